@@ -1,0 +1,97 @@
+/*
+ * libcaselink: the client library agency systems embed to talk to
+ * caselinkd.
+ *
+ * A client connects with its CURVE key pair and the daemon's public key,
+ * sends requests (plain C structs from cl_model.h) and receives replies.
+ * Every request carries a 16-byte message id; on timeout the library
+ * resends the same bytes with the same id, and the daemon applies a message
+ * id at most once, answering a resend with the original outcome
+ * (CL_STATUS_DUPLICATE, original_status set).
+ *
+ * Typical use:
+ *
+ *   cl_client *c = NULL;
+ *   cl_client_options o = {.endpoint = "tcp://caselink.example:7750",
+ *                          .server_key = "/etc/caselink/server.pub",
+ *                          .client_key = "/etc/caselink/gp.key"};
+ *   if (cl_client_open(&c, &o, err, sizeof(err)) != CL_OK) ...
+ *   cl_request *req = calloc(1, sizeof(*req));
+ *   req->kind = CL_REQ_PUBLISH_REFERRAL;  ... fill req->u.publish ...
+ *   cl_reply rep;
+ *   int rc = cl_client_call(c, req, &rep);   // rc is transport-level
+ *   if (rc == CL_OK && cl_reply_ok(&rep)) ... rep.u.publish.reference ...
+ *   cl_reply_clear(&rep);
+ *   cl_client_close(&c);
+ *
+ * A cl_client is not thread-safe; use one per thread.
+ */
+#ifndef CASELINK_H
+#define CASELINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_model.h"
+
+typedef struct cl_client cl_client;
+
+typedef struct cl_client_options {
+    const char *endpoint;   /* in: tcp://host:port or ipc://path */
+    const char *server_key; /* in: file with the daemon's public key */
+    const char *client_key; /* in: this client's key file (mode 0600) */
+    int timeout_ms;         /* in: wait per attempt; 0 means 5000 */
+    int attempts;           /* in: sends before giving up; 0 means 3 */
+} cl_client_options;
+
+/*
+ * Connect. Returns CL_OK, or CL_ERR_IO / CL_ERR_KEY / CL_ERR_PERM with a
+ * sentence in err. The connection completes in the background; a daemon
+ * that refuses this key shows up as CL_ERR_DENIED from the first call.
+ */
+CL_NODISCARD int cl_client_open(cl_client **out, const cl_client_options *o,
+                                char *err, size_t err_len);
+
+/* Disconnect and free; *c = NULL. Safe on NULL. */
+void cl_client_close(cl_client **c);
+
+/*
+ * Send req and wait for its reply, resending the same message id on
+ * timeout. If req->msgid is all zero a fresh random id is chosen and
+ * written back; req->version and req->sent_ms are filled in.
+ * Returns CL_OK when a reply arrived (its status says what happened), or
+ * CL_ERR_TIMEOUT (no reply after all attempts), CL_ERR_DENIED (the daemon
+ * refused this client's key), CL_ERR_PROTOCOL, CL_ERR_NOMEM. rep is owned
+ * by the caller: release with cl_reply_clear.
+ */
+CL_NODISCARD int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep);
+
+/*
+ * Pipelining: send without waiting (message id handled as above), then
+ * collect replies in any order with cl_client_recv, matching them by
+ * rep->msgid. cl_client_recv waits up to timeout_ms; CL_ERR_TIMEOUT if
+ * nothing came.
+ */
+CL_NODISCARD int cl_client_send(cl_client *c, cl_request *req);
+CL_NODISCARD int cl_client_recv(cl_client *c, cl_reply *rep, int timeout_ms);
+
+/* The status that counts: a duplicate's original status. */
+static inline cl_status cl_reply_status(const cl_reply *rep)
+{
+    return rep->status == CL_STATUS_DUPLICATE ? rep->original_status
+                                              : rep->status;
+}
+
+/* True if the request was carried out (now or at an earlier send). */
+static inline bool cl_reply_ok(const cl_reply *rep)
+{
+    return cl_reply_status(rep) == CL_STATUS_OK;
+}
+
+/* A message id derived from a stable string (e.g. the agency's own
+ * reference), so that sending the same thing again is recognised. */
+void cl_client_msgid_from(uint8_t msgid[CL_MSGID_LEN], const char *domain,
+                          const char *stable);
+
+#endif

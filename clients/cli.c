@@ -1,0 +1,871 @@
+/*
+ * caselink: the command-line tool, built on libcaselink.
+ *
+ *   caselink [connection options] COMMAND ...
+ *
+ * Connection: --endpoint, --server-key, --key (or CASELINK_ENDPOINT,
+ * CASELINK_SERVER_KEY, CASELINK_KEY), or --dev DIR --as NAME for a
+ * development-mode folder made by 'caselinkd --dev DIR'.
+ *
+ * Exit status: 0 done; 1 the daemon refused or failed a request (or some
+ * CSV rows failed); 2 usage error; 3 could not reach the daemon.
+ *
+ * Referral fields have one set of names shared by flags (--family-name)
+ * and CSV headers (family_name); see s_fields.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "caselink.h"
+#include "csv.h"
+#include "keyfile.h"
+
+#define S_EXIT_FAILED 1
+#define S_EXIT_USAGE 2
+#define S_EXIT_UNREACHABLE 3
+
+typedef struct s_conn {
+    char endpoint[PATH_MAX + 128];
+    char server_key[PATH_MAX + 128];
+    char key[PATH_MAX + 128];
+    const char *dev;  /* --dev DIR */
+    const char *as;   /* --as NAME */
+    int timeout_ms;
+} s_conn;
+
+static void s_usage(FILE *f)
+{
+    fputs(
+        "usage: caselink [CONNECTION] COMMAND [ARGS]\n"
+        "\n"
+        "Commands:\n"
+        "  keygen NAME                    write NAME.key (secret) and "
+        "NAME.pub\n"
+        "  publish referral FIELDS...     publish one referral "
+        "(publisher)\n"
+        "  publish referral --csv FILE    publish every row of a CSV file\n"
+        "  person show (--nhs N | --chi N | --id P00000001)\n"
+        "              (--purpose TEXT | --review ID)\n"
+        "                                 open a linked case "
+        "(coordinator)\n"
+        "  health                         daemon version, uptime, counts\n"
+        "\n"
+        "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
+        "CASELINK_KEY):\n"
+        "  --endpoint URL      tcp://host:port or ipc://path\n"
+        "  --server-key FILE   the daemon's public key file\n"
+        "  --key FILE          this client's key file (mode 0600)\n"
+        "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
+        "client NAME\n"
+        "                      (gp, police, childrens, adults, "
+        "coordinator, operator, auditor)\n"
+        "  --timeout MS        wait per attempt (default 5000)\n"
+        "\n"
+        "Referral fields (flags --name-with-dashes, or CSV header "
+        "names):\n"
+        "  agency_reference (--ref)  required, your own reference\n"
+        "  category                  child_protection, adult_safeguarding, "
+        "domestic_abuse,\n"
+        "                            mental_health, substance_misuse, "
+        "self_neglect, housing,\n"
+        "                            antisocial_behaviour, missing_person, "
+        "school_attendance,\n"
+        "                            frailty, other\n"
+        "  lawful_basis (--basis)    required: public_task_social_care, "
+        "public_task_public_interest,\n"
+        "                            dpa_safeguarding, legal_obligation, "
+        "consent, vital_interests\n"
+        "  consent                   given, refused, not_sought (refused "
+        "and not_sought need\n"
+        "                            consent_note)\n"
+        "  risk                      low, medium, high, immediate\n"
+        "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
+        "(--given),\n"
+        "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
+        "(female, male,\n"
+        "  other), address, town, postcode, uprn, concern, occurred_at "
+        "(YYYY-MM-DD or\n"
+        "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
+        "consent_note, feed, feed_seq\n"
+        "  related (repeatable flag; in CSV separate people with |):\n"
+        "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
+        "      rel is what they are to the subject: parent, child, carer, "
+        "cared_for,\n"
+        "      household_member, partner, sibling\n",
+        f);
+}
+
+/* --- connection ------------------------------------------------------------ */
+
+static int s_connect(s_conn *cn, const char *default_as, cl_client **out)
+{
+    char err[1024];
+    if (cn->dev) {
+        char dir[PATH_MAX];
+        const char *as = cn->as ? cn->as : default_as;
+        if (!as) {
+            fprintf(stderr, "caselink: --dev needs --as NAME for this "
+                            "command\n");
+            return S_EXIT_USAGE;
+        }
+        if (!realpath(cn->dev, dir)) {
+            fprintf(stderr, "caselink: %s: %s\n", cn->dev, strerror(errno));
+            return S_EXIT_USAGE;
+        }
+        snprintf(cn->endpoint, sizeof(cn->endpoint), "ipc://%s/caselinkd.sock",
+                 dir);
+        snprintf(cn->server_key, sizeof(cn->server_key),
+                 "%s/keys/server.pub", dir);
+        snprintf(cn->key, sizeof(cn->key), "%s/keys/%.64s.key", dir, as);
+    }
+    if (!cn->endpoint[0] || !cn->server_key[0] || !cn->key[0]) {
+        fprintf(stderr, "caselink: say where the daemon is: --endpoint, "
+                        "--server-key and --key (or --dev DIR --as NAME)\n");
+        return S_EXIT_USAGE;
+    }
+    cl_client_options o = {.endpoint = cn->endpoint,
+                           .server_key = cn->server_key,
+                           .client_key = cn->key,
+                           .timeout_ms = cn->timeout_ms};
+    if (cl_client_open(out, &o, err, sizeof(err)) != CL_OK) {
+        fprintf(stderr, "caselink: %s\n", err);
+        return S_EXIT_UNREACHABLE;
+    }
+    return 0;
+}
+
+/* Explain a transport-level failure; returns the exit status. */
+static int s_transport(int rc, const s_conn *cn)
+{
+    if (rc == CL_ERR_DENIED)
+        fprintf(stderr,
+                "caselink: the daemon refused this client's key (%s): it is "
+                "not in the registry\n",
+                cn->key);
+    else if (rc == CL_ERR_TIMEOUT)
+        fprintf(stderr, "caselink: no answer from %s (is caselinkd running?)\n",
+                cn->endpoint);
+    else
+        fprintf(stderr, "caselink: %s\n", cl_strerror(rc));
+    return S_EXIT_UNREACHABLE;
+}
+
+static int s_status(const cl_reply *rep)
+{
+    fprintf(stderr, "caselink: %s: %s\n", cl_status_name(rep->status),
+            rep->error[0] ? rep->error : "(no detail)");
+    return S_EXIT_FAILED;
+}
+
+/* --- referral fields ------------------------------------------------------ */
+
+static bool s_put(char *dst, size_t cap, const char *v, const char *name,
+                  char *err, size_t err_len)
+{
+    if (!cl_copy(dst, cap, v)) {
+        snprintf(err, err_len, "%s is longer than %zu bytes", name, cap - 1);
+        return false;
+    }
+    return true;
+}
+
+#define S_PUT(dst, v) s_put((dst), sizeof(dst), (v), name, err, err_len)
+
+static bool s_enum(uint8_t *dst, int v, const char *name, const char *value,
+                   char *err, size_t err_len)
+{
+    if (v < 0) {
+        snprintf(err, err_len, "%s: unknown value '%s' (see caselink help)",
+                 name, value);
+        return false;
+    }
+    *dst = (uint8_t)v;
+    return true;
+}
+
+static bool s_time(int64_t *out, const char *v, char *err, size_t err_len)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(v, "%Y-%m-%dT%H:%M", &tm);
+    if (!end || *end) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(v, "%Y-%m-%d", &tm);
+    }
+    if (end && !*end) {
+        *out = (int64_t)timegm(&tm);
+        return true;
+    }
+    char *e = NULL;
+    long long n = strtoll(v, &e, 10);
+    if (*v && e && !*e && n >= 0) {
+        *out = n;
+        return true;
+    }
+    snprintf(err, err_len, "occurred_at must be YYYY-MM-DD[THH:MM] or unix "
+                           "seconds");
+    return false;
+}
+
+static bool s_person_field(cl_person *p, const char *name, const char *v,
+                           char *err, size_t err_len)
+{
+    if (!strcmp(name, "nhs_number") || !strcmp(name, "nhs"))
+        return S_PUT(p->nhs, v);
+    if (!strcmp(name, "chi_number") || !strcmp(name, "chi"))
+        return S_PUT(p->chi, v);
+    if (!strcmp(name, "local_id"))
+        return S_PUT(p->local_id, v);
+    if (!strcmp(name, "given_names") || !strcmp(name, "given"))
+        return S_PUT(p->given, v);
+    if (!strcmp(name, "family_name") || !strcmp(name, "family"))
+        return S_PUT(p->family, v);
+    if (!strcmp(name, "date_of_birth") || !strcmp(name, "dob"))
+        return S_PUT(p->dob, v);
+    if (!strcmp(name, "sex"))
+        return !v[0] || s_enum(&p->sex, cl_sex_parse(v), name, v, err,
+                               err_len);
+    if (!strcmp(name, "address"))
+        return S_PUT(p->address, v);
+    if (!strcmp(name, "town"))
+        return S_PUT(p->town, v);
+    if (!strcmp(name, "postcode"))
+        return S_PUT(p->postcode, v);
+    if (!strcmp(name, "uprn"))
+        return S_PUT(p->uprn, v);
+    snprintf(err, err_len, "unknown field '%s'", name);
+    return false;
+}
+
+/* One related person: "rel=parent;given=Sarah;family=Jones". */
+static bool s_related(cl_referral *r, const char *spec, char *err,
+                      size_t err_len)
+{
+    char buf[2048];
+    if (r->n_related >= CL_RELATED_MAX) {
+        snprintf(err, err_len, "at most %d related people", CL_RELATED_MAX);
+        return false;
+    }
+    if (!cl_copy(buf, sizeof(buf), spec)) {
+        snprintf(err, err_len, "related person description too long");
+        return false;
+    }
+    cl_related *rp = &r->related[r->n_related];
+    memset(rp, 0, sizeof(*rp));
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ";", &save); kv;
+         kv = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            snprintf(err, err_len, "related: expected key=value, got '%s'",
+                     kv);
+            return false;
+        }
+        *eq = '\0';
+        const char *k = kv, *v = eq + 1;
+        while (*k == ' ')
+            k++;
+        if (!strcmp(k, "rel") || !strcmp(k, "relationship")) {
+            if (!s_enum(&rp->rel, cl_rel_parse(v), "related rel", v, err,
+                        err_len))
+                return false;
+        } else if (!s_person_field(&rp->person, k, v, err, err_len)) {
+            return false;
+        }
+    }
+    if (!rp->rel) {
+        snprintf(err, err_len, "related: rel=... is required");
+        return false;
+    }
+    r->n_related++;
+    return true;
+}
+
+/* Set one referral field by its name (CSV header or flag, '-' as '_'). */
+static bool s_field(cl_referral *r, const char *name0, const char *v,
+                    char *err, size_t err_len)
+{
+    char name[64];
+    if (!cl_copy(name, sizeof(name), name0)) {
+        snprintf(err, err_len, "unknown field '%s'", name0);
+        return false;
+    }
+    for (char *p = name; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    if (!strcmp(name, "agency_reference") || !strcmp(name, "ref"))
+        return S_PUT(r->agency_ref, v);
+    if (!strcmp(name, "category"))
+        return s_enum(&r->category, cl_category_parse(v), name, v, err,
+                      err_len);
+    if (!strcmp(name, "risk"))
+        return !v[0] ||
+               s_enum(&r->risk, cl_risk_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "concern"))
+        return S_PUT(r->concern, v);
+    if (!strcmp(name, "occurred_at") || !strcmp(name, "occurred"))
+        return !v[0] || s_time(&r->occurred_at, v, err, err_len);
+    if (!strcmp(name, "referrer_name"))
+        return S_PUT(r->referrer_name, v);
+    if (!strcmp(name, "referrer_role"))
+        return S_PUT(r->referrer_role, v);
+    if (!strcmp(name, "lawful_basis") || !strcmp(name, "basis"))
+        return s_enum(&r->basis, cl_basis_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "consent"))
+        return !v[0] || s_enum(&r->consent, cl_consent_parse(v), name, v,
+                               err, err_len);
+    if (!strcmp(name, "consent_note"))
+        return S_PUT(r->consent_note, v);
+    if (!strcmp(name, "feed"))
+        return S_PUT(r->feed, v);
+    if (!strcmp(name, "feed_seq")) {
+        char *e = NULL;
+        r->feed_seq = strtoull(v, &e, 10);
+        if (!*v || *e) {
+            snprintf(err, err_len, "feed_seq must be a whole number");
+            return false;
+        }
+        return true;
+    }
+    if (!strcmp(name, "related")) {
+        char buf[8192];
+        if (!v[0])
+            return true;
+        if (!cl_copy(buf, sizeof(buf), v)) {
+            snprintf(err, err_len, "related is too long");
+            return false;
+        }
+        char *save = NULL;
+        for (char *one = strtok_r(buf, "|", &save); one;
+             one = strtok_r(NULL, "|", &save))
+            if (!s_related(r, one, err, err_len))
+                return false;
+        return true;
+    }
+    return s_person_field(&r->subject, name, v, err, err_len);
+}
+
+/* Check locally and choose a message id from the agency reference, so that
+ * sending the same referral twice is recognised by the daemon. */
+static bool s_ready(cl_request *req, char *err, size_t err_len,
+                    cl_publish_result *warn)
+{
+    char verr[CL_ERROR_SZ];
+    req->kind = CL_REQ_PUBLISH_REFERRAL;
+    if (cl_referral_validate(&req->u.publish, verr, warn) != CL_OK) {
+        snprintf(err, err_len, "%s", verr);
+        return false;
+    }
+    cl_client_msgid_from(req->msgid, "referral", req->u.publish.agency_ref);
+    return true;
+}
+
+static void s_print_warnings(const char *where, const cl_reply *rep)
+{
+    for (uint32_t i = 0; i < rep->u.publish.n_warnings; i++)
+        fprintf(stderr, "%swarning: %s\n", where, rep->u.publish.warnings[i]);
+}
+
+static int s_publish_one(s_conn *cn, int argc, char **argv)
+{
+    char err[512];
+    cl_client *c = NULL;
+    cl_reply rep;
+    int rc, status = 0;
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return S_EXIT_FAILED;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+            fprintf(stderr, "caselink publish referral: expected --FIELD "
+                            "VALUE, got '%s'\n",
+                    argv[i]);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+        if (!s_field(&req->u.publish, argv[i] + 2, argv[i + 1], err,
+                     sizeof(err))) {
+            fprintf(stderr, "caselink publish referral: %s\n", err);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+        i++;
+    }
+    if (!s_ready(req, err, sizeof(err), NULL)) {
+        fprintf(stderr, "caselink publish referral: %s\n", err);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = s_connect(cn, NULL, &c)) != 0)
+        goto out;
+    rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+        goto out;
+    }
+    if (!cl_reply_ok(&rep)) {
+        status = s_status(&rep);
+    } else {
+        s_print_warnings("", &rep);
+        printf("%s %s\n",
+               rep.status == CL_STATUS_DUPLICATE ? "already accepted earlier:"
+                                                 : "accepted:",
+               rep.u.publish.reference);
+    }
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    cl_client_close(&c);
+    return status;
+}
+
+/* --- CSV publishing, pipelined -------------------------------------------- */
+
+#define S_WINDOW 64
+
+typedef struct s_slot {
+    bool busy;
+    unsigned long line;
+    cl_request *req;
+} s_slot;
+
+typedef struct s_tally {
+    unsigned long ok, dup, failed;
+} s_tally;
+
+static void s_settle(s_slot *w, const cl_reply *rep, const char *path,
+                     s_tally *t, bool verbose)
+{
+    for (int i = 0; i < S_WINDOW; i++) {
+        if (!w[i].busy ||
+            memcmp(w[i].req->msgid, rep->msgid, CL_MSGID_LEN) != 0)
+            continue;
+        char where[PATH_MAX + 32];
+        snprintf(where, sizeof(where), "%s:%lu: ", path, w[i].line);
+        if (!cl_reply_ok(rep)) {
+            fprintf(stderr, "%s%s: %s\n", where, cl_status_name(rep->status),
+                    rep->error);
+            t->failed++;
+        } else {
+            s_print_warnings(where, rep);
+            if (rep->status == CL_STATUS_DUPLICATE)
+                t->dup++;
+            else
+                t->ok++;
+            if (verbose)
+                printf("%s%s %s\n", where,
+                       rep->status == CL_STATUS_DUPLICATE ? "already accepted"
+                                                          : "accepted",
+                       rep->u.publish.reference);
+        }
+        w[i].busy = false;
+        return;
+    }
+}
+
+static int s_window_wait(cl_client *c, s_slot *w, const char *path,
+                         s_tally *t, bool verbose, int timeout_ms, bool all)
+{
+    int retries = 0;
+    for (;;) {
+        int busy = 0;
+        for (int i = 0; i < S_WINDOW; i++)
+            busy += w[i].busy;
+        if (busy == 0 || (!all && busy < S_WINDOW))
+            return CL_OK;
+        cl_reply rep;
+        int rc = cl_client_recv(c, &rep, timeout_ms);
+        if (rc == CL_OK) {
+            s_settle(w, &rep, path, t, verbose);
+            cl_reply_clear(&rep);
+            retries = 0;
+            continue;
+        }
+        if (rc != CL_ERR_TIMEOUT || ++retries > 3)
+            return rc;
+        /* Resend what is outstanding: same message ids, applied once. */
+        for (int i = 0; i < S_WINDOW; i++)
+            if (w[i].busy && cl_client_send(c, w[i].req) != CL_OK)
+                return CL_ERR_IO;
+    }
+}
+
+static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
+{
+    cl_csv *csv = NULL;
+    cl_client *c = NULL;
+    s_slot w[S_WINDOW];
+    s_tally t = {0};
+    char **fields, err[512], *header[CL_CSV_MAX_FIELDS];
+    char header_buf[CL_CSV_MAX_FIELDS][64];
+    size_t n, ncols = 0;
+    unsigned long line;
+    int status = 0, rc;
+    memset(w, 0, sizeof(w));
+
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return S_EXIT_USAGE;
+    }
+    if (cl_csv_new(&csv, f) != CL_OK) {
+        status = S_EXIT_FAILED;
+        goto out;
+    }
+    rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+    if (rc != 1) {
+        fprintf(stderr, "%s:%lu: %s\n", path, line,
+                rc == 0 ? "empty file: a header row is required" : err);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    bool have_ref = false, have_basis = false, have_cat = false;
+    for (size_t i = 0; i < n; i++) {
+        cl_copy(header_buf[i], sizeof(header_buf[i]), fields[i]);
+        for (char *p = header_buf[i]; *p; p++)
+            *p = (*p == '-' || *p == ' ') ? '_' : (char)tolower(*p);
+        header[i] = header_buf[i];
+        have_ref |= !strcmp(header[i], "agency_reference");
+        have_basis |= !strcmp(header[i], "lawful_basis");
+        have_cat |= !strcmp(header[i], "category");
+    }
+    ncols = n;
+    if (!have_ref || !have_basis || !have_cat) {
+        fprintf(stderr,
+                "%s:1: the header must name agency_reference, category and "
+                "lawful_basis (see 'caselink help')\n",
+                path);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    for (int i = 0; i < S_WINDOW; i++)
+        if (!(w[i].req = malloc(sizeof(cl_request)))) {
+            status = S_EXIT_FAILED;
+            goto out;
+        }
+    if ((status = s_connect(cn, NULL, &c)) != 0)
+        goto out;
+    for (;;) {
+        rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        if (n != ncols) {
+            fprintf(stderr, "%s:%lu: %zu fields, the header has %zu\n", path,
+                    line, n, ncols);
+            t.failed++;
+            continue;
+        }
+        rc = s_window_wait(c, w, path, &t, verbose, cn->timeout_ms, false);
+        if (rc != CL_OK) {
+            status = s_transport(rc, cn);
+            goto out;
+        }
+        s_slot *slot = NULL;
+        for (int i = 0; i < S_WINDOW && !slot; i++)
+            if (!w[i].busy)
+                slot = &w[i];
+        memset(slot->req, 0, sizeof(*slot->req));
+        bool good = true;
+        for (size_t i = 0; i < n && good; i++)
+            good = s_field(&slot->req->u.publish, header[i], fields[i], err,
+                           sizeof(err));
+        if (good)
+            good = s_ready(slot->req, err, sizeof(err), NULL);
+        if (!good) {
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        if (cl_client_send(c, slot->req) != CL_OK) {
+            status = s_transport(CL_ERR_IO, cn);
+            goto out;
+        }
+        slot->busy = true;
+        slot->line = line;
+    }
+    rc = s_window_wait(c, w, path, &t, verbose, cn->timeout_ms, true);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+        goto out;
+    }
+    printf("%s: %lu accepted, %lu already accepted earlier, %lu failed\n",
+           path, t.ok, t.dup, t.failed);
+    status = t.failed ? S_EXIT_FAILED : 0;
+out:
+    for (int i = 0; i < S_WINDOW; i++)
+        free(w[i].req);
+    cl_client_close(&c);
+    cl_csv_destroy(&csv);
+    fclose(f);
+    return status;
+}
+
+/* --- person show ----------------------------------------------------------- */
+
+static void s_date(char out[32], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t <= 0 || !gmtime_r(&tt, &tm))
+        snprintf(out, 32, "%-10s", "-");
+    else
+        strftime(out, 32, "%Y-%m-%d", &tm);
+}
+
+static void s_print_view(const cl_person_view *v)
+{
+    printf("Person %s\n", v->person_id);
+    printf("  Known to %zu agenc%s:", v->n_known, v->n_known == 1 ? "y" : "ies");
+    for (size_t i = 0; i < v->n_known; i++)
+        printf("%s %s", i ? "," : "", v->known_to[i]);
+    printf("\n\nRecords\n");
+    for (size_t i = 0; i < v->n_records; i++) {
+        const cl_agency_record *a = &v->records[i];
+        const cl_person *p = &a->person;
+        printf("  %s (%s): %s %s", a->agency, a->kind, p->given, p->family);
+        if (p->dob[0])
+            printf(", born %s", p->dob);
+        if (p->sex)
+            printf(", %s", cl_sex_name(p->sex));
+        if (p->nhs[0])
+            printf(", NHS %s", p->nhs);
+        if (p->chi[0])
+            printf(", CHI %s", p->chi);
+        if (p->postcode[0])
+            printf(", %s", p->postcode);
+        if (p->local_id[0])
+            printf(", their id %s", p->local_id);
+        printf("\n    linked by %s", cl_link_name(a->link_reason));
+        if (a->link_reason == CL_LINK_SCORE)
+            printf(" (match weight %.1f)", a->link_score);
+        printf("\n");
+    }
+    if (v->n_related) {
+        printf("\nPeople around them\n");
+        for (size_t i = 0; i < v->n_related; i++) {
+            const cl_related_view *r = &v->related[i];
+            printf("  %s  %s: %s %s", r->person_id, cl_rel_name(r->rel),
+                   r->given, r->family);
+            if (r->dob[0])
+                printf(", born %s", r->dob);
+            printf("  (stated by %s)\n", r->asserted_by);
+        }
+    }
+    printf("\nReferrals, oldest first (%zu)\n", v->n_referrals);
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        const cl_referral_view *r = &v->referrals[i];
+        char when[32];
+        s_date(when, r->occurred_at ? r->occurred_at : r->received_at);
+        printf("  %s  %s  %s, %s, risk %s\n", when, r->reference, r->agency,
+               cl_category_name(r->category), cl_risk_name(r->risk));
+        if (r->concern[0])
+            printf("      \"%s\"\n", r->concern);
+        printf("      referred by %s%s%s%s; basis %s; consent %s%s%s\n",
+               r->referrer_name[0] ? r->referrer_name : "(not given)",
+               r->referrer_role[0] ? " (" : "", r->referrer_role,
+               r->referrer_role[0] ? ")" : "", cl_basis_name(r->basis),
+               cl_consent_name(r->consent), r->consent_note[0] ? ": " : "",
+               r->consent_note);
+    }
+}
+
+static int s_person(s_conn *cn, int argc, char **argv)
+{
+    cl_client *c = NULL;
+    cl_reply rep;
+    int status = 0;
+    if (argc < 1 || strcmp(argv[0], "show") != 0) {
+        fprintf(stderr, "usage: caselink person show (--nhs N | --chi N | "
+                        "--id P...) (--purpose TEXT | --review ID)\n");
+        return S_EXIT_USAGE;
+    }
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_GET_PERSON;
+    cl_get_person *g = &req->u.get_person;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (ok && !strcmp(o, "--nhs"))
+            ok = CL_COPY(g->match.nhs, v);
+        else if (ok && !strcmp(o, "--chi"))
+            ok = CL_COPY(g->match.chi, v);
+        else if (ok && !strcmp(o, "--id"))
+            ok = CL_COPY(g->person_id, v);
+        else if (ok && !strcmp(o, "--purpose"))
+            ok = CL_COPY(g->justification, v);
+        else if (ok && !strcmp(o, "--review"))
+            ok = CL_COPY(g->review_id, v);
+        else
+            ok = false;
+        if (!ok) {
+            fprintf(stderr, "caselink person show: bad option '%s'\n", o);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+        i++;
+    }
+    if (!g->justification[0] && !g->review_id[0]) {
+        fprintf(stderr, "caselink person show: say why you open this case: "
+                        "--review ID or --purpose TEXT (recorded for audit)\n");
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = s_connect(cn, "coordinator", &c)) != 0)
+        goto out;
+    int rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+        goto out;
+    }
+    if (!cl_reply_ok(&rep))
+        status = s_status(&rep);
+    else
+        s_print_view(&rep.u.person);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    cl_client_close(&c);
+    return status;
+}
+
+static int s_health(s_conn *cn)
+{
+    cl_client *c = NULL;
+    cl_reply rep;
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_HEALTH;
+    int status = s_connect(cn, "operator", &c);
+    if (status != 0)
+        return status;
+    int rc = cl_client_call(c, &req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+    } else if (!cl_reply_ok(&rep)) {
+        status = s_status(&rep);
+    } else {
+        const cl_health *h = &rep.u.health;
+        printf("caselinkd %s: up %" PRIu64 " s, %" PRIu64 " people, %" PRIu64
+               " referrals, store %" PRIu64 " KiB\n",
+               h->version, h->uptime_s, h->persons, h->referrals,
+               h->store_bytes / 1024);
+    }
+    cl_reply_clear(&rep);
+    cl_client_close(&c);
+    return status;
+}
+
+static int s_keygen(int argc, char **argv)
+{
+    char pub[CL_Z85_KEY_SZ];
+    if (argc != 1) {
+        fprintf(stderr, "usage: caselink keygen NAME\n");
+        return S_EXIT_USAGE;
+    }
+    int rc = cl_keyfile_generate(argv[0], pub);
+    if (rc != CL_OK) {
+        fprintf(stderr, "caselink keygen: %s.key or %s.pub: %s\n", argv[0],
+                argv[0],
+                rc == CL_ERR_EXISTS ? "already exists (not overwritten)"
+                                    : cl_strerror(rc));
+        return S_EXIT_FAILED;
+    }
+    printf("wrote %s.key (secret, mode 0600) and %s.pub\n"
+           "To register this client, add to the daemon's registry and send "
+           "it SIGHUP:\n\n"
+           "[%s]\nkey = %s\nagency = AGENCY NAME\nkind = gp\n"
+           "roles = publisher\n",
+           argv[0], argv[0], argv[0], pub);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    s_conn cn;
+    memset(&cn, 0, sizeof(cn));
+    cn.timeout_ms = 5000;
+    const char *e;
+    if ((e = getenv("CASELINK_ENDPOINT")))
+        cl_copy(cn.endpoint, sizeof(cn.endpoint), e);
+    if ((e = getenv("CASELINK_SERVER_KEY")))
+        cl_copy(cn.server_key, sizeof(cn.server_key), e);
+    if ((e = getenv("CASELINK_KEY")))
+        cl_copy(cn.key, sizeof(cn.key), e);
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "--help")) {
+            s_usage(stdout);
+            return 0;
+        }
+        if (!v) {
+            fprintf(stderr, "caselink: %s needs a value\n", o);
+            return S_EXIT_USAGE;
+        }
+        if (!strcmp(o, "--endpoint"))
+            cl_copy(cn.endpoint, sizeof(cn.endpoint), v);
+        else if (!strcmp(o, "--server-key"))
+            cl_copy(cn.server_key, sizeof(cn.server_key), v);
+        else if (!strcmp(o, "--key"))
+            cl_copy(cn.key, sizeof(cn.key), v);
+        else if (!strcmp(o, "--dev"))
+            cn.dev = v;
+        else if (!strcmp(o, "--as"))
+            cn.as = v;
+        else if (!strcmp(o, "--timeout")) {
+            cn.timeout_ms = atoi(v);
+            if (cn.timeout_ms <= 0) {
+                fprintf(stderr, "caselink: --timeout must be positive\n");
+                return S_EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "caselink: unknown option %s\n", o);
+            s_usage(stderr);
+            return S_EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        s_usage(stderr);
+        return S_EXIT_USAGE;
+    }
+    const char *cmd = argv[i++];
+    int rest = argc - i;
+    char **args = argv + i;
+    if (!strcmp(cmd, "help")) {
+        s_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "keygen"))
+        return s_keygen(rest, args);
+    if (!strcmp(cmd, "health"))
+        return s_health(&cn);
+    if (!strcmp(cmd, "person"))
+        return s_person(&cn, rest, args);
+    if (!strcmp(cmd, "publish")) {
+        if (rest < 1 || strcmp(args[0], "referral") != 0) {
+            fprintf(stderr, "usage: caselink publish referral ...\n");
+            return S_EXIT_USAGE;
+        }
+        if (rest >= 3 && !strcmp(args[1], "--csv"))
+            return s_publish_csv(&cn, args[2],
+                                 rest >= 4 && !strcmp(args[3], "--verbose"));
+        return s_publish_one(&cn, rest - 1, args + 1);
+    }
+    fprintf(stderr, "caselink: unknown command '%s'\n", cmd);
+    s_usage(stderr);
+    return S_EXIT_USAGE;
+}

@@ -1,0 +1,260 @@
+/*
+ * libcaselink: one CURVE DEALER socket per client, plus a socket monitor
+ * that turns an authentication failure during the handshake into a clear
+ * CL_ERR_DENIED instead of a silent timeout.
+ */
+#include "caselink.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "keyfile.h"
+#include "wire.h"
+
+struct cl_client {
+    void *ctx;          /* ZeroMQ context */
+    void *sock;         /* DEALER to the daemon */
+    void *monitor;      /* PAIR receiving the DEALER's events */
+    int timeout_ms;     /* per attempt */
+    int attempts;       /* sends per call */
+    bool auth_failed;   /* the daemon refused our key */
+    uint64_t monitor_id; /* for a unique inproc name */
+};
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cl_client_open(cl_client **out, const cl_client_options *o, char *err,
+                   size_t err_len)
+{
+    char spub[CL_Z85_KEY_SZ], pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ];
+    char mon[64];
+    int rc;
+    if (sodium_init() < 0)
+        return CL_ERR_INTERNAL;
+    if (!o->endpoint || !o->server_key || !o->client_key) {
+        snprintf(err, err_len, "endpoint, server key and client key needed");
+        return CL_ERR_INVALID;
+    }
+    rc = cl_keyfile_read(o->server_key, spub, NULL, err, err_len);
+    if (rc != CL_OK)
+        return rc;
+    rc = cl_keyfile_read(o->client_key, pub, sec, err, err_len);
+    if (rc != CL_OK)
+        return rc;
+    cl_client *c = calloc(1, sizeof(*c));
+    if (!c) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+    c->attempts = o->attempts > 0 ? o->attempts : 3;
+    rc = CL_ERR_IO;
+    c->ctx = zmq_ctx_new();
+    c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
+    if (!c->sock) {
+        snprintf(err, err_len, "zmq: %s", zmq_strerror(errno));
+        goto out;
+    }
+    int linger = 0, hs = 5000;
+    int64_t maxmsg = CL_WIRE_MAX_REPLY;
+    if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, spub, 40) ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, pub, 40) ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, sec, 40) ||
+        zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) ||
+        zmq_setsockopt(c->sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof(hs)) ||
+        zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg))) {
+        snprintf(err, err_len, "zmq options: %s", zmq_strerror(errno));
+        goto out;
+    }
+    randombytes_buf(&c->monitor_id, sizeof(c->monitor_id));
+    snprintf(mon, sizeof(mon), "inproc://cl-monitor-%016llx",
+             (unsigned long long)c->monitor_id);
+    if (zmq_socket_monitor(c->sock, mon,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0 ||
+        !(c->monitor = zmq_socket(c->ctx, ZMQ_PAIR)) ||
+        zmq_connect(c->monitor, mon) != 0) {
+        snprintf(err, err_len, "zmq monitor: %s", zmq_strerror(errno));
+        goto out;
+    }
+    if (zmq_connect(c->sock, o->endpoint) != 0) {
+        snprintf(err, err_len, "cannot connect to %s: %s", o->endpoint,
+                 zmq_strerror(errno));
+        goto out;
+    }
+    *out = c;
+    c = NULL;
+    rc = CL_OK;
+out:
+    sodium_memzero(sec, sizeof(sec));
+    cl_client_close(&c);
+    return rc;
+}
+
+void cl_client_close(cl_client **cp)
+{
+    if (!cp || !*cp)
+        return;
+    cl_client *c = *cp;
+    if (c->monitor)
+        zmq_close(c->monitor);
+    if (c->sock)
+        zmq_close(c->sock);
+    if (c->ctx)
+        zmq_ctx_term(c->ctx);
+    free(c);
+    *cp = NULL;
+}
+
+/* Read monitor events; note an authentication failure. */
+static void s_monitor_drain(cl_client *c)
+{
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        if (zmq_msg_size(&m) >= 2) {
+            uint16_t ev;
+            memcpy(&ev, zmq_msg_data(&m), 2);
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ||
+                ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+                c->auth_failed = true;
+        }
+        bool more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        while (more) { /* second frame: the endpoint */
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, c->monitor, 0) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+    }
+}
+
+static bool s_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+static int s_encode(cl_request *req, uint8_t **buf, size_t *len)
+{
+    if (s_zero(req->msgid, CL_MSGID_LEN))
+        randombytes_buf(req->msgid, CL_MSGID_LEN);
+    req->version = CL_PROTOCOL_VERSION;
+    req->sent_ms = s_now_ms();
+    return cl_wire_encode_request(buf, len, req);
+}
+
+int cl_client_send(cl_client *c, cl_request *req)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = s_encode(req, &buf, &len);
+    if (rc != CL_OK)
+        return rc;
+    if (zmq_send(c->sock, buf, len, 0) < 0)
+        rc = CL_ERR_IO;
+    free(buf);
+    return rc;
+}
+
+int cl_client_recv(cl_client *c, cl_reply *rep, int timeout_ms)
+{
+    int64_t deadline = s_mono_ms() + timeout_ms;
+    for (;;) {
+        zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0},
+                                   {c->monitor, 0, ZMQ_POLLIN, 0}};
+        int64_t left = deadline - s_mono_ms();
+        if (left < 0)
+            left = 0;
+        if (zmq_poll(items, 2, (long)left) < 0 && errno != EINTR)
+            return CL_ERR_IO;
+        if (items[1].revents & ZMQ_POLLIN)
+            s_monitor_drain(c);
+        if (items[0].revents & ZMQ_POLLIN) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, c->sock, 0) < 0) {
+                zmq_msg_close(&m);
+                return CL_ERR_IO;
+            }
+            int rc = cl_wire_decode_reply(rep, zmq_msg_data(&m),
+                                          zmq_msg_size(&m));
+            zmq_msg_close(&m);
+            return rc;
+        }
+        if (c->auth_failed)
+            return CL_ERR_DENIED;
+        if (s_mono_ms() >= deadline)
+            return CL_ERR_TIMEOUT;
+    }
+}
+
+int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = s_encode(req, &buf, &len);
+    if (rc != CL_OK)
+        return rc;
+    memset(rep, 0, sizeof(*rep));
+    for (int attempt = 0; attempt < c->attempts; attempt++) {
+        if (zmq_send(c->sock, buf, len, 0) < 0) {
+            rc = CL_ERR_IO;
+            break;
+        }
+        int64_t deadline = s_mono_ms() + c->timeout_ms;
+        for (;;) {
+            int left = (int)(deadline - s_mono_ms());
+            rc = cl_client_recv(c, rep, left > 0 ? left : 0);
+            if (rc != CL_OK)
+                break;
+            if (memcmp(rep->msgid, req->msgid, CL_MSGID_LEN) == 0 ||
+                s_zero(rep->msgid, CL_MSGID_LEN))
+                goto out; /* ours, or an error about an undecodable frame */
+            cl_reply_clear(rep); /* a late reply to an earlier request */
+        }
+        if (rc != CL_ERR_TIMEOUT)
+            break;
+    }
+out:
+    free(buf);
+    return rc;
+}
+
+void cl_client_msgid_from(uint8_t msgid[CL_MSGID_LEN], const char *domain,
+                          const char *stable)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, CL_MSGID_LEN);
+    crypto_generichash_update(&st, (const uint8_t *)domain,
+                              strlen(domain) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)stable, strlen(stable));
+    crypto_generichash_final(&st, msgid, CL_MSGID_LEN);
+}

@@ -1,0 +1,148 @@
+/*
+ * csv: a small state machine over getc (see csv.h). Owns its buffers.
+ */
+#include "csv.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cl_csv {
+    FILE *f;                              /* borrowed */
+    unsigned long line;                   /* current line, 1-based */
+    bool started;                         /* BOM check done */
+    char *buf;                            /* field bytes, NUL-separated */
+    size_t used;                          /* bytes used in buf */
+    char *fields[CL_CSV_MAX_FIELDS];      /* into buf */
+};
+
+#define S_BUF (CL_CSV_MAX_FIELDS * (CL_CSV_MAX_FIELD + 1))
+
+int cl_csv_new(cl_csv **out, FILE *f)
+{
+    cl_csv *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->buf = malloc(S_BUF);
+    if (!c->buf) {
+        free(c);
+        return CL_ERR_NOMEM;
+    }
+    c->f = f;
+    c->line = 1;
+    *out = c;
+    return CL_OK;
+}
+
+void cl_csv_destroy(cl_csv **c)
+{
+    if (!c || !*c)
+        return;
+    free((*c)->buf);
+    free(*c);
+    *c = NULL;
+}
+
+int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
+                char *err, size_t err_len)
+{
+    size_t nf = 0, flen = 0;
+    bool quoted = false, was_quoted = false, any = false;
+    const char *problem = NULL;
+    int ch;
+
+    if (!c->started) {
+        c->started = true;
+        int b0 = getc(c->f);
+        if (b0 == 0xEF) {
+            int b1 = getc(c->f), b2 = getc(c->f);
+            if (b1 != 0xBB || b2 != 0xBF) {
+                problem = "bad byte order mark";
+            }
+        } else if (b0 != EOF) {
+            ungetc(b0, c->f);
+        }
+    }
+    *line = c->line;
+    c->used = 0;
+    c->fields[0] = c->buf;
+    for (;;) {
+        ch = getc(c->f);
+        if (ch == EOF) {
+            if (quoted && !problem)
+                problem = "unterminated quoted field";
+            if (!any && !problem)
+                return 0;
+            break;
+        }
+        any = true;
+        if (ch == '\n')
+            c->line++;
+        if (quoted) {
+            if (ch == '"') {
+                int next = getc(c->f);
+                if (next == '"') {
+                    ch = '"';
+                } else {
+                    quoted = false;
+                    if (next != EOF)
+                        ungetc(next, c->f);
+                    continue;
+                }
+            }
+        } else if (ch == '"' && flen == 0 && !was_quoted) {
+            quoted = was_quoted = true;
+            continue;
+        } else if (ch == ',' || ch == '\n') {
+            if (nf < CL_CSV_MAX_FIELDS) {
+                c->buf[c->used++] = '\0';
+                nf++;
+                if (nf < CL_CSV_MAX_FIELDS)
+                    c->fields[nf] = c->buf + c->used;
+            } else if (!problem) {
+                problem = "too many fields";
+            }
+            flen = 0;
+            was_quoted = false;
+            if (ch == '\n') {
+                if (nf == 1 && c->fields[0][0] == '\0' && !problem) {
+                    /* blank line: skip it */
+                    *line = c->line;
+                    c->used = 0;
+                    nf = 0;
+                    any = false;
+                    continue;
+                }
+                goto done;
+            }
+            continue;
+        } else if (ch == '\r') {
+            continue;
+        } else if (was_quoted && !problem) {
+            problem = "text after a closing quote";
+        }
+        if (ch == '\0' && !problem)
+            problem = "NUL byte in field";
+        if (nf < CL_CSV_MAX_FIELDS) {
+            if (flen < CL_CSV_MAX_FIELD) {
+                c->buf[c->used++] = (char)ch;
+                flen++;
+            } else if (!problem) {
+                problem = "field longer than 16384 bytes";
+            }
+        }
+    }
+    /* end of file without a final newline */
+    if (nf < CL_CSV_MAX_FIELDS) {
+        c->buf[c->used++] = '\0';
+        nf++;
+    }
+done:
+    if (problem) {
+        snprintf(err, err_len, "%s", problem);
+        return CL_ERR_INVALID;
+    }
+    *fields = c->fields;
+    *n = nf;
+    return 1;
+}

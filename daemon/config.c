@@ -1,0 +1,199 @@
+/*
+ * config: INI parsing and validation (see config.h). Resolves
+ * "credential:NAME" for the master key through $CREDENTIALS_DIRECTORY
+ * (systemd LoadCredential=).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+typedef struct s_ctx {
+    cl_config *c;
+    char msg[256]; /* what went wrong on the failing line */
+} s_ctx;
+
+void cl_config_defaults(cl_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    cl_copy(c->endpoint, sizeof(c->endpoint), "tcp://0.0.0.0:7750");
+    c->log_level = 6;
+    c->max_message_bytes = CL_WIRE_MAX_FRAME;
+    c->handshake_timeout_ms = 5000;
+    c->queue_depth = 1000;
+    c->batch_max = 256;
+    c->send_timeout_ms = 1000;
+    c->map_bytes = 1024ull << 20;
+    c->map_max_bytes = 64ull << 30;
+    c->slow_commit_ms = 250;
+    c->match.upper = CL_MATCH_UPPER_DEFAULT;
+    c->match.lower = CL_MATCH_LOWER_DEFAULT;
+}
+
+static int s_uint(s_ctx *x, const char *name, const char *v, uint64_t lo,
+                  uint64_t hi, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v || *end || v[0] == '-' || n < lo || n > hi) {
+        snprintf(x->msg, sizeof(x->msg),
+                 "%s must be a whole number from %llu to %llu", name,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return 0;
+    }
+    *out = n;
+    return 1;
+}
+
+static int s_path(s_ctx *x, const char *name, const char *v, char *dst)
+{
+    if (!cl_copy(dst, CL_PATH_SZ, v) || !v[0]) {
+        snprintf(x->msg, sizeof(x->msg), "%s must be a path", name);
+        return 0;
+    }
+    return 1;
+}
+
+static int s_handler(void *user, const char *section, const char *name,
+                     const char *v)
+{
+    s_ctx *x = user;
+    cl_config *c = x->c;
+    uint64_t n = 0;
+    int ok;
+#define IS(s, k) (strcmp(section, s) == 0 && strcmp(name, k) == 0)
+    if (IS("daemon", "endpoint")) {
+        ok = cl_copy(c->endpoint, sizeof(c->endpoint), v) &&
+             (strncmp(v, "tcp://", 6) == 0 || strncmp(v, "ipc://", 6) == 0);
+        if (!ok)
+            snprintf(x->msg, sizeof(x->msg),
+                     "endpoint must be tcp://HOST:PORT or ipc://PATH");
+        return ok;
+    }
+    if (IS("daemon", "state_directory"))
+        return s_path(x, name, v, c->state_dir);
+    if (IS("daemon", "registry"))
+        return s_path(x, name, v, c->registry);
+    if (IS("daemon", "server_key"))
+        return s_path(x, name, v, c->server_key);
+    if (IS("daemon", "master_key")) {
+        if (strncmp(v, "credential:", 11) == 0) {
+            const char *dir = getenv("CREDENTIALS_DIRECTORY");
+            if (!dir) {
+                snprintf(x->msg, sizeof(x->msg),
+                         "master_key = credential:... needs systemd's "
+                         "LoadCredential= ($CREDENTIALS_DIRECTORY unset)");
+                return 0;
+            }
+            char p[CL_PATH_SZ];
+            snprintf(p, sizeof(p), "%s/%s", dir, v + 11);
+            return s_path(x, name, p, c->master_key);
+        }
+        return s_path(x, name, v, c->master_key);
+    }
+    if (IS("daemon", "log_level")) {
+        ok = s_uint(x, name, v, 3, 7, &n);
+        c->log_level = (int)n;
+        return ok;
+    }
+    if (IS("limits", "max_message_bytes")) {
+        ok = s_uint(x, name, v, 1024, CL_WIRE_MAX_FRAME, &n);
+        c->max_message_bytes = (uint32_t)n;
+        return ok;
+    }
+    if (IS("limits", "handshake_timeout_ms")) {
+        ok = s_uint(x, name, v, 100, 60000, &n);
+        c->handshake_timeout_ms = (uint32_t)n;
+        return ok;
+    }
+    if (IS("limits", "queue_depth")) {
+        ok = s_uint(x, name, v, 1, 1000000, &n);
+        c->queue_depth = (uint32_t)n;
+        return ok;
+    }
+    if (IS("limits", "batch_max")) {
+        ok = s_uint(x, name, v, 1, 4096, &n);
+        c->batch_max = (uint32_t)n;
+        return ok;
+    }
+    if (IS("limits", "send_timeout_ms")) {
+        ok = s_uint(x, name, v, 1, 60000, &n);
+        c->send_timeout_ms = (uint32_t)n;
+        return ok;
+    }
+    if (IS("store", "map_size_mb")) {
+        ok = s_uint(x, name, v, 1, 1u << 24, &n);
+        c->map_bytes = n << 20;
+        return ok;
+    }
+    if (IS("store", "map_max_mb")) {
+        ok = s_uint(x, name, v, 1, 1u << 24, &n);
+        c->map_max_bytes = n << 20;
+        return ok;
+    }
+    if (IS("store", "slow_commit_ms")) {
+        ok = s_uint(x, name, v, 1, 600000, &n);
+        c->slow_commit_ms = (uint32_t)n;
+        return ok;
+    }
+    if (IS("linking", "upper_threshold") || IS("linking", "lower_threshold")) {
+        char *end = NULL;
+        double d = strtod(v, &end);
+        if (end == v || *end || d < -100 || d > 100) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "%s must be a number from -100 to 100", name);
+            return 0;
+        }
+        if (name[0] == 'u')
+            c->match.upper = d;
+        else
+            c->match.lower = d;
+        return 1;
+    }
+#undef IS
+    snprintf(x->msg, sizeof(x->msg), "unknown setting [%s] %s", section,
+             name);
+    return 0;
+}
+
+int cl_config_load(cl_config *c, const char *path, char *err, size_t err_len)
+{
+    s_ctx x = {.c = c};
+    int line = ini_parse(path, s_handler, &x);
+    if (line < 0) {
+        snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+        return CL_ERR_IO;
+    }
+    if (line > 0) {
+        snprintf(err, err_len, "%s:%d: %s", path, line,
+                 x.msg[0] ? x.msg : "syntax error");
+        return CL_ERR_INVALID;
+    }
+    const char *missing = !c->state_dir[0]    ? "state_directory"
+                          : !c->registry[0]   ? "registry"
+                          : !c->server_key[0] ? "server_key"
+                          : !c->master_key[0] ? "master_key"
+                                              : NULL;
+    if (missing) {
+        snprintf(err, err_len, "%s: [daemon] %s is required", path, missing);
+        return CL_ERR_INVALID;
+    }
+    if (c->match.lower > c->match.upper) {
+        snprintf(err, err_len,
+                 "%s: [linking] lower_threshold is above upper_threshold",
+                 path);
+        return CL_ERR_INVALID;
+    }
+    if (c->map_bytes > c->map_max_bytes) {
+        snprintf(err, err_len, "%s: [store] map_size_mb is above map_max_mb",
+                 path);
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}

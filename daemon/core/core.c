@@ -1,0 +1,905 @@
+/*
+ * core: the access table, stored record formats, linking, publishing and
+ * the linked case view.
+ *
+ * Stored records (plaintext before sealing, see store/codec.h), each
+ * starting with a format version byte:
+ *   person   id            -> v1, created_at
+ *   record   id            -> v1, agency, kind, person fields, person id,
+ *                             link reason, link score, created, updated
+ *   referral id            -> v1, record id, agency, kind, client, reference,
+ *                             agency ref, category, risk, concern, occurred,
+ *                             received, referrer name, role, basis, consent,
+ *                             consent note, feed, feed seq
+ *   relation pid_a||pid_b  -> v1, what b is to a, asserting agency, inferred
+ * Index keys hold only ids and blind indexes.
+ */
+#include "core.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "codec.h"
+
+#define S_REC_VERSION 1
+#define S_CANDIDATES_MAX 2000
+#define S_BUF (CL_CONCERN_SZ + 8192)
+
+/* --- access table ----------------------------------------------------------
+ *
+ * The one place that says which role may send which request. A request is
+ * allowed if any of the caller's roles allows it. What each allowed request
+ * may then see is decided by the operation itself (a publisher's view is
+ * its own agency's; an operator's is counts only).
+ */
+static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
+    [CL_REQ_NONE] = 0,
+    [CL_REQ_PUBLISH_REFERRAL] = CL_ROLE_PUBLISHER,
+    [CL_REQ_GET_PERSON] = CL_ROLE_COORDINATOR,
+    [CL_REQ_HEALTH] = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR |
+                      CL_ROLE_OPERATOR | CL_ROLE_AUDITOR,
+};
+
+bool cl_core_allowed(uint32_t roles, cl_req_kind kind)
+{
+    if ((unsigned)kind >= CL_REQ_KIND_COUNT)
+        return false;
+    return (roles & s_access[kind]) != 0;
+}
+
+int64_t cl_core_roles_parse(const char *s)
+{
+    static const struct {
+        const char *name;
+        uint32_t bit;
+    } names[] = {{"publisher", CL_ROLE_PUBLISHER},
+                 {"coordinator", CL_ROLE_COORDINATOR},
+                 {"operator", CL_ROLE_OPERATOR},
+                 {"auditor", CL_ROLE_AUDITOR}};
+    int64_t roles = 0;
+    char buf[256];
+    if (!cl_copy(buf, sizeof(buf), s))
+        return -1;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", \t", &save); tok;
+         tok = strtok_r(NULL, ", \t", &save)) {
+        size_t i;
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strcasecmp(tok, names[i].name) == 0)
+                break;
+        if (i == sizeof(names) / sizeof(names[0]))
+            return -1;
+        roles |= names[i].bit;
+    }
+    return roles;
+}
+
+/* --- record formats ------------------------------------------------------- */
+
+typedef struct s_record {
+    char agency[CL_AGENCY_SZ];
+    char kind[CL_KIND_SZ];
+    cl_person p;
+    uint64_t person_id;
+    uint8_t link_reason;
+    double link_score;
+    int64_t created;
+    int64_t updated;
+} s_record;
+
+typedef struct s_referral {
+    uint64_t record_id;
+    char agency[CL_AGENCY_SZ];
+    char kind[CL_KIND_SZ];
+    char client[64];
+    char reference[CL_REF_SZ];
+    int64_t received;
+    cl_referral r; /* subject and related are not stored here */
+} s_referral;
+
+static void s_enc_person(cl_enc *e, const cl_person *p)
+{
+    cl_enc_str(e, p->nhs);
+    cl_enc_str(e, p->chi);
+    cl_enc_str(e, p->local_id);
+    cl_enc_str(e, p->given);
+    cl_enc_str(e, p->family);
+    cl_enc_str(e, p->dob);
+    cl_enc_u8(e, p->sex);
+    cl_enc_str(e, p->address);
+    cl_enc_str(e, p->town);
+    cl_enc_str(e, p->postcode);
+    cl_enc_str(e, p->uprn);
+}
+
+static void s_dec_person(cl_dec *d, cl_person *p)
+{
+    CL_DEC_STR(d, p->nhs);
+    CL_DEC_STR(d, p->chi);
+    CL_DEC_STR(d, p->local_id);
+    CL_DEC_STR(d, p->given);
+    CL_DEC_STR(d, p->family);
+    CL_DEC_STR(d, p->dob);
+    p->sex = cl_dec_u8(d);
+    CL_DEC_STR(d, p->address);
+    CL_DEC_STR(d, p->town);
+    CL_DEC_STR(d, p->postcode);
+    CL_DEC_STR(d, p->uprn);
+}
+
+static void s_key(uint8_t k[8], uint64_t id)
+{
+    cl_be64_put(k, id);
+}
+
+static int s_record_put(cl_txn *t, uint64_t id, const s_record *r)
+{
+    uint8_t buf[4096], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_str(&e, r->agency);
+    cl_enc_str(&e, r->kind);
+    s_enc_person(&e, &r->p);
+    cl_enc_u64(&e, r->person_id);
+    cl_enc_u8(&e, r->link_reason);
+    cl_enc_f64(&e, r->link_score);
+    cl_enc_i64(&e, r->created);
+    cl_enc_i64(&e, r->updated);
+    s_key(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RECORD, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    return rc;
+}
+
+static int s_record_get(cl_txn *t, uint64_t id, s_record *r)
+{
+    uint8_t buf[4096], k[8];
+    size_t len = 0;
+    s_key(k, id);
+    int rc = cl_store_get(t, CL_DB_RECORD, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(&d) != S_REC_VERSION)
+        rc = CL_ERR_CORRUPT;
+    CL_DEC_STR(&d, r->agency);
+    CL_DEC_STR(&d, r->kind);
+    s_dec_person(&d, &r->p);
+    r->person_id = cl_dec_u64(&d);
+    r->link_reason = cl_dec_u8(&d);
+    r->link_score = cl_dec_f64(&d);
+    r->created = cl_dec_i64(&d);
+    r->updated = cl_dec_i64(&d);
+    if (!cl_dec_ok(&d))
+        rc = CL_ERR_CORRUPT;
+    sodium_memzero(buf, len);
+    return rc;
+}
+
+static int s_referral_put(cl_txn *t, uint64_t id, const s_referral *s)
+{
+    static_assert(S_BUF > CL_CONCERN_SZ + CL_NOTE_SZ + 4 * CL_NAME_SZ +
+                              CL_AGENCY_SZ + 3 * CL_REF_SZ + 256,
+                  "referral buffer too small");
+    uint8_t *buf = malloc(S_BUF);
+    uint8_t k[8];
+    if (!buf)
+        return CL_ERR_NOMEM;
+    const cl_referral *r = &s->r;
+    cl_enc e = cl_enc_init(buf, S_BUF);
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u64(&e, s->record_id);
+    cl_enc_str(&e, s->agency);
+    cl_enc_str(&e, s->kind);
+    cl_enc_str(&e, s->client);
+    cl_enc_str(&e, s->reference);
+    cl_enc_str(&e, r->agency_ref);
+    cl_enc_u8(&e, r->category);
+    cl_enc_u8(&e, r->risk);
+    cl_enc_str(&e, r->concern);
+    cl_enc_i64(&e, r->occurred_at);
+    cl_enc_i64(&e, s->received);
+    cl_enc_str(&e, r->referrer_name);
+    cl_enc_str(&e, r->referrer_role);
+    cl_enc_u8(&e, r->basis);
+    cl_enc_u8(&e, r->consent);
+    cl_enc_str(&e, r->consent_note);
+    cl_enc_str(&e, r->feed);
+    cl_enc_u64(&e, r->feed_seq);
+    s_key(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REFERRAL, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    return rc;
+}
+
+static int s_referral_get(cl_txn *t, uint64_t id, s_referral *s)
+{
+    uint8_t *buf = malloc(S_BUF);
+    uint8_t k[8];
+    size_t len = 0;
+    if (!buf)
+        return CL_ERR_NOMEM;
+    s_key(k, id);
+    int rc = cl_store_get(t, CL_DB_REFERRAL, k, 8, buf, S_BUF, &len);
+    if (rc != CL_OK)
+        goto out;
+    cl_referral *r = &s->r;
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_REC_VERSION)
+        rc = CL_ERR_CORRUPT;
+    s->record_id = cl_dec_u64(&d);
+    CL_DEC_STR(&d, s->agency);
+    CL_DEC_STR(&d, s->kind);
+    CL_DEC_STR(&d, s->client);
+    CL_DEC_STR(&d, s->reference);
+    CL_DEC_STR(&d, r->agency_ref);
+    r->category = cl_dec_u8(&d);
+    r->risk = cl_dec_u8(&d);
+    CL_DEC_STR(&d, r->concern);
+    r->occurred_at = cl_dec_i64(&d);
+    s->received = cl_dec_i64(&d);
+    CL_DEC_STR(&d, r->referrer_name);
+    CL_DEC_STR(&d, r->referrer_role);
+    r->basis = cl_dec_u8(&d);
+    r->consent = cl_dec_u8(&d);
+    CL_DEC_STR(&d, r->consent_note);
+    CL_DEC_STR(&d, r->feed);
+    r->feed_seq = cl_dec_u64(&d);
+    if (!cl_dec_ok(&d))
+        rc = CL_ERR_CORRUPT;
+out:
+    sodium_memzero(buf, len);
+    free(buf);
+    return rc;
+}
+
+/* --- blind indexes -------------------------------------------------------- */
+
+/* The blind index keys of one record: identifiers and blocking keys. */
+typedef struct s_blinds {
+    size_t n;
+    uint8_t k[8][CL_BLIND_LEN];
+} s_blinds;
+
+static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
+                        const char *v1, const char *v2)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), "%s%c%s", v1, 0, v2 ? v2 : "");
+    if (n < 0 || (size_t)n >= sizeof(buf) || b->n >= 8)
+        return;
+    cl_store_blind(st, b->k[b->n++], domain, (const uint8_t *)buf, (size_t)n);
+    sodium_memzero(buf, sizeof(buf));
+}
+
+/* Blocking keys: a record is compared only with records sharing one. */
+static void s_blocking(const cl_store *st, const cl_person *p, s_blinds *b)
+{
+    char sf[5], sg[5], v[64];
+    cl_match_soundex(p->family, sf);
+    cl_match_soundex(p->given, sg);
+    if (p->dob[0]) {
+        /* year + {day, month} unordered: also catches a swapped date */
+        const char *mm = p->dob + 5, *dd = p->dob + 8;
+        bool swap = memcmp(mm, dd, 2) > 0;
+        snprintf(v, sizeof(v), "%.4s%.2s%.2s", p->dob, swap ? dd : mm,
+                 swap ? mm : dd);
+        s_blind_add(st, b, "blk-dob", v, NULL);
+        if (sf[0]) {
+            snprintf(v, sizeof(v), "%s%.4s", sf, p->dob);
+            s_blind_add(st, b, "blk-sfy", v, NULL);
+        }
+    }
+    if (sf[0] && sg[0])
+        s_blind_add(st, b, "blk-sfg", sf, sg);
+    if (sf[0] && p->postcode[0])
+        s_blind_add(st, b, "blk-sfp", sf, p->postcode);
+}
+
+static void s_ident_blinds(const cl_store *st, const char *agency,
+                           const cl_person *p, s_blinds *b)
+{
+    if (p->local_id[0])
+        s_blind_add(st, b, "local", agency, p->local_id);
+    if (p->nhs[0])
+        s_blind_add(st, b, "nhs", p->nhs, NULL);
+    if (p->chi[0])
+        s_blind_add(st, b, "chi", p->chi, NULL);
+}
+
+static int s_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
+                         uint64_t record_id)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    memcpy(k, blind, CL_BLIND_LEN);
+    cl_be64_put(k + CL_BLIND_LEN, record_id);
+    return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
+}
+
+/* Collects record ids under blind prefixes. */
+typedef struct s_ids {
+    uint64_t *v;
+    size_t n, cap, max;
+} s_ids;
+
+static int s_ids_push(s_ids *ids, uint64_t id)
+{
+    for (size_t i = 0; i < ids->n; i++)
+        if (ids->v[i] == id)
+            return CL_OK;
+    if (ids->n >= ids->max)
+        return 1; /* stop scanning: enough */
+    if (ids->n == ids->cap) {
+        size_t ncap = ids->cap ? ids->cap * 2 : 16;
+        uint64_t *nv = realloc(ids->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        ids->v = nv;
+        ids->cap = ncap;
+    }
+    ids->v[ids->n++] = id;
+    return CL_OK;
+}
+
+static int s_scan_suffix_id(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len < 8)
+        return CL_ERR_CORRUPT;
+    return s_ids_push(ctx, cl_be64_get(key + len - 8));
+}
+
+static int s_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN], s_ids *ids)
+{
+    return cl_store_scan(t, CL_DB_BLIND, blind, CL_BLIND_LEN,
+                         s_scan_suffix_id, ids);
+}
+
+/* --- linking -------------------------------------------------------------- */
+
+typedef struct s_link {
+    uint64_t person_id;
+    uint64_t record_id; /* 0: create a new record */
+    uint8_t reason;
+    double score;
+} s_link;
+
+/* Merge new non-empty fields into a stored record's person. */
+static void s_merge(cl_person *dst, const cl_person *src)
+{
+#define S_M(f)                                                                 \
+    if (src->f[0])                                                             \
+    memcpy(dst->f, src->f, sizeof(dst->f))
+    S_M(nhs);
+    S_M(chi);
+    S_M(local_id);
+    S_M(given);
+    S_M(family);
+    S_M(dob);
+    S_M(address);
+    S_M(town);
+    S_M(postcode);
+    S_M(uprn);
+#undef S_M
+    if (src->sex)
+        dst->sex = src->sex;
+}
+
+/* Deterministic: the first record under an identifier's blind index. */
+static int s_link_ident(cl_txn *t, const cl_store *st, const char *domain,
+                        const char *v1, const char *v2, uint64_t *record_id)
+{
+    s_blinds b = {0};
+    s_ids ids = {.max = 1};
+    s_blind_add(st, &b, domain, v1, v2);
+    int rc = s_lookup(t, b.k[0], &ids);
+    if (rc == CL_OK && ids.n == 0)
+        rc = CL_ERR_NOT_FOUND;
+    if (rc == CL_OK)
+        *record_id = ids.v[0];
+    free(ids.v);
+    return rc;
+}
+
+static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *c, const cl_person *p, s_link *out)
+{
+    uint64_t rid = 0;
+    s_record rec;
+    int rc;
+    memset(out, 0, sizeof(*out));
+
+    struct {
+        const char *domain, *v1, *v2;
+        uint8_t reason;
+        bool same_agency;
+    } rules[] = {
+        {"local", c->agency, p->local_id, CL_LINK_LOCAL_ID, true},
+        {"nhs", p->nhs, NULL, CL_LINK_NHS, false},
+        {"chi", p->chi, NULL, CL_LINK_CHI, false},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        if (!(i == 0 ? p->local_id[0] : rules[i].v1[0]))
+            continue;
+        rc = s_link_ident(t, st, rules[i].domain, rules[i].v1, rules[i].v2,
+                          &rid);
+        if (rc == CL_ERR_NOT_FOUND)
+            continue;
+        if (rc == CL_OK)
+            rc = s_record_get(t, rid, &rec);
+        if (rc != CL_OK)
+            return rc;
+        out->person_id = rec.person_id;
+        out->reason = rules[i].reason;
+        /* Reuse the record when it is this agency's own view of the person
+         * and does not carry a different local id. */
+        if (strcmp(rec.agency, c->agency) == 0 &&
+            (!p->local_id[0] || !rec.p.local_id[0] ||
+             strcmp(rec.p.local_id, p->local_id) == 0))
+            out->record_id = rid;
+        sodium_memzero(&rec, sizeof(rec));
+        return CL_OK;
+    }
+
+    /* Probabilistic: compare with every record sharing a blocking key. */
+    s_blinds b = {0};
+    s_ids ids = {.max = S_CANDIDATES_MAX};
+    s_blocking(st, p, &b);
+    rc = CL_OK;
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
+        rc = s_lookup(t, b.k[i], &ids);
+    double best = -1e9;
+    bool best_veto = false;
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        bool veto;
+        rc = s_record_get(t, ids.v[i], &rec);
+        if (rc != CL_OK)
+            break;
+        /* Identifiers that disagree rule a candidate out. */
+        bool conflict = (p->nhs[0] && rec.p.nhs[0] &&
+                         strcmp(p->nhs, rec.p.nhs) != 0) ||
+                        (p->chi[0] && rec.p.chi[0] &&
+                         strcmp(p->chi, rec.p.chi) != 0) ||
+                        (p->local_id[0] && rec.p.local_id[0] &&
+                         strcmp(rec.agency, c->agency) == 0);
+        double w = cl_match_score(p, &rec.p, &veto);
+        if (!conflict && w > best) {
+            best = w;
+            best_veto = veto;
+            out->person_id = rec.person_id;
+            out->record_id =
+                strcmp(rec.agency, c->agency) == 0 && !p->local_id[0] &&
+                        !rec.p.local_id[0]
+                    ? ids.v[i]
+                    : 0;
+        }
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(ids.v);
+    if (rc != CL_OK)
+        return rc;
+    if (best >= mc->upper && !best_veto) {
+        out->reason = CL_LINK_SCORE;
+        out->score = best;
+        return CL_OK;
+    }
+    /* Between the thresholds the pair belongs on the review queue; until
+     * that exists the record starts a new person (never a wrong link). */
+    memset(out, 0, sizeof(*out));
+    out->reason = CL_LINK_NEW;
+    out->score = best > -1e9 ? best : 0.0;
+    return CL_OK;
+}
+
+/* Attach p (as caller's agency describes it) to a person; returns ids. */
+static int s_link_person(cl_txn *t, const cl_store *st,
+                         const cl_match_config *mc, const cl_caller *c,
+                         const cl_person *p, int64_t now, uint64_t *person_id,
+                         uint64_t *record_id)
+{
+    s_link l;
+    s_record rec;
+    uint8_t k[16];
+    int rc = s_link_find(t, st, mc, c, p, &l);
+    if (rc != CL_OK)
+        return rc;
+    if (l.person_id == 0) {
+        uint8_t buf[16];
+        cl_enc e = cl_enc_init(buf, sizeof(buf));
+        cl_enc_u8(&e, S_REC_VERSION);
+        cl_enc_i64(&e, now);
+        if ((rc = cl_store_next_id(t, "person", &l.person_id)) != CL_OK)
+            return rc;
+        s_key(k, l.person_id);
+        rc = cl_store_put(t, CL_DB_PERSON, k, 8, buf, e.len);
+        if (rc != CL_OK)
+            return rc;
+    }
+    if (l.record_id) {
+        rc = s_record_get(t, l.record_id, &rec);
+        if (rc != CL_OK)
+            return rc;
+        s_merge(&rec.p, p);
+        rec.updated = now;
+    } else {
+        memset(&rec, 0, sizeof(rec));
+        CL_COPY(rec.agency, c->agency);
+        CL_COPY(rec.kind, c->kind);
+        rec.p = *p;
+        rec.person_id = l.person_id;
+        rec.link_reason = l.reason;
+        rec.link_score = l.score;
+        rec.created = rec.updated = now;
+        if ((rc = cl_store_next_id(t, "record", &l.record_id)) != CL_OK)
+            return rc;
+        s_key(k, l.person_id);
+        s_key(k + 8, l.record_id);
+        rc = cl_store_put_raw(t, CL_DB_PERSON_RECORDS, k, 16, NULL, 0);
+        if (rc != CL_OK)
+            return rc;
+    }
+    rc = s_record_put(t, l.record_id, &rec);
+    s_blinds b = {0};
+    s_ident_blinds(st, c->agency, &rec.p, &b);
+    s_blocking(st, &rec.p, &b);
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
+        rc = s_blind_index(t, b.k[i], l.record_id);
+    sodium_memzero(&rec, sizeof(rec));
+    if (rc == CL_OK) {
+        *person_id = l.person_id;
+        *record_id = l.record_id;
+    }
+    return rc;
+}
+
+static uint8_t s_inverse(uint8_t rel)
+{
+    switch (rel) {
+    case CL_REL_PARENT:
+        return CL_REL_CHILD;
+    case CL_REL_CHILD:
+        return CL_REL_PARENT;
+    case CL_REL_CARER:
+        return CL_REL_CARED_FOR;
+    case CL_REL_CARED_FOR:
+        return CL_REL_CARER;
+    default:
+        return rel;
+    }
+}
+
+/* Record that b is `rel` to a, asserted by agency. */
+static int s_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                          const char *agency)
+{
+    uint8_t k[16], buf[256];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, rel);
+    cl_enc_str(&e, agency);
+    cl_enc_u8(&e, 0); /* asserted, not inferred */
+    if (!cl_enc_ok(&e))
+        return CL_ERR_INTERNAL;
+    s_key(k, a);
+    s_key(k + 8, b);
+    return cl_store_put(t, CL_DB_RELATION, k, 16, buf, e.len);
+}
+
+int cl_core_publish(cl_txn *t, const cl_match_config *mc,
+                    const cl_caller *caller, const cl_referral *r,
+                    int64_t now, cl_publish_result *out,
+                    char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    uint64_t pid = 0, rid = 0, ref_id = 0;
+    s_referral *s = NULL;
+    uint8_t k[16];
+    int rc;
+
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
+        return CL_ERR_DENIED;
+    }
+    rc = s_link_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
+    if (rc != CL_OK)
+        goto out;
+    for (uint32_t i = 0; i < r->n_related && rc == CL_OK; i++) {
+        uint64_t opid = 0, orid = 0;
+        rc = s_link_person(t, st, mc, caller, &r->related[i].person, now,
+                           &opid, &orid);
+        if (rc == CL_OK && opid != pid)
+            rc = s_relation_put(t, pid, opid, r->related[i].rel,
+                                caller->agency);
+        if (rc == CL_OK && opid != pid)
+            rc = s_relation_put(t, opid, pid, s_inverse(r->related[i].rel),
+                                caller->agency);
+    }
+    if (rc != CL_OK)
+        goto out;
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = cl_store_next_id(t, "referral", &ref_id)) != CL_OK)
+        goto out;
+    s->record_id = rid;
+    CL_COPY(s->agency, caller->agency);
+    CL_COPY(s->kind, caller->kind);
+    CL_COPY(s->client, caller->name);
+    snprintf(s->reference, sizeof(s->reference), "CL-%08" PRIu64, ref_id);
+    s->received = now;
+    memcpy(&s->r, r, sizeof(*r));
+    if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
+        goto out;
+    s_key(k, rid);
+    s_key(k + 8, ref_id);
+    if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL, 0)) !=
+        CL_OK)
+        goto out;
+    CL_COPY(out->reference, s->reference);
+out:
+    if (s) {
+        sodium_memzero(s, sizeof(*s));
+        free(s);
+    }
+    if (rc != CL_OK && !err[0])
+        snprintf(err, CL_ERROR_SZ, "publish failed: %s", cl_strerror(rc));
+    return rc;
+}
+
+/* --- linked case view ----------------------------------------------------- */
+
+/* Growable array append: returns a zeroed new slot or NULL. */
+static void *s_push(void **arr, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        void *na = realloc(*arr, ncap * size);
+        if (!na)
+            return NULL;
+        *arr = na;
+        *cap = ncap;
+    }
+    void *slot = (uint8_t *)*arr + (*n)++ * size;
+    memset(slot, 0, size);
+    return slot;
+}
+
+static int s_cmp_referral(const void *a, const void *b)
+{
+    const cl_referral_view *x = a, *y = b;
+    int64_t tx = x->occurred_at ? x->occurred_at : x->received_at;
+    int64_t ty = y->occurred_at ? y->occurred_at : y->received_at;
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return strcmp(x->reference, y->reference);
+}
+
+static bool s_parse_pid(const char *s, uint64_t *out)
+{
+    if (s[0] != 'P' || !s[1])
+        return false;
+    char *end = NULL;
+    unsigned long long v = strtoull(s + 1, &end, 10);
+    if (*end || v == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void s_pid_str(char out[CL_PID_SZ], uint64_t id)
+{
+    snprintf(out, CL_PID_SZ, "P%08" PRIu64, id);
+}
+
+/* Collect second half of 16-byte keys under an 8-byte prefix. */
+static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids)
+{
+    uint8_t k[8];
+    s_key(k, id);
+    return cl_store_scan(t, db, k, 8, s_scan_suffix_id, ids);
+}
+
+int cl_core_person_view(cl_txn *t, const cl_caller *caller,
+                        const cl_get_person *q, cl_person_view *out,
+                        char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    uint64_t pid = 0;
+    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+          rels = {.max = SIZE_MAX};
+    s_record rec;
+    s_referral *sr = NULL;
+    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0;
+    uint8_t k[16], buf[256];
+    int rc = CL_OK;
+
+    memset(out, 0, sizeof(*out));
+    memset(&rec, 0, sizeof(rec));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "opening a case needs the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (!q->review_id[0] && !q->justification[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a purpose is required: the review the person is on, or a "
+                 "justification");
+        return CL_ERR_INVALID;
+    }
+    if (q->person_id[0]) {
+        if (!s_parse_pid(q->person_id, &pid)) {
+            snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+            return CL_ERR_INVALID;
+        }
+        s_key(k, pid);
+        rc = cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf),
+                          &(size_t){0});
+    } else {
+        uint64_t rid = 0;
+        char nhs[CL_ID_SZ], chi[CL_ID_SZ];
+        CL_COPY(nhs, q->match.nhs);
+        CL_COPY(chi, q->match.chi);
+        cl_digits_normalise(nhs);
+        cl_digits_normalise(chi);
+        if (nhs[0])
+            rc = s_link_ident(t, st, "nhs", nhs, NULL, &rid);
+        else if (chi[0])
+            rc = s_link_ident(t, st, "chi", chi, NULL, &rid);
+        else {
+            snprintf(err, CL_ERROR_SZ,
+                     "give a person_id, an NHS number or a CHI number");
+            return CL_ERR_INVALID;
+        }
+        if (rc == CL_OK)
+            rc = s_record_get(t, rid, &rec);
+        if (rc == CL_OK)
+            pid = rec.person_id;
+    }
+    if (rc == CL_ERR_NOT_FOUND) {
+        snprintf(err, CL_ERROR_SZ, "no such person");
+        return rc;
+    }
+    if (rc != CL_OK)
+        goto out;
+    s_pid_str(out->person_id, pid);
+
+    if ((rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs)) != CL_OK)
+        goto out;
+    for (size_t i = 0; i < recs.n; i++) {
+        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+            goto out;
+        cl_agency_record *a = s_push((void **)&out->records, &out->n_records,
+                                     &cap_rec, sizeof(*a));
+        if (!a) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        CL_COPY(a->agency, rec.agency);
+        CL_COPY(a->kind, rec.kind);
+        a->person = rec.p;
+        a->link_reason = rec.link_reason;
+        a->link_score = rec.link_score;
+        bool known = false;
+        for (size_t j = 0; j < out->n_known; j++)
+            known |= strcmp(out->known_to[j], rec.agency) == 0;
+        if (!known) {
+            char(*slot)[CL_AGENCY_SZ] =
+                s_push((void **)&out->known_to, &out->n_known, &cap_known,
+                       sizeof(*out->known_to));
+            if (!slot) {
+                rc = CL_ERR_NOMEM;
+                goto out;
+            }
+            CL_COPY(*slot, rec.agency);
+        }
+        refs.n = 0;
+        if ((rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs)) !=
+            CL_OK)
+            goto out;
+        if (!sr && !(sr = calloc(1, sizeof(*sr)))) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t j = 0; j < refs.n; j++) {
+            if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
+                goto out;
+            cl_referral_view *v =
+                s_push((void **)&out->referrals, &out->n_referrals, &cap_ref,
+                       sizeof(*v));
+            if (!v) {
+                rc = CL_ERR_NOMEM;
+                goto out;
+            }
+            CL_COPY(v->reference, sr->reference);
+            CL_COPY(v->agency, sr->agency);
+            CL_COPY(v->agency_ref, sr->r.agency_ref);
+            v->category = sr->r.category;
+            v->risk = sr->r.risk;
+            CL_COPY(v->concern, sr->r.concern);
+            v->occurred_at = sr->r.occurred_at;
+            v->received_at = sr->received;
+            CL_COPY(v->referrer_name, sr->r.referrer_name);
+            CL_COPY(v->referrer_role, sr->r.referrer_role);
+            v->basis = sr->r.basis;
+            v->consent = sr->r.consent;
+            CL_COPY(v->consent_note, sr->r.consent_note);
+        }
+    }
+    if (out->n_referrals > 1)
+        qsort(out->referrals, out->n_referrals, sizeof(*out->referrals),
+              s_cmp_referral);
+
+    if ((rc = s_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
+        goto out;
+    for (size_t i = 0; i < rels.n; i++) {
+        size_t len = 0;
+        s_key(k, pid);
+        s_key(k + 8, rels.v[i]);
+        if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
+                               &len)) != CL_OK)
+            goto out;
+        cl_related_view *v = s_push((void **)&out->related, &out->n_related,
+                                    &cap_rel, sizeof(*v));
+        if (!v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        cl_dec d = cl_dec_init(buf, len);
+        (void)cl_dec_u8(&d);
+        v->rel = cl_dec_u8(&d);
+        CL_DEC_STR(&d, v->asserted_by);
+        (void)cl_dec_u8(&d);
+        if (!cl_dec_ok(&d)) {
+            rc = CL_ERR_CORRUPT;
+            goto out;
+        }
+        s_pid_str(v->person_id, rels.v[i]);
+        /* Show the related person by their first agency record. */
+        s_ids orecs = {.max = 1};
+        rc = s_children(t, CL_DB_PERSON_RECORDS, rels.v[i], &orecs);
+        if (rc == CL_OK && orecs.n)
+            rc = s_record_get(t, orecs.v[0], &rec);
+        free(orecs.v);
+        if (rc != CL_OK)
+            goto out;
+        if (orecs.n) {
+            CL_COPY(v->given, rec.p.given);
+            CL_COPY(v->family, rec.p.family);
+            CL_COPY(v->dob, rec.p.dob);
+        }
+    }
+out:
+    if (sr) {
+        sodium_memzero(sr, sizeof(*sr));
+        free(sr);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    sodium_memzero(buf, sizeof(buf));
+    free(recs.v);
+    free(refs.v);
+    free(rels.v);
+    if (rc != CL_OK) {
+        cl_person_view_clear(out);
+        if (!err[0])
+            snprintf(err, CL_ERROR_SZ, "case view failed: %s",
+                     cl_strerror(rc));
+    }
+    return rc;
+}
+
+int cl_core_counts(cl_txn *t, uint64_t *persons, uint64_t *referrals)
+{
+    int rc = cl_store_counter(t, "person", persons);
+    if (rc == CL_OK)
+        rc = cl_store_counter(t, "referral", referrals);
+    return rc;
+}

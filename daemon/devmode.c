@@ -1,0 +1,150 @@
+/*
+ * devmode: see devmode.h. Writes only inside the folder it is given.
+ */
+#include "devmode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cl_model.h"
+#include "keyfile.h"
+#include "store.h"
+
+static const struct {
+    const char *name, *agency, *kind, *roles;
+} s_demo[] = {
+    {"gp", "Oakfield Surgery", "gp", "publisher"},
+    {"police", "Northshire Police", "police", "publisher"},
+    {"childrens", "Northshire Children's Services", "childrens_services",
+     "publisher"},
+    {"adults", "Northshire Adult Social Care", "adult_services", "publisher"},
+    {"coordinator", "Northshire Extended MDT", "mdt", "coordinator"},
+    {"operator", "Northshire Council ICT", "operations", "operator"},
+    {"auditor", "Northshire Information Governance", "governance", "auditor"},
+};
+
+static int s_mkdir(const char *path, char *err, size_t err_len)
+{
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "mkdir %s: %s", path, strerror(errno));
+        return CL_ERR_IO;
+    }
+    return CL_OK;
+}
+
+/* Generate base.key/base.pub unless base.pub exists; read the public key. */
+static int s_keypair(const char *base, char pub[CL_Z85_KEY_SZ], char *err,
+                     size_t err_len)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s.pub", base);
+    if (access(path, F_OK) != 0) {
+        int rc = cl_keyfile_generate(base, pub);
+        if (rc != CL_OK)
+            snprintf(err, err_len, "cannot create key %s: %s", base,
+                     cl_strerror(rc));
+        return rc;
+    }
+    return cl_keyfile_read(path, pub, NULL, err, err_len);
+}
+
+static int s_write_new(const char *path, const char *text, char *err,
+                       size_t err_len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return CL_OK;
+        snprintf(err, err_len, "cannot create %s: %s", path, strerror(errno));
+        return CL_ERR_IO;
+    }
+    size_t n = strlen(text);
+    int rc = write(fd, text, n) == (ssize_t)n ? CL_OK : CL_ERR_IO;
+    close(fd);
+    if (rc != CL_OK)
+        snprintf(err, err_len, "cannot write %s", path);
+    return rc;
+}
+
+int cl_devmode_prepare(const char *dir0, char *config_out, size_t cap,
+                       char *err, size_t err_len)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64], pub[CL_Z85_KEY_SZ];
+    char *text = NULL;
+    size_t text_cap = 32768, len = 0;
+    int rc;
+
+    if ((rc = s_mkdir(dir0, err, err_len)) != CL_OK)
+        return rc;
+    if (!realpath(dir0, dir)) {
+        snprintf(err, err_len, "%s: %s", dir0, strerror(errno));
+        return CL_ERR_IO;
+    }
+    snprintf(path, sizeof(path), "%s/keys", dir);
+    if ((rc = s_mkdir(path, err, err_len)) != CL_OK)
+        return rc;
+    snprintf(path, sizeof(path), "%s/state", dir);
+    if ((rc = s_mkdir(path, err, err_len)) != CL_OK)
+        return rc;
+    snprintf(path, sizeof(path), "%s/keys/server", dir);
+    if ((rc = s_keypair(path, pub, err, err_len)) != CL_OK)
+        return rc;
+
+    text = malloc(text_cap);
+    if (!text)
+        return CL_ERR_NOMEM;
+    len += (size_t)snprintf(
+        text + len, text_cap - len,
+        "# caselink client registry (development mode).\n"
+        "# One section per client: its CURVE public key, agency, agency kind "
+        "and roles.\n# Reload with SIGHUP after editing.\n");
+    for (size_t i = 0; i < sizeof(s_demo) / sizeof(s_demo[0]); i++) {
+        snprintf(path, sizeof(path), "%s/keys/%s", dir, s_demo[i].name);
+        if ((rc = s_keypair(path, pub, err, err_len)) != CL_OK)
+            goto out;
+        len += (size_t)snprintf(text + len, text_cap - len,
+                                "\n[%s]\nkey = %s\nagency = %s\nkind = %s\n"
+                                "roles = %s\n",
+                                s_demo[i].name, pub, s_demo[i].agency,
+                                s_demo[i].kind, s_demo[i].roles);
+    }
+    snprintf(path, sizeof(path), "%s/clients.conf", dir);
+    if ((rc = s_write_new(path, text, err, err_len)) != CL_OK)
+        goto out;
+
+    snprintf(path, sizeof(path), "%s/master.key", dir);
+    rc = cl_store_key_generate(path);
+    if (rc != CL_OK && rc != CL_ERR_EXISTS) {
+        snprintf(err, err_len, "cannot create %s: %s", path, cl_strerror(rc));
+        goto out;
+    }
+
+    snprintf(text, text_cap,
+             "# caselinkd configuration (development mode).\n"
+             "[daemon]\n"
+             "endpoint = ipc://%s/caselinkd.sock\n"
+             "state_directory = %s/state\n"
+             "registry = %s/clients.conf\n"
+             "server_key = %s/keys/server.key\n"
+             "master_key = %s/master.key\n",
+             dir, dir, dir, dir, dir);
+    snprintf(path, sizeof(path), "%s/caselinkd.conf", dir);
+    if ((rc = s_write_new(path, text, err, err_len)) != CL_OK)
+        goto out;
+    if (strlen(path) >= cap) {
+        snprintf(err, err_len, "path too long: %s", path);
+        rc = CL_ERR_INVALID;
+        goto out;
+    }
+    cl_copy(config_out, cap, path);
+    rc = CL_OK;
+out:
+    free(text);
+    return rc;
+}

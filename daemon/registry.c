@@ -1,0 +1,178 @@
+/*
+ * registry: the client registry file, sorted by key for binary search.
+ */
+#include "registry.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct s_entry {
+    char key[CL_Z85_KEY_SZ]; /* Z85 public key */
+    cl_caller who;           /* name, agency, kind, roles */
+} s_entry;
+
+struct cl_registry {
+    s_entry *v;
+    size_t n, cap;
+};
+
+typedef struct s_ctx {
+    cl_registry *r;
+    char msg[256];
+} s_ctx;
+
+static s_entry *s_section(s_ctx *x, const char *section)
+{
+    cl_registry *r = x->r;
+    if (r->n && strcmp(r->v[r->n - 1].who.name, section) == 0)
+        return &r->v[r->n - 1];
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->v[i].who.name, section) == 0) {
+            snprintf(x->msg, sizeof(x->msg), "client [%s] defined twice",
+                     section);
+            return NULL;
+        }
+    if (r->n == r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 16;
+        s_entry *nv = realloc(r->v, ncap * sizeof(*nv));
+        if (!nv) {
+            snprintf(x->msg, sizeof(x->msg), "out of memory");
+            return NULL;
+        }
+        r->v = nv;
+        r->cap = ncap;
+    }
+    s_entry *e = &r->v[r->n++];
+    memset(e, 0, sizeof(*e));
+    if (!cl_copy(e->who.name, sizeof(e->who.name), section)) {
+        snprintf(x->msg, sizeof(x->msg), "client name too long");
+        return NULL;
+    }
+    return e;
+}
+
+static int s_handler(void *user, const char *section, const char *name,
+                     const char *v)
+{
+    s_ctx *x = user;
+    if (!section[0]) {
+        snprintf(x->msg, sizeof(x->msg), "setting outside a [client] section");
+        return 0;
+    }
+    s_entry *e = s_section(x, section);
+    if (!e)
+        return 0;
+    if (strcmp(name, "key") == 0) {
+        if (!cl_keyfile_z85_valid(v)) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "key must be a 40-character Z85 public key");
+            return 0;
+        }
+        CL_COPY(e->key, v);
+    } else if (strcmp(name, "agency") == 0) {
+        if (!CL_COPY(e->who.agency, v) || !v[0]) {
+            snprintf(x->msg, sizeof(x->msg), "agency must be 1-%d bytes",
+                     CL_AGENCY_SZ - 1);
+            return 0;
+        }
+    } else if (strcmp(name, "kind") == 0) {
+        if (!CL_COPY(e->who.kind, v) || !v[0]) {
+            snprintf(x->msg, sizeof(x->msg), "kind must be 1-%d bytes",
+                     CL_KIND_SZ - 1);
+            return 0;
+        }
+    } else if (strcmp(name, "roles") == 0) {
+        int64_t roles = cl_core_roles_parse(v);
+        if (roles <= 0) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "roles must list publisher, coordinator, operator or "
+                     "auditor");
+            return 0;
+        }
+        e->who.roles = (uint32_t)roles;
+    } else {
+        snprintf(x->msg, sizeof(x->msg), "unknown setting %s", name);
+        return 0;
+    }
+    return 1;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    return strcmp(((const s_entry *)a)->key, ((const s_entry *)b)->key);
+}
+
+int cl_registry_load(cl_registry **out, const char *path, char *err,
+                     size_t err_len)
+{
+    s_ctx x = {0};
+    int rc = CL_ERR_INVALID;
+    x.r = calloc(1, sizeof(*x.r));
+    if (!x.r)
+        return CL_ERR_NOMEM;
+    int line = ini_parse(path, s_handler, &x);
+    if (line < 0) {
+        snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+        rc = CL_ERR_IO;
+        goto out;
+    }
+    if (line > 0) {
+        snprintf(err, err_len, "%s:%d: %s", path, line,
+                 x.msg[0] ? x.msg : "syntax error");
+        goto out;
+    }
+    for (size_t i = 0; i < x.r->n; i++) {
+        const s_entry *e = &x.r->v[i];
+        const char *missing = !e->key[0]          ? "key"
+                              : !e->who.agency[0] ? "agency"
+                              : !e->who.kind[0]   ? "kind"
+                              : !e->who.roles     ? "roles"
+                                                  : NULL;
+        if (missing) {
+            snprintf(err, err_len, "%s: client [%s] has no %s", path,
+                     e->who.name, missing);
+            goto out;
+        }
+    }
+    if (x.r->n)
+        qsort(x.r->v, x.r->n, sizeof(*x.r->v), s_cmp);
+    for (size_t i = 1; i < x.r->n; i++)
+        if (strcmp(x.r->v[i - 1].key, x.r->v[i].key) == 0) {
+            snprintf(err, err_len,
+                     "%s: clients [%s] and [%s] share one key", path,
+                     x.r->v[i - 1].who.name, x.r->v[i].who.name);
+            goto out;
+        }
+    *out = x.r;
+    x.r = NULL;
+    rc = CL_OK;
+out:
+    cl_registry_destroy(&x.r);
+    return rc;
+}
+
+void cl_registry_destroy(cl_registry **r)
+{
+    if (!r || !*r)
+        return;
+    free((*r)->v);
+    free(*r);
+    *r = NULL;
+}
+
+const cl_caller *cl_registry_find(const cl_registry *r, const char *z85)
+{
+    s_entry probe;
+    if (!r || !cl_copy(probe.key, sizeof(probe.key), z85))
+        return NULL;
+    const s_entry *e = bsearch(&probe, r->v, r->n, sizeof(*r->v), s_cmp);
+    return e ? &e->who : NULL;
+}
+
+size_t cl_registry_count(const cl_registry *r)
+{
+    return r ? r->n : 0;
+}

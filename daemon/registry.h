@@ -1,0 +1,37 @@
+/*
+ * registry: which CURVE public keys may connect, and who each one is.
+ *
+ * One INI file, a section per client:
+ *
+ *   [oakfield-gp]
+ *   key = <the client's public key, Z85>
+ *   agency = Oakfield Surgery
+ *   kind = gp
+ *   roles = publisher
+ *
+ * A registry is immutable once loaded; reloading builds a new one that the
+ * server swaps in (SIGHUP). Holds public keys only.
+ */
+#ifndef CL_REGISTRY_H
+#define CL_REGISTRY_H
+
+#include <stddef.h>
+
+#include "core.h"
+#include "keyfile.h"
+
+typedef struct cl_registry cl_registry;
+
+/* Load path. On error returns CL_ERR_INVALID/CL_ERR_IO with "FILE:LINE:
+ * what" in err. */
+CL_NODISCARD int cl_registry_load(cl_registry **out, const char *path,
+                                  char *err, size_t err_len);
+
+void cl_registry_destroy(cl_registry **r);
+
+/* The caller registered for a Z85 public key, or NULL. Borrowed from r. */
+const cl_caller *cl_registry_find(const cl_registry *r, const char *z85);
+
+size_t cl_registry_count(const cl_registry *r);
+
+#endif

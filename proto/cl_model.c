@@ -1,0 +1,349 @@
+/*
+ * cl_model: validation and naming for the plain C wire model.
+ *
+ * Pure functions over caller-owned structs; no allocation except the person
+ * view arrays freed here. Never logs (it cannot know what is personal).
+ */
+#include "cl_model.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+void cl_person_view_clear(cl_person_view *v)
+{
+    if (!v)
+        return;
+    free(v->records);
+    free(v->referrals);
+    free(v->related);
+    free(v->known_to);
+    memset(v, 0, sizeof(*v));
+}
+
+void cl_reply_clear(cl_reply *r)
+{
+    if (!r)
+        return;
+    if (r->kind == CL_REQ_GET_PERSON)
+        cl_person_view_clear(&r->u.person);
+    memset(r, 0, sizeof(*r));
+}
+
+static bool s_all_digits(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* Modulus 11 over the first nine digits, weights 10..2. */
+static bool s_mod11(const char *s)
+{
+    int sum = 0;
+    for (int i = 0; i < 9; i++)
+        sum += (s[i] - '0') * (10 - i);
+    int check = 11 - (sum % 11);
+    if (check == 11)
+        check = 0;
+    if (check == 10)
+        return false;
+    return check == s[9] - '0';
+}
+
+bool cl_nhs_valid(const char *s)
+{
+    return s_all_digits(s, 10) && s_mod11(s);
+}
+
+static bool s_ymd_valid(int y, int m, int d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    int max = mdays[m - 1];
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        max = 29;
+    return d <= max;
+}
+
+bool cl_chi_valid(const char *s)
+{
+    if (!s_all_digits(s, 10))
+        return false;
+    int d = (s[0] - '0') * 10 + (s[1] - '0');
+    int m = (s[2] - '0') * 10 + (s[3] - '0');
+    int y = (s[4] - '0') * 10 + (s[5] - '0');
+    /* The century is not in the number; 2000 is a leap year, so any
+     * 29 February is accepted here. */
+    return s_ymd_valid(2000 + y, m, d) && s_mod11(s);
+}
+
+bool cl_date_valid(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    return y >= 1880 && y <= 2200 && s_ymd_valid(y, m, d);
+}
+
+bool cl_digits_normalise(char *s)
+{
+    size_t o = 0;
+    bool clean = true;
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            s[o++] = s[i];
+        else if (s[i] != ' ' && s[i] != '-')
+            clean = false;
+    }
+    s[o] = '\0';
+    return clean;
+}
+
+void cl_postcode_normalise(char *s)
+{
+    char tmp[CL_POSTCODE_SZ];
+    size_t n = 0;
+    for (size_t i = 0; s[i] && n < sizeof(tmp) - 1; i++)
+        if (!isspace((unsigned char)s[i]))
+            tmp[n++] = (char)toupper((unsigned char)s[i]);
+    tmp[n] = '\0';
+    /* UK postcodes: outward code (2-4 chars) + inward code (digit, 2
+     * letters). */
+    bool uk = n >= 5 && n <= 7 && isdigit((unsigned char)tmp[n - 3]) &&
+              isalpha((unsigned char)tmp[n - 2]) &&
+              isalpha((unsigned char)tmp[n - 1]) &&
+              isalpha((unsigned char)tmp[0]);
+    if (uk)
+        snprintf(s, CL_POSTCODE_SZ, "%.*s %s", (int)(n - 3), tmp,
+                 tmp + n - 3);
+    else
+        memcpy(s, tmp, n + 1);
+}
+
+static void s_warn(cl_publish_result *w, const char *msg)
+{
+    if (w && w->n_warnings < CL_WARNINGS_MAX)
+        CL_COPY(w->warnings[w->n_warnings++], msg);
+}
+
+/* Normalise and check one person; where is "subject" or "related person N".
+ */
+static int s_person_check(cl_person *p, const char *where, bool need_id,
+                          char err[CL_ERROR_SZ], cl_publish_result *warn)
+{
+    char msg[CL_WARNING_SZ];
+    if (p->sex > CL_SEX_MAX) {
+        snprintf(err, CL_ERROR_SZ, "%s: sex out of range", where);
+        return CL_ERR_INVALID;
+    }
+    if (p->dob[0] && !cl_date_valid(p->dob)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "%s: date_of_birth must be a real date as YYYY-MM-DD", where);
+        return CL_ERR_INVALID;
+    }
+    if (p->nhs[0] && (!cl_digits_normalise(p->nhs) || !cl_nhs_valid(p->nhs))) {
+        snprintf(msg, sizeof(msg),
+                 "%s: NHS number fails its check digit; not used for matching",
+                 where);
+        s_warn(warn, msg);
+        p->nhs[0] = '\0';
+    }
+    if (p->chi[0] && (!cl_digits_normalise(p->chi) || !cl_chi_valid(p->chi))) {
+        snprintf(msg, sizeof(msg),
+                 "%s: CHI number is not valid; not used for matching", where);
+        s_warn(warn, msg);
+        p->chi[0] = '\0';
+    }
+    if (p->uprn[0] && (!cl_digits_normalise(p->uprn) || !p->uprn[0])) {
+        snprintf(err, CL_ERROR_SZ, "%s: uprn must be digits", where);
+        return CL_ERR_INVALID;
+    }
+    cl_postcode_normalise(p->postcode);
+    bool named = p->family[0] && (p->given[0] || p->dob[0]);
+    if (need_id && !p->nhs[0] && !p->chi[0] && !p->local_id[0] && !named) {
+        snprintf(err, CL_ERROR_SZ,
+                 "%s: give an NHS or CHI number, a local id, or a family name "
+                 "with given names or date of birth",
+                 where);
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}
+
+int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
+                         cl_publish_result *warn)
+{
+    int rc;
+    if (r->basis == 0 || r->basis > CL_BASIS_MAX) {
+        snprintf(err, CL_ERROR_SZ,
+                 "lawful_basis is required (UK GDPR Art 6/9 or DPA 2018 "
+                 "safeguarding condition)");
+        return CL_ERR_INVALID;
+    }
+    if (r->consent > CL_CONSENT_MAX) {
+        snprintf(err, CL_ERROR_SZ, "consent out of range");
+        return CL_ERR_INVALID;
+    }
+    if ((r->consent == CL_CONSENT_REFUSED ||
+         r->consent == CL_CONSENT_NOT_SOUGHT) &&
+        !r->consent_note[0]) {
+        snprintf(err, CL_ERROR_SZ, "consent_note must say why %s",
+                 r->consent == CL_CONSENT_REFUSED
+                     ? "sharing went ahead though consent was refused"
+                     : "consent was not sought");
+        return CL_ERR_INVALID;
+    }
+    if (r->category > CL_CAT_MAX || r->risk > CL_RISK_MAX) {
+        snprintf(err, CL_ERROR_SZ, "category or risk out of range");
+        return CL_ERR_INVALID;
+    }
+    if (r->category == 0) {
+        snprintf(err, CL_ERROR_SZ, "category is required");
+        return CL_ERR_INVALID;
+    }
+    if (r->occurred_at < 0 || r->occurred_at > 7258118400) { /* 2200 */
+        snprintf(err, CL_ERROR_SZ, "occurred_at out of range");
+        return CL_ERR_INVALID;
+    }
+    if (!r->agency_ref[0]) {
+        snprintf(err, CL_ERROR_SZ, "agency_reference is required");
+        return CL_ERR_INVALID;
+    }
+    rc = s_person_check(&r->subject, "subject", true, err, warn);
+    if (rc != CL_OK)
+        return rc;
+    if (r->n_related > CL_RELATED_MAX) {
+        snprintf(err, CL_ERROR_SZ, "at most %d related people",
+                 CL_RELATED_MAX);
+        return CL_ERR_INVALID;
+    }
+    for (uint32_t i = 0; i < r->n_related; i++) {
+        char where[32];
+        snprintf(where, sizeof(where), "related person %u", i + 1);
+        if (r->related[i].rel == 0 || r->related[i].rel > CL_REL_MAX) {
+            snprintf(err, CL_ERROR_SZ, "%s: relationship is required", where);
+            return CL_ERR_INVALID;
+        }
+        rc = s_person_check(&r->related[i].person, where, true, err, warn);
+        if (rc != CL_OK)
+            return rc;
+    }
+    return CL_OK;
+}
+
+/* --- names ------------------------------------------------------------- */
+
+static const char *const s_cat[] = {
+    "unspecified",   "child_protection",     "adult_safeguarding",
+    "domestic_abuse", "mental_health",       "substance_misuse",
+    "self_neglect",  "housing",              "antisocial_behaviour",
+    "missing_person", "school_attendance",   "frailty",
+    "other"};
+static const char *const s_risk[] = {"unspecified", "low", "medium", "high",
+                                     "immediate"};
+static const char *const s_rel[] = {
+    "unspecified", "parent", "child",   "carer",
+    "cared_for",   "household_member", "partner", "sibling"};
+static const char *const s_basis[] = {
+    "unspecified",          "public_task_social_care",
+    "public_task_public_interest", "dpa_safeguarding",
+    "legal_obligation",     "consent",
+    "vital_interests"};
+static const char *const s_consent[] = {"unspecified", "given", "refused",
+                                        "not_sought"};
+static const char *const s_link[] = {"new",      "nhs_number", "chi_number",
+                                     "local_id", "score",      "reviewed"};
+static const char *const s_sex[] = {"unknown", "female", "male", "other"};
+static const char *const s_status[] = {"ok",        "duplicate", "invalid",
+                                       "denied",    "not_found", "busy",
+                                       "internal"};
+
+#define S_NAME(tab, v)                                                         \
+    ((v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
+
+const char *cl_category_name(unsigned v)
+{
+    return S_NAME(s_cat, v);
+}
+const char *cl_risk_name(unsigned v)
+{
+    return S_NAME(s_risk, v);
+}
+const char *cl_rel_name(unsigned v)
+{
+    return S_NAME(s_rel, v);
+}
+const char *cl_basis_name(unsigned v)
+{
+    return S_NAME(s_basis, v);
+}
+const char *cl_consent_name(unsigned v)
+{
+    return S_NAME(s_consent, v);
+}
+const char *cl_link_name(unsigned v)
+{
+    return S_NAME(s_link, v);
+}
+const char *cl_sex_name(unsigned v)
+{
+    return S_NAME(s_sex, v);
+}
+const char *cl_status_name(unsigned v)
+{
+    return S_NAME(s_status, v);
+}
+
+static int s_parse(const char *const *tab, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(tab[i], s) == 0)
+            return (int)i;
+    /* Accept hyphens for underscores: "domestic-abuse". */
+    char buf[64];
+    if (!cl_copy(buf, sizeof(buf), s))
+        return -1;
+    for (char *p = buf; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(tab[i], buf) == 0)
+            return (int)i;
+    return -1;
+}
+
+#define S_PARSE(tab, s) s_parse(tab, sizeof(tab) / sizeof(tab[0]), s)
+
+int cl_category_parse(const char *s)
+{
+    return S_PARSE(s_cat, s);
+}
+int cl_risk_parse(const char *s)
+{
+    return S_PARSE(s_risk, s);
+}
+int cl_rel_parse(const char *s)
+{
+    return S_PARSE(s_rel, s);
+}
+int cl_basis_parse(const char *s)
+{
+    return S_PARSE(s_basis, s);
+}
+int cl_consent_parse(const char *s)
+{
+    return S_PARSE(s_consent, s);
+}
+int cl_sex_parse(const char *s)
+{
+    return S_PARSE(s_sex, s);
+}

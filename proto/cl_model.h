@@ -1,0 +1,292 @@
+/*
+ * cl_model: the plain C form of everything that crosses the wire.
+ *
+ * The wire module converts protobuf to and from these structs; the domain
+ * logic and the client library use only these. Strings are NUL-terminated
+ * UTF-8 in fixed arrays whose sizes are the protocol's limits, so a value
+ * that fits the struct has already passed its length check. This module
+ * validates content (dates, NHS and CHI numbers, enums); it never touches
+ * protobuf, sockets or the store.
+ */
+#ifndef CL_MODEL_H
+#define CL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cl_error.h"
+
+#define CL_PROTOCOL_VERSION 1u
+#define CL_MSGID_LEN        16
+
+/* Array sizes include the terminating NUL. */
+#define CL_ID_SZ         11   /* NHS or CHI number: 10 digits */
+#define CL_LOCAL_ID_SZ   65
+#define CL_NAME_SZ       101
+#define CL_DATE_SZ       11   /* YYYY-MM-DD */
+#define CL_ADDR_SZ       201
+#define CL_TOWN_SZ       81
+#define CL_POSTCODE_SZ   11
+#define CL_UPRN_SZ       13
+#define CL_REF_SZ        65   /* agency reference, caselink reference */
+#define CL_CONCERN_SZ    8001
+#define CL_NOTE_SZ       1001
+#define CL_FEED_SZ       65
+#define CL_PID_SZ        24   /* person id, e.g. P00000042 */
+#define CL_AGENCY_SZ     101
+#define CL_KIND_SZ       33
+#define CL_ERROR_SZ      256
+#define CL_WARNING_SZ    128
+#define CL_RELATED_MAX   16
+#define CL_WARNINGS_MAX  8
+#define CL_VERSION_SZ    32
+
+/* Enum ranges mirror proto/caselink.proto. */
+enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };
+enum { CL_BASIS_MAX = 6, CL_CONSENT_MAX = 3, CL_LINK_MAX = 5 };
+enum {
+    CL_CONSENT_UNSPECIFIED = 0,
+    CL_CONSENT_GIVEN = 1,
+    CL_CONSENT_REFUSED = 2,
+    CL_CONSENT_NOT_SOUGHT = 3
+};
+enum {
+    CL_REL_UNSPECIFIED = 0,
+    CL_REL_PARENT = 1,
+    CL_REL_CHILD = 2,
+    CL_REL_CARER = 3,
+    CL_REL_CARED_FOR = 4,
+    CL_REL_HOUSEHOLD = 5,
+    CL_REL_PARTNER = 6,
+    CL_REL_SIBLING = 7
+};
+enum {
+    CL_LINK_NEW = 0,
+    CL_LINK_NHS = 1,
+    CL_LINK_CHI = 2,
+    CL_LINK_LOCAL_ID = 3,
+    CL_LINK_SCORE = 4,
+    CL_LINK_REVIEWED = 5
+};
+
+/* Reply status, numerically equal to caselink.Status. */
+typedef enum {
+    CL_STATUS_OK = 0,
+    CL_STATUS_DUPLICATE = 1,
+    CL_STATUS_INVALID = 2,
+    CL_STATUS_DENIED = 3,
+    CL_STATUS_NOT_FOUND = 4,
+    CL_STATUS_BUSY = 5,
+    CL_STATUS_INTERNAL = 6
+} cl_status;
+
+typedef struct cl_person {
+    char nhs[CL_ID_SZ];            /* NHS number, digits only */
+    char chi[CL_ID_SZ];            /* CHI number, digits only */
+    char local_id[CL_LOCAL_ID_SZ]; /* the agency's own id */
+    char given[CL_NAME_SZ];        /* given names */
+    char family[CL_NAME_SZ];       /* family name */
+    char dob[CL_DATE_SZ];          /* YYYY-MM-DD or empty */
+    uint8_t sex;                   /* caselink.Sex */
+    char address[CL_ADDR_SZ];      /* house number and street */
+    char town[CL_TOWN_SZ];         /* town */
+    char postcode[CL_POSTCODE_SZ]; /* normalised: upper case, one space */
+    char uprn[CL_UPRN_SZ];         /* unique property reference number */
+} cl_person;
+
+typedef struct cl_related {
+    cl_person person; /* the related person as the publisher knows them */
+    uint8_t rel;      /* what they are to the subject (caselink.Relationship) */
+} cl_related;
+
+typedef struct cl_referral {
+    char agency_ref[CL_REF_SZ];     /* the publisher's own reference */
+    cl_person subject;              /* who the referral is about */
+    uint8_t category;               /* caselink.Category */
+    uint8_t risk;                   /* caselink.Risk */
+    char concern[CL_CONCERN_SZ];    /* free text */
+    int64_t occurred_at;            /* unix seconds, 0 if not given */
+    uint32_t n_related;             /* entries used in related[] */
+    cl_related related[CL_RELATED_MAX];
+    char referrer_name[CL_NAME_SZ]; /* practitioner who referred */
+    char referrer_role[CL_NAME_SZ]; /* their role */
+    uint8_t basis;                  /* caselink.LawfulBasis */
+    uint8_t consent;                /* caselink.Consent */
+    char consent_note[CL_NOTE_SZ];  /* why consent not sought or refused */
+    char feed[CL_FEED_SZ];          /* publisher's feed name */
+    uint64_t feed_seq;              /* sequence within the feed */
+} cl_referral;
+
+typedef struct cl_get_person {
+    char person_id[CL_PID_SZ];         /* either this ... */
+    cl_person match;                   /* ... or NHS/CHI number here */
+    char review_id[CL_REF_SZ];         /* purpose: a review ... */
+    char justification[CL_NOTE_SZ];    /* ... or a break-glass reason */
+} cl_get_person;
+
+typedef enum {
+    CL_REQ_NONE = 0,
+    CL_REQ_PUBLISH_REFERRAL,
+    CL_REQ_GET_PERSON,
+    CL_REQ_HEALTH,
+    CL_REQ_KIND_COUNT
+} cl_req_kind;
+
+typedef struct cl_request {
+    uint32_t version;              /* protocol version */
+    uint8_t msgid[CL_MSGID_LEN];   /* client-chosen message id */
+    int64_t sent_ms;               /* client's clock, unix ms */
+    cl_req_kind kind;              /* which member of u is valid */
+    uint8_t body_hash[16];         /* BLAKE2b of the body: a resent id
+                                      must carry the same body */
+    union {
+        cl_referral publish;       /* CL_REQ_PUBLISH_REFERRAL */
+        cl_get_person get_person;  /* CL_REQ_GET_PERSON */
+    } u;
+} cl_request;
+
+typedef struct cl_agency_record {
+    char agency[CL_AGENCY_SZ]; /* agency that holds the record */
+    char kind[CL_KIND_SZ];     /* agency kind: gp, police, ... */
+    cl_person person;          /* the agency's view of the person */
+    uint8_t link_reason;       /* caselink.LinkReason */
+    double link_score;         /* Fellegi-Sunter weight when scored */
+} cl_agency_record;
+
+typedef struct cl_referral_view {
+    char reference[CL_REF_SZ];
+    char agency[CL_AGENCY_SZ];
+    char agency_ref[CL_REF_SZ];
+    uint8_t category;
+    uint8_t risk;
+    char concern[CL_CONCERN_SZ];
+    int64_t occurred_at;
+    int64_t received_at;
+    char referrer_name[CL_NAME_SZ];
+    char referrer_role[CL_NAME_SZ];
+    uint8_t basis;
+    uint8_t consent;
+    char consent_note[CL_NOTE_SZ];
+} cl_referral_view;
+
+typedef struct cl_related_view {
+    char person_id[CL_PID_SZ];
+    uint8_t rel; /* what they are to the person viewed */
+    char given[CL_NAME_SZ];
+    char family[CL_NAME_SZ];
+    char dob[CL_DATE_SZ];
+    char asserted_by[CL_AGENCY_SZ];
+} cl_related_view;
+
+/* A linked case. The arrays are owned by the view: cl_person_view_clear. */
+typedef struct cl_person_view {
+    char person_id[CL_PID_SZ];
+    size_t n_records;
+    cl_agency_record *records;
+    size_t n_referrals;
+    cl_referral_view *referrals; /* oldest first */
+    size_t n_related;
+    cl_related_view *related;
+    size_t n_known;
+    char (*known_to)[CL_AGENCY_SZ];
+} cl_person_view;
+
+typedef struct cl_health {
+    char version[CL_VERSION_SZ];
+    uint64_t uptime_s;
+    uint64_t persons;
+    uint64_t referrals;
+    uint64_t store_bytes;
+} cl_health;
+
+typedef struct cl_publish_result {
+    char reference[CL_REF_SZ];
+    uint32_t n_warnings;
+    char warnings[CL_WARNINGS_MAX][CL_WARNING_SZ];
+} cl_publish_result;
+
+typedef struct cl_reply {
+    uint8_t msgid[CL_MSGID_LEN];
+    cl_status status;
+    cl_status original_status; /* with CL_STATUS_DUPLICATE */
+    char error[CL_ERROR_SZ];   /* human-readable, no personal data */
+    cl_req_kind kind;          /* which result is present; NONE for none */
+    union {
+        cl_publish_result publish;
+        cl_person_view person;
+        cl_health health;
+    } u;
+} cl_reply;
+
+/* Copy src into dst of size cap, truncating; returns false if truncated. */
+static inline bool cl_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    bool fits = n < cap;
+    if (!fits)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return fits;
+}
+
+#define CL_COPY(dst, src) cl_copy((dst), sizeof(dst), (src))
+
+/* Frees the arrays of a person view and zeroes it; safe on a zeroed view. */
+void cl_person_view_clear(cl_person_view *v);
+
+/* Frees what a reply owns (the person view) and zeroes it. */
+void cl_reply_clear(cl_reply *r);
+
+/* NHS number: ten digits whose tenth is the modulus 11 check digit. */
+bool cl_nhs_valid(const char *s);
+
+/* CHI number: ten digits, the first six a valid DDMMYY date, with the
+ * modulus 11 check digit. */
+bool cl_chi_valid(const char *s);
+
+/* A real calendar date in YYYY-MM-DD form between 1880 and 2200. */
+bool cl_date_valid(const char *s);
+
+/* Reduce an identifier typed with spaces or dashes ("943 476 5919") to its
+ * digits in place. Returns false if anything but digits, spaces or dashes
+ * was present. */
+bool cl_digits_normalise(char *s);
+
+/* Upper-case a postcode and put exactly one space before the inward code
+ * when it looks like a UK postcode; leaves other strings trimmed. */
+void cl_postcode_normalise(char *s);
+
+/*
+ * Validate and normalise a referral in place. Hard errors (no lawful basis,
+ * out-of-range enums, bad dates, a refused consent without a reason, no way
+ * to identify the subject) return CL_ERR_INVALID with a message in err.
+ * Soft problems (an NHS number failing its check digit) clear the field and
+ * add a warning to warn (may be NULL) so the publisher hears of it.
+ */
+CL_NODISCARD int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
+                                      cl_publish_result *warn);
+
+/* Names for enums as the CLI and reports print them; never NULL. */
+const char *cl_category_name(unsigned v);
+const char *cl_risk_name(unsigned v);
+const char *cl_rel_name(unsigned v);
+const char *cl_basis_name(unsigned v);
+const char *cl_consent_name(unsigned v);
+const char *cl_link_name(unsigned v);
+const char *cl_sex_name(unsigned v);
+const char *cl_status_name(unsigned v);
+
+/* Parse a name as printed by the functions above (case-insensitive, also
+ * accepting the proto spelling's suffix, e.g. "domestic_abuse").
+ * Returns -1 if unknown. */
+int cl_category_parse(const char *s);
+int cl_risk_parse(const char *s);
+int cl_rel_parse(const char *s);
+int cl_basis_parse(const char *s);
+int cl_consent_parse(const char *s);
+int cl_sex_parse(const char *s);
+
+#endif

@@ -1,0 +1,794 @@
+/*
+ * wire: protobuf <-> plain C model, with the limits that keep a hostile
+ * frame from costing more than a bounded amount of memory and time.
+ *
+ * Decoding requests uses a bump allocator over one block whose size is a
+ * fixed multiple of the frame length, so unpacking can never allocate more
+ * than that whatever the frame claims. After unpacking, every message in the
+ * tree is walked: unknown fields are refused, every string must be valid
+ * UTF-8, and the message must re-pack to exactly the frame's length (an
+ * embedded NUL shortens a string and so fails this test, as does any
+ * non-canonical encoding).
+ */
+#include "wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "caselink.pb-c.h"
+
+/* --- bounded allocator ---------------------------------------------------- */
+
+typedef struct s_arena {
+    uint8_t *base; /* block, malloc'd */
+    size_t cap;    /* its size */
+    size_t used;   /* bytes handed out */
+} s_arena;
+
+static void *s_arena_alloc(void *data, size_t size)
+{
+    s_arena *a = data;
+    size_t off = (a->used + 15u) & ~(size_t)15u;
+    if (off > a->cap || size > a->cap - off)
+        return NULL;
+    a->used = off + size;
+    return a->base + off;
+}
+
+static void s_arena_free(void *data, void *ptr)
+{
+    (void)data; /* released all at once */
+    (void)ptr;
+}
+
+/* --- validation walk ------------------------------------------------------ */
+
+static bool s_utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+            (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Returns NULL if the tree is acceptable, else a static reason. */
+static const char *s_walk(const ProtobufCMessage *m, int depth)
+{
+    if (depth > 8)
+        return "message nested too deeply";
+    if (m->n_unknown_fields)
+        return "unknown field (is the client newer than the daemon?)";
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const uint8_t *base = (const uint8_t *)m;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            void *const *arr = *(void *const *const *)(base + f->offset);
+            for (size_t k = 0; k < n; k++) {
+                const char *why = NULL;
+                if (f->type == PROTOBUF_C_TYPE_STRING) {
+                    const char *s = arr[k];
+                    if (!s_utf8_valid((const uint8_t *)s, strlen(s)))
+                        why = "string is not valid UTF-8";
+                } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                    why = s_walk(arr[k], depth + 1);
+                }
+                if (why)
+                    return why;
+            }
+            continue;
+        }
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
+            if (which != f->id)
+                continue;
+        }
+        if (f->type == PROTOBUF_C_TYPE_STRING) {
+            const char *s = *(const char *const *)(base + f->offset);
+            if (s && !s_utf8_valid((const uint8_t *)s, strlen(s)))
+                return "string is not valid UTF-8";
+        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            const ProtobufCMessage *sub =
+                *(const ProtobufCMessage *const *)(base + f->offset);
+            if (sub) {
+                const char *why = s_walk(sub, depth + 1);
+                if (why)
+                    return why;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* --- protobuf -> model ---------------------------------------------------- */
+
+/* Copy a protobuf string into a fixed array; false (and err) if too long. */
+static bool s_str(char *dst, size_t cap, const char *src, const char *name,
+                  char err[CL_ERROR_SZ])
+{
+    if (!src) {
+        dst[0] = '\0';
+        return true;
+    }
+    if (!cl_copy(dst, cap, src)) {
+        snprintf(err, CL_ERROR_SZ, "%s is longer than %zu bytes", name,
+                 cap - 1);
+        return false;
+    }
+    return true;
+}
+
+#define S_STR(dst, src, name) s_str((dst), sizeof(dst), (src), (name), err)
+
+static bool s_enum8(uint8_t *dst, int v, int max, const char *name,
+                    char err[CL_ERROR_SZ])
+{
+    if (v < 0 || v > max) {
+        snprintf(err, CL_ERROR_SZ, "%s: value %d out of range", name, v);
+        return false;
+    }
+    *dst = (uint8_t)v;
+    return true;
+}
+
+static bool s_person_in(cl_person *p, const Caselink__PersonDetails *pd,
+                        char err[CL_ERROR_SZ])
+{
+    memset(p, 0, sizeof(*p));
+    if (!pd)
+        return true;
+    return S_STR(p->nhs, pd->nhs_number, "nhs_number") &&
+           S_STR(p->chi, pd->chi_number, "chi_number") &&
+           S_STR(p->local_id, pd->local_id, "local_id") &&
+           S_STR(p->given, pd->given_names, "given_names") &&
+           S_STR(p->family, pd->family_name, "family_name") &&
+           S_STR(p->dob, pd->date_of_birth, "date_of_birth") &&
+           s_enum8(&p->sex, (int)pd->sex, CL_SEX_MAX, "sex", err) &&
+           S_STR(p->address, pd->address, "address") &&
+           S_STR(p->town, pd->town, "town") &&
+           S_STR(p->postcode, pd->postcode, "postcode") &&
+           S_STR(p->uprn, pd->uprn, "uprn");
+}
+
+static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
+                          char err[CL_ERROR_SZ])
+{
+    memset(r, 0, sizeof(*r));
+    if (!pr) {
+        snprintf(err, CL_ERROR_SZ, "publish_referral needs a referral");
+        return false;
+    }
+    if (pr->n_related > CL_RELATED_MAX) {
+        snprintf(err, CL_ERROR_SZ, "at most %d related people",
+                 CL_RELATED_MAX);
+        return false;
+    }
+    if (!S_STR(r->agency_ref, pr->agency_reference, "agency_reference") ||
+        !s_person_in(&r->subject, pr->subject, err) ||
+        !s_enum8(&r->category, (int)pr->category, CL_CAT_MAX, "category",
+                 err) ||
+        !s_enum8(&r->risk, (int)pr->risk, CL_RISK_MAX, "risk", err) ||
+        !S_STR(r->concern, pr->concern, "concern") ||
+        !s_enum8(&r->basis, (int)pr->lawful_basis, CL_BASIS_MAX,
+                 "lawful_basis", err) ||
+        !s_enum8(&r->consent, (int)pr->consent, CL_CONSENT_MAX, "consent",
+                 err) ||
+        !S_STR(r->consent_note, pr->consent_note, "consent_note") ||
+        !S_STR(r->feed, pr->feed, "feed"))
+        return false;
+    if (pr->referrer && (!S_STR(r->referrer_name, pr->referrer->name,
+                                "referrer.name") ||
+                         !S_STR(r->referrer_role, pr->referrer->role,
+                                "referrer.role")))
+        return false;
+    r->occurred_at = pr->occurred_at;
+    r->feed_seq = pr->feed_seq;
+    r->n_related = (uint32_t)pr->n_related;
+    for (size_t i = 0; i < pr->n_related; i++) {
+        if (!s_person_in(&r->related[i].person, pr->related[i]->person, err) ||
+            !s_enum8(&r->related[i].rel, (int)pr->related[i]->relationship,
+                     CL_REL_MAX, "relationship", err))
+            return false;
+    }
+    return true;
+}
+
+static bool s_get_person_in(cl_get_person *g, const Caselink__GetPerson *pg,
+                            char err[CL_ERROR_SZ])
+{
+    memset(g, 0, sizeof(*g));
+    if (!S_STR(g->person_id, pg->person_id, "person_id") ||
+        !s_person_in(&g->match, pg->match, err))
+        return false;
+    if (pg->purpose &&
+        (!S_STR(g->review_id, pg->purpose->review_id, "purpose.review_id") ||
+         !S_STR(g->justification, pg->purpose->justification,
+                "purpose.justification")))
+        return false;
+    return true;
+}
+
+int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
+                           char err[CL_ERROR_SZ])
+{
+    int rc = CL_ERR_INVALID;
+    s_arena arena = {0};
+    Caselink__Envelope *env = NULL;
+    const char *why;
+
+    memset(out, 0, sizeof(*out));
+    err[0] = '\0';
+    if (len > CL_WIRE_MAX_FRAME) {
+        snprintf(err, CL_ERROR_SZ, "frame of %zu bytes exceeds %d", len,
+                 CL_WIRE_MAX_FRAME);
+        goto out;
+    }
+    arena.cap = 16 * len + 64 * 1024;
+    arena.base = malloc(arena.cap);
+    if (!arena.base) {
+        rc = CL_ERR_NOMEM;
+        snprintf(err, CL_ERROR_SZ, "out of memory");
+        goto out;
+    }
+    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
+    env = caselink__envelope__unpack(&alloc, len, buf);
+    if (!env) {
+        snprintf(err, CL_ERROR_SZ,
+                 "not a caselink Envelope (malformed or too complex)");
+        goto out;
+    }
+    if (env->message_id.len == CL_MSGID_LEN)
+        memcpy(out->msgid, env->message_id.data, CL_MSGID_LEN);
+    out->version = env->version;
+    out->sent_ms = env->sent_at;
+    if ((why = s_walk(&env->base, 0)) != NULL) {
+        snprintf(err, CL_ERROR_SZ, "%s", why);
+        goto out;
+    }
+    if (caselink__envelope__get_packed_size(env) != len) {
+        snprintf(err, CL_ERROR_SZ,
+                 "non-canonical encoding or NUL byte inside a string");
+        goto out;
+    }
+    if (env->version != CL_PROTOCOL_VERSION) {
+        snprintf(err, CL_ERROR_SZ,
+                 "protocol version %u not supported (this daemon speaks %u)",
+                 env->version, CL_PROTOCOL_VERSION);
+        goto out;
+    }
+    if (env->message_id.len != CL_MSGID_LEN) {
+        snprintf(err, CL_ERROR_SZ, "message_id must be %d bytes",
+                 CL_MSGID_LEN);
+        goto out;
+    }
+    switch (env->body_case) {
+    case CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL:
+        out->kind = CL_REQ_PUBLISH_REFERRAL;
+        if (!s_referral_in(&out->u.publish, env->publish_referral->referral,
+                           err))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_GET_PERSON:
+        out->kind = CL_REQ_GET_PERSON;
+        if (!s_get_person_in(&out->u.get_person, env->get_person, err))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_HEALTH:
+        out->kind = CL_REQ_HEALTH;
+        break;
+    default:
+        snprintf(err, CL_ERROR_SZ, "envelope has no body");
+        goto out;
+    }
+    /* The body without envelope fields (sent_at may differ on a resend). */
+    const ProtobufCMessage *body =
+        env->body_case == CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL
+            ? &env->publish_referral->base
+        : env->body_case == CASELINK__ENVELOPE__BODY_GET_PERSON
+            ? &env->get_person->base
+            : &env->health->base;
+    size_t blen = protobuf_c_message_get_packed_size(body);
+    uint8_t *bbuf = s_arena_alloc(&arena, blen ? blen : 1);
+    if (!bbuf) {
+        snprintf(err, CL_ERROR_SZ, "message too complex");
+        goto out;
+    }
+    protobuf_c_message_pack(body, bbuf);
+    crypto_generichash(out->body_hash, sizeof(out->body_hash), bbuf, blen,
+                       NULL, 0);
+    rc = CL_OK;
+out:
+    free(arena.base); /* env lives inside the arena */
+    return rc;
+}
+
+/* --- model -> protobuf ---------------------------------------------------- */
+
+/*
+ * Encoding builds protobuf structs that point into the model (protobuf-c's
+ * string fields are not const, but packing never writes through them) plus
+ * a few pointer arrays, kept in a growable list freed after packing.
+ */
+typedef struct s_scratch {
+    void **ptrs; /* blocks to free */
+    size_t n;
+    size_t cap;
+    bool failed; /* an allocation failed */
+} s_scratch;
+
+static void *s_scratch_alloc(s_scratch *s, size_t size)
+{
+    if (s->failed)
+        return NULL;
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 16;
+        void **np = realloc(s->ptrs, ncap * sizeof(*np));
+        if (!np) {
+            s->failed = true;
+            return NULL;
+        }
+        s->ptrs = np;
+        s->cap = ncap;
+    }
+    void *p = calloc(1, size ? size : 1);
+    if (!p) {
+        s->failed = true;
+        return NULL;
+    }
+    s->ptrs[s->n++] = p;
+    return p;
+}
+
+static void s_scratch_free(s_scratch *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->ptrs[i]);
+    free(s->ptrs);
+}
+
+#define S_S(x) ((char *)(x))
+
+static Caselink__PersonDetails *s_person_out(s_scratch *s, const cl_person *p)
+{
+    Caselink__PersonDetails *pd = s_scratch_alloc(s, sizeof(*pd));
+    if (!pd)
+        return NULL;
+    caselink__person_details__init(pd);
+    pd->nhs_number = S_S(p->nhs);
+    pd->chi_number = S_S(p->chi);
+    pd->local_id = S_S(p->local_id);
+    pd->given_names = S_S(p->given);
+    pd->family_name = S_S(p->family);
+    pd->date_of_birth = S_S(p->dob);
+    pd->sex = (Caselink__Sex)p->sex;
+    pd->address = S_S(p->address);
+    pd->town = S_S(p->town);
+    pd->postcode = S_S(p->postcode);
+    pd->uprn = S_S(p->uprn);
+    return pd;
+}
+
+static Caselink__Referrer *s_referrer_out(s_scratch *s, const char *name,
+                                          const char *role)
+{
+    Caselink__Referrer *rr = s_scratch_alloc(s, sizeof(*rr));
+    if (!rr)
+        return NULL;
+    caselink__referrer__init(rr);
+    rr->name = S_S(name);
+    rr->role = S_S(role);
+    return rr;
+}
+
+static Caselink__Referral *s_referral_out(s_scratch *s, const cl_referral *r)
+{
+    Caselink__Referral *pr = s_scratch_alloc(s, sizeof(*pr));
+    if (!pr)
+        return NULL;
+    caselink__referral__init(pr);
+    pr->agency_reference = S_S(r->agency_ref);
+    pr->subject = s_person_out(s, &r->subject);
+    pr->category = (Caselink__Category)r->category;
+    pr->risk = (Caselink__Risk)r->risk;
+    pr->concern = S_S(r->concern);
+    pr->occurred_at = r->occurred_at;
+    pr->referrer = s_referrer_out(s, r->referrer_name, r->referrer_role);
+    pr->lawful_basis = (Caselink__LawfulBasis)r->basis;
+    pr->consent = (Caselink__Consent)r->consent;
+    pr->consent_note = S_S(r->consent_note);
+    pr->feed = S_S(r->feed);
+    pr->feed_seq = r->feed_seq;
+    size_t n = r->n_related < CL_RELATED_MAX ? r->n_related : CL_RELATED_MAX;
+    if (n) {
+        pr->related = s_scratch_alloc(s, n * sizeof(*pr->related));
+        if (!pr->related)
+            return NULL;
+        for (size_t i = 0; i < n; i++) {
+            Caselink__RelatedPerson *rp = s_scratch_alloc(s, sizeof(*rp));
+            if (!rp)
+                return NULL;
+            caselink__related_person__init(rp);
+            rp->person = s_person_out(s, &r->related[i].person);
+            rp->relationship = (Caselink__Relationship)r->related[i].rel;
+            pr->related[i] = rp;
+        }
+        pr->n_related = n;
+    }
+    return pr;
+}
+
+/* Pack any message into a malloc'd buffer. */
+static int s_pack(uint8_t **out, size_t *out_len, const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    size_t w = protobuf_c_message_pack(m, buf);
+    if (w != n) {
+        free(buf);
+        return CL_ERR_INTERNAL;
+    }
+    *out = buf;
+    *out_len = n;
+    return CL_OK;
+}
+
+int cl_wire_encode_request(uint8_t **out, size_t *out_len,
+                           const cl_request *req)
+{
+    int rc = CL_ERR_NOMEM;
+    s_scratch s = {0};
+    Caselink__Envelope env = CASELINK__ENVELOPE__INIT;
+    Caselink__PublishReferral pub = CASELINK__PUBLISH_REFERRAL__INIT;
+    Caselink__GetPerson gp = CASELINK__GET_PERSON__INIT;
+    Caselink__Purpose purpose = CASELINK__PURPOSE__INIT;
+    Caselink__Health health = CASELINK__HEALTH__INIT;
+
+    env.version = req->version;
+    env.message_id.data = (uint8_t *)req->msgid;
+    env.message_id.len = CL_MSGID_LEN;
+    env.sent_at = req->sent_ms;
+    switch (req->kind) {
+    case CL_REQ_PUBLISH_REFERRAL:
+        pub.referral = s_referral_out(&s, &req->u.publish);
+        env.body_case = CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL;
+        env.publish_referral = &pub;
+        break;
+    case CL_REQ_GET_PERSON:
+        gp.person_id = S_S(req->u.get_person.person_id);
+        gp.match = s_person_out(&s, &req->u.get_person.match);
+        purpose.review_id = S_S(req->u.get_person.review_id);
+        purpose.justification = S_S(req->u.get_person.justification);
+        gp.purpose = &purpose;
+        env.body_case = CASELINK__ENVELOPE__BODY_GET_PERSON;
+        env.get_person = &gp;
+        break;
+    case CL_REQ_HEALTH:
+        env.body_case = CASELINK__ENVELOPE__BODY_HEALTH;
+        env.health = &health;
+        break;
+    default:
+        rc = CL_ERR_INVALID;
+        goto out;
+    }
+    if (s.failed)
+        goto out;
+    rc = s_pack(out, out_len, &env.base);
+out:
+    s_scratch_free(&s);
+    return rc;
+}
+
+static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
+{
+    Caselink__PersonView *pv = s_scratch_alloc(s, sizeof(*pv));
+    if (!pv)
+        return NULL;
+    caselink__person_view__init(pv);
+    pv->person_id = S_S(v->person_id);
+    pv->records = s_scratch_alloc(s, v->n_records * sizeof(void *));
+    pv->referrals = s_scratch_alloc(s, v->n_referrals * sizeof(void *));
+    pv->related = s_scratch_alloc(s, v->n_related * sizeof(void *));
+    pv->known_to = s_scratch_alloc(s, v->n_known * sizeof(char *));
+    if (!pv->records || !pv->referrals || !pv->related || !pv->known_to)
+        return NULL;
+    for (size_t i = 0; i < v->n_records; i++) {
+        const cl_agency_record *a = &v->records[i];
+        Caselink__AgencyRecord *ar = s_scratch_alloc(s, sizeof(*ar));
+        if (!ar)
+            return NULL;
+        caselink__agency_record__init(ar);
+        ar->agency = S_S(a->agency);
+        ar->agency_kind = S_S(a->kind);
+        ar->person = s_person_out(s, &a->person);
+        ar->link_reason = (Caselink__LinkReason)a->link_reason;
+        ar->link_score = a->link_score;
+        pv->records[pv->n_records++] = ar;
+    }
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        const cl_referral_view *r = &v->referrals[i];
+        Caselink__ReferralView *rv = s_scratch_alloc(s, sizeof(*rv));
+        if (!rv)
+            return NULL;
+        caselink__referral_view__init(rv);
+        rv->reference = S_S(r->reference);
+        rv->agency = S_S(r->agency);
+        rv->agency_reference = S_S(r->agency_ref);
+        rv->category = (Caselink__Category)r->category;
+        rv->risk = (Caselink__Risk)r->risk;
+        rv->concern = S_S(r->concern);
+        rv->occurred_at = r->occurred_at;
+        rv->received_at = r->received_at;
+        rv->referrer = s_referrer_out(s, r->referrer_name, r->referrer_role);
+        rv->lawful_basis = (Caselink__LawfulBasis)r->basis;
+        rv->consent = (Caselink__Consent)r->consent;
+        rv->consent_note = S_S(r->consent_note);
+        pv->referrals[pv->n_referrals++] = rv;
+    }
+    for (size_t i = 0; i < v->n_related; i++) {
+        const cl_related_view *r = &v->related[i];
+        Caselink__RelatedView *rv = s_scratch_alloc(s, sizeof(*rv));
+        if (!rv)
+            return NULL;
+        caselink__related_view__init(rv);
+        rv->person_id = S_S(r->person_id);
+        rv->relationship = (Caselink__Relationship)r->rel;
+        rv->given_names = S_S(r->given);
+        rv->family_name = S_S(r->family);
+        rv->date_of_birth = S_S(r->dob);
+        rv->asserted_by = S_S(r->asserted_by);
+        pv->related[pv->n_related++] = rv;
+    }
+    for (size_t i = 0; i < v->n_known; i++)
+        pv->known_to[pv->n_known_to++] = S_S(v->known_to[i]);
+    return pv;
+}
+
+int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
+{
+    int rc = CL_ERR_NOMEM;
+    s_scratch s = {0};
+    Caselink__Reply r = CASELINK__REPLY__INIT;
+    Caselink__PublishResult pub = CASELINK__PUBLISH_RESULT__INIT;
+    Caselink__HealthResult health = CASELINK__HEALTH_RESULT__INIT;
+    char *warnings[CL_WARNINGS_MAX];
+
+    r.message_id.data = (uint8_t *)rep->msgid;
+    r.message_id.len = CL_MSGID_LEN;
+    r.status = (Caselink__Status)rep->status;
+    r.original_status = (Caselink__Status)rep->original_status;
+    r.error = S_S(rep->error);
+    switch (rep->kind) {
+    case CL_REQ_PUBLISH_REFERRAL:
+        pub.reference = S_S(rep->u.publish.reference);
+        pub.n_warnings = rep->u.publish.n_warnings < CL_WARNINGS_MAX
+                             ? rep->u.publish.n_warnings
+                             : CL_WARNINGS_MAX;
+        for (size_t i = 0; i < pub.n_warnings; i++)
+            warnings[i] = S_S(rep->u.publish.warnings[i]);
+        pub.warnings = warnings;
+        r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
+        r.publish = &pub;
+        break;
+    case CL_REQ_GET_PERSON:
+        r.person = s_view_out(&s, &rep->u.person);
+        r.result_case = CASELINK__REPLY__RESULT_PERSON;
+        break;
+    case CL_REQ_HEALTH:
+        health.version = S_S(rep->u.health.version);
+        health.uptime_seconds = rep->u.health.uptime_s;
+        health.persons = rep->u.health.persons;
+        health.referrals = rep->u.health.referrals;
+        health.store_bytes = rep->u.health.store_bytes;
+        r.result_case = CASELINK__REPLY__RESULT_HEALTH;
+        r.health = &health;
+        break;
+    default:
+        break;
+    }
+    if (s.failed)
+        goto out;
+    rc = s_pack(out, out_len, &r.base);
+out:
+    s_scratch_free(&s);
+    return rc;
+}
+
+/* --- reply decoding (client side) ----------------------------------------- */
+
+static void s_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
+{
+    char err[CL_ERROR_SZ];
+    /* Replies come from the daemon, which only stores validated values;
+     * over-long strings are truncated rather than refused. */
+    if (!s_person_in(p, pd, err) && pd) {
+        memset(p, 0, sizeof(*p));
+        cl_copy(p->family, sizeof(p->family),
+                pd->family_name ? pd->family_name : "");
+    }
+}
+
+static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
+{
+    memset(v, 0, sizeof(*v));
+    CL_COPY(v->person_id, pv->person_id ? pv->person_id : "");
+    v->records = calloc(pv->n_records + 1, sizeof(*v->records));
+    v->referrals = calloc(pv->n_referrals + 1, sizeof(*v->referrals));
+    v->related = calloc(pv->n_related + 1, sizeof(*v->related));
+    v->known_to = calloc(pv->n_known_to + 1, sizeof(*v->known_to));
+    if (!v->records || !v->referrals || !v->related || !v->known_to) {
+        cl_person_view_clear(v);
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pv->n_records; i++) {
+        const Caselink__AgencyRecord *ar = pv->records[i];
+        cl_agency_record *a = &v->records[v->n_records++];
+        CL_COPY(a->agency, ar->agency);
+        CL_COPY(a->kind, ar->agency_kind);
+        s_person_copy_in(&a->person, ar->person);
+        a->link_reason = (uint8_t)ar->link_reason;
+        a->link_score = ar->link_score;
+    }
+    for (size_t i = 0; i < pv->n_referrals; i++) {
+        const Caselink__ReferralView *rv = pv->referrals[i];
+        cl_referral_view *r = &v->referrals[v->n_referrals++];
+        CL_COPY(r->reference, rv->reference);
+        CL_COPY(r->agency, rv->agency);
+        CL_COPY(r->agency_ref, rv->agency_reference);
+        r->category = (uint8_t)rv->category;
+        r->risk = (uint8_t)rv->risk;
+        CL_COPY(r->concern, rv->concern);
+        r->occurred_at = rv->occurred_at;
+        r->received_at = rv->received_at;
+        if (rv->referrer) {
+            CL_COPY(r->referrer_name, rv->referrer->name);
+            CL_COPY(r->referrer_role, rv->referrer->role);
+        }
+        r->basis = (uint8_t)rv->lawful_basis;
+        r->consent = (uint8_t)rv->consent;
+        CL_COPY(r->consent_note, rv->consent_note);
+    }
+    for (size_t i = 0; i < pv->n_related; i++) {
+        const Caselink__RelatedView *rv = pv->related[i];
+        cl_related_view *r = &v->related[v->n_related++];
+        CL_COPY(r->person_id, rv->person_id);
+        r->rel = (uint8_t)rv->relationship;
+        CL_COPY(r->given, rv->given_names);
+        CL_COPY(r->family, rv->family_name);
+        CL_COPY(r->dob, rv->date_of_birth);
+        CL_COPY(r->asserted_by, rv->asserted_by);
+    }
+    for (size_t i = 0; i < pv->n_known_to; i++)
+        CL_COPY(v->known_to[v->n_known++], pv->known_to[i]);
+    return CL_OK;
+}
+
+int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
+{
+    int rc = CL_ERR_PROTOCOL;
+    Caselink__Reply *r = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (len > CL_WIRE_MAX_REPLY)
+        return CL_ERR_PROTOCOL;
+    r = caselink__reply__unpack(NULL, len, buf);
+    if (!r)
+        return CL_ERR_PROTOCOL;
+    if (r->message_id.len == CL_MSGID_LEN)
+        memcpy(out->msgid, r->message_id.data, CL_MSGID_LEN);
+    out->status = (cl_status)r->status;
+    out->original_status = (cl_status)r->original_status;
+    CL_COPY(out->error, r->error);
+    switch (r->result_case) {
+    case CASELINK__REPLY__RESULT_PUBLISH:
+        out->kind = CL_REQ_PUBLISH_REFERRAL;
+        CL_COPY(out->u.publish.reference, r->publish->reference);
+        for (size_t i = 0;
+             i < r->publish->n_warnings && i < CL_WARNINGS_MAX; i++)
+            CL_COPY(out->u.publish.warnings[out->u.publish.n_warnings++],
+                    r->publish->warnings[i]);
+        break;
+    case CASELINK__REPLY__RESULT_PERSON:
+        out->kind = CL_REQ_GET_PERSON;
+        if ((rc = s_view_in(&out->u.person, r->person)) != CL_OK)
+            goto out;
+        break;
+    case CASELINK__REPLY__RESULT_HEALTH:
+        out->kind = CL_REQ_HEALTH;
+        CL_COPY(out->u.health.version, r->health->version);
+        out->u.health.uptime_s = r->health->uptime_seconds;
+        out->u.health.persons = r->health->persons;
+        out->u.health.referrals = r->health->referrals;
+        out->u.health.store_bytes = r->health->store_bytes;
+        break;
+    default:
+        break;
+    }
+    rc = CL_OK;
+out:
+    caselink__reply__free_unpacked(r, NULL);
+    return rc;
+}
+
+int cl_wire_reply_as_duplicate(uint8_t **out, size_t *out_len,
+                               const uint8_t *stored, size_t stored_len)
+{
+    Caselink__Reply *r = caselink__reply__unpack(NULL, stored_len, stored);
+    if (!r)
+        return CL_ERR_CORRUPT;
+    r->original_status = r->status;
+    r->status = CASELINK__STATUS__STATUS_DUPLICATE;
+    int rc = s_pack(out, out_len, &r->base);
+    caselink__reply__free_unpacked(r, NULL);
+    return rc;
+}
+
+cl_status cl_wire_status(int err)
+{
+    switch (err) {
+    case CL_OK:
+        return CL_STATUS_OK;
+    case CL_ERR_INVALID:
+    case CL_ERR_PROTOCOL:
+        return CL_STATUS_INVALID;
+    case CL_ERR_DENIED:
+        return CL_STATUS_DENIED;
+    case CL_ERR_NOT_FOUND:
+        return CL_STATUS_NOT_FOUND;
+    case CL_ERR_BUSY:
+    case CL_ERR_FULL:
+        return CL_STATUS_BUSY;
+    default:
+        return CL_STATUS_INTERNAL;
+    }
+}
+
+const char *cl_wire_kind_name(cl_req_kind kind)
+{
+    switch (kind) {
+    case CL_REQ_PUBLISH_REFERRAL:
+        return "publish_referral";
+    case CL_REQ_GET_PERSON:
+        return "get_person";
+    case CL_REQ_HEALTH:
+        return "health";
+    default:
+        return "none";
+    }
+}

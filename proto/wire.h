@@ -1,0 +1,58 @@
+/*
+ * wire: the only module that touches protobuf.
+ *
+ * It enforces the size limits, unpacks with a bounded allocator, refuses
+ * unknown fields, invalid UTF-8 and embedded NUL bytes, and converts between
+ * the protobuf messages of caselink.proto and the plain C model. Semantic
+ * checks (dates, check digits, enums) are cl_model's; routing and meaning are
+ * the daemon's and the domain's.
+ */
+#ifndef CL_WIRE_H
+#define CL_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_model.h"
+
+/* Largest frame either side accepts; the daemon sets ZMQ_MAXMSGSIZE to it. */
+#define CL_WIRE_MAX_FRAME (64 * 1024)
+/* Largest reply (a linked case view can be big). */
+#define CL_WIRE_MAX_REPLY (16 * 1024 * 1024)
+
+/*
+ * Decode a request frame into *out (caller-owned, overwritten).
+ * On failure returns CL_ERR_INVALID with a reason in err; out->msgid is
+ * filled whenever the frame got far enough to carry one, so the error reply
+ * can still be matched by the client.
+ */
+CL_NODISCARD int cl_wire_decode_request(cl_request *out, const uint8_t *buf,
+                                        size_t len, char err[CL_ERROR_SZ]);
+
+/* Encode a request. *out is malloc'd; the caller frees it. */
+CL_NODISCARD int cl_wire_encode_request(uint8_t **out, size_t *out_len,
+                                        const cl_request *req);
+
+/* Encode a reply. *out is malloc'd; the caller frees it. */
+CL_NODISCARD int cl_wire_encode_reply(uint8_t **out, size_t *out_len,
+                                      const cl_reply *rep);
+
+/* Decode a reply into *out (caller-owned; release with cl_reply_clear). */
+CL_NODISCARD int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf,
+                                      size_t len);
+
+/*
+ * Re-encode a stored reply as the answer to a resent message id: status
+ * becomes DUPLICATE, original_status keeps what it was, the result is kept.
+ */
+CL_NODISCARD int cl_wire_reply_as_duplicate(uint8_t **out, size_t *out_len,
+                                            const uint8_t *stored,
+                                            size_t stored_len);
+
+/* The reply status for an error code. */
+cl_status cl_wire_status(int err);
+
+/* The request kind's name as logs and statistics print it. */
+const char *cl_wire_kind_name(cl_req_kind kind);
+
+#endif

@@ -1,0 +1,534 @@
+/*
+ * store: LMDB environment, sealed values, blind indexes, master key file.
+ *
+ * Keys: the master key is never kept. From it are derived, with
+ * crypto_kdf (BLAKE2b), a data key per key version (context "cl-data_") and
+ * one index key (context "cl-index"). All derived keys live in one
+ * sodium_malloc'd block (guarded, locked, wiped on free).
+ *
+ * Writes seal straight into LMDB's page with MDB_RESERVE, so no plaintext or
+ * ciphertext copy lingers in the heap.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "seal.h"
+
+#define S_KEY_VERSIONS 16
+
+typedef struct s_keys {
+    uint8_t data[S_KEY_VERSIONS + 1][CL_KEY_LEN]; /* by version, 1-based */
+    uint8_t index[CL_KEY_LEN];
+} s_keys;
+
+struct cl_store {
+    MDB_env *env;              /* the environment */
+    MDB_dbi dbi[CL_DB_COUNT];  /* sub-database handles */
+    s_keys *keys;              /* sodium_malloc'd */
+    uint32_t key_version;      /* version new values are sealed with */
+    size_t map_bytes;          /* current map size */
+};
+
+struct cl_txn {
+    cl_store *store; /* owner */
+    MDB_txn *txn;    /* LMDB transaction */
+    bool write;      /* read-write */
+};
+
+static const char *const s_db_names[CL_DB_COUNT] = {
+    "meta",  "person",           "record",     "referral",   "blind",
+    "person_records", "record_referrals", "relation", "idempotency"};
+static const bool s_db_sealed[CL_DB_COUNT] = {
+    false, true, true, true, false, false, false, true, true};
+
+static const char s_keycheck[] = "caselink keycheck v1";
+
+static int s_mdb_err(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return CL_OK;
+    case MDB_NOTFOUND:
+        return CL_ERR_NOT_FOUND;
+    case MDB_MAP_FULL:
+        return CL_ERR_FULL;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+        return CL_ERR_CORRUPT;
+    case MDB_KEYEXIST:
+        return CL_ERR_EXISTS;
+    case ENOMEM:
+        return CL_ERR_NOMEM;
+    case ENOSPC:
+    case EDQUOT:
+        return CL_ERR_BUSY;
+    case EACCES:
+    case EROFS:
+    case EIO:
+    case EPERM:
+        return CL_ERR_IO;
+    default:
+        return CL_ERR_INTERNAL;
+    }
+}
+
+/* --- master key file ------------------------------------------------------ */
+
+int cl_store_key_load(uint8_t out[CL_MASTER_KEY_LEN], const char *path,
+                      char *err, size_t err_len)
+{
+    int rc = CL_ERR_IO;
+    int fd = -1;
+    uint8_t buf[130];
+    ssize_t n = 0;
+    struct stat st;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        snprintf(err, err_len, "master key %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, err_len, "master key %s: not a regular file", path);
+        goto out;
+    }
+    if (st.st_mode & 077) {
+        rc = CL_ERR_PERM;
+        snprintf(err, err_len,
+                 "master key %s: mode %03o lets others read it; run "
+                 "'chmod 600 %s'",
+                 path, (unsigned)(st.st_mode & 0777), path);
+        goto out;
+    }
+    n = read(fd, buf, sizeof(buf));
+    if (n < 0) {
+        snprintf(err, err_len, "master key %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = CL_ERR_KEY;
+    size_t len = (size_t)n;
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    if (len == CL_MASTER_KEY_LEN * 2) {
+        size_t bin_len = 0;
+        if (sodium_hex2bin(out, CL_MASTER_KEY_LEN, (const char *)buf, len,
+                           NULL, &bin_len, NULL) != 0 ||
+            bin_len != CL_MASTER_KEY_LEN) {
+            snprintf(err, err_len, "master key %s: not valid hex", path);
+            goto out;
+        }
+    } else if ((size_t)n == CL_MASTER_KEY_LEN) {
+        memcpy(out, buf, CL_MASTER_KEY_LEN);
+    } else {
+        snprintf(err, err_len,
+                 "master key %s: expected 32 bytes or 64 hex digits", path);
+        goto out;
+    }
+    rc = CL_OK;
+out:
+    sodium_memzero(buf, sizeof(buf));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int cl_store_key_generate(const char *path)
+{
+    uint8_t key[CL_MASTER_KEY_LEN];
+    char hex[CL_MASTER_KEY_LEN * 2 + 2];
+    int rc = CL_ERR_IO;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == EEXIST ? CL_ERR_EXISTS : CL_ERR_IO;
+    randombytes_buf(key, sizeof(key));
+    sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+    size_t len = strlen(hex);
+    hex[len++] = '\n';
+    if (write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0)
+        rc = CL_OK;
+    sodium_memzero(key, sizeof(key));
+    sodium_memzero(hex, sizeof(hex));
+    close(fd);
+    return rc;
+}
+
+/* --- transactions --------------------------------------------------------- */
+
+int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
+{
+    cl_txn *t = calloc(1, sizeof(*t));
+    if (!t)
+        return CL_ERR_NOMEM;
+    int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL,
+                           write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc != MDB_SUCCESS) {
+        free(t);
+        return s_mdb_err(rc);
+    }
+    t->store = s;
+    t->write = write;
+    *out = t;
+    return CL_OK;
+}
+
+cl_store *cl_store_of(cl_txn *t)
+{
+    return t->store;
+}
+
+int cl_store_commit(cl_txn **tp)
+{
+    cl_txn *t = *tp;
+    *tp = NULL;
+    int rc = mdb_txn_commit(t->txn);
+    free(t);
+    return s_mdb_err(rc);
+}
+
+void cl_store_abort(cl_txn **tp)
+{
+    if (!tp || !*tp)
+        return;
+    mdb_txn_abort((*tp)->txn);
+    free(*tp);
+    *tp = NULL;
+}
+
+/* --- values --------------------------------------------------------------- */
+
+/* Associated data: sub-database name, a zero byte, then the record key. */
+static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
+                const uint8_t *key, size_t key_len)
+{
+    size_t n = strlen(s_db_names[db]);
+    if (n + 1 + key_len > cap)
+        return CL_ERR_INVALID;
+    memcpy(ad, s_db_names[db], n);
+    ad[n] = 0;
+    memcpy(ad + n + 1, key, key_len);
+    *ad_len = n + 1 + key_len;
+    return CL_OK;
+}
+
+int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
+                 const uint8_t *val, size_t val_len)
+{
+    uint8_t ad[400];
+    size_t ad_len;
+    int rc;
+    if (db >= CL_DB_COUNT || !s_db_sealed[db] || !t->write ||
+        val_len > CL_STORE_MAX_VALUE)
+        return CL_ERR_INVALID;
+    if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
+        return rc;
+    MDB_val k = {key_len, (void *)key};
+    MDB_val v = {val_len + CL_SEAL_OVERHEAD, NULL};
+    rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    uint32_t ver = t->store->key_version;
+    return cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad,
+                   ad_len, val, val_len);
+}
+
+int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
+                 uint8_t *buf, size_t cap, size_t *val_len)
+{
+    uint8_t ad[400];
+    size_t ad_len;
+    uint32_t ver;
+    int rc;
+    if (db >= CL_DB_COUNT || !s_db_sealed[db])
+        return CL_ERR_INVALID;
+    if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
+        return rc;
+    MDB_val k = {key_len, (void *)key}, v;
+    rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
+        return rc;
+    if (ver == 0 || ver > S_KEY_VERSIONS)
+        return CL_ERR_CORRUPT;
+    return cl_seal_open(buf, cap, val_len, t->store->keys->data[ver], ad,
+                        ad_len, v.mv_data, v.mv_size);
+}
+
+int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
+                     const uint8_t *val, size_t val_len)
+{
+    if (db >= CL_DB_COUNT || s_db_sealed[db] || !t->write)
+        return CL_ERR_INVALID;
+    MDB_val k = {key_len, (void *)key};
+    MDB_val v = {val_len, (void *)(val ? val : (const uint8_t *)"")};
+    return s_mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
+}
+
+int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
+                     uint8_t *buf, size_t cap, size_t *val_len)
+{
+    if (db >= CL_DB_COUNT || s_db_sealed[db])
+        return CL_ERR_INVALID;
+    MDB_val k = {key_len, (void *)key}, v;
+    int rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    if (v.mv_size > cap)
+        return CL_ERR_CORRUPT;
+    memcpy(buf, v.mv_data, v.mv_size);
+    *val_len = v.mv_size;
+    return CL_OK;
+}
+
+int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
+{
+    if (db >= CL_DB_COUNT || !t->write)
+        return CL_ERR_INVALID;
+    MDB_val k = {key_len, (void *)key};
+    return s_mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
+}
+
+int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix,
+                  size_t prefix_len, cl_store_scan_fn fn, void *ctx)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k = {prefix_len, (void *)prefix}, v;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    rc = mdb_cursor_get(cur, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST);
+    int out = CL_OK;
+    while (rc == MDB_SUCCESS) {
+        if (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len))
+            break;
+        int r = fn(ctx, k.mv_data, k.mv_size);
+        if (r != CL_OK) {
+            out = r > 0 ? CL_OK : r;
+            break;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        out = s_mdb_err(rc);
+    mdb_cursor_close(cur);
+    return out;
+}
+
+int cl_store_counter(cl_txn *t, const char *counter, uint64_t *out)
+{
+    char key[64];
+    uint8_t buf[8];
+    size_t len;
+    int n = snprintf(key, sizeof(key), "counter:%s", counter);
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n,
+                              buf, sizeof(buf), &len);
+    if (rc == CL_ERR_NOT_FOUND) {
+        *out = 0;
+        return CL_OK;
+    }
+    if (rc != CL_OK)
+        return rc;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    *out = (uint64_t)buf[0] << 56 | (uint64_t)buf[1] << 48 |
+           (uint64_t)buf[2] << 40 | (uint64_t)buf[3] << 32 |
+           (uint64_t)buf[4] << 24 | (uint64_t)buf[5] << 16 |
+           (uint64_t)buf[6] << 8 | buf[7];
+    return CL_OK;
+}
+
+int cl_store_next_id(cl_txn *t, const char *counter, uint64_t *out)
+{
+    char key[64];
+    uint8_t buf[8];
+    uint64_t v;
+    int rc = cl_store_counter(t, counter, &v);
+    if (rc != CL_OK)
+        return rc;
+    v++;
+    for (int i = 7; i >= 0; i--)
+        buf[7 - i] = (uint8_t)(v >> (8 * i));
+    int n = snprintf(key, sizeof(key), "counter:%s", counter);
+    rc = cl_store_put_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n, buf,
+                          8);
+    if (rc == CL_OK)
+        *out = v;
+    return rc;
+}
+
+void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
+                    const char *domain, const uint8_t *value, size_t len)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, s->keys->index, CL_KEY_LEN, CL_BLIND_LEN);
+    crypto_generichash_update(&st, (const uint8_t *)domain,
+                              strlen(domain) + 1);
+    crypto_generichash_update(&st, value, len);
+    crypto_generichash_final(&st, out, CL_BLIND_LEN);
+    sodium_memzero(&st, sizeof(st));
+}
+
+/* --- open / close --------------------------------------------------------- */
+
+static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
+{
+    s->keys = sodium_malloc(sizeof(*s->keys));
+    if (!s->keys)
+        return CL_ERR_NOMEM;
+    for (uint32_t v = 1; v <= S_KEY_VERSIONS; v++)
+        crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v,
+                                   "cl-data_", master);
+    crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
+                               master);
+    sodium_mprotect_readonly(s->keys);
+    return CL_OK;
+}
+
+/* Open every sub-database and check (or plant) the key check value. */
+static int s_init_dbs(cl_store *s)
+{
+    cl_txn *t = NULL;
+    uint8_t buf[64];
+    size_t len;
+    int rc = cl_store_begin(&t, s, NULL, true);
+    if (rc != CL_OK)
+        return rc;
+    for (int i = 0; i < CL_DB_COUNT; i++) {
+        int mrc = mdb_dbi_open(t->txn, s_db_names[i], MDB_CREATE, &s->dbi[i]);
+        if (mrc != MDB_SUCCESS) {
+            rc = s_mdb_err(mrc);
+            goto out;
+        }
+    }
+    rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10,
+                          buf, sizeof(buf), &len);
+    if (rc == CL_OK && len == 4)
+        s->key_version = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                         (uint32_t)buf[2] << 8 | buf[3];
+    else if (rc == CL_ERR_NOT_FOUND)
+        s->key_version = 1;
+    else
+        goto out;
+    if (s->key_version == 0 || s->key_version > S_KEY_VERSIONS) {
+        rc = CL_ERR_CORRUPT;
+        goto out;
+    }
+    /* The key check lives in the idempotency db under a reserved key so
+     * that it is sealed like any value. */
+    rc = cl_store_get(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8,
+                      buf, sizeof(buf), &len);
+    if (rc == CL_ERR_NOT_FOUND) {
+        rc = cl_store_put(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck",
+                          8, (const uint8_t *)s_keycheck,
+                          sizeof(s_keycheck));
+        if (rc == CL_OK)
+            rc = cl_store_commit(&t);
+        goto out;
+    }
+    if (rc == CL_ERR_CORRUPT ||
+        (rc == CL_OK && (len != sizeof(s_keycheck) ||
+                         memcmp(buf, s_keycheck, len) != 0))) {
+        rc = CL_ERR_KEY;
+        goto out;
+    }
+    if (rc == CL_OK)
+        rc = cl_store_commit(&t);
+out:
+    cl_store_abort(&t);
+    return rc;
+}
+
+int cl_store_open(cl_store **out, const char *dir,
+                  const uint8_t master[CL_MASTER_KEY_LEN], size_t map_bytes)
+{
+    int rc;
+    int dead = 0;
+    cl_store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return CL_ERR_NOMEM;
+    if ((rc = s_derive(s, master)) != CL_OK)
+        goto fail;
+    rc = mdb_env_create(&s->env);
+    if (rc != MDB_SUCCESS) {
+        rc = s_mdb_err(rc);
+        goto fail;
+    }
+    s->map_bytes = map_bytes;
+    mdb_env_set_maxdbs(s->env, CL_DB_COUNT + 4);
+    mdb_env_set_mapsize(s->env, map_bytes);
+    mdb_env_set_maxreaders(s->env, 126);
+    rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
+    if (rc != MDB_SUCCESS) {
+        rc = rc == ENOENT ? CL_ERR_IO : s_mdb_err(rc);
+        goto fail;
+    }
+    MDB_envinfo info;
+    if (mdb_env_info(s->env, &info) == MDB_SUCCESS &&
+        info.me_mapsize > s->map_bytes)
+        s->map_bytes = info.me_mapsize;
+    mdb_reader_check(s->env, &dead);
+    if ((rc = s_init_dbs(s)) != CL_OK)
+        goto fail;
+    *out = s;
+    return CL_OK;
+fail:
+    cl_store_close(&s);
+    return rc;
+}
+
+void cl_store_close(cl_store **sp)
+{
+    if (!sp || !*sp)
+        return;
+    cl_store *s = *sp;
+    if (s->env)
+        mdb_env_close(s->env);
+    sodium_free(s->keys);
+    free(s);
+    *sp = NULL;
+}
+
+int cl_store_grow(cl_store *s, size_t max_bytes)
+{
+    if (s->map_bytes >= max_bytes)
+        return CL_ERR_FULL;
+    size_t next = s->map_bytes * 2;
+    if (next > max_bytes)
+        next = max_bytes;
+    int rc = mdb_env_set_mapsize(s->env, next);
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    s->map_bytes = next;
+    return CL_OK;
+}
+
+int cl_store_stats_get(cl_store *s, cl_store_stats *out)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    MDB_txn *txn = NULL;
+    memset(out, 0, sizeof(*out));
+    if (mdb_env_info(s->env, &info) != MDB_SUCCESS ||
+        mdb_env_stat(s->env, &st) != MDB_SUCCESS)
+        return CL_ERR_INTERNAL;
+    out->map_bytes = info.me_mapsize;
+    out->used_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS)
+        return CL_ERR_INTERNAL;
+    for (int i = 0; i < CL_DB_COUNT; i++)
+        if (mdb_stat(txn, s->dbi[i], &st) == MDB_SUCCESS)
+            out->entries[i] = st.ms_entries;
+    mdb_txn_abort(txn);
+    return CL_OK;
+}

@@ -1,0 +1,154 @@
+/*
+ * store: the only module that touches LMDB and the keys.
+ *
+ * One LMDB environment with named sub-databases. Sealed sub-databases hold
+ * values encrypted with XChaCha20-Poly1305 under a data key derived from the
+ * master key, with the sub-database name and record key as associated data.
+ * Index sub-databases hold composite keys of opaque ids and blind indexes
+ * (keyed BLAKE2b) with empty or non-personal values. No personal data is ever
+ * part of an LMDB key. Callers never see an MDB_* code: every failure is a
+ * cl_err.
+ *
+ * Threading: one thread uses a store and its transactions at a time.
+ */
+#ifndef CL_STORE_H
+#define CL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_error.h"
+
+typedef struct cl_store cl_store;
+typedef struct cl_txn cl_txn;
+
+/* Sub-databases. Sealed ones encrypt values; index ones hold no personal
+ * data in keys or values. */
+typedef enum {
+    CL_DB_META = 0,         /* index: counters, key check, versions */
+    CL_DB_PERSON,           /* sealed: person id -> person summary */
+    CL_DB_RECORD,           /* sealed: record id -> an agency's record */
+    CL_DB_REFERRAL,         /* sealed: referral id -> referral */
+    CL_DB_BLIND,            /* index: blind(16) || record id -> "" */
+    CL_DB_PERSON_RECORDS,   /* index: person id || record id -> "" */
+    CL_DB_RECORD_REFERRALS, /* index: record id || referral id -> "" */
+    CL_DB_RELATION,         /* sealed: person id || person id -> relation */
+    CL_DB_IDEMPOTENCY,      /* sealed: blind(client, msgid) -> reply */
+    CL_DB_COUNT
+} cl_db;
+
+#define CL_BLIND_LEN 16
+#define CL_MASTER_KEY_LEN 32
+/* Largest plaintext value the store accepts. */
+#define CL_STORE_MAX_VALUE (256 * 1024)
+
+typedef struct cl_store_stats {
+    uint64_t map_bytes;  /* current map size */
+    uint64_t used_bytes; /* pages in use * page size */
+    uint64_t entries[CL_DB_COUNT];
+} cl_store_stats;
+
+/*
+ * Read a master key from path. The file must be a regular file with no
+ * group or other permissions (0600 or 0400), holding 32 raw bytes or 64 hex
+ * digits (a trailing newline is allowed). out must be locked memory the
+ * caller wipes. err receives a sentence naming the file and the problem.
+ * Returns CL_ERR_PERM for unsafe modes, CL_ERR_KEY for bad content,
+ * CL_ERR_IO if unreadable.
+ */
+CL_NODISCARD int cl_store_key_load(uint8_t out[CL_MASTER_KEY_LEN],
+                                   const char *path, char *err,
+                                   size_t err_len);
+
+/* Create a new random master key file (64 hex digits, mode 0600). Fails
+ * with CL_ERR_EXISTS rather than overwrite. */
+CL_NODISCARD int cl_store_key_generate(const char *path);
+
+/*
+ * Open (creating if needed) the store in directory dir with the given
+ * master key (borrowed; the store keeps only derived keys, in locked
+ * memory). map_bytes is the initial map size. Clears stale reader slots.
+ * CL_ERR_KEY if the key does not open this store.
+ */
+CL_NODISCARD int cl_store_open(cl_store **out, const char *dir,
+                               const uint8_t master[CL_MASTER_KEY_LEN],
+                               size_t map_bytes);
+
+/* Close and wipe keys; *s becomes NULL. Safe on NULL. All transactions
+ * must have ended. */
+void cl_store_close(cl_store **s);
+
+/* Double the map size (up to max_bytes). Only with no transaction open. */
+CL_NODISCARD int cl_store_grow(cl_store *s, size_t max_bytes);
+
+/* Begin a transaction. parent may be NULL; with a parent, write must match
+ * and the child is nested (its effects vanish if it aborts). */
+CL_NODISCARD int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent,
+                                bool write);
+
+/* The store a transaction belongs to. */
+cl_store *cl_store_of(cl_txn *t);
+
+/* Commit (durably, for a top-level write transaction) and free; *t = NULL.
+ * On failure the transaction is aborted and freed all the same. */
+CL_NODISCARD int cl_store_commit(cl_txn **t);
+
+/* Abort and free; *t = NULL. Safe on NULL. */
+void cl_store_abort(cl_txn **t);
+
+/* Seal and put a value in a sealed sub-database (replacing any). */
+CL_NODISCARD int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key,
+                              size_t key_len, const uint8_t *val,
+                              size_t val_len);
+
+/*
+ * Get and open a value from a sealed sub-database into buf (capacity cap).
+ * CL_ERR_NOT_FOUND if absent, CL_ERR_CORRUPT if it fails authentication.
+ * The caller wipes buf when it held personal data.
+ */
+CL_NODISCARD int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key,
+                              size_t key_len, uint8_t *buf, size_t cap,
+                              size_t *val_len);
+
+/* Put an unsealed value in an index sub-database (val may be NULL). */
+CL_NODISCARD int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key,
+                                  size_t key_len, const uint8_t *val,
+                                  size_t val_len);
+
+/* Get an unsealed value; copied into buf. */
+CL_NODISCARD int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key,
+                                  size_t key_len, uint8_t *buf, size_t cap,
+                                  size_t *val_len);
+
+/* Delete a key; CL_ERR_NOT_FOUND if absent. */
+CL_NODISCARD int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key,
+                              size_t key_len);
+
+/*
+ * Call fn for every key starting with prefix, in key order. The key is
+ * borrowed for the duration of the call. fn returns CL_OK to go on, a
+ * positive value to stop early (returned as CL_OK), or an error to stop and
+ * return it.
+ */
+typedef int (*cl_store_scan_fn)(void *ctx, const uint8_t *key, size_t key_len);
+CL_NODISCARD int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix,
+                               size_t prefix_len, cl_store_scan_fn fn,
+                               void *ctx);
+
+/* Add one to a named counter in META and return the new value (first is 1).
+ */
+CL_NODISCARD int cl_store_next_id(cl_txn *t, const char *counter,
+                                  uint64_t *out);
+
+/* Current value of a counter (0 if never used). */
+CL_NODISCARD int cl_store_counter(cl_txn *t, const char *counter,
+                                  uint64_t *out);
+
+/* Keyed hash of (domain, value) under the index key: a blind index. */
+void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
+                    const char *domain, const uint8_t *value, size_t len);
+
+CL_NODISCARD int cl_store_stats_get(cl_store *s, cl_store_stats *out);
+
+#endif

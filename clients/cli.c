@@ -27,82 +27,82 @@
 #include "csv.h"
 #include "keyfile.h"
 
-#define S_EXIT_FAILED 1
-#define S_EXIT_USAGE 2
+#define S_EXIT_FAILED      1
+#define S_EXIT_USAGE       2
 #define S_EXIT_UNREACHABLE 3
 
 typedef struct s_conn {
     char endpoint[PATH_MAX + 128];
     char server_key[PATH_MAX + 128];
     char key[PATH_MAX + 128];
-    const char *dev;  /* --dev DIR */
-    const char *as;   /* --as NAME */
+    const char *dev; /* --dev DIR */
+    const char *as;  /* --as NAME */
     int timeout_ms;
 } s_conn;
 
 static void s_usage(FILE *f)
 {
-    fputs(
-        "usage: caselink [CONNECTION] COMMAND [ARGS]\n"
-        "\n"
-        "Commands:\n"
-        "  keygen NAME                    write NAME.key (secret) and "
-        "NAME.pub\n"
-        "  publish referral FIELDS...     publish one referral "
-        "(publisher)\n"
-        "  publish referral --csv FILE    publish every row of a CSV file\n"
-        "  person show (--nhs N | --chi N | --id P00000001)\n"
-        "              (--purpose TEXT | --review ID)\n"
-        "                                 open a linked case "
-        "(coordinator)\n"
-        "  health                         daemon version, uptime, counts\n"
-        "\n"
-        "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
-        "CASELINK_KEY):\n"
-        "  --endpoint URL      tcp://host:port or ipc://path\n"
-        "  --server-key FILE   the daemon's public key file\n"
-        "  --key FILE          this client's key file (mode 0600)\n"
-        "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
-        "client NAME\n"
-        "                      (gp, police, childrens, adults, "
-        "coordinator, operator, auditor)\n"
-        "  --timeout MS        wait per attempt (default 5000)\n"
-        "\n"
-        "Referral fields (flags --name-with-dashes, or CSV header "
-        "names):\n"
-        "  agency_reference (--ref)  required, your own reference\n"
-        "  category                  child_protection, adult_safeguarding, "
-        "domestic_abuse,\n"
-        "                            mental_health, substance_misuse, "
-        "self_neglect, housing,\n"
-        "                            antisocial_behaviour, missing_person, "
-        "school_attendance,\n"
-        "                            frailty, other\n"
-        "  lawful_basis (--basis)    required: public_task_social_care, "
-        "public_task_public_interest,\n"
-        "                            dpa_safeguarding, legal_obligation, "
-        "consent, vital_interests\n"
-        "  consent                   given, refused, not_sought (refused "
-        "and not_sought need\n"
-        "                            consent_note)\n"
-        "  risk                      low, medium, high, immediate\n"
-        "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
-        "(--given),\n"
-        "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
-        "(female, male,\n"
-        "  other), address, town, postcode, uprn, concern, occurred_at "
-        "(YYYY-MM-DD or\n"
-        "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
-        "consent_note, feed, feed_seq\n"
-        "  related (repeatable flag; in CSV separate people with |):\n"
-        "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
-        "      rel is what they are to the subject: parent, child, carer, "
-        "cared_for,\n"
-        "      household_member, partner, sibling\n",
-        f);
+    fputs("usage: caselink [CONNECTION] COMMAND [ARGS]\n"
+          "\n"
+          "Commands:\n"
+          "  keygen NAME                    write NAME.key (secret) and "
+          "NAME.pub\n"
+          "  publish referral FIELDS...     publish one referral "
+          "(publisher)\n"
+          "  publish referral --csv FILE    publish every row of a CSV file\n"
+          "  person show (--nhs N | --chi N | --id P00000001)\n"
+          "              (--purpose TEXT | --review ID)\n"
+          "                                 open a linked case "
+          "(coordinator)\n"
+          "  health                         daemon version, uptime, counts\n"
+          "\n"
+          "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
+          "CASELINK_KEY):\n"
+          "  --endpoint URL      tcp://host:port or ipc://path\n"
+          "  --server-key FILE   the daemon's public key file\n"
+          "  --key FILE          this client's key file (mode 0600)\n"
+          "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
+          "client NAME\n"
+          "                      (gp, police, childrens, adults, "
+          "coordinator, operator, auditor)\n"
+          "  --timeout MS        wait per attempt (default 5000)\n"
+          "\n"
+          "Referral fields (flags --name-with-dashes, or CSV header "
+          "names):\n"
+          "  agency_reference (--ref)  required, your own reference\n"
+          "  category                  child_protection, adult_safeguarding, "
+          "domestic_abuse,\n"
+          "                            mental_health, substance_misuse, "
+          "self_neglect, housing,\n"
+          "                            antisocial_behaviour, missing_person, "
+          "school_attendance,\n"
+          "                            frailty, other\n"
+          "  lawful_basis (--basis)    required: public_task_social_care, "
+          "public_task_public_interest,\n"
+          "                            dpa_safeguarding, legal_obligation, "
+          "consent, vital_interests\n"
+          "  consent                   given, refused, not_sought (refused "
+          "and not_sought need\n"
+          "                            consent_note)\n"
+          "  risk                      low, medium, high, immediate\n"
+          "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
+          "(--given),\n"
+          "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
+          "(female, male,\n"
+          "  other), address, town, postcode, uprn, concern, occurred_at "
+          "(YYYY-MM-DD or\n"
+          "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
+          "consent_note, feed, feed_seq\n"
+          "  related (repeatable flag; in CSV separate people with |):\n"
+          "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
+          "      rel is what they are to the subject: parent, child, carer, "
+          "cared_for,\n"
+          "      household_member, partner, sibling\n",
+          f);
 }
 
-/* --- connection ------------------------------------------------------------ */
+/* --- connection ------------------------------------------------------------
+ */
 
 static int s_connect(s_conn *cn, const char *default_as, cl_client **out)
 {
@@ -121,8 +121,8 @@ static int s_connect(s_conn *cn, const char *default_as, cl_client **out)
         }
         snprintf(cn->endpoint, sizeof(cn->endpoint), "ipc://%s/caselinkd.sock",
                  dir);
-        snprintf(cn->server_key, sizeof(cn->server_key),
-                 "%s/keys/server.pub", dir);
+        snprintf(cn->server_key, sizeof(cn->server_key), "%s/keys/server.pub",
+                 dir);
         snprintf(cn->key, sizeof(cn->key), "%s/keys/%.64s.key", dir, as);
     }
     if (!cn->endpoint[0] || !cn->server_key[0] || !cn->key[0]) {
@@ -209,8 +209,9 @@ static bool s_time(int64_t *out, const char *v, char *err, size_t err_len)
         *out = n;
         return true;
     }
-    snprintf(err, err_len, "occurred_at must be YYYY-MM-DD[THH:MM] or unix "
-                           "seconds");
+    snprintf(err, err_len,
+             "occurred_at must be YYYY-MM-DD[THH:MM] or unix "
+             "seconds");
     return false;
 }
 
@@ -230,8 +231,7 @@ static bool s_person_field(cl_person *p, const char *name, const char *v,
     if (!strcmp(name, "date_of_birth") || !strcmp(name, "dob"))
         return S_PUT(p->dob, v);
     if (!strcmp(name, "sex"))
-        return !v[0] || s_enum(&p->sex, cl_sex_parse(v), name, v, err,
-                               err_len);
+        return !v[0] || s_enum(&p->sex, cl_sex_parse(v), name, v, err, err_len);
     if (!strcmp(name, "address"))
         return S_PUT(p->address, v);
     if (!strcmp(name, "town"))
@@ -264,8 +264,7 @@ static bool s_related(cl_referral *r, const char *spec, char *err,
          kv = strtok_r(NULL, ";", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq) {
-            snprintf(err, err_len, "related: expected key=value, got '%s'",
-                     kv);
+            snprintf(err, err_len, "related: expected key=value, got '%s'", kv);
             return false;
         }
         *eq = '\0';
@@ -289,8 +288,8 @@ static bool s_related(cl_referral *r, const char *spec, char *err,
 }
 
 /* Set one referral field by its name (CSV header or flag, '-' as '_'). */
-static bool s_field(cl_referral *r, const char *name0, const char *v,
-                    char *err, size_t err_len)
+static bool s_field(cl_referral *r, const char *name0, const char *v, char *err,
+                    size_t err_len)
 {
     char name[64];
     if (!cl_copy(name, sizeof(name), name0)) {
@@ -319,8 +318,8 @@ static bool s_field(cl_referral *r, const char *name0, const char *v,
     if (!strcmp(name, "lawful_basis") || !strcmp(name, "basis"))
         return s_enum(&r->basis, cl_basis_parse(v), name, v, err, err_len);
     if (!strcmp(name, "consent"))
-        return !v[0] || s_enum(&r->consent, cl_consent_parse(v), name, v,
-                               err, err_len);
+        return !v[0] ||
+               s_enum(&r->consent, cl_consent_parse(v), name, v, err, err_len);
     if (!strcmp(name, "consent_note"))
         return S_PUT(r->consent_note, v);
     if (!strcmp(name, "feed"))
@@ -384,8 +383,9 @@ static int s_publish_one(s_conn *cn, int argc, char **argv)
         return S_EXIT_FAILED;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr, "caselink publish referral: expected --FIELD "
-                            "VALUE, got '%s'\n",
+            fprintf(stderr,
+                    "caselink publish referral: expected --FIELD "
+                    "VALUE, got '%s'\n",
                     argv[i]);
             status = S_EXIT_USAGE;
             goto out;
@@ -398,11 +398,15 @@ static int s_publish_one(s_conn *cn, int argc, char **argv)
         }
         i++;
     }
-    if (!s_ready(req, err, sizeof(err), NULL)) {
+    cl_publish_result local;
+    memset(&local, 0, sizeof(local));
+    if (!s_ready(req, err, sizeof(err), &local)) {
         fprintf(stderr, "caselink publish referral: %s\n", err);
         status = S_EXIT_USAGE;
         goto out;
     }
+    for (uint32_t i = 0; i < local.n_warnings; i++)
+        fprintf(stderr, "warning: %s\n", local.warnings[i]);
     if ((status = s_connect(cn, NULL, &c)) != 0)
         goto out;
     rc = cl_client_call(c, req, &rep);
@@ -470,8 +474,8 @@ static void s_settle(s_slot *w, const cl_reply *rep, const char *path,
     }
 }
 
-static int s_window_wait(cl_client *c, s_slot *w, const char *path,
-                         s_tally *t, bool verbose, int timeout_ms, bool all)
+static int s_window_wait(cl_client *c, s_slot *w, const char *path, s_tally *t,
+                         bool verbose, int timeout_ms, bool all)
 {
     int retries = 0;
     for (;;) {
@@ -581,8 +585,13 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
         for (size_t i = 0; i < n && good; i++)
             good = s_field(&slot->req->u.publish, header[i], fields[i], err,
                            sizeof(err));
+        cl_publish_result local;
+        memset(&local, 0, sizeof(local));
         if (good)
-            good = s_ready(slot->req, err, sizeof(err), NULL);
+            good = s_ready(slot->req, err, sizeof(err), &local);
+        for (uint32_t i = 0; good && i < local.n_warnings; i++)
+            fprintf(stderr, "%s:%lu: warning: %s\n", path, line,
+                    local.warnings[i]);
         if (!good) {
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
             t.failed++;
@@ -600,8 +609,8 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
         status = s_transport(rc, cn);
         goto out;
     }
-    printf("%s: %lu accepted, %lu already accepted earlier, %lu failed\n",
-           path, t.ok, t.dup, t.failed);
+    printf("%s: %lu accepted, %lu already accepted earlier, %lu failed\n", path,
+           t.ok, t.dup, t.failed);
     status = t.failed ? S_EXIT_FAILED : 0;
 out:
     for (int i = 0; i < S_WINDOW; i++)
@@ -612,7 +621,8 @@ out:
     return status;
 }
 
-/* --- person show ----------------------------------------------------------- */
+/* --- person show -----------------------------------------------------------
+ */
 
 static void s_date(char out[32], int64_t t)
 {
@@ -627,7 +637,8 @@ static void s_date(char out[32], int64_t t)
 static void s_print_view(const cl_person_view *v)
 {
     printf("Person %s\n", v->person_id);
-    printf("  Known to %zu agenc%s:", v->n_known, v->n_known == 1 ? "y" : "ies");
+    printf("  Known to %zu agenc%s:", v->n_known,
+           v->n_known == 1 ? "y" : "ies");
     for (size_t i = 0; i < v->n_known; i++)
         printf("%s %s", i ? "," : "", v->known_to[i]);
     printf("\n\nRecords\n");

@@ -17,12 +17,12 @@
 #include "wire.h"
 
 struct cl_client {
-    void *ctx;          /* ZeroMQ context */
-    void *sock;         /* DEALER to the daemon */
-    void *monitor;      /* PAIR receiving the DEALER's events */
-    int timeout_ms;     /* per attempt */
-    int attempts;       /* sends per call */
-    bool auth_failed;   /* the daemon refused our key */
+    void *ctx;           /* ZeroMQ context */
+    void *sock;          /* DEALER to the daemon */
+    void *monitor;       /* PAIR receiving the DEALER's events */
+    int timeout_ms;      /* per attempt */
+    int attempts;        /* sends per call */
+    bool auth_failed;    /* the daemon refused our key */
     uint64_t monitor_id; /* for a unique inproc name */
 };
 
@@ -204,8 +204,8 @@ int cl_client_recv(cl_client *c, cl_reply *rep, int timeout_ms)
                 zmq_msg_close(&m);
                 return CL_ERR_IO;
             }
-            int rc = cl_wire_decode_reply(rep, zmq_msg_data(&m),
-                                          zmq_msg_size(&m));
+            int rc =
+                cl_wire_decode_reply(rep, zmq_msg_data(&m), zmq_msg_size(&m));
             zmq_msg_close(&m);
             return rc;
         }
@@ -253,8 +253,7 @@ void cl_client_msgid_from(uint8_t msgid[CL_MSGID_LEN], const char *domain,
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, CL_MSGID_LEN);
-    crypto_generichash_update(&st, (const uint8_t *)domain,
-                              strlen(domain) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
     crypto_generichash_update(&st, (const uint8_t *)stable, strlen(stable));
     crypto_generichash_final(&st, msgid, CL_MSGID_LEN);
 }

@@ -8,12 +8,12 @@
 #include <string.h>
 
 struct cl_csv {
-    FILE *f;                              /* borrowed */
-    unsigned long line;                   /* current line, 1-based */
-    bool started;                         /* BOM check done */
-    char *buf;                            /* field bytes, NUL-separated */
-    size_t used;                          /* bytes used in buf */
-    char *fields[CL_CSV_MAX_FIELDS];      /* into buf */
+    FILE *f;                         /* borrowed */
+    unsigned long line;              /* current line, 1-based */
+    bool started;                    /* BOM check done */
+    char *buf;                       /* field bytes, NUL-separated */
+    size_t used;                     /* bytes used in buf */
+    char *fields[CL_CSV_MAX_FIELDS]; /* into buf */
 };
 
 #define S_BUF (CL_CSV_MAX_FIELDS * (CL_CSV_MAX_FIELD + 1))

@@ -13,7 +13,7 @@
 #include "cl_error.h"
 
 #define CL_CSV_MAX_FIELDS 64
-#define CL_CSV_MAX_FIELD 16384
+#define CL_CSV_MAX_FIELD  16384
 
 typedef struct cl_csv cl_csv;
 

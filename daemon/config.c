@@ -60,6 +60,29 @@ static int s_path(s_ctx *x, const char *name, const char *v, char *dst)
     return 1;
 }
 
+/* A path, or credential:NAME resolved in $CREDENTIALS_DIRECTORY (systemd
+ * LoadCredential=). */
+static int s_secret_path(s_ctx *x, const char *name, const char *v, char *dst)
+{
+    if (strncmp(v, "credential:", 11) != 0)
+        return s_path(x, name, v, dst);
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (!dir) {
+        snprintf(x->msg, sizeof(x->msg),
+                 "%s = credential:... needs systemd's LoadCredential= "
+                 "($CREDENTIALS_DIRECTORY is not set)",
+                 name);
+        return 0;
+    }
+    if (strlen(dir) + strlen(v) >= CL_PATH_SZ) {
+        snprintf(x->msg, sizeof(x->msg), "%s: path too long", name);
+        return 0;
+    }
+    char p[CL_PATH_SZ + 16];
+    snprintf(p, sizeof(p), "%s/%s", dir, v + 11);
+    return s_path(x, name, p, dst);
+}
+
 static int s_handler(void *user, const char *section, const char *name,
                      const char *v)
 {
@@ -81,22 +104,9 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("daemon", "registry"))
         return s_path(x, name, v, c->registry);
     if (IS("daemon", "server_key"))
-        return s_path(x, name, v, c->server_key);
-    if (IS("daemon", "master_key")) {
-        if (strncmp(v, "credential:", 11) == 0) {
-            const char *dir = getenv("CREDENTIALS_DIRECTORY");
-            if (!dir) {
-                snprintf(x->msg, sizeof(x->msg),
-                         "master_key = credential:... needs systemd's "
-                         "LoadCredential= ($CREDENTIALS_DIRECTORY unset)");
-                return 0;
-            }
-            char p[CL_PATH_SZ];
-            snprintf(p, sizeof(p), "%s/%s", dir, v + 11);
-            return s_path(x, name, p, c->master_key);
-        }
-        return s_path(x, name, v, c->master_key);
-    }
+        return s_secret_path(x, name, v, c->server_key);
+    if (IS("daemon", "master_key"))
+        return s_secret_path(x, name, v, c->master_key);
     if (IS("daemon", "log_level")) {
         ok = s_uint(x, name, v, 3, 7, &n);
         c->log_level = (int)n;
@@ -157,8 +167,7 @@ static int s_handler(void *user, const char *section, const char *name,
         return 1;
     }
 #undef IS
-    snprintf(x->msg, sizeof(x->msg), "unknown setting [%s] %s", section,
-             name);
+    snprintf(x->msg, sizeof(x->msg), "unknown setting [%s] %s", section, name);
     return 0;
 }
 

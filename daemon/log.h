@@ -17,9 +17,9 @@ void cl_log_set_level(int level);
 void cl_log(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-#define cl_log_err(...)  cl_log(CL_LOG_ERR, __VA_ARGS__)
-#define cl_log_warn(...) cl_log(CL_LOG_WARNING, __VA_ARGS__)
-#define cl_log_info(...) cl_log(CL_LOG_INFO, __VA_ARGS__)
+#define cl_log_err(...)   cl_log(CL_LOG_ERR, __VA_ARGS__)
+#define cl_log_warn(...)  cl_log(CL_LOG_WARNING, __VA_ARGS__)
+#define cl_log_info(...)  cl_log(CL_LOG_INFO, __VA_ARGS__)
 #define cl_log_debug(...) cl_log(CL_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -19,20 +19,19 @@
 
 static void s_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: caselinkd [--config FILE] [--check-config]\n"
-            "       caselinkd --dev DIR\n"
-            "\n"
-            "  -c, --config FILE   configuration file "
-            "(default /etc/caselink/caselinkd.conf)\n"
-            "      --check-config  validate the configuration, keys and "
-            "registry, then exit\n"
-            "      --dev DIR       development mode: create keys, a demo "
-            "registry, a master\n"
-            "                      key and a store under DIR (kept if "
-            "present) and serve on\n"
-            "                      ipc://DIR/caselinkd.sock\n"
-            "  -h, --help          this text\n");
+    fprintf(f, "usage: caselinkd [--config FILE] [--check-config]\n"
+               "       caselinkd --dev DIR\n"
+               "\n"
+               "  -c, --config FILE   configuration file "
+               "(default /etc/caselink/caselinkd.conf)\n"
+               "      --check-config  validate the configuration, keys and "
+               "registry, then exit\n"
+               "      --dev DIR       development mode: create keys, a demo "
+               "registry, a master\n"
+               "                      key and a store under DIR (kept if "
+               "present) and serve on\n"
+               "                      ipc://DIR/caselinkd.sock\n"
+               "  -h, --help          this text\n");
 }
 
 int main(int argc, char **argv)

@@ -141,9 +141,8 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
         qsort(x.r->v, x.r->n, sizeof(*x.r->v), s_cmp);
     for (size_t i = 1; i < x.r->n; i++)
         if (strcmp(x.r->v[i - 1].key, x.r->v[i].key) == 0) {
-            snprintf(err, err_len,
-                     "%s: clients [%s] and [%s] share one key", path,
-                     x.r->v[i - 1].who.name, x.r->v[i].who.name);
+            snprintf(err, err_len, "%s: clients [%s] and [%s] share one key",
+                     path, x.r->v[i - 1].who.name, x.r->v[i].who.name);
             goto out;
         }
     *out = x.r;

@@ -35,33 +35,33 @@
 #include "wire.h"
 
 #define S_ZAP_DOMAIN "caselink"
-#define S_VERSION "0.1.0"
+#define S_VERSION    "0.1.0"
 
 typedef struct s_item {
-    zmq_msg_t route;             /* routing id frame */
-    bool has_delim;              /* REQ-style empty delimiter frame */
-    char key[CL_Z85_KEY_SZ];     /* sender's public key (ZAP User-Id) */
-    const cl_caller *who;        /* registry entry, NULL if revoked */
-    cl_request req;              /* decoded request */
-    int early;                   /* CL_OK, or an error found before the store */
-    cl_reply rep;                /* reply being built */
-    uint8_t *out;                /* encoded reply (malloc'd) */
+    zmq_msg_t route;         /* routing id frame */
+    bool has_delim;          /* REQ-style empty delimiter frame */
+    char key[CL_Z85_KEY_SZ]; /* sender's public key (ZAP User-Id) */
+    const cl_caller *who;    /* registry entry, NULL if revoked */
+    cl_request req;          /* decoded request */
+    int early;               /* CL_OK, or an error found before the store */
+    cl_reply rep;            /* reply being built */
+    uint8_t *out;            /* encoded reply (malloc'd) */
     size_t out_len;
 } s_item;
 
 struct cl_server {
-    cl_config cfg;               /* immutable copy */
-    void *zctx;                  /* ZeroMQ context */
-    void *zap;                   /* REP on inproc://zeromq.zap.01 */
-    void *router;                /* CURVE ROUTER */
-    int sigfd;                   /* signalfd for TERM, INT, HUP */
-    cl_registry *registry;       /* current client registry */
-    cl_store *store;             /* the encrypted store */
-    s_item *items;               /* batch_max slots */
-    int64_t started;             /* unix seconds */
-    bool stopping;               /* SIGTERM seen */
-    uint64_t watchdog_usec;      /* 0 if no watchdog */
-    uint64_t requests;           /* counters for the log and health */
+    cl_config cfg;          /* immutable copy */
+    void *zctx;             /* ZeroMQ context */
+    void *zap;              /* REP on inproc://zeromq.zap.01 */
+    void *router;           /* CURVE ROUTER */
+    int sigfd;              /* signalfd for TERM, INT, HUP */
+    cl_registry *registry;  /* current client registry */
+    cl_store *store;        /* the encrypted store */
+    s_item *items;          /* batch_max slots */
+    int64_t started;        /* unix seconds */
+    bool stopping;          /* SIGTERM seen */
+    uint64_t watchdog_usec; /* 0 if no watchdog */
+    uint64_t requests;      /* counters for the log and health */
     uint64_t commits;
 };
 
@@ -107,9 +107,9 @@ static void s_zap_handle(cl_server *s)
     char key[CL_Z85_KEY_SZ] = "";
     const char *mech = zmq_msg_data(&f[5]);
     size_t mech_len = zmq_msg_size(&f[5]);
-    bool domain_ok = zmq_msg_size(&f[2]) == strlen(S_ZAP_DOMAIN) &&
-                     memcmp(zmq_msg_data(&f[2]), S_ZAP_DOMAIN,
-                            strlen(S_ZAP_DOMAIN)) == 0;
+    bool domain_ok =
+        zmq_msg_size(&f[2]) == strlen(S_ZAP_DOMAIN) &&
+        memcmp(zmq_msg_data(&f[2]), S_ZAP_DOMAIN, strlen(S_ZAP_DOMAIN)) == 0;
     char addr[64] = "";
     size_t alen = zmq_msg_size(&f[3]) < sizeof(addr) - 1 ? zmq_msg_size(&f[3])
                                                          : sizeof(addr) - 1;
@@ -265,8 +265,8 @@ static bool s_recv(cl_server *s, s_item *it)
         it->early = CL_ERR_DENIED;
         s_fail(it, CL_ERR_DENIED, "client key is no longer registered");
     } else {
-        int rc = cl_wire_decode_request(&it->req, zmq_msg_data(payload),
-                                        bytes, err);
+        int rc =
+            cl_wire_decode_request(&it->req, zmq_msg_data(payload), bytes, err);
         if (rc != CL_OK) {
             it->early = rc;
             s_fail(it, rc, err);
@@ -309,8 +309,8 @@ static int s_publish(cl_server *s, cl_txn *parent, s_item *it)
             s_fail(it, CL_ERR_INVALID,
                    "message id already used for a different request");
         } else {
-            rc = cl_wire_reply_as_duplicate(&it->out, &it->out_len,
-                                            stored + 16, stored_len - 16);
+            rc = cl_wire_reply_as_duplicate(&it->out, &it->out_len, stored + 16,
+                                            stored_len - 16);
             if (rc != CL_OK)
                 s_fail(it, rc, NULL);
         }
@@ -329,8 +329,8 @@ static int s_publish(cl_server *s, cl_txn *parent, s_item *it)
     }
     if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)
         goto out;
-    rc = cl_core_publish(t, &s->cfg.match, it->who, &it->req.u.publish,
-                         s_now(), &it->rep.u.publish, err);
+    rc = cl_core_publish(t, &s->cfg.match, it->who, &it->req.u.publish, s_now(),
+                         &it->rep.u.publish, err);
     if (rc == CL_ERR_FULL || rc == CL_ERR_NOMEM || rc == CL_ERR_IO ||
         rc == CL_ERR_BUSY)
         goto out; /* the whole batch must fail or retry */
@@ -411,6 +411,10 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         default:
             s_fail(it, CL_ERR_INVALID, "unsupported request");
         }
+        if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out)
+            cl_log_warn("request refused: client=%s kind=%s status=%s: %s",
+                        it->who->name, cl_wire_kind_name(it->req.kind),
+                        cl_status_name(it->rep.status), it->rep.error);
     }
     if (rc == CL_OK)
         rc = cl_store_commit(&t);

@@ -123,8 +123,7 @@ void cl_postcode_normalise(char *s)
               isalpha((unsigned char)tmp[n - 1]) &&
               isalpha((unsigned char)tmp[0]);
     if (uk)
-        snprintf(s, CL_POSTCODE_SZ, "%.*s %s", (int)(n - 3), tmp,
-                 tmp + n - 3);
+        snprintf(s, CL_POSTCODE_SZ, "%.*s %s", (int)(n - 3), tmp, tmp + n - 3);
     else
         memcpy(s, tmp, n + 1);
 }
@@ -222,8 +221,7 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
     if (rc != CL_OK)
         return rc;
     if (r->n_related > CL_RELATED_MAX) {
-        snprintf(err, CL_ERROR_SZ, "at most %d related people",
-                 CL_RELATED_MAX);
+        snprintf(err, CL_ERROR_SZ, "at most %d related people", CL_RELATED_MAX);
         return CL_ERR_INVALID;
     }
     for (uint32_t i = 0; i < r->n_related; i++) {
@@ -243,32 +241,32 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
 /* --- names ------------------------------------------------------------- */
 
 static const char *const s_cat[] = {
-    "unspecified",   "child_protection",     "adult_safeguarding",
-    "domestic_abuse", "mental_health",       "substance_misuse",
-    "self_neglect",  "housing",              "antisocial_behaviour",
-    "missing_person", "school_attendance",   "frailty",
+    "unspecified",    "child_protection",  "adult_safeguarding",
+    "domestic_abuse", "mental_health",     "substance_misuse",
+    "self_neglect",   "housing",           "antisocial_behaviour",
+    "missing_person", "school_attendance", "frailty",
     "other"};
 static const char *const s_risk[] = {"unspecified", "low", "medium", "high",
                                      "immediate"};
 static const char *const s_rel[] = {
-    "unspecified", "parent", "child",   "carer",
+    "unspecified", "parent",           "child",   "carer",
     "cared_for",   "household_member", "partner", "sibling"};
-static const char *const s_basis[] = {
-    "unspecified",          "public_task_social_care",
-    "public_task_public_interest", "dpa_safeguarding",
-    "legal_obligation",     "consent",
-    "vital_interests"};
+static const char *const s_basis[] = {"unspecified",
+                                      "public_task_social_care",
+                                      "public_task_public_interest",
+                                      "dpa_safeguarding",
+                                      "legal_obligation",
+                                      "consent",
+                                      "vital_interests"};
 static const char *const s_consent[] = {"unspecified", "given", "refused",
                                         "not_sought"};
 static const char *const s_link[] = {"new",      "nhs_number", "chi_number",
                                      "local_id", "score",      "reviewed"};
 static const char *const s_sex[] = {"unknown", "female", "male", "other"};
-static const char *const s_status[] = {"ok",        "duplicate", "invalid",
-                                       "denied",    "not_found", "busy",
-                                       "internal"};
+static const char *const s_status[] = {
+    "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};
 
-#define S_NAME(tab, v)                                                         \
-    ((v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
+#define S_NAME(tab, v) ((v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
 
 const char *cl_category_name(unsigned v)
 {

@@ -22,26 +22,28 @@
 #define CL_MSGID_LEN        16
 
 /* Array sizes include the terminating NUL. */
-#define CL_ID_SZ         11   /* NHS or CHI number: 10 digits */
-#define CL_LOCAL_ID_SZ   65
-#define CL_NAME_SZ       101
-#define CL_DATE_SZ       11   /* YYYY-MM-DD */
-#define CL_ADDR_SZ       201
-#define CL_TOWN_SZ       81
-#define CL_POSTCODE_SZ   11
-#define CL_UPRN_SZ       13
-#define CL_REF_SZ        65   /* agency reference, caselink reference */
-#define CL_CONCERN_SZ    8001
-#define CL_NOTE_SZ       1001
-#define CL_FEED_SZ       65
-#define CL_PID_SZ        24   /* person id, e.g. P00000042 */
-#define CL_AGENCY_SZ     101
-#define CL_KIND_SZ       33
-#define CL_ERROR_SZ      256
-#define CL_WARNING_SZ    128
-#define CL_RELATED_MAX   16
-#define CL_WARNINGS_MAX  8
-#define CL_VERSION_SZ    32
+#define CL_ID_SZ                                                               \
+    16 /* NHS or CHI number: 10 digits, as sent                                \
+          may hold spaces or dashes */
+#define CL_LOCAL_ID_SZ  65
+#define CL_NAME_SZ      101
+#define CL_DATE_SZ      11 /* YYYY-MM-DD */
+#define CL_ADDR_SZ      201
+#define CL_TOWN_SZ      81
+#define CL_POSTCODE_SZ  11
+#define CL_UPRN_SZ      13
+#define CL_REF_SZ       65 /* agency reference, caselink reference */
+#define CL_CONCERN_SZ   8001
+#define CL_NOTE_SZ      1001
+#define CL_FEED_SZ      65
+#define CL_PID_SZ       24 /* person id, e.g. P00000042 */
+#define CL_AGENCY_SZ    101
+#define CL_KIND_SZ      33
+#define CL_ERROR_SZ     256
+#define CL_WARNING_SZ   128
+#define CL_RELATED_MAX  16
+#define CL_WARNINGS_MAX 8
+#define CL_VERSION_SZ   32
 
 /* Enum ranges mirror proto/caselink.proto. */
 enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };
@@ -102,13 +104,13 @@ typedef struct cl_related {
 } cl_related;
 
 typedef struct cl_referral {
-    char agency_ref[CL_REF_SZ];     /* the publisher's own reference */
-    cl_person subject;              /* who the referral is about */
-    uint8_t category;               /* caselink.Category */
-    uint8_t risk;                   /* caselink.Risk */
-    char concern[CL_CONCERN_SZ];    /* free text */
-    int64_t occurred_at;            /* unix seconds, 0 if not given */
-    uint32_t n_related;             /* entries used in related[] */
+    char agency_ref[CL_REF_SZ];  /* the publisher's own reference */
+    cl_person subject;           /* who the referral is about */
+    uint8_t category;            /* caselink.Category */
+    uint8_t risk;                /* caselink.Risk */
+    char concern[CL_CONCERN_SZ]; /* free text */
+    int64_t occurred_at;         /* unix seconds, 0 if not given */
+    uint32_t n_related;          /* entries used in related[] */
     cl_related related[CL_RELATED_MAX];
     char referrer_name[CL_NAME_SZ]; /* practitioner who referred */
     char referrer_role[CL_NAME_SZ]; /* their role */
@@ -120,10 +122,10 @@ typedef struct cl_referral {
 } cl_referral;
 
 typedef struct cl_get_person {
-    char person_id[CL_PID_SZ];         /* either this ... */
-    cl_person match;                   /* ... or NHS/CHI number here */
-    char review_id[CL_REF_SZ];         /* purpose: a review ... */
-    char justification[CL_NOTE_SZ];    /* ... or a break-glass reason */
+    char person_id[CL_PID_SZ];      /* either this ... */
+    cl_person match;                /* ... or NHS/CHI number here */
+    char review_id[CL_REF_SZ];      /* purpose: a review ... */
+    char justification[CL_NOTE_SZ]; /* ... or a break-glass reason */
 } cl_get_person;
 
 typedef enum {
@@ -135,15 +137,15 @@ typedef enum {
 } cl_req_kind;
 
 typedef struct cl_request {
-    uint32_t version;              /* protocol version */
-    uint8_t msgid[CL_MSGID_LEN];   /* client-chosen message id */
-    int64_t sent_ms;               /* client's clock, unix ms */
-    cl_req_kind kind;              /* which member of u is valid */
-    uint8_t body_hash[16];         /* BLAKE2b of the body: a resent id
-                                      must carry the same body */
+    uint32_t version;            /* protocol version */
+    uint8_t msgid[CL_MSGID_LEN]; /* client-chosen message id */
+    int64_t sent_ms;             /* client's clock, unix ms */
+    cl_req_kind kind;            /* which member of u is valid */
+    uint8_t body_hash[16];       /* BLAKE2b of the body: a resent id
+                                    must carry the same body */
     union {
-        cl_referral publish;       /* CL_REQ_PUBLISH_REFERRAL */
-        cl_get_person get_person;  /* CL_REQ_GET_PERSON */
+        cl_referral publish;      /* CL_REQ_PUBLISH_REFERRAL */
+        cl_get_person get_person; /* CL_REQ_GET_PERSON */
     } u;
 } cl_request;
 

@@ -64,8 +64,8 @@ int cl_keyfile_read(const char *path, char *pub, char *sec, char *err,
     }
     int line = ini_parse_file(f, s_handler, &k);
     if (line != 0) {
-        snprintf(err, err_len, "key file %s line %d: not a valid Z85 key",
-                 path, line);
+        snprintf(err, err_len, "key file %s line %d: not a valid Z85 key", path,
+                 line);
         goto out;
     }
     if (!k.pub[0] || (sec && !k.sec[0])) {
@@ -89,8 +89,8 @@ static int s_write(const char *path, mode_t mode, const char *text)
     if (fd < 0)
         return errno == EEXIST ? CL_ERR_EXISTS : CL_ERR_IO;
     size_t n = strlen(text);
-    int rc = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0 ? CL_OK
-                                                                : CL_ERR_IO;
+    int rc =
+        write(fd, text, n) == (ssize_t)n && fsync(fd) == 0 ? CL_OK : CL_ERR_IO;
     close(fd);
     return rc;
 }

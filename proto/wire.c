@@ -194,8 +194,7 @@ static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
         return false;
     }
     if (pr->n_related > CL_RELATED_MAX) {
-        snprintf(err, CL_ERROR_SZ, "at most %d related people",
-                 CL_RELATED_MAX);
+        snprintf(err, CL_ERROR_SZ, "at most %d related people", CL_RELATED_MAX);
         return false;
     }
     if (!S_STR(r->agency_ref, pr->agency_reference, "agency_reference") ||
@@ -204,17 +203,16 @@ static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
                  err) ||
         !s_enum8(&r->risk, (int)pr->risk, CL_RISK_MAX, "risk", err) ||
         !S_STR(r->concern, pr->concern, "concern") ||
-        !s_enum8(&r->basis, (int)pr->lawful_basis, CL_BASIS_MAX,
-                 "lawful_basis", err) ||
+        !s_enum8(&r->basis, (int)pr->lawful_basis, CL_BASIS_MAX, "lawful_basis",
+                 err) ||
         !s_enum8(&r->consent, (int)pr->consent, CL_CONSENT_MAX, "consent",
                  err) ||
         !S_STR(r->consent_note, pr->consent_note, "consent_note") ||
         !S_STR(r->feed, pr->feed, "feed"))
         return false;
-    if (pr->referrer && (!S_STR(r->referrer_name, pr->referrer->name,
-                                "referrer.name") ||
-                         !S_STR(r->referrer_role, pr->referrer->role,
-                                "referrer.role")))
+    if (pr->referrer &&
+        (!S_STR(r->referrer_name, pr->referrer->name, "referrer.name") ||
+         !S_STR(r->referrer_role, pr->referrer->role, "referrer.role")))
         return false;
     r->occurred_at = pr->occurred_at;
     r->feed_seq = pr->feed_seq;
@@ -292,8 +290,7 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         goto out;
     }
     if (env->message_id.len != CL_MSGID_LEN) {
-        snprintf(err, CL_ERROR_SZ, "message_id must be %d bytes",
-                 CL_MSGID_LEN);
+        snprintf(err, CL_ERROR_SZ, "message_id must be %d bytes", CL_MSGID_LEN);
         goto out;
     }
     switch (env->body_case) {
@@ -329,8 +326,8 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         goto out;
     }
     protobuf_c_message_pack(body, bbuf);
-    crypto_generichash(out->body_hash, sizeof(out->body_hash), bbuf, blen,
-                       NULL, 0);
+    crypto_generichash(out->body_hash, sizeof(out->body_hash), bbuf, blen, NULL,
+                       0);
     rc = CL_OK;
 out:
     free(arena.base); /* env lives inside the arena */
@@ -719,8 +716,8 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
     case CASELINK__REPLY__RESULT_PUBLISH:
         out->kind = CL_REQ_PUBLISH_REFERRAL;
         CL_COPY(out->u.publish.reference, r->publish->reference);
-        for (size_t i = 0;
-             i < r->publish->n_warnings && i < CL_WARNINGS_MAX; i++)
+        for (size_t i = 0; i < r->publish->n_warnings && i < CL_WARNINGS_MAX;
+             i++)
             CL_COPY(out->u.publish.warnings[out->u.publish.n_warnings++],
                     r->publish->warnings[i]);
         break;

@@ -45,8 +45,7 @@ CL_NODISCARD int cl_seal_version(uint32_t *out, const uint8_t *sealed,
  * CL_ERR_INVALID if cap is too small.
  */
 CL_NODISCARD int cl_seal_open(uint8_t *pt, size_t cap, size_t *pt_len,
-                              const uint8_t key[CL_KEY_LEN],
-                              const uint8_t *ad, size_t ad_len,
-                              const uint8_t *sealed, size_t len);
+                              const uint8_t key[CL_KEY_LEN], const uint8_t *ad,
+                              size_t ad_len, const uint8_t *sealed, size_t len);
 
 #endif

@@ -31,11 +31,11 @@ typedef struct s_keys {
 } s_keys;
 
 struct cl_store {
-    MDB_env *env;              /* the environment */
-    MDB_dbi dbi[CL_DB_COUNT];  /* sub-database handles */
-    s_keys *keys;              /* sodium_malloc'd */
-    uint32_t key_version;      /* version new values are sealed with */
-    size_t map_bytes;          /* current map size */
+    MDB_env *env;             /* the environment */
+    MDB_dbi dbi[CL_DB_COUNT]; /* sub-database handles */
+    s_keys *keys;             /* sodium_malloc'd */
+    uint32_t key_version;     /* version new values are sealed with */
+    size_t map_bytes;         /* current map size */
 };
 
 struct cl_txn {
@@ -45,10 +45,10 @@ struct cl_txn {
 };
 
 static const char *const s_db_names[CL_DB_COUNT] = {
-    "meta",  "person",           "record",     "referral",   "blind",
+    "meta",           "person",           "record",   "referral",   "blind",
     "person_records", "record_referrals", "relation", "idempotency"};
-static const bool s_db_sealed[CL_DB_COUNT] = {
-    false, true, true, true, false, false, false, true, true};
+static const bool s_db_sealed[CL_DB_COUNT] = {false, true,  true, true, false,
+                                              false, false, true, true};
 
 static const char s_keycheck[] = "caselink keycheck v1";
 
@@ -122,8 +122,8 @@ int cl_store_key_load(uint8_t out[CL_MASTER_KEY_LEN], const char *path,
         len--;
     if (len == CL_MASTER_KEY_LEN * 2) {
         size_t bin_len = 0;
-        if (sodium_hex2bin(out, CL_MASTER_KEY_LEN, (const char *)buf, len,
-                           NULL, &bin_len, NULL) != 0 ||
+        if (sodium_hex2bin(out, CL_MASTER_KEY_LEN, (const char *)buf, len, NULL,
+                           &bin_len, NULL) != 0 ||
             bin_len != CL_MASTER_KEY_LEN) {
             snprintf(err, err_len, "master key %s: not valid hex", path);
             goto out;
@@ -238,8 +238,8 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
     uint32_t ver = t->store->key_version;
-    return cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad,
-                   ad_len, val, val_len);
+    return cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad, ad_len,
+                   val, val_len);
 }
 
 int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
@@ -299,8 +299,8 @@ int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
     return s_mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
 }
 
-int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix,
-                  size_t prefix_len, cl_store_scan_fn fn, void *ctx)
+int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
+                  cl_store_scan_fn fn, void *ctx)
 {
     MDB_cursor *cur = NULL;
     MDB_val k = {prefix_len, (void *)prefix}, v;
@@ -372,8 +372,7 @@ void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, s->keys->index, CL_KEY_LEN, CL_BLIND_LEN);
-    crypto_generichash_update(&st, (const uint8_t *)domain,
-                              strlen(domain) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
     crypto_generichash_update(&st, value, len);
     crypto_generichash_final(&st, out, CL_BLIND_LEN);
     sodium_memzero(&st, sizeof(st));
@@ -387,8 +386,8 @@ static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
     if (!s->keys)
         return CL_ERR_NOMEM;
     for (uint32_t v = 1; v <= S_KEY_VERSIONS; v++)
-        crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v,
-                                   "cl-data_", master);
+        crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v, "cl-data_",
+                                   master);
     crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
                                master);
     sodium_mprotect_readonly(s->keys);
@@ -411,8 +410,8 @@ static int s_init_dbs(cl_store *s)
             goto out;
         }
     }
-    rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10,
-                          buf, sizeof(buf), &len);
+    rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10, buf,
+                          sizeof(buf), &len);
     if (rc == CL_OK && len == 4)
         s->key_version = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
                          (uint32_t)buf[2] << 8 | buf[3];
@@ -426,19 +425,18 @@ static int s_init_dbs(cl_store *s)
     }
     /* The key check lives in the idempotency db under a reserved key so
      * that it is sealed like any value. */
-    rc = cl_store_get(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8,
-                      buf, sizeof(buf), &len);
+    rc = cl_store_get(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8, buf,
+                      sizeof(buf), &len);
     if (rc == CL_ERR_NOT_FOUND) {
-        rc = cl_store_put(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck",
-                          8, (const uint8_t *)s_keycheck,
-                          sizeof(s_keycheck));
+        rc = cl_store_put(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8,
+                          (const uint8_t *)s_keycheck, sizeof(s_keycheck));
         if (rc == CL_OK)
             rc = cl_store_commit(&t);
         goto out;
     }
     if (rc == CL_ERR_CORRUPT ||
-        (rc == CL_OK && (len != sizeof(s_keycheck) ||
-                         memcmp(buf, s_keycheck, len) != 0))) {
+        (rc == CL_OK &&
+         (len != sizeof(s_keycheck) || memcmp(buf, s_keycheck, len) != 0))) {
         rc = CL_ERR_KEY;
         goto out;
     }

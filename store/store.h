@@ -38,7 +38,7 @@ typedef enum {
     CL_DB_COUNT
 } cl_db;
 
-#define CL_BLIND_LEN 16
+#define CL_BLIND_LEN      16
 #define CL_MASTER_KEY_LEN 32
 /* Largest plaintext value the store accepts. */
 #define CL_STORE_MAX_VALUE (256 * 1024)
@@ -58,8 +58,7 @@ typedef struct cl_store_stats {
  * CL_ERR_IO if unreadable.
  */
 CL_NODISCARD int cl_store_key_load(uint8_t out[CL_MASTER_KEY_LEN],
-                                   const char *path, char *err,
-                                   size_t err_len);
+                                   const char *path, char *err, size_t err_len);
 
 /* Create a new random master key file (64 hex digits, mode 0600). Fails
  * with CL_ERR_EXISTS rather than overwrite. */

@@ -26,9 +26,9 @@
 
 #include "codec.h"
 
-#define S_REC_VERSION 1
+#define S_REC_VERSION    1
 #define S_CANDIDATES_MAX 2000
-#define S_BUF (CL_CONCERN_SZ + 8192)
+#define S_BUF            (CL_CONCERN_SZ + 8192)
 
 /* --- access table ----------------------------------------------------------
  *
@@ -359,8 +359,8 @@ static int s_scan_suffix_id(void *ctx, const uint8_t *key, size_t len)
 
 static int s_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN], s_ids *ids)
 {
-    return cl_store_scan(t, CL_DB_BLIND, blind, CL_BLIND_LEN,
-                         s_scan_suffix_id, ids);
+    return cl_store_scan(t, CL_DB_BLIND, blind, CL_BLIND_LEN, s_scan_suffix_id,
+                         ids);
 }
 
 /* --- linking -------------------------------------------------------------- */
@@ -464,22 +464,20 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         if (rc != CL_OK)
             break;
         /* Identifiers that disagree rule a candidate out. */
-        bool conflict = (p->nhs[0] && rec.p.nhs[0] &&
-                         strcmp(p->nhs, rec.p.nhs) != 0) ||
-                        (p->chi[0] && rec.p.chi[0] &&
-                         strcmp(p->chi, rec.p.chi) != 0) ||
-                        (p->local_id[0] && rec.p.local_id[0] &&
-                         strcmp(rec.agency, c->agency) == 0);
+        bool conflict =
+            (p->nhs[0] && rec.p.nhs[0] && strcmp(p->nhs, rec.p.nhs) != 0) ||
+            (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0) ||
+            (p->local_id[0] && rec.p.local_id[0] &&
+             strcmp(rec.agency, c->agency) == 0);
         double w = cl_match_score(p, &rec.p, &veto);
         if (!conflict && w > best) {
             best = w;
             best_veto = veto;
             out->person_id = rec.person_id;
-            out->record_id =
-                strcmp(rec.agency, c->agency) == 0 && !p->local_id[0] &&
-                        !rec.p.local_id[0]
-                    ? ids.v[i]
-                    : 0;
+            out->record_id = strcmp(rec.agency, c->agency) == 0 &&
+                                     !p->local_id[0] && !rec.p.local_id[0]
+                                 ? ids.v[i]
+                                 : 0;
         }
     }
     sodium_memzero(&rec, sizeof(rec));
@@ -594,9 +592,8 @@ static int s_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
 }
 
 int cl_core_publish(cl_txn *t, const cl_match_config *mc,
-                    const cl_caller *caller, const cl_referral *r,
-                    int64_t now, cl_publish_result *out,
-                    char err[CL_ERROR_SZ])
+                    const cl_caller *caller, const cl_referral *r, int64_t now,
+                    cl_publish_result *out, char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
     uint64_t pid = 0, rid = 0, ref_id = 0;
@@ -613,11 +610,11 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
         goto out;
     for (uint32_t i = 0; i < r->n_related && rc == CL_OK; i++) {
         uint64_t opid = 0, orid = 0;
-        rc = s_link_person(t, st, mc, caller, &r->related[i].person, now,
-                           &opid, &orid);
+        rc = s_link_person(t, st, mc, caller, &r->related[i].person, now, &opid,
+                           &orid);
         if (rc == CL_OK && opid != pid)
-            rc = s_relation_put(t, pid, opid, r->related[i].rel,
-                                caller->agency);
+            rc =
+                s_relation_put(t, pid, opid, r->related[i].rel, caller->agency);
         if (rc == CL_OK && opid != pid)
             rc = s_relation_put(t, opid, pid, s_inverse(r->related[i].rel),
                                 caller->agency);
@@ -741,8 +738,8 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
             return CL_ERR_INVALID;
         }
         s_key(k, pid);
-        rc = cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf),
-                          &(size_t){0});
+        rc =
+            cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &(size_t){0});
     } else {
         uint64_t rid = 0;
         char nhs[CL_ID_SZ], chi[CL_ID_SZ];
@@ -890,8 +887,7 @@ out:
     if (rc != CL_OK) {
         cl_person_view_clear(out);
         if (!err[0])
-            snprintf(err, CL_ERROR_SZ, "case view failed: %s",
-                     cl_strerror(rc));
+            snprintf(err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
     }
     return rc;
 }

@@ -53,9 +53,8 @@ typedef struct cl_match_config {
  * cl_referral_validate. now is unix seconds.
  */
 CL_NODISCARD int cl_core_publish(cl_txn *t, const cl_match_config *mc,
-                                 const cl_caller *caller,
-                                 const cl_referral *r, int64_t now,
-                                 cl_publish_result *out,
+                                 const cl_caller *caller, const cl_referral *r,
+                                 int64_t now, cl_publish_result *out,
                                  char err[CL_ERROR_SZ]);
 
 /*

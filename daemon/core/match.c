@@ -78,9 +78,8 @@ double cl_match_jaro_winkler(const char *a0, const char *b0)
         k++;
     }
     double md = (double)m;
-    double jaro = (md / (double)la + md / (double)lb +
-                   (md - (double)t / 2.0) / md) /
-                  3.0;
+    double jaro =
+        (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
     size_t prefix = 0;
     while (prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix])
         prefix++;
@@ -112,28 +111,28 @@ void cl_match_soundex(const char *s, char out[5])
 
 /* Nickname -> usual full form. Both sides are folded before look-up. */
 static const char *const s_nicknames[][2] = {
-    {"abby", "abigail"},     {"alex", "alexander"},   {"andy", "andrew"},
-    {"becky", "rebecca"},    {"ben", "benjamin"},     {"beth", "elizabeth"},
-    {"betty", "elizabeth"},  {"bill", "william"},     {"billy", "william"},
-    {"bob", "robert"},       {"bobby", "robert"},     {"charlie", "charles"},
-    {"chris", "christopher"}, {"dan", "daniel"},      {"danny", "daniel"},
-    {"dave", "david"},       {"debbie", "deborah"},   {"dick", "richard"},
-    {"don", "donald"},       {"ed", "edward"},        {"eddie", "edward"},
-    {"ellie", "eleanor"},    {"fred", "frederick"},   {"greg", "gregory"},
-    {"harry", "henry"},      {"jack", "john"},        {"jim", "james"},
-    {"jimmy", "james"},      {"jess", "jessica"},     {"jenny", "jennifer"},
-    {"jo", "joanne"},        {"joe", "joseph"},       {"jon", "jonathan"},
-    {"kate", "katherine"},   {"katie", "katherine"},  {"kathy", "katherine"},
-    {"catherine", "katherine"}, {"liz", "elizabeth"}, {"lizzie", "elizabeth"},
-    {"liam", "william"},     {"maggie", "margaret"},  {"mandy", "amanda"},
-    {"matt", "matthew"},     {"meg", "margaret"},     {"mike", "michael"},
-    {"mick", "michael"},     {"nick", "nicholas"},    {"nicky", "nicola"},
-    {"pat", "patricia"},     {"peggy", "margaret"},   {"phil", "philip"},
-    {"ray", "raymond"},      {"rick", "richard"},     {"rob", "robert"},
-    {"ron", "ronald"},       {"sam", "samuel"},       {"steve", "stephen"},
-    {"steven", "stephen"},   {"sue", "susan"},        {"ted", "edward"},
-    {"terry", "terence"},    {"tim", "timothy"},      {"tom", "thomas"},
-    {"tommy", "thomas"},     {"tony", "anthony"},     {"vicky", "victoria"},
+    {"abby", "abigail"},        {"alex", "alexander"},  {"andy", "andrew"},
+    {"becky", "rebecca"},       {"ben", "benjamin"},    {"beth", "elizabeth"},
+    {"betty", "elizabeth"},     {"bill", "william"},    {"billy", "william"},
+    {"bob", "robert"},          {"bobby", "robert"},    {"charlie", "charles"},
+    {"chris", "christopher"},   {"dan", "daniel"},      {"danny", "daniel"},
+    {"dave", "david"},          {"debbie", "deborah"},  {"dick", "richard"},
+    {"don", "donald"},          {"ed", "edward"},       {"eddie", "edward"},
+    {"ellie", "eleanor"},       {"fred", "frederick"},  {"greg", "gregory"},
+    {"harry", "henry"},         {"jack", "john"},       {"jim", "james"},
+    {"jimmy", "james"},         {"jess", "jessica"},    {"jenny", "jennifer"},
+    {"jo", "joanne"},           {"joe", "joseph"},      {"jon", "jonathan"},
+    {"kate", "katherine"},      {"katie", "katherine"}, {"kathy", "katherine"},
+    {"catherine", "katherine"}, {"liz", "elizabeth"},   {"lizzie", "elizabeth"},
+    {"liam", "william"},        {"maggie", "margaret"}, {"mandy", "amanda"},
+    {"matt", "matthew"},        {"meg", "margaret"},    {"mike", "michael"},
+    {"mick", "michael"},        {"nick", "nicholas"},   {"nicky", "nicola"},
+    {"pat", "patricia"},        {"peggy", "margaret"},  {"phil", "philip"},
+    {"ray", "raymond"},         {"rick", "richard"},    {"rob", "robert"},
+    {"ron", "ronald"},          {"sam", "samuel"},      {"steve", "stephen"},
+    {"steven", "stephen"},      {"sue", "susan"},       {"ted", "edward"},
+    {"terry", "terence"},       {"tim", "timothy"},     {"tom", "thomas"},
+    {"tommy", "thomas"},        {"tony", "anthony"},    {"vicky", "victoria"},
     {"will", "william"},
 };
 
@@ -245,7 +244,7 @@ double cl_match_score(const cl_person *a, const cl_person *b, bool *veto)
     if (a->postcode[0] && b->postcode[0])
         w += s_postcode(a->postcode, b->postcode);
     if (a->uprn[0] && b->uprn[0])
-        w += strcmp(a->uprn, b->uprn) == 0 ? s_w(0.6, 0.0002)
-                                           : s_w(0.4, 0.9998);
+        w +=
+            strcmp(a->uprn, b->uprn) == 0 ? s_w(0.6, 0.0002) : s_w(0.4, 0.9998);
     return w;
 }

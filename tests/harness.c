@@ -1,0 +1,223 @@
+/*
+ * harness: see harness.h. Uses real processes, sockets and files only.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CL_CASELINKD
+#error "CL_CASELINKD must name the daemon binary"
+#endif
+
+static void s_die(const char *what)
+{
+    fprintf(stderr, "harness: %s: %s\n", what, strerror(errno));
+    abort();
+}
+
+void th_tmpdir(char *out, size_t cap)
+{
+    snprintf(out, cap, "/tmp/cltest.XXXXXX");
+    if (!mkdtemp(out))
+        s_die("mkdtemp");
+}
+
+int th_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static pid_t s_spawn(th_daemon *d, bool check)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        s_die("fork");
+    if (pid == 0) {
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            dup2(fd, 1);
+            close(fd);
+        }
+        char conf[300];
+        snprintf(conf, sizeof(conf), "%s/caselinkd.conf", d->dir);
+        if (check)
+            execl(CL_CASELINKD, "caselinkd", "--dev", d->dir, "--check-config",
+                  (char *)NULL);
+        else if (access(conf, F_OK) == 0)
+            execl(CL_CASELINKD, "caselinkd", "--config", conf, (char *)NULL);
+        else
+            execl(CL_CASELINKD, "caselinkd", "--dev", d->dir, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+void th_start(th_daemon *d, const char *extra_conf)
+{
+    if (!d->dir[0])
+        th_tmpdir(d->dir, sizeof(d->dir));
+    snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
+    char conf[300];
+    snprintf(conf, sizeof(conf), "%s/caselinkd.conf", d->dir);
+    if (access(conf, F_OK) != 0) {
+        pid_t p = s_spawn(d, true); /* creates keys, registry, config */
+        int st;
+        waitpid(p, &st, 0);
+        if (extra_conf) {
+            FILE *f = fopen(conf, "a");
+            if (!f)
+                s_die("append config");
+            fputs(extra_conf, f);
+            fclose(f);
+        }
+    }
+    d->pid = s_spawn(d, false);
+    /* Wait until it answers. */
+    for (int i = 0; i < 200; i++) {
+        cl_client *c = th_client_keys(d, NULL, 200);
+        cl_request req;
+        cl_reply rep;
+        memset(&req, 0, sizeof(req));
+        req.kind = CL_REQ_HEALTH;
+        int rc = cl_client_call(c, &req, &rep);
+        cl_reply_clear(&rep);
+        cl_client_close(&c);
+        if (rc == CL_OK)
+            return;
+        int st;
+        if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+            fprintf(stderr, "harness: caselinkd exited early; log:\n");
+            th_sh("cat %s >&2", d->log);
+            abort();
+        }
+    }
+    fprintf(stderr, "harness: caselinkd did not answer\n");
+    abort();
+}
+
+int th_stop(th_daemon *d, int sig)
+{
+    int st = 0;
+    if (!d->pid)
+        return -1;
+    kill(d->pid, sig);
+    waitpid(d->pid, &st, 0);
+    d->pid = 0;
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+cl_client *th_client_keys(const th_daemon *d, const char *key_file,
+                          int timeout_ms)
+{
+    char ep[300], spub[300], key[300], err[512];
+    snprintf(ep, sizeof(ep), "ipc://%s/caselinkd.sock", d->dir);
+    snprintf(spub, sizeof(spub), "%s/keys/server.pub", d->dir);
+    snprintf(key, sizeof(key), "%s/keys/operator.key", d->dir);
+    cl_client_options o = {.endpoint = ep,
+                           .server_key = spub,
+                           .client_key = key_file ? key_file : key,
+                           .timeout_ms = timeout_ms,
+                           .attempts = 1};
+    cl_client *c = NULL;
+    if (cl_client_open(&c, &o, err, sizeof(err)) != CL_OK) {
+        fprintf(stderr, "harness: %s\n", err);
+        abort();
+    }
+    return c;
+}
+
+cl_client *th_client(const th_daemon *d, const char *name)
+{
+    char key[300];
+    snprintf(key, sizeof(key), "%s/keys/%s.key", d->dir, name);
+    return th_client_keys(d, key, 5000);
+}
+
+cl_request *th_referral(const char *ref, const char *given, const char *family,
+                        const char *dob, const char *nhs)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        abort();
+    req->kind = CL_REQ_PUBLISH_REFERRAL;
+    cl_referral *r = &req->u.publish;
+    CL_COPY(r->agency_ref, ref);
+    CL_COPY(r->subject.given, given);
+    CL_COPY(r->subject.family, family);
+    if (dob)
+        CL_COPY(r->subject.dob, dob);
+    if (nhs)
+        CL_COPY(r->subject.nhs, nhs);
+    r->category = 4; /* mental health */
+    r->risk = 2;
+    r->basis = 1;
+    r->consent = 1;
+    CL_COPY(r->concern, "Concern raised in a test");
+    return req;
+}
+
+int th_publish(cl_client *c, cl_request *req, char *ref_out)
+{
+    cl_reply rep;
+    int rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        cl_reply_clear(&rep);
+        return -100 + rc;
+    }
+    int st = (int)rep.status;
+    if (ref_out)
+        strcpy(ref_out, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    return st;
+}
+
+int th_view_nhs(cl_client *c, const char *nhs, cl_reply *rep)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        abort();
+    req->kind = CL_REQ_GET_PERSON;
+    CL_COPY(req->u.get_person.match.nhs, nhs);
+    CL_COPY(req->u.get_person.justification, "test: checking the case");
+    int rc = cl_client_call(c, req, rep);
+    free(req);
+    return rc == CL_OK ? (int)rep->status : -100 + rc;
+}
+
+bool th_file_contains(const char *path, const char *s)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool found = false;
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            found = memmem(p, (size_t)st.st_size, s, strlen(s)) != NULL;
+            munmap(p, (size_t)st.st_size);
+        }
+    }
+    close(fd);
+    return found;
+}

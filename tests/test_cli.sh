@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# test_cli: every caselink subcommand against a real daemon, including the
+# errors a user meets (missing file, bad CSV rows reported by line, wrong
+# role, unreachable daemon). Usage: test_cli.sh CASELINKD CASELINK
+set -u
+daemon=$1
+cli=$2
+dir=$(mktemp -d /tmp/cltest.cli.XXXXXX)
+fails=0
+passes=0
+pid=
+
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; }
+trap cleanup EXIT
+
+check() { # check NAME EXPECTED_STATUS PATTERN -- command...
+    local name=$1 want=$2 pattern=$3
+    shift 4
+    local out
+    out=$("$@" 2>&1)
+    local got=$?
+    if [ "$got" != "$want" ] || ! grep -qE -- "$pattern" <<<"$out"; then
+        echo "FAIL $name: status $got (want $want), output:"
+        sed 's/^/    /' <<<"$out"
+        fails=$((fails + 1))
+    else
+        passes=$((passes + 1))
+    fi
+}
+
+start() {
+    "$daemon" --dev "$dir/dev" 2>>"$dir/daemon.log" &
+    pid=$!
+    for _ in $(seq 100); do
+        "$cli" --dev "$dir/dev" --timeout 200 health >/dev/null 2>&1 && return
+        sleep 0.05
+    done
+    echo "daemon did not start"; cat "$dir/daemon.log"; exit 1
+}
+
+cl() { "$cli" --dev "$dir/dev" "$@"; }
+
+start
+
+check "usage" 2 "usage: caselink" -- "$cli"
+check "unknown command" 2 "unknown command" -- "$cli" frobnicate
+check "help" 0 "lawful_basis" -- "$cli" help
+check "no connection" 2 "say where the daemon is" -- env -u CASELINK_ENDPOINT "$cli" health
+
+cd "$dir" || exit 1
+check "keygen" 0 "wrote newgp.key" -- "$cli" keygen newgp
+check "keygen key mode" 0 "^600$" -- stat -c %a newgp.key
+check "keygen no overwrite" 1 "already exists" -- "$cli" keygen newgp
+
+check "health" 0 "caselinkd .*people" -- cl health
+check "publish needs --as" 2 "needs --as" -- cl publish referral --ref X --category housing --basis consent --family A --given B
+check "publish without basis" 2 "lawful_basis is required" -- cl --as gp publish referral --ref G1 --category mental_health --family Smith --given Jane
+check "publish bad category" 2 "unknown value 'moodiness'" -- cl --as gp publish referral --ref G1 --category moodiness
+check "publish bad flag" 2 "expected --FIELD VALUE" -- cl --as gp publish referral oops
+check "publish" 0 "^accepted: CL-" -- cl --as gp publish referral --ref G1 --nhs "943 476 5919" --given Jane --family Smith --dob 1985-04-12 --category mental_health --basis public_task_social_care --consent given --related "rel=child;given=Amy;family=Smith;dob=2015-06-01"
+check "publish again is recognised" 0 "already accepted earlier" -- cl --as gp publish referral --ref G1 --nhs "943 476 5919" --given Jane --family Smith --dob 1985-04-12 --category mental_health --basis public_task_social_care --consent given --related "rel=child;given=Amy;family=Smith;dob=2015-06-01"
+check "publish invalid NHS warns" 0 "warning: subject: NHS number fails" -- cl --as police publish referral --ref P9 --nhs 1234567890 --given Ann --family Other --category housing --basis dpa_safeguarding --consent not_sought --consent-note "urgent"
+
+cat > good.csv <<'CSV'
+agency_reference,nhs_number,given_names,family_name,date_of_birth,sex,postcode,category,risk,concern,lawful_basis,consent,consent_note,related
+POL-1,,Jayne,Smith,1985-04-12,female,LS1 4AB,domestic_abuse,high,"Called to the address, twice",dpa_safeguarding,not_sought,risk of serious harm,
+POL-2,,Jayne,Smith,1985-04-12,female,LS1 4AB,domestic_abuse,medium,"Neighbour reported shouting
+over two nights",dpa_safeguarding,not_sought,risk of serious harm,rel=child;given=Amy;family=Smith;dob=2015-06-01
+POL-3,,Mark,Jones,1979-01-02,male,LS2 9XY,antisocial_behaviour,low,,public_task_public_interest,given,,
+CSV
+check "csv publish" 0 "good.csv: 3 accepted, 0 already accepted earlier, 0 failed" -- cl --as police publish referral --csv good.csv
+check "csv publish again" 0 "0 accepted, 3 already accepted earlier" -- cl --as police publish referral --csv good.csv
+check "csv missing file" 2 "nofile.csv: No such file" -- cl --as police publish referral --csv nofile.csv
+
+cat > bad.csv <<'CSV'
+agency_reference,given_names,family_name,date_of_birth,category,lawful_basis
+B-1,Ann,Good,1990-01-01,housing,consent
+B-2,Bob,Bad,1990-13-45,housing,consent
+B-3,Cat,Short,housing
+B-4,Dan,"Unclosed,1990-01-01,housing,consent
+CSV
+check "csv bad rows by line" 1 "bad.csv:3: subject: date_of_birth" -- cl --as police publish referral --csv bad.csv
+check "csv short row by line" 1 "bad.csv:4: 4 fields, the header has 6" -- cl --as police publish referral --csv bad.csv
+check "csv unclosed quote by line" 1 "bad.csv:5: unterminated quoted field" -- cl --as police publish referral --csv bad.csv
+printf 'given_names,family_name\nA,B\n' > nohdr.csv
+check "csv header needs columns" 2 "header must name agency_reference" -- cl --as police publish referral --csv nohdr.csv
+: > empty.csv
+check "csv empty" 2 "empty file" -- cl --as police publish referral --csv empty.csv
+
+check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
+check "person show" 0 "Known to 2 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "person show family" 0 "child: Amy Smith" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "person show unknown" 1 "not_found" -- cl person show --nhs 4010232137 --purpose "MDT preparation"
+check "person show bad id" 1 "invalid: person_id" -- cl person show --id "X1" --purpose "x"
+check "person show as publisher" 1 "denied" -- cl --as gp person show --nhs 9434765919 --purpose "x"
+
+kill "$pid"; wait "$pid"; pid=
+check "daemon down" 3 "no answer" -- cl --timeout 300 health
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,374 @@
+/*
+ * test_core: matching functions and linking decisions through the domain
+ * library over a real store (no sockets).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "core.h"
+#include "harness.h"
+
+static void test_jaro_winkler(void **state)
+{
+    (void)state;
+    assert_true(fabs(cl_match_jaro_winkler("MARTHA", "MARHTA") - 0.961) <
+                0.001);
+    assert_true(fabs(cl_match_jaro_winkler("DWAYNE", "DUANE") - 0.840) < 0.001);
+    assert_true(fabs(cl_match_jaro_winkler("DIXON", "DICKSONX") - 0.813) <
+                0.001);
+    assert_true(cl_match_jaro_winkler("smith", "SMITH") == 1.0);
+    assert_true(cl_match_jaro_winkler("", "x") == 0.0);
+}
+
+static void test_soundex(void **state)
+{
+    (void)state;
+    char c[5];
+    cl_match_soundex("Robert", c);
+    assert_string_equal(c, "R163");
+    cl_match_soundex("Rupert", c);
+    assert_string_equal(c, "R163");
+    cl_match_soundex("Tymczak", c);
+    assert_string_equal(c, "T522");
+    cl_match_soundex("Ashcraft", c);
+    assert_string_equal(c, "A261");
+    cl_match_soundex("Pfister", c);
+    assert_string_equal(c, "P236");
+    cl_match_soundex("", c);
+    assert_string_equal(c, "");
+}
+
+static void test_nicknames(void **state)
+{
+    (void)state;
+    char a[64];
+    cl_match_canonical_given("Bob", a, sizeof(a));
+    assert_string_equal(a, "robert");
+    cl_match_canonical_given("Liz Anne", a, sizeof(a));
+    assert_string_equal(a, "elizabeth");
+    cl_match_canonical_given("Zebedee", a, sizeof(a));
+    assert_string_equal(a, "zebedee");
+}
+
+static cl_person s_p(const char *given, const char *family, const char *dob,
+                     uint8_t sex, const char *pc)
+{
+    cl_person p;
+    memset(&p, 0, sizeof(p));
+    CL_COPY(p.given, given);
+    CL_COPY(p.family, family);
+    CL_COPY(p.dob, dob);
+    p.sex = sex;
+    CL_COPY(p.postcode, pc);
+    return p;
+}
+
+static void test_score_levels(void **state)
+{
+    (void)state;
+    bool veto;
+    cl_person a = s_p("Robert", "Jones", "1980-03-04", 2, "LS1 4AB");
+    cl_person same = a;
+    cl_person nick = s_p("Bob", "Jones", "1980-03-04", 2, "LS1 4AB");
+    cl_person swapped = s_p("Robert", "Jones", "1980-04-03", 2, "LS1 4AB");
+    cl_person typo = s_p("Robert", "Jomes", "1980-03-04", 2, "LS1 4AB");
+    cl_person sector = s_p("Robert", "Jones", "1980-03-04", 2, "LS1 4ZZ");
+    cl_person other = s_p("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
+    cl_person twin = s_p("Richard", "Jones", "1980-03-04", 2, "LS1 4AB");
+    double w_same = cl_match_score(&a, &same, &veto);
+    assert_false(veto);
+    double w_nick = cl_match_score(&a, &nick, &veto);
+    assert_false(veto);
+    double w_swap = cl_match_score(&a, &swapped, &veto);
+    double w_typo = cl_match_score(&a, &typo, &veto);
+    double w_sector = cl_match_score(&a, &sector, &veto);
+    double w_other = cl_match_score(&a, &other, &veto);
+    assert_true(veto);
+    double w_twin = cl_match_score(&a, &twin, &veto);
+    assert_true(veto); /* given names plainly differ: never auto-linked */
+    (void)w_twin;
+    assert_true(w_same > w_nick);
+    assert_true(w_nick > CL_MATCH_UPPER_DEFAULT);
+    assert_true(w_swap > CL_MATCH_UPPER_DEFAULT && w_swap < w_same);
+    assert_true(w_typo > CL_MATCH_UPPER_DEFAULT && w_typo < w_same);
+    assert_true(w_sector > CL_MATCH_UPPER_DEFAULT && w_sector < w_same);
+    assert_true(w_other < CL_MATCH_LOWER_DEFAULT);
+    /* missing fields add nothing */
+    cl_person bare = s_p("Robert", "Jones", "", 0, "");
+    double w_bare = cl_match_score(&a, &bare, &veto);
+    assert_true(w_bare < w_same && w_bare > 0);
+}
+
+static void test_roles_and_access(void **state)
+{
+    (void)state;
+    assert_int_equal(cl_core_roles_parse("publisher, coordinator"),
+                     CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR);
+    assert_int_equal(cl_core_roles_parse("publisher,wizard"), -1);
+    /* Every row of the table: who may send what. */
+    static const struct {
+        uint32_t role;
+        cl_req_kind kind;
+        bool allowed;
+    } rows[] = {
+        {CL_ROLE_PUBLISHER, CL_REQ_PUBLISH_REFERRAL, true},
+        {CL_ROLE_PUBLISHER, CL_REQ_GET_PERSON, false},
+        {CL_ROLE_PUBLISHER, CL_REQ_HEALTH, true},
+        {CL_ROLE_COORDINATOR, CL_REQ_PUBLISH_REFERRAL, false},
+        {CL_ROLE_COORDINATOR, CL_REQ_GET_PERSON, true},
+        {CL_ROLE_COORDINATOR, CL_REQ_HEALTH, true},
+        {CL_ROLE_OPERATOR, CL_REQ_PUBLISH_REFERRAL, false},
+        {CL_ROLE_OPERATOR, CL_REQ_GET_PERSON, false},
+        {CL_ROLE_OPERATOR, CL_REQ_HEALTH, true},
+        {CL_ROLE_AUDITOR, CL_REQ_PUBLISH_REFERRAL, false},
+        {CL_ROLE_AUDITOR, CL_REQ_GET_PERSON, false},
+        {CL_ROLE_AUDITOR, CL_REQ_HEALTH, true},
+        {CL_ROLE_PUBLISHER, CL_REQ_NONE, false},
+        {CL_ROLE_PUBLISHER, CL_REQ_KIND_COUNT, false},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        assert_int_equal(cl_core_allowed(rows[i].role, rows[i].kind),
+                         rows[i].allowed);
+}
+
+/* --- linking over a real store ------------------------------------------ */
+
+typedef struct s_fx {
+    char dir[256];
+    cl_store *s;
+    cl_match_config mc;
+    cl_caller gp, police;
+} s_fx;
+
+static int s_setup(void **state)
+{
+    s_fx *f = calloc(1, sizeof(*f));
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    memset(mk, 9, sizeof(mk));
+    th_tmpdir(f->dir, sizeof(f->dir));
+    if (cl_store_open(&f->s, f->dir, mk, 64u << 20) != CL_OK)
+        return -1;
+    f->mc.upper = CL_MATCH_UPPER_DEFAULT;
+    f->mc.lower = CL_MATCH_LOWER_DEFAULT;
+    CL_COPY(f->gp.name, "gp");
+    CL_COPY(f->gp.agency, "Oakfield Surgery");
+    CL_COPY(f->gp.kind, "gp");
+    f->gp.roles = CL_ROLE_PUBLISHER;
+    CL_COPY(f->police.name, "police");
+    CL_COPY(f->police.agency, "Northshire Police");
+    CL_COPY(f->police.kind, "police");
+    f->police.roles = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR;
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fx *f = *state;
+    cl_store_close(&f->s);
+    free(f);
+    return 0;
+}
+
+static void s_pub(s_fx *f, const cl_caller *who, cl_referral *r, char *ref)
+{
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    cl_publish_result out;
+    memset(&out, 0, sizeof(out));
+    r->category = r->category ? r->category : 4;
+    r->basis = r->basis ? r->basis : 1;
+    assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(cl_core_publish(t, &f->mc, who, r, 1700000000, &out, err),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    if (ref)
+        strcpy(ref, out.reference);
+}
+
+static void s_view(s_fx *f, const char *pid, const char *nhs, cl_person_view *v)
+{
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    cl_get_person q;
+    memset(&q, 0, sizeof(q));
+    if (pid)
+        CL_COPY(q.person_id, pid);
+    if (nhs)
+        CL_COPY(q.match.nhs, nhs);
+    CL_COPY(q.justification, "test");
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, v, err), CL_OK);
+    cl_store_abort(&t);
+}
+
+static void test_link_by_nhs_and_score(void **state)
+{
+    s_fx *f = *state;
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_person_view v;
+    char ref[CL_REF_SZ];
+
+    CL_COPY(r->agency_ref, "G1");
+    r->subject = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    CL_COPY(r->subject.nhs, "9434765919");
+    s_pub(f, &f->gp, r, ref);
+    assert_string_equal(ref, "CL-00000001");
+
+    /* police: no NHS number, nickname-free spelling variant */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "P1");
+    r->subject = s_p("Jayne", "Smith", "1985-04-12", 1, "LS1 4AB");
+    s_pub(f, &f->police, r, NULL);
+
+    /* a stranger with the same family name */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "P2");
+    r->subject = s_p("Karen", "Smith", "1990-01-01", 1, "LS1 4AB");
+    s_pub(f, &f->police, r, NULL);
+
+    /* GP again with the NHS number and a different spelling: NHS wins */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "G2");
+    r->subject = s_p("J", "Smyth", "", 0, "");
+    CL_COPY(r->subject.nhs, "9434765919");
+    s_pub(f, &f->gp, r, NULL);
+
+    s_view(f, NULL, "9434765919", &v);
+    assert_string_equal(v.person_id, "P00000001");
+    assert_int_equal(v.n_records, 2); /* GP record reused, police record */
+    assert_int_equal(v.n_referrals, 3);
+    assert_int_equal(v.n_known, 2);
+    bool scored = false;
+    for (size_t i = 0; i < v.n_records; i++)
+        if (!strcmp(v.records[i].agency, "Northshire Police")) {
+            scored = v.records[i].link_reason == CL_LINK_SCORE &&
+                     v.records[i].link_score >= CL_MATCH_UPPER_DEFAULT;
+        }
+    assert_true(scored);
+    cl_person_view_clear(&v);
+
+    s_view(f, "P00000002", NULL, &v); /* Karen: alone */
+    assert_int_equal(v.n_records, 1);
+    assert_int_equal(v.n_referrals, 1);
+    cl_person_view_clear(&v);
+    free(r);
+}
+
+static void test_local_id_and_twins(void **state)
+{
+    s_fx *f = *state;
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_person_view v;
+
+    CL_COPY(r->agency_ref, "A");
+    r->subject = s_p("Tom", "Hardy", "2001-05-05", 2, "M1 1AA");
+    CL_COPY(r->subject.local_id, "POL-123");
+    s_pub(f, &f->police, r, NULL);
+    /* same local id, nothing else: same person and record */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "B");
+    CL_COPY(r->subject.local_id, "POL-123");
+    s_pub(f, &f->police, r, NULL);
+    /* the same local id from another agency is another person's id */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "C");
+    CL_COPY(r->subject.local_id, "POL-123");
+    s_pub(f, &f->gp, r, NULL);
+    /* twin brother: same surname, dob, sex and postcode */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "D");
+    r->subject = s_p("Harry", "Hardy", "2001-05-05", 2, "M1 1AA");
+    s_pub(f, &f->police, r, NULL);
+
+    s_view(f, "P00000001", NULL, &v);
+    assert_int_equal(v.n_records, 1);
+    assert_int_equal(v.n_referrals, 2);
+    cl_person_view_clear(&v);
+    s_view(f, "P00000002", NULL, &v);
+    assert_int_equal(v.n_referrals, 1);
+    assert_string_equal(v.known_to[0], "Oakfield Surgery");
+    cl_person_view_clear(&v);
+    s_view(f, "P00000003", NULL, &v);
+    assert_string_equal(v.records[0].person.given, "Harry");
+    cl_person_view_clear(&v);
+    free(r);
+}
+
+static void test_relationships(void **state)
+{
+    s_fx *f = *state;
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_person_view v;
+    CL_COPY(r->agency_ref, "CS1");
+    r->subject = s_p("Amy", "Smith", "2015-06-01", 1, "LS1 4AB");
+    r->n_related = 1;
+    r->related[0].rel = CL_REL_PARENT;
+    r->related[0].person = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    CL_COPY(r->related[0].person.nhs, "9434765919");
+    s_pub(f, &f->gp, r, NULL);
+    s_view(f, NULL, "9434765919", &v);
+    assert_int_equal(v.n_related, 1);
+    assert_int_equal(v.related[0].rel, CL_REL_CHILD);
+    assert_string_equal(v.related[0].given, "Amy");
+    assert_string_equal(v.related[0].asserted_by, "Oakfield Surgery");
+    cl_person_view_clear(&v);
+    free(r);
+}
+
+static void test_view_rules(void **state)
+{
+    s_fx *f = *state;
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    cl_get_person q;
+    cl_person_view v;
+    memset(&q, 0, sizeof(q));
+    CL_COPY(q.person_id, "P00000001");
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    /* no purpose */
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, err),
+                     CL_ERR_INVALID);
+    CL_COPY(q.justification, "x");
+    /* not a coordinator */
+    assert_int_equal(cl_core_person_view(t, &f->gp, &q, &v, err),
+                     CL_ERR_DENIED);
+    CL_COPY(q.person_id, "P99999999");
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, err),
+                     CL_ERR_NOT_FOUND);
+    CL_COPY(q.person_id, "Bobby Tables");
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, err),
+                     CL_ERR_INVALID);
+    cl_store_abort(&t);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jaro_winkler),
+        cmocka_unit_test(test_soundex),
+        cmocka_unit_test(test_nicknames),
+        cmocka_unit_test(test_score_levels),
+        cmocka_unit_test(test_roles_and_access),
+        cmocka_unit_test_setup_teardown(test_link_by_nhs_and_score, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_local_id_and_twins, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_relationships, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_view_rules, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,151 @@
+/*
+ * test_model: validation rules of the plain C model (check digits, dates,
+ * postcodes, referral rules).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "cl_model.h"
+
+static void test_nhs_check_digit(void **state)
+{
+    (void)state;
+    assert_true(cl_nhs_valid("9434765919"));
+    assert_true(cl_nhs_valid("4010232137"));
+    assert_false(cl_nhs_valid("9434765918"));  /* wrong check digit */
+    assert_false(cl_nhs_valid("9434765"));     /* short */
+    assert_false(cl_nhs_valid("94347659190")); /* long */
+    assert_false(cl_nhs_valid("94347A5919"));
+    /* check digit would be 10: never valid */
+    assert_false(cl_nhs_valid("1000000010"));
+    assert_true(cl_nhs_valid("1000000060"));
+}
+
+static void test_chi(void **state)
+{
+    (void)state;
+    /* 010185 + 123 + check: 0*10+1*9+0*8+1*7+8*6+5*5+1*4+2*3+3*2 = 105,
+     * 105 % 11 = 6, check 5 */
+    assert_true(cl_chi_valid("0101851235"));
+    assert_false(cl_chi_valid("0101851234"));
+    assert_false(cl_chi_valid("3202851230")); /* 32 February */
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    assert_true(cl_date_valid("1985-04-12"));
+    assert_true(cl_date_valid("2000-02-29"));
+    assert_false(cl_date_valid("1900-02-29"));
+    assert_false(cl_date_valid("1985-13-01"));
+    assert_false(cl_date_valid("1985-4-12"));
+    assert_false(cl_date_valid("12/04/1985"));
+    assert_false(cl_date_valid("1700-01-01"));
+}
+
+static void test_postcode(void **state)
+{
+    (void)state;
+    char a[CL_POSTCODE_SZ] = "ls14ab", b[CL_POSTCODE_SZ] = " sw1a 1aa ";
+    char c[CL_POSTCODE_SZ] = "75001";
+    cl_postcode_normalise(a);
+    cl_postcode_normalise(b);
+    cl_postcode_normalise(c);
+    assert_string_equal(a, "LS1 4AB");
+    assert_string_equal(b, "SW1A 1AA");
+    assert_string_equal(c, "75001");
+}
+
+static cl_referral *s_good(void)
+{
+    cl_referral *r = calloc(1, sizeof(*r));
+    CL_COPY(r->agency_ref, "REF-1");
+    CL_COPY(r->subject.family, "Smith");
+    CL_COPY(r->subject.given, "Jane");
+    r->category = 4;
+    r->basis = 1;
+    return r;
+}
+
+static void test_referral_rules(void **state)
+{
+    (void)state;
+    char err[CL_ERROR_SZ];
+    cl_publish_result w = {0};
+    cl_referral *r = s_good();
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+
+    r->basis = 0;
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "lawful_basis"));
+    r->basis = 1;
+
+    r->consent = CL_CONSENT_NOT_SOUGHT;
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "consent_note"));
+    CL_COPY(r->consent_note, "immediate risk");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+
+    CL_COPY(r->subject.dob, "1985-02-30");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    r->subject.dob[0] = '\0';
+
+    /* invalid NHS number: warned, cleared, not fatal */
+    CL_COPY(r->subject.nhs, "943 476 5918");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    assert_string_equal(r->subject.nhs, "");
+    assert_int_equal(w.n_warnings, 1);
+    /* spaced valid number is normalised */
+    CL_COPY(r->subject.nhs, "943 476 5919");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    assert_string_equal(r->subject.nhs, "9434765919");
+
+    /* no way to identify the subject */
+    memset(&r->subject, 0, sizeof(r->subject));
+    CL_COPY(r->subject.family, "Smith");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+
+    /* related people need a relationship */
+    CL_COPY(r->subject.local_id, "X1");
+    r->n_related = 1;
+    CL_COPY(r->related[0].person.family, "Smith");
+    CL_COPY(r->related[0].person.given, "Amy");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    r->related[0].rel = CL_REL_CHILD;
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    r->n_related = CL_RELATED_MAX + 1;
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    r->n_related = 1;
+
+    r->category = 99;
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    r->category = 0;
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    free(r);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_int_equal(cl_category_parse("domestic-abuse"), 3);
+    assert_int_equal(cl_category_parse("DOMESTIC_ABUSE"), 3);
+    assert_int_equal(cl_category_parse("nonsense"), -1);
+    assert_string_equal(cl_category_name(3), "domestic_abuse");
+    assert_string_equal(cl_category_name(200), "unknown");
+    assert_int_equal(cl_basis_parse("dpa_safeguarding"), 3);
+    assert_int_equal(cl_rel_parse("parent"), CL_REL_PARENT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nhs_check_digit), cmocka_unit_test(test_chi),
+        cmocka_unit_test(test_dates),           cmocka_unit_test(test_postcode),
+        cmocka_unit_test(test_referral_rules),  cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

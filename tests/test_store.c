@@ -1,0 +1,305 @@
+/*
+ * test_store: the encrypted store on a real LMDB file. Round trips, tamper
+ * and move detection, wrong master key, key file permissions, golden
+ * vectors for the sealed format, and no plaintext in the data file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "codec.h"
+#include "harness.h"
+#include "seal.h"
+#include "store.h"
+
+static const char s_canary[] = "Canary-Wilhelmina-Featherstonehaugh";
+
+static void s_key(uint8_t k[CL_MASTER_KEY_LEN], uint8_t fill)
+{
+    memset(k, fill, CL_MASTER_KEY_LEN);
+}
+
+static void test_round_trip_and_plaintext(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    uint8_t mk[CL_MASTER_KEY_LEN], buf[256], key[8];
+    size_t len;
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 1);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    cl_be64_put(key, 42);
+    assert_int_equal(cl_store_put(t, CL_DB_PERSON, key, 8,
+                                  (const uint8_t *)s_canary, sizeof(s_canary)),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+    assert_int_equal(
+        cl_store_get(t, CL_DB_PERSON, key, 8, buf, sizeof(buf), &len), CL_OK);
+    assert_int_equal(len, sizeof(s_canary));
+    assert_string_equal((char *)buf, s_canary);
+    cl_be64_put(key, 43);
+    assert_int_equal(
+        cl_store_get(t, CL_DB_PERSON, key, 8, buf, sizeof(buf), &len),
+        CL_ERR_NOT_FOUND);
+    cl_store_abort(&t);
+    cl_store_close(&s);
+    cl_store_close(&s); /* safe twice */
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    assert_false(th_file_contains(path, s_canary));
+    assert_false(th_file_contains(path, "Featherstonehaugh"));
+}
+
+/* Rewrite one stored value with raw LMDB, behind the store's back. */
+static void s_raw_edit(const char *dir, const char *db, const uint8_t *key,
+                       size_t klen, int flip_at, const uint8_t *copy_to,
+                       size_t copy_klen)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {klen, (void *)key}, v;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 32);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+    uint8_t *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    MDB_val nv = {v.mv_size, copy};
+    if (flip_at >= 0) {
+        copy[(size_t)flip_at % v.mv_size] ^= 0x01;
+        assert_int_equal(mdb_put(txn, dbi, &k, &nv, 0), 0);
+    } else {
+        MDB_val k2 = {copy_klen, (void *)copy_to};
+        assert_int_equal(mdb_put(txn, dbi, &k2, &nv, 0), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    free(copy);
+}
+
+static void test_tamper_detected(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], buf[256], k1[8], k2[8];
+    size_t len;
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 2);
+    cl_be64_put(k1, 1);
+    cl_be64_put(k2, 2);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(
+        cl_store_put(t, CL_DB_RECORD, k1, 8, (const uint8_t *)"record one", 10),
+        CL_OK);
+    assert_int_equal(cl_store_put(t, CL_DB_REFERRAL, k1, 8,
+                                  (const uint8_t *)"referral one", 12),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+
+    /* every byte position of a sealed value is covered */
+    for (int at = 0; at < 10 + CL_SEAL_OVERHEAD; at += 7) {
+        s_raw_edit(dir, "record", k1, 8, at, NULL, 0);
+        assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+        assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+        assert_int_equal(
+            cl_store_get(t, CL_DB_RECORD, k1, 8, buf, sizeof(buf), &len),
+            CL_ERR_CORRUPT);
+        cl_store_abort(&t);
+        cl_store_close(&s);
+        s_raw_edit(dir, "record", k1, 8, at, NULL, 0); /* flip back */
+    }
+    /* a value moved to another key fails to open */
+    s_raw_edit(dir, "referral", k1, 8, -1, k2, 8);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+    assert_int_equal(
+        cl_store_get(t, CL_DB_REFERRAL, k1, 8, buf, sizeof(buf), &len), CL_OK);
+    assert_int_equal(
+        cl_store_get(t, CL_DB_REFERRAL, k2, 8, buf, sizeof(buf), &len),
+        CL_ERR_CORRUPT);
+    cl_store_abort(&t);
+    cl_store_close(&s);
+}
+
+static void test_wrong_master_key(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    cl_store *s = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 3);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    cl_store_close(&s);
+    s_key(mk, 4);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_ERR_KEY);
+    assert_null(s);
+    s_key(mk, 3);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    cl_store_close(&s);
+}
+
+static void test_key_file(void **state)
+{
+    (void)state;
+    char dir[256], path[300], err[512];
+    uint8_t k[CL_MASTER_KEY_LEN];
+    th_tmpdir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/master.key", dir);
+    assert_int_equal(cl_store_key_generate(path), CL_OK);
+    assert_int_equal(cl_store_key_generate(path), CL_ERR_EXISTS);
+    assert_int_equal(cl_store_key_load(k, path, err, sizeof(err)), CL_OK);
+    chmod(path, 0644);
+    assert_int_equal(cl_store_key_load(k, path, err, sizeof(err)), CL_ERR_PERM);
+    assert_non_null(strstr(err, "chmod 600"));
+    chmod(path, 0600);
+    FILE *f = fopen(path, "w");
+    fputs("not a key\n", f);
+    fclose(f);
+    assert_int_equal(cl_store_key_load(k, path, err, sizeof(err)), CL_ERR_KEY);
+    snprintf(path, sizeof(path), "%s/missing.key", dir);
+    assert_int_equal(cl_store_key_load(k, path, err, sizeof(err)), CL_ERR_IO);
+}
+
+/* Fixed key, nonce, AD and plaintext must always give these bytes: a
+ * change to the sealed format can never be silent. */
+static void test_golden_vector(void **state)
+{
+    (void)state;
+    static const char expect[] =
+        "0100000007000102030405060708090a0b0c0d0e0f1011121314151617"
+        "0887e6e3e681d2002e4919c8d51abf9e6645875a88f6b885";
+    uint8_t key[CL_KEY_LEN], nonce[CL_SEAL_NONCE], out[64], pt[16];
+    char hex[200];
+    size_t plen;
+    for (int i = 0; i < CL_KEY_LEN; i++)
+        key[i] = (uint8_t)(0x80 + i);
+    for (int i = 0; i < CL_SEAL_NONCE; i++)
+        nonce[i] = (uint8_t)i;
+    const uint8_t ad[] = "person\0\0\0\0\0\0\0\0\x01";
+    assert_int_equal(
+        cl_seal(out, key, 7, nonce, ad, 15, (const uint8_t *)"hello, 0", 8),
+        CL_OK);
+    sodium_bin2hex(hex, sizeof(hex), out, 8 + CL_SEAL_OVERHEAD);
+    assert_string_equal(hex, expect);
+    assert_int_equal(cl_seal_open(pt, sizeof(pt), &plen, key, ad, 15, out,
+                                  8 + CL_SEAL_OVERHEAD),
+                     CL_OK);
+    assert_memory_equal(pt, "hello, 0", 8);
+    uint32_t ver;
+    assert_int_equal(cl_seal_version(&ver, out, 8 + CL_SEAL_OVERHEAD), CL_OK);
+    assert_int_equal(ver, 7);
+    /* the version byte is authenticated */
+    out[4] = 8;
+    assert_int_equal(cl_seal_open(pt, sizeof(pt), &plen, key, ad, 15, out,
+                                  8 + CL_SEAL_OVERHEAD),
+                     CL_ERR_CORRUPT);
+}
+
+static void test_blind_and_counters(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], a[CL_BLIND_LEN], b[CL_BLIND_LEN],
+        c[CL_BLIND_LEN];
+    cl_store *s = NULL, *s2 = NULL;
+    cl_txn *t = NULL;
+    uint64_t id = 0;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 5);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    cl_store_blind(s, a, "nhs", (const uint8_t *)"9434765919", 10);
+    cl_store_blind(s, b, "nhs", (const uint8_t *)"9434765919", 10);
+    cl_store_blind(s, c, "chi", (const uint8_t *)"9434765919", 10);
+    assert_memory_equal(a, b, CL_BLIND_LEN);
+    assert_memory_not_equal(a, c, CL_BLIND_LEN);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_next_id(t, "x", &id), CL_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(cl_store_next_id(t, "x", &id), CL_OK);
+    assert_int_equal(id, 2);
+    cl_store_abort(&t);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_next_id(t, "x", &id), CL_OK);
+    assert_int_equal(id, 1); /* aborted increments vanish */
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+    /* another master key gives other blind indexes */
+    char dir2[256];
+    th_tmpdir(dir2, sizeof(dir2));
+    s_key(mk, 6);
+    assert_int_equal(cl_store_open(&s2, dir2, mk, 1 << 20), CL_OK);
+    cl_store_blind(s2, b, "nhs", (const uint8_t *)"9434765919", 10);
+    assert_memory_not_equal(a, b, CL_BLIND_LEN);
+    cl_store_close(&s2);
+}
+
+static void test_map_full_and_grow(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], key[8], val[4000];
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 7);
+    memset(val, 'v', sizeof(val));
+    assert_int_equal(cl_store_open(&s, dir, mk, 256 * 1024), CL_OK);
+    int rc = CL_OK;
+    uint64_t i = 0;
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    for (; i < 1000 && rc == CL_OK; i++) {
+        cl_be64_put(key, i);
+        rc = cl_store_put(t, CL_DB_RECORD, key, 8, val, sizeof(val));
+    }
+    assert_int_equal(rc, CL_ERR_FULL);
+    cl_store_abort(&t);
+    assert_int_equal(cl_store_grow(s, 64u << 20), CL_OK);
+    assert_int_equal(cl_store_grow(s, 64u << 20), CL_OK);
+    assert_int_equal(cl_store_grow(s, 64u << 20), CL_OK);
+    assert_int_equal(cl_store_grow(s, 64u << 20), CL_OK);
+    assert_int_equal(cl_store_grow(s, 64u << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    for (uint64_t j = 0; j < i; j++) {
+        cl_be64_put(key, j);
+        assert_int_equal(
+            cl_store_put(t, CL_DB_RECORD, key, 8, val, sizeof(val)), CL_OK);
+    }
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_and_plaintext),
+        cmocka_unit_test(test_tamper_detected),
+        cmocka_unit_test(test_wrong_master_key),
+        cmocka_unit_test(test_key_file),
+        cmocka_unit_test(test_golden_vector),
+        cmocka_unit_test(test_blind_and_counters),
+        cmocka_unit_test(test_map_full_and_grow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -31,6 +31,9 @@ void cl_config_defaults(cl_config *c)
     c->map_bytes = 1024ull << 20;
     c->map_max_bytes = 64ull << 30;
     c->slow_commit_ms = 250;
+    c->purge_batch = 100;
+    c->retention_check_s = 60;
+    c->checkpoint_interval_s = 3600;
     c->match.upper = CL_MATCH_UPPER_DEFAULT;
     c->match.lower = CL_MATCH_LOWER_DEFAULT;
 }
@@ -150,6 +153,33 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("store", "slow_commit_ms")) {
         ok = s_uint(x, name, v, 1, 600000, &n);
         c->slow_commit_ms = (uint32_t)n;
+        return ok;
+    }
+    if (IS("retention", "inactive_days")) {
+        char *end = NULL;
+        double d = strtod(v, &end);
+        if (end == v || *end || d < 0 || d > 36500) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "inactive_days must be a number of days from 0 (off) "
+                     "to 36500");
+            return 0;
+        }
+        c->retention_days = d;
+        return 1;
+    }
+    if (IS("retention", "purge_batch")) {
+        ok = s_uint(x, name, v, 1, 100000, &n);
+        c->purge_batch = (uint32_t)n;
+        return ok;
+    }
+    if (IS("retention", "check_interval_s")) {
+        ok = s_uint(x, name, v, 1, 86400, &n);
+        c->retention_check_s = (uint32_t)n;
+        return ok;
+    }
+    if (IS("audit", "checkpoint_interval_s")) {
+        ok = s_uint(x, name, v, 1, 7 * 86400, &n);
+        c->checkpoint_interval_s = (uint32_t)n;
         return ok;
     }
     if (IS("linking", "upper_threshold") || IS("linking", "lower_threshold")) {

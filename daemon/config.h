@@ -18,21 +18,25 @@
 #define CL_PATH_SZ 4096
 
 typedef struct cl_config {
-    char endpoint[512];            /* [daemon] endpoint */
-    char state_dir[CL_PATH_SZ];    /* [daemon] state_directory */
-    char registry[CL_PATH_SZ];     /* [daemon] registry */
-    char server_key[CL_PATH_SZ];   /* [daemon] server_key (secret file) */
-    char master_key[CL_PATH_SZ];   /* [daemon] master_key */
-    int log_level;                 /* [daemon] log_level: 3..7 */
-    uint32_t max_message_bytes;    /* [limits] max_message_bytes */
-    uint32_t handshake_timeout_ms; /* [limits] handshake_timeout_ms */
-    uint32_t queue_depth;          /* [limits] queue_depth (HWM) */
-    uint32_t batch_max;            /* [limits] batch_max */
-    uint32_t send_timeout_ms;      /* [limits] send_timeout_ms */
-    uint64_t map_bytes;            /* [store] map_size_mb */
-    uint64_t map_max_bytes;        /* [store] map_max_mb */
-    uint32_t slow_commit_ms;       /* [store] slow_commit_ms */
-    cl_match_config match;         /* [linking] thresholds */
+    char endpoint[512];             /* [daemon] endpoint */
+    char state_dir[CL_PATH_SZ];     /* [daemon] state_directory */
+    char registry[CL_PATH_SZ];      /* [daemon] registry */
+    char server_key[CL_PATH_SZ];    /* [daemon] server_key (secret file) */
+    char master_key[CL_PATH_SZ];    /* [daemon] master_key */
+    int log_level;                  /* [daemon] log_level: 3..7 */
+    uint32_t max_message_bytes;     /* [limits] max_message_bytes */
+    uint32_t handshake_timeout_ms;  /* [limits] handshake_timeout_ms */
+    uint32_t queue_depth;           /* [limits] queue_depth (HWM) */
+    uint32_t batch_max;             /* [limits] batch_max */
+    uint32_t send_timeout_ms;       /* [limits] send_timeout_ms */
+    uint64_t map_bytes;             /* [store] map_size_mb */
+    uint64_t map_max_bytes;         /* [store] map_max_mb */
+    uint32_t slow_commit_ms;        /* [store] slow_commit_ms */
+    cl_match_config match;          /* [linking] thresholds */
+    double retention_days;          /* [retention] inactive_days, 0 off */
+    uint32_t purge_batch;           /* [retention] purge_batch */
+    uint32_t retention_check_s;     /* [retention] check_interval_s */
+    uint32_t checkpoint_interval_s; /* [audit] checkpoint_interval_s */
 } cl_config;
 
 /* Defaults for every setting (no paths). */

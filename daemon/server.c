@@ -63,6 +63,8 @@ struct cl_server {
     uint64_t watchdog_usec; /* 0 if no watchdog */
     uint64_t requests;      /* counters for the log and health */
     uint64_t commits;
+    uint64_t next_purge_us;      /* monotonic time of the next retention run */
+    uint64_t next_checkpoint_us; /* ... and of the next audit checkpoint */
 };
 
 static int64_t s_now(void)
@@ -286,16 +288,38 @@ static bool s_recv(cl_server *s, s_item *it)
     return true;
 }
 
-/* Stored idempotency value: 16-byte body hash, then the encoded reply. */
-static int s_publish(cl_server *s, cl_txn *parent, s_item *it)
+/* Append the audit entry for an item; the caller picks the transaction
+ * (the request's own for success, the batch's for a refusal). */
+static int s_audit(cl_txn *t, const s_item *it, const cl_audit_note *note)
+{
+    return cl_audit_append(t, it->who, cl_wire_kind_name(it->req.kind), note,
+                           (uint8_t)it->rep.status, s_now());
+}
+
+/* True for errors that must fail (or retry) the whole batch. */
+static bool s_fatal(int rc)
+{
+    return rc == CL_ERR_FULL || rc == CL_ERR_NOMEM || rc == CL_ERR_IO ||
+           rc == CL_ERR_BUSY || rc == CL_ERR_CORRUPT || rc == CL_ERR_INTERNAL;
+}
+
+/*
+ * A write (publish, correct, withdraw): idempotency check, then the change
+ * and its audit entry in a nested transaction, then the reply remembered
+ * under the message id. Stored idempotency value: 16-byte body hash, then
+ * the encoded reply.
+ */
+static int s_write(cl_server *s, cl_txn *parent, s_item *it)
 {
     uint8_t ik[CL_BLIND_LEN], idem[CL_MSGID_LEN + CL_Z85_KEY_SZ];
     uint8_t *stored = NULL;
     size_t stored_len = 0;
     cl_txn *t = NULL;
+    cl_audit_note note;
     char err[CL_ERROR_SZ] = "";
     int rc;
 
+    memset(&note, 0, sizeof(note));
     memcpy(idem, it->key, CL_Z85_KEY_SZ);
     memcpy(idem + CL_Z85_KEY_SZ, it->req.msgid, CL_MSGID_LEN);
     cl_store_blind(s->store, ik, "idem", idem, sizeof(idem));
@@ -312,7 +336,7 @@ static int s_publish(cl_server *s, cl_txn *parent, s_item *it)
             rc = cl_wire_reply_as_duplicate(&it->out, &it->out_len, stored + 16,
                                             stored_len - 16);
             if (rc != CL_OK)
-                s_fail(it, rc, NULL);
+                goto out;
         }
         rc = CL_OK;
         goto out;
@@ -320,28 +344,41 @@ static int s_publish(cl_server *s, cl_txn *parent, s_item *it)
     if (rc != CL_ERR_NOT_FOUND)
         goto out;
 
-    it->rep.kind = CL_REQ_PUBLISH_REFERRAL;
-    rc = cl_referral_validate(&it->req.u.publish, err, &it->rep.u.publish);
-    if (rc != CL_OK) {
-        s_fail(it, rc, err);
-        rc = CL_OK;
-        goto out;
+    it->rep.kind = it->req.kind;
+    cl_referral *content =
+        it->req.kind == CL_REQ_PUBLISH_REFERRAL   ? &it->req.u.publish
+        : it->req.kind == CL_REQ_CORRECT_REFERRAL ? &it->req.u.rectify.referral
+                                                  : NULL;
+    if (content) {
+        rc = cl_referral_validate(content, err, &it->rep.u.publish);
+        if (rc != CL_OK) {
+            s_fail(it, rc, err);
+            rc = s_audit(parent, it, &note);
+            goto out;
+        }
     }
     if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)
         goto out;
-    rc = cl_core_publish(t, &s->cfg.match, it->who, &it->req.u.publish, s_now(),
-                         &it->rep.u.publish, err);
-    if (rc == CL_ERR_FULL || rc == CL_ERR_NOMEM || rc == CL_ERR_IO ||
-        rc == CL_ERR_BUSY)
+    if (it->req.kind == CL_REQ_PUBLISH_REFERRAL)
+        rc = cl_core_publish(t, &s->cfg.match, it->who, content, s_now(),
+                             &it->rep.u.publish, &note, err);
+    else
+        rc = cl_core_rectify(t, &s->cfg.match, it->who, it->req.kind,
+                             &it->req.u.rectify, s_now(), &it->rep.u.publish,
+                             &note, err);
+    if (s_fatal(rc))
         goto out; /* the whole batch must fail or retry */
     if (rc != CL_OK) {
         cl_store_abort(&t);
         s_fail(it, rc, err);
-        rc = CL_OK;
+        rc = s_audit(parent, it, &note);
         goto out;
     }
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
     it->rep.status = CL_STATUS_OK;
+    /* Fail closed: no audit entry, no change. */
+    if ((rc = s_audit(t, it, &note)) != CL_OK)
+        goto out;
     if ((rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep)) != CL_OK)
         goto out;
     if (it->out_len + 16 > CL_STORE_MAX_VALUE) {
@@ -360,17 +397,37 @@ out:
     return rc;
 }
 
-static int s_get_person(cl_txn *t, s_item *it)
+/* A read of personal data: run it, then audit it in the batch's
+ * transaction whatever the outcome. */
+static int s_read(cl_server *s, cl_txn *t, s_item *it)
 {
     char err[CL_ERROR_SZ] = "";
-    it->rep.kind = CL_REQ_GET_PERSON;
-    int rc = cl_core_person_view(t, it->who, &it->req.u.get_person,
-                                 &it->rep.u.person, err);
-    if (rc == CL_ERR_FULL || rc == CL_ERR_NOMEM || rc == CL_ERR_IO)
+    cl_audit_note note;
+    int rc;
+    (void)s;
+    memset(&note, 0, sizeof(note));
+    it->rep.kind = it->req.kind;
+    switch (it->req.kind) {
+    case CL_REQ_GET_PERSON:
+        rc = cl_core_person_view(t, it->who, &it->req.u.get_person,
+                                 &it->rep.u.person, &note, err);
+        break;
+    case CL_REQ_SUBJECT_ACCESS:
+        rc = cl_core_subject_access(t, it->who, &it->req.u.person_ref,
+                                    &it->rep.u.subject, &note, err);
+        break;
+    case CL_REQ_AUDIT_SEARCH:
+        rc = cl_core_audit_search(t, it->who, &it->req.u.person_ref,
+                                  &it->rep.u.entries, &note, err);
+        break;
+    default:
+        rc = CL_ERR_INTERNAL;
+    }
+    if (s_fatal(rc))
         return rc;
     if (rc != CL_OK)
         s_fail(it, rc, err);
-    return CL_OK;
+    return s_audit(t, it, &note);
 }
 
 static int s_health(cl_server *s, cl_txn *t, s_item *it)
@@ -388,6 +445,22 @@ static int s_health(cl_server *s, cl_txn *t, s_item *it)
     return CL_OK;
 }
 
+static int s_audit_admin(cl_txn *t, s_item *it)
+{
+    int rc;
+    it->rep.kind = it->req.kind;
+    if (it->req.kind == CL_REQ_AUDIT_CHECKPOINT)
+        return cl_audit_checkpoint(t, s_now(), it->rep.u.checkpoint);
+    rc = cl_audit_verify(t, it->req.u.checkpoint, &it->rep.u.verify);
+    if (rc == CL_ERR_INVALID) {
+        char why[CL_ERROR_SZ];
+        CL_COPY(why, it->rep.u.verify.problem);
+        s_fail(it, rc, why);
+        return CL_OK;
+    }
+    return rc;
+}
+
 /* Apply every good request of the batch in one transaction and commit. */
 static int s_apply(cl_server *s, s_item *items, size_t n)
 {
@@ -395,15 +468,29 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
     int rc = cl_store_begin(&t, s->store, NULL, true);
     for (size_t i = 0; i < n && rc == CL_OK; i++) {
         s_item *it = &items[i];
-        if (it->early != CL_OK)
+        if (it->early != CL_OK) {
+            /* An attempt on personal data by a role without the right is
+             * itself worth an audit entry. */
+            if (it->early == CL_ERR_DENIED && it->who &&
+                cl_core_personal(it->req.kind))
+                rc = s_audit(t, it, NULL);
             continue;
+        }
         s_item_reset(it);
         switch (it->req.kind) {
         case CL_REQ_PUBLISH_REFERRAL:
-            rc = s_publish(s, t, it);
+        case CL_REQ_CORRECT_REFERRAL:
+        case CL_REQ_WITHDRAW_REFERRAL:
+            rc = s_write(s, t, it);
             break;
         case CL_REQ_GET_PERSON:
-            rc = s_get_person(t, it);
+        case CL_REQ_SUBJECT_ACCESS:
+        case CL_REQ_AUDIT_SEARCH:
+            rc = s_read(s, t, it);
+            break;
+        case CL_REQ_AUDIT_VERIFY:
+        case CL_REQ_AUDIT_CHECKPOINT:
+            rc = s_audit_admin(t, it);
             break;
         case CL_REQ_HEALTH:
             rc = s_health(s, t, it);
@@ -488,6 +575,71 @@ static void s_batch(cl_server *s)
     for (size_t i = 0; i < n; i++) {
         s_send(s, &items[i]);
         s_item_release(&items[i]);
+    }
+}
+
+/* --- housekeeping --------------------------------------------------------- */
+
+/* Retention: remove people idle for longer than the configured period, a
+ * bounded batch at a time. */
+static void s_retention(cl_server *s)
+{
+    cl_txn *t = NULL;
+    size_t purged = 0;
+    int64_t cutoff = s_now() - (int64_t)(s->cfg.retention_days * 86400.0);
+    int rc = cl_store_begin(&t, s->store, NULL, true);
+    if (rc == CL_OK)
+        rc = cl_core_purge(t, cutoff, s->cfg.purge_batch, s_now(), &purged);
+    if (rc == CL_OK && purged)
+        rc = cl_store_commit(&t);
+    cl_store_abort(&t);
+    if (rc != CL_OK)
+        cl_log_err("retention run failed: %s", cl_strerror(rc));
+    else if (purged)
+        cl_log_info("retention: removed %zu people idle for over %g days",
+                    purged, s->cfg.retention_days);
+}
+
+/* Sign a checkpoint of the audit chain; log it and append it to a file in
+ * the state directory, for shipping elsewhere. */
+static void s_checkpoint(cl_server *s)
+{
+    cl_txn *t = NULL;
+    char text[CL_CHECKPOINT_SZ], path[CL_PATH_SZ + 32];
+    int rc = cl_store_begin(&t, s->store, NULL, false);
+    if (rc == CL_OK)
+        rc = cl_audit_checkpoint(t, s_now(), text);
+    cl_store_abort(&t);
+    if (rc != CL_OK) {
+        cl_log_err("audit checkpoint failed: %s", cl_strerror(rc));
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/audit-checkpoints.txt", s->cfg.state_dir);
+    FILE *f = fopen(path, "ae");
+    if (f) {
+        fputs(text, f);
+        fputs("\n", f);
+        fclose(f);
+    }
+    char *nl;
+    char one[CL_CHECKPOINT_SZ];
+    CL_COPY(one, text);
+    while ((nl = strchr(one, '\n')))
+        *nl = ' ';
+    cl_log_info("audit checkpoint: %s", one);
+}
+
+static void s_housekeeping(cl_server *s)
+{
+    uint64_t now = s_mono_us();
+    if (s->cfg.retention_days > 0 && now >= s->next_purge_us) {
+        s_retention(s);
+        s->next_purge_us = now + s->cfg.retention_check_s * 1000000ull;
+    }
+    if (now >= s->next_checkpoint_us) {
+        if (s->next_checkpoint_us)
+            s_checkpoint(s);
+        s->next_checkpoint_us = now + s->cfg.checkpoint_interval_s * 1000000ull;
     }
 }
 
@@ -616,7 +768,7 @@ int cl_server_run(cl_server *s)
             {s->zap, 0, ZMQ_POLLIN, 0},
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
         };
-        long timeout = 1000;
+        long timeout = 500;
         if (s->watchdog_usec)
             timeout = (long)(s->watchdog_usec / 4000);
         if (zmq_poll(items, 3, timeout) < 0 && errno != EINTR) {
@@ -629,6 +781,7 @@ int cl_server_run(cl_server *s)
             s_zap_drain(s);
         if (items[0].revents & ZMQ_POLLIN)
             s_batch(s);
+        s_housekeeping(s);
         if (s->watchdog_usec && s_mono_us() - last_wd > s->watchdog_usec / 2) {
             sd_notify(0, "WATCHDOG=1");
             last_wd = s_mono_us();

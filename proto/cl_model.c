@@ -22,12 +22,34 @@ void cl_person_view_clear(cl_person_view *v)
     memset(v, 0, sizeof(*v));
 }
 
+void cl_audit_entries_clear(cl_audit_entries *e)
+{
+    if (!e)
+        return;
+    free(e->v);
+    memset(e, 0, sizeof(*e));
+}
+
+void cl_subject_access_clear(cl_subject_access *s)
+{
+    if (!s)
+        return;
+    cl_person_view_clear(&s->person);
+    free(s->history);
+    cl_audit_entries_clear(&s->audit);
+    memset(s, 0, sizeof(*s));
+}
+
 void cl_reply_clear(cl_reply *r)
 {
     if (!r)
         return;
     if (r->kind == CL_REQ_GET_PERSON)
         cl_person_view_clear(&r->u.person);
+    else if (r->kind == CL_REQ_AUDIT_SEARCH)
+        cl_audit_entries_clear(&r->u.entries);
+    else if (r->kind == CL_REQ_SUBJECT_ACCESS)
+        cl_subject_access_clear(&r->u.subject);
     memset(r, 0, sizeof(*r));
 }
 

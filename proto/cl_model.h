@@ -25,25 +25,30 @@
 #define CL_ID_SZ                                                               \
     16 /* NHS or CHI number: 10 digits, as sent                                \
           may hold spaces or dashes */
-#define CL_LOCAL_ID_SZ  65
-#define CL_NAME_SZ      101
-#define CL_DATE_SZ      11 /* YYYY-MM-DD */
-#define CL_ADDR_SZ      201
-#define CL_TOWN_SZ      81
-#define CL_POSTCODE_SZ  11
-#define CL_UPRN_SZ      13
-#define CL_REF_SZ       65 /* agency reference, caselink reference */
-#define CL_CONCERN_SZ   8001
-#define CL_NOTE_SZ      1001
-#define CL_FEED_SZ      65
-#define CL_PID_SZ       24 /* person id, e.g. P00000042 */
-#define CL_AGENCY_SZ    101
-#define CL_KIND_SZ      33
-#define CL_ERROR_SZ     256
-#define CL_WARNING_SZ   128
-#define CL_RELATED_MAX  16
-#define CL_WARNINGS_MAX 8
-#define CL_VERSION_SZ   32
+#define CL_LOCAL_ID_SZ   65
+#define CL_NAME_SZ       101
+#define CL_DATE_SZ       11 /* YYYY-MM-DD */
+#define CL_ADDR_SZ       201
+#define CL_TOWN_SZ       81
+#define CL_POSTCODE_SZ   11
+#define CL_UPRN_SZ       13
+#define CL_REF_SZ        65 /* agency reference, caselink reference */
+#define CL_CONCERN_SZ    8001
+#define CL_NOTE_SZ       1001
+#define CL_FEED_SZ       65
+#define CL_PID_SZ        24 /* person id, e.g. P00000042 */
+#define CL_AGENCY_SZ     101
+#define CL_KIND_SZ       33
+#define CL_ERROR_SZ      256
+#define CL_WARNING_SZ    128
+#define CL_RELATED_MAX   16
+#define CL_WARNINGS_MAX  8
+#define CL_VERSION_SZ    32
+#define CL_CLIENT_SZ     64
+#define CL_KIND_NAME_SZ  32
+#define CL_AUDIT_PERSONS 20 /* people one audit entry can name */
+#define CL_CHECKPOINT_SZ 1024
+#define CL_AUDIT_LIMIT   1000
 
 /* Enum ranges mirror proto/caselink.proto. */
 enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };
@@ -128,11 +133,32 @@ typedef struct cl_get_person {
     char justification[CL_NOTE_SZ]; /* ... or a break-glass reason */
 } cl_get_person;
 
+/* Change an own referral: correct (with new content) or withdraw. */
+typedef struct cl_rectify {
+    char reference[CL_REF_SZ]; /* caselink reference */
+    char reason[CL_NOTE_SZ];   /* required */
+    cl_referral referral;      /* the corrected content (correct only) */
+} cl_rectify;
+
+/* A person named by id or by NHS/CHI number (audit search, subject
+ * access). */
+typedef struct cl_person_ref {
+    char person_id[CL_PID_SZ];
+    cl_person match;
+    uint32_t limit; /* audit search: entries at most */
+} cl_person_ref;
+
 typedef enum {
     CL_REQ_NONE = 0,
     CL_REQ_PUBLISH_REFERRAL,
     CL_REQ_GET_PERSON,
     CL_REQ_HEALTH,
+    CL_REQ_CORRECT_REFERRAL,
+    CL_REQ_WITHDRAW_REFERRAL,
+    CL_REQ_AUDIT_VERIFY,
+    CL_REQ_AUDIT_CHECKPOINT,
+    CL_REQ_AUDIT_SEARCH,
+    CL_REQ_SUBJECT_ACCESS,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -144,8 +170,11 @@ typedef struct cl_request {
     uint8_t body_hash[16];       /* BLAKE2b of the body: a resent id
                                     must carry the same body */
     union {
-        cl_referral publish;      /* CL_REQ_PUBLISH_REFERRAL */
-        cl_get_person get_person; /* CL_REQ_GET_PERSON */
+        cl_referral publish;               /* CL_REQ_PUBLISH_REFERRAL */
+        cl_get_person get_person;          /* CL_REQ_GET_PERSON */
+        cl_rectify rectify;                /* CORRECT/WITHDRAW_REFERRAL */
+        char checkpoint[CL_CHECKPOINT_SZ]; /* AUDIT_VERIFY (may be "") */
+        cl_person_ref person_ref;          /* AUDIT_SEARCH, SUBJECT_ACCESS */
     } u;
 } cl_request;
 
@@ -171,6 +200,8 @@ typedef struct cl_referral_view {
     uint8_t basis;
     uint8_t consent;
     char consent_note[CL_NOTE_SZ];
+    bool withdrawn;   /* shown only in subject access exports */
+    uint32_t version; /* 1, then 2 after a correction, ... */
 } cl_referral_view;
 
 typedef struct cl_related_view {
@@ -194,6 +225,50 @@ typedef struct cl_person_view {
     size_t n_known;
     char (*known_to)[CL_AGENCY_SZ];
 } cl_person_view;
+
+typedef struct cl_audit_entry {
+    uint64_t seq;
+    int64_t at;
+    char client[CL_CLIENT_SZ];
+    char agency[CL_AGENCY_SZ];
+    char kind[CL_KIND_NAME_SZ];
+    uint32_t n_persons;
+    char person_ids[CL_AUDIT_PERSONS][CL_PID_SZ];
+    char purpose[CL_NOTE_SZ];
+    bool break_glass;
+    uint8_t outcome; /* cl_status */
+    char detail[CL_REF_SZ];
+} cl_audit_entry;
+
+typedef struct cl_audit_entries {
+    size_t n;
+    cl_audit_entry *v; /* owned */
+} cl_audit_entries;
+
+typedef struct cl_audit_verify_result {
+    bool intact;
+    uint64_t entries;
+    uint64_t first_bad_seq;
+    char problem[CL_ERROR_SZ];
+    bool checkpoint_checked;
+    bool checkpoint_ok;
+} cl_audit_verify_result;
+
+typedef struct cl_referral_version {
+    char reference[CL_REF_SZ];
+    uint32_t version;
+    int64_t replaced_at;
+    char change[16]; /* corrected, withdrawn */
+    char reason[CL_NOTE_SZ];
+    cl_referral_view referral;
+} cl_referral_version;
+
+typedef struct cl_subject_access {
+    cl_person_view person;
+    size_t n_history;
+    cl_referral_version *history; /* owned */
+    cl_audit_entries audit;
+} cl_subject_access;
 
 typedef struct cl_health {
     char version[CL_VERSION_SZ];
@@ -219,6 +294,10 @@ typedef struct cl_reply {
         cl_publish_result publish;
         cl_person_view person;
         cl_health health;
+        cl_audit_verify_result verify;     /* AUDIT_VERIFY */
+        char checkpoint[CL_CHECKPOINT_SZ]; /* AUDIT_CHECKPOINT */
+        cl_audit_entries entries;          /* AUDIT_SEARCH */
+        cl_subject_access subject;         /* SUBJECT_ACCESS */
     } u;
 } cl_reply;
 
@@ -239,8 +318,11 @@ static inline bool cl_copy(char *dst, size_t cap, const char *src)
 /* Frees the arrays of a person view and zeroes it; safe on a zeroed view. */
 void cl_person_view_clear(cl_person_view *v);
 
-/* Frees what a reply owns (the person view) and zeroes it. */
+/* Frees what a reply owns (views, lists) and zeroes it. */
 void cl_reply_clear(cl_reply *r);
+
+void cl_audit_entries_clear(cl_audit_entries *e);
+void cl_subject_access_clear(cl_subject_access *s);
 
 /* NHS number: ten digits whose tenth is the modulus 11 check digit. */
 bool cl_nhs_valid(const char *s);

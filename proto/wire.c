@@ -226,6 +226,27 @@ static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
     return true;
 }
 
+static bool s_person_ref_in(cl_person_ref *g, const char *pid,
+                            const Caselink__PersonDetails *match,
+                            uint32_t limit, char err[CL_ERROR_SZ])
+{
+    memset(g, 0, sizeof(*g));
+    g->limit = limit;
+    return S_STR(g->person_id, pid, "person_id") &&
+           s_person_in(&g->match, match, err);
+}
+
+static bool s_rectify_in(cl_rectify *r, const char *reference,
+                         const char *reason, const Caselink__Referral *pr,
+                         char err[CL_ERROR_SZ])
+{
+    memset(r, 0, sizeof(*r));
+    if (!S_STR(r->reference, reference, "reference") ||
+        !S_STR(r->reason, reason, "reason"))
+        return false;
+    return !pr || s_referral_in(&r->referral, pr, err);
+}
+
 static bool s_get_person_in(cl_get_person *g, const Caselink__GetPerson *pg,
                             char err[CL_ERROR_SZ])
 {
@@ -308,17 +329,55 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_HEALTH:
         out->kind = CL_REQ_HEALTH;
         break;
+    case CASELINK__ENVELOPE__BODY_CORRECT_REFERRAL:
+        out->kind = CL_REQ_CORRECT_REFERRAL;
+        if (!env->correct_referral->referral) {
+            snprintf(err, CL_ERROR_SZ, "correct_referral needs a referral");
+            goto out;
+        }
+        if (!s_rectify_in(&out->u.rectify, env->correct_referral->reference,
+                          env->correct_referral->reason,
+                          env->correct_referral->referral, err))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_WITHDRAW_REFERRAL:
+        out->kind = CL_REQ_WITHDRAW_REFERRAL;
+        if (!s_rectify_in(&out->u.rectify, env->withdraw_referral->reference,
+                          env->withdraw_referral->reason, NULL, err))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_AUDIT_VERIFY:
+        out->kind = CL_REQ_AUDIT_VERIFY;
+        if (!S_STR(out->u.checkpoint, env->audit_verify->checkpoint,
+                   "checkpoint"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_AUDIT_CHECKPOINT:
+        out->kind = CL_REQ_AUDIT_CHECKPOINT;
+        break;
+    case CASELINK__ENVELOPE__BODY_AUDIT_SEARCH:
+        out->kind = CL_REQ_AUDIT_SEARCH;
+        if (!s_person_ref_in(&out->u.person_ref, env->audit_search->person_id,
+                             env->audit_search->match, env->audit_search->limit,
+                             err))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS:
+        out->kind = CL_REQ_SUBJECT_ACCESS;
+        if (!s_person_ref_in(&out->u.person_ref, env->subject_access->person_id,
+                             env->subject_access->match, 0, err))
+            goto out;
+        break;
     default:
         snprintf(err, CL_ERROR_SZ, "envelope has no body");
         goto out;
     }
     /* The body without envelope fields (sent_at may differ on a resend). */
+    const ProtobufCFieldDescriptor *bf =
+        protobuf_c_message_descriptor_get_field(&caselink__envelope__descriptor,
+                                                (unsigned)env->body_case);
     const ProtobufCMessage *body =
-        env->body_case == CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL
-            ? &env->publish_referral->base
-        : env->body_case == CASELINK__ENVELOPE__BODY_GET_PERSON
-            ? &env->get_person->base
-            : &env->health->base;
+        *(const ProtobufCMessage *const *)((const uint8_t *)env + bf->offset);
     size_t blen = protobuf_c_message_get_packed_size(body);
     uint8_t *bbuf = s_arena_alloc(&arena, blen ? blen : 1);
     if (!bbuf) {
@@ -476,6 +535,12 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__GetPerson gp = CASELINK__GET_PERSON__INIT;
     Caselink__Purpose purpose = CASELINK__PURPOSE__INIT;
     Caselink__Health health = CASELINK__HEALTH__INIT;
+    Caselink__CorrectReferral correct = CASELINK__CORRECT_REFERRAL__INIT;
+    Caselink__WithdrawReferral withdraw = CASELINK__WITHDRAW_REFERRAL__INIT;
+    Caselink__AuditVerify verify = CASELINK__AUDIT_VERIFY__INIT;
+    Caselink__AuditCheckpoint checkpoint = CASELINK__AUDIT_CHECKPOINT__INIT;
+    Caselink__AuditSearch search = CASELINK__AUDIT_SEARCH__INIT;
+    Caselink__SubjectAccess sar = CASELINK__SUBJECT_ACCESS__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -500,6 +565,41 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
         env.body_case = CASELINK__ENVELOPE__BODY_HEALTH;
         env.health = &health;
         break;
+    case CL_REQ_CORRECT_REFERRAL:
+        correct.reference = S_S(req->u.rectify.reference);
+        correct.reason = S_S(req->u.rectify.reason);
+        correct.referral = s_referral_out(&s, &req->u.rectify.referral);
+        env.body_case = CASELINK__ENVELOPE__BODY_CORRECT_REFERRAL;
+        env.correct_referral = &correct;
+        break;
+    case CL_REQ_WITHDRAW_REFERRAL:
+        withdraw.reference = S_S(req->u.rectify.reference);
+        withdraw.reason = S_S(req->u.rectify.reason);
+        env.body_case = CASELINK__ENVELOPE__BODY_WITHDRAW_REFERRAL;
+        env.withdraw_referral = &withdraw;
+        break;
+    case CL_REQ_AUDIT_VERIFY:
+        verify.checkpoint = S_S(req->u.checkpoint);
+        env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_VERIFY;
+        env.audit_verify = &verify;
+        break;
+    case CL_REQ_AUDIT_CHECKPOINT:
+        env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_CHECKPOINT;
+        env.audit_checkpoint = &checkpoint;
+        break;
+    case CL_REQ_AUDIT_SEARCH:
+        search.person_id = S_S(req->u.person_ref.person_id);
+        search.match = s_person_out(&s, &req->u.person_ref.match);
+        search.limit = req->u.person_ref.limit;
+        env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_SEARCH;
+        env.audit_search = &search;
+        break;
+    case CL_REQ_SUBJECT_ACCESS:
+        sar.person_id = S_S(req->u.person_ref.person_id);
+        sar.match = s_person_out(&s, &req->u.person_ref.match);
+        env.body_case = CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS;
+        env.subject_access = &sar;
+        break;
     default:
         rc = CL_ERR_INVALID;
         goto out;
@@ -510,6 +610,60 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
 out:
     s_scratch_free(&s);
     return rc;
+}
+
+static Caselink__ReferralView *s_referral_view_out(s_scratch *s,
+                                                   const cl_referral_view *r)
+{
+    Caselink__ReferralView *rv = s_scratch_alloc(s, sizeof(*rv));
+    if (!rv)
+        return NULL;
+    caselink__referral_view__init(rv);
+    rv->reference = S_S(r->reference);
+    rv->agency = S_S(r->agency);
+    rv->agency_reference = S_S(r->agency_ref);
+    rv->category = (Caselink__Category)r->category;
+    rv->risk = (Caselink__Risk)r->risk;
+    rv->concern = S_S(r->concern);
+    rv->occurred_at = r->occurred_at;
+    rv->received_at = r->received_at;
+    rv->referrer = s_referrer_out(s, r->referrer_name, r->referrer_role);
+    rv->lawful_basis = (Caselink__LawfulBasis)r->basis;
+    rv->consent = (Caselink__Consent)r->consent;
+    rv->consent_note = S_S(r->consent_note);
+    rv->withdrawn = r->withdrawn;
+    rv->version = r->version;
+    return rv;
+}
+
+static Caselink__AuditEntry **s_entries_out(s_scratch *s,
+                                            const cl_audit_entries *e)
+{
+    Caselink__AuditEntry **v = s_scratch_alloc(s, e->n * sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < e->n; i++) {
+        const cl_audit_entry *a = &e->v[i];
+        Caselink__AuditEntry *ae = s_scratch_alloc(s, sizeof(*ae));
+        char **ids = s_scratch_alloc(s, a->n_persons * sizeof(char *));
+        if (!ae || !ids)
+            return NULL;
+        caselink__audit_entry__init(ae);
+        ae->seq = a->seq;
+        ae->at = a->at;
+        ae->client = S_S(a->client);
+        ae->agency = S_S(a->agency);
+        ae->kind = S_S(a->kind);
+        for (uint32_t k = 0; k < a->n_persons && k < CL_AUDIT_PERSONS; k++)
+            ids[ae->n_person_ids++] = S_S(a->person_ids[k]);
+        ae->person_ids = ids;
+        ae->purpose = S_S(a->purpose);
+        ae->break_glass = a->break_glass;
+        ae->outcome = (Caselink__Status)a->outcome;
+        ae->detail = S_S(a->detail);
+        v[i] = ae;
+    }
+    return v;
 }
 
 static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
@@ -539,23 +693,9 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
         pv->records[pv->n_records++] = ar;
     }
     for (size_t i = 0; i < v->n_referrals; i++) {
-        const cl_referral_view *r = &v->referrals[i];
-        Caselink__ReferralView *rv = s_scratch_alloc(s, sizeof(*rv));
+        Caselink__ReferralView *rv = s_referral_view_out(s, &v->referrals[i]);
         if (!rv)
             return NULL;
-        caselink__referral_view__init(rv);
-        rv->reference = S_S(r->reference);
-        rv->agency = S_S(r->agency);
-        rv->agency_reference = S_S(r->agency_ref);
-        rv->category = (Caselink__Category)r->category;
-        rv->risk = (Caselink__Risk)r->risk;
-        rv->concern = S_S(r->concern);
-        rv->occurred_at = r->occurred_at;
-        rv->received_at = r->received_at;
-        rv->referrer = s_referrer_out(s, r->referrer_name, r->referrer_role);
-        rv->lawful_basis = (Caselink__LawfulBasis)r->basis;
-        rv->consent = (Caselink__Consent)r->consent;
-        rv->consent_note = S_S(r->consent_note);
         pv->referrals[pv->n_referrals++] = rv;
     }
     for (size_t i = 0; i < v->n_related; i++) {
@@ -584,6 +724,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__Reply r = CASELINK__REPLY__INIT;
     Caselink__PublishResult pub = CASELINK__PUBLISH_RESULT__INIT;
     Caselink__HealthResult health = CASELINK__HEALTH_RESULT__INIT;
+    Caselink__AuditVerifyResult verify = CASELINK__AUDIT_VERIFY_RESULT__INIT;
+    Caselink__CheckpointResult cp = CASELINK__CHECKPOINT_RESULT__INIT;
+    Caselink__AuditEntries entries = CASELINK__AUDIT_ENTRIES__INIT;
+    Caselink__SubjectAccessResult sar = CASELINK__SUBJECT_ACCESS_RESULT__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -593,6 +737,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     r.error = S_S(rep->error);
     switch (rep->kind) {
     case CL_REQ_PUBLISH_REFERRAL:
+    case CL_REQ_CORRECT_REFERRAL:
+    case CL_REQ_WITHDRAW_REFERRAL:
         pub.reference = S_S(rep->u.publish.reference);
         pub.n_warnings = rep->u.publish.n_warnings < CL_WARNINGS_MAX
                              ? rep->u.publish.n_warnings
@@ -616,6 +762,51 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.result_case = CASELINK__REPLY__RESULT_HEALTH;
         r.health = &health;
         break;
+    case CL_REQ_AUDIT_VERIFY:
+        verify.intact = rep->u.verify.intact;
+        verify.entries = rep->u.verify.entries;
+        verify.first_bad_seq = rep->u.verify.first_bad_seq;
+        verify.problem = S_S(rep->u.verify.problem);
+        verify.checkpoint_checked = rep->u.verify.checkpoint_checked;
+        verify.checkpoint_ok = rep->u.verify.checkpoint_ok;
+        r.result_case = CASELINK__REPLY__RESULT_AUDIT_VERIFY;
+        r.audit_verify = &verify;
+        break;
+    case CL_REQ_AUDIT_CHECKPOINT:
+        cp.text = S_S(rep->u.checkpoint);
+        r.result_case = CASELINK__REPLY__RESULT_CHECKPOINT;
+        r.checkpoint = &cp;
+        break;
+    case CL_REQ_AUDIT_SEARCH:
+        entries.entries = s_entries_out(&s, &rep->u.entries);
+        entries.n_entries = rep->u.entries.n;
+        r.result_case = CASELINK__REPLY__RESULT_AUDIT_ENTRIES;
+        r.audit_entries = &entries;
+        break;
+    case CL_REQ_SUBJECT_ACCESS: {
+        const cl_subject_access *sa = &rep->u.subject;
+        sar.person = s_view_out(&s, &sa->person);
+        sar.audit = s_entries_out(&s, &sa->audit);
+        sar.n_audit = sa->audit.n;
+        sar.history = s_scratch_alloc(&s, sa->n_history * sizeof(void *));
+        for (size_t i = 0; sar.history && i < sa->n_history; i++) {
+            const cl_referral_version *h = &sa->history[i];
+            Caselink__ReferralVersion *hv = s_scratch_alloc(&s, sizeof(*hv));
+            if (!hv)
+                break;
+            caselink__referral_version__init(hv);
+            hv->reference = S_S(h->reference);
+            hv->version = h->version;
+            hv->replaced_at = h->replaced_at;
+            hv->change = S_S(h->change);
+            hv->reason = S_S(h->reason);
+            hv->referral = s_referral_view_out(&s, &h->referral);
+            sar.history[sar.n_history++] = hv;
+        }
+        r.result_case = CASELINK__REPLY__RESULT_SUBJECT_ACCESS;
+        r.subject_access = &sar;
+        break;
+    }
     default:
         break;
     }
@@ -641,6 +832,54 @@ static void s_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
     }
 }
 
+static void s_referral_view_in(cl_referral_view *r,
+                               const Caselink__ReferralView *rv)
+{
+    memset(r, 0, sizeof(*r));
+    if (!rv)
+        return;
+    CL_COPY(r->reference, rv->reference);
+    CL_COPY(r->agency, rv->agency);
+    CL_COPY(r->agency_ref, rv->agency_reference);
+    r->category = (uint8_t)rv->category;
+    r->risk = (uint8_t)rv->risk;
+    CL_COPY(r->concern, rv->concern);
+    r->occurred_at = rv->occurred_at;
+    r->received_at = rv->received_at;
+    if (rv->referrer) {
+        CL_COPY(r->referrer_name, rv->referrer->name);
+        CL_COPY(r->referrer_role, rv->referrer->role);
+    }
+    r->basis = (uint8_t)rv->lawful_basis;
+    r->consent = (uint8_t)rv->consent;
+    CL_COPY(r->consent_note, rv->consent_note);
+    r->withdrawn = rv->withdrawn;
+    r->version = rv->version;
+}
+
+static int s_entries_in(cl_audit_entries *e, Caselink__AuditEntry **v, size_t n)
+{
+    memset(e, 0, sizeof(*e));
+    e->v = calloc(n + 1, sizeof(*e->v));
+    if (!e->v)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        cl_audit_entry *a = &e->v[e->n++];
+        a->seq = v[i]->seq;
+        a->at = v[i]->at;
+        CL_COPY(a->client, v[i]->client);
+        CL_COPY(a->agency, v[i]->agency);
+        CL_COPY(a->kind, v[i]->kind);
+        for (size_t k = 0; k < v[i]->n_person_ids && k < CL_AUDIT_PERSONS; k++)
+            CL_COPY(a->person_ids[a->n_persons++], v[i]->person_ids[k]);
+        CL_COPY(a->purpose, v[i]->purpose);
+        a->break_glass = v[i]->break_glass;
+        a->outcome = (uint8_t)v[i]->outcome;
+        CL_COPY(a->detail, v[i]->detail);
+    }
+    return CL_OK;
+}
+
 static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
 {
     memset(v, 0, sizeof(*v));
@@ -662,25 +901,8 @@ static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
         a->link_reason = (uint8_t)ar->link_reason;
         a->link_score = ar->link_score;
     }
-    for (size_t i = 0; i < pv->n_referrals; i++) {
-        const Caselink__ReferralView *rv = pv->referrals[i];
-        cl_referral_view *r = &v->referrals[v->n_referrals++];
-        CL_COPY(r->reference, rv->reference);
-        CL_COPY(r->agency, rv->agency);
-        CL_COPY(r->agency_ref, rv->agency_reference);
-        r->category = (uint8_t)rv->category;
-        r->risk = (uint8_t)rv->risk;
-        CL_COPY(r->concern, rv->concern);
-        r->occurred_at = rv->occurred_at;
-        r->received_at = rv->received_at;
-        if (rv->referrer) {
-            CL_COPY(r->referrer_name, rv->referrer->name);
-            CL_COPY(r->referrer_role, rv->referrer->role);
-        }
-        r->basis = (uint8_t)rv->lawful_basis;
-        r->consent = (uint8_t)rv->consent;
-        CL_COPY(r->consent_note, rv->consent_note);
-    }
+    for (size_t i = 0; i < pv->n_referrals; i++)
+        s_referral_view_in(&v->referrals[v->n_referrals++], pv->referrals[i]);
     for (size_t i = 0; i < pv->n_related; i++) {
         const Caselink__RelatedView *rv = pv->related[i];
         cl_related_view *r = &v->related[v->n_related++];
@@ -726,6 +948,50 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         if ((rc = s_view_in(&out->u.person, r->person)) != CL_OK)
             goto out;
         break;
+    case CASELINK__REPLY__RESULT_AUDIT_VERIFY:
+        out->kind = CL_REQ_AUDIT_VERIFY;
+        out->u.verify.intact = r->audit_verify->intact;
+        out->u.verify.entries = r->audit_verify->entries;
+        out->u.verify.first_bad_seq = r->audit_verify->first_bad_seq;
+        CL_COPY(out->u.verify.problem, r->audit_verify->problem);
+        out->u.verify.checkpoint_checked = r->audit_verify->checkpoint_checked;
+        out->u.verify.checkpoint_ok = r->audit_verify->checkpoint_ok;
+        break;
+    case CASELINK__REPLY__RESULT_CHECKPOINT:
+        out->kind = CL_REQ_AUDIT_CHECKPOINT;
+        CL_COPY(out->u.checkpoint, r->checkpoint->text);
+        break;
+    case CASELINK__REPLY__RESULT_AUDIT_ENTRIES:
+        out->kind = CL_REQ_AUDIT_SEARCH;
+        rc = s_entries_in(&out->u.entries, r->audit_entries->entries,
+                          r->audit_entries->n_entries);
+        if (rc != CL_OK)
+            goto out;
+        break;
+    case CASELINK__REPLY__RESULT_SUBJECT_ACCESS: {
+        const Caselink__SubjectAccessResult *sa = r->subject_access;
+        cl_subject_access *o = &out->u.subject;
+        out->kind = CL_REQ_SUBJECT_ACCESS;
+        o->history = calloc(sa->n_history + 1, sizeof(*o->history));
+        if (!o->history) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < sa->n_history; i++) {
+            cl_referral_version *h = &o->history[o->n_history++];
+            CL_COPY(h->reference, sa->history[i]->reference);
+            h->version = sa->history[i]->version;
+            h->replaced_at = sa->history[i]->replaced_at;
+            CL_COPY(h->change, sa->history[i]->change);
+            CL_COPY(h->reason, sa->history[i]->reason);
+            s_referral_view_in(&h->referral, sa->history[i]->referral);
+        }
+        if (sa->person && (rc = s_view_in(&o->person, sa->person)) != CL_OK)
+            goto out;
+        if ((rc = s_entries_in(&o->audit, sa->audit, sa->n_audit)) != CL_OK)
+            goto out;
+        break;
+    }
     case CASELINK__REPLY__RESULT_HEALTH:
         out->kind = CL_REQ_HEALTH;
         CL_COPY(out->u.health.version, r->health->version);
@@ -739,6 +1005,8 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
     }
     rc = CL_OK;
 out:
+    if (rc != CL_OK)
+        cl_reply_clear(out);
     caselink__reply__free_unpacked(r, NULL);
     return rc;
 }
@@ -785,6 +1053,18 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "get_person";
     case CL_REQ_HEALTH:
         return "health";
+    case CL_REQ_CORRECT_REFERRAL:
+        return "correct_referral";
+    case CL_REQ_WITHDRAW_REFERRAL:
+        return "withdraw_referral";
+    case CL_REQ_AUDIT_VERIFY:
+        return "audit_verify";
+    case CL_REQ_AUDIT_CHECKPOINT:
+        return "audit_checkpoint";
+    case CL_REQ_AUDIT_SEARCH:
+        return "audit_search";
+    case CL_REQ_SUBJECT_ACCESS:
+        return "subject_access";
     default:
         return "none";
     }

@@ -28,6 +28,8 @@
 typedef struct s_keys {
     uint8_t data[S_KEY_VERSIONS + 1][CL_KEY_LEN]; /* by version, 1-based */
     uint8_t index[CL_KEY_LEN];
+    uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES]; /* audit checkpoints */
+    uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
 } s_keys;
 
 struct cl_store {
@@ -44,11 +46,26 @@ struct cl_txn {
     bool write;      /* read-write */
 };
 
-static const char *const s_db_names[CL_DB_COUNT] = {
-    "meta",           "person",           "record",   "referral",   "blind",
-    "person_records", "record_referrals", "relation", "idempotency"};
-static const bool s_db_sealed[CL_DB_COUNT] = {false, true,  true, true, false,
-                                              false, false, true, true};
+/* Every sub-database by enum value: its LMDB name and whether its values
+ * are sealed. Checked at open so that a new enum value cannot go unnamed. */
+static const struct {
+    const char *name;
+    bool sealed;
+} s_dbs[CL_DB_COUNT] = {
+    [CL_DB_META] = {"meta", false},
+    [CL_DB_PERSON] = {"person", true},
+    [CL_DB_RECORD] = {"record", true},
+    [CL_DB_REFERRAL] = {"referral", true},
+    [CL_DB_BLIND] = {"blind", false},
+    [CL_DB_PERSON_RECORDS] = {"person_records", false},
+    [CL_DB_RECORD_REFERRALS] = {"record_referrals", false},
+    [CL_DB_RELATION] = {"relation", true},
+    [CL_DB_IDEMPOTENCY] = {"idempotency", true},
+    [CL_DB_AUDIT] = {"audit", true},
+    [CL_DB_AUDIT_PERSON] = {"audit_person", false},
+    [CL_DB_HISTORY] = {"history", true},
+    [CL_DB_ACTIVITY] = {"activity", false},
+};
 
 static const char s_keycheck[] = "caselink keycheck v1";
 
@@ -211,10 +228,10 @@ void cl_store_abort(cl_txn **tp)
 static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
                 const uint8_t *key, size_t key_len)
 {
-    size_t n = strlen(s_db_names[db]);
+    size_t n = strlen(s_dbs[db].name);
     if (n + 1 + key_len > cap)
         return CL_ERR_INVALID;
-    memcpy(ad, s_db_names[db], n);
+    memcpy(ad, s_dbs[db].name, n);
     ad[n] = 0;
     memcpy(ad + n + 1, key, key_len);
     *ad_len = n + 1 + key_len;
@@ -227,7 +244,7 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     uint8_t ad[400];
     size_t ad_len;
     int rc;
-    if (db >= CL_DB_COUNT || !s_db_sealed[db] || !t->write ||
+    if (db >= CL_DB_COUNT || !s_dbs[db].sealed || !t->write ||
         val_len > CL_STORE_MAX_VALUE)
         return CL_ERR_INVALID;
     if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
@@ -249,7 +266,7 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     size_t ad_len;
     uint32_t ver;
     int rc;
-    if (db >= CL_DB_COUNT || !s_db_sealed[db])
+    if (db >= CL_DB_COUNT || !s_dbs[db].sealed)
         return CL_ERR_INVALID;
     if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
         return rc;
@@ -268,7 +285,7 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                      const uint8_t *val, size_t val_len)
 {
-    if (db >= CL_DB_COUNT || s_db_sealed[db] || !t->write)
+    if (db >= CL_DB_COUNT || s_dbs[db].sealed || !t->write)
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key};
     MDB_val v = {val_len, (void *)(val ? val : (const uint8_t *)"")};
@@ -278,7 +295,7 @@ int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                      uint8_t *buf, size_t cap, size_t *val_len)
 {
-    if (db >= CL_DB_COUNT || s_db_sealed[db])
+    if (db >= CL_DB_COUNT || s_dbs[db].sealed)
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key}, v;
     int rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
@@ -390,6 +407,10 @@ static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
                                    master);
     crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
                                master);
+    uint8_t seed[crypto_sign_SEEDBYTES];
+    crypto_kdf_derive_from_key(seed, sizeof(seed), 1, "cl-audit", master);
+    crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
+    sodium_memzero(seed, sizeof(seed));
     sodium_mprotect_readonly(s->keys);
     return CL_OK;
 }
@@ -404,7 +425,11 @@ static int s_init_dbs(cl_store *s)
     if (rc != CL_OK)
         return rc;
     for (int i = 0; i < CL_DB_COUNT; i++) {
-        int mrc = mdb_dbi_open(t->txn, s_db_names[i], MDB_CREATE, &s->dbi[i]);
+        if (!s_dbs[i].name) { /* a programming error: refuse to run */
+            rc = CL_ERR_INTERNAL;
+            goto out;
+        }
+        int mrc = mdb_dbi_open(t->txn, s_dbs[i].name, MDB_CREATE, &s->dbi[i]);
         if (mrc != MDB_SUCCESS) {
             rc = s_mdb_err(mrc);
             goto out;
@@ -529,4 +554,20 @@ int cl_store_stats_get(cl_store *s, cl_store_stats *out)
             out->entries[i] = st.ms_entries;
     mdb_txn_abort(txn);
     return CL_OK;
+}
+
+void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],
+                         const uint8_t *msg, size_t len)
+{
+    crypto_sign_detached(sig, NULL, msg, len, s->keys->sign_sk);
+}
+
+void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN])
+{
+    memcpy(pk, s->keys->sign_pk, CL_SIGN_PK_LEN);
+}
+
+const char *cl_store_db_name(cl_db db)
+{
+    return db < CL_DB_COUNT ? s_dbs[db].name : "?";
 }

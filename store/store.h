@@ -35,6 +35,10 @@ typedef enum {
     CL_DB_RECORD_REFERRALS, /* index: record id || referral id -> "" */
     CL_DB_RELATION,         /* sealed: person id || person id -> relation */
     CL_DB_IDEMPOTENCY,      /* sealed: blind(client, msgid) -> reply */
+    CL_DB_AUDIT,            /* sealed: seq -> audit entry (hash chain) */
+    CL_DB_AUDIT_PERSON,     /* index: person id || seq -> "" */
+    CL_DB_HISTORY,          /* sealed: referral id || version -> old one */
+    CL_DB_ACTIVITY,         /* index: last activity || person id -> "" */
     CL_DB_COUNT
 } cl_db;
 
@@ -149,5 +153,16 @@ void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
                     const char *domain, const uint8_t *value, size_t len);
 
 CL_NODISCARD int cl_store_stats_get(cl_store *s, cl_store_stats *out);
+
+/* The audit signing key pair (Ed25519) is derived from the master key, so
+ * checkpoints signed before a restart verify after it. */
+#define CL_SIGN_PK_LEN 32
+#define CL_SIGN_LEN    64
+void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],
+                         const uint8_t *msg, size_t len);
+void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN]);
+
+/* The name of a sub-database (for diagnostics and tests). */
+const char *cl_store_db_name(cl_db db);
 
 #endif

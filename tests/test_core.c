@@ -189,8 +189,8 @@ static void s_pub(s_fx *f, const cl_caller *who, cl_referral *r, char *ref)
     r->basis = r->basis ? r->basis : 1;
     assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(cl_core_publish(t, &f->mc, who, r, 1700000000, &out, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_core_publish(t, &f->mc, who, r, 1700000000, &out, NULL, err), CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     if (ref)
         strcpy(ref, out.reference);
@@ -208,7 +208,8 @@ static void s_view(s_fx *f, const char *pid, const char *nhs, cl_person_view *v)
         CL_COPY(q.match.nhs, nhs);
     CL_COPY(q.justification, "test");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, v, err), CL_OK);
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, v, NULL, err),
+                     CL_OK);
     cl_store_abort(&t);
 }
 
@@ -337,17 +338,17 @@ static void test_view_rules(void **state)
     CL_COPY(q.person_id, "P00000001");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     /* no purpose */
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, err),
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_INVALID);
     CL_COPY(q.justification, "x");
     /* not a coordinator */
-    assert_int_equal(cl_core_person_view(t, &f->gp, &q, &v, err),
+    assert_int_equal(cl_core_person_view(t, &f->gp, &q, &v, NULL, err),
                      CL_ERR_DENIED);
     CL_COPY(q.person_id, "P99999999");
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, err),
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_NOT_FOUND);
     CL_COPY(q.person_id, "Bobby Tables");
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, err),
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_INVALID);
     cl_store_abort(&t);
 }

@@ -43,7 +43,25 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_GET_PERSON] = CL_ROLE_COORDINATOR,
     [CL_REQ_HEALTH] = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR |
                       CL_ROLE_OPERATOR | CL_ROLE_AUDITOR,
+    [CL_REQ_CORRECT_REFERRAL] = CL_ROLE_PUBLISHER,
+    [CL_REQ_WITHDRAW_REFERRAL] = CL_ROLE_PUBLISHER,
+    [CL_REQ_AUDIT_VERIFY] = CL_ROLE_AUDITOR,
+    [CL_REQ_AUDIT_CHECKPOINT] = CL_ROLE_AUDITOR,
+    [CL_REQ_AUDIT_SEARCH] = CL_ROLE_AUDITOR,
+    [CL_REQ_SUBJECT_ACCESS] = CL_ROLE_AUDITOR,
 };
+
+/* Requests that read or write personal data: every one is audited. */
+static const bool s_personal[CL_REQ_KIND_COUNT] = {
+    [CL_REQ_PUBLISH_REFERRAL] = true, [CL_REQ_GET_PERSON] = true,
+    [CL_REQ_CORRECT_REFERRAL] = true, [CL_REQ_WITHDRAW_REFERRAL] = true,
+    [CL_REQ_AUDIT_SEARCH] = true,     [CL_REQ_SUBJECT_ACCESS] = true,
+};
+
+bool cl_core_personal(cl_req_kind kind)
+{
+    return (unsigned)kind < CL_REQ_KIND_COUNT && s_personal[kind];
+}
 
 bool cl_core_allowed(uint32_t roles, cl_req_kind kind)
 {
@@ -99,7 +117,9 @@ typedef struct s_referral {
     char client[64];
     char reference[CL_REF_SZ];
     int64_t received;
-    cl_referral r; /* subject and related are not stored here */
+    uint8_t withdrawn; /* 1 once withdrawn by its agency */
+    uint32_t version;  /* 1, +1 per correction or withdrawal */
+    cl_referral r;     /* subject and related are not stored here */
 } s_referral;
 
 static void s_enc_person(cl_enc *e, const cl_person *p)
@@ -183,6 +203,60 @@ static int s_record_get(cl_txn *t, uint64_t id, s_record *r)
     return rc;
 }
 
+/* Encode a referral record (used for the live value and for history). */
+static void s_referral_enc(cl_enc *e, const s_referral *s)
+{
+    const cl_referral *r = &s->r;
+    cl_enc_u8(e, S_REC_VERSION);
+    cl_enc_u64(e, s->record_id);
+    cl_enc_str(e, s->agency);
+    cl_enc_str(e, s->kind);
+    cl_enc_str(e, s->client);
+    cl_enc_str(e, s->reference);
+    cl_enc_str(e, r->agency_ref);
+    cl_enc_u8(e, r->category);
+    cl_enc_u8(e, r->risk);
+    cl_enc_str(e, r->concern);
+    cl_enc_i64(e, r->occurred_at);
+    cl_enc_i64(e, s->received);
+    cl_enc_str(e, r->referrer_name);
+    cl_enc_str(e, r->referrer_role);
+    cl_enc_u8(e, r->basis);
+    cl_enc_u8(e, r->consent);
+    cl_enc_str(e, r->consent_note);
+    cl_enc_str(e, r->feed);
+    cl_enc_u64(e, r->feed_seq);
+    cl_enc_u8(e, s->withdrawn);
+    cl_enc_u32(e, s->version);
+}
+
+static void s_referral_dec(cl_dec *d, s_referral *s)
+{
+    cl_referral *r = &s->r;
+    if (cl_dec_u8(d) != S_REC_VERSION)
+        d->bad = true;
+    s->record_id = cl_dec_u64(d);
+    CL_DEC_STR(d, s->agency);
+    CL_DEC_STR(d, s->kind);
+    CL_DEC_STR(d, s->client);
+    CL_DEC_STR(d, s->reference);
+    CL_DEC_STR(d, r->agency_ref);
+    r->category = cl_dec_u8(d);
+    r->risk = cl_dec_u8(d);
+    CL_DEC_STR(d, r->concern);
+    r->occurred_at = cl_dec_i64(d);
+    s->received = cl_dec_i64(d);
+    CL_DEC_STR(d, r->referrer_name);
+    CL_DEC_STR(d, r->referrer_role);
+    r->basis = cl_dec_u8(d);
+    r->consent = cl_dec_u8(d);
+    CL_DEC_STR(d, r->consent_note);
+    CL_DEC_STR(d, r->feed);
+    r->feed_seq = cl_dec_u64(d);
+    s->withdrawn = cl_dec_u8(d);
+    s->version = cl_dec_u32(d);
+}
+
 static int s_referral_put(cl_txn *t, uint64_t id, const s_referral *s)
 {
     static_assert(S_BUF > CL_CONCERN_SZ + CL_NOTE_SZ + 4 * CL_NAME_SZ +
@@ -192,27 +266,8 @@ static int s_referral_put(cl_txn *t, uint64_t id, const s_referral *s)
     uint8_t k[8];
     if (!buf)
         return CL_ERR_NOMEM;
-    const cl_referral *r = &s->r;
     cl_enc e = cl_enc_init(buf, S_BUF);
-    cl_enc_u8(&e, S_REC_VERSION);
-    cl_enc_u64(&e, s->record_id);
-    cl_enc_str(&e, s->agency);
-    cl_enc_str(&e, s->kind);
-    cl_enc_str(&e, s->client);
-    cl_enc_str(&e, s->reference);
-    cl_enc_str(&e, r->agency_ref);
-    cl_enc_u8(&e, r->category);
-    cl_enc_u8(&e, r->risk);
-    cl_enc_str(&e, r->concern);
-    cl_enc_i64(&e, r->occurred_at);
-    cl_enc_i64(&e, s->received);
-    cl_enc_str(&e, r->referrer_name);
-    cl_enc_str(&e, r->referrer_role);
-    cl_enc_u8(&e, r->basis);
-    cl_enc_u8(&e, r->consent);
-    cl_enc_str(&e, r->consent_note);
-    cl_enc_str(&e, r->feed);
-    cl_enc_u64(&e, r->feed_seq);
+    s_referral_enc(&e, s);
     s_key(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REFERRAL, k, 8, buf, e.len)
                            : CL_ERR_INTERNAL;
@@ -232,34 +287,83 @@ static int s_referral_get(cl_txn *t, uint64_t id, s_referral *s)
     int rc = cl_store_get(t, CL_DB_REFERRAL, k, 8, buf, S_BUF, &len);
     if (rc != CL_OK)
         goto out;
-    cl_referral *r = &s->r;
     cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != S_REC_VERSION)
-        rc = CL_ERR_CORRUPT;
-    s->record_id = cl_dec_u64(&d);
-    CL_DEC_STR(&d, s->agency);
-    CL_DEC_STR(&d, s->kind);
-    CL_DEC_STR(&d, s->client);
-    CL_DEC_STR(&d, s->reference);
-    CL_DEC_STR(&d, r->agency_ref);
-    r->category = cl_dec_u8(&d);
-    r->risk = cl_dec_u8(&d);
-    CL_DEC_STR(&d, r->concern);
-    r->occurred_at = cl_dec_i64(&d);
-    s->received = cl_dec_i64(&d);
-    CL_DEC_STR(&d, r->referrer_name);
-    CL_DEC_STR(&d, r->referrer_role);
-    r->basis = cl_dec_u8(&d);
-    r->consent = cl_dec_u8(&d);
-    CL_DEC_STR(&d, r->consent_note);
-    CL_DEC_STR(&d, r->feed);
-    r->feed_seq = cl_dec_u64(&d);
+    s_referral_dec(&d, s);
     if (!cl_dec_ok(&d))
         rc = CL_ERR_CORRUPT;
 out:
     sodium_memzero(buf, len);
     free(buf);
     return rc;
+}
+
+/* --- people and their last activity ----------------------------------------
+ *
+ * The activity index (last activity || person id) lets retention take the
+ * longest-idle people first without scanning everyone.
+ */
+
+static int s_person_put(cl_txn *t, uint64_t pid, int64_t created, int64_t last)
+{
+    uint8_t buf[32], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_i64(&e, created);
+    cl_enc_i64(&e, last);
+    s_key(k, pid);
+    return cl_store_put(t, CL_DB_PERSON, k, 8, buf, e.len);
+}
+
+static int s_person_get(cl_txn *t, uint64_t pid, int64_t *created,
+                        int64_t *last)
+{
+    uint8_t buf[32], k[8];
+    size_t len = 0;
+    s_key(k, pid);
+    int rc = cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_REC_VERSION)
+        return CL_ERR_CORRUPT;
+    *created = cl_dec_i64(&d);
+    *last = cl_dec_i64(&d);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+static int s_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
+{
+    uint8_t k[16];
+    cl_be64_put(k, (uint64_t)at);
+    cl_be64_put(k + 8, pid);
+    if (add)
+        return cl_store_put_raw(t, CL_DB_ACTIVITY, k, 16, NULL, 0);
+    int rc = cl_store_del(t, CL_DB_ACTIVITY, k, 16);
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+/* Record activity on a person now. */
+static int s_touch(cl_txn *t, uint64_t pid, int64_t now)
+{
+    int64_t created, last;
+    int rc = s_person_get(t, pid, &created, &last);
+    if (rc != CL_OK || last == now)
+        return rc;
+    if ((rc = s_activity(t, pid, last, false)) != CL_OK ||
+        (rc = s_activity(t, pid, now, true)) != CL_OK)
+        return rc;
+    return s_person_put(t, pid, created, now);
+}
+
+static void s_note_person(cl_audit_note *n, uint64_t pid)
+{
+    if (!n)
+        return;
+    for (uint32_t i = 0; i < n->n_persons; i++)
+        if (n->persons[i] == pid)
+            return;
+    if (n->n_persons < CL_AUDIT_PERSONS)
+        n->persons[n->n_persons++] = pid;
 }
 
 /* --- blind indexes -------------------------------------------------------- */
@@ -510,16 +614,14 @@ static int s_link_person(cl_txn *t, const cl_store *st,
     if (rc != CL_OK)
         return rc;
     if (l.person_id == 0) {
-        uint8_t buf[16];
-        cl_enc e = cl_enc_init(buf, sizeof(buf));
-        cl_enc_u8(&e, S_REC_VERSION);
-        cl_enc_i64(&e, now);
         if ((rc = cl_store_next_id(t, "person", &l.person_id)) != CL_OK)
             return rc;
-        s_key(k, l.person_id);
-        rc = cl_store_put(t, CL_DB_PERSON, k, 8, buf, e.len);
-        if (rc != CL_OK)
+        if ((rc = s_person_put(t, l.person_id, now, now)) != CL_OK)
             return rc;
+        if ((rc = s_activity(t, l.person_id, now, true)) != CL_OK)
+            return rc;
+    } else if ((rc = s_touch(t, l.person_id, now)) != CL_OK) {
+        return rc;
     }
     if (l.record_id) {
         rc = s_record_get(t, l.record_id, &rec);
@@ -591,9 +693,31 @@ static int s_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
     return cl_store_put(t, CL_DB_RELATION, k, 16, buf, e.len);
 }
 
+/* Link each related person and record how they relate to the subject. */
+static int s_relate(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                    const cl_caller *caller, uint64_t pid, const cl_referral *r,
+                    int64_t now, cl_audit_note *note)
+{
+    int rc = CL_OK;
+    for (uint32_t i = 0; i < r->n_related && rc == CL_OK; i++) {
+        uint64_t opid = 0, orid = 0;
+        rc = s_link_person(t, st, mc, caller, &r->related[i].person, now, &opid,
+                           &orid);
+        if (rc != CL_OK || opid == pid)
+            continue;
+        s_note_person(note, opid);
+        rc = s_relation_put(t, pid, opid, r->related[i].rel, caller->agency);
+        if (rc == CL_OK)
+            rc = s_relation_put(t, opid, pid, s_inverse(r->related[i].rel),
+                                caller->agency);
+    }
+    return rc;
+}
+
 int cl_core_publish(cl_txn *t, const cl_match_config *mc,
                     const cl_caller *caller, const cl_referral *r, int64_t now,
-                    cl_publish_result *out, char err[CL_ERROR_SZ])
+                    cl_publish_result *out, cl_audit_note *note,
+                    char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
     uint64_t pid = 0, rid = 0, ref_id = 0;
@@ -608,18 +732,8 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
     rc = s_link_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
     if (rc != CL_OK)
         goto out;
-    for (uint32_t i = 0; i < r->n_related && rc == CL_OK; i++) {
-        uint64_t opid = 0, orid = 0;
-        rc = s_link_person(t, st, mc, caller, &r->related[i].person, now, &opid,
-                           &orid);
-        if (rc == CL_OK && opid != pid)
-            rc =
-                s_relation_put(t, pid, opid, r->related[i].rel, caller->agency);
-        if (rc == CL_OK && opid != pid)
-            rc = s_relation_put(t, opid, pid, s_inverse(r->related[i].rel),
-                                caller->agency);
-    }
-    if (rc != CL_OK)
+    s_note_person(note, pid);
+    if ((rc = s_relate(t, st, mc, caller, pid, r, now, note)) != CL_OK)
         goto out;
     s = calloc(1, sizeof(*s));
     if (!s) {
@@ -634,6 +748,7 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
     CL_COPY(s->client, caller->name);
     snprintf(s->reference, sizeof(s->reference), "CL-%08" PRIu64, ref_id);
     s->received = now;
+    s->version = 1;
     memcpy(&s->r, r, sizeof(*r));
     if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
         goto out;
@@ -643,6 +758,8 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
         CL_OK)
         goto out;
     CL_COPY(out->reference, s->reference);
+    if (note)
+        CL_COPY(note->detail, s->reference);
 out:
     if (s) {
         sodium_memzero(s, sizeof(*s));
@@ -650,6 +767,140 @@ out:
     }
     if (rc != CL_OK && !err[0])
         snprintf(err, CL_ERROR_SZ, "publish failed: %s", cl_strerror(rc));
+    return rc;
+}
+
+static bool s_parse_ref(const char *s, uint64_t *out)
+{
+    if (strncmp(s, "CL-", 3) != 0 || !s[3])
+        return false;
+    char *end = NULL;
+    unsigned long long v = strtoull(s + 3, &end, 10);
+    if (*end || v == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Keep the version before a change: referral id || version -> record. */
+static int s_history_put(cl_txn *t, uint64_t ref_id, const s_referral *old,
+                         const char *change, const char *reason, int64_t now)
+{
+    uint8_t *buf = malloc(S_BUF + CL_NOTE_SZ + 64), k[12];
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, S_BUF + CL_NOTE_SZ + 64);
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_i64(&e, now);
+    cl_enc_str(&e, change);
+    cl_enc_str(&e, reason);
+    s_referral_enc(&e, old);
+    cl_be64_put(k, ref_id);
+    k[8] = (uint8_t)(old->version >> 24);
+    k[9] = (uint8_t)(old->version >> 16);
+    k[10] = (uint8_t)(old->version >> 8);
+    k[11] = (uint8_t)old->version;
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_HISTORY, k, 12, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    return rc;
+}
+
+int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
+                    const cl_caller *caller, cl_req_kind kind,
+                    const cl_rectify *r, int64_t now, cl_publish_result *out,
+                    cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    uint64_t ref_id = 0, pid = 0, rid = 0;
+    s_referral *s = calloc(1, sizeof(*s));
+    s_record rec;
+    uint8_t k[16];
+    int rc;
+    memset(&rec, 0, sizeof(rec));
+    if (!s)
+        return CL_ERR_NOMEM;
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "changing a referral needs the publisher "
+                 "role");
+        rc = CL_ERR_DENIED;
+        goto out;
+    }
+    if (!r->reason[0]) {
+        snprintf(err, CL_ERROR_SZ, "a reason for the change is required");
+        rc = CL_ERR_INVALID;
+        goto out;
+    }
+    if (!s_parse_ref(r->reference, &ref_id)) {
+        snprintf(err, CL_ERROR_SZ, "reference must look like CL-00000042");
+        rc = CL_ERR_INVALID;
+        goto out;
+    }
+    rc = s_referral_get(t, ref_id, s);
+    if (rc == CL_OK && strcmp(s->agency, caller->agency) != 0)
+        rc = CL_ERR_NOT_FOUND; /* never reveal another agency's referral */
+    if (rc == CL_ERR_NOT_FOUND) {
+        snprintf(err, CL_ERROR_SZ, "no referral %s from your agency",
+                 r->reference);
+        goto out;
+    }
+    if (rc != CL_OK)
+        goto out;
+    if (s->withdrawn) {
+        snprintf(err, CL_ERROR_SZ, "%s was withdrawn already", r->reference);
+        rc = CL_ERR_INVALID;
+        goto out;
+    }
+    if ((rc = s_record_get(t, s->record_id, &rec)) != CL_OK)
+        goto out;
+    s_note_person(note, rec.person_id);
+    if (note)
+        CL_COPY(note->detail, s->reference);
+    rc = s_history_put(t, ref_id, s,
+                       kind == CL_REQ_WITHDRAW_REFERRAL ? "withdrawn"
+                                                        : "corrected",
+                       r->reason, now);
+    if (rc != CL_OK)
+        goto out;
+    s->version++;
+    if (kind == CL_REQ_WITHDRAW_REFERRAL) {
+        s->withdrawn = 1;
+    } else {
+        /* Re-link the corrected subject; move the referral if needed. */
+        rc = s_link_person(t, st, mc, caller, &r->referral.subject, now, &pid,
+                           &rid);
+        if (rc != CL_OK)
+            goto out;
+        s_note_person(note, pid);
+        if (rid != s->record_id) {
+            s_key(k, s->record_id);
+            s_key(k + 8, ref_id);
+            if ((rc = cl_store_del(t, CL_DB_RECORD_REFERRALS, k, 16)) != CL_OK)
+                goto out;
+            s_key(k, rid);
+            if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
+                                       0)) != CL_OK)
+                goto out;
+            s->record_id = rid;
+        }
+        if ((rc = s_relate(t, st, mc, caller, pid, &r->referral, now, note)) !=
+            CL_OK)
+            goto out;
+        memcpy(&s->r, &r->referral, sizeof(s->r));
+    }
+    if ((rc = s_touch(t, rec.person_id, now)) != CL_OK)
+        goto out;
+    if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
+        goto out;
+    CL_COPY(out->reference, s->reference);
+out:
+    sodium_memzero(s, sizeof(*s));
+    free(s);
+    sodium_memzero(&rec, sizeof(rec));
+    if (rc != CL_OK && !err[0])
+        snprintf(err, CL_ERROR_SZ, "change failed: %s", cl_strerror(rc));
     return rc;
 }
 
@@ -693,11 +944,6 @@ static bool s_parse_pid(const char *s, uint64_t *out)
     return true;
 }
 
-static void s_pid_str(char out[CL_PID_SZ], uint64_t id)
-{
-    snprintf(out, CL_PID_SZ, "P%08" PRIu64, id);
-}
-
 /* Collect second half of 16-byte keys under an 8-byte prefix. */
 static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids)
 {
@@ -706,45 +952,27 @@ static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids)
     return cl_store_scan(t, db, k, 8, s_scan_suffix_id, ids);
 }
 
-int cl_core_person_view(cl_txn *t, const cl_caller *caller,
-                        const cl_get_person *q, cl_person_view *out,
-                        char err[CL_ERROR_SZ])
+/* Find the person named by id or by NHS/CHI number. */
+static int s_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
+                     uint64_t *pid, char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
-    uint64_t pid = 0;
-    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
-          rels = {.max = SIZE_MAX};
-    s_record rec;
-    s_referral *sr = NULL;
-    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0;
-    uint8_t k[16], buf[256];
-    int rc = CL_OK;
-
-    memset(out, 0, sizeof(*out));
-    memset(&rec, 0, sizeof(rec));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "opening a case needs the coordinator role");
-        return CL_ERR_DENIED;
-    }
-    if (!q->review_id[0] && !q->justification[0]) {
-        snprintf(err, CL_ERROR_SZ,
-                 "a purpose is required: the review the person is on, or a "
-                 "justification");
-        return CL_ERR_INVALID;
-    }
-    if (q->person_id[0]) {
-        if (!s_parse_pid(q->person_id, &pid)) {
+    uint8_t k[8], buf[64];
+    int rc;
+    if (pid_str[0]) {
+        if (!s_parse_pid(pid_str, pid)) {
             snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
             return CL_ERR_INVALID;
         }
-        s_key(k, pid);
+        s_key(k, *pid);
         rc =
             cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &(size_t){0});
     } else {
         uint64_t rid = 0;
         char nhs[CL_ID_SZ], chi[CL_ID_SZ];
-        CL_COPY(nhs, q->match.nhs);
-        CL_COPY(chi, q->match.chi);
+        s_record rec;
+        CL_COPY(nhs, match->nhs);
+        CL_COPY(chi, match->chi);
         cl_digits_normalise(nhs);
         cl_digits_normalise(chi);
         if (nhs[0])
@@ -759,16 +987,99 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
         if (rc == CL_OK)
             rc = s_record_get(t, rid, &rec);
         if (rc == CL_OK)
-            pid = rec.person_id;
+            *pid = rec.person_id;
+        sodium_memzero(&rec, sizeof(rec));
     }
-    if (rc == CL_ERR_NOT_FOUND) {
+    if (rc == CL_ERR_NOT_FOUND)
         snprintf(err, CL_ERROR_SZ, "no such person");
-        return rc;
+    return rc;
+}
+
+static void s_referral_view(cl_referral_view *v, const s_referral *sr)
+{
+    CL_COPY(v->reference, sr->reference);
+    CL_COPY(v->agency, sr->agency);
+    CL_COPY(v->agency_ref, sr->r.agency_ref);
+    v->category = sr->r.category;
+    v->risk = sr->r.risk;
+    CL_COPY(v->concern, sr->r.concern);
+    v->occurred_at = sr->r.occurred_at;
+    v->received_at = sr->received;
+    CL_COPY(v->referrer_name, sr->r.referrer_name);
+    CL_COPY(v->referrer_role, sr->r.referrer_role);
+    v->basis = sr->r.basis;
+    v->consent = sr->r.consent;
+    CL_COPY(v->consent_note, sr->r.consent_note);
+    v->withdrawn = sr->withdrawn != 0;
+    v->version = sr->version;
+}
+
+typedef struct s_hist_ctx {
+    cl_txn *t;
+    cl_subject_access *out;
+    size_t cap;
+} s_hist_ctx;
+
+static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_hist_ctx *h = ctx;
+    size_t vlen = 0;
+    int rc;
+    uint8_t *buf = malloc(S_BUF + CL_NOTE_SZ + 64);
+    s_referral *sr = calloc(1, sizeof(*sr));
+    if (!buf || !sr) {
+        rc = CL_ERR_NOMEM;
+        goto out;
     }
+    rc = cl_store_get(h->t, CL_DB_HISTORY, key, len, buf,
+                      S_BUF + CL_NOTE_SZ + 64, &vlen);
     if (rc != CL_OK)
         goto out;
-    s_pid_str(out->person_id, pid);
+    cl_referral_version *v = s_push((void **)&h->out->history,
+                                    &h->out->n_history, &h->cap, sizeof(*v));
+    if (!v) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    cl_dec d = cl_dec_init(buf, vlen);
+    if (cl_dec_u8(&d) != S_REC_VERSION)
+        d.bad = true;
+    v->replaced_at = cl_dec_i64(&d);
+    CL_DEC_STR(&d, v->change);
+    CL_DEC_STR(&d, v->reason);
+    s_referral_dec(&d, sr);
+    if (!cl_dec_ok(&d)) {
+        rc = CL_ERR_CORRUPT;
+        goto out;
+    }
+    CL_COPY(v->reference, sr->reference);
+    v->version = sr->version;
+    s_referral_view(&v->referral, sr);
+out:
+    if (buf)
+        sodium_memzero(buf, vlen);
+    if (sr)
+        sodium_memzero(sr, sizeof(*sr));
+    free(buf);
+    free(sr);
+    return rc;
+}
 
+/* Build the case view of pid. With audit_view, withdrawn referrals and
+ * their history are included (subject access). */
+static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
+                        cl_person_view *out, cl_subject_access *sa)
+{
+    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+          rels = {.max = SIZE_MAX};
+    s_record rec;
+    s_referral *sr = NULL;
+    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0;
+    uint8_t k[16], buf[256];
+    int rc = CL_OK;
+
+    memset(&rec, 0, sizeof(rec));
+    cl_core_pid_str(out->person_id, pid);
     if ((rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs)) != CL_OK)
         goto out;
     for (size_t i = 0; i < recs.n; i++) {
@@ -809,6 +1120,8 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
         for (size_t j = 0; j < refs.n; j++) {
             if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
                 goto out;
+            if (sr->withdrawn && !audit_view)
+                continue;
             cl_referral_view *v =
                 s_push((void **)&out->referrals, &out->n_referrals, &cap_ref,
                        sizeof(*v));
@@ -816,19 +1129,15 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
                 rc = CL_ERR_NOMEM;
                 goto out;
             }
-            CL_COPY(v->reference, sr->reference);
-            CL_COPY(v->agency, sr->agency);
-            CL_COPY(v->agency_ref, sr->r.agency_ref);
-            v->category = sr->r.category;
-            v->risk = sr->r.risk;
-            CL_COPY(v->concern, sr->r.concern);
-            v->occurred_at = sr->r.occurred_at;
-            v->received_at = sr->received;
-            CL_COPY(v->referrer_name, sr->r.referrer_name);
-            CL_COPY(v->referrer_role, sr->r.referrer_role);
-            v->basis = sr->r.basis;
-            v->consent = sr->r.consent;
-            CL_COPY(v->consent_note, sr->r.consent_note);
+            s_referral_view(v, sr);
+            if (sa && sr->version > 1) {
+                s_hist_ctx h = {t, sa, sa->n_history};
+                uint8_t hk[8];
+                cl_be64_put(hk, refs.v[j]);
+                if ((rc = cl_store_scan(t, CL_DB_HISTORY, hk, 8, s_hist_one,
+                                        &h)) != CL_OK)
+                    goto out;
+            }
         }
     }
     if (out->n_referrals > 1)
@@ -859,7 +1168,7 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
             rc = CL_ERR_CORRUPT;
             goto out;
         }
-        s_pid_str(v->person_id, rels.v[i]);
+        cl_core_pid_str(v->person_id, rels.v[i]);
         /* Show the related person by their first agency record. */
         s_ids orecs = {.max = 1};
         rc = s_children(t, CL_DB_PERSON_RECORDS, rels.v[i], &orecs);
@@ -884,12 +1193,246 @@ out:
     free(recs.v);
     free(refs.v);
     free(rels.v);
+    return rc;
+}
+
+int cl_core_person_view(cl_txn *t, const cl_caller *caller,
+                        const cl_get_person *q, cl_person_view *out,
+                        cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "opening a case needs the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (note) {
+        note->break_glass = !q->review_id[0];
+        if (q->review_id[0])
+            snprintf(note->purpose, sizeof(note->purpose), "review %s",
+                     q->review_id);
+        else
+            CL_COPY(note->purpose, q->justification);
+    }
+    if (!q->review_id[0] && !q->justification[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a purpose is required: the review the person is on, or a "
+                 "justification");
+        return CL_ERR_INVALID;
+    }
+    if ((rc = s_resolve(t, q->person_id, &q->match, &pid, err)) != CL_OK)
+        return rc;
+    s_note_person(note, pid);
+    if (q->review_id[0] &&
+        (rc = cl_core_review_purpose(t, q->review_id, pid, err)) != CL_OK)
+        return rc;
+    rc = s_build_view(t, pid, false, out, NULL);
     if (rc != CL_OK) {
         cl_person_view_clear(out);
-        if (!err[0])
-            snprintf(err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
+        snprintf(err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
     }
     return rc;
+}
+
+int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
+                           const cl_person_ref *q, cl_subject_access *out,
+                           cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_AUDITOR)) {
+        snprintf(err, CL_ERROR_SZ, "subject access needs the auditor role");
+        return CL_ERR_DENIED;
+    }
+    if (note)
+        CL_COPY(note->purpose, "subject access request");
+    if ((rc = s_resolve(t, q->person_id, &q->match, &pid, err)) != CL_OK)
+        return rc;
+    s_note_person(note, pid);
+    rc = s_build_view(t, pid, true, &out->person, out);
+    if (rc == CL_OK)
+        rc = cl_audit_entries_for(t, pid, CL_AUDIT_LIMIT, &out->audit);
+    if (rc != CL_OK) {
+        cl_subject_access_clear(out);
+        snprintf(err, CL_ERROR_SZ, "subject access failed: %s",
+                 cl_strerror(rc));
+    }
+    return rc;
+}
+
+int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
+                         const cl_person_ref *q, cl_audit_entries *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_AUDITOR)) {
+        snprintf(err, CL_ERROR_SZ, "audit search needs the auditor role");
+        return CL_ERR_DENIED;
+    }
+    if (note)
+        CL_COPY(note->purpose, "audit search");
+    if ((rc = s_resolve(t, q->person_id, &q->match, &pid, err)) != CL_OK)
+        return rc;
+    s_note_person(note, pid);
+    /* This search is itself audited after it runs, so it does not list
+     * itself. */
+    rc = cl_audit_entries_for(t, pid, q->limit, out);
+    if (rc != CL_OK)
+        snprintf(err, CL_ERROR_SZ, "audit search failed: %s", cl_strerror(rc));
+    return rc;
+}
+
+/* --- retention ------------------------------------------------------------ */
+
+static int s_del(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
+{
+    int rc = cl_store_del(t, db, k, len);
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+static int s_key_collect(void *ctx, const uint8_t *key, size_t len)
+{
+    s_ids *ids = ctx;
+    (void)len;
+    /* history keys: referral id (8) || version (4): keep the version */
+    return s_ids_push(ids, (uint64_t)key[8] << 24 | (uint64_t)key[9] << 16 |
+                               (uint64_t)key[10] << 8 | key[11]);
+}
+
+/* Remove one person and everything that hangs off them. */
+static int s_purge_person(cl_txn *t, uint64_t pid)
+{
+    const cl_store *st = cl_store_of(t);
+    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+          rels = {.max = SIZE_MAX}, vers = {.max = SIZE_MAX};
+    s_record rec;
+    uint8_t k[16];
+    int64_t created, last;
+    int rc = s_person_get(t, pid, &created, &last);
+    if (rc == CL_OK)
+        rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        s_blinds b = {0};
+        s_ident_blinds(st, rec.agency, &rec.p, &b);
+        s_blocking(st, &rec.p, &b);
+        for (size_t j = 0; j < b.n && rc == CL_OK; j++) {
+            uint8_t bk[CL_BLIND_LEN + 8];
+            memcpy(bk, b.k[j], CL_BLIND_LEN);
+            cl_be64_put(bk + CL_BLIND_LEN, recs.v[i]);
+            rc = s_del(t, CL_DB_BLIND, bk, sizeof(bk));
+        }
+        refs.n = 0;
+        if (rc == CL_OK)
+            rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
+            s_key(k, refs.v[j]);
+            vers.n = 0;
+            rc = cl_store_scan(t, CL_DB_HISTORY, k, 8, s_key_collect, &vers);
+            for (size_t v = 0; v < vers.n && rc == CL_OK; v++) {
+                uint8_t hk[12];
+                memcpy(hk, k, 8);
+                hk[8] = (uint8_t)(vers.v[v] >> 24);
+                hk[9] = (uint8_t)(vers.v[v] >> 16);
+                hk[10] = (uint8_t)(vers.v[v] >> 8);
+                hk[11] = (uint8_t)vers.v[v];
+                rc = s_del(t, CL_DB_HISTORY, hk, 12);
+            }
+            if (rc == CL_OK)
+                rc = s_del(t, CL_DB_REFERRAL, k, 8);
+            s_key(k, recs.v[i]);
+            s_key(k + 8, refs.v[j]);
+            if (rc == CL_OK)
+                rc = s_del(t, CL_DB_RECORD_REFERRALS, k, 16);
+        }
+        s_key(k, recs.v[i]);
+        if (rc == CL_OK)
+            rc = s_del(t, CL_DB_RECORD, k, 8);
+        s_key(k, pid);
+        s_key(k + 8, recs.v[i]);
+        if (rc == CL_OK)
+            rc = s_del(t, CL_DB_PERSON_RECORDS, k, 16);
+    }
+    if (rc == CL_OK)
+        rc = s_children(t, CL_DB_RELATION, pid, &rels);
+    for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
+        s_key(k, pid);
+        s_key(k + 8, rels.v[i]);
+        rc = s_del(t, CL_DB_RELATION, k, 16);
+        s_key(k, rels.v[i]);
+        s_key(k + 8, pid);
+        if (rc == CL_OK)
+            rc = s_del(t, CL_DB_RELATION, k, 16);
+    }
+    s_key(k, pid);
+    if (rc == CL_OK)
+        rc = s_del(t, CL_DB_PERSON, k, 8);
+    if (rc == CL_OK)
+        rc = s_activity(t, pid, last, false);
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    free(refs.v);
+    free(rels.v);
+    free(vers.v);
+    return rc;
+}
+
+typedef struct s_idle {
+    int64_t cutoff;
+    size_t max;
+    s_ids ids;
+} s_idle;
+
+static int s_idle_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_idle *x = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    if ((int64_t)cl_be64_get(key) >= x->cutoff || x->ids.n >= x->max)
+        return 1; /* in time order: the rest are newer */
+    return s_ids_push(&x->ids, cl_be64_get(key + 8));
+}
+
+int cl_core_purge(cl_txn *t, int64_t cutoff, size_t max, int64_t now,
+                  size_t *purged)
+{
+    s_idle x = {.cutoff = cutoff, .max = max, .ids = {.max = SIZE_MAX}};
+    int rc = cl_store_scan(t, CL_DB_ACTIVITY, NULL, 0, s_idle_one, &x);
+    size_t n = 0;
+    for (size_t i = 0; i < x.ids.n && rc == CL_OK; i++) {
+        cl_audit_note note;
+        memset(&note, 0, sizeof(note));
+        s_note_person(&note, x.ids.v[i]);
+        CL_COPY(note.purpose, "retention: no activity within the period");
+        rc = s_purge_person(t, x.ids.v[i]);
+        if (rc == CL_OK)
+            rc = cl_audit_append(t, NULL, "purge", &note, CL_STATUS_OK, now);
+        if (rc == CL_OK)
+            n++;
+    }
+    free(x.ids.v);
+    if (rc == CL_OK)
+        *purged = n;
+    return rc;
+}
+
+int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
+                           char err[CL_ERROR_SZ])
+{
+    /* No review records exist in this version, so no review has anyone on
+     * its agenda: a coordinator states a justification instead. */
+    (void)t;
+    (void)pid;
+    snprintf(err, CL_ERROR_SZ,
+             "no review %.64s has this person on its agenda; give a "
+             "justification instead",
+             review_id);
+    return CL_ERR_NOT_FOUND;
 }
 
 int cl_core_counts(cl_txn *t, uint64_t *persons, uint64_t *referrals)

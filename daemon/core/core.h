@@ -37,6 +37,10 @@ int64_t cl_core_roles_parse(const char *s);
 /* True if a caller with these roles may send this kind of request. */
 bool cl_core_allowed(uint32_t roles, cl_req_kind kind);
 
+/* True if requests of this kind read or write personal data (and so are
+ * audited whatever their outcome). */
+bool cl_core_personal(cl_req_kind kind);
+
 /* Fellegi-Sunter decision thresholds (weights are in match.c). */
 typedef struct cl_match_config {
     double upper; /* at or above: link */
@@ -45,6 +49,19 @@ typedef struct cl_match_config {
 
 #define CL_MATCH_UPPER_DEFAULT 18.0
 #define CL_MATCH_LOWER_DEFAULT 8.0
+
+/* What a request touched, for its audit entry: filled by the operation,
+ * written by cl_audit_append in the same transaction as the data. */
+typedef struct cl_audit_note {
+    uint32_t n_persons;                 /* people touched */
+    uint64_t persons[CL_AUDIT_PERSONS]; /* their ids */
+    char purpose[CL_NOTE_SZ];           /* why (case views) */
+    bool break_glass;                   /* a justification, not a review */
+    char detail[CL_REF_SZ];             /* e.g. the reference written */
+} cl_audit_note;
+
+/* "P00000042" */
+void cl_core_pid_str(char out[CL_PID_SZ], uint64_t id);
 
 /*
  * Publish a referral from caller inside write transaction t: link the
@@ -55,7 +72,47 @@ typedef struct cl_match_config {
 CL_NODISCARD int cl_core_publish(cl_txn *t, const cl_match_config *mc,
                                  const cl_caller *caller, const cl_referral *r,
                                  int64_t now, cl_publish_result *out,
+                                 cl_audit_note *note, char err[CL_ERROR_SZ]);
+
+/*
+ * Correct (kind CL_REQ_CORRECT_REFERRAL, with validated new content) or
+ * withdraw (CL_REQ_WITHDRAW_REFERRAL) a referral the caller's agency sent.
+ * Another agency's reference is CL_ERR_NOT_FOUND: its existence is not
+ * revealed. The version before the change is kept for the auditor.
+ */
+CL_NODISCARD int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
+                                 const cl_caller *caller, cl_req_kind kind,
+                                 const cl_rectify *r, int64_t now,
+                                 cl_publish_result *out, cl_audit_note *note,
                                  char err[CL_ERROR_SZ]);
+
+/* A case may be opened for review_id only if person pid is on that
+ * review's agenda. CL_ERR_NOT_FOUND (with err) otherwise. */
+CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,
+                                        uint64_t pid, char err[CL_ERROR_SZ]);
+
+/* Everything held about one person, for an auditor: the case view with
+ * withdrawn referrals, the history of changes, and who looked. */
+CL_NODISCARD int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
+                                        const cl_person_ref *q,
+                                        cl_subject_access *out,
+                                        cl_audit_note *note,
+                                        char err[CL_ERROR_SZ]);
+
+/* Audit entries naming one person (auditor). */
+CL_NODISCARD int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
+                                      const cl_person_ref *q,
+                                      cl_audit_entries *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
+/*
+ * Retention: remove up to max people whose last activity is before
+ * cutoff, with their records, referrals, history, relationships, links and
+ * blind indexes; each removal is audited. *purged receives the count.
+ */
+CL_NODISCARD int cl_core_purge(cl_txn *t, int64_t cutoff, size_t max,
+                               int64_t now, size_t *purged);
 
 /*
  * Build the linked case view for a coordinator (person, records, referrals
@@ -64,8 +121,30 @@ CL_NODISCARD int cl_core_publish(cl_txn *t, const cl_match_config *mc,
  */
 CL_NODISCARD int cl_core_person_view(cl_txn *t, const cl_caller *caller,
                                      const cl_get_person *q,
-                                     cl_person_view *out,
+                                     cl_person_view *out, cl_audit_note *note,
                                      char err[CL_ERROR_SZ]);
+
+/* --- audit (audit.c) -------------------------------------------------------
+ */
+
+/* Append one entry (who, what kind, whom, why, outcome) to the chain. */
+CL_NODISCARD int cl_audit_append(cl_txn *t, const cl_caller *c,
+                                 const char *kind, const cl_audit_note *n,
+                                 uint8_t outcome, int64_t now);
+
+/* Walk the whole chain; with a checkpoint text, check it too. Returns an
+ * error only if the checkpoint itself is unusable (out->problem says why);
+ * a broken chain is CL_OK with out->intact false. */
+CL_NODISCARD int cl_audit_verify(cl_txn *t, const char *checkpoint,
+                                 cl_audit_verify_result *out);
+
+/* Sign the current head as a plain-text checkpoint. */
+CL_NODISCARD int cl_audit_checkpoint(cl_txn *t, int64_t now,
+                                     char out[CL_CHECKPOINT_SZ]);
+
+/* The last `limit` entries naming person pid (oldest first). */
+CL_NODISCARD int cl_audit_entries_for(cl_txn *t, uint64_t pid, uint32_t limit,
+                                      cl_audit_entries *out);
 
 /* Counts for health and statistics: never personal data. */
 CL_NODISCARD int cl_core_counts(cl_txn *t, uint64_t *persons,

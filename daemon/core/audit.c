@@ -1,0 +1,378 @@
+/*
+ * audit: the tamper-evident audit log.
+ *
+ * Entries are numbered 1, 2, 3... Each stored entry (sealed, like every
+ * value) holds its sequence number and the hash of the entry before it;
+ * its own hash is BLAKE2b-256 over its plaintext. The head (last sequence
+ * number and hash) is kept sealed too. An entry is always appended in the
+ * same transaction as the data it describes, so either both are committed
+ * or neither is; if the entry cannot be written the request fails.
+ *
+ * A hash chain on the same host can be rewritten together with the data by
+ * someone holding the master key, so checkpoints (sequence number and
+ * head hash, signed with an Ed25519 key derived from the master key) are
+ * handed to information governance to keep elsewhere. Verifying against a
+ * kept checkpoint shows whether the log up to it is still the same.
+ *
+ * Never logs; holds opaque person ids only.
+ */
+#include "core.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+
+#define S_AUDIT_VERSION 1
+#define S_HASH          32
+#define S_HEAD_KEY      ((const uint8_t *)"audit-head")
+#define S_HEAD_KEY_LEN  10
+#define S_CP_MAGIC      "caselink-audit-checkpoint v1"
+
+typedef struct s_head {
+    uint64_t seq;
+    uint8_t hash[S_HASH];
+} s_head;
+
+static int s_head_get(cl_txn *t, s_head *h)
+{
+    uint8_t buf[64];
+    size_t len = 0;
+    int rc = cl_store_get(t, CL_DB_IDEMPOTENCY, S_HEAD_KEY, S_HEAD_KEY_LEN, buf,
+                          sizeof(buf), &len);
+    if (rc == CL_ERR_NOT_FOUND) {
+        memset(h, 0, sizeof(*h));
+        return CL_OK;
+    }
+    if (rc != CL_OK)
+        return rc;
+    if (len != 8 + S_HASH)
+        return CL_ERR_CORRUPT;
+    h->seq = cl_be64_get(buf);
+    memcpy(h->hash, buf + 8, S_HASH);
+    return CL_OK;
+}
+
+static int s_head_put(cl_txn *t, const s_head *h)
+{
+    uint8_t buf[8 + S_HASH];
+    cl_be64_put(buf, h->seq);
+    memcpy(buf + 8, h->hash, S_HASH);
+    return cl_store_put(t, CL_DB_IDEMPOTENCY, S_HEAD_KEY, S_HEAD_KEY_LEN, buf,
+                        sizeof(buf));
+}
+
+void cl_core_pid_str(char out[CL_PID_SZ], uint64_t id)
+{
+    snprintf(out, CL_PID_SZ, "P%08" PRIu64, id);
+}
+
+int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
+                    const cl_audit_note *n, uint8_t outcome, int64_t now)
+{
+    uint8_t buf[4096], key[16];
+    s_head h;
+    int rc = s_head_get(t, &h);
+    if (rc != CL_OK)
+        return rc;
+    uint64_t seq = h.seq + 1;
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_AUDIT_VERSION);
+    cl_enc_u64(&e, seq);
+    cl_enc_u8(&e, S_HASH);
+    for (int i = 0; i < S_HASH; i++)
+        cl_enc_u8(&e, h.hash[i]);
+    cl_enc_i64(&e, now);
+    cl_enc_str(&e, c ? c->name : "caselinkd");
+    cl_enc_str(&e, c ? c->agency : "");
+    cl_enc_str(&e, kind);
+    uint32_t np = n ? n->n_persons : 0;
+    if (np > CL_AUDIT_PERSONS)
+        np = CL_AUDIT_PERSONS;
+    cl_enc_u8(&e, (uint8_t)np);
+    for (uint32_t i = 0; i < np; i++)
+        cl_enc_u64(&e, n->persons[i]);
+    cl_enc_str(&e, n ? n->purpose : "");
+    cl_enc_u8(&e, n && n->break_glass);
+    cl_enc_u8(&e, outcome);
+    cl_enc_str(&e, n ? n->detail : "");
+    if (!cl_enc_ok(&e))
+        return CL_ERR_INTERNAL;
+    cl_be64_put(key, seq);
+    rc = cl_store_put(t, CL_DB_AUDIT, key, 8, buf, e.len);
+    for (uint32_t i = 0; i < np && rc == CL_OK; i++) {
+        uint8_t ik[16];
+        cl_be64_put(ik, n->persons[i]);
+        cl_be64_put(ik + 8, seq);
+        rc = cl_store_put_raw(t, CL_DB_AUDIT_PERSON, ik, 16, NULL, 0);
+    }
+    if (rc != CL_OK)
+        return rc;
+    h.seq = seq;
+    crypto_generichash(h.hash, S_HASH, buf, e.len, NULL, 0);
+    return s_head_put(t, &h);
+}
+
+/* Decode one stored entry; fills out (may be NULL) and prev/seq. */
+static int s_entry_decode(const uint8_t *buf, size_t len, uint64_t *seq,
+                          uint8_t prev[S_HASH], cl_audit_entry *out)
+{
+    cl_audit_entry tmp;
+    cl_audit_entry *a = out ? out : &tmp;
+    memset(a, 0, sizeof(*a));
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_AUDIT_VERSION)
+        return CL_ERR_CORRUPT;
+    *seq = cl_dec_u64(&d);
+    if (cl_dec_u8(&d) != S_HASH)
+        return CL_ERR_CORRUPT;
+    for (int i = 0; i < S_HASH; i++)
+        prev[i] = cl_dec_u8(&d);
+    a->seq = *seq;
+    a->at = cl_dec_i64(&d);
+    CL_DEC_STR(&d, a->client);
+    CL_DEC_STR(&d, a->agency);
+    CL_DEC_STR(&d, a->kind);
+    uint8_t np = cl_dec_u8(&d);
+    if (np > CL_AUDIT_PERSONS)
+        return CL_ERR_CORRUPT;
+    for (uint8_t i = 0; i < np; i++)
+        cl_core_pid_str(a->person_ids[i], cl_dec_u64(&d));
+    a->n_persons = np;
+    CL_DEC_STR(&d, a->purpose);
+    a->break_glass = cl_dec_u8(&d) != 0;
+    a->outcome = cl_dec_u8(&d);
+    CL_DEC_STR(&d, a->detail);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+static int s_entry_get(cl_txn *t, uint64_t seq, uint8_t *buf, size_t cap,
+                       size_t *len)
+{
+    uint8_t key[8];
+    cl_be64_put(key, seq);
+    return cl_store_get(t, CL_DB_AUDIT, key, 8, buf, cap, len);
+}
+
+/* The signed part of a checkpoint. */
+static int s_cp_body(char *out, size_t cap, uint64_t seq,
+                     const uint8_t hash[S_HASH], int64_t at,
+                     const uint8_t pk[CL_SIGN_PK_LEN])
+{
+    char hh[S_HASH * 2 + 1], ph[CL_SIGN_PK_LEN * 2 + 1], when[32];
+    time_t tt = (time_t)at;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sodium_bin2hex(hh, sizeof(hh), hash, S_HASH);
+    sodium_bin2hex(ph, sizeof(ph), pk, CL_SIGN_PK_LEN);
+    int n = snprintf(out, cap,
+                     S_CP_MAGIC "\nseq: %" PRIu64 "\nhead: %s\ntime: %s\n"
+                                "key: %s\n",
+                     seq, hh, when, ph);
+    return n > 0 && (size_t)n < cap ? n : -1;
+}
+
+int cl_audit_checkpoint(cl_txn *t, int64_t now, char out[CL_CHECKPOINT_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    s_head h;
+    uint8_t pk[CL_SIGN_PK_LEN], sig[CL_SIGN_LEN];
+    char sh[CL_SIGN_LEN * 2 + 1];
+    int rc = s_head_get(t, &h);
+    if (rc != CL_OK)
+        return rc;
+    cl_store_audit_pk(st, pk);
+    int n = s_cp_body(out, CL_CHECKPOINT_SZ, h.seq, h.hash, now, pk);
+    if (n < 0)
+        return CL_ERR_INTERNAL;
+    cl_store_audit_sign(st, sig, (const uint8_t *)out, (size_t)n);
+    sodium_bin2hex(sh, sizeof(sh), sig, sizeof(sig));
+    snprintf(out + n, CL_CHECKPOINT_SZ - (size_t)n, "signature: %s\n", sh);
+    return CL_OK;
+}
+
+/* Parse and check a checkpoint's signature against this store's key. */
+static int s_cp_parse(cl_txn *t, const char *text, uint64_t *seq,
+                      uint8_t hash[S_HASH], char *why, size_t why_len)
+{
+    uint8_t pk[CL_SIGN_PK_LEN], mine[CL_SIGN_PK_LEN], sig[CL_SIGN_LEN];
+    char hh[S_HASH * 2 + 1], ph[CL_SIGN_PK_LEN * 2 + 1],
+        sh[CL_SIGN_LEN * 2 + 1], when[32];
+    unsigned long long s;
+    const char *sigline = strstr(text, "signature: ");
+    if (strncmp(text, S_CP_MAGIC "\n", sizeof(S_CP_MAGIC)) != 0 || !sigline ||
+        sscanf(text,
+               S_CP_MAGIC "\nseq: %llu\nhead: %64s\ntime: %31s\nkey: %64s\n",
+               &s, hh, when, ph) != 4 ||
+        sscanf(sigline, "signature: %128s", sh) != 1) {
+        snprintf(why, why_len, "not a caselink audit checkpoint");
+        return CL_ERR_INVALID;
+    }
+    if (sodium_hex2bin(hash, S_HASH, hh, strlen(hh), NULL, NULL, NULL) ||
+        sodium_hex2bin(pk, sizeof(pk), ph, strlen(ph), NULL, NULL, NULL) ||
+        sodium_hex2bin(sig, sizeof(sig), sh, strlen(sh), NULL, NULL, NULL)) {
+        snprintf(why, why_len, "checkpoint has malformed hex");
+        return CL_ERR_INVALID;
+    }
+    cl_store_audit_pk(cl_store_of(t), mine);
+    if (sodium_memcmp(pk, mine, sizeof(pk)) != 0) {
+        snprintf(why, why_len,
+                 "checkpoint was signed by another key, not this store's");
+        return CL_ERR_INVALID;
+    }
+    if (crypto_sign_verify_detached(sig, (const uint8_t *)text,
+                                    (size_t)(sigline - text), pk) != 0) {
+        snprintf(why, why_len, "checkpoint signature does not verify");
+        return CL_ERR_INVALID;
+    }
+    *seq = s;
+    return CL_OK;
+}
+
+int cl_audit_verify(cl_txn *t, const char *checkpoint,
+                    cl_audit_verify_result *out)
+{
+    uint8_t buf[4096], prev[S_HASH], running[S_HASH] = {0}, cp_hash[S_HASH];
+    uint64_t cp_seq = 0, seq;
+    size_t len = 0;
+    s_head h;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (checkpoint && checkpoint[0]) {
+        out->checkpoint_checked = true;
+        rc = s_cp_parse(t, checkpoint, &cp_seq, cp_hash, out->problem,
+                        sizeof(out->problem));
+        if (rc != CL_OK)
+            return rc;
+    }
+    if ((rc = s_head_get(t, &h)) != CL_OK) {
+        snprintf(out->problem, sizeof(out->problem),
+                 "the chain head cannot be read (%s)", cl_strerror(rc));
+        return CL_OK;
+    }
+    for (uint64_t i = 1; i <= h.seq; i++) {
+        rc = s_entry_get(t, i, buf, sizeof(buf), &len);
+        if (rc == CL_ERR_NOT_FOUND) {
+            out->first_bad_seq = i;
+            snprintf(out->problem, sizeof(out->problem),
+                     "entry %" PRIu64 " is missing (removed)", i);
+            return CL_OK;
+        }
+        if (rc == CL_ERR_CORRUPT ||
+            (rc == CL_OK && s_entry_decode(buf, len, &seq, prev, NULL))) {
+            out->first_bad_seq = i;
+            snprintf(out->problem, sizeof(out->problem),
+                     "entry %" PRIu64 " was altered (does not authenticate)",
+                     i);
+            return CL_OK;
+        }
+        if (rc != CL_OK)
+            return rc;
+        if (seq != i) {
+            out->first_bad_seq = i;
+            snprintf(out->problem, sizeof(out->problem),
+                     "entry %" PRIu64 " holds entry %" PRIu64
+                     " (reordered or replaced)",
+                     i, seq);
+            return CL_OK;
+        }
+        if (sodium_memcmp(prev, running, S_HASH) != 0) {
+            out->first_bad_seq = i;
+            snprintf(out->problem, sizeof(out->problem),
+                     "entry %" PRIu64 " does not follow entry %" PRIu64
+                     " (altered, removed or reordered)",
+                     i, i - 1);
+            return CL_OK;
+        }
+        crypto_generichash(running, S_HASH, buf, len, NULL, 0);
+        sodium_memzero(buf, len);
+        out->entries = i;
+        if (i == cp_seq)
+            out->checkpoint_ok = sodium_memcmp(running, cp_hash, S_HASH) == 0;
+    }
+    if (sodium_memcmp(running, h.hash, S_HASH) != 0) {
+        out->first_bad_seq = h.seq;
+        snprintf(out->problem, sizeof(out->problem),
+                 "the chain head does not match entry %" PRIu64, h.seq);
+        return CL_OK;
+    }
+    if (out->checkpoint_checked && cp_seq == 0)
+        out->checkpoint_ok =
+            sodium_memcmp(cp_hash, (uint8_t[S_HASH]){0}, S_HASH) == 0;
+    if (out->checkpoint_checked && cp_seq > h.seq) {
+        snprintf(out->problem, sizeof(out->problem),
+                 "the log is shorter than the checkpoint (%" PRIu64
+                 " < %" PRIu64 "): entries were removed",
+                 h.seq, cp_seq);
+        out->first_bad_seq = h.seq + 1;
+        return CL_OK;
+    }
+    if (out->checkpoint_checked && !out->checkpoint_ok) {
+        snprintf(out->problem, sizeof(out->problem),
+                 "entry %" PRIu64 " differs from the kept checkpoint: the log "
+                 "up to it was rewritten",
+                 cp_seq);
+        out->first_bad_seq = cp_seq;
+        return CL_OK;
+    }
+    out->intact = true;
+    return CL_OK;
+}
+
+typedef struct s_seqs {
+    uint64_t *v;
+    size_t n, cap;
+} s_seqs;
+
+static int s_seq_collect(void *ctx, const uint8_t *key, size_t len)
+{
+    s_seqs *s = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 64;
+        uint64_t *nv = realloc(s->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    s->v[s->n++] = cl_be64_get(key + 8);
+    return CL_OK;
+}
+
+int cl_audit_entries_for(cl_txn *t, uint64_t pid, uint32_t limit,
+                         cl_audit_entries *out)
+{
+    uint8_t k[8], buf[4096], prev[S_HASH];
+    s_seqs seqs = {0};
+    uint64_t seq;
+    size_t len;
+    memset(out, 0, sizeof(*out));
+    if (limit == 0 || limit > CL_AUDIT_LIMIT)
+        limit = limit ? CL_AUDIT_LIMIT : 100;
+    cl_be64_put(k, pid);
+    int rc = cl_store_scan(t, CL_DB_AUDIT_PERSON, k, 8, s_seq_collect, &seqs);
+    size_t first = seqs.n > limit ? seqs.n - limit : 0;
+    if (rc == CL_OK) {
+        out->v = calloc(seqs.n - first + 1, sizeof(*out->v));
+        if (!out->v)
+            rc = CL_ERR_NOMEM;
+    }
+    for (size_t i = first; i < seqs.n && rc == CL_OK; i++) {
+        rc = s_entry_get(t, seqs.v[i], buf, sizeof(buf), &len);
+        if (rc == CL_OK)
+            rc = s_entry_decode(buf, len, &seq, prev, &out->v[out->n]);
+        if (rc == CL_OK)
+            out->n++;
+    }
+    free(seqs.v);
+    if (rc != CL_OK)
+        cl_audit_entries_clear(out);
+    return rc;
+}

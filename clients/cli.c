@@ -54,6 +54,20 @@ static void s_usage(FILE *f)
           "              (--purpose TEXT | --review ID)\n"
           "                                 open a linked case "
           "(coordinator)\n"
+          "  referral correct REF --reason TEXT FIELDS...\n"
+          "                                 replace your agency's referral "
+          "(publisher)\n"
+          "  referral withdraw REF --reason TEXT\n"
+          "                                 withdraw it (publisher)\n"
+          "  audit verify [--checkpoint FILE]\n"
+          "                                 check the audit chain (auditor)\n"
+          "  audit checkpoint               print a signed checkpoint to keep "
+          "elsewhere\n"
+          "  audit search (--nhs N | --chi N | --id P...) [--limit N]\n"
+          "                                 who looked at a person and why\n"
+          "  audit subject-access (--nhs N | --chi N | --id P...)\n"
+          "                                 everything held about a person, as "
+          "JSON\n"
           "  health                         daemon version, uptime, counts\n"
           "\n"
           "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
@@ -780,6 +794,352 @@ static int s_health(s_conn *cn)
     return status;
 }
 
+/* --- rectification --------------------------------------------------- */
+
+static int s_referral(s_conn *cn, int argc, char **argv)
+{
+    char err[512];
+    cl_client *c = NULL;
+    cl_reply rep;
+    int status = 0;
+    bool withdraw = argc >= 1 && !strcmp(argv[0], "withdraw");
+    if (argc < 2 || (!withdraw && strcmp(argv[0], "correct") != 0)) {
+        fprintf(stderr, "usage: caselink referral correct REF --reason TEXT "
+                        "FIELDS...\n"
+                        "       caselink referral withdraw REF --reason "
+                        "TEXT\n");
+        return S_EXIT_USAGE;
+    }
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = withdraw ? CL_REQ_WITHDRAW_REFERRAL : CL_REQ_CORRECT_REFERRAL;
+    cl_rectify *r = &req->u.rectify;
+    CL_COPY(r->reference, argv[1]);
+    for (int i = 2; i < argc; i += 2) {
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+            fprintf(stderr,
+                    "caselink referral: expected --FIELD VALUE, got "
+                    "'%s'\n",
+                    argv[i]);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+        if (!strcmp(argv[i], "--reason")) {
+            if (!CL_COPY(r->reason, argv[i + 1])) {
+                fprintf(stderr, "caselink referral: reason too long\n");
+                status = S_EXIT_USAGE;
+                goto out;
+            }
+        } else if (withdraw || !s_field(&r->referral, argv[i] + 2, argv[i + 1],
+                                        err, sizeof(err))) {
+            fprintf(stderr, "caselink referral: %s\n",
+                    withdraw ? "withdraw takes only --reason" : err);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (!r->reason[0]) {
+        fprintf(stderr, "caselink referral: --reason is required (kept for "
+                        "the auditor)\n");
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    if (!withdraw) {
+        char verr[CL_ERROR_SZ];
+        if (cl_referral_validate(&r->referral, verr, NULL) != CL_OK) {
+            fprintf(stderr, "caselink referral correct: %s\n", verr);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if ((status = s_connect(cn, NULL, &c)) != 0)
+        goto out;
+    int rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+        goto out;
+    }
+    if (!cl_reply_ok(&rep))
+        status = s_status(&rep);
+    else
+        printf("%s: %s\n", withdraw ? "withdrawn" : "corrected",
+               rep.u.publish.reference);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    cl_client_close(&c);
+    return status;
+}
+
+/* --- audit ---------------------------------------------------------------- */
+
+static void s_json_str(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static void s_json_kv(const char *k, const char *v, bool comma)
+{
+    s_json_str(k);
+    putchar(':');
+    s_json_str(v);
+    if (comma)
+        putchar(',');
+}
+
+static void s_json_person(const cl_person *p)
+{
+    printf("{");
+    s_json_kv("nhs_number", p->nhs, true);
+    s_json_kv("chi_number", p->chi, true);
+    s_json_kv("local_id", p->local_id, true);
+    s_json_kv("given_names", p->given, true);
+    s_json_kv("family_name", p->family, true);
+    s_json_kv("date_of_birth", p->dob, true);
+    s_json_kv("sex", cl_sex_name(p->sex), true);
+    s_json_kv("address", p->address, true);
+    s_json_kv("town", p->town, true);
+    s_json_kv("postcode", p->postcode, true);
+    s_json_kv("uprn", p->uprn, false);
+    printf("}");
+}
+
+static void s_json_referral(const cl_referral_view *r)
+{
+    printf("{");
+    s_json_kv("reference", r->reference, true);
+    s_json_kv("agency", r->agency, true);
+    s_json_kv("agency_reference", r->agency_ref, true);
+    s_json_kv("category", cl_category_name(r->category), true);
+    s_json_kv("risk", cl_risk_name(r->risk), true);
+    s_json_kv("concern", r->concern, true);
+    printf("\"occurred_at\":%lld,\"received_at\":%lld,",
+           (long long)r->occurred_at, (long long)r->received_at);
+    s_json_kv("referrer_name", r->referrer_name, true);
+    s_json_kv("referrer_role", r->referrer_role, true);
+    s_json_kv("lawful_basis", cl_basis_name(r->basis), true);
+    s_json_kv("consent", cl_consent_name(r->consent), true);
+    s_json_kv("consent_note", r->consent_note, true);
+    printf("\"withdrawn\":%s,\"version\":%u}", r->withdrawn ? "true" : "false",
+           r->version);
+}
+
+static void s_json_audit(const cl_audit_entries *e)
+{
+    printf("[");
+    for (size_t i = 0; i < e->n; i++) {
+        const cl_audit_entry *a = &e->v[i];
+        printf("%s{\"seq\":%llu,\"at\":%lld,", i ? "," : "",
+               (unsigned long long)a->seq, (long long)a->at);
+        s_json_kv("client", a->client, true);
+        s_json_kv("agency", a->agency, true);
+        s_json_kv("kind", a->kind, true);
+        printf("\"person_ids\":[");
+        for (uint32_t k = 0; k < a->n_persons; k++) {
+            if (k)
+                putchar(',');
+            s_json_str(a->person_ids[k]);
+        }
+        printf("],");
+        s_json_kv("purpose", a->purpose, true);
+        printf("\"break_glass\":%s,", a->break_glass ? "true" : "false");
+        s_json_kv("outcome", cl_status_name(a->outcome), true);
+        s_json_kv("detail", a->detail, false);
+        printf("}");
+    }
+    printf("]");
+}
+
+static void s_json_subject(const cl_subject_access *sa)
+{
+    const cl_person_view *v = &sa->person;
+    printf("{\"caselink_subject_access\":1,");
+    s_json_kv("person_id", v->person_id, true);
+    printf("\"records\":[");
+    for (size_t i = 0; i < v->n_records; i++) {
+        printf("%s{", i ? "," : "");
+        s_json_kv("agency", v->records[i].agency, true);
+        s_json_kv("agency_kind", v->records[i].kind, true);
+        s_json_kv("linked_by", cl_link_name(v->records[i].link_reason), true);
+        printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
+        s_json_person(&v->records[i].person);
+        printf("}");
+    }
+    printf("],\"referrals\":[");
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        if (i)
+            putchar(',');
+        s_json_referral(&v->referrals[i]);
+    }
+    printf("],\"referral_history\":[");
+    for (size_t i = 0; i < sa->n_history; i++) {
+        const cl_referral_version *h = &sa->history[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("reference", h->reference, true);
+        printf("\"version\":%u,\"replaced_at\":%lld,", h->version,
+               (long long)h->replaced_at);
+        s_json_kv("change", h->change, true);
+        s_json_kv("reason", h->reason, true);
+        printf("\"before\":");
+        s_json_referral(&h->referral);
+        printf("}");
+    }
+    printf("],\"relationships\":[");
+    for (size_t i = 0; i < v->n_related; i++) {
+        printf("%s{", i ? "," : "");
+        s_json_kv("person_id", v->related[i].person_id, true);
+        s_json_kv("relationship", cl_rel_name(v->related[i].rel), true);
+        s_json_kv("given_names", v->related[i].given, true);
+        s_json_kv("family_name", v->related[i].family, true);
+        s_json_kv("stated_by", v->related[i].asserted_by, false);
+        printf("}");
+    }
+    printf("],\"audit\":");
+    s_json_audit(&sa->audit);
+    printf("}\n");
+}
+
+static void s_print_audit(const cl_audit_entries *e)
+{
+    printf("%zu entr%s\n", e->n, e->n == 1 ? "y" : "ies");
+    for (size_t i = 0; i < e->n; i++) {
+        const cl_audit_entry *a = &e->v[i];
+        char when[32];
+        time_t tt = (time_t)a->at;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        printf("  #%llu %s  %s (%s)  %s  %s%s%s%s\n",
+               (unsigned long long)a->seq, when, a->client, a->agency, a->kind,
+               cl_status_name(a->outcome),
+               a->break_glass ? "  BREAK-GLASS" : "",
+               a->purpose[0] ? "  purpose: " : "", a->purpose);
+    }
+}
+
+static int s_read_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    bool more = fgetc(f) != EOF;
+    fclose(f);
+    if (more) {
+        fprintf(stderr, "caselink: %s: too large for a checkpoint\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_audit(s_conn *cn, int argc, char **argv)
+{
+    cl_client *c = NULL;
+    cl_reply rep;
+    int status = 0;
+    const char *sub = argc ? argv[0] : "";
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return S_EXIT_FAILED;
+    if (!strcmp(sub, "verify")) {
+        req->kind = CL_REQ_AUDIT_VERIFY;
+        if (argc == 3 && !strcmp(argv[1], "--checkpoint")) {
+            if (s_read_file(argv[2], req->u.checkpoint,
+                            sizeof(req->u.checkpoint)) != 0) {
+                status = S_EXIT_USAGE;
+                goto out;
+            }
+        } else if (argc != 1) {
+            status = S_EXIT_USAGE;
+        }
+    } else if (!strcmp(sub, "checkpoint")) {
+        req->kind = CL_REQ_AUDIT_CHECKPOINT;
+        status = argc == 1 ? 0 : S_EXIT_USAGE;
+    } else if (!strcmp(sub, "search") || !strcmp(sub, "subject-access")) {
+        req->kind = sub[0] == 's' && sub[1] == 'e' ? CL_REQ_AUDIT_SEARCH
+                                                   : CL_REQ_SUBJECT_ACCESS;
+        cl_person_ref *q = &req->u.person_ref;
+        for (int i = 1; i < argc && status == 0; i += 2) {
+            const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+            if (!v)
+                status = S_EXIT_USAGE;
+            else if (!strcmp(o, "--nhs"))
+                CL_COPY(q->match.nhs, v);
+            else if (!strcmp(o, "--chi"))
+                CL_COPY(q->match.chi, v);
+            else if (!strcmp(o, "--id"))
+                CL_COPY(q->person_id, v);
+            else if (!strcmp(o, "--limit") && req->kind == CL_REQ_AUDIT_SEARCH)
+                q->limit = (uint32_t)atoi(v);
+            else
+                status = S_EXIT_USAGE;
+        }
+        if (!q->match.nhs[0] && !q->match.chi[0] && !q->person_id[0])
+            status = S_EXIT_USAGE;
+    } else {
+        status = S_EXIT_USAGE;
+    }
+    if (status) {
+        fprintf(stderr,
+                "usage: caselink audit verify [--checkpoint FILE]\n"
+                "       caselink audit checkpoint\n"
+                "       caselink audit search (--nhs N | --chi N | --id P) "
+                "[--limit N]\n"
+                "       caselink audit subject-access (--nhs N | --chi N | "
+                "--id P)\n");
+        goto out;
+    }
+    if ((status = s_connect(cn, "auditor", &c)) != 0)
+        goto out;
+    int rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+        goto out;
+    }
+    if (!cl_reply_ok(&rep)) {
+        status = s_status(&rep);
+    } else if (req->kind == CL_REQ_AUDIT_VERIFY) {
+        const cl_audit_verify_result *v = &rep.u.verify;
+        if (v->intact)
+            printf("audit chain intact: %llu entries checked%s\n",
+                   (unsigned long long)v->entries,
+                   v->checkpoint_checked
+                       ? "; the log up to the checkpoint is unchanged"
+                       : "");
+        else {
+            printf("AUDIT CHAIN BROKEN at entry %llu: %s\n",
+                   (unsigned long long)v->first_bad_seq, v->problem);
+            status = S_EXIT_FAILED;
+        }
+    } else if (req->kind == CL_REQ_AUDIT_CHECKPOINT) {
+        fputs(rep.u.checkpoint, stdout);
+    } else if (req->kind == CL_REQ_AUDIT_SEARCH) {
+        s_print_audit(&rep.u.entries);
+    } else {
+        s_json_subject(&rep.u.subject);
+    }
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    cl_client_close(&c);
+    return status;
+}
+
 static int s_keygen(int argc, char **argv)
 {
     char pub[CL_Z85_KEY_SZ];
@@ -866,6 +1226,10 @@ int main(int argc, char **argv)
         return s_health(&cn);
     if (!strcmp(cmd, "person"))
         return s_person(&cn, rest, args);
+    if (!strcmp(cmd, "referral"))
+        return s_referral(&cn, rest, args);
+    if (!strcmp(cmd, "audit"))
+        return s_audit(&cn, rest, args);
     if (!strcmp(cmd, "publish")) {
         if (rest < 1 || strcmp(args[0], "referral") != 0) {
             fprintf(stderr, "usage: caselink publish referral ...\n");

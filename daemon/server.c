@@ -539,7 +539,9 @@ static void s_batch(cl_server *s)
         return;
     bool any = false;
     for (size_t i = 0; i < n; i++)
-        any |= items[i].early == CL_OK;
+        any |= items[i].early == CL_OK ||
+               (items[i].early == CL_ERR_DENIED && items[i].who &&
+                cl_core_personal(items[i].req.kind));
     int rc = CL_OK;
     if (any) {
         uint64_t t0 = s_mono_us();

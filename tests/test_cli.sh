@@ -95,6 +95,25 @@ check "person show unknown" 1 "not_found" -- cl person show --nhs 4010232137 --p
 check "person show bad id" 1 "invalid: person_id" -- cl person show --id "X1" --purpose "x"
 check "person show as publisher" 1 "denied" -- cl --as gp person show --nhs 9434765919 --purpose "x"
 
+check "correct needs reason" 2 "reason is required" -- cl --as gp referral correct CL-00000001 --ref G1 --family Smith --given Jane --category housing --basis consent
+check "correct" 0 "corrected: CL-00000001" -- cl --as gp referral correct CL-00000001 --reason "wrong category" --ref G1 --nhs 9434765919 --given Jane --family Smith --category housing --basis consent
+check "withdraw other agency's" 1 "not_found" -- cl --as police referral withdraw CL-00000001 --reason oops
+check "withdraw bad reference" 1 "reference must look like" -- cl --as gp referral withdraw 42 --reason oops
+check "withdraw" 0 "withdrawn: CL-00000001" -- cl --as gp referral withdraw CL-00000001 --reason "sent in error"
+check "audit usage" 2 "usage: caselink audit" -- cl audit frob
+check "audit as coordinator" 1 "denied" -- cl --as coordinator audit verify
+check "audit checkpoint" 0 "^caselink-audit-checkpoint v1" -- cl audit checkpoint
+cl audit checkpoint > cp.txt
+check "audit verify" 0 "audit chain intact: [0-9]+ entries" -- cl audit verify
+check "audit verify checkpoint" 0 "unchanged" -- cl audit verify --checkpoint cp.txt
+sed 's/^seq: /seq: 9/' cp.txt > forged.txt
+check "audit forged checkpoint" 1 "signature does not verify" -- cl audit verify --checkpoint forged.txt
+check "audit verify missing file" 2 "nope.txt: No such file" -- cl audit verify --checkpoint nope.txt
+check "audit search" 0 "BREAK-GLASS  purpose: MDT preparation" -- cl audit search --nhs 9434765919
+check "subject access" 0 '"change":"withdrawn","reason":"sent in error"' -- cl audit subject-access --nhs 9434765919
+cl audit subject-access --nhs 9434765919 > sar.json
+check "subject access is JSON" 0 "caselink_subject_access" -- python3 -m json.tool sar.json
+
 kill "$pid"; wait "$pid"; pid=
 check "daemon down" 3 "no answer" -- cl --timeout 300 health
 

@@ -68,6 +68,15 @@ static void s_usage(FILE *f)
           "  audit subject-access (--nhs N | --chi N | --id P...)\n"
           "                                 everything held about a person, as "
           "JSON\n"
+          "  admin stats                    requests, commits, latency, store "
+          "(operator)\n"
+          "  admin backup NAME              online copy to "
+          "STATE_DIRECTORY/backups/NAME\n"
+          "  admin rotate-key               seal with a new data key; re-seal "
+          "the rest\n"
+          "  admin key-status               data key versions in use\n"
+          "  admin retire-key VERSION       refuse an unused key version from "
+          "now on\n"
           "  health                         daemon version, uptime, counts\n"
           "\n"
           "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
@@ -1140,6 +1149,99 @@ out:
     return status;
 }
 
+/* --- operations ---------------------------------------------------------- */
+
+static void s_print_keys(const cl_key_status *k)
+{
+    printf("current data key version: %u\n", k->current);
+    for (uint32_t i = 0; i < k->n_versions; i++)
+        printf("  version %u: %llu values%s%s\n", k->versions[i].version,
+               (unsigned long long)k->versions[i].values,
+               k->versions[i].retired ? " (retired)" : "",
+               k->versions[i].version == k->current ? " (current)" : "");
+    printf("still to re-seal: %llu\n", (unsigned long long)k->pending);
+}
+
+static void s_print_stats(const cl_stats *st)
+{
+    printf("uptime %llu s; %llu commits, %.2f requests per commit (max "
+           "%llu)\n",
+           (unsigned long long)st->uptime_s, (unsigned long long)st->commits,
+           (double)st->batch_mean_x100 / 100.0,
+           (unsigned long long)st->batch_max);
+    printf("commit latency (last 1024): p50 %llu us, p99 %llu us, max %llu "
+           "us\n",
+           (unsigned long long)st->commit_p50_us,
+           (unsigned long long)st->commit_p99_us,
+           (unsigned long long)st->commit_max_us);
+    printf("store: %llu KiB used of a %llu KiB map (%.1f%%); data key "
+           "version %u\n",
+           (unsigned long long)(st->store_bytes / 1024),
+           (unsigned long long)(st->map_bytes / 1024),
+           st->map_bytes
+               ? 100.0 * (double)st->store_bytes / (double)st->map_bytes
+               : 0.0,
+           st->key_version);
+    printf("held: %llu people, %llu referrals, %llu audit entries; %llu "
+           "refused connections\n",
+           (unsigned long long)st->persons, (unsigned long long)st->referrals,
+           (unsigned long long)st->audit_entries,
+           (unsigned long long)st->refused_connections);
+    printf("requests by kind and status:\n");
+    for (uint32_t i = 0; i < st->n_counts; i++)
+        printf("  %-20s %-10s %llu\n", st->counts[i].kind,
+               cl_status_name(st->counts[i].status),
+               (unsigned long long)st->counts[i].count);
+}
+
+static int s_admin(s_conn *cn, int argc, char **argv)
+{
+    cl_client *c = NULL;
+    cl_reply rep;
+    cl_request req;
+    int status = 0;
+    const char *sub = argc ? argv[0] : "";
+    memset(&req, 0, sizeof(req));
+    if (!strcmp(sub, "stats") && argc == 1)
+        req.kind = CL_REQ_ADMIN_STATS;
+    else if (!strcmp(sub, "backup") && argc == 2 &&
+             CL_COPY(req.u.backup_name, argv[1]))
+        req.kind = CL_REQ_ADMIN_BACKUP;
+    else if (!strcmp(sub, "rotate-key") && argc == 1)
+        req.kind = CL_REQ_ADMIN_ROTATE_KEY;
+    else if (!strcmp(sub, "key-status") && argc == 1)
+        req.kind = CL_REQ_ADMIN_KEY_STATUS;
+    else if (!strcmp(sub, "retire-key") && argc == 2 && atoi(argv[1]) > 0) {
+        req.kind = CL_REQ_ADMIN_RETIRE_KEY;
+        req.u.key_version = (uint32_t)atoi(argv[1]);
+    } else {
+        fprintf(stderr, "usage: caselink admin stats | backup NAME | "
+                        "rotate-key | key-status | retire-key VERSION\n");
+        return S_EXIT_USAGE;
+    }
+    if ((status = s_connect(cn, "operator", &c)) != 0)
+        return status;
+    /* A backup of a large store takes a while: wait long enough, once. */
+    int rc = cl_client_call(c, &req, &rep);
+    if (rc == CL_ERR_TIMEOUT && req.kind == CL_REQ_ADMIN_BACKUP)
+        rc = cl_client_recv(c, &rep, 600000);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+    } else if (!cl_reply_ok(&rep)) {
+        status = s_status(&rep);
+    } else if (req.kind == CL_REQ_ADMIN_STATS) {
+        s_print_stats(&rep.u.stats);
+    } else if (req.kind == CL_REQ_ADMIN_BACKUP) {
+        printf("backup written: %s/data.mdb (%llu bytes, still encrypted)\n",
+               rep.u.backup.path, (unsigned long long)rep.u.backup.bytes);
+    } else {
+        s_print_keys(&rep.u.key_status);
+    }
+    cl_reply_clear(&rep);
+    cl_client_close(&c);
+    return status;
+}
+
 static int s_keygen(int argc, char **argv)
 {
     char pub[CL_Z85_KEY_SZ];
@@ -1230,6 +1332,8 @@ int main(int argc, char **argv)
         return s_referral(&cn, rest, args);
     if (!strcmp(cmd, "audit"))
         return s_audit(&cn, rest, args);
+    if (!strcmp(cmd, "admin"))
+        return s_admin(&cn, rest, args);
     if (!strcmp(cmd, "publish")) {
         if (rest < 1 || strcmp(args[0], "referral") != 0) {
             fprintf(stderr, "usage: caselink publish referral ...\n");

@@ -32,6 +32,7 @@ void cl_config_defaults(cl_config *c)
     c->map_max_bytes = 64ull << 30;
     c->slow_commit_ms = 250;
     c->purge_batch = 100;
+    c->reseal_batch = 500;
     c->retention_check_s = 60;
     c->checkpoint_interval_s = 3600;
     c->match.upper = CL_MATCH_UPPER_DEFAULT;
@@ -153,6 +154,11 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("store", "slow_commit_ms")) {
         ok = s_uint(x, name, v, 1, 600000, &n);
         c->slow_commit_ms = (uint32_t)n;
+        return ok;
+    }
+    if (IS("store", "reseal_batch")) {
+        ok = s_uint(x, name, v, 1, 100000, &n);
+        c->reseal_batch = (uint32_t)n;
         return ok;
     }
     if (IS("retention", "inactive_days")) {

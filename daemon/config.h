@@ -37,6 +37,7 @@ typedef struct cl_config {
     uint32_t purge_batch;           /* [retention] purge_batch */
     uint32_t retention_check_s;     /* [retention] check_interval_s */
     uint32_t checkpoint_interval_s; /* [audit] checkpoint_interval_s */
+    uint32_t reseal_batch;          /* [store] reseal_batch */
 } cl_config;
 
 /* Defaults for every setting (no paths). */

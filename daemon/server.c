@@ -17,7 +17,10 @@
 #include "server.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,7 @@ typedef struct s_item {
     cl_reply rep;            /* reply being built */
     uint8_t *out;            /* encoded reply (malloc'd) */
     size_t out_len;
+    bool deferred; /* answered later (backup) */
 } s_item;
 
 struct cl_server {
@@ -65,6 +69,23 @@ struct cl_server {
     uint64_t commits;
     uint64_t next_purge_us;      /* monotonic time of the next retention run */
     uint64_t next_checkpoint_us; /* ... and of the next audit checkpoint */
+    uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_INTERNAL + 1];
+    uint64_t commit_us[1024]; /* ring of recent commit latencies */
+    uint64_t batch_sum;       /* requests over all commits */
+    uint64_t batch_max;       /* largest batch */
+    uint64_t refused;         /* refused connections */
+    cl_reseal_pos reseal;     /* re-seal progress after a rotation */
+    bool resealing;           /* a re-seal pass is under way */
+    /* online backup: one at a time, in its own thread */
+    pthread_t backup_thread;
+    bool backup_running;
+    int backup_efd;         /* eventfd: the thread is done */
+    zmq_msg_t backup_route; /* who asked */
+    bool backup_delim;
+    uint8_t backup_msgid[CL_MSGID_LEN];
+    char backup_path[CL_PATH_SZ + 128];
+    int backup_rc;
+    uint64_t backup_bytes;
 };
 
 static int64_t s_now(void)
@@ -131,6 +152,8 @@ static void s_zap_handle(cl_server *s)
             cl_log_debug("admitted client=%s addr=%s", who->name, addr);
         }
     }
+    if (status[0] != '2')
+        s->refused++;
     if (status[0] != '2')
         cl_log_warn("refused connection: %s key=%.8s... addr=%s", text,
                     key[0] ? key : "-", addr);
@@ -461,6 +484,223 @@ static int s_audit_admin(cl_txn *t, s_item *it)
     return rc;
 }
 
+static int s_percentile_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int s_stats(cl_server *s, cl_txn *t, s_item *it)
+{
+    cl_stats *st = &it->rep.u.stats;
+    cl_store_stats ss;
+    it->rep.kind = CL_REQ_ADMIN_STATS;
+    st->uptime_s = (uint64_t)(s_now() - s->started);
+    for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
+        for (int c = 0; c <= CL_STATUS_INTERNAL; c++)
+            if (s->counts[k][c] && st->n_counts < CL_STATS_MAX) {
+                cl_kind_count *kc = &st->counts[st->n_counts++];
+                CL_COPY(kc->kind, cl_wire_kind_name((cl_req_kind)k));
+                kc->status = (uint8_t)c;
+                kc->count = s->counts[k][c];
+            }
+    st->commits = s->commits;
+    st->batch_mean_x100 = s->commits ? s->batch_sum * 100 / s->commits : 0;
+    st->batch_max = s->batch_max;
+    size_t n = s->commits < 1024 ? (size_t)s->commits : 1024;
+    if (n) {
+        uint64_t sorted[1024];
+        memcpy(sorted, s->commit_us, n * sizeof(uint64_t));
+        qsort(sorted, n, sizeof(uint64_t), s_percentile_cmp);
+        st->commit_p50_us = sorted[n / 2];
+        st->commit_p99_us = sorted[(n * 99) / 100];
+        st->commit_max_us = sorted[n - 1];
+    }
+    if (cl_store_stats_get(s->store, &ss) == CL_OK) {
+        st->store_bytes = ss.used_bytes;
+        st->map_bytes = ss.map_bytes;
+    }
+    st->key_version = cl_store_key_version(s->store);
+    st->refused_connections = s->refused;
+    int rc = cl_core_counts(t, &st->persons, &st->referrals);
+    if (rc == CL_OK)
+        rc = cl_audit_count(t, &st->audit_entries);
+    return rc;
+}
+
+static int s_key_admin(cl_server *s, cl_txn *t, s_item *it)
+{
+    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
+    uint32_t retired, v = 0;
+    cl_key_status *ks = &it->rep.u.key_status;
+    char msg[CL_ERROR_SZ];
+    int rc = CL_OK;
+    it->rep.kind = it->req.kind;
+    if (it->req.kind == CL_REQ_ADMIN_ROTATE_KEY) {
+        rc = cl_store_rotate(t, &v);
+        if (rc == CL_ERR_FULL) {
+            s_fail(it, CL_ERR_INVALID, "all 16 data key versions are used");
+            return CL_OK;
+        }
+        if (rc != CL_OK)
+            return rc;
+        memset(&s->reseal, 0, sizeof(s->reseal));
+        s->resealing = true;
+        cl_log_info("data key rotated to version %u; re-sealing in the "
+                    "background",
+                    v);
+    } else if (it->req.kind == CL_REQ_ADMIN_RETIRE_KEY) {
+        v = it->req.u.key_version;
+        rc = cl_store_retire(t, v);
+        if (rc == CL_ERR_INVALID || rc == CL_ERR_EXISTS) {
+            snprintf(msg, sizeof(msg),
+                     rc == CL_ERR_EXISTS
+                         ? "key version %u is still in use; wait for the "
+                           "re-seal to finish"
+                         : "key version %u cannot be retired (current or "
+                           "out of range)",
+                     v);
+            s_fail(it, CL_ERR_INVALID, msg);
+            return CL_OK;
+        }
+        if (rc != CL_OK)
+            return rc;
+        cl_log_info("data key version %u retired", v);
+    }
+    if ((rc = cl_store_key_usage(t, counts, &retired)) != CL_OK)
+        return rc;
+    uint32_t current = v && it->req.kind == CL_REQ_ADMIN_ROTATE_KEY
+                           ? v
+                           : cl_store_key_version(s->store);
+    ks->current = current;
+    for (uint32_t i = 1; i <= CL_STORE_KEY_VERSIONS; i++) {
+        bool ret = (retired >> i) & 1;
+        if (!counts[i] && !ret && i != current)
+            continue;
+        ks->versions[ks->n_versions].version = i;
+        ks->versions[ks->n_versions].values = counts[i];
+        ks->versions[ks->n_versions++].retired = ret;
+        if (i != current)
+            ks->pending += counts[i];
+    }
+    return CL_OK;
+}
+
+static bool s_name_ok(const char *n)
+{
+    if (!n[0] || !strcmp(n, ".") || !strcmp(n, ".."))
+        return false;
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+/* Prepare a backup folder; the copy itself starts after the commit. */
+static int s_backup_prepare(cl_server *s, s_item *it)
+{
+    char dir[CL_PATH_SZ + 16];
+    it->rep.kind = CL_REQ_ADMIN_BACKUP;
+    if (!s_name_ok(it->req.u.backup_name)) {
+        s_fail(it, CL_ERR_INVALID,
+               "backup name: letters, digits, '-', '_' and '.' only");
+        return CL_OK;
+    }
+    if (s->backup_running) {
+        s_fail(it, CL_ERR_BUSY, "a backup is already running");
+        return CL_OK;
+    }
+    snprintf(dir, sizeof(dir), "%s/backups", s->cfg.state_dir);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        s_fail(it, CL_ERR_IO, "cannot create the backups folder");
+        return CL_OK;
+    }
+    snprintf(s->backup_path, sizeof(s->backup_path), "%s/%s", dir,
+             it->req.u.backup_name);
+    if (mkdir(s->backup_path, 0700) != 0) {
+        s_fail(it, CL_ERR_INVALID,
+               errno == EEXIST ? "a backup of that name exists"
+                               : "cannot create the backup folder");
+        return CL_OK;
+    }
+    it->deferred = true;
+    return CL_OK;
+}
+
+static void *s_backup_main(void *arg)
+{
+    cl_server *s = arg;
+    uint64_t one = 1;
+    s->backup_rc = cl_store_backup(s->store, s->backup_path, &s->backup_bytes);
+    if (write(s->backup_efd, &one, sizeof(one)) != sizeof(one))
+        s->backup_rc = CL_ERR_IO;
+    return NULL;
+}
+
+static void s_backup_start(cl_server *s, s_item *it)
+{
+    zmq_msg_init(&s->backup_route);
+    zmq_msg_move(&s->backup_route, &it->route);
+    s->backup_delim = it->has_delim;
+    memcpy(s->backup_msgid, it->req.msgid, CL_MSGID_LEN);
+    s->backup_running = true;
+    cl_log_info("backup started: %s", s->backup_path);
+    if (pthread_create(&s->backup_thread, NULL, s_backup_main, s) != 0) {
+        s->backup_rc = CL_ERR_NOMEM;
+        uint64_t one = 1;
+        if (write(s->backup_efd, &one, sizeof(one)) < 0)
+            cl_log_err("backup: eventfd write failed");
+    }
+}
+
+/* Answer whoever asked for the backup; the thread has been joined. */
+static void s_backup_finish_joined(cl_server *s)
+{
+    uint64_t v;
+    cl_reply rep;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (read(s->backup_efd, &v, sizeof(v)) != sizeof(v))
+        cl_log_warn("backup: eventfd read failed");
+    s->backup_running = false;
+    memset(&rep, 0, sizeof(rep));
+    memcpy(rep.msgid, s->backup_msgid, CL_MSGID_LEN);
+    rep.kind = CL_REQ_ADMIN_BACKUP;
+    if (s->backup_rc == CL_OK) {
+        CL_COPY(rep.u.backup.path, s->backup_path);
+        rep.u.backup.bytes = s->backup_bytes;
+        cl_log_info("backup done: %s (%llu bytes)", s->backup_path,
+                    (unsigned long long)s->backup_bytes);
+    } else {
+        rep.status = cl_wire_status(s->backup_rc);
+        snprintf(rep.error, sizeof(rep.error), "backup failed: %s",
+                 cl_strerror(s->backup_rc));
+        cl_log_err("backup failed: %s", cl_strerror(s->backup_rc));
+    }
+    s->counts[CL_REQ_ADMIN_BACKUP][rep.status]++;
+    if (cl_wire_encode_reply(&out, &len, &rep) == CL_OK) {
+        int rc = zmq_msg_send(&s->backup_route, s->router, ZMQ_SNDMORE);
+        if (rc >= 0 && s->backup_delim)
+            rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
+        if (rc >= 0)
+            rc = zmq_send(s->router, out, len, 0);
+        if (rc < 0)
+            cl_log_warn("backup reply not delivered: %s", zmq_strerror(errno));
+    }
+    free(out);
+    zmq_msg_close(&s->backup_route);
+}
+
+/* The backup thread signalled: join it and answer. */
+static void s_backup_finish(cl_server *s)
+{
+    if (!s->backup_running)
+        return;
+    pthread_join(s->backup_thread, NULL);
+    s_backup_finish_joined(s);
+}
+
 /* Apply every good request of the batch in one transaction and commit. */
 static int s_apply(cl_server *s, s_item *items, size_t n)
 {
@@ -477,6 +717,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             continue;
         }
         s_item_reset(it);
+        it->deferred = false;
         switch (it->req.kind) {
         case CL_REQ_PUBLISH_REFERRAL:
         case CL_REQ_CORRECT_REFERRAL:
@@ -495,6 +736,17 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_HEALTH:
             rc = s_health(s, t, it);
             break;
+        case CL_REQ_ADMIN_STATS:
+            rc = s_stats(s, t, it);
+            break;
+        case CL_REQ_ADMIN_ROTATE_KEY:
+        case CL_REQ_ADMIN_KEY_STATUS:
+        case CL_REQ_ADMIN_RETIRE_KEY:
+            rc = s_key_admin(s, t, it);
+            break;
+        case CL_REQ_ADMIN_BACKUP:
+            rc = s_backup_prepare(s, it);
+            break;
         default:
             s_fail(it, CL_ERR_INVALID, "unsupported request");
         }
@@ -511,6 +763,11 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
 
 static void s_send(cl_server *s, s_item *it)
 {
+    if (it->deferred)
+        return;
+    s->counts[it->req.kind < CL_REQ_KIND_COUNT ? it->req.kind : 0]
+             [it->rep.status <= CL_STATUS_INTERNAL ? it->rep.status
+                                                   : CL_STATUS_INTERNAL]++;
     if (!it->out) {
         memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
         if (cl_wire_encode_reply(&it->out, &it->out_len, &it->rep) != CL_OK) {
@@ -549,6 +806,11 @@ static void s_batch(cl_server *s)
             rc = s_apply(s, items, n);
             if (rc != CL_ERR_FULL)
                 break;
+            /* LMDB may not be resized while the backup thread reads. */
+            if (s->backup_running) {
+                pthread_join(s->backup_thread, NULL);
+                s_backup_finish_joined(s);
+            }
             if (cl_store_grow(s->store, s->cfg.map_max_bytes) != CL_OK)
                 break;
             cl_store_stats st;
@@ -556,8 +818,13 @@ static void s_batch(cl_server *s)
                 cl_log_info("store map grown to %llu MiB",
                             (unsigned long long)(st.map_bytes >> 20));
         }
-        uint64_t ms = (s_mono_us() - t0) / 1000;
+        uint64_t us = s_mono_us() - t0;
+        uint64_t ms = us / 1000;
+        s->commit_us[s->commits % 1024] = us;
         s->commits++;
+        s->batch_sum += n;
+        if (n > s->batch_max)
+            s->batch_max = n;
         if (ms >= s->cfg.slow_commit_ms)
             cl_log_warn("slow commit: %llu ms for %zu requests",
                         (unsigned long long)ms, n);
@@ -575,6 +842,10 @@ static void s_batch(cl_server *s)
             }
     }
     for (size_t i = 0; i < n; i++) {
+        if (items[i].deferred && rc == CL_OK)
+            s_backup_start(s, &items[i]);
+        else if (items[i].deferred)
+            items[i].deferred = false; /* answered with the batch error */
         s_send(s, &items[i]);
         s_item_release(&items[i]);
     }
@@ -631,9 +902,36 @@ static void s_checkpoint(cl_server *s)
     cl_log_info("audit checkpoint: %s", one);
 }
 
+/* After a rotation: re-seal a bounded batch of old values. */
+static void s_reseal(cl_server *s)
+{
+    cl_txn *t = NULL;
+    size_t done = 0;
+    int rc = cl_store_begin(&t, s->store, NULL, true);
+    if (rc == CL_OK)
+        rc = cl_store_reseal(t, &s->reseal, s->cfg.reseal_batch, &done);
+    if (rc == CL_OK)
+        rc = cl_store_commit(&t);
+    cl_store_abort(&t);
+    if (rc == CL_ERR_FULL && !s->backup_running &&
+        cl_store_grow(s->store, s->cfg.map_max_bytes) == CL_OK)
+        return; /* try again next time round */
+    if (rc != CL_OK) {
+        cl_log_err("re-seal failed, will retry: %s", cl_strerror(rc));
+        return;
+    }
+    if (s->reseal.db >= CL_DB_COUNT) {
+        s->resealing = false;
+        cl_log_info("re-seal done: every value uses key version %u",
+                    cl_store_key_version(s->store));
+    }
+}
+
 static void s_housekeeping(cl_server *s)
 {
     uint64_t now = s_mono_us();
+    if (s->resealing)
+        s_reseal(s);
     if (s->cfg.retention_days > 0 && now >= s->next_purge_us) {
         s_retention(s);
         s->next_purge_us = now + s->cfg.retention_check_s * 1000000ull;
@@ -663,6 +961,7 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
         return CL_ERR_NOMEM;
     s->cfg = *cfg;
     s->sigfd = -1;
+    s->backup_efd = -1;
     s->started = s_now();
 
     rc = cl_registry_load(&s->registry, cfg->registry, err, err_len);
@@ -706,6 +1005,12 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
         goto fail;
     }
 
+    s->backup_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->backup_efd < 0) {
+        snprintf(err, err_len, "eventfd: %s", strerror(errno));
+        rc = CL_ERR_IO;
+        goto fail;
+    }
     rc = CL_ERR_IO;
     s->zctx = zmq_ctx_new();
     if (!s->zctx) {
@@ -765,15 +1070,16 @@ int cl_server_run(cl_server *s)
     cl_log_info("caselinkd %s serving on %s (%zu clients registered)",
                 S_VERSION, s->cfg.endpoint, cl_registry_count(s->registry));
     while (!s->stopping) {
-        zmq_pollitem_t items[3] = {
+        zmq_pollitem_t items[4] = {
             {s->router, 0, ZMQ_POLLIN, 0},
             {s->zap, 0, ZMQ_POLLIN, 0},
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
+            {NULL, s->backup_efd, ZMQ_POLLIN, 0},
         };
-        long timeout = 500;
+        long timeout = s->resealing ? 0 : 500;
         if (s->watchdog_usec)
             timeout = (long)(s->watchdog_usec / 4000);
-        if (zmq_poll(items, 3, timeout) < 0 && errno != EINTR) {
+        if (zmq_poll(items, 4, timeout) < 0 && errno != EINTR) {
             cl_log_err("zmq_poll: %s", zmq_strerror(errno));
             break;
         }
@@ -783,6 +1089,8 @@ int cl_server_run(cl_server *s)
             s_zap_drain(s);
         if (items[0].revents & ZMQ_POLLIN)
             s_batch(s);
+        if (items[3].revents & ZMQ_POLLIN)
+            s_backup_finish(s);
         s_housekeeping(s);
         if (s->watchdog_usec && s_mono_us() - last_wd > s->watchdog_usec / 2) {
             sd_notify(0, "WATCHDOG=1");
@@ -792,6 +1100,7 @@ int cl_server_run(cl_server *s)
     /* Finish what has already arrived: it was sent to us in good faith. */
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     s_batch(s);
+    s_backup_finish(s); /* waits for a backup in progress */
     cl_log_info("stopped: %llu requests, %llu commits",
                 (unsigned long long)s->requests,
                 (unsigned long long)s->commits);
@@ -809,8 +1118,14 @@ void cl_server_close(cl_server **sp)
         zmq_close(s->zap);
     if (s->zctx)
         zmq_ctx_term(s->zctx);
+    if (s->backup_running) {
+        pthread_join(s->backup_thread, NULL);
+        zmq_msg_close(&s->backup_route);
+    }
     if (s->sigfd >= 0)
         close(s->sigfd);
+    if (s->backup_efd >= 0)
+        close(s->backup_efd);
     free(s->items);
     cl_store_close(&s->store);
     cl_registry_destroy(&s->registry);

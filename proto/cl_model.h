@@ -159,6 +159,11 @@ typedef enum {
     CL_REQ_AUDIT_CHECKPOINT,
     CL_REQ_AUDIT_SEARCH,
     CL_REQ_SUBJECT_ACCESS,
+    CL_REQ_ADMIN_STATS,
+    CL_REQ_ADMIN_BACKUP,
+    CL_REQ_ADMIN_ROTATE_KEY,
+    CL_REQ_ADMIN_KEY_STATUS,
+    CL_REQ_ADMIN_RETIRE_KEY,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -175,6 +180,8 @@ typedef struct cl_request {
         cl_rectify rectify;                /* CORRECT/WITHDRAW_REFERRAL */
         char checkpoint[CL_CHECKPOINT_SZ]; /* AUDIT_VERIFY (may be "") */
         cl_person_ref person_ref;          /* AUDIT_SEARCH, SUBJECT_ACCESS */
+        char backup_name[CL_REF_SZ];       /* ADMIN_BACKUP */
+        uint32_t key_version;              /* ADMIN_RETIRE_KEY */
     } u;
 } cl_request;
 
@@ -270,6 +277,45 @@ typedef struct cl_subject_access {
     cl_audit_entries audit;
 } cl_subject_access;
 
+#define CL_STATS_MAX        160
+#define CL_KEY_VERSIONS_MAX 16
+
+typedef struct cl_kind_count {
+    char kind[CL_KIND_NAME_SZ];
+    uint8_t status;
+    uint64_t count;
+} cl_kind_count;
+
+typedef struct cl_stats {
+    uint64_t uptime_s;
+    uint32_t n_counts;
+    cl_kind_count counts[CL_STATS_MAX];
+    uint64_t commits;
+    uint64_t batch_mean_x100;
+    uint64_t batch_max;
+    uint64_t commit_p50_us, commit_p99_us, commit_max_us;
+    uint64_t store_bytes, map_bytes;
+    uint64_t persons, referrals, audit_entries;
+    uint32_t key_version;
+    uint64_t refused_connections;
+} cl_stats;
+
+typedef struct cl_backup_result {
+    char path[4096];
+    uint64_t bytes;
+} cl_backup_result;
+
+typedef struct cl_key_status {
+    uint32_t current;
+    uint32_t n_versions;
+    struct {
+        uint32_t version;
+        uint64_t values;
+        bool retired;
+    } versions[CL_KEY_VERSIONS_MAX];
+    uint64_t pending;
+} cl_key_status;
+
 typedef struct cl_health {
     char version[CL_VERSION_SZ];
     uint64_t uptime_s;
@@ -298,6 +344,9 @@ typedef struct cl_reply {
         char checkpoint[CL_CHECKPOINT_SZ]; /* AUDIT_CHECKPOINT */
         cl_audit_entries entries;          /* AUDIT_SEARCH */
         cl_subject_access subject;         /* SUBJECT_ACCESS */
+        cl_stats stats;                    /* ADMIN_STATS */
+        cl_backup_result backup;           /* ADMIN_BACKUP */
+        cl_key_status key_status; /* ADMIN_ROTATE/KEY_STATUS/RETIRE_KEY */
     } u;
 } cl_reply;
 

@@ -368,6 +368,24 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                              env->subject_access->match, 0, err))
             goto out;
         break;
+    case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
+        out->kind = CL_REQ_ADMIN_STATS;
+        break;
+    case CASELINK__ENVELOPE__BODY_ADMIN_BACKUP:
+        out->kind = CL_REQ_ADMIN_BACKUP;
+        if (!S_STR(out->u.backup_name, env->admin_backup->name, "name"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_ADMIN_ROTATE_KEY:
+        out->kind = CL_REQ_ADMIN_ROTATE_KEY;
+        break;
+    case CASELINK__ENVELOPE__BODY_ADMIN_KEY_STATUS:
+        out->kind = CL_REQ_ADMIN_KEY_STATUS;
+        break;
+    case CASELINK__ENVELOPE__BODY_ADMIN_RETIRE_KEY:
+        out->kind = CL_REQ_ADMIN_RETIRE_KEY;
+        out->u.key_version = env->admin_retire_key->version;
+        break;
     default:
         snprintf(err, CL_ERROR_SZ, "envelope has no body");
         goto out;
@@ -541,6 +559,11 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__AuditCheckpoint checkpoint = CASELINK__AUDIT_CHECKPOINT__INIT;
     Caselink__AuditSearch search = CASELINK__AUDIT_SEARCH__INIT;
     Caselink__SubjectAccess sar = CASELINK__SUBJECT_ACCESS__INIT;
+    Caselink__AdminStats stats = CASELINK__ADMIN_STATS__INIT;
+    Caselink__AdminBackup backup = CASELINK__ADMIN_BACKUP__INIT;
+    Caselink__AdminRotateKey rotate = CASELINK__ADMIN_ROTATE_KEY__INIT;
+    Caselink__AdminKeyStatus kstatus = CASELINK__ADMIN_KEY_STATUS__INIT;
+    Caselink__AdminRetireKey retire = CASELINK__ADMIN_RETIRE_KEY__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -599,6 +622,28 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
         sar.match = s_person_out(&s, &req->u.person_ref.match);
         env.body_case = CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS;
         env.subject_access = &sar;
+        break;
+    case CL_REQ_ADMIN_STATS:
+        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_STATS;
+        env.admin_stats = &stats;
+        break;
+    case CL_REQ_ADMIN_BACKUP:
+        backup.name = S_S(req->u.backup_name);
+        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_BACKUP;
+        env.admin_backup = &backup;
+        break;
+    case CL_REQ_ADMIN_ROTATE_KEY:
+        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_ROTATE_KEY;
+        env.admin_rotate_key = &rotate;
+        break;
+    case CL_REQ_ADMIN_KEY_STATUS:
+        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_KEY_STATUS;
+        env.admin_key_status = &kstatus;
+        break;
+    case CL_REQ_ADMIN_RETIRE_KEY:
+        retire.version = req->u.key_version;
+        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_RETIRE_KEY;
+        env.admin_retire_key = &retire;
         break;
     default:
         rc = CL_ERR_INVALID;
@@ -728,6 +773,9 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__CheckpointResult cp = CASELINK__CHECKPOINT_RESULT__INIT;
     Caselink__AuditEntries entries = CASELINK__AUDIT_ENTRIES__INIT;
     Caselink__SubjectAccessResult sar = CASELINK__SUBJECT_ACCESS_RESULT__INIT;
+    Caselink__StatsResult statsr = CASELINK__STATS_RESULT__INIT;
+    Caselink__BackupResult backupr = CASELINK__BACKUP_RESULT__INIT;
+    Caselink__KeyStatusResult keyr = CASELINK__KEY_STATUS_RESULT__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -783,6 +831,69 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.result_case = CASELINK__REPLY__RESULT_AUDIT_ENTRIES;
         r.audit_entries = &entries;
         break;
+    case CL_REQ_ADMIN_STATS: {
+        const cl_stats *st = &rep->u.stats;
+        Caselink__KindCount **kc =
+            s_scratch_alloc(&s, st->n_counts * sizeof(*kc));
+        for (uint32_t i = 0; kc && i < st->n_counts && i < CL_STATS_MAX; i++) {
+            Caselink__KindCount *c = s_scratch_alloc(&s, sizeof(*c));
+            if (!c)
+                break;
+            caselink__kind_count__init(c);
+            c->kind = S_S(st->counts[i].kind);
+            c->status = (Caselink__Status)st->counts[i].status;
+            c->count = st->counts[i].count;
+            kc[statsr.n_requests++] = c;
+        }
+        statsr.requests = kc;
+        statsr.uptime_seconds = st->uptime_s;
+        statsr.commits = st->commits;
+        statsr.batch_mean_x100 = st->batch_mean_x100;
+        statsr.batch_max = st->batch_max;
+        statsr.commit_p50_us = st->commit_p50_us;
+        statsr.commit_p99_us = st->commit_p99_us;
+        statsr.commit_max_us = st->commit_max_us;
+        statsr.store_bytes = st->store_bytes;
+        statsr.map_bytes = st->map_bytes;
+        statsr.persons = st->persons;
+        statsr.referrals = st->referrals;
+        statsr.audit_entries = st->audit_entries;
+        statsr.key_version = st->key_version;
+        statsr.refused_connections = st->refused_connections;
+        r.result_case = CASELINK__REPLY__RESULT_STATS;
+        r.stats = &statsr;
+        break;
+    }
+    case CL_REQ_ADMIN_BACKUP:
+        backupr.path = S_S(rep->u.backup.path);
+        backupr.bytes = rep->u.backup.bytes;
+        r.result_case = CASELINK__REPLY__RESULT_BACKUP;
+        r.backup = &backupr;
+        break;
+    case CL_REQ_ADMIN_ROTATE_KEY:
+    case CL_REQ_ADMIN_KEY_STATUS:
+    case CL_REQ_ADMIN_RETIRE_KEY: {
+        const cl_key_status *ks = &rep->u.key_status;
+        Caselink__KeyVersionCount **kv =
+            s_scratch_alloc(&s, CL_KEY_VERSIONS_MAX * sizeof(*kv));
+        for (uint32_t i = 0;
+             kv && i < ks->n_versions && i < CL_KEY_VERSIONS_MAX; i++) {
+            Caselink__KeyVersionCount *c = s_scratch_alloc(&s, sizeof(*c));
+            if (!c)
+                break;
+            caselink__key_version_count__init(c);
+            c->version = ks->versions[i].version;
+            c->values = ks->versions[i].values;
+            c->retired = ks->versions[i].retired;
+            kv[keyr.n_versions++] = c;
+        }
+        keyr.versions = kv;
+        keyr.current = ks->current;
+        keyr.pending = ks->pending;
+        r.result_case = CASELINK__REPLY__RESULT_KEY_STATUS;
+        r.key_status = &keyr;
+        break;
+    }
     case CL_REQ_SUBJECT_ACCESS: {
         const cl_subject_access *sa = &rep->u.subject;
         sar.person = s_view_out(&s, &sa->person);
@@ -992,6 +1103,49 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             goto out;
         break;
     }
+    case CASELINK__REPLY__RESULT_STATS: {
+        const Caselink__StatsResult *st = r->stats;
+        cl_stats *o = &out->u.stats;
+        out->kind = CL_REQ_ADMIN_STATS;
+        for (size_t i = 0; i < st->n_requests && i < CL_STATS_MAX; i++) {
+            CL_COPY(o->counts[o->n_counts].kind, st->requests[i]->kind);
+            o->counts[o->n_counts].status = (uint8_t)st->requests[i]->status;
+            o->counts[o->n_counts++].count = st->requests[i]->count;
+        }
+        o->uptime_s = st->uptime_seconds;
+        o->commits = st->commits;
+        o->batch_mean_x100 = st->batch_mean_x100;
+        o->batch_max = st->batch_max;
+        o->commit_p50_us = st->commit_p50_us;
+        o->commit_p99_us = st->commit_p99_us;
+        o->commit_max_us = st->commit_max_us;
+        o->store_bytes = st->store_bytes;
+        o->map_bytes = st->map_bytes;
+        o->persons = st->persons;
+        o->referrals = st->referrals;
+        o->audit_entries = st->audit_entries;
+        o->key_version = st->key_version;
+        o->refused_connections = st->refused_connections;
+        break;
+    }
+    case CASELINK__REPLY__RESULT_BACKUP:
+        out->kind = CL_REQ_ADMIN_BACKUP;
+        CL_COPY(out->u.backup.path, r->backup->path);
+        out->u.backup.bytes = r->backup->bytes;
+        break;
+    case CASELINK__REPLY__RESULT_KEY_STATUS: {
+        const Caselink__KeyStatusResult *ks = r->key_status;
+        cl_key_status *o = &out->u.key_status;
+        out->kind = CL_REQ_ADMIN_KEY_STATUS;
+        o->current = ks->current;
+        o->pending = ks->pending;
+        for (size_t i = 0; i < ks->n_versions && i < CL_KEY_VERSIONS_MAX; i++) {
+            o->versions[o->n_versions].version = ks->versions[i]->version;
+            o->versions[o->n_versions].values = ks->versions[i]->values;
+            o->versions[o->n_versions++].retired = ks->versions[i]->retired;
+        }
+        break;
+    }
     case CASELINK__REPLY__RESULT_HEALTH:
         out->kind = CL_REQ_HEALTH;
         CL_COPY(out->u.health.version, r->health->version);
@@ -1065,6 +1219,16 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "audit_search";
     case CL_REQ_SUBJECT_ACCESS:
         return "subject_access";
+    case CL_REQ_ADMIN_STATS:
+        return "admin_stats";
+    case CL_REQ_ADMIN_BACKUP:
+        return "admin_backup";
+    case CL_REQ_ADMIN_ROTATE_KEY:
+        return "admin_rotate_key";
+    case CL_REQ_ADMIN_KEY_STATUS:
+        return "admin_key_status";
+    case CL_REQ_ADMIN_RETIRE_KEY:
+        return "admin_retire_key";
     default:
         return "none";
     }

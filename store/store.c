@@ -37,13 +37,17 @@ struct cl_store {
     MDB_dbi dbi[CL_DB_COUNT]; /* sub-database handles */
     s_keys *keys;             /* sodium_malloc'd */
     uint32_t key_version;     /* version new values are sealed with */
+    uint32_t retired;         /* retired versions as bits (1 << v) */
     size_t map_bytes;         /* current map size */
 };
 
 struct cl_txn {
-    cl_store *store; /* owner */
-    MDB_txn *txn;    /* LMDB transaction */
-    bool write;      /* read-write */
+    cl_store *store;      /* owner */
+    cl_txn *parent;       /* enclosing transaction, or NULL */
+    MDB_txn *txn;         /* LMDB transaction */
+    bool write;           /* read-write */
+    uint32_t key_version; /* rotated to, effective on commit (0: none) */
+    uint32_t retired;     /* retired bits set here, effective on commit */
 };
 
 /* Every sub-database by enum value: its LMDB name and whether its values
@@ -194,6 +198,7 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
         return s_mdb_err(rc);
     }
     t->store = s;
+    t->parent = parent;
     t->write = write;
     *out = t;
     return CL_OK;
@@ -209,6 +214,19 @@ int cl_store_commit(cl_txn **tp)
     cl_txn *t = *tp;
     *tp = NULL;
     int rc = mdb_txn_commit(t->txn);
+    if (rc == MDB_SUCCESS) {
+        /* Key changes take effect with the outermost commit. */
+        cl_txn *p = t->parent;
+        if (p) {
+            if (t->key_version)
+                p->key_version = t->key_version;
+            p->retired |= t->retired;
+        } else {
+            if (t->key_version)
+                t->store->key_version = t->key_version;
+            t->store->retired |= t->retired;
+        }
+    }
     free(t);
     return s_mdb_err(rc);
 }
@@ -223,6 +241,16 @@ void cl_store_abort(cl_txn **tp)
 }
 
 /* --- values --------------------------------------------------------------- */
+
+/* The version new values are sealed with inside t: a rotation in t or an
+ * enclosing transaction applies at once there. */
+static uint32_t s_txn_version(const cl_txn *t)
+{
+    for (const cl_txn *p = t; p; p = p->parent)
+        if (p->key_version)
+            return p->key_version;
+    return t->store->key_version;
+}
 
 /* Associated data: sub-database name, a zero byte, then the record key. */
 static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
@@ -254,7 +282,7 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
-    uint32_t ver = t->store->key_version;
+    uint32_t ver = s_txn_version(t);
     return cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad, ad_len,
                    val, val_len);
 }
@@ -276,7 +304,8 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return s_mdb_err(rc);
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
         return rc;
-    if (ver == 0 || ver > S_KEY_VERSIONS)
+    if (ver == 0 || ver > S_KEY_VERSIONS ||
+        ((t->store->retired | t->retired) & (1u << ver)))
         return CL_ERR_CORRUPT;
     return cl_seal_open(buf, cap, val_len, t->store->keys->data[ver], ad,
                         ad_len, v.mv_data, v.mv_size);
@@ -327,7 +356,8 @@ int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
     rc = mdb_cursor_get(cur, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST);
     int out = CL_OK;
     while (rc == MDB_SUCCESS) {
-        if (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len))
+        if (prefix_len &&
+            (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len)))
             break;
         int r = fn(ctx, k.mv_data, k.mv_size);
         if (r != CL_OK) {
@@ -444,6 +474,11 @@ static int s_init_dbs(cl_store *s)
         s->key_version = 1;
     else
         goto out;
+    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"retired", 7, buf,
+                         sizeof(buf), &len) == CL_OK &&
+        len == 4)
+        s->retired = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                     (uint32_t)buf[2] << 8 | buf[3];
     if (s->key_version == 0 || s->key_version > S_KEY_VERSIONS) {
         rc = CL_ERR_CORRUPT;
         goto out;
@@ -570,4 +605,153 @@ void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN])
 const char *cl_store_db_name(cl_db db)
 {
     return db < CL_DB_COUNT ? s_dbs[db].name : "?";
+}
+
+/* --- key rotation --------------------------------------------------------- */
+
+static int s_meta_u32(cl_txn *t, const char *name, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                    (uint8_t)v};
+    return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)name, strlen(name),
+                            b, 4);
+}
+
+uint32_t cl_store_key_version(const cl_store *s)
+{
+    return s->key_version;
+}
+
+int cl_store_rotate(cl_txn *t, uint32_t *new_version)
+{
+    uint32_t v = s_txn_version(t) + 1;
+    if (v > S_KEY_VERSIONS)
+        return CL_ERR_FULL;
+    int rc = s_meta_u32(t, "keyversion", v);
+    if (rc == CL_OK) {
+        t->key_version = v;
+        *new_version = v;
+    }
+    return rc;
+}
+
+int cl_store_key_usage(cl_txn *t, uint64_t counts[CL_STORE_KEY_VERSIONS + 1],
+                       uint32_t *retired)
+{
+    memset(counts, 0, sizeof(uint64_t) * (CL_STORE_KEY_VERSIONS + 1));
+    *retired = t->store->retired | t->retired;
+    for (int db = 0; db < CL_DB_COUNT; db++) {
+        if (!s_dbs[db].sealed)
+            continue;
+        MDB_cursor *cur = NULL;
+        MDB_val k, v;
+        int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+        if (rc != MDB_SUCCESS)
+            return s_mdb_err(rc);
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            uint32_t ver;
+            if (cl_seal_version(&ver, v.mv_data, v.mv_size) == CL_OK &&
+                ver >= 1 && ver <= CL_STORE_KEY_VERSIONS)
+                counts[ver]++;
+        }
+        mdb_cursor_close(cur);
+        if (rc != MDB_NOTFOUND)
+            return s_mdb_err(rc);
+    }
+    return CL_OK;
+}
+
+int cl_store_retire(cl_txn *t, uint32_t v)
+{
+    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
+    uint32_t retired;
+    if (v == 0 || v > CL_STORE_KEY_VERSIONS || v == s_txn_version(t))
+        return CL_ERR_INVALID;
+    int rc = cl_store_key_usage(t, counts, &retired);
+    if (rc != CL_OK)
+        return rc;
+    if (counts[v])
+        return CL_ERR_EXISTS;
+    retired |= 1u << v;
+    rc = s_meta_u32(t, "retired", retired);
+    if (rc == CL_OK)
+        t->retired |= 1u << v;
+    return rc;
+}
+
+int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max, size_t *done)
+{
+    uint32_t cur_ver = s_txn_version(t);
+    uint8_t *plain = NULL;
+    int rc = CL_OK;
+    *done = 0;
+    plain = malloc(CL_STORE_MAX_VALUE);
+    if (!plain)
+        return CL_ERR_NOMEM;
+    while (pos->db < CL_DB_COUNT && *done < max && rc == CL_OK) {
+        if (!s_dbs[pos->db].sealed) {
+            pos->db++;
+            pos->key_len = 0;
+            continue;
+        }
+        /* Find the next value sealed with another version. */
+        MDB_cursor *cur = NULL;
+        MDB_val k = {pos->key_len, pos->key}, v;
+        int mrc = mdb_cursor_open(t->txn, t->store->dbi[pos->db], &cur);
+        if (mrc != MDB_SUCCESS) {
+            rc = s_mdb_err(mrc);
+            break;
+        }
+        mrc = mdb_cursor_get(cur, &k, &v,
+                             pos->key_len ? MDB_SET_RANGE : MDB_FIRST);
+        bool found = false;
+        while (mrc == MDB_SUCCESS) {
+            uint32_t ver;
+            if (cl_seal_version(&ver, v.mv_data, v.mv_size) == CL_OK &&
+                ver != cur_ver && k.mv_size <= sizeof(pos->key)) {
+                found = true;
+                memcpy(pos->key, k.mv_data, k.mv_size);
+                pos->key_len = k.mv_size;
+                break;
+            }
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+        if (!found) {
+            if (mrc != MDB_NOTFOUND && mrc != MDB_SUCCESS) {
+                rc = s_mdb_err(mrc);
+                break;
+            }
+            pos->db++;
+            pos->key_len = 0;
+            continue;
+        }
+        size_t len = 0;
+        rc = cl_store_get(t, (cl_db)pos->db, pos->key, pos->key_len, plain,
+                          CL_STORE_MAX_VALUE, &len);
+        if (rc == CL_OK)
+            rc = cl_store_put(t, (cl_db)pos->db, pos->key, pos->key_len, plain,
+                              len);
+        sodium_memzero(plain, len);
+        if (rc == CL_OK)
+            (*done)++;
+        /* next key: this one + a zero byte sorts right after it */
+        if (pos->key_len < sizeof(pos->key))
+            pos->key[pos->key_len++] = 0;
+    }
+    free(plain);
+    return rc;
+}
+
+int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes)
+{
+    char path[4200];
+    struct stat st;
+    int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    if (rc != MDB_SUCCESS)
+        return rc == EEXIST ? CL_ERR_EXISTS : s_mdb_err(rc);
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    *bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    return CL_OK;
 }

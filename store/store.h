@@ -162,6 +162,49 @@ void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],
                          const uint8_t *msg, size_t len);
 void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN]);
 
+/* --- key rotation ----------------------------------------------------------
+ *
+ * Values carry the data key version that sealed them. Rotation makes a new
+ * version current (effective when the transaction commits); re-sealing then
+ * moves old values over in bounded batches; a version nothing uses can be
+ * retired, after which a value still naming it fails to open.
+ */
+#define CL_STORE_KEY_VERSIONS 16
+
+/* Make version current+1 current. CL_ERR_FULL if all versions are used. */
+CL_NODISCARD int cl_store_rotate(cl_txn *t, uint32_t *new_version);
+
+/* Current version (as committed). */
+uint32_t cl_store_key_version(const cl_store *s);
+
+/* Count values per key version over every sealed sub-database;
+ * counts[v] for v in 1..CL_STORE_KEY_VERSIONS; *retired gets the retired
+ * versions as bits (1 << v). */
+CL_NODISCARD int cl_store_key_usage(cl_txn *t,
+                                    uint64_t counts[CL_STORE_KEY_VERSIONS + 1],
+                                    uint32_t *retired);
+
+/* Retire version v: CL_ERR_INVALID if it is current, CL_ERR_EXISTS if
+ * values still use it. */
+CL_NODISCARD int cl_store_retire(cl_txn *t, uint32_t v);
+
+/* Where a re-seal pass has got to. Start with {0}. */
+typedef struct cl_reseal_pos {
+    int db;           /* sub-database being walked; CL_DB_COUNT when done */
+    uint8_t key[512]; /* next key to look at */
+    size_t key_len;
+} cl_reseal_pos;
+
+/* Re-seal up to max values not sealed with the current version, from pos
+ * on; pos advances. *done receives how many were re-sealed. */
+CL_NODISCARD int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max,
+                                 size_t *done);
+
+/* Write a compacted copy of the environment (still encrypted) to dir,
+ * which must exist and be empty. Safe from another thread while this one
+ * writes; not while cl_store_grow runs. *bytes receives the copy's size. */
+CL_NODISCARD int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes);
+
 /* The name of a sub-database (for diagnostics and tests). */
 const char *cl_store_db_name(cl_db db);
 

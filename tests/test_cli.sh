@@ -114,6 +114,16 @@ check "subject access" 0 '"change":"withdrawn","reason":"sent in error"' -- cl a
 cl audit subject-access --nhs 9434765919 > sar.json
 check "subject access is JSON" 0 "caselink_subject_access" -- python3 -m json.tool sar.json
 
+check "admin usage" 2 "usage: caselink admin" -- cl admin frob
+check "admin stats" 0 "requests by kind and status" -- cl admin stats
+check "admin stats as coordinator" 1 "denied" -- cl --as coordinator admin stats
+check "admin backup" 0 "backup written: .*backups/b1/data.mdb" -- cl admin backup b1
+check "admin backup exists" 1 "exists" -- cl admin backup b1
+check "admin backup bad name" 1 "letters, digits" -- cl admin backup "../x"
+check "admin rotate" 0 "current data key version: 2" -- cl admin rotate-key
+check "admin retire current" 1 "cannot be retired" -- cl admin retire-key 2
+check "admin key-status" 0 "current data key version: 2" -- cl admin key-status
+
 kill "$pid"; wait "$pid"; pid=
 check "daemon down" 3 "no answer" -- cl --timeout 300 health
 

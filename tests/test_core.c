@@ -132,6 +132,11 @@ static void test_roles_and_access(void **state)
         [CL_REQ_AUDIT_CHECKPOINT] = A,
         [CL_REQ_AUDIT_SEARCH] = A,
         [CL_REQ_SUBJECT_ACCESS] = A,
+        [CL_REQ_ADMIN_STATS] = O,
+        [CL_REQ_ADMIN_BACKUP] = O,
+        [CL_REQ_ADMIN_ROTATE_KEY] = O,
+        [CL_REQ_ADMIN_KEY_STATUS] = O,
+        [CL_REQ_ADMIN_RETIRE_KEY] = O,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

@@ -376,3 +376,12 @@ int cl_audit_entries_for(cl_txn *t, uint64_t pid, uint32_t limit,
         cl_audit_entries_clear(out);
     return rc;
 }
+
+int cl_audit_count(cl_txn *t, uint64_t *n)
+{
+    s_head h;
+    int rc = s_head_get(t, &h);
+    if (rc == CL_OK)
+        *n = h.seq;
+    return rc;
+}

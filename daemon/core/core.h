@@ -142,6 +142,9 @@ CL_NODISCARD int cl_audit_verify(cl_txn *t, const char *checkpoint,
 CL_NODISCARD int cl_audit_checkpoint(cl_txn *t, int64_t now,
                                      char out[CL_CHECKPOINT_SZ]);
 
+/* How many entries the chain holds. */
+CL_NODISCARD int cl_audit_count(cl_txn *t, uint64_t *n);
+
 /* The last `limit` entries naming person pid (oldest first). */
 CL_NODISCARD int cl_audit_entries_for(cl_txn *t, uint64_t pid, uint32_t limit,
                                       cl_audit_entries *out);

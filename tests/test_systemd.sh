@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# test_systemd: the shipped unit passes 'systemd-analyze verify' and rates
+# 2.0 or better in 'systemd-analyze security --offline=yes'; the man pages
+# render without warnings. Usage: test_systemd.sh SOURCE_DIR CASELINKD
+set -u
+src=$1
+daemon=$2
+tmp=$(mktemp -d /tmp/cltest.systemd.XXXXXX)
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+# man pages: installed layout for 'man caselinkd(8)' lookups
+mkdir -p "$tmp/man/man8" "$tmp/man/man1"
+cp "$src/man/caselinkd.8" "$tmp/man/man8/"
+cp "$src/man/caselink.1" "$tmp/man/man1/"
+for page in "$tmp/man/man8/caselinkd.8" "$tmp/man/man1/caselink.1"; do
+    warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+    if [ -z "$warn" ]; then ok; else bad "man page $page: $warn"; fi
+done
+
+# The unit as shipped, with ExecStart pointing at the binary just built.
+unit=$tmp/caselinkd.service
+sed "s|/usr/sbin/caselinkd|$daemon|" "$src/systemd/caselinkd.service" > "$unit"
+out=$(MANPATH="$tmp/man" systemd-analyze verify "$unit" 2>&1)
+if [ $? -eq 0 ] && [ -z "$out" ]; then ok; else bad "systemd-analyze verify: $out"; fi
+
+score=$(systemd-analyze security --offline=yes "$unit" 2>&1 |
+        sed -n 's/.*Overall exposure level for caselinkd.service: \([0-9.]*\).*/\1/p')
+if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
+    echo "systemd-analyze security: exposure $score"
+    ok
+else
+    bad "systemd-analyze security: exposure '${score:-?}' (want 2.0 or better)"
+fi
+
+# --check-config catches a bad setting and names file and line.
+mkdir -p "$tmp/dev"
+"$daemon" --dev "$tmp/dev" --check-config >/dev/null 2>&1 || bad "check-config on a good dev folder"
+printf '[daemon]\nendpoint = tcp://127.0.0.1:1\n[limits]\nbatch_max = lots\n' > "$tmp/bad.conf"
+out=$("$daemon" --config "$tmp/bad.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "bad.conf:4: batch_max must be a whole number" <<<"$out"; then ok; else bad "bad config: $out"; fi
+printf '[daemon]\nfrobnicate = 1\n' > "$tmp/unknown.conf"
+out=$("$daemon" --config "$tmp/unknown.conf" --check-config 2>&1)
+if grep -q "unknown.conf:2: unknown setting \[daemon\] frobnicate" <<<"$out"; then ok; else bad "unknown setting: $out"; fi
+out=$("$daemon" --config "$tmp/missing.conf" --check-config 2>&1)
+if grep -q "missing.conf: cannot read" <<<"$out"; then ok; else bad "missing config: $out"; fi
+# a master key readable by others is refused with a clear message
+chmod 644 "$tmp/dev/master.key"
+out=$("$daemon" --config "$tmp/dev/caselinkd.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "chmod 600" <<<"$out"; then ok; else bad "master key mode: $out"; fi
+chmod 600 "$tmp/dev/master.key"
+# a wrong master key is refused
+mv "$tmp/dev/master.key" "$tmp/dev/master.key.real"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tmp/dev/master.key"
+chmod 600 "$tmp/dev/master.key"
+out=$("$daemon" --config "$tmp/dev/caselinkd.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "master key does not open this store" <<<"$out"; then ok; else bad "wrong master key: $out"; fi
+mv "$tmp/dev/master.key.real" "$tmp/dev/master.key"
+# a credential: path without systemd is explained
+printf '[daemon]\nmaster_key = credential:master.key\n' > "$tmp/cred.conf"
+out=$(env -u CREDENTIALS_DIRECTORY "$daemon" --config "$tmp/cred.conf" --check-config 2>&1)
+if grep -q "LoadCredential" <<<"$out"; then ok; else bad "credential: $out"; fi
+
+rm -rf "$tmp"
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]

@@ -248,7 +248,8 @@ static bool s_recv(cl_server *s, s_item *it)
         zmq_msg_close(&it->route);
         return false;
     }
-    memset(&it->req, 0, sizeof(it->req));
+    it->req.kind = CL_REQ_NONE; /* the decoder clears the rest */
+    memset(it->req.msgid, 0, CL_MSGID_LEN);
     memset(&it->rep, 0, sizeof(it->rep));
     it->out = NULL;
     it->out_len = 0;
@@ -335,7 +336,8 @@ static bool s_fatal(int rc)
 static int s_write(cl_server *s, cl_txn *parent, s_item *it)
 {
     uint8_t ik[CL_BLIND_LEN], idem[CL_MSGID_LEN + CL_Z85_KEY_SZ];
-    uint8_t *stored = NULL;
+    /* A write's reply is a reference and a few warnings: small. */
+    uint8_t stored[16 + 8192];
     size_t stored_len = 0;
     cl_txn *t = NULL;
     cl_audit_note note;
@@ -346,11 +348,8 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     memcpy(idem, it->key, CL_Z85_KEY_SZ);
     memcpy(idem + CL_Z85_KEY_SZ, it->req.msgid, CL_MSGID_LEN);
     cl_store_blind(s->store, ik, "idem", idem, sizeof(idem));
-    stored = malloc(CL_STORE_MAX_VALUE);
-    if (!stored)
-        return CL_ERR_NOMEM;
     rc = cl_store_get(parent, CL_DB_IDEMPOTENCY, ik, sizeof(ik), stored,
-                      CL_STORE_MAX_VALUE, &stored_len);
+                      sizeof(stored), &stored_len);
     if (rc == CL_OK) {
         if (stored_len < 16 || sodium_memcmp(stored, it->req.body_hash, 16)) {
             s_fail(it, CL_ERR_INVALID,
@@ -404,7 +403,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         goto out;
     if ((rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep)) != CL_OK)
         goto out;
-    if (it->out_len + 16 > CL_STORE_MAX_VALUE) {
+    if (it->out_len + 16 > sizeof(stored)) {
         rc = CL_ERR_INTERNAL;
         goto out;
     }
@@ -416,7 +415,6 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         rc = cl_store_commit(&t);
 out:
     cl_store_abort(&t);
-    free(stored);
     return rc;
 }
 

@@ -27,7 +27,7 @@
 #include "codec.h"
 
 #define S_REC_VERSION    1
-#define S_CANDIDATES_MAX 2000
+#define S_CANDIDATES_MAX 1000
 #define S_BUF            (CL_CONCERN_SZ + 8192)
 
 /* --- access table ----------------------------------------------------------
@@ -347,12 +347,16 @@ static int s_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
+/* Activity is kept to the hour: retention counts days, and rewriting the
+ * person and the index on every referral costs page writes. */
+#define S_ACTIVITY_GRAIN 3600
+
 /* Record activity on a person now. */
 static int s_touch(cl_txn *t, uint64_t pid, int64_t now)
 {
     int64_t created, last;
     int rc = s_person_get(t, pid, &created, &last);
-    if (rc != CL_OK || last == now)
+    if (rc != CL_OK || (now >= last && now - last < S_ACTIVITY_GRAIN))
         return rc;
     if ((rc = s_activity(t, pid, last, false)) != CL_OK ||
         (rc = s_activity(t, pid, now, true)) != CL_OK)
@@ -376,7 +380,7 @@ static void s_note_person(cl_audit_note *n, uint64_t pid)
 /* The blind index keys of one record: identifiers and blocking keys. */
 typedef struct s_blinds {
     size_t n;
-    uint8_t k[8][CL_BLIND_LEN];
+    uint8_t k[10][CL_BLIND_LEN];
 } s_blinds;
 
 static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
@@ -384,34 +388,55 @@ static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "%s%c%s", v1, 0, v2 ? v2 : "");
-    if (n < 0 || (size_t)n >= sizeof(buf) || b->n >= 8)
+    if (n < 0 || (size_t)n >= sizeof(buf) || b->n >= 10)
         return;
     cl_store_blind(st, b->k[b->n++], domain, (const uint8_t *)buf, (size_t)n);
     sodium_memzero(buf, sizeof(buf));
 }
 
-/* Blocking keys: a record is compared only with records sharing one. */
+/*
+ * Blocking keys: a record is compared only with records sharing one. Each
+ * key tolerates a different kind of error, and each is narrow enough that
+ * a block holds a handful of people even among millions:
+ *   sfd  Soundex(family) + date of birth (day/month unordered)
+ *        - given name differs, nickname, day and month swapped
+ *   sgd  Soundex(canonical given) + date of birth (unordered)
+ *        - family name changed (marriage) or misspelt
+ *   sgy  Soundex(family) + Soundex(canonical given) + birth year
+ *        - day or month of birth wrong
+ *   sfp  Soundex(family) + first letter of given + postcode
+ *        - date of birth missing or wrong
+ *   ini  first letters of family and given + date of birth (unordered)
+ *        - typos in both names that change their Soundex codes
+ */
 static void s_blocking(const cl_store *st, const cl_person *p, s_blinds *b)
 {
-    char sf[5], sg[5], v[64];
+    char sf[5], sg[5], canon[CL_NAME_SZ], dob[16] = "", v[64];
     cl_match_soundex(p->family, sf);
-    cl_match_soundex(p->given, sg);
+    cl_match_canonical_given(p->given, canon, sizeof(canon));
+    cl_match_soundex(canon, sg);
     if (p->dob[0]) {
-        /* year + {day, month} unordered: also catches a swapped date */
         const char *mm = p->dob + 5, *dd = p->dob + 8;
         bool swap = memcmp(mm, dd, 2) > 0;
-        snprintf(v, sizeof(v), "%.4s%.2s%.2s", p->dob, swap ? dd : mm,
+        snprintf(dob, sizeof(dob), "%.4s%.2s%.2s", p->dob, swap ? dd : mm,
                  swap ? mm : dd);
-        s_blind_add(st, b, "blk-dob", v, NULL);
-        if (sf[0]) {
-            snprintf(v, sizeof(v), "%s%.4s", sf, p->dob);
-            s_blind_add(st, b, "blk-sfy", v, NULL);
-        }
     }
-    if (sf[0] && sg[0])
-        s_blind_add(st, b, "blk-sfg", sf, sg);
-    if (sf[0] && p->postcode[0])
-        s_blind_add(st, b, "blk-sfp", sf, p->postcode);
+    if (sf[0] && dob[0])
+        s_blind_add(st, b, "blk-sfd", sf, dob);
+    if (sg[0] && dob[0])
+        s_blind_add(st, b, "blk-sgd", sg, dob);
+    if (sf[0] && sg[0] && p->dob[0]) {
+        snprintf(v, sizeof(v), "%s%s%.4s", sf, sg, p->dob);
+        s_blind_add(st, b, "blk-sgy", v, NULL);
+    }
+    if (sf[0] && canon[0] && p->postcode[0]) {
+        snprintf(v, sizeof(v), "%s%c", sf, canon[0]);
+        s_blind_add(st, b, "blk-sfp", v, p->postcode);
+    }
+    if (sf[0] && canon[0] && dob[0]) {
+        snprintf(v, sizeof(v), "%c%c", sf[0], canon[0]);
+        s_blind_add(st, b, "blk-ini", v, dob);
+    }
 }
 
 static void s_ident_blinds(const cl_store *st, const char *agency,
@@ -434,17 +459,34 @@ static int s_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
     return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
 }
 
+static bool s_blinds_has(const s_blinds *b, const uint8_t k[CL_BLIND_LEN])
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (memcmp(b->k[i], k, CL_BLIND_LEN) == 0)
+            return true;
+    return false;
+}
+
+static int s_blind_unindex(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
+                           uint64_t record_id)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    memcpy(k, blind, CL_BLIND_LEN);
+    cl_be64_put(k + CL_BLIND_LEN, record_id);
+    int rc = cl_store_del(t, CL_DB_BLIND, k, sizeof(k));
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
 /* Collects record ids under blind prefixes. */
 typedef struct s_ids {
     uint64_t *v;
     size_t n, cap, max;
 } s_ids;
 
+/* Append an id (duplicates are removed by s_ids_unique). A positive
+ * return stops a scan early once max ids are held. */
 static int s_ids_push(s_ids *ids, uint64_t id)
 {
-    for (size_t i = 0; i < ids->n; i++)
-        if (ids->v[i] == id)
-            return CL_OK;
     if (ids->n >= ids->max)
         return 1; /* stop scanning: enough */
     if (ids->n == ids->cap) {
@@ -457,6 +499,25 @@ static int s_ids_push(s_ids *ids, uint64_t id)
     }
     ids->v[ids->n++] = id;
     return CL_OK;
+}
+
+static int s_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sort and drop duplicates. */
+static void s_ids_unique(s_ids *ids)
+{
+    if (ids->n < 2)
+        return;
+    qsort(ids->v, ids->n, sizeof(*ids->v), s_u64_cmp);
+    size_t o = 1;
+    for (size_t i = 1; i < ids->n; i++)
+        if (ids->v[i] != ids->v[o - 1])
+            ids->v[o++] = ids->v[i];
+    ids->n = o;
 }
 
 static int s_scan_suffix_id(void *ctx, const uint8_t *key, size_t len)
@@ -565,6 +626,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     rc = CL_OK;
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
         rc = s_lookup(t, b.k[i], &ids);
+    s_ids_unique(&ids);
     double best = -1e9;
     bool best_veto = false;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
@@ -628,11 +690,26 @@ static int s_link_person(cl_txn *t, const cl_store *st,
     } else if ((rc = s_touch(t, l.person_id, now)) != CL_OK) {
         return rc;
     }
+    s_blinds before = {0};
     if (l.record_id) {
         rc = s_record_get(t, l.record_id, &rec);
         if (rc != CL_OK)
             return rc;
-        s_merge(&rec.p, p);
+        s_ident_blinds(st, rec.agency, &rec.p, &before);
+        s_blocking(st, &rec.p, &before);
+        cl_person merged = rec.p;
+        s_merge(&merged, p);
+        if (memcmp(&merged, &rec.p, sizeof(merged)) == 0 &&
+            now - rec.updated < S_ACTIVITY_GRAIN) {
+            /* nothing new about this person: leave the record alone */
+            *person_id = l.person_id;
+            *record_id = l.record_id;
+            sodium_memzero(&rec, sizeof(rec));
+            sodium_memzero(&merged, sizeof(merged));
+            return CL_OK;
+        }
+        rec.p = merged;
+        sodium_memzero(&merged, sizeof(merged));
         rec.updated = now;
     } else {
         memset(&rec, 0, sizeof(rec));
@@ -652,11 +729,17 @@ static int s_link_person(cl_txn *t, const cl_store *st,
             return rc;
     }
     rc = s_record_put(t, l.record_id, &rec);
+    /* Index only what changed: a referral about a known person usually
+     * changes nothing, and every index write dirties a B-tree page. */
     s_blinds b = {0};
     s_ident_blinds(st, c->agency, &rec.p, &b);
     s_blocking(st, &rec.p, &b);
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
-        rc = s_blind_index(t, b.k[i], l.record_id);
+        if (!s_blinds_has(&before, b.k[i]))
+            rc = s_blind_index(t, b.k[i], l.record_id);
+    for (size_t i = 0; i < before.n && rc == CL_OK; i++)
+        if (!s_blinds_has(&b, before.k[i]))
+            rc = s_blind_unindex(t, before.k[i], l.record_id);
     sodium_memzero(&rec, sizeof(rec));
     if (rc == CL_OK) {
         *person_id = l.person_id;

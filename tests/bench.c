@@ -1,0 +1,444 @@
+/*
+ * bench: caselink's benchmark. Starts a real caselinkd (development mode,
+ * CURVE on, durable commits) in a fresh folder and prints one table:
+ *
+ *   - durable referral ingest per second with 1, 8 and 32 clients, each
+ *     keeping a window of requests in flight;
+ *   - acknowledgement latency p50/p99/p99.9 at fixed offered rates;
+ *   - linked-case query latency (p50/p99) on a store of --people people and
+ *     --referrals referrals, loaded beforehand straight through the domain
+ *     library (the same linking code the daemon runs);
+ *   - the daemon's resident memory.
+ *
+ *   caselink-bench [--people N] [--referrals N] [--seconds S]
+ *                  [--rss-minutes M]
+ *
+ * --rss-minutes runs a sustained ingest for M minutes and samples the
+ * daemon's resident memory every 10 s (memory flat = no leak).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "harness.h"
+#include "store.h"
+
+static uint64_t s_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A valid NHS number from a serial: nine digits plus check digit. */
+static void s_nhs(char out[CL_ID_SZ], uint64_t serial)
+{
+    for (;;) {
+        char d[10];
+        snprintf(d, sizeof(d), "%09" PRIu64, 100000000u + serial % 899999999u);
+        int sum = 0;
+        for (int i = 0; i < 9; i++)
+            sum += (d[i] - '0') * (10 - i);
+        int c = 11 - sum % 11;
+        if (c == 11)
+            c = 0;
+        if (c != 10) {
+            snprintf(out, CL_ID_SZ, "%s%d", d, c);
+            return;
+        }
+        serial += 899999999u; /* skip numbers with no valid check digit */
+        serial++;
+    }
+}
+
+static const char *const s_given[] = {
+    "Oliver",   "Amelia", "George", "Isla",  "Harry",   "Ava",     "Noah",
+    "Mia",      "Jack",   "Ivy",    "Leo",   "Lily",    "Arthur",  "Sophia",
+    "Muhammad", "Grace",  "Oscar",  "Freya", "Charlie", "Emily",   "Jacob",
+    "Ella",     "Thomas", "Poppy",  "Henry", "Evie",    "William", "Ruby"};
+static const char *const s_family[] = {
+    "Smith",   "Jones",   "Taylor", "Brown",    "Williams", "Wilson",
+    "Johnson", "Davies",  "Patel",  "Robinson", "Wright",   "Thompson",
+    "Evans",   "Walker",  "White",  "Roberts",  "Green",    "Hall",
+    "Wood",    "Jackson", "Clarke", "Khan",     "Lewis",    "Hughes",
+    "Edwards", "Turner",  "Hill",   "Moore"};
+
+/* A deterministic synthetic person for serial i. */
+static void s_person(cl_person *p, uint64_t i)
+{
+    memset(p, 0, sizeof(*p));
+    s_nhs(p->nhs, i);
+    uint64_t h = i * 0x9E3779B97F4A7C15ull;
+    cl_copy(p->given, sizeof(p->given), s_given[h % 28]);
+    snprintf(p->family, sizeof(p->family), "%s%c", s_family[(h >> 8) % 28],
+             (char)('a' + (h >> 16) % 26));
+    snprintf(p->dob, sizeof(p->dob), "%04d-%02d-%02d",
+             1930 + (int)((h >> 24) % 90), 1 + (int)((h >> 32) % 12),
+             1 + (int)((h >> 40) % 28));
+    p->sex = (uint8_t)(1 + (h >> 48) % 2);
+    snprintf(p->postcode, sizeof(p->postcode), "LS%d %d%c%c",
+             1 + (int)((h >> 50) % 28), (int)((h >> 54) % 10),
+             'A' + (int)((h >> 56) % 26), 'A' + (int)((h >> 60) % 16));
+}
+
+static void s_referral(cl_referral *r, uint64_t person, uint64_t n)
+{
+    memset(r, 0, sizeof(*r));
+    s_person(&r->subject, person);
+    snprintf(r->agency_ref, sizeof(r->agency_ref), "B-%" PRIu64, n);
+    r->category = (uint8_t)(1 + n % 12);
+    r->risk = (uint8_t)(1 + n % 4);
+    r->basis = 1;
+    r->consent = 1;
+    cl_copy(r->concern, sizeof(r->concern),
+            "Concern raised at a routine contact; follow-up requested.");
+    r->occurred_at = 1700000000 + (int64_t)n;
+}
+
+/* --- bulk load through the domain library --------------------------------- */
+
+static void s_bulk_load(const th_daemon *d, uint64_t people, uint64_t referrals)
+{
+    char path[300], err[256], state[300];
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    cl_caller who;
+    cl_referral *r = calloc(1, sizeof(*r));
+    memset(&who, 0, sizeof(who));
+    CL_COPY(who.name, "gp");
+    CL_COPY(who.agency, "Oakfield Surgery");
+    CL_COPY(who.kind, "gp");
+    who.roles = CL_ROLE_PUBLISHER;
+    snprintf(path, sizeof(path), "%s/master.key", d->dir);
+    snprintf(state, sizeof(state), "%s/state", d->dir);
+    if (cl_store_key_load(mk, path, err, sizeof(err)) != CL_OK ||
+        cl_store_open(&s, state, mk, 64ull << 30) != CL_OK) {
+        fprintf(stderr, "bench: cannot open the store: %s\n", err);
+        exit(1);
+    }
+    uint64_t t0 = s_now_ns();
+    for (uint64_t n = 0; n < referrals; n++) {
+        if (!t && cl_store_begin(&t, s, NULL, true) != CL_OK)
+            exit(1);
+        cl_publish_result out;
+        char e[CL_ERROR_SZ] = "";
+        memset(&out, 0, sizeof(out));
+        /* the first `people` referrals create everyone; the rest spread
+         * over them */
+        uint64_t person = n < people ? n : (n * 2654435761u) % people;
+        s_referral(r, person, n);
+        if (cl_core_publish(t, &mc, &who, r, 1700000000, &out, NULL, e) !=
+            CL_OK) {
+            fprintf(stderr, "bench: load failed at %" PRIu64 ": %s\n", n, e);
+            exit(1);
+        }
+        if (n % 20000 == 19999 || n + 1 == referrals) {
+            if (cl_store_commit(&t) != CL_OK)
+                exit(1);
+            if (n % 500000 == 499999)
+                fprintf(stderr, "  loaded %" PRIu64 " referrals\n", n + 1);
+        }
+    }
+    double secs = (double)(s_now_ns() - t0) / 1e9;
+    fprintf(stderr,
+            "  loaded %" PRIu64 " people, %" PRIu64
+            " referrals in %.0f s (%.0f referrals/s linked, in-process)\n",
+            people, referrals, secs, (double)referrals / secs);
+    cl_store_close(&s);
+    free(r);
+}
+
+/* --- ingest ----------------------------------------------------------------
+ */
+
+typedef struct s_worker {
+    const th_daemon *d;
+    int id;
+    double seconds; /* closed loop: run this long */
+    double rate;    /* open loop: per-worker offered rate, or 0 */
+    uint64_t acked;
+    uint64_t *lat_ns; /* open loop: latencies */
+    size_t n_lat, cap_lat;
+    atomic_ulong *serial; /* shared agency reference counter */
+    uint64_t people;      /* referrals are about people already held */
+} s_worker;
+
+#define S_WINDOW 64
+
+static void *s_ingest(void *arg)
+{
+    s_worker *w = arg;
+    cl_client *c = th_client(w->d, "gp");
+    cl_request *q = calloc(1, sizeof(*q));
+    q->kind = CL_REQ_PUBLISH_REFERRAL;
+    uint64_t sent_at[S_WINDOW * 4];
+    uint8_t ids[S_WINDOW * 4][CL_MSGID_LEN];
+    int inflight = 0;
+    uint64_t start = s_now_ns(), end = start + (uint64_t)(w->seconds * 1e9);
+    uint64_t next = start, sent = 0;
+    while (s_now_ns() < end || inflight) {
+        bool may_send = s_now_ns() < end && inflight < S_WINDOW;
+        if (may_send && w->rate > 0 && s_now_ns() < next)
+            may_send = false;
+        if (may_send) {
+            uint64_t n = atomic_fetch_add(w->serial, 1);
+            s_referral(&q->u.publish, n % w->people, n);
+            memset(q->msgid, 0, CL_MSGID_LEN);
+            if (cl_client_send(c, q) != CL_OK)
+                break;
+            int slot = (int)(sent % (S_WINDOW * 4));
+            memcpy(ids[slot], q->msgid, CL_MSGID_LEN);
+            sent_at[slot] = s_now_ns();
+            sent++;
+            inflight++;
+            next += w->rate > 0 ? (uint64_t)(1e9 / w->rate) : 0;
+            continue;
+        }
+        cl_reply rep;
+        int wait_ms = 1000;
+        if (w->rate > 0 && s_now_ns() < end) {
+            /* Never spin: on two cores a spinning driver starves the
+             * daemon it measures. */
+            uint64_t now = s_now_ns();
+            wait_ms = next > now ? 1 + (int)((next - now) / 1000000) : 1;
+            if (inflight == 0 && next > now) {
+                struct timespec ts = {0, (long)(next - now)};
+                nanosleep(&ts, NULL);
+                continue;
+            }
+        }
+        int rc = cl_client_recv(c, &rep, wait_ms);
+        if (rc == CL_ERR_TIMEOUT)
+            continue;
+        if (rc != CL_OK)
+            break;
+        uint64_t now = s_now_ns();
+        if (rep.status == CL_STATUS_OK)
+            w->acked++;
+        for (int k = 0; k < S_WINDOW * 4 && w->lat_ns; k++)
+            if (!memcmp(ids[k], rep.msgid, CL_MSGID_LEN)) {
+                if (w->n_lat < w->cap_lat)
+                    w->lat_ns[w->n_lat++] = now - sent_at[k];
+                break;
+            }
+        cl_reply_clear(&rep);
+        inflight--;
+    }
+    free(q);
+    cl_client_close(&c);
+    return NULL;
+}
+
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double s_pct(uint64_t *v, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    size_t i = (size_t)(p * (double)(n - 1));
+    return (double)v[i] / 1000.0; /* microseconds */
+}
+
+static atomic_ulong s_serial = 1;
+
+static uint64_t s_people = 1;
+
+static double s_run_ingest(const th_daemon *d, int clients, double seconds)
+{
+    pthread_t th[64];
+    s_worker w[64];
+    for (int i = 0; i < clients; i++) {
+        w[i] = (s_worker){.d = d,
+                          .id = i,
+                          .seconds = seconds,
+                          .serial = &s_serial,
+                          .people = s_people};
+        pthread_create(&th[i], NULL, s_ingest, &w[i]);
+    }
+    uint64_t acked = 0;
+    for (int i = 0; i < clients; i++) {
+        pthread_join(th[i], NULL);
+        acked += w[i].acked;
+    }
+    return (double)acked / seconds;
+}
+
+static void s_run_latency(const th_daemon *d, double rate, double seconds,
+                          double out[3])
+{
+    enum { W = 4 };
+    pthread_t th[W];
+    s_worker w[W];
+    size_t cap = (size_t)(rate * seconds) + 1000;
+    for (int i = 0; i < W; i++) {
+        w[i] = (s_worker){.d = d,
+                          .id = i,
+                          .seconds = seconds,
+                          .rate = rate / W,
+                          .serial = &s_serial,
+                          .people = s_people,
+                          .lat_ns = calloc(cap, sizeof(uint64_t)),
+                          .cap_lat = cap};
+        pthread_create(&th[i], NULL, s_ingest, &w[i]);
+    }
+    uint64_t *all = calloc(cap * W, sizeof(uint64_t));
+    size_t n = 0;
+    for (int i = 0; i < W; i++) {
+        pthread_join(th[i], NULL);
+        memcpy(all + n, w[i].lat_ns, w[i].n_lat * sizeof(uint64_t));
+        n += w[i].n_lat;
+        free(w[i].lat_ns);
+    }
+    qsort(all, n, sizeof(uint64_t), s_cmp_u64);
+    if (getenv("BENCH_DEBUG"))
+        fprintf(stderr, "  offered %.0f/s: %zu acks in %.0f s\n", rate, n,
+                seconds);
+    out[0] = s_pct(all, n, 0.50);
+    out[1] = s_pct(all, n, 0.99);
+    out[2] = s_pct(all, n, 0.999);
+    free(all);
+}
+
+static void s_run_queries(const th_daemon *d, uint64_t people, int n,
+                          double out[2])
+{
+    cl_client *co = th_client(d, "coordinator");
+    uint64_t *lat = calloc((size_t)n, sizeof(uint64_t));
+    cl_request *q = calloc(1, sizeof(*q));
+    q->kind = CL_REQ_GET_PERSON;
+    CL_COPY(q->u.get_person.justification, "benchmark");
+    uint64_t h = 12345;
+    for (int i = 0; i < n; i++) {
+        h = h * 6364136223846793005ull + 1442695040888963407ull;
+        s_nhs(q->u.get_person.match.nhs, (h >> 20) % people);
+        memset(q->msgid, 0, CL_MSGID_LEN);
+        cl_reply rep;
+        uint64_t t0 = s_now_ns();
+        if (cl_client_call(co, q, &rep) != CL_OK ||
+            rep.status != CL_STATUS_OK) {
+            fprintf(stderr, "bench: query failed: %s\n", rep.error);
+            exit(1);
+        }
+        lat[i] = s_now_ns() - t0;
+        cl_reply_clear(&rep);
+    }
+    qsort(lat, (size_t)n, sizeof(uint64_t), s_cmp_u64);
+    out[0] = s_pct(lat, (size_t)n, 0.50);
+    out[1] = s_pct(lat, (size_t)n, 0.99);
+    free(lat);
+    free(q);
+    cl_client_close(&co);
+}
+
+static long s_rss_kib(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    long v = -1;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, field, strlen(field)))
+            v = atol(line + strlen(field) + 1);
+    fclose(f);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t people = 1000000, referrals = 5000000;
+    double seconds = 5;
+    int rss_minutes = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--people"))
+            people = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--referrals"))
+            referrals = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--seconds"))
+            seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--rss-minutes"))
+            rss_minutes = atoi(argv[i + 1]);
+    }
+    if (referrals < people)
+        referrals = people;
+    s_people = people;
+    if (sodium_init() < 0)
+        return 1;
+    signal(SIGPIPE, SIG_IGN);
+
+    th_daemon d;
+    memset(&d, 0, sizeof(d));
+    th_start(&d, "[store]\nmap_size_mb = 65536\n[limits]\nbatch_max = 1024\n"
+                 "queue_depth = 10000\n");
+    th_stop(&d, SIGTERM); /* keys and config made; load the store offline */
+    fprintf(stderr,
+            "loading %" PRIu64 " people and %" PRIu64 " referrals ...\n",
+            people, referrals);
+    s_bulk_load(&d, people, referrals);
+    th_start(&d, NULL);
+
+    printf("caselink benchmark (%ld cores; CURVE on; every ack after a "
+           "durable commit)\n\n",
+           sysconf(_SC_NPROCESSORS_ONLN));
+    printf("%-48s %s\n", "measure", "result");
+    for (int c = 1; c <= 32 && !getenv("BENCH_ONLY_LATENCY");
+         c *= c == 1 ? 8 : 4) {
+        double r = s_run_ingest(&d, c, seconds);
+        char label[64];
+        snprintf(label, sizeof(label), "durable ingest, %d client%s", c,
+                 c == 1 ? "" : "s");
+        printf("%-48s %.0f referrals/s\n", label, r);
+        fflush(stdout);
+    }
+    const double rates[] = {1000, 5000, 10000};
+    for (size_t i = 0; i < 3; i++) {
+        double l[3];
+        s_run_latency(&d, rates[i], seconds, l);
+        char label[64];
+        snprintf(label, sizeof(label), "ack latency at %.0f/s (p50/p99/p99.9)",
+                 rates[i]);
+        printf("%-48s %.0f / %.0f / %.0f us\n", label, l[0], l[1], l[2]);
+        fflush(stdout);
+    }
+    double ql[2];
+    s_run_queries(&d, people, 2000, ql);
+    char label[96];
+    snprintf(label, sizeof(label),
+             "linked case at %" PRIu64 " people (p50/p99)", people);
+    printf("%-48s %.0f / %.0f us\n", label, ql[0], ql[1]);
+    printf("%-48s %ld MiB (peak %ld MiB)\n", "daemon resident memory",
+           s_rss_kib(d.pid, "VmRSS") / 1024, s_rss_kib(d.pid, "VmHWM") / 1024);
+    fflush(stdout);
+
+    if (rss_minutes > 0) {
+        printf("\nsustained ingest, 8 clients, %d min: resident memory every "
+               "10 s (MiB)\n",
+               rss_minutes);
+        for (int i = 0; i < rss_minutes * 6; i++) {
+            s_run_ingest(&d, 8, 10);
+            printf("%ld%s", s_rss_kib(d.pid, "VmRSS") / 1024,
+                   (i + 1) % 12 ? " " : "\n");
+            fflush(stdout);
+        }
+        printf("\n");
+    }
+    th_stop(&d, SIGTERM);
+    th_sh("rm -rf %s", d.dir);
+    return 0;
+}

@@ -164,7 +164,7 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("retention", "inactive_days")) {
         char *end = NULL;
         double d = strtod(v, &end);
-        if (end == v || *end || d < 0 || d > 36500) {
+        if (end == v || *end || !(d >= 0 && d <= 36500)) { /* NaN too */
             snprintf(x->msg, sizeof(x->msg),
                      "inactive_days must be a number of days from 0 (off) "
                      "to 36500");
@@ -191,7 +191,7 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("linking", "upper_threshold") || IS("linking", "lower_threshold")) {
         char *end = NULL;
         double d = strtod(v, &end);
-        if (end == v || *end || d < -100 || d > 100) {
+        if (end == v || *end || !(d >= -100 && d <= 100)) { /* NaN too */
             snprintf(x->msg, sizeof(x->msg),
                      "%s must be a number from -100 to 100", name);
             return 0;

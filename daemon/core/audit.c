@@ -385,3 +385,11 @@ int cl_audit_count(cl_txn *t, uint64_t *n)
         *n = h.seq;
     return rc;
 }
+
+int cl_audit_decode_check(const uint8_t *buf, size_t len)
+{
+    uint64_t seq;
+    uint8_t prev[S_HASH];
+    cl_audit_entry e;
+    return s_entry_decode(buf, len, &seq, prev, &e);
+}

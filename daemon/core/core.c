@@ -182,6 +182,21 @@ static int s_record_put(cl_txn *t, uint64_t id, const s_record *r)
     return rc;
 }
 
+static void s_record_dec(cl_dec *d, s_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(d) != S_REC_VERSION)
+        d->bad = true;
+    CL_DEC_STR(d, r->agency);
+    CL_DEC_STR(d, r->kind);
+    s_dec_person(d, &r->p);
+    r->person_id = cl_dec_u64(d);
+    r->link_reason = cl_dec_u8(d);
+    r->link_score = cl_dec_f64(d);
+    r->created = cl_dec_i64(d);
+    r->updated = cl_dec_i64(d);
+}
+
 static int s_record_get(cl_txn *t, uint64_t id, s_record *r)
 {
     uint8_t buf[4096], k[8];
@@ -191,17 +206,7 @@ static int s_record_get(cl_txn *t, uint64_t id, s_record *r)
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    memset(r, 0, sizeof(*r));
-    if (cl_dec_u8(&d) != S_REC_VERSION)
-        rc = CL_ERR_CORRUPT;
-    CL_DEC_STR(&d, r->agency);
-    CL_DEC_STR(&d, r->kind);
-    s_dec_person(&d, &r->p);
-    r->person_id = cl_dec_u64(&d);
-    r->link_reason = cl_dec_u8(&d);
-    r->link_score = cl_dec_f64(&d);
-    r->created = cl_dec_i64(&d);
-    r->updated = cl_dec_i64(&d);
+    s_record_dec(&d, r);
     if (!cl_dec_ok(&d))
         rc = CL_ERR_CORRUPT;
     sodium_memzero(buf, len);
@@ -1528,5 +1533,54 @@ int cl_core_counts(cl_txn *t, uint64_t *persons, uint64_t *referrals)
     int rc = cl_store_counter(t, "person", persons);
     if (rc == CL_OK)
         rc = cl_store_counter(t, "referral", referrals);
+    return rc;
+}
+
+int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    int rc = CL_OK;
+    switch (db) {
+    case CL_DB_RECORD: {
+        s_record r;
+        s_record_dec(&d, &r);
+        break;
+    }
+    case CL_DB_REFERRAL:
+    case CL_DB_HISTORY: {
+        s_referral *r = calloc(1, sizeof(*r));
+        if (!r)
+            return CL_ERR_NOMEM;
+        if (db == CL_DB_HISTORY) {
+            char tmp[CL_NOTE_SZ];
+            (void)cl_dec_u8(&d);
+            (void)cl_dec_i64(&d);
+            CL_DEC_STR(&d, tmp);
+            CL_DEC_STR(&d, tmp);
+        }
+        s_referral_dec(&d, r);
+        free(r);
+        break;
+    }
+    case CL_DB_PERSON:
+        (void)cl_dec_u8(&d);
+        (void)cl_dec_i64(&d);
+        (void)cl_dec_i64(&d);
+        break;
+    case CL_DB_RELATION: {
+        char agency[CL_AGENCY_SZ];
+        (void)cl_dec_u8(&d);
+        (void)cl_dec_u8(&d);
+        CL_DEC_STR(&d, agency);
+        (void)cl_dec_u8(&d);
+        break;
+    }
+    case CL_DB_AUDIT:
+        return cl_audit_decode_check(buf, len);
+    default:
+        rc = CL_ERR_INVALID;
+    }
+    if (rc == CL_OK && !cl_dec_ok(&d))
+        rc = CL_ERR_CORRUPT;
     return rc;
 }

@@ -142,6 +142,12 @@ CL_NODISCARD int cl_audit_verify(cl_txn *t, const char *checkpoint,
 CL_NODISCARD int cl_audit_checkpoint(cl_txn *t, int64_t now,
                                      char out[CL_CHECKPOINT_SZ]);
 
+/* Decode one stored plaintext value of sub-database db with the decoder
+ * the daemon uses (for fuzzing): CL_OK, or CL_ERR_CORRUPT for bytes that
+ * are not a valid record. Never reads past len. */
+CL_NODISCARD int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len);
+CL_NODISCARD int cl_audit_decode_check(const uint8_t *buf, size_t len);
+
 /* How many entries the chain holds. */
 CL_NODISCARD int cl_audit_count(cl_txn *t, uint64_t *n);
 

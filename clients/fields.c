@@ -1,0 +1,197 @@
+/*
+ * fields: referral fields by name, shared by the CLI's flags
+ * (--family-name) and CSV headers (family_name). Parses and checks the
+ * form of each value (enum names, dates and times, lengths); the meaning of
+ * the whole referral is checked by cl_referral_validate. No I/O.
+ */
+#include "fields.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static bool s_put(char *dst, size_t cap, const char *v, const char *name,
+                  char *err, size_t err_len)
+{
+    if (!cl_copy(dst, cap, v)) {
+        snprintf(err, err_len, "%s is longer than %zu bytes", name, cap - 1);
+        return false;
+    }
+    return true;
+}
+
+#define S_PUT(dst, v) s_put((dst), sizeof(dst), (v), name, err, err_len)
+
+static bool s_enum(uint8_t *dst, int v, const char *name, const char *value,
+                   char *err, size_t err_len)
+{
+    if (v < 0) {
+        snprintf(err, err_len, "%s: unknown value '%s' (see caselink help)",
+                 name, value);
+        return false;
+    }
+    *dst = (uint8_t)v;
+    return true;
+}
+
+static bool s_time(int64_t *out, const char *v, char *err, size_t err_len)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(v, "%Y-%m-%dT%H:%M", &tm);
+    if (!end || *end) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(v, "%Y-%m-%d", &tm);
+    }
+    if (end && !*end) {
+        *out = (int64_t)timegm(&tm);
+        return true;
+    }
+    char *e = NULL;
+    long long n = strtoll(v, &e, 10);
+    if (*v && e && !*e && n >= 0) {
+        *out = n;
+        return true;
+    }
+    snprintf(err, err_len,
+             "occurred_at must be YYYY-MM-DD[THH:MM] or unix "
+             "seconds");
+    return false;
+}
+
+static bool s_person_field(cl_person *p, const char *name, const char *v,
+                           char *err, size_t err_len)
+{
+    if (!strcmp(name, "nhs_number") || !strcmp(name, "nhs"))
+        return S_PUT(p->nhs, v);
+    if (!strcmp(name, "chi_number") || !strcmp(name, "chi"))
+        return S_PUT(p->chi, v);
+    if (!strcmp(name, "local_id"))
+        return S_PUT(p->local_id, v);
+    if (!strcmp(name, "given_names") || !strcmp(name, "given"))
+        return S_PUT(p->given, v);
+    if (!strcmp(name, "family_name") || !strcmp(name, "family"))
+        return S_PUT(p->family, v);
+    if (!strcmp(name, "date_of_birth") || !strcmp(name, "dob"))
+        return S_PUT(p->dob, v);
+    if (!strcmp(name, "sex"))
+        return !v[0] || s_enum(&p->sex, cl_sex_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "address"))
+        return S_PUT(p->address, v);
+    if (!strcmp(name, "town"))
+        return S_PUT(p->town, v);
+    if (!strcmp(name, "postcode"))
+        return S_PUT(p->postcode, v);
+    if (!strcmp(name, "uprn"))
+        return S_PUT(p->uprn, v);
+    snprintf(err, err_len, "unknown field '%s'", name);
+    return false;
+}
+
+/* One related person: "rel=parent;given=Sarah;family=Jones". */
+static bool s_related(cl_referral *r, const char *spec, char *err,
+                      size_t err_len)
+{
+    char buf[2048];
+    if (r->n_related >= CL_RELATED_MAX) {
+        snprintf(err, err_len, "at most %d related people", CL_RELATED_MAX);
+        return false;
+    }
+    if (!cl_copy(buf, sizeof(buf), spec)) {
+        snprintf(err, err_len, "related person description too long");
+        return false;
+    }
+    cl_related *rp = &r->related[r->n_related];
+    memset(rp, 0, sizeof(*rp));
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ";", &save); kv;
+         kv = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            snprintf(err, err_len, "related: expected key=value, got '%s'", kv);
+            return false;
+        }
+        *eq = '\0';
+        const char *k = kv, *v = eq + 1;
+        while (*k == ' ')
+            k++;
+        if (!strcmp(k, "rel") || !strcmp(k, "relationship")) {
+            if (!s_enum(&rp->rel, cl_rel_parse(v), "related rel", v, err,
+                        err_len))
+                return false;
+        } else if (!s_person_field(&rp->person, k, v, err, err_len)) {
+            return false;
+        }
+    }
+    if (!rp->rel) {
+        snprintf(err, err_len, "related: rel=... is required");
+        return false;
+    }
+    r->n_related++;
+    return true;
+}
+
+/* Set one referral field by its name (CSV header or flag, '-' as '_'). */
+bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
+                   size_t err_len)
+{
+    char name[64];
+    if (!cl_copy(name, sizeof(name), name0)) {
+        snprintf(err, err_len, "unknown field '%s'", name0);
+        return false;
+    }
+    for (char *p = name; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    if (!strcmp(name, "agency_reference") || !strcmp(name, "ref"))
+        return S_PUT(r->agency_ref, v);
+    if (!strcmp(name, "category"))
+        return s_enum(&r->category, cl_category_parse(v), name, v, err,
+                      err_len);
+    if (!strcmp(name, "risk"))
+        return !v[0] ||
+               s_enum(&r->risk, cl_risk_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "concern"))
+        return S_PUT(r->concern, v);
+    if (!strcmp(name, "occurred_at") || !strcmp(name, "occurred"))
+        return !v[0] || s_time(&r->occurred_at, v, err, err_len);
+    if (!strcmp(name, "referrer_name"))
+        return S_PUT(r->referrer_name, v);
+    if (!strcmp(name, "referrer_role"))
+        return S_PUT(r->referrer_role, v);
+    if (!strcmp(name, "lawful_basis") || !strcmp(name, "basis"))
+        return s_enum(&r->basis, cl_basis_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "consent"))
+        return !v[0] ||
+               s_enum(&r->consent, cl_consent_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "consent_note"))
+        return S_PUT(r->consent_note, v);
+    if (!strcmp(name, "feed"))
+        return S_PUT(r->feed, v);
+    if (!strcmp(name, "feed_seq")) {
+        char *e = NULL;
+        r->feed_seq = strtoull(v, &e, 10);
+        if (!*v || *e) {
+            snprintf(err, err_len, "feed_seq must be a whole number");
+            return false;
+        }
+        return true;
+    }
+    if (!strcmp(name, "related")) {
+        char buf[8192];
+        if (!v[0])
+            return true;
+        if (!cl_copy(buf, sizeof(buf), v)) {
+            snprintf(err, err_len, "related is too long");
+            return false;
+        }
+        char *save = NULL;
+        for (char *one = strtok_r(buf, "|", &save); one;
+             one = strtok_r(NULL, "|", &save))
+            if (!s_related(r, one, err, err_len))
+                return false;
+        return true;
+    }
+    return s_person_field(&r->subject, name, v, err, err_len);
+}

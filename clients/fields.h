@@ -1,0 +1,24 @@
+/*
+ * fields: set a referral field from its name and text value, as the CLI's
+ * flags and CSV columns give them. Names: agency_reference (ref),
+ * nhs_number (nhs), chi_number (chi), local_id, given_names (given),
+ * family_name (family), date_of_birth (dob), sex, address, town, postcode,
+ * uprn, category, risk, concern, occurred_at (occurred), referrer_name,
+ * referrer_role, lawful_basis (basis), consent, consent_note, feed,
+ * feed_seq, related ("rel=parent;given=..;family=.." people separated by
+ * '|'). '-' may stand for '_'.
+ */
+#ifndef CL_FIELDS_H
+#define CL_FIELDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cl_model.h"
+
+/* False, with a sentence in err, if the name is unknown or the value
+ * malformed or too long. */
+bool cl_fields_set(cl_referral *r, const char *name, const char *value,
+                   char *err, size_t err_len);
+
+#endif

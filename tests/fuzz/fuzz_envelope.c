@@ -1,0 +1,123 @@
+/*
+ * fuzz_envelope: any bytes as a request frame, through the wire decoder,
+ * the model's validation and the domain operations on a real store (in a
+ * transaction that is then aborted), and back through the reply encoder.
+ */
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "store.h"
+#include "wire.h"
+
+static cl_store *s_store;
+static cl_caller s_who;
+
+static void s_init(void)
+{
+    char dir[] = "/tmp/cl-fuzz-envelope.XXXXXX";
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    if (sodium_init() < 0 || !mkdtemp(dir))
+        abort();
+    memset(mk, 0x42, sizeof(mk));
+    if (cl_store_open(&s_store, dir, mk, 256u << 20) != CL_OK)
+        abort();
+    cl_copy(s_who.name, sizeof(s_who.name), "fuzz");
+    cl_copy(s_who.agency, sizeof(s_who.agency), "Fuzz Agency");
+    cl_copy(s_who.kind, sizeof(s_who.kind), "gp");
+    s_who.roles = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR | CL_ROLE_AUDITOR |
+                  CL_ROLE_OPERATOR;
+    /* one person to find */
+    cl_txn *t = NULL;
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_publish_result out;
+    char err[CL_ERROR_SZ];
+    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    cl_copy(r->agency_ref, sizeof(r->agency_ref), "SEED-1");
+    cl_copy(r->subject.nhs, sizeof(r->subject.nhs), "9434765919");
+    cl_copy(r->subject.family, sizeof(r->subject.family), "Smith");
+    cl_copy(r->subject.given, sizeof(r->subject.given), "Jane");
+    r->category = 1;
+    r->basis = 1;
+    if (cl_store_begin(&t, s_store, NULL, true) != CL_OK ||
+        cl_core_publish(t, &mc, &s_who, r, 1700000000, &out, NULL, err) !=
+            CL_OK ||
+        cl_store_commit(&t) != CL_OK)
+        abort();
+    free(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static cl_request *req;
+    static cl_reply rep;
+    char err[CL_ERROR_SZ] = "";
+    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    if (!s_store)
+        s_init();
+    if (!req && !(req = malloc(sizeof(*req))))
+        abort();
+    if (cl_wire_decode_request(req, data, size, err) != CL_OK)
+        return 0;
+    cl_txn *t = NULL;
+    if (cl_store_begin(&t, s_store, NULL, true) != CL_OK)
+        abort();
+    memset(&rep, 0, sizeof(rep));
+    rep.kind = req->kind;
+    cl_audit_note note;
+    memset(&note, 0, sizeof(note));
+    int rc = CL_OK;
+    switch (req->kind) {
+    case CL_REQ_PUBLISH_REFERRAL:
+        if (cl_referral_validate(&req->u.publish, err, &rep.u.publish) == CL_OK)
+            rc = cl_core_publish(t, &mc, &s_who, &req->u.publish, 1700000001,
+                                 &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_CORRECT_REFERRAL:
+        if (cl_referral_validate(&req->u.rectify.referral, err,
+                                 &rep.u.publish) != CL_OK)
+            break;
+        /* fall through */
+    case CL_REQ_WITHDRAW_REFERRAL:
+        rc = cl_core_rectify(t, &mc, &s_who, req->kind, &req->u.rectify,
+                             1700000002, &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_GET_PERSON:
+        rc = cl_core_person_view(t, &s_who, &req->u.get_person, &rep.u.person,
+                                 &note, err);
+        break;
+    case CL_REQ_SUBJECT_ACCESS:
+        rc = cl_core_subject_access(t, &s_who, &req->u.person_ref,
+                                    &rep.u.subject, &note, err);
+        break;
+    case CL_REQ_AUDIT_SEARCH:
+        rc = cl_core_audit_search(t, &s_who, &req->u.person_ref, &rep.u.entries,
+                                  &note, err);
+        break;
+    case CL_REQ_AUDIT_VERIFY:
+        rc = cl_audit_verify(t, req->u.checkpoint, &rep.u.verify);
+        break;
+    default:
+        break;
+    }
+    if (rc == CL_OK)
+        if (cl_audit_append(t, &s_who, cl_wire_kind_name(req->kind), &note, 0,
+                            1700000003) != CL_OK) {
+            /* refusals are expected */
+        }
+    cl_store_abort(&t);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (cl_wire_encode_reply(&out, &len, &rep) == CL_OK) {
+        cl_reply back;
+        if (cl_wire_decode_reply(&back, out, len) == CL_OK)
+            cl_reply_clear(&back);
+        free(out);
+    }
+    cl_reply_clear(&rep);
+    return 0;
+}

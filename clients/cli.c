@@ -518,14 +518,15 @@ static void s_print_view(const cl_person_view *v)
         s_date(when, r->occurred_at ? r->occurred_at : r->received_at);
         printf("  %s  %s  %s, %s, risk %s\n", when, r->reference, r->agency,
                cl_category_name(r->category), cl_risk_name(r->risk));
-        if (r->concern[0])
+        if (r->concern && r->concern[0])
             printf("      \"%s\"\n", r->concern);
         printf("      referred by %s%s%s%s; basis %s; consent %s%s%s\n",
                r->referrer_name[0] ? r->referrer_name : "(not given)",
                r->referrer_role[0] ? " (" : "", r->referrer_role,
                r->referrer_role[0] ? ")" : "", cl_basis_name(r->basis),
-               cl_consent_name(r->consent), r->consent_note[0] ? ": " : "",
-               r->consent_note);
+               cl_consent_name(r->consent),
+               r->consent_note && r->consent_note[0] ? ": " : "",
+               r->consent_note ? r->consent_note : "");
     }
 }
 
@@ -747,14 +748,14 @@ static void s_json_referral(const cl_referral_view *r)
     s_json_kv("agency_reference", r->agency_ref, true);
     s_json_kv("category", cl_category_name(r->category), true);
     s_json_kv("risk", cl_risk_name(r->risk), true);
-    s_json_kv("concern", r->concern, true);
+    s_json_kv("concern", r->concern ? r->concern : "", true);
     printf("\"occurred_at\":%lld,\"received_at\":%lld,",
            (long long)r->occurred_at, (long long)r->received_at);
     s_json_kv("referrer_name", r->referrer_name, true);
     s_json_kv("referrer_role", r->referrer_role, true);
     s_json_kv("lawful_basis", cl_basis_name(r->basis), true);
     s_json_kv("consent", cl_consent_name(r->consent), true);
-    s_json_kv("consent_note", r->consent_note, true);
+    s_json_kv("consent_note", r->consent_note ? r->consent_note : "", true);
     printf("\"withdrawn\":%s,\"version\":%u}", r->withdrawn ? "true" : "false",
            r->version);
 }

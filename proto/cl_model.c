@@ -11,10 +11,28 @@
 #include <stdlib.h>
 #include <strings.h>
 
+bool cl_referral_view_texts(cl_referral_view *v, const char *concern,
+                            const char *consent_note)
+{
+    cl_referral_view_free(v);
+    v->concern = strdup(concern ? concern : "");
+    v->consent_note = strdup(consent_note ? consent_note : "");
+    return v->concern && v->consent_note;
+}
+
+void cl_referral_view_free(cl_referral_view *v)
+{
+    free(v->concern);
+    free(v->consent_note);
+    v->concern = v->consent_note = NULL;
+}
+
 void cl_person_view_clear(cl_person_view *v)
 {
     if (!v)
         return;
+    for (size_t i = 0; v->referrals && i < v->n_referrals; i++)
+        cl_referral_view_free(&v->referrals[i]);
     free(v->records);
     free(v->referrals);
     free(v->related);
@@ -35,6 +53,8 @@ void cl_subject_access_clear(cl_subject_access *s)
     if (!s)
         return;
     cl_person_view_clear(&s->person);
+    for (size_t i = 0; s->history && i < s->n_history; i++)
+        cl_referral_view_free(&s->history[i].referral);
     free(s->history);
     cl_audit_entries_clear(&s->audit);
     memset(s, 0, sizeof(*s));

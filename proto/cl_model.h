@@ -199,16 +199,16 @@ typedef struct cl_referral_view {
     char agency_ref[CL_REF_SZ];
     uint8_t category;
     uint8_t risk;
-    char concern[CL_CONCERN_SZ];
+    char *concern; /* malloc'd, owned by the view; never NULL */
     int64_t occurred_at;
     int64_t received_at;
     char referrer_name[CL_NAME_SZ];
     char referrer_role[CL_NAME_SZ];
     uint8_t basis;
     uint8_t consent;
-    char consent_note[CL_NOTE_SZ];
-    bool withdrawn;   /* shown only in subject access exports */
-    uint32_t version; /* 1, then 2 after a correction, ... */
+    char *consent_note; /* malloc'd, owned by the view; never NULL */
+    bool withdrawn;     /* shown only in subject access exports */
+    uint32_t version;   /* 1, then 2 after a correction, ... */
 } cl_referral_view;
 
 typedef struct cl_related_view {
@@ -363,6 +363,13 @@ static inline bool cl_copy(char *dst, size_t cap, const char *src)
 }
 
 #define CL_COPY(dst, src) cl_copy((dst), sizeof(dst), (src))
+
+/* Set a referral view's text fields (copies); false if out of memory. */
+bool cl_referral_view_texts(cl_referral_view *v, const char *concern,
+                            const char *consent_note);
+
+/* Frees a referral view's text fields. */
+void cl_referral_view_free(cl_referral_view *v);
 
 /* Frees the arrays of a person view and zeroes it; safe on a zeroed view. */
 void cl_person_view_clear(cl_person_view *v);

@@ -669,13 +669,13 @@ static Caselink__ReferralView *s_referral_view_out(s_scratch *s,
     rv->agency_reference = S_S(r->agency_ref);
     rv->category = (Caselink__Category)r->category;
     rv->risk = (Caselink__Risk)r->risk;
-    rv->concern = S_S(r->concern);
+    rv->concern = S_S(r->concern ? r->concern : "");
     rv->occurred_at = r->occurred_at;
     rv->received_at = r->received_at;
     rv->referrer = s_referrer_out(s, r->referrer_name, r->referrer_role);
     rv->lawful_basis = (Caselink__LawfulBasis)r->basis;
     rv->consent = (Caselink__Consent)r->consent;
-    rv->consent_note = S_S(r->consent_note);
+    rv->consent_note = S_S(r->consent_note ? r->consent_note : "");
     rv->withdrawn = r->withdrawn;
     rv->version = r->version;
     return rv;
@@ -954,7 +954,7 @@ static void s_referral_view_in(cl_referral_view *r,
     CL_COPY(r->agency_ref, rv->agency_reference);
     r->category = (uint8_t)rv->category;
     r->risk = (uint8_t)rv->risk;
-    CL_COPY(r->concern, rv->concern);
+
     r->occurred_at = rv->occurred_at;
     r->received_at = rv->received_at;
     if (rv->referrer) {
@@ -963,8 +963,8 @@ static void s_referral_view_in(cl_referral_view *r,
     }
     r->basis = (uint8_t)rv->lawful_basis;
     r->consent = (uint8_t)rv->consent;
-    CL_COPY(r->consent_note, rv->consent_note);
     r->withdrawn = rv->withdrawn;
+    (void)cl_referral_view_texts(r, rv->concern, rv->consent_note);
     r->version = rv->version;
 }
 

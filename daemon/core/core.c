@@ -1088,23 +1088,25 @@ static int s_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
     return rc;
 }
 
-static void s_referral_view(cl_referral_view *v, const s_referral *sr)
+static int s_referral_view(cl_referral_view *v, const s_referral *sr)
 {
     CL_COPY(v->reference, sr->reference);
     CL_COPY(v->agency, sr->agency);
     CL_COPY(v->agency_ref, sr->r.agency_ref);
     v->category = sr->r.category;
     v->risk = sr->r.risk;
-    CL_COPY(v->concern, sr->r.concern);
+
     v->occurred_at = sr->r.occurred_at;
     v->received_at = sr->received;
     CL_COPY(v->referrer_name, sr->r.referrer_name);
     CL_COPY(v->referrer_role, sr->r.referrer_role);
     v->basis = sr->r.basis;
     v->consent = sr->r.consent;
-    CL_COPY(v->consent_note, sr->r.consent_note);
     v->withdrawn = sr->withdrawn != 0;
     v->version = sr->version;
+    return cl_referral_view_texts(v, sr->r.concern, sr->r.consent_note)
+               ? CL_OK
+               : CL_ERR_NOMEM;
 }
 
 typedef struct s_hist_ctx {
@@ -1147,7 +1149,7 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
     }
     CL_COPY(v->reference, sr->reference);
     v->version = sr->version;
-    s_referral_view(&v->referral, sr);
+    rc = s_referral_view(&v->referral, sr);
 out:
     if (buf)
         sodium_memzero(buf, vlen);
@@ -1222,7 +1224,8 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
                 rc = CL_ERR_NOMEM;
                 goto out;
             }
-            s_referral_view(v, sr);
+            if ((rc = s_referral_view(v, sr)) != CL_OK)
+                goto out;
             if (sa && sr->version > 1) {
                 s_hist_ctx h = {t, sa, sa->n_history};
                 uint8_t hk[8];

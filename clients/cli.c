@@ -43,86 +43,98 @@ typedef struct s_conn {
 
 static void s_usage(FILE *f)
 {
-    fputs("usage: caselink [CONNECTION] COMMAND [ARGS]\n"
-          "\n"
-          "Commands:\n"
-          "  keygen NAME                    write NAME.key (secret) and "
-          "NAME.pub\n"
-          "  publish referral FIELDS...     publish one referral "
-          "(publisher)\n"
-          "  publish referral --csv FILE    publish every row of a CSV file\n"
-          "  person show (--nhs N | --chi N | --id P00000001)\n"
-          "              (--purpose TEXT | --review ID)\n"
-          "                                 open a linked case "
-          "(coordinator)\n"
-          "  referral correct REF --reason TEXT FIELDS...\n"
-          "                                 replace your agency's referral "
-          "(publisher)\n"
-          "  referral withdraw REF --reason TEXT\n"
-          "                                 withdraw it (publisher)\n"
-          "  audit verify [--checkpoint FILE]\n"
-          "                                 check the audit chain (auditor)\n"
-          "  audit checkpoint               print a signed checkpoint to keep "
-          "elsewhere\n"
-          "  audit search (--nhs N | --chi N | --id P...) [--limit N]\n"
-          "                                 who looked at a person and why\n"
-          "  audit subject-access (--nhs N | --chi N | --id P...)\n"
-          "                                 everything held about a person, as "
-          "JSON\n"
-          "  admin stats                    requests, commits, latency, store "
-          "(operator)\n"
-          "  admin backup NAME              online copy to "
-          "STATE_DIRECTORY/backups/NAME\n"
-          "  admin rotate-key               seal with a new data key; re-seal "
-          "the rest\n"
-          "  admin key-status               data key versions in use\n"
-          "  admin retire-key VERSION       refuse an unused key version from "
-          "now on\n"
-          "  health                         daemon version, uptime, counts\n"
-          "\n"
-          "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
-          "CASELINK_KEY):\n"
-          "  --endpoint URL      tcp://host:port or ipc://path\n"
-          "  --server-key FILE   the daemon's public key file\n"
-          "  --key FILE          this client's key file (mode 0600)\n"
-          "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
-          "client NAME\n"
-          "                      (gp, police, childrens, adults, "
-          "coordinator, operator, auditor)\n"
-          "  --timeout MS        wait per attempt (default 5000)\n"
-          "\n"
-          "Referral fields (flags --name-with-dashes, or CSV header "
-          "names):\n"
-          "  agency_reference (--ref)  required, your own reference\n"
-          "  category                  child_protection, adult_safeguarding, "
-          "domestic_abuse,\n"
-          "                            mental_health, substance_misuse, "
-          "self_neglect, housing,\n"
-          "                            antisocial_behaviour, missing_person, "
-          "school_attendance,\n"
-          "                            frailty, other\n"
-          "  lawful_basis (--basis)    required: public_task_social_care, "
-          "public_task_public_interest,\n"
-          "                            dpa_safeguarding, legal_obligation, "
-          "consent, vital_interests\n"
-          "  consent                   given, refused, not_sought (refused "
-          "and not_sought need\n"
-          "                            consent_note)\n"
-          "  risk                      low, medium, high, immediate\n"
-          "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
-          "(--given),\n"
-          "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
-          "(female, male,\n"
-          "  other), address, town, postcode, uprn, concern, occurred_at "
-          "(YYYY-MM-DD or\n"
-          "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
-          "consent_note, feed, feed_seq\n"
-          "  related (repeatable flag; in CSV separate people with |):\n"
-          "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
-          "      rel is what they are to the subject: parent, child, carer, "
-          "cared_for,\n"
-          "      household_member, partner, sibling\n",
-          f);
+    fputs(
+        "usage: caselink [CONNECTION] COMMAND [ARGS]\n"
+        "\n"
+        "Commands:\n"
+        "  keygen NAME                    write NAME.key (secret) and "
+        "NAME.pub\n"
+        "  publish referral FIELDS...     publish one referral "
+        "(publisher)\n"
+        "  publish referral --csv FILE    publish every row of a CSV file\n"
+        "  publish plan FIELDS...         publish or update a child "
+        "protection plan\n"
+        "      --ref R --type child_protection_plan|looked_after_child|\n"
+        "      unborn_child_protection_plan --category "
+        "neglect|physical_abuse|\n"
+        "      emotional_abuse|sexual_abuse|multiple --start YYYY-MM-DD [--end "
+        "D]\n"
+        "      --authority NAME --basis B [--legal-basis TEXT] [--review D]\n"
+        "      --child-nhs N --child-given G --child-family F --child-dob D "
+        "...\n"
+        "      --adult \"rel=parent;given=..;family=..;dob=..\" (repeatable)\n"
+        "  person show (--nhs N | --chi N | --id P00000001)\n"
+        "              (--purpose TEXT | --review ID)\n"
+        "                                 open a linked case "
+        "(coordinator)\n"
+        "  referral correct REF --reason TEXT FIELDS...\n"
+        "                                 replace your agency's referral "
+        "(publisher)\n"
+        "  referral withdraw REF --reason TEXT\n"
+        "                                 withdraw it (publisher)\n"
+        "  audit verify [--checkpoint FILE]\n"
+        "                                 check the audit chain (auditor)\n"
+        "  audit checkpoint               print a signed checkpoint to keep "
+        "elsewhere\n"
+        "  audit search (--nhs N | --chi N | --id P...) [--limit N]\n"
+        "                                 who looked at a person and why\n"
+        "  audit subject-access (--nhs N | --chi N | --id P...)\n"
+        "                                 everything held about a person, as "
+        "JSON\n"
+        "  admin stats                    requests, commits, latency, store "
+        "(operator)\n"
+        "  admin backup NAME              online copy to "
+        "STATE_DIRECTORY/backups/NAME\n"
+        "  admin rotate-key               seal with a new data key; re-seal "
+        "the rest\n"
+        "  admin key-status               data key versions in use\n"
+        "  admin retire-key VERSION       refuse an unused key version from "
+        "now on\n"
+        "  health                         daemon version, uptime, counts\n"
+        "\n"
+        "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
+        "CASELINK_KEY):\n"
+        "  --endpoint URL      tcp://host:port or ipc://path\n"
+        "  --server-key FILE   the daemon's public key file\n"
+        "  --key FILE          this client's key file (mode 0600)\n"
+        "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
+        "client NAME\n"
+        "                      (gp, police, childrens, adults, "
+        "coordinator, operator, auditor)\n"
+        "  --timeout MS        wait per attempt (default 5000)\n"
+        "\n"
+        "Referral fields (flags --name-with-dashes, or CSV header "
+        "names):\n"
+        "  agency_reference (--ref)  required, your own reference\n"
+        "  category                  child_protection, adult_safeguarding, "
+        "domestic_abuse,\n"
+        "                            mental_health, substance_misuse, "
+        "self_neglect, housing,\n"
+        "                            antisocial_behaviour, missing_person, "
+        "school_attendance,\n"
+        "                            frailty, other\n"
+        "  lawful_basis (--basis)    required: public_task_social_care, "
+        "public_task_public_interest,\n"
+        "                            dpa_safeguarding, legal_obligation, "
+        "consent, vital_interests\n"
+        "  consent                   given, refused, not_sought (refused "
+        "and not_sought need\n"
+        "                            consent_note)\n"
+        "  risk                      low, medium, high, immediate\n"
+        "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
+        "(--given),\n"
+        "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
+        "(female, male,\n"
+        "  other), address, town, postcode, uprn, concern, occurred_at "
+        "(YYYY-MM-DD or\n"
+        "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
+        "consent_note, feed, feed_seq\n"
+        "  related (repeatable flag; in CSV separate people with |):\n"
+        "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
+        "      rel is what they are to the subject: parent, child, carer, "
+        "cared_for,\n"
+        "      household_member, partner, sibling\n",
+        f);
 }
 
 /* --- connection ------------------------------------------------------------
@@ -207,6 +219,61 @@ static void s_print_warnings(const char *where, const cl_reply *rep)
 {
     for (uint32_t i = 0; i < rep->u.publish.n_warnings; i++)
         fprintf(stderr, "%swarning: %s\n", where, rep->u.publish.warnings[i]);
+}
+
+static int s_publish_plan(s_conn *cn, int argc, char **argv)
+{
+    char err[512], verr[CL_ERROR_SZ];
+    cl_client *c = NULL;
+    cl_reply rep;
+    int status = 0;
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_PUBLISH_PLAN;
+    for (int i = 0; i < argc; i += 2) {
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc ||
+            !cl_plan_fields_set(&req->u.plan, argv[i] + 2, argv[i + 1], err,
+                                sizeof(err))) {
+            fprintf(stderr, "caselink publish plan: %s\n",
+                    strncmp(argv[i], "--", 2) || i + 1 >= argc
+                        ? "expected --FIELD VALUE"
+                        : err);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (cl_plan_validate(&req->u.plan, verr, NULL) != CL_OK) {
+        fprintf(stderr, "caselink publish plan: %s\n", verr);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    /* Publishing the same plan again is recognised; an update (same
+     * reference, new dates or category) is a new message. */
+    char stable[CL_REF_SZ + 64];
+    const cl_plan *pl = &req->u.plan;
+    snprintf(stable, sizeof(stable), "%s|%u|%u|%s|%s|%s", pl->agency_ref,
+             pl->type, pl->category, pl->start, pl->end, pl->review);
+    cl_client_msgid_from(req->msgid, "plan", stable);
+    if ((status = s_connect(cn, NULL, &c)) != 0)
+        goto out;
+    int rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+        goto out;
+    }
+    if (!cl_reply_ok(&rep))
+        status = s_status(&rep);
+    else
+        printf("%s %s\n",
+               rep.status == CL_STATUS_DUPLICATE ? "already recorded:"
+                                                 : "recorded:",
+               rep.u.publish.reference);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    cl_client_close(&c);
+    return status;
 }
 
 static int s_publish_one(s_conn *cn, int argc, char **argv)
@@ -474,6 +541,28 @@ static void s_date(char out[32], int64_t t)
 static void s_print_view(const cl_person_view *v)
 {
     printf("Person %s\n", v->person_id);
+    for (size_t i = 0; i < v->n_plans; i++) {
+        const cl_plan_flag *f = &v->plans[i];
+        char who[600];
+        if (!strcmp(f->via, "self"))
+            snprintf(who, sizeof(who), "This person");
+        else if (f->child_pid[0])
+            snprintf(who, sizeof(who), "%s %s (%s, %s of this person)",
+                     f->given, f->family, f->child_pid, f->via);
+        else
+            snprintf(who, sizeof(who), "An %s", f->via);
+        printf("  %s %s: %s is on a %s%s%s since %s, %s%s%s%s\n",
+               f->active ? "!!" : "--",
+               f->active ? "CHILD PROTECTION" : "ENDED PLAN", who,
+               cl_plan_type_name(f->type), f->category ? " for " : "",
+               f->category ? cl_plan_cat_name(f->category) : "", f->start,
+               f->authority, f->end[0] ? ", ended " : "", f->end,
+               f->review[0] && f->active ? "" : "");
+        if (f->active && (f->review[0] || f->legal_basis[0]))
+            printf("     next review %s%s%s\n",
+                   f->review[0] ? f->review : "(not set)",
+                   f->legal_basis[0] ? "; " : "", f->legal_basis);
+    }
     printf("  Known to %zu agenc%s:", v->n_known,
            v->n_known == 1 ? "y" : "ies");
     for (size_t i = 0; i < v->n_known; i++)
@@ -1149,6 +1238,8 @@ int main(int argc, char **argv)
         return s_audit(&cn, rest, args);
     if (!strcmp(cmd, "admin"))
         return s_admin(&cn, rest, args);
+    if (!strcmp(cmd, "publish") && rest >= 1 && !strcmp(args[0], "plan"))
+        return s_publish_plan(&cn, rest - 1, args + 1);
     if (!strcmp(cmd, "publish")) {
         if (rest < 1 || strcmp(args[0], "referral") != 0) {
             fprintf(stderr, "usage: caselink publish referral ...\n");

@@ -90,11 +90,11 @@ static bool s_person_field(cl_person *p, const char *name, const char *v,
 }
 
 /* One related person: "rel=parent;given=Sarah;family=Jones". */
-static bool s_related(cl_referral *r, const char *spec, char *err,
-                      size_t err_len)
+static bool s_related_into(cl_related *arr, uint32_t *n, const char *spec,
+                           char *err, size_t err_len)
 {
     char buf[2048];
-    if (r->n_related >= CL_RELATED_MAX) {
+    if (*n >= CL_RELATED_MAX) {
         snprintf(err, err_len, "at most %d related people", CL_RELATED_MAX);
         return false;
     }
@@ -102,7 +102,7 @@ static bool s_related(cl_referral *r, const char *spec, char *err,
         snprintf(err, err_len, "related person description too long");
         return false;
     }
-    cl_related *rp = &r->related[r->n_related];
+    cl_related *rp = &arr[*n];
     memset(rp, 0, sizeof(*rp));
     char *save = NULL;
     for (char *kv = strtok_r(buf, ";", &save); kv;
@@ -128,8 +128,14 @@ static bool s_related(cl_referral *r, const char *spec, char *err,
         snprintf(err, err_len, "related: rel=... is required");
         return false;
     }
-    r->n_related++;
+    (*n)++;
     return true;
+}
+
+static bool s_related(cl_referral *r, const char *spec, char *err,
+                      size_t err_len)
+{
+    return s_related_into(r->related, &r->n_related, spec, err, err_len);
 }
 
 /* Set one referral field by its name (CSV header or flag, '-' as '_'). */
@@ -194,4 +200,42 @@ bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
         return true;
     }
     return s_person_field(&r->subject, name, v, err, err_len);
+}
+
+bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
+                        size_t err_len)
+{
+    char name[64];
+    if (!cl_copy(name, sizeof(name), name0)) {
+        snprintf(err, err_len, "unknown field '%s'", name0);
+        return false;
+    }
+    for (char *c = name; *c; c++)
+        if (*c == '-')
+            *c = '_';
+    if (!strcmp(name, "agency_reference") || !strcmp(name, "ref"))
+        return S_PUT(p->agency_ref, v);
+    if (!strcmp(name, "type"))
+        return s_enum(&p->type, cl_plan_type_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "category"))
+        return !v[0] || s_enum(&p->category, cl_plan_cat_parse(v), name, v, err,
+                               err_len);
+    if (!strcmp(name, "start_date") || !strcmp(name, "start"))
+        return S_PUT(p->start, v);
+    if (!strcmp(name, "end_date") || !strcmp(name, "end"))
+        return S_PUT(p->end, v);
+    if (!strcmp(name, "next_review_date") || !strcmp(name, "review"))
+        return S_PUT(p->review, v);
+    if (!strcmp(name, "responsible_authority") || !strcmp(name, "authority"))
+        return S_PUT(p->authority, v);
+    if (!strcmp(name, "legal_basis"))
+        return S_PUT(p->legal_basis, v);
+    if (!strcmp(name, "lawful_basis") || !strcmp(name, "basis"))
+        return s_enum(&p->basis, cl_basis_parse(v), name, v, err, err_len);
+    if (!strcmp(name, "adult"))
+        return s_related_into(p->adults, &p->n_adults, v, err, err_len);
+    if (!strncmp(name, "child_", 6))
+        return s_person_field(&p->child, name + 6, v, err, err_len);
+    snprintf(err, err_len, "unknown field '%s'", name0);
+    return false;
 }

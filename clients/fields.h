@@ -21,4 +21,12 @@
 bool cl_fields_set(cl_referral *r, const char *name, const char *value,
                    char *err, size_t err_len);
 
+/* The same for a protection plan: agency_reference (ref), type,
+ * category, start_date (start), end_date (end), next_review_date (review),
+ * responsible_authority (authority), legal_basis, lawful_basis (basis),
+ * adult ("rel=parent;given=..;family=..", repeatable) and the child's
+ * fields prefixed child_ (child_nhs, child_given, child_dob, ...). */
+bool cl_plan_fields_set(cl_plan *p, const char *name, const char *value,
+                        char *err, size_t err_len);
+
 #endif

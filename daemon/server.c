@@ -371,8 +371,10 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         it->req.kind == CL_REQ_PUBLISH_REFERRAL   ? &it->req.u.publish
         : it->req.kind == CL_REQ_CORRECT_REFERRAL ? &it->req.u.rectify.referral
                                                   : NULL;
-    if (content) {
-        rc = cl_referral_validate(content, err, &it->rep.u.publish);
+    if (content || it->req.kind == CL_REQ_PUBLISH_PLAN) {
+        rc = content
+                 ? cl_referral_validate(content, err, &it->rep.u.publish)
+                 : cl_plan_validate(&it->req.u.plan, err, &it->rep.u.publish);
         if (rc != CL_OK) {
             s_fail(it, rc, err);
             rc = s_audit(parent, it, &note);
@@ -384,6 +386,9 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     if (it->req.kind == CL_REQ_PUBLISH_REFERRAL)
         rc = cl_core_publish(t, &s->cfg.match, it->who, content, s_now(),
                              &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
+        rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
+                                  s_now(), &it->rep.u.publish, &note, err);
     else
         rc = cl_core_rectify(t, &s->cfg.match, it->who, it->req.kind,
                              &it->req.u.rectify, s_now(), &it->rep.u.publish,
@@ -720,6 +725,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_PUBLISH_REFERRAL:
         case CL_REQ_CORRECT_REFERRAL:
         case CL_REQ_WITHDRAW_REFERRAL:
+        case CL_REQ_PUBLISH_PLAN:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_GET_PERSON:

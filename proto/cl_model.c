@@ -37,6 +37,7 @@ void cl_person_view_clear(cl_person_view *v)
     free(v->referrals);
     free(v->related);
     free(v->known_to);
+    free(v->plans);
     memset(v, 0, sizeof(*v));
 }
 
@@ -280,6 +281,73 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
     return CL_OK;
 }
 
+int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
+{
+    int rc;
+    if (p->basis == 0 || p->basis > CL_BASIS_MAX) {
+        snprintf(err, CL_ERROR_SZ, "lawful_basis is required");
+        return CL_ERR_INVALID;
+    }
+    if (p->type == 0 || p->type > CL_PLAN_TYPE_MAX ||
+        p->category > CL_PLAN_CAT_MAX) {
+        snprintf(err, CL_ERROR_SZ,
+                 "plan type is required (child protection "
+                 "plan, looked-after child, unborn)");
+        return CL_ERR_INVALID;
+    }
+    if (p->type == CL_PLAN_CPP && p->category == 0) {
+        snprintf(err, CL_ERROR_SZ, "a child protection plan needs a category");
+        return CL_ERR_INVALID;
+    }
+    if (!p->agency_ref[0]) {
+        snprintf(err, CL_ERROR_SZ, "agency_reference is required");
+        return CL_ERR_INVALID;
+    }
+    if (!cl_date_valid(p->start) || (p->end[0] && !cl_date_valid(p->end)) ||
+        (p->review[0] && !cl_date_valid(p->review))) {
+        snprintf(err, CL_ERROR_SZ,
+                 "start_date (required), end_date and next_review_date must "
+                 "be real dates as YYYY-MM-DD");
+        return CL_ERR_INVALID;
+    }
+    if (p->end[0] && strcmp(p->end, p->start) < 0) {
+        snprintf(err, CL_ERROR_SZ, "end_date is before start_date");
+        return CL_ERR_INVALID;
+    }
+    if (!p->authority[0]) {
+        snprintf(err, CL_ERROR_SZ, "responsible_authority is required");
+        return CL_ERR_INVALID;
+    }
+    bool unborn = p->type == CL_PLAN_UNBORN;
+    rc = s_person_check(&p->child, "child", !unborn, err, warn);
+    if (rc != CL_OK)
+        return rc;
+    if (p->n_adults > CL_RELATED_MAX) {
+        snprintf(err, CL_ERROR_SZ, "at most %d adults", CL_RELATED_MAX);
+        return CL_ERR_INVALID;
+    }
+    bool mother = false;
+    for (uint32_t i = 0; i < p->n_adults; i++) {
+        char where[32];
+        snprintf(where, sizeof(where), "adult %u", i + 1);
+        if (p->adults[i].rel == 0 || p->adults[i].rel > CL_REL_MAX) {
+            snprintf(err, CL_ERROR_SZ, "%s: relationship is required", where);
+            return CL_ERR_INVALID;
+        }
+        mother |= p->adults[i].rel == CL_REL_PARENT;
+        rc = s_person_check(&p->adults[i].person, where, true, err, warn);
+        if (rc != CL_OK)
+            return rc;
+    }
+    if (unborn && !mother) {
+        snprintf(err, CL_ERROR_SZ,
+                 "an unborn child protection plan names the "
+                 "expectant mother (rel=parent)");
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}
+
 /* --- names ------------------------------------------------------------- */
 
 static const char *const s_cat[] = {
@@ -305,6 +373,12 @@ static const char *const s_consent[] = {"unspecified", "given", "refused",
 static const char *const s_link[] = {"new",      "nhs_number", "chi_number",
                                      "local_id", "score",      "reviewed"};
 static const char *const s_sex[] = {"unknown", "female", "male", "other"};
+static const char *const s_plan_type[] = {
+    "unspecified", "child_protection_plan", "looked_after_child",
+    "unborn_child_protection_plan"};
+static const char *const s_plan_cat[] = {"unspecified",    "neglect",
+                                         "physical_abuse", "emotional_abuse",
+                                         "sexual_abuse",   "multiple"};
 static const char *const s_status[] = {
     "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};
 
@@ -386,4 +460,21 @@ int cl_consent_parse(const char *s)
 int cl_sex_parse(const char *s)
 {
     return S_PARSE(s_sex, s);
+}
+
+const char *cl_plan_type_name(unsigned v)
+{
+    return S_NAME(s_plan_type, v);
+}
+const char *cl_plan_cat_name(unsigned v)
+{
+    return S_NAME(s_plan_cat, v);
+}
+int cl_plan_type_parse(const char *s)
+{
+    return S_PARSE(s_plan_type, s);
+}
+int cl_plan_cat_parse(const char *s)
+{
+    return S_PARSE(s_plan_cat, s);
 }

@@ -126,6 +126,41 @@ typedef struct cl_referral {
     uint64_t feed_seq;              /* sequence within the feed */
 } cl_referral;
 
+enum { CL_PLAN_TYPE_MAX = 3, CL_PLAN_CAT_MAX = 5 };
+enum { CL_PLAN_CPP = 1, CL_PLAN_LAC = 2, CL_PLAN_UNBORN = 3 };
+
+/* A child protection plan (or looked-after status). */
+typedef struct cl_plan {
+    char agency_ref[CL_REF_SZ];        /* the authority's own reference */
+    cl_person child;                   /* empty allowed for an unborn plan */
+    uint8_t type;                      /* caselink.PlanType */
+    uint8_t category;                  /* caselink.PlanCategory */
+    char start[CL_DATE_SZ];            /* YYYY-MM-DD */
+    char end[CL_DATE_SZ];              /* empty while in force */
+    char authority[CL_AGENCY_SZ];      /* responsible authority */
+    uint32_t n_adults;                 /* entries used in adults[] */
+    cl_related adults[CL_RELATED_MAX]; /* rel: what the adult is to child */
+    char legal_basis[CL_NAME_SZ];      /* e.g. Children Act 1989 s47 */
+    char review[CL_DATE_SZ];           /* next review date */
+    uint8_t basis;                     /* caselink.LawfulBasis */
+} cl_plan;
+
+/* A plan shown on a case view. */
+typedef struct cl_plan_flag {
+    char child_pid[CL_PID_SZ];
+    char given[CL_NAME_SZ];
+    char family[CL_NAME_SZ];
+    char via[32]; /* "self", or what the child is to the person viewed */
+    uint8_t type;
+    uint8_t category;
+    char start[CL_DATE_SZ];
+    char end[CL_DATE_SZ];
+    char authority[CL_AGENCY_SZ];
+    bool active; /* false: ended within the last year */
+    char review[CL_DATE_SZ];
+    char legal_basis[CL_NAME_SZ];
+} cl_plan_flag;
+
 typedef struct cl_get_person {
     char person_id[CL_PID_SZ];      /* either this ... */
     cl_person match;                /* ... or NHS/CHI number here */
@@ -164,6 +199,7 @@ typedef enum {
     CL_REQ_ADMIN_ROTATE_KEY,
     CL_REQ_ADMIN_KEY_STATUS,
     CL_REQ_ADMIN_RETIRE_KEY,
+    CL_REQ_PUBLISH_PLAN,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -182,6 +218,7 @@ typedef struct cl_request {
         cl_person_ref person_ref;          /* AUDIT_SEARCH, SUBJECT_ACCESS */
         char backup_name[CL_REF_SZ];       /* ADMIN_BACKUP */
         uint32_t key_version;              /* ADMIN_RETIRE_KEY */
+        cl_plan plan;                      /* PUBLISH_PLAN */
     } u;
 } cl_request;
 
@@ -231,6 +268,8 @@ typedef struct cl_person_view {
     cl_related_view *related;
     size_t n_known;
     char (*known_to)[CL_AGENCY_SZ];
+    size_t n_plans;
+    cl_plan_flag *plans; /* active, or ended within a year */
 } cl_person_view;
 
 typedef struct cl_audit_entry {
@@ -409,6 +448,10 @@ void cl_postcode_normalise(char *s);
 CL_NODISCARD int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
                                       cl_publish_result *warn);
 
+/* Validate and normalise a plan like a referral (see above). */
+CL_NODISCARD int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ],
+                                  cl_publish_result *warn);
+
 /* Names for enums as the CLI and reports print them; never NULL. */
 const char *cl_category_name(unsigned v);
 const char *cl_risk_name(unsigned v);
@@ -428,5 +471,9 @@ int cl_rel_parse(const char *s);
 int cl_basis_parse(const char *s);
 int cl_consent_parse(const char *s);
 int cl_sex_parse(const char *s);
+const char *cl_plan_type_name(unsigned v);
+const char *cl_plan_cat_name(unsigned v);
+int cl_plan_type_parse(const char *s);
+int cl_plan_cat_parse(const char *s);
 
 #endif

@@ -226,6 +226,41 @@ static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
     return true;
 }
 
+static bool s_plan_in(cl_plan *p, const Caselink__ProtectionPlan *pp,
+                      char err[CL_ERROR_SZ])
+{
+    memset(p, 0, sizeof(*p));
+    if (!pp) {
+        snprintf(err, CL_ERROR_SZ, "publish_plan needs a plan");
+        return false;
+    }
+    if (pp->n_adults > CL_RELATED_MAX) {
+        snprintf(err, CL_ERROR_SZ, "at most %d adults", CL_RELATED_MAX);
+        return false;
+    }
+    if (!S_STR(p->agency_ref, pp->agency_reference, "agency_reference") ||
+        !s_person_in(&p->child, pp->child, err) ||
+        !s_enum8(&p->type, (int)pp->type, CL_PLAN_TYPE_MAX, "type", err) ||
+        !s_enum8(&p->category, (int)pp->category, CL_PLAN_CAT_MAX, "category",
+                 err) ||
+        !S_STR(p->start, pp->start_date, "start_date") ||
+        !S_STR(p->end, pp->end_date, "end_date") ||
+        !S_STR(p->authority, pp->responsible_authority,
+               "responsible_authority") ||
+        !S_STR(p->legal_basis, pp->legal_basis, "legal_basis") ||
+        !S_STR(p->review, pp->next_review_date, "next_review_date") ||
+        !s_enum8(&p->basis, (int)pp->lawful_basis, CL_BASIS_MAX, "lawful_basis",
+                 err))
+        return false;
+    p->n_adults = (uint32_t)pp->n_adults;
+    for (size_t i = 0; i < pp->n_adults; i++)
+        if (!s_person_in(&p->adults[i].person, pp->adults[i]->person, err) ||
+            !s_enum8(&p->adults[i].rel, (int)pp->adults[i]->relationship,
+                     CL_REL_MAX, "relationship", err))
+            return false;
+    return true;
+}
+
 static bool s_person_ref_in(cl_person_ref *g, const char *pid,
                             const Caselink__PersonDetails *match,
                             uint32_t limit, char err[CL_ERROR_SZ])
@@ -370,6 +405,11 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         break;
     case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
         out->kind = CL_REQ_ADMIN_STATS;
+        break;
+    case CASELINK__ENVELOPE__BODY_PUBLISH_PLAN:
+        out->kind = CL_REQ_PUBLISH_PLAN;
+        if (!s_plan_in(&out->u.plan, env->publish_plan->plan, err))
+            goto out;
         break;
     case CASELINK__ENVELOPE__BODY_ADMIN_BACKUP:
         out->kind = CL_REQ_ADMIN_BACKUP;
@@ -564,6 +604,8 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__AdminRotateKey rotate = CASELINK__ADMIN_ROTATE_KEY__INIT;
     Caselink__AdminKeyStatus kstatus = CASELINK__ADMIN_KEY_STATUS__INIT;
     Caselink__AdminRetireKey retire = CASELINK__ADMIN_RETIRE_KEY__INIT;
+    Caselink__ProtectionPlan plan = CASELINK__PROTECTION_PLAN__INIT;
+    Caselink__PublishPlan pubplan = CASELINK__PUBLISH_PLAN__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -627,6 +669,34 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_STATS;
         env.admin_stats = &stats;
         break;
+    case CL_REQ_PUBLISH_PLAN: {
+        const cl_plan *p = &req->u.plan;
+        plan.agency_reference = S_S(p->agency_ref);
+        plan.child = s_person_out(&s, &p->child);
+        plan.type = (Caselink__PlanType)p->type;
+        plan.category = (Caselink__PlanCategory)p->category;
+        plan.start_date = S_S(p->start);
+        plan.end_date = S_S(p->end);
+        plan.responsible_authority = S_S(p->authority);
+        plan.legal_basis = S_S(p->legal_basis);
+        plan.next_review_date = S_S(p->review);
+        plan.lawful_basis = (Caselink__LawfulBasis)p->basis;
+        size_t n = p->n_adults < CL_RELATED_MAX ? p->n_adults : CL_RELATED_MAX;
+        plan.adults = s_scratch_alloc(&s, (n ? n : 1) * sizeof(void *));
+        for (size_t i = 0; plan.adults && i < n; i++) {
+            Caselink__RelatedPerson *rp = s_scratch_alloc(&s, sizeof(*rp));
+            if (!rp)
+                break;
+            caselink__related_person__init(rp);
+            rp->person = s_person_out(&s, &p->adults[i].person);
+            rp->relationship = (Caselink__Relationship)p->adults[i].rel;
+            plan.adults[plan.n_adults++] = rp;
+        }
+        pubplan.plan = &plan;
+        env.body_case = CASELINK__ENVELOPE__BODY_PUBLISH_PLAN;
+        env.publish_plan = &pubplan;
+        break;
+    }
     case CL_REQ_ADMIN_BACKUP:
         backup.name = S_S(req->u.backup_name);
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_BACKUP;
@@ -759,6 +829,29 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
     }
     for (size_t i = 0; i < v->n_known; i++)
         pv->known_to[pv->n_known_to++] = S_S(v->known_to[i]);
+    pv->plans = s_scratch_alloc(s, (v->n_plans + 1) * sizeof(void *));
+    if (!pv->plans)
+        return NULL;
+    for (size_t i = 0; i < v->n_plans; i++) {
+        const cl_plan_flag *f = &v->plans[i];
+        Caselink__PlanFlag *pf = s_scratch_alloc(s, sizeof(*pf));
+        if (!pf)
+            return NULL;
+        caselink__plan_flag__init(pf);
+        pf->child_person_id = S_S(f->child_pid);
+        pf->child_given_names = S_S(f->given);
+        pf->child_family_name = S_S(f->family);
+        pf->via = S_S(f->via);
+        pf->type = (Caselink__PlanType)f->type;
+        pf->category = (Caselink__PlanCategory)f->category;
+        pf->start_date = S_S(f->start);
+        pf->end_date = S_S(f->end);
+        pf->responsible_authority = S_S(f->authority);
+        pf->active = f->active;
+        pf->next_review_date = S_S(f->review);
+        pf->legal_basis = S_S(f->legal_basis);
+        pv->plans[pv->n_plans++] = pf;
+    }
     return pv;
 }
 
@@ -787,6 +880,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_PUBLISH_REFERRAL:
     case CL_REQ_CORRECT_REFERRAL:
     case CL_REQ_WITHDRAW_REFERRAL:
+    case CL_REQ_PUBLISH_PLAN:
         pub.reference = S_S(rep->u.publish.reference);
         pub.n_warnings = rep->u.publish.n_warnings < CL_WARNINGS_MAX
                              ? rep->u.publish.n_warnings
@@ -1026,6 +1120,27 @@ static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
     }
     for (size_t i = 0; i < pv->n_known_to; i++)
         CL_COPY(v->known_to[v->n_known++], pv->known_to[i]);
+    v->plans = calloc(pv->n_plans + 1, sizeof(*v->plans));
+    if (!v->plans) {
+        cl_person_view_clear(v);
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pv->n_plans; i++) {
+        const Caselink__PlanFlag *pf = pv->plans[i];
+        cl_plan_flag *f = &v->plans[v->n_plans++];
+        CL_COPY(f->child_pid, pf->child_person_id);
+        CL_COPY(f->given, pf->child_given_names);
+        CL_COPY(f->family, pf->child_family_name);
+        CL_COPY(f->via, pf->via);
+        f->type = (uint8_t)pf->type;
+        f->category = (uint8_t)pf->category;
+        CL_COPY(f->start, pf->start_date);
+        CL_COPY(f->end, pf->end_date);
+        CL_COPY(f->authority, pf->responsible_authority);
+        f->active = pf->active;
+        CL_COPY(f->review, pf->next_review_date);
+        CL_COPY(f->legal_basis, pf->legal_basis);
+    }
     return CL_OK;
 }
 
@@ -1229,6 +1344,8 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "admin_key_status";
     case CL_REQ_ADMIN_RETIRE_KEY:
         return "admin_retire_key";
+    case CL_REQ_PUBLISH_PLAN:
+        return "publish_plan";
     default:
         return "none";
     }

@@ -69,6 +69,8 @@ static const struct {
     [CL_DB_AUDIT_PERSON] = {"audit_person", false},
     [CL_DB_HISTORY] = {"history", true},
     [CL_DB_ACTIVITY] = {"activity", false},
+    [CL_DB_PLAN] = {"plan", true},
+    [CL_DB_PERSON_PLANS] = {"person_plans", false},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

@@ -39,6 +39,8 @@ typedef enum {
     CL_DB_AUDIT_PERSON,     /* index: person id || seq -> "" */
     CL_DB_HISTORY,          /* sealed: referral id || version -> old one */
     CL_DB_ACTIVITY,         /* index: last activity || person id -> "" */
+    CL_DB_PLAN,             /* sealed: plan id -> protection plan */
+    CL_DB_PERSON_PLANS,     /* index: person id || plan id -> how */
     CL_DB_COUNT
 } cl_db;
 

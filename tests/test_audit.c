@@ -387,6 +387,25 @@ static void test_retention_leaves_no_trace(void **state)
     assert_int_equal(th_publish(gp, q, NULL), CL_STATUS_OK);
     cl_client_close(&gp);
     free(q);
+    /* and a plan on the child */
+    cl_client *cs = th_client(&d, "childrens");
+    cl_request *pr = calloc(1, sizeof(*pr));
+    pr->kind = CL_REQ_PUBLISH_PLAN;
+    CL_COPY(pr->u.plan.agency_ref, "CP-T1");
+    pr->u.plan.type = CL_PLAN_CPP;
+    pr->u.plan.category = 1;
+    pr->u.plan.basis = 1;
+    CL_COPY(pr->u.plan.start, "2026-01-01");
+    CL_COPY(pr->u.plan.authority, "Northshire Children's Services");
+    CL_COPY(pr->u.plan.child.given, "Amy");
+    CL_COPY(pr->u.plan.child.family, "Smith");
+    CL_COPY(pr->u.plan.child.dob, "2015-06-01");
+    cl_reply prep;
+    assert_int_equal(cl_client_call(cs, pr, &prep), CL_OK);
+    assert_int_equal(prep.status, CL_STATUS_OK);
+    cl_reply_clear(&prep);
+    free(pr);
+    cl_client_close(&cs);
     for (int i = 0; i < 50 && !th_file_contains(d.log, "retention: removed");
          i++)
         usleep(100000);
@@ -408,8 +427,8 @@ static void test_retention_leaves_no_trace(void **state)
         if (s_entries(txn, gone[i]) != 0)
             fail_msg("sub-database %s still holds data", gone[i]);
     }
-    /* the audit keeps the publish and one purge entry per person */
-    assert_int_equal(s_entries(txn, "audit"), 3);
+    /* the audit keeps the publish, the plan and one purge per person */
+    assert_int_equal(s_entries(txn, "audit"), 4);
     mdb_txn_abort(txn);
     mdb_env_close(env);
 

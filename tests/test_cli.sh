@@ -87,6 +87,11 @@ check "csv header needs columns" 2 "header must name agency_reference" -- cl --a
 : > empty.csv
 check "csv empty" 2 "empty file" -- cl --as police publish referral --csv empty.csv
 
+check "plan needs type" 2 "plan type is required" -- cl --as childrens publish plan --ref CP-1 --start 2026-10-01 --authority NCS --basis consent --child-given Amy --child-family Smith
+check "plan bad category" 2 "unknown value 'grumpy'" -- cl --as childrens publish plan --ref CP-1 --category grumpy
+check "plan" 0 "recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
+check "plan again" 0 "already recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
+check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child_protection_plan for emotional_abuse" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
 check "person show" 0 "Known to 2 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"

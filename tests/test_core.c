@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <sodium.h>
@@ -137,6 +138,7 @@ static void test_roles_and_access(void **state)
         [CL_REQ_ADMIN_ROTATE_KEY] = O,
         [CL_REQ_ADMIN_KEY_STATUS] = O,
         [CL_REQ_ADMIN_RETIRE_KEY] = O,
+        [CL_REQ_PUBLISH_PLAN] = P,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
@@ -348,6 +350,112 @@ static void test_relationships(void **state)
     free(r);
 }
 
+static void s_plan(s_fx *f, cl_plan *p)
+{
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    cl_publish_result out;
+    memset(&out, 0, sizeof(out));
+    if (cl_plan_validate(p, err, &out) != CL_OK)
+        fail_msg("plan invalid: %s", err);
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(
+        cl_core_publish_plan(t, &f->mc, &f->gp, p, 1700000000, &out, NULL, err),
+        CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+}
+
+static void s_date_offset(char out[CL_DATE_SZ], int days)
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    strftime(out, CL_DATE_SZ, "%Y-%m-%d", gmtime_r(&t, &tm));
+}
+
+static void test_plans_show_on_linked_adults(void **state)
+{
+    s_fx *f = *state;
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_plan *p = calloc(1, sizeof(*p));
+    cl_person_view v;
+    /* the GP knows the mother; the plan names her as parent */
+    CL_COPY(r->agency_ref, "G1");
+    r->subject = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    CL_COPY(r->subject.nhs, "9434765919");
+    s_pub(f, &f->gp, r, NULL);
+    CL_COPY(p->agency_ref, "CP-1");
+    p->type = CL_PLAN_CPP;
+    p->category = 3;
+    p->basis = 1;
+    s_date_offset(p->start, -30);
+    CL_COPY(p->authority, "Northshire Children's Services");
+    p->child = s_p("Amy", "Smith", "2015-06-01", 1, "LS1 4AB");
+    p->n_adults = 1;
+    p->adults[0].rel = CL_REL_PARENT;
+    p->adults[0].person = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    s_plan(f, p);
+    s_view(f, NULL, "9434765919", &v);
+    assert_int_equal(v.n_plans, 1);
+    assert_true(v.plans[0].active);
+    assert_string_equal(v.plans[0].via, "child");
+    assert_string_equal(v.plans[0].given, "Amy");
+    assert_int_equal(v.plans[0].category, 3);
+    cl_person_view_clear(&v);
+    s_view(f, "P00000002", NULL, &v); /* the child's own case */
+    assert_int_equal(v.n_plans, 1);
+    assert_string_equal(v.plans[0].via, "self");
+    cl_person_view_clear(&v);
+    /* an unrelated person sees nothing */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "G2");
+    r->subject = s_p("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
+    s_pub(f, &f->gp, r, NULL);
+    s_view(f, "P00000003", NULL, &v);
+    assert_int_equal(v.n_plans, 0);
+    cl_person_view_clear(&v);
+
+    /* the plan ends: updated by its reference, shown as ended */
+    s_date_offset(p->end, -10);
+    s_plan(f, p);
+    s_view(f, NULL, "9434765919", &v);
+    assert_int_equal(v.n_plans, 1);
+    assert_false(v.plans[0].active);
+    cl_person_view_clear(&v);
+    /* ended more than 12 months ago: no longer a current flag */
+    s_date_offset(p->start, -800);
+    s_date_offset(p->end, -400);
+    s_plan(f, p);
+    s_view(f, NULL, "9434765919", &v);
+    assert_int_equal(v.n_plans, 0);
+    cl_person_view_clear(&v);
+
+    /* an unborn child protection plan is held on the expectant mother */
+    memset(p, 0, sizeof(*p));
+    CL_COPY(p->agency_ref, "UCP-1");
+    p->type = CL_PLAN_UNBORN;
+    p->basis = 1;
+    s_date_offset(p->start, -5);
+    CL_COPY(p->authority, "Northshire Children's Services");
+    p->n_adults = 1;
+    p->adults[0].rel = CL_REL_PARENT;
+    p->adults[0].person = s_p("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
+    s_plan(f, p);
+    s_view(f, "P00000003", NULL, &v);
+    assert_int_equal(v.n_plans, 1);
+    assert_int_equal(v.plans[0].type, CL_PLAN_UNBORN);
+    assert_true(v.plans[0].active);
+    cl_person_view_clear(&v);
+    /* validation: an unborn plan must name the mother */
+    char err[CL_ERROR_SZ];
+    p->adults[0].rel = CL_REL_CARER;
+    assert_int_equal(cl_plan_validate(p, err, NULL), CL_ERR_INVALID);
+    p->adults[0].rel = CL_REL_PARENT;
+    p->type = CL_PLAN_CPP; /* needs a category and a child */
+    assert_int_equal(cl_plan_validate(p, err, NULL), CL_ERR_INVALID);
+    free(p);
+    free(r);
+}
+
 static void test_view_rules(void **state)
 {
     s_fx *f = *state;
@@ -391,6 +499,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relationships, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_view_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_plans_show_on_linked_adults,
+                                        s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "codec.h"
 
@@ -54,6 +55,7 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_ADMIN_ROTATE_KEY] = CL_ROLE_OPERATOR,
     [CL_REQ_ADMIN_KEY_STATUS] = CL_ROLE_OPERATOR,
     [CL_REQ_ADMIN_RETIRE_KEY] = CL_ROLE_OPERATOR,
+    [CL_REQ_PUBLISH_PLAN] = CL_ROLE_PUBLISHER,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -61,6 +63,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_PUBLISH_REFERRAL] = true, [CL_REQ_GET_PERSON] = true,
     [CL_REQ_CORRECT_REFERRAL] = true, [CL_REQ_WITHDRAW_REFERRAL] = true,
     [CL_REQ_AUDIT_SEARCH] = true,     [CL_REQ_SUBJECT_ACCESS] = true,
+    [CL_REQ_PUBLISH_PLAN] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -786,22 +789,23 @@ static int s_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
     return cl_store_put(t, CL_DB_RELATION, k, 16, buf, e.len);
 }
 
-/* Link each related person and record how they relate to the subject. */
+/* Link each related person and record how they relate to person pid. */
 static int s_relate(cl_txn *t, const cl_store *st, const cl_match_config *mc,
-                    const cl_caller *caller, uint64_t pid, const cl_referral *r,
-                    int64_t now, cl_audit_note *note)
+                    const cl_caller *caller, uint64_t pid,
+                    const cl_related *related, uint32_t n, int64_t now,
+                    cl_audit_note *note)
 {
     int rc = CL_OK;
-    for (uint32_t i = 0; i < r->n_related && rc == CL_OK; i++) {
+    for (uint32_t i = 0; i < n && rc == CL_OK; i++) {
         uint64_t opid = 0, orid = 0;
-        rc = s_link_person(t, st, mc, caller, &r->related[i].person, now, &opid,
+        rc = s_link_person(t, st, mc, caller, &related[i].person, now, &opid,
                            &orid);
         if (rc != CL_OK || opid == pid)
             continue;
         s_note_person(note, opid);
-        rc = s_relation_put(t, pid, opid, r->related[i].rel, caller->agency);
+        rc = s_relation_put(t, pid, opid, related[i].rel, caller->agency);
         if (rc == CL_OK)
-            rc = s_relation_put(t, opid, pid, s_inverse(r->related[i].rel),
+            rc = s_relation_put(t, opid, pid, s_inverse(related[i].rel),
                                 caller->agency);
     }
     return rc;
@@ -826,7 +830,8 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
     if (rc != CL_OK)
         goto out;
     s_note_person(note, pid);
-    if ((rc = s_relate(t, st, mc, caller, pid, r, now, note)) != CL_OK)
+    if ((rc = s_relate(t, st, mc, caller, pid, r->related, r->n_related, now,
+                       note)) != CL_OK)
         goto out;
     s = calloc(1, sizeof(*s));
     if (!s) {
@@ -861,6 +866,239 @@ out:
     if (rc != CL_OK && !err[0])
         snprintf(err, CL_ERROR_SZ, "publish failed: %s", cl_strerror(rc));
     return rc;
+}
+
+/* Growable array append: returns a zeroed new slot or NULL. */
+static void *s_push(void **arr, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        void *na = realloc(*arr, ncap * size);
+        if (!na)
+            return NULL;
+        *arr = na;
+        *cap = ncap;
+    }
+    void *slot = (uint8_t *)*arr + (*n)++ * size;
+    memset(slot, 0, size);
+    return slot;
+}
+
+/* --- protection plans -------------------------------------------------------
+ *
+ * plan id -> v1, child pid (0 if unborn), agency, agency ref, type,
+ *            category, start, end, authority, legal basis, review, basis,
+ *            created, updated
+ * person_plans: person id || plan id -> 1 byte: 0 the child's own plan,
+ *            1 an unborn child's plan held on the expectant mother
+ */
+
+typedef struct s_plan_rec {
+    uint64_t child;
+    char agency[CL_AGENCY_SZ];
+    cl_plan p;
+    int64_t created, updated;
+} s_plan_rec;
+
+static int s_plan_put(cl_txn *t, uint64_t id, const s_plan_rec *r)
+{
+    uint8_t buf[2048], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u64(&e, r->child);
+    cl_enc_str(&e, r->agency);
+    cl_enc_str(&e, r->p.agency_ref);
+    cl_enc_u8(&e, r->p.type);
+    cl_enc_u8(&e, r->p.category);
+    cl_enc_str(&e, r->p.start);
+    cl_enc_str(&e, r->p.end);
+    cl_enc_str(&e, r->p.authority);
+    cl_enc_str(&e, r->p.legal_basis);
+    cl_enc_str(&e, r->p.review);
+    cl_enc_u8(&e, r->p.basis);
+    cl_enc_i64(&e, r->created);
+    cl_enc_i64(&e, r->updated);
+    s_key(k, id);
+    return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_PLAN, k, 8, buf, e.len)
+                         : CL_ERR_INTERNAL;
+}
+
+static void s_plan_dec(cl_dec *d, s_plan_rec *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(d) != S_REC_VERSION)
+        d->bad = true;
+    r->child = cl_dec_u64(d);
+    CL_DEC_STR(d, r->agency);
+    CL_DEC_STR(d, r->p.agency_ref);
+    r->p.type = cl_dec_u8(d);
+    r->p.category = cl_dec_u8(d);
+    CL_DEC_STR(d, r->p.start);
+    CL_DEC_STR(d, r->p.end);
+    CL_DEC_STR(d, r->p.authority);
+    CL_DEC_STR(d, r->p.legal_basis);
+    CL_DEC_STR(d, r->p.review);
+    r->p.basis = cl_dec_u8(d);
+    r->created = cl_dec_i64(d);
+    r->updated = cl_dec_i64(d);
+}
+
+static int s_plan_get(cl_txn *t, uint64_t id, s_plan_rec *r)
+{
+    uint8_t buf[2048], k[8];
+    size_t len = 0;
+    s_key(k, id);
+    int rc = cl_store_get(t, CL_DB_PLAN, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    s_plan_dec(&d, r);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
+                         const cl_caller *caller, const cl_plan *p, int64_t now,
+                         cl_publish_result *out, cl_audit_note *note,
+                         char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    uint64_t child = 0, rid = 0, holder = 0, plan_id = 0;
+    s_plan_rec rec;
+    uint8_t k[16], how;
+    int rc;
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
+        return CL_ERR_DENIED;
+    }
+    if (p->type != CL_PLAN_UNBORN) {
+        rc = s_link_person(t, st, mc, caller, &p->child, now, &child, &rid);
+        if (rc != CL_OK)
+            return rc;
+        s_note_person(note, child);
+        holder = child;
+        how = 0;
+        rc = s_relate(t, st, mc, caller, child, p->adults, p->n_adults, now,
+                      note);
+    } else {
+        /* unborn: the plan is held on the expectant mother */
+        how = 1;
+        rc = CL_OK;
+        for (uint32_t i = 0; i < p->n_adults && rc == CL_OK; i++) {
+            uint64_t apid = 0, arid = 0;
+            rc = s_link_person(t, st, mc, caller, &p->adults[i].person, now,
+                               &apid, &arid);
+            s_note_person(note, apid);
+            if (rc == CL_OK && !holder && p->adults[i].rel == CL_REL_PARENT)
+                holder = apid;
+        }
+    }
+    if (rc != CL_OK)
+        return rc;
+    /* the same agency reference updates the plan */
+    uint64_t found = 0;
+    rc = s_link_ident(t, st, "plan", caller->agency, p->agency_ref, &found);
+    if (rc == CL_OK) {
+        plan_id = found;
+        if ((rc = s_plan_get(t, plan_id, &rec)) != CL_OK)
+            return rc;
+        if (rec.child != child || how == 1) {
+            /* re-point the index if the child was relinked */
+            s_key(k, rec.child ? rec.child : holder);
+            s_key(k + 8, plan_id);
+            rc = cl_store_del(t, CL_DB_PERSON_PLANS, k, 16);
+            if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+                return rc;
+        }
+    } else if (rc == CL_ERR_NOT_FOUND) {
+        if ((rc = cl_store_next_id(t, "plan", &plan_id)) != CL_OK)
+            return rc;
+        s_blinds b = {0};
+        s_blind_add(st, &b, "plan", caller->agency, p->agency_ref);
+        if ((rc = s_blind_index(t, b.k[0], plan_id)) != CL_OK)
+            return rc;
+        memset(&rec, 0, sizeof(rec));
+        rec.created = now;
+    } else {
+        return rc;
+    }
+    rec.child = child;
+    CL_COPY(rec.agency, caller->agency);
+    rec.p = *p;
+    rec.updated = now;
+    if ((rc = s_plan_put(t, plan_id, &rec)) != CL_OK)
+        return rc;
+    s_key(k, holder);
+    s_key(k + 8, plan_id);
+    if ((rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1)) != CL_OK)
+        return rc;
+    snprintf(out->reference, sizeof(out->reference), "PLAN-%08" PRIu64,
+             plan_id);
+    if (note)
+        CL_COPY(note->detail, out->reference);
+    return CL_OK;
+}
+
+typedef struct s_plan_ctx {
+    cl_txn *t;
+    cl_person_view *out;
+    size_t *cap;
+    const char *via;        /* how the holder relates to the person viewed */
+    const char *today;      /* YYYY-MM-DD */
+    const char *year_ago;   /* YYYY-MM-DD */
+    const cl_person *child; /* names to show */
+    uint64_t child_pid;
+} s_plan_ctx;
+
+static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
+{
+    s_plan_ctx *c = ctx;
+    s_plan_rec r;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    int rc = s_plan_get(c->t, cl_be64_get(key + 8), &r);
+    if (rc != CL_OK)
+        return rc;
+    bool active = !r.p.end[0] || strcmp(r.p.end, c->today) >= 0;
+    if (!active && strcmp(r.p.end, c->year_ago) < 0)
+        return CL_OK; /* ended over a year ago: no longer a current flag */
+    cl_plan_flag *f =
+        s_push((void **)&c->out->plans, &c->out->n_plans, c->cap, sizeof(*f));
+    if (!f)
+        return CL_ERR_NOMEM;
+    if (r.p.type == CL_PLAN_UNBORN) {
+        CL_COPY(f->via, "unborn child of this person");
+    } else {
+        cl_core_pid_str(f->child_pid, c->child_pid);
+        CL_COPY(f->via, c->via);
+        if (c->child) {
+            CL_COPY(f->given, c->child->given);
+            CL_COPY(f->family, c->child->family);
+        }
+    }
+    f->type = r.p.type;
+    f->category = r.p.category;
+    CL_COPY(f->start, r.p.start);
+    CL_COPY(f->end, r.p.end);
+    CL_COPY(f->authority, r.p.authority);
+    f->active = active;
+    CL_COPY(f->review, r.p.review);
+    CL_COPY(f->legal_basis, r.p.legal_basis);
+    return CL_OK;
+}
+
+/* Plans held on person pid, shown on the case being built. */
+static int s_plans_of(cl_txn *t, uint64_t pid, const char *via,
+                      const cl_person *names, cl_person_view *out, size_t *cap)
+{
+    char today[16], year_ago[16];
+    time_t now = time(NULL), then = now - 365 * 86400;
+    struct tm tm;
+    strftime(today, sizeof(today), "%Y-%m-%d", gmtime_r(&now, &tm));
+    strftime(year_ago, sizeof(year_ago), "%Y-%m-%d", gmtime_r(&then, &tm));
+    s_plan_ctx c = {t, out, cap, via, today, year_ago, names, pid};
+    uint8_t k[8];
+    s_key(k, pid);
+    return cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_plan_flag, &c);
 }
 
 static bool s_parse_ref(const char *s, uint64_t *out)
@@ -978,8 +1216,8 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
                 goto out;
             s->record_id = rid;
         }
-        if ((rc = s_relate(t, st, mc, caller, pid, &r->referral, now, note)) !=
-            CL_OK)
+        if ((rc = s_relate(t, st, mc, caller, pid, r->referral.related,
+                           r->referral.n_related, now, note)) != CL_OK)
             goto out;
         memcpy(&s->r, &r->referral, sizeof(s->r));
     }
@@ -998,22 +1236,6 @@ out:
 }
 
 /* --- linked case view ----------------------------------------------------- */
-
-/* Growable array append: returns a zeroed new slot or NULL. */
-static void *s_push(void **arr, size_t *n, size_t *cap, size_t size)
-{
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 8;
-        void *na = realloc(*arr, ncap * size);
-        if (!na)
-            return NULL;
-        *arr = na;
-        *cap = ncap;
-    }
-    void *slot = (uint8_t *)*arr + (*n)++ * size;
-    memset(slot, 0, size);
-    return slot;
-}
 
 static int s_cmp_referral(const void *a, const void *b)
 {
@@ -1169,7 +1391,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
           rels = {.max = SIZE_MAX};
     s_record rec;
     s_referral *sr = NULL;
-    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0;
+    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0, cap_plans = 0;
     uint8_t k[16], buf[256];
     int rc = CL_OK;
 
@@ -1239,6 +1461,11 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
     if (out->n_referrals > 1)
         qsort(out->referrals, out->n_referrals, sizeof(*out->referrals),
               s_cmp_referral);
+    /* the person's own plans (and an unborn child's, on the mother) */
+    if (out->n_records &&
+        (rc = s_plans_of(t, pid, "self", &out->records[0].person, out,
+                         &cap_plans)) != CL_OK)
+        goto out;
 
     if ((rc = s_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
         goto out;
@@ -1278,6 +1505,11 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             CL_COPY(v->family, rec.p.family);
             CL_COPY(v->dob, rec.p.dob);
         }
+        /* a linked child's plan shows on this person's case */
+        if ((rc = s_plans_of(t, rels.v[i], cl_rel_name(v->rel),
+                             orecs.n ? &rec.p : NULL, out, &cap_plans)) !=
+            CL_OK)
+            goto out;
     }
 out:
     if (sr) {
@@ -1454,6 +1686,29 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
         if (rc == CL_OK)
             rc = s_del(t, CL_DB_PERSON_RECORDS, k, 16);
     }
+    /* plans held on this person, with their reference index */
+    s_ids plans = {.max = SIZE_MAX};
+    if (rc == CL_OK)
+        rc = s_children(t, CL_DB_PERSON_PLANS, pid, &plans);
+    for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
+        s_plan_rec pr;
+        if ((rc = s_plan_get(t, plans.v[i], &pr)) != CL_OK)
+            break;
+        s_blinds b = {0};
+        s_blind_add(st, &b, "plan", pr.agency, pr.p.agency_ref);
+        uint8_t bk[CL_BLIND_LEN + 8];
+        memcpy(bk, b.k[0], CL_BLIND_LEN);
+        cl_be64_put(bk + CL_BLIND_LEN, plans.v[i]);
+        rc = s_del(t, CL_DB_BLIND, bk, sizeof(bk));
+        s_key(k, plans.v[i]);
+        if (rc == CL_OK)
+            rc = s_del(t, CL_DB_PLAN, k, 8);
+        s_key(k, pid);
+        s_key(k + 8, plans.v[i]);
+        if (rc == CL_OK)
+            rc = s_del(t, CL_DB_PERSON_PLANS, k, 16);
+    }
+    free(plans.v);
     if (rc == CL_OK)
         rc = s_children(t, CL_DB_RELATION, pid, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {

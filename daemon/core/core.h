@@ -86,6 +86,18 @@ CL_NODISCARD int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
                                  cl_publish_result *out, cl_audit_note *note,
                                  char err[CL_ERROR_SZ]);
 
+/*
+ * Publish (or update, by the same agency reference) a child protection
+ * plan: link the child and the adults named, record how they relate, and
+ * keep the plan so that it shows on the case view of the child and of
+ * every person linked to the child.
+ */
+CL_NODISCARD int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
+                                      const cl_caller *caller, const cl_plan *p,
+                                      int64_t now, cl_publish_result *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
 /* A case may be opened for review_id only if person pid is on that
  * review's agenda. CL_ERR_NOT_FOUND (with err) otherwise. */
 CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,

@@ -93,7 +93,7 @@ check "plan" 0 "recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --
 check "plan again" 0 "already recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
 check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child_protection_plan for emotional_abuse" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
-check "person show" 0 "Known to 2 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "person show" 0 "Known to 3 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show family" 0 "child: Amy Smith" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show unknown" 1 "not_found" -- cl person show --nhs 4010232137 --purpose "MDT preparation"

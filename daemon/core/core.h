@@ -47,7 +47,7 @@ typedef struct cl_match_config {
     double lower; /* below: new person; between: review */
 } cl_match_config;
 
-#define CL_MATCH_UPPER_DEFAULT 18.0
+#define CL_MATCH_UPPER_DEFAULT 22.0
 #define CL_MATCH_LOWER_DEFAULT 8.0
 
 /* What a request touched, for its audit entry: filled by the operation,
@@ -184,7 +184,8 @@ void cl_match_soundex(const char *s, char out[5]);
 void cl_match_canonical_given(const char *s, char *out, size_t cap);
 
 /* Fellegi-Sunter match weight of two descriptions; *veto is set when the
- * given names plainly disagree (never link automatically). */
+ * given names or the dates of birth plainly disagree (never link
+ * automatically). */
 double cl_match_score(const cl_person *a, const cl_person *b, bool *veto);
 
 #endif

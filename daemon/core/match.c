@@ -194,8 +194,11 @@ static double s_given(const char *a, const char *b, bool *plain_disagree)
     return s_w(0.01, 0.941);
 }
 
-static double s_dob(const char *a, const char *b)
+/* Returns the weight; *plain_disagree when the dates share at most one
+ * part and are not a day/month swap. */
+static double s_dob(const char *a, const char *b, bool *plain_disagree)
 {
+    *plain_disagree = false;
     if (strcmp(a, b) == 0)
         return s_w(0.92, 0.00004);
     /* YYYY-MM-DD: swapped day and month */
@@ -206,6 +209,7 @@ static double s_dob(const char *a, const char *b)
                (memcmp(a + 8, b + 8, 2) == 0);
     if (same == 2)
         return s_w(0.04, 0.0015);
+    *plain_disagree = true;
     return s_w(0.02, 0.9985);
 }
 
@@ -237,8 +241,13 @@ double cl_match_score(const cl_person *a, const cl_person *b, bool *veto)
         w += s_given(a->given, b->given, &disagree);
         *veto = disagree;
     }
-    if (a->dob[0] && b->dob[0])
-        w += s_dob(a->dob, b->dob);
+    if (a->dob[0] && b->dob[0]) {
+        /* parent and child often share names and an address; plainly
+         * different dates of birth are different people */
+        bool dob_disagree;
+        w += s_dob(a->dob, b->dob, &dob_disagree);
+        *veto = *veto || dob_disagree;
+    }
     if (a->sex && b->sex)
         w += a->sex == b->sex ? s_w(0.97, 0.5) : s_w(0.03, 0.5);
     if (a->postcode[0] && b->postcode[0])

@@ -67,6 +67,13 @@ static void s_usage(FILE *f)
         "              (--purpose TEXT | --review ID)\n"
         "                                 open a linked case "
         "(coordinator)\n"
+        "  person split RECORD --reason TEXT\n"
+        "                                 undo a wrong link (coordinator)\n"
+        "  review list [--limit N]        the match-review queue, side by "
+        "side\n"
+        "  review accept|reject QID --reason TEXT\n"
+        "                                 decide a queued pair (accept "
+        "merges)\n"
         "  referral correct REF --reason TEXT FIELDS...\n"
         "                                 replace your agency's referral "
         "(publisher)\n"
@@ -571,7 +578,8 @@ static void s_print_view(const cl_person_view *v)
     for (size_t i = 0; i < v->n_records; i++) {
         const cl_agency_record *a = &v->records[i];
         const cl_person *p = &a->person;
-        printf("  %s (%s): %s %s", a->agency, a->kind, p->given, p->family);
+        printf("  %s %s (%s): %s %s", a->record_id, a->agency, a->kind,
+               p->given, p->family);
         if (p->dob[0])
             printf(", born %s", p->dob);
         if (p->sex)
@@ -619,8 +627,100 @@ static void s_print_view(const cl_person_view *v)
     }
 }
 
+static void s_print_record(const char *label, const cl_agency_record *a,
+                           const char *pid)
+{
+    const cl_person *p = &a->person;
+    printf("    %-9s %s %s (%s, %s): %s %s, born %s, %s, %s%s%s\n", label,
+           a->record_id, pid, a->agency, a->kind, p->given, p->family,
+           p->dob[0] ? p->dob : "?", p->postcode[0] ? p->postcode : "?",
+           cl_sex_name(p->sex), p->nhs[0] ? ", NHS " : "", p->nhs);
+}
+
+/* One change to links: review accept/reject, or split. */
+static int s_link_change(s_conn *cn, cl_req_kind kind, const char *id,
+                         bool accept, int argc, char **argv)
+{
+    cl_client *c = NULL;
+    cl_reply rep;
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = kind;
+    req.u.link.accept = accept;
+    CL_COPY(req.u.link.id, id);
+    if (argc != 2 || strcmp(argv[0], "--reason") != 0 ||
+        !CL_COPY(req.u.link.reason, argv[1])) {
+        fprintf(stderr, "caselink: --reason TEXT is required (kept for the "
+                        "auditor)\n");
+        return S_EXIT_USAGE;
+    }
+    int status = s_connect(cn, "coordinator", &c);
+    if (status)
+        return status;
+    int rc = cl_client_call(c, &req, &rep);
+    if (rc != CL_OK)
+        status = s_transport(rc, cn);
+    else if (!cl_reply_ok(&rep))
+        status = s_status(&rep);
+    else if (kind == CL_REQ_SPLIT_RECORD)
+        printf("split: %s is now person %s\n", id, rep.u.publish.reference);
+    else
+        printf("%s: %s\n", accept ? "accepted, merged into" : "rejected",
+               rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    cl_client_close(&c);
+    return status;
+}
+
+static int s_review(s_conn *cn, int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[0], "accept") || !strcmp(argv[0], "reject")))
+        return s_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
+                             argv[0][0] == 'a', argc - 2, argv + 2);
+    if (argc < 1 || strcmp(argv[0], "list") != 0) {
+        fprintf(stderr, "usage: caselink review list [--limit N]\n"
+                        "       caselink review accept|reject QID --reason "
+                        "TEXT\n");
+        return S_EXIT_USAGE;
+    }
+    cl_client *c = NULL;
+    cl_reply rep;
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_REVIEW_LIST;
+    if (argc == 3 && !strcmp(argv[1], "--limit"))
+        req.u.review_limit = (uint32_t)atoi(argv[2]);
+    int status = s_connect(cn, "coordinator", &c);
+    if (status)
+        return status;
+    int rc = cl_client_call(c, &req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+    } else if (!cl_reply_ok(&rep)) {
+        status = s_status(&rep);
+    } else {
+        printf("%zu pair%s to review\n", rep.u.reviews.n,
+               rep.u.reviews.n == 1 ? "" : "s");
+        for (size_t i = 0; i < rep.u.reviews.n; i++) {
+            const cl_review_item *it = &rep.u.reviews.v[i];
+            printf("\n  %s  match weight %.1f\n", it->id, it->score);
+            s_print_record("incoming", &it->incoming, it->incoming_pid);
+            s_print_record("candidate", &it->candidate, it->candidate_pid);
+            for (uint32_t k = 0; k < it->n_fields; k++)
+                printf("      %-14s %-24s %+6.1f\n", it->fields[k].field,
+                       it->fields[k].level, it->fields[k].weight);
+        }
+    }
+    cl_reply_clear(&rep);
+    cl_client_close(&c);
+    return status;
+}
+
 static int s_person(s_conn *cn, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[0], "split"))
+        return s_link_change(cn, CL_REQ_SPLIT_RECORD, argv[1], false, argc - 2,
+                             argv + 2);
     cl_client *c = NULL;
     cl_reply rep;
     int status = 0;
@@ -1234,6 +1334,8 @@ int main(int argc, char **argv)
         return s_person(&cn, rest, args);
     if (!strcmp(cmd, "referral"))
         return s_referral(&cn, rest, args);
+    if (!strcmp(cmd, "review"))
+        return s_review(&cn, rest, args);
     if (!strcmp(cmd, "audit"))
         return s_audit(&cn, rest, args);
     if (!strcmp(cmd, "admin"))

@@ -389,6 +389,10 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
         rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
                                   s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_REVIEW_DECIDE ||
+             it->req.kind == CL_REQ_SPLIT_RECORD)
+        rc = cl_core_link_change(t, it->who, it->req.kind, &it->req.u.link,
+                                 s_now(), &it->rep.u.publish, &note, err);
     else
         rc = cl_core_rectify(t, &s->cfg.match, it->who, it->req.kind,
                              &it->req.u.rectify, s_now(), &it->rep.u.publish,
@@ -445,6 +449,10 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
     case CL_REQ_AUDIT_SEARCH:
         rc = cl_core_audit_search(t, it->who, &it->req.u.person_ref,
                                   &it->rep.u.entries, &note, err);
+        break;
+    case CL_REQ_REVIEW_LIST:
+        rc = cl_core_review_list(t, it->who, it->req.u.review_limit,
+                                 &it->rep.u.reviews, &note, err);
         break;
     default:
         rc = CL_ERR_INTERNAL;
@@ -726,11 +734,14 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_CORRECT_REFERRAL:
         case CL_REQ_WITHDRAW_REFERRAL:
         case CL_REQ_PUBLISH_PLAN:
+        case CL_REQ_REVIEW_DECIDE:
+        case CL_REQ_SPLIT_RECORD:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_GET_PERSON:
         case CL_REQ_SUBJECT_ACCESS:
         case CL_REQ_AUDIT_SEARCH:
+        case CL_REQ_REVIEW_LIST:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:

@@ -71,6 +71,8 @@ void cl_reply_clear(cl_reply *r)
         cl_audit_entries_clear(&r->u.entries);
     else if (r->kind == CL_REQ_SUBJECT_ACCESS)
         cl_subject_access_clear(&r->u.subject);
+    else if (r->kind == CL_REQ_REVIEW_LIST)
+        free(r->u.reviews.v);
     memset(r, 0, sizeof(*r));
 }
 

@@ -161,6 +161,13 @@ typedef struct cl_plan_flag {
     char legal_basis[CL_NAME_SZ];
 } cl_plan_flag;
 
+/* Decide a queued match (accept merges) or split a record off. */
+typedef struct cl_link_change {
+    char id[CL_REF_SZ];      /* review id (R...) or record id */
+    bool accept;             /* review: the two are one person */
+    char reason[CL_NOTE_SZ]; /* required */
+} cl_link_change;
+
 typedef struct cl_get_person {
     char person_id[CL_PID_SZ];      /* either this ... */
     cl_person match;                /* ... or NHS/CHI number here */
@@ -200,6 +207,9 @@ typedef enum {
     CL_REQ_ADMIN_KEY_STATUS,
     CL_REQ_ADMIN_RETIRE_KEY,
     CL_REQ_PUBLISH_PLAN,
+    CL_REQ_REVIEW_LIST,
+    CL_REQ_REVIEW_DECIDE,
+    CL_REQ_SPLIT_RECORD,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -219,10 +229,13 @@ typedef struct cl_request {
         char backup_name[CL_REF_SZ];       /* ADMIN_BACKUP */
         uint32_t key_version;              /* ADMIN_RETIRE_KEY */
         cl_plan plan;                      /* PUBLISH_PLAN */
+        uint32_t review_limit;             /* REVIEW_LIST */
+        cl_link_change link;               /* REVIEW_DECIDE, SPLIT_RECORD */
     } u;
 } cl_request;
 
 typedef struct cl_agency_record {
+    char record_id[CL_REF_SZ]; /* R00000042: for split */
     char agency[CL_AGENCY_SZ]; /* agency that holds the record */
     char kind[CL_KIND_SZ];     /* agency kind: gp, police, ... */
     cl_person person;          /* the agency's view of the person */
@@ -299,6 +312,31 @@ typedef struct cl_audit_verify_result {
     bool checkpoint_checked;
     bool checkpoint_ok;
 } cl_audit_verify_result;
+
+#define CL_MATCH_FIELDS 8
+
+typedef struct cl_field_weight {
+    char field[16]; /* family, given, dob, sex, postcode, uprn */
+    char level[24]; /* exact, nickname, swapped, sector, disagree, ... */
+    double weight;  /* log2(m/u) */
+} cl_field_weight;
+
+typedef struct cl_review_item {
+    char id[CL_REF_SZ];
+    double score;
+    cl_agency_record incoming;
+    char incoming_pid[CL_PID_SZ];
+    cl_agency_record candidate;
+    char candidate_pid[CL_PID_SZ];
+    uint32_t n_fields;
+    cl_field_weight fields[CL_MATCH_FIELDS];
+    int64_t created;
+} cl_review_item;
+
+typedef struct cl_review_items {
+    size_t n;
+    cl_review_item *v; /* owned */
+} cl_review_items;
 
 typedef struct cl_referral_version {
     char reference[CL_REF_SZ];
@@ -386,6 +424,7 @@ typedef struct cl_reply {
         cl_stats stats;                    /* ADMIN_STATS */
         cl_backup_result backup;           /* ADMIN_BACKUP */
         cl_key_status key_status; /* ADMIN_ROTATE/KEY_STATUS/RETIRE_KEY */
+        cl_review_items reviews;  /* REVIEW_LIST */
     } u;
 } cl_reply;
 

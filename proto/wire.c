@@ -406,6 +406,24 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
         out->kind = CL_REQ_ADMIN_STATS;
         break;
+    case CASELINK__ENVELOPE__BODY_REVIEW_LIST:
+        out->kind = CL_REQ_REVIEW_LIST;
+        out->u.review_limit = env->review_list->limit;
+        break;
+    case CASELINK__ENVELOPE__BODY_REVIEW_DECIDE:
+        out->kind = CL_REQ_REVIEW_DECIDE;
+        out->u.link.accept = env->review_decide->accept;
+        if (!S_STR(out->u.link.id, env->review_decide->review_id,
+                   "review_id") ||
+            !S_STR(out->u.link.reason, env->review_decide->reason, "reason"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_SPLIT_RECORD:
+        out->kind = CL_REQ_SPLIT_RECORD;
+        if (!S_STR(out->u.link.id, env->split_record->record_id, "record_id") ||
+            !S_STR(out->u.link.reason, env->split_record->reason, "reason"))
+            goto out;
+        break;
     case CASELINK__ENVELOPE__BODY_PUBLISH_PLAN:
         out->kind = CL_REQ_PUBLISH_PLAN;
         if (!s_plan_in(&out->u.plan, env->publish_plan->plan, err))
@@ -606,6 +624,9 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__AdminRetireKey retire = CASELINK__ADMIN_RETIRE_KEY__INIT;
     Caselink__ProtectionPlan plan = CASELINK__PROTECTION_PLAN__INIT;
     Caselink__PublishPlan pubplan = CASELINK__PUBLISH_PLAN__INIT;
+    Caselink__ReviewList rlist = CASELINK__REVIEW_LIST__INIT;
+    Caselink__ReviewDecide rdecide = CASELINK__REVIEW_DECIDE__INIT;
+    Caselink__SplitRecord split = CASELINK__SPLIT_RECORD__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -668,6 +689,24 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     case CL_REQ_ADMIN_STATS:
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_STATS;
         env.admin_stats = &stats;
+        break;
+    case CL_REQ_REVIEW_LIST:
+        rlist.limit = req->u.review_limit;
+        env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_LIST;
+        env.review_list = &rlist;
+        break;
+    case CL_REQ_REVIEW_DECIDE:
+        rdecide.review_id = S_S(req->u.link.id);
+        rdecide.accept = req->u.link.accept;
+        rdecide.reason = S_S(req->u.link.reason);
+        env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_DECIDE;
+        env.review_decide = &rdecide;
+        break;
+    case CL_REQ_SPLIT_RECORD:
+        split.record_id = S_S(req->u.link.id);
+        split.reason = S_S(req->u.link.reason);
+        env.body_case = CASELINK__ENVELOPE__BODY_SPLIT_RECORD;
+        env.split_record = &split;
         break;
     case CL_REQ_PUBLISH_PLAN: {
         const cl_plan *p = &req->u.plan;
@@ -781,6 +820,22 @@ static Caselink__AuditEntry **s_entries_out(s_scratch *s,
     return v;
 }
 
+static Caselink__AgencyRecord *s_record_out(s_scratch *s,
+                                            const cl_agency_record *a)
+{
+    Caselink__AgencyRecord *ar = s_scratch_alloc(s, sizeof(*ar));
+    if (!ar)
+        return NULL;
+    caselink__agency_record__init(ar);
+    ar->agency = S_S(a->agency);
+    ar->agency_kind = S_S(a->kind);
+    ar->person = s_person_out(s, &a->person);
+    ar->link_reason = (Caselink__LinkReason)a->link_reason;
+    ar->link_score = a->link_score;
+    ar->record_id = S_S(a->record_id);
+    return ar;
+}
+
 static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
 {
     Caselink__PersonView *pv = s_scratch_alloc(s, sizeof(*pv));
@@ -795,16 +850,9 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
     if (!pv->records || !pv->referrals || !pv->related || !pv->known_to)
         return NULL;
     for (size_t i = 0; i < v->n_records; i++) {
-        const cl_agency_record *a = &v->records[i];
-        Caselink__AgencyRecord *ar = s_scratch_alloc(s, sizeof(*ar));
+        Caselink__AgencyRecord *ar = s_record_out(s, &v->records[i]);
         if (!ar)
             return NULL;
-        caselink__agency_record__init(ar);
-        ar->agency = S_S(a->agency);
-        ar->agency_kind = S_S(a->kind);
-        ar->person = s_person_out(s, &a->person);
-        ar->link_reason = (Caselink__LinkReason)a->link_reason;
-        ar->link_score = a->link_score;
         pv->records[pv->n_records++] = ar;
     }
     for (size_t i = 0; i < v->n_referrals; i++) {
@@ -869,6 +917,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__StatsResult statsr = CASELINK__STATS_RESULT__INIT;
     Caselink__BackupResult backupr = CASELINK__BACKUP_RESULT__INIT;
     Caselink__KeyStatusResult keyr = CASELINK__KEY_STATUS_RESULT__INIT;
+    Caselink__ReviewItems items = CASELINK__REVIEW_ITEMS__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -958,6 +1007,47 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.stats = &statsr;
         break;
     }
+    case CL_REQ_REVIEW_LIST: {
+        const cl_review_items *ri = &rep->u.reviews;
+        items.items = s_scratch_alloc(&s, (ri->n + 1) * sizeof(void *));
+        for (size_t i = 0; items.items && i < ri->n; i++) {
+            const cl_review_item *it = &ri->v[i];
+            Caselink__ReviewItem *pi = s_scratch_alloc(&s, sizeof(*pi));
+            Caselink__FieldWeight **fw =
+                s_scratch_alloc(&s, (it->n_fields + 1) * sizeof(void *));
+            if (!pi || !fw)
+                break;
+            caselink__review_item__init(pi);
+            pi->review_id = S_S(it->id);
+            pi->score = it->score;
+            pi->incoming = s_record_out(&s, &it->incoming);
+            pi->incoming_person_id = S_S(it->incoming_pid);
+            pi->candidate = s_record_out(&s, &it->candidate);
+            pi->candidate_person_id = S_S(it->candidate_pid);
+            pi->created_at = it->created;
+            for (uint32_t k = 0; k < it->n_fields && k < CL_MATCH_FIELDS; k++) {
+                Caselink__FieldWeight *f = s_scratch_alloc(&s, sizeof(*f));
+                if (!f)
+                    break;
+                caselink__field_weight__init(f);
+                f->field = S_S(it->fields[k].field);
+                f->level = S_S(it->fields[k].level);
+                f->weight = it->fields[k].weight;
+                fw[pi->n_fields++] = f;
+            }
+            pi->fields = fw;
+            items.items[items.n_items++] = pi;
+        }
+        r.result_case = CASELINK__REPLY__RESULT_REVIEW_ITEMS;
+        r.review_items = &items;
+        break;
+    }
+    case CL_REQ_REVIEW_DECIDE:
+    case CL_REQ_SPLIT_RECORD:
+        pub.reference = S_S(rep->u.publish.reference);
+        r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
+        r.publish = &pub;
+        break;
     case CL_REQ_ADMIN_BACKUP:
         backupr.path = S_S(rep->u.backup.path);
         backupr.bytes = rep->u.backup.bytes;
@@ -1037,6 +1127,19 @@ static void s_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
     }
 }
 
+static void s_record_in(cl_agency_record *a, const Caselink__AgencyRecord *ar)
+{
+    memset(a, 0, sizeof(*a));
+    if (!ar)
+        return;
+    CL_COPY(a->record_id, ar->record_id);
+    CL_COPY(a->agency, ar->agency);
+    CL_COPY(a->kind, ar->agency_kind);
+    s_person_copy_in(&a->person, ar->person);
+    a->link_reason = (uint8_t)ar->link_reason;
+    a->link_score = ar->link_score;
+}
+
 static void s_referral_view_in(cl_referral_view *r,
                                const Caselink__ReferralView *rv)
 {
@@ -1097,15 +1200,8 @@ static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
         cl_person_view_clear(v);
         return CL_ERR_NOMEM;
     }
-    for (size_t i = 0; i < pv->n_records; i++) {
-        const Caselink__AgencyRecord *ar = pv->records[i];
-        cl_agency_record *a = &v->records[v->n_records++];
-        CL_COPY(a->agency, ar->agency);
-        CL_COPY(a->kind, ar->agency_kind);
-        s_person_copy_in(&a->person, ar->person);
-        a->link_reason = (uint8_t)ar->link_reason;
-        a->link_score = ar->link_score;
-    }
+    for (size_t i = 0; i < pv->n_records; i++)
+        s_record_in(&v->records[v->n_records++], pv->records[i]);
     for (size_t i = 0; i < pv->n_referrals; i++)
         s_referral_view_in(&v->referrals[v->n_referrals++], pv->referrals[i]);
     for (size_t i = 0; i < pv->n_related; i++) {
@@ -1243,6 +1339,34 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         o->refused_connections = st->refused_connections;
         break;
     }
+    case CASELINK__REPLY__RESULT_REVIEW_ITEMS: {
+        const Caselink__ReviewItems *ri = r->review_items;
+        cl_review_items *o = &out->u.reviews;
+        out->kind = CL_REQ_REVIEW_LIST;
+        o->v = calloc(ri->n_items + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < ri->n_items; i++) {
+            const Caselink__ReviewItem *pi = ri->items[i];
+            cl_review_item *it = &o->v[o->n++];
+            CL_COPY(it->id, pi->review_id);
+            it->score = pi->score;
+            s_record_in(&it->incoming, pi->incoming);
+            CL_COPY(it->incoming_pid, pi->incoming_person_id);
+            s_record_in(&it->candidate, pi->candidate);
+            CL_COPY(it->candidate_pid, pi->candidate_person_id);
+            it->created = pi->created_at;
+            for (size_t k = 0; k < pi->n_fields && k < CL_MATCH_FIELDS; k++) {
+                CL_COPY(it->fields[k].field, pi->fields[k]->field);
+                CL_COPY(it->fields[k].level, pi->fields[k]->level);
+                it->fields[k].weight = pi->fields[k]->weight;
+                it->n_fields++;
+            }
+        }
+        break;
+    }
     case CASELINK__REPLY__RESULT_BACKUP:
         out->kind = CL_REQ_ADMIN_BACKUP;
         CL_COPY(out->u.backup.path, r->backup->path);
@@ -1346,6 +1470,12 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "admin_retire_key";
     case CL_REQ_PUBLISH_PLAN:
         return "publish_plan";
+    case CL_REQ_REVIEW_LIST:
+        return "review_list";
+    case CL_REQ_REVIEW_DECIDE:
+        return "review_decide";
+    case CL_REQ_SPLIT_RECORD:
+        return "split_record";
     default:
         return "none";
     }

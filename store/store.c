@@ -71,6 +71,7 @@ static const struct {
     [CL_DB_ACTIVITY] = {"activity", false},
     [CL_DB_PLAN] = {"plan", true},
     [CL_DB_PERSON_PLANS] = {"person_plans", false},
+    [CL_DB_REVIEW] = {"review", true},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

@@ -41,6 +41,7 @@ typedef enum {
     CL_DB_ACTIVITY,         /* index: last activity || person id -> "" */
     CL_DB_PLAN,             /* sealed: plan id -> protection plan */
     CL_DB_PERSON_PLANS,     /* index: person id || plan id -> how */
+    CL_DB_REVIEW,           /* sealed: review id -> queued match */
     CL_DB_COUNT
 } cl_db;
 

@@ -92,6 +92,17 @@ check "plan bad category" 2 "unknown value 'grumpy'" -- cl --as childrens publis
 check "plan" 0 "recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
 check "plan again" 0 "already recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
 check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child_protection_plan for emotional_abuse" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "review list empty" 0 "0 pairs to review" -- cl review list
+check "review uncertain pair queued" 0 "accepted: CL-" -- cl --as police publish referral --ref P-R1 --given Rob --family Jones --postcode "LS9 4ZZ" --category housing --basis consent
+check "review publish candidate" 0 "accepted: CL-" -- cl --as gp publish referral --ref G-R1 --given Robert --family Jones --dob 1980-03-04 --postcode "LS9 4AB" --category housing --basis consent
+cl --as police publish referral --ref P-R2 --given Rob --family Jones --postcode "LS9 4ZY" --category housing --basis consent >/dev/null
+check "review list" 0 "given names +nickname or first name" -- cl review list
+qid=$(cl review list | grep -o "Q[0-9]*" | head -1)
+check "review needs reason" 2 "reason TEXT is required" -- cl review accept "$qid"
+check "review as publisher" 1 "denied" -- cl --as gp review accept "$qid" --reason x
+check "review accept" 0 "accepted, merged into: P" -- cl review accept "$qid" --reason "same man, GP confirmed"
+check "review decided twice" 1 "decided already" -- cl review accept "$qid" --reason again
+check "split bad id" 1 "record_id must look like" -- cl person split X1 --reason x
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
 check "person show" 0 "Known to 3 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"

@@ -139,6 +139,9 @@ static void test_roles_and_access(void **state)
         [CL_REQ_ADMIN_KEY_STATUS] = O,
         [CL_REQ_ADMIN_RETIRE_KEY] = O,
         [CL_REQ_PUBLISH_PLAN] = P,
+        [CL_REQ_REVIEW_LIST] = C,
+        [CL_REQ_REVIEW_DECIDE] = C,
+        [CL_REQ_SPLIT_RECORD] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
@@ -456,6 +459,111 @@ static void test_plans_show_on_linked_adults(void **state)
     free(r);
 }
 
+static int s_change(s_fx *f, cl_req_kind kind, const char *id, bool accept,
+                    char *result)
+{
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    cl_publish_result out;
+    cl_link_change c;
+    memset(&out, 0, sizeof(out));
+    memset(&c, 0, sizeof(c));
+    CL_COPY(c.id, id);
+    c.accept = accept;
+    CL_COPY(c.reason, "checked with the GP");
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    int rc = cl_core_link_change(t, &f->police, kind, &c, 1700000100, &out,
+                                 NULL, err);
+    if (rc == CL_OK)
+        assert_int_equal(cl_store_commit(&t), CL_OK);
+    else
+        cl_store_abort(&t);
+    if (result)
+        strcpy(result, out.reference);
+    return rc;
+}
+
+static void s_queue(s_fx *f, cl_review_items *out)
+{
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(cl_core_review_list(t, &f->police, 50, out, NULL, err),
+                     CL_OK);
+    cl_store_abort(&t);
+}
+
+static void test_review_queue_and_split(void **state)
+{
+    s_fx *f = *state;
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_review_items q;
+    cl_person_view v;
+    char who[CL_REF_SZ];
+    CL_COPY(r->agency_ref, "G1");
+    r->subject = s_p("Robert", "Jones", "1980-03-04", 2, "LS1 4AB");
+    s_pub(f, &f->gp, r, NULL);
+    /* a plausible but uncertain match: nickname, no date of birth, moved
+     * within the sector */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "P1");
+    r->subject = s_p("Rob", "Jones", "", 0, "LS1 4ZZ");
+    s_pub(f, &f->police, r, NULL);
+    s_queue(f, &q);
+    assert_int_equal(q.n, 1);
+    assert_true(q.v[0].score >= CL_MATCH_LOWER_DEFAULT &&
+                q.v[0].score < CL_MATCH_UPPER_DEFAULT);
+    assert_string_equal(q.v[0].incoming.person.given, "Rob");
+    assert_string_equal(q.v[0].candidate.person.given, "Robert");
+    assert_true(q.v[0].n_fields >= 3);
+    assert_string_equal(q.v[0].fields[1].level, "nickname or first name");
+    char qid[CL_REF_SZ];
+    strcpy(qid, q.v[0].id);
+    free(q.v);
+    /* accept: one person with both records */
+    assert_int_equal(s_change(f, CL_REQ_REVIEW_DECIDE, qid, true, who), CL_OK);
+    assert_string_equal(who, "P00000001");
+    s_view(f, "P00000001", NULL, &v);
+    assert_int_equal(v.n_records, 2);
+    assert_int_equal(v.n_referrals, 2);
+    cl_person_view_clear(&v);
+    assert_int_equal(s_change(f, CL_REQ_REVIEW_DECIDE, qid, true, NULL),
+                     CL_ERR_INVALID); /* decided already */
+    s_queue(f, &q);
+    assert_int_equal(q.n, 0);
+    free(q.v);
+    /* it was wrong after all: split the police record back out */
+    assert_int_equal(s_change(f, CL_REQ_SPLIT_RECORD, "R00000002", false, who),
+                     CL_OK);
+    s_view(f, "P00000001", NULL, &v);
+    assert_int_equal(v.n_records, 1);
+    assert_int_equal(v.n_referrals, 1);
+    cl_person_view_clear(&v);
+    s_view(f, who, NULL, &v);
+    assert_int_equal(v.n_records, 1);
+    assert_string_equal(v.records[0].person.given, "Rob");
+    assert_int_equal(v.n_referrals, 1); /* the referral went with it */
+    cl_person_view_clear(&v);
+    assert_int_equal(s_change(f, CL_REQ_SPLIT_RECORD, "R00000002", false, NULL),
+                     CL_ERR_INVALID); /* now alone: nothing to split */
+    /* another uncertain pair, rejected */
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "P2");
+    r->subject = s_p("Bobby", "Jones", "", 0, "LS1 4QQ");
+    s_pub(f, &f->police, r, NULL);
+    s_queue(f, &q);
+    assert_true(q.n >= 1);
+    strcpy(qid, q.v[0].id);
+    free(q.v);
+    assert_int_equal(s_change(f, CL_REQ_REVIEW_DECIDE, qid, false, NULL),
+                     CL_OK);
+    assert_int_equal(s_change(f, CL_REQ_REVIEW_DECIDE, "Q99", true, NULL),
+                     CL_ERR_NOT_FOUND);
+    assert_int_equal(s_change(f, CL_REQ_REVIEW_DECIDE, "nonsense", true, NULL),
+                     CL_ERR_INVALID);
+    free(r);
+}
+
 static void test_view_rules(void **state)
 {
     s_fx *f = *state;
@@ -501,6 +609,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_view_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_plans_show_on_linked_adults,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_review_queue_and_split, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,9 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_ADMIN_KEY_STATUS] = CL_ROLE_OPERATOR,
     [CL_REQ_ADMIN_RETIRE_KEY] = CL_ROLE_OPERATOR,
     [CL_REQ_PUBLISH_PLAN] = CL_ROLE_PUBLISHER,
+    [CL_REQ_REVIEW_LIST] = CL_ROLE_COORDINATOR,
+    [CL_REQ_REVIEW_DECIDE] = CL_ROLE_COORDINATOR,
+    [CL_REQ_SPLIT_RECORD] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -63,7 +66,8 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_PUBLISH_REFERRAL] = true, [CL_REQ_GET_PERSON] = true,
     [CL_REQ_CORRECT_REFERRAL] = true, [CL_REQ_WITHDRAW_REFERRAL] = true,
     [CL_REQ_AUDIT_SEARCH] = true,     [CL_REQ_SUBJECT_ACCESS] = true,
-    [CL_REQ_PUBLISH_PLAN] = true,
+    [CL_REQ_PUBLISH_PLAN] = true,     [CL_REQ_REVIEW_LIST] = true,
+    [CL_REQ_REVIEW_DECIDE] = true,    [CL_REQ_SPLIT_RECORD] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -414,6 +418,8 @@ static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
  *        - day or month of birth wrong
  *   sfp  Soundex(family) + first letter of given + postcode
  *        - date of birth missing or wrong
+ *   sfs  the same with the postcode sector only
+ *        - date of birth missing and a move nearby
  *   ini  first letters of family and given + date of birth (unordered)
  *        - typos in both names that change their Soundex codes
  */
@@ -440,6 +446,14 @@ static void s_blocking(const cl_store *st, const cl_person *p, s_blinds *b)
     if (sf[0] && canon[0] && p->postcode[0]) {
         snprintf(v, sizeof(v), "%s%c", sf, canon[0]);
         s_blind_add(st, b, "blk-sfp", v, p->postcode);
+        /* the postcode sector ("LS1 4"): a move nearby */
+        const char *sp = strchr(p->postcode, ' ');
+        if (sp && sp[1]) {
+            char sector[CL_POSTCODE_SZ];
+            snprintf(sector, sizeof(sector), "%.*s",
+                     (int)(sp - p->postcode) + 2, p->postcode);
+            s_blind_add(st, b, "blk-sfs", v, sector);
+        }
     }
     if (sf[0] && canon[0] && dob[0]) {
         snprintf(v, sizeof(v), "%c%c", sf[0], canon[0]);
@@ -548,6 +562,7 @@ typedef struct s_link {
     uint64_t record_id; /* 0: create a new record */
     uint8_t reason;
     double score;
+    uint64_t review_rid; /* a candidate to queue for review, or 0 */
 } s_link;
 
 /* Merge new non-empty fields into a stored record's person. */
@@ -637,6 +652,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     s_ids_unique(&ids);
     double best = -1e9;
     bool best_veto = false;
+    uint64_t best_rid = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
         bool veto;
         rc = s_record_get(t, ids.v[i], &rec);
@@ -652,6 +668,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         if (!conflict && w > best) {
             best = w;
             best_veto = veto;
+            best_rid = ids.v[i];
             out->person_id = rec.person_id;
             out->record_id = strcmp(rec.agency, c->agency) == 0 &&
                                      !p->local_id[0] && !rec.p.local_id[0]
@@ -668,12 +685,96 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         out->score = best;
         return CL_OK;
     }
-    /* Between the thresholds the pair belongs on the review queue; until
-     * that exists the record starts a new person (never a wrong link). */
+    /* Not sure enough: a new person, and if the best candidate is
+     * plausible the pair goes to a coordinator's review queue. */
     memset(out, 0, sizeof(*out));
     out->reason = CL_LINK_NEW;
     out->score = best > -1e9 ? best : 0.0;
+    if (best >= mc->lower)
+        out->review_rid = best_rid;
     return CL_OK;
+}
+
+static void s_record_view(cl_agency_record *a, uint64_t rid,
+                          const s_record *rec)
+{
+    memset(a, 0, sizeof(*a));
+    snprintf(a->record_id, sizeof(a->record_id), "R%08" PRIu64, rid);
+    CL_COPY(a->agency, rec->agency);
+    CL_COPY(a->kind, rec->kind);
+    a->person = rec->p;
+    a->link_reason = rec->link_reason;
+    a->link_score = rec->link_score;
+}
+
+/* --- match review queue -----------------------------------------------------
+ * review id -> v1, incoming record id, candidate record id, score,
+ *              status (0 open, 1 accepted, 2 rejected), created, decided,
+ *              decided by, reason
+ */
+
+typedef struct s_review {
+    uint64_t incoming, candidate;
+    double score;
+    uint8_t status;
+    int64_t created, decided;
+    char by[64];
+    char reason[CL_NOTE_SZ];
+} s_review;
+
+static int s_review_put(cl_txn *t, uint64_t id, const s_review *r)
+{
+    uint8_t buf[CL_NOTE_SZ + 256], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u64(&e, r->incoming);
+    cl_enc_u64(&e, r->candidate);
+    cl_enc_f64(&e, r->score);
+    cl_enc_u8(&e, r->status);
+    cl_enc_i64(&e, r->created);
+    cl_enc_i64(&e, r->decided);
+    cl_enc_str(&e, r->by);
+    cl_enc_str(&e, r->reason);
+    s_key(k, id);
+    return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REVIEW, k, 8, buf, e.len)
+                         : CL_ERR_INTERNAL;
+}
+
+static int s_review_get(cl_txn *t, uint64_t id, s_review *r)
+{
+    uint8_t buf[CL_NOTE_SZ + 256], k[8];
+    size_t len = 0;
+    s_key(k, id);
+    int rc = cl_store_get(t, CL_DB_REVIEW, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(&d) != S_REC_VERSION)
+        return CL_ERR_CORRUPT;
+    r->incoming = cl_dec_u64(&d);
+    r->candidate = cl_dec_u64(&d);
+    r->score = cl_dec_f64(&d);
+    r->status = cl_dec_u8(&d);
+    r->created = cl_dec_i64(&d);
+    r->decided = cl_dec_i64(&d);
+    CL_DEC_STR(&d, r->by);
+    CL_DEC_STR(&d, r->reason);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+static int s_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
+                        double score, int64_t now)
+{
+    s_review r;
+    uint64_t id;
+    memset(&r, 0, sizeof(r));
+    r.incoming = incoming;
+    r.candidate = candidate;
+    r.score = score;
+    r.created = now;
+    int rc = cl_store_next_id(t, "review", &id);
+    return rc == CL_OK ? s_review_put(t, id, &r) : rc;
 }
 
 /* Attach p (as caller's agency describes it) to a person; returns ids. */
@@ -749,6 +850,8 @@ static int s_link_person(cl_txn *t, const cl_store *st,
         if (!s_blinds_has(&b, before.k[i]))
             rc = s_blind_unindex(t, before.k[i], l.record_id);
     sodium_memzero(&rec, sizeof(rec));
+    if (rc == CL_OK && l.review_rid)
+        rc = s_review_add(t, l.record_id, l.review_rid, l.score, now);
     if (rc == CL_OK) {
         *person_id = l.person_id;
         *record_id = l.record_id;
@@ -1408,11 +1511,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             rc = CL_ERR_NOMEM;
             goto out;
         }
-        CL_COPY(a->agency, rec.agency);
-        CL_COPY(a->kind, rec.kind);
-        a->person = rec.p;
-        a->link_reason = rec.link_reason;
-        a->link_score = rec.link_score;
+        s_record_view(a, recs.v[i], &rec);
         bool known = false;
         for (size_t j = 0; j < out->n_known; j++)
             known |= strcmp(out->known_to[j], rec.agency) == 0;
@@ -1770,6 +1869,276 @@ int cl_core_purge(cl_txn *t, int64_t cutoff, size_t max, int64_t now,
     if (rc == CL_OK)
         *purged = n;
     return rc;
+}
+
+typedef struct s_rl_ctx {
+    cl_txn *t;
+    cl_review_items *out;
+    size_t cap;
+    uint32_t limit;
+    cl_audit_note *note;
+} s_rl_ctx;
+
+static int s_review_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rl_ctx *c = ctx;
+    s_review r;
+    s_record a, b;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    if (c->out->n >= c->limit)
+        return 1;
+    uint64_t id = cl_be64_get(key);
+    int rc = s_review_get(c->t, id, &r);
+    if (rc != CL_OK || r.status != 0)
+        return rc;
+    if ((rc = s_record_get(c->t, r.incoming, &a)) != CL_OK ||
+        (rc = s_record_get(c->t, r.candidate, &b)) != CL_OK)
+        return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* purged meanwhile */
+    if (a.person_id == b.person_id)
+        return CL_OK; /* already linked some other way */
+    cl_review_item *it =
+        s_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*it));
+    if (!it)
+        return CL_ERR_NOMEM;
+    snprintf(it->id, sizeof(it->id), "Q%08" PRIu64, id);
+    bool veto;
+    it->score = cl_match_explain(&a.p, &b.p, &veto, it->fields, &it->n_fields);
+    s_record_view(&it->incoming, r.incoming, &a);
+    s_record_view(&it->candidate, r.candidate, &b);
+    cl_core_pid_str(it->incoming_pid, a.person_id);
+    cl_core_pid_str(it->candidate_pid, b.person_id);
+    it->created = r.created;
+    s_note_person(c->note, a.person_id);
+    s_note_person(c->note, b.person_id);
+    sodium_memzero(&a, sizeof(a));
+    sodium_memzero(&b, sizeof(b));
+    return CL_OK;
+}
+
+int cl_core_review_list(cl_txn *t, const cl_caller *caller, uint32_t limit,
+                        cl_review_items *out, cl_audit_note *note,
+                        char err[CL_ERROR_SZ])
+{
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "the review queue needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (note)
+        CL_COPY(note->purpose, "match review queue");
+    s_rl_ctx c = {t, out, 0, limit && limit < 500 ? limit : 50, note};
+    int rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
+/* Move record rid from person `from` to person `to`. */
+static int s_move_record(cl_txn *t, uint64_t rid, uint64_t from, uint64_t to,
+                         uint8_t reason)
+{
+    s_record rec;
+    uint8_t k[16];
+    int rc = s_record_get(t, rid, &rec);
+    if (rc != CL_OK)
+        return rc;
+    rec.person_id = to;
+    rec.link_reason = reason;
+    rc = s_record_put(t, rid, &rec);
+    sodium_memzero(&rec, sizeof(rec));
+    s_key(k, from);
+    s_key(k + 8, rid);
+    if (rc == CL_OK)
+        rc = cl_store_del(t, CL_DB_PERSON_RECORDS, k, 16);
+    s_key(k, to);
+    if (rc == CL_OK)
+        rc = cl_store_put_raw(t, CL_DB_PERSON_RECORDS, k, 16, NULL, 0);
+    return rc;
+}
+
+/* Merge person `from` into person `to`: records, relationships, plans. */
+static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now)
+{
+    s_ids recs = {.max = SIZE_MAX}, rels = {.max = SIZE_MAX},
+          plans = {.max = SIZE_MAX};
+    uint8_t k[16], buf[256];
+    size_t len;
+    int64_t created, last;
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, from, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
+        rc = s_move_record(t, recs.v[i], from, to, CL_LINK_REVIEWED);
+    if (rc == CL_OK)
+        rc = s_children(t, CL_DB_RELATION, from, &rels);
+    for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
+        uint64_t o = rels.v[i];
+        s_key(k, from);
+        s_key(k + 8, o);
+        if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
+                               &len)) != CL_OK)
+            break;
+        rc = cl_store_del(t, CL_DB_RELATION, k, 16);
+        if (rc == CL_OK && o != to) {
+            s_key(k, to);
+            rc = cl_store_put(t, CL_DB_RELATION, k, 16, buf, len);
+        }
+        s_key(k, o);
+        s_key(k + 8, from);
+        if (rc == CL_OK && (rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf,
+                                              sizeof(buf), &len)) == CL_OK) {
+            rc = cl_store_del(t, CL_DB_RELATION, k, 16);
+            s_key(k + 8, to);
+            if (rc == CL_OK && o != to)
+                rc = cl_store_put(t, CL_DB_RELATION, k, 16, buf, len);
+        } else if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+        }
+    }
+    if (rc == CL_OK)
+        rc = s_children(t, CL_DB_PERSON_PLANS, from, &plans);
+    for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
+        uint8_t how = 0;
+        size_t hl;
+        s_plan_rec pr;
+        s_key(k, from);
+        s_key(k + 8, plans.v[i]);
+        rc = cl_store_get_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1, &hl);
+        if (rc == CL_OK)
+            rc = cl_store_del(t, CL_DB_PERSON_PLANS, k, 16);
+        s_key(k, to);
+        if (rc == CL_OK)
+            rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1);
+        if (rc == CL_OK && (rc = s_plan_get(t, plans.v[i], &pr)) == CL_OK &&
+            pr.child == from) {
+            pr.child = to;
+            rc = s_plan_put(t, plans.v[i], &pr);
+        }
+    }
+    if (rc == CL_OK)
+        rc = s_person_get(t, from, &created, &last);
+    s_key(k, from);
+    if (rc == CL_OK)
+        rc = cl_store_del(t, CL_DB_PERSON, k, 8);
+    if (rc == CL_OK)
+        rc = s_activity(t, from, last, false);
+    if (rc == CL_OK)
+        rc = s_touch(t, to, now);
+    free(recs.v);
+    free(rels.v);
+    free(plans.v);
+    return rc;
+}
+
+static bool s_parse_prefixed(const char *s, char prefix, uint64_t *out)
+{
+    if (s[0] != prefix || !s[1])
+        return false;
+    char *end = NULL;
+    unsigned long long v = strtoull(s + 1, &end, 10);
+    if (*end || v == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
+                        const cl_link_change *c, int64_t now,
+                        cl_publish_result *out, cl_audit_note *note,
+                        char err[CL_ERROR_SZ])
+{
+    uint64_t id;
+    int rc;
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "changing links needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (!c->reason[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a reason is required (kept for the "
+                 "auditor)");
+        return CL_ERR_INVALID;
+    }
+    if (note)
+        CL_COPY(note->purpose, c->reason);
+    if (kind == CL_REQ_SPLIT_RECORD) {
+        s_record rec;
+        s_ids recs = {.max = 2};
+        uint64_t fresh;
+        if (!s_parse_prefixed(c->id, 'R', &id)) {
+            snprintf(err, CL_ERROR_SZ, "record_id must look like R00000042");
+            return CL_ERR_INVALID;
+        }
+        if ((rc = s_record_get(t, id, &rec)) != CL_OK) {
+            if (rc == CL_ERR_NOT_FOUND)
+                snprintf(err, CL_ERROR_SZ, "no such record");
+            return rc;
+        }
+        uint64_t old = rec.person_id;
+        sodium_memzero(&rec, sizeof(rec));
+        s_note_person(note, old);
+        rc = s_children(t, CL_DB_PERSON_RECORDS, old, &recs);
+        size_t n = recs.n;
+        free(recs.v);
+        if (rc != CL_OK)
+            return rc;
+        if (n < 2) {
+            snprintf(err, CL_ERROR_SZ, "the record is the person's only one");
+            return CL_ERR_INVALID;
+        }
+        if ((rc = cl_store_next_id(t, "person", &fresh)) != CL_OK ||
+            (rc = s_person_put(t, fresh, now, now)) != CL_OK ||
+            (rc = s_activity(t, fresh, now, true)) != CL_OK ||
+            (rc = s_move_record(t, id, old, fresh, CL_LINK_NEW)) != CL_OK)
+            return rc;
+        s_note_person(note, fresh);
+        cl_core_pid_str(out->reference, fresh);
+        if (note)
+            CL_COPY(note->detail, c->id);
+        return CL_OK;
+    }
+    /* review decision */
+    s_review r;
+    s_record a, b;
+    if (!s_parse_prefixed(c->id, 'Q', &id)) {
+        snprintf(err, CL_ERROR_SZ, "review_id must look like Q00000042");
+        return CL_ERR_INVALID;
+    }
+    if ((rc = s_review_get(t, id, &r)) != CL_OK) {
+        if (rc == CL_ERR_NOT_FOUND)
+            snprintf(err, CL_ERROR_SZ, "no such review");
+        return rc;
+    }
+    if (r.status != 0) {
+        snprintf(err, CL_ERROR_SZ, "review %s was decided already", c->id);
+        return CL_ERR_INVALID;
+    }
+    if ((rc = s_record_get(t, r.incoming, &a)) != CL_OK ||
+        (rc = s_record_get(t, r.candidate, &b)) != CL_OK)
+        return rc;
+    uint64_t from = a.person_id, to = b.person_id;
+    sodium_memzero(&a, sizeof(a));
+    sodium_memzero(&b, sizeof(b));
+    s_note_person(note, from);
+    s_note_person(note, to);
+    if (c->accept && from != to &&
+        (rc = s_merge_people(t, from, to, now)) != CL_OK)
+        return rc;
+    r.status = c->accept ? 1 : 2;
+    r.decided = now;
+    CL_COPY(r.by, caller->name);
+    CL_COPY(r.reason, c->reason);
+    if ((rc = s_review_put(t, id, &r)) != CL_OK)
+        return rc;
+    cl_core_pid_str(out->reference, c->accept ? to : from);
+    if (note)
+        CL_COPY(note->detail, c->id);
+    return CL_OK;
 }
 
 int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,

@@ -98,6 +98,22 @@ CL_NODISCARD int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
                                       cl_audit_note *note,
                                       char err[CL_ERROR_SZ]);
 
+/* The open match-review queue, with each pair side by side and the weight
+ * of every compared field (coordinator). */
+CL_NODISCARD int cl_core_review_list(cl_txn *t, const cl_caller *caller,
+                                     uint32_t limit, cl_review_items *out,
+                                     cl_audit_note *note,
+                                     char err[CL_ERROR_SZ]);
+
+/* Accept (merge the incoming record's person into the candidate's) or
+ * reject a queued pair; or split a record off to a new person. out's
+ * reference names the person the record now belongs to. */
+CL_NODISCARD int cl_core_link_change(cl_txn *t, const cl_caller *caller,
+                                     cl_req_kind kind, const cl_link_change *c,
+                                     int64_t now, cl_publish_result *out,
+                                     cl_audit_note *note,
+                                     char err[CL_ERROR_SZ]);
+
 /* A case may be opened for review_id only if person pid is on that
  * review's agenda. CL_ERR_NOT_FOUND (with err) otherwise. */
 CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,
@@ -187,5 +203,10 @@ void cl_match_canonical_given(const char *s, char *out, size_t cap);
  * given names or the dates of birth plainly disagree (never link
  * automatically). */
 double cl_match_score(const cl_person *a, const cl_person *b, bool *veto);
+
+/* The same, with each field's comparison level and weight in out (up to
+ * CL_MATCH_FIELDS; *n receives how many). */
+double cl_match_explain(const cl_person *a, const cl_person *b, bool *veto,
+                        cl_field_weight *out, uint32_t *n);
 
 #endif

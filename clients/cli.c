@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "caselink.h"
 #include "csv.h"
@@ -67,81 +68,92 @@ static void s_usage(FILE *f)
         "              (--purpose TEXT | --review ID)\n"
         "                                 open a linked case "
         "(coordinator)\n"
+        "  import persons FILE.csv --agency NAME\n"
+        "                                 link an agency's caseload "
+        "extract (publisher)\n"
+        "      header: local_id (required), given_names, family_name, "
+        "date_of_birth,\n"
+        "      sex, address_line1, address_line2, town, postcode, uprn, "
+        "nhs_number,\n"
+        "      chi_number; other columns are ignored with a warning\n"
+        "  links export --csv             every agency record and its person "
+        "(coordinator)\n"
         "  person split RECORD --reason TEXT\n"
-        "                                 undo a wrong link (coordinator)\n"
-        "  review list [--limit N]        the match-review queue, side by "
-        "side\n"
-        "  review accept|reject QID --reason TEXT\n"
-        "                                 decide a queued pair (accept "
-        "merges)\n"
-        "  referral correct REF --reason TEXT FIELDS...\n"
-        "                                 replace your agency's referral "
-        "(publisher)\n"
-        "  referral withdraw REF --reason TEXT\n"
-        "                                 withdraw it (publisher)\n"
-        "  audit verify [--checkpoint FILE]\n"
-        "                                 check the audit chain (auditor)\n"
-        "  audit checkpoint               print a signed checkpoint to keep "
-        "elsewhere\n"
-        "  audit search (--nhs N | --chi N | --id P...) [--limit N]\n"
-        "                                 who looked at a person and why\n"
-        "  audit subject-access (--nhs N | --chi N | --id P...)\n"
-        "                                 everything held about a person, as "
-        "JSON\n"
-        "  admin stats                    requests, commits, latency, store "
-        "(operator)\n"
-        "  admin backup NAME              online copy to "
-        "STATE_DIRECTORY/backups/NAME\n"
-        "  admin rotate-key               seal with a new data key; re-seal "
-        "the rest\n"
-        "  admin key-status               data key versions in use\n"
-        "  admin retire-key VERSION       refuse an unused key version from "
-        "now on\n"
-        "  health                         daemon version, uptime, counts\n"
-        "\n"
-        "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
-        "CASELINK_KEY):\n"
-        "  --endpoint URL      tcp://host:port or ipc://path\n"
-        "  --server-key FILE   the daemon's public key file\n"
-        "  --key FILE          this client's key file (mode 0600)\n"
-        "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
-        "client NAME\n"
-        "                      (gp, police, childrens, adults, "
-        "coordinator, operator, auditor)\n"
-        "  --timeout MS        wait per attempt (default 5000)\n"
-        "\n"
-        "Referral fields (flags --name-with-dashes, or CSV header "
-        "names):\n"
-        "  agency_reference (--ref)  required, your own reference\n"
-        "  category                  child_protection, adult_safeguarding, "
-        "domestic_abuse,\n"
-        "                            mental_health, substance_misuse, "
-        "self_neglect, housing,\n"
-        "                            antisocial_behaviour, missing_person, "
-        "school_attendance,\n"
-        "                            frailty, other\n"
-        "  lawful_basis (--basis)    required: public_task_social_care, "
-        "public_task_public_interest,\n"
-        "                            dpa_safeguarding, legal_obligation, "
-        "consent, vital_interests\n"
-        "  consent                   given, refused, not_sought (refused "
-        "and not_sought need\n"
-        "                            consent_note)\n"
-        "  risk                      low, medium, high, immediate\n"
-        "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
-        "(--given),\n"
-        "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
-        "(female, male,\n"
-        "  other), address, town, postcode, uprn, concern, occurred_at "
-        "(YYYY-MM-DD or\n"
-        "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
-        "consent_note, feed, feed_seq\n"
-        "  related (repeatable flag; in CSV separate people with |):\n"
-        "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
-        "      rel is what they are to the subject: parent, child, carer, "
-        "cared_for,\n"
-        "      household_member, partner, sibling\n",
+        "                                 undo a wrong link (coordinator)\n",
         f);
+    fputs("  review list [--limit N]        the match-review queue, side by "
+          "side\n"
+          "  review accept|reject QID --reason TEXT\n"
+          "                                 decide a queued pair (accept "
+          "merges)\n"
+          "  referral correct REF --reason TEXT FIELDS...\n"
+          "                                 replace your agency's referral "
+          "(publisher)\n"
+          "  referral withdraw REF --reason TEXT\n"
+          "                                 withdraw it (publisher)\n"
+          "  audit verify [--checkpoint FILE]\n"
+          "                                 check the audit chain (auditor)\n"
+          "  audit checkpoint               print a signed checkpoint to keep "
+          "elsewhere\n"
+          "  audit search (--nhs N | --chi N | --id P...) [--limit N]\n"
+          "                                 who looked at a person and why\n"
+          "  audit subject-access (--nhs N | --chi N | --id P...)\n"
+          "                                 everything held about a person, as "
+          "JSON\n"
+          "  admin stats                    requests, commits, latency, store "
+          "(operator)\n"
+          "  admin backup NAME              online copy to "
+          "STATE_DIRECTORY/backups/NAME\n"
+          "  admin rotate-key               seal with a new data key; re-seal "
+          "the rest\n"
+          "  admin key-status               data key versions in use\n"
+          "  admin retire-key VERSION       refuse an unused key version from "
+          "now on\n"
+          "  health                         daemon version, uptime, counts\n"
+          "\n"
+          "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
+          "CASELINK_KEY):\n"
+          "  --endpoint URL      tcp://host:port or ipc://path\n"
+          "  --server-key FILE   the daemon's public key file\n"
+          "  --key FILE          this client's key file (mode 0600)\n"
+          "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
+          "client NAME\n"
+          "                      (gp, police, childrens, adults, "
+          "coordinator, operator, auditor)\n"
+          "  --timeout MS        wait per attempt (default 5000)\n"
+          "\n"
+          "Referral fields (flags --name-with-dashes, or CSV header "
+          "names):\n"
+          "  agency_reference (--ref)  required, your own reference\n"
+          "  category                  child_protection, adult_safeguarding, "
+          "domestic_abuse,\n"
+          "                            mental_health, substance_misuse, "
+          "self_neglect, housing,\n"
+          "                            antisocial_behaviour, missing_person, "
+          "school_attendance,\n"
+          "                            frailty, other\n"
+          "  lawful_basis (--basis)    required: public_task_social_care, "
+          "public_task_public_interest,\n"
+          "                            dpa_safeguarding, legal_obligation, "
+          "consent, vital_interests\n"
+          "  consent                   given, refused, not_sought (refused "
+          "and not_sought need\n"
+          "                            consent_note)\n"
+          "  risk                      low, medium, high, immediate\n"
+          "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
+          "(--given),\n"
+          "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
+          "(female, male,\n"
+          "  other), address, town, postcode, uprn, concern, occurred_at "
+          "(YYYY-MM-DD or\n"
+          "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
+          "consent_note, feed, feed_seq\n"
+          "  related (repeatable flag; in CSV separate people with |):\n"
+          "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
+          "      rel is what they are to the subject: parent, child, carer, "
+          "cared_for,\n"
+          "      household_member, partner, sibling\n",
+          f);
 }
 
 /* --- connection ------------------------------------------------------------
@@ -529,6 +541,281 @@ out:
     cl_client_close(&c);
     cl_csv_destroy(&csv);
     fclose(f);
+    return status;
+}
+
+/* --- caseload import and links export ----------------------------------- */
+
+static const char *const s_import_cols[] = {
+    "local_id",  "given_names",   "family_name",   "date_of_birth",
+    "sex",       "address_line1", "address_line2", "address",
+    "town",      "postcode",      "uprn",          "nhs_number",
+    "chi_number"};
+
+typedef struct s_islot {
+    bool busy;
+    unsigned long line;
+    cl_request req;
+} s_islot;
+
+typedef struct s_itally {
+    unsigned long linked, queued, fresh, failed, dup;
+} s_itally;
+
+static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
+                            const char *path, s_itally *t)
+{
+    for (int i = 0; i < nw; i++) {
+        if (!w[i].busy || memcmp(w[i].req.msgid, rep->msgid, CL_MSGID_LEN))
+            continue;
+        if (!cl_reply_ok(rep)) {
+            fprintf(stderr, "%s:%lu: %s: %s\n", path, w[i].line,
+                    cl_status_name(rep->status), rep->error);
+            t->failed++;
+        } else if (rep->status == CL_STATUS_DUPLICATE) {
+            t->dup++;
+        } else if (rep->u.import.queued) {
+            t->queued++;
+        } else if (rep->u.import.link_reason == CL_LINK_NEW) {
+            t->fresh++;
+        } else {
+            t->linked++;
+        }
+        for (uint32_t k = 0; k < rep->u.import.n_warnings; k++)
+            fprintf(stderr, "%s:%lu: warning: %s\n", path, w[i].line,
+                    rep->u.import.warnings[k]);
+        w[i].busy = false;
+        return;
+    }
+}
+
+static int s_import(s_conn *cn, int argc, char **argv)
+{
+    enum { W = 64 };
+    const char *path = NULL, *agency = NULL;
+    if (argc == 4 && !strcmp(argv[0], "persons") &&
+        !strcmp(argv[2], "--agency")) {
+        path = argv[1];
+        agency = argv[3];
+    } else {
+        fprintf(stderr, "usage: caselink import persons FILE.csv --agency "
+                        "NAME\n");
+        return S_EXIT_USAGE;
+    }
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return S_EXIT_USAGE;
+    }
+    cl_csv *csv = NULL;
+    cl_client *c = NULL;
+    s_islot *w = calloc(W, sizeof(*w));
+    cl_referral *tmp = calloc(1, sizeof(*tmp));
+    char **fields, err[512];
+    int col[CL_CSV_MAX_FIELDS];
+    size_t n, ncols;
+    unsigned long line, rows = 0;
+    s_itally t = {0};
+    int status = 0, rc;
+    bool tty = isatty(2);
+    if (!w || !tmp || cl_csv_new(&csv, f) != CL_OK) {
+        status = S_EXIT_FAILED;
+        goto out;
+    }
+    rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+    if (rc != 1) {
+        fprintf(stderr, "%s:1: %s\n", path,
+                rc == 0 ? "empty file: a header row is required" : err);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    ncols = n;
+    bool have_id = false;
+    for (size_t i = 0; i < n; i++) {
+        col[i] = -1;
+        for (int k = 0; k < (int)(sizeof(s_import_cols) / sizeof(char *)); k++)
+            if (!strcasecmp(fields[i], s_import_cols[k]))
+                col[i] = k;
+        if (col[i] < 0)
+            fprintf(stderr, "%s:1: warning: column '%s' ignored\n", path,
+                    fields[i]);
+        have_id |= col[i] == 0;
+    }
+    if (!have_id) {
+        fprintf(stderr, "%s:1: the header must name local_id\n", path);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = s_connect(cn, NULL, &c)) != 0)
+        goto out;
+    for (;;) {
+        rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+        if (rc == 0)
+            break;
+        rows++;
+        if (rc < 0 || n != ncols) {
+            if (rc >= 0)
+                snprintf(err, sizeof(err), "%zu fields, the header has %zu", n,
+                         ncols);
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        /* wait for a free slot */
+        for (;;) {
+            int busy = 0;
+            for (int i = 0; i < W; i++)
+                busy += w[i].busy;
+            if (busy < W)
+                break;
+            cl_reply rep;
+            if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
+                status = s_transport(rc, cn);
+                goto out;
+            }
+            s_import_settle(w, W, &rep, path, &t);
+            cl_reply_clear(&rep);
+        }
+        s_islot *slot = NULL;
+        for (int i = 0; i < W && !slot; i++)
+            if (!w[i].busy)
+                slot = &w[i];
+        if (!slot)
+            continue; /* cannot happen: a slot was freed above */
+        memset(&slot->req, 0, sizeof(slot->req));
+        memset(tmp, 0, sizeof(*tmp));
+        slot->req.kind = CL_REQ_IMPORT_PERSON;
+        CL_COPY(slot->req.u.import.agency, agency);
+        char addr[2 * CL_ADDR_SZ] = "", stable[4096];
+        snprintf(stable, sizeof(stable), "%s|", agency);
+        bool good = true;
+        for (size_t i = 0; i < n && good; i++) {
+            strncat(stable, fields[i], sizeof(stable) - strlen(stable) - 2);
+            strcat(stable, "|");
+            if (col[i] < 0 || !fields[i][0])
+                continue;
+            const char *name = s_import_cols[col[i]];
+            if (!strncmp(name, "address", 7)) {
+                if (addr[0])
+                    strncat(addr, ", ", sizeof(addr) - strlen(addr) - 1);
+                strncat(addr, fields[i], sizeof(addr) - strlen(addr) - 1);
+                continue;
+            }
+            good = cl_fields_set(tmp, name, fields[i], err, sizeof(err));
+        }
+        if (good && addr[0])
+            good = cl_fields_set(tmp, "address", addr, err, sizeof(err));
+        slot->req.u.import.person = tmp->subject;
+        char verr[CL_ERROR_SZ];
+        if (good &&
+            cl_import_validate(&slot->req.u.import, verr, NULL) != CL_OK) {
+            snprintf(err, sizeof(err), "%s", verr);
+            good = false;
+        }
+        if (!good) {
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        cl_client_msgid_from(slot->req.msgid, "import", stable);
+        if (cl_client_send(c, &slot->req) != CL_OK) {
+            status = s_transport(CL_ERR_IO, cn);
+            goto out;
+        }
+        slot->busy = true;
+        slot->line = line;
+        if (tty && rows % 200 == 0)
+            fprintf(stderr, "\r  %lu rows sent ...", rows);
+    }
+    for (;;) {
+        int busy = 0;
+        for (int i = 0; i < W; i++)
+            busy += w[i].busy;
+        if (!busy)
+            break;
+        cl_reply rep;
+        if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
+            status = s_transport(rc, cn);
+            goto out;
+        }
+        s_import_settle(w, W, &rep, path, &t);
+        cl_reply_clear(&rep);
+    }
+    if (tty)
+        fprintf(stderr, "\r%40s\r", "");
+    printf("%s: %lu rows: %lu linked to people already known, %lu queued "
+           "for review, %lu new, %lu already imported, %lu rejected\n",
+           path, rows, t.linked, t.queued, t.fresh, t.dup, t.failed);
+    status = t.failed ? S_EXIT_FAILED : 0;
+out:
+    free(w);
+    free(tmp);
+    cl_client_close(&c);
+    cl_csv_destroy(&csv);
+    fclose(f);
+    return status;
+}
+
+static void s_csv_field(const char *s)
+{
+    bool quote = strpbrk(s, ",\"\n") != NULL;
+    if (!quote) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static int s_links(s_conn *cn, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "export") || strcmp(argv[1], "--csv")) {
+        fprintf(stderr, "usage: caselink links export --csv\n");
+        return S_EXIT_USAGE;
+    }
+    cl_client *c = NULL;
+    cl_request req;
+    int status = s_connect(cn, "coordinator", &c);
+    if (status)
+        return status;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_LINKS_EXPORT;
+    req.u.links.limit = 5000;
+    printf("record_id,agency,local_id,person_id,reason,score\n");
+    for (;;) {
+        cl_reply rep;
+        memset(req.msgid, 0, CL_MSGID_LEN);
+        int rc = cl_client_call(c, &req, &rep);
+        if (rc != CL_OK) {
+            status = s_transport(rc, cn);
+            break;
+        }
+        if (!cl_reply_ok(&rep)) {
+            status = s_status(&rep);
+            cl_reply_clear(&rep);
+            break;
+        }
+        for (size_t i = 0; i < rep.u.links.n; i++) {
+            const cl_link_row *r = &rep.u.links.v[i];
+            printf("%s,", r->record_id);
+            s_csv_field(r->agency);
+            putchar(',');
+            s_csv_field(r->local_id);
+            printf(",%s,%s,%.2f\n", r->person_id, cl_link_name(r->link_reason),
+                   r->link_score);
+        }
+        bool more = rep.u.links.next[0] != '\0';
+        CL_COPY(req.u.links.after, rep.u.links.next);
+        cl_reply_clear(&rep);
+        if (!more)
+            break;
+    }
+    cl_client_close(&c);
     return status;
 }
 
@@ -1336,6 +1623,10 @@ int main(int argc, char **argv)
         return s_referral(&cn, rest, args);
     if (!strcmp(cmd, "review"))
         return s_review(&cn, rest, args);
+    if (!strcmp(cmd, "import"))
+        return s_import(&cn, rest, args);
+    if (!strcmp(cmd, "links"))
+        return s_links(&cn, rest, args);
     if (!strcmp(cmd, "audit"))
         return s_audit(&cn, rest, args);
     if (!strcmp(cmd, "admin"))

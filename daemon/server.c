@@ -371,6 +371,19 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         it->req.kind == CL_REQ_PUBLISH_REFERRAL   ? &it->req.u.publish
         : it->req.kind == CL_REQ_CORRECT_REFERRAL ? &it->req.u.rectify.referral
                                                   : NULL;
+    cl_publish_result import_warn;
+    memset(&import_warn, 0, sizeof(import_warn));
+    if (it->req.kind == CL_REQ_IMPORT_PERSON) {
+        rc = cl_import_validate(&it->req.u.import, err, &import_warn);
+        it->rep.u.import.n_warnings = import_warn.n_warnings;
+        memcpy(it->rep.u.import.warnings, import_warn.warnings,
+               sizeof(import_warn.warnings));
+        if (rc != CL_OK) {
+            s_fail(it, rc, err);
+            rc = s_audit(parent, it, &note);
+            goto out;
+        }
+    }
     if (content || it->req.kind == CL_REQ_PUBLISH_PLAN) {
         rc = content
                  ? cl_referral_validate(content, err, &it->rep.u.publish)
@@ -389,6 +402,9 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
         rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
                                   s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_IMPORT_PERSON)
+        rc = cl_core_import_person(t, &s->cfg.match, it->who, &it->req.u.import,
+                                   s_now(), &it->rep.u.import, &note, err);
     else if (it->req.kind == CL_REQ_REVIEW_DECIDE ||
              it->req.kind == CL_REQ_SPLIT_RECORD)
         rc = cl_core_link_change(t, it->who, it->req.kind, &it->req.u.link,
@@ -453,6 +469,10 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
     case CL_REQ_REVIEW_LIST:
         rc = cl_core_review_list(t, it->who, it->req.u.review_limit,
                                  &it->rep.u.reviews, &note, err);
+        break;
+    case CL_REQ_LINKS_EXPORT:
+        rc = cl_core_links_export(t, it->who, &it->req.u.links,
+                                  &it->rep.u.links, &note, err);
         break;
     default:
         rc = CL_ERR_INTERNAL;
@@ -736,12 +756,14 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_PUBLISH_PLAN:
         case CL_REQ_REVIEW_DECIDE:
         case CL_REQ_SPLIT_RECORD:
+        case CL_REQ_IMPORT_PERSON:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_GET_PERSON:
         case CL_REQ_SUBJECT_ACCESS:
         case CL_REQ_AUDIT_SEARCH:
         case CL_REQ_REVIEW_LIST:
+        case CL_REQ_LINKS_EXPORT:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:

@@ -73,6 +73,8 @@ void cl_reply_clear(cl_reply *r)
         cl_subject_access_clear(&r->u.subject);
     else if (r->kind == CL_REQ_REVIEW_LIST)
         free(r->u.reviews.v);
+    else if (r->kind == CL_REQ_LINKS_EXPORT)
+        free(r->u.links.v);
     memset(r, 0, sizeof(*r));
 }
 
@@ -281,6 +283,16 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
             return rc;
     }
     return CL_OK;
+}
+
+int cl_import_validate(cl_import *im, char err[CL_ERROR_SZ],
+                       cl_publish_result *warn)
+{
+    if (!im->person.local_id[0]) {
+        snprintf(err, CL_ERROR_SZ, "local_id is required");
+        return CL_ERR_INVALID;
+    }
+    return s_person_check(&im->person, "person", true, err, warn);
 }
 
 int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)

@@ -161,6 +161,38 @@ typedef struct cl_plan_flag {
     char legal_basis[CL_NAME_SZ];
 } cl_plan_flag;
 
+typedef struct cl_import {
+    cl_person person;          /* local_id required */
+    char agency[CL_AGENCY_SZ]; /* must be the caller's agency */
+} cl_import;
+
+typedef struct cl_links_query {
+    char after[CL_REF_SZ]; /* record id to continue after, or "" */
+    uint32_t limit;
+} cl_links_query;
+
+typedef struct cl_import_result {
+    uint8_t link_reason;
+    bool queued;
+    uint32_t n_warnings;
+    char warnings[CL_WARNINGS_MAX][CL_WARNING_SZ];
+} cl_import_result;
+
+typedef struct cl_link_row {
+    char record_id[CL_REF_SZ];
+    char agency[CL_AGENCY_SZ];
+    char local_id[CL_LOCAL_ID_SZ];
+    char person_id[CL_PID_SZ];
+    uint8_t link_reason;
+    double link_score;
+} cl_link_row;
+
+typedef struct cl_links_page {
+    size_t n;
+    cl_link_row *v; /* owned */
+    char next[CL_REF_SZ];
+} cl_links_page;
+
 /* Decide a queued match (accept merges) or split a record off. */
 typedef struct cl_link_change {
     char id[CL_REF_SZ];      /* review id (R...) or record id */
@@ -210,6 +242,8 @@ typedef enum {
     CL_REQ_REVIEW_LIST,
     CL_REQ_REVIEW_DECIDE,
     CL_REQ_SPLIT_RECORD,
+    CL_REQ_IMPORT_PERSON,
+    CL_REQ_LINKS_EXPORT,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -231,6 +265,8 @@ typedef struct cl_request {
         cl_plan plan;                      /* PUBLISH_PLAN */
         uint32_t review_limit;             /* REVIEW_LIST */
         cl_link_change link;               /* REVIEW_DECIDE, SPLIT_RECORD */
+        cl_import import;                  /* IMPORT_PERSON */
+        cl_links_query links;              /* LINKS_EXPORT */
     } u;
 } cl_request;
 
@@ -425,6 +461,8 @@ typedef struct cl_reply {
         cl_backup_result backup;           /* ADMIN_BACKUP */
         cl_key_status key_status; /* ADMIN_ROTATE/KEY_STATUS/RETIRE_KEY */
         cl_review_items reviews;  /* REVIEW_LIST */
+        cl_import_result import;  /* IMPORT_PERSON */
+        cl_links_page links;      /* LINKS_EXPORT */
     } u;
 } cl_reply;
 
@@ -486,6 +524,10 @@ void cl_postcode_normalise(char *s);
  */
 CL_NODISCARD int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
                                       cl_publish_result *warn);
+
+/* Validate and normalise an imported person (local id required). */
+CL_NODISCARD int cl_import_validate(cl_import *im, char err[CL_ERROR_SZ],
+                                    cl_publish_result *warn);
 
 /* Validate and normalise a plan like a referral (see above). */
 CL_NODISCARD int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ],

@@ -406,6 +406,20 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
         out->kind = CL_REQ_ADMIN_STATS;
         break;
+    case CASELINK__ENVELOPE__BODY_IMPORT_PERSON:
+        out->kind = CL_REQ_IMPORT_PERSON;
+        if (!s_person_in(&out->u.import.person, env->import_person->person,
+                         err) ||
+            !S_STR(out->u.import.agency, env->import_person->agency, "agency"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_LINKS_EXPORT:
+        out->kind = CL_REQ_LINKS_EXPORT;
+        out->u.links.limit = env->links_export->limit;
+        if (!S_STR(out->u.links.after, env->links_export->after_record_id,
+                   "after_record_id"))
+            goto out;
+        break;
     case CASELINK__ENVELOPE__BODY_REVIEW_LIST:
         out->kind = CL_REQ_REVIEW_LIST;
         out->u.review_limit = env->review_list->limit;
@@ -627,6 +641,8 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__ReviewList rlist = CASELINK__REVIEW_LIST__INIT;
     Caselink__ReviewDecide rdecide = CASELINK__REVIEW_DECIDE__INIT;
     Caselink__SplitRecord split = CASELINK__SPLIT_RECORD__INIT;
+    Caselink__ImportPerson imp = CASELINK__IMPORT_PERSON__INIT;
+    Caselink__LinksExport lexp = CASELINK__LINKS_EXPORT__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -689,6 +705,18 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     case CL_REQ_ADMIN_STATS:
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_STATS;
         env.admin_stats = &stats;
+        break;
+    case CL_REQ_IMPORT_PERSON:
+        imp.person = s_person_out(&s, &req->u.import.person);
+        imp.agency = S_S(req->u.import.agency);
+        env.body_case = CASELINK__ENVELOPE__BODY_IMPORT_PERSON;
+        env.import_person = &imp;
+        break;
+    case CL_REQ_LINKS_EXPORT:
+        lexp.after_record_id = S_S(req->u.links.after);
+        lexp.limit = req->u.links.limit;
+        env.body_case = CASELINK__ENVELOPE__BODY_LINKS_EXPORT;
+        env.links_export = &lexp;
         break;
     case CL_REQ_REVIEW_LIST:
         rlist.limit = req->u.review_limit;
@@ -918,6 +946,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__BackupResult backupr = CASELINK__BACKUP_RESULT__INIT;
     Caselink__KeyStatusResult keyr = CASELINK__KEY_STATUS_RESULT__INIT;
     Caselink__ReviewItems items = CASELINK__REVIEW_ITEMS__INIT;
+    Caselink__ImportResult impr = CASELINK__IMPORT_RESULT__INIT;
+    Caselink__LinksPage links = CASELINK__LINKS_PAGE__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -1040,6 +1070,39 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         }
         r.result_case = CASELINK__REPLY__RESULT_REVIEW_ITEMS;
         r.review_items = &items;
+        break;
+    }
+    case CL_REQ_IMPORT_PERSON:
+        impr.link_reason = (Caselink__LinkReason)rep->u.import.link_reason;
+        impr.queued_for_review = rep->u.import.queued;
+        impr.n_warnings = rep->u.import.n_warnings < CL_WARNINGS_MAX
+                              ? rep->u.import.n_warnings
+                              : CL_WARNINGS_MAX;
+        for (size_t i = 0; i < impr.n_warnings; i++)
+            warnings[i] = S_S(rep->u.import.warnings[i]);
+        impr.warnings = warnings;
+        r.result_case = CASELINK__REPLY__RESULT_IMPORT;
+        r.import = &impr;
+        break;
+    case CL_REQ_LINKS_EXPORT: {
+        const cl_links_page *lp = &rep->u.links;
+        links.rows = s_scratch_alloc(&s, (lp->n + 1) * sizeof(void *));
+        for (size_t i = 0; links.rows && i < lp->n; i++) {
+            Caselink__LinkRow *row = s_scratch_alloc(&s, sizeof(*row));
+            if (!row)
+                break;
+            caselink__link_row__init(row);
+            row->record_id = S_S(lp->v[i].record_id);
+            row->agency = S_S(lp->v[i].agency);
+            row->local_id = S_S(lp->v[i].local_id);
+            row->person_id = S_S(lp->v[i].person_id);
+            row->link_reason = (Caselink__LinkReason)lp->v[i].link_reason;
+            row->link_score = lp->v[i].link_score;
+            links.rows[links.n_rows++] = row;
+        }
+        links.next_after = S_S(lp->next);
+        r.result_case = CASELINK__REPLY__RESULT_LINKS;
+        r.links = &links;
         break;
     }
     case CL_REQ_REVIEW_DECIDE:
@@ -1339,6 +1402,36 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         o->refused_connections = st->refused_connections;
         break;
     }
+    case CASELINK__REPLY__RESULT_IMPORT:
+        out->kind = CL_REQ_IMPORT_PERSON;
+        out->u.import.link_reason = (uint8_t)r->import->link_reason;
+        out->u.import.queued = r->import->queued_for_review;
+        for (size_t i = 0; i < r->import->n_warnings && i < CL_WARNINGS_MAX;
+             i++)
+            CL_COPY(out->u.import.warnings[out->u.import.n_warnings++],
+                    r->import->warnings[i]);
+        break;
+    case CASELINK__REPLY__RESULT_LINKS: {
+        cl_links_page *o = &out->u.links;
+        out->kind = CL_REQ_LINKS_EXPORT;
+        o->v = calloc(r->links->n_rows + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < r->links->n_rows; i++) {
+            const Caselink__LinkRow *row = r->links->rows[i];
+            cl_link_row *x = &o->v[o->n++];
+            CL_COPY(x->record_id, row->record_id);
+            CL_COPY(x->agency, row->agency);
+            CL_COPY(x->local_id, row->local_id);
+            CL_COPY(x->person_id, row->person_id);
+            x->link_reason = (uint8_t)row->link_reason;
+            x->link_score = row->link_score;
+        }
+        CL_COPY(o->next, r->links->next_after);
+        break;
+    }
     case CASELINK__REPLY__RESULT_REVIEW_ITEMS: {
         const Caselink__ReviewItems *ri = r->review_items;
         cl_review_items *o = &out->u.reviews;
@@ -1476,6 +1569,10 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "review_decide";
     case CL_REQ_SPLIT_RECORD:
         return "split_record";
+    case CL_REQ_IMPORT_PERSON:
+        return "import_person";
+    case CL_REQ_LINKS_EXPORT:
+        return "links_export";
     default:
         return "none";
     }

@@ -375,6 +375,30 @@ int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
     return out;
 }
 
+int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
+                       size_t start_len, cl_store_scan_fn fn, void *ctx)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k = {start_len, (void *)start}, v;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    int out = CL_OK;
+    for (rc =
+             mdb_cursor_get(cur, &k, &v, start_len ? MDB_SET_RANGE : MDB_FIRST);
+         rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        int r = fn(ctx, k.mv_data, k.mv_size);
+        if (r != CL_OK) {
+            out = r > 0 ? CL_OK : r;
+            break;
+        }
+    }
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        out = s_mdb_err(rc);
+    mdb_cursor_close(cur);
+    return out;
+}
+
 int cl_store_counter(cl_txn *t, const char *counter, uint64_t *out)
 {
     char key[64];

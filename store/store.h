@@ -142,6 +142,11 @@ CL_NODISCARD int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix,
                                size_t prefix_len, cl_store_scan_fn fn,
                                void *ctx);
 
+/* The same, for every key from start (inclusive) to the end. */
+CL_NODISCARD int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
+                                    size_t start_len, cl_store_scan_fn fn,
+                                    void *ctx);
+
 /* Add one to a named counter in META and return the new value (first is 1).
  */
 CL_NODISCARD int cl_store_next_id(cl_txn *t, const char *counter,

@@ -103,8 +103,24 @@ check "review as publisher" 1 "denied" -- cl --as gp review accept "$qid" --reas
 check "review accept" 0 "accepted, merged into: P" -- cl review accept "$qid" --reason "same man, GP confirmed"
 check "review decided twice" 1 "decided already" -- cl review accept "$qid" --reason again
 check "split bad id" 1 "record_id must look like" -- cl person split X1 --reason x
+cat > caseload.csv <<'CSV'
+local_id,given_names,family_name,date_of_birth,sex,address_line1,town,postcode,nhs_number,team
+ASC-1,Jane,Smith,1985-04-12,female,14 Mill Lane,Northshire,LS1 4AB,943 476 5919,East
+ASC-2,Bob,Brown,1950-02-03,male,1 High St,Northshire,LS2 1AA,,East
+ASC-4,Ann,Bad,1950-13-03,female,,,,,East
+CSV
+check "import" 1 "3 rows: 1 linked to people already known, 0 queued for review, 1 new, 0 already imported, 1 rejected" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import bad row by line" 1 "caseload.csv:4: person: date_of_birth" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import extra column warned" 1 "column 'team' ignored" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import again" 1 "2 already imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import as another agency" 1 "denied: this client is registered for Northshire Adult Social Care" -- cl --as adults import persons caseload.csv --agency "Oakfield Surgery"
+check "import missing file" 2 "nope.csv: No such file" -- cl --as adults import persons nope.csv --agency X
+printf 'given_names\nA\n' > noid.csv
+check "import needs local_id" 2 "must name local_id" -- cl --as adults import persons noid.csv --agency X
+check "links export" 0 "^R[0-9]+,Northshire Adult Social Care,ASC-1,P[0-9]+,nhs_number," -- cl links export --csv
+check "links export as publisher" 1 "denied" -- cl --as gp links export --csv
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
-check "person show" 0 "Known to 3 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show family" 0 "child: Amy Smith" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show unknown" 1 "not_found" -- cl person show --nhs 4010232137 --purpose "MDT preparation"

@@ -59,6 +59,8 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_REVIEW_LIST] = CL_ROLE_COORDINATOR,
     [CL_REQ_REVIEW_DECIDE] = CL_ROLE_COORDINATOR,
     [CL_REQ_SPLIT_RECORD] = CL_ROLE_COORDINATOR,
+    [CL_REQ_IMPORT_PERSON] = CL_ROLE_PUBLISHER,
+    [CL_REQ_LINKS_EXPORT] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -68,6 +70,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_AUDIT_SEARCH] = true,     [CL_REQ_SUBJECT_ACCESS] = true,
     [CL_REQ_PUBLISH_PLAN] = true,     [CL_REQ_REVIEW_LIST] = true,
     [CL_REQ_REVIEW_DECIDE] = true,    [CL_REQ_SPLIT_RECORD] = true,
+    [CL_REQ_IMPORT_PERSON] = true,    [CL_REQ_LINKS_EXPORT] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -778,10 +781,26 @@ static int s_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
 }
 
 /* Attach p (as caller's agency describes it) to a person; returns ids. */
+static int s_link_person_info(cl_txn *t, const cl_store *st,
+                              const cl_match_config *mc, const cl_caller *c,
+                              const cl_person *p, int64_t now,
+                              uint64_t *person_id, uint64_t *record_id,
+                              s_link *info);
+
 static int s_link_person(cl_txn *t, const cl_store *st,
                          const cl_match_config *mc, const cl_caller *c,
                          const cl_person *p, int64_t now, uint64_t *person_id,
                          uint64_t *record_id)
+{
+    return s_link_person_info(t, st, mc, c, p, now, person_id, record_id, NULL);
+}
+
+/* Attach p and report how (info may be NULL). */
+static int s_link_person_info(cl_txn *t, const cl_store *st,
+                              const cl_match_config *mc, const cl_caller *c,
+                              const cl_person *p, int64_t now,
+                              uint64_t *person_id, uint64_t *record_id,
+                              s_link *info)
 {
     s_link l;
     s_record rec;
@@ -789,6 +808,8 @@ static int s_link_person(cl_txn *t, const cl_store *st,
     int rc = s_link_find(t, st, mc, c, p, &l);
     if (rc != CL_OK)
         return rc;
+    if (info)
+        *info = l;
     if (l.person_id == 0) {
         if ((rc = cl_store_next_id(t, "person", &l.person_id)) != CL_OK)
             return rc;
@@ -2139,6 +2160,103 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
     if (note)
         CL_COPY(note->detail, c->id);
     return CL_OK;
+}
+
+int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
+                          const cl_caller *caller, const cl_import *im,
+                          int64_t now, cl_import_result *out,
+                          cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0, rid = 0;
+    s_link info;
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ, "importing needs the publisher role");
+        return CL_ERR_DENIED;
+    }
+    if (im->agency[0] && strcmp(im->agency, caller->agency) != 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "this client is registered for %.100s, not the agency "
+                 "named",
+                 caller->agency);
+        return CL_ERR_DENIED;
+    }
+    int rc = s_link_person_info(t, cl_store_of(t), mc, caller, &im->person, now,
+                                &pid, &rid, &info);
+    if (rc != CL_OK)
+        return rc;
+    s_note_person(note, pid);
+    if (note)
+        CL_COPY(note->purpose, "caseload import");
+    out->link_reason = info.reason;
+    out->queued = info.review_rid != 0;
+    return CL_OK;
+}
+
+typedef struct s_lx_ctx {
+    cl_txn *t;
+    cl_links_page *out;
+    size_t cap;
+    uint32_t limit;
+    uint64_t last;
+} s_lx_ctx;
+
+static int s_links_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_lx_ctx *c = ctx;
+    s_record rec;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    if (c->out->n >= c->limit)
+        return 1;
+    uint64_t rid = cl_be64_get(key);
+    int rc = s_record_get(c->t, rid, &rec);
+    if (rc != CL_OK)
+        return rc;
+    cl_link_row *row =
+        s_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*row));
+    if (!row)
+        return CL_ERR_NOMEM;
+    snprintf(row->record_id, sizeof(row->record_id), "R%08" PRIu64, rid);
+    CL_COPY(row->agency, rec.agency);
+    CL_COPY(row->local_id, rec.p.local_id);
+    cl_core_pid_str(row->person_id, rec.person_id);
+    row->link_reason = rec.link_reason;
+    row->link_score = rec.link_score;
+    c->last = rid;
+    sodium_memzero(&rec, sizeof(rec));
+    return CL_OK;
+}
+
+int cl_core_links_export(cl_txn *t, const cl_caller *caller,
+                         const cl_links_query *q, cl_links_page *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t after = 0;
+    uint8_t k[8];
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "the links export needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (q->after[0] && !s_parse_prefixed(q->after, 'R', &after)) {
+        snprintf(err, CL_ERROR_SZ, "after_record_id must look like R00000042");
+        return CL_ERR_INVALID;
+    }
+    if (note)
+        CL_COPY(note->purpose, "links export");
+    s_lx_ctx c = {t, out, 0, q->limit && q->limit <= 20000 ? q->limit : 5000,
+                  0};
+    s_key(k, after + 1);
+    int rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_links_one, &c);
+    if (rc == CL_OK && out->n == c.limit)
+        snprintf(out->next, sizeof(out->next), "R%08" PRIu64, c.last);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
 }
 
 int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,

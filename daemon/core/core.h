@@ -98,6 +98,21 @@ CL_NODISCARD int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
                                       cl_audit_note *note,
                                       char err[CL_ERROR_SZ]);
 
+/* Link one person from an agency's caseload extract (publisher; the
+ * agency named must be the caller's own). */
+CL_NODISCARD int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
+                                       const cl_caller *caller,
+                                       const cl_import *im, int64_t now,
+                                       cl_import_result *out,
+                                       cl_audit_note *note,
+                                       char err[CL_ERROR_SZ]);
+
+/* A page of every agency record and its person (coordinator). */
+CL_NODISCARD int cl_core_links_export(cl_txn *t, const cl_caller *caller,
+                                      const cl_links_query *q,
+                                      cl_links_page *out, cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
 /* The open match-review queue, with each pair side by side and the weight
  * of every compared field (coordinator). */
 CL_NODISCARD int cl_core_review_list(cl_txn *t, const cl_caller *caller,

@@ -888,11 +888,16 @@ static void s_print_view(const cl_person_view *v)
         printf("\nPeople around them\n");
         for (size_t i = 0; i < v->n_related; i++) {
             const cl_related_view *r = &v->related[i];
-            printf("  %s  %s: %s %s", r->person_id, cl_rel_name(r->rel),
-                   r->given, r->family);
+            if (r->depth == 2)
+                printf("    %s  %s of %s: %s %s", r->person_id,
+                       cl_rel_name(r->rel), r->via_pid, r->given, r->family);
+            else
+                printf("  %s  %s: %s %s", r->person_id, cl_rel_name(r->rel),
+                       r->given, r->family);
             if (r->dob[0])
                 printf(", born %s", r->dob);
-            printf("  (stated by %s)\n", r->asserted_by);
+            printf("  (%s %s)\n", r->inferred ? "inferred from" : "stated by",
+                   r->asserted_by);
         }
     }
     printf("\nReferrals, oldest first (%zu)\n", v->n_referrals);

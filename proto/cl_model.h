@@ -304,6 +304,9 @@ typedef struct cl_related_view {
     char family[CL_NAME_SZ];
     char dob[CL_DATE_SZ];
     char asserted_by[CL_AGENCY_SZ];
+    uint32_t depth;          /* 1, or 2 (through via_pid) */
+    char via_pid[CL_PID_SZ]; /* with depth 2 */
+    bool inferred;           /* from a shared UPRN */
 } cl_related_view;
 
 /* A linked case. The arrays are owned by the view: cl_person_view_clear. */

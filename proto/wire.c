@@ -901,6 +901,9 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
         rv->family_name = S_S(r->family);
         rv->date_of_birth = S_S(r->dob);
         rv->asserted_by = S_S(r->asserted_by);
+        rv->depth = r->depth;
+        rv->via_person_id = S_S(r->via_pid);
+        rv->inferred = r->inferred;
         pv->related[pv->n_related++] = rv;
     }
     for (size_t i = 0; i < v->n_known; i++)
@@ -1276,6 +1279,9 @@ static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
         CL_COPY(r->family, rv->family_name);
         CL_COPY(r->dob, rv->date_of_birth);
         CL_COPY(r->asserted_by, rv->asserted_by);
+        r->depth = rv->depth;
+        CL_COPY(r->via_pid, rv->via_person_id);
+        r->inferred = rv->inferred;
     }
     for (size_t i = 0; i < pv->n_known_to; i++)
         CL_COPY(v->known_to[v->n_known++], pv->known_to[i]);

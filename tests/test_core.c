@@ -566,6 +566,43 @@ static void test_review_queue_and_split(void **state)
     free(r);
 }
 
+static void test_household_and_depth_two(void **state)
+{
+    s_fx *f = *state;
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_person_view v;
+    /* the council knows two people at one property (UPRN), unrelated as
+     * far as anyone has said */
+    CL_COPY(r->agency_ref, "H1");
+    r->subject = s_p("Dave", "Hughes", "1970-01-01", 2, "LS3 1AA");
+    CL_COPY(r->subject.uprn, "100023336956");
+    s_pub(f, &f->police, r, NULL);
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->agency_ref, "H2");
+    r->subject = s_p("Carol", "Price", "1972-02-02", 1, "LS3 1AA");
+    CL_COPY(r->subject.uprn, "100023336956");
+    /* and Carol's child, stated by the GP */
+    r->n_related = 1;
+    r->related[0].rel = CL_REL_CHILD;
+    r->related[0].person = s_p("Mia", "Price", "2012-03-03", 1, "LS3 1AA");
+    s_pub(f, &f->gp, r, NULL);
+    s_view(f, "P00000001", NULL, &v); /* Dave */
+    bool carol = false, mia = false;
+    for (size_t i = 0; i < v.n_related; i++) {
+        if (!strcmp(v.related[i].given, "Carol"))
+            carol = v.related[i].inferred && v.related[i].depth == 1 &&
+                    v.related[i].rel == CL_REL_HOUSEHOLD;
+        if (!strcmp(v.related[i].given, "Mia"))
+            mia = v.related[i].depth == 2 &&
+                  !strcmp(v.related[i].via_pid, "P00000002") &&
+                  v.related[i].rel == CL_REL_CHILD;
+    }
+    assert_true(carol);
+    assert_true(mia);
+    cl_person_view_clear(&v);
+    free(r);
+}
+
 static void test_view_rules(void **state)
 {
     s_fx *f = *state;
@@ -612,6 +649,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_plans_show_on_linked_adults,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_review_queue_and_split, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_household_and_depth_two, s_setup,
                                         s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -395,7 +395,7 @@ static void s_note_person(cl_audit_note *n, uint64_t pid)
 /* The blind index keys of one record: identifiers and blocking keys. */
 typedef struct s_blinds {
     size_t n;
-    uint8_t k[10][CL_BLIND_LEN];
+    uint8_t k[12][CL_BLIND_LEN];
 } s_blinds;
 
 static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
@@ -403,7 +403,7 @@ static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "%s%c%s", v1, 0, v2 ? v2 : "");
-    if (n < 0 || (size_t)n >= sizeof(buf) || b->n >= 10)
+    if (n < 0 || (size_t)n >= sizeof(buf) || b->n >= 12)
         return;
     cl_store_blind(st, b->k[b->n++], domain, (const uint8_t *)buf, (size_t)n);
     sodium_memzero(buf, sizeof(buf));
@@ -473,6 +473,8 @@ static void s_ident_blinds(const cl_store *st, const char *agency,
         s_blind_add(st, b, "nhs", p->nhs, NULL);
     if (p->chi[0])
         s_blind_add(st, b, "chi", p->chi, NULL);
+    if (p->uprn[0])
+        s_blind_add(st, b, "uprn", p->uprn, NULL);
 }
 
 static int s_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
@@ -786,6 +788,46 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
                               const cl_person *p, int64_t now,
                               uint64_t *person_id, uint64_t *record_id,
                               s_link *info);
+static int s_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                             const char *agency, uint8_t inferred);
+
+/* People with records at the same UPRN live in one household: record it
+ * as an inferred relationship unless one is known already. */
+static int s_infer_household(cl_txn *t, const cl_store *st, uint64_t pid,
+                             uint64_t rid, const char *uprn)
+{
+    s_blinds b = {0};
+    s_ids ids = {.max = 20};
+    uint8_t k[16], buf[256];
+    size_t len;
+    s_blind_add(st, &b, "uprn", uprn, NULL);
+    int rc = s_lookup(t, b.k[0], &ids);
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        s_record other;
+        if (ids.v[i] == rid)
+            continue;
+        if ((rc = s_record_get(t, ids.v[i], &other)) != CL_OK)
+            break;
+        uint64_t o = other.person_id;
+        sodium_memzero(&other, sizeof(other));
+        if (o == pid)
+            continue;
+        s_key(k, pid);
+        s_key(k + 8, o);
+        rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf), &len);
+        if (rc == CL_OK)
+            continue; /* a stated (or inferred) relationship exists */
+        if (rc != CL_ERR_NOT_FOUND)
+            break;
+        rc = s_relation_put_as(t, pid, o, CL_REL_HOUSEHOLD,
+                               "shared address (UPRN)", 1);
+        if (rc == CL_OK)
+            rc = s_relation_put_as(t, o, pid, CL_REL_HOUSEHOLD,
+                                   "shared address (UPRN)", 1);
+    }
+    free(ids.v);
+    return rc;
+}
 
 static int s_link_person(cl_txn *t, const cl_store *st,
                          const cl_match_config *mc, const cl_caller *c,
@@ -873,11 +915,19 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
     sodium_memzero(&rec, sizeof(rec));
     if (rc == CL_OK && l.review_rid)
         rc = s_review_add(t, l.record_id, l.review_rid, l.score, now);
+    if (rc == CL_OK && p->uprn[0])
+        rc = s_infer_household(t, st, l.person_id, l.record_id, p->uprn);
     if (rc == CL_OK) {
         *person_id = l.person_id;
         *record_id = l.record_id;
     }
     return rc;
+}
+
+static int s_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                          const char *agency)
+{
+    return s_relation_put_as(t, a, b, rel, agency, 0);
 }
 
 static uint8_t s_inverse(uint8_t rel)
@@ -896,16 +946,16 @@ static uint8_t s_inverse(uint8_t rel)
     }
 }
 
-/* Record that b is `rel` to a, asserted by agency. */
-static int s_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
-                          const char *agency)
+/* Record that b is `rel` to a, asserted by agency (or inferred). */
+static int s_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                             const char *agency, uint8_t inferred)
 {
     uint8_t k[16], buf[256];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_REC_VERSION);
     cl_enc_u8(&e, rel);
     cl_enc_str(&e, agency);
-    cl_enc_u8(&e, 0); /* asserted, not inferred */
+    cl_enc_u8(&e, inferred);
     if (!cl_enc_ok(&e))
         return CL_ERR_INTERNAL;
     s_key(k, a);
@@ -1606,7 +1656,8 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
         (void)cl_dec_u8(&d);
         v->rel = cl_dec_u8(&d);
         CL_DEC_STR(&d, v->asserted_by);
-        (void)cl_dec_u8(&d);
+        v->inferred = cl_dec_u8(&d) != 0;
+        v->depth = 1;
         if (!cl_dec_ok(&d)) {
             rc = CL_ERR_CORRUPT;
             goto out;
@@ -1631,6 +1682,58 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             CL_OK)
             goto out;
     }
+    /* depth 2: the people linked to those people */
+    size_t first_level = out->n_related;
+    for (size_t i = 0; i < first_level && rc == CL_OK; i++) {
+        s_ids second = {.max = 50};
+        uint64_t via = rels.v[i];
+        if ((rc = s_children(t, CL_DB_RELATION, via, &second)) != CL_OK)
+            break;
+        for (size_t j = 0; j < second.n && rc == CL_OK; j++) {
+            uint64_t o = second.v[j];
+            bool seen = o == pid;
+            for (size_t x = 0; x < rels.n && !seen; x++)
+                seen = rels.v[x] == o;
+            char opid[CL_PID_SZ];
+            cl_core_pid_str(opid, o);
+            for (size_t x = first_level; x < out->n_related && !seen; x++)
+                seen = !strcmp(out->related[x].person_id, opid);
+            if (seen || out->n_related >= 100)
+                continue;
+            size_t len = 0;
+            s_key(k, via);
+            s_key(k + 8, o);
+            if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
+                                   &len)) != CL_OK)
+                break;
+            cl_related_view *v = s_push((void **)&out->related, &out->n_related,
+                                        &cap_rel, sizeof(*v));
+            if (!v) {
+                rc = CL_ERR_NOMEM;
+                break;
+            }
+            cl_dec d = cl_dec_init(buf, len);
+            (void)cl_dec_u8(&d);
+            v->rel = cl_dec_u8(&d);
+            CL_DEC_STR(&d, v->asserted_by);
+            v->inferred = cl_dec_u8(&d) != 0;
+            v->depth = 2;
+            CL_COPY(v->person_id, opid);
+            cl_core_pid_str(v->via_pid, via);
+            s_ids orecs = {.max = 1};
+            rc = s_children(t, CL_DB_PERSON_RECORDS, o, &orecs);
+            if (rc == CL_OK && orecs.n &&
+                (rc = s_record_get(t, orecs.v[0], &rec)) == CL_OK) {
+                CL_COPY(v->given, rec.p.given);
+                CL_COPY(v->family, rec.p.family);
+                CL_COPY(v->dob, rec.p.dob);
+            }
+            free(orecs.v);
+        }
+        free(second.v);
+    }
+    if (rc != CL_OK)
+        goto out;
 out:
     if (sr) {
         sodium_memzero(sr, sizeof(*sr));

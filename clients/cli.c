@@ -78,6 +78,11 @@ static void s_usage(FILE *f)
         "      chi_number; other columns are ignored with a warning\n"
         "  links export --csv             every agency record and its person "
         "(coordinator)\n"
+        "  person find FIELDS... --purpose TEXT\n"
+        "                                 ranked candidates (--nhs, --given, "
+        "--family,\n"
+        "                                 --dob, --postcode, ...) "
+        "(coordinator)\n"
         "  person split RECORD --reason TEXT\n"
         "                                 undo a wrong link (coordinator)\n",
         f);
@@ -1008,8 +1013,73 @@ static int s_review(s_conn *cn, int argc, char **argv)
     return status;
 }
 
+static int s_find(s_conn *cn, int argc, char **argv)
+{
+    char err[512];
+    cl_referral *tmp = calloc(1, sizeof(*tmp));
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_client *c = NULL;
+    cl_reply rep;
+    int status = 0;
+    if (!tmp || !req) {
+        status = S_EXIT_FAILED;
+        goto out;
+    }
+    req->kind = CL_REQ_FIND_PERSON;
+    for (int i = 0; i < argc; i += 2) {
+        bool ok = i + 1 < argc && !strncmp(argv[i], "--", 2);
+        if (ok && !strcmp(argv[i], "--purpose"))
+            ok = CL_COPY(req->u.find.justification, argv[i + 1]);
+        else if (ok && !strcmp(argv[i], "--limit"))
+            req->u.find.limit = (uint32_t)atoi(argv[i + 1]);
+        else if (ok)
+            ok = cl_fields_set(tmp, argv[i] + 2, argv[i + 1], err, sizeof(err));
+        if (!ok) {
+            fprintf(stderr, "caselink person find: bad option '%s'\n", argv[i]);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+    }
+    req->u.find.match = tmp->subject;
+    if (!req->u.find.justification[0]) {
+        fprintf(stderr, "caselink person find: --purpose TEXT is required "
+                        "(recorded for audit)\n");
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = s_connect(cn, "coordinator", &c)) != 0)
+        goto out;
+    int rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        status = s_transport(rc, cn);
+        goto out;
+    }
+    if (!cl_reply_ok(&rep)) {
+        status = s_status(&rep);
+    } else {
+        printf("%zu candidate%s\n", rep.u.candidates.n,
+               rep.u.candidates.n == 1 ? "" : "s");
+        for (size_t i = 0; i < rep.u.candidates.n; i++) {
+            const cl_candidate *cd = &rep.u.candidates.v[i];
+            const cl_person *p = &cd->best.person;
+            printf("  %s  %-10s %6.1f  %s %s, born %s, %s (%s)\n",
+                   cd->person_id, cl_link_name(cd->how), cd->score, p->given,
+                   p->family, p->dob[0] ? p->dob : "?",
+                   p->postcode[0] ? p->postcode : "?", cd->best.agency);
+        }
+    }
+    cl_reply_clear(&rep);
+out:
+    free(tmp);
+    free(req);
+    cl_client_close(&c);
+    return status;
+}
+
 static int s_person(s_conn *cn, int argc, char **argv)
 {
+    if (argc >= 1 && !strcmp(argv[0], "find"))
+        return s_find(cn, argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[0], "split"))
         return s_link_change(cn, CL_REQ_SPLIT_RECORD, argv[1], false, argc - 2,
                              argv + 2);

@@ -474,6 +474,10 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
         rc = cl_core_links_export(t, it->who, &it->req.u.links,
                                   &it->rep.u.links, &note, err);
         break;
+    case CL_REQ_FIND_PERSON:
+        rc = cl_core_find(t, it->who, &it->req.u.find, &it->rep.u.candidates,
+                          &note, err);
+        break;
     default:
         rc = CL_ERR_INTERNAL;
     }
@@ -764,6 +768,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_AUDIT_SEARCH:
         case CL_REQ_REVIEW_LIST:
         case CL_REQ_LINKS_EXPORT:
+        case CL_REQ_FIND_PERSON:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:

@@ -75,6 +75,8 @@ void cl_reply_clear(cl_reply *r)
         free(r->u.reviews.v);
     else if (r->kind == CL_REQ_LINKS_EXPORT)
         free(r->u.links.v);
+    else if (r->kind == CL_REQ_FIND_PERSON)
+        free(r->u.candidates.v);
     memset(r, 0, sizeof(*r));
 }
 

@@ -171,6 +171,12 @@ typedef struct cl_links_query {
     uint32_t limit;
 } cl_links_query;
 
+typedef struct cl_find {
+    cl_person match;
+    char justification[CL_NOTE_SZ];
+    uint32_t limit;
+} cl_find;
+
 typedef struct cl_import_result {
     uint8_t link_reason;
     bool queued;
@@ -244,6 +250,7 @@ typedef enum {
     CL_REQ_SPLIT_RECORD,
     CL_REQ_IMPORT_PERSON,
     CL_REQ_LINKS_EXPORT,
+    CL_REQ_FIND_PERSON,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -267,6 +274,7 @@ typedef struct cl_request {
         cl_link_change link;               /* REVIEW_DECIDE, SPLIT_RECORD */
         cl_import import;                  /* IMPORT_PERSON */
         cl_links_query links;              /* LINKS_EXPORT */
+        cl_find find;                      /* FIND_PERSON */
     } u;
 } cl_request;
 
@@ -278,6 +286,18 @@ typedef struct cl_agency_record {
     uint8_t link_reason;       /* caselink.LinkReason */
     double link_score;         /* Fellegi-Sunter weight when scored */
 } cl_agency_record;
+
+typedef struct cl_candidate {
+    char person_id[CL_PID_SZ];
+    double score;
+    uint8_t how; /* CL_LINK_NHS, CL_LINK_CHI or CL_LINK_SCORE */
+    cl_agency_record best;
+} cl_candidate;
+
+typedef struct cl_candidates {
+    size_t n;
+    cl_candidate *v; /* owned */
+} cl_candidates;
 
 typedef struct cl_referral_view {
     char reference[CL_REF_SZ];
@@ -466,6 +486,7 @@ typedef struct cl_reply {
         cl_review_items reviews;  /* REVIEW_LIST */
         cl_import_result import;  /* IMPORT_PERSON */
         cl_links_page links;      /* LINKS_EXPORT */
+        cl_candidates candidates; /* FIND_PERSON */
     } u;
 } cl_reply;
 

@@ -406,6 +406,17 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
         out->kind = CL_REQ_ADMIN_STATS;
         break;
+    case CASELINK__ENVELOPE__BODY_FIND_PERSON:
+        out->kind = CL_REQ_FIND_PERSON;
+        out->u.find.limit = env->find_person->limit;
+        if (!s_person_in(&out->u.find.match, env->find_person->match, err))
+            goto out;
+        if (env->find_person->purpose &&
+            !S_STR(out->u.find.justification,
+                   env->find_person->purpose->justification,
+                   "purpose.justification"))
+            goto out;
+        break;
     case CASELINK__ENVELOPE__BODY_IMPORT_PERSON:
         out->kind = CL_REQ_IMPORT_PERSON;
         if (!s_person_in(&out->u.import.person, env->import_person->person,
@@ -643,6 +654,7 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__SplitRecord split = CASELINK__SPLIT_RECORD__INIT;
     Caselink__ImportPerson imp = CASELINK__IMPORT_PERSON__INIT;
     Caselink__LinksExport lexp = CASELINK__LINKS_EXPORT__INIT;
+    Caselink__FindPerson find = CASELINK__FIND_PERSON__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -705,6 +717,15 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     case CL_REQ_ADMIN_STATS:
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_STATS;
         env.admin_stats = &stats;
+        break;
+    case CL_REQ_FIND_PERSON:
+        find.match = s_person_out(&s, &req->u.find.match);
+        find.limit = req->u.find.limit;
+        purpose.justification = S_S(req->u.find.justification);
+        purpose.review_id = S_S("");
+        find.purpose = &purpose;
+        env.body_case = CASELINK__ENVELOPE__BODY_FIND_PERSON;
+        env.find_person = &find;
         break;
     case CL_REQ_IMPORT_PERSON:
         imp.person = s_person_out(&s, &req->u.import.person);
@@ -951,6 +972,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__ReviewItems items = CASELINK__REVIEW_ITEMS__INIT;
     Caselink__ImportResult impr = CASELINK__IMPORT_RESULT__INIT;
     Caselink__LinksPage links = CASELINK__LINKS_PAGE__INIT;
+    Caselink__Candidates cands = CASELINK__CANDIDATES__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -1087,6 +1109,24 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.result_case = CASELINK__REPLY__RESULT_IMPORT;
         r.import = &impr;
         break;
+    case CL_REQ_FIND_PERSON: {
+        const cl_candidates *cs = &rep->u.candidates;
+        cands.candidates = s_scratch_alloc(&s, (cs->n + 1) * sizeof(void *));
+        for (size_t i = 0; cands.candidates && i < cs->n; i++) {
+            Caselink__Candidate *cd = s_scratch_alloc(&s, sizeof(*cd));
+            if (!cd)
+                break;
+            caselink__candidate__init(cd);
+            cd->person_id = S_S(cs->v[i].person_id);
+            cd->score = cs->v[i].score;
+            cd->how = (Caselink__LinkReason)cs->v[i].how;
+            cd->best = s_record_out(&s, &cs->v[i].best);
+            cands.candidates[cands.n_candidates++] = cd;
+        }
+        r.result_case = CASELINK__REPLY__RESULT_CANDIDATES;
+        r.candidates = &cands;
+        break;
+    }
     case CL_REQ_LINKS_EXPORT: {
         const cl_links_page *lp = &rep->u.links;
         links.rows = s_scratch_alloc(&s, (lp->n + 1) * sizeof(void *));
@@ -1408,6 +1448,24 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         o->refused_connections = st->refused_connections;
         break;
     }
+    case CASELINK__REPLY__RESULT_CANDIDATES: {
+        cl_candidates *o = &out->u.candidates;
+        out->kind = CL_REQ_FIND_PERSON;
+        o->v = calloc(r->candidates->n_candidates + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < r->candidates->n_candidates; i++) {
+            const Caselink__Candidate *cd = r->candidates->candidates[i];
+            cl_candidate *x = &o->v[o->n++];
+            CL_COPY(x->person_id, cd->person_id);
+            x->score = cd->score;
+            x->how = (uint8_t)cd->how;
+            s_record_in(&x->best, cd->best);
+        }
+        break;
+    }
     case CASELINK__REPLY__RESULT_IMPORT:
         out->kind = CL_REQ_IMPORT_PERSON;
         out->u.import.link_reason = (uint8_t)r->import->link_reason;
@@ -1579,6 +1637,8 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "import_person";
     case CL_REQ_LINKS_EXPORT:
         return "links_export";
+    case CL_REQ_FIND_PERSON:
+        return "find_person";
     default:
         return "none";
     }

@@ -119,6 +119,10 @@ printf 'given_names\nA\n' > noid.csv
 check "import needs local_id" 2 "must name local_id" -- cl --as adults import persons noid.csv --agency X
 check "links export" 0 "^R[0-9]+,Northshire Adult Social Care,ASC-1,P[0-9]+,nhs_number," -- cl links export --csv
 check "links export as publisher" 1 "denied" -- cl --as gp links export --csv
+check "find needs purpose" 2 "purpose TEXT is required" -- cl person find --family Smith --given Jane
+check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 1985-04-12" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --purpose "who is this caller"
+check "find by NHS number" 0 "1 candidate" -- cl person find --nhs 9434765919 --purpose "check"
+check "find nobody" 0 "0 candidates" -- cl person find --given Zebedee --family Quixote --dob 1901-01-01 --purpose "check"
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
 check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"

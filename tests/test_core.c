@@ -144,6 +144,7 @@ static void test_roles_and_access(void **state)
         [CL_REQ_SPLIT_RECORD] = C,
         [CL_REQ_IMPORT_PERSON] = P,
         [CL_REQ_LINKS_EXPORT] = C,
+        [CL_REQ_FIND_PERSON] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

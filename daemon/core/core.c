@@ -61,6 +61,7 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_SPLIT_RECORD] = CL_ROLE_COORDINATOR,
     [CL_REQ_IMPORT_PERSON] = CL_ROLE_PUBLISHER,
     [CL_REQ_LINKS_EXPORT] = CL_ROLE_COORDINATOR,
+    [CL_REQ_FIND_PERSON] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -71,6 +72,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_PUBLISH_PLAN] = true,     [CL_REQ_REVIEW_LIST] = true,
     [CL_REQ_REVIEW_DECIDE] = true,    [CL_REQ_SPLIT_RECORD] = true,
     [CL_REQ_IMPORT_PERSON] = true,    [CL_REQ_LINKS_EXPORT] = true,
+    [CL_REQ_FIND_PERSON] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -2292,6 +2294,92 @@ int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
         CL_COPY(note->purpose, "caseload import");
     out->link_reason = info.reason;
     out->queued = info.review_rid != 0;
+    return CL_OK;
+}
+
+static int s_cand_cmp(const void *a, const void *b)
+{
+    double x = ((const cl_candidate *)a)->score,
+           y = ((const cl_candidate *)b)->score;
+    return x > y ? -1 : x < y;
+}
+
+int cl_core_find(cl_txn *t, const cl_caller *caller, const cl_find *q,
+                 cl_candidates *out, cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    cl_person p = q->match;
+    s_ids ids = {.max = S_CANDIDATES_MAX};
+    size_t cap = 0;
+    s_record rec;
+    int rc = CL_OK;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "finding people needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (note) {
+        CL_COPY(note->purpose, q->justification);
+        note->break_glass = true;
+    }
+    if (!q->justification[0]) {
+        snprintf(err, CL_ERROR_SZ, "a justification is required (audited)");
+        return CL_ERR_INVALID;
+    }
+    cl_digits_normalise(p.nhs);
+    cl_digits_normalise(p.chi);
+    cl_postcode_normalise(p.postcode);
+    uint8_t how = CL_LINK_SCORE;
+    uint64_t rid = 0;
+    if (p.nhs[0] && s_link_ident(t, st, "nhs", p.nhs, NULL, &rid) == CL_OK)
+        how = CL_LINK_NHS;
+    else if (p.chi[0] && s_link_ident(t, st, "chi", p.chi, NULL, &rid) == CL_OK)
+        how = CL_LINK_CHI;
+    if (rid) {
+        rc = s_ids_push(&ids, rid);
+    } else {
+        s_blinds b = {0};
+        s_blocking(st, &p, &b);
+        for (size_t i = 0; i < b.n && rc == CL_OK; i++)
+            rc = s_lookup(t, b.k[i], &ids);
+        s_ids_unique(&ids);
+    }
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        bool veto;
+        if ((rc = s_record_get(t, ids.v[i], &rec)) != CL_OK)
+            break;
+        double w = rid ? 100.0 : cl_match_score(&p, &rec.p, &veto);
+        cl_candidate *c = NULL;
+        char pid[CL_PID_SZ];
+        cl_core_pid_str(pid, rec.person_id);
+        for (size_t j = 0; j < out->n && !c; j++)
+            if (!strcmp(out->v[j].person_id, pid))
+                c = &out->v[j];
+        if (c && c->score >= w)
+            continue;
+        if (!c && !(c = s_push((void **)&out->v, &out->n, &cap, sizeof(*c)))) {
+            rc = CL_ERR_NOMEM;
+            break;
+        }
+        CL_COPY(c->person_id, pid);
+        c->score = w;
+        c->how = how;
+        s_record_view(&c->best, ids.v[i], &rec);
+        s_note_person(note, rec.person_id);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(ids.v);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+        return rc;
+    }
+    qsort(out->v, out->n, sizeof(*out->v), s_cand_cmp);
+    size_t limit = q->limit && q->limit <= 50 ? q->limit : 10;
+    if (out->n > limit)
+        out->n = limit;
     return CL_OK;
 }
 

@@ -107,6 +107,12 @@ CL_NODISCARD int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
                                        cl_audit_note *note,
                                        char err[CL_ERROR_SZ]);
 
+/* Ranked candidates for a description (coordinator; justification
+ * required and recorded as break-glass). */
+CL_NODISCARD int cl_core_find(cl_txn *t, const cl_caller *caller,
+                              const cl_find *q, cl_candidates *out,
+                              cl_audit_note *note, char err[CL_ERROR_SZ]);
+
 /* A page of every agency record and its person (coordinator). */
 CL_NODISCARD int cl_core_links_export(cl_txn *t, const cl_caller *caller,
                                       const cl_links_query *q,

@@ -31,6 +31,7 @@
 #include "core.h"
 #include "harness.h"
 #include "store.h"
+#include "synth.h"
 
 static uint64_t s_now_ns(void)
 {
@@ -360,6 +361,114 @@ static long s_rss_kib(pid_t pid, const char *field)
     return v;
 }
 
+/* --linkage N: quality and speed of linking on a generated population of
+ * N people (in-process, the daemon's linking code), then the time to match
+ * one new referral against it. */
+static int s_linkage(size_t people)
+{
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    static const char *const agency[4] = {
+        "Oakfield Surgery", "Northshire Police",
+        "Northshire Children's Services", "Northshire Adult Social Care"};
+    cl_caller who[4];
+    cl_referral *r = calloc(1, sizeof(*r));
+    synth_pop pop;
+    th_tmpdir(dir, sizeof(dir));
+    memset(mk, 5, sizeof(mk));
+    if (cl_store_open(&s, dir, mk, 64ull << 30) != CL_OK)
+        return 1;
+    for (int a = 0; a < 4; a++) {
+        memset(&who[a], 0, sizeof(who[a]));
+        CL_COPY(who[a].name, synth_agency_names[a]);
+        CL_COPY(who[a].agency, agency[a]);
+        who[a].roles = CL_ROLE_PUBLISHER;
+    }
+    fprintf(stderr, "generating %zu people ...\n", people);
+    synth_generate(&pop, people, 1);
+    uint64_t *assigned = calloc(pop.n_records, sizeof(uint64_t));
+    uint64_t t0 = s_now_ns();
+    for (size_t i = 0; i < pop.n_records; i++) {
+        char err[CL_ERROR_SZ] = "";
+        cl_publish_result out;
+        cl_audit_note note;
+        memset(r, 0, sizeof(*r));
+        memset(&note, 0, sizeof(note));
+        snprintf(r->agency_ref, sizeof(r->agency_ref), "S-%zu", i);
+        r->subject = pop.records[i].person;
+        r->category = 12;
+        r->basis = 1;
+        if (cl_referral_validate(r, err, &out) != CL_OK)
+            continue;
+        if (!t && cl_store_begin(&t, s, NULL, true) != CL_OK)
+            return 1;
+        if (cl_core_publish(t, &mc, &who[pop.records[i].agency], r, 1700000000,
+                            &out, &note, err) != CL_OK)
+            return 1;
+        assigned[i] = note.persons[0];
+        if (i % 20000 == 19999 && cl_store_commit(&t) != CL_OK)
+            return 1;
+    }
+    if (t && cl_store_commit(&t) != CL_OK)
+        return 1;
+    double secs = (double)(s_now_ns() - t0) / 1e9;
+    synth_score sc = synth_evaluate(&pop, assigned);
+    printf("caselink linkage benchmark (in-process, the daemon's linking "
+           "code)\n\n");
+    printf("%-48s %s\n", "measure", "result");
+    printf("%-48s %zu people, %zu agency records\n", "generated population",
+           pop.n_people, pop.n_records);
+    printf("%-48s %.4f / %.4f / %.4f\n", "precision / recall / F1",
+           sc.precision, sc.recall, sc.f1);
+    printf("%-48s %.0f records/s\n", "records linked (durable batches)",
+           (double)pop.n_records / secs);
+    fflush(stdout);
+    /* new referrals about people not yet known, no NHS number: the
+     * probabilistic path every time */
+    synth_pop fresh;
+    synth_generate(&fresh, 3000, 77);
+    enum { M = 2000 };
+    uint64_t *lat = calloc(M, sizeof(uint64_t));
+    size_t n = 0;
+    if (cl_store_begin(&t, s, NULL, true) != CL_OK)
+        return 1;
+    for (size_t i = 0; i < fresh.n_records && n < M; i++) {
+        char err[CL_ERROR_SZ] = "";
+        cl_publish_result out;
+        memset(r, 0, sizeof(*r));
+        snprintf(r->agency_ref, sizeof(r->agency_ref), "N-%zu", i);
+        r->subject = fresh.records[i].person;
+        r->subject.nhs[0] = r->subject.chi[0] = r->subject.local_id[0] = '\0';
+        r->category = 12;
+        r->basis = 1;
+        if (cl_referral_validate(r, err, &out) != CL_OK)
+            continue;
+        uint64_t a = s_now_ns();
+        if (cl_core_publish(t, &mc, &who[1], r, 1700000000, &out, NULL, err) !=
+            CL_OK)
+            return 1;
+        lat[n++] = s_now_ns() - a;
+    }
+    cl_store_abort(&t);
+    qsort(lat, n, sizeof(uint64_t), s_cmp_u64);
+    char label[96];
+    snprintf(label, sizeof(label), "match one new referral vs %zu people",
+             pop.n_people);
+    printf("%-48s p50 %.0f us, p99 %.0f us\n", label, s_pct(lat, n, 0.5),
+           s_pct(lat, n, 0.99));
+    free(lat);
+    free(assigned);
+    free(r);
+    synth_free(&fresh);
+    synth_free(&pop);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t people = 1000000, referrals = 5000000;
@@ -375,6 +484,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--rss-minutes"))
             rss_minutes = atoi(argv[i + 1]);
     }
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], "--linkage")) {
+            if (sodium_init() < 0)
+                return 1;
+            return s_linkage((size_t)strtoull(argv[i + 1], NULL, 10));
+        }
     if (referrals < people)
         referrals = people;
     s_people = people;

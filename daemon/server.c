@@ -1026,7 +1026,12 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     if (rc != CL_OK) {
         snprintf(err, err_len, "store %s: %s", cfg->state_dir,
                  rc == CL_ERR_KEY ? "the master key does not open this store"
-                                  : cl_strerror(rc));
+                 : rc == CL_ERR_PERM
+                     ? "cannot write there (permissions, or a read-only file "
+                       "system); nothing can be stored"
+                 : rc == CL_ERR_IO
+                     ? "cannot open it (does the directory exist?)"
+                     : cl_strerror(rc));
         goto fail;
     }
     s->items = calloc(cfg->batch_max, sizeof(*s->items));

@@ -555,7 +555,9 @@ int cl_store_open(cl_store **out, const char *dir,
     mdb_env_set_maxreaders(s->env, 126);
     rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
     if (rc != MDB_SUCCESS) {
-        rc = rc == ENOENT ? CL_ERR_IO : s_mdb_err(rc);
+        rc = rc == EACCES || rc == EROFS || rc == EPERM ? CL_ERR_PERM
+             : rc == ENOENT                             ? CL_ERR_IO
+                                                        : s_mdb_err(rc);
         goto fail;
     }
     MDB_envinfo info;

@@ -66,6 +66,14 @@ static const char *const s_family[] = {
     "Fletcher", "Ramsbottom", "Featherstone", "Okafor",   "Nowak",
     "Kowalski", "Singh",      "Kaur",         "Chaudhry", "Reid",
     "Fraser",   "Graham"};
+/* Endings that turn the common names above into the long tail real
+ * registers have (Ash -> Ashworth, Hall -> Hallam ...). */
+static const char *const s_tails[] = {
+    "",     "",      "",      "",     "",      "",      "",     "",
+    "ley",  "ton",   "field", "wood", "worth", "ham",   "by",   "well",
+    "ford", "son",   "ridge", "lock", "stone", "hurst", "dale", "ington",
+    "more", "combe", "wick",  "shaw", "croft", "brook", "mere", "ett",
+    "ock",  "ing",   "ard",   "er",   "an",    "ell",   "ison", "am"};
 static const char *const s_nick[][2] = {
     {"Elizabeth", "Liz"},     {"Margaret", "Maggie"}, {"Robert", "Bob"},
     {"William", "Bill"},      {"Richard", "Rick"},    {"James", "Jim"},
@@ -222,7 +230,10 @@ void synth_generate(synth_pop *out, size_t n_people, uint64_t seed)
         snprintf(uprn, sizeof(uprn), "%llu",
                  (unsigned long long)(100000000000ull +
                                       s_next(&r) % 900000000000ull));
-        const char *family = s_family[s_int(&r, N(s_family))];
+        char family[CL_NAME_SZ];
+        snprintf(family, sizeof(family), "%s%s",
+                 s_family[s_int(&r, N(s_family))],
+                 s_tails[s_int(&r, N(s_tails))]);
         int adults = 1 + (s_u(&r) < 0.6), children = s_int(&r, 4);
         for (int i = 0; i < adults + children && n < n_people; i++) {
             s_truth *p = &t[n++];

@@ -63,6 +63,33 @@ printf '[daemon]\nmaster_key = credential:master.key\n' > "$tmp/cred.conf"
 out=$(env -u CREDENTIALS_DIRECTORY "$daemon" --config "$tmp/cred.conf" --check-config 2>&1)
 if grep -q "LoadCredential" <<<"$out"; then ok; else bad "credential: $out"; fi
 
+# a corrupted data file is refused, not read
+cp -r "$tmp/dev" "$tmp/corrupt"
+sed -i "s|$tmp/dev|$tmp/corrupt|g" "$tmp/corrupt/caselinkd.conf"
+printf 'garbage garbage garbage' | dd of="$tmp/corrupt/state/data.mdb" bs=1 conv=notrunc 2>/dev/null
+out=$("$daemon" --config "$tmp/corrupt/caselinkd.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "store .*: stored data failed authentication" <<<"$out"; then ok; else bad "corrupted data file: $out"; fi
+# a state directory the daemon cannot write: it refuses to start
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    cp -r "$tmp/dev" "$tmp/ro"
+    sed -i "s|$tmp/dev|$tmp/ro|g" "$tmp/ro/caselinkd.conf"
+    chown -R 65534 "$tmp/ro"
+    chown -R root "$tmp/ro/state"
+    chmod 755 "$tmp/ro/state"
+    chmod 644 "$tmp/ro/state"/*
+    chmod 755 "$tmp"
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+          "$daemon" --config "$tmp/ro/caselinkd.conf" --check-config 2>&1)
+else
+    cp -r "$tmp/dev" "$tmp/ro"
+    sed -i "s|$tmp/dev|$tmp/ro|g" "$tmp/ro/caselinkd.conf"
+    chmod 555 "$tmp/ro/state"
+    chmod 444 "$tmp/ro/state"/*
+    out=$("$daemon" --config "$tmp/ro/caselinkd.conf" --check-config 2>&1)
+    chmod -R u+w "$tmp/ro/state"
+fi
+if grep -q "cannot write there" <<<"$out"; then ok; else bad "read-only state directory: $out"; fi
+
 rm -rf "$tmp"
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]

@@ -35,8 +35,7 @@ void cl_config_defaults(cl_config *c)
     c->reseal_batch = 500;
     c->retention_check_s = 60;
     c->checkpoint_interval_s = 3600;
-    c->match.upper = CL_MATCH_UPPER_DEFAULT;
-    c->match.lower = CL_MATCH_LOWER_DEFAULT;
+    cl_match_config_defaults(&c->match);
 }
 
 static int s_uint(s_ctx *x, const char *name, const char *v, uint64_t lo,
@@ -187,6 +186,18 @@ static int s_handler(void *user, const char *section, const char *name,
         ok = s_uint(x, name, v, 1, 7 * 86400, &n);
         c->checkpoint_interval_s = (uint32_t)n;
         return ok;
+    }
+    if (strcmp(section, "weights") == 0) {
+        char *end = NULL;
+        double m = strtod(v, &end), u = end ? strtod(end, &end) : 0;
+        if (!end || *end || !cl_match_weight_set(&c->match, name, m, u)) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "weights: '%s' must be a known level with two "
+                     "probabilities, m and u, between 0 and 1",
+                     name);
+            return 0;
+        }
+        return 1;
     }
     if (IS("linking", "upper_threshold") || IS("linking", "lower_threshold")) {
         char *end = NULL;

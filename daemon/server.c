@@ -467,16 +467,17 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
                                   &it->rep.u.entries, &note, err);
         break;
     case CL_REQ_REVIEW_LIST:
-        rc = cl_core_review_list(t, it->who, it->req.u.review_limit,
-                                 &it->rep.u.reviews, &note, err);
+        rc = cl_core_review_list(t, &s->cfg.match, it->who,
+                                 it->req.u.review_limit, &it->rep.u.reviews,
+                                 &note, err);
         break;
     case CL_REQ_LINKS_EXPORT:
         rc = cl_core_links_export(t, it->who, &it->req.u.links,
                                   &it->rep.u.links, &note, err);
         break;
     case CL_REQ_FIND_PERSON:
-        rc = cl_core_find(t, it->who, &it->req.u.find, &it->rep.u.candidates,
-                          &note, err);
+        rc = cl_core_find(t, &s->cfg.match, it->who, &it->req.u.find,
+                          &it->rep.u.candidates, &note, err);
         break;
     default:
         rc = CL_ERR_INTERNAL;

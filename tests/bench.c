@@ -113,7 +113,8 @@ static void s_bulk_load(const th_daemon *d, uint64_t people, uint64_t referrals)
     uint8_t mk[CL_MASTER_KEY_LEN];
     cl_store *s = NULL;
     cl_txn *t = NULL;
-    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
     cl_caller who;
     cl_referral *r = calloc(1, sizeof(*r));
     memset(&who, 0, sizeof(who));
@@ -370,7 +371,8 @@ static int s_linkage(size_t people)
     uint8_t mk[CL_MASTER_KEY_LEN];
     cl_store *s = NULL;
     cl_txn *t = NULL;
-    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
     static const char *const agency[4] = {
         "Oakfield Surgery", "Northshire Police",
         "Northshire Children's Services", "Northshire Adult Social Care"};

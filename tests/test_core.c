@@ -85,16 +85,16 @@ static void test_score_levels(void **state)
     cl_person sector = s_p("Robert", "Jones", "1980-03-04", 2, "LS1 4ZZ");
     cl_person other = s_p("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
     cl_person twin = s_p("Richard", "Jones", "1980-03-04", 2, "LS1 4AB");
-    double w_same = cl_match_score(&a, &same, &veto);
+    double w_same = cl_match_score(NULL, &a, &same, &veto);
     assert_false(veto);
-    double w_nick = cl_match_score(&a, &nick, &veto);
+    double w_nick = cl_match_score(NULL, &a, &nick, &veto);
     assert_false(veto);
-    double w_swap = cl_match_score(&a, &swapped, &veto);
-    double w_typo = cl_match_score(&a, &typo, &veto);
-    double w_sector = cl_match_score(&a, &sector, &veto);
-    double w_other = cl_match_score(&a, &other, &veto);
+    double w_swap = cl_match_score(NULL, &a, &swapped, &veto);
+    double w_typo = cl_match_score(NULL, &a, &typo, &veto);
+    double w_sector = cl_match_score(NULL, &a, &sector, &veto);
+    double w_other = cl_match_score(NULL, &a, &other, &veto);
     assert_true(veto);
-    double w_twin = cl_match_score(&a, &twin, &veto);
+    double w_twin = cl_match_score(NULL, &a, &twin, &veto);
     assert_true(veto); /* given names plainly differ: never auto-linked */
     (void)w_twin;
     assert_true(w_same > w_nick);
@@ -104,8 +104,34 @@ static void test_score_levels(void **state)
     assert_true(w_sector > CL_MATCH_UPPER_DEFAULT && w_sector < w_same);
     assert_true(w_other < CL_MATCH_LOWER_DEFAULT);
     /* missing fields add nothing */
+    /* names entered the wrong way round */
+    cl_person flipped = s_p("Jones", "Robert", "1980-03-04", 2, "LS1 4AB");
+    double w_flip = cl_match_score(NULL, &a, &flipped, &veto);
+    assert_false(veto);
+    assert_true(w_flip > CL_MATCH_UPPER_DEFAULT);
+    /* addresses token by token: abbreviations and a typo agree, another
+     * house number does not */
+    cl_person h1 = s_p("Ann", "Lee", "", 0, ""), h2 = h1, h3 = h1;
+    CL_COPY(h1.address, "14 Mill Road");
+    CL_COPY(h2.address, "14 Mil Rd");
+    CL_COPY(h3.address, "16 Mill Road");
+    double w_h2 = cl_match_score(NULL, &h1, &h2, &veto);
+    double w_h3 = cl_match_score(NULL, &h1, &h3, &veto);
+    assert_true(w_h2 > w_h3 + 8);
+    CL_COPY(h2.town, "Northshire");
+    CL_COPY(h3.town, "NORTHSHIRE");
+    double w_t = cl_match_score(NULL, &h2, &h3, &veto);
+    CL_COPY(h3.town, "Southport");
+    assert_true(w_t > cl_match_score(NULL, &h2, &h3, &veto));
+    /* weights are configurable */
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    assert_true(cl_match_weight_set(&mc, "dob.exact", 0.5, 0.5));
+    assert_false(cl_match_weight_set(&mc, "dob.nonsense", 0.5, 0.5));
+    assert_false(cl_match_weight_set(&mc, "dob.exact", 0, 0.5));
+    assert_true(cl_match_score(&mc, &a, &same, &veto) < w_same - 10);
     cl_person bare = s_p("Robert", "Jones", "", 0, "");
-    double w_bare = cl_match_score(&a, &bare, &veto);
+    double w_bare = cl_match_score(NULL, &a, &bare, &veto);
     assert_true(w_bare < w_same && w_bare > 0);
 }
 
@@ -186,8 +212,7 @@ static int s_setup(void **state)
     th_tmpdir(f->dir, sizeof(f->dir));
     if (cl_store_open(&f->s, f->dir, mk, 64u << 20) != CL_OK)
         return -1;
-    f->mc.upper = CL_MATCH_UPPER_DEFAULT;
-    f->mc.lower = CL_MATCH_LOWER_DEFAULT;
+    cl_match_config_defaults(&f->mc);
     CL_COPY(f->gp.name, "gp");
     CL_COPY(f->gp.agency, "Oakfield Surgery");
     CL_COPY(f->gp.kind, "gp");
@@ -491,8 +516,8 @@ static void s_queue(s_fx *f, cl_review_items *out)
     cl_txn *t = NULL;
     char err[CL_ERROR_SZ] = "";
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_review_list(t, &f->police, 50, out, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_core_review_list(t, &f->mc, &f->police, 50, out, NULL, err), CL_OK);
     cl_store_abort(&t);
 }
 
@@ -519,7 +544,7 @@ static void test_review_queue_and_split(void **state)
     assert_string_equal(q.v[0].incoming.person.given, "Rob");
     assert_string_equal(q.v[0].candidate.person.given, "Robert");
     assert_true(q.v[0].n_fields >= 3);
-    assert_string_equal(q.v[0].fields[1].level, "nickname or first name");
+    assert_string_equal(q.v[0].fields[1].level, "nickname");
     char qid[CL_REF_SZ];
     strcpy(qid, q.v[0].id);
     free(q.v);

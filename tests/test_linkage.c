@@ -32,7 +32,8 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
     uint8_t mk[CL_MASTER_KEY_LEN];
     cl_store *s = NULL;
     cl_txn *t = NULL;
-    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
     cl_referral *r = calloc(1, sizeof(*r));
     cl_caller who[4];
     th_tmpdir(dir, sizeof(dir));

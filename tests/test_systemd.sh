@@ -58,6 +58,10 @@ chmod 600 "$tmp/dev/master.key"
 out=$("$daemon" --config "$tmp/dev/caselinkd.conf" --check-config 2>&1)
 if [ $? -eq 1 ] && grep -q "master key does not open this store" <<<"$out"; then ok; else bad "wrong master key: $out"; fi
 mv "$tmp/dev/master.key.real" "$tmp/dev/master.key"
+# linking weights are configurable and checked
+printf '[weights]\ndob.exact = 0.9 0.0001\nfamily.nonsense = 0.5 0.5\n' > "$tmp/w.conf"
+out=$("$daemon" --config "$tmp/w.conf" --check-config 2>&1)
+if grep -q "w.conf:3: weights: 'family.nonsense' must be a known level" <<<"$out"; then ok; else bad "weights: $out"; fi
 # a credential: path without systemd is explained
 printf '[daemon]\nmaster_key = credential:master.key\n' > "$tmp/cred.conf"
 out=$(env -u CREDENTIALS_DIRECTORY "$daemon" --config "$tmp/cred.conf" --check-config 2>&1)

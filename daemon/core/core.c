@@ -671,7 +671,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0) ||
             (p->local_id[0] && rec.p.local_id[0] &&
              strcmp(rec.agency, c->agency) == 0);
-        double w = cl_match_score(p, &rec.p, &veto);
+        double w = cl_match_score(mc, p, &rec.p, &veto);
         if (!conflict && w > best) {
             best = w;
             best_veto = veto;
@@ -1998,6 +1998,7 @@ int cl_core_purge(cl_txn *t, int64_t cutoff, size_t max, int64_t now,
 }
 
 typedef struct s_rl_ctx {
+    const cl_match_config *mc;
     cl_txn *t;
     cl_review_items *out;
     size_t cap;
@@ -2029,7 +2030,8 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
         return CL_ERR_NOMEM;
     snprintf(it->id, sizeof(it->id), "Q%08" PRIu64, id);
     bool veto;
-    it->score = cl_match_explain(&a.p, &b.p, &veto, it->fields, &it->n_fields);
+    it->score =
+        cl_match_explain(c->mc, &a.p, &b.p, &veto, it->fields, &it->n_fields);
     s_record_view(&it->incoming, r.incoming, &a);
     s_record_view(&it->candidate, r.candidate, &b);
     cl_core_pid_str(it->incoming_pid, a.person_id);
@@ -2042,7 +2044,8 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-int cl_core_review_list(cl_txn *t, const cl_caller *caller, uint32_t limit,
+int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
+                        const cl_caller *caller, uint32_t limit,
                         cl_review_items *out, cl_audit_note *note,
                         char err[CL_ERROR_SZ])
 {
@@ -2055,7 +2058,7 @@ int cl_core_review_list(cl_txn *t, const cl_caller *caller, uint32_t limit,
     }
     if (note)
         CL_COPY(note->purpose, "match review queue");
-    s_rl_ctx c = {t, out, 0, limit && limit < 500 ? limit : 50, note};
+    s_rl_ctx c = {mc, t, out, 0, limit && limit < 500 ? limit : 50, note};
     int rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
     if (rc != CL_OK) {
         free(out->v);
@@ -2304,8 +2307,9 @@ static int s_cand_cmp(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-int cl_core_find(cl_txn *t, const cl_caller *caller, const cl_find *q,
-                 cl_candidates *out, cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
+                 const cl_find *q, cl_candidates *out, cl_audit_note *note,
+                 char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
     cl_person p = q->match;
@@ -2350,7 +2354,7 @@ int cl_core_find(cl_txn *t, const cl_caller *caller, const cl_find *q,
         bool veto;
         if ((rc = s_record_get(t, ids.v[i], &rec)) != CL_OK)
             break;
-        double w = rid ? 100.0 : cl_match_score(&p, &rec.p, &veto);
+        double w = rid ? 100.0 : cl_match_score(mc, &p, &rec.p, &veto);
         cl_candidate *c = NULL;
         char pid[CL_PID_SZ];
         cl_core_pid_str(pid, rec.person_id);

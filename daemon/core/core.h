@@ -41,11 +41,59 @@ bool cl_core_allowed(uint32_t roles, cl_req_kind kind);
  * audited whatever their outcome). */
 bool cl_core_personal(cl_req_kind kind);
 
-/* Fellegi-Sunter decision thresholds (weights are in match.c). */
+/* Comparison levels, each with an m probability (of this level when two
+ * records are the same person) and a u probability (when they are not);
+ * the level's weight is log2(m/u). Defaults in match.c; every one can be
+ * set in caselinkd.conf [weights] as "name = m u". */
+typedef enum {
+    CL_W_FAMILY_EXACT,
+    CL_W_FAMILY_PART,
+    CL_W_FAMILY_CLOSE,
+    CL_W_FAMILY_SOUNDEX,
+    CL_W_FAMILY_DIFFERENT,
+    CL_W_GIVEN_EXACT,
+    CL_W_GIVEN_NICKNAME,
+    CL_W_GIVEN_CLOSE,
+    CL_W_GIVEN_INITIAL,
+    CL_W_GIVEN_DIFFERENT,
+    CL_W_NAMES_SWAPPED,
+    CL_W_DOB_EXACT,
+    CL_W_DOB_SWAPPED,
+    CL_W_DOB_ONE_PART,
+    CL_W_DOB_DIFFERENT,
+    CL_W_SEX_SAME,
+    CL_W_SEX_DIFFERENT,
+    CL_W_POSTCODE_UNIT,
+    CL_W_POSTCODE_SECTOR,
+    CL_W_POSTCODE_DISTRICT,
+    CL_W_POSTCODE_DIFFERENT,
+    CL_W_ADDRESS_SAME,
+    CL_W_ADDRESS_DIFFERENT,
+    CL_W_TOWN_SAME,
+    CL_W_TOWN_DIFFERENT,
+    CL_W_UPRN_SAME,
+    CL_W_UPRN_DIFFERENT,
+    CL_W_COUNT
+} cl_weight_id;
+
+/* Fellegi-Sunter decision thresholds and level probabilities. */
 typedef struct cl_match_config {
-    double upper; /* at or above: link */
-    double lower; /* below: new person; between: review */
+    double upper;         /* at or above: link */
+    double lower;         /* below: new person; between: review */
+    double m[CL_W_COUNT]; /* per level */
+    double u[CL_W_COUNT];
 } cl_match_config;
+
+/* Thresholds and every level's m and u at their documented defaults. */
+void cl_match_config_defaults(cl_match_config *mc);
+
+/* Set one level by its name ("family.exact"); false if unknown or the
+ * probabilities are not in (0, 1). */
+bool cl_match_weight_set(cl_match_config *mc, const char *name, double m,
+                         double u);
+
+/* The name of a level, as the configuration and the review queue show it. */
+const char *cl_match_weight_name(cl_weight_id id);
 
 #define CL_MATCH_UPPER_DEFAULT 22.0
 #define CL_MATCH_LOWER_DEFAULT 8.0
@@ -109,9 +157,10 @@ CL_NODISCARD int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
 
 /* Ranked candidates for a description (coordinator; justification
  * required and recorded as break-glass). */
-CL_NODISCARD int cl_core_find(cl_txn *t, const cl_caller *caller,
-                              const cl_find *q, cl_candidates *out,
-                              cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_core_find(cl_txn *t, const cl_match_config *mc,
+                              const cl_caller *caller, const cl_find *q,
+                              cl_candidates *out, cl_audit_note *note,
+                              char err[CL_ERROR_SZ]);
 
 /* A page of every agency record and its person (coordinator). */
 CL_NODISCARD int cl_core_links_export(cl_txn *t, const cl_caller *caller,
@@ -121,9 +170,9 @@ CL_NODISCARD int cl_core_links_export(cl_txn *t, const cl_caller *caller,
 
 /* The open match-review queue, with each pair side by side and the weight
  * of every compared field (coordinator). */
-CL_NODISCARD int cl_core_review_list(cl_txn *t, const cl_caller *caller,
-                                     uint32_t limit, cl_review_items *out,
-                                     cl_audit_note *note,
+CL_NODISCARD int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
+                                     const cl_caller *caller, uint32_t limit,
+                                     cl_review_items *out, cl_audit_note *note,
                                      char err[CL_ERROR_SZ]);
 
 /* Accept (merge the incoming record's person into the candidate's) or
@@ -220,14 +269,16 @@ void cl_match_soundex(const char *s, char out[5]);
  * into out; the name itself (lower-cased) when no nickname is known. */
 void cl_match_canonical_given(const char *s, char *out, size_t cap);
 
-/* Fellegi-Sunter match weight of two descriptions; *veto is set when the
- * given names or the dates of birth plainly disagree (never link
- * automatically). */
-double cl_match_score(const cl_person *a, const cl_person *b, bool *veto);
+/* Fellegi-Sunter match weight of two descriptions under mc's levels;
+ * *veto is set when the given names or the dates of birth plainly disagree
+ * (never link automatically). */
+double cl_match_score(const cl_match_config *mc, const cl_person *a,
+                      const cl_person *b, bool *veto);
 
 /* The same, with each field's comparison level and weight in out (up to
  * CL_MATCH_FIELDS; *n receives how many). */
-double cl_match_explain(const cl_person *a, const cl_person *b, bool *veto,
-                        cl_field_weight *out, uint32_t *n);
+double cl_match_explain(const cl_match_config *mc, const cl_person *a,
+                        const cl_person *b, bool *veto, cl_field_weight *out,
+                        uint32_t *n);
 
 #endif

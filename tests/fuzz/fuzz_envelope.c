@@ -35,7 +35,8 @@ static void s_init(void)
     cl_referral *r = calloc(1, sizeof(*r));
     cl_publish_result out;
     char err[CL_ERROR_SZ];
-    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
     cl_copy(r->agency_ref, sizeof(r->agency_ref), "SEED-1");
     cl_copy(r->subject.nhs, sizeof(r->subject.nhs), "9434765919");
     cl_copy(r->subject.family, sizeof(r->subject.family), "Smith");
@@ -56,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static cl_request *req;
     static cl_reply rep;
     char err[CL_ERROR_SZ] = "";
-    cl_match_config mc = {CL_MATCH_UPPER_DEFAULT, CL_MATCH_LOWER_DEFAULT};
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
     if (!s_store)
         s_init();
     if (!req && !(req = malloc(sizeof(*req))))

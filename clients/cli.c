@@ -78,6 +78,12 @@ static void s_usage(FILE *f)
         "      chi_number; other columns are ignored with a warning\n"
         "  links export --csv             every agency record and its person "
         "(coordinator)\n"
+        "  mdt create --date YYYY-MM-DD --title TEXT [--agency NAME]...\n"
+        "  mdt add MDT-ID (--nhs N | --id P) --reason gp_concern|\n"
+        "      police_high_level_user|child_protection|case_finding|other "
+        "[--note TEXT]\n"
+        "                                 extended MDT reviews and their "
+        "agendas\n"
         "  person find FIELDS... --purpose TEXT\n"
         "                                 ranked candidates (--nhs, --given, "
         "--family,\n"
@@ -1013,6 +1019,81 @@ static int s_review(s_conn *cn, int argc, char **argv)
     return status;
 }
 
+static int s_mdt(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_client *c = NULL;
+    cl_reply rep;
+    int status = 0, first;
+    if (!req)
+        return S_EXIT_FAILED;
+    if (argc >= 1 && !strcmp(argv[0], "create")) {
+        req->kind = CL_REQ_CREATE_REVIEW;
+        first = 1;
+    } else if (argc >= 2 && !strcmp(argv[0], "add")) {
+        req->kind = CL_REQ_ADD_TO_AGENDA;
+        CL_COPY(req->u.agenda.review_id, argv[1]);
+        first = 2;
+    } else {
+        status = S_EXIT_USAGE;
+        first = argc;
+    }
+    for (int i = first; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        cl_review_new *rn = &req->u.review_new;
+        cl_agenda_add *ag = &req->u.agenda;
+        if (!ok)
+            ;
+        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--date"))
+            ok = CL_COPY(rn->date, v);
+        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--title"))
+            ok = CL_COPY(rn->title, v);
+        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--agency") &&
+                 rn->n_agencies < CL_REVIEW_AGENCIES)
+            ok = CL_COPY(rn->agencies[rn->n_agencies++], v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--nhs"))
+            ok = CL_COPY(ag->who.match.nhs, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--id"))
+            ok = CL_COPY(ag->who.person_id, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--note"))
+            ok = CL_COPY(ag->note, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--reason")) {
+            int r = cl_agenda_parse(v);
+            ok = r > 0;
+            ag->reason = (uint8_t)(r > 0 ? r : 0);
+        } else
+            ok = false;
+        if (!ok)
+            status = S_EXIT_USAGE;
+    }
+    if (status) {
+        fprintf(stderr,
+                "usage: caselink mdt create --date YYYY-MM-DD --title TEXT "
+                "[--agency NAME]...\n"
+                "       caselink mdt add MDT-ID (--nhs N | --id P) --reason "
+                "REASON [--note TEXT]\n");
+        goto out;
+    }
+    if ((status = s_connect(cn, "coordinator", &c)) != 0)
+        goto out;
+    int rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK)
+        status = s_transport(rc, cn);
+    else if (!cl_reply_ok(&rep))
+        status = s_status(&rep);
+    else if (req->kind == CL_REQ_CREATE_REVIEW)
+        printf("review created: %s\n", rep.u.publish.reference);
+    else
+        printf("%s is on the agenda of %s\n", rep.u.publish.reference,
+               req->u.agenda.review_id);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    cl_client_close(&c);
+    return status;
+}
+
 static int s_find(s_conn *cn, int argc, char **argv)
 {
     char err[512];
@@ -1700,6 +1781,8 @@ int main(int argc, char **argv)
         return s_review(&cn, rest, args);
     if (!strcmp(cmd, "import"))
         return s_import(&cn, rest, args);
+    if (!strcmp(cmd, "mdt"))
+        return s_mdt(&cn, rest, args);
     if (!strcmp(cmd, "links"))
         return s_links(&cn, rest, args);
     if (!strcmp(cmd, "audit"))

@@ -402,6 +402,12 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
         rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
                                   s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_CREATE_REVIEW)
+        rc = cl_core_create_review(t, it->who, &it->req.u.review_new, s_now(),
+                                   &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_ADD_TO_AGENDA)
+        rc = cl_core_add_to_agenda(t, it->who, &it->req.u.agenda, s_now(),
+                                   &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_IMPORT_PERSON)
         rc = cl_core_import_person(t, &s->cfg.match, it->who, &it->req.u.import,
                                    s_now(), &it->rep.u.import, &note, err);
@@ -762,6 +768,8 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_REVIEW_DECIDE:
         case CL_REQ_SPLIT_RECORD:
         case CL_REQ_IMPORT_PERSON:
+        case CL_REQ_CREATE_REVIEW:
+        case CL_REQ_ADD_TO_AGENDA:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_GET_PERSON:

@@ -395,6 +395,9 @@ static const char *const s_plan_type[] = {
 static const char *const s_plan_cat[] = {"unspecified",    "neglect",
                                          "physical_abuse", "emotional_abuse",
                                          "sexual_abuse",   "multiple"};
+static const char *const s_agenda[] = {
+    "unspecified",      "gp_concern",   "police_high_level_user",
+    "child_protection", "case_finding", "other"};
 static const char *const s_status[] = {
     "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};
 
@@ -493,4 +496,13 @@ int cl_plan_type_parse(const char *s)
 int cl_plan_cat_parse(const char *s)
 {
     return S_PARSE(s_plan_cat, s);
+}
+
+const char *cl_agenda_name(unsigned v)
+{
+    return S_NAME(s_agenda, v);
+}
+int cl_agenda_parse(const char *s)
+{
+    return S_PARSE(s_agenda, s);
 }

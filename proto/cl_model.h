@@ -228,6 +228,23 @@ typedef struct cl_person_ref {
     uint32_t limit; /* audit search: entries at most */
 } cl_person_ref;
 
+#define CL_REVIEW_AGENCIES 16
+enum { CL_AGENDA_MAX = 5 };
+
+typedef struct cl_review_new {
+    char date[CL_DATE_SZ];
+    char title[CL_NOTE_SZ];
+    uint32_t n_agencies;
+    char agencies[CL_REVIEW_AGENCIES][CL_AGENCY_SZ];
+} cl_review_new;
+
+typedef struct cl_agenda_add {
+    char review_id[CL_REF_SZ];
+    cl_person_ref who; /* person id or NHS/CHI number */
+    uint8_t reason;    /* caselink.AgendaReason */
+    char note[CL_NOTE_SZ];
+} cl_agenda_add;
+
 typedef enum {
     CL_REQ_NONE = 0,
     CL_REQ_PUBLISH_REFERRAL,
@@ -251,6 +268,8 @@ typedef enum {
     CL_REQ_IMPORT_PERSON,
     CL_REQ_LINKS_EXPORT,
     CL_REQ_FIND_PERSON,
+    CL_REQ_CREATE_REVIEW,
+    CL_REQ_ADD_TO_AGENDA,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -275,6 +294,8 @@ typedef struct cl_request {
         cl_import import;                  /* IMPORT_PERSON */
         cl_links_query links;              /* LINKS_EXPORT */
         cl_find find;                      /* FIND_PERSON */
+        cl_review_new review_new;          /* CREATE_REVIEW */
+        cl_agenda_add agenda;              /* ADD_TO_AGENDA */
     } u;
 } cl_request;
 
@@ -576,6 +597,8 @@ int cl_rel_parse(const char *s);
 int cl_basis_parse(const char *s);
 int cl_consent_parse(const char *s);
 int cl_sex_parse(const char *s);
+const char *cl_agenda_name(unsigned v);
+int cl_agenda_parse(const char *s);
 const char *cl_plan_type_name(unsigned v);
 const char *cl_plan_cat_name(unsigned v);
 int cl_plan_type_parse(const char *s);

@@ -406,6 +406,35 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
         out->kind = CL_REQ_ADMIN_STATS;
         break;
+    case CASELINK__ENVELOPE__BODY_CREATE_REVIEW: {
+        cl_review_new *rn = &out->u.review_new;
+        out->kind = CL_REQ_CREATE_REVIEW;
+        if (env->create_review->n_agencies > CL_REVIEW_AGENCIES) {
+            snprintf(err, CL_ERROR_SZ, "at most %d agencies",
+                     CL_REVIEW_AGENCIES);
+            goto out;
+        }
+        if (!S_STR(rn->date, env->create_review->date, "date") ||
+            !S_STR(rn->title, env->create_review->title, "title"))
+            goto out;
+        for (size_t i = 0; i < env->create_review->n_agencies; i++)
+            if (!S_STR(rn->agencies[rn->n_agencies++],
+                       env->create_review->agencies[i], "agencies"))
+                goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_ADD_TO_AGENDA: {
+        cl_agenda_add *ag = &out->u.agenda;
+        out->kind = CL_REQ_ADD_TO_AGENDA;
+        if (!S_STR(ag->review_id, env->add_to_agenda->review_id, "review_id") ||
+            !s_person_ref_in(&ag->who, env->add_to_agenda->person_id,
+                             env->add_to_agenda->match, 0, err) ||
+            !s_enum8(&ag->reason, (int)env->add_to_agenda->reason,
+                     CL_AGENDA_MAX, "reason", err) ||
+            !S_STR(ag->note, env->add_to_agenda->note, "note"))
+            goto out;
+        break;
+    }
     case CASELINK__ENVELOPE__BODY_FIND_PERSON:
         out->kind = CL_REQ_FIND_PERSON;
         out->u.find.limit = env->find_person->limit;
@@ -655,6 +684,8 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__ImportPerson imp = CASELINK__IMPORT_PERSON__INIT;
     Caselink__LinksExport lexp = CASELINK__LINKS_EXPORT__INIT;
     Caselink__FindPerson find = CASELINK__FIND_PERSON__INIT;
+    Caselink__CreateReview crev = CASELINK__CREATE_REVIEW__INIT;
+    Caselink__AddToAgenda agenda = CASELINK__ADD_TO_AGENDA__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -717,6 +748,28 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     case CL_REQ_ADMIN_STATS:
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_STATS;
         env.admin_stats = &stats;
+        break;
+    case CL_REQ_CREATE_REVIEW: {
+        const cl_review_new *rn = &req->u.review_new;
+        crev.date = S_S(rn->date);
+        crev.title = S_S(rn->title);
+        crev.agencies =
+            s_scratch_alloc(&s, (rn->n_agencies + 1) * sizeof(char *));
+        for (uint32_t i = 0;
+             crev.agencies && i < rn->n_agencies && i < CL_REVIEW_AGENCIES; i++)
+            crev.agencies[crev.n_agencies++] = S_S(rn->agencies[i]);
+        env.body_case = CASELINK__ENVELOPE__BODY_CREATE_REVIEW;
+        env.create_review = &crev;
+        break;
+    }
+    case CL_REQ_ADD_TO_AGENDA:
+        agenda.review_id = S_S(req->u.agenda.review_id);
+        agenda.person_id = S_S(req->u.agenda.who.person_id);
+        agenda.match = s_person_out(&s, &req->u.agenda.who.match);
+        agenda.reason = (Caselink__AgendaReason)req->u.agenda.reason;
+        agenda.note = S_S(req->u.agenda.note);
+        env.body_case = CASELINK__ENVELOPE__BODY_ADD_TO_AGENDA;
+        env.add_to_agenda = &agenda;
         break;
     case CL_REQ_FIND_PERSON:
         find.match = s_person_out(&s, &req->u.find.match);
@@ -1150,6 +1203,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     case CL_REQ_REVIEW_DECIDE:
     case CL_REQ_SPLIT_RECORD:
+    case CL_REQ_CREATE_REVIEW:
+    case CL_REQ_ADD_TO_AGENDA:
         pub.reference = S_S(rep->u.publish.reference);
         r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
         r.publish = &pub;
@@ -1639,6 +1694,10 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "links_export";
     case CL_REQ_FIND_PERSON:
         return "find_person";
+    case CL_REQ_CREATE_REVIEW:
+        return "create_review";
+    case CL_REQ_ADD_TO_AGENDA:
+        return "add_to_agenda";
     default:
         return "none";
     }

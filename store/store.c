@@ -72,6 +72,8 @@ static const struct {
     [CL_DB_PLAN] = {"plan", true},
     [CL_DB_PERSON_PLANS] = {"person_plans", false},
     [CL_DB_REVIEW] = {"review", true},
+    [CL_DB_MDT] = {"mdt", true},
+    [CL_DB_AGENDA] = {"agenda", false},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

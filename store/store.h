@@ -42,6 +42,8 @@ typedef enum {
     CL_DB_PLAN,             /* sealed: plan id -> protection plan */
     CL_DB_PERSON_PLANS,     /* index: person id || plan id -> how */
     CL_DB_REVIEW,           /* sealed: review id -> queued match */
+    CL_DB_MDT,              /* sealed: MDT review id -> meeting */
+    CL_DB_AGENDA,           /* index: MDT review id || person id -> why */
     CL_DB_COUNT
 } cl_db;
 

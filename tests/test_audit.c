@@ -120,7 +120,7 @@ static void test_entries_and_break_glass(void **state)
     req->kind = CL_REQ_GET_PERSON;
     memset(&req->u, 0, sizeof(req->u));
     CL_COPY(req->u.get_person.match.nhs, NHS);
-    CL_COPY(req->u.get_person.review_id, "R-1");
+    CL_COPY(req->u.get_person.review_id, "MDT-00000099");
     assert_int_equal(s_call(co, req, &rep), CL_STATUS_NOT_FOUND);
     cl_reply_clear(&rep);
     /* only auditors may search the audit */
@@ -134,7 +134,7 @@ static void test_entries_and_break_glass(void **state)
     assert_int_equal(rep.u.entries.n, 5);
     assert_string_equal(rep.u.entries.v[3].kind, "audit_search");
     assert_string_equal(rep.u.entries.v[3].client, "auditor");
-    assert_string_equal(rep.u.entries.v[4].purpose, "review R-1");
+    assert_string_equal(rep.u.entries.v[4].purpose, "review MDT-00000099");
     assert_false(rep.u.entries.v[4].break_glass);
     assert_int_equal(rep.u.entries.v[4].outcome, CL_STATUS_NOT_FOUND);
     cl_reply_clear(&rep);
@@ -185,6 +185,57 @@ static void s_flip_raw(th_daemon *d, uint64_t seq)
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
     free(copy);
+}
+
+/* A case opened for a review the person is on is not break-glass. */
+static void test_review_purpose(void **state)
+{
+    th_daemon *d = *state;
+    s_activity(d);
+    cl_client *co = th_client(d, "coordinator");
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    char mdt[CL_REF_SZ];
+    req->kind = CL_REQ_CREATE_REVIEW;
+    CL_COPY(req->u.review_new.date, "2026-12-01");
+    CL_COPY(req->u.review_new.title, "Extended MDT, North locality");
+    assert_int_equal(s_call(co, req, &rep), CL_STATUS_OK);
+    strcpy(mdt, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    /* not on the agenda yet: refused */
+    memset(&req->u, 0, sizeof(req->u));
+    req->kind = CL_REQ_GET_PERSON;
+    CL_COPY(req->u.get_person.match.nhs, NHS);
+    CL_COPY(req->u.get_person.review_id, mdt);
+    assert_int_equal(s_call(co, req, &rep), CL_STATUS_NOT_FOUND);
+    assert_non_null(strstr(rep.error, "not on the agenda"));
+    cl_reply_clear(&rep);
+    memset(&req->u, 0, sizeof(req->u));
+    req->kind = CL_REQ_ADD_TO_AGENDA;
+    CL_COPY(req->u.agenda.review_id, mdt);
+    CL_COPY(req->u.agenda.who.match.nhs, NHS);
+    req->u.agenda.reason = 1;
+    assert_int_equal(s_call(co, req, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    memset(&req->u, 0, sizeof(req->u));
+    req->kind = CL_REQ_GET_PERSON;
+    CL_COPY(req->u.get_person.match.nhs, NHS);
+    CL_COPY(req->u.get_person.review_id, mdt);
+    assert_int_equal(s_call(co, req, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    cl_client *au = th_client(d, "auditor");
+    memset(&req->u, 0, sizeof(req->u));
+    req->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(req->u.person_ref.match.nhs, NHS);
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    const cl_audit_entry *last = &rep.u.entries.v[rep.u.entries.n - 1];
+    assert_string_equal(last->kind, "get_person");
+    assert_false(last->break_glass);
+    assert_int_equal(last->outcome, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    cl_client_close(&au);
+    free(req);
 }
 
 static void test_tamper_without_key(void **state)
@@ -454,6 +505,8 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_entries_and_break_glass, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_review_purpose, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_tamper_without_key, s_setup,
                                         s_teardown),

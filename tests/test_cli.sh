@@ -123,6 +123,12 @@ check "find needs purpose" 2 "purpose TEXT is required" -- cl person find --fami
 check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 1985-04-12" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --purpose "who is this caller"
 check "find by NHS number" 0 "1 candidate" -- cl person find --nhs 9434765919 --purpose "check"
 check "find nobody" 0 "0 candidates" -- cl person find --given Zebedee --family Quixote --dob 1901-01-01 --purpose "check"
+check "mdt create" 0 "review created: MDT-00000001" -- cl mdt create --date 2026-12-01 --title "Extended MDT" --agency "Oakfield Surgery"
+check "mdt bad date" 1 "needs a date" -- cl mdt create --date tomorrow --title x
+check "open for a review, not on agenda" 1 "not on the agenda of MDT-00000001" -- cl person show --nhs 9434765919 --review MDT-00000001
+check "mdt add" 0 "is on the agenda of MDT-00000001" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason gp_concern
+check "mdt add bad reason" 2 "usage: caselink mdt" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason vibes
+check "open for a review" 0 "Known to" -- cl person show --nhs 9434765919 --review MDT-00000001
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
 check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"

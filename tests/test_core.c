@@ -171,6 +171,8 @@ static void test_roles_and_access(void **state)
         [CL_REQ_IMPORT_PERSON] = P,
         [CL_REQ_LINKS_EXPORT] = C,
         [CL_REQ_FIND_PERSON] = C,
+        [CL_REQ_CREATE_REVIEW] = C,
+        [CL_REQ_ADD_TO_AGENDA] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

@@ -62,6 +62,8 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_IMPORT_PERSON] = CL_ROLE_PUBLISHER,
     [CL_REQ_LINKS_EXPORT] = CL_ROLE_COORDINATOR,
     [CL_REQ_FIND_PERSON] = CL_ROLE_COORDINATOR,
+    [CL_REQ_CREATE_REVIEW] = CL_ROLE_COORDINATOR,
+    [CL_REQ_ADD_TO_AGENDA] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -72,7 +74,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_PUBLISH_PLAN] = true,     [CL_REQ_REVIEW_LIST] = true,
     [CL_REQ_REVIEW_DECIDE] = true,    [CL_REQ_SPLIT_RECORD] = true,
     [CL_REQ_IMPORT_PERSON] = true,    [CL_REQ_LINKS_EXPORT] = true,
-    [CL_REQ_FIND_PERSON] = true,
+    [CL_REQ_FIND_PERSON] = true,      [CL_REQ_ADD_TO_AGENDA] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -2454,18 +2456,126 @@ int cl_core_links_export(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
+/* --- MDT reviews ------------------------------------------------------------
+ * mdt id -> v1, date, title, agencies (joined by newlines), created by,
+ *           created at
+ * agenda: mdt id || person id -> reason byte
+ */
+
+int cl_core_create_review(cl_txn *t, const cl_caller *caller,
+                          const cl_review_new *r, int64_t now,
+                          cl_publish_result *out, cl_audit_note *note,
+                          char err[CL_ERROR_SZ])
+{
+    uint8_t buf[CL_NOTE_SZ + CL_REVIEW_AGENCIES * CL_AGENCY_SZ + 256], k[8];
+    uint64_t id;
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "reviews need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (!cl_date_valid(r->date) || !r->title[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a review needs a date (YYYY-MM-DD) and a title");
+        return CL_ERR_INVALID;
+    }
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_str(&e, r->date);
+    cl_enc_str(&e, r->title);
+    cl_enc_u32(&e, r->n_agencies);
+    for (uint32_t i = 0; i < r->n_agencies && i < CL_REVIEW_AGENCIES; i++)
+        cl_enc_str(&e, r->agencies[i]);
+    cl_enc_str(&e, caller->name);
+    cl_enc_i64(&e, now);
+    int rc = cl_store_next_id(t, "mdt", &id);
+    if (rc != CL_OK)
+        return rc;
+    s_key(k, id);
+    if (!cl_enc_ok(&e) ||
+        (rc = cl_store_put(t, CL_DB_MDT, k, 8, buf, e.len)) != CL_OK)
+        return cl_enc_ok(&e) ? rc : CL_ERR_INTERNAL;
+    snprintf(out->reference, sizeof(out->reference), "MDT-%08" PRIu64, id);
+    if (note)
+        CL_COPY(note->detail, out->reference);
+    return CL_OK;
+}
+
+static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
+                    char err[CL_ERROR_SZ])
+{
+    uint8_t k[8], buf[64];
+    char *end = NULL;
+    if (strncmp(s, "MDT-", 4) != 0 || !s[4] ||
+        (*id = strtoull(s + 4, &end, 10)) == 0 || *end) {
+        snprintf(err, CL_ERROR_SZ, "review id must look like MDT-00000042");
+        return CL_ERR_INVALID;
+    }
+    s_key(k, *id);
+    size_t len;
+    int rc = cl_store_get(t, CL_DB_MDT, k, 8, buf, sizeof(buf), &len);
+    if (rc == CL_ERR_INVALID) /* larger than buf: it exists */
+        rc = CL_OK;
+    if (rc == CL_ERR_NOT_FOUND)
+        snprintf(err, CL_ERROR_SZ, "no review %.64s", s);
+    return rc;
+}
+
+int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
+                          const cl_agenda_add *a, int64_t now,
+                          cl_publish_result *out, cl_audit_note *note,
+                          char err[CL_ERROR_SZ])
+{
+    uint64_t id, pid;
+    uint8_t k[16];
+    (void)now;
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "reviews need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (a->reason == 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a reason is required (gp_concern, "
+                 "police_high_level_user, ...)");
+        return CL_ERR_INVALID;
+    }
+    int rc = s_mdt_id(t, a->review_id, &id, err);
+    if (rc != CL_OK)
+        return rc;
+    if ((rc = s_resolve(t, a->who.person_id, &a->who.match, &pid, err)) !=
+        CL_OK)
+        return rc;
+    s_note_person(note, pid);
+    if (note) {
+        snprintf(note->purpose, sizeof(note->purpose), "agenda of %s: %s",
+                 a->review_id, cl_agenda_name(a->reason));
+        CL_COPY(note->detail, a->review_id);
+    }
+    s_key(k, id);
+    s_key(k + 8, pid);
+    rc = cl_store_put_raw(t, CL_DB_AGENDA, k, 16, &a->reason, 1);
+    if (rc == CL_OK)
+        cl_core_pid_str(out->reference, pid);
+    return rc;
+}
+
 int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
                            char err[CL_ERROR_SZ])
 {
-    /* No review records exist in this version, so no review has anyone on
-     * its agenda: a coordinator states a justification instead. */
-    (void)t;
-    (void)pid;
-    snprintf(err, CL_ERROR_SZ,
-             "no review %.64s has this person on its agenda; give a "
-             "justification instead",
-             review_id);
-    return CL_ERR_NOT_FOUND;
+    uint64_t id;
+    uint8_t k[16], why;
+    size_t len;
+    int rc = s_mdt_id(t, review_id, &id, err);
+    if (rc != CL_OK)
+        return rc;
+    s_key(k, id);
+    s_key(k + 8, pid);
+    rc = cl_store_get_raw(t, CL_DB_AGENDA, k, 16, &why, 1, &len);
+    if (rc == CL_ERR_NOT_FOUND)
+        snprintf(err, CL_ERROR_SZ,
+                 "this person is not on the agenda of %.64s; add them, or "
+                 "give a justification",
+                 review_id);
+    return rc;
 }
 
 int cl_core_counts(cl_txn *t, uint64_t *persons, uint64_t *referrals)

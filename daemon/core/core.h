@@ -184,6 +184,20 @@ CL_NODISCARD int cl_core_link_change(cl_txn *t, const cl_caller *caller,
                                      cl_audit_note *note,
                                      char err[CL_ERROR_SZ]);
 
+/* Create an MDT review (coordinator); out's reference is its id. */
+CL_NODISCARD int cl_core_create_review(cl_txn *t, const cl_caller *caller,
+                                       const cl_review_new *r, int64_t now,
+                                       cl_publish_result *out,
+                                       cl_audit_note *note,
+                                       char err[CL_ERROR_SZ]);
+
+/* Put a person on a review's agenda (coordinator). */
+CL_NODISCARD int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
+                                       const cl_agenda_add *a, int64_t now,
+                                       cl_publish_result *out,
+                                       cl_audit_note *note,
+                                       char err[CL_ERROR_SZ]);
+
 /* A case may be opened for review_id only if person pid is on that
  * review's agenda. CL_ERR_NOT_FOUND (with err) otherwise. */
 CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,

@@ -230,6 +230,31 @@ static int s_status(const cl_reply *rep)
     return S_EXIT_FAILED;
 }
 
+/*
+ * Connect (as default_as under --dev), send req and wait for its reply.
+ * Returns 0 with *rep holding a reply that was carried out (now, or at an
+ * earlier send of the same id); otherwise prints why and returns the exit
+ * status, with *rep cleared. The caller clears *rep.
+ */
+static int s_request(s_conn *cn, const char *default_as, cl_request *req,
+                     cl_reply *rep)
+{
+    cl_client *c = NULL;
+    memset(rep, 0, sizeof(*rep));
+    int status = s_connect(cn, default_as, &c);
+    if (status)
+        return status;
+    int rc = cl_client_call(c, req, rep);
+    cl_client_close(&c);
+    if (rc != CL_OK)
+        return s_transport(rc, cn);
+    if (!cl_reply_ok(rep)) {
+        status = s_status(rep);
+        cl_reply_clear(rep);
+    }
+    return status;
+}
+
 /* Check locally and choose a message id from the agency reference, so that
  * sending the same referral twice is recognised by the daemon. */
 static bool s_ready(cl_request *req, char *err, size_t err_len,
@@ -254,7 +279,6 @@ static void s_print_warnings(const char *where, const cl_reply *rep)
 static int s_publish_plan(s_conn *cn, int argc, char **argv)
 {
     char err[512], verr[CL_ERROR_SZ];
-    cl_client *c = NULL;
     cl_reply rep;
     int status = 0;
     cl_request *req = calloc(1, sizeof(*req));
@@ -285,24 +309,15 @@ static int s_publish_plan(s_conn *cn, int argc, char **argv)
     snprintf(stable, sizeof(stable), "%s|%u|%u|%s|%s|%s", pl->agency_ref,
              pl->type, pl->category, pl->start, pl->end, pl->review);
     cl_client_msgid_from(req->msgid, "plan", stable);
-    if ((status = s_connect(cn, NULL, &c)) != 0)
+    if ((status = s_request(cn, NULL, req, &rep)) != 0)
         goto out;
-    int rc = cl_client_call(c, req, &rep);
-    if (rc != CL_OK) {
-        status = s_transport(rc, cn);
-        goto out;
-    }
-    if (!cl_reply_ok(&rep))
-        status = s_status(&rep);
-    else
-        printf("%s %s\n",
-               rep.status == CL_STATUS_DUPLICATE ? "already recorded:"
-                                                 : "recorded:",
-               rep.u.publish.reference);
+    printf("%s %s\n",
+           rep.status == CL_STATUS_DUPLICATE ? "already recorded:"
+                                             : "recorded:",
+           rep.u.publish.reference);
     cl_reply_clear(&rep);
 out:
     free(req);
-    cl_client_close(&c);
     return status;
 }
 
@@ -920,11 +935,17 @@ static void s_print_view(const cl_person_view *v)
                cl_category_name(r->category), cl_risk_name(r->risk));
         if (r->concern && r->concern[0])
             printf("      \"%s\"\n", r->concern);
-        printf("      referred by %s%s%s%s; basis %s; consent %s%s%s\n",
-               r->referrer_name[0] ? r->referrer_name : "(not given)",
-               r->referrer_role[0] ? " (" : "", r->referrer_role,
-               r->referrer_role[0] ? ")" : "", cl_basis_name(r->basis),
-               cl_consent_name(r->consent),
+        char by[2 * CL_NAME_SZ + 8];
+        if (r->referrer_name[0] && r->referrer_role[0])
+            snprintf(by, sizeof(by), "%s (%s)", r->referrer_name,
+                     r->referrer_role);
+        else
+            snprintf(by, sizeof(by), "%s",
+                     r->referrer_name[0]   ? r->referrer_name
+                     : r->referrer_role[0] ? r->referrer_role
+                                           : "(not given)");
+        printf("      referred by %s; basis %s; consent %s%s%s\n", by,
+               cl_basis_name(r->basis), cl_consent_name(r->consent),
                r->consent_note && r->consent_note[0] ? ": " : "",
                r->consent_note ? r->consent_note : "");
     }
@@ -944,7 +965,6 @@ static void s_print_record(const char *label, const cl_agency_record *a,
 static int s_link_change(s_conn *cn, cl_req_kind kind, const char *id,
                          bool accept, int argc, char **argv)
 {
-    cl_client *c = NULL;
     cl_reply rep;
     cl_request req;
     memset(&req, 0, sizeof(req));
@@ -957,22 +977,16 @@ static int s_link_change(s_conn *cn, cl_req_kind kind, const char *id,
                         "auditor)\n");
         return S_EXIT_USAGE;
     }
-    int status = s_connect(cn, "coordinator", &c);
+    int status = s_request(cn, "coordinator", &req, &rep);
     if (status)
         return status;
-    int rc = cl_client_call(c, &req, &rep);
-    if (rc != CL_OK)
-        status = s_transport(rc, cn);
-    else if (!cl_reply_ok(&rep))
-        status = s_status(&rep);
-    else if (kind == CL_REQ_SPLIT_RECORD)
+    if (kind == CL_REQ_SPLIT_RECORD)
         printf("split: %s is now person %s\n", id, rep.u.publish.reference);
     else
         printf("%s: %s\n", accept ? "accepted, merged into" : "rejected",
                rep.u.publish.reference);
     cl_reply_clear(&rep);
-    cl_client_close(&c);
-    return status;
+    return 0;
 }
 
 static int s_review(s_conn *cn, int argc, char **argv)
@@ -986,43 +1000,33 @@ static int s_review(s_conn *cn, int argc, char **argv)
                         "TEXT\n");
         return S_EXIT_USAGE;
     }
-    cl_client *c = NULL;
     cl_reply rep;
     cl_request req;
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_REVIEW_LIST;
     if (argc == 3 && !strcmp(argv[1], "--limit"))
         req.u.review_limit = (uint32_t)atoi(argv[2]);
-    int status = s_connect(cn, "coordinator", &c);
+    int status = s_request(cn, "coordinator", &req, &rep);
     if (status)
         return status;
-    int rc = cl_client_call(c, &req, &rep);
-    if (rc != CL_OK) {
-        status = s_transport(rc, cn);
-    } else if (!cl_reply_ok(&rep)) {
-        status = s_status(&rep);
-    } else {
-        printf("%zu pair%s to review\n", rep.u.reviews.n,
-               rep.u.reviews.n == 1 ? "" : "s");
-        for (size_t i = 0; i < rep.u.reviews.n; i++) {
-            const cl_review_item *it = &rep.u.reviews.v[i];
-            printf("\n  %s  match weight %.1f\n", it->id, it->score);
-            s_print_record("incoming", &it->incoming, it->incoming_pid);
-            s_print_record("candidate", &it->candidate, it->candidate_pid);
-            for (uint32_t k = 0; k < it->n_fields; k++)
-                printf("      %-14s %-24s %+6.1f\n", it->fields[k].field,
-                       it->fields[k].level, it->fields[k].weight);
-        }
+    printf("%zu pair%s to review\n", rep.u.reviews.n,
+           rep.u.reviews.n == 1 ? "" : "s");
+    for (size_t i = 0; i < rep.u.reviews.n; i++) {
+        const cl_review_item *it = &rep.u.reviews.v[i];
+        printf("\n  %s  match weight %.1f\n", it->id, it->score);
+        s_print_record("incoming", &it->incoming, it->incoming_pid);
+        s_print_record("candidate", &it->candidate, it->candidate_pid);
+        for (uint32_t k = 0; k < it->n_fields; k++)
+            printf("      %-14s %-24s %+6.1f\n", it->fields[k].field,
+                   it->fields[k].level, it->fields[k].weight);
     }
     cl_reply_clear(&rep);
-    cl_client_close(&c);
-    return status;
+    return 0;
 }
 
 static int s_mdt(s_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
-    cl_client *c = NULL;
     cl_reply rep;
     int status = 0, first;
     if (!req)
@@ -1075,14 +1079,9 @@ static int s_mdt(s_conn *cn, int argc, char **argv)
                 "REASON [--note TEXT]\n");
         goto out;
     }
-    if ((status = s_connect(cn, "coordinator", &c)) != 0)
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
         goto out;
-    int rc = cl_client_call(c, req, &rep);
-    if (rc != CL_OK)
-        status = s_transport(rc, cn);
-    else if (!cl_reply_ok(&rep))
-        status = s_status(&rep);
-    else if (req->kind == CL_REQ_CREATE_REVIEW)
+    if (req->kind == CL_REQ_CREATE_REVIEW)
         printf("review created: %s\n", rep.u.publish.reference);
     else
         printf("%s is on the agenda of %s\n", rep.u.publish.reference,
@@ -1090,7 +1089,6 @@ static int s_mdt(s_conn *cn, int argc, char **argv)
     cl_reply_clear(&rep);
 out:
     free(req);
-    cl_client_close(&c);
     return status;
 }
 
@@ -1099,7 +1097,6 @@ static int s_find(s_conn *cn, int argc, char **argv)
     char err[512];
     cl_referral *tmp = calloc(1, sizeof(*tmp));
     cl_request *req = calloc(1, sizeof(*req));
-    cl_client *c = NULL;
     cl_reply rep;
     int status = 0;
     if (!tmp || !req) {
@@ -1128,16 +1125,9 @@ static int s_find(s_conn *cn, int argc, char **argv)
         status = S_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_connect(cn, "coordinator", &c)) != 0)
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
         goto out;
-    int rc = cl_client_call(c, req, &rep);
-    if (rc != CL_OK) {
-        status = s_transport(rc, cn);
-        goto out;
-    }
-    if (!cl_reply_ok(&rep)) {
-        status = s_status(&rep);
-    } else {
+    {
         printf("%zu candidate%s\n", rep.u.candidates.n,
                rep.u.candidates.n == 1 ? "" : "s");
         for (size_t i = 0; i < rep.u.candidates.n; i++) {
@@ -1153,7 +1143,6 @@ static int s_find(s_conn *cn, int argc, char **argv)
 out:
     free(tmp);
     free(req);
-    cl_client_close(&c);
     return status;
 }
 
@@ -1164,7 +1153,6 @@ static int s_person(s_conn *cn, int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[0], "split"))
         return s_link_change(cn, CL_REQ_SPLIT_RECORD, argv[1], false, argc - 2,
                              argv + 2);
-    cl_client *c = NULL;
     cl_reply rep;
     int status = 0;
     if (argc < 1 || strcmp(argv[0], "show") != 0) {
@@ -1205,49 +1193,31 @@ static int s_person(s_conn *cn, int argc, char **argv)
         status = S_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_connect(cn, "coordinator", &c)) != 0)
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
         goto out;
-    int rc = cl_client_call(c, req, &rep);
-    if (rc != CL_OK) {
-        status = s_transport(rc, cn);
-        goto out;
-    }
-    if (!cl_reply_ok(&rep))
-        status = s_status(&rep);
-    else
-        s_print_view(&rep.u.person);
+    s_print_view(&rep.u.person);
     cl_reply_clear(&rep);
 out:
     free(req);
-    cl_client_close(&c);
     return status;
 }
 
 static int s_health(s_conn *cn)
 {
-    cl_client *c = NULL;
     cl_reply rep;
     cl_request req;
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_HEALTH;
-    int status = s_connect(cn, "operator", &c);
-    if (status != 0)
+    int status = s_request(cn, "operator", &req, &rep);
+    if (status)
         return status;
-    int rc = cl_client_call(c, &req, &rep);
-    if (rc != CL_OK) {
-        status = s_transport(rc, cn);
-    } else if (!cl_reply_ok(&rep)) {
-        status = s_status(&rep);
-    } else {
-        const cl_health *h = &rep.u.health;
-        printf("caselinkd %s: up %" PRIu64 " s, %" PRIu64 " people, %" PRIu64
-               " referrals, store %" PRIu64 " KiB\n",
-               h->version, h->uptime_s, h->persons, h->referrals,
-               h->store_bytes / 1024);
-    }
+    const cl_health *h = &rep.u.health;
+    printf("caselinkd %s: up %" PRIu64 " s, %" PRIu64 " people, %" PRIu64
+           " referrals, store %" PRIu64 " KiB\n",
+           h->version, h->uptime_s, h->persons, h->referrals,
+           h->store_bytes / 1024);
     cl_reply_clear(&rep);
-    cl_client_close(&c);
-    return status;
+    return 0;
 }
 
 /* --- rectification --------------------------------------------------- */
@@ -1255,7 +1225,6 @@ static int s_health(s_conn *cn)
 static int s_referral(s_conn *cn, int argc, char **argv)
 {
     char err[512];
-    cl_client *c = NULL;
     cl_reply rep;
     int status = 0;
     bool withdraw = argc >= 1 && !strcmp(argv[0], "withdraw");
@@ -1309,22 +1278,13 @@ static int s_referral(s_conn *cn, int argc, char **argv)
             goto out;
         }
     }
-    if ((status = s_connect(cn, NULL, &c)) != 0)
+    if ((status = s_request(cn, NULL, req, &rep)) != 0)
         goto out;
-    int rc = cl_client_call(c, req, &rep);
-    if (rc != CL_OK) {
-        status = s_transport(rc, cn);
-        goto out;
-    }
-    if (!cl_reply_ok(&rep))
-        status = s_status(&rep);
-    else
-        printf("%s: %s\n", withdraw ? "withdrawn" : "corrected",
-               rep.u.publish.reference);
+    printf("%s: %s\n", withdraw ? "withdrawn" : "corrected",
+           rep.u.publish.reference);
     cl_reply_clear(&rep);
 out:
     free(req);
-    cl_client_close(&c);
     return status;
 }
 

@@ -662,6 +662,12 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     double best = -1e9;
     bool best_veto = false;
     uint64_t best_rid = 0;
+    /* this agency's own records among the candidates, by person: reused
+     * when the person they belong to is the one chosen */
+    struct {
+        uint64_t pid, rid;
+    } own[16];
+    size_t n_own = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
         bool veto;
         rc = s_record_get(t, ids.v[i], &rec);
@@ -674,6 +680,11 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             (p->local_id[0] && rec.p.local_id[0] &&
              strcmp(rec.agency, c->agency) == 0);
         double w = cl_match_score(mc, p, &rec.p, &veto);
+        if (!conflict && n_own < 16 && strcmp(rec.agency, c->agency) == 0 &&
+            !p->local_id[0] && !rec.p.local_id[0]) {
+            own[n_own].pid = rec.person_id;
+            own[n_own++].rid = ids.v[i];
+        }
         if (!conflict && w > best) {
             best = w;
             best_veto = veto;
@@ -692,6 +703,9 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     if (best >= mc->upper && !best_veto) {
         out->reason = CL_LINK_SCORE;
         out->score = best;
+        for (size_t i = 0; i < n_own && !out->record_id; i++)
+            if (own[i].pid == out->person_id)
+                out->record_id = own[i].rid;
         return CL_OK;
     }
     /* Not sure enough: a new person, and if the best candidate is

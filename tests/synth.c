@@ -118,6 +118,23 @@ static void s_nhs(uint64_t i, char out[CL_ID_SZ])
     }
 }
 
+/* A random Leeds-like postcode, "LS12 3AB". */
+static void s_postcode_make(s_rng *r, char out[CL_POSTCODE_SZ])
+{
+    unsigned d = 1u + (unsigned)s_int(r, 28), s = (unsigned)s_int(r, 10);
+    out[0] = 'L';
+    out[1] = 'S';
+    size_t n = 2;
+    if (d >= 10)
+        out[n++] = (char)('0' + d / 10);
+    out[n++] = (char)('0' + d % 10);
+    out[n++] = ' ';
+    out[n++] = (char)('0' + s);
+    out[n++] = (char)('A' + s_int(r, 26));
+    out[n++] = (char)('A' + s_int(r, 26));
+    out[n] = '\0';
+}
+
 static void s_typo(s_rng *r, char *s)
 {
     size_t n = strlen(s);
@@ -178,10 +195,10 @@ static void s_view(s_rng *r, const s_truth *t, int a, cl_person *p)
         /* married name */
         CL_COPY(p->family, s_family[s_int(r, N(s_family))]);
     } else if (e < 0.08) {
-        char db[CL_NAME_SZ];
+        char db[2 * CL_NAME_SZ + 2];
         snprintf(db, sizeof(db), "%s-%s", t->family,
                  s_family[s_int(r, N(s_family))]);
-        CL_COPY(p->family, db);
+        cl_copy(p->family, sizeof(p->family), db);
     }
     e = s_u(r);
     if (e < 0.03 && atoi(t->dob + 8) <= 12) { /* day and month swapped */
@@ -204,9 +221,7 @@ static void s_view(s_rng *r, const s_truth *t, int a, cl_person *p)
     }
     e = s_u(r);
     if (e < 0.06) { /* moved */
-        snprintf(p->postcode, sizeof(p->postcode), "LS%d %d%c%c",
-                 1 + s_int(r, 28), s_int(r, 10), 'A' + s_int(r, 26),
-                 'A' + s_int(r, 26));
+        s_postcode_make(r, p->postcode);
         p->address[0] = p->uprn[0] = '\0';
     } else if (e < 0.14) {
         p->postcode[0] = '\0';
@@ -223,8 +238,7 @@ void synth_generate(synth_pop *out, size_t n_people, uint64_t seed)
     while (n < n_people) {
         /* a household: one or two adults, up to three children */
         char postcode[CL_POSTCODE_SZ], address[CL_ADDR_SZ], uprn[CL_UPRN_SZ];
-        snprintf(postcode, sizeof(postcode), "LS%d %d%c%c", 1 + s_int(&r, 28),
-                 s_int(&r, 10), 'A' + s_int(&r, 26), 'A' + s_int(&r, 26));
+        s_postcode_make(&r, postcode);
         snprintf(address, sizeof(address), "%d %s", 1 + s_int(&r, 200),
                  s_streets[s_int(&r, N(s_streets))]);
         snprintf(uprn, sizeof(uprn), "%llu",

@@ -2396,7 +2396,8 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
         memset(out, 0, sizeof(*out));
         return rc;
     }
-    qsort(out->v, out->n, sizeof(*out->v), s_cand_cmp);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof(*out->v), s_cand_cmp);
     size_t limit = q->limit && q->limit <= 50 ? q->limit : 10;
     if (out->n > limit)
         out->n = limit;

@@ -100,6 +100,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = cl_core_audit_search(t, &s_who, &req->u.person_ref, &rep.u.entries,
                                   &note, err);
         break;
+    case CL_REQ_PUBLISH_PLAN:
+        if (cl_plan_validate(&req->u.plan, err, &rep.u.publish) == CL_OK)
+            rc = cl_core_publish_plan(t, &mc, &s_who, &req->u.plan, 1700000004,
+                                      &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_IMPORT_PERSON:
+        if (cl_import_validate(&req->u.import, err, NULL) == CL_OK)
+            rc = cl_core_import_person(t, &mc, &s_who, &req->u.import,
+                                       1700000005, &rep.u.import, &note, err);
+        break;
+    case CL_REQ_FIND_PERSON:
+        rc = cl_core_find(t, &mc, &s_who, &req->u.find, &rep.u.candidates,
+                          &note, err);
+        break;
+    case CL_REQ_REVIEW_LIST:
+        rc = cl_core_review_list(t, &mc, &s_who, req->u.review_limit,
+                                 &rep.u.reviews, &note, err);
+        break;
+    case CL_REQ_REVIEW_DECIDE:
+    case CL_REQ_SPLIT_RECORD:
+        rc = cl_core_link_change(t, &s_who, req->kind, &req->u.link, 1700000006,
+                                 &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_LINKS_EXPORT:
+        rc = cl_core_links_export(t, &s_who, &req->u.links, &rep.u.links, &note,
+                                  err);
+        break;
+    case CL_REQ_CREATE_REVIEW:
+        rc = cl_core_create_review(t, &s_who, &req->u.review_new, 1700000007,
+                                   &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_ADD_TO_AGENDA:
+        rc = cl_core_add_to_agenda(t, &s_who, &req->u.agenda, 1700000008,
+                                   &rep.u.publish, &note, err);
+        break;
     case CL_REQ_AUDIT_VERIFY:
         rc = cl_audit_verify(t, req->u.checkpoint, &rep.u.verify);
         break;

@@ -84,6 +84,12 @@ static void s_usage(FILE *f)
         "[--note TEXT]\n"
         "                                 extended MDT reviews and their "
         "agendas\n"
+        "  casefind --agency NAME [--min N] [--since D] [--until D] "
+        "--purpose TEXT\n"
+        "                                 high-level users of one agency, "
+        "who else knows\n"
+        "                                 them, and agency overlap "
+        "(coordinator)\n"
         "  person find FIELDS... --purpose TEXT\n"
         "                                 ranked candidates (--nhs, --given, "
         "--family,\n"
@@ -1092,6 +1098,73 @@ out:
     return status;
 }
 
+static int s_casefind(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    char err[128];
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_CASE_FINDING;
+    cl_case_finding *f = &req->u.finding;
+    for (int i = 0; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (ok && !strcmp(o, "--agency"))
+            ok = CL_COPY(f->agency, v);
+        else if (ok && !strcmp(o, "--purpose"))
+            ok = CL_COPY(f->justification, v);
+        else if (ok && !strcmp(o, "--min"))
+            ok = (f->min_contacts = (uint32_t)atoi(v)) > 0;
+        else if (ok && !strcmp(o, "--since"))
+            ok = cl_fields_time(&f->from, v, err, sizeof(err));
+        else if (ok && !strcmp(o, "--until"))
+            ok = cl_fields_time(&f->to, v, err, sizeof(err));
+        else
+            ok = false;
+        if (!ok)
+            status = S_EXIT_USAGE;
+    }
+    if (status || !f->agency[0] || !f->justification[0]) {
+        fprintf(stderr, "usage: caselink casefind --agency NAME [--min N] "
+                        "[--since YYYY-MM-DD] [--until YYYY-MM-DD] --purpose "
+                        "TEXT\n");
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    const cl_case_finding_result *r = &rep.u.finding;
+    printf("%zu %s with at least %u contacts from %s\n", r->n_users,
+           r->n_users == 1 ? "person" : "people",
+           f->min_contacts ? f->min_contacts : 3, f->agency);
+    for (size_t i = 0; i < r->n_users; i++) {
+        printf("  %s  %u contacts; also known to:", r->users[i].person_id,
+               r->users[i].contacts);
+        if (!r->users[i].n_known)
+            printf(" no other agency");
+        for (uint32_t k = 0; k < r->users[i].n_known; k++)
+            printf("%s %s", k ? "," : "", r->users[i].known_to[k]);
+        printf("\n");
+    }
+    printf("\nPeople known to both agencies (counts under %u shown as "
+           "<%u)\n",
+           r->suppress_below, r->suppress_below);
+    for (size_t i = 0; i < r->n_overlap; i++) {
+        if (r->overlap[i].people < 0)
+            printf("  %-40s %-40s <%u\n", r->overlap[i].a, r->overlap[i].b,
+                   r->suppress_below);
+        else
+            printf("  %-40s %-40s %lld\n", r->overlap[i].a, r->overlap[i].b,
+                   (long long)r->overlap[i].people);
+    }
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
 static int s_find(s_conn *cn, int argc, char **argv)
 {
     char err[512];
@@ -1743,6 +1816,8 @@ int main(int argc, char **argv)
         return s_import(&cn, rest, args);
     if (!strcmp(cmd, "mdt"))
         return s_mdt(&cn, rest, args);
+    if (!strcmp(cmd, "casefind"))
+        return s_casefind(&cn, rest, args);
     if (!strcmp(cmd, "links"))
         return s_links(&cn, rest, args);
     if (!strcmp(cmd, "audit"))

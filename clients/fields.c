@@ -35,7 +35,7 @@ static bool s_enum(uint8_t *dst, int v, const char *name, const char *value,
     return true;
 }
 
-static bool s_time(int64_t *out, const char *v, char *err, size_t err_len)
+bool cl_fields_time(int64_t *out, const char *v, char *err, size_t err_len)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
@@ -161,7 +161,7 @@ bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
     if (!strcmp(name, "concern"))
         return S_PUT(r->concern, v);
     if (!strcmp(name, "occurred_at") || !strcmp(name, "occurred"))
-        return !v[0] || s_time(&r->occurred_at, v, err, err_len);
+        return !v[0] || cl_fields_time(&r->occurred_at, v, err, err_len);
     if (!strcmp(name, "referrer_name"))
         return S_PUT(r->referrer_name, v);
     if (!strcmp(name, "referrer_role"))

@@ -29,4 +29,7 @@ bool cl_fields_set(cl_referral *r, const char *name, const char *value,
 bool cl_plan_fields_set(cl_plan *p, const char *name, const char *value,
                         char *err, size_t err_len);
 
+/* A time as YYYY-MM-DD[THH:MM] (UTC) or unix seconds. */
+bool cl_fields_time(int64_t *out, const char *v, char *err, size_t err_len);
+
 #endif

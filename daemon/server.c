@@ -481,6 +481,10 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
         rc = cl_core_links_export(t, it->who, &it->req.u.links,
                                   &it->rep.u.links, &note, err);
         break;
+    case CL_REQ_CASE_FINDING:
+        rc = cl_core_case_finding(t, it->who, &it->req.u.finding, s_now(),
+                                  &it->rep.u.finding, &note, err);
+        break;
     case CL_REQ_FIND_PERSON:
         rc = cl_core_find(t, &s->cfg.match, it->who, &it->req.u.find,
                           &it->rep.u.candidates, &note, err);
@@ -778,6 +782,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_REVIEW_LIST:
         case CL_REQ_LINKS_EXPORT:
         case CL_REQ_FIND_PERSON:
+        case CL_REQ_CASE_FINDING:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:

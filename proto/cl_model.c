@@ -77,6 +77,10 @@ void cl_reply_clear(cl_reply *r)
         free(r->u.links.v);
     else if (r->kind == CL_REQ_FIND_PERSON)
         free(r->u.candidates.v);
+    else if (r->kind == CL_REQ_CASE_FINDING) {
+        free(r->u.finding.users);
+        free(r->u.finding.overlap);
+    }
     memset(r, 0, sizeof(*r));
 }
 

@@ -177,6 +177,35 @@ typedef struct cl_find {
     uint32_t limit;
 } cl_find;
 
+typedef struct cl_case_finding {
+    char agency[CL_AGENCY_SZ];
+    uint32_t min_contacts;
+    int64_t from, to;
+    char justification[CL_NOTE_SZ];
+} cl_case_finding;
+
+#define CL_KNOWN_MAX 8
+
+typedef struct cl_hlu {
+    char person_id[CL_PID_SZ];
+    uint32_t contacts;
+    uint32_t n_known;
+    char known_to[CL_KNOWN_MAX][CL_AGENCY_SZ];
+} cl_hlu;
+
+typedef struct cl_overlap {
+    char a[CL_AGENCY_SZ], b[CL_AGENCY_SZ];
+    int64_t people; /* -1: under the suppression threshold */
+} cl_overlap;
+
+typedef struct cl_case_finding_result {
+    size_t n_users;
+    cl_hlu *users; /* owned */
+    size_t n_overlap;
+    cl_overlap *overlap; /* owned */
+    uint32_t suppress_below;
+} cl_case_finding_result;
+
 typedef struct cl_import_result {
     uint8_t link_reason;
     bool queued;
@@ -270,6 +299,7 @@ typedef enum {
     CL_REQ_FIND_PERSON,
     CL_REQ_CREATE_REVIEW,
     CL_REQ_ADD_TO_AGENDA,
+    CL_REQ_CASE_FINDING,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -296,6 +326,7 @@ typedef struct cl_request {
         cl_find find;                      /* FIND_PERSON */
         cl_review_new review_new;          /* CREATE_REVIEW */
         cl_agenda_add agenda;              /* ADD_TO_AGENDA */
+        cl_case_finding finding;           /* CASE_FINDING */
     } u;
 } cl_request;
 
@@ -503,11 +534,12 @@ typedef struct cl_reply {
         cl_subject_access subject;         /* SUBJECT_ACCESS */
         cl_stats stats;                    /* ADMIN_STATS */
         cl_backup_result backup;           /* ADMIN_BACKUP */
-        cl_key_status key_status; /* ADMIN_ROTATE/KEY_STATUS/RETIRE_KEY */
-        cl_review_items reviews;  /* REVIEW_LIST */
-        cl_import_result import;  /* IMPORT_PERSON */
-        cl_links_page links;      /* LINKS_EXPORT */
-        cl_candidates candidates; /* FIND_PERSON */
+        cl_key_status key_status;       /* ADMIN_ROTATE/KEY_STATUS/RETIRE_KEY */
+        cl_review_items reviews;        /* REVIEW_LIST */
+        cl_import_result import;        /* IMPORT_PERSON */
+        cl_links_page links;            /* LINKS_EXPORT */
+        cl_candidates candidates;       /* FIND_PERSON */
+        cl_case_finding_result finding; /* CASE_FINDING */
     } u;
 } cl_reply;
 

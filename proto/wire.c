@@ -406,6 +406,18 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
         out->kind = CL_REQ_ADMIN_STATS;
         break;
+    case CASELINK__ENVELOPE__BODY_CASE_FINDING: {
+        cl_case_finding *f = &out->u.finding;
+        out->kind = CL_REQ_CASE_FINDING;
+        f->min_contacts = env->case_finding->min_contacts;
+        f->from = env->case_finding->from;
+        f->to = env->case_finding->to;
+        if (!S_STR(f->agency, env->case_finding->agency, "agency") ||
+            !S_STR(f->justification, env->case_finding->justification,
+                   "justification"))
+            goto out;
+        break;
+    }
     case CASELINK__ENVELOPE__BODY_CREATE_REVIEW: {
         cl_review_new *rn = &out->u.review_new;
         out->kind = CL_REQ_CREATE_REVIEW;
@@ -686,6 +698,7 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__FindPerson find = CASELINK__FIND_PERSON__INIT;
     Caselink__CreateReview crev = CASELINK__CREATE_REVIEW__INIT;
     Caselink__AddToAgenda agenda = CASELINK__ADD_TO_AGENDA__INIT;
+    Caselink__CaseFinding cfind = CASELINK__CASE_FINDING__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -762,6 +775,15 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
         env.create_review = &crev;
         break;
     }
+    case CL_REQ_CASE_FINDING:
+        cfind.agency = S_S(req->u.finding.agency);
+        cfind.min_contacts = req->u.finding.min_contacts;
+        cfind.from = req->u.finding.from;
+        cfind.to = req->u.finding.to;
+        cfind.justification = S_S(req->u.finding.justification);
+        env.body_case = CASELINK__ENVELOPE__BODY_CASE_FINDING;
+        env.case_finding = &cfind;
+        break;
     case CL_REQ_ADD_TO_AGENDA:
         agenda.review_id = S_S(req->u.agenda.review_id);
         agenda.person_id = S_S(req->u.agenda.who.person_id);
@@ -1026,6 +1048,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__ImportResult impr = CASELINK__IMPORT_RESULT__INIT;
     Caselink__LinksPage links = CASELINK__LINKS_PAGE__INIT;
     Caselink__Candidates cands = CASELINK__CANDIDATES__INIT;
+    Caselink__CaseFindingResult cfr = CASELINK__CASE_FINDING_RESULT__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -1162,6 +1185,39 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.result_case = CASELINK__REPLY__RESULT_IMPORT;
         r.import = &impr;
         break;
+    case CL_REQ_CASE_FINDING: {
+        const cl_case_finding_result *cf = &rep->u.finding;
+        cfr.users = s_scratch_alloc(&s, (cf->n_users + 1) * sizeof(void *));
+        cfr.overlap = s_scratch_alloc(&s, (cf->n_overlap + 1) * sizeof(void *));
+        for (size_t i = 0; cfr.users && i < cf->n_users; i++) {
+            Caselink__HighLevelUser *u = s_scratch_alloc(&s, sizeof(*u));
+            char **k = s_scratch_alloc(&s, CL_KNOWN_MAX * sizeof(char *));
+            if (!u || !k)
+                break;
+            caselink__high_level_user__init(u);
+            u->person_id = S_S(cf->users[i].person_id);
+            u->contacts = cf->users[i].contacts;
+            for (uint32_t j = 0; j < cf->users[i].n_known && j < CL_KNOWN_MAX;
+                 j++)
+                k[u->n_known_to++] = S_S(cf->users[i].known_to[j]);
+            u->known_to = k;
+            cfr.users[cfr.n_users++] = u;
+        }
+        for (size_t i = 0; cfr.overlap && i < cf->n_overlap; i++) {
+            Caselink__AgencyOverlap *o = s_scratch_alloc(&s, sizeof(*o));
+            if (!o)
+                break;
+            caselink__agency_overlap__init(o);
+            o->agency_a = S_S(cf->overlap[i].a);
+            o->agency_b = S_S(cf->overlap[i].b);
+            o->people = cf->overlap[i].people;
+            cfr.overlap[cfr.n_overlap++] = o;
+        }
+        cfr.suppress_below = cf->suppress_below;
+        r.result_case = CASELINK__REPLY__RESULT_CASE_FINDING;
+        r.case_finding = &cfr;
+        break;
+    }
     case CL_REQ_FIND_PERSON: {
         const cl_candidates *cs = &rep->u.candidates;
         cands.candidates = s_scratch_alloc(&s, (cs->n + 1) * sizeof(void *));
@@ -1503,6 +1559,33 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         o->refused_connections = st->refused_connections;
         break;
     }
+    case CASELINK__REPLY__RESULT_CASE_FINDING: {
+        const Caselink__CaseFindingResult *cf = r->case_finding;
+        cl_case_finding_result *o = &out->u.finding;
+        out->kind = CL_REQ_CASE_FINDING;
+        o->users = calloc(cf->n_users + 1, sizeof(*o->users));
+        o->overlap = calloc(cf->n_overlap + 1, sizeof(*o->overlap));
+        if (!o->users || !o->overlap) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < cf->n_users; i++) {
+            cl_hlu *u = &o->users[o->n_users++];
+            CL_COPY(u->person_id, cf->users[i]->person_id);
+            u->contacts = cf->users[i]->contacts;
+            for (size_t j = 0; j < cf->users[i]->n_known_to && j < CL_KNOWN_MAX;
+                 j++)
+                CL_COPY(u->known_to[u->n_known++], cf->users[i]->known_to[j]);
+        }
+        for (size_t i = 0; i < cf->n_overlap; i++) {
+            cl_overlap *x = &o->overlap[o->n_overlap++];
+            CL_COPY(x->a, cf->overlap[i]->agency_a);
+            CL_COPY(x->b, cf->overlap[i]->agency_b);
+            x->people = cf->overlap[i]->people;
+        }
+        o->suppress_below = cf->suppress_below;
+        break;
+    }
     case CASELINK__REPLY__RESULT_CANDIDATES: {
         cl_candidates *o = &out->u.candidates;
         out->kind = CL_REQ_FIND_PERSON;
@@ -1698,6 +1781,8 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "create_review";
     case CL_REQ_ADD_TO_AGENDA:
         return "add_to_agenda";
+    case CL_REQ_CASE_FINDING:
+        return "case_finding";
     default:
         return "none";
     }

@@ -129,6 +129,10 @@ check "open for a review, not on agenda" 1 "not on the agenda of MDT-00000001" -
 check "mdt add" 0 "is on the agenda of MDT-00000001" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason gp_concern
 check "mdt add bad reason" 2 "usage: caselink mdt" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason vibes
 check "open for a review" 0 "Known to" -- cl person show --nhs 9434765919 --review MDT-00000001
+check "casefind needs purpose" 2 "usage: caselink casefind" -- cl casefind --agency "Northshire Police"
+check "casefind" 0 "(person|people) with at least 2 contacts from Northshire Police" -- cl casefind --agency "Northshire Police" --min 2 --purpose "high-level users"
+check "casefind overlap suppressed" 0 "<5" -- cl casefind --agency "Northshire Police" --purpose "overlap"
+check "casefind as publisher" 1 "denied" -- cl --as gp casefind --agency "Northshire Police" --purpose x
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
 check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"

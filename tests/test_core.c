@@ -173,6 +173,7 @@ static void test_roles_and_access(void **state)
         [CL_REQ_FIND_PERSON] = C,
         [CL_REQ_CREATE_REVIEW] = C,
         [CL_REQ_ADD_TO_AGENDA] = C,
+        [CL_REQ_CASE_FINDING] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
@@ -631,6 +632,69 @@ static void test_household_and_depth_two(void **state)
     free(r);
 }
 
+static void test_case_finding(void **state)
+{
+    s_fx *f = *state;
+    cl_referral *r = calloc(1, sizeof(*r));
+    static const char *const names[6] = {"Alice",  "Brenda", "Carlos",
+                                         "Dmitri", "Eunice", "Farouk"};
+    /* six people known to both the GP and the police; one of them with
+     * three police contacts, the others with one */
+    for (int i = 0; i < 6; i++) {
+        const char *name = names[i];
+        memset(r, 0, sizeof(*r));
+        snprintf(r->agency_ref, sizeof(r->agency_ref), "G%d", i);
+        r->subject = s_p(name, "Walker", "1970-01-01", 2, "LS9 1AA");
+        snprintf(r->subject.local_id, sizeof(r->subject.local_id), "g%d", i);
+        s_pub(f, &f->gp, r, NULL);
+        for (int k = 0; k < (i == 0 ? 3 : 1); k++) {
+            memset(r, 0, sizeof(*r));
+            snprintf(r->agency_ref, sizeof(r->agency_ref), "P%d-%d", i, k);
+            r->subject = s_p(name, "Walker", "1970-01-01", 2, "LS9 1AA");
+            s_pub(f, &f->police, r, NULL);
+        }
+    }
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    cl_case_finding q;
+    cl_case_finding_result out;
+    memset(&q, 0, sizeof(q));
+    CL_COPY(q.agency, "Northshire Police");
+    CL_COPY(q.justification, "quarterly high-level user review");
+    q.min_contacts = 3;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(
+        cl_core_case_finding(t, &f->police, &q, 1800000000, &out, NULL, err),
+        CL_OK);
+    assert_int_equal(out.n_users, 1);
+    assert_int_equal(out.users[0].contacts, 3);
+    assert_int_equal(out.users[0].n_known, 1);
+    assert_string_equal(out.users[0].known_to[0], "Oakfield Surgery");
+    assert_int_equal(out.n_overlap, 1);
+    assert_int_equal(out.overlap[0].people, 6);
+    free(out.users);
+    free(out.overlap);
+    /* a period before everything: nobody; small overlaps suppressed */
+    q.to = 1000;
+    q.min_contacts = 1;
+    assert_int_equal(
+        cl_core_case_finding(t, &f->police, &q, 1800000000, &out, NULL, err),
+        CL_OK);
+    assert_int_equal(out.n_users, 0);
+    free(out.users);
+    free(out.overlap);
+    /* the role and the justification are required */
+    assert_int_equal(
+        cl_core_case_finding(t, &f->gp, &q, 1800000000, &out, NULL, err),
+        CL_ERR_DENIED);
+    q.justification[0] = '\0';
+    assert_int_equal(
+        cl_core_case_finding(t, &f->police, &q, 1800000000, &out, NULL, err),
+        CL_ERR_INVALID);
+    cl_store_abort(&t);
+    free(r);
+}
+
 static void test_view_rules(void **state)
 {
     s_fx *f = *state;
@@ -680,6 +744,7 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_household_and_depth_two, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_case_finding, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

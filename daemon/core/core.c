@@ -64,6 +64,7 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_FIND_PERSON] = CL_ROLE_COORDINATOR,
     [CL_REQ_CREATE_REVIEW] = CL_ROLE_COORDINATOR,
     [CL_REQ_ADD_TO_AGENDA] = CL_ROLE_COORDINATOR,
+    [CL_REQ_CASE_FINDING] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -75,6 +76,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_REVIEW_DECIDE] = true,    [CL_REQ_SPLIT_RECORD] = true,
     [CL_REQ_IMPORT_PERSON] = true,    [CL_REQ_LINKS_EXPORT] = true,
     [CL_REQ_FIND_PERSON] = true,      [CL_REQ_ADD_TO_AGENDA] = true,
+    [CL_REQ_CASE_FINDING] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -2466,6 +2468,149 @@ int cl_core_links_export(cl_txn *t, const cl_caller *caller,
         snprintf(out->next, sizeof(out->next), "R%08" PRIu64, c.last);
     if (rc != CL_OK) {
         free(out->v);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
+/* --- case finding -----------------------------------------------------------
+ */
+
+#define S_AGENCIES_MAX 64
+
+typedef struct s_cf {
+    cl_txn *t;
+    const cl_case_finding *q;
+    int64_t to;
+    cl_case_finding_result *out;
+    size_t cap_users;
+    cl_audit_note *note;
+    uint32_t n_agencies;
+    char agencies[S_AGENCIES_MAX][CL_AGENCY_SZ];
+    uint64_t pairs[S_AGENCIES_MAX][S_AGENCIES_MAX];
+    s_referral *sr;
+} s_cf;
+
+static int s_cf_agency(s_cf *c, const char *name)
+{
+    for (uint32_t i = 0; i < c->n_agencies; i++)
+        if (!strcmp(c->agencies[i], name))
+            return (int)i;
+    if (c->n_agencies >= S_AGENCIES_MAX)
+        return -1;
+    CL_COPY(c->agencies[c->n_agencies], name);
+    return (int)c->n_agencies++;
+}
+
+static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
+{
+    s_cf *c = ctx;
+    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
+    s_record rec;
+    bool seen[S_AGENCIES_MAX] = {false};
+    uint32_t contacts = 0;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    uint64_t pid = cl_be64_get(key);
+    int rc = s_children(c->t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        if ((rc = s_record_get(c->t, recs.v[i], &rec)) != CL_OK)
+            break;
+        int a = s_cf_agency(c, rec.agency);
+        if (a >= 0)
+            seen[a] = true;
+        if (strcmp(rec.agency, c->q->agency) != 0)
+            continue;
+        refs.n = 0;
+        if ((rc = s_children(c->t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs)) !=
+            CL_OK)
+            break;
+        for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
+            if ((rc = s_referral_get(c->t, refs.v[j], c->sr)) != CL_OK)
+                break;
+            int64_t when =
+                c->sr->r.occurred_at ? c->sr->r.occurred_at : c->sr->received;
+            if (!c->sr->withdrawn && when >= c->q->from && when < c->to)
+                contacts++;
+        }
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    free(refs.v);
+    if (rc != CL_OK)
+        return rc;
+    for (uint32_t a = 0; a < c->n_agencies; a++)
+        for (uint32_t b = a + 1; b < c->n_agencies; b++)
+            if (seen[a] && seen[b])
+                c->pairs[a][b]++;
+    uint32_t min = c->q->min_contacts ? c->q->min_contacts : 3;
+    if (contacts < min)
+        return CL_OK;
+    cl_hlu *u = s_push((void **)&c->out->users, &c->out->n_users, &c->cap_users,
+                       sizeof(*u));
+    if (!u)
+        return CL_ERR_NOMEM;
+    cl_core_pid_str(u->person_id, pid);
+    u->contacts = contacts;
+    for (uint32_t a = 0; a < c->n_agencies && u->n_known < CL_KNOWN_MAX; a++)
+        if (seen[a] && strcmp(c->agencies[a], c->q->agency) != 0)
+            CL_COPY(u->known_to[u->n_known++], c->agencies[a]);
+    s_note_person(c->note, pid);
+    return CL_OK;
+}
+
+int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
+                         const cl_case_finding *q, int64_t now,
+                         cl_case_finding_result *out, cl_audit_note *note,
+                         char err[CL_ERROR_SZ])
+{
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "case finding needs the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (note) {
+        CL_COPY(note->purpose, q->justification);
+        note->break_glass = true;
+    }
+    if (!q->justification[0] || !q->agency[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "an agency and a justification (audited) are required");
+        return CL_ERR_INVALID;
+    }
+    s_cf *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->sr = calloc(1, sizeof(*c->sr));
+    if (!c->sr) {
+        free(c);
+        return CL_ERR_NOMEM;
+    }
+    c->t = t;
+    c->q = q;
+    c->to = q->to ? q->to : now + 1;
+    c->out = out;
+    c->note = note;
+    int rc = cl_store_scan(t, CL_DB_PERSON, NULL, 0, s_cf_person, c);
+    size_t n = c->n_agencies * (c->n_agencies - (c->n_agencies > 0)) / 2;
+    if (rc == CL_OK && !(out->overlap = calloc(n + 1, sizeof(*out->overlap))))
+        rc = CL_ERR_NOMEM;
+    for (uint32_t a = 0; rc == CL_OK && a < c->n_agencies; a++)
+        for (uint32_t b = a + 1; b < c->n_agencies; b++) {
+            cl_overlap *o = &out->overlap[out->n_overlap++];
+            CL_COPY(o->a, c->agencies[a]);
+            CL_COPY(o->b, c->agencies[b]);
+            o->people = c->pairs[a][b] < CL_SUPPRESS_BELOW
+                            ? -1
+                            : (int64_t)c->pairs[a][b];
+        }
+    out->suppress_below = CL_SUPPRESS_BELOW;
+    sodium_memzero(c->sr, sizeof(*c->sr));
+    free(c->sr);
+    free(c);
+    if (rc != CL_OK) {
+        free(out->users);
+        free(out->overlap);
         memset(out, 0, sizeof(*out));
     }
     return rc;

@@ -184,6 +184,18 @@ CL_NODISCARD int cl_core_link_change(cl_txn *t, const cl_caller *caller,
                                      cl_audit_note *note,
                                      char err[CL_ERROR_SZ]);
 
+/* Counts under this are reported as "<5" (-1) in aggregate figures. */
+#define CL_SUPPRESS_BELOW 5
+
+/* The coordinator's case finding: high-level users of one agency in a
+ * period and who else knows them, and every pair of agencies' overlap
+ * (small counts suppressed). Walks the whole store. */
+CL_NODISCARD int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
+                                      const cl_case_finding *q, int64_t now,
+                                      cl_case_finding_result *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
 /* Create an MDT review (coordinator); out's reference is its id. */
 CL_NODISCARD int cl_core_create_review(cl_txn *t, const cl_caller *caller,
                                        const cl_review_new *r, int64_t now,

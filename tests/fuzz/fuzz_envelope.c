@@ -135,6 +135,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = cl_core_add_to_agenda(t, &s_who, &req->u.agenda, 1700000008,
                                    &rep.u.publish, &note, err);
         break;
+    case CL_REQ_CASE_FINDING:
+        rc = cl_core_case_finding(t, &s_who, &req->u.finding, 1700000009,
+                                  &rep.u.finding, &note, err);
+        break;
     case CL_REQ_AUDIT_VERIFY:
         rc = cl_audit_verify(t, req->u.checkpoint, &rep.u.verify);
         break;

@@ -1746,6 +1746,30 @@ static int s_keygen(int argc, char **argv)
     return 0;
 }
 
+static int s_keygen_cmd(s_conn *cn, int argc, char **argv)
+{
+    (void)cn;
+    return s_keygen(argc, argv);
+}
+
+static int s_health_cmd(s_conn *cn, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return s_health(cn);
+}
+
+/* Commands but "publish" and "help", which main() handles itself. */
+static const struct {
+    const char *name;
+    int (*run)(s_conn *cn, int argc, char **argv);
+} s_commands[] = {
+    {"keygen", s_keygen_cmd}, {"health", s_health_cmd}, {"person", s_person},
+    {"referral", s_referral}, {"review", s_review},     {"import", s_import},
+    {"mdt", s_mdt},           {"casefind", s_casefind}, {"links", s_links},
+    {"audit", s_audit},       {"admin", s_admin},
+};
+
 int main(int argc, char **argv)
 {
     s_conn cn;
@@ -1802,28 +1826,9 @@ int main(int argc, char **argv)
         s_usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "keygen"))
-        return s_keygen(rest, args);
-    if (!strcmp(cmd, "health"))
-        return s_health(&cn);
-    if (!strcmp(cmd, "person"))
-        return s_person(&cn, rest, args);
-    if (!strcmp(cmd, "referral"))
-        return s_referral(&cn, rest, args);
-    if (!strcmp(cmd, "review"))
-        return s_review(&cn, rest, args);
-    if (!strcmp(cmd, "import"))
-        return s_import(&cn, rest, args);
-    if (!strcmp(cmd, "mdt"))
-        return s_mdt(&cn, rest, args);
-    if (!strcmp(cmd, "casefind"))
-        return s_casefind(&cn, rest, args);
-    if (!strcmp(cmd, "links"))
-        return s_links(&cn, rest, args);
-    if (!strcmp(cmd, "audit"))
-        return s_audit(&cn, rest, args);
-    if (!strcmp(cmd, "admin"))
-        return s_admin(&cn, rest, args);
+    for (size_t k = 0; k < sizeof(s_commands) / sizeof(s_commands[0]); k++)
+        if (!strcmp(cmd, s_commands[k].name))
+            return s_commands[k].run(&cn, rest, args);
     if (!strcmp(cmd, "publish") && rest >= 1 && !strcmp(args[0], "plan"))
         return s_publish_plan(&cn, rest - 1, args + 1);
     if (!strcmp(cmd, "publish")) {

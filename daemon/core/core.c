@@ -1806,22 +1806,34 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
+/* An auditor's look at one person: the role, the purpose recorded, and
+ * the person resolved and named in the audit note. */
+static int s_auditor_subject(cl_txn *t, const cl_caller *caller,
+                             const char *what, const cl_person_ref *q,
+                             cl_audit_note *note, uint64_t *pid,
+                             char err[CL_ERROR_SZ])
+{
+    if (!(caller->roles & CL_ROLE_AUDITOR)) {
+        snprintf(err, CL_ERROR_SZ, "%s needs the auditor role", what);
+        return CL_ERR_DENIED;
+    }
+    if (note)
+        CL_COPY(note->purpose, what);
+    int rc = s_resolve(t, q->person_id, &q->match, pid, err);
+    if (rc == CL_OK)
+        s_note_person(note, *pid);
+    return rc;
+}
+
 int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
                            const cl_person_ref *q, cl_subject_access *out,
                            cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0;
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_AUDITOR)) {
-        snprintf(err, CL_ERROR_SZ, "subject access needs the auditor role");
-        return CL_ERR_DENIED;
-    }
-    if (note)
-        CL_COPY(note->purpose, "subject access request");
-    if ((rc = s_resolve(t, q->person_id, &q->match, &pid, err)) != CL_OK)
+    int rc = s_auditor_subject(t, caller, "subject access", q, note, &pid, err);
+    if (rc != CL_OK)
         return rc;
-    s_note_person(note, pid);
     rc = s_build_view(t, pid, true, &out->person, out);
     if (rc == CL_OK)
         rc = cl_audit_entries_for(t, pid, CL_AUDIT_LIMIT, &out->audit);
@@ -1838,17 +1850,10 @@ int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
                          cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0;
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_AUDITOR)) {
-        snprintf(err, CL_ERROR_SZ, "audit search needs the auditor role");
-        return CL_ERR_DENIED;
-    }
-    if (note)
-        CL_COPY(note->purpose, "audit search");
-    if ((rc = s_resolve(t, q->person_id, &q->match, &pid, err)) != CL_OK)
+    int rc = s_auditor_subject(t, caller, "audit search", q, note, &pid, err);
+    if (rc != CL_OK)
         return rc;
-    s_note_person(note, pid);
     /* This search is itself audited after it runs, so it does not list
      * itself. */
     rc = cl_audit_entries_for(t, pid, q->limit, out);

@@ -928,8 +928,11 @@ static void s_print_view(const cl_person_view *v)
                        r->given, r->family);
             if (r->dob[0])
                 printf(", born %s", r->dob);
-            printf("  (%s %s)\n", r->inferred ? "inferred from" : "stated by",
+            printf("  (%s %s)", r->inferred ? "inferred from" : "stated by",
                    r->asserted_by);
+            for (uint32_t k = 0; k < r->n_known; k++)
+                printf("%s%s", k ? ", " : "; known to ", r->known_to[k]);
+            printf("\n");
         }
     }
     printf("\nReferrals, oldest first (%zu)\n", v->n_referrals);

@@ -49,6 +49,7 @@
 #define CL_AUDIT_PERSONS 20 /* people one audit entry can name */
 #define CL_CHECKPOINT_SZ 1024
 #define CL_AUDIT_LIMIT   1000
+#define CL_KNOWN_MAX     8
 
 /* Enum ranges mirror proto/caselink.proto. */
 enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };
@@ -183,8 +184,6 @@ typedef struct cl_case_finding {
     int64_t from, to;
     char justification[CL_NOTE_SZ];
 } cl_case_finding;
-
-#define CL_KNOWN_MAX 8
 
 typedef struct cl_hlu {
     char person_id[CL_PID_SZ];
@@ -379,6 +378,8 @@ typedef struct cl_related_view {
     uint32_t depth;          /* 1, or 2 (through via_pid) */
     char via_pid[CL_PID_SZ]; /* with depth 2 */
     bool inferred;           /* from a shared UPRN */
+    uint32_t n_known;        /* agencies holding a record on them */
+    char known_to[CL_KNOWN_MAX][CL_AGENCY_SZ];
 } cl_related_view;
 
 /* A linked case. The arrays are owned by the view: cl_person_view_clear. */

@@ -1000,6 +1000,10 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
         rv->depth = r->depth;
         rv->via_person_id = S_S(r->via_pid);
         rv->inferred = r->inferred;
+        rv->known_to = s_scratch_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        for (uint32_t k = 0; rv->known_to && k < r->n_known && k < CL_KNOWN_MAX;
+             k++)
+            rv->known_to[rv->n_known_to++] = S_S(r->known_to[k]);
         pv->related[pv->n_related++] = rv;
     }
     for (size_t i = 0; i < v->n_known; i++)
@@ -1433,6 +1437,8 @@ static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
         r->depth = rv->depth;
         CL_COPY(r->via_pid, rv->via_person_id);
         r->inferred = rv->inferred;
+        for (size_t k = 0; k < rv->n_known_to && k < CL_KNOWN_MAX; k++)
+            CL_COPY(r->known_to[r->n_known++], rv->known_to[k]);
     }
     for (size_t i = 0; i < pv->n_known_to; i++)
         CL_COPY(v->known_to[v->n_known++], pv->known_to[i]);

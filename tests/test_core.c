@@ -621,8 +621,10 @@ static void test_household_and_depth_two(void **state)
         if (!strcmp(v.related[i].given, "Carol"))
             carol = v.related[i].inferred && v.related[i].depth == 1 &&
                     v.related[i].rel == CL_REL_HOUSEHOLD;
+        if (!strcmp(v.related[i].given, "Carol"))
+            assert_string_equal(v.related[i].known_to[0], "Oakfield Surgery");
         if (!strcmp(v.related[i].given, "Mia"))
-            mia = v.related[i].depth == 2 &&
+            mia = v.related[i].depth == 2 && v.related[i].n_known == 1 &&
                   !strcmp(v.related[i].via_pid, "P00000002") &&
                   v.related[i].rel == CL_REL_CHILD;
     }

@@ -1576,6 +1576,31 @@ out:
     return rc;
 }
 
+/* Names (from the first record) and the agencies that know person pid. */
+static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
+{
+    s_ids recs = {.max = 32};
+    s_record rec;
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        if (i == 0) {
+            CL_COPY(v->given, rec.p.given);
+            CL_COPY(v->family, rec.p.family);
+            CL_COPY(v->dob, rec.p.dob);
+        }
+        bool known = false;
+        for (uint32_t k = 0; k < v->n_known && !known; k++)
+            known = !strcmp(v->known_to[k], rec.agency);
+        if (!known && v->n_known < CL_KNOWN_MAX)
+            CL_COPY(v->known_to[v->n_known++], rec.agency);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    return rc;
+}
+
 /* Build the case view of pid. With audit_view, withdrawn referrals and
  * their history are included (subject access). */
 static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
@@ -1683,23 +1708,15 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             goto out;
         }
         cl_core_pid_str(v->person_id, rels.v[i]);
-        /* Show the related person by their first agency record. */
-        s_ids orecs = {.max = 1};
-        rc = s_children(t, CL_DB_PERSON_RECORDS, rels.v[i], &orecs);
-        if (rc == CL_OK && orecs.n)
-            rc = s_record_get(t, orecs.v[0], &rec);
-        free(orecs.v);
-        if (rc != CL_OK)
+        if ((rc = s_related_fill(t, rels.v[i], v)) != CL_OK)
             goto out;
-        if (orecs.n) {
-            CL_COPY(v->given, rec.p.given);
-            CL_COPY(v->family, rec.p.family);
-            CL_COPY(v->dob, rec.p.dob);
-        }
         /* a linked child's plan shows on this person's case */
-        if ((rc = s_plans_of(t, rels.v[i], cl_rel_name(v->rel),
-                             orecs.n ? &rec.p : NULL, out, &cap_plans)) !=
-            CL_OK)
+        cl_person names;
+        memset(&names, 0, sizeof(names));
+        CL_COPY(names.given, v->given);
+        CL_COPY(names.family, v->family);
+        if ((rc = s_plans_of(t, rels.v[i], cl_rel_name(v->rel), &names, out,
+                             &cap_plans)) != CL_OK)
             goto out;
     }
     /* depth 2: the people linked to those people */
@@ -1740,15 +1757,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             v->depth = 2;
             CL_COPY(v->person_id, opid);
             cl_core_pid_str(v->via_pid, via);
-            s_ids orecs = {.max = 1};
-            rc = s_children(t, CL_DB_PERSON_RECORDS, o, &orecs);
-            if (rc == CL_OK && orecs.n &&
-                (rc = s_record_get(t, orecs.v[0], &rec)) == CL_OK) {
-                CL_COPY(v->given, rec.p.given);
-                CL_COPY(v->family, rec.p.family);
-                CL_COPY(v->dob, rec.p.dob);
-            }
-            free(orecs.v);
+            rc = s_related_fill(t, o, v);
         }
         free(second.v);
     }

@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zmq.h>
+
+#include "keyfile.h"
 
 #ifndef CL_CASELINKD
 #error "CL_CASELINKD must name the daemon binary"
@@ -220,4 +223,50 @@ bool th_file_contains(const char *path, const char *s)
     }
     close(fd);
     return found;
+}
+
+int th_setup_daemon(void **state)
+{
+    th_daemon *d = calloc(1, sizeof(*d));
+    if (!d)
+        return -1;
+    th_start(d, NULL);
+    *state = d;
+    return 0;
+}
+
+int th_teardown_daemon(void **state)
+{
+    th_daemon *d = *state;
+    int rc = d->pid ? th_stop(d, SIGTERM) : 0;
+    if (rc != 0)
+        fprintf(stderr, "harness: caselinkd exited with %d\n", rc);
+    free(d);
+    return rc == 0 ? 0 : -1;
+}
+
+void *th_raw_socket(const th_daemon *d, void *ctx, const char *key_file,
+                    int rcv_ms)
+{
+    char path[300], spub[CL_Z85_KEY_SZ], pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ],
+        err[256], ep[300];
+    int linger = 0;
+    snprintf(path, sizeof(path), "%s/keys/server.pub", d->dir);
+    if (cl_keyfile_read(path, spub, NULL, err, sizeof(err)) != CL_OK ||
+        cl_keyfile_read(key_file, pub, sec, err, sizeof(err)) != CL_OK) {
+        fprintf(stderr, "harness: %s\n", err);
+        abort();
+    }
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    snprintf(ep, sizeof(ep), "ipc://%s/caselinkd.sock", d->dir);
+    if (!s || zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, spub, 40) ||
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40) ||
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40) ||
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) ||
+        zmq_setsockopt(s, ZMQ_RCVTIMEO, &rcv_ms, sizeof(rcv_ms)) ||
+        zmq_connect(s, ep)) {
+        fprintf(stderr, "harness: raw socket: %s\n", zmq_strerror(errno));
+        abort();
+    }
+    return s;
 }

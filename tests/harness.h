@@ -39,6 +39,16 @@ cl_client *th_client(const th_daemon *d, const char *name);
 cl_client *th_client_keys(const th_daemon *d, const char *key_file,
                           int timeout_ms);
 
+/* cmocka setup/teardown: a fresh daemon per test in *state; teardown
+ * fails the test unless the daemon stops cleanly (exit 0). */
+int th_setup_daemon(void **state);
+int th_teardown_daemon(void **state);
+
+/* A raw CURVE DEALER on ctx, connected to d with the key in key_file (to
+ * send any bytes at all); receive timeout rcv_ms. Aborts on failure. */
+void *th_raw_socket(const th_daemon *d, void *ctx, const char *key_file,
+                    int rcv_ms);
+
 /* A referral about a person, ready to publish; caller frees. */
 cl_request *th_referral(const char *ref, const char *given, const char *family,
                         const char *dob, const char *nhs);

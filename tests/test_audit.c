@@ -24,23 +24,6 @@
 
 static const char *NHS = "9434765919";
 
-static int s_setup(void **state)
-{
-    th_daemon *d = calloc(1, sizeof(*d));
-    th_start(d, NULL);
-    *state = d;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    th_daemon *d = *state;
-    if (d->pid)
-        assert_int_equal(th_stop(d, SIGTERM), 0);
-    free(d);
-    return 0;
-}
-
 static int s_call(cl_client *c, cl_request *req, cl_reply *rep)
 {
     memset(req->msgid, 0, CL_MSGID_LEN);
@@ -504,18 +487,18 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_entries_and_break_glass, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_review_purpose, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_without_key, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_entries_and_break_glass,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_review_purpose, th_setup_daemon,
+                                        th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_tamper_without_key,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_tamper_with_key_and_checkpoint,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_removed_and_reordered, s_setup,
-                                        s_teardown),
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_removed_and_reordered,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_rectify_and_subject_access,
-                                        s_setup, s_teardown),
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_retention_leaves_no_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

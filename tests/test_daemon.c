@@ -23,23 +23,6 @@
 
 static const char *NHS_JANE = "9434765919";
 
-static int s_setup(void **state)
-{
-    th_daemon *d = calloc(1, sizeof(*d));
-    th_start(d, NULL);
-    *state = d;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    th_daemon *d = *state;
-    if (d->pid)
-        assert_int_equal(th_stop(d, SIGTERM), 0);
-    free(d);
-    return 0;
-}
-
 static void test_publish_survives_restart(void **state)
 {
     th_daemon *d = *state;
@@ -96,23 +79,9 @@ static void test_unregistered_key_refused(void **state)
 /* A raw CURVE DEALER with a demo client's keys, to send any bytes. */
 static void *s_raw(const th_daemon *d, void *ctx, const char *who)
 {
-    char path[300], spub[CL_Z85_KEY_SZ], pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ],
-        err[256], ep[300];
-    snprintf(path, sizeof(path), "%s/keys/server.pub", d->dir);
-    assert_int_equal(cl_keyfile_read(path, spub, NULL, err, sizeof(err)),
-                     CL_OK);
-    snprintf(path, sizeof(path), "%s/keys/%s.key", d->dir, who);
-    assert_int_equal(cl_keyfile_read(path, pub, sec, err, sizeof(err)), CL_OK);
-    void *s = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 0, tmo = 3000;
-    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, spub, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof(tmo));
-    snprintf(ep, sizeof(ep), "ipc://%s/caselinkd.sock", d->dir);
-    assert_int_equal(zmq_connect(s, ep), 0);
-    return s;
+    char key[300];
+    snprintf(key, sizeof(key), "%s/keys/%s.key", d->dir, who);
+    return th_raw_socket(d, ctx, key, 3000);
 }
 
 /* Receive one reply on a raw socket; returns its status or -1. */
@@ -380,22 +349,23 @@ static void test_no_personal_data_at_rest_or_in_logs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_publish_survives_restart, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_unregistered_key_refused, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_hostile_frames, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_resend_applied_once, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_roles_enforced, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_sighup_revokes, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_publish_survives_restart,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_unregistered_key_refused,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_hostile_frames, th_setup_daemon,
+                                        th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_resend_applied_once,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_roles_enforced, th_setup_daemon,
+                                        th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_sighup_revokes, th_setup_daemon,
+                                        th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_sigterm_answers_what_it_took,
-                                        s_setup, s_teardown),
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(
-            test_no_personal_data_at_rest_or_in_logs, s_setup, s_teardown),
+            test_no_personal_data_at_rest_or_in_logs, th_setup_daemon,
+            th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,23 +28,7 @@ static const char *NHS = "9434765919";
 
 static void *s_raw(const th_daemon *d, void *ctx, const char *key_file)
 {
-    char spub[CL_Z85_KEY_SZ], pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ], err[256],
-        path[300], ep[300];
-    snprintf(path, sizeof(path), "%s/keys/server.pub", d->dir);
-    assert_int_equal(cl_keyfile_read(path, spub, NULL, err, sizeof(err)),
-                     CL_OK);
-    assert_int_equal(cl_keyfile_read(key_file, pub, sec, err, sizeof(err)),
-                     CL_OK);
-    void *s = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 0, tmo = 2000;
-    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, spub, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof(tmo));
-    snprintf(ep, sizeof(ep), "ipc://%s/caselinkd.sock", d->dir);
-    assert_int_equal(zmq_connect(s, ep), 0);
-    return s;
+    return th_raw_socket(d, ctx, key_file, 2000);
 }
 
 /* Expect a reply of a given status on the raw socket (-1: none). */

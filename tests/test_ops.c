@@ -18,23 +18,6 @@
 
 static const char *NHS = "9434765919";
 
-static int s_setup(void **state)
-{
-    th_daemon *d = calloc(1, sizeof(*d));
-    th_start(d, NULL);
-    *state = d;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    th_daemon *d = *state;
-    if (d->pid)
-        assert_int_equal(th_stop(d, SIGTERM), 0);
-    free(d);
-    return 0;
-}
-
 static int s_admin(th_daemon *d, cl_request *req, cl_reply *rep)
 {
     cl_client *op = th_client(d, "operator");
@@ -278,11 +261,12 @@ static void test_map_full_refuses_work(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_stats, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_stats, th_setup_daemon,
+                                        th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_backup_during_writes_and_restore,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_rotate_under_load, s_setup,
-                                        s_teardown),
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_rotate_under_load, th_setup_daemon,
+                                        th_teardown_daemon),
         cmocka_unit_test(test_map_grows),
         cmocka_unit_test(test_map_full_refuses_work),
     };

@@ -720,6 +720,27 @@ static void test_view_rules(void **state)
     CL_COPY(q.person_id, "Bobby Tables");
     assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_INVALID);
+    /* links export: a malformed cursor, and the role */
+    cl_links_query lq;
+    cl_links_page page;
+    memset(&lq, 0, sizeof(lq));
+    CL_COPY(lq.after, "X12");
+    assert_int_equal(cl_core_links_export(t, &f->police, &lq, &page, NULL, err),
+                     CL_ERR_INVALID);
+    lq.after[0] = '\0';
+    assert_int_equal(cl_core_links_export(t, &f->gp, &lq, &page, NULL, err),
+                     CL_ERR_DENIED);
+    /* find: a justification is required, and the role */
+    cl_find fq;
+    cl_candidates cands;
+    memset(&fq, 0, sizeof(fq));
+    CL_COPY(fq.match.family, "Smith");
+    assert_int_equal(
+        cl_core_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
+        CL_ERR_INVALID);
+    CL_COPY(fq.justification, "x");
+    assert_int_equal(cl_core_find(t, &f->mc, &f->gp, &fq, &cands, NULL, err),
+                     CL_ERR_DENIED);
     cl_store_abort(&t);
 }
 

@@ -36,6 +36,8 @@ void cl_config_defaults(cl_config *c)
     c->retention_check_s = 60;
     c->checkpoint_interval_s = 3600;
     cl_match_config_defaults(&c->match);
+    cl_route_config_defaults(&c->route);
+    c->feed_check_s = 60;
 }
 
 static int s_uint(s_ctx *x, const char *name, const char *v, uint64_t lo,
@@ -185,6 +187,54 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("audit", "checkpoint_interval_s")) {
         ok = s_uint(x, name, v, 1, 7 * 86400, &n);
         c->checkpoint_interval_s = (uint32_t)n;
+        return ok;
+    }
+    if (IS("routing", "mailbox_max")) {
+        ok = s_uint(x, name, v, 1, 10000000, &n);
+        c->route.mailbox_max = n;
+        return ok;
+    }
+    if (IS("routing", "tell_known_to_mdt")) {
+        if (strcmp(v, "yes") && strcmp(v, "no")) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "tell_known_to_mdt must be yes or no");
+            return 0;
+        }
+        c->route.tell_known_to_mdt = v[0] == 'y';
+        return 1;
+    }
+    if (IS("routing", "feed_silence_s")) {
+        ok = s_uint(x, name, v, 60, 365 * 86400, &n);
+        c->route.silence_after_s = n;
+        return ok;
+    }
+    if (IS("routing", "feed_check_interval_s")) {
+        ok = s_uint(x, name, v, 1, 86400, &n);
+        c->feed_check_s = (uint32_t)n;
+        return ok;
+    }
+    if (strcmp(section, "feeds") == 0) {
+        /* "AGENCY / FEED = seconds": how long that feed may be silent */
+        const char *slash = strchr(name, '/');
+        cl_route_config *r = &c->route;
+        if (!slash || slash == name || !slash[1] ||
+            r->n_feed_rules == CL_FEED_RULES) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "feeds: write 'agency/feed = seconds' (at most %d)",
+                     CL_FEED_RULES);
+            return 0;
+        }
+        cl_feed_rule *fr = &r->feed_rules[r->n_feed_rules];
+        size_t al = (size_t)(slash - name);
+        if (al >= sizeof(fr->agency) || !CL_COPY(fr->feed, slash + 1)) {
+            snprintf(x->msg, sizeof(x->msg), "feeds: name too long");
+            return 0;
+        }
+        memcpy(fr->agency, name, al);
+        fr->agency[al] = '\0';
+        ok = s_uint(x, name, v, 60, 365 * 86400, &n);
+        fr->silence_after_s = n;
+        r->n_feed_rules += ok;
         return ok;
     }
     if (strcmp(section, "weights") == 0) {

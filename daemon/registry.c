@@ -175,3 +175,24 @@ size_t cl_registry_count(const cl_registry *r)
 {
     return r ? r->n : 0;
 }
+
+static void s_add_once(char (*list)[CL_AGENCY_SZ], uint32_t *n,
+                       const char *agency)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (strcmp(list[i], agency) == 0)
+            return;
+    if (*n < CL_ROUTE_AGENCIES)
+        cl_copy(list[(*n)++], CL_AGENCY_SZ, agency);
+}
+
+void cl_registry_agencies(const cl_registry *r, cl_route_config *rc)
+{
+    rc->n_agencies = rc->n_coord = 0;
+    for (size_t i = 0; r && i < r->n; i++) {
+        const cl_caller *c = &r->v[i].who;
+        s_add_once(rc->agencies, &rc->n_agencies, c->agency);
+        if (c->roles & CL_ROLE_COORDINATOR)
+            s_add_once(rc->coord, &rc->n_coord, c->agency);
+    }
+}

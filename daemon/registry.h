@@ -34,4 +34,8 @@ const cl_caller *cl_registry_find(const cl_registry *r, const char *z85);
 
 size_t cl_registry_count(const cl_registry *r);
 
+/* Fill rc's lists of registered agencies and of agencies with a
+ * coordinator (each once, at most CL_ROUTE_AGENCIES). */
+void cl_registry_agencies(const cl_registry *r, cl_route_config *rc);
+
 #endif

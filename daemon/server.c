@@ -17,6 +17,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -50,8 +51,22 @@ typedef struct s_item {
     cl_reply rep;            /* reply being built */
     uint8_t *out;            /* encoded reply (malloc'd) */
     size_t out_len;
-    bool deferred; /* answered later (backup) */
+    bool deferred;     /* answered later (backup) */
+    bool park;         /* an empty receive that waits for mail */
+    cl_feed_event gap; /* a feed gap this publish revealed, for the log */
 } s_item;
+
+/* A mailbox receive waiting for mail (long poll). */
+typedef struct s_park {
+    zmq_msg_t route;
+    bool delim;
+    uint8_t msgid[CL_MSGID_LEN];
+    cl_caller who; /* copied: the registry may be reloaded meanwhile */
+    cl_inbox_query q;
+    uint64_t deadline_us;
+} s_park;
+
+#define S_PARK_MAX 256
 
 struct cl_server {
     cl_config cfg;          /* immutable copy */
@@ -69,6 +84,9 @@ struct cl_server {
     uint64_t commits;
     uint64_t next_purge_us;      /* monotonic time of the next retention run */
     uint64_t next_checkpoint_us; /* ... and of the next audit checkpoint */
+    uint64_t next_feed_check_us; /* ... and of the next feed silence check */
+    s_park parks[S_PARK_MAX];    /* receives waiting for mail */
+    size_t n_parks;
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_INTERNAL + 1];
     uint64_t commit_us[1024]; /* ring of recent commit latencies */
     uint64_t batch_sum;       /* requests over all commits */
@@ -189,6 +207,7 @@ static void s_reload(cl_server *s)
     }
     cl_registry_destroy(&s->registry);
     s->registry = r;
+    cl_registry_agencies(r, &s->cfg.route);
     cl_log_info("registry reloaded: %zu clients", cl_registry_count(r));
     sd_notifyf(0, "STATUS=serving, %zu clients registered",
                cl_registry_count(r));
@@ -396,9 +415,23 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     }
     if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)
         goto out;
-    if (it->req.kind == CL_REQ_PUBLISH_REFERRAL)
+    if (it->req.kind == CL_REQ_PUBLISH_REFERRAL) {
         rc = cl_core_publish(t, &s->cfg.match, it->who, content, s_now(),
                              &it->rep.u.publish, &note, err);
+        if (rc == CL_OK)
+            rc = cl_core_route_publish(t, &s->cfg.route, it->who, content,
+                                       s_now(), &it->rep.u.publish, &it->gap);
+    } else if (it->req.kind == CL_REQ_SET_STATUS)
+        rc = cl_core_set_status(t, &s->cfg.route, it->who,
+                                &it->req.u.set_status, s_now(),
+                                &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_INFO_REQUEST)
+        rc = cl_core_info_request(t, &s->cfg.route, it->who, &it->req.u.info,
+                                  s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_INFO_RESPOND)
+        rc = cl_core_info_respond(t, &s->cfg.route, it->who,
+                                  &it->req.u.respond, s_now(),
+                                  &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
         rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
                                   s_now(), &it->rep.u.publish, &note, err);
@@ -489,6 +522,10 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
         rc = cl_core_find(t, &s->cfg.match, it->who, &it->req.u.find,
                           &it->rep.u.candidates, &note, err);
         break;
+    case CL_REQ_REQUEST_LIST:
+        rc = cl_core_request_list(t, it->who, &it->req.u.req_list, s_now(),
+                                  &it->rep.u.requests, &note, err);
+        break;
     default:
         rc = CL_ERR_INTERNAL;
     }
@@ -497,6 +534,40 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
     if (rc != CL_OK)
         s_fail(it, rc, err);
     return s_audit(t, it, &note);
+}
+
+/* The caller's own mailbox: receive (parking an empty one that may wait)
+ * or acknowledge. What a mailbox holds was audited when it was routed. */
+static int s_inbox(cl_txn *t, s_item *it)
+{
+    char err[CL_ERROR_SZ] = "";
+    int rc;
+    it->rep.kind = it->req.kind;
+    if (it->req.kind == CL_REQ_INBOX_RECEIVE) {
+        rc = cl_core_inbox_receive(t, it->who, &it->req.u.inbox,
+                                   &it->rep.u.deliveries, err);
+        it->park = rc == CL_OK && it->rep.u.deliveries.n == 0 &&
+                   it->req.u.inbox.wait_ms > 0;
+    } else {
+        rc = cl_core_inbox_ack(t, it->who, &it->req.u.ack, &it->rep.u.ack,
+                               err);
+    }
+    if (s_fatal(rc))
+        return rc;
+    if (rc != CL_OK)
+        s_fail(it, rc, err);
+    return CL_OK;
+}
+
+static int s_feeds(cl_server *s, cl_txn *t, s_item *it)
+{
+    it->rep.kind = CL_REQ_ADMIN_FEEDS;
+    int rc = cl_core_feeds(t, &s->cfg.route, s_now(), &it->rep.u.feeds);
+    if (s_fatal(rc))
+        return rc;
+    if (rc != CL_OK)
+        s_fail(it, rc, NULL);
+    return CL_OK;
 }
 
 static int s_health(cl_server *s, cl_txn *t, s_item *it)
@@ -571,6 +642,8 @@ static int s_stats(cl_server *s, cl_txn *t, s_item *it)
     int rc = cl_core_counts(t, &st->persons, &st->referrals);
     if (rc == CL_OK)
         rc = cl_audit_count(t, &st->audit_entries);
+    if (rc == CL_OK)
+        rc = cl_core_mailbox_depths(t, st);
     return rc;
 }
 
@@ -630,6 +703,30 @@ static int s_key_admin(cl_server *s, cl_txn *t, s_item *it)
             ks->pending += counts[i];
     }
     return CL_OK;
+}
+
+/* Answer a request whose reply was deferred (backup, parked receive). */
+static void s_reply_to(cl_server *s, zmq_msg_t *route, bool delim,
+                       cl_reply *rep)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    s->counts[rep->kind < CL_REQ_KIND_COUNT ? rep->kind : 0]
+             [rep->status <= CL_STATUS_INTERNAL ? rep->status
+                                                : CL_STATUS_INTERNAL]++;
+    if (cl_wire_encode_reply(&out, &len, rep) != CL_OK) {
+        cl_log_err("cannot encode a reply: out of memory");
+        return;
+    }
+    int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE);
+    if (rc >= 0 && delim)
+        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
+    if (rc >= 0)
+        rc = zmq_send(s->router, out, len, 0);
+    if (rc < 0)
+        cl_log_warn("deferred %s reply not delivered: %s",
+                    cl_wire_kind_name(rep->kind), zmq_strerror(errno));
+    free(out);
 }
 
 static bool s_name_ok(const char *n)
@@ -705,8 +802,6 @@ static void s_backup_finish_joined(cl_server *s)
 {
     uint64_t v;
     cl_reply rep;
-    uint8_t *out = NULL;
-    size_t len = 0;
     if (read(s->backup_efd, &v, sizeof(v)) != sizeof(v))
         cl_log_warn("backup: eventfd read failed");
     s->backup_running = false;
@@ -724,17 +819,7 @@ static void s_backup_finish_joined(cl_server *s)
                  cl_strerror(s->backup_rc));
         cl_log_err("backup failed: %s", cl_strerror(s->backup_rc));
     }
-    s->counts[CL_REQ_ADMIN_BACKUP][rep.status]++;
-    if (cl_wire_encode_reply(&out, &len, &rep) == CL_OK) {
-        int rc = zmq_msg_send(&s->backup_route, s->router, ZMQ_SNDMORE);
-        if (rc >= 0 && s->backup_delim)
-            rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
-        if (rc >= 0)
-            rc = zmq_send(s->router, out, len, 0);
-        if (rc < 0)
-            cl_log_warn("backup reply not delivered: %s", zmq_strerror(errno));
-    }
-    free(out);
+    s_reply_to(s, &s->backup_route, s->backup_delim, &rep);
     zmq_msg_close(&s->backup_route);
 }
 
@@ -764,6 +849,8 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         }
         s_item_reset(it);
         it->deferred = false;
+        it->park = false;
+        memset(&it->gap, 0, sizeof(it->gap));
         switch (it->req.kind) {
         case CL_REQ_PUBLISH_REFERRAL:
         case CL_REQ_CORRECT_REFERRAL:
@@ -774,7 +861,17 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_IMPORT_PERSON:
         case CL_REQ_CREATE_REVIEW:
         case CL_REQ_ADD_TO_AGENDA:
+        case CL_REQ_SET_STATUS:
+        case CL_REQ_INFO_REQUEST:
+        case CL_REQ_INFO_RESPOND:
             rc = s_write(s, t, it);
+            break;
+        case CL_REQ_INBOX_RECEIVE:
+        case CL_REQ_INBOX_ACK:
+            rc = s_inbox(t, it);
+            break;
+        case CL_REQ_ADMIN_FEEDS:
+            rc = s_feeds(s, t, it);
             break;
         case CL_REQ_GET_PERSON:
         case CL_REQ_SUBJECT_ACCESS:
@@ -783,6 +880,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_LINKS_EXPORT:
         case CL_REQ_FIND_PERSON:
         case CL_REQ_CASE_FINDING:
+        case CL_REQ_REQUEST_LIST:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:
@@ -842,6 +940,68 @@ static void s_send(cl_server *s, s_item *it)
                     it->who ? it->who->name : "-", zmq_strerror(errno));
 }
 
+/* --- parked receives ------------------------------------------------------ */
+
+/* Keep an empty receive until mail arrives or its wait ends. False if
+ * there is no room: it is answered (empty) at once. */
+static bool s_park_add(cl_server *s, s_item *it)
+{
+    if (s->n_parks == S_PARK_MAX)
+        return false;
+    s_park *p = &s->parks[s->n_parks++];
+    zmq_msg_init(&p->route);
+    zmq_msg_move(&p->route, &it->route);
+    p->delim = it->has_delim;
+    memcpy(p->msgid, it->req.msgid, CL_MSGID_LEN);
+    p->who = *it->who;
+    p->q = it->req.u.inbox;
+    p->deadline_us = s_mono_us() + (uint64_t)p->q.wait_ms * 1000u;
+    return true;
+}
+
+/* Answer parked receives whose agency has mail (when mail may have come)
+ * or whose wait is over. */
+static void s_park_service(cl_server *s, bool mail)
+{
+    cl_txn *t = NULL;
+    uint64_t now = s_mono_us();
+    if (!s->n_parks)
+        return;
+    if (mail && cl_store_begin(&t, s->store, NULL, false) != CL_OK)
+        mail = false;
+    for (size_t i = 0; i < s->n_parks;) {
+        s_park *p = &s->parks[i];
+        bool waiting = false;
+        if (mail && cl_core_inbox_waiting(t, p->who.agency, p->q.after,
+                                          &waiting) != CL_OK)
+            waiting = false;
+        if (!waiting && now < p->deadline_us) {
+            i++;
+            continue;
+        }
+        cl_reply rep;
+        char err[CL_ERROR_SZ] = "";
+        memset(&rep, 0, sizeof(rep));
+        memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);
+        rep.kind = CL_REQ_INBOX_RECEIVE;
+        if (waiting) {
+            int rc = cl_core_inbox_receive(t, &p->who, &p->q,
+                                           &rep.u.deliveries, err);
+            if (rc != CL_OK) {
+                cl_reply_clear(&rep);
+                memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);
+                rep.status = cl_wire_status(rc);
+                CL_COPY(rep.error, err[0] ? err : cl_strerror(rc));
+            }
+        }
+        s_reply_to(s, &p->route, p->delim, &rep);
+        cl_reply_clear(&rep);
+        zmq_msg_close(&p->route);
+        s->parks[i] = s->parks[--s->n_parks];
+    }
+    cl_store_abort(&t);
+}
+
 static void s_batch(cl_server *s)
 {
     s_item *items = s->items;
@@ -898,13 +1058,22 @@ static void s_batch(cl_server *s)
             }
     }
     for (size_t i = 0; i < n; i++) {
-        if (items[i].deferred && rc == CL_OK)
-            s_backup_start(s, &items[i]);
-        else if (items[i].deferred)
-            items[i].deferred = false; /* answered with the batch error */
-        s_send(s, &items[i]);
-        s_item_release(&items[i]);
+        s_item *it = &items[i];
+        if (it->deferred && rc == CL_OK)
+            s_backup_start(s, it);
+        else if (it->deferred)
+            it->deferred = false; /* answered with the batch error */
+        if (rc == CL_OK && it->gap.msg.problem[0])
+            cl_log_warn("feed gap: agency=%s feed=%s expected %" PRIu64
+                        " but %" PRIu64 " arrived",
+                        it->gap.msg.agency, it->gap.msg.feed,
+                        it->gap.msg.expected, it->gap.msg.received);
+        if (!(rc == CL_OK && it->park && s_park_add(s, it)))
+            s_send(s, it);
+        s_item_release(it);
     }
+    if (any && rc == CL_OK)
+        s_park_service(s, true);
 }
 
 /* --- housekeeping --------------------------------------------------------- */
@@ -983,9 +1152,39 @@ static void s_reseal(cl_server *s)
     }
 }
 
+/* Feeds silent for longer than their interval: tell the coordinators. */
+static void s_feed_check(cl_server *s)
+{
+    cl_txn *t = NULL;
+    cl_feed_event ev[16];
+    size_t n = 0;
+    int rc = cl_store_begin(&t, s->store, NULL, true);
+    if (rc == CL_OK)
+        rc = cl_core_feeds_check(t, &s->cfg.route, s_now(), ev, 16, &n);
+    if (rc == CL_OK && n)
+        rc = cl_store_commit(&t);
+    cl_store_abort(&t);
+    if (rc != CL_OK) {
+        cl_log_err("feed check failed: %s", cl_strerror(rc));
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        cl_log_warn("feed silent: agency=%s feed=%s nothing since %" PRId64
+                    " (unix time); coordinators told",
+                    ev[i].msg.agency, ev[i].msg.feed, ev[i].msg.last_at);
+    if (n)
+        s_park_service(s, true);
+}
+
 static void s_housekeeping(cl_server *s)
 {
     uint64_t now = s_mono_us();
+    s_park_service(s, false);
+    if (now >= s->next_feed_check_us) {
+        if (s->next_feed_check_us)
+            s_feed_check(s);
+        s->next_feed_check_us = now + s->cfg.feed_check_s * 1000000ull;
+    }
     if (s->resealing)
         s_reseal(s);
     if (s->cfg.retention_days > 0 && now >= s->next_purge_us) {
@@ -1023,6 +1222,7 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     rc = cl_registry_load(&s->registry, cfg->registry, err, err_len);
     if (rc != CL_OK)
         goto fail;
+    cl_registry_agencies(s->registry, &s->cfg.route);
     rc = cl_keyfile_read(cfg->server_key, pub, sec, err, err_len);
     if (rc != CL_OK)
         goto fail;
@@ -1161,6 +1361,9 @@ int cl_server_run(cl_server *s)
     /* Finish what has already arrived: it was sent to us in good faith. */
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     s_batch(s);
+    for (size_t i = 0; i < s->n_parks; i++)
+        s->parks[i].deadline_us = 0; /* answer waiting receives: empty */
+    s_park_service(s, false);
     s_backup_finish(s); /* waits for a backup in progress */
     cl_log_info("stopped: %llu requests, %llu commits",
                 (unsigned long long)s->requests,
@@ -1179,6 +1382,9 @@ void cl_server_close(cl_server **sp)
         zmq_close(s->zap);
     if (s->zctx)
         zmq_ctx_term(s->zctx);
+    for (size_t i = 0; i < s->n_parks; i++)
+        zmq_msg_close(&s->parks[i].route);
+    s->n_parks = 0;
     if (s->backup_running) {
         pthread_join(s->backup_thread, NULL);
         zmq_msg_close(&s->backup_route);

@@ -80,7 +80,15 @@ void cl_reply_clear(cl_reply *r)
     else if (r->kind == CL_REQ_CASE_FINDING) {
         free(r->u.finding.users);
         free(r->u.finding.overlap);
-    }
+    } else if (r->kind == CL_REQ_INBOX_RECEIVE) {
+        if (r->u.deliveries.v)
+            explicit_bzero(r->u.deliveries.v,
+                           r->u.deliveries.n * sizeof(*r->u.deliveries.v));
+        free(r->u.deliveries.v);
+    } else if (r->kind == CL_REQ_REQUEST_LIST)
+        free(r->u.requests.v);
+    else if (r->kind == CL_REQ_ADMIN_FEEDS)
+        free(r->u.feeds.v);
     memset(r, 0, sizeof(*r));
 }
 
@@ -402,6 +410,15 @@ static const char *const s_plan_cat[] = {"unspecified",    "neglect",
 static const char *const s_agenda[] = {
     "unspecified",      "gp_concern",   "police_high_level_user",
     "child_protection", "case_finding", "other"};
+static const char *const s_refstat[] = {"received", "accepted", "declined",
+                                        "closed"};
+static const char *const s_outcome[] = {
+    "unspecified",       "services_provided", "client_refused",
+    "unable_to_contact", "no_further_action", "referred_on"};
+static const char *const s_involve[] = {"unspecified", "none", "past",
+                                        "current"};
+static const char *const s_dlv[] = {"none",     "alert",  "request",
+                                    "response", "status", "feed"};
 static const char *const s_status[] = {
     "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};
 
@@ -509,4 +526,33 @@ const char *cl_agenda_name(unsigned v)
 int cl_agenda_parse(const char *s)
 {
     return S_PARSE(s_agenda, s);
+}
+
+const char *cl_refstat_name(unsigned v)
+{
+    return S_NAME(s_refstat, v);
+}
+int cl_refstat_parse(const char *s)
+{
+    return S_PARSE(s_refstat, s);
+}
+const char *cl_outcome_name(unsigned v)
+{
+    return S_NAME(s_outcome, v);
+}
+int cl_outcome_parse(const char *s)
+{
+    return S_PARSE(s_outcome, s);
+}
+const char *cl_involve_name(unsigned v)
+{
+    return S_NAME(s_involve, v);
+}
+int cl_involve_parse(const char *s)
+{
+    return S_PARSE(s_involve, s);
+}
+const char *cl_dlv_name(unsigned v)
+{
+    return S_NAME(s_dlv, v);
 }

@@ -273,6 +273,193 @@ typedef struct cl_agenda_add {
     char note[CL_NOTE_SZ];
 } cl_agenda_add;
 
+/* --- routing: referral status, mailboxes, information requests --------- */
+
+enum {
+    CL_REFSTAT_RECEIVED = 0,
+    CL_REFSTAT_ACCEPTED = 1,
+    CL_REFSTAT_DECLINED = 2,
+    CL_REFSTAT_CLOSED = 3,
+    CL_REFSTAT_MAX = 3
+};
+enum { CL_OUTCOME_MAX = 5, CL_INVOLVE_MAX = 3 };
+enum { CL_INVOLVE_NONE = 1, CL_INVOLVE_PAST = 2, CL_INVOLVE_CURRENT = 3 };
+
+#define CL_INBOX_MAX   200 /* deliveries per receive, seqs per ack */
+#define CL_WAIT_MAX_MS 60000
+#define CL_SUMMARY_SZ  4001
+#define CL_PROBLEM_SZ  16
+#define CL_MAILBOXES_MAX 64
+
+typedef struct cl_set_status {
+    char reference[CL_REF_SZ];
+    uint8_t status;  /* CL_REFSTAT_* */
+    char reason[CL_NOTE_SZ];
+    uint8_t outcome; /* caselink.Outcome */
+} cl_set_status;
+
+typedef struct cl_inbox_query {
+    uint64_t after;
+    uint32_t limit;
+    uint32_t wait_ms;
+} cl_inbox_query;
+
+typedef struct cl_inbox_ack {
+    uint32_t n;
+    uint64_t seqs[CL_INBOX_MAX];
+} cl_inbox_ack;
+
+typedef struct cl_info_request {
+    cl_person_ref who; /* person id or NHS/CHI number */
+    uint32_t n_agencies;
+    char agencies[CL_REVIEW_AGENCIES][CL_AGENCY_SZ];
+    char due[CL_DATE_SZ];
+    char question[CL_NOTE_SZ];
+    char review_id[CL_REF_SZ];
+} cl_info_request;
+
+/* An answer: sent by the asked agency (request_id, summary, risk,
+ * involvement, contact) and delivered with agency, person and time set. */
+typedef struct cl_info_response {
+    char request_id[CL_REF_SZ];
+    char agency[CL_AGENCY_SZ];
+    char person_id[CL_PID_SZ];
+    char summary[CL_SUMMARY_SZ];
+    uint8_t risk;        /* caselink.Risk */
+    uint8_t involvement; /* caselink.Involvement */
+    char contact[CL_NOTE_SZ];
+    int64_t answered_at;
+} cl_info_response;
+
+typedef struct cl_request_list {
+    char person_id[CL_PID_SZ];
+    bool open_only;
+} cl_request_list;
+
+typedef enum {
+    CL_DLV_NONE = 0,
+    CL_DLV_ALERT,
+    CL_DLV_REQUEST,
+    CL_DLV_RESPONSE,
+    CL_DLV_STATUS,
+    CL_DLV_FEED,
+    CL_DLV_KIND_COUNT
+} cl_dlv_kind;
+
+typedef struct cl_alert {
+    char reference[CL_REF_SZ];
+    char plan_ref[CL_REF_SZ];
+    char child_pid[CL_PID_SZ];
+    char child_given[CL_NAME_SZ];
+    char child_family[CL_NAME_SZ];
+    char child_dob[CL_DATE_SZ];
+    char subject_is[32];
+    char subject_pid[CL_PID_SZ];
+    char agency[CL_AGENCY_SZ]; /* reporting agency */
+    char referrer_name[CL_NAME_SZ];
+    char referrer_role[CL_NAME_SZ];
+    uint8_t category, risk, plan_type;
+    char concern[CL_CONCERN_SZ];
+    int64_t occurred_at, received_at;
+} cl_alert;
+
+typedef struct cl_info_msg {
+    char request_id[CL_REF_SZ];
+    char from_agency[CL_AGENCY_SZ];
+    char person_id[CL_PID_SZ];
+    cl_person person;
+    char due[CL_DATE_SZ];
+    char question[CL_NOTE_SZ];
+    char review_id[CL_REF_SZ];
+} cl_info_msg;
+
+typedef struct cl_status_msg {
+    char reference[CL_REF_SZ];
+    char agency_ref[CL_REF_SZ];
+    uint8_t status;
+    char reason[CL_NOTE_SZ];
+    uint8_t outcome;
+    char by[CL_AGENCY_SZ];
+    int64_t at;
+} cl_status_msg;
+
+typedef struct cl_feed_msg {
+    char agency[CL_AGENCY_SZ];
+    char feed[CL_FEED_SZ];
+    char problem[CL_PROBLEM_SZ]; /* "gap" or "silent" */
+    uint64_t expected, received;
+    int64_t last_at;
+} cl_feed_msg;
+
+typedef struct cl_delivery {
+    uint64_t seq; /* stable id within the agency's mailbox */
+    int64_t at;
+    cl_dlv_kind kind;
+    union {
+        cl_alert alert;
+        cl_info_msg request;
+        cl_info_response response;
+        cl_status_msg status;
+        cl_feed_msg feed;
+    } u;
+} cl_delivery;
+
+typedef struct cl_deliveries {
+    size_t n;
+    cl_delivery *v; /* owned */
+    uint64_t depth;
+} cl_deliveries;
+
+typedef struct cl_ack_result {
+    uint32_t removed;
+    uint64_t depth;
+} cl_ack_result;
+
+typedef struct cl_request_state {
+    char agency[CL_AGENCY_SZ];
+    bool answered;
+    bool overdue;
+    cl_info_response response; /* when answered */
+} cl_request_state;
+
+typedef struct cl_request_summary {
+    char request_id[CL_REF_SZ];
+    char person_id[CL_PID_SZ];
+    char due[CL_DATE_SZ];
+    char question[CL_NOTE_SZ];
+    char review_id[CL_REF_SZ];
+    int64_t created_at;
+    uint32_t n_agencies;
+    cl_request_state agencies[CL_REVIEW_AGENCIES];
+} cl_request_summary;
+
+typedef struct cl_request_summaries {
+    size_t n;
+    cl_request_summary *v; /* owned */
+} cl_request_summaries;
+
+typedef struct cl_feed_state {
+    char agency[CL_AGENCY_SZ];
+    char feed[CL_FEED_SZ];
+    uint64_t last_seq;
+    int64_t first_at, last_at;
+    uint64_t messages;
+    uint64_t missing;
+    uint64_t gap_from, gap_to;
+    bool silent;
+    uint64_t silence_after_s;
+} cl_feed_state;
+
+typedef struct cl_feeds {
+    size_t n;
+    cl_feed_state *v; /* owned */
+} cl_feeds;
+
+typedef struct cl_mailbox_depth {
+    char agency[CL_AGENCY_SZ];
+    uint64_t depth;
+} cl_mailbox_depth;
+
 typedef enum {
     CL_REQ_NONE = 0,
     CL_REQ_PUBLISH_REFERRAL,
@@ -299,6 +486,13 @@ typedef enum {
     CL_REQ_CREATE_REVIEW,
     CL_REQ_ADD_TO_AGENDA,
     CL_REQ_CASE_FINDING,
+    CL_REQ_SET_STATUS,
+    CL_REQ_INBOX_RECEIVE,
+    CL_REQ_INBOX_ACK,
+    CL_REQ_INFO_REQUEST,
+    CL_REQ_INFO_RESPOND,
+    CL_REQ_REQUEST_LIST,
+    CL_REQ_ADMIN_FEEDS,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -326,6 +520,12 @@ typedef struct cl_request {
         cl_review_new review_new;          /* CREATE_REVIEW */
         cl_agenda_add agenda;              /* ADD_TO_AGENDA */
         cl_case_finding finding;           /* CASE_FINDING */
+        cl_set_status set_status;          /* SET_STATUS */
+        cl_inbox_query inbox;              /* INBOX_RECEIVE */
+        cl_inbox_ack ack;                  /* INBOX_ACK */
+        cl_info_request info;              /* INFO_REQUEST */
+        cl_info_response respond;          /* INFO_RESPOND */
+        cl_request_list req_list;          /* REQUEST_LIST */
     } u;
 } cl_request;
 
@@ -366,6 +566,11 @@ typedef struct cl_referral_view {
     char *consent_note; /* malloc'd, owned by the view; never NULL */
     bool withdrawn;     /* shown only in subject access exports */
     uint32_t version;   /* 1, then 2 after a correction, ... */
+    uint8_t status;     /* CL_REFSTAT_* */
+    char status_reason[CL_NOTE_SZ];
+    uint8_t outcome;
+    int64_t status_at;
+    char status_by[CL_AGENCY_SZ];
 } cl_referral_view;
 
 typedef struct cl_related_view {
@@ -487,6 +692,8 @@ typedef struct cl_stats {
     uint64_t persons, referrals, audit_entries;
     uint32_t key_version;
     uint64_t refused_connections;
+    uint32_t n_mailboxes;
+    cl_mailbox_depth mailboxes[CL_MAILBOXES_MAX];
 } cl_stats;
 
 typedef struct cl_backup_result {
@@ -515,6 +722,7 @@ typedef struct cl_health {
 
 typedef struct cl_publish_result {
     char reference[CL_REF_SZ];
+    bool known_to_mdt; /* only when the daemon's policy allows saying so */
     uint32_t n_warnings;
     char warnings[CL_WARNINGS_MAX][CL_WARNING_SZ];
 } cl_publish_result;
@@ -541,6 +749,10 @@ typedef struct cl_reply {
         cl_links_page links;            /* LINKS_EXPORT */
         cl_candidates candidates;       /* FIND_PERSON */
         cl_case_finding_result finding; /* CASE_FINDING */
+        cl_deliveries deliveries;       /* INBOX_RECEIVE */
+        cl_ack_result ack;              /* INBOX_ACK */
+        cl_request_summaries requests;  /* REQUEST_LIST */
+        cl_feeds feeds;                 /* ADMIN_FEEDS */
     } u;
 } cl_reply;
 
@@ -636,5 +848,12 @@ const char *cl_plan_type_name(unsigned v);
 const char *cl_plan_cat_name(unsigned v);
 int cl_plan_type_parse(const char *s);
 int cl_plan_cat_parse(const char *s);
+const char *cl_refstat_name(unsigned v);
+int cl_refstat_parse(const char *s);
+const char *cl_outcome_name(unsigned v);
+int cl_outcome_parse(const char *s);
+const char *cl_involve_name(unsigned v);
+int cl_involve_parse(const char *s);
+const char *cl_dlv_name(unsigned v);
 
 #endif

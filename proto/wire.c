@@ -510,6 +510,79 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         out->kind = CL_REQ_ADMIN_RETIRE_KEY;
         out->u.key_version = env->admin_retire_key->version;
         break;
+    case CASELINK__ENVELOPE__BODY_ADMIN_FEEDS:
+        out->kind = CL_REQ_ADMIN_FEEDS;
+        break;
+    case CASELINK__ENVELOPE__BODY_SET_REFERRAL_STATUS: {
+        const Caselink__SetReferralStatus *b = env->set_referral_status;
+        cl_set_status *ss = &out->u.set_status;
+        out->kind = CL_REQ_SET_STATUS;
+        if (!S_STR(ss->reference, b->reference, "reference") ||
+            !s_enum8(&ss->status, (int)b->status, CL_REFSTAT_MAX, "status",
+                     err) ||
+            !S_STR(ss->reason, b->reason, "reason") ||
+            !s_enum8(&ss->outcome, (int)b->outcome, CL_OUTCOME_MAX, "outcome",
+                     err))
+            goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_INBOX_RECEIVE:
+        out->kind = CL_REQ_INBOX_RECEIVE;
+        out->u.inbox.after = env->inbox_receive->after_seq;
+        out->u.inbox.limit = env->inbox_receive->limit;
+        out->u.inbox.wait_ms = env->inbox_receive->wait_ms;
+        break;
+    case CASELINK__ENVELOPE__BODY_INBOX_ACK:
+        out->kind = CL_REQ_INBOX_ACK;
+        if (env->inbox_ack->n_seqs > CL_INBOX_MAX) {
+            snprintf(err, CL_ERROR_SZ, "at most %d seqs per acknowledgement",
+                     CL_INBOX_MAX);
+            goto out;
+        }
+        out->u.ack.n = (uint32_t)env->inbox_ack->n_seqs;
+        for (size_t i = 0; i < env->inbox_ack->n_seqs; i++)
+            out->u.ack.seqs[i] = env->inbox_ack->seqs[i];
+        break;
+    case CASELINK__ENVELOPE__BODY_INFO_REQUEST: {
+        const Caselink__InfoRequest *b = env->info_request;
+        cl_info_request *q = &out->u.info;
+        out->kind = CL_REQ_INFO_REQUEST;
+        if (b->n_agencies > CL_REVIEW_AGENCIES) {
+            snprintf(err, CL_ERROR_SZ, "at most %d agencies",
+                     CL_REVIEW_AGENCIES);
+            goto out;
+        }
+        if (!s_person_ref_in(&q->who, b->person_id, b->match, 0, err) ||
+            !S_STR(q->due, b->due_date, "due_date") ||
+            !S_STR(q->question, b->question, "question") ||
+            !S_STR(q->review_id, b->review_id, "review_id"))
+            goto out;
+        for (size_t i = 0; i < b->n_agencies; i++)
+            if (!S_STR(q->agencies[q->n_agencies++], b->agencies[i],
+                       "agencies"))
+                goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_INFO_RESPOND: {
+        const Caselink__InfoRespond *b = env->info_respond;
+        cl_info_response *x = &out->u.respond;
+        out->kind = CL_REQ_INFO_RESPOND;
+        if (!S_STR(x->request_id, b->request_id, "request_id") ||
+            !S_STR(x->summary, b->summary, "summary") ||
+            !s_enum8(&x->risk, (int)b->risk, CL_RISK_MAX, "risk", err) ||
+            !s_enum8(&x->involvement, (int)b->involvement, CL_INVOLVE_MAX,
+                     "involvement", err) ||
+            !S_STR(x->contact, b->contact, "contact"))
+            goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_REQUEST_LIST:
+        out->kind = CL_REQ_REQUEST_LIST;
+        out->u.req_list.open_only = env->request_list->open_only;
+        if (!S_STR(out->u.req_list.person_id, env->request_list->person_id,
+                   "person_id"))
+            goto out;
+        break;
     default:
         snprintf(err, CL_ERROR_SZ, "envelope has no body");
         goto out;
@@ -699,6 +772,15 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__CreateReview crev = CASELINK__CREATE_REVIEW__INIT;
     Caselink__AddToAgenda agenda = CASELINK__ADD_TO_AGENDA__INIT;
     Caselink__CaseFinding cfind = CASELINK__CASE_FINDING__INIT;
+    Caselink__AdminFeeds feeds = CASELINK__ADMIN_FEEDS__INIT;
+    Caselink__SetReferralStatus sstatus = CASELINK__SET_REFERRAL_STATUS__INIT;
+    Caselink__InboxReceive inbox = CASELINK__INBOX_RECEIVE__INIT;
+    Caselink__InboxAck ack = CASELINK__INBOX_ACK__INIT;
+    Caselink__InfoRequest ireq = CASELINK__INFO_REQUEST__INIT;
+    Caselink__InfoRespond iresp = CASELINK__INFO_RESPOND__INIT;
+    Caselink__RequestList rql = CASELINK__REQUEST_LIST__INIT;
+    uint64_t seqs[CL_INBOX_MAX];
+    char *agencies[CL_REVIEW_AGENCIES];
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -878,6 +960,63 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_RETIRE_KEY;
         env.admin_retire_key = &retire;
         break;
+    case CL_REQ_ADMIN_FEEDS:
+        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_FEEDS;
+        env.admin_feeds = &feeds;
+        break;
+    case CL_REQ_SET_STATUS:
+        sstatus.reference = S_S(req->u.set_status.reference);
+        sstatus.status = (Caselink__ReferralStatus)req->u.set_status.status;
+        sstatus.reason = S_S(req->u.set_status.reason);
+        sstatus.outcome = (Caselink__Outcome)req->u.set_status.outcome;
+        env.body_case = CASELINK__ENVELOPE__BODY_SET_REFERRAL_STATUS;
+        env.set_referral_status = &sstatus;
+        break;
+    case CL_REQ_INBOX_RECEIVE:
+        inbox.after_seq = req->u.inbox.after;
+        inbox.limit = req->u.inbox.limit;
+        inbox.wait_ms = req->u.inbox.wait_ms;
+        env.body_case = CASELINK__ENVELOPE__BODY_INBOX_RECEIVE;
+        env.inbox_receive = &inbox;
+        break;
+    case CL_REQ_INBOX_ACK:
+        for (uint32_t i = 0; i < req->u.ack.n && i < CL_INBOX_MAX; i++)
+            seqs[ack.n_seqs++] = req->u.ack.seqs[i];
+        ack.seqs = seqs;
+        env.body_case = CASELINK__ENVELOPE__BODY_INBOX_ACK;
+        env.inbox_ack = &ack;
+        break;
+    case CL_REQ_INFO_REQUEST: {
+        const cl_info_request *q = &req->u.info;
+        ireq.person_id = S_S(q->who.person_id);
+        ireq.match = s_person_out(&s, &q->who.match);
+        for (uint32_t i = 0; i < q->n_agencies && i < CL_REVIEW_AGENCIES; i++)
+            agencies[ireq.n_agencies++] = S_S(q->agencies[i]);
+        ireq.agencies = agencies;
+        ireq.due_date = S_S(q->due);
+        ireq.question = S_S(q->question);
+        ireq.review_id = S_S(q->review_id);
+        env.body_case = CASELINK__ENVELOPE__BODY_INFO_REQUEST;
+        env.info_request = &ireq;
+        break;
+    }
+    case CL_REQ_INFO_RESPOND: {
+        const cl_info_response *x = &req->u.respond;
+        iresp.request_id = S_S(x->request_id);
+        iresp.summary = S_S(x->summary);
+        iresp.risk = (Caselink__Risk)x->risk;
+        iresp.involvement = (Caselink__Involvement)x->involvement;
+        iresp.contact = S_S(x->contact);
+        env.body_case = CASELINK__ENVELOPE__BODY_INFO_RESPOND;
+        env.info_respond = &iresp;
+        break;
+    }
+    case CL_REQ_REQUEST_LIST:
+        rql.person_id = S_S(req->u.req_list.person_id);
+        rql.open_only = req->u.req_list.open_only;
+        env.body_case = CASELINK__ENVELOPE__BODY_REQUEST_LIST;
+        env.request_list = &rql;
+        break;
     default:
         rc = CL_ERR_INVALID;
         goto out;
@@ -911,6 +1050,11 @@ static Caselink__ReferralView *s_referral_view_out(s_scratch *s,
     rv->consent_note = S_S(r->consent_note ? r->consent_note : "");
     rv->withdrawn = r->withdrawn;
     rv->version = r->version;
+    rv->status = (Caselink__ReferralStatus)r->status;
+    rv->status_reason = S_S(r->status_reason);
+    rv->outcome = (Caselink__Outcome)r->outcome;
+    rv->status_at = r->status_at;
+    rv->status_by = S_S(r->status_by);
     return rv;
 }
 
@@ -1034,6 +1178,119 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
     return pv;
 }
 
+static Caselink__InformationResponse *
+s_response_out(s_scratch *s, const cl_info_response *x)
+{
+    Caselink__InformationResponse *p = s_scratch_alloc(s, sizeof(*p));
+    if (!p)
+        return NULL;
+    caselink__information_response__init(p);
+    p->request_id = S_S(x->request_id);
+    p->agency = S_S(x->agency);
+    p->person_id = S_S(x->person_id);
+    p->summary = S_S(x->summary);
+    p->risk = (Caselink__Risk)x->risk;
+    p->involvement = (Caselink__Involvement)x->involvement;
+    p->contact = S_S(x->contact);
+    p->answered_at = x->answered_at;
+    return p;
+}
+
+static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
+{
+    Caselink__Delivery *p = s_scratch_alloc(s, sizeof(*p));
+    if (!p)
+        return NULL;
+    caselink__delivery__init(p);
+    p->seq = d->seq;
+    p->created_at = d->at;
+    switch (d->kind) {
+    case CL_DLV_ALERT: {
+        const cl_alert *a = &d->u.alert;
+        Caselink__SafeguardingAlert *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__safeguarding_alert__init(x);
+        x->reference = S_S(a->reference);
+        x->plan_reference = S_S(a->plan_ref);
+        x->child_person_id = S_S(a->child_pid);
+        x->child_given_names = S_S(a->child_given);
+        x->child_family_name = S_S(a->child_family);
+        x->child_date_of_birth = S_S(a->child_dob);
+        x->subject_is = S_S(a->subject_is);
+        x->subject_person_id = S_S(a->subject_pid);
+        x->reporting_agency = S_S(a->agency);
+        x->referrer = s_referrer_out(s, a->referrer_name, a->referrer_role);
+        x->category = (Caselink__Category)a->category;
+        x->risk = (Caselink__Risk)a->risk;
+        x->concern = S_S(a->concern);
+        x->occurred_at = a->occurred_at;
+        x->received_at = a->received_at;
+        x->plan_type = (Caselink__PlanType)a->plan_type;
+        p->item_case = CASELINK__DELIVERY__ITEM_ALERT;
+        p->alert = x;
+        break;
+    }
+    case CL_DLV_REQUEST: {
+        const cl_info_msg *m = &d->u.request;
+        Caselink__InformationRequest *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__information_request__init(x);
+        x->request_id = S_S(m->request_id);
+        x->from_agency = S_S(m->from_agency);
+        x->person_id = S_S(m->person_id);
+        x->person = s_person_out(s, &m->person);
+        x->due_date = S_S(m->due);
+        x->question = S_S(m->question);
+        x->review_id = S_S(m->review_id);
+        p->item_case = CASELINK__DELIVERY__ITEM_REQUEST;
+        p->request = x;
+        break;
+    }
+    case CL_DLV_RESPONSE:
+        p->item_case = CASELINK__DELIVERY__ITEM_RESPONSE;
+        p->response = s_response_out(s, &d->u.response);
+        break;
+    case CL_DLV_STATUS: {
+        const cl_status_msg *m = &d->u.status;
+        Caselink__StatusChange *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__status_change__init(x);
+        x->reference = S_S(m->reference);
+        x->agency_reference = S_S(m->agency_ref);
+        x->status = (Caselink__ReferralStatus)m->status;
+        x->reason = S_S(m->reason);
+        x->outcome = (Caselink__Outcome)m->outcome;
+        x->by = S_S(m->by);
+        x->at = m->at;
+        p->item_case = CASELINK__DELIVERY__ITEM_STATUS;
+        p->status = x;
+        break;
+    }
+    case CL_DLV_FEED: {
+        const cl_feed_msg *m = &d->u.feed;
+        Caselink__FeedProblem *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__feed_problem__init(x);
+        x->agency = S_S(m->agency);
+        x->feed = S_S(m->feed);
+        x->problem = S_S(m->problem);
+        x->expected_seq = m->expected;
+        x->received_seq = m->received;
+        x->last_at = m->last_at;
+        p->item_case = CASELINK__DELIVERY__ITEM_FEED;
+        p->feed = x;
+        break;
+    }
+    default:
+        break;
+    }
+    return p;
+}
+
 int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
 {
     int rc = CL_ERR_NOMEM;
@@ -1053,6 +1310,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__LinksPage links = CASELINK__LINKS_PAGE__INIT;
     Caselink__Candidates cands = CASELINK__CANDIDATES__INIT;
     Caselink__CaseFindingResult cfr = CASELINK__CASE_FINDING_RESULT__INIT;
+    Caselink__Deliveries dlv = CASELINK__DELIVERIES__INIT;
+    Caselink__AckResult ackr = CASELINK__ACK_RESULT__INIT;
+    Caselink__RequestSummaries rqs = CASELINK__REQUEST_SUMMARIES__INIT;
+    Caselink__Feeds feeds = CASELINK__FEEDS__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -1072,9 +1333,93 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         for (size_t i = 0; i < pub.n_warnings; i++)
             warnings[i] = S_S(rep->u.publish.warnings[i]);
         pub.warnings = warnings;
+        pub.known_to_mdt = rep->u.publish.known_to_mdt;
         r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
         r.publish = &pub;
         break;
+    case CL_REQ_INBOX_RECEIVE: {
+        const cl_deliveries *ds = &rep->u.deliveries;
+        dlv.deliveries = s_scratch_alloc(&s, (ds->n + 1) * sizeof(void *));
+        for (size_t i = 0; dlv.deliveries && i < ds->n; i++) {
+            Caselink__Delivery *d = s_delivery_out(&s, &ds->v[i]);
+            if (!d)
+                break;
+            dlv.deliveries[dlv.n_deliveries++] = d;
+        }
+        dlv.depth = ds->depth;
+        r.result_case = CASELINK__REPLY__RESULT_DELIVERIES;
+        r.deliveries = &dlv;
+        break;
+    }
+    case CL_REQ_INBOX_ACK:
+        ackr.removed = rep->u.ack.removed;
+        ackr.depth = rep->u.ack.depth;
+        r.result_case = CASELINK__REPLY__RESULT_ACK;
+        r.ack = &ackr;
+        break;
+    case CL_REQ_REQUEST_LIST: {
+        const cl_request_summaries *rs = &rep->u.requests;
+        rqs.requests = s_scratch_alloc(&s, (rs->n + 1) * sizeof(void *));
+        for (size_t i = 0; rqs.requests && i < rs->n; i++) {
+            const cl_request_summary *q = &rs->v[i];
+            Caselink__RequestSummary *x = s_scratch_alloc(&s, sizeof(*x));
+            Caselink__RequestState **st = s_scratch_alloc(
+                &s, (q->n_agencies + 1) * sizeof(void *));
+            if (!x || !st)
+                break;
+            caselink__request_summary__init(x);
+            x->request_id = S_S(q->request_id);
+            x->person_id = S_S(q->person_id);
+            x->due_date = S_S(q->due);
+            x->question = S_S(q->question);
+            x->review_id = S_S(q->review_id);
+            x->created_at = q->created_at;
+            for (uint32_t j = 0; j < q->n_agencies && j < CL_REVIEW_AGENCIES;
+                 j++) {
+                Caselink__RequestState *a = s_scratch_alloc(&s, sizeof(*a));
+                if (!a)
+                    break;
+                caselink__request_state__init(a);
+                a->agency = S_S(q->agencies[j].agency);
+                a->answered = q->agencies[j].answered;
+                a->overdue = q->agencies[j].overdue;
+                if (a->answered)
+                    a->response = s_response_out(&s, &q->agencies[j].response);
+                st[x->n_agencies++] = a;
+            }
+            x->agencies = st;
+            rqs.requests[rqs.n_requests++] = x;
+        }
+        r.result_case = CASELINK__REPLY__RESULT_REQUESTS;
+        r.requests = &rqs;
+        break;
+    }
+    case CL_REQ_ADMIN_FEEDS: {
+        const cl_feeds *fs = &rep->u.feeds;
+        feeds.feeds = s_scratch_alloc(&s, (fs->n + 1) * sizeof(void *));
+        for (size_t i = 0; feeds.feeds && i < fs->n; i++) {
+            const cl_feed_state *f = &fs->v[i];
+            Caselink__FeedState *x = s_scratch_alloc(&s, sizeof(*x));
+            if (!x)
+                break;
+            caselink__feed_state__init(x);
+            x->agency = S_S(f->agency);
+            x->feed = S_S(f->feed);
+            x->last_seq = f->last_seq;
+            x->first_at = f->first_at;
+            x->last_at = f->last_at;
+            x->messages = f->messages;
+            x->missing = f->missing;
+            x->gap_from = f->gap_from;
+            x->gap_to = f->gap_to;
+            x->silent = f->silent;
+            x->silence_after_s = f->silence_after_s;
+            feeds.feeds[feeds.n_feeds++] = x;
+        }
+        r.result_case = CASELINK__REPLY__RESULT_FEEDS;
+        r.feeds = &feeds;
+        break;
+    }
     case CL_REQ_GET_PERSON:
         r.person = s_view_out(&s, &rep->u.person);
         r.result_case = CASELINK__REPLY__RESULT_PERSON;
@@ -1138,6 +1483,19 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         statsr.audit_entries = st->audit_entries;
         statsr.key_version = st->key_version;
         statsr.refused_connections = st->refused_connections;
+        statsr.mailboxes = s_scratch_alloc(
+            &s, (st->n_mailboxes + 1) * sizeof(*statsr.mailboxes));
+        for (uint32_t i = 0; statsr.mailboxes && i < st->n_mailboxes &&
+                             i < CL_MAILBOXES_MAX;
+             i++) {
+            Caselink__MailboxDepth *m = s_scratch_alloc(&s, sizeof(*m));
+            if (!m)
+                break;
+            caselink__mailbox_depth__init(m);
+            m->agency = S_S(st->mailboxes[i].agency);
+            m->depth = st->mailboxes[i].depth;
+            statsr.mailboxes[statsr.n_mailboxes++] = m;
+        }
         r.result_case = CASELINK__REPLY__RESULT_STATS;
         r.stats = &statsr;
         break;
@@ -1265,6 +1623,9 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_SPLIT_RECORD:
     case CL_REQ_CREATE_REVIEW:
     case CL_REQ_ADD_TO_AGENDA:
+    case CL_REQ_SET_STATUS:
+    case CL_REQ_INFO_REQUEST:
+    case CL_REQ_INFO_RESPOND:
         pub.reference = S_S(rep->u.publish.reference);
         r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
         r.publish = &pub;
@@ -1384,6 +1745,105 @@ static void s_referral_view_in(cl_referral_view *r,
     r->withdrawn = rv->withdrawn;
     (void)cl_referral_view_texts(r, rv->concern, rv->consent_note);
     r->version = rv->version;
+    r->status = (uint8_t)rv->status;
+    CL_COPY(r->status_reason, rv->status_reason);
+    r->outcome = (uint8_t)rv->outcome;
+    r->status_at = rv->status_at;
+    CL_COPY(r->status_by, rv->status_by);
+}
+
+static void s_response_in(cl_info_response *x,
+                          const Caselink__InformationResponse *p)
+{
+    memset(x, 0, sizeof(*x));
+    if (!p)
+        return;
+    CL_COPY(x->request_id, p->request_id);
+    CL_COPY(x->agency, p->agency);
+    CL_COPY(x->person_id, p->person_id);
+    CL_COPY(x->summary, p->summary);
+    x->risk = (uint8_t)p->risk;
+    x->involvement = (uint8_t)p->involvement;
+    CL_COPY(x->contact, p->contact);
+    x->answered_at = p->answered_at;
+}
+
+static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
+{
+    memset(d, 0, sizeof(*d));
+    d->seq = p->seq;
+    d->at = p->created_at;
+    switch (p->item_case) {
+    case CASELINK__DELIVERY__ITEM_ALERT: {
+        const Caselink__SafeguardingAlert *x = p->alert;
+        cl_alert *a = &d->u.alert;
+        d->kind = CL_DLV_ALERT;
+        CL_COPY(a->reference, x->reference);
+        CL_COPY(a->plan_ref, x->plan_reference);
+        CL_COPY(a->child_pid, x->child_person_id);
+        CL_COPY(a->child_given, x->child_given_names);
+        CL_COPY(a->child_family, x->child_family_name);
+        CL_COPY(a->child_dob, x->child_date_of_birth);
+        CL_COPY(a->subject_is, x->subject_is);
+        CL_COPY(a->subject_pid, x->subject_person_id);
+        CL_COPY(a->agency, x->reporting_agency);
+        if (x->referrer) {
+            CL_COPY(a->referrer_name, x->referrer->name);
+            CL_COPY(a->referrer_role, x->referrer->role);
+        }
+        a->category = (uint8_t)x->category;
+        a->risk = (uint8_t)x->risk;
+        CL_COPY(a->concern, x->concern);
+        a->occurred_at = x->occurred_at;
+        a->received_at = x->received_at;
+        a->plan_type = (uint8_t)x->plan_type;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_REQUEST: {
+        const Caselink__InformationRequest *x = p->request;
+        cl_info_msg *m = &d->u.request;
+        d->kind = CL_DLV_REQUEST;
+        CL_COPY(m->request_id, x->request_id);
+        CL_COPY(m->from_agency, x->from_agency);
+        CL_COPY(m->person_id, x->person_id);
+        s_person_copy_in(&m->person, x->person);
+        CL_COPY(m->due, x->due_date);
+        CL_COPY(m->question, x->question);
+        CL_COPY(m->review_id, x->review_id);
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_RESPONSE:
+        d->kind = CL_DLV_RESPONSE;
+        s_response_in(&d->u.response, p->response);
+        break;
+    case CASELINK__DELIVERY__ITEM_STATUS: {
+        const Caselink__StatusChange *x = p->status;
+        cl_status_msg *m = &d->u.status;
+        d->kind = CL_DLV_STATUS;
+        CL_COPY(m->reference, x->reference);
+        CL_COPY(m->agency_ref, x->agency_reference);
+        m->status = (uint8_t)x->status;
+        CL_COPY(m->reason, x->reason);
+        m->outcome = (uint8_t)x->outcome;
+        CL_COPY(m->by, x->by);
+        m->at = x->at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_FEED: {
+        const Caselink__FeedProblem *x = p->feed;
+        cl_feed_msg *m = &d->u.feed;
+        d->kind = CL_DLV_FEED;
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->feed, x->feed);
+        CL_COPY(m->problem, x->problem);
+        m->expected = x->expected_seq;
+        m->received = x->received_seq;
+        m->last_at = x->last_at;
+        break;
+    }
+    default:
+        break;
+    }
 }
 
 static int s_entries_in(cl_audit_entries *e, Caselink__AuditEntry **v, size_t n)
@@ -1490,7 +1950,79 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
              i++)
             CL_COPY(out->u.publish.warnings[out->u.publish.n_warnings++],
                     r->publish->warnings[i]);
+        out->u.publish.known_to_mdt = r->publish->known_to_mdt;
         break;
+    case CASELINK__REPLY__RESULT_DELIVERIES: {
+        cl_deliveries *o = &out->u.deliveries;
+        out->kind = CL_REQ_INBOX_RECEIVE;
+        o->v = calloc(r->deliveries->n_deliveries + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < r->deliveries->n_deliveries; i++)
+            s_delivery_in(&o->v[o->n++], r->deliveries->deliveries[i]);
+        o->depth = r->deliveries->depth;
+        break;
+    }
+    case CASELINK__REPLY__RESULT_ACK:
+        out->kind = CL_REQ_INBOX_ACK;
+        out->u.ack.removed = r->ack->removed;
+        out->u.ack.depth = r->ack->depth;
+        break;
+    case CASELINK__REPLY__RESULT_REQUESTS: {
+        cl_request_summaries *o = &out->u.requests;
+        out->kind = CL_REQ_REQUEST_LIST;
+        o->v = calloc(r->requests->n_requests + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < r->requests->n_requests; i++) {
+            const Caselink__RequestSummary *x = r->requests->requests[i];
+            cl_request_summary *q = &o->v[o->n++];
+            CL_COPY(q->request_id, x->request_id);
+            CL_COPY(q->person_id, x->person_id);
+            CL_COPY(q->due, x->due_date);
+            CL_COPY(q->question, x->question);
+            CL_COPY(q->review_id, x->review_id);
+            q->created_at = x->created_at;
+            for (size_t j = 0; j < x->n_agencies && j < CL_REVIEW_AGENCIES;
+                 j++) {
+                cl_request_state *a = &q->agencies[q->n_agencies++];
+                CL_COPY(a->agency, x->agencies[j]->agency);
+                a->answered = x->agencies[j]->answered;
+                a->overdue = x->agencies[j]->overdue;
+                s_response_in(&a->response, x->agencies[j]->response);
+            }
+        }
+        break;
+    }
+    case CASELINK__REPLY__RESULT_FEEDS: {
+        cl_feeds *o = &out->u.feeds;
+        out->kind = CL_REQ_ADMIN_FEEDS;
+        o->v = calloc(r->feeds->n_feeds + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < r->feeds->n_feeds; i++) {
+            const Caselink__FeedState *x = r->feeds->feeds[i];
+            cl_feed_state *f = &o->v[o->n++];
+            CL_COPY(f->agency, x->agency);
+            CL_COPY(f->feed, x->feed);
+            f->last_seq = x->last_seq;
+            f->first_at = x->first_at;
+            f->last_at = x->last_at;
+            f->messages = x->messages;
+            f->missing = x->missing;
+            f->gap_from = x->gap_from;
+            f->gap_to = x->gap_to;
+            f->silent = x->silent;
+            f->silence_after_s = x->silence_after_s;
+        }
+        break;
+    }
     case CASELINK__REPLY__RESULT_PERSON:
         out->kind = CL_REQ_GET_PERSON;
         if ((rc = s_view_in(&out->u.person, r->person)) != CL_OK)
@@ -1563,6 +2095,11 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         o->audit_entries = st->audit_entries;
         o->key_version = st->key_version;
         o->refused_connections = st->refused_connections;
+        for (size_t i = 0; i < st->n_mailboxes && i < CL_MAILBOXES_MAX; i++) {
+            CL_COPY(o->mailboxes[o->n_mailboxes].agency,
+                    st->mailboxes[i]->agency);
+            o->mailboxes[o->n_mailboxes++].depth = st->mailboxes[i]->depth;
+        }
         break;
     }
     case CASELINK__REPLY__RESULT_CASE_FINDING: {
@@ -1789,6 +2326,20 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "add_to_agenda";
     case CL_REQ_CASE_FINDING:
         return "case_finding";
+    case CL_REQ_SET_STATUS:
+        return "set_referral_status";
+    case CL_REQ_INBOX_RECEIVE:
+        return "inbox_receive";
+    case CL_REQ_INBOX_ACK:
+        return "inbox_ack";
+    case CL_REQ_INFO_REQUEST:
+        return "info_request";
+    case CL_REQ_INFO_RESPOND:
+        return "info_respond";
+    case CL_REQ_REQUEST_LIST:
+        return "request_list";
+    case CL_REQ_ADMIN_FEEDS:
+        return "admin_feeds";
     default:
         return "none";
     }

@@ -74,6 +74,11 @@ static const struct {
     [CL_DB_REVIEW] = {"review", true},
     [CL_DB_MDT] = {"mdt", true},
     [CL_DB_AGENDA] = {"agenda", false},
+    [CL_DB_MAILBOX] = {"mailbox", true},
+    [CL_DB_INFOREQ] = {"inforeq", true},
+    [CL_DB_PERSON_REQUESTS] = {"person_requests", false},
+    [CL_DB_FEED] = {"feed", true},
+    [CL_DB_PERSON_AGENDA] = {"person_agenda", false},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

@@ -44,6 +44,11 @@ typedef enum {
     CL_DB_REVIEW,           /* sealed: review id -> queued match */
     CL_DB_MDT,              /* sealed: MDT review id -> meeting */
     CL_DB_AGENDA,           /* index: MDT review id || person id -> why */
+    CL_DB_MAILBOX,          /* sealed: blind(agency) || seq -> delivery */
+    CL_DB_INFOREQ,          /* sealed: request id -> request and answers */
+    CL_DB_PERSON_REQUESTS,  /* index: person id || request id -> "" */
+    CL_DB_FEED,             /* sealed: agency NUL feed -> feed health */
+    CL_DB_PERSON_AGENDA,    /* index: person id || MDT review id -> "" */
     CL_DB_COUNT
 } cl_db;
 

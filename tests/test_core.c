@@ -174,6 +174,13 @@ static void test_roles_and_access(void **state)
         [CL_REQ_CREATE_REVIEW] = C,
         [CL_REQ_ADD_TO_AGENDA] = C,
         [CL_REQ_CASE_FINDING] = C,
+        [CL_REQ_SET_STATUS] = C,
+        [CL_REQ_INBOX_RECEIVE] = P | C,
+        [CL_REQ_INBOX_ACK] = P | C,
+        [CL_REQ_INFO_REQUEST] = C,
+        [CL_REQ_INFO_RESPOND] = P,
+        [CL_REQ_REQUEST_LIST] = C,
+        [CL_REQ_ADMIN_FEEDS] = O | C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

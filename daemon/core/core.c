@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "codec.h"
+#include "core_int.h"
 
 #define S_REC_VERSION    1
 #define S_CANDIDATES_MAX 1000
@@ -65,6 +66,13 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_CREATE_REVIEW] = CL_ROLE_COORDINATOR,
     [CL_REQ_ADD_TO_AGENDA] = CL_ROLE_COORDINATOR,
     [CL_REQ_CASE_FINDING] = CL_ROLE_COORDINATOR,
+    [CL_REQ_SET_STATUS] = CL_ROLE_COORDINATOR,
+    [CL_REQ_INBOX_RECEIVE] = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR,
+    [CL_REQ_INBOX_ACK] = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR,
+    [CL_REQ_INFO_REQUEST] = CL_ROLE_COORDINATOR,
+    [CL_REQ_INFO_RESPOND] = CL_ROLE_PUBLISHER,
+    [CL_REQ_REQUEST_LIST] = CL_ROLE_COORDINATOR,
+    [CL_REQ_ADMIN_FEEDS] = CL_ROLE_OPERATOR | CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -76,7 +84,9 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_REVIEW_DECIDE] = true,    [CL_REQ_SPLIT_RECORD] = true,
     [CL_REQ_IMPORT_PERSON] = true,    [CL_REQ_LINKS_EXPORT] = true,
     [CL_REQ_FIND_PERSON] = true,      [CL_REQ_ADD_TO_AGENDA] = true,
-    [CL_REQ_CASE_FINDING] = true,
+    [CL_REQ_CASE_FINDING] = true,     [CL_REQ_SET_STATUS] = true,
+    [CL_REQ_INFO_REQUEST] = true,     [CL_REQ_INFO_RESPOND] = true,
+    [CL_REQ_REQUEST_LIST] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -139,8 +149,13 @@ typedef struct s_referral {
     char reference[CL_REF_SZ];
     int64_t received;
     uint8_t withdrawn; /* 1 once withdrawn by its agency */
-    uint32_t version;  /* 1, +1 per correction or withdrawal */
-    cl_referral r;     /* subject and related are not stored here */
+    uint32_t version;  /* 1, +1 per correction, withdrawal, status */
+    uint8_t status;    /* CL_REFSTAT_* */
+    uint8_t outcome;   /* caselink.Outcome, when closed */
+    int64_t status_at;
+    char status_by[CL_AGENCY_SZ];
+    char status_reason[CL_NOTE_SZ];
+    cl_referral r; /* subject and related are not stored here */
 } s_referral;
 
 static void s_enc_person(cl_enc *e, const cl_person *p)
@@ -254,6 +269,11 @@ static void s_referral_enc(cl_enc *e, const s_referral *s)
     cl_enc_u64(e, r->feed_seq);
     cl_enc_u8(e, s->withdrawn);
     cl_enc_u32(e, s->version);
+    cl_enc_u8(e, s->status);
+    cl_enc_u8(e, s->outcome);
+    cl_enc_i64(e, s->status_at);
+    cl_enc_str(e, s->status_by);
+    cl_enc_str(e, s->status_reason);
 }
 
 static void s_referral_dec(cl_dec *d, s_referral *s)
@@ -281,12 +301,17 @@ static void s_referral_dec(cl_dec *d, s_referral *s)
     r->feed_seq = cl_dec_u64(d);
     s->withdrawn = cl_dec_u8(d);
     s->version = cl_dec_u32(d);
+    s->status = cl_dec_u8(d);
+    s->outcome = cl_dec_u8(d);
+    s->status_at = cl_dec_i64(d);
+    CL_DEC_STR(d, s->status_by);
+    CL_DEC_STR(d, s->status_reason);
 }
 
 static int s_referral_put(cl_txn *t, uint64_t id, const s_referral *s)
 {
-    static_assert(S_BUF > CL_CONCERN_SZ + CL_NOTE_SZ + 4 * CL_NAME_SZ +
-                              CL_AGENCY_SZ + 3 * CL_REF_SZ + 256,
+    static_assert(S_BUF > CL_CONCERN_SZ + 2 * CL_NOTE_SZ + 4 * CL_NAME_SZ +
+                              2 * CL_AGENCY_SZ + 3 * CL_REF_SZ + 256,
                   "referral buffer too small");
     uint8_t *buf = malloc(S_BUF);
     uint8_t k[8];
@@ -1520,6 +1545,11 @@ static int s_referral_view(cl_referral_view *v, const s_referral *sr)
     v->consent = sr->r.consent;
     v->withdrawn = sr->withdrawn != 0;
     v->version = sr->version;
+    v->status = sr->status;
+    v->outcome = sr->outcome;
+    v->status_at = sr->status_at;
+    CL_COPY(v->status_by, sr->status_by);
+    CL_COPY(v->status_reason, sr->status_reason);
     return cl_referral_view_texts(v, sr->r.concern, sr->r.consent_note)
                ? CL_OK
                : CL_ERR_NOMEM;
@@ -2727,6 +2757,10 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
     s_key(k, id);
     s_key(k + 8, pid);
     rc = cl_store_put_raw(t, CL_DB_AGENDA, k, 16, &a->reason, 1);
+    s_key(k, pid);
+    s_key(k + 8, id);
+    if (rc == CL_OK)
+        rc = cl_store_put_raw(t, CL_DB_PERSON_AGENDA, k, 16, NULL, 0);
     if (rc == CL_OK)
         cl_core_pid_str(out->reference, pid);
     return rc;
@@ -2801,10 +2835,360 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
     }
     case CL_DB_AUDIT:
         return cl_audit_decode_check(buf, len);
+    case CL_DB_MAILBOX:
+    case CL_DB_INFOREQ:
+    case CL_DB_FEED:
+        return cl_core__route_decode_check(db, buf, len);
     default:
         rc = CL_ERR_INVALID;
     }
     if (rc == CL_OK && !cl_dec_ok(&d))
         rc = CL_ERR_CORRUPT;
+    return rc;
+}
+
+/* --- helpers lent to route.c (core_int.h) --------------------------------- */
+
+int cl_core__resolve(cl_txn *t, const char *pid_str, const cl_person *match,
+                     uint64_t *pid, char err[CL_ERROR_SZ])
+{
+    return s_resolve(t, pid_str, match, pid, err);
+}
+
+int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
+                       cl_person *out, bool *own)
+{
+    s_ids recs = {.max = 64};
+    s_record rec;
+    memset(out, 0, sizeof(*out));
+    *own = false;
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*own; i++) {
+        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        if (strcmp(rec.agency, agency) == 0) {
+            *out = rec.p;
+            *own = true;
+        } else if (i == 0) {
+            *out = rec.p;
+            out->local_id[0] = '\0'; /* another agency's own id */
+        }
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    return rc;
+}
+
+int cl_core__review_exists(cl_txn *t, const char *review_id,
+                           char err[CL_ERROR_SZ])
+{
+    uint64_t id;
+    return s_mdt_id(t, review_id, &id, err);
+}
+
+void cl_core__note_person(cl_audit_note *n, uint64_t pid)
+{
+    s_note_person(n, pid);
+}
+
+bool cl_core__parse_pid(const char *s, uint64_t *out)
+{
+    return s_parse_pid(s, out);
+}
+
+void cl_core__date(int64_t now, char out[CL_DATE_SZ])
+{
+    time_t tt = (time_t)now;
+    struct tm tm;
+    strftime(out, CL_DATE_SZ, "%Y-%m-%d", gmtime_r(&tt, &tm));
+}
+
+/* --- routing after a publish ---------------------------------------------- */
+
+/* An active plan that concerns the subject of a referral. */
+typedef struct s_alert_plan {
+    uint64_t plan_id;
+    uint64_t child; /* person holding the plan */
+    uint8_t rel;    /* what the child is to the subject; 0: the subject */
+} s_alert_plan;
+
+typedef struct s_ap_ctx {
+    cl_txn *t;
+    uint64_t holder;
+    uint8_t rel;
+    const char *today;
+    s_alert_plan v[16];
+    size_t n;
+} s_ap_ctx;
+
+static int s_ap_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_ap_ctx *c = ctx;
+    s_plan_rec r;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    uint64_t id = cl_be64_get(key + 8);
+    int rc = s_plan_get(c->t, id, &r);
+    if (rc != CL_OK)
+        return rc;
+    if (r.p.end[0] && strcmp(r.p.end, c->today) < 0)
+        return CL_OK; /* ended */
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].plan_id == id)
+            return CL_OK;
+    if (c->n == sizeof(c->v) / sizeof(c->v[0]))
+        return 1;
+    c->v[c->n++] = (s_alert_plan){id, c->holder, c->rel};
+    return CL_OK;
+}
+
+/* Who is on an MDT agenda: person id || review id. */
+static int s_on_agenda(cl_txn *t, uint64_t pid, bool *on)
+{
+    s_ids ids = {.max = 1};
+    int rc = s_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
+    *on = ids.n > 0;
+    free(ids.v);
+    return rc;
+}
+
+static int s_alert(cl_txn *t, const cl_route_config *cfg,
+                   const cl_caller *caller, const s_referral *sr,
+                   uint64_t subject, const s_alert_plan *ap, int64_t now)
+{
+    s_plan_rec plan;
+    s_record rec;
+    cl_audit_note note;
+    char err[CL_ERROR_SZ];
+    int rc = s_plan_get(t, ap->plan_id, &plan);
+    if (rc != CL_OK)
+        return rc;
+    if (strcmp(plan.agency, caller->agency) == 0)
+        return CL_OK; /* the responsible agency referred: it knows */
+    cl_delivery *d = calloc(1, sizeof(*d));
+    if (!d)
+        return CL_ERR_NOMEM;
+    d->kind = CL_DLV_ALERT;
+    cl_alert *a = &d->u.alert;
+    CL_COPY(a->reference, sr->reference);
+    CL_COPY(a->plan_ref, plan.p.agency_ref);
+    a->plan_type = plan.p.type;
+    cl_core_pid_str(a->child_pid, ap->child);
+    cl_core_pid_str(a->subject_pid, subject);
+    if (plan.p.type == CL_PLAN_UNBORN)
+        CL_COPY(a->subject_is, ap->rel ? "linked to the expectant mother"
+                                       : "the expectant mother");
+    else if (ap->rel)
+        CL_COPY(a->subject_is, cl_rel_name(s_inverse(ap->rel)));
+    else
+        CL_COPY(a->subject_is, "the child");
+    s_ids recs = {.max = 1};
+    rc = s_children(t, CL_DB_PERSON_RECORDS, ap->child, &recs);
+    if (rc == CL_OK && recs.n && (rc = s_record_get(t, recs.v[0], &rec)) ==
+                                     CL_OK) {
+        CL_COPY(a->child_given, rec.p.given);
+        CL_COPY(a->child_family, rec.p.family);
+        CL_COPY(a->child_dob, rec.p.dob);
+        sodium_memzero(&rec, sizeof(rec));
+    }
+    free(recs.v);
+    CL_COPY(a->agency, sr->agency);
+    CL_COPY(a->referrer_name, sr->r.referrer_name);
+    CL_COPY(a->referrer_role, sr->r.referrer_role);
+    a->category = sr->r.category;
+    a->risk = sr->r.risk;
+    CL_COPY(a->concern, sr->r.concern);
+    a->occurred_at = sr->r.occurred_at;
+    a->received_at = sr->received;
+    if (rc == CL_OK)
+        rc = cl_mailbox_put(t, cfg, plan.agency, d, false, now, err);
+    /* the disclosure is itself audited: to whom, about whom, why */
+    if (rc == CL_OK) {
+        cl_caller sys;
+        memset(&sys, 0, sizeof(sys));
+        CL_COPY(sys.name, "caselinkd");
+        CL_COPY(sys.agency, plan.agency);
+        memset(&note, 0, sizeof(note));
+        s_note_person(&note, ap->child);
+        s_note_person(&note, subject);
+        snprintf(note.purpose, sizeof(note.purpose),
+                 "safeguarding alert to %.64s: plan PLAN-%08" PRIu64
+                 " (delivery %" PRIu64 ")",
+                 plan.agency, ap->plan_id, d->seq);
+        CL_COPY(note.detail, sr->reference);
+        rc = cl_audit_append(t, &sys, "safeguarding_alert", &note,
+                             CL_STATUS_OK, now);
+    }
+    sodium_memzero(d, sizeof(*d));
+    free(d);
+    return rc;
+}
+
+int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
+                          const cl_caller *caller, const cl_referral *r,
+                          int64_t now, cl_publish_result *out,
+                          cl_feed_event *ev)
+{
+    uint64_t ref_id = 0;
+    s_record rec;
+    char today[CL_DATE_SZ];
+    uint8_t k[16];
+    int rc;
+    memset(ev, 0, sizeof(*ev));
+    if (!s_parse_ref(out->reference, &ref_id))
+        return CL_ERR_INTERNAL;
+    s_referral *sr = calloc(1, sizeof(*sr));
+    s_ap_ctx *c = calloc(1, sizeof(*c));
+    s_ids rels = {.max = 256};
+    if (!sr || !c) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = s_referral_get(t, ref_id, sr)) != CL_OK ||
+        (rc = s_record_get(t, sr->record_id, &rec)) != CL_OK)
+        goto out;
+    uint64_t pid = rec.person_id;
+    cl_core__date(now, today);
+    c->t = t;
+    c->today = today;
+    /* the subject's own plans, then those of every child linked to them */
+    c->holder = pid;
+    s_key(k, pid);
+    if ((rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c)) !=
+        CL_OK)
+        goto out;
+    if ((rc = s_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
+        goto out;
+    for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
+        uint8_t buf[256];
+        size_t len = 0;
+        s_key(k, pid);
+        s_key(k + 8, rels.v[i]);
+        if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
+                               &len)) != CL_OK)
+            break;
+        c->holder = rels.v[i];
+        c->rel = len >= 2 ? buf[1] : 0; /* v1, what the child is to pid */
+        sodium_memzero(buf, len);
+        s_key(k, rels.v[i]);
+        rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
+    }
+    for (size_t i = 0; i < c->n && rc == CL_OK; i++)
+        rc = s_alert(t, cfg, caller, sr, pid, &c->v[i], now);
+    if (rc == CL_OK && cfg->tell_known_to_mdt)
+        rc = s_on_agenda(t, pid, &out->known_to_mdt);
+    if (rc == CL_OK)
+        rc = cl_core__feed_note(t, cfg, caller->agency, r->feed, r->feed_seq,
+                             now, ev);
+out:
+    if (sr)
+        sodium_memzero(sr, sizeof(*sr));
+    sodium_memzero(&rec, sizeof(rec));
+    free(sr);
+    free(c);
+    free(rels.v);
+    return rc;
+}
+
+/* --- referral status -------------------------------------------------------- */
+
+int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
+                       const cl_caller *caller, const cl_set_status *ss,
+                       int64_t now, cl_publish_result *out,
+                       cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t ref_id = 0;
+    s_record rec;
+    char change[64];
+    int rc;
+    memset(&rec, 0, sizeof(rec));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "referral status needs the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (!s_parse_ref(ss->reference, &ref_id)) {
+        snprintf(err, CL_ERROR_SZ, "reference must look like CL-00000042");
+        return CL_ERR_INVALID;
+    }
+    if (ss->status == CL_REFSTAT_DECLINED && !ss->reason[0]) {
+        snprintf(err, CL_ERROR_SZ, "declining a referral needs a reason");
+        return CL_ERR_INVALID;
+    }
+    if (ss->status == CL_REFSTAT_CLOSED && !ss->outcome) {
+        snprintf(err, CL_ERROR_SZ,
+                 "closing a referral needs an outcome (services_provided, "
+                 "client_refused, unable_to_contact, ...)");
+        return CL_ERR_INVALID;
+    }
+    if (ss->status != CL_REFSTAT_CLOSED && ss->outcome) {
+        snprintf(err, CL_ERROR_SZ, "an outcome is given only when closing");
+        return CL_ERR_INVALID;
+    }
+    s_referral *s = calloc(1, sizeof(*s));
+    cl_delivery *d = calloc(1, sizeof(*d));
+    if (!s || !d) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = s_referral_get(t, ref_id, s)) == CL_ERR_NOT_FOUND) {
+        snprintf(err, CL_ERROR_SZ, "no referral %.32s", ss->reference);
+        goto out;
+    }
+    if (rc != CL_OK)
+        goto out;
+    /* received -> accepted | declined; accepted -> closed */
+    bool ok = (s->status == CL_REFSTAT_RECEIVED &&
+               (ss->status == CL_REFSTAT_ACCEPTED ||
+                ss->status == CL_REFSTAT_DECLINED)) ||
+              (s->status == CL_REFSTAT_ACCEPTED &&
+               ss->status == CL_REFSTAT_CLOSED);
+    if (s->withdrawn || !ok) {
+        snprintf(err, CL_ERROR_SZ,
+                 "%.32s is %s%s: it cannot be %s (received -> accepted or "
+                 "declined; accepted -> closed)",
+                 ss->reference, s->withdrawn ? "withdrawn, " : "",
+                 cl_refstat_name(s->status), cl_refstat_name(ss->status));
+        rc = CL_ERR_INVALID;
+        goto out;
+    }
+    if ((rc = s_record_get(t, s->record_id, &rec)) != CL_OK)
+        goto out;
+    snprintf(change, sizeof(change), "status: %s", cl_refstat_name(ss->status));
+    if ((rc = s_history_put(t, ref_id, s, change, ss->reason, now)) != CL_OK)
+        goto out;
+    s->version++;
+    s->status = ss->status;
+    s->outcome = ss->outcome;
+    s->status_at = now;
+    CL_COPY(s->status_by, caller->agency);
+    CL_COPY(s->status_reason, ss->reason);
+    if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
+        goto out;
+    /* back to the referring agency's mailbox */
+    d->kind = CL_DLV_STATUS;
+    cl_status_msg *m = &d->u.status;
+    CL_COPY(m->reference, s->reference);
+    CL_COPY(m->agency_ref, s->r.agency_ref);
+    m->status = s->status;
+    CL_COPY(m->reason, s->status_reason);
+    m->outcome = s->outcome;
+    CL_COPY(m->by, caller->agency);
+    m->at = now;
+    if ((rc = cl_mailbox_put(t, cfg, s->agency, d, false, now, err)) != CL_OK)
+        goto out;
+    s_note_person(note, rec.person_id);
+    CL_COPY(out->reference, s->reference);
+    if (note) {
+        CL_COPY(note->detail, s->reference);
+        snprintf(note->purpose, sizeof(note->purpose), "%s%s%s", change,
+                 ss->outcome ? ": " : "",
+                 ss->outcome ? cl_outcome_name(ss->outcome) : "");
+    }
+out:
+    if (s)
+        sodium_memzero(s, sizeof(*s));
+    free(s);
+    free(d);
+    sodium_memzero(&rec, sizeof(rec));
     return rc;
 }

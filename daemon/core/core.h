@@ -248,6 +248,127 @@ CL_NODISCARD int cl_core_person_view(cl_txn *t, const cl_caller *caller,
                                      cl_person_view *out, cl_audit_note *note,
                                      char err[CL_ERROR_SZ]);
 
+/* --- routing (route.c): mailboxes, alerts, requests, status, feeds -------
+ *
+ * Each agency has a durable mailbox: deliveries numbered 1, 2, 3... (the
+ * number is the delivery's stable id), kept until the agency acknowledges
+ * them. Messages one agency composes for another (information requests and
+ * answers) are refused with CL_ERR_BUSY when the addressee already has
+ * mailbox_max waiting; notices the daemon raises itself (safeguarding
+ * alerts, referral status changes, feed problems) are never refused, since
+ * refusing them would lose the alert or block the decision behind it.
+ */
+
+#define CL_ROUTE_AGENCIES 64
+#define CL_FEED_RULES     32
+
+typedef struct cl_feed_rule {
+    char agency[CL_AGENCY_SZ];
+    char feed[CL_FEED_SZ];
+    uint64_t silence_after_s;
+} cl_feed_rule;
+
+typedef struct cl_route_config {
+    uint64_t mailbox_max;    /* per agency, for messages agencies compose */
+    bool tell_known_to_mdt;  /* tell a publisher its subject is on an MDT */
+    uint64_t silence_after_s; /* default for feeds without a rule */
+    uint32_t n_feed_rules;
+    cl_feed_rule feed_rules[CL_FEED_RULES];
+    /* from the client registry: */
+    uint32_t n_agencies; /* every registered agency */
+    char agencies[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
+    uint32_t n_coord; /* agencies with a coordinator: hear of feed problems */
+    char coord[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
+} cl_route_config;
+
+#define CL_MAILBOX_MAX_DEFAULT  10000
+#define CL_FEED_SILENCE_DEFAULT 86400
+
+void cl_route_config_defaults(cl_route_config *rc);
+
+/* A feed problem found, for the operator's log (no personal data). */
+typedef struct cl_feed_event {
+    cl_feed_msg msg; /* problem[0] == 0: nothing to report */
+} cl_feed_event;
+
+/* After a referral was stored (same transaction): alert the agencies
+ * responsible for any active protection plan of the subject or of a child
+ * linked to the subject; say known_to_mdt if the policy allows; note the
+ * feed sequence (*ev reports a gap). */
+CL_NODISCARD int cl_core_route_publish(cl_txn *t, const cl_route_config *rc,
+                                       const cl_caller *caller,
+                                       const cl_referral *r, int64_t now,
+                                       cl_publish_result *out,
+                                       cl_feed_event *ev);
+
+/* Put a delivery in an agency's mailbox; d->seq and d->at are set.
+ * bounded: refuse with CL_ERR_BUSY (and err) when the mailbox is full. */
+CL_NODISCARD int cl_mailbox_put(cl_txn *t, const cl_route_config *rc,
+                                const char *agency, cl_delivery *d,
+                                bool bounded, int64_t now,
+                                char err[CL_ERROR_SZ]);
+
+/* Deliveries for the caller's own agency after q->after, oldest first. */
+CL_NODISCARD int cl_core_inbox_receive(cl_txn *t, const cl_caller *caller,
+                                       const cl_inbox_query *q,
+                                       cl_deliveries *out,
+                                       char err[CL_ERROR_SZ]);
+
+/* True if the agency's mailbox holds anything after seq `after`. */
+CL_NODISCARD int cl_core_inbox_waiting(cl_txn *t, const char *agency,
+                                       uint64_t after, bool *waiting);
+
+/* Remove acknowledged deliveries from the caller's own mailbox. Unknown
+ * numbers (already acknowledged, or never there) are ignored. */
+CL_NODISCARD int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller,
+                                   const cl_inbox_ack *a, cl_ack_result *out,
+                                   char err[CL_ERROR_SZ]);
+
+/* Every mailbox with its depth (for operators: counts only). */
+CL_NODISCARD int cl_core_mailbox_depths(cl_txn *t, cl_stats *out);
+
+/* A coordinator moves a referral on; the referring agency is told. */
+CL_NODISCARD int cl_core_set_status(cl_txn *t, const cl_route_config *rc,
+                                    const cl_caller *caller,
+                                    const cl_set_status *ss, int64_t now,
+                                    cl_publish_result *out,
+                                    cl_audit_note *note,
+                                    char err[CL_ERROR_SZ]);
+
+/* Send an information request to agencies (coordinator). */
+CL_NODISCARD int cl_core_info_request(cl_txn *t, const cl_route_config *rc,
+                                      const cl_caller *caller,
+                                      const cl_info_request *q, int64_t now,
+                                      cl_publish_result *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
+/* An asked agency answers (publisher); the answer goes to the asker. */
+CL_NODISCARD int cl_core_info_respond(cl_txn *t, const cl_route_config *rc,
+                                      const cl_caller *caller,
+                                      const cl_info_response *x, int64_t now,
+                                      cl_publish_result *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
+/* Requests and each agency's answer or lateness (coordinator). */
+CL_NODISCARD int cl_core_request_list(cl_txn *t, const cl_caller *caller,
+                                      const cl_request_list *q, int64_t now,
+                                      cl_request_summaries *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
+/* Feed health for every feed seen. */
+CL_NODISCARD int cl_core_feeds(cl_txn *t, const cl_route_config *rc,
+                               int64_t now, cl_feeds *out);
+
+/* Mark feeds silent for longer than their interval and tell the
+ * coordinators, once per silence; up to max events are returned in ev
+ * (*n_ev) for the log. */
+CL_NODISCARD int cl_core_feeds_check(cl_txn *t, const cl_route_config *rc,
+                                     int64_t now, cl_feed_event *ev,
+                                     size_t max, size_t *n_ev);
+
 /* --- audit (audit.c) -------------------------------------------------------
  */
 

@@ -1,0 +1,44 @@
+/*
+ * core_int: helpers core.c lends to the other files of the domain library.
+ * Not part of the library's interface: the daemon uses core.h only.
+ */
+#ifndef CL_CORE_INT_H
+#define CL_CORE_INT_H
+
+#include "core.h"
+
+/* The person named by id or by NHS/CHI number; CL_ERR_NOT_FOUND or
+ * CL_ERR_INVALID with err. */
+CL_NODISCARD int cl_core__resolve(cl_txn *t, const char *pid_str,
+                                  const cl_person *match, uint64_t *pid,
+                                  char err[CL_ERROR_SZ]);
+
+/* How agency describes person pid: its own record if it has one (*own
+ * set), else the first record another agency holds (local id cleared). */
+CL_NODISCARD int cl_core__person_as(cl_txn *t, uint64_t pid,
+                                    const char *agency, cl_person *out,
+                                    bool *own);
+
+/* CL_OK if the MDT review exists; CL_ERR_INVALID / NOT_FOUND with err. */
+CL_NODISCARD int cl_core__review_exists(cl_txn *t, const char *review_id,
+                                        char err[CL_ERROR_SZ]);
+
+/* Add a person to an audit note (once). */
+void cl_core__note_person(cl_audit_note *n, uint64_t pid);
+
+/* "P00000042" -> 42; false if malformed. */
+bool cl_core__parse_pid(const char *s, uint64_t *out);
+
+/* Today's date (UTC) as YYYY-MM-DD for unix time now. */
+void cl_core__date(int64_t now, char out[CL_DATE_SZ]);
+
+/* Note a feed's sequence number (route.c); *ev reports a gap. */
+CL_NODISCARD int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
+                                 const char *agency, const char *feed,
+                                 uint64_t seq, int64_t now, cl_feed_event *ev);
+
+/* Decode check for route.c's stored values (fuzzing). */
+CL_NODISCARD int cl_core__route_decode_check(cl_db db, const uint8_t *buf,
+                                             size_t len);
+
+#endif

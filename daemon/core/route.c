@@ -1,0 +1,1070 @@
+/*
+ * route: the agencies' mailboxes, information requests and feed health.
+ *
+ * Stored records (plaintext before sealing, see store/codec.h):
+ *   meta     "mbox:" agency   -> next seq (8), depth (8)   (unsealed)
+ *   mailbox  blind(agency) || seq -> v1, kind, at, the delivery's fields
+ *   inforeq  request id       -> v1, person, from agency, client, due,
+ *                                question, review, created, n, then per
+ *                                agency: name, answered, answer fields
+ *   person_requests person id || request id -> ""
+ *   feed     agency NUL feed  -> v1, last seq, first, last, messages,
+ *                                missing, gap from, gap to, silent
+ */
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "core_int.h"
+
+#define S_VERSION   1
+#define S_DLV_BUF   (CL_CONCERN_SZ + 4096)
+#define S_REQ_BUF   (CL_REVIEW_AGENCIES * (CL_SUMMARY_SZ + CL_NOTE_SZ + 256) + 4096)
+#define S_META_PFX  "mbox:"
+#define S_TAG_LEN   CL_BLIND_LEN
+
+void cl_route_config_defaults(cl_route_config *rc)
+{
+    memset(rc, 0, sizeof(*rc));
+    rc->mailbox_max = CL_MAILBOX_MAX_DEFAULT;
+    rc->silence_after_s = CL_FEED_SILENCE_DEFAULT;
+}
+
+/* --- mailboxes ------------------------------------------------------------ */
+
+static void s_person_enc(cl_enc *e, const cl_person *p)
+{
+    cl_enc_str(e, p->nhs);
+    cl_enc_str(e, p->chi);
+    cl_enc_str(e, p->local_id);
+    cl_enc_str(e, p->given);
+    cl_enc_str(e, p->family);
+    cl_enc_str(e, p->dob);
+    cl_enc_u8(e, p->sex);
+    cl_enc_str(e, p->address);
+    cl_enc_str(e, p->town);
+    cl_enc_str(e, p->postcode);
+    cl_enc_str(e, p->uprn);
+}
+
+static void s_person_dec(cl_dec *d, cl_person *p)
+{
+    CL_DEC_STR(d, p->nhs);
+    CL_DEC_STR(d, p->chi);
+    CL_DEC_STR(d, p->local_id);
+    CL_DEC_STR(d, p->given);
+    CL_DEC_STR(d, p->family);
+    CL_DEC_STR(d, p->dob);
+    p->sex = cl_dec_u8(d);
+    CL_DEC_STR(d, p->address);
+    CL_DEC_STR(d, p->town);
+    CL_DEC_STR(d, p->postcode);
+    CL_DEC_STR(d, p->uprn);
+}
+
+static void s_response_enc(cl_enc *e, const cl_info_response *x)
+{
+    cl_enc_str(e, x->request_id);
+    cl_enc_str(e, x->agency);
+    cl_enc_str(e, x->person_id);
+    cl_enc_str(e, x->summary);
+    cl_enc_u8(e, x->risk);
+    cl_enc_u8(e, x->involvement);
+    cl_enc_str(e, x->contact);
+    cl_enc_i64(e, x->answered_at);
+}
+
+static void s_response_dec(cl_dec *d, cl_info_response *x)
+{
+    CL_DEC_STR(d, x->request_id);
+    CL_DEC_STR(d, x->agency);
+    CL_DEC_STR(d, x->person_id);
+    CL_DEC_STR(d, x->summary);
+    x->risk = cl_dec_u8(d);
+    x->involvement = cl_dec_u8(d);
+    CL_DEC_STR(d, x->contact);
+    x->answered_at = cl_dec_i64(d);
+}
+
+static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
+{
+    cl_enc_u8(e, S_VERSION);
+    cl_enc_u8(e, (uint8_t)dv->kind);
+    cl_enc_i64(e, dv->at);
+    switch (dv->kind) {
+    case CL_DLV_ALERT: {
+        const cl_alert *a = &dv->u.alert;
+        cl_enc_str(e, a->reference);
+        cl_enc_str(e, a->plan_ref);
+        cl_enc_str(e, a->child_pid);
+        cl_enc_str(e, a->child_given);
+        cl_enc_str(e, a->child_family);
+        cl_enc_str(e, a->child_dob);
+        cl_enc_str(e, a->subject_is);
+        cl_enc_str(e, a->subject_pid);
+        cl_enc_str(e, a->agency);
+        cl_enc_str(e, a->referrer_name);
+        cl_enc_str(e, a->referrer_role);
+        cl_enc_u8(e, a->category);
+        cl_enc_u8(e, a->risk);
+        cl_enc_u8(e, a->plan_type);
+        cl_enc_str(e, a->concern);
+        cl_enc_i64(e, a->occurred_at);
+        cl_enc_i64(e, a->received_at);
+        break;
+    }
+    case CL_DLV_REQUEST: {
+        const cl_info_msg *m = &dv->u.request;
+        cl_enc_str(e, m->request_id);
+        cl_enc_str(e, m->from_agency);
+        cl_enc_str(e, m->person_id);
+        s_person_enc(e, &m->person);
+        cl_enc_str(e, m->due);
+        cl_enc_str(e, m->question);
+        cl_enc_str(e, m->review_id);
+        break;
+    }
+    case CL_DLV_RESPONSE:
+        s_response_enc(e, &dv->u.response);
+        break;
+    case CL_DLV_STATUS: {
+        const cl_status_msg *m = &dv->u.status;
+        cl_enc_str(e, m->reference);
+        cl_enc_str(e, m->agency_ref);
+        cl_enc_u8(e, m->status);
+        cl_enc_str(e, m->reason);
+        cl_enc_u8(e, m->outcome);
+        cl_enc_str(e, m->by);
+        cl_enc_i64(e, m->at);
+        break;
+    }
+    case CL_DLV_FEED: {
+        const cl_feed_msg *m = &dv->u.feed;
+        cl_enc_str(e, m->agency);
+        cl_enc_str(e, m->feed);
+        cl_enc_str(e, m->problem);
+        cl_enc_u64(e, m->expected);
+        cl_enc_u64(e, m->received);
+        cl_enc_i64(e, m->last_at);
+        break;
+    }
+    default:
+        e->bad = true;
+    }
+}
+
+static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
+{
+    memset(dv, 0, sizeof(*dv));
+    if (cl_dec_u8(d) != S_VERSION)
+        d->bad = true;
+    dv->kind = (cl_dlv_kind)cl_dec_u8(d);
+    dv->at = cl_dec_i64(d);
+    switch (dv->kind) {
+    case CL_DLV_ALERT: {
+        cl_alert *a = &dv->u.alert;
+        CL_DEC_STR(d, a->reference);
+        CL_DEC_STR(d, a->plan_ref);
+        CL_DEC_STR(d, a->child_pid);
+        CL_DEC_STR(d, a->child_given);
+        CL_DEC_STR(d, a->child_family);
+        CL_DEC_STR(d, a->child_dob);
+        CL_DEC_STR(d, a->subject_is);
+        CL_DEC_STR(d, a->subject_pid);
+        CL_DEC_STR(d, a->agency);
+        CL_DEC_STR(d, a->referrer_name);
+        CL_DEC_STR(d, a->referrer_role);
+        a->category = cl_dec_u8(d);
+        a->risk = cl_dec_u8(d);
+        a->plan_type = cl_dec_u8(d);
+        CL_DEC_STR(d, a->concern);
+        a->occurred_at = cl_dec_i64(d);
+        a->received_at = cl_dec_i64(d);
+        break;
+    }
+    case CL_DLV_REQUEST: {
+        cl_info_msg *m = &dv->u.request;
+        CL_DEC_STR(d, m->request_id);
+        CL_DEC_STR(d, m->from_agency);
+        CL_DEC_STR(d, m->person_id);
+        s_person_dec(d, &m->person);
+        CL_DEC_STR(d, m->due);
+        CL_DEC_STR(d, m->question);
+        CL_DEC_STR(d, m->review_id);
+        break;
+    }
+    case CL_DLV_RESPONSE:
+        s_response_dec(d, &dv->u.response);
+        break;
+    case CL_DLV_STATUS: {
+        cl_status_msg *m = &dv->u.status;
+        CL_DEC_STR(d, m->reference);
+        CL_DEC_STR(d, m->agency_ref);
+        m->status = cl_dec_u8(d);
+        CL_DEC_STR(d, m->reason);
+        m->outcome = cl_dec_u8(d);
+        CL_DEC_STR(d, m->by);
+        m->at = cl_dec_i64(d);
+        break;
+    }
+    case CL_DLV_FEED: {
+        cl_feed_msg *m = &dv->u.feed;
+        CL_DEC_STR(d, m->agency);
+        CL_DEC_STR(d, m->feed);
+        CL_DEC_STR(d, m->problem);
+        m->expected = cl_dec_u64(d);
+        m->received = cl_dec_u64(d);
+        m->last_at = cl_dec_i64(d);
+        break;
+    }
+    default:
+        d->bad = true;
+    }
+}
+
+/* Mailbox state, unsealed in META: counts only, under the agency's name. */
+static int s_meta_get(cl_txn *t, const char *agency, uint64_t *next,
+                      uint64_t *depth)
+{
+    char key[sizeof(S_META_PFX) + CL_AGENCY_SZ];
+    uint8_t v[16];
+    size_t len = 0;
+    int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n,
+                              v, sizeof(v), &len);
+    *next = *depth = 0;
+    if (rc == CL_ERR_NOT_FOUND)
+        return CL_OK;
+    if (rc != CL_OK)
+        return rc;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    *next = cl_be64_get(v);
+    *depth = cl_be64_get(v + 8);
+    return CL_OK;
+}
+
+static int s_meta_put(cl_txn *t, const char *agency, uint64_t next,
+                      uint64_t depth)
+{
+    char key[sizeof(S_META_PFX) + CL_AGENCY_SZ];
+    uint8_t v[16];
+    int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
+    cl_be64_put(v, next);
+    cl_be64_put(v + 8, depth);
+    return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n, v,
+                            16);
+}
+
+static void s_tag(cl_txn *t, const char *agency, uint8_t k[S_TAG_LEN + 8],
+                  uint64_t seq)
+{
+    cl_store_blind(cl_store_of(t), k, "mailbox", (const uint8_t *)agency,
+                   strlen(agency));
+    cl_be64_put(k + S_TAG_LEN, seq);
+}
+
+int cl_mailbox_put(cl_txn *t, const cl_route_config *cfg, const char *agency,
+                   cl_delivery *d, bool bounded, int64_t now,
+                   char err[CL_ERROR_SZ])
+{
+    uint64_t next, depth;
+    uint8_t k[S_TAG_LEN + 8];
+    if (!agency[0])
+        return CL_ERR_INVALID;
+    int rc = s_meta_get(t, agency, &next, &depth);
+    if (rc != CL_OK)
+        return rc;
+    if (bounded && depth >= cfg->mailbox_max) {
+        snprintf(err, CL_ERROR_SZ,
+                 "the mailbox of %.64s is full (%" PRIu64
+                 " messages waiting): nothing was sent; try again later",
+                 agency, depth);
+        return CL_ERR_BUSY;
+    }
+    d->seq = next + 1;
+    d->at = now;
+    uint8_t *buf = malloc(S_DLV_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, S_DLV_BUF);
+    s_dlv_enc(&e, d);
+    s_tag(t, agency, k, d->seq);
+    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_MAILBOX, k, sizeof(k), buf,
+                                       e.len)
+                        : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    if (rc == CL_OK)
+        rc = s_meta_put(t, agency, d->seq, depth + 1);
+    return rc;
+}
+
+typedef struct s_rx {
+    cl_txn *t;
+    cl_deliveries *out;
+    size_t limit;
+    uint8_t *buf;
+    int found; /* for cl_core_inbox_waiting */
+} s_rx;
+
+static int s_rx_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rx *x = ctx;
+    size_t vlen = 0;
+    if (x->out->n >= x->limit)
+        return 1;
+    int rc = cl_store_get(x->t, CL_DB_MAILBOX, key, len, x->buf, S_DLV_BUF,
+                          &vlen);
+    if (rc != CL_OK)
+        return rc;
+    cl_delivery *dv = &x->out->v[x->out->n];
+    cl_dec d = cl_dec_init(x->buf, vlen);
+    s_dlv_dec(&d, dv);
+    sodium_memzero(x->buf, vlen);
+    if (!cl_dec_ok(&d) || len != S_TAG_LEN + 8)
+        return CL_ERR_CORRUPT;
+    dv->seq = cl_be64_get(key + S_TAG_LEN);
+    x->out->n++;
+    return CL_OK;
+}
+
+/* Scan from `after`+1, staying inside the agency's tag. */
+static int s_scan_box(cl_txn *t, const char *agency, uint64_t after,
+                      cl_store_scan_fn fn, void *ctx);
+
+typedef struct s_bounded {
+    uint8_t tag[S_TAG_LEN];
+    cl_store_scan_fn fn;
+    void *ctx;
+} s_bounded;
+
+static int s_bounded_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_bounded *b = ctx;
+    if (len < S_TAG_LEN || memcmp(key, b->tag, S_TAG_LEN) != 0)
+        return 1; /* past this agency's mailbox */
+    return b->fn(b->ctx, key, len);
+}
+
+static int s_scan_box(cl_txn *t, const char *agency, uint64_t after,
+                      cl_store_scan_fn fn, void *ctx)
+{
+    uint8_t k[S_TAG_LEN + 8];
+    s_bounded b;
+    if (after == UINT64_MAX)
+        return CL_OK;
+    s_tag(t, agency, k, after + 1);
+    memcpy(b.tag, k, S_TAG_LEN);
+    b.fn = fn;
+    b.ctx = ctx;
+    return cl_store_scan_from(t, CL_DB_MAILBOX, k, sizeof(k), s_bounded_one,
+                              &b);
+}
+
+int cl_core_inbox_receive(cl_txn *t, const cl_caller *caller,
+                          const cl_inbox_query *q, cl_deliveries *out,
+                          char err[CL_ERROR_SZ])
+{
+    uint64_t next;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & (CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR))) {
+        snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
+        return CL_ERR_DENIED;
+    }
+    if (q->limit > CL_INBOX_MAX || q->wait_ms > CL_WAIT_MAX_MS) {
+        snprintf(err, CL_ERROR_SZ, "limit is at most %d, wait_ms at most %d",
+                 CL_INBOX_MAX, CL_WAIT_MAX_MS);
+        return CL_ERR_INVALID;
+    }
+    int rc = s_meta_get(t, caller->agency, &next, &out->depth);
+    if (rc != CL_OK)
+        return rc;
+    s_rx x = {t, out, q->limit ? q->limit : 50, NULL, 0};
+    out->v = calloc(x.limit, sizeof(*out->v));
+    x.buf = malloc(S_DLV_BUF);
+    if (!out->v || !x.buf) {
+        free(x.buf);
+        return CL_ERR_NOMEM;
+    }
+    rc = s_scan_box(t, caller->agency, q->after, s_rx_one, &x);
+    free(x.buf);
+    return rc;
+}
+
+static int s_any(void *ctx, const uint8_t *key, size_t len)
+{
+    (void)key;
+    (void)len;
+    *(bool *)ctx = true;
+    return 1;
+}
+
+int cl_core_inbox_waiting(cl_txn *t, const char *agency, uint64_t after,
+                          bool *waiting)
+{
+    *waiting = false;
+    return s_scan_box(t, agency, after, s_any, waiting);
+}
+
+int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller,
+                      const cl_inbox_ack *a, cl_ack_result *out,
+                      char err[CL_ERROR_SZ])
+{
+    uint64_t next, depth;
+    uint8_t k[S_TAG_LEN + 8];
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & (CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR))) {
+        snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
+        return CL_ERR_DENIED;
+    }
+    if (a->n == 0) {
+        snprintf(err, CL_ERROR_SZ, "name the deliveries (seq) to acknowledge");
+        return CL_ERR_INVALID;
+    }
+    int rc = s_meta_get(t, caller->agency, &next, &depth);
+    for (uint32_t i = 0; rc == CL_OK && i < a->n && i < CL_INBOX_MAX; i++) {
+        s_tag(t, caller->agency, k, a->seqs[i]);
+        rc = cl_store_del(t, CL_DB_MAILBOX, k, sizeof(k));
+        if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK; /* acknowledged before: at-least-once */
+            continue;
+        }
+        if (rc == CL_OK) {
+            out->removed++;
+            if (depth)
+                depth--;
+        }
+    }
+    if (rc == CL_OK && out->removed)
+        rc = s_meta_put(t, caller->agency, next, depth);
+    out->depth = depth;
+    return rc;
+}
+
+typedef struct s_depths {
+    cl_stats *out;
+} s_depths;
+
+static int s_depth_one(void *ctx, const uint8_t *key, size_t len)
+{
+    cl_stats *st = ((s_depths *)ctx)->out;
+    size_t pl = sizeof(S_META_PFX) - 1;
+    if (st->n_mailboxes >= CL_MAILBOXES_MAX)
+        return 1;
+    cl_mailbox_depth *m = &st->mailboxes[st->n_mailboxes];
+    size_t n = len - pl < sizeof(m->agency) - 1 ? len - pl
+                                                : sizeof(m->agency) - 1;
+    memcpy(m->agency, key + pl, n);
+    m->agency[n] = '\0';
+    st->n_mailboxes++;
+    return CL_OK;
+}
+
+int cl_core_mailbox_depths(cl_txn *t, cl_stats *out)
+{
+    s_depths c = {out};
+    out->n_mailboxes = 0;
+    int rc = cl_store_scan(t, CL_DB_META, (const uint8_t *)S_META_PFX,
+                           sizeof(S_META_PFX) - 1, s_depth_one, &c);
+    for (uint32_t i = 0; rc == CL_OK && i < out->n_mailboxes; i++) {
+        uint64_t next;
+        rc = s_meta_get(t, out->mailboxes[i].agency, &next,
+                        &out->mailboxes[i].depth);
+    }
+    return rc;
+}
+
+/* --- information requests ------------------------------------------------- */
+
+typedef struct s_inforeq {
+    uint64_t pid;
+    char from_agency[CL_AGENCY_SZ];
+    char client[CL_CLIENT_SZ];
+    cl_request_summary sum; /* ids, due, question, review, answers */
+} s_inforeq;
+
+static int s_req_put(cl_txn *t, uint64_t id, const s_inforeq *r)
+{
+    uint8_t k[8];
+    uint8_t *buf = malloc(S_REQ_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, S_REQ_BUF);
+    const cl_request_summary *q = &r->sum;
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u64(&e, r->pid);
+    cl_enc_str(&e, r->from_agency);
+    cl_enc_str(&e, r->client);
+    cl_enc_str(&e, q->due);
+    cl_enc_str(&e, q->question);
+    cl_enc_str(&e, q->review_id);
+    cl_enc_i64(&e, q->created_at);
+    cl_enc_u32(&e, q->n_agencies);
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        cl_enc_str(&e, q->agencies[i].agency);
+        cl_enc_u8(&e, q->agencies[i].answered);
+        if (q->agencies[i].answered)
+            s_response_enc(&e, &q->agencies[i].response);
+    }
+    cl_be64_put(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_INFOREQ, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    return rc;
+}
+
+static void s_req_dec(cl_dec *d, s_inforeq *r)
+{
+    cl_request_summary *q = &r->sum;
+    if (cl_dec_u8(d) != S_VERSION)
+        d->bad = true;
+    r->pid = cl_dec_u64(d);
+    CL_DEC_STR(d, r->from_agency);
+    CL_DEC_STR(d, r->client);
+    CL_DEC_STR(d, q->due);
+    CL_DEC_STR(d, q->question);
+    CL_DEC_STR(d, q->review_id);
+    q->created_at = cl_dec_i64(d);
+    q->n_agencies = cl_dec_u32(d);
+    if (q->n_agencies > CL_REVIEW_AGENCIES) {
+        d->bad = true;
+        q->n_agencies = 0;
+    }
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        CL_DEC_STR(d, q->agencies[i].agency);
+        q->agencies[i].answered = cl_dec_u8(d) != 0;
+        if (q->agencies[i].answered)
+            s_response_dec(d, &q->agencies[i].response);
+    }
+}
+
+static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
+{
+    uint8_t k[8];
+    size_t len = 0;
+    uint8_t *buf = malloc(S_REQ_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    memset(r, 0, sizeof(*r));
+    cl_be64_put(k, id);
+    int rc = cl_store_get(t, CL_DB_INFOREQ, k, 8, buf, S_REQ_BUF, &len);
+    if (rc == CL_OK) {
+        cl_dec d = cl_dec_init(buf, len);
+        s_req_dec(&d, r);
+        if (!cl_dec_ok(&d))
+            rc = CL_ERR_CORRUPT;
+    }
+    sodium_memzero(buf, len);
+    free(buf);
+    if (rc == CL_OK) {
+        snprintf(r->sum.request_id, sizeof(r->sum.request_id),
+                 "REQ-%08" PRIu64, id);
+        cl_core_pid_str(r->sum.person_id, r->pid);
+    }
+    return rc;
+}
+
+static bool s_req_parse(const char *s, uint64_t *id)
+{
+    char *end = NULL;
+    if (strncmp(s, "REQ-", 4) != 0 || !s[4])
+        return false;
+    *id = strtoull(s + 4, &end, 10);
+    return *id != 0 && !*end;
+}
+
+static bool s_registered(const cl_route_config *rc, const char *agency)
+{
+    for (uint32_t i = 0; i < rc->n_agencies; i++)
+        if (strcmp(rc->agencies[i], agency) == 0)
+            return true;
+    return false;
+}
+
+int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
+                         const cl_caller *caller, const cl_info_request *q,
+                         int64_t now, cl_publish_result *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    char today[CL_DATE_SZ];
+    uint64_t pid = 0, id = 0;
+    uint8_t k[16];
+    int rc;
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    cl_core__date(now, today);
+    if (!q->question[0]) {
+        snprintf(err, CL_ERROR_SZ, "a question is required");
+        return CL_ERR_INVALID;
+    }
+    if (!cl_date_valid(q->due) || strcmp(q->due, today) < 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "due_date must be a date (YYYY-MM-DD) from today on");
+        return CL_ERR_INVALID;
+    }
+    if (q->n_agencies == 0) {
+        snprintf(err, CL_ERROR_SZ, "name at least one agency to ask");
+        return CL_ERR_INVALID;
+    }
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        if (!s_registered(cfg, q->agencies[i])) {
+            snprintf(err, CL_ERROR_SZ, "no registered agency %.64s",
+                     q->agencies[i]);
+            return CL_ERR_INVALID;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(q->agencies[i], q->agencies[j]) == 0) {
+                snprintf(err, CL_ERROR_SZ, "agency %.64s named twice",
+                         q->agencies[i]);
+                return CL_ERR_INVALID;
+            }
+    }
+    if (q->review_id[0] &&
+        (rc = cl_core__review_exists(t, q->review_id, err)) != CL_OK)
+        return rc;
+    if ((rc = cl_core__resolve(t, q->who.person_id, &q->who.match, &pid,
+                               err)) != CL_OK)
+        return rc;
+    cl_core__note_person(note, pid);
+    if ((rc = cl_store_next_id(t, "inforeq", &id)) != CL_OK)
+        return rc;
+    s_inforeq *r = calloc(1, sizeof(*r));
+    cl_delivery *d = calloc(1, sizeof(*d));
+    if (!r || !d) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    r->pid = pid;
+    CL_COPY(r->from_agency, caller->agency);
+    CL_COPY(r->client, caller->name);
+    CL_COPY(r->sum.due, q->due);
+    CL_COPY(r->sum.question, q->question);
+    CL_COPY(r->sum.review_id, q->review_id);
+    r->sum.created_at = now;
+    r->sum.n_agencies = q->n_agencies;
+    snprintf(out->reference, sizeof(out->reference), "REQ-%08" PRIu64, id);
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        bool own = false;
+        CL_COPY(r->sum.agencies[i].agency, q->agencies[i]);
+        memset(d, 0, sizeof(*d));
+        d->kind = CL_DLV_REQUEST;
+        cl_info_msg *m = &d->u.request;
+        CL_COPY(m->request_id, out->reference);
+        CL_COPY(m->from_agency, caller->agency);
+        cl_core_pid_str(m->person_id, pid);
+        if ((rc = cl_core__person_as(t, pid, q->agencies[i], &m->person,
+                                     &own)) != CL_OK)
+            goto out;
+        CL_COPY(m->due, q->due);
+        CL_COPY(m->question, q->question);
+        CL_COPY(m->review_id, q->review_id);
+        if ((rc = cl_mailbox_put(t, cfg, q->agencies[i], d,
+                                 true, now, err)) != CL_OK)
+            goto out;
+    }
+    if ((rc = s_req_put(t, id, r)) != CL_OK)
+        goto out;
+    cl_be64_put(k, pid);
+    cl_be64_put(k + 8, id);
+    rc = cl_store_put_raw(t, CL_DB_PERSON_REQUESTS, k, 16, NULL, 0);
+    if (note) {
+        CL_COPY(note->detail, out->reference);
+        snprintf(note->purpose, sizeof(note->purpose),
+                 "information request to %u agencies%s%.64s", q->n_agencies,
+                 q->review_id[0] ? " for " : "", q->review_id);
+    }
+out:
+    if (d)
+        sodium_memzero(d, sizeof(*d));
+    free(d);
+    free(r);
+    return rc;
+}
+
+int cl_core_info_respond(cl_txn *t, const cl_route_config *cfg,
+                         const cl_caller *caller, const cl_info_response *x,
+                         int64_t now, cl_publish_result *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t id = 0;
+    uint32_t i;
+    int rc;
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ, "answering needs the publisher role");
+        return CL_ERR_DENIED;
+    }
+    if (!s_req_parse(x->request_id, &id)) {
+        snprintf(err, CL_ERROR_SZ, "request_id must look like REQ-00000042");
+        return CL_ERR_INVALID;
+    }
+    if (!x->summary[0] || !x->involvement) {
+        snprintf(err, CL_ERROR_SZ,
+                 "an answer needs a summary and the involvement (none, "
+                 "past or current)");
+        return CL_ERR_INVALID;
+    }
+    s_inforeq *r = calloc(1, sizeof(*r));
+    cl_delivery *d = calloc(1, sizeof(*d));
+    if (!r || !d) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    rc = s_req_get(t, id, r);
+    for (i = 0; rc == CL_OK && i < r->sum.n_agencies; i++)
+        if (strcmp(r->sum.agencies[i].agency, caller->agency) == 0)
+            break;
+    if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && i == r->sum.n_agencies)) {
+        /* never reveal requests sent to other agencies */
+        snprintf(err, CL_ERROR_SZ, "no request %.32s for your agency",
+                 x->request_id);
+        rc = CL_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (rc != CL_OK)
+        goto out;
+    cl_info_response *a = &r->sum.agencies[i].response;
+    *a = *x;
+    CL_COPY(a->agency, caller->agency);
+    CL_COPY(a->person_id, r->sum.person_id);
+    a->answered_at = now;
+    r->sum.agencies[i].answered = true;
+    if ((rc = s_req_put(t, id, r)) != CL_OK)
+        goto out;
+    d->kind = CL_DLV_RESPONSE;
+    d->u.response = *a;
+    if ((rc = cl_mailbox_put(t, cfg, r->from_agency, d, true, now, err)) !=
+        CL_OK)
+        goto out;
+    cl_core__note_person(note, r->pid);
+    CL_COPY(out->reference, r->sum.request_id);
+    if (note)
+        CL_COPY(note->detail, r->sum.request_id);
+out:
+    if (d)
+        sodium_memzero(d, sizeof(*d));
+    if (r)
+        sodium_memzero(r, sizeof(*r));
+    free(d);
+    free(r);
+    return rc;
+}
+
+typedef struct s_list {
+    cl_txn *t;
+    const cl_request_list *q;
+    cl_request_summaries *out;
+    size_t cap;
+    const char *today;
+    cl_audit_note *note;
+    s_inforeq *r; /* scratch */
+} s_list;
+
+static int s_list_id(s_list *c, uint64_t id)
+{
+    int rc = s_req_get(c->t, id, c->r);
+    if (rc != CL_OK)
+        return rc;
+    bool open = false;
+    for (uint32_t i = 0; i < c->r->sum.n_agencies; i++) {
+        cl_request_state *a = &c->r->sum.agencies[i];
+        a->overdue = !a->answered && strcmp(c->r->sum.due, c->today) < 0;
+        open |= !a->answered;
+    }
+    if (c->q->open_only && !open)
+        return CL_OK;
+    if (c->out->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 8;
+        cl_request_summary *nv = realloc(c->out->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->v = nv;
+        c->cap = ncap;
+    }
+    c->out->v[c->out->n++] = c->r->sum;
+    cl_core__note_person(c->note, c->r->pid);
+    return CL_OK;
+}
+
+static int s_list_index(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return s_list_id(ctx, cl_be64_get(key + 8));
+}
+
+static int s_list_all(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    return s_list_id(ctx, cl_be64_get(key));
+}
+
+int cl_core_request_list(cl_txn *t, const cl_caller *caller,
+                         const cl_request_list *q, int64_t now,
+                         cl_request_summaries *out, cl_audit_note *note,
+                         char err[CL_ERROR_SZ])
+{
+    char today[CL_DATE_SZ];
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (q->person_id[0] && !cl_core__parse_pid(q->person_id, &pid)) {
+        snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+        return CL_ERR_INVALID;
+    }
+    cl_core__date(now, today);
+    s_list c = {t, q, out, 0, today, note, calloc(1, sizeof(s_inforeq))};
+    if (!c.r)
+        return CL_ERR_NOMEM;
+    if (pid) {
+        uint8_t k[8];
+        cl_be64_put(k, pid);
+        rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_list_index, &c);
+    } else {
+        rc = cl_store_scan(t, CL_DB_INFOREQ, NULL, 0, s_list_all, &c);
+    }
+    sodium_memzero(c.r, sizeof(*c.r));
+    free(c.r);
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose), "%zu requests listed",
+                 out->n);
+    return rc;
+}
+
+/* --- feed health ---------------------------------------------------------- */
+
+static int s_feed_key(uint8_t *k, size_t cap, const char *agency,
+                      const char *feed)
+{
+    size_t a = strlen(agency), f = strlen(feed);
+    if (a + 1 + f > cap)
+        return -1;
+    memcpy(k, agency, a);
+    k[a] = 0;
+    memcpy(k + a + 1, feed, f);
+    return (int)(a + 1 + f);
+}
+
+static int s_feed_put(cl_txn *t, const cl_feed_state *f)
+{
+    uint8_t k[CL_AGENCY_SZ + CL_FEED_SZ], buf[128];
+    int kl = s_feed_key(k, sizeof(k), f->agency, f->feed);
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u64(&e, f->last_seq);
+    cl_enc_i64(&e, f->first_at);
+    cl_enc_i64(&e, f->last_at);
+    cl_enc_u64(&e, f->messages);
+    cl_enc_u64(&e, f->missing);
+    cl_enc_u64(&e, f->gap_from);
+    cl_enc_u64(&e, f->gap_to);
+    cl_enc_u8(&e, f->silent);
+    if (kl < 0 || !cl_enc_ok(&e))
+        return CL_ERR_INTERNAL;
+    return cl_store_put(t, CL_DB_FEED, k, (size_t)kl, buf, e.len);
+}
+
+static int s_feed_dec(const uint8_t *key, size_t klen, const uint8_t *v,
+                      size_t vlen, cl_feed_state *f)
+{
+    memset(f, 0, sizeof(*f));
+    const uint8_t *nul = memchr(key, 0, klen);
+    if (!nul || (size_t)(nul - key) >= sizeof(f->agency) ||
+        klen - (size_t)(nul - key) - 1 >= sizeof(f->feed))
+        return CL_ERR_CORRUPT;
+    memcpy(f->agency, key, (size_t)(nul - key));
+    memcpy(f->feed, nul + 1, klen - (size_t)(nul - key) - 1);
+    cl_dec d = cl_dec_init(v, vlen);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    f->last_seq = cl_dec_u64(&d);
+    f->first_at = cl_dec_i64(&d);
+    f->last_at = cl_dec_i64(&d);
+    f->messages = cl_dec_u64(&d);
+    f->missing = cl_dec_u64(&d);
+    f->gap_from = cl_dec_u64(&d);
+    f->gap_to = cl_dec_u64(&d);
+    f->silent = cl_dec_u8(&d) != 0;
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+static uint64_t s_silence_after(const cl_route_config *cfg, const char *agency,
+                                const char *feed)
+{
+    for (uint32_t i = 0; i < cfg->n_feed_rules; i++)
+        if (strcmp(cfg->feed_rules[i].agency, agency) == 0 &&
+            strcmp(cfg->feed_rules[i].feed, feed) == 0)
+            return cfg->feed_rules[i].silence_after_s;
+    return cfg->silence_after_s;
+}
+
+/* Tell every coordinating agency of a feed problem. */
+static int s_feed_tell(cl_txn *t, const cl_route_config *cfg,
+                       const cl_feed_msg *m, int64_t now)
+{
+    cl_delivery *d = calloc(1, sizeof(*d));
+    char err[CL_ERROR_SZ];
+    int rc = d ? CL_OK : CL_ERR_NOMEM;
+    for (uint32_t i = 0; rc == CL_OK && i < cfg->n_coord; i++) {
+        memset(d, 0, sizeof(*d));
+        d->kind = CL_DLV_FEED;
+        d->u.feed = *m;
+        rc = cl_mailbox_put(t, cfg, cfg->coord[i], d, false, now, err);
+    }
+    free(d);
+    return rc;
+}
+
+int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
+                    const char *agency, const char *feed, uint64_t seq,
+                    int64_t now, cl_feed_event *ev)
+{
+    uint8_t k[CL_AGENCY_SZ + CL_FEED_SZ], v[128];
+    size_t vlen = 0;
+    cl_feed_state f;
+    memset(ev, 0, sizeof(*ev));
+    if (!feed[0] || !seq)
+        return CL_OK;
+    int kl = s_feed_key(k, sizeof(k), agency, feed);
+    if (kl < 0)
+        return CL_ERR_INTERNAL;
+    int rc = cl_store_get(t, CL_DB_FEED, k, (size_t)kl, v, sizeof(v), &vlen);
+    if (rc == CL_ERR_NOT_FOUND) {
+        memset(&f, 0, sizeof(f));
+        CL_COPY(f.agency, agency);
+        CL_COPY(f.feed, feed);
+        f.first_at = now;
+        f.last_seq = seq;
+    } else if (rc == CL_OK) {
+        if ((rc = s_feed_dec(k, (size_t)kl, v, vlen, &f)) != CL_OK)
+            return rc;
+        if (seq > f.last_seq + 1) {
+            f.missing += seq - f.last_seq - 1;
+            f.gap_from = f.last_seq + 1;
+            f.gap_to = seq - 1;
+            CL_COPY(ev->msg.agency, agency);
+            CL_COPY(ev->msg.feed, feed);
+            CL_COPY(ev->msg.problem, "gap");
+            ev->msg.expected = f.last_seq + 1;
+            ev->msg.received = seq;
+            ev->msg.last_at = f.last_at;
+        } else if (seq <= f.last_seq && f.missing) {
+            f.missing--; /* a late message filling a gap */
+        }
+        if (seq > f.last_seq)
+            f.last_seq = seq;
+    } else {
+        return rc;
+    }
+    f.messages++;
+    f.last_at = now;
+    f.silent = false;
+    if ((rc = s_feed_put(t, &f)) != CL_OK)
+        return rc;
+    return ev->msg.problem[0] ? s_feed_tell(t, cfg, &ev->msg, now) : CL_OK;
+}
+
+typedef struct s_feeds {
+    cl_txn *t;
+    const cl_route_config *cfg;
+    int64_t now;
+    cl_feeds *out;   /* listing, or */
+    size_t cap;
+    cl_feed_event *ev; /* checking */
+    size_t max, n_ev;
+} s_feeds;
+
+static int s_feed_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_feeds *c = ctx;
+    uint8_t v[128];
+    size_t vlen = 0;
+    cl_feed_state f;
+    int rc = cl_store_get(c->t, CL_DB_FEED, key, len, v, sizeof(v), &vlen);
+    if (rc == CL_OK)
+        rc = s_feed_dec(key, len, v, vlen, &f);
+    if (rc != CL_OK)
+        return rc;
+    f.silence_after_s = s_silence_after(c->cfg, f.agency, f.feed);
+    bool quiet = c->now - f.last_at > (int64_t)f.silence_after_s;
+    if (c->out) {
+        if (c->out->n == c->cap) {
+            size_t ncap = c->cap ? c->cap * 2 : 16;
+            cl_feed_state *nv = realloc(c->out->v, ncap * sizeof(*nv));
+            if (!nv)
+                return CL_ERR_NOMEM;
+            c->out->v = nv;
+            c->cap = ncap;
+        }
+        f.silent = f.silent || quiet;
+        c->out->v[c->out->n++] = f;
+        return CL_OK;
+    }
+    if (f.silent || !quiet)
+        return CL_OK;
+    f.silent = true;
+    if ((rc = s_feed_put(c->t, &f)) != CL_OK)
+        return rc;
+    cl_feed_msg m;
+    memset(&m, 0, sizeof(m));
+    CL_COPY(m.agency, f.agency);
+    CL_COPY(m.feed, f.feed);
+    CL_COPY(m.problem, "silent");
+    m.last_at = f.last_at;
+    m.expected = f.last_seq + 1;
+    if (c->n_ev < c->max)
+        c->ev[c->n_ev++].msg = m;
+    return s_feed_tell(c->t, c->cfg, &m, c->now);
+}
+
+int cl_core_feeds(cl_txn *t, const cl_route_config *cfg, int64_t now,
+                  cl_feeds *out)
+{
+    memset(out, 0, sizeof(*out));
+    s_feeds c = {t, cfg, now, out, 0, NULL, 0, 0};
+    return cl_store_scan(t, CL_DB_FEED, NULL, 0, s_feed_one, &c);
+}
+
+int cl_core_feeds_check(cl_txn *t, const cl_route_config *cfg, int64_t now,
+                        cl_feed_event *ev, size_t max, size_t *n_ev)
+{
+    s_feeds c = {t, cfg, now, NULL, 0, ev, max, 0};
+    int rc = cl_store_scan(t, CL_DB_FEED, NULL, 0, s_feed_one, &c);
+    *n_ev = c.n_ev;
+    return rc;
+}
+
+int cl_core__route_decode_check(cl_db db, const uint8_t *buf, size_t len)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    int rc = CL_OK;
+    if (db == CL_DB_MAILBOX) {
+        cl_delivery *dv = malloc(sizeof(*dv));
+        if (!dv)
+            return CL_ERR_NOMEM;
+        s_dlv_dec(&d, dv);
+        free(dv);
+    } else if (db == CL_DB_INFOREQ) {
+        s_inforeq *r = calloc(1, sizeof(*r));
+        if (!r)
+            return CL_ERR_NOMEM;
+        s_req_dec(&d, r);
+        free(r);
+    } else {
+        cl_feed_state f;
+        static const uint8_t key[] = {'a', 0, 'f'};
+        return s_feed_dec(key, sizeof(key), buf, len, &f);
+    }
+    return rc == CL_OK && cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}

@@ -76,6 +76,36 @@ CL_NODISCARD int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep);
 CL_NODISCARD int cl_client_send(cl_client *c, cl_request *req);
 CL_NODISCARD int cl_client_recv(cl_client *c, cl_reply *rep, int timeout_ms);
 
+/*
+ * Mailbox deliveries. Messages for this client's agency (safeguarding
+ * alerts, information requests, answers, referral status changes, feed
+ * problems) wait in the daemon until acknowledged. Each has a seq that is
+ * stable across redeliveries: a handler that has seen a seq before may
+ * drop it. The handler returns 0 to acknowledge a delivery, non-zero to
+ * leave it in the mailbox (it comes again after redeliver_ms, or when the
+ * loop next starts).
+ */
+typedef int (*cl_delivery_fn)(void *ctx, const cl_delivery *d);
+
+typedef struct cl_receive_options {
+    int wait_ms;        /* long-poll wait per receive; 0 means 25000 */
+    int run_ms;         /* stop after this long; 0 means until *stop */
+    int redeliver_ms;   /* retry deliveries left unacknowledged; 0: 60000 */
+    uint32_t limit;     /* deliveries per receive; 0 means 50 */
+    volatile int *stop; /* set non-zero (e.g. in a signal handler) to end */
+} cl_receive_options;
+
+/*
+ * Receive this agency's deliveries in order, hand each to fn, acknowledge
+ * those fn accepts. Starts with the oldest unacknowledged delivery, so a
+ * restarted integration gets everything it has not acknowledged. Returns
+ * CL_OK when stopped, or a transport error (CL_ERR_TIMEOUT, ...), or a
+ * refusal from the daemon as CL_ERR_DENIED / CL_ERR_INVALID.
+ */
+CL_NODISCARD int cl_client_receive_loop(cl_client *c,
+                                        const cl_receive_options *o,
+                                        cl_delivery_fn fn, void *ctx);
+
 /* The status that counts: a duplicate's original status. */
 static inline cl_status cl_reply_status(const cl_reply *rep)
 {

@@ -25,22 +25,11 @@
 #include <unistd.h>
 
 #include "caselink.h"
+#include "cli.h"
 #include "csv.h"
 #include "fields.h"
 #include "keyfile.h"
 
-#define S_EXIT_FAILED      1
-#define S_EXIT_USAGE       2
-#define S_EXIT_UNREACHABLE 3
-
-typedef struct s_conn {
-    char endpoint[PATH_MAX + 128];
-    char server_key[PATH_MAX + 128];
-    char key[PATH_MAX + 128];
-    const char *dev; /* --dev DIR */
-    const char *as;  /* --as NAME */
-    int timeout_ms;
-} s_conn;
 
 static void s_usage(FILE *f)
 {
@@ -117,8 +106,10 @@ static void s_usage(FILE *f)
           "  audit subject-access (--nhs N | --chi N | --id P...)\n"
           "                                 everything held about a person, as "
           "JSON\n"
-          "  admin stats                    requests, commits, latency, store "
-          "(operator)\n"
+          "  admin stats                    requests, commits, latency, store, "
+          "mailboxes (operator)\n"
+          "  admin feeds                    each agency feed: last message, "
+          "rate, gaps, silence\n"
           "  admin backup NAME              online copy to "
           "STATE_DIRECTORY/backups/NAME\n"
           "  admin rotate-key               seal with a new data key; re-seal "
@@ -127,6 +118,25 @@ static void s_usage(FILE *f)
           "  admin retire-key VERSION       refuse an unused key version from "
           "now on\n"
           "  health                         daemon version, uptime, counts\n"
+          "  inbox [list] | show SEQ | ack SEQ... | --follow [--ack]\n"
+          "                                 your agency's mailbox: alerts, "
+          "requests, answers,\n"
+          "                                 status changes, feed problems\n"
+          "  request send (--id P | --nhs N) --agency NAME... --due "
+          "YYYY-MM-DD\n"
+          "      --question TEXT [--review MDT-ID]\n"
+          "                                 ask agencies what they hold "
+          "(coordinator)\n"
+          "  request list [--id P] [--open] requests and each agency's "
+          "answer or lateness\n"
+          "  respond REQ-ID --summary TEXT --involvement none|past|current\n"
+          "      [--risk low|medium|high|immediate] [--contact TEXT]\n"
+          "                                 answer a request (publisher)\n"
+          "  referral status REF accepted|declined|closed [--reason TEXT]\n"
+          "      [--outcome services_provided|client_refused|"
+          "unable_to_contact|\n"
+          "      no_further_action|referred_on]    move a referral on "
+          "(coordinator)\n"
           "\n"
           "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
           "CASELINK_KEY):\n"
@@ -176,7 +186,7 @@ static void s_usage(FILE *f)
 /* --- connection ------------------------------------------------------------
  */
 
-static int s_connect(s_conn *cn, const char *default_as, cl_client **out)
+int s_connect(s_conn *cn, const char *default_as, cl_client **out)
 {
     char err[1024];
     if (cn->dev) {
@@ -214,7 +224,7 @@ static int s_connect(s_conn *cn, const char *default_as, cl_client **out)
 }
 
 /* Explain a transport-level failure; returns the exit status. */
-static int s_transport(int rc, const s_conn *cn)
+int s_transport(int rc, const s_conn *cn)
 {
     if (rc == CL_ERR_DENIED)
         fprintf(stderr,
@@ -229,7 +239,7 @@ static int s_transport(int rc, const s_conn *cn)
     return S_EXIT_UNREACHABLE;
 }
 
-static int s_status(const cl_reply *rep)
+int s_status(const cl_reply *rep)
 {
     fprintf(stderr, "caselink: %s: %s\n", cl_status_name(rep->status),
             rep->error[0] ? rep->error : "(no detail)");
@@ -242,8 +252,8 @@ static int s_status(const cl_reply *rep)
  * earlier send of the same id); otherwise prints why and returns the exit
  * status, with *rep cleared. The caller clears *rep.
  */
-static int s_request(s_conn *cn, const char *default_as, cl_request *req,
-                     cl_reply *rep)
+int s_request(s_conn *cn, const char *default_as, cl_request *req,
+              cl_reply *rep)
 {
     cl_client *c = NULL;
     memset(rep, 0, sizeof(*rep));
@@ -854,7 +864,7 @@ static int s_links(s_conn *cn, int argc, char **argv)
 /* --- person show -----------------------------------------------------------
  */
 
-static void s_date(char out[32], int64_t t)
+void s_date(char out[32], int64_t t)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -1304,11 +1314,16 @@ static int s_referral(s_conn *cn, int argc, char **argv)
     cl_reply rep;
     int status = 0;
     bool withdraw = argc >= 1 && !strcmp(argv[0], "withdraw");
+    if (argc >= 1 && !strcmp(argv[0], "status"))
+        return s_referral_status(cn, argc - 1, argv + 1);
     if (argc < 2 || (!withdraw && strcmp(argv[0], "correct") != 0)) {
         fprintf(stderr, "usage: caselink referral correct REF --reason TEXT "
                         "FIELDS...\n"
                         "       caselink referral withdraw REF --reason "
-                        "TEXT\n");
+                        "TEXT\n"
+                        "       caselink referral status REF accepted|"
+                        "declined|closed\n"
+                        "           [--reason TEXT] [--outcome OUTCOME]\n");
         return S_EXIT_USAGE;
     }
     cl_request *req = calloc(1, sizeof(*req));
@@ -1685,6 +1700,8 @@ static int s_admin(s_conn *cn, int argc, char **argv)
     int status = 0;
     const char *sub = argc ? argv[0] : "";
     memset(&req, 0, sizeof(req));
+    if (!strcmp(sub, "feeds") && argc == 1)
+        return s_admin_feeds(cn);
     if (!strcmp(sub, "stats") && argc == 1)
         req.kind = CL_REQ_ADMIN_STATS;
     else if (!strcmp(sub, "backup") && argc == 2 &&
@@ -1698,7 +1715,7 @@ static int s_admin(s_conn *cn, int argc, char **argv)
         req.kind = CL_REQ_ADMIN_RETIRE_KEY;
         req.u.key_version = (uint32_t)atoi(argv[1]);
     } else {
-        fprintf(stderr, "usage: caselink admin stats | backup NAME | "
+        fprintf(stderr, "usage: caselink admin stats | feeds | backup NAME | "
                         "rotate-key | key-status | retire-key VERSION\n");
         return S_EXIT_USAGE;
     }
@@ -1770,7 +1787,8 @@ static const struct {
     {"keygen", s_keygen_cmd}, {"health", s_health_cmd}, {"person", s_person},
     {"referral", s_referral}, {"review", s_review},     {"import", s_import},
     {"mdt", s_mdt},           {"casefind", s_casefind}, {"links", s_links},
-    {"audit", s_audit},       {"admin", s_admin},
+    {"audit", s_audit},       {"admin", s_admin},       {"inbox", s_inbox},
+    {"request", s_request_cmd}, {"respond", s_respond},
 };
 
 int main(int argc, char **argv)

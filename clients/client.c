@@ -216,7 +216,9 @@ int cl_client_recv(cl_client *c, cl_reply *rep, int timeout_ms)
     }
 }
 
-int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep)
+/* Send and wait, resending on timeout; extra_ms is added to each wait
+ * (a mailbox receive may be held that long by the daemon). */
+static int s_call(cl_client *c, cl_request *req, cl_reply *rep, int extra_ms)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -229,7 +231,7 @@ int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep)
             rc = CL_ERR_IO;
             break;
         }
-        int64_t deadline = s_mono_ms() + c->timeout_ms;
+        int64_t deadline = s_mono_ms() + c->timeout_ms + extra_ms;
         for (;;) {
             int left = (int)(deadline - s_mono_ms());
             rc = cl_client_recv(c, rep, left > 0 ? left : 0);
@@ -245,6 +247,82 @@ int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep)
     }
 out:
     free(buf);
+    return rc;
+}
+
+int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep)
+{
+    return s_call(c, req, rep, 0);
+}
+
+static int s_refusal(const cl_reply *rep)
+{
+    switch (rep->status) {
+    case CL_STATUS_DENIED:
+        return CL_ERR_DENIED;
+    case CL_STATUS_INVALID:
+        return CL_ERR_INVALID;
+    case CL_STATUS_BUSY:
+        return CL_ERR_BUSY;
+    default:
+        return CL_ERR_INTERNAL;
+    }
+}
+
+int cl_client_receive_loop(cl_client *c, const cl_receive_options *o,
+                           cl_delivery_fn fn, void *ctx)
+{
+    int wait = o && o->wait_ms > 0 ? o->wait_ms : 25000;
+    int redeliver = o && o->redeliver_ms > 0 ? o->redeliver_ms : 60000;
+    int64_t end = o && o->run_ms > 0 ? s_mono_ms() + o->run_ms : INT64_MAX;
+    int64_t retry_at = 0; /* when to go back for unacknowledged ones */
+    uint64_t after = 0;
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int rc = req ? CL_OK : CL_ERR_NOMEM;
+    memset(&rep, 0, sizeof(rep));
+    while (rc == CL_OK && !(o && o->stop && *o->stop)) {
+        int64_t now = s_mono_ms();
+        if (now >= end)
+            break;
+        if (retry_at && now >= retry_at) {
+            after = 0; /* from the oldest still waiting */
+            retry_at = 0;
+        }
+        memset(req, 0, sizeof(*req));
+        req->kind = CL_REQ_INBOX_RECEIVE;
+        req->u.inbox.after = after;
+        req->u.inbox.limit = o && o->limit ? o->limit : 50;
+        int64_t left = end - now;
+        req->u.inbox.wait_ms = (uint32_t)(left < wait ? left : wait);
+        if ((rc = s_call(c, req, &rep, (int)req->u.inbox.wait_ms)) != CL_OK)
+            break;
+        if (rep.status != CL_STATUS_OK) {
+            rc = s_refusal(&rep);
+            break;
+        }
+        cl_inbox_ack ack = {0};
+        for (size_t i = 0; i < rep.u.deliveries.n; i++) {
+            const cl_delivery *d = &rep.u.deliveries.v[i];
+            if (fn(ctx, d) == 0)
+                ack.seqs[ack.n++] = d->seq;
+            else if (!retry_at)
+                retry_at = s_mono_ms() + redeliver;
+            if (d->seq > after)
+                after = d->seq;
+        }
+        cl_reply_clear(&rep);
+        if (ack.n) {
+            memset(req, 0, sizeof(*req));
+            req->kind = CL_REQ_INBOX_ACK;
+            req->u.ack = ack;
+            if ((rc = s_call(c, req, &rep, 0)) == CL_OK &&
+                rep.status != CL_STATUS_OK)
+                rc = s_refusal(&rep);
+            cl_reply_clear(&rep);
+        }
+    }
+    free(req);
     return rc;
 }
 

@@ -204,7 +204,7 @@ static int s_handler(void *user, const char *section, const char *name,
         return 1;
     }
     if (IS("routing", "feed_silence_s")) {
-        ok = s_uint(x, name, v, 60, 365 * 86400, &n);
+        ok = s_uint(x, name, v, 1, 365 * 86400, &n);
         c->route.silence_after_s = n;
         return ok;
     }
@@ -232,7 +232,7 @@ static int s_handler(void *user, const char *section, const char *name,
         }
         memcpy(fr->agency, name, al);
         fr->agency[al] = '\0';
-        ok = s_uint(x, name, v, 60, 365 * 86400, &n);
+        ok = s_uint(x, name, v, 1, 365 * 86400, &n);
         fr->silence_after_s = n;
         r->n_feed_rules += ok;
         return ok;

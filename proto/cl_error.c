@@ -36,6 +36,8 @@ const char *cl_strerror(int err)
         return "unsafe file permissions";
     case CL_ERR_INTERNAL:
         return "internal error";
+    case CL_ERR_MAILBOX:
+        return "the addressee's mailbox is full; retry later";
     }
     return "unknown error";
 }

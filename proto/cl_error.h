@@ -23,7 +23,8 @@ typedef enum {
     CL_ERR_EXISTS = -11,   /* already there */
     CL_ERR_FULL = -12,     /* the store's map is full */
     CL_ERR_PERM = -13,     /* file permissions unsafe (e.g. key not 0600) */
-    CL_ERR_INTERNAL = -14  /* a bug or an unexpected library failure */
+    CL_ERR_INTERNAL = -14, /* a bug or an unexpected library failure */
+    CL_ERR_MAILBOX = -15   /* the addressee's mailbox is full; retry */
 } cl_err;
 
 /* A short English description of err; never NULL, never allocates. */

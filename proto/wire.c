@@ -2269,6 +2269,7 @@ cl_status cl_wire_status(int err)
         return CL_STATUS_NOT_FOUND;
     case CL_ERR_BUSY:
     case CL_ERR_FULL:
+    case CL_ERR_MAILBOX:
         return CL_STATUS_BUSY;
     default:
         return CL_STATUS_INTERNAL;

@@ -751,6 +751,83 @@ static void test_view_rules(void **state)
     cl_store_abort(&t);
 }
 
+/* Requests go overdue when their due date passes unanswered; a late
+ * answer clears it. Exercised with the clock as a parameter. */
+static void test_requests_overdue(void **state)
+{
+    s_fx *f = *state;
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "", ref[CL_REF_SZ];
+    cl_referral *r = calloc(1, sizeof(*r));
+    CL_COPY(r->agency_ref, "P-1");
+    CL_COPY(r->subject.nhs, "9434765919");
+    CL_COPY(r->subject.given, "Jane");
+    CL_COPY(r->subject.family, "Smith");
+    r->category = 4;
+    r->basis = 1;
+    r->consent = 1;
+    s_pub(f, &f->gp, r, ref);
+    cl_route_config rc;
+    cl_route_config_defaults(&rc);
+    rc.n_agencies = 2;
+    CL_COPY(rc.agencies[0], "Oakfield Surgery");
+    CL_COPY(rc.agencies[1], "Northshire Police");
+    const int64_t day0 = 1800000000; /* 2027-01-15 */
+    cl_info_request q;
+    memset(&q, 0, sizeof(q));
+    CL_COPY(q.who.person_id, "P00000001");
+    q.n_agencies = 1;
+    CL_COPY(q.agencies[0], "Oakfield Surgery");
+    CL_COPY(q.due, "2027-01-16");
+    CL_COPY(q.question, "Anything known?");
+    cl_publish_result out;
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    /* a coordinator only (police hold both roles here; the GP does not) */
+    assert_int_equal(
+        cl_core_info_request(t, &rc, &f->gp, &q, day0, &out, NULL, err),
+        CL_ERR_DENIED);
+    assert_int_equal(
+        cl_core_info_request(t, &rc, &f->police, &q, day0, &out, NULL, err),
+        CL_OK);
+    cl_request_list lq;
+    cl_request_summaries sum;
+    memset(&lq, 0, sizeof(lq));
+    assert_int_equal(
+        cl_core_request_list(t, &f->police, &lq, day0, &sum, NULL, err),
+        CL_OK);
+    assert_int_equal(sum.n, 1);
+    assert_false(sum.v[0].agencies[0].overdue);
+    free(sum.v);
+    /* two days on, still unanswered: overdue */
+    assert_int_equal(cl_core_request_list(t, &f->police, &lq, day0 + 2 * 86400,
+                                          &sum, NULL, err),
+                     CL_OK);
+    assert_true(sum.v[0].agencies[0].overdue);
+    free(sum.v);
+    cl_info_response a;
+    memset(&a, 0, sizeof(a));
+    CL_COPY(a.request_id, out.reference);
+    CL_COPY(a.summary, "Seen twice this year");
+    a.involvement = CL_INVOLVE_CURRENT;
+    assert_int_equal(cl_core_info_respond(t, &rc, &f->gp, &a, day0 + 2 * 86400,
+                                          &out, NULL, err),
+                     CL_OK);
+    lq.open_only = true;
+    assert_int_equal(cl_core_request_list(t, &f->police, &lq, day0 + 3 * 86400,
+                                          &sum, NULL, err),
+                     CL_OK);
+    assert_int_equal(sum.n, 0); /* answered: no longer open */
+    free(sum.v);
+    /* a malformed id and another agency's answer */
+    CL_COPY(a.request_id, "REQ-x");
+    assert_int_equal(cl_core_info_respond(t, &rc, &f->gp, &a, day0, &out,
+                                          NULL, err),
+                     CL_ERR_INVALID);
+    cl_store_abort(&t);
+    free(r);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -775,6 +852,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_household_and_depth_two, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_case_finding, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_requests_overdue, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

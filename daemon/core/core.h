@@ -253,7 +253,7 @@ CL_NODISCARD int cl_core_person_view(cl_txn *t, const cl_caller *caller,
  * Each agency has a durable mailbox: deliveries numbered 1, 2, 3... (the
  * number is the delivery's stable id), kept until the agency acknowledges
  * them. Messages one agency composes for another (information requests and
- * answers) are refused with CL_ERR_BUSY when the addressee already has
+ * answers) are refused with CL_ERR_MAILBOX when the addressee already has
  * mailbox_max waiting; notices the daemon raises itself (safeguarding
  * alerts, referral status changes, feed problems) are never refused, since
  * refusing them would lose the alert or block the decision behind it.
@@ -302,7 +302,7 @@ CL_NODISCARD int cl_core_route_publish(cl_txn *t, const cl_route_config *rc,
                                        cl_feed_event *ev);
 
 /* Put a delivery in an agency's mailbox; d->seq and d->at are set.
- * bounded: refuse with CL_ERR_BUSY (and err) when the mailbox is full. */
+ * bounded: refuse with CL_ERR_MAILBOX (and err) when the mailbox is full. */
 CL_NODISCARD int cl_mailbox_put(cl_txn *t, const cl_route_config *rc,
                                 const char *agency, cl_delivery *d,
                                 bool bounded, int64_t now,

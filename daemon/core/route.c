@@ -283,7 +283,7 @@ int cl_mailbox_put(cl_txn *t, const cl_route_config *cfg, const char *agency,
                  "the mailbox of %.64s is full (%" PRIu64
                  " messages waiting): nothing was sent; try again later",
                  agency, depth);
-        return CL_ERR_BUSY;
+        return CL_ERR_MAILBOX;
     }
     d->seq = next + 1;
     d->at = now;

@@ -1,0 +1,473 @@
+/*
+ * cli_route: the caselink tool's routing commands: the agency's mailbox,
+ * information requests and answers, referral status, feed health.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void s_time(char out[32], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t <= 0 || !gmtime_r(&tt, &tm))
+        snprintf(out, 32, "-");
+    else
+        strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* One line per delivery, for the list. */
+static void s_line(const cl_delivery *d)
+{
+    char at[32];
+    s_time(at, d->at);
+    printf("%6" PRIu64 "  %s  %-8s ", d->seq, at, cl_dlv_name(d->kind));
+    switch (d->kind) {
+    case CL_DLV_ALERT:
+        printf("%s referred %s (%s of %s %s, your plan %s): %s, %s\n",
+               d->u.alert.agency, d->u.alert.subject_pid,
+               d->u.alert.subject_is, d->u.alert.child_given,
+               d->u.alert.child_family, d->u.alert.plan_ref,
+               cl_category_name(d->u.alert.category),
+               cl_risk_name(d->u.alert.risk));
+        break;
+    case CL_DLV_REQUEST:
+        printf("%s from %s about %s, due %s\n", d->u.request.request_id,
+               d->u.request.from_agency, d->u.request.person_id,
+               d->u.request.due);
+        break;
+    case CL_DLV_RESPONSE:
+        printf("%s answered by %s (%s involvement, %s risk)\n",
+               d->u.response.request_id, d->u.response.agency,
+               cl_involve_name(d->u.response.involvement),
+               cl_risk_name(d->u.response.risk));
+        break;
+    case CL_DLV_STATUS:
+        printf("%s (%s) %s by %s%s%s\n", d->u.status.reference,
+               d->u.status.agency_ref, cl_refstat_name(d->u.status.status),
+               d->u.status.by, d->u.status.outcome ? ": " : "",
+               d->u.status.outcome ? cl_outcome_name(d->u.status.outcome)
+                                   : "");
+        break;
+    case CL_DLV_FEED:
+        printf("%s feed '%s' %s\n", d->u.feed.agency, d->u.feed.feed,
+               d->u.feed.problem);
+        break;
+    default:
+        printf("?\n");
+    }
+}
+
+/* Everything in a delivery. */
+static void s_full(const cl_delivery *d)
+{
+    char at[32], t2[32];
+    s_time(at, d->at);
+    printf("Delivery %" PRIu64 " (%s) at %s UTC\n", d->seq,
+           cl_dlv_name(d->kind), at);
+    switch (d->kind) {
+    case CL_DLV_ALERT: {
+        const cl_alert *a = &d->u.alert;
+        s_time(t2, a->occurred_at);
+        printf("  SAFEGUARDING ALERT for your %s %s\n",
+               a->plan_type == 3   ? "unborn child protection plan"
+               : a->plan_type == 2 ? "looked-after child"
+                                   : "child protection plan",
+               a->plan_ref);
+        printf("  child:     %s %s %s (%s), born %s\n", a->child_pid,
+               a->child_given, a->child_family, a->subject_is,
+               a->child_dob[0] ? a->child_dob : "-");
+        printf("  referral:  %s about %s, by %s (%s, %s)\n", a->reference,
+               a->subject_pid, a->agency, a->referrer_name,
+               a->referrer_role);
+        printf("  what:      %s, %s risk, occurred %s\n",
+               cl_category_name(a->category), cl_risk_name(a->risk), t2);
+        printf("  concern:   %s\n", a->concern);
+        break;
+    }
+    case CL_DLV_REQUEST: {
+        const cl_info_msg *m = &d->u.request;
+        printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n",
+               m->request_id, m->from_agency, m->review_id[0] ? " for " : "",
+               m->review_id, m->due);
+        printf("  person:    %s %s %s, born %s, NHS %s%s%s\n", m->person_id,
+               m->person.given, m->person.family,
+               m->person.dob[0] ? m->person.dob : "-",
+               m->person.nhs[0] ? m->person.nhs : "-",
+               m->person.local_id[0] ? ", your id " : "", m->person.local_id);
+        printf("  question:  %s\n", m->question);
+        printf("  answer with: caselink respond %s --summary TEXT "
+               "--involvement none|past|current\n",
+               m->request_id);
+        break;
+    }
+    case CL_DLV_RESPONSE: {
+        const cl_info_response *r = &d->u.response;
+        s_time(t2, r->answered_at);
+        printf("  ANSWER to %s about %s from %s at %s\n", r->request_id,
+               r->person_id, r->agency, t2);
+        printf("  involvement: %s, risk: %s\n", cl_involve_name(r->involvement),
+               cl_risk_name(r->risk));
+        printf("  summary:   %s\n", r->summary);
+        printf("  contact:   %s\n", r->contact[0] ? r->contact : "-");
+        break;
+    }
+    case CL_DLV_STATUS: {
+        const cl_status_msg *m = &d->u.status;
+        s_time(t2, m->at);
+        printf("  REFERRAL %s (your %s) is now %s, by %s at %s\n",
+               m->reference, m->agency_ref, cl_refstat_name(m->status), m->by,
+               t2);
+        if (m->outcome)
+            printf("  outcome:   %s\n", cl_outcome_name(m->outcome));
+        if (m->reason[0])
+            printf("  reason:    %s\n", m->reason);
+        break;
+    }
+    case CL_DLV_FEED: {
+        const cl_feed_msg *m = &d->u.feed;
+        s_time(t2, m->last_at);
+        if (!strcmp(m->problem, "gap"))
+            printf("  FEED GAP: %s feed '%s' skipped from %" PRIu64
+                   " to %" PRIu64 "\n",
+                   m->agency, m->feed, m->expected, m->received);
+        else
+            printf("  FEED SILENT: %s feed '%s', nothing since %s UTC\n",
+                   m->agency, m->feed, t2);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static volatile int s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static int s_follow_one(void *ctx, const cl_delivery *d)
+{
+    bool ack = *(bool *)ctx;
+    s_full(d);
+    putchar('\n');
+    fflush(stdout);
+    return ack ? 0 : 1;
+}
+
+int s_inbox(s_conn *cn, int argc, char **argv)
+{
+    const char *sub = argc ? argv[0] : "list";
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    if (!strcmp(sub, "--follow")) {
+        bool ack = argc == 2 && !strcmp(argv[1], "--ack");
+        cl_client *c = NULL;
+        free(req);
+        if (argc > 2 || (argc == 2 && !ack))
+            goto usage;
+        if ((status = s_connect(cn, "childrens", &c)) != 0)
+            return status;
+        signal(SIGINT, s_on_signal);
+        signal(SIGTERM, s_on_signal);
+        cl_receive_options o = {.stop = &s_stop};
+        const char *run = getenv("CASELINK_FOLLOW_MS"); /* for tests */
+        if (run)
+            o.run_ms = atoi(run);
+        int rc = cl_client_receive_loop(c, &o, s_follow_one, &ack);
+        cl_client_close(&c);
+        return rc == CL_OK ? 0 : s_transport(rc, cn);
+    }
+    if (!strcmp(sub, "ack")) {
+        req->kind = CL_REQ_INBOX_ACK;
+        for (int i = 1; i < argc && req->u.ack.n < CL_INBOX_MAX; i++) {
+            char *end = NULL;
+            unsigned long long v = strtoull(argv[i], &end, 10);
+            if (!v || *end)
+                goto usage;
+            req->u.ack.seqs[req->u.ack.n++] = v;
+        }
+        if (!req->u.ack.n)
+            goto usage;
+    } else if ((!strcmp(sub, "list") && argc <= 1) ||
+               (!strcmp(sub, "show") && argc == 2)) {
+        req->kind = CL_REQ_INBOX_RECEIVE;
+        req->u.inbox.limit = CL_INBOX_MAX;
+    } else {
+        goto usage;
+    }
+    if ((status = s_request(cn, "childrens", req, &rep)) != 0)
+        goto out;
+    if (req->kind == CL_REQ_INBOX_ACK) {
+        printf("acknowledged %u; %" PRIu64 " still waiting\n",
+               rep.u.ack.removed, rep.u.ack.depth);
+    } else if (!strcmp(sub, "show")) {
+        uint64_t want = strtoull(argv[1], NULL, 10);
+        size_t i;
+        for (i = 0; i < rep.u.deliveries.n; i++)
+            if (rep.u.deliveries.v[i].seq == want)
+                break;
+        if (i == rep.u.deliveries.n) {
+            fprintf(stderr, "caselink inbox: no delivery %s waiting\n",
+                    argv[1]);
+            status = S_EXIT_FAILED;
+        } else {
+            s_full(&rep.u.deliveries.v[i]);
+        }
+    } else {
+        for (size_t i = 0; i < rep.u.deliveries.n; i++)
+            s_line(&rep.u.deliveries.v[i]);
+        printf("%zu shown, %" PRIu64 " waiting\n", rep.u.deliveries.n,
+               rep.u.deliveries.depth);
+    }
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+usage:
+    fprintf(stderr, "usage: caselink inbox [list] | show SEQ | ack SEQ... | "
+                    "--follow [--ack]\n");
+    free(req);
+    return S_EXIT_USAGE;
+}
+
+/* Fill one option of an information request; false if unknown/too long. */
+static bool s_req_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_info_request *q = &req->u.info;
+    if (!strcmp(o, "--id"))
+        return CL_COPY(q->who.person_id, v);
+    if (!strcmp(o, "--nhs"))
+        return CL_COPY(q->who.match.nhs, v);
+    if (!strcmp(o, "--chi"))
+        return CL_COPY(q->who.match.chi, v);
+    if (!strcmp(o, "--due"))
+        return CL_COPY(q->due, v);
+    if (!strcmp(o, "--question"))
+        return CL_COPY(q->question, v);
+    if (!strcmp(o, "--review"))
+        return CL_COPY(q->review_id, v);
+    if (!strcmp(o, "--agency") && q->n_agencies < CL_REVIEW_AGENCIES)
+        return CL_COPY(q->agencies[q->n_agencies++], v);
+    return false;
+}
+
+static void s_print_requests(const cl_request_summaries *rs)
+{
+    char at[32];
+    for (size_t i = 0; i < rs->n; i++) {
+        const cl_request_summary *q = &rs->v[i];
+        s_time(at, q->created_at);
+        printf("%s  about %s  asked %s  due %s%s%s\n  question: %s\n",
+               q->request_id, q->person_id, at, q->due,
+               q->review_id[0] ? "  for " : "", q->review_id, q->question);
+        for (uint32_t j = 0; j < q->n_agencies; j++) {
+            const cl_request_state *a = &q->agencies[j];
+            if (!a->answered) {
+                printf("  %-28s %s\n", a->agency,
+                       a->overdue ? "OVERDUE" : "waiting");
+                continue;
+            }
+            s_time(at, a->response.answered_at);
+            printf("  %-28s answered %s: %s involvement, %s risk\n",
+                   a->agency, at, cl_involve_name(a->response.involvement),
+                   cl_risk_name(a->response.risk));
+            printf("      %s\n", a->response.summary);
+            if (a->response.contact[0])
+                printf("      contact: %s\n", a->response.contact);
+        }
+    }
+    if (!rs->n)
+        printf("no requests\n");
+}
+
+int s_request_cmd(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    const char *sub = argc ? argv[0] : "";
+    if (!strcmp(sub, "send")) {
+        req->kind = CL_REQ_INFO_REQUEST;
+        for (int i = 1; i < argc && !status; i += 2)
+            if (i + 1 >= argc || !s_req_opt(req, argv[i], argv[i + 1]))
+                status = S_EXIT_USAGE;
+    } else if (!strcmp(sub, "list")) {
+        req->kind = CL_REQ_REQUEST_LIST;
+        for (int i = 1; i < argc && !status; i++) {
+            if (!strcmp(argv[i], "--open"))
+                req->u.req_list.open_only = true;
+            else if (!strcmp(argv[i], "--id") && i + 1 < argc)
+                status = CL_COPY(req->u.req_list.person_id, argv[++i])
+                             ? 0
+                             : S_EXIT_USAGE;
+            else
+                status = S_EXIT_USAGE;
+        }
+    } else {
+        status = S_EXIT_USAGE;
+    }
+    if (status) {
+        fprintf(stderr,
+                "usage: caselink request send (--id P | --nhs N) --agency "
+                "NAME... --due YYYY-MM-DD\n"
+                "           --question TEXT [--review MDT-ID]\n"
+                "       caselink request list [--id P] [--open]\n");
+        goto out;
+    }
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    if (req->kind == CL_REQ_INFO_REQUEST)
+        printf("request sent: %s (to %u agencies)\n", rep.u.publish.reference,
+               req->u.info.n_agencies);
+    else
+        s_print_requests(&rep.u.requests);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+int s_respond(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_INFO_RESPOND;
+    cl_info_response *x = &req->u.respond;
+    if (argc < 1 || !CL_COPY(x->request_id, argv[0]))
+        status = S_EXIT_USAGE;
+    for (int i = 1; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int e;
+        bool ok = v != NULL;
+        if (!ok)
+            ;
+        else if (!strcmp(o, "--summary"))
+            ok = CL_COPY(x->summary, v);
+        else if (!strcmp(o, "--contact"))
+            ok = CL_COPY(x->contact, v);
+        else if (!strcmp(o, "--risk"))
+            ok = (e = cl_risk_parse(v)) > 0 && (x->risk = (uint8_t)e);
+        else if (!strcmp(o, "--involvement"))
+            ok = (e = cl_involve_parse(v)) > 0 && (x->involvement = (uint8_t)e);
+        else
+            ok = false;
+        if (!ok)
+            status = S_EXIT_USAGE;
+    }
+    if (status) {
+        fprintf(stderr, "usage: caselink respond REQ-ID --summary TEXT "
+                        "--involvement none|past|current\n"
+                        "           [--risk low|medium|high|immediate] "
+                        "[--contact TEXT]\n");
+        goto out;
+    }
+    if ((status = s_request(cn, "adults", req, &rep)) != 0)
+        goto out;
+    printf("answered %s\n", rep.u.publish.reference);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+int s_referral_status(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0, v;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_SET_STATUS;
+    cl_set_status *ss = &req->u.set_status;
+    if (argc < 2 || !CL_COPY(ss->reference, argv[0]) ||
+        (v = cl_refstat_parse(argv[1])) <= 0)
+        status = S_EXIT_USAGE;
+    else
+        ss->status = (uint8_t)v;
+    for (int i = 2; i < argc && !status; i += 2) {
+        const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (val && !strcmp(o, "--reason") && CL_COPY(ss->reason, val))
+            continue;
+        if (val && !strcmp(o, "--outcome") && (v = cl_outcome_parse(val)) > 0) {
+            ss->outcome = (uint8_t)v;
+            continue;
+        }
+        status = S_EXIT_USAGE;
+    }
+    if (status) {
+        fprintf(stderr, "usage: caselink referral status REF "
+                        "accepted|declined|closed [--reason TEXT]\n"
+                        "           [--outcome services_provided|"
+                        "client_refused|unable_to_contact|\n"
+                        "            no_further_action|referred_on]\n");
+        goto out;
+    }
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    printf("%s is now %s; the referring agency has been told\n",
+           rep.u.publish.reference, cl_refstat_name(ss->status));
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+int s_admin_feeds(s_conn *cn)
+{
+    cl_request req;
+    cl_reply rep;
+    char first[32], last[32];
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_ADMIN_FEEDS;
+    int status = s_request(cn, "operator", &req, &rep);
+    if (status)
+        return status;
+    printf("%-24s %-16s %10s %-17s %9s %8s %s\n", "agency", "feed", "last seq",
+           "last message", "per day", "missing", "state");
+    for (size_t i = 0; i < rep.u.feeds.n; i++) {
+        const cl_feed_state *f = &rep.u.feeds.v[i];
+        double days = (double)(f->last_at - f->first_at) / 86400.0;
+        s_time(first, f->first_at);
+        s_time(last, f->last_at);
+        char rate[32];
+        if (days >= 1.0 / 24)
+            snprintf(rate, sizeof(rate), "%.1f", (double)f->messages / days);
+        else
+            snprintf(rate, sizeof(rate), "-");
+        char state[96];
+        if (f->silent)
+            snprintf(state, sizeof(state), "SILENT (over %" PRIu64 " s)",
+                     f->silence_after_s);
+        else if (f->missing)
+            snprintf(state, sizeof(state),
+                     "GAPS (latest %" PRIu64 "-%" PRIu64 ")", f->gap_from,
+                     f->gap_to);
+        else
+            snprintf(state, sizeof(state), "ok");
+        printf("%-24s %-16s %10" PRIu64 " %-17s %9s %8" PRIu64 " %s\n",
+               f->agency, f->feed, f->last_seq, last, rate, f->missing,
+               state);
+    }
+    if (!rep.u.feeds.n)
+        printf("no feeds yet (referrals name theirs with feed and "
+               "feed_seq)\n");
+    cl_reply_clear(&rep);
+    return 0;
+}

@@ -30,7 +30,6 @@
 #include "fields.h"
 #include "keyfile.h"
 
-
 static void s_usage(FILE *f)
 {
     fputs(
@@ -967,6 +966,16 @@ static void s_print_view(const cl_person_view *v)
                cl_basis_name(r->basis), cl_consent_name(r->consent),
                r->consent_note && r->consent_note[0] ? ": " : "",
                r->consent_note ? r->consent_note : "");
+        char sat[32];
+        s_date(sat, r->status_at);
+        printf("      status %s", cl_refstat_name(r->status));
+        if (r->status_at)
+            printf(" (%s, %s)", r->status_by, sat);
+        if (r->outcome)
+            printf(": %s", cl_outcome_name(r->outcome));
+        if (r->status_reason[0])
+            printf(": %s", r->status_reason);
+        printf("\n");
     }
 }
 
@@ -1690,6 +1699,10 @@ static void s_print_stats(const cl_stats *st)
         printf("  %-20s %-10s %llu\n", st->counts[i].kind,
                cl_status_name(st->counts[i].status),
                (unsigned long long)st->counts[i].count);
+    printf("mailboxes (deliveries waiting to be acknowledged):\n");
+    for (uint32_t i = 0; i < st->n_mailboxes; i++)
+        printf("  %-40s %llu\n", st->mailboxes[i].agency,
+               (unsigned long long)st->mailboxes[i].depth);
 }
 
 static int s_admin(s_conn *cn, int argc, char **argv)
@@ -1784,11 +1797,20 @@ static const struct {
     const char *name;
     int (*run)(s_conn *cn, int argc, char **argv);
 } s_commands[] = {
-    {"keygen", s_keygen_cmd}, {"health", s_health_cmd}, {"person", s_person},
-    {"referral", s_referral}, {"review", s_review},     {"import", s_import},
-    {"mdt", s_mdt},           {"casefind", s_casefind}, {"links", s_links},
-    {"audit", s_audit},       {"admin", s_admin},       {"inbox", s_inbox},
-    {"request", s_request_cmd}, {"respond", s_respond},
+    {"keygen", s_keygen_cmd},
+    {"health", s_health_cmd},
+    {"person", s_person},
+    {"referral", s_referral},
+    {"review", s_review},
+    {"import", s_import},
+    {"mdt", s_mdt},
+    {"casefind", s_casefind},
+    {"links", s_links},
+    {"audit", s_audit},
+    {"admin", s_admin},
+    {"inbox", s_inbox},
+    {"request", s_request_cmd},
+    {"respond", s_respond},
 };
 
 int main(int argc, char **argv)

@@ -30,10 +30,9 @@ static void s_line(const cl_delivery *d)
     switch (d->kind) {
     case CL_DLV_ALERT:
         printf("%s referred %s (%s of %s %s, your plan %s): %s, %s\n",
-               d->u.alert.agency, d->u.alert.subject_pid,
-               d->u.alert.subject_is, d->u.alert.child_given,
-               d->u.alert.child_family, d->u.alert.plan_ref,
-               cl_category_name(d->u.alert.category),
+               d->u.alert.agency, d->u.alert.subject_pid, d->u.alert.subject_is,
+               d->u.alert.child_given, d->u.alert.child_family,
+               d->u.alert.plan_ref, cl_category_name(d->u.alert.category),
                cl_risk_name(d->u.alert.risk));
         break;
     case CL_DLV_REQUEST:
@@ -51,8 +50,7 @@ static void s_line(const cl_delivery *d)
         printf("%s (%s) %s by %s%s%s\n", d->u.status.reference,
                d->u.status.agency_ref, cl_refstat_name(d->u.status.status),
                d->u.status.by, d->u.status.outcome ? ": " : "",
-               d->u.status.outcome ? cl_outcome_name(d->u.status.outcome)
-                                   : "");
+               d->u.status.outcome ? cl_outcome_name(d->u.status.outcome) : "");
         break;
     case CL_DLV_FEED:
         printf("%s feed '%s' %s\n", d->u.feed.agency, d->u.feed.feed,
@@ -83,8 +81,7 @@ static void s_full(const cl_delivery *d)
                a->child_given, a->child_family, a->subject_is,
                a->child_dob[0] ? a->child_dob : "-");
         printf("  referral:  %s about %s, by %s (%s, %s)\n", a->reference,
-               a->subject_pid, a->agency, a->referrer_name,
-               a->referrer_role);
+               a->subject_pid, a->agency, a->referrer_name, a->referrer_role);
         printf("  what:      %s, %s risk, occurred %s\n",
                cl_category_name(a->category), cl_risk_name(a->risk), t2);
         printf("  concern:   %s\n", a->concern);
@@ -92,9 +89,9 @@ static void s_full(const cl_delivery *d)
     }
     case CL_DLV_REQUEST: {
         const cl_info_msg *m = &d->u.request;
-        printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n",
-               m->request_id, m->from_agency, m->review_id[0] ? " for " : "",
-               m->review_id, m->due);
+        printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n", m->request_id,
+               m->from_agency, m->review_id[0] ? " for " : "", m->review_id,
+               m->due);
         printf("  person:    %s %s %s, born %s, NHS %s%s%s\n", m->person_id,
                m->person.given, m->person.family,
                m->person.dob[0] ? m->person.dob : "-",
@@ -120,9 +117,8 @@ static void s_full(const cl_delivery *d)
     case CL_DLV_STATUS: {
         const cl_status_msg *m = &d->u.status;
         s_time(t2, m->at);
-        printf("  REFERRAL %s (your %s) is now %s, by %s at %s\n",
-               m->reference, m->agency_ref, cl_refstat_name(m->status), m->by,
-               t2);
+        printf("  REFERRAL %s (your %s) is now %s, by %s at %s\n", m->reference,
+               m->agency_ref, cl_refstat_name(m->status), m->by, t2);
         if (m->outcome)
             printf("  outcome:   %s\n", cl_outcome_name(m->outcome));
         if (m->reason[0])
@@ -280,8 +276,8 @@ static void s_print_requests(const cl_request_summaries *rs)
                 continue;
             }
             s_time(at, a->response.answered_at);
-            printf("  %-28s answered %s: %s involvement, %s risk\n",
-                   a->agency, at, cl_involve_name(a->response.involvement),
+            printf("  %-28s answered %s: %s involvement, %s risk\n", a->agency,
+                   at, cl_involve_name(a->response.involvement),
                    cl_risk_name(a->response.risk));
             printf("      %s\n", a->response.summary);
             if (a->response.contact[0])
@@ -433,7 +429,7 @@ int s_admin_feeds(s_conn *cn)
 {
     cl_request req;
     cl_reply rep;
-    char first[32], last[32];
+    char last[32];
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_ADMIN_FEEDS;
     int status = s_request(cn, "operator", &req, &rep);
@@ -444,7 +440,6 @@ int s_admin_feeds(s_conn *cn)
     for (size_t i = 0; i < rep.u.feeds.n; i++) {
         const cl_feed_state *f = &rep.u.feeds.v[i];
         double days = (double)(f->last_at - f->first_at) / 86400.0;
-        s_time(first, f->first_at);
         s_time(last, f->last_at);
         char rate[32];
         if (days >= 1.0 / 24)
@@ -462,8 +457,7 @@ int s_admin_feeds(s_conn *cn)
         else
             snprintf(state, sizeof(state), "ok");
         printf("%-24s %-16s %10" PRIu64 " %-17s %9s %8" PRIu64 " %s\n",
-               f->agency, f->feed, f->last_seq, last, rate, f->missing,
-               state);
+               f->agency, f->feed, f->last_seq, last, rate, f->missing, state);
     }
     if (!rep.u.feeds.n)
         printf("no feeds yet (referrals name theirs with feed and "

@@ -422,16 +422,15 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
             rc = cl_core_route_publish(t, &s->cfg.route, it->who, content,
                                        s_now(), &it->rep.u.publish, &it->gap);
     } else if (it->req.kind == CL_REQ_SET_STATUS)
-        rc = cl_core_set_status(t, &s->cfg.route, it->who,
-                                &it->req.u.set_status, s_now(),
-                                &it->rep.u.publish, &note, err);
+        rc =
+            cl_core_set_status(t, &s->cfg.route, it->who, &it->req.u.set_status,
+                               s_now(), &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_INFO_REQUEST)
         rc = cl_core_info_request(t, &s->cfg.route, it->who, &it->req.u.info,
                                   s_now(), &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_INFO_RESPOND)
-        rc = cl_core_info_respond(t, &s->cfg.route, it->who,
-                                  &it->req.u.respond, s_now(),
-                                  &it->rep.u.publish, &note, err);
+        rc = cl_core_info_respond(t, &s->cfg.route, it->who, &it->req.u.respond,
+                                  s_now(), &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
         rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
                                   s_now(), &it->rep.u.publish, &note, err);
@@ -549,8 +548,7 @@ static int s_inbox(cl_txn *t, s_item *it)
         it->park = rc == CL_OK && it->rep.u.deliveries.n == 0 &&
                    it->req.u.inbox.wait_ms > 0;
     } else {
-        rc = cl_core_inbox_ack(t, it->who, &it->req.u.ack, &it->rep.u.ack,
-                               err);
+        rc = cl_core_inbox_ack(t, it->who, &it->req.u.ack, &it->rep.u.ack, err);
     }
     if (s_fatal(rc))
         return rc;
@@ -985,8 +983,8 @@ static void s_park_service(cl_server *s, bool mail)
         memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);
         rep.kind = CL_REQ_INBOX_RECEIVE;
         if (waiting) {
-            int rc = cl_core_inbox_receive(t, &p->who, &p->q,
-                                           &rep.u.deliveries, err);
+            int rc = cl_core_inbox_receive(t, &p->who, &p->q, &rep.u.deliveries,
+                                           err);
             if (rc != CL_OK) {
                 cl_reply_clear(&rep);
                 memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);

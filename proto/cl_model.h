@@ -285,15 +285,15 @@ enum {
 enum { CL_OUTCOME_MAX = 5, CL_INVOLVE_MAX = 3 };
 enum { CL_INVOLVE_NONE = 1, CL_INVOLVE_PAST = 2, CL_INVOLVE_CURRENT = 3 };
 
-#define CL_INBOX_MAX   200 /* deliveries per receive, seqs per ack */
-#define CL_WAIT_MAX_MS 60000
-#define CL_SUMMARY_SZ  4001
-#define CL_PROBLEM_SZ  16
+#define CL_INBOX_MAX     200 /* deliveries per receive, seqs per ack */
+#define CL_WAIT_MAX_MS   60000
+#define CL_SUMMARY_SZ    4001
+#define CL_PROBLEM_SZ    16
 #define CL_MAILBOXES_MAX 64
 
 typedef struct cl_set_status {
     char reference[CL_REF_SZ];
-    uint8_t status;  /* CL_REFSTAT_* */
+    uint8_t status; /* CL_REFSTAT_* */
     char reason[CL_NOTE_SZ];
     uint8_t outcome; /* caselink.Outcome */
 } cl_set_status;

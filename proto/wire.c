@@ -1178,8 +1178,8 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
     return pv;
 }
 
-static Caselink__InformationResponse *
-s_response_out(s_scratch *s, const cl_info_response *x)
+static Caselink__InformationResponse *s_response_out(s_scratch *s,
+                                                     const cl_info_response *x)
 {
     Caselink__InformationResponse *p = s_scratch_alloc(s, sizeof(*p));
     if (!p)
@@ -1363,8 +1363,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         for (size_t i = 0; rqs.requests && i < rs->n; i++) {
             const cl_request_summary *q = &rs->v[i];
             Caselink__RequestSummary *x = s_scratch_alloc(&s, sizeof(*x));
-            Caselink__RequestState **st = s_scratch_alloc(
-                &s, (q->n_agencies + 1) * sizeof(void *));
+            Caselink__RequestState **st =
+                s_scratch_alloc(&s, (q->n_agencies + 1) * sizeof(void *));
             if (!x || !st)
                 break;
             caselink__request_summary__init(x);
@@ -1483,10 +1483,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         statsr.audit_entries = st->audit_entries;
         statsr.key_version = st->key_version;
         statsr.refused_connections = st->refused_connections;
-        statsr.mailboxes = s_scratch_alloc(
-            &s, (st->n_mailboxes + 1) * sizeof(*statsr.mailboxes));
-        for (uint32_t i = 0; statsr.mailboxes && i < st->n_mailboxes &&
-                             i < CL_MAILBOXES_MAX;
+        statsr.mailboxes = s_scratch_alloc(&s, (st->n_mailboxes + 1) *
+                                                   sizeof(*statsr.mailboxes));
+        for (uint32_t i = 0;
+             statsr.mailboxes && i < st->n_mailboxes && i < CL_MAILBOXES_MAX;
              i++) {
             Caselink__MailboxDepth *m = s_scratch_alloc(&s, sizeof(*m));
             if (!m)

@@ -160,6 +160,35 @@ check "subject access" 0 '"change":"withdrawn","reason":"sent in error"' -- cl a
 cl audit subject-access --nhs 9434765919 > sar.json
 check "subject access is JSON" 0 "caselink_subject_access" -- python3 -m json.tool sar.json
 
+# routing: a plan, an alert, the inbox, requests and answers, status, feeds
+check "plan" 0 "PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category neglect --start 2026-01-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-nhs 0830166130 --child-given Lily --child-family Brown --child-dob 2019-06-01
+check "publish about the child" 0 "^accepted: CL-" -- cl --as gp publish referral --ref G-AL --nhs 0830166130 --given Lily --family Brown --dob 2019-06-01 --category child_protection --basis public_task_social_care --consent given --feed emis --feed-seq 1
+check "inbox list" 0 "alert +Oakfield Surgery referred P" -- cl --as childrens inbox
+check "inbox show" 0 "SAFEGUARDING ALERT for your child protection plan CP-1" -- cl --as childrens inbox show 1
+ref=$(cl --as childrens inbox show 1 | sed -n 's/.*referral: *\(CL-[0-9]*\).*/\1/p')
+check "inbox show missing" 1 "no delivery 99" -- cl --as childrens inbox show 99
+check "inbox follow" 0 "SAFEGUARDING ALERT" -- env CASELINK_FOLLOW_MS=1500 "$cli" --dev "$dir/dev" --as childrens inbox --follow --ack
+check "inbox empty after ack" 0 "0 shown, 0 waiting" -- cl --as childrens inbox
+check "inbox usage" 2 "usage: caselink inbox" -- cl --as childrens inbox frob
+check "inbox as auditor" 1 "denied" -- cl --as auditor inbox
+check "request send" 0 "request sent: REQ-00000001" -- cl request send --nhs 0830166130 --agency "Northshire Police" --due 2099-01-01 --question "Any call-outs?"
+check "request bad agency" 1 "no registered agency" -- cl request send --nhs 0830166130 --agency "Nobody" --due 2099-01-01 --question "?"
+check "request usage" 2 "usage: caselink request" -- cl request frob
+check "police inbox" 0 "request +REQ-00000001" -- cl --as police inbox
+check "respond" 0 "answered REQ-00000001" -- cl --as police respond REQ-00000001 --summary "Two call-outs in May" --involvement past --risk medium --contact "DC Jones"
+check "respond usage" 2 "usage: caselink respond" -- cl --as police respond REQ-00000001 --involvement sometimes
+check "request list" 0 "Northshire Police +answered" -- cl request list
+check "coordinator inbox" 0 "response +REQ-00000001 answered by Northshire Police" -- cl --as coordinator inbox
+check "referral accept" 0 "is now accepted" -- cl referral status $ref accepted
+check "referral close no outcome" 1 "needs an outcome" -- cl referral status $ref closed
+check "referral close" 0 "is now closed" -- cl referral status $ref closed --outcome services_provided
+check "referral status usage" 2 "usage: caselink referral status" -- cl referral status $ref finished
+check "gp inbox status" 0 "status +$ref \(G-AL\) closed by Northshire Extended MDT: services_provided" -- cl --as gp inbox
+check "publish gap" 0 "^accepted" -- cl --as gp publish referral --ref G-AL2 --nhs 0830166130 --given Lily --family Brown --category child_protection --basis public_task_social_care --consent given --feed emis --feed-seq 4
+check "admin feeds" 0 "Oakfield Surgery +emis +4 .* 2 GAPS \(latest 2-3\)" -- cl admin feeds
+check "admin feeds as gp" 1 "denied" -- cl --as gp admin feeds
+check "stats mailboxes" 0 "Northshire Extended MDT +[0-9]" -- cl admin stats
+
 check "admin usage" 2 "usage: caselink admin" -- cl admin frob
 check "admin stats" 0 "requests by kind and status" -- cl admin stats
 check "admin stats as coordinator" 1 "denied" -- cl --as coordinator admin stats

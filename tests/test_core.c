@@ -794,8 +794,7 @@ static void test_requests_overdue(void **state)
     cl_request_summaries sum;
     memset(&lq, 0, sizeof(lq));
     assert_int_equal(
-        cl_core_request_list(t, &f->police, &lq, day0, &sum, NULL, err),
-        CL_OK);
+        cl_core_request_list(t, &f->police, &lq, day0, &sum, NULL, err), CL_OK);
     assert_int_equal(sum.n, 1);
     assert_false(sum.v[0].agencies[0].overdue);
     free(sum.v);
@@ -821,9 +820,9 @@ static void test_requests_overdue(void **state)
     free(sum.v);
     /* a malformed id and another agency's answer */
     CL_COPY(a.request_id, "REQ-x");
-    assert_int_equal(cl_core_info_respond(t, &rc, &f->gp, &a, day0, &out,
-                                          NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        cl_core_info_respond(t, &rc, &f->gp, &a, day0, &out, NULL, err),
+        CL_ERR_INVALID);
     cl_store_abort(&t);
     free(r);
 }

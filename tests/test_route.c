@@ -322,8 +322,8 @@ static void test_receive_loop(void **state)
     s_publish(gp, "GP-E1", "Lily", "Brown", "2019-06-01", NHS_CHILD, r);
     s_publish(gp, "GP-E2", "Lily", "Brown", "2019-06-01", NHS_CHILD, r);
     s_seen seen = {.refuse = 1};
-    cl_receive_options o = {.wait_ms = 300, .run_ms = 2500,
-                            .redeliver_ms = 500};
+    cl_receive_options o = {
+        .wait_ms = 300, .run_ms = 2500, .redeliver_ms = 500};
     assert_int_equal(cl_client_receive_loop(ch, &o, s_handler, &seen), CL_OK);
     /* the refused first one came back and was then handled */
     assert_int_equal(seen.n, 2);
@@ -336,9 +336,8 @@ static void test_receive_loop(void **state)
     cl_client_close(&gp);
 }
 
-static int s_ask(cl_client *co, const char *nhs, const char *a1,
-                 const char *a2, const char *due, char out[CL_REF_SZ],
-                 cl_reply *rep)
+static int s_ask(cl_client *co, const char *nhs, const char *a1, const char *a2,
+                 const char *due, char out[CL_REF_SZ], cl_reply *rep)
 {
     cl_request *q = calloc(1, sizeof(*q));
     q->kind = CL_REQ_INFO_REQUEST;
@@ -370,8 +369,8 @@ static void test_information_requests(void **state)
     char r[CL_REF_SZ], req_id[CL_REF_SZ], due[CL_DATE_SZ];
     cl_reply rep;
     s_tomorrow(due);
-    cl_request *q = th_referral("ASC-9", "Kerry", "Brown", "1990-02-03",
-                                NHS_MUM);
+    cl_request *q =
+        th_referral("ASC-9", "Kerry", "Brown", "1990-02-03", NHS_MUM);
     CL_COPY(q->u.publish.subject.local_id, "ASC-PERSON-4");
     assert_int_equal(th_publish(ad, q, r), CL_STATUS_OK);
     free(q);
@@ -381,18 +380,17 @@ static void test_information_requests(void **state)
                      CL_STATUS_OK);
     cl_reply_clear(&rep);
     /* bad requests */
-    assert_int_equal(s_ask(co, NHS_MUM, "Nobody Agency", NULL, due, NULL,
-                           &rep),
+    assert_int_equal(s_ask(co, NHS_MUM, "Nobody Agency", NULL, due, NULL, &rep),
                      CL_STATUS_INVALID);
     assert_non_null(strstr(rep.error, "no registered agency"));
     cl_reply_clear(&rep);
-    assert_int_equal(s_ask(co, NHS_MUM, "Northshire Police", NULL,
-                           "2001-01-01", NULL, &rep),
-                     CL_STATUS_INVALID);
+    assert_int_equal(
+        s_ask(co, NHS_MUM, "Northshire Police", NULL, "2001-01-01", NULL, &rep),
+        CL_STATUS_INVALID);
     cl_reply_clear(&rep);
-    assert_int_equal(s_ask(co, NHS_OTHER, "Northshire Police", NULL, due,
-                           NULL, &rep),
-                     CL_STATUS_NOT_FOUND);
+    assert_int_equal(
+        s_ask(co, NHS_OTHER, "Northshire Police", NULL, due, NULL, &rep),
+        CL_STATUS_NOT_FOUND);
     cl_reply_clear(&rep);
 
     /* adult social care gets it with its own id for the person */
@@ -498,9 +496,9 @@ static void test_referral_lifecycle(void **state)
                      CL_STATUS_INVALID);
     assert_int_equal(s_status(co, r1, CL_REFSTAT_DECLINED, NULL, 0, &rep),
                      CL_STATUS_INVALID);
-    assert_int_equal(s_status(co, "CL-00009999", CL_REFSTAT_ACCEPTED, NULL,
-                              0, &rep),
-                     CL_STATUS_NOT_FOUND);
+    assert_int_equal(
+        s_status(co, "CL-00009999", CL_REFSTAT_ACCEPTED, NULL, 0, &rep),
+        CL_STATUS_NOT_FOUND);
     assert_int_equal(s_status(gp, r1, CL_REFSTAT_ACCEPTED, NULL, 0, &rep),
                      CL_STATUS_DENIED);
     /* received -> accepted -> closed (with an outcome) */
@@ -515,9 +513,9 @@ static void test_referral_lifecycle(void **state)
     assert_int_equal(s_status(co, r1, CL_REFSTAT_ACCEPTED, NULL, 0, &rep),
                      CL_STATUS_INVALID);
     /* received -> declined, with a reason */
-    assert_int_equal(s_status(co, r2, CL_REFSTAT_DECLINED,
-                              "threshold not met", 0, &rep),
-                     CL_STATUS_OK);
+    assert_int_equal(
+        s_status(co, r2, CL_REFSTAT_DECLINED, "threshold not met", 0, &rep),
+        CL_STATUS_OK);
     assert_int_equal(s_status(co, r2, CL_REFSTAT_ACCEPTED, NULL, 0, &rep),
                      CL_STATUS_INVALID);
 

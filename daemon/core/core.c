@@ -2984,8 +2984,8 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
         CL_COPY(a->subject_is, "the child");
     s_ids recs = {.max = 1};
     rc = s_children(t, CL_DB_PERSON_RECORDS, ap->child, &recs);
-    if (rc == CL_OK && recs.n && (rc = s_record_get(t, recs.v[0], &rec)) ==
-                                     CL_OK) {
+    if (rc == CL_OK && recs.n &&
+        (rc = s_record_get(t, recs.v[0], &rec)) == CL_OK) {
         CL_COPY(a->child_given, rec.p.given);
         CL_COPY(a->child_family, rec.p.family);
         CL_COPY(a->child_dob, rec.p.dob);
@@ -3016,8 +3016,8 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
                  " (delivery %" PRIu64 ")",
                  plan.agency, ap->plan_id, d->seq);
         CL_COPY(note.detail, sr->reference);
-        rc = cl_audit_append(t, &sys, "safeguarding_alert", &note,
-                             CL_STATUS_OK, now);
+        rc = cl_audit_append(t, &sys, "safeguarding_alert", &note, CL_STATUS_OK,
+                             now);
     }
     sodium_memzero(d, sizeof(*d));
     free(d);
@@ -3054,8 +3054,7 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
     /* the subject's own plans, then those of every child linked to them */
     c->holder = pid;
     s_key(k, pid);
-    if ((rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c)) !=
-        CL_OK)
+    if ((rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c)) != CL_OK)
         goto out;
     if ((rc = s_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
         goto out;
@@ -3079,7 +3078,7 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
         rc = s_on_agenda(t, pid, &out->known_to_mdt);
     if (rc == CL_OK)
         rc = cl_core__feed_note(t, cfg, caller->agency, r->feed, r->feed_seq,
-                             now, ev);
+                                now, ev);
 out:
     if (sr)
         sodium_memzero(sr, sizeof(*sr));
@@ -3090,12 +3089,13 @@ out:
     return rc;
 }
 
-/* --- referral status -------------------------------------------------------- */
+/* --- referral status --------------------------------------------------------
+ */
 
 int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
                        const cl_caller *caller, const cl_set_status *ss,
-                       int64_t now, cl_publish_result *out,
-                       cl_audit_note *note, char err[CL_ERROR_SZ])
+                       int64_t now, cl_publish_result *out, cl_audit_note *note,
+                       char err[CL_ERROR_SZ])
 {
     uint64_t ref_id = 0;
     s_record rec;
@@ -3103,7 +3103,8 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
     int rc;
     memset(&rec, 0, sizeof(rec));
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "referral status needs the coordinator role");
+        snprintf(err, CL_ERROR_SZ,
+                 "referral status needs the coordinator role");
         return CL_ERR_DENIED;
     }
     if (!s_parse_ref(ss->reference, &ref_id)) {
@@ -3137,11 +3138,11 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
     if (rc != CL_OK)
         goto out;
     /* received -> accepted | declined; accepted -> closed */
-    bool ok = (s->status == CL_REFSTAT_RECEIVED &&
-               (ss->status == CL_REFSTAT_ACCEPTED ||
-                ss->status == CL_REFSTAT_DECLINED)) ||
-              (s->status == CL_REFSTAT_ACCEPTED &&
-               ss->status == CL_REFSTAT_CLOSED);
+    bool ok =
+        (s->status == CL_REFSTAT_RECEIVED &&
+         (ss->status == CL_REFSTAT_ACCEPTED ||
+          ss->status == CL_REFSTAT_DECLINED)) ||
+        (s->status == CL_REFSTAT_ACCEPTED && ss->status == CL_REFSTAT_CLOSED);
     if (s->withdrawn || !ok) {
         snprintf(err, CL_ERROR_SZ,
                  "%.32s is %s%s: it cannot be %s (received -> accepted or "

@@ -269,8 +269,8 @@ typedef struct cl_feed_rule {
 } cl_feed_rule;
 
 typedef struct cl_route_config {
-    uint64_t mailbox_max;    /* per agency, for messages agencies compose */
-    bool tell_known_to_mdt;  /* tell a publisher its subject is on an MDT */
+    uint64_t mailbox_max;     /* per agency, for messages agencies compose */
+    bool tell_known_to_mdt;   /* tell a publisher its subject is on an MDT */
     uint64_t silence_after_s; /* default for feeds without a rule */
     uint32_t n_feed_rules;
     cl_feed_rule feed_rules[CL_FEED_RULES];
@@ -331,8 +331,7 @@ CL_NODISCARD int cl_core_mailbox_depths(cl_txn *t, cl_stats *out);
 CL_NODISCARD int cl_core_set_status(cl_txn *t, const cl_route_config *rc,
                                     const cl_caller *caller,
                                     const cl_set_status *ss, int64_t now,
-                                    cl_publish_result *out,
-                                    cl_audit_note *note,
+                                    cl_publish_result *out, cl_audit_note *note,
                                     char err[CL_ERROR_SZ]);
 
 /* Send an information request to agencies (coordinator). */
@@ -366,8 +365,8 @@ CL_NODISCARD int cl_core_feeds(cl_txn *t, const cl_route_config *rc,
  * coordinators, once per silence; up to max events are returned in ev
  * (*n_ev) for the log. */
 CL_NODISCARD int cl_core_feeds_check(cl_txn *t, const cl_route_config *rc,
-                                     int64_t now, cl_feed_event *ev,
-                                     size_t max, size_t *n_ev);
+                                     int64_t now, cl_feed_event *ev, size_t max,
+                                     size_t *n_ev);
 
 /* --- audit (audit.c) -------------------------------------------------------
  */

@@ -15,9 +15,8 @@ CL_NODISCARD int cl_core__resolve(cl_txn *t, const char *pid_str,
 
 /* How agency describes person pid: its own record if it has one (*own
  * set), else the first record another agency holds (local id cleared). */
-CL_NODISCARD int cl_core__person_as(cl_txn *t, uint64_t pid,
-                                    const char *agency, cl_person *out,
-                                    bool *own);
+CL_NODISCARD int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
+                                    cl_person *out, bool *own);
 
 /* CL_OK if the MDT review exists; CL_ERR_INVALID / NOT_FOUND with err. */
 CL_NODISCARD int cl_core__review_exists(cl_txn *t, const char *review_id,
@@ -34,8 +33,9 @@ void cl_core__date(int64_t now, char out[CL_DATE_SZ]);
 
 /* Note a feed's sequence number (route.c); *ev reports a gap. */
 CL_NODISCARD int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
-                                 const char *agency, const char *feed,
-                                 uint64_t seq, int64_t now, cl_feed_event *ev);
+                                    const char *agency, const char *feed,
+                                    uint64_t seq, int64_t now,
+                                    cl_feed_event *ev);
 
 /* Decode check for route.c's stored values (fuzzing). */
 CL_NODISCARD int cl_core__route_decode_check(cl_db db, const uint8_t *buf,

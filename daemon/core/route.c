@@ -20,11 +20,12 @@
 #include "codec.h"
 #include "core_int.h"
 
-#define S_VERSION   1
-#define S_DLV_BUF   (CL_CONCERN_SZ + 4096)
-#define S_REQ_BUF   (CL_REVIEW_AGENCIES * (CL_SUMMARY_SZ + CL_NOTE_SZ + 256) + 4096)
-#define S_META_PFX  "mbox:"
-#define S_TAG_LEN   CL_BLIND_LEN
+#define S_VERSION 1
+#define S_DLV_BUF (CL_CONCERN_SZ + 4096)
+#define S_REQ_BUF                                                              \
+    (CL_REVIEW_AGENCIES * (CL_SUMMARY_SZ + CL_NOTE_SZ + 256) + 4096)
+#define S_META_PFX "mbox:"
+#define S_TAG_LEN  CL_BLIND_LEN
 
 void cl_route_config_defaults(cl_route_config *rc)
 {
@@ -233,8 +234,8 @@ static int s_meta_get(cl_txn *t, const char *agency, uint64_t *next,
     uint8_t v[16];
     size_t len = 0;
     int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
-    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n,
-                              v, sizeof(v), &len);
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n, v,
+                              sizeof(v), &len);
     *next = *depth = 0;
     if (rc == CL_ERR_NOT_FOUND)
         return CL_OK;
@@ -293,9 +294,9 @@ int cl_mailbox_put(cl_txn *t, const cl_route_config *cfg, const char *agency,
     cl_enc e = cl_enc_init(buf, S_DLV_BUF);
     s_dlv_enc(&e, d);
     s_tag(t, agency, k, d->seq);
-    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_MAILBOX, k, sizeof(k), buf,
-                                       e.len)
-                        : CL_ERR_INTERNAL;
+    rc = cl_enc_ok(&e)
+             ? cl_store_put(t, CL_DB_MAILBOX, k, sizeof(k), buf, e.len)
+             : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
     free(buf);
     if (rc == CL_OK)
@@ -317,8 +318,8 @@ static int s_rx_one(void *ctx, const uint8_t *key, size_t len)
     size_t vlen = 0;
     if (x->out->n >= x->limit)
         return 1;
-    int rc = cl_store_get(x->t, CL_DB_MAILBOX, key, len, x->buf, S_DLV_BUF,
-                          &vlen);
+    int rc =
+        cl_store_get(x->t, CL_DB_MAILBOX, key, len, x->buf, S_DLV_BUF, &vlen);
     if (rc != CL_OK)
         return rc;
     cl_delivery *dv = &x->out->v[x->out->n];
@@ -410,9 +411,8 @@ int cl_core_inbox_waiting(cl_txn *t, const char *agency, uint64_t after,
     return s_scan_box(t, agency, after, s_any, waiting);
 }
 
-int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller,
-                      const cl_inbox_ack *a, cl_ack_result *out,
-                      char err[CL_ERROR_SZ])
+int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller, const cl_inbox_ack *a,
+                      cl_ack_result *out, char err[CL_ERROR_SZ])
 {
     uint64_t next, depth;
     uint8_t k[S_TAG_LEN + 8];
@@ -456,8 +456,8 @@ static int s_depth_one(void *ctx, const uint8_t *key, size_t len)
     if (st->n_mailboxes >= CL_MAILBOXES_MAX)
         return 1;
     cl_mailbox_depth *m = &st->mailboxes[st->n_mailboxes];
-    size_t n = len - pl < sizeof(m->agency) - 1 ? len - pl
-                                                : sizeof(m->agency) - 1;
+    size_t n =
+        len - pl < sizeof(m->agency) - 1 ? len - pl : sizeof(m->agency) - 1;
     memcpy(m->agency, key + pl, n);
     m->agency[n] = '\0';
     st->n_mailboxes++;
@@ -562,8 +562,8 @@ static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
     sodium_memzero(buf, len);
     free(buf);
     if (rc == CL_OK) {
-        snprintf(r->sum.request_id, sizeof(r->sum.request_id),
-                 "REQ-%08" PRIu64, id);
+        snprintf(r->sum.request_id, sizeof(r->sum.request_id), "REQ-%08" PRIu64,
+                 id);
         cl_core_pid_str(r->sum.person_id, r->pid);
     }
     return rc;
@@ -665,8 +665,8 @@ int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
         CL_COPY(m->due, q->due);
         CL_COPY(m->question, q->question);
         CL_COPY(m->review_id, q->review_id);
-        if ((rc = cl_mailbox_put(t, cfg, q->agencies[i], d,
-                                 true, now, err)) != CL_OK)
+        if ((rc = cl_mailbox_put(t, cfg, q->agencies[i], d, true, now, err)) !=
+            CL_OK)
             goto out;
     }
     if ((rc = s_req_put(t, id, r)) != CL_OK)
@@ -927,8 +927,8 @@ static int s_feed_tell(cl_txn *t, const cl_route_config *cfg,
 }
 
 int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
-                    const char *agency, const char *feed, uint64_t seq,
-                    int64_t now, cl_feed_event *ev)
+                       const char *agency, const char *feed, uint64_t seq,
+                       int64_t now, cl_feed_event *ev)
 {
     uint8_t k[CL_AGENCY_SZ + CL_FEED_SZ], v[128];
     size_t vlen = 0;
@@ -979,7 +979,7 @@ typedef struct s_feeds {
     cl_txn *t;
     const cl_route_config *cfg;
     int64_t now;
-    cl_feeds *out;   /* listing, or */
+    cl_feeds *out; /* listing, or */
     size_t cap;
     cl_feed_event *ev; /* checking */
     size_t max, n_ev;

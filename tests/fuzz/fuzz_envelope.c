@@ -15,6 +15,7 @@
 
 static cl_store *s_store;
 static cl_caller s_who;
+static cl_route_config s_route;
 
 static void s_init(void)
 {
@@ -30,6 +31,10 @@ static void s_init(void)
     cl_copy(s_who.kind, sizeof(s_who.kind), "gp");
     s_who.roles = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR | CL_ROLE_AUDITOR |
                   CL_ROLE_OPERATOR;
+    cl_route_config_defaults(&s_route);
+    s_route.n_agencies = s_route.n_coord = 1;
+    cl_copy(s_route.agencies[0], CL_AGENCY_SZ, "Fuzz Agency");
+    cl_copy(s_route.coord[0], CL_AGENCY_SZ, "Fuzz Agency");
     /* one person to find */
     cl_txn *t = NULL;
     cl_referral *r = calloc(1, sizeof(*r));
@@ -78,6 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cl_referral_validate(&req->u.publish, err, &rep.u.publish) == CL_OK)
             rc = cl_core_publish(t, &mc, &s_who, &req->u.publish, 1700000001,
                                  &rep.u.publish, &note, err);
+        if (rc == CL_OK) {
+            cl_feed_event ev;
+            rc = cl_core_route_publish(t, &s_route, &s_who, &req->u.publish,
+                                       1700000001, &rep.u.publish, &ev);
+        }
         break;
     case CL_REQ_CORRECT_REFERRAL:
         if (cl_referral_validate(&req->u.rectify.referral, err,
@@ -141,6 +151,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case CL_REQ_AUDIT_VERIFY:
         rc = cl_audit_verify(t, req->u.checkpoint, &rep.u.verify);
+        break;
+    case CL_REQ_SET_STATUS:
+        rc = cl_core_set_status(t, &s_route, &s_who, &req->u.set_status,
+                                1700000010, &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_INBOX_RECEIVE:
+        rc = cl_core_inbox_receive(t, &s_who, &req->u.inbox, &rep.u.deliveries,
+                                   err);
+        break;
+    case CL_REQ_INBOX_ACK:
+        rc = cl_core_inbox_ack(t, &s_who, &req->u.ack, &rep.u.ack, err);
+        break;
+    case CL_REQ_INFO_REQUEST:
+        rc = cl_core_info_request(t, &s_route, &s_who, &req->u.info, 1700000011,
+                                  &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_INFO_RESPOND:
+        rc = cl_core_info_respond(t, &s_route, &s_who, &req->u.respond,
+                                  1700000012, &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_REQUEST_LIST:
+        rc = cl_core_request_list(t, &s_who, &req->u.req_list, 1700000013,
+                                  &rep.u.requests, &note, err);
+        break;
+    case CL_REQ_ADMIN_FEEDS:
+        rc = cl_core_feeds(t, &s_route, 1700000014, &rep.u.feeds);
         break;
     default:
         break;

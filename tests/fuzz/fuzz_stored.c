@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const cl_db dbs[] = {CL_DB_RECORD,   CL_DB_REFERRAL, CL_DB_PERSON,
-                                CL_DB_RELATION, CL_DB_HISTORY,  CL_DB_AUDIT};
+                                CL_DB_RELATION, CL_DB_HISTORY,  CL_DB_AUDIT,
+                                CL_DB_MAILBOX,  CL_DB_INFOREQ,  CL_DB_FEED};
     static uint8_t pt[CL_STORE_MAX_VALUE];
     uint8_t key[CL_KEY_LEN];
     size_t n = 0;
@@ -25,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (sodium_init() < 0)
         abort();
-    if (cl_core_decode_check(dbs[data[0] % 6], data + 1, size - 1) != CL_OK) {
+    if (cl_core_decode_check(dbs[data[0] % (sizeof(dbs) / sizeof(dbs[0]))],
+                             data + 1, size - 1) != CL_OK) {
         /* refusals are expected */
     }
     memset(key, 7, sizeof(key));

@@ -168,19 +168,26 @@ int s_inbox(s_conn *cn, int argc, char **argv)
     if (!req)
         return S_EXIT_FAILED;
     if (!strcmp(sub, "--follow")) {
-        bool ack = argc == 2 && !strcmp(argv[1], "--ack");
+        bool ack = false;
+        int run_s = 0;
         cl_client *c = NULL;
         free(req);
-        if (argc > 2 || (argc == 2 && !ack))
-            goto usage;
+        for (int i = 1; i < argc; i++) {
+            if (!strcmp(argv[i], "--ack"))
+                ack = true;
+            else if (!strcmp(argv[i], "--for") && i + 1 < argc &&
+                     (run_s = atoi(argv[++i])) > 0)
+                ;
+            else
+                goto usage_nofree;
+        }
         if ((status = s_connect(cn, "childrens", &c)) != 0)
             return status;
         signal(SIGINT, s_on_signal);
         signal(SIGTERM, s_on_signal);
-        cl_receive_options o = {.stop = &s_stop};
-        const char *run = getenv("CASELINK_FOLLOW_MS"); /* for tests */
-        if (run)
-            o.run_ms = atoi(run);
+        /* short waits so that Ctrl-C ends it promptly */
+        cl_receive_options o = {
+            .wait_ms = 2000, .run_ms = run_s * 1000, .stop = &s_stop};
         int rc = cl_client_receive_loop(c, &o, s_follow_one, &ack);
         cl_client_close(&c);
         return rc == CL_OK ? 0 : s_transport(rc, cn);
@@ -232,9 +239,10 @@ out:
     free(req);
     return status;
 usage:
-    fprintf(stderr, "usage: caselink inbox [list] | show SEQ | ack SEQ... | "
-                    "--follow [--ack]\n");
     free(req);
+usage_nofree:
+    fprintf(stderr, "usage: caselink inbox [list] | show SEQ | ack SEQ... | "
+                    "--follow [--ack] [--for SECONDS]\n");
     return S_EXIT_USAGE;
 }
 
@@ -435,7 +443,7 @@ int s_admin_feeds(s_conn *cn)
     int status = s_request(cn, "operator", &req, &rep);
     if (status)
         return status;
-    printf("%-24s %-16s %10s %-17s %9s %8s %s\n", "agency", "feed", "last seq",
+    printf("%-30s %-16s %10s %-17s %9s %8s %s\n", "agency", "feed", "last seq",
            "last message", "per day", "missing", "state");
     for (size_t i = 0; i < rep.u.feeds.n; i++) {
         const cl_feed_state *f = &rep.u.feeds.v[i];
@@ -456,7 +464,7 @@ int s_admin_feeds(s_conn *cn)
                      f->gap_to);
         else
             snprintf(state, sizeof(state), "ok");
-        printf("%-24s %-16s %10" PRIu64 " %-17s %9s %8" PRIu64 " %s\n",
+        printf("%-30s %-16s %10" PRIu64 " %-17s %9s %8" PRIu64 " %s\n",
                f->agency, f->feed, f->last_seq, last, rate, f->missing, state);
     }
     if (!rep.u.feeds.n)

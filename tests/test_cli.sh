@@ -167,7 +167,7 @@ check "inbox list" 0 "alert +Oakfield Surgery referred P" -- cl --as childrens i
 check "inbox show" 0 "SAFEGUARDING ALERT for your child protection plan CP-1" -- cl --as childrens inbox show 1
 ref=$(cl --as childrens inbox show 1 | sed -n 's/.*referral: *\(CL-[0-9]*\).*/\1/p')
 check "inbox show missing" 1 "no delivery 99" -- cl --as childrens inbox show 99
-check "inbox follow" 0 "SAFEGUARDING ALERT" -- env CASELINK_FOLLOW_MS=1500 "$cli" --dev "$dir/dev" --as childrens inbox --follow --ack
+check "inbox follow" 0 "SAFEGUARDING ALERT" -- cl --as childrens inbox --follow --ack --for 2
 check "inbox empty after ack" 0 "0 shown, 0 waiting" -- cl --as childrens inbox
 check "inbox usage" 2 "usage: caselink inbox" -- cl --as childrens inbox frob
 check "inbox as auditor" 1 "denied" -- cl --as auditor inbox

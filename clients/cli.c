@@ -874,7 +874,7 @@ void s_date(char out[32], int64_t t)
         strftime(out, 32, "%Y-%m-%d", &tm);
 }
 
-static void s_print_view(const cl_person_view *v)
+void s_print_view(const cl_person_view *v)
 {
     printf("Person %s\n", v->person_id);
     for (size_t i = 0; i < v->n_plans; i++) {
@@ -1023,10 +1023,14 @@ static int s_review(s_conn *cn, int argc, char **argv)
     if (argc >= 2 && (!strcmp(argv[0], "accept") || !strcmp(argv[0], "reject")))
         return s_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
                              argv[0][0] == 'a', argc - 2, argv + 2);
+    if (argc == 2 && !strcmp(argv[0], "show"))
+        return s_review_show(cn, argv[1]);
     if (argc < 1 || strcmp(argv[0], "list") != 0) {
         fprintf(stderr, "usage: caselink review list [--limit N]\n"
                         "       caselink review accept|reject QID --reason "
-                        "TEXT\n");
+                        "TEXT\n"
+                        "       caselink review show MDT-ID   (the agenda "
+                        "pack)\n");
         return S_EXIT_USAGE;
     }
     cl_reply rep;
@@ -1060,6 +1064,10 @@ static int s_mdt(s_conn *cn, int argc, char **argv)
     int status = 0, first;
     if (!req)
         return S_EXIT_FAILED;
+    if (argc >= 1 && !strcmp(argv[0], "discuss")) {
+        free(req);
+        return s_mdt_discuss(cn, argc - 1, argv + 1);
+    }
     if (argc >= 1 && !strcmp(argv[0], "create")) {
         req->kind = CL_REQ_CREATE_REVIEW;
         first = 1;
@@ -1798,19 +1806,15 @@ static const struct {
     const char *name;
     int (*run)(s_conn *cn, int argc, char **argv);
 } s_commands[] = {
-    {"keygen", s_keygen_cmd},
-    {"health", s_health_cmd},
-    {"person", s_person},
-    {"referral", s_referral},
-    {"review", s_review},
-    {"import", s_import},
-    {"mdt", s_mdt},
-    {"casefind", s_casefind},
-    {"links", s_links},
-    {"audit", s_audit},
-    {"admin", s_admin},
-    {"inbox", s_inbox},
-    {"request", s_request_cmd},
+    {"keygen", s_keygen_cmd}, {"health", s_health_cmd},
+    {"action", s_action},     {"actions", s_actions},
+    {"rag", s_rag},           {"measure", s_measure},
+    {"report", s_report},     {"person", s_person},
+    {"referral", s_referral}, {"review", s_review},
+    {"import", s_import},     {"mdt", s_mdt},
+    {"casefind", s_casefind}, {"links", s_links},
+    {"audit", s_audit},       {"admin", s_admin},
+    {"inbox", s_inbox},       {"request", s_request_cmd},
     {"respond", s_respond},
 };
 

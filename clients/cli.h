@@ -47,4 +47,16 @@ int s_respond(s_conn *cn, int argc, char **argv);
 int s_referral_status(s_conn *cn, int argc, char **argv);
 int s_admin_feeds(s_conn *cn);
 
+/* Print a linked case view (cli.c). */
+void s_print_view(const cl_person_view *v);
+
+/* MDT commands (cli_mdt.c). */
+int s_mdt_discuss(s_conn *cn, int argc, char **argv);
+int s_action(s_conn *cn, int argc, char **argv);
+int s_actions(s_conn *cn, int argc, char **argv);
+int s_rag(s_conn *cn, int argc, char **argv);
+int s_measure(s_conn *cn, int argc, char **argv);
+int s_report(s_conn *cn, int argc, char **argv);
+int s_review_show(s_conn *cn, const char *id);
+
 #endif

@@ -38,6 +38,7 @@ void cl_config_defaults(cl_config *c)
     cl_match_config_defaults(&c->match);
     cl_route_config_defaults(&c->route);
     c->feed_check_s = 60;
+    c->suppress_below = CL_SUPPRESS_BELOW;
 }
 
 static int s_uint(s_ctx *x, const char *name, const char *v, uint64_t lo,
@@ -211,6 +212,11 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("routing", "feed_check_interval_s")) {
         ok = s_uint(x, name, v, 1, 86400, &n);
         c->feed_check_s = (uint32_t)n;
+        return ok;
+    }
+    if (IS("report", "suppress_below")) {
+        ok = s_uint(x, name, v, 1, 1000, &n);
+        c->suppress_below = (uint32_t)n;
         return ok;
     }
     if (strcmp(section, "feeds") == 0) {

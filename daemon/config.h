@@ -40,6 +40,7 @@ typedef struct cl_config {
     uint32_t reseal_batch;          /* [store] reseal_batch */
     cl_route_config route;          /* [routing], [feeds] */
     uint32_t feed_check_s;          /* [routing] feed_check_interval_s */
+    uint32_t suppress_below;        /* [report] suppress_below */
 } cl_config;
 
 /* Defaults for every setting (no paths). */

@@ -431,6 +431,24 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     else if (it->req.kind == CL_REQ_INFO_RESPOND)
         rc = cl_core_info_respond(t, &s->cfg.route, it->who, &it->req.u.respond,
                                   s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_RECORD_DISCUSSION)
+        rc = cl_core_record_discussion(t, it->who, &it->req.u.discussion,
+                                       s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_ADD_ACTION)
+        rc = cl_core_add_action(t, &s->cfg.route, it->who, &it->req.u.action,
+                                s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_UPDATE_ACTION)
+        rc = cl_core_update_action(t, it->who, &it->req.u.action_update,
+                                   s_now(), &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_SET_RAG)
+        rc = cl_core_set_rag(t, it->who, &it->req.u.rag, s_now(),
+                             &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_DEFINE_MEASURE)
+        rc = cl_core_define_measure(t, it->who, &it->req.u.measure_def, s_now(),
+                                    &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_RECORD_MEASURE)
+        rc = cl_core_record_measure(t, it->who, &it->req.u.measure, s_now(),
+                                    &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
         rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
                                   s_now(), &it->rep.u.publish, &note, err);
@@ -524,6 +542,23 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
     case CL_REQ_REQUEST_LIST:
         rc = cl_core_request_list(t, it->who, &it->req.u.req_list, s_now(),
                                   &it->rep.u.requests, &note, err);
+        break;
+    case CL_REQ_LIST_ACTIONS:
+        rc = cl_core_list_actions(t, it->who, &it->req.u.action_query, s_now(),
+                                  &it->rep.u.actions, &note, err);
+        break;
+    case CL_REQ_RAG_HISTORY:
+        rc = cl_core_rag_history(t, it->who, &it->req.u.rag, &it->rep.u.rags,
+                                 &note, err);
+        break;
+    case CL_REQ_REPORT:
+        rc = cl_core_report(t, it->who, &it->req.u.report, s_now(),
+                            s->cfg.suppress_below, &it->rep.u.report, &note,
+                            err);
+        break;
+    case CL_REQ_REVIEW_PACK:
+        rc = cl_core_review_pack(t, it->who, it->req.u.pack_review, s_now(),
+                                 &it->rep.u.pack, &note, err);
         break;
     default:
         rc = CL_ERR_INTERNAL;
@@ -862,6 +897,12 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_SET_STATUS:
         case CL_REQ_INFO_REQUEST:
         case CL_REQ_INFO_RESPOND:
+        case CL_REQ_RECORD_DISCUSSION:
+        case CL_REQ_ADD_ACTION:
+        case CL_REQ_UPDATE_ACTION:
+        case CL_REQ_SET_RAG:
+        case CL_REQ_DEFINE_MEASURE:
+        case CL_REQ_RECORD_MEASURE:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_INBOX_RECEIVE:
@@ -879,6 +920,10 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_FIND_PERSON:
         case CL_REQ_CASE_FINDING:
         case CL_REQ_REQUEST_LIST:
+        case CL_REQ_LIST_ACTIONS:
+        case CL_REQ_RAG_HISTORY:
+        case CL_REQ_REPORT:
+        case CL_REQ_REVIEW_PACK:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:

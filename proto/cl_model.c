@@ -87,6 +87,14 @@ void cl_reply_clear(cl_reply *r)
         free(r->u.deliveries.v);
     } else if (r->kind == CL_REQ_REQUEST_LIST)
         free(r->u.requests.v);
+    else if (r->kind == CL_REQ_LIST_ACTIONS)
+        free(r->u.actions.v);
+    else if (r->kind == CL_REQ_RAG_HISTORY)
+        free(r->u.rags.v);
+    else if (r->kind == CL_REQ_REPORT)
+        cl_report_clear(&r->u.report);
+    else if (r->kind == CL_REQ_REVIEW_PACK)
+        cl_review_pack_clear(&r->u.pack);
     else if (r->kind == CL_REQ_ADMIN_FEEDS)
         free(r->u.feeds.v);
     memset(r, 0, sizeof(*r));
@@ -419,6 +427,8 @@ static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
 static const char *const s_dlv[] = {"none",     "alert",  "request",
                                     "response", "status", "feed"};
+static const char *const s_action[] = {"open", "done", "cancelled"};
+static const char *const s_rag[] = {"unrated", "red", "amber", "green"};
 static const char *const s_status[] = {
     "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};
 
@@ -555,4 +565,52 @@ int cl_involve_parse(const char *s)
 const char *cl_dlv_name(unsigned v)
 {
     return S_NAME(s_dlv, v);
+}
+
+const char *cl_action_status_name(unsigned v)
+{
+    return S_NAME(s_action, v);
+}
+int cl_action_status_parse(const char *s)
+{
+    return S_PARSE(s_action, s);
+}
+const char *cl_rag_name(unsigned v)
+{
+    return S_NAME(s_rag, v);
+}
+int cl_rag_parse(const char *s)
+{
+    return S_PARSE(s_rag, s);
+}
+
+bool cl_month_valid(const char *s)
+{
+    char d[CL_DATE_SZ];
+    if (strlen(s) != 7)
+        return false;
+    snprintf(d, sizeof(d), "%s-01", s);
+    return cl_date_valid(d);
+}
+
+void cl_report_clear(cl_report *r)
+{
+    free(r->referrals);
+    free(r->workstreams);
+    free(r->measures);
+    free(r->overlap);
+    memset(r, 0, sizeof(*r));
+}
+
+void cl_review_pack_clear(cl_review_pack *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        cl_person_view_clear(&p->v[i].person);
+        free(p->v[i].actions.v);
+        free(p->v[i].requests.v);
+    }
+    if (p->v)
+        explicit_bzero(p->v, p->n * sizeof(*p->v));
+    free(p->v);
+    memset(p, 0, sizeof(*p));
 }

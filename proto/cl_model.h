@@ -460,6 +460,131 @@ typedef struct cl_mailbox_depth {
     uint64_t depth;
 } cl_mailbox_depth;
 
+/* --- MDT: discussion, actions, RAG, measures, report, pack ------------- */
+
+enum { CL_ACTION_OPEN = 0, CL_ACTION_DONE = 1, CL_ACTION_CANCELLED = 2 };
+enum { CL_ACTION_STATUS_MAX = 2 };
+enum { CL_RAG_RED = 1, CL_RAG_AMBER = 2, CL_RAG_GREEN = 3, CL_RAG_MAX = 3 };
+
+#define CL_TEXT_SZ    4001 /* discussion, decisions, action text */
+#define CL_MEASURE_SZ 101
+#define CL_MONTH_SZ   8 /* YYYY-MM */
+
+typedef struct cl_discussion {
+    char review_id[CL_REF_SZ];
+    char person_id[CL_PID_SZ];
+    char summary[CL_TEXT_SZ];
+    char decisions[CL_TEXT_SZ];
+} cl_discussion;
+
+typedef struct cl_action {
+    char action_id[CL_REF_SZ];
+    char review_id[CL_REF_SZ];
+    char person_id[CL_PID_SZ];
+    char text[CL_TEXT_SZ];
+    char owner_name[CL_NAME_SZ];
+    char owner_agency[CL_AGENCY_SZ];
+    char due[CL_DATE_SZ];
+    uint8_t status; /* CL_ACTION_* */
+    bool overdue;   /* open past its due date (in answers) */
+    int64_t created_at, updated_at;
+    char note[CL_NOTE_SZ];
+} cl_action;
+
+typedef struct cl_action_update {
+    char action_id[CL_REF_SZ];
+    uint8_t status;
+    char note[CL_NOTE_SZ];
+} cl_action_update;
+
+typedef struct cl_action_query {
+    bool overdue_only, open_only;
+    char review_id[CL_REF_SZ];
+    char person_id[CL_PID_SZ];
+} cl_action_query;
+
+typedef struct cl_actions {
+    size_t n;
+    cl_action *v; /* owned */
+} cl_actions;
+
+typedef struct cl_rag_set {
+    char person_id[CL_PID_SZ];
+    char workstream[CL_NAME_SZ];
+    uint8_t rating; /* CL_RAG_* */
+    char note[CL_NOTE_SZ];
+} cl_rag_set;
+
+typedef struct cl_rag_entry {
+    char subject[CL_NAME_SZ]; /* person id or workstream */
+    uint8_t rating;
+    char note[CL_NOTE_SZ];
+    int64_t at;
+    char by[CL_AGENCY_SZ];
+} cl_rag_entry;
+
+typedef struct cl_rag_entries {
+    size_t n;
+    cl_rag_entry *v; /* owned */
+} cl_rag_entries;
+
+typedef struct cl_measure_def {
+    char name[CL_MEASURE_SZ];
+    char from[CL_MONTH_SZ], to[CL_MONTH_SZ];
+} cl_measure_def;
+
+typedef struct cl_measure_value {
+    char name[CL_MEASURE_SZ];
+    char person_id[CL_PID_SZ];
+    char period[CL_MONTH_SZ];
+    double value;
+} cl_measure_value;
+
+typedef struct cl_report_query {
+    char from[CL_DATE_SZ], to[CL_DATE_SZ];
+} cl_report_query;
+
+typedef struct cl_agency_month {
+    char agency[CL_AGENCY_SZ];
+    char month[CL_MONTH_SZ];
+    int64_t referrals; /* -1: suppressed */
+} cl_agency_month;
+
+typedef struct cl_period_value {
+    char period[CL_MONTH_SZ];
+    double total; /* -1 when people is suppressed */
+    int64_t people;
+} cl_period_value;
+
+#define CL_PERIODS_MAX 36
+
+typedef struct cl_measure_summary {
+    char name[CL_MEASURE_SZ];
+    char from[CL_MONTH_SZ], to[CL_MONTH_SZ];
+    double baseline_monthly;
+    int64_t baseline_people;
+    uint32_t n_periods;
+    cl_period_value periods[CL_PERIODS_MAX];
+} cl_measure_summary;
+
+typedef struct cl_report {
+    char from[CL_DATE_SZ], to[CL_DATE_SZ];
+    int64_t made_at;
+    uint32_t suppress_below;
+    size_t n_referrals;
+    cl_agency_month *referrals; /* owned */
+    int64_t caseload, reviews_held;
+    int64_t actions_open, actions_overdue, actions_done, actions_cancelled;
+    int64_t rag[CL_RAG_MAX + 1]; /* cases by current rating, [1..3] */
+    int64_t rag_changes;
+    size_t n_workstreams;
+    cl_rag_entry *workstreams; /* owned */
+    size_t n_measures;
+    cl_measure_summary *measures; /* owned */
+    size_t n_overlap;
+    cl_overlap *overlap; /* owned */
+} cl_report;
+
 typedef enum {
     CL_REQ_NONE = 0,
     CL_REQ_PUBLISH_REFERRAL,
@@ -493,6 +618,16 @@ typedef enum {
     CL_REQ_INFO_RESPOND,
     CL_REQ_REQUEST_LIST,
     CL_REQ_ADMIN_FEEDS,
+    CL_REQ_RECORD_DISCUSSION,
+    CL_REQ_ADD_ACTION,
+    CL_REQ_UPDATE_ACTION,
+    CL_REQ_LIST_ACTIONS,
+    CL_REQ_SET_RAG,
+    CL_REQ_RAG_HISTORY,
+    CL_REQ_DEFINE_MEASURE,
+    CL_REQ_RECORD_MEASURE,
+    CL_REQ_REPORT,
+    CL_REQ_REVIEW_PACK,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -526,6 +661,15 @@ typedef struct cl_request {
         cl_info_request info;              /* INFO_REQUEST */
         cl_info_response respond;          /* INFO_RESPOND */
         cl_request_list req_list;          /* REQUEST_LIST */
+        cl_discussion discussion;          /* RECORD_DISCUSSION */
+        cl_action action;                  /* ADD_ACTION */
+        cl_action_update action_update;    /* UPDATE_ACTION */
+        cl_action_query action_query;      /* LIST_ACTIONS */
+        cl_rag_set rag;                    /* SET_RAG, RAG_HISTORY */
+        cl_measure_def measure_def;        /* DEFINE_MEASURE */
+        cl_measure_value measure;          /* RECORD_MEASURE */
+        cl_report_query report;            /* REPORT */
+        char pack_review[CL_REF_SZ];       /* REVIEW_PACK */
     } u;
 } cl_request;
 
@@ -727,6 +871,29 @@ typedef struct cl_publish_result {
     char warnings[CL_WARNINGS_MAX][CL_WARNING_SZ];
 } cl_publish_result;
 
+typedef struct cl_pack_item {
+    cl_person_view person; /* owns its arrays */
+    uint8_t reason;
+    char note[CL_NOTE_SZ];
+    char discussion[CL_TEXT_SZ];
+    char decisions[CL_TEXT_SZ];
+    cl_actions actions;            /* owned */
+    cl_request_summaries requests; /* owned */
+    bool rated;
+    cl_rag_entry rag;
+} cl_pack_item;
+
+typedef struct cl_review_pack {
+    cl_review_new review; /* date, title, agencies */
+    char review_id[CL_REF_SZ];
+    size_t n;
+    cl_pack_item *v; /* owned */
+} cl_review_pack;
+
+/* Free what a report or a pack owns and zero it. */
+void cl_report_clear(cl_report *r);
+void cl_review_pack_clear(cl_review_pack *p);
+
 typedef struct cl_reply {
     uint8_t msgid[CL_MSGID_LEN];
     cl_status status;
@@ -753,6 +920,10 @@ typedef struct cl_reply {
         cl_ack_result ack;              /* INBOX_ACK */
         cl_request_summaries requests;  /* REQUEST_LIST */
         cl_feeds feeds;                 /* ADMIN_FEEDS */
+        cl_actions actions;             /* LIST_ACTIONS */
+        cl_rag_entries rags;            /* RAG_HISTORY */
+        cl_report report;               /* REPORT */
+        cl_review_pack pack;            /* REVIEW_PACK */
     } u;
 } cl_reply;
 
@@ -855,5 +1026,11 @@ int cl_outcome_parse(const char *s);
 const char *cl_involve_name(unsigned v);
 int cl_involve_parse(const char *s);
 const char *cl_dlv_name(unsigned v);
+const char *cl_action_status_name(unsigned v);
+int cl_action_status_parse(const char *s);
+const char *cl_rag_name(unsigned v);
+int cl_rag_parse(const char *s);
+/* A month in YYYY-MM form between 1880 and 2200. */
+bool cl_month_valid(const char *s);
 
 #endif

@@ -576,6 +576,103 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             goto out;
         break;
     }
+    case CASELINK__ENVELOPE__BODY_RECORD_DISCUSSION: {
+        const Caselink__RecordDiscussion *b = env->record_discussion;
+        cl_discussion *x = &out->u.discussion;
+        out->kind = CL_REQ_RECORD_DISCUSSION;
+        if (!S_STR(x->review_id, b->review_id, "review_id") ||
+            !S_STR(x->person_id, b->person_id, "person_id") ||
+            !S_STR(x->summary, b->summary, "summary") ||
+            !S_STR(x->decisions, b->decisions, "decisions"))
+            goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_ADD_ACTION: {
+        const Caselink__AddAction *b = env->add_action;
+        cl_action *x = &out->u.action;
+        out->kind = CL_REQ_ADD_ACTION;
+        if (!S_STR(x->review_id, b->review_id, "review_id") ||
+            !S_STR(x->person_id, b->person_id, "person_id") ||
+            !S_STR(x->text, b->text, "text") ||
+            !S_STR(x->owner_name, b->owner_name, "owner_name") ||
+            !S_STR(x->owner_agency, b->owner_agency, "owner_agency") ||
+            !S_STR(x->due, b->due_date, "due_date"))
+            goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_UPDATE_ACTION: {
+        const Caselink__UpdateAction *b = env->update_action;
+        cl_action_update *x = &out->u.action_update;
+        out->kind = CL_REQ_UPDATE_ACTION;
+        if (!S_STR(x->action_id, b->action_id, "action_id") ||
+            !s_enum8(&x->status, (int)b->status, CL_ACTION_STATUS_MAX, "status",
+                     err) ||
+            !S_STR(x->note, b->note, "note"))
+            goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_LIST_ACTIONS: {
+        const Caselink__ListActions *b = env->list_actions;
+        cl_action_query *x = &out->u.action_query;
+        out->kind = CL_REQ_LIST_ACTIONS;
+        x->overdue_only = b->overdue_only;
+        x->open_only = b->open_only;
+        if (!S_STR(x->review_id, b->review_id, "review_id") ||
+            !S_STR(x->person_id, b->person_id, "person_id"))
+            goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_SET_RAG: {
+        const Caselink__SetRag *b = env->set_rag;
+        cl_rag_set *x = &out->u.rag;
+        out->kind = CL_REQ_SET_RAG;
+        if (!S_STR(x->person_id, b->person_id, "person_id") ||
+            !S_STR(x->workstream, b->workstream, "workstream") ||
+            !s_enum8(&x->rating, (int)b->rating, CL_RAG_MAX, "rating", err) ||
+            !S_STR(x->note, b->note, "note"))
+            goto out;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_RAG_HISTORY:
+        out->kind = CL_REQ_RAG_HISTORY;
+        if (!S_STR(out->u.rag.person_id, env->rag_history->person_id,
+                   "person_id") ||
+            !S_STR(out->u.rag.workstream, env->rag_history->workstream,
+                   "workstream"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_DEFINE_MEASURE:
+        out->kind = CL_REQ_DEFINE_MEASURE;
+        if (!S_STR(out->u.measure_def.name, env->define_measure->name,
+                   "name") ||
+            !S_STR(out->u.measure_def.from, env->define_measure->baseline_from,
+                   "baseline_from") ||
+            !S_STR(out->u.measure_def.to, env->define_measure->baseline_to,
+                   "baseline_to"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_RECORD_MEASURE:
+        out->kind = CL_REQ_RECORD_MEASURE;
+        out->u.measure.value = env->record_measure->value;
+        if (!S_STR(out->u.measure.name, env->record_measure->name, "name") ||
+            !S_STR(out->u.measure.person_id, env->record_measure->person_id,
+                   "person_id") ||
+            !S_STR(out->u.measure.period, env->record_measure->period,
+                   "period"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_REPORT:
+        out->kind = CL_REQ_REPORT;
+        if (!S_STR(out->u.report.from, env->report->from, "from") ||
+            !S_STR(out->u.report.to, env->report->to, "to"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_REVIEW_PACK:
+        out->kind = CL_REQ_REVIEW_PACK;
+        if (!S_STR(out->u.pack_review, env->review_pack->review_id,
+                   "review_id"))
+            goto out;
+        break;
     case CASELINK__ENVELOPE__BODY_REQUEST_LIST:
         out->kind = CL_REQ_REQUEST_LIST;
         out->u.req_list.open_only = env->request_list->open_only;
@@ -781,6 +878,16 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__RequestList rql = CASELINK__REQUEST_LIST__INIT;
     uint64_t seqs[CL_INBOX_MAX];
     char *agencies[CL_REVIEW_AGENCIES];
+    Caselink__RecordDiscussion disc = CASELINK__RECORD_DISCUSSION__INIT;
+    Caselink__AddAction addact = CASELINK__ADD_ACTION__INIT;
+    Caselink__UpdateAction updact = CASELINK__UPDATE_ACTION__INIT;
+    Caselink__ListActions lsact = CASELINK__LIST_ACTIONS__INIT;
+    Caselink__SetRag setrag = CASELINK__SET_RAG__INIT;
+    Caselink__RagHistory raghist = CASELINK__RAG_HISTORY__INIT;
+    Caselink__DefineMeasure defm = CASELINK__DEFINE_MEASURE__INIT;
+    Caselink__RecordMeasure recm = CASELINK__RECORD_MEASURE__INIT;
+    Caselink__Report report = CASELINK__REPORT__INIT;
+    Caselink__ReviewPack pack = CASELINK__REVIEW_PACK__INIT;
 
     env.version = req->version;
     env.message_id.data = (uint8_t *)req->msgid;
@@ -1011,6 +1118,79 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
         env.info_respond = &iresp;
         break;
     }
+    case CL_REQ_RECORD_DISCUSSION:
+        disc.review_id = S_S(req->u.discussion.review_id);
+        disc.person_id = S_S(req->u.discussion.person_id);
+        disc.summary = S_S(req->u.discussion.summary);
+        disc.decisions = S_S(req->u.discussion.decisions);
+        env.body_case = CASELINK__ENVELOPE__BODY_RECORD_DISCUSSION;
+        env.record_discussion = &disc;
+        break;
+    case CL_REQ_ADD_ACTION:
+        addact.review_id = S_S(req->u.action.review_id);
+        addact.person_id = S_S(req->u.action.person_id);
+        addact.text = S_S(req->u.action.text);
+        addact.owner_name = S_S(req->u.action.owner_name);
+        addact.owner_agency = S_S(req->u.action.owner_agency);
+        addact.due_date = S_S(req->u.action.due);
+        env.body_case = CASELINK__ENVELOPE__BODY_ADD_ACTION;
+        env.add_action = &addact;
+        break;
+    case CL_REQ_UPDATE_ACTION:
+        updact.action_id = S_S(req->u.action_update.action_id);
+        updact.status = (Caselink__ActionStatus)req->u.action_update.status;
+        updact.note = S_S(req->u.action_update.note);
+        env.body_case = CASELINK__ENVELOPE__BODY_UPDATE_ACTION;
+        env.update_action = &updact;
+        break;
+    case CL_REQ_LIST_ACTIONS:
+        lsact.overdue_only = req->u.action_query.overdue_only;
+        lsact.open_only = req->u.action_query.open_only;
+        lsact.review_id = S_S(req->u.action_query.review_id);
+        lsact.person_id = S_S(req->u.action_query.person_id);
+        env.body_case = CASELINK__ENVELOPE__BODY_LIST_ACTIONS;
+        env.list_actions = &lsact;
+        break;
+    case CL_REQ_SET_RAG:
+        setrag.person_id = S_S(req->u.rag.person_id);
+        setrag.workstream = S_S(req->u.rag.workstream);
+        setrag.rating = (Caselink__Rag)req->u.rag.rating;
+        setrag.note = S_S(req->u.rag.note);
+        env.body_case = CASELINK__ENVELOPE__BODY_SET_RAG;
+        env.set_rag = &setrag;
+        break;
+    case CL_REQ_RAG_HISTORY:
+        raghist.person_id = S_S(req->u.rag.person_id);
+        raghist.workstream = S_S(req->u.rag.workstream);
+        env.body_case = CASELINK__ENVELOPE__BODY_RAG_HISTORY;
+        env.rag_history = &raghist;
+        break;
+    case CL_REQ_DEFINE_MEASURE:
+        defm.name = S_S(req->u.measure_def.name);
+        defm.baseline_from = S_S(req->u.measure_def.from);
+        defm.baseline_to = S_S(req->u.measure_def.to);
+        env.body_case = CASELINK__ENVELOPE__BODY_DEFINE_MEASURE;
+        env.define_measure = &defm;
+        break;
+    case CL_REQ_RECORD_MEASURE:
+        recm.name = S_S(req->u.measure.name);
+        recm.person_id = S_S(req->u.measure.person_id);
+        recm.period = S_S(req->u.measure.period);
+        recm.value = req->u.measure.value;
+        env.body_case = CASELINK__ENVELOPE__BODY_RECORD_MEASURE;
+        env.record_measure = &recm;
+        break;
+    case CL_REQ_REPORT:
+        report.from = S_S(req->u.report.from);
+        report.to = S_S(req->u.report.to);
+        env.body_case = CASELINK__ENVELOPE__BODY_REPORT;
+        env.report = &report;
+        break;
+    case CL_REQ_REVIEW_PACK:
+        pack.review_id = S_S(req->u.pack_review);
+        env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_PACK;
+        env.review_pack = &pack;
+        break;
     case CL_REQ_REQUEST_LIST:
         rql.person_id = S_S(req->u.req_list.person_id);
         rql.open_only = req->u.req_list.open_only;
@@ -1196,6 +1376,209 @@ static Caselink__InformationResponse *s_response_out(s_scratch *s,
     return p;
 }
 
+static Caselink__RequestSummary *s_summary_out(s_scratch *s,
+                                               const cl_request_summary *q)
+{
+    Caselink__RequestSummary *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__RequestState **st =
+        s_scratch_alloc(s, (q->n_agencies + 1) * sizeof(void *));
+    if (!x || !st)
+        return NULL;
+    caselink__request_summary__init(x);
+    x->request_id = S_S(q->request_id);
+    x->person_id = S_S(q->person_id);
+    x->due_date = S_S(q->due);
+    x->question = S_S(q->question);
+    x->review_id = S_S(q->review_id);
+    x->created_at = q->created_at;
+    for (uint32_t j = 0; j < q->n_agencies && j < CL_REVIEW_AGENCIES; j++) {
+        Caselink__RequestState *a = s_scratch_alloc(s, sizeof(*a));
+        if (!a)
+            return NULL;
+        caselink__request_state__init(a);
+        a->agency = S_S(q->agencies[j].agency);
+        a->answered = q->agencies[j].answered;
+        a->overdue = q->agencies[j].overdue;
+        if (a->answered)
+            a->response = s_response_out(s, &q->agencies[j].response);
+        st[x->n_agencies++] = a;
+    }
+    x->agencies = st;
+    return x;
+}
+
+static Caselink__ActionView *s_action_out(s_scratch *s, const cl_action *a)
+{
+    Caselink__ActionView *x = s_scratch_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__action_view__init(x);
+    x->action_id = S_S(a->action_id);
+    x->review_id = S_S(a->review_id);
+    x->person_id = S_S(a->person_id);
+    x->text = S_S(a->text);
+    x->owner_name = S_S(a->owner_name);
+    x->owner_agency = S_S(a->owner_agency);
+    x->due_date = S_S(a->due);
+    x->status = (Caselink__ActionStatus)a->status;
+    x->overdue = a->overdue;
+    x->created_at = a->created_at;
+    x->updated_at = a->updated_at;
+    x->note = S_S(a->note);
+    return x;
+}
+
+static Caselink__ActionView **s_actions_out(s_scratch *s, const cl_actions *a,
+                                            size_t *n)
+{
+    Caselink__ActionView **v = s_scratch_alloc(s, (a->n + 1) * sizeof(*v));
+    *n = 0;
+    for (size_t i = 0; v && i < a->n; i++)
+        if ((v[*n] = s_action_out(s, &a->v[i])) != NULL)
+            (*n)++;
+    return v;
+}
+
+static Caselink__RagEntry *s_rag_out(s_scratch *s, const cl_rag_entry *e)
+{
+    Caselink__RagEntry *x = s_scratch_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__rag_entry__init(x);
+    x->subject = S_S(e->subject);
+    x->rating = (Caselink__Rag)e->rating;
+    x->note = S_S(e->note);
+    x->at = e->at;
+    x->by = S_S(e->by);
+    return x;
+}
+
+static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
+{
+    Caselink__ReportResult *x = s_scratch_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__report_result__init(x);
+    x->from = S_S(r->from);
+    x->to = S_S(r->to);
+    x->made_at = r->made_at;
+    x->suppress_below = r->suppress_below;
+    x->referrals = s_scratch_alloc(s, (r->n_referrals + 1) * sizeof(void *));
+    for (size_t i = 0; x->referrals && i < r->n_referrals; i++) {
+        Caselink__AgencyMonth *m = s_scratch_alloc(s, sizeof(*m));
+        if (!m)
+            return NULL;
+        caselink__agency_month__init(m);
+        m->agency = S_S(r->referrals[i].agency);
+        m->month = S_S(r->referrals[i].month);
+        m->referrals = r->referrals[i].referrals;
+        x->referrals[x->n_referrals++] = m;
+    }
+    x->caseload = r->caseload;
+    x->reviews_held = r->reviews_held;
+    x->actions_open = r->actions_open;
+    x->actions_overdue = r->actions_overdue;
+    x->actions_done = r->actions_done;
+    x->actions_cancelled = r->actions_cancelled;
+    x->rag = s_scratch_alloc(s, (CL_RAG_MAX + 1) * sizeof(void *));
+    for (unsigned g = 1; x->rag && g <= CL_RAG_MAX; g++) {
+        Caselink__RagCount *c = s_scratch_alloc(s, sizeof(*c));
+        if (!c)
+            return NULL;
+        caselink__rag_count__init(c);
+        c->rating = (Caselink__Rag)g;
+        c->cases = r->rag[g];
+        x->rag[x->n_rag++] = c;
+    }
+    x->rag_changes = r->rag_changes;
+    x->workstreams =
+        s_scratch_alloc(s, (r->n_workstreams + 1) * sizeof(void *));
+    for (size_t i = 0; x->workstreams && i < r->n_workstreams; i++)
+        if ((x->workstreams[x->n_workstreams] =
+                 s_rag_out(s, &r->workstreams[i])) != NULL)
+            x->n_workstreams++;
+    x->measures = s_scratch_alloc(s, (r->n_measures + 1) * sizeof(void *));
+    for (size_t i = 0; x->measures && i < r->n_measures; i++) {
+        const cl_measure_summary *ms = &r->measures[i];
+        Caselink__MeasureSummary *m = s_scratch_alloc(s, sizeof(*m));
+        Caselink__PeriodValue **pv =
+            s_scratch_alloc(s, (ms->n_periods + 1) * sizeof(void *));
+        if (!m || !pv)
+            return NULL;
+        caselink__measure_summary__init(m);
+        m->name = S_S(ms->name);
+        m->baseline_from = S_S(ms->from);
+        m->baseline_to = S_S(ms->to);
+        m->baseline_monthly = ms->baseline_monthly;
+        m->baseline_people = ms->baseline_people;
+        for (uint32_t j = 0; j < ms->n_periods && j < CL_PERIODS_MAX; j++) {
+            Caselink__PeriodValue *p = s_scratch_alloc(s, sizeof(*p));
+            if (!p)
+                return NULL;
+            caselink__period_value__init(p);
+            p->period = S_S(ms->periods[j].period);
+            p->total = ms->periods[j].total;
+            p->people = ms->periods[j].people;
+            pv[m->n_periods++] = p;
+        }
+        m->periods = pv;
+        x->measures[x->n_measures++] = m;
+    }
+    x->overlap = s_scratch_alloc(s, (r->n_overlap + 1) * sizeof(void *));
+    for (size_t i = 0; x->overlap && i < r->n_overlap; i++) {
+        Caselink__AgencyOverlap *o = s_scratch_alloc(s, sizeof(*o));
+        if (!o)
+            return NULL;
+        caselink__agency_overlap__init(o);
+        o->agency_a = S_S(r->overlap[i].a);
+        o->agency_b = S_S(r->overlap[i].b);
+        o->people = r->overlap[i].people;
+        x->overlap[x->n_overlap++] = o;
+    }
+    return x;
+}
+
+static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
+                                              const cl_review_pack *p)
+{
+    Caselink__ReviewPackResult *x = s_scratch_alloc(s, sizeof(*x));
+    char **ag = s_scratch_alloc(s, (CL_REVIEW_AGENCIES + 1) * sizeof(char *));
+    if (!x || !ag)
+        return NULL;
+    caselink__review_pack_result__init(x);
+    x->review_id = S_S(p->review_id);
+    x->date = S_S(p->review.date);
+    x->title = S_S(p->review.title);
+    for (uint32_t i = 0; i < p->review.n_agencies && i < CL_REVIEW_AGENCIES;
+         i++)
+        ag[x->n_agencies++] = S_S(p->review.agencies[i]);
+    x->agencies = ag;
+    x->items = s_scratch_alloc(s, (p->n + 1) * sizeof(void *));
+    for (size_t i = 0; x->items && i < p->n; i++) {
+        const cl_pack_item *it = &p->v[i];
+        Caselink__PackItem *pi = s_scratch_alloc(s, sizeof(*pi));
+        Caselink__RequestSummary **rq =
+            s_scratch_alloc(s, (it->requests.n + 1) * sizeof(void *));
+        if (!pi || !rq)
+            return NULL;
+        caselink__pack_item__init(pi);
+        pi->person = s_view_out(s, &it->person);
+        pi->reason = (Caselink__AgendaReason)it->reason;
+        pi->note = S_S(it->note);
+        pi->discussion = S_S(it->discussion);
+        pi->decisions = S_S(it->decisions);
+        pi->actions = s_actions_out(s, &it->actions, &pi->n_actions);
+        for (size_t j = 0; j < it->requests.n; j++)
+            if ((rq[pi->n_requests] = s_summary_out(s, &it->requests.v[j])))
+                pi->n_requests++;
+        pi->requests = rq;
+        if (it->rated)
+            pi->rag = s_rag_out(s, &it->rag);
+        x->items[x->n_items++] = pi;
+    }
+    return x;
+}
+
 static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
 {
     Caselink__Delivery *p = s_scratch_alloc(s, sizeof(*p));
@@ -1314,6 +1697,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__AckResult ackr = CASELINK__ACK_RESULT__INIT;
     Caselink__RequestSummaries rqs = CASELINK__REQUEST_SUMMARIES__INIT;
     Caselink__Feeds feeds = CASELINK__FEEDS__INIT;
+    Caselink__Actions acts = CASELINK__ACTIONS__INIT;
+    Caselink__RagEntries rags = CASELINK__RAG_ENTRIES__INIT;
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
@@ -1361,39 +1746,38 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         const cl_request_summaries *rs = &rep->u.requests;
         rqs.requests = s_scratch_alloc(&s, (rs->n + 1) * sizeof(void *));
         for (size_t i = 0; rqs.requests && i < rs->n; i++) {
-            const cl_request_summary *q = &rs->v[i];
-            Caselink__RequestSummary *x = s_scratch_alloc(&s, sizeof(*x));
-            Caselink__RequestState **st =
-                s_scratch_alloc(&s, (q->n_agencies + 1) * sizeof(void *));
-            if (!x || !st)
+            Caselink__RequestSummary *x = s_summary_out(&s, &rs->v[i]);
+            if (!x)
                 break;
-            caselink__request_summary__init(x);
-            x->request_id = S_S(q->request_id);
-            x->person_id = S_S(q->person_id);
-            x->due_date = S_S(q->due);
-            x->question = S_S(q->question);
-            x->review_id = S_S(q->review_id);
-            x->created_at = q->created_at;
-            for (uint32_t j = 0; j < q->n_agencies && j < CL_REVIEW_AGENCIES;
-                 j++) {
-                Caselink__RequestState *a = s_scratch_alloc(&s, sizeof(*a));
-                if (!a)
-                    break;
-                caselink__request_state__init(a);
-                a->agency = S_S(q->agencies[j].agency);
-                a->answered = q->agencies[j].answered;
-                a->overdue = q->agencies[j].overdue;
-                if (a->answered)
-                    a->response = s_response_out(&s, &q->agencies[j].response);
-                st[x->n_agencies++] = a;
-            }
-            x->agencies = st;
             rqs.requests[rqs.n_requests++] = x;
         }
         r.result_case = CASELINK__REPLY__RESULT_REQUESTS;
         r.requests = &rqs;
         break;
     }
+    case CL_REQ_LIST_ACTIONS:
+        acts.actions = s_actions_out(&s, &rep->u.actions, &acts.n_actions);
+        r.result_case = CASELINK__REPLY__RESULT_ACTIONS;
+        r.actions = &acts;
+        break;
+    case CL_REQ_RAG_HISTORY:
+        rags.entries =
+            s_scratch_alloc(&s, (rep->u.rags.n + 1) * sizeof(void *));
+        for (size_t i = 0; rags.entries && i < rep->u.rags.n; i++)
+            if ((rags.entries[rags.n_entries] =
+                     s_rag_out(&s, &rep->u.rags.v[i])) != NULL)
+                rags.n_entries++;
+        r.result_case = CASELINK__REPLY__RESULT_RAG_ENTRIES;
+        r.rag_entries = &rags;
+        break;
+    case CL_REQ_REPORT:
+        r.report = s_report_out(&s, &rep->u.report);
+        r.result_case = CASELINK__REPLY__RESULT_REPORT;
+        break;
+    case CL_REQ_REVIEW_PACK:
+        r.review_pack = s_pack_out(&s, &rep->u.pack);
+        r.result_case = CASELINK__REPLY__RESULT_REVIEW_PACK;
+        break;
     case CL_REQ_ADMIN_FEEDS: {
         const cl_feeds *fs = &rep->u.feeds;
         feeds.feeds = s_scratch_alloc(&s, (fs->n + 1) * sizeof(void *));
@@ -1626,6 +2010,12 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_SET_STATUS:
     case CL_REQ_INFO_REQUEST:
     case CL_REQ_INFO_RESPOND:
+    case CL_REQ_RECORD_DISCUSSION:
+    case CL_REQ_ADD_ACTION:
+    case CL_REQ_UPDATE_ACTION:
+    case CL_REQ_SET_RAG:
+    case CL_REQ_DEFINE_MEASURE:
+    case CL_REQ_RECORD_MEASURE:
         pub.reference = S_S(rep->u.publish.reference);
         r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
         r.publish = &pub;
@@ -1926,6 +2316,153 @@ static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
     return CL_OK;
 }
 
+static void s_summary_in(cl_request_summary *q,
+                         const Caselink__RequestSummary *x)
+{
+    memset(q, 0, sizeof(*q));
+    CL_COPY(q->request_id, x->request_id);
+    CL_COPY(q->person_id, x->person_id);
+    CL_COPY(q->due, x->due_date);
+    CL_COPY(q->question, x->question);
+    CL_COPY(q->review_id, x->review_id);
+    q->created_at = x->created_at;
+    for (size_t j = 0; j < x->n_agencies && j < CL_REVIEW_AGENCIES; j++) {
+        cl_request_state *a = &q->agencies[q->n_agencies++];
+        CL_COPY(a->agency, x->agencies[j]->agency);
+        a->answered = x->agencies[j]->answered;
+        a->overdue = x->agencies[j]->overdue;
+        s_response_in(&a->response, x->agencies[j]->response);
+    }
+}
+
+static void s_action_in(cl_action *a, const Caselink__ActionView *x)
+{
+    memset(a, 0, sizeof(*a));
+    CL_COPY(a->action_id, x->action_id);
+    CL_COPY(a->review_id, x->review_id);
+    CL_COPY(a->person_id, x->person_id);
+    CL_COPY(a->text, x->text);
+    CL_COPY(a->owner_name, x->owner_name);
+    CL_COPY(a->owner_agency, x->owner_agency);
+    CL_COPY(a->due, x->due_date);
+    a->status = (uint8_t)x->status;
+    a->overdue = x->overdue;
+    a->created_at = x->created_at;
+    a->updated_at = x->updated_at;
+    CL_COPY(a->note, x->note);
+}
+
+static int s_actions_in(cl_actions *o, Caselink__ActionView **v, size_t n)
+{
+    o->n = 0;
+    o->v = calloc(n + 1, sizeof(*o->v));
+    if (!o->v)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        s_action_in(&o->v[o->n++], v[i]);
+    return CL_OK;
+}
+
+static void s_rag_in(cl_rag_entry *e, const Caselink__RagEntry *x)
+{
+    memset(e, 0, sizeof(*e));
+    if (!x)
+        return;
+    CL_COPY(e->subject, x->subject);
+    e->rating = (uint8_t)x->rating;
+    CL_COPY(e->note, x->note);
+    e->at = x->at;
+    CL_COPY(e->by, x->by);
+}
+
+static int s_report_in(cl_report *o, const Caselink__ReportResult *x)
+{
+    CL_COPY(o->from, x->from);
+    CL_COPY(o->to, x->to);
+    o->made_at = x->made_at;
+    o->suppress_below = x->suppress_below;
+    o->referrals = calloc(x->n_referrals + 1, sizeof(*o->referrals));
+    o->workstreams = calloc(x->n_workstreams + 1, sizeof(*o->workstreams));
+    o->measures = calloc(x->n_measures + 1, sizeof(*o->measures));
+    o->overlap = calloc(x->n_overlap + 1, sizeof(*o->overlap));
+    if (!o->referrals || !o->workstreams || !o->measures || !o->overlap)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < x->n_referrals; i++) {
+        cl_agency_month *m = &o->referrals[o->n_referrals++];
+        CL_COPY(m->agency, x->referrals[i]->agency);
+        CL_COPY(m->month, x->referrals[i]->month);
+        m->referrals = x->referrals[i]->referrals;
+    }
+    o->caseload = x->caseload;
+    o->reviews_held = x->reviews_held;
+    o->actions_open = x->actions_open;
+    o->actions_overdue = x->actions_overdue;
+    o->actions_done = x->actions_done;
+    o->actions_cancelled = x->actions_cancelled;
+    for (size_t i = 0; i < x->n_rag; i++)
+        if ((int)x->rag[i]->rating >= 1 && (int)x->rag[i]->rating <= CL_RAG_MAX)
+            o->rag[(int)x->rag[i]->rating] = x->rag[i]->cases;
+    o->rag_changes = x->rag_changes;
+    for (size_t i = 0; i < x->n_workstreams; i++)
+        s_rag_in(&o->workstreams[o->n_workstreams++], x->workstreams[i]);
+    for (size_t i = 0; i < x->n_measures; i++) {
+        const Caselink__MeasureSummary *m = x->measures[i];
+        cl_measure_summary *ms = &o->measures[o->n_measures++];
+        CL_COPY(ms->name, m->name);
+        CL_COPY(ms->from, m->baseline_from);
+        CL_COPY(ms->to, m->baseline_to);
+        ms->baseline_monthly = m->baseline_monthly;
+        ms->baseline_people = m->baseline_people;
+        for (size_t j = 0; j < m->n_periods && j < CL_PERIODS_MAX; j++) {
+            cl_period_value *p = &ms->periods[ms->n_periods++];
+            CL_COPY(p->period, m->periods[j]->period);
+            p->total = m->periods[j]->total;
+            p->people = m->periods[j]->people;
+        }
+    }
+    for (size_t i = 0; i < x->n_overlap; i++) {
+        cl_overlap *ov = &o->overlap[o->n_overlap++];
+        CL_COPY(ov->a, x->overlap[i]->agency_a);
+        CL_COPY(ov->b, x->overlap[i]->agency_b);
+        ov->people = x->overlap[i]->people;
+    }
+    return CL_OK;
+}
+
+static int s_pack_in(cl_review_pack *o, const Caselink__ReviewPackResult *x)
+{
+    int rc;
+    CL_COPY(o->review_id, x->review_id);
+    CL_COPY(o->review.date, x->date);
+    CL_COPY(o->review.title, x->title);
+    for (size_t i = 0; i < x->n_agencies && i < CL_REVIEW_AGENCIES; i++)
+        CL_COPY(o->review.agencies[o->review.n_agencies++], x->agencies[i]);
+    o->v = calloc(x->n_items + 1, sizeof(*o->v));
+    if (!o->v)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < x->n_items; i++) {
+        const Caselink__PackItem *pi = x->items[i];
+        cl_pack_item *it = &o->v[o->n++];
+        if (pi->person && (rc = s_view_in(&it->person, pi->person)) != CL_OK)
+            return rc;
+        it->reason = (uint8_t)pi->reason;
+        CL_COPY(it->note, pi->note);
+        CL_COPY(it->discussion, pi->discussion);
+        CL_COPY(it->decisions, pi->decisions);
+        if ((rc = s_actions_in(&it->actions, pi->actions, pi->n_actions)) !=
+            CL_OK)
+            return rc;
+        it->requests.v = calloc(pi->n_requests + 1, sizeof(*it->requests.v));
+        if (!it->requests.v)
+            return CL_ERR_NOMEM;
+        for (size_t j = 0; j < pi->n_requests; j++)
+            s_summary_in(&it->requests.v[it->requests.n++], pi->requests[j]);
+        it->rated = pi->rag != NULL;
+        s_rag_in(&it->rag, pi->rag);
+    }
+    return CL_OK;
+}
+
 int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
 {
     int rc = CL_ERR_PROTOCOL;
@@ -1979,25 +2516,38 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             goto out;
         }
         for (size_t i = 0; i < r->requests->n_requests; i++) {
-            const Caselink__RequestSummary *x = r->requests->requests[i];
-            cl_request_summary *q = &o->v[o->n++];
-            CL_COPY(q->request_id, x->request_id);
-            CL_COPY(q->person_id, x->person_id);
-            CL_COPY(q->due, x->due_date);
-            CL_COPY(q->question, x->question);
-            CL_COPY(q->review_id, x->review_id);
-            q->created_at = x->created_at;
-            for (size_t j = 0; j < x->n_agencies && j < CL_REVIEW_AGENCIES;
-                 j++) {
-                cl_request_state *a = &q->agencies[q->n_agencies++];
-                CL_COPY(a->agency, x->agencies[j]->agency);
-                a->answered = x->agencies[j]->answered;
-                a->overdue = x->agencies[j]->overdue;
-                s_response_in(&a->response, x->agencies[j]->response);
-            }
+            s_summary_in(&o->v[o->n++], r->requests->requests[i]);
         }
         break;
     }
+    case CASELINK__REPLY__RESULT_ACTIONS:
+        out->kind = CL_REQ_LIST_ACTIONS;
+        if ((rc = s_actions_in(&out->u.actions, r->actions->actions,
+                               r->actions->n_actions)) != CL_OK)
+            goto out;
+        break;
+    case CASELINK__REPLY__RESULT_RAG_ENTRIES: {
+        cl_rag_entries *o = &out->u.rags;
+        out->kind = CL_REQ_RAG_HISTORY;
+        o->v = calloc(r->rag_entries->n_entries + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < r->rag_entries->n_entries; i++)
+            s_rag_in(&o->v[o->n++], r->rag_entries->entries[i]);
+        break;
+    }
+    case CASELINK__REPLY__RESULT_REPORT:
+        out->kind = CL_REQ_REPORT;
+        if ((rc = s_report_in(&out->u.report, r->report)) != CL_OK)
+            goto out;
+        break;
+    case CASELINK__REPLY__RESULT_REVIEW_PACK:
+        out->kind = CL_REQ_REVIEW_PACK;
+        if ((rc = s_pack_in(&out->u.pack, r->review_pack)) != CL_OK)
+            goto out;
+        break;
     case CASELINK__REPLY__RESULT_FEEDS: {
         cl_feeds *o = &out->u.feeds;
         out->kind = CL_REQ_ADMIN_FEEDS;
@@ -2341,6 +2891,26 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "request_list";
     case CL_REQ_ADMIN_FEEDS:
         return "admin_feeds";
+    case CL_REQ_RECORD_DISCUSSION:
+        return "record_discussion";
+    case CL_REQ_ADD_ACTION:
+        return "add_action";
+    case CL_REQ_UPDATE_ACTION:
+        return "update_action";
+    case CL_REQ_LIST_ACTIONS:
+        return "list_actions";
+    case CL_REQ_SET_RAG:
+        return "set_rag";
+    case CL_REQ_RAG_HISTORY:
+        return "rag_history";
+    case CL_REQ_DEFINE_MEASURE:
+        return "define_measure";
+    case CL_REQ_RECORD_MEASURE:
+        return "record_measure";
+    case CL_REQ_REPORT:
+        return "report";
+    case CL_REQ_REVIEW_PACK:
+        return "review_pack";
     default:
         return "none";
     }

@@ -79,6 +79,11 @@ static const struct {
     [CL_DB_PERSON_REQUESTS] = {"person_requests", false},
     [CL_DB_FEED] = {"feed", true},
     [CL_DB_PERSON_AGENDA] = {"person_agenda", false},
+    [CL_DB_DISCUSSION] = {"discussion", true},
+    [CL_DB_ACTION] = {"action", true},
+    [CL_DB_RAG] = {"rag", true},
+    [CL_DB_MEASURE_DEF] = {"measure_def", true},
+    [CL_DB_MEASURE] = {"measure", true},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

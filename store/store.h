@@ -49,6 +49,11 @@ typedef enum {
     CL_DB_PERSON_REQUESTS,  /* index: person id || request id -> "" */
     CL_DB_FEED,             /* sealed: agency NUL feed -> feed health */
     CL_DB_PERSON_AGENDA,    /* index: person id || MDT review id -> "" */
+    CL_DB_DISCUSSION,       /* sealed: MDT id || person id -> discussion */
+    CL_DB_ACTION,           /* sealed: action id -> action */
+    CL_DB_RAG,              /* sealed: subject || seq -> rating change */
+    CL_DB_MEASURE_DEF,      /* sealed: measure name -> baseline period */
+    CL_DB_MEASURE,          /* sealed: name NUL month NUL person -> value */
     CL_DB_COUNT
 } cl_db;
 

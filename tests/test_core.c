@@ -181,6 +181,16 @@ static void test_roles_and_access(void **state)
         [CL_REQ_INFO_RESPOND] = P,
         [CL_REQ_REQUEST_LIST] = C,
         [CL_REQ_ADMIN_FEEDS] = O | C,
+        [CL_REQ_RECORD_DISCUSSION] = C,
+        [CL_REQ_ADD_ACTION] = C,
+        [CL_REQ_UPDATE_ACTION] = C,
+        [CL_REQ_LIST_ACTIONS] = C,
+        [CL_REQ_SET_RAG] = C,
+        [CL_REQ_RAG_HISTORY] = C,
+        [CL_REQ_DEFINE_MEASURE] = C,
+        [CL_REQ_RECORD_MEASURE] = C,
+        [CL_REQ_REPORT] = C,
+        [CL_REQ_REVIEW_PACK] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

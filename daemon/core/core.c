@@ -73,6 +73,16 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_INFO_RESPOND] = CL_ROLE_PUBLISHER,
     [CL_REQ_REQUEST_LIST] = CL_ROLE_COORDINATOR,
     [CL_REQ_ADMIN_FEEDS] = CL_ROLE_OPERATOR | CL_ROLE_COORDINATOR,
+    [CL_REQ_RECORD_DISCUSSION] = CL_ROLE_COORDINATOR,
+    [CL_REQ_ADD_ACTION] = CL_ROLE_COORDINATOR,
+    [CL_REQ_UPDATE_ACTION] = CL_ROLE_COORDINATOR,
+    [CL_REQ_LIST_ACTIONS] = CL_ROLE_COORDINATOR,
+    [CL_REQ_SET_RAG] = CL_ROLE_COORDINATOR,
+    [CL_REQ_RAG_HISTORY] = CL_ROLE_COORDINATOR,
+    [CL_REQ_DEFINE_MEASURE] = CL_ROLE_COORDINATOR,
+    [CL_REQ_RECORD_MEASURE] = CL_ROLE_COORDINATOR,
+    [CL_REQ_REPORT] = CL_ROLE_COORDINATOR,
+    [CL_REQ_REVIEW_PACK] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -86,7 +96,11 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_FIND_PERSON] = true,      [CL_REQ_ADD_TO_AGENDA] = true,
     [CL_REQ_CASE_FINDING] = true,     [CL_REQ_SET_STATUS] = true,
     [CL_REQ_INFO_REQUEST] = true,     [CL_REQ_INFO_RESPOND] = true,
-    [CL_REQ_REQUEST_LIST] = true,
+    [CL_REQ_REQUEST_LIST] = true,     [CL_REQ_RECORD_DISCUSSION] = true,
+    [CL_REQ_ADD_ACTION] = true,       [CL_REQ_UPDATE_ACTION] = true,
+    [CL_REQ_LIST_ACTIONS] = true,     [CL_REQ_SET_RAG] = true,
+    [CL_REQ_RAG_HISTORY] = true,      [CL_REQ_RECORD_MEASURE] = true,
+    [CL_REQ_REVIEW_PACK] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -2533,6 +2547,7 @@ typedef struct s_cf {
     char agencies[S_AGENCIES_MAX][CL_AGENCY_SZ];
     uint64_t pairs[S_AGENCIES_MAX][S_AGENCIES_MAX];
     s_referral *sr;
+    uint32_t thr; /* overlap counts under this are suppressed */
 } s_cf;
 
 static int s_cf_agency(s_cf *c, const char *name)
@@ -2603,6 +2618,49 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
+/* Walk everyone: high-level users of q->agency (none if it is "") and
+ * every pair of agencies' overlap, counts under thr suppressed. */
+static int s_case_finding(cl_txn *t, const cl_case_finding *q, int64_t now,
+                          uint32_t thr, cl_case_finding_result *out,
+                          cl_audit_note *note)
+{
+    s_cf *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->sr = calloc(1, sizeof(*c->sr));
+    if (!c->sr) {
+        free(c);
+        return CL_ERR_NOMEM;
+    }
+    c->t = t;
+    c->q = q;
+    c->to = q->to ? q->to : now + 1;
+    c->out = out;
+    c->note = note;
+    c->thr = thr;
+    int rc = cl_store_scan(t, CL_DB_PERSON, NULL, 0, s_cf_person, c);
+    size_t n = c->n_agencies * (c->n_agencies - (c->n_agencies > 0)) / 2;
+    if (rc == CL_OK && !(out->overlap = calloc(n + 1, sizeof(*out->overlap))))
+        rc = CL_ERR_NOMEM;
+    for (uint32_t a = 0; rc == CL_OK && a < c->n_agencies; a++)
+        for (uint32_t b = a + 1; b < c->n_agencies; b++) {
+            cl_overlap *o = &out->overlap[out->n_overlap++];
+            CL_COPY(o->a, c->agencies[a]);
+            CL_COPY(o->b, c->agencies[b]);
+            o->people = c->pairs[a][b] < thr ? -1 : (int64_t)c->pairs[a][b];
+        }
+    out->suppress_below = thr;
+    sodium_memzero(c->sr, sizeof(*c->sr));
+    free(c->sr);
+    free(c);
+    if (rc != CL_OK) {
+        free(out->users);
+        free(out->overlap);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
 int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
                          const cl_case_finding *q, int64_t now,
                          cl_case_finding_result *out, cl_audit_note *note,
@@ -2622,42 +2680,17 @@ int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
                  "an agency and a justification (audited) are required");
         return CL_ERR_INVALID;
     }
-    s_cf *c = calloc(1, sizeof(*c));
-    if (!c)
-        return CL_ERR_NOMEM;
-    c->sr = calloc(1, sizeof(*c->sr));
-    if (!c->sr) {
-        free(c);
-        return CL_ERR_NOMEM;
-    }
-    c->t = t;
-    c->q = q;
-    c->to = q->to ? q->to : now + 1;
-    c->out = out;
-    c->note = note;
-    int rc = cl_store_scan(t, CL_DB_PERSON, NULL, 0, s_cf_person, c);
-    size_t n = c->n_agencies * (c->n_agencies - (c->n_agencies > 0)) / 2;
-    if (rc == CL_OK && !(out->overlap = calloc(n + 1, sizeof(*out->overlap))))
-        rc = CL_ERR_NOMEM;
-    for (uint32_t a = 0; rc == CL_OK && a < c->n_agencies; a++)
-        for (uint32_t b = a + 1; b < c->n_agencies; b++) {
-            cl_overlap *o = &out->overlap[out->n_overlap++];
-            CL_COPY(o->a, c->agencies[a]);
-            CL_COPY(o->b, c->agencies[b]);
-            o->people = c->pairs[a][b] < CL_SUPPRESS_BELOW
-                            ? -1
-                            : (int64_t)c->pairs[a][b];
-        }
-    out->suppress_below = CL_SUPPRESS_BELOW;
-    sodium_memzero(c->sr, sizeof(*c->sr));
-    free(c->sr);
-    free(c);
-    if (rc != CL_OK) {
-        free(out->users);
-        free(out->overlap);
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
+    return s_case_finding(t, q, now, CL_SUPPRESS_BELOW, out, note);
+}
+
+int cl_core__overlap(cl_txn *t, int64_t now, uint32_t thr,
+                     cl_case_finding_result *out)
+{
+    cl_case_finding q;
+    memset(&q, 0, sizeof(q));
+    q.min_contacts = UINT32_MAX;
+    memset(out, 0, sizeof(*out));
+    return s_case_finding(t, &q, now, thr, out, NULL);
 }
 
 /* --- MDT reviews ------------------------------------------------------------
@@ -3191,5 +3224,139 @@ out:
     free(s);
     free(d);
     sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
+/* --- lent to mdt.c ----------------------------------------------------------
+ */
+
+typedef struct s_rm {
+    cl_txn *t;
+    int64_t from, to;
+    cl_agency_month *v;
+    size_t n, cap;
+    s_referral *sr;
+    uint8_t *buf;
+} s_rm;
+
+static int s_rm_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rm *c = ctx;
+    size_t vlen = 0;
+    int rc = cl_store_get(c->t, CL_DB_REFERRAL, key, len, c->buf, S_BUF, &vlen);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(c->buf, vlen);
+    s_referral_dec(&d, c->sr);
+    sodium_memzero(c->buf, vlen);
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    if (c->sr->withdrawn || c->sr->received < c->from ||
+        c->sr->received >= c->to)
+        return CL_OK;
+    char month[CL_MONTH_SZ];
+    time_t tt = (time_t)c->sr->received;
+    struct tm tm;
+    strftime(month, sizeof(month), "%Y-%m", gmtime_r(&tt, &tm));
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i].month, month) &&
+            !strcmp(c->v[i].agency, c->sr->agency)) {
+            c->v[i].referrals++;
+            return CL_OK;
+        }
+    cl_agency_month *m = s_push((void **)&c->v, &c->n, &c->cap, sizeof(*m));
+    if (!m)
+        return CL_ERR_NOMEM;
+    CL_COPY(m->agency, c->sr->agency);
+    CL_COPY(m->month, month);
+    m->referrals = 1;
+    return CL_OK;
+}
+
+int cl_core__referrals_by_month(cl_txn *t, int64_t from, int64_t to,
+                                cl_agency_month **v, size_t *n)
+{
+    s_rm c = {
+        t, from, to, NULL, 0, 0, calloc(1, sizeof(s_referral)), malloc(S_BUF)};
+    int rc = c.sr && c.buf
+                 ? cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_rm_one, &c)
+                 : CL_ERR_NOMEM;
+    if (c.sr)
+        sodium_memzero(c.sr, sizeof(s_referral));
+    free(c.sr);
+    free(c.buf);
+    if (rc != CL_OK) {
+        free(c.v);
+        c.v = NULL;
+        c.n = 0;
+    }
+    *v = c.v;
+    *n = c.n;
+    return rc;
+}
+
+static int s_review_dec(const uint8_t *buf, size_t len, cl_review_new *r)
+{
+    char by[CL_CLIENT_SZ];
+    memset(r, 0, sizeof(*r));
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_REC_VERSION)
+        d.bad = true;
+    CL_DEC_STR(&d, r->date);
+    CL_DEC_STR(&d, r->title);
+    r->n_agencies = cl_dec_u32(&d);
+    if (r->n_agencies > CL_REVIEW_AGENCIES) {
+        r->n_agencies = 0;
+        d.bad = true;
+    }
+    for (uint32_t i = 0; i < r->n_agencies; i++)
+        CL_DEC_STR(&d, r->agencies[i]);
+    CL_DEC_STR(&d, by);
+    (void)cl_dec_i64(&d);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_core__review_get(cl_txn *t, const char *review_id, uint64_t *id,
+                        cl_review_new *out, char err[CL_ERROR_SZ])
+{
+    uint8_t buf[CL_NOTE_SZ + CL_REVIEW_AGENCIES * CL_AGENCY_SZ + 256], k[8];
+    size_t len = 0;
+    int rc = s_mdt_id(t, review_id, id, err);
+    if (rc != CL_OK)
+        return rc;
+    s_key(k, *id);
+    if ((rc = cl_store_get(t, CL_DB_MDT, k, 8, buf, sizeof(buf), &len)) !=
+        CL_OK)
+        return rc;
+    return s_review_dec(buf, len, out);
+}
+
+typedef struct s_rh {
+    cl_txn *t;
+    const char *from, *to;
+    int64_t n;
+} s_rh;
+
+static int s_rh_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rh *c = ctx;
+    uint8_t buf[CL_NOTE_SZ + CL_REVIEW_AGENCIES * CL_AGENCY_SZ + 256];
+    size_t vlen = 0;
+    cl_review_new r;
+    int rc = cl_store_get(c->t, CL_DB_MDT, key, len, buf, sizeof(buf), &vlen);
+    if (rc == CL_OK)
+        rc = s_review_dec(buf, vlen, &r);
+    if (rc == CL_OK && strcmp(r.date, c->from) >= 0 &&
+        strcmp(r.date, c->to) <= 0)
+        c->n++;
+    return rc;
+}
+
+int cl_core__reviews_held(cl_txn *t, const char *from, const char *to,
+                          int64_t *n)
+{
+    s_rh c = {t, from, to, 0};
+    int rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_rh_one, &c);
+    *n = c.n;
     return rc;
 }

@@ -368,6 +368,74 @@ CL_NODISCARD int cl_core_feeds_check(cl_txn *t, const cl_route_config *rc,
                                      int64_t now, cl_feed_event *ev, size_t max,
                                      size_t *n_ev);
 
+/* --- MDT work (mdt.c): discussion, actions, RAG, measures, reports -------- */
+
+/* What the meeting said and decided about a person on its agenda. */
+CL_NODISCARD int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
+                                           const cl_discussion *d, int64_t now,
+                                           cl_publish_result *out,
+                                           cl_audit_note *note,
+                                           char err[CL_ERROR_SZ]);
+
+/* An action for a person on a review's agenda, owned by a named person at
+ * a registered agency (rc->agencies); out's reference is its id. */
+CL_NODISCARD int cl_core_add_action(cl_txn *t, const cl_route_config *rc,
+                                    const cl_caller *caller, const cl_action *a,
+                                    int64_t now, cl_publish_result *out,
+                                    cl_audit_note *note, char err[CL_ERROR_SZ]);
+
+CL_NODISCARD int cl_core_update_action(cl_txn *t, const cl_caller *caller,
+                                       const cl_action_update *u, int64_t now,
+                                       cl_publish_result *out,
+                                       cl_audit_note *note,
+                                       char err[CL_ERROR_SZ]);
+
+/* Actions matching q; overdue means open past its due date at now. */
+CL_NODISCARD int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
+                                      const cl_action_query *q, int64_t now,
+                                      cl_actions *out, cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
+/* Rate a person's case or a workstream; every change is kept. */
+CL_NODISCARD int cl_core_set_rag(cl_txn *t, const cl_caller *caller,
+                                 const cl_rag_set *r, int64_t now,
+                                 cl_publish_result *out, cl_audit_note *note,
+                                 char err[CL_ERROR_SZ]);
+
+/* Every rating of one person or workstream, oldest first. */
+CL_NODISCARD int cl_core_rag_history(cl_txn *t, const cl_caller *caller,
+                                     const cl_rag_set *q, cl_rag_entries *out,
+                                     cl_audit_note *note,
+                                     char err[CL_ERROR_SZ]);
+
+CL_NODISCARD int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
+                                        const cl_measure_def *m, int64_t now,
+                                        cl_publish_result *out,
+                                        cl_audit_note *note,
+                                        char err[CL_ERROR_SZ]);
+
+CL_NODISCARD int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
+                                        const cl_measure_value *m, int64_t now,
+                                        cl_publish_result *out,
+                                        cl_audit_note *note,
+                                        char err[CL_ERROR_SZ]);
+
+/* The executive's figures: aggregates only; every count under
+ * suppress_below is -1. */
+CL_NODISCARD int cl_core_report(cl_txn *t, const cl_caller *caller,
+                                const cl_report_query *q, int64_t now,
+                                uint32_t suppress_below, cl_report *out,
+                                cl_audit_note *note, char err[CL_ERROR_SZ]);
+
+/* The agenda pack: for each person on the review's agenda, the linked
+ * case (as a case view for that review), open actions, information
+ * requests and answers, discussion, current RAG. People beyond what one
+ * audit note holds get audit entries of their own. */
+CL_NODISCARD int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
+                                     const char *review_id, int64_t now,
+                                     cl_review_pack *out, cl_audit_note *note,
+                                     char err[CL_ERROR_SZ]);
+
 /* --- audit (audit.c) -------------------------------------------------------
  */
 

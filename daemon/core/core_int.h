@@ -41,4 +41,23 @@ CL_NODISCARD int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
 CL_NODISCARD int cl_core__route_decode_check(cl_db db, const uint8_t *buf,
                                              size_t len);
 
+/* Agency overlap over everyone, counts under thr as -1 (out->overlap). */
+CL_NODISCARD int cl_core__overlap(cl_txn *t, int64_t now, uint32_t thr,
+                                  cl_case_finding_result *out);
+
+/* Referrals received in [from, to) (unix seconds), not withdrawn, counted
+ * by agency and month; *v is malloc'd. */
+CL_NODISCARD int cl_core__referrals_by_month(cl_txn *t, int64_t from,
+                                             int64_t to, cl_agency_month **v,
+                                             size_t *n);
+
+/* An MDT review's date, title and agencies. */
+CL_NODISCARD int cl_core__review_get(cl_txn *t, const char *review_id,
+                                     uint64_t *id, cl_review_new *out,
+                                     char err[CL_ERROR_SZ]);
+
+/* Reviews dated from..to (YYYY-MM-DD, inclusive). */
+CL_NODISCARD int cl_core__reviews_held(cl_txn *t, const char *from,
+                                       const char *to, int64_t *n);
+
 #endif

@@ -1,0 +1,413 @@
+/*
+ * cli_mdt: the caselink tool's extended MDT commands: discussion, actions,
+ * RAG ratings, outcome measures, the executive report, the agenda pack.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+
+/* Options as --name value pairs from argv[first]; calls set for each. */
+typedef bool (*s_opt_fn)(cl_request *req, const char *o, const char *v);
+
+static bool s_opts(cl_request *req, int argc, char **argv, int first,
+                   s_opt_fn set)
+{
+    for (int i = first; i < argc; i += 2)
+        if (i + 1 >= argc || strncmp(argv[i], "--", 2) != 0 ||
+            !set(req, argv[i], argv[i + 1]))
+            return false;
+    return true;
+}
+
+/* Send and print "what: reference"; 0 or the exit status. */
+static int s_simple(s_conn *cn, cl_request *req, const char *what)
+{
+    cl_reply rep;
+    int status = s_request(cn, "coordinator", req, &rep);
+    if (status)
+        return status;
+    printf("%s: %s\n", what, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    return 0;
+}
+
+static int s_usage_of(const char *text)
+{
+    fputs(text, stderr);
+    return S_EXIT_USAGE;
+}
+
+/* --- discussion ------------------------------------------------------------
+ */
+
+static bool s_disc_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_discussion *d = &req->u.discussion;
+    if (!strcmp(o, "--id"))
+        return CL_COPY(d->person_id, v);
+    if (!strcmp(o, "--summary"))
+        return CL_COPY(d->summary, v);
+    if (!strcmp(o, "--decisions"))
+        return CL_COPY(d->decisions, v);
+    return false;
+}
+
+int s_mdt_discuss(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    int status;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_RECORD_DISCUSSION;
+    if (argc < 1 || !CL_COPY(req->u.discussion.review_id, argv[0]) ||
+        !s_opts(req, argc, argv, 1, s_disc_opt))
+        status = s_usage_of("usage: caselink mdt discuss MDT-ID --id P "
+                            "--summary TEXT [--decisions TEXT]\n");
+    else
+        status = s_simple(cn, req, "discussion recorded for");
+    free(req);
+    return status;
+}
+
+/* --- actions ---------------------------------------------------------------
+ */
+
+static bool s_action_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_action *a = &req->u.action;
+    if (!strcmp(o, "--id"))
+        return CL_COPY(a->person_id, v);
+    if (!strcmp(o, "--text"))
+        return CL_COPY(a->text, v);
+    if (!strcmp(o, "--owner"))
+        return CL_COPY(a->owner_name, v);
+    if (!strcmp(o, "--owner-agency"))
+        return CL_COPY(a->owner_agency, v);
+    if (!strcmp(o, "--due"))
+        return CL_COPY(a->due, v);
+    return false;
+}
+
+static void s_print_actions(const cl_actions *as)
+{
+    for (size_t i = 0; i < as->n; i++) {
+        const cl_action *a = &as->v[i];
+        printf("%s  %s  %s  due %s  %s%s\n    %s\n    owner: %s, %s\n",
+               a->action_id, a->review_id, a->person_id, a->due,
+               cl_action_status_name(a->status), a->overdue ? "  OVERDUE" : "",
+               a->text, a->owner_name, a->owner_agency);
+        if (a->note[0])
+            printf("    note: %s\n", a->note);
+    }
+    printf("%zu action%s\n", as->n, as->n == 1 ? "" : "s");
+}
+
+int s_action(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    const char *sub = argc ? argv[0] : "";
+    int status, st = -1;
+    if (!req)
+        return S_EXIT_FAILED;
+    if (!strcmp(sub, "add") && argc >= 2) {
+        req->kind = CL_REQ_ADD_ACTION;
+        if (CL_COPY(req->u.action.review_id, argv[1]) &&
+            s_opts(req, argc, argv, 2, s_action_opt)) {
+            status = s_simple(cn, req, "action added");
+            goto out;
+        }
+    } else if ((st = !strcmp(sub, "done")     ? CL_ACTION_DONE
+                     : !strcmp(sub, "cancel") ? CL_ACTION_CANCELLED
+                     : !strcmp(sub, "reopen") ? CL_ACTION_OPEN
+                                              : -1) >= 0 &&
+               (argc == 2 || (argc == 4 && !strcmp(argv[2], "--note")))) {
+        cl_action_update *u = &req->u.action_update;
+        req->kind = CL_REQ_UPDATE_ACTION;
+        u->status = (uint8_t)st;
+        if (CL_COPY(u->action_id, argv[1]) &&
+            (argc == 2 || CL_COPY(u->note, argv[3]))) {
+            status = s_simple(cn, req, cl_action_status_name((unsigned)st));
+            goto out;
+        }
+    }
+    status = s_usage_of(
+        "usage: caselink action add MDT-ID --id P --text TEXT --owner NAME\n"
+        "           --owner-agency AGENCY --due YYYY-MM-DD\n"
+        "       caselink action done|cancel|reopen ACT-ID [--note TEXT]\n");
+out:
+    free(req);
+    return status;
+}
+
+int s_actions(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_LIST_ACTIONS;
+    cl_action_query *q = &req->u.action_query;
+    for (int i = 0; i < argc && !status; i++) {
+        if (!strcmp(argv[i], "--overdue"))
+            q->overdue_only = true;
+        else if (!strcmp(argv[i], "--open"))
+            q->open_only = true;
+        else if (!strcmp(argv[i], "--review") && i + 1 < argc)
+            status = CL_COPY(q->review_id, argv[++i]) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(argv[i], "--id") && i + 1 < argc)
+            status = CL_COPY(q->person_id, argv[++i]) ? 0 : S_EXIT_USAGE;
+        else
+            status = S_EXIT_USAGE;
+    }
+    if (status)
+        status = s_usage_of("usage: caselink actions [--overdue] [--open] "
+                            "[--review MDT-ID] [--id P]\n");
+    else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
+        s_print_actions(&rep.u.actions);
+        cl_reply_clear(&rep);
+    }
+    free(req);
+    return status;
+}
+
+/* --- RAG -------------------------------------------------------------------
+ */
+
+int s_rag(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    const char *sub = argc ? argv[0] : "";
+    int status = 0, g = -1;
+    if (!req)
+        return S_EXIT_FAILED;
+    cl_rag_set *r = &req->u.rag;
+    bool set = !strcmp(sub, "set"), hist = !strcmp(sub, "history");
+    req->kind = set ? CL_REQ_SET_RAG : CL_REQ_RAG_HISTORY;
+    int i = 1;
+    if (argc >= 3 && (set || hist)) {
+        if (!strcmp(argv[1], "--id"))
+            status = CL_COPY(r->person_id, argv[2]) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(argv[1], "--workstream"))
+            status = CL_COPY(r->workstream, argv[2]) ? 0 : S_EXIT_USAGE;
+        else
+            status = S_EXIT_USAGE;
+        i = 3;
+    } else {
+        status = S_EXIT_USAGE;
+    }
+    if (!status && set) {
+        if (i < argc && (g = cl_rag_parse(argv[i])) > 0)
+            r->rating = (uint8_t)g;
+        else
+            status = S_EXIT_USAGE;
+        if (!status && (i + 3 != argc || strcmp(argv[i + 1], "--note") ||
+                        !CL_COPY(r->note, argv[i + 2])))
+            status = S_EXIT_USAGE;
+    } else if (!status && i != argc) {
+        status = S_EXIT_USAGE;
+    }
+    if (status) {
+        status = s_usage_of("usage: caselink rag set (--id P | --workstream "
+                            "NAME) red|amber|green --note TEXT\n"
+                            "       caselink rag history (--id P | "
+                            "--workstream NAME)\n");
+    } else if (set) {
+        status = s_simple(cn, req, "rated");
+    } else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
+        for (size_t k = 0; k < rep.u.rags.n; k++) {
+            char when[32];
+            s_date(when, rep.u.rags.v[k].at);
+            printf("%s  %-5s  %s  (%s)\n", when,
+                   cl_rag_name(rep.u.rags.v[k].rating), rep.u.rags.v[k].note,
+                   rep.u.rags.v[k].by);
+        }
+        if (!rep.u.rags.n)
+            printf("not rated yet\n");
+        cl_reply_clear(&rep);
+    }
+    free(req);
+    return status;
+}
+
+/* --- measures ---------------------------------------------------------------
+ */
+
+int s_measure(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    const char *sub = argc ? argv[0] : "";
+    int status = S_EXIT_USAGE;
+    if (!req)
+        return S_EXIT_FAILED;
+    if (!strcmp(sub, "define") && argc == 5 && !strcmp(argv[2], "--baseline")) {
+        req->kind = CL_REQ_DEFINE_MEASURE;
+        if (CL_COPY(req->u.measure_def.name, argv[1]) &&
+            CL_COPY(req->u.measure_def.from, argv[3]) &&
+            CL_COPY(req->u.measure_def.to, argv[4]))
+            status = 0;
+    } else if (!strcmp(sub, "record") && argc == 8) {
+        cl_measure_value *m = &req->u.measure;
+        req->kind = CL_REQ_RECORD_MEASURE;
+        status = CL_COPY(m->name, argv[1]) ? 0 : S_EXIT_USAGE;
+        for (int i = 2; i + 1 < argc && !status; i += 2) {
+            char *end = NULL;
+            if (!strcmp(argv[i], "--id"))
+                status = CL_COPY(m->person_id, argv[i + 1]) ? 0 : S_EXIT_USAGE;
+            else if (!strcmp(argv[i], "--period"))
+                status = CL_COPY(m->period, argv[i + 1]) ? 0 : S_EXIT_USAGE;
+            else if (!strcmp(argv[i], "--value")) {
+                errno = 0;
+                m->value = strtod(argv[i + 1], &end);
+                status = errno || !*argv[i + 1] || *end ? S_EXIT_USAGE : 0;
+            } else
+                status = S_EXIT_USAGE;
+        }
+    }
+    if (status)
+        status = s_usage_of(
+            "usage: caselink measure define NAME --baseline YYYY-MM YYYY-MM\n"
+            "       caselink measure record NAME --id P --period YYYY-MM "
+            "--value N\n");
+    else
+        status =
+            s_simple(cn, req,
+                     req->kind == CL_REQ_DEFINE_MEASURE ? "measure defined"
+                                                        : "value recorded for");
+    free(req);
+    return status;
+}
+
+/* --- the report --------------------------------------------------------------
+ */
+
+int s_report(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    const char *fmt = NULL, *path = NULL;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_REPORT;
+    for (int i = 0; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            status = S_EXIT_USAGE;
+        else if (!strcmp(o, "--html") || !strcmp(o, "--json") ||
+                 !strcmp(o, "--csv")) {
+            status = fmt ? S_EXIT_USAGE : 0;
+            fmt = o + 2;
+            path = v;
+        } else if (!strcmp(o, "--from"))
+            status = CL_COPY(req->u.report.from, v) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--to"))
+            status = CL_COPY(req->u.report.to, v) ? 0 : S_EXIT_USAGE;
+        else
+            status = S_EXIT_USAGE;
+    }
+    if (status || !fmt) {
+        free(req);
+        return s_usage_of("usage: caselink report (--html FILE | --json FILE "
+                          "| --csv FILE) [--from YYYY-MM-DD] [--to "
+                          "YYYY-MM-DD]\n       (FILE - for standard output)\n");
+    }
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0) {
+        free(req);
+        return status;
+    }
+    FILE *f = strcmp(path, "-") ? fopen(path, "we") : stdout;
+    if (!f) {
+        fprintf(stderr, "caselink report: %s: %s\n", path, strerror(errno));
+        status = S_EXIT_FAILED;
+    } else {
+        if (!strcmp(fmt, "html"))
+            cl_report_html(f, &rep.u.report);
+        else if (!strcmp(fmt, "json"))
+            cl_report_json(f, &rep.u.report);
+        else
+            cl_report_csv(f, &rep.u.report);
+        if (f != stdout && fclose(f) != 0) {
+            fprintf(stderr, "caselink report: %s: %s\n", path, strerror(errno));
+            status = S_EXIT_FAILED;
+        } else if (f != stdout) {
+            fprintf(stderr, "report for %s to %s written to %s\n",
+                    rep.u.report.from, rep.u.report.to, path);
+        }
+    }
+    cl_reply_clear(&rep);
+    free(req);
+    return status;
+}
+
+/* --- the agenda pack
+ * ----------------------------------------------------------- */
+
+int s_review_show(s_conn *cn, const char *id)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_REVIEW_PACK;
+    if (!CL_COPY(req->u.pack_review, id)) {
+        free(req);
+        return s_usage_of("usage: caselink review show MDT-ID\n");
+    }
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0) {
+        free(req);
+        return status;
+    }
+    const cl_review_pack *p = &rep.u.pack;
+    printf("AGENDA PACK  %s  %s  %s\n", p->review_id, p->review.date,
+           p->review.title);
+    printf("Agencies attending:");
+    for (uint32_t i = 0; i < p->review.n_agencies; i++)
+        printf("%s %s", i ? "," : "", p->review.agencies[i]);
+    printf("\n%zu %s on the agenda. Opening this pack is audited.\n", p->n,
+           p->n == 1 ? "person" : "people");
+    for (size_t i = 0; i < p->n; i++) {
+        const cl_pack_item *it = &p->v[i];
+        printf("\n======== %zu. %s  (on the agenda for: %s)\n", i + 1,
+               it->person.person_id, cl_agenda_name(it->reason));
+        if (it->rated)
+            printf("RAG: %s  (%s)\n", cl_rag_name(it->rag.rating),
+                   it->rag.note);
+        s_print_view(&it->person);
+        printf("\nOpen actions (%zu)\n", it->actions.n);
+        for (size_t j = 0; j < it->actions.n; j++) {
+            const cl_action *a = &it->actions.v[j];
+            printf("  %s due %s%s: %s (%s, %s)\n", a->action_id, a->due,
+                   a->overdue ? " OVERDUE" : "", a->text, a->owner_name,
+                   a->owner_agency);
+        }
+        printf("\nInformation requests (%zu)\n", it->requests.n);
+        for (size_t j = 0; j < it->requests.n; j++) {
+            const cl_request_summary *q = &it->requests.v[j];
+            printf("  %s due %s: %s\n", q->request_id, q->due, q->question);
+            for (uint32_t k = 0; k < q->n_agencies; k++) {
+                const cl_request_state *a = &q->agencies[k];
+                if (a->answered)
+                    printf("    %s (%s involvement, %s risk): %s\n", a->agency,
+                           cl_involve_name(a->response.involvement),
+                           cl_risk_name(a->response.risk), a->response.summary);
+                else
+                    printf("    %s: %s\n", a->agency,
+                           a->overdue ? "OVERDUE, no answer" : "no answer yet");
+            }
+        }
+        if (it->discussion[0])
+            printf("\nDiscussion: %s\nDecisions: %s\n", it->discussion,
+                   it->decisions[0] ? it->decisions : "-");
+    }
+    cl_reply_clear(&rep);
+    free(req);
+    return 0;
+}

@@ -1,0 +1,1066 @@
+/*
+ * mdt: the extended MDT's own records (discussion, actions, RAG ratings,
+ * outcome measures), the executive's report and the review agenda pack.
+ *
+ * Stored records (plaintext before sealing, see store/codec.h):
+ *   discussion  MDT id || person id -> v1, summary, decisions, at, agency
+ *   action      action id           -> v1, MDT id, person id, text, owner
+ *                                      name, owner agency, due, status,
+ *                                      created, updated, note
+ *   rag         'P' person id || seq, or 'W' name NUL || seq
+ *                                   -> v1, rating, note, at, agency
+ *   measure_def name                -> v1, baseline from, baseline to
+ *   measure     name NUL month NUL person id -> v1, value
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "core_int.h"
+
+#define S_VERSION 1
+#define S_ACT_BUF (CL_TEXT_SZ + CL_NOTE_SZ + CL_NAME_SZ + CL_AGENCY_SZ + 256)
+
+static bool s_coordinator(const cl_caller *c, char err[CL_ERROR_SZ])
+{
+    if (c->roles & CL_ROLE_COORDINATOR)
+        return true;
+    snprintf(err, CL_ERROR_SZ, "MDT work needs the coordinator role");
+    return false;
+}
+
+/* The review and a person on its agenda, as ids. */
+static int s_on_agenda(cl_txn *t, const char *review_id, const char *pid_str,
+                       uint64_t *mdt, uint64_t *pid, char err[CL_ERROR_SZ])
+{
+    cl_review_new r;
+    int rc = cl_core__review_get(t, review_id, mdt, &r, err);
+    if (rc != CL_OK)
+        return rc;
+    if (!cl_core__parse_pid(pid_str, pid)) {
+        snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+        return CL_ERR_INVALID;
+    }
+    return cl_core_review_purpose(t, review_id, *pid, err);
+}
+
+/* --- discussion ----------------------------------------------------------- */
+
+int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
+                              const cl_discussion *d, int64_t now,
+                              cl_publish_result *out, cl_audit_note *note,
+                              char err[CL_ERROR_SZ])
+{
+    uint64_t mdt, pid;
+    uint8_t k[16];
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if (!d->summary[0]) {
+        snprintf(err, CL_ERROR_SZ, "a discussion summary is required");
+        return CL_ERR_INVALID;
+    }
+    int rc = s_on_agenda(t, d->review_id, d->person_id, &mdt, &pid, err);
+    if (rc != CL_OK)
+        return rc;
+    uint8_t *buf = malloc(2 * CL_TEXT_SZ + CL_AGENCY_SZ + 64);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, 2 * CL_TEXT_SZ + CL_AGENCY_SZ + 64);
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_str(&e, d->summary);
+    cl_enc_str(&e, d->decisions);
+    cl_enc_i64(&e, now);
+    cl_enc_str(&e, caller->agency);
+    cl_be64_put(k, mdt);
+    cl_be64_put(k + 8, pid);
+    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_DISCUSSION, k, 16, buf, e.len)
+                       : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    cl_core__note_person(note, pid);
+    if (note)
+        CL_COPY(note->detail, d->review_id);
+    CL_COPY(out->reference, d->review_id);
+    return rc;
+}
+
+static int s_discussion_get(cl_txn *t, uint64_t mdt, uint64_t pid,
+                            cl_pack_item *it)
+{
+    uint8_t k[16];
+    size_t len = 0;
+    uint8_t *buf = malloc(2 * CL_TEXT_SZ + CL_AGENCY_SZ + 64);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_be64_put(k, mdt);
+    cl_be64_put(k + 8, pid);
+    int rc = cl_store_get(t, CL_DB_DISCUSSION, k, 16, buf,
+                          2 * CL_TEXT_SZ + CL_AGENCY_SZ + 64, &len);
+    if (rc == CL_OK) {
+        cl_dec d = cl_dec_init(buf, len);
+        char by[CL_AGENCY_SZ];
+        if (cl_dec_u8(&d) != S_VERSION)
+            d.bad = true;
+        CL_DEC_STR(&d, it->discussion);
+        CL_DEC_STR(&d, it->decisions);
+        (void)cl_dec_i64(&d);
+        CL_DEC_STR(&d, by);
+        rc = cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+    } else if (rc == CL_ERR_NOT_FOUND) {
+        rc = CL_OK;
+    }
+    sodium_memzero(buf, len);
+    free(buf);
+    return rc;
+}
+
+/* --- actions -------------------------------------------------------------- */
+
+static int s_action_put(cl_txn *t, uint64_t id, uint64_t mdt, uint64_t pid,
+                        const cl_action *a)
+{
+    uint8_t k[8];
+    uint8_t *buf = malloc(S_ACT_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, S_ACT_BUF);
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u64(&e, mdt);
+    cl_enc_u64(&e, pid);
+    cl_enc_str(&e, a->text);
+    cl_enc_str(&e, a->owner_name);
+    cl_enc_str(&e, a->owner_agency);
+    cl_enc_str(&e, a->due);
+    cl_enc_u8(&e, a->status);
+    cl_enc_i64(&e, a->created_at);
+    cl_enc_i64(&e, a->updated_at);
+    cl_enc_str(&e, a->note);
+    cl_be64_put(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_ACTION, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    return rc;
+}
+
+static int s_action_dec(const uint8_t *buf, size_t len, uint64_t id,
+                        cl_action *a, uint64_t *mdt, uint64_t *pid)
+{
+    memset(a, 0, sizeof(*a));
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    *mdt = cl_dec_u64(&d);
+    *pid = cl_dec_u64(&d);
+    CL_DEC_STR(&d, a->text);
+    CL_DEC_STR(&d, a->owner_name);
+    CL_DEC_STR(&d, a->owner_agency);
+    CL_DEC_STR(&d, a->due);
+    a->status = cl_dec_u8(&d);
+    a->created_at = cl_dec_i64(&d);
+    a->updated_at = cl_dec_i64(&d);
+    CL_DEC_STR(&d, a->note);
+    snprintf(a->action_id, sizeof(a->action_id), "ACT-%08" PRIu64, id);
+    snprintf(a->review_id, sizeof(a->review_id), "MDT-%08" PRIu64, *mdt);
+    cl_core_pid_str(a->person_id, *pid);
+    return cl_dec_ok(&d) && a->status <= CL_ACTION_STATUS_MAX ? CL_OK
+                                                              : CL_ERR_CORRUPT;
+}
+
+static int s_action_get(cl_txn *t, uint64_t id, cl_action *a, uint64_t *mdt,
+                        uint64_t *pid)
+{
+    uint8_t k[8];
+    size_t len = 0;
+    uint8_t *buf = malloc(S_ACT_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_be64_put(k, id);
+    int rc = cl_store_get(t, CL_DB_ACTION, k, 8, buf, S_ACT_BUF, &len);
+    if (rc == CL_OK)
+        rc = s_action_dec(buf, len, id, a, mdt, pid);
+    sodium_memzero(buf, len);
+    free(buf);
+    return rc;
+}
+
+int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
+                       const cl_caller *caller, const cl_action *a, int64_t now,
+                       cl_publish_result *out, cl_audit_note *note,
+                       char err[CL_ERROR_SZ])
+{
+    uint64_t mdt, pid, id;
+    bool known = false;
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if (!a->text[0] || !a->owner_name[0] || !cl_date_valid(a->due)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "an action needs text, an owner (a named person) and a due "
+                 "date (YYYY-MM-DD)");
+        return CL_ERR_INVALID;
+    }
+    for (uint32_t i = 0; i < rcfg->n_agencies && !known; i++)
+        known = !strcmp(rcfg->agencies[i], a->owner_agency);
+    if (!known) {
+        snprintf(err, CL_ERROR_SZ,
+                 "owner_agency must be a registered agency (not '%.64s')",
+                 a->owner_agency);
+        return CL_ERR_INVALID;
+    }
+    int rc = s_on_agenda(t, a->review_id, a->person_id, &mdt, &pid, err);
+    if (rc != CL_OK)
+        return rc;
+    if ((rc = cl_store_next_id(t, "action", &id)) != CL_OK)
+        return rc;
+    cl_action *x = malloc(sizeof(*x));
+    if (!x)
+        return CL_ERR_NOMEM;
+    *x = *a;
+    x->status = CL_ACTION_OPEN;
+    x->created_at = x->updated_at = now;
+    x->note[0] = '\0';
+    rc = s_action_put(t, id, mdt, pid, x);
+    free(x);
+    snprintf(out->reference, sizeof(out->reference), "ACT-%08" PRIu64, id);
+    cl_core__note_person(note, pid);
+    if (note)
+        CL_COPY(note->detail, out->reference);
+    return rc;
+}
+
+static bool s_action_parse(const char *s, uint64_t *id)
+{
+    char *end = NULL;
+    if (strncmp(s, "ACT-", 4) != 0 || !s[4])
+        return false;
+    *id = strtoull(s + 4, &end, 10);
+    return *id && !*end;
+}
+
+int cl_core_update_action(cl_txn *t, const cl_caller *caller,
+                          const cl_action_update *u, int64_t now,
+                          cl_publish_result *out, cl_audit_note *note,
+                          char err[CL_ERROR_SZ])
+{
+    uint64_t id, mdt, pid;
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if (!s_action_parse(u->action_id, &id)) {
+        snprintf(err, CL_ERROR_SZ, "action_id must look like ACT-00000042");
+        return CL_ERR_INVALID;
+    }
+    cl_action *a = malloc(sizeof(*a));
+    if (!a)
+        return CL_ERR_NOMEM;
+    int rc = s_action_get(t, id, a, &mdt, &pid);
+    if (rc == CL_ERR_NOT_FOUND)
+        snprintf(err, CL_ERROR_SZ, "no action %.32s", u->action_id);
+    if (rc == CL_OK) {
+        a->status = u->status;
+        CL_COPY(a->note, u->note);
+        a->updated_at = now;
+        rc = s_action_put(t, id, mdt, pid, a);
+        cl_core__note_person(note, pid);
+        CL_COPY(out->reference, a->action_id);
+        if (note) {
+            CL_COPY(note->detail, a->action_id);
+            snprintf(note->purpose, sizeof(note->purpose), "action %s",
+                     cl_action_status_name(u->status));
+        }
+    }
+    sodium_memzero(a, sizeof(*a));
+    free(a);
+    return rc;
+}
+
+typedef struct s_acts {
+    cl_txn *t;
+    const cl_action_query *q;
+    uint64_t mdt, pid; /* filters, 0 for any */
+    const char *today;
+    cl_actions *out;
+    size_t cap;
+    cl_audit_note *note;
+    uint8_t *buf;
+    int64_t counts[CL_ACTION_STATUS_MAX + 1], overdue; /* for the report */
+} s_acts;
+
+static int s_act_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_acts *c = ctx;
+    size_t vlen = 0;
+    uint64_t mdt, pid;
+    cl_action a;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, S_ACT_BUF, &vlen);
+    if (rc == CL_OK)
+        rc = s_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
+    sodium_memzero(c->buf, vlen);
+    if (rc != CL_OK)
+        return rc;
+    a.overdue = a.status == CL_ACTION_OPEN && strcmp(a.due, c->today) < 0;
+    c->counts[a.status]++;
+    c->overdue += a.overdue;
+    if (!c->out || (c->mdt && mdt != c->mdt) || (c->pid && pid != c->pid) ||
+        (c->q->overdue_only && !a.overdue) ||
+        (c->q->open_only && a.status != CL_ACTION_OPEN))
+        return CL_OK;
+    if (c->out->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 16;
+        cl_action *nv = realloc(c->out->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->v = nv;
+        c->cap = ncap;
+    }
+    c->out->v[c->out->n++] = a;
+    cl_core__note_person(c->note, pid);
+    return CL_OK;
+}
+
+/* Walk every action, collecting those q selects into out (if not NULL)
+ * and counting all by status into c. */
+static int s_actions_walk(cl_txn *t, const cl_action_query *q, uint64_t mdt,
+                          uint64_t pid, int64_t now, cl_actions *out,
+                          cl_audit_note *note, s_acts *c)
+{
+    char today[CL_DATE_SZ];
+    cl_core__date(now, today);
+    memset(c, 0, sizeof(*c));
+    *c = (s_acts){.t = t,
+                  .q = q,
+                  .mdt = mdt,
+                  .pid = pid,
+                  .today = today,
+                  .out = out,
+                  .note = note,
+                  .buf = malloc(S_ACT_BUF)};
+    if (!c->buf)
+        return CL_ERR_NOMEM;
+    int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_act_one, c);
+    free(c->buf);
+    c->buf = NULL;
+    c->today = NULL;
+    return rc;
+}
+
+int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
+                         const cl_action_query *q, int64_t now, cl_actions *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t mdt = 0, pid = 0;
+    cl_review_new r;
+    s_acts c;
+    memset(out, 0, sizeof(*out));
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if (q->person_id[0] && !cl_core__parse_pid(q->person_id, &pid)) {
+        snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+        return CL_ERR_INVALID;
+    }
+    int rc;
+    if (q->review_id[0] &&
+        (rc = cl_core__review_get(t, q->review_id, &mdt, &r, err)) != CL_OK)
+        return rc;
+    rc = s_actions_walk(t, q, mdt, pid, now, out, note, &c);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+    }
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose), "%zu actions listed%s",
+                 out->n, q->overdue_only ? " (overdue)" : "");
+    return rc;
+}
+
+/* --- RAG ratings -----------------------------------------------------------
+ */
+
+/* The key prefix of a subject: 'P' || person id, or 'W' name NUL. */
+static int s_rag_prefix(const cl_rag_set *r, uint8_t *k, size_t *len,
+                        char subject[CL_NAME_SZ], char err[CL_ERROR_SZ])
+{
+    uint64_t pid;
+    if (!!r->person_id[0] == !!r->workstream[0]) {
+        snprintf(err, CL_ERROR_SZ, "name a person_id or a workstream (one)");
+        return CL_ERR_INVALID;
+    }
+    if (r->person_id[0]) {
+        if (!cl_core__parse_pid(r->person_id, &pid)) {
+            snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+            return CL_ERR_INVALID;
+        }
+        k[0] = 'P';
+        cl_be64_put(k + 1, pid);
+        *len = 9;
+        cl_copy(subject, CL_NAME_SZ, r->person_id);
+    } else {
+        size_t n = strlen(r->workstream);
+        k[0] = 'W';
+        memcpy(k + 1, r->workstream, n + 1);
+        *len = n + 2;
+        cl_copy(subject, CL_NAME_SZ, r->workstream);
+    }
+    return CL_OK;
+}
+
+static int s_rag_dec(const uint8_t *buf, size_t len, cl_rag_entry *e)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    e->rating = cl_dec_u8(&d);
+    CL_DEC_STR(&d, e->note);
+    e->at = cl_dec_i64(&d);
+    CL_DEC_STR(&d, e->by);
+    return cl_dec_ok(&d) && e->rating >= 1 && e->rating <= CL_RAG_MAX
+               ? CL_OK
+               : CL_ERR_CORRUPT;
+}
+
+int cl_core_set_rag(cl_txn *t, const cl_caller *caller, const cl_rag_set *r,
+                    int64_t now, cl_publish_result *out, cl_audit_note *note,
+                    char err[CL_ERROR_SZ])
+{
+    uint8_t k[CL_NAME_SZ + 16], buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
+    size_t kl = 0;
+    uint64_t seq, pid = 0;
+    char subject[CL_NAME_SZ];
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    int rc = s_rag_prefix(r, k, &kl, subject, err);
+    if (rc != CL_OK)
+        return rc;
+    if (r->rating < 1 || !r->note[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a rating (red, amber, green) and a note are required");
+        return CL_ERR_INVALID;
+    }
+    if (r->person_id[0]) {
+        static const cl_person none;
+        if ((rc = cl_core__resolve(t, r->person_id, &none, &pid, err)) != CL_OK)
+            return rc;
+        cl_core__note_person(note, pid);
+    }
+    if ((rc = cl_store_next_id(t, "rag", &seq)) != CL_OK)
+        return rc;
+    cl_be64_put(k + kl, seq);
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u8(&e, r->rating);
+    cl_enc_str(&e, r->note);
+    cl_enc_i64(&e, now);
+    cl_enc_str(&e, caller->agency);
+    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RAG, k, kl + 8, buf, e.len)
+                       : CL_ERR_INTERNAL;
+    CL_COPY(out->reference, subject);
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose), "RAG %s",
+                 cl_rag_name(r->rating));
+    return rc;
+}
+
+typedef struct s_rags {
+    cl_txn *t;
+    cl_rag_entries *out;
+    size_t cap;
+    const char *subject;
+} s_rags;
+
+static int s_rag_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rags *c = ctx;
+    uint8_t buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
+    size_t vlen = 0;
+    int rc = cl_store_get(c->t, CL_DB_RAG, key, len, buf, sizeof(buf), &vlen);
+    if (rc != CL_OK)
+        return rc;
+    if (c->out->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 8;
+        cl_rag_entry *nv = realloc(c->out->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->v = nv;
+        c->cap = ncap;
+    }
+    cl_rag_entry *e = &c->out->v[c->out->n];
+    memset(e, 0, sizeof(*e));
+    CL_COPY(e->subject, c->subject);
+    if ((rc = s_rag_dec(buf, vlen, e)) == CL_OK)
+        c->out->n++;
+    return rc;
+}
+
+static int s_rag_of(cl_txn *t, const cl_rag_set *q, cl_rag_entries *out,
+                    char err[CL_ERROR_SZ])
+{
+    uint8_t k[CL_NAME_SZ + 16];
+    size_t kl = 0;
+    char subject[CL_NAME_SZ];
+    memset(out, 0, sizeof(*out));
+    int rc = s_rag_prefix(q, k, &kl, subject, err);
+    if (rc != CL_OK)
+        return rc;
+    s_rags c = {t, out, 0, subject};
+    rc = cl_store_scan(t, CL_DB_RAG, k, kl, s_rag_one, &c);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
+int cl_core_rag_history(cl_txn *t, const cl_caller *caller, const cl_rag_set *q,
+                        cl_rag_entries *out, cl_audit_note *note,
+                        char err[CL_ERROR_SZ])
+{
+    uint64_t pid;
+    memset(out, 0, sizeof(*out));
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if (q->person_id[0] && cl_core__parse_pid(q->person_id, &pid))
+        cl_core__note_person(note, pid);
+    return s_rag_of(t, q, out, err);
+}
+
+/* --- outcome measures ------------------------------------------------------
+ */
+
+static int s_measure_def_get(cl_txn *t, const char *name, cl_measure_def *m)
+{
+    uint8_t buf[64];
+    size_t len = 0;
+    memset(m, 0, sizeof(*m));
+    int rc = cl_store_get(t, CL_DB_MEASURE_DEF, (const uint8_t *)name,
+                          strlen(name), buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    CL_DEC_STR(&d, m->from);
+    CL_DEC_STR(&d, m->to);
+    CL_COPY(m->name, name);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
+                           const cl_measure_def *m, int64_t now,
+                           cl_publish_result *out, cl_audit_note *note,
+                           char err[CL_ERROR_SZ])
+{
+    uint8_t buf[64];
+    (void)now;
+    (void)note;
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if (!m->name[0] || !cl_month_valid(m->from) || !cl_month_valid(m->to) ||
+        strcmp(m->from, m->to) > 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a measure needs a name and a baseline period "
+                 "(YYYY-MM to YYYY-MM, in order)");
+        return CL_ERR_INVALID;
+    }
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_str(&e, m->from);
+    cl_enc_str(&e, m->to);
+    CL_COPY(out->reference, m->name);
+    return cl_enc_ok(&e)
+               ? cl_store_put(t, CL_DB_MEASURE_DEF, (const uint8_t *)m->name,
+                              strlen(m->name), buf, e.len)
+               : CL_ERR_INTERNAL;
+}
+
+static size_t s_measure_key(uint8_t *k, const char *name, const char *period,
+                            uint64_t pid)
+{
+    size_t n = strlen(name);
+    memcpy(k, name, n + 1);
+    memcpy(k + n + 1, period, 8); /* YYYY-MM NUL */
+    cl_be64_put(k + n + 9, pid);
+    return n + 17;
+}
+
+int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
+                           const cl_measure_value *m, int64_t now,
+                           cl_publish_result *out, cl_audit_note *note,
+                           char err[CL_ERROR_SZ])
+{
+    uint8_t k[CL_MEASURE_SZ + 32], buf[16];
+    uint64_t pid;
+    cl_measure_def def;
+    static const cl_person none;
+    (void)now;
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if (!cl_month_valid(m->period) || !isfinite(m->value) || m->value < 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a value needs a month (YYYY-MM) and a number of 0 or more");
+        return CL_ERR_INVALID;
+    }
+    int rc = s_measure_def_get(t, m->name, &def);
+    if (rc == CL_ERR_NOT_FOUND) {
+        snprintf(err, CL_ERROR_SZ,
+                 "no measure '%.64s': define it with its baseline first",
+                 m->name);
+        return rc;
+    }
+    if (rc != CL_OK)
+        return rc;
+    if ((rc = cl_core__resolve(t, m->person_id, &none, &pid, err)) != CL_OK)
+        return rc;
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_f64(&e, m->value);
+    cl_core__note_person(note, pid);
+    CL_COPY(out->reference, m->name);
+    return cl_store_put(t, CL_DB_MEASURE, k,
+                        s_measure_key(k, m->name, m->period, pid), buf, e.len);
+}
+
+/* --- the report ----------------------------------------------------------- */
+
+static int64_t s_sup(int64_t v, uint32_t thr)
+{
+    return v < (int64_t)thr ? -1 : v;
+}
+
+/* Months from..to (YYYY-MM), at most max, the latest kept. */
+static uint32_t s_months(const char *from, const char *to,
+                         char out[][CL_MONTH_SZ], uint32_t max)
+{
+    int y = atoi(from), m = atoi(from + 5);
+    int ty = atoi(to), tm = atoi(to + 5);
+    uint32_t n = 0;
+    while (y < ty || (y == ty && m <= tm)) {
+        if (n == max) {
+            memmove(out[0], out[1], (max - 1) * CL_MONTH_SZ);
+            n--;
+        }
+        snprintf(out[n++], CL_MONTH_SZ, "%04u-%02u", (unsigned)y % 10000u,
+                 (unsigned)m % 100u);
+        if (++m > 12) {
+            m = 1;
+            y++;
+        }
+    }
+    return n;
+}
+
+typedef struct s_ms {
+    cl_txn *t;
+    cl_measure_summary *ms;
+    size_t name_len;
+    double base_sum;
+    uint64_t *base_people;
+    size_t n_base, cap_base;
+    uint64_t per_people[CL_PERIODS_MAX];
+} s_ms;
+
+static int s_ms_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_ms *c = ctx;
+    uint8_t buf[16];
+    size_t vlen = 0;
+    char period[CL_MONTH_SZ];
+    if (len != c->name_len + 17)
+        return CL_ERR_CORRUPT;
+    memcpy(period, key + c->name_len + 1, CL_MONTH_SZ);
+    period[CL_MONTH_SZ - 1] = '\0';
+    uint64_t pid = cl_be64_get(key + c->name_len + 9);
+    int rc =
+        cl_store_get(c->t, CL_DB_MEASURE, key, len, buf, sizeof(buf), &vlen);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, vlen);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    double v = cl_dec_f64(&d);
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    if (strcmp(period, c->ms->from) >= 0 && strcmp(period, c->ms->to) <= 0) {
+        c->base_sum += v;
+        if (c->n_base == c->cap_base) {
+            size_t ncap = c->cap_base ? 2 * c->cap_base : 64;
+            uint64_t *nv = realloc(c->base_people, ncap * sizeof(*nv));
+            if (!nv)
+                return CL_ERR_NOMEM;
+            c->base_people = nv;
+            c->cap_base = ncap;
+        }
+        c->base_people[c->n_base++] = pid;
+    }
+    for (uint32_t i = 0; i < c->ms->n_periods; i++)
+        if (!strcmp(c->ms->periods[i].period, period)) {
+            c->ms->periods[i].total += v;
+            c->per_people[i]++; /* one value per person per month */
+        }
+    return CL_OK;
+}
+
+static int s_u64cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct s_rep {
+    cl_txn *t;
+    cl_report *out;
+    size_t cap;
+    char months[CL_PERIODS_MAX][CL_MONTH_SZ];
+    uint32_t n_months;
+    uint32_t thr;
+    int64_t from, to; /* unix seconds, [from, to) */
+    /* RAG walk: the last entry of the subject being read */
+    uint8_t cur[CL_NAME_SZ + 2];
+    size_t cur_len;
+    cl_rag_entry last;
+    bool have_last, last_person;
+} s_rep;
+
+static int s_measure_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rep *c = ctx;
+    char name[CL_MEASURE_SZ];
+    cl_report *r = c->out;
+    if (len >= sizeof(name))
+        return CL_ERR_CORRUPT;
+    memcpy(name, key, len);
+    name[len] = '\0';
+    if (r->n_measures == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 4;
+        cl_measure_summary *nv = realloc(r->measures, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        r->measures = nv;
+        c->cap = ncap;
+    }
+    cl_measure_summary *ms = &r->measures[r->n_measures];
+    memset(ms, 0, sizeof(*ms));
+    cl_measure_def def;
+    int rc = s_measure_def_get(c->t, name, &def);
+    if (rc != CL_OK)
+        return rc;
+    CL_COPY(ms->name, name);
+    CL_COPY(ms->from, def.from);
+    CL_COPY(ms->to, def.to);
+    for (uint32_t i = 0; i < c->n_months; i++)
+        CL_COPY(ms->periods[ms->n_periods++].period, c->months[i]);
+    s_ms m = {.t = c->t, .ms = ms, .name_len = len};
+    uint8_t prefix[CL_MEASURE_SZ + 1];
+    memcpy(prefix, name, len + 1);
+    rc = cl_store_scan(c->t, CL_DB_MEASURE, prefix, len + 1, s_ms_one, &m);
+    if (rc == CL_OK) {
+        int nb = (atoi(def.to) - atoi(def.from)) * 12 +
+                 (atoi(def.to + 5) - atoi(def.from + 5)) + 1;
+        if (m.n_base > 1)
+            qsort(m.base_people, m.n_base, sizeof(uint64_t), s_u64cmp);
+        int64_t people = 0;
+        for (size_t i = 0; i < m.n_base; i++)
+            people += i == 0 || m.base_people[i] != m.base_people[i - 1];
+        ms->baseline_people = s_sup(people, c->thr);
+        ms->baseline_monthly =
+            ms->baseline_people < 0 || nb <= 0 ? -1 : m.base_sum / nb;
+        for (uint32_t i = 0; i < ms->n_periods; i++) {
+            ms->periods[i].people = s_sup((int64_t)m.per_people[i], c->thr);
+            if (ms->periods[i].people < 0)
+                ms->periods[i].total = -1;
+        }
+        r->n_measures++;
+    }
+    free(m.base_people);
+    return rc;
+}
+
+/* Close the subject whose entries were just read. */
+static int s_rag_close(s_rep *c)
+{
+    if (!c->have_last)
+        return CL_OK;
+    c->have_last = false;
+    cl_report *r = c->out;
+    if (c->last_person) {
+        r->rag[c->last.rating]++;
+        return CL_OK;
+    }
+    cl_rag_entry *nv =
+        realloc(r->workstreams, (r->n_workstreams + 1) * sizeof(*nv));
+    if (!nv)
+        return CL_ERR_NOMEM;
+    r->workstreams = nv;
+    r->workstreams[r->n_workstreams++] = c->last;
+    return CL_OK;
+}
+
+static int s_rag_walk(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rep *c = ctx;
+    uint8_t buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
+    size_t vlen = 0;
+    if (len < 10 || len - 8 > sizeof(c->cur))
+        return CL_ERR_CORRUPT;
+    size_t sl = len - 8;
+    if (!c->have_last || sl != c->cur_len || memcmp(c->cur, key, sl) != 0) {
+        int rc = s_rag_close(c);
+        if (rc != CL_OK)
+            return rc;
+        memcpy(c->cur, key, sl);
+        c->cur_len = sl;
+    }
+    int rc = cl_store_get(c->t, CL_DB_RAG, key, len, buf, sizeof(buf), &vlen);
+    if (rc != CL_OK)
+        return rc;
+    memset(&c->last, 0, sizeof(c->last));
+    if ((rc = s_rag_dec(buf, vlen, &c->last)) != CL_OK)
+        return rc;
+    c->last_person = key[0] == 'P';
+    if (!c->last_person) /* workstream names are not personal data */
+        cl_copy(c->last.subject, CL_NAME_SZ, (const char *)key + 1);
+    c->have_last = true;
+    if (c->last.at >= c->from && c->last.at < c->to)
+        c->out->rag_changes++;
+    return CL_OK;
+}
+
+static int s_caseload(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rep *c = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    /* person id || review id, in order: count each person once */
+    if (!c->have_last || memcmp(c->cur, key, 8) != 0) {
+        memcpy(c->cur, key, 8);
+        c->have_last = true;
+        c->out->caseload++;
+    }
+    return CL_OK;
+}
+
+static int64_t s_day(const char *date, bool end)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = atoi(date) - 1900;
+    tm.tm_mon = atoi(date + 5) - 1;
+    tm.tm_mday = atoi(date + 8) + (end ? 1 : 0);
+    return (int64_t)timegm(&tm);
+}
+
+int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
+                   int64_t now, uint32_t suppress_below, cl_report *out,
+                   cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    memset(out, 0, sizeof(*out));
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    if ((q->from[0] && !cl_date_valid(q->from)) ||
+        (q->to[0] && !cl_date_valid(q->to))) {
+        snprintf(err, CL_ERROR_SZ, "from and to are dates (YYYY-MM-DD)");
+        return CL_ERR_INVALID;
+    }
+    if (q->to[0])
+        CL_COPY(out->to, q->to);
+    else
+        cl_core__date(now, out->to);
+    if (q->from[0])
+        CL_COPY(out->from, q->from);
+    else
+        cl_core__date(now - 365 * 86400, out->from);
+    if (strcmp(out->from, out->to) > 0) {
+        snprintf(err, CL_ERROR_SZ, "from is after to");
+        return CL_ERR_INVALID;
+    }
+    out->made_at = now;
+    out->suppress_below = suppress_below;
+    s_rep *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->t = t;
+    c->out = out;
+    c->thr = suppress_below;
+    c->from = s_day(out->from, false);
+    c->to = s_day(out->to, true);
+    char fm[CL_MONTH_SZ], tm_[CL_MONTH_SZ];
+    cl_copy(fm, sizeof(fm), out->from);
+    cl_copy(tm_, sizeof(tm_), out->to);
+    c->n_months = s_months(fm, tm_, c->months, CL_PERIODS_MAX);
+
+    int rc = cl_core__referrals_by_month(t, c->from, c->to, &out->referrals,
+                                         &out->n_referrals);
+    for (size_t i = 0; rc == CL_OK && i < out->n_referrals; i++)
+        out->referrals[i].referrals =
+            s_sup(out->referrals[i].referrals, c->thr);
+    if (rc == CL_OK)
+        rc = cl_core__reviews_held(t, out->from, out->to, &out->reviews_held);
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_caseload, c);
+    c->have_last = false;
+    s_acts a;
+    cl_action_query aq;
+    memset(&a, 0, sizeof(a));
+    memset(&aq, 0, sizeof(aq));
+    if (rc == CL_OK)
+        rc = s_actions_walk(t, &aq, 0, 0, now, NULL, NULL, &a);
+    out->actions_open = a.counts[CL_ACTION_OPEN];
+    out->actions_done = a.counts[CL_ACTION_DONE];
+    out->actions_cancelled = a.counts[CL_ACTION_CANCELLED];
+    out->actions_overdue = a.overdue;
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_RAG, NULL, 0, s_rag_walk, c);
+    if (rc == CL_OK)
+        rc = s_rag_close(c);
+    c->cap = 0;
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_MEASURE_DEF, NULL, 0, s_measure_one, c);
+    if (rc == CL_OK) {
+        cl_case_finding_result cf;
+        rc = cl_core__overlap(t, now, c->thr, &cf);
+        out->overlap = cf.overlap;
+        out->n_overlap = cf.n_overlap;
+        free(cf.users);
+    }
+    out->caseload = s_sup(out->caseload, c->thr);
+    out->reviews_held = s_sup(out->reviews_held, c->thr);
+    out->actions_open = s_sup(out->actions_open, c->thr);
+    out->actions_overdue = s_sup(out->actions_overdue, c->thr);
+    out->actions_done = s_sup(out->actions_done, c->thr);
+    out->actions_cancelled = s_sup(out->actions_cancelled, c->thr);
+    for (int g = 1; g <= CL_RAG_MAX; g++)
+        out->rag[g] = s_sup(out->rag[g], c->thr);
+    out->rag_changes = s_sup(out->rag_changes, c->thr);
+    for (size_t i = 0; i < out->n_workstreams; i++)
+        out->workstreams[i].by[0] = '\0';
+    free(c);
+    if (rc != CL_OK)
+        cl_report_clear(out);
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose),
+                 "report %s to %s (aggregate)", q->from, q->to);
+    return rc;
+}
+
+/* --- the agenda pack --------------------------------------------------------
+ */
+
+typedef struct s_agenda {
+    uint64_t pid;
+    uint8_t reason;
+} s_agenda;
+
+typedef struct s_ag_ctx {
+    cl_txn *t;
+    s_agenda *v;
+    size_t n, cap;
+} s_ag_ctx;
+
+static int s_ag_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_ag_ctx *c = ctx;
+    uint8_t why = 0;
+    size_t vlen = 0;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get_raw(c->t, CL_DB_AGENDA, key, 16, &why, 1, &vlen);
+    if (rc != CL_OK)
+        return rc;
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 16;
+        s_agenda *nv = realloc(c->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->v = nv;
+        c->cap = ncap;
+    }
+    c->v[c->n++] = (s_agenda){cl_be64_get(key + 8), why};
+    return CL_OK;
+}
+
+static int s_pack_item(cl_txn *t, const cl_caller *caller,
+                       const char *review_id, uint64_t mdt, const s_agenda *ag,
+                       int64_t now, cl_pack_item *it, char err[CL_ERROR_SZ])
+{
+    cl_get_person gp;
+    memset(&gp, 0, sizeof(gp));
+    cl_core_pid_str(gp.person_id, ag->pid);
+    CL_COPY(gp.review_id, review_id);
+    it->reason = ag->reason;
+    int rc = cl_core_person_view(t, caller, &gp, &it->person, NULL, err);
+    if (rc == CL_OK)
+        rc = s_discussion_get(t, mdt, ag->pid, it);
+    if (rc == CL_OK) {
+        cl_action_query aq;
+        s_acts a;
+        memset(&aq, 0, sizeof(aq));
+        aq.open_only = true;
+        rc = s_actions_walk(t, &aq, 0, ag->pid, now, &it->actions, NULL, &a);
+    }
+    if (rc == CL_OK) {
+        cl_request_list rq;
+        memset(&rq, 0, sizeof(rq));
+        CL_COPY(rq.person_id, gp.person_id);
+        rc =
+            cl_core_request_list(t, caller, &rq, now, &it->requests, NULL, err);
+    }
+    if (rc == CL_OK) {
+        cl_rag_set q;
+        cl_rag_entries h;
+        memset(&q, 0, sizeof(q));
+        CL_COPY(q.person_id, gp.person_id);
+        rc = s_rag_of(t, &q, &h, err);
+        if (rc == CL_OK && h.n) {
+            it->rated = true;
+            it->rag = h.v[h.n - 1];
+        }
+        free(h.v);
+    }
+    return rc;
+}
+
+int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
+                        const char *review_id, int64_t now, cl_review_pack *out,
+                        cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t mdt;
+    uint8_t k[8];
+    memset(out, 0, sizeof(*out));
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    int rc = cl_core__review_get(t, review_id, &mdt, &out->review, err);
+    if (rc != CL_OK)
+        return rc;
+    CL_COPY(out->review_id, review_id);
+    s_ag_ctx c = {t, NULL, 0, 0};
+    cl_be64_put(k, mdt);
+    rc = cl_store_scan(t, CL_DB_AGENDA, k, 8, s_ag_one, &c);
+    if (rc == CL_OK && c.n && !(out->v = calloc(c.n, sizeof(*out->v))))
+        rc = CL_ERR_NOMEM;
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose), "agenda pack of %.64s",
+                 review_id);
+    for (size_t i = 0; rc == CL_OK && i < c.n; i++) {
+        rc = s_pack_item(t, caller, review_id, mdt, &c.v[i], now,
+                         &out->v[out->n++], err);
+        if (i < CL_AUDIT_PERSONS) {
+            cl_core__note_person(note, c.v[i].pid);
+        } else if (rc == CL_OK && note) {
+            /* one audit entry cannot name them all: the rest get theirs */
+            cl_audit_note more = *note;
+            more.n_persons = 0;
+            cl_core__note_person(&more, c.v[i].pid);
+            rc = cl_audit_append(t, caller, "review_pack", &more, CL_STATUS_OK,
+                                 now);
+        }
+    }
+    free(c.v);
+    if (rc != CL_OK)
+        cl_review_pack_clear(out);
+    return rc;
+}

@@ -113,8 +113,8 @@ static void s_svg_bars(FILE *f, const char *title, const char *const *labels,
             max = v[i];
     int h = (int)n * 28 + 10;
     fprintf(f,
-            "<svg role=\"img\" aria-label=\"%s\" width=\"460\" height=\"%d\" "
-            "viewBox=\"0 0 460 %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+            "<svg role=\"img\" aria-label=\"%s\" width=\"500\" height=\"%d\" "
+            "viewBox=\"0 0 500 %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
             title, h, h);
     for (size_t i = 0; i < n; i++) {
         int y = (int)i * 28 + 5;
@@ -122,9 +122,9 @@ static void s_svg_bars(FILE *f, const char *title, const char *const *labels,
         fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"12\">", y + 15);
         s_html(f, labels[i]);
         fprintf(f,
-                "</text><rect x=\"170\" y=\"%d\" width=\"%d\" height=\"20\" "
+                "</text><rect x=\"210\" y=\"%d\" width=\"%d\" height=\"20\" "
                 "fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">",
-                y, w, colours ? colours[i] : "#3b6ea8", 176 + w, y + 15);
+                y, w, colours ? colours[i] : "#3b6ea8", 216 + w, y + 15);
         s_count(f, v[i], thr, true);
         fputs("</text>\n", f);
     }

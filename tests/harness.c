@@ -84,13 +84,13 @@ void th_start(th_daemon *d, const char *extra_conf)
         pid_t p = s_spawn(d, true); /* creates keys, registry, config */
         int st;
         waitpid(p, &st, 0);
-        if (extra_conf) {
-            FILE *f = fopen(conf, "a");
-            if (!f)
-                s_die("append config");
-            fputs(extra_conf, f);
-            fclose(f);
-        }
+    }
+    if (extra_conf) {
+        FILE *f = fopen(conf, "a");
+        if (!f)
+            s_die("append config");
+        fputs(extra_conf, f);
+        fclose(f);
     }
     d->pid = s_spawn(d, false);
     /* Wait until it answers. */

@@ -24,7 +24,8 @@ void th_tmpdir(char *out, size_t cap);
 
 /* Start caselinkd --dev d->dir (creating it) and wait until it answers
  * health. extra_conf, if not NULL, is appended to its caselinkd.conf
- * before start (the file is created by a first --check-config run). */
+ * before this start (the file is created by a first --check-config run;
+ * a later setting of the same name wins). */
 void th_start(th_daemon *d, const char *extra_conf);
 
 /* Send sig (SIGTERM, SIGKILL) and wait; returns the exit status or

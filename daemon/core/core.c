@@ -2872,6 +2872,12 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
     case CL_DB_INFOREQ:
     case CL_DB_FEED:
         return cl_core__route_decode_check(db, buf, len);
+    case CL_DB_ACTION:
+    case CL_DB_RAG:
+    case CL_DB_DISCUSSION:
+    case CL_DB_MEASURE_DEF:
+    case CL_DB_MEASURE:
+        return cl_core__mdt_decode_check(db, buf, len);
     default:
         rc = CL_ERR_INVALID;
     }

@@ -60,4 +60,8 @@ CL_NODISCARD int cl_core__review_get(cl_txn *t, const char *review_id,
 CL_NODISCARD int cl_core__reviews_held(cl_txn *t, const char *from,
                                        const char *to, int64_t *n);
 
+/* Decode check for mdt.c's stored values (fuzzing). */
+CL_NODISCARD int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf,
+                                           size_t len);
+
 #endif

@@ -1064,3 +1064,41 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
         cl_review_pack_clear(out);
     return rc;
 }
+
+int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf, size_t len)
+{
+    if (db == CL_DB_ACTION) {
+        cl_action *a = malloc(sizeof(*a));
+        uint64_t mdt, pid;
+        if (!a)
+            return CL_ERR_NOMEM;
+        int rc = s_action_dec(buf, len, 1, a, &mdt, &pid);
+        free(a);
+        return rc;
+    }
+    if (db == CL_DB_RAG) {
+        cl_rag_entry e;
+        return s_rag_dec(buf, len, &e);
+    }
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    if (db == CL_DB_DISCUSSION) {
+        cl_pack_item *it = malloc(sizeof(*it));
+        char by[CL_AGENCY_SZ];
+        if (!it)
+            return CL_ERR_NOMEM;
+        CL_DEC_STR(&d, it->discussion);
+        CL_DEC_STR(&d, it->decisions);
+        (void)cl_dec_i64(&d);
+        CL_DEC_STR(&d, by);
+        free(it);
+    } else if (db == CL_DB_MEASURE_DEF) {
+        char m[CL_MONTH_SZ];
+        CL_DEC_STR(&d, m);
+        CL_DEC_STR(&d, m);
+    } else {
+        (void)cl_dec_f64(&d);
+    }
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}

@@ -178,6 +178,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case CL_REQ_ADMIN_FEEDS:
         rc = cl_core_feeds(t, &s_route, 1700000014, &rep.u.feeds);
         break;
+    case CL_REQ_RECORD_DISCUSSION:
+        rc = cl_core_record_discussion(t, &s_who, &req->u.discussion,
+                                       1700000015, &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_ADD_ACTION:
+        rc = cl_core_add_action(t, &s_route, &s_who, &req->u.action, 1700000016,
+                                &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_UPDATE_ACTION:
+        rc = cl_core_update_action(t, &s_who, &req->u.action_update, 1700000017,
+                                   &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_LIST_ACTIONS:
+        rc = cl_core_list_actions(t, &s_who, &req->u.action_query, 1700000018,
+                                  &rep.u.actions, &note, err);
+        break;
+    case CL_REQ_SET_RAG:
+        rc = cl_core_set_rag(t, &s_who, &req->u.rag, 1700000019, &rep.u.publish,
+                             &note, err);
+        break;
+    case CL_REQ_RAG_HISTORY:
+        rc = cl_core_rag_history(t, &s_who, &req->u.rag, &rep.u.rags, &note,
+                                 err);
+        break;
+    case CL_REQ_DEFINE_MEASURE:
+        rc = cl_core_define_measure(t, &s_who, &req->u.measure_def, 1700000020,
+                                    &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_RECORD_MEASURE:
+        rc = cl_core_record_measure(t, &s_who, &req->u.measure, 1700000021,
+                                    &rep.u.publish, &note, err);
+        break;
+    case CL_REQ_REPORT:
+        rc = cl_core_report(t, &s_who, &req->u.report, 1700000022, 5,
+                            &rep.u.report, &note, err);
+        break;
+    case CL_REQ_REVIEW_PACK:
+        rc = cl_core_review_pack(t, &s_who, req->u.pack_review, 1700000023,
+                                 &rep.u.pack, &note, err);
+        break;
     default:
         break;
     }

@@ -383,10 +383,13 @@ static int s_publish_one(s_conn *cn, int argc, char **argv)
         status = s_status(&rep);
     } else {
         s_print_warnings("", &rep);
-        printf("%s %s\n",
+        printf("%s %s%s\n",
                rep.status == CL_STATUS_DUPLICATE ? "already accepted earlier:"
                                                  : "accepted:",
-               rep.u.publish.reference);
+               rep.u.publish.reference,
+               rep.u.publish.known_to_mdt
+                   ? " (the person is known to the extended MDT)"
+                   : "");
     }
     cl_reply_clear(&rep);
 out:

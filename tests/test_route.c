@@ -673,6 +673,53 @@ static void test_full_mailbox(void **state)
     assert_int_equal(th_stop(&d, SIGTERM), 0);
 }
 
+/* Whether a publisher hears that its subject is known to the MDT is a
+ * policy: off by default, on with [routing] tell_known_to_mdt = yes. */
+static void test_known_to_mdt_policy(void **state)
+{
+    (void)state;
+    for (int on = 0; on < 2; on++) {
+        th_daemon d;
+        memset(&d, 0, sizeof(d));
+        th_start(&d, on ? "[routing]\ntell_known_to_mdt = yes\n" : NULL);
+        cl_client *gp = th_client(&d, "gp"), *co = th_client(&d, "coordinator");
+        char r[CL_REF_SZ], mdt[CL_REF_SZ];
+        cl_reply rep;
+        s_publish(gp, "GP-K1", "Tom", "Green", "1970-01-01", NHS_OTHER, r);
+        cl_request *q = calloc(1, sizeof(*q));
+        q->kind = CL_REQ_CREATE_REVIEW;
+        CL_COPY(q->u.review_new.date, "2026-12-01");
+        CL_COPY(q->u.review_new.title, "MDT");
+        assert_int_equal(cl_client_call(co, q, &rep), CL_OK);
+        CL_COPY(mdt, rep.u.publish.reference);
+        cl_reply_clear(&rep);
+        memset(q, 0, sizeof(*q));
+        q->kind = CL_REQ_ADD_TO_AGENDA;
+        CL_COPY(q->u.agenda.review_id, mdt);
+        CL_COPY(q->u.agenda.who.match.nhs, NHS_OTHER);
+        q->u.agenda.reason = 1;
+        assert_int_equal(cl_client_call(co, q, &rep), CL_OK);
+        assert_int_equal(rep.status, CL_STATUS_OK);
+        cl_reply_clear(&rep);
+        free(q);
+        q = th_referral("GP-K2", "Tom", "Green", "1970-01-01", NHS_OTHER);
+        assert_int_equal(cl_client_call(gp, q, &rep), CL_OK);
+        assert_int_equal(rep.status, CL_STATUS_OK);
+        assert_int_equal(rep.u.publish.known_to_mdt, on == 1);
+        cl_reply_clear(&rep);
+        free(q);
+        /* someone not on an agenda is never "known" */
+        q = th_referral("GP-K3", "Ann", "Other", "1971-01-01", NHS_MUM);
+        assert_int_equal(cl_client_call(gp, q, &rep), CL_OK);
+        assert_false(rep.u.publish.known_to_mdt);
+        cl_reply_clear(&rep);
+        free(q);
+        cl_client_close(&gp);
+        cl_client_close(&co);
+        assert_int_equal(th_stop(&d, SIGTERM), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +740,7 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_feed_gap_and_silence),
         cmocka_unit_test(test_full_mailbox),
+        cmocka_unit_test(test_known_to_mdt_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

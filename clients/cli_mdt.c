@@ -406,6 +406,15 @@ int s_review_show(s_conn *cn, const char *id)
         if (it->discussion[0])
             printf("\nDiscussion: %s\nDecisions: %s\n", it->discussion,
                    it->decisions[0] ? it->decisions : "-");
+        for (uint32_t j = 0; j < it->n_measures; j++) {
+            const cl_measure_summary *m = &it->measures[j];
+            printf("%s%s: baseline %s to %s %.1f a month; since:",
+                   j ? "" : "\nOutcome measures\n", m->name, m->from, m->to,
+                   m->baseline_monthly);
+            for (uint32_t k = 0; k < m->n_periods; k++)
+                printf(" %s %.1f", m->periods[k].period, m->periods[k].total);
+            printf("%s\n", m->n_periods ? "" : " nothing recorded yet");
+        }
     }
     cl_reply_clear(&rep);
     free(req);

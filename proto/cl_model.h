@@ -881,6 +881,8 @@ typedef struct cl_pack_item {
     cl_request_summaries requests; /* owned */
     bool rated;
     cl_rag_entry rag;
+    uint32_t n_measures;
+    cl_measure_summary measures[8]; /* the person's own, against baseline */
 } cl_pack_item;
 
 typedef struct cl_review_pack {

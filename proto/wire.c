@@ -1453,6 +1453,34 @@ static Caselink__RagEntry *s_rag_out(s_scratch *s, const cl_rag_entry *e)
     return x;
 }
 
+static Caselink__MeasureSummary *s_measure_out(s_scratch *s,
+                                               const cl_measure_summary *ms)
+{
+    Caselink__MeasureSummary *m = s_scratch_alloc(s, sizeof(*m));
+    Caselink__PeriodValue **pv =
+        s_scratch_alloc(s, (ms->n_periods + 1) * sizeof(void *));
+    if (!m || !pv)
+        return NULL;
+    caselink__measure_summary__init(m);
+    m->name = S_S(ms->name);
+    m->baseline_from = S_S(ms->from);
+    m->baseline_to = S_S(ms->to);
+    m->baseline_monthly = ms->baseline_monthly;
+    m->baseline_people = ms->baseline_people;
+    for (uint32_t j = 0; j < ms->n_periods && j < CL_PERIODS_MAX; j++) {
+        Caselink__PeriodValue *p = s_scratch_alloc(s, sizeof(*p));
+        if (!p)
+            return NULL;
+        caselink__period_value__init(p);
+        p->period = S_S(ms->periods[j].period);
+        p->total = ms->periods[j].total;
+        p->people = ms->periods[j].people;
+        pv[m->n_periods++] = p;
+    }
+    m->periods = pv;
+    return m;
+}
+
 static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
 {
     Caselink__ReportResult *x = s_scratch_alloc(s, sizeof(*x));
@@ -1498,32 +1526,9 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
                  s_rag_out(s, &r->workstreams[i])) != NULL)
             x->n_workstreams++;
     x->measures = s_scratch_alloc(s, (r->n_measures + 1) * sizeof(void *));
-    for (size_t i = 0; x->measures && i < r->n_measures; i++) {
-        const cl_measure_summary *ms = &r->measures[i];
-        Caselink__MeasureSummary *m = s_scratch_alloc(s, sizeof(*m));
-        Caselink__PeriodValue **pv =
-            s_scratch_alloc(s, (ms->n_periods + 1) * sizeof(void *));
-        if (!m || !pv)
-            return NULL;
-        caselink__measure_summary__init(m);
-        m->name = S_S(ms->name);
-        m->baseline_from = S_S(ms->from);
-        m->baseline_to = S_S(ms->to);
-        m->baseline_monthly = ms->baseline_monthly;
-        m->baseline_people = ms->baseline_people;
-        for (uint32_t j = 0; j < ms->n_periods && j < CL_PERIODS_MAX; j++) {
-            Caselink__PeriodValue *p = s_scratch_alloc(s, sizeof(*p));
-            if (!p)
-                return NULL;
-            caselink__period_value__init(p);
-            p->period = S_S(ms->periods[j].period);
-            p->total = ms->periods[j].total;
-            p->people = ms->periods[j].people;
-            pv[m->n_periods++] = p;
-        }
-        m->periods = pv;
-        x->measures[x->n_measures++] = m;
-    }
+    for (size_t i = 0; x->measures && i < r->n_measures; i++)
+        if ((x->measures[x->n_measures] = s_measure_out(s, &r->measures[i])))
+            x->n_measures++;
     x->overlap = s_scratch_alloc(s, (r->n_overlap + 1) * sizeof(void *));
     for (size_t i = 0; x->overlap && i < r->n_overlap; i++) {
         Caselink__AgencyOverlap *o = s_scratch_alloc(s, sizeof(*o));
@@ -1574,6 +1579,12 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
         pi->requests = rq;
         if (it->rated)
             pi->rag = s_rag_out(s, &it->rag);
+        pi->measures =
+            s_scratch_alloc(s, (it->n_measures + 1) * sizeof(void *));
+        for (uint32_t j = 0; pi->measures && j < it->n_measures && j < 8; j++)
+            if ((pi->measures[pi->n_measures] =
+                     s_measure_out(s, &it->measures[j])) != NULL)
+                pi->n_measures++;
         x->items[x->n_items++] = pi;
     }
     return x;
@@ -2375,6 +2386,23 @@ static void s_rag_in(cl_rag_entry *e, const Caselink__RagEntry *x)
     CL_COPY(e->by, x->by);
 }
 
+static void s_measure_in(cl_measure_summary *ms,
+                         const Caselink__MeasureSummary *m)
+{
+    memset(ms, 0, sizeof(*ms));
+    CL_COPY(ms->name, m->name);
+    CL_COPY(ms->from, m->baseline_from);
+    CL_COPY(ms->to, m->baseline_to);
+    ms->baseline_monthly = m->baseline_monthly;
+    ms->baseline_people = m->baseline_people;
+    for (size_t j = 0; j < m->n_periods && j < CL_PERIODS_MAX; j++) {
+        cl_period_value *p = &ms->periods[ms->n_periods++];
+        CL_COPY(p->period, m->periods[j]->period);
+        p->total = m->periods[j]->total;
+        p->people = m->periods[j]->people;
+    }
+}
+
 static int s_report_in(cl_report *o, const Caselink__ReportResult *x)
 {
     CL_COPY(o->from, x->from);
@@ -2405,21 +2433,8 @@ static int s_report_in(cl_report *o, const Caselink__ReportResult *x)
     o->rag_changes = x->rag_changes;
     for (size_t i = 0; i < x->n_workstreams; i++)
         s_rag_in(&o->workstreams[o->n_workstreams++], x->workstreams[i]);
-    for (size_t i = 0; i < x->n_measures; i++) {
-        const Caselink__MeasureSummary *m = x->measures[i];
-        cl_measure_summary *ms = &o->measures[o->n_measures++];
-        CL_COPY(ms->name, m->name);
-        CL_COPY(ms->from, m->baseline_from);
-        CL_COPY(ms->to, m->baseline_to);
-        ms->baseline_monthly = m->baseline_monthly;
-        ms->baseline_people = m->baseline_people;
-        for (size_t j = 0; j < m->n_periods && j < CL_PERIODS_MAX; j++) {
-            cl_period_value *p = &ms->periods[ms->n_periods++];
-            CL_COPY(p->period, m->periods[j]->period);
-            p->total = m->periods[j]->total;
-            p->people = m->periods[j]->people;
-        }
-    }
+    for (size_t i = 0; i < x->n_measures; i++)
+        s_measure_in(&o->measures[o->n_measures++], x->measures[i]);
     for (size_t i = 0; i < x->n_overlap; i++) {
         cl_overlap *ov = &o->overlap[o->n_overlap++];
         CL_COPY(ov->a, x->overlap[i]->agency_a);
@@ -2459,6 +2474,8 @@ static int s_pack_in(cl_review_pack *o, const Caselink__ReviewPackResult *x)
             s_summary_in(&it->requests.v[it->requests.n++], pi->requests[j]);
         it->rated = pi->rag != NULL;
         s_rag_in(&it->rag, pi->rag);
+        for (size_t j = 0; j < pi->n_measures && j < 8; j++)
+            s_measure_in(&it->measures[it->n_measures++], pi->measures[j]);
     }
     return CL_OK;
 }

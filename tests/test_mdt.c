@@ -296,6 +296,21 @@ static void test_report_suppression_at_threshold(void **state)
         assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
     }
     free(q);
+    /* the person's own measures are on the agenda pack */
+    char mdt[CL_REF_SZ];
+    s_review(co, mdt);
+    cl_request pk;
+    memset(&pk, 0, sizeof(pk));
+    pk.kind = CL_REQ_REVIEW_PACK;
+    CL_COPY(pk.u.pack_review, mdt);
+    assert_int_equal(s_call(co, &pk, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.pack.n, 1);
+    assert_int_equal(rep.u.pack.v[0].n_measures, 1);
+    const cl_measure_summary *own = &rep.u.pack.v[0].measures[0];
+    assert_true(own->baseline_monthly > 1.99 && own->baseline_monthly < 2.01);
+    assert_int_equal(own->n_periods, 1);
+    assert_string_equal(own->periods[0].period, month);
+    cl_reply_clear(&rep);
     r = s_report(co, &rep);
     assert_int_equal(r->n_measures, 1);
     const cl_measure_summary *m = &r->measures[0];

@@ -947,7 +947,96 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
     return rc;
 }
 
-/* --- the agenda pack --------------------------------------------------------
+/* --- one person's measures (for the pack) ----------------------------------
+ */
+
+typedef struct s_pm {
+    cl_txn *t;
+    uint64_t pid;
+    size_t name_len;
+    cl_measure_summary *ms;
+    double base_sum;
+    bool any;
+    cl_pack_item *it;
+} s_pm;
+
+static int s_pm_value(void *ctx, const uint8_t *key, size_t len)
+{
+    s_pm *c = ctx;
+    uint8_t buf[16];
+    size_t vlen = 0;
+    char period[CL_MONTH_SZ];
+    if (len != c->name_len + 17)
+        return CL_ERR_CORRUPT;
+    if (cl_be64_get(key + c->name_len + 9) != c->pid)
+        return CL_OK;
+    memcpy(period, key + c->name_len + 1, CL_MONTH_SZ);
+    period[CL_MONTH_SZ - 1] = '\0';
+    int rc =
+        cl_store_get(c->t, CL_DB_MEASURE, key, len, buf, sizeof(buf), &vlen);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, vlen);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    double v = cl_dec_f64(&d);
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    c->any = true;
+    cl_measure_summary *ms = c->ms;
+    if (strcmp(period, ms->from) >= 0 && strcmp(period, ms->to) <= 0) {
+        c->base_sum += v;
+    } else if (strcmp(period, ms->to) > 0) { /* in month order: keep 12 */
+        if (ms->n_periods == 12) {
+            memmove(&ms->periods[0], &ms->periods[1],
+                    11 * sizeof(ms->periods[0]));
+            ms->n_periods--;
+        }
+        cl_period_value *pv = &ms->periods[ms->n_periods++];
+        CL_COPY(pv->period, period);
+        pv->total = v;
+        pv->people = 1;
+    }
+    return CL_OK;
+}
+
+static int s_pm_def(void *ctx, const uint8_t *key, size_t len)
+{
+    s_pm *c = ctx;
+    cl_measure_def def;
+    char name[CL_MEASURE_SZ];
+    uint8_t prefix[CL_MEASURE_SZ + 1];
+    if (len >= sizeof(name))
+        return CL_ERR_CORRUPT;
+    if (c->it->n_measures == 8)
+        return 1;
+    memcpy(name, key, len);
+    name[len] = '\0';
+    int rc = s_measure_def_get(c->t, name, &def);
+    if (rc != CL_OK)
+        return rc;
+    cl_measure_summary *ms = &c->it->measures[c->it->n_measures];
+    memset(ms, 0, sizeof(*ms));
+    CL_COPY(ms->name, name);
+    CL_COPY(ms->from, def.from);
+    CL_COPY(ms->to, def.to);
+    c->ms = ms;
+    c->name_len = len;
+    c->base_sum = 0;
+    c->any = false;
+    memcpy(prefix, name, len + 1);
+    rc = cl_store_scan(c->t, CL_DB_MEASURE, prefix, len + 1, s_pm_value, c);
+    if (rc == CL_OK && c->any) {
+        int nb = (atoi(def.to) - atoi(def.from)) * 12 +
+                 (atoi(def.to + 5) - atoi(def.from + 5)) + 1;
+        ms->baseline_monthly = nb > 0 ? c->base_sum / nb : -1;
+        ms->baseline_people = 1;
+        c->it->n_measures++;
+    }
+    return rc;
+}
+
+/* --- the agenda pack ---------------------------------------------------------
  */
 
 typedef struct s_agenda {
@@ -1020,6 +1109,10 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
             it->rag = h.v[h.n - 1];
         }
         free(h.v);
+    }
+    if (rc == CL_OK) {
+        s_pm c = {.t = t, .pid = ag->pid, .it = it};
+        rc = cl_store_scan(t, CL_DB_MEASURE_DEF, NULL, 0, s_pm_def, &c);
     }
     return rc;
 }

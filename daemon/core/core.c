@@ -3366,3 +3366,13 @@ int cl_core__reviews_held(cl_txn *t, const char *from, const char *to,
     *n = c.n;
     return rc;
 }
+
+void cl_core__person_enc(cl_enc *e, const cl_person *p)
+{
+    s_enc_person(e, p);
+}
+
+void cl_core__person_dec(cl_dec *d, cl_person *p)
+{
+    s_dec_person(d, p);
+}

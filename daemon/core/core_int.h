@@ -5,6 +5,7 @@
 #ifndef CL_CORE_INT_H
 #define CL_CORE_INT_H
 
+#include "codec.h"
 #include "core.h"
 
 /* The person named by id or by NHS/CHI number; CL_ERR_NOT_FOUND or
@@ -63,5 +64,9 @@ CL_NODISCARD int cl_core__reviews_held(cl_txn *t, const char *from,
 /* Decode check for mdt.c's stored values (fuzzing). */
 CL_NODISCARD int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf,
                                            size_t len);
+
+/* A person's fields in the stored record format. */
+void cl_core__person_enc(cl_enc *e, const cl_person *p);
+void cl_core__person_dec(cl_dec *d, cl_person *p);
 
 #endif

@@ -654,6 +654,29 @@ static uint32_t s_months(const char *from, const char *to,
     return n;
 }
 
+/* One stored value of a measure: its month and person from the key
+ * (name NUL month NUL person), its value from the store. */
+static int s_measure_val(cl_txn *t, const uint8_t *key, size_t len,
+                         size_t name_len, char period[CL_MONTH_SZ],
+                         uint64_t *pid, double *v)
+{
+    uint8_t buf[16];
+    size_t vlen = 0;
+    if (len != name_len + 17)
+        return CL_ERR_CORRUPT;
+    memcpy(period, key + name_len + 1, CL_MONTH_SZ);
+    period[CL_MONTH_SZ - 1] = '\0';
+    *pid = cl_be64_get(key + name_len + 9);
+    int rc = cl_store_get(t, CL_DB_MEASURE, key, len, buf, sizeof(buf), &vlen);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, vlen);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    *v = cl_dec_f64(&d);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
 typedef struct s_ms {
     cl_txn *t;
     cl_measure_summary *ms;
@@ -667,24 +690,12 @@ typedef struct s_ms {
 static int s_ms_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_ms *c = ctx;
-    uint8_t buf[16];
-    size_t vlen = 0;
     char period[CL_MONTH_SZ];
-    if (len != c->name_len + 17)
-        return CL_ERR_CORRUPT;
-    memcpy(period, key + c->name_len + 1, CL_MONTH_SZ);
-    period[CL_MONTH_SZ - 1] = '\0';
-    uint64_t pid = cl_be64_get(key + c->name_len + 9);
-    int rc =
-        cl_store_get(c->t, CL_DB_MEASURE, key, len, buf, sizeof(buf), &vlen);
+    uint64_t pid;
+    double v;
+    int rc = s_measure_val(c->t, key, len, c->name_len, period, &pid, &v);
     if (rc != CL_OK)
         return rc;
-    cl_dec d = cl_dec_init(buf, vlen);
-    if (cl_dec_u8(&d) != S_VERSION)
-        d.bad = true;
-    double v = cl_dec_f64(&d);
-    if (!cl_dec_ok(&d))
-        return CL_ERR_CORRUPT;
     if (strcmp(period, c->ms->from) >= 0 && strcmp(period, c->ms->to) <= 0) {
         c->base_sum += v;
         if (c->n_base == c->cap_base) {
@@ -963,25 +974,12 @@ typedef struct s_pm {
 static int s_pm_value(void *ctx, const uint8_t *key, size_t len)
 {
     s_pm *c = ctx;
-    uint8_t buf[16];
-    size_t vlen = 0;
     char period[CL_MONTH_SZ];
-    if (len != c->name_len + 17)
-        return CL_ERR_CORRUPT;
-    if (cl_be64_get(key + c->name_len + 9) != c->pid)
-        return CL_OK;
-    memcpy(period, key + c->name_len + 1, CL_MONTH_SZ);
-    period[CL_MONTH_SZ - 1] = '\0';
-    int rc =
-        cl_store_get(c->t, CL_DB_MEASURE, key, len, buf, sizeof(buf), &vlen);
-    if (rc != CL_OK)
+    uint64_t pid;
+    double v;
+    int rc = s_measure_val(c->t, key, len, c->name_len, period, &pid, &v);
+    if (rc != CL_OK || pid != c->pid)
         return rc;
-    cl_dec d = cl_dec_init(buf, vlen);
-    if (cl_dec_u8(&d) != S_VERSION)
-        d.bad = true;
-    double v = cl_dec_f64(&d);
-    if (!cl_dec_ok(&d))
-        return CL_ERR_CORRUPT;
     c->any = true;
     cl_measure_summary *ms = c->ms;
     if (strcmp(period, ms->from) >= 0 && strcmp(period, ms->to) <= 0) {

@@ -36,36 +36,6 @@ void cl_route_config_defaults(cl_route_config *rc)
 
 /* --- mailboxes ------------------------------------------------------------ */
 
-static void s_person_enc(cl_enc *e, const cl_person *p)
-{
-    cl_enc_str(e, p->nhs);
-    cl_enc_str(e, p->chi);
-    cl_enc_str(e, p->local_id);
-    cl_enc_str(e, p->given);
-    cl_enc_str(e, p->family);
-    cl_enc_str(e, p->dob);
-    cl_enc_u8(e, p->sex);
-    cl_enc_str(e, p->address);
-    cl_enc_str(e, p->town);
-    cl_enc_str(e, p->postcode);
-    cl_enc_str(e, p->uprn);
-}
-
-static void s_person_dec(cl_dec *d, cl_person *p)
-{
-    CL_DEC_STR(d, p->nhs);
-    CL_DEC_STR(d, p->chi);
-    CL_DEC_STR(d, p->local_id);
-    CL_DEC_STR(d, p->given);
-    CL_DEC_STR(d, p->family);
-    CL_DEC_STR(d, p->dob);
-    p->sex = cl_dec_u8(d);
-    CL_DEC_STR(d, p->address);
-    CL_DEC_STR(d, p->town);
-    CL_DEC_STR(d, p->postcode);
-    CL_DEC_STR(d, p->uprn);
-}
-
 static void s_response_enc(cl_enc *e, const cl_info_response *x)
 {
     cl_enc_str(e, x->request_id);
@@ -122,7 +92,7 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         cl_enc_str(e, m->request_id);
         cl_enc_str(e, m->from_agency);
         cl_enc_str(e, m->person_id);
-        s_person_enc(e, &m->person);
+        cl_core__person_enc(e, &m->person);
         cl_enc_str(e, m->due);
         cl_enc_str(e, m->question);
         cl_enc_str(e, m->review_id);
@@ -191,7 +161,7 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         CL_DEC_STR(d, m->request_id);
         CL_DEC_STR(d, m->from_agency);
         CL_DEC_STR(d, m->person_id);
-        s_person_dec(d, &m->person);
+        cl_core__person_dec(d, &m->person);
         CL_DEC_STR(d, m->due);
         CL_DEC_STR(d, m->question);
         CL_DEC_STR(d, m->review_id);

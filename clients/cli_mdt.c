@@ -377,6 +377,8 @@ int s_review_show(s_conn *cn, const char *id)
         const cl_pack_item *it = &p->v[i];
         printf("\n======== %zu. %s  (on the agenda for: %s)\n", i + 1,
                it->person.person_id, cl_agenda_name(it->reason));
+        if (it->note[0])
+            printf("Why: %s\n", it->note);
         if (it->rated)
             printf("RAG: %s  (%s)\n", cl_rag_name(it->rag.rating),
                    it->rag.note);

@@ -63,6 +63,7 @@ static void s_review(cl_client *co, char id[CL_REF_SZ])
     CL_COPY(q->u.agenda.review_id, id);
     CL_COPY(q->u.agenda.who.person_id, "P00000001");
     q->u.agenda.reason = 1;
+    CL_COPY(q->u.agenda.note, "GP worried about frequent A&E visits");
     assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
     free(q);
 }
@@ -184,6 +185,7 @@ static void test_discussion_actions_rag(void **state)
     assert_string_equal(p->review.title, "Extended MDT north");
     assert_int_equal(p->n, 1);
     assert_string_equal(p->v[0].person.person_id, "P00000001");
+    assert_string_equal(p->v[0].note, "GP worried about frequent A&E visits");
     assert_int_equal(p->v[0].person.n_referrals, 1);
     assert_int_equal(p->v[0].actions.n, 1); /* the open one */
     assert_string_equal(p->v[0].actions.v[0].action_id, a2);

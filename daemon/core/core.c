@@ -2790,6 +2790,16 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
     s_key(k, id);
     s_key(k + 8, pid);
     rc = cl_store_put_raw(t, CL_DB_AGENDA, k, 16, &a->reason, 1);
+    if (rc == CL_OK && a->note[0]) {
+        uint8_t buf[CL_NOTE_SZ + 8];
+        cl_enc e = cl_enc_init(buf, sizeof(buf));
+        cl_enc_u8(&e, S_REC_VERSION);
+        cl_enc_str(&e, a->note);
+        rc = cl_enc_ok(&e)
+                 ? cl_store_put(t, CL_DB_AGENDA_NOTE, k, 16, buf, e.len)
+                 : CL_ERR_INTERNAL;
+        sodium_memzero(buf, e.len);
+    }
     s_key(k, pid);
     s_key(k + 8, id);
     if (rc == CL_OK)

@@ -1070,6 +1070,28 @@ static int s_ag_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
+/* Why the person was put on the agenda, in the coordinator's words. */
+static int s_agenda_note(cl_txn *t, uint64_t mdt, uint64_t pid,
+                         char note[CL_NOTE_SZ])
+{
+    uint8_t k[16], buf[CL_NOTE_SZ + 8];
+    size_t len = 0;
+    cl_be64_put(k, mdt);
+    cl_be64_put(k + 8, pid);
+    note[0] = '\0';
+    int rc = cl_store_get(t, CL_DB_AGENDA_NOTE, k, 16, buf, sizeof(buf), &len);
+    if (rc == CL_ERR_NOT_FOUND)
+        return CL_OK;
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    cl_dec_str(&d, note, CL_NOTE_SZ);
+    sodium_memzero(buf, len);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
 static int s_pack_item(cl_txn *t, const cl_caller *caller,
                        const char *review_id, uint64_t mdt, const s_agenda *ag,
                        int64_t now, cl_pack_item *it, char err[CL_ERROR_SZ])
@@ -1082,6 +1104,8 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
     int rc = cl_core_person_view(t, caller, &gp, &it->person, NULL, err);
     if (rc == CL_OK)
         rc = s_discussion_get(t, mdt, ag->pid, it);
+    if (rc == CL_OK)
+        rc = s_agenda_note(t, mdt, ag->pid, it->note);
     if (rc == CL_OK) {
         cl_action_query aq;
         s_acts a;

@@ -803,18 +803,7 @@ out:
 
 static void s_csv_field(const char *s)
 {
-    bool quote = strpbrk(s, ",\"\n") != NULL;
-    if (!quote) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
+    cl_csv_field_write(stdout, s);
 }
 
 static int s_links(s_conn *cn, int argc, char **argv)
@@ -1404,18 +1393,7 @@ out:
 
 static void s_json_str(const char *s)
 {
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", stdout);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
+    cl_json_str_write(stdout, s);
 }
 
 static void s_json_kv(const char *k, const char *v, bool comma)

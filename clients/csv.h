@@ -30,4 +30,11 @@ void cl_csv_destroy(cl_csv **c);
 int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
                 char *err, size_t err_len);
 
+/* Write one CSV field to f, quoted (quotes doubled) only when it holds a
+ * comma, a quote or a line break. */
+void cl_csv_field_write(FILE *f, const char *s);
+
+/* Write s as a JSON string (quoted, escaped) to f. */
+void cl_json_str_write(FILE *f, const char *s);
+
 #endif

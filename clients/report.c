@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv.h"
+
 /* --- shared ----------------------------------------------------------------
  */
 
@@ -424,21 +426,6 @@ void cl_report_html(FILE *f, const cl_report *r)
 /* --- JSON ------------------------------------------------------------------
  */
 
-static void s_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void s_json_count(FILE *f, int64_t v)
 {
     if (v < 0)
@@ -450,17 +437,17 @@ static void s_json_count(FILE *f, int64_t v)
 void cl_report_json(FILE *f, const cl_report *r)
 {
     fputs("{\"report\":\"caselink extended MDT outcomes\",\"from\":", f);
-    s_json_str(f, r->from);
+    cl_json_str_write(f, r->from);
     fputs(",\"to\":", f);
-    s_json_str(f, r->to);
+    cl_json_str_write(f, r->to);
     fprintf(f, ",\"made_at\":%" PRId64 ",\"suppress_below\":%u", r->made_at,
             r->suppress_below);
     fputs(",\"suppressed_as\":null,\"referrals\":[", f);
     for (size_t i = 0; i < r->n_referrals; i++) {
         fputs(i ? ",{\"agency\":" : "{\"agency\":", f);
-        s_json_str(f, r->referrals[i].agency);
+        cl_json_str_write(f, r->referrals[i].agency);
         fputs(",\"month\":", f);
-        s_json_str(f, r->referrals[i].month);
+        cl_json_str_write(f, r->referrals[i].month);
         fputs(",\"referrals\":", f);
         s_json_count(f, r->referrals[i].referrals);
         fputc('}', f);
@@ -481,7 +468,7 @@ void cl_report_json(FILE *f, const cl_report *r)
     fputs(",\"workstreams\":[", f);
     for (size_t i = 0; i < r->n_workstreams; i++) {
         fputs(i ? ",{\"name\":" : "{\"name\":", f);
-        s_json_str(f, r->workstreams[i].subject);
+        cl_json_str_write(f, r->workstreams[i].subject);
         fprintf(f, ",\"rating\":\"%s\",\"since\":%" PRId64 "}",
                 cl_rag_name(r->workstreams[i].rating), r->workstreams[i].at);
     }
@@ -489,7 +476,7 @@ void cl_report_json(FILE *f, const cl_report *r)
     for (size_t i = 0; i < r->n_measures; i++) {
         const cl_measure_summary *m = &r->measures[i];
         fputs(i ? ",{\"name\":" : "{\"name\":", f);
-        s_json_str(f, m->name);
+        cl_json_str_write(f, m->name);
         fprintf(f, ",\"baseline_from\":\"%s\",\"baseline_to\":\"%s\"", m->from,
                 m->to);
         if (m->baseline_monthly < 0)
@@ -516,9 +503,9 @@ void cl_report_json(FILE *f, const cl_report *r)
     fputs("],\"overlap\":[", f);
     for (size_t i = 0; i < r->n_overlap; i++) {
         fputs(i ? ",{\"a\":" : "{\"a\":", f);
-        s_json_str(f, r->overlap[i].a);
+        cl_json_str_write(f, r->overlap[i].a);
         fputs(",\"b\":", f);
-        s_json_str(f, r->overlap[i].b);
+        cl_json_str_write(f, r->overlap[i].b);
         fputs(",\"people\":", f);
         s_json_count(f, r->overlap[i].people);
         fputc('}', f);
@@ -529,23 +516,12 @@ void cl_report_json(FILE *f, const cl_report *r)
 /* --- CSV -------------------------------------------------------------------
  */
 
-static void s_csv(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* One row: section, name, period, value. */
 static void s_row(FILE *f, const char *section, const char *name,
                   const char *period, int64_t v, uint32_t thr)
 {
     fprintf(f, "%s,", section);
-    s_csv(f, name);
+    cl_csv_field_write(f, name);
     fprintf(f, ",%s,", period);
     s_count(f, v, thr, false);
     fputc('\n', f);
@@ -570,20 +546,20 @@ void cl_report_csv(FILE *f, const cl_report *r)
     s_row(f, "rag", "changes", "", r->rag_changes, t);
     for (size_t i = 0; i < r->n_workstreams; i++) {
         fputs("workstream,", f);
-        s_csv(f, r->workstreams[i].subject);
+        cl_csv_field_write(f, r->workstreams[i].subject);
         fprintf(f, ",,%s\n", cl_rag_name(r->workstreams[i].rating));
     }
     for (size_t i = 0; i < r->n_measures; i++) {
         const cl_measure_summary *m = &r->measures[i];
         fputs("measure_baseline,", f);
-        s_csv(f, m->name);
+        cl_csv_field_write(f, m->name);
         if (m->baseline_monthly < 0)
             fprintf(f, ",%s to %s,<%u\n", m->from, m->to, t);
         else
             fprintf(f, ",%s to %s,%.3f\n", m->from, m->to, m->baseline_monthly);
         for (uint32_t j = 0; j < m->n_periods; j++) {
             fputs("measure,", f);
-            s_csv(f, m->name);
+            cl_csv_field_write(f, m->name);
             if (m->periods[j].total < 0)
                 fprintf(f, ",%s,<%u\n", m->periods[j].period, t);
             else

@@ -61,6 +61,7 @@ typedef struct s_park {
     zmq_msg_t route;
     bool delim;
     uint8_t msgid[CL_MSGID_LEN];
+    char key[CL_Z85_KEY_SZ]; /* to see that it is still registered */
     cl_caller who; /* copied: the registry may be reloaded meanwhile */
     cl_inbox_query q;
     uint64_t deadline_us;
@@ -997,6 +998,7 @@ static bool s_park_add(cl_server *s, s_item *it)
     p->delim = it->has_delim;
     memcpy(p->msgid, it->req.msgid, CL_MSGID_LEN);
     p->who = *it->who;
+    CL_COPY(p->key, it->key);
     p->q = it->req.u.inbox;
     p->deadline_us = s_mono_us() + (uint64_t)p->q.wait_ms * 1000u;
     return true;
@@ -1027,7 +1029,12 @@ static void s_park_service(cl_server *s, bool mail)
         memset(&rep, 0, sizeof(rep));
         memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);
         rep.kind = CL_REQ_INBOX_RECEIVE;
-        if (waiting) {
+        if (waiting && !cl_registry_find(s->registry, p->key)) {
+            /* revoked (SIGHUP) while it waited: nothing more for it */
+            rep.kind = CL_REQ_NONE;
+            rep.status = CL_STATUS_DENIED;
+            CL_COPY(rep.error, "client key is no longer registered");
+        } else if (waiting) {
             int rc = cl_core_inbox_receive(t, &p->who, &p->q, &rep.u.deliveries,
                                            err);
             if (rc != CL_OK) {

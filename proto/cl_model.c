@@ -85,13 +85,21 @@ void cl_reply_clear(cl_reply *r)
             explicit_bzero(r->u.deliveries.v,
                            r->u.deliveries.n * sizeof(*r->u.deliveries.v));
         free(r->u.deliveries.v);
-    } else if (r->kind == CL_REQ_REQUEST_LIST)
+    } else if (r->kind == CL_REQ_REQUEST_LIST) {
+        if (r->u.requests.v)
+            explicit_bzero(r->u.requests.v,
+                           r->u.requests.n * sizeof(*r->u.requests.v));
         free(r->u.requests.v);
-    else if (r->kind == CL_REQ_LIST_ACTIONS)
+    } else if (r->kind == CL_REQ_LIST_ACTIONS) {
+        if (r->u.actions.v)
+            explicit_bzero(r->u.actions.v,
+                           r->u.actions.n * sizeof(*r->u.actions.v));
         free(r->u.actions.v);
-    else if (r->kind == CL_REQ_RAG_HISTORY)
+    } else if (r->kind == CL_REQ_RAG_HISTORY) {
+        if (r->u.rags.v)
+            explicit_bzero(r->u.rags.v, r->u.rags.n * sizeof(*r->u.rags.v));
         free(r->u.rags.v);
-    else if (r->kind == CL_REQ_REPORT)
+    } else if (r->kind == CL_REQ_REPORT)
         cl_report_clear(&r->u.report);
     else if (r->kind == CL_REQ_REVIEW_PACK)
         cl_review_pack_clear(&r->u.pack);
@@ -605,9 +613,16 @@ void cl_report_clear(cl_report *r)
 void cl_review_pack_clear(cl_review_pack *p)
 {
     for (size_t i = 0; i < p->n; i++) {
-        cl_person_view_clear(&p->v[i].person);
-        free(p->v[i].actions.v);
-        free(p->v[i].requests.v);
+        cl_pack_item *it = &p->v[i];
+        cl_person_view_clear(&it->person);
+        if (it->actions.v)
+            explicit_bzero(it->actions.v,
+                           it->actions.n * sizeof(*it->actions.v));
+        if (it->requests.v)
+            explicit_bzero(it->requests.v,
+                           it->requests.n * sizeof(*it->requests.v));
+        free(it->actions.v);
+        free(it->requests.v);
     }
     if (p->v)
         explicit_bzero(p->v, p->n * sizeof(*p->v));

@@ -130,6 +130,20 @@ static void test_discussion_actions_rag(void **state)
     assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
     CL_COPY(q->u.action_update.action_id, "ACT-00000099");
     assert_int_equal(s_do(co, q, NULL), CL_STATUS_NOT_FOUND);
+    CL_COPY(q->u.action_update.action_id, "A1; DROP");
+    assert_int_equal(s_do(co, q, NULL), CL_STATUS_INVALID);
+    memset(q, 0, sizeof(*q)); /* listing: a malformed person, no review */
+    q->kind = CL_REQ_LIST_ACTIONS;
+    CL_COPY(q->u.action_query.person_id, "Ann Testperson");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    cl_reply_clear(&rep);
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_LIST_ACTIONS;
+    CL_COPY(q->u.action_query.review_id, "MDT-00000099");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_NOT_FOUND);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_call(gp, q, &rep), CL_STATUS_DENIED);
+    cl_reply_clear(&rep);
     memset(q, 0, sizeof(*q));
     q->kind = CL_REQ_LIST_ACTIONS;
     q->u.action_query.overdue_only = true;
@@ -149,6 +163,12 @@ static void test_discussion_actions_rag(void **state)
     q->u.rag.rating = CL_RAG_RED;
     assert_int_equal(s_do(co, q, NULL), CL_STATUS_INVALID); /* no note */
     CL_COPY(q->u.rag.note, "Escalating");
+    q->u.rag.rating = 0;
+    assert_int_equal(s_do(co, q, NULL), CL_STATUS_INVALID); /* no rating */
+    q->u.rag.rating = CL_RAG_RED;
+    CL_COPY(q->u.rag.person_id, "P00000099");
+    assert_int_equal(s_do(co, q, NULL), CL_STATUS_NOT_FOUND);
+    CL_COPY(q->u.rag.person_id, "P00000001");
     assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
     q->u.rag.rating = CL_RAG_AMBER;
     CL_COPY(q->u.rag.note, "Engaging with services");
@@ -174,6 +194,9 @@ static void test_discussion_actions_rag(void **state)
     CL_COPY(q->u.rag.workstream, "Frequent attenders"); /* not "... team" */
     assert_int_equal(s_call(co, q, &rep), CL_STATUS_OK);
     assert_int_equal(rep.u.rags.n, 1);
+    cl_reply_clear(&rep);
+    q->u.rag.workstream[0] = '\0'; /* neither a person nor a workstream */
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
     cl_reply_clear(&rep);
 
     /* the agenda pack: case, open actions, discussion, RAG; audited */
@@ -249,6 +272,19 @@ static void test_report_suppression_at_threshold(void **state)
         snprintf(ref, sizeof(ref), "P%d", i);
         s_pub(po, ref, NHS[i], "Ann");
     }
+    /* bad periods */
+    cl_request bad;
+    memset(&bad, 0, sizeof(bad));
+    bad.kind = CL_REQ_REPORT;
+    CL_COPY(bad.u.report.from, "2026-13-01");
+    assert_int_equal(s_call(co, &bad, &rep), CL_STATUS_INVALID);
+    cl_reply_clear(&rep);
+    CL_COPY(bad.u.report.from, "2026-06-01");
+    CL_COPY(bad.u.report.to, "2026-01-01");
+    assert_int_equal(s_call(co, &bad, &rep), CL_STATUS_INVALID);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_call(gp, &bad, &rep), CL_STATUS_DENIED);
+    cl_reply_clear(&rep);
     cl_report *r = s_report(co, &rep);
     assert_int_equal(r->suppress_below, 5);
     assert_int_equal(s_refs(r, "Oakfield Surgery"), 5);

@@ -185,6 +185,12 @@ static void test_backlog_after_restart_and_redelivery(void **state)
     assert_int_equal(s_ack(ch, 1), 1);
     assert_int_equal(s_ack(ch, 2), 1);
     assert_int_equal(s_ack(ch, 2), 0);
+    cl_request none; /* an acknowledgement naming nothing */
+    memset(&none, 0, sizeof(none));
+    none.kind = CL_REQ_INBOX_ACK;
+    assert_int_equal(cl_client_call(ch, &none, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_INVALID);
+    cl_reply_clear(&rep);
     s_inbox(ch, 0, &rep);
     assert_int_equal(rep.u.deliveries.n, 3);
     assert_int_equal(rep.u.deliveries.v[0].seq, 3);
@@ -278,6 +284,9 @@ static void test_long_poll_delivers_at_once(void **state)
     assert_int_equal(rep.u.deliveries.n, 1);
     assert_string_equal(rep.u.deliveries.v[0].u.alert.reference, r);
     assert_true(ms < 3000); /* not at the end of the wait */
+    printf("long poll: alert delivered %lld ms after the publish call "
+           "began (publish, commit, wake, receive)\n",
+           (long long)ms);
     cl_reply_clear(&rep);
     /* an empty wait ends empty, on time */
     req.u.inbox.after = 1;
@@ -288,6 +297,36 @@ static void test_long_poll_delivers_at_once(void **state)
     assert_int_equal(rep.status, CL_STATUS_OK);
     assert_int_equal(rep.u.deliveries.n, 0);
     assert_true(s_ms() - t0 >= 600);
+    cl_reply_clear(&rep);
+    cl_client_close(&ch);
+    cl_client_close(&gp);
+}
+
+/* A receive that was waiting when its key was revoked gets no mail. */
+static void test_parked_receive_revoked(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *ch = th_client(d, "childrens"), *gp = th_client(d, "gp");
+    char r[CL_REF_SZ];
+    cl_reply rep;
+    s_plan(ch);
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_INBOX_RECEIVE;
+    req.u.inbox.wait_ms = 8000;
+    assert_int_equal(cl_client_send(ch, &req), CL_OK);
+    usleep(300 * 1000);
+    assert_int_equal(
+        th_sh("cd %s && awk 'BEGIN{s=0} /^\\[/{s=($0==\"[childrens]\")} !s' "
+              "clients.conf > c.new && mv c.new clients.conf",
+              d->dir),
+        0);
+    kill(d->pid, SIGHUP);
+    usleep(300 * 1000);
+    s_publish(gp, "GP-R1", "Lily", "Brown", "2019-06-01", NHS_CHILD, r);
+    assert_int_equal(cl_client_recv(ch, &rep, 8000), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_DENIED);
+    assert_int_equal(rep.u.deliveries.n, 0);
     cl_reply_clear(&rep);
     cl_client_close(&ch);
     cl_client_close(&gp);
@@ -456,7 +495,13 @@ static void test_information_requests(void **state)
     assert_false(s->agencies[1].answered);
     assert_false(s->agencies[1].overdue); /* due tomorrow */
     cl_reply_clear(&rep);
-    /* only a coordinator may ask or list */
+    /* a malformed person id; only a coordinator may ask or list */
+    CL_COPY(lr.u.req_list.person_id, "Kerry Brown");
+    memset(lr.msgid, 0, sizeof(lr.msgid));
+    assert_int_equal(cl_client_call(co, &lr, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_INVALID);
+    cl_reply_clear(&rep);
+    memset(lr.msgid, 0, sizeof(lr.msgid));
     assert_int_equal(cl_client_call(police, &lr, &rep), CL_OK);
     assert_int_equal(rep.status, CL_STATUS_DENIED);
     cl_reply_clear(&rep);
@@ -731,6 +776,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mailboxes_are_private,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_long_poll_delivers_at_once,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_parked_receive_revoked,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_receive_loop, th_setup_daemon,
                                         th_teardown_daemon),

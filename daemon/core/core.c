@@ -2992,7 +2992,7 @@ static int s_ap_one(void *ctx, const uint8_t *key, size_t len)
 }
 
 /* Who is on an MDT agenda: person id || review id. */
-static int s_on_agenda(cl_txn *t, uint64_t pid, bool *on)
+static int s_known_to_mdt(cl_txn *t, uint64_t pid, bool *on)
 {
     s_ids ids = {.max = 1};
     int rc = s_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
@@ -3124,7 +3124,7 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
     for (size_t i = 0; i < c->n && rc == CL_OK; i++)
         rc = s_alert(t, cfg, caller, sr, pid, &c->v[i], now);
     if (rc == CL_OK && cfg->tell_known_to_mdt)
-        rc = s_on_agenda(t, pid, &out->known_to_mdt);
+        rc = s_known_to_mdt(t, pid, &out->known_to_mdt);
     if (rc == CL_OK)
         rc = cl_core__feed_note(t, cfg, caller->agency, r->feed, r->feed_seq,
                                 now, ev);
@@ -3237,6 +3237,8 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
 out:
     if (s)
         sodium_memzero(s, sizeof(*s));
+    if (d)
+        sodium_memzero(d, sizeof(*d));
     free(s);
     free(d);
     sodium_memzero(&rec, sizeof(rec));

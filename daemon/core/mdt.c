@@ -225,6 +225,7 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
     x->created_at = x->updated_at = now;
     x->note[0] = '\0';
     rc = s_action_put(t, id, mdt, pid, x);
+    sodium_memzero(x, sizeof(*x));
     free(x);
     snprintf(out->reference, sizeof(out->reference), "ACT-%08" PRIu64, id);
     cl_core__note_person(note, pid);
@@ -459,6 +460,7 @@ int cl_core_set_rag(cl_txn *t, const cl_caller *caller, const cl_rag_set *r,
     cl_enc_str(&e, caller->agency);
     rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RAG, k, kl + 8, buf, e.len)
                        : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
     CL_COPY(out->reference, subject);
     if (note)
         snprintf(note->purpose, sizeof(note->purpose), "RAG %s",
@@ -494,6 +496,7 @@ static int s_rag_one(void *ctx, const uint8_t *key, size_t len)
     CL_COPY(e->subject, c->subject);
     if ((rc = s_rag_dec(buf, vlen, e)) == CL_OK)
         c->out->n++;
+    sodium_memzero(buf, vlen);
     return rc;
 }
 
@@ -600,9 +603,11 @@ int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
     (void)now;
     if (!s_coordinator(caller, err))
         return CL_ERR_DENIED;
-    if (!cl_month_valid(m->period) || !isfinite(m->value) || m->value < 0) {
+    if (!m->name[0] || !cl_month_valid(m->period) || !isfinite(m->value) ||
+        m->value < 0) {
         snprintf(err, CL_ERROR_SZ,
-                 "a value needs a month (YYYY-MM) and a number of 0 or more");
+                 "a value needs a measure name, a month (YYYY-MM) and a "
+                 "number of 0 or more");
         return CL_ERR_INVALID;
     }
     int rc = s_measure_def_get(t, m->name, &def);
@@ -630,6 +635,12 @@ int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
 static int64_t s_sup(int64_t v, uint32_t thr)
 {
     return v < (int64_t)thr ? -1 : v;
+}
+
+/* How many months from..to (YYYY-MM) holds, both counted. */
+static int s_month_span(const char *from, const char *to)
+{
+    return (atoi(to) - atoi(from)) * 12 + (atoi(to + 5) - atoi(from + 5)) + 1;
 }
 
 /* Months from..to (YYYY-MM), at most max, the latest kept. */
@@ -770,8 +781,7 @@ static int s_measure_one(void *ctx, const uint8_t *key, size_t len)
     memcpy(prefix, name, len + 1);
     rc = cl_store_scan(c->t, CL_DB_MEASURE, prefix, len + 1, s_ms_one, &m);
     if (rc == CL_OK) {
-        int nb = (atoi(def.to) - atoi(def.from)) * 12 +
-                 (atoi(def.to + 5) - atoi(def.from + 5)) + 1;
+        int nb = s_month_span(def.from, def.to);
         if (m.n_base > 1)
             qsort(m.base_people, m.n_base, sizeof(uint64_t), s_u64cmp);
         int64_t people = 0;
@@ -1025,8 +1035,7 @@ static int s_pm_def(void *ctx, const uint8_t *key, size_t len)
     memcpy(prefix, name, len + 1);
     rc = cl_store_scan(c->t, CL_DB_MEASURE, prefix, len + 1, s_pm_value, c);
     if (rc == CL_OK && c->any) {
-        int nb = (atoi(def.to) - atoi(def.from)) * 12 +
-                 (atoi(def.to + 5) - atoi(def.from + 5)) + 1;
+        int nb = s_month_span(def.from, def.to);
         ms->baseline_monthly = nb > 0 ? c->base_sum / nb : -1;
         ms->baseline_people = 1;
         c->it->n_measures++;

@@ -653,6 +653,8 @@ int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
 out:
     if (d)
         sodium_memzero(d, sizeof(*d));
+    if (r)
+        sodium_memzero(r, sizeof(*r));
     free(d);
     free(r);
     return rc;

@@ -39,7 +39,19 @@ struct cl_store {
     uint32_t key_version;     /* version new values are sealed with */
     uint32_t retired;         /* retired versions as bits (1 << v) */
     size_t map_bytes;         /* current map size */
+    bool capture;             /* record each write transaction's changes */
 };
+
+/* The physical changes of one top-level write transaction, encoded as they
+ * happen (see "change capture" below). Nested transactions share their
+ * root's and remember where they began, so an abort drops their part. */
+typedef struct s_capture {
+    uint8_t *buf; /* encoded batch: header, then records */
+    size_t len;
+    size_t cap;
+    uint32_t count; /* records */
+    int err;        /* first failure to record (the batch is unusable) */
+} s_capture;
 
 struct cl_txn {
     cl_store *store;      /* owner */
@@ -48,6 +60,9 @@ struct cl_txn {
     bool write;           /* read-write */
     uint32_t key_version; /* rotated to, effective on commit (0: none) */
     uint32_t retired;     /* retired bits set here, effective on commit */
+    s_capture *cap;       /* the root's change capture, or NULL */
+    size_t cap_mark;      /* its length and count when this one began */
+    uint32_t cap_count;
 };
 
 /* Every sub-database by enum value: its LMDB name and whether its values
@@ -200,6 +215,102 @@ int cl_store_key_generate(const char *path)
     return rc;
 }
 
+/* --- change capture: helpers ---------------------------------------------
+ *
+ * A batch is "CLB1", a record count (u32, big-endian), then per record:
+ *   op (1: put, 2: delete), sub-database name length (u8) and name,
+ *   key length (u16) and key, and for a put the value length (u32) and the
+ *   value exactly as LMDB holds it (sealed for sealed sub-databases).
+ * Sub-databases are named, not numbered, so a batch means the same to a
+ * build that added sub-databases in another order.
+ */
+#define S_BATCH_MAGIC  "CLB1"
+#define S_BATCH_HEADER 8
+#define S_OP_PUT       1
+#define S_OP_DEL       2
+#define S_KEY_MAX      511 /* LMDB's default largest key */
+
+static int s_capture_new(s_capture **out)
+{
+    s_capture *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->cap = 4096;
+    c->buf = malloc(c->cap);
+    if (!c->buf) {
+        free(c);
+        return CL_ERR_NOMEM;
+    }
+    memcpy(c->buf, S_BATCH_MAGIC, 4);
+    memset(c->buf + 4, 0, 4);
+    c->len = S_BATCH_HEADER;
+    *out = c;
+    return CL_OK;
+}
+
+static void s_capture_free(s_capture **cp)
+{
+    if (!*cp)
+        return;
+    free((*cp)->buf);
+    free(*cp);
+    *cp = NULL;
+}
+
+/* A child ended without its changes: forget what it recorded. */
+static void s_capture_truncate(cl_txn *t)
+{
+    if (!t->cap)
+        return;
+    t->cap->len = t->cap_mark;
+    t->cap->count = t->cap_count;
+}
+
+static void s_capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
+                          size_t key_len, const void *val, size_t val_len)
+{
+    s_capture *c = t->cap;
+    if (!c || c->err)
+        return;
+    size_t name_len = strlen(s_dbs[db].name);
+    size_t need = 1 + 1 + name_len + 2 + key_len + (op == S_OP_PUT ? 4 : 0) +
+                  (op == S_OP_PUT ? val_len : 0);
+    if (key_len > S_KEY_MAX) {
+        c->err = CL_ERR_INVALID;
+        return;
+    }
+    if (c->len + need > c->cap) {
+        size_t ncap = c->cap;
+        while (c->len + need > ncap)
+            ncap *= 2;
+        uint8_t *nb = realloc(c->buf, ncap);
+        if (!nb) {
+            c->err = CL_ERR_NOMEM;
+            return;
+        }
+        c->buf = nb;
+        c->cap = ncap;
+    }
+    uint8_t *p = c->buf + c->len;
+    *p++ = (uint8_t)op;
+    *p++ = (uint8_t)name_len;
+    memcpy(p, s_dbs[db].name, name_len);
+    p += name_len;
+    *p++ = (uint8_t)(key_len >> 8);
+    *p++ = (uint8_t)key_len;
+    memcpy(p, key, key_len);
+    p += key_len;
+    if (op == S_OP_PUT) {
+        for (int i = 3; i >= 0; i--)
+            *p++ = (uint8_t)(val_len >> (8 * i));
+        if (val_len)
+            memcpy(p, val, val_len);
+        p += val_len;
+    }
+    c->len = (size_t)(p - c->buf);
+    c->count++;
+}
+
 /* --- transactions --------------------------------------------------------- */
 
 int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
@@ -216,6 +327,19 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
     t->store = s;
     t->parent = parent;
     t->write = write;
+    if (parent) {
+        t->cap = parent->cap;
+        if (t->cap) {
+            t->cap_mark = t->cap->len;
+            t->cap_count = t->cap->count;
+        }
+    } else if (write && s->capture) {
+        if ((rc = s_capture_new(&t->cap)) != CL_OK) {
+            mdb_txn_abort(t->txn);
+            free(t);
+            return rc;
+        }
+    }
     *out = t;
     return CL_OK;
 }
@@ -242,7 +366,11 @@ int cl_store_commit(cl_txn **tp)
                 t->store->key_version = t->key_version;
             t->store->retired |= t->retired;
         }
+    } else if (t->cap && t->parent) {
+        s_capture_truncate(t); /* the child's changes are gone */
     }
+    if (!t->parent)
+        s_capture_free(&t->cap);
     free(t);
     return s_mdb_err(rc);
 }
@@ -251,8 +379,13 @@ void cl_store_abort(cl_txn **tp)
 {
     if (!tp || !*tp)
         return;
-    mdb_txn_abort((*tp)->txn);
-    free(*tp);
+    cl_txn *t = *tp;
+    mdb_txn_abort(t->txn);
+    if (t->parent)
+        s_capture_truncate(t);
+    else
+        s_capture_free(&t->cap);
+    free(t);
     *tp = NULL;
 }
 
@@ -299,8 +432,11 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
     uint32_t ver = s_txn_version(t);
-    return cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad, ad_len,
-                   val, val_len);
+    rc = cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad, ad_len,
+                 val, val_len);
+    if (rc == CL_OK)
+        s_capture_add(t, S_OP_PUT, db, key, key_len, v.mv_data, v.mv_size);
+    return rc;
 }
 
 int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
@@ -334,7 +470,10 @@ int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key};
     MDB_val v = {val_len, (void *)(val ? val : (const uint8_t *)"")};
-    return s_mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
+    int rc = s_mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
+    if (rc == CL_OK)
+        s_capture_add(t, S_OP_PUT, db, key, key_len, v.mv_data, val_len);
+    return rc;
 }
 
 int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
@@ -358,7 +497,10 @@ int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
     if (db >= CL_DB_COUNT || !t->write)
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key};
-    return s_mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
+    int rc = s_mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
+    if (rc == CL_OK)
+        s_capture_add(t, S_OP_DEL, db, key, key_len, NULL, 0);
+    return rc;
 }
 
 int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
@@ -796,4 +938,205 @@ int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes)
     snprintf(path, sizeof(path), "%s/data.mdb", dir);
     *bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     return CL_OK;
+}
+
+/* --- change capture and apply -------------------------------------------- */
+
+/* Where the applied stream sequence lives: META, written outside the
+ * capture (it is the node's position in the log, not part of a batch). */
+static const char s_applied_key[] = "repl:applied";
+
+void cl_store_capture(cl_store *s, bool on)
+{
+    s->capture = on;
+}
+
+int cl_store_changes(cl_txn *t, const uint8_t **batch, size_t *len,
+                     size_t *count)
+{
+    if (t->parent || !t->write || !t->cap)
+        return CL_ERR_INVALID;
+    if (t->cap->err)
+        return t->cap->err;
+    uint32_t n = t->cap->count;
+    t->cap->buf[4] = (uint8_t)(n >> 24);
+    t->cap->buf[5] = (uint8_t)(n >> 16);
+    t->cap->buf[6] = (uint8_t)(n >> 8);
+    t->cap->buf[7] = (uint8_t)n;
+    *batch = t->cap->buf;
+    *len = t->cap->len;
+    *count = n;
+    return CL_OK;
+}
+
+int cl_store_applied(cl_txn *t, uint64_t *seq)
+{
+    MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key}, v;
+    int rc = mdb_get(t->txn, t->store->dbi[CL_DB_META], &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *seq = 0;
+        return CL_OK;
+    }
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    if (v.mv_size != 8)
+        return CL_ERR_CORRUPT;
+    const uint8_t *b = v.mv_data;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | b[i];
+    *seq = x;
+    return CL_OK;
+}
+
+int cl_store_set_applied(cl_txn *t, uint64_t seq)
+{
+    uint8_t b[8];
+    if (!t->write)
+        return CL_ERR_INVALID;
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(seq >> (8 * (7 - i)));
+    MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key};
+    MDB_val v = {8, b};
+    return s_mdb_err(mdb_put(t->txn, t->store->dbi[CL_DB_META], &k, &v, 0));
+}
+
+static int s_db_by_name(const uint8_t *name, size_t len)
+{
+    for (int i = 0; i < CL_DB_COUNT; i++)
+        if (strlen(s_dbs[i].name) == len && !memcmp(s_dbs[i].name, name, len))
+            return i;
+    return -1;
+}
+
+/* Apply one batch's records with raw LMDB calls (sealed values go in as
+ * they are: the same master key opens them), bypassing the capture. */
+static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len)
+{
+    if (len < S_BATCH_HEADER || memcmp(b, S_BATCH_MAGIC, 4))
+        return CL_ERR_CORRUPT;
+    uint32_t n = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
+                 (uint32_t)b[6] << 8 | b[7];
+    size_t off = S_BATCH_HEADER;
+    for (uint32_t i = 0; i < n; i++) {
+        if (len - off < 2)
+            return CL_ERR_CORRUPT;
+        int op = b[off];
+        size_t name_len = b[off + 1];
+        off += 2;
+        if ((op != S_OP_PUT && op != S_OP_DEL) || len - off < name_len + 2)
+            return CL_ERR_CORRUPT;
+        int db = s_db_by_name(b + off, name_len);
+        if (db < 0)
+            return CL_ERR_CORRUPT; /* a sub-database this build lacks */
+        off += name_len;
+        size_t key_len = (size_t)b[off] << 8 | b[off + 1];
+        off += 2;
+        if (key_len == 0 || key_len > S_KEY_MAX || len - off < key_len)
+            return CL_ERR_CORRUPT;
+        MDB_val k = {key_len, (void *)(b + off)};
+        off += key_len;
+        int mrc;
+        if (op == S_OP_PUT) {
+            if (len - off < 4)
+                return CL_ERR_CORRUPT;
+            size_t vl = (size_t)b[off] << 24 | (size_t)b[off + 1] << 16 |
+                        (size_t)b[off + 2] << 8 | b[off + 3];
+            off += 4;
+            if (vl > CL_STORE_MAX_VALUE + CL_SEAL_OVERHEAD || len - off < vl)
+                return CL_ERR_CORRUPT;
+            MDB_val v = {vl, (void *)(b + off)};
+            off += vl;
+            mrc = mdb_put(t->txn, t->store->dbi[db], &k, &v, 0);
+        } else {
+            mrc = mdb_del(t->txn, t->store->dbi[db], &k, NULL);
+            if (mrc == MDB_NOTFOUND)
+                mrc = MDB_SUCCESS;
+        }
+        if (mrc != MDB_SUCCESS)
+            return s_mdb_err(mrc);
+    }
+    return off == len ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
+{
+    uint64_t applied;
+    uint8_t buf[8];
+    size_t vlen;
+    if (t->parent || !t->write || seq == 0)
+        return CL_ERR_INVALID;
+    int rc = cl_store_applied(t, &applied);
+    if (rc != CL_OK)
+        return rc;
+    if (seq <= applied)
+        return CL_ERR_EXISTS;
+    if ((rc = s_apply_records(t, batch, len)) != CL_OK)
+        return rc;
+    /* A rotation or retirement in the batch takes effect with the commit,
+     * as it did where it was made. */
+    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10, buf,
+                         sizeof(buf), &vlen) == CL_OK &&
+        vlen == 4) {
+        uint32_t v = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                     (uint32_t)buf[2] << 8 | buf[3];
+        if (v == 0 || v > S_KEY_VERSIONS)
+            return CL_ERR_CORRUPT;
+        if (v != t->store->key_version)
+            t->key_version = v;
+    }
+    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"retired", 7, buf,
+                         sizeof(buf), &vlen) == CL_OK &&
+        vlen == 4)
+        t->retired = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                     (uint32_t)buf[2] << 8 | buf[3];
+    return cl_store_set_applied(t, seq);
+}
+
+int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN])
+{
+    crypto_generichash_state st;
+    uint8_t *plain = malloc(CL_STORE_MAX_VALUE);
+    int rc = CL_OK;
+    if (!plain)
+        return CL_ERR_NOMEM;
+    crypto_generichash_init(&st, NULL, 0, CL_STORE_DIGEST_LEN);
+    for (int db = 0; db < CL_DB_COUNT && rc == CL_OK; db++) {
+        MDB_cursor *cur = NULL;
+        MDB_val k, v;
+        int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+        if (mrc != MDB_SUCCESS) {
+            rc = s_mdb_err(mrc);
+            break;
+        }
+        crypto_generichash_update(&st, (const uint8_t *)s_dbs[db].name,
+                                  strlen(s_dbs[db].name) + 1);
+        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            uint8_t lens[8];
+            size_t plen = v.mv_size;
+            const uint8_t *val = v.mv_data;
+            if (s_dbs[db].sealed) {
+                rc = cl_store_get(t, (cl_db)db, k.mv_data, k.mv_size, plain,
+                                  CL_STORE_MAX_VALUE, &plen);
+                if (rc != CL_OK)
+                    break;
+                val = plain;
+            }
+            for (int i = 0; i < 4; i++) {
+                lens[i] = (uint8_t)(k.mv_size >> (8 * (3 - i)));
+                lens[4 + i] = (uint8_t)(plen >> (8 * (3 - i)));
+            }
+            crypto_generichash_update(&st, lens, 8);
+            crypto_generichash_update(&st, k.mv_data, k.mv_size);
+            crypto_generichash_update(&st, val, plen);
+            sodium_memzero(plain, plen);
+        }
+        mdb_cursor_close(cur);
+        if (rc == CL_OK && mrc != MDB_NOTFOUND)
+            rc = s_mdb_err(mrc);
+    }
+    crypto_generichash_final(&st, out, CL_STORE_DIGEST_LEN);
+    free(plain);
+    return rc;
 }

@@ -226,6 +226,53 @@ CL_NODISCARD int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max,
  * writes; not while cl_store_grow runs. *bytes receives the copy's size. */
 CL_NODISCARD int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes);
 
+/* --- change capture (replication) -----------------------------------------
+ *
+ * With capture on, every top-level write transaction records its physical
+ * changes as they are made through cl_store_put, cl_store_put_raw and
+ * cl_store_del (so every sub-database, present and future, is covered):
+ * sub-database name, key, and the value exactly as stored (sealed for
+ * sealed sub-databases) or a delete. A nested transaction that aborts
+ * leaves nothing in it. The batch holds no plaintext and no keys; another
+ * store opened with the same master key applies it and ends with the same
+ * content. Each store remembers the sequence number of the last batch it
+ * applied or committed, in the same LMDB transaction as the changes.
+ */
+
+/* Turn capture on or off for transactions begun from now on. */
+void cl_store_capture(cl_store *s, bool on);
+
+/*
+ * The batch of changes made so far in top-level write transaction t
+ * (borrowed until t ends; empty batches have *count 0). CL_ERR_INVALID if
+ * t is nested, read-only or capture was off when it began; CL_ERR_NOMEM if
+ * a change could not be recorded (the transaction must be aborted).
+ */
+CL_NODISCARD int cl_store_changes(cl_txn *t, const uint8_t **batch, size_t *len,
+                                  size_t *count);
+
+/* The sequence number of the last batch applied (0: none). */
+CL_NODISCARD int cl_store_applied(cl_txn *t, uint64_t *seq);
+
+/* Record seq as applied in t (not itself captured). */
+CL_NODISCARD int cl_store_set_applied(cl_txn *t, uint64_t seq);
+
+/*
+ * Apply a batch (from cl_store_changes, perhaps on another node) in
+ * top-level write transaction t as sequence number seq, and record seq as
+ * applied. CL_ERR_EXISTS if seq is not after the last applied one (it was
+ * applied already: nothing changes); CL_ERR_CORRUPT if the batch is
+ * malformed or names a sub-database this build does not have (t must then
+ * be aborted). Key rotations in the batch take effect on commit.
+ */
+CL_NODISCARD int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len,
+                                uint64_t seq);
+
+/* A digest of the whole decrypted content (every sub-database, key and
+ * opened value, in order): equal digests mean equal content. */
+#define CL_STORE_DIGEST_LEN 32
+CL_NODISCARD int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN]);
+
 /* The name of a sub-database (for diagnostics and tests). */
 const char *cl_store_db_name(cl_db db);
 

@@ -1535,22 +1535,75 @@ static void s_print_audit(const cl_audit_entries *e)
     }
 }
 
-static int s_read_file(const char *path, char *buf, size_t cap)
+/*
+ * The newest checkpoint in path: a file of checkpoints as the daemon
+ * appends and ships them (or one alone). Newest is the one covering the
+ * most entries, since an honest log only grows: a copy of the data file
+ * rolled back and restarted ships a later-dated checkpoint with fewer.
+ */
+static int s_read_checkpoint(const char *path, char *out, size_t cap)
 {
+    static const char magic[] = "caselink-audit-checkpoint v1\n";
     FILE *f = fopen(path, "re");
     if (!f) {
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    bool more = fgetc(f) != EOF;
-    fclose(f);
-    if (more) {
-        fprintf(stderr, "caselink: %s: too large for a checkpoint\n", path);
-        return -1;
+    size_t len = 0, bcap = 1 << 16;
+    char *buf = malloc(bcap + 1);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, bcap - len, f)) > 0) {
+        len += n;
+        if (len == bcap && bcap < (64u << 20)) {
+            char *nb = realloc(buf, bcap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            bcap *= 2;
+        } else if (len == bcap) {
+            break;
+        }
     }
-    return 0;
+    fclose(f);
+    if (!buf)
+        return -1;
+    buf[len] = '\0';
+    const char *best = NULL;
+    size_t best_len = 0;
+    unsigned long long best_seq = 0;
+    for (const char *p = strstr(buf, magic); p;) {
+        const char *next = strstr(p + 1, magic);
+        size_t plen = next ? (size_t)(next - p) : strlen(p);
+        unsigned long long seq;
+        if (sscanf(p + sizeof(magic) - 1, "seq: %llu", &seq) == 1 &&
+            (!best || seq >= best_seq)) {
+            best = p;
+            best_len = plen;
+            best_seq = seq;
+        }
+        p = next;
+    }
+    int rc = 0;
+    if (!best) {
+        fprintf(stderr, "caselink: %s: no caselink audit checkpoint in it\n",
+                path);
+        rc = -1;
+    } else if (best_len >= cap) {
+        fprintf(stderr, "caselink: %s: checkpoint too large\n", path);
+        rc = -1;
+    } else {
+        memcpy(out, best, best_len);
+        out[best_len] = '\0';
+        fprintf(stderr,
+                "caselink: checking against the newest checkpoint in %s "
+                "(%llu entries)\n",
+                path, best_seq);
+    }
+    free(buf);
+    return rc;
 }
 
 static int s_audit(s_conn *cn, int argc, char **argv)
@@ -1565,8 +1618,8 @@ static int s_audit(s_conn *cn, int argc, char **argv)
     if (!strcmp(sub, "verify")) {
         req->kind = CL_REQ_AUDIT_VERIFY;
         if (argc == 3 && !strcmp(argv[1], "--checkpoint")) {
-            if (s_read_file(argv[2], req->u.checkpoint,
-                            sizeof(req->u.checkpoint)) != 0) {
+            if (s_read_checkpoint(argv[2], req->u.checkpoint,
+                                  sizeof(req->u.checkpoint)) != 0) {
                 status = S_EXIT_USAGE;
                 goto out;
             }

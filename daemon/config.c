@@ -190,6 +190,14 @@ static int s_handler(void *user, const char *section, const char *name,
         c->checkpoint_interval_s = (uint32_t)n;
         return ok;
     }
+    if (IS("audit", "checkpoint_command")) {
+        if (strlen(v) >= sizeof(c->checkpoint_command)) {
+            snprintf(x->msg, sizeof(x->msg), "checkpoint_command is too long");
+            return 0;
+        }
+        CL_COPY(c->checkpoint_command, v);
+        return 1;
+    }
     if (IS("routing", "mailbox_max")) {
         ok = s_uint(x, name, v, 1, 10000000, &n);
         c->route.mailbox_max = n;

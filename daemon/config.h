@@ -41,6 +41,9 @@ typedef struct cl_config {
     cl_route_config route;          /* [routing], [feeds] */
     uint32_t feed_check_s;          /* [routing] feed_check_interval_s */
     uint32_t suppress_below;        /* [report] suppress_below */
+
+    /* [audit] checkpoint_command: ships each checkpoint off the host */
+    char checkpoint_command[CL_PATH_SZ];
 } cl_config;
 
 /* Defaults for every setting (no paths). */

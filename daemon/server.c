@@ -37,6 +37,7 @@
 #include "registry.h"
 #include "store.h"
 #include "wire.h"
+#include "witness.h"
 
 #define S_ZAP_DOMAIN "caselink"
 #define S_VERSION    "0.1.0"
@@ -93,6 +94,7 @@ struct cl_server {
     uint64_t batch_sum;       /* requests over all commits */
     uint64_t batch_max;       /* largest batch */
     uint64_t refused;         /* refused connections */
+    cl_witness *witness;      /* ships checkpoints off the host */
     cl_reseal_pos reseal;     /* re-seal progress after a rotation */
     bool resealing;           /* a re-seal pass is under way */
     /* online backup: one at a time, in its own thread */
@@ -1148,8 +1150,8 @@ static void s_retention(cl_server *s)
                     purged, s->cfg.retention_days);
 }
 
-/* Sign a checkpoint of the audit chain; log it and append it to a file in
- * the state directory, for shipping elsewhere. */
+/* Sign a checkpoint of the audit chain; log it, append it to a file in
+ * the state directory and ship it with [audit] checkpoint_command. */
 static void s_checkpoint(cl_server *s)
 {
     cl_txn *t = NULL;
@@ -1169,6 +1171,7 @@ static void s_checkpoint(cl_server *s)
         fputs("\n", f);
         fclose(f);
     }
+    cl_witness_ship(s->witness, text);
     char *nl;
     char one[CL_CHECKPOINT_SZ];
     CL_COPY(one, text);
@@ -1235,6 +1238,7 @@ static void s_housekeeping(cl_server *s)
             s_feed_check(s);
         s->next_feed_check_us = now + s->cfg.feed_check_s * 1000000ull;
     }
+    cl_witness_reap(s->witness, 0);
     if (s->resealing)
         s_reseal(s);
     if (s->cfg.retention_days > 0 && now >= s->next_purge_us) {
@@ -1242,8 +1246,7 @@ static void s_housekeeping(cl_server *s)
         s->next_purge_us = now + s->cfg.retention_check_s * 1000000ull;
     }
     if (now >= s->next_checkpoint_us) {
-        if (s->next_checkpoint_us)
-            s_checkpoint(s);
+        s_checkpoint(s);
         s->next_checkpoint_us = now + s->cfg.checkpoint_interval_s * 1000000ull;
     }
 }
@@ -1268,6 +1271,11 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     s->sigfd = -1;
     s->backup_efd = -1;
     s->started = s_now();
+    s->witness = cl_witness_new(s->cfg.checkpoint_command);
+    if (!s->witness) {
+        rc = CL_ERR_NOMEM;
+        goto fail;
+    }
 
     rc = cl_registry_load(&s->registry, cfg->registry, err, err_len);
     if (rc != CL_OK)
@@ -1376,6 +1384,8 @@ fail:
 int cl_server_run(cl_server *s)
 {
     uint64_t last_wd = s_mono_us();
+    s_checkpoint(s); /* the log as it stands at start, shipped at once */
+    s->next_checkpoint_us = last_wd + s->cfg.checkpoint_interval_s * 1000000ull;
     sd_notifyf(0, "READY=1\nSTATUS=serving on %s, %zu clients registered",
                s->cfg.endpoint, cl_registry_count(s->registry));
     cl_log_info("caselinkd %s serving on %s (%zu clients registered)",
@@ -1415,6 +1425,8 @@ int cl_server_run(cl_server *s)
         s->parks[i].deadline_us = 0; /* answer waiting receives: empty */
     s_park_service(s, false);
     s_backup_finish(s); /* waits for a backup in progress */
+    s_checkpoint(s);    /* the log as it stands at a clean stop */
+    cl_witness_reap(s->witness, 10000);
     cl_log_info("stopped: %llu requests, %llu commits",
                 (unsigned long long)s->requests,
                 (unsigned long long)s->commits);
@@ -1446,6 +1458,7 @@ void cl_server_close(cl_server **sp)
     free(s->items);
     cl_store_close(&s->store);
     cl_registry_destroy(&s->registry);
+    cl_witness_destroy(&s->witness);
     free(s);
     *sp = NULL;
 }

@@ -117,9 +117,11 @@ int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
     return s_head_put(t, &h);
 }
 
-/* Decode one stored entry; fills out (may be NULL) and prev/seq. */
+/* Decode one stored entry; fills out (may be NULL), prev/seq and, if
+ * pids is not NULL, the people it names as ids. */
 static int s_entry_decode(const uint8_t *buf, size_t len, uint64_t *seq,
-                          uint8_t prev[S_HASH], cl_audit_entry *out)
+                          uint8_t prev[S_HASH], cl_audit_entry *out,
+                          uint64_t pids[CL_AUDIT_PERSONS])
 {
     cl_audit_entry tmp;
     cl_audit_entry *a = out ? out : &tmp;
@@ -140,8 +142,12 @@ static int s_entry_decode(const uint8_t *buf, size_t len, uint64_t *seq,
     uint8_t np = cl_dec_u8(&d);
     if (np > CL_AUDIT_PERSONS)
         return CL_ERR_CORRUPT;
-    for (uint8_t i = 0; i < np; i++)
-        cl_core_pid_str(a->person_ids[i], cl_dec_u64(&d));
+    for (uint8_t i = 0; i < np; i++) {
+        uint64_t pid = cl_dec_u64(&d);
+        cl_core_pid_str(a->person_ids[i], pid);
+        if (pids)
+            pids[i] = pid;
+    }
     a->n_persons = np;
     CL_DEC_STR(&d, a->purpose);
     a->break_glass = cl_dec_u8(&d) != 0;
@@ -234,9 +240,52 @@ static int s_cp_parse(cl_txn *t, const char *text, uint64_t *seq,
     return CL_OK;
 }
 
+/* Count the rows of the audit's person index. */
+static int s_row_count(void *ctx, const uint8_t *key, size_t len)
+{
+    (void)key;
+    (void)len;
+    (*(uint64_t *)ctx)++;
+    return CL_OK;
+}
+
+/*
+ * The person index rows of entry seq: every person it names must have its
+ * row (a deleted row hides the entry from that person's search). Returns
+ * how many distinct rows the entry accounts for in *rows, or CL_ERR_CORRUPT
+ * when one is missing (*missing names the person).
+ */
+static int s_entry_rows(cl_txn *t, uint64_t seq, const uint64_t *pids,
+                        cl_audit_entry *e, uint64_t *rows, uint64_t *missing)
+{
+    for (uint32_t i = 0; i < e->n_persons; i++) {
+        bool dup = false;
+        for (uint32_t j = 0; j < i && !dup; j++)
+            dup = pids[j] == pids[i];
+        if (dup)
+            continue;
+        uint8_t ik[16], b[1];
+        size_t bl;
+        cl_be64_put(ik, pids[i]);
+        cl_be64_put(ik + 8, seq);
+        int rc =
+            cl_store_get_raw(t, CL_DB_AUDIT_PERSON, ik, 16, b, sizeof(b), &bl);
+        if (rc == CL_ERR_NOT_FOUND) {
+            *missing = pids[i];
+            return CL_ERR_CORRUPT;
+        }
+        if (rc != CL_OK)
+            return rc;
+        (*rows)++;
+    }
+    return CL_OK;
+}
+
 int cl_audit_verify(cl_txn *t, const char *checkpoint,
                     cl_audit_verify_result *out)
 {
+    uint64_t pids[CL_AUDIT_PERSONS], rows = 0, stored_rows = 0, missing = 0;
+    cl_audit_entry e;
     uint8_t buf[4096], prev[S_HASH], running[S_HASH] = {0}, cp_hash[S_HASH];
     uint64_t cp_seq = 0, seq;
     size_t len = 0;
@@ -264,7 +313,7 @@ int cl_audit_verify(cl_txn *t, const char *checkpoint,
             return CL_OK;
         }
         if (rc == CL_ERR_CORRUPT ||
-            (rc == CL_OK && s_entry_decode(buf, len, &seq, prev, NULL))) {
+            (rc == CL_OK && s_entry_decode(buf, len, &seq, prev, &e, pids))) {
             out->first_bad_seq = i;
             snprintf(out->problem, sizeof(out->problem),
                      "entry %" PRIu64 " was altered (does not authenticate)",
@@ -289,6 +338,20 @@ int cl_audit_verify(cl_txn *t, const char *checkpoint,
                      i, i - 1);
             return CL_OK;
         }
+        rc = s_entry_rows(t, i, pids, &e, &rows, &missing);
+        if (rc == CL_ERR_CORRUPT) {
+            char pid[CL_PID_SZ];
+            cl_core_pid_str(pid, missing);
+            out->first_bad_seq = i;
+            snprintf(out->problem, sizeof(out->problem),
+                     "entry %" PRIu64 " names %s but the audit's person "
+                     "index has no row for it (removed: a search for that "
+                     "person would not show it)",
+                     i, pid);
+            return CL_OK;
+        }
+        if (rc != CL_OK)
+            return rc;
         crypto_generichash(running, S_HASH, buf, len, NULL, 0);
         sodium_memzero(buf, len);
         out->entries = i;
@@ -299,6 +362,20 @@ int cl_audit_verify(cl_txn *t, const char *checkpoint,
         out->first_bad_seq = h.seq;
         snprintf(out->problem, sizeof(out->problem),
                  "the chain head does not match entry %" PRIu64, h.seq);
+        return CL_OK;
+    }
+    rc = cl_store_scan(t, CL_DB_AUDIT_PERSON, NULL, 0, s_row_count,
+                       &stored_rows);
+    if (rc != CL_OK)
+        return rc;
+    if (stored_rows != rows) {
+        out->first_bad_seq = h.seq;
+        snprintf(out->problem, sizeof(out->problem),
+                 "the audit's person index holds %" PRIu64
+                 " rows where the entries name %" PRIu64
+                 " (rows were added: a search would show entries that do "
+                 "not name the person)",
+                 stored_rows, rows);
         return CL_OK;
     }
     if (out->checkpoint_checked && cp_seq == 0)
@@ -367,7 +444,7 @@ int cl_audit_entries_for(cl_txn *t, uint64_t pid, uint32_t limit,
     for (size_t i = first; i < seqs.n && rc == CL_OK; i++) {
         rc = s_entry_get(t, seqs.v[i], buf, sizeof(buf), &len);
         if (rc == CL_OK)
-            rc = s_entry_decode(buf, len, &seq, prev, &out->v[out->n]);
+            rc = s_entry_decode(buf, len, &seq, prev, &out->v[out->n], NULL);
         if (rc == CL_OK)
             out->n++;
     }
@@ -391,5 +468,5 @@ int cl_audit_decode_check(const uint8_t *buf, size_t len)
     uint64_t seq;
     uint8_t prev[S_HASH];
     cl_audit_entry e;
-    return s_entry_decode(buf, len, &seq, prev, &e);
+    return s_entry_decode(buf, len, &seq, prev, &e, NULL);
 }

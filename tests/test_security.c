@@ -1,0 +1,210 @@
+/*
+ * test_security: attacks on the real daemon's boundaries, each performed
+ * as an outsider would (a publisher's key, a coordinator's, whoever holds
+ * the data file without the master key) and each asserting the safe
+ * outcome. One test per finding; the README's threat model names them.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <lmdb.h>
+
+#include "harness.h"
+
+#ifndef CL_CASELINK_CLI
+#error "CL_CASELINK_CLI must name the caselink binary"
+#endif
+
+static const char *NHS = "9434765919";
+
+static int s_call(cl_client *c, cl_request *req, cl_reply *rep)
+{
+    memset(req->msgid, 0, CL_MSGID_LEN);
+    int rc = cl_client_call(c, req, rep);
+    assert_int_equal(rc, CL_OK);
+    return (int)rep->status;
+}
+
+/* A publish and a break-glass view of the same person. */
+static void s_publish_and_view(th_daemon *d, const char *ref)
+{
+    cl_client *gp = th_client(d, "gp"), *co = th_client(d, "coordinator");
+    cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", NHS);
+    cl_reply rep;
+    assert_int_equal(th_publish(gp, q, NULL), CL_STATUS_OK);
+    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+}
+
+static cl_audit_verify_result s_verify(th_daemon *d, const char *cp)
+{
+    cl_client *au = th_client(d, "auditor");
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_AUDIT_VERIFY;
+    if (cp)
+        CL_COPY(req->u.checkpoint, cp);
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    cl_audit_verify_result v = rep.u.verify;
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&au);
+    return v;
+}
+
+/* The stopped daemon's LMDB file opened without any key: what whoever
+ * holds the data file can do. */
+typedef struct s_raw {
+    MDB_env *env;
+    MDB_txn *txn;
+} s_raw;
+
+static MDB_dbi s_raw_open(s_raw *r, th_daemon *d, const char *db)
+{
+    char state[300];
+    MDB_dbi dbi;
+    snprintf(state, sizeof(state), "%s/state", d->dir);
+    assert_int_equal(mdb_env_create(&r->env), 0);
+    mdb_env_set_maxdbs(r->env, 64);
+    assert_int_equal(mdb_env_open(r->env, state, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(r->env, NULL, 0, &r->txn), 0);
+    assert_int_equal(mdb_dbi_open(r->txn, db, 0, &dbi), 0);
+    return dbi;
+}
+
+static void s_raw_close(s_raw *r)
+{
+    assert_int_equal(mdb_txn_commit(r->txn), 0);
+    mdb_env_close(r->env);
+}
+
+/* Delete every row of db whose key starts with the first row's first
+ * prefix bytes; returns how many. */
+static size_t s_raw_delete_first_group(th_daemon *d, const char *db,
+                                       size_t prefix)
+{
+    s_raw r;
+    MDB_dbi dbi = s_raw_open(&r, d, db);
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint8_t first[64];
+    size_t n = 0;
+    assert_int_equal(mdb_cursor_open(r.txn, dbi, &cur), 0);
+    assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_FIRST), 0);
+    assert_true(k.mv_size >= prefix && prefix <= sizeof(first));
+    memcpy(first, k.mv_data, prefix);
+    int rc = 0;
+    while (rc == 0 && k.mv_size >= prefix &&
+           memcmp(k.mv_data, first, prefix) == 0) {
+        assert_int_equal(mdb_cursor_del(cur, 0), 0);
+        n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+    }
+    mdb_cursor_close(cur);
+    s_raw_close(&r);
+    return n;
+}
+
+/* --- audit integrity ------------------------------------------------------ */
+
+/* Whoever holds the data file (no master key) deletes the audit index rows
+ * of a person: the search finds nothing, and verification must say so. */
+static void test_audit_index_rows_verified(void **state)
+{
+    th_daemon *d = *state;
+    s_publish_and_view(d, "GP-S1");
+    assert_true(s_verify(d, NULL).intact);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_true(s_raw_delete_first_group(d, "audit_person", 8) >= 2);
+    th_start(d, NULL);
+    cl_audit_verify_result v = s_verify(d, NULL);
+    assert_false(v.intact);
+    assert_non_null(strstr(v.problem, "index"));
+}
+
+static int s_count(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "re");
+    char line[512];
+    int n = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* Wait (up to 5 s) for the shipped file to hold n checkpoints. */
+static void s_wait_shipped(const char *path, int n)
+{
+    for (int i = 0; i < 500 && s_count(path, "signature: ") < n; i++)
+        usleep(10000);
+    assert_int_equal(s_count(path, "signature: "), n);
+}
+
+/* A checkpoint at start and at clean stop, each shipped off the host by
+ * the configured command as it is made; a rolled-back copy of the data
+ * file is then caught by `caselink audit verify --checkpoint FILE`, which
+ * compares against the newest shipped checkpoint. */
+static void test_checkpoints_shipped_rollback_caught(void **state)
+{
+    (void)state;
+    th_daemon d = {0};
+    char conf[1024], shipped[300], out[300];
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(shipped, sizeof(shipped), "%s/witness.txt", d.dir);
+    snprintf(out, sizeof(out), "%s/verify.out", d.dir);
+    snprintf(conf, sizeof(conf), "[audit]\ncheckpoint_command = cat >> %s\n",
+             shipped);
+    th_start(&d, conf);
+    s_wait_shipped(shipped, 1); /* at start */
+    s_publish_and_view(&d, "GP-S2");
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    s_wait_shipped(shipped, 2); /* at clean stop */
+    /* the operator's older copy of the data file */
+    assert_int_equal(th_sh("cp %s/state/data.mdb %s/old.mdb", d.dir, d.dir), 0);
+    th_start(&d, NULL);
+    s_wait_shipped(shipped, 3);
+    s_publish_and_view(&d, "GP-S3"); /* a break-glass view to hide */
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    s_wait_shipped(shipped, 4);
+    /* roll back: the older file, sealed head and all */
+    assert_int_equal(th_sh("cp %s/old.mdb %s/state/data.mdb && rm -f "
+                           "%s/state/lock.mdb",
+                           d.dir, d.dir, d.dir),
+                     0);
+    th_start(&d, NULL);
+    s_wait_shipped(shipped, 5); /* the rolled-back start ships one too */
+    assert_true(s_verify(&d, NULL).intact); /* on its own it looks fine */
+    assert_int_equal(th_sh("%s --dev %s --as auditor audit verify "
+                           "--checkpoint %s >%s 2>&1",
+                           CL_CASELINK_CLI, d.dir, shipped, out),
+                     1);
+    assert_true(th_file_contains(out, "BROKEN"));
+    assert_true(th_file_contains(out, "removed"));
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_audit_index_rows_verified,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test(test_checkpoints_shipped_rollback_caught),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

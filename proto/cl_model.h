@@ -799,12 +799,19 @@ typedef struct cl_review_items {
     cl_review_item *v; /* owned */
 } cl_review_items;
 
+/* What replaced a kept version of a referral ("corrected", "withdrawn",
+ * "status: declined", ...): the stored history and the reply carry it in
+ * a field this size, so a writer may never store a longer one. */
+#define CL_CHANGE_SZ 32
+#define CL_BY_SZ     160
+
 typedef struct cl_referral_version {
     char reference[CL_REF_SZ];
     uint32_t version;
     int64_t replaced_at;
-    char change[16]; /* corrected, withdrawn */
+    char change[CL_CHANGE_SZ]; /* corrected, withdrawn, status: accepted */
     char reason[CL_NOTE_SZ];
+    char by[CL_BY_SZ]; /* who made the change: client (agency) */
     cl_referral_view referral;
 } cl_referral_version;
 

@@ -93,8 +93,10 @@ static void s_usage(FILE *f)
         "                                 decide a queued pair (accept "
         "merges)\n"
         "  referral correct REF --reason TEXT FIELDS...\n"
-        "                                 replace your agency's referral "
-        "(publisher)\n"
+        "                                 change only the fields given "
+        "(publisher;\n"
+        "                                 REF: CL-... or your own "
+        "reference)\n"
         "  referral withdraw REF --reason TEXT\n"
         "                                 withdraw it (publisher)\n"
         "  audit verify [--checkpoint FILE]\n"
@@ -1371,13 +1373,12 @@ static int s_referral(s_conn *cn, int argc, char **argv)
         status = S_EXIT_USAGE;
         goto out;
     }
-    if (!withdraw) {
-        char verr[CL_ERROR_SZ];
-        if (cl_referral_validate(&r->referral, verr, NULL) != CL_OK) {
-            fprintf(stderr, "caselink referral correct: %s\n", verr);
-            status = S_EXIT_USAGE;
-            goto out;
-        }
+    if (!withdraw && argc < 6) {
+        /* REF --reason TEXT and at least one --FIELD VALUE */
+        fprintf(stderr, "caselink referral correct: give the fields that "
+                        "change (only those change; the rest stay)\n");
+        status = S_EXIT_USAGE;
+        goto out;
     }
     if ((status = s_request(cn, NULL, req, &rep)) != 0)
         goto out;
@@ -1438,6 +1439,12 @@ static void s_json_referral(const cl_referral_view *r)
     s_json_kv("lawful_basis", cl_basis_name(r->basis), true);
     s_json_kv("consent", cl_consent_name(r->consent), true);
     s_json_kv("consent_note", r->consent_note ? r->consent_note : "", true);
+    s_json_kv("status", cl_refstat_name(r->status), true);
+    if (r->status_at) {
+        printf("\"status_at\":%lld,", (long long)r->status_at);
+        s_json_kv("status_by", r->status_by, true);
+        s_json_kv("status_reason", r->status_reason, true);
+    }
     printf("\"withdrawn\":%s,\"version\":%u}", r->withdrawn ? "true" : "false",
            r->version);
 }
@@ -1498,6 +1505,7 @@ static void s_json_subject(const cl_subject_access *sa)
                (long long)h->replaced_at);
         s_json_kv("change", h->change, true);
         s_json_kv("reason", h->reason, true);
+        s_json_kv("by", h->by, true);
         printf("\"before\":");
         s_json_referral(&h->referral);
         printf("}");

@@ -389,10 +389,9 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         goto out;
 
     it->rep.kind = it->req.kind;
+    /* A correction is a patch: core checks it laid over the stored one. */
     cl_referral *content =
-        it->req.kind == CL_REQ_PUBLISH_REFERRAL   ? &it->req.u.publish
-        : it->req.kind == CL_REQ_CORRECT_REFERRAL ? &it->req.u.rectify.referral
-                                                  : NULL;
+        it->req.kind == CL_REQ_PUBLISH_REFERRAL ? &it->req.u.publish : NULL;
     cl_publish_result import_warn;
     memset(&import_warn, 0, sizeof(import_warn));
     if (it->req.kind == CL_REQ_IMPORT_PERSON) {

@@ -2078,6 +2078,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             hv->replaced_at = h->replaced_at;
             hv->change = S_S(h->change);
             hv->reason = S_S(h->reason);
+            hv->by = S_S(h->by);
             hv->referral = s_referral_view_out(&s, &h->referral);
             sar.history[sar.n_history++] = hv;
         }
@@ -2631,6 +2632,7 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             h->replaced_at = sa->history[i]->replaced_at;
             CL_COPY(h->change, sa->history[i]->change);
             CL_COPY(h->reason, sa->history[i]->reason);
+            CL_COPY(h->by, sa->history[i]->by);
             s_referral_view_in(&h->referral, sa->history[i]->referral);
         }
         if (sa->person && (rc = s_view_in(&o->person, sa->person)) != CL_OK)

@@ -100,6 +100,7 @@ static const struct {
     [CL_DB_MEASURE_DEF] = {"measure_def", true},
     [CL_DB_MEASURE] = {"measure", true},
     [CL_DB_AGENDA_NOTE] = {"agenda_note", true},
+    [CL_DB_AGENCY_REF] = {"agency_ref", true},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

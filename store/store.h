@@ -55,6 +55,7 @@ typedef enum {
     CL_DB_MEASURE_DEF,      /* sealed: measure name -> baseline period */
     CL_DB_MEASURE,          /* sealed: name NUL month NUL person -> value */
     CL_DB_AGENDA_NOTE,      /* sealed: MDT id || person id -> why, in words */
+    CL_DB_AGENCY_REF,       /* sealed: blind(agency, agency ref) -> referral */
     CL_DB_COUNT
 } cl_db;
 

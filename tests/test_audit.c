@@ -341,6 +341,11 @@ static void test_rectify_and_subject_access(void **state)
     CL_COPY(r->u.rectify.reason, "category was wrong");
     r->u.rectify.referral = q->u.publish;
     r->u.rectify.referral.category = 6;
+    /* q's agency reference is now ref2's: renaming ref1 to it is refused */
+    assert_int_equal(s_call(gp, r, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "already names another"));
+    cl_reply_clear(&rep);
+    r->u.rectify.referral.agency_ref[0] = '\0'; /* a patch: keep ref1's */
     assert_int_equal(s_call(gp, r, &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);
     /* no reason: refused */

@@ -143,8 +143,13 @@ check "person show as publisher" 1 "denied" -- cl --as gp person show --nhs 9434
 
 check "correct needs reason" 2 "reason is required" -- cl --as gp referral correct CL-00000001 --ref G1 --family Smith --given Jane --category housing --basis consent
 check "correct" 0 "corrected: CL-00000001" -- cl --as gp referral correct CL-00000001 --reason "wrong category" --ref G1 --nhs 9434765919 --given Jane --family Smith --category housing --basis consent
+check "correct one field by own reference" 0 "corrected: CL-00000001" -- cl --as gp referral correct G1 --reason "risk was understated" --risk high
+check "correct keeps what was not sent" 0 '"category":"housing","risk":"high"' -- cl --as auditor audit subject-access --nhs 9434765919
+check "correct records who" 0 '"reason":"risk was understated","by":"gp \(Oakfield Surgery\)"' -- cl --as auditor audit subject-access --nhs 9434765919
+check "correct with nothing to change" 2 "give the fields that change" -- cl --as gp referral correct G1 --reason "nothing"
 check "withdraw other agency's" 1 "not_found" -- cl --as police referral withdraw CL-00000001 --reason oops
-check "withdraw bad reference" 1 "reference must look like" -- cl --as gp referral withdraw 42 --reason oops
+check "withdraw unknown reference" 1 "CL-00000042 or your own agency_reference" -- cl --as gp referral withdraw 42 --reason oops
+check "withdraw by own reference" 1 "no referral G1 from your agency" -- cl --as police referral withdraw G1 --reason oops
 check "withdraw" 0 "withdrawn: CL-00000001" -- cl --as gp referral withdraw CL-00000001 --reason "sent in error"
 check "audit usage" 2 "usage: caselink audit" -- cl audit frob
 check "audit as coordinator" 1 "denied" -- cl --as coordinator audit verify

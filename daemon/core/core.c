@@ -27,6 +27,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "refindex.h"
 
 #define S_REC_VERSION    1
 #define S_CANDIDATES_MAX 1000
@@ -1083,6 +1084,11 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
     memcpy(&s->r, r, sizeof(*r));
     if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
         goto out;
+    /* the agency's own reference finds it again; a reference used twice
+     * keeps naming the first referral */
+    rc = cl_refindex_add(t, caller->agency, r->agency_ref, ref_id);
+    if (rc != CL_OK && rc != CL_ERR_EXISTS)
+        goto out;
     s_key(k, rid);
     s_key(k + 8, ref_id);
     if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL, 0)) !=
@@ -1346,18 +1352,33 @@ static bool s_parse_ref(const char *s, uint64_t *out)
     return true;
 }
 
-/* Keep the version before a change: referral id || version -> record. */
+/* Keep the version before a change: referral id || version -> record.
+ *   history  v2, when, change, reason, by, the referral before the change
+ *            (v1 had no `by`)
+ * change is read back into a CL_CHANGE_SZ field (subject access): a
+ * longer one would be a record nobody can read, so it is refused here
+ * rather than stored. by names the client and its agency. */
+#define S_HIST_VERSION 2
+#define S_HIST_BUF     (S_BUF + CL_NOTE_SZ + CL_CHANGE_SZ + CL_BY_SZ + 64)
+
 static int s_history_put(cl_txn *t, uint64_t ref_id, const s_referral *old,
-                         const char *change, const char *reason, int64_t now)
+                         const char *change, const char *reason,
+                         const cl_caller *by, int64_t now)
 {
-    uint8_t *buf = malloc(S_BUF + CL_NOTE_SZ + 64), k[12];
+    char who[CL_BY_SZ];
+    snprintf(who, sizeof(who), "%.63s (%.*s)", by->name, (int)(CL_BY_SZ - 70),
+             by->agency);
+    if (strlen(change) >= CL_CHANGE_SZ || strlen(reason) >= CL_NOTE_SZ)
+        return CL_ERR_INTERNAL;
+    uint8_t *buf = malloc(S_HIST_BUF), k[12];
     if (!buf)
         return CL_ERR_NOMEM;
-    cl_enc e = cl_enc_init(buf, S_BUF + CL_NOTE_SZ + 64);
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc e = cl_enc_init(buf, S_HIST_BUF);
+    cl_enc_u8(&e, S_HIST_VERSION);
     cl_enc_i64(&e, now);
     cl_enc_str(&e, change);
     cl_enc_str(&e, reason);
+    cl_enc_str(&e, who);
     s_referral_enc(&e, old);
     cl_be64_put(k, ref_id);
     k[8] = (uint8_t)(old->version >> 24);
@@ -1371,6 +1392,103 @@ static int s_history_put(cl_txn *t, uint64_t ref_id, const s_referral *old,
     return rc;
 }
 
+/* The one reader of a history value (subject access and fuzzing). */
+static void s_history_dec(cl_dec *d, cl_referral_version *v, s_referral *sr)
+{
+    uint8_t ver = cl_dec_u8(d);
+    if (ver != 1 && ver != S_HIST_VERSION)
+        d->bad = true;
+    v->replaced_at = cl_dec_i64(d);
+    CL_DEC_STR(d, v->change);
+    CL_DEC_STR(d, v->reason);
+    if (ver >= 2)
+        CL_DEC_STR(d, v->by);
+    s_referral_dec(d, sr);
+}
+
+/* A referral of the caller's agency named by caselink's id (CL-00000042)
+ * or by the agency's own reference. Another agency's is CL_ERR_NOT_FOUND:
+ * its existence is never revealed. */
+static int s_own_referral(cl_txn *t, const cl_caller *caller, const char *ref,
+                          uint64_t *ref_id, s_referral *s,
+                          char err[CL_ERROR_SZ])
+{
+    int rc = CL_ERR_NOT_FOUND;
+    if (!ref[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "reference is required: caselink's id (CL-00000042) or "
+                 "your own agency_reference");
+        return CL_ERR_INVALID;
+    }
+    if (s_parse_ref(ref, ref_id)) {
+        rc = s_referral_get(t, *ref_id, s);
+        if (rc == CL_OK && strcmp(s->agency, caller->agency) != 0)
+            rc = CL_ERR_NOT_FOUND;
+    }
+    if (rc == CL_ERR_NOT_FOUND) {
+        rc = cl_refindex_find(t, caller->agency, ref, ref_id);
+        if (rc == CL_OK)
+            rc = s_referral_get(t, *ref_id, s);
+        if (rc == CL_OK && strcmp(s->agency, caller->agency) != 0)
+            rc = CL_ERR_CORRUPT; /* the index names another agency's */
+    }
+    if (rc == CL_ERR_NOT_FOUND)
+        snprintf(err, CL_ERROR_SZ,
+                 "no referral %.64s from your agency (give caselink's id "
+                 "CL-00000042 or your own agency_reference)",
+                 ref);
+    return rc;
+}
+
+/* Apply a correction to the stored content: only the fields given change
+ * (non-empty text, non-zero values); the subject's given fields are laid
+ * over the record's. *subject_changed says whether any subject field was given.
+ * CL_ERR_INVALID (with err) when nothing is given. */
+static int s_patch(cl_referral *m, const cl_referral *p, bool *subject_changed,
+                   char err[CL_ERROR_SZ])
+{
+    int given = 0;
+#define S_P_STR(f)                                                             \
+    if (p->f[0]) {                                                             \
+        memcpy(m->f, p->f, sizeof(m->f));                                      \
+        given++;                                                               \
+    }
+#define S_P_NUM(f)                                                             \
+    if (p->f) {                                                                \
+        m->f = p->f;                                                           \
+        given++;                                                               \
+    }
+    S_P_STR(agency_ref);
+    S_P_NUM(category);
+    S_P_NUM(risk);
+    S_P_STR(concern);
+    S_P_NUM(occurred_at);
+    S_P_STR(referrer_name);
+    S_P_STR(referrer_role);
+    S_P_NUM(basis);
+    S_P_NUM(consent);
+    S_P_STR(consent_note);
+#undef S_P_STR
+#undef S_P_NUM
+    cl_person none;
+    memset(&none, 0, sizeof(none));
+    *subject_changed = memcmp(&p->subject, &none, sizeof(none)) != 0;
+    if (*subject_changed) {
+        s_merge(&m->subject, &p->subject);
+        given++;
+    }
+    m->n_related = p->n_related;
+    memcpy(m->related, p->related, sizeof(m->related[0]) * p->n_related);
+    given += p->n_related > 0;
+    if (!given) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a correction needs at least one field to change (only the "
+                 "fields given change; the rest stay)");
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}
+
 int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
                     const cl_caller *caller, cl_req_kind kind,
                     const cl_rectify *r, int64_t now, cl_publish_result *out,
@@ -1379,12 +1497,16 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
     const cl_store *st = cl_store_of(t);
     uint64_t ref_id = 0, pid = 0, rid = 0;
     s_referral *s = calloc(1, sizeof(*s));
+    cl_referral *m = calloc(1, sizeof(*m));
     s_record rec;
     uint8_t k[16];
+    bool subject_changed = false;
     int rc;
     memset(&rec, 0, sizeof(rec));
-    if (!s)
-        return CL_ERR_NOMEM;
+    if (!s || !m) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
     if (!(caller->roles & CL_ROLE_PUBLISHER)) {
         snprintf(err, CL_ERROR_SZ,
                  "changing a referral needs the publisher "
@@ -1397,23 +1519,11 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
         rc = CL_ERR_INVALID;
         goto out;
     }
-    if (!s_parse_ref(r->reference, &ref_id)) {
-        snprintf(err, CL_ERROR_SZ, "reference must look like CL-00000042");
-        rc = CL_ERR_INVALID;
-        goto out;
-    }
-    rc = s_referral_get(t, ref_id, s);
-    if (rc == CL_OK && strcmp(s->agency, caller->agency) != 0)
-        rc = CL_ERR_NOT_FOUND; /* never reveal another agency's referral */
-    if (rc == CL_ERR_NOT_FOUND) {
-        snprintf(err, CL_ERROR_SZ, "no referral %s from your agency",
-                 r->reference);
-        goto out;
-    }
-    if (rc != CL_OK)
+    if ((rc = s_own_referral(t, caller, r->reference, &ref_id, s, err)) !=
+        CL_OK)
         goto out;
     if (s->withdrawn) {
-        snprintf(err, CL_ERROR_SZ, "%s was withdrawn already", r->reference);
+        snprintf(err, CL_ERROR_SZ, "%s was withdrawn already", s->reference);
         rc = CL_ERR_INVALID;
         goto out;
     }
@@ -1422,20 +1532,58 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
     s_note_person(note, rec.person_id);
     if (note)
         CL_COPY(note->detail, s->reference);
+    if (kind == CL_REQ_CORRECT_REFERRAL) {
+        /* the stored content with the given fields laid over it, then
+         * checked as a whole like a new referral */
+        *m = s->r;
+        m->subject = rec.p;
+        m->n_related = 0;
+        if ((rc = s_patch(m, &r->referral, &subject_changed, err)) != CL_OK ||
+            (rc = cl_referral_validate(m, err, out)) != CL_OK)
+            goto out;
+        if (strcmp(m->agency_ref, s->r.agency_ref) != 0) {
+            /* the agency's own reference itself corrected: the index
+             * follows, unless the new one names another referral */
+            uint64_t other = 0;
+            rc = cl_refindex_find(t, caller->agency, m->agency_ref, &other);
+            if (rc == CL_OK && other != ref_id) {
+                snprintf(err, CL_ERROR_SZ,
+                         "agency_reference %.64s already names another of "
+                         "your referrals",
+                         m->agency_ref);
+                rc = CL_ERR_INVALID;
+                goto out;
+            }
+            if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+                goto out;
+            uint64_t mine = 0;
+            rc = cl_refindex_find(t, caller->agency, s->r.agency_ref, &mine);
+            if (rc == CL_OK && mine == ref_id)
+                rc = cl_refindex_remove(t, caller->agency, s->r.agency_ref);
+            if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+                goto out;
+            if ((rc = cl_refindex_add(t, caller->agency, m->agency_ref,
+                                      ref_id)) != CL_OK &&
+                rc != CL_ERR_EXISTS)
+                goto out;
+        }
+    }
     rc = s_history_put(t, ref_id, s,
                        kind == CL_REQ_WITHDRAW_REFERRAL ? "withdrawn"
                                                         : "corrected",
-                       r->reason, now);
+                       r->reason, caller, now);
     if (rc != CL_OK)
         goto out;
     s->version++;
     if (kind == CL_REQ_WITHDRAW_REFERRAL) {
         s->withdrawn = 1;
     } else {
-        /* Re-link the corrected subject; move the referral if needed. */
-        rc = s_link_person(t, st, mc, caller, &r->referral.subject, now, &pid,
-                           &rid);
-        if (rc != CL_OK)
+        pid = rec.person_id;
+        rid = s->record_id;
+        /* Re-link a corrected subject; move the referral if needed. */
+        if (subject_changed &&
+            (rc = s_link_person(t, st, mc, caller, &m->subject, now, &pid,
+                                &rid)) != CL_OK)
             goto out;
         s_note_person(note, pid);
         if (rid != s->record_id) {
@@ -1449,10 +1597,10 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
                 goto out;
             s->record_id = rid;
         }
-        if ((rc = s_relate(t, st, mc, caller, pid, r->referral.related,
-                           r->referral.n_related, now, note)) != CL_OK)
+        if ((rc = s_relate(t, st, mc, caller, pid, m->related, m->n_related,
+                           now, note)) != CL_OK)
             goto out;
-        memcpy(&s->r, &r->referral, sizeof(s->r));
+        memcpy(&s->r, m, sizeof(s->r));
     }
     if ((rc = s_touch(t, rec.person_id, now)) != CL_OK)
         goto out;
@@ -1460,8 +1608,12 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
         goto out;
     CL_COPY(out->reference, s->reference);
 out:
-    sodium_memzero(s, sizeof(*s));
+    if (s)
+        sodium_memzero(s, sizeof(*s));
+    if (m)
+        sodium_memzero(m, sizeof(*m));
     free(s);
+    free(m);
     sodium_memzero(&rec, sizeof(rec));
     if (rc != CL_OK && !err[0])
         snprintf(err, CL_ERROR_SZ, "change failed: %s", cl_strerror(rc));
@@ -1580,14 +1732,13 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
     s_hist_ctx *h = ctx;
     size_t vlen = 0;
     int rc;
-    uint8_t *buf = malloc(S_BUF + CL_NOTE_SZ + 64);
+    uint8_t *buf = malloc(S_HIST_BUF);
     s_referral *sr = calloc(1, sizeof(*sr));
     if (!buf || !sr) {
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    rc = cl_store_get(h->t, CL_DB_HISTORY, key, len, buf,
-                      S_BUF + CL_NOTE_SZ + 64, &vlen);
+    rc = cl_store_get(h->t, CL_DB_HISTORY, key, len, buf, S_HIST_BUF, &vlen);
     if (rc != CL_OK)
         goto out;
     cl_referral_version *v = s_push((void **)&h->out->history,
@@ -1597,12 +1748,7 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
         goto out;
     }
     cl_dec d = cl_dec_init(buf, vlen);
-    if (cl_dec_u8(&d) != S_REC_VERSION)
-        d.bad = true;
-    v->replaced_at = cl_dec_i64(&d);
-    CL_DEC_STR(&d, v->change);
-    CL_DEC_STR(&d, v->reason);
-    s_referral_dec(&d, sr);
+    s_history_dec(&d, v, sr);
     if (!cl_dec_ok(&d)) {
         rc = CL_ERR_CORRUPT;
         goto out;
@@ -2852,14 +2998,16 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
         s_referral *r = calloc(1, sizeof(*r));
         if (!r)
             return CL_ERR_NOMEM;
-        if (db == CL_DB_HISTORY) {
-            char tmp[CL_NOTE_SZ];
-            (void)cl_dec_u8(&d);
-            (void)cl_dec_i64(&d);
-            CL_DEC_STR(&d, tmp);
-            CL_DEC_STR(&d, tmp);
+        cl_referral_version *v = calloc(1, sizeof(*v));
+        if (!v) {
+            free(r);
+            return CL_ERR_NOMEM;
         }
-        s_referral_dec(&d, r);
+        if (db == CL_DB_HISTORY)
+            s_history_dec(&d, v, r);
+        else
+            s_referral_dec(&d, r);
+        free(v);
         free(r);
         break;
     }
@@ -2878,6 +3026,8 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
     }
     case CL_DB_AUDIT:
         return cl_audit_decode_check(buf, len);
+    case CL_DB_AGENCY_REF:
+        return cl_refindex_decode_check(buf, len);
     case CL_DB_MAILBOX:
     case CL_DB_INFOREQ:
     case CL_DB_FEED:
@@ -3204,7 +3354,8 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
     if ((rc = s_record_get(t, s->record_id, &rec)) != CL_OK)
         goto out;
     snprintf(change, sizeof(change), "status: %s", cl_refstat_name(ss->status));
-    if ((rc = s_history_put(t, ref_id, s, change, ss->reason, now)) != CL_OK)
+    if ((rc = s_history_put(t, ref_id, s, change, ss->reason, caller, now)) !=
+        CL_OK)
         goto out;
     s->version++;
     s->status = ss->status;

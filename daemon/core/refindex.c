@@ -1,0 +1,92 @@
+/*
+ * refindex: (agency, agency_reference) -> referral id, as a blind index
+ * with a sealed value. See refindex.h for how to use it.
+ *
+ * Stored: agency_ref  blind("aref", agency NUL agency_ref) -> v1, id
+ */
+#include "refindex.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codec.h"
+
+#define S_VERSION 1
+
+static int s_key(cl_txn *t, uint8_t k[CL_BLIND_LEN], const char *agency,
+                 const char *agency_ref)
+{
+    char buf[512];
+    if (!agency[0] || !agency_ref[0])
+        return CL_ERR_INVALID;
+    int n = snprintf(buf, sizeof(buf), "%s%c%s", agency, 0, agency_ref);
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return CL_ERR_INVALID;
+    cl_store_blind(cl_store_of(t), k, "aref", (const uint8_t *)buf, (size_t)n);
+    sodium_memzero(buf, sizeof(buf));
+    return CL_OK;
+}
+
+static int s_dec(const uint8_t *buf, size_t len, uint64_t *id)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    *id = cl_dec_u64(&d);
+    return cl_dec_ok(&d) && *id != 0 ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_refindex_decode_check(const uint8_t *buf, size_t len)
+{
+    uint64_t id;
+    return s_dec(buf, len, &id);
+}
+
+int cl_refindex_find(cl_txn *t, const char *agency, const char *agency_ref,
+                     uint64_t *referral_id)
+{
+    uint8_t k[CL_BLIND_LEN], buf[16];
+    size_t len = 0;
+    int rc = s_key(t, k, agency, agency_ref);
+    if (rc == CL_ERR_INVALID)
+        return CL_ERR_NOT_FOUND;
+    if (rc == CL_OK)
+        rc = cl_store_get(t, CL_DB_AGENCY_REF, k, sizeof(k), buf, sizeof(buf),
+                          &len);
+    if (rc != CL_OK)
+        return rc;
+    uint64_t id;
+    if ((rc = s_dec(buf, len, &id)) == CL_OK)
+        *referral_id = id;
+    return rc;
+}
+
+int cl_refindex_add(cl_txn *t, const char *agency, const char *agency_ref,
+                    uint64_t referral_id)
+{
+    uint8_t k[CL_BLIND_LEN], buf[16];
+    uint64_t old;
+    int rc = cl_refindex_find(t, agency, agency_ref, &old);
+    if (rc == CL_OK)
+        return CL_ERR_EXISTS;
+    if (rc != CL_ERR_NOT_FOUND)
+        return rc;
+    if ((rc = s_key(t, k, agency, agency_ref)) != CL_OK)
+        return rc;
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u64(&e, referral_id);
+    return cl_store_put(t, CL_DB_AGENCY_REF, k, sizeof(k), buf, e.len);
+}
+
+int cl_refindex_remove(cl_txn *t, const char *agency, const char *agency_ref)
+{
+    uint8_t k[CL_BLIND_LEN];
+    int rc = s_key(t, k, agency, agency_ref);
+    if (rc == CL_ERR_INVALID)
+        return CL_OK;
+    if (rc == CL_OK)
+        rc = cl_store_del(t, CL_DB_AGENCY_REF, k, sizeof(k));
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}

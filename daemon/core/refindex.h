@@ -1,0 +1,47 @@
+/*
+ * refindex: find a referral by the agency's own reference.
+ *
+ * Agencies know their referrals by their own reference (agency_reference,
+ * "GP-2026-0113"); caselink's id (CL-00000042) is what the daemon handed
+ * back. This index maps (agency, agency_reference) to caselink's referral
+ * id without either appearing in an LMDB key: the key is a blind index
+ * (keyed BLAKE2b, domain "aref", under the store's index key) and the
+ * value, the referral id, is sealed with the key as associated data, so a
+ * row cannot be copied under another agency's key or edited unnoticed.
+ *
+ * How to use it (all inside the caller's transaction):
+ *   - cl_refindex_find(t, agency, agency_ref, &id): CL_OK and the referral
+ *     id, or CL_ERR_NOT_FOUND. agency is always the CALLER's registered
+ *     agency (cl_caller.agency), never a name from the message, so one
+ *     agency can never reach another's referrals through this index.
+ *     Natural idempotency: a publish whose (agency, agency_reference) is
+ *     found is the same referral again.
+ *   - cl_refindex_add(t, agency, agency_ref, id): once, when the referral
+ *     is stored. CL_ERR_EXISTS if that reference already names a referral
+ *     (the first one keeps it).
+ *   - cl_refindex_remove(t, agency, agency_ref): when the referral is
+ *     purged. Absent is not an error.
+ * It owns only its own sub-database (CL_DB_AGENCY_REF) and never logs.
+ */
+#ifndef CL_REFINDEX_H
+#define CL_REFINDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+CL_NODISCARD int cl_refindex_find(cl_txn *t, const char *agency,
+                                  const char *agency_ref,
+                                  uint64_t *referral_id);
+
+CL_NODISCARD int cl_refindex_add(cl_txn *t, const char *agency,
+                                 const char *agency_ref, uint64_t referral_id);
+
+CL_NODISCARD int cl_refindex_remove(cl_txn *t, const char *agency,
+                                    const char *agency_ref);
+
+/* Decode one stored plaintext value (fuzzing): CL_OK or CL_ERR_CORRUPT. */
+CL_NODISCARD int cl_refindex_decode_check(const uint8_t *buf, size_t len);
+
+#endif

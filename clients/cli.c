@@ -606,7 +606,7 @@ typedef struct s_islot {
 } s_islot;
 
 typedef struct s_itally {
-    unsigned long linked, queued, fresh, failed, dup;
+    unsigned long accepted, own, failed, dup;
 } s_itally;
 
 static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
@@ -621,12 +621,9 @@ static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
             t->failed++;
         } else if (rep->status == CL_STATUS_DUPLICATE) {
             t->dup++;
-        } else if (rep->u.import.queued) {
-            t->queued++;
-        } else if (rep->u.import.link_reason == CL_LINK_NEW) {
-            t->fresh++;
         } else {
-            t->linked++;
+            t->accepted++;
+            t->own += rep->u.import.link_reason == CL_LINK_LOCAL_ID;
         }
         for (uint32_t k = 0; k < rep->u.import.n_warnings; k++)
             fprintf(stderr, "%s:%lu: warning: %s\n", path, w[i].line,
@@ -790,9 +787,9 @@ static int s_import(s_conn *cn, int argc, char **argv)
     }
     if (tty)
         fprintf(stderr, "\r%40s\r", "");
-    printf("%s: %lu rows: %lu linked to people already known, %lu queued "
-           "for review, %lu new, %lu already imported, %lu rejected\n",
-           path, rows, t.linked, t.queued, t.fresh, t.dup, t.failed);
+    printf("%s: %lu rows: %lu accepted (%lu updating records this agency "
+           "sent before), %lu already imported, %lu rejected\n",
+           path, rows, t.accepted, t.own, t.dup, t.failed);
     status = t.failed ? S_EXIT_FAILED : 0;
 out:
     free(w);

@@ -612,6 +612,13 @@ static int s_health(cl_server *s, cl_txn *t, s_item *it)
     cl_health *h = &it->rep.u.health;
     CL_COPY(h->version, S_VERSION);
     h->uptime_s = (uint64_t)(s_now() - s->started);
+    /* Counts and sizes move with what other agencies send: a publisher
+     * (or an unregistered key) watching them would learn whether a person
+     * it names was known. Only the roles that see the store get them. */
+    const uint32_t sees =
+        CL_ROLE_COORDINATOR | CL_ROLE_OPERATOR | CL_ROLE_AUDITOR;
+    if (!it->who || !(it->who->roles & sees))
+        return CL_OK;
     int rc = cl_core_counts(t, &h->persons, &h->referrals);
     if (rc == CL_OK && cl_store_stats_get(s->store, &st) == CL_OK)
         h->store_bytes = st.used_bytes;

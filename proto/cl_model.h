@@ -53,7 +53,7 @@
 
 /* Enum ranges mirror proto/caselink.proto. */
 enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };
-enum { CL_BASIS_MAX = 6, CL_CONSENT_MAX = 3, CL_LINK_MAX = 5 };
+enum { CL_BASIS_MAX = 6, CL_CONSENT_MAX = 3, CL_LINK_MAX = 6 };
 enum {
     CL_CONSENT_UNSPECIFIED = 0,
     CL_CONSENT_GIVEN = 1,
@@ -76,7 +76,8 @@ enum {
     CL_LINK_CHI = 2,
     CL_LINK_LOCAL_ID = 3,
     CL_LINK_SCORE = 4,
-    CL_LINK_REVIEWED = 5
+    CL_LINK_REVIEWED = 5,
+    CL_LINK_UNDISCLOSED = 6 /* publishers' import replies: not said */
 };
 
 /* Reply status, numerically equal to caselink.Status. */

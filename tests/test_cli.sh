@@ -109,7 +109,7 @@ ASC-1,Jane,Smith,1985-04-12,female,14 Mill Lane,Northshire,LS1 4AB,943 476 5919,
 ASC-2,Bob,Brown,1950-02-03,male,1 High St,Northshire,LS2 1AA,,East
 ASC-4,Ann,Bad,1950-13-03,female,,,,,East
 CSV
-check "import" 1 "3 rows: 1 linked to people already known, 0 queued for review, 1 new, 0 already imported, 1 rejected" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import" 1 "3 rows: 2 accepted \(0 updating records this agency sent before\), 0 already imported, 1 rejected" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 check "import bad row by line" 1 "caseload.csv:4: person: date_of_birth" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 check "import extra column warned" 1 "column 'team' ignored" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 check "import again" 1 "2 already imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"

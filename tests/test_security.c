@@ -199,12 +199,130 @@ static void test_checkpoints_shipped_rollback_caught(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+/* --- membership oracles --------------------------------------------------- */
+
+static cl_import_result s_import(cl_client *c, const char *local,
+                                 const char *nhs, const char *given)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_IMPORT_PERSON;
+    CL_COPY(req->u.import.person.local_id, local);
+    CL_COPY(req->u.import.person.nhs, nhs);
+    CL_COPY(req->u.import.person.given, given);
+    CL_COPY(req->u.import.person.family, "Smith");
+    CL_COPY(req->u.import.person.dob, "1985-04-12");
+    assert_int_equal(s_call(c, req, &rep), CL_STATUS_OK);
+    cl_import_result r = rep.u.import;
+    cl_reply_clear(&rep);
+    free(req);
+    return r;
+}
+
+/* A GP imports a caseload row whose NHS number the police know and one
+ * nobody knows: the two replies must be the same. */
+static void test_import_reply_is_no_oracle(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *police = th_client(d, "police"), *gp = th_client(d, "gp");
+    cl_request *q = th_referral("POL-O1", "Jane", "Smith", "1985-04-12", NHS);
+    assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
+    cl_import_result known = s_import(gp, "GPL-1", NHS, "Jane");
+    cl_import_result unknown = s_import(gp, "GPL-2", "4010232137", "Mary");
+    assert_int_equal(known.link_reason, unknown.link_reason);
+    assert_int_equal(known.queued, unknown.queued);
+    assert_int_equal(known.n_warnings, unknown.n_warnings);
+    /* the agency's own record again is its own knowledge: it may be told */
+    cl_import_result again = s_import(gp, "GPL-1", NHS, "Jane");
+    assert_int_equal(again.link_reason, CL_LINK_LOCAL_ID);
+    free(q);
+    cl_client_close(&police);
+    cl_client_close(&gp);
+}
+
+static cl_health s_health(cl_client *c)
+{
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_HEALTH;
+    assert_int_equal(s_call(c, &req, &rep), CL_STATUS_OK);
+    cl_health h = rep.u.health;
+    cl_reply_clear(&rep);
+    return h;
+}
+
+/* health must not move for a publisher when someone else's referral adds
+ * a person; an operator still sees the counts. */
+static void test_health_is_no_oracle_for_publishers(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *police = th_client(d, "police"), *gp = th_client(d, "gp"),
+              *op = th_client(d, "operator");
+    cl_health before = s_health(gp), op_before = s_health(op);
+    cl_request *q = th_referral("POL-O2", "Jane", "Smith", "1985-04-12", NHS);
+    assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
+    cl_health after = s_health(gp), op_after = s_health(op);
+    assert_int_equal(before.persons, after.persons);
+    assert_int_equal(before.referrals, after.referrals);
+    assert_int_equal(before.store_bytes, after.store_bytes);
+    assert_int_equal(after.persons, 0);
+    assert_int_equal(op_after.persons, op_before.persons + 1);
+    assert_int_equal(op_after.referrals, op_before.referrals + 1);
+    free(q);
+    cl_client_close(&police);
+    cl_client_close(&gp);
+    cl_client_close(&op);
+}
+
+/* A coordinator names a review and an NHS number without break-glass: a
+ * known person not on the agenda and an unknown number get one answer. */
+static void test_coordinator_existence_test(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *police = th_client(d, "police"),
+              *co = th_client(d, "coordinator");
+    cl_request *q = th_referral("POL-O3", "Jane", "Smith", "1985-04-12", NHS);
+    assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    char mdt[CL_REF_SZ], err_known[CL_ERROR_SZ];
+    req->kind = CL_REQ_CREATE_REVIEW;
+    CL_COPY(req->u.review_new.date, "2026-12-01");
+    CL_COPY(req->u.review_new.title, "Extended MDT");
+    assert_int_equal(s_call(co, req, &rep), CL_STATUS_OK);
+    strcpy(mdt, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    memset(req, 0, sizeof(*req));
+    req->kind = CL_REQ_GET_PERSON;
+    CL_COPY(req->u.get_person.review_id, mdt);
+    CL_COPY(req->u.get_person.match.nhs, NHS);
+    int st_known = s_call(co, req, &rep);
+    strcpy(err_known, rep.error);
+    cl_reply_clear(&rep);
+    CL_COPY(req->u.get_person.match.nhs, "4010232137");
+    int st_unknown = s_call(co, req, &rep);
+    assert_int_equal(st_known, st_unknown);
+    assert_string_equal(err_known, rep.error);
+    cl_reply_clear(&rep);
+    free(req);
+    free(q);
+    cl_client_close(&police);
+    cl_client_close(&co);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_index_rows_verified,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_checkpoints_shipped_rollback_caught),
+        cmocka_unit_test_setup_teardown(test_import_reply_is_no_oracle,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_health_is_no_oracle_for_publishers,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_coordinator_existence_test,
+                                        th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

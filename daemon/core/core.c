@@ -1966,6 +1966,18 @@ out:
     return rc;
 }
 
+static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
+                    char err[CL_ERROR_SZ]);
+
+/* One answer for "not on the agenda" and "no such person" alike. */
+static void s_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id)
+{
+    snprintf(err, CL_ERROR_SZ,
+             "this person is not on the agenda of %.64s; add them, or give a "
+             "justification",
+             review_id);
+}
+
 int cl_core_person_view(cl_txn *t, const cl_caller *caller,
                         const cl_get_person *q, cl_person_view *out,
                         cl_audit_note *note, char err[CL_ERROR_SZ])
@@ -1991,9 +2003,22 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
                  "justification");
         return CL_ERR_INVALID;
     }
-    if ((rc = s_resolve(t, q->person_id, &q->match, &pid, err)) != CL_OK)
+    rc = s_resolve(t, q->person_id, &q->match, &pid, err);
+    if (rc == CL_OK)
+        s_note_person(note, pid);
+    if (q->review_id[0] && (rc == CL_OK || rc == CL_ERR_NOT_FOUND)) {
+        /* For a review purpose, an unknown number answers exactly as a
+         * known person not on the agenda: without break-glass the
+         * coordinator learns nothing about who exists. */
+        uint64_t mdt;
+        int rrc = s_mdt_id(t, q->review_id, &mdt, err);
+        if (rrc != CL_OK)
+            return rrc;
+        if (rc == CL_ERR_NOT_FOUND)
+            s_not_on_agenda(err, q->review_id);
+    }
+    if (rc != CL_OK)
         return rc;
-    s_note_person(note, pid);
     if (q->review_id[0] &&
         (rc = cl_core_review_purpose(t, q->review_id, pid, err)) != CL_OK)
         return rc;
@@ -2517,8 +2542,13 @@ int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
     s_note_person(note, pid);
     if (note)
         CL_COPY(note->purpose, "caseload import");
-    out->link_reason = info.reason;
-    out->queued = info.review_rid != 0;
+    /* The reply depends only on what this agency sent: its own record
+     * again (the same local id) is its own knowledge; whether anybody
+     * else knows the person (a number matched, a score, a queued pair) is
+     * not said. Coordinators see how every record linked. */
+    out->link_reason = info.reason == CL_LINK_LOCAL_ID ? CL_LINK_LOCAL_ID
+                                                       : CL_LINK_UNDISCLOSED;
+    out->queued = false;
     return CL_OK;
 }
 
@@ -2968,10 +2998,7 @@ int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
     s_key(k + 8, pid);
     rc = cl_store_get_raw(t, CL_DB_AGENDA, k, 16, &why, 1, &len);
     if (rc == CL_ERR_NOT_FOUND)
-        snprintf(err, CL_ERROR_SZ,
-                 "this person is not on the agenda of %.64s; add them, or "
-                 "give a justification",
-                 review_id);
+        s_not_on_agenda(err, review_id);
     return rc;
 }
 

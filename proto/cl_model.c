@@ -325,6 +325,55 @@ int cl_import_validate(cl_import *im, char err[CL_ERROR_SZ],
     return s_person_check(&im->person, "person", true, err, warn);
 }
 
+/* A plan routes other agencies' referrals to its authority, so the person
+ * it is held on must be pinned down better than a referral's subject: an
+ * NHS or CHI number, the authority's own local id, or full demographics. */
+static bool s_well_identified(const cl_person *p)
+{
+    return p->nhs[0] || p->chi[0] || p->local_id[0] ||
+           (p->given[0] && p->family[0] && p->dob[0]);
+}
+
+/* A plan's child (not unborn) is a child: born on or before the plan's
+ * start and under 18 on it; and is identified well enough. */
+static int s_plan_child_check(const cl_plan *p, char err[CL_ERROR_SZ])
+{
+    const cl_person *c = &p->child;
+    if (!c->dob[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "child: date_of_birth is required, to show the child is "
+                 "under 18 on the plan's start_date");
+        return CL_ERR_INVALID;
+    }
+    if (strcmp(c->dob, p->start) > 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "child: born after the plan's start_date; a plan before "
+                 "birth is an unborn plan held on the expectant mother");
+        return CL_ERR_INVALID;
+    }
+    /* the 18th birthday as YYYY-MM-DD compares as text (29 February:
+     * the day after 28 February in a common year, as the law reads it) */
+    char adult[CL_DATE_SZ];
+    memcpy(adult, c->dob, CL_DATE_SZ);
+    int year = atoi(c->dob) + 18; /* 1880..2218: four digits */
+    for (int i = 3; i >= 0; i--, year /= 10)
+        adult[i] = (char)('0' + year % 10);
+    if (strcmp(p->start, adult) >= 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "child: a plan's child must be under 18 on its start_date "
+                 "(date_of_birth gives 18 or over)");
+        return CL_ERR_INVALID;
+    }
+    if (!s_well_identified(c)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "child: identify the child by NHS or CHI number, your own "
+                 "local id, or full demographics (given names, family name "
+                 "and date of birth)");
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}
+
 int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
 {
     int rc;
@@ -366,6 +415,8 @@ int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
     rc = s_person_check(&p->child, "child", !unborn, err, warn);
     if (rc != CL_OK)
         return rc;
+    if (!unborn && (rc = s_plan_child_check(p, err)) != CL_OK)
+        return rc;
     if (p->n_adults > CL_RELATED_MAX) {
         snprintf(err, CL_ERROR_SZ, "at most %d adults", CL_RELATED_MAX);
         return CL_ERR_INVALID;
@@ -389,6 +440,16 @@ int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
                  "expectant mother (rel=parent)");
         return CL_ERR_INVALID;
     }
+    for (uint32_t i = 0; unborn && i < p->n_adults; i++)
+        if (p->adults[i].rel == CL_REL_PARENT &&
+            !s_well_identified(&p->adults[i].person)) {
+            snprintf(err, CL_ERROR_SZ,
+                     "the expectant mother on an unborn plan must be "
+                     "identified by NHS or CHI number, your own local id, "
+                     "or full demographics (given names, family name and "
+                     "date of birth)");
+            return CL_ERR_INVALID;
+        }
     return CL_OK;
 }
 
@@ -434,8 +495,8 @@ static const char *const s_outcome[] = {
     "unable_to_contact", "no_further_action", "referred_on"};
 static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
-static const char *const s_dlv[] = {"none",     "alert",  "request",
-                                    "response", "status", "feed"};
+static const char *const s_dlv[] = {"none",   "alert", "request",   "response",
+                                    "status", "feed",  "governance"};
 static const char *const s_action[] = {"open", "done", "cancelled"};
 static const char *const s_rag[] = {"unrated", "red", "amber", "green"};
 static const char *const s_status[] = {

@@ -56,6 +56,11 @@ static void s_line(const cl_delivery *d)
         printf("%s feed '%s' %s\n", d->u.feed.agency, d->u.feed.feed,
                d->u.feed.problem);
         break;
+    case CL_DLV_GOVERNANCE:
+        printf("%s: %s %s (%s) about %s\n", d->u.governance.event,
+               d->u.governance.agency, d->u.governance.reference,
+               d->u.governance.detail, d->u.governance.person_id);
+        break;
     default:
         printf("?\n");
     }
@@ -135,6 +140,20 @@ static void s_full(const cl_delivery *d)
         else
             printf("  FEED SILENT: %s feed '%s', nothing since %s UTC\n",
                    m->agency, m->feed, t2);
+        break;
+    }
+    case CL_DLV_GOVERNANCE: {
+        const cl_governance_msg *m = &d->u.governance;
+        s_time(t2, m->at);
+        printf("  FOR INFORMATION GOVERNANCE: %s\n",
+               !strcmp(m->event, "first_plan_from_agency")
+                   ? "the first protection plan from this agency"
+                   : "a new protection plan");
+        printf("  by:        %s (client %s) at %s UTC\n", m->agency, m->client,
+               t2);
+        printf("  what:      %s %s on %s\n", m->detail, m->reference,
+               m->person_id);
+        printf("  check:     caselink audit search --id %s\n", m->person_id);
         break;
     }
     default:

@@ -17,16 +17,20 @@
 #include "store.h"
 
 static const struct {
-    const char *name, *agency, *kind, *roles;
+    const char *name, *agency, *kind, *roles, *extra;
 } s_demo[] = {
-    {"gp", "Oakfield Surgery", "gp", "publisher"},
-    {"police", "Northshire Police", "police", "publisher"},
+    {"gp", "Oakfield Surgery", "gp", "publisher", ""},
+    {"police", "Northshire Police", "police", "publisher", ""},
     {"childrens", "Northshire Children's Services", "childrens_services",
-     "publisher"},
-    {"adults", "Northshire Adult Social Care", "adult_services", "publisher"},
-    {"coordinator", "Northshire Extended MDT", "mdt", "coordinator"},
-    {"operator", "Northshire Council ICT", "operations", "operator"},
-    {"auditor", "Northshire Information Governance", "governance", "auditor"},
+     "publisher",
+     "# a plan authority: may publish protection plans\n"
+     "plans = yes\n"},
+    {"adults", "Northshire Adult Social Care", "adult_services", "publisher",
+     ""},
+    {"coordinator", "Northshire Extended MDT", "mdt", "coordinator", ""},
+    {"operator", "Northshire Council ICT", "operations", "operator", ""},
+    {"auditor", "Northshire Information Governance", "governance", "auditor",
+     ""},
 };
 
 static int s_mkdir(const char *path, char *err, size_t err_len)
@@ -108,11 +112,12 @@ int cl_devmode_prepare(const char *dir0, char *config_out, size_t cap,
         snprintf(path, sizeof(path), "%s/keys/%s", dir, s_demo[i].name);
         if ((rc = s_keypair(path, pub, err, err_len)) != CL_OK)
             goto out;
-        len += (size_t)snprintf(text + len, text_cap - len,
-                                "\n[%s]\nkey = %s\nagency = %s\nkind = %s\n"
-                                "roles = %s\n",
-                                s_demo[i].name, pub, s_demo[i].agency,
-                                s_demo[i].kind, s_demo[i].roles);
+        len +=
+            (size_t)snprintf(text + len, text_cap - len,
+                             "\n[%s]\nkey = %s\nagency = %s\nkind = %s\n"
+                             "roles = %s\n%s",
+                             s_demo[i].name, pub, s_demo[i].agency,
+                             s_demo[i].kind, s_demo[i].roles, s_demo[i].extra);
     }
     snprintf(path, sizeof(path), "%s/clients.conf", dir);
     if ((rc = s_write_new(path, text, err, err_len)) != CL_OK)

@@ -93,6 +93,17 @@ static int s_handler(void *user, const char *section, const char *name,
             return 0;
         }
         e->who.roles = (uint32_t)roles;
+    } else if (strcmp(name, "plans") == 0) {
+        /* a plan routes other agencies' referrals to its publisher: only
+         * the agencies the partnership names may publish them */
+        if (strcmp(v, "yes") == 0)
+            e->who.plans = true;
+        else if (strcmp(v, "no") == 0)
+            e->who.plans = false;
+        else {
+            snprintf(x->msg, sizeof(x->msg), "plans must be yes or no");
+            return 0;
+        }
     } else {
         snprintf(x->msg, sizeof(x->msg), "unknown setting %s", name);
         return 0;
@@ -188,11 +199,13 @@ static void s_add_once(char (*list)[CL_AGENCY_SZ], uint32_t *n,
 
 void cl_registry_agencies(const cl_registry *r, cl_route_config *rc)
 {
-    rc->n_agencies = rc->n_coord = 0;
+    rc->n_agencies = rc->n_coord = rc->n_audit = 0;
     for (size_t i = 0; r && i < r->n; i++) {
         const cl_caller *c = &r->v[i].who;
         s_add_once(rc->agencies, &rc->n_agencies, c->agency);
         if (c->roles & CL_ROLE_COORDINATOR)
             s_add_once(rc->coord, &rc->n_coord, c->agency);
+        if (c->roles & CL_ROLE_AUDITOR)
+            s_add_once(rc->audit, &rc->n_audit, c->agency);
     }
 }

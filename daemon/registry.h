@@ -8,6 +8,8 @@
  *   agency = Oakfield Surgery
  *   kind = gp
  *   roles = publisher
+ *   plans = no          (yes: a plan authority, which may publish
+ *                        protection plans)
  *
  * A registry is immutable once loaded; reloading builds a new one that the
  * server swaps in (SIGHUP). Holds public keys only.
@@ -34,8 +36,8 @@ const cl_caller *cl_registry_find(const cl_registry *r, const char *z85);
 
 size_t cl_registry_count(const cl_registry *r);
 
-/* Fill rc's lists of registered agencies and of agencies with a
- * coordinator (each once, at most CL_ROUTE_AGENCIES). */
+/* Fill rc's lists of registered agencies, of agencies with a coordinator
+ * and of agencies with an auditor (each once, at most CL_ROUTE_AGENCIES). */
 void cl_registry_agencies(const cl_registry *r, cl_route_config *rc);
 
 #endif

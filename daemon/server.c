@@ -405,6 +405,12 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
             goto out;
         }
     }
+    if (it->req.kind == CL_REQ_PUBLISH_PLAN &&
+        (rc = cl_core_plan_authority(it->who, err)) != CL_OK) {
+        s_fail(it, rc, err);
+        rc = s_audit(parent, it, &note);
+        goto out;
+    }
     if (content || it->req.kind == CL_REQ_PUBLISH_PLAN) {
         rc = content
                  ? cl_referral_validate(content, err, &it->rep.u.publish)
@@ -452,8 +458,9 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         rc = cl_core_record_measure(t, it->who, &it->req.u.measure, s_now(),
                                     &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
-        rc = cl_core_publish_plan(t, &s->cfg.match, it->who, &it->req.u.plan,
-                                  s_now(), &it->rep.u.publish, &note, err);
+        rc = cl_core_publish_plan(t, &s->cfg.match, &s->cfg.route, it->who,
+                                  &it->req.u.plan, s_now(), &it->rep.u.publish,
+                                  &note, err);
     else if (it->req.kind == CL_REQ_CREATE_REVIEW)
         rc = cl_core_create_review(t, it->who, &it->req.u.review_new, s_now(),
                                    &it->rep.u.publish, &note, err);

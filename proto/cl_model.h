@@ -344,6 +344,7 @@ typedef enum {
     CL_DLV_RESPONSE,
     CL_DLV_STATUS,
     CL_DLV_FEED,
+    CL_DLV_GOVERNANCE,
     CL_DLV_KIND_COUNT
 } cl_dlv_kind;
 
@@ -392,6 +393,20 @@ typedef struct cl_feed_msg {
     int64_t last_at;
 } cl_feed_msg;
 
+#define CL_EVENT_SZ 32
+
+/* To the information-governance auditors: something that widens what an
+ * agency receives (a new protection plan, the first from an agency). */
+typedef struct cl_governance_msg {
+    char event[CL_EVENT_SZ];    /* "new_plan", "first_plan_from_agency" */
+    char agency[CL_AGENCY_SZ];  /* the agency that did it */
+    char client[CL_CLIENT_SZ];  /* its registered client */
+    char reference[CL_REF_SZ];  /* e.g. PLAN-00000001 */
+    char person_id[CL_PID_SZ];  /* the person it concerns */
+    char detail[CL_WARNING_SZ]; /* e.g. the plan type, in words */
+    int64_t at;
+} cl_governance_msg;
+
 typedef struct cl_delivery {
     uint64_t seq; /* stable id within the agency's mailbox */
     int64_t at;
@@ -402,6 +417,7 @@ typedef struct cl_delivery {
         cl_info_response response;
         cl_status_msg status;
         cl_feed_msg feed;
+        cl_governance_msg governance;
     } u;
 } cl_delivery;
 

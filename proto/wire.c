@@ -1679,6 +1679,23 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         p->feed = x;
         break;
     }
+    case CL_DLV_GOVERNANCE: {
+        const cl_governance_msg *m = &d->u.governance;
+        Caselink__GovernanceNotice *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__governance_notice__init(x);
+        x->event = S_S(m->event);
+        x->agency = S_S(m->agency);
+        x->client = S_S(m->client);
+        x->reference = S_S(m->reference);
+        x->person_id = S_S(m->person_id);
+        x->detail = S_S(m->detail);
+        x->at = m->at;
+        p->item_case = CASELINK__DELIVERY__ITEM_GOVERNANCE;
+        p->governance = x;
+        break;
+    }
     default:
         break;
     }
@@ -2241,6 +2258,19 @@ static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
         m->expected = x->expected_seq;
         m->received = x->received_seq;
         m->last_at = x->last_at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_GOVERNANCE: {
+        const Caselink__GovernanceNotice *x = p->governance;
+        cl_governance_msg *m = &d->u.governance;
+        d->kind = CL_DLV_GOVERNANCE;
+        CL_COPY(m->event, x->event);
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->client, x->client);
+        CL_COPY(m->reference, x->reference);
+        CL_COPY(m->person_id, x->person_id);
+        CL_COPY(m->detail, x->detail);
+        m->at = x->at;
         break;
     }
     default:

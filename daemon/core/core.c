@@ -68,8 +68,10 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_ADD_TO_AGENDA] = CL_ROLE_COORDINATOR,
     [CL_REQ_CASE_FINDING] = CL_ROLE_COORDINATOR,
     [CL_REQ_SET_STATUS] = CL_ROLE_COORDINATOR,
-    [CL_REQ_INBOX_RECEIVE] = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR,
-    [CL_REQ_INBOX_ACK] = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR,
+    [CL_REQ_INBOX_RECEIVE] =
+        CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR | CL_ROLE_AUDITOR,
+    [CL_REQ_INBOX_ACK] =
+        CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR | CL_ROLE_AUDITOR,
     [CL_REQ_INFO_REQUEST] = CL_ROLE_COORDINATOR,
     [CL_REQ_INFO_RESPOND] = CL_ROLE_PUBLISHER,
     [CL_REQ_REQUEST_LIST] = CL_ROLE_COORDINATOR,
@@ -1195,22 +1197,79 @@ static int s_plan_get(cl_txn *t, uint64_t id, s_plan_rec *r)
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
+int cl_core_plan_authority(const cl_caller *caller, char err[CL_ERROR_SZ])
+{
+    /* A plan makes the daemon send other agencies' referrals to its
+     * publisher: only agencies registered as plan authorities may. */
+    if (caller->plans)
+        return CL_OK;
+    snprintf(err, CL_ERROR_SZ,
+             "only plan authorities may publish protection plans, and client "
+             "%.64s is not one (plans = yes in the client registry, for the "
+             "agency responsible for plans)",
+             caller->name);
+    return CL_ERR_DENIED;
+}
+
+/* Tell information governance of a new plan; the first plan an agency
+ * ever publishes says so. */
+static int s_plan_governance(cl_txn *t, const cl_route_config *rc,
+                             const cl_caller *caller, const cl_plan *p,
+                             uint64_t plan_id, uint64_t holder, int64_t now)
+{
+    /* meta "plans:" agency -> the agency's first plan id (unsealed: an
+     * agency's name is not personal data, and a purge leaves it) */
+    char key[sizeof("plans:") + CL_AGENCY_SZ];
+    uint8_t v[8];
+    size_t len = 0;
+    cl_governance_msg g;
+    int kl = snprintf(key, sizeof(key), "plans:%s", caller->agency);
+    int r = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)kl, v,
+                             sizeof(v), &len);
+    if (r != CL_OK && r != CL_ERR_NOT_FOUND)
+        return r;
+    memset(&g, 0, sizeof(g));
+    CL_COPY(g.event,
+            r == CL_ERR_NOT_FOUND ? "first_plan_from_agency" : "new_plan");
+    if (r == CL_ERR_NOT_FOUND) {
+        cl_be64_put(v, plan_id);
+        r = cl_store_put_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)kl, v,
+                             sizeof(v));
+        if (r != CL_OK)
+            return r;
+    }
+    CL_COPY(g.agency, caller->agency);
+    CL_COPY(g.client, caller->name);
+    snprintf(g.reference, sizeof(g.reference), "PLAN-%08" PRIu64, plan_id);
+    cl_core_pid_str(g.person_id, holder);
+    CL_COPY(g.detail, cl_plan_type_name(p->type));
+    return cl_core_governance_notice(t, rc, &g, now);
+}
+
 int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
-                         const cl_caller *caller, const cl_plan *p, int64_t now,
-                         cl_publish_result *out, cl_audit_note *note,
-                         char err[CL_ERROR_SZ])
+                         const cl_route_config *route, const cl_caller *caller,
+                         const cl_plan *p, int64_t now, cl_publish_result *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
     uint64_t child = 0, rid = 0, holder = 0, plan_id = 0;
     s_plan_rec rec;
     uint8_t k[16], how;
+    bool is_new = false;
     int rc;
     if (!(caller->roles & CL_ROLE_PUBLISHER)) {
         snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
         return CL_ERR_DENIED;
     }
+    if ((rc = cl_core_plan_authority(caller, err)) != CL_OK)
+        return rc;
     if (p->type != CL_PLAN_UNBORN) {
-        rc = s_link_person(t, st, mc, caller, &p->child, now, &child, &rid);
+        /* households are never inferred from a plan's child: the UPRN
+         * is not kept, so it links the child to nobody living there */
+        cl_person c = p->child;
+        c.uprn[0] = '\0';
+        rc = s_link_person(t, st, mc, caller, &c, now, &child, &rid);
+        sodium_memzero(&c, sizeof(c));
         if (rc != CL_OK)
             return rc;
         s_note_person(note, child);
@@ -1257,6 +1316,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
             return rc;
         memset(&rec, 0, sizeof(rec));
         rec.created = now;
+        is_new = true;
     } else {
         return rc;
     }
@@ -1274,6 +1334,8 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
              plan_id);
     if (note)
         CL_COPY(note->detail, out->reference);
+    if (is_new)
+        return s_plan_governance(t, route, caller, p, plan_id, holder, now);
     return CL_OK;
 }
 

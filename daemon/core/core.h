@@ -29,7 +29,11 @@ typedef struct cl_caller {
     char agency[CL_AGENCY_SZ]; /* agency the client belongs to */
     char kind[CL_KIND_SZ];     /* agency kind: gp, police, ... */
     uint32_t roles;            /* CL_ROLE_* bits */
+    bool plans;                /* a plan authority: may publish plans */
 } cl_caller;
+
+/* Routing settings and the registry's agency lists (below). */
+typedef struct cl_route_config cl_route_config;
 
 /* Parse "publisher,coordinator" into role bits; -1 if a name is unknown. */
 int64_t cl_core_roles_parse(const char *s);
@@ -138,9 +142,21 @@ CL_NODISCARD int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
  * Publish (or update, by the same agency reference) a child protection
  * plan: link the child and the adults named, record how they relate, and
  * keep the plan so that it shows on the case view of the child and of
- * every person linked to the child.
+ * every person linked to the child. Only a plan authority (caller->plans)
+ * may; the plan must have passed cl_plan_validate (a child under 18, or an
+ * unborn plan on the expectant mother, identified well enough). The
+ * child's UPRN is not kept: households are never inferred from a plan. A
+ * new plan is told to information governance (rc->audit; rc may be NULL
+ * in tests), marked when it is the first from its agency.
  */
+/* CL_OK if caller is a plan authority; CL_ERR_DENIED with err saying why
+ * otherwise (checked before a plan's content, so that a non-authority
+ * learns nothing from validation). */
+CL_NODISCARD int cl_core_plan_authority(const cl_caller *caller,
+                                        char err[CL_ERROR_SZ]);
+
 CL_NODISCARD int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
+                                      const cl_route_config *rc,
                                       const cl_caller *caller, const cl_plan *p,
                                       int64_t now, cl_publish_result *out,
                                       cl_audit_note *note,
@@ -279,6 +295,8 @@ typedef struct cl_route_config {
     char agencies[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
     uint32_t n_coord; /* agencies with a coordinator: hear of feed problems */
     char coord[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
+    uint32_t n_audit; /* agencies with an auditor: hear governance notices */
+    char audit[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
 } cl_route_config;
 
 #define CL_MAILBOX_MAX_DEFAULT  10000
@@ -307,6 +325,12 @@ CL_NODISCARD int cl_mailbox_put(cl_txn *t, const cl_route_config *rc,
                                 const char *agency, cl_delivery *d,
                                 bool bounded, int64_t now,
                                 char err[CL_ERROR_SZ]);
+
+/* Tell information governance (every agency with an auditor, rc->audit):
+ * g is copied to each auditor agency's mailbox, never refused (a notice
+ * lost would hide what it reports). g->at is set to now. */
+CL_NODISCARD int cl_core_governance_notice(cl_txn *t, const cl_route_config *rc,
+                                           cl_governance_msg *g, int64_t now);
 
 /* Deliveries for the caller's own agency after q->after, oldest first. */
 CL_NODISCARD int cl_core_inbox_receive(cl_txn *t, const cl_caller *caller,

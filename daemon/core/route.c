@@ -122,6 +122,17 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         cl_enc_i64(e, m->last_at);
         break;
     }
+    case CL_DLV_GOVERNANCE: {
+        const cl_governance_msg *m = &dv->u.governance;
+        cl_enc_str(e, m->event);
+        cl_enc_str(e, m->agency);
+        cl_enc_str(e, m->client);
+        cl_enc_str(e, m->reference);
+        cl_enc_str(e, m->person_id);
+        cl_enc_str(e, m->detail);
+        cl_enc_i64(e, m->at);
+        break;
+    }
     default:
         e->bad = true;
     }
@@ -189,6 +200,17 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         m->expected = cl_dec_u64(d);
         m->received = cl_dec_u64(d);
         m->last_at = cl_dec_i64(d);
+        break;
+    }
+    case CL_DLV_GOVERNANCE: {
+        cl_governance_msg *m = &dv->u.governance;
+        CL_DEC_STR(d, m->event);
+        CL_DEC_STR(d, m->agency);
+        CL_DEC_STR(d, m->client);
+        CL_DEC_STR(d, m->reference);
+        CL_DEC_STR(d, m->person_id);
+        CL_DEC_STR(d, m->detail);
+        m->at = cl_dec_i64(d);
         break;
     }
     default:
@@ -342,7 +364,7 @@ int cl_core_inbox_receive(cl_txn *t, const cl_caller *caller,
 {
     uint64_t next;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & (CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR))) {
+    if (!cl_core_allowed(caller->roles, CL_REQ_INBOX_RECEIVE)) {
         snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
         return CL_ERR_DENIED;
     }
@@ -387,7 +409,7 @@ int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller, const cl_inbox_ack *a,
     uint64_t next, depth;
     uint8_t k[S_TAG_LEN + 8];
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & (CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR))) {
+    if (!cl_core_allowed(caller->roles, CL_REQ_INBOX_RECEIVE)) {
         snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
         return CL_ERR_DENIED;
     }
@@ -893,6 +915,23 @@ static int s_feed_tell(cl_txn *t, const cl_route_config *cfg,
         d->kind = CL_DLV_FEED;
         d->u.feed = *m;
         rc = cl_mailbox_put(t, cfg, cfg->coord[i], d, false, now, err);
+    }
+    free(d);
+    return rc;
+}
+
+int cl_core_governance_notice(cl_txn *t, const cl_route_config *cfg,
+                              cl_governance_msg *g, int64_t now)
+{
+    cl_delivery *d = calloc(1, sizeof(*d));
+    char err[CL_ERROR_SZ];
+    int rc = d ? CL_OK : CL_ERR_NOMEM;
+    g->at = now;
+    for (uint32_t i = 0; rc == CL_OK && cfg && i < cfg->n_audit; i++) {
+        memset(d, 0, sizeof(*d));
+        d->kind = CL_DLV_GOVERNANCE;
+        d->u.governance = *g;
+        rc = cl_mailbox_put(t, cfg, cfg->audit[i], d, false, now, err);
     }
     free(d);
     return rc;

@@ -31,10 +31,12 @@ static void s_init(void)
     cl_copy(s_who.kind, sizeof(s_who.kind), "gp");
     s_who.roles = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR | CL_ROLE_AUDITOR |
                   CL_ROLE_OPERATOR;
+    s_who.plans = true;
     cl_route_config_defaults(&s_route);
-    s_route.n_agencies = s_route.n_coord = 1;
+    s_route.n_agencies = s_route.n_coord = s_route.n_audit = 1;
     cl_copy(s_route.agencies[0], CL_AGENCY_SZ, "Fuzz Agency");
     cl_copy(s_route.coord[0], CL_AGENCY_SZ, "Fuzz Agency");
+    cl_copy(s_route.audit[0], CL_AGENCY_SZ, "Fuzz Agency");
     /* one person to find */
     cl_txn *t = NULL;
     cl_referral *r = calloc(1, sizeof(*r));
@@ -112,8 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case CL_REQ_PUBLISH_PLAN:
         if (cl_plan_validate(&req->u.plan, err, &rep.u.publish) == CL_OK)
-            rc = cl_core_publish_plan(t, &mc, &s_who, &req->u.plan, 1700000004,
-                                      &rep.u.publish, &note, err);
+            rc = cl_core_publish_plan(t, &mc, &s_route, &s_who, &req->u.plan,
+                                      1700000004, &rep.u.publish, &note, err);
         break;
     case CL_REQ_IMPORT_PERSON:
         if (cl_import_validate(&req->u.import, err, NULL) == CL_OK)

@@ -175,7 +175,8 @@ check "inbox show missing" 1 "no delivery 99" -- cl --as childrens inbox show 99
 check "inbox follow" 0 "SAFEGUARDING ALERT" -- cl --as childrens inbox --follow --ack --for 2
 check "inbox empty after ack" 0 "0 shown, 0 waiting" -- cl --as childrens inbox
 check "inbox usage" 2 "usage: caselink inbox" -- cl --as childrens inbox frob
-check "inbox as auditor" 1 "denied" -- cl --as auditor inbox
+check "inbox as operator" 1 "denied" -- cl --as operator inbox
+check "inbox as auditor: the new plan" 0 "first_plan_from_agency: Northshire Children's Services PLAN-" -- cl --as auditor inbox
 check "request send" 0 "request sent: REQ-00000001" -- cl request send --nhs 0830166130 --agency "Northshire Police" --due 2099-01-01 --question "Any call-outs?"
 check "request bad agency" 1 "no registered agency" -- cl request send --nhs 0830166130 --agency "Nobody" --due 2099-01-01 --question "?"
 check "request usage" 2 "usage: caselink request" -- cl request frob

@@ -175,8 +175,8 @@ static void test_roles_and_access(void **state)
         [CL_REQ_ADD_TO_AGENDA] = C,
         [CL_REQ_CASE_FINDING] = C,
         [CL_REQ_SET_STATUS] = C,
-        [CL_REQ_INBOX_RECEIVE] = P | C,
-        [CL_REQ_INBOX_ACK] = P | C,
+        [CL_REQ_INBOX_RECEIVE] = P | C | A,
+        [CL_REQ_INBOX_ACK] = P | C | A,
         [CL_REQ_INFO_REQUEST] = C,
         [CL_REQ_INFO_RESPOND] = P,
         [CL_REQ_REQUEST_LIST] = C,
@@ -221,7 +221,7 @@ typedef struct s_fx {
     char dir[256];
     cl_store *s;
     cl_match_config mc;
-    cl_caller gp, police;
+    cl_caller gp, police, cs; /* cs: children's services, a plan authority */
 } s_fx;
 
 static int s_setup(void **state)
@@ -241,6 +241,11 @@ static int s_setup(void **state)
     CL_COPY(f->police.agency, "Northshire Police");
     CL_COPY(f->police.kind, "police");
     f->police.roles = CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR;
+    CL_COPY(f->cs.name, "childrens");
+    CL_COPY(f->cs.agency, "Northshire Children's Services");
+    CL_COPY(f->cs.kind, "childrens_services");
+    f->cs.roles = CL_ROLE_PUBLISHER;
+    f->cs.plans = true;
     *state = f;
     return 0;
 }
@@ -410,9 +415,13 @@ static void s_plan(s_fx *f, cl_plan *p)
     if (cl_plan_validate(p, err, &out) != CL_OK)
         fail_msg("plan invalid: %s", err);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(
-        cl_core_publish_plan(t, &f->mc, &f->gp, p, 1700000000, &out, NULL, err),
-        CL_OK);
+    /* only a plan authority may publish a plan */
+    assert_int_equal(cl_core_publish_plan(t, &f->mc, NULL, &f->gp, p,
+                                          1700000000, &out, NULL, err),
+                     CL_ERR_DENIED);
+    assert_int_equal(cl_core_publish_plan(t, &f->mc, NULL, &f->cs, p,
+                                          1700000000, &out, NULL, err),
+                     CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
 }
 

@@ -238,7 +238,7 @@ static int s_call(cl_client *c, cl_request *req, cl_reply *rep, int extra_ms)
             if (rc != CL_OK)
                 break;
             if (memcmp(rep->msgid, req->msgid, CL_MSGID_LEN) == 0 ||
-                s_zero(rep->msgid, CL_MSGID_LEN))
+                rep->msgid_unread || s_zero(rep->msgid, CL_MSGID_LEN))
                 goto out; /* ours, or an error about an undecodable frame */
             cl_reply_clear(rep); /* a late reply to an earlier request */
         }

@@ -252,6 +252,7 @@ static void s_fail(s_item *it, int err, const char *msg)
 {
     cl_reply_clear(&it->rep);
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
+    it->rep.msgid_unread = !it->req.msgid_read;
     it->rep.status = cl_wire_status(err);
     cl_copy(it->rep.error, sizeof(it->rep.error),
             msg && msg[0] ? msg : cl_strerror(err));
@@ -272,6 +273,7 @@ static bool s_recv(cl_server *s, s_item *it)
     }
     it->req.kind = CL_REQ_NONE; /* the decoder clears the rest */
     memset(it->req.msgid, 0, CL_MSGID_LEN);
+    it->req.msgid_read = false;
     memset(&it->rep, 0, sizeof(it->rep));
     it->out = NULL;
     it->out_len = 0;
@@ -310,6 +312,8 @@ static bool s_recv(cl_server *s, s_item *it)
         it->early = CL_ERR_INVALID;
         s_fail(it, CL_ERR_INVALID, "expected one frame holding an Envelope");
     } else if (!it->who) {
+        it->req.msgid_read = cl_wire_peek_msgid(
+            it->req.msgid, zmq_msg_data(payload), zmq_msg_size(payload));
         it->early = CL_ERR_DENIED;
         s_fail(it, CL_ERR_DENIED, "client key is no longer registered");
     } else {

@@ -651,6 +651,7 @@ typedef enum {
 typedef struct cl_request {
     uint32_t version;            /* protocol version */
     uint8_t msgid[CL_MSGID_LEN]; /* client-chosen message id */
+    bool msgid_read;             /* msgid came from the frame */
     int64_t sent_ms;             /* client's clock, unix ms */
     cl_req_kind kind;            /* which member of u is valid */
     uint8_t body_hash[16];       /* BLAKE2b of the body: a resent id
@@ -922,6 +923,7 @@ void cl_review_pack_clear(cl_review_pack *p);
 
 typedef struct cl_reply {
     uint8_t msgid[CL_MSGID_LEN];
+    bool msgid_unread; /* the request's id could not be read: sent empty */
     cl_status status;
     cl_status original_status; /* with CL_STATUS_DUPLICATE */
     char error[CL_ERROR_SZ];   /* human-readable, no personal data */

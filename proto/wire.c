@@ -4,14 +4,17 @@
  *
  * Decoding requests uses a bump allocator over one block whose size is a
  * fixed multiple of the frame length, so unpacking can never allocate more
- * than that whatever the frame claims. After unpacking, every message in the
- * tree is walked: unknown fields are refused, every string must be valid
- * UTF-8, and the message must re-pack to exactly the frame's length (an
- * embedded NUL shortens a string and so fails this test, as does any
- * non-canonical encoding).
+ * than that whatever the frame claims. Before unpacking, pbcheck walks the
+ * frame against the schema's descriptors: unknown fields, wrong wire types,
+ * invalid UTF-8 and NUL bytes are refused with the field's path, and every
+ * encoding the protobuf specification allows (packed or not, split
+ * sub-messages, repeated scalars, long varints) is accepted and normalized
+ * for protobuf-c. The idempotency hash is taken over the decoded request
+ * re-encoded by caselink, never over the client's bytes.
  */
 #include "wire.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include <sodium.h>
 
 #include "caselink.pb-c.h"
+#include "pbcheck.h"
 
 /* --- bounded allocator ---------------------------------------------------- */
 
@@ -44,169 +48,147 @@ static void s_arena_free(void *data, void *ptr)
     (void)ptr;
 }
 
-/* --- validation walk ------------------------------------------------------ */
-
-static bool s_utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-            (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
-/* Returns NULL if the tree is acceptable, else a static reason. */
-static const char *s_walk(const ProtobufCMessage *m, int depth)
-{
-    if (depth > 8)
-        return "message nested too deeply";
-    if (m->n_unknown_fields)
-        return "unknown field (is the client newer than the daemon?)";
-    const ProtobufCMessageDescriptor *d = m->descriptor;
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &d->fields[i];
-        const uint8_t *base = (const uint8_t *)m;
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *(const size_t *)(base + f->quantifier_offset);
-            void *const *arr = *(void *const *const *)(base + f->offset);
-            for (size_t k = 0; k < n; k++) {
-                const char *why = NULL;
-                if (f->type == PROTOBUF_C_TYPE_STRING) {
-                    const char *s = arr[k];
-                    if (!s_utf8_valid((const uint8_t *)s, strlen(s)))
-                        why = "string is not valid UTF-8";
-                } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
-                    why = s_walk(arr[k], depth + 1);
-                }
-                if (why)
-                    return why;
-            }
-            continue;
-        }
-        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-            uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
-            if (which != f->id)
-                continue;
-        }
-        if (f->type == PROTOBUF_C_TYPE_STRING) {
-            const char *s = *(const char *const *)(base + f->offset);
-            if (s && !s_utf8_valid((const uint8_t *)s, strlen(s)))
-                return "string is not valid UTF-8";
-        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
-            const ProtobufCMessage *sub =
-                *(const ProtobufCMessage *const *)(base + f->offset);
-            if (sub) {
-                const char *why = s_walk(sub, depth + 1);
-                if (why)
-                    return why;
-            }
-        }
-    }
-    return NULL;
-}
-
 /* --- protobuf -> model ---------------------------------------------------- */
 
-/* Copy a protobuf string into a fixed array; false (and err) if too long. */
-static bool s_str(char *dst, size_t cap, const char *src, const char *name,
-                  char err[CL_ERROR_SZ])
+/*
+ * Field names in refusals are paths from the envelope body, as the .proto
+ * spells them ("publish_referral.referral.subject.given_names"): pfx is the
+ * path of the message being converted, name the field.
+ */
+typedef char s_path[128];
+
+static const char *s_join(s_path out, const char *pfx, const char *name)
 {
+    size_t a = strlen(pfx), b = strlen(name), cap = sizeof(s_path) - 1;
+    if (a > cap)
+        a = cap;
+    memmove(out, pfx, a); /* pfx may be out itself */
+    if (a && a < cap)
+        out[a++] = '.';
+    if (b > cap - a)
+        b = cap - a;
+    memcpy(out + a, name, b);
+    out[a + b] = '\0';
+    return out;
+}
+
+/* Copy a protobuf string into a fixed array; false (and err) if too long. */
+static bool s_str(char *dst, size_t cap, const char *src, const char *pfx,
+                  const char *name, char err[CL_ERROR_SZ])
+{
+    s_path p;
     if (!src) {
         dst[0] = '\0';
         return true;
     }
     if (!cl_copy(dst, cap, src)) {
-        snprintf(err, CL_ERROR_SZ, "%s is longer than %zu bytes", name,
-                 cap - 1);
+        snprintf(err, CL_ERROR_SZ,
+                 "%s: %zu bytes, at most %zu (limits count bytes of UTF-8, "
+                 "not characters)",
+                 s_join(p, pfx, name), strlen(src), cap - 1);
         return false;
     }
     return true;
 }
 
-#define S_STR(dst, src, name) s_str((dst), sizeof(dst), (src), (name), err)
+#define S_STR(dst, src, name) s_str((dst), sizeof(dst), (src), pfx, (name), err)
 
-static bool s_enum8(uint8_t *dst, int v, int max, const char *name,
-                    char err[CL_ERROR_SZ])
+static bool s_enum8(uint8_t *dst, int v, int max, const char *pfx,
+                    const char *name, char err[CL_ERROR_SZ])
 {
+    s_path p;
     if (v < 0 || v > max) {
-        snprintf(err, CL_ERROR_SZ, "%s: value %d out of range", name, v);
+        snprintf(err, CL_ERROR_SZ, "%s: value %d out of range (0 to %d)",
+                 s_join(p, pfx, name), v, max);
         return false;
     }
     *dst = (uint8_t)v;
     return true;
 }
 
+#define S_ENUM(dst, v, max, name)                                              \
+    s_enum8((dst), (int)(v), (max), pfx, (name), err)
+
+static bool s_too_many(size_t n, size_t max, const char *pfx, const char *name,
+                       char err[CL_ERROR_SZ])
+{
+    s_path p;
+    if (n <= max)
+        return false;
+    snprintf(err, CL_ERROR_SZ, "%s: %zu entries, at most %zu",
+             s_join(p, pfx, name), n, max);
+    return true;
+}
+
+/* PersonDetails: one row per string field. */
+static const struct {
+    size_t model; /* offset in cl_person */
+    size_t cap;   /* its size */
+    size_t pb;    /* offset in Caselink__PersonDetails */
+    const char *name;
+} s_person_fields[] = {
+#define S_PF(m, f)                                                             \
+    {                                                                          \
+        offsetof(cl_person, m), sizeof(((cl_person *)0)->m),                   \
+            offsetof(Caselink__PersonDetails, f), #f                           \
+    }
+    S_PF(nhs, nhs_number),     S_PF(chi, chi_number),
+    S_PF(local_id, local_id),  S_PF(given, given_names),
+    S_PF(family, family_name), S_PF(dob, date_of_birth),
+    S_PF(address, address),    S_PF(town, town),
+    S_PF(postcode, postcode),  S_PF(uprn, uprn),
+#undef S_PF
+};
+
 static bool s_person_in(cl_person *p, const Caselink__PersonDetails *pd,
-                        char err[CL_ERROR_SZ])
+                        const char *pfx, char err[CL_ERROR_SZ])
 {
     memset(p, 0, sizeof(*p));
     if (!pd)
         return true;
-    return S_STR(p->nhs, pd->nhs_number, "nhs_number") &&
-           S_STR(p->chi, pd->chi_number, "chi_number") &&
-           S_STR(p->local_id, pd->local_id, "local_id") &&
-           S_STR(p->given, pd->given_names, "given_names") &&
-           S_STR(p->family, pd->family_name, "family_name") &&
-           S_STR(p->dob, pd->date_of_birth, "date_of_birth") &&
-           s_enum8(&p->sex, (int)pd->sex, CL_SEX_MAX, "sex", err) &&
-           S_STR(p->address, pd->address, "address") &&
-           S_STR(p->town, pd->town, "town") &&
-           S_STR(p->postcode, pd->postcode, "postcode") &&
-           S_STR(p->uprn, pd->uprn, "uprn");
+    for (size_t i = 0; i < sizeof(s_person_fields) / sizeof(s_person_fields[0]);
+         i++) {
+        const char *src =
+            *(char *const *)((const uint8_t *)pd + s_person_fields[i].pb);
+        if (!s_str((char *)p + s_person_fields[i].model, s_person_fields[i].cap,
+                   src, pfx, s_person_fields[i].name, err))
+            return false;
+    }
+    return S_ENUM(&p->sex, pd->sex, CL_SEX_MAX, "sex");
+}
+
+/* The person at pfx.name (or pfx.name[i] when i >= 0). */
+static bool s_person_at(cl_person *p, const Caselink__PersonDetails *pd,
+                        const char *pfx, const char *name, int i,
+                        char err[CL_ERROR_SZ])
+{
+    s_path sub;
+    if (i >= 0) {
+        char n[64];
+        snprintf(n, sizeof(n), "%s[%d]", name, i);
+        return s_person_in(p, pd, s_join(sub, pfx, n), err);
+    }
+    return s_person_in(p, pd, s_join(sub, pfx, name), err);
 }
 
 static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
-                          char err[CL_ERROR_SZ])
+                          const char *pfx, char err[CL_ERROR_SZ])
 {
+    s_path rel;
     memset(r, 0, sizeof(*r));
     if (!pr) {
-        snprintf(err, CL_ERROR_SZ, "publish_referral needs a referral");
+        snprintf(err, CL_ERROR_SZ, "%s: a referral is required", pfx);
         return false;
     }
-    if (pr->n_related > CL_RELATED_MAX) {
-        snprintf(err, CL_ERROR_SZ, "at most %d related people", CL_RELATED_MAX);
+    if (s_too_many(pr->n_related, CL_RELATED_MAX, pfx, "related", err))
         return false;
-    }
     if (!S_STR(r->agency_ref, pr->agency_reference, "agency_reference") ||
-        !s_person_in(&r->subject, pr->subject, err) ||
-        !s_enum8(&r->category, (int)pr->category, CL_CAT_MAX, "category",
-                 err) ||
-        !s_enum8(&r->risk, (int)pr->risk, CL_RISK_MAX, "risk", err) ||
+        !s_person_at(&r->subject, pr->subject, pfx, "subject", -1, err) ||
+        !S_ENUM(&r->category, pr->category, CL_CAT_MAX, "category") ||
+        !S_ENUM(&r->risk, pr->risk, CL_RISK_MAX, "risk") ||
         !S_STR(r->concern, pr->concern, "concern") ||
-        !s_enum8(&r->basis, (int)pr->lawful_basis, CL_BASIS_MAX, "lawful_basis",
-                 err) ||
-        !s_enum8(&r->consent, (int)pr->consent, CL_CONSENT_MAX, "consent",
-                 err) ||
+        !S_ENUM(&r->basis, pr->lawful_basis, CL_BASIS_MAX, "lawful_basis") ||
+        !S_ENUM(&r->consent, pr->consent, CL_CONSENT_MAX, "consent") ||
         !S_STR(r->consent_note, pr->consent_note, "consent_note") ||
         !S_STR(r->feed, pr->feed, "feed"))
         return false;
@@ -218,76 +200,85 @@ static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
     r->feed_seq = pr->feed_seq;
     r->n_related = (uint32_t)pr->n_related;
     for (size_t i = 0; i < pr->n_related; i++) {
-        if (!s_person_in(&r->related[i].person, pr->related[i]->person, err) ||
+        char n[32];
+        snprintf(n, sizeof(n), "related[%zu]", i);
+        const char *rp = s_join(rel, pfx, n);
+        if (!s_person_at(&r->related[i].person, pr->related[i]->person, rp,
+                         "person", -1, err) ||
             !s_enum8(&r->related[i].rel, (int)pr->related[i]->relationship,
-                     CL_REL_MAX, "relationship", err))
+                     CL_REL_MAX, rp, "relationship", err))
             return false;
     }
     return true;
 }
 
 static bool s_plan_in(cl_plan *p, const Caselink__ProtectionPlan *pp,
-                      char err[CL_ERROR_SZ])
+                      const char *pfx, char err[CL_ERROR_SZ])
 {
+    s_path ad;
     memset(p, 0, sizeof(*p));
     if (!pp) {
-        snprintf(err, CL_ERROR_SZ, "publish_plan needs a plan");
+        snprintf(err, CL_ERROR_SZ, "%s: a plan is required", pfx);
         return false;
     }
-    if (pp->n_adults > CL_RELATED_MAX) {
-        snprintf(err, CL_ERROR_SZ, "at most %d adults", CL_RELATED_MAX);
+    if (s_too_many(pp->n_adults, CL_RELATED_MAX, pfx, "adults", err))
         return false;
-    }
     if (!S_STR(p->agency_ref, pp->agency_reference, "agency_reference") ||
-        !s_person_in(&p->child, pp->child, err) ||
-        !s_enum8(&p->type, (int)pp->type, CL_PLAN_TYPE_MAX, "type", err) ||
-        !s_enum8(&p->category, (int)pp->category, CL_PLAN_CAT_MAX, "category",
-                 err) ||
+        !s_person_at(&p->child, pp->child, pfx, "child", -1, err) ||
+        !S_ENUM(&p->type, pp->type, CL_PLAN_TYPE_MAX, "type") ||
+        !S_ENUM(&p->category, pp->category, CL_PLAN_CAT_MAX, "category") ||
         !S_STR(p->start, pp->start_date, "start_date") ||
         !S_STR(p->end, pp->end_date, "end_date") ||
         !S_STR(p->authority, pp->responsible_authority,
                "responsible_authority") ||
         !S_STR(p->legal_basis, pp->legal_basis, "legal_basis") ||
         !S_STR(p->review, pp->next_review_date, "next_review_date") ||
-        !s_enum8(&p->basis, (int)pp->lawful_basis, CL_BASIS_MAX, "lawful_basis",
-                 err))
+        !S_ENUM(&p->basis, pp->lawful_basis, CL_BASIS_MAX, "lawful_basis"))
         return false;
     p->n_adults = (uint32_t)pp->n_adults;
-    for (size_t i = 0; i < pp->n_adults; i++)
-        if (!s_person_in(&p->adults[i].person, pp->adults[i]->person, err) ||
+    for (size_t i = 0; i < pp->n_adults; i++) {
+        char n[32];
+        snprintf(n, sizeof(n), "adults[%zu]", i);
+        const char *ap = s_join(ad, pfx, n);
+        if (!s_person_at(&p->adults[i].person, pp->adults[i]->person, ap,
+                         "person", -1, err) ||
             !s_enum8(&p->adults[i].rel, (int)pp->adults[i]->relationship,
-                     CL_REL_MAX, "relationship", err))
+                     CL_REL_MAX, ap, "relationship", err))
             return false;
+    }
     return true;
 }
 
 static bool s_person_ref_in(cl_person_ref *g, const char *pid,
                             const Caselink__PersonDetails *match,
-                            uint32_t limit, char err[CL_ERROR_SZ])
+                            uint32_t limit, const char *pfx,
+                            char err[CL_ERROR_SZ])
 {
     memset(g, 0, sizeof(*g));
     g->limit = limit;
     return S_STR(g->person_id, pid, "person_id") &&
-           s_person_in(&g->match, match, err);
+           s_person_at(&g->match, match, pfx, "match", -1, err);
 }
 
 static bool s_rectify_in(cl_rectify *r, const char *reference,
                          const char *reason, const Caselink__Referral *pr,
-                         char err[CL_ERROR_SZ])
+                         const char *pfx, char err[CL_ERROR_SZ])
 {
+    s_path sub;
     memset(r, 0, sizeof(*r));
     if (!S_STR(r->reference, reference, "reference") ||
         !S_STR(r->reason, reason, "reason"))
         return false;
-    return !pr || s_referral_in(&r->referral, pr, err);
+    return !pr ||
+           s_referral_in(&r->referral, pr, s_join(sub, pfx, "referral"), err);
 }
 
 static bool s_get_person_in(cl_get_person *g, const Caselink__GetPerson *pg,
-                            char err[CL_ERROR_SZ])
+                            const char *pfx, char err[CL_ERROR_SZ])
 {
     memset(g, 0, sizeof(*g));
     if (!S_STR(g->person_id, pg->person_id, "person_id") ||
-        !s_person_in(&g->match, pg->match, err))
+        !s_person_at(&g->match, pg->match, pfx, "match", -1, err))
         return false;
     if (pg->purpose &&
         (!S_STR(g->review_id, pg->purpose->review_id, "purpose.review_id") ||
@@ -303,7 +294,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     int rc = CL_ERR_INVALID;
     s_arena arena = {0};
     Caselink__Envelope *env = NULL;
-    const char *why;
+    uint8_t *norm;
+    size_t norm_len = 0;
+    s_path sub;
 
     memset(out, 0, sizeof(*out));
     err[0] = '\0';
@@ -312,53 +305,61 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                  CL_WIRE_MAX_FRAME);
         goto out;
     }
-    arena.cap = 16 * len + 64 * 1024;
+    /* Read first, so that any refusal can still be matched by the client. */
+    out->msgid_read = cl_wire_peek_msgid(out->msgid, buf, len);
+    arena.cap = 17 * len + 64 * 1024;
     arena.base = malloc(arena.cap);
     if (!arena.base) {
         rc = CL_ERR_NOMEM;
         snprintf(err, CL_ERROR_SZ, "out of memory");
         goto out;
     }
+    norm = s_arena_alloc(&arena, len ? len : 1);
+    if ((rc = cl_pbcheck_normalize(norm, &norm_len,
+                                   &caselink__envelope__descriptor, buf, len,
+                                   err)) != CL_OK)
+        goto out;
+    rc = CL_ERR_INVALID;
     ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
-    env = caselink__envelope__unpack(&alloc, len, buf);
+    env = caselink__envelope__unpack(&alloc, norm_len, norm);
     if (!env) {
         snprintf(err, CL_ERROR_SZ,
-                 "not a caselink Envelope (malformed or too complex)");
+                 "Envelope: too complex to unpack within %zu bytes of memory",
+                 arena.cap);
         goto out;
     }
-    if (env->message_id.len == CL_MSGID_LEN)
-        memcpy(out->msgid, env->message_id.data, CL_MSGID_LEN);
     out->version = env->version;
     out->sent_ms = env->sent_at;
-    if ((why = s_walk(&env->base, 0)) != NULL) {
-        snprintf(err, CL_ERROR_SZ, "%s", why);
-        goto out;
-    }
-    if (caselink__envelope__get_packed_size(env) != len) {
-        snprintf(err, CL_ERROR_SZ,
-                 "non-canonical encoding or NUL byte inside a string");
-        goto out;
-    }
     if (env->version != CL_PROTOCOL_VERSION) {
         snprintf(err, CL_ERROR_SZ,
-                 "protocol version %u not supported (this daemon speaks %u)",
+                 "version: protocol version %u not supported (this daemon "
+                 "speaks %u)",
                  env->version, CL_PROTOCOL_VERSION);
         goto out;
     }
     if (env->message_id.len != CL_MSGID_LEN) {
-        snprintf(err, CL_ERROR_SZ, "message_id must be %d bytes", CL_MSGID_LEN);
+        snprintf(err, CL_ERROR_SZ,
+                 "message_id: %zu bytes, must be %d (see \"Message ids\" in "
+                 "caselink.proto)",
+                 env->message_id.len, CL_MSGID_LEN);
         goto out;
     }
+    const ProtobufCFieldDescriptor *bf =
+        env->body_case
+            ? protobuf_c_message_descriptor_get_field(
+                  &caselink__envelope__descriptor, (unsigned)env->body_case)
+            : NULL;
+    const char *pfx = bf ? bf->name : "";
     switch (env->body_case) {
     case CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL:
         out->kind = CL_REQ_PUBLISH_REFERRAL;
         if (!s_referral_in(&out->u.publish, env->publish_referral->referral,
-                           err))
+                           s_join(sub, pfx, "referral"), err))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_GET_PERSON:
         out->kind = CL_REQ_GET_PERSON;
-        if (!s_get_person_in(&out->u.get_person, env->get_person, err))
+        if (!s_get_person_in(&out->u.get_person, env->get_person, pfx, err))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_HEALTH:
@@ -367,18 +368,20 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_CORRECT_REFERRAL:
         out->kind = CL_REQ_CORRECT_REFERRAL;
         if (!env->correct_referral->referral) {
-            snprintf(err, CL_ERROR_SZ, "correct_referral needs a referral");
+            snprintf(err, CL_ERROR_SZ,
+                     "correct_referral.referral: the corrected referral, in "
+                     "full, is required");
             goto out;
         }
         if (!s_rectify_in(&out->u.rectify, env->correct_referral->reference,
                           env->correct_referral->reason,
-                          env->correct_referral->referral, err))
+                          env->correct_referral->referral, pfx, err))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_WITHDRAW_REFERRAL:
         out->kind = CL_REQ_WITHDRAW_REFERRAL;
         if (!s_rectify_in(&out->u.rectify, env->withdraw_referral->reference,
-                          env->withdraw_referral->reason, NULL, err))
+                          env->withdraw_referral->reason, NULL, pfx, err))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_AUDIT_VERIFY:
@@ -394,13 +397,13 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         out->kind = CL_REQ_AUDIT_SEARCH;
         if (!s_person_ref_in(&out->u.person_ref, env->audit_search->person_id,
                              env->audit_search->match, env->audit_search->limit,
-                             err))
+                             pfx, err))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS:
         out->kind = CL_REQ_SUBJECT_ACCESS;
         if (!s_person_ref_in(&out->u.person_ref, env->subject_access->person_id,
-                             env->subject_access->match, 0, err))
+                             env->subject_access->match, 0, pfx, err))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
@@ -421,11 +424,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_CREATE_REVIEW: {
         cl_review_new *rn = &out->u.review_new;
         out->kind = CL_REQ_CREATE_REVIEW;
-        if (env->create_review->n_agencies > CL_REVIEW_AGENCIES) {
-            snprintf(err, CL_ERROR_SZ, "at most %d agencies",
-                     CL_REVIEW_AGENCIES);
+        if (s_too_many(env->create_review->n_agencies, CL_REVIEW_AGENCIES, pfx,
+                       "agencies", err))
             goto out;
-        }
         if (!S_STR(rn->date, env->create_review->date, "date") ||
             !S_STR(rn->title, env->create_review->title, "title"))
             goto out;
@@ -440,9 +441,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         out->kind = CL_REQ_ADD_TO_AGENDA;
         if (!S_STR(ag->review_id, env->add_to_agenda->review_id, "review_id") ||
             !s_person_ref_in(&ag->who, env->add_to_agenda->person_id,
-                             env->add_to_agenda->match, 0, err) ||
-            !s_enum8(&ag->reason, (int)env->add_to_agenda->reason,
-                     CL_AGENDA_MAX, "reason", err) ||
+                             env->add_to_agenda->match, 0, pfx, err) ||
+            !S_ENUM(&ag->reason, env->add_to_agenda->reason, CL_AGENDA_MAX,
+                    "reason") ||
             !S_STR(ag->note, env->add_to_agenda->note, "note"))
             goto out;
         break;
@@ -450,7 +451,8 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_FIND_PERSON:
         out->kind = CL_REQ_FIND_PERSON;
         out->u.find.limit = env->find_person->limit;
-        if (!s_person_in(&out->u.find.match, env->find_person->match, err))
+        if (!s_person_at(&out->u.find.match, env->find_person->match, pfx,
+                         "match", -1, err))
             goto out;
         if (env->find_person->purpose &&
             !S_STR(out->u.find.justification,
@@ -460,8 +462,8 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         break;
     case CASELINK__ENVELOPE__BODY_IMPORT_PERSON:
         out->kind = CL_REQ_IMPORT_PERSON;
-        if (!s_person_in(&out->u.import.person, env->import_person->person,
-                         err) ||
+        if (!s_person_at(&out->u.import.person, env->import_person->person, pfx,
+                         "person", -1, err) ||
             !S_STR(out->u.import.agency, env->import_person->agency, "agency"))
             goto out;
         break;
@@ -492,7 +494,8 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         break;
     case CASELINK__ENVELOPE__BODY_PUBLISH_PLAN:
         out->kind = CL_REQ_PUBLISH_PLAN;
-        if (!s_plan_in(&out->u.plan, env->publish_plan->plan, err))
+        if (!s_plan_in(&out->u.plan, env->publish_plan->plan,
+                       s_join(sub, pfx, "plan"), err))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_ADMIN_BACKUP:
@@ -518,11 +521,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         cl_set_status *ss = &out->u.set_status;
         out->kind = CL_REQ_SET_STATUS;
         if (!S_STR(ss->reference, b->reference, "reference") ||
-            !s_enum8(&ss->status, (int)b->status, CL_REFSTAT_MAX, "status",
-                     err) ||
+            !S_ENUM(&ss->status, b->status, CL_REFSTAT_MAX, "status") ||
             !S_STR(ss->reason, b->reason, "reason") ||
-            !s_enum8(&ss->outcome, (int)b->outcome, CL_OUTCOME_MAX, "outcome",
-                     err))
+            !S_ENUM(&ss->outcome, b->outcome, CL_OUTCOME_MAX, "outcome"))
             goto out;
         break;
     }
@@ -534,11 +535,8 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         break;
     case CASELINK__ENVELOPE__BODY_INBOX_ACK:
         out->kind = CL_REQ_INBOX_ACK;
-        if (env->inbox_ack->n_seqs > CL_INBOX_MAX) {
-            snprintf(err, CL_ERROR_SZ, "at most %d seqs per acknowledgement",
-                     CL_INBOX_MAX);
+        if (s_too_many(env->inbox_ack->n_seqs, CL_INBOX_MAX, pfx, "seqs", err))
             goto out;
-        }
         out->u.ack.n = (uint32_t)env->inbox_ack->n_seqs;
         for (size_t i = 0; i < env->inbox_ack->n_seqs; i++)
             out->u.ack.seqs[i] = env->inbox_ack->seqs[i];
@@ -547,12 +545,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         const Caselink__InfoRequest *b = env->info_request;
         cl_info_request *q = &out->u.info;
         out->kind = CL_REQ_INFO_REQUEST;
-        if (b->n_agencies > CL_REVIEW_AGENCIES) {
-            snprintf(err, CL_ERROR_SZ, "at most %d agencies",
-                     CL_REVIEW_AGENCIES);
+        if (s_too_many(b->n_agencies, CL_REVIEW_AGENCIES, pfx, "agencies", err))
             goto out;
-        }
-        if (!s_person_ref_in(&q->who, b->person_id, b->match, 0, err) ||
+        if (!s_person_ref_in(&q->who, b->person_id, b->match, 0, pfx, err) ||
             !S_STR(q->due, b->due_date, "due_date") ||
             !S_STR(q->question, b->question, "question") ||
             !S_STR(q->review_id, b->review_id, "review_id"))
@@ -569,9 +564,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         out->kind = CL_REQ_INFO_RESPOND;
         if (!S_STR(x->request_id, b->request_id, "request_id") ||
             !S_STR(x->summary, b->summary, "summary") ||
-            !s_enum8(&x->risk, (int)b->risk, CL_RISK_MAX, "risk", err) ||
-            !s_enum8(&x->involvement, (int)b->involvement, CL_INVOLVE_MAX,
-                     "involvement", err) ||
+            !S_ENUM(&x->risk, b->risk, CL_RISK_MAX, "risk") ||
+            !S_ENUM(&x->involvement, b->involvement, CL_INVOLVE_MAX,
+                    "involvement") ||
             !S_STR(x->contact, b->contact, "contact"))
             goto out;
         break;
@@ -605,8 +600,7 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         cl_action_update *x = &out->u.action_update;
         out->kind = CL_REQ_UPDATE_ACTION;
         if (!S_STR(x->action_id, b->action_id, "action_id") ||
-            !s_enum8(&x->status, (int)b->status, CL_ACTION_STATUS_MAX, "status",
-                     err) ||
+            !S_ENUM(&x->status, b->status, CL_ACTION_STATUS_MAX, "status") ||
             !S_STR(x->note, b->note, "note"))
             goto out;
         break;
@@ -628,7 +622,7 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         out->kind = CL_REQ_SET_RAG;
         if (!S_STR(x->person_id, b->person_id, "person_id") ||
             !S_STR(x->workstream, b->workstream, "workstream") ||
-            !s_enum8(&x->rating, (int)b->rating, CL_RAG_MAX, "rating", err) ||
+            !S_ENUM(&x->rating, b->rating, CL_RAG_MAX, "rating") ||
             !S_STR(x->note, b->note, "note"))
             goto out;
         break;
@@ -681,27 +675,27 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             goto out;
         break;
     default:
-        snprintf(err, CL_ERROR_SZ, "envelope has no body");
+        snprintf(err, CL_ERROR_SZ,
+                 "body: the envelope carries no request (or one this daemon "
+                 "does not know)");
         goto out;
     }
-    /* The body without envelope fields (sent_at may differ on a resend). */
-    const ProtobufCFieldDescriptor *bf =
-        protobuf_c_message_descriptor_get_field(&caselink__envelope__descriptor,
-                                                (unsigned)env->body_case);
-    const ProtobufCMessage *body =
-        *(const ProtobufCMessage *const *)((const uint8_t *)env + bf->offset);
-    size_t blen = protobuf_c_message_get_packed_size(body);
-    uint8_t *bbuf = s_arena_alloc(&arena, blen ? blen : 1);
-    if (!bbuf) {
-        snprintf(err, CL_ERROR_SZ, "message too complex");
+    if ((rc = cl_wire_request_hash(out->body_hash, out)) != CL_OK) {
+        snprintf(err, CL_ERROR_SZ, "out of memory");
         goto out;
     }
-    protobuf_c_message_pack(body, bbuf);
-    crypto_generichash(out->body_hash, sizeof(out->body_hash), bbuf, blen, NULL,
-                       0);
     rc = CL_OK;
 out:
     free(arena.base); /* env lives inside the arena */
+    if (rc != CL_OK && !out->msgid_read) {
+        static const char pre[] = "message id could not be read; ";
+        size_t n = strnlen(err, CL_ERROR_SZ - 1);
+        if (n > CL_ERROR_SZ - sizeof(pre))
+            n = CL_ERROR_SZ - sizeof(pre); /* the end of a long reason */
+        memmove(err + sizeof(pre) - 1, err, n);
+        memcpy(err, pre, sizeof(pre) - 1);
+        err[sizeof(pre) - 1 + n] = '\0';
+    }
     return rc;
 }
 
@@ -837,8 +831,10 @@ static int s_pack(uint8_t **out, size_t *out_len, const ProtobufCMessage *m)
     return CL_OK;
 }
 
-int cl_wire_encode_request(uint8_t **out, size_t *out_len,
-                           const cl_request *req)
+/* With body_only, the envelope's own fields (version, message id, sent_at)
+ * are left out: what remains is the request itself. */
+static int s_encode_request(uint8_t **out, size_t *out_len,
+                            const cl_request *req, bool body_only)
 {
     int rc = CL_ERR_NOMEM;
     s_scratch s = {0};
@@ -889,10 +885,12 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
     Caselink__Report report = CASELINK__REPORT__INIT;
     Caselink__ReviewPack pack = CASELINK__REVIEW_PACK__INIT;
 
-    env.version = req->version;
-    env.message_id.data = (uint8_t *)req->msgid;
-    env.message_id.len = CL_MSGID_LEN;
-    env.sent_at = req->sent_ms;
+    if (!body_only) {
+        env.version = req->version;
+        env.message_id.data = (uint8_t *)req->msgid;
+        env.message_id.len = CL_MSGID_LEN;
+        env.sent_at = req->sent_ms;
+    }
     switch (req->kind) {
     case CL_REQ_PUBLISH_REFERRAL:
         pub.referral = s_referral_out(&s, &req->u.publish);
@@ -1207,6 +1205,38 @@ int cl_wire_encode_request(uint8_t **out, size_t *out_len,
 out:
     s_scratch_free(&s);
     return rc;
+}
+
+bool cl_wire_peek_msgid(uint8_t msgid[CL_MSGID_LEN], const uint8_t *buf,
+                        size_t len)
+{
+    return cl_pbcheck_peek(msgid, CL_MSGID_LEN, 2 /* Envelope.message_id */,
+                           buf, len);
+}
+
+int cl_wire_encode_request(uint8_t **out, size_t *out_len,
+                           const cl_request *req)
+{
+    return s_encode_request(out, out_len, req, false);
+}
+
+int cl_wire_request_hash(uint8_t hash[16], const cl_request *req)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = s_encode_request(&buf, &len, req, true);
+    if (rc != CL_OK)
+        return rc;
+    /* The envelope holds only the body now: skip its tag and length, so
+     * the hash is over the body message, as it always was. */
+    size_t off = 0;
+    for (int v = 0; v < 2; v++)
+        while (off < len && (buf[off++] & 0x80))
+            ;
+    crypto_generichash(hash, 16, buf + off, len - off, NULL, 0);
+    sodium_memzero(buf, len);
+    free(buf);
+    return CL_OK;
 }
 
 static Caselink__ReferralView *s_referral_view_out(s_scratch *s,
@@ -1730,7 +1760,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     char *warnings[CL_WARNINGS_MAX];
 
     r.message_id.data = (uint8_t *)rep->msgid;
-    r.message_id.len = CL_MSGID_LEN;
+    r.message_id.len = rep->msgid_unread ? 0 : CL_MSGID_LEN;
     r.status = (Caselink__Status)rep->status;
     r.original_status = (Caselink__Status)rep->original_status;
     r.error = S_S(rep->error);
@@ -2121,7 +2151,7 @@ static void s_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
     char err[CL_ERROR_SZ];
     /* Replies come from the daemon, which only stores validated values;
      * over-long strings are truncated rather than refused. */
-    if (!s_person_in(p, pd, err) && pd) {
+    if (!s_person_in(p, pd, "", err) && pd) {
         memset(p, 0, sizeof(*p));
         cl_copy(p->family, sizeof(p->family),
                 pd->family_name ? pd->family_name : "");
@@ -2524,6 +2554,8 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         return CL_ERR_PROTOCOL;
     if (r->message_id.len == CL_MSGID_LEN)
         memcpy(out->msgid, r->message_id.data, CL_MSGID_LEN);
+    else
+        out->msgid_unread = true;
     out->status = (cl_status)r->status;
     out->original_status = (cl_status)r->original_status;
     CL_COPY(out->error, r->error);

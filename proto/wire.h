@@ -1,8 +1,10 @@
 /*
  * wire: the only module that touches protobuf.
  *
- * It enforces the size limits, unpacks with a bounded allocator, refuses
- * unknown fields, invalid UTF-8 and embedded NUL bytes, and converts between
+ * It enforces the size limits, checks and normalizes each frame against the
+ * schema (pbcheck: unknown fields, invalid UTF-8 and embedded NUL bytes
+ * refused, every standard encoding accepted), unpacks with a bounded
+ * allocator, and converts between
  * the protobuf messages of caselink.proto and the plain C model. Semantic
  * checks (dates, check digits, enums) are cl_model's; routing and meaning are
  * the daemon's and the domain's.
@@ -22,16 +24,31 @@
 
 /*
  * Decode a request frame into *out (caller-owned, overwritten).
- * On failure returns CL_ERR_INVALID with a reason in err; out->msgid is
- * filled whenever the frame got far enough to carry one, so the error reply
- * can still be matched by the client.
+ * Any encoding the protobuf specification allows is accepted; refusals
+ * (CL_ERR_INVALID) put "field.path: problem" in err. out->msgid and
+ * out->msgid_read are set whenever the frame could be read as far as a
+ * 16-byte message_id, so the error reply can still be matched by the
+ * client; otherwise err begins "message id could not be read".
  */
 CL_NODISCARD int cl_wire_decode_request(cl_request *out, const uint8_t *buf,
                                         size_t len, char err[CL_ERROR_SZ]);
 
+/* The 16-byte message id of a frame that may be malformed further on;
+ * false if it cannot be read. */
+bool cl_wire_peek_msgid(uint8_t msgid[CL_MSGID_LEN], const uint8_t *buf,
+                        size_t len);
+
 /* Encode a request. *out is malloc'd; the caller frees it. */
 CL_NODISCARD int cl_wire_encode_request(uint8_t **out, size_t *out_len,
                                         const cl_request *req);
+
+/*
+ * The idempotency hash of a request: BLAKE2b-128 over caselink's own
+ * canonical encoding of the decoded request body (the model re-encoded,
+ * never the bytes the client sent), so two encodings of the same request
+ * are the same request.
+ */
+CL_NODISCARD int cl_wire_request_hash(uint8_t hash[16], const cl_request *req);
 
 /* Encode a reply. *out is malloc'd; the caller frees it. */
 CL_NODISCARD int cl_wire_encode_reply(uint8_t **out, size_t *out_len,

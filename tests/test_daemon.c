@@ -146,6 +146,29 @@ static void test_hostile_frames(void **state)
     zmq_send(s, more, len + 9, 0);
     assert_int_equal(s_raw_reply(s, &rep), CL_STATUS_INVALID);
     assert_memory_equal(rep.msgid, q->msgid, CL_MSGID_LEN);
+    assert_non_null(strstr(rep.error, "Envelope: unknown field 98"));
+    cl_reply_clear(&rep);
+
+    /* malformed after a readable message id: that id comes back, and the
+     * error names the field */
+    memcpy(more, buf, 20); /* version, then the 16-byte message_id */
+    more[20] = 0x52;       /* publish_referral, length 100: past the end */
+    more[21] = 100;
+    zmq_send(s, more, 22, 0);
+    assert_int_equal(s_raw_reply(s, &rep), CL_STATUS_INVALID);
+    assert_false(rep.msgid_unread);
+    assert_memory_equal(rep.msgid, q->msgid, CL_MSGID_LEN);
+    assert_non_null(strstr(rep.error, "publish_referral: length 100 runs"));
+    cl_reply_clear(&rep);
+    /* an 8-byte message id cannot be read: the reply says so, id empty */
+    more[0] = 0x08, more[1] = 0x01, more[2] = 0x12, more[3] = 8;
+    memset(more + 4, 0x5a, 8);
+    more[12] = 0xf2, more[13] = 0x03, more[14] = 0; /* health {} */
+    zmq_send(s, more, 15, 0);
+    assert_int_equal(s_raw_reply(s, &rep), CL_STATUS_INVALID);
+    assert_true(rep.msgid_unread);
+    assert_non_null(strstr(rep.error, "message id could not be read; "
+                                      "message_id: 8 bytes, must be 16"));
     cl_reply_clear(&rep);
     free(more);
 

@@ -1,8 +1,11 @@
 /*
  * test_wire: the wire module refuses what it must (unknown fields, bad
- * UTF-8, embedded NUL, wrong version, bad ids, oversized and random bytes)
- * and round-trips what it should.
+ * UTF-8, embedded NUL, wrong version, bad ids, oversized and random bytes),
+ * naming the field, and accepts every encoding the protobuf specification
+ * allows (packed/unpacked, split sub-messages, last-wins scalars, explicit
+ * defaults, long varints, -0.0 and NaN) with one idempotency hash.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -187,7 +190,9 @@ static void test_too_long_and_too_many(void **state)
     uint8_t buf[8192];
     size_t len = caselink__envelope__pack(&env, buf);
     assert_int_equal(s_decode(buf, len, err), CL_ERR_INVALID);
-    assert_non_null(strstr(err, "family_name is longer"));
+    assert_string_equal(err, "publish_referral.referral.subject.family_name: "
+                             "299 bytes, at most 100 (limits count bytes of "
+                             "UTF-8, not characters)");
 
     /* 200 related people: refused, and bounded in memory either way */
     pd.family_name = "Smith";
@@ -205,13 +210,15 @@ static void test_too_long_and_too_many(void **state)
     env.message_id.len = 8;
     len = caselink__envelope__pack(&env, buf);
     assert_int_equal(s_decode(buf, len, err), CL_ERR_INVALID);
-    assert_non_null(strstr(err, "message_id"));
+    assert_non_null(strstr(err, "message_id: 8 bytes, must be 16"));
+    assert_non_null(strstr(err, "message id could not be read"));
     /* out-of-range enum */
     env.message_id.len = sizeof(id);
     r.category = 77;
     len = caselink__envelope__pack(&env, buf);
     assert_int_equal(s_decode(buf, len, err), CL_ERR_INVALID);
-    assert_non_null(strstr(err, "category"));
+    assert_string_equal(err, "publish_referral.referral.category: value 77 "
+                             "out of range (0 to 12)");
 }
 
 static void test_reply_round_trip(void **state)
@@ -238,6 +245,364 @@ static void test_reply_round_trip(void **state)
     free(dup);
 }
 
+/* --- hand-written wire bytes: every encoding the specification allows --- */
+
+typedef struct s_pb {
+    uint8_t b[4096];
+    size_t n;
+} s_pb;
+
+/* A varint padded to at least `width` bytes (0: minimal). */
+static void s_varint(s_pb *p, uint64_t v, unsigned width)
+{
+    unsigned i = 0;
+    do {
+        uint8_t c = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        i++;
+        if (v || i < width)
+            c |= 0x80;
+        p->b[p->n++] = c;
+    } while (v || i < width);
+}
+
+static void s_tag(s_pb *p, uint32_t field, uint32_t wt)
+{
+    s_varint(p, (uint64_t)field << 3 | wt, 0);
+}
+
+static void s_bytes(s_pb *p, uint32_t field, const void *v, size_t n)
+{
+    s_tag(p, field, 2);
+    s_varint(p, n, 0);
+    memcpy(p->b + p->n, v, n);
+    p->n += n;
+}
+
+static void s_sub(s_pb *p, uint32_t field, const s_pb *m)
+{
+    s_bytes(p, field, m->b, m->n);
+}
+
+static void s_str_f(s_pb *p, uint32_t field, const char *v)
+{
+    s_bytes(p, field, v, strlen(v));
+}
+
+static void s_uint(s_pb *p, uint32_t field, uint64_t v)
+{
+    s_tag(p, field, 0);
+    s_varint(p, v, 0);
+}
+
+static const uint8_t s_id[CL_MSGID_LEN] = {9, 8, 7, 6, 5, 4, 3, 2,
+                                           1, 0, 1, 2, 3, 4, 5, 6};
+
+/* An envelope: version 1, s_id, then body number `field` holding m. */
+static void s_env(s_pb *e, uint32_t field, const s_pb *m)
+{
+    memset(e, 0, sizeof(*e));
+    s_uint(e, 1, 1);
+    s_bytes(e, 2, s_id, sizeof(s_id));
+    s_sub(e, field, m);
+}
+
+static int s_dec(cl_request *r, const s_pb *e, char *err)
+{
+    return cl_wire_decode_request(r, e->b, e->n, err);
+}
+
+static void test_packed_and_unpacked(void **state)
+{
+    (void)state;
+    s_pb packed = {0}, run = {0}, unpacked = {0}, e;
+    cl_request *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+    char err[CL_ERROR_SZ];
+    for (uint64_t v = 1; v <= 3; v++)
+        s_varint(&run, v * 300, 0);
+    s_sub(&packed, 1, &run);
+    for (uint64_t v = 1; v <= 3; v++)
+        s_uint(&unpacked, 1, v * 300);
+    s_env(&e, 31, &packed); /* inbox_ack */
+    assert_int_equal(s_dec(a, &e, err), CL_OK);
+    s_env(&e, 31, &unpacked);
+    assert_int_equal(s_dec(b, &e, err), CL_OK);
+    assert_int_equal(b->kind, CL_REQ_INBOX_ACK);
+    assert_int_equal(b->u.ack.n, 3);
+    assert_int_equal(b->u.ack.seqs[2], 900);
+    assert_memory_equal(a->body_hash, b->body_hash, 16);
+    /* both mixed in one message: the values concatenate */
+    s_pb mixed = unpacked;
+    s_sub(&mixed, 1, &run);
+    s_env(&e, 31, &mixed);
+    assert_int_equal(s_dec(b, &e, err), CL_OK);
+    assert_int_equal(b->u.ack.n, 6);
+    free(a);
+    free(b);
+}
+
+/* A referral split in pieces, a scalar twice, explicit defaults. */
+static void test_merged_last_wins_defaults(void **state)
+{
+    (void)state;
+    cl_request *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+    char err[CL_ERROR_SZ];
+    s_pb subj = {0}, ref = {0}, pub = {0}, e;
+    /* canonical: one piece */
+    s_str_f(&subj, 4, "Jane");
+    s_str_f(&subj, 5, "Smith");
+    s_str_f(&ref, 1, "R-1");
+    s_sub(&ref, 2, &subj);
+    s_uint(&ref, 3, 4);
+    s_uint(&ref, 9, 1);
+    s_sub(&pub, 1, &ref);
+    s_env(&e, 10, &pub);
+    assert_int_equal(s_dec(a, &e, err), CL_OK);
+
+    /* the same referral in two pieces, subject split again, category
+     * first 1 then 4, risk and concern explicitly at their defaults */
+    s_pb s1 = {0}, s2 = {0}, r1 = {0}, r2 = {0}, p = {0};
+    s_str_f(&s1, 4, "Jane");
+    s_uint(&s1, 7, 0); /* sex = SEX_UNKNOWN, explicitly */
+    s_str_f(&s2, 5, "Smith");
+    s_str_f(&r1, 1, "R-1");
+    s_sub(&r1, 2, &s1);
+    s_uint(&r1, 3, 1);
+    s_uint(&r1, 4, 0);   /* risk: default */
+    s_str_f(&r1, 5, ""); /* concern: default */
+    s_sub(&r2, 2, &s2);
+    s_uint(&r2, 3, 4);
+    s_uint(&r2, 9, 1);
+    s_sub(&p, 1, &r1);
+    s_pb half = {0};
+    s_sub(&half, 1, &r2);
+    memcpy(p.b + p.n, half.b, half.n);
+    p.n += half.n;
+    s_env(&e, 10, &p);
+    assert_int_equal(s_dec(b, &e, err), CL_OK);
+    assert_string_equal(b->u.publish.agency_ref, "R-1");
+    assert_string_equal(b->u.publish.subject.given, "Jane");
+    assert_string_equal(b->u.publish.subject.family, "Smith");
+    assert_int_equal(b->u.publish.category, 4);
+    assert_memory_equal(a->body_hash, b->body_hash, 16);
+
+    /* the envelope's body sent twice over: merged too */
+    s_pb e2 = {0};
+    s_uint(&e2, 1, 1);
+    s_bytes(&e2, 2, s_id, sizeof(s_id));
+    s_pb only1 = {0}, only2 = {0};
+    s_sub(&only1, 1, &r1);
+    s_sub(&only2, 1, &r2);
+    s_sub(&e2, 10, &only1);
+    s_uint(&e2, 3, 1234); /* sent_at between the pieces */
+    s_sub(&e2, 10, &only2);
+    assert_int_equal(s_dec(b, &e2, err), CL_OK);
+    assert_string_equal(b->u.publish.subject.family, "Smith");
+    assert_memory_equal(a->body_hash, b->body_hash, 16);
+    free(a);
+    free(b);
+}
+
+/* Tags, lengths and values in longer-than-minimal varints. */
+static void test_long_varints(void **state)
+{
+    (void)state;
+    cl_request *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+    char err[CL_ERROR_SZ];
+    s_pb body = {0}, e = {0};
+    s_uint(&body, 1, 5); /* inbox_receive.after_seq */
+    s_env(&e, 30, &body);
+    assert_int_equal(s_dec(a, &e, err), CL_OK);
+
+    s_pb inner = {0};
+    s_varint(&inner, 1 << 3 | 0, 10); /* tag padded to ten bytes */
+    s_varint(&inner, 5, 10);          /* value padded to ten bytes */
+    memset(&e, 0, sizeof(e));
+    s_varint(&e, 1 << 3 | 0, 6);
+    s_varint(&e, 1, 4); /* version 1 in four bytes */
+    s_varint(&e, 2 << 3 | 2, 7);
+    s_varint(&e, sizeof(s_id), 9); /* length padded to nine bytes */
+    memcpy(e.b + e.n, s_id, sizeof(s_id));
+    e.n += sizeof(s_id);
+    s_varint(&e, 30 << 3 | 2, 8);
+    s_varint(&e, inner.n, 6);
+    memcpy(e.b + e.n, inner.b, inner.n);
+    e.n += inner.n;
+    assert_int_equal(s_dec(b, &e, err), CL_OK);
+    assert_int_equal(b->kind, CL_REQ_INBOX_RECEIVE);
+    assert_int_equal(b->u.inbox.after, 5);
+    assert_memory_equal(b->msgid, s_id, CL_MSGID_LEN);
+    assert_memory_equal(a->body_hash, b->body_hash, 16);
+    /* eleven bytes is not a varint */
+    memset(&inner, 0, sizeof(inner));
+    for (int i = 0; i < 10; i++)
+        inner.b[inner.n++] = 0x80;
+    inner.b[inner.n++] = 0x00;
+    s_env(&e, 30, &inner);
+    assert_int_equal(s_dec(b, &e, err), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "inbox_receive: malformed field tag"));
+    free(a);
+    free(b);
+}
+
+/* -0.0 and NaN payloads decode; validation, not the codec, judges them. */
+static void test_doubles(void **state)
+{
+    (void)state;
+    cl_request *a = calloc(1, sizeof(*a));
+    char err[CL_ERROR_SZ];
+    double vals[2] = {-0.0, 0.0};
+    uint64_t nan_bits = 0x7ff8000000000123ull;
+    memcpy(&vals[1], &nan_bits, 8);
+    for (int i = 0; i < 2; i++) {
+        s_pb m = {0}, e;
+        s_str_f(&m, 1, "police contacts");
+        s_str_f(&m, 2, "P00000001");
+        s_str_f(&m, 3, "2026-10");
+        s_tag(&m, 4, 1);
+        memcpy(m.b + m.n, &vals[i], 8);
+        m.n += 8;
+        s_env(&e, 49, &m); /* record_measure */
+        assert_int_equal(s_dec(a, &e, err), CL_OK);
+        assert_int_equal(a->kind, CL_REQ_RECORD_MEASURE);
+        if (i == 0)
+            assert_true(a->u.measure.value == 0.0 &&
+                        signbit(a->u.measure.value));
+        else
+            assert_true(isnan(a->u.measure.value));
+    }
+    free(a);
+}
+
+/* Refusals name the field by its path. */
+static void test_refusals_name_the_field(void **state)
+{
+    (void)state;
+    cl_request *a = calloc(1, sizeof(*a));
+    char err[CL_ERROR_SZ];
+    s_pb subj = {0}, ref = {0}, pub = {0}, e, rel = {0}, relp = {0};
+    s_str_f(&subj, 4, "Abcdefg\xff");
+    s_sub(&ref, 2, &subj);
+    s_sub(&pub, 1, &ref);
+    s_env(&e, 10, &pub);
+    assert_int_equal(s_dec(a, &e, err), CL_ERR_INVALID);
+    assert_string_equal(
+        err, "publish_referral.referral.subject.given_names: invalid UTF-8 "
+             "at byte 7");
+    assert_true(a->msgid_read);
+    assert_memory_equal(a->msgid, s_id, CL_MSGID_LEN);
+
+    /* the second related person's family name holds a NUL */
+    memset(&ref, 0, sizeof(ref));
+    memset(&pub, 0, sizeof(pub));
+    s_str_f(&relp, 5, "Smith");
+    s_sub(&rel, 1, &relp);
+    s_sub(&ref, 7, &rel);
+    memset(&relp, 0, sizeof(relp));
+    memset(&rel, 0, sizeof(rel));
+    s_bytes(&relp, 5, "Sm\0th", 5);
+    s_sub(&rel, 1, &relp);
+    s_sub(&ref, 7, &rel);
+    s_sub(&pub, 1, &ref);
+    s_env(&e, 10, &pub);
+    assert_int_equal(s_dec(a, &e, err), CL_ERR_INVALID);
+    assert_string_equal(err, "publish_referral.referral.related[1].person."
+                             "family_name: NUL byte at byte 2 (strings may "
+                             "not contain NUL)");
+
+    /* a wire type the schema does not allow */
+    memset(&ref, 0, sizeof(ref));
+    memset(&pub, 0, sizeof(pub));
+    s_str_f(&ref, 3, "child_protection");
+    s_sub(&pub, 1, &ref);
+    s_env(&e, 10, &pub);
+    assert_int_equal(s_dec(a, &e, err), CL_ERR_INVALID);
+    assert_string_equal(err, "publish_referral.referral.category: wire type "
+                             "2, but the schema has enum");
+
+    /* an unknown field inside the subject */
+    memset(&subj, 0, sizeof(subj));
+    memset(&ref, 0, sizeof(ref));
+    memset(&pub, 0, sizeof(pub));
+    s_uint(&subj, 99, 1);
+    s_sub(&ref, 2, &subj);
+    s_sub(&pub, 1, &ref);
+    s_env(&e, 10, &pub);
+    assert_int_equal(s_dec(a, &e, err), CL_ERR_INVALID);
+    assert_non_null(
+        strstr(err, "publish_referral.referral.subject: unknown field 99 "
+                    "(not in PersonDetails"));
+
+    /* groups are not part of the schema */
+    memset(&e, 0, sizeof(e));
+    s_uint(&e, 1, 1);
+    s_bytes(&e, 2, s_id, sizeof(s_id));
+    s_tag(&e, 60, 3);
+    s_tag(&e, 60, 4);
+    assert_int_equal(s_dec(a, &e, err), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "health: group encoding"));
+    free(a);
+}
+
+/* A malformed envelope still gets its message id back when it has one. */
+static void test_msgid_of_malformed(void **state)
+{
+    (void)state;
+    cl_request *a = calloc(1, sizeof(*a));
+    char err[CL_ERROR_SZ];
+    s_pb e = {0};
+    s_uint(&e, 1, 1);
+    s_bytes(&e, 2, s_id, sizeof(s_id));
+    e.b[e.n++] = 0x52; /* field 10, length 200: runs past the end */
+    e.b[e.n++] = 0xc8;
+    e.b[e.n++] = 0x01;
+    assert_int_equal(s_dec(a, &e, err), CL_ERR_INVALID);
+    assert_true(a->msgid_read);
+    assert_memory_equal(a->msgid, s_id, CL_MSGID_LEN);
+    assert_non_null(strstr(err, "publish_referral: length 200 runs past"));
+    /* a reply to it carries the id; one without an id carries none */
+    cl_reply rep, back;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    memset(&rep, 0, sizeof(rep));
+    memcpy(rep.msgid, a->msgid, CL_MSGID_LEN);
+    rep.status = CL_STATUS_INVALID;
+    rep.msgid_unread = true;
+    assert_int_equal(cl_wire_encode_reply(&buf, &len, &rep), CL_OK);
+    Caselink__Reply *r = caselink__reply__unpack(NULL, len, buf);
+    assert_non_null(r);
+    assert_int_equal(r->message_id.len, 0);
+    caselink__reply__free_unpacked(r, NULL);
+    assert_int_equal(cl_wire_decode_reply(&back, buf, len), CL_OK);
+    assert_true(back.msgid_unread);
+    cl_reply_clear(&back);
+    free(buf);
+    /* garbage before any id */
+    uint8_t junk[] = {0xff, 0xff, 0xff};
+    assert_int_equal(cl_wire_decode_request(a, junk, sizeof(junk), err),
+                     CL_ERR_INVALID);
+    assert_false(a->msgid_read);
+    assert_non_null(strstr(err, "message id could not be read; Envelope: "));
+    free(a);
+}
+
+/* Two bodies in one envelope: the last one is the request (oneof rule). */
+static void test_oneof_last_wins(void **state)
+{
+    (void)state;
+    cl_request *a = calloc(1, sizeof(*a));
+    char err[CL_ERROR_SZ];
+    s_pb e = {0}, empty = {0}, ack = {0};
+    s_uint(&ack, 1, 7);
+    s_uint(&e, 1, 1);
+    s_bytes(&e, 2, s_id, sizeof(s_id));
+    s_sub(&e, 31, &ack);
+    s_sub(&e, 60, &empty);
+    assert_int_equal(s_dec(a, &e, err), CL_OK);
+    assert_int_equal(a->kind, CL_REQ_HEALTH);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +613,13 @@ int main(void)
         cmocka_unit_test(test_garbage_and_size),
         cmocka_unit_test(test_too_long_and_too_many),
         cmocka_unit_test(test_reply_round_trip),
+        cmocka_unit_test(test_packed_and_unpacked),
+        cmocka_unit_test(test_merged_last_wins_defaults),
+        cmocka_unit_test(test_long_varints),
+        cmocka_unit_test(test_doubles),
+        cmocka_unit_test(test_refusals_name_the_field),
+        cmocka_unit_test(test_msgid_of_malformed),
+        cmocka_unit_test(test_oneof_last_wins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

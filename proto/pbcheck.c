@@ -1,0 +1,526 @@
+/*
+ * pbcheck: schema-driven check and normalization of a protobuf frame
+ * (see pbcheck.h). One recursive walk serves two passes: with out NULL it
+ * validates and returns the normalized size; with out set it writes. A
+ * sub-message's normalized length is needed before its bytes, so writing
+ * measures each sub-message first (nesting is bounded, so this costs at
+ * most CL_PBCHECK_DEPTH walks of any byte).
+ */
+#include "pbcheck.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Wire types (protobuf encoding). */
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4 };
+enum { WT_I32 = 5 };
+
+/* The wire type and name of each protobuf-c field type, by ProtobufCType. */
+static const struct {
+    uint8_t wire;
+    const char *name;
+} s_types[] = {
+    [PROTOBUF_C_TYPE_INT32] = {WT_VARINT, "int32"},
+    [PROTOBUF_C_TYPE_SINT32] = {WT_VARINT, "sint32"},
+    [PROTOBUF_C_TYPE_SFIXED32] = {WT_I32, "sfixed32"},
+    [PROTOBUF_C_TYPE_INT64] = {WT_VARINT, "int64"},
+    [PROTOBUF_C_TYPE_SINT64] = {WT_VARINT, "sint64"},
+    [PROTOBUF_C_TYPE_SFIXED64] = {WT_I64, "sfixed64"},
+    [PROTOBUF_C_TYPE_UINT32] = {WT_VARINT, "uint32"},
+    [PROTOBUF_C_TYPE_FIXED32] = {WT_I32, "fixed32"},
+    [PROTOBUF_C_TYPE_UINT64] = {WT_VARINT, "uint64"},
+    [PROTOBUF_C_TYPE_FIXED64] = {WT_I64, "fixed64"},
+    [PROTOBUF_C_TYPE_FLOAT] = {WT_I32, "float"},
+    [PROTOBUF_C_TYPE_DOUBLE] = {WT_I64, "double"},
+    [PROTOBUF_C_TYPE_BOOL] = {WT_VARINT, "bool"},
+    [PROTOBUF_C_TYPE_ENUM] = {WT_VARINT, "enum"},
+    [PROTOBUF_C_TYPE_STRING] = {WT_LEN, "string"},
+    [PROTOBUF_C_TYPE_BYTES] = {WT_LEN, "bytes"},
+    [PROTOBUF_C_TYPE_MESSAGE] = {WT_LEN, "message"},
+};
+
+#define S_TOO_BIG ((size_t)-1)
+
+typedef struct s_ctx {
+    char *err;      /* CL_ERROR_SZ, caller's */
+    char path[160]; /* dotted path of the field being read */
+    size_t plen;    /* its length */
+} s_ctx;
+
+/* --- varints -------------------------------------------------------------- */
+
+/* Read a varint of at most ten bytes at in[*pos]; false if malformed. */
+static bool s_get_varint(const uint8_t *in, size_t len, size_t *pos,
+                         uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < 10; i++) {
+        if (*pos >= len)
+            return false;
+        uint8_t c = in[(*pos)++];
+        x |= (uint64_t)(c & 0x7f) << (7 * i);
+        if (!(c & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Write v minimally at out+*pos (when out is set); advance *pos. */
+static void s_put_varint(uint8_t *out, size_t *pos, uint64_t v)
+{
+    do {
+        uint8_t c = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            c |= 0x80;
+        if (out)
+            out[*pos] = c;
+        (*pos)++;
+    } while (v);
+}
+
+static void s_put_bytes(uint8_t *out, size_t *pos, const uint8_t *src, size_t n)
+{
+    if (out && n)
+        memcpy(out + *pos, src, n);
+    *pos += n;
+}
+
+/* --- UTF-8 ------------------------------------------------------------- */
+
+size_t cl_pbcheck_utf8_bad(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (n - i < len)
+            return i;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+            (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
+/* --- paths and errors ---------------------------------------------------- */
+
+static size_t s_push(s_ctx *c, const char *name, bool indexed, uint32_t index)
+{
+    size_t was = c->plen;
+    int n;
+    size_t room = sizeof(c->path) - c->plen;
+    if (indexed)
+        n = snprintf(c->path + c->plen, room, "%s%s[%u]", was ? "." : "", name,
+                     index);
+    else
+        n = snprintf(c->path + c->plen, room, "%s%s", was ? "." : "", name);
+    if (n > 0)
+        c->plen += (size_t)n < room ? (size_t)n : room - 1;
+    return was;
+}
+
+static void s_pop(s_ctx *c, size_t was)
+{
+    c->plen = was;
+    c->path[was] = '\0';
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static size_t
+s_fail(s_ctx *c, const ProtobufCMessageDescriptor *d, const char *fmt, ...)
+{
+    const char *where = c->plen ? c->path : d->short_name;
+    size_t off = strlen(where);
+    if (off > CL_ERROR_SZ / 2)
+        off = CL_ERROR_SZ / 2;
+    memcpy(c->err, where, off);
+    c->err[off++] = ':';
+    c->err[off++] = ' ';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err + off, CL_ERROR_SZ - off, fmt, ap);
+    va_end(ap);
+    return S_TOO_BIG;
+}
+
+/* --- oneofs ------------------------------------------------------------- */
+
+/*
+ * The specification: of several members of one oneof on the wire, the last
+ * one is the value, and a message member seen several times in a row is
+ * merged. protobuf-c replaces a oneof member each time it appears, so the
+ * normalized frame keeps only the last occurrence of each oneof, holding
+ * the concatenation (a merge, in protobuf) of the final run of pieces.
+ */
+typedef struct s_oneof {
+    unsigned qoff;   /* quantifier_offset: names the oneof */
+    size_t last;     /* offset of the group's last occurrence */
+    size_t run;      /* offset of the first piece of the final run */
+    uint32_t number; /* the member last seen */
+} s_oneof;
+
+#define S_ONEOFS 8
+
+/* The next field at in[*pos]: its number, wire type and (for LEN) payload.
+ * Tolerant: false at the end or at anything malformed. */
+static bool s_next(const uint8_t *in, size_t len, size_t *pos, uint32_t *number,
+                   uint32_t *wt, const uint8_t **v, size_t *vlen)
+{
+    uint64_t tag, x;
+    if (*pos >= len || !s_get_varint(in, len, pos, &tag) || tag > UINT32_MAX)
+        return false;
+    *number = (uint32_t)(tag >> 3);
+    *wt = (uint32_t)(tag & 7);
+    *v = NULL;
+    *vlen = 0;
+    switch (*wt) {
+    case WT_VARINT:
+        return s_get_varint(in, len, pos, &x);
+    case WT_I64:
+    case WT_I32: {
+        size_t n = *wt == WT_I64 ? 8 : 4;
+        if (len - *pos < n)
+            return false;
+        *pos += n;
+        return true;
+    }
+    case WT_LEN:
+        if (!s_get_varint(in, len, pos, &x) || x > len - *pos)
+            return false;
+        *v = in + *pos;
+        *vlen = (size_t)x;
+        *pos += (size_t)x;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static size_t s_oneofs(const ProtobufCMessageDescriptor *d, const uint8_t *in,
+                       size_t len, s_oneof *g)
+{
+    size_t ng = 0, pos = 0, at = 0, vlen;
+    uint32_t number, wt;
+    const uint8_t *v;
+    bool any = false;
+    for (unsigned i = 0; i < d->n_fields; i++)
+        any |= (d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0;
+    if (!any)
+        return 0;
+    while (s_next(in, len, &pos, &number, &wt, &v, &vlen)) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(d, number);
+        if (f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+            size_t k = 0;
+            while (k < ng && g[k].qoff != f->quantifier_offset)
+                k++;
+            if (k == ng && ng < S_ONEOFS) {
+                g[ng].qoff = f->quantifier_offset;
+                g[ng].number = 0;
+                ng++;
+            }
+            if (k < ng) {
+                if (g[k].number != number)
+                    g[k].run = at;
+                g[k].number = number;
+                g[k].last = at;
+            }
+        }
+        at = pos;
+    }
+    return ng;
+}
+
+static const s_oneof *s_oneof_of(const s_oneof *g, size_t ng,
+                                 const ProtobufCFieldDescriptor *f)
+{
+    if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+        return NULL;
+    for (size_t k = 0; k < ng; k++)
+        if (g[k].qoff == f->quantifier_offset)
+            return &g[k];
+    return NULL;
+}
+
+/* --- the walk ------------------------------------------------------------ */
+
+static bool s_packable(const ProtobufCFieldDescriptor *f)
+{
+    return f->label == PROTOBUF_C_LABEL_REPEATED &&
+           s_types[f->type].wire != WT_LEN;
+}
+
+/* A packed run of scalars: check it, return its normalized payload size. */
+static size_t s_packed(s_ctx *c, const ProtobufCMessageDescriptor *d,
+                       const ProtobufCFieldDescriptor *f, const uint8_t *in,
+                       size_t len, uint8_t *out)
+{
+    size_t pos = 0, w = 0;
+    uint8_t wire = s_types[f->type].wire;
+    if (wire != WT_VARINT) {
+        size_t width = wire == WT_I64 ? 8 : 4;
+        if (len % width)
+            return s_fail(c, d,
+                          "packed %s values: %zu bytes is not a "
+                          "multiple of %zu",
+                          s_types[f->type].name, len, width);
+        s_put_bytes(out, &w, in, len);
+        return w;
+    }
+    while (pos < len) {
+        uint64_t v;
+        if (!s_get_varint(in, len, &pos, &v))
+            return s_fail(c, d, "packed values: malformed varint");
+        s_put_varint(out, &w, v);
+    }
+    return w;
+}
+
+static size_t s_walk(s_ctx *c, const ProtobufCMessageDescriptor *d,
+                     const uint8_t *in, size_t len, int depth, uint8_t *out);
+
+/* The normalized size of the final run of a oneof message member (pieces
+ * from g->run up to, not including, offset end, then the last piece), and
+ * with out set, the pieces written one after another. */
+static size_t s_oneof_run(s_ctx *c, const ProtobufCMessageDescriptor *d,
+                          const ProtobufCFieldDescriptor *f, const s_oneof *g,
+                          const uint8_t *in, size_t end, const uint8_t *last,
+                          size_t last_len, int depth, uint8_t *out)
+{
+    size_t pos = g->run, w = 0, vlen;
+    uint32_t number, wt;
+    const uint8_t *v;
+    (void)d;
+    while (pos < end && s_next(in, end, &pos, &number, &wt, &v, &vlen)) {
+        if (number != f->id || wt != WT_LEN)
+            continue;
+        size_t n =
+            s_walk(c, f->descriptor, v, vlen, depth + 1, out ? out + w : NULL);
+        if (n == S_TOO_BIG)
+            return S_TOO_BIG;
+        w += n;
+    }
+    size_t n = s_walk(c, f->descriptor, last, last_len, depth + 1,
+                      out ? out + w : NULL);
+    return n == S_TOO_BIG ? S_TOO_BIG : w + n;
+}
+
+static size_t s_walk(s_ctx *c, const ProtobufCMessageDescriptor *d,
+                     const uint8_t *in, size_t len, int depth, uint8_t *out)
+{
+    uint32_t seen[256]; /* occurrences of each repeated field: its index */
+    s_oneof groups[S_ONEOFS];
+    size_t pos = 0, w = 0;
+    size_t ng;
+
+    if (depth > CL_PBCHECK_DEPTH)
+        return s_fail(c, d, "nested deeper than %d levels", CL_PBCHECK_DEPTH);
+    ng = s_oneofs(d, in, len, groups);
+    memset(seen, 0, sizeof(seen));
+    while (pos < len) {
+        size_t fstart = pos, w0 = w;
+        uint64_t tag;
+        if (!s_get_varint(in, len, &pos, &tag) || tag > UINT32_MAX)
+            return s_fail(c, d, "malformed field tag at byte %zu", pos);
+        uint32_t number = (uint32_t)(tag >> 3), wt = (uint32_t)(tag & 7);
+        if (number == 0 || number > 536870911u)
+            return s_fail(c, d, "field number %u is not valid", number);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(d, number);
+        if (!f)
+            return s_fail(c, d,
+                          "unknown field %u (not in %s: is the client built "
+                          "from a newer caselink.proto than the daemon?)",
+                          number, d->short_name);
+        size_t fi = (size_t)(f - d->fields);
+        bool rep = f->label == PROTOBUF_C_LABEL_REPEATED;
+        uint32_t index = fi < 256 ? seen[fi] : 0;
+        size_t was = s_push(c, f->name,
+                            rep && f->type == PROTOBUF_C_TYPE_MESSAGE, index);
+        uint8_t want = s_types[f->type].wire;
+        if (wt == WT_SGROUP || wt == WT_EGROUP)
+            return s_fail(c, d,
+                          "group encoding (wire type %u) is not used "
+                          "by caselink.proto",
+                          wt);
+        if (wt != want && !(wt == WT_LEN && s_packable(f)))
+            return s_fail(c, d, "wire type %u, but the schema has %s%s", wt,
+                          rep ? "repeated " : "", s_types[f->type].name);
+        /* a oneof member that a later one replaces: checked, not kept */
+        const s_oneof *g = s_oneof_of(groups, ng, f);
+        bool drop = g && g->last != fstart;
+        uint8_t *o = drop ? NULL : out;
+        s_put_varint(o, &w, tag);
+        switch (wt) {
+        case WT_VARINT: {
+            uint64_t v;
+            if (!s_get_varint(in, len, &pos, &v))
+                return s_fail(c, d, "malformed varint");
+            s_put_varint(o, &w, v);
+            if (rep && fi < 256)
+                seen[fi]++;
+            break;
+        }
+        case WT_I64:
+        case WT_I32: {
+            size_t n = wt == WT_I64 ? 8 : 4;
+            if (len - pos < n)
+                return s_fail(c, d, "truncated %s", s_types[f->type].name);
+            s_put_bytes(o, &w, in + pos, n);
+            pos += n;
+            if (rep && fi < 256)
+                seen[fi]++;
+            break;
+        }
+        case WT_LEN: {
+            uint64_t n64;
+            if (!s_get_varint(in, len, &pos, &n64))
+                return s_fail(c, d, "malformed length");
+            if (n64 > len - pos)
+                return s_fail(c, d, "length %llu runs past the end",
+                              (unsigned long long)n64);
+            size_t n = (size_t)n64;
+            const uint8_t *v = in + pos;
+            pos += n;
+            if (f->type == PROTOBUF_C_TYPE_STRING) {
+                const uint8_t *nul = memchr(v, 0, n);
+                size_t bad =
+                    cl_pbcheck_utf8_bad(v, nul ? (size_t)(nul - v) : n);
+                if (nul && bad == (size_t)(nul - v))
+                    return s_fail(c, d,
+                                  "NUL byte at byte %zu (strings may "
+                                  "not contain NUL)",
+                                  bad);
+                if (bad < n)
+                    return s_fail(c, d, "invalid UTF-8 at byte %zu", bad);
+            }
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE && g && !drop &&
+                g->run != fstart) {
+                size_t inner =
+                    s_oneof_run(c, d, f, g, in, fstart, v, n, depth, NULL);
+                if (inner == S_TOO_BIG)
+                    return S_TOO_BIG;
+                s_put_varint(o, &w, inner);
+                if (o)
+                    (void)s_oneof_run(c, d, f, g, in, fstart, v, n, depth,
+                                      o + w);
+                w += inner;
+            } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                size_t inner = s_walk(c, f->descriptor, v, n, depth + 1, NULL);
+                if (inner == S_TOO_BIG)
+                    return S_TOO_BIG;
+                s_put_varint(o, &w, inner);
+                if (o)
+                    (void)s_walk(c, f->descriptor, v, n, depth + 1, o + w);
+                w += inner;
+            } else if (f->type == PROTOBUF_C_TYPE_STRING ||
+                       f->type == PROTOBUF_C_TYPE_BYTES) {
+                s_put_varint(o, &w, n);
+                s_put_bytes(o, &w, v, n);
+            } else {
+                size_t inner = s_packed(c, d, f, v, n, NULL);
+                if (inner == S_TOO_BIG)
+                    return S_TOO_BIG;
+                s_put_varint(o, &w, inner);
+                if (o)
+                    (void)s_packed(c, d, f, v, n, o + w);
+                w += inner;
+            }
+            if (rep && fi < 256)
+                seen[fi]++;
+            break;
+        }
+        default:
+            return s_fail(c, d, "wire type %u is not valid", wt);
+        }
+        s_pop(c, was);
+        if (drop)
+            w = w0;
+    }
+    return w;
+}
+
+int cl_pbcheck_normalize(uint8_t *out, size_t *out_len,
+                         const ProtobufCMessageDescriptor *d,
+                         const uint8_t *buf, size_t len, char err[CL_ERROR_SZ])
+{
+    s_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.err = err;
+    size_t n = s_walk(&c, d, buf, len, 0, NULL);
+    if (n == S_TOO_BIG || n > len) {
+        if (n != S_TOO_BIG) /* cannot happen: minimal is never longer */
+            snprintf(err, CL_ERROR_SZ, "%s: normalization grew the frame",
+                     d->short_name);
+        return CL_ERR_INVALID;
+    }
+    c.plen = 0;
+    c.path[0] = '\0';
+    (void)s_walk(&c, d, buf, len, 0, out);
+    *out_len = n;
+    return CL_OK;
+}
+
+bool cl_pbcheck_peek(uint8_t *out, size_t want, uint32_t number,
+                     const uint8_t *buf, size_t len)
+{
+    size_t pos = 0;
+    bool found = false;
+    while (pos < len) {
+        uint64_t tag, v;
+        if (!s_get_varint(buf, len, &pos, &tag))
+            break;
+        uint32_t wt = (uint32_t)(tag & 7);
+        if (wt == WT_VARINT) {
+            if (!s_get_varint(buf, len, &pos, &v))
+                break;
+        } else if (wt == WT_I64 || wt == WT_I32) {
+            size_t n = wt == WT_I64 ? 8 : 4;
+            if (len - pos < n)
+                break;
+            pos += n;
+        } else if (wt == WT_LEN) {
+            if (!s_get_varint(buf, len, &pos, &v) || v > len - pos)
+                break;
+            if ((tag >> 3) == number) {
+                found = v == want;
+                if (found)
+                    memcpy(out, buf + pos, want);
+            }
+            pos += (size_t)v;
+        } else {
+            break;
+        }
+    }
+    return found;
+}

@@ -537,7 +537,7 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
         break;
     case CL_REQ_REVIEW_LIST:
         rc = cl_core_review_list(t, &s->cfg.match, it->who,
-                                 it->req.u.review_limit, &it->rep.u.reviews,
+                                 &it->req.u.review_q, &it->rep.u.reviews,
                                  &note, err);
         break;
     case CL_REQ_LINKS_EXPORT:

@@ -173,6 +173,17 @@ typedef struct cl_links_query {
     uint32_t limit;
 } cl_links_query;
 
+/* A page of the match-review queue (highest weight first). */
+typedef struct cl_review_query {
+    uint32_t limit;             /* page size: 0 = 50, at most 500 */
+    uint32_t page;              /* 1-based page (0 = 1) */
+    char after[CL_REF_SZ];      /* continue after this review id, or "" */
+    char agency[CL_AGENCY_SZ];  /* a record of this agency, or "" */
+    double min_p, max_p;        /* match probability bounds (0: none) */
+} cl_review_query;
+
+#define CL_REVIEW_PAGE_MAX 500
+
 typedef struct cl_find {
     cl_person match;
     char justification[CL_NOTE_SZ];
@@ -665,7 +676,7 @@ typedef struct cl_request {
         char backup_name[CL_REF_SZ];       /* ADMIN_BACKUP */
         uint32_t key_version;              /* ADMIN_RETIRE_KEY */
         cl_plan plan;                      /* PUBLISH_PLAN */
-        uint32_t review_limit;             /* REVIEW_LIST */
+        cl_review_query review_q;          /* REVIEW_LIST */
         cl_link_change link;               /* REVIEW_DECIDE, SPLIT_RECORD */
         cl_import import;                  /* IMPORT_PERSON */
         cl_links_query links;              /* LINKS_EXPORT */
@@ -810,11 +821,14 @@ typedef struct cl_review_item {
     uint32_t n_fields;
     cl_field_weight fields[CL_MATCH_FIELDS];
     int64_t created;
+    double probability; /* match probability under the prior */
 } cl_review_item;
 
 typedef struct cl_review_items {
     size_t n;
-    cl_review_item *v; /* owned */
+    cl_review_item *v;     /* owned */
+    char next[CL_REF_SZ];  /* continue after this id; "" on the last page */
+    uint32_t total;        /* open pairs the filters keep */
 } cl_review_items;
 
 /* What replaced a kept version of a referral ("corrected", "withdrawn",

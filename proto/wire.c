@@ -476,7 +476,27 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         break;
     case CASELINK__ENVELOPE__BODY_REVIEW_LIST:
         out->kind = CL_REQ_REVIEW_LIST;
-        out->u.review_limit = env->review_list->limit;
+        out->u.review_q.limit = env->review_list->limit;
+        out->u.review_q.page = env->review_list->page;
+        out->u.review_q.min_p = env->review_list->min_probability;
+        out->u.review_q.max_p = env->review_list->max_probability;
+        if (!S_STR(out->u.review_q.after, env->review_list->after_review_id,
+                   "after_review_id") ||
+            !S_STR(out->u.review_q.agency, env->review_list->agency, "agency"))
+            goto out;
+        if (out->u.review_q.limit > CL_REVIEW_PAGE_MAX) {
+            snprintf(err, CL_ERROR_SZ,
+                     "limit: at most %d pairs a page; page on with "
+                     "after_review_id",
+                     CL_REVIEW_PAGE_MAX);
+            goto out;
+        }
+        if (!(out->u.review_q.min_p >= 0 && out->u.review_q.min_p <= 1) ||
+            !(out->u.review_q.max_p >= 0 && out->u.review_q.max_p <= 1)) {
+            snprintf(err, CL_ERROR_SZ,
+                     "min_probability and max_probability must be in 0..1");
+            goto out;
+        }
         break;
     case CASELINK__ENVELOPE__BODY_REVIEW_DECIDE:
         out->kind = CL_REQ_REVIEW_DECIDE;
@@ -1002,7 +1022,12 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         env.links_export = &lexp;
         break;
     case CL_REQ_REVIEW_LIST:
-        rlist.limit = req->u.review_limit;
+        rlist.limit = req->u.review_q.limit;
+        rlist.page = req->u.review_q.page;
+        rlist.after_review_id = S_S(req->u.review_q.after);
+        rlist.agency = S_S(req->u.review_q.agency);
+        rlist.min_probability = req->u.review_q.min_p;
+        rlist.max_probability = req->u.review_q.max_p;
         env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_LIST;
         env.review_list = &rlist;
         break;
@@ -1960,6 +1985,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             pi->candidate = s_record_out(&s, &it->candidate);
             pi->candidate_person_id = S_S(it->candidate_pid);
             pi->created_at = it->created;
+            pi->probability = it->probability;
             for (uint32_t k = 0; k < it->n_fields && k < CL_MATCH_FIELDS; k++) {
                 Caselink__FieldWeight *f = s_scratch_alloc(&s, sizeof(*f));
                 if (!f)
@@ -1973,6 +1999,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             pi->fields = fw;
             items.items[items.n_items++] = pi;
         }
+        items.next_after = S_S(ri->next);
+        items.total = ri->total;
         r.result_case = CASELINK__REPLY__RESULT_REVIEW_ITEMS;
         r.review_items = &items;
         break;
@@ -2827,6 +2855,7 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             s_record_in(&it->candidate, pi->candidate);
             CL_COPY(it->candidate_pid, pi->candidate_person_id);
             it->created = pi->created_at;
+            it->probability = pi->probability;
             for (size_t k = 0; k < pi->n_fields && k < CL_MATCH_FIELDS; k++) {
                 CL_COPY(it->fields[k].field, pi->fields[k]->field);
                 CL_COPY(it->fields[k].level, pi->fields[k]->level);
@@ -2834,6 +2863,8 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
                 it->n_fields++;
             }
         }
+        CL_COPY(o->next, ri->next_after);
+        o->total = ri->total;
         break;
     }
     case CASELINK__REPLY__RESULT_BACKUP:

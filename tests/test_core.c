@@ -544,9 +544,10 @@ static void s_queue(s_fx *f, cl_review_items *out)
 {
     cl_txn *t = NULL;
     char err[CL_ERROR_SZ] = "";
+    cl_review_query q = {.limit = 50};
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_core_review_list(t, &f->mc, &f->police, 50, out, NULL, err), CL_OK);
+        cl_core_review_list(t, &f->mc, &f->police, &q, out, NULL, err), CL_OK);
     cl_store_abort(&t);
 }
 

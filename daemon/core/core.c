@@ -2306,55 +2306,80 @@ int cl_core_purge(cl_txn *t, int64_t cutoff, size_t max, int64_t now,
     return rc;
 }
 
+static bool s_parse_prefixed(const char *s, char prefix, uint64_t *out);
+
+/* One open pair of the queue, as scored under today's weights. */
+typedef struct s_rl_item {
+    uint64_t id;
+    double score;
+} s_rl_item;
+
 typedef struct s_rl_ctx {
     const cl_match_config *mc;
     cl_txn *t;
-    cl_review_items *out;
-    size_t cap;
-    uint32_t limit;
-    cl_audit_note *note;
+    const cl_review_query *q;
+    s_rl_item *v;
+    size_t n, cap;
 } s_rl_ctx;
+
+/* The pair of review id, if it is still open and its records are two
+ * people: *keep false otherwise. */
+static int s_review_pair(cl_txn *t, uint64_t id, s_review *r, s_record *a,
+                         s_record *b, bool *keep)
+{
+    *keep = false;
+    int rc = s_review_get(t, id, r);
+    if (rc != CL_OK || r->status != 0)
+        return rc;
+    if ((rc = s_record_get(t, r->incoming, a)) != CL_OK ||
+        (rc = s_record_get(t, r->candidate, b)) != CL_OK)
+        return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* purged meanwhile */
+    *keep = a->person_id != b->person_id; /* else linked some other way */
+    return CL_OK;
+}
 
 static int s_review_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_rl_ctx *c = ctx;
     s_review r;
     s_record a, b;
+    bool keep, veto;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    if (c->out->n >= c->limit)
-        return 1;
     uint64_t id = cl_be64_get(key);
-    int rc = s_review_get(c->t, id, &r);
-    if (rc != CL_OK || r.status != 0)
-        return rc;
-    if ((rc = s_record_get(c->t, r.incoming, &a)) != CL_OK ||
-        (rc = s_record_get(c->t, r.candidate, &b)) != CL_OK)
-        return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* purged meanwhile */
-    if (a.person_id == b.person_id)
-        return CL_OK; /* already linked some other way */
-    cl_review_item *it =
-        s_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*it));
-    if (!it)
-        return CL_ERR_NOMEM;
-    snprintf(it->id, sizeof(it->id), "Q%08" PRIu64, id);
-    bool veto;
-    it->score =
-        cl_match_explain(c->mc, &a.p, &b.p, &veto, it->fields, &it->n_fields);
-    s_record_view(&it->incoming, r.incoming, &a);
-    s_record_view(&it->candidate, r.candidate, &b);
-    cl_core_pid_str(it->incoming_pid, a.person_id);
-    cl_core_pid_str(it->candidate_pid, b.person_id);
-    it->created = r.created;
-    s_note_person(c->note, a.person_id);
-    s_note_person(c->note, b.person_id);
+    int rc = s_review_pair(c->t, id, &r, &a, &b, &keep);
+    if (rc == CL_OK && keep && c->q->agency[0])
+        keep =
+            !strcmp(a.agency, c->q->agency) || !strcmp(b.agency, c->q->agency);
+    double w = keep ? cl_match_score(c->mc, &a.p, &b.p, &veto) : 0;
+    double p = cl_match_probability(c->mc, w);
+    if (keep && c->q->min_p > 0 && p < c->q->min_p)
+        keep = false;
+    if (keep && c->q->max_p > 0 && p > c->q->max_p)
+        keep = false;
     sodium_memzero(&a, sizeof(a));
     sodium_memzero(&b, sizeof(b));
+    if (rc != CL_OK || !keep)
+        return rc;
+    s_rl_item *it = s_push((void **)&c->v, &c->n, &c->cap, sizeof(*it));
+    if (!it)
+        return CL_ERR_NOMEM;
+    it->id = id;
+    it->score = w;
     return CL_OK;
 }
 
+/* Highest weight first, then oldest. */
+static int s_rl_cmp(const void *x, const void *y)
+{
+    const s_rl_item *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
 int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
-                        const cl_caller *caller, uint32_t limit,
+                        const cl_caller *caller, const cl_review_query *q,
                         cl_review_items *out, cl_audit_note *note,
                         char err[CL_ERROR_SZ])
 {
@@ -2367,8 +2392,75 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
     }
     if (note)
         CL_COPY(note->purpose, "match review queue");
-    s_rl_ctx c = {mc, t, out, 0, limit && limit < 500 ? limit : 50, note};
+    uint32_t limit = q->limit ? q->limit : 50;
+    if (limit > CL_REVIEW_PAGE_MAX) {
+        snprintf(err, CL_ERROR_SZ, "limit: at most %d pairs a page",
+                 CL_REVIEW_PAGE_MAX);
+        return CL_ERR_INVALID;
+    }
+    uint64_t after = 0;
+    if (q->after[0] && !s_parse_prefixed(q->after, 'Q', &after)) {
+        snprintf(err, CL_ERROR_SZ, "after_review_id must look like Q00000042");
+        return CL_ERR_INVALID;
+    }
+    s_rl_ctx c = {mc, t, q, NULL, 0, 0};
+    size_t cap = 0, from = 0;
     int rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
+    if (rc != CL_OK)
+        goto out;
+    qsort(c.v, c.n, sizeof(*c.v), s_rl_cmp);
+    out->total = (uint32_t)c.n;
+    if (after) {
+        /* continue after the cursor's place in the order, even if the
+         * cursor's own pair was decided meanwhile */
+        s_review cur;
+        s_record a, b;
+        bool keep, veto;
+        s_rl_item key = {after, 0};
+        if ((rc = s_review_pair(t, after, &cur, &a, &b, &keep)) != CL_OK) {
+            if (rc == CL_ERR_NOT_FOUND)
+                snprintf(err, CL_ERROR_SZ, "no such review %s", q->after);
+            goto out;
+        }
+        key.score = keep ? cl_match_score(mc, &a.p, &b.p, &veto) : cur.score;
+        sodium_memzero(&a, sizeof(a));
+        sodium_memzero(&b, sizeof(b));
+        while (from < c.n && s_rl_cmp(&c.v[from], &key) <= 0)
+            from++;
+    } else if (q->page > 1) {
+        from = (size_t)(q->page - 1) * limit;
+    }
+    for (size_t i = from; i < c.n && out->n < limit && rc == CL_OK; i++) {
+        s_review r;
+        s_record a, b;
+        bool keep, veto;
+        if ((rc = s_review_pair(t, c.v[i].id, &r, &a, &b, &keep)) != CL_OK ||
+            !keep)
+            continue;
+        cl_review_item *it =
+            s_push((void **)&out->v, &out->n, &cap, sizeof(*it));
+        if (!it) {
+            rc = CL_ERR_NOMEM;
+            break;
+        }
+        snprintf(it->id, sizeof(it->id), "Q%08" PRIu64, c.v[i].id);
+        it->score =
+            cl_match_explain(mc, &a.p, &b.p, &veto, it->fields, &it->n_fields);
+        it->probability = cl_match_probability(mc, it->score);
+        s_record_view(&it->incoming, r.incoming, &a);
+        s_record_view(&it->candidate, r.candidate, &b);
+        cl_core_pid_str(it->incoming_pid, a.person_id);
+        cl_core_pid_str(it->candidate_pid, b.person_id);
+        it->created = r.created;
+        s_note_person(note, a.person_id);
+        s_note_person(note, b.person_id);
+        sodium_memzero(&a, sizeof(a));
+        sodium_memzero(&b, sizeof(b));
+        if (out->n == limit && i + 1 < c.n)
+            CL_COPY(out->next, it->id);
+    }
+out:
+    free(c.v);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));

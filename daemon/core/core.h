@@ -84,6 +84,8 @@ typedef enum {
 typedef struct cl_match_config {
     double upper;         /* at or above: link */
     double lower;         /* below: new person; between: review */
+    double prior;         /* probability that two records picked at random
+                             are one person (0: the default) */
     double m[CL_W_COUNT]; /* per level */
     double u[CL_W_COUNT];
 } cl_match_config;
@@ -101,6 +103,11 @@ const char *cl_match_weight_name(cl_weight_id id);
 
 #define CL_MATCH_UPPER_DEFAULT 22.0
 #define CL_MATCH_LOWER_DEFAULT 8.0
+#define CL_MATCH_PRIOR_DEFAULT 1e-5
+
+/* The match probability of weight w under mc's prior: the posterior odds
+ * are 2^w times the prior odds. */
+double cl_match_probability(const cl_match_config *mc, double w);
 
 /* What a request touched, for its audit entry: filled by the operation,
  * written by cl_audit_append in the same transaction as the data. */
@@ -187,7 +194,8 @@ CL_NODISCARD int cl_core_links_export(cl_txn *t, const cl_caller *caller,
 /* The open match-review queue, with each pair side by side and the weight
  * of every compared field (coordinator). */
 CL_NODISCARD int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
-                                     const cl_caller *caller, uint32_t limit,
+                                     const cl_caller *caller,
+                                     const cl_review_query *q,
                                      cl_review_items *out, cl_audit_note *note,
                                      char err[CL_ERROR_SZ]);
 

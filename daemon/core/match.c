@@ -186,10 +186,19 @@ void cl_match_config_defaults(cl_match_config *mc)
 {
     mc->upper = CL_MATCH_UPPER_DEFAULT;
     mc->lower = CL_MATCH_LOWER_DEFAULT;
+    mc->prior = CL_MATCH_PRIOR_DEFAULT;
     for (int i = 0; i < CL_W_COUNT; i++) {
         mc->m[i] = s_levels[i].m;
         mc->u[i] = s_levels[i].u;
     }
+}
+
+double cl_match_probability(const cl_match_config *mc, double w)
+{
+    double prior = mc && mc->prior > 0 && mc->prior < 1
+                       ? mc->prior
+                       : CL_MATCH_PRIOR_DEFAULT;
+    return 1.0 / (1.0 + exp2(-(w + log2(prior / (1.0 - prior)))));
 }
 
 bool cl_match_weight_set(cl_match_config *mc, const char *name, double m,

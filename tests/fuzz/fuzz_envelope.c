@@ -127,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           &note, err);
         break;
     case CL_REQ_REVIEW_LIST:
-        rc = cl_core_review_list(t, &mc, &s_who, req->u.review_limit,
+        rc = cl_core_review_list(t, &mc, &s_who, &req->u.review_q,
                                  &rep.u.reviews, &note, err);
         break;
     case CL_REQ_REVIEW_DECIDE:

@@ -63,7 +63,8 @@ static void s_usage(FILE *f)
         "date_of_birth,\n"
         "      sex, address_line1, address_line2, town, postcode, uprn, "
         "nhs_number,\n"
-        "      chi_number; other columns are ignored with a warning\n"
+        "      chi_number; other columns are ignored with a warning; a bad\n"
+        "      date, postcode, UPRN, NHS or CHI number drops that field only\n"
         "  links export --csv             every agency record and its person "
         "(coordinator)\n"
         "  mdt create --date YYYY-MM-DD --title TEXT [--agency NAME]...\n"
@@ -86,12 +87,23 @@ static void s_usage(FILE *f)
         "  person split RECORD --reason TEXT\n"
         "                                 undo a wrong link (coordinator)\n",
         f);
+    fputs("  link evaluate --truth FILE.csv measure linking against labelled "
+          "records\n"
+          "      (columns agency, local_id, cluster): precision, recall, F1,\n"
+          "      clusters, the review queue, a table by threshold "
+          "(coordinator)\n",
+          f);
+    fputs("  review list [--limit N] [--page N | --after QID | --all]\n"
+          "      [--agency NAME] [--min-probability P] [--max-probability P]\n"
+          "                                 the match-review queue, highest "
+          "weight first,\n"
+          "                                 side by side (pages of up to "
+          "500)\n"
+          "  review accept|reject QID --reason TEXT\n"
+          "                                 decide a queued pair (accept "
+          "merges)\n",
+          f);
     fputs(
-        "  review list [--limit N]        the match-review queue, side by "
-        "side\n"
-        "  review accept|reject QID --reason TEXT\n"
-        "                                 decide a queued pair (accept "
-        "merges)\n"
         "  referral correct REF --reason TEXT FIELDS...\n"
         "                                 change only the fields given "
         "(publisher;\n"
@@ -633,6 +645,78 @@ static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
     }
 }
 
+/* Why a person field just set from an import column cannot be used (NULL
+ * if it can): the daemon would refuse the whole row for it. */
+static const char *s_import_field_bad(const cl_referral *r, const char *name)
+{
+    const cl_person *p = &r->subject;
+    if (!strcmp(name, "date_of_birth") && p->dob[0] && !cl_date_valid(p->dob))
+        return "not a real date as YYYY-MM-DD";
+    if (!strcmp(name, "uprn") && p->uprn[0]) {
+        for (const char *c = p->uprn; *c; c++)
+            if ((*c < '0' || *c > '9') && *c != ' ')
+                return "a UPRN is digits only";
+    }
+    if (!strcmp(name, "postcode") && p->postcode[0]) {
+        for (const char *c = p->postcode; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != ' ')
+                return "a postcode is letters, digits and spaces";
+    }
+    if (!strcmp(name, "nhs_number") && p->nhs[0]) {
+        char d[CL_ID_SZ];
+        CL_COPY(d, p->nhs);
+        if (!cl_digits_normalise(d) || !cl_nhs_valid(d))
+            return "not a valid NHS number (check digit)";
+    }
+    if (!strcmp(name, "chi_number") && p->chi[0]) {
+        char d[CL_ID_SZ];
+        CL_COPY(d, p->chi);
+        if (!cl_digits_normalise(d) || !cl_chi_valid(d))
+            return "not a valid CHI number";
+    }
+    return NULL;
+}
+
+/* Leave one person field out of the row being imported. */
+static void s_import_field_clear(cl_referral *r, const char *name)
+{
+    cl_person *p = &r->subject;
+    if (!strcmp(name, "date_of_birth"))
+        p->dob[0] = '\0';
+    else if (!strcmp(name, "uprn"))
+        p->uprn[0] = '\0';
+    else if (!strcmp(name, "postcode"))
+        p->postcode[0] = '\0';
+    else if (!strcmp(name, "nhs_number"))
+        p->nhs[0] = '\0';
+    else if (!strcmp(name, "chi_number"))
+        p->chi[0] = '\0';
+    else if (!strcmp(name, "sex"))
+        p->sex = 0;
+    else if (!strcmp(name, "given_names"))
+        p->given[0] = '\0';
+    else if (!strcmp(name, "family_name"))
+        p->family[0] = '\0';
+    else if (!strcmp(name, "town"))
+        p->town[0] = '\0';
+}
+
+/* Count postcodes that are not in the UK form (kept, compared exactly):
+ * one warning per import, naming the first line. */
+static void s_import_postcode_note(const char *pc, const char *path,
+                                   unsigned long line, unsigned long *n,
+                                   unsigned long *first)
+{
+    char norm[CL_POSTCODE_SZ];
+    (void)path;
+    CL_COPY(norm, pc);
+    cl_postcode_normalise(norm);
+    if (strchr(norm, ' '))
+        return;
+    if (!(*n)++)
+        *first = line;
+}
+
 static int s_import(s_conn *cn, int argc, char **argv)
 {
     enum { W = 64 };
@@ -658,7 +742,7 @@ static int s_import(s_conn *cn, int argc, char **argv)
     char **fields, err[512];
     int col[CL_CSV_MAX_FIELDS];
     size_t n, ncols;
-    unsigned long line, rows = 0;
+    unsigned long line, rows = 0, foreign_pc = 0, foreign_line = 0;
     s_itally t = {0};
     int status = 0, rc;
     bool tty = isatty(2);
@@ -676,13 +760,22 @@ static int s_import(s_conn *cn, int argc, char **argv)
     ncols = n;
     bool have_id = false;
     for (size_t i = 0; i < n; i++) {
+        /* "local_id, given_names": spaces around names are not part of
+         * them */
+        char name[64];
+        const char *h = fields[i];
+        while (*h == ' ' || *h == '\t')
+            h++;
+        size_t hl = strlen(h);
+        while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
+            hl--;
+        snprintf(name, sizeof(name), "%.*s", (int)(hl < 63 ? hl : 63), h);
         col[i] = -1;
         for (int k = 0; k < (int)(sizeof(s_import_cols) / sizeof(char *)); k++)
-            if (!strcasecmp(fields[i], s_import_cols[k]))
+            if (!strcasecmp(name, s_import_cols[k]))
                 col[i] = k;
         if (col[i] < 0)
-            fprintf(stderr, "%s:1: warning: column '%s' ignored\n", path,
-                    fields[i]);
+            fprintf(stderr, "%s:1: warning: column '%s' ignored\n", path, name);
         have_id |= col[i] == 0;
     }
     if (!have_id) {
@@ -746,6 +839,21 @@ static int s_import(s_conn *cn, int argc, char **argv)
                 continue;
             }
             good = cl_fields_set(tmp, name, fields[i], err, sizeof(err));
+            /* One bad field costs that field, not the person: a caseload
+             * row with a mistyped date is still someone to link. The
+             * identifying column (local_id) has no such way out. */
+            const char *why = !good ? err : s_import_field_bad(tmp, name);
+            if (why && col[i] != 0) {
+                fprintf(stderr,
+                        "%s:%lu: warning: column %zu (%s): %s; the field is "
+                        "left out, the row imported\n",
+                        path, line, i + 1, name, why);
+                s_import_field_clear(tmp, name);
+                good = true;
+            }
+            if (good && !strcmp(name, "postcode") && tmp->subject.postcode[0])
+                s_import_postcode_note(tmp->subject.postcode, path, line,
+                                       &foreign_pc, &foreign_line);
         }
         if (good && addr[0])
             good = cl_fields_set(tmp, "address", addr, err, sizeof(err));
@@ -787,6 +895,12 @@ static int s_import(s_conn *cn, int argc, char **argv)
     }
     if (tty)
         fprintf(stderr, "\r%40s\r", "");
+    if (foreign_pc)
+        fprintf(stderr,
+                "%s:%lu: warning: %lu postcode%s not in the UK form (the "
+                "first on this line); kept and compared exactly\n",
+                path, foreign_line, foreign_pc,
+                foreign_pc == 1 ? " is" : "s are");
     printf("%s: %lu rows: %lu accepted (%lu updating records this agency "
            "sent before), %lu already imported, %lu rejected\n",
            path, rows, t.accepted, t.own, t.dup, t.failed);
@@ -971,8 +1085,8 @@ void s_print_view(const cl_person_view *v)
     }
 }
 
-static void s_print_record(const char *label, const cl_agency_record *a,
-                           const char *pid)
+void s_print_record(const char *label, const cl_agency_record *a,
+                    const char *pid)
 {
     const cl_person *p = &a->person;
     printf("    %-9s %s %s (%s, %s): %s %s, born %s, %s, %s%s%s\n", label,
@@ -1017,35 +1131,18 @@ static int s_review(s_conn *cn, int argc, char **argv)
     if (argc == 2 && !strcmp(argv[0], "show"))
         return s_review_show(cn, argv[1]);
     if (argc < 1 || strcmp(argv[0], "list") != 0) {
-        fprintf(stderr, "usage: caselink review list [--limit N]\n"
-                        "       caselink review accept|reject QID --reason "
-                        "TEXT\n"
-                        "       caselink review show MDT-ID   (the agenda "
-                        "pack)\n");
+        fprintf(stderr,
+                "usage: caselink review list [--limit N] [--page N | --after "
+                "QID | --all]\n"
+                "           [--agency NAME] [--min-probability P] "
+                "[--max-probability P]\n"
+                "       caselink review accept|reject QID --reason "
+                "TEXT\n"
+                "       caselink review show MDT-ID   (the agenda "
+                "pack)\n");
         return S_EXIT_USAGE;
     }
-    cl_reply rep;
-    cl_request req;
-    memset(&req, 0, sizeof(req));
-    req.kind = CL_REQ_REVIEW_LIST;
-    if (argc == 3 && !strcmp(argv[1], "--limit"))
-        req.u.review_limit = (uint32_t)atoi(argv[2]);
-    int status = s_request(cn, "coordinator", &req, &rep);
-    if (status)
-        return status;
-    printf("%zu pair%s to review\n", rep.u.reviews.n,
-           rep.u.reviews.n == 1 ? "" : "s");
-    for (size_t i = 0; i < rep.u.reviews.n; i++) {
-        const cl_review_item *it = &rep.u.reviews.v[i];
-        printf("\n  %s  match weight %.1f\n", it->id, it->score);
-        s_print_record("incoming", &it->incoming, it->incoming_pid);
-        s_print_record("candidate", &it->candidate, it->candidate_pid);
-        for (uint32_t k = 0; k < it->n_fields; k++)
-            printf("      %-14s %-24s %+6.1f\n", it->fields[k].field,
-                   it->fields[k].level, it->fields[k].weight);
-    }
-    cl_reply_clear(&rep);
-    return 0;
+    return s_review_list(cn, argc - 1, argv + 1);
 }
 
 static int s_mdt(s_conn *cn, int argc, char **argv)
@@ -1854,7 +1951,7 @@ static const struct {
     {"casefind", s_casefind}, {"links", s_links},
     {"audit", s_audit},       {"admin", s_admin},
     {"inbox", s_inbox},       {"request", s_request_cmd},
-    {"respond", s_respond},
+    {"link", s_link},         {"respond", s_respond},
 };
 
 int main(int argc, char **argv)

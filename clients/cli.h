@@ -47,6 +47,10 @@ int s_respond(s_conn *cn, int argc, char **argv);
 int s_referral_status(s_conn *cn, int argc, char **argv);
 int s_admin_feeds(s_conn *cn);
 
+/* One record of a review pair, on a line (cli.c). */
+void s_print_record(const char *label, const cl_agency_record *a,
+                    const char *pid);
+
 /* Print a linked case view (cli.c). */
 void s_print_view(const cl_person_view *v);
 
@@ -58,5 +62,9 @@ int s_rag(s_conn *cn, int argc, char **argv);
 int s_measure(s_conn *cn, int argc, char **argv);
 int s_report(s_conn *cn, int argc, char **argv);
 int s_review_show(s_conn *cn, const char *id);
+
+/* Linking commands (cli_link.c): the review queue's pages, link evaluate. */
+int s_review_list(s_conn *cn, int argc, char **argv);
+int s_link(s_conn *cn, int argc, char **argv);
 
 #endif

@@ -108,17 +108,56 @@ local_id,given_names,family_name,date_of_birth,sex,address_line1,town,postcode,n
 ASC-1,Jane,Smith,1985-04-12,female,14 Mill Lane,Northshire,LS1 4AB,943 476 5919,East
 ASC-2,Bob,Brown,1950-02-03,male,1 High St,Northshire,LS2 1AA,,East
 ASC-4,Ann,Bad,1950-13-03,female,,,,,East
+ASC-5,Short,Row
 CSV
-check "import" 1 "3 rows: 2 accepted \(0 updating records this agency sent before\), 0 already imported, 1 rejected" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
-check "import bad row by line" 1 "caseload.csv:4: person: date_of_birth" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import" 1 "4 rows: 3 accepted \(0 updating records this agency sent before\), 0 already imported, 1 rejected" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import bad row by line" 1 "caseload.csv:5: 3 fields, the header has 10" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import bad field: field dropped, row kept" 1 "caseload.csv:4: warning: column 4 \(date_of_birth\): not a real date as YYYY-MM-DD; the field is left out, the row imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 check "import extra column warned" 1 "column 'team' ignored" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
-check "import again" 1 "2 already imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import again" 1 "3 already imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+cat > spaced.csv <<'CSV'
+local_id, given_names , family_name, date_of_birth, postcode, nhs_number, uprn
+ASC-10, Mary, Ng, 1970-02-30, 2615, 943 476 5918, 12A
+ASC-11, Lee, Ng, 1971-03-04, 2600,,
+ASC-12, Kim, Ng, 1972-03-04, LS1 4AB,,
+CSV
+check "import header with spaces" 0 "3 rows: .* 0 rejected" -- cl --as adults import persons spaced.csv --agency "Northshire Adult Social Care"
+rm -f spaced.err
+cl --as adults import persons spaced.csv --agency "Northshire Adult Social Care" 2>spaced.err >/dev/null
+check "import bad date dropped by column" 0 "spaced.csv:2: warning: column 4 \(date_of_birth\)" -- cat spaced.err
+check "import bad NHS number dropped by column" 0 "spaced.csv:2: warning: column 6 \(nhs_number\): not a valid NHS number" -- cat spaced.err
+check "import bad UPRN dropped by column" 0 "spaced.csv:2: warning: column 7 \(uprn\): a UPRN is digits only" -- cat spaced.err
+check "import non-UK postcodes: one warning" 0 "^spaced.csv:2: warning: 2 postcodes are not in the UK form \(the first on this line\); kept and compared exactly$" -- cat spaced.err
+check "import non-UK postcodes: only one" 0 "^1$" -- grep -c "not in the UK form" spaced.err
+check "import no header warnings for spaced names" 1 "^$" -- grep "ignored" spaced.err
 check "import as another agency" 1 "denied: this client is registered for Northshire Adult Social Care" -- cl --as adults import persons caseload.csv --agency "Oakfield Surgery"
 check "import missing file" 2 "nope.csv: No such file" -- cl --as adults import persons nope.csv --agency X
 printf 'given_names\nA\n' > noid.csv
 check "import needs local_id" 2 "must name local_id" -- cl --as adults import persons noid.csv --agency X
 check "links export" 0 "^R[0-9]+,Northshire Adult Social Care,ASC-1,P[0-9]+,nhs_number," -- cl links export --csv
 check "links export as publisher" 1 "denied" -- cl --as gp links export --csv
+cat > truth.csv <<'CSV'
+agency, local_id, cluster
+Northshire Adult Social Care, ASC-10, ng-mary
+Northshire Adult Social Care, ASC-11, ng-lee
+Northshire Adult Social Care, ASC-12, ng-mary
+Northshire Adult Social Care, ASC-99, nobody
+CSV
+check "link evaluate" 0 "^pairwise, auto-links: +precision 1.0000  recall 0.0000" -- cl link evaluate --truth truth.csv
+check "link evaluate missing records" 0 "3 records of 2 people found in the store, 1 not found" -- cl link evaluate --truth truth.csv
+check "link evaluate clusters" 0 "^clusters, auto-links: +2 true people, 3 caselink people: 1 exact" -- cl link evaluate --truth truth.csv
+check "link evaluate by threshold" 0 "^ +22 " -- cl link evaluate --truth truth.csv
+check "link evaluate as publisher" 1 "denied" -- cl --as gp link evaluate --truth truth.csv
+check "link evaluate no file" 2 "nope.csv: No such file" -- cl link evaluate --truth nope.csv
+printf 'agency,local_id\nA,1\n' > badtruth.csv
+check "link evaluate bad header" 2 "must name agency, local_id and cluster" -- cl link evaluate --truth badtruth.csv
+printf 'agency,local_id,cluster\nA,1,x\nA,1,y\n' > badtruth.csv
+check "link evaluate duplicate row" 2 "listed twice" -- cl link evaluate --truth badtruth.csv
+check "link usage" 2 "usage: caselink link evaluate" -- cl link frob
+check "review list paged" 0 "pairs? to review" -- cl review list --limit 500 --all
+check "review list bad limit" 2 "--limit must be a number from 1 to 500" -- cl review list --limit 501
+check "review list bad probability" 2 "must be a probability" -- cl review list --min-probability 2
+check "review list bad cursor" 1 "after_review_id must look like" -- cl review list --after R1
 check "find needs purpose" 2 "purpose TEXT is required" -- cl person find --family Smith --given Jane
 check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 1985-04-12" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --purpose "who is this caller"
 check "find by NHS number" 0 "1 candidate" -- cl person find --nhs 9434765919 --purpose "check"

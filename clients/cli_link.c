@@ -1,0 +1,739 @@
+/*
+ * cli_link: the caselink tool's linking commands: the match-review queue a
+ * page at a time, and `link evaluate`, which measures the daemon's linking
+ * against a partnership's own labelled sample (a CSV of agency, local id,
+ * true cluster) from what a coordinator can already see: every record's
+ * person (links export) and every open review pair. The truth file never
+ * leaves this process.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "csv.h"
+
+/* --- review list ---------------------------------------------------------- */
+
+static void s_print_item(const cl_review_item *it)
+{
+    printf("\n  %s  match weight %.1f, probability %.4f\n", it->id, it->score,
+           it->probability);
+    s_print_record("incoming", &it->incoming, it->incoming_pid);
+    s_print_record("candidate", &it->candidate, it->candidate_pid);
+    for (uint32_t k = 0; k < it->n_fields; k++)
+        printf("      %-14s %-24s %+6.1f\n", it->fields[k].field,
+               it->fields[k].level, it->fields[k].weight);
+}
+
+/* Parse a probability option value into *p; false (printed) if not 0..1. */
+static bool s_prob(const char *opt, const char *v, double *p)
+{
+    char *end = NULL;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !(x >= 0 && x <= 1)) {
+        fprintf(stderr, "caselink: %s must be a probability in 0..1\n", opt);
+        return false;
+    }
+    *p = x;
+    return true;
+}
+
+int s_review_list(s_conn *cn, int argc, char **argv)
+{
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_REVIEW_LIST;
+    cl_review_query *q = &req.u.review_q;
+    bool all = false;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = true;
+        if (!strcmp(o, "--all")) {
+            all = true;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "caselink: %s needs a value\n", o);
+            return S_EXIT_USAGE;
+        }
+        i++;
+        if (!strcmp(o, "--limit") || !strcmp(o, "--page")) {
+            char *end = NULL;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1 ||
+                (o[2] == 'l' && n > CL_REVIEW_PAGE_MAX) || n > 10000000) {
+                fprintf(stderr, "caselink: %s must be a number from 1%s\n", o,
+                        o[2] == 'l' ? " to 500" : "");
+                return S_EXIT_USAGE;
+            }
+            if (o[2] == 'l')
+                q->limit = (uint32_t)n;
+            else
+                q->page = (uint32_t)n;
+        } else if (!strcmp(o, "--after")) {
+            ok = CL_COPY(q->after, v);
+        } else if (!strcmp(o, "--agency")) {
+            ok = CL_COPY(q->agency, v);
+        } else if (!strcmp(o, "--min-probability")) {
+            if (!s_prob(o, v, &q->min_p))
+                return S_EXIT_USAGE;
+        } else if (!strcmp(o, "--max-probability")) {
+            if (!s_prob(o, v, &q->max_p))
+                return S_EXIT_USAGE;
+        } else {
+            fprintf(stderr, "caselink: review list: unknown option %s\n", o);
+            return S_EXIT_USAGE;
+        }
+        if (!ok) {
+            fprintf(stderr, "caselink: %s is too long\n", o);
+            return S_EXIT_USAGE;
+        }
+    }
+    if (all && (q->page || q->after[0])) {
+        fprintf(stderr, "caselink: --all lists every page; leave out --page "
+                        "and --after\n");
+        return S_EXIT_USAGE;
+    }
+    if (all && !q->limit)
+        q->limit = CL_REVIEW_PAGE_MAX;
+    cl_client *c = NULL;
+    int status = s_connect(cn, "coordinator", &c);
+    if (status)
+        return status;
+    size_t shown = 0;
+    uint32_t limit = q->limit ? q->limit : 50;
+    size_t first = q->page > 1 ? (size_t)(q->page - 1) * limit : 0;
+    for (;;) {
+        cl_reply rep;
+        memset(req.msgid, 0, CL_MSGID_LEN);
+        int rc = cl_client_call(c, &req, &rep);
+        if (rc != CL_OK) {
+            status = s_transport(rc, cn);
+            break;
+        }
+        if (!cl_reply_ok(&rep)) {
+            status = s_status(&rep);
+            cl_reply_clear(&rep);
+            break;
+        }
+        const cl_review_items *ri = &rep.u.reviews;
+        if (shown == 0) {
+            if (ri->n == 0 || all)
+                printf("%" PRIu32 " pair%s to review\n", ri->total,
+                       ri->total == 1 ? "" : "s");
+            else
+                printf("%" PRIu32 " pair%s to review; showing %zu, highest "
+                       "weight first%s\n",
+                       ri->total, ri->total == 1 ? "" : "s", ri->n,
+                       q->after[0] ? " after "
+                       : first     ? ", from number "
+                                   : "");
+            if (!all && q->after[0])
+                printf("  (after %s)\n", q->after);
+            else if (!all && first)
+                printf("  (%zu)\n", first + 1);
+        }
+        for (size_t i = 0; i < ri->n; i++)
+            s_print_item(&ri->v[i]);
+        shown += ri->n;
+        bool more = ri->next[0] != '\0';
+        if (more && !all)
+            printf("\nmore: caselink review list --after %s%s\n", ri->next,
+                   q->limit ? "" : " (or --all)");
+        CL_COPY(q->after, ri->next);
+        q->page = 0;
+        cl_reply_clear(&rep);
+        if (!more || !all)
+            break;
+    }
+    cl_client_close(&c);
+    return status;
+}
+
+/* --- link evaluate -------------------------------------------------------- */
+
+/* One labelled record, joined to what the daemon holds. */
+typedef struct s_ev {
+    char *key;      /* agency \x1f local id (owned) */
+    uint32_t truth; /* dense true cluster number */
+    uint64_t pid;   /* the daemon's person, 0 if the record is not there */
+    uint8_t reason; /* how it was linked */
+    double score;   /* the weight it was linked at (score links) */
+} s_ev;
+
+typedef struct s_qpair {
+    size_t a, b; /* indexes into the truth records */
+    double score;
+} s_qpair;
+
+static char *s_key(const char *agency, const char *local)
+{
+    size_t la = strlen(agency), ll = strlen(local);
+    char *k = malloc(la + ll + 2);
+    if (!k)
+        return NULL;
+    memcpy(k, agency, la);
+    k[la] = '\x1f';
+    memcpy(k + la + 1, local, ll + 1);
+    return k;
+}
+
+static int s_ev_cmp(const void *x, const void *y)
+{
+    return strcmp(((const s_ev *)x)->key, ((const s_ev *)y)->key);
+}
+
+static s_ev *s_find(s_ev *v, size_t n, const char *agency, const char *local)
+{
+    char *k = s_key(agency, local);
+    if (!k)
+        return NULL;
+    s_ev probe = {.key = k};
+    s_ev *hit = bsearch(&probe, v, n, sizeof(*v), s_ev_cmp);
+    free(k);
+    return hit;
+}
+
+/* Trimmed copy of a header name for comparison. */
+static void s_trim(char *dst, size_t cap, const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+typedef struct s_name {
+    char *s;
+    size_t idx;
+} s_name;
+
+static int s_name_cmp(const void *x, const void *y)
+{
+    return strcmp(((const s_name *)x)->s, ((const s_name *)y)->s);
+}
+
+/* Read the truth file: agency, local_id, cluster (any order, named in a
+ * header; spaces around names and values are ignored). */
+static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return S_EXIT_USAGE;
+    }
+    cl_csv *csv = NULL;
+    char **fields, err[256], name[64];
+    size_t n, cap = 0, count = 0;
+    unsigned long line;
+    int col[3] = {-1, -1, -1}, status = 0;
+    s_ev *v = NULL;
+    s_name *names = NULL;
+    if (cl_csv_new(&csv, f) != CL_OK) {
+        fclose(f);
+        return S_EXIT_FAILED;
+    }
+    if (cl_csv_next(csv, &fields, &n, &line, err, sizeof(err)) != 1) {
+        fprintf(stderr,
+                "%s:1: a header row is required (agency, local_id, "
+                "cluster)\n",
+                path);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_trim(name, sizeof(name), fields[i]);
+        if (!strcasecmp(name, "agency"))
+            col[0] = (int)i;
+        else if (!strcasecmp(name, "local_id"))
+            col[1] = (int)i;
+        else if (!strcasecmp(name, "cluster") ||
+                 !strcasecmp(name, "true_cluster"))
+            col[2] = (int)i;
+    }
+    if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
+        fprintf(stderr,
+                "%s:1: the header must name agency, local_id and "
+                "cluster\n",
+                path);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    int rc;
+    while ((rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err))) != 0) {
+        char ag[CL_AGENCY_SZ], lid[CL_LOCAL_ID_SZ], cl[256];
+        if (rc < 0 || n <= (size_t)col[0] || n <= (size_t)col[1] ||
+            n <= (size_t)col[2]) {
+            fprintf(stderr, "%s:%lu: %s\n", path, line,
+                    rc < 0 ? err : "missing fields");
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+        s_trim(ag, sizeof(ag), fields[col[0]]);
+        s_trim(lid, sizeof(lid), fields[col[1]]);
+        s_trim(cl, sizeof(cl), fields[col[2]]);
+        if (!ag[0] || !lid[0] || !cl[0]) {
+            fprintf(stderr,
+                    "%s:%lu: agency, local_id and cluster are all "
+                    "required\n",
+                    path, line);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+        if (count == cap) {
+            cap = cap ? cap * 2 : 1024;
+            s_ev *nv = realloc(v, cap * sizeof(*v));
+            s_name *nn = realloc(names, cap * sizeof(*names));
+            if (nv)
+                v = nv;
+            if (nn)
+                names = nn;
+            if (!nv || !nn) {
+                status = S_EXIT_FAILED;
+                goto out;
+            }
+        }
+        memset(&v[count], 0, sizeof(v[count]));
+        v[count].key = s_key(ag, lid);
+        names[count].s = strdup(cl);
+        names[count].idx = count;
+        if (!v[count].key || !names[count].s) {
+            free(v[count].key);
+            free(names[count].s);
+            status = S_EXIT_FAILED;
+            goto out;
+        }
+        count++;
+    }
+    /* dense cluster numbers */
+    qsort(names, count, sizeof(*names), s_name_cmp);
+    uint32_t k = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i && strcmp(names[i].s, names[i - 1].s))
+            k++;
+        v[names[i].idx].truth = k;
+    }
+    qsort(v, count, sizeof(*v), s_ev_cmp);
+    for (size_t i = 1; i < count; i++)
+        if (!strcmp(v[i].key, v[i - 1].key)) {
+            char *sep = strchr(v[i].key, '\x1f');
+            fprintf(stderr, "%s: local id '%s' of %.*s is listed twice\n", path,
+                    sep + 1, (int)(sep - v[i].key), v[i].key);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+out:
+    for (size_t i = 0; names && i < count; i++)
+        free(names[i].s);
+    free(names);
+    if (status) {
+        for (size_t i = 0; v && i < count; i++)
+            free(v[i].key);
+        free(v);
+    } else {
+        *out = v;
+        *n_out = count;
+    }
+    cl_csv_destroy(&csv);
+    fclose(f);
+    return status;
+}
+
+/* Fill pid/reason/score of the truth records from the links export. */
+static int s_fetch_links(s_conn *cn, cl_client *c, s_ev *v, size_t n)
+{
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_LINKS_EXPORT;
+    req.u.links.limit = 20000;
+    for (;;) {
+        cl_reply rep;
+        memset(req.msgid, 0, CL_MSGID_LEN);
+        int rc = cl_client_call(c, &req, &rep);
+        if (rc != CL_OK)
+            return s_transport(rc, cn);
+        if (!cl_reply_ok(&rep)) {
+            int st = s_status(&rep);
+            cl_reply_clear(&rep);
+            return st;
+        }
+        for (size_t i = 0; i < rep.u.links.n; i++) {
+            const cl_link_row *r = &rep.u.links.v[i];
+            uint64_t pid = 0;
+            if (!r->local_id[0] || sscanf(r->person_id, "P%" SCNu64, &pid) != 1)
+                continue;
+            s_ev *e = s_find(v, n, r->agency, r->local_id);
+            if (e) {
+                e->pid = pid;
+                e->reason = r->link_reason;
+                e->score = r->link_score;
+            }
+        }
+        bool more = rep.u.links.next[0] != '\0';
+        CL_COPY(req.u.links.after, rep.u.links.next);
+        cl_reply_clear(&rep);
+        if (!more)
+            return 0;
+    }
+}
+
+/* Every open review pair between two labelled records; *prior_logit is
+ * the log2 prior odds the daemon used (NAN if the queue is empty). */
+static int s_fetch_queue(s_conn *cn, cl_client *c, s_ev *v, size_t n,
+                         s_qpair **out, size_t *n_out, size_t *outside,
+                         double *prior_logit)
+{
+    cl_request req;
+    size_t cap = 0;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_REVIEW_LIST;
+    req.u.review_q.limit = CL_REVIEW_PAGE_MAX;
+    *prior_logit = NAN;
+    for (;;) {
+        cl_reply rep;
+        memset(req.msgid, 0, CL_MSGID_LEN);
+        int rc = cl_client_call(c, &req, &rep);
+        if (rc != CL_OK)
+            return s_transport(rc, cn);
+        if (!cl_reply_ok(&rep)) {
+            int st = s_status(&rep);
+            cl_reply_clear(&rep);
+            return st;
+        }
+        for (size_t i = 0; i < rep.u.reviews.n; i++) {
+            const cl_review_item *it = &rep.u.reviews.v[i];
+            s_ev *a =
+                s_find(v, n, it->incoming.agency, it->incoming.person.local_id);
+            s_ev *b = s_find(v, n, it->candidate.agency,
+                             it->candidate.person.local_id);
+            if (isnan(*prior_logit) && it->probability > 0 &&
+                it->probability < 1)
+                *prior_logit =
+                    log2(it->probability / (1 - it->probability)) - it->score;
+            if (!a || !b) {
+                (*outside)++;
+                continue;
+            }
+            if (*n_out == cap) {
+                cap = cap ? cap * 2 : 256;
+                s_qpair *nq = realloc(*out, cap * sizeof(**out));
+                if (!nq) {
+                    cl_reply_clear(&rep);
+                    return S_EXIT_FAILED;
+                }
+                *out = nq;
+            }
+            (*out)[(*n_out)++] =
+                (s_qpair){(size_t)(a - v), (size_t)(b - v), it->score};
+        }
+        bool more = rep.u.reviews.next[0] != '\0';
+        CL_COPY(req.u.review_q.after, rep.u.reviews.next);
+        cl_reply_clear(&rep);
+        if (!more)
+            return 0;
+    }
+}
+
+static size_t s_uf_find(size_t *up, size_t x)
+{
+    while (up[x] != x) {
+        up[x] = up[up[x]];
+        x = up[x];
+    }
+    return x;
+}
+
+typedef struct s_pair {
+    uint64_t a, b;
+} s_pair;
+
+static int s_pair_cmp(const void *x, const void *y)
+{
+    const s_pair *p = x, *q = y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    return p->b < q->b ? -1 : p->b > q->b;
+}
+
+/* Sum of C(k,2) over runs of equal a (or equal a and b). */
+static uint64_t s_pairs(s_pair *v, size_t n, bool both)
+{
+    qsort(v, n, sizeof(*v), s_pair_cmp);
+    uint64_t total = 0, run = 1;
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && v[i].a == v[i - 1].a && (!both || v[i].b == v[i - 1].b)) {
+            run++;
+        } else {
+            total += run * (run - 1) / 2;
+            run = 1;
+        }
+    }
+    return total;
+}
+
+typedef struct s_score {
+    uint64_t truth, linked, correct;
+    double p, r, f1;
+    size_t people, clusters, exact, split, merged;
+} s_score;
+
+/* Pairwise and cluster figures of one assignment (group[i] per record). */
+static s_score s_evaluate(const s_ev *v, size_t n, const uint64_t *group,
+                          s_pair *tmp)
+{
+    s_score s;
+    memset(&s, 0, sizeof(s));
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (s_pair){v[i].truth, 0};
+    s.truth = s_pairs(tmp, n, false);
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (s_pair){group[i], 0};
+    s.linked = s_pairs(tmp, n, false);
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (s_pair){group[i], v[i].truth};
+    s.correct = s_pairs(tmp, n, true);
+    s.p = s.linked ? (double)s.correct / (double)s.linked : 1.0;
+    s.r = s.truth ? (double)s.correct / (double)s.truth : 1.0;
+    s.f1 = s.p + s.r > 0 ? 2 * s.p * s.r / (s.p + s.r) : 0;
+    /* clusters: (truth, group) sorted by truth: split = truths over >1
+     * group; then by group: merged = groups over >1 truth */
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (s_pair){v[i].truth, group[i]};
+    qsort(tmp, n, sizeof(*tmp), s_pair_cmp);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        bool split = false;
+        while (j < n && tmp[j].a == tmp[i].a) {
+            split |= tmp[j].b != tmp[i].b;
+            j++;
+        }
+        s.clusters++;
+        s.split += split;
+        i = j;
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (s_pair){group[i], v[i].truth};
+    qsort(tmp, n, sizeof(*tmp), s_pair_cmp);
+    size_t pure = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        bool merged = false;
+        while (j < n && tmp[j].a == tmp[i].a) {
+            merged |= tmp[j].b != tmp[i].b;
+            j++;
+        }
+        s.people++;
+        s.merged += merged;
+        pure += !merged;
+        i = j;
+    }
+    /* a true person is exact when one caselink person holds all of their
+     * records and nobody else's */
+    (void)pure;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (s_pair){v[i].truth, group[i]};
+    qsort(tmp, n, sizeof(*tmp), s_pair_cmp);
+    s_pair *g = malloc((n + 1) * sizeof(*g));
+    if (g) {
+        for (size_t i = 0; i < n; i++)
+            g[i] = (s_pair){group[i], v[i].truth};
+        qsort(g, n, sizeof(*g), s_pair_cmp);
+    }
+    for (size_t i = 0; g && i < n;) {
+        size_t j = i;
+        bool one = true;
+        while (j < n && tmp[j].a == tmp[i].a) {
+            one &= tmp[j].b == tmp[i].b;
+            j++;
+        }
+        if (one) {
+            /* does group tmp[i].b hold only this truth? */
+            s_pair probe = {tmp[i].b, 0};
+            size_t lo = 0, hi = n;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (s_pair_cmp(&g[mid], &probe) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            bool pure1 = true;
+            for (size_t k = lo; k < n && g[k].a == tmp[i].b; k++)
+                pure1 &= g[k].b == tmp[i].a;
+            s.exact += pure1;
+        }
+        i = j;
+    }
+    free(g);
+    return s;
+}
+
+static void s_print_score(const char *label, const s_score *s)
+{
+    printf("%-26s precision %.4f  recall %.4f  F1 %.4f  (%" PRIu64
+           " true pairs, %" PRIu64 " linked, %" PRIu64 " correct)\n",
+           label, s->p, s->r, s->f1, s->truth, s->linked, s->correct);
+}
+
+static void s_print_clusters(const char *label, const s_score *s)
+{
+    printf("%-26s %zu true people, %zu caselink people: %zu exact (%.4f), "
+           "%zu split, %zu merged with another\n",
+           label, s->clusters, s->people, s->exact,
+           s->clusters ? (double)s->exact / (double)s->clusters : 1.0, s->split,
+           s->merged);
+}
+
+/* Group per record after merging the people of queued pairs that pass
+ * keep (perfect reviewer: true pairs; threshold: score >= t); records
+ * linked by score below drop_below become people of their own. */
+static void s_assign(const s_ev *v, size_t n, const s_qpair *q, size_t nq,
+                     int mode, double t, uint64_t *group, size_t *up)
+{
+    for (size_t i = 0; i < n; i++)
+        up[i] = i;
+    /* records of one person: join to the first record seen with it */
+    s_pair *by = malloc((n + 1) * sizeof(*by));
+    if (!by)
+        return;
+    for (size_t i = 0; i < n; i++)
+        by[i] = (s_pair){v[i].pid, i};
+    qsort(by, n, sizeof(*by), s_pair_cmp);
+    for (size_t i = 1; i < n; i++) {
+        size_t r = (size_t)by[i].b;
+        bool alone =
+            mode == 2 && v[r].reason == CL_LINK_SCORE && v[r].score < t;
+        if (by[i].a == by[i - 1].a && by[i].a && !alone) {
+            /* find an earlier record of this person that stayed */
+            for (size_t k = i; k-- > 0 && by[k].a == by[i].a;) {
+                size_t o = (size_t)by[k].b;
+                bool oalone =
+                    mode == 2 && v[o].reason == CL_LINK_SCORE && v[o].score < t;
+                if (!oalone) {
+                    up[s_uf_find(up, r)] = s_uf_find(up, o);
+                    break;
+                }
+            }
+        }
+    }
+    free(by);
+    for (size_t k = 0; k < nq; k++) {
+        bool take = mode == 1   ? v[q[k].a].truth == v[q[k].b].truth
+                    : mode == 2 ? q[k].score >= t
+                                : false;
+        if (take)
+            up[s_uf_find(up, q[k].a)] = s_uf_find(up, q[k].b);
+    }
+    for (size_t i = 0; i < n; i++)
+        group[i] = s_uf_find(up, i);
+}
+
+static int s_evaluate_cmd(s_conn *cn, const char *path)
+{
+    s_ev *v = NULL;
+    s_qpair *q = NULL;
+    size_t n = 0, nq = 0, outside = 0;
+    double prior_logit;
+    int status = s_truth_read(path, &v, &n);
+    if (status)
+        return status;
+    cl_client *c = NULL;
+    uint64_t *group = calloc(n + 1, sizeof(*group));
+    size_t *up = calloc(n + 1, sizeof(*up));
+    s_pair *tmp = calloc(n + 1, sizeof(*tmp));
+    if (!group || !up || !tmp) {
+        status = S_EXIT_FAILED;
+        goto out;
+    }
+    if ((status = s_connect(cn, "coordinator", &c)) != 0 ||
+        (status = s_fetch_links(cn, c, v, n)) != 0)
+        goto out;
+    /* records the daemon does not hold are left out of the figures */
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid)
+            v[found++] = v[i];
+        else
+            free(v[i].key);
+    size_t missing = n - found;
+    n = found;
+    if ((status =
+             s_fetch_queue(cn, c, v, n, &q, &nq, &outside, &prior_logit)) != 0)
+        goto out;
+    size_t clusters = 0;
+    {
+        s_pair *t2 = tmp;
+        for (size_t i = 0; i < n; i++)
+            t2[i] = (s_pair){v[i].truth, 0};
+        qsort(t2, n, sizeof(*t2), s_pair_cmp);
+        for (size_t i = 0; i < n; i++)
+            clusters += !i || t2[i].a != t2[i - 1].a;
+    }
+    printf("truth %s: %zu records of %zu people found in the store", path, n,
+           clusters);
+    if (missing)
+        printf(", %zu not found (left out)", missing);
+    printf("\n\n");
+    for (size_t i = 0; i < n; i++)
+        group[i] = v[i].pid;
+    s_score a = s_evaluate(v, n, group, tmp);
+    s_assign(v, n, q, nq, 1, 0, group, up);
+    s_score b = s_evaluate(v, n, group, tmp);
+    s_print_score("pairwise, auto-links:", &a);
+    s_print_score("pairwise, + review queue:", &b);
+    size_t qtrue = 0;
+    for (size_t k = 0; k < nq; k++)
+        qtrue += v[q[k].a].truth == v[q[k].b].truth;
+    printf("%-26s %zu open pairs: %zu true, %zu false, %zu with a record "
+           "outside the truth file\n",
+           "review queue:", nq + outside, qtrue, nq - qtrue, outside);
+    printf("(+ review queue: a reviewer accepting every true pair queued and "
+           "rejecting the rest)\n\n");
+    s_print_clusters("clusters, auto-links:", &a);
+    s_print_clusters("clusters, + review queue:", &b);
+    printf("\nby threshold (records linked by score under it left alone, "
+           "queued pairs at or\nabove it linked; estimated from the "
+           "decisions recorded)\n");
+    printf("  %8s %12s %10s %8s %8s\n", "weight", "probability", "precision",
+           "recall", "F1");
+    for (int w = 4; w <= 40; w += 2) {
+        s_assign(v, n, q, nq, 2, (double)w, group, up);
+        s_score s = s_evaluate(v, n, group, tmp);
+        char prob[32] = "-";
+        if (!isnan(prior_logit))
+            snprintf(prob, sizeof(prob), "%.6f",
+                     1.0 / (1.0 + exp2(-((double)w + prior_logit))));
+        printf("  %8d %12s %10.4f %8.4f %8.4f\n", w, prob, s.p, s.r, s.f1);
+    }
+out:
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].key);
+    free(v);
+    free(q);
+    free(group);
+    free(up);
+    free(tmp);
+    cl_client_close(&c);
+    return status;
+}
+
+int s_link(s_conn *cn, int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[0], "evaluate") &&
+        !strcmp(argv[1], "--truth"))
+        return s_evaluate_cmd(cn, argv[2]);
+    fprintf(stderr, "usage: caselink link evaluate --truth FILE.csv   "
+                    "(columns agency, local_id, cluster)\n");
+    return S_EXIT_USAGE;
+}

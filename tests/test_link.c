@@ -147,8 +147,7 @@ static void test_review_pages(void **state)
         }
         s_import(f, &f->gp, id, a, NULL);
         snprintf(id, sizeof(id), "P%d", i);
-        cl_import_result r = s_import(f, &f->police, id, b, NULL);
-        assert_true(r.queued);
+        s_import(f, &f->police, id, b, NULL);
     }
     /* every pair, a page at a time, highest weight first, none twice */
     cl_review_query q = {.limit = 50};

@@ -536,9 +536,8 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
                                   &it->rep.u.entries, &note, err);
         break;
     case CL_REQ_REVIEW_LIST:
-        rc = cl_core_review_list(t, &s->cfg.match, it->who,
-                                 &it->req.u.review_q, &it->rep.u.reviews,
-                                 &note, err);
+        rc = cl_core_review_list(t, &s->cfg.match, it->who, &it->req.u.review_q,
+                                 &it->rep.u.reviews, &note, err);
         break;
     case CL_REQ_LINKS_EXPORT:
         rc = cl_core_links_export(t, it->who, &it->req.u.links,

@@ -175,11 +175,11 @@ typedef struct cl_links_query {
 
 /* A page of the match-review queue (highest weight first). */
 typedef struct cl_review_query {
-    uint32_t limit;             /* page size: 0 = 50, at most 500 */
-    uint32_t page;              /* 1-based page (0 = 1) */
-    char after[CL_REF_SZ];      /* continue after this review id, or "" */
-    char agency[CL_AGENCY_SZ];  /* a record of this agency, or "" */
-    double min_p, max_p;        /* match probability bounds (0: none) */
+    uint32_t limit;            /* page size: 0 = 50, at most 500 */
+    uint32_t page;             /* 1-based page (0 = 1) */
+    char after[CL_REF_SZ];     /* continue after this review id, or "" */
+    char agency[CL_AGENCY_SZ]; /* a record of this agency, or "" */
+    double min_p, max_p;       /* match probability bounds (0: none) */
 } cl_review_query;
 
 #define CL_REVIEW_PAGE_MAX 500
@@ -826,9 +826,9 @@ typedef struct cl_review_item {
 
 typedef struct cl_review_items {
     size_t n;
-    cl_review_item *v;     /* owned */
-    char next[CL_REF_SZ];  /* continue after this id; "" on the last page */
-    uint32_t total;        /* open pairs the filters keep */
+    cl_review_item *v;    /* owned */
+    char next[CL_REF_SZ]; /* continue after this id; "" on the last page */
+    uint32_t total;       /* open pairs the filters keep */
 } cl_review_items;
 
 /* What replaced a kept version of a referral ("corrected", "withdrawn",

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <lmdb.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@
 typedef struct s_keys {
     uint8_t data[S_KEY_VERSIONS + 1][CL_KEY_LEN]; /* by version, 1-based */
     uint8_t index[CL_KEY_LEN];
+    uint8_t ix_mac[CL_KEY_LEN]; /* index rows: tag over db, key, value */
+    uint8_t ix_enc[CL_KEY_LEN]; /* index rows: value cipher (SIV) */
     uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES]; /* audit checkpoints */
     uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
 } s_keys;
@@ -65,35 +68,40 @@ struct cl_txn {
     uint32_t cap_count;
 };
 
-/* Every sub-database by enum value: its LMDB name and whether its values
- * are sealed. Checked at open so that a new enum value cannot go unnamed. */
+/* Every sub-database by enum value: its LMDB name, whether its values are
+ * sealed, and for sub-databases whose rows decide what a user sees, the
+ * length of the key prefix that groups them (person id, blind index):
+ * each group's rows are counted and digested so that a deleted row is
+ * caught (see "authenticated rows" below). Checked at open so that a new
+ * enum value cannot go unnamed. */
 static const struct {
     const char *name;
     bool sealed;
+    uint8_t group; /* 0: no group digest */
 } s_dbs[CL_DB_COUNT] = {
     [CL_DB_META] = {"meta", false},
     [CL_DB_PERSON] = {"person", true},
     [CL_DB_RECORD] = {"record", true},
     [CL_DB_REFERRAL] = {"referral", true},
-    [CL_DB_BLIND] = {"blind", false},
-    [CL_DB_PERSON_RECORDS] = {"person_records", false},
-    [CL_DB_RECORD_REFERRALS] = {"record_referrals", false},
-    [CL_DB_RELATION] = {"relation", true},
+    [CL_DB_BLIND] = {"blind", false, 16},
+    [CL_DB_PERSON_RECORDS] = {"person_records", false, 8},
+    [CL_DB_RECORD_REFERRALS] = {"record_referrals", false, 8},
+    [CL_DB_RELATION] = {"relation", true, 8},
     [CL_DB_IDEMPOTENCY] = {"idempotency", true},
     [CL_DB_AUDIT] = {"audit", true},
-    [CL_DB_AUDIT_PERSON] = {"audit_person", false},
+    [CL_DB_AUDIT_PERSON] = {"audit_person", false, 8},
     [CL_DB_HISTORY] = {"history", true},
     [CL_DB_ACTIVITY] = {"activity", false},
     [CL_DB_PLAN] = {"plan", true},
-    [CL_DB_PERSON_PLANS] = {"person_plans", false},
+    [CL_DB_PERSON_PLANS] = {"person_plans", false, 8},
     [CL_DB_REVIEW] = {"review", true},
     [CL_DB_MDT] = {"mdt", true},
-    [CL_DB_AGENDA] = {"agenda", false},
+    [CL_DB_AGENDA] = {"agenda", false, 8},
     [CL_DB_MAILBOX] = {"mailbox", true},
     [CL_DB_INFOREQ] = {"inforeq", true},
-    [CL_DB_PERSON_REQUESTS] = {"person_requests", false},
+    [CL_DB_PERSON_REQUESTS] = {"person_requests", false, 8},
     [CL_DB_FEED] = {"feed", true},
-    [CL_DB_PERSON_AGENDA] = {"person_agenda", false},
+    [CL_DB_PERSON_AGENDA] = {"person_agenda", false, 8},
     [CL_DB_DISCUSSION] = {"discussion", true},
     [CL_DB_ACTION] = {"action", true},
     [CL_DB_RAG] = {"rag", true},
@@ -101,6 +109,7 @@ static const struct {
     [CL_DB_MEASURE] = {"measure", true},
     [CL_DB_AGENDA_NOTE] = {"agenda_note", true},
     [CL_DB_AGENCY_REF] = {"agency_ref", true},
+    [CL_DB_IXDIGEST] = {"ixdigest", true},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";
@@ -416,11 +425,231 @@ static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
     return CL_OK;
 }
 
+/* --- authenticated rows ----------------------------------------------------
+ *
+ * Index rows (every unsealed sub-database but meta) are stored as
+ *
+ *   tag (16 bytes) || value XOR XChaCha20(ix_enc, nonce = tag || 0^8)
+ *
+ * with tag = BLAKE2b-128 keyed with ix_mac over the sub-database name, the
+ * key and the value: a deterministic authenticated cipher (SIV). What a
+ * row says (an agenda reason, how a plan names a person) cannot be read
+ * from the file, and a row whose key or value was edited fails on read
+ * with CL_ERR_CORRUPT. Deterministic, so that replicas hold equal bytes.
+ *
+ * A deleted row is not an edited one, so the rows of the sub-databases
+ * that decide what a user sees are also counted per group (the key prefix
+ * s_dbs[].group long: a person id, a blind index) and per sub-database:
+ * ixdigest[name NUL prefix] and ixdigest[name NUL] hold, sealed, the count
+ * and the XOR of the rows' tags (for a sealed sub-database, a tag over the
+ * sealed bytes). Reading a group — a scan of its prefix, or a get that
+ * finds nothing — first checks its digest, so a deleted, added or replayed
+ * row is reported as tampering (CL_ERR_CORRUPT) instead of being obeyed;
+ * cl_store_verify checks every sub-database's total (a group deleted with
+ * its digest row). One mechanism, inside put/get/del/scan: callers and
+ * the change capture see plain index values and stored bytes as before.
+ */
+#define S_TAG        16
+#define S_DIGEST_LEN (8 + S_TAG)
+#define S_IX_MAX     256 /* largest index value */
+
+static bool s_authed(cl_db db)
+{
+    return db != CL_DB_META && !s_dbs[db].sealed;
+}
+
+static void s_tag(const cl_store *s, cl_db db, const uint8_t *key,
+                  size_t key_len, const uint8_t *val, size_t val_len,
+                  uint8_t tag[S_TAG])
+{
+    crypto_generichash_state st;
+    uint8_t kl[4] = {(uint8_t)(key_len >> 24), (uint8_t)(key_len >> 16),
+                     (uint8_t)(key_len >> 8), (uint8_t)key_len};
+    crypto_generichash_init(&st, s->keys->ix_mac, CL_KEY_LEN, S_TAG);
+    crypto_generichash_update(&st, (const uint8_t *)s_dbs[db].name,
+                              strlen(s_dbs[db].name) + 1);
+    crypto_generichash_update(&st, kl, 4);
+    crypto_generichash_update(&st, key, key_len);
+    crypto_generichash_update(&st, val, val_len);
+    crypto_generichash_final(&st, tag, S_TAG);
+    sodium_memzero(&st, sizeof(st));
+}
+
+static void s_ix_stream(const cl_store *s, const uint8_t tag[S_TAG],
+                        uint8_t *out, const uint8_t *in, size_t len)
+{
+    uint8_t nonce[crypto_stream_xchacha20_NONCEBYTES] = {0};
+    memcpy(nonce, tag, S_TAG);
+    crypto_stream_xchacha20_xor(out, in, len, nonce, s->keys->ix_enc);
+}
+
+/* Open a stored index row into out (capacity cap). */
+static int s_ix_open(const cl_store *s, cl_db db, const uint8_t *key,
+                     size_t key_len, const MDB_val *v, uint8_t *out, size_t cap,
+                     size_t *out_len)
+{
+    uint8_t tag[S_TAG];
+    if (v->mv_size < S_TAG || v->mv_size - S_TAG > cap)
+        return CL_ERR_CORRUPT;
+    size_t n = v->mv_size - S_TAG;
+    const uint8_t *stored = v->mv_data;
+    s_ix_stream(s, stored, out, stored + S_TAG, n);
+    s_tag(s, db, key, key_len, out, n, tag);
+    if (sodium_memcmp(tag, stored, S_TAG) != 0) {
+        sodium_memzero(out, n);
+        return CL_ERR_CORRUPT;
+    }
+    *out_len = n;
+    return CL_OK;
+}
+
+/* The tag a stored row contributes to its group's digest. */
+static void s_row_tag(const cl_store *s, cl_db db, const MDB_val *k,
+                      const MDB_val *v, uint8_t tag[S_TAG])
+{
+    if (s_authed(db) && v->mv_size >= S_TAG)
+        memcpy(tag, v->mv_data, S_TAG);
+    else
+        s_tag(s, db, k->mv_data, k->mv_size, v->mv_data, v->mv_size, tag);
+}
+
+/* ixdigest key: name NUL prefix (prefix_len 0: the sub-database total). */
+static size_t s_digest_key(uint8_t *out, cl_db db, const uint8_t *prefix,
+                           size_t prefix_len)
+{
+    size_t n = strlen(s_dbs[db].name) + 1;
+    memcpy(out, s_dbs[db].name, n);
+    memcpy(out + n, prefix, prefix_len);
+    return n + prefix_len;
+}
+
+static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
+                        uint64_t *count, uint8_t x[S_TAG])
+{
+    uint8_t buf[S_DIGEST_LEN];
+    size_t len;
+    int rc =
+        cl_store_get(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf), &len);
+    if (rc == CL_ERR_NOT_FOUND) {
+        *count = 0;
+        memset(x, 0, S_TAG);
+        return CL_OK;
+    }
+    if (rc != CL_OK)
+        return rc;
+    if (len != S_DIGEST_LEN)
+        return CL_ERR_CORRUPT;
+    *count = 0;
+    for (int i = 0; i < 8; i++)
+        *count = *count << 8 | buf[i];
+    memcpy(x, buf + 8, S_TAG);
+    return CL_OK;
+}
+
+/* Take old (if not NULL) out of a digest and put new (if not NULL) in. */
+static int s_digest_move(cl_txn *t, const uint8_t *dk, size_t dk_len,
+                         const uint8_t *old, const uint8_t *new_tag)
+{
+    uint8_t x[S_TAG], buf[S_DIGEST_LEN];
+    uint64_t count;
+    int rc = s_digest_get(t, dk, dk_len, &count, x);
+    if (rc != CL_OK)
+        return rc;
+    if (old) {
+        if (count == 0)
+            return CL_ERR_CORRUPT;
+        count--;
+        for (int i = 0; i < S_TAG; i++)
+            x[i] ^= old[i];
+    }
+    if (new_tag) {
+        count++;
+        for (int i = 0; i < S_TAG; i++)
+            x[i] ^= new_tag[i];
+    }
+    if (count == 0) {
+        rc = cl_store_del(t, CL_DB_IXDIGEST, dk, dk_len);
+        return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+    }
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)(count >> (8 * (7 - i)));
+    memcpy(buf + 8, x, S_TAG);
+    return cl_store_put(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf));
+}
+
+/* A row of a grouped sub-database changed: its group's digest and the
+ * sub-database's total follow. */
+static int s_digest_update(cl_txn *t, cl_db db, const uint8_t *key,
+                           size_t key_len, const uint8_t *old,
+                           const uint8_t *new_tag)
+{
+    uint8_t dk[64 + 256];
+    size_t g = s_dbs[db].group;
+    if (!g)
+        return CL_OK;
+    if (key_len < g)
+        return CL_ERR_INVALID;
+    int rc = s_digest_move(t, dk, s_digest_key(dk, db, key, g), old, new_tag);
+    if (rc == CL_OK)
+        rc = s_digest_move(t, dk, s_digest_key(dk, db, NULL, 0), old, new_tag);
+    return rc;
+}
+
+/* Count and digest the stored rows of one group and compare with its
+ * digest row: CL_ERR_CORRUPT if a row was deleted, added or replayed. */
+static int s_group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
+{
+    size_t g = s_dbs[db].group;
+    uint8_t dk[64 + 256], want[S_TAG], got[S_TAG] = {0}, tag[S_TAG];
+    uint64_t want_n, got_n = 0;
+    MDB_cursor *cur = NULL;
+    MDB_val k = {g, (void *)prefix}, v;
+    int rc =
+        s_digest_get(t, dk, s_digest_key(dk, db, prefix, g), &want_n, want);
+    if (rc != CL_OK)
+        return rc;
+    int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+    if (mrc != MDB_SUCCESS)
+        return s_mdb_err(mrc);
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         mrc == MDB_SUCCESS && k.mv_size >= g && !memcmp(k.mv_data, prefix, g);
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        s_row_tag(t->store, db, &k, &v, tag);
+        for (int i = 0; i < S_TAG; i++)
+            got[i] ^= tag[i];
+        got_n++;
+    }
+    mdb_cursor_close(cur);
+    if (mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
+        return s_mdb_err(mrc);
+    return got_n == want_n && sodium_memcmp(got, want, S_TAG) == 0
+               ? CL_OK
+               : CL_ERR_CORRUPT;
+}
+
+/* The tag of the row stored at key now (*had false if none). */
+static int s_old_tag(cl_txn *t, cl_db db, const MDB_val *k, uint8_t tag[S_TAG],
+                     bool *had)
+{
+    MDB_val v;
+    int rc = mdb_get(t->txn, t->store->dbi[db], (MDB_val *)k, &v);
+    *had = rc == MDB_SUCCESS;
+    if (rc == MDB_NOTFOUND)
+        return CL_OK;
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    if (s_authed(db) && v.mv_size < S_TAG)
+        return CL_ERR_CORRUPT;
+    s_row_tag(t->store, db, k, &v, tag);
+    return CL_OK;
+}
+
 int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                  const uint8_t *val, size_t val_len)
 {
-    uint8_t ad[400];
+    uint8_t ad[400], old[S_TAG], tag[S_TAG];
     size_t ad_len;
+    bool had = false;
     int rc;
     if (db >= CL_DB_COUNT || !s_dbs[db].sealed || !t->write ||
         val_len > CL_STORE_MAX_VALUE)
@@ -429,15 +658,21 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return rc;
     MDB_val k = {key_len, (void *)key};
     MDB_val v = {val_len + CL_SEAL_OVERHEAD, NULL};
+    if (s_dbs[db].group && (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
+        return rc;
     rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
     uint32_t ver = s_txn_version(t);
     rc = cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad, ad_len,
                  val, val_len);
-    if (rc == CL_OK)
-        s_capture_add(t, S_OP_PUT, db, key, key_len, v.mv_data, v.mv_size);
-    return rc;
+    if (rc != CL_OK)
+        return rc;
+    s_capture_add(t, S_OP_PUT, db, key, key_len, v.mv_data, v.mv_size);
+    if (!s_dbs[db].group)
+        return CL_OK;
+    s_row_tag(t->store, db, &k, &v, tag);
+    return s_digest_update(t, db, key, key_len, had ? old : NULL, tag);
 }
 
 int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
@@ -453,6 +688,9 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return rc;
     MDB_val k = {key_len, (void *)key}, v;
     rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+    if (rc == MDB_NOTFOUND && s_dbs[db].group && key_len >= s_dbs[db].group)
+        return (rc = s_group_check(t, db, key)) == CL_OK ? CL_ERR_NOT_FOUND
+                                                         : rc;
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
@@ -467,14 +705,35 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                      const uint8_t *val, size_t val_len)
 {
+    uint8_t old[S_TAG], tag[S_TAG];
+    bool had = false;
     if (db >= CL_DB_COUNT || s_dbs[db].sealed || !t->write)
         return CL_ERR_INVALID;
+    if (!val)
+        val = (const uint8_t *)"";
     MDB_val k = {key_len, (void *)key};
-    MDB_val v = {val_len, (void *)(val ? val : (const uint8_t *)"")};
-    int rc = s_mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
-    if (rc == CL_OK)
-        s_capture_add(t, S_OP_PUT, db, key, key_len, v.mv_data, val_len);
-    return rc;
+    if (!s_authed(db)) {
+        MDB_val v = {val_len, (void *)val};
+        int rc = s_mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
+        if (rc == CL_OK)
+            s_capture_add(t, S_OP_PUT, db, key, key_len, val, val_len);
+        return rc;
+    }
+    if (val_len > S_IX_MAX)
+        return CL_ERR_INVALID;
+    int rc;
+    if (s_dbs[db].group && (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
+        return rc;
+    s_tag(t->store, db, key, key_len, val, val_len, tag);
+    MDB_val v = {S_TAG + val_len, NULL};
+    rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
+    if (rc != MDB_SUCCESS)
+        return s_mdb_err(rc);
+    uint8_t *stored = v.mv_data;
+    memcpy(stored, tag, S_TAG);
+    s_ix_stream(t->store, tag, stored + S_TAG, val, val_len);
+    s_capture_add(t, S_OP_PUT, db, key, key_len, stored, v.mv_size);
+    return s_digest_update(t, db, key, key_len, had ? old : NULL, tag);
 }
 
 int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
@@ -484,8 +743,13 @@ int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key}, v;
     int rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+    if (rc == MDB_NOTFOUND && s_dbs[db].group && key_len >= s_dbs[db].group)
+        return (rc = s_group_check(t, db, key)) == CL_OK ? CL_ERR_NOT_FOUND
+                                                         : rc;
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
+    if (s_authed(db))
+        return s_ix_open(t->store, db, key, key_len, &v, buf, cap, val_len);
     if (v.mv_size > cap)
         return CL_ERR_CORRUPT;
     memcpy(buf, v.mv_data, v.mv_size);
@@ -495,12 +759,31 @@ int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 
 int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
 {
+    uint8_t old[S_TAG];
+    bool had = false;
     if (db >= CL_DB_COUNT || !t->write)
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key};
-    int rc = s_mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
-    if (rc == CL_OK)
-        s_capture_add(t, S_OP_DEL, db, key, key_len, NULL, 0);
+    int rc;
+    if (s_dbs[db].group && (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
+        return rc;
+    rc = s_mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
+    if (rc != CL_OK)
+        return rc;
+    s_capture_add(t, S_OP_DEL, db, key, key_len, NULL, 0);
+    return had ? s_digest_update(t, db, key, key_len, old, NULL) : CL_OK;
+}
+
+/* Check one row read by a scan: an index row must authenticate. */
+static int s_scan_row(cl_txn *t, cl_db db, const MDB_val *k, const MDB_val *v)
+{
+    uint8_t plain[S_IX_MAX];
+    size_t n;
+    if (!s_authed(db))
+        return CL_OK;
+    int rc = s_ix_open(t->store, db, k->mv_data, k->mv_size, v, plain,
+                       sizeof(plain), &n);
+    sodium_memzero(plain, sizeof(plain));
     return rc;
 }
 
@@ -509,7 +792,13 @@ int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
 {
     MDB_cursor *cur = NULL;
     MDB_val k = {prefix_len, (void *)prefix}, v;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+    if (db >= CL_DB_COUNT)
+        return CL_ERR_INVALID;
+    int rc;
+    if (s_dbs[db].group && prefix_len >= s_dbs[db].group &&
+        (rc = s_group_check(t, db, prefix)) != CL_OK)
+        return rc;
+    rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
     rc = mdb_cursor_get(cur, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST);
@@ -518,7 +807,9 @@ int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
         if (prefix_len &&
             (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len)))
             break;
-        int r = fn(ctx, k.mv_data, k.mv_size);
+        int r = s_scan_row(t, db, &k, &v);
+        if (r == CL_OK)
+            r = fn(ctx, k.mv_data, k.mv_size);
         if (r != CL_OK) {
             out = r > 0 ? CL_OK : r;
             break;
@@ -536,6 +827,8 @@ int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
 {
     MDB_cursor *cur = NULL;
     MDB_val k = {start_len, (void *)start}, v;
+    if (db >= CL_DB_COUNT)
+        return CL_ERR_INVALID;
     int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
@@ -543,7 +836,9 @@ int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
     for (rc =
              mdb_cursor_get(cur, &k, &v, start_len ? MDB_SET_RANGE : MDB_FIRST);
          rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        int r = fn(ctx, k.mv_data, k.mv_size);
+        int r = s_scan_row(t, db, &k, &v);
+        if (r == CL_OK)
+            r = fn(ctx, k.mv_data, k.mv_size);
         if (r != CL_OK) {
             out = r > 0 ? CL_OK : r;
             break;
@@ -553,6 +848,118 @@ int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
         out = s_mdb_err(rc);
     mdb_cursor_close(cur);
     return out;
+}
+
+/* Every authenticated sub-database: each row authenticates and the rows of
+ * each grouped one add up to its total. */
+int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
+{
+    for (int i = 0; i < CL_DB_COUNT; i++) {
+        cl_db db = (cl_db)i;
+        if (!s_authed(db) && !s_dbs[db].group)
+            continue;
+        uint8_t dk[80], want[S_TAG], got[S_TAG] = {0}, tag[S_TAG];
+        uint64_t want_n = 0, got_n = 0;
+        MDB_cursor *cur = NULL;
+        MDB_val k, v;
+        int rc = CL_OK;
+        if (s_dbs[db].group &&
+            (rc = s_digest_get(t, dk, s_digest_key(dk, db, NULL, 0), &want_n,
+                               want)) != CL_OK)
+            return rc;
+        int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+        if (mrc != MDB_SUCCESS)
+            return s_mdb_err(mrc);
+        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+             mrc == MDB_SUCCESS && rc == CL_OK;
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            rc = s_scan_row(t, db, &k, &v);
+            s_row_tag(t->store, db, &k, &v, tag);
+            for (int j = 0; j < S_TAG; j++)
+                got[j] ^= tag[j];
+            got_n++;
+        }
+        mdb_cursor_close(cur);
+        if (rc == CL_ERR_CORRUPT) {
+            snprintf(problem, problem_len,
+                     "index %s: a row was altered (does not authenticate)",
+                     s_dbs[db].name);
+            return CL_ERR_CORRUPT;
+        }
+        if (rc != CL_OK)
+            return rc;
+        if (mrc != MDB_NOTFOUND)
+            return s_mdb_err(mrc);
+        if (s_dbs[db].group &&
+            (got_n != want_n || sodium_memcmp(got, want, S_TAG) != 0)) {
+            snprintf(problem, problem_len,
+                     "index %s: holds %" PRIu64 " rows where %" PRIu64
+                     " were written (rows removed, added or replayed)",
+                     s_dbs[db].name, got_n, want_n);
+            return CL_ERR_CORRUPT;
+        }
+    }
+    return CL_OK;
+}
+
+/* A store written before rows were authenticated: authenticate every
+ * index row and build the digests, once, in transaction t. */
+static int s_ix_upgrade(cl_txn *t)
+{
+    uint8_t mark[1];
+    size_t len;
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"ixauth", 6, mark,
+                              sizeof(mark), &len);
+    if (rc != CL_ERR_NOT_FOUND)
+        return rc;
+    for (int i = 0; i < CL_DB_COUNT && rc != CL_ERR_NOMEM; i++) {
+        cl_db db = (cl_db)i;
+        if (!s_authed(db) && !s_dbs[db].group)
+            continue;
+        MDB_cursor *cur = NULL;
+        MDB_val k, v;
+        uint8_t key[512], val[S_IX_MAX];
+        /* Collect first, rewrite after: puts move the cursor's pages. */
+        int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+        if (mrc != MDB_SUCCESS)
+            return s_mdb_err(mrc);
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        mdb_cursor_close(cur);
+        while (mrc == MDB_SUCCESS) {
+            if (k.mv_size > sizeof(key) || v.mv_size > sizeof(val))
+                return CL_ERR_CORRUPT;
+            size_t kl = k.mv_size, vl = v.mv_size;
+            memcpy(key, k.mv_data, kl);
+            memcpy(val, v.mv_data, vl);
+            if (s_authed(db)) {
+                /* rewrite as an authenticated row; the digest follows */
+                MDB_val dk = {kl, key};
+                if ((mrc = mdb_del(t->txn, t->store->dbi[db], &dk, NULL)))
+                    return s_mdb_err(mrc);
+                rc = cl_store_put_raw(t, db, key, kl, val, vl);
+            } else {
+                uint8_t tag[S_TAG];
+                MDB_val kk = {kl, key}, vv = {vl, val};
+                s_row_tag(t->store, db, &kk, &vv, tag);
+                rc = s_digest_update(t, db, key, kl, NULL, tag);
+            }
+            if (rc != CL_OK)
+                return rc;
+            /* the next key after this one */
+            if ((mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur)))
+                return s_mdb_err(mrc);
+            k.mv_size = kl;
+            k.mv_data = key;
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+            if (mrc == MDB_SUCCESS)
+                mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            mdb_cursor_close(cur);
+        }
+        if (mrc != MDB_NOTFOUND)
+            return s_mdb_err(mrc);
+    }
+    return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)"ixauth", 6,
+                            (const uint8_t *)"1", 1);
 }
 
 int cl_store_counter(cl_txn *t, const char *counter, uint64_t *out)
@@ -620,6 +1027,10 @@ static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
                                    master);
     crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
                                master);
+    crypto_kdf_derive_from_key(s->keys->ix_mac, CL_KEY_LEN, 1, "cl-ixmac",
+                               master);
+    crypto_kdf_derive_from_key(s->keys->ix_enc, CL_KEY_LEN, 1, "cl-ixenc",
+                               master);
     uint8_t seed[crypto_sign_SEEDBYTES];
     crypto_kdf_derive_from_key(seed, sizeof(seed), 1, "cl-audit", master);
     crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
@@ -673,16 +1084,14 @@ static int s_init_dbs(cl_store *s)
     if (rc == CL_ERR_NOT_FOUND) {
         rc = cl_store_put(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8,
                           (const uint8_t *)s_keycheck, sizeof(s_keycheck));
-        if (rc == CL_OK)
-            rc = cl_store_commit(&t);
-        goto out;
-    }
-    if (rc == CL_ERR_CORRUPT ||
-        (rc == CL_OK &&
-         (len != sizeof(s_keycheck) || memcmp(buf, s_keycheck, len) != 0))) {
+    } else if (rc == CL_ERR_CORRUPT ||
+               (rc == CL_OK && (len != sizeof(s_keycheck) ||
+                                memcmp(buf, s_keycheck, len) != 0))) {
         rc = CL_ERR_KEY;
         goto out;
     }
+    if (rc == CL_OK)
+        rc = s_ix_upgrade(t);
     if (rc == CL_OK)
         rc = cl_store_commit(&t);
 out:

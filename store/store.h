@@ -5,9 +5,9 @@
  * values encrypted with XChaCha20-Poly1305 under a data key derived from the
  * master key, with the sub-database name and record key as associated data.
  * Index sub-databases hold composite keys of opaque ids and blind indexes
- * (keyed BLAKE2b) with empty or non-personal values. No personal data is ever
- * part of an LMDB key. Callers never see an MDB_* code: every failure is a
- * cl_err.
+ * (keyed BLAKE2b) with small values, encrypted and authenticated. No personal
+ * data is ever part of an LMDB key. Callers never see an MDB_* code: every
+ * failure is a cl_err.
  *
  * Threading: one thread uses a store and its transactions at a time.
  */
@@ -56,6 +56,7 @@ typedef enum {
     CL_DB_MEASURE,          /* sealed: name NUL month NUL person -> value */
     CL_DB_AGENDA_NOTE,      /* sealed: MDT id || person id -> why, in words */
     CL_DB_AGENCY_REF,       /* sealed: blind(agency, agency ref) -> referral */
+    CL_DB_IXDIGEST,         /* sealed: db NUL group prefix -> count, digest */
     CL_DB_COUNT
 } cl_db;
 
@@ -273,6 +274,15 @@ CL_NODISCARD int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len,
  * opened value, in order): equal digests mean equal content. */
 #define CL_STORE_DIGEST_LEN 32
 CL_NODISCARD int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN]);
+
+/*
+ * Index rows are authenticated (see store.c, "authenticated rows"): an
+ * edited row fails on read, and a deleted, added or replayed row of a
+ * sub-database that decides what a user sees fails the read of its group,
+ * each with CL_ERR_CORRUPT. This checks every such sub-database whole
+ * (rows and totals); on CL_ERR_CORRUPT, problem names the sub-database.
+ */
+CL_NODISCARD int cl_store_verify(cl_txn *t, char *problem, size_t problem_len);
 
 /* The name of a sub-database (for diagnostics and tests). */
 const char *cl_store_db_name(cl_db db);

@@ -471,6 +471,32 @@ static int s_linkage(size_t people)
     return 0;
 }
 
+/* --blind-cost N: what brute-forcing NHS numbers costs whoever holds the
+ * index key (derived from the master key): N blind indexes computed the
+ * way the store computes them, extrapolated to every number with a valid
+ * check digit (about 9.1e8). */
+static int s_blind_cost(uint64_t n)
+{
+    char dir[256], num[16];
+    uint8_t mk[CL_MASTER_KEY_LEN] = {7}, out[CL_BLIND_LEN];
+    cl_store *s = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    if (cl_store_open(&s, dir, mk, 1 << 20) != CL_OK)
+        return 1;
+    uint64_t t0 = s_now_ns();
+    for (uint64_t i = 0; i < n; i++) {
+        int len = snprintf(num, sizeof(num), "%010" PRIu64, 4000000000u + i);
+        cl_store_blind(s, out, "nhs", (const uint8_t *)num, (size_t)len);
+    }
+    double per_s = (double)n * 1e9 / (double)(s_now_ns() - t0);
+    printf("blind index: %.0f per second per core; all 9.1e8 valid NHS "
+           "numbers: %.1f core-minutes\n",
+           per_s, 9.1e8 / per_s / 60);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t people = 1000000, referrals = 5000000;
@@ -486,6 +512,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--rss-minutes"))
             rss_minutes = atoi(argv[i + 1]);
     }
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], "--blind-cost")) {
+            if (sodium_init() < 0)
+                return 1;
+            return s_blind_cost(strtoull(argv[i + 1], NULL, 10));
+        }
     for (int i = 1; i + 1 < argc; i += 2)
         if (!strcmp(argv[i], "--linkage")) {
             if (sodium_init() < 0)

@@ -311,6 +311,72 @@ static void test_coordinator_existence_test(void **state)
     cl_client_close(&co);
 }
 
+/* --- authenticated index rows --------------------------------------------- */
+
+static const char *NHS_CHILD = "0830166130";
+static const char *NHS_MUM = "1860913903";
+
+static void s_plan(th_daemon *d)
+{
+    cl_client *ch = th_client(d, "childrens");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    q->kind = CL_REQ_PUBLISH_PLAN;
+    cl_plan *p = &q->u.plan;
+    CL_COPY(p->agency_ref, "CP-S1");
+    CL_COPY(p->child.nhs, NHS_CHILD);
+    CL_COPY(p->child.given, "Lily");
+    CL_COPY(p->child.family, "Brown");
+    CL_COPY(p->child.dob, "2019-06-01");
+    p->type = 1;
+    p->category = 1;
+    CL_COPY(p->start, "2026-01-10");
+    CL_COPY(p->authority, "Northshire Children's Services");
+    CL_COPY(p->legal_basis, "Children Act 1989 s47");
+    p->basis = 1;
+    p->n_adults = 1;
+    p->adults[0].rel = 1; /* parent */
+    CL_COPY(p->adults[0].person.nhs, NHS_MUM);
+    CL_COPY(p->adults[0].person.given, "Kerry");
+    CL_COPY(p->adults[0].person.family, "Brown");
+    CL_COPY(p->adults[0].person.dob, "1990-02-03");
+    assert_int_equal(s_call(ch, q, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&ch);
+}
+
+/* Whoever holds the data file deletes the child's person_plans row: her
+ * plan would vanish from her mother's case view and the alert for the
+ * mother's next referral would not be raised. It must be detected, not
+ * obeyed: the case view fails, and audit verify names the index. */
+static void test_deleted_plan_row_detected(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *co = th_client(d, "coordinator");
+    cl_reply rep;
+    s_plan(d);
+    assert_int_equal(th_view_nhs(co, NHS_MUM, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.person.n_plans, 1);
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    /* the child is the first person with plan rows; she has one */
+    assert_int_equal(s_raw_delete_first_group(d, "person_plans", 8), 1);
+    th_start(d, NULL);
+    co = th_client(d, "coordinator");
+    int st = th_view_nhs(co, NHS_MUM, &rep);
+    if (st == CL_STATUS_OK)
+        assert_int_equal(rep.u.person.n_plans, 1); /* never plan-less */
+    else
+        assert_int_equal(st, CL_STATUS_INTERNAL);
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    cl_audit_verify_result v = s_verify(d, NULL);
+    assert_false(v.intact);
+    assert_non_null(strstr(v.problem, "person_plans"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +388,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_health_is_no_oracle_for_publishers,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_coordinator_existence_test,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_deleted_plan_row_detected,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -288,6 +288,205 @@ static void test_map_full_and_grow(void **state)
     cl_store_close(&s);
 }
 
+/* --- authenticated index rows ---------------------------------------------
+ * Every index that decides what a user sees, with its group prefix; the
+ * attacker has the data file but not the master key. */
+static const struct {
+    cl_db db;
+    size_t group; /* 0: rows authenticate, no group digest */
+} s_ix[] = {
+    {CL_DB_BLIND, 16},           {CL_DB_PERSON_RECORDS, 8},
+    {CL_DB_RECORD_REFERRALS, 8}, {CL_DB_RELATION, 8},
+    {CL_DB_AUDIT_PERSON, 8},     {CL_DB_ACTIVITY, 0},
+    {CL_DB_PERSON_PLANS, 8},     {CL_DB_AGENDA, 8},
+    {CL_DB_PERSON_REQUESTS, 8},  {CL_DB_PERSON_AGENDA, 8},
+};
+
+static bool s_sealed(cl_db db)
+{
+    return db == CL_DB_RELATION;
+}
+
+/* Rows k(g, r) = g(group bytes) || r(8) with value "why" = 7. */
+static void s_ix_key(uint8_t *k, size_t group, uint64_t g, uint64_t r)
+{
+    memset(k, 0, 24);
+    cl_be64_put(k + (group > 8 ? group - 8 : 0), g);
+    cl_be64_put(k + (group ? group : 8), r);
+}
+
+static size_t s_ix_klen(size_t group)
+{
+    return (group ? group : 8) + 8;
+}
+
+static void s_ix_fill(cl_store *s, cl_db db, size_t group)
+{
+    cl_txn *t = NULL;
+    uint8_t k[24], why = 7;
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    for (uint64_t g = 1; g <= 2; g++)
+        for (uint64_t r = 1; r <= 3; r++) {
+            s_ix_key(k, group, g, r);
+            if (s_sealed(db))
+                assert_int_equal(
+                    cl_store_put(t, db, k, s_ix_klen(group), &why, 1), CL_OK);
+            else
+                assert_int_equal(
+                    cl_store_put_raw(t, db, k, s_ix_klen(group), &why, 1),
+                    CL_OK);
+        }
+    /* a row removed by the daemon itself is no tampering */
+    s_ix_key(k, group, 2, 3);
+    assert_int_equal(cl_store_del(t, db, k, s_ix_klen(group)), CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+}
+
+static int s_ix_count(void *ctx, const uint8_t *key, size_t len)
+{
+    (void)key;
+    (void)len;
+    (*(int *)ctx)++;
+    return CL_OK;
+}
+
+/* Read group g as the daemon does: a scan of its prefix and a get. */
+static int s_ix_read(cl_store *s, cl_db db, size_t group, uint64_t g,
+                     uint64_t r)
+{
+    cl_txn *t = NULL;
+    uint8_t k[24], buf[64];
+    size_t len;
+    int n = 0;
+    assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+    s_ix_key(k, group, g, r);
+    int rc = s_sealed(db) ? cl_store_get(t, db, k, s_ix_klen(group), buf,
+                                         sizeof(buf), &len)
+                          : cl_store_get_raw(t, db, k, s_ix_klen(group), buf,
+                                             sizeof(buf), &len);
+    if (rc == CL_OK && !s_sealed(db) && (len != 1 || buf[0] != 7))
+        rc = CL_ERR_INTERNAL;
+    if (rc == CL_OK || rc == CL_ERR_NOT_FOUND) {
+        int src = cl_store_scan(t, db, k, group ? group : s_ix_klen(group),
+                                s_ix_count, &n);
+        if (src != CL_OK)
+            rc = src;
+    }
+    cl_store_abort(&t);
+    return rc;
+}
+
+static int s_ix_verify(cl_store *s)
+{
+    cl_txn *t = NULL;
+    char why[200] = "";
+    assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+    int rc = cl_store_verify(t, why, sizeof(why));
+    cl_store_abort(&t);
+    return rc;
+}
+
+/* Edit the data file without the key: flip a byte of row (g, r)'s value,
+ * or delete it, or delete it and every ixdigest row. */
+enum { S_FLIP, S_DELETE, S_DELETE_ALL };
+static void s_ix_tamper(const char *dir, cl_db db, size_t group, uint64_t g,
+                        uint64_t r, int how)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    uint8_t k[24];
+    s_ix_key(k, group, g, r);
+    MDB_val key = {s_ix_klen(group), k}, v;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, cl_store_db_name(db), 0, &dbi), 0);
+    assert_int_equal(mdb_get(txn, dbi, &key, &v), 0);
+    if (how == S_FLIP) {
+        uint8_t copy[256];
+        assert_true(v.mv_size <= sizeof(copy));
+        memcpy(copy, v.mv_data, v.mv_size);
+        copy[v.mv_size - 1] ^= 0x01;
+        MDB_val nv = {v.mv_size, copy};
+        assert_int_equal(mdb_put(txn, dbi, &key, &nv, 0), 0);
+    } else {
+        assert_int_equal(mdb_del(txn, dbi, &key, NULL), 0);
+    }
+    if (how == S_DELETE_ALL) {
+        MDB_dbi dd;
+        assert_int_equal(mdb_dbi_open(txn, "ixdigest", 0, &dd), 0);
+        assert_int_equal(mdb_drop(txn, dd, 0), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static void test_index_rows_authenticated(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(s_ix) / sizeof(s_ix[0]); i++) {
+        cl_db db = s_ix[i].db;
+        size_t group = s_ix[i].group;
+        for (int how = S_FLIP; how <= S_DELETE_ALL; how++) {
+            char dir[256];
+            uint8_t mk[CL_MASTER_KEY_LEN];
+            cl_store *s = NULL;
+            th_tmpdir(dir, sizeof(dir));
+            s_key(mk, 9);
+            assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+            s_ix_fill(s, db, group);
+            assert_int_equal(s_ix_read(s, db, group, 1, 2), CL_OK);
+            assert_int_equal(s_ix_read(s, db, group, 2, 3), CL_ERR_NOT_FOUND);
+            assert_int_equal(s_ix_verify(s), CL_OK);
+            cl_store_close(&s);
+            if (how != S_FLIP && !group) {
+                th_sh("rm -rf %s", dir);
+                continue; /* not a grouped index: deletion not tracked */
+            }
+            s_ix_tamper(dir, db, group, 1, 2, how);
+            assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+            if (how == S_FLIP && !s_sealed(db))
+                assert_int_equal(s_ix_read(s, db, group, 1, 2), CL_ERR_CORRUPT);
+            if (how == S_DELETE)
+                assert_int_equal(s_ix_read(s, db, group, 1, 2), CL_ERR_CORRUPT);
+            /* the other group still reads */
+            if (how != S_DELETE_ALL)
+                assert_int_equal(s_ix_read(s, db, group, 2, 1), CL_OK);
+            if (!s_sealed(db) || how != S_FLIP)
+                assert_int_equal(s_ix_verify(s), CL_ERR_CORRUPT);
+            cl_store_close(&s);
+            th_sh("rm -rf %s", dir);
+        }
+    }
+}
+
+/* What index rows say is not in the file: an agenda reason byte and a
+ * blind index row's empty value are both sealed. */
+static void test_index_values_sealed(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], k[16] = {0};
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 3);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_put_raw(t, CL_DB_AGENDA, k, 16,
+                                      (const uint8_t *)s_canary,
+                                      sizeof(s_canary)),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+    char path[300];
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    assert_false(th_file_contains(path, s_canary));
+    th_sh("rm -rf %s", dir);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -300,6 +499,8 @@ int main(void)
         cmocka_unit_test(test_golden_vector),
         cmocka_unit_test(test_blind_and_counters),
         cmocka_unit_test(test_map_full_and_grow),
+        cmocka_unit_test(test_index_rows_authenticated),
+        cmocka_unit_test(test_index_values_sealed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -364,6 +364,15 @@ int cl_audit_verify(cl_txn *t, const char *checkpoint,
                  "the chain head does not match entry %" PRIu64, h.seq);
         return CL_OK;
     }
+    /* Every index that decides what a user sees: rows authenticate and
+     * add up (store/), so a removed plan or agenda row is reported here. */
+    rc = cl_store_verify(t, out->problem, sizeof(out->problem));
+    if (rc == CL_ERR_CORRUPT) {
+        out->first_bad_seq = h.seq;
+        return CL_OK;
+    }
+    if (rc != CL_OK)
+        return rc;
     rc = cl_store_scan(t, CL_DB_AUDIT_PERSON, NULL, 0, s_row_count,
                        &stored_rows);
     if (rc != CL_OK)

@@ -62,7 +62,11 @@ void cl_client_close(cl_client **c);
  * written back; req->version and req->sent_ms are filled in.
  * Returns CL_OK when a reply arrived (its status says what happened), or
  * CL_ERR_TIMEOUT (no reply after all attempts), CL_ERR_DENIED (the daemon
- * refused this client's key), CL_ERR_PROTOCOL, CL_ERR_NOMEM. rep is owned
+ * refused this client's key), CL_ERR_SERVER_KEY (the handshake failed: the
+ * server key is not the key of the daemon at the endpoint),
+ * CL_ERR_UNREACHABLE (nothing listens at the endpoint and nothing ever
+ * has for this client; returned at once, not after the timeout),
+ * CL_ERR_PROTOCOL, CL_ERR_NOMEM. rep is owned
  * by the caller: release with cl_reply_clear.
  */
 CL_NODISCARD int cl_client_call(cl_client *c, cl_request *req, cl_reply *rep);

@@ -1,7 +1,11 @@
 /*
  * libcaselink: one CURVE DEALER socket per client, plus a socket monitor
- * that turns an authentication failure during the handshake into a clear
- * CL_ERR_DENIED instead of a silent timeout.
+ * that turns what happens to the connection into clear errors at once
+ * instead of a silent timeout: the daemon refusing our key at the
+ * handshake (CL_ERR_DENIED), a handshake that fails because the server key
+ * is not the daemon's (CL_ERR_SERVER_KEY), and nothing listening at the
+ * endpoint (CL_ERR_UNREACHABLE, only before the first connection: once
+ * connected, a daemon restarting is waited for and resent to).
  */
 #include "caselink.h"
 
@@ -23,6 +27,10 @@ struct cl_client {
     int timeout_ms;      /* per attempt */
     int attempts;        /* sends per call */
     bool auth_failed;    /* the daemon refused our key */
+    bool key_failed;     /* a handshake failed other than by refusal */
+    bool connected;      /* a connection was made once */
+    bool handshaken;     /* a handshake succeeded once */
+    bool retried;        /* a connection attempt failed */
     uint64_t monitor_id; /* for a unique inproc name */
 };
 
@@ -88,7 +96,11 @@ int cl_client_open(cl_client **out, const cl_client_options *o, char *err,
              (unsigned long long)c->monitor_id);
     if (zmq_socket_monitor(c->sock, mon,
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0 ||
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                               ZMQ_EVENT_CONNECTED |
+                               ZMQ_EVENT_CONNECT_RETRIED) != 0 ||
         !(c->monitor = zmq_socket(c->ctx, ZMQ_PAIR)) ||
         zmq_connect(c->monitor, mon) != 0) {
         snprintf(err, err_len, "zmq monitor: %s", zmq_strerror(errno));
@@ -123,7 +135,7 @@ void cl_client_close(cl_client **cp)
     *cp = NULL;
 }
 
-/* Read monitor events; note an authentication failure. */
+/* Read monitor events; note what they say about the connection. */
 static void s_monitor_drain(cl_client *c)
 {
     for (;;) {
@@ -136,9 +148,17 @@ static void s_monitor_drain(cl_client *c)
         if (zmq_msg_size(&m) >= 2) {
             uint16_t ev;
             memcpy(&ev, zmq_msg_data(&m), 2);
-            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ||
-                ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
                 c->auth_failed = true;
+            else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+                     ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+                c->key_failed = true;
+            else if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+                c->handshaken = true;
+            else if (ev == ZMQ_EVENT_CONNECTED)
+                c->connected = true;
+            else if (ev == ZMQ_EVENT_CONNECT_RETRIED)
+                c->retried = true;
         }
         bool more = zmq_msg_more(&m);
         zmq_msg_close(&m);
@@ -211,6 +231,10 @@ int cl_client_recv(cl_client *c, cl_reply *rep, int timeout_ms)
         }
         if (c->auth_failed)
             return CL_ERR_DENIED;
+        if (c->key_failed && !c->handshaken)
+            return CL_ERR_SERVER_KEY;
+        if (c->retried && !c->connected)
+            return CL_ERR_UNREACHABLE;
         if (s_mono_ms() >= deadline)
             return CL_ERR_TIMEOUT;
     }

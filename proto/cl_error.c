@@ -38,6 +38,11 @@ const char *cl_strerror(int err)
         return "internal error";
     case CL_ERR_MAILBOX:
         return "the addressee's mailbox is full; retry later";
+    case CL_ERR_UNREACHABLE:
+        return "nothing is listening at the endpoint";
+    case CL_ERR_SERVER_KEY:
+        return "the daemon did not accept the handshake: the server key is "
+               "not its key";
     }
     return "unknown error";
 }

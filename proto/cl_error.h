@@ -24,7 +24,9 @@ typedef enum {
     CL_ERR_FULL = -12,     /* the store's map is full */
     CL_ERR_PERM = -13,     /* file permissions unsafe (e.g. key not 0600) */
     CL_ERR_INTERNAL = -14, /* a bug or an unexpected library failure */
-    CL_ERR_MAILBOX = -15   /* the addressee's mailbox is full; retry */
+    CL_ERR_MAILBOX = -15,  /* the addressee's mailbox is full; retry */
+    CL_ERR_UNREACHABLE = -16, /* nothing listens at the endpoint */
+    CL_ERR_SERVER_KEY = -17   /* the handshake failed: not the daemon's key */
 } cl_err;
 
 /* A short English description of err; never NULL, never allocates. */

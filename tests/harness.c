@@ -105,6 +105,10 @@ void th_start(th_daemon *d, const char *extra_conf)
         cl_client_close(&c);
         if (rc == CL_OK)
             return;
+        if (rc == CL_ERR_UNREACHABLE) { /* not bound yet: said at once */
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
         int st;
         if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
             fprintf(stderr, "harness: caselinkd exited early; log:\n");

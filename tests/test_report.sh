@@ -19,7 +19,7 @@ cl() { "$cli" --dev "$dir/dev" "$@"; }
 
 "$daemon" --dev "$dir/dev" 2>>"$dir/daemon.log" &
 pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do
     cl --timeout 200 health >/dev/null 2>&1 && break
     sleep 0.05
 done

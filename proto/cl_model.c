@@ -37,6 +37,7 @@ void cl_person_view_clear(cl_person_view *v)
     free(v->referrals);
     free(v->related);
     free(v->known_to);
+    free(v->mentioned_by);
     free(v->plans);
     memset(v, 0, sizeof(*v));
 }

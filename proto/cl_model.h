@@ -190,23 +190,35 @@ typedef struct cl_find {
     uint32_t limit;
 } cl_find;
 
+#define CL_NOT_KNOWN_MAX 8
+
 typedef struct cl_case_finding {
     char agency[CL_AGENCY_SZ];
     uint32_t min_contacts;
     int64_t from, to;
     char justification[CL_NOTE_SZ];
+    /* leave out people whom one of these holds a record about: an agency
+     * name, an agency kind (gp), or "health" (gp and every nhs_* kind) */
+    uint32_t n_not_known;
+    char not_known_to[CL_NOT_KNOWN_MAX][CL_AGENCY_SZ];
 } cl_case_finding;
 
 typedef struct cl_hlu {
     char person_id[CL_PID_SZ];
     uint32_t contacts;
-    uint32_t n_known;
+    uint32_t n_known; /* other agencies holding a record on them */
     char known_to[CL_KNOWN_MAX][CL_AGENCY_SZ];
+    uint32_t n_mentioned; /* of those, the ones that only mentioned them */
+    char mentioned_by[CL_KNOWN_MAX][CL_AGENCY_SZ];
+    char given[CL_NAME_SZ]; /* as the counting agency recorded them */
+    char family[CL_NAME_SZ];
+    char dob[CL_DATE_SZ];
 } cl_hlu;
 
 typedef struct cl_overlap {
     char a[CL_AGENCY_SZ], b[CL_AGENCY_SZ];
-    int64_t people; /* -1: under the suppression threshold */
+    int64_t people;   /* known to both in any way; -1: suppressed */
+    int64_t subjects; /* both hold records about them; -1: suppressed */
 } cl_overlap;
 
 typedef struct cl_case_finding_result {
@@ -368,6 +380,9 @@ typedef struct cl_alert {
     char child_dob[CL_DATE_SZ];
     char subject_is[32];
     char subject_pid[CL_PID_SZ];
+    char subject_given[CL_NAME_SZ]; /* as the referring agency recorded */
+    char subject_family[CL_NAME_SZ];
+    char subject_dob[CL_DATE_SZ];
     char agency[CL_AGENCY_SZ]; /* reporting agency */
     char referrer_name[CL_NAME_SZ];
     char referrer_role[CL_NAME_SZ];
@@ -758,6 +773,8 @@ typedef struct cl_related_view {
     bool inferred;           /* from a shared UPRN */
     uint32_t n_known;        /* agencies holding a record on them */
     char known_to[CL_KNOWN_MAX][CL_AGENCY_SZ];
+    uint32_t n_mentioned; /* of those, the ones that only mentioned them */
+    char mentioned_by[CL_KNOWN_MAX][CL_AGENCY_SZ];
 } cl_related_view;
 
 /* A linked case. The arrays are owned by the view: cl_person_view_clear. */
@@ -769,8 +786,10 @@ typedef struct cl_person_view {
     cl_referral_view *referrals; /* oldest first */
     size_t n_related;
     cl_related_view *related;
-    size_t n_known;
+    size_t n_known; /* agencies holding a record on them */
     char (*known_to)[CL_AGENCY_SZ];
+    size_t n_mentioned; /* of those, the ones that only mentioned them */
+    char (*mentioned_by)[CL_AGENCY_SZ];
     size_t n_plans;
     cl_plan_flag *plans; /* active, or ended within a year */
 } cl_person_view;

@@ -419,6 +419,15 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             !S_STR(f->justification, env->case_finding->justification,
                    "justification"))
             goto out;
+        if (env->case_finding->n_not_known_to > CL_NOT_KNOWN_MAX) {
+            snprintf(err, CL_ERROR_SZ, "not_known_to: at most %d",
+                     CL_NOT_KNOWN_MAX);
+            goto out;
+        }
+        for (size_t i = 0; i < env->case_finding->n_not_known_to; i++)
+            if (!S_STR(f->not_known_to[f->n_not_known++],
+                       env->case_finding->not_known_to[i], "not_known_to"))
+                goto out;
         break;
     }
     case CASELINK__ENVELOPE__BODY_CREATE_REVIEW: {
@@ -988,6 +997,14 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         cfind.from = req->u.finding.from;
         cfind.to = req->u.finding.to;
         cfind.justification = S_S(req->u.finding.justification);
+        cfind.not_known_to =
+            s_scratch_alloc(&s, (CL_NOT_KNOWN_MAX + 1) * sizeof(char *));
+        for (uint32_t i = 0;
+             cfind.not_known_to && i < req->u.finding.n_not_known &&
+             i < CL_NOT_KNOWN_MAX;
+             i++)
+            cfind.not_known_to[cfind.n_not_known_to++] =
+                S_S(req->u.finding.not_known_to[i]);
         env.body_case = CASELINK__ENVELOPE__BODY_CASE_FINDING;
         env.case_finding = &cfind;
         break;
@@ -1383,10 +1400,20 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
         for (uint32_t k = 0; rv->known_to && k < r->n_known && k < CL_KNOWN_MAX;
              k++)
             rv->known_to[rv->n_known_to++] = S_S(r->known_to[k]);
+        rv->mentioned_by = s_scratch_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        for (uint32_t k = 0;
+             rv->mentioned_by && k < r->n_mentioned && k < CL_KNOWN_MAX; k++)
+            rv->mentioned_by[rv->n_mentioned_by++] = S_S(r->mentioned_by[k]);
         pv->related[pv->n_related++] = rv;
     }
     for (size_t i = 0; i < v->n_known; i++)
         pv->known_to[pv->n_known_to++] = S_S(v->known_to[i]);
+    pv->mentioned_by =
+        s_scratch_alloc(s, (v->n_mentioned + 1) * sizeof(char *));
+    if (!pv->mentioned_by)
+        return NULL;
+    for (size_t i = 0; i < v->n_mentioned; i++)
+        pv->mentioned_by[pv->n_mentioned_by++] = S_S(v->mentioned_by[i]);
     pv->plans = s_scratch_alloc(s, (v->n_plans + 1) * sizeof(void *));
     if (!pv->plans)
         return NULL;
@@ -1668,6 +1695,9 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         x->child_date_of_birth = S_S(a->child_dob);
         x->subject_is = S_S(a->subject_is);
         x->subject_person_id = S_S(a->subject_pid);
+        x->subject_given_names = S_S(a->subject_given);
+        x->subject_family_name = S_S(a->subject_family);
+        x->subject_date_of_birth = S_S(a->subject_dob);
         x->reporting_agency = S_S(a->agency);
         x->referrer = s_referrer_out(s, a->referrer_name, a->referrer_role);
         x->category = (Caselink__Category)a->category;
@@ -2024,15 +2054,22 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         for (size_t i = 0; cfr.users && i < cf->n_users; i++) {
             Caselink__HighLevelUser *u = s_scratch_alloc(&s, sizeof(*u));
             char **k = s_scratch_alloc(&s, CL_KNOWN_MAX * sizeof(char *));
-            if (!u || !k)
+            char **m = s_scratch_alloc(&s, CL_KNOWN_MAX * sizeof(char *));
+            if (!u || !k || !m)
                 break;
+            const cl_hlu *h = &cf->users[i];
             caselink__high_level_user__init(u);
-            u->person_id = S_S(cf->users[i].person_id);
-            u->contacts = cf->users[i].contacts;
-            for (uint32_t j = 0; j < cf->users[i].n_known && j < CL_KNOWN_MAX;
-                 j++)
-                k[u->n_known_to++] = S_S(cf->users[i].known_to[j]);
+            u->person_id = S_S(h->person_id);
+            u->contacts = h->contacts;
+            for (uint32_t j = 0; j < h->n_known && j < CL_KNOWN_MAX; j++)
+                k[u->n_known_to++] = S_S(h->known_to[j]);
             u->known_to = k;
+            for (uint32_t j = 0; j < h->n_mentioned && j < CL_KNOWN_MAX; j++)
+                m[u->n_mentioned_by++] = S_S(h->mentioned_by[j]);
+            u->mentioned_by = m;
+            u->given_names = S_S(h->given);
+            u->family_name = S_S(h->family);
+            u->date_of_birth = S_S(h->dob);
             cfr.users[cfr.n_users++] = u;
         }
         for (size_t i = 0; cfr.overlap && i < cf->n_overlap; i++) {
@@ -2043,6 +2080,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             o->agency_a = S_S(cf->overlap[i].a);
             o->agency_b = S_S(cf->overlap[i].b);
             o->people = cf->overlap[i].people;
+            o->people_as_subject = cf->overlap[i].subjects;
             cfr.overlap[cfr.n_overlap++] = o;
         }
         cfr.suppress_below = cf->suppress_below;
@@ -2263,6 +2301,9 @@ static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
         CL_COPY(a->child_dob, x->child_date_of_birth);
         CL_COPY(a->subject_is, x->subject_is);
         CL_COPY(a->subject_pid, x->subject_person_id);
+        CL_COPY(a->subject_given, x->subject_given_names);
+        CL_COPY(a->subject_family, x->subject_family_name);
+        CL_COPY(a->subject_dob, x->subject_date_of_birth);
         CL_COPY(a->agency, x->reporting_agency);
         if (x->referrer) {
             CL_COPY(a->referrer_name, x->referrer->name);
@@ -2389,9 +2430,18 @@ static int s_view_in(cl_person_view *v, const Caselink__PersonView *pv)
         r->inferred = rv->inferred;
         for (size_t k = 0; k < rv->n_known_to && k < CL_KNOWN_MAX; k++)
             CL_COPY(r->known_to[r->n_known++], rv->known_to[k]);
+        for (size_t k = 0; k < rv->n_mentioned_by && k < CL_KNOWN_MAX; k++)
+            CL_COPY(r->mentioned_by[r->n_mentioned++], rv->mentioned_by[k]);
     }
     for (size_t i = 0; i < pv->n_known_to; i++)
         CL_COPY(v->known_to[v->n_known++], pv->known_to[i]);
+    v->mentioned_by = calloc(pv->n_mentioned_by + 1, sizeof(*v->mentioned_by));
+    if (!v->mentioned_by) {
+        cl_person_view_clear(v);
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pv->n_mentioned_by; i++)
+        CL_COPY(v->mentioned_by[v->n_mentioned++], pv->mentioned_by[i]);
     v->plans = calloc(pv->n_plans + 1, sizeof(*v->plans));
     if (!v->plans) {
         cl_person_view_clear(v);
@@ -2778,12 +2828,19 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             for (size_t j = 0; j < cf->users[i]->n_known_to && j < CL_KNOWN_MAX;
                  j++)
                 CL_COPY(u->known_to[u->n_known++], cf->users[i]->known_to[j]);
+            const Caselink__HighLevelUser *h = cf->users[i];
+            for (size_t j = 0; j < h->n_mentioned_by && j < CL_KNOWN_MAX; j++)
+                CL_COPY(u->mentioned_by[u->n_mentioned++], h->mentioned_by[j]);
+            CL_COPY(u->given, h->given_names);
+            CL_COPY(u->family, h->family_name);
+            CL_COPY(u->dob, h->date_of_birth);
         }
         for (size_t i = 0; i < cf->n_overlap; i++) {
             cl_overlap *x = &o->overlap[o->n_overlap++];
             CL_COPY(x->a, cf->overlap[i]->agency_a);
             CL_COPY(x->b, cf->overlap[i]->agency_b);
             x->people = cf->overlap[i]->people;
+            x->subjects = cf->overlap[i]->people_as_subject;
         }
         o->suppress_below = cf->suppress_below;
         break;

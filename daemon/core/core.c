@@ -156,7 +156,13 @@ typedef struct s_record {
     double link_score;
     int64_t created;
     int64_t updated;
+    /* S_SUBJECT: some record of this agency is about the person (a
+     * referral's subject, a caseload record, a plan's child); S_MENTION:
+     * the agency only named them in someone else's referral or plan. */
+    uint8_t subject;
 } s_record;
+
+enum { S_MENTION = 0, S_SUBJECT = 1, S_SUBJECT_UNKNOWN = 2 };
 
 typedef struct s_referral {
     uint64_t record_id;
@@ -223,6 +229,7 @@ static int s_record_put(cl_txn *t, uint64_t id, const s_record *r)
     cl_enc_f64(&e, r->link_score);
     cl_enc_i64(&e, r->created);
     cl_enc_i64(&e, r->updated);
+    cl_enc_u8(&e, r->subject == S_MENTION ? S_MENTION : S_SUBJECT);
     s_key(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RECORD, k, 8, buf, e.len)
                            : CL_ERR_INTERNAL;
@@ -243,6 +250,26 @@ static void s_record_dec(cl_dec *d, s_record *r)
     r->link_score = cl_dec_f64(d);
     r->created = cl_dec_i64(d);
     r->updated = cl_dec_i64(d);
+    /* Records written before subjects were told from mentions count as
+     * subjects: what every record was taken to be then. */
+    r->subject = S_SUBJECT_UNKNOWN;
+    if (d->pos < d->len && (r->subject = cl_dec_u8(d)) > S_SUBJECT)
+        d->bad = true;
+}
+
+static int s_record_get(cl_txn *t, uint64_t id, s_record *r);
+
+/* Mark record rid as about its person (once; later reads are cheap). */
+static int s_record_subject(cl_txn *t, uint64_t rid)
+{
+    s_record rec;
+    int rc = s_record_get(t, rid, &rec);
+    if (rc == CL_OK && rec.subject != S_SUBJECT) {
+        rec.subject = S_SUBJECT;
+        rc = s_record_put(t, rid, &rec);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
 }
 
 static int s_record_get(cl_txn *t, uint64_t id, s_record *r)
@@ -1063,6 +1090,8 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
         return CL_ERR_DENIED;
     }
     rc = s_link_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
+    if (rc == CL_OK)
+        rc = s_record_subject(t, rid);
     if (rc != CL_OK)
         goto out;
     s_note_person(note, pid);
@@ -1270,6 +1299,8 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
         c.uprn[0] = '\0';
         rc = s_link_person(t, st, mc, caller, &c, now, &child, &rid);
         sodium_memzero(&c, sizeof(c));
+        if (rc == CL_OK)
+            rc = s_record_subject(t, rid);
         if (rc != CL_OK)
             return rc;
         s_note_person(note, child);
@@ -1286,8 +1317,10 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
             rc = s_link_person(t, st, mc, caller, &p->adults[i].person, now,
                                &apid, &arid);
             s_note_person(note, apid);
-            if (rc == CL_OK && !holder && p->adults[i].rel == CL_REL_PARENT)
-                holder = apid;
+            if (rc == CL_OK && !holder && p->adults[i].rel == CL_REL_PARENT) {
+                holder = apid; /* the expectant mother: the plan is hers */
+                rc = s_record_subject(t, arid);
+            }
         }
     }
     if (rc != CL_OK)
@@ -1647,6 +1680,8 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
             (rc = s_link_person(t, st, mc, caller, &m->subject, now, &pid,
                                 &rid)) != CL_OK)
             goto out;
+        if ((rc = s_record_subject(t, rid)) != CL_OK)
+            goto out;
         s_note_person(note, pid);
         if (rid != s->record_id) {
             s_key(k, s->record_id);
@@ -1828,6 +1863,31 @@ out:
     return rc;
 }
 
+/* Note that agency knows a person (subject: as the subject of a record),
+ * in fixed lists of CL_KNOWN_MAX: an agency stays in mentioned only while
+ * every record it holds on the person merely mentions them. */
+static void s_known_add(char known[][CL_AGENCY_SZ], uint32_t *n_known,
+                        char mentioned[][CL_AGENCY_SZ], uint32_t *n_mentioned,
+                        const char *agency, bool subject)
+{
+    uint32_t k = 0, m = 0;
+    while (k < *n_known && strcmp(known[k], agency))
+        k++;
+    while (m < *n_mentioned && strcmp(mentioned[m], agency))
+        m++;
+    if (k == *n_known) {
+        if (*n_known == CL_KNOWN_MAX)
+            return;
+        CL_COPY(known[(*n_known)++], agency);
+        if (!subject && *n_mentioned < CL_KNOWN_MAX)
+            CL_COPY(mentioned[(*n_mentioned)++], agency);
+    } else if (subject && m < *n_mentioned) {
+        memmove(mentioned[m], mentioned[m + 1],
+                (*n_mentioned - m - 1) * CL_AGENCY_SZ);
+        (*n_mentioned)--;
+    }
+}
+
 /* Names (from the first record) and the agencies that know person pid. */
 static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
 {
@@ -1842,11 +1902,8 @@ static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
             CL_COPY(v->family, rec.p.family);
             CL_COPY(v->dob, rec.p.dob);
         }
-        bool known = false;
-        for (uint32_t k = 0; k < v->n_known && !known; k++)
-            known = !strcmp(v->known_to[k], rec.agency);
-        if (!known && v->n_known < CL_KNOWN_MAX)
-            CL_COPY(v->known_to[v->n_known++], rec.agency);
+        s_known_add(v->known_to, &v->n_known, v->mentioned_by, &v->n_mentioned,
+                    rec.agency, rec.subject != S_MENTION);
     }
     sodium_memzero(&rec, sizeof(rec));
     free(recs.v);
@@ -1862,7 +1919,8 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
           rels = {.max = SIZE_MAX};
     s_record rec;
     s_referral *sr = NULL;
-    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0, cap_plans = 0;
+    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0, cap_plans = 0,
+           cap_mentioned = 0;
     uint8_t k[16], buf[256];
     int rc = CL_OK;
 
@@ -1880,10 +1938,13 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             goto out;
         }
         s_record_view(a, recs.v[i], &rec);
-        bool known = false;
-        for (size_t j = 0; j < out->n_known; j++)
-            known |= strcmp(out->known_to[j], rec.agency) == 0;
-        if (!known) {
+        size_t kn = 0, mn = 0;
+        while (kn < out->n_known && strcmp(out->known_to[kn], rec.agency))
+            kn++;
+        while (mn < out->n_mentioned &&
+               strcmp(out->mentioned_by[mn], rec.agency))
+            mn++;
+        if (kn == out->n_known) {
             char(*slot)[CL_AGENCY_SZ] =
                 s_push((void **)&out->known_to, &out->n_known, &cap_known,
                        sizeof(*out->known_to));
@@ -1892,6 +1953,20 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
                 goto out;
             }
             CL_COPY(*slot, rec.agency);
+            if (rec.subject == S_MENTION) {
+                char(*ms)[CL_AGENCY_SZ] =
+                    s_push((void **)&out->mentioned_by, &out->n_mentioned,
+                           &cap_mentioned, sizeof(*out->mentioned_by));
+                if (!ms) {
+                    rc = CL_ERR_NOMEM;
+                    goto out;
+                }
+                CL_COPY(*ms, rec.agency);
+            }
+        } else if (rec.subject != S_MENTION && mn < out->n_mentioned) {
+            memmove(out->mentioned_by[mn], out->mentioned_by[mn + 1],
+                    (out->n_mentioned - mn - 1) * CL_AGENCY_SZ);
+            out->n_mentioned--;
         }
         refs.n = 0;
         if ((rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs)) !=
@@ -2691,6 +2766,8 @@ int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
     }
     int rc = s_link_person_info(t, cl_store_of(t), mc, caller, &im->person, now,
                                 &pid, &rid, &info);
+    if (rc == CL_OK)
+        rc = s_record_subject(t, rid);
     if (rc != CL_OK)
         return rc;
     s_note_person(note, pid);
@@ -2876,6 +2953,7 @@ typedef struct s_cf {
     uint32_t n_agencies;
     char agencies[S_AGENCIES_MAX][CL_AGENCY_SZ];
     uint64_t pairs[S_AGENCIES_MAX][S_AGENCIES_MAX];
+    uint64_t subj_pairs[S_AGENCIES_MAX][S_AGENCIES_MAX]; /* as subjects */
     s_referral *sr;
     uint32_t thr; /* overlap counts under this are suppressed */
 } s_cf;
@@ -2891,12 +2969,29 @@ static int s_cf_agency(s_cf *c, const char *name)
     return (int)c->n_agencies++;
 }
 
+/* Whether a record of agency (of kind) is one the filter names: the agency
+ * itself, its kind, or "health" for GP practices and NHS trusts. */
+static bool s_cf_named(const cl_case_finding *q, const char *agency,
+                       const char *kind)
+{
+    for (uint32_t i = 0; i < q->n_not_known; i++) {
+        const char *w = q->not_known_to[i];
+        if (!strcasecmp(w, agency) || !strcasecmp(w, kind) ||
+            (!strcasecmp(w, "health") &&
+             (!strcasecmp(kind, "gp") || !strncasecmp(kind, "nhs", 3))))
+            return true;
+    }
+    return false;
+}
+
 static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
 {
     s_cf *c = ctx;
     s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
     s_record rec;
-    bool seen[S_AGENCIES_MAX] = {false};
+    bool seen[S_AGENCIES_MAX] = {false}, subj[S_AGENCIES_MAX] = {false};
+    bool excluded = false, named = false;
+    char given[CL_NAME_SZ] = "", family[CL_NAME_SZ] = "", dob[CL_DATE_SZ] = "";
     uint32_t contacts = 0;
     if (len != 8)
         return CL_ERR_CORRUPT;
@@ -2906,10 +3001,20 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
         if ((rc = s_record_get(c->t, recs.v[i], &rec)) != CL_OK)
             break;
         int a = s_cf_agency(c, rec.agency);
-        if (a >= 0)
+        if (a >= 0) {
             seen[a] = true;
+            subj[a] |= rec.subject != S_MENTION;
+        }
+        excluded |=
+            rec.subject != S_MENTION && s_cf_named(c->q, rec.agency, rec.kind);
         if (strcmp(rec.agency, c->q->agency) != 0)
             continue;
+        if (!named) {
+            named = true;
+            CL_COPY(given, rec.p.given);
+            CL_COPY(family, rec.p.family);
+            CL_COPY(dob, rec.p.dob);
+        }
         refs.n = 0;
         if ((rc = s_children(c->t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs)) !=
             CL_OK)
@@ -2927,25 +3032,49 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
     free(recs.v);
     free(refs.v);
     if (rc != CL_OK)
-        return rc;
+        goto out;
     for (uint32_t a = 0; a < c->n_agencies; a++)
-        for (uint32_t b = a + 1; b < c->n_agencies; b++)
+        for (uint32_t b = a + 1; b < c->n_agencies; b++) {
             if (seen[a] && seen[b])
                 c->pairs[a][b]++;
+            if (subj[a] && subj[b])
+                c->subj_pairs[a][b]++;
+        }
     uint32_t min = c->q->min_contacts ? c->q->min_contacts : 3;
-    if (contacts < min)
-        return CL_OK;
+    if (contacts < min || excluded)
+        goto out;
     cl_hlu *u = s_push((void **)&c->out->users, &c->out->n_users, &c->cap_users,
                        sizeof(*u));
-    if (!u)
-        return CL_ERR_NOMEM;
+    if (!u) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
     cl_core_pid_str(u->person_id, pid);
     u->contacts = contacts;
+    CL_COPY(u->given, given);
+    CL_COPY(u->family, family);
+    CL_COPY(u->dob, dob);
     for (uint32_t a = 0; a < c->n_agencies && u->n_known < CL_KNOWN_MAX; a++)
-        if (seen[a] && strcmp(c->agencies[a], c->q->agency) != 0)
+        if (seen[a] && strcmp(c->agencies[a], c->q->agency) != 0) {
             CL_COPY(u->known_to[u->n_known++], c->agencies[a]);
+            if (!subj[a])
+                CL_COPY(u->mentioned_by[u->n_mentioned++], c->agencies[a]);
+        }
     s_note_person(c->note, pid);
-    return CL_OK;
+out:
+    sodium_memzero(given, sizeof(given));
+    sodium_memzero(family, sizeof(family));
+    sodium_memzero(dob, sizeof(dob));
+    return rc;
+}
+
+/* Most contacts first; then by person id. */
+static int s_hlu_cmp(const void *x, const void *y)
+{
+    const cl_hlu *a = x, *b = y;
+    if (a->contacts != b->contacts)
+        return a->contacts > b->contacts ? -1 : 1;
+    return strcmp(a->person_id, b->person_id);
 }
 
 /* Walk everyone: high-level users of q->agency (none if it is "") and
@@ -2978,7 +3107,11 @@ static int s_case_finding(cl_txn *t, const cl_case_finding *q, int64_t now,
             CL_COPY(o->a, c->agencies[a]);
             CL_COPY(o->b, c->agencies[b]);
             o->people = c->pairs[a][b] < thr ? -1 : (int64_t)c->pairs[a][b];
+            o->subjects =
+                c->subj_pairs[a][b] < thr ? -1 : (int64_t)c->subj_pairs[a][b];
         }
+    if (rc == CL_OK && out->n_users > 1)
+        qsort(out->users, out->n_users, sizeof(*out->users), s_hlu_cmp);
     out->suppress_below = thr;
     sodium_memzero(c->sr, sizeof(*c->sr));
     free(c->sr);
@@ -3372,6 +3505,15 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
         sodium_memzero(&rec, sizeof(rec));
     }
     free(recs.v);
+    if (rc == CL_OK) { /* the subject as the referring agency knows them */
+        cl_person sp;
+        bool own;
+        rc = cl_core__person_as(t, subject, caller->agency, &sp, &own);
+        CL_COPY(a->subject_given, sp.given);
+        CL_COPY(a->subject_family, sp.family);
+        CL_COPY(a->subject_dob, sp.dob);
+        sodium_memzero(&sp, sizeof(sp));
+    }
     CL_COPY(a->agency, sr->agency);
     CL_COPY(a->referrer_name, sr->r.referrer_name);
     CL_COPY(a->referrer_role, sr->r.referrer_role);

@@ -85,6 +85,9 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         cl_enc_str(e, a->concern);
         cl_enc_i64(e, a->occurred_at);
         cl_enc_i64(e, a->received_at);
+        cl_enc_str(e, a->subject_given);
+        cl_enc_str(e, a->subject_family);
+        cl_enc_str(e, a->subject_dob);
         break;
     }
     case CL_DLV_REQUEST: {
@@ -165,6 +168,11 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         CL_DEC_STR(d, a->concern);
         a->occurred_at = cl_dec_i64(d);
         a->received_at = cl_dec_i64(d);
+        if (d->pos < d->len) { /* alerts stored since subjects are named */
+            CL_DEC_STR(d, a->subject_given);
+            CL_DEC_STR(d, a->subject_family);
+            CL_DEC_STR(d, a->subject_dob);
+        }
         break;
     }
     case CL_DLV_REQUEST: {

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "when.h"
+
 static bool s_put(char *dst, size_t cap, const char *v, const char *name,
                   char *err, size_t err_len)
 {
@@ -37,31 +39,22 @@ static bool s_enum(uint8_t *dst, int v, const char *name, const char *value,
 
 bool cl_fields_time(int64_t *out, const char *v, char *err, size_t err_len)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    const char *end = strptime(v, "%Y-%m-%dT%H:%M", &tm);
-    if (!end || *end) {
-        memset(&tm, 0, sizeof(tm));
-        end = strptime(v, "%Y-%m-%d", &tm);
-    }
-    if (end && !*end) {
-        *out = (int64_t)timegm(&tm);
-        return true;
-    }
-    char *e = NULL;
-    long long n = strtoll(v, &e, 10);
-    if (*v && e && !*e && n >= 0) {
-        *out = n;
-        return true;
-    }
-    snprintf(err, err_len,
-             "occurred_at must be YYYY-MM-DD[THH:MM] or unix "
-             "seconds");
-    return false;
+    return cl_when_time(out, v, "occurred_at", err, err_len);
 }
 
-static bool s_person_field(cl_person *p, const char *name, const char *v,
-                           char *err, size_t err_len)
+/* A date typed in ISO or UK form, stored as YYYY-MM-DD. */
+static bool s_date(char dst[CL_DATE_SZ], const char *v, const char *name,
+                   char *err, size_t err_len)
+{
+    if (!v[0]) {
+        dst[0] = '\0';
+        return true;
+    }
+    return cl_when_date(dst, v, name, err, err_len);
+}
+
+static bool s_person_field(cl_person *p, const char *where, const char *name,
+                           const char *v, char *err, size_t err_len)
 {
     if (!strcmp(name, "nhs_number") || !strcmp(name, "nhs"))
         return S_PUT(p->nhs, v);
@@ -73,8 +66,11 @@ static bool s_person_field(cl_person *p, const char *name, const char *v,
         return S_PUT(p->given, v);
     if (!strcmp(name, "family_name") || !strcmp(name, "family"))
         return S_PUT(p->family, v);
-    if (!strcmp(name, "date_of_birth") || !strcmp(name, "dob"))
-        return S_PUT(p->dob, v);
+    if (!strcmp(name, "date_of_birth") || !strcmp(name, "dob")) {
+        char what[48];
+        snprintf(what, sizeof(what), "%s: date_of_birth", where);
+        return s_date(p->dob, v, what, err, err_len);
+    }
     if (!strcmp(name, "sex"))
         return !v[0] || s_enum(&p->sex, cl_sex_parse(v), name, v, err, err_len);
     if (!strcmp(name, "address"))
@@ -120,7 +116,8 @@ static bool s_related_into(cl_related *arr, uint32_t *n, const char *spec,
             if (!s_enum(&rp->rel, cl_rel_parse(v), "related rel", v, err,
                         err_len))
                 return false;
-        } else if (!s_person_field(&rp->person, k, v, err, err_len)) {
+        } else if (!s_person_field(&rp->person, "related", k, v, err,
+                                   err_len)) {
             return false;
         }
     }
@@ -136,6 +133,12 @@ static bool s_related(cl_referral *r, const char *spec, char *err,
                       size_t err_len)
 {
     return s_related_into(r->related, &r->n_related, spec, err, err_len);
+}
+
+bool cl_fields_person_set(cl_person *p, const char *where, const char *name,
+                          const char *value, char *err, size_t err_len)
+{
+    return s_person_field(p, where, name, value, err, err_len);
 }
 
 /* Set one referral field by its name (CSV header or flag, '-' as '_'). */
@@ -199,7 +202,7 @@ bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
                 return false;
         return true;
     }
-    return s_person_field(&r->subject, name, v, err, err_len);
+    return s_person_field(&r->subject, "subject", name, v, err, err_len);
 }
 
 bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
@@ -221,11 +224,11 @@ bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
         return !v[0] || s_enum(&p->category, cl_plan_cat_parse(v), name, v, err,
                                err_len);
     if (!strcmp(name, "start_date") || !strcmp(name, "start"))
-        return S_PUT(p->start, v);
+        return s_date(p->start, v, "start_date", err, err_len);
     if (!strcmp(name, "end_date") || !strcmp(name, "end"))
-        return S_PUT(p->end, v);
+        return s_date(p->end, v, "end_date", err, err_len);
     if (!strcmp(name, "next_review_date") || !strcmp(name, "review"))
-        return S_PUT(p->review, v);
+        return s_date(p->review, v, "next_review_date", err, err_len);
     if (!strcmp(name, "responsible_authority") || !strcmp(name, "authority"))
         return S_PUT(p->authority, v);
     if (!strcmp(name, "legal_basis"))
@@ -235,7 +238,7 @@ bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
     if (!strcmp(name, "adult"))
         return s_related_into(p->adults, &p->n_adults, v, err, err_len);
     if (!strncmp(name, "child_", 6))
-        return s_person_field(&p->child, name + 6, v, err, err_len);
+        return s_person_field(&p->child, "child", name + 6, v, err, err_len);
     snprintf(err, err_len, "unknown field '%s'", name0);
     return false;
 }

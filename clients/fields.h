@@ -29,7 +29,13 @@ bool cl_fields_set(cl_referral *r, const char *name, const char *value,
 bool cl_plan_fields_set(cl_plan *p, const char *name, const char *value,
                         char *err, size_t err_len);
 
-/* A time as YYYY-MM-DD[THH:MM] (UTC) or unix seconds. */
+/* One person field (given_names, family_name, date_of_birth, ...); errors
+ * start with where ("person: date_of_birth: ..."). */
+bool cl_fields_person_set(cl_person *p, const char *where, const char *name,
+                          const char *value, char *err, size_t err_len);
+
+/* A date or time in ISO or UK form, with Z or an offset, else London time
+ * (see when.h), or unix seconds. */
 bool cl_fields_time(int64_t *out, const char *v, char *err, size_t err_len);
 
 #endif

@@ -245,9 +245,21 @@ int s_transport(int rc, const s_conn *cn)
                 "caselink: the daemon refused this client's key (%s): it is "
                 "not in the registry\n",
                 cn->key);
-    else if (rc == CL_ERR_TIMEOUT)
-        fprintf(stderr, "caselink: no answer from %s (is caselinkd running?)\n",
+    else if (rc == CL_ERR_UNREACHABLE)
+        fprintf(stderr,
+                "caselink: nothing is listening at %s: caselinkd is not "
+                "running there (start it, or check --endpoint)\n",
                 cn->endpoint);
+    else if (rc == CL_ERR_SERVER_KEY)
+        fprintf(stderr,
+                "caselink: wrong server key: the daemon at %s did not accept "
+                "the handshake made with %s; get the daemon's server.pub\n",
+                cn->endpoint, cn->server_key);
+    else if (rc == CL_ERR_TIMEOUT)
+        fprintf(stderr,
+                "caselink: no answer from %s within %d ms (the daemon is "
+                "connected but busy, or stopped part-way; try --timeout)\n",
+                cn->endpoint, cn->timeout_ms);
     else
         fprintf(stderr, "caselink: %s\n", cl_strerror(rc));
     return S_EXIT_UNREACHABLE;
@@ -838,7 +850,8 @@ static int s_import(s_conn *cn, int argc, char **argv)
                 strncat(addr, fields[i], sizeof(addr) - strlen(addr) - 1);
                 continue;
             }
-            good = cl_fields_set(tmp, name, fields[i], err, sizeof(err));
+            good = cl_fields_person_set(&tmp->subject, "person", name,
+                                        fields[i], err, sizeof(err));
             /* One bad field costs that field, not the person: a caseload
              * row with a mistyped date is still someone to link. The
              * identifying column (local_id) has no such way out. */
@@ -856,7 +869,8 @@ static int s_import(s_conn *cn, int argc, char **argv)
                                        &foreign_pc, &foreign_line);
         }
         if (good && addr[0])
-            good = cl_fields_set(tmp, "address", addr, err, sizeof(err));
+            good = cl_fields_person_set(&tmp->subject, "person", "address",
+                                        addr, err, sizeof(err));
         slot->req.u.import.person = tmp->subject;
         char verr[CL_ERROR_SZ];
         if (good &&
@@ -969,18 +983,88 @@ static int s_links(s_conn *cn, int argc, char **argv)
 /* --- person show -----------------------------------------------------------
  */
 
-void s_date(char out[32], int64_t t)
+void s_day(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t <= 0 || !gmtime_r(&tt, &tm))
-        snprintf(out, 32, "%-10s", "-");
-    else
-        strftime(out, 32, "%Y-%m-%d", &tm);
+    cl_when_show_day(out, t, cn->iso);
 }
 
-void s_print_view(const cl_person_view *v)
+void s_time(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t)
 {
+    cl_when_show_time(out, t, cn->iso);
+}
+
+void s_dob(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], const char *iso)
+{
+    cl_when_show_date(out, iso, cn->iso);
+}
+
+bool s_date_opt(char out[CL_DATE_SZ], const char *v, const char *what)
+{
+    char err[256];
+    if (cl_when_date(out, v, what, err, sizeof(err)))
+        return true;
+    fprintf(stderr, "caselink: %s\n", err);
+    return false;
+}
+
+bool s_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what)
+{
+    char err[256];
+    if (cl_when_month(out, v, what, err, sizeof(err)))
+        return true;
+    fprintf(stderr, "caselink: %s\n", err);
+    return false;
+}
+
+/* "Jane Smith", or "(no name recorded)". */
+static const char *s_name(char out[2 * CL_NAME_SZ + 2], const char *given,
+                          const char *family)
+{
+    snprintf(out, 2 * CL_NAME_SZ + 2, "%s%s%s", given,
+             given[0] && family[0] ? " " : "", family);
+    if (!out[0])
+        snprintf(out, 2 * CL_NAME_SZ + 2, "(no name recorded)");
+    return out;
+}
+
+/* "Dr A Patel (GP)", "Dr A Patel", "GP", or "" when neither is given. */
+void s_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
+                const char *role)
+{
+    if (name[0] && role[0])
+        snprintf(out, 2 * CL_NAME_SZ + 4, "%s (%s)", name, role);
+    else
+        snprintf(out, 2 * CL_NAME_SZ + 4, "%s", name[0] ? name : role);
+}
+
+/* Agencies that know the person, those whose records are about them
+ * apart from those that only mentioned them (in someone else's
+ * referral). */
+static void s_print_known(const char *lead, const char *none, size_t n,
+                          const char (*known)[CL_AGENCY_SZ], size_t n_m,
+                          const char (*mentioned)[CL_AGENCY_SZ])
+{
+    size_t subj = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool m = false;
+        for (size_t j = 0; j < n_m && !m; j++)
+            m = !strcmp(known[i], mentioned[j]);
+        if (!m)
+            printf("%s%s", subj++ ? ", " : lead, known[i]);
+    }
+    if (!subj)
+        printf("%s%s", none, n_m ? "" : "no agency");
+    for (size_t j = 0; j < n_m; j++)
+        printf("%s%s",
+               j      ? ", "
+               : subj ? "; only mentioned by "
+                      : "only mentioned by ",
+               mentioned[j]);
+}
+
+void s_print_view(const s_conn *cn, const cl_person_view *v)
+{
+    char d1[CL_WHEN_SHOW_SZ], d2[CL_WHEN_SHOW_SZ], nm[2 * CL_NAME_SZ + 2];
     printf("Person %s\n", v->person_id);
     for (size_t i = 0; i < v->n_plans; i++) {
         const cl_plan_flag *f = &v->plans[i];
@@ -988,36 +1072,40 @@ void s_print_view(const cl_person_view *v)
         if (!strcmp(f->via, "self"))
             snprintf(who, sizeof(who), "This person");
         else if (f->child_pid[0])
-            snprintf(who, sizeof(who), "%s %s (%s, %s of this person)",
-                     f->given, f->family, f->child_pid, f->via);
+            snprintf(who, sizeof(who), "%s (%s, %s of this person)",
+                     s_name(nm, f->given, f->family), f->child_pid, f->via);
         else
             snprintf(who, sizeof(who), "An %s", f->via);
-        printf("  %s %s: %s is on a %s%s%s since %s, %s%s%s%s\n",
+        s_dob(cn, d1, f->start);
+        s_dob(cn, d2, f->end);
+        printf("  %s %s: %s is on a %s%s%s since %s, %s%s%s\n",
                f->active ? "!!" : "--",
                f->active ? "CHILD PROTECTION" : "ENDED PLAN", who,
-               cl_plan_type_name(f->type), f->category ? " for " : "",
-               f->category ? cl_plan_cat_name(f->category) : "", f->start,
-               f->authority, f->end[0] ? ", ended " : "", f->end,
-               f->review[0] && f->active ? "" : "");
-        if (f->active && (f->review[0] || f->legal_basis[0]))
-            printf("     next review %s%s%s\n",
-                   f->review[0] ? f->review : "(not set)",
+               cl_words(CL_W_PLAN_TYPE, f->type), f->category ? " for " : "",
+               f->category ? cl_words(CL_W_PLAN_CAT, f->category) : "", d1,
+               f->authority, f->end[0] ? ", ended " : "", f->end[0] ? d2 : "");
+        if (f->active && (f->review[0] || f->legal_basis[0])) {
+            s_dob(cn, d1, f->review);
+            printf("     next review %s%s%s\n", f->review[0] ? d1 : "not set",
                    f->legal_basis[0] ? "; " : "", f->legal_basis);
+        }
     }
-    printf("  Known to %zu agenc%s:", v->n_known,
-           v->n_known == 1 ? "y" : "ies");
-    for (size_t i = 0; i < v->n_known; i++)
-        printf("%s %s", i ? "," : "", v->known_to[i]);
+    printf("  Known to %zu agenc%s", v->n_known, v->n_known == 1 ? "y" : "ies");
+    s_print_known(": about them: ", ": ", v->n_known,
+                  (const char(*)[CL_AGENCY_SZ])v->known_to, v->n_mentioned,
+                  (const char(*)[CL_AGENCY_SZ])v->mentioned_by);
     printf("\n\nRecords\n");
     for (size_t i = 0; i < v->n_records; i++) {
         const cl_agency_record *a = &v->records[i];
         const cl_person *p = &a->person;
-        printf("  %s %s (%s): %s %s", a->record_id, a->agency, a->kind,
-               p->given, p->family);
-        if (p->dob[0])
-            printf(", born %s", p->dob);
+        printf("  %s %s (%s): %s", a->record_id, a->agency, a->kind,
+               s_name(nm, p->given, p->family));
+        if (p->dob[0]) {
+            s_dob(cn, d1, p->dob);
+            printf(", born %s", d1);
+        }
         if (p->sex)
-            printf(", %s", cl_sex_name(p->sex));
+            printf(", %s", cl_words(CL_W_SEX, p->sex));
         if (p->nhs[0])
             printf(", NHS %s", p->nhs);
         if (p->chi[0])
@@ -1026,7 +1114,7 @@ void s_print_view(const cl_person_view *v)
             printf(", %s", p->postcode);
         if (p->local_id[0])
             printf(", their id %s", p->local_id);
-        printf("\n    linked by %s", cl_link_name(a->link_reason));
+        printf("\n    linked: %s", cl_words(CL_W_LINK, a->link_reason));
         if (a->link_reason == CL_LINK_SCORE)
             printf(" (match weight %.1f)", a->link_score);
         printf("\n");
@@ -1036,63 +1124,69 @@ void s_print_view(const cl_person_view *v)
         for (size_t i = 0; i < v->n_related; i++) {
             const cl_related_view *r = &v->related[i];
             if (r->depth == 2)
-                printf("    %s  %s of %s: %s %s", r->person_id,
-                       cl_rel_name(r->rel), r->via_pid, r->given, r->family);
+                printf("    %s  %s of %s: %s", r->person_id,
+                       cl_words(CL_W_REL, r->rel), r->via_pid,
+                       s_name(nm, r->given, r->family));
             else
-                printf("  %s  %s: %s %s", r->person_id, cl_rel_name(r->rel),
-                       r->given, r->family);
-            if (r->dob[0])
-                printf(", born %s", r->dob);
+                printf("  %s  %s: %s", r->person_id, cl_words(CL_W_REL, r->rel),
+                       s_name(nm, r->given, r->family));
+            if (r->dob[0]) {
+                s_dob(cn, d1, r->dob);
+                printf(", born %s", d1);
+            }
             printf("  (%s %s)", r->inferred ? "inferred from" : "stated by",
                    r->asserted_by);
-            for (uint32_t k = 0; k < r->n_known; k++)
-                printf("%s%s", k ? ", " : "; known to ", r->known_to[k]);
+            if (r->n_known)
+                s_print_known("; known to ", "; ", r->n_known,
+                              (const char(*)[CL_AGENCY_SZ])r->known_to,
+                              r->n_mentioned,
+                              (const char(*)[CL_AGENCY_SZ])r->mentioned_by);
             printf("\n");
         }
     }
     printf("\nReferrals, oldest first (%zu)\n", v->n_referrals);
     for (size_t i = 0; i < v->n_referrals; i++) {
         const cl_referral_view *r = &v->referrals[i];
-        char when[32];
-        s_date(when, r->occurred_at ? r->occurred_at : r->received_at);
-        printf("  %s  %s  %s, %s, risk %s\n", when, r->reference, r->agency,
-               cl_category_name(r->category), cl_risk_name(r->risk));
+        s_time(cn, d1, r->occurred_at);
+        s_time(cn, d2, r->received_at);
+        printf("  %s  %s, %s, %s\n", r->reference, r->agency,
+               cl_words(CL_W_CATEGORY, r->category),
+               cl_words(CL_W_RISK, r->risk));
+        printf("      happened %s; received %s\n",
+               r->occurred_at ? d1 : "(not given)", d2);
         if (r->concern && r->concern[0])
             printf("      \"%s\"\n", r->concern);
-        char by[2 * CL_NAME_SZ + 8];
-        if (r->referrer_name[0] && r->referrer_role[0])
-            snprintf(by, sizeof(by), "%s (%s)", r->referrer_name,
-                     r->referrer_role);
-        else
-            snprintf(by, sizeof(by), "%s",
-                     r->referrer_name[0]   ? r->referrer_name
-                     : r->referrer_role[0] ? r->referrer_role
-                                           : "(not given)");
-        printf("      referred by %s; basis %s; consent %s%s%s\n", by,
-               cl_basis_name(r->basis), cl_consent_name(r->consent),
+        char by[2 * CL_NAME_SZ + 4];
+        s_referrer(by, r->referrer_name, r->referrer_role);
+        printf("      referred by %s; %s; %s%s%s\n",
+               by[0] ? by : "(referrer not given)",
+               cl_words(CL_W_BASIS, r->basis),
+               cl_words(CL_W_CONSENT, r->consent),
                r->consent_note && r->consent_note[0] ? ": " : "",
                r->consent_note ? r->consent_note : "");
-        char sat[32];
-        s_date(sat, r->status_at);
-        printf("      status %s", cl_refstat_name(r->status));
+        s_time(cn, d1, r->status_at);
+        printf("      %s", cl_words(CL_W_REFSTAT, r->status));
         if (r->status_at)
-            printf(" (%s, %s)", r->status_by, sat);
+            printf(" (%s, %s)", r->status_by, d1);
         if (r->outcome)
-            printf(": %s", cl_outcome_name(r->outcome));
+            printf(": %s", cl_words(CL_W_OUTCOME, r->outcome));
         if (r->status_reason[0])
             printf(": %s", r->status_reason);
         printf("\n");
     }
 }
 
-void s_print_record(const char *label, const cl_agency_record *a,
-                    const char *pid)
+void s_print_record(const s_conn *cn, const char *label,
+                    const cl_agency_record *a, const char *pid)
 {
     const cl_person *p = &a->person;
-    printf("    %-9s %s %s (%s, %s): %s %s, born %s, %s, %s%s%s\n", label,
-           a->record_id, pid, a->agency, a->kind, p->given, p->family,
-           p->dob[0] ? p->dob : "?", p->postcode[0] ? p->postcode : "?",
-           cl_sex_name(p->sex), p->nhs[0] ? ", NHS " : "", p->nhs);
+    char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
+    s_dob(cn, born, p->dob);
+    printf("    %-9s %s %s (%s, %s): %s, born %s, %s, %s%s%s\n", label,
+           a->record_id, pid, a->agency, a->kind,
+           s_name(nm, p->given, p->family), p->dob[0] ? born : "?",
+           p->postcode[0] ? p->postcode : "?", cl_words(CL_W_SEX, p->sex),
+           p->nhs[0] ? ", NHS " : "", p->nhs);
 }
 
 /* One change to links: review accept/reject, or split. */
@@ -1175,7 +1269,7 @@ static int s_mdt(s_conn *cn, int argc, char **argv)
         if (!ok)
             ;
         else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--date"))
-            ok = CL_COPY(rn->date, v);
+            ok = s_date_opt(rn->date, v, "--date");
         else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--title"))
             ok = CL_COPY(rn->title, v);
         else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--agency") &&
@@ -1217,11 +1311,13 @@ out:
     return status;
 }
 
+static void s_json_casefind(const cl_case_finding_result *r);
+
 static int s_casefind(s_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
-    char err[128];
+    char err[256] = "";
     int status = 0;
     if (!req)
         return S_EXIT_FAILED;
@@ -1237,52 +1333,116 @@ static int s_casefind(s_conn *cn, int argc, char **argv)
         else if (ok && !strcmp(o, "--min"))
             ok = (f->min_contacts = (uint32_t)atoi(v)) > 0;
         else if (ok && !strcmp(o, "--since"))
-            ok = cl_fields_time(&f->from, v, err, sizeof(err));
+            ok = cl_when_time(&f->from, v, "--since", err, sizeof(err));
         else if (ok && !strcmp(o, "--until"))
-            ok = cl_fields_time(&f->to, v, err, sizeof(err));
+            ok = cl_when_time(&f->to, v, "--until", err, sizeof(err));
+        else if (ok && !strcmp(o, "--not-known-to") &&
+                 f->n_not_known < CL_NOT_KNOWN_MAX)
+            ok = CL_COPY(f->not_known_to[f->n_not_known++], v);
         else
             ok = false;
         if (!ok)
             status = S_EXIT_USAGE;
     }
     if (status || !f->agency[0] || !f->justification[0]) {
+        if (err[0])
+            fprintf(stderr, "caselink casefind: %s\n", err);
         fprintf(stderr, "usage: caselink casefind --agency NAME [--min N] "
-                        "[--since YYYY-MM-DD] [--until YYYY-MM-DD] --purpose "
-                        "TEXT\n");
+                        "[--since DATE] [--until DATE]\n"
+                        "           [--not-known-to AGENCY|KIND|health]... "
+                        "--purpose TEXT\n");
         status = S_EXIT_USAGE;
         goto out;
     }
     if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
         goto out;
     const cl_case_finding_result *r = &rep.u.finding;
-    printf("%zu %s with at least %u contacts from %s\n", r->n_users,
-           r->n_users == 1 ? "person" : "people",
-           f->min_contacts ? f->min_contacts : 3, f->agency);
+    if (cn->json) {
+        s_json_casefind(r);
+        cl_reply_clear(&rep);
+        goto out;
+    }
+    unsigned min = f->min_contacts ? f->min_contacts : 3;
+    char since[CL_WHEN_SHOW_SZ], until[CL_WHEN_SHOW_SZ], notk[256] = "";
+    s_day(cn, since, f->from);
+    s_day(cn, until, f->to);
+    for (uint32_t k = 0; k < f->n_not_known; k++)
+        snprintf(notk + strlen(notk), sizeof(notk) - strlen(notk), "%s%s",
+                 k ? ", " : ", not known to ", f->not_known_to[k]);
+    printf("%zu %s with at least %u contact%s from %s%s%s%s%s%s%s\n",
+           r->n_users, r->n_users == 1 ? "person" : "people", min,
+           min == 1 ? "" : "s", f->agency, f->from ? " since " : "",
+           f->from ? since : "", f->to ? " until " : "", f->to ? until : "",
+           notk, r->n_users > 1 ? "; most contacts first" : "");
+    if (!r->n_users)
+        printf("  Nobody matched. Try a lower --min (now %u)%s%s, or check "
+               "that %s publishes referrals about these people.\n",
+               min, f->from ? ", an earlier --since" : "",
+               f->n_not_known ? ", fewer --not-known-to" : "", f->agency);
     for (size_t i = 0; i < r->n_users; i++) {
-        printf("  %s  %u contacts; also known to:", r->users[i].person_id,
-               r->users[i].contacts);
-        if (!r->users[i].n_known)
-            printf(" no other agency");
-        for (uint32_t k = 0; k < r->users[i].n_known; k++)
-            printf("%s %s", k ? "," : "", r->users[i].known_to[k]);
+        const cl_hlu *u = &r->users[i];
+        char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
+        s_dob(cn, born, u->dob);
+        printf("  %s  %-28s %s%-12s %3u contact%s\n", u->person_id,
+               s_name(nm, u->given, u->family), u->dob[0] ? "born " : "",
+               u->dob[0] ? born : "", u->contacts, u->contacts == 1 ? "" : "s");
+        printf("      also known to");
+        if (!u->n_known)
+            printf(": no other agency");
+        else
+            s_print_known(": about them: ", ": ", u->n_known,
+                          (const char(*)[CL_AGENCY_SZ])u->known_to,
+                          u->n_mentioned,
+                          (const char(*)[CL_AGENCY_SZ])u->mentioned_by);
         printf("\n");
     }
-    printf("\nPeople known to both agencies (counts under %u shown as "
-           "<%u)\n",
+    printf("\nPeople known to both agencies: by any record, and by records "
+           "about them\n(a record that only mentions someone, such as a "
+           "child named in a parent's\nreferral, counts in the first "
+           "column only; counts under %u are shown as <%u)\n",
            r->suppress_below, r->suppress_below);
+    printf("  %-36s %-36s %7s %7s\n", "agency", "agency", "any", "about");
     for (size_t i = 0; i < r->n_overlap; i++) {
-        if (r->overlap[i].people < 0)
-            printf("  %-40s %-40s <%u\n", r->overlap[i].a, r->overlap[i].b,
-                   r->suppress_below);
+        char any[24], sub[24];
+        const cl_overlap *o = &r->overlap[i];
+        if (o->people < 0)
+            snprintf(any, sizeof(any), "<%u", r->suppress_below);
         else
-            printf("  %-40s %-40s %lld\n", r->overlap[i].a, r->overlap[i].b,
-                   (long long)r->overlap[i].people);
+            snprintf(any, sizeof(any), "%lld", (long long)o->people);
+        if (o->subjects < 0)
+            snprintf(sub, sizeof(sub), "<%u", r->suppress_below);
+        else
+            snprintf(sub, sizeof(sub), "%lld", (long long)o->subjects);
+        printf("  %-36.36s %-36.36s %7s %7s\n", o->a, o->b, any, sub);
     }
     cl_reply_clear(&rep);
 out:
     free(req);
     return status;
 }
+
+/* Why a search found nobody, and what to add. */
+static void s_find_none(const cl_person *m)
+{
+    bool ident = m->nhs[0] || m->chi[0] || m->local_id[0];
+    bool names = m->given[0] || m->family[0];
+    if (ident)
+        printf("  No record holds that number. Check it, or search by name "
+               "with --dob or --postcode.\n");
+    else if (names && !m->dob[0] && !m->postcode[0])
+        printf("  A name alone is not enough to search on: add a date of "
+               "birth (--dob 24/12/1980)\n  or a postcode (--postcode), or "
+               "search by --nhs.\n");
+    else if (!m->given[0] || !m->family[0])
+        printf("  Nobody matched. Add both names (--given, --family) as "
+               "well as the date of birth\n  or postcode.\n");
+    else
+        printf("  Nobody matched these details. Try the postcode instead of "
+               "the date of birth (or\n  the other way round): a search "
+               "compares people who share one of them.\n");
+}
+
+static void s_json_candidates(const cl_candidates *c);
 
 static int s_find(s_conn *cn, int argc, char **argv)
 {
@@ -1319,18 +1479,25 @@ static int s_find(s_conn *cn, int argc, char **argv)
     }
     if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
         goto out;
-    {
-        printf("%zu candidate%s\n", rep.u.candidates.n,
-               rep.u.candidates.n == 1 ? "" : "s");
-        for (size_t i = 0; i < rep.u.candidates.n; i++) {
-            const cl_candidate *cd = &rep.u.candidates.v[i];
-            const cl_person *p = &cd->best.person;
-            printf("  %s  %-10s %6.1f  %s %s, born %s, %s (%s)\n",
-                   cd->person_id, cl_link_name(cd->how), cd->score, p->given,
-                   p->family, p->dob[0] ? p->dob : "?",
-                   p->postcode[0] ? p->postcode : "?", cd->best.agency);
-        }
+    if (cn->json) {
+        s_json_candidates(&rep.u.candidates);
+        cl_reply_clear(&rep);
+        goto out;
     }
+    printf("%zu candidate%s\n", rep.u.candidates.n,
+           rep.u.candidates.n == 1 ? "" : "s");
+    for (size_t i = 0; i < rep.u.candidates.n; i++) {
+        const cl_candidate *cd = &rep.u.candidates.v[i];
+        const cl_person *p = &cd->best.person;
+        char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
+        s_dob(cn, born, p->dob);
+        printf("  %s  score %6.1f  %s, born %s, %s (%s; %s)\n", cd->person_id,
+               cd->score, s_name(nm, p->given, p->family),
+               p->dob[0] ? born : "?", p->postcode[0] ? p->postcode : "?",
+               cd->best.agency, cl_words(CL_W_LINK, cd->how));
+    }
+    if (!rep.u.candidates.n)
+        s_find_none(&req->u.find.match);
     cl_reply_clear(&rep);
 out:
     free(tmp);
@@ -1387,7 +1554,7 @@ static int s_person(s_conn *cn, int argc, char **argv)
     }
     if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
         goto out;
-    s_print_view(&rep.u.person);
+    s_print_view(cn, &rep.u.person);
     cl_reply_clear(&rep);
 out:
     free(req);
@@ -1517,6 +1684,72 @@ static void s_json_person(const cl_person *p)
     printf("}");
 }
 
+static void s_json_names(const char *key, uint32_t n,
+                         const char (*v)[CL_AGENCY_SZ])
+{
+    s_json_str(key);
+    printf(":[");
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            putchar(',');
+        s_json_str(v[i]);
+    }
+    printf("]");
+}
+
+static void s_json_casefind(const cl_case_finding_result *r)
+{
+    printf("{\"people\":[");
+    for (size_t i = 0; i < r->n_users; i++) {
+        const cl_hlu *u = &r->users[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("person_id", u->person_id, true);
+        s_json_kv("given_names", u->given, true);
+        s_json_kv("family_name", u->family, true);
+        s_json_kv("date_of_birth", u->dob, true);
+        printf("\"contacts\":%u,", u->contacts);
+        s_json_names("known_to", u->n_known,
+                     (const char(*)[CL_AGENCY_SZ])u->known_to);
+        putchar(',');
+        s_json_names("mentioned_by", u->n_mentioned,
+                     (const char(*)[CL_AGENCY_SZ])u->mentioned_by);
+        printf("}");
+    }
+    printf("],\"overlap\":[");
+    for (size_t i = 0; i < r->n_overlap; i++) {
+        const cl_overlap *o = &r->overlap[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("agency_a", o->a, true);
+        s_json_kv("agency_b", o->b, true);
+        if (o->people < 0)
+            printf("\"people\":null,");
+        else
+            printf("\"people\":%lld,", (long long)o->people);
+        if (o->subjects < 0)
+            printf("\"people_as_subject\":null}");
+        else
+            printf("\"people_as_subject\":%lld}", (long long)o->subjects);
+    }
+    printf("],\"suppress_below\":%u}\n", r->suppress_below);
+}
+
+static void s_json_candidates(const cl_candidates *c)
+{
+    printf("{\"candidates\":[");
+    for (size_t i = 0; i < c->n; i++) {
+        const cl_candidate *cd = &c->v[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("person_id", cd->person_id, true);
+        printf("\"score\":%.2f,", cd->score);
+        s_json_kv("how", cl_link_name(cd->how), true);
+        s_json_kv("agency", cd->best.agency, true);
+        printf("\"person\":");
+        s_json_person(&cd->best.person);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
 static void s_json_referral(const cl_referral_view *r)
 {
     printf("{");
@@ -1619,16 +1852,13 @@ static void s_json_subject(const cl_subject_access *sa)
     printf("}\n");
 }
 
-static void s_print_audit(const cl_audit_entries *e)
+static void s_print_audit(const s_conn *cn, const cl_audit_entries *e)
 {
     printf("%zu entr%s\n", e->n, e->n == 1 ? "y" : "ies");
     for (size_t i = 0; i < e->n; i++) {
         const cl_audit_entry *a = &e->v[i];
-        char when[32];
-        time_t tt = (time_t)a->at;
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        char when[CL_WHEN_SHOW_SZ];
+        s_time(cn, when, a->at);
         printf("  #%llu %s  %s (%s)  %s  %s%s%s%s\n",
                (unsigned long long)a->seq, when, a->client, a->agency, a->kind,
                cl_status_name(a->outcome),
@@ -1790,7 +2020,7 @@ static int s_audit(s_conn *cn, int argc, char **argv)
     } else if (req->kind == CL_REQ_AUDIT_CHECKPOINT) {
         fputs(rep.u.checkpoint, stdout);
     } else if (req->kind == CL_REQ_AUDIT_SEARCH) {
-        s_print_audit(&rep.u.entries);
+        s_print_audit(cn, &rep.u.entries);
     } else {
         s_json_subject(&rep.u.subject);
     }
@@ -1959,6 +2189,7 @@ int main(int argc, char **argv)
     s_conn cn;
     memset(&cn, 0, sizeof(cn));
     cn.timeout_ms = 5000;
+    cn.tty = isatty(2) == 1;
     const char *e;
     if ((e = getenv("CASELINK_ENDPOINT")))
         cl_copy(cn.endpoint, sizeof(cn.endpoint), e);
@@ -2004,8 +2235,21 @@ int main(int argc, char **argv)
         return S_EXIT_USAGE;
     }
     const char *cmd = argv[i++];
-    int rest = argc - i;
+    /* --iso and --json may follow any command; take them out here. */
+    int rest = 0;
     char **args = argv + i;
+    for (int k = i; k < argc; k++) {
+        if (!strcmp(argv[k], "--iso"))
+            cn.iso = true;
+        else if (!strcmp(argv[k], "--json") && strcmp(cmd, "report") != 0)
+            cn.json = true; /* report --json FILE is the report's own */
+        else
+            args[rest++] = argv[k];
+    }
+    if (!strcmp(cmd, "help") && rest == 1 && !strcmp(args[0], "--words")) {
+        cl_words_table(stdout);
+        return 0;
+    }
     if (!strcmp(cmd, "help")) {
         s_usage(stdout);
         return 0;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "caselink.h"
+#include "when.h"
+#include "words.h"
 
 #define S_EXIT_FAILED      1
 #define S_EXIT_USAGE       2
@@ -21,6 +23,9 @@ typedef struct s_conn {
     const char *dev; /* --dev DIR */
     const char *as;  /* --as NAME */
     int timeout_ms;
+    bool iso;  /* --iso: dates and times as ISO 8601 (UTC) */
+    bool json; /* --json: listings as JSON */
+    bool tty;  /* standard error is a terminal (progress) */
 } s_conn;
 
 /* Connect as the configured client (default_as under --dev). */
@@ -37,8 +42,12 @@ int s_status(const cl_reply *rep);
 int s_request(s_conn *cn, const char *default_as, cl_request *req,
               cl_reply *rep);
 
-/* YYYY-MM-DD of a unix time, "-" for none. */
-void s_date(char out[32], int64_t t);
+/* A unix time as a person reads it: "24 Dec 2026" (s_day) or
+ * "24 Dec 2026 14:05 GMT" (s_time), London time; ISO under --iso. */
+void s_day(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t);
+void s_time(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t);
+/* A YYYY-MM-DD date as a person reads it ("24 Dec 1980"). */
+void s_dob(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], const char *iso);
 
 /* Routing commands (cli_route.c). */
 int s_inbox(s_conn *cn, int argc, char **argv);
@@ -48,11 +57,21 @@ int s_referral_status(s_conn *cn, int argc, char **argv);
 int s_admin_feeds(s_conn *cn);
 
 /* One record of a review pair, on a line (cli.c). */
-void s_print_record(const char *label, const cl_agency_record *a,
-                    const char *pid);
+void s_print_record(const s_conn *cn, const char *label,
+                    const cl_agency_record *a, const char *pid);
+
+/* A date option typed in ISO or UK form into out (YYYY-MM-DD); false,
+ * with the reason on standard error, if it is not a date. */
+bool s_date_opt(char out[CL_DATE_SZ], const char *v, const char *what);
+/* The same for a month (YYYY-MM). */
+bool s_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what);
+
+/* "Dr A Patel (GP)", "Dr A Patel", "GP", or "" when neither is given. */
+void s_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
+                const char *role);
 
 /* Print a linked case view (cli.c). */
-void s_print_view(const cl_person_view *v);
+void s_print_view(const s_conn *cn, const cl_person_view *v);
 
 /* MDT commands (cli_mdt.c). */
 int s_mdt_discuss(s_conn *cn, int argc, char **argv);

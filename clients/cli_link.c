@@ -19,12 +19,12 @@
 
 /* --- review list ---------------------------------------------------------- */
 
-static void s_print_item(const cl_review_item *it)
+static void s_print_item(const s_conn *cn, const cl_review_item *it)
 {
     printf("\n  %s  match weight %.1f, probability %.4f\n", it->id, it->score,
            it->probability);
-    s_print_record("incoming", &it->incoming, it->incoming_pid);
-    s_print_record("candidate", &it->candidate, it->candidate_pid);
+    s_print_record(cn, "incoming", &it->incoming, it->incoming_pid);
+    s_print_record(cn, "candidate", &it->candidate, it->candidate_pid);
     for (uint32_t k = 0; k < it->n_fields; k++)
         printf("      %-14s %-24s %+6.1f\n", it->fields[k].field,
                it->fields[k].level, it->fields[k].weight);
@@ -140,7 +140,7 @@ int s_review_list(s_conn *cn, int argc, char **argv)
                 printf("  (%zu)\n", first + 1);
         }
         for (size_t i = 0; i < ri->n; i++)
-            s_print_item(&ri->v[i]);
+            s_print_item(cn, &ri->v[i]);
         shown += ri->n;
         bool more = ri->next[0] != '\0';
         if (more && !all)

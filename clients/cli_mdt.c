@@ -89,22 +89,33 @@ static bool s_action_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--owner-agency"))
         return CL_COPY(a->owner_agency, v);
     if (!strcmp(o, "--due"))
-        return CL_COPY(a->due, v);
+        return s_date_opt(a->due, v, "--due");
     return false;
 }
 
-static void s_print_actions(const cl_actions *as)
+static void s_print_actions(const s_conn *cn, const cl_actions *as,
+                            const cl_action_query *q)
 {
     for (size_t i = 0; i < as->n; i++) {
         const cl_action *a = &as->v[i];
+        char due[CL_WHEN_SHOW_SZ];
+        s_dob(cn, due, a->due);
         printf("%s  %s  %s  due %s  %s%s\n    %s\n    owner: %s, %s\n",
-               a->action_id, a->review_id, a->person_id, a->due,
-               cl_action_status_name(a->status), a->overdue ? "  OVERDUE" : "",
+               a->action_id, a->review_id, a->person_id, due,
+               cl_words(CL_W_ACTION, a->status), a->overdue ? "  OVERDUE" : "",
                a->text, a->owner_name, a->owner_agency);
         if (a->note[0])
             printf("    note: %s\n", a->note);
     }
     printf("%zu action%s\n", as->n, as->n == 1 ? "" : "s");
+    if (!as->n && q)
+        printf("No actions%s%s%s%s%s. Actions are agreed at a review: "
+               "caselink action add MDT-ID --id P ...\n",
+               q->overdue_only ? " overdue"
+               : q->open_only  ? " open"
+                               : "",
+               q->review_id[0] ? " for " : "", q->review_id,
+               q->person_id[0] ? " about " : "", q->person_id);
 }
 
 int s_action(s_conn *cn, int argc, char **argv)
@@ -169,7 +180,7 @@ int s_actions(s_conn *cn, int argc, char **argv)
         status = s_usage_of("usage: caselink actions [--overdue] [--open] "
                             "[--review MDT-ID] [--id P]\n");
     else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
-        s_print_actions(&rep.u.actions);
+        s_print_actions(cn, &rep.u.actions, q);
         cl_reply_clear(&rep);
     }
     free(req);
@@ -222,8 +233,8 @@ int s_rag(s_conn *cn, int argc, char **argv)
         status = s_simple(cn, req, "rated");
     } else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
         for (size_t k = 0; k < rep.u.rags.n; k++) {
-            char when[32];
-            s_date(when, rep.u.rags.v[k].at);
+            char when[CL_WHEN_SHOW_SZ];
+            s_time(cn, when, rep.u.rags.v[k].at);
             printf("%s  %-5s  %s  (%s)\n", when,
                    cl_rag_name(rep.u.rags.v[k].rating), rep.u.rags.v[k].note,
                    rep.u.rags.v[k].by);
@@ -249,8 +260,8 @@ int s_measure(s_conn *cn, int argc, char **argv)
     if (!strcmp(sub, "define") && argc == 5 && !strcmp(argv[2], "--baseline")) {
         req->kind = CL_REQ_DEFINE_MEASURE;
         if (CL_COPY(req->u.measure_def.name, argv[1]) &&
-            CL_COPY(req->u.measure_def.from, argv[3]) &&
-            CL_COPY(req->u.measure_def.to, argv[4]))
+            s_month_opt(req->u.measure_def.from, argv[3], "--baseline") &&
+            s_month_opt(req->u.measure_def.to, argv[4], "--baseline"))
             status = 0;
     } else if (!strcmp(sub, "record") && argc == 8) {
         cl_measure_value *m = &req->u.measure;
@@ -261,7 +272,9 @@ int s_measure(s_conn *cn, int argc, char **argv)
             if (!strcmp(argv[i], "--id"))
                 status = CL_COPY(m->person_id, argv[i + 1]) ? 0 : S_EXIT_USAGE;
             else if (!strcmp(argv[i], "--period"))
-                status = CL_COPY(m->period, argv[i + 1]) ? 0 : S_EXIT_USAGE;
+                status = s_month_opt(m->period, argv[i + 1], "--period")
+                             ? 0
+                             : S_EXIT_USAGE;
             else if (!strcmp(argv[i], "--value")) {
                 errno = 0;
                 m->value = strtod(argv[i + 1], &end);
@@ -306,9 +319,10 @@ int s_report(s_conn *cn, int argc, char **argv)
             fmt = o + 2;
             path = v;
         } else if (!strcmp(o, "--from"))
-            status = CL_COPY(req->u.report.from, v) ? 0 : S_EXIT_USAGE;
+            status =
+                s_date_opt(req->u.report.from, v, "--from") ? 0 : S_EXIT_USAGE;
         else if (!strcmp(o, "--to"))
-            status = CL_COPY(req->u.report.to, v) ? 0 : S_EXIT_USAGE;
+            status = s_date_opt(req->u.report.to, v, "--to") ? 0 : S_EXIT_USAGE;
         else
             status = S_EXIT_USAGE;
     }
@@ -382,7 +396,7 @@ int s_review_show(s_conn *cn, const char *id)
         if (it->rated)
             printf("RAG: %s  (%s)\n", cl_rag_name(it->rag.rating),
                    it->rag.note);
-        s_print_view(&it->person);
+        s_print_view(cn, &it->person);
         printf("\nOpen actions (%zu)\n", it->actions.n);
         for (size_t j = 0; j < it->actions.n; j++) {
             const cl_action *a = &it->actions.v[j];

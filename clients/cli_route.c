@@ -11,29 +11,52 @@
 
 #include "cli.h"
 
-static void s_time(char out[32], int64_t t)
+/* Who a safeguarding alert's referral is about, in words: "Claire Booth
+ * (P00000001), parent of Leo Booth (P00000002)". For an unborn child's
+ * plan the plan is held on the expectant mother herself. */
+static void s_alert_who(char *out, size_t cap, const cl_alert *a)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t <= 0 || !gmtime_r(&tt, &tm))
-        snprintf(out, 32, "-");
+    char subj[2 * CL_NAME_SZ + CL_PID_SZ + 8], child[2 * CL_NAME_SZ + 2];
+    snprintf(child, sizeof(child), "%s%s%s", a->child_given,
+             a->child_given[0] && a->child_family[0] ? " " : "",
+             a->child_family);
+    if (a->subject_given[0] || a->subject_family[0])
+        snprintf(subj, sizeof(subj), "%s%s%s (%s)", a->subject_given,
+                 a->subject_given[0] && a->subject_family[0] ? " " : "",
+                 a->subject_family, a->subject_pid);
     else
-        strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
+        snprintf(subj, sizeof(subj), "%s", a->subject_pid);
+    bool same = !strcmp(a->subject_pid, a->child_pid);
+    if (a->plan_type == CL_PLAN_UNBORN)
+        snprintf(out, cap,
+                 same ? "%s, the expectant mother"
+                      : "%s, linked to the expectant mother %s (%s)",
+                 subj, child, a->child_pid);
+    else if (same)
+        snprintf(out, cap, "%s, the child on the plan", subj);
+    else {
+        int rel = cl_rel_parse(a->subject_is);
+        snprintf(out, cap, "%s, %s of %s (%s)", subj,
+                 rel > 0 ? cl_words(CL_W_REL, (unsigned)rel) : a->subject_is,
+                 child, a->child_pid);
+    }
 }
 
 /* One line per delivery, for the list. */
-static void s_line(const cl_delivery *d)
+static void s_line(const s_conn *cn, const cl_delivery *d)
 {
-    char at[32];
-    s_time(at, d->at);
-    printf("%6" PRIu64 "  %s  %-8s ", d->seq, at, cl_dlv_name(d->kind));
+    char at[CL_WHEN_SHOW_SZ];
+    s_time(cn, at, d->at);
+    printf("%6" PRIu64 "  %s  %-8s ", d->seq, at,
+           cl_words(CL_W_DELIVERY, d->kind));
+    char who[512];
     switch (d->kind) {
     case CL_DLV_ALERT:
-        printf("%s referred %s (%s of %s %s, your plan %s): %s, %s\n",
-               d->u.alert.agency, d->u.alert.subject_pid, d->u.alert.subject_is,
-               d->u.alert.child_given, d->u.alert.child_family,
-               d->u.alert.plan_ref, cl_category_name(d->u.alert.category),
-               cl_risk_name(d->u.alert.risk));
+        s_alert_who(who, sizeof(who), &d->u.alert);
+        printf("%s referred %s (your plan %s): %s, %s\n", d->u.alert.agency,
+               who, d->u.alert.plan_ref,
+               cl_words(CL_W_CATEGORY, d->u.alert.category),
+               cl_words(CL_W_RISK, d->u.alert.risk));
         break;
     case CL_DLV_REQUEST:
         printf("%s from %s about %s, due %s\n", d->u.request.request_id,
@@ -41,16 +64,18 @@ static void s_line(const cl_delivery *d)
                d->u.request.due);
         break;
     case CL_DLV_RESPONSE:
-        printf("%s answered by %s (%s involvement, %s risk)\n",
-               d->u.response.request_id, d->u.response.agency,
-               cl_involve_name(d->u.response.involvement),
-               cl_risk_name(d->u.response.risk));
+        printf("%s answered by %s (%s, %s)\n", d->u.response.request_id,
+               d->u.response.agency,
+               cl_words(CL_W_INVOLVE, d->u.response.involvement),
+               cl_words(CL_W_RISK, d->u.response.risk));
         break;
     case CL_DLV_STATUS:
         printf("%s (%s) %s by %s%s%s\n", d->u.status.reference,
-               d->u.status.agency_ref, cl_refstat_name(d->u.status.status),
-               d->u.status.by, d->u.status.outcome ? ": " : "",
-               d->u.status.outcome ? cl_outcome_name(d->u.status.outcome) : "");
+               d->u.status.agency_ref,
+               cl_words(CL_W_REFSTAT, d->u.status.status), d->u.status.by,
+               d->u.status.outcome ? ": " : "",
+               d->u.status.outcome ? cl_words(CL_W_OUTCOME, d->u.status.outcome)
+                                   : "");
         break;
     case CL_DLV_FEED:
         printf("%s feed '%s' %s\n", d->u.feed.agency, d->u.feed.feed,
@@ -67,29 +92,39 @@ static void s_line(const cl_delivery *d)
 }
 
 /* Everything in a delivery. */
-static void s_full(const cl_delivery *d)
+static void s_full(const s_conn *cn, const cl_delivery *d)
 {
-    char at[32], t2[32];
-    s_time(at, d->at);
-    printf("Delivery %" PRIu64 " (%s) at %s UTC\n", d->seq,
-           cl_dlv_name(d->kind), at);
+    char at[CL_WHEN_SHOW_SZ], t2[CL_WHEN_SHOW_SZ], who[512];
+    char by[2 * CL_NAME_SZ + 4];
+    s_time(cn, at, d->at);
+    printf("Delivery %" PRIu64 " (%s) at %s\n", d->seq,
+           cl_words(CL_W_DELIVERY, d->kind), at);
     switch (d->kind) {
     case CL_DLV_ALERT: {
         const cl_alert *a = &d->u.alert;
-        s_time(t2, a->occurred_at);
+        char born[CL_WHEN_SHOW_SZ];
+        s_time(cn, t2, a->occurred_at);
+        s_dob(cn, born, a->child_dob);
         printf("  SAFEGUARDING ALERT for your %s %s\n",
-               a->plan_type == 3   ? "unborn child protection plan"
-               : a->plan_type == 2 ? "looked-after child"
-                                   : "child protection plan",
-               a->plan_ref);
-        printf("  child:     %s %s %s (%s), born %s\n", a->child_pid,
-               a->child_given, a->child_family, a->subject_is,
-               a->child_dob[0] ? a->child_dob : "-");
-        printf("  referral:  %s about %s, by %s (%s, %s)\n", a->reference,
-               a->subject_pid, a->agency, a->referrer_name, a->referrer_role);
-        printf("  what:      %s, %s risk, occurred %s\n",
-               cl_category_name(a->category), cl_risk_name(a->risk), t2);
-        printf("  concern:   %s\n", a->concern);
+               cl_words(CL_W_PLAN_TYPE, a->plan_type), a->plan_ref);
+        printf("  %s %s %s%s%s, born %s\n",
+               a->plan_type == CL_PLAN_UNBORN ? "mother:  " : "child:    ",
+               a->child_pid, a->child_given,
+               a->child_given[0] && a->child_family[0] ? " " : "",
+               a->child_family, a->child_dob[0] ? born : "not given");
+        s_alert_who(who, sizeof(who), a);
+        s_referrer(by, a->referrer_name, a->referrer_role);
+        printf("  referral:  %s about %s\n", a->reference, who);
+        printf("  by:        %s%s%s%s\n", a->agency, by[0] ? " (" : "", by,
+               by[0] ? ")" : ", referrer not named");
+        printf("  what:      %s, %s\n", cl_words(CL_W_CATEGORY, a->category),
+               cl_words(CL_W_RISK, a->risk));
+        printf("  happened:  %s\n",
+               a->occurred_at ? t2 : "not given (see when it was received)");
+        s_time(cn, t2, a->received_at);
+        printf("  received:  %s\n", t2);
+        printf("  concern:   %s\n",
+               a->concern[0] ? a->concern : "(none given)");
         break;
     }
     case CL_DLV_REQUEST: {
@@ -97,10 +132,14 @@ static void s_full(const cl_delivery *d)
         printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n", m->request_id,
                m->from_agency, m->review_id[0] ? " for " : "", m->review_id,
                m->due);
+        char born[CL_WHEN_SHOW_SZ], due[CL_WHEN_SHOW_SZ];
+        s_dob(cn, born, m->person.dob);
+        s_dob(cn, due, m->due);
+        printf("  due:       %s\n", due);
         printf("  person:    %s %s %s, born %s, NHS %s%s%s\n", m->person_id,
                m->person.given, m->person.family,
-               m->person.dob[0] ? m->person.dob : "-",
-               m->person.nhs[0] ? m->person.nhs : "-",
+               m->person.dob[0] ? born : "not given",
+               m->person.nhs[0] ? m->person.nhs : "not given",
                m->person.local_id[0] ? ", your id " : "", m->person.local_id);
         printf("  question:  %s\n", m->question);
         printf("  answer with: caselink respond %s --summary TEXT "
@@ -110,47 +149,46 @@ static void s_full(const cl_delivery *d)
     }
     case CL_DLV_RESPONSE: {
         const cl_info_response *r = &d->u.response;
-        s_time(t2, r->answered_at);
+        s_time(cn, t2, r->answered_at);
         printf("  ANSWER to %s about %s from %s at %s\n", r->request_id,
                r->person_id, r->agency, t2);
-        printf("  involvement: %s, risk: %s\n", cl_involve_name(r->involvement),
-               cl_risk_name(r->risk));
+        printf("  %s, %s\n", cl_words(CL_W_INVOLVE, r->involvement),
+               cl_words(CL_W_RISK, r->risk));
         printf("  summary:   %s\n", r->summary);
-        printf("  contact:   %s\n", r->contact[0] ? r->contact : "-");
+        printf("  contact:   %s\n", r->contact[0] ? r->contact : "not given");
         break;
     }
     case CL_DLV_STATUS: {
         const cl_status_msg *m = &d->u.status;
-        s_time(t2, m->at);
+        s_time(cn, t2, m->at);
         printf("  REFERRAL %s (your %s) is now %s, by %s at %s\n", m->reference,
-               m->agency_ref, cl_refstat_name(m->status), m->by, t2);
+               m->agency_ref, cl_words(CL_W_REFSTAT, m->status), m->by, t2);
         if (m->outcome)
-            printf("  outcome:   %s\n", cl_outcome_name(m->outcome));
+            printf("  outcome:   %s\n", cl_words(CL_W_OUTCOME, m->outcome));
         if (m->reason[0])
             printf("  reason:    %s\n", m->reason);
         break;
     }
     case CL_DLV_FEED: {
         const cl_feed_msg *m = &d->u.feed;
-        s_time(t2, m->last_at);
+        s_time(cn, t2, m->last_at);
         if (!strcmp(m->problem, "gap"))
             printf("  FEED GAP: %s feed '%s' skipped from %" PRIu64
                    " to %" PRIu64 "\n",
                    m->agency, m->feed, m->expected, m->received);
         else
-            printf("  FEED SILENT: %s feed '%s', nothing since %s UTC\n",
-                   m->agency, m->feed, t2);
+            printf("  FEED SILENT: %s feed '%s', nothing since %s\n", m->agency,
+                   m->feed, t2);
         break;
     }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &d->u.governance;
-        s_time(t2, m->at);
+        s_time(cn, t2, m->at);
         printf("  FOR INFORMATION GOVERNANCE: %s\n",
                !strcmp(m->event, "first_plan_from_agency")
                    ? "the first protection plan from this agency"
                    : "a new protection plan");
-        printf("  by:        %s (client %s) at %s UTC\n", m->agency, m->client,
-               t2);
+        printf("  by:        %s (client %s) at %s\n", m->agency, m->client, t2);
         printf("  what:      %s %s on %s\n", m->detail, m->reference,
                m->person_id);
         printf("  check:     caselink audit search --id %s\n", m->person_id);
@@ -169,10 +207,16 @@ static void s_on_signal(int sig)
     s_stop = 1;
 }
 
+typedef struct s_follow {
+    const s_conn *cn;
+    bool ack;
+} s_follow;
+
 static int s_follow_one(void *ctx, const cl_delivery *d)
 {
-    bool ack = *(bool *)ctx;
-    s_full(d);
+    const s_follow *f = ctx;
+    bool ack = f->ack;
+    s_full(f->cn, d);
     putchar('\n');
     fflush(stdout);
     return ack ? 0 : 1;
@@ -207,7 +251,8 @@ int s_inbox(s_conn *cn, int argc, char **argv)
         /* short waits so that Ctrl-C ends it promptly */
         cl_receive_options o = {
             .wait_ms = 2000, .run_ms = run_s * 1000, .stop = &s_stop};
-        int rc = cl_client_receive_loop(c, &o, s_follow_one, &ack);
+        s_follow fo = {cn, ack};
+        int rc = cl_client_receive_loop(c, &o, s_follow_one, &fo);
         cl_client_close(&c);
         return rc == CL_OK ? 0 : s_transport(rc, cn);
     }
@@ -245,11 +290,11 @@ int s_inbox(s_conn *cn, int argc, char **argv)
                     argv[1]);
             status = S_EXIT_FAILED;
         } else {
-            s_full(&rep.u.deliveries.v[i]);
+            s_full(cn, &rep.u.deliveries.v[i]);
         }
     } else {
         for (size_t i = 0; i < rep.u.deliveries.n; i++)
-            s_line(&rep.u.deliveries.v[i]);
+            s_line(cn, &rep.u.deliveries.v[i]);
         printf("%zu shown, %" PRIu64 " waiting\n", rep.u.deliveries.n,
                rep.u.deliveries.depth);
     }
@@ -276,7 +321,7 @@ static bool s_req_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--chi"))
         return CL_COPY(q->who.match.chi, v);
     if (!strcmp(o, "--due"))
-        return CL_COPY(q->due, v);
+        return s_date_opt(q->due, v, "--due");
     if (!strcmp(o, "--question"))
         return CL_COPY(q->question, v);
     if (!strcmp(o, "--review"))
@@ -286,14 +331,15 @@ static bool s_req_opt(cl_request *req, const char *o, const char *v)
     return false;
 }
 
-static void s_print_requests(const cl_request_summaries *rs)
+static void s_print_requests(const s_conn *cn, const cl_request_summaries *rs)
 {
-    char at[32];
+    char at[CL_WHEN_SHOW_SZ], due[CL_WHEN_SHOW_SZ];
     for (size_t i = 0; i < rs->n; i++) {
         const cl_request_summary *q = &rs->v[i];
-        s_time(at, q->created_at);
+        s_time(cn, at, q->created_at);
+        s_dob(cn, due, q->due);
         printf("%s  about %s  asked %s  due %s%s%s\n  question: %s\n",
-               q->request_id, q->person_id, at, q->due,
+               q->request_id, q->person_id, at, due,
                q->review_id[0] ? "  for " : "", q->review_id, q->question);
         for (uint32_t j = 0; j < q->n_agencies; j++) {
             const cl_request_state *a = &q->agencies[j];
@@ -302,17 +348,19 @@ static void s_print_requests(const cl_request_summaries *rs)
                        a->overdue ? "OVERDUE" : "waiting");
                 continue;
             }
-            s_time(at, a->response.answered_at);
-            printf("  %-28s answered %s: %s involvement, %s risk\n", a->agency,
-                   at, cl_involve_name(a->response.involvement),
-                   cl_risk_name(a->response.risk));
+            s_time(cn, at, a->response.answered_at);
+            printf("  %-28s answered %s: %s, %s\n", a->agency, at,
+                   cl_words(CL_W_INVOLVE, a->response.involvement),
+                   cl_words(CL_W_RISK, a->response.risk));
             printf("      %s\n", a->response.summary);
             if (a->response.contact[0])
                 printf("      contact: %s\n", a->response.contact);
         }
     }
     if (!rs->n)
-        printf("no requests\n");
+        printf("no information requests%s\n",
+               "; send one with: caselink request send --id P --agency NAME "
+               "--due DATE --question TEXT");
 }
 
 int s_request_cmd(s_conn *cn, int argc, char **argv)
@@ -357,7 +405,7 @@ int s_request_cmd(s_conn *cn, int argc, char **argv)
         printf("request sent: %s (to %u agencies)\n", rep.u.publish.reference,
                req->u.info.n_agencies);
     else
-        s_print_requests(&rep.u.requests);
+        s_print_requests(cn, &rep.u.requests);
     cl_reply_clear(&rep);
 out:
     free(req);
@@ -456,18 +504,18 @@ int s_admin_feeds(s_conn *cn)
 {
     cl_request req;
     cl_reply rep;
-    char last[32];
+    char last[CL_WHEN_SHOW_SZ];
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_ADMIN_FEEDS;
     int status = s_request(cn, "operator", &req, &rep);
     if (status)
         return status;
-    printf("%-30s %-16s %10s %-17s %9s %8s %s\n", "agency", "feed", "last seq",
+    printf("%-30s %-16s %10s %-22s %9s %8s %s\n", "agency", "feed", "last seq",
            "last message", "per day", "missing", "state");
     for (size_t i = 0; i < rep.u.feeds.n; i++) {
         const cl_feed_state *f = &rep.u.feeds.v[i];
         double days = (double)(f->last_at - f->first_at) / 86400.0;
-        s_time(last, f->last_at);
+        s_time(cn, last, f->last_at);
         char rate[32];
         if (days >= 1.0 / 24)
             snprintf(rate, sizeof(rate), "%.1f", (double)f->messages / days);
@@ -483,7 +531,7 @@ int s_admin_feeds(s_conn *cn)
                      f->gap_to);
         else
             snprintf(state, sizeof(state), "ok");
-        printf("%-30s %-16s %10" PRIu64 " %-17s %9s %8" PRIu64 " %s\n",
+        printf("%-30s %-16s %10" PRIu64 " %-22s %9s %8" PRIu64 " %s\n",
                f->agency, f->feed, f->last_seq, last, rate, f->missing, state);
     }
     if (!rep.u.feeds.n)

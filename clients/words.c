@@ -56,8 +56,8 @@ static const char *const s_outcome[] = {
 static const char *const s_involve[] = {"involvement not stated",
                                         "no involvement", "past involvement",
                                         "current involvement"};
-static const char *const s_dlv[] = {"none",   "alert",  "request",
-                                    "answer", "status", "feed"};
+static const char *const s_dlv[] = {"none",   "alert", "request",   "answer",
+                                    "status", "feed",  "governance"};
 static const char *const s_action[] = {"open", "done", "cancelled"};
 static const char *const s_rag[] = {"not rated", "red", "amber", "green"};
 static const char *const s_status[] = {

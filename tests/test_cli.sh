@@ -31,7 +31,7 @@ check() { # check NAME EXPECTED_STATUS PATTERN -- command...
 start() {
     "$daemon" --dev "$dir/dev" 2>>"$dir/daemon.log" &
     pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         "$cli" --dev "$dir/dev" --timeout 200 health >/dev/null 2>&1 && return
         sleep 0.05
     done
@@ -91,7 +91,7 @@ check "plan needs type" 2 "plan type is required" -- cl --as childrens publish p
 check "plan bad category" 2 "unknown value 'grumpy'" -- cl --as childrens publish plan --ref CP-1 --category grumpy
 check "plan" 0 "recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
 check "plan again" 0 "already recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
-check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child_protection_plan for emotional_abuse" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child protection plan for emotional abuse since 1 Oct 2026" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
 check "review list empty" 0 "0 pairs to review" -- cl review list
 check "review uncertain pair queued" 0 "accepted: CL-" -- cl --as police publish referral --ref P-R1 --given Rob --family Jones --postcode "LS9 4ZZ" --category housing --basis consent
 check "review publish candidate" 0 "accepted: CL-" -- cl --as gp publish referral --ref G-R1 --given Robert --family Jones --dob 1980-03-04 --postcode "LS9 4AB" --category housing --basis consent
@@ -159,11 +159,11 @@ check "review list bad limit" 2 "--limit must be a number from 1 to 500" -- cl r
 check "review list bad probability" 2 "must be a probability" -- cl review list --min-probability 2
 check "review list bad cursor" 1 "after_review_id must look like" -- cl review list --after R1
 check "find needs purpose" 2 "purpose TEXT is required" -- cl person find --family Smith --given Jane
-check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 1985-04-12" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --purpose "who is this caller"
+check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 12 Apr 1985, LS1 4AB \(Northshire Police; names and details matched\)" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --purpose "who is this caller"
 check "find by NHS number" 0 "1 candidate" -- cl person find --nhs 9434765919 --purpose "check"
 check "find nobody" 0 "0 candidates" -- cl person find --given Zebedee --family Quixote --dob 1901-01-01 --purpose "check"
 check "mdt create" 0 "review created: MDT-00000001" -- cl mdt create --date 2026-12-01 --title "Extended MDT" --agency "Oakfield Surgery"
-check "mdt bad date" 1 "needs a date" -- cl mdt create --date tomorrow --title x
+check "mdt bad date" 2 "--date: 'tomorrow' is not a date; write it as 24/12/1980" -- cl mdt create --date tomorrow --title x
 check "open for a review, not on agenda" 1 "not on the agenda of MDT-00000001" -- cl person show --nhs 9434765919 --review MDT-00000001
 check "mdt add" 0 "is on the agenda of MDT-00000001" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason gp_concern
 check "mdt add bad reason" 2 "usage: caselink mdt" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason vibes
@@ -207,7 +207,7 @@ check "subject access is JSON" 0 "caselink_subject_access" -- python3 -m json.to
 # routing: a plan, an alert, the inbox, requests and answers, status, feeds
 check "plan" 0 "PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category neglect --start 2026-01-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-nhs 0830166130 --child-given Lily --child-family Brown --child-dob 2019-06-01
 check "publish about the child" 0 "^accepted: CL-" -- cl --as gp publish referral --ref G-AL --nhs 0830166130 --given Lily --family Brown --dob 2019-06-01 --category child_protection --basis public_task_social_care --consent given --feed emis --feed-seq 1
-check "inbox list" 0 "alert +Oakfield Surgery referred P" -- cl --as childrens inbox
+check "inbox list" 0 "alert +Oakfield Surgery referred Lily Brown \(P[0-9]+\), the child on the plan \(your plan CP-1\): child protection, risk not stated" -- cl --as childrens inbox
 check "inbox show" 0 "SAFEGUARDING ALERT for your child protection plan CP-1" -- cl --as childrens inbox show 1
 ref=$(cl --as childrens inbox show 1 | sed -n 's/.*referral: *\(CL-[0-9]*\).*/\1/p')
 check "inbox show missing" 1 "no delivery 99" -- cl --as childrens inbox show 99
@@ -223,16 +223,93 @@ check "police inbox" 0 "request +REQ-00000001" -- cl --as police inbox
 check "respond" 0 "answered REQ-00000001" -- cl --as police respond REQ-00000001 --summary "Two call-outs in May" --involvement past --risk medium --contact "DC Jones"
 check "respond usage" 2 "usage: caselink respond" -- cl --as police respond REQ-00000001 --involvement sometimes
 check "request list" 0 "Northshire Police +answered" -- cl request list
-check "coordinator inbox" 0 "response +REQ-00000001 answered by Northshire Police" -- cl --as coordinator inbox
+check "coordinator inbox" 0 "answer +REQ-00000001 answered by Northshire Police \(past involvement, medium risk\)" -- cl --as coordinator inbox
 check "referral accept" 0 "is now accepted" -- cl referral status $ref accepted
 check "referral close no outcome" 1 "needs an outcome" -- cl referral status $ref closed
 check "referral close" 0 "is now closed" -- cl referral status $ref closed --outcome services_provided
 check "referral status usage" 2 "usage: caselink referral status" -- cl referral status $ref finished
-check "gp inbox status" 0 "status +$ref \(G-AL\) closed by Northshire Extended MDT: services_provided" -- cl --as gp inbox
+check "gp inbox status" 0 "status +$ref \(G-AL\) closed by Northshire Extended MDT: services provided" -- cl --as gp inbox
 check "publish gap" 0 "^accepted" -- cl --as gp publish referral --ref G-AL2 --nhs 0830166130 --given Lily --family Brown --category child_protection --basis public_task_social_care --consent given --feed emis --feed-seq 4
 check "admin feeds" 0 "Oakfield Surgery +emis +4 .* 2 GAPS \(latest 2-3\)" -- cl admin feeds
 check "admin feeds as gp" 1 "denied" -- cl --as gp admin feeds
 check "stats mailboxes" 0 "Northshire Extended MDT +[0-9]" -- cl admin stats
+
+
+# Dates and times as people type and read them; words, not enum names.
+check "UK date of birth accepted" 0 "^accepted: CL-" -- cl --as police publish referral --ref HLU-C1 --given Claire --family Booth --dob 24/12/1980 --postcode "QB1 1AA" --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note "risk" --occurred "2026-06-01T14:05+01:00" --related "rel=child;given=Leo;family=Booth;dob=03/05/2018"
+check "bad UK date named" 2 "subject: date_of_birth: '31/02/1980' is not a date; write it as 24/12/1980" -- cl --as police publish referral --ref HLU-X --given Claire --family Booth --dob 31/02/1980 --category housing --basis consent
+check "occurred_at with Z" 0 "^accepted" -- cl --as police publish referral --ref HLU-C2 --given Claire --family Booth --dob "24 Dec 1980" --postcode "QB1 1AA" --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note "risk" --occurred "2026-11-01T14:05Z"
+check "occurred_at London time" 0 "^accepted" -- cl --as police publish referral --ref HLU-C3 --given Claire --family Booth --dob 1980-12-24 --postcode "QB1 1AA" --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note "risk" --occurred "15/07/2026 09:30"
+check "occurred_at bad offset named" 2 "occurred_at: '2026-06-01T14:05\+25:00' is not a date or time" -- cl --as police publish referral --ref HLU-X --given A --family B --category housing --basis consent --occurred "2026-06-01T14:05+25:00"
+check "find with a UK date" 0 "Claire Booth, born 24 Dec 1980" -- cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check"
+check "find --iso" 0 "Claire Booth, born 1980-12-24" -- cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check" --iso
+check "find by names only says why" 0 "A name alone is not enough to search on: add a date of birth \(--dob 24/12/1980\)" -- cl person find --given Claire --family Booth --purpose "check"
+check "find --json" 0 '"given_names":"Claire","family_name":"Booth","date_of_birth":"1980-12-24"' -- cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check" --json
+cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check" --json > find.json
+check "find --json parses" 0 "candidates" -- python3 -m json.tool find.json
+cid=$(cl person find --given Claire --family Booth --dob 24/12/1980 --purpose c | grep -o "P[0-9]*" | head -1)
+check "time with its zone (offset)" 0 "happened 1 Jun 2026 14:05 BST" -- cl person show --id "$cid" --purpose "MDT preparation"
+check "time with its zone (Z, winter)" 0 "happened 1 Nov 2026 14:05 GMT" -- cl person show --id "$cid" --purpose "MDT preparation"
+check "zone-less time is London time" 0 "happened 15 Jul 2026 09:30 BST" -- cl person show --id "$cid" --purpose "MDT preparation"
+check "case view --iso is UTC" 0 "happened 2026-06-01T13:05:00Z" -- cl person show --id "$cid" --purpose "MDT preparation" --iso
+check "no referrer: no empty brackets" 0 "referred by \(referrer not given\); safeguarding \(Data Protection Act 2018\); consent not sought: risk" -- cl person show --id "$cid" --purpose "MDT preparation"
+check "link reason in words" 0 "linked: first record of this person" -- cl person show --id "$cid" --purpose "MDT preparation"
+if cl person show --id "$cid" --purpose x | grep -Eq "linked by new|none involvement|unspecified risk|child_protection_plan|\(, \)|occurred -"; then
+    echo "FAIL case view still shows enum names or empty fields"; fails=$((fails + 1))
+else passes=$((passes + 1)); fi
+
+
+# Alerts name the subject and say what they are to the child in words.
+cl --as childrens publish plan --ref UB-1 --type unborn_child_protection_plan --category neglect --start 01/11/2026 --authority "Northshire Children's Services" --basis public_task_social_care --adult "rel=parent;given=Donna;family=Begum;dob=05/05/1999;nhs=4010232137" >/dev/null
+cl --as childrens publish plan --ref CP-9 --type child_protection_plan --category neglect --start 01/11/2026 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Ruby --child-family Cole --child-dob 01/01/2020 --child-nhs 6281948211 --adult "rel=parent;given=Tom;family=Cole;dob=01/01/1990;nhs=9935181901" >/dev/null
+cl --as police publish referral --ref AL-UB --nhs 4010232137 --given Donna --family Begum --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note urgent >/dev/null
+cl --as police publish referral --ref AL-TC --nhs 9935181901 --given Tom --family Cole --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note urgent --referrer-name "PC Lee" >/dev/null
+check "unborn plan alert: the mother is the mother" 0 "Northshire Police referred Donna Begum \(P[0-9]+\), the expectant mother \(your plan UB-1\)" -- cl --as childrens inbox
+check "adult's alert names the adult" 0 "Northshire Police referred Tom Cole \(P[0-9]+\), parent of Ruby Cole \(P[0-9]+\) \(your plan CP-9\)" -- cl --as childrens inbox
+seq=$(cl --as childrens inbox | grep "AL-\|Tom Cole" | grep -o "^ *[0-9]*" | tail -1 | tr -d ' ')
+check "alert in full: referrer without role" 0 "by:        Northshire Police \(PC Lee\)" -- cl --as childrens inbox show "$seq"
+check "alert in full: no occurred time" 0 "happened:  not given \(see when it was received\)" -- cl --as childrens inbox show "$seq"
+seq1=$(cl --as childrens inbox | grep "Donna Begum" | grep -o "^ *[0-9]*" | tr -d ' ')
+check "alert in full: no referrer named" 0 "by:        Northshire Police, referrer not named" -- cl --as childrens inbox show "$seq1"
+check "alert in full: unborn plan" 0 "mother:   P[0-9]+ Donna Begum, born 5 May 1999" -- cl --as childrens inbox show "$seq1"
+
+# Case finding: names, most contacts first, subject vs mention, filters.
+for i in 1 2 3 4; do
+    cl --as police publish referral --ref "HLU-M$i" --given Mark --family Hale --dob 02/02/1975 --postcode "QB2 2BB" --category antisocial_behaviour --basis public_task_public_interest --consent given --occurred "0$i/03/2026" >/dev/null
+done
+cl --as gp publish referral --ref G-MH --given Mark --family Hale --dob 02/02/1975 --postcode "QB2 2BB" --category mental_health --basis consent --consent given >/dev/null
+cl --as gp publish referral --ref G-LB --given Leo --family Booth --dob 03/05/2018 --category child_protection --basis public_task_social_care --consent given --related "rel=parent;given=Claire;family=Booth;dob=24/12/1980;postcode=QB1 1AA" >/dev/null
+check "casefind names, most contacts first" 0 "P[0-9]+  Mark Hale +born 2 Feb 1975 +4 contacts" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --purpose "high-level users"
+out=$(cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --purpose "high-level users")
+m=$(grep -n "Mark Hale" <<<"$out" | cut -d: -f1); c=$(grep -n "Claire Booth" <<<"$out" | cut -d: -f1)
+[ -n "$m" ] && [ -n "$c" ] && [ "$m" -lt "$c" ] && passes=$((passes + 1)) || { echo "FAIL casefind order: $out"; fails=$((fails + 1)); }
+check "casefind: 3 contacts" 0 "Claire Booth +born 24 Dec 1980 +3 contacts" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --purpose "high-level users"
+grep -A1 "Claire Booth" <<<"$out" | grep -q "^      also known to: only mentioned by Oakfield Surgery$" && passes=$((passes + 1)) || { echo "FAIL casefind mention label: $out"; fails=$((fails + 1)); }
+grep -A1 "Mark Hale" <<<"$out" | grep -q "^      also known to: about them: Oakfield Surgery$" && passes=$((passes + 1)) || { echo "FAIL casefind subject label: $out"; fails=$((fails + 1)); }
+check "casefind --not-known-to health keeps a mention" 0 "Claire Booth" -- cl casefind --agency "Northshire Police" --min 3 --not-known-to health --purpose "unknown to NHS"
+if cl casefind --agency "Northshire Police" --min 3 --not-known-to health --purpose "unknown to NHS" | grep -q "Mark Hale"; then
+    echo "FAIL --not-known-to health kept a person the GP holds a record about"; fails=$((fails + 1))
+else passes=$((passes + 1)); fi
+check "casefind --not-known-to by kind" 0 "^1 person with at least 3 contacts from Northshire Police since 1 Jan 2026, not known to gp" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --not-known-to gp --purpose x
+check "casefind nothing found says why" 0 "Nobody matched. Try a lower --min \(now 50\)" -- cl casefind --agency "Northshire Police" --min 50 --purpose x
+check "casefind overlap: any and about" 0 "any +about" -- cl casefind --agency "Northshire Police" --purpose x
+cl casefind --agency "Northshire Police" --min 3 --purpose x --json > cf.json
+check "casefind --json parses" 0 "mentioned_by" -- python3 -m json.tool cf.json
+check "casefind is audited with the names it disclosed" 0 "case_finding" -- cl audit search --id "$cid"
+check "case view: mention labelled" 0 "Known to 2 agencies: about them: Northshire Police; only mentioned by Oakfield Surgery" -- cl person show --id "$cid" --purpose "MDT preparation"
+
+# The words a coordinator reads: the README's wording table is the CLI's.
+"$cli" help --words > words.md
+missing=$(grep -vxFf <(sed -n '/^| enum | value | label |$/,/^$/p' "$(dirname "$0")/../README.md") words.md)
+[ -z "$missing" ] && passes=$((passes + 1)) || { echo "FAIL README wording table lacks:"; echo "$missing"; fails=$((fails + 1)); }
+
+# Connection errors said at once and named.
+t0=$(date +%s%N)
+check "nothing listening, at once" 3 "nothing is listening at ipc:///nonexistent/sock" -- "$cli" --endpoint ipc:///nonexistent/sock --server-key "$dir/dev/keys/server.pub" --key "$dir/dev/keys/gp.key" health
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1500 ] && passes=$((passes + 1)) || { echo "FAIL unreachable took $(( (t1 - t0) / 1000000 )) ms"; fails=$((fails + 1)); }
+check "wrong server key named" 3 "wrong server key: the daemon at .* did not accept the handshake made with .*police.pub" -- "$cli" --endpoint "ipc://$dir/dev/caselinkd.sock" --server-key "$dir/dev/keys/police.pub" --key "$dir/dev/keys/gp.key" health
+check "unregistered key named" 3 "refused this client's key" -- "$cli" --endpoint "ipc://$dir/dev/caselinkd.sock" --server-key "$dir/dev/keys/server.pub" --key "$dir/newgp.key" health
 
 check "admin usage" 2 "usage: caselink admin" -- cl admin frob
 check "admin stats" 0 "requests by kind and status" -- cl admin stats
@@ -245,7 +322,7 @@ check "admin retire current" 1 "cannot be retired" -- cl admin retire-key 2
 check "admin key-status" 0 "current data key version: 2" -- cl admin key-status
 
 kill "$pid"; wait "$pid"; pid=
-check "daemon down" 3 "no answer" -- cl --timeout 300 health
+check "daemon down" 3 "nothing is listening at ipc://.*caselinkd is not running there" -- cl --timeout 300 health
 
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]

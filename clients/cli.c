@@ -850,8 +850,8 @@ static int s_import(s_conn *cn, int argc, char **argv)
                 strncat(addr, fields[i], sizeof(addr) - strlen(addr) - 1);
                 continue;
             }
-            good = cl_fields_person_set(&tmp->subject, "person", name,
-                                        fields[i], err, sizeof(err));
+            good = cl_fields_person_set(&tmp->subject, NULL, name, fields[i],
+                                        err, sizeof(err));
             /* One bad field costs that field, not the person: a caseload
              * row with a mistyped date is still someone to link. The
              * identifying column (local_id) has no such way out. */

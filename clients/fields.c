@@ -68,7 +68,10 @@ static bool s_person_field(cl_person *p, const char *where, const char *name,
         return S_PUT(p->family, v);
     if (!strcmp(name, "date_of_birth") || !strcmp(name, "dob")) {
         char what[48];
-        snprintf(what, sizeof(what), "%s: date_of_birth", where);
+        if (where)
+            snprintf(what, sizeof(what), "%s: date_of_birth", where);
+        else
+            what[0] = '\0'; /* the caller names the field */
         return s_date(p->dob, v, what, err, err_len);
     }
     if (!strcmp(name, "sex"))

@@ -30,7 +30,8 @@ bool cl_plan_fields_set(cl_plan *p, const char *name, const char *value,
                         char *err, size_t err_len);
 
 /* One person field (given_names, family_name, date_of_birth, ...); errors
- * start with where ("person: date_of_birth: ..."). */
+ * start with where ("person: date_of_birth: ..."), or with the value
+ * alone when where is NULL (the caller names the field). */
 bool cl_fields_person_set(cl_person *p, const char *where, const char *name,
                           const char *value, char *err, size_t err_len);
 

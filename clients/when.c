@@ -174,9 +174,9 @@ bool cl_when_date(char out[11], const char *in, const char *what, char *err,
         return true;
     }
     snprintf(err, err_len,
-             "%s: '%.40s' is not a date; write it as 24/12/1980, "
+             "%s%s'%.40s' is not a date; write it as 24/12/1980, "
              "24 Dec 1980 or 1980-12-24",
-             what, in);
+             what, what[0] ? ": " : "", in);
     return false;
 }
 

@@ -112,7 +112,7 @@ ASC-5,Short,Row
 CSV
 check "import" 1 "4 rows: 3 accepted \(0 updating records this agency sent before\), 0 already imported, 1 rejected" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 check "import bad row by line" 1 "caseload.csv:5: 3 fields, the header has 10" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
-check "import bad field: field dropped, row kept" 1 "caseload.csv:4: warning: column 4 \(date_of_birth\): not a real date as YYYY-MM-DD; the field is left out, the row imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
+check "import bad field: field dropped, row kept" 1 "caseload.csv:4: warning: column 4 \(date_of_birth\): '1950-13-03' is not a date; write it as 24/12/1980, 24 Dec 1980 or 1980-12-24; the field is left out, the row imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 check "import extra column warned" 1 "column 'team' ignored" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 check "import again" 1 "3 already imported" -- cl --as adults import persons caseload.csv --agency "Northshire Adult Social Care"
 cat > spaced.csv <<'CSV'

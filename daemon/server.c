@@ -34,6 +34,7 @@
 
 #include "core.h"
 #include "log.h"
+#include "natural.h"
 #include "registry.h"
 #include "store.h"
 #include "wire.h"
@@ -427,12 +428,21 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     }
     if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)
         goto out;
+    bool again = false; /* the agency's reference published before */
     if (it->req.kind == CL_REQ_PUBLISH_REFERRAL) {
-        rc = cl_core_publish(t, &s->cfg.match, it->who, content, s_now(),
-                             &it->rep.u.publish, &note, err);
+        rc = cl_natural_check(t, it->who, content, it->req.body_hash,
+                              &it->rep.u.publish, err);
+        again = rc == CL_OK;
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = cl_core_publish(t, &s->cfg.match, it->who, content, s_now(),
+                                 &it->rep.u.publish, &note, err);
+        else
+            goto publish_done;
         if (rc == CL_OK)
             rc = cl_core_route_publish(t, &s->cfg.route, it->who, content,
                                        s_now(), &it->rep.u.publish, &it->gap);
+        if (rc == CL_OK)
+            rc = cl_natural_record(t, it->who, content, it->req.body_hash);
     } else if (it->req.kind == CL_REQ_SET_STATUS)
         rc =
             cl_core_set_status(t, &s->cfg.route, it->who, &it->req.u.set_status,
@@ -482,12 +492,23 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         rc = cl_core_rectify(t, &s->cfg.match, it->who, it->req.kind,
                              &it->req.u.rectify, s_now(), &it->rep.u.publish,
                              &note, err);
+publish_done:
     if (s_fatal(rc))
         goto out; /* the whole batch must fail or retry */
     if (rc != CL_OK) {
         cl_store_abort(&t);
         s_fail(it, rc, err);
         rc = s_audit(parent, it, &note);
+        goto out;
+    }
+    if (again) {
+        /* Natural idempotency: the same referral under a new message id.
+         * Nothing is written; the answer names the original. */
+        cl_store_abort(&t);
+        memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
+        it->rep.status = CL_STATUS_DUPLICATE;
+        it->rep.original_status = CL_STATUS_OK;
+        rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep);
         goto out;
     }
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);

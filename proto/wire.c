@@ -1787,6 +1787,65 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
     return p;
 }
 
+/*
+ * Which PublishResult field names the id each write returns. The
+ * deprecated `reference` carries the same value for protocol version 1.
+ * A kind without a row returns its id in `reference` only.
+ */
+static const struct {
+    cl_req_kind kind;
+    size_t field; /* offset of the string in Caselink__PublishResult */
+} s_created[] = {
+#define S_ID(k, f)                                                             \
+    {                                                                          \
+        k, offsetof(Caselink__PublishResult, f)                                \
+    }
+    S_ID(CL_REQ_PUBLISH_REFERRAL, referral_id),
+    S_ID(CL_REQ_CORRECT_REFERRAL, referral_id),
+    S_ID(CL_REQ_WITHDRAW_REFERRAL, referral_id),
+    S_ID(CL_REQ_SET_STATUS, referral_id),
+    S_ID(CL_REQ_PUBLISH_PLAN, plan_id),
+    S_ID(CL_REQ_SPLIT_RECORD, person_id),
+    S_ID(CL_REQ_REVIEW_DECIDE, person_id),
+    S_ID(CL_REQ_ADD_TO_AGENDA, person_id),
+    S_ID(CL_REQ_CREATE_REVIEW, review_id),
+    S_ID(CL_REQ_RECORD_DISCUSSION, review_id),
+    S_ID(CL_REQ_ADD_ACTION, action_id),
+    S_ID(CL_REQ_UPDATE_ACTION, action_id),
+    S_ID(CL_REQ_INFO_REQUEST, request_id),
+    S_ID(CL_REQ_INFO_RESPOND, request_id),
+    S_ID(CL_REQ_DEFINE_MEASURE, measure),
+    S_ID(CL_REQ_RECORD_MEASURE, measure),
+    S_ID(CL_REQ_SET_RAG, rated),
+#undef S_ID
+};
+
+/* The deprecated field is written and read here on purpose, and only here. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void s_created_out(Caselink__PublishResult *pub, cl_req_kind kind,
+                          const char *id)
+{
+    pub->reference = S_S(id);
+    for (size_t i = 0; i < sizeof(s_created) / sizeof(s_created[0]); i++)
+        if (s_created[i].kind == kind)
+            *(char **)((uint8_t *)pub + s_created[i].field) = S_S(id);
+}
+
+/* The id a reply names: its named field, or the deprecated reference from
+ * a daemon older than the named fields. */
+static const char *s_created_in(const Caselink__PublishResult *pub)
+{
+    for (size_t i = 0; i < sizeof(s_created) / sizeof(s_created[0]); i++) {
+        const char *v =
+            *(char *const *)((const uint8_t *)pub + s_created[i].field);
+        if (v && v[0])
+            return v;
+    }
+    return pub->reference ? pub->reference : "";
+}
+#pragma GCC diagnostic pop
+
 int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
 {
     int rc = CL_ERR_NOMEM;
@@ -1824,7 +1883,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_CORRECT_REFERRAL:
     case CL_REQ_WITHDRAW_REFERRAL:
     case CL_REQ_PUBLISH_PLAN:
-        pub.reference = S_S(rep->u.publish.reference);
+        s_created_out(&pub, rep->kind, rep->u.publish.reference);
         pub.n_warnings = rep->u.publish.n_warnings < CL_WARNINGS_MAX
                              ? rep->u.publish.n_warnings
                              : CL_WARNINGS_MAX;
@@ -2140,7 +2199,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_SET_RAG:
     case CL_REQ_DEFINE_MEASURE:
     case CL_REQ_RECORD_MEASURE:
-        pub.reference = S_S(rep->u.publish.reference);
+        s_created_out(&pub, rep->kind, rep->u.publish.reference);
         r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
         r.publish = &pub;
         break;
@@ -2640,7 +2699,7 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
     switch (r->result_case) {
     case CASELINK__REPLY__RESULT_PUBLISH:
         out->kind = CL_REQ_PUBLISH_REFERRAL;
-        CL_COPY(out->u.publish.reference, r->publish->reference);
+        CL_COPY(out->u.publish.reference, s_created_in(r->publish));
         for (size_t i = 0; i < r->publish->n_warnings && i < CL_WARNINGS_MAX;
              i++)
             CL_COPY(out->u.publish.warnings[out->u.publish.n_warnings++],

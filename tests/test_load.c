@@ -30,6 +30,7 @@ static const char *const s_who[4] = {"gp", "police", "childrens", "adults"};
 typedef struct s_ctx {
     const th_daemon *d;
     int id;
+    int run; /* warm-up 0, measured 1: each run publishes new references */
     double seconds;
     uint64_t acked, queries, failures;
 } s_ctx;
@@ -53,7 +54,7 @@ static void *s_publisher(void *arg)
     while (s_now() < end || inflight) {
         if (s_now() < end && inflight < 16) {
             snprintf(q->u.publish.agency_ref, sizeof(q->u.publish.agency_ref),
-                     "L%d-%llu", c->id, (unsigned long long)n++);
+                     "L%d-%d-%llu", c->run, c->id, (unsigned long long)n++);
             memset(q->msgid, 0, CL_MSGID_LEN);
             if (cl_client_send(cl, q) != CL_OK)
                 break;
@@ -132,7 +133,7 @@ static void test_concurrent_load(void **state)
     for (int i = 0; i < PUBLISHERS; i++)
         acked[i] = c[i].acked;
     for (int i = 0; i < PUBLISHERS + QUERIERS; i++) {
-        c[i] = (s_ctx){.d = &d, .id = i, .seconds = seconds};
+        c[i] = (s_ctx){.d = &d, .id = i, .run = 1, .seconds = seconds};
         pthread_create(&th[i], NULL, i < PUBLISHERS ? s_publisher : s_querier,
                        &c[i]);
     }

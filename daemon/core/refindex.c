@@ -3,6 +3,8 @@
  * with a sealed value. See refindex.h for how to use it.
  *
  * Stored: agency_ref  blind("aref", agency NUL agency_ref) -> v1, id
+ *                                                      or v2, id, hash
+ * (v2 once the publish's content hash is recorded: natural idempotency).
  */
 #include "refindex.h"
 
@@ -12,7 +14,8 @@
 
 #include "codec.h"
 
-#define S_VERSION 1
+#define S_VERSION      1
+#define S_VERSION_HASH 2
 
 static int s_key(cl_txn *t, uint8_t k[CL_BLIND_LEN], const char *agency,
                  const char *agency_ref)
@@ -28,25 +31,33 @@ static int s_key(cl_txn *t, uint8_t k[CL_BLIND_LEN], const char *agency,
     return CL_OK;
 }
 
-static int s_dec(const uint8_t *buf, size_t len, uint64_t *id)
+static int s_dec(const uint8_t *buf, size_t len, uint64_t *id,
+                 uint8_t hash[CL_REFINDEX_HASH], bool *has_hash)
 {
     cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != S_VERSION)
+    uint8_t v = cl_dec_u8(&d);
+    if (v != S_VERSION && v != S_VERSION_HASH)
         d.bad = true;
     *id = cl_dec_u64(&d);
+    *has_hash = v == S_VERSION_HASH;
+    for (size_t i = 0; *has_hash && i < CL_REFINDEX_HASH; i++)
+        hash[i] = cl_dec_u8(&d);
     return cl_dec_ok(&d) && *id != 0 ? CL_OK : CL_ERR_CORRUPT;
 }
 
 int cl_refindex_decode_check(const uint8_t *buf, size_t len)
 {
     uint64_t id;
-    return s_dec(buf, len, &id);
+    uint8_t hash[CL_REFINDEX_HASH];
+    bool has;
+    return s_dec(buf, len, &id, hash, &has);
 }
 
-int cl_refindex_find(cl_txn *t, const char *agency, const char *agency_ref,
-                     uint64_t *referral_id)
+int cl_refindex_find_hash(cl_txn *t, const char *agency, const char *agency_ref,
+                          uint64_t *referral_id, uint8_t hash[CL_REFINDEX_HASH],
+                          bool *has_hash)
 {
-    uint8_t k[CL_BLIND_LEN], buf[16];
+    uint8_t k[CL_BLIND_LEN], buf[32];
     size_t len = 0;
     int rc = s_key(t, k, agency, agency_ref);
     if (rc == CL_ERR_INVALID)
@@ -57,9 +68,41 @@ int cl_refindex_find(cl_txn *t, const char *agency, const char *agency_ref,
     if (rc != CL_OK)
         return rc;
     uint64_t id;
-    if ((rc = s_dec(buf, len, &id)) == CL_OK)
+    uint8_t h[CL_REFINDEX_HASH];
+    bool has;
+    if ((rc = s_dec(buf, len, &id, h, &has)) == CL_OK) {
         *referral_id = id;
+        if (hash && has)
+            memcpy(hash, h, sizeof(h));
+        if (has_hash)
+            *has_hash = has;
+    }
     return rc;
+}
+
+int cl_refindex_find(cl_txn *t, const char *agency, const char *agency_ref,
+                     uint64_t *referral_id)
+{
+    return cl_refindex_find_hash(t, agency, agency_ref, referral_id, NULL,
+                                 NULL);
+}
+
+int cl_refindex_set_hash(cl_txn *t, const char *agency, const char *agency_ref,
+                         const uint8_t hash[CL_REFINDEX_HASH])
+{
+    uint8_t k[CL_BLIND_LEN], buf[32];
+    uint64_t id;
+    int rc = cl_refindex_find(t, agency, agency_ref, &id);
+    if (rc != CL_OK)
+        return rc;
+    if ((rc = s_key(t, k, agency, agency_ref)) != CL_OK)
+        return rc;
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_VERSION_HASH);
+    cl_enc_u64(&e, id);
+    for (size_t i = 0; i < CL_REFINDEX_HASH; i++)
+        cl_enc_u8(&e, hash[i]);
+    return cl_store_put(t, CL_DB_AGENCY_REF, k, sizeof(k), buf, e.len);
 }
 
 int cl_refindex_add(cl_txn *t, const char *agency, const char *agency_ref,

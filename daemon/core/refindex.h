@@ -21,11 +21,16 @@
  *     (the first one keeps it).
  *   - cl_refindex_remove(t, agency, agency_ref): when the referral is
  *     purged. Absent is not an error.
+ *   - cl_refindex_set_hash / cl_refindex_find_hash: the content hash of
+ *     the publish that created the row (the request's idempotency hash),
+ *     so that a second publish of the reference can be told apart: the
+ *     same content again, or different content (see natural.h).
  * It owns only its own sub-database (CL_DB_AGENCY_REF) and never logs.
  */
 #ifndef CL_REFINDEX_H
 #define CL_REFINDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +39,21 @@
 CL_NODISCARD int cl_refindex_find(cl_txn *t, const char *agency,
                                   const char *agency_ref,
                                   uint64_t *referral_id);
+
+#define CL_REFINDEX_HASH 16
+
+/* As cl_refindex_find; hash (may be NULL) receives the stored content
+ * hash and *has_hash (may be NULL) says whether the row has one. */
+CL_NODISCARD int cl_refindex_find_hash(cl_txn *t, const char *agency,
+                                       const char *agency_ref,
+                                       uint64_t *referral_id,
+                                       uint8_t hash[CL_REFINDEX_HASH],
+                                       bool *has_hash);
+
+/* Record the content hash on an existing row; CL_ERR_NOT_FOUND if none. */
+CL_NODISCARD int cl_refindex_set_hash(cl_txn *t, const char *agency,
+                                      const char *agency_ref,
+                                      const uint8_t hash[CL_REFINDEX_HASH]);
 
 CL_NODISCARD int cl_refindex_add(cl_txn *t, const char *agency,
                                  const char *agency_ref, uint64_t referral_id);

@@ -1,0 +1,42 @@
+/*
+ * natural: a referral published again under the same agency_reference
+ * (see natural.h).
+ */
+#include "natural.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+
+int cl_natural_check(cl_txn *t, const cl_caller *caller, const cl_referral *r,
+                     const uint8_t hash[CL_REFINDEX_HASH],
+                     cl_publish_result *out, char err[CL_ERROR_SZ])
+{
+    uint64_t id = 0;
+    uint8_t stored[CL_REFINDEX_HASH];
+    bool has = false;
+    int rc = cl_refindex_find_hash(t, caller->agency, r->agency_ref, &id,
+                                   stored, &has);
+    if (rc != CL_OK)
+        return rc; /* CL_ERR_NOT_FOUND: a new reference */
+    /* caselink's reference for the referral, as cl_core_publish wrote it */
+    char ref[24];
+    snprintf(ref, sizeof(ref), "CL-%08" PRIu64, id);
+    if (has && sodium_memcmp(stored, hash, CL_REFINDEX_HASH) == 0) {
+        CL_COPY(out->reference, ref);
+        return CL_OK;
+    }
+    snprintf(err, CL_ERROR_SZ,
+             "publish_referral.referral.agency_reference: already names %s "
+             "with different content; to change that referral send "
+             "correct_referral (reference %s or your agency_reference)",
+             ref, ref);
+    return CL_ERR_INVALID;
+}
+
+int cl_natural_record(cl_txn *t, const cl_caller *caller, const cl_referral *r,
+                      const uint8_t hash[CL_REFINDEX_HASH])
+{
+    int rc = cl_refindex_set_hash(t, caller->agency, r->agency_ref, hash);
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* no reference: no row */
+}

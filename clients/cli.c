@@ -1847,6 +1847,96 @@ static void s_json_subject(const cl_subject_access *sa)
         s_json_kv("stated_by", v->related[i].asserted_by, false);
         printf("}");
     }
+    printf("],\"plans\":[");
+    for (size_t i = 0; i < v->n_plans; i++) {
+        const cl_plan_flag *f = &v->plans[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("via", f->via, true);
+        s_json_kv("child_person_id", f->child_pid, true);
+        s_json_kv("type", cl_plan_type_name(f->type), true);
+        s_json_kv("category", cl_plan_cat_name(f->category), true);
+        s_json_kv("start", f->start, true);
+        s_json_kv("end", f->end, true);
+        s_json_kv("authority", f->authority, true);
+        s_json_kv("legal_basis", f->legal_basis, true);
+        s_json_kv("next_review", f->review, true);
+        printf("\"active\":%s}", f->active ? "true" : "false");
+    }
+    printf("],\"agenda\":[");
+    for (size_t i = 0; i < sa->n_agenda; i++) {
+        const cl_sar_agenda *a = &sa->agenda[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("review_id", a->review_id, true);
+        s_json_kv("date", a->date, true);
+        s_json_kv("title", a->title, true);
+        s_json_kv("reason", cl_agenda_name(a->reason), true);
+        s_json_kv("note", a->note, true);
+        s_json_kv("discussion", a->discussion, true);
+        s_json_kv("decisions", a->decisions, true);
+        printf("\"discussed_at\":%lld,", (long long)a->discussed_at);
+        s_json_kv("discussed_by", a->discussed_by, false);
+        printf("}");
+    }
+    printf("],\"actions\":[");
+    for (size_t i = 0; i < sa->actions.n; i++) {
+        const cl_action *a = &sa->actions.v[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("action_id", a->action_id, true);
+        s_json_kv("review_id", a->review_id, true);
+        s_json_kv("text", a->text, true);
+        s_json_kv("owner_name", a->owner_name, true);
+        s_json_kv("owner_agency", a->owner_agency, true);
+        s_json_kv("due", a->due, true);
+        s_json_kv("status", cl_action_status_name(a->status), true);
+        printf("\"created_at\":%lld,\"updated_at\":%lld,",
+               (long long)a->created_at, (long long)a->updated_at);
+        s_json_kv("note", a->note, false);
+        printf("}");
+    }
+    printf("],\"rag\":[");
+    for (size_t i = 0; i < sa->rag.n; i++) {
+        const cl_rag_entry *e = &sa->rag.v[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("rating", cl_rag_name(e->rating), true);
+        s_json_kv("note", e->note, true);
+        printf("\"at\":%lld,", (long long)e->at);
+        s_json_kv("by", e->by, false);
+        printf("}");
+    }
+    printf("],\"measures\":[");
+    for (size_t i = 0; i < sa->n_measures; i++) {
+        printf("%s{", i ? "," : "");
+        s_json_kv("name", sa->measures[i].name, true);
+        s_json_kv("period", sa->measures[i].period, true);
+        printf("\"value\":%g}", sa->measures[i].value);
+    }
+    printf("],\"information_requests\":[");
+    for (size_t i = 0; i < sa->requests.n; i++) {
+        const cl_request_summary *q = &sa->requests.v[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("request_id", q->request_id, true);
+        s_json_kv("review_id", q->review_id, true);
+        s_json_kv("question", q->question, true);
+        s_json_kv("due", q->due, true);
+        printf("\"created_at\":%lld,\"asked\":[", (long long)q->created_at);
+        for (uint32_t j = 0; j < q->n_agencies; j++) {
+            const cl_request_state *a = &q->agencies[j];
+            printf("%s{", j ? "," : "");
+            s_json_kv("agency", a->agency, true);
+            printf("\"answered\":%s", a->answered ? "true" : "false");
+            if (a->answered) {
+                printf(",\"answered_at\":%lld,",
+                       (long long)a->response.answered_at);
+                s_json_kv("summary", a->response.summary, true);
+                s_json_kv("risk", cl_risk_name(a->response.risk), true);
+                s_json_kv("involvement",
+                          cl_involve_name(a->response.involvement), true);
+                s_json_kv("contact", a->response.contact, false);
+            }
+            printf("}");
+        }
+        printf("]}");
+    }
     printf("],\"audit\":");
     s_json_audit(&sa->audit);
     printf("}\n");

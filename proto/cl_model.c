@@ -59,6 +59,19 @@ void cl_subject_access_clear(cl_subject_access *s)
         cl_referral_view_free(&s->history[i].referral);
     free(s->history);
     cl_audit_entries_clear(&s->audit);
+    if (s->agenda)
+        explicit_bzero(s->agenda, s->n_agenda * sizeof(*s->agenda));
+    free(s->agenda);
+    if (s->actions.v)
+        explicit_bzero(s->actions.v, s->actions.n * sizeof(*s->actions.v));
+    free(s->actions.v);
+    if (s->rag.v)
+        explicit_bzero(s->rag.v, s->rag.n * sizeof(*s->rag.v));
+    free(s->rag.v);
+    free(s->measures);
+    if (s->requests.v)
+        explicit_bzero(s->requests.v, s->requests.n * sizeof(*s->requests.v));
+    free(s->requests.v);
     memset(s, 0, sizeof(*s));
 }
 

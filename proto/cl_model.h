@@ -866,11 +866,33 @@ typedef struct cl_referral_version {
     cl_referral_view referral;
 } cl_referral_version;
 
+/* A place on a review's agenda, with what the meeting recorded. */
+typedef struct cl_sar_agenda {
+    char review_id[CL_REF_SZ];
+    char date[CL_DATE_SZ];
+    char title[CL_NOTE_SZ];
+    uint8_t reason;        /* caselink.AgendaReason */
+    char note[CL_NOTE_SZ]; /* why, in the coordinator's words */
+    char discussion[CL_TEXT_SZ];
+    char decisions[CL_TEXT_SZ];
+    int64_t discussed_at; /* 0 if not discussed */
+    char discussed_by[CL_AGENCY_SZ];
+} cl_sar_agenda;
+
+/* Everything held about one person (see cl_core_subject_access). The
+ * arrays are owned: cl_subject_access_clear. */
 typedef struct cl_subject_access {
-    cl_person_view person;
+    cl_person_view person; /* with every plan, however long ago it ended */
     size_t n_history;
     cl_referral_version *history; /* owned */
     cl_audit_entries audit;
+    size_t n_agenda;
+    cl_sar_agenda *agenda; /* owned */
+    cl_actions actions;    /* every status */
+    cl_rag_entries rag;    /* every rating, oldest first */
+    size_t n_measures;
+    cl_measure_value *measures;    /* owned */
+    cl_request_summaries requests; /* with every answer */
 } cl_subject_access;
 
 #define CL_STATS_MAX        160

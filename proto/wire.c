@@ -2254,6 +2254,47 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             hv->referral = s_referral_view_out(&s, &h->referral);
             sar.history[sar.n_history++] = hv;
         }
+        sar.agenda = s_scratch_alloc(&s, (sa->n_agenda + 1) * sizeof(void *));
+        for (size_t i = 0; sar.agenda && i < sa->n_agenda; i++) {
+            const cl_sar_agenda *a = &sa->agenda[i];
+            Caselink__AgendaPlace *ap = s_scratch_alloc(&s, sizeof(*ap));
+            if (!ap)
+                break;
+            caselink__agenda_place__init(ap);
+            ap->review_id = S_S(a->review_id);
+            ap->date = S_S(a->date);
+            ap->title = S_S(a->title);
+            ap->reason = (Caselink__AgendaReason)a->reason;
+            ap->note = S_S(a->note);
+            ap->discussion = S_S(a->discussion);
+            ap->decisions = S_S(a->decisions);
+            ap->discussed_at = a->discussed_at;
+            ap->discussed_by = S_S(a->discussed_by);
+            sar.agenda[sar.n_agenda++] = ap;
+        }
+        sar.actions = s_actions_out(&s, &sa->actions, &sar.n_actions);
+        sar.rag = s_scratch_alloc(&s, (sa->rag.n + 1) * sizeof(void *));
+        for (size_t i = 0; sar.rag && i < sa->rag.n; i++)
+            if ((sar.rag[sar.n_rag] = s_rag_out(&s, &sa->rag.v[i])) != NULL)
+                sar.n_rag++;
+        sar.measures =
+            s_scratch_alloc(&s, (sa->n_measures + 1) * sizeof(void *));
+        for (size_t i = 0; sar.measures && i < sa->n_measures; i++) {
+            Caselink__MeasureValue *mv = s_scratch_alloc(&s, sizeof(*mv));
+            if (!mv)
+                break;
+            caselink__measure_value__init(mv);
+            mv->name = S_S(sa->measures[i].name);
+            mv->period = S_S(sa->measures[i].period);
+            mv->value = sa->measures[i].value;
+            sar.measures[sar.n_measures++] = mv;
+        }
+        sar.requests =
+            s_scratch_alloc(&s, (sa->requests.n + 1) * sizeof(void *));
+        for (size_t i = 0; sar.requests && i < sa->requests.n; i++)
+            if ((sar.requests[sar.n_requests] =
+                     s_summary_out(&s, &sa->requests.v[i])) != NULL)
+                sar.n_requests++;
         r.result_case = CASELINK__REPLY__RESULT_SUBJECT_ACCESS;
         r.subject_access = &sar;
         break;
@@ -2838,6 +2879,40 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             goto out;
         if ((rc = s_entries_in(&o->audit, sa->audit, sa->n_audit)) != CL_OK)
             goto out;
+        o->agenda = calloc(sa->n_agenda + 1, sizeof(*o->agenda));
+        o->measures = calloc(sa->n_measures + 1, sizeof(*o->measures));
+        o->rag.v = calloc(sa->n_rag + 1, sizeof(*o->rag.v));
+        o->requests.v = calloc(sa->n_requests + 1, sizeof(*o->requests.v));
+        if (!o->agenda || !o->measures || !o->rag.v || !o->requests.v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < sa->n_agenda; i++) {
+            const Caselink__AgendaPlace *ap = sa->agenda[i];
+            cl_sar_agenda *a = &o->agenda[o->n_agenda++];
+            CL_COPY(a->review_id, ap->review_id);
+            CL_COPY(a->date, ap->date);
+            CL_COPY(a->title, ap->title);
+            a->reason = (uint8_t)ap->reason;
+            CL_COPY(a->note, ap->note);
+            CL_COPY(a->discussion, ap->discussion);
+            CL_COPY(a->decisions, ap->decisions);
+            a->discussed_at = ap->discussed_at;
+            CL_COPY(a->discussed_by, ap->discussed_by);
+        }
+        if ((rc = s_actions_in(&o->actions, sa->actions, sa->n_actions)) !=
+            CL_OK)
+            goto out;
+        for (size_t i = 0; i < sa->n_rag; i++)
+            s_rag_in(&o->rag.v[o->rag.n++], sa->rag[i]);
+        for (size_t i = 0; i < sa->n_measures; i++) {
+            cl_measure_value *m = &o->measures[o->n_measures++];
+            CL_COPY(m->name, sa->measures[i]->name);
+            CL_COPY(m->period, sa->measures[i]->period);
+            m->value = sa->measures[i]->value;
+        }
+        for (size_t i = 0; i < sa->n_requests; i++)
+            s_summary_in(&o->requests.v[o->requests.n++], sa->requests[i]);
         break;
     }
     case CASELINK__REPLY__RESULT_STATS: {

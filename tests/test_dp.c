@@ -3,9 +3,11 @@
  * file: subject access whatever happened to a referral (status changes,
  * corrections, withdrawals), rectification as a patch naming the referral
  * by the agency's own reference or caselink's id, and the blind index of
- * agency references.
+ * agency references; a person who went through every request kind there
+ * is, exported by subject access and checked against every sub-database.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,9 +19,15 @@
 
 #include <sodium.h>
 
+#include "core.h"
 #include "harness.h"
 #include "refindex.h"
 #include "store.h"
+#include "wire.h"
+
+#ifndef CL_CASELINK_CLI
+#error "CL_CASELINK_CLI must name the caselink binary"
+#endif
 
 static const char *NHS = "9434765919";
 
@@ -285,6 +293,614 @@ static void test_refindex(void **state)
     assert_int_equal(th_sh("rm -rf %s", dir), 0);
 }
 
+/* --- a person through every request kind ---------------------------------
+ *
+ * Every request kind that touches personal data (cl_core_personal, from
+ * the access table) must have a row below; a kind without one fails the
+ * test. Each row sends that kind about Jane Smith, planting a marker
+ * ("MK-...") in every free-text field it takes. Afterwards every
+ * sub-database is read (sealed values opened with the master key), and
+ * every marker found in one must be in the auditor's export unless the
+ * sub-database's row in cl_core_sar_cover (daemon/core/dp.c) says why it
+ * is left out. So a new kind that stores something, or a new
+ * sub-database, fails here until subject access covers it.
+ */
+
+typedef struct s_world {
+    th_daemon *d;
+    cl_client *gp, *police, *childrens, *adults, *co, *au;
+    char pid[CL_PID_SZ];
+    char ref1[CL_REF_SZ], ref2[CL_REF_SZ];
+    char mdt[CL_REF_SZ], req[CL_REF_SZ], act[CL_REF_SZ];
+    char queued[CL_REF_SZ], split_rid[CL_REF_SZ];
+} s_world;
+
+static cl_request *s_req(cl_req_kind kind)
+{
+    cl_request *r = calloc(1, sizeof(*r));
+    assert_non_null(r);
+    r->kind = kind;
+    return r;
+}
+
+/* Send and expect OK; the reply is cleared unless keep. */
+static void s_ok(cl_client *c, cl_request *r, cl_reply *keep)
+{
+    cl_reply rep;
+    int st = s_call(c, r, &rep);
+    if (st != CL_STATUS_OK)
+        fail_msg("%s: status %d: %s", cl_wire_kind_name(r->kind), st,
+                 rep.error);
+    if (keep)
+        *keep = rep;
+    else
+        cl_reply_clear(&rep);
+    free(r);
+}
+
+static void s_jane(cl_person *p)
+{
+    CL_COPY(p->nhs, NHS);
+    CL_COPY(p->given, "Jane");
+    CL_COPY(p->family, "Smith");
+    CL_COPY(p->dob, "1985-04-12");
+    p->sex = 2;
+    CL_COPY(p->address, "MK-address 14 Mill Lane");
+    CL_COPY(p->postcode, "LS1 4AB");
+}
+
+static void k_publish(s_world *w)
+{
+    cl_reply rep;
+    cl_request *r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    CL_COPY(r->u.publish.agency_ref, "GP-MK-1");
+    s_jane(&r->u.publish.subject);
+    r->u.publish.category = 4;
+    r->u.publish.risk = 2;
+    r->u.publish.basis = 1;
+    r->u.publish.consent = 3;
+    CL_COPY(r->u.publish.consent_note, "MK-consent-note");
+    CL_COPY(r->u.publish.concern, "MK-concern-first");
+    CL_COPY(r->u.publish.referrer_name, "MK-referrer");
+    CL_COPY(r->u.publish.referrer_role, "MK-referrer-role");
+    r->u.publish.n_related = 1;
+    r->u.publish.related[0].rel = 2; /* child */
+    CL_COPY(r->u.publish.related[0].person.given, "Amy");
+    CL_COPY(r->u.publish.related[0].person.family, "Smith");
+    CL_COPY(r->u.publish.related[0].person.dob, "2015-06-01");
+    s_ok(w->gp, r, &rep);
+    CL_COPY(w->ref1, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+}
+
+static void k_plan(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_PUBLISH_PLAN);
+    cl_plan *p = &r->u.plan;
+    CL_COPY(p->agency_ref, "CP-MK-1");
+    p->type = 1;
+    p->category = 2;
+    p->basis = 1;
+    CL_COPY(p->start, "2026-01-05");
+    CL_COPY(p->authority, "Northshire Children's Services");
+    CL_COPY(p->legal_basis, "MK-legal-basis");
+    CL_COPY(p->child.given, "Amy");
+    CL_COPY(p->child.family, "Smith");
+    CL_COPY(p->child.dob, "2015-06-01");
+    p->n_adults = 1;
+    p->adults[0].rel = 1; /* parent */
+    s_jane(&p->adults[0].person);
+    s_ok(w->childrens, r, NULL);
+    /* a second referral about Jane now alerts children's services */
+    cl_reply rep;
+    r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    CL_COPY(r->u.publish.agency_ref, "GP-MK-2");
+    s_jane(&r->u.publish.subject);
+    r->u.publish.category = 4;
+    r->u.publish.basis = 1;
+    r->u.publish.consent = 1;
+    CL_COPY(r->u.publish.concern, "MK-concern-second");
+    s_ok(w->gp, r, &rep);
+    CL_COPY(w->ref2, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+}
+
+static void k_import(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_IMPORT_PERSON);
+    s_jane(&r->u.import.person);
+    CL_COPY(r->u.import.person.local_id, "MK-ASC-LOCAL");
+    CL_COPY(r->u.import.person.town, "MK-town");
+    CL_COPY(r->u.import.agency, "Northshire Adult Social Care");
+    s_ok(w->adults, r, NULL);
+}
+
+static void k_find(s_world *w)
+{
+    cl_reply rep;
+    cl_request *r = s_req(CL_REQ_FIND_PERSON);
+    CL_COPY(r->u.find.match.given, "Jane");
+    CL_COPY(r->u.find.match.family, "Smith");
+    CL_COPY(r->u.find.match.dob, "1985-04-12");
+    CL_COPY(r->u.find.justification, "MK-find-why");
+    r->u.find.limit = 5;
+    s_ok(w->co, r, &rep);
+    assert_true(rep.u.candidates.n >= 1);
+    CL_COPY(w->pid, rep.u.candidates.v[0].person_id);
+    cl_reply_clear(&rep);
+}
+
+static void k_review(s_world *w)
+{
+    cl_reply rep;
+    cl_request *r = s_req(CL_REQ_CREATE_REVIEW);
+    CL_COPY(r->u.review_new.date, "2030-01-15");
+    CL_COPY(r->u.review_new.title, "MK-review-title");
+    r->u.review_new.n_agencies = 1;
+    CL_COPY(r->u.review_new.agencies[0], "Oakfield Surgery");
+    s_ok(w->co, r, &rep);
+    CL_COPY(w->mdt, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    r = s_req(CL_REQ_ADD_TO_AGENDA);
+    CL_COPY(r->u.agenda.review_id, w->mdt);
+    CL_COPY(r->u.agenda.who.person_id, w->pid);
+    r->u.agenda.reason = 1;
+    CL_COPY(r->u.agenda.note, "MK-agenda-note");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_get(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_GET_PERSON);
+    CL_COPY(r->u.get_person.person_id, w->pid);
+    CL_COPY(r->u.get_person.review_id, w->mdt);
+    s_ok(w->co, r, NULL);
+}
+
+static void k_discuss(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_RECORD_DISCUSSION);
+    CL_COPY(r->u.discussion.review_id, w->mdt);
+    CL_COPY(r->u.discussion.person_id, w->pid);
+    CL_COPY(r->u.discussion.summary, "MK-discussion");
+    CL_COPY(r->u.discussion.decisions, "MK-decisions");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_action(s_world *w)
+{
+    cl_reply rep;
+    cl_request *r = s_req(CL_REQ_ADD_ACTION);
+    CL_COPY(r->u.action.review_id, w->mdt);
+    CL_COPY(r->u.action.person_id, w->pid);
+    CL_COPY(r->u.action.text, "MK-action-text");
+    CL_COPY(r->u.action.owner_name, "MK-owner");
+    CL_COPY(r->u.action.owner_agency, "Oakfield Surgery");
+    CL_COPY(r->u.action.due, "2030-02-01");
+    s_ok(w->co, r, &rep);
+    CL_COPY(w->act, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+}
+
+static void k_action_update(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_UPDATE_ACTION);
+    CL_COPY(r->u.action_update.action_id, w->act);
+    r->u.action_update.status = CL_ACTION_DONE;
+    CL_COPY(r->u.action_update.note, "MK-action-note");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_actions(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_LIST_ACTIONS);
+    CL_COPY(r->u.action_query.person_id, w->pid);
+    s_ok(w->co, r, NULL);
+}
+
+static void k_rag(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_SET_RAG);
+    CL_COPY(r->u.rag.person_id, w->pid);
+    r->u.rag.rating = CL_RAG_AMBER;
+    CL_COPY(r->u.rag.note, "MK-rag-note");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_rag_history(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_RAG_HISTORY);
+    CL_COPY(r->u.rag.person_id, w->pid);
+    s_ok(w->co, r, NULL);
+}
+
+static void k_measure(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_DEFINE_MEASURE);
+    CL_COPY(r->u.measure_def.name, "MK-measure");
+    CL_COPY(r->u.measure_def.from, "2026-01");
+    CL_COPY(r->u.measure_def.to, "2026-06");
+    s_ok(w->co, r, NULL);
+    r = s_req(CL_REQ_RECORD_MEASURE);
+    CL_COPY(r->u.measure.name, "MK-measure");
+    CL_COPY(r->u.measure.person_id, w->pid);
+    CL_COPY(r->u.measure.period, "2026-03");
+    r->u.measure.value = 3;
+    s_ok(w->co, r, NULL);
+}
+
+static void k_info(s_world *w)
+{
+    cl_reply rep;
+    cl_request *r = s_req(CL_REQ_INFO_REQUEST);
+    CL_COPY(r->u.info.who.person_id, w->pid);
+    r->u.info.n_agencies = 1;
+    CL_COPY(r->u.info.agencies[0], "Northshire Police");
+    CL_COPY(r->u.info.due, "2030-01-10");
+    CL_COPY(r->u.info.question, "MK-question");
+    CL_COPY(r->u.info.review_id, w->mdt);
+    s_ok(w->co, r, &rep);
+    CL_COPY(w->req, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+}
+
+static void k_respond(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_INFO_RESPOND);
+    CL_COPY(r->u.respond.request_id, w->req);
+    CL_COPY(r->u.respond.summary, "MK-answer");
+    r->u.respond.involvement = CL_INVOLVE_PAST;
+    r->u.respond.risk = 2;
+    CL_COPY(r->u.respond.contact, "MK-contact");
+    s_ok(w->police, r, NULL);
+}
+
+static void k_requests(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_REQUEST_LIST);
+    CL_COPY(r->u.req_list.person_id, w->pid);
+    s_ok(w->co, r, NULL);
+}
+
+static void k_status(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_SET_STATUS);
+    CL_COPY(r->u.set_status.reference, w->ref1);
+    r->u.set_status.status = CL_REFSTAT_ACCEPTED;
+    CL_COPY(r->u.set_status.reason, "MK-status-reason");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_correct(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_CORRECT_REFERRAL);
+    CL_COPY(r->u.rectify.reference, "GP-MK-1");
+    CL_COPY(r->u.rectify.reason, "MK-correct-reason");
+    CL_COPY(r->u.rectify.referral.concern, "MK-concern-corrected");
+    s_ok(w->gp, r, NULL);
+}
+
+static void k_withdraw(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_WITHDRAW_REFERRAL);
+    CL_COPY(r->u.rectify.reference, w->ref2);
+    CL_COPY(r->u.rectify.reason, "MK-withdraw-reason");
+    s_ok(w->gp, r, NULL);
+}
+
+/* A police record plausible enough to be queued for review (no NHS
+ * number, a nickname, the same date of birth and postcode). */
+static void k_review_list(s_world *w)
+{
+    cl_reply rep;
+    cl_request *r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    CL_COPY(r->u.publish.agency_ref, "NP-MK-1");
+    CL_COPY(r->u.publish.subject.given, "Jayne");
+    CL_COPY(r->u.publish.subject.family, "Smyth");
+    CL_COPY(r->u.publish.subject.dob, "1985-04-12");
+    r->u.publish.category = 1;
+    r->u.publish.basis = 1;
+    r->u.publish.consent = 1;
+    s_ok(w->police, r, NULL);
+    r = s_req(CL_REQ_REVIEW_LIST);
+    r->u.review_q.limit = 10;
+    s_ok(w->co, r, &rep);
+    if (rep.u.reviews.n != 1)
+        fail_msg("expected one queued pair, got %zu", rep.u.reviews.n);
+    CL_COPY(w->queued, rep.u.reviews.v[0].id);
+    CL_COPY(w->split_rid, rep.u.reviews.v[0].incoming.record_id);
+    cl_reply_clear(&rep);
+}
+
+static void k_review_decide(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_REVIEW_DECIDE);
+    CL_COPY(r->u.link.id, w->queued);
+    r->u.link.accept = true;
+    CL_COPY(r->u.link.reason, "MK-merge-reason");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_split(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_SPLIT_RECORD);
+    CL_COPY(r->u.link.id, w->split_rid);
+    CL_COPY(r->u.link.reason, "MK-split-reason");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_links(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_LINKS_EXPORT);
+    r->u.links.limit = 100;
+    s_ok(w->co, r, NULL);
+}
+
+static void k_case_finding(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_CASE_FINDING);
+    CL_COPY(r->u.finding.agency, "Oakfield Surgery");
+    r->u.finding.min_contacts = 1;
+    CL_COPY(r->u.finding.justification, "MK-casefind-why");
+    s_ok(w->co, r, NULL);
+}
+
+static void k_pack(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_REVIEW_PACK);
+    CL_COPY(r->u.pack_review, w->mdt);
+    s_ok(w->co, r, NULL);
+}
+
+static void k_audit_search(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_AUDIT_SEARCH);
+    CL_COPY(r->u.person_ref.person_id, w->pid);
+    s_ok(w->au, r, NULL);
+}
+
+static void k_subject_access(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_SUBJECT_ACCESS);
+    CL_COPY(r->u.person_ref.person_id, w->pid);
+    s_ok(w->au, r, NULL);
+}
+
+/* In the order a case goes. names: the audit entry of this kind names
+ * Jane (else `why` says why not). */
+static const struct {
+    cl_req_kind kind;
+    void (*step)(s_world *);
+    bool names;
+    const char *why; /* when not names */
+} s_steps[] = {
+    {CL_REQ_PUBLISH_REFERRAL, k_publish, true, NULL},
+    {CL_REQ_PUBLISH_PLAN, k_plan, true, NULL},
+    {CL_REQ_IMPORT_PERSON, k_import, true, NULL},
+    {CL_REQ_FIND_PERSON, k_find, true, NULL},
+    {CL_REQ_ADD_TO_AGENDA, k_review, true, NULL},
+    {CL_REQ_GET_PERSON, k_get, true, NULL},
+    {CL_REQ_RECORD_DISCUSSION, k_discuss, true, NULL},
+    {CL_REQ_ADD_ACTION, k_action, true, NULL},
+    {CL_REQ_UPDATE_ACTION, k_action_update, true, NULL},
+    {CL_REQ_LIST_ACTIONS, k_actions, true, NULL},
+    {CL_REQ_SET_RAG, k_rag, true, NULL},
+    {CL_REQ_RAG_HISTORY, k_rag_history, true, NULL},
+    {CL_REQ_RECORD_MEASURE, k_measure, true, NULL},
+    {CL_REQ_INFO_REQUEST, k_info, true, NULL},
+    {CL_REQ_INFO_RESPOND, k_respond, true, NULL},
+    {CL_REQ_REQUEST_LIST, k_requests, true, NULL},
+    {CL_REQ_SET_STATUS, k_status, true, NULL},
+    {CL_REQ_CORRECT_REFERRAL, k_correct, true, NULL},
+    {CL_REQ_WITHDRAW_REFERRAL, k_withdraw, true, NULL},
+    {CL_REQ_REVIEW_LIST, k_review_list, true, NULL},
+    {CL_REQ_REVIEW_DECIDE, k_review_decide, true, NULL},
+    {CL_REQ_SPLIT_RECORD, k_split, true, NULL},
+    {CL_REQ_LINKS_EXPORT, k_links, false,
+     "a page of every record and its person id: the entry names no one"},
+    {CL_REQ_CASE_FINDING, k_case_finding, true, NULL},
+    {CL_REQ_REVIEW_PACK, k_pack, true, NULL},
+    {CL_REQ_AUDIT_SEARCH, k_audit_search, true, NULL},
+    {CL_REQ_SUBJECT_ACCESS, k_subject_access, true, NULL},
+};
+#define S_STEPS (sizeof(s_steps) / sizeof(s_steps[0]))
+
+/* Markers planted above; each must be found in the store somewhere, and
+ * in the export wherever the store's row says it is exported. */
+static const char *const s_markers[] = {
+    "MK-address",
+    "MK-consent-note",
+    "MK-concern-first",
+    "MK-referrer",
+    "MK-referrer-role",
+    "MK-legal-basis",
+    "MK-concern-second",
+    "MK-ASC-LOCAL",
+    "MK-town",
+    "MK-find-why",
+    "MK-review-title",
+    "MK-agenda-note",
+    "MK-discussion",
+    "MK-decisions",
+    "MK-action-text",
+    "MK-owner",
+    "MK-action-note",
+    "MK-rag-note",
+    "MK-measure",
+    "MK-question",
+    "MK-answer",
+    "MK-contact",
+    "MK-status-reason",
+    "MK-correct-reason",
+    "MK-concern-corrected",
+    "MK-withdraw-reason",
+    "MK-merge-reason",
+    "MK-split-reason",
+    "MK-casefind-why",
+};
+#define S_MARKERS (sizeof(s_markers) / sizeof(s_markers[0]))
+
+typedef struct s_scan {
+    cl_txn *t;
+    cl_db db;
+    uint8_t *buf;
+    bool found[S_MARKERS];
+} s_scan;
+
+static void s_look(s_scan *c, const uint8_t *p, size_t n)
+{
+    for (size_t m = 0; m < S_MARKERS; m++)
+        if (memmem(p, n, s_markers[m], strlen(s_markers[m])))
+            c->found[m] = true;
+}
+
+static int s_scan_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_scan *c = ctx;
+    size_t vlen = 0;
+    const char *why;
+    s_look(c, key, len);
+    int rc = cl_core_sar_cover(c->db, &why) == CL_SAR_INDEX &&
+                     c->db != CL_DB_AGENCY_REF
+                 ? cl_store_get_raw(c->t, c->db, key, len, c->buf,
+                                    CL_STORE_MAX_VALUE, &vlen)
+                 : CL_ERR_INVALID;
+    if (rc == CL_ERR_INVALID)
+        rc = cl_store_get(c->t, c->db, key, len, c->buf, CL_STORE_MAX_VALUE,
+                          &vlen);
+    if (rc == CL_ERR_INVALID) /* an unsealed sub-database */
+        rc = cl_store_get_raw(c->t, c->db, key, len, c->buf, CL_STORE_MAX_VALUE,
+                              &vlen);
+    if (rc != CL_OK)
+        return rc;
+    s_look(c, c->buf, vlen);
+    return CL_OK;
+}
+
+/* Which markers each sub-database holds: found[db][marker]. */
+static void s_scan_store(const th_daemon *d, bool found[][S_MARKERS])
+{
+    char dir[300], key[320], err[256];
+    uint8_t master[CL_MASTER_KEY_LEN];
+    cl_store *st = NULL;
+    cl_txn *t = NULL;
+    snprintf(dir, sizeof(dir), "%s/state", d->dir);
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    assert_int_equal(cl_store_key_load(master, key, err, sizeof(err)), CL_OK);
+    assert_int_equal(cl_store_open(&st, dir, master, 64u << 20), CL_OK);
+    sodium_memzero(master, sizeof(master));
+    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    s_scan c = {.t = t, .buf = malloc(CL_STORE_MAX_VALUE)};
+    assert_non_null(c.buf);
+    for (int db = 0; db < CL_DB_COUNT; db++) {
+        memset(c.found, 0, sizeof(c.found));
+        c.db = (cl_db)db;
+        assert_int_equal(cl_store_scan(t, c.db, NULL, 0, s_scan_one, &c),
+                         CL_OK);
+        memcpy(found[db], c.found, sizeof(c.found));
+    }
+    free(c.buf);
+    cl_store_abort(&t);
+    cl_store_close(&st);
+}
+
+static void test_subject_access_every_kind(void **state)
+{
+    th_daemon *d = *state;
+    s_world w = {.d = d};
+    w.gp = th_client(d, "gp");
+    w.police = th_client(d, "police");
+    w.childrens = th_client(d, "childrens");
+    w.adults = th_client(d, "adults");
+    w.co = th_client(d, "coordinator");
+    w.au = th_client(d, "auditor");
+
+    /* every kind that touches personal data has its row */
+    for (int k = 1; k < CL_REQ_KIND_COUNT; k++) {
+        bool row = false;
+        for (size_t i = 0; i < S_STEPS; i++)
+            row |= s_steps[i].kind == (cl_req_kind)k;
+        if (cl_core_personal((cl_req_kind)k) && !row)
+            fail_msg("request kind %s touches personal data but has no row "
+                     "in test_dp's s_steps: add one that sends it about the "
+                     "person (markers in its free text) and make subject "
+                     "access export what it stores",
+                     cl_wire_kind_name((cl_req_kind)k));
+    }
+    /* every sub-database has a subject-access row */
+    for (int db = 0; db < CL_DB_COUNT; db++) {
+        const char *why = NULL;
+        cl_sar_cover cv = cl_core_sar_cover((cl_db)db, &why);
+        if (cv == CL_SAR_NONE || (cv == CL_SAR_LEFT_OUT && !why))
+            fail_msg("sub-database %s has no subject-access row in "
+                     "daemon/core/dp.c: say whether the export carries it "
+                     "or why not",
+                     cl_store_db_name((cl_db)db));
+    }
+
+    for (size_t i = 0; i < S_STEPS; i++)
+        s_steps[i].step(&w);
+
+    /* the export, as the auditor's CLI writes it */
+    char out[400];
+    snprintf(out, sizeof(out), "%s/sar.json", d->dir);
+    assert_int_equal(th_sh("%s --dev %s --as auditor audit subject-access "
+                           "--nhs %s > %s",
+                           CL_CASELINK_CLI, d->dir, NHS, out),
+                     0);
+    /* and the same through the library, for the audit entries */
+    cl_reply rep;
+    assert_int_equal(s_sar(d, &rep), CL_STATUS_OK);
+    const cl_subject_access *sa = &rep.u.subject;
+    for (size_t i = 0; i < S_STEPS; i++) {
+        if (!s_steps[i].names)
+            continue;
+        const char *kind = cl_wire_kind_name(s_steps[i].kind);
+        bool seen = false;
+        for (size_t j = 0; j < sa->audit.n && !seen; j++)
+            seen = !strcmp(sa->audit.v[j].kind, kind);
+        if (!seen)
+            fail_msg("no audit entry of kind %s names the person", kind);
+    }
+    assert_true(sa->n_agenda == 1 && sa->actions.n == 1 && sa->rag.n == 1 &&
+                sa->n_measures == 1 && sa->requests.n == 1);
+    assert_true(sa->requests.v[0].agencies[0].answered);
+    assert_true(sa->person.n_plans >= 1);
+    cl_reply_clear(&rep);
+
+    cl_client_close(&w.gp);
+    cl_client_close(&w.police);
+    cl_client_close(&w.childrens);
+    cl_client_close(&w.adults);
+    cl_client_close(&w.co);
+    cl_client_close(&w.au);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+
+    static bool found[CL_DB_COUNT][S_MARKERS];
+    s_scan_store(d, found);
+    for (size_t m = 0; m < S_MARKERS; m++) {
+        bool anywhere = false;
+        for (int db = 0; db < CL_DB_COUNT; db++) {
+            if (!found[db][m])
+                continue;
+            anywhere = true;
+            const char *why = NULL;
+            cl_sar_cover cv = cl_core_sar_cover((cl_db)db, &why);
+            if (cv == CL_SAR_INDEX)
+                fail_msg("index sub-database %s holds text (%s)",
+                         cl_store_db_name((cl_db)db), s_markers[m]);
+            if (cv == CL_SAR_EXPORTED && !th_file_contains(out, s_markers[m]))
+                fail_msg("%s is stored in %s but not in the subject access "
+                         "export",
+                         s_markers[m], cl_store_db_name((cl_db)db));
+        }
+        if (!anywhere)
+            fail_msg("marker %s was stored nowhere: the test is not testing",
+                     s_markers[m]);
+    }
+    th_start(d, NULL); /* for the teardown's clean stop */
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -296,6 +912,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_correct_is_a_patch,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_refindex),
+        cmocka_unit_test_setup_teardown(test_subject_access_every_kind,
+                                        th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1420,15 +1420,18 @@ static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-/* Plans held on person pid, shown on the case being built. */
+/* Plans held on person pid, shown on the case being built; with all,
+ * plans that ended over a year ago too (subject access). */
 static int s_plans_of(cl_txn *t, uint64_t pid, const char *via,
-                      const cl_person *names, cl_person_view *out, size_t *cap)
+                      const cl_person *names, cl_person_view *out, size_t *cap,
+                      bool all)
 {
-    char today[16], year_ago[16];
+    char today[16], year_ago[16] = "";
     time_t now = time(NULL), then = now - 365 * 86400;
     struct tm tm;
     strftime(today, sizeof(today), "%Y-%m-%d", gmtime_r(&now, &tm));
-    strftime(year_ago, sizeof(year_ago), "%Y-%m-%d", gmtime_r(&then, &tm));
+    if (!all)
+        strftime(year_ago, sizeof(year_ago), "%Y-%m-%d", gmtime_r(&then, &tm));
     s_plan_ctx c = {t, out, cap, via, today, year_ago, names, pid};
     uint8_t k[8];
     s_key(k, pid);
@@ -2006,7 +2009,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
     /* the person's own plans (and an unborn child's, on the mother) */
     if (out->n_records &&
         (rc = s_plans_of(t, pid, "self", &out->records[0].person, out,
-                         &cap_plans)) != CL_OK)
+                         &cap_plans, audit_view)) != CL_OK)
         goto out;
 
     if ((rc = s_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
@@ -2043,7 +2046,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
         CL_COPY(names.given, v->given);
         CL_COPY(names.family, v->family);
         if ((rc = s_plans_of(t, rels.v[i], cl_rel_name(v->rel), &names, out,
-                             &cap_plans)) != CL_OK)
+                             &cap_plans, false)) != CL_OK)
             goto out;
     }
     /* depth 2: the people linked to those people */
@@ -2198,6 +2201,10 @@ int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
     rc = s_build_view(t, pid, true, &out->person, out);
     if (rc == CL_OK)
         rc = cl_audit_entries_for(t, pid, CL_AUDIT_LIMIT, &out->audit);
+    if (rc == CL_OK)
+        rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
+    if (rc == CL_OK)
+        rc = cl_core__requests_of(t, pid, (int64_t)time(NULL), &out->requests);
     if (rc != CL_OK) {
         cl_subject_access_clear(out);
         snprintf(err, CL_ERROR_SZ, "subject access failed: %s",

@@ -247,6 +247,19 @@ CL_NODISCARD int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
                                         cl_audit_note *note,
                                         char err[CL_ERROR_SZ]);
 
+/* How subject access covers each sub-database (dp.c): its content is in
+ * the export, it is an index of ids and blind hashes only (what it points
+ * to is exported), or it is left out for the reason *why gives. NONE: the
+ * sub-database has no row, a defect test_dp reports. */
+typedef enum {
+    CL_SAR_NONE = 0,
+    CL_SAR_EXPORTED,
+    CL_SAR_INDEX,
+    CL_SAR_LEFT_OUT
+} cl_sar_cover;
+
+cl_sar_cover cl_core_sar_cover(cl_db db, const char **why);
+
 /* Audit entries naming one person (auditor). */
 CL_NODISCARD int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
                                       const cl_person_ref *q,

@@ -65,6 +65,17 @@ CL_NODISCARD int cl_core__reviews_held(cl_txn *t, const char *from,
 CL_NODISCARD int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf,
                                            size_t len);
 
+/* Subject access: the MDT's records about person pid (agenda places with
+ * notes and discussions, every action, every RAG rating, every measure
+ * value) into out's arrays (mdt.c). */
+CL_NODISCARD int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
+                                      cl_subject_access *out);
+
+/* Every information request about person pid, with every answer
+ * (route.c); out->v is malloc'd. */
+CL_NODISCARD int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
+                                      cl_request_summaries *out);
+
 /* A person's fields in the stored record format. */
 void cl_core__person_enc(cl_enc *e, const cl_person *p);
 void cl_core__person_dec(cl_dec *d, cl_person *p);

@@ -89,8 +89,11 @@ int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
+/* The discussion of pid at review mdt into it (and when and by which
+ * agency, if at/by are not NULL); nothing recorded is not an error. */
 static int s_discussion_get(cl_txn *t, uint64_t mdt, uint64_t pid,
-                            cl_pack_item *it)
+                            cl_pack_item *it, int64_t *at,
+                            char by_out[CL_AGENCY_SZ])
 {
     uint8_t k[16];
     size_t len = 0;
@@ -108,9 +111,13 @@ static int s_discussion_get(cl_txn *t, uint64_t mdt, uint64_t pid,
             d.bad = true;
         CL_DEC_STR(&d, it->discussion);
         CL_DEC_STR(&d, it->decisions);
-        (void)cl_dec_i64(&d);
+        int64_t when = cl_dec_i64(&d);
         CL_DEC_STR(&d, by);
         rc = cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+        if (rc == CL_OK && at)
+            *at = when;
+        if (rc == CL_OK && by_out)
+            cl_copy(by_out, CL_AGENCY_SZ, by);
     } else if (rc == CL_ERR_NOT_FOUND) {
         rc = CL_OK;
     }
@@ -1112,7 +1119,7 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
     it->reason = ag->reason;
     int rc = cl_core_person_view(t, caller, &gp, &it->person, NULL, err);
     if (rc == CL_OK)
-        rc = s_discussion_get(t, mdt, ag->pid, it);
+        rc = s_discussion_get(t, mdt, ag->pid, it, NULL, NULL);
     if (rc == CL_OK)
         rc = s_agenda_note(t, mdt, ag->pid, it->note);
     if (rc == CL_OK) {
@@ -1186,6 +1193,134 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
     free(c.v);
     if (rc != CL_OK)
         cl_review_pack_clear(out);
+    return rc;
+}
+
+/* --- subject access: the MDT's records about one person ----------------- */
+
+typedef struct s_sar_ctx {
+    cl_txn *t;
+    uint64_t pid;
+    cl_subject_access *out;
+    size_t cap;
+} s_sar_ctx;
+
+/* person_agenda: person id || MDT id -> "" */
+static int s_sar_place(void *ctx, const uint8_t *key, size_t len)
+{
+    s_sar_ctx *c = ctx;
+    uint8_t k[16], why = 0;
+    size_t vlen = 0;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    uint64_t mdt = cl_be64_get(key + 8);
+    if (c->out->n_agenda == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 8;
+        cl_sar_agenda *nv = realloc(c->out->agenda, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->agenda = nv;
+        c->cap = ncap;
+    }
+    cl_sar_agenda *a = &c->out->agenda[c->out->n_agenda];
+    memset(a, 0, sizeof(*a));
+    snprintf(a->review_id, sizeof(a->review_id), "MDT-%08" PRIu64, mdt);
+    cl_review_new r;
+    char err[CL_ERROR_SZ];
+    uint64_t id;
+    int rc = cl_core__review_get(c->t, a->review_id, &id, &r, err);
+    if (rc != CL_OK)
+        return rc;
+    CL_COPY(a->date, r.date);
+    CL_COPY(a->title, r.title);
+    cl_be64_put(k, mdt);
+    cl_be64_put(k + 8, c->pid);
+    rc = cl_store_get_raw(c->t, CL_DB_AGENDA, k, 16, &why, 1, &vlen);
+    if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+        return rc;
+    a->reason = why;
+    if ((rc = s_agenda_note(c->t, mdt, c->pid, a->note)) != CL_OK)
+        return rc;
+    cl_pack_item *it = calloc(1, sizeof(*it));
+    if (!it)
+        return CL_ERR_NOMEM;
+    rc = s_discussion_get(c->t, mdt, c->pid, it, &a->discussed_at,
+                          a->discussed_by);
+    if (rc == CL_OK) {
+        CL_COPY(a->discussion, it->discussion);
+        CL_COPY(a->decisions, it->decisions);
+    }
+    sodium_memzero(it, sizeof(*it));
+    free(it);
+    if (rc == CL_OK)
+        c->out->n_agenda++;
+    return rc;
+}
+
+typedef struct s_sar_ms {
+    cl_txn *t;
+    uint64_t pid;
+    cl_subject_access *out;
+    size_t cap;
+} s_sar_ms;
+
+/* measure: name NUL month NUL person id -> value */
+static int s_sar_measure(void *ctx, const uint8_t *key, size_t len)
+{
+    s_sar_ms *c = ctx;
+    const uint8_t *nul = memchr(key, 0, len);
+    if (!nul)
+        return CL_ERR_CORRUPT;
+    size_t name_len = (size_t)(nul - key);
+    if (len != name_len + 17 || name_len >= CL_MEASURE_SZ)
+        return CL_ERR_CORRUPT;
+    if (cl_be64_get(key + name_len + 9) != c->pid)
+        return CL_OK;
+    if (c->out->n_measures == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 8;
+        cl_measure_value *nv = realloc(c->out->measures, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->measures = nv;
+        c->cap = ncap;
+    }
+    cl_measure_value *m = &c->out->measures[c->out->n_measures];
+    memset(m, 0, sizeof(*m));
+    memcpy(m->name, key, name_len);
+    uint64_t pid;
+    int rc =
+        s_measure_val(c->t, key, len, name_len, m->period, &pid, &m->value);
+    if (rc == CL_OK) {
+        cl_core_pid_str(m->person_id, pid);
+        c->out->n_measures++;
+    }
+    return rc;
+}
+
+int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
+                         cl_subject_access *out)
+{
+    uint8_t k[8];
+    char err[CL_ERROR_SZ];
+    cl_be64_put(k, pid);
+    s_sar_ctx c = {t, pid, out, 0};
+    int rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, k, 8, s_sar_place, &c);
+    if (rc == CL_OK) {
+        cl_action_query aq;
+        s_acts a;
+        memset(&aq, 0, sizeof(aq));
+        rc = s_actions_walk(t, &aq, 0, pid, now, &out->actions, NULL, &a);
+    }
+    if (rc == CL_OK) {
+        cl_rag_set q;
+        memset(&q, 0, sizeof(q));
+        cl_core_pid_str(q.person_id, pid);
+        rc = s_rag_of(t, &q, &out->rag, err);
+    }
+    if (rc == CL_OK) {
+        s_sar_ms m = {t, pid, out, 0};
+        rc = cl_store_scan(t, CL_DB_MEASURE, NULL, 0, s_sar_measure, &m);
+    }
     return rc;
 }
 

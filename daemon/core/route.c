@@ -844,6 +844,25 @@ int cl_core_request_list(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
+int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
+                         cl_request_summaries *out)
+{
+    char today[CL_DATE_SZ];
+    uint8_t k[8];
+    cl_request_list q;
+    memset(&q, 0, sizeof(q));
+    memset(out, 0, sizeof(*out));
+    cl_core__date(now, today);
+    s_list c = {t, &q, out, 0, today, NULL, calloc(1, sizeof(s_inforeq))};
+    if (!c.r)
+        return CL_ERR_NOMEM;
+    cl_be64_put(k, pid);
+    int rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_list_index, &c);
+    sodium_memzero(c.r, sizeof(*c.r));
+    free(c.r);
+    return rc;
+}
+
 /* --- feed health ---------------------------------------------------------- */
 
 static int s_feed_key(uint8_t *k, size_t cap, const char *agency,

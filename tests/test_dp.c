@@ -758,16 +758,9 @@ static int s_scan_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_scan *c = ctx;
     size_t vlen = 0;
-    const char *why;
     s_look(c, key, len);
-    int rc = cl_core_sar_cover(c->db, &why) == CL_SAR_INDEX &&
-                     c->db != CL_DB_AGENCY_REF
-                 ? cl_store_get_raw(c->t, c->db, key, len, c->buf,
-                                    CL_STORE_MAX_VALUE, &vlen)
-                 : CL_ERR_INVALID;
-    if (rc == CL_ERR_INVALID)
-        rc = cl_store_get(c->t, c->db, key, len, c->buf, CL_STORE_MAX_VALUE,
-                          &vlen);
+    int rc =
+        cl_store_get(c->t, c->db, key, len, c->buf, CL_STORE_MAX_VALUE, &vlen);
     if (rc == CL_ERR_INVALID) /* an unsealed sub-database */
         rc = cl_store_get_raw(c->t, c->db, key, len, c->buf, CL_STORE_MAX_VALUE,
                               &vlen);

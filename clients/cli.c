@@ -26,176 +26,10 @@
 
 #include "caselink.h"
 #include "cli.h"
+#include "cli_table.h"
 #include "csv.h"
 #include "fields.h"
 #include "keyfile.h"
-
-static void s_usage(FILE *f)
-{
-    fputs(
-        "usage: caselink [CONNECTION] COMMAND [ARGS]\n"
-        "\n"
-        "Commands:\n"
-        "  keygen NAME                    write NAME.key (secret) and "
-        "NAME.pub\n"
-        "  publish referral FIELDS...     publish one referral "
-        "(publisher)\n"
-        "  publish referral --csv FILE    publish every row of a CSV file\n"
-        "  publish plan FIELDS...         publish or update a child "
-        "protection plan\n"
-        "      --ref R --type child_protection_plan|looked_after_child|\n"
-        "      unborn_child_protection_plan --category "
-        "neglect|physical_abuse|\n"
-        "      emotional_abuse|sexual_abuse|multiple --start YYYY-MM-DD [--end "
-        "D]\n"
-        "      --authority NAME --basis B [--legal-basis TEXT] [--review D]\n"
-        "      --child-nhs N --child-given G --child-family F --child-dob D "
-        "...\n"
-        "      --adult \"rel=parent;given=..;family=..;dob=..\" (repeatable)\n"
-        "  person show (--nhs N | --chi N | --id P00000001)\n"
-        "              (--purpose TEXT | --review ID)\n"
-        "                                 open a linked case "
-        "(coordinator)\n"
-        "  import persons FILE.csv --agency NAME\n"
-        "                                 link an agency's caseload "
-        "extract (publisher)\n"
-        "      header: local_id (required), given_names, family_name, "
-        "date_of_birth,\n"
-        "      sex, address_line1, address_line2, town, postcode, uprn, "
-        "nhs_number,\n"
-        "      chi_number; other columns are ignored with a warning; a bad\n"
-        "      date, postcode, UPRN, NHS or CHI number drops that field only\n"
-        "  links export --csv             every agency record and its person "
-        "(coordinator)\n"
-        "  mdt create --date YYYY-MM-DD --title TEXT [--agency NAME]...\n"
-        "  mdt add MDT-ID (--nhs N | --id P) --reason gp_concern|\n"
-        "      police_high_level_user|child_protection|case_finding|other "
-        "[--note TEXT]\n"
-        "                                 extended MDT reviews and their "
-        "agendas\n"
-        "  casefind --agency NAME [--min N] [--since D] [--until D] "
-        "--purpose TEXT\n"
-        "                                 high-level users of one agency, "
-        "who else knows\n"
-        "                                 them, and agency overlap "
-        "(coordinator)\n"
-        "  person find FIELDS... --purpose TEXT\n"
-        "                                 ranked candidates (--nhs, --given, "
-        "--family,\n"
-        "                                 --dob, --postcode, ...) "
-        "(coordinator)\n"
-        "  person split RECORD --reason TEXT\n"
-        "                                 undo a wrong link (coordinator)\n",
-        f);
-    fputs("  link evaluate --truth FILE.csv measure linking against labelled "
-          "records\n"
-          "      (columns agency, local_id, cluster): precision, recall, F1,\n"
-          "      clusters, the review queue, a table by threshold "
-          "(coordinator)\n",
-          f);
-    fputs("  review list [--limit N] [--page N | --after QID | --all]\n"
-          "      [--agency NAME] [--min-probability P] [--max-probability P]\n"
-          "                                 the match-review queue, highest "
-          "weight first,\n"
-          "                                 side by side (pages of up to "
-          "500)\n"
-          "  review accept|reject QID --reason TEXT\n"
-          "                                 decide a queued pair (accept "
-          "merges)\n",
-          f);
-    fputs(
-        "  referral correct REF --reason TEXT FIELDS...\n"
-        "                                 change only the fields given "
-        "(publisher;\n"
-        "                                 REF: CL-... or your own "
-        "reference)\n"
-        "  referral withdraw REF --reason TEXT\n"
-        "                                 withdraw it (publisher)\n"
-        "  audit verify [--checkpoint FILE]\n"
-        "                                 check the audit chain (auditor)\n"
-        "  audit checkpoint               print a signed checkpoint to keep "
-        "elsewhere\n"
-        "  audit search (--nhs N | --chi N | --id P...) [--limit N]\n"
-        "                                 who looked at a person and why\n"
-        "  audit subject-access (--nhs N | --chi N | --id P...)\n"
-        "                                 everything held about a person, as "
-        "JSON\n"
-        "  admin stats                    requests, commits, latency, store, "
-        "mailboxes (operator)\n"
-        "  admin feeds                    each agency feed: last message, "
-        "rate, gaps, silence\n"
-        "  admin backup NAME              online copy to "
-        "STATE_DIRECTORY/backups/NAME\n"
-        "  admin rotate-key               seal with a new data key; re-seal "
-        "the rest\n"
-        "  admin key-status               data key versions in use\n"
-        "  admin retire-key VERSION       refuse an unused key version from "
-        "now on\n"
-        "  health                         daemon version, uptime, counts\n"
-        "  inbox [list] | show SEQ | ack SEQ... | --follow [--ack] [--for S]\n"
-        "                                 your agency's mailbox: alerts, "
-        "requests, answers,\n"
-        "                                 status changes, feed problems\n"
-        "  request send (--id P | --nhs N) --agency NAME... --due "
-        "YYYY-MM-DD\n"
-        "      --question TEXT [--review MDT-ID]\n"
-        "                                 ask agencies what they hold "
-        "(coordinator)\n"
-        "  request list [--id P] [--open] requests and each agency's "
-        "answer or lateness\n"
-        "  respond REQ-ID --summary TEXT --involvement none|past|current\n"
-        "      [--risk low|medium|high|immediate] [--contact TEXT]\n"
-        "                                 answer a request (publisher)\n"
-        "  referral status REF accepted|declined|closed [--reason TEXT]\n"
-        "      [--outcome services_provided|client_refused|"
-        "unable_to_contact|\n"
-        "      no_further_action|referred_on]    move a referral on "
-        "(coordinator)\n"
-        "\n"
-        "Connection (or CASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
-        "CASELINK_KEY):\n"
-        "  --endpoint URL      tcp://host:port or ipc://path\n"
-        "  --server-key FILE   the daemon's public key file\n"
-        "  --key FILE          this client's key file (mode 0600)\n"
-        "  --dev DIR --as NAME use DIR made by 'caselinkd --dev DIR' as "
-        "client NAME\n"
-        "                      (gp, police, childrens, adults, "
-        "coordinator, operator, auditor)\n"
-        "  --timeout MS        wait per attempt (default 5000)\n"
-        "\n"
-        "Referral fields (flags --name-with-dashes, or CSV header "
-        "names):\n"
-        "  agency_reference (--ref)  required, your own reference\n"
-        "  category                  child_protection, adult_safeguarding, "
-        "domestic_abuse,\n"
-        "                            mental_health, substance_misuse, "
-        "self_neglect, housing,\n"
-        "                            antisocial_behaviour, missing_person, "
-        "school_attendance,\n"
-        "                            frailty, other\n"
-        "  lawful_basis (--basis)    required: public_task_social_care, "
-        "public_task_public_interest,\n"
-        "                            dpa_safeguarding, legal_obligation, "
-        "consent, vital_interests\n"
-        "  consent                   given, refused, not_sought (refused "
-        "and not_sought need\n"
-        "                            consent_note)\n"
-        "  risk                      low, medium, high, immediate\n"
-        "  nhs_number (--nhs), chi_number (--chi), local_id, given_names "
-        "(--given),\n"
-        "  family_name (--family), date_of_birth (--dob, YYYY-MM-DD), sex "
-        "(female, male,\n"
-        "  other), address, town, postcode, uprn, concern, occurred_at "
-        "(YYYY-MM-DD or\n"
-        "  YYYY-MM-DDTHH:MM, UTC), referrer_name, referrer_role, "
-        "consent_note, feed, feed_seq\n"
-        "  related (repeatable flag; in CSV separate people with |):\n"
-        "      rel=parent;given=Sarah;family=Jones;dob=1988-03-14;nhs=...\n"
-        "      rel is what they are to the subject: parent, child, carer, "
-        "cared_for,\n"
-        "      household_member, partner, sibling\n",
-        f);
-}
 
 /* --- connection ------------------------------------------------------------
  */
@@ -729,7 +563,7 @@ static void s_import_postcode_note(const char *pc, const char *path,
         *first = line;
 }
 
-static int s_import(s_conn *cn, int argc, char **argv)
+int s_import(s_conn *cn, int argc, char **argv)
 {
     enum { W = 64 };
     const char *path = NULL, *agency = NULL;
@@ -933,7 +767,7 @@ static void s_csv_field(const char *s)
     cl_csv_field_write(stdout, s);
 }
 
-static int s_links(s_conn *cn, int argc, char **argv)
+int s_links(s_conn *cn, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[0], "export") || strcmp(argv[1], "--csv")) {
         fprintf(stderr, "usage: caselink links export --csv\n");
@@ -1217,7 +1051,7 @@ static int s_link_change(s_conn *cn, cl_req_kind kind, const char *id,
     return 0;
 }
 
-static int s_review(s_conn *cn, int argc, char **argv)
+int s_review(s_conn *cn, int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[0], "accept") || !strcmp(argv[0], "reject")))
         return s_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
@@ -1239,7 +1073,7 @@ static int s_review(s_conn *cn, int argc, char **argv)
     return s_review_list(cn, argc - 1, argv + 1);
 }
 
-static int s_mdt(s_conn *cn, int argc, char **argv)
+int s_mdt(s_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
@@ -1249,6 +1083,10 @@ static int s_mdt(s_conn *cn, int argc, char **argv)
     if (argc >= 1 && !strcmp(argv[0], "discuss")) {
         free(req);
         return s_mdt_discuss(cn, argc - 1, argv + 1);
+    }
+    if (argc == 2 && !strcmp(argv[0], "show")) {
+        free(req);
+        return s_review_show(cn, argv[1]);
     }
     if (argc >= 1 && !strcmp(argv[0], "create")) {
         req->kind = CL_REQ_CREATE_REVIEW;
@@ -1292,8 +1130,9 @@ static int s_mdt(s_conn *cn, int argc, char **argv)
     }
     if (status) {
         fprintf(stderr,
-                "usage: caselink mdt create --date YYYY-MM-DD --title TEXT "
+                "usage: caselink mdt create --date DATE --title TEXT "
                 "[--agency NAME]...\n"
+                "       caselink mdt show MDT-ID   (the agenda pack)\n"
                 "       caselink mdt add MDT-ID (--nhs N | --id P) --reason "
                 "REASON [--note TEXT]\n");
         goto out;
@@ -1313,7 +1152,7 @@ out:
 
 static void s_json_casefind(const cl_case_finding_result *r);
 
-static int s_casefind(s_conn *cn, int argc, char **argv)
+int s_casefind(s_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
@@ -1505,7 +1344,7 @@ out:
     return status;
 }
 
-static int s_person(s_conn *cn, int argc, char **argv)
+int s_person(s_conn *cn, int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "find"))
         return s_find(cn, argc - 1, argv + 1);
@@ -1581,7 +1420,7 @@ static int s_health(s_conn *cn)
 
 /* --- rectification --------------------------------------------------- */
 
-static int s_referral(s_conn *cn, int argc, char **argv)
+int s_referral(s_conn *cn, int argc, char **argv)
 {
     char err[512];
     cl_reply rep;
@@ -2028,7 +1867,7 @@ static int s_read_checkpoint(const char *path, char *out, size_t cap)
     return rc;
 }
 
-static int s_audit(s_conn *cn, int argc, char **argv)
+int s_audit(s_conn *cn, int argc, char **argv)
 {
     cl_client *c = NULL;
     cl_reply rep;
@@ -2170,7 +2009,7 @@ static void s_print_stats(const cl_stats *st)
                (unsigned long long)st->mailboxes[i].depth);
 }
 
-static int s_admin(s_conn *cn, int argc, char **argv)
+int s_admin(s_conn *cn, int argc, char **argv)
 {
     cl_client *c = NULL;
     cl_reply rep;
@@ -2244,35 +2083,35 @@ static int s_keygen(int argc, char **argv)
     return 0;
 }
 
-static int s_keygen_cmd(s_conn *cn, int argc, char **argv)
+int s_keygen_cmd(s_conn *cn, int argc, char **argv)
 {
     (void)cn;
     return s_keygen(argc, argv);
 }
 
-static int s_health_cmd(s_conn *cn, int argc, char **argv)
+int s_health_cmd(s_conn *cn, int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     return s_health(cn);
 }
 
-/* Commands but "publish" and "help", which main() handles itself. */
-static const struct {
-    const char *name;
-    int (*run)(s_conn *cn, int argc, char **argv);
-} s_commands[] = {
-    {"keygen", s_keygen_cmd}, {"health", s_health_cmd},
-    {"action", s_action},     {"actions", s_actions},
-    {"rag", s_rag},           {"measure", s_measure},
-    {"report", s_report},     {"person", s_person},
-    {"referral", s_referral}, {"review", s_review},
-    {"import", s_import},     {"mdt", s_mdt},
-    {"casefind", s_casefind}, {"links", s_links},
-    {"audit", s_audit},       {"admin", s_admin},
-    {"inbox", s_inbox},       {"request", s_request_cmd},
-    {"link", s_link},         {"respond", s_respond},
-};
+/* publish referral (one, or --csv FILE) and publish plan. */
+int s_publish(s_conn *cn, int argc, char **argv)
+{
+    if (argc >= 1 && !strcmp(argv[0], "plan"))
+        return s_publish_plan(cn, argc - 1, argv + 1);
+    if (argc < 1 || strcmp(argv[0], "referral") != 0) {
+        fprintf(stderr, "usage: caselink publish referral FIELDS... | "
+                        "--csv FILE [--verbose]\n"
+                        "       caselink publish plan FIELDS...\n");
+        return S_EXIT_USAGE;
+    }
+    if (argc >= 3 && !strcmp(argv[1], "--csv"))
+        return s_publish_csv(cn, argv[2],
+                             argc >= 4 && !strcmp(argv[3], "--verbose"));
+    return s_publish_one(cn, argc - 1, argv + 1);
+}
 
 int main(int argc, char **argv)
 {
@@ -2291,7 +2130,7 @@ int main(int argc, char **argv)
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(o, "--help")) {
-            s_usage(stdout);
+            s_help_text(stdout, NULL);
             return 0;
         }
         if (!v) {
@@ -2315,16 +2154,18 @@ int main(int argc, char **argv)
                 return S_EXIT_USAGE;
             }
         } else {
-            fprintf(stderr, "caselink: unknown option %s\n", o);
-            s_usage(stderr);
+            fprintf(stderr,
+                    "caselink: unknown option %s (caselink help lists the "
+                    "connection options)\n",
+                    o);
             return S_EXIT_USAGE;
         }
     }
     if (i >= argc) {
-        s_usage(stderr);
+        s_help_text(stderr, NULL);
         return S_EXIT_USAGE;
     }
-    const char *cmd = argv[i++];
+    const char *cmd = argv[i];
     /* --iso and --json may follow any command; take them out here. */
     int rest = 0;
     char **args = argv + i;
@@ -2336,30 +2177,5 @@ int main(int argc, char **argv)
         else
             args[rest++] = argv[k];
     }
-    if (!strcmp(cmd, "help") && rest == 1 && !strcmp(args[0], "--words")) {
-        cl_words_table(stdout);
-        return 0;
-    }
-    if (!strcmp(cmd, "help")) {
-        s_usage(stdout);
-        return 0;
-    }
-    for (size_t k = 0; k < sizeof(s_commands) / sizeof(s_commands[0]); k++)
-        if (!strcmp(cmd, s_commands[k].name))
-            return s_commands[k].run(&cn, rest, args);
-    if (!strcmp(cmd, "publish") && rest >= 1 && !strcmp(args[0], "plan"))
-        return s_publish_plan(&cn, rest - 1, args + 1);
-    if (!strcmp(cmd, "publish")) {
-        if (rest < 1 || strcmp(args[0], "referral") != 0) {
-            fprintf(stderr, "usage: caselink publish referral ...\n");
-            return S_EXIT_USAGE;
-        }
-        if (rest >= 3 && !strcmp(args[1], "--csv"))
-            return s_publish_csv(&cn, args[2],
-                                 rest >= 4 && !strcmp(args[3], "--verbose"));
-        return s_publish_one(&cn, rest - 1, args + 1);
-    }
-    fprintf(stderr, "caselink: unknown command '%s'\n", cmd);
-    s_usage(stderr);
-    return S_EXIT_USAGE;
+    return s_dispatch(&cn, rest, args);
 }

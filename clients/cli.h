@@ -70,6 +70,21 @@ bool s_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what);
 void s_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
                 const char *role);
 
+/* Command handlers (cli.c): each gets the arguments after the command's
+ * first word; their rows are in cli_table.c. */
+int s_keygen_cmd(s_conn *cn, int argc, char **argv);
+int s_health_cmd(s_conn *cn, int argc, char **argv);
+int s_publish(s_conn *cn, int argc, char **argv);
+int s_import(s_conn *cn, int argc, char **argv);
+int s_person(s_conn *cn, int argc, char **argv);
+int s_casefind(s_conn *cn, int argc, char **argv);
+int s_links(s_conn *cn, int argc, char **argv);
+int s_review(s_conn *cn, int argc, char **argv);
+int s_mdt(s_conn *cn, int argc, char **argv);
+int s_referral(s_conn *cn, int argc, char **argv);
+int s_audit(s_conn *cn, int argc, char **argv);
+int s_admin(s_conn *cn, int argc, char **argv);
+
 /* Print a linked case view (cli.c). */
 void s_print_view(const s_conn *cn, const cl_person_view *v);
 

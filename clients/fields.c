@@ -245,3 +245,87 @@ bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
     snprintf(err, err_len, "unknown field '%s'", name0);
     return false;
 }
+
+/* --- the field lists ------------------------------------------------------ */
+
+#define S_PERSON_DOCS(prefix, who)                                             \
+    {prefix "nhs_number", prefix "nhs", "N", "NHS number of " who},            \
+        {prefix "chi_number", prefix "chi", "N", "CHI number of " who},        \
+        {prefix "local_id", NULL, "ID", "your own id for " who},               \
+        {prefix "given_names", prefix "given", "TEXT", "given names"},         \
+        {prefix "family_name", prefix "family", "TEXT", "family name"},        \
+        {prefix "date_of_birth", prefix "dob", "DATE",                         \
+         "24/12/1980, 24 Dec 1980 or 1980-12-24"},                             \
+        {prefix "sex", NULL, "SEX", "female, male or other"},                  \
+        {prefix "address", NULL, "TEXT", "house number and street"},           \
+        {prefix "town", NULL, "TEXT", "town"},                                 \
+        {prefix "postcode", NULL, "TEXT", "postcode"},                         \
+    {                                                                          \
+        prefix "uprn", NULL, "N", "unique property reference number"           \
+    }
+
+const cl_field_doc cl_person_field_docs[] = {S_PERSON_DOCS("", "the person"),
+                                             {NULL, NULL, NULL, NULL}};
+
+const cl_field_doc cl_referral_field_docs[] = {
+    {"agency_reference", "ref", "REF", "required: your own reference"},
+    {"category", NULL, "CATEGORY",
+     "required: child_protection, adult_safeguarding, domestic_abuse, "
+     "mental_health, substance_misuse, self_neglect, housing, "
+     "antisocial_behaviour, missing_person, school_attendance, frailty, "
+     "other"},
+    {"lawful_basis", "basis", "BASIS",
+     "required: public_task_social_care, public_task_public_interest, "
+     "dpa_safeguarding, legal_obligation, consent, vital_interests"},
+    {"consent", NULL, "CONSENT",
+     "given, refused or not_sought (refused and not_sought need "
+     "consent_note)"},
+    {"consent_note", NULL, "TEXT", "why consent was refused or not sought"},
+    {"risk", NULL, "RISK", "low, medium, high or immediate"},
+    {"concern", NULL, "TEXT", "what happened, in your words"},
+    {"occurred_at", "occurred", "TIME",
+     "when it happened: 15/07/2026 09:30 (London time), "
+     "2026-07-15T08:30Z or 2026-07-15T09:30+01:00"},
+    {"referrer_name", NULL, "TEXT", "who referred"},
+    {"referrer_role", NULL, "TEXT", "their role"},
+    {"feed", NULL, "NAME", "the feed this referral comes from"},
+    {"feed_seq", NULL, "N", "its number in the feed (1, 2, 3 ...)"},
+    {"related", NULL, "SPEC",
+     "a related person (repeatable; in CSV separate people with |): "
+     "rel=parent;given=Sarah;family=Jones;dob=14/03/1988;nhs=... where rel "
+     "is what they are to the subject: parent, child, carer, cared_for, "
+     "household_member, partner, sibling"},
+    S_PERSON_DOCS("", "the subject"),
+    {NULL, NULL, NULL, NULL}};
+
+const cl_field_doc cl_plan_field_docs[] = {
+    {"agency_reference", "ref", "REF", "required: your own reference"},
+    {"type", NULL, "TYPE",
+     "child_protection_plan, looked_after_child or "
+     "unborn_child_protection_plan"},
+    {"category", NULL, "CATEGORY",
+     "neglect, physical_abuse, emotional_abuse, sexual_abuse or multiple"},
+    {"start_date", "start", "DATE", "when the plan started"},
+    {"end_date", "end", "DATE", "when it ended (empty while in force)"},
+    {"next_review_date", "review", "DATE", "its next review"},
+    {"responsible_authority", "authority", "NAME", "who holds the plan"},
+    {"legal_basis", NULL, "TEXT", "e.g. Children Act 1989 s47"},
+    {"lawful_basis", "basis", "BASIS", "as for referrals"},
+    {"adult", NULL, "SPEC",
+     "an adult around the child (repeatable): rel=parent;given=..;family=.."},
+    S_PERSON_DOCS("child_", "the child"),
+    {NULL, NULL, NULL, NULL}};
+
+bool cl_fields_known(const cl_field_doc *docs, const char *flag)
+{
+    char f[64];
+    if (!cl_copy(f, sizeof(f), flag))
+        return false;
+    for (char *c = f; *c; c++)
+        if (*c == '-')
+            *c = '_';
+    for (const cl_field_doc *d = docs; d->name; d++)
+        if (!strcmp(f, d->name) || (d->alias && !strcmp(f, d->alias)))
+            return true;
+    return false;
+}

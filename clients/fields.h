@@ -39,4 +39,22 @@ bool cl_fields_person_set(cl_person *p, const char *where, const char *name,
  * (see when.h), or unix seconds. */
 bool cl_fields_time(int64_t *out, const char *v, char *err, size_t err_len);
 
+/* Every field a referral, a plan or a person search takes, as flags and
+ * CSV columns: the help, the man page, completion and the CLI's option
+ * check are written from these lists (test_when checks that
+ * cl_fields_set and cl_plan_fields_set accept every name and alias). */
+typedef struct cl_field_doc {
+    const char *name;  /* CSV column, and flag with '_' as '-' */
+    const char *alias; /* shorter flag, or NULL */
+    const char *arg;   /* what the value is: "DATE", "TEXT", ... */
+    const char *help;
+} cl_field_doc;
+
+extern const cl_field_doc cl_referral_field_docs[]; /* ends with name NULL */
+extern const cl_field_doc cl_plan_field_docs[];
+extern const cl_field_doc cl_person_field_docs[];
+
+/* Whether flag (without "--", '-' or '_') names a field of docs. */
+bool cl_fields_known(const cl_field_doc *docs, const char *flag);
+
 #endif

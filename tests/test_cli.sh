@@ -298,6 +298,37 @@ check "casefind --json parses" 0 "mentioned_by" -- python3 -m json.tool cf.json
 check "casefind is audited with the names it disclosed" 0 "case_finding" -- cl audit search --id "$cid"
 check "case view: mention labelled" 0 "Known to 2 agencies: about them: Northshire Police; only mentioned by Oakfield Surgery" -- cl person show --id "$cid" --purpose "MDT preparation"
 
+
+# One command table: help, the man page and completion list what the parser
+# takes; old verbs still work with a notice.
+help=$("$cli" help)
+for c in "mdt discuss" "mdt show" "action add" "action done" "actions" "rag set" "rag history" \
+         "measure define" "measure record" "report" "match list" "match accept" "match reject" \
+         "casefind" "person find" "inbox show" "request send" "respond" "admin backup" "link evaluate"; do
+    grep -q "^  $c" <<<"$help" && passes=$((passes + 1)) || { echo "FAIL help lacks '$c'"; fails=$((fails + 1)); }
+done
+man1=$(dirname "$cli")/caselink.1
+for c in "mdt discuss" "match list" "rag set" "measure define" "\\\\-\\\\-not\\\\-known\\\\-to"; do
+    grep -q "$c" "$man1" && passes=$((passes + 1)) || { echo "FAIL man page lacks '$c'"; fails=$((fails + 1)); }
+done
+"$cli" help --man | cmp -s - "$man1" && passes=$((passes + 1)) || { echo "FAIL installed man page is not the table's"; fails=$((fails + 1)); }
+check "help for one command" 0 "--not-known-to WHO +leave out people" -- "$cli" help casefind
+check "unknown option, did you mean" 2 "caselink casefind: unknown option --sinec; did you mean --since\?" -- cl casefind --agency X --sinec 2026 --purpose x
+check "unknown field option, did you mean" 2 "unknown option --famly; did you mean --family\?" -- cl --as gp publish referral --ref X --famly Smith
+check "unknown command, did you mean" 2 "unknown command 'persn'; did you mean 'person'\?" -- cl persn show --id P1
+check "old verb works with a notice" 0 "'review list' is now 'caselink match list'" -- cl review list
+check "match list" 0 "pairs? to review|waiting" -- cl match list
+if cl match list 2>&1 | grep -q "is now"; then echo "FAIL match list prints the alias notice"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+check "mdt show is the agenda pack" 0 "AGENDA PACK  MDT-00000001" -- cl mdt show MDT-00000001
+check "review show still works" 0 "'review show' is now 'caselink mdt show'" -- cl review show MDT-00000001
+# bash completion, as bash runs it
+comp=$(dirname "$cli")/caselink.bash-completion
+complete_words() { bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _caselink; echo "${COMPREPLY[*]}"' _ "$comp" "$@"; }
+grep -qw match <<<"$(complete_words caselink ma)" && passes=$((passes + 1)) || { echo "FAIL completion of 'ma'"; fails=$((fails + 1)); }
+grep -qw discuss <<<"$(complete_words caselink mdt d)" && passes=$((passes + 1)) || { echo "FAIL completion of 'mdt d'"; fails=$((fails + 1)); }
+grep -qw -- --not-known-to <<<"$(complete_words caselink --dev x casefind --agency A --no)" && passes=$((passes + 1)) || { echo "FAIL completion of casefind --no"; fails=$((fails + 1)); }
+grep -qw -- --family <<<"$(complete_words caselink person find --fam)" && passes=$((passes + 1)) || { echo "FAIL completion of person find --fam"; fails=$((fails + 1)); }
+
 # The words a coordinator reads: the README's wording table is the CLI's.
 "$cli" help --words > words.md
 missing=$(grep -vxFf <(sed -n '/^| enum | value | label |$/,/^$/p' "$(dirname "$0")/../README.md") words.md)

@@ -29,6 +29,7 @@ cc -std=c17 -Wall -Werror "$tmp/embed.c" $(pkg-config --cflags --libs caselink) 
 "$tmp/embed" | grep -q "input/output error: key file /nonexistent/server.pub"
 for f in sbin/caselinkd bin/caselink lib/systemd/system/caselinkd.service \
          share/man/man8/caselinkd.8 share/man/man1/caselink.1 \
+         share/bash-completion/completions/caselink \
          share/doc/caselink/caselinkd.conf.sample; do
     [ -e "$tmp/prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # test_systemd: the shipped unit passes 'systemd-analyze verify' and rates
 # 2.0 or better in 'systemd-analyze security --offline=yes'; the man pages
-# render without warnings. Usage: test_systemd.sh SOURCE_DIR CASELINKD
+# render without warnings (caselink(1) as the tool writes it from its
+# command table). Usage: test_systemd.sh SOURCE_DIR CASELINKD CASELINK_1
 set -u
 src=$1
 daemon=$2
+man1=$3
 tmp=$(mktemp -d /tmp/cltest.systemd.XXXXXX)
 fails=0
 passes=0
@@ -14,7 +16,7 @@ bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 # man pages: installed layout for 'man caselinkd(8)' lookups
 mkdir -p "$tmp/man/man8" "$tmp/man/man1"
 cp "$src/man/caselinkd.8" "$tmp/man/man8/"
-cp "$src/man/caselink.1" "$tmp/man/man1/"
+cp "$man1" "$tmp/man/man1/caselink.1"
 for page in "$tmp/man/man8/caselinkd.8" "$tmp/man/man1/caselink.1"; do
     warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
     if [ -z "$warn" ]; then ok; else bad "man page $page: $warn"; fi

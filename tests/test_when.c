@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cl_model.h"
+#include "fields.h"
 #include "when.h"
 #include "words.h"
 
@@ -165,12 +166,48 @@ static void test_words(void **state)
         assert_null(strchr(cl_words(CL_W_OUTCOME, v), '_'));
 }
 
+/* The documented field lists and the setters agree: every name and alias
+ * documented is taken (whatever it says of the value), an undocumented
+ * one is refused as unknown. */
+static void test_field_docs(void **state)
+{
+    (void)state;
+    char err[512];
+    const cl_field_doc *lists[] = {cl_referral_field_docs, cl_person_field_docs,
+                                   cl_plan_field_docs};
+    for (int l = 0; l < 3; l++)
+        for (const cl_field_doc *d = lists[l]; d->name; d++)
+            for (int k = 0; k < 2; k++) {
+                const char *n = k ? d->alias : d->name;
+                if (!n)
+                    continue;
+                static cl_referral r;
+                static cl_plan p;
+                memset(&r, 0, sizeof(r));
+                memset(&p, 0, sizeof(p));
+                err[0] = '\0';
+                if (l < 2)
+                    (void)cl_fields_set(&r, n, "x", err, sizeof(err));
+                else
+                    (void)cl_plan_fields_set(&p, n, "x", err, sizeof(err));
+                if (strstr(err, "unknown field"))
+                    fail_msg("documented field %s refused: %s", n, err);
+                assert_true(cl_fields_known(lists[l], n));
+            }
+    static cl_referral r;
+    assert_false(cl_fields_set(&r, "colour", "x", err, sizeof(err)));
+    assert_non_null(strstr(err, "unknown field"));
+    assert_false(cl_fields_known(cl_referral_field_docs, "colour"));
+    assert_true(cl_fields_known(cl_referral_field_docs, "date-of-birth"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates), cmocka_unit_test(test_months),
-        cmocka_unit_test(test_times), cmocka_unit_test(test_clock_changes),
-        cmocka_unit_test(test_show),  cmocka_unit_test(test_words),
+        cmocka_unit_test(test_dates),      cmocka_unit_test(test_months),
+        cmocka_unit_test(test_times),      cmocka_unit_test(test_clock_changes),
+        cmocka_unit_test(test_show),       cmocka_unit_test(test_words),
+        cmocka_unit_test(test_field_docs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,811 @@
+/*
+ * cli_table: the caselink tool's commands as rows (see cli_table.h), the
+ * dispatcher that checks each command's options against its row, and the
+ * help, man page and bash completion written from the same rows.
+ */
+#include "cli_table.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "words.h"
+
+#define S_OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static int s_help_cmd(s_conn *cn, int argc, char **argv);
+
+const s_row s_rows[] = {
+    {"keygen", "NAME", "write NAME.key (secret, mode 0600) and NAME.pub", NULL,
+     0, s_keygen_cmd, NULL},
+    {"health", "", "daemon version, uptime, counts", NULL, 0, s_health_cmd,
+     NULL},
+    {"publish referral", "FIELDS... | --csv FILE [--verbose]",
+     "publish one referral, or every row of a CSV file whose header names "
+     "the fields (publisher); bad rows are reported as FILE:LINE",
+     S_OPTS("--csv FILE\tpublish every row of FILE",
+            "--verbose\tone line per row sent"),
+     S_REFERRAL_FIELDS, s_publish, NULL},
+    {"publish plan", "FIELDS...",
+     "publish or update a child protection plan (publisher registered as a "
+     "plan authority)",
+     NULL, S_PLAN_FIELDS, s_publish, NULL},
+    {"import persons", "FILE.csv --agency NAME",
+     "link an agency's caseload extract (publisher); header: local_id "
+     "(required), given_names, family_name, date_of_birth, sex, "
+     "address_line1, address_line2, town, postcode, uprn, nhs_number, "
+     "chi_number; a bad field is dropped with a warning, not the row",
+     S_OPTS("--agency NAME\tyour agency, as registered"), 0, s_import, NULL},
+    {"person show",
+     "(--nhs N | --chi N | --id P) (--purpose TEXT | --review "
+     "MDT-ID)",
+     "open a linked case (coordinator; audited, a purpose is break-glass)",
+     S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number",
+            "--id P\tperson id (P00000001)",
+            "--purpose TEXT\twhy you open it (flagged for the auditor)",
+            "--review MDT-ID\tthe review whose agenda the person is on"),
+     0, s_person, NULL},
+    {"person find", "FIELDS... --purpose TEXT [--limit N]",
+     "ranked candidates for a person's details (coordinator; audited); a "
+     "name needs a date of birth or a postcode too",
+     S_OPTS("--purpose TEXT\twhy you search (audited)",
+            "--limit N\tat most N candidates"),
+     S_PERSON_FIELDS, s_person, NULL},
+    {"person split", "RECORD --reason TEXT",
+     "undo a wrong link: the record becomes a person of its own "
+     "(coordinator)",
+     S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_person, NULL},
+    {"casefind",
+     "--agency NAME [--min N] [--since DATE] [--until DATE] [--not-known-to "
+     "WHO]... --purpose TEXT",
+     "high-level users of one agency with names, most contacts first, who "
+     "else knows them (about them, or only mentioning them), and the agency "
+     "overlap (coordinator; audited)",
+     S_OPTS("--agency NAME\twhose contacts to count",
+            "--min N\tat least N contacts (default 3)",
+            "--since DATE\tcontacts from DATE (by when they happened)",
+            "--until DATE\tcontacts before DATE",
+            "--not-known-to WHO\tleave out people an agency, a kind (gp) or "
+            "health holds a record about (repeatable)",
+            "--purpose TEXT\twhy (audited; the list names people)"),
+     0, s_casefind, NULL},
+    {"links export", "--csv",
+     "every agency record and the person it is linked to (coordinator)",
+     S_OPTS("--csv\tas CSV on standard output"), 0, s_links, NULL},
+    {"link evaluate", "--truth FILE.csv",
+     "measure linking against labelled records (columns agency, local_id, "
+     "cluster): precision, recall, F1, clusters, the review queue, a table "
+     "by threshold (coordinator)",
+     S_OPTS("--truth FILE\tthe labelled sample"), 0, s_link, NULL},
+    {"match list",
+     "[--limit N] [--page N | --after QID | --all] [--agency NAME] "
+     "[--min-probability P] [--max-probability P]",
+     "the match-review queue, highest weight first, both records side by "
+     "side with every field's weight (coordinator)",
+     S_OPTS("--limit N\tpairs per page (up to 500)", "--page N\tpage N",
+            "--after QID\tthe page after pair QID", "--all\tevery page",
+            "--agency NAME\tpairs with a record of this agency",
+            "--min-probability P\tmatch probability at least P (0..1)",
+            "--max-probability P\tat most P"),
+     0, s_review, NULL},
+    {"match accept", "QID --reason TEXT",
+     "the two records are one person: merge them (coordinator)",
+     S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_review, NULL},
+    {"match reject", "QID --reason TEXT",
+     "the two records are different people (coordinator)",
+     S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_review, NULL},
+    {"mdt create", "--date DATE --title TEXT [--agency NAME]...",
+     "create an extended MDT review (coordinator)",
+     S_OPTS("--date DATE\twhen it meets", "--title TEXT\tits title",
+            "--agency NAME\tan agency attending (repeatable)"),
+     0, s_mdt, NULL},
+    {"mdt add", "MDT-ID (--nhs N | --id P) --reason REASON [--note TEXT]",
+     "put a person on a review's agenda; REASON: gp_concern, "
+     "police_high_level_user, child_protection, case_finding, other",
+     S_OPTS("--nhs N\tNHS number", "--id P\tperson id",
+            "--reason REASON\twhy they are on the agenda",
+            "--note TEXT\tmore about why"),
+     0, s_mdt, NULL},
+    {"mdt discuss", "MDT-ID --id P --summary TEXT [--decisions TEXT]",
+     "record what the review said and decided about a person",
+     S_OPTS("--id P\tperson id", "--summary TEXT\twhat was said",
+            "--decisions TEXT\twhat was decided"),
+     0, s_mdt, NULL},
+    {"mdt show", "MDT-ID",
+     "the agenda pack: each person's linked case, actions, requests, "
+     "discussion, RAG and measures (coordinator; audited like a case view)",
+     NULL, 0, s_mdt, NULL},
+    {"action add",
+     "MDT-ID --id P --text TEXT --owner NAME --owner-agency AGENCY --due "
+     "DATE",
+     "an action agreed at a review, owned by a named person at an agency",
+     S_OPTS("--id P\tperson id", "--text TEXT\twhat is to be done",
+            "--owner NAME\twho does it", "--owner-agency AGENCY\ttheir agency",
+            "--due DATE\tby when"),
+     0, s_action, NULL},
+    {"action done", "ACT-ID [--note TEXT]", "mark an action done",
+     S_OPTS("--note TEXT\twhat happened"), 0, s_action, NULL},
+    {"action cancel", "ACT-ID [--note TEXT]", "cancel an action",
+     S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
+    {"action reopen", "ACT-ID [--note TEXT]", "open a closed action again",
+     S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
+    {"actions", "[--overdue] [--open] [--review MDT-ID] [--id P]",
+     "actions agreed at reviews; overdue ones are open past their due date",
+     S_OPTS("--overdue\tonly overdue ones", "--open\tonly open ones",
+            "--review MDT-ID\tof one review", "--id P\tabout one person"),
+     0, s_actions, NULL},
+    {"rag set", "(--id P | --workstream NAME) red|amber|green --note TEXT",
+     "rate a case or a workstream; every change is kept",
+     S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream",
+            "--note TEXT\twhy"),
+     0, s_rag, NULL},
+    {"rag history", "(--id P | --workstream NAME)",
+     "every rating of a case or a workstream, with who and when",
+     S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream"), 0,
+     s_rag, NULL},
+    {"measure define", "NAME --baseline MONTH MONTH",
+     "an outcome measure with its baseline period (months as 2026-01, "
+     "01/2026 or Jan 2026)",
+     S_OPTS("--baseline MONTH\tthe baseline's first month, then its last"), 0,
+     s_measure, NULL},
+    {"measure record", "NAME --id P --period MONTH --value N",
+     "one person's value of a measure for one month",
+     S_OPTS("--id P\tperson id", "--period MONTH\tthe month",
+            "--value N\tthe value"),
+     0, s_measure, NULL},
+    {"report",
+     "(--html FILE | --json FILE | --csv FILE) [--from DATE] [--to "
+     "DATE]",
+     "the executive's report, no personal data; FILE - for standard output "
+     "(coordinator)",
+     S_OPTS("--html FILE\tone self-contained page",
+            "--json FILE\tthe same figures as JSON",
+            "--csv FILE\tthe same figures as CSV",
+            "--from DATE\tstart of the period (default a year ago)",
+            "--to DATE\tend of the period (default today)"),
+     0, s_report, NULL},
+    {"referral correct", "REF --reason TEXT FIELDS...",
+     "change only the fields given of a referral your agency sent "
+     "(publisher; REF: CL-... or your own reference); earlier versions are "
+     "kept",
+     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), S_REFERRAL_FIELDS,
+     s_referral, NULL},
+    {"referral withdraw", "REF --reason TEXT",
+     "withdraw a referral your agency sent (publisher)",
+     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), 0, s_referral, NULL},
+    {"referral status",
+     "REF accepted|declined|closed [--reason TEXT] [--outcome OUTCOME]",
+     "move a referral on (coordinator); the referring agency is told; "
+     "OUTCOME: services_provided, client_refused, unable_to_contact, "
+     "no_further_action, referred_on",
+     S_OPTS("--reason TEXT\twhy (required to decline)",
+            "--outcome OUTCOME\thow it closed"),
+     0, s_referral, NULL},
+    {"inbox", "[list] | --follow [--ack] [--for SECONDS]",
+     "your agency's mailbox: alerts, requests, answers, status changes, "
+     "feed problems, kept until acknowledged",
+     S_OPTS("--follow\tprint deliveries as they arrive",
+            "--ack\twith --follow: acknowledge each one printed",
+            "--for SECONDS\twith --follow: stop after SECONDS"),
+     0, s_inbox, NULL},
+    {"inbox show", "SEQ", "one delivery in full", NULL, 0, s_inbox, NULL},
+    {"inbox ack", "SEQ...", "done with these deliveries", NULL, 0, s_inbox,
+     NULL},
+    {"request send",
+     "(--id P | --nhs N) --agency NAME... --due DATE --question TEXT "
+     "[--review MDT-ID]",
+     "ask agencies what they hold about a person (coordinator)",
+     S_OPTS("--id P\tperson id", "--nhs N\tNHS number", "--chi N\tCHI number",
+            "--agency NAME\tan agency to ask (repeatable)",
+            "--due DATE\tanswer by", "--question TEXT\twhat you ask",
+            "--review MDT-ID\tthe review it prepares"),
+     0, s_request_cmd, NULL},
+    {"request list", "[--id P] [--open]",
+     "requests and each agency's answer, or that it is waiting or overdue",
+     S_OPTS("--id P\tabout one person", "--open\tonly unanswered ones"), 0,
+     s_request_cmd, NULL},
+    {"respond",
+     "REQ-ID --summary TEXT --involvement none|past|current [--risk RISK] "
+     "[--contact TEXT]",
+     "answer a request sent to your agency (publisher)",
+     S_OPTS("--summary TEXT\twhat you hold",
+            "--involvement LEVEL\tnone, past or current",
+            "--risk RISK\tlow, medium, high or immediate",
+            "--contact TEXT\twho to call"),
+     0, s_respond, NULL},
+    {"audit verify", "[--checkpoint FILE]",
+     "check the audit chain, against a signed checkpoint when given "
+     "(auditor)",
+     S_OPTS("--checkpoint FILE\ta checkpoint kept elsewhere"), 0, s_audit,
+     NULL},
+    {"audit checkpoint", "",
+     "print a signed checkpoint to keep elsewhere (auditor)", NULL, 0, s_audit,
+     NULL},
+    {"audit search", "(--nhs N | --chi N | --id P) [--limit N]",
+     "who looked at a person, when and why (auditor)",
+     S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number", "--id P\tperson id",
+            "--limit N\tat most N entries"),
+     0, s_audit, NULL},
+    {"audit subject-access", "(--nhs N | --chi N | --id P)",
+     "everything held about a person, as JSON (auditor)",
+     S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number", "--id P\tperson id"),
+     0, s_audit, NULL},
+    {"admin stats", "",
+     "requests, commits, latency, store, mailboxes (operator)", NULL, 0,
+     s_admin, NULL},
+    {"admin feeds", "",
+     "each agency feed: last message, rate, gaps, silence (operator, "
+     "coordinator)",
+     NULL, 0, s_admin, NULL},
+    {"admin backup", "NAME",
+     "online, still encrypted copy to STATE_DIRECTORY/backups/NAME "
+     "(operator)",
+     NULL, 0, s_admin, NULL},
+    {"admin rotate-key", "", "seal with a new data key; re-seal the rest", NULL,
+     0, s_admin, NULL},
+    {"admin key-status", "", "data key versions in use", NULL, 0, s_admin,
+     NULL},
+    {"admin retire-key", "VERSION", "refuse an unused key version from now on",
+     NULL, 0, s_admin, NULL},
+    {"help", "[COMMAND] | --man | --completion | --words",
+     "this list, one command's options, the manual page, bash completion, "
+     "or the wording table",
+     S_OPTS("--man\tthe manual page (roff)",
+            "--completion\tthe bash completion script",
+            "--words\tthe label shown for each value"),
+     0, s_help_cmd, NULL},
+    /* old names, kept working with a notice */
+    {"review list", "...", "the match-review queue", NULL, 0, s_review,
+     "match list"},
+    {"review accept", "QID --reason TEXT", "merge a queued pair", NULL, 0,
+     s_review, "match accept"},
+    {"review reject", "QID --reason TEXT", "keep a queued pair apart", NULL, 0,
+     s_review, "match reject"},
+    {"review show", "MDT-ID", "the agenda pack", NULL, 0, s_review, "mdt show"},
+};
+
+const size_t s_n_rows = sizeof(s_rows) / sizeof(s_rows[0]);
+
+/* Connection and output options, before or after the command. */
+static const char *const s_global[] = {
+    "--endpoint URL\ttcp://host:port or ipc://path (or CASELINK_ENDPOINT)",
+    "--server-key FILE\tthe daemon's public key file (or "
+    "CASELINK_SERVER_KEY)",
+    "--key FILE\tthis client's key file, mode 0600 (or CASELINK_KEY)",
+    "--dev DIR\ta folder made by 'caselinkd --dev DIR'",
+    "--as NAME\twith --dev: gp, police, childrens, adults, coordinator, "
+    "operator or auditor",
+    "--timeout MS\twait per attempt (default 5000)",
+    "--iso\t(after the command) dates and times as ISO 8601, UTC",
+    "--json\t(after a listing command) JSON instead of text",
+    NULL};
+
+/* --- matching ------------------------------------------------------------ */
+
+/* The option's name: "--since DATE\t..." -> "--since" (len). */
+static size_t s_opt_len(const char *o)
+{
+    return strcspn(o, " \t");
+}
+
+static bool s_opt_takes_arg(const char *o)
+{
+    return o[s_opt_len(o)] == ' ';
+}
+
+/* Number of words of a row ("person show": 2). */
+static size_t s_word_len(const char *w, size_t *first)
+{
+    *first = strcspn(w, " ");
+    return w[*first] ? 2 : 1;
+}
+
+static const s_row *s_find_row(int argc, char **argv, int *used,
+                               const s_row **same_first)
+{
+    const s_row *one = NULL;
+    *same_first = NULL;
+    for (size_t i = 0; i < s_n_rows; i++) {
+        const s_row *r = &s_rows[i];
+        size_t first;
+        size_t n = s_word_len(r->words, &first);
+        if (strlen(argv[0]) != first || strncmp(r->words, argv[0], first))
+            continue;
+        if (!*same_first && !r->now)
+            *same_first = r;
+        if (n == 1)
+            one = r;
+        else if (argc > 1 && !strcmp(r->words + first + 1, argv[1])) {
+            *used = 2;
+            return r;
+        }
+    }
+    *used = 1;
+    return one;
+}
+
+/* Edit distance, bounded (names are short). */
+static size_t s_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t d[64], prev;
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        d[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        prev = d[0];
+        d[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t t = d[j];
+            size_t c = prev + (a[i - 1] != b[j - 1]);
+            if (d[j] + 1 < c)
+                c = d[j] + 1;
+            if (d[j - 1] + 1 < c)
+                c = d[j - 1] + 1;
+            d[j] = c;
+            prev = t;
+        }
+    }
+    return d[lb];
+}
+
+static void s_consider(const char *want, const char *cand, size_t clen,
+                       const char **best, size_t *best_len, size_t *best_d)
+{
+    size_t d = s_distance(want, strlen(want), cand, clen);
+    if (d < *best_d) {
+        *best = cand;
+        *best_len = clen;
+        *best_d = d;
+    }
+}
+
+/* Whether the row (or its field lists) takes option o ("--since"). */
+static const char *s_row_opt(const s_row *r, const char *o, bool *arg)
+{
+    for (const char *const *p = r->opts; p && *p; p++)
+        if (strlen(o) == s_opt_len(*p) && !strncmp(*p, o, s_opt_len(*p))) {
+            *arg = s_opt_takes_arg(*p);
+            return *p;
+        }
+    const char *f = o + 2;
+    *arg = true;
+    if (((r->fields & S_REFERRAL_FIELDS) &&
+         cl_fields_known(cl_referral_field_docs, f)) ||
+        ((r->fields & S_PLAN_FIELDS) &&
+         cl_fields_known(cl_plan_field_docs, f)) ||
+        ((r->fields & S_PERSON_FIELDS) &&
+         cl_fields_known(cl_person_field_docs, f)))
+        return o;
+    return NULL;
+}
+
+static void s_suggest_opt(const s_row *r, const char *o)
+{
+    const char *best = NULL;
+    size_t best_len = 0, best_d = 3;
+    for (const char *const *p = r->opts; p && *p; p++)
+        s_consider(o, *p, s_opt_len(*p), &best, &best_len, &best_d);
+    const cl_field_doc *lists[3] = {
+        r->fields & S_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
+        r->fields & S_PLAN_FIELDS ? cl_plan_field_docs : NULL,
+        r->fields & S_PERSON_FIELDS ? cl_person_field_docs : NULL};
+    static char flag[80];
+    for (int l = 0; l < 3; l++)
+        for (const cl_field_doc *d = lists[l]; d && d->name; d++)
+            for (int k = 0; k < 2; k++) {
+                const char *n = k ? d->alias : d->name;
+                if (!n)
+                    continue;
+                char f[80];
+                snprintf(f, sizeof(f), "--%s", n);
+                for (char *c = f; *c; c++)
+                    if (*c == '_')
+                        *c = '-';
+                size_t dd = s_distance(o, strlen(o), f, strlen(f));
+                if (dd < best_d) {
+                    memcpy(flag, f, sizeof(flag));
+                    best = flag;
+                    best_len = strlen(f);
+                    best_d = dd;
+                }
+            }
+    if (best)
+        fprintf(stderr, "; did you mean %.*s?", (int)best_len, best);
+}
+
+/* Every --option in argv must be one the row lists. */
+static bool s_check_opts(const s_row *r, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2])
+            continue;
+        bool arg = false;
+        if (!s_row_opt(r, argv[i], &arg)) {
+            fprintf(stderr, "caselink %s: unknown option %s", r->words,
+                    argv[i]);
+            s_suggest_opt(r, argv[i]);
+            fprintf(stderr, " (see caselink help %.*s)\n",
+                    (int)strcspn(r->words, " "), r->words);
+            return false;
+        }
+        if (arg)
+            i++; /* its value, whatever it looks like */
+    }
+    return true;
+}
+
+int s_dispatch(s_conn *cn, int argc, char **argv)
+{
+    int used = 0;
+    const s_row *same = NULL;
+    const s_row *r = argc ? s_find_row(argc, argv, &used, &same) : NULL;
+    if (!r && same) /* "person frob": the handler says how it is used */
+        return same->run(cn, argc - 1, argv + 1);
+    if (!r) {
+        const char *best = NULL;
+        size_t best_len = 0, best_d = 3;
+        for (size_t i = 0; argc && i < s_n_rows; i++)
+            if (!s_rows[i].now)
+                s_consider(argv[0], s_rows[i].words,
+                           strcspn(s_rows[i].words, " "), &best, &best_len,
+                           &best_d);
+        fprintf(stderr, "caselink: unknown command '%s'", argc ? argv[0] : "");
+        if (best)
+            fprintf(stderr, "; did you mean '%.*s'?", (int)best_len, best);
+        fprintf(stderr, " (caselink help lists every command)\n");
+        return S_EXIT_USAGE;
+    }
+    const s_row *checked = r;
+    if (r->now) {
+        fprintf(stderr,
+                "caselink: '%s' is now 'caselink %s' (the old name still "
+                "works)\n",
+                r->words, r->now);
+        for (size_t i = 0; i < s_n_rows; i++)
+            if (!strcmp(s_rows[i].words, r->now))
+                checked = &s_rows[i]; /* the options of the new name */
+    }
+    if (!s_check_opts(checked, argc - used, argv + used))
+        return S_EXIT_USAGE;
+    return r->run(cn, argc - 1, argv + 1);
+}
+
+/* --- help ---------------------------------------------------------------- */
+
+/* Words of text filled to width, each line after the first (and the first
+ * too unless col says the cursor is already at col) starting with indent. */
+static void s_wrap(FILE *f, const char *indent, const char *text, size_t width,
+                   size_t col)
+{
+    size_t il = strlen(indent);
+    const char *p = text;
+    bool fresh = col == 0;
+    while (*p) {
+        size_t w = strcspn(p, " ");
+        if (!fresh && col + 1 + w > width) {
+            fputc('\n', f);
+            fresh = true;
+        }
+        if (fresh) {
+            fputs(indent, f);
+            col = il;
+            fresh = false;
+        } else {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, w, f);
+        col += w;
+        p += w;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', f);
+}
+
+static void s_opt_lines(FILE *f, const char *const *opts)
+{
+    for (const char *const *p = opts; p && *p; p++) {
+        const char *tab = strchr(*p, '\t');
+        int n = tab ? (int)(tab - *p) : (int)strlen(*p);
+        fprintf(f, "      %-24.*s", n, *p);
+        if (n > 23)
+            fprintf(f, "\n%30s", "");
+        s_wrap(f, "                               ", tab ? tab + 1 : "", 79,
+               30);
+    }
+}
+
+static void s_field_lines(FILE *f, const cl_field_doc *d)
+{
+    for (; d->name; d++) {
+        char flag[96];
+        snprintf(flag, sizeof(flag), "%s%s%s%s %s", d->name,
+                 d->alias ? " (--" : "", d->alias ? d->alias : "",
+                 d->alias ? ")" : "", d->arg);
+        fprintf(f, "  %-34s", flag);
+        if (strlen(flag) > 33)
+            fprintf(f, "\n%36s", "");
+        s_wrap(f, "                                     ", d->help, 79, 36);
+    }
+}
+
+static void s_row_text(FILE *f, const s_row *r, bool full)
+{
+    fprintf(f, "  %s %s\n", r->words, r->synopsis);
+    if (r->now) {
+        fprintf(f, "      old name of 'caselink %s'\n", r->now);
+        return;
+    }
+    s_wrap(f, "      ", r->help, 78, 0);
+    if (full)
+        s_opt_lines(f, r->opts);
+}
+
+void s_help_text(FILE *f, const char *cmd)
+{
+    bool any = false;
+    for (size_t i = 0; cmd && i < s_n_rows; i++) {
+        size_t first = strcspn(s_rows[i].words, " ");
+        if ((strlen(cmd) == first && !strncmp(s_rows[i].words, cmd, first)) ||
+            !strcmp(s_rows[i].words, cmd)) {
+            s_row_text(f, &s_rows[i], true);
+            if (s_rows[i].fields & S_REFERRAL_FIELDS)
+                fputs("      FIELDS: see 'Referral fields' in caselink "
+                      "help\n",
+                      f);
+            any = true;
+        }
+    }
+    if (any)
+        return;
+    if (cmd)
+        fprintf(f, "caselink: no command '%s'; every command:\n\n", cmd);
+    fputs("usage: caselink [CONNECTION] COMMAND [ARGS] [--iso] [--json]\n\n"
+          "Commands (caselink help COMMAND for each one's options):\n",
+          f);
+    for (size_t i = 0; i < s_n_rows; i++)
+        if (!s_rows[i].now)
+            s_row_text(f, &s_rows[i], false);
+    fputs("\nOld names still accepted, with a notice:\n", f);
+    for (size_t i = 0; i < s_n_rows; i++)
+        if (s_rows[i].now)
+            fprintf(f, "  %-28s now caselink %s\n", s_rows[i].words,
+                    s_rows[i].now);
+    fputs("\nConnection and output:\n", f);
+    s_opt_lines(f, s_global);
+    fputs("\nReferral fields (flags --name-with-dashes or the short flag; "
+          "CSV header names):\n",
+          f);
+    s_field_lines(f, cl_referral_field_docs);
+    fputs("\nPlan fields (publish plan):\n", f);
+    s_field_lines(f, cl_plan_field_docs);
+    fputs("\nDates: 24/12/1980, 24 Dec 1980 or 1980-12-24. Times: London "
+          "time unless they\nsay Z or an offset (2026-06-01T14:05+01:00). "
+          "caselink help --words lists the\nwords shown for each value.\n"
+          "Exit status: 0 done, 1 refused or some rows failed, 2 usage, 3 "
+          "daemon unreachable.\n",
+          f);
+}
+
+/* roff: escape backslashes and leading dots, dashes as \-. */
+static void s_roff(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && s[i]; i++) {
+        if (s[i] == '\\')
+            fputs("\\e", f);
+        else if (s[i] == '-')
+            fputs("\\-", f);
+        else if ((s[i] == '.' || s[i] == '\'') && (i == 0))
+            fputs("\\&.", f);
+        else
+            fputc(s[i], f);
+    }
+}
+
+static void s_man_opts(FILE *f, const char *const *opts)
+{
+    for (const char *const *p = opts; p && *p; p++) {
+        const char *tab = strchr(*p, '\t');
+        fputs(".TP\n.B ", f);
+        s_roff(f, *p, tab ? (size_t)(tab - *p) : strlen(*p));
+        fputs("\n", f);
+        s_roff(f, tab ? tab + 1 : "", SIZE_MAX);
+        fputs("\n", f);
+    }
+}
+
+static void s_man_fields(FILE *f, const cl_field_doc *d)
+{
+    for (; d->name; d++) {
+        fputs(".TP\n.B ", f);
+        s_roff(f, d->name, SIZE_MAX);
+        if (d->alias) {
+            fputs(" \\fR(\\fB\\-\\-", f);
+            s_roff(f, d->alias, SIZE_MAX);
+            fputs("\\fR)", f);
+        }
+        fputs(" \\fI", f);
+        s_roff(f, d->arg, SIZE_MAX);
+        fputs("\\fR\n", f);
+        s_roff(f, d->help, SIZE_MAX);
+        fputs("\n", f);
+    }
+}
+
+void s_help_man(FILE *f)
+{
+    fputs(".\\\" Generated by 'caselink help --man' from the command table; "
+          "do not edit.\n"
+          ".TH CASELINK 1 \"\" \"caselink\" \"User Commands\"\n"
+          ".SH NAME\ncaselink \\- command-line client for caselinkd\n"
+          ".SH SYNOPSIS\n.B caselink\n.RI [ connection ]\n.I command\n"
+          ".RI [ arguments ]\n.RB [ \\-\\-iso ]\n.RB [ \\-\\-json ]\n"
+          ".SH DESCRIPTION\n.B caselink\ntalks to\n.BR caselinkd (8)\n"
+          "with this client's CURVE key. Every request carries a message "
+          "id; a retried request is applied once. Referrals sent again with "
+          "the same agency reference are recognised, never doubled.\n"
+          ".PP\nDates may be typed as 24/12/1980, 24 Dec 1980 or 1980\\-12"
+          "\\-24; times are London time unless they carry Z or an offset. "
+          "Terminals show dates as 24 Dec 1980 and times in London time "
+          "with the zone (14:05 BST);\n.B \\-\\-iso\nshows ISO dates and "
+          "UTC times, and\n.B \\-\\-json\nwrites a listing as JSON.\n"
+          ".SH CONNECTION AND OUTPUT\n",
+          f);
+    s_man_opts(f, s_global);
+    fputs(".SH COMMANDS\n", f);
+    for (size_t i = 0; i < s_n_rows; i++) {
+        const s_row *r = &s_rows[i];
+        if (r->now)
+            continue;
+        fputs(".TP\n.B ", f);
+        s_roff(f, r->words, SIZE_MAX);
+        fputs("\n", f);
+        if (r->synopsis[0]) {
+            fputs(".I ", f);
+            s_roff(f, r->synopsis, SIZE_MAX);
+            fputs("\n.br\n", f);
+        }
+        s_roff(f, r->help, SIZE_MAX);
+        fputs("\n", f);
+        if (r->opts) {
+            fputs(".RS\n", f);
+            s_man_opts(f, r->opts);
+            fputs(".RE\n", f);
+        }
+    }
+    fputs(".SH OLD NAMES\nStill accepted, with a notice:\n", f);
+    for (size_t i = 0; i < s_n_rows; i++)
+        if (s_rows[i].now) {
+            fputs(".TP\n.B ", f);
+            s_roff(f, s_rows[i].words, SIZE_MAX);
+            fputs("\nnow\n.BR \"caselink ", f);
+            s_roff(f, s_rows[i].now, SIZE_MAX);
+            fputs("\"\n", f);
+        }
+    fputs(".SH REFERRAL FIELDS\nAs flags (\\-\\-family\\-name) or CSV "
+          "header names (family_name).\n",
+          f);
+    s_man_fields(f, cl_referral_field_docs);
+    fputs(".SH PLAN FIELDS\n", f);
+    s_man_fields(f, cl_plan_field_docs);
+    fputs(".SH EXIT STATUS\n0 done; 1 the daemon refused or failed the "
+          "request (or some CSV rows failed); 2 usage error; 3 the daemon "
+          "could not be reached (nothing listening, wrong server key, key "
+          "not registered).\n"
+          ".SH ENVIRONMENT\nCASELINK_ENDPOINT, CASELINK_SERVER_KEY, "
+          "CASELINK_KEY.\n"
+          ".SH SEE ALSO\n.BR caselinkd (8)\n",
+          f);
+}
+
+void s_help_completion(FILE *f)
+{
+    fputs("# bash completion for caselink; generated by 'caselink help "
+          "--completion'.\n"
+          "_caselink() {\n"
+          "    local cur=${COMP_WORDS[COMP_CWORD]} i=1 w1= w2=\n"
+          "    while [ $i -lt $COMP_CWORD ]; do\n"
+          "        case ${COMP_WORDS[i]} in\n"
+          "        --endpoint|--server-key|--key|--dev|--as|--timeout) "
+          "i=$((i + 2)); continue ;;\n"
+          "        --*) ;;\n"
+          "        *) if [ -z \"$w1\" ]; then w1=${COMP_WORDS[i]}; "
+          "elif [ -z \"$w2\" ]; then w2=${COMP_WORDS[i]}; fi ;;\n"
+          "        esac\n"
+          "        i=$((i + 1))\n"
+          "    done\n"
+          "    local words=\n"
+          "    if [ -z \"$w1\" ]; then\n"
+          "        words=\"",
+          f);
+    for (size_t i = 0; i < s_n_rows; i++) {
+        size_t first = strcspn(s_rows[i].words, " ");
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = strcspn(s_rows[j].words, " ") == first &&
+                  !strncmp(s_rows[j].words, s_rows[i].words, first);
+        if (!dup)
+            fprintf(f, "%s%.*s", i ? " " : "", (int)first, s_rows[i].words);
+    }
+    for (const char *const *p = s_global; *p; p++)
+        fprintf(f, " %.*s", (int)s_opt_len(*p), *p);
+    fputs("\"\n    else\n        case \"$w1 $w2\" in\n", f);
+    /* two-word rows first (so "inbox show" is not taken for "inbox"):
+     * their options; then the first word alone: its second words */
+    for (size_t k = 0; k < 2 * s_n_rows; k++) {
+        const s_row *r = &s_rows[k % s_n_rows];
+        if ((k < s_n_rows) != (strchr(r->words, ' ') != NULL))
+            continue;
+        fprintf(f, "        \"%s%s\"*) words=\"", r->words,
+                strchr(r->words, ' ') ? "" : " ");
+        bool sp = false;
+        for (const char *const *p = r->opts; p && *p; p++, sp = true)
+            fprintf(f, "%s%.*s", sp ? " " : "", (int)s_opt_len(*p), *p);
+        const cl_field_doc *lists[3] = {
+            r->fields & S_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
+            r->fields & S_PLAN_FIELDS ? cl_plan_field_docs : NULL,
+            r->fields & S_PERSON_FIELDS ? cl_person_field_docs : NULL};
+        for (int l = 0; l < 3; l++)
+            for (const cl_field_doc *d = lists[l]; d && d->name; d++) {
+                fprintf(f, "%s--", sp ? " " : "");
+                sp = true;
+                for (const char *c = d->alias ? d->alias : d->name; *c; c++)
+                    fputc(*c == '_' ? '-' : *c, f);
+            }
+        fputs(" --iso --json\" ;;\n", f);
+    }
+    fputs("        esac\n"
+          "        if [ -z \"$w2\" ]; then\n"
+          "            case $w1 in\n",
+          f);
+    for (size_t i = 0; i < s_n_rows; i++) {
+        size_t first = strcspn(s_rows[i].words, " ");
+        if (!s_rows[i].words[first])
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = strcspn(s_rows[j].words, " ") == first &&
+                  !strncmp(s_rows[j].words, s_rows[i].words, first) &&
+                  s_rows[j].words[first];
+        if (dup)
+            continue;
+        fprintf(f, "            %.*s) words=\"$words ", (int)first,
+                s_rows[i].words);
+        for (size_t j = i; j < s_n_rows; j++)
+            if (strcspn(s_rows[j].words, " ") == first &&
+                !strncmp(s_rows[j].words, s_rows[i].words, first) &&
+                s_rows[j].words[first])
+                fprintf(f, "%s%s", j == i ? "" : " ",
+                        s_rows[j].words + first + 1);
+        fputs("\" ;;\n", f);
+    }
+    fputs("            esac\n"
+          "        fi\n"
+          "    fi\n"
+          "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+          "}\n"
+          "complete -o default -F _caselink caselink\n",
+          f);
+}
+
+static int s_help_cmd(s_conn *cn, int argc, char **argv)
+{
+    (void)cn;
+    if (argc == 1 && !strcmp(argv[0], "--man"))
+        s_help_man(stdout);
+    else if (argc == 1 && !strcmp(argv[0], "--completion"))
+        s_help_completion(stdout);
+    else if (argc == 1 && !strcmp(argv[0], "--words"))
+        cl_words_table(stdout);
+    else if (argc >= 1) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "%s%s%s", argv[0], argc > 1 ? " " : "",
+                 argc > 1 ? argv[1] : "");
+        s_help_text(stdout, cmd);
+    } else
+        s_help_text(stdout, NULL);
+    return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * cli_table: every command of the caselink tool, once. A row names the
+ * command's words, its arguments, what it does and for whom, the options
+ * it takes and its handler. main() dispatches from the table and refuses
+ * any option a row does not list (with "did you mean"); `caselink help`,
+ * the man page (`caselink help --man`, built into caselink.1) and bash
+ * completion (`caselink help --completion`) are written from it, so they
+ * cannot drift from what the parser accepts.
+ *
+ * A new command is one row here plus its handler.
+ */
+#ifndef CL_CLI_TABLE_H
+#define CL_CLI_TABLE_H
+
+#include <stdio.h>
+
+#include "cli.h"
+
+/* What else a row's options may be, besides its own list. */
+enum {
+    S_REFERRAL_FIELDS = 1, /* any referral field (--given, --dob, ...) */
+    S_PLAN_FIELDS = 2,     /* any plan field */
+    S_PERSON_FIELDS = 4,   /* any person field (for searches) */
+};
+
+typedef struct s_row {
+    const char *words;    /* "person show" */
+    const char *synopsis; /* arguments, as in usage */
+    const char *help;     /* what it does, and whose role it needs */
+    /* "--name ARG\thelp" (no ARG: a switch); NULL-terminated, or NULL */
+    const char *const *opts;
+    unsigned fields; /* S_*_FIELDS */
+    /* the handler, given the arguments after the first word */
+    int (*run)(s_conn *cn, int argc, char **argv);
+    const char *now; /* an old name: the command's name now */
+} s_row;
+
+extern const s_row s_rows[];
+extern const size_t s_n_rows;
+
+/* Run the command in argv (after the connection options). */
+int s_dispatch(s_conn *cn, int argc, char **argv);
+
+/* Help: everything, or one command's rows (cmd may be NULL). */
+void s_help_text(FILE *f, const char *cmd);
+void s_help_man(FILE *f);
+void s_help_completion(FILE *f);
+
+#endif

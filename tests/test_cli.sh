@@ -96,12 +96,12 @@ check "review list empty" 0 "0 pairs to review" -- cl review list
 check "review uncertain pair queued" 0 "accepted: CL-" -- cl --as police publish referral --ref P-R1 --given Rob --family Jones --postcode "LS9 4ZZ" --category housing --basis consent
 check "review publish candidate" 0 "accepted: CL-" -- cl --as gp publish referral --ref G-R1 --given Robert --family Jones --dob 1980-03-04 --postcode "LS9 4AB" --category housing --basis consent
 cl --as police publish referral --ref P-R2 --given Rob --family Jones --postcode "LS9 4ZY" --category housing --basis consent >/dev/null
-check "review list" 0 "given names +nickname" -- cl review list
-qid=$(cl review list | grep -o "Q[0-9]*" | head -1)
-check "review needs reason" 2 "reason TEXT is required" -- cl review accept "$qid"
-check "review as publisher" 1 "denied" -- cl --as gp review accept "$qid" --reason x
-check "review accept" 0 "accepted, merged into: P" -- cl review accept "$qid" --reason "same man, GP confirmed"
-check "review decided twice" 1 "decided already" -- cl review accept "$qid" --reason again
+check "review list" 0 "given names +nickname" -- cl match list
+qid=$(cl match list | grep -o "Q[0-9]*" | head -1)
+check "review needs reason" 2 "reason TEXT is required" -- cl match accept "$qid"
+check "review as publisher" 1 "denied" -- cl --as gp match accept "$qid" --reason x
+check "review accept" 0 "accepted, merged into: P" -- cl match accept "$qid" --reason "same man, GP confirmed"
+check "review decided twice" 1 "decided already" -- cl match accept "$qid" --reason again
 check "split bad id" 1 "record_id must look like" -- cl person split X1 --reason x
 cat > caseload.csv <<'CSV'
 local_id,given_names,family_name,date_of_birth,sex,address_line1,town,postcode,nhs_number,team

@@ -2490,7 +2490,8 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
     int rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
     if (rc != CL_OK)
         goto out;
-    qsort(c.v, c.n, sizeof(*c.v), s_rl_cmp);
+    if (c.n > 1)
+        qsort(c.v, c.n, sizeof(*c.v), s_rl_cmp);
     out->total = (uint32_t)c.n;
     if (after) {
         /* continue after the cursor's place in the order, even if the

@@ -16,21 +16,31 @@
 #include "keyfile.h"
 #include "store.h"
 
+/* Each demo client and the person its system acts for: written to
+ * keys/NAME.user (read by the CLI under --dev and by the test harness);
+ * users lists the ids the registry permits (NULL: any named user). */
 static const struct {
     const char *name, *agency, *kind, *roles, *extra;
+    const char *user_id, *user_name, *user_role, *users;
 } s_demo[] = {
-    {"gp", "Oakfield Surgery", "gp", "publisher", ""},
-    {"police", "Northshire Police", "police", "publisher", ""},
+    {"gp", "Oakfield Surgery", "gp", "publisher", "", "apatel",
+     "Dr Anita Patel", "GP partner", NULL},
+    {"police", "Northshire Police", "police", "publisher", "", "pc4471",
+     "PC Sam Hughes", "Vulnerability hub officer", NULL},
     {"childrens", "Northshire Children's Services", "childrens_services",
      "publisher",
      "# a plan authority: may publish protection plans\n"
-     "plans = yes\n"},
+     "plans = yes\n",
+     "kobrien", "Kate O'Brien", "Child protection social worker", NULL},
     {"adults", "Northshire Adult Social Care", "adult_services", "publisher",
-     ""},
-    {"coordinator", "Northshire Extended MDT", "mdt", "coordinator", ""},
-    {"operator", "Northshire Council ICT", "operations", "operator", ""},
+     "", "rkhan", "Rashid Khan", "Adult safeguarding practitioner", NULL},
+    {"coordinator", "Northshire Extended MDT", "mdt", "coordinator", "",
+     "cjones", "Chris Jones", "Extended MDT coordinator", "cjones, amorgan"},
+    {"operator", "Northshire Council ICT", "operations", "operator", "", NULL,
+     NULL, NULL, NULL},
     {"auditor", "Northshire Information Governance", "governance", "auditor",
-     ""},
+     "", "lwalker", "Lee Walker", "Information governance officer",
+     "lwalker"},
 };
 
 static int s_mkdir(const char *path, char *err, size_t err_len)
@@ -118,6 +128,20 @@ int cl_devmode_prepare(const char *dir0, char *config_out, size_t cap,
                              "roles = %s\n%s",
                              s_demo[i].name, pub, s_demo[i].agency,
                              s_demo[i].kind, s_demo[i].roles, s_demo[i].extra);
+        if (s_demo[i].users)
+            len += (size_t)snprintf(text + len, text_cap - len, "users = %s\n",
+                                    s_demo[i].users);
+        if (!s_demo[i].user_id)
+            continue;
+        char user[512];
+        snprintf(path, sizeof(path), "%s/keys/%s.user", dir, s_demo[i].name);
+        snprintf(user, sizeof(user),
+                 "# The person the %s client acts for (caselink --dev).\n"
+                 "user_id = %s\ndisplay_name = %s\nrole = %s\n",
+                 s_demo[i].name, s_demo[i].user_id, s_demo[i].user_name,
+                 s_demo[i].user_role);
+        if ((rc = s_write_new(path, user, err, err_len)) != CL_OK)
+            goto out;
     }
     snprintf(path, sizeof(path), "%s/clients.conf", dir);
     if ((rc = s_write_new(path, text, err, err_len)) != CL_OK)

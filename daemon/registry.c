@@ -10,8 +10,11 @@
 #include <string.h>
 
 typedef struct s_entry {
-    char key[CL_Z85_KEY_SZ]; /* Z85 public key */
-    cl_caller who;           /* name, agency, kind, roles */
+    char key[CL_Z85_KEY_SZ];      /* Z85 public key */
+    cl_caller who;                /* name, agency, kind, roles */
+    char (*users)[CL_USER_ID_SZ]; /* permitted user ids (owned); NULL:
+                                     any named user */
+    size_t n_users;
 } s_entry;
 
 struct cl_registry {
@@ -54,6 +57,41 @@ static s_entry *s_section(s_ctx *x, const char *section)
     return e;
 }
 
+/* "users = cjones, amorgan": the user ids this client may act for. */
+static int s_users(s_ctx *x, s_entry *e, const char *v)
+{
+    char buf[4096];
+    if (!cl_copy(buf, sizeof(buf), v)) {
+        snprintf(x->msg, sizeof(x->msg), "users list longer than %zu bytes",
+                 sizeof(buf) - 1);
+        return 0;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", \t", &save); tok;
+         tok = strtok_r(NULL, ", \t", &save)) {
+        char(*nv)[CL_USER_ID_SZ] =
+            realloc(e->users, (e->n_users + 1) * sizeof(*nv));
+        if (!nv) {
+            snprintf(x->msg, sizeof(x->msg), "out of memory");
+            return 0;
+        }
+        e->users = nv;
+        if (!cl_copy(e->users[e->n_users], CL_USER_ID_SZ, tok)) {
+            snprintf(x->msg, sizeof(x->msg), "user id %.40s... longer than %d",
+                     tok, CL_USER_ID_SZ - 1);
+            return 0;
+        }
+        e->n_users++;
+    }
+    if (!e->n_users) {
+        snprintf(x->msg, sizeof(x->msg),
+                 "users must list at least one user id (leave it out to "
+                 "accept any named user)");
+        return 0;
+    }
+    return 1;
+}
+
 static int s_handler(void *user, const char *section, const char *name,
                      const char *v)
 {
@@ -82,6 +120,17 @@ static int s_handler(void *user, const char *section, const char *name,
         if (!CL_COPY(e->who.kind, v) || !v[0]) {
             snprintf(x->msg, sizeof(x->msg), "kind must be 1-%d bytes",
                      CL_KIND_SZ - 1);
+            return 0;
+        }
+    } else if (strcmp(name, "users") == 0) {
+        return s_users(x, e, v);
+    } else if (strcmp(name, "require_user") == 0) {
+        if (strcmp(v, "yes") == 0)
+            e->who.require_user = true;
+        else if (strcmp(v, "no") == 0)
+            e->who.require_user = false;
+        else {
+            snprintf(x->msg, sizeof(x->msg), "require_user must be yes or no");
             return 0;
         }
     } else if (strcmp(name, "roles") == 0) {
@@ -168,6 +217,8 @@ void cl_registry_destroy(cl_registry **r)
 {
     if (!r || !*r)
         return;
+    for (size_t i = 0; i < (*r)->n; i++)
+        free((*r)->v[i].users);
     free((*r)->v);
     free(*r);
     *r = NULL;
@@ -180,6 +231,23 @@ const cl_caller *cl_registry_find(const cl_registry *r, const char *z85)
         return NULL;
     const s_entry *e = bsearch(&probe, r->v, r->n, sizeof(*r->v), s_cmp);
     return e ? &e->who : NULL;
+}
+
+bool cl_registry_permits(const cl_registry *r, const char *z85,
+                         const char *user_id)
+{
+    s_entry probe;
+    if (!r || !cl_copy(probe.key, sizeof(probe.key), z85))
+        return false;
+    const s_entry *e = bsearch(&probe, r->v, r->n, sizeof(*r->v), s_cmp);
+    if (!e)
+        return false;
+    if (!e->users)
+        return true;
+    for (size_t i = 0; i < e->n_users; i++)
+        if (strcmp(e->users[i], user_id) == 0)
+            return true;
+    return false;
 }
 
 size_t cl_registry_count(const cl_registry *r)

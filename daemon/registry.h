@@ -10,6 +10,8 @@
  *   roles = publisher
  *   plans = no          (yes: a plan authority, which may publish
  *                        protection plans)
+ *   require_user = no      (yes: publisher requests must name the user)
+ *   users = cjones, amorgan (optional: the only user ids it may act for)
  *
  * A registry is immutable once loaded; reloading builds a new one that the
  * server swaps in (SIGHUP). Holds public keys only.
@@ -17,6 +19,7 @@
 #ifndef CL_REGISTRY_H
 #define CL_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core.h"
@@ -33,6 +36,11 @@ void cl_registry_destroy(cl_registry **r);
 
 /* The caller registered for a Z85 public key, or NULL. Borrowed from r. */
 const cl_caller *cl_registry_find(const cl_registry *r, const char *z85);
+
+/* True if the client with this key may act for user_id: it has no users
+ * list, or the id is on it. False for an unknown key. */
+bool cl_registry_permits(const cl_registry *r, const char *z85,
+                         const char *user_id);
 
 size_t cl_registry_count(const cl_registry *r);
 

@@ -47,7 +47,8 @@ typedef struct s_item {
     zmq_msg_t route;         /* routing id frame */
     bool has_delim;          /* REQ-style empty delimiter frame */
     char key[CL_Z85_KEY_SZ]; /* sender's public key (ZAP User-Id) */
-    const cl_caller *who;    /* registry entry, NULL if revoked */
+    const cl_caller *who;    /* &caller, NULL if revoked */
+    cl_caller caller;        /* registry entry and the named user */
     cl_request req;          /* decoded request */
     int early;               /* CL_OK, or an error found before the store */
     cl_reply rep;            /* reply being built */
@@ -259,6 +260,46 @@ static void s_fail(s_item *it, int err, const char *msg)
             msg && msg[0] ? msg : cl_strerror(err));
 }
 
+/*
+ * The named user ("Systems and users"): validated, required where the
+ * access rules say so, and on the client's permitted list when the
+ * registry has one. A user that passes validation is kept on the caller
+ * even when refused, so the audit of the refused attempt names them.
+ */
+static void s_check_user(cl_server *s, s_item *it)
+{
+    char err[CL_ERROR_SZ];
+    const cl_user *u = &it->req.on_behalf_of;
+    int rc = cl_user_validate(u, err);
+    if (rc != CL_OK) {
+        it->early = rc;
+        s_fail(it, rc, err);
+        return;
+    }
+    it->caller.user = *u;
+    if (!cl_user_named(u)) {
+        if (cl_core_user_required(it->who, it->req.kind)) {
+            it->early = CL_ERR_DENIED;
+            snprintf(err, sizeof(err),
+                     "%s needs on_behalf_of: the user id, display name and "
+                     "role of the person client %s acts for",
+                     cl_wire_kind_name(it->req.kind), it->who->name);
+            s_fail(it, CL_ERR_DENIED, err);
+        }
+        return;
+    }
+    if (!cl_registry_permits(s->registry, it->key, u->id)) {
+        it->early = CL_ERR_DENIED;
+        /* The reply goes to the log too: it names no user. */
+        snprintf(err, sizeof(err),
+                 "the user in on_behalf_of is not permitted for client %s: "
+                 "its user_id is not on the client's users list in the "
+                 "registry",
+                 it->who->name);
+        s_fail(it, CL_ERR_DENIED, err);
+    }
+}
+
 /* Read one request's frames. Returns false when nothing is waiting.
  * Accepted shapes after the routing id: [payload] (DEALER) or
  * [empty][payload] (REQ). */
@@ -307,7 +348,13 @@ static bool s_recv(cl_server *s, s_item *it)
     const char *uid = nf ? zmq_msg_gets(&f[nf - 1], "User-Id") : NULL;
     if (uid)
         CL_COPY(it->key, uid);
-    it->who = cl_registry_find(s->registry, it->key);
+    const cl_caller *reg = cl_registry_find(s->registry, it->key);
+    it->who = NULL;
+    if (reg) {
+        it->caller = *reg;
+        memset(&it->caller.user, 0, sizeof(it->caller.user));
+        it->who = &it->caller;
+    }
     size_t bytes = payload ? zmq_msg_size(payload) : 0;
     if (!payload) {
         it->early = CL_ERR_INVALID;
@@ -328,6 +375,8 @@ static bool s_recv(cl_server *s, s_item *it)
             snprintf(err, sizeof(err), "%s is not allowed for client %s",
                      cl_wire_kind_name(it->req.kind), it->who->name);
             s_fail(it, CL_ERR_DENIED, err);
+        } else {
+            s_check_user(s, it);
         }
     }
     if (it->early != CL_OK)

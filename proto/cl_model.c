@@ -7,6 +7,7 @@
 #include "cl_model.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -325,6 +326,44 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
         rc = s_person_check(&r->related[i].person, where, true, err, warn);
         if (rc != CL_OK)
             return rc;
+    }
+    return CL_OK;
+}
+
+/* True if s holds no ASCII control character (a display name printed in
+ * an audit listing must not move the cursor or forge a line). */
+static bool s_no_controls(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+int cl_user_validate(const cl_user *u, char err[CL_ERROR_SZ])
+{
+    static const struct {
+        size_t off;
+        const char *name;
+    } fields[] = {{offsetof(cl_user, id), "on_behalf_of.user_id"},
+                  {offsetof(cl_user, name), "on_behalf_of.display_name"},
+                  {offsetof(cl_user, role), "on_behalf_of.role"}};
+    if (!cl_user_named(u))
+        return CL_OK;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const char *v = (const char *)u + fields[i].off;
+        if (!v[0]) {
+            snprintf(err, CL_ERROR_SZ,
+                     "%s is required when a user is named (user id, "
+                     "display name and role in the agency)",
+                     fields[i].name);
+            return CL_ERR_INVALID;
+        }
+        if (!s_no_controls(v)) {
+            snprintf(err, CL_ERROR_SZ, "%s holds a control character",
+                     fields[i].name);
+            return CL_ERR_INVALID;
+        }
     }
     return CL_OK;
 }

@@ -50,6 +50,8 @@
 #define CL_CHECKPOINT_SZ 1024
 #define CL_AUDIT_LIMIT   1000
 #define CL_KNOWN_MAX     8
+#define CL_USER_ID_SZ    65 /* a named user's id in their agency */
+#define CL_USER_ROLE_SZ  65 /* the user's role in their agency */
 
 /* Enum ranges mirror proto/caselink.proto. */
 enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };
@@ -277,7 +279,8 @@ typedef struct cl_rectify {
 typedef struct cl_person_ref {
     char person_id[CL_PID_SZ];
     cl_person match;
-    uint32_t limit; /* audit search: entries at most */
+    uint32_t limit;              /* audit search: entries at most */
+    char user_id[CL_USER_ID_SZ]; /* audit search: by this named user */
 } cl_person_ref;
 
 #define CL_REVIEW_AGENCIES 16
@@ -674,6 +677,14 @@ typedef enum {
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
+/* The person an agency's system acts for (caselink.ActingUser): as an
+ * NHS system passes its smartcard user. All empty when none is named. */
+typedef struct cl_user {
+    char id[CL_USER_ID_SZ];     /* the user's id in their agency */
+    char name[CL_NAME_SZ];      /* display name */
+    char role[CL_USER_ROLE_SZ]; /* role in the agency */
+} cl_user;
+
 typedef struct cl_request {
     uint32_t version;            /* protocol version */
     uint8_t msgid[CL_MSGID_LEN]; /* client-chosen message id */
@@ -682,6 +693,7 @@ typedef struct cl_request {
     cl_req_kind kind;            /* which member of u is valid */
     uint8_t body_hash[16];       /* BLAKE2b of the body: a resent id
                                     must carry the same body */
+    cl_user on_behalf_of;        /* the acting user, if named */
     union {
         cl_referral publish;               /* CL_REQ_PUBLISH_REFERRAL */
         cl_get_person get_person;          /* CL_REQ_GET_PERSON */
@@ -806,6 +818,7 @@ typedef struct cl_audit_entry {
     bool break_glass;
     uint8_t outcome; /* cl_status */
     char detail[CL_REF_SZ];
+    cl_user user; /* the named user the client acted for, if any */
 } cl_audit_entry;
 
 typedef struct cl_audit_entries {
@@ -1076,6 +1089,17 @@ CL_NODISCARD int cl_import_validate(cl_import *im, char err[CL_ERROR_SZ],
 /* Validate and normalise a plan like a referral (see above). */
 CL_NODISCARD int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ],
                                   cl_publish_result *warn);
+
+/* Validate a named user: empty (none named) is CL_OK; otherwise id,
+ * display name and role are all required, without control characters.
+ * CL_ERR_INVALID with the field named in err. */
+CL_NODISCARD int cl_user_validate(const cl_user *u, char err[CL_ERROR_SZ]);
+
+/* True if a user is named. */
+static inline bool cl_user_named(const cl_user *u)
+{
+    return u->id[0] || u->name[0] || u->role[0];
+}
 
 /* Names for enums as the CLI and reports print them; never NULL. */
 const char *cl_category_name(unsigned v);

@@ -249,6 +249,18 @@ static bool s_plan_in(cl_plan *p, const Caselink__ProtectionPlan *pp,
     return true;
 }
 
+static bool s_user_in(cl_user *u, const Caselink__ActingUser *p,
+                      const char *name, char err[CL_ERROR_SZ])
+{
+    char f[3][48];
+    snprintf(f[0], sizeof(f[0]), "%s.user_id", name);
+    snprintf(f[1], sizeof(f[1]), "%s.display_name", name);
+    snprintf(f[2], sizeof(f[2]), "%s.role", name);
+    return S_STR(u->id, p->user_id, f[0]) &&
+           S_STR(u->name, p->display_name, f[1]) &&
+           S_STR(u->role, p->role, f[2]);
+}
+
 static bool s_person_ref_in(cl_person_ref *g, const char *pid,
                             const Caselink__PersonDetails *match,
                             uint32_t limit, const char *pfx,
@@ -350,6 +362,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                   &caselink__envelope__descriptor, (unsigned)env->body_case)
             : NULL;
     const char *pfx = bf ? bf->name : "";
+    if (env->on_behalf_of &&
+        !s_user_in(&out->on_behalf_of, env->on_behalf_of, "on_behalf_of", err))
+        goto out;
     switch (env->body_case) {
     case CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL:
         out->kind = CL_REQ_PUBLISH_REFERRAL;
@@ -397,7 +412,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         out->kind = CL_REQ_AUDIT_SEARCH;
         if (!s_person_ref_in(&out->u.person_ref, env->audit_search->person_id,
                              env->audit_search->match, env->audit_search->limit,
-                             pfx, err))
+                             pfx, err) ||
+            !S_STR(out->u.person_ref.user_id, env->audit_search->user_id,
+                   "audit_search.user_id"))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS:
@@ -913,12 +930,19 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__RecordMeasure recm = CASELINK__RECORD_MEASURE__INIT;
     Caselink__Report report = CASELINK__REPORT__INIT;
     Caselink__ReviewPack pack = CASELINK__REVIEW_PACK__INIT;
+    Caselink__ActingUser obo = CASELINK__ACTING_USER__INIT;
 
     if (!body_only) {
         env.version = req->version;
         env.message_id.data = (uint8_t *)req->msgid;
         env.message_id.len = CL_MSGID_LEN;
         env.sent_at = req->sent_ms;
+        if (cl_user_named(&req->on_behalf_of)) {
+            obo.user_id = S_S(req->on_behalf_of.id);
+            obo.display_name = S_S(req->on_behalf_of.name);
+            obo.role = S_S(req->on_behalf_of.role);
+            env.on_behalf_of = &obo;
+        }
     }
     switch (req->kind) {
     case CL_REQ_PUBLISH_REFERRAL:
@@ -965,6 +989,7 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         search.person_id = S_S(req->u.person_ref.person_id);
         search.match = s_person_out(&s, &req->u.person_ref.match);
         search.limit = req->u.person_ref.limit;
+        search.user_id = S_S(req->u.person_ref.user_id);
         env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_SEARCH;
         env.audit_search = &search;
         break;
@@ -1335,6 +1360,16 @@ static Caselink__AuditEntry **s_entries_out(s_scratch *s,
         ae->break_glass = a->break_glass;
         ae->outcome = (Caselink__Status)a->outcome;
         ae->detail = S_S(a->detail);
+        if (cl_user_named(&a->user)) {
+            Caselink__ActingUser *u = s_scratch_alloc(s, sizeof(*u));
+            if (!u)
+                return NULL;
+            caselink__acting_user__init(u);
+            u->user_id = S_S(a->user.id);
+            u->display_name = S_S(a->user.name);
+            u->role = S_S(a->user.role);
+            ae->user = u;
+        }
         v[i] = ae;
     }
     return v;
@@ -2496,6 +2531,11 @@ static int s_entries_in(cl_audit_entries *e, Caselink__AuditEntry **v, size_t n)
         a->break_glass = v[i]->break_glass;
         a->outcome = (uint8_t)v[i]->outcome;
         CL_COPY(a->detail, v[i]->detail);
+        if (v[i]->user) {
+            CL_COPY(a->user.id, v[i]->user->user_id);
+            CL_COPY(a->user.name, v[i]->user->display_name);
+            CL_COPY(a->user.role, v[i]->user->role);
+        }
     }
     return CL_OK;
 }

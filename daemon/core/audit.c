@@ -27,7 +27,10 @@
 
 #include "codec.h"
 
-#define S_AUDIT_VERSION 1
+/* Version 2 added the named user at the end; version 1 entries (before
+ * named users) still decode, with no user. */
+#define S_AUDIT_VERSION 2
+#define S_AUDIT_V1      1
 #define S_HASH          32
 #define S_HEAD_KEY      ((const uint8_t *)"audit-head")
 #define S_HEAD_KEY_LEN  10
@@ -71,6 +74,15 @@ void cl_core_pid_str(char out[CL_PID_SZ], uint64_t id)
     snprintf(out, CL_PID_SZ, "P%08" PRIu64, id);
 }
 
+/* The index key of a named user's entries: a blind index, since a user
+ * id is personal data of the member of staff. */
+static void s_user_blind(cl_txn *t, uint8_t out[CL_BLIND_LEN],
+                         const char *user_id)
+{
+    cl_store_blind(cl_store_of(t), out, "audit-user", (const uint8_t *)user_id,
+                   strlen(user_id));
+}
+
 int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
                     const cl_audit_note *n, uint8_t outcome, int64_t now)
 {
@@ -100,6 +112,10 @@ int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
     cl_enc_u8(&e, n && n->break_glass);
     cl_enc_u8(&e, outcome);
     cl_enc_str(&e, n ? n->detail : "");
+    const cl_user *u = c ? &c->user : NULL;
+    cl_enc_str(&e, u ? u->id : "");
+    cl_enc_str(&e, u ? u->name : "");
+    cl_enc_str(&e, u ? u->role : "");
     if (!cl_enc_ok(&e))
         return CL_ERR_INTERNAL;
     cl_be64_put(key, seq);
@@ -109,6 +125,12 @@ int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
         cl_be64_put(ik, n->persons[i]);
         cl_be64_put(ik + 8, seq);
         rc = cl_store_put_raw(t, CL_DB_AUDIT_PERSON, ik, 16, NULL, 0);
+    }
+    if (rc == CL_OK && u && u->id[0]) {
+        uint8_t uk[CL_BLIND_LEN + 8];
+        s_user_blind(t, uk, u->id);
+        cl_be64_put(uk + CL_BLIND_LEN, seq);
+        rc = cl_store_put_raw(t, CL_DB_AUDIT_USER, uk, sizeof(uk), NULL, 0);
     }
     if (rc != CL_OK)
         return rc;
@@ -127,7 +149,8 @@ static int s_entry_decode(const uint8_t *buf, size_t len, uint64_t *seq,
     cl_audit_entry *a = out ? out : &tmp;
     memset(a, 0, sizeof(*a));
     cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != S_AUDIT_VERSION)
+    uint8_t version = cl_dec_u8(&d);
+    if (version != S_AUDIT_VERSION && version != S_AUDIT_V1)
         return CL_ERR_CORRUPT;
     *seq = cl_dec_u64(&d);
     if (cl_dec_u8(&d) != S_HASH)
@@ -153,6 +176,11 @@ static int s_entry_decode(const uint8_t *buf, size_t len, uint64_t *seq,
     a->break_glass = cl_dec_u8(&d) != 0;
     a->outcome = cl_dec_u8(&d);
     CL_DEC_STR(&d, a->detail);
+    if (version >= 2) {
+        CL_DEC_STR(&d, a->user.id);
+        CL_DEC_STR(&d, a->user.name);
+        CL_DEC_STR(&d, a->user.role);
+    }
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
@@ -413,12 +441,13 @@ int cl_audit_verify(cl_txn *t, const char *checkpoint,
 typedef struct s_seqs {
     uint64_t *v;
     size_t n, cap;
+    size_t key_len; /* index key length: prefix, then the 8-byte seq */
 } s_seqs;
 
 static int s_seq_collect(void *ctx, const uint8_t *key, size_t len)
 {
     s_seqs *s = ctx;
-    if (len != 16)
+    if (len != s->key_len)
         return CL_ERR_CORRUPT;
     if (s->n == s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 64;
@@ -428,39 +457,67 @@ static int s_seq_collect(void *ctx, const uint8_t *key, size_t len)
         s->v = nv;
         s->cap = ncap;
     }
-    s->v[s->n++] = cl_be64_get(key + 8);
+    s->v[s->n++] = cl_be64_get(key + len - 8);
     return CL_OK;
 }
 
-int cl_audit_entries_for(cl_txn *t, uint64_t pid, uint32_t limit,
-                         cl_audit_entries *out)
+/* The last `limit` entries whose index rows in db start with prefix (the
+ * sequence number is the key's last 8 bytes), keeping only those of user
+ * user_id when it is not empty. */
+static int s_entries_by(cl_txn *t, cl_db db, const uint8_t *prefix,
+                        size_t prefix_len, const char *user_id, uint32_t limit,
+                        cl_audit_entries *out)
 {
-    uint8_t k[8], buf[4096], prev[S_HASH];
-    s_seqs seqs = {0};
+    uint8_t buf[4096], prev[S_HASH];
+    s_seqs seqs = {.key_len = prefix_len + 8};
     uint64_t seq;
     size_t len;
     memset(out, 0, sizeof(*out));
     if (limit == 0 || limit > CL_AUDIT_LIMIT)
         limit = limit ? CL_AUDIT_LIMIT : 100;
-    cl_be64_put(k, pid);
-    int rc = cl_store_scan(t, CL_DB_AUDIT_PERSON, k, 8, s_seq_collect, &seqs);
-    size_t first = seqs.n > limit ? seqs.n - limit : 0;
+    int rc = cl_store_scan(t, db, prefix, prefix_len, s_seq_collect, &seqs);
     if (rc == CL_OK) {
-        out->v = calloc(seqs.n - first + 1, sizeof(*out->v));
+        out->v = calloc((seqs.n < limit ? seqs.n : limit) + 1, sizeof(*out->v));
         if (!out->v)
             rc = CL_ERR_NOMEM;
     }
-    for (size_t i = first; i < seqs.n && rc == CL_OK; i++) {
+    /* Newest first until the limit, then put back in time order. */
+    for (size_t i = seqs.n; i-- > 0 && out->n < limit && rc == CL_OK;) {
+        cl_audit_entry *a = &out->v[out->n];
         rc = s_entry_get(t, seqs.v[i], buf, sizeof(buf), &len);
         if (rc == CL_OK)
-            rc = s_entry_decode(buf, len, &seq, prev, &out->v[out->n], NULL);
-        if (rc == CL_OK)
+            rc = s_entry_decode(buf, len, &seq, prev, a, NULL);
+        sodium_memzero(buf, sizeof(buf));
+        if (rc == CL_OK && (!user_id[0] || strcmp(a->user.id, user_id) == 0))
             out->n++;
+    }
+    for (size_t i = 0; i < out->n / 2; i++) {
+        cl_audit_entry tmp = out->v[i];
+        out->v[i] = out->v[out->n - 1 - i];
+        out->v[out->n - 1 - i] = tmp;
     }
     free(seqs.v);
     if (rc != CL_OK)
         cl_audit_entries_clear(out);
     return rc;
+}
+
+int cl_audit_entries_for(cl_txn *t, uint64_t pid, const char *user_id,
+                         uint32_t limit, cl_audit_entries *out)
+{
+    uint8_t k[8];
+    cl_be64_put(k, pid);
+    return s_entries_by(t, CL_DB_AUDIT_PERSON, k, 8, user_id ? user_id : "",
+                        limit, out);
+}
+
+int cl_audit_entries_of_user(cl_txn *t, const char *user_id, uint32_t limit,
+                             cl_audit_entries *out)
+{
+    uint8_t k[CL_BLIND_LEN];
+    s_user_blind(t, k, user_id);
+    /* The blind index can collide: the entry's own user id decides. */
+    return s_entries_by(t, CL_DB_AUDIT_USER, k, sizeof(k), user_id, limit, out);
 }
 
 int cl_audit_count(cl_txn *t, uint64_t *n)

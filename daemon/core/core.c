@@ -118,6 +118,18 @@ bool cl_core_allowed(uint32_t roles, cl_req_kind kind)
     return (roles & s_access[kind]) != 0;
 }
 
+bool cl_core_user_required(const cl_caller *c, cl_req_kind kind)
+{
+    if ((unsigned)kind >= CL_REQ_KIND_COUNT || kind == CL_REQ_HEALTH)
+        return false;
+    uint32_t via = c->roles & s_access[kind];
+    if (via & CL_ROLE_PUBLISHER)
+        return c->require_user;
+    if (via & CL_ROLE_OPERATOR)
+        return false;
+    return (via & (CL_ROLE_COORDINATOR | CL_ROLE_AUDITOR)) != 0;
+}
+
 int64_t cl_core_roles_parse(const char *s)
 {
     static const struct {
@@ -2200,7 +2212,7 @@ int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
         return rc;
     rc = s_build_view(t, pid, true, &out->person, out);
     if (rc == CL_OK)
-        rc = cl_audit_entries_for(t, pid, CL_AUDIT_LIMIT, &out->audit);
+        rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
     if (rc == CL_OK)
         rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
     if (rc == CL_OK)
@@ -2218,13 +2230,27 @@ int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
                          cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0;
+    int rc;
     memset(out, 0, sizeof(*out));
-    int rc = s_auditor_subject(t, caller, "audit search", q, note, &pid, err);
-    if (rc != CL_OK)
-        return rc;
-    /* This search is itself audited after it runs, so it does not list
-     * itself. */
-    rc = cl_audit_entries_for(t, pid, q->limit, out);
+    bool by_person = q->person_id[0] || q->match.nhs[0] || q->match.chi[0];
+    if (q->user_id[0] && !by_person) {
+        /* Everything one named user did: no person is resolved. */
+        if (!(caller->roles & CL_ROLE_AUDITOR)) {
+            snprintf(err, CL_ERROR_SZ, "audit search needs the auditor role");
+            return CL_ERR_DENIED;
+        }
+        if (note)
+            snprintf(note->purpose, sizeof(note->purpose),
+                     "audit search by user");
+        rc = cl_audit_entries_of_user(t, q->user_id, q->limit, out);
+    } else {
+        rc = s_auditor_subject(t, caller, "audit search", q, note, &pid, err);
+        if (rc != CL_OK)
+            return rc;
+        /* This search is itself audited after it runs, so it does not
+         * list itself. */
+        rc = cl_audit_entries_for(t, pid, q->user_id, q->limit, out);
+    }
     if (rc != CL_OK)
         snprintf(err, CL_ERROR_SZ, "audit search failed: %s", cl_strerror(rc));
     return rc;

@@ -30,6 +30,10 @@ typedef struct cl_caller {
     char kind[CL_KIND_SZ];     /* agency kind: gp, police, ... */
     uint32_t roles;            /* CL_ROLE_* bits */
     bool plans;                /* a plan authority: may publish plans */
+    bool require_user;         /* registry: its publisher requests too
+                                  must name the acting user */
+    cl_user user;              /* the named user this request acts for
+                                  (validated and permitted), or empty */
 } cl_caller;
 
 /* Routing settings and the registry's agency lists (below). */
@@ -40,6 +44,12 @@ int64_t cl_core_roles_parse(const char *s);
 
 /* True if a caller with these roles may send this kind of request. */
 bool cl_core_allowed(uint32_t roles, cl_req_kind kind);
+
+/* True if this caller's request of this kind must name the user it acts
+ * for ("Systems and users"): whenever only the coordinator or auditor role
+ * allows it, and a publisher's too when the registry says require_user.
+ * health never needs one. */
+bool cl_core_user_required(const cl_caller *c, cl_req_kind kind);
 
 /* True if requests of this kind read or write personal data (and so are
  * audited whatever their outcome). */
@@ -508,9 +518,16 @@ CL_NODISCARD int cl_audit_decode_check(const uint8_t *buf, size_t len);
 /* How many entries the chain holds. */
 CL_NODISCARD int cl_audit_count(cl_txn *t, uint64_t *n);
 
-/* The last `limit` entries naming person pid (oldest first). */
-CL_NODISCARD int cl_audit_entries_for(cl_txn *t, uint64_t pid, uint32_t limit,
+/* The last `limit` entries naming person pid (oldest first); with a
+ * user_id that is not NULL or empty, only that named user's. */
+CL_NODISCARD int cl_audit_entries_for(cl_txn *t, uint64_t pid,
+                                      const char *user_id, uint32_t limit,
                                       cl_audit_entries *out);
+
+/* The last `limit` entries of named user user_id (oldest first). */
+CL_NODISCARD int cl_audit_entries_of_user(cl_txn *t, const char *user_id,
+                                          uint32_t limit,
+                                          cl_audit_entries *out);
 
 /* Counts for health and statistics: never personal data. */
 CL_NODISCARD int cl_core_counts(cl_txn *t, uint64_t *persons,

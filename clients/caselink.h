@@ -43,6 +43,9 @@ typedef struct cl_client_options {
     const char *client_key; /* in: this client's key file (mode 0600) */
     int timeout_ms;         /* in: wait per attempt; 0 means 5000 */
     int attempts;           /* in: sends before giving up; 0 means 3 */
+    const cl_user *user;    /* in: the person this system acts for, put on
+                               every request that names nobody (copied);
+                               coordinator and auditor requests need one */
 } cl_client_options;
 
 /*
@@ -52,6 +55,19 @@ typedef struct cl_client_options {
  */
 CL_NODISCARD int cl_client_open(cl_client **out, const cl_client_options *o,
                                 char *err, size_t err_len);
+
+/* Change the user put on requests that name nobody (NULL: none). A
+ * system acting for several people sets it per request instead, in
+ * req->on_behalf_of. */
+void cl_client_set_user(cl_client *c, const cl_user *u);
+
+/*
+ * Read a user file into *out: lines "user_id = ...", "display_name = ...",
+ * "role = ..." ('#' comments). All three are required. CL_ERR_IO if it
+ * cannot be read, CL_ERR_INVALID with "FILE:LINE: what" in err.
+ */
+CL_NODISCARD int cl_user_load(cl_user *out, const char *path, char *err,
+                              size_t err_len);
 
 /* Disconnect and free; *c = NULL. Safe on NULL. */
 void cl_client_close(cl_client **c);

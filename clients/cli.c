@@ -34,6 +34,38 @@
 /* --- connection ------------------------------------------------------------
  */
 
+/*
+ * The person this command acts for: --user/--user-name/--user-role (or
+ * CASELINK_USER, CASELINK_USER_NAME, CASELINK_USER_ROLE), else a user file
+ * (--user-file or CASELINK_USER_FILE), else under --dev the file the
+ * development folder holds for the client (keys/NAME.user).
+ */
+static int s_user_setup(s_conn *cn)
+{
+    char err[1024], path[PATH_MAX + 128];
+    const char *file = cn->user_file;
+    if (cl_user_named(&cn->user)) {
+        if (cl_user_validate(&cn->user, err) != CL_OK) {
+            fprintf(stderr,
+                    "caselink: %s (--user, --user-name and --user-role)\n",
+                    err);
+            return -1;
+        }
+        return 0;
+    }
+    size_t klen = strlen(cn->key);
+    if (!file && cn->dev && klen > 4 && !strcmp(cn->key + klen - 4, ".key")) {
+        snprintf(path, sizeof(path), "%.*s.user", (int)(klen - 4), cn->key);
+        if (access(path, F_OK) == 0)
+            file = path;
+    }
+    if (file && cl_user_load(&cn->user, file, err, sizeof(err)) != CL_OK) {
+        fprintf(stderr, "caselink: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 int s_connect(s_conn *cn, const char *default_as, cl_client **out)
 {
     char err[1024];
@@ -60,10 +92,13 @@ int s_connect(s_conn *cn, const char *default_as, cl_client **out)
                         "--server-key and --key (or --dev DIR --as NAME)\n");
         return S_EXIT_USAGE;
     }
+    if (s_user_setup(cn) != 0)
+        return S_EXIT_USAGE;
     cl_client_options o = {.endpoint = cn->endpoint,
                            .server_key = cn->server_key,
                            .client_key = cn->key,
-                           .timeout_ms = cn->timeout_ms};
+                           .timeout_ms = cn->timeout_ms,
+                           .user = cl_user_named(&cn->user) ? &cn->user : NULL};
     if (cl_client_open(out, &o, err, sizeof(err)) != CL_OK) {
         fprintf(stderr, "caselink: %s\n", err);
         return S_EXIT_UNREACHABLE;
@@ -1615,6 +1650,19 @@ static void s_json_referral(const cl_referral_view *r)
            r->version);
 }
 
+static void s_json_user(const cl_user *u)
+{
+    if (!cl_user_named(u)) {
+        printf("null");
+        return;
+    }
+    printf("{");
+    s_json_kv("user_id", u->id, true);
+    s_json_kv("display_name", u->name, true);
+    s_json_kv("role", u->role, false);
+    printf("}");
+}
+
 static void s_json_audit(const cl_audit_entries *e)
 {
     printf("[");
@@ -1635,8 +1683,43 @@ static void s_json_audit(const cl_audit_entries *e)
         s_json_kv("purpose", a->purpose, true);
         printf("\"break_glass\":%s,", a->break_glass ? "true" : "false");
         s_json_kv("outcome", cl_status_name(a->outcome), true);
-        s_json_kv("detail", a->detail, false);
+        s_json_kv("detail", a->detail, true);
+        printf("\"user\":");
+        s_json_user(&a->user);
         printf("}");
+    }
+    printf("]");
+}
+
+/* Who looked, by named user: each once, with their agency, how many
+ * entries and the first and last time (subject access). */
+static void s_json_users(const cl_audit_entries *e)
+{
+    size_t shown = 0;
+    printf("[");
+    for (size_t i = 0; i < e->n; i++) {
+        const cl_audit_entry *a = &e->v[i];
+        bool seen = !a->user.id[0];
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(e->v[k].user.id, a->user.id) &&
+                   !strcmp(e->v[k].agency, a->agency);
+        if (seen)
+            continue;
+        size_t times = 0;
+        int64_t last = a->at;
+        for (size_t k = i; k < e->n; k++)
+            if (!strcmp(e->v[k].user.id, a->user.id) &&
+                !strcmp(e->v[k].agency, a->agency)) {
+                times++;
+                last = e->v[k].at;
+            }
+        printf("%s{", shown++ ? "," : "");
+        s_json_kv("user_id", a->user.id, true);
+        s_json_kv("display_name", a->user.name, true);
+        s_json_kv("role", a->user.role, true);
+        s_json_kv("agency", a->agency, true);
+        printf("\"entries\":%zu,\"first\":%lld,\"last\":%lld}", times,
+               (long long)a->at, (long long)last);
     }
     printf("]");
 }
@@ -1776,7 +1859,9 @@ static void s_json_subject(const cl_subject_access *sa)
         }
         printf("]}");
     }
-    printf("],\"audit\":");
+    printf("],\"named_users_who_looked\":");
+    s_json_users(&sa->audit);
+    printf(",\"audit\":");
     s_json_audit(&sa->audit);
     printf("}\n");
 }
@@ -1788,9 +1873,13 @@ static void s_print_audit(const s_conn *cn, const cl_audit_entries *e)
         const cl_audit_entry *a = &e->v[i];
         char when[CL_WHEN_SHOW_SZ];
         s_time(cn, when, a->at);
-        printf("  #%llu %s  %s (%s)  %s  %s%s%s%s\n",
-               (unsigned long long)a->seq, when, a->client, a->agency, a->kind,
-               cl_status_name(a->outcome),
+        char user[CL_USER_ID_SZ + CL_NAME_SZ + CL_USER_ROLE_SZ + 16] = "";
+        if (cl_user_named(&a->user))
+            snprintf(user, sizeof(user), "%s [%s, %s] for ", a->user.name,
+                     a->user.id, a->user.role);
+        printf("  #%llu %s  %s%s (%s)  %s  %s%s%s%s\n",
+               (unsigned long long)a->seq, when, user, a->client, a->agency,
+               a->kind, cl_status_name(a->outcome),
                a->break_glass ? "  BREAK-GLASS" : "",
                a->purpose[0] ? "  purpose: " : "", a->purpose);
     }
@@ -1906,10 +1995,13 @@ int s_audit(s_conn *cn, int argc, char **argv)
                 CL_COPY(q->person_id, v);
             else if (!strcmp(o, "--limit") && req->kind == CL_REQ_AUDIT_SEARCH)
                 q->limit = (uint32_t)atoi(v);
+            else if (!strcmp(o, "--user") && req->kind == CL_REQ_AUDIT_SEARCH)
+                status = CL_COPY(q->user_id, v) ? 0 : S_EXIT_USAGE;
             else
                 status = S_EXIT_USAGE;
         }
-        if (!q->match.nhs[0] && !q->match.chi[0] && !q->person_id[0])
+        if (!q->match.nhs[0] && !q->match.chi[0] && !q->person_id[0] &&
+            !q->user_id[0])
             status = S_EXIT_USAGE;
     } else {
         status = S_EXIT_USAGE;
@@ -1919,7 +2011,8 @@ int s_audit(s_conn *cn, int argc, char **argv)
                 "usage: caselink audit verify [--checkpoint FILE]\n"
                 "       caselink audit checkpoint\n"
                 "       caselink audit search (--nhs N | --chi N | --id P) "
-                "[--limit N]\n"
+                "[--user ID] [--limit N]\n"
+                "       caselink audit search --user ID [--limit N]\n"
                 "       caselink audit subject-access (--nhs N | --chi N | "
                 "--id P)\n");
         goto out;
@@ -2126,6 +2219,13 @@ int main(int argc, char **argv)
         cl_copy(cn.server_key, sizeof(cn.server_key), e);
     if ((e = getenv("CASELINK_KEY")))
         cl_copy(cn.key, sizeof(cn.key), e);
+    if ((e = getenv("CASELINK_USER")))
+        CL_COPY(cn.user.id, e);
+    if ((e = getenv("CASELINK_USER_NAME")))
+        CL_COPY(cn.user.name, e);
+    if ((e = getenv("CASELINK_USER_ROLE")))
+        CL_COPY(cn.user.role, e);
+    cn.user_file = getenv("CASELINK_USER_FILE");
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -2147,6 +2247,14 @@ int main(int argc, char **argv)
             cn.dev = v;
         else if (!strcmp(o, "--as"))
             cn.as = v;
+        else if (!strcmp(o, "--user"))
+            CL_COPY(cn.user.id, v);
+        else if (!strcmp(o, "--user-name"))
+            CL_COPY(cn.user.name, v);
+        else if (!strcmp(o, "--user-role"))
+            CL_COPY(cn.user.role, v);
+        else if (!strcmp(o, "--user-file"))
+            cn.user_file = v;
         else if (!strcmp(o, "--timeout")) {
             cn.timeout_ms = atoi(v);
             if (cn.timeout_ms <= 0) {

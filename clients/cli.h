@@ -26,6 +26,8 @@ typedef struct s_conn {
     bool iso;  /* --iso: dates and times as ISO 8601 (UTC) */
     bool json; /* --json: listings as JSON */
     bool tty;  /* standard error is a terminal (progress) */
+    cl_user user;          /* --user, --user-name, --user-role */
+    const char *user_file; /* --user-file FILE */
 } s_conn;
 
 /* Connect as the configured client (default_as under --dev). */

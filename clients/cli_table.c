@@ -222,9 +222,11 @@ const s_row s_rows[] = {
     {"audit checkpoint", "",
      "print a signed checkpoint to keep elsewhere (auditor)", NULL, 0, s_audit,
      NULL},
-    {"audit search", "(--nhs N | --chi N | --id P) [--limit N]",
-     "who looked at a person, when and why (auditor)",
+    {"audit search", "(--nhs N | --chi N | --id P | --user ID) [--limit N]",
+     "who looked at a person, when and why, naming the client and the "
+     "named user; with --user, what one named user did (auditor)",
      S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number", "--id P\tperson id",
+            "--user ID\tentries of this named user (with a person: both)",
             "--limit N\tat most N entries"),
      0, s_audit, NULL},
     {"audit subject-access", "(--nhs N | --chi N | --id P)",
@@ -277,6 +279,14 @@ static const char *const s_global[] = {
     "--as NAME\twith --dev: gp, police, childrens, adults, coordinator, "
     "operator or auditor",
     "--timeout MS\twait per attempt (default 5000)",
+    "--user ID\tthe person you act for: user id (or CASELINK_USER); "
+    "coordinator and auditor commands need --user, --user-name and "
+    "--user-role",
+    "--user-name NAME\ttheir display name (or CASELINK_USER_NAME)",
+    "--user-role ROLE\ttheir role in the agency (or CASELINK_USER_ROLE)",
+    "--user-file FILE\tthe same from lines user_id = ..., display_name = "
+    "..., role = ... (or CASELINK_USER_FILE; under --dev the folder's "
+    "keys/NAME.user)",
     "--iso\t(after the command) dates and times as ISO 8601, UTC",
     "--json\t(after a listing command) JSON instead of text",
     NULL};

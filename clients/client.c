@@ -10,6 +10,7 @@
 #include "caselink.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct cl_client {
     bool connected;      /* a connection was made once */
     bool handshaken;     /* a handshake succeeded once */
     bool retried;        /* a connection attempt failed */
+    cl_user user;        /* stamped on requests that name nobody */
     uint64_t monitor_id; /* for a unique inproc name */
 };
 
@@ -72,6 +74,8 @@ int cl_client_open(cl_client **out, const cl_client_options *o, char *err,
         goto out;
     }
     c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+    if (o->user)
+        c->user = *o->user;
     c->attempts = o->attempts > 0 ? o->attempts : 3;
     rc = CL_ERR_IO;
     c->ctx = zmq_ctx_new();
@@ -117,6 +121,85 @@ int cl_client_open(cl_client **out, const cl_client_options *o, char *err,
 out:
     sodium_memzero(sec, sizeof(sec));
     cl_client_close(&c);
+    return rc;
+}
+
+void cl_client_set_user(cl_client *c, const cl_user *u)
+{
+    if (u)
+        c->user = *u;
+    else
+        memset(&c->user, 0, sizeof(c->user));
+}
+
+/* Trim spaces and the line end from both ends of s, in place. */
+static char *s_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+                 s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+int cl_user_load(cl_user *out, const char *path, char *err, size_t err_len)
+{
+    static const struct {
+        const char *key;
+        size_t off, cap;
+    } keys[] = {
+        {"user_id", offsetof(cl_user, id), CL_USER_ID_SZ},
+        {"display_name", offsetof(cl_user, name), CL_NAME_SZ},
+        {"role", offsetof(cl_user, role), CL_USER_ROLE_SZ},
+    };
+    char line[512], why[CL_ERROR_SZ];
+    cl_user u;
+    int rc = CL_OK, lineno = 0;
+    memset(&u, 0, sizeof(u));
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return CL_ERR_IO;
+    }
+    while (rc == CL_OK && fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *l = s_trim(line), *eq = strchr(l, '=');
+        if (!l[0] || l[0] == '#' || l[0] == ';')
+            continue;
+        size_t k = sizeof(keys) / sizeof(keys[0]);
+        if (eq) {
+            *eq = '\0';
+            char *name = s_trim(l);
+            for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+                if (strcmp(name, keys[k].key) == 0)
+                    break;
+        }
+        if (k == sizeof(keys) / sizeof(keys[0])) {
+            snprintf(err, err_len,
+                     "%s:%d: expected user_id = ..., display_name = ... or "
+                     "role = ...",
+                     path, lineno);
+            rc = CL_ERR_INVALID;
+        } else if (!cl_copy((char *)&u + keys[k].off, keys[k].cap,
+                            s_trim(eq + 1))) {
+            snprintf(err, err_len, "%s:%d: %s is longer than %zu bytes", path,
+                     lineno, keys[k].key, keys[k].cap - 1);
+            rc = CL_ERR_INVALID;
+        }
+    }
+    fclose(f);
+    if (rc == CL_OK && !cl_user_named(&u)) {
+        snprintf(err, err_len, "%s: names no user", path);
+        rc = CL_ERR_INVALID;
+    }
+    if (rc == CL_OK && cl_user_validate(&u, why) != CL_OK) {
+        snprintf(err, err_len, "%s: %s", path, why);
+        rc = CL_ERR_INVALID;
+    }
+    if (rc == CL_OK)
+        *out = u;
     return rc;
 }
 
@@ -182,20 +265,29 @@ static bool s_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
-static int s_encode(cl_request *req, uint8_t **buf, size_t *len)
+static int s_encode(const cl_client *c, cl_request *req, uint8_t **buf,
+                    size_t *len)
 {
+    /* The client's user goes on the wire, not into the caller's request:
+     * a request reused on another client must not carry this one's. */
+    bool stamp = !cl_user_named(&req->on_behalf_of);
+    if (stamp)
+        req->on_behalf_of = c->user;
     if (s_zero(req->msgid, CL_MSGID_LEN))
         randombytes_buf(req->msgid, CL_MSGID_LEN);
     req->version = CL_PROTOCOL_VERSION;
     req->sent_ms = s_now_ms();
-    return cl_wire_encode_request(buf, len, req);
+    int rc = cl_wire_encode_request(buf, len, req);
+    if (stamp)
+        memset(&req->on_behalf_of, 0, sizeof(req->on_behalf_of));
+    return rc;
 }
 
 int cl_client_send(cl_client *c, cl_request *req)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = s_encode(req, &buf, &len);
+    int rc = s_encode(c, req, &buf, &len);
     if (rc != CL_OK)
         return rc;
     if (zmq_send(c->sock, buf, len, 0) < 0)
@@ -246,7 +338,7 @@ static int s_call(cl_client *c, cl_request *req, cl_reply *rep, int extra_ms)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = s_encode(req, &buf, &len);
+    int rc = s_encode(c, req, &buf, &len);
     if (rc != CL_OK)
         return rc;
     memset(rep, 0, sizeof(*rep));

@@ -136,6 +136,12 @@ int th_stop(th_daemon *d, int sig)
 cl_client *th_client_keys(const th_daemon *d, const char *key_file,
                           int timeout_ms)
 {
+    return th_client_user(d, key_file, timeout_ms, NULL);
+}
+
+cl_client *th_client_user(const th_daemon *d, const char *key_file,
+                          int timeout_ms, const cl_user *user)
+{
     char ep[300], spub[300], key[300], err[512];
     snprintf(ep, sizeof(ep), "ipc://%s/caselinkd.sock", d->dir);
     snprintf(spub, sizeof(spub), "%s/keys/server.pub", d->dir);
@@ -144,7 +150,8 @@ cl_client *th_client_keys(const th_daemon *d, const char *key_file,
                            .server_key = spub,
                            .client_key = key_file ? key_file : key,
                            .timeout_ms = timeout_ms,
-                           .attempts = 1};
+                           .attempts = 1,
+                           .user = user};
     cl_client *c = NULL;
     if (cl_client_open(&c, &o, err, sizeof(err)) != CL_OK) {
         fprintf(stderr, "harness: %s\n", err);
@@ -155,9 +162,17 @@ cl_client *th_client_keys(const th_daemon *d, const char *key_file,
 
 cl_client *th_client(const th_daemon *d, const char *name)
 {
-    char key[300];
+    char key[300], path[300], err[512];
+    cl_user u;
     snprintf(key, sizeof(key), "%s/keys/%s.key", d->dir, name);
-    return th_client_keys(d, key, 5000);
+    snprintf(path, sizeof(path), "%s/keys/%s.user", d->dir, name);
+    if (access(path, F_OK) != 0)
+        return th_client_keys(d, key, 5000);
+    if (cl_user_load(&u, path, err, sizeof(err)) != CL_OK) {
+        fprintf(stderr, "harness: %s\n", err);
+        abort();
+    }
+    return th_client_user(d, key, 5000, &u);
 }
 
 cl_request *th_referral(const char *ref, const char *given, const char *family,

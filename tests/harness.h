@@ -33,12 +33,18 @@ void th_start(th_daemon *d, const char *extra_conf);
 int th_stop(th_daemon *d, int sig);
 
 /* Connect as a demo client (gp, police, childrens, adults, coordinator,
- * operator, auditor). */
+ * operator, auditor), acting for the user development mode wrote for it
+ * (keys/NAME.user) when there is one. */
 cl_client *th_client(const th_daemon *d, const char *name);
 
-/* Connect with explicit key files (for unregistered keys). */
+/* Connect with explicit key files (for unregistered keys), naming no
+ * user. */
 cl_client *th_client_keys(const th_daemon *d, const char *key_file,
                           int timeout_ms);
+
+/* The same, acting for user (NULL: nobody). */
+cl_client *th_client_user(const th_daemon *d, const char *key_file,
+                          int timeout_ms, const cl_user *user);
 
 /* cmocka setup/teardown: a fresh daemon per test in *state; teardown
  * fails the test unless the daemon stops cleanly (exit 0). */

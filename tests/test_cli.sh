@@ -202,6 +202,20 @@ check "audit verify missing file" 2 "nope.txt: No such file" -- cl audit verify 
 check "audit search" 0 "BREAK-GLASS  purpose: MDT preparation" -- cl audit search --nhs 9434765919
 check "subject access" 0 '"change":"withdrawn","reason":"sent in error"' -- cl audit subject-access --nhs 9434765919
 cl audit subject-access --nhs 9434765919 > sar.json
+# named users: the development folder's user, flags, the environment, a file
+check "audit names the user" 0 "Chris Jones \[cjones, Extended MDT coordinator\] for coordinator" -- cl audit search --nhs 9434765919
+check "audit search by user" 0 "^[0-9]+ entr.*" -- cl audit search --user cjones
+check "audit search by unknown user" 0 "^0 entries" -- cl audit search --user nobody
+check "subject access names users" 0 '"named_users_who_looked":\[\{"user_id":"apatel","display_name":"Dr Anita Patel"' -- cl audit subject-access --nhs 9434765919
+check "user flags" 0 "^Jane Smith|Jane" -- cl --as coordinator --user amorgan --user-name "Alex Morgan" --user-role "Deputy coordinator" person show --nhs 9434765919 --purpose "named user check"
+check "audit shows flag user" 0 "Alex Morgan \[amorgan, Deputy coordinator\]" -- cl audit search --user amorgan
+check "user not permitted" 1 "not permitted for client coordinator" -- cl --as coordinator --user mallory --user-name "Mal Lory" --user-role x person show --nhs 9434765919 --purpose "x"
+check "user half named" 2 "on_behalf_of.display_name is required" -- cl --as coordinator --user amorgan person show --nhs 9434765919 --purpose "x"
+check "user from env" 1 "not permitted" -- env CASELINK_USER=eve CASELINK_USER_NAME=Eve CASELINK_USER_ROLE=x "$cli" --dev "$dir/dev" --as coordinator person show --nhs 9434765919 --purpose x
+printf 'user_id = amorgan\ndisplay_name = Alex Morgan\nrole = Deputy coordinator\n' > amorgan.user
+check "user file" 0 "Jane" -- cl --as coordinator --user-file amorgan.user person show --nhs 9434765919 --purpose "named user check"
+printf 'user_id = amorgan\nwho = me\n' > bad.user
+check "bad user file" 2 "bad.user:2: expected user_id" -- cl --as coordinator --user-file bad.user health
 check "subject access is JSON" 0 "caselink_subject_access" -- python3 -m json.tool sar.json
 
 # routing: a plan, an alert, the inbox, requests and answers, status, feeds

@@ -847,6 +847,59 @@ static void test_requests_overdue(void **state)
     free(r);
 }
 
+/* Who must name a user, kind by kind ("Systems and users"). */
+static void test_user_required(void **state)
+{
+    (void)state;
+    cl_caller pub = {.roles = CL_ROLE_PUBLISHER};
+    cl_caller pub_named = {.roles = CL_ROLE_PUBLISHER, .require_user = true};
+    cl_caller co = {.roles = CL_ROLE_COORDINATOR};
+    cl_caller op = {.roles = CL_ROLE_OPERATOR};
+    cl_caller au = {.roles = CL_ROLE_AUDITOR};
+    cl_caller op_co = {.roles = CL_ROLE_OPERATOR | CL_ROLE_COORDINATOR};
+    for (int k = CL_REQ_NONE + 1; k < CL_REQ_KIND_COUNT; k++) {
+        cl_req_kind kind = (cl_req_kind)k;
+        bool health = kind == CL_REQ_HEALTH;
+        /* a coordinator or auditor names a user for everything it may
+         * send but health */
+        assert_int_equal(cl_core_user_required(&co, kind),
+                         !health && cl_core_allowed(co.roles, kind));
+        assert_int_equal(cl_core_user_required(&au, kind),
+                         !health && cl_core_allowed(au.roles, kind));
+        /* a publisher only when its registry entry says so */
+        assert_false(cl_core_user_required(&pub, kind));
+        assert_int_equal(cl_core_user_required(&pub_named, kind),
+                         !health && cl_core_allowed(pub.roles, kind));
+        /* an operator never: counts and operations, no personal data */
+        assert_false(cl_core_user_required(&op, kind));
+        /* a kind both roles allow goes by the operator's */
+        if (cl_core_allowed(op.roles, kind))
+            assert_false(cl_core_user_required(&op_co, kind));
+    }
+    assert_false(cl_core_user_required(&co, CL_REQ_KIND_COUNT));
+}
+
+/* Audit entries of both stored versions decode (version 1: before named
+ * users; version 2: with the user). */
+static void test_audit_versions(void **state)
+{
+    (void)state;
+    static const char *seeds[] = {"audit", "audit_v2"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[512];
+        uint8_t in[4096];
+        snprintf(path, sizeof(path), "%s/stored/%s", CL_CORPUS_DIR, seeds[i]);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t n = fread(in, 1, sizeof(in), f);
+        fclose(f);
+        /* the first byte picks the decoder in fuzz_stored */
+        assert_int_equal(cl_audit_decode_check(in + 1, n - 1), CL_OK);
+        in[1] = 3; /* an unknown version */
+        assert_int_equal(cl_audit_decode_check(in + 1, n - 1), CL_ERR_CORRUPT);
+    }
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -873,6 +926,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_case_finding, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_requests_overdue, s_setup,
                                         s_teardown),
+        cmocka_unit_test(test_user_required),
+        cmocka_unit_test(test_audit_versions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

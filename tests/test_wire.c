@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -601,6 +602,78 @@ static void test_oneof_last_wins(void **state)
     assert_int_equal(s_dec(a, &e, err), CL_OK);
     assert_int_equal(a->kind, CL_REQ_HEALTH);
     free(a);
+/* The acting user travels on the envelope, and audit entries carry it
+ * back; the fuzz seeds that name one decode. */
+static void test_on_behalf_of(void **state)
+{
+    (void)state;
+    cl_request *q = s_req(), *back = calloc(1, sizeof(*back));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    char err[CL_ERROR_SZ];
+    CL_COPY(q->on_behalf_of.id, "cjones");
+    CL_COPY(q->on_behalf_of.name, "Chris Jones");
+    CL_COPY(q->on_behalf_of.role, "Extended MDT coordinator");
+    assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+    assert_int_equal(cl_wire_decode_request(back, buf, len, err), CL_OK);
+    assert_string_equal(back->on_behalf_of.id, "cjones");
+    assert_string_equal(back->on_behalf_of.name, "Chris Jones");
+    assert_string_equal(back->on_behalf_of.role, "Extended MDT coordinator");
+    free(buf);
+    /* a body hash does not depend on who acts (a resend is the same) */
+    uint8_t h[16];
+    memcpy(h, back->body_hash, 16);
+    memset(&q->on_behalf_of, 0, sizeof(q->on_behalf_of));
+    assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+    assert_int_equal(cl_wire_decode_request(back, buf, len, err), CL_OK);
+    assert_string_equal(back->on_behalf_of.id, "");
+    assert_memory_equal(h, back->body_hash, 16);
+    free(buf);
+    /* audit search by user, and the user on an audit entry */
+    memset(q, 0, sizeof(*q));
+    q->version = CL_PROTOCOL_VERSION;
+    memset(q->msgid, 9, CL_MSGID_LEN);
+    q->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(q->u.person_ref.user_id, "amorgan");
+    assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+    assert_int_equal(cl_wire_decode_request(back, buf, len, err), CL_OK);
+    assert_string_equal(back->u.person_ref.user_id, "amorgan");
+    free(buf);
+    cl_reply rep, rback;
+    memset(&rep, 0, sizeof(rep));
+    rep.kind = CL_REQ_AUDIT_SEARCH;
+    cl_audit_entry e[2];
+    memset(e, 0, sizeof(e));
+    e[0].seq = 1;
+    CL_COPY(e[0].user.id, "amorgan");
+    CL_COPY(e[0].user.name, "Alex Morgan");
+    CL_COPY(e[0].user.role, "Deputy coordinator");
+    e[1].seq = 2;
+    rep.u.entries.n = 2;
+    rep.u.entries.v = e;
+    assert_int_equal(cl_wire_encode_reply(&buf, &len, &rep), CL_OK);
+    assert_int_equal(cl_wire_decode_reply(&rback, buf, len), CL_OK);
+    assert_int_equal(rback.u.entries.n, 2);
+    assert_string_equal(rback.u.entries.v[0].user.name, "Alex Morgan");
+    assert_string_equal(rback.u.entries.v[0].user.role, "Deputy coordinator");
+    assert_string_equal(rback.u.entries.v[1].user.id, "");
+    cl_reply_clear(&rback);
+    free(buf);
+    /* the seeds */
+    static const char *seeds[] = {"get_person_on_behalf", "audit_search_user"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[512];
+        uint8_t in[4096];
+        snprintf(path, sizeof(path), "%s/envelope/%s", CL_CORPUS_DIR, seeds[i]);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t n = fread(in, 1, sizeof(in), f);
+        fclose(f);
+        assert_int_equal(cl_wire_decode_request(back, in, n, err), CL_OK);
+        assert_string_equal(back->on_behalf_of.name, "Chris Jones");
+    }
+    free(q);
+    free(back);
 }
 
 int main(void)
@@ -620,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_refusals_name_the_field),
         cmocka_unit_test(test_msgid_of_malformed),
         cmocka_unit_test(test_oneof_last_wins),
+        cmocka_unit_test(test_on_behalf_of),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

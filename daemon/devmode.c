@@ -39,8 +39,7 @@ static const struct {
     {"operator", "Northshire Council ICT", "operations", "operator", "", NULL,
      NULL, NULL, NULL},
     {"auditor", "Northshire Information Governance", "governance", "auditor",
-     "", "lwalker", "Lee Walker", "Information governance officer",
-     "lwalker"},
+     "", "lwalker", "Lee Walker", "Information governance officer", "lwalker"},
 };
 
 static int s_mkdir(const char *path, char *err, size_t err_len)

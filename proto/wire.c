@@ -250,15 +250,12 @@ static bool s_plan_in(cl_plan *p, const Caselink__ProtectionPlan *pp,
 }
 
 static bool s_user_in(cl_user *u, const Caselink__ActingUser *p,
-                      const char *name, char err[CL_ERROR_SZ])
+                      char err[CL_ERROR_SZ])
 {
-    char f[3][48];
-    snprintf(f[0], sizeof(f[0]), "%s.user_id", name);
-    snprintf(f[1], sizeof(f[1]), "%s.display_name", name);
-    snprintf(f[2], sizeof(f[2]), "%s.role", name);
-    return S_STR(u->id, p->user_id, f[0]) &&
-           S_STR(u->name, p->display_name, f[1]) &&
-           S_STR(u->role, p->role, f[2]);
+    const char *pfx = "on_behalf_of";
+    return S_STR(u->id, p->user_id, "user_id") &&
+           S_STR(u->name, p->display_name, "display_name") &&
+           S_STR(u->role, p->role, "role");
 }
 
 static bool s_person_ref_in(cl_person_ref *g, const char *pid,
@@ -363,7 +360,7 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             : NULL;
     const char *pfx = bf ? bf->name : "";
     if (env->on_behalf_of &&
-        !s_user_in(&out->on_behalf_of, env->on_behalf_of, "on_behalf_of", err))
+        !s_user_in(&out->on_behalf_of, env->on_behalf_of, err))
         goto out;
     switch (env->body_case) {
     case CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL:
@@ -414,7 +411,7 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                              env->audit_search->match, env->audit_search->limit,
                              pfx, err) ||
             !S_STR(out->u.person_ref.user_id, env->audit_search->user_id,
-                   "audit_search.user_id"))
+                   "user_id"))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS:

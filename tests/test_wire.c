@@ -602,6 +602,8 @@ static void test_oneof_last_wins(void **state)
     assert_int_equal(s_dec(a, &e, err), CL_OK);
     assert_int_equal(a->kind, CL_REQ_HEALTH);
     free(a);
+}
+
 /* The acting user travels on the envelope, and audit entries carry it
  * back; the fuzz seeds that name one decode. */
 static void test_on_behalf_of(void **state)

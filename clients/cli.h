@@ -23,9 +23,9 @@ typedef struct s_conn {
     const char *dev; /* --dev DIR */
     const char *as;  /* --as NAME */
     int timeout_ms;
-    bool iso;  /* --iso: dates and times as ISO 8601 (UTC) */
-    bool json; /* --json: listings as JSON */
-    bool tty;  /* standard error is a terminal (progress) */
+    bool iso;              /* --iso: dates and times as ISO 8601 (UTC) */
+    bool json;             /* --json: listings as JSON */
+    bool tty;              /* standard error is a terminal (progress) */
     cl_user user;          /* --user, --user-name, --user-role */
     const char *user_file; /* --user-file FILE */
 } s_conn;

@@ -162,17 +162,25 @@ cl_client *th_client_user(const th_daemon *d, const char *key_file,
 
 cl_client *th_client(const th_daemon *d, const char *name)
 {
-    char key[300], path[300], err[512];
+    char key[300];
     cl_user u;
     snprintf(key, sizeof(key), "%s/keys/%s.key", d->dir, name);
+    if (!th_user(d, name, &u))
+        return th_client_keys(d, key, 5000);
+    return th_client_user(d, key, 5000, &u);
+}
+
+bool th_user(const th_daemon *d, const char *name, cl_user *out)
+{
+    char path[300], err[512];
     snprintf(path, sizeof(path), "%s/keys/%s.user", d->dir, name);
     if (access(path, F_OK) != 0)
-        return th_client_keys(d, key, 5000);
-    if (cl_user_load(&u, path, err, sizeof(err)) != CL_OK) {
+        return false;
+    if (cl_user_load(out, path, err, sizeof(err)) != CL_OK) {
         fprintf(stderr, "harness: %s\n", err);
         abort();
     }
-    return th_client_user(d, key, 5000, &u);
+    return true;
 }
 
 cl_request *th_referral(const char *ref, const char *given, const char *family,

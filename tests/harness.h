@@ -42,6 +42,10 @@ cl_client *th_client(const th_daemon *d, const char *name);
 cl_client *th_client_keys(const th_daemon *d, const char *key_file,
                           int timeout_ms);
 
+/* The user development mode wrote for demo client name (keys/NAME.user)
+ * into *out; false (and *out untouched) if it has none. */
+bool th_user(const th_daemon *d, const char *name, cl_user *out);
+
 /* The same, acting for user (NULL: nobody). */
 cl_client *th_client_user(const th_daemon *d, const char *key_file,
                           int timeout_ms, const cl_user *user);

@@ -131,6 +131,9 @@ static Caselink__Reply *s_raw_call(const th_daemon *d, const char *who,
     void *s = th_raw_socket(d, ctx, key, 5000);
     q->version = CL_PROTOCOL_VERSION;
     randombytes_buf(q->msgid, CL_MSGID_LEN);
+    /* the person the demo client acts for, as libcaselink would add */
+    if (!cl_user_named(&q->on_behalf_of))
+        th_user(d, who, &q->on_behalf_of);
     assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
     assert_int_equal(zmq_send(s, buf, len, 0), (int)len);
     int n = zmq_recv(s, in, sizeof(in), 0);

@@ -520,7 +520,8 @@ static size_t s_digest_key(uint8_t *out, cl_db db, const uint8_t *prefix,
 {
     size_t n = strlen(s_dbs[db].name) + 1;
     memcpy(out, s_dbs[db].name, n);
-    memcpy(out + n, prefix, prefix_len);
+    if (prefix_len)
+        memcpy(out + n, prefix, prefix_len);
     return n + prefix_len;
 }
 

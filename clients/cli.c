@@ -30,6 +30,7 @@
 #include "csv.h"
 #include "fields.h"
 #include "keyfile.h"
+#include "progress.h"
 
 /* --- connection ------------------------------------------------------------
  */
@@ -295,6 +296,25 @@ out:
 
 /* --- CSV publishing, pipelined -------------------------------------------- */
 
+/* For progress: a file's size, and how much of it has been read (0..1;
+ * -1 when it cannot be told, a pipe). */
+static long s_file_size(FILE *f)
+{
+    long here = ftell(f), size = -1;
+    if (here >= 0 && fseek(f, 0, SEEK_END) == 0) {
+        size = ftell(f);
+        if (fseek(f, here, SEEK_SET) != 0)
+            size = -1;
+    }
+    return size;
+}
+
+static double s_file_done(FILE *f, long size)
+{
+    long at = ftell(f);
+    return size > 0 && at >= 0 ? (double)at / (double)size : -1;
+}
+
 #define S_WINDOW 64
 
 typedef struct s_slot {
@@ -317,10 +337,13 @@ static void s_settle(s_slot *w, const cl_reply *rep, const char *path,
         char where[PATH_MAX + 32];
         snprintf(where, sizeof(where), "%s:%lu: ", path, w[i].line);
         if (!cl_reply_ok(rep)) {
+            cl_progress_interrupt();
             fprintf(stderr, "%s%s: %s\n", where, cl_status_name(rep->status),
                     rep->error);
             t->failed++;
         } else {
+            if (rep->u.publish.n_warnings || verbose)
+                cl_progress_interrupt();
             s_print_warnings(where, rep);
             if (rep->status == CL_STATUS_DUPLICATE)
                 t->dup++;
@@ -379,6 +402,7 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
 
     FILE *f = fopen(path, "re");
     if (!f) {
+        cl_progress_interrupt();
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
         return S_EXIT_USAGE;
     }
@@ -388,6 +412,7 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
     }
     rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
     if (rc != 1) {
+        cl_progress_interrupt();
         fprintf(stderr, "%s:%lu: %s\n", path, line,
                 rc == 0 ? "empty file: a header row is required" : err);
         status = S_EXIT_USAGE;
@@ -405,6 +430,7 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
     }
     ncols = n;
     if (!have_ref || !have_basis || !have_cat) {
+        cl_progress_interrupt();
         fprintf(stderr,
                 "%s:1: the header must name agency_reference, category and "
                 "lawful_basis (see 'caselink help')\n",
@@ -419,16 +445,22 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
         }
     if ((status = s_connect(cn, NULL, &c)) != 0)
         goto out;
+    cl_progress prog;
+    long fsize = s_file_size(f);
+    unsigned long rows = 0;
+    cl_progress_start(&prog, cn->tty, path, "rows");
     for (;;) {
         rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
         if (rc == 0)
             break;
         if (rc < 0) {
+            cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
             t.failed++;
             continue;
         }
         if (n != ncols) {
+            cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %zu fields, the header has %zu\n", path,
                     line, n, ncols);
             t.failed++;
@@ -452,10 +484,13 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
         memset(&local, 0, sizeof(local));
         if (good)
             good = s_ready(slot->req, err, sizeof(err), &local);
+        if (good && local.n_warnings)
+            cl_progress_interrupt();
         for (uint32_t i = 0; good && i < local.n_warnings; i++)
             fprintf(stderr, "%s:%lu: warning: %s\n", path, line,
                     local.warnings[i]);
         if (!good) {
+            cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
             t.failed++;
             continue;
@@ -466,8 +501,10 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
         }
         slot->busy = true;
         slot->line = line;
+        cl_progress_update(&prog, ++rows, s_file_done(f, fsize));
     }
     rc = s_window_wait(c, w, path, &t, verbose, cn->timeout_ms, true);
+    cl_progress_end(&prog);
     if (rc != CL_OK) {
         status = s_transport(rc, cn);
         goto out;
@@ -509,6 +546,7 @@ static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
         if (!w[i].busy || memcmp(w[i].req.msgid, rep->msgid, CL_MSGID_LEN))
             continue;
         if (!cl_reply_ok(rep)) {
+            cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s: %s\n", path, w[i].line,
                     cl_status_name(rep->status), rep->error);
             t->failed++;
@@ -518,6 +556,8 @@ static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
             t->accepted++;
             t->own += rep->u.import.link_reason == CL_LINK_LOCAL_ID;
         }
+        if (rep->u.import.n_warnings)
+            cl_progress_interrupt();
         for (uint32_t k = 0; k < rep->u.import.n_warnings; k++)
             fprintf(stderr, "%s:%lu: warning: %s\n", path, w[i].line,
                     rep->u.import.warnings[k]);
@@ -607,12 +647,14 @@ int s_import(s_conn *cn, int argc, char **argv)
         path = argv[1];
         agency = argv[3];
     } else {
+        cl_progress_interrupt();
         fprintf(stderr, "usage: caselink import persons FILE.csv --agency "
                         "NAME\n");
         return S_EXIT_USAGE;
     }
     FILE *f = fopen(path, "re");
     if (!f) {
+        cl_progress_interrupt();
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
         return S_EXIT_USAGE;
     }
@@ -626,13 +668,16 @@ int s_import(s_conn *cn, int argc, char **argv)
     unsigned long line, rows = 0, foreign_pc = 0, foreign_line = 0;
     s_itally t = {0};
     int status = 0, rc;
-    bool tty = isatty(2);
+    cl_progress prog;
+    long fsize = s_file_size(f);
+    cl_progress_start(&prog, cn->tty, path, "rows");
     if (!w || !tmp || cl_csv_new(&csv, f) != CL_OK) {
         status = S_EXIT_FAILED;
         goto out;
     }
     rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
     if (rc != 1) {
+        cl_progress_interrupt();
         fprintf(stderr, "%s:1: %s\n", path,
                 rc == 0 ? "empty file: a header row is required" : err);
         status = S_EXIT_USAGE;
@@ -655,11 +700,13 @@ int s_import(s_conn *cn, int argc, char **argv)
         for (int k = 0; k < (int)(sizeof(s_import_cols) / sizeof(char *)); k++)
             if (!strcasecmp(name, s_import_cols[k]))
                 col[i] = k;
+        cl_progress_interrupt();
         if (col[i] < 0)
             fprintf(stderr, "%s:1: warning: column '%s' ignored\n", path, name);
         have_id |= col[i] == 0;
     }
     if (!have_id) {
+        cl_progress_interrupt();
         fprintf(stderr, "%s:1: the header must name local_id\n", path);
         status = S_EXIT_USAGE;
         goto out;
@@ -675,6 +722,7 @@ int s_import(s_conn *cn, int argc, char **argv)
             if (rc >= 0)
                 snprintf(err, sizeof(err), "%zu fields, the header has %zu", n,
                          ncols);
+            cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
             t.failed++;
             continue;
@@ -726,6 +774,7 @@ int s_import(s_conn *cn, int argc, char **argv)
              * identifying column (local_id) has no such way out. */
             const char *why = !good ? err : s_import_field_bad(tmp, name);
             if (why && col[i] != 0) {
+                cl_progress_interrupt();
                 fprintf(stderr,
                         "%s:%lu: warning: column %zu (%s): %s; the field is "
                         "left out, the row imported\n",
@@ -748,6 +797,7 @@ int s_import(s_conn *cn, int argc, char **argv)
             good = false;
         }
         if (!good) {
+            cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
             t.failed++;
             continue;
@@ -759,8 +809,7 @@ int s_import(s_conn *cn, int argc, char **argv)
         }
         slot->busy = true;
         slot->line = line;
-        if (tty && rows % 200 == 0)
-            fprintf(stderr, "\r  %lu rows sent ...", rows);
+        cl_progress_update(&prog, rows, s_file_done(f, fsize));
     }
     for (;;) {
         int busy = 0;
@@ -776,8 +825,8 @@ int s_import(s_conn *cn, int argc, char **argv)
         s_import_settle(w, W, &rep, path, &t);
         cl_reply_clear(&rep);
     }
-    if (tty)
-        fprintf(stderr, "\r%40s\r", "");
+    cl_progress_end(&prog);
+    cl_progress_interrupt();
     if (foreign_pc)
         fprintf(stderr,
                 "%s:%lu: warning: %lu postcode%s not in the UK form (the "
@@ -817,6 +866,9 @@ int s_links(s_conn *cn, int argc, char **argv)
     req.kind = CL_REQ_LINKS_EXPORT;
     req.u.links.limit = 5000;
     printf("record_id,agency,local_id,person_id,reason,score\n");
+    cl_progress prog;
+    uint64_t rows = 0;
+    cl_progress_start(&prog, cn->tty, "links export", "records");
     for (;;) {
         cl_reply rep;
         memset(req.msgid, 0, CL_MSGID_LEN);
@@ -839,12 +891,22 @@ int s_links(s_conn *cn, int argc, char **argv)
             printf(",%s,%s,%.2f\n", r->person_id, cl_link_name(r->link_reason),
                    r->link_score);
         }
+        rows += rep.u.links.n;
+        uint64_t last = 0;
+        if (rep.u.links.n)
+            last = strtoull(rep.u.links.v[rep.u.links.n - 1].record_id + 1,
+                            NULL, 10);
+        cl_progress_update(&prog, rows,
+                           rep.u.links.last_id
+                               ? (double)last / (double)rep.u.links.last_id
+                               : -1);
         bool more = rep.u.links.next[0] != '\0';
         CL_COPY(req.u.links.after, rep.u.links.next);
         cl_reply_clear(&rep);
         if (!more)
             break;
     }
+    cl_progress_end(&prog);
     cl_client_close(&c);
     return status;
 }
@@ -2131,10 +2193,30 @@ int s_admin(s_conn *cn, int argc, char **argv)
     }
     if ((status = s_connect(cn, "operator", &c)) != 0)
         return status;
-    /* A backup of a large store takes a while: wait long enough, once. */
-    int rc = cl_client_call(c, &req, &rep);
-    if (rc == CL_ERR_TIMEOUT && req.kind == CL_REQ_ADMIN_BACKUP)
-        rc = cl_client_recv(c, &rep, 600000);
+    int rc;
+    if (req.kind == CL_REQ_ADMIN_BACKUP) {
+        /* A backup of a large store takes a while: wait up to ten minutes,
+         * saying how far it has gone (the daemon reports the bytes copied
+         * only at the end, so the line shows the time so far). */
+        cl_progress prog;
+        bool got = false;
+        memset(&rep, 0, sizeof(rep));
+        cl_progress_start(&prog, cn->tty, "backup", NULL);
+        rc = cl_client_send(c, &req);
+        for (int waited = 0; rc == CL_OK && !got && waited < 600000;
+             waited += 250) {
+            rc = cl_client_recv(c, &rep, 250);
+            got = rc == CL_OK;
+            if (rc == CL_ERR_TIMEOUT)
+                rc = CL_OK;
+            cl_progress_update(&prog, 0, -1);
+        }
+        cl_progress_end(&prog);
+        if (rc == CL_OK && !got)
+            rc = CL_ERR_TIMEOUT;
+    } else {
+        rc = cl_client_call(c, &req, &rep);
+    }
     if (rc != CL_OK) {
         status = s_transport(rc, cn);
     } else if (!cl_reply_ok(&rep)) {

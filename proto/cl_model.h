@@ -251,6 +251,7 @@ typedef struct cl_links_page {
     size_t n;
     cl_link_row *v; /* owned */
     char next[CL_REF_SZ];
+    uint64_t last_id; /* the highest record number issued (for progress) */
 } cl_links_page;
 
 /* Decide a queued match (accept merges) or split a record off. */

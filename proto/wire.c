@@ -2214,6 +2214,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             links.rows[links.n_rows++] = row;
         }
         links.next_after = S_S(lp->next);
+        links.last_record_number = lp->last_id;
         r.result_case = CASELINK__REPLY__RESULT_LINKS;
         r.links = &links;
         break;
@@ -3062,6 +3063,7 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             x->link_score = row->link_score;
         }
         CL_COPY(o->next, r->links->next_after);
+        o->last_id = r->links->last_record_number;
         break;
     }
     case CASELINK__REPLY__RESULT_REVIEW_ITEMS: {

@@ -348,6 +348,48 @@ grep -qw -- --family <<<"$(complete_words caselink person find --fam)" && passes
 missing=$(grep -vxFf <(sed -n '/^| enum | value | label |$/,/^$/p' "$(dirname "$0")/../README.md") words.md)
 [ -z "$missing" ] && passes=$((passes + 1)) || { echo "FAIL README wording table lacks:"; echo "$missing"; fails=$((fails + 1)); }
 
+
+# Progress on a terminal (a real pseudo-terminal), nothing when not one.
+python3 - > big.csv <<'PY'
+print("local_id,given_names,family_name,date_of_birth,postcode")
+for i in range(6000):
+    print(f"BIG-{i},Given{i},Family{i % 97},{1 + i % 28:02d}/{1 + i % 12:02d}/19{50 + i % 50},QX{i % 9} {i % 7}AB")
+PY
+pty_run() { python3 - "$@" <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+}
+out=$(pty_run "$cli" --dev "$dir/dev" --as adults import persons big.csv --agency "Northshire Adult Social Care")
+grep -q $'\r\e\[Kbig.csv: [0-9]* rows ([0-9]*%), [0-9]* rows/s, [0-9]* s left' <<<"$out" && passes=$((passes + 1)) || { echo "FAIL import progress on a terminal:"; cat -v <<<"$out" | tail -3; fails=$((fails + 1)); }
+grep -q "6000 rows" <<<"$out" && passes=$((passes + 1)) || { echo "FAIL import summary under a terminal"; fails=$((fails + 1)); }
+cl --as adults import persons big.csv --agency "Northshire Adult Social Care" >/dev/null 2>err.txt
+grep -q $'\r' err.txt && { echo "FAIL progress printed when not a terminal"; fails=$((fails + 1)); } || passes=$((passes + 1))
+out=$(pty_run "$cli" --dev "$dir/dev" links export --csv)
+grep -q $'\r\e\[Klinks export: [0-9]* records ([0-9]*%), [0-9]* records/s' <<<"$out" && passes=$((passes + 1)) || { echo "FAIL links export progress:"; cat -v <<<"$out" | grep -a "links export" | tail -2; fails=$((fails + 1)); }
+cl links export --csv 2>err.txt | tail -1 | grep -q "^R" && ! grep -q $'\r' err.txt && passes=$((passes + 1)) || { echo "FAIL links export quiet when piped"; fails=$((fails + 1)); }
+python3 - > bigref.csv <<'PY'
+print("agency_reference,given_names,family_name,date_of_birth,category,lawful_basis,occurred_at")
+for i in range(3000):
+    print(f"BR-{i},Given{i},Family{i % 97},{1 + i % 28:02d}/{1 + i % 12:02d}/19{50 + i % 50},housing,consent,2026-0{1 + i % 9}-01T10:00Z")
+PY
+out=$(pty_run "$cli" --dev "$dir/dev" --as police publish referral --csv bigref.csv)
+grep -q $'\r\e\[Kbigref.csv: [0-9]* rows ([0-9]*%), [0-9]* rows/s, [0-9]* s left' <<<"$out" && passes=$((passes + 1)) || { echo "FAIL publish CSV progress:"; cat -v <<<"$out" | tail -2; fails=$((fails + 1)); }
+
 # Connection errors said at once and named.
 t0=$(date +%s%N)
 check "nothing listening, at once" 3 "nothing is listening at ipc:///nonexistent/sock" -- "$cli" --endpoint ipc:///nonexistent/sock --server-key "$dir/dev/keys/server.pub" --key "$dir/dev/keys/gp.key" health

@@ -2965,6 +2965,8 @@ int cl_core_links_export(cl_txn *t, const cl_caller *caller,
     int rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_links_one, &c);
     if (rc == CL_OK && out->n == c.limit)
         snprintf(out->next, sizeof(out->next), "R%08" PRIu64, c.last);
+    if (rc == CL_OK)
+        rc = cl_store_counter(t, "record", &out->last_id);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));

@@ -2234,28 +2234,84 @@ int s_admin(s_conn *cn, int argc, char **argv)
     return status;
 }
 
+/* Agency kinds the partnership uses (the registry takes any short word;
+ * these are the ones the demo and the documentation use). */
+static const char *const s_kinds[] = {
+    "gp",
+    "police",
+    "childrens_services",
+    "adult_services",
+    "mental_health",
+    "acute_trust",
+    "housing",
+    "education",
+    "mdt",
+    "operations",
+    "governance",
+};
+
 static int s_keygen(int argc, char **argv)
 {
-    char pub[CL_Z85_KEY_SZ];
-    if (argc != 1) {
-        fprintf(stderr, "usage: caselink keygen NAME\n");
-        return S_EXIT_USAGE;
+    char pub[CL_Z85_KEY_SZ], spath[4096], ppath[4096];
+    const char *base = NULL, *agency = NULL, *kind = "gp", *roles = "publisher";
+    cl_keyfile_format fmt = CL_KEYFILE_INI;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (o[0] != '-' && !base) {
+            base = o;
+            continue;
+        }
+        if (!v)
+            goto usage;
+        if (!strcmp(o, "--format") && !strcmp(v, "zpl"))
+            fmt = CL_KEYFILE_ZPL;
+        else if (!strcmp(o, "--format") && !strcmp(v, "ini"))
+            fmt = CL_KEYFILE_INI;
+        else if (!strcmp(o, "--agency"))
+            agency = v;
+        else if (!strcmp(o, "--kind"))
+            kind = v;
+        else if (!strcmp(o, "--roles"))
+            roles = v;
+        else
+            goto usage;
+        i++;
     }
-    int rc = cl_keyfile_generate(argv[0], pub);
+    if (!base)
+        goto usage;
+    int rc = cl_keyfile_generate_as(base, fmt, pub);
+    cl_keyfile_paths(fmt, base, spath, ppath, sizeof(spath));
     if (rc != CL_OK) {
-        fprintf(stderr, "caselink keygen: %s.key or %s.pub: %s\n", argv[0],
-                argv[0],
+        fprintf(stderr, "caselink keygen: %s or %s: %s\n", spath, ppath,
                 rc == CL_ERR_EXISTS ? "already exists (not overwritten)"
                                     : cl_strerror(rc));
         return S_EXIT_FAILED;
     }
-    printf("wrote %s.key (secret, mode 0600) and %s.pub\n"
-           "To register this client, add to the daemon's registry and send "
-           "it SIGHUP:\n\n"
-           "[%s]\nkey = %s\nagency = AGENCY NAME\nkind = gp\n"
-           "roles = publisher\n",
-           argv[0], argv[0], argv[0], pub);
+    const char *name = strrchr(base, '/') ? strrchr(base, '/') + 1 : base;
+    printf("wrote %s (secret, mode 0600) and %s\n"
+           "Keep %s where the client runs; send %s to the caselink "
+           "operator.\n\n"
+           "Registry entry: paste into the daemon's clients.conf and reload "
+           "(systemctl reload caselinkd):\n\n"
+           "[%s]\nkey = %s\n",
+           spath, ppath, spath, ppath, name, pub);
+    if (agency)
+        printf("agency = %s\n", agency);
+    else
+        printf("# agency: the agency's name as the partnership registers it "
+               "(required)\nagency = \n");
+    printf("# kind, one of:");
+    for (size_t i = 0; i < sizeof(s_kinds) / sizeof(s_kinds[0]); i++)
+        printf(" %s", s_kinds[i]);
+    printf("\nkind = %s\n"
+           "# roles, comma-separated: publisher, coordinator, operator, "
+           "auditor\nroles = %s\n",
+           kind, roles);
     return 0;
+usage:
+    fprintf(stderr, "usage: caselink keygen NAME [--format ini|zpl] "
+                    "[--agency NAME] [--kind KIND] [--roles ROLES]\n");
+    return S_EXIT_USAGE;
 }
 
 int s_keygen_cmd(s_conn *cn, int argc, char **argv)

@@ -17,7 +17,16 @@
 static int s_help_cmd(s_conn *cn, int argc, char **argv);
 
 const s_row s_rows[] = {
-    {"keygen", "NAME", "write NAME.key (secret, mode 0600) and NAME.pub", NULL,
+    {"keygen",
+     "NAME [--agency NAME] [--kind KIND] [--roles ROLES] [--format zpl]",
+     "write NAME.key (secret, mode 0600) and NAME.pub, and print the "
+     "registry entry to paste (section named after the client); --format "
+     "zpl writes ZeroMQ ZPL certificates NAME.cert_secret and NAME.cert, "
+     "as CZMQ's zcert does",
+     S_OPTS("--agency NAME\tthe agency, as the registry should name it",
+            "--kind KIND\tthe agency kind (gp, police, ...)",
+            "--roles ROLES\tpublisher, coordinator, operator, auditor",
+            "--format FORMAT\tini (default) or zpl"),
      0, s_keygen_cmd, NULL},
     {"health", "", "daemon version, uptime, counts", NULL, 0, s_health_cmd,
      NULL},

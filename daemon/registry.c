@@ -24,7 +24,8 @@ struct cl_registry {
 
 typedef struct s_ctx {
     cl_registry *r;
-    char msg[256];
+    char dir[4096]; /* the registry file's folder: key_file is relative */
+    char msg[512];
 } s_ctx;
 
 static s_entry *s_section(s_ctx *x, const char *section)
@@ -103,13 +104,37 @@ static int s_handler(void *user, const char *section, const char *name,
     s_entry *e = s_section(x, section);
     if (!e)
         return 0;
-    if (strcmp(name, "key") == 0) {
+    if (strcmp(name, "key") == 0 || strcmp(name, "public-key") == 0) {
+        /* public-key is the name the .pub file and ZPL certificates use;
+         * a quoted value (pasted from a certificate) is taken as well */
+        char z[CL_Z85_KEY_SZ + 2];
+        size_t n = strlen(v);
+        if (n == CL_Z85_KEY_SZ + 1 && (v[0] == '"' || v[0] == '\'') &&
+            v[n - 1] == v[0]) {
+            memcpy(z, v + 1, n - 2);
+            z[n - 2] = '\0';
+            v = z;
+        }
         if (!cl_keyfile_z85_valid(v)) {
             snprintf(x->msg, sizeof(x->msg),
-                     "key must be a 40-character Z85 public key");
+                     "%s must be a 40-character Z85 public key", name);
             return 0;
         }
         CL_COPY(e->key, v);
+    } else if (strcmp(name, "key_file") == 0) {
+        /* the client's public key file: caselink's .pub or a ZPL
+         * certificate (zcert's NAME.cert), relative to this registry */
+        char path[8192], pub[CL_Z85_KEY_SZ], why[400];
+        int n = v[0] == '/' ? snprintf(path, sizeof(path), "%s", v)
+                            : snprintf(path, sizeof(path), "%s/%s", x->dir, v);
+        if (n < 0 || (size_t)n >= sizeof(path) ||
+            cl_keyfile_read(path, pub, NULL, why, sizeof(why)) != CL_OK) {
+            snprintf(x->msg, sizeof(x->msg), "key_file: %s",
+                     n < 0 || (size_t)n >= sizeof(path) ? "path too long"
+                                                        : why);
+            return 0;
+        }
+        CL_COPY(e->key, pub);
     } else if (strcmp(name, "agency") == 0) {
         if (!CL_COPY(e->who.agency, v) || !v[0]) {
             snprintf(x->msg, sizeof(x->msg), "agency must be 1-%d bytes",
@@ -173,6 +198,14 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
     x.r = calloc(1, sizeof(*x.r));
     if (!x.r)
         return CL_ERR_NOMEM;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        CL_COPY(x.dir, ".");
+    else if (!cl_copy(x.dir, sizeof(x.dir), path) ||
+             (size_t)(slash - path) >= sizeof(x.dir))
+        CL_COPY(x.dir, ".");
+    else
+        x.dir[slash == path ? 1 : slash - path] = '\0';
     int line = ini_parse(path, s_handler, &x);
     if (line < 0) {
         snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
@@ -186,7 +219,7 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
     }
     for (size_t i = 0; i < x.r->n; i++) {
         const s_entry *e = &x.r->v[i];
-        const char *missing = !e->key[0]          ? "key"
+        const char *missing = !e->key[0]          ? "key (or key_file)"
                               : !e->who.agency[0] ? "agency"
                               : !e->who.kind[0]   ? "kind"
                               : !e->who.roles     ? "roles"

@@ -51,6 +51,26 @@ cd "$dir" || exit 1
 check "keygen" 0 "wrote newgp.key" -- "$cli" keygen newgp
 check "keygen key mode" 0 "^600$" -- stat -c %a newgp.key
 check "keygen no overwrite" 1 "already exists" -- "$cli" keygen newgp
+check "keygen usage" 2 "usage: caselink keygen" -- "$cli" keygen
+# the snippet keygen prints is pasted into the registry as it is: the
+# section is named after the client (not the path), the daemon admits it
+mkdir -p sub
+"$cli" keygen sub/pasted-gp --agency "Oakfield Surgery" --kind gp \
+    --roles publisher > keygen.out
+check "keygen snippet section" 0 "^\[pasted-gp\]$" -- cat keygen.out
+check "keygen snippet kinds" 0 "^# kind, one of: gp police" -- cat keygen.out
+check "keygen pub field" 0 "^public-key = " -- cat sub/pasted-gp.pub
+sed -n '/^\[pasted-gp\]$/,$p' keygen.out >> "$dir/dev/clients.conf"
+"$cli" keygen sub/zpl-gp --format zpl --agency "Oakfield Surgery" > zpl.out
+check "keygen zpl files" 0 "wrote sub/zpl-gp.cert_secret .* and sub/zpl-gp.cert" -- cat zpl.out
+check "keygen zpl cert" 0 "^    public-key = \"" -- cat sub/zpl-gp.cert
+sed -n '/^\[zpl-gp\]$/,$p' zpl.out >> "$dir/dev/clients.conf"
+kill -HUP "$pid"; sleep 0.5
+pasted() { "$cli" --endpoint "ipc://$dir/dev/caselinkd.sock" \
+    --server-key "$dir/dev/keys/server.pub" --key "$@"; }
+check "pasted registry entry admits" 0 "caselinkd" -- pasted sub/pasted-gp.key health
+check "zpl key admits" 0 "caselinkd" -- pasted sub/zpl-gp.cert_secret health
+check "unpasted key refused" 3 "not in the registry" -- pasted newgp.key --timeout 1000 health
 
 check "health" 0 "caselinkd .*people" -- cl health
 check "publish needs --as" 2 "needs --as" -- cl publish referral --ref X --category housing --basis consent --family A --given B

@@ -208,10 +208,27 @@ void cl_client_close(cl_client **cp)
     if (!cp || !*cp)
         return;
     cl_client *c = *cp;
-    if (c->monitor)
-        zmq_close(c->monitor);
+    int zero = 0;
+    /* Stop the monitor before closing either end: events still queued
+     * between the two inproc ends are otherwise never freed by libzmq. */
     if (c->sock)
+        (void)zmq_socket_monitor(c->sock, NULL, 0);
+    if (c->sock) {
+        (void)zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof(zero));
         zmq_close(c->sock);
+    }
+    if (c->monitor) {
+        for (;;) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            int got = zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT);
+            zmq_msg_close(&m);
+            if (got < 0)
+                break;
+        }
+        (void)zmq_setsockopt(c->monitor, ZMQ_LINGER, &zero, sizeof(zero));
+        zmq_close(c->monitor);
+    }
     if (c->ctx)
         zmq_ctx_term(c->ctx);
     free(c);

@@ -1170,6 +1170,21 @@ int s_review(s_conn *cn, int argc, char **argv)
     return s_review_list(cn, argc - 1, argv + 1);
 }
 
+/* --access-reason CODE: one of the documented break-glass reasons. */
+static bool s_access_reason(uint8_t *out, const char *v)
+{
+    int r = cl_access_parse(v);
+    if (r <= 0) {
+        fprintf(stderr,
+                "caselink: --access-reason must be one of immediate_risk, "
+                "safeguarding_enquiry, mdt_preparation, legal_duty, "
+                "data_quality, subject_request\n");
+        return false;
+    }
+    *out = (uint8_t)r;
+    return true;
+}
+
 int s_mdt(s_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -1216,6 +1231,11 @@ int s_mdt(s_conn *cn, int argc, char **argv)
             ok = CL_COPY(ag->who.person_id, v);
         else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--note"))
             ok = CL_COPY(ag->note, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA &&
+                 !strcmp(o, "--access-reason"))
+            ok = s_access_reason(&ag->access_reason, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--purpose"))
+            ok = CL_COPY(ag->justification, v);
         else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--reason")) {
             int r = cl_agenda_parse(v);
             ok = r > 0;
@@ -1231,7 +1251,9 @@ int s_mdt(s_conn *cn, int argc, char **argv)
                 "[--agency NAME]...\n"
                 "       caselink mdt show MDT-ID   (the agenda pack)\n"
                 "       caselink mdt add MDT-ID (--nhs N | --id P) --reason "
-                "REASON [--note TEXT]\n");
+                "REASON [--note TEXT]\n"
+                "           [--access-reason CODE --purpose TEXT]   (someone "
+                "no agency referred)\n");
         goto out;
     }
     if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
@@ -1266,6 +1288,8 @@ int s_casefind(s_conn *cn, int argc, char **argv)
             ok = CL_COPY(f->agency, v);
         else if (ok && !strcmp(o, "--purpose"))
             ok = CL_COPY(f->justification, v);
+        else if (ok && !strcmp(o, "--access-reason"))
+            ok = s_access_reason(&f->access_reason, v);
         else if (ok && !strcmp(o, "--min"))
             ok = (f->min_contacts = (uint32_t)atoi(v)) > 0;
         else if (ok && !strcmp(o, "--since"))
@@ -1286,7 +1310,7 @@ int s_casefind(s_conn *cn, int argc, char **argv)
         fprintf(stderr, "usage: caselink casefind --agency NAME [--min N] "
                         "[--since DATE] [--until DATE]\n"
                         "           [--not-known-to AGENCY|KIND|health]... "
-                        "--purpose TEXT\n");
+                        "--access-reason CODE --purpose TEXT\n");
         status = S_EXIT_USAGE;
         goto out;
     }
@@ -1396,6 +1420,8 @@ static int s_find(s_conn *cn, int argc, char **argv)
         bool ok = i + 1 < argc && !strncmp(argv[i], "--", 2);
         if (ok && !strcmp(argv[i], "--purpose"))
             ok = CL_COPY(req->u.find.justification, argv[i + 1]);
+        else if (ok && !strcmp(argv[i], "--access-reason"))
+            ok = s_access_reason(&req->u.find.access_reason, argv[i + 1]);
         else if (ok && !strcmp(argv[i], "--limit"))
             req->u.find.limit = (uint32_t)atoi(argv[i + 1]);
         else if (ok)
@@ -1408,8 +1434,9 @@ static int s_find(s_conn *cn, int argc, char **argv)
     }
     req->u.find.match = tmp->subject;
     if (!req->u.find.justification[0]) {
-        fprintf(stderr, "caselink person find: --purpose TEXT is required "
-                        "(recorded for audit)\n");
+        fprintf(stderr, "caselink person find: --access-reason CODE and "
+                        "--purpose TEXT are required (break-glass: the "
+                        "auditors are told)\n");
         status = S_EXIT_USAGE;
         goto out;
     }
@@ -1471,6 +1498,8 @@ int s_person(s_conn *cn, int argc, char **argv)
             ok = CL_COPY(g->person_id, v);
         else if (ok && !strcmp(o, "--purpose"))
             ok = CL_COPY(g->justification, v);
+        else if (ok && !strcmp(o, "--access-reason"))
+            ok = s_access_reason(&g->access_reason, v);
         else if (ok && !strcmp(o, "--review"))
             ok = CL_COPY(g->review_id, v);
         else
@@ -1484,7 +1513,8 @@ int s_person(s_conn *cn, int argc, char **argv)
     }
     if (!g->justification[0] && !g->review_id[0]) {
         fprintf(stderr, "caselink person show: say why you open this case: "
-                        "--review ID or --purpose TEXT (recorded for audit)\n");
+                        "--review ID, or break-glass --access-reason CODE "
+                        "--purpose TEXT (the auditors are told)\n");
         status = S_EXIT_USAGE;
         goto out;
     }
@@ -1944,6 +1974,12 @@ static void s_print_audit(const s_conn *cn, const cl_audit_entries *e)
                a->kind, cl_status_name(a->outcome),
                a->break_glass ? "  BREAK-GLASS" : "",
                a->purpose[0] ? "  purpose: " : "", a->purpose);
+        if (a->n_persons) {
+            printf("      people:");
+            for (uint32_t j = 0; j < a->n_persons; j++)
+                printf(" %s", a->person_ids[j]);
+            printf("\n");
+        }
     }
 }
 
@@ -2045,10 +2081,29 @@ int s_audit(s_conn *cn, int argc, char **argv)
         req->kind = sub[0] == 's' && sub[1] == 'e' ? CL_REQ_AUDIT_SEARCH
                                                    : CL_REQ_SUBJECT_ACCESS;
         cl_person_ref *q = &req->u.person_ref;
+        cl_audit_filter *af = &q->filter;
+        bool search = req->kind == CL_REQ_AUDIT_SEARCH;
+        char terr[CL_ERROR_SZ] = "";
         for (int i = 1; i < argc && status == 0; i += 2) {
             const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-            if (!v)
+            if (search && !strcmp(o, "--break-glass")) {
+                af->break_glass_only = true;
+                i--;
+            } else if (search && !strcmp(o, "--flagged")) {
+                af->flagged_only = true;
+                i--;
+            } else if (!v)
                 status = S_EXIT_USAGE;
+            else if (search && !strcmp(o, "--from"))
+                status = cl_fields_time(&af->from, v, terr, sizeof(terr))
+                             ? 0
+                             : S_EXIT_USAGE;
+            else if (search && !strcmp(o, "--to"))
+                status = cl_fields_time(&af->to, v, terr, sizeof(terr))
+                             ? 0
+                             : S_EXIT_USAGE;
+            else if (search && !strcmp(o, "--client"))
+                CL_COPY(af->client, v);
             else if (!strcmp(o, "--nhs"))
                 CL_COPY(q->match.nhs, v);
             else if (!strcmp(o, "--chi"))
@@ -2062,8 +2117,12 @@ int s_audit(s_conn *cn, int argc, char **argv)
             else
                 status = S_EXIT_USAGE;
         }
+        if (terr[0])
+            fprintf(stderr, "caselink: %s\n", terr);
         if (!q->match.nhs[0] && !q->match.chi[0] && !q->person_id[0] &&
-            !q->user_id[0])
+            !q->user_id[0] &&
+            !(search && (af->break_glass_only || af->flagged_only || af->from ||
+                         af->to || af->client[0])))
             status = S_EXIT_USAGE;
     } else {
         status = S_EXIT_USAGE;
@@ -2075,6 +2134,10 @@ int s_audit(s_conn *cn, int argc, char **argv)
                 "       caselink audit search (--nhs N | --chi N | --id P) "
                 "[--user ID] [--limit N]\n"
                 "       caselink audit search --user ID [--limit N]\n"
+                "       caselink audit search [--break-glass | --flagged] "
+                "[--from D] [--to D]\n"
+                "                             [--client NAME] [--user ID] "
+                "[--limit N]\n"
                 "       caselink audit subject-access (--nhs N | --chi N | "
                 "--id P)\n");
         goto out;

@@ -47,18 +47,26 @@ const s_row s_rows[] = {
      "chi_number; a bad field is dropped with a warning, not the row",
      S_OPTS("--agency NAME\tyour agency, as registered"), 0, s_import, NULL},
     {"person show",
-     "(--nhs N | --chi N | --id P) (--purpose TEXT | --review "
-     "MDT-ID)",
-     "open a linked case (coordinator; audited, a purpose is break-glass)",
+     "(--nhs N | --chi N | --id P) (--review MDT-ID | --access-reason "
+     "CODE --purpose TEXT)",
+     "open a linked case (coordinator; audited; without a review it is "
+     "break-glass: a reason code and at least 20 characters in three "
+     "words, and the auditors are told at once)",
      S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number",
             "--id P\tperson id (P00000001)",
+            "--access-reason CODE\tbreak-glass reason: immediate_risk, "
+            "safeguarding_enquiry, mdt_preparation, legal_duty, data_quality, "
+            "subject_request",
             "--purpose TEXT\twhy you open it (flagged for the auditor)",
             "--review MDT-ID\tthe review whose agenda the person is on"),
      0, s_person, NULL},
-    {"person find", "FIELDS... --purpose TEXT [--limit N]",
-     "ranked candidates for a person's details (coordinator; audited); a "
-     "name needs a date of birth or a postcode too",
-     S_OPTS("--purpose TEXT\twhy you search (audited)",
+    {"person find", "FIELDS... --access-reason CODE --purpose TEXT [--limit N]",
+     "ranked candidates for a person's details (coordinator; break-glass); "
+     "a name needs a date of birth or a postcode too",
+     S_OPTS("--access-reason CODE\tbreak-glass reason: immediate_risk, "
+            "safeguarding_enquiry, mdt_preparation, legal_duty, data_quality, "
+            "subject_request",
+            "--purpose TEXT\twhy you search (audited)",
             "--limit N\tat most N candidates"),
      S_PERSON_FIELDS, s_person, NULL},
     {"person split", "RECORD --reason TEXT",
@@ -67,7 +75,7 @@ const s_row s_rows[] = {
      S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_person, NULL},
     {"casefind",
      "--agency NAME [--min N] [--since DATE] [--until DATE] [--not-known-to "
-     "WHO]... --purpose TEXT",
+     "WHO]... --access-reason CODE --purpose TEXT",
      "high-level users of one agency with names, most contacts first, who "
      "else knows them (about them, or only mentioning them), and the agency "
      "overlap (coordinator; audited)",
@@ -77,6 +85,9 @@ const s_row s_rows[] = {
             "--until DATE\tcontacts before DATE",
             "--not-known-to WHO\tleave out people an agency, a kind (gp) or "
             "health holds a record about (repeatable)",
+            "--access-reason CODE\tbreak-glass reason: immediate_risk, "
+            "safeguarding_enquiry, mdt_preparation, legal_duty, data_quality, "
+            "subject_request",
             "--purpose TEXT\twhy (audited; the list names people)"),
      0, s_casefind, NULL},
     {"links export", "--csv",
@@ -109,12 +120,19 @@ const s_row s_rows[] = {
      S_OPTS("--date DATE\twhen it meets", "--title TEXT\tits title",
             "--agency NAME\tan agency attending (repeatable)"),
      0, s_mdt, NULL},
-    {"mdt add", "MDT-ID (--nhs N | --id P) --reason REASON [--note TEXT]",
+    {"mdt add",
+     "MDT-ID (--nhs N | --id P) --reason REASON [--note TEXT] "
+     "[--access-reason CODE --purpose TEXT]",
      "put a person on a review's agenda; REASON: gp_concern, "
-     "police_high_level_user, child_protection, case_finding, other",
+     "police_high_level_user, child_protection, case_finding, other (needs "
+     "--note); someone no agency has referred only with break-glass",
      S_OPTS("--nhs N\tNHS number", "--id P\tperson id",
             "--reason REASON\twhy they are on the agenda",
-            "--note TEXT\tmore about why"),
+            "--note TEXT\tmore about why",
+            "--access-reason CODE\tbreak-glass reason: immediate_risk, "
+            "safeguarding_enquiry, mdt_preparation, legal_duty, data_quality, "
+            "subject_request",
+            "--purpose TEXT\tbreak-glass justification"),
      0, s_mdt, NULL},
     {"mdt discuss", "MDT-ID --id P --summary TEXT [--decisions TEXT]",
      "record what the review said and decided about a person",
@@ -224,18 +242,26 @@ const s_row s_rows[] = {
             "--contact TEXT\twho to call"),
      0, s_respond, NULL},
     {"audit verify", "[--checkpoint FILE]",
-     "check the audit chain, against a signed checkpoint when given "
-     "(auditor)",
-     S_OPTS("--checkpoint FILE\ta checkpoint kept elsewhere"), 0, s_audit,
-     NULL},
+     "check the audit chain and the indexes, against the newest signed "
+     "checkpoint in FILE when given (such as the file checkpoint_command "
+     "shipped) (auditor)",
+     S_OPTS("--checkpoint FILE\tcheckpoints kept elsewhere"), 0, s_audit, NULL},
     {"audit checkpoint", "",
      "print a signed checkpoint to keep elsewhere (auditor)", NULL, 0, s_audit,
      NULL},
-    {"audit search", "(--nhs N | --chi N | --id P | --user ID) [--limit N]",
+    {"audit search",
+     "(--nhs N | --chi N | --id P | --user ID | [--break-glass | --flagged] "
+     "[--from DATE] [--to DATE] [--client NAME]) [--limit N]",
      "who looked at a person, when and why, naming the client and the "
-     "named user; with --user, what one named user did (auditor)",
+     "named user; with --user, what one named user did; with the filters, "
+     "every break-glass use (and refusal, with --flagged) by date and "
+     "client (auditor)",
      S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number", "--id P\tperson id",
             "--user ID\tentries of this named user (with a person: both)",
+            "--break-glass\tbreak-glass uses only",
+            "--flagged\tbreak-glass uses and refusals",
+            "--from DATE\tfrom DATE", "--to DATE\tbefore DATE",
+            "--client NAME\tby this registered client",
             "--limit N\tat most N entries"),
      0, s_audit, NULL},
     {"audit subject-access", "(--nhs N | --chi N | --id P)",

@@ -57,6 +57,7 @@ typedef struct s_item {
     bool deferred;     /* answered later (backup) */
     bool park;         /* an empty receive that waits for mail */
     cl_feed_event gap; /* a feed gap this publish revealed, for the log */
+    uint64_t break_glass_seq; /* audit entry of a break-glass use, to log */
 } s_item;
 
 /* A mailbox receive waiting for mail (long poll). */
@@ -390,10 +391,36 @@ static bool s_recv(cl_server *s, s_item *it)
 
 /* Append the audit entry for an item; the caller picks the transaction
  * (the request's own for success, the batch's for a refusal). */
-static int s_audit(cl_txn *t, const s_item *it, const cl_audit_note *note)
+static int s_audit(cl_server *s, cl_txn *t, s_item *it,
+                   const cl_audit_note *note)
 {
-    return cl_audit_append(t, it->who, cl_wire_kind_name(it->req.kind), note,
-                           (uint8_t)it->rep.status, s_now());
+    const char *kind = cl_wire_kind_name(it->req.kind);
+    int rc = cl_audit_append(t, it->who, kind, note, (uint8_t)it->rep.status,
+                             s_now());
+    /* Every break-glass use (refusals for a missing reason are not uses)
+     * goes to the auditors' mailbox in the same transaction, and to the
+     * log once committed. */
+    if (rc != CL_OK || !note || !note->break_glass || !it->who ||
+        (it->rep.status != CL_STATUS_OK &&
+         it->rep.status != CL_STATUS_NOT_FOUND))
+        return rc;
+    uint64_t seq = 0;
+    cl_governance_msg g;
+    memset(&g, 0, sizeof(g));
+    if ((rc = cl_audit_count(t, &seq)) != CL_OK)
+        return rc;
+    CL_COPY(g.event, "break_glass");
+    CL_COPY(g.agency, it->who->agency);
+    CL_COPY(g.client, it->who->name);
+    snprintf(g.reference, sizeof(g.reference), "AUDIT-%08" PRIu64, seq);
+    if (note->n_persons)
+        cl_core_pid_str(g.person_id, note->persons[0]);
+    snprintf(g.detail, sizeof(g.detail), "%s, %u people: %.90s", kind,
+             (unsigned)note->n_persons, note->purpose);
+    rc = cl_core_governance_notice(t, &s->cfg.route, &g, s_now());
+    if (rc == CL_OK)
+        it->break_glass_seq = seq;
+    return rc;
 }
 
 /* True for errors that must fail (or retry) the whole batch. */
@@ -455,14 +482,14 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                sizeof(import_warn.warnings));
         if (rc != CL_OK) {
             s_fail(it, rc, err);
-            rc = s_audit(parent, it, &note);
+            rc = s_audit(s, parent, it, &note);
             goto out;
         }
     }
     if (it->req.kind == CL_REQ_PUBLISH_PLAN &&
         (rc = cl_core_plan_authority(it->who, err)) != CL_OK) {
         s_fail(it, rc, err);
-        rc = s_audit(parent, it, &note);
+        rc = s_audit(s, parent, it, &note);
         goto out;
     }
     if (content || it->req.kind == CL_REQ_PUBLISH_PLAN) {
@@ -471,7 +498,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                  : cl_plan_validate(&it->req.u.plan, err, &it->rep.u.publish);
         if (rc != CL_OK) {
             s_fail(it, rc, err);
-            rc = s_audit(parent, it, &note);
+            rc = s_audit(s, parent, it, &note);
             goto out;
         }
     }
@@ -547,7 +574,7 @@ publish_done:
     if (rc != CL_OK) {
         cl_store_abort(&t);
         s_fail(it, rc, err);
-        rc = s_audit(parent, it, &note);
+        rc = s_audit(s, parent, it, &note);
         goto out;
     }
     if (again) {
@@ -563,7 +590,7 @@ publish_done:
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
     it->rep.status = CL_STATUS_OK;
     /* Fail closed: no audit entry, no change. */
-    if ((rc = s_audit(t, it, &note)) != CL_OK)
+    if ((rc = s_audit(s, t, it, &note)) != CL_OK)
         goto out;
     if ((rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep)) != CL_OK)
         goto out;
@@ -649,7 +676,7 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
         return rc;
     if (rc != CL_OK)
         s_fail(it, rc, err);
-    return s_audit(t, it, &note);
+    return s_audit(s, t, it, &note);
 }
 
 /* The caller's own mailbox: receive (parking an empty one that may wait)
@@ -961,12 +988,13 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
     int rc = cl_store_begin(&t, s->store, NULL, true);
     for (size_t i = 0; i < n && rc == CL_OK; i++) {
         s_item *it = &items[i];
+        it->break_glass_seq = 0;
         if (it->early != CL_OK) {
             /* An attempt on personal data by a role without the right is
              * itself worth an audit entry. */
             if (it->early == CL_ERR_DENIED && it->who &&
                 cl_core_personal(it->req.kind))
-                rc = s_audit(t, it, NULL);
+                rc = s_audit(s, t, it, NULL);
             continue;
         }
         s_item_reset(it);
@@ -1206,6 +1234,11 @@ static void s_batch(cl_server *s)
                         " but %" PRIu64 " arrived",
                         it->gap.msg.agency, it->gap.msg.feed,
                         it->gap.msg.expected, it->gap.msg.received);
+        if (rc == CL_OK && it->break_glass_seq)
+            cl_log_warn("break-glass: client=%s kind=%s audit entry %" PRIu64
+                        " (auditors told)",
+                        it->who ? it->who->name : "?",
+                        cl_wire_kind_name(it->req.kind), it->break_glass_seq);
         if (!(rc == CL_OK && it->park && s_park_add(s, it)))
             s_send(s, it);
         s_item_release(it);

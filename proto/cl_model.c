@@ -541,6 +541,9 @@ static const char *const s_plan_cat[] = {"unspecified",    "neglect",
 static const char *const s_agenda[] = {
     "unspecified",      "gp_concern",   "police_high_level_user",
     "child_protection", "case_finding", "other"};
+static const char *const s_access[] = {
+    "unspecified", "immediate_risk", "safeguarding_enquiry", "mdt_preparation",
+    "legal_duty",  "data_quality",   "subject_request"};
 static const char *const s_refstat[] = {"received", "accepted", "declined",
                                         "closed"};
 static const char *const s_outcome[] = {
@@ -659,6 +662,46 @@ const char *cl_agenda_name(unsigned v)
 int cl_agenda_parse(const char *s)
 {
     return S_PARSE(s_agenda, s);
+}
+const char *cl_access_name(unsigned v)
+{
+    return S_NAME(s_access, v);
+}
+int cl_access_parse(const char *s)
+{
+    return S_PARSE(s_access, s);
+}
+
+bool cl_break_glass_check(uint8_t reason, const char *j, const char *field,
+                          char err[CL_ERROR_SZ])
+{
+    if (reason == 0 || reason > CL_ACCESS_MAX) {
+        snprintf(err, CL_ERROR_SZ,
+                 "%s: break-glass needs access_reason, one of immediate_risk, "
+                 "safeguarding_enquiry, mdt_preparation, legal_duty, "
+                 "data_quality, subject_request",
+                 field);
+        return false;
+    }
+    size_t chars = 0, words = 0;
+    bool in_word = false;
+    for (const char *p = j; *p; p++) {
+        bool space = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+        if (!space) {
+            chars++;
+            if (!in_word)
+                words++;
+        }
+        in_word = !space;
+    }
+    if (chars < CL_JUSTIFICATION_MIN || words < 3) {
+        snprintf(err, CL_ERROR_SZ,
+                 "%s: the justification must say why, in at least %d "
+                 "characters and three words (it is shown to the auditors)",
+                 field, CL_JUSTIFICATION_MIN);
+        return false;
+    }
+    return true;
 }
 
 const char *cl_refstat_name(unsigned v)

@@ -186,9 +186,14 @@ typedef struct cl_review_query {
 
 #define CL_REVIEW_PAGE_MAX 500
 
+/* Break-glass reasons (the wire's AccessReason), 1..CL_ACCESS_MAX. */
+enum { CL_ACCESS_MAX = 6 };
+#define CL_JUSTIFICATION_MIN 20 /* characters, in at least three words */
+
 typedef struct cl_find {
     cl_person match;
     char justification[CL_NOTE_SZ];
+    uint8_t access_reason; /* required with the justification */
     uint32_t limit;
 } cl_find;
 
@@ -203,6 +208,7 @@ typedef struct cl_case_finding {
      * name, an agency kind (gp), or "health" (gp and every nhs_* kind) */
     uint32_t n_not_known;
     char not_known_to[CL_NOT_KNOWN_MAX][CL_AGENCY_SZ];
+    uint8_t access_reason; /* required with the justification */
 } cl_case_finding;
 
 typedef struct cl_hlu {
@@ -266,6 +272,7 @@ typedef struct cl_get_person {
     cl_person match;                /* ... or NHS/CHI number here */
     char review_id[CL_REF_SZ];      /* purpose: a review ... */
     char justification[CL_NOTE_SZ]; /* ... or a break-glass reason */
+    uint8_t access_reason;          /* required with the justification */
 } cl_get_person;
 
 /* Change an own referral: correct (with new content) or withdraw. */
@@ -277,11 +284,20 @@ typedef struct cl_rectify {
 
 /* A person named by id or by NHS/CHI number (audit search, subject
  * access). */
+/* Audit search filters: with no person, every entry they keep. */
+typedef struct cl_audit_filter {
+    bool break_glass_only;     /* break-glass uses only */
+    bool flagged_only;         /* break-glass uses and refusals */
+    int64_t from, to;          /* unix seconds; 0: open */
+    char client[CL_CLIENT_SZ]; /* by user: cl_person_ref.user_id */
+} cl_audit_filter;
+
 typedef struct cl_person_ref {
     char person_id[CL_PID_SZ];
     cl_person match;
     uint32_t limit;              /* audit search: entries at most */
     char user_id[CL_USER_ID_SZ]; /* audit search: by this named user */
+    cl_audit_filter filter;      /* audit search only */
 } cl_person_ref;
 
 #define CL_REVIEW_AGENCIES 16
@@ -299,6 +315,8 @@ typedef struct cl_agenda_add {
     cl_person_ref who; /* person id or NHS/CHI number */
     uint8_t reason;    /* caselink.AgendaReason */
     char note[CL_NOTE_SZ];
+    uint8_t access_reason;          /* break-glass: nobody referred them */
+    char justification[CL_NOTE_SZ]; /* ... with this */
 } cl_agenda_add;
 
 /* --- routing: referral status, mailboxes, information requests --------- */
@@ -1122,6 +1140,13 @@ int cl_basis_parse(const char *s);
 int cl_consent_parse(const char *s);
 int cl_sex_parse(const char *s);
 const char *cl_agenda_name(unsigned v);
+const char *cl_access_name(unsigned v);
+int cl_access_parse(const char *s);
+/* Break-glass rules: a reason from the list and a justification of at
+ * least CL_JUSTIFICATION_MIN characters in at least three words. false
+ * with err naming field (e.g. "purpose") and the fix. */
+bool cl_break_glass_check(uint8_t reason, const char *justification,
+                          const char *field, char err[CL_ERROR_SZ]);
 int cl_agenda_parse(const char *s);
 const char *cl_plan_type_name(unsigned v);
 const char *cl_plan_cat_name(unsigned v);

@@ -292,7 +292,9 @@ static bool s_get_person_in(cl_get_person *g, const Caselink__GetPerson *pg,
     if (pg->purpose &&
         (!S_STR(g->review_id, pg->purpose->review_id, "purpose.review_id") ||
          !S_STR(g->justification, pg->purpose->justification,
-                "purpose.justification")))
+                "purpose.justification") ||
+         !S_ENUM(&g->access_reason, pg->purpose->access_reason, CL_ACCESS_MAX,
+                 "purpose.access_reason")))
         return false;
     return true;
 }
@@ -413,6 +415,15 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             !S_STR(out->u.person_ref.user_id, env->audit_search->user_id,
                    "user_id"))
             goto out;
+        else {
+            cl_audit_filter *af = &out->u.person_ref.filter;
+            af->break_glass_only = env->audit_search->break_glass_only;
+            af->flagged_only = env->audit_search->flagged_only;
+            af->from = env->audit_search->from;
+            af->to = env->audit_search->to;
+            if (!S_STR(af->client, env->audit_search->client, "client"))
+                goto out;
+        }
         break;
     case CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS:
         out->kind = CL_REQ_SUBJECT_ACCESS;
@@ -431,7 +442,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         f->to = env->case_finding->to;
         if (!S_STR(f->agency, env->case_finding->agency, "agency") ||
             !S_STR(f->justification, env->case_finding->justification,
-                   "justification"))
+                   "justification") ||
+            !S_ENUM(&f->access_reason, env->case_finding->access_reason,
+                    CL_ACCESS_MAX, "access_reason"))
             goto out;
         if (env->case_finding->n_not_known_to > CL_NOT_KNOWN_MAX) {
             snprintf(err, CL_ERROR_SZ, "not_known_to: at most %d",
@@ -467,7 +480,11 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                              env->add_to_agenda->match, 0, pfx, err) ||
             !S_ENUM(&ag->reason, env->add_to_agenda->reason, CL_AGENDA_MAX,
                     "reason") ||
-            !S_STR(ag->note, env->add_to_agenda->note, "note"))
+            !S_STR(ag->note, env->add_to_agenda->note, "note") ||
+            !S_ENUM(&ag->access_reason, env->add_to_agenda->access_reason,
+                    CL_ACCESS_MAX, "access_reason") ||
+            !S_STR(ag->justification, env->add_to_agenda->justification,
+                   "justification"))
             goto out;
         break;
     }
@@ -478,9 +495,12 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                          "match", -1, err))
             goto out;
         if (env->find_person->purpose &&
-            !S_STR(out->u.find.justification,
-                   env->find_person->purpose->justification,
-                   "purpose.justification"))
+            (!S_STR(out->u.find.justification,
+                    env->find_person->purpose->justification,
+                    "purpose.justification") ||
+             !S_ENUM(&out->u.find.access_reason,
+                     env->find_person->purpose->access_reason, CL_ACCESS_MAX,
+                     "purpose.access_reason")))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_IMPORT_PERSON:
@@ -952,6 +972,8 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         gp.match = s_person_out(&s, &req->u.get_person.match);
         purpose.review_id = S_S(req->u.get_person.review_id);
         purpose.justification = S_S(req->u.get_person.justification);
+        purpose.access_reason =
+            (Caselink__AccessReason)req->u.get_person.access_reason;
         gp.purpose = &purpose;
         env.body_case = CASELINK__ENVELOPE__BODY_GET_PERSON;
         env.get_person = &gp;
@@ -987,6 +1009,11 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         search.match = s_person_out(&s, &req->u.person_ref.match);
         search.limit = req->u.person_ref.limit;
         search.user_id = S_S(req->u.person_ref.user_id);
+        search.break_glass_only = req->u.person_ref.filter.break_glass_only;
+        search.flagged_only = req->u.person_ref.filter.flagged_only;
+        search.from = req->u.person_ref.filter.from;
+        search.to = req->u.person_ref.filter.to;
+        search.client = S_S(req->u.person_ref.filter.client);
         env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_SEARCH;
         env.audit_search = &search;
         break;
@@ -1027,6 +1054,8 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
              i++)
             cfind.not_known_to[cfind.n_not_known_to++] =
                 S_S(req->u.finding.not_known_to[i]);
+        cfind.access_reason =
+            (Caselink__AccessReason)req->u.finding.access_reason;
         env.body_case = CASELINK__ENVELOPE__BODY_CASE_FINDING;
         env.case_finding = &cfind;
         break;
@@ -1036,6 +1065,9 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         agenda.match = s_person_out(&s, &req->u.agenda.who.match);
         agenda.reason = (Caselink__AgendaReason)req->u.agenda.reason;
         agenda.note = S_S(req->u.agenda.note);
+        agenda.access_reason =
+            (Caselink__AccessReason)req->u.agenda.access_reason;
+        agenda.justification = S_S(req->u.agenda.justification);
         env.body_case = CASELINK__ENVELOPE__BODY_ADD_TO_AGENDA;
         env.add_to_agenda = &agenda;
         break;
@@ -1043,6 +1075,8 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         find.match = s_person_out(&s, &req->u.find.match);
         find.limit = req->u.find.limit;
         purpose.justification = S_S(req->u.find.justification);
+        purpose.access_reason =
+            (Caselink__AccessReason)req->u.find.access_reason;
         purpose.review_id = S_S("");
         find.purpose = &purpose;
         env.body_case = CASELINK__ENVELOPE__BODY_FIND_PERSON;

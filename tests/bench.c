@@ -323,7 +323,8 @@ static void s_run_queries(const th_daemon *d, uint64_t people, int n,
     uint64_t *lat = calloc((size_t)n, sizeof(uint64_t));
     cl_request *q = calloc(1, sizeof(*q));
     q->kind = CL_REQ_GET_PERSON;
-    CL_COPY(q->u.get_person.justification, "benchmark");
+    CL_COPY(q->u.get_person.justification, "benchmark: timing a case view");
+    q->u.get_person.access_reason = 5; /* data_quality */
     uint64_t h = 12345;
     for (int i = 0; i < n; i++) {
         h = h * 6364136223846793005ull + 1442695040888963407ull;

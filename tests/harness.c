@@ -229,6 +229,7 @@ int th_view_nhs(cl_client *c, const char *nhs, cl_reply *rep)
     req->kind = CL_REQ_GET_PERSON;
     CL_COPY(req->u.get_person.match.nhs, nhs);
     CL_COPY(req->u.get_person.justification, "test: checking the case");
+    req->u.get_person.access_reason = 3; /* mdt_preparation */
     int rc = cl_client_call(c, req, rep);
     free(req);
     return rc == CL_OK ? (int)rep->status : -100 + rc;

@@ -95,7 +95,8 @@ static void test_entries_and_break_glass(void **state)
     assert_string_equal(rep.u.entries.v[0].client, "gp");
     assert_string_equal(rep.u.entries.v[1].kind, "get_person");
     assert_true(rep.u.entries.v[1].break_glass);
-    assert_string_equal(rep.u.entries.v[1].purpose, "test: checking the case");
+    assert_string_equal(rep.u.entries.v[1].purpose,
+                        "mdt_preparation: test: checking the case");
     cl_reply_clear(&rep);
     /* a review purpose for a review the person is not on: refused, and
      * audited */

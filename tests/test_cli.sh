@@ -111,7 +111,7 @@ check "plan needs type" 2 "plan type is required" -- cl --as childrens publish p
 check "plan bad category" 2 "unknown value 'grumpy'" -- cl --as childrens publish plan --ref CP-1 --category grumpy
 check "plan" 0 "recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
 check "plan again" 0 "already recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
-check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child protection plan for emotional abuse since 1 Oct 2026" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
+check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child protection plan for emotional abuse since 1 Oct 2026" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "review list empty" 0 "0 pairs to review" -- cl review list
 check "review uncertain pair queued" 0 "accepted: CL-" -- cl --as police publish referral --ref P-R1 --given Rob --family Jones --postcode "LS9 4ZZ" --category housing --basis consent
 check "review publish candidate" 0 "accepted: CL-" -- cl --as gp publish referral --ref G-R1 --given Robert --family Jones --dob 1980-03-04 --postcode "LS9 4AB" --category housing --basis consent
@@ -178,10 +178,10 @@ check "review list paged" 0 "pairs? to review" -- cl review list --limit 500 --a
 check "review list bad limit" 2 "--limit must be a number from 1 to 500" -- cl review list --limit 501
 check "review list bad probability" 2 "must be a probability" -- cl review list --min-probability 2
 check "review list bad cursor" 1 "after_review_id must look like" -- cl review list --after R1
-check "find needs purpose" 2 "purpose TEXT is required" -- cl person find --family Smith --given Jane
-check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 12 Apr 1985, LS1 4AB \(Northshire Police; names and details matched\)" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --purpose "who is this caller"
-check "find by NHS number" 0 "1 candidate" -- cl person find --nhs 9434765919 --purpose "check"
-check "find nobody" 0 "0 candidates" -- cl person find --given Zebedee --family Quixote --dob 1901-01-01 --purpose "check"
+check "find needs purpose" 2 "--purpose TEXT are required" -- cl person find --family Smith --given Jane
+check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 12 Apr 1985, LS1 4AB \(Northshire Police; names and details matched\)" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "find by NHS number" 0 "1 candidate" -- cl person find --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "find nobody" 0 "0 candidates" -- cl person find --given Zebedee --family Quixote --dob 1901-01-01 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "mdt create" 0 "review created: MDT-00000001" -- cl mdt create --date 2026-12-01 --title "Extended MDT" --agency "Oakfield Surgery"
 check "mdt bad date" 2 "--date: 'tomorrow' is not a date; write it as 24/12/1980" -- cl mdt create --date tomorrow --title x
 check "open for a review, not on agenda" 1 "not on the agenda of MDT-00000001" -- cl person show --nhs 9434765919 --review MDT-00000001
@@ -189,15 +189,15 @@ check "mdt add" 0 "is on the agenda of MDT-00000001" -- cl mdt add MDT-00000001 
 check "mdt add bad reason" 2 "usage: caselink mdt" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason vibes
 check "open for a review" 0 "Known to" -- cl person show --nhs 9434765919 --review MDT-00000001
 check "casefind needs purpose" 2 "usage: caselink casefind" -- cl casefind --agency "Northshire Police"
-check "casefind" 0 "(person|people) with at least 2 contacts from Northshire Police" -- cl casefind --agency "Northshire Police" --min 2 --purpose "high-level users"
-check "casefind overlap suppressed" 0 "<5" -- cl casefind --agency "Northshire Police" --purpose "overlap"
+check "casefind" 0 "(person|people) with at least 2 contacts from Northshire Police" -- cl casefind --agency "Northshire Police" --min 2 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "casefind overlap suppressed" 0 "<5" -- cl casefind --agency "Northshire Police" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "casefind as publisher" 1 "denied" -- cl --as gp casefind --agency "Northshire Police" --purpose x
 check "person show needs purpose" 2 "say why you open this case" -- cl person show --nhs 9434765919
-check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
-check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
-check "person show family" 0 "child: Amy Smith" -- cl person show --nhs 9434765919 --purpose "MDT preparation"
-check "person show unknown" 1 "not_found" -- cl person show --nhs 4010232137 --purpose "MDT preparation"
-check "person show bad id" 1 "invalid: person_id" -- cl person show --id "X1" --purpose "x"
+check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "person show family" 0 "child: Amy Smith" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "person show unknown" 1 "not_found" -- cl person show --nhs 4010232137 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "person show bad id" 1 "invalid: person_id" -- cl person show --id "X1" --access-reason data_quality --purpose "checking a record id we were given"
 check "person show as publisher" 1 "denied" -- cl --as gp person show --nhs 9434765919 --purpose "x"
 
 check "correct needs reason" 2 "reason is required" -- cl --as gp referral correct CL-00000001 --ref G1 --family Smith --given Jane --category housing --basis consent
@@ -219,7 +219,7 @@ check "audit verify checkpoint" 0 "unchanged" -- cl audit verify --checkpoint cp
 sed 's/^seq: /seq: 9/' cp.txt > forged.txt
 check "audit forged checkpoint" 1 "signature does not verify" -- cl audit verify --checkpoint forged.txt
 check "audit verify missing file" 2 "nope.txt: No such file" -- cl audit verify --checkpoint nope.txt
-check "audit search" 0 "BREAK-GLASS  purpose: MDT preparation" -- cl audit search --nhs 9434765919
+check "audit search" 0 "BREAK-GLASS  purpose: mdt_preparation: preparing the north locality MDT" -- cl audit search --nhs 9434765919
 check "subject access" 0 '"change":"withdrawn","reason":"sent in error"' -- cl audit subject-access --nhs 9434765919
 cl audit subject-access --nhs 9434765919 > sar.json
 # named users: the development folder's user, flags, the environment, a file
@@ -227,13 +227,13 @@ check "audit names the user" 0 "Chris Jones \[cjones, Extended MDT coordinator\]
 check "audit search by user" 0 "^[0-9]+ entr.*" -- cl audit search --user cjones
 check "audit search by unknown user" 0 "^0 entries" -- cl audit search --user nobody
 check "subject access names users" 0 '"named_users_who_looked":\[\{"user_id":"apatel","display_name":"Dr Anita Patel"' -- cl audit subject-access --nhs 9434765919
-check "user flags" 0 "^Jane Smith|Jane" -- cl --as coordinator --user amorgan --user-name "Alex Morgan" --user-role "Deputy coordinator" person show --nhs 9434765919 --purpose "named user check"
+check "user flags" 0 "^Jane Smith|Jane" -- cl --as coordinator --user amorgan --user-name "Alex Morgan" --user-role "Deputy coordinator" person show --nhs 9434765919 --access-reason data_quality --purpose "checking the named user is recorded"
 check "audit shows flag user" 0 "Alex Morgan \[amorgan, Deputy coordinator\]" -- cl audit search --user amorgan
 check "user not permitted" 1 "not permitted for client coordinator" -- cl --as coordinator --user mallory --user-name "Mal Lory" --user-role x person show --nhs 9434765919 --purpose "x"
 check "user half named" 2 "on_behalf_of.display_name is required" -- cl --as coordinator --user amorgan person show --nhs 9434765919 --purpose "x"
 check "user from env" 1 "not permitted" -- env CASELINK_USER=eve CASELINK_USER_NAME=Eve CASELINK_USER_ROLE=x "$cli" --dev "$dir/dev" --as coordinator person show --nhs 9434765919 --purpose x
 printf 'user_id = amorgan\ndisplay_name = Alex Morgan\nrole = Deputy coordinator\n' > amorgan.user
-check "user file" 0 "Jane" -- cl --as coordinator --user-file amorgan.user person show --nhs 9434765919 --purpose "named user check"
+check "user file" 0 "Jane" -- cl --as coordinator --user-file amorgan.user person show --nhs 9434765919 --access-reason data_quality --purpose "checking the named user is recorded"
 printf 'user_id = amorgan\nwho = me\n' > bad.user
 check "bad user file" 2 "bad.user:2: expected user_id" -- cl --as coordinator --user-file bad.user health
 check "subject access is JSON" 0 "caselink_subject_access" -- python3 -m json.tool sar.json
@@ -275,20 +275,20 @@ check "bad UK date named" 2 "subject: date_of_birth: '31/02/1980' is not a date;
 check "occurred_at with Z" 0 "^accepted" -- cl --as police publish referral --ref HLU-C2 --given Claire --family Booth --dob "24 Dec 1980" --postcode "QB1 1AA" --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note "risk" --occurred "2026-11-01T14:05Z"
 check "occurred_at London time" 0 "^accepted" -- cl --as police publish referral --ref HLU-C3 --given Claire --family Booth --dob 1980-12-24 --postcode "QB1 1AA" --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note "risk" --occurred "15/07/2026 09:30"
 check "occurred_at bad offset named" 2 "occurred_at: '2026-06-01T14:05\+25:00' is not a date or time" -- cl --as police publish referral --ref HLU-X --given A --family B --category housing --basis consent --occurred "2026-06-01T14:05+25:00"
-check "find with a UK date" 0 "Claire Booth, born 24 Dec 1980" -- cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check"
-check "find --iso" 0 "Claire Booth, born 1980-12-24" -- cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check" --iso
-check "find by names only says why" 0 "A name alone is not enough to search on: add a date of birth \(--dob 24/12/1980\)" -- cl person find --given Claire --family Booth --purpose "check"
-check "find --json" 0 '"given_names":"Claire","family_name":"Booth","date_of_birth":"1980-12-24"' -- cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check" --json
-cl person find --given Claire --family Booth --dob 24/12/1980 --purpose "check" --json > find.json
+check "find with a UK date" 0 "Claire Booth, born 24 Dec 1980" -- cl person find --given Claire --family Booth --dob 24/12/1980 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "find --iso" 0 "Claire Booth, born 1980-12-24" -- cl person find --given Claire --family Booth --dob 24/12/1980 --access-reason mdt_preparation --purpose "preparing the north locality MDT" --iso
+check "find by names only says why" 0 "A name alone is not enough to search on: add a date of birth \(--dob 24/12/1980\)" -- cl person find --given Claire --family Booth --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "find --json" 0 '"given_names":"Claire","family_name":"Booth","date_of_birth":"1980-12-24"' -- cl person find --given Claire --family Booth --dob 24/12/1980 --access-reason mdt_preparation --purpose "preparing the north locality MDT" --json
+cl person find --given Claire --family Booth --dob 24/12/1980 --access-reason mdt_preparation --purpose "preparing the north locality MDT" --json > find.json
 check "find --json parses" 0 "candidates" -- python3 -m json.tool find.json
-cid=$(cl person find --given Claire --family Booth --dob 24/12/1980 --purpose c | grep -o "P[0-9]*" | head -1)
-check "time with its zone (offset)" 0 "happened 1 Jun 2026 14:05 BST" -- cl person show --id "$cid" --purpose "MDT preparation"
-check "time with its zone (Z, winter)" 0 "happened 1 Nov 2026 14:05 GMT" -- cl person show --id "$cid" --purpose "MDT preparation"
-check "zone-less time is London time" 0 "happened 15 Jul 2026 09:30 BST" -- cl person show --id "$cid" --purpose "MDT preparation"
-check "case view --iso is UTC" 0 "happened 2026-06-01T13:05:00Z" -- cl person show --id "$cid" --purpose "MDT preparation" --iso
-check "no referrer: no empty brackets" 0 "referred by \(referrer not given\); safeguarding \(Data Protection Act 2018\); consent not sought: risk" -- cl person show --id "$cid" --purpose "MDT preparation"
-check "link reason in words" 0 "linked: first record of this person" -- cl person show --id "$cid" --purpose "MDT preparation"
-if cl person show --id "$cid" --purpose x | grep -Eq "linked by new|none involvement|unspecified risk|child_protection_plan|\(, \)|occurred -"; then
+cid=$(cl person find --given Claire --family Booth --dob 24/12/1980 --access-reason mdt_preparation --purpose "preparing the north locality MDT" | grep -o "P[0-9]*" | head -1)
+check "time with its zone (offset)" 0 "happened 1 Jun 2026 14:05 BST" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "time with its zone (Z, winter)" 0 "happened 1 Nov 2026 14:05 GMT" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "zone-less time is London time" 0 "happened 15 Jul 2026 09:30 BST" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "case view --iso is UTC" 0 "happened 2026-06-01T13:05:00Z" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT" --iso
+check "no referrer: no empty brackets" 0 "referred by \(referrer not given\); safeguarding \(Data Protection Act 2018\); consent not sought: risk" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "link reason in words" 0 "linked: first record of this person" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+if cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT" | grep -Eq "linked by new|none involvement|unspecified risk|child_protection_plan|\(, \)|occurred -"; then
     echo "FAIL case view still shows enum names or empty fields"; fails=$((fails + 1))
 else passes=$((passes + 1)); fi
 
@@ -313,24 +313,24 @@ for i in 1 2 3 4; do
 done
 cl --as gp publish referral --ref G-MH --given Mark --family Hale --dob 02/02/1975 --postcode "QB2 2BB" --category mental_health --basis consent --consent given >/dev/null
 cl --as gp publish referral --ref G-LB --given Leo --family Booth --dob 03/05/2018 --category child_protection --basis public_task_social_care --consent given --related "rel=parent;given=Claire;family=Booth;dob=24/12/1980;postcode=QB1 1AA" >/dev/null
-check "casefind names, most contacts first" 0 "P[0-9]+  Mark Hale +born 2 Feb 1975 +4 contacts" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --purpose "high-level users"
-out=$(cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --purpose "high-level users")
+check "casefind names, most contacts first" 0 "P[0-9]+  Mark Hale +born 2 Feb 1975 +4 contacts" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+out=$(cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --access-reason mdt_preparation --purpose "preparing the north locality MDT")
 m=$(grep -n "Mark Hale" <<<"$out" | cut -d: -f1); c=$(grep -n "Claire Booth" <<<"$out" | cut -d: -f1)
 [ -n "$m" ] && [ -n "$c" ] && [ "$m" -lt "$c" ] && passes=$((passes + 1)) || { echo "FAIL casefind order: $out"; fails=$((fails + 1)); }
-check "casefind: 3 contacts" 0 "Claire Booth +born 24 Dec 1980 +3 contacts" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --purpose "high-level users"
+check "casefind: 3 contacts" 0 "Claire Booth +born 24 Dec 1980 +3 contacts" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 grep -A1 "Claire Booth" <<<"$out" | grep -q "^      also known to: only mentioned by Oakfield Surgery$" && passes=$((passes + 1)) || { echo "FAIL casefind mention label: $out"; fails=$((fails + 1)); }
 grep -A1 "Mark Hale" <<<"$out" | grep -q "^      also known to: about them: Oakfield Surgery$" && passes=$((passes + 1)) || { echo "FAIL casefind subject label: $out"; fails=$((fails + 1)); }
-check "casefind --not-known-to health keeps a mention" 0 "Claire Booth" -- cl casefind --agency "Northshire Police" --min 3 --not-known-to health --purpose "unknown to NHS"
-if cl casefind --agency "Northshire Police" --min 3 --not-known-to health --purpose "unknown to NHS" | grep -q "Mark Hale"; then
+check "casefind --not-known-to health keeps a mention" 0 "Claire Booth" -- cl casefind --agency "Northshire Police" --min 3 --not-known-to health --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+if cl casefind --agency "Northshire Police" --min 3 --not-known-to health --access-reason mdt_preparation --purpose "preparing the north locality MDT" | grep -q "Mark Hale"; then
     echo "FAIL --not-known-to health kept a person the GP holds a record about"; fails=$((fails + 1))
 else passes=$((passes + 1)); fi
-check "casefind --not-known-to by kind" 0 "^1 person with at least 3 contacts from Northshire Police since 1 Jan 2026, not known to gp" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --not-known-to gp --purpose x
-check "casefind nothing found says why" 0 "Nobody matched. Try a lower --min \(now 50\)" -- cl casefind --agency "Northshire Police" --min 50 --purpose x
-check "casefind overlap: any and about" 0 "any +about" -- cl casefind --agency "Northshire Police" --purpose x
-cl casefind --agency "Northshire Police" --min 3 --purpose x --json > cf.json
+check "casefind --not-known-to by kind" 0 "^1 person with at least 3 contacts from Northshire Police since 1 Jan 2026, not known to gp" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --not-known-to gp --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "casefind nothing found says why" 0 "Nobody matched. Try a lower --min \(now 50\)" -- cl casefind --agency "Northshire Police" --min 50 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "casefind overlap: any and about" 0 "any +about" -- cl casefind --agency "Northshire Police" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+cl casefind --agency "Northshire Police" --min 3 --access-reason mdt_preparation --purpose "preparing the north locality MDT" --json > cf.json
 check "casefind --json parses" 0 "mentioned_by" -- python3 -m json.tool cf.json
 check "casefind is audited with the names it disclosed" 0 "case_finding" -- cl audit search --id "$cid"
-check "case view: mention labelled" 0 "Known to 2 agencies: about them: Northshire Police; only mentioned by Oakfield Surgery" -- cl person show --id "$cid" --purpose "MDT preparation"
+check "case view: mention labelled" 0 "Known to 2 agencies: about them: Northshire Police; only mentioned by Oakfield Surgery" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 
 
 # One command table: help, the man page and completion list what the parser

@@ -285,7 +285,8 @@ static void s_view(s_fx *f, const char *pid, const char *nhs, cl_person_view *v)
         CL_COPY(q.person_id, pid);
     if (nhs)
         CL_COPY(q.match.nhs, nhs);
-    CL_COPY(q.justification, "test");
+    CL_COPY(q.justification, "test: looking at the linked case");
+    q.access_reason = 5; /* data_quality */
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(cl_core_person_view(t, &f->police, &q, v, NULL, err),
                      CL_OK);
@@ -690,6 +691,7 @@ static void test_case_finding(void **state)
     memset(&q, 0, sizeof(q));
     CL_COPY(q.agency, "Northshire Police");
     CL_COPY(q.justification, "quarterly high-level user review");
+    q.access_reason = 3; /* mdt_preparation */
     q.min_contacts = 3;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
@@ -741,6 +743,13 @@ static void test_view_rules(void **state)
     /* not a coordinator */
     assert_int_equal(cl_core_person_view(t, &f->gp, &q, &v, NULL, err),
                      CL_ERR_DENIED);
+    /* break-glass: "x", or no reason code, is no justification */
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
+                     CL_ERR_INVALID);
+    CL_COPY(q.justification, "checking a reported concern today");
+    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
+                     CL_ERR_INVALID);
+    q.access_reason = 1; /* immediate_risk */
     CL_COPY(q.person_id, "P99999999");
     assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_NOT_FOUND);
@@ -768,6 +777,10 @@ static void test_view_rules(void **state)
     CL_COPY(fq.justification, "x");
     assert_int_equal(cl_core_find(t, &f->mc, &f->gp, &fq, &cands, NULL, err),
                      CL_ERR_DENIED);
+    fq.access_reason = 2;
+    assert_int_equal(
+        cl_core_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
+        CL_ERR_INVALID); /* "x" is too short */
     cl_store_abort(&t);
 }
 

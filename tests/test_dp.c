@@ -422,7 +422,8 @@ static void k_find(s_world *w)
     CL_COPY(r->u.find.match.given, "Jane");
     CL_COPY(r->u.find.match.family, "Smith");
     CL_COPY(r->u.find.match.dob, "1985-04-12");
-    CL_COPY(r->u.find.justification, "MK-find-why");
+    CL_COPY(r->u.find.justification, "MK-find-why: checking who this is");
+    r->u.find.access_reason = 5;
     r->u.find.limit = 5;
     s_ok(w->co, r, &rep);
     assert_true(rep.u.candidates.n >= 1);
@@ -641,7 +642,9 @@ static void k_case_finding(s_world *w)
     cl_request *r = s_req(CL_REQ_CASE_FINDING);
     CL_COPY(r->u.finding.agency, "Oakfield Surgery");
     r->u.finding.min_contacts = 1;
-    CL_COPY(r->u.finding.justification, "MK-casefind-why");
+    CL_COPY(r->u.finding.justification,
+            "MK-casefind-why: quarterly high-level users");
+    r->u.finding.access_reason = 3;
     s_ok(w->co, r, NULL);
 }
 

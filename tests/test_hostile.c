@@ -164,7 +164,8 @@ static void test_hostile_interleaved(void **state)
             v->kind = CL_REQ_GET_PERSON;
             memset(v->msgid, 5, CL_MSGID_LEN);
             CL_COPY(v->u.get_person.match.nhs, NHS);
-            CL_COPY(v->u.get_person.justification, "nosy");
+            CL_COPY(v->u.get_person.justification, "nosy: just having a look");
+            v->u.get_person.access_reason = 1;
             assert_int_equal(cl_wire_encode_request(&b, &n, v), CL_OK);
             zmq_send(raw, b, n, 0);
             s_expect(raw, CL_STATUS_DENIED);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -377,6 +378,226 @@ static void test_deleted_plan_row_detected(void **state)
     assert_non_null(strstr(v.problem, "person_plans"));
 }
 
+/* --- break-glass ---------------------------------------------------------- */
+
+static const char *NHS_KID = "4010232137";
+
+/* The police refer a mother; her child is only mentioned (no referral). */
+static void s_mother_and_child(th_daemon *d)
+{
+    cl_client *police = th_client(d, "police");
+    cl_request *q = th_referral("POL-B1", "Jane", "Smith", "1985-04-12", NHS);
+    q->u.publish.n_related = 1;
+    q->u.publish.related[0].rel = 1;
+    cl_person *k = &q->u.publish.related[0].person;
+    CL_COPY(k->given, "Amy");
+    CL_COPY(k->family, "Smith");
+    CL_COPY(k->dob, "2015-06-01");
+    CL_COPY(k->nhs, NHS_KID);
+    assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
+    free(q);
+    cl_client_close(&police);
+}
+
+static void s_review(cl_client *co, char mdt[CL_REF_SZ])
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_CREATE_REVIEW;
+    CL_COPY(req->u.review_new.date, "2026-12-01");
+    CL_COPY(req->u.review_new.title, "A review of my own");
+    assert_int_equal(s_call(co, req, &rep), CL_STATUS_OK);
+    strcpy(mdt, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    free(req);
+}
+
+static int s_agenda(cl_client *co, const char *mdt, const char *nhs,
+                    uint8_t reason, const char *note, uint8_t access,
+                    const char *why, char err[CL_ERROR_SZ])
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_ADD_TO_AGENDA;
+    CL_COPY(req->u.agenda.review_id, mdt);
+    CL_COPY(req->u.agenda.who.match.nhs, nhs);
+    req->u.agenda.reason = reason;
+    CL_COPY(req->u.agenda.note, note);
+    req->u.agenda.access_reason = access;
+    CL_COPY(req->u.agenda.justification, why);
+    int st = s_call(co, req, &rep);
+    strcpy(err, rep.error);
+    cl_reply_clear(&rep);
+    free(req);
+    return st;
+}
+
+static int s_view_why(cl_client *co, const char *nhs, uint8_t access,
+                      const char *why)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_GET_PERSON;
+    CL_COPY(req->u.get_person.match.nhs, nhs);
+    req->u.get_person.access_reason = access;
+    CL_COPY(req->u.get_person.justification, why);
+    int st = s_call(co, req, &rep);
+    cl_reply_clear(&rep);
+    free(req);
+    return st;
+}
+
+/* The loophole: a review of one's own, anyone added with reason "other"
+ * and no note, then the case opened "for that review". And a justification
+ * of " ". Each must be refused or flagged. */
+static void test_break_glass_not_avoidable(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *co = th_client(d, "coordinator");
+    char mdt[CL_REF_SZ], err[CL_ERROR_SZ];
+    s_mother_and_child(d);
+    s_review(co, mdt);
+    /* reason other needs a note */
+    assert_int_equal(s_agenda(co, mdt, NHS_KID, 5, "", 0, "", err),
+                     CL_STATUS_INVALID);
+    assert_non_null(strstr(err, "note"));
+    /* nobody referred the child: listing her is break-glass */
+    assert_int_equal(
+        s_agenda(co, mdt, NHS_KID, 5, "worried about her", 0, "", err),
+        CL_STATUS_INVALID);
+    assert_non_null(strstr(err, "access_reason"));
+    assert_int_equal(
+        s_agenda(co, mdt, NHS_KID, 5, "worried about her", 3, "   ", err),
+        CL_STATUS_INVALID);
+    assert_non_null(strstr(err, "justification"));
+    /* an unknown number gets the same answer: no existence test */
+    char err2[CL_ERROR_SZ];
+    assert_int_equal(
+        s_agenda(co, mdt, NHS_KID, 5, "worried about her", 0, "", err),
+        CL_STATUS_INVALID);
+    assert_int_equal(
+        s_agenda(co, mdt, "6434765916", 5, "worried about her", 0, "", err2),
+        CL_STATUS_INVALID);
+    assert_string_equal(err, err2);
+    assert_int_equal(s_agenda(co, mdt, NHS_KID, 5, "worried about her", 3,
+                              "mother's referral mentions neglect", err),
+                     CL_STATUS_OK);
+    /* the mother has a referral behind her: an ordinary agenda place */
+    assert_int_equal(s_agenda(co, mdt, NHS, 1, "", 0, "", err), CL_STATUS_OK);
+    /* break-glass views: " " and no reason code are no justification */
+    assert_int_equal(s_view_why(co, NHS, 3, " "), CL_STATUS_INVALID);
+    assert_int_equal(s_view_why(co, NHS, 0, "a perfectly long reason here"),
+                     CL_STATUS_INVALID);
+    assert_int_equal(s_view_why(co, NHS, 9, "a perfectly long reason here"),
+                     CL_STATUS_INVALID);
+    cl_client_close(&co);
+    /* the auditor sees the agenda addition flagged as break-glass */
+    cl_client *au = th_client(d, "auditor");
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(req->u.person_ref.match.nhs, NHS_KID);
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    bool flagged = false;
+    for (size_t i = 0; i < rep.u.entries.n; i++)
+        if (!strcmp(rep.u.entries.v[i].kind, "add_to_agenda") &&
+            rep.u.entries.v[i].outcome == CL_STATUS_OK)
+            flagged = rep.u.entries.v[i].break_glass &&
+                      strstr(rep.u.entries.v[i].purpose, "mdt_preparation");
+    assert_true(flagged);
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&au);
+}
+
+/* Every break-glass use reaches the auditors' mailbox at once and the log,
+ * and the auditor lists them by date, client and named user. */
+static void test_break_glass_told_and_listed(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *co = th_client(d, "coordinator"), *au = th_client(d, "auditor");
+    cl_reply rep;
+    s_mother_and_child(d);
+    assert_int_equal(
+        s_view_why(co, NHS, 1, "police say she is at risk tonight"),
+        CL_STATUS_OK);
+    assert_int_equal(s_view_why(co, NHS, 5, "checking the link is right"),
+                     CL_STATUS_OK);
+    /* the auditors' mailbox */
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_INBOX_RECEIVE;
+    req.u.inbox.limit = CL_INBOX_MAX;
+    assert_int_equal(s_call(au, &req, &rep), CL_STATUS_OK);
+    int told = 0;
+    for (size_t i = 0; i < rep.u.deliveries.n; i++) {
+        const cl_delivery *dv = &rep.u.deliveries.v[i];
+        if (dv->kind == CL_DLV_GOVERNANCE &&
+            !strcmp(dv->u.governance.event, "break_glass")) {
+            told++;
+            assert_string_equal(dv->u.governance.client, "coordinator");
+            assert_non_null(strstr(dv->u.governance.reference, "AUDIT-"));
+            assert_non_null(strstr(dv->u.governance.detail, "get_person"));
+        }
+    }
+    assert_int_equal(told, 2);
+    cl_reply_clear(&rep);
+    /* the log says so, without the justification */
+    assert_true(th_file_contains(d->log, "break-glass: client=coordinator"));
+    assert_false(th_file_contains(d->log, "at risk tonight"));
+    /* search by filter: no person named */
+    cl_request *q = calloc(1, sizeof(*q));
+    q->kind = CL_REQ_AUDIT_SEARCH;
+    q->u.person_ref.filter.break_glass_only = true;
+    q->u.person_ref.filter.from = time(NULL) - 3600;
+    q->u.person_ref.filter.to = time(NULL) + 3600;
+    CL_COPY(q->u.person_ref.filter.client, "coordinator");
+    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.entries.n, 2);
+    assert_true(rep.u.entries.v[0].break_glass);
+    assert_non_null(strstr(rep.u.entries.v[0].purpose, "immediate_risk"));
+    assert_non_null(strstr(rep.u.entries.v[1].purpose, "data_quality"));
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.person_ref.filter.client, "police");
+    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.entries.n, 0);
+    cl_reply_clear(&rep);
+    q->u.person_ref.filter.from = time(NULL) + 60;
+    q->u.person_ref.filter.client[0] = '\0';
+    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.entries.n, 0);
+    cl_reply_clear(&rep);
+    /* by named user: the coordinator's own, and somebody else */
+    cl_user me;
+    assert_true(th_user(d, "coordinator", &me));
+    q->u.person_ref.filter.from = 0;
+    CL_COPY(q->u.person_ref.user_id, me.id);
+    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.entries.n, 2);
+    assert_string_equal(rep.u.entries.v[0].user.id, me.id);
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.person_ref.user_id, "nobody-here");
+    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.entries.n, 0);
+    cl_reply_clear(&rep);
+    /* only auditors */
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_DENIED);
+    cl_reply_clear(&rep);
+    free(q);
+    /* and from the command line */
+    char out[300];
+    snprintf(out, sizeof(out), "%s/search.out", d->dir);
+    assert_int_equal(th_sh("%s --dev %s audit search --break-glass --from "
+                           "2026-01-01 --to 2099-01-01 --client coordinator "
+                           ">%s 2>&1",
+                           CL_CASELINK_CLI, d->dir, out),
+                     0);
+    assert_true(th_file_contains(out, "2 entries"));
+    assert_true(th_file_contains(out, "BREAK-GLASS"));
+    cl_client_close(&co);
+    cl_client_close(&au);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +611,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_coordinator_existence_test,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_deleted_plan_row_detected,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_break_glass_not_avoidable,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_break_glass_told_and_listed,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

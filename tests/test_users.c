@@ -59,7 +59,8 @@ static cl_request *s_view_req(void)
     assert_non_null(req);
     req->kind = CL_REQ_GET_PERSON;
     CL_COPY(req->u.get_person.match.nhs, NHS);
-    CL_COPY(req->u.get_person.justification, "test: named users");
+    CL_COPY(req->u.get_person.justification, "test: named users are recorded");
+    req->u.get_person.access_reason = 5; /* data_quality */
     return req;
 }
 

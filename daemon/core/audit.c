@@ -520,6 +520,96 @@ int cl_audit_entries_of_user(cl_txn *t, const char *user_id, uint32_t limit,
     return s_entries_by(t, CL_DB_AUDIT_USER, k, sizeof(k), user_id, limit, out);
 }
 
+bool cl_audit_filter_any(const cl_audit_filter *f)
+{
+    return f->break_glass_only || f->flagged_only || f->from || f->to ||
+           f->client[0];
+}
+
+static bool s_filter_keep(const cl_audit_filter *f, const char *user_id,
+                          const cl_audit_entry *a)
+{
+    return (!f->break_glass_only || a->break_glass) &&
+           (!f->flagged_only || a->break_glass ||
+            a->outcome == CL_STATUS_DENIED) &&
+           (!f->from || a->at >= f->from) && (!f->to || a->at < f->to) &&
+           (!f->client[0] || strcmp(f->client, a->client) == 0) &&
+           (!user_id || !user_id[0] || strcmp(user_id, a->user.id) == 0);
+}
+
+/* Entries are appended in time order; a clock stepped back can reorder a
+ * little, so a backwards walk stops this far before `from`. */
+#define S_CLOCK_SLACK (24 * 3600)
+
+int cl_audit_search(cl_txn *t, uint64_t pid, const cl_audit_filter *f,
+                    const char *user_id, uint32_t limit, cl_audit_entries *out,
+                    char err[CL_ERROR_SZ])
+{
+    uint8_t buf[4096], prev[S_HASH];
+    cl_audit_entry *e = NULL;
+    uint64_t seq;
+    size_t len;
+    int rc = CL_OK;
+    memset(out, 0, sizeof(*out));
+    if (limit == 0 || limit > CL_AUDIT_LIMIT)
+        limit = limit ? CL_AUDIT_LIMIT : 100;
+    if (f->from && f->to && f->to <= f->from) {
+        snprintf(err, CL_ERROR_SZ, "to: must be after from");
+        return CL_ERR_INVALID;
+    }
+    if (pid) {
+        /* One person's entries, then the filters. */
+        cl_audit_entries all;
+        if ((rc = cl_audit_entries_for(t, pid, user_id, CL_AUDIT_LIMIT,
+                                       &all)) != CL_OK)
+            return rc;
+        out->v = calloc(all.n + 1, sizeof(*out->v));
+        if (!out->v) {
+            cl_audit_entries_clear(&all);
+            return CL_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < all.n; i++)
+            if (s_filter_keep(f, NULL, &all.v[i]))
+                out->v[out->n++] = all.v[i];
+        if (out->n > limit) {
+            memmove(out->v, out->v + (out->n - limit), limit * sizeof(*out->v));
+            out->n = limit;
+        }
+        cl_audit_entries_clear(&all);
+        return CL_OK;
+    }
+    s_head h;
+    if ((rc = s_head_get(t, &h)) != CL_OK)
+        return rc;
+    out->v = calloc(limit + 1, sizeof(*out->v));
+    e = malloc(sizeof(*e));
+    if (!out->v || !e) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    /* Newest first into the tail of out->v, then moved to the front. */
+    size_t n = 0;
+    for (uint64_t i = h.seq; i >= 1 && n < limit; i--) {
+        rc = s_entry_get(t, i, buf, sizeof(buf), &len);
+        if (rc == CL_OK)
+            rc = s_entry_decode(buf, len, &seq, prev, e, NULL);
+        sodium_memzero(buf, sizeof(buf));
+        if (rc != CL_OK)
+            goto out;
+        if (f->from && e->at < f->from - S_CLOCK_SLACK)
+            break;
+        if (s_filter_keep(f, user_id, e))
+            out->v[limit - 1 - n++] = *e;
+    }
+    memmove(out->v, out->v + (limit - n), n * sizeof(*out->v));
+    out->n = n;
+out:
+    free(e);
+    if (rc != CL_OK)
+        cl_audit_entries_clear(out);
+    return rc;
+}
+
 int cl_audit_count(cl_txn *t, uint64_t *n)
 {
     s_head h;

@@ -2121,6 +2121,20 @@ out:
 static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
                     char err[CL_ERROR_SZ]);
 
+/* A break-glass use: flagged in the audit note with its reason and
+ * justification ("mdt_preparation: ..."), whether or not the rules are
+ * met (a refused attempt is audited too). false with err if not. */
+static bool s_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
+                          const char *field, char err[CL_ERROR_SZ])
+{
+    if (note) {
+        note->break_glass = true;
+        snprintf(note->purpose, sizeof(note->purpose), "%s: %.900s",
+                 cl_access_name(reason), j);
+    }
+    return cl_break_glass_check(reason, j, field, err);
+}
+
 /* One answer for "not on the agenda" and "no such person" alike. */
 static void s_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id)
 {
@@ -2141,20 +2155,18 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
         snprintf(err, CL_ERROR_SZ, "opening a case needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    if (note) {
-        note->break_glass = !q->review_id[0];
-        if (q->review_id[0])
-            snprintf(note->purpose, sizeof(note->purpose), "review %s",
-                     q->review_id);
-        else
-            CL_COPY(note->purpose, q->justification);
-    }
+    if (q->review_id[0] && note)
+        snprintf(note->purpose, sizeof(note->purpose), "review %s",
+                 q->review_id);
     if (!q->review_id[0] && !q->justification[0]) {
         snprintf(err, CL_ERROR_SZ,
                  "a purpose is required: the review the person is on, or a "
-                 "justification");
+                 "break-glass access_reason and justification");
         return CL_ERR_INVALID;
     }
+    if (!q->review_id[0] && !s_break_glass(note, q->access_reason,
+                                           q->justification, "purpose", err))
+        return CL_ERR_INVALID;
     rc = s_resolve(t, q->person_id, &q->match, &pid, err);
     if (rc == CL_OK)
         s_note_person(note, pid);
@@ -2233,25 +2245,31 @@ int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
     int rc;
     memset(out, 0, sizeof(*out));
     bool by_person = q->person_id[0] || q->match.nhs[0] || q->match.chi[0];
-    if (q->user_id[0] && !by_person) {
-        /* Everything one named user did: no person is resolved. */
+    bool filtered = cl_audit_filter_any(&q->filter);
+    if (!by_person && (q->user_id[0] || filtered)) {
+        /* Everything one named user did, or every flagged access by date
+         * and client: no person is resolved. */
         if (!(caller->roles & CL_ROLE_AUDITOR)) {
             snprintf(err, CL_ERROR_SZ, "audit search needs the auditor role");
             return CL_ERR_DENIED;
         }
         if (note)
-            snprintf(note->purpose, sizeof(note->purpose),
-                     "audit search by user");
-        rc = cl_audit_entries_of_user(t, q->user_id, q->limit, out);
+            snprintf(note->purpose, sizeof(note->purpose), "audit search by %s",
+                     filtered ? "filter" : "user");
+        rc = filtered ? cl_audit_search(t, 0, &q->filter, q->user_id, q->limit,
+                                        out, err)
+                      : cl_audit_entries_of_user(t, q->user_id, q->limit, out);
     } else {
         rc = s_auditor_subject(t, caller, "audit search", q, note, &pid, err);
         if (rc != CL_OK)
             return rc;
         /* This search is itself audited after it runs, so it does not
          * list itself. */
-        rc = cl_audit_entries_for(t, pid, q->user_id, q->limit, out);
+        rc = filtered ? cl_audit_search(t, pid, &q->filter, q->user_id,
+                                        q->limit, out, err)
+                      : cl_audit_entries_for(t, pid, q->user_id, q->limit, out);
     }
-    if (rc != CL_OK)
+    if (rc != CL_OK && rc != CL_ERR_INVALID)
         snprintf(err, CL_ERROR_SZ, "audit search failed: %s", cl_strerror(rc));
     return rc;
 }
@@ -2841,14 +2859,9 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
                  "role");
         return CL_ERR_DENIED;
     }
-    if (note) {
-        CL_COPY(note->purpose, q->justification);
-        note->break_glass = true;
-    }
-    if (!q->justification[0]) {
-        snprintf(err, CL_ERROR_SZ, "a justification is required (audited)");
+    if (!s_break_glass(note, q->access_reason, q->justification, "purpose",
+                       err))
         return CL_ERR_INVALID;
-    }
     cl_digits_normalise(p.nhs);
     cl_digits_normalise(p.chi);
     cl_postcode_normalise(p.postcode);
@@ -3170,13 +3183,11 @@ int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
         snprintf(err, CL_ERROR_SZ, "case finding needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    if (note) {
-        CL_COPY(note->purpose, q->justification);
-        note->break_glass = true;
-    }
-    if (!q->justification[0] || !q->agency[0]) {
-        snprintf(err, CL_ERROR_SZ,
-                 "an agency and a justification (audited) are required");
+    if (!s_break_glass(note, q->access_reason, q->justification, "case_finding",
+                       err))
+        return CL_ERR_INVALID;
+    if (!q->agency[0]) {
+        snprintf(err, CL_ERROR_SZ, "agency: whose contacts to count");
         return CL_ERR_INVALID;
     }
     return s_case_finding(t, q, now, CL_SUPPRESS_BELOW, out, note);
@@ -3256,6 +3267,23 @@ static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
     return rc;
 }
 
+/* Whether any agency has referred person pid (a referral behind an
+ * agenda place). */
+static int s_referred(cl_txn *t, uint64_t pid, bool *out)
+{
+    s_ids recs = {.max = 100000}, refs = {.max = 1};
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    *out = false;
+    for (size_t i = 0; rc == CL_OK && i < recs.n && !*out; i++) {
+        refs.n = 0;
+        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        *out = refs.n > 0;
+    }
+    free(recs.v);
+    free(refs.v);
+    return rc;
+}
+
 int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
                           const cl_agenda_add *a, int64_t now,
                           cl_publish_result *out, cl_audit_note *note,
@@ -3274,18 +3302,45 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
                  "police_high_level_user, ...)");
         return CL_ERR_INVALID;
     }
+    if (a->reason == CL_AGENDA_MAX && !a->note[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "note: with reason other, say why the person is listed");
+        return CL_ERR_INVALID;
+    }
     int rc = s_mdt_id(t, a->review_id, &id, err);
     if (rc != CL_OK)
         return rc;
-    if ((rc = s_resolve(t, a->who.person_id, &a->who.match, &pid, err)) !=
-        CL_OK)
+    rc = s_resolve(t, a->who.person_id, &a->who.match, &pid, err);
+    bool referred = false;
+    if (rc == CL_OK) {
+        s_note_person(note, pid);
+        if ((rc = s_referred(t, pid, &referred)) != CL_OK)
+            return rc;
+    } else if (rc != CL_ERR_NOT_FOUND) {
         return rc;
-    s_note_person(note, pid);
+    }
     if (note) {
         snprintf(note->purpose, sizeof(note->purpose), "agenda of %s: %s",
                  a->review_id, cl_agenda_name(a->reason));
         CL_COPY(note->detail, a->review_id);
     }
+    /* Nobody referred this person (or nobody knows them: the same answer,
+     * so an agenda is no existence test): listing them is break-glass. */
+    if (!referred) {
+        char why[CL_NOTE_SZ];
+        if (!s_break_glass(note, a->access_reason, a->justification,
+                           "add_to_agenda: no agency has referred this "
+                           "person, so",
+                           err))
+            return CL_ERR_INVALID;
+        if (note) {
+            snprintf(why, sizeof(why), "agenda of %s: %s; break-glass %.880s",
+                     a->review_id, cl_agenda_name(a->reason), note->purpose);
+            CL_COPY(note->purpose, why);
+        }
+    }
+    if (rc == CL_ERR_NOT_FOUND)
+        return rc;
     s_key(k, id);
     s_key(k + 8, pid);
     rc = cl_store_put_raw(t, CL_DB_AGENDA, k, 16, &a->reason, 1);

@@ -518,6 +518,19 @@ CL_NODISCARD int cl_audit_decode_check(const uint8_t *buf, size_t len);
 /* How many entries the chain holds. */
 CL_NODISCARD int cl_audit_count(cl_txn *t, uint64_t *n);
 
+/*
+ * The newest limit entries (oldest first) that pass filter f, of person
+ * pid's entries or, with pid 0, of the whole log. CL_ERR_INVALID with err
+ * for a filter this build cannot apply (a named user: see audit.c).
+ */
+CL_NODISCARD int cl_audit_search(cl_txn *t, uint64_t pid,
+                                 const cl_audit_filter *f, const char *user_id,
+                                 uint32_t limit, cl_audit_entries *out,
+                                 char err[CL_ERROR_SZ]);
+
+/* True if f filters anything. */
+bool cl_audit_filter_any(const cl_audit_filter *f);
+
 /* The last `limit` entries naming person pid (oldest first); with a
  * user_id that is not NULL or empty, only that named user's. */
 CL_NODISCARD int cl_audit_entries_for(cl_txn *t, uint64_t pid,

@@ -99,6 +99,10 @@ int s_measure(s_conn *cn, int argc, char **argv);
 int s_report(s_conn *cn, int argc, char **argv);
 int s_review_show(s_conn *cn, const char *id);
 
+/* The intake queue (cli_intake.c). */
+int s_intake(s_conn *cn, int argc, char **argv);
+void s_print_intake(const s_conn *cn, const cl_intake_item *x);
+
 /* Linking commands (cli_link.c): the review queue's pages, link evaluate. */
 int s_review_list(s_conn *cn, int argc, char **argv);
 int s_link(s_conn *cn, int argc, char **argv);

@@ -81,6 +81,11 @@ static void s_line(const s_conn *cn, const cl_delivery *d)
         printf("%s feed '%s' %s\n", d->u.feed.agency, d->u.feed.feed,
                d->u.feed.problem);
         break;
+    case CL_DLV_INTAKE:
+        printf("%s rule %s: %s %s (%s): %s\n", d->u.intake.intake_id,
+               d->u.intake.rule, d->u.intake.given, d->u.intake.family,
+               d->u.intake.person_id, d->u.intake.why);
+        break;
     case CL_DLV_GOVERNANCE:
         printf("%s: %s %s (%s) about %s\n", d->u.governance.event,
                d->u.governance.agency, d->u.governance.reference,
@@ -181,6 +186,10 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
                    m->feed, t2);
         break;
     }
+    case CL_DLV_INTAKE:
+        printf("  FOR THE INTAKE QUEUE (caselink intake list):\n");
+        s_print_intake(cn, &d->u.intake);
+        break;
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &d->u.governance;
         s_time(cn, t2, m->at);

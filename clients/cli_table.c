@@ -300,6 +300,31 @@ const s_row s_rows[] = {
     {"review reject", "QID --reason TEXT", "keep a queued pair apart", NULL, 0,
      s_review, "match reject"},
     {"review show", "MDT-ID", "the agenda pack", NULL, 0, s_review, "mdt show"},
+    {"intake", "[list] [--all]",
+     "the coordinators' intake queue: concerns the partnership's rules send "
+     "to the MDT, referrals that ask for it, patterns the triggers found, "
+     "actions overdue; each with the person's name and date of birth, the "
+     "referring agency, what and when, and the agendas the person is on "
+     "(coordinator; audited)",
+     S_OPTS("--all\tdecided and deferred items too"), 0, s_intake, NULL},
+    {"intake accept", "IN-ID --review MDT-ID [--reason REASON]",
+     "put the person on a review's agenda; a referral still received is "
+     "accepted and the referrer told (coordinator)",
+     S_OPTS("--review MDT-ID\tthe review whose agenda they go on",
+            "--reason REASON\tgp_concern, police_high_level_user, "
+            "child_protection, case_finding or other (default from the "
+            "rule)"),
+     0, s_intake, NULL},
+    {"intake decline", "IN-ID --reason TEXT",
+     "decline an item; a referral still received is declined and the "
+     "referrer told the reason (coordinator)",
+     S_OPTS("--reason TEXT\twhy (the referrer reads it)"), 0, s_intake, NULL},
+    {"intake defer", "IN-ID [--until DATE] [--reason TEXT]",
+     "leave an item for later: it comes back to the queue on DATE "
+     "(coordinator)",
+     S_OPTS("--until DATE\tshow it again from this date",
+            "--reason TEXT\twhy it waits"),
+     0, s_intake, NULL},
 };
 
 const size_t s_n_rows = sizeof(s_rows) / sizeof(s_rows[0]);

@@ -190,6 +190,14 @@ bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
         }
         return true;
     }
+    if (!strcmp(name, "ask_mdt")) {
+        if (strcmp(v, "yes") && strcmp(v, "no") && v[0]) {
+            snprintf(err, err_len, "ask_mdt must be yes or no");
+            return false;
+        }
+        r->ask_mdt = v[0] == 'y';
+        return true;
+    }
     if (!strcmp(name, "related")) {
         char buf[8192];
         if (!v[0])
@@ -290,6 +298,9 @@ const cl_field_doc cl_referral_field_docs[] = {
     {"referrer_role", NULL, "TEXT", "their role"},
     {"feed", NULL, "NAME", "the feed this referral comes from"},
     {"feed_seq", NULL, "N", "its number in the feed (1, 2, 3 ...)"},
+    {"ask_mdt", NULL, "yes|no",
+     "yes: ask for the extended MDT (the referral comes to the "
+     "coordinators' intake queue)"},
     {"related", NULL, "SPEC",
      "a related person (repeatable; in CSV separate people with |): "
      "rel=parent;given=Sarah;family=Jones;dob=14/03/1988;nhs=... where rel "

@@ -56,8 +56,10 @@ static const char *const s_outcome[] = {
 static const char *const s_involve[] = {"involvement not stated",
                                         "no involvement", "past involvement",
                                         "current involvement"};
-static const char *const s_dlv[] = {"none",   "alert", "request",   "answer",
-                                    "status", "feed",  "governance"};
+static const char *const s_dlv[] = {"none",   "alert", "request",    "answer",
+                                    "status", "feed",  "governance", "intake"};
+static const char *const s_intake[] = {"open", "accepted", "declined",
+                                       "deferred"};
 static const char *const s_action[] = {"open", "done", "cancelled"};
 static const char *const s_rag[] = {"not rated", "red", "amber", "green"};
 static const char *const s_status[] = {
@@ -89,6 +91,7 @@ static const struct {
     S_ROW(CL_W_ACTION, s_action, cl_action_status_name),
     S_ROW(CL_W_RAG, s_rag, cl_rag_name),
     S_ROW(CL_W_STATUS, s_status, cl_status_name),
+    S_ROW(CL_W_INTAKE, s_intake, cl_intake_state_name),
 };
 
 const char *cl_words(cl_words_kind k, unsigned v)

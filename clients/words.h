@@ -28,6 +28,7 @@ typedef enum {
     CL_W_ACTION,
     CL_W_RAG,
     CL_W_STATUS,
+    CL_W_INTAKE,
     CL_W_KINDS
 } cl_words_kind;
 

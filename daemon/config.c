@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake.h"
 #include "wire.h"
 
 typedef struct s_ctx {
@@ -37,6 +38,7 @@ void cl_config_defaults(cl_config *c)
     c->checkpoint_interval_s = 3600;
     cl_match_config_defaults(&c->match);
     cl_route_config_defaults(&c->route);
+    cl_intake_config_defaults(&c->intake);
     c->feed_check_s = 60;
     c->suppress_below = CL_SUPPRESS_BELOW;
 }
@@ -221,6 +223,19 @@ static int s_handler(void *user, const char *section, const char *name,
         ok = s_uint(x, name, v, 1, 86400, &n);
         c->feed_check_s = (uint32_t)n;
         return ok;
+    }
+    if (IS("intake", "housekeeping_interval_s")) {
+        ok = s_uint(x, name, v, 1, 7 * 86400, &n);
+        c->intake.housekeeping_s = (uint32_t)n;
+        return ok;
+    }
+    if (strcmp(section, "intake") == 0 && strncmp(name, "rule ", 5) == 0) {
+        /* "rule NAME = TERMS": an intake rule or trigger */
+        const char *rule = name + 5;
+        while (*rule == ' ')
+            rule++;
+        return cl_intake_rule_add(&c->intake, rule, v, x->msg,
+                                  sizeof(x->msg)) == CL_OK;
     }
     if (IS("report", "suppress_below")) {
         ok = s_uint(x, name, v, 1, 1000, &n);

@@ -14,6 +14,7 @@
 
 #include "cl_error.h"
 #include "core.h"
+#include "intake.h"
 
 #define CL_PATH_SZ 4096
 
@@ -41,6 +42,7 @@ typedef struct cl_config {
     cl_route_config route;          /* [routing], [feeds] */
     uint32_t feed_check_s;          /* [routing] feed_check_interval_s */
     uint32_t suppress_below;        /* [report] suppress_below */
+    cl_intake_config intake;        /* [intake] rules and pass interval */
 
     /* [audit] checkpoint_command: ships each checkpoint off the host */
     char checkpoint_command[CL_PATH_SZ];

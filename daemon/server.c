@@ -33,6 +33,7 @@
 #include <zmq.h>
 
 #include "core.h"
+#include "intake.h"
 #include "log.h"
 #include "natural.h"
 #include "registry.h"
@@ -90,6 +91,7 @@ struct cl_server {
     uint64_t next_purge_us;      /* monotonic time of the next retention run */
     uint64_t next_checkpoint_us; /* ... and of the next audit checkpoint */
     uint64_t next_feed_check_us; /* ... and of the next feed silence check */
+    uint64_t next_intake_us;     /* ... and of the next intake pass */
     s_park parks[S_PARK_MAX];    /* receives waiting for mail */
     size_t n_parks;
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_INTERNAL + 1];
@@ -519,7 +521,14 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                                        s_now(), &it->rep.u.publish, &it->gap);
         if (rc == CL_OK)
             rc = cl_natural_record(t, it->who, content, it->req.body_hash);
-    } else if (it->req.kind == CL_REQ_SET_STATUS)
+        if (rc == CL_OK)
+            rc = cl_intake_on_publish(t, &s->cfg.intake, &s->cfg.route, content,
+                                      it->rep.u.publish.reference, s_now());
+    } else if (it->req.kind == CL_REQ_INTAKE_DECIDE)
+        rc = cl_intake_decide(t, &s->cfg.route, it->who,
+                              &it->req.u.intake_decide, s_now(),
+                              &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_SET_STATUS)
         rc =
             cl_core_set_status(t, &s->cfg.route, it->who, &it->req.u.set_status,
                                s_now(), &it->rep.u.publish, &note, err);
@@ -668,6 +677,10 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
     case CL_REQ_REVIEW_PACK:
         rc = cl_core_review_pack(t, it->who, it->req.u.pack_review, s_now(),
                                  &it->rep.u.pack, &note, err);
+        break;
+    case CL_REQ_INTAKE_LIST:
+        rc = cl_intake_list(t, it->who, it->req.u.intake_all, s_now(),
+                            &it->rep.u.intake, &note, err);
         break;
     default:
         rc = CL_ERR_INTERNAL;
@@ -1020,6 +1033,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_SET_RAG:
         case CL_REQ_DEFINE_MEASURE:
         case CL_REQ_RECORD_MEASURE:
+        case CL_REQ_INTAKE_DECIDE:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_INBOX_RECEIVE:
@@ -1041,6 +1055,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_RAG_HISTORY:
         case CL_REQ_REPORT:
         case CL_REQ_REVIEW_PACK:
+        case CL_REQ_INTAKE_LIST:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:
@@ -1348,9 +1363,41 @@ static void s_feed_check(cl_server *s)
         s_park_service(s, true);
 }
 
+/* The daily intake pass: triggers over everyone recently active, actions
+ * overdue. */
+static void s_intake_pass(cl_server *s)
+{
+    cl_txn *t = NULL;
+    uint32_t raised = 0;
+    int rc = cl_store_begin(&t, s->store, NULL, true);
+    if (rc == CL_OK)
+        rc = cl_intake_housekeeping(t, &s->cfg.intake, &s->cfg.route, s_now(),
+                                    &raised);
+    if (rc == CL_OK && raised)
+        rc = cl_store_commit(&t);
+    cl_store_abort(&t);
+    if (rc != CL_OK) {
+        cl_log_err("intake pass failed: %s", cl_strerror(rc));
+        return;
+    }
+    cl_log_info("intake pass: %u item%s raised", raised, raised == 1 ? "" : "s");
+    if (raised)
+        s_park_service(s, true);
+}
+
 static void s_housekeeping(cl_server *s)
 {
     uint64_t now = s_mono_us();
+    if (now >= s->next_intake_us) {
+        uint64_t every = s->cfg.intake.housekeeping_s * 1000000ull;
+        if (s->next_intake_us)
+            s_intake_pass(s);
+        /* the first pass a few minutes after start, then at the interval,
+         * so a daemon restarted daily still makes its pass */
+        s->next_intake_us =
+            now + (s->next_intake_us || every < 300000000ull ? every
+                                                              : 300000000ull);
+    }
     s_park_service(s, false);
     if (now >= s->next_feed_check_us) {
         if (s->next_feed_check_us)

@@ -120,6 +120,12 @@ void cl_reply_clear(cl_reply *r)
         cl_review_pack_clear(&r->u.pack);
     else if (r->kind == CL_REQ_ADMIN_FEEDS)
         free(r->u.feeds.v);
+    else if (r->kind == CL_REQ_INTAKE_LIST) {
+        if (r->u.intake.v)
+            explicit_bzero(r->u.intake.v,
+                           r->u.intake.n * sizeof(*r->u.intake.v));
+        free(r->u.intake.v);
+    }
     memset(r, 0, sizeof(*r));
 }
 
@@ -551,8 +557,11 @@ static const char *const s_outcome[] = {
     "unable_to_contact", "no_further_action", "referred_on"};
 static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
-static const char *const s_dlv[] = {"none",   "alert", "request",   "response",
-                                    "status", "feed",  "governance"};
+static const char *const s_dlv[] = {"none",   "alert", "request",
+                                    "response", "status", "feed",
+                                    "governance", "intake"};
+static const char *const s_intake[] = {"open", "accepted", "declined",
+                                       "deferred"};
 static const char *const s_action[] = {"open", "done", "cancelled"};
 static const char *const s_rag[] = {"unrated", "red", "amber", "green"};
 static const char *const s_status[] = {
@@ -731,6 +740,15 @@ int cl_involve_parse(const char *s)
 const char *cl_dlv_name(unsigned v)
 {
     return S_NAME(s_dlv, v);
+}
+
+const char *cl_intake_state_name(unsigned v)
+{
+    return S_NAME(s_intake, v);
+}
+int cl_intake_state_parse(const char *s)
+{
+    return S_PARSE(s_intake, s);
 }
 
 const char *cl_action_status_name(unsigned v)

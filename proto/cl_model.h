@@ -128,6 +128,7 @@ typedef struct cl_referral {
     char consent_note[CL_NOTE_SZ];  /* why consent not sought or refused */
     char feed[CL_FEED_SZ];          /* publisher's feed name */
     uint64_t feed_seq;              /* sequence within the feed */
+    bool ask_mdt;                   /* the referrer asks for the MDT */
 } cl_referral;
 
 enum { CL_PLAN_TYPE_MAX = 3, CL_PLAN_CAT_MAX = 5 };
@@ -390,6 +391,7 @@ typedef enum {
     CL_DLV_STATUS,
     CL_DLV_FEED,
     CL_DLV_GOVERNANCE,
+    CL_DLV_INTAKE,
     CL_DLV_KIND_COUNT
 } cl_dlv_kind;
 
@@ -455,6 +457,58 @@ typedef struct cl_governance_msg {
     int64_t at;
 } cl_governance_msg;
 
+/* --- intake: concerns that come to the coordinator -------------------- */
+
+enum {
+    CL_INTAKE_OPEN = 0,
+    CL_INTAKE_ACCEPTED = 1,
+    CL_INTAKE_DECLINED = 2,
+    CL_INTAKE_DEFERRED = 3,
+    CL_INTAKE_STATE_MAX = 3
+};
+
+#define CL_RULE_SZ       65
+#define CL_WHY_SZ        161
+#define CL_ON_AGENDA_MAX 8
+
+typedef struct cl_intake_item {
+    char intake_id[CL_REF_SZ];
+    char rule[CL_RULE_SZ];
+    char why[CL_WHY_SZ];
+    char person_id[CL_PID_SZ];
+    char given[CL_NAME_SZ], family[CL_NAME_SZ], dob[CL_DATE_SZ];
+    char agency[CL_AGENCY_SZ]; /* referring agency */
+    char agency_kind[CL_KIND_SZ];
+    char reference[CL_REF_SZ]; /* CL-... */
+    uint8_t category, risk;
+    int64_t occurred_at, received_at, raised_at;
+    uint32_t hits;
+    uint32_t n_on_agenda;
+    char on_agenda[CL_ON_AGENDA_MAX][CL_REF_SZ];
+    uint8_t state; /* CL_INTAKE_* */
+    int64_t decided_at;
+    char decided_by[CL_AGENCY_SZ];
+    char decided_user[CL_NAME_SZ];
+    char reason[CL_NOTE_SZ];
+    char review_id[CL_REF_SZ];
+    char until[CL_DATE_SZ];
+    char action_id[CL_REF_SZ];
+} cl_intake_item;
+
+typedef struct cl_intake_items {
+    size_t n;
+    cl_intake_item *v; /* owned */
+} cl_intake_items;
+
+typedef struct cl_intake_decision {
+    char intake_id[CL_REF_SZ];
+    uint8_t decision; /* CL_INTAKE_ACCEPTED, _DECLINED or _DEFERRED */
+    char review_id[CL_REF_SZ];
+    uint8_t agenda_reason; /* caselink.AgendaReason, 0: from the rule */
+    char reason[CL_NOTE_SZ];
+    char until[CL_DATE_SZ];
+} cl_intake_decision;
+
 typedef struct cl_delivery {
     uint64_t seq; /* stable id within the agency's mailbox */
     int64_t at;
@@ -465,6 +519,7 @@ typedef struct cl_delivery {
         cl_info_response response;
         cl_status_msg status;
         cl_feed_msg feed;
+        cl_intake_item intake;
         cl_governance_msg governance;
     } u;
 } cl_delivery;
@@ -693,6 +748,8 @@ typedef enum {
     CL_REQ_RECORD_MEASURE,
     CL_REQ_REPORT,
     CL_REQ_REVIEW_PACK,
+    CL_REQ_INTAKE_LIST,
+    CL_REQ_INTAKE_DECIDE,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -745,6 +802,8 @@ typedef struct cl_request {
         cl_measure_value measure;          /* RECORD_MEASURE */
         cl_report_query report;            /* REPORT */
         char pack_review[CL_REF_SZ];       /* REVIEW_PACK */
+        bool intake_all;                   /* INTAKE_LIST */
+        cl_intake_decision intake_decide;  /* INTAKE_DECIDE */
     } u;
 } cl_request;
 
@@ -1039,6 +1098,7 @@ typedef struct cl_reply {
         cl_rag_entries rags;            /* RAG_HISTORY */
         cl_report report;               /* REPORT */
         cl_review_pack pack;            /* REVIEW_PACK */
+        cl_intake_items intake;         /* INTAKE_LIST */
     } u;
 } cl_reply;
 
@@ -1162,6 +1222,8 @@ const char *cl_dlv_name(unsigned v);
 const char *cl_action_status_name(unsigned v);
 int cl_action_status_parse(const char *s);
 const char *cl_rag_name(unsigned v);
+const char *cl_intake_state_name(unsigned v);
+int cl_intake_state_parse(const char *s);
 int cl_rag_parse(const char *s);
 /* A month in YYYY-MM form between 1880 and 2200. */
 bool cl_month_valid(const char *s);

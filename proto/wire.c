@@ -198,6 +198,7 @@ static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
         return false;
     r->occurred_at = pr->occurred_at;
     r->feed_seq = pr->feed_seq;
+    r->ask_mdt = pr->ask_mdt;
     r->n_related = (uint32_t)pr->n_related;
     for (size_t i = 0; i < pr->n_related; i++) {
         char n[32];
@@ -724,6 +725,25 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             !S_STR(out->u.report.to, env->report->to, "to"))
             goto out;
         break;
+    case CASELINK__ENVELOPE__BODY_INTAKE_LIST:
+        out->kind = CL_REQ_INTAKE_LIST;
+        out->u.intake_all = env->intake_list->all;
+        break;
+    case CASELINK__ENVELOPE__BODY_INTAKE_DECIDE: {
+        const Caselink__IntakeDecide *b = env->intake_decide;
+        cl_intake_decision *x = &out->u.intake_decide;
+        out->kind = CL_REQ_INTAKE_DECIDE;
+        if (!S_STR(x->intake_id, b->intake_id, "intake_id") ||
+            !S_ENUM(&x->decision, (int)b->decision, CL_INTAKE_STATE_MAX,
+                    "decision") ||
+            !S_STR(x->review_id, b->review_id, "review_id") ||
+            !S_ENUM(&x->agenda_reason, (int)b->agenda_reason, 5,
+                    "agenda_reason") ||
+            !S_STR(x->reason, b->reason, "reason") ||
+            !S_STR(x->until, b->until, "until"))
+            goto out;
+        break;
+    }
     case CASELINK__ENVELOPE__BODY_REVIEW_PACK:
         out->kind = CL_REQ_REVIEW_PACK;
         if (!S_STR(out->u.pack_review, env->review_pack->review_id,
@@ -858,6 +878,7 @@ static Caselink__Referral *s_referral_out(s_scratch *s, const cl_referral *r)
     pr->consent_note = S_S(r->consent_note);
     pr->feed = S_S(r->feed);
     pr->feed_seq = r->feed_seq;
+    pr->ask_mdt = r->ask_mdt;
     size_t n = r->n_related < CL_RELATED_MAX ? r->n_related : CL_RELATED_MAX;
     if (n) {
         pr->related = s_scratch_alloc(s, n * sizeof(*pr->related));
@@ -935,6 +956,8 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__InfoRequest ireq = CASELINK__INFO_REQUEST__INIT;
     Caselink__InfoRespond iresp = CASELINK__INFO_RESPOND__INIT;
     Caselink__RequestList rql = CASELINK__REQUEST_LIST__INIT;
+    Caselink__IntakeList ilist = CASELINK__INTAKE_LIST__INIT;
+    Caselink__IntakeDecide idec = CASELINK__INTAKE_DECIDE__INIT;
     uint64_t seqs[CL_INBOX_MAX];
     char *agencies[CL_REVIEW_AGENCIES];
     Caselink__RecordDiscussion disc = CASELINK__RECORD_DISCUSSION__INIT;
@@ -1282,6 +1305,23 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         env.body_case = CASELINK__ENVELOPE__BODY_REPORT;
         env.report = &report;
         break;
+    case CL_REQ_INTAKE_LIST:
+        ilist.all = req->u.intake_all;
+        env.body_case = CASELINK__ENVELOPE__BODY_INTAKE_LIST;
+        env.intake_list = &ilist;
+        break;
+    case CL_REQ_INTAKE_DECIDE: {
+        const cl_intake_decision *x = &req->u.intake_decide;
+        idec.intake_id = S_S(x->intake_id);
+        idec.decision = (Caselink__IntakeState)x->decision;
+        idec.review_id = S_S(x->review_id);
+        idec.agenda_reason = (Caselink__AgendaReason)x->agenda_reason;
+        idec.reason = S_S(x->reason);
+        idec.until = S_S(x->until);
+        env.body_case = CASELINK__ENVELOPE__BODY_INTAKE_DECIDE;
+        env.intake_decide = &idec;
+        break;
+    }
     case CL_REQ_REVIEW_PACK:
         pack.review_id = S_S(req->u.pack_review);
         env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_PACK;
@@ -1738,6 +1778,75 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
     return x;
 }
 
+static Caselink__IntakeItem *s_intake_out(s_scratch *s,
+                                          const cl_intake_item *m)
+{
+    Caselink__IntakeItem *x = s_scratch_alloc(s, sizeof(*x));
+    char **ag = s_scratch_alloc(s, (m->n_on_agenda + 1) * sizeof(char *));
+    if (!x || !ag)
+        return NULL;
+    caselink__intake_item__init(x);
+    x->intake_id = S_S(m->intake_id);
+    x->rule = S_S(m->rule);
+    x->why = S_S(m->why);
+    x->person_id = S_S(m->person_id);
+    x->given_names = S_S(m->given);
+    x->family_name = S_S(m->family);
+    x->date_of_birth = S_S(m->dob);
+    x->agency = S_S(m->agency);
+    x->agency_kind = S_S(m->agency_kind);
+    x->reference = S_S(m->reference);
+    x->category = (Caselink__Category)m->category;
+    x->risk = (Caselink__Risk)m->risk;
+    x->occurred_at = m->occurred_at;
+    x->received_at = m->received_at;
+    x->raised_at = m->raised_at;
+    x->hits = m->hits;
+    for (uint32_t i = 0; i < m->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
+        ag[x->n_on_agenda++] = S_S(m->on_agenda[i]);
+    x->on_agenda = ag;
+    x->state = (Caselink__IntakeState)m->state;
+    x->decided_at = m->decided_at;
+    x->decided_by = S_S(m->decided_by);
+    x->decided_user = S_S(m->decided_user);
+    x->reason = S_S(m->reason);
+    x->review_id = S_S(m->review_id);
+    x->defer_until = S_S(m->until);
+    x->action_id = S_S(m->action_id);
+    return x;
+}
+
+static void s_intake_in(cl_intake_item *m, const Caselink__IntakeItem *x)
+{
+    memset(m, 0, sizeof(*m));
+    CL_COPY(m->intake_id, x->intake_id);
+    CL_COPY(m->rule, x->rule);
+    CL_COPY(m->why, x->why);
+    CL_COPY(m->person_id, x->person_id);
+    CL_COPY(m->given, x->given_names);
+    CL_COPY(m->family, x->family_name);
+    CL_COPY(m->dob, x->date_of_birth);
+    CL_COPY(m->agency, x->agency);
+    CL_COPY(m->agency_kind, x->agency_kind);
+    CL_COPY(m->reference, x->reference);
+    m->category = (uint8_t)x->category;
+    m->risk = (uint8_t)x->risk;
+    m->occurred_at = x->occurred_at;
+    m->received_at = x->received_at;
+    m->raised_at = x->raised_at;
+    m->hits = x->hits;
+    for (size_t i = 0; i < x->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
+        CL_COPY(m->on_agenda[m->n_on_agenda++], x->on_agenda[i]);
+    m->state = (uint8_t)x->state;
+    m->decided_at = x->decided_at;
+    CL_COPY(m->decided_by, x->decided_by);
+    CL_COPY(m->decided_user, x->decided_user);
+    CL_COPY(m->reason, x->reason);
+    CL_COPY(m->review_id, x->review_id);
+    CL_COPY(m->until, x->defer_until);
+    CL_COPY(m->action_id, x->action_id);
+}
+
 static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
 {
     Caselink__Delivery *p = s_scratch_alloc(s, sizeof(*p));
@@ -1814,6 +1923,11 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         p->status = x;
         break;
     }
+    case CL_DLV_INTAKE:
+        if (!(p->intake = s_intake_out(s, &d->u.intake)))
+            return NULL;
+        p->item_case = CASELINK__DELIVERY__ITEM_INTAKE;
+        break;
     case CL_DLV_FEED: {
         const cl_feed_msg *m = &d->u.feed;
         Caselink__FeedProblem *x = s_scratch_alloc(s, sizeof(*x));
@@ -1926,6 +2040,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__StatsResult statsr = CASELINK__STATS_RESULT__INIT;
     Caselink__BackupResult backupr = CASELINK__BACKUP_RESULT__INIT;
     Caselink__KeyStatusResult keyr = CASELINK__KEY_STATUS_RESULT__INIT;
+    Caselink__IntakeItems intakes = CASELINK__INTAKE_ITEMS__INIT;
     Caselink__ReviewItems items = CASELINK__REVIEW_ITEMS__INIT;
     Caselink__ImportResult impr = CASELINK__IMPORT_RESULT__INIT;
     Caselink__LinksPage links = CASELINK__LINKS_PAGE__INIT;
@@ -2015,6 +2130,15 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_REVIEW_PACK:
         r.review_pack = s_pack_out(&s, &rep->u.pack);
         r.result_case = CASELINK__REPLY__RESULT_REVIEW_PACK;
+        break;
+    case CL_REQ_INTAKE_LIST:
+        intakes.items =
+            s_scratch_alloc(&s, (rep->u.intake.n + 1) * sizeof(void *));
+        for (size_t i = 0; intakes.items && i < rep->u.intake.n; i++)
+            intakes.items[intakes.n_items++] =
+                s_intake_out(&s, &rep->u.intake.v[i]);
+        r.result_case = CASELINK__REPLY__RESULT_INTAKE_ITEMS;
+        r.intake_items = &intakes;
         break;
     case CL_REQ_ADMIN_FEEDS: {
         const cl_feeds *fs = &rep->u.feeds;
@@ -2514,6 +2638,10 @@ static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
         m->at = x->at;
         break;
     }
+    case CASELINK__DELIVERY__ITEM_INTAKE:
+        d->kind = CL_DLV_INTAKE;
+        s_intake_in(&d->u.intake, p->intake);
+        break;
     case CASELINK__DELIVERY__ITEM_FEED: {
         const Caselink__FeedProblem *x = p->feed;
         cl_feed_msg *m = &d->u.feed;
@@ -2878,6 +3006,18 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         if ((rc = s_pack_in(&out->u.pack, r->review_pack)) != CL_OK)
             goto out;
         break;
+    case CASELINK__REPLY__RESULT_INTAKE_ITEMS: {
+        cl_intake_items *o = &out->u.intake;
+        out->kind = CL_REQ_INTAKE_LIST;
+        o->v = calloc(r->intake_items->n_items + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < r->intake_items->n_items; i++)
+            s_intake_in(&o->v[o->n++], r->intake_items->items[i]);
+        break;
+    }
     case CASELINK__REPLY__RESULT_FEEDS: {
         cl_feeds *o = &out->u.feeds;
         out->kind = CL_REQ_ADMIN_FEEDS;
@@ -3287,6 +3427,10 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "report";
     case CL_REQ_REVIEW_PACK:
         return "review_pack";
+    case CL_REQ_INTAKE_LIST:
+        return "intake_list";
+    case CL_REQ_INTAKE_DECIDE:
+        return "intake_decide";
     default:
         return "none";
     }

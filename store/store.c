@@ -111,6 +111,8 @@ static const struct {
     [CL_DB_AGENCY_REF] = {"agency_ref", true},
     [CL_DB_IXDIGEST] = {"ixdigest", true},
     [CL_DB_AUDIT_USER] = {"audit_user", false},
+    [CL_DB_INTAKE] = {"intake", true},
+    [CL_DB_PERSON_INTAKE] = {"person_intake", false},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

@@ -58,6 +58,8 @@ typedef enum {
     CL_DB_AGENCY_REF,       /* sealed: blind(agency, agency ref) -> referral */
     CL_DB_IXDIGEST,         /* sealed: db NUL group prefix -> count, digest */
     CL_DB_AUDIT_USER,       /* index: blind(user id) || seq -> "" */
+    CL_DB_INTAKE,           /* sealed: intake id -> intake item */
+    CL_DB_PERSON_INTAKE,    /* index: person id || intake id -> "" */
     CL_DB_COUNT
 } cl_db;
 

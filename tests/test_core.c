@@ -191,6 +191,8 @@ static void test_roles_and_access(void **state)
         [CL_REQ_RECORD_MEASURE] = C,
         [CL_REQ_REPORT] = C,
         [CL_REQ_REVIEW_PACK] = C,
+        [CL_REQ_INTAKE_LIST] = C,
+        [CL_REQ_INTAKE_DECIDE] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
@@ -913,6 +915,22 @@ static void test_audit_versions(void **state)
     }
 }
 
+/* The intake record's seed decodes (and a truncated one does not). */
+static void test_intake_record(void **state)
+{
+    (void)state;
+    char path[512];
+    uint8_t in[4096];
+    snprintf(path, sizeof(path), "%s/stored/intake", CL_CORPUS_DIR);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(in, 1, sizeof(in), f);
+    fclose(f);
+    assert_int_equal(cl_core_decode_check(CL_DB_INTAKE, in + 1, n - 1), CL_OK);
+    assert_int_equal(cl_core_decode_check(CL_DB_INTAKE, in + 1, n - 2),
+                     CL_ERR_CORRUPT);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -941,6 +959,7 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test(test_user_required),
         cmocka_unit_test(test_audit_versions),
+        cmocka_unit_test(test_intake_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

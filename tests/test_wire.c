@@ -678,6 +678,35 @@ static void test_on_behalf_of(void **state)
     free(back);
 }
 
+/* The intake seeds decode to their kinds, with the fields named. */
+static void test_intake_seeds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        cl_req_kind kind;
+    } seeds[] = {{"intake_list", CL_REQ_INTAKE_LIST},
+                 {"intake_decide", CL_REQ_INTAKE_DECIDE},
+                 {"intake_decline", CL_REQ_INTAKE_DECIDE},
+                 {"publish_ask_mdt", CL_REQ_PUBLISH_REFERRAL}};
+    cl_request *back = calloc(1, sizeof(*back));
+    char err[CL_ERROR_SZ];
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        char path[512];
+        uint8_t in[4096];
+        snprintf(path, sizeof(path), "%s/envelope/%s", CL_CORPUS_DIR,
+                 seeds[i].name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t n = fread(in, 1, sizeof(in), f);
+        fclose(f);
+        assert_int_equal(cl_wire_decode_request(back, in, n, err), CL_OK);
+        assert_int_equal(back->kind, seeds[i].kind);
+    }
+    assert_true(back->u.publish.ask_mdt);
+    free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -696,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_msgid_of_malformed),
         cmocka_unit_test(test_oneof_last_wins),
         cmocka_unit_test(test_on_behalf_of),
+        cmocka_unit_test(test_intake_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "intake.h"
 #include "refindex.h"
 
 #define S_REC_VERSION    1
@@ -86,6 +87,8 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_RECORD_MEASURE] = CL_ROLE_COORDINATOR,
     [CL_REQ_REPORT] = CL_ROLE_COORDINATOR,
     [CL_REQ_REVIEW_PACK] = CL_ROLE_COORDINATOR,
+    [CL_REQ_INTAKE_LIST] = CL_ROLE_COORDINATOR,
+    [CL_REQ_INTAKE_DECIDE] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -104,6 +107,8 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_LIST_ACTIONS] = true,     [CL_REQ_SET_RAG] = true,
     [CL_REQ_RAG_HISTORY] = true,      [CL_REQ_RECORD_MEASURE] = true,
     [CL_REQ_REVIEW_PACK] = true,
+    [CL_REQ_INTAKE_LIST] = true,
+    [CL_REQ_INTAKE_DECIDE] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -3433,6 +3438,8 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
         return cl_audit_decode_check(buf, len);
     case CL_DB_AGENCY_REF:
         return cl_refindex_decode_check(buf, len);
+    case CL_DB_INTAKE:
+        return cl_intake_decode_check(buf, len);
     case CL_DB_MAILBOX:
     case CL_DB_INFOREQ:
     case CL_DB_FEED:
@@ -3952,4 +3959,176 @@ void cl_core__person_enc(cl_enc *e, const cl_person *p)
 void cl_core__person_dec(cl_dec *d, cl_person *p)
 {
     s_dec_person(d, p);
+}
+
+/* --- for the coordinator's workspace (intake.c, referral lists) ---------- */
+
+static void s_ref_fill(cl_core_ref *o, uint64_t id, uint64_t pid,
+                       const s_referral *sr)
+{
+    memset(o, 0, sizeof(*o));
+    o->id = id;
+    o->pid = pid;
+    CL_COPY(o->reference, sr->reference);
+    CL_COPY(o->agency, sr->agency);
+    CL_COPY(o->kind, sr->kind);
+    CL_COPY(o->agency_ref, sr->r.agency_ref);
+    o->category = sr->r.category;
+    o->risk = sr->r.risk;
+    o->status = sr->status;
+    o->withdrawn = sr->withdrawn != 0;
+    o->occurred_at = sr->r.occurred_at;
+    o->received_at = sr->received;
+}
+
+/* One referral by id, with its subject's person id. */
+static int s_ref_one(cl_txn *t, uint64_t id, s_referral *sr, cl_core_ref *out)
+{
+    s_record rec;
+    int rc = s_referral_get(t, id, sr);
+    if (rc == CL_OK)
+        rc = s_record_get(t, sr->record_id, &rec);
+    if (rc == CL_OK)
+        s_ref_fill(out, id, rec.person_id, sr);
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
+int cl_core__ref_get(cl_txn *t, const char *reference, cl_core_ref *out)
+{
+    uint64_t id;
+    if (!s_parse_ref(reference, &id))
+        return CL_ERR_INVALID;
+    return cl_core__ref_by_id(t, id, out);
+}
+
+int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out)
+{
+    s_referral *sr = calloc(1, sizeof(*sr));
+    if (!sr)
+        return CL_ERR_NOMEM;
+    int rc = s_ref_one(t, id, sr, out);
+    sodium_memzero(sr, sizeof(*sr));
+    free(sr);
+    return rc;
+}
+
+int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn, void *ctx)
+{
+    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
+    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_core_ref r;
+    if (!sr)
+        return CL_ERR_NOMEM;
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        refs.n = 0;
+        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
+            if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
+                break;
+            if (sr->withdrawn)
+                continue;
+            s_ref_fill(&r, refs.v[j], pid, sr);
+            rc = fn(ctx, &r);
+        }
+    }
+    sodium_memzero(sr, sizeof(*sr));
+    free(sr);
+    free(recs.v);
+    free(refs.v);
+    return rc > 0 ? CL_OK : rc;
+}
+
+typedef struct s_all_refs {
+    cl_txn *t;
+    cl_core_ref_fn fn;
+    void *ctx;
+    s_referral *sr;
+} s_all_refs;
+
+static int s_all_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_all_refs *c = ctx;
+    cl_core_ref r;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = s_ref_one(c->t, cl_be64_get(key), c->sr, &r);
+    if (rc != CL_OK || r.withdrawn)
+        return rc;
+    return c->fn(c->ctx, &r);
+}
+
+int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn, void *ctx)
+{
+    uint8_t k[8];
+    s_all_refs c = {t, fn, ctx, calloc(1, sizeof(s_referral))};
+    if (!c.sr)
+        return CL_ERR_NOMEM;
+    s_key(k, after + 1);
+    int rc = cl_store_scan_from(t, CL_DB_REFERRAL, k, 8, s_all_one, &c);
+    sodium_memzero(c.sr, sizeof(*c.sr));
+    free(c.sr);
+    return rc;
+}
+
+int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
+{
+    char today[CL_DATE_SZ];
+    uint8_t k[8];
+    s_ids rels = {.max = 256};
+    s_ap_ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    cl_core__date(now, today);
+    c->t = t;
+    c->today = today;
+    c->holder = pid;
+    s_key(k, pid);
+    int rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
+    if (rc == CL_OK)
+        rc = s_children(t, CL_DB_RELATION, pid, &rels);
+    for (size_t i = 0; i < rels.n && rc == CL_OK && !c->n; i++) {
+        c->holder = rels.v[i];
+        s_key(k, rels.v[i]);
+        rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
+    }
+    *linked = c->n > 0;
+    free(c);
+    free(rels.v);
+    return rc;
+}
+
+int cl_core__agendas_of(cl_txn *t, uint64_t pid, char (*out)[CL_REF_SZ],
+                        uint32_t max, uint32_t *n)
+{
+    s_ids ids = {.max = max};
+    int rc = s_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
+    *n = 0;
+    for (size_t i = 0; rc == CL_OK && i < ids.n && *n < max; i++)
+        snprintf(out[(*n)++], CL_REF_SZ, "MDT-%08" PRIu64, ids.v[i]);
+    free(ids.v);
+    return rc;
+}
+
+typedef struct s_active {
+    int (*fn)(void *ctx, uint64_t pid);
+    void *ctx;
+} s_active;
+
+static int s_active_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_active *a = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return a->fn(a->ctx, cl_be64_get(key + 8));
+}
+
+int cl_core__active_since(cl_txn *t, int64_t since,
+                          int (*fn)(void *ctx, uint64_t pid), void *ctx)
+{
+    uint8_t k[8];
+    s_active a = {fn, ctx};
+    cl_be64_put(k, (uint64_t)(since > 0 ? since : 0));
+    return cl_store_scan_from(t, CL_DB_ACTIVITY, k, 8, s_active_one, &a);
 }

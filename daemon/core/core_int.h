@@ -80,4 +80,55 @@ CL_NODISCARD int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
 void cl_core__person_enc(cl_enc *e, const cl_person *p);
 void cl_core__person_dec(cl_dec *d, cl_person *p);
 
+/* --- for the coordinator's workspace (intake.c, referral lists) --------- */
+
+/* A referral as intake rules and referral lists see it (no free text). */
+typedef struct cl_core_ref {
+    uint64_t id;  /* referral id (CL-...) */
+    uint64_t pid; /* its subject */
+    char reference[CL_REF_SZ];
+    char agency[CL_AGENCY_SZ];
+    char kind[CL_KIND_SZ];
+    char agency_ref[CL_REF_SZ];
+    uint8_t category, risk, status;
+    bool withdrawn;
+    int64_t occurred_at, received_at;
+} cl_core_ref;
+
+/* Called per referral; CL_OK to go on, > 0 to stop, an error to fail. */
+typedef int (*cl_core_ref_fn)(void *ctx, const cl_core_ref *r);
+
+/* One referral by caselink reference or id (withdrawn ones too). */
+CL_NODISCARD int cl_core__ref_get(cl_txn *t, const char *reference,
+                                  cl_core_ref *out);
+CL_NODISCARD int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out);
+
+/* Every referral about person pid that was not withdrawn. */
+CL_NODISCARD int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn,
+                                  void *ctx);
+
+/* Every referral not withdrawn with an id after `after`, in id order. */
+CL_NODISCARD int cl_core__refs_all(cl_txn *t, uint64_t after,
+                                   cl_core_ref_fn fn, void *ctx);
+
+/* True if pid has an active plan or is linked to a child who has one. */
+CL_NODISCARD int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now,
+                                      bool *linked);
+
+/* The reviews pid is on the agenda of ("MDT-..."), at most max. */
+CL_NODISCARD int cl_core__agendas_of(cl_txn *t, uint64_t pid,
+                                     char (*out)[CL_REF_SZ], uint32_t max,
+                                     uint32_t *n);
+
+/* Each person with activity since `since` (unix seconds), oldest first. */
+CL_NODISCARD int cl_core__active_since(cl_txn *t, int64_t since,
+                                       int (*fn)(void *ctx, uint64_t pid),
+                                       void *ctx);
+
+/* Every action, with overdue set against now and its person (mdt.c). */
+CL_NODISCARD int cl_core__actions_each(cl_txn *t, int64_t now,
+                                       int (*fn)(void *ctx, const cl_action *a,
+                                                 uint64_t pid),
+                                       void *ctx);
+
 #endif

@@ -1361,3 +1361,47 @@ int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf, size_t len)
     }
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
+
+/* --- for intake (intake.c) ------------------------------------------------ */
+
+typedef struct s_each {
+    cl_txn *t;
+    char today[CL_DATE_SZ];
+    int (*fn)(void *ctx, const cl_action *a, uint64_t pid);
+    void *ctx;
+    uint8_t *buf;
+} s_each;
+
+static int s_each_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_each *c = ctx;
+    size_t vlen = 0;
+    uint64_t mdt, pid;
+    cl_action a;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, S_ACT_BUF, &vlen);
+    if (rc == CL_OK)
+        rc = s_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
+    sodium_memzero(c->buf, vlen);
+    if (rc != CL_OK)
+        return rc;
+    a.overdue = a.status == CL_ACTION_OPEN && strcmp(a.due, c->today) < 0;
+    rc = c->fn(c->ctx, &a, pid);
+    sodium_memzero(&a, sizeof(a));
+    return rc;
+}
+
+int cl_core__actions_each(cl_txn *t, int64_t now,
+                          int (*fn)(void *ctx, const cl_action *a,
+                                    uint64_t pid),
+                          void *ctx)
+{
+    s_each c = {.t = t, .fn = fn, .ctx = ctx, .buf = malloc(S_ACT_BUF)};
+    if (!c.buf)
+        return CL_ERR_NOMEM;
+    cl_core__date(now, c.today);
+    int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_each_one, &c);
+    free(c.buf);
+    return rc;
+}

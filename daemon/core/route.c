@@ -19,6 +19,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "intake.h"
 
 #define S_VERSION 1
 #define S_DLV_BUF (CL_CONCERN_SZ + 4096)
@@ -125,6 +126,9 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         cl_enc_i64(e, m->last_at);
         break;
     }
+    case CL_DLV_INTAKE:
+        cl_intake_item_enc(e, &dv->u.intake);
+        break;
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &dv->u.governance;
         cl_enc_str(e, m->event);
@@ -210,6 +214,9 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         m->last_at = cl_dec_i64(d);
         break;
     }
+    case CL_DLV_INTAKE:
+        cl_intake_item_dec(d, &dv->u.intake);
+        break;
     case CL_DLV_GOVERNANCE: {
         cl_governance_msg *m = &dv->u.governance;
         CL_DEC_STR(d, m->event);

@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "core.h"
+#include "intake.h"
 #include "store.h"
 #include "wire.h"
 
 static cl_store *s_store;
 static cl_caller s_who;
 static cl_route_config s_route;
+static cl_intake_config s_intake;
 
 static void s_init(void)
 {
@@ -33,6 +35,15 @@ static void s_init(void)
                   CL_ROLE_OPERATOR;
     s_who.plans = true;
     cl_route_config_defaults(&s_route);
+    cl_intake_config_defaults(&s_intake);
+    char why[CL_ERROR_SZ];
+    if (cl_intake_rule_add(&s_intake, "gp-concerns", "kind=gp", why,
+                           sizeof(why)) != CL_OK ||
+        cl_intake_rule_add(&s_intake, "repeat", "contacts>=2 within=90d", why,
+                           sizeof(why)) != CL_OK ||
+        cl_intake_rule_add(&s_intake, "plan", "plan_linked", why,
+                           sizeof(why)) != CL_OK)
+        abort();
     s_route.n_agencies = s_route.n_coord = s_route.n_audit = 1;
     cl_copy(s_route.agencies[0], CL_AGENCY_SZ, "Fuzz Agency");
     cl_copy(s_route.coord[0], CL_AGENCY_SZ, "Fuzz Agency");
@@ -90,6 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rc = cl_core_route_publish(t, &s_route, &s_who, &req->u.publish,
                                        1700000001, &rep.u.publish, &ev);
         }
+        if (rc == CL_OK && rep.u.publish.reference[0])
+            rc = cl_intake_on_publish(t, &s_intake, &s_route, &req->u.publish,
+                                      rep.u.publish.reference, 1700000001);
         break;
     case CL_REQ_CORRECT_REFERRAL:
         if (cl_referral_validate(&req->u.rectify.referral, err,
@@ -219,6 +233,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case CL_REQ_REVIEW_PACK:
         rc = cl_core_review_pack(t, &s_who, req->u.pack_review, 1700000023,
                                  &rep.u.pack, &note, err);
+        break;
+    case CL_REQ_INTAKE_LIST: {
+        uint32_t raised;
+        rc = cl_intake_housekeeping(t, &s_intake, &s_route, 1700000024,
+                                    &raised);
+        if (rc == CL_OK)
+            rc = cl_intake_list(t, &s_who, req->u.intake_all, 1700000024,
+                                &rep.u.intake, &note, err);
+        break;
+    }
+    case CL_REQ_INTAKE_DECIDE:
+        rc = cl_intake_decide(t, &s_route, &s_who, &req->u.intake_decide,
+                              1700000025, &rep.u.publish, &note, err);
         break;
     default:
         break;

@@ -1,0 +1,156 @@
+/*
+ * cli_intake: the coordinator's intake queue (caselink intake ...).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int s_intake_usage(void)
+{
+    fputs("usage: caselink intake [list] [--all]\n"
+          "       caselink intake accept IN-ID --review MDT-ID "
+          "[--reason gp_concern|police_high_level_user|\n"
+          "                              child_protection|case_finding|other]\n"
+          "       caselink intake decline IN-ID --reason TEXT\n"
+          "       caselink intake defer IN-ID [--until DATE] [--reason TEXT]\n",
+          stderr);
+    return S_EXIT_USAGE;
+}
+
+/* One item, as the coordinator reads it. */
+void s_print_intake(const s_conn *cn, const cl_intake_item *x)
+{
+    char raised[CL_WHEN_SHOW_SZ], when[CL_WHEN_SHOW_SZ], dob[CL_WHEN_SHOW_SZ];
+    s_time(cn, raised, x->raised_at);
+    printf("%s  %s  rule %s  %s%s\n", x->intake_id, raised, x->rule,
+           cl_words(CL_W_INTAKE, x->state),
+           x->hits > 1 ? "  (raised again since)" : "");
+    if (x->dob[0])
+        s_dob(cn, dob, x->dob);
+    printf("  %s %s%s%s (%s)\n", x->given[0] ? x->given : "(no given name)",
+           x->family, x->dob[0] ? ", born " : "", x->dob[0] ? dob : "",
+           x->person_id);
+    if (x->reference[0]) {
+        s_time(cn, when, x->occurred_at ? x->occurred_at : x->received_at);
+        printf("  from %s (%s): %s, %s risk, %s, %s\n", x->agency,
+               x->agency_kind, cl_words(CL_W_CATEGORY, x->category),
+               cl_words(CL_W_RISK, x->risk), x->reference, when);
+    }
+    if (x->action_id[0])
+        printf("  action %s\n", x->action_id);
+    printf("  why: %s\n", x->why);
+    if (x->n_on_agenda) {
+        printf("  already on the agenda of");
+        for (uint32_t i = 0; i < x->n_on_agenda; i++)
+            printf("%s %s", i ? "," : "", x->on_agenda[i]);
+        printf("\n");
+    } else {
+        printf("  not on any agenda\n");
+    }
+    if (x->state != CL_INTAKE_OPEN) {
+        s_time(cn, when, x->decided_at);
+        printf("  %s %s by %s%s%s%s%s%s%s\n", cl_words(CL_W_INTAKE, x->state),
+               when, x->decided_user[0] ? x->decided_user : "",
+               x->decided_user[0] ? ", " : "", x->decided_by,
+               x->review_id[0] ? ": onto " : "", x->review_id,
+               x->reason[0] ? ": " : "", x->reason);
+        if (x->until[0])
+            printf("  deferred until %s\n", x->until);
+    }
+}
+
+static int s_intake_list(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_INTAKE_LIST;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--all"))
+            req->u.intake_all = true;
+        else {
+            free(req);
+            return s_intake_usage();
+        }
+    }
+    int status = s_request(cn, "coordinator", req, &rep);
+    free(req);
+    if (status)
+        return status;
+    const cl_intake_items *it = &rep.u.intake;
+    printf("%zu intake item%s%s. Opening the queue is audited.\n", it->n,
+           it->n == 1 ? "" : "s", rep.u.intake.n && !argc ? " waiting" : "");
+    for (size_t i = 0; i < it->n; i++) {
+        printf("\n");
+        s_print_intake(cn, &it->v[i]);
+    }
+    cl_reply_clear(&rep);
+    return 0;
+}
+
+static int s_intake_decide(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_INTAKE_DECIDE;
+    cl_intake_decision *d = &req->u.intake_decide;
+    const char *verb = argv[0];
+    d->decision = !strcmp(verb, "accept")    ? CL_INTAKE_ACCEPTED
+                  : !strcmp(verb, "decline") ? CL_INTAKE_DECLINED
+                                             : CL_INTAKE_DEFERRED;
+    if (argc < 2 || !CL_COPY(d->intake_id, argv[1]))
+        status = S_EXIT_USAGE;
+    for (int i = 2; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            status = S_EXIT_USAGE;
+        else if (!strcmp(o, "--review") && d->decision == CL_INTAKE_ACCEPTED)
+            status = CL_COPY(d->review_id, v) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--reason") && d->decision == CL_INTAKE_ACCEPTED) {
+            int r = cl_agenda_parse(v);
+            if (r <= 0) {
+                fprintf(stderr,
+                        "caselink: --reason: unknown agenda reason '%s'\n", v);
+                status = S_EXIT_USAGE;
+            } else
+                d->agenda_reason = (uint8_t)r;
+        } else if (!strcmp(o, "--reason"))
+            status = CL_COPY(d->reason, v) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--until") && d->decision == CL_INTAKE_DEFERRED)
+            status = s_date_opt(d->until, v, "--until") ? 0 : S_EXIT_USAGE;
+        else
+            status = S_EXIT_USAGE;
+    }
+    if (status) {
+        free(req);
+        return s_intake_usage();
+    }
+    status = s_request(cn, "coordinator", req, &rep);
+    if (!status) {
+        printf("%s %s%s%s\n", d->intake_id, cl_words(CL_W_INTAKE, d->decision),
+               d->review_id[0] ? ": on the agenda of " : "", d->review_id);
+        cl_reply_clear(&rep);
+    }
+    free(req);
+    return status;
+}
+
+int s_intake(s_conn *cn, int argc, char **argv)
+{
+    const char *sub = argc ? argv[0] : "list";
+    if (!strcmp(sub, "list"))
+        return s_intake_list(cn, argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
+    if (!strncmp(sub, "--", 2))
+        return s_intake_list(cn, argc, argv);
+    if (!strcmp(sub, "accept") || !strcmp(sub, "decline") ||
+        !strcmp(sub, "defer"))
+        return s_intake_decide(cn, argc, argv);
+    return s_intake_usage();
+}

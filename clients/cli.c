@@ -1951,6 +1951,25 @@ static void s_json_subject(const cl_subject_access *sa)
         }
         printf("]}");
     }
+    printf("],\"intake\":[");
+    for (size_t i = 0; i < sa->intake.n; i++) {
+        const cl_intake_item *x = &sa->intake.v[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("intake_id", x->intake_id, true);
+        s_json_kv("rule", x->rule, true);
+        s_json_kv("why", x->why, true);
+        s_json_kv("reference", x->reference, true);
+        s_json_kv("action_id", x->action_id, true);
+        printf("\"raised_at\":%lld,", (long long)x->raised_at);
+        s_json_kv("state", cl_intake_state_name(x->state), true);
+        printf("\"decided_at\":%lld,", (long long)x->decided_at);
+        s_json_kv("decided_by", x->decided_by, true);
+        s_json_kv("decided_user", x->decided_user, true);
+        s_json_kv("review_id", x->review_id, true);
+        s_json_kv("until", x->until, true);
+        s_json_kv("reason", x->reason, false);
+        printf("}");
+    }
     printf("],\"named_users_who_looked\":");
     s_json_users(&sa->audit);
     printf(",\"audit\":");

@@ -35,8 +35,8 @@ void s_print_intake(const s_conn *cn, const cl_intake_item *x)
            x->person_id);
     if (x->reference[0]) {
         s_time(cn, when, x->occurred_at ? x->occurred_at : x->received_at);
-        printf("  from %s (%s): %s, %s risk, %s, %s\n", x->agency,
-               x->agency_kind, cl_words(CL_W_CATEGORY, x->category),
+        printf("  from %s (%s): %s, %s, %s, %s\n", x->agency, x->agency_kind,
+               cl_words(CL_W_CATEGORY, x->category),
                cl_words(CL_W_RISK, x->risk), x->reference, when);
     }
     if (x->action_id[0])

@@ -1380,7 +1380,8 @@ static void s_intake_pass(cl_server *s)
         cl_log_err("intake pass failed: %s", cl_strerror(rc));
         return;
     }
-    cl_log_info("intake pass: %u item%s raised", raised, raised == 1 ? "" : "s");
+    cl_log_info("intake pass: %u item%s raised", raised,
+                raised == 1 ? "" : "s");
     if (raised)
         s_park_service(s, true);
 }
@@ -1395,8 +1396,8 @@ static void s_housekeeping(cl_server *s)
         /* the first pass a few minutes after start, then at the interval,
          * so a daemon restarted daily still makes its pass */
         s->next_intake_us =
-            now + (s->next_intake_us || every < 300000000ull ? every
-                                                              : 300000000ull);
+            now +
+            (s->next_intake_us || every < 300000000ull ? every : 300000000ull);
     }
     s_park_service(s, false);
     if (now >= s->next_feed_check_us) {

@@ -70,6 +70,9 @@ void cl_subject_access_clear(cl_subject_access *s)
         explicit_bzero(s->rag.v, s->rag.n * sizeof(*s->rag.v));
     free(s->rag.v);
     free(s->measures);
+    if (s->intake.v)
+        explicit_bzero(s->intake.v, s->intake.n * sizeof(*s->intake.v));
+    free(s->intake.v);
     if (s->requests.v)
         explicit_bzero(s->requests.v, s->requests.n * sizeof(*s->requests.v));
     free(s->requests.v);
@@ -557,9 +560,8 @@ static const char *const s_outcome[] = {
     "unable_to_contact", "no_further_action", "referred_on"};
 static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
-static const char *const s_dlv[] = {"none",   "alert", "request",
-                                    "response", "status", "feed",
-                                    "governance", "intake"};
+static const char *const s_dlv[] = {"none",   "alert", "request",    "response",
+                                    "status", "feed",  "governance", "intake"};
 static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
 static const char *const s_action[] = {"open", "done", "cancelled"};

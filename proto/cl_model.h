@@ -984,6 +984,7 @@ typedef struct cl_subject_access {
     size_t n_measures;
     cl_measure_value *measures;    /* owned */
     cl_request_summaries requests; /* with every answer */
+    cl_intake_items intake;        /* every intake item, any state */
 } cl_subject_access;
 
 #define CL_STATS_MAX        160

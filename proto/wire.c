@@ -1778,8 +1778,7 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
     return x;
 }
 
-static Caselink__IntakeItem *s_intake_out(s_scratch *s,
-                                          const cl_intake_item *m)
+static Caselink__IntakeItem *s_intake_out(s_scratch *s, const cl_intake_item *m)
 {
     Caselink__IntakeItem *x = s_scratch_alloc(s, sizeof(*x));
     char **ag = s_scratch_alloc(s, (m->n_on_agenda + 1) * sizeof(char *));
@@ -2486,6 +2485,11 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             if ((sar.requests[sar.n_requests] =
                      s_summary_out(&s, &sa->requests.v[i])) != NULL)
                 sar.n_requests++;
+        sar.intake = s_scratch_alloc(&s, (sa->intake.n + 1) * sizeof(void *));
+        for (size_t i = 0; sar.intake && i < sa->intake.n; i++)
+            if ((sar.intake[sar.n_intake] =
+                     s_intake_out(&s, &sa->intake.v[i])) != NULL)
+                sar.n_intake++;
         r.result_case = CASELINK__REPLY__RESULT_SUBJECT_ACCESS;
         r.subject_access = &sar;
         break;
@@ -3125,6 +3129,12 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         }
         for (size_t i = 0; i < sa->n_requests; i++)
             s_summary_in(&o->requests.v[o->requests.n++], sa->requests[i]);
+        if (!(o->intake.v = calloc(sa->n_intake + 1, sizeof(*o->intake.v)))) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < sa->n_intake; i++)
+            s_intake_in(&o->intake.v[o->intake.n++], sa->intake[i]);
         break;
     }
     case CASELINK__REPLY__RESULT_STATS: {

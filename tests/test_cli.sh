@@ -428,6 +428,22 @@ check "admin rotate" 0 "current data key version: 2" -- cl admin rotate-key
 check "admin retire current" 1 "cannot be retired" -- cl admin retire-key 2
 check "admin key-status" 0 "current data key version: 2" -- cl admin key-status
 
+# the intake queue: a referral that asks for the MDT
+check "publish asking for the MDT" 0 "^accepted: CL-" -- cl --as police publish referral --ref POL-IN1 --nhs 4505577104 --given Tom --family Brown --dob 1990-02-02 --category antisocial_behaviour --basis public_task_public_interest --ask-mdt yes
+check "publish bad ask_mdt" 2 "ask_mdt must be yes or no" -- cl --as police publish referral --ref POL-IN2 --nhs 4505577104 --given Tom --family Brown --category housing --basis consent --ask-mdt perhaps
+check "intake list" 0 "IN-00000001 .* rule asked_for_mdt +open" -- cl intake
+check "intake names the person" 0 "Tom Brown, born 2 Feb 1990 \(P[0-9]+\)" -- cl intake list
+check "intake says where from" 0 "from Northshire Police \(police\): antisocial behaviour" -- cl intake
+check "intake not on an agenda" 0 "not on any agenda" -- cl intake
+check "intake as gp" 1 "denied" -- cl --as gp intake
+check "intake usage" 2 "usage: caselink intake" -- cl intake accept
+check "intake bad id" 1 "intake_id must look like IN-00000042" -- cl intake accept IN-x --review MDT-00000001
+check "intake accept" 0 "IN-00000001 accepted: on the agenda of MDT-00000001" -- cl intake accept IN-00000001 --review MDT-00000001
+check "intake decided once" 1 "already accepted" -- cl intake decline IN-00000001 --reason "no"
+check "intake all" 0 "accepted .* by Chris Jones, Northshire Extended MDT: onto MDT-00000001" -- cl intake --all
+check "intake referrer told" 0 "accepted by Northshire Extended MDT" -- cl --as police inbox
+check "intake in the coordinators' inbox" 0 "intake +IN-00000001 rule asked_for_mdt: Tom Brown" -- cl --as coordinator inbox
+
 kill "$pid"; wait "$pid"; pid=
 check "daemon down" 3 "nothing is listening at ipc://.*caselinkd is not running there" -- cl --timeout 300 health
 

@@ -655,6 +655,29 @@ static void k_pack(s_world *w)
     s_ok(w->co, r, NULL);
 }
 
+/* A referral asking for the MDT raises an intake item; the queue names
+ * Jane; deferring it keeps a reason about her. */
+static void k_intake_list(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    CL_COPY(r->u.publish.agency_ref, "GP-MK-3");
+    s_jane(&r->u.publish.subject);
+    r->u.publish.category = 4;
+    r->u.publish.basis = 1;
+    r->u.publish.ask_mdt = true;
+    s_ok(w->gp, r, NULL);
+    s_ok(w->co, s_req(CL_REQ_INTAKE_LIST), NULL);
+}
+
+static void k_intake_decide(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_INTAKE_DECIDE);
+    CL_COPY(r->u.intake_decide.intake_id, "IN-00000001");
+    r->u.intake_decide.decision = CL_INTAKE_DEFERRED;
+    CL_COPY(r->u.intake_decide.reason, "MK-intake-reason");
+    s_ok(w->co, r, NULL);
+}
+
 static void k_audit_search(s_world *w)
 {
     cl_request *r = s_req(CL_REQ_AUDIT_SEARCH);
@@ -703,6 +726,8 @@ static const struct {
      "a page of every record and its person id: the entry names no one"},
     {CL_REQ_CASE_FINDING, k_case_finding, true, NULL},
     {CL_REQ_REVIEW_PACK, k_pack, true, NULL},
+    {CL_REQ_INTAKE_LIST, k_intake_list, true, NULL},
+    {CL_REQ_INTAKE_DECIDE, k_intake_decide, true, NULL},
     {CL_REQ_AUDIT_SEARCH, k_audit_search, true, NULL},
     {CL_REQ_SUBJECT_ACCESS, k_subject_access, true, NULL},
 };
@@ -740,6 +765,7 @@ static const char *const s_markers[] = {
     "MK-merge-reason",
     "MK-split-reason",
     "MK-casefind-why",
+    "MK-intake-reason",
 };
 #define S_MARKERS (sizeof(s_markers) / sizeof(s_markers[0]))
 

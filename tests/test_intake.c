@@ -237,8 +237,7 @@ static void test_triggers(void **state)
     s_list(co, false, &rep);
     const cl_intake_item *x = s_find(&rep, "police-hlu", NULL);
     assert_non_null(x);
-    assert_string_equal(x->why,
-                        "3 contacts (police) with 1 agency in 90 days");
+    assert_string_equal(x->why, "3 contacts (police) with 1 agency in 90 days");
     assert_string_equal(x->given, "Tom");
     assert_null(s_find(&rep, "multi-agency", NULL));
     cl_reply_clear(&rep);
@@ -319,35 +318,35 @@ static void test_decisions(void **state)
     cl_client *co = th_client(d, "coordinator");
     s_review(co, mdt);
     /* bad input */
-    assert_int_equal(s_decide(co, "IN-1x", CL_INTAKE_ACCEPTED, mdt, NULL, NULL,
-                              err),
-                     CL_STATUS_INVALID);
+    assert_int_equal(
+        s_decide(co, "IN-1x", CL_INTAKE_ACCEPTED, mdt, NULL, NULL, err),
+        CL_STATUS_INVALID);
     assert_non_null(strstr(err, "intake_id"));
-    assert_int_equal(s_decide(co, "IN-00000099", CL_INTAKE_ACCEPTED, mdt, NULL,
-                              NULL, err),
-                     CL_STATUS_NOT_FOUND);
-    assert_int_equal(s_decide(co, "IN-00000001", CL_INTAKE_ACCEPTED, NULL,
-                              NULL, NULL, err),
-                     CL_STATUS_INVALID);
+    assert_int_equal(
+        s_decide(co, "IN-00000099", CL_INTAKE_ACCEPTED, mdt, NULL, NULL, err),
+        CL_STATUS_NOT_FOUND);
+    assert_int_equal(
+        s_decide(co, "IN-00000001", CL_INTAKE_ACCEPTED, NULL, NULL, NULL, err),
+        CL_STATUS_INVALID);
     assert_non_null(strstr(err, "review_id"));
     assert_int_equal(s_decide(co, "IN-00000001", CL_INTAKE_ACCEPTED,
                               "MDT-00000077", NULL, NULL, err),
                      CL_STATUS_NOT_FOUND);
-    assert_int_equal(s_decide(co, "IN-00000001", CL_INTAKE_OPEN, mdt, NULL,
-                              NULL, err),
-                     CL_STATUS_INVALID);
-    assert_int_equal(s_decide(co, "IN-00000002", CL_INTAKE_DECLINED, NULL,
-                              NULL, NULL, err),
-                     CL_STATUS_INVALID);
+    assert_int_equal(
+        s_decide(co, "IN-00000001", CL_INTAKE_OPEN, mdt, NULL, NULL, err),
+        CL_STATUS_INVALID);
+    assert_int_equal(
+        s_decide(co, "IN-00000002", CL_INTAKE_DECLINED, NULL, NULL, NULL, err),
+        CL_STATUS_INVALID);
     assert_non_null(strstr(err, "reason"));
-    assert_int_equal(s_decide(co, "IN-00000003", CL_INTAKE_DEFERRED, NULL,
-                              NULL, "2020-01-01", err),
+    assert_int_equal(s_decide(co, "IN-00000003", CL_INTAKE_DEFERRED, NULL, NULL,
+                              "2020-01-01", err),
                      CL_STATUS_INVALID);
     assert_non_null(strstr(err, "until"));
     /* accept: on the agenda, the referral accepted, the GP told */
-    assert_int_equal(s_decide(co, "IN-00000001", CL_INTAKE_ACCEPTED, mdt, NULL,
-                              NULL, err),
-                     CL_STATUS_OK);
+    assert_int_equal(
+        s_decide(co, "IN-00000001", CL_INTAKE_ACCEPTED, mdt, NULL, NULL, err),
+        CL_STATUS_OK);
     cl_client *gp = th_client(d, "gp");
     assert_int_equal(s_mail(gp, CL_DLV_STATUS, &rep), 1);
     const cl_delivery *dv = &rep.u.deliveries.v[rep.u.deliveries.n - 1];
@@ -393,9 +392,9 @@ static void test_decisions(void **state)
     assert_string_equal(rep.u.intake.v[2].until, "2099-01-01");
     cl_reply_clear(&rep);
     /* a deferred item can still be decided */
-    assert_int_equal(s_decide(co, "IN-00000003", CL_INTAKE_ACCEPTED, mdt, NULL,
-                              NULL, err),
-                     CL_STATUS_OK);
+    assert_int_equal(
+        s_decide(co, "IN-00000003", CL_INTAKE_ACCEPTED, mdt, NULL, NULL, err),
+        CL_STATUS_OK);
     cl_client_close(&co);
 }
 
@@ -445,8 +444,7 @@ static void test_access_and_audit(void **state)
             raised = true;
             assert_string_equal(a->agency, "Northshire Extended MDT");
         }
-        if (!strcmp(a->kind, "intake_list") &&
-            a->outcome == CL_STATUS_OK) {
+        if (!strcmp(a->kind, "intake_list") && a->outcome == CL_STATUS_OK) {
             listed = true;
             assert_string_equal(a->user.name, "Chris Jones");
         }
@@ -549,7 +547,8 @@ static void test_bad_rules(void **state)
             th_sh("cd %s && head -n 7 dev/caselinkd.conf > c.conf && "
                   "printf '\\n[intake]\\n%s\\n' >> c.conf && "
                   "%s --config c.conf --check-config > out.txt 2>&1; "
-                  "test $? -ne 0 && grep 'c.conf:10: ' out.txt | grep -qF -- \"%s\"",
+                  "test $? -ne 0 && grep 'c.conf:10: ' out.txt | grep -qF -- "
+                  "\"%s\"",
                   dir, bad[i].rule, CL_CASELINKD_PATH, bad[i].why),
             0);
     }

@@ -106,8 +106,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_ADD_ACTION] = true,       [CL_REQ_UPDATE_ACTION] = true,
     [CL_REQ_LIST_ACTIONS] = true,     [CL_REQ_SET_RAG] = true,
     [CL_REQ_RAG_HISTORY] = true,      [CL_REQ_RECORD_MEASURE] = true,
-    [CL_REQ_REVIEW_PACK] = true,
-    [CL_REQ_INTAKE_LIST] = true,
+    [CL_REQ_REVIEW_PACK] = true,      [CL_REQ_INTAKE_LIST] = true,
     [CL_REQ_INTAKE_DECIDE] = true,
 };
 
@@ -2234,6 +2233,8 @@ int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
         rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
     if (rc == CL_OK)
         rc = cl_core__requests_of(t, pid, (int64_t)time(NULL), &out->requests);
+    if (rc == CL_OK)
+        rc = cl_intake_of_person(t, pid, &out->intake);
     if (rc != CL_OK) {
         cl_subject_access_clear(out);
         snprintf(err, CL_ERROR_SZ, "subject access failed: %s",

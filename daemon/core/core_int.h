@@ -108,8 +108,8 @@ CL_NODISCARD int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn,
                                   void *ctx);
 
 /* Every referral not withdrawn with an id after `after`, in id order. */
-CL_NODISCARD int cl_core__refs_all(cl_txn *t, uint64_t after,
-                                   cl_core_ref_fn fn, void *ctx);
+CL_NODISCARD int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn,
+                                   void *ctx);
 
 /* True if pid has an active plan or is linked to a child who has one. */
 CL_NODISCARD int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now,

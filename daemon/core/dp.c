@@ -69,6 +69,8 @@ static const struct {
     [CL_DB_AGENCY_REF] = {CL_SAR_INDEX, NULL},
     [CL_DB_IXDIGEST] = {CL_SAR_INDEX, NULL},   /* counts and digests of rows */
     [CL_DB_AUDIT_USER] = {CL_SAR_INDEX, NULL}, /* staff user -> audit seq */
+    [CL_DB_INTAKE] = {CL_SAR_EXPORTED, NULL},
+    [CL_DB_PERSON_INTAKE] = {CL_SAR_INDEX, NULL},
 };
 
 cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)

@@ -70,12 +70,13 @@ static bool s_count(const char *v, uint32_t *out)
 
 /* One comma-separated list of kinds or categories. */
 static bool s_terms(cl_intake_rule *r, bool kinds, const char *v, char *err,
-                   size_t err_len)
+                    size_t err_len)
 {
     char buf[512];
     char *save = NULL;
     if (!cl_copy(buf, sizeof(buf), v) || !v[0]) {
-        snprintf(err, err_len, "%s= needs a value", kinds ? "kind" : "category");
+        snprintf(err, err_len, "%s= needs a value",
+                 kinds ? "kind" : "category");
         return false;
     }
     for (char *tok = strtok_r(buf, ",", &save); tok;
@@ -83,8 +84,10 @@ static bool s_terms(cl_intake_rule *r, bool kinds, const char *v, char *err,
         if (kinds) {
             if (r->n_kinds == CL_INTAKE_KINDS ||
                 !CL_COPY(r->kinds[r->n_kinds], tok)) {
-                snprintf(err, err_len, "kind= takes at most %d kinds of up to "
-                         "%d bytes", CL_INTAKE_KINDS, CL_KIND_SZ - 1);
+                snprintf(err, err_len,
+                         "kind= takes at most %d kinds of up to "
+                         "%d bytes",
+                         CL_INTAKE_KINDS, CL_KIND_SZ - 1);
                 return false;
             }
             r->n_kinds++;
@@ -103,16 +106,18 @@ static bool s_terms(cl_intake_rule *r, bool kinds, const char *v, char *err,
     return true;
 }
 
-int cl_intake_rule_add(cl_intake_config *c, const char *name,
-                       const char *terms, char *err, size_t err_len)
+int cl_intake_rule_add(cl_intake_config *c, const char *name, const char *terms,
+                       char *err, size_t err_len)
 {
     char buf[1024];
     cl_intake_rule r;
     char *save = NULL;
     memset(&r, 0, sizeof(r));
-    if (!name[0] || !CL_COPY(r.name, name) || strcmp(name, CL_INTAKE_ASKED) == 0 ||
+    if (!name[0] || !CL_COPY(r.name, name) ||
+        strcmp(name, CL_INTAKE_ASKED) == 0 ||
         strcmp(name, CL_INTAKE_OVERDUE) == 0 ||
-        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
+        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+            strlen(name)) {
         snprintf(err, err_len,
                  "rule name must be 1-%d lower-case letters, digits, _ or - "
                  "(and not %s or %s)",
@@ -480,8 +485,7 @@ static int s_raise(cl_txn *t, const cl_route_config *rc, uint64_t pid,
     if ((r = s_put(t, id, &x)) != CL_OK)
         return r;
     cl_be64_put(k + 8, id);
-    if ((r = cl_store_put_raw(t, CL_DB_PERSON_INTAKE, k, 16, NULL, 0)) !=
-        CL_OK)
+    if ((r = cl_store_put_raw(t, CL_DB_PERSON_INTAKE, k, 16, NULL, 0)) != CL_OK)
         return r;
     cl_delivery *d = calloc(1, sizeof(*d));
     if (!d)
@@ -504,8 +508,7 @@ static int s_raise(cl_txn *t, const cl_route_config *rc, uint64_t pid,
                  "intake item for %.64s: rule %s (delivery %" PRIu64 ")",
                  rc->coord[i], rule, d->seq);
         CL_COPY(note.detail, d->u.intake.intake_id);
-        r = cl_audit_append(t, &sys, "intake_raised", &note, CL_STATUS_OK,
-                            now);
+        r = cl_audit_append(t, &sys, "intake_raised", &note, CL_STATUS_OK, now);
     }
     sodium_memzero(d, sizeof(*d));
     free(d);
@@ -522,7 +525,7 @@ typedef struct s_tally {
     uint32_t contacts;
     uint32_t n_agencies;
     char agencies[16][CL_AGENCY_SZ];
-    uint64_t latest;    /* the latest matching referral */
+    uint64_t latest; /* the latest matching referral */
     int64_t latest_at;
 } s_tally;
 
@@ -565,9 +568,8 @@ static int s_meets(cl_txn *t, const cl_intake_rule *r, uint64_t pid,
         return CL_OK;
     /* the referrals the filters select (in the window, if there is one) */
     s_tally c = {.r = r,
-                 .from = r->within_days
-                             ? now - (int64_t)r->within_days * S_DAY
-                             : INT64_MIN};
+                 .from = r->within_days ? now - (int64_t)r->within_days * S_DAY
+                                        : INT64_MIN};
     if ((rc = cl_core__refs_of(t, pid, s_tally_one, &c)) != CL_OK)
         return rc;
     *latest = c.latest;
@@ -662,8 +664,8 @@ static int s_pass_action(void *ctx, const cl_action *a, uint64_t pid)
     char why[CL_WHY_SZ];
     if (!a->overdue)
         return CL_OK;
-    s_why(why, "action %s for %s was due %s (%s)",
-             a->action_id, a->owner_agency, a->due, a->review_id);
+    s_why(why, "action %s for %s was due %s (%s)", a->action_id,
+          a->owner_agency, a->due, a->review_id);
     return s_raise(p->t, p->rc, pid, 0, CL_INTAKE_OVERDUE, why, a->action_id,
                    p->now, p->raised);
 }
@@ -680,8 +682,9 @@ int cl_intake_housekeeping(cl_txn *t, const cl_intake_config *ic,
             longest = ic->rules[i].within_days;
     int x = CL_OK;
     if (longest || ic->n_rules)
-        x = cl_core__active_since(t, now - (int64_t)(longest ? longest : 1) * S_DAY,
-                                  s_pass_person, &p);
+        x = cl_core__active_since(
+            t, now - (int64_t)(longest ? longest : 1) * S_DAY, s_pass_person,
+            &p);
     if (x == CL_OK)
         x = cl_core__actions_each(t, now, s_pass_action, &p);
     return x;
@@ -736,8 +739,8 @@ static int s_list_one(void *ctx, const uint8_t *key, size_t len)
     cl_audit_note more = *c->note;
     more.n_persons = 0;
     cl_core__note_person(&more, x.pid);
-    return cl_audit_append(c->t, c->caller, "intake_list", &more,
-                           CL_STATUS_OK, c->now);
+    return cl_audit_append(c->t, c->caller, "intake_list", &more, CL_STATUS_OK,
+                           c->now);
 }
 
 int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all, int64_t now,
@@ -746,11 +749,16 @@ int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all, int64_t now,
 {
     memset(out, 0, sizeof(*out));
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "the intake queue needs the coordinator role");
+        snprintf(err, CL_ERROR_SZ,
+                 "the intake queue needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    s_queue c = {.t = t, .caller = caller, .all = all, .now = now, .out = out,
-                .note = note};
+    s_queue c = {.t = t,
+                 .caller = caller,
+                 .all = all,
+                 .now = now,
+                 .out = out,
+                 .note = note};
     cl_core__date(now, c.today);
     if (note)
         snprintf(note->purpose, sizeof(note->purpose), "intake queue%s",
@@ -762,6 +770,48 @@ int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all, int64_t now,
         free(out->v);
         memset(out, 0, sizeof(*out));
         snprintf(err, CL_ERROR_SZ, "intake list failed: %s", cl_strerror(rc));
+    }
+    return rc;
+}
+
+typedef struct s_mine {
+    cl_txn *t;
+    cl_intake_items *out;
+} s_mine;
+
+static int s_mine_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_mine *c = ctx;
+    s_item x;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    uint64_t id = cl_be64_get(key + 8);
+    int rc = s_get(c->t, id, &x);
+    if (rc != CL_OK)
+        return rc;
+    cl_intake_item *nv =
+        realloc(c->out->v, (c->out->n + 1) * sizeof(*c->out->v));
+    if (!nv)
+        return CL_ERR_NOMEM;
+    c->out->v = nv;
+    rc = s_view(c->t, id, &x, &c->out->v[c->out->n]);
+    if (rc == CL_OK)
+        c->out->n++;
+    return rc;
+}
+
+int cl_intake_of_person(cl_txn *t, uint64_t pid, cl_intake_items *out)
+{
+    uint8_t k[8];
+    s_mine c = {t, out};
+    memset(out, 0, sizeof(*out));
+    cl_be64_put(k, pid);
+    int rc = cl_store_scan(t, CL_DB_PERSON_INTAKE, k, 8, s_mine_one, &c);
+    if (rc != CL_OK) {
+        if (out->v)
+            sodium_memzero(out->v, out->n * sizeof(*out->v));
+        free(out->v);
+        memset(out, 0, sizeof(*out));
     }
     return rc;
 }
@@ -802,7 +852,8 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
     bool have_ref = false;
     char today[CL_DATE_SZ], when[CL_DATE_SZ];
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "intake decisions need the coordinator role");
+        snprintf(err, CL_ERROR_SZ,
+                 "intake decisions need the coordinator role");
         return CL_ERR_DENIED;
     }
     if (!s_parse_id(d->intake_id, &id)) {
@@ -843,9 +894,9 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
             return CL_ERR_NOMEM;
         CL_COPY(a->review_id, d->review_id);
         cl_core_pid_str(a->who.person_id, x.pid);
-        a->reason = d->agenda_reason ? d->agenda_reason
-                                     : s_agenda_reason(NULL, &x,
-                                                       have_ref ? &ref : NULL);
+        a->reason = d->agenda_reason
+                        ? d->agenda_reason
+                        : s_agenda_reason(NULL, &x, have_ref ? &ref : NULL);
         snprintf(a->note, sizeof(a->note), "intake %s: %s", d->intake_id,
                  x.why);
         rc = cl_core_add_to_agenda(t, caller, a, now, &sub, &scratch, err);
@@ -889,8 +940,8 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
         else
             snprintf(ss.reason, sizeof(ss.reason), "on the agenda of %.64s",
                      d->review_id);
-        if ((rc = cl_core_set_status(t, rcfg, caller, &ss, now, &sub,
-                                     &scratch, err)) != CL_OK)
+        if ((rc = cl_core_set_status(t, rcfg, caller, &ss, now, &sub, &scratch,
+                                     err)) != CL_OK)
             return rc;
     }
     x.state = d->decision;

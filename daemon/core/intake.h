@@ -35,7 +35,7 @@
 /* The built-in rule: a referral that asks for the MDT. */
 #define CL_INTAKE_ASKED "asked_for_mdt"
 /* The daily pass's rule for actions overdue before the next meeting. */
-#define CL_INTAKE_OVERDUE             "overdue_action"
+#define CL_INTAKE_OVERDUE              "overdue_action"
 #define CL_INTAKE_HOUSEKEEPING_DEFAULT 86400
 
 /* One rule: every term given must hold. Filters (kinds, categories, risk,
@@ -101,6 +101,10 @@ CL_NODISCARD int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
                                   const cl_intake_decision *d, int64_t now,
                                   cl_publish_result *out, cl_audit_note *note,
                                   char err[CL_ERROR_SZ]);
+
+/* Every intake item about person pid, in any state (subject access). */
+CL_NODISCARD int cl_intake_of_person(cl_txn *t, uint64_t pid,
+                                     cl_intake_items *out);
 
 /* An intake item in a mailbox delivery's stored form. */
 void cl_intake_item_enc(cl_enc *e, const cl_intake_item *x);

@@ -236,8 +236,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case CL_REQ_INTAKE_LIST: {
         uint32_t raised;
-        rc = cl_intake_housekeeping(t, &s_intake, &s_route, 1700000024,
-                                    &raised);
+        rc =
+            cl_intake_housekeeping(t, &s_intake, &s_route, 1700000024, &raised);
         if (rc == CL_OK)
             rc = cl_intake_list(t, &s_who, req->u.intake_all, 1700000024,
                                 &rep.u.intake, &note, err);

@@ -478,6 +478,7 @@ static void test_overdue_pass(void **state)
     CL_COPY(q->u.agenda.review_id, mdt);
     CL_COPY(q->u.agenda.who.match.nhs, NHS_A);
     q->u.agenda.reason = 5;
+    CL_COPY(q->u.agenda.note, "self-neglect concern");
     assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
     memset(q, 0, sizeof(*q));
     q->kind = CL_REQ_ADD_ACTION;

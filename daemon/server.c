@@ -325,6 +325,12 @@ static bool s_recv(cl_server *s, s_item *it)
     it->has_delim = false;
     it->early = CL_OK;
     it->key[0] = '\0';
+    /* nothing of the slot's previous request may carry over: a refused
+     * frame after a parked receive must not be parked, nor one after a
+     * backup start a backup, nor repeat a feed gap */
+    it->deferred = false;
+    it->park = false;
+    memset(&it->gap, 0, sizeof(it->gap));
     bool more = zmq_msg_more(&it->route);
     while (more) {
         zmq_msg_t m;

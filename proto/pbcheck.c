@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Wire types (protobuf encoding). */
@@ -173,23 +174,28 @@ s_fail(s_ctx *c, const ProtobufCMessageDescriptor *d, const char *fmt, ...)
     return S_TOO_BIG;
 }
 
-/* --- oneofs ------------------------------------------------------------- */
+/* --- merged fields ------------------------------------------------------ */
 
 /*
- * The specification: of several members of one oneof on the wire, the last
- * one is the value, and a message member seen several times in a row is
- * merged. protobuf-c replaces a oneof member each time it appears, so the
- * normalized frame keeps only the last occurrence of each oneof, holding
- * the concatenation (a merge, in protobuf) of the final run of pieces.
+ * The specification: a singular sub-message seen several times is the
+ * merge of its pieces, and of several members of one oneof the last is the
+ * value (a message member seen several times in a row being merged too).
+ * protobuf-c gets both wrong: it replaces a oneof member each time it
+ * appears, and its merge of two pieces drops the earlier piece's proto3
+ * scalars (it reads their presence from a quantifier they do not have).
+ * So the normalized frame holds each singular message field, and each
+ * oneof, once: at its last occurrence, the concatenation (a merge, in
+ * protobuf) of the final run of its pieces. protobuf-c never merges.
  */
 typedef struct s_oneof {
-    unsigned qoff;   /* quantifier_offset: names the oneof */
+    unsigned key;    /* the oneof's quantifier_offset, or S_FIELD | index */
     size_t last;     /* offset of the group's last occurrence */
     size_t run;      /* offset of the first piece of the final run */
     uint32_t number; /* the member last seen */
 } s_oneof;
 
-#define S_ONEOFS 8
+#define S_ONEOFS 32
+#define S_FIELD  0x80000000u
 
 /* The next field at in[*pos]: its number, wire type and (for LEN) payload.
  * Tolerant: false at the end or at anything malformed. */
@@ -226,6 +232,19 @@ static bool s_next(const uint8_t *in, size_t len, size_t *pos, uint32_t *number,
     }
 }
 
+/* The group a field's occurrences form, or 0: its oneof, or the field
+ * itself when it is a singular message. */
+static unsigned s_group_key(const ProtobufCMessageDescriptor *d,
+                            const ProtobufCFieldDescriptor *f)
+{
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        return f->quantifier_offset;
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE &&
+        f->label != PROTOBUF_C_LABEL_REPEATED)
+        return S_FIELD | (unsigned)(f - d->fields);
+    return 0;
+}
+
 static size_t s_oneofs(const ProtobufCMessageDescriptor *d, const uint8_t *in,
                        size_t len, s_oneof *g)
 {
@@ -234,18 +253,19 @@ static size_t s_oneofs(const ProtobufCMessageDescriptor *d, const uint8_t *in,
     const uint8_t *v;
     bool any = false;
     for (unsigned i = 0; i < d->n_fields; i++)
-        any |= (d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0;
+        any |= s_group_key(d, &d->fields[i]) != 0;
     if (!any)
         return 0;
     while (s_next(in, len, &pos, &number, &wt, &v, &vlen)) {
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field(d, number);
-        if (f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+        unsigned key = f ? s_group_key(d, f) : 0;
+        if (key) {
             size_t k = 0;
-            while (k < ng && g[k].qoff != f->quantifier_offset)
+            while (k < ng && g[k].key != key)
                 k++;
             if (k == ng && ng < S_ONEOFS) {
-                g[ng].qoff = f->quantifier_offset;
+                g[ng].key = key;
                 g[ng].number = 0;
                 ng++;
             }
@@ -262,12 +282,12 @@ static size_t s_oneofs(const ProtobufCMessageDescriptor *d, const uint8_t *in,
 }
 
 static const s_oneof *s_oneof_of(const s_oneof *g, size_t ng,
+                                 const ProtobufCMessageDescriptor *d,
                                  const ProtobufCFieldDescriptor *f)
 {
-    if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-        return NULL;
-    for (size_t k = 0; k < ng; k++)
-        if (g[k].qoff == f->quantifier_offset)
+    unsigned key = s_group_key(d, f);
+    for (size_t k = 0; key && k < ng; k++)
+        if (g[k].key == key)
             return &g[k];
     return NULL;
 }
@@ -309,30 +329,35 @@ static size_t s_packed(s_ctx *c, const ProtobufCMessageDescriptor *d,
 static size_t s_walk(s_ctx *c, const ProtobufCMessageDescriptor *d,
                      const uint8_t *in, size_t len, int depth, uint8_t *out);
 
-/* The normalized size of the final run of a oneof message member (pieces
- * from g->run up to, not including, offset end, then the last piece), and
- * with out set, the pieces written one after another. */
+/* The normalized size of the final run of a merged field (its pieces from
+ * g->run up to offset end, then the last piece), and with out set, that
+ * normalized merge written: the pieces are joined first, since a merge is
+ * the walk of their concatenation (their own sub-messages merge too). */
 static size_t s_oneof_run(s_ctx *c, const ProtobufCMessageDescriptor *d,
                           const ProtobufCFieldDescriptor *f, const s_oneof *g,
                           const uint8_t *in, size_t end, const uint8_t *last,
                           size_t last_len, int depth, uint8_t *out)
 {
-    size_t pos = g->run, w = 0, vlen;
+    size_t pos = g->run, total = last_len, vlen;
     uint32_t number, wt;
     const uint8_t *v;
-    (void)d;
-    while (pos < end && s_next(in, end, &pos, &number, &wt, &v, &vlen)) {
-        if (number != f->id || wt != WT_LEN)
-            continue;
-        size_t n =
-            s_walk(c, f->descriptor, v, vlen, depth + 1, out ? out + w : NULL);
-        if (n == S_TOO_BIG)
-            return S_TOO_BIG;
-        w += n;
-    }
-    size_t n = s_walk(c, f->descriptor, last, last_len, depth + 1,
-                      out ? out + w : NULL);
-    return n == S_TOO_BIG ? S_TOO_BIG : w + n;
+    while (pos < end && s_next(in, end, &pos, &number, &wt, &v, &vlen))
+        if (number == f->id && wt == WT_LEN)
+            total += vlen;
+    uint8_t *joined = malloc(total ? total : 1);
+    if (!joined)
+        return s_fail(c, d, "out of memory");
+    size_t at = 0;
+    pos = g->run;
+    while (pos < end && s_next(in, end, &pos, &number, &wt, &v, &vlen))
+        if (number == f->id && wt == WT_LEN) {
+            memcpy(joined + at, v, vlen);
+            at += vlen;
+        }
+    memcpy(joined + at, last, last_len);
+    size_t n = s_walk(c, f->descriptor, joined, total, depth + 1, out);
+    free(joined);
+    return n;
 }
 
 static size_t s_walk(s_ctx *c, const ProtobufCMessageDescriptor *d,
@@ -376,8 +401,9 @@ static size_t s_walk(s_ctx *c, const ProtobufCMessageDescriptor *d,
         if (wt != want && !(wt == WT_LEN && s_packable(f)))
             return s_fail(c, d, "wire type %u, but the schema has %s%s", wt,
                           rep ? "repeated " : "", s_types[f->type].name);
-        /* a oneof member that a later one replaces: checked, not kept */
-        const s_oneof *g = s_oneof_of(groups, ng, f);
+        /* a piece that a later occurrence holds (merged) or replaces (a
+         * oneof's other member): checked, not kept here */
+        const s_oneof *g = s_oneof_of(groups, ng, d, f);
         bool drop = g && g->last != fstart;
         uint8_t *o = drop ? NULL : out;
         s_put_varint(o, &w, tag);

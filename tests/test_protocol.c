@@ -215,6 +215,57 @@ static void test_created_ids_in_own_fields(void **state)
     free(q);
 }
 
+/* A refused frame is refused, whatever the request before it was: the
+ * conformance test found a refusal parked (and answered OK with the
+ * mailbox) because the slot of a parked receive kept its flag. */
+static void test_refusal_after_parked_receive(void **state)
+{
+    th_daemon *d = *state;
+    char key[300];
+    uint8_t *buf = NULL, in[65536];
+    size_t len = 0;
+    cl_reply rep;
+    void *ctx = zmq_ctx_new();
+    snprintf(key, sizeof(key), "%s/keys/gp.key", d->dir);
+    void *s = th_raw_socket(d, ctx, key, 5000);
+    cl_request *q = calloc(1, sizeof(*q));
+    q->version = CL_PROTOCOL_VERSION;
+    q->kind = CL_REQ_INBOX_RECEIVE;
+    q->u.inbox.wait_ms = 100;
+    for (int round = 0; round < 3; round++) {
+        randombytes_buf(q->msgid, CL_MSGID_LEN);
+        assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+        assert_int_equal(zmq_send(s, buf, len, 0), (int)len);
+        int n = zmq_recv(s, in, sizeof(in), 0); /* after its 100 ms */
+        assert_true(n > 0);
+        assert_int_equal(cl_wire_decode_reply(&rep, in, (size_t)n), CL_OK);
+        assert_int_equal(rep.status, CL_STATUS_OK);
+        cl_reply_clear(&rep);
+        /* the same envelope with an unknown field in its body, which is
+         * last: tag, length 2, wait_ms; the length grows by three */
+        uint8_t *bad = malloc(len + 3);
+        memcpy(bad, buf, len);
+        assert_int_equal(bad[len - 3], 2);
+        bad[len - 3] = 5;
+        bad[len] = 0x98; /* field 99, varint 1 */
+        bad[len + 1] = 0x06;
+        bad[len + 2] = 0x01;
+        free(buf);
+        buf = NULL;
+        assert_int_equal(zmq_send(s, bad, len + 3, 0), (int)len + 3);
+        free(bad);
+        n = zmq_recv(s, in, sizeof(in), 0);
+        assert_true(n > 0);
+        assert_int_equal(cl_wire_decode_reply(&rep, in, (size_t)n), CL_OK);
+        assert_int_equal(rep.status, CL_STATUS_INVALID);
+        assert_non_null(strstr(rep.error, "inbox_receive: unknown field 99"));
+        cl_reply_clear(&rep);
+    }
+    free(q);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+}
+
 /* The recommended message-id derivation, as documented. */
 static void test_msgid_vectors(void **state)
 {
@@ -242,6 +293,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_natural_idempotency,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_created_ids_in_own_fields,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_refusal_after_parked_receive,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_msgid_vectors),
     };

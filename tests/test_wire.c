@@ -356,6 +356,7 @@ static void test_merged_last_wins_defaults(void **state)
     s_sub(&ref, 2, &subj);
     s_uint(&ref, 3, 4);
     s_uint(&ref, 9, 1);
+    s_uint(&ref, 10, 1); /* consent: given */
     s_sub(&pub, 1, &ref);
     s_env(&e, 10, &pub);
     assert_int_equal(s_dec(a, &e, err), CL_OK);
@@ -371,6 +372,8 @@ static void test_merged_last_wins_defaults(void **state)
     s_uint(&r1, 3, 1);
     s_uint(&r1, 4, 0);   /* risk: default */
     s_str_f(&r1, 5, ""); /* concern: default */
+    s_uint(&r1, 10, 1); /* a scalar in the first piece only: protobuf-c's
+                           own merge would drop it */
     s_sub(&r2, 2, &s2);
     s_uint(&r2, 3, 4);
     s_uint(&r2, 9, 1);
@@ -385,6 +388,7 @@ static void test_merged_last_wins_defaults(void **state)
     assert_string_equal(b->u.publish.subject.given, "Jane");
     assert_string_equal(b->u.publish.subject.family, "Smith");
     assert_int_equal(b->u.publish.category, 4);
+    assert_int_equal(b->u.publish.consent, 1);
     assert_memory_equal(a->body_hash, b->body_hash, 16);
 
     /* the envelope's body sent twice over: merged too */

@@ -372,8 +372,8 @@ static void test_merged_last_wins_defaults(void **state)
     s_uint(&r1, 3, 1);
     s_uint(&r1, 4, 0);   /* risk: default */
     s_str_f(&r1, 5, ""); /* concern: default */
-    s_uint(&r1, 10, 1); /* a scalar in the first piece only: protobuf-c's
-                           own merge would drop it */
+    s_uint(&r1, 10, 1);  /* a scalar in the first piece only: protobuf-c's
+                            own merge would drop it */
     s_sub(&r2, 2, &s2);
     s_uint(&r2, 3, 4);
     s_uint(&r2, 9, 1);

@@ -205,6 +205,11 @@ static int s_handler(void *user, const char *section, const char *name,
         c->route.mailbox_max = n;
         return ok;
     }
+    if (IS("routing", "notice_max")) {
+        ok = s_uint(x, name, v, 1, 10000000, &n);
+        c->route.notice_max = n;
+        return ok;
+    }
     if (IS("routing", "tell_known_to_mdt")) {
         if (strcmp(v, "yes") && strcmp(v, "no")) {
             snprintf(x->msg, sizeof(x->msg),

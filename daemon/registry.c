@@ -260,7 +260,8 @@ void cl_registry_destroy(cl_registry **r)
 const cl_caller *cl_registry_find(const cl_registry *r, const char *z85)
 {
     s_entry probe;
-    if (!r || !cl_copy(probe.key, sizeof(probe.key), z85))
+    /* bsearch must not be given a NULL array, even with no entries */
+    if (!r || !r->n || !cl_copy(probe.key, sizeof(probe.key), z85))
         return NULL;
     const s_entry *e = bsearch(&probe, r->v, r->n, sizeof(*r->v), s_cmp);
     return e ? &e->who : NULL;
@@ -270,7 +271,7 @@ bool cl_registry_permits(const cl_registry *r, const char *z85,
                          const char *user_id)
 {
     s_entry probe;
-    if (!r || !cl_copy(probe.key, sizeof(probe.key), z85))
+    if (!r || !r->n || !cl_copy(probe.key, sizeof(probe.key), z85))
         return false;
     const s_entry *e = bsearch(&probe, r->v, r->n, sizeof(*r->v), s_cmp);
     if (!e)

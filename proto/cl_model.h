@@ -567,6 +567,7 @@ typedef struct cl_feed_state {
     uint64_t missing;
     uint64_t gap_from, gap_to;
     bool silent;
+    bool gap_open; /* a gap notice was sent for the current episode */
     uint64_t silence_after_s;
 } cl_feed_state;
 

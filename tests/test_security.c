@@ -598,6 +598,125 @@ static void test_break_glass_told_and_listed(void **state)
     cl_client_close(&au);
 }
 
+/* --- daemon notices ------------------------------------------------------- */
+
+static void s_feed_pub(cl_client *c, const char *ref, const char *feed,
+                       uint64_t seq)
+{
+    cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", NHS);
+    CL_COPY(q->u.publish.feed, feed);
+    q->u.publish.feed_seq = seq;
+    assert_int_equal(th_publish(c, q, NULL), CL_STATUS_OK);
+    free(q);
+}
+
+/* Feed notices waiting in an agency's mailbox (a page at a time). */
+static size_t s_feed_notices(cl_client *c, size_t *all)
+{
+    cl_request req;
+    cl_reply rep;
+    size_t n = 0;
+    uint64_t after = 0;
+    *all = 0;
+    for (;;) {
+        memset(&req, 0, sizeof(req));
+        req.kind = CL_REQ_INBOX_RECEIVE;
+        req.u.inbox.after = after;
+        req.u.inbox.limit = CL_INBOX_MAX;
+        assert_int_equal(s_call(c, &req, &rep), CL_STATUS_OK);
+        size_t got = rep.u.deliveries.n;
+        for (size_t i = 0; i < got; i++) {
+            n += rep.u.deliveries.v[i].kind == CL_DLV_FEED;
+            after = rep.u.deliveries.v[i].seq;
+        }
+        *all += got;
+        cl_reply_clear(&rep);
+        if (!got)
+            return n;
+    }
+}
+
+/* A publisher numbering its feed 1, 3, 5, ... (a gap every time) with
+ * mailbox_max = 100: the coordinators hear of it once per episode, and an
+ * agency's answer to them is never refused because of notices. */
+static void test_feed_notices_coalesced(void **state)
+{
+    (void)state;
+    th_daemon d = {0};
+    th_start(&d, "[routing]\nmailbox_max = 100\nnotice_max = 20\n");
+    cl_client *police = th_client(&d, "police"),
+              *co = th_client(&d, "coordinator");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    char ref[32], req_id[CL_REF_SZ];
+    s_feed_pub(police, "POL-F0", "niche", 1);
+    q->kind = CL_REQ_INFO_REQUEST;
+    CL_COPY(q->u.info.who.match.nhs, NHS);
+    CL_COPY(q->u.info.agencies[q->u.info.n_agencies++], "Northshire Police");
+    CL_COPY(q->u.info.due, "2099-01-01");
+    CL_COPY(q->u.info.question, "What is your involvement?");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_OK);
+    strcpy(req_id, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    for (int i = 1; i <= 150; i++) {
+        snprintf(ref, sizeof(ref), "POL-F%d", i);
+        s_feed_pub(police, ref, "niche", 1 + 2 * (uint64_t)i);
+    }
+    /* and 50 feeds of its own invention, each with a gap */
+    for (int i = 0; i < 50; i++) {
+        char feed[32];
+        snprintf(ref, sizeof(ref), "POL-G%d", i);
+        snprintf(feed, sizeof(feed), "invented-%d", i);
+        s_feed_pub(police, ref, feed, 5);
+    }
+    size_t all, feed = s_feed_notices(co, &all);
+    assert_true(feed >= 1);
+    assert_true(feed <= 20); /* notice_max */
+    /* the police's answer still reaches the coordinator */
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_INFO_RESPOND;
+    CL_COPY(q->u.respond.request_id, req_id);
+    CL_COPY(q->u.respond.summary, "Known to us: two call-outs");
+    q->u.respond.involvement = CL_INVOLVE_CURRENT;
+    q->u.respond.risk = 2;
+    CL_COPY(q->u.respond.contact, "PC Jones, 01234 567890");
+    assert_int_equal(s_call(police, q, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&police);
+    cl_client_close(&co);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
+/* feed_seq 2^64-1 must not wrap the count of missing numbers. */
+static void test_feed_seq_no_wrap(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *police = th_client(d, "police"), *op = th_client(d, "operator");
+    s_feed_pub(police, "POL-W1", "wrap", 1);
+    s_feed_pub(police, "POL-W2", "wrap", UINT64_MAX);
+    s_feed_pub(police, "POL-W3", "wrap", 3);          /* a late one */
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_ADMIN_FEEDS;
+    assert_int_equal(s_call(op, &req, &rep), CL_STATUS_OK);
+    bool seen = false;
+    for (size_t i = 0; i < rep.u.feeds.n; i++) {
+        const cl_feed_state *f = &rep.u.feeds.v[i];
+        if (strcmp(f->feed, "wrap"))
+            continue;
+        seen = true;
+        assert_true(f->last_seq == UINT64_MAX);
+        assert_true(f->missing == UINT64_MAX - 3);
+    }
+    assert_true(seen);
+    cl_reply_clear(&rep);
+    cl_client_close(&police);
+    cl_client_close(&op);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +731,9 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_deleted_plan_row_detected,
                                         th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test(test_feed_notices_coalesced),
+        cmocka_unit_test_setup_teardown(test_feed_seq_no_wrap, th_setup_daemon,
+                                        th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_break_glass_not_avoidable,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_break_glass_told_and_listed,

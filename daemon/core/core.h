@@ -301,9 +301,13 @@ CL_NODISCARD int cl_core_person_view(cl_txn *t, const cl_caller *caller,
  * number is the delivery's stable id), kept until the agency acknowledges
  * them. Messages one agency composes for another (information requests and
  * answers) are refused with CL_ERR_MAILBOX when the addressee already has
- * mailbox_max waiting; notices the daemon raises itself (safeguarding
- * alerts, referral status changes, feed problems) are never refused, since
- * refusing them would lose the alert or block the decision behind it.
+ * mailbox_max of those waiting; alerts and referral status changes are
+ * never refused, since refusing them would lose the alert or block the
+ * decision behind it. Notices the daemon raises itself (feed problems,
+ * governance notices) are counted apart and never count against an
+ * agency's answers; feed notices are coalesced per feed and episode and
+ * bounded by notice_max waiting (beyond it they are dropped: the feed's
+ * state in admin_feeds and the operator's log still show the problem).
  */
 
 #define CL_ROUTE_AGENCIES 64
@@ -317,6 +321,7 @@ typedef struct cl_feed_rule {
 
 typedef struct cl_route_config {
     uint64_t mailbox_max;     /* per agency, for messages agencies compose */
+    uint64_t notice_max;      /* per agency, feed notices waiting */
     bool tell_known_to_mdt;   /* tell a publisher its subject is on an MDT */
     uint64_t silence_after_s; /* default for feeds without a rule */
     uint32_t n_feed_rules;
@@ -331,6 +336,7 @@ typedef struct cl_route_config {
 } cl_route_config;
 
 #define CL_MAILBOX_MAX_DEFAULT  10000
+#define CL_NOTICE_MAX_DEFAULT   1000
 #define CL_FEED_SILENCE_DEFAULT 86400
 
 void cl_route_config_defaults(cl_route_config *rc);

@@ -32,6 +32,7 @@ void cl_route_config_defaults(cl_route_config *rc)
 {
     memset(rc, 0, sizeof(*rc));
     rc->mailbox_max = CL_MAILBOX_MAX_DEFAULT;
+    rc->notice_max = CL_NOTICE_MAX_DEFAULT;
     rc->silence_after_s = CL_FEED_SILENCE_DEFAULT;
 }
 
@@ -234,37 +235,62 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
 }
 
 /* Mailbox state, unsealed in META: counts only, under the agency's name. */
-static int s_meta_get(cl_txn *t, const char *agency, uint64_t *next,
-                      uint64_t *depth)
+/* A mailbox's counters: the last seq given, how many wait, and how many
+ * of those are the daemon's own notices (feed, governance). Stores made
+ * before notices were counted apart hold the first two only. */
+typedef struct s_box {
+    uint64_t next, depth, notices;
+} s_box;
+
+static int s_box_get(cl_txn *t, const char *agency, s_box *b)
 {
     char key[sizeof(S_META_PFX) + CL_AGENCY_SZ];
-    uint8_t v[16];
+    uint8_t v[24];
     size_t len = 0;
     int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
     int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n, v,
                               sizeof(v), &len);
-    *next = *depth = 0;
+    memset(b, 0, sizeof(*b));
     if (rc == CL_ERR_NOT_FOUND)
         return CL_OK;
     if (rc != CL_OK)
         return rc;
-    if (len != 16)
+    if (len != 16 && len != 24)
         return CL_ERR_CORRUPT;
-    *next = cl_be64_get(v);
-    *depth = cl_be64_get(v + 8);
+    b->next = cl_be64_get(v);
+    b->depth = cl_be64_get(v + 8);
+    b->notices = len == 24 ? cl_be64_get(v + 16) : 0;
+    if (b->notices > b->depth)
+        return CL_ERR_CORRUPT;
     return CL_OK;
 }
 
-static int s_meta_put(cl_txn *t, const char *agency, uint64_t next,
-                      uint64_t depth)
+static int s_box_put(cl_txn *t, const char *agency, const s_box *b)
 {
     char key[sizeof(S_META_PFX) + CL_AGENCY_SZ];
-    uint8_t v[16];
+    uint8_t v[24];
     int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
-    cl_be64_put(v, next);
-    cl_be64_put(v + 8, depth);
+    cl_be64_put(v, b->next);
+    cl_be64_put(v + 8, b->depth);
+    cl_be64_put(v + 16, b->notices);
     return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n, v,
-                            16);
+                            24);
+}
+
+static int s_meta_get(cl_txn *t, const char *agency, uint64_t *next,
+                      uint64_t *depth)
+{
+    s_box b;
+    int rc = s_box_get(t, agency, &b);
+    *next = b.next;
+    *depth = b.depth;
+    return rc;
+}
+
+/* The daemon's own notices: counted apart from what agencies send. */
+static bool s_is_notice(cl_dlv_kind k)
+{
+    return k == CL_DLV_FEED || k == CL_DLV_GOVERNANCE;
 }
 
 static void s_tag(cl_txn *t, const char *agency, uint8_t k[S_TAG_LEN + 8],
@@ -279,21 +305,28 @@ int cl_mailbox_put(cl_txn *t, const cl_route_config *cfg, const char *agency,
                    cl_delivery *d, bool bounded, int64_t now,
                    char err[CL_ERROR_SZ])
 {
-    uint64_t next, depth;
+    s_box b;
     uint8_t k[S_TAG_LEN + 8];
     if (!agency[0])
         return CL_ERR_INVALID;
-    int rc = s_meta_get(t, agency, &next, &depth);
+    int rc = s_box_get(t, agency, &b);
     if (rc != CL_OK)
         return rc;
-    if (bounded && depth >= cfg->mailbox_max) {
+    bool notice = s_is_notice(d->kind);
+    /* The daemon's notices never fill the room agencies' answers need. */
+    if (bounded && b.depth - b.notices >= cfg->mailbox_max) {
         snprintf(err, CL_ERROR_SZ,
                  "the mailbox of %.64s is full (%" PRIu64
                  " messages waiting): nothing was sent; try again later",
-                 agency, depth);
+                 agency, b.depth - b.notices);
         return CL_ERR_MAILBOX;
     }
-    d->seq = next + 1;
+    /* Feed notices have their own bound: beyond it they are dropped (the
+     * feed's state still shows the problem). */
+    if (d->kind == CL_DLV_FEED && cfg->notice_max &&
+        b.notices >= cfg->notice_max)
+        return CL_OK;
+    d->seq = b.next + 1;
     d->at = now;
     uint8_t *buf = malloc(S_DLV_BUF);
     if (!buf)
@@ -306,8 +339,12 @@ int cl_mailbox_put(cl_txn *t, const cl_route_config *cfg, const char *agency,
              : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
     free(buf);
-    if (rc == CL_OK)
-        rc = s_meta_put(t, agency, d->seq, depth + 1);
+    if (rc == CL_OK) {
+        b.next = d->seq;
+        b.depth++;
+        b.notices += notice;
+        rc = s_box_put(t, agency, &b);
+    }
     return rc;
 }
 
@@ -421,8 +458,8 @@ int cl_core_inbox_waiting(cl_txn *t, const char *agency, uint64_t after,
 int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller, const cl_inbox_ack *a,
                       cl_ack_result *out, char err[CL_ERROR_SZ])
 {
-    uint64_t next, depth;
-    uint8_t k[S_TAG_LEN + 8];
+    s_box b;
+    uint8_t k[S_TAG_LEN + 8], head[2 + 8];
     memset(out, 0, sizeof(*out));
     if (!cl_core_allowed(caller->roles, CL_REQ_INBOX_RECEIVE)) {
         snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
@@ -432,23 +469,37 @@ int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller, const cl_inbox_ack *a,
         snprintf(err, CL_ERROR_SZ, "name the deliveries (seq) to acknowledge");
         return CL_ERR_INVALID;
     }
-    int rc = s_meta_get(t, caller->agency, &next, &depth);
+    uint8_t *buf = malloc(S_DLV_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    int rc = s_box_get(t, caller->agency, &b);
     for (uint32_t i = 0; rc == CL_OK && i < a->n && i < CL_INBOX_MAX; i++) {
+        size_t vlen = 0;
         s_tag(t, caller->agency, k, a->seqs[i]);
-        rc = cl_store_del(t, CL_DB_MAILBOX, k, sizeof(k));
+        /* its kind decides which count it leaves */
+        rc =
+            cl_store_get(t, CL_DB_MAILBOX, k, sizeof(k), buf, S_DLV_BUF, &vlen);
         if (rc == CL_ERR_NOT_FOUND) {
             rc = CL_OK; /* acknowledged before: at-least-once */
             continue;
         }
+        bool notice = rc == CL_OK && vlen >= 2 && s_is_notice(buf[1]);
+        memcpy(head, buf, vlen < sizeof(head) ? vlen : sizeof(head));
+        sodium_memzero(buf, vlen);
+        if (rc == CL_OK)
+            rc = cl_store_del(t, CL_DB_MAILBOX, k, sizeof(k));
         if (rc == CL_OK) {
             out->removed++;
-            if (depth)
-                depth--;
+            if (b.depth)
+                b.depth--;
+            if (notice && b.notices)
+                b.notices--;
         }
     }
+    free(buf);
     if (rc == CL_OK && out->removed)
-        rc = s_meta_put(t, caller->agency, next, depth);
-    out->depth = depth;
+        rc = s_box_put(t, caller->agency, &b);
+    out->depth = b.depth;
     return rc;
 }
 
@@ -898,6 +949,7 @@ static int s_feed_put(cl_txn *t, const cl_feed_state *f)
     cl_enc_u64(&e, f->gap_from);
     cl_enc_u64(&e, f->gap_to);
     cl_enc_u8(&e, f->silent);
+    cl_enc_u8(&e, f->gap_open);
     if (kl < 0 || !cl_enc_ok(&e))
         return CL_ERR_INTERNAL;
     return cl_store_put(t, CL_DB_FEED, k, (size_t)kl, buf, e.len);
@@ -924,6 +976,8 @@ static int s_feed_dec(const uint8_t *key, size_t klen, const uint8_t *v,
     f->gap_from = cl_dec_u64(&d);
     f->gap_to = cl_dec_u64(&d);
     f->silent = cl_dec_u8(&d) != 0;
+    /* written since notices are coalesced per episode */
+    f->gap_open = d.pos < d.len && cl_dec_u8(&d) != 0;
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
@@ -994,18 +1048,27 @@ int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
     } else if (rc == CL_OK) {
         if ((rc = s_feed_dec(k, (size_t)kl, v, vlen, &f)) != CL_OK)
             return rc;
-        if (seq > f.last_seq + 1) {
-            f.missing += seq - f.last_seq - 1;
+        /* f.last_seq < seq - 1, written so that 2^64-1 cannot wrap */
+        if (seq > f.last_seq && seq - f.last_seq > 1) {
+            uint64_t gap = seq - f.last_seq - 1;
+            f.missing =
+                f.missing > UINT64_MAX - gap ? UINT64_MAX : f.missing + gap;
             f.gap_from = f.last_seq + 1;
             f.gap_to = seq - 1;
-            CL_COPY(ev->msg.agency, agency);
-            CL_COPY(ev->msg.feed, feed);
-            CL_COPY(ev->msg.problem, "gap");
-            ev->msg.expected = f.last_seq + 1;
-            ev->msg.received = seq;
-            ev->msg.last_at = f.last_at;
+            /* one notice per episode: until every gap is filled again */
+            if (!f.gap_open) {
+                CL_COPY(ev->msg.agency, agency);
+                CL_COPY(ev->msg.feed, feed);
+                CL_COPY(ev->msg.problem, "gap");
+                ev->msg.expected = f.last_seq + 1;
+                ev->msg.received = seq;
+                ev->msg.last_at = f.last_at;
+            }
+            f.gap_open = true;
         } else if (seq <= f.last_seq && f.missing) {
             f.missing--; /* a late message filling a gap */
+            if (!f.missing)
+                f.gap_open = false; /* the episode is over */
         }
         if (seq > f.last_seq)
             f.last_seq = seq;

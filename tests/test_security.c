@@ -696,7 +696,7 @@ static void test_feed_seq_no_wrap(void **state)
     cl_client *police = th_client(d, "police"), *op = th_client(d, "operator");
     s_feed_pub(police, "POL-W1", "wrap", 1);
     s_feed_pub(police, "POL-W2", "wrap", UINT64_MAX);
-    s_feed_pub(police, "POL-W3", "wrap", 3);          /* a late one */
+    s_feed_pub(police, "POL-W3", "wrap", 3); /* a late one */
     cl_request req;
     cl_reply rep;
     memset(&req, 0, sizeof(req));

@@ -99,6 +99,10 @@ int s_measure(s_conn *cn, int argc, char **argv);
 int s_report(s_conn *cn, int argc, char **argv);
 int s_review_show(s_conn *cn, const char *id);
 
+/* Lists (cli_intake.c): referrals, reviews. */
+int s_referral_list(s_conn *cn, int argc, char **argv);
+int s_mdt_list(s_conn *cn, int argc, char **argv);
+
 /* The intake queue (cli_intake.c). */
 int s_intake(s_conn *cn, int argc, char **argv);
 void s_print_intake(const s_conn *cn, const cl_intake_item *x);

@@ -142,6 +142,116 @@ static int s_intake_decide(s_conn *cn, int argc, char **argv)
     return status;
 }
 
+/* --- lists ------------------------------------------------------------- */
+
+int s_referral_list(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_REFERRAL_LIST;
+    cl_referral_query *q = &req->u.ref_query;
+    q->status = -1;
+    int i = argc && !strcmp(argv[0], "list") ? 1 : 0;
+    for (; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int x;
+        if (!v)
+            status = S_EXIT_USAGE;
+        else if (!strcmp(o, "--agency"))
+            status = CL_COPY(q->agency, v) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--category")) {
+            status = (x = cl_category_parse(v)) > 0 ? 0 : S_EXIT_USAGE;
+            q->category = (uint8_t)(x > 0 ? x : 0);
+        } else if (!strcmp(o, "--status")) {
+            status = (x = cl_refstat_parse(v)) >= 0 ? 0 : S_EXIT_USAGE;
+            q->status = (int8_t)x;
+        } else if (!strcmp(o, "--from"))
+            status = s_date_opt(q->from, v, "--from") ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--to"))
+            status = s_date_opt(q->to, v, "--to") ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--id"))
+            status = CL_COPY(q->who.person_id, v) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--nhs"))
+            status = CL_COPY(q->who.match.nhs, v) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--limit"))
+            q->limit = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(o, "--after"))
+            status = CL_COPY(q->after, v) ? 0 : S_EXIT_USAGE;
+        else
+            status = S_EXIT_USAGE;
+    }
+    if (status) {
+        free(req);
+        fputs("usage: caselink referral list [--agency NAME] [--category C] "
+              "[--status S]\n"
+              "       [--from DATE] [--to DATE] [--id P | --nhs N] [--limit N] "
+              "[--after REF]\n",
+              stderr);
+        return S_EXIT_USAGE;
+    }
+    status = s_request(cn, "coordinator", req, &rep);
+    free(req);
+    if (status)
+        return status;
+    const cl_referral_rows *rr = &rep.u.ref_rows;
+    for (size_t k = 0; k < rr->n; k++) {
+        const cl_referral_row *r = &rr->v[k];
+        char when[CL_WHEN_SHOW_SZ], dob[CL_WHEN_SHOW_SZ] = "";
+        s_time(cn, when, r->received_at);
+        if (r->dob[0])
+            s_dob(cn, dob, r->dob);
+        printf("%s  %s  %s (%s)  %s %s%s%s (%s)  %s, %s  %s\n", r->reference,
+               when, r->agency, r->agency_ref, r->given, r->family,
+               dob[0] ? ", born " : "", dob, r->person_id,
+               cl_words(CL_W_CATEGORY, r->category),
+               cl_words(CL_W_RISK, r->risk),
+               cl_words(CL_W_REFSTAT, r->status));
+    }
+    printf("%zu referral%s%s%s. Listing them is audited.\n", rr->n,
+           rr->n == 1 ? "" : "s", rr->next[0] ? "; more after " : "",
+           rr->next);
+    cl_reply_clear(&rep);
+    return 0;
+}
+
+int s_mdt_list(s_conn *cn, int argc, char **argv)
+{
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_MDT_LIST;
+    int i = argc && !strcmp(argv[0], "list") ? 1 : 0;
+    for (; i < argc; i++) {
+        if (!strcmp(argv[i], "--upcoming"))
+            req.u.mdt_query.upcoming = true;
+        else if (!strcmp(argv[i], "--past"))
+            req.u.mdt_query.past = true;
+        else {
+            fputs("usage: caselink mdt list [--upcoming | --past]\n", stderr);
+            return S_EXIT_USAGE;
+        }
+    }
+    int status = s_request(cn, "coordinator", &req, &rep);
+    if (status)
+        return status;
+    for (size_t k = 0; k < rep.u.mdt_rows.n; k++) {
+        const cl_mdt_row *m = &rep.u.mdt_rows.v[k];
+        char day[CL_WHEN_SHOW_SZ];
+        s_dob(cn, day, m->date);
+        printf("%s  %s  %s\n    %u on the agenda, %u discussed; actions: %u "
+               "open (%u overdue), %u closed\n",
+               m->review_id, day, m->title, m->people, m->discussed,
+               m->actions_open, m->actions_overdue, m->actions_closed);
+    }
+    printf("%zu review%s\n", rep.u.mdt_rows.n,
+           rep.u.mdt_rows.n == 1 ? "" : "s");
+    cl_reply_clear(&rep);
+    return 0;
+}
+
 int s_intake(s_conn *cn, int argc, char **argv)
 {
     const char *sub = argc ? argv[0] : "list";

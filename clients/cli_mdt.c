@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "csv.h"
 #include "report.h"
 
 /* Options as --name value pairs from argv[first]; calls set for each. */
@@ -106,6 +108,15 @@ static void s_print_actions(const s_conn *cn, const cl_actions *as,
                a->text, a->owner_name, a->owner_agency);
         if (a->note[0])
             printf("    note: %s\n", a->note);
+        for (uint32_t k = 0; k < a->n_changes; k++) {
+            const cl_action_change *c = &a->changes[k];
+            char at[CL_WHEN_SHOW_SZ];
+            s_time(cn, at, c->at);
+            printf("    %s  %s by %s%s%s%s%s\n", at,
+                   k ? cl_words(CL_W_ACTION, c->status) : "agreed",
+                   c->user[0] ? c->user : "", c->user[0] ? ", " : "",
+                   c->agency, c->note[0] ? ": " : "", c->note);
+        }
     }
     printf("%zu action%s\n", as->n, as->n == 1 ? "" : "s");
     if (!as->n && q)
@@ -116,6 +127,59 @@ static void s_print_actions(const s_conn *cn, const cl_actions *as,
                                : "",
                q->review_id[0] ? " for " : "", q->review_id,
                q->person_id[0] ? " about " : "", q->person_id);
+}
+
+/* The actions tracker for the minute-taker: one row per action, with the
+ * latest change (who, when). "-" writes to standard output. */
+static int s_actions_csv(const char *path, const cl_actions *as)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return S_EXIT_FAILED;
+    }
+    fputs("action_id,review_id,person_id,text,owner_name,owner_agency,due,"
+          "status,overdue,note,updated_at,updated_by,updated_user\n",
+          f);
+    for (size_t i = 0; i < as->n; i++) {
+        const cl_action *a = &as->v[i];
+        const cl_action_change *c =
+            a->n_changes ? &a->changes[a->n_changes - 1] : NULL;
+        char at[32] = "";
+        if (a->updated_at) {
+            time_t tt = (time_t)a->updated_at;
+            struct tm tm;
+            strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ",
+                     gmtime_r(&tt, &tm));
+        }
+        const char *cells[] = {a->action_id,
+                               a->review_id,
+                               a->person_id,
+                               a->text,
+                               a->owner_name,
+                               a->owner_agency,
+                               a->due,
+                               cl_action_status_name(a->status),
+                               a->overdue ? "yes" : "no",
+                               a->note,
+                               at,
+                               c ? c->agency : "",
+                               c ? c->user : ""};
+        for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {
+            if (k)
+                fputc(',', f);
+            cl_csv_field_write(f, cells[k]);
+        }
+        fputc('\n', f);
+    }
+    if (f != stdout && fclose(f) != 0) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return S_EXIT_FAILED;
+    }
+    if (f != stdout)
+        printf("wrote %zu action%s to %s\n", as->n, as->n == 1 ? "" : "s",
+               path);
+    return 0;
 }
 
 int s_action(s_conn *cn, int argc, char **argv)
@@ -135,6 +199,7 @@ int s_action(s_conn *cn, int argc, char **argv)
     } else if ((st = !strcmp(sub, "done")     ? CL_ACTION_DONE
                      : !strcmp(sub, "cancel") ? CL_ACTION_CANCELLED
                      : !strcmp(sub, "reopen") ? CL_ACTION_OPEN
+                     : !strcmp(sub, "block")  ? CL_ACTION_BLOCKED
                                               : -1) >= 0 &&
                (argc == 2 || (argc == 4 && !strcmp(argv[2], "--note")))) {
         cl_action_update *u = &req->u.action_update;
@@ -149,7 +214,8 @@ int s_action(s_conn *cn, int argc, char **argv)
     status = s_usage_of(
         "usage: caselink action add MDT-ID --id P --text TEXT --owner NAME\n"
         "           --owner-agency AGENCY --due YYYY-MM-DD\n"
-        "       caselink action done|cancel|reopen ACT-ID [--note TEXT]\n");
+        "       caselink action done|cancel|reopen ACT-ID [--note TEXT]\n"
+        "       caselink action block ACT-ID --note TEXT\n");
 out:
     free(req);
     return status;
@@ -164,8 +230,11 @@ int s_actions(s_conn *cn, int argc, char **argv)
         return S_EXIT_FAILED;
     req->kind = CL_REQ_LIST_ACTIONS;
     cl_action_query *q = &req->u.action_query;
+    const char *csv = NULL;
     for (int i = 0; i < argc && !status; i++) {
-        if (!strcmp(argv[i], "--overdue"))
+        if (!strcmp(argv[i], "--csv") && i + 1 < argc)
+            csv = argv[++i];
+        else if (!strcmp(argv[i], "--overdue"))
             q->overdue_only = true;
         else if (!strcmp(argv[i], "--open"))
             q->open_only = true;
@@ -178,9 +247,12 @@ int s_actions(s_conn *cn, int argc, char **argv)
     }
     if (status)
         status = s_usage_of("usage: caselink actions [--overdue] [--open] "
-                            "[--review MDT-ID] [--id P]\n");
+                            "[--review MDT-ID] [--id P] [--csv FILE]\n");
     else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
-        s_print_actions(cn, &rep.u.actions, q);
+        if (csv)
+            status = s_actions_csv(csv, &rep.u.actions);
+        else
+            s_print_actions(cn, &rep.u.actions, q);
         cl_reply_clear(&rep);
     }
     free(req);

@@ -81,6 +81,13 @@ static void s_line(const s_conn *cn, const cl_delivery *d)
         printf("%s feed '%s' %s\n", d->u.feed.agency, d->u.feed.feed,
                d->u.feed.problem);
         break;
+    case CL_DLV_ACTION:
+        printf("%s %s: %s for %s %s (%s), due %s, %s%s%s\n",
+               d->u.action.action_id, d->u.action.event, d->u.action.text,
+               d->u.action.given, d->u.action.family, d->u.action.person_id,
+               d->u.action.due, cl_words(CL_W_ACTION, d->u.action.status),
+               d->u.action.by_user[0] ? " by " : "", d->u.action.by_user);
+        break;
     case CL_DLV_INTAKE:
         printf("%s rule %s: %s %s (%s): %s\n", d->u.intake.intake_id,
                d->u.intake.rule, d->u.intake.given, d->u.intake.family,
@@ -184,6 +191,25 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
         else
             printf("  FEED SILENT: %s feed '%s', nothing since %s\n", m->agency,
                    m->feed, t2);
+        break;
+    }
+    case CL_DLV_ACTION: {
+        const cl_action_msg *m = &d->u.action;
+        printf("  ACTION %s %s (review %s)\n", m->action_id,
+               !strcmp(m->event, "assigned") ? "FOR YOUR AGENCY"
+                                             : "UPDATED BY ITS OWNER",
+               m->review_id);
+        printf("  what:      %s\n", m->text);
+        printf("  about:     %s %s%s%s (%s)\n", m->given, m->family,
+               m->dob[0] ? ", born " : "", m->dob, m->person_id);
+        printf("  owner:     %s, %s; due %s\n", m->owner_name,
+               m->owner_agency, m->due);
+        printf("  status:    %s%s%s (by %s%s%s)\n",
+               cl_words(CL_W_ACTION, m->status), m->note[0] ? ": " : "",
+               m->note, m->by_user, m->by_user[0] ? ", " : "", m->by_agency);
+        if (!strcmp(m->event, "assigned"))
+            printf("  update:    caselink action done|block %s --note TEXT\n",
+                   m->action_id);
         break;
     }
     case CL_DLV_INTAKE:

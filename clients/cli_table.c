@@ -157,11 +157,37 @@ const s_row s_rows[] = {
      S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
     {"action reopen", "ACT-ID [--note TEXT]", "open a closed action again",
      S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
-    {"actions", "[--overdue] [--open] [--review MDT-ID] [--id P]",
-     "actions agreed at reviews; overdue ones are open past their due date",
+    {"action block", "ACT-ID --note TEXT",
+     "the owning agency cannot go on with an action (publisher of the "
+     "owning agency, or coordinator); the coordinators are told",
+     S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
+    {"actions", "[--overdue] [--open] [--review MDT-ID] [--id P] [--csv FILE]",
+     "actions agreed at reviews, each with who changed it and when; "
+     "overdue ones are open past their due date; a publisher sees its own "
+     "agency's actions only (and marks them done or blocked)",
      S_OPTS("--overdue\tonly overdue ones", "--open\tonly open ones",
-            "--review MDT-ID\tof one review", "--id P\tabout one person"),
+            "--review MDT-ID\tof one review", "--id P\tabout one person",
+            "--csv FILE\tthe actions tracker as CSV (- for standard output)"),
      0, s_actions, NULL},
+    {"referral list",
+     "[--agency NAME] [--category C] [--status S] [--from DATE] [--to DATE] "
+     "[--id P | --nhs N] [--limit N] [--after REF]",
+     "referrals, oldest first, with the person's name and date of birth "
+     "(coordinator; audited, each person named)",
+     S_OPTS("--agency NAME\tthe referring agency",
+            "--category C\tmental_health, housing, ...",
+            "--status S\treceived, accepted, declined or closed",
+            "--from DATE\treceived on or after", "--to DATE\treceived on or "
+            "before",
+            "--id P\tabout one person", "--nhs N\tabout one person",
+            "--limit N\ta page of at most N (default 500)",
+            "--after REF\tthe page after this reference"),
+     0, s_referral_list, NULL},
+    {"mdt list", "[--upcoming | --past]",
+     "reviews by date with how many people are on each agenda, discussed, "
+     "and their actions open, overdue and closed (coordinator)",
+     S_OPTS("--upcoming\tdated today or later", "--past\tdated before today"),
+     0, s_mdt_list, NULL},
     {"rag set", "(--id P | --workstream NAME) red|amber|green --note TEXT",
      "rate a case or a workstream; every change is kept",
      S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream",

@@ -149,11 +149,17 @@ done:
 
 void cl_csv_field_write(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
+    /* A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or
+     * carriage return before one) is written with a leading quote mark. */
+    bool formula = (s[0] && strchr("=+@\t\r", s[0])) ||
+                   (s[0] == '-' && s[1] && (s[1] < '0' || s[1] > '9'));
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);

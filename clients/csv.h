@@ -31,7 +31,8 @@ int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
                 char *err, size_t err_len);
 
 /* Write one CSV field to f, quoted (quotes doubled) only when it holds a
- * comma, a quote or a line break. */
+ * comma, a quote or a line break; a field that starts like a spreadsheet
+ * formula (=, +, -, @, tab, CR) gets a leading ' inside quotes. */
 void cl_csv_field_write(FILE *f, const char *s);
 
 /* Write s as a JSON string (quoted, escaped) to f. */

@@ -34,6 +34,7 @@
 
 #include "core.h"
 #include "intake.h"
+#include "lists.h"
 #include "log.h"
 #include "natural.h"
 #include "registry.h"
@@ -551,7 +552,8 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         rc = cl_core_add_action(t, &s->cfg.route, it->who, &it->req.u.action,
                                 s_now(), &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_UPDATE_ACTION)
-        rc = cl_core_update_action(t, it->who, &it->req.u.action_update,
+        rc = cl_core_update_action(t, &s->cfg.route, it->who,
+                                   &it->req.u.action_update,
                                    s_now(), &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_SET_RAG)
         rc = cl_core_set_rag(t, it->who, &it->req.u.rag, s_now(),
@@ -687,6 +689,14 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
     case CL_REQ_INTAKE_LIST:
         rc = cl_intake_list(t, it->who, it->req.u.intake_all, s_now(),
                             &it->rep.u.intake, &note, err);
+        break;
+    case CL_REQ_REFERRAL_LIST:
+        rc = cl_lists_referrals(t, it->who, &it->req.u.ref_query, s_now(),
+                                &it->rep.u.ref_rows, &note, err);
+        break;
+    case CL_REQ_MDT_LIST:
+        rc = cl_lists_reviews(t, it->who, &it->req.u.mdt_query, s_now(),
+                              &it->rep.u.mdt_rows, err);
         break;
     default:
         rc = CL_ERR_INTERNAL;
@@ -1062,6 +1072,8 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_REPORT:
         case CL_REQ_REVIEW_PACK:
         case CL_REQ_INTAKE_LIST:
+        case CL_REQ_REFERRAL_LIST:
+        case CL_REQ_MDT_LIST:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:

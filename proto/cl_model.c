@@ -123,6 +123,13 @@ void cl_reply_clear(cl_reply *r)
         cl_review_pack_clear(&r->u.pack);
     else if (r->kind == CL_REQ_ADMIN_FEEDS)
         free(r->u.feeds.v);
+    else if (r->kind == CL_REQ_REFERRAL_LIST) {
+        if (r->u.ref_rows.v)
+            explicit_bzero(r->u.ref_rows.v,
+                           r->u.ref_rows.n * sizeof(*r->u.ref_rows.v));
+        free(r->u.ref_rows.v);
+    } else if (r->kind == CL_REQ_MDT_LIST)
+        free(r->u.mdt_rows.v);
     else if (r->kind == CL_REQ_INTAKE_LIST) {
         if (r->u.intake.v)
             explicit_bzero(r->u.intake.v,
@@ -561,10 +568,12 @@ static const char *const s_outcome[] = {
 static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
 static const char *const s_dlv[] = {"none",   "alert", "request",    "response",
-                                    "status", "feed",  "governance", "intake"};
+                                    "status", "feed",  "governance", "intake",
+                                    "action"};
 static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
-static const char *const s_action[] = {"open", "done", "cancelled"};
+static const char *const s_action[] = {"open", "done", "cancelled",
+                                       "blocked"};
 static const char *const s_rag[] = {"unrated", "red", "amber", "green"};
 static const char *const s_status[] = {
     "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};

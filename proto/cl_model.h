@@ -50,6 +50,7 @@
 #define CL_CHECKPOINT_SZ 1024
 #define CL_AUDIT_LIMIT   1000
 #define CL_KNOWN_MAX     8
+#define CL_TEXT_SZ       4001 /* discussion, decisions, action text */
 #define CL_USER_ID_SZ    65 /* a named user's id in their agency */
 #define CL_USER_ROLE_SZ  65 /* the user's role in their agency */
 
@@ -392,6 +393,7 @@ typedef enum {
     CL_DLV_FEED,
     CL_DLV_GOVERNANCE,
     CL_DLV_INTAKE,
+    CL_DLV_ACTION,
     CL_DLV_KIND_COUNT
 } cl_dlv_kind;
 
@@ -509,6 +511,73 @@ typedef struct cl_intake_decision {
     char until[CL_DATE_SZ];
 } cl_intake_decision;
 
+/* An action for its owning agency (assigned), or a change for the
+ * coordinators (updated). */
+typedef struct cl_action_msg {
+    char event[16]; /* "assigned" or "updated" */
+    char action_id[CL_REF_SZ];
+    char review_id[CL_REF_SZ];
+    char person_id[CL_PID_SZ];
+    char given[CL_NAME_SZ], family[CL_NAME_SZ], dob[CL_DATE_SZ];
+    char text[CL_TEXT_SZ];
+    char owner_name[CL_NAME_SZ];
+    char owner_agency[CL_AGENCY_SZ];
+    char due[CL_DATE_SZ];
+    uint8_t status;
+    char note[CL_NOTE_SZ];
+    char by_agency[CL_AGENCY_SZ];
+    char by_user[CL_NAME_SZ];
+} cl_action_msg;
+
+/* --- lists ------------------------------------------------------------ */
+
+#define CL_LIST_DEFAULT 500
+#define CL_LIST_MAX     5000
+
+typedef struct cl_referral_query {
+    char agency[CL_AGENCY_SZ];
+    uint8_t category;
+    int8_t status; /* CL_REFSTAT_*, -1: any */
+    char from[CL_DATE_SZ], to[CL_DATE_SZ];
+    cl_person_ref who; /* person id or NHS/CHI number, or neither */
+    uint32_t limit;
+    char after[CL_REF_SZ];
+} cl_referral_query;
+
+typedef struct cl_referral_row {
+    char reference[CL_REF_SZ];
+    char agency[CL_AGENCY_SZ];
+    char agency_ref[CL_REF_SZ];
+    char person_id[CL_PID_SZ];
+    char given[CL_NAME_SZ], family[CL_NAME_SZ], dob[CL_DATE_SZ];
+    uint8_t category, risk, status;
+    int64_t occurred_at, received_at;
+} cl_referral_row;
+
+typedef struct cl_referral_rows {
+    size_t n;
+    cl_referral_row *v; /* owned */
+    char next[CL_REF_SZ];
+} cl_referral_rows;
+
+typedef struct cl_mdt_query {
+    bool upcoming, past;
+} cl_mdt_query;
+
+typedef struct cl_mdt_row {
+    char review_id[CL_REF_SZ];
+    char date[CL_DATE_SZ];
+    char title[CL_NOTE_SZ];
+    uint32_t n_agencies;
+    char agencies[CL_REVIEW_AGENCIES][CL_AGENCY_SZ];
+    uint32_t people, discussed, actions_open, actions_overdue, actions_closed;
+} cl_mdt_row;
+
+typedef struct cl_mdt_rows {
+    size_t n;
+    cl_mdt_row *v; /* owned */
+} cl_mdt_rows;
+
 typedef struct cl_delivery {
     uint64_t seq; /* stable id within the agency's mailbox */
     int64_t at;
@@ -521,6 +590,7 @@ typedef struct cl_delivery {
         cl_feed_msg feed;
         cl_intake_item intake;
         cl_governance_msg governance;
+        cl_action_msg action;
     } u;
 } cl_delivery;
 
@@ -583,11 +653,15 @@ typedef struct cl_mailbox_depth {
 
 /* --- MDT: discussion, actions, RAG, measures, report, pack ------------- */
 
-enum { CL_ACTION_OPEN = 0, CL_ACTION_DONE = 1, CL_ACTION_CANCELLED = 2 };
-enum { CL_ACTION_STATUS_MAX = 2 };
+enum {
+    CL_ACTION_OPEN = 0,
+    CL_ACTION_DONE = 1,
+    CL_ACTION_CANCELLED = 2,
+    CL_ACTION_BLOCKED = 3
+};
+enum { CL_ACTION_STATUS_MAX = 3 };
 enum { CL_RAG_RED = 1, CL_RAG_AMBER = 2, CL_RAG_GREEN = 3, CL_RAG_MAX = 3 };
 
-#define CL_TEXT_SZ    4001 /* discussion, decisions, action text */
 #define CL_MEASURE_SZ 101
 #define CL_MONTH_SZ   8 /* YYYY-MM */
 
@@ -597,6 +671,17 @@ typedef struct cl_discussion {
     char summary[CL_TEXT_SZ];
     char decisions[CL_TEXT_SZ];
 } cl_discussion;
+
+#define CL_ACTION_UPDATES 8 /* the last changes an action keeps */
+
+/* One change to an action: who (agency and named user), when, to what. */
+typedef struct cl_action_change {
+    int64_t at;
+    char agency[CL_AGENCY_SZ];
+    char user[CL_NAME_SZ];
+    uint8_t status; /* CL_ACTION_* */
+    char note[CL_NOTE_SZ];
+} cl_action_change;
 
 typedef struct cl_action {
     char action_id[CL_REF_SZ];
@@ -610,6 +695,8 @@ typedef struct cl_action {
     bool overdue;   /* open past its due date (in answers) */
     int64_t created_at, updated_at;
     char note[CL_NOTE_SZ];
+    uint32_t n_changes; /* oldest first */
+    cl_action_change changes[CL_ACTION_UPDATES];
 } cl_action;
 
 typedef struct cl_action_update {
@@ -751,6 +838,8 @@ typedef enum {
     CL_REQ_REVIEW_PACK,
     CL_REQ_INTAKE_LIST,
     CL_REQ_INTAKE_DECIDE,
+    CL_REQ_REFERRAL_LIST,
+    CL_REQ_MDT_LIST,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -805,6 +894,8 @@ typedef struct cl_request {
         char pack_review[CL_REF_SZ];       /* REVIEW_PACK */
         bool intake_all;                   /* INTAKE_LIST */
         cl_intake_decision intake_decide;  /* INTAKE_DECIDE */
+        cl_referral_query ref_query;       /* REFERRAL_LIST */
+        cl_mdt_query mdt_query;            /* MDT_LIST */
     } u;
 } cl_request;
 
@@ -1101,6 +1192,8 @@ typedef struct cl_reply {
         cl_report report;               /* REPORT */
         cl_review_pack pack;            /* REVIEW_PACK */
         cl_intake_items intake;         /* INTAKE_LIST */
+        cl_referral_rows ref_rows;      /* REFERRAL_LIST */
+        cl_mdt_rows mdt_rows;           /* MDT_LIST */
     } u;
 } cl_reply;
 

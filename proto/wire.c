@@ -725,6 +725,34 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             !S_STR(out->u.report.to, env->report->to, "to"))
             goto out;
         break;
+    case CASELINK__ENVELOPE__BODY_REFERRAL_LIST: {
+        const Caselink__ReferralList *b = env->referral_list;
+        cl_referral_query *x = &out->u.ref_query;
+        out->kind = CL_REQ_REFERRAL_LIST;
+        char st[16];
+        if (!S_STR(x->agency, b->agency, "agency") ||
+            !S_ENUM(&x->category, (int)b->category, CL_CAT_MAX, "category") ||
+            !S_STR(st, b->status, "status") ||
+            !S_STR(x->from, b->from, "from") || !S_STR(x->to, b->to, "to") ||
+            !s_person_ref_in(&x->who, b->person_id, b->match, 0, pfx, err) ||
+            !S_STR(x->after, b->after, "after"))
+            goto out;
+        x->status = st[0] ? (int8_t)cl_refstat_parse(st) : -1;
+        if (st[0] && x->status < 0) {
+            snprintf(err, CL_ERROR_SZ,
+                     "%s.status: '%s' is not received, accepted, declined or "
+                     "closed",
+                     pfx, st);
+            goto out;
+        }
+        x->limit = b->limit;
+        break;
+    }
+    case CASELINK__ENVELOPE__BODY_MDT_LIST:
+        out->kind = CL_REQ_MDT_LIST;
+        out->u.mdt_query.upcoming = env->mdt_list->upcoming;
+        out->u.mdt_query.past = env->mdt_list->past;
+        break;
     case CASELINK__ENVELOPE__BODY_INTAKE_LIST:
         out->kind = CL_REQ_INTAKE_LIST;
         out->u.intake_all = env->intake_list->all;
@@ -957,6 +985,8 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__InfoRespond iresp = CASELINK__INFO_RESPOND__INIT;
     Caselink__RequestList rql = CASELINK__REQUEST_LIST__INIT;
     Caselink__IntakeList ilist = CASELINK__INTAKE_LIST__INIT;
+    Caselink__ReferralList rfl = CASELINK__REFERRAL_LIST__INIT;
+    Caselink__MdtList mdl = CASELINK__MDT_LIST__INIT;
     Caselink__IntakeDecide idec = CASELINK__INTAKE_DECIDE__INIT;
     uint64_t seqs[CL_INBOX_MAX];
     char *agencies[CL_REVIEW_AGENCIES];
@@ -1305,6 +1335,28 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         env.body_case = CASELINK__ENVELOPE__BODY_REPORT;
         env.report = &report;
         break;
+    case CL_REQ_REFERRAL_LIST: {
+        const cl_referral_query *x = &req->u.ref_query;
+        rfl.agency = S_S(x->agency);
+        rfl.category = (Caselink__Category)x->category;
+        rfl.status = x->status >= 0 ? S_S(cl_refstat_name((unsigned)x->status))
+                                    : S_S("");
+        rfl.from = S_S(x->from);
+        rfl.to = S_S(x->to);
+        rfl.person_id = S_S(x->who.person_id);
+        rfl.match = s_person_out(&s, &x->who.match);
+        rfl.limit = x->limit;
+        rfl.after = S_S(x->after);
+        env.body_case = CASELINK__ENVELOPE__BODY_REFERRAL_LIST;
+        env.referral_list = &rfl;
+        break;
+    }
+    case CL_REQ_MDT_LIST:
+        mdl.upcoming = req->u.mdt_query.upcoming;
+        mdl.past = req->u.mdt_query.past;
+        env.body_case = CASELINK__ENVELOPE__BODY_MDT_LIST;
+        env.mdt_list = &mdl;
+        break;
     case CL_REQ_INTAKE_LIST:
         ilist.all = req->u.intake_all;
         env.body_case = CASELINK__ENVELOPE__BODY_INTAKE_LIST;
@@ -1613,6 +1665,21 @@ static Caselink__ActionView *s_action_out(s_scratch *s, const cl_action *a)
     x->created_at = a->created_at;
     x->updated_at = a->updated_at;
     x->note = S_S(a->note);
+    x->changes = s_scratch_alloc(s, (a->n_changes + 1) * sizeof(void *));
+    for (uint32_t i = 0; x->changes && i < a->n_changes && i < CL_ACTION_UPDATES;
+         i++) {
+        const cl_action_change *c = &a->changes[i];
+        Caselink__ActionChange *y = s_scratch_alloc(s, sizeof(*y));
+        if (!y)
+            return NULL;
+        caselink__action_change__init(y);
+        y->at = c->at;
+        y->agency = S_S(c->agency);
+        y->user = S_S(c->user);
+        y->status = (Caselink__ActionStatus)c->status;
+        y->note = S_S(c->note);
+        x->changes[x->n_changes++] = y;
+    }
     return x;
 }
 
@@ -1927,6 +1994,31 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
             return NULL;
         p->item_case = CASELINK__DELIVERY__ITEM_INTAKE;
         break;
+    case CL_DLV_ACTION: {
+        const cl_action_msg *m = &d->u.action;
+        Caselink__ActionNotice *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__action_notice__init(x);
+        x->event = S_S(m->event);
+        x->action_id = S_S(m->action_id);
+        x->review_id = S_S(m->review_id);
+        x->person_id = S_S(m->person_id);
+        x->given_names = S_S(m->given);
+        x->family_name = S_S(m->family);
+        x->date_of_birth = S_S(m->dob);
+        x->text = S_S(m->text);
+        x->owner_name = S_S(m->owner_name);
+        x->owner_agency = S_S(m->owner_agency);
+        x->due_date = S_S(m->due);
+        x->status = (Caselink__ActionStatus)m->status;
+        x->note = S_S(m->note);
+        x->by_agency = S_S(m->by_agency);
+        x->by_user = S_S(m->by_user);
+        p->item_case = CASELINK__DELIVERY__ITEM_ACTION;
+        p->action = x;
+        break;
+    }
     case CL_DLV_FEED: {
         const cl_feed_msg *m = &d->u.feed;
         Caselink__FeedProblem *x = s_scratch_alloc(s, sizeof(*x));
@@ -2040,6 +2132,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     Caselink__BackupResult backupr = CASELINK__BACKUP_RESULT__INIT;
     Caselink__KeyStatusResult keyr = CASELINK__KEY_STATUS_RESULT__INIT;
     Caselink__IntakeItems intakes = CASELINK__INTAKE_ITEMS__INIT;
+    Caselink__ReferralRows rrows = CASELINK__REFERRAL_ROWS__INIT;
+    Caselink__MdtRows mrows = CASELINK__MDT_ROWS__INIT;
     Caselink__ReviewItems items = CASELINK__REVIEW_ITEMS__INIT;
     Caselink__ImportResult impr = CASELINK__IMPORT_RESULT__INIT;
     Caselink__LinksPage links = CASELINK__LINKS_PAGE__INIT;
@@ -2130,6 +2224,62 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.review_pack = s_pack_out(&s, &rep->u.pack);
         r.result_case = CASELINK__REPLY__RESULT_REVIEW_PACK;
         break;
+    case CL_REQ_REFERRAL_LIST: {
+        const cl_referral_rows *rr = &rep->u.ref_rows;
+        rrows.referrals = s_scratch_alloc(&s, (rr->n + 1) * sizeof(void *));
+        for (size_t i = 0; rrows.referrals && i < rr->n; i++) {
+            const cl_referral_row *m = &rr->v[i];
+            Caselink__ReferralRow *x = s_scratch_alloc(&s, sizeof(*x));
+            if (!x)
+                break;
+            caselink__referral_row__init(x);
+            x->reference = S_S(m->reference);
+            x->agency = S_S(m->agency);
+            x->agency_reference = S_S(m->agency_ref);
+            x->person_id = S_S(m->person_id);
+            x->given_names = S_S(m->given);
+            x->family_name = S_S(m->family);
+            x->date_of_birth = S_S(m->dob);
+            x->category = (Caselink__Category)m->category;
+            x->risk = (Caselink__Risk)m->risk;
+            x->status = (Caselink__ReferralStatus)m->status;
+            x->occurred_at = m->occurred_at;
+            x->received_at = m->received_at;
+            rrows.referrals[rrows.n_referrals++] = x;
+        }
+        rrows.next = S_S(rr->next);
+        r.result_case = CASELINK__REPLY__RESULT_REFERRAL_ROWS;
+        r.referral_rows = &rrows;
+        break;
+    }
+    case CL_REQ_MDT_LIST: {
+        const cl_mdt_rows *mr = &rep->u.mdt_rows;
+        mrows.reviews = s_scratch_alloc(&s, (mr->n + 1) * sizeof(void *));
+        for (size_t i = 0; mrows.reviews && i < mr->n; i++) {
+            const cl_mdt_row *m = &mr->v[i];
+            Caselink__MdtRow *x = s_scratch_alloc(&s, sizeof(*x));
+            char **ag = s_scratch_alloc(&s, (m->n_agencies + 1) * sizeof(char *));
+            if (!x || !ag)
+                break;
+            caselink__mdt_row__init(x);
+            x->review_id = S_S(m->review_id);
+            x->date = S_S(m->date);
+            x->title = S_S(m->title);
+            for (uint32_t k = 0; k < m->n_agencies && k < CL_REVIEW_AGENCIES;
+                 k++)
+                ag[x->n_agencies++] = S_S(m->agencies[k]);
+            x->agencies = ag;
+            x->people = m->people;
+            x->discussed = m->discussed;
+            x->actions_open = m->actions_open;
+            x->actions_overdue = m->actions_overdue;
+            x->actions_closed = m->actions_closed;
+            mrows.reviews[mrows.n_reviews++] = x;
+        }
+        r.result_case = CASELINK__REPLY__RESULT_MDT_ROWS;
+        r.mdt_rows = &mrows;
+        break;
+    }
     case CL_REQ_INTAKE_LIST:
         intakes.items =
             s_scratch_alloc(&s, (rep->u.intake.n + 1) * sizeof(void *));
@@ -2646,6 +2796,27 @@ static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
         d->kind = CL_DLV_INTAKE;
         s_intake_in(&d->u.intake, p->intake);
         break;
+    case CASELINK__DELIVERY__ITEM_ACTION: {
+        const Caselink__ActionNotice *x = p->action;
+        cl_action_msg *m = &d->u.action;
+        d->kind = CL_DLV_ACTION;
+        CL_COPY(m->event, x->event);
+        CL_COPY(m->action_id, x->action_id);
+        CL_COPY(m->review_id, x->review_id);
+        CL_COPY(m->person_id, x->person_id);
+        CL_COPY(m->given, x->given_names);
+        CL_COPY(m->family, x->family_name);
+        CL_COPY(m->dob, x->date_of_birth);
+        CL_COPY(m->text, x->text);
+        CL_COPY(m->owner_name, x->owner_name);
+        CL_COPY(m->owner_agency, x->owner_agency);
+        CL_COPY(m->due, x->due_date);
+        m->status = (uint8_t)x->status;
+        CL_COPY(m->note, x->note);
+        CL_COPY(m->by_agency, x->by_agency);
+        CL_COPY(m->by_user, x->by_user);
+        break;
+    }
     case CASELINK__DELIVERY__ITEM_FEED: {
         const Caselink__FeedProblem *x = p->feed;
         cl_feed_msg *m = &d->u.feed;
@@ -2804,6 +2975,14 @@ static void s_action_in(cl_action *a, const Caselink__ActionView *x)
     a->created_at = x->created_at;
     a->updated_at = x->updated_at;
     CL_COPY(a->note, x->note);
+    for (size_t i = 0; i < x->n_changes && i < CL_ACTION_UPDATES; i++) {
+        cl_action_change *c = &a->changes[a->n_changes++];
+        c->at = x->changes[i]->at;
+        CL_COPY(c->agency, x->changes[i]->agency);
+        CL_COPY(c->user, x->changes[i]->user);
+        c->status = (uint8_t)x->changes[i]->status;
+        CL_COPY(c->note, x->changes[i]->note);
+    }
 }
 
 static int s_actions_in(cl_actions *o, Caselink__ActionView **v, size_t n)
@@ -3010,6 +3189,57 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         if ((rc = s_pack_in(&out->u.pack, r->review_pack)) != CL_OK)
             goto out;
         break;
+    case CASELINK__REPLY__RESULT_REFERRAL_ROWS: {
+        cl_referral_rows *o = &out->u.ref_rows;
+        const Caselink__ReferralRows *rr = r->referral_rows;
+        out->kind = CL_REQ_REFERRAL_LIST;
+        if (!(o->v = calloc(rr->n_referrals + 1, sizeof(*o->v)))) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < rr->n_referrals; i++) {
+            const Caselink__ReferralRow *x = rr->referrals[i];
+            cl_referral_row *m = &o->v[o->n++];
+            CL_COPY(m->reference, x->reference);
+            CL_COPY(m->agency, x->agency);
+            CL_COPY(m->agency_ref, x->agency_reference);
+            CL_COPY(m->person_id, x->person_id);
+            CL_COPY(m->given, x->given_names);
+            CL_COPY(m->family, x->family_name);
+            CL_COPY(m->dob, x->date_of_birth);
+            m->category = (uint8_t)x->category;
+            m->risk = (uint8_t)x->risk;
+            m->status = (uint8_t)x->status;
+            m->occurred_at = x->occurred_at;
+            m->received_at = x->received_at;
+        }
+        CL_COPY(o->next, rr->next);
+        break;
+    }
+    case CASELINK__REPLY__RESULT_MDT_ROWS: {
+        cl_mdt_rows *o = &out->u.mdt_rows;
+        const Caselink__MdtRows *mr = r->mdt_rows;
+        out->kind = CL_REQ_MDT_LIST;
+        if (!(o->v = calloc(mr->n_reviews + 1, sizeof(*o->v)))) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < mr->n_reviews; i++) {
+            const Caselink__MdtRow *x = mr->reviews[i];
+            cl_mdt_row *m = &o->v[o->n++];
+            CL_COPY(m->review_id, x->review_id);
+            CL_COPY(m->date, x->date);
+            CL_COPY(m->title, x->title);
+            for (size_t k = 0; k < x->n_agencies && k < CL_REVIEW_AGENCIES; k++)
+                CL_COPY(m->agencies[m->n_agencies++], x->agencies[k]);
+            m->people = x->people;
+            m->discussed = x->discussed;
+            m->actions_open = x->actions_open;
+            m->actions_overdue = x->actions_overdue;
+            m->actions_closed = x->actions_closed;
+        }
+        break;
+    }
     case CASELINK__REPLY__RESULT_INTAKE_ITEMS: {
         cl_intake_items *o = &out->u.intake;
         out->kind = CL_REQ_INTAKE_LIST;
@@ -3439,6 +3669,10 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "review_pack";
     case CL_REQ_INTAKE_LIST:
         return "intake_list";
+    case CL_REQ_REFERRAL_LIST:
+        return "referral_list";
+    case CL_REQ_MDT_LIST:
+        return "mdt_list";
     case CL_REQ_INTAKE_DECIDE:
         return "intake_decide";
     default:

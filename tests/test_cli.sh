@@ -443,6 +443,27 @@ check "intake decided once" 1 "already accepted" -- cl intake decline IN-0000000
 check "intake all" 0 "accepted .* by Chris Jones, Northshire Extended MDT: onto MDT-00000001" -- cl intake --all
 check "intake referrer told" 0 "accepted by Northshire Extended MDT" -- cl --as police inbox
 check "intake in the coordinators' inbox" 0 "intake +IN-00000001 rule asked_for_mdt: Tom Brown" -- cl --as coordinator inbox
+# lists, and actions owned by agencies
+check "referral list" 0 "CL-[0-9]+ .* Northshire Police \(POL-IN1\) +Tom Brown, born 2 Feb 1990 \(P[0-9]+\) +antisocial behaviour" -- cl referral list --agency "Northshire Police" --nhs 4505577104
+check "referral list bad status" 2 "usage: caselink referral list" -- cl referral list --status pending
+check "referral list bad date" 2 "--from" -- cl referral list --from 31/02/2026
+check "referral list as gp" 1 "denied" -- cl --as gp referral list
+check "mdt list" 0 "MDT-00000001 .* Extended MDT" -- cl mdt list
+check "mdt list counts" 0 "[0-9]+ on the agenda, [0-9]+ discussed; actions: [0-9]+ open" -- cl mdt list --upcoming
+inpid=$(cl referral list --nhs 4505577104 | grep -o 'P[0-9]\{8\}' | head -1)
+check "action for the police" 0 "action added: ACT-" -- cl action add MDT-00000001 --id "$inpid" --text "=HYPERLINK(\"http://x\") welfare check" --owner "PC S Hughes" --owner-agency "Northshire Police" --due 2099-01-31
+act=$(cl actions --review MDT-00000001 --id "$inpid" | grep -o 'ACT-[0-9]\{8\}' | tail -1)
+check "police inbox has the action" 0 "$act assigned: =HYPERLINK.* for Tom Brown" -- cl --as police inbox
+check "police list their actions" 0 "$act" -- cl --as police actions
+check "gp sees none of them" 0 "^0 actions" -- cl --as gp actions --id "$inpid"
+check "gp cannot close it" 1 "not an action of Oakfield Surgery" -- cl --as gp action done "$act"
+check "police block it" 0 "blocked: $act" -- cl --as police action block "$act" --note "no answer at the door"
+check "police close it" 0 "done: $act" -- cl --as police action done "$act" --note "seen, safe"
+check "coordinator sees who and when" 0 "done by PC Sam Hughes, Northshire Police: seen, safe" -- cl actions --review MDT-00000001
+check "coordinator told" 0 "$act updated: .* done by PC Sam Hughes" -- cl --as coordinator inbox
+check "actions csv" 0 "wrote [0-9]+ actions? to actions.csv" -- cl actions --csv actions.csv
+check "actions csv header" 0 "^action_id,review_id,person_id,text,owner_name,owner_agency,due,status,overdue,note,updated_at,updated_by,updated_user" -- head -1 actions.csv
+check "actions csv no formula" 0 "\"'=HYPERLINK" -- cat actions.csv
 
 kill "$pid"; wait "$pid"; pid=
 check "daemon down" 3 "nothing is listening at ipc://.*caselinkd is not running there" -- cl --timeout 300 health

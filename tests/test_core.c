@@ -183,8 +183,8 @@ static void test_roles_and_access(void **state)
         [CL_REQ_ADMIN_FEEDS] = O | C,
         [CL_REQ_RECORD_DISCUSSION] = C,
         [CL_REQ_ADD_ACTION] = C,
-        [CL_REQ_UPDATE_ACTION] = C,
-        [CL_REQ_LIST_ACTIONS] = C,
+        [CL_REQ_UPDATE_ACTION] = C | P,
+        [CL_REQ_LIST_ACTIONS] = C | P,
         [CL_REQ_SET_RAG] = C,
         [CL_REQ_RAG_HISTORY] = C,
         [CL_REQ_DEFINE_MEASURE] = C,
@@ -193,6 +193,8 @@ static void test_roles_and_access(void **state)
         [CL_REQ_REVIEW_PACK] = C,
         [CL_REQ_INTAKE_LIST] = C,
         [CL_REQ_INTAKE_DECIDE] = C,
+        [CL_REQ_REFERRAL_LIST] = C,
+        [CL_REQ_MDT_LIST] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

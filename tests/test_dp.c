@@ -678,6 +678,14 @@ static void k_intake_decide(s_world *w)
     s_ok(w->co, r, NULL);
 }
 
+static void k_referral_list(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_REFERRAL_LIST);
+    r->u.ref_query.status = -1;
+    CL_COPY(r->u.ref_query.who.person_id, w->pid);
+    s_ok(w->co, r, NULL);
+}
+
 static void k_audit_search(s_world *w)
 {
     cl_request *r = s_req(CL_REQ_AUDIT_SEARCH);
@@ -727,6 +735,7 @@ static const struct {
     {CL_REQ_CASE_FINDING, k_case_finding, true, NULL},
     {CL_REQ_REVIEW_PACK, k_pack, true, NULL},
     {CL_REQ_INTAKE_LIST, k_intake_list, true, NULL},
+    {CL_REQ_REFERRAL_LIST, k_referral_list, true, NULL},
     {CL_REQ_INTAKE_DECIDE, k_intake_decide, true, NULL},
     {CL_REQ_AUDIT_SEARCH, k_audit_search, true, NULL},
     {CL_REQ_SUBJECT_ACCESS, k_subject_access, true, NULL},

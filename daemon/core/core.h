@@ -445,7 +445,11 @@ CL_NODISCARD int cl_core_add_action(cl_txn *t, const cl_route_config *rc,
                                     int64_t now, cl_publish_result *out,
                                     cl_audit_note *note, char err[CL_ERROR_SZ]);
 
-CL_NODISCARD int cl_core_update_action(cl_txn *t, const cl_caller *caller,
+/* A coordinator updates any action; a publisher only its own agency's
+ * (done, blocked with a note, or open again), and the coordinators are
+ * told. Every change is kept with who and when. */
+CL_NODISCARD int cl_core_update_action(cl_txn *t, const cl_route_config *rcfg,
+                                       const cl_caller *caller,
                                        const cl_action_update *u, int64_t now,
                                        cl_publish_result *out,
                                        cl_audit_note *note,

@@ -130,6 +130,25 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
     case CL_DLV_INTAKE:
         cl_intake_item_enc(e, &dv->u.intake);
         break;
+    case CL_DLV_ACTION: {
+        const cl_action_msg *m = &dv->u.action;
+        cl_enc_str(e, m->event);
+        cl_enc_str(e, m->action_id);
+        cl_enc_str(e, m->review_id);
+        cl_enc_str(e, m->person_id);
+        cl_enc_str(e, m->given);
+        cl_enc_str(e, m->family);
+        cl_enc_str(e, m->dob);
+        cl_enc_str(e, m->text);
+        cl_enc_str(e, m->owner_name);
+        cl_enc_str(e, m->owner_agency);
+        cl_enc_str(e, m->due);
+        cl_enc_u8(e, m->status);
+        cl_enc_str(e, m->note);
+        cl_enc_str(e, m->by_agency);
+        cl_enc_str(e, m->by_user);
+        break;
+    }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &dv->u.governance;
         cl_enc_str(e, m->event);
@@ -218,6 +237,25 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
     case CL_DLV_INTAKE:
         cl_intake_item_dec(d, &dv->u.intake);
         break;
+    case CL_DLV_ACTION: {
+        cl_action_msg *m = &dv->u.action;
+        CL_DEC_STR(d, m->event);
+        CL_DEC_STR(d, m->action_id);
+        CL_DEC_STR(d, m->review_id);
+        CL_DEC_STR(d, m->person_id);
+        CL_DEC_STR(d, m->given);
+        CL_DEC_STR(d, m->family);
+        CL_DEC_STR(d, m->dob);
+        CL_DEC_STR(d, m->text);
+        CL_DEC_STR(d, m->owner_name);
+        CL_DEC_STR(d, m->owner_agency);
+        CL_DEC_STR(d, m->due);
+        m->status = cl_dec_u8(d);
+        CL_DEC_STR(d, m->note);
+        CL_DEC_STR(d, m->by_agency);
+        CL_DEC_STR(d, m->by_user);
+        break;
+    }
     case CL_DLV_GOVERNANCE: {
         cl_governance_msg *m = &dv->u.governance;
         CL_DEC_STR(d, m->event);

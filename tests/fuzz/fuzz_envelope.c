@@ -11,6 +11,7 @@
 
 #include "core.h"
 #include "intake.h"
+#include "lists.h"
 #include "store.h"
 #include "wire.h"
 
@@ -203,7 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 &rep.u.publish, &note, err);
         break;
     case CL_REQ_UPDATE_ACTION:
-        rc = cl_core_update_action(t, &s_who, &req->u.action_update, 1700000017,
+        rc = cl_core_update_action(t, &s_route, &s_who, &req->u.action_update,
+                                   1700000017,
                                    &rep.u.publish, &note, err);
         break;
     case CL_REQ_LIST_ACTIONS:
@@ -243,6 +245,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 &rep.u.intake, &note, err);
         break;
     }
+    case CL_REQ_REFERRAL_LIST:
+        rc = cl_lists_referrals(t, &s_who, &req->u.ref_query, 1700000026,
+                                &rep.u.ref_rows, &note, err);
+        break;
+    case CL_REQ_MDT_LIST:
+        rc = cl_lists_reviews(t, &s_who, &req->u.mdt_query, 1700000027,
+                              &rep.u.mdt_rows, err);
+        break;
     case CL_REQ_INTAKE_DECIDE:
         rc = cl_intake_decide(t, &s_route, &s_who, &req->u.intake_decide,
                               1700000025, &rep.u.publish, &note, err);

@@ -1,0 +1,278 @@
+/*
+ * lists: referrals and reviews as lists a coordinator can read, so nobody
+ * has to scrape ids from case views. Reads only; the referral list names
+ * each person it shows in the audit (like a case view), the review list
+ * holds counts only.
+ */
+#include "lists.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "core_int.h"
+
+/* --- referrals ------------------------------------------------------------ */
+
+typedef struct s_rl {
+    cl_txn *t;
+    const cl_caller *caller;
+    const cl_referral_query *q;
+    int64_t from, to; /* received in [from, to) */
+    uint64_t after;
+    uint32_t limit;
+    cl_referral_rows *out;
+    size_t cap;
+    cl_audit_note *note;
+    int64_t now;
+} s_rl;
+
+static int s_rl_one(void *ctx, const cl_core_ref *x)
+{
+    s_rl *c = ctx;
+    cl_person p;
+    bool own;
+    if (x->id <= c->after || (c->q->agency[0] && strcmp(x->agency, c->q->agency)) ||
+        (c->q->category && x->category != c->q->category) ||
+        (c->q->status >= 0 && x->status != (uint8_t)c->q->status) ||
+        x->received_at < c->from || x->received_at >= c->to)
+        return CL_OK;
+    if (c->out->n == c->limit) {
+        /* one more matches: there is a next page */
+        snprintf(c->out->next, sizeof(c->out->next), "%s",
+                 c->out->v[c->out->n - 1].reference);
+        return 1;
+    }
+    if (c->out->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 64;
+        cl_referral_row *nv = realloc(c->out->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->v = nv;
+        c->cap = ncap;
+    }
+    cl_referral_row *r = &c->out->v[c->out->n];
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->reference, x->reference);
+    CL_COPY(r->agency, x->agency);
+    CL_COPY(r->agency_ref, x->agency_ref);
+    cl_core_pid_str(r->person_id, x->pid);
+    r->category = x->category;
+    r->risk = x->risk;
+    r->status = x->status;
+    r->occurred_at = x->occurred_at;
+    r->received_at = x->received_at;
+    int rc = cl_core__person_as(c->t, x->pid, x->agency, &p, &own);
+    if (rc != CL_OK)
+        return rc;
+    CL_COPY(r->given, p.given);
+    CL_COPY(r->family, p.family);
+    CL_COPY(r->dob, p.dob);
+    sodium_memzero(&p, sizeof(p));
+    c->out->n++;
+    if (!c->note)
+        return CL_OK;
+    if (c->note->n_persons < CL_AUDIT_PERSONS) {
+        cl_core__note_person(c->note, x->pid);
+        return CL_OK;
+    }
+    for (uint32_t i = 0; i < c->note->n_persons; i++)
+        if (c->note->persons[i] == x->pid)
+            return CL_OK;
+    /* one audit entry cannot name them all: the rest get theirs */
+    cl_audit_note more = *c->note;
+    more.n_persons = 0;
+    cl_core__note_person(&more, x->pid);
+    return cl_audit_append(c->t, c->caller, "referral_list", &more,
+                           CL_STATUS_OK, c->now);
+}
+
+/* YYYY-MM-DD -> unix seconds at the start (or end) of that day, UTC. */
+static int64_t s_day(const char *d, bool end)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(d, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm) + (end ? 86400 : 0);
+}
+
+int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
+                       const cl_referral_query *q, int64_t now,
+                       cl_referral_rows *out, cl_audit_note *note,
+                       char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "referral lists need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if ((q->from[0] && !cl_date_valid(q->from)) ||
+        (q->to[0] && !cl_date_valid(q->to))) {
+        snprintf(err, CL_ERROR_SZ, "from and to must be dates (YYYY-MM-DD)");
+        return CL_ERR_INVALID;
+    }
+    if (q->from[0] && q->to[0] && strcmp(q->from, q->to) > 0) {
+        snprintf(err, CL_ERROR_SZ, "from is after to");
+        return CL_ERR_INVALID;
+    }
+    if (q->limit > CL_LIST_MAX) {
+        snprintf(err, CL_ERROR_SZ, "limit is at most %d", CL_LIST_MAX);
+        return CL_ERR_INVALID;
+    }
+    s_rl c = {.t = t,
+              .caller = caller,
+              .q = q,
+              .from = q->from[0] ? s_day(q->from, false) : INT64_MIN,
+              .to = q->to[0] ? s_day(q->to, true) : INT64_MAX,
+              .limit = q->limit ? q->limit : CL_LIST_DEFAULT,
+              .out = out,
+              .note = note,
+              .now = now};
+    if (q->after[0]) {
+        cl_core_ref probe;
+        if ((rc = cl_core__ref_get(t, q->after, &probe)) == CL_ERR_INVALID) {
+            snprintf(err, CL_ERROR_SZ, "after must look like CL-00000042");
+            return rc;
+        }
+        if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+            return rc;
+        c.after = strtoull(q->after + 3, NULL, 10);
+    }
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose), "referral list");
+    bool by_person = q->who.person_id[0] || q->who.match.nhs[0] ||
+                     q->who.match.chi[0];
+    if (by_person) {
+        rc = cl_core__resolve(t, q->who.person_id, &q->who.match, &pid, err);
+        if (rc != CL_OK)
+            return rc;
+        rc = cl_core__refs_of(t, pid, s_rl_one, &c);
+    } else {
+        rc = cl_core__refs_all(t, c.after, s_rl_one, &c);
+    }
+    if (rc != CL_OK) {
+        if (out->v)
+            sodium_memzero(out->v, out->n * sizeof(*out->v));
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+        snprintf(err, CL_ERROR_SZ, "referral list failed: %s", cl_strerror(rc));
+    }
+    return rc;
+}
+
+/* --- reviews -------------------------------------------------------------- */
+
+typedef struct s_ml {
+    cl_txn *t;
+    const cl_mdt_query *q;
+    char today[CL_DATE_SZ];
+    cl_mdt_rows *out;
+    size_t cap;
+} s_ml;
+
+static int s_count(void *ctx, const uint8_t *key, size_t len)
+{
+    (void)key;
+    (void)len;
+    (*(uint32_t *)ctx)++;
+    return CL_OK;
+}
+
+static int s_ml_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_ml *c = ctx;
+    char id[CL_REF_SZ], err[CL_ERROR_SZ];
+    uint64_t mdt;
+    cl_review_new r;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    snprintf(id, sizeof(id), "MDT-%08" PRIu64, cl_be64_get(key));
+    int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
+    if (rc != CL_OK)
+        return rc;
+    bool upcoming = strcmp(r.date, c->today) >= 0;
+    if ((c->q->upcoming && !c->q->past && !upcoming) ||
+        (c->q->past && !c->q->upcoming && upcoming))
+        return CL_OK;
+    if (c->out->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 16;
+        cl_mdt_row *nv = realloc(c->out->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->v = nv;
+        c->cap = ncap;
+    }
+    cl_mdt_row *m = &c->out->v[c->out->n];
+    memset(m, 0, sizeof(*m));
+    CL_COPY(m->review_id, id);
+    CL_COPY(m->date, r.date);
+    CL_COPY(m->title, r.title);
+    m->n_agencies = r.n_agencies;
+    memcpy(m->agencies, r.agencies, sizeof(m->agencies));
+    uint8_t k[8];
+    cl_be64_put(k, mdt);
+    if ((rc = cl_store_scan(c->t, CL_DB_AGENDA, k, 8, s_count, &m->people)) !=
+            CL_OK ||
+        (rc = cl_store_scan(c->t, CL_DB_DISCUSSION, k, 8, s_count,
+                            &m->discussed)) != CL_OK)
+        return rc;
+    c->out->n++;
+    return CL_OK;
+}
+
+static int s_ml_action(void *ctx, const cl_action *a, uint64_t pid)
+{
+    s_ml *c = ctx;
+    (void)pid;
+    for (size_t i = 0; i < c->out->n; i++) {
+        cl_mdt_row *m = &c->out->v[i];
+        if (strcmp(m->review_id, a->review_id) != 0)
+            continue;
+        if (a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED)
+            m->actions_open++;
+        else
+            m->actions_closed++;
+        m->actions_overdue += a->overdue;
+        break;
+    }
+    return CL_OK;
+}
+
+static int s_by_date(const void *a, const void *b)
+{
+    const cl_mdt_row *x = a, *y = b;
+    int d = strcmp(x->date, y->date);
+    return d ? d : strcmp(x->review_id, y->review_id);
+}
+
+int cl_lists_reviews(cl_txn *t, const cl_caller *caller, const cl_mdt_query *q,
+                     int64_t now, cl_mdt_rows *out, char err[CL_ERROR_SZ])
+{
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "review lists need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    s_ml c = {.t = t, .q = q, .out = out};
+    cl_core__date(now, c.today);
+    int rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_ml_one, &c);
+    if (rc == CL_OK)
+        rc = cl_core__actions_each(t, now, s_ml_action, &c);
+    if (rc == CL_OK && out->n)
+        qsort(out->v, out->n, sizeof(*out->v), s_by_date);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+        snprintf(err, CL_ERROR_SZ, "review list failed: %s", cl_strerror(rc));
+    }
+    return rc;
+}

@@ -1,0 +1,24 @@
+/*
+ * lists: referrals and reviews listed for a coordinator (referral list with
+ * filters and pages, review list with counts). Reads only; never logs.
+ */
+#ifndef CL_LISTS_H
+#define CL_LISTS_H
+
+#include "core.h"
+
+/* Referrals not withdrawn, oldest first, filtered by q; each person shown
+ * is named in the audit note (further entries when one cannot hold them
+ * all). out->next is set when there are more. */
+CL_NODISCARD int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
+                                    const cl_referral_query *q, int64_t now,
+                                    cl_referral_rows *out, cl_audit_note *note,
+                                    char err[CL_ERROR_SZ]);
+
+/* Reviews by date (upcoming: dated today or later), with how many people
+ * are on each agenda, discussed, and its actions open, overdue, closed. */
+CL_NODISCARD int cl_lists_reviews(cl_txn *t, const cl_caller *caller,
+                                  const cl_mdt_query *q, int64_t now,
+                                  cl_mdt_rows *out, char err[CL_ERROR_SZ]);
+
+#endif

@@ -207,12 +207,10 @@ int s_referral_list(s_conn *cn, int argc, char **argv)
                when, r->agency, r->agency_ref, r->given, r->family,
                dob[0] ? ", born " : "", dob, r->person_id,
                cl_words(CL_W_CATEGORY, r->category),
-               cl_words(CL_W_RISK, r->risk),
-               cl_words(CL_W_REFSTAT, r->status));
+               cl_words(CL_W_RISK, r->risk), cl_words(CL_W_REFSTAT, r->status));
     }
     printf("%zu referral%s%s%s. Listing them is audited.\n", rr->n,
-           rr->n == 1 ? "" : "s", rr->next[0] ? "; more after " : "",
-           rr->next);
+           rr->n == 1 ? "" : "s", rr->next[0] ? "; more after " : "", rr->next);
     cl_reply_clear(&rep);
     return 0;
 }

@@ -114,8 +114,8 @@ static void s_print_actions(const s_conn *cn, const cl_actions *as,
             s_time(cn, at, c->at);
             printf("    %s  %s by %s%s%s%s%s\n", at,
                    k ? cl_words(CL_W_ACTION, c->status) : "agreed",
-                   c->user[0] ? c->user : "", c->user[0] ? ", " : "",
-                   c->agency, c->note[0] ? ": " : "", c->note);
+                   c->user[0] ? c->user : "", c->user[0] ? ", " : "", c->agency,
+                   c->note[0] ? ": " : "", c->note);
         }
     }
     printf("%zu action%s\n", as->n, as->n == 1 ? "" : "s");
@@ -149,8 +149,7 @@ static int s_actions_csv(const char *path, const cl_actions *as)
         if (a->updated_at) {
             time_t tt = (time_t)a->updated_at;
             struct tm tm;
-            strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ",
-                     gmtime_r(&tt, &tm));
+            strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
         }
         const char *cells[] = {a->action_id,
                                a->review_id,

@@ -202,8 +202,8 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
         printf("  what:      %s\n", m->text);
         printf("  about:     %s %s%s%s (%s)\n", m->given, m->family,
                m->dob[0] ? ", born " : "", m->dob, m->person_id);
-        printf("  owner:     %s, %s; due %s\n", m->owner_name,
-               m->owner_agency, m->due);
+        printf("  owner:     %s, %s; due %s\n", m->owner_name, m->owner_agency,
+               m->due);
         printf("  status:    %s%s%s (by %s%s%s)\n",
                cl_words(CL_W_ACTION, m->status), m->note[0] ? ": " : "",
                m->note, m->by_user, m->by_user[0] ? ", " : "", m->by_agency);

@@ -177,7 +177,8 @@ const s_row s_rows[] = {
      S_OPTS("--agency NAME\tthe referring agency",
             "--category C\tmental_health, housing, ...",
             "--status S\treceived, accepted, declined or closed",
-            "--from DATE\treceived on or after", "--to DATE\treceived on or "
+            "--from DATE\treceived on or after",
+            "--to DATE\treceived on or "
             "before",
             "--id P\tabout one person", "--nhs N\tabout one person",
             "--limit N\ta page of at most N (default 500)",

@@ -56,13 +56,12 @@ static const char *const s_outcome[] = {
 static const char *const s_involve[] = {"involvement not stated",
                                         "no involvement", "past involvement",
                                         "current involvement"};
-static const char *const s_dlv[] = {"none",   "alert", "request",    "answer",
-                                    "status", "feed",  "governance", "intake",
-                                    "action"};
+static const char *const s_dlv[] = {"none",       "alert",  "request",
+                                    "answer",     "status", "feed",
+                                    "governance", "intake", "action"};
 static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
-static const char *const s_action[] = {"open", "done", "cancelled",
-                                       "blocked"};
+static const char *const s_action[] = {"open", "done", "cancelled", "blocked"};
 static const char *const s_rag[] = {"not rated", "red", "amber", "green"};
 static const char *const s_status[] = {
     "ok", "already done", "invalid", "refused", "not found", "busy", "failed"};

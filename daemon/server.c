@@ -553,8 +553,8 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                                 s_now(), &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_UPDATE_ACTION)
         rc = cl_core_update_action(t, &s->cfg.route, it->who,
-                                   &it->req.u.action_update,
-                                   s_now(), &it->rep.u.publish, &note, err);
+                                   &it->req.u.action_update, s_now(),
+                                   &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_SET_RAG)
         rc = cl_core_set_rag(t, it->who, &it->req.u.rag, s_now(),
                              &it->rep.u.publish, &note, err);

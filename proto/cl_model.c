@@ -567,13 +567,12 @@ static const char *const s_outcome[] = {
     "unable_to_contact", "no_further_action", "referred_on"};
 static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
-static const char *const s_dlv[] = {"none",   "alert", "request",    "response",
-                                    "status", "feed",  "governance", "intake",
-                                    "action"};
+static const char *const s_dlv[] = {"none",       "alert",  "request",
+                                    "response",   "status", "feed",
+                                    "governance", "intake", "action"};
 static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
-static const char *const s_action[] = {"open", "done", "cancelled",
-                                       "blocked"};
+static const char *const s_action[] = {"open", "done", "cancelled", "blocked"};
 static const char *const s_rag[] = {"unrated", "red", "amber", "green"};
 static const char *const s_status[] = {
     "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};

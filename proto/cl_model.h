@@ -51,8 +51,8 @@
 #define CL_AUDIT_LIMIT   1000
 #define CL_KNOWN_MAX     8
 #define CL_TEXT_SZ       4001 /* discussion, decisions, action text */
-#define CL_USER_ID_SZ    65 /* a named user's id in their agency */
-#define CL_USER_ROLE_SZ  65 /* the user's role in their agency */
+#define CL_USER_ID_SZ    65   /* a named user's id in their agency */
+#define CL_USER_ROLE_SZ  65   /* the user's role in their agency */
 
 /* Enum ranges mirror proto/caselink.proto. */
 enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };

@@ -1666,8 +1666,8 @@ static Caselink__ActionView *s_action_out(s_scratch *s, const cl_action *a)
     x->updated_at = a->updated_at;
     x->note = S_S(a->note);
     x->changes = s_scratch_alloc(s, (a->n_changes + 1) * sizeof(void *));
-    for (uint32_t i = 0; x->changes && i < a->n_changes && i < CL_ACTION_UPDATES;
-         i++) {
+    for (uint32_t i = 0;
+         x->changes && i < a->n_changes && i < CL_ACTION_UPDATES; i++) {
         const cl_action_change *c = &a->changes[i];
         Caselink__ActionChange *y = s_scratch_alloc(s, sizeof(*y));
         if (!y)
@@ -2258,7 +2258,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         for (size_t i = 0; mrows.reviews && i < mr->n; i++) {
             const cl_mdt_row *m = &mr->v[i];
             Caselink__MdtRow *x = s_scratch_alloc(&s, sizeof(*x));
-            char **ag = s_scratch_alloc(&s, (m->n_agencies + 1) * sizeof(char *));
+            char **ag =
+                s_scratch_alloc(&s, (m->n_agencies + 1) * sizeof(char *));
             if (!x || !ag)
                 break;
             caselink__mdt_row__init(x);

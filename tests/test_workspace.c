@@ -284,9 +284,9 @@ static void test_owned_actions(void **state)
                      CL_STATUS_INVALID);
     assert_int_equal(s_update(po, "ACT-00000099", CL_ACTION_DONE, NULL, err),
                      CL_STATUS_NOT_FOUND);
-    assert_int_equal(s_update(po, a1, CL_ACTION_BLOCKED,
-                              "address not known", err),
-                     CL_STATUS_OK);
+    assert_int_equal(
+        s_update(po, a1, CL_ACTION_BLOCKED, "address not known", err),
+        CL_STATUS_OK);
     assert_int_equal(s_update(po, a1, CL_ACTION_DONE, "visited, safe", err),
                      CL_STATUS_OK);
     /* the coordinators hear, and see who changed what and when */

@@ -109,8 +109,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_LIST_ACTIONS] = true,     [CL_REQ_SET_RAG] = true,
     [CL_REQ_RAG_HISTORY] = true,      [CL_REQ_RECORD_MEASURE] = true,
     [CL_REQ_REVIEW_PACK] = true,      [CL_REQ_INTAKE_LIST] = true,
-    [CL_REQ_INTAKE_DECIDE] = true,
-    [CL_REQ_REFERRAL_LIST] = true,
+    [CL_REQ_INTAKE_DECIDE] = true,    [CL_REQ_REFERRAL_LIST] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)

@@ -36,7 +36,8 @@ static int s_rl_one(void *ctx, const cl_core_ref *x)
     s_rl *c = ctx;
     cl_person p;
     bool own;
-    if (x->id <= c->after || (c->q->agency[0] && strcmp(x->agency, c->q->agency)) ||
+    if (x->id <= c->after ||
+        (c->q->agency[0] && strcmp(x->agency, c->q->agency)) ||
         (c->q->category && x->category != c->q->category) ||
         (c->q->status >= 0 && x->status != (uint8_t)c->q->status) ||
         x->received_at < c->from || x->received_at >= c->to)
@@ -149,8 +150,8 @@ int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
     }
     if (note)
         snprintf(note->purpose, sizeof(note->purpose), "referral list");
-    bool by_person = q->who.person_id[0] || q->who.match.nhs[0] ||
-                     q->who.match.chi[0];
+    bool by_person =
+        q->who.person_id[0] || q->who.match.nhs[0] || q->who.match.chi[0];
     if (by_person) {
         rc = cl_core__resolve(t, q->who.person_id, &q->who.match, &pid, err);
         if (rc != CL_OK)

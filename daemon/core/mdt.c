@@ -151,8 +151,8 @@ static int s_action_put(cl_txn *t, uint64_t id, uint64_t mdt, uint64_t pid,
     cl_enc_i64(&e, a->created_at);
     cl_enc_i64(&e, a->updated_at);
     cl_enc_str(&e, a->note);
-    uint32_t nc = a->n_changes < CL_ACTION_UPDATES ? a->n_changes
-                                                   : CL_ACTION_UPDATES;
+    uint32_t nc =
+        a->n_changes < CL_ACTION_UPDATES ? a->n_changes : CL_ACTION_UPDATES;
     cl_enc_u8(&e, (uint8_t)nc);
     for (uint32_t i = 0; i < nc; i++) {
         cl_enc_i64(&e, a->changes[i].at);
@@ -270,8 +270,8 @@ static int s_action_notice(cl_txn *t, const cl_route_config *rcfg,
                  "action %s to %.64s (delivery %" PRIu64 ")", event, agency,
                  d->seq);
         CL_COPY(note.detail, a->action_id);
-        rc = cl_audit_append(t, &sys, "action_notice", &note, CL_STATUS_OK,
-                             now);
+        rc =
+            cl_audit_append(t, &sys, "action_notice", &note, CL_STATUS_OK, now);
     }
     sodium_memzero(&p, sizeof(p));
     sodium_memzero(d, sizeof(*d));
@@ -524,8 +524,8 @@ int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
     if (q->review_id[0] &&
         (rc = cl_core__review_get(t, q->review_id, &mdt, &r, err)) != CL_OK)
         return rc;
-    rc = s_actions_walk(t, q, mdt, pid, now, coordinator ? NULL : caller->agency,
-                        out, note, &c);
+    rc = s_actions_walk(t, q, mdt, pid, now,
+                        coordinator ? NULL : caller->agency, out, note, &c);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));
@@ -1276,7 +1276,8 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
         s_acts a;
         memset(&aq, 0, sizeof(aq));
         aq.open_only = true;
-        rc = s_actions_walk(t, &aq, 0, ag->pid, now, NULL, &it->actions, NULL, &a);
+        rc = s_actions_walk(t, &aq, 0, ag->pid, now, NULL, &it->actions, NULL,
+                            &a);
     }
     if (rc == CL_OK) {
         cl_request_list rq;

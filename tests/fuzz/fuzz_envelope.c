@@ -205,8 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case CL_REQ_UPDATE_ACTION:
         rc = cl_core_update_action(t, &s_route, &s_who, &req->u.action_update,
-                                   1700000017,
-                                   &rep.u.publish, &note, err);
+                                   1700000017, &rep.u.publish, &note, err);
         break;
     case CL_REQ_LIST_ACTIONS:
         rc = cl_core_list_actions(t, &s_who, &req->u.action_query, 1700000018,

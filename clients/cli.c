@@ -1468,8 +1468,65 @@ out:
     return status;
 }
 
+/* person hold|release (--nhs N | --chi N | --id P) --reason TEXT */
+static int s_hold(s_conn *cn, bool release, int argc, char **argv)
+{
+    const char *verb = release ? "release" : "hold";
+    cl_reply rep;
+    int status = 0;
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_LEGAL_HOLD;
+    cl_hold *h = &req->u.hold;
+    h->release = release;
+    for (int i = 0; i < argc; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (ok && !strcmp(o, "--nhs"))
+            ok = CL_COPY(h->who.match.nhs, v);
+        else if (ok && !strcmp(o, "--chi"))
+            ok = CL_COPY(h->who.match.chi, v);
+        else if (ok && !strcmp(o, "--id"))
+            ok = CL_COPY(h->who.person_id, v);
+        else if (ok && !strcmp(o, "--reason"))
+            ok = CL_COPY(h->reason, v);
+        else
+            ok = false;
+        if (!ok) {
+            fprintf(stderr,
+                    "caselink person %s: bad option '%s'\n"
+                    "usage: caselink person %s (--nhs N | --chi N | --id "
+                    "P...) --reason TEXT\n",
+                    verb, o, verb);
+            status = S_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (!h->reason[0]) {
+        fprintf(stderr,
+                "caselink person %s: --reason TEXT is required (kept for "
+                "the auditor)\n",
+                verb);
+        status = S_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    printf(release ? "%s: legal hold released; retention applies again\n"
+                   : "%s: on legal hold; retention will not remove them "
+                     "until it is released\n",
+           rep.u.publish.reference);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
 int s_person(s_conn *cn, int argc, char **argv)
 {
+    if (argc >= 1 && (!strcmp(argv[0], "hold") || !strcmp(argv[0], "release")))
+        return s_hold(cn, !strcmp(argv[0], "release"), argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "find"))
         return s_find(cn, argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[0], "split"))
@@ -1479,7 +1536,9 @@ int s_person(s_conn *cn, int argc, char **argv)
     int status = 0;
     if (argc < 1 || strcmp(argv[0], "show") != 0) {
         fprintf(stderr, "usage: caselink person show (--nhs N | --chi N | "
-                        "--id P...) (--purpose TEXT | --review ID)\n");
+                        "--id P...) (--purpose TEXT | --review ID)\n"
+                        "       caselink person hold|release (--nhs N | "
+                        "--chi N | --id P...) --reason TEXT\n");
         return S_EXIT_USAGE;
     }
     cl_request *req = calloc(1, sizeof(*req));
@@ -1970,7 +2029,16 @@ static void s_json_subject(const cl_subject_access *sa)
         s_json_kv("reason", x->reason, false);
         printf("}");
     }
-    printf("],\"named_users_who_looked\":");
+    printf("],\"legal_hold\":");
+    if (sa->held) {
+        printf("{\"since\":%lld,", (long long)sa->hold_at);
+        s_json_kv("by", sa->hold_by, true);
+        s_json_kv("reason", sa->hold_reason, false);
+        printf("}");
+    } else {
+        printf("null");
+    }
+    printf(",\"named_users_who_looked\":");
     s_json_users(&sa->audit);
     printf(",\"audit\":");
     s_json_audit(&sa->audit);

@@ -458,6 +458,12 @@ int s_review_show(s_conn *cn, const char *id)
         printf("%s %s", i ? "," : "", p->review.agencies[i]);
     printf("\n%zu %s on the agenda. Opening this pack is audited.\n", p->n,
            p->n == 1 ? "person" : "people");
+    if (p->purged)
+        printf("%u %s on this agenda %s since been removed under the "
+               "retention policy;\nwhat the meeting recorded about them was "
+               "removed with them.\n",
+               p->purged, p->purged == 1 ? "person" : "people",
+               p->purged == 1 ? "has" : "have");
     for (size_t i = 0; i < p->n; i++) {
         const cl_pack_item *it = &p->v[i];
         printf("\n======== %zu. %s  (on the agenda for: %s)\n", i + 1,

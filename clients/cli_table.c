@@ -73,6 +73,20 @@ const s_row s_rows[] = {
      "undo a wrong link: the record becomes a person of its own "
      "(coordinator)",
      S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_person, NULL},
+    {"person hold", "(--nhs N | --chi N | --id P) --reason TEXT",
+     "a legal hold: retention keeps the person, whatever their activity, "
+     "until the hold is released (coordinator; audited with the reason)",
+     S_OPTS("--nhs N\tthe person's NHS number", "--chi N\tor CHI number",
+            "--id P\tor caselink's person id",
+            "--reason TEXT\twhy they must be kept (litigation, an inquiry, "
+            "a complaint)"),
+     0, s_person, NULL},
+    {"person release", "(--nhs N | --chi N | --id P) --reason TEXT",
+     "end a legal hold: retention applies again (coordinator; audited)",
+     S_OPTS("--nhs N\tthe person's NHS number", "--chi N\tor CHI number",
+            "--id P\tor caselink's person id",
+            "--reason TEXT\twhy the hold ends"),
+     0, s_person, NULL},
     {"casefind",
      "--agency NAME [--min N] [--since DATE] [--until DATE] [--not-known-to "
      "WHO]... --access-reason CODE --purpose TEXT",

@@ -35,6 +35,8 @@ void cl_config_defaults(cl_config *c)
     c->purge_batch = 100;
     c->reseal_batch = 500;
     c->retention_check_s = 60;
+    c->plan_ended_days = CL_RETENTION_PLAN_DAYS;
+    c->review_days = CL_RETENTION_REVIEW_DAYS;
     c->checkpoint_interval_s = 3600;
     cl_match_config_defaults(&c->match);
     cl_route_config_defaults(&c->route);
@@ -180,6 +182,16 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("retention", "purge_batch")) {
         ok = s_uint(x, name, v, 1, 100000, &n);
         c->purge_batch = (uint32_t)n;
+        return ok;
+    }
+    if (IS("retention", "plan_ended_days")) {
+        ok = s_uint(x, name, v, 0, 36500, &n);
+        c->plan_ended_days = (uint32_t)n;
+        return ok;
+    }
+    if (IS("retention", "review_days")) {
+        ok = s_uint(x, name, v, 0, 36500, &n);
+        c->review_days = (uint32_t)n;
         return ok;
     }
     if (IS("retention", "check_interval_s")) {

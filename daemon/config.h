@@ -36,6 +36,8 @@ typedef struct cl_config {
     cl_match_config match;          /* [linking] thresholds */
     double retention_days;          /* [retention] inactive_days, 0 off */
     uint32_t purge_batch;           /* [retention] purge_batch */
+    uint32_t plan_ended_days;       /* [retention] plan_ended_days */
+    uint32_t review_days;           /* [retention] review_days */
     uint32_t retention_check_s;     /* [retention] check_interval_s */
     uint32_t checkpoint_interval_s; /* [audit] checkpoint_interval_s */
     uint32_t reseal_batch;          /* [store] reseal_batch */

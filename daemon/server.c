@@ -564,6 +564,9 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
     else if (it->req.kind == CL_REQ_RECORD_MEASURE)
         rc = cl_core_record_measure(t, it->who, &it->req.u.measure, s_now(),
                                     &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_LEGAL_HOLD)
+        rc = cl_core_legal_hold(t, it->who, &it->req.u.hold, s_now(),
+                                &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_PUBLISH_PLAN)
         rc = cl_core_publish_plan(t, &s->cfg.match, &s->cfg.route, it->who,
                                   &it->req.u.plan, s_now(), &it->rep.u.publish,
@@ -1050,6 +1053,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_DEFINE_MEASURE:
         case CL_REQ_RECORD_MEASURE:
         case CL_REQ_INTAKE_DECIDE:
+        case CL_REQ_LEGAL_HOLD:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_INBOX_RECEIVE:
@@ -1282,24 +1286,98 @@ static void s_batch(cl_server *s)
 
 /* --- housekeeping --------------------------------------------------------- */
 
-/* Retention: remove people idle for longer than the configured period, a
- * bounded batch at a time. */
+/* A remembered reply (idempotency: body hash, then the encoded reply)
+ * that names an id retention removed is redacted to the hash and an empty
+ * reply: a resent message id still answers DUPLICATE and applies nothing
+ * again, but no longer says what it created. */
+typedef struct s_redact {
+    cl_txn *t;
+    const cl_purge_result *pr;
+    uint8_t *buf;
+    uint8_t (*keys)[CL_BLIND_LEN];
+    size_t n, cap;
+} s_redact;
+
+static int s_redact_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_redact *r = ctx;
+    size_t vlen = 0;
+    if (len != CL_BLIND_LEN)
+        return CL_OK; /* the key check and other reserved rows */
+    int rc = cl_store_get(r->t, CL_DB_IDEMPOTENCY, key, len, r->buf,
+                          CL_STORE_MAX_VALUE, &vlen);
+    if (rc != CL_OK)
+        return rc;
+    bool hit = false;
+    for (size_t i = 0; i < r->pr->names_len && !hit;) {
+        const char *n = r->pr->names + i;
+        size_t nl = strlen(n);
+        hit = vlen > 16 && nl && memmem(r->buf + 16, vlen - 16, n, nl);
+        i += nl + 1;
+    }
+    sodium_memzero(r->buf + 16, vlen > 16 ? vlen - 16 : 0);
+    if (!hit)
+        return CL_OK;
+    if (r->n == r->cap) {
+        size_t ncap = r->cap ? 2 * r->cap : 64;
+        void *nv = realloc(r->keys, ncap * sizeof(*r->keys));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        r->keys = nv;
+        r->cap = ncap;
+    }
+    memcpy(r->keys[r->n++], key, CL_BLIND_LEN);
+    return CL_OK;
+}
+
+static int s_redact_replies(cl_txn *t, const cl_purge_result *pr)
+{
+    s_redact r = {t, pr, malloc(CL_STORE_MAX_VALUE), NULL, 0, 0};
+    if (!r.buf)
+        return CL_ERR_NOMEM;
+    int rc = cl_store_scan(t, CL_DB_IDEMPOTENCY, NULL, 0, s_redact_one, &r);
+    for (size_t i = 0; i < r.n && rc == CL_OK; i++) {
+        size_t vlen = 0;
+        rc = cl_store_get(t, CL_DB_IDEMPOTENCY, r.keys[i], CL_BLIND_LEN, r.buf,
+                          CL_STORE_MAX_VALUE, &vlen);
+        if (rc == CL_OK)
+            rc = cl_store_put(t, CL_DB_IDEMPOTENCY, r.keys[i], CL_BLIND_LEN,
+                              r.buf, vlen < 16 ? vlen : 16);
+        sodium_memzero(r.buf, vlen);
+    }
+    free(r.buf);
+    free(r.keys);
+    return rc;
+}
+
+/* Retention: one run of the policy (cl_core_purge), a bounded batch. */
 static void s_retention(cl_server *s)
 {
     cl_txn *t = NULL;
-    size_t purged = 0;
-    int64_t cutoff = s_now() - (int64_t)(s->cfg.retention_days * 86400.0);
+    cl_purge_result pr;
+    memset(&pr, 0, sizeof(pr));
+    cl_retention pol = {.inactive_days = s->cfg.retention_days,
+                        .plan_ended_days = s->cfg.plan_ended_days,
+                        .review_days = s->cfg.review_days,
+                        .batch = s->cfg.purge_batch};
     int rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
-        rc = cl_core_purge(t, cutoff, s->cfg.purge_batch, s_now(), &purged);
-    if (rc == CL_OK && purged)
+        rc = cl_core_purge(t, &pol, s_now(), &pr);
+    if (rc == CL_OK && pr.purged)
+        rc = s_redact_replies(t, &pr);
+    if (rc == CL_OK && pr.purged)
         rc = cl_store_commit(&t);
     cl_store_abort(&t);
     if (rc != CL_OK)
         cl_log_err("retention run failed: %s", cl_strerror(rc));
-    else if (purged)
-        cl_log_info("retention: removed %zu people idle for over %g days",
-                    purged, s->cfg.retention_days);
+    else if (pr.purged)
+        cl_log_info("retention: removed %zu people idle for over %g days "
+                    "(idle but kept: %zu legal hold, %zu plan, %zu agenda, "
+                    "%zu open action, %zu open request)",
+                    pr.purged, s->cfg.retention_days, pr.kept_hold,
+                    pr.kept_plan, pr.kept_agenda, pr.kept_action,
+                    pr.kept_request);
+    cl_purge_result_clear(&pr);
 }
 
 /* Sign a checkpoint of the audit chain; log it, append it to a file in

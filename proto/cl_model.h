@@ -302,6 +302,14 @@ typedef struct cl_person_ref {
     cl_audit_filter filter;      /* audit search only */
 } cl_person_ref;
 
+/* A legal hold on a person (coordinator): kept past retention until
+ * released. A reason is required both ways. */
+typedef struct cl_hold {
+    cl_person_ref who;
+    char reason[CL_NOTE_SZ];
+    bool release;
+} cl_hold;
+
 #define CL_REVIEW_AGENCIES 16
 enum { CL_AGENDA_MAX = 5 };
 
@@ -840,6 +848,7 @@ typedef enum {
     CL_REQ_INTAKE_DECIDE,
     CL_REQ_REFERRAL_LIST,
     CL_REQ_MDT_LIST,
+    CL_REQ_LEGAL_HOLD,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -896,6 +905,7 @@ typedef struct cl_request {
         cl_intake_decision intake_decide;  /* INTAKE_DECIDE */
         cl_referral_query ref_query;       /* REFERRAL_LIST */
         cl_mdt_query mdt_query;            /* MDT_LIST */
+        cl_hold hold;                      /* LEGAL_HOLD */
     } u;
 } cl_request;
 
@@ -1077,6 +1087,10 @@ typedef struct cl_subject_access {
     cl_measure_value *measures;    /* owned */
     cl_request_summaries requests; /* with every answer */
     cl_intake_items intake;        /* every intake item, any state */
+    bool held;                     /* a legal hold keeps them */
+    int64_t hold_at;
+    char hold_by[CL_BY_SZ];
+    char hold_reason[CL_NOTE_SZ];
 } cl_subject_access;
 
 #define CL_STATS_MAX        160
@@ -1154,6 +1168,7 @@ typedef struct cl_review_pack {
     char review_id[CL_REF_SZ];
     size_t n;
     cl_pack_item *v; /* owned */
+    uint32_t purged; /* people on the agenda removed under retention */
 } cl_review_pack;
 
 /* Free what a report or a pack owns and zero it. */

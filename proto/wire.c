@@ -426,6 +426,14 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                 goto out;
         }
         break;
+    case CASELINK__ENVELOPE__BODY_LEGAL_HOLD:
+        out->kind = CL_REQ_LEGAL_HOLD;
+        if (!s_person_ref_in(&out->u.hold.who, env->legal_hold->person_id,
+                             env->legal_hold->match, 0, pfx, err) ||
+            !S_STR(out->u.hold.reason, env->legal_hold->reason, "reason"))
+            goto out;
+        out->u.hold.release = env->legal_hold->release;
+        break;
     case CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS:
         out->kind = CL_REQ_SUBJECT_ACCESS;
         if (!s_person_ref_in(&out->u.person_ref, env->subject_access->person_id,
@@ -961,6 +969,7 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__AuditCheckpoint checkpoint = CASELINK__AUDIT_CHECKPOINT__INIT;
     Caselink__AuditSearch search = CASELINK__AUDIT_SEARCH__INIT;
     Caselink__SubjectAccess sar = CASELINK__SUBJECT_ACCESS__INIT;
+    Caselink__LegalHold hold = CASELINK__LEGAL_HOLD__INIT;
     Caselink__AdminStats stats = CASELINK__ADMIN_STATS__INIT;
     Caselink__AdminBackup backup = CASELINK__ADMIN_BACKUP__INIT;
     Caselink__AdminRotateKey rotate = CASELINK__ADMIN_ROTATE_KEY__INIT;
@@ -1378,6 +1387,14 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         pack.review_id = S_S(req->u.pack_review);
         env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_PACK;
         env.review_pack = &pack;
+        break;
+    case CL_REQ_LEGAL_HOLD:
+        hold.person_id = S_S(req->u.hold.who.person_id);
+        hold.match = s_person_out(&s, &req->u.hold.who.match);
+        hold.reason = S_S(req->u.hold.reason);
+        hold.release = req->u.hold.release;
+        env.body_case = CASELINK__ENVELOPE__BODY_LEGAL_HOLD;
+        env.legal_hold = &hold;
         break;
     case CL_REQ_REQUEST_LIST:
         rql.person_id = S_S(req->u.req_list.person_id);
@@ -1813,6 +1830,7 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
          i++)
         ag[x->n_agencies++] = S_S(p->review.agencies[i]);
     x->agencies = ag;
+    x->purged = p->purged;
     x->items = s_scratch_alloc(s, (p->n + 1) * sizeof(void *));
     for (size_t i = 0; x->items && i < p->n; i++) {
         const cl_pack_item *it = &p->v[i];
@@ -2088,6 +2106,7 @@ static const struct {
     S_ID(CL_REQ_DEFINE_MEASURE, measure),
     S_ID(CL_REQ_RECORD_MEASURE, measure),
     S_ID(CL_REQ_SET_RAG, rated),
+    S_ID(CL_REQ_LEGAL_HOLD, person_id),
 #undef S_ID
 };
 
@@ -2156,6 +2175,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_PUBLISH_REFERRAL:
     case CL_REQ_CORRECT_REFERRAL:
     case CL_REQ_WITHDRAW_REFERRAL:
+    case CL_REQ_LEGAL_HOLD:
     case CL_REQ_PUBLISH_PLAN:
         s_created_out(&pub, rep->kind, rep->u.publish.reference);
         pub.n_warnings = rep->u.publish.n_warnings < CL_WARNINGS_MAX
@@ -2641,6 +2661,16 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             if ((sar.intake[sar.n_intake] =
                      s_intake_out(&s, &sa->intake.v[i])) != NULL)
                 sar.n_intake++;
+        if (sa->held) {
+            Caselink__HoldState *hs = s_scratch_alloc(&s, sizeof(*hs));
+            if (hs) {
+                caselink__hold_state__init(hs);
+                hs->at = sa->hold_at;
+                hs->by = S_S(sa->hold_by);
+                hs->reason = S_S(sa->hold_reason);
+                sar.hold = hs;
+            }
+        }
         r.result_case = CASELINK__REPLY__RESULT_SUBJECT_ACCESS;
         r.subject_access = &sar;
         break;
@@ -3073,6 +3103,7 @@ static int s_pack_in(cl_review_pack *o, const Caselink__ReviewPackResult *x)
     CL_COPY(o->review_id, x->review_id);
     CL_COPY(o->review.date, x->date);
     CL_COPY(o->review.title, x->title);
+    o->purged = x->purged;
     for (size_t i = 0; i < x->n_agencies && i < CL_REVIEW_AGENCIES; i++)
         CL_COPY(o->review.agencies[o->review.n_agencies++], x->agencies[i]);
     o->v = calloc(x->n_items + 1, sizeof(*o->v));
@@ -3366,6 +3397,12 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         }
         for (size_t i = 0; i < sa->n_intake; i++)
             s_intake_in(&o->intake.v[o->intake.n++], sa->intake[i]);
+        if (sa->hold) {
+            o->held = true;
+            o->hold_at = sa->hold->at;
+            CL_COPY(o->hold_by, sa->hold->by);
+            CL_COPY(o->hold_reason, sa->hold->reason);
+        }
         break;
     }
     case CASELINK__REPLY__RESULT_STATS: {
@@ -3676,6 +3713,8 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "mdt_list";
     case CL_REQ_INTAKE_DECIDE:
         return "intake_decide";
+    case CL_REQ_LEGAL_HOLD:
+        return "legal_hold";
     default:
         return "none";
     }

@@ -427,7 +427,8 @@ static void test_retention_leaves_no_trace(void **state)
     assert_int_equal(th_publish(gp, q, NULL), CL_STATUS_OK);
     cl_client_close(&gp);
     free(q);
-    /* and a plan on the child */
+    /* and a plan on the child, ended years ago: it keeps nobody (a plan
+     * in force keeps the family: test_dp) */
     cl_client *cs = th_client(&d, "childrens");
     cl_request *pr = calloc(1, sizeof(*pr));
     pr->kind = CL_REQ_PUBLISH_PLAN;
@@ -435,7 +436,8 @@ static void test_retention_leaves_no_trace(void **state)
     pr->u.plan.type = CL_PLAN_CPP;
     pr->u.plan.category = 1;
     pr->u.plan.basis = 1;
-    CL_COPY(pr->u.plan.start, "2026-01-01");
+    CL_COPY(pr->u.plan.start, "2019-01-01");
+    CL_COPY(pr->u.plan.end, "2020-01-01");
     CL_COPY(pr->u.plan.authority, "Northshire Children's Services");
     CL_COPY(pr->u.plan.child.given, "Amy");
     CL_COPY(pr->u.plan.child.family, "Smith");

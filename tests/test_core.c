@@ -195,6 +195,7 @@ static void test_roles_and_access(void **state)
         [CL_REQ_INTAKE_DECIDE] = C,
         [CL_REQ_REFERRAL_LIST] = C,
         [CL_REQ_MDT_LIST] = C,
+        [CL_REQ_LEGAL_HOLD] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

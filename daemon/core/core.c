@@ -91,6 +91,7 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_INTAKE_DECIDE] = CL_ROLE_COORDINATOR,
     [CL_REQ_REFERRAL_LIST] = CL_ROLE_COORDINATOR,
     [CL_REQ_MDT_LIST] = CL_ROLE_COORDINATOR,
+    [CL_REQ_LEGAL_HOLD] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -110,6 +111,7 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_RAG_HISTORY] = true,      [CL_REQ_RECORD_MEASURE] = true,
     [CL_REQ_REVIEW_PACK] = true,      [CL_REQ_INTAKE_LIST] = true,
     [CL_REQ_INTAKE_DECIDE] = true,    [CL_REQ_REFERRAL_LIST] = true,
+    [CL_REQ_LEGAL_HOLD] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -2237,6 +2239,8 @@ int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
         rc = cl_core__requests_of(t, pid, (int64_t)time(NULL), &out->requests);
     if (rc == CL_OK)
         rc = cl_intake_of_person(t, pid, &out->intake);
+    if (rc == CL_OK)
+        rc = cl_core__hold_of(t, pid, out);
     if (rc != CL_OK) {
         cl_subject_access_clear(out);
         snprintf(err, CL_ERROR_SZ, "subject access failed: %s",
@@ -2401,42 +2405,130 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
     return rc;
 }
 
-typedef struct s_idle {
-    int64_t cutoff;
-    size_t max;
-    s_ids ids;
-} s_idle;
+/* --- retention, core's part (the policy is dp.c's) ------------------------ */
 
-static int s_idle_one(void *ctx, const uint8_t *key, size_t len)
+typedef struct s_live {
+    cl_txn *t;
+    const char *since;
+    cl_ids *keep;
+} s_live;
+
+/* person_plans: holder || plan id -> how */
+static int s_live_plan(void *ctx, const uint8_t *key, size_t len)
 {
-    s_idle *x = ctx;
+    s_live *c = ctx;
+    s_plan_rec pr;
     if (len != 16)
         return CL_ERR_CORRUPT;
-    if ((int64_t)cl_be64_get(key) >= x->cutoff || x->ids.n >= x->max)
-        return 1; /* in time order: the rest are newer */
-    return s_ids_push(&x->ids, cl_be64_get(key + 8));
+    uint64_t holder = cl_be64_get(key);
+    int rc = s_plan_get(c->t, cl_be64_get(key + 8), &pr);
+    if (rc != CL_OK)
+        return rc;
+    if (pr.p.end[0] && strcmp(pr.p.end, c->since) < 0)
+        return CL_OK; /* ended before the period */
+    if ((rc = cl_core__ids_add(c->keep, holder)) != CL_OK)
+        return rc;
+    /* the family around the child: the plan shows on their cases and
+     * routes alerts through them */
+    s_ids rels = {.max = SIZE_MAX};
+    rc = s_children(c->t, CL_DB_RELATION, holder, &rels);
+    for (size_t i = 0; i < rels.n && rc == CL_OK; i++)
+        rc = cl_core__ids_add(c->keep, rels.v[i]);
+    free(rels.v);
+    return rc;
 }
 
-int cl_core_purge(cl_txn *t, int64_t cutoff, size_t max, int64_t now,
-                  size_t *purged)
+int cl_core__plans_live(cl_txn *t, const char *since, cl_ids *keep)
 {
-    s_idle x = {.cutoff = cutoff, .max = max, .ids = {.max = SIZE_MAX}};
-    int rc = cl_store_scan(t, CL_DB_ACTIVITY, NULL, 0, s_idle_one, &x);
-    size_t n = 0;
-    for (size_t i = 0; i < x.ids.n && rc == CL_OK; i++) {
-        cl_audit_note note;
-        memset(&note, 0, sizeof(note));
-        s_note_person(&note, x.ids.v[i]);
-        CL_COPY(note.purpose, "retention: no activity within the period");
-        rc = s_purge_person(t, x.ids.v[i]);
-        if (rc == CL_OK)
-            rc = cl_audit_append(t, NULL, "purge", &note, CL_STATUS_OK, now);
-        if (rc == CL_OK)
-            n++;
+    s_live c = {t, since, keep};
+    return cl_store_scan(t, CL_DB_PERSON_PLANS, NULL, 0, s_live_plan, &c);
+}
+
+int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs)
+{
+    s_ids recs = {.max = SIZE_MAX}, rr = {.max = SIZE_MAX};
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        rr.n = 0;
+        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &rr);
+        for (size_t j = 0; j < rr.n && rc == CL_OK; j++)
+            rc = cl_core__ids_add(refs, rr.v[j]);
     }
-    free(x.ids.v);
+    free(recs.v);
+    free(rr.v);
+    cl_core__ids_done(refs);
+    return rc;
+}
+
+typedef struct s_rq_purge {
+    cl_txn *t;
+    const s_ids *recs;
+    s_ids dead;
+} s_rq_purge;
+
+/* review: a queued pair naming one of the person's records goes too */
+static int s_rq_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rq_purge *c = ctx;
+    s_review r;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = s_review_get(c->t, cl_be64_get(key), &r);
+    if (rc != CL_OK)
+        return rc;
+    for (size_t i = 0; i < c->recs->n; i++)
+        if (c->recs->v[i] == r.incoming || c->recs->v[i] == r.candidate)
+            return s_ids_push(&c->dead, cl_be64_get(key));
+    return CL_OK;
+}
+
+int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
+{
+    char ref[CL_REF_SZ];
+    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+          plans = {.max = SIZE_MAX};
+    s_referral *sr = calloc(1, sizeof(*sr));
+    int rc =
+        sr ? s_children(t, CL_DB_PERSON_RECORDS, pid, &recs) : CL_ERR_NOMEM;
+    /* the agency references of its referrals, and the ids replies named */
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        refs.n = 0;
+        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
+            if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
+                break;
+            rc = cl_refindex_remove(t, sr->agency, sr->r.agency_ref);
+            if (rc == CL_OK)
+                rc = cl_core__names_add(names, sr->reference);
+        }
+    }
     if (rc == CL_OK)
-        *purged = n;
+        rc = s_children(t, CL_DB_PERSON_PLANS, pid, &plans);
+    for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
+        snprintf(ref, sizeof(ref), "PLAN-%08" PRIu64, plans.v[i]);
+        rc = cl_core__names_add(names, ref);
+    }
+    if (rc == CL_OK) {
+        cl_core_pid_str(ref, pid);
+        rc = cl_core__names_add(names, ref);
+    }
+    s_rq_purge q = {t, &recs, {.max = SIZE_MAX}};
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_rq_one, &q);
+    for (size_t i = 0; i < q.dead.n && rc == CL_OK; i++) {
+        uint8_t k[8];
+        s_key(k, q.dead.v[i]);
+        rc = s_del(t, CL_DB_REVIEW, k, 8);
+    }
+    if (rc == CL_OK)
+        rc = s_purge_person(t, pid);
+    if (sr)
+        sodium_memzero(sr, sizeof(*sr));
+    free(sr);
+    free(recs.v);
+    free(refs.v);
+    free(plans.v);
+    free(q.dead.v);
     return rc;
 }
 

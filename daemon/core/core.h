@@ -278,12 +278,49 @@ CL_NODISCARD int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
                                       char err[CL_ERROR_SZ]);
 
 /*
- * Retention: remove up to max people whose last activity is before
- * cutoff, with their records, referrals, history, relationships, links and
- * blind indexes; each removal is audited. *purged receives the count.
+ * Retention (dp.c) is a policy, not a timer: a person with no activity
+ * for inactive_days is removed unless something still makes them live -
+ * a legal hold, a protection plan in force or ended within
+ * plan_ended_days (them and the people linked to them), a place on the
+ * agenda of a review dated within review_days or to come, an open action,
+ * an information request not yet answered by every agency asked. The
+ * removal takes everything that names or describes them out of every
+ * sub-database (see cl_core_purge) and is audited; the audit log keeps
+ * only opaque ids.
  */
-CL_NODISCARD int cl_core_purge(cl_txn *t, int64_t cutoff, size_t max,
-                               int64_t now, size_t *purged);
+typedef struct cl_retention {
+    double inactive_days;     /* 0: retention off */
+    uint32_t plan_ended_days; /* the 12-month rule: 365 */
+    uint32_t review_days;     /* 365 */
+    uint32_t batch;           /* people removed per run at most */
+} cl_retention;
+
+#define CL_RETENTION_PLAN_DAYS   365
+#define CL_RETENTION_REVIEW_DAYS 365
+
+typedef struct cl_purge_result {
+    size_t purged;
+    /* idle people kept, by the first rule that kept them */
+    size_t kept_hold, kept_plan, kept_agenda, kept_action, kept_request;
+    /* every id a stored reply may carry that is now gone ("CL-...",
+     * "P...", "REQ-...", "ACT-...", "PLAN-..."), NUL-separated: the
+     * daemon redacts its remembered replies (idempotency) with them */
+    char *names;
+    size_t names_len;
+} cl_purge_result;
+
+void cl_purge_result_clear(cl_purge_result *r);
+
+/* One retention run at now: up to pol->batch people removed. */
+CL_NODISCARD int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
+                               cl_purge_result *out);
+
+/* Set (or with h->release, end) a legal hold on a person (coordinator;
+ * a reason either way). out's reference is the person id. */
+CL_NODISCARD int cl_core_legal_hold(cl_txn *t, const cl_caller *caller,
+                                    const cl_hold *h, int64_t now,
+                                    cl_publish_result *out, cl_audit_note *note,
+                                    char err[CL_ERROR_SZ]);
 
 /*
  * Build the linked case view for a coordinator (person, records, referrals

@@ -76,6 +76,50 @@ CL_NODISCARD int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
 CL_NODISCARD int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
                                       cl_request_summaries *out);
 
+/* A set of ids (people, referrals): add, then done to sort and dedupe,
+ * then has. Owned array, freed with cl_core__ids_free. */
+typedef struct cl_ids {
+    uint64_t *v;
+    size_t n, cap;
+} cl_ids;
+CL_NODISCARD int cl_core__ids_add(cl_ids *s, uint64_t id);
+void cl_core__ids_done(cl_ids *s);
+bool cl_core__ids_has(const cl_ids *s, uint64_t id);
+void cl_core__ids_free(cl_ids *s);
+
+/* Retention: the people each module's records keep live (dp.c asks).
+ * core.c: holders of a plan in force or ended on or after `since`
+ *         (YYYY-MM-DD), and the people linked to them. */
+CL_NODISCARD int cl_core__plans_live(cl_txn *t, const char *since,
+                                     cl_ids *keep);
+/* mdt.c: people with an open action (*actions), and people on the agenda
+ * of a review dated on or after `since` (*agenda). */
+CL_NODISCARD int cl_core__mdt_live(cl_txn *t, const char *since,
+                                   cl_ids *actions, cl_ids *agenda);
+/* route.c: people an information request not yet fully answered is
+ * about. */
+CL_NODISCARD int cl_core__requests_live(cl_txn *t, cl_ids *keep);
+
+/* Purge, module by module, everything that names or describes person pid
+ * (refs: the person's referral ids, for deliveries that name them). Each
+ * adds the ids it removes that a stored reply may carry ("REQ-...") to
+ * names (NUL-separated, see dp.c). */
+typedef struct cl_names {
+    char *buf; /* "CL-00000001\0REQ-00000002\0..." */
+    size_t len, cap;
+} cl_names;
+CL_NODISCARD int cl_core__names_add(cl_names *n, const char *s);
+CL_NODISCARD int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs);
+CL_NODISCARD int cl_core__route_purge(cl_txn *t, uint64_t pid,
+                                      const cl_ids *refs, cl_names *names);
+CL_NODISCARD int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names);
+CL_NODISCARD int cl_core__person_purge(cl_txn *t, uint64_t pid,
+                                       cl_names *names);
+
+/* Subject access: the legal hold on pid, if any (dp.c). */
+CL_NODISCARD int cl_core__hold_of(cl_txn *t, uint64_t pid,
+                                  cl_subject_access *out);
+
 /* A person's fields in the stored record format. */
 void cl_core__person_enc(cl_enc *e, const cl_person *p);
 void cl_core__person_dec(cl_dec *d, cl_person *p);

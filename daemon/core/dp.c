@@ -7,11 +7,24 @@
  * or why it is deliberately left out. The table is indexed by cl_db, so a
  * new sub-database without a row is caught by test_dp, which also checks
  * every row against a person who went through every request kind.
+ *
+ * Retention is a policy (see core.h): cl_core_purge asks each module which
+ * people its records keep live, removes the idle people nothing keeps,
+ * module by module, and audits each removal.
+ *
+ * Stored: hold  person id -> v1, at, by (client (agency)), reason
+ *
  * This module never logs and never touches LMDB other than through store/.
  */
-#include <stddef.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-#include "core.h"
+#include "codec.h"
+#include "core_int.h"
 
 static const struct {
     cl_sar_cover cover;
@@ -71,6 +84,7 @@ static const struct {
     [CL_DB_AUDIT_USER] = {CL_SAR_INDEX, NULL}, /* staff user -> audit seq */
     [CL_DB_INTAKE] = {CL_SAR_EXPORTED, NULL},
     [CL_DB_PERSON_INTAKE] = {CL_SAR_INDEX, NULL},
+    [CL_DB_HOLD] = {CL_SAR_EXPORTED, NULL},
 };
 
 cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)
@@ -78,4 +92,317 @@ cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)
     if (why)
         *why = (unsigned)db < CL_DB_COUNT ? s_sar[db].why : NULL;
     return (unsigned)db < CL_DB_COUNT ? s_sar[db].cover : CL_SAR_NONE;
+}
+
+/* --- id sets and name lists ------------------------------------------------
+ */
+
+int cl_core__ids_add(cl_ids *s, uint64_t id)
+{
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? 2 * s->cap : 32;
+        uint64_t *nv = realloc(s->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    s->v[s->n++] = id;
+    return CL_OK;
+}
+
+static int s_u64cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void cl_core__ids_done(cl_ids *s)
+{
+    if (s->n < 2)
+        return;
+    qsort(s->v, s->n, sizeof(*s->v), s_u64cmp);
+    size_t o = 1;
+    for (size_t i = 1; i < s->n; i++)
+        if (s->v[i] != s->v[o - 1])
+            s->v[o++] = s->v[i];
+    s->n = o;
+}
+
+bool cl_core__ids_has(const cl_ids *s, uint64_t id)
+{
+    return s->n && bsearch(&id, s->v, s->n, sizeof(*s->v), s_u64cmp) != NULL;
+}
+
+void cl_core__ids_free(cl_ids *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+int cl_core__names_add(cl_names *n, const char *str)
+{
+    size_t l = strlen(str) + 1;
+    if (n->len + l > n->cap) {
+        size_t ncap = n->cap ? 2 * n->cap + l : 256 + l;
+        char *nb = realloc(n->buf, ncap);
+        if (!nb)
+            return CL_ERR_NOMEM;
+        n->buf = nb;
+        n->cap = ncap;
+    }
+    memcpy(n->buf + n->len, str, l);
+    n->len += l;
+    return CL_OK;
+}
+
+void cl_purge_result_clear(cl_purge_result *r)
+{
+    if (!r)
+        return;
+    free(r->names);
+    memset(r, 0, sizeof(*r));
+}
+
+/* --- legal hold ------------------------------------------------------------
+ */
+
+static int s_hold_get(cl_txn *t, uint64_t pid, int64_t *at, char by[CL_BY_SZ],
+                      char reason[CL_NOTE_SZ])
+{
+    uint8_t k[8], buf[CL_BY_SZ + CL_NOTE_SZ + 32];
+    size_t len = 0;
+    cl_be64_put(k, pid);
+    int rc = cl_store_get(t, CL_DB_HOLD, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != 1)
+        d.bad = true;
+    *at = cl_dec_i64(&d);
+    cl_dec_str(&d, by, CL_BY_SZ);
+    cl_dec_str(&d, reason, CL_NOTE_SZ);
+    sodium_memzero(buf, len);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_core__hold_of(cl_txn *t, uint64_t pid, cl_subject_access *out)
+{
+    int rc = s_hold_get(t, pid, &out->hold_at, out->hold_by, out->hold_reason);
+    out->held = rc == CL_OK;
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+int cl_core_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
+                       int64_t now, cl_publish_result *out, cl_audit_note *note,
+                       char err[CL_ERROR_SZ])
+{
+    char pid_s[CL_PID_SZ], by[CL_BY_SZ], reason[CL_NOTE_SZ], day[CL_DATE_SZ];
+    uint8_t k[8], buf[CL_BY_SZ + CL_NOTE_SZ + 32];
+    uint64_t pid = 0;
+    int64_t at = 0;
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "a legal hold needs the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (!h->reason[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "reason is required: say why the person must be kept (or "
+                 "why the hold ends), for the auditor");
+        return CL_ERR_INVALID;
+    }
+    int rc = cl_core__resolve(t, h->who.person_id, &h->who.match, &pid, err);
+    if (rc != CL_OK)
+        return rc;
+    cl_core__note_person(note, pid);
+    cl_core_pid_str(pid_s, pid);
+    if (note) {
+        snprintf(note->purpose, sizeof(note->purpose), "legal hold %s: %.900s",
+                 h->release ? "released" : "set", h->reason);
+        CL_COPY(note->detail, pid_s);
+    }
+    rc = s_hold_get(t, pid, &at, by, reason);
+    sodium_memzero(reason, sizeof(reason));
+    if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+        return rc;
+    cl_core__date(at, day);
+    if (h->release) {
+        if (rc == CL_ERR_NOT_FOUND) {
+            snprintf(err, CL_ERROR_SZ, "%s is not on legal hold", pid_s);
+            return CL_ERR_INVALID;
+        }
+        cl_be64_put(k, pid);
+        if ((rc = cl_store_del(t, CL_DB_HOLD, k, 8)) != CL_OK)
+            return rc;
+    } else {
+        if (rc == CL_OK) {
+            snprintf(err, CL_ERROR_SZ,
+                     "%s is on legal hold already (since %s, by %.64s); "
+                     "release it first to change the reason",
+                     pid_s, day, by);
+            return CL_ERR_INVALID;
+        }
+        snprintf(by, sizeof(by), "%.63s (%.90s)", caller->name, caller->agency);
+        cl_enc e = cl_enc_init(buf, sizeof(buf));
+        cl_enc_u8(&e, 1);
+        cl_enc_i64(&e, now);
+        cl_enc_str(&e, by);
+        cl_enc_str(&e, h->reason);
+        cl_be64_put(k, pid);
+        rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_HOLD, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+        sodium_memzero(buf, sizeof(buf));
+        if (rc != CL_OK)
+            return rc;
+    }
+    CL_COPY(out->reference, pid_s);
+    return CL_OK;
+}
+
+typedef struct s_holds {
+    cl_ids *keep;
+} s_holds;
+
+static int s_hold_one(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    return cl_core__ids_add(((s_holds *)ctx)->keep, cl_be64_get(key));
+}
+
+/* --- intake items about the person (intake.c's records) ------------------- */
+
+static int s_intake_one(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return cl_core__ids_add(ctx, cl_be64_get(key + 8));
+}
+
+/* person_intake: person id || intake id -> ""; intake: id -> item */
+static int s_intake_purge(cl_txn *t, uint64_t pid, cl_names *names)
+{
+    uint8_t k[16];
+    char id[CL_REF_SZ];
+    cl_ids items = {0};
+    cl_be64_put(k, pid);
+    int rc = cl_store_scan(t, CL_DB_PERSON_INTAKE, k, 8, s_intake_one, &items);
+    for (size_t i = 0; i < items.n && rc == CL_OK; i++) {
+        cl_be64_put(k + 8, items.v[i]);
+        rc = cl_store_del(t, CL_DB_PERSON_INTAKE, k, 16);
+        if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
+            rc = cl_store_del(t, CL_DB_INTAKE, k + 8, 8);
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+        snprintf(id, sizeof(id), "IN-%08" PRIu64, items.v[i]);
+        if (rc == CL_OK)
+            rc = cl_core__names_add(names, id);
+    }
+    cl_core__ids_free(&items);
+    return rc;
+}
+
+/* --- the retention run -----------------------------------------------------
+ */
+
+/* What keeps people live, one set per rule, in the order a kept person is
+ * counted under. */
+enum { S_HOLD, S_PLAN, S_AGENDA, S_ACTION, S_REQUEST, S_RULES };
+
+typedef struct s_run {
+    const cl_retention *pol;
+    int64_t cutoff;
+    cl_ids keep[S_RULES];
+    cl_ids purge;
+    size_t kept[S_RULES];
+} s_run;
+
+/* activity: last activity || person id, oldest first */
+static int s_idle_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_run *r = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    if ((int64_t)cl_be64_get(key) >= r->cutoff || r->purge.n >= r->pol->batch)
+        return 1; /* in time order: the rest are newer */
+    uint64_t pid = cl_be64_get(key + 8);
+    for (int i = 0; i < S_RULES; i++)
+        if (cl_core__ids_has(&r->keep[i], pid)) {
+            r->kept[i]++;
+            return CL_OK;
+        }
+    return cl_core__ids_add(&r->purge, pid);
+}
+
+static void s_day(int64_t at, char out[CL_DATE_SZ])
+{
+    cl_core__date(at, out);
+}
+
+int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
+                  cl_purge_result *out)
+{
+    char plan_since[CL_DATE_SZ], review_since[CL_DATE_SZ];
+    s_run r = {.pol = pol,
+               .cutoff = now - (int64_t)(pol->inactive_days * 86400.0)};
+    cl_names names = {0};
+    memset(out, 0, sizeof(*out));
+    if (pol->inactive_days <= 0 || pol->batch == 0)
+        return CL_OK;
+    s_day(now - (int64_t)pol->plan_ended_days * 86400, plan_since);
+    s_day(now - (int64_t)pol->review_days * 86400, review_since);
+    s_holds h = {&r.keep[S_HOLD]};
+    int rc = cl_store_scan(t, CL_DB_HOLD, NULL, 0, s_hold_one, &h);
+    if (rc == CL_OK)
+        rc = cl_core__plans_live(t, plan_since, &r.keep[S_PLAN]);
+    if (rc == CL_OK)
+        rc = cl_core__mdt_live(t, review_since, &r.keep[S_ACTION],
+                               &r.keep[S_AGENDA]);
+    if (rc == CL_OK)
+        rc = cl_core__requests_live(t, &r.keep[S_REQUEST]);
+    for (int i = 0; i < S_RULES; i++)
+        cl_core__ids_done(&r.keep[i]);
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_ACTIVITY, NULL, 0, s_idle_one, &r);
+    for (size_t i = 0; i < r.purge.n && rc == CL_OK; i++) {
+        uint64_t pid = r.purge.v[i];
+        cl_ids refs = {0};
+        cl_audit_note note;
+        memset(&note, 0, sizeof(note));
+        cl_core__note_person(&note, pid);
+        snprintf(note.purpose, sizeof(note.purpose),
+                 "retention: no activity for %g days; no legal hold, plan, "
+                 "agenda place, open action or open request keeps them",
+                 pol->inactive_days);
+        rc = cl_core__referrals_of(t, pid, &refs);
+        if (rc == CL_OK)
+            rc = cl_core__route_purge(t, pid, &refs, &names);
+        if (rc == CL_OK)
+            rc = cl_core__mdt_purge(t, pid, &names);
+        if (rc == CL_OK)
+            rc = s_intake_purge(t, pid, &names);
+        if (rc == CL_OK)
+            rc = cl_core__person_purge(t, pid, &names);
+        if (rc == CL_OK)
+            rc = cl_audit_append(t, NULL, "purge", &note, CL_STATUS_OK, now);
+        cl_core__ids_free(&refs);
+        if (rc == CL_OK)
+            out->purged++;
+    }
+    out->kept_hold = r.kept[S_HOLD];
+    out->kept_plan = r.kept[S_PLAN];
+    out->kept_agenda = r.kept[S_AGENDA];
+    out->kept_action = r.kept[S_ACTION];
+    out->kept_request = r.kept[S_REQUEST];
+    for (int i = 0; i < S_RULES; i++)
+        cl_core__ids_free(&r.keep[i]);
+    cl_core__ids_free(&r.purge);
+    if (rc == CL_OK) {
+        out->names = names.buf;
+        out->names_len = names.len;
+    } else {
+        free(names.buf);
+        out->purged = 0;
+    }
+    return rc;
 }

@@ -11,6 +11,8 @@
  *                                   -> v1, rating, note, at, agency
  *   measure_def name                -> v1, baseline from, baseline to
  *   measure     name NUL month NUL person id -> v1, value
+ *   meta        "purged:MDT-..." -> people retention removed from that
+ *               review's agenda (4 bytes, big-endian; unsealed)
  */
 #include <inttypes.h>
 #include <math.h>
@@ -29,6 +31,8 @@
      CL_ACTION_UPDATES * (CL_AGENCY_SZ + CL_NAME_SZ + CL_NOTE_SZ + 16))
 /* Actions: version 2 keeps the last changes (who, when, what). */
 #define S_ACT_VERSION 2
+
+static int s_purged_count(cl_txn *t, uint64_t mdt, uint32_t add, uint32_t *out);
 
 static bool s_coordinator(const cl_caller *c, char err[CL_ERROR_SZ])
 {
@@ -1318,6 +1322,8 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
     if (rc != CL_OK)
         return rc;
     CL_COPY(out->review_id, review_id);
+    if ((rc = s_purged_count(t, mdt, 0, &out->purged)) != CL_OK)
+        return rc;
     s_ag_ctx c = {t, NULL, 0, 0};
     cl_be64_put(k, mdt);
     rc = cl_store_scan(t, CL_DB_AGENDA, k, 8, s_ag_one, &c);
@@ -1471,6 +1477,208 @@ int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
         s_sar_ms m = {t, pid, out, 0};
         rc = cl_store_scan(t, CL_DB_MEASURE, NULL, 0, s_sar_measure, &m);
     }
+    return rc;
+}
+
+/* --- retention: what keeps a person live, and their removal ------------- */
+
+typedef struct s_live_ctx {
+    cl_txn *t;
+    const char *since;
+    cl_ids *actions, *agenda;
+    uint8_t *buf;
+    uint64_t pid; /* purge: the person */
+    cl_ids dead;  /* purge: action ids, or keys collected */
+} s_live_ctx;
+
+static int s_live_action(void *ctx, const uint8_t *key, size_t len)
+{
+    s_live_ctx *c = ctx;
+    size_t vlen = 0;
+    uint64_t mdt, pid;
+    cl_action a;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, S_ACT_BUF, &vlen);
+    if (rc == CL_OK)
+        rc = s_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
+    sodium_memzero(c->buf, vlen);
+    uint8_t status = a.status;
+    sodium_memzero(&a, sizeof(a));
+    if (rc != CL_OK)
+        return rc;
+    if (c->actions && status == CL_ACTION_OPEN)
+        return cl_core__ids_add(c->actions, pid);
+    if (!c->actions && pid == c->pid)
+        return cl_core__ids_add(&c->dead, cl_be64_get(key));
+    return CL_OK;
+}
+
+/* person_agenda: person id || MDT id -> "" */
+static int s_live_place(void *ctx, const uint8_t *key, size_t len)
+{
+    s_live_ctx *c = ctx;
+    char id[CL_REF_SZ], err[CL_ERROR_SZ];
+    cl_review_new r;
+    uint64_t mdt;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    snprintf(id, sizeof(id), "MDT-%08" PRIu64, cl_be64_get(key + 8));
+    int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
+    if (rc == CL_OK && strcmp(r.date, c->since) >= 0)
+        rc = cl_core__ids_add(c->agenda, cl_be64_get(key));
+    return rc;
+}
+
+int cl_core__mdt_live(cl_txn *t, const char *since, cl_ids *actions,
+                      cl_ids *agenda)
+{
+    s_live_ctx c = {.t = t,
+                    .since = since,
+                    .actions = actions,
+                    .agenda = agenda,
+                    .buf = malloc(S_ACT_BUF)};
+    if (!c.buf)
+        return CL_ERR_NOMEM;
+    int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_live_action, &c);
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_live_place, &c);
+    free(c.buf);
+    return rc;
+}
+
+static int s_del_ok(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
+{
+    int rc = cl_store_del(t, db, k, len);
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+/* How many people on review mdt's agenda retention removed (META). */
+static int s_purged_count(cl_txn *t, uint64_t mdt, uint32_t add, uint32_t *out)
+{
+    char k[32];
+    uint8_t b[4] = {0};
+    size_t len = 0;
+    int n = snprintf(k, sizeof(k), "purged:MDT-%08" PRIu64, mdt);
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)k, (size_t)n, b,
+                              sizeof(b), &len);
+    if (rc == CL_ERR_NOT_FOUND) {
+        memset(b, 0, sizeof(b));
+        rc = CL_OK;
+    } else if (rc == CL_OK && len != 4) {
+        rc = CL_ERR_CORRUPT;
+    }
+    if (rc != CL_OK)
+        return rc;
+    uint32_t v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                 (uint32_t)b[2] << 8 | b[3];
+    if (add) {
+        v += add;
+        b[0] = (uint8_t)(v >> 24);
+        b[1] = (uint8_t)(v >> 16);
+        b[2] = (uint8_t)(v >> 8);
+        b[3] = (uint8_t)v;
+        rc = cl_store_put_raw(t, CL_DB_META, (const uint8_t *)k, (size_t)n, b,
+                              4);
+    }
+    if (rc == CL_OK && out)
+        *out = v;
+    return rc;
+}
+
+static int s_collect_suffix(void *ctx, const uint8_t *key, size_t len)
+{
+    s_live_ctx *c = ctx;
+    if (len < 8)
+        return CL_ERR_CORRUPT;
+    return cl_core__ids_add(&c->dead, cl_be64_get(key + len - 8));
+}
+
+/* measure: name NUL month NUL person id -> value; keys are collected
+ * whole into c->buf as (len, key) pairs. */
+typedef struct s_mkeys {
+    uint64_t pid;
+    uint8_t *v;
+    size_t n, cap;
+} s_mkeys;
+
+static int s_measure_of(void *ctx, const uint8_t *key, size_t len)
+{
+    s_mkeys *m = ctx;
+    if (len < 8 || len > 255 || cl_be64_get(key + len - 8) != m->pid)
+        return CL_OK;
+    if (m->n + len + 1 > m->cap) {
+        size_t ncap = m->cap ? 2 * m->cap + len + 1 : 4096;
+        uint8_t *nv = realloc(m->v, ncap);
+        if (!nv)
+            return CL_ERR_NOMEM;
+        m->v = nv;
+        m->cap = ncap;
+    }
+    m->v[m->n++] = (uint8_t)len;
+    memcpy(m->v + m->n, key, len);
+    m->n += len;
+    return CL_OK;
+}
+
+int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names)
+{
+    uint8_t k[16];
+    char id[CL_REF_SZ];
+    s_live_ctx c = {.t = t, .pid = pid, .buf = malloc(S_ACT_BUF)};
+    if (!c.buf)
+        return CL_ERR_NOMEM;
+    /* actions about the person */
+    int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_live_action, &c);
+    for (size_t i = 0; i < c.dead.n && rc == CL_OK; i++) {
+        cl_be64_put(k, c.dead.v[i]);
+        snprintf(id, sizeof(id), "ACT-%08" PRIu64, c.dead.v[i]);
+        rc = s_del_ok(t, CL_DB_ACTION, k, 8);
+        if (rc == CL_OK)
+            rc = cl_core__names_add(names, id);
+    }
+    free(c.buf);
+    /* agenda places: the row, the note, the discussion; the review keeps
+     * a count so that its pack says people were removed */
+    c.dead.n = 0;
+    cl_be64_put(k, pid);
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, k, 8, s_collect_suffix, &c);
+    for (size_t i = 0; i < c.dead.n && rc == CL_OK; i++) {
+        uint64_t mdt = c.dead.v[i];
+        cl_be64_put(k, mdt);
+        cl_be64_put(k + 8, pid);
+        if ((rc = s_del_ok(t, CL_DB_AGENDA, k, 16)) == CL_OK &&
+            (rc = s_del_ok(t, CL_DB_AGENDA_NOTE, k, 16)) == CL_OK &&
+            (rc = s_del_ok(t, CL_DB_DISCUSSION, k, 16)) == CL_OK)
+            rc = s_purged_count(t, mdt, 1, NULL);
+        cl_be64_put(k, pid);
+        cl_be64_put(k + 8, mdt);
+        if (rc == CL_OK)
+            rc = s_del_ok(t, CL_DB_PERSON_AGENDA, k, 16);
+    }
+    /* every RAG rating of the person */
+    uint8_t rk[17];
+    rk[0] = 'P';
+    cl_be64_put(rk + 1, pid);
+    c.dead.n = 0;
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_RAG, rk, 9, s_collect_suffix, &c);
+    for (size_t i = 0; i < c.dead.n && rc == CL_OK; i++) {
+        cl_be64_put(rk + 9, c.dead.v[i]);
+        rc = s_del_ok(t, CL_DB_RAG, rk, 17);
+    }
+    /* every measure value of the person */
+    s_mkeys m = {.pid = pid};
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_MEASURE, NULL, 0, s_measure_of, &m);
+    for (size_t i = 0; i < m.n && rc == CL_OK;) {
+        size_t len = m.v[i++];
+        rc = s_del_ok(t, CL_DB_MEASURE, m.v + i, len);
+        i += len;
+    }
+    free(m.v);
+    cl_core__ids_free(&c.dead);
     return rc;
 }
 

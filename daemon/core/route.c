@@ -959,6 +959,175 @@ int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
     return rc;
 }
 
+/* --- retention: open requests keep a person; removal ------------------- */
+
+typedef struct s_ids_box {
+    cl_ids *ids;
+} s_ids_box;
+
+static int s_ib_one(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return cl_core__ids_add(((s_ids_box *)ctx)->ids, cl_be64_get(key + 8));
+}
+
+typedef struct s_rlive {
+    cl_txn *t;
+    cl_ids *keep;
+    s_inforeq *r;
+} s_rlive;
+
+static int s_rlive_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rlive *c = ctx;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = s_req_get(c->t, cl_be64_get(key), c->r);
+    bool open = false;
+    for (uint32_t i = 0; rc == CL_OK && i < c->r->sum.n_agencies; i++)
+        open |= !c->r->sum.agencies[i].answered;
+    if (rc == CL_OK && open)
+        rc = cl_core__ids_add(c->keep, c->r->pid);
+    return rc;
+}
+
+int cl_core__requests_live(cl_txn *t, cl_ids *keep)
+{
+    s_rlive c = {t, keep, calloc(1, sizeof(s_inforeq))};
+    if (!c.r)
+        return CL_ERR_NOMEM;
+    int rc = cl_store_scan(t, CL_DB_INFOREQ, NULL, 0, s_rlive_one, &c);
+    sodium_memzero(c.r, sizeof(*c.r));
+    free(c.r);
+    return rc;
+}
+
+/* The agencies that have a mailbox (from META), one NUL-terminated name
+ * after another. */
+typedef struct s_boxes {
+    char (*v)[CL_AGENCY_SZ];
+    size_t n, cap;
+} s_boxes;
+
+static int s_box_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_boxes *b = ctx;
+    size_t pl = sizeof(S_META_PFX) - 1;
+    if (len <= pl || len - pl >= CL_AGENCY_SZ)
+        return CL_OK;
+    if (b->n == b->cap) {
+        size_t ncap = b->cap ? 2 * b->cap : 16;
+        char(*nv)[CL_AGENCY_SZ] = realloc(b->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        b->v = nv;
+        b->cap = ncap;
+    }
+    memcpy(b->v[b->n], key + pl, len - pl);
+    b->v[b->n++][len - pl] = '\0';
+    return CL_OK;
+}
+
+/* Deliveries that name the person: by person id (alerts name the child
+ * and the subject, requests and answers the person, governance notices
+ * the person) or by one of their referrals' references (status changes).
+ * The delivery's plaintext is searched, so a new delivery kind that names
+ * people by id is covered without a row here. */
+typedef struct s_dpurge {
+    cl_txn *t;
+    const char *names; /* NUL-separated, ending with an empty one */
+    uint8_t *buf;
+    cl_ids seqs;
+} s_dpurge;
+
+static int s_dpurge_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_dpurge *c = ctx;
+    size_t vlen = 0;
+    if (len != S_TAG_LEN + 8)
+        return CL_ERR_CORRUPT;
+    int rc =
+        cl_store_get(c->t, CL_DB_MAILBOX, key, len, c->buf, S_DLV_BUF, &vlen);
+    if (rc != CL_OK)
+        return rc;
+    bool hit = false;
+    for (const char *n = c->names; *n && !hit; n += strlen(n) + 1)
+        hit = memmem(c->buf, vlen, n, strlen(n)) != NULL;
+    /* the top bit says it was one of the daemon's notices (counted apart) */
+    uint64_t notice = vlen >= 2 && s_is_notice(c->buf[1]) ? 1ull << 63 : 0;
+    sodium_memzero(c->buf, vlen);
+    return hit ? cl_core__ids_add(&c->seqs,
+                                  cl_be64_get(key + S_TAG_LEN) | notice)
+               : CL_OK;
+}
+
+int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
+                         cl_names *names)
+{
+    uint8_t k[16];
+    char id[CL_REF_SZ];
+    cl_ids reqs = {0};
+    /* requests about the person, with every answer */
+    cl_be64_put(k, pid);
+    s_ids_box ib = {&reqs};
+    int rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_ib_one, &ib);
+    for (size_t i = 0; i < reqs.n && rc == CL_OK; i++) {
+        cl_be64_put(k + 8, reqs.v[i]);
+        rc = cl_store_del(t, CL_DB_PERSON_REQUESTS, k, 16);
+        if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
+            rc = cl_store_del(t, CL_DB_INFOREQ, k + 8, 8);
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+        snprintf(id, sizeof(id), "REQ-%08" PRIu64, reqs.v[i]);
+        if (rc == CL_OK)
+            rc = cl_core__names_add(names, id);
+    }
+    cl_core__ids_free(&reqs);
+    /* what names them in any mailbox: their id, their referrals' */
+    cl_names look = {0};
+    cl_core_pid_str(id, pid);
+    if (rc == CL_OK)
+        rc = cl_core__names_add(&look, id);
+    for (size_t i = 0; i < refs->n && rc == CL_OK; i++) {
+        snprintf(id, sizeof(id), "CL-%08" PRIu64, refs->v[i]);
+        rc = cl_core__names_add(&look, id);
+    }
+    if (rc == CL_OK)
+        rc = cl_core__names_add(&look, ""); /* the end */
+    s_boxes b = {0};
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_META, (const uint8_t *)S_META_PFX,
+                           sizeof(S_META_PFX) - 1, s_box_one, &b);
+    s_dpurge c = {t, look.buf, malloc(S_DLV_BUF), {0}};
+    if (!c.buf && rc == CL_OK)
+        rc = CL_ERR_NOMEM;
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
+        s_box box;
+        uint8_t mk[S_TAG_LEN + 8];
+        c.seqs.n = 0;
+        if ((rc = s_scan_box(t, b.v[i], 0, s_dpurge_one, &c)) != CL_OK ||
+            (rc = s_box_get(t, b.v[i], &box)) != CL_OK)
+            break;
+        for (size_t j = 0; j < c.seqs.n && rc == CL_OK; j++) {
+            bool notice = c.seqs.v[j] >> 63;
+            s_tag(t, b.v[i], mk, c.seqs.v[j] & ~(1ull << 63));
+            rc = cl_store_del(t, CL_DB_MAILBOX, mk, sizeof(mk));
+            if (rc == CL_OK && box.depth)
+                box.depth--;
+            if (rc == CL_OK && notice && box.notices)
+                box.notices--;
+        }
+        if (rc == CL_OK && c.seqs.n)
+            rc = s_box_put(t, b.v[i], &box);
+    }
+    free(c.buf);
+    cl_core__ids_free(&c.seqs);
+    free(b.v);
+    free(look.buf);
+    return rc;
+}
+
 /* --- feed health ---------------------------------------------------------- */
 
 static int s_feed_key(uint8_t *k, size_t cap, const char *agency,

@@ -256,6 +256,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = cl_intake_decide(t, &s_route, &s_who, &req->u.intake_decide,
                               1700000025, &rep.u.publish, &note, err);
         break;
+    case CL_REQ_LEGAL_HOLD:
+        rc = cl_core_legal_hold(t, &s_who, &req->u.hold, 1700000026,
+                                &rep.u.publish, &note, err);
+        break;
     default:
         break;
     }

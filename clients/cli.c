@@ -2303,6 +2303,16 @@ static void s_print_stats(const cl_stats *st)
            (unsigned long long)st->persons, (unsigned long long)st->referrals,
            (unsigned long long)st->audit_entries,
            (unsigned long long)st->refused_connections);
+    printf("linking: %s weights", st->weights_trained ? "learned" : "default");
+    if (st->relink_running || st->relink_total)
+        printf("; relinking %s: %llu of about %llu records, %llu people "
+               "merged, %llu pairs queued",
+               st->relink_running ? "running" : "done",
+               (unsigned long long)st->relink_done,
+               (unsigned long long)st->relink_total,
+               (unsigned long long)st->relink_merged,
+               (unsigned long long)st->relink_queued);
+    printf("\n");
     printf("requests by kind and status:\n");
     for (uint32_t i = 0; i < st->n_counts; i++)
         printf("  %-20s %-10s %llu\n", st->counts[i].kind,

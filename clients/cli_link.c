@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cli.h"
 #include "csv.h"
@@ -728,12 +729,130 @@ out:
     return status;
 }
 
+/* --- link train / weights / rerun ------------------------------------------
+ */
+
+static void s_print_weights(const s_conn *cn, const cl_link_info *li)
+{
+    char when[CL_WHEN_SHOW_SZ];
+    printf("weights in use: %s", li->accepted ? "learned from this store"
+                                              : "the documented defaults");
+    if (li->accepted) {
+        s_day(cn, when, li->accepted_at);
+        printf(" (accepted %s)", when);
+    }
+    printf("\n");
+    printf("  prior (a random pair is one person): %.3g\n", li->prior);
+    printf("  link at weight %.1f or more (match probability %.4f)\n",
+           li->upper, li->upper_p);
+    printf("  review from weight %.1f (probability %.4f); below, a new "
+           "person\n",
+           li->lower, li->lower_p);
+    if (li->proposed) {
+        s_day(cn, when, li->trained_at);
+        printf("proposed (trained %s on %" PRIu64 " records, %" PRIu64
+               " random pairs, %" PRIu64 " blocked pairs):\n",
+               when, li->sampled, li->random_pairs, li->blocked_pairs);
+        printf("  prior %.3g; the same thresholds would be probabilities "
+               "%.4f and %.4f\n",
+               li->pprior, li->pupper_p, li->plower_p);
+        printf("  accept with: caselink link weights --accept\n");
+    }
+    printf("\n  %-22s %9s %9s %7s", "level", "m", "u", "weight");
+    if (li->proposed)
+        printf("   %9s %9s %7s", "new m", "new u", "weight");
+    printf("\n");
+    for (uint32_t i = 0; i < li->n_levels; i++) {
+        const cl_level_info *l = &li->levels[i];
+        printf("  %-22s %9.5f %9.6f %+7.2f", l->name, l->m, l->u, l->weight);
+        if (li->proposed)
+            printf("   %9.5f %9.6f %+7.2f%s", l->pm, l->pu, l->pweight,
+                   l->trained ? "" : "  (not estimated: kept)");
+        printf("\n");
+    }
+    if (li->rerun_total || li->rerun_running)
+        printf("\nrelinking: %s, %" PRIu64 " of about %" PRIu64
+               " records, %" PRIu64 " people merged, %" PRIu64
+               " pairs queued for review\n",
+               li->rerun_running ? "running" : "done", li->rerun_done,
+               li->rerun_total, li->rerun_merged, li->rerun_queued);
+}
+
+static int s_link_admin_cmd(s_conn *cn, uint8_t action, uint32_t sample,
+                            bool wait)
+{
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_LINK_ADMIN;
+    req.u.link_admin.action = action;
+    req.u.link_admin.sample = sample;
+    int status = s_request(cn, "coordinator", &req, &rep);
+    if (status)
+        return status;
+    while (wait && rep.u.link_info.rerun_running) {
+        cl_reply_clear(&rep);
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        req.u.link_admin.action = CL_LINK_SHOW;
+        memset(req.msgid, 0, CL_MSGID_LEN);
+        if ((status = s_request(cn, "coordinator", &req, &rep)) != 0)
+            return status;
+    }
+    if (action == CL_LINK_TRAIN)
+        printf("trained: the weights below are proposed, not yet in use\n\n");
+    else if (action == CL_LINK_ACCEPT)
+        printf("accepted: new records are linked with these weights; "
+               "`caselink link rerun` relinks those stored\n\n");
+    else if (action == CL_LINK_RERUN && !wait)
+        printf("relinking started; progress in `caselink admin stats`\n\n");
+    s_print_weights(cn, &rep.u.link_info);
+    cl_reply_clear(&rep);
+    return 0;
+}
+
 int s_link(s_conn *cn, int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[0], "evaluate") &&
         !strcmp(argv[1], "--truth"))
         return s_evaluate_cmd(cn, argv[2]);
-    fprintf(stderr, "usage: caselink link evaluate --truth FILE.csv   "
-                    "(columns agency, local_id, cluster)\n");
+    if (argc >= 1 && !strcmp(argv[0], "train")) {
+        uint32_t sample = 0;
+        if (argc == 3 && !strcmp(argv[1], "--sample")) {
+            char *end = NULL;
+            long n = strtol(argv[2], &end, 10);
+            if (!*argv[2] || *end || n < 50 || n > 100000) {
+                fprintf(stderr,
+                        "caselink: --sample must be 50 to 100000 records\n");
+                return S_EXIT_USAGE;
+            }
+            sample = (uint32_t)n;
+        } else if (argc != 1) {
+            goto usage;
+        }
+        return s_link_admin_cmd(cn, CL_LINK_TRAIN, sample, false);
+    }
+    if (argc >= 1 && !strcmp(argv[0], "weights")) {
+        if (argc == 1)
+            return s_link_admin_cmd(cn, CL_LINK_SHOW, 0, false);
+        if (argc == 2 && !strcmp(argv[1], "--accept"))
+            return s_link_admin_cmd(cn, CL_LINK_ACCEPT, 0, false);
+        goto usage;
+    }
+    if (argc >= 1 && !strcmp(argv[0], "rerun")) {
+        if (argc == 1 || (argc == 2 && !strcmp(argv[1], "--wait")))
+            return s_link_admin_cmd(cn, CL_LINK_RERUN, 0, argc == 2);
+        goto usage;
+    }
+usage:
+    fprintf(stderr,
+            "usage: caselink link evaluate --truth FILE.csv   (columns "
+            "agency, local_id, cluster)\n"
+            "       caselink link train [--sample N]      estimate weights "
+            "from the store\n"
+            "       caselink link weights [--accept]      show them; put "
+            "the proposal in use\n"
+            "       caselink link rerun [--wait]          relink stored "
+            "records\n");
     return S_EXIT_USAGE;
 }

@@ -112,6 +112,23 @@ const s_row s_rows[] = {
      "cluster): precision, recall, F1, clusters, the review queue, a table "
      "by threshold (coordinator)",
      S_OPTS("--truth FILE\tthe labelled sample"), 0, s_link, NULL},
+    {"link train", "[--sample N]",
+     "estimate linking weights from the store's own records: u from random "
+     "pairs, m by EM over blocked pairs, name frequencies, the prior; kept "
+     "as a proposal (coordinator or operator; audited; no personal data)",
+     S_OPTS("--sample N\trecords to learn from (default 20000)"), 0, s_link,
+     NULL},
+    {"link weights", "[--accept]",
+     "the weights of every comparison level in use and proposed, and the "
+     "thresholds as weights and probabilities; --accept puts the proposal "
+     "in use (coordinator or operator)",
+     S_OPTS("--accept\tuse the proposed weights from now on"), 0, s_link, NULL},
+    {"link rerun", "[--wait]",
+     "relink every stored record with the weights in use, in bounded "
+     "background batches (progress in admin stats): people merged where a "
+     "record now matches two, other pairs queued for review; a record a "
+     "coordinator decided on is never moved (coordinator or operator)",
+     S_OPTS("--wait\tuntil it is done"), 0, s_link, NULL},
     {"match list",
      "[--limit N] [--page N | --after QID | --all] [--agency NAME] "
      "[--min-probability P] [--max-probability P]",

@@ -303,10 +303,31 @@ static int s_handler(void *user, const char *section, const char *name,
                      "%s must be a number from -100 to 100", name);
             return 0;
         }
-        if (name[0] == 'u')
+        /* a weight given: it stays, whatever prior is learned */
+        if (name[0] == 'u') {
             c->match.upper = d;
-        else
+            c->match.upper_p = 0;
+        } else {
             c->match.lower = d;
+            c->match.lower_p = 0;
+        }
+        return 1;
+    }
+    if (IS("linking", "upper_probability") ||
+        IS("linking", "lower_probability")) {
+        char *end = NULL;
+        double d = strtod(v, &end);
+        if (end == v || *end || !(d > 0 && d < 1)) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "%s must be a probability between 0 and 1 (exclusive)",
+                     name);
+            return 0;
+        }
+        if (name[0] == 'u')
+            c->match.upper_p = d;
+        else
+            c->match.lower_p = d;
+        cl_match_thresholds_update(&c->match);
         return 1;
     }
 #undef IS

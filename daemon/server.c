@@ -96,13 +96,16 @@ struct cl_server {
     s_park parks[S_PARK_MAX];    /* receives waiting for mail */
     size_t n_parks;
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_INTERNAL + 1];
-    uint64_t commit_us[1024]; /* ring of recent commit latencies */
-    uint64_t batch_sum;       /* requests over all commits */
-    uint64_t batch_max;       /* largest batch */
-    uint64_t refused;         /* refused connections */
-    cl_witness *witness;      /* ships checkpoints off the host */
-    cl_reseal_pos reseal;     /* re-seal progress after a rotation */
-    bool resealing;           /* a re-seal pass is under way */
+    uint64_t commit_us[1024];   /* ring of recent commit latencies */
+    uint64_t batch_sum;         /* requests over all commits */
+    uint64_t batch_max;         /* largest batch */
+    uint64_t refused;           /* refused connections */
+    cl_witness *witness;        /* ships checkpoints off the host */
+    cl_reseal_pos reseal;       /* re-seal progress after a rotation */
+    bool resealing;             /* a re-seal pass is under way */
+    cl_match_config base_match; /* [linking]/[weights] as configured */
+    bool relink_pending;        /* weights accepted or a rerun asked for */
+    bool relinking;             /* a rerun is under way */
     /* online backup: one at a time, in its own thread */
     pthread_t backup_thread;
     bool backup_running;
@@ -821,10 +824,43 @@ static int s_stats(cl_server *s, cl_txn *t, s_item *it)
     st->key_version = cl_store_key_version(s->store);
     st->refused_connections = s->refused;
     int rc = cl_core_counts(t, &st->persons, &st->referrals);
+    cl_link_info li;
+    if (rc == CL_OK &&
+        (rc = cl_link_admin(t, &s->base_match, it->who, &(cl_link_req){0},
+                            s_now(), &li, NULL, it->rep.error)) == CL_OK) {
+        st->relink_running = li.rerun_running;
+        st->relink_done = li.rerun_done;
+        st->relink_total = li.rerun_total;
+        st->relink_merged = li.rerun_merged;
+        st->relink_queued = li.rerun_queued;
+        st->weights_trained = li.accepted;
+    }
     if (rc == CL_OK)
         rc = cl_audit_count(t, &st->audit_entries);
     if (rc == CL_OK)
         rc = cl_core_mailbox_depths(t, st);
+    return rc;
+}
+
+/* Linking weights and relinking: audited (who trained, accepted, reran),
+ * though the answer holds no personal data. */
+static int s_link_admin(cl_server *s, cl_txn *t, s_item *it)
+{
+    char err[CL_ERROR_SZ] = "";
+    cl_audit_note note;
+    memset(&note, 0, sizeof(note));
+    it->rep.kind = CL_REQ_LINK_ADMIN;
+    int rc = cl_link_admin(t, &s->base_match, it->who, &it->req.u.link_admin,
+                           s_now(), &it->rep.u.link_info, &note, err);
+    if (rc != CL_OK && !s_fatal(rc)) {
+        s_fail(it, rc, err);
+        rc = CL_OK;
+    } else if (rc == CL_OK) {
+        uint8_t a = it->req.u.link_admin.action;
+        s->relink_pending |= a == CL_LINK_ACCEPT || a == CL_LINK_RERUN;
+    }
+    if (rc == CL_OK)
+        rc = s_audit(s, t, it, &note);
     return rc;
 }
 
@@ -1097,6 +1133,9 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             break;
         case CL_REQ_ADMIN_BACKUP:
             rc = s_backup_prepare(s, it);
+            break;
+        case CL_REQ_LINK_ADMIN:
+            rc = s_link_admin(s, t, it);
             break;
         default:
             s_fail(it, CL_ERR_INVALID, "unsupported request");
@@ -1435,6 +1474,64 @@ static void s_reseal(cl_server *s)
     }
 }
 
+/* The weights in use: the configured ones with any accepted learned ones
+ * over them; and whether a rerun is under way. */
+static void s_relink_reload(cl_server *s)
+{
+    cl_txn *t = NULL;
+    cl_match_config mc = s->base_match;
+    bool accepted = false, running = false;
+    int rc = cl_store_begin(&t, s->store, NULL, false);
+    if (rc == CL_OK)
+        rc = cl_link_weights_load(t, &mc, &accepted);
+    cl_link_info li;
+    char err[CL_ERROR_SZ] = "";
+    cl_caller op = {.roles = CL_ROLE_OPERATOR};
+    if (rc == CL_OK &&
+        (rc = cl_link_admin(t, &s->base_match, &op, &(cl_link_req){0}, s_now(),
+                            &li, NULL, err)) == CL_OK)
+        running = li.rerun_running;
+    cl_store_abort(&t);
+    s->relink_pending = false;
+    if (rc != CL_OK) {
+        cl_log_err("linking weights cannot be read, keeping those in use: %s",
+                   cl_strerror(rc));
+        return;
+    }
+    s->cfg.match = mc;
+    if (running && !s->relinking)
+        cl_log_info("relinking: re-evaluating %" PRIu64 " records",
+                    li.rerun_total);
+    s->relinking = running;
+    cl_log_info("linking weights: %s; upper %.1f, lower %.1f",
+                accepted ? "learned, accepted" : "configured defaults",
+                mc.upper, mc.lower);
+}
+
+/* A rerun: relink a bounded batch of stored records. */
+static void s_relink(cl_server *s)
+{
+    cl_txn *t = NULL;
+    bool running = false;
+    int rc = cl_store_begin(&t, s->store, NULL, true);
+    if (rc == CL_OK)
+        rc = cl_link_rerun_step(t, &s->cfg.match, 200, s_now(), &running);
+    if (rc == CL_OK)
+        rc = cl_store_commit(&t);
+    cl_store_abort(&t);
+    if (rc == CL_ERR_FULL && !s->backup_running &&
+        cl_store_grow(s->store, s->cfg.map_max_bytes) == CL_OK)
+        return; /* try again next time round */
+    if (rc != CL_OK) {
+        cl_log_err("relinking failed, will retry: %s", cl_strerror(rc));
+        return;
+    }
+    if (!running) {
+        s->relinking = false;
+        cl_log_info("relinking done");
+    }
+}
+
 /* Feeds silent for longer than their interval: tell the coordinators. */
 static void s_feed_check(cl_server *s)
 {
@@ -1504,6 +1601,10 @@ static void s_housekeeping(cl_server *s)
     cl_witness_reap(s->witness, 0);
     if (s->resealing)
         s_reseal(s);
+    if (s->relink_pending)
+        s_relink_reload(s);
+    if (s->relinking)
+        s_relink(s);
     if (s->cfg.retention_days > 0 && now >= s->next_purge_us) {
         s_retention(s);
         s->next_purge_us = now + s->cfg.retention_check_s * 1000000ull;
@@ -1531,6 +1632,8 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     if (!s)
         return CL_ERR_NOMEM;
     s->cfg = *cfg;
+    s->base_match = cfg->match;
+    s->relink_pending = true; /* learned weights, an unfinished rerun */
     s->sigfd = -1;
     s->backup_efd = -1;
     s->started = s_now();
@@ -1649,6 +1752,7 @@ int cl_server_run(cl_server *s)
     uint64_t last_wd = s_mono_us();
     s_checkpoint(s); /* the log as it stands at start, shipped at once */
     s->next_checkpoint_us = last_wd + s->cfg.checkpoint_interval_s * 1000000ull;
+    s_relink_reload(s);
     sd_notifyf(0, "READY=1\nSTATUS=serving on %s, %zu clients registered",
                s->cfg.endpoint, cl_registry_count(s->registry));
     cl_log_info("caselinkd %s serving on %s (%zu clients registered)",
@@ -1660,7 +1764,7 @@ int cl_server_run(cl_server *s)
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
             {NULL, s->backup_efd, ZMQ_POLLIN, 0},
         };
-        long timeout = s->resealing ? 0 : 500;
+        long timeout = s->resealing || s->relinking ? 0 : 500;
         if (s->watchdog_usec)
             timeout = (long)(s->watchdog_usec / 4000);
         if (zmq_poll(items, 4, timeout) < 0 && errno != EINTR) {

@@ -544,9 +544,9 @@ static const char *const s_basis[] = {"unspecified",
                                       "vital_interests"};
 static const char *const s_consent[] = {"unspecified", "given", "refused",
                                         "not_sought"};
-static const char *const s_link[] = {"new",        "nhs_number", "chi_number",
-                                     "local_id",   "score",      "reviewed",
-                                     "undisclosed"};
+static const char *const s_link[] = {"new",         "nhs_number", "chi_number",
+                                     "local_id",    "score",      "reviewed",
+                                     "undisclosed", "merged"};
 static const char *const s_sex[] = {"unknown", "female", "male", "other"};
 static const char *const s_plan_type[] = {
     "unspecified", "child_protection_plan", "looked_after_child",

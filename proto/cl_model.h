@@ -56,7 +56,7 @@
 
 /* Enum ranges mirror proto/caselink.proto. */
 enum { CL_SEX_MAX = 3, CL_REL_MAX = 7, CL_CAT_MAX = 12, CL_RISK_MAX = 4 };
-enum { CL_BASIS_MAX = 6, CL_CONSENT_MAX = 3, CL_LINK_MAX = 6 };
+enum { CL_BASIS_MAX = 6, CL_CONSENT_MAX = 3, CL_LINK_MAX = 7 };
 enum {
     CL_CONSENT_UNSPECIFIED = 0,
     CL_CONSENT_GIVEN = 1,
@@ -80,7 +80,9 @@ enum {
     CL_LINK_LOCAL_ID = 3,
     CL_LINK_SCORE = 4,
     CL_LINK_REVIEWED = 5,
-    CL_LINK_UNDISCLOSED = 6 /* publishers' import replies: not said */
+    CL_LINK_UNDISCLOSED = 6, /* publishers' import replies: not said */
+    CL_LINK_MERGED = 7       /* its person was merged into another when a
+                                new record matched both */
 };
 
 /* Reply status, numerically equal to caselink.Status. */
@@ -176,6 +178,47 @@ typedef struct cl_links_query {
     char after[CL_REF_SZ]; /* record id to continue after, or "" */
     uint32_t limit;
 } cl_links_query;
+
+/* Linking weights and relinking (coordinator or operator): show the
+ * weights in use and any proposed, estimate new ones from the store's own
+ * records, accept the proposal, or re-evaluate every stored record. */
+enum {
+    CL_LINK_SHOW = 0,
+    CL_LINK_TRAIN = 1,
+    CL_LINK_ACCEPT = 2,
+    CL_LINK_RERUN = 3,
+    CL_LINK_ACTION_MAX = 3
+};
+
+typedef struct cl_link_req {
+    uint8_t action;  /* CL_LINK_* */
+    uint32_t sample; /* TRAIN: records to sample (0: 20000, at most 200000) */
+} cl_link_req;
+
+#define CL_LEVELS_MAX 40
+
+/* One comparison level: in use, and as proposed by the last training. */
+typedef struct cl_level_info {
+    char name[24];
+    double m, u, weight;    /* in use */
+    double pm, pu, pweight; /* proposed (0 when nothing proposed) */
+    bool trained;           /* the proposal estimated it from data */
+} cl_level_info;
+
+typedef struct cl_link_info {
+    uint32_t n_levels;
+    cl_level_info levels[CL_LEVELS_MAX];
+    double prior, pprior;      /* in use, proposed */
+    double upper, lower;       /* thresholds, as weights */
+    double upper_p, lower_p;   /* as probabilities under prior */
+    double pupper_p, plower_p; /* under the proposed prior */
+    bool accepted;             /* trained weights are in use */
+    bool proposed;             /* a training result waits */
+    int64_t trained_at, accepted_at;
+    uint64_t sampled, random_pairs, blocked_pairs; /* last training */
+    bool rerun_running;
+    uint64_t rerun_done, rerun_total, rerun_merged, rerun_queued;
+} cl_link_info;
 
 /* A page of the match-review queue (highest weight first). */
 typedef struct cl_review_query {
@@ -849,6 +892,7 @@ typedef enum {
     CL_REQ_REFERRAL_LIST,
     CL_REQ_MDT_LIST,
     CL_REQ_LEGAL_HOLD,
+    CL_REQ_LINK_ADMIN,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -879,6 +923,7 @@ typedef struct cl_request {
         uint32_t key_version;              /* ADMIN_RETIRE_KEY */
         cl_plan plan;                      /* PUBLISH_PLAN */
         cl_review_query review_q;          /* REVIEW_LIST */
+        cl_link_req link_admin;            /* LINK_ADMIN */
         cl_link_change link;               /* REVIEW_DECIDE, SPLIT_RECORD */
         cl_import import;                  /* IMPORT_PERSON */
         cl_links_query links;              /* LINKS_EXPORT */
@@ -1015,7 +1060,7 @@ typedef struct cl_audit_verify_result {
     bool checkpoint_ok;
 } cl_audit_verify_result;
 
-#define CL_MATCH_FIELDS 8
+#define CL_MATCH_FIELDS 10
 
 typedef struct cl_field_weight {
     char field[16]; /* family, given, dob, sex, postcode, uprn */
@@ -1116,6 +1161,8 @@ typedef struct cl_stats {
     uint64_t refused_connections;
     uint32_t n_mailboxes;
     cl_mailbox_depth mailboxes[CL_MAILBOXES_MAX];
+    bool relink_running, weights_trained;
+    uint64_t relink_done, relink_total, relink_merged, relink_queued;
 } cl_stats;
 
 typedef struct cl_backup_result {
@@ -1209,6 +1256,7 @@ typedef struct cl_reply {
         cl_intake_items intake;         /* INTAKE_LIST */
         cl_referral_rows ref_rows;      /* REFERRAL_LIST */
         cl_mdt_rows mdt_rows;           /* MDT_LIST */
+        cl_link_info link_info;         /* LINK_ADMIN */
     } u;
 } cl_reply;
 

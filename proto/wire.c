@@ -780,6 +780,18 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             goto out;
         break;
     }
+    case CASELINK__ENVELOPE__BODY_LINK_ADMIN:
+        out->kind = CL_REQ_LINK_ADMIN;
+        if (!S_ENUM(&out->u.link_admin.action, env->link_admin->action,
+                    CL_LINK_ACTION_MAX, "action"))
+            goto out;
+        out->u.link_admin.sample = env->link_admin->sample;
+        if (out->u.link_admin.sample > 200000) {
+            snprintf(err, CL_ERROR_SZ,
+                     "sample: at most 200000 records (0 for the default)");
+            goto out;
+        }
+        break;
     case CASELINK__ENVELOPE__BODY_REVIEW_PACK:
         out->kind = CL_REQ_REVIEW_PACK;
         if (!S_STR(out->u.pack_review, env->review_pack->review_id,
@@ -1010,6 +1022,7 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__Report report = CASELINK__REPORT__INIT;
     Caselink__ReviewPack pack = CASELINK__REVIEW_PACK__INIT;
     Caselink__ActingUser obo = CASELINK__ACTING_USER__INIT;
+    Caselink__LinkAdmin ladmin = CASELINK__LINK_ADMIN__INIT;
 
     if (!body_only) {
         env.version = req->version;
@@ -1383,6 +1396,12 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         env.intake_decide = &idec;
         break;
     }
+    case CL_REQ_LINK_ADMIN:
+        ladmin.action = (Caselink__LinkAdmin__Action)req->u.link_admin.action;
+        ladmin.sample = req->u.link_admin.sample;
+        env.body_case = CASELINK__ENVELOPE__BODY_LINK_ADMIN;
+        env.link_admin = &ladmin;
+        break;
     case CL_REQ_REVIEW_PACK:
         pack.review_id = S_S(req->u.pack_review);
         env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_PACK;
@@ -1813,6 +1832,91 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
         x->overlap[x->n_overlap++] = o;
     }
     return x;
+}
+
+static Caselink__LinkInfo *s_link_info_out(s_scratch *s, const cl_link_info *li)
+{
+    Caselink__LinkInfo *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__LevelWeight **lv =
+        s_scratch_alloc(s, (li->n_levels + 1) * sizeof(void *));
+    if (!x || !lv)
+        return NULL;
+    caselink__link_info__init(x);
+    x->levels = lv;
+    for (uint32_t i = 0; i < li->n_levels && i < CL_LEVELS_MAX; i++) {
+        const cl_level_info *l = &li->levels[i];
+        Caselink__LevelWeight *w = s_scratch_alloc(s, sizeof(*w));
+        if (!w)
+            return NULL;
+        caselink__level_weight__init(w);
+        w->level = S_S(l->name);
+        w->m = l->m;
+        w->u = l->u;
+        w->weight = l->weight;
+        w->proposed_m = l->pm;
+        w->proposed_u = l->pu;
+        w->proposed_weight = l->pweight;
+        w->trained = l->trained;
+        lv[x->n_levels++] = w;
+    }
+    x->prior = li->prior;
+    x->proposed_prior = li->pprior;
+    x->upper_weight = li->upper;
+    x->lower_weight = li->lower;
+    x->upper_probability = li->upper_p;
+    x->lower_probability = li->lower_p;
+    x->proposed_upper_probability = li->pupper_p;
+    x->proposed_lower_probability = li->plower_p;
+    x->accepted = li->accepted;
+    x->proposed = li->proposed;
+    x->trained_at = li->trained_at;
+    x->accepted_at = li->accepted_at;
+    x->records_sampled = li->sampled;
+    x->random_pairs = li->random_pairs;
+    x->blocked_pairs = li->blocked_pairs;
+    x->rerun_running = li->rerun_running;
+    x->rerun_done = li->rerun_done;
+    x->rerun_total = li->rerun_total;
+    x->rerun_merged = li->rerun_merged;
+    x->rerun_queued = li->rerun_queued;
+    return x;
+}
+
+static void s_link_info_in(cl_link_info *o, const Caselink__LinkInfo *x)
+{
+    memset(o, 0, sizeof(*o));
+    for (size_t i = 0; i < x->n_levels && i < CL_LEVELS_MAX; i++) {
+        const Caselink__LevelWeight *w = x->levels[i];
+        cl_level_info *l = &o->levels[o->n_levels++];
+        CL_COPY(l->name, w->level);
+        l->m = w->m;
+        l->u = w->u;
+        l->weight = w->weight;
+        l->pm = w->proposed_m;
+        l->pu = w->proposed_u;
+        l->pweight = w->proposed_weight;
+        l->trained = w->trained;
+    }
+    o->prior = x->prior;
+    o->pprior = x->proposed_prior;
+    o->upper = x->upper_weight;
+    o->lower = x->lower_weight;
+    o->upper_p = x->upper_probability;
+    o->lower_p = x->lower_probability;
+    o->pupper_p = x->proposed_upper_probability;
+    o->plower_p = x->proposed_lower_probability;
+    o->accepted = x->accepted;
+    o->proposed = x->proposed;
+    o->trained_at = x->trained_at;
+    o->accepted_at = x->accepted_at;
+    o->sampled = x->records_sampled;
+    o->random_pairs = x->random_pairs;
+    o->blocked_pairs = x->blocked_pairs;
+    o->rerun_running = x->rerun_running;
+    o->rerun_done = x->rerun_done;
+    o->rerun_total = x->rerun_total;
+    o->rerun_merged = x->rerun_merged;
+    o->rerun_queued = x->rerun_queued;
 }
 
 static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
@@ -2310,6 +2414,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.result_case = CASELINK__REPLY__RESULT_INTAKE_ITEMS;
         r.intake_items = &intakes;
         break;
+    case CL_REQ_LINK_ADMIN:
+        r.link_info = s_link_info_out(&s, &rep->u.link_info);
+        r.result_case = CASELINK__REPLY__RESULT_LINK_INFO;
+        break;
     case CL_REQ_ADMIN_FEEDS: {
         const cl_feeds *fs = &rep->u.feeds;
         feeds.feeds = s_scratch_alloc(&s, (fs->n + 1) * sizeof(void *));
@@ -2399,6 +2507,12 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         statsr.audit_entries = st->audit_entries;
         statsr.key_version = st->key_version;
         statsr.refused_connections = st->refused_connections;
+        statsr.relink_running = st->relink_running;
+        statsr.relink_done = st->relink_done;
+        statsr.relink_total = st->relink_total;
+        statsr.relink_merged = st->relink_merged;
+        statsr.relink_queued = st->relink_queued;
+        statsr.weights_trained = st->weights_trained;
         statsr.mailboxes = s_scratch_alloc(&s, (st->n_mailboxes + 1) *
                                                    sizeof(*statsr.mailboxes));
         for (uint32_t i = 0;
@@ -3216,6 +3330,10 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         if ((rc = s_report_in(&out->u.report, r->report)) != CL_OK)
             goto out;
         break;
+    case CASELINK__REPLY__RESULT_LINK_INFO:
+        out->kind = CL_REQ_LINK_ADMIN;
+        s_link_info_in(&out->u.link_info, r->link_info);
+        break;
     case CASELINK__REPLY__RESULT_REVIEW_PACK:
         out->kind = CL_REQ_REVIEW_PACK;
         if ((rc = s_pack_in(&out->u.pack, r->review_pack)) != CL_OK)
@@ -3428,6 +3546,12 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         o->audit_entries = st->audit_entries;
         o->key_version = st->key_version;
         o->refused_connections = st->refused_connections;
+        o->relink_running = st->relink_running;
+        o->relink_done = st->relink_done;
+        o->relink_total = st->relink_total;
+        o->relink_merged = st->relink_merged;
+        o->relink_queued = st->relink_queued;
+        o->weights_trained = st->weights_trained;
         for (size_t i = 0; i < st->n_mailboxes && i < CL_MAILBOXES_MAX; i++) {
             CL_COPY(o->mailboxes[o->n_mailboxes].agency,
                     st->mailboxes[i]->agency);
@@ -3715,6 +3839,8 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "intake_decide";
     case CL_REQ_LEGAL_HOLD:
         return "legal_hold";
+    case CL_REQ_LINK_ADMIN:
+        return "link_admin";
     default:
         return "none";
     }

@@ -114,6 +114,12 @@ static const struct {
     [CL_DB_AUDIT_USER] = {"audit_user", false},
     [CL_DB_INTAKE] = {"intake", true},
     [CL_DB_PERSON_INTAKE] = {"person_intake", false},
+    [CL_DB_LINKING] = {"linking", true},
+    /* blocking keys: rows authenticated, groups not counted. A deleted
+     * row can only cost a comparison (a candidate not found), never show
+     * anyone anything; counting each key's group would cost a sealed read
+     * per key on every match. */
+    [CL_DB_BLOCK] = {"block", false},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

@@ -61,6 +61,8 @@ typedef enum {
     CL_DB_AUDIT_USER,       /* index: blind(user id) || seq -> "" */
     CL_DB_INTAKE,           /* sealed: intake id -> intake item */
     CL_DB_PERSON_INTAKE,    /* index: person id || intake id -> "" */
+    CL_DB_LINKING,          /* sealed: "weights.*", "rerun" -> linking state */
+    CL_DB_BLOCK,            /* index: blocking key(16) || record id -> "" */
     CL_DB_COUNT
 } cl_db;
 

@@ -47,6 +47,7 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
         who[a].roles = CL_ROLE_PUBLISHER;
     }
     struct timespec t0, t1;
+    size_t cands = 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t i = 0; i < pop->n_records; i++) {
         const synth_record *rec = &pop->records[i];
@@ -68,6 +69,10 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
                                          1700000000, &out, &note, err),
                          CL_OK);
         assigned[i] = note.persons[0];
+        size_t nc = 0;
+        if (getenv("CL_LINKAGE_DEBUG") &&
+            cl_core_candidate_count(t, &r->subject, &nc) == CL_OK)
+            cands += nc;
         if (i % 5000 == 4999) {
             assert_int_equal(cl_store_commit(&t), CL_OK);
         }
@@ -75,6 +80,9 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
     if (t)
         assert_int_equal(cl_store_commit(&t), CL_OK);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (getenv("CL_LINKAGE_DEBUG"))
+        printf("candidates per record: %.1f\n",
+               (double)cands / (double)pop->n_records);
     cl_store_close(&s);
     free(r);
     th_sh("rm -rf %s", dir);

@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "block.h"
 #include "codec.h"
 #include "core_int.h"
 #include "intake.h"
@@ -92,6 +93,7 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_REFERRAL_LIST] = CL_ROLE_COORDINATOR,
     [CL_REQ_MDT_LIST] = CL_ROLE_COORDINATOR,
     [CL_REQ_LEGAL_HOLD] = CL_ROLE_COORDINATOR,
+    [CL_REQ_LINK_ADMIN] = CL_ROLE_COORDINATOR | CL_ROLE_OPERATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -490,7 +492,8 @@ static void s_note_person(cl_audit_note *n, uint64_t pid)
 /* The blind index keys of one record: identifiers and blocking keys. */
 typedef struct s_blinds {
     size_t n;
-    uint8_t k[12][CL_BLIND_LEN];
+    uint8_t k[CL_BLOCK_MAX + 8][CL_BLIND_LEN];
+    bool block[CL_BLOCK_MAX + 8]; /* in CL_DB_BLOCK, else CL_DB_BLIND */
 } s_blinds;
 
 static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
@@ -498,65 +501,30 @@ static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "%s%c%s", v1, 0, v2 ? v2 : "");
-    if (n < 0 || (size_t)n >= sizeof(buf) || b->n >= 12)
+    if (n < 0 || (size_t)n >= sizeof(buf) ||
+        b->n >= sizeof(b->k) / sizeof(b->k[0]))
         return;
     cl_store_blind(st, b->k[b->n++], domain, (const uint8_t *)buf, (size_t)n);
     sodium_memzero(buf, sizeof(buf));
 }
 
-/*
- * Blocking keys: a record is compared only with records sharing one. Each
- * key tolerates a different kind of error, and each is narrow enough that
- * a block holds a handful of people even among millions:
- *   sfd  Soundex(family) + date of birth (day/month unordered)
- *        - given name differs, nickname, day and month swapped
- *   sgd  Soundex(canonical given) + date of birth (unordered)
- *        - family name changed (marriage) or misspelt
- *   sgy  Soundex(family) + Soundex(canonical given) + birth year
- *        - day or month of birth wrong
- *   sfp  Soundex(family) + first letter of given + postcode
- *        - date of birth missing or wrong
- *   sfs  the same with the postcode sector only
- *        - date of birth missing and a move nearby
- *   ini  first letters of family and given + date of birth (unordered)
- *        - typos in both names that change their Soundex codes
- */
+/* Blocking keys (block.c): a record is compared only with records
+ * sharing one. */
 static void s_blocking(const cl_store *st, const cl_person *p, s_blinds *b)
 {
-    char sf[5], sg[5], canon[CL_NAME_SZ], dob[16] = "", v[64];
-    cl_match_soundex(p->family, sf);
-    cl_match_canonical_given(p->given, canon, sizeof(canon));
-    cl_match_soundex(canon, sg);
-    if (p->dob[0]) {
-        const char *mm = p->dob + 5, *dd = p->dob + 8;
-        bool swap = memcmp(mm, dd, 2) > 0;
-        snprintf(dob, sizeof(dob), "%.4s%.2s%.2s", p->dob, swap ? dd : mm,
-                 swap ? mm : dd);
-    }
-    if (sf[0] && dob[0])
-        s_blind_add(st, b, "blk-sfd", sf, dob);
-    if (sg[0] && dob[0])
-        s_blind_add(st, b, "blk-sgd", sg, dob);
-    if (sf[0] && sg[0] && p->dob[0]) {
-        snprintf(v, sizeof(v), "%s%s%.4s", sf, sg, p->dob);
-        s_blind_add(st, b, "blk-sgy", v, NULL);
-    }
-    if (sf[0] && canon[0] && p->postcode[0]) {
-        snprintf(v, sizeof(v), "%s%c", sf, canon[0]);
-        s_blind_add(st, b, "blk-sfp", v, p->postcode);
-        /* the postcode sector ("LS1 4"): a move nearby */
-        const char *sp = strchr(p->postcode, ' ');
-        if (sp && sp[1]) {
-            char sector[CL_POSTCODE_SZ];
-            snprintf(sector, sizeof(sector), "%.*s",
-                     (int)(sp - p->postcode) + 2, p->postcode);
-            s_blind_add(st, b, "blk-sfs", v, sector);
-        }
-    }
-    if (sf[0] && canon[0] && dob[0]) {
-        snprintf(v, sizeof(v), "%c%c", sf[0], canon[0]);
-        s_blind_add(st, b, "blk-ini", v, dob);
-    }
+    size_t room = sizeof(b->k) / sizeof(b->k[0]) - b->n - 2;
+    size_t from = b->n;
+    b->n += cl_block_keys(st, p, b->k + b->n,
+                          room < CL_BLOCK_MAX ? room : CL_BLOCK_MAX);
+    /* and the name-frequency keys, kept with the record's index rows */
+    uint8_t tf[2][CL_BLIND_LEN];
+    bool has[2];
+    cl_block_tf_keys(st, p, tf, has);
+    for (int i = 0; i < 2; i++)
+        if (has[i])
+            memcpy(b->k[b->n++], tf[i], CL_BLIND_LEN);
+    for (size_t i = from; i < b->n; i++)
+        b->block[i] = true;
 }
 
 static void s_ident_blinds(const cl_store *st, const char *agency,
@@ -570,6 +538,34 @@ static void s_ident_blinds(const cl_store *st, const char *agency,
         s_blind_add(st, b, "chi", p->chi, NULL);
     if (p->uprn[0])
         s_blind_add(st, b, "uprn", p->uprn, NULL);
+}
+
+static int s_index_in(cl_txn *t, cl_db db, const uint8_t blind[CL_BLIND_LEN],
+                      uint64_t record_id)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    memcpy(k, blind, CL_BLIND_LEN);
+    cl_be64_put(k + CL_BLIND_LEN, record_id);
+    return cl_store_put_raw(t, db, k, sizeof(k), NULL, 0);
+}
+
+/* Index key i of b (in its sub-database) for record_id, or remove it. */
+static int s_blinds_put(cl_txn *t, const s_blinds *b, size_t i,
+                        uint64_t record_id)
+{
+    return s_index_in(t, b->block[i] ? CL_DB_BLOCK : CL_DB_BLIND, b->k[i],
+                      record_id);
+}
+
+static int s_blinds_del(cl_txn *t, const s_blinds *b, size_t i,
+                        uint64_t record_id)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    memcpy(k, b->k[i], CL_BLIND_LEN);
+    cl_be64_put(k + CL_BLIND_LEN, record_id);
+    int rc =
+        cl_store_del(t, b->block[i] ? CL_DB_BLOCK : CL_DB_BLIND, k, sizeof(k));
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
 static int s_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
@@ -587,16 +583,6 @@ static bool s_blinds_has(const s_blinds *b, const uint8_t k[CL_BLIND_LEN])
         if (memcmp(b->k[i], k, CL_BLIND_LEN) == 0)
             return true;
     return false;
-}
-
-static int s_blind_unindex(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
-                           uint64_t record_id)
-{
-    uint8_t k[CL_BLIND_LEN + 8];
-    memcpy(k, blind, CL_BLIND_LEN);
-    cl_be64_put(k + CL_BLIND_LEN, record_id);
-    int rc = cl_store_del(t, CL_DB_BLIND, k, sizeof(k));
-    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
 /* Collects record ids under blind prefixes. */
@@ -649,6 +635,14 @@ static int s_scan_suffix_id(void *ctx, const uint8_t *key, size_t len)
     return s_ids_push(ctx, cl_be64_get(key + len - 8));
 }
 
+/* Record ids under a blocking key. */
+static int s_lookup_block(cl_txn *t, const uint8_t key[CL_BLIND_LEN],
+                          s_ids *ids)
+{
+    return cl_store_scan(t, CL_DB_BLOCK, key, CL_BLIND_LEN, s_scan_suffix_id,
+                         ids);
+}
+
 static int s_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN], s_ids *ids)
 {
     return cl_store_scan(t, CL_DB_BLIND, blind, CL_BLIND_LEN, s_scan_suffix_id,
@@ -657,13 +651,113 @@ static int s_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN], s_ids *ids)
 
 /* --- linking -------------------------------------------------------------- */
 
+#define S_LINK_MORE 4 /* other people a new record can bring together */
+
 typedef struct s_link {
     uint64_t person_id;
     uint64_t record_id; /* 0: create a new record */
     uint8_t reason;
     double score;
     uint64_t review_rid; /* a candidate to queue for review, or 0 */
+    /* other people the record matched: at or above the upper threshold
+     * they are merged into person_id (or the pair is queued when either
+     * holds a coordinator's decision); between the thresholds the pair is
+     * queued */
+    size_t n_more;
+    uint64_t more_pid[S_LINK_MORE], more_rid[S_LINK_MORE];
+    double more_score[S_LINK_MORE];
 } s_link;
+
+static void *s_push(void **arr, size_t *n, size_t *cap, size_t size);
+
+/* One candidate record's weight, for choosing among people. */
+typedef struct s_cand {
+    uint64_t pid, rid;
+    double w;
+} s_cand;
+
+static int s_cand_w_cmp(const void *a, const void *b)
+{
+    const s_cand *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return x->rid < y->rid ? -1 : x->rid > y->rid;
+}
+
+static int s_record_get(cl_txn *t, uint64_t id, s_record *r);
+
+/* The weight of description p (held by agency) against stored record
+ * rec: another record of the same agency, under another local id, counts
+ * against (an agency seldom holds one person twice). */
+static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
+                            const char *agency, const cl_person *p,
+                            const s_record *rec)
+{
+    double w = cl_match_explain(mc, p, &rec->p, tf, NULL, NULL);
+    if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
+        rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
+        w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
+    return w;
+}
+
+/* How many records carry p's names: posting lists counted up to a cap
+ * (past it a name is common, and that is all the weight needs). */
+#define S_TF_CAP 64
+static int s_term_freq(cl_txn *t, const cl_store *st, const cl_person *p,
+                       cl_match_tf *tf)
+{
+    uint8_t k[2][CL_BLIND_LEN];
+    bool has[2];
+    uint64_t records = 0;
+    memset(tf, 0, sizeof(*tf));
+    int rc = cl_store_counter(t, "record", &records);
+    /* too few records to tell a rare name from a common one */
+    if (rc != CL_OK || records < 1000)
+        return rc;
+    cl_block_tf_keys(st, p, k, has);
+    for (int i = 0; i < 2 && rc == CL_OK; i++) {
+        s_ids ids = {.max = S_TF_CAP};
+        if (!has[i])
+            continue;
+        rc = s_lookup_block(t, k[i], &ids);
+        if (rc > 0)
+            rc = CL_OK;
+        double f = (double)(ids.n + 1) / (double)(records + 1);
+        if (i == 0)
+            tf->family = f;
+        else
+            tf->given = f;
+        free(ids.v);
+    }
+    return rc;
+}
+
+/* Record ids sharing a blocking key with p (each key at most
+ * CL_BLOCK_CAP records: a bigger block is skipped). */
+static int s_block_candidates(cl_txn *t, const cl_store *st, const cl_person *p,
+                              s_ids *ids)
+{
+    s_blinds b = {0};
+    s_ids one = {.max = CL_BLOCK_CAP + 1};
+    int rc = CL_OK;
+    b.n = cl_block_keys(st, p, b.k, CL_BLOCK_MAX);
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
+        one.n = 0;
+        rc = s_lookup_block(t, b.k[i], &one);
+        if (rc > 0)
+            rc = CL_OK; /* more than the cap: skipped below */
+        if (rc != CL_OK || one.n > CL_BLOCK_CAP)
+            continue;
+        for (size_t j = 0; j < one.n && rc == CL_OK; j++)
+            rc = s_ids_push(ids, one.v[j]);
+        if (rc > 0)
+            rc = CL_OK; /* enough candidates */
+    }
+    free(one.v);
+    sodium_memzero(&b, sizeof(b));
+    s_ids_unique(ids);
+    return rc;
+}
 
 /* Merge new non-empty fields into a stored record's person. */
 static void s_merge(cl_person *dst, const cl_person *src)
@@ -743,16 +837,13 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     }
 
     /* Probabilistic: compare with every record sharing a blocking key. */
-    s_blinds b = {0};
     s_ids ids = {.max = S_CANDIDATES_MAX};
-    s_blocking(st, p, &b);
-    rc = CL_OK;
-    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
-        rc = s_lookup(t, b.k[i], &ids);
-    s_ids_unique(&ids);
-    double best = -1e9;
-    bool best_veto = false;
-    uint64_t best_rid = 0;
+    s_cand *cv = NULL;
+    size_t ncv = 0, capcv = 0;
+    cl_match_tf tf;
+    rc = s_block_candidates(t, st, p, &ids);
+    if (rc == CL_OK)
+        rc = s_term_freq(t, st, p, &tf);
     /* this agency's own records among the candidates, by person: reused
      * when the person they belong to is the one chosen */
     struct {
@@ -760,52 +851,76 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     } own[16];
     size_t n_own = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
-        bool veto;
         rc = s_record_get(t, ids.v[i], &rec);
+        if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK; /* an index row left by an older key scheme */
+            continue;
+        }
         if (rc != CL_OK)
             break;
         /* Identifiers that disagree rule a candidate out. */
         bool conflict =
             (p->nhs[0] && rec.p.nhs[0] && strcmp(p->nhs, rec.p.nhs) != 0) ||
-            (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0) ||
-            (p->local_id[0] && rec.p.local_id[0] &&
-             strcmp(rec.agency, c->agency) == 0);
-        double w = cl_match_score(mc, p, &rec.p, &veto);
-        if (!conflict && n_own < 16 && strcmp(rec.agency, c->agency) == 0 &&
-            !p->local_id[0] && !rec.p.local_id[0]) {
+            (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0);
+        bool same_agency = strcmp(rec.agency, c->agency) == 0;
+        double w = s_pair_weight(mc, &tf, c->agency, p, &rec);
+        if (!conflict && n_own < 16 && same_agency && !p->local_id[0] &&
+            !rec.p.local_id[0]) {
             own[n_own].pid = rec.person_id;
             own[n_own++].rid = ids.v[i];
         }
-        if (!conflict && w > best) {
-            best = w;
-            best_veto = veto;
-            best_rid = ids.v[i];
-            out->person_id = rec.person_id;
-            out->record_id = strcmp(rec.agency, c->agency) == 0 &&
-                                     !p->local_id[0] && !rec.p.local_id[0]
-                                 ? ids.v[i]
-                                 : 0;
+        if (conflict)
+            continue;
+        s_cand *cd = s_push((void **)&cv, &ncv, &capcv, sizeof(*cd));
+        if (!cd) {
+            rc = CL_ERR_NOMEM;
+            break;
         }
+        cd->pid = rec.person_id;
+        cd->rid = ids.v[i];
+        cd->w = w;
     }
     sodium_memzero(&rec, sizeof(rec));
     free(ids.v);
-    if (rc != CL_OK)
+    if (rc != CL_OK) {
+        free(cv);
         return rc;
-    if (best >= mc->upper && !best_veto) {
+    }
+    /* the best record of each person, best person first */
+    if (ncv > 1)
+        qsort(cv, ncv, sizeof(*cv), s_cand_w_cmp);
+    size_t np = 0;
+    for (size_t i = 0; i < ncv; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < np && !seen; j++)
+            seen = cv[j].pid == cv[i].pid;
+        if (!seen)
+            cv[np++] = cv[i];
+    }
+    double best = np ? cv[0].w : -1e9;
+    if (best >= mc->upper) {
+        out->person_id = cv[0].pid;
         out->reason = CL_LINK_SCORE;
         out->score = best;
         for (size_t i = 0; i < n_own && !out->record_id; i++)
             if (own[i].pid == out->person_id)
                 out->record_id = own[i].rid;
-        return CL_OK;
+    } else {
+        /* Not sure enough: a new person, and if the best candidate is
+         * plausible the pair goes to a coordinator's review queue. */
+        out->reason = CL_LINK_NEW;
+        out->score = np ? best : 0.0;
+        if (best >= mc->lower)
+            out->review_rid = cv[0].rid;
     }
-    /* Not sure enough: a new person, and if the best candidate is
-     * plausible the pair goes to a coordinator's review queue. */
-    memset(out, 0, sizeof(*out));
-    out->reason = CL_LINK_NEW;
-    out->score = best > -1e9 ? best : 0.0;
-    if (best >= mc->lower)
-        out->review_rid = best_rid;
+    for (size_t i = 1; i < np && out->n_more < S_LINK_MORE; i++) {
+        if (cv[i].w < mc->lower)
+            break;
+        out->more_pid[out->n_more] = cv[i].pid;
+        out->more_rid[out->n_more] = cv[i].rid;
+        out->more_score[out->n_more++] = cv[i].w;
+    }
+    free(cv);
     return CL_OK;
 }
 
@@ -882,6 +997,30 @@ static int s_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
 {
     s_review r;
     uint64_t id;
+    /* a pair is queued once, whichever record came first */
+    uint8_t qk[CL_BLIND_LEN + 8], v[1];
+    char pair[48];
+    size_t len;
+    snprintf(pair, sizeof(pair), "%" PRIu64 "-%" PRIu64,
+             incoming < candidate ? incoming : candidate,
+             incoming < candidate ? candidate : incoming);
+    cl_store_blind(cl_store_of(t), qk, "queued", (const uint8_t *)pair,
+                   strlen(pair));
+    cl_be64_put(qk + CL_BLIND_LEN, incoming);
+    int q =
+        cl_store_get_raw(t, CL_DB_BLOCK, qk, sizeof(qk), v, sizeof(v), &len);
+    if (q == CL_OK)
+        return CL_OK;
+    if (q != CL_ERR_NOT_FOUND)
+        return q;
+    cl_be64_put(qk + CL_BLIND_LEN, candidate);
+    q = cl_store_get_raw(t, CL_DB_BLOCK, qk, sizeof(qk), v, sizeof(v), &len);
+    if (q == CL_OK)
+        return CL_OK;
+    if (q != CL_ERR_NOT_FOUND ||
+        (q = cl_store_put_raw(t, CL_DB_BLOCK, qk, sizeof(qk), NULL, 0)) !=
+            CL_OK)
+        return q;
     memset(&r, 0, sizeof(r));
     r.incoming = incoming;
     r.candidate = candidate;
@@ -889,6 +1028,49 @@ static int s_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
     r.created = now;
     int rc = cl_store_next_id(t, "review", &id);
     return rc == CL_OK ? s_review_put(t, id, &r) : rc;
+}
+
+static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
+                          uint8_t reason);
+
+/* The index row that says a coordinator decided where record rid
+ * belongs (accepted or rejected a match with it, or split it off). */
+static void s_decided_key(const cl_store *st, uint64_t rid,
+                          uint8_t k[CL_BLIND_LEN + 8])
+{
+    char v[24];
+    snprintf(v, sizeof(v), "%" PRIu64, rid);
+    cl_store_blind(st, k, "decided", (const uint8_t *)v, strlen(v));
+    cl_be64_put(k + CL_BLIND_LEN, rid);
+}
+
+static int s_mark_decided(cl_txn *t, uint64_t rid)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    s_decided_key(cl_store_of(t), rid, k);
+    return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
+}
+
+static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids);
+
+/* Whether any record of person pid was decided on by a coordinator. */
+static int s_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
+                            bool *decided)
+{
+    s_ids recs = {.max = SIZE_MAX};
+    uint8_t k[CL_BLIND_LEN + 8], v[1];
+    size_t len;
+    *decided = false;
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++) {
+        s_decided_key(st, recs.v[i], k);
+        rc = cl_store_get_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v), &len);
+        *decided = rc == CL_OK;
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+    }
+    free(recs.v);
+    return rc;
 }
 
 /* Attach p (as caller's agency describes it) to a person; returns ids. */
@@ -1017,13 +1199,34 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
     s_blocking(st, &rec.p, &b);
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
         if (!s_blinds_has(&before, b.k[i]))
-            rc = s_blind_index(t, b.k[i], l.record_id);
+            rc = s_blinds_put(t, &b, i, l.record_id);
     for (size_t i = 0; i < before.n && rc == CL_OK; i++)
         if (!s_blinds_has(&b, before.k[i]))
-            rc = s_blind_unindex(t, before.k[i], l.record_id);
+            rc = s_blinds_del(t, &before, i, l.record_id);
     sodium_memzero(&rec, sizeof(rec));
     if (rc == CL_OK && l.review_rid)
         rc = s_review_add(t, l.record_id, l.review_rid, l.score, now);
+    /* People converge: a record that matches two people above the upper
+     * threshold brings them together, unless a coordinator decided on
+     * either (then a coordinator decides again); a pair between the
+     * thresholds is queued. */
+    for (size_t i = 0; i < l.n_more && rc == CL_OK; i++) {
+        bool decided = false;
+        if (l.more_pid[i] == l.person_id)
+            continue;
+        if (l.reason == CL_LINK_SCORE && l.more_score[i] >= mc->upper &&
+            (rc = s_person_decided(t, st, l.person_id, &decided)) == CL_OK &&
+            !decided &&
+            (rc = s_person_decided(t, st, l.more_pid[i], &decided)) == CL_OK &&
+            !decided) {
+            rc = s_merge_people(t, l.more_pid[i], l.person_id, now,
+                                CL_LINK_MERGED);
+            continue;
+        }
+        if (rc == CL_OK)
+            rc = s_review_add(t, l.record_id, l.more_rid[i], l.more_score[i],
+                              now);
+    }
     if (rc == CL_OK && p->uprn[0])
         rc = s_infer_household(t, st, l.person_id, l.record_id, p->uprn);
     if (rc == CL_OK) {
@@ -2321,12 +2524,12 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
         s_blinds b = {0};
         s_ident_blinds(st, rec.agency, &rec.p, &b);
         s_blocking(st, &rec.p, &b);
-        for (size_t j = 0; j < b.n && rc == CL_OK; j++) {
-            uint8_t bk[CL_BLIND_LEN + 8];
-            memcpy(bk, b.k[j], CL_BLIND_LEN);
-            cl_be64_put(bk + CL_BLIND_LEN, recs.v[i]);
-            rc = s_del(t, CL_DB_BLIND, bk, sizeof(bk));
-        }
+        for (size_t j = 0; j < b.n && rc == CL_OK; j++)
+            rc = s_blinds_del(t, &b, j, recs.v[i]);
+        uint8_t dk[CL_BLIND_LEN + 8];
+        s_decided_key(st, recs.v[i], dk);
+        if (rc == CL_OK)
+            rc = s_del(t, CL_DB_BLIND, dk, sizeof(dk));
         refs.n = 0;
         if (rc == CL_OK)
             rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
@@ -2569,7 +2772,7 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
     s_rl_ctx *c = ctx;
     s_review r;
     s_record a, b;
-    bool keep, veto;
+    bool keep;
     if (len != 8)
         return CL_ERR_CORRUPT;
     uint64_t id = cl_be64_get(key);
@@ -2577,7 +2780,7 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
     if (rc == CL_OK && keep && c->q->agency[0])
         keep =
             !strcmp(a.agency, c->q->agency) || !strcmp(b.agency, c->q->agency);
-    double w = keep ? cl_match_score(c->mc, &a.p, &b.p, &veto) : 0;
+    double w = keep ? cl_match_score(c->mc, &a.p, &b.p) : 0;
     double p = cl_match_probability(c->mc, w);
     if (keep && c->q->min_p > 0 && p < c->q->min_p)
         keep = false;
@@ -2642,14 +2845,14 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
          * cursor's own pair was decided meanwhile */
         s_review cur;
         s_record a, b;
-        bool keep, veto;
+        bool keep;
         s_rl_item key = {after, 0};
         if ((rc = s_review_pair(t, after, &cur, &a, &b, &keep)) != CL_OK) {
             if (rc == CL_ERR_NOT_FOUND)
                 snprintf(err, CL_ERROR_SZ, "no such review %s", q->after);
             goto out;
         }
-        key.score = keep ? cl_match_score(mc, &a.p, &b.p, &veto) : cur.score;
+        key.score = keep ? cl_match_score(mc, &a.p, &b.p) : cur.score;
         sodium_memzero(&a, sizeof(a));
         sodium_memzero(&b, sizeof(b));
         while (from < c.n && s_rl_cmp(&c.v[from], &key) <= 0)
@@ -2660,7 +2863,7 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
     for (size_t i = from; i < c.n && out->n < limit && rc == CL_OK; i++) {
         s_review r;
         s_record a, b;
-        bool keep, veto;
+        bool keep;
         if ((rc = s_review_pair(t, c.v[i].id, &r, &a, &b, &keep)) != CL_OK ||
             !keep)
             continue;
@@ -2672,7 +2875,7 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
         }
         snprintf(it->id, sizeof(it->id), "Q%08" PRIu64, c.v[i].id);
         it->score =
-            cl_match_explain(mc, &a.p, &b.p, &veto, it->fields, &it->n_fields);
+            cl_match_explain(mc, &a.p, &b.p, NULL, it->fields, &it->n_fields);
         it->probability = cl_match_probability(mc, it->score);
         s_record_view(&it->incoming, r.incoming, &a);
         s_record_view(&it->candidate, r.candidate, &b);
@@ -2719,7 +2922,8 @@ static int s_move_record(cl_txn *t, uint64_t rid, uint64_t from, uint64_t to,
 }
 
 /* Merge person `from` into person `to`: records, relationships, plans. */
-static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now)
+static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
+                          uint8_t reason)
 {
     s_ids recs = {.max = SIZE_MAX}, rels = {.max = SIZE_MAX},
           plans = {.max = SIZE_MAX};
@@ -2728,7 +2932,7 @@ static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now)
     int64_t created, last;
     int rc = s_children(t, CL_DB_PERSON_RECORDS, from, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
-        rc = s_move_record(t, recs.v[i], from, to, CL_LINK_REVIEWED);
+        rc = s_move_record(t, recs.v[i], from, to, reason);
     if (rc == CL_OK)
         rc = s_children(t, CL_DB_RELATION, from, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
@@ -2851,7 +3055,8 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
         if ((rc = cl_store_next_id(t, "person", &fresh)) != CL_OK ||
             (rc = s_person_put(t, fresh, now, now)) != CL_OK ||
             (rc = s_activity(t, fresh, now, true)) != CL_OK ||
-            (rc = s_move_record(t, id, old, fresh, CL_LINK_NEW)) != CL_OK)
+            (rc = s_move_record(t, id, old, fresh, CL_LINK_NEW)) != CL_OK ||
+            (rc = s_mark_decided(t, id)) != CL_OK)
             return rc;
         s_note_person(note, fresh);
         cl_core_pid_str(out->reference, fresh);
@@ -2884,7 +3089,12 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
     s_note_person(note, from);
     s_note_person(note, to);
     if (c->accept && from != to &&
-        (rc = s_merge_people(t, from, to, now)) != CL_OK)
+        (rc = s_merge_people(t, from, to, now, CL_LINK_REVIEWED)) != CL_OK)
+        return rc;
+    /* where these records belong was decided: never moved again without
+     * a coordinator */
+    if ((rc = s_mark_decided(t, r.incoming)) != CL_OK ||
+        (rc = s_mark_decided(t, r.candidate)) != CL_OK)
         return rc;
     r.status = c->accept ? 1 : 2;
     r.decided = now;
@@ -2974,17 +3184,16 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
     if (rid) {
         rc = s_ids_push(&ids, rid);
     } else {
-        s_blinds b = {0};
-        s_blocking(st, &p, &b);
-        for (size_t i = 0; i < b.n && rc == CL_OK; i++)
-            rc = s_lookup(t, b.k[i], &ids);
-        s_ids_unique(&ids);
+        rc = s_block_candidates(t, st, &p, &ids);
     }
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
-        bool veto;
-        if ((rc = s_record_get(t, ids.v[i], &rec)) != CL_OK)
+        if ((rc = s_record_get(t, ids.v[i], &rec)) == CL_ERR_NOT_FOUND) {
+            rc = CL_OK; /* an index row left by an older key scheme */
+            continue;
+        }
+        if (rc != CL_OK)
             break;
-        double w = rid ? 100.0 : cl_match_score(mc, &p, &rec.p, &veto);
+        double w = rid ? 100.0 : cl_match_score(mc, &p, &rec.p);
         cl_candidate *c = NULL;
         char pid[CL_PID_SZ];
         cl_core_pid_str(pid, rec.person_id);
@@ -3535,6 +3744,8 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
         return cl_refindex_decode_check(buf, len);
     case CL_DB_INTAKE:
         return cl_intake_decode_check(buf, len);
+    case CL_DB_LINKING:
+        return cl_link_decode_check(buf, len);
     case CL_DB_MAILBOX:
     case CL_DB_INFOREQ:
     case CL_DB_FEED:
@@ -4089,6 +4300,21 @@ static int s_ref_one(cl_txn *t, uint64_t id, s_referral *sr, cl_core_ref *out)
     return rc;
 }
 
+/* --- lent to link.c ---------------------------------------------------------
+ */
+
+int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p, uint64_t *pid)
+{
+    s_record rec;
+    int rc = s_record_get(t, rid, &rec);
+    if (rc == CL_OK) {
+        *p = rec.p;
+        *pid = rec.person_id;
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
 int cl_core__ref_get(cl_txn *t, const char *reference, cl_core_ref *out)
 {
     uint64_t id;
@@ -4226,4 +4452,81 @@ int cl_core__active_since(cl_txn *t, int64_t since,
     s_active a = {fn, ctx};
     cl_be64_put(k, (uint64_t)(since > 0 ? since : 0));
     return cl_store_scan_from(t, CL_DB_ACTIVITY, k, 8, s_active_one, &a);
+}
+
+int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
+                    int64_t now, int *what)
+{
+    const cl_store *st = cl_store_of(t);
+    s_record rec, other;
+    s_ids ids = {.max = S_CANDIDATES_MAX};
+    cl_match_tf tf;
+    *what = 0;
+    int rc = s_record_get(t, rid, &rec);
+    if (rc != CL_OK)
+        return rc;
+    /* index the record under today's keys (a store linked under an older
+     * key scheme becomes findable by them) */
+    s_blinds b = {0};
+    s_ident_blinds(st, rec.agency, &rec.p, &b);
+    s_blocking(st, &rec.p, &b);
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
+        rc = s_blinds_put(t, &b, i, rid);
+    if (rc == CL_OK)
+        rc = s_block_candidates(t, st, &rec.p, &ids);
+    if (rc == CL_OK)
+        rc = s_term_freq(t, st, &rec.p, &tf);
+    double best = -1e9;
+    uint64_t best_pid = 0, best_rid = 0;
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        if (ids.v[i] == rid)
+            continue;
+        if ((rc = s_record_get(t, ids.v[i], &other)) == CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+            continue;
+        }
+        if (rc != CL_OK || other.person_id == rec.person_id)
+            continue;
+        bool conflict = (rec.p.nhs[0] && other.p.nhs[0] &&
+                         strcmp(rec.p.nhs, other.p.nhs) != 0) ||
+                        (rec.p.chi[0] && other.p.chi[0] &&
+                         strcmp(rec.p.chi, other.p.chi) != 0);
+        double w = s_pair_weight(mc, &tf, rec.agency, &rec.p, &other);
+        if (!conflict && w > best) {
+            best = w;
+            best_pid = other.person_id;
+            best_rid = ids.v[i];
+        }
+    }
+    sodium_memzero(&other, sizeof(other));
+    uint64_t pid = rec.person_id;
+    sodium_memzero(&rec, sizeof(rec));
+    free(ids.v);
+    if (rc != CL_OK || !best_pid || best < mc->lower)
+        return rc;
+    bool d1 = false, d2 = false;
+    if (best >= mc->upper &&
+        (rc = s_person_decided(t, st, pid, &d1)) == CL_OK &&
+        (rc = s_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 && !d2) {
+        /* the lower id stays: people keep the id they were first given */
+        uint64_t keep = pid < best_pid ? pid : best_pid;
+        rc = s_merge_people(t, keep == pid ? best_pid : pid, keep, now,
+                            CL_LINK_MERGED);
+        *what = 1;
+        return rc;
+    }
+    if (rc == CL_OK) {
+        rc = s_review_add(t, rid, best_rid, best, now);
+        *what = 2;
+    }
+    return rc;
+}
+
+int cl_core_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
+{
+    s_ids ids = {.max = S_CANDIDATES_MAX};
+    int rc = s_block_candidates(t, cl_store_of(t), p, &ids);
+    *n = ids.n;
+    free(ids.v);
+    return rc;
 }

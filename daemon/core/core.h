@@ -68,12 +68,15 @@ typedef enum {
     CL_W_GIVEN_EXACT,
     CL_W_GIVEN_NICKNAME,
     CL_W_GIVEN_CLOSE,
+    CL_W_GIVEN_PREFIX,
     CL_W_GIVEN_INITIAL,
     CL_W_GIVEN_DIFFERENT,
     CL_W_NAMES_SWAPPED,
     CL_W_DOB_EXACT,
     CL_W_DOB_SWAPPED,
+    CL_W_DOB_TYPO,
     CL_W_DOB_ONE_PART,
+    CL_W_DOB_GENERATION,
     CL_W_DOB_DIFFERENT,
     CL_W_SEX_SAME,
     CL_W_SEX_DIFFERENT,
@@ -87,6 +90,8 @@ typedef enum {
     CL_W_TOWN_DIFFERENT,
     CL_W_UPRN_SAME,
     CL_W_UPRN_DIFFERENT,
+    CL_W_HOUSEHOLD_SHARED,
+    CL_W_AGENCY_OTHER_RECORD,
     CL_W_COUNT
 } cl_weight_id;
 
@@ -96,6 +101,8 @@ typedef struct cl_match_config {
     double lower;         /* below: new person; between: review */
     double prior;         /* probability that two records picked at random
                              are one person (0: the default) */
+    double upper_p;       /* the thresholds as match probabilities: when */
+    double lower_p;       /* set (> 0), upper and lower follow the prior */
     double m[CL_W_COUNT]; /* per level */
     double u[CL_W_COUNT];
 } cl_match_config;
@@ -108,16 +115,33 @@ void cl_match_config_defaults(cl_match_config *mc);
 bool cl_match_weight_set(cl_match_config *mc, const char *name, double m,
                          double u);
 
+/* The weight of one level under mc (log2(m/u)). */
+double cl_match_level_weight(const cl_match_config *mc, cl_weight_id id);
+
+/* Level id of a name, or -1. */
+int cl_match_level_find(const char *name);
+
 /* The name of a level, as the configuration and the review queue show it. */
 const char *cl_match_weight_name(cl_weight_id id);
 
 #define CL_MATCH_UPPER_DEFAULT 22.0
 #define CL_MATCH_LOWER_DEFAULT 8.0
-#define CL_MATCH_PRIOR_DEFAULT 1e-5
+/* the default prior: about one match among 450,000 random pairs, so that
+ * the documented thresholds (link at probability 0.9, review from 0.00056)
+ * are the weights 22 and 8 until a prior is learned */
+#define CL_MATCH_PRIOR_DEFAULT   2.2e-6
+#define CL_MATCH_UPPER_P_DEFAULT 0.9
 
 /* The match probability of weight w under mc's prior: the posterior odds
  * are 2^w times the prior odds. */
 double cl_match_probability(const cl_match_config *mc, double w);
+
+/* The weight whose match probability under mc's prior is p. */
+double cl_match_weight_for(const cl_match_config *mc, double p);
+
+/* Set upper and lower from upper_p and lower_p (where set) under the
+ * prior in use: call after the prior changes. */
+void cl_match_thresholds_update(cl_match_config *mc);
 
 /* What a request touched, for its audit entry: filled by the operation,
  * written by cl_audit_append in the same transaction as the data. */
@@ -605,16 +629,88 @@ void cl_match_soundex(const char *s, char out[5]);
  * into out; the name itself (lower-cased) when no nickname is known. */
 void cl_match_canonical_given(const char *s, char *out, size_t cap);
 
-/* Fellegi-Sunter match weight of two descriptions under mc's levels;
- * *veto is set when the given names or the dates of birth plainly disagree
- * (never link automatically). */
+/* Fellegi-Sunter match weight of two descriptions under mc's levels. No
+ * field vetoes a pair: a plainly different given name or date of birth is
+ * strong negative evidence, and when either is seen the address fields two
+ * members of one household share count once (household.shared) instead of
+ * field by field, so parents, children and twins at one address stay below
+ * the upper threshold on the weights alone. */
 double cl_match_score(const cl_match_config *mc, const cl_person *a,
-                      const cl_person *b, bool *veto);
+                      const cl_person *b);
 
-/* The same, with each field's comparison level and weight in out (up to
- * CL_MATCH_FIELDS; *n receives how many). */
+/* Term frequencies: how common a's family and given names are among the
+ * store's records (0: unknown, the level's u is used). An exact match on
+ * a rare name then weighs more than on a common one: log2(m / frequency)
+ * instead of log2(m / u). */
+typedef struct cl_match_tf {
+    double family, given;
+} cl_match_tf;
+
+/* The same, with term frequencies (tf may be NULL) and each field's
+ * comparison level and weight in out (up to CL_MATCH_FIELDS; *n receives
+ * how many; out may be NULL). */
 double cl_match_explain(const cl_match_config *mc, const cl_person *a,
-                        const cl_person *b, bool *veto, cl_field_weight *out,
-                        uint32_t *n);
+                        const cl_person *b, const cl_match_tf *tf,
+                        cl_field_weight *out, uint32_t *n);
+
+/* The comparison level of each field of a and b (-1: not compared), in
+ * the order of cl_match_fields; the weight they add up to is returned.
+ * Used by training to count levels. */
+#define CL_MATCH_NFIELDS 9
+double cl_match_levels(const cl_match_config *mc, const cl_person *a,
+                       const cl_person *b, int levels[CL_MATCH_NFIELDS]);
+
+/* Whether levels lv (from cl_match_levels) are a family pattern: family
+ * names agree, given names or dates of birth plainly do not. */
+bool cl_match_kin(const int lv[CL_MATCH_NFIELDS]);
+
+/* Places in lv: 0 none compared, 1 compared and none agrees, 2 one agrees. */
+int cl_match_place(const int lv[CL_MATCH_NFIELDS]);
+
+/* Which field a level belongs to (0..CL_MATCH_NFIELDS-1). */
+int cl_match_level_field(cl_weight_id id);
+
+/* The field names, as the review queue and training show them. */
+extern const char *const cl_match_fields[CL_MATCH_NFIELDS];
+
+/* --- learned weights and relinking (link.c) ------------------------------
+ *
+ * `caselink link train` estimates every comparison level's m and u and the
+ * prior from the store's own records: u from random pairs of sampled
+ * records (pairs already linked to one person left out), m by
+ * expectation-maximisation over candidate pairs found by three blocking
+ * passes (date of birth; both names' codes; postcode or town), each pass
+ * estimating only the fields it did not block on; the prior from the
+ * expected matches among pairs that share a date of birth, scaled by how
+ * often true matches do. The result is a proposal; the daemon keeps its
+ * documented defaults (or the weights accepted before) until a
+ * coordinator or operator accepts it. No personal data is in the result.
+ */
+
+/* Overlay the accepted weights (if any) on mc and update its thresholds;
+ * *accepted tells whether there were any. */
+CL_NODISCARD int cl_link_weights_load(cl_txn *t, cl_match_config *mc,
+                                      bool *accepted);
+
+/* Show, train, accept or start a rerun (q->action); out describes the
+ * weights in use and proposed afterwards. mc is the configuration in use
+ * (the defaults the weights overlay). */
+CL_NODISCARD int cl_link_admin(cl_txn *t, const cl_match_config *mc,
+                               const cl_caller *caller, const cl_link_req *q,
+                               int64_t now, cl_link_info *out,
+                               cl_audit_note *note, char err[CL_ERROR_SZ]);
+
+/* Advance a rerun by up to max records (write transaction); *running is
+ * false once it is done (or none was asked for). */
+CL_NODISCARD int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc,
+                                    size_t max, int64_t now, bool *running);
+
+/* Decode check for link.c's stored values (fuzzing). */
+CL_NODISCARD int cl_link_decode_check(const uint8_t *buf, size_t len);
+
+/* How many stored records share a blocking key with p: the records a
+ * new referral about p is compared with (benchmarks, tests). */
+CL_NODISCARD int cl_core_candidate_count(cl_txn *t, const cl_person *p,
+                                         size_t *n);
 
 #endif

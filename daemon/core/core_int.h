@@ -174,5 +174,15 @@ CL_NODISCARD int cl_core__actions_each(cl_txn *t, int64_t now,
                                        int (*fn)(void *ctx, const cl_action *a,
                                                  uint64_t pid),
                                        void *ctx);
+/* A stored record's description and person (link.c: training). */
+CL_NODISCARD int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p,
+                                      uint64_t *pid);
+
+/* Re-evaluate one stored record with mc (link.c: rerun): index it under
+ * today's blocking keys; if another person now matches it above the
+ * upper threshold and neither holds a coordinator's decision, merge them
+ * (*what 1); else if above the lower threshold queue the pair (*what 2). */
+CL_NODISCARD int cl_core__relink(cl_txn *t, const cl_match_config *mc,
+                                 uint64_t rid, int64_t now, int *what);
 
 #endif

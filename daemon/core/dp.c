@@ -85,6 +85,10 @@ static const struct {
     [CL_DB_INTAKE] = {CL_SAR_EXPORTED, NULL},
     [CL_DB_PERSON_INTAKE] = {CL_SAR_INDEX, NULL},
     [CL_DB_HOLD] = {CL_SAR_EXPORTED, NULL},
+    [CL_DB_LINKING] = {CL_SAR_LEFT_OUT,
+                       "linking weights per comparison level and relinking "
+                       "progress: no personal data"},
+    [CL_DB_BLOCK] = {CL_SAR_INDEX, NULL}, /* blocking keys, name counts */
 };
 
 cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)

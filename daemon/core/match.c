@@ -146,47 +146,79 @@ void cl_match_canonical_given(const char *s, char *out, size_t cap)
         }
 }
 
-/* Defaults, chosen for UK agency extracts and tuned on the synthetic
- * population in tests/synth.c: m is how often the level is seen when two
- * records are one person, u how often when they are two. */
+/* Defaults, used until weights learned from the store's own records are
+ * accepted (caselink link train, link weights --accept): m is how often
+ * the level is seen when two records are one person, u how often when
+ * they are two (u from the frequency of each value among random pairs of
+ * UK records; m from the error rates agency extracts are known to have).
+ * Each level belongs to one comparison (field); a field missing on either
+ * side adds nothing. */
 static const struct {
     const char *name;
     double m, u;
+    int field;
 } s_levels[CL_W_COUNT] = {
-    [CL_W_FAMILY_EXACT] = {"family.exact", 0.90, 0.002},
-    [CL_W_FAMILY_PART] = {"family.part", 0.03, 0.001},
-    [CL_W_FAMILY_CLOSE] = {"family.close", 0.04, 0.002},
-    [CL_W_FAMILY_SOUNDEX] = {"family.soundex", 0.01, 0.005},
-    [CL_W_FAMILY_DIFFERENT] = {"family.different", 0.02, 0.991},
-    [CL_W_GIVEN_EXACT] = {"given.exact", 0.85, 0.004},
-    [CL_W_GIVEN_NICKNAME] = {"given.nickname", 0.08, 0.002},
-    [CL_W_GIVEN_CLOSE] = {"given.close", 0.04, 0.003},
-    [CL_W_GIVEN_INITIAL] = {"given.initial", 0.02, 0.05},
-    [CL_W_GIVEN_DIFFERENT] = {"given.different", 0.01, 0.941},
-    [CL_W_NAMES_SWAPPED] = {"names.swapped", 0.005, 0.00002},
-    [CL_W_DOB_EXACT] = {"dob.exact", 0.92, 0.00004},
-    [CL_W_DOB_SWAPPED] = {"dob.swapped", 0.02, 0.00004},
-    [CL_W_DOB_ONE_PART] = {"dob.one_part", 0.04, 0.0015},
-    [CL_W_DOB_DIFFERENT] = {"dob.different", 0.02, 0.9985},
-    [CL_W_SEX_SAME] = {"sex.same", 0.97, 0.5},
-    [CL_W_SEX_DIFFERENT] = {"sex.different", 0.03, 0.5},
-    [CL_W_POSTCODE_UNIT] = {"postcode.unit", 0.65, 0.0003},
-    [CL_W_POSTCODE_SECTOR] = {"postcode.sector", 0.08, 0.004},
-    [CL_W_POSTCODE_DISTRICT] = {"postcode.district", 0.05, 0.03},
-    [CL_W_POSTCODE_DIFFERENT] = {"postcode.different", 0.22, 0.966},
-    [CL_W_ADDRESS_SAME] = {"address.same", 0.55, 0.002},
-    [CL_W_ADDRESS_DIFFERENT] = {"address.different", 0.45, 0.998},
-    [CL_W_TOWN_SAME] = {"town.same", 0.85, 0.2},
-    [CL_W_TOWN_DIFFERENT] = {"town.different", 0.15, 0.8},
-    [CL_W_UPRN_SAME] = {"uprn.same", 0.6, 0.0002},
-    [CL_W_UPRN_DIFFERENT] = {"uprn.different", 0.4, 0.9998},
+    [CL_W_FAMILY_EXACT] = {"family.exact", 0.88, 0.002, 0},
+    [CL_W_FAMILY_PART] = {"family.part", 0.02, 0.001, 0},
+    [CL_W_FAMILY_CLOSE] = {"family.close", 0.05, 0.002, 0},
+    [CL_W_FAMILY_SOUNDEX] = {"family.soundex", 0.01, 0.005, 0},
+    [CL_W_FAMILY_DIFFERENT] = {"family.different", 0.02, 0.99, 0},
+    [CL_W_NAMES_SWAPPED] = {"names.swapped", 0.02, 0.00001, 0},
+    [CL_W_GIVEN_EXACT] = {"given.exact", 0.84, 0.004, 1},
+    [CL_W_GIVEN_NICKNAME] = {"given.nickname", 0.05, 0.002, 1},
+    [CL_W_GIVEN_CLOSE] = {"given.close", 0.06, 0.004, 1},
+    [CL_W_GIVEN_PREFIX] = {"given.prefix", 0.02, 0.003, 1},
+    [CL_W_GIVEN_INITIAL] = {"given.initial", 0.02, 0.05, 1},
+    [CL_W_GIVEN_DIFFERENT] = {"given.different", 0.01, 0.94, 1},
+    [CL_W_DOB_EXACT] = {"dob.exact", 0.84, 0.00004, 2},
+    [CL_W_DOB_SWAPPED] = {"dob.swapped", 0.01, 0.00004, 2},
+    [CL_W_DOB_TYPO] = {"dob.typo", 0.07, 0.0008, 2},
+    [CL_W_DOB_ONE_PART] = {"dob.one_part", 0.04, 0.004, 2},
+    [CL_W_DOB_GENERATION] = {"dob.generation", 0.002, 0.6, 2},
+    [CL_W_DOB_DIFFERENT] = {"dob.different", 0.038, 0.395, 2},
+    [CL_W_SEX_SAME] = {"sex.same", 0.97, 0.5, 3},
+    [CL_W_SEX_DIFFERENT] = {"sex.different", 0.03, 0.5, 3},
+    [CL_W_POSTCODE_UNIT] = {"postcode.unit", 0.65, 0.0003, 4},
+    [CL_W_POSTCODE_SECTOR] = {"postcode.sector", 0.08, 0.004, 4},
+    [CL_W_POSTCODE_DISTRICT] = {"postcode.district", 0.05, 0.03, 4},
+    [CL_W_POSTCODE_DIFFERENT] = {"postcode.different", 0.22, 0.966, 4},
+    [CL_W_ADDRESS_SAME] = {"address.same", 0.55, 0.002, 5},
+    [CL_W_ADDRESS_DIFFERENT] = {"address.different", 0.45, 0.998, 5},
+    [CL_W_UPRN_SAME] = {"uprn.same", 0.6, 0.0002, 6},
+    [CL_W_UPRN_DIFFERENT] = {"uprn.different", 0.4, 0.9998, 6},
+    [CL_W_TOWN_SAME] = {"town.same", 0.85, 0.2, 7},
+    [CL_W_TOWN_DIFFERENT] = {"town.different", 0.15, 0.8, 7},
+    [CL_W_HOUSEHOLD_SHARED] = {"household.shared", 0.5, 0.05, 8},
+    [CL_W_AGENCY_OTHER_RECORD] = {"agency.other_record", 0.05, 0.95, 8},
 };
+
+const char *const cl_match_fields[CL_MATCH_NFIELDS] = {
+    "family name", "given names", "date of birth", "sex",      "postcode",
+    "address",     "UPRN",        "town",          "household"};
+
+int cl_match_level_field(cl_weight_id id)
+{
+    return (unsigned)id < CL_W_COUNT ? s_levels[id].field : -1;
+}
+
+int cl_match_level_find(const char *name)
+{
+    for (int i = 0; i < CL_W_COUNT; i++)
+        if (strcmp(s_levels[i].name, name) == 0)
+            return i;
+    return -1;
+}
 
 void cl_match_config_defaults(cl_match_config *mc)
 {
     mc->upper = CL_MATCH_UPPER_DEFAULT;
     mc->lower = CL_MATCH_LOWER_DEFAULT;
     mc->prior = CL_MATCH_PRIOR_DEFAULT;
+    /* the thresholds mean these probabilities: under the default prior
+     * they are the documented weights, and they follow a learned prior */
+    mc->upper_p = cl_match_probability(mc, CL_MATCH_UPPER_DEFAULT);
+    mc->lower_p = cl_match_probability(mc, CL_MATCH_LOWER_DEFAULT);
+    cl_match_thresholds_update(mc);
     for (int i = 0; i < CL_W_COUNT; i++) {
         mc->m[i] = s_levels[i].m;
         mc->u[i] = s_levels[i].u;
@@ -201,18 +233,31 @@ double cl_match_probability(const cl_match_config *mc, double w)
     return 1.0 / (1.0 + exp2(-(w + log2(prior / (1.0 - prior)))));
 }
 
+double cl_match_weight_for(const cl_match_config *mc, double p)
+{
+    double prior = mc && mc->prior > 0 && mc->prior < 1
+                       ? mc->prior
+                       : CL_MATCH_PRIOR_DEFAULT;
+    return log2(p / (1.0 - p)) - log2(prior / (1.0 - prior));
+}
+
+void cl_match_thresholds_update(cl_match_config *mc)
+{
+    if (mc->upper_p > 0 && mc->upper_p < 1)
+        mc->upper = cl_match_weight_for(mc, mc->upper_p);
+    if (mc->lower_p > 0 && mc->lower_p < 1)
+        mc->lower = cl_match_weight_for(mc, mc->lower_p);
+}
+
 bool cl_match_weight_set(cl_match_config *mc, const char *name, double m,
                          double u)
 {
-    if (!(m > 0 && m < 1 && u > 0 && u < 1))
+    int i = cl_match_level_find(name);
+    if (!(m > 0 && m < 1 && u > 0 && u < 1) || i < 0)
         return false;
-    for (int i = 0; i < CL_W_COUNT; i++)
-        if (strcmp(s_levels[i].name, name) == 0) {
-            mc->m[i] = m;
-            mc->u[i] = u;
-            return true;
-        }
-    return false;
+    mc->m[i] = m;
+    mc->u[i] = u;
+    return true;
 }
 
 const char *cl_match_weight_name(cl_weight_id id)
@@ -227,6 +272,11 @@ static double s_w(const cl_match_config *mc, cl_weight_id id)
     double m = mc && mc->m[id] > 0 ? mc->m[id] : s_levels[id].m;
     double u = mc && mc->u[id] > 0 ? mc->u[id] : s_levels[id].u;
     return log2(m / u);
+}
+
+double cl_match_level_weight(const cl_match_config *mc, cl_weight_id id)
+{
+    return (unsigned)id < CL_W_COUNT ? s_w(mc, id) : 0.0;
 }
 
 static cl_weight_id s_family(const char *a, const char *b)
@@ -260,25 +310,67 @@ static cl_weight_id s_given(const char *a, const char *b)
     cl_match_canonical_given(b, cb, sizeof(cb));
     if (strcmp(ca, cb) == 0)
         return CL_W_GIVEN_NICKNAME;
-    if (cl_match_jaro_winkler(ca, cb) >= 0.90)
+    /* "joel" and "joe": close as written, though joe's full form is
+     * joseph; so both the written and the full forms are compared */
+    if (cl_match_jaro_winkler(ca, cb) >= 0.90 ||
+        cl_match_jaro_winkler(fa, fb) >= 0.90)
         return CL_W_GIVEN_CLOSE;
-    if (ca[0] && cb[0] && (strlen(ca) == 1 || strlen(cb) == 1) &&
-        ca[0] == cb[0])
+    size_t la = strlen(fa), lb = strlen(fb);
+    const char *sh = la < lb ? fa : fb, *lo = la < lb ? fb : fa;
+    size_t ls = la < lb ? la : lb;
+    if (ls >= 2 && strncmp(sh, lo, ls) == 0)
+        return CL_W_GIVEN_PREFIX; /* "chris", "christopher" */
+    if (ls == 1 && sh[0] == lo[0])
         return CL_W_GIVEN_INITIAL;
     return CL_W_GIVEN_DIFFERENT;
 }
 
+/* Digits of a YYYY-MM-DD date as YYYYMMDD; false if not that form. */
+static bool s_digits8(const char *d, char out[9])
+{
+    if (strlen(d) != 10)
+        return false;
+    memcpy(out, d, 4);
+    memcpy(out + 4, d + 5, 2);
+    memcpy(out + 6, d + 8, 2);
+    out[8] = '\0';
+    for (int i = 0; i < 8; i++)
+        if (out[i] < '0' || out[i] > '9')
+            return false;
+    return true;
+}
+
 static cl_weight_id s_dob(const char *a, const char *b)
 {
+    char x[9], y[9];
     if (strcmp(a, b) == 0)
         return CL_W_DOB_EXACT;
-    /* YYYY-MM-DD: swapped day and month */
-    if (memcmp(a, b, 4) == 0 && memcmp(a + 5, b + 8, 2) == 0 &&
-        memcmp(a + 8, b + 5, 2) == 0)
+    if (!s_digits8(a, x) || !s_digits8(b, y))
+        return CL_W_DOB_DIFFERENT;
+    /* day and month swapped */
+    if (memcmp(x, y, 4) == 0 && memcmp(x + 4, y + 6, 2) == 0 &&
+        memcmp(x + 6, y + 4, 2) == 0)
         return CL_W_DOB_SWAPPED;
-    int same = (memcmp(a, b, 4) == 0) + (memcmp(a + 5, b + 5, 2) == 0) +
-               (memcmp(a + 8, b + 8, 2) == 0);
-    return same == 2 ? CL_W_DOB_ONE_PART : CL_W_DOB_DIFFERENT;
+    /* one digit mistyped, or two neighbours swapped */
+    int diff = 0, first = -1;
+    for (int i = 0; i < 8; i++)
+        if (x[i] != y[i]) {
+            if (first < 0)
+                first = i;
+            diff++;
+        }
+    if (diff == 1 || (diff == 2 && first < 7 && x[first] == y[first + 1] &&
+                      x[first + 1] == y[first]))
+        return CL_W_DOB_TYPO;
+    int same = (memcmp(x, y, 4) == 0) + (memcmp(x + 4, y + 4, 2) == 0) +
+               (memcmp(x + 6, y + 6, 2) == 0);
+    if (same == 2)
+        return CL_W_DOB_ONE_PART;
+    /* a generation apart: parent and child */
+    int ya = atoi(a), yb = atoi(b);
+    if (abs(ya - yb) >= 12)
+        return CL_W_DOB_GENERATION;
+    return CL_W_DOB_DIFFERENT;
 }
 
 /* Postcodes are normalised "OUT IN". Unit, sector, district. */
@@ -350,10 +442,20 @@ static cl_weight_id s_address(const char *a, const char *b)
     return hit * 4 >= most * 3 ? CL_W_ADDRESS_SAME : CL_W_ADDRESS_DIFFERENT;
 }
 
-static void s_add(const cl_match_config *mc, cl_field_weight *out, uint32_t *n,
-                  const char *field, cl_weight_id id, double *w)
+static void s_add(const cl_match_config *mc, const cl_match_tf *tf,
+                  cl_field_weight *out, uint32_t *n, const char *field,
+                  cl_weight_id id, double *w)
 {
     double f = s_w(mc, id);
+    /* an exact match on a name as rare (or common) as this one */
+    double freq = !tf                       ? 0
+                  : id == CL_W_FAMILY_EXACT ? tf->family
+                  : id == CL_W_GIVEN_EXACT  ? tf->given
+                                            : 0;
+    if (freq > 0) {
+        double m = mc && mc->m[id] > 0 ? mc->m[id] : s_levels[id].m;
+        f = log2(m / (freq > 1e-7 ? freq : 1e-7));
+    }
     *w += f;
     if (!out || *n >= CL_MATCH_FIELDS)
         return;
@@ -364,69 +466,136 @@ static void s_add(const cl_match_config *mc, cl_field_weight *out, uint32_t *n,
     (*n)++;
 }
 
-double cl_match_explain(const cl_match_config *mc, const cl_person *a,
-                        const cl_person *b, bool *veto, cl_field_weight *out,
-                        uint32_t *n_out)
+/* Family names alike enough to count as the same name crosswise. */
+static bool s_alike(const char *a, const char *b)
 {
-    double w = 0.0;
-    uint32_t n = 0;
+    return a[0] && b[0] &&
+           (strcmp(a, b) == 0 || cl_match_jaro_winkler(a, b) >= 0.92);
+}
+
+/* The level of every field (-1: not compared), before the household
+ * rule; the weight of what was compared is the return value. */
+static void s_levels_of(const cl_person *a, const cl_person *b,
+                        int lv[CL_MATCH_NFIELDS])
+{
     char af[CL_NAME_SZ], ag[CL_NAME_SZ], bf[CL_NAME_SZ], bg[CL_NAME_SZ];
-    *veto = false;
+    for (int i = 0; i < CL_MATCH_NFIELDS; i++)
+        lv[i] = -1;
     s_fold(a->family, af, sizeof(af));
     s_fold(a->given, ag, sizeof(ag));
     s_fold(b->family, bf, sizeof(bf));
     s_fold(b->given, bg, sizeof(bg));
-    bool swapped = af[0] && ag[0] && strcmp(af, ag) != 0 &&
-                   strcmp(af, bg) == 0 && strcmp(ag, bf) == 0;
-    if (swapped) {
-        /* given and family names entered the wrong way round */
-        s_add(mc, out, &n, "names", CL_W_NAMES_SWAPPED, &w);
+    /* given and family names entered the wrong way round: each side's
+     * family name is (nearly) the other's given name */
+    bool straight = s_alike(af, bf) && s_alike(ag, bg);
+    if (!straight && strcmp(af, ag) != 0 && s_alike(af, bg) &&
+        s_alike(ag, bf)) {
+        lv[0] = CL_W_NAMES_SWAPPED;
     } else {
-        if (a->family[0] && b->family[0])
-            s_add(mc, out, &n, "family name", s_family(a->family, b->family),
-                  &w);
-        if (a->given[0] && b->given[0]) {
-            cl_weight_id g = s_given(a->given, b->given);
-            *veto = g == CL_W_GIVEN_DIFFERENT;
-            s_add(mc, out, &n, "given names", g, &w);
-        }
+        if (af[0] && bf[0])
+            lv[0] = s_family(a->family, b->family);
+        if (ag[0] && bg[0])
+            lv[1] = s_given(a->given, b->given);
     }
-    if (a->dob[0] && b->dob[0]) {
-        /* parent and child often share names and an address; plainly
-         * different dates of birth are different people */
-        cl_weight_id d = s_dob(a->dob, b->dob);
-        *veto = *veto || d == CL_W_DOB_DIFFERENT;
-        s_add(mc, out, &n, "date of birth", d, &w);
-    }
+    if (a->dob[0] && b->dob[0])
+        lv[2] = s_dob(a->dob, b->dob);
     if (a->sex && b->sex)
-        s_add(mc, out, &n, "sex",
-              a->sex == b->sex ? CL_W_SEX_SAME : CL_W_SEX_DIFFERENT, &w);
+        lv[3] = a->sex == b->sex ? CL_W_SEX_SAME : CL_W_SEX_DIFFERENT;
     if (a->postcode[0] && b->postcode[0])
-        s_add(mc, out, &n, "postcode", s_postcode(a->postcode, b->postcode),
-              &w);
-    if (a->uprn[0] && b->uprn[0]) {
-        s_add(mc, out, &n, "UPRN",
-              strcmp(a->uprn, b->uprn) == 0 ? CL_W_UPRN_SAME
-                                            : CL_W_UPRN_DIFFERENT,
-              &w);
-    } else if (a->address[0] && b->address[0]) {
+        lv[4] = s_postcode(a->postcode, b->postcode);
+    if (a->uprn[0] && b->uprn[0])
+        lv[6] = strcmp(a->uprn, b->uprn) == 0 ? CL_W_UPRN_SAME
+                                              : CL_W_UPRN_DIFFERENT;
+    else if (a->address[0] && b->address[0])
         /* the UPRN says it better when both have one */
-        s_add(mc, out, &n, "address", s_address(a->address, b->address), &w);
-    }
+        lv[5] = s_address(a->address, b->address);
     if (a->town[0] && b->town[0]) {
         char ta[CL_TOWN_SZ], tb[CL_TOWN_SZ];
         s_fold(a->town, ta, sizeof(ta));
         s_fold(b->town, tb, sizeof(tb));
-        s_add(mc, out, &n, "town",
-              strcmp(ta, tb) == 0 ? CL_W_TOWN_SAME : CL_W_TOWN_DIFFERENT, &w);
+        lv[7] = strcmp(ta, tb) == 0 || cl_match_jaro_winkler(ta, tb) >= 0.94
+                    ? CL_W_TOWN_SAME
+                    : CL_W_TOWN_DIFFERENT;
     }
+}
+
+/* Levels that say "where they live" agree. */
+static bool s_place_agrees(int id)
+{
+    return id == CL_W_POSTCODE_UNIT || id == CL_W_POSTCODE_SECTOR ||
+           id == CL_W_ADDRESS_SAME || id == CL_W_UPRN_SAME ||
+           id == CL_W_TOWN_SAME;
+}
+
+bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])
+{
+    bool family = lv[0] == CL_W_FAMILY_EXACT || lv[0] == CL_W_FAMILY_PART ||
+                  lv[0] == CL_W_FAMILY_CLOSE || lv[0] == CL_W_FAMILY_SOUNDEX ||
+                  lv[0] == CL_W_NAMES_SWAPPED;
+    return family &&
+           (lv[1] == CL_W_GIVEN_DIFFERENT || lv[2] == CL_W_DOB_DIFFERENT ||
+            lv[2] == CL_W_DOB_GENERATION);
+}
+
+int cl_match_place(const int lv[CL_MATCH_NFIELDS])
+{
+    int compared = 0;
+    for (int i = 4; i <= 7; i++) {
+        if (lv[i] < 0)
+            continue;
+        if (s_place_agrees(lv[i]))
+            return 2;
+        compared = 1;
+    }
+    return compared;
+}
+
+double cl_match_levels(const cl_match_config *mc, const cl_person *a,
+                       const cl_person *b, int lv[CL_MATCH_NFIELDS])
+{
+    double w = 0;
+    s_levels_of(a, b, lv);
+    for (int i = 0; i < CL_MATCH_NFIELDS; i++)
+        if (lv[i] >= 0)
+            w += s_w(mc, (cl_weight_id)lv[i]);
+    return w;
+}
+
+double cl_match_explain(const cl_match_config *mc, const cl_person *a,
+                        const cl_person *b, const cl_match_tf *tf,
+                        cl_field_weight *out, uint32_t *n_out)
+{
+    int lv[CL_MATCH_NFIELDS];
+    double w = 0.0;
+    uint32_t n = 0;
+    s_levels_of(a, b, lv);
+    /* Members of one family share a family name and, often, every field
+     * that says where they live, so when the family names agree but the
+     * given names or the dates of birth plainly do not (a parent and
+     * child, twins, siblings), the places that agree are one piece of
+     * evidence, household.shared, not four. */
+    bool kin = cl_match_kin(lv);
+    bool shared = false;
+    for (int i = 0; i < CL_MATCH_NFIELDS; i++) {
+        if (lv[i] < 0)
+            continue;
+        if (kin && s_place_agrees(lv[i])) {
+            shared = true;
+            continue;
+        }
+        s_add(mc, tf, out, &n,
+              lv[i] == CL_W_NAMES_SWAPPED ? "names" : cl_match_fields[i],
+              (cl_weight_id)lv[i], &w);
+    }
+    if (shared)
+        s_add(mc, NULL, out, &n, "household", CL_W_HOUSEHOLD_SHARED, &w);
     if (n_out)
         *n_out = n;
     return w;
 }
 
 double cl_match_score(const cl_match_config *mc, const cl_person *a,
-                      const cl_person *b, bool *veto)
+                      const cl_person *b)
 {
-    return cl_match_explain(mc, a, b, veto, NULL, NULL);
+    return cl_match_explain(mc, a, b, NULL, NULL, NULL);
 }

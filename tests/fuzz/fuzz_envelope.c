@@ -260,6 +260,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = cl_core_legal_hold(t, &s_who, &req->u.hold, 1700000026,
                                 &rep.u.publish, &note, err);
         break;
+    case CL_REQ_LINK_ADMIN:
+        rc = cl_link_admin(t, &mc, &s_who, &req->u.link_admin, 1700000024,
+                           &rep.u.link_info, &note, err);
+        break;
     default:
         break;
     }

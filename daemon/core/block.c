@@ -1,0 +1,221 @@
+/*
+ * block: the blind blocking keys of a person description. Two records are
+ * compared only when they share a key, so the keys decide which true
+ * matches can ever be found; each is a keyed hash (store/'s blind index),
+ * never the values themselves.
+ *
+ * The keys are chosen so that two records agreeing on most fields share at
+ * least one even when some of these happened: a typo in one or both names,
+ * given and family names swapped between the fields, one name missing, a
+ * surname split in two or double-barrelled, a date of birth missing, not a
+ * real date, mistyped or with day and month swapped, a move. Names enter
+ * as Soundex codes of the whole folded name and of each of its words, put
+ * in order so that a swap between the fields gives the same key:
+ *
+ *   nd  date of birth (day/month unordered) + one name's code, for each
+ *       name and name word: one name wrong, missing, swapped or split
+ *   ny  both names' codes (unordered) + birth year: day or month wrong
+ *   ni  both names' first letters (unordered) + date of birth: typos in
+ *       both names
+ *   np  both names' codes (unordered) + postcode: date missing or wrong
+ *   ns  the same with the postcode sector: date missing and a move nearby
+ *   nt  both names' codes (unordered) + town: date missing, no postcode
+ *   dp  date of birth + postcode: both names wrong
+ *   dt  date of birth + town: both names wrong, no postcode
+ *   op  one name's code + postcode: the other name and the date wrong
+ *   o2  one name's code + town: the same without a postcode
+ *   ha  house number + street's code + one name's code: the other name,
+ *       the date and the postcode wrong
+ *
+ * Each key holds a handful of people even among millions; a key that
+ * turns out to hold many (a common name in a city) is skipped by the
+ * caller (CL_BLOCK_CAP), since it says little.
+ */
+#include "block.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core.h"
+
+/* Folded (letters only, lower case) copy of s. */
+static void s_fold(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < cap; s++)
+        if (isalpha((unsigned char)*s))
+            out[n++] = (char)tolower((unsigned char)*s);
+    out[n] = '\0';
+}
+
+typedef struct s_keys {
+    const cl_store *st;
+    uint8_t (*k)[CL_BLIND_LEN];
+    size_t n, max;
+} s_keys;
+
+static void s_add(s_keys *ks, const char *domain, const char *a, const char *b,
+                  const char *c)
+{
+    char buf[256];
+    if (ks->n >= ks->max)
+        return;
+    int n = snprintf(buf, sizeof(buf), "%s%c%s%c%s", a, 0, b ? b : "", 0,
+                     c ? c : "");
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return;
+    uint8_t k[CL_BLIND_LEN];
+    cl_store_blind(ks->st, k, domain, (const uint8_t *)buf, (size_t)n);
+    sodium_memzero(buf, sizeof(buf));
+    for (size_t i = 0; i < ks->n; i++)
+        if (memcmp(ks->k[i], k, CL_BLIND_LEN) == 0)
+            return;
+    memcpy(ks->k[ks->n++], k, CL_BLIND_LEN);
+}
+
+/* Soundex codes of a name: the whole folded name, then each word when it
+ * has several ("Smith-Jones", "Mc Carthy", "Mary Ann"). */
+static size_t s_codes(const char *name, bool canonical, char codes[4][5])
+{
+    char w[CL_NAME_SZ], f[CL_NAME_SZ];
+    size_t n = 0;
+    if (canonical)
+        cl_match_canonical_given(name, w, sizeof(w));
+    else
+        s_fold(name, w, sizeof(w));
+    cl_match_soundex(w, codes[n]);
+    if (codes[n][0])
+        n++;
+    /* words */
+    const char *s = name;
+    while (*s && n < 4) {
+        while (*s && !isalpha((unsigned char)*s))
+            s++;
+        size_t k = 0;
+        while (*s && (isalpha((unsigned char)*s) || *s == '\'') &&
+               k + 1 < sizeof(f))
+            f[k++] = *s++;
+        f[k] = '\0';
+        if (!k)
+            break;
+        char c[5];
+        cl_match_soundex(f, c);
+        bool dup = false;
+        for (size_t i = 0; i < n; i++)
+            dup |= strcmp(codes[i], c) == 0;
+        if (c[0] && !dup && strlen(f) >= 2)
+            memcpy(codes[n++], c, 5);
+    }
+    return n;
+}
+
+size_t cl_block_keys(const cl_store *st, const cl_person *p,
+                     uint8_t out[][CL_BLIND_LEN], size_t max)
+{
+    s_keys ks = {st, out, 0, max};
+    char fam[4][5], giv[4][5], dob[16] = "", year[8] = "";
+    char pair[16] = "", ini[4] = "", town[CL_TOWN_SZ], sector[CL_POSTCODE_SZ];
+    size_t nf = s_codes(p->family, false, fam);
+    size_t ng = s_codes(p->given, true, giv);
+    if (p->dob[0] && cl_date_valid(p->dob)) {
+        const char *mm = p->dob + 5, *dd = p->dob + 8;
+        bool swap = memcmp(mm, dd, 2) > 0;
+        snprintf(dob, sizeof(dob), "%.4s%.2s%.2s", p->dob, swap ? dd : mm,
+                 swap ? mm : dd);
+        snprintf(year, sizeof(year), "%.4s", p->dob);
+    }
+    if (nf && ng) {
+        bool lt = strcmp(fam[0], giv[0]) < 0;
+        snprintf(pair, sizeof(pair), "%s%s", lt ? fam[0] : giv[0],
+                 lt ? giv[0] : fam[0]);
+        char a = fam[0][0], b = giv[0][0];
+        ini[0] = a < b ? a : b;
+        ini[1] = a < b ? b : a;
+        ini[2] = '\0';
+    }
+    s_fold(p->town, town, sizeof(town));
+    /* the house number and the first street word's code */
+    char house[16] = "", street[5] = "", word[CL_ADDR_SZ];
+    for (const char *a = p->address; *a;) {
+        while (*a && !isalnum((unsigned char)*a))
+            a++;
+        size_t k = 0;
+        while (*a && isalnum((unsigned char)*a) && k + 1 < sizeof(word))
+            word[k++] = *a++;
+        word[k] = '\0';
+        if (!k)
+            break;
+        if (isdigit((unsigned char)word[0])) {
+            if (!house[0])
+                snprintf(house, sizeof(house), "%.15s", word);
+        } else if (house[0] && strlen(word) >= 3) {
+            cl_match_soundex(word, street);
+            break;
+        }
+    }
+    sector[0] = '\0';
+    const char *sp = strchr(p->postcode, ' ');
+    if (sp && sp[1])
+        snprintf(sector, sizeof(sector), "%.*s", (int)(sp - p->postcode) + 2,
+                 p->postcode);
+    if (dob[0]) {
+        for (size_t i = 0; i < nf; i++)
+            s_add(&ks, "blk-nd", dob, fam[i], NULL);
+        for (size_t i = 0; i < ng; i++)
+            s_add(&ks, "blk-nd", dob, giv[i], NULL);
+    }
+    if (pair[0] && year[0])
+        s_add(&ks, "blk-ny", pair, year, NULL);
+    if (ini[0] && dob[0])
+        s_add(&ks, "blk-ni", ini, dob, NULL);
+    if (pair[0] && p->postcode[0])
+        s_add(&ks, "blk-np", pair, p->postcode, NULL);
+    if (pair[0] && sector[0])
+        s_add(&ks, "blk-ns", pair, sector, NULL);
+    if (pair[0] && town[0])
+        s_add(&ks, "blk-nt", pair, town, NULL);
+    if (dob[0] && p->postcode[0])
+        s_add(&ks, "blk-dp", dob, p->postcode, NULL);
+    if (dob[0] && town[0])
+        s_add(&ks, "blk-dt", dob, town, NULL);
+    if (p->postcode[0]) {
+        for (size_t i = 0; i < nf && i < 2; i++)
+            s_add(&ks, "blk-op", fam[i], p->postcode, NULL);
+        for (size_t i = 0; i < ng && i < 2; i++)
+            s_add(&ks, "blk-op", giv[i], p->postcode, NULL);
+    }
+    if (town[0]) {
+        /* no decade: the other name and the date both wrong; a common
+         * name in a big town makes a block too big to use (skipped) */
+        if (nf)
+            s_add(&ks, "blk-o2", fam[0], town, NULL);
+        if (ng)
+            s_add(&ks, "blk-o2", giv[0], town, NULL);
+    }
+    if (house[0] && street[0]) {
+        if (nf)
+            s_add(&ks, "blk-ha", house, street, fam[0]);
+        if (ng)
+            s_add(&ks, "blk-ha", house, street, giv[0]);
+    }
+    sodium_memzero(town, sizeof(town));
+    sodium_memzero(dob, sizeof(dob));
+    return ks.n;
+}
+
+void cl_block_tf_keys(const cl_store *st, const cl_person *p,
+                      uint8_t out[2][CL_BLIND_LEN], bool has[2])
+{
+    char f[CL_NAME_SZ];
+    s_fold(p->family, f, sizeof(f));
+    has[0] = f[0] != '\0';
+    if (has[0])
+        cl_store_blind(st, out[0], "tf-fam", (const uint8_t *)f, strlen(f));
+    s_fold(p->given, f, sizeof(f));
+    has[1] = f[0] != '\0';
+    if (has[1])
+        cl_store_blind(st, out[1], "tf-giv", (const uint8_t *)f, strlen(f));
+    sodium_memzero(f, sizeof(f));
+}

@@ -1,0 +1,32 @@
+/*
+ * block: blind blocking keys of a person description (see block.c).
+ */
+#ifndef CL_BLOCK_H
+#define CL_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_model.h"
+#include "store.h"
+
+/* Most keys one description has. */
+#define CL_BLOCK_MAX 24
+
+/* A key shared by more records than this is skipped when looking for
+ * candidates: it says too little to be worth comparing them all. */
+#define CL_BLOCK_CAP 200
+
+/* Fill out with p's blocking keys (at most max, distinct); returns how
+ * many. No personal data leaves except as keyed hashes. */
+size_t cl_block_keys(const cl_store *st, const cl_person *p,
+                     uint8_t out[][CL_BLIND_LEN], size_t max);
+
+/* The keys whose posting lists count how many records carry p's family
+ * name and given name (term frequency): out[0] family, out[1] given; an
+ * empty name gives no key (*has[i] false). */
+void cl_block_tf_keys(const cl_store *st, const cl_person *p,
+                      uint8_t out[2][CL_BLIND_LEN], bool has[2]);
+
+#endif

@@ -1,0 +1,730 @@
+/*
+ * link: weights learned from the store's own records, their acceptance,
+ * and the background rerun that relinks stored records with them (see
+ * core.h). It reads records only to count comparison levels; what it
+ * stores and returns is numbers per level, never personal data.
+ *
+ * Stored (sealed, CL_DB_LINKING):
+ *   "weights.proposed", "weights.accepted" -> v1, trained at, accepted at,
+ *       prior, sampled, random pairs, blocked pairs, n, n x (level name,
+ *       m, u, trained)
+ *   "rerun" -> v1, running, cursor (last record id), total, done, merged,
+ *       queued, started
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block.h"
+#include "codec.h"
+#include "core.h"
+#include "core_int.h"
+
+#define S_VERSION       1
+#define S_SAMPLE        20000
+#define S_SAMPLE_MAX    100000
+#define S_RANDOM_PAIRS  300000
+#define S_BLOCK_GROUP   40 /* records of one block compared pairwise */
+#define S_EM_ITERATIONS 40
+
+typedef struct s_weights {
+    int64_t trained_at, accepted_at;
+    double prior;
+    uint64_t sampled, random_pairs, blocked_pairs;
+    double m[CL_W_COUNT], u[CL_W_COUNT];
+    bool trained[CL_W_COUNT];
+} s_weights;
+
+static const char *const s_key_proposed = "weights.proposed";
+static const char *const s_key_accepted = "weights.accepted";
+static const char *const s_key_rerun = "rerun";
+
+static void s_weights_enc(cl_enc *e, const s_weights *w)
+{
+    cl_enc_u8(e, S_VERSION);
+    cl_enc_i64(e, w->trained_at);
+    cl_enc_i64(e, w->accepted_at);
+    cl_enc_f64(e, w->prior);
+    cl_enc_u64(e, w->sampled);
+    cl_enc_u64(e, w->random_pairs);
+    cl_enc_u64(e, w->blocked_pairs);
+    cl_enc_u32(e, CL_W_COUNT);
+    for (int i = 0; i < CL_W_COUNT; i++) {
+        cl_enc_str(e, cl_match_weight_name((cl_weight_id)i));
+        cl_enc_f64(e, w->m[i]);
+        cl_enc_f64(e, w->u[i]);
+        cl_enc_u8(e, w->trained[i]);
+    }
+}
+
+/* Levels are stored by name, so a level added later keeps its default and
+ * one removed is ignored. */
+static void s_weights_dec(cl_dec *d, s_weights *w)
+{
+    memset(w, 0, sizeof(*w));
+    if (cl_dec_u8(d) != S_VERSION)
+        d->bad = true;
+    w->trained_at = cl_dec_i64(d);
+    w->accepted_at = cl_dec_i64(d);
+    w->prior = cl_dec_f64(d);
+    w->sampled = cl_dec_u64(d);
+    w->random_pairs = cl_dec_u64(d);
+    w->blocked_pairs = cl_dec_u64(d);
+    uint32_t n = cl_dec_u32(d);
+    if (n > 256)
+        d->bad = true;
+    for (uint32_t i = 0; i < n && !d->bad; i++) {
+        char name[32];
+        CL_DEC_STR(d, name);
+        double m = cl_dec_f64(d), u = cl_dec_f64(d);
+        uint8_t tr = cl_dec_u8(d);
+        int id = cl_match_level_find(name);
+        if (id >= 0 && m > 0 && m < 1 && u > 0 && u < 1) {
+            w->m[id] = m;
+            w->u[id] = u;
+            w->trained[id] = tr != 0;
+        }
+    }
+    if (!(w->prior >= 0 && w->prior < 1))
+        d->bad = true;
+}
+
+static int s_weights_get(cl_txn *t, const char *key, s_weights *w)
+{
+    uint8_t buf[8192];
+    size_t len = 0;
+    int rc = cl_store_get(t, CL_DB_LINKING, (const uint8_t *)key, strlen(key),
+                          buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    s_weights_dec(&d, w);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+static int s_weights_put(cl_txn *t, const char *key, const s_weights *w)
+{
+    uint8_t buf[8192];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    s_weights_enc(&e, w);
+    return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_LINKING, (const uint8_t *)key,
+                                        strlen(key), buf, e.len)
+                         : CL_ERR_INTERNAL;
+}
+
+/* --- rerun state ---------------------------------------------------------- */
+
+typedef struct s_rerun {
+    uint8_t running;
+    uint64_t cursor, total, done, merged, queued;
+    int64_t started;
+} s_rerun;
+
+static int s_rerun_get(cl_txn *t, s_rerun *r)
+{
+    uint8_t buf[128];
+    size_t len = 0;
+    memset(r, 0, sizeof(*r));
+    int rc = cl_store_get(t, CL_DB_LINKING, (const uint8_t *)s_key_rerun,
+                          strlen(s_key_rerun), buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        return CL_ERR_CORRUPT;
+    r->running = cl_dec_u8(&d);
+    r->cursor = cl_dec_u64(&d);
+    r->total = cl_dec_u64(&d);
+    r->done = cl_dec_u64(&d);
+    r->merged = cl_dec_u64(&d);
+    r->queued = cl_dec_u64(&d);
+    r->started = cl_dec_i64(&d);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+static int s_rerun_put(cl_txn *t, const s_rerun *r)
+{
+    uint8_t buf[128];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u8(&e, r->running);
+    cl_enc_u64(&e, r->cursor);
+    cl_enc_u64(&e, r->total);
+    cl_enc_u64(&e, r->done);
+    cl_enc_u64(&e, r->merged);
+    cl_enc_u64(&e, r->queued);
+    cl_enc_i64(&e, r->started);
+    return cl_enc_ok(&e)
+               ? cl_store_put(t, CL_DB_LINKING, (const uint8_t *)s_key_rerun,
+                              strlen(s_key_rerun), buf, e.len)
+               : CL_ERR_INTERNAL;
+}
+
+int cl_link_decode_check(const uint8_t *buf, size_t len)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    s_weights w;
+    s_weights_dec(&d, &w);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+/* --- weights in use ------------------------------------------------------- */
+
+static void s_overlay(cl_match_config *mc, const s_weights *w)
+{
+    for (int i = 0; i < CL_W_COUNT; i++)
+        if (w->m[i] > 0 && w->u[i] > 0) {
+            mc->m[i] = w->m[i];
+            mc->u[i] = w->u[i];
+        }
+    if (w->prior > 0)
+        mc->prior = w->prior;
+    cl_match_thresholds_update(mc);
+}
+
+int cl_link_weights_load(cl_txn *t, cl_match_config *mc, bool *accepted)
+{
+    s_weights w;
+    *accepted = false;
+    int rc = s_weights_get(t, s_key_accepted, &w);
+    if (rc == CL_ERR_NOT_FOUND)
+        return CL_OK;
+    if (rc != CL_OK)
+        return rc;
+    s_overlay(mc, &w);
+    *accepted = true;
+    return CL_OK;
+}
+
+/* --- training ------------------------------------------------------------- */
+
+typedef struct s_sample {
+    cl_person *p;
+    uint64_t *pid;
+    size_t n, cap;
+    uint64_t seen, stride;
+    cl_txn *t;
+} s_sample;
+
+static int s_sample_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_sample *s = ctx;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    if (s->seen++ % s->stride != 0)
+        return CL_OK;
+    if (s->n >= s->cap)
+        return 1;
+    int rc = cl_core__record_read(s->t, cl_be64_get(key), &s->p[s->n],
+                                  &s->pid[s->n]);
+    if (rc == CL_OK)
+        s->n++;
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+typedef struct s_rng {
+    uint64_t s;
+} s_rng;
+
+static uint64_t s_next(s_rng *r)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return r->s;
+}
+
+/* A pair's levels, compactly: one level id per field (-1 none). */
+typedef struct s_gamma {
+    int8_t lv[CL_MATCH_NFIELDS];
+    int8_t hh; /* family pattern: 0 no, 1 places disagree, 2 one agrees */
+} s_gamma;
+
+/* The fields training estimates (the household and agency levels keep
+ * their documented values). */
+#define S_FIELDS 8
+
+static int s_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Blocking key of record i for pass k into out ("" when it has none). */
+static void s_pass_key(const cl_person *p, int pass, char *out, size_t cap)
+{
+    char a[5], b[5], w[CL_NAME_SZ];
+    out[0] = '\0';
+    if (pass == 0) {
+        if (p->dob[0])
+            snprintf(out, cap, "%s", p->dob);
+    } else if (pass == 1) {
+        cl_match_soundex(p->family, a);
+        cl_match_canonical_given(p->given, w, sizeof(w));
+        cl_match_soundex(w, b);
+        if (a[0] && b[0])
+            snprintf(out, cap, "%s%s", strcmp(a, b) < 0 ? a : b,
+                     strcmp(a, b) < 0 ? b : a);
+    } else {
+        cl_match_soundex(p->family, a);
+        const char *place = p->postcode[0] ? p->postcode : p->town;
+        if (place[0] && a[0])
+            snprintf(out, cap, "%.40s|%c", place, a[0]);
+    }
+}
+
+/* The fields a pass blocked on: not estimated from its pairs. */
+static bool s_pass_excludes(int pass, int field)
+{
+    static const bool ex[3][S_FIELDS] = {
+        {false, false, true, false, false, false, false, false},
+        {true, true, false, false, false, false, false, false},
+        {false, false, false, false, true, false, false, true},
+    };
+    return field < S_FIELDS ? ex[pass][field] : true;
+}
+
+/* Pairs sharing pass k's key (each block's first S_BLOCK_GROUP records). */
+static int s_pass_pairs(const s_sample *s, int pass, const cl_match_config *mc,
+                        s_gamma **out, size_t *n_out)
+{
+    char **keys = calloc(s->n + 1, sizeof(char *));
+    size_t cap = 0, n = 0;
+    s_gamma *g = NULL;
+    int rc = CL_OK;
+    if (!keys)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < s->n && rc == CL_OK; i++) {
+        char k[64];
+        s_pass_key(&s->p[i], pass, k, sizeof(k));
+        /* "key\x1fINDEX" so that sorting keeps each record's index */
+        char *v = malloc(strlen(k) + 24);
+        if (!v) {
+            rc = CL_ERR_NOMEM;
+            break;
+        }
+        snprintf(v, strlen(k) + 24, "%s\x1f%zu", k[0] ? k : "", i);
+        keys[i] = v;
+    }
+    if (rc == CL_OK)
+        qsort(keys, s->n, sizeof(char *), s_str_cmp);
+    for (size_t i = 0; i < s->n && rc == CL_OK;) {
+        const char *sep = strchr(keys[i], '\x1f');
+        size_t kl = (size_t)(sep - keys[i]), j = i;
+        while (j < s->n && !strncmp(keys[j], keys[i], kl + 1))
+            j++;
+        if (kl > 0) {
+            size_t end = j - i > S_BLOCK_GROUP ? i + S_BLOCK_GROUP : j;
+            for (size_t a = i; a < end && rc == CL_OK; a++)
+                for (size_t b = a + 1; b < end && rc == CL_OK; b++) {
+                    size_t x = strtoull(strchr(keys[a], '\x1f') + 1, NULL, 10),
+                           y = strtoull(strchr(keys[b], '\x1f') + 1, NULL, 10);
+                    if (n == cap) {
+                        cap = cap ? cap * 2 : 4096;
+                        s_gamma *ng = realloc(g, cap * sizeof(*g));
+                        if (!ng) {
+                            rc = CL_ERR_NOMEM;
+                            break;
+                        }
+                        g = ng;
+                    }
+                    int lv[CL_MATCH_NFIELDS];
+                    (void)cl_match_levels(mc, &s->p[x], &s->p[y], lv);
+                    for (int f = 0; f < CL_MATCH_NFIELDS; f++)
+                        g[n].lv[f] = (int8_t)lv[f];
+                    g[n].hh = cl_match_kin(lv) ? (int8_t)cl_match_place(lv) : 0;
+                    n++;
+                }
+        }
+        i = j;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        free(keys[i]);
+    free(keys);
+    if (rc != CL_OK) {
+        free(g);
+        return rc;
+    }
+    *out = g;
+    *n_out = n;
+    return CL_OK;
+}
+
+/* EM over one pass's pairs with u fixed: m of the fields not blocked on
+ * (sums into msum, weighted by the expected matches) and the expected
+ * number of matches (*matches). */
+static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
+                 const double *m0, double msum[CL_W_COUNT],
+                 double mden[CL_W_COUNT], double *matches, double hh[2])
+{
+    double m[CL_W_COUNT], lambda = 0.05;
+    double *p = malloc((n + 1) * sizeof(double));
+    *matches = 0;
+    if (!p || n == 0) {
+        free(p);
+        return;
+    }
+    memcpy(m, m0, sizeof(m));
+    for (int it = 0; it < S_EM_ITERATIONS; it++) {
+        double num[CL_W_COUNT] = {0}, den[S_FIELDS] = {0}, sp = 0;
+        for (size_t i = 0; i < n; i++) {
+            double lm = log(lambda), lu = log(1 - lambda);
+            for (int f = 0; f < S_FIELDS; f++) {
+                int l = g[i].lv[f];
+                if (l < 0 || s_pass_excludes(pass, f))
+                    continue;
+                lm += log(m[l]);
+                lu += log(u[l]);
+            }
+            double d = lu - lm;
+            p[i] = d > 50 ? 0 : 1.0 / (1.0 + exp(d));
+            sp += p[i];
+            for (int f = 0; f < S_FIELDS; f++) {
+                int l = g[i].lv[f];
+                if (l < 0 || s_pass_excludes(pass, f))
+                    continue;
+                num[l] += p[i];
+                den[f] += p[i];
+            }
+        }
+        lambda = sp / (double)n;
+        if (lambda < 1e-6)
+            lambda = 1e-6;
+        if (lambda > 1 - 1e-6)
+            lambda = 1 - 1e-6;
+        for (int l = 0; l < CL_W_COUNT; l++) {
+            int f = cl_match_level_field((cl_weight_id)l);
+            if (f < 0 || f >= S_FIELDS || s_pass_excludes(pass, f) ||
+                den[f] <= 0)
+                continue;
+            /* a little of the prior guess keeps unseen levels possible */
+            m[l] = (num[l] + 0.5 * m0[l]) / (den[f] + 0.5);
+            if (m[l] < 1e-5)
+                m[l] = 1e-5;
+            if (m[l] > 1 - 1e-5)
+                m[l] = 1 - 1e-5;
+        }
+        *matches = sp;
+    }
+    for (int l = 0; l < CL_W_COUNT; l++) {
+        int f = cl_match_level_field((cl_weight_id)l);
+        if (f < 0 || f >= S_FIELDS || s_pass_excludes(pass, f))
+            continue;
+        msum[l] += m[l] * *matches;
+        mden[l] += *matches;
+    }
+    /* matches in the family pattern: how often their places agree */
+    for (size_t i = 0; i < n && !s_pass_excludes(pass, 4); i++)
+        if (g[i].hh) {
+            hh[0] += p[i] * (g[i].hh == 2);
+            hh[1] += p[i];
+        }
+    free(p);
+}
+
+static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
+                   int64_t now, s_weights *w)
+{
+    uint64_t records = 0;
+    s_sample s = {0};
+    s_gamma *g = NULL;
+    int rc = cl_store_counter(t, "record", &records);
+    memset(w, 0, sizeof(*w));
+    w->trained_at = now;
+    if (rc != CL_OK)
+        return rc;
+    s.cap = want ? (want < S_SAMPLE_MAX ? want : S_SAMPLE_MAX) : S_SAMPLE;
+    s.stride = records > s.cap ? (records + s.cap - 1) / s.cap : 1;
+    s.t = t;
+    s.p = calloc(s.cap + 1, sizeof(cl_person));
+    s.pid = calloc(s.cap + 1, sizeof(uint64_t));
+    if (!s.p || !s.pid) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    rc = cl_store_scan(t, CL_DB_RECORD, NULL, 0, s_sample_one, &s);
+    if (rc > 0)
+        rc = CL_OK;
+    if (rc != CL_OK)
+        goto out;
+    w->sampled = s.n;
+    if (s.n < 50) {
+        rc = CL_ERR_INVALID; /* too few records to learn from */
+        goto out;
+    }
+    /* u: random pairs of records not already known to be one person */
+    double cnt[CL_W_COUNT] = {0}, tot[S_FIELDS] = {0}, hh_u[2] = {0};
+    s_rng r = {(uint64_t)now * 2654435761u + 0x9e3779b97f4a7c15ull};
+    uint64_t pairs = (uint64_t)s.n * (s.n - 1) / 2;
+    uint64_t want_pairs = pairs < S_RANDOM_PAIRS ? pairs : S_RANDOM_PAIRS;
+    for (uint64_t k = 0; k < want_pairs; k++) {
+        size_t a = (size_t)(s_next(&r) % s.n), b = (size_t)(s_next(&r) % s.n);
+        if (a == b || s.pid[a] == s.pid[b])
+            continue;
+        int lv[CL_MATCH_NFIELDS];
+        (void)cl_match_levels(mc, &s.p[a], &s.p[b], lv);
+        for (int f = 0; f < S_FIELDS; f++)
+            if (lv[f] >= 0) {
+                cnt[lv[f]]++;
+                tot[f]++;
+            }
+        /* two people of one name: how often do they share a place? (in
+         * a real population, families live together) */
+        int place = cl_match_kin(lv) ? cl_match_place(lv) : 0;
+        if (place) {
+            hh_u[0] += place == 2;
+            hh_u[1]++;
+        }
+        w->random_pairs++;
+    }
+    double u[CL_W_COUNT], m0[CL_W_COUNT];
+    for (int l = 0; l < CL_W_COUNT; l++) {
+        int f = cl_match_level_field((cl_weight_id)l);
+        m0[l] = mc->m[l];
+        u[l] = mc->u[l];
+        if (f < 0 || f >= S_FIELDS || tot[f] < 1000)
+            continue;
+        /* levels never seen among random pairs: half a pair's worth */
+        u[l] = (cnt[l] + 0.5) / (tot[f] + 1.0);
+        w->u[l] = u[l];
+    }
+    /* m: EM over each blocking pass */
+    double msum[CL_W_COUNT] = {0}, mden[CL_W_COUNT] = {0}, dob_matches = 0;
+    double hh_m[2] = {0};
+    for (int pass = 0; pass < 3 && rc == CL_OK; pass++) {
+        size_t n = 0;
+        double matches = 0;
+        if ((rc = s_pass_pairs(&s, pass, mc, &g, &n)) != CL_OK)
+            break;
+        w->blocked_pairs += n;
+        s_em(g, n, pass, u, m0, msum, mden, &matches, hh_m);
+        if (pass == 0)
+            dob_matches = matches;
+        free(g);
+        g = NULL;
+    }
+    if (rc != CL_OK)
+        goto out;
+    for (int l = 0; l < CL_W_COUNT; l++) {
+        int f = cl_match_level_field((cl_weight_id)l);
+        if (f < 0 || f >= S_FIELDS || mden[l] < 5 || w->u[l] <= 0)
+            continue;
+        w->m[l] = msum[l] / mden[l];
+        w->trained[l] = true;
+    }
+    /* the levels of one field share out m: normalise what was estimated */
+    for (int f = 0; f < S_FIELDS; f++) {
+        double sum = 0;
+        bool any = false;
+        for (int l = 0; l < CL_W_COUNT; l++)
+            if (cl_match_level_field((cl_weight_id)l) == f) {
+                sum += w->trained[l] ? w->m[l] : m0[l];
+                any |= w->trained[l];
+            }
+        for (int l = 0; any && l < CL_W_COUNT; l++)
+            if (cl_match_level_field((cl_weight_id)l) == f && w->trained[l])
+                w->m[l] /= sum;
+    }
+    /* household.shared: a place agreeing in the family pattern */
+    if (hh_u[1] >= 30 && hh_m[1] >= 5) {
+        w->u[CL_W_HOUSEHOLD_SHARED] = (hh_u[0] + 0.5) / (hh_u[1] + 1.0);
+        w->m[CL_W_HOUSEHOLD_SHARED] = (hh_m[0] + 0.5) / (hh_m[1] + 1.0);
+        w->trained[CL_W_HOUSEHOLD_SHARED] = true;
+    }
+    /* the prior: matches that share a date of birth, over the share of
+     * true matches that do, among every pair of the sample */
+    double m_dob = w->trained[CL_W_DOB_EXACT] ? w->m[CL_W_DOB_EXACT]
+                                              : mc->m[CL_W_DOB_EXACT];
+    if (dob_matches > 0 && m_dob > 0.05 && pairs > 0)
+        w->prior = dob_matches / m_dob / (double)pairs;
+    if (!(w->prior > 0 && w->prior < 0.5))
+        w->prior = 0; /* not estimable: keep the prior in use */
+out:
+    if (s.p)
+        sodium_memzero(s.p, (s.cap + 1) * sizeof(cl_person));
+    free(s.p);
+    free(s.pid);
+    free(g);
+    return rc;
+}
+
+/* --- the answer ------------------------------------------------------------
+ */
+
+static int s_info(cl_txn *t, const cl_match_config *mc, cl_link_info *out)
+{
+    s_weights acc, prop;
+    s_rerun rr;
+    cl_match_config use = *mc, pmc;
+    memset(out, 0, sizeof(*out));
+    int rc = s_weights_get(t, s_key_accepted, &acc);
+    if (rc == CL_OK) {
+        s_overlay(&use, &acc);
+        out->accepted = true;
+        out->accepted_at = acc.accepted_at;
+    } else if (rc != CL_ERR_NOT_FOUND) {
+        return rc;
+    }
+    rc = s_weights_get(t, s_key_proposed, &prop);
+    if (rc == CL_OK) {
+        out->proposed = true;
+        out->trained_at = prop.trained_at;
+        out->sampled = prop.sampled;
+        out->random_pairs = prop.random_pairs;
+        out->blocked_pairs = prop.blocked_pairs;
+        pmc = *mc;
+        s_overlay(&pmc, &prop);
+    } else if (rc != CL_ERR_NOT_FOUND) {
+        return rc;
+    }
+    for (int i = 0; i < CL_W_COUNT && i < CL_LEVELS_MAX; i++) {
+        cl_level_info *l = &out->levels[out->n_levels++];
+        CL_COPY(l->name, cl_match_weight_name((cl_weight_id)i));
+        l->m = use.m[i];
+        l->u = use.u[i];
+        l->weight = cl_match_level_weight(&use, (cl_weight_id)i);
+        if (out->proposed) {
+            l->pm = pmc.m[i];
+            l->pu = pmc.u[i];
+            l->pweight = cl_match_level_weight(&pmc, (cl_weight_id)i);
+            l->trained = prop.trained[i];
+        }
+    }
+    out->prior = use.prior;
+    out->upper = use.upper;
+    out->lower = use.lower;
+    out->upper_p = cl_match_probability(&use, use.upper);
+    out->lower_p = cl_match_probability(&use, use.lower);
+    if (out->proposed) {
+        out->pprior = pmc.prior;
+        out->pupper_p = cl_match_probability(&pmc, pmc.upper);
+        out->plower_p = cl_match_probability(&pmc, pmc.lower);
+    }
+    rc = s_rerun_get(t, &rr);
+    if (rc == CL_ERR_NOT_FOUND)
+        return CL_OK;
+    if (rc == CL_OK) {
+        out->rerun_running = rr.running;
+        out->rerun_done = rr.done;
+        out->rerun_total = rr.total;
+        out->rerun_merged = rr.merged;
+        out->rerun_queued = rr.queued;
+    }
+    return rc;
+}
+
+int cl_link_admin(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
+                  const cl_link_req *q, int64_t now, cl_link_info *out,
+                  cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    static const char *const purpose[] = {
+        "linking weights shown", "linking weights trained",
+        "linking weights accepted", "relinking started"};
+    int rc = CL_OK;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & (CL_ROLE_COORDINATOR | CL_ROLE_OPERATOR))) {
+        snprintf(err, CL_ERROR_SZ,
+                 "linking weights need the coordinator or operator role");
+        return CL_ERR_DENIED;
+    }
+    if (q->action > CL_LINK_ACTION_MAX) {
+        snprintf(err, CL_ERROR_SZ, "action: show, train, accept or rerun");
+        return CL_ERR_INVALID;
+    }
+    if (note)
+        CL_COPY(note->purpose, purpose[q->action]);
+    if (q->action == CL_LINK_TRAIN) {
+        s_weights w;
+        rc = s_train(t, mc, q->sample, now, &w);
+        if (rc == CL_ERR_INVALID)
+            snprintf(err, CL_ERROR_SZ,
+                     "too few records to learn weights from (at least 50)");
+        if (rc == CL_OK)
+            rc = s_weights_put(t, s_key_proposed, &w);
+    } else if (q->action == CL_LINK_ACCEPT) {
+        s_weights w;
+        rc = s_weights_get(t, s_key_proposed, &w);
+        if (rc == CL_ERR_NOT_FOUND) {
+            snprintf(err, CL_ERROR_SZ,
+                     "nothing to accept: run caselink link train first");
+            return CL_ERR_INVALID;
+        }
+        w.accepted_at = now;
+        if (rc == CL_OK)
+            rc = s_weights_put(t, s_key_accepted, &w);
+        if (rc == CL_OK)
+            rc = cl_store_del(t, CL_DB_LINKING, (const uint8_t *)s_key_proposed,
+                              strlen(s_key_proposed));
+    } else if (q->action == CL_LINK_RERUN) {
+        s_rerun r = {0};
+        r.running = 1;
+        r.started = now;
+        rc = cl_store_counter(t, "record", &r.total);
+        if (rc == CL_OK)
+            rc = s_rerun_put(t, &r);
+    }
+    if (rc == CL_OK)
+        rc = s_info(t, mc, out);
+    if (rc != CL_OK && !err[0])
+        snprintf(err, CL_ERROR_SZ, "linking weights: %s", cl_strerror(rc));
+    return rc;
+}
+
+/* --- rerun ------------------------------------------------------------------
+ */
+
+typedef struct s_batch {
+    uint64_t ids[1024];
+    size_t n, max;
+} s_batch;
+
+static int s_batch_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_batch *b = ctx;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    if (b->n >= b->max)
+        return 1;
+    b->ids[b->n++] = cl_be64_get(key);
+    return CL_OK;
+}
+
+int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
+                       int64_t now, bool *running)
+{
+    s_rerun r;
+    s_batch b;
+    uint8_t k[8];
+    *running = false;
+    int rc = s_rerun_get(t, &r);
+    if (rc == CL_ERR_NOT_FOUND)
+        return CL_OK;
+    if (rc != CL_OK || !r.running)
+        return rc;
+    b.n = 0;
+    b.max = max < 1024 ? max : 1024;
+    cl_be64_put(k, r.cursor + 1);
+    rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_batch_one, &b);
+    if (rc > 0)
+        rc = CL_OK;
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
+        int what = 0;
+        rc = cl_core__relink(t, mc, b.ids[i], now, &what);
+        if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK; /* merged or purged meanwhile */
+            continue;
+        }
+        r.merged += what == 1;
+        r.queued += what == 2;
+        r.done++;
+        r.cursor = b.ids[i];
+    }
+    if (rc != CL_OK)
+        return rc;
+    if (b.n < b.max)
+        r.running = 0;
+    *running = r.running;
+    return s_rerun_put(t, &r);
+}

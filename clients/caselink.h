@@ -126,6 +126,33 @@ CL_NODISCARD int cl_client_receive_loop(cl_client *c,
                                         const cl_receive_options *o,
                                         cl_delivery_fn fn, void *ctx);
 
+/* How a flag check names the person. */
+typedef enum {
+    CL_FLAG_BY_NHS = 1,      /* NHS number */
+    CL_FLAG_BY_CHI = 2,      /* CHI number */
+    CL_FLAG_BY_LOCAL_ID = 3, /* your own agency's id for the person */
+} cl_flag_by;
+
+/*
+ * The front-line flag, for the systems of the agency kinds the daemon
+ * lists in [flag] check_kinds (GP, police, acute and mental-health trusts,
+ * ambulance, housing by default): is the person in front of you (id, named
+ * as by says), or are they linked as parent, carer or household member to,
+ * a child with a protection plan, and whom should you call? out->n == 0
+ * is "no flag" (the same whether caselink knows the person or not);
+ * otherwise each flag gives the plan type in words, the responsible
+ * authority, its duty contact and the next review date, and nothing else.
+ * The authority is told of every flag shown, and the check is audited.
+ * Returns CL_OK with the answer; the daemon's refusal as CL_ERR_DENIED
+ * (kind not configured, another agency's id), CL_ERR_INVALID (a bad
+ * number), CL_ERR_NOT_FOUND (none of your records has that local id) or
+ * CL_ERR_BUSY (rate limited), with its sentence in err; or a transport
+ * error (CL_ERR_TIMEOUT, ...).
+ */
+CL_NODISCARD int cl_client_flag_check(cl_client *c, cl_flag_by by,
+                                      const char *id, cl_flag_result *out,
+                                      char *err, size_t err_len);
+
 /* The status that counts: a duplicate's original status. */
 static inline cl_status cl_reply_status(const cl_reply *rep)
 {

@@ -286,6 +286,7 @@ static int s_publish_one(s_conn *cn, int argc, char **argv)
                rep.u.publish.known_to_mdt
                    ? " (the person is known to the extended MDT)"
                    : "");
+        s_print_flags(&rep.u.publish.flag);
     }
     cl_reply_clear(&rep);
 out:
@@ -2164,6 +2165,9 @@ int s_audit(s_conn *cn, int argc, char **argv)
     } else if (!strcmp(sub, "checkpoint")) {
         req->kind = CL_REQ_AUDIT_CHECKPOINT;
         status = argc == 1 ? 0 : S_EXIT_USAGE;
+    } else if (!strcmp(sub, "flags")) {
+        free(req);
+        return s_audit_flags(cn, argc, argv);
     } else if (!strcmp(sub, "search") || !strcmp(sub, "subject-access")) {
         req->kind = sub[0] == 's' && sub[1] == 'e' ? CL_REQ_AUDIT_SEARCH
                                                    : CL_REQ_SUBJECT_ACCESS;
@@ -2322,6 +2326,12 @@ static void s_print_stats(const cl_stats *st)
     for (uint32_t i = 0; i < st->n_mailboxes; i++)
         printf("  %-40s %llu\n", st->mailboxes[i].agency,
                (unsigned long long)st->mailboxes[i].depth);
+    if (st->n_rate_limited)
+        printf("rate limited (refused since start, [flag] rate_per_minute):\n");
+    for (uint32_t i = 0; i < st->n_rate_limited; i++)
+        printf("  %-20s %-12s %llu refused\n", st->rate_limited[i].client,
+               st->rate_limited[i].kind,
+               (unsigned long long)st->rate_limited[i].refused);
 }
 
 int s_admin(s_conn *cn, int argc, char **argv)

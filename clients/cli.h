@@ -106,6 +106,11 @@ int s_mdt_list(s_conn *cn, int argc, char **argv);
 /* The intake queue (cli_intake.c). */
 int s_intake(s_conn *cn, int argc, char **argv);
 void s_print_intake(const s_conn *cn, const cl_intake_item *x);
+/* The front-line flag (cli_flag.c). */
+int s_flag(s_conn *cn, int argc, char **argv);
+int s_plan_cmd(s_conn *cn, int argc, char **argv);
+int s_audit_flags(s_conn *cn, int argc, char **argv);
+void s_print_flags(const cl_flag_result *f);
 
 /* Linking commands (cli_link.c): the review queue's pages, link evaluate. */
 int s_review_list(s_conn *cn, int argc, char **argv);

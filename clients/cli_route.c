@@ -93,6 +93,12 @@ static void s_line(const s_conn *cn, const cl_delivery *d)
                d->u.intake.rule, d->u.intake.given, d->u.intake.family,
                d->u.intake.person_id, d->u.intake.why);
         break;
+    case CL_DLV_FLAG:
+        printf("%s was shown the flag of your plan %s (%s is %s); %u time%s\n",
+               d->u.flag.agency, d->u.flag.plan_ref, d->u.flag.person_pid,
+               d->u.flag.person_is, d->u.flag.count,
+               d->u.flag.count == 1 ? "" : "s");
+        break;
     case CL_DLV_GOVERNANCE:
         printf("%s: %s %s (%s) about %s\n", d->u.governance.event,
                d->u.governance.agency, d->u.governance.reference,
@@ -137,6 +143,10 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
         printf("  received:  %s\n", t2);
         printf("  concern:   %s\n",
                a->concern[0] ? a->concern : "(none given)");
+        if (a->flag_shown)
+            printf("  flag:      %s was shown your plan's front-line flag "
+                   "(plan type, your name and duty contact) in its reply\n",
+                   a->agency);
         break;
     }
     case CL_DLV_REQUEST: {
@@ -216,12 +226,38 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
         printf("  FOR THE INTAKE QUEUE (caselink intake list):\n");
         s_print_intake(cn, &d->u.intake);
         break;
+    case CL_DLV_FLAG: {
+        const cl_flag_notice *m = &d->u.flag;
+        char t3[CL_WHEN_SHOW_SZ];
+        s_time(cn, t2, m->first_at);
+        s_time(cn, t3, m->last_at);
+        printf("  FRONT-LINE FLAG SHOWN for your %s %s\n",
+               m->child_pid[0] ? "plan" : "unborn plan", m->plan_ref);
+        if (m->child_pid[0])
+            printf("  child:     %s %s %s\n", m->child_pid, m->child_given,
+                   m->child_family);
+        printf("  about:     %s, %s\n", m->person_pid, m->person_is);
+        printf("  shown to:  %s (system %s)%s%s%s%s%s\n", m->agency, m->client,
+               m->user_name[0] ? ", user " : "", m->user_name,
+               m->user_role[0] ? " (" : "", m->user_role,
+               m->user_role[0] ? ")" : "");
+        printf("  how:       %s\n", !strcmp(m->context, "publish")
+                                        ? "on the reply to its own referral"
+                                        : "a flag check");
+        if (m->count > 1)
+            printf("  when:      %u times, %s to %s\n", m->count, t2, t3);
+        else
+            printf("  when:      %s\n", t2);
+        break;
+    }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &d->u.governance;
         s_time(cn, t2, m->at);
         printf("  FOR INFORMATION GOVERNANCE: %s\n",
                !strcmp(m->event, "first_plan_from_agency")
                    ? "the first protection plan from this agency"
+               : !strcmp(m->event, "plan_withdrawn")
+                   ? "a protection plan withdrawn (recorded in error)"
                    : "a new protection plan");
         printf("  by:        %s (client %s) at %s\n", m->agency, m->client, t2);
         printf("  what:      %s %s on %s\n", m->detail, m->reference,

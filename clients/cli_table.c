@@ -322,6 +322,29 @@ const s_row s_rows[] = {
             "--client NAME\tby this registered client",
             "--limit N\tat most N entries"),
      0, s_audit, NULL},
+    {"audit flags", "[--agency NAME] [--from DATE] [--to DATE] [--limit N]",
+     "the front-line flags shown, by agency and date: who was shown whose "
+     "plan, about whom, how (auditor)",
+     S_OPTS("--agency NAME\tshown to this agency", "--from DATE\tfrom this day",
+            "--to DATE\tto this day, inclusive",
+            "--limit N\tat most N (default 100)"),
+     0, s_audit, NULL},
+    {"flag check", "(--nhs N | --chi N | --local-id ID)",
+     "is the person in front of you, or a child they are parent, carer or "
+     "household member of, on a protection plan, and whom to call (a "
+     "publisher of a front-line kind: GP, police, trusts, ambulance, "
+     "housing); never by name or date of birth; the plan's authority is told "
+     "and the check is audited",
+     S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number",
+            "--local-id ID\tyour own agency's id for the person",
+            "--given NAME\trefused: never by name, date of birth or address",
+            "--family NAME\trefused, as --given",
+            "--dob DATE\trefused, as --given"),
+     0, s_flag, NULL},
+    {"plan withdraw", "YOUR-REF --reason TEXT",
+     "withdraw a protection plan recorded in error (its plan authority): it "
+     "leaves every case view, alert and front-line flag at once",
+     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), 0, s_plan_cmd, NULL},
     {"audit subject-access", "(--nhs N | --chi N | --id P)",
      "everything held about a person, as JSON (auditor)",
      S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number", "--id P\tperson id"),

@@ -397,9 +397,54 @@ static int s_refusal(const cl_reply *rep)
         return CL_ERR_INVALID;
     case CL_STATUS_BUSY:
         return CL_ERR_BUSY;
+    case CL_STATUS_NOT_FOUND:
+        return CL_ERR_NOT_FOUND;
     default:
         return CL_ERR_INTERNAL;
     }
+}
+
+int cl_client_flag_check(cl_client *c, cl_flag_by by, const char *id,
+                         cl_flag_result *out, char *err, size_t err_len)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    memset(&rep, 0, sizeof(rep));
+    if (err && err_len)
+        err[0] = '\0';
+    if (!req)
+        return CL_ERR_NOMEM;
+    req->kind = CL_REQ_FLAG_CHECK;
+    cl_person *p = &req->u.flag.person;
+    bool fits = id && (by == CL_FLAG_BY_NHS        ? CL_COPY(p->nhs, id)
+                       : by == CL_FLAG_BY_CHI      ? CL_COPY(p->chi, id)
+                       : by == CL_FLAG_BY_LOCAL_ID ? CL_COPY(p->local_id, id)
+                                                   : false);
+    if (!fits) {
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "give an NHS or CHI number or your own local id (at "
+                     "most %d bytes)",
+                     CL_LOCAL_ID_SZ - 1);
+        rc = CL_ERR_INVALID;
+        goto out;
+    }
+    if ((rc = cl_client_call(c, req, &rep)) != CL_OK)
+        goto out;
+    if (!cl_reply_ok(&rep)) {
+        rc = s_refusal(&rep);
+        if (err && err_len)
+            snprintf(err, err_len, "%s", rep.error);
+        goto out;
+    }
+    *out = rep.u.flag;
+out:
+    cl_reply_clear(&rep);
+    sodium_memzero(req, sizeof(*req));
+    free(req);
+    return rc;
 }
 
 int cl_client_receive_loop(cl_client *c, const cl_receive_options *o,

@@ -56,9 +56,9 @@ static const char *const s_outcome[] = {
 static const char *const s_involve[] = {"involvement not stated",
                                         "no involvement", "past involvement",
                                         "current involvement"};
-static const char *const s_dlv[] = {"none",       "alert",  "request",
-                                    "answer",     "status", "feed",
-                                    "governance", "intake", "action"};
+static const char *const s_dlv[] = {"none",   "alert", "request",    "answer",
+                                    "status", "feed",  "governance", "intake",
+                                    "action", "flag"};
 static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
 static const char *const s_action[] = {"open", "done", "cancelled", "blocked"};

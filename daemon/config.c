@@ -43,6 +43,7 @@ void cl_config_defaults(cl_config *c)
     cl_intake_config_defaults(&c->intake);
     c->feed_check_s = 60;
     c->suppress_below = CL_SUPPRESS_BELOW;
+    cl_flag_config_defaults(&c->flag);
 }
 
 static int s_uint(s_ctx *x, const char *name, const char *v, uint64_t lo,
@@ -259,6 +260,8 @@ static int s_handler(void *user, const char *section, const char *name,
         c->suppress_below = (uint32_t)n;
         return ok;
     }
+    if (strcmp(section, "flag") == 0)
+        return cl_flag_config_set(&c->flag, name, v, x->msg, sizeof(x->msg));
     if (strcmp(section, "feeds") == 0) {
         /* "AGENCY / FEED = seconds": how long that feed may be silent */
         const char *slash = strchr(name, '/');

@@ -15,6 +15,7 @@
 #include "cl_error.h"
 #include "core.h"
 #include "intake.h"
+#include "flag.h"
 
 #define CL_PATH_SZ 4096
 
@@ -45,6 +46,7 @@ typedef struct cl_config {
     uint32_t feed_check_s;          /* [routing] feed_check_interval_s */
     uint32_t suppress_below;        /* [report] suppress_below */
     cl_intake_config intake;        /* [intake] rules and pass interval */
+    cl_flag_config flag;            /* [flag]; duty contacts: registry */
 
     /* [audit] checkpoint_command: ships each checkpoint off the host */
     char checkpoint_command[CL_PATH_SZ];

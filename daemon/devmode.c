@@ -29,8 +29,13 @@ static const struct {
      "PC Sam Hughes", "Vulnerability hub officer", NULL},
     {"childrens", "Northshire Children's Services", "childrens_services",
      "publisher",
-     "# a plan authority: may publish protection plans\n"
-     "plans = yes\n",
+     "# a plan authority: may publish protection plans; its duty contact\n"
+     "# is shown with every front-line flag of its plans\n"
+     "plans = yes\n"
+     "duty_name = Children's Services duty and assessment team\n"
+     "duty_phone = 01632 960 000\n"
+     "duty_email = cs.duty@northshire.gov.uk.cjsm.net\n"
+     "duty_hours = 24 hours (out of hours: emergency duty team)\n",
      "kobrien", "Kate O'Brien", "Child protection social worker", NULL},
     {"adults", "Northshire Adult Social Care", "adult_services", "publisher",
      "", "rkhan", "Rashid Khan", "Adult safeguarding practitioner", NULL},

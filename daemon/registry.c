@@ -4,6 +4,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,20 @@ typedef struct s_entry {
     char (*users)[CL_USER_ID_SZ]; /* permitted user ids (owned); NULL:
                                      any named user */
     size_t n_users;
+    cl_duty_contact duty; /* a plan authority's duty contact */
 } s_entry;
+
+/* The duty contact's settings: name, where, how long. */
+static const struct {
+    const char *name;
+    size_t off, cap;
+} s_duty_keys[] = {
+    {"duty_name", offsetof(cl_duty_contact, name), CL_NAME_SZ},
+    {"duty_phone", offsetof(cl_duty_contact, phone), CL_PHONE_SZ},
+    {"duty_email", offsetof(cl_duty_contact, email), CL_EMAIL_SZ},
+    {"duty_hours", offsetof(cl_duty_contact, hours), CL_NAME_SZ},
+};
+#define S_DUTY_KEYS (sizeof(s_duty_keys) / sizeof(s_duty_keys[0]))
 
 struct cl_registry {
     s_entry *v;
@@ -179,6 +193,16 @@ static int s_handler(void *user, const char *section, const char *name,
             return 0;
         }
     } else {
+        for (size_t i = 0; i < S_DUTY_KEYS; i++)
+            if (strcmp(name, s_duty_keys[i].name) == 0) {
+                char *dst = (char *)&e->duty + s_duty_keys[i].off;
+                if (!cl_copy(dst, s_duty_keys[i].cap, v) || !v[0]) {
+                    snprintf(x->msg, sizeof(x->msg), "%s must be 1-%zu bytes",
+                             name, s_duty_keys[i].cap - 1);
+                    return 0;
+                }
+                return 1;
+            }
         snprintf(x->msg, sizeof(x->msg), "unknown setting %s", name);
         return 0;
     }
@@ -229,6 +253,17 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
                      e->who.name, missing);
             goto out;
         }
+        /* front-line staff shown a flag are told whom to call */
+        for (size_t k = 0; e->who.plans && k < S_DUTY_KEYS; k++)
+            if (!((const char *)&e->duty + s_duty_keys[k].off)[0]) {
+                snprintf(err, err_len,
+                         "%s: client [%s] is a plan authority (plans = yes) "
+                         "and needs %s: duty_name, duty_phone, duty_email "
+                         "and duty_hours are shown with every front-line "
+                         "flag",
+                         path, e->who.name, s_duty_keys[k].name);
+                goto out;
+            }
     }
     if (x.r->n)
         qsort(x.r->v, x.r->n, sizeof(*x.r->v), s_cmp);
@@ -297,6 +332,24 @@ static void s_add_once(char (*list)[CL_AGENCY_SZ], uint32_t *n,
             return;
     if (*n < CL_ROUTE_AGENCIES)
         cl_copy(list[(*n)++], CL_AGENCY_SZ, agency);
+}
+
+void cl_registry_duty(const cl_registry *r, cl_flag_config *fc)
+{
+    fc->n_duty = 0;
+    for (size_t i = 0; r && i < r->n; i++) {
+        const s_entry *e = &r->v[i];
+        bool seen = false;
+        if (!e->who.plans)
+            continue;
+        for (uint32_t j = 0; j < fc->n_duty && !seen; j++)
+            seen = strcmp(fc->duty[j].agency, e->who.agency) == 0;
+        if (seen || fc->n_duty == CL_ROUTE_AGENCIES)
+            continue;
+        cl_flag_authority *a = &fc->duty[fc->n_duty++];
+        CL_COPY(a->agency, e->who.agency);
+        a->duty = e->duty;
+    }
 }
 
 void cl_registry_agencies(const cl_registry *r, cl_route_config *rc)

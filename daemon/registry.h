@@ -9,7 +9,9 @@
  *   kind = gp
  *   roles = publisher
  *   plans = no          (yes: a plan authority, which may publish
- *                        protection plans)
+ *                        protection plans; it then needs duty_name,
+ *                        duty_phone, duty_email and duty_hours, shown
+ *                        with every front-line flag of its plans)
  *   require_user = no      (yes: publisher requests must name the user)
  *   users = cjones, amorgan (optional: the only user ids it may act for)
  *
@@ -23,6 +25,7 @@
 #include <stddef.h>
 
 #include "core.h"
+#include "flag.h"
 #include "keyfile.h"
 
 typedef struct cl_registry cl_registry;
@@ -43,6 +46,9 @@ bool cl_registry_permits(const cl_registry *r, const char *z85,
                          const char *user_id);
 
 size_t cl_registry_count(const cl_registry *r);
+
+/* Fill fc's duty contacts: one per plan authority agency. */
+void cl_registry_duty(const cl_registry *r, cl_flag_config *fc);
 
 /* Fill rc's lists of registered agencies, of agencies with a coordinator
  * and of agencies with an auditor (each once, at most CL_ROUTE_AGENCIES). */

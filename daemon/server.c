@@ -35,6 +35,7 @@
 #include "core.h"
 #include "intake.h"
 #include "lists.h"
+#include "flag.h"
 #include "log.h"
 #include "natural.h"
 #include "registry.h"
@@ -75,6 +76,16 @@ typedef struct s_park {
 
 #define S_PARK_MAX 256
 
+/* A client's flag checks in the current minute (rate limit). */
+typedef struct s_rate {
+    char client[CL_CLIENT_SZ];
+    uint64_t window_us; /* start of the current minute */
+    uint32_t used;      /* checks in it */
+    uint64_t refused;   /* refused by the limit since start */
+} s_rate;
+
+#define S_RATE_MAX 256
+
 struct cl_server {
     cl_config cfg;          /* immutable copy */
     void *zctx;             /* ZeroMQ context */
@@ -95,6 +106,8 @@ struct cl_server {
     uint64_t next_intake_us;     /* ... and of the next intake pass */
     s_park parks[S_PARK_MAX];    /* receives waiting for mail */
     size_t n_parks;
+    s_rate rates[S_RATE_MAX]; /* flag checks per client */
+    size_t n_rates;
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_INTERNAL + 1];
     uint64_t commit_us[1024];   /* ring of recent commit latencies */
     uint64_t batch_sum;         /* requests over all commits */
@@ -220,6 +233,7 @@ static void s_reload(cl_server *s)
     cl_registry_destroy(&s->registry);
     s->registry = r;
     cl_registry_agencies(r, &s->cfg.route);
+    cl_registry_duty(r, &s->cfg.flag);
     cl_log_info("registry reloaded: %zu clients", cl_registry_count(r));
     sd_notifyf(0, "STATUS=serving, %zu clients registered",
                cl_registry_count(r));
@@ -534,10 +548,22 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         if (rc == CL_OK)
             rc = cl_intake_on_publish(t, &s->cfg.intake, &s->cfg.route, content,
                                       it->rep.u.publish.reference, s_now());
+        if (rc == CL_OK)
+            rc = cl_flag_on_publish(t, &s->cfg.flag, &s->cfg.route, it->who,
+                                    it->rep.u.publish.reference, s_now(),
+                                    &it->rep.u.publish.flag);
     } else if (it->req.kind == CL_REQ_INTAKE_DECIDE)
         rc = cl_intake_decide(t, &s->cfg.route, it->who,
                               &it->req.u.intake_decide, s_now(),
                               &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_FLAG_CHECK)
+        rc = cl_flag_check(t, &s->cfg.flag, &s->cfg.route, it->who,
+                           &it->req.u.flag, s_now(), &it->rep.u.flag, &note,
+                           err);
+    else if (it->req.kind == CL_REQ_WITHDRAW_PLAN)
+        rc = cl_core_withdraw_plan(t, &s->cfg.route, it->who,
+                                   &it->req.u.plan_withdraw, s_now(),
+                                   &it->rep.u.publish, &note, err);
     else if (it->req.kind == CL_REQ_SET_STATUS)
         rc =
             cl_core_set_status(t, &s->cfg.route, it->who, &it->req.u.set_status,
@@ -704,6 +730,10 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
         rc = cl_lists_reviews(t, it->who, &it->req.u.mdt_query, s_now(),
                               &it->rep.u.mdt_rows, err);
         break;
+    case CL_REQ_FLAG_DISCLOSURES:
+        rc = cl_flag_list(t, it->who, &it->req.u.flag_log, &it->rep.u.flag_log,
+                          &note, err);
+        break;
     default:
         rc = CL_ERR_INTERNAL;
     }
@@ -839,6 +869,14 @@ static int s_stats(cl_server *s, cl_txn *t, s_item *it)
         rc = cl_audit_count(t, &st->audit_entries);
     if (rc == CL_OK)
         rc = cl_core_mailbox_depths(t, st);
+    for (size_t i = 0;
+         i < s->n_rates && st->n_rate_limited < CL_RATE_LIMITED_MAX; i++)
+        if (s->rates[i].refused) {
+            cl_rate_limited *x = &st->rate_limited[st->n_rate_limited++];
+            CL_COPY(x->client, s->rates[i].client);
+            CL_COPY(x->kind, "flag_check");
+            x->refused = s->rates[i].refused;
+        }
     return rc;
 }
 
@@ -1049,6 +1087,51 @@ static void s_backup_finish(cl_server *s)
     s_backup_finish_joined(s);
 }
 
+/* True if the client may make another flag check this minute; otherwise
+ * the item is answered BUSY with when to try again, and counted for
+ * admin stats. */
+static bool s_rate_ok(cl_server *s, s_item *it)
+{
+    uint64_t now = s_mono_us();
+    s_rate *r = NULL;
+    for (size_t i = 0; i < s->n_rates && !r; i++)
+        if (strcmp(s->rates[i].client, it->who->name) == 0)
+            r = &s->rates[i];
+    if (!r) {
+        size_t o = s->n_rates;
+        if (o == S_RATE_MAX) { /* recycle the oldest window */
+            o = 0;
+            for (size_t i = 1; i < S_RATE_MAX; i++)
+                if (s->rates[i].window_us < s->rates[o].window_us)
+                    o = i;
+        } else {
+            s->n_rates++;
+        }
+        r = &s->rates[o];
+        memset(r, 0, sizeof(*r));
+        CL_COPY(r->client, it->who->name);
+        r->window_us = now;
+    }
+    if (now - r->window_us >= 60000000u) {
+        r->window_us = now;
+        r->used = 0;
+    }
+    if (r->used < s->cfg.flag.rate_per_minute) {
+        r->used++;
+        return true;
+    }
+    r->refused++;
+    char msg[CL_ERROR_SZ];
+    snprintf(msg, sizeof(msg),
+             "client %.64s has made %u flag checks this minute, the most "
+             "[flag] rate_per_minute allows; try again in %u s",
+             it->who->name, s->cfg.flag.rate_per_minute,
+             (unsigned)((60000000u - (now - r->window_us)) / 1000000u + 1));
+    it->rep.kind = it->req.kind;
+    s_fail(it, CL_ERR_BUSY, msg);
+    return false;
+}
+
 /* Apply every good request of the batch in one transaction and commit. */
 static int s_apply(cl_server *s, s_item *items, size_t n)
 {
@@ -1090,7 +1173,12 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_RECORD_MEASURE:
         case CL_REQ_INTAKE_DECIDE:
         case CL_REQ_LEGAL_HOLD:
+        case CL_REQ_WITHDRAW_PLAN:
             rc = s_write(s, t, it);
+            break;
+        case CL_REQ_FLAG_CHECK:
+            /* a publisher flooding checks is fishing, or broken */
+            rc = s_rate_ok(s, it) ? s_write(s, t, it) : s_audit(s, t, it, NULL);
             break;
         case CL_REQ_INBOX_RECEIVE:
         case CL_REQ_INBOX_ACK:
@@ -1114,6 +1202,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_INTAKE_LIST:
         case CL_REQ_REFERRAL_LIST:
         case CL_REQ_MDT_LIST:
+        case CL_REQ_FLAG_DISCLOSURES:
             rc = s_read(s, t, it);
             break;
         case CL_REQ_AUDIT_VERIFY:
@@ -1647,6 +1736,7 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     if (rc != CL_OK)
         goto fail;
     cl_registry_agencies(s->registry, &s->cfg.route);
+    cl_registry_duty(s->registry, &s->cfg.flag);
     rc = cl_keyfile_read(cfg->server_key, pub, sec, err, err_len);
     if (rc != CL_OK)
         goto fail;

@@ -135,6 +135,11 @@ void cl_reply_clear(cl_reply *r)
             explicit_bzero(r->u.intake.v,
                            r->u.intake.n * sizeof(*r->u.intake.v));
         free(r->u.intake.v);
+    } else if (r->kind == CL_REQ_FLAG_DISCLOSURES) {
+        if (r->u.flag_log.v)
+            explicit_bzero(r->u.flag_log.v,
+                           r->u.flag_log.n * sizeof(*r->u.flag_log.v));
+        free(r->u.flag_log.v);
     }
     memset(r, 0, sizeof(*r));
 }
@@ -567,9 +572,9 @@ static const char *const s_outcome[] = {
     "unable_to_contact", "no_further_action", "referred_on"};
 static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
-static const char *const s_dlv[] = {"none",       "alert",  "request",
-                                    "response",   "status", "feed",
-                                    "governance", "intake", "action"};
+static const char *const s_dlv[] = {"none",   "alert", "request",    "response",
+                                    "status", "feed",  "governance", "intake",
+                                    "action", "flag"};
 static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
 static const char *const s_action[] = {"open", "done", "cancelled", "blocked"};

@@ -445,6 +445,7 @@ typedef enum {
     CL_DLV_GOVERNANCE,
     CL_DLV_INTAKE,
     CL_DLV_ACTION,
+    CL_DLV_FLAG,
     CL_DLV_KIND_COUNT
 } cl_dlv_kind;
 
@@ -460,6 +461,7 @@ typedef struct cl_alert {
     char subject_given[CL_NAME_SZ]; /* as the referring agency recorded */
     char subject_family[CL_NAME_SZ];
     char subject_dob[CL_DATE_SZ];
+    bool flag_shown; /* the referrer's reply carried this plan's flag */
     char agency[CL_AGENCY_SZ]; /* reporting agency */
     char referrer_name[CL_NAME_SZ];
     char referrer_role[CL_NAME_SZ];
@@ -561,6 +563,95 @@ typedef struct cl_intake_decision {
     char reason[CL_NOTE_SZ];
     char until[CL_DATE_SZ];
 } cl_intake_decision;
+/* --- the front-line flag ------------------------------------------------ */
+
+#define CL_PHONE_SZ  33
+#define CL_EMAIL_SZ  129
+#define CL_WORDS_SZ  40 /* a relationship or plan type in words */
+#define CL_FLAGS_MAX 8
+
+/* A flag check: the person by NHS or CHI number or the caller's own local
+ * id. Demographic fields are carried only so that they can be refused. */
+typedef struct cl_flag_query {
+    cl_person person;
+    char agency[CL_AGENCY_SZ]; /* whose local id: empty, or the caller's */
+} cl_flag_query;
+
+/* An authority's duty contact, from the client registry. */
+typedef struct cl_duty_contact {
+    char name[CL_NAME_SZ];   /* e.g. "Children's Services duty desk" */
+    char phone[CL_PHONE_SZ]; /* telephone */
+    char email[CL_EMAIL_SZ]; /* secure email */
+    char hours[CL_NAME_SZ];  /* when it answers */
+} cl_duty_contact;
+
+/* One flag, the whole of what the checking agency learns. */
+typedef struct cl_flag {
+    char person_is[CL_WORDS_SZ];  /* "the child", "parent", "carer",
+                                     "household member", "expectant mother" */
+    char plan_type[CL_WORDS_SZ];  /* in words */
+    char authority[CL_AGENCY_SZ]; /* the responsible authority */
+    cl_duty_contact duty;         /* whom to call */
+    char next_review[CL_DATE_SZ]; /* the plan's next review, or "" */
+    char ended[CL_DATE_SZ];       /* "" while in force, else its end date */
+} cl_flag;
+
+/* No flag: n == 0 and nothing else, whoever the person is. */
+typedef struct cl_flag_result {
+    uint32_t n;
+    cl_flag v[CL_FLAGS_MAX];
+} cl_flag_result;
+
+/* To a plan's authority: a flag on its plan was shown. */
+typedef struct cl_flag_notice {
+    char plan_id[CL_REF_SZ];      /* PLAN-00000001 */
+    char plan_ref[CL_REF_SZ];     /* the authority's own reference */
+    char child_pid[CL_PID_SZ];    /* whose plan */
+    char child_given[CL_NAME_SZ]; /* as the authority recorded the child */
+    char child_family[CL_NAME_SZ];
+    char person_pid[CL_PID_SZ];  /* who was checked */
+    char person_is[CL_WORDS_SZ]; /* what they are to the child */
+    char agency[CL_AGENCY_SZ];   /* the agency shown the flag */
+    char client[CL_CLIENT_SZ];   /* its system */
+    char user_id[CL_REF_SZ];     /* the named user, if any */
+    char user_name[CL_NAME_SZ];
+    char user_role[CL_REF_SZ];
+    char context[16];          /* "flag_check" or "publish" */
+    uint32_t count;            /* checks coalesced into this notice */
+    int64_t first_at, last_at; /* when */
+} cl_flag_notice;
+
+/* The auditor's list of flag disclosures. */
+typedef struct cl_flag_log_query {
+    char agency[CL_AGENCY_SZ]; /* shown to this agency; "" for any */
+    char from[CL_DATE_SZ];     /* YYYY-MM-DD, inclusive; "" for any */
+    char to[CL_DATE_SZ];       /* inclusive */
+    uint32_t limit;            /* default 100, at most CL_AUDIT_LIMIT */
+} cl_flag_log_query;
+
+typedef struct cl_flag_disclosure {
+    int64_t at;
+    char agency[CL_AGENCY_SZ]; /* shown to */
+    char client[CL_CLIENT_SZ];
+    char user_id[CL_REF_SZ];
+    char user_name[CL_NAME_SZ];
+    char context[16];
+    char person_pid[CL_PID_SZ]; /* the adult (or child) checked */
+    char child_pid[CL_PID_SZ];  /* whose plan */
+    char plan_id[CL_REF_SZ];
+    char authority[CL_AGENCY_SZ];
+} cl_flag_disclosure;
+
+typedef struct cl_flag_disclosures {
+    size_t n;
+    cl_flag_disclosure *v; /* owned */
+} cl_flag_disclosures;
+
+/* Withdraw a protection plan recorded in error (its authority). */
+typedef struct cl_plan_withdraw {
+    char agency_ref[CL_REF_SZ];
+    char reason[CL_NOTE_SZ];
+} cl_plan_withdraw;
 
 /* An action for its owning agency (assigned), or a change for the
  * coordinators (updated). */
@@ -642,6 +733,7 @@ typedef struct cl_delivery {
         cl_intake_item intake;
         cl_governance_msg governance;
         cl_action_msg action;
+        cl_flag_notice flag;
     } u;
 } cl_delivery;
 
@@ -893,6 +985,9 @@ typedef enum {
     CL_REQ_MDT_LIST,
     CL_REQ_LEGAL_HOLD,
     CL_REQ_LINK_ADMIN,
+    CL_REQ_FLAG_CHECK,
+    CL_REQ_FLAG_DISCLOSURES,
+    CL_REQ_WITHDRAW_PLAN,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -951,6 +1046,9 @@ typedef struct cl_request {
         cl_referral_query ref_query;       /* REFERRAL_LIST */
         cl_mdt_query mdt_query;            /* MDT_LIST */
         cl_hold hold;                      /* LEGAL_HOLD */
+        cl_flag_query flag;                /* FLAG_CHECK */
+        cl_flag_log_query flag_log;        /* FLAG_DISCLOSURES */
+        cl_plan_withdraw plan_withdraw;    /* WITHDRAW_PLAN */
     } u;
 } cl_request;
 
@@ -1147,6 +1245,15 @@ typedef struct cl_kind_count {
     uint64_t count;
 } cl_kind_count;
 
+#define CL_RATE_LIMITED_MAX 32
+
+/* A client whose requests a rate limit refused (flag checks). */
+typedef struct cl_rate_limited {
+    char client[CL_CLIENT_SZ];
+    char kind[CL_KIND_NAME_SZ];
+    uint64_t refused;
+} cl_rate_limited;
+
 typedef struct cl_stats {
     uint64_t uptime_s;
     uint32_t n_counts;
@@ -1163,6 +1270,8 @@ typedef struct cl_stats {
     cl_mailbox_depth mailboxes[CL_MAILBOXES_MAX];
     bool relink_running, weights_trained;
     uint64_t relink_done, relink_total, relink_merged, relink_queued;
+    uint32_t n_rate_limited; /* clients refused by a rate limit */
+    cl_rate_limited rate_limited[CL_RATE_LIMITED_MAX];
 } cl_stats;
 
 typedef struct cl_backup_result {
@@ -1194,6 +1303,7 @@ typedef struct cl_publish_result {
     bool known_to_mdt; /* only when the daemon's policy allows saying so */
     uint32_t n_warnings;
     char warnings[CL_WARNINGS_MAX][CL_WARNING_SZ];
+    cl_flag_result flag; /* the subject's front-line flag, where configured */
 } cl_publish_result;
 
 typedef struct cl_pack_item {
@@ -1257,6 +1367,8 @@ typedef struct cl_reply {
         cl_referral_rows ref_rows;      /* REFERRAL_LIST */
         cl_mdt_rows mdt_rows;           /* MDT_LIST */
         cl_link_info link_info;         /* LINK_ADMIN */
+        cl_flag_result flag;            /* FLAG_CHECK */
+        cl_flag_disclosures flag_log;   /* FLAG_DISCLOSURES */
     } u;
 } cl_reply;
 

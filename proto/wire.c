@@ -570,6 +570,37 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                        s_join(sub, pfx, "plan"), err))
             goto out;
         break;
+    case CASELINK__ENVELOPE__BODY_WITHDRAW_PLAN:
+        out->kind = CL_REQ_WITHDRAW_PLAN;
+        if (!S_STR(out->u.plan_withdraw.agency_ref,
+                   env->withdraw_plan->agency_reference, "agency_reference") ||
+            !S_STR(out->u.plan_withdraw.reason, env->withdraw_plan->reason,
+                   "reason"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_FLAG_CHECK:
+        out->kind = CL_REQ_FLAG_CHECK;
+        if (!env->flag_check->person) {
+            snprintf(err, CL_ERROR_SZ,
+                     "flag_check needs person (nhs_number, chi_number or "
+                     "local_id)");
+            goto out;
+        }
+        if (!s_person_at(&out->u.flag.person, env->flag_check->person, pfx,
+                         "person", -1, err) ||
+            !S_STR(out->u.flag.agency, env->flag_check->agency, "agency"))
+            goto out;
+        break;
+    case CASELINK__ENVELOPE__BODY_FLAG_DISCLOSURES: {
+        const Caselink__FlagDisclosures *b = env->flag_disclosures;
+        cl_flag_log_query *x = &out->u.flag_log;
+        out->kind = CL_REQ_FLAG_DISCLOSURES;
+        x->limit = b->limit;
+        if (!S_STR(x->agency, b->agency, "agency") ||
+            !S_STR(x->from, b->from, "from") || !S_STR(x->to, b->to, "to"))
+            goto out;
+        break;
+    }
     case CASELINK__ENVELOPE__BODY_ADMIN_BACKUP:
         out->kind = CL_REQ_ADMIN_BACKUP;
         if (!S_STR(out->u.backup_name, env->admin_backup->name, "name"))
@@ -1023,6 +1054,9 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__ReviewPack pack = CASELINK__REVIEW_PACK__INIT;
     Caselink__ActingUser obo = CASELINK__ACTING_USER__INIT;
     Caselink__LinkAdmin ladmin = CASELINK__LINK_ADMIN__INIT;
+    Caselink__FlagCheck fcheck = CASELINK__FLAG_CHECK__INIT;
+    Caselink__FlagDisclosures flog = CASELINK__FLAG_DISCLOSURES__INIT;
+    Caselink__WithdrawPlan wplan = CASELINK__WITHDRAW_PLAN__INIT;
 
     if (!body_only) {
         env.version = req->version;
@@ -1162,6 +1196,26 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         imp.agency = S_S(req->u.import.agency);
         env.body_case = CASELINK__ENVELOPE__BODY_IMPORT_PERSON;
         env.import_person = &imp;
+        break;
+    case CL_REQ_FLAG_CHECK:
+        fcheck.person = s_person_out(&s, &req->u.flag.person);
+        fcheck.agency = S_S(req->u.flag.agency);
+        env.body_case = CASELINK__ENVELOPE__BODY_FLAG_CHECK;
+        env.flag_check = &fcheck;
+        break;
+    case CL_REQ_FLAG_DISCLOSURES:
+        flog.agency = S_S(req->u.flag_log.agency);
+        flog.from = S_S(req->u.flag_log.from);
+        flog.to = S_S(req->u.flag_log.to);
+        flog.limit = req->u.flag_log.limit;
+        env.body_case = CASELINK__ENVELOPE__BODY_FLAG_DISCLOSURES;
+        env.flag_disclosures = &flog;
+        break;
+    case CL_REQ_WITHDRAW_PLAN:
+        wplan.agency_reference = S_S(req->u.plan_withdraw.agency_ref);
+        wplan.reason = S_S(req->u.plan_withdraw.reason);
+        env.body_case = CASELINK__ENVELOPE__BODY_WITHDRAW_PLAN;
+        env.withdraw_plan = &wplan;
         break;
     case CL_REQ_LINKS_EXPORT:
         lexp.after_record_id = S_S(req->u.links.after);
@@ -2035,6 +2089,63 @@ static void s_intake_in(cl_intake_item *m, const Caselink__IntakeItem *x)
     CL_COPY(m->action_id, x->action_id);
 }
 
+/* A flag result: an empty message when there is no flag, so that every
+ * "no flag" is the same bytes. */
+static Caselink__FlagResult *s_flag_result_out(s_scratch *s,
+                                               const cl_flag_result *f)
+{
+    Caselink__FlagResult *x = s_scratch_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__flag_result__init(x);
+    uint32_t n = f->n < CL_FLAGS_MAX ? f->n : CL_FLAGS_MAX;
+    if (!n)
+        return x;
+    x->flagged = true;
+    x->flags = s_scratch_alloc(s, n * sizeof(void *));
+    for (uint32_t i = 0; x->flags && i < n; i++) {
+        const cl_flag *g = &f->v[i];
+        Caselink__Flag *y = s_scratch_alloc(s, sizeof(*y));
+        Caselink__DutyContact *dc = s_scratch_alloc(s, sizeof(*dc));
+        if (!y || !dc)
+            return NULL;
+        caselink__flag__init(y);
+        caselink__duty_contact__init(dc);
+        y->person_is = S_S(g->person_is);
+        y->plan_type = S_S(g->plan_type);
+        y->responsible_authority = S_S(g->authority);
+        dc->name = S_S(g->duty.name);
+        dc->telephone = S_S(g->duty.phone);
+        dc->secure_email = S_S(g->duty.email);
+        dc->hours = S_S(g->duty.hours);
+        y->duty_contact = dc;
+        y->next_review_date = S_S(g->next_review);
+        y->ended_on = S_S(g->ended);
+        x->flags[x->n_flags++] = y;
+    }
+    return x;
+}
+
+static void s_flag_result_in(cl_flag_result *o, const Caselink__FlagResult *x)
+{
+    memset(o, 0, sizeof(*o));
+    for (size_t i = 0; x && i < x->n_flags && o->n < CL_FLAGS_MAX; i++) {
+        const Caselink__Flag *y = x->flags[i];
+        cl_flag *g = &o->v[o->n++];
+        CL_COPY(g->person_is, y->person_is);
+        CL_COPY(g->plan_type, y->plan_type);
+        CL_COPY(g->authority, y->responsible_authority);
+        if (y->duty_contact) {
+            CL_COPY(g->duty.name, y->duty_contact->name);
+            CL_COPY(g->duty.phone, y->duty_contact->telephone);
+            CL_COPY(g->duty.email, y->duty_contact->secure_email);
+            CL_COPY(g->duty.hours, y->duty_contact->hours);
+        }
+        CL_COPY(g->next_review, y->next_review_date);
+        CL_COPY(g->ended, y->ended_on);
+    }
+}
+
 static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
 {
     Caselink__Delivery *p = s_scratch_alloc(s, sizeof(*p));
@@ -2061,6 +2172,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         x->subject_given_names = S_S(a->subject_given);
         x->subject_family_name = S_S(a->subject_family);
         x->subject_date_of_birth = S_S(a->subject_dob);
+        x->flag_shown = a->flag_shown;
         x->reporting_agency = S_S(a->agency);
         x->referrer = s_referrer_out(s, a->referrer_name, a->referrer_role);
         x->category = (Caselink__Category)a->category;
@@ -2174,6 +2286,32 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         p->governance = x;
         break;
     }
+    case CL_DLV_FLAG: {
+        const cl_flag_notice *m = &d->u.flag;
+        Caselink__FlagNotice *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__flag_notice__init(x);
+        x->plan_id = S_S(m->plan_id);
+        x->plan_reference = S_S(m->plan_ref);
+        x->child_person_id = S_S(m->child_pid);
+        x->child_given_names = S_S(m->child_given);
+        x->child_family_name = S_S(m->child_family);
+        x->person_id = S_S(m->person_pid);
+        x->person_is = S_S(m->person_is);
+        x->agency = S_S(m->agency);
+        x->client = S_S(m->client);
+        x->user_id = S_S(m->user_id);
+        x->user_name = S_S(m->user_name);
+        x->user_role = S_S(m->user_role);
+        x->context = S_S(m->context);
+        x->count = m->count;
+        x->first_at = m->first_at;
+        x->last_at = m->last_at;
+        p->item_case = CASELINK__DELIVERY__ITEM_FLAG;
+        p->flag = x;
+        break;
+    }
     default:
         break;
     }
@@ -2198,6 +2336,7 @@ static const struct {
     S_ID(CL_REQ_WITHDRAW_REFERRAL, referral_id),
     S_ID(CL_REQ_SET_STATUS, referral_id),
     S_ID(CL_REQ_PUBLISH_PLAN, plan_id),
+    S_ID(CL_REQ_WITHDRAW_PLAN, plan_id),
     S_ID(CL_REQ_SPLIT_RECORD, person_id),
     S_ID(CL_REQ_REVIEW_DECIDE, person_id),
     S_ID(CL_REQ_ADD_TO_AGENDA, person_id),
@@ -2281,6 +2420,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_WITHDRAW_REFERRAL:
     case CL_REQ_LEGAL_HOLD:
     case CL_REQ_PUBLISH_PLAN:
+    case CL_REQ_WITHDRAW_PLAN:
         s_created_out(&pub, rep->kind, rep->u.publish.reference);
         pub.n_warnings = rep->u.publish.n_warnings < CL_WARNINGS_MAX
                              ? rep->u.publish.n_warnings
@@ -2289,9 +2429,46 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             warnings[i] = S_S(rep->u.publish.warnings[i]);
         pub.warnings = warnings;
         pub.known_to_mdt = rep->u.publish.known_to_mdt;
+        if (rep->u.publish.flag.n &&
+            !(pub.flag = s_flag_result_out(&s, &rep->u.publish.flag)))
+            goto out;
         r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
         r.publish = &pub;
         break;
+    case CL_REQ_FLAG_CHECK:
+        if (!(r.flag = s_flag_result_out(&s, &rep->u.flag)))
+            goto out;
+        r.result_case = CASELINK__REPLY__RESULT_FLAG;
+        break;
+    case CL_REQ_FLAG_DISCLOSURES: {
+        const cl_flag_disclosures *fd = &rep->u.flag_log;
+        Caselink__FlagDisclosureList *l = s_scratch_alloc(&s, sizeof(*l));
+        if (!l)
+            goto out;
+        caselink__flag_disclosure_list__init(l);
+        l->disclosures = s_scratch_alloc(&s, (fd->n + 1) * sizeof(void *));
+        for (size_t i = 0; l->disclosures && i < fd->n; i++) {
+            const cl_flag_disclosure *a = &fd->v[i];
+            Caselink__FlagDisclosure *x = s_scratch_alloc(&s, sizeof(*x));
+            if (!x)
+                goto out;
+            caselink__flag_disclosure__init(x);
+            x->at = a->at;
+            x->agency = S_S(a->agency);
+            x->client = S_S(a->client);
+            x->user_id = S_S(a->user_id);
+            x->user_name = S_S(a->user_name);
+            x->context = S_S(a->context);
+            x->person_id = S_S(a->person_pid);
+            x->child_person_id = S_S(a->child_pid);
+            x->plan_id = S_S(a->plan_id);
+            x->responsible_authority = S_S(a->authority);
+            l->disclosures[l->n_disclosures++] = x;
+        }
+        r.result_case = CASELINK__REPLY__RESULT_FLAG_DISCLOSURES;
+        r.flag_disclosures = l;
+        break;
+    }
     case CL_REQ_INBOX_RECEIVE: {
         const cl_deliveries *ds = &rep->u.deliveries;
         dlv.deliveries = s_scratch_alloc(&s, (ds->n + 1) * sizeof(void *));
@@ -2525,6 +2702,20 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             m->agency = S_S(st->mailboxes[i].agency);
             m->depth = st->mailboxes[i].depth;
             statsr.mailboxes[statsr.n_mailboxes++] = m;
+        }
+        statsr.rate_limited = s_scratch_alloc(
+            &s, (st->n_rate_limited + 1) * sizeof(*statsr.rate_limited));
+        for (uint32_t i = 0; statsr.rate_limited && i < st->n_rate_limited &&
+                             i < CL_RATE_LIMITED_MAX;
+             i++) {
+            Caselink__RateLimited *m = s_scratch_alloc(&s, sizeof(*m));
+            if (!m)
+                break;
+            caselink__rate_limited__init(m);
+            m->client = S_S(st->rate_limited[i].client);
+            m->kind = S_S(st->rate_limited[i].kind);
+            m->refused = st->rate_limited[i].refused;
+            statsr.rate_limited[statsr.n_rate_limited++] = m;
         }
         r.result_case = CASELINK__REPLY__RESULT_STATS;
         r.stats = &statsr;
@@ -2894,6 +3085,7 @@ static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
         CL_COPY(a->subject_given, x->subject_given_names);
         CL_COPY(a->subject_family, x->subject_family_name);
         CL_COPY(a->subject_dob, x->subject_date_of_birth);
+        a->flag_shown = x->flag_shown;
         CL_COPY(a->agency, x->reporting_agency);
         if (x->referrer) {
             CL_COPY(a->referrer_name, x->referrer->name);
@@ -2985,6 +3177,28 @@ static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
         CL_COPY(m->person_id, x->person_id);
         CL_COPY(m->detail, x->detail);
         m->at = x->at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_FLAG: {
+        const Caselink__FlagNotice *x = p->flag;
+        cl_flag_notice *m = &d->u.flag;
+        d->kind = CL_DLV_FLAG;
+        CL_COPY(m->plan_id, x->plan_id);
+        CL_COPY(m->plan_ref, x->plan_reference);
+        CL_COPY(m->child_pid, x->child_person_id);
+        CL_COPY(m->child_given, x->child_given_names);
+        CL_COPY(m->child_family, x->child_family_name);
+        CL_COPY(m->person_pid, x->person_id);
+        CL_COPY(m->person_is, x->person_is);
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->client, x->client);
+        CL_COPY(m->user_id, x->user_id);
+        CL_COPY(m->user_name, x->user_name);
+        CL_COPY(m->user_role, x->user_role);
+        CL_COPY(m->context, x->context);
+        m->count = x->count;
+        m->first_at = x->first_at;
+        m->last_at = x->last_at;
         break;
     }
     default:
@@ -3275,7 +3489,37 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             CL_COPY(out->u.publish.warnings[out->u.publish.n_warnings++],
                     r->publish->warnings[i]);
         out->u.publish.known_to_mdt = r->publish->known_to_mdt;
+        s_flag_result_in(&out->u.publish.flag, r->publish->flag);
         break;
+    case CASELINK__REPLY__RESULT_FLAG:
+        out->kind = CL_REQ_FLAG_CHECK;
+        s_flag_result_in(&out->u.flag, r->flag);
+        break;
+    case CASELINK__REPLY__RESULT_FLAG_DISCLOSURES: {
+        const Caselink__FlagDisclosureList *l = r->flag_disclosures;
+        cl_flag_disclosures *o = &out->u.flag_log;
+        out->kind = CL_REQ_FLAG_DISCLOSURES;
+        o->v = calloc(l->n_disclosures + 1, sizeof(*o->v));
+        if (!o->v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < l->n_disclosures; i++) {
+            const Caselink__FlagDisclosure *x = l->disclosures[i];
+            cl_flag_disclosure *a = &o->v[o->n++];
+            a->at = x->at;
+            CL_COPY(a->agency, x->agency);
+            CL_COPY(a->client, x->client);
+            CL_COPY(a->user_id, x->user_id);
+            CL_COPY(a->user_name, x->user_name);
+            CL_COPY(a->context, x->context);
+            CL_COPY(a->person_pid, x->person_id);
+            CL_COPY(a->child_pid, x->child_person_id);
+            CL_COPY(a->plan_id, x->plan_id);
+            CL_COPY(a->authority, x->responsible_authority);
+        }
+        break;
+    }
     case CASELINK__REPLY__RESULT_DELIVERIES: {
         cl_deliveries *o = &out->u.deliveries;
         out->kind = CL_REQ_INBOX_RECEIVE;
@@ -3556,6 +3800,13 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             CL_COPY(o->mailboxes[o->n_mailboxes].agency,
                     st->mailboxes[i]->agency);
             o->mailboxes[o->n_mailboxes++].depth = st->mailboxes[i]->depth;
+        }
+        for (size_t i = 0; i < st->n_rate_limited && i < CL_RATE_LIMITED_MAX;
+             i++) {
+            cl_rate_limited *x = &o->rate_limited[o->n_rate_limited++];
+            CL_COPY(x->client, st->rate_limited[i]->client);
+            CL_COPY(x->kind, st->rate_limited[i]->kind);
+            x->refused = st->rate_limited[i]->refused;
         }
         break;
     }
@@ -3841,6 +4092,12 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "legal_hold";
     case CL_REQ_LINK_ADMIN:
         return "link_admin";
+    case CL_REQ_FLAG_CHECK:
+        return "flag_check";
+    case CL_REQ_FLAG_DISCLOSURES:
+        return "flag_disclosures";
+    case CL_REQ_WITHDRAW_PLAN:
+        return "withdraw_plan";
     default:
         return "none";
     }

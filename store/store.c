@@ -120,6 +120,7 @@ static const struct {
      * anyone anything; counting each key's group would cost a sealed read
      * per key on every match. */
     [CL_DB_BLOCK] = {"block", false},
+    [CL_DB_FLAG_LOG] = {"flag_log", true},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

@@ -250,6 +250,29 @@ check "inbox empty after ack" 0 "0 shown, 0 waiting" -- cl --as childrens inbox
 check "inbox usage" 2 "usage: caselink inbox" -- cl --as childrens inbox frob
 check "inbox as operator" 1 "denied" -- cl --as operator inbox
 check "inbox as auditor: the new plan" 0 "first_plan_from_agency: Northshire Children's Services PLAN-" -- cl --as auditor inbox
+# the front-line flag: a check, the flag on a publish reply, refusals, the
+# authority's notice, the auditor's list
+check "flag on the publish reply" 0 "FLAG: this person is a child on a child protection plan" -- cl --as gp publish referral --ref G-FL --nhs 0830166130 --given Lily --family Brown --dob 2019-06-01 --category child_protection --basis public_task_social_care --consent given
+check "flag check" 0 "call: Children's Services duty and assessment team, 01632 960 000" -- cl --as police flag check --nhs 0830166130
+check "flag check: no flag" 0 "^no flag$" -- cl --as police flag check --nhs 9960308243
+check "flag check: bad number" 1 "check digit" -- cl --as police flag check --nhs 0830166131
+check "flag check: not by name" 2 "never by name, date of birth or address \(--given\)" -- cl --as police flag check --given Lily --family Brown
+check "flag check: not this kind" 1 "check_kinds" -- cl --as adults flag check --nhs 0830166130
+check "flag check: unknown own id" 1 "none of your agency's records" -- cl --as police flag check --local-id NICHE-404
+check "flag check usage" 2 "usage: caselink flag check" -- cl --as police flag frob
+check "authority told" 0 "FRONT-LINE FLAG SHOWN for your plan CP-1" -- sh -c "'$cli' --dev '$dir/dev' --as childrens inbox list | awk '/ flag /{print \$1; exit}' | xargs '$cli' --dev '$dir/dev' --as childrens inbox show"
+check "audit flags" 0 "Northshire Police \(police, PC Sam Hughes\) shown the flag of PLAN-" -- cl --as auditor audit flags --agency "Northshire Police"
+check "audit flags: none then" 0 "^0 flag disclosures" -- cl --as auditor audit flags --from 2020-01-01 --to 2020-12-31
+check "audit flags usage" 2 "unknown option --frob" -- cl --as auditor audit flags --frob x
+check "plan withdraw usage" 2 "usage: caselink plan withdraw" -- cl --as childrens plan withdraw CP-1
+check "plan withdraw: not the authority" 1 "plan authorit" -- cl --as gp plan withdraw CP-1 --reason "not mine"
+# a plan authority without its duty contact is refused at load
+sed '/^duty_phone/d' "$dir/dev/clients.conf" > "$dir/noduty.conf"
+sed "s|^registry = .*|registry = $dir/noduty.conf|" "$dir/dev/caselinkd.conf" > "$dir/noduty-daemon.conf"
+check "plan authority needs a duty contact" 1 "is a plan authority \(plans = yes\) and needs duty_phone" -- "$daemon" --config "$dir/noduty-daemon.conf" --check-config
+sed 's/^plans = yes/plans = maybe/' "$dir/dev/clients.conf" > "$dir/badplans.conf"
+sed "s|^registry = .*|registry = $dir/badplans.conf|" "$dir/dev/caselinkd.conf" > "$dir/badplans-daemon.conf"
+check "plans must be yes or no" 1 "plans must be yes or no" -- "$daemon" --config "$dir/badplans-daemon.conf" --check-config
 check "request send" 0 "request sent: REQ-00000001" -- cl request send --nhs 0830166130 --agency "Northshire Police" --due 2099-01-01 --question "Any call-outs?"
 check "request bad agency" 1 "no registered agency" -- cl request send --nhs 0830166130 --agency "Nobody" --due 2099-01-01 --question "?"
 check "request usage" 2 "usage: caselink request" -- cl request frob

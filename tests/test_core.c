@@ -192,6 +192,9 @@ static void test_roles_and_access(void **state)
         [CL_REQ_MDT_LIST] = C,
         [CL_REQ_LEGAL_HOLD] = C,
         [CL_REQ_LINK_ADMIN] = C | O,
+        [CL_REQ_FLAG_CHECK] = P,
+        [CL_REQ_FLAG_DISCLOSURES] = A,
+        [CL_REQ_WITHDRAW_PLAN] = P,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

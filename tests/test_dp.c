@@ -702,6 +702,48 @@ static void k_hold(s_world *w)
     s_ok(w->co, r, NULL);
 }
 
+static void k_flag_check(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_FLAG_CHECK);
+    cl_reply rep;
+    CL_COPY(r->u.flag.person.nhs, NHS);
+    s_ok(w->police, r, &rep);
+    assert_int_equal(rep.u.flag.n, 1); /* Jane, parent of Amy on a plan */
+    cl_reply_clear(&rep);
+}
+
+static void k_flag_list(s_world *w)
+{
+    cl_request *r = s_req(CL_REQ_FLAG_DISCLOSURES);
+    cl_reply rep;
+    s_ok(w->au, r, &rep);
+    assert_true(rep.u.flag_log.n >= 1);
+    cl_reply_clear(&rep);
+}
+
+static void k_plan_withdraw(s_world *w)
+{
+    /* a second plan, recorded against the wrong child, withdrawn */
+    cl_request *p = s_req(CL_REQ_PUBLISH_PLAN);
+    CL_COPY(p->u.plan.agency_ref, "CP-MK-2");
+    p->u.plan.type = 1;
+    p->u.plan.category = 1;
+    p->u.plan.basis = 1;
+    CL_COPY(p->u.plan.start, "2026-02-01");
+    CL_COPY(p->u.plan.authority, "Northshire Children's Services");
+    CL_COPY(p->u.plan.child.given, "Ben");
+    CL_COPY(p->u.plan.child.family, "Smith");
+    CL_COPY(p->u.plan.child.dob, "2017-03-03");
+    p->u.plan.n_adults = 1;
+    p->u.plan.adults[0].rel = 1;
+    s_jane(&p->u.plan.adults[0].person);
+    s_ok(w->childrens, p, NULL);
+    cl_request *r = s_req(CL_REQ_WITHDRAW_PLAN);
+    CL_COPY(r->u.plan_withdraw.agency_ref, "CP-MK-2");
+    CL_COPY(r->u.plan_withdraw.reason, "recorded against the wrong child");
+    s_ok(w->childrens, r, NULL);
+}
+
 static void k_subject_access(s_world *w)
 {
     cl_request *r = s_req(CL_REQ_SUBJECT_ACCESS);
@@ -747,8 +789,13 @@ static const struct {
     {CL_REQ_REFERRAL_LIST, k_referral_list, true, NULL},
     {CL_REQ_INTAKE_DECIDE, k_intake_decide, true, NULL},
     {CL_REQ_LEGAL_HOLD, k_hold, true, NULL},
+    {CL_REQ_FLAG_CHECK, k_flag_check, true, NULL},
+    {CL_REQ_FLAG_DISCLOSURES, k_flag_list, true, NULL},
     {CL_REQ_AUDIT_SEARCH, k_audit_search, true, NULL},
     {CL_REQ_SUBJECT_ACCESS, k_subject_access, true, NULL},
+    {CL_REQ_WITHDRAW_PLAN, k_plan_withdraw, false,
+     "the entry names the person the plan is held on (the child), not the "
+     "adults it named"},
 };
 #define S_STEPS (sizeof(s_steps) / sizeof(s_steps[0]))
 

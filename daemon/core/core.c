@@ -29,6 +29,7 @@
 #include "codec.h"
 #include "core_int.h"
 #include "intake.h"
+#include "flag.h"
 #include "refindex.h"
 
 #define S_REC_VERSION    1
@@ -94,6 +95,9 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_MDT_LIST] = CL_ROLE_COORDINATOR,
     [CL_REQ_LEGAL_HOLD] = CL_ROLE_COORDINATOR,
     [CL_REQ_LINK_ADMIN] = CL_ROLE_COORDINATOR | CL_ROLE_OPERATOR,
+    [CL_REQ_FLAG_CHECK] = CL_ROLE_PUBLISHER,
+    [CL_REQ_FLAG_DISCLOSURES] = CL_ROLE_AUDITOR,
+    [CL_REQ_WITHDRAW_PLAN] = CL_ROLE_PUBLISHER,
 };
 
 /* Requests that read or write personal data: every one is audited. */
@@ -113,7 +117,8 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_RAG_HISTORY] = true,      [CL_REQ_RECORD_MEASURE] = true,
     [CL_REQ_REVIEW_PACK] = true,      [CL_REQ_INTAKE_LIST] = true,
     [CL_REQ_INTAKE_DECIDE] = true,    [CL_REQ_REFERRAL_LIST] = true,
-    [CL_REQ_LEGAL_HOLD] = true,
+    [CL_REQ_LEGAL_HOLD] = true,       [CL_REQ_FLAG_CHECK] = true,
+    [CL_REQ_FLAG_DISCLOSURES] = true, [CL_REQ_WITHDRAW_PLAN] = true,
 };
 
 bool cl_core_personal(cl_req_kind kind)
@@ -1379,25 +1384,29 @@ static void *s_push(void **arr, size_t *n, size_t *cap, size_t size)
 
 /* --- protection plans -------------------------------------------------------
  *
- * plan id -> v1, child pid (0 if unborn), agency, agency ref, type,
+ * plan id -> v2, child pid (0 if unborn), agency, agency ref, type,
  *            category, start, end, authority, legal basis, review, basis,
- *            created, updated
+ *            created, updated, withdrawn (v1: without it; the reason
+ *            for a withdrawal is in its audit entry)
  * person_plans: person id || plan id -> 1 byte: 0 the child's own plan,
  *            1 an unborn child's plan held on the expectant mother
  */
+
+#define S_PLAN_VERSION 2
 
 typedef struct s_plan_rec {
     uint64_t child;
     char agency[CL_AGENCY_SZ];
     cl_plan p;
     int64_t created, updated;
+    bool withdrawn; /* recorded in error: shows only in subject access */
 } s_plan_rec;
 
 static int s_plan_put(cl_txn *t, uint64_t id, const s_plan_rec *r)
 {
     uint8_t buf[2048], k[8];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, S_PLAN_VERSION);
     cl_enc_u64(&e, r->child);
     cl_enc_str(&e, r->agency);
     cl_enc_str(&e, r->p.agency_ref);
@@ -1411,15 +1420,19 @@ static int s_plan_put(cl_txn *t, uint64_t id, const s_plan_rec *r)
     cl_enc_u8(&e, r->p.basis);
     cl_enc_i64(&e, r->created);
     cl_enc_i64(&e, r->updated);
+    cl_enc_u8(&e, r->withdrawn);
     s_key(k, id);
-    return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_PLAN, k, 8, buf, e.len)
-                         : CL_ERR_INTERNAL;
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_PLAN, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, sizeof(buf));
+    return rc;
 }
 
 static void s_plan_dec(cl_dec *d, s_plan_rec *r)
 {
     memset(r, 0, sizeof(*r));
-    if (cl_dec_u8(d) != S_REC_VERSION)
+    uint8_t v = cl_dec_u8(d);
+    if (v != 1 && v != S_PLAN_VERSION)
         d->bad = true;
     r->child = cl_dec_u64(d);
     CL_DEC_STR(d, r->agency);
@@ -1434,6 +1447,8 @@ static void s_plan_dec(cl_dec *d, s_plan_rec *r)
     r->p.basis = cl_dec_u8(d);
     r->created = cl_dec_i64(d);
     r->updated = cl_dec_i64(d);
+    if (v == S_PLAN_VERSION)
+        r->withdrawn = cl_dec_u8(d) != 0;
 }
 
 static int s_plan_get(cl_txn *t, uint64_t id, s_plan_rec *r)
@@ -1580,6 +1595,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
     CL_COPY(rec.agency, caller->agency);
     rec.p = *p;
     rec.updated = now;
+    rec.withdrawn = false; /* published again: in force again */
     if ((rc = s_plan_put(t, plan_id, &rec)) != CL_OK)
         return rc;
     s_key(k, holder);
@@ -1593,6 +1609,236 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
     if (is_new)
         return s_plan_governance(t, route, caller, p, plan_id, holder, now);
     return CL_OK;
+}
+
+static bool s_parse_ref(const char *s, uint64_t *out);
+static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids);
+
+typedef struct s_holder_ctx {
+    uint64_t plan_id, holder;
+} s_holder_ctx;
+
+static int s_holder_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_holder_ctx *h = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    if (cl_be64_get(key + 8) != h->plan_id)
+        return CL_OK;
+    h->holder = cl_be64_get(key);
+    return 1;
+}
+
+int cl_core__plan_holder(cl_txn *t, uint64_t plan_id, uint64_t *holder)
+{
+    s_holder_ctx h = {plan_id, 0};
+    int rc = cl_store_scan(t, CL_DB_PERSON_PLANS, NULL, 0, s_holder_one, &h);
+    *holder = h.holder;
+    return rc;
+}
+
+int cl_core__plan_get(cl_txn *t, uint64_t plan_id, cl_core_plan *out)
+{
+    s_plan_rec *r = malloc(sizeof(*r));
+    if (!r)
+        return CL_ERR_NOMEM;
+    int rc = s_plan_get(t, plan_id, r);
+    if (rc == CL_OK) {
+        memset(out, 0, sizeof(*out));
+        out->id = plan_id;
+        out->child = r->child;
+        CL_COPY(out->agency, r->agency);
+        CL_COPY(out->agency_ref, r->p.agency_ref);
+        out->type = r->p.type;
+        CL_COPY(out->end, r->p.end);
+        CL_COPY(out->review, r->p.review);
+        out->withdrawn = r->withdrawn;
+    }
+    sodium_memzero(r, sizeof(*r));
+    free(r);
+    return rc;
+}
+
+typedef struct s_held_ctx {
+    cl_txn *t;
+    int (*fn)(void *ctx, const cl_core_plan *p, uint8_t how);
+    void *ctx;
+} s_held_ctx;
+
+static int s_held_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_held_ctx *h = ctx;
+    cl_core_plan p;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    int rc = cl_core__plan_get(h->t, cl_be64_get(key + 8), &p);
+    if (rc != CL_OK)
+        return rc;
+    uint8_t how = 0;
+    size_t hl = 0;
+    rc = cl_store_get_raw(h->t, CL_DB_PERSON_PLANS, key, 16, &how, 1, &hl);
+    return rc == CL_OK ? h->fn(h->ctx, &p, how) : rc;
+}
+
+int cl_core__plans_held(cl_txn *t, uint64_t pid,
+                        int (*fn)(void *ctx, const cl_core_plan *p,
+                                  uint8_t how),
+                        void *ctx)
+{
+    s_held_ctx h = {t, fn, ctx};
+    uint8_t k[8];
+    s_key(k, pid);
+    return cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_held_one, &h);
+}
+
+typedef struct s_rel_ctx {
+    cl_txn *t;
+    uint64_t pid;
+    int (*fn)(void *ctx, uint64_t other, uint8_t rel, const char *agency,
+              bool inferred);
+    void *ctx;
+} s_rel_ctx;
+
+static int s_rel_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rel_ctx *r = ctx;
+    uint8_t buf[256];
+    size_t vl = 0;
+    char agency[CL_AGENCY_SZ];
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get(r->t, CL_DB_RELATION, key, 16, buf, sizeof(buf), &vl);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, vl);
+    (void)cl_dec_u8(&d);
+    uint8_t rel = cl_dec_u8(&d);
+    CL_DEC_STR(&d, agency);
+    bool inferred = cl_dec_u8(&d) != 0;
+    sodium_memzero(buf, sizeof(buf));
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    return r->fn(r->ctx, cl_be64_get(key + 8), rel, agency, inferred);
+}
+
+int cl_core__relations_of(cl_txn *t, uint64_t pid,
+                          int (*fn)(void *ctx, uint64_t other, uint8_t rel,
+                                    const char *agency, bool inferred),
+                          void *ctx)
+{
+    s_rel_ctx r = {t, pid, fn, ctx};
+    uint8_t k[8];
+    s_key(k, pid);
+    return cl_store_scan(t, CL_DB_RELATION, k, 8, s_rel_one, &r);
+}
+
+int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
+                             const char *v2, uint64_t *pid)
+{
+    uint64_t rid = 0;
+    s_record rec;
+    int rc = s_link_ident(t, cl_store_of(t), domain, v1, v2, &rid);
+    if (rc == CL_OK && (rc = s_record_get(t, rid, &rec)) == CL_OK)
+        *pid = rec.person_id;
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
+int cl_core__agency_knows_number(cl_txn *t, uint64_t pid, const char *agency,
+                                 bool *yes)
+{
+    s_ids recs = {.max = 256};
+    s_record rec;
+    *yes = false;
+    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*yes; i++) {
+        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        *yes =
+            strcmp(rec.agency, agency) == 0 && (rec.p.nhs[0] || rec.p.chi[0]);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    return rc;
+}
+
+int cl_core__referral_person(cl_txn *t, const char *reference, uint64_t *pid)
+{
+    uint64_t ref_id = 0;
+    s_record rec;
+    if (!s_parse_ref(reference, &ref_id))
+        return CL_ERR_INVALID;
+    s_referral *sr = calloc(1, sizeof(*sr));
+    if (!sr)
+        return CL_ERR_NOMEM;
+    int rc = s_referral_get(t, ref_id, sr);
+    if (rc == CL_OK && (rc = s_record_get(t, sr->record_id, &rec)) == CL_OK)
+        *pid = rec.person_id;
+    sodium_memzero(sr, sizeof(*sr));
+    sodium_memzero(&rec, sizeof(rec));
+    free(sr);
+    return rc;
+}
+
+int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
+                          const cl_caller *caller, const cl_plan_withdraw *w,
+                          int64_t now, cl_publish_result *out,
+                          cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    uint64_t plan_id = 0;
+    s_plan_rec *rec = NULL;
+    int rc = cl_core_plan_authority(caller, err);
+    if (rc != CL_OK)
+        return rc;
+    if (!w->agency_ref[0] || !w->reason[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "withdraw_plan needs agency_reference (your reference for "
+                 "the plan) and a reason");
+        return CL_ERR_INVALID;
+    }
+    /* only the caller's own agency's plans are found */
+    rc = s_link_ident(t, st, "plan", caller->agency, w->agency_ref, &plan_id);
+    if (rc == CL_ERR_NOT_FOUND) {
+        snprintf(err, CL_ERROR_SZ,
+                 "your agency has no plan with that agency_reference");
+        return rc;
+    }
+    if (rc != CL_OK)
+        return rc;
+    if (!(rec = malloc(sizeof(*rec))))
+        return CL_ERR_NOMEM;
+    if ((rc = s_plan_get(t, plan_id, rec)) != CL_OK)
+        goto out;
+    uint64_t holder = rec->child;
+    if (!holder && (rc = cl_core__plan_holder(t, plan_id, &holder)) != CL_OK)
+        goto out; /* unborn: the expectant mother holds it */
+    rec->withdrawn = true;
+    rec->updated = now;
+    if ((rc = s_plan_put(t, plan_id, rec)) != CL_OK)
+        goto out;
+    snprintf(out->reference, sizeof(out->reference), "PLAN-%08" PRIu64,
+             plan_id);
+    if (note) {
+        if (holder)
+            s_note_person(note, holder);
+        CL_COPY(note->detail, out->reference);
+        CL_COPY(note->purpose, w->reason);
+    }
+    cl_governance_msg g;
+    memset(&g, 0, sizeof(g));
+    CL_COPY(g.event, "plan_withdrawn");
+    CL_COPY(g.agency, caller->agency);
+    CL_COPY(g.client, caller->name);
+    CL_COPY(g.reference, out->reference);
+    if (holder)
+        cl_core_pid_str(g.person_id, holder);
+    CL_COPY(g.detail, cl_plan_type_name(rec->p.type));
+    rc = cl_core_governance_notice(t, route, &g, now);
+out:
+    sodium_memzero(rec, sizeof(*rec));
+    free(rec);
+    return rc;
 }
 
 typedef struct s_plan_ctx {
@@ -1615,6 +1861,8 @@ static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
     int rc = s_plan_get(c->t, cl_be64_get(key + 8), &r);
     if (rc != CL_OK)
         return rc;
+    if (r.withdrawn && c->year_ago[0])
+        return CL_OK; /* recorded in error: subject access only */
     bool active = !r.p.end[0] || strcmp(r.p.end, c->today) >= 0;
     if (!active && strcmp(r.p.end, c->year_ago) < 0)
         return CL_OK; /* ended over a year ago: no longer a current flag */
@@ -3738,8 +3986,18 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
         (void)cl_dec_u8(&d);
         break;
     }
+    case CL_DB_PLAN: {
+        s_plan_rec *r = malloc(sizeof(*r));
+        if (!r)
+            return CL_ERR_NOMEM;
+        s_plan_dec(&d, r);
+        free(r);
+        break;
+    }
     case CL_DB_AUDIT:
         return cl_audit_decode_check(buf, len);
+    case CL_DB_FLAG_LOG:
+        return cl_flag_decode_check(buf, len);
     case CL_DB_AGENCY_REF:
         return cl_refindex_decode_check(buf, len);
     case CL_DB_INTAKE:
@@ -3848,8 +4106,8 @@ static int s_ap_one(void *ctx, const uint8_t *key, size_t len)
     int rc = s_plan_get(c->t, id, &r);
     if (rc != CL_OK)
         return rc;
-    if (r.p.end[0] && strcmp(r.p.end, c->today) < 0)
-        return CL_OK; /* ended */
+    if (r.withdrawn || (r.p.end[0] && strcmp(r.p.end, c->today) < 0))
+        return CL_OK; /* withdrawn, or ended */
     for (size_t i = 0; i < c->n; i++)
         if (c->v[i].plan_id == id)
             return CL_OK;

@@ -203,6 +203,17 @@ CL_NODISCARD int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
                                       cl_audit_note *note,
                                       char err[CL_ERROR_SZ]);
 
+/* Withdraw a plan recorded in error (its authority, by its own
+ * reference): it stops showing on case views, raising alerts and raising
+ * front-line flags at once; the record is kept for the auditor and
+ * information governance is told. */
+CL_NODISCARD int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *rc,
+                                       const cl_caller *caller,
+                                       const cl_plan_withdraw *w, int64_t now,
+                                       cl_publish_result *out,
+                                       cl_audit_note *note,
+                                       char err[CL_ERROR_SZ]);
+
 /* Link one person from an agency's caseload extract (publisher; the
  * agency named must be the caller's own). */
 CL_NODISCARD int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
@@ -429,6 +440,23 @@ CL_NODISCARD int cl_mailbox_put(cl_txn *t, const cl_route_config *rc,
  * lost would hide what it reports). g->at is set to now. */
 CL_NODISCARD int cl_core_governance_notice(cl_txn *t, const cl_route_config *rc,
                                            cl_governance_msg *g, int64_t now);
+
+/* Delivery seq of an agency's mailbox; CL_ERR_NOT_FOUND once it has been
+ * acknowledged. */
+CL_NODISCARD int cl_mailbox_get(cl_txn *t, const char *agency, uint64_t seq,
+                                cl_delivery *d);
+
+/* The safeguarding alert for referral `reference` and plan plan_ref (the
+ * authority's own reference) among the newest deliveries of an agency's
+ * mailbox; CL_ERR_NOT_FOUND if there is none. */
+CL_NODISCARD int cl_mailbox_find_alert(cl_txn *t, const char *agency,
+                                       const char *reference,
+                                       const char *plan_ref, cl_delivery *d);
+
+/* Write d over delivery d->seq of an agency's mailbox (it keeps its place
+ * and number: coalesced notices). Only for a delivery still waiting. */
+CL_NODISCARD int cl_mailbox_replace(cl_txn *t, const char *agency,
+                                    const cl_delivery *d);
 
 /* Deliveries for the caller's own agency after q->after, oldest first. */
 CL_NODISCARD int cl_core_inbox_receive(cl_txn *t, const cl_caller *caller,

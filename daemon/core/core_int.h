@@ -75,6 +75,55 @@ CL_NODISCARD int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
  * (route.c); out->v is malloc'd. */
 CL_NODISCARD int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
                                       cl_request_summaries *out);
+/* A protection plan as the flag needs it (no names, no category). */
+typedef struct cl_core_plan {
+    uint64_t id;
+    uint64_t child;             /* 0 for an unborn plan */
+    char agency[CL_AGENCY_SZ];  /* the plan authority that published it */
+    char agency_ref[CL_REF_SZ]; /* its own reference */
+    uint8_t type;               /* CL_PLAN_* */
+    char end[CL_DATE_SZ];       /* "" while in force */
+    char review[CL_DATE_SZ];    /* next review, or "" */
+    bool withdrawn;             /* recorded in error */
+} cl_core_plan;
+
+CL_NODISCARD int cl_core__plan_get(cl_txn *t, uint64_t plan_id,
+                                   cl_core_plan *out);
+
+/* The person a plan is held on (person_plans), 0 if none. */
+CL_NODISCARD int cl_core__plan_holder(cl_txn *t, uint64_t plan_id,
+                                      uint64_t *holder);
+
+/* Each plan held on person pid with how it is held (0 the child's own,
+ * 1 an unborn child's on the expectant mother); fn returns CL_OK to go
+ * on, non-zero to stop (returned). */
+CL_NODISCARD int cl_core__plans_held(cl_txn *t, uint64_t pid,
+                                     int (*fn)(void *ctx, const cl_core_plan *p,
+                                               uint8_t how),
+                                     void *ctx);
+
+/* Each relationship of person pid: other is `rel` to pid, asserted by
+ * agency (or inferred from a shared UPRN). */
+CL_NODISCARD int
+cl_core__relations_of(cl_txn *t, uint64_t pid,
+                      int (*fn)(void *ctx, uint64_t other, uint8_t rel,
+                                const char *agency, bool inferred),
+                      void *ctx);
+
+/* The person whose record holds identifier blind(domain, v1, v2) ("nhs",
+ * "chi", or "local" with the agency); CL_ERR_NOT_FOUND if none. */
+CL_NODISCARD int cl_core__person_by_ident(cl_txn *t, const char *domain,
+                                          const char *v1, const char *v2,
+                                          uint64_t *pid);
+
+/* True in *yes if one of agency's own records of person pid carries an
+ * NHS or CHI number. */
+CL_NODISCARD int cl_core__agency_knows_number(cl_txn *t, uint64_t pid,
+                                              const char *agency, bool *yes);
+
+/* The subject of referral CL-... */
+CL_NODISCARD int cl_core__referral_person(cl_txn *t, const char *reference,
+                                          uint64_t *pid);
 
 /* A set of ids (people, referrals): add, then done to sort and dedupe,
  * then has. Owned array, freed with cl_core__ids_free. */

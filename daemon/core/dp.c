@@ -89,6 +89,11 @@ static const struct {
                        "linking weights per comparison level and relinking "
                        "progress: no personal data"},
     [CL_DB_BLOCK] = {CL_SAR_INDEX, NULL}, /* blocking keys, name counts */
+    [CL_DB_FLAG_LOG] = {CL_SAR_LEFT_OUT,
+                        "which agency was shown the person's front-line "
+                        "flag, and when: person ids only, and each one is "
+                        "in the audit entries exported (flag_check, "
+                        "flag_disclosure)"},
 };
 
 cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)

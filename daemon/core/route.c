@@ -90,6 +90,7 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         cl_enc_str(e, a->subject_given);
         cl_enc_str(e, a->subject_family);
         cl_enc_str(e, a->subject_dob);
+        cl_enc_u8(e, a->flag_shown);
         break;
     }
     case CL_DLV_REQUEST: {
@@ -149,6 +150,26 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         cl_enc_str(e, m->by_user);
         break;
     }
+    case CL_DLV_FLAG: {
+        const cl_flag_notice *m = &dv->u.flag;
+        cl_enc_str(e, m->plan_id);
+        cl_enc_str(e, m->plan_ref);
+        cl_enc_str(e, m->child_pid);
+        cl_enc_str(e, m->child_given);
+        cl_enc_str(e, m->child_family);
+        cl_enc_str(e, m->person_pid);
+        cl_enc_str(e, m->person_is);
+        cl_enc_str(e, m->agency);
+        cl_enc_str(e, m->client);
+        cl_enc_str(e, m->user_id);
+        cl_enc_str(e, m->user_name);
+        cl_enc_str(e, m->user_role);
+        cl_enc_str(e, m->context);
+        cl_enc_u32(e, m->count);
+        cl_enc_i64(e, m->first_at);
+        cl_enc_i64(e, m->last_at);
+        break;
+    }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &dv->u.governance;
         cl_enc_str(e, m->event);
@@ -197,6 +218,8 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
             CL_DEC_STR(d, a->subject_family);
             CL_DEC_STR(d, a->subject_dob);
         }
+        if (d->pos < d->len) /* alerts stored since the front-line flag */
+            a->flag_shown = cl_dec_u8(d) != 0;
         break;
     }
     case CL_DLV_REQUEST: {
@@ -254,6 +277,26 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         CL_DEC_STR(d, m->note);
         CL_DEC_STR(d, m->by_agency);
         CL_DEC_STR(d, m->by_user);
+        break;
+    }
+    case CL_DLV_FLAG: {
+        cl_flag_notice *m = &dv->u.flag;
+        CL_DEC_STR(d, m->plan_id);
+        CL_DEC_STR(d, m->plan_ref);
+        CL_DEC_STR(d, m->child_pid);
+        CL_DEC_STR(d, m->child_given);
+        CL_DEC_STR(d, m->child_family);
+        CL_DEC_STR(d, m->person_pid);
+        CL_DEC_STR(d, m->person_is);
+        CL_DEC_STR(d, m->agency);
+        CL_DEC_STR(d, m->client);
+        CL_DEC_STR(d, m->user_id);
+        CL_DEC_STR(d, m->user_name);
+        CL_DEC_STR(d, m->user_role);
+        CL_DEC_STR(d, m->context);
+        m->count = cl_dec_u32(d);
+        m->first_at = cl_dec_i64(d);
+        m->last_at = cl_dec_i64(d);
         break;
     }
     case CL_DLV_GOVERNANCE: {
@@ -383,6 +426,65 @@ int cl_mailbox_put(cl_txn *t, const cl_route_config *cfg, const char *agency,
         b.notices += notice;
         rc = s_box_put(t, agency, &b);
     }
+    return rc;
+}
+
+int cl_mailbox_get(cl_txn *t, const char *agency, uint64_t seq, cl_delivery *d)
+{
+    uint8_t k[S_TAG_LEN + 8];
+    size_t vlen = 0;
+    uint8_t *buf = malloc(S_DLV_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    s_tag(t, agency, k, seq);
+    int rc =
+        cl_store_get(t, CL_DB_MAILBOX, k, sizeof(k), buf, S_DLV_BUF, &vlen);
+    if (rc == CL_OK) {
+        cl_dec dc = cl_dec_init(buf, vlen);
+        s_dlv_dec(&dc, d);
+        d->seq = seq;
+        rc = cl_dec_ok(&dc) ? CL_OK : CL_ERR_CORRUPT;
+    }
+    sodium_memzero(buf, S_DLV_BUF);
+    free(buf);
+    return rc;
+}
+
+int cl_mailbox_find_alert(cl_txn *t, const char *agency, const char *reference,
+                          const char *plan_ref, cl_delivery *d)
+{
+    uint64_t next = 0, depth = 0;
+    int rc = s_meta_get(t, agency, &next, &depth);
+    /* the alerts of this referral are among the newest deliveries */
+    for (uint64_t seq = next; rc == CL_OK && seq > 0 && next - seq < 64;
+         seq--) {
+        rc = cl_mailbox_get(t, agency, seq, d);
+        if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+            continue;
+        }
+        if (rc == CL_OK && d->kind == CL_DLV_ALERT &&
+            strcmp(d->u.alert.reference, reference) == 0 &&
+            strcmp(d->u.alert.plan_ref, plan_ref) == 0)
+            return CL_OK;
+    }
+    return rc == CL_OK ? CL_ERR_NOT_FOUND : rc;
+}
+
+int cl_mailbox_replace(cl_txn *t, const char *agency, const cl_delivery *d)
+{
+    uint8_t k[S_TAG_LEN + 8];
+    uint8_t *buf = malloc(S_DLV_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, S_DLV_BUF);
+    s_dlv_enc(&e, d);
+    s_tag(t, agency, k, d->seq);
+    int rc = cl_enc_ok(&e)
+                 ? cl_store_put(t, CL_DB_MAILBOX, k, sizeof(k), buf, e.len)
+                 : CL_ERR_INTERNAL;
+    sodium_memzero(buf, S_DLV_BUF);
+    free(buf);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "core.h"
 #include "intake.h"
 #include "lists.h"
+#include "flag.h"
 #include "store.h"
 #include "wire.h"
 
@@ -19,6 +20,7 @@ static cl_store *s_store;
 static cl_caller s_who;
 static cl_route_config s_route;
 static cl_intake_config s_intake;
+static cl_flag_config s_flag;
 
 static void s_init(void)
 {
@@ -45,6 +47,7 @@ static void s_init(void)
         cl_intake_rule_add(&s_intake, "plan", "plan_linked", why,
                            sizeof(why)) != CL_OK)
         abort();
+    cl_flag_config_defaults(&s_flag);
     s_route.n_agencies = s_route.n_coord = s_route.n_audit = 1;
     cl_copy(s_route.agencies[0], CL_AGENCY_SZ, "Fuzz Agency");
     cl_copy(s_route.coord[0], CL_AGENCY_SZ, "Fuzz Agency");
@@ -105,6 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == CL_OK && rep.u.publish.reference[0])
             rc = cl_intake_on_publish(t, &s_intake, &s_route, &req->u.publish,
                                       rep.u.publish.reference, 1700000001);
+        if (rc == CL_OK && rep.u.publish.reference[0])
+            rc = cl_flag_on_publish(t, &s_flag, &s_route, &s_who,
+                                    rep.u.publish.reference, 1700000001,
+                                    &rep.u.publish.flag);
         break;
     case CL_REQ_CORRECT_REFERRAL:
         if (cl_referral_validate(&req->u.rectify.referral, err,
@@ -263,6 +270,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case CL_REQ_LINK_ADMIN:
         rc = cl_link_admin(t, &mc, &s_who, &req->u.link_admin, 1700000024,
                            &rep.u.link_info, &note, err);
+        break;
+    case CL_REQ_FLAG_CHECK:
+        rc = cl_flag_check(t, &s_flag, &s_route, &s_who, &req->u.flag,
+                           1700000024, &rep.u.flag, &note, err);
+        break;
+    case CL_REQ_FLAG_DISCLOSURES:
+        rc = cl_flag_list(t, &s_who, &req->u.flag_log, &rep.u.flag_log, &note,
+                          err);
+        break;
+    case CL_REQ_WITHDRAW_PLAN:
+        rc = cl_core_withdraw_plan(t, &s_route, &s_who, &req->u.plan_withdraw,
+                                   1700000025, &rep.u.publish, &note, err);
         break;
     default:
         break;

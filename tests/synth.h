@@ -13,6 +13,7 @@
 #ifndef CL_SYNTH_H
 #define CL_SYNTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,12 @@ typedef struct synth_pop {
 
 /* Generate about n_people people and their agency records. */
 void synth_generate(synth_pop *out, size_t n_people, uint64_t seed);
+
+/* The same; with hard, records also carry the errors labelled data from
+ * outside showed (swapped names, a missing name or date, a mistyped or
+ * unusable date, a split surname, a second typo). */
+void synth_generate_ex(synth_pop *out, size_t n_people, uint64_t seed,
+                       bool hard);
 void synth_free(synth_pop *p);
 
 typedef struct synth_score {

@@ -21,6 +21,7 @@
 
 #include "core.h"
 #include "harness.h"
+#include "synth.h"
 
 typedef struct s_fx {
     char dir[256];
@@ -239,12 +240,319 @@ static void test_review_pages(void **state)
     cl_store_abort(&t);
 }
 
+/* No veto: plainly different given names or dates of birth are weights,
+ * and a parent and child (or twins) at one address stay below the upper
+ * threshold on the weights alone, while a true pair that once hit a veto
+ * ("joel" / "joe", a mistyped year) links. */
+static void test_vetoes_are_weights(void **state)
+{
+    s_fx *f = *state;
+    cl_person dad = s_p("John", "Hartley", "1961-05-14", "LS6 2AB");
+    CL_COPY(dad.address, "14 Mill Lane");
+    cl_person son = dad;
+    CL_COPY(son.dob, "1989-08-02"); /* same name and address, a generation */
+    cl_person twin = dad;
+    CL_COPY(twin.given, "Peter"); /* same date, address, family */
+    double w_son = cl_match_score(&f->mc, &dad, &son);
+    double w_twin = cl_match_score(&f->mc, &dad, &twin);
+    assert_true(w_son < f->mc.upper);
+    assert_true(w_twin < f->mc.upper);
+    /* the household rule: shared places count once for family members */
+    cl_field_weight fw[CL_MATCH_FIELDS];
+    uint32_t n = 0;
+    (void)cl_match_explain(&f->mc, &dad, &son, NULL, fw, &n);
+    bool household = false;
+    for (uint32_t i = 0; i < n; i++)
+        household |= !strcmp(fw[i].field, "household");
+    assert_true(household);
+    /* what the old vetoes threw away now links */
+    cl_person joel = s_p("Joel", "Hartley", "1961-05-14", "LS6 2AB");
+    cl_person joe = s_p("Joe", "Hartley", "1961-05-14", "LS6 2AB");
+    CL_COPY(joel.address, "14 Mill Lane");
+    CL_COPY(joe.address, "14 Mill Lane");
+    assert_true(cl_match_score(&f->mc, &joel, &joe) >= f->mc.upper);
+    cl_person mya = s_p("Mya", "Mccarthy", "1985-03-07", "LS9 7QT");
+    cl_person mya2 = mya;
+    CL_COPY(mya2.dob, "1986-03-07"); /* a year typo */
+    assert_true(cl_match_score(&f->mc, &mya, &mya2) >= f->mc.upper);
+    /* and through the store: the son and the twin are people of their own */
+    uint64_t p1, p2, p3;
+    s_import(f, &f->gp, "G1", dad, &p1);
+    s_import(f, &f->police, "P1", son, &p2);
+    s_import(f, &f->police, "P2", twin, &p3);
+    assert_true(p1 != p2 && p1 != p3 && p2 != p3);
+}
+
+/* Two records that agree on most fields share a blocking key whatever
+ * happened to one of them. */
+static void test_blocking_survives_errors(void **state)
+{
+    s_fx *f = *state;
+    cl_person base = s_p("Olivia", "Featherstone", "1979-11-23", "LS12 3AB");
+    CL_COPY(base.town, "Leeds");
+    CL_COPY(base.address, "27 Station Road");
+    uint64_t pid;
+    s_import(f, &f->gp, "G1", base, &pid);
+    struct {
+        const char *what;
+        cl_person p;
+    } v[] = {
+        {"names swapped", base},          {"given missing", base},
+        {"family missing", base},         {"date missing", base},
+        {"split surname", base},          {"date and given wrong", base},
+        {"both names typed badly", base},
+    };
+    CL_COPY(v[0].p.given, "Featherstone");
+    CL_COPY(v[0].p.family, "Olivia");
+    v[1].p.given[0] = '\0';
+    v[2].p.family[0] = '\0';
+    v[3].p.dob[0] = '\0';
+    CL_COPY(v[4].p.family, "Feather Stone");
+    CL_COPY(v[5].p.dob, "1997-11-23");
+    CL_COPY(v[5].p.given, "Ulivia");
+    CL_COPY(v[6].p.given, "Olivai");
+    CL_COPY(v[6].p.family, "Faetherstone");
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        cl_txn *t = NULL;
+        size_t n = 0;
+        assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+        assert_int_equal(cl_core_candidate_count(t, &v[i].p, &n), CL_OK);
+        cl_store_abort(&t);
+        if (n != 1)
+            fail_msg("%s: %zu candidates, want the record", v[i].what, n);
+    }
+    /* and they link (or queue) rather than make a stranger */
+    cl_review_items q;
+    char err[CL_ERROR_SZ];
+    cl_review_query rq = {.limit = 100};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        char id[16];
+        uint64_t p;
+        snprintf(id, sizeof(id), "P%zu", i);
+        s_import(f, &f->police, id, v[i].p, &p);
+    }
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    size_t linked = 0;
+    cl_txn *t = NULL;
+    cl_links_query lq = {.limit = 100};
+    cl_links_page lp;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
+                     CL_OK);
+    cl_store_abort(&t);
+    char first[CL_PID_SZ];
+    cl_core_pid_str(first, pid);
+    for (size_t i = 0; i < lp.n; i++)
+        linked += !strcmp(lp.v[i].person_id, first);
+    /* the GP's record and at least five of the seven others on one person,
+     * the rest queued against it */
+    assert_true(linked >= 6);
+    assert_true(linked - 1 + q.total >= 7);
+    free(lp.v);
+    free(q.v);
+}
+
+/* A record that matches two people brings them together; if a
+ * coordinator decided on either, the merge is queued instead. */
+static void test_people_converge(void **state)
+{
+    s_fx *f = *state;
+    /* two records of one woman the GP and the police hold apart: the GP
+     * knows her date of birth and town, the police her postcode */
+    cl_person a = s_p("Amara", "Okonkwo-Reid", "1990-02-11", "");
+    CL_COPY(a.town, "Leeds");
+    cl_person b = s_p("Amara", "Okonkwo-Reid", "", "LS7 4PX");
+    uint64_t pa, pb, pc;
+    s_import(f, &f->gp, "G1", a, &pa);
+    s_import(f, &f->police, "P1", b, &pb);
+    assert_true(pa != pb);
+    /* a later record knows all of it: both people are her */
+    cl_person c = s_p("Amara", "Okonkwo-Reid", "1990-02-11", "LS7 4PX");
+    CL_COPY(c.town, "Leeds");
+    s_import(f, &f->gp, "G2", c, &pc);
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ];
+    cl_links_query lq = {.limit = 100};
+    cl_links_page lp;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
+                     CL_OK);
+    cl_store_abort(&t);
+    assert_int_equal(lp.n, 3);
+    assert_string_equal(lp.v[0].person_id, lp.v[1].person_id);
+    assert_string_equal(lp.v[1].person_id, lp.v[2].person_id);
+    bool merged = false;
+    for (size_t i = 0; i < lp.n; i++)
+        merged |= lp.v[i].link_reason == CL_LINK_MERGED;
+    assert_true(merged); /* provenance: how the record came to be there */
+    free(lp.v);
+}
+
+static void test_decided_is_never_moved(void **state)
+{
+    s_fx *f = *state;
+    cl_person a = s_p("Amara", "Okonkwo-Reid", "1990-02-11", "");
+    CL_COPY(a.town, "Leeds");
+    cl_person b = s_p("Amara", "Okonkwo-Reid", "", "LS7 4PX");
+    CL_COPY(b.town, "Leeds");
+    uint64_t pa, pb, pc;
+    s_import(f, &f->gp, "G1", a, &pa);
+    s_import(f, &f->police, "P1", b, &pb);
+    /* the pair was queued; a coordinator decides they are two women */
+    cl_review_items q;
+    cl_review_query rq = {.limit = 10};
+    char err[CL_ERROR_SZ] = "";
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    assert_int_equal(q.n, 1);
+    cl_link_change ch = {.accept = false};
+    cl_publish_result out;
+    cl_txn *t = NULL;
+    CL_COPY(ch.id, q.v[0].id);
+    CL_COPY(ch.reason, "two women, confirmed by the police");
+    free(q.v);
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(cl_core_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
+                                         &ch, 1700000001, &out, NULL, err),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    /* a record matching both arrives: it links to one, the two people
+     * stay apart, and the pair goes to a coordinator again */
+    cl_person c = s_p("Amara", "Okonkwo-Reid", "1990-02-11", "LS7 4PX");
+    CL_COPY(c.town, "Leeds");
+    s_import(f, &f->gp, "G2", c, &pc);
+    assert_true(pc == pa || pc == pb);
+    cl_links_query lq = {.limit = 100};
+    cl_links_page lp;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
+                     CL_OK);
+    cl_store_abort(&t);
+    assert_int_equal(lp.n, 3);
+    assert_string_not_equal(lp.v[0].person_id, lp.v[1].person_id);
+    free(lp.v);
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    assert_int_equal(q.total, 1);
+    free(q.v);
+    /* a rerun does not move them either */
+    cl_caller op = {.roles = CL_ROLE_OPERATOR};
+    cl_link_req lr = {.action = CL_LINK_RERUN};
+    cl_link_info li;
+    bool running = true;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(
+        cl_link_admin(t, &f->mc, &op, &lr, 1700000002, &li, NULL, err), CL_OK);
+    while (running)
+        assert_int_equal(cl_link_rerun_step(t, &f->mc, 2, 1700000002, &running),
+                         CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
+                     CL_OK);
+    cl_store_abort(&t);
+    assert_string_not_equal(lp.v[0].person_id, lp.v[1].person_id);
+    free(lp.v);
+}
+
+/* Weights learned from the store: u from random pairs, m by EM, the
+ * prior; a proposal until accepted; no personal data in the answer. */
+static void test_train_and_accept(void **state)
+{
+    s_fx *f = *state;
+    synth_pop pop;
+    synth_generate_ex(&pop, 1500, 7, true);
+    cl_caller ag[4];
+    for (int a = 0; a < 4; a++)
+        s_caller(&ag[a], synth_agency_names[a], synth_agency_names[a],
+                 CL_ROLE_PUBLISHER);
+    char err[CL_ERROR_SZ] = "";
+    cl_link_info li;
+    cl_txn *t = NULL;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    for (size_t i = 0; i < pop.n_records; i++) {
+        cl_import im;
+        cl_import_result out;
+        memset(&im, 0, sizeof(im));
+        im.person = pop.records[i].person;
+        snprintf(im.person.local_id, sizeof(im.person.local_id), "L%zu", i);
+        if (cl_import_validate(&im, err, NULL) != CL_OK)
+            continue;
+        assert_int_equal(cl_core_import_person(t, &f->mc,
+                                               &ag[pop.records[i].agency], &im,
+                                               1700000000, &out, NULL, err),
+                         CL_OK);
+    }
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_link_req q = {.action = CL_LINK_ACCEPT};
+    /* nothing proposed yet; a publisher may not train */
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(
+        cl_link_admin(t, &f->mc, &f->coord, &q, 1700000100, &li, NULL, err),
+        CL_ERR_INVALID);
+    assert_non_null(strstr(err, "link train"));
+    q.action = CL_LINK_TRAIN;
+    assert_int_equal(
+        cl_link_admin(t, &f->mc, &f->gp, &q, 1700000100, &li, NULL, err),
+        CL_ERR_DENIED);
+    cl_audit_note note;
+    memset(&note, 0, sizeof(note));
+    assert_int_equal(
+        cl_link_admin(t, &f->mc, &f->coord, &q, 1700000100, &li, &note, err),
+        CL_OK);
+    assert_int_equal(note.n_persons, 0); /* it names nobody */
+    assert_true(li.proposed && !li.accepted);
+    assert_true(li.sampled > 1000 && li.random_pairs > 10000 &&
+                li.blocked_pairs > 100);
+    /* the prior: about one true pair in (records/2)^2 random ones */
+    assert_true(li.pprior > 1e-5 && li.pprior < 1e-2);
+    size_t trained = 0;
+    for (uint32_t i = 0; i < li.n_levels; i++) {
+        assert_true(cl_match_level_find(li.levels[i].name) >= 0);
+        trained += li.levels[i].trained;
+        if (!strcmp(li.levels[i].name, "dob.exact")) {
+            printf("dob.exact: m %.4f u %.6f\n", li.levels[i].pm,
+                   li.levels[i].pu);
+            assert_true(li.levels[i].trained);
+            assert_true(li.levels[i].pm > 0.6 && li.levels[i].pu < 0.01);
+        }
+        if (!strcmp(li.levels[i].name, "family.exact"))
+            assert_true(li.levels[i].pweight > 3);
+    }
+    assert_true(trained >= 15);
+    /* accepted: the weights in use change, the thresholds keep their
+     * probabilities under the learned prior */
+    q.action = CL_LINK_ACCEPT;
+    assert_int_equal(
+        cl_link_admin(t, &f->mc, &f->coord, &q, 1700000200, &li, NULL, err),
+        CL_OK);
+    assert_true(li.accepted && !li.proposed);
+    cl_match_config mc = f->mc;
+    bool accepted = false;
+    assert_int_equal(cl_link_weights_load(t, &mc, &accepted), CL_OK);
+    assert_true(accepted);
+    assert_true(fabs(mc.prior - li.prior) < 1e-12);
+    assert_true(fabs(cl_match_probability(&mc, mc.upper) - f->mc.upper_p) <
+                1e-9);
+    assert_true(mc.upper != f->mc.upper);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    synth_free(&pop);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_review_pages, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_vetoes_are_weights, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_blocking_survives_errors, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_people_converge, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_decided_is_never_moved, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_train_and_accept, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,10 @@
  * test_linkage: link a synthetic population (families, households, four
  * agencies' noisy views) through the domain library on a real store and
  * measure pairwise precision and recall against the truth kept aside.
- * Requires precision >= 0.99 and recall >= 0.95. CL_LINKAGE_PEOPLE sets
- * the population (default 4000).
+ * Requires precision >= 0.99 and recall >= 0.95; with the harder errors
+ * (swapped names, missing names and dates, split surnames, repeated
+ * typos) recall >= 0.96. CL_LINKAGE_PEOPLE sets the population (default
+ * 4000).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,22 +92,21 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-static void test_precision_and_recall(void **state)
+static void s_run(bool hard, double min_p, double min_r)
 {
-    (void)state;
     size_t people = getenv("CL_LINKAGE_PEOPLE")
                         ? (size_t)atol(getenv("CL_LINKAGE_PEOPLE"))
                         : 4000;
     synth_pop pop;
-    synth_generate(&pop, people, 20261122);
+    synth_generate_ex(&pop, people, 20261122, hard);
     uint64_t *assigned = calloc(pop.n_records, sizeof(uint64_t));
     double secs = s_link_all(&pop, assigned);
     synth_score sc = synth_evaluate(&pop, assigned);
-    printf("linkage of %zu synthetic people, %zu agency records: precision "
+    printf("linkage of %zu synthetic people%s, %zu agency records: precision "
            "%.4f, recall %.4f, F1 %.4f (%llu true pairs, %llu linked, "
            "%llu correct); %.0f records linked/s\n",
-           pop.n_people, pop.n_records, sc.precision, sc.recall, sc.f1,
-           (unsigned long long)sc.true_pairs,
+           pop.n_people, hard ? " (hard errors too)" : "", pop.n_records,
+           sc.precision, sc.recall, sc.f1, (unsigned long long)sc.true_pairs,
            (unsigned long long)sc.predicted_pairs,
            (unsigned long long)sc.correct_pairs, (double)pop.n_records / secs);
     if (getenv("CL_LINKAGE_DEBUG")) {
@@ -125,10 +126,25 @@ static void test_precision_and_recall(void **state)
                     shown++;
                 }
     }
-    assert_true(sc.precision >= 0.99);
-    assert_true(sc.recall >= 0.95);
+    assert_true(sc.precision >= min_p);
+    assert_true(sc.recall >= min_r);
     free(assigned);
     synth_free(&pop);
+}
+
+static void test_precision_and_recall(void **state)
+{
+    (void)state;
+    s_run(false, 0.99, 0.95);
+}
+
+/* The errors the outside data had (synth_generate_ex): measured 0.9950 /
+ * 0.9694 with the default weights; a regression in blocking or scoring
+ * (these records never met before) shows here without the shared data. */
+static void test_hard_errors(void **state)
+{
+    (void)state;
+    s_run(true, 0.99, 0.96);
 }
 
 int main(void)
@@ -137,6 +153,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_precision_and_recall),
+        cmocka_unit_test(test_hard_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

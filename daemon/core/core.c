@@ -4788,3 +4788,38 @@ int cl_core_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
     free(ids.v);
     return rc;
 }
+
+int cl_core__ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
+                           cl_person *out)
+{
+    const cl_store *st = cl_store_of(t);
+    int rc = CL_ERR_NOT_FOUND;
+    for (int k = 0; k < 2 && rc == CL_ERR_NOT_FOUND; k++) {
+        const char *v = k == 0 ? p->nhs : p->chi;
+        s_blinds b = {0};
+        s_ids ids = {.max = 4};
+        if (!v[0])
+            continue;
+        s_blind_add(st, &b, k == 0 ? "nhs" : "chi", v, NULL);
+        int lr = s_lookup(t, b.k[0], &ids);
+        if (lr > 0)
+            lr = CL_OK;
+        for (size_t i = 0; i < ids.n && lr == CL_OK && rc == CL_ERR_NOT_FOUND;
+             i++) {
+            s_record rec;
+            if (ids.v[i] == rid)
+                continue;
+            if ((lr = s_record_get(t, ids.v[i], &rec)) == CL_OK) {
+                *out = rec.p;
+                rc = CL_OK;
+            } else if (lr == CL_ERR_NOT_FOUND) {
+                lr = CL_OK;
+            }
+            sodium_memzero(&rec, sizeof(rec));
+        }
+        free(ids.v);
+        if (lr != CL_OK)
+            rc = lr;
+    }
+    return rc;
+}

@@ -234,4 +234,10 @@ CL_NODISCARD int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p,
 CL_NODISCARD int cl_core__relink(cl_txn *t, const cl_match_config *mc,
                                  uint64_t rid, int64_t now, int *what);
 
+/* Another record carrying the same NHS or CHI number as record rid's
+ * description p (link.c: pairs known to be one person, to learn m from);
+ * CL_ERR_NOT_FOUND if none. */
+CL_NODISCARD int cl_core__ident_partner(cl_txn *t, uint64_t rid,
+                                        const cl_person *p, cl_person *out);
+
 #endif

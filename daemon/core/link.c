@@ -203,7 +203,7 @@ int cl_link_weights_load(cl_txn *t, cl_match_config *mc, bool *accepted)
 
 typedef struct s_sample {
     cl_person *p;
-    uint64_t *pid;
+    uint64_t *pid, *rid;
     size_t n, cap;
     uint64_t seen, stride;
     cl_txn *t;
@@ -218,8 +218,9 @@ static int s_sample_one(void *ctx, const uint8_t *key, size_t len)
         return CL_OK;
     if (s->n >= s->cap)
         return 1;
-    int rc = cl_core__record_read(s->t, cl_be64_get(key), &s->p[s->n],
-                                  &s->pid[s->n]);
+    s->rid[s->n] = cl_be64_get(key);
+    int rc =
+        cl_core__record_read(s->t, s->rid[s->n], &s->p[s->n], &s->pid[s->n]);
     if (rc == CL_OK)
         s->n++;
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
@@ -356,7 +357,7 @@ static int s_pass_pairs(const s_sample *s, int pass, const cl_match_config *mc,
  * (sums into msum, weighted by the expected matches) and the expected
  * number of matches (*matches). */
 static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
-                 const double *m0, double msum[CL_W_COUNT],
+                 const double *m0, bool fixed_m, double msum[CL_W_COUNT],
                  double mden[CL_W_COUNT], double *matches, double hh[2])
 {
     double m[CL_W_COUNT], lambda = 0.05;
@@ -394,7 +395,7 @@ static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
             lambda = 1e-6;
         if (lambda > 1 - 1e-6)
             lambda = 1 - 1e-6;
-        for (int l = 0; l < CL_W_COUNT; l++) {
+        for (int l = 0; l < CL_W_COUNT && !fixed_m; l++) {
             int f = cl_match_level_field((cl_weight_id)l);
             if (f < 0 || f >= S_FIELDS || s_pass_excludes(pass, f) ||
                 den[f] <= 0)
@@ -440,7 +441,8 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
     s.t = t;
     s.p = calloc(s.cap + 1, sizeof(cl_person));
     s.pid = calloc(s.cap + 1, sizeof(uint64_t));
-    if (!s.p || !s.pid) {
+    s.rid = calloc(s.cap + 1, sizeof(uint64_t));
+    if (!s.p || !s.pid || !s.rid) {
         rc = CL_ERR_NOMEM;
         goto out;
     }
@@ -490,6 +492,49 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
         u[l] = (cnt[l] + 0.5) / (tot[f] + 1.0);
         w->u[l] = u[l];
     }
+    /* m from pairs the store knows are one person by an identifier that
+     * says nothing about the other fields (the same NHS or CHI number):
+     * where there are enough of them they are a better teacher than EM,
+     * which can take the members of one household for one person */
+    double lab[CL_W_COUNT] = {0}, labtot[S_FIELDS] = {0}, hh_lab[2] = {0};
+    size_t labelled = 0;
+    for (size_t i = 0; i < s.n && rc == CL_OK; i++) {
+        cl_person other;
+        if (!s.p[i].nhs[0] && !s.p[i].chi[0])
+            continue;
+        rc = cl_core__ident_partner(t, s.rid[i], &s.p[i], &other);
+        if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+            continue;
+        }
+        if (rc != CL_OK)
+            break;
+        int lv[CL_MATCH_NFIELDS];
+        (void)cl_match_levels(mc, &s.p[i], &other, lv);
+        sodium_memzero(&other, sizeof(other));
+        for (int f = 0; f < S_FIELDS; f++)
+            if (lv[f] >= 0) {
+                lab[lv[f]]++;
+                labtot[f]++;
+            }
+        int place = cl_match_kin(lv) ? cl_match_place(lv) : 0;
+        if (place) {
+            hh_lab[0] += place == 2;
+            hh_lab[1]++;
+        }
+        labelled++;
+    }
+    if (rc != CL_OK)
+        goto out;
+    bool use_labels = labelled >= 200;
+    if (use_labels) {
+        for (int l = 0; l < CL_W_COUNT; l++) {
+            int f = cl_match_level_field((cl_weight_id)l);
+            if (f < 0 || f >= S_FIELDS || labtot[f] < 50)
+                continue;
+            m0[l] = (lab[l] + 0.5 * mc->m[l]) / (labtot[f] + 0.5);
+        }
+    }
     /* m: EM over each blocking pass */
     double msum[CL_W_COUNT] = {0}, mden[CL_W_COUNT] = {0}, dob_matches = 0;
     double hh_m[2] = {0};
@@ -499,7 +544,7 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
         if ((rc = s_pass_pairs(&s, pass, mc, &g, &n)) != CL_OK)
             break;
         w->blocked_pairs += n;
-        s_em(g, n, pass, u, m0, msum, mden, &matches, hh_m);
+        s_em(g, n, pass, u, m0, use_labels, msum, mden, &matches, hh_m);
         if (pass == 0)
             dob_matches = matches;
         free(g);
@@ -528,6 +573,10 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
                 w->m[l] /= sum;
     }
     /* household.shared: a place agreeing in the family pattern */
+    if (use_labels && hh_lab[1] >= 20) {
+        hh_m[0] = hh_lab[0];
+        hh_m[1] = hh_lab[1];
+    }
     if (hh_u[1] >= 30 && hh_m[1] >= 5) {
         w->u[CL_W_HOUSEHOLD_SHARED] = (hh_u[0] + 0.5) / (hh_u[1] + 1.0);
         w->m[CL_W_HOUSEHOLD_SHARED] = (hh_m[0] + 0.5) / (hh_m[1] + 1.0);
@@ -546,6 +595,7 @@ out:
         sodium_memzero(s.p, (s.cap + 1) * sizeof(cl_person));
     free(s.p);
     free(s.pid);
+    free(s.rid);
     free(g);
     return rc;
 }

@@ -28,6 +28,9 @@ void cl_config_defaults(cl_config *c)
     c->handshake_timeout_ms = 5000;
     c->queue_depth = 1000;
     c->batch_max = 256;
+    c->client_inflight_max = 256; /* a whole batch: writes pipeline */
+    c->client_heavy_max = 2;
+    c->client_parked_max = 4;
     c->send_timeout_ms = 1000;
     c->map_bytes = 1024ull << 20;
     c->map_max_bytes = 64ull << 30;
@@ -141,6 +144,21 @@ static int s_handler(void *user, const char *section, const char *name,
     if (IS("limits", "batch_max")) {
         ok = s_uint(x, name, v, 1, 4096, &n);
         c->batch_max = (uint32_t)n;
+        return ok;
+    }
+    if (IS("limits", "client_inflight_max")) {
+        ok = s_uint(x, name, v, 1, 4096, &n);
+        c->client_inflight_max = (uint32_t)n;
+        return ok;
+    }
+    if (IS("limits", "client_heavy_max")) {
+        ok = s_uint(x, name, v, 1, 4096, &n);
+        c->client_heavy_max = (uint32_t)n;
+        return ok;
+    }
+    if (IS("limits", "client_parked_max")) {
+        ok = s_uint(x, name, v, 1, 256, &n);
+        c->client_parked_max = (uint32_t)n;
         return ok;
     }
     if (IS("limits", "send_timeout_ms")) {

@@ -48,6 +48,12 @@ typedef struct cl_config {
     cl_intake_config intake;        /* [intake] rules and pass interval */
     cl_flag_config flag;            /* [flag]; duty contacts: registry */
 
+    /* [limits] per client: requests in one batch, heavy ones (scans,
+     * reports) in one batch, receives parked waiting for mail */
+    uint32_t client_inflight_max;
+    uint32_t client_heavy_max;
+    uint32_t client_parked_max;
+
     /* [audit] checkpoint_command: ships each checkpoint off the host */
     char checkpoint_command[CL_PATH_SZ];
 } cl_config;

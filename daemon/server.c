@@ -98,6 +98,7 @@ struct cl_server {
     int64_t started;        /* unix seconds */
     bool stopping;          /* SIGTERM seen */
     uint64_t watchdog_usec; /* 0 if no watchdog */
+    uint64_t last_wd_us;    /* monotonic time of the last WATCHDOG=1 */
     uint64_t requests;      /* counters for the log and health */
     uint64_t commits;
     uint64_t next_purge_us;      /* monotonic time of the next retention run */
@@ -1133,12 +1134,60 @@ static bool s_rate_ok(cl_server *s, s_item *it)
 }
 
 /* Apply every good request of the batch in one transaction and commit. */
+/* Tell systemd the daemon is alive: on every loop turn and as each
+ * request of a long batch completes (progress, not just turns). */
+static void s_watchdog(cl_server *s)
+{
+    if (s->watchdog_usec &&
+        s_mono_us() - s->last_wd_us > s->watchdog_usec / 4) {
+        sd_notify(0, "WATCHDOG=1");
+        s->last_wd_us = s_mono_us();
+    }
+}
+
+/* Per-client limits within one batch: requests and heavy requests beyond
+ * a client's share are refused BUSY before any work, so one client
+ * pipelining scans cannot hold another's health behind them. */
+static void s_client_limits(cl_server *s, s_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        s_item *it = &items[i];
+        if (it->early != CL_OK)
+            continue;
+        uint32_t all = 0, heavy = 0;
+        for (size_t j = 0; j < i; j++) {
+            if (items[j].early != CL_OK || strcmp(items[j].key, it->key))
+                continue;
+            all++;
+            heavy += cl_core_heavy(items[j].req.kind);
+        }
+        char msg[CL_ERROR_SZ];
+        if (all >= s->cfg.client_inflight_max)
+            snprintf(msg, sizeof(msg),
+                     "too many requests in flight from this client (at most "
+                     "%u at once): retry when some are answered",
+                     (unsigned)s->cfg.client_inflight_max);
+        else if (cl_core_heavy(it->req.kind) &&
+                 heavy >= s->cfg.client_heavy_max)
+            snprintf(msg, sizeof(msg),
+                     "too many %s-like requests from this client at once (at "
+                     "most %u scans or reports in flight): retry shortly",
+                     cl_wire_kind_name(it->req.kind),
+                     (unsigned)s->cfg.client_heavy_max);
+        else
+            continue;
+        it->early = CL_ERR_BUSY;
+        s_fail(it, CL_ERR_BUSY, msg);
+    }
+}
+
 static int s_apply(cl_server *s, s_item *items, size_t n)
 {
     cl_txn *t = NULL;
     int rc = cl_store_begin(&t, s->store, NULL, true);
     for (size_t i = 0; i < n && rc == CL_OK; i++) {
         s_item *it = &items[i];
+        s_watchdog(s);
         it->break_glass_seq = 0;
         if (it->early != CL_OK) {
             /* An attempt on personal data by a role without the right is
@@ -1273,6 +1322,20 @@ static bool s_park_add(cl_server *s, s_item *it)
 {
     if (s->n_parks == S_PARK_MAX)
         return false;
+    /* One client cannot hold every slot: beyond its share it is told to
+     * come back, not answered empty (which would make it spin). */
+    uint32_t mine = 0;
+    for (size_t i = 0; i < s->n_parks; i++)
+        mine += strcmp(s->parks[i].key, it->key) == 0;
+    if (mine >= s->cfg.client_parked_max) {
+        char msg[CL_ERROR_SZ];
+        snprintf(msg, sizeof(msg),
+                 "this client already has %u receives waiting for mail (at "
+                 "most %u); wait for one to be answered",
+                 (unsigned)mine, (unsigned)s->cfg.client_parked_max);
+        s_fail(it, CL_ERR_BUSY, msg);
+        return false;
+    }
     s_park *p = &s->parks[s->n_parks++];
     zmq_msg_init(&p->route);
     zmq_msg_move(&p->route, &it->route);
@@ -1341,6 +1404,7 @@ static void s_batch(cl_server *s)
         n++;
     if (n == 0)
         return;
+    s_client_limits(s, items, n);
     bool any = false;
     for (size_t i = 0; i < n; i++)
         any |= items[i].early == CL_OK ||
@@ -1840,6 +1904,7 @@ fail:
 int cl_server_run(cl_server *s)
 {
     uint64_t last_wd = s_mono_us();
+    s->last_wd_us = last_wd;
     s_checkpoint(s); /* the log as it stands at start, shipped at once */
     s->next_checkpoint_us = last_wd + s->cfg.checkpoint_interval_s * 1000000ull;
     s_relink_reload(s);
@@ -1870,10 +1935,7 @@ int cl_server_run(cl_server *s)
         if (items[3].revents & ZMQ_POLLIN)
             s_backup_finish(s);
         s_housekeeping(s);
-        if (s->watchdog_usec && s_mono_us() - last_wd > s->watchdog_usec / 2) {
-            sd_notify(0, "WATCHDOG=1");
-            last_wd = s_mono_us();
-        }
+        s_watchdog(s);
     }
     /* Finish what has already arrived: it was sent to us in good faith. */
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");

@@ -12,12 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <lmdb.h>
+#include <sodium.h>
 
 #include "harness.h"
 
@@ -717,6 +720,143 @@ static void test_feed_seq_no_wrap(void **state)
     cl_client_close(&op);
 }
 
+/* --- per-client limits and the watchdog ----------------------------------- */
+
+static uint64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Collect WATCHDOG=1 datagrams: the largest gap between two, in ms. */
+static uint64_t s_wd_drain(int fd, uint64_t *last, uint64_t *max_gap,
+                           int *pings)
+{
+    char buf[256];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+        buf[n] = 0;
+        if (!strstr(buf, "WATCHDOG=1"))
+            continue;
+        uint64_t now = s_now_ms();
+        if (*last && now - *last > *max_gap)
+            *max_gap = now - *last;
+        *last = now;
+        (*pings)++;
+    }
+    return *max_gap;
+}
+
+/* A coordinator pipelines 80 case-finding requests: the GP's health is
+ * answered within a bound, the coordinator's excess is refused BUSY at
+ * once, and the watchdog (1 s here) keeps being pinged throughout. The
+ * same for long polls: one client cannot hold every parked slot. */
+static void test_heavy_client_cannot_starve(void **state)
+{
+    (void)state;
+    th_daemon d = {0};
+    char sock[300];
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(sock, sizeof(sock), "%s/notify", d.dir);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    assert_true(strlen(sock) < sizeof(sa.sun_path));
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setenv("NOTIFY_SOCKET", sock, 1);
+    setenv("WATCHDOG_USEC", "1000000", 1);
+    th_start(&d, NULL);
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
+    cl_client *police = th_client(&d, "police"), *gp = th_client(&d, "gp"),
+              *co = th_client(&d, "coordinator");
+    char ref[32];
+    for (int i = 0; i < 200; i++) {
+        char nhs[16];
+        snprintf(ref, sizeof(ref), "POL-H%d", i);
+        cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", NULL);
+        snprintf(q->u.publish.subject.local_id,
+                 sizeof(q->u.publish.subject.local_id), "NICHE-%d", i % 40);
+        (void)nhs;
+        assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
+        free(q);
+    }
+    uint64_t last = 0, gap = 0;
+    int pings = 0;
+    s_wd_drain(fd, &last, &gap, &pings);
+    cl_request *cf = calloc(1, sizeof(*cf));
+    cf->kind = CL_REQ_CASE_FINDING;
+    CL_COPY(cf->u.finding.agency, "Northshire Police");
+    cf->u.finding.min_contacts = 1;
+    cf->u.finding.access_reason = 3;
+    CL_COPY(cf->u.finding.justification, "quarterly high-level users review");
+    for (int i = 0; i < 80; i++) {
+        randombytes_buf(cf->msgid, CL_MSGID_LEN);
+        assert_int_equal(cl_client_send(co, cf), CL_OK);
+    }
+    uint64_t t0 = s_now_ms();
+    cl_health h = s_health(gp);
+    uint64_t health_ms = s_now_ms() - t0;
+    (void)h;
+    int ok = 0, busy = 0;
+    for (int i = 0; i < 80; i++) {
+        cl_reply rep;
+        assert_int_equal(cl_client_recv(co, &rep, 60000), CL_OK);
+        if (rep.status == CL_STATUS_OK)
+            ok++;
+        else if (rep.status == CL_STATUS_BUSY &&
+                 strstr(rep.error, "scans or reports"))
+            busy++;
+        cl_reply_clear(&rep);
+        s_wd_drain(fd, &last, &gap, &pings);
+    }
+    print_message("health %llu ms behind 80 case findings; %d done, %d busy; "
+                  "%d watchdog pings, largest gap %llu ms\n",
+                  (unsigned long long)health_ms, ok, busy, pings,
+                  (unsigned long long)gap);
+    assert_true(ok >= 2);
+    assert_true(busy > 0);
+    assert_int_equal(ok + busy, 80);
+    assert_true(health_ms < 5000);
+    usleep(600 * 1000);
+    s_wd_drain(fd, &last, &gap, &pings);
+    assert_true(pings >= 2);
+    assert_true(gap < 1000); /* WATCHDOG_USEC: systemd would not kill it */
+    free(cf);
+    /* parked long polls: at most client_parked_max (4) per client */
+    cl_request rx;
+    memset(&rx, 0, sizeof(rx));
+    rx.kind = CL_REQ_INBOX_RECEIVE;
+    rx.u.inbox.limit = 10;
+    rx.u.inbox.after = 1000000; /* nothing after it: each one waits */
+    rx.u.inbox.wait_ms = 3000;
+    for (int i = 0; i < 6; i++) {
+        randombytes_buf(rx.msgid, CL_MSGID_LEN);
+        assert_int_equal(cl_client_send(gp, &rx), CL_OK);
+    }
+    int refused = 0, answered = 0;
+    for (int i = 0; i < 6; i++) {
+        cl_reply rep;
+        assert_int_equal(cl_client_recv(gp, &rep, 10000), CL_OK);
+        if (rep.status == CL_STATUS_BUSY &&
+            strstr(rep.error, "waiting for mail"))
+            refused++;
+        else if (rep.status == CL_STATUS_OK)
+            answered++;
+        cl_reply_clear(&rep);
+    }
+    assert_int_equal(refused, 2);
+    assert_int_equal(answered, 4);
+    cl_client_close(&police);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+    close(fd); /* or the daemon's notifications would fill its buffer */
+    unlink(sock);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -732,6 +872,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_plan_row_detected,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_feed_notices_coalesced),
+        cmocka_unit_test(test_heavy_client_cannot_starve),
         cmocka_unit_test_setup_teardown(test_feed_seq_no_wrap, th_setup_daemon,
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_break_glass_not_avoidable,

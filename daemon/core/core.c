@@ -121,6 +121,24 @@ static const bool s_personal[CL_REQ_KIND_COUNT] = {
     [CL_REQ_FLAG_DISCLOSURES] = true, [CL_REQ_WITHDRAW_PLAN] = true,
 };
 
+/* Requests whose cost grows with the store (scans, reports, exports): a
+ * client may have only a few of these in one batch, so that it cannot
+ * starve other agencies' requests. */
+static const bool s_heavy[CL_REQ_KIND_COUNT] = {
+    [CL_REQ_CASE_FINDING] = true,   [CL_REQ_LINKS_EXPORT] = true,
+    [CL_REQ_REPORT] = true,         [CL_REQ_REVIEW_PACK] = true,
+    [CL_REQ_AUDIT_VERIFY] = true,   [CL_REQ_AUDIT_SEARCH] = true,
+    [CL_REQ_SUBJECT_ACCESS] = true, [CL_REQ_FIND_PERSON] = true,
+    [CL_REQ_REVIEW_LIST] = true,    [CL_REQ_REQUEST_LIST] = true,
+    [CL_REQ_LIST_ACTIONS] = true,   [CL_REQ_ADMIN_FEEDS] = true,
+    [CL_REQ_ADMIN_STATS] = true,    [CL_REQ_ADMIN_KEY_STATUS] = true,
+};
+
+bool cl_core_heavy(cl_req_kind kind)
+{
+    return (unsigned)kind < CL_REQ_KIND_COUNT && s_heavy[kind];
+}
+
 bool cl_core_personal(cl_req_kind kind)
 {
     return (unsigned)kind < CL_REQ_KIND_COUNT && s_personal[kind];

@@ -51,6 +51,10 @@ bool cl_core_allowed(uint32_t roles, cl_req_kind kind);
  * health never needs one. */
 bool cl_core_user_required(const cl_caller *c, cl_req_kind kind);
 
+/* True if requests of this kind cost in proportion to the store (scans,
+ * reports, exports): limited per client per batch. */
+bool cl_core_heavy(cl_req_kind kind);
+
 /* True if requests of this kind read or write personal data (and so are
  * audited whatever their outcome). */
 bool cl_core_personal(cl_req_kind kind);

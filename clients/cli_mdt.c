@@ -328,12 +328,26 @@ int s_measure(s_conn *cn, int argc, char **argv)
     int status = S_EXIT_USAGE;
     if (!req)
         return S_EXIT_FAILED;
-    if (!strcmp(sub, "define") && argc == 5 && !strcmp(argv[2], "--baseline")) {
+    if (!strcmp(sub, "define") && argc >= 5 && !strcmp(argv[2], "--baseline")) {
+        cl_measure_def *md = &req->u.measure_def;
         req->kind = CL_REQ_DEFINE_MEASURE;
-        if (CL_COPY(req->u.measure_def.name, argv[1]) &&
-            s_month_opt(req->u.measure_def.from, argv[3], "--baseline") &&
-            s_month_opt(req->u.measure_def.to, argv[4], "--baseline"))
+        if (CL_COPY(md->name, argv[1]) &&
+            s_month_opt(md->from, argv[3], "--baseline") &&
+            s_month_opt(md->to, argv[4], "--baseline"))
             status = 0;
+        for (int i = 5; i < argc && !status; i += 2) {
+            const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+            int c;
+            if (v && !strcmp(o, "--count"))
+                status = CL_COPY(md->source, v) ? 0 : S_EXIT_USAGE;
+            else if (v && !strcmp(o, "--category") &&
+                     (c = cl_category_parse(v)) > 0)
+                md->category = (uint8_t)c;
+            else if (v && !strcmp(o, "--agency-kind"))
+                status = CL_COPY(md->agency_kind, v) ? 0 : S_EXIT_USAGE;
+            else
+                status = S_EXIT_USAGE;
+        }
     } else if (!strcmp(sub, "record") && argc == 8) {
         cl_measure_value *m = &req->u.measure;
         req->kind = CL_REQ_RECORD_MEASURE;
@@ -356,7 +370,9 @@ int s_measure(s_conn *cn, int argc, char **argv)
     }
     if (status)
         status = s_usage_of(
-            "usage: caselink measure define NAME --baseline YYYY-MM YYYY-MM\n"
+            "usage: caselink measure define NAME --baseline MONTH MONTH\n"
+            "           [--count referrals [--category CATEGORY] "
+            "[--agency-kind KIND] | --count attendances]\n"
             "       caselink measure record NAME --id P --period YYYY-MM "
             "--value N\n");
     else

@@ -229,11 +229,20 @@ const s_row s_rows[] = {
      "every rating of a case or a workstream, with who and when",
      S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream"), 0,
      s_rag, NULL},
-    {"measure define", "NAME --baseline MONTH MONTH",
+    {"measure define",
+     "NAME --baseline MONTH MONTH [--count referrals|attendances] "
+     "[--category CATEGORY] [--agency-kind KIND]",
      "an outcome measure with its baseline period (months as 2026-01, "
-     "01/2026 or Jan 2026)",
-     S_OPTS("--baseline MONTH\tthe baseline's first month, then its last"), 0,
-     s_measure, NULL},
+     "01/2026 or Jan 2026); with --count caselink counts it from what it "
+     "holds, for each person on the MDT caseload per month, the baseline "
+     "the same way (e.g. police contacts: --count referrals --agency-kind "
+     "police)",
+     S_OPTS("--baseline MONTH\tthe baseline's first month, then its last",
+            "--count WHAT\treferrals or attendances (agenda places)",
+            "--category CATEGORY\twith referrals: only this category",
+            "--agency-kind KIND\twith referrals: only from agencies of this "
+            "kind (police, gp, ...)"),
+     0, s_measure, NULL},
     {"measure record", "NAME --id P --period MONTH --value N",
      "one person's value of a measure for one month",
      S_OPTS("--id P\tperson id", "--period MONTH\tthe month",

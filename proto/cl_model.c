@@ -795,6 +795,7 @@ bool cl_month_valid(const char *s)
 void cl_report_clear(cl_report *r)
 {
     free(r->referrals);
+    free(r->arrived);
     free(r->workstreams);
     free(r->measures);
     free(r->overlap);

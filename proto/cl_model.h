@@ -879,9 +879,18 @@ typedef struct cl_rag_entries {
     cl_rag_entry *v; /* owned */
 } cl_rag_entries;
 
+#define CL_SOURCE_SZ 16
+
 typedef struct cl_measure_def {
     char name[CL_MEASURE_SZ];
     char from[CL_MONTH_SZ], to[CL_MONTH_SZ];
+    /* derived, counted by caselink per person on the MDT caseload per
+     * month: "referrals" (of category, 0 any, from agencies of kind
+     * agency_kind, "" any) or "attendances" (agenda places by review
+     * date); "": recorded by hand */
+    char source[CL_SOURCE_SZ];
+    uint8_t category;
+    char agency_kind[CL_KIND_SZ];
 } cl_measure_def;
 
 typedef struct cl_measure_value {
@@ -912,6 +921,10 @@ typedef struct cl_period_value {
 typedef struct cl_measure_summary {
     char name[CL_MEASURE_SZ];
     char from[CL_MONTH_SZ], to[CL_MONTH_SZ];
+    bool has_values;           /* false: nothing recorded at all ("no data") */
+    char source[CL_SOURCE_SZ]; /* as cl_measure_def */
+    uint8_t category;
+    char agency_kind[CL_KIND_SZ];
     double baseline_monthly;
     int64_t baseline_people;
     uint32_t n_periods;
@@ -923,7 +936,9 @@ typedef struct cl_report {
     int64_t made_at;
     uint32_t suppress_below;
     size_t n_referrals;
-    cl_agency_month *referrals; /* owned */
+    cl_agency_month *referrals; /* owned; by when they happened */
+    size_t n_arrived;
+    cl_agency_month *arrived; /* owned; the same by when they arrived */
     int64_t caseload, reviews_held;
     int64_t actions_open, actions_overdue, actions_done, actions_cancelled;
     int64_t rag[CL_RAG_MAX + 1]; /* cases by current rating, [1..3] */

@@ -745,7 +745,13 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
             !S_STR(out->u.measure_def.from, env->define_measure->baseline_from,
                    "baseline_from") ||
             !S_STR(out->u.measure_def.to, env->define_measure->baseline_to,
-                   "baseline_to"))
+                   "baseline_to") ||
+            !S_STR(out->u.measure_def.source, env->define_measure->source,
+                   "source") ||
+            !S_STR(out->u.measure_def.agency_kind,
+                   env->define_measure->agency_kind, "agency_kind") ||
+            !S_ENUM(&out->u.measure_def.category, env->define_measure->category,
+                    CL_CAT_MAX, "category"))
             goto out;
         break;
     case CASELINK__ENVELOPE__BODY_RECORD_MEASURE:
@@ -1394,6 +1400,9 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         defm.name = S_S(req->u.measure_def.name);
         defm.baseline_from = S_S(req->u.measure_def.from);
         defm.baseline_to = S_S(req->u.measure_def.to);
+        defm.source = S_S(req->u.measure_def.source);
+        defm.category = (Caselink__Category)req->u.measure_def.category;
+        defm.agency_kind = S_S(req->u.measure_def.agency_kind);
         env.body_case = CASELINK__ENVELOPE__BODY_DEFINE_MEASURE;
         env.define_measure = &defm;
         break;
@@ -1812,6 +1821,10 @@ static Caselink__MeasureSummary *s_measure_out(s_scratch *s,
     m->baseline_to = S_S(ms->to);
     m->baseline_monthly = ms->baseline_monthly;
     m->baseline_people = ms->baseline_people;
+    m->has_values = ms->has_values;
+    m->source = S_S(ms->source);
+    m->category = (Caselink__Category)ms->category;
+    m->agency_kind = S_S(ms->agency_kind);
     for (uint32_t j = 0; j < ms->n_periods && j < CL_PERIODS_MAX; j++) {
         Caselink__PeriodValue *p = s_scratch_alloc(s, sizeof(*p));
         if (!p)
@@ -1846,6 +1859,18 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
         m->month = S_S(r->referrals[i].month);
         m->referrals = r->referrals[i].referrals;
         x->referrals[x->n_referrals++] = m;
+    }
+    x->referrals_arrived =
+        s_scratch_alloc(s, (r->n_arrived + 1) * sizeof(void *));
+    for (size_t i = 0; x->referrals_arrived && i < r->n_arrived; i++) {
+        Caselink__AgencyMonth *m = s_scratch_alloc(s, sizeof(*m));
+        if (!m)
+            return NULL;
+        caselink__agency_month__init(m);
+        m->agency = S_S(r->arrived[i].agency);
+        m->month = S_S(r->arrived[i].month);
+        m->referrals = r->arrived[i].referrals;
+        x->referrals_arrived[x->n_referrals_arrived++] = m;
     }
     x->caseload = r->caseload;
     x->reviews_held = r->reviews_held;
@@ -1883,6 +1908,7 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
         o->agency_a = S_S(r->overlap[i].a);
         o->agency_b = S_S(r->overlap[i].b);
         o->people = r->overlap[i].people;
+        o->people_as_subject = r->overlap[i].subjects;
         x->overlap[x->n_overlap++] = o;
     }
     return x;
@@ -3376,6 +3402,10 @@ static void s_measure_in(cl_measure_summary *ms,
     CL_COPY(ms->to, m->baseline_to);
     ms->baseline_monthly = m->baseline_monthly;
     ms->baseline_people = m->baseline_people;
+    ms->has_values = m->has_values;
+    CL_COPY(ms->source, m->source);
+    ms->category = (uint8_t)m->category;
+    CL_COPY(ms->agency_kind, m->agency_kind);
     for (size_t j = 0; j < m->n_periods && j < CL_PERIODS_MAX; j++) {
         cl_period_value *p = &ms->periods[ms->n_periods++];
         CL_COPY(p->period, m->periods[j]->period);
@@ -3402,6 +3432,15 @@ static int s_report_in(cl_report *o, const Caselink__ReportResult *x)
         CL_COPY(m->month, x->referrals[i]->month);
         m->referrals = x->referrals[i]->referrals;
     }
+    o->arrived = calloc(x->n_referrals_arrived + 1, sizeof(*o->arrived));
+    if (!o->arrived)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < x->n_referrals_arrived; i++) {
+        cl_agency_month *m = &o->arrived[o->n_arrived++];
+        CL_COPY(m->agency, x->referrals_arrived[i]->agency);
+        CL_COPY(m->month, x->referrals_arrived[i]->month);
+        m->referrals = x->referrals_arrived[i]->referrals;
+    }
     o->caseload = x->caseload;
     o->reviews_held = x->reviews_held;
     o->actions_open = x->actions_open;
@@ -3421,6 +3460,7 @@ static int s_report_in(cl_report *o, const Caselink__ReportResult *x)
         CL_COPY(ov->a, x->overlap[i]->agency_a);
         CL_COPY(ov->b, x->overlap[i]->agency_b);
         ov->people = x->overlap[i]->people;
+        ov->subjects = x->overlap[i]->people_as_subject;
     }
     return CL_OK;
 }

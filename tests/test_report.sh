@@ -87,6 +87,110 @@ grep -q '&lt;5' "$dir/r.html" && ok || bad "HTML shows <5"
 grep -q '<svg' "$dir/r.html" && ok || bad "inline SVG charts"
 grep -Eq '<script|<link|src="http|href="http' "$dir/r.html" && bad "external assets or scripts" || ok
 
+
+# --- A fixture whose figures were worked out by hand ----------------------
+# Six adults A..F (on a review's agenda dated 15 Mar 2026) and five children
+# K1..K5. Police: domestic abuse about A..F in January, antisocial behaviour
+# about A, B in February, domestic abuse about A..E in March. GP: mental
+# health about A in January and A..E in March, each March referral naming
+# the adult's child K1..K5. Children's services refer K1..K5 themselves.
+# Everything was received today (December 2026), so by arrival the period
+# January-June holds nothing.
+fx=(4000000012 4000000152 4000000225 4000000292 4000000365 4000000438)
+kid=(4000000500 4000000578 4000000640 4000000713 4000000780)
+nm=(Abel Bryn Cora Dane Esme Fenn)
+pubf() { cl --as "$1" publish referral --ref "$2" --nhs "$3" --given "$4" --family Fixture --category "$5" --basis public_task_social_care --consent given --occurred "$6" "${@:7}" >/dev/null || bad "fixture $2"; }
+for i in 0 1 2 3 4; do
+    cl --as childrens publish referral --ref "FK$i" --nhs "${kid[$i]}" --given "Kit$i" --family Fixture --dob "0$((i + 1))/01/2015" --category child_protection --basis public_task_social_care --consent given >/dev/null || bad "fixture FK$i"
+done
+for i in 0 1 2 3 4 5; do pubf police "FPJ$i" "${fx[$i]}" "${nm[$i]}" domestic_abuse "15/01/2026 10:00"; done
+for i in 0 1; do pubf police "FPF$i" "${fx[$i]}" "${nm[$i]}" antisocial_behaviour "2026-02-10T09:00Z"; done
+for i in 0 1 2 3 4; do pubf police "FPM$i" "${fx[$i]}" "${nm[$i]}" domestic_abuse "2026-03-20T23:30+00:00"; done
+pubf gp FGJ0 "${fx[0]}" "${nm[0]}" mental_health "05/01/2026"
+for i in 0 1 2 3 4; do pubf gp "FGM$i" "${fx[$i]}" "${nm[$i]}" mental_health "2026-03-02T09:00Z" --related "rel=child;given=Kit$i;family=Fixture;nhs=${kid[$i]}"; done
+fmdt=$(cl --as coordinator mdt create --date 15/03/2026 --title "Fixture MDT" | sed -n 's/^review created: //p')
+for i in 0 1 2 3 4 5; do
+    fpid=$(cl --as coordinator person find --nhs "${fx[$i]}" --purpose fixture | grep -o "P[0-9]*" | head -1)
+    cl --as coordinator mdt add "$fmdt" --id "$fpid" --reason police_high_level_user >/dev/null || bad "fixture agenda $i"
+done
+act=$(cl --as coordinator action add "$fmdt" --id "$fpid" --text "Visit" --owner "PC Lee" --owner-agency "Northshire Police" --due 01/04/2026 | grep -o "ACT-[0-9]*")
+cl --as coordinator action done "$act" --note "visited" >/dev/null || bad "fixture action done"
+cl --as coordinator measure define "police DA contacts" --baseline 01/2026 02/2026 --count referrals --category domestic_abuse --agency-kind police >/dev/null || bad "derived measure"
+cl --as coordinator measure define "agenda places" --baseline "Jan 2026" "Feb 2026" --count attendances >/dev/null || bad "attendance measure"
+cl --as coordinator measure define "housing moves" --baseline 2026-01 2026-02 >/dev/null || bad "empty measure"
+cl --as coordinator measure record "police DA contacts" --id "$fpid" --period 2026-03 --value 1 2>&1 | grep -q "counted by caselink from its referrals; it takes no values" && ok || bad "a derived measure refuses values"
+cl --as coordinator report --json "$dir/f.json" --from 01/01/2026 --to 30/06/2026 2>/dev/null || bad "fixture report"
+cl --as coordinator report --html "$dir/f.html" --from 2026-01-01 --to 2026-06-30 2>/dev/null || bad "fixture html"
+cl --as coordinator report --csv "$dir/f.csv" --from 2026-01-01 --to 2026-06-30 2>/dev/null || bad "fixture csv"
+python3 - "$dir/f.json" <<'PY' && ok || bad "fixture figures differ from the hand count"
+import json, sys
+r = json.load(open(sys.argv[1]))
+def cell(key, agency, month):
+    for x in r[key]:
+        if x["agency"] == agency and x["month"] == month:
+            return x["referrals"]
+    return "absent"
+want = {  # by when they happened; under 5 suppressed (null)
+    ("Northshire Police", "2026-01"): 6,
+    ("Northshire Police", "2026-02"): None,   # 2
+    ("Northshire Police", "2026-03"): 5,
+    ("Oakfield Surgery", "2026-01"): None,    # 1
+    ("Oakfield Surgery", "2026-03"): 5,
+}
+bad = []
+for (a, m), v in want.items():
+    if cell("referrals", a, m) != v:
+        bad.append(f"referrals {a} {m}: {cell('referrals', a, m)} != {v}")
+if len(r["referrals"]) != len(want):
+    bad.append(f"referrals has {len(r['referrals'])} cells, want {len(want)}")
+if r["referrals_arrived"] != []:
+    bad.append(f"arrived in Jan-Jun: {r['referrals_arrived']}")
+if "when they happened" not in r["referrals_counted_by"]:
+    bad.append("referrals_counted_by")
+if r["reviews_held"] != 1: bad.append(f"reviews_held {r['reviews_held']} != 1 (not suppressed)")
+if r["actions_done"] != 1: bad.append(f"actions_done {r['actions_done']} != 1 (not suppressed)")
+if r["actions_open"] != 5: bad.append(f"actions_open {r['actions_open']}")
+if r["caseload"] != 11: bad.append(f"caseload {r['caseload']} != 5 + 6")
+m = {x["name"]: x for x in r["measures"]}
+da = m["police DA contacts"]
+if not (da["has_values"] and da["source"] == "referrals" and da["agency_kind"] == "police"
+        and da["category"] == "domestic_abuse"):
+    bad.append(f"derived definition {da}")
+if abs(da["baseline_monthly"] - 3.0) > 1e-9: bad.append(f"DA baseline {da['baseline_monthly']} != (6+0)/2")
+if da["baseline_people"] != 11: bad.append(f"DA baseline people {da['baseline_people']}")
+tot = {p["period"]: p["total"] for p in da["periods"]}
+if tot != {"2026-01": 6, "2026-02": 0, "2026-03": 5, "2026-04": 0, "2026-05": 0, "2026-06": 0}:
+    bad.append(f"DA monthly {tot}")
+at = m["agenda places"]
+tot = {p["period"]: p["total"] for p in at["periods"]}
+if tot.get("2026-03") != 6 or sum(tot.values()) != 6 or at["baseline_monthly"] != 0:
+    bad.append(f"attendances {tot} baseline {at['baseline_monthly']}")
+if m["housing moves"]["has_values"]: bad.append("an empty measure has values")
+ov = {(x["a"], x["b"]): x for x in r["overlap"]}
+def pair(a, b):
+    return ov.get((a, b)) or ov.get((b, a))
+gc = pair("Oakfield Surgery", "Northshire Children's Services")
+if not gc or gc["people"] != 5 or gc["people_as_subject"] != 0:
+    bad.append(f"GP and children's services: {gc} (5 by mention, 0 as subjects)")
+gp = pair("Oakfield Surgery", "Northshire Police")
+if not gp or gp["people"] != 10 or gp["people_as_subject"] != 10:
+    bad.append(f"GP and police: {gp} (5 + 5)")
+if "fewer than 5" not in r["suppression_rule"]: bad.append("rule")
+print("\n".join(bad) or "fixture figures as counted by hand")
+sys.exit(1 if bad else 0)
+PY
+grep -q "No data:" "$dir/f.html" && ok || bad "an empty measure says no data"
+grep -q "Counted by caselink from what it holds: referrals about domestic_abuse from police agencies" "$dir/f.html" && ok || bad "a derived measure says what it counts"
+grep -q "by when they happened" "$dir/f.html" && ok || bad "the page says referrals are counted by when they happened"
+grep -q "meetings, actions" "$dir/f.html" && ok || bad "the page states the suppression rule"
+grep -q "About them at both agencies" "$dir/f.html" && grep -q "Known to both in any way" "$dir/f.html" && ok || bad "both overlap matrices, labelled"
+grep -q 'fewer than 5</text>' "$dir/r.html" && ok || bad "a suppressed bar is labelled in the chart"
+grep -q '^overlap_as_subject,' "$dir/f.csv" && grep -q '^measure_baseline,housing moves,2026-01 to 2026-02,no data$' "$dir/f.csv" && ok || bad "CSV: overlap as subject, no data"
+for v in "${nm[@]}" Fixture "${fx[@]}" "${kid[@]}" "PC Lee" Visit; do
+    grep -qF -- "$v" "$dir/f.html" "$dir/f.json" "$dir/f.csv" && bad "fixture report holds $v"
+done
+ok
+
 # Render it as a person would see it: headless Chromium, offline.
 chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chrome" ]; then
@@ -139,6 +243,79 @@ frac = ink / ((h // 4) * (w // 2))
 print(f"screenshot {w}x{h}, non-white fraction {frac:.4f}")
 sys.exit(0 if w >= 800 and 0.003 < frac < 0.9 else 1)
 PY
+    # Accessibility, on the DOM Chromium built: language and title, a
+    # caption on every table, scope on every header cell, every chart an
+    # image with a title, a 16px base and no smaller text in the CSS, SVG
+    # labels of 11px or more, and WCAG AA contrast (4.5:1) for every text
+    # colour against every background the page uses.
+    timeout 120 "$chrome" "${flags[@]}" --dump-dom "file://$dir/f.html" \
+        >"$dir/fdom.html" 2>/dev/null
+    for d in dom.html fdom.html; do
+        python3 - "$dir/$d" <<'PY' && ok || bad "accessibility check of $d"
+import re, sys
+from html.parser import HTMLParser
+html = open(sys.argv[1]).read()
+bad = []
+class P(HTMLParser):
+    def __init__(s):
+        super().__init__(); s.stack = []; s.tables = 0; s.captions = 0
+        s.after_table = False; s.th = 0; s.th_scoped = 0; s.svgs = 0
+        s.svg_titled = 0; s.in_svg = False; s.fills = []; s.sizes = []
+        s.lang = None; s.title = ""; s.in_title = False
+    def handle_starttag(s, t, a):
+        a = dict(a)
+        if t == "html": s.lang = a.get("lang")
+        if t == "title" and not s.in_svg: s.in_title = True
+        if s.after_table and t != "caption": bad.append("a table without a caption first")
+        s.after_table = False
+        if t == "table": s.tables += 1; s.after_table = True
+        if t == "caption": s.captions += 1
+        if t == "th":
+            s.th += 1
+            if a.get("scope") in ("col", "row"): s.th_scoped += 1
+        if t == "svg":
+            s.svgs += 1; s.in_svg = True
+            if a.get("role") == "img" and a.get("aria-label"): s.svg_titled += 1
+        if t == "text" and s.in_svg:
+            s.fills.append(a.get("fill", "#000000")); s.sizes.append(float(a.get("font-size", "16")))
+    def handle_endtag(s, t):
+        if t == "svg": s.in_svg = False
+        if t == "title": s.in_title = False
+    def handle_data(s, d):
+        if s.in_title: s.title += d
+p = P(); p.feed(html)
+if p.lang != "en": bad.append("html lang")
+if not p.title.strip(): bad.append("no page title")
+if p.tables == 0 or p.captions != p.tables: bad.append(f"{p.tables} tables, {p.captions} captions")
+if p.th_scoped != p.th: bad.append(f"{p.th - p.th_scoped} th without scope")
+if p.svg_titled != p.svgs: bad.append(f"{p.svgs - p.svg_titled} charts without role=img and a label")
+if html.count("<svg") != html.count("<title>") - 1: bad.append("a chart without a <title>")
+css = " ".join(re.findall(r"<style>(.*?)</style>", html, re.S))
+m = re.search(r"body\{[^}]*font-size:(\d+)px", css)
+if not m or int(m.group(1)) < 16: bad.append("body font-size under 16px")
+for px in re.findall(r"font-size:(\d+)px", css):
+    if int(px) < 16: bad.append(f"CSS text of {px}px")
+if any(x < 11 for x in p.sizes): bad.append(f"chart text under 11px: {min(p.sizes)}")
+def lum(hexc):
+    hexc = hexc.lstrip("#")
+    if len(hexc) == 3: hexc = "".join(c * 2 for c in hexc)
+    rgb = [int(hexc[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    rgb = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+def contrast(a, b):
+    la, lb = sorted((lum(a), lum(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+texts = set(re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{3,6})", css)) | set(p.fills)
+backs = set(re.findall(r"background:(#[0-9a-fA-F]{3,6})", css)) | {"#ffffff"}
+backs -= {"#c0392b", "#d4900f", "#2e7d4f"}   # RAG dots carry no text
+for t in texts:
+    for b in backs:
+        if contrast(t, b) < 4.5: bad.append(f"contrast {t} on {b}: {contrast(t, b):.2f}")
+print("\n".join(bad) or f"accessible: {p.tables} tables captioned, {p.th} th scoped, {p.svgs} charts titled, {len(texts)} text colours on {len(backs)} backgrounds at 4.5:1 or more")
+sys.exit(1 if bad else 0)
+PY
+    done
+    grep -q "No data:" "$dir/fdom.html" && grep -q "About them at both agencies" "$dir/fdom.html" && ok || bad "rendered fixture page lacks no data / overlap labels"
     for h in "Extended MDT outcomes report" "Referrals per agency per month" \
              "Caseload, reviews and actions" "RAG ratings" \
              "Outcome measures against baseline" "Agency overlap"; do

@@ -3730,9 +3730,13 @@ static int s_case_finding(cl_txn *t, const cl_case_finding *q, int64_t now,
             cl_overlap *o = &out->overlap[out->n_overlap++];
             CL_COPY(o->a, c->agencies[a]);
             CL_COPY(o->b, c->agencies[b]);
-            o->people = c->pairs[a][b] < thr ? -1 : (int64_t)c->pairs[a][b];
-            o->subjects =
-                c->subj_pairs[a][b] < thr ? -1 : (int64_t)c->subj_pairs[a][b];
+            /* 1 to thr-1 people could be picked out; 0 cannot */
+            o->people = c->pairs[a][b] && c->pairs[a][b] < thr
+                            ? -1
+                            : (int64_t)c->pairs[a][b];
+            o->subjects = c->subj_pairs[a][b] && c->subj_pairs[a][b] < thr
+                              ? -1
+                              : (int64_t)c->subj_pairs[a][b];
         }
     if (rc == CL_OK && out->n_users > 1)
         qsort(out->users, out->n_users, sizeof(*out->users), s_hlu_cmp);
@@ -4405,11 +4409,37 @@ out:
 typedef struct s_rm {
     cl_txn *t;
     int64_t from, to;
-    cl_agency_month *v;
-    size_t n, cap;
+    cl_agency_month *v, *va; /* by when it happened; by when it arrived */
+    size_t n, cap, na, capa;
     s_referral *sr;
     uint8_t *buf;
 } s_rm;
+
+static void s_month_of(int64_t t, char month[CL_MONTH_SZ])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    strftime(month, CL_MONTH_SZ, "%Y-%m", gmtime_r(&tt, &tm));
+}
+
+static int s_rm_add(cl_agency_month **v, size_t *n, size_t *cap,
+                    const char *agency, int64_t t)
+{
+    char month[CL_MONTH_SZ];
+    s_month_of(t, month);
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*v)[i].month, month) && !strcmp((*v)[i].agency, agency)) {
+            (*v)[i].referrals++;
+            return CL_OK;
+        }
+    cl_agency_month *m = s_push((void **)v, n, cap, sizeof(*m));
+    if (!m)
+        return CL_ERR_NOMEM;
+    CL_COPY(m->agency, agency);
+    CL_COPY(m->month, month);
+    m->referrals = 1;
+    return CL_OK;
+}
 
 static int s_rm_one(void *ctx, const uint8_t *key, size_t len)
 {
@@ -4423,33 +4453,28 @@ static int s_rm_one(void *ctx, const uint8_t *key, size_t len)
     sodium_memzero(c->buf, vlen);
     if (!cl_dec_ok(&d))
         return CL_ERR_CORRUPT;
-    if (c->sr->withdrawn || c->sr->received < c->from ||
-        c->sr->received >= c->to)
+    if (c->sr->withdrawn)
         return CL_OK;
-    char month[CL_MONTH_SZ];
-    time_t tt = (time_t)c->sr->received;
-    struct tm tm;
-    strftime(month, sizeof(month), "%Y-%m", gmtime_r(&tt, &tm));
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->v[i].month, month) &&
-            !strcmp(c->v[i].agency, c->sr->agency)) {
-            c->v[i].referrals++;
-            return CL_OK;
-        }
-    cl_agency_month *m = s_push((void **)&c->v, &c->n, &c->cap, sizeof(*m));
-    if (!m)
-        return CL_ERR_NOMEM;
-    CL_COPY(m->agency, c->sr->agency);
-    CL_COPY(m->month, month);
-    m->referrals = 1;
-    return CL_OK;
+    int64_t happened =
+        c->sr->r.occurred_at ? c->sr->r.occurred_at : c->sr->received;
+    if (happened >= c->from && happened < c->to &&
+        (rc = s_rm_add(&c->v, &c->n, &c->cap, c->sr->agency, happened)) !=
+            CL_OK)
+        return rc;
+    if (c->sr->received >= c->from && c->sr->received < c->to)
+        rc = s_rm_add(&c->va, &c->na, &c->capa, c->sr->agency, c->sr->received);
+    return rc;
 }
 
 int cl_core__referrals_by_month(cl_txn *t, int64_t from, int64_t to,
-                                cl_agency_month **v, size_t *n)
+                                cl_agency_month **v, size_t *n,
+                                cl_agency_month **va, size_t *na)
 {
-    s_rm c = {
-        t, from, to, NULL, 0, 0, calloc(1, sizeof(s_referral)), malloc(S_BUF)};
+    s_rm c = {.t = t,
+              .from = from,
+              .to = to,
+              .sr = calloc(1, sizeof(s_referral)),
+              .buf = malloc(S_BUF)};
     int rc = c.sr && c.buf
                  ? cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_rm_one, &c)
                  : CL_ERR_NOMEM;
@@ -4459,11 +4484,172 @@ int cl_core__referrals_by_month(cl_txn *t, int64_t from, int64_t to,
     free(c.buf);
     if (rc != CL_OK) {
         free(c.v);
-        c.v = NULL;
-        c.n = 0;
+        free(c.va);
+        c.v = c.va = NULL;
+        c.n = c.na = 0;
     }
     *v = c.v;
     *n = c.n;
+    *va = c.va;
+    *na = c.na;
+    return rc;
+}
+
+/* --- derived outcome measures ---------------------------------------------
+ * Counted from what the store holds, for each person on the MDT caseload
+ * (anyone on a review's agenda), per month. */
+
+typedef struct s_dm {
+    cl_txn *t;
+    const cl_measure_def *def;
+    uint64_t *cohort; /* person ids, ascending */
+    size_t n_cohort, cap_cohort;
+    struct {
+        char month[CL_MONTH_SZ];
+        uint64_t count;
+    } * months;
+    size_t n_months, cap_months;
+    s_referral *sr;
+    uint8_t *buf;
+} s_dm;
+
+static int s_dm_count(s_dm *c, int64_t t)
+{
+    char month[CL_MONTH_SZ];
+    s_month_of(t, month);
+    for (size_t i = 0; i < c->n_months; i++)
+        if (!strcmp(c->months[i].month, month)) {
+            c->months[i].count++;
+            return CL_OK;
+        }
+    if (c->n_months == c->cap_months) {
+        size_t ncap = c->cap_months ? 2 * c->cap_months : 32;
+        void *nv = realloc(c->months, ncap * sizeof(*c->months));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->months = nv;
+        c->cap_months = ncap;
+    }
+    CL_COPY(c->months[c->n_months].month, month);
+    c->months[c->n_months++].count = 1;
+    return CL_OK;
+}
+
+static bool s_dm_in_cohort(const s_dm *c, uint64_t pid)
+{
+    size_t lo = 0, hi = c->n_cohort;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->cohort[mid] == pid)
+            return true;
+        if (c->cohort[mid] < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* person id || review id, in order: each person once. */
+static int s_dm_cohort(void *ctx, const uint8_t *key, size_t len)
+{
+    s_dm *c = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    uint64_t pid = cl_be64_get(key);
+    if (c->n_cohort && c->cohort[c->n_cohort - 1] == pid)
+        return CL_OK;
+    uint64_t *slot = s_push((void **)&c->cohort, &c->n_cohort, &c->cap_cohort,
+                            sizeof(*slot));
+    if (!slot)
+        return CL_ERR_NOMEM;
+    *slot = pid;
+    return CL_OK;
+}
+
+/* Attendances: each agenda place, in the month of its review's date. */
+static int s_dm_attendance(void *ctx, const uint8_t *key, size_t len)
+{
+    s_dm *c = ctx;
+    char rid[CL_REF_SZ], err[CL_ERROR_SZ];
+    cl_review_new rv;
+    uint64_t id;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    snprintf(rid, sizeof(rid), "MDT-%08" PRIu64, cl_be64_get(key + 8));
+    int rc = cl_core__review_get(c->t, rid, &id, &rv, err);
+    if (rc != CL_OK)
+        return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = atoi(rv.date) - 1900;
+    tm.tm_mon = atoi(rv.date + 5) - 1;
+    tm.tm_mday = atoi(rv.date + 8);
+    return s_dm_count(c, (int64_t)timegm(&tm));
+}
+
+/* Referrals of the measure's category and agency kind about the cohort,
+ * by when they happened. */
+static int s_dm_referral(void *ctx, const uint8_t *key, size_t len)
+{
+    s_dm *c = ctx;
+    size_t vlen = 0;
+    s_record rec;
+    int rc = cl_store_get(c->t, CL_DB_REFERRAL, key, len, c->buf, S_BUF, &vlen);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(c->buf, vlen);
+    s_referral_dec(&d, c->sr);
+    sodium_memzero(c->buf, vlen);
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    if (c->sr->withdrawn ||
+        (c->def->category && c->sr->r.category != c->def->category) ||
+        (c->def->agency_kind[0] &&
+         strcmp(c->sr->kind, c->def->agency_kind) != 0))
+        return CL_OK;
+    if ((rc = s_record_get(c->t, c->sr->record_id, &rec)) != CL_OK)
+        return rc;
+    uint64_t pid = rec.person_id;
+    sodium_memzero(&rec, sizeof(rec));
+    if (!s_dm_in_cohort(c, pid))
+        return CL_OK;
+    return s_dm_count(c, c->sr->r.occurred_at ? c->sr->r.occurred_at
+                                              : c->sr->received);
+}
+
+int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
+                             cl_measure_summary *ms, uint64_t *people)
+{
+    s_dm c = {.t = t, .def = def};
+    int rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_dm_cohort, &c);
+    if (rc == CL_OK && !strcmp(def->source, "attendances")) {
+        rc =
+            cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_dm_attendance, &c);
+    } else if (rc == CL_OK) {
+        c.sr = calloc(1, sizeof(*c.sr));
+        c.buf = malloc(S_BUF);
+        rc = c.sr && c.buf
+                 ? cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_dm_referral, &c)
+                 : CL_ERR_NOMEM;
+    }
+    double base = 0;
+    for (size_t i = 0; rc == CL_OK && i < c.n_months; i++) {
+        if (strcmp(c.months[i].month, def->from) >= 0 &&
+            strcmp(c.months[i].month, def->to) <= 0)
+            base += (double)c.months[i].count;
+        for (uint32_t j = 0; j < ms->n_periods; j++)
+            if (!strcmp(ms->periods[j].period, c.months[i].month))
+                ms->periods[j].total = (double)c.months[i].count;
+    }
+    ms->baseline_monthly = base; /* the caller divides by the months */
+    *people = c.n_cohort;
+    if (c.sr)
+        sodium_memzero(c.sr, sizeof(*c.sr));
+    free(c.sr);
+    free(c.buf);
+    free(c.cohort);
+    free(c.months);
     return rc;
 }
 

@@ -46,11 +46,21 @@ CL_NODISCARD int cl_core__route_decode_check(cl_db db, const uint8_t *buf,
 CL_NODISCARD int cl_core__overlap(cl_txn *t, int64_t now, uint32_t thr,
                                   cl_case_finding_result *out);
 
-/* Referrals received in [from, to) (unix seconds), not withdrawn, counted
- * by agency and month; *v is malloc'd. */
+/* Referrals not withdrawn, counted by agency and month: *v those that
+ * happened in [from, to) (unix seconds; occurred_at, else when received),
+ * *va those received in it; both malloc'd. */
 CL_NODISCARD int cl_core__referrals_by_month(cl_txn *t, int64_t from,
                                              int64_t to, cl_agency_month **v,
-                                             size_t *n);
+                                             size_t *n, cl_agency_month **va,
+                                             size_t *na);
+
+/* A derived measure (def->source "referrals" or "attendances") counted for
+ * the people on any agenda: ms->periods[].total per month (the periods
+ * named by the caller), ms->baseline_monthly the baseline months' sum,
+ * *people the caseload's size. */
+CL_NODISCARD int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
+                                          cl_measure_summary *ms,
+                                          uint64_t *people);
 
 /* An MDT review's date, title and agencies. */
 CL_NODISCARD int cl_core__review_get(cl_txn *t, const char *review_id,

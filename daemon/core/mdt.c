@@ -695,9 +695,22 @@ int cl_core_rag_history(cl_txn *t, const cl_caller *caller, const cl_rag_set *q,
 /* --- outcome measures ------------------------------------------------------
  */
 
+static void s_measure_def_dec(cl_dec *d, cl_measure_def *m)
+{
+    if (cl_dec_u8(d) != S_VERSION)
+        d->bad = true;
+    CL_DEC_STR(d, m->from);
+    CL_DEC_STR(d, m->to);
+    if (d->pos < d->len) { /* derived measures, since they were added */
+        CL_DEC_STR(d, m->source);
+        m->category = cl_dec_u8(d);
+        CL_DEC_STR(d, m->agency_kind);
+    }
+}
+
 static int s_measure_def_get(cl_txn *t, const char *name, cl_measure_def *m)
 {
-    uint8_t buf[64];
+    uint8_t buf[96];
     size_t len = 0;
     memset(m, 0, sizeof(*m));
     int rc = cl_store_get(t, CL_DB_MEASURE_DEF, (const uint8_t *)name,
@@ -705,10 +718,7 @@ static int s_measure_def_get(cl_txn *t, const char *name, cl_measure_def *m)
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != S_VERSION)
-        d.bad = true;
-    CL_DEC_STR(&d, m->from);
-    CL_DEC_STR(&d, m->to);
+    s_measure_def_dec(&d, m);
     CL_COPY(m->name, name);
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
@@ -718,7 +728,7 @@ int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
                            cl_publish_result *out, cl_audit_note *note,
                            char err[CL_ERROR_SZ])
 {
-    uint8_t buf[64];
+    uint8_t buf[96];
     (void)now;
     (void)note;
     if (!s_coordinator(caller, err))
@@ -730,10 +740,28 @@ int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
                  "(YYYY-MM to YYYY-MM, in order)");
         return CL_ERR_INVALID;
     }
+    bool refs = !strcmp(m->source, "referrals");
+    if (m->source[0] && !refs && strcmp(m->source, "attendances") != 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "source: '%.15s' is not one caselink counts; use "
+                 "referrals or attendances, or leave it out to record "
+                 "values by hand",
+                 m->source);
+        return CL_ERR_INVALID;
+    }
+    if (!refs && (m->category || m->agency_kind[0])) {
+        snprintf(err, CL_ERROR_SZ,
+                 "category and agency_kind choose referrals: they need "
+                 "source referrals");
+        return CL_ERR_INVALID;
+    }
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_VERSION);
     cl_enc_str(&e, m->from);
     cl_enc_str(&e, m->to);
+    cl_enc_str(&e, m->source);
+    cl_enc_u8(&e, m->category);
+    cl_enc_str(&e, m->agency_kind);
     CL_COPY(out->reference, m->name);
     return cl_enc_ok(&e)
                ? cl_store_put(t, CL_DB_MEASURE_DEF, (const uint8_t *)m->name,
@@ -779,6 +807,13 @@ int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
     }
     if (rc != CL_OK)
         return rc;
+    if (def.source[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "'%.64s' is counted by caselink from its %s; it takes no "
+                 "values",
+                 m->name, def.source);
+        return CL_ERR_INVALID;
+    }
     if ((rc = cl_core__resolve(t, m->person_id, &none, &pid, err)) != CL_OK)
         return rc;
     cl_enc e = cl_enc_init(buf, sizeof(buf));
@@ -792,9 +827,10 @@ int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
 
 /* --- the report ----------------------------------------------------------- */
 
+/* A count of people as reported: under thr (but not none) it is -1. */
 static int64_t s_sup(int64_t v, uint32_t thr)
 {
-    return v < (int64_t)thr ? -1 : v;
+    return v > 0 && v < (int64_t)thr ? -1 : v;
 }
 
 /* How many months from..to (YYYY-MM) holds, both counted. */
@@ -936,7 +972,27 @@ static int s_measure_one(void *ctx, const uint8_t *key, size_t len)
     CL_COPY(ms->to, def.to);
     for (uint32_t i = 0; i < c->n_months; i++)
         CL_COPY(ms->periods[ms->n_periods++].period, c->months[i]);
+    CL_COPY(ms->source, def.source);
+    ms->category = def.category;
+    CL_COPY(ms->agency_kind, def.agency_kind);
     s_ms m = {.t = c->t, .ms = ms, .name_len = len};
+    if (def.source[0]) { /* counted by caselink: everyone on the caseload */
+        uint64_t people = 0;
+        rc = cl_core__measure_derived(c->t, &def, ms, &people);
+        int nb = s_month_span(def.from, def.to);
+        ms->has_values = people > 0;
+        ms->baseline_people = s_sup((int64_t)people, c->thr);
+        ms->baseline_monthly =
+            ms->baseline_people < 0 || nb <= 0 ? -1 : ms->baseline_monthly / nb;
+        for (uint32_t i = 0; i < ms->n_periods; i++) {
+            ms->periods[i].people = ms->baseline_people;
+            if (ms->baseline_people < 0)
+                ms->periods[i].total = -1;
+        }
+        if (rc == CL_OK)
+            r->n_measures++;
+        return rc;
+    }
     uint8_t prefix[CL_MEASURE_SZ + 1];
     memcpy(prefix, name, len + 1);
     rc = cl_store_scan(c->t, CL_DB_MEASURE, prefix, len + 1, s_ms_one, &m);
@@ -948,13 +1004,16 @@ static int s_measure_one(void *ctx, const uint8_t *key, size_t len)
         for (size_t i = 0; i < m.n_base; i++)
             people += i == 0 || m.base_people[i] != m.base_people[i - 1];
         ms->baseline_people = s_sup(people, c->thr);
-        ms->baseline_monthly =
-            ms->baseline_people < 0 || nb <= 0 ? -1 : m.base_sum / nb;
+        ms->baseline_monthly = ms->baseline_people < 0 || nb <= 0 ? -1
+                               : people == 0                      ? 0
+                                             : m.base_sum / nb;
         for (uint32_t i = 0; i < ms->n_periods; i++) {
             ms->periods[i].people = s_sup((int64_t)m.per_people[i], c->thr);
+            ms->has_values |= m.per_people[i] > 0;
             if (ms->periods[i].people < 0)
                 ms->periods[i].total = -1;
         }
+        ms->has_values |= people > 0;
         r->n_measures++;
     }
     free(m.base_people);
@@ -1075,10 +1134,15 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
     c->n_months = s_months(fm, tm_, c->months, CL_PERIODS_MAX);
 
     int rc = cl_core__referrals_by_month(t, c->from, c->to, &out->referrals,
-                                         &out->n_referrals);
+                                         &out->n_referrals, &out->arrived,
+                                         &out->n_arrived);
+    /* A referral is about a person: a small count of them can point at
+     * one, so referral cells are suppressed like counts of people. */
     for (size_t i = 0; rc == CL_OK && i < out->n_referrals; i++)
         out->referrals[i].referrals =
             s_sup(out->referrals[i].referrals, c->thr);
+    for (size_t i = 0; rc == CL_OK && i < out->n_arrived; i++)
+        out->arrived[i].referrals = s_sup(out->arrived[i].referrals, c->thr);
     if (rc == CL_OK)
         rc = cl_core__reviews_held(t, out->from, out->to, &out->reviews_held);
     if (rc == CL_OK)
@@ -1108,15 +1172,12 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
         out->n_overlap = cf.n_overlap;
         free(cf.users);
     }
+    /* Counts of people (and of cases, each a person) are suppressed;
+     * counts of meetings, actions and rating changes are not: they say
+     * how much work was done, not who it was about. */
     out->caseload = s_sup(out->caseload, c->thr);
-    out->reviews_held = s_sup(out->reviews_held, c->thr);
-    out->actions_open = s_sup(out->actions_open, c->thr);
-    out->actions_overdue = s_sup(out->actions_overdue, c->thr);
-    out->actions_done = s_sup(out->actions_done, c->thr);
-    out->actions_cancelled = s_sup(out->actions_cancelled, c->thr);
     for (int g = 1; g <= CL_RAG_MAX; g++)
         out->rag[g] = s_sup(out->rag[g], c->thr);
-    out->rag_changes = s_sup(out->rag_changes, c->thr);
     for (size_t i = 0; i < out->n_workstreams; i++)
         out->workstreams[i].by[0] = '\0';
     free(c);
@@ -1711,9 +1772,9 @@ int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf, size_t len)
         CL_DEC_STR(&d, by);
         free(it);
     } else if (db == CL_DB_MEASURE_DEF) {
-        char m[CL_MONTH_SZ];
-        CL_DEC_STR(&d, m);
-        CL_DEC_STR(&d, m);
+        cl_measure_def m;
+        d.pos = 0; /* the definition reads its own version byte */
+        s_measure_def_dec(&d, &m);
     } else {
         (void)cl_dec_f64(&d);
     }

@@ -110,7 +110,7 @@ pubf gp FGJ0 "${fx[0]}" "${nm[0]}" mental_health "05/01/2026"
 for i in 0 1 2 3 4; do pubf gp "FGM$i" "${fx[$i]}" "${nm[$i]}" mental_health "2026-03-02T09:00Z" --related "rel=child;given=Kit$i;family=Fixture;nhs=${kid[$i]}"; done
 fmdt=$(cl --as coordinator mdt create --date 15/03/2026 --title "Fixture MDT" | sed -n 's/^review created: //p')
 for i in 0 1 2 3 4 5; do
-    fpid=$(cl --as coordinator person find --nhs "${fx[$i]}" --purpose fixture | grep -o "P[0-9]*" | head -1)
+    fpid=$(cl --as coordinator person find --nhs "${fx[$i]}" --access-reason mdt_preparation --purpose "fixture people for the MDT report test" | grep -o "P[0-9]*" | head -1)
     cl --as coordinator mdt add "$fmdt" --id "$fpid" --reason police_high_level_user >/dev/null || bad "fixture agenda $i"
 done
 act=$(cl --as coordinator action add "$fmdt" --id "$fpid" --text "Visit" --owner "PC Lee" --owner-agency "Northshire Police" --due 01/04/2026 | grep -o "ACT-[0-9]*")

@@ -258,6 +258,8 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
                    ? "the first protection plan from this agency"
                : !strcmp(m->event, "plan_withdrawn")
                    ? "a protection plan withdrawn (recorded in error)"
+               : !strcmp(m->event, "plan_moved")
+                   ? "a protection plan now held on another person"
                    : "a new protection plan");
         printf("  by:        %s (client %s) at %s\n", m->agency, m->client, t2);
         printf("  what:      %s %s on %s\n", m->detail, m->reference,

@@ -586,6 +586,19 @@ static void test_refusals(void **state)
     s_inbox(ch, &rep);
     assert_int_equal(s_count(&rep, CL_DLV_FLAG), 0);
     cl_reply_clear(&rep);
+    /* by CHI number (Scotland's), of a child the police hold it for */
+    cl_request *cq =
+        th_referral("POL-CHI", "Lily", "Brown", "2019-06-01", NHS_CHILD);
+    CL_COPY(cq->u.publish.subject.chi, "0106191233");
+    assert_int_equal(th_publish(police, cq, NULL), CL_STATUS_OK);
+    free(cq);
+    assert_int_equal(s_check(police, CL_FLAG_BY_CHI, "010619 1233", &f, err),
+                     CL_OK);
+    assert_int_equal(f.n, 1);
+    assert_string_equal(f.v[0].person_is, "the child");
+    assert_int_equal(s_check(police, CL_FLAG_BY_CHI, "0106191241", &f, err),
+                     CL_OK);
+    assert_int_equal(f.n, 0); /* a valid CHI number nobody holds */
     /* the log names no NHS number */
     assert_false(th_file_contains(d->log, NHS_MUM));
     cl_client_close(&adults);

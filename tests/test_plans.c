@@ -260,9 +260,28 @@ static void test_new_plans_surface_to_auditor(void **state)
     assert_string_equal(g1->person_id, "P00000001");
     assert_string_equal(g2->event, "new_plan");
     assert_string_equal(g2->reference, "PLAN-00000002");
+    char pid2[CL_PID_SZ];
+    CL_COPY(pid2, g2->person_id);
     cl_reply_clear(&rep);
     /* another agency's mailbox holds none of it */
     assert_int_equal(s_inbox_n(ch, CL_DLV_GOVERNANCE), 0);
+    /* an update that moves a plan to another child is a new route: told */
+    q = s_plan_req("CP-N1", NHS_CHILD2, "2020-02-02");
+    assert_int_equal(s_call(ch, q, err, sizeof(err)), CL_STATUS_OK);
+    free(q);
+    assert_int_equal(cl_client_call(au, &req, &rep), CL_OK);
+    assert_int_equal(rep.u.deliveries.n, 3);
+    const cl_governance_msg *g3 = &rep.u.deliveries.v[2].u.governance;
+    assert_string_equal(g3->event, "plan_moved");
+    assert_string_equal(g3->reference, "PLAN-00000001");
+    assert_string_equal(g3->person_id, pid2);
+    cl_reply_clear(&rep);
+    /* the first child no longer holds it: a referral about her raises no
+     * alert for that plan */
+    cl_client *gp = th_client(d, "gp");
+    s_referral(gp, "GP-MV", "Lily", "Brown", "2019-06-01", NHS_CHILD, NULL);
+    cl_client_close(&gp);
+    assert_int_equal(s_inbox_n(ch, CL_DLV_ALERT), 0);
     cl_client_close(&ch);
     cl_client_close(&au);
 }

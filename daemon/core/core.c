@@ -1500,7 +1500,8 @@ int cl_core_plan_authority(const cl_caller *caller, char err[CL_ERROR_SZ])
  * ever publishes says so. */
 static int s_plan_governance(cl_txn *t, const cl_route_config *rc,
                              const cl_caller *caller, const cl_plan *p,
-                             uint64_t plan_id, uint64_t holder, int64_t now)
+                             uint64_t plan_id, uint64_t holder, int64_t now,
+                             const char *event)
 {
     /* meta "plans:" agency -> the agency's first plan id (unsealed: an
      * agency's name is not personal data, and a purge leaves it) */
@@ -1514,8 +1515,9 @@ static int s_plan_governance(cl_txn *t, const cl_route_config *rc,
     if (r != CL_OK && r != CL_ERR_NOT_FOUND)
         return r;
     memset(&g, 0, sizeof(g));
-    CL_COPY(g.event,
-            r == CL_ERR_NOT_FOUND ? "first_plan_from_agency" : "new_plan");
+    CL_COPY(g.event, event                   ? event
+                     : r == CL_ERR_NOT_FOUND ? "first_plan_from_agency"
+                                             : "new_plan");
     if (r == CL_ERR_NOT_FOUND) {
         cl_be64_put(v, plan_id);
         r = cl_store_put_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)kl, v,
@@ -1537,7 +1539,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
                          cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
-    uint64_t child = 0, rid = 0, holder = 0, plan_id = 0;
+    uint64_t child = 0, rid = 0, holder = 0, plan_id = 0, old_holder = 0;
     s_plan_rec rec;
     uint8_t k[16], how;
     bool is_new = false;
@@ -1588,9 +1590,13 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
         plan_id = found;
         if ((rc = s_plan_get(t, plan_id, &rec)) != CL_OK)
             return rc;
-        if (rec.child != child || how == 1) {
-            /* re-point the index if the child was relinked */
-            s_key(k, rec.child ? rec.child : holder);
+        old_holder = rec.child;
+        if (!old_holder &&
+            (rc = cl_core__plan_holder(t, plan_id, &old_holder)) != CL_OK)
+            return rc;
+        if (old_holder && old_holder != holder) {
+            /* re-point the index: the plan is now held on someone else */
+            s_key(k, old_holder);
             s_key(k + 8, plan_id);
             rc = cl_store_del(t, CL_DB_PERSON_PLANS, k, 16);
             if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
@@ -1625,7 +1631,11 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
     if (note)
         CL_COPY(note->detail, out->reference);
     if (is_new)
-        return s_plan_governance(t, route, caller, p, plan_id, holder, now);
+        return s_plan_governance(t, route, caller, p, plan_id, holder, now,
+                                 NULL);
+    if (old_holder && old_holder != holder) /* a plan moved is a new route */
+        return s_plan_governance(t, route, caller, p, plan_id, holder, now,
+                                 "plan_moved");
     return CL_OK;
 }
 

@@ -99,6 +99,11 @@ static void s_line(const s_conn *cn, const cl_delivery *d)
                d->u.flag.person_is, d->u.flag.count,
                d->u.flag.count == 1 ? "" : "s");
         break;
+    case CL_DLV_RETRACTION:
+        printf("RETRACTED %s from %s (your plan %s): %s\n",
+               d->u.retraction.reference, d->u.retraction.agency,
+               d->u.retraction.plan_ref, d->u.retraction.reason);
+        break;
     case CL_DLV_GOVERNANCE:
         printf("%s: %s %s (%s) about %s\n", d->u.governance.event,
                d->u.governance.agency, d->u.governance.reference,
@@ -248,6 +253,16 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
             printf("  when:      %u times, %s to %s\n", m->count, t2, t3);
         else
             printf("  when:      %s\n", t2);
+        break;
+    }
+    case CL_DLV_RETRACTION: {
+        const cl_retraction_msg *m = &d->u.retraction;
+        s_time(cn, t2, m->at);
+        printf("  ALERT RETRACTED: disregard the safeguarding alert for %s\n",
+               m->reference);
+        printf("  withdrawn: by %s at %s\n", m->agency, t2);
+        printf("  your plan: %s\n", m->plan_ref);
+        printf("  why:       %s\n", m->reason);
         break;
     }
     case CL_DLV_GOVERNANCE: {

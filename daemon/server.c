@@ -614,10 +614,15 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
              it->req.kind == CL_REQ_SPLIT_RECORD)
         rc = cl_core_link_change(t, it->who, it->req.kind, &it->req.u.link,
                                  s_now(), &it->rep.u.publish, &note, err);
-    else
+    else {
         rc = cl_core_rectify(t, &s->cfg.match, it->who, it->req.kind,
                              &it->req.u.rectify, s_now(), &it->rep.u.publish,
                              &note, err);
+        uint32_t sent = 0;
+        if (rc == CL_OK && it->req.kind == CL_REQ_WITHDRAW_REFERRAL)
+            rc = cl_core_retract(t, &s->cfg.route, it->rep.u.publish.reference,
+                                 it->req.u.rectify.reason, s_now(), &sent);
+    }
 publish_done:
     if (s_fatal(rc))
         goto out; /* the whole batch must fail or retry */

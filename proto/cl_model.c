@@ -574,7 +574,7 @@ static const char *const s_involve[] = {"unspecified", "none", "past",
                                         "current"};
 static const char *const s_dlv[] = {"none",   "alert", "request",    "response",
                                     "status", "feed",  "governance", "intake",
-                                    "action", "flag"};
+                                    "action", "flag",  "retraction"};
 static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
 static const char *const s_action[] = {"open", "done", "cancelled", "blocked"};

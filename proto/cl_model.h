@@ -446,6 +446,7 @@ typedef enum {
     CL_DLV_INTAKE,
     CL_DLV_ACTION,
     CL_DLV_FLAG,
+    CL_DLV_RETRACTION,
     CL_DLV_KIND_COUNT
 } cl_dlv_kind;
 
@@ -511,6 +512,16 @@ typedef struct cl_governance_msg {
     char detail[CL_WARNING_SZ]; /* e.g. the plan type, in words */
     int64_t at;
 } cl_governance_msg;
+
+/* To an agency a safeguarding alert went to: the referral behind it was
+ * withdrawn by the agency that sent it. */
+typedef struct cl_retraction_msg {
+    char reference[CL_REF_SZ]; /* the referral alerted about: CL-... */
+    char agency[CL_AGENCY_SZ]; /* the referring agency */
+    char plan_ref[CL_REF_SZ];  /* your plan the alert was about */
+    char reason[CL_NOTE_SZ];   /* why it was withdrawn */
+    int64_t at;
+} cl_retraction_msg;
 
 /* --- intake: concerns that come to the coordinator -------------------- */
 
@@ -732,6 +743,7 @@ typedef struct cl_delivery {
         cl_feed_msg feed;
         cl_intake_item intake;
         cl_governance_msg governance;
+        cl_retraction_msg retraction;
         cl_action_msg action;
         cl_flag_notice flag;
     } u;

@@ -2300,6 +2300,21 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         p->feed = x;
         break;
     }
+    case CL_DLV_RETRACTION: {
+        const cl_retraction_msg *m = &d->u.retraction;
+        Caselink__RetractionNotice *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__retraction_notice__init(x);
+        x->reference = S_S(m->reference);
+        x->agency = S_S(m->agency);
+        x->plan_reference = S_S(m->plan_ref);
+        x->reason = S_S(m->reason);
+        x->withdrawn_at = m->at;
+        p->item_case = CASELINK__DELIVERY__ITEM_RETRACTION;
+        p->retraction = x;
+        break;
+    }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &d->u.governance;
         Caselink__GovernanceNotice *x = s_scratch_alloc(s, sizeof(*x));
@@ -3191,6 +3206,17 @@ static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
         m->expected = x->expected_seq;
         m->received = x->received_seq;
         m->last_at = x->last_at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_RETRACTION: {
+        const Caselink__RetractionNotice *x = p->retraction;
+        cl_retraction_msg *m = &d->u.retraction;
+        d->kind = CL_DLV_RETRACTION;
+        CL_COPY(m->reference, x->reference);
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->plan_ref, x->plan_reference);
+        CL_COPY(m->reason, x->reason);
+        m->at = x->withdrawn_at;
         break;
     }
     case CASELINK__DELIVERY__ITEM_GOVERNANCE: {

@@ -110,6 +110,7 @@ static const struct {
     [CL_DB_AGENDA_NOTE] = {"agenda_note", true},
     [CL_DB_AGENCY_REF] = {"agency_ref", true},
     [CL_DB_HOLD] = {"hold", true},
+    [CL_DB_ALERTED] = {"alerted", true},
     [CL_DB_IXDIGEST] = {"ixdigest", true},
     [CL_DB_AUDIT_USER] = {"audit_user", false},
     [CL_DB_INTAKE] = {"intake", true},

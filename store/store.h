@@ -57,6 +57,7 @@ typedef enum {
     CL_DB_AGENDA_NOTE,      /* sealed: MDT id || person id -> why, in words */
     CL_DB_AGENCY_REF,       /* sealed: blind(agency, agency ref) -> referral */
     CL_DB_HOLD,             /* sealed: person id -> legal hold */
+    CL_DB_ALERTED,          /* sealed: referral id || blind(agency) -> who */
     CL_DB_IXDIGEST,         /* sealed: db NUL group prefix -> count, digest */
     CL_DB_AUDIT_USER,       /* index: blind(user id) || seq -> "" */
     CL_DB_INTAKE,           /* sealed: intake id -> intake item */

@@ -1510,6 +1510,78 @@ static void test_family_purge_leaves_nothing(void **state)
     assert_int_equal(th_sh("rm -rf %s", d.dir), 0);
 }
 
+/* The issue's report: alerts for a referral later withdrawn were never
+ * retracted. Children's services, alerted by a GP referral about a
+ * child's mother, is told when the GP withdraws it; nobody else is. */
+static size_t s_inbox_kind(th_daemon *d, const char *who, cl_dlv_kind kind,
+                           cl_delivery *last)
+{
+    cl_client *c = th_client(d, who);
+    cl_request *r = s_req(CL_REQ_INBOX_RECEIVE);
+    cl_reply rep;
+    r->u.inbox.limit = 100;
+    assert_int_equal(s_call(c, r, &rep), CL_STATUS_OK);
+    size_t n = 0;
+    for (size_t i = 0; i < rep.u.deliveries.n; i++)
+        if (rep.u.deliveries.v[i].kind == kind) {
+            n++;
+            if (last)
+                *last = rep.u.deliveries.v[i];
+        }
+    cl_reply_clear(&rep);
+    free(r);
+    cl_client_close(&c);
+    return n;
+}
+
+static void test_withdrawal_retracts_alerts(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp"), *cs = th_client(d, "childrens");
+    char ref[CL_REF_SZ], other[CL_REF_SZ];
+    s_plan(cs, "CP-R1", "2026-01-05", NULL);
+    s_publish_as(gp, "GP-R1", "Jane", "Smith", "1985-04-12", NHS,
+                 "Low mood; missed appointments", ref);
+    s_publish_as(gp, "GP-R2", "Robert", "Control", "1960-02-02", NULL, NULL,
+                 other);
+    cl_delivery *dv = calloc(1, sizeof(*dv));
+    assert_int_equal(s_inbox_kind(d, "childrens", CL_DLV_ALERT, dv), 1);
+    assert_string_equal(dv->u.alert.reference, ref);
+    /* withdrawing a referral that alerted nobody sends nothing */
+    cl_request *r = s_req(CL_REQ_WITHDRAW_REFERRAL);
+    CL_COPY(r->u.rectify.reference, other);
+    CL_COPY(r->u.rectify.reason, "sent in error");
+    s_ok(gp, r, NULL);
+    assert_int_equal(s_inbox_kind(d, "childrens", CL_DLV_RETRACTION, NULL), 0);
+    /* the one that alerted: children's services is told, once */
+    r = s_req(CL_REQ_WITHDRAW_REFERRAL);
+    CL_COPY(r->u.rectify.reference, "GP-R1");
+    CL_COPY(r->u.rectify.reason, "wrong patient: sent in error");
+    s_ok(gp, r, NULL);
+    assert_int_equal(s_inbox_kind(d, "childrens", CL_DLV_RETRACTION, dv), 1);
+    assert_string_equal(dv->u.retraction.reference, ref);
+    assert_string_equal(dv->u.retraction.agency, "Oakfield Surgery");
+    assert_string_equal(dv->u.retraction.plan_ref, "CP-R1");
+    assert_string_equal(dv->u.retraction.reason,
+                        "wrong patient: sent in error");
+    assert_true(dv->u.retraction.at > 0);
+    /* the alert itself stays until acknowledged, as every delivery */
+    assert_int_equal(s_inbox_kind(d, "childrens", CL_DLV_ALERT, NULL), 1);
+    assert_int_equal(s_inbox_kind(d, "police", CL_DLV_RETRACTION, NULL), 0);
+    assert_int_equal(s_inbox_kind(d, "gp", CL_DLV_RETRACTION, NULL), 0);
+    /* and the CLI says so */
+    char out[400];
+    snprintf(out, sizeof(out), "%s/inbox.txt", d->dir);
+    assert_int_equal(th_sh("%s --dev %s --as childrens inbox > %s",
+                           CL_CASELINK_CLI, d->dir, out),
+                     0);
+    assert_true(th_file_contains(out, "RETRACTED"));
+    sodium_memzero(dv, sizeof(*dv));
+    free(dv);
+    cl_client_close(&gp);
+    cl_client_close(&cs);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1525,6 +1597,8 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_retention_keeps_the_live),
         cmocka_unit_test(test_family_purge_leaves_nothing),
+        cmocka_unit_test_setup_teardown(test_withdrawal_retracts_alerts,
+                                        th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

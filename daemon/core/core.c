@@ -2884,6 +2884,8 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
     return rc;
 }
 
+static int s_alerted_purge(cl_txn *t, uint64_t ref_id);
+
 /* --- retention, core's part (the policy is dp.c's) ------------------------ */
 
 typedef struct s_live {
@@ -2979,6 +2981,8 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
             rc = cl_refindex_remove(t, sr->agency, sr->r.agency_ref);
             if (rc == CL_OK)
                 rc = cl_core__names_add(names, sr->reference);
+            if (rc == CL_OK)
+                rc = s_alerted_purge(t, refs.v[j]);
         }
     }
     if (rc == CL_OK)
@@ -4032,6 +4036,17 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
         return cl_flag_decode_check(buf, len);
     case CL_DB_AGENCY_REF:
         return cl_refindex_decode_check(buf, len);
+    case CL_DB_HOLD:
+        return cl_core__hold_decode_check(buf, len);
+    case CL_DB_ALERTED: {
+        char agency[CL_AGENCY_SZ], ref[CL_REF_SZ];
+        if (cl_dec_u8(&d) != S_REC_VERSION)
+            d.bad = true;
+        CL_DEC_STR(&d, agency);
+        CL_DEC_STR(&d, ref);
+        (void)cl_dec_i64(&d);
+        break;
+    }
     case CL_DB_INTAKE:
         return cl_intake_decode_check(buf, len);
     case CL_DB_LINKING:
@@ -4159,6 +4174,128 @@ static int s_known_to_mdt(cl_txn *t, uint64_t pid, bool *on)
     return rc;
 }
 
+/* alerted: referral id || blind("alerted", agency) -> v1, agency, the
+ * agency's plan reference, when */
+static int s_alerted_put(cl_txn *t, uint64_t ref_id, const char *agency,
+                         const char *plan_ref, int64_t now)
+{
+    uint8_t k[8 + CL_BLIND_LEN], buf[CL_AGENCY_SZ + CL_REF_SZ + 32];
+    cl_be64_put(k, ref_id);
+    cl_store_blind(cl_store_of(t), k + 8, "alerted", (const uint8_t *)agency,
+                   strlen(agency));
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_str(&e, agency);
+    cl_enc_str(&e, plan_ref);
+    cl_enc_i64(&e, now);
+    return cl_enc_ok(&e)
+               ? cl_store_put(t, CL_DB_ALERTED, k, sizeof(k), buf, e.len)
+               : CL_ERR_INTERNAL;
+}
+
+typedef struct s_akeys {
+    uint8_t (*v)[8 + CL_BLIND_LEN];
+    size_t n, cap;
+} s_akeys;
+
+static int s_akey_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_akeys *a = ctx;
+    if (len != 8 + CL_BLIND_LEN)
+        return CL_ERR_CORRUPT;
+    if (a->n == a->cap) {
+        size_t ncap = a->cap ? 2 * a->cap : 8;
+        void *nv = realloc(a->v, ncap * sizeof(*a->v));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        a->v = nv;
+        a->cap = ncap;
+    }
+    memcpy(a->v[a->n++], key, len);
+    return CL_OK;
+}
+
+/* Forget which agencies a referral alerted (retention). */
+static int s_alerted_purge(cl_txn *t, uint64_t ref_id)
+{
+    uint8_t k[8];
+    s_akeys a = {0};
+    cl_be64_put(k, ref_id);
+    int rc = cl_store_scan(t, CL_DB_ALERTED, k, 8, s_akey_one, &a);
+    for (size_t i = 0; i < a.n && rc == CL_OK; i++)
+        rc = s_del(t, CL_DB_ALERTED, a.v[i], sizeof(a.v[i]));
+    free(a.v);
+    return rc;
+}
+
+typedef struct s_retract {
+    cl_txn *t;
+    const cl_route_config *cfg;
+    const s_referral *sr;
+    const char *reason;
+    int64_t now;
+    cl_delivery *d;
+    uint32_t sent;
+} s_retract;
+
+static int s_retract_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_retract *c = ctx;
+    uint8_t buf[CL_AGENCY_SZ + CL_REF_SZ + 32];
+    char agency[CL_AGENCY_SZ], err[CL_ERROR_SZ];
+    size_t vlen = 0;
+    int rc =
+        cl_store_get(c->t, CL_DB_ALERTED, key, len, buf, sizeof(buf), &vlen);
+    if (rc != CL_OK)
+        return rc;
+    cl_retraction_msg *m = &c->d->u.retraction;
+    memset(c->d, 0, sizeof(*c->d));
+    c->d->kind = CL_DLV_RETRACTION;
+    cl_dec d = cl_dec_init(buf, vlen);
+    if (cl_dec_u8(&d) != S_REC_VERSION)
+        d.bad = true;
+    CL_DEC_STR(&d, agency);
+    CL_DEC_STR(&d, m->plan_ref);
+    (void)cl_dec_i64(&d);
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    CL_COPY(m->reference, c->sr->reference);
+    CL_COPY(m->agency, c->sr->agency);
+    CL_COPY(m->reason, c->reason);
+    m->at = c->now;
+    /* a notice the daemon raises itself: never refused */
+    rc = cl_mailbox_put(c->t, c->cfg, agency, c->d, false, c->now, err);
+    if (rc == CL_OK)
+        c->sent++;
+    return rc;
+}
+
+int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
+                    const char *reference, const char *reason, int64_t now,
+                    uint32_t *sent)
+{
+    uint64_t ref_id = 0;
+    uint8_t k[8];
+    *sent = 0;
+    if (!s_parse_ref(reference, &ref_id))
+        return CL_ERR_INVALID;
+    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_delivery *d = calloc(1, sizeof(*d));
+    int rc = sr && d ? s_referral_get(t, ref_id, sr) : CL_ERR_NOMEM;
+    s_retract c = {t, cfg, sr, reason, now, d, 0};
+    cl_be64_put(k, ref_id);
+    if (rc == CL_OK)
+        rc = cl_store_scan(t, CL_DB_ALERTED, k, 8, s_retract_one, &c);
+    *sent = c.sent;
+    if (sr)
+        sodium_memzero(sr, sizeof(*sr));
+    if (d)
+        sodium_memzero(d, sizeof(*d));
+    free(sr);
+    free(d);
+    return rc;
+}
+
 static int s_alert(cl_txn *t, const cl_route_config *cfg,
                    const cl_caller *caller, const s_referral *sr,
                    uint64_t subject, const s_alert_plan *ap, int64_t now)
@@ -4218,6 +4355,10 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
     a->received_at = sr->received;
     if (rc == CL_OK)
         rc = cl_mailbox_put(t, cfg, plan.agency, d, false, now, err);
+    uint64_t ref_id = 0;
+    if (rc == CL_OK && s_parse_ref(sr->reference, &ref_id))
+        /* kept: a withdrawal sends this agency a retraction */
+        rc = s_alerted_put(t, ref_id, plan.agency, plan.p.agency_ref, now);
     /* the disclosure is itself audited: to whom, about whom, why */
     if (rc == CL_OK) {
         cl_caller sys;

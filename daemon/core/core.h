@@ -354,6 +354,13 @@ void cl_purge_result_clear(cl_purge_result *r);
 CL_NODISCARD int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
                                cl_purge_result *out);
 
+/* After a referral was withdrawn (same transaction): every agency its
+ * safeguarding alerts went to gets a retraction notice in its mailbox
+ * (never refused, like the alert). *sent: how many. */
+CL_NODISCARD int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
+                                 const char *reference, const char *reason,
+                                 int64_t now, uint32_t *sent);
+
 /* Set (or with h->release, end) a legal hold on a person (coordinator;
  * a reason either way). out's reference is the person id. */
 CL_NODISCARD int cl_core_legal_hold(cl_txn *t, const cl_caller *caller,

@@ -175,6 +175,9 @@ CL_NODISCARD int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names);
 CL_NODISCARD int cl_core__person_purge(cl_txn *t, uint64_t pid,
                                        cl_names *names);
 
+/* Decode check of a stored legal hold (fuzzing). */
+CL_NODISCARD int cl_core__hold_decode_check(const uint8_t *buf, size_t len);
+
 /* Subject access: the legal hold on pid, if any (dp.c). */
 CL_NODISCARD int cl_core__hold_of(cl_txn *t, uint64_t pid,
                                   cl_subject_access *out);

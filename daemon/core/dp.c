@@ -94,6 +94,10 @@ static const struct {
                         "flag, and when: person ids only, and each one is "
                         "in the audit entries exported (flag_check, "
                         "flag_disclosure)"},
+    [CL_DB_ALERTED] = {CL_SAR_LEFT_OUT,
+                       "which agencies a referral alerted (agency names and "
+                       "their plan references), kept to send retractions; "
+                       "each alert is in the audit entries"},
 };
 
 cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)
@@ -176,6 +180,25 @@ void cl_purge_result_clear(cl_purge_result *r)
 /* --- legal hold ------------------------------------------------------------
  */
 
+static int s_hold_dec(const uint8_t *buf, size_t len, int64_t *at,
+                      char by[CL_BY_SZ], char reason[CL_NOTE_SZ])
+{
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != 1)
+        d.bad = true;
+    *at = cl_dec_i64(&d);
+    cl_dec_str(&d, by, CL_BY_SZ);
+    cl_dec_str(&d, reason, CL_NOTE_SZ);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_core__hold_decode_check(const uint8_t *buf, size_t len)
+{
+    char by[CL_BY_SZ], reason[CL_NOTE_SZ];
+    int64_t at;
+    return s_hold_dec(buf, len, &at, by, reason);
+}
+
 static int s_hold_get(cl_txn *t, uint64_t pid, int64_t *at, char by[CL_BY_SZ],
                       char reason[CL_NOTE_SZ])
 {
@@ -185,14 +208,9 @@ static int s_hold_get(cl_txn *t, uint64_t pid, int64_t *at, char by[CL_BY_SZ],
     int rc = cl_store_get(t, CL_DB_HOLD, k, 8, buf, sizeof(buf), &len);
     if (rc != CL_OK)
         return rc;
-    cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != 1)
-        d.bad = true;
-    *at = cl_dec_i64(&d);
-    cl_dec_str(&d, by, CL_BY_SZ);
-    cl_dec_str(&d, reason, CL_NOTE_SZ);
+    rc = s_hold_dec(buf, len, at, by, reason);
     sodium_memzero(buf, len);
-    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+    return rc;
 }
 
 int cl_core__hold_of(cl_txn *t, uint64_t pid, cl_subject_access *out)

@@ -170,6 +170,15 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         cl_enc_i64(e, m->last_at);
         break;
     }
+    case CL_DLV_RETRACTION: {
+        const cl_retraction_msg *m = &dv->u.retraction;
+        cl_enc_str(e, m->reference);
+        cl_enc_str(e, m->agency);
+        cl_enc_str(e, m->plan_ref);
+        cl_enc_str(e, m->reason);
+        cl_enc_i64(e, m->at);
+        break;
+    }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &dv->u.governance;
         cl_enc_str(e, m->event);
@@ -297,6 +306,15 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         m->count = cl_dec_u32(d);
         m->first_at = cl_dec_i64(d);
         m->last_at = cl_dec_i64(d);
+        break;
+    }
+    case CL_DLV_RETRACTION: {
+        cl_retraction_msg *m = &dv->u.retraction;
+        CL_DEC_STR(d, m->reference);
+        CL_DEC_STR(d, m->agency);
+        CL_DEC_STR(d, m->plan_ref);
+        CL_DEC_STR(d, m->reason);
+        m->at = cl_dec_i64(d);
         break;
     }
     case CL_DLV_GOVERNANCE: {

@@ -273,6 +273,33 @@ static int s_handler(void *user, const char *section, const char *name,
         return cl_intake_rule_add(&c->intake, rule, v, x->msg,
                                   sizeof(x->msg)) == CL_OK;
     }
+    if (IS("report", "workstreams")) {
+        char buf[CL_WORKSTREAMS_MAX * CL_NAME_SZ], *save = NULL;
+        c->n_workstreams = 0;
+        if (!cl_copy(buf, sizeof(buf), v)) {
+            snprintf(x->msg, sizeof(x->msg), "workstreams: too long");
+            return false;
+        }
+        for (char *w = strtok_r(buf, ";", &save); w;
+             w = strtok_r(NULL, ";", &save)) {
+            while (*w == ' ')
+                w++;
+            for (size_t e = strlen(w); e && w[e - 1] == ' ';)
+                w[--e] = '\0';
+            if (!*w)
+                continue;
+            if (c->n_workstreams == CL_WORKSTREAMS_MAX ||
+                !CL_COPY(c->workstreams[c->n_workstreams], w)) {
+                snprintf(x->msg, sizeof(x->msg),
+                         "workstreams: at most %d names of up to %d bytes, "
+                         "separated by ';'",
+                         CL_WORKSTREAMS_MAX, CL_NAME_SZ - 1);
+                return false;
+            }
+            c->n_workstreams++;
+        }
+        return true;
+    }
     if (IS("report", "suppress_below")) {
         ok = s_uint(x, name, v, 1, 1000, &n);
         c->suppress_below = (uint32_t)n;

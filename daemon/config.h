@@ -19,6 +19,8 @@
 
 #define CL_PATH_SZ 4096
 
+#define CL_WORKSTREAMS_MAX 16
+
 typedef struct cl_config {
     char endpoint[512];             /* [daemon] endpoint */
     char state_dir[CL_PATH_SZ];     /* [daemon] state_directory */
@@ -45,8 +47,12 @@ typedef struct cl_config {
     cl_route_config route;          /* [routing], [feeds] */
     uint32_t feed_check_s;          /* [routing] feed_check_interval_s */
     uint32_t suppress_below;        /* [report] suppress_below */
-    cl_intake_config intake;        /* [intake] rules and pass interval */
-    cl_flag_config flag;            /* [flag]; duty contacts: registry */
+    /* [report] workstreams = A; B; C: the names RAG ratings may use (any,
+     * when none are listed) */
+    uint32_t n_workstreams;
+    char workstreams[CL_WORKSTREAMS_MAX][CL_NAME_SZ];
+    cl_intake_config intake; /* [intake] rules and pass interval */
+    cl_flag_config flag;     /* [flag]; duty contacts: registry */
 
     /* [limits] per client: requests in one batch, heavy ones (scans,
      * reports) in one batch, receives parked waiting for mail */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "names.h"
 #include "core.h"
 #include "intake.h"
 #include "lists.h"
@@ -322,6 +323,63 @@ static void s_check_user(cl_server *s, s_item *it)
     }
 }
 
+/* Names a person types that must be chosen from a list: registered
+ * agencies, and the workstreams [report] workstreams lists (when it lists
+ * any). A name in another case becomes the listed one; a near miss is
+ * refused with "did you mean". One row per request field. */
+static void s_check_names(cl_server *s, s_item *it)
+{
+    char err[CL_ERROR_SZ];
+    const cl_route_config *rc = &s->cfg.route;
+    cl_request *q = &it->req;
+    char *one[2] = {NULL, NULL};
+    char(*many)[CL_AGENCY_SZ] = NULL;
+    uint32_t n_many = 0;
+    switch (q->kind) {
+    case CL_REQ_CASE_FINDING:
+        one[0] = q->u.finding.agency;
+        break;
+    case CL_REQ_CREATE_REVIEW:
+        many = q->u.review_new.agencies;
+        n_many = q->u.review_new.n_agencies;
+        break;
+    case CL_REQ_ADD_ACTION:
+        one[0] = q->u.action.owner_agency;
+        break;
+    case CL_REQ_INFO_REQUEST:
+        many = q->u.info.agencies;
+        n_many = q->u.info.n_agencies;
+        break;
+    case CL_REQ_IMPORT_PERSON:
+        one[0] = q->u.import.agency;
+        break;
+    default:
+        break;
+    }
+    int r = CL_OK;
+    for (int i = 0; i < 2 && r == CL_OK && rc->n_agencies; i++)
+        if (one[i] && one[i][0])
+            r = cl_names_resolve(one[i], CL_AGENCY_SZ, rc->agencies[0],
+                                 rc->n_agencies, CL_AGENCY_SZ, "agency",
+                                 "registered agency", err);
+    for (uint32_t i = 0; i < n_many && r == CL_OK && rc->n_agencies; i++)
+        if (many[i][0])
+            r = cl_names_resolve(many[i], CL_AGENCY_SZ, rc->agencies[0],
+                                 rc->n_agencies, CL_AGENCY_SZ, "agency",
+                                 "registered agency", err);
+    if (r == CL_OK && s->cfg.n_workstreams &&
+        (q->kind == CL_REQ_SET_RAG || q->kind == CL_REQ_RAG_HISTORY) &&
+        q->u.rag.workstream[0])
+        r = cl_names_resolve(q->u.rag.workstream, CL_NAME_SZ,
+                             s->cfg.workstreams[0], s->cfg.n_workstreams,
+                             CL_NAME_SZ, "workstream", "listed workstream",
+                             err);
+    if (r != CL_OK) {
+        it->early = r;
+        s_fail(it, r, err);
+    }
+}
+
 /* Read one request's frames. Returns false when nothing is waiting.
  * Accepted shapes after the routing id: [payload] (DEALER) or
  * [empty][payload] (REQ). */
@@ -405,6 +463,8 @@ static bool s_recv(cl_server *s, s_item *it)
             s_fail(it, CL_ERR_DENIED, err);
         } else {
             s_check_user(s, it);
+            if (it->early == CL_OK)
+                s_check_names(s, it);
         }
     }
     if (it->early != CL_OK)

@@ -347,6 +347,10 @@ check "casefind --not-known-to health keeps a mention" 0 "Claire Booth" -- cl ca
 if cl casefind --agency "Northshire Police" --min 3 --not-known-to health --access-reason mdt_preparation --purpose "preparing the north locality MDT" | grep -q "Mark Hale"; then
     echo "FAIL --not-known-to health kept a person the GP holds a record about"; fails=$((fails + 1))
 else passes=$((passes + 1)); fi
+check "casefind agency in any case" 0 "^2 people with at least 3 contacts from northshire POLICE.*most contacts first" -- cl casefind --agency "northshire POLICE" --min 3 --since 01/01/2026 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "casefind agency near miss" 1 "agency: no registered agency 'Northshire Polise'; did you mean 'Northshire Police'\?" -- cl casefind --agency "Northshire Polise" --min 3 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "attending agency near miss" 1 "did you mean 'Oakfield Surgery'\?" -- cl mdt create --date 01/12/2026 --title "x" --agency "Oakfield surgry"
+check "attending agency in any case" 0 "review created" -- cl mdt create --date 01/12/2026 --title "x" --agency "oakfield surgery"
 check "casefind --not-known-to by kind" 0 "^1 person with at least 3 contacts from Northshire Police since 1 Jan 2026, not known to gp" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --not-known-to gp --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "casefind nothing found says why" 0 "Nobody matched. Try a lower --min \(now 50\)" -- cl casefind --agency "Northshire Police" --min 50 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "casefind overlap: any and about" 0 "any +about" -- cl casefind --agency "Northshire Police" --access-reason mdt_preparation --purpose "preparing the north locality MDT"

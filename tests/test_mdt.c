@@ -378,6 +378,68 @@ static void test_report_suppression_at_threshold(void **state)
     cl_client_close(&co);
 }
 
+/* Agency and workstream names are chosen from the registry and the
+ * configured list: any case is the listed name, a near miss is refused
+ * with "did you mean", and a name far from all of them says where names
+ * come from. */
+static void test_names_from_lists(void **state)
+{
+    th_daemon *d = *state;
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    th_start(d, "[report]\nworkstreams = Building community capacity; "
+                "Establishing the single frontline; Enhanced "
+                "multi-disciplinary approaches\n");
+    cl_client *co = th_client(d, "coordinator");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    q->kind = CL_REQ_SET_RAG;
+    CL_COPY(q->u.rag.workstream, "enhanced MULTI-disciplinary approaches");
+    q->u.rag.rating = 2;
+    CL_COPY(q->u.rag.note, "recruiting");
+    assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
+    CL_COPY(q->u.rag.workstream, "Enhanced Multi-disciplinary approach");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "did you mean 'Enhanced "
+                                      "multi-disciplinary approaches'?"));
+    cl_reply_clear(&rep);
+    /* the history is under the listed name, whatever case was typed */
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_RAG_HISTORY;
+    CL_COPY(q->u.rag.workstream, "Enhanced multi-disciplinary approaches");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.rags.n, 1);
+    cl_reply_clear(&rep);
+    /* agencies: attending a review, owning an action, case finding */
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_CREATE_REVIEW;
+    CL_COPY(q->u.review_new.date, "2026-11-20");
+    CL_COPY(q->u.review_new.title, "Extended MDT");
+    q->u.review_new.n_agencies = 1;
+    CL_COPY(q->u.review_new.agencies[0], "Oakfeild Surgery");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error,
+                           "agency: no registered agency 'Oakfeild Surgery'; "
+                           "did you mean 'Oakfield Surgery'?"));
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.review_new.agencies[0], "Frobnicators Ltd");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "chosen from the registered list"));
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.review_new.agencies[0], "oakfield surgery");
+    assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_CASE_FINDING;
+    CL_COPY(q->u.finding.agency, "Northshire Polic");
+    CL_COPY(q->u.finding.justification,
+            "quarterly high-level users for the MDT");
+    q->u.finding.access_reason = 4;
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "did you mean 'Northshire Police'?"));
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&co);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +447,8 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_report_suppression_at_threshold,
                                         th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_names_from_lists, th_setup_daemon,
+                                        th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,6 +195,20 @@ static void test_too_long_and_too_many(void **state)
                              "299 bytes, at most 100 (limits count bytes of "
                              "UTF-8, not characters)");
 
+    /* limits are bytes of UTF-8: 50 x "e acute" (100 bytes) fits, 51 not */
+    char accents[2 * 51 + 1] = "";
+    for (int i = 0; i < 50; i++)
+        strcat(accents, "\xc3\xa9");
+    pd.family_name = accents;
+    len = caselink__envelope__pack(&env, buf);
+    assert_int_equal(s_decode(buf, len, err), CL_OK);
+    strcat(accents, "\xc3\xa9");
+    len = caselink__envelope__pack(&env, buf);
+    assert_int_equal(s_decode(buf, len, err), CL_ERR_INVALID);
+    assert_string_equal(err, "publish_referral.referral.subject.family_name: "
+                             "102 bytes, at most 100 (limits count bytes of "
+                             "UTF-8, not characters)");
+
     /* 200 related people: refused, and bounded in memory either way */
     pd.family_name = "Smith";
     Caselink__RelatedPerson rp = CASELINK__RELATED_PERSON__INIT;

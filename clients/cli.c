@@ -866,7 +866,11 @@ int s_links(s_conn *cn, int argc, char **argv)
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_LINKS_EXPORT;
     req.u.links.limit = 5000;
-    printf("record_id,agency,local_id,person_id,reason,score\n");
+    /* score_is says what score is: the weight the record was linked at
+     * (score), or the weight of the best candidate it was not linked to
+     * (a new person; the record may have joined one since by review or
+     * merge), or none (linked by an identifier) */
+    printf("record_id,agency,local_id,person_id,reason,score,score_is\n");
     cl_progress prog;
     uint64_t rows = 0;
     cl_progress_start(&prog, cn->tty, "links export", "records");
@@ -889,8 +893,15 @@ int s_links(s_conn *cn, int argc, char **argv)
             s_csv_field(r->agency);
             putchar(',');
             s_csv_field(r->local_id);
-            printf(",%s,%s,%.2f\n", r->person_id, cl_link_name(r->link_reason),
-                   r->link_score);
+            const char *is = r->link_reason == CL_LINK_SCORE ? "link_weight"
+                             : (r->link_reason == CL_LINK_NEW ||
+                                r->link_reason == CL_LINK_REVIEWED ||
+                                r->link_reason == CL_LINK_MERGED) &&
+                                     r->link_score != 0
+                                 ? "best_candidate_weight"
+                                 : "none";
+            printf(",%s,%s,%.2f,%s\n", r->person_id,
+                   cl_link_name(r->link_reason), r->link_score, is);
         }
         rows += rep.u.links.n;
         uint64_t last = 0;

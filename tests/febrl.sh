@@ -19,7 +19,8 @@
 #
 # --check exits 1 unless every set meets the targets: precision >= 0.995
 # and recall >= 0.98 from auto-links alone, recall >= 0.99 with the review
-# queue. Without the data (DIR, default ../shared/data/febrl beside the
+# queue. --floor (ctest's test_febrl) checks lower floors, just under what
+# this version measures, so that CI catches a regression. Without the data (DIR, default ../shared/data/febrl beside the
 # repository or /work/shared/data/febrl) it says so and exits 77 (skip).
 set -u
 daemon=$1
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
     --no-address) modes=(noaddr) ;;
     --both) modes=(full noaddr) ;;
     --check) check=1 ;;
+    --floor) check=2 ;;
     --online) train=0 ;;
     *) echo "febrl.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -149,16 +151,23 @@ for mode in "${modes[@]}"; do
         "$cli" --dev "$dir/dev" --timeout 60000 link evaluate \
             --truth "$dir/truth.csv" | tee "$dir/eval.txt"
         stop
-        if [ $check = 1 ]; then
+        if [ $check != 0 ]; then
             read -r ap ar < <(awk '/^pairwise, auto-links:/ {print $4, $6}' \
                 "$dir/eval.txt")
             qr=$(awk '/^pairwise, \+ review queue:/ {print $8}' \
                 "$dir/eval.txt")
-            if ! awk -v p="$ap" -v r="$ar" -v q="$qr" \
-                'BEGIN { exit !(p >= 0.995 && r >= 0.98 && q >= 0.99) }'; then
+            # --check: the targets; --floor: what this version
+            # measured, less a little (a regression test for CI)
+            tr=0.98 tq=0.99
+            if [ $check = 2 ]; then
+                tr=0.95 tq=0.96
+                [ "$mode" = noaddr ] && tr=0.93 tq=0.95
+            fi
+            if ! awk -v p="$ap" -v r="$ar" -v q="$qr" -v tr=$tr -v tq=$tq \
+                'BEGIN { exit !(p >= 0.995 && r >= tr && q >= tq) }'; then
                 echo "FAIL FEBRL $label: auto-links precision $ap recall" \
-                    "$ar, with the review queue recall $qr (targets" \
-                    "0.995 / 0.98 / 0.99)"
+                    "$ar, with the review queue recall $qr (wanted" \
+                    "0.995 / $tr / $tq)"
                 fails=$((fails + 1))
             fi
         fi

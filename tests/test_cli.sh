@@ -156,6 +156,8 @@ printf 'given_names\nA\n' > noid.csv
 check "import needs local_id" 2 "must name local_id" -- cl --as adults import persons noid.csv --agency X
 check "links export" 0 "^R[0-9]+,Northshire Adult Social Care,ASC-1,P[0-9]+,nhs_number," -- cl links export --csv
 check "links export as publisher" 1 "denied" -- cl --as gp links export --csv
+check "links export says what the score is" 0 "^record_id,agency,local_id,person_id,reason,score,score_is$" -- cl links export --csv
+check "links export score kind" 0 "^R[0-9]+,Northshire Adult Social Care,ASC-1,P[0-9]+,nhs_number,[0-9.]+,none$" -- cl links export --csv
 cat > truth.csv <<'CSV'
 agency, local_id, cluster
 Northshire Adult Social Care, ASC-10, ng-mary

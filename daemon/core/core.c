@@ -725,9 +725,9 @@ static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
 
 /* How many records carry p's names: posting lists counted up to a cap
  * (past it a name is common, and that is all the weight needs). */
-#define S_TF_CAP 64
-static int s_term_freq(cl_txn *t, const cl_store *st, const cl_person *p,
-                       cl_match_tf *tf)
+#define S_TF_CAP 32
+static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_person *p, cl_match_tf *tf)
 {
     uint8_t k[2][CL_BLIND_LEN];
     bool has[2];
@@ -746,6 +746,12 @@ static int s_term_freq(cl_txn *t, const cl_store *st, const cl_person *p,
         if (rc > 0)
             rc = CL_OK;
         double f = (double)(ids.n + 1) / (double)(records + 1);
+        /* at the cap the name is at least this common, and maybe far
+         * more: never weigh it above the level's own u */
+        if (ids.n >= S_TF_CAP) {
+            double u = mc->u[i == 0 ? CL_W_FAMILY_EXACT : CL_W_GIVEN_EXACT];
+            f = f > u ? f : u;
+        }
         if (i == 0)
             tf->family = f;
         else
@@ -866,7 +872,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     cl_match_tf tf;
     rc = s_block_candidates(t, st, p, &ids);
     if (rc == CL_OK)
-        rc = s_term_freq(t, st, p, &tf);
+        rc = s_term_freq(t, st, mc, p, &tf);
     /* this agency's own records among the candidates, by person: reused
      * when the person they belong to is the one chosen */
     struct {
@@ -5088,7 +5094,7 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     if (rc == CL_OK)
         rc = s_block_candidates(t, st, &rec.p, &ids);
     if (rc == CL_OK)
-        rc = s_term_freq(t, st, &rec.p, &tf);
+        rc = s_term_freq(t, st, mc, &rec.p, &tf);
     double best = -1e9;
     uint64_t best_pid = 0, best_rid = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
@@ -5175,6 +5181,19 @@ int cl_core__ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
         free(ids.v);
         if (lr != CL_OK)
             rc = lr;
+    }
+    return rc;
+}
+
+int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
+                      const cl_caller *caller, const cl_person *p,
+                      uint64_t *person_id, double *score)
+{
+    s_link l;
+    int rc = s_link_find(t, cl_store_of(t), mc, caller, p, &l);
+    if (rc == CL_OK) {
+        *person_id = l.person_id;
+        *score = l.score;
     }
     return rc;
 }

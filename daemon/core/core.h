@@ -756,8 +756,7 @@ CL_NODISCARD int cl_core_candidate_count(cl_txn *t, const cl_person *p,
  * anything: *person_id the person it would join (0: a new person) and the
  * weight (benchmarks: the match of one new referral). */
 CL_NODISCARD int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
-                                   const cl_caller *caller,
-                                   const cl_person *p, uint64_t *person_id,
-                                   double *score);
+                                   const cl_caller *caller, const cl_person *p,
+                                   uint64_t *person_id, double *score);
 
 #endif

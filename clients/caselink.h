@@ -38,7 +38,9 @@
 typedef struct cl_client cl_client;
 
 typedef struct cl_client_options {
-    const char *endpoint;   /* in: tcp://host:port or ipc://path */
+    const char *endpoint;   /* in: tcp://host:port or ipc://path; several,
+                               comma-separated, for an active and its
+                               standbys (see cl_client_call) */
     const char *server_key; /* in: file with the daemon's public key */
     const char *client_key; /* in: this client's key file (mode 0600) */
     int timeout_ms;         /* in: wait per attempt; 0 means 5000 */
@@ -72,9 +74,16 @@ CL_NODISCARD int cl_user_load(cl_user *out, const char *path, char *err,
 /* Disconnect and free; *c = NULL. Safe on NULL. */
 void cl_client_close(cl_client **c);
 
+/* The endpoint in use now (borrowed). */
+const char *cl_client_endpoint(const cl_client *c);
+
 /*
  * Send req and wait for its reply, resending the same message id on
- * timeout. If req->msgid is all zero a fresh random id is chosen and
+ * timeout. With several endpoints, a timeout or a CL_STATUS_NOT_ACTIVE
+ * reply (a standby, or an active fenced out) sends the same bytes to the
+ * next endpoint, which keeps the one that answered for later calls; each
+ * endpoint is tried up to `attempts` times, with a short pause between
+ * rounds. If req->msgid is all zero a fresh random id is chosen and
  * written back; req->version and req->sent_ms are filled in.
  * Returns CL_OK when a reply arrived (its status says what happened), or
  * CL_ERR_TIMEOUT (no reply after all attempts), CL_ERR_DENIED (the daemon

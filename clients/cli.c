@@ -1598,6 +1598,20 @@ out:
     return status;
 }
 
+/* Replication, only when it is on (a single node prints as before). */
+static void s_print_repl(const cl_repl_state *r)
+{
+    if (!r->role[0] || !strcmp(r->role, "single"))
+        return;
+    printf("replication: %s node %s; active: %s\n", r->role, r->node,
+           r->active[0] ? r->active : "not known");
+    printf("stream: applied sequence %" PRIu64 " of %" PRIu64 "; lag %" PRIu64
+           " messages, %" PRIu64 " s\n",
+           r->applied_seq, r->stream_last_seq, r->lag_messages, r->lag_seconds);
+    if (r->problem[0])
+        printf("PROBLEM: %s\n", r->problem);
+}
+
 static int s_health(s_conn *cn)
 {
     cl_reply rep;
@@ -1612,6 +1626,7 @@ static int s_health(s_conn *cn)
            " referrals, store %" PRIu64 " KiB\n",
            h->version, h->uptime_s, h->persons, h->referrals,
            h->store_bytes / 1024);
+    s_print_repl(&h->repl);
     cl_reply_clear(&rep);
     return 0;
 }
@@ -2343,6 +2358,7 @@ static void s_print_stats(const cl_stats *st)
         printf("  %-20s %-12s %llu refused\n", st->rate_limited[i].client,
                st->rate_limited[i].kind,
                (unsigned long long)st->rate_limited[i].refused);
+    s_print_repl(&st->repl);
 }
 
 int s_admin(s_conn *cn, int argc, char **argv)
@@ -2362,6 +2378,8 @@ int s_admin(s_conn *cn, int argc, char **argv)
         req.kind = CL_REQ_ADMIN_BACKUP;
     else if (!strcmp(sub, "rotate-key") && argc == 1)
         req.kind = CL_REQ_ADMIN_ROTATE_KEY;
+    else if (!strcmp(sub, "promote") && argc == 1)
+        req.kind = CL_REQ_ADMIN_PROMOTE;
     else if (!strcmp(sub, "key-status") && argc == 1)
         req.kind = CL_REQ_ADMIN_KEY_STATUS;
     else if (!strcmp(sub, "retire-key") && argc == 2 && atoi(argv[1]) > 0) {
@@ -2369,7 +2387,8 @@ int s_admin(s_conn *cn, int argc, char **argv)
         req.u.key_version = (uint32_t)atoi(argv[1]);
     } else {
         fprintf(stderr, "usage: caselink admin stats | feeds | backup NAME | "
-                        "rotate-key | key-status | retire-key VERSION\n");
+                        "rotate-key | key-status | retire-key VERSION | "
+                        "promote\n");
         return S_EXIT_USAGE;
     }
     if ((status = s_connect(cn, "operator", &c)) != 0)
@@ -2404,6 +2423,9 @@ int s_admin(s_conn *cn, int argc, char **argv)
         status = s_status(&rep);
     } else if (req.kind == CL_REQ_ADMIN_STATS) {
         s_print_stats(&rep.u.stats);
+    } else if (req.kind == CL_REQ_ADMIN_PROMOTE) {
+        printf("promoted: this node is the active now\n");
+        s_print_repl(&rep.u.promote);
     } else if (req.kind == CL_REQ_ADMIN_BACKUP) {
         printf("backup written: %s/data.mdb (%llu bytes, still encrypted)\n",
                rep.u.backup.path, (unsigned long long)rep.u.backup.bytes);

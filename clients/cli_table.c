@@ -375,6 +375,10 @@ const s_row s_rows[] = {
      NULL},
     {"admin retire-key", "VERSION", "refuse an unused key version from now on",
      NULL, 0, s_admin, NULL},
+    {"admin promote", "",
+     "on a standby: catch up with the stream, then take over as the active "
+     "(operator)",
+     NULL, 0, s_admin, NULL},
     {"help", "[COMMAND] | --man | --completion | --words",
      "this list, one command's options, the manual page, bash completion, "
      "or the wording table",
@@ -421,7 +425,8 @@ const size_t s_n_rows = sizeof(s_rows) / sizeof(s_rows[0]);
 
 /* Connection and output options, before or after the command. */
 static const char *const s_global[] = {
-    "--endpoint URL\ttcp://host:port or ipc://path (or CASELINK_ENDPOINT)",
+    "--endpoint URL\ttcp://host:port or ipc://path (or CASELINK_ENDPOINT); "
+    "URL,URL,...: an active and its standbys, with failover",
     "--server-key FILE\tthe daemon's public key file (or "
     "CASELINK_SERVER_KEY)",
     "--key FILE\tthis client's key file, mode 0600 (or CASELINK_KEY)",

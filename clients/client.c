@@ -6,6 +6,13 @@
  * is not the daemon's (CL_ERR_SERVER_KEY), and nothing listening at the
  * endpoint (CL_ERR_UNREACHABLE, only before the first connection: once
  * connected, a daemon restarting is waited for and resent to).
+ *
+ * Several endpoints (a replicated deployment: an active and standbys) are
+ * given as one comma-separated list. The client talks to one at a time;
+ * on a "not active" reply, a timeout or nothing listening it moves to the
+ * next endpoint and resends the very same bytes (same message id), so the
+ * node that is active applies the request at most once and a resend after
+ * a failover is answered with the original outcome.
  */
 #include "caselink.h"
 
@@ -21,19 +28,32 @@
 #include "keyfile.h"
 #include "wire.h"
 
+#define S_ENDPOINTS_MAX  8
+#define S_ROUND_PAUSE_MS 250 /* between rounds when no endpoint is active */
+
+/* Key material kept (locked) to reconnect on a failover. */
+typedef struct s_keys {
+    char spub[CL_Z85_KEY_SZ], pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ];
+} s_keys;
+
 struct cl_client {
-    void *ctx;           /* ZeroMQ context */
-    void *sock;          /* DEALER to the daemon */
-    void *monitor;       /* PAIR receiving the DEALER's events */
-    int timeout_ms;      /* per attempt */
-    int attempts;        /* sends per call */
-    bool auth_failed;    /* the daemon refused our key */
-    bool key_failed;     /* a handshake failed other than by refusal */
-    bool connected;      /* a connection was made once */
-    bool handshaken;     /* a handshake succeeded once */
-    bool retried;        /* a connection attempt failed */
-    cl_user user;        /* stamped on requests that name nobody */
-    uint64_t monitor_id; /* for a unique inproc name */
+    void *ctx;            /* ZeroMQ context */
+    void *sock;           /* DEALER to the current endpoint */
+    void *monitor;        /* PAIR receiving the DEALER's events */
+    int timeout_ms;       /* per attempt */
+    int attempts;         /* sends per call (per endpoint) */
+    bool auth_failed;     /* the daemon refused our key */
+    bool key_failed;      /* a handshake failed other than by refusal */
+    bool connected;       /* a connection was made once */
+    bool handshaken;      /* a handshake succeeded once */
+    bool retried;         /* a connection attempt failed */
+    cl_user user;         /* stamped on requests that name nobody */
+    uint64_t monitor_id;  /* for a unique inproc name */
+    unsigned monitor_gen; /* ... one per socket */
+    s_keys *keys;         /* sodium_malloc'd */
+    char endpoints[S_ENDPOINTS_MAX][512];
+    int n_endpoints;
+    int current; /* index of the endpoint in use */
 };
 
 static int64_t s_now_ms(void)
@@ -50,54 +70,60 @@ static int64_t s_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int cl_client_open(cl_client **out, const cl_client_options *o, char *err,
-                   size_t err_len)
+/* Close the current socket and its monitor; forget what they saw. */
+static void s_sock_close(cl_client *c)
 {
-    char spub[CL_Z85_KEY_SZ], pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ];
-    char mon[64];
-    int rc;
-    if (sodium_init() < 0)
-        return CL_ERR_INTERNAL;
-    if (!o->endpoint || !o->server_key || !o->client_key) {
-        snprintf(err, err_len, "endpoint, server key and client key needed");
-        return CL_ERR_INVALID;
+    int zero = 0;
+    /* Stop the monitor before closing either end: events still queued
+     * between the two inproc ends are otherwise never freed by libzmq. */
+    if (c->sock)
+        (void)zmq_socket_monitor(c->sock, NULL, 0);
+    if (c->sock) {
+        (void)zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof(zero));
+        zmq_close(c->sock);
     }
-    rc = cl_keyfile_read(o->server_key, spub, NULL, err, err_len);
-    if (rc != CL_OK)
-        return rc;
-    rc = cl_keyfile_read(o->client_key, pub, sec, err, err_len);
-    if (rc != CL_OK)
-        return rc;
-    cl_client *c = calloc(1, sizeof(*c));
-    if (!c) {
-        rc = CL_ERR_NOMEM;
-        goto out;
+    if (c->monitor) {
+        for (;;) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            int got = zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT);
+            zmq_msg_close(&m);
+            if (got < 0)
+                break;
+        }
+        (void)zmq_setsockopt(c->monitor, ZMQ_LINGER, &zero, sizeof(zero));
+        zmq_close(c->monitor);
     }
-    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
-    if (o->user)
-        c->user = *o->user;
-    c->attempts = o->attempts > 0 ? o->attempts : 3;
-    rc = CL_ERR_IO;
-    c->ctx = zmq_ctx_new();
-    c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
-    if (!c->sock) {
-        snprintf(err, err_len, "zmq: %s", zmq_strerror(errno));
-        goto out;
-    }
+    c->monitor = NULL;
+    c->sock = NULL;
+    c->auth_failed = c->key_failed = false;
+    c->connected = c->handshaken = c->retried = false;
+}
+
+/* A DEALER (with its monitor) connected to endpoint i. */
+static int s_sock_open(cl_client *c, int i, char *err, size_t err_len)
+{
+    char mon[80];
     int linger = 0, hs = 5000;
     int64_t maxmsg = CL_WIRE_MAX_REPLY;
-    if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, spub, 40) ||
-        zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, pub, 40) ||
-        zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, sec, 40) ||
+    s_sock_close(c);
+    c->current = i;
+    c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
+    if (!c->sock) {
+        snprintf(err, err_len, "zmq: %s", zmq_strerror(errno));
+        return CL_ERR_IO;
+    }
+    if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, c->keys->spub, 40) ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, c->keys->pub, 40) ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, c->keys->sec, 40) ||
         zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) ||
         zmq_setsockopt(c->sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof(hs)) ||
         zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg))) {
         snprintf(err, err_len, "zmq options: %s", zmq_strerror(errno));
-        goto out;
+        return CL_ERR_IO;
     }
-    randombytes_buf(&c->monitor_id, sizeof(c->monitor_id));
-    snprintf(mon, sizeof(mon), "inproc://cl-monitor-%016llx",
-             (unsigned long long)c->monitor_id);
+    snprintf(mon, sizeof(mon), "inproc://cl-monitor-%016llx-%u",
+             (unsigned long long)c->monitor_id, c->monitor_gen++);
     if (zmq_socket_monitor(c->sock, mon,
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
@@ -108,20 +134,117 @@ int cl_client_open(cl_client **out, const cl_client_options *o, char *err,
         !(c->monitor = zmq_socket(c->ctx, ZMQ_PAIR)) ||
         zmq_connect(c->monitor, mon) != 0) {
         snprintf(err, err_len, "zmq monitor: %s", zmq_strerror(errno));
-        goto out;
+        return CL_ERR_IO;
     }
-    if (zmq_connect(c->sock, o->endpoint) != 0) {
-        snprintf(err, err_len, "cannot connect to %s: %s", o->endpoint,
+    if (zmq_connect(c->sock, c->endpoints[i]) != 0) {
+        snprintf(err, err_len, "cannot connect to %s: %s", c->endpoints[i],
                  zmq_strerror(errno));
+        return CL_ERR_IO;
+    }
+    return CL_OK;
+}
+
+/* Split "tcp://a:1,tcp://b:2" into c->endpoints. */
+static int s_endpoints(cl_client *c, const char *list, char *err,
+                       size_t err_len)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, ", ");
+        if (c->n_endpoints == S_ENDPOINTS_MAX || n >= sizeof(c->endpoints[0])) {
+            snprintf(err, err_len,
+                     "endpoint: at most %d, each under %zu characters",
+                     S_ENDPOINTS_MAX, sizeof(c->endpoints[0]));
+            return CL_ERR_INVALID;
+        }
+        memcpy(c->endpoints[c->n_endpoints], p, n);
+        c->endpoints[c->n_endpoints++][n] = '\0';
+        p += n;
+    }
+    if (!c->n_endpoints) {
+        snprintf(err, err_len, "endpoint: none given");
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}
+
+int cl_client_open(cl_client **out, const cl_client_options *o, char *err,
+                   size_t err_len)
+{
+    int rc;
+    if (sodium_init() < 0)
+        return CL_ERR_INTERNAL;
+    if (!o->endpoint || !o->server_key || !o->client_key) {
+        snprintf(err, err_len, "endpoint, server key and client key needed");
+        return CL_ERR_INVALID;
+    }
+    cl_client *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->keys = sodium_malloc(sizeof(*c->keys));
+    if (!c->keys) {
+        rc = CL_ERR_NOMEM;
         goto out;
     }
+    if ((rc = s_endpoints(c, o->endpoint, err, err_len)) != CL_OK)
+        goto out;
+    rc = cl_keyfile_read(o->server_key, c->keys->spub, NULL, err, err_len);
+    if (rc != CL_OK)
+        goto out;
+    rc = cl_keyfile_read(o->client_key, c->keys->pub, c->keys->sec, err,
+                         err_len);
+    if (rc != CL_OK)
+        goto out;
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+    if (o->user)
+        c->user = *o->user;
+    c->attempts = o->attempts > 0 ? o->attempts : 3;
+    randombytes_buf(&c->monitor_id, sizeof(c->monitor_id));
+    c->ctx = zmq_ctx_new();
+    if (!c->ctx) {
+        snprintf(err, err_len, "zmq_ctx_new: %s", zmq_strerror(errno));
+        rc = CL_ERR_IO;
+        goto out;
+    }
+    if ((rc = s_sock_open(c, 0, err, err_len)) != CL_OK)
+        goto out;
     *out = c;
     c = NULL;
-    rc = CL_OK;
 out:
-    sodium_memzero(sec, sizeof(sec));
     cl_client_close(&c);
     return rc;
+}
+
+void cl_client_close(cl_client **cp)
+{
+    if (!cp || !*cp)
+        return;
+    cl_client *c = *cp;
+    s_sock_close(c);
+    if (c->ctx)
+        zmq_ctx_term(c->ctx);
+    sodium_free(c->keys); /* wiped */
+    free(c);
+    *cp = NULL;
+}
+
+const char *cl_client_endpoint(const cl_client *c)
+{
+    return c->endpoints[c->current];
+}
+
+/* Move to the next endpoint (a failover). False with only one. */
+static bool s_failover(cl_client *c)
+{
+    char err[256];
+    if (c->n_endpoints < 2)
+        return false;
+    return s_sock_open(c, (c->current + 1) % c->n_endpoints, err,
+                       sizeof(err)) == CL_OK;
 }
 
 void cl_client_set_user(cl_client *c, const cl_user *u)
@@ -201,38 +324,6 @@ int cl_user_load(cl_user *out, const char *path, char *err, size_t err_len)
     if (rc == CL_OK)
         *out = u;
     return rc;
-}
-
-void cl_client_close(cl_client **cp)
-{
-    if (!cp || !*cp)
-        return;
-    cl_client *c = *cp;
-    int zero = 0;
-    /* Stop the monitor before closing either end: events still queued
-     * between the two inproc ends are otherwise never freed by libzmq. */
-    if (c->sock)
-        (void)zmq_socket_monitor(c->sock, NULL, 0);
-    if (c->sock) {
-        (void)zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof(zero));
-        zmq_close(c->sock);
-    }
-    if (c->monitor) {
-        for (;;) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            int got = zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT);
-            zmq_msg_close(&m);
-            if (got < 0)
-                break;
-        }
-        (void)zmq_setsockopt(c->monitor, ZMQ_LINGER, &zero, sizeof(zero));
-        zmq_close(c->monitor);
-    }
-    if (c->ctx)
-        zmq_ctx_term(c->ctx);
-    free(c);
-    *cp = NULL;
 }
 
 /* Read monitor events; note what they say about the connection. */
@@ -349,8 +440,13 @@ int cl_client_recv(cl_client *c, cl_reply *rep, int timeout_ms)
     }
 }
 
-/* Send and wait, resending on timeout; extra_ms is added to each wait
- * (a mailbox receive may be held that long by the daemon). */
+/*
+ * Send and wait, resending the same bytes on timeout; extra_ms is added to
+ * each wait (a mailbox receive may be held that long by the daemon). With
+ * several endpoints, a timeout, nothing listening or a "not active" reply
+ * moves on to the next endpoint; each endpoint gets c->attempts tries in
+ * all. The last "not active" reply is returned if no endpoint is active.
+ */
 static int s_call(cl_client *c, cl_request *req, cl_reply *rep, int extra_ms)
 {
     uint8_t *buf = NULL;
@@ -359,7 +455,10 @@ static int s_call(cl_client *c, cl_request *req, cl_reply *rep, int extra_ms)
     if (rc != CL_OK)
         return rc;
     memset(rep, 0, sizeof(*rep));
-    for (int attempt = 0; attempt < c->attempts; attempt++) {
+    int tries = c->attempts * c->n_endpoints;
+    for (int attempt = 0; attempt < tries; attempt++) {
+        if (attempt && c->n_endpoints > 1 && attempt % c->n_endpoints == 0)
+            zmq_poll(NULL, 0, S_ROUND_PAUSE_MS); /* a promotion under way */
         if (zmq_send(c->sock, buf, len, 0) < 0) {
             rc = CL_ERR_IO;
             break;
@@ -372,13 +471,20 @@ static int s_call(cl_client *c, cl_request *req, cl_reply *rep, int extra_ms)
                 break;
             if (memcmp(rep->msgid, req->msgid, CL_MSGID_LEN) == 0 ||
                 rep->msgid_unread || s_zero(rep->msgid, CL_MSGID_LEN))
-                goto out; /* ours, or an error about an undecodable frame */
+                break; /* ours, or an error about an undecodable frame */
             cl_reply_clear(rep); /* a late reply to an earlier request */
         }
-        if (rc != CL_ERR_TIMEOUT)
+        if (rc == CL_OK && rep->status == CL_STATUS_NOT_ACTIVE &&
+            attempt + 1 < tries && s_failover(c)) {
+            cl_reply_clear(rep);
+            continue;
+        }
+        if (rc != CL_ERR_TIMEOUT &&
+            !(rc == CL_ERR_UNREACHABLE && c->n_endpoints > 1))
+            break;
+        if (!s_failover(c) && rc == CL_ERR_UNREACHABLE)
             break;
     }
-out:
     free(buf);
     return rc;
 }
@@ -399,6 +505,8 @@ static int s_refusal(const cl_reply *rep)
         return CL_ERR_BUSY;
     case CL_STATUS_NOT_FOUND:
         return CL_ERR_NOT_FOUND;
+    case CL_STATUS_NOT_ACTIVE:
+        return CL_ERR_INACTIVE;
     default:
         return CL_ERR_INTERNAL;
     }

@@ -47,6 +47,7 @@ void cl_config_defaults(cl_config *c)
     c->feed_check_s = 60;
     c->suppress_below = CL_SUPPRESS_BELOW;
     cl_flag_config_defaults(&c->flag);
+    cl_repl_config_defaults(&c->repl);
 }
 
 static int s_uint(s_ctx *x, const char *name, const char *v, uint64_t lo,
@@ -95,6 +96,74 @@ static int s_secret_path(s_ctx *x, const char *name, const char *v, char *dst)
     char p[CL_PATH_SZ + 16];
     snprintf(p, sizeof(p), "%s/%s", dir, v + 11);
     return s_path(x, name, p, dst);
+}
+
+/* A NATS name: letters, digits, '-' and '_' (no subject wildcards). */
+static int s_nats_name(s_ctx *x, const char *name, const char *v, char *dst,
+                       size_t cap)
+{
+    bool ok = v[0] && cl_copy(dst, cap, v);
+    for (const char *p = v; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+             (*p >= '0' && *p <= '9') || *p == '-' || *p == '_';
+    if (!ok)
+        snprintf(x->msg, sizeof(x->msg),
+                 "[replication] %s: letters, digits, '-' and '_' only, at "
+                 "most %zu",
+                 name, cap - 1);
+    return ok;
+}
+
+static int s_replication(s_ctx *x, const char *name, const char *v)
+{
+    cl_repl_config *r = &x->c->repl;
+    uint64_t n = 0;
+    int ok;
+    if (strcmp(name, "servers") == 0) {
+        ok = cl_copy(r->servers, sizeof(r->servers), v) &&
+             (strncmp(v, "nats://", 7) == 0 || strncmp(v, "tls://", 6) == 0);
+        if (!ok)
+            snprintf(x->msg, sizeof(x->msg),
+                     "[replication] servers: nats://HOST:PORT, separated by "
+                     "commas");
+        return ok;
+    }
+    if (strcmp(name, "stream") == 0)
+        return s_nats_name(x, name, v, r->stream, sizeof(r->stream));
+    if (strcmp(name, "node") == 0)
+        return s_nats_name(x, name, v, r->node, sizeof(r->node));
+    if (strcmp(name, "advertise") == 0) {
+        ok = cl_copy(r->advertise, sizeof(r->advertise), v) &&
+             (strncmp(v, "tcp://", 6) == 0 || strncmp(v, "ipc://", 6) == 0);
+        if (!ok)
+            snprintf(x->msg, sizeof(x->msg),
+                     "[replication] advertise: the endpoint clients use for "
+                     "this node, tcp://HOST:PORT or ipc://PATH");
+        return ok;
+    }
+    if (strcmp(name, "credentials") == 0)
+        return s_secret_path(x, name, v, r->credentials);
+    if (strcmp(name, "user") == 0)
+        return s_nats_name(x, name, v, r->user, sizeof(r->user));
+    if (strcmp(name, "password_file") == 0)
+        return s_secret_path(x, name, v, r->password_file);
+    if (strcmp(name, "replicas") == 0) {
+        ok = s_uint(x, name, v, 1, 5, &n);
+        r->replicas = (uint32_t)n;
+        return ok;
+    }
+    if (strcmp(name, "publish_timeout_ms") == 0) {
+        ok = s_uint(x, name, v, 100, 60000, &n);
+        r->publish_timeout_ms = (uint32_t)n;
+        return ok;
+    }
+    if (strcmp(name, "log_max_age_days") == 0) {
+        ok = s_uint(x, name, v, 0, 36500, &n);
+        r->max_age_days = (uint32_t)n;
+        return ok;
+    }
+    snprintf(x->msg, sizeof(x->msg), "unknown setting [replication] %s", name);
+    return 0;
 }
 
 static int s_handler(void *user, const char *section, const char *name,
@@ -378,6 +447,8 @@ static int s_handler(void *user, const char *section, const char *name,
         cl_match_thresholds_update(&c->match);
         return 1;
     }
+    if (strcmp(section, "replication") == 0)
+        return s_replication(x, name, v);
 #undef IS
     snprintf(x->msg, sizeof(x->msg), "unknown setting [%s] %s", section, name);
     return 0;
@@ -408,6 +479,20 @@ int cl_config_load(cl_config *c, const char *path, char *err, size_t err_len)
     if (c->match.lower > c->match.upper) {
         snprintf(err, err_len,
                  "%s: [linking] lower_threshold is above upper_threshold",
+                 path);
+        return CL_ERR_INVALID;
+    }
+    if (c->repl.servers[0] && !c->repl.advertise[0])
+        cl_copy(c->repl.advertise, sizeof(c->repl.advertise), c->endpoint);
+    if (c->repl.servers[0] && c->repl.password_file[0] && !c->repl.user[0]) {
+        snprintf(err, err_len,
+                 "%s: [replication] password_file needs user as well", path);
+        return CL_ERR_INVALID;
+    }
+    if (c->standby && !c->repl.servers[0]) {
+        snprintf(err, err_len,
+                 "%s: --standby needs [replication] servers (the stream to "
+                 "follow)",
                  path);
         return CL_ERR_INVALID;
     }

@@ -9,6 +9,7 @@
 #ifndef CL_CONFIG_H
 #define CL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@
 #include "core.h"
 #include "intake.h"
 #include "flag.h"
+#include "repl.h"
 
 #define CL_PATH_SZ 4096
 
@@ -62,6 +64,8 @@ typedef struct cl_config {
 
     /* [audit] checkpoint_command: ships each checkpoint off the host */
     char checkpoint_command[CL_PATH_SZ];
+    cl_repl_config repl; /* [replication]; on when servers set */
+    bool standby;        /* --standby: follow, never write */
 } cl_config;
 
 /* Defaults for every setting (no paths). */

@@ -19,11 +19,15 @@
 
 static void s_usage(FILE *f)
 {
-    fprintf(f, "usage: caselinkd [--config FILE] [--check-config]\n"
+    fprintf(f, "usage: caselinkd [--config FILE] [--standby] [--check-config]\n"
                "       caselinkd --dev DIR\n"
                "\n"
                "  -c, --config FILE   configuration file "
                "(default /etc/caselink/caselinkd.conf)\n"
+               "      --standby       follow the [replication] stream and "
+               "apply it; answer only\n"
+               "                      health and stats until promoted "
+               "(caselink admin promote)\n"
                "      --check-config  validate the configuration, keys and "
                "registry, then exit\n"
                "      --dev DIR       development mode: create keys, a demo "
@@ -39,13 +43,14 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", no_argument, NULL, 'k'},
+        {"standby", no_argument, NULL, 's'},
         {"dev", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     char config[4096] = "/etc/caselink/caselinkd.conf";
     char err[1024];
     const char *dev = NULL;
-    bool check = false;
+    bool check = false, standby = false;
     int c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
@@ -54,6 +59,9 @@ int main(int argc, char **argv)
             break;
         case 'k':
             check = true;
+            break;
+        case 's':
+            standby = true;
             break;
         case 'd':
             dev = optarg;
@@ -83,6 +91,7 @@ int main(int argc, char **argv)
 
     cl_config cfg;
     cl_config_defaults(&cfg);
+    cfg.standby = standby;
     if (cl_config_load(&cfg, config, err, sizeof(err)) != CL_OK) {
         cl_log_err("%s", err);
         return 1;

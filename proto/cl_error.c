@@ -43,6 +43,8 @@ const char *cl_strerror(int err)
     case CL_ERR_SERVER_KEY:
         return "the daemon did not accept the handshake: the server key is "
                "not its key";
+    case CL_ERR_INACTIVE:
+        return "this node is not the active one; send to the active";
     }
     return "unknown error";
 }

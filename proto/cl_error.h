@@ -26,7 +26,8 @@ typedef enum {
     CL_ERR_INTERNAL = -14, /* a bug or an unexpected library failure */
     CL_ERR_MAILBOX = -15,  /* the addressee's mailbox is full; retry */
     CL_ERR_UNREACHABLE = -16, /* nothing listens at the endpoint */
-    CL_ERR_SERVER_KEY = -17   /* the handshake failed: not the daemon's key */
+    CL_ERR_SERVER_KEY = -17,  /* the handshake failed: not the daemon's key */
+    CL_ERR_INACTIVE = -18     /* this node is not the active one */
 } cl_err;
 
 /* A short English description of err; never NULL, never allocates. */

@@ -579,8 +579,9 @@ static const char *const s_intake[] = {"open", "accepted", "declined",
                                        "deferred"};
 static const char *const s_action[] = {"open", "done", "cancelled", "blocked"};
 static const char *const s_rag[] = {"unrated", "red", "amber", "green"};
-static const char *const s_status[] = {
-    "ok", "duplicate", "invalid", "denied", "not_found", "busy", "internal"};
+static const char *const s_status[] = {"ok",       "duplicate", "invalid",
+                                       "denied",   "not_found", "busy",
+                                       "internal", "not_active"};
 
 #define S_NAME(tab, v) ((v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
 

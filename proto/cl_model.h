@@ -93,7 +93,8 @@ typedef enum {
     CL_STATUS_DENIED = 3,
     CL_STATUS_NOT_FOUND = 4,
     CL_STATUS_BUSY = 5,
-    CL_STATUS_INTERNAL = 6
+    CL_STATUS_INTERNAL = 6,
+    CL_STATUS_NOT_ACTIVE = 7 /* a standby or fenced node: try the next */
 } cl_status;
 
 typedef struct cl_person {
@@ -1015,6 +1016,7 @@ typedef enum {
     CL_REQ_FLAG_CHECK,
     CL_REQ_FLAG_DISCLOSURES,
     CL_REQ_WITHDRAW_PLAN,
+    CL_REQ_ADMIN_PROMOTE,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -1280,6 +1282,17 @@ typedef struct cl_rate_limited {
     char kind[CL_KIND_NAME_SZ];
     uint64_t refused;
 } cl_rate_limited;
+/* A node's place in replication (role "single" when it is off). */
+typedef struct cl_repl_state {
+    char role[16];        /* single, active, standby, fenced */
+    char node[64];        /* this node's name */
+    char active[600];     /* the active as last seen: node and endpoint */
+    uint64_t applied_seq; /* last stream sequence in the store */
+    uint64_t stream_last_seq;
+    uint64_t lag_messages; /* stream_last_seq - applied_seq */
+    uint64_t lag_seconds;  /* age of the oldest message not yet applied */
+    char problem[512];     /* why it is fenced or cannot follow; "" if none */
+} cl_repl_state;
 
 typedef struct cl_stats {
     uint64_t uptime_s;
@@ -1299,6 +1312,7 @@ typedef struct cl_stats {
     uint64_t relink_done, relink_total, relink_merged, relink_queued;
     uint32_t n_rate_limited; /* clients refused by a rate limit */
     cl_rate_limited rate_limited[CL_RATE_LIMITED_MAX];
+    cl_repl_state repl;
 } cl_stats;
 
 typedef struct cl_backup_result {
@@ -1323,6 +1337,7 @@ typedef struct cl_health {
     uint64_t persons;
     uint64_t referrals;
     uint64_t store_bytes;
+    cl_repl_state repl;
 } cl_health;
 
 typedef struct cl_publish_result {
@@ -1370,6 +1385,7 @@ typedef struct cl_reply {
         cl_publish_result publish;
         cl_person_view person;
         cl_health health;
+        cl_repl_state promote;             /* ADMIN_PROMOTE */
         cl_audit_verify_result verify;     /* AUDIT_VERIFY */
         char checkpoint[CL_CHECKPOINT_SZ]; /* AUDIT_CHECKPOINT */
         cl_audit_entries entries;          /* AUDIT_SEARCH */

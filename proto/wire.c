@@ -624,6 +624,9 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
     case CASELINK__ENVELOPE__BODY_ADMIN_FEEDS:
         out->kind = CL_REQ_ADMIN_FEEDS;
         break;
+    case CASELINK__ENVELOPE__BODY_ADMIN_PROMOTE:
+        out->kind = CL_REQ_ADMIN_PROMOTE;
+        break;
     case CASELINK__ENVELOPE__BODY_SET_REFERRAL_STATUS: {
         const Caselink__SetReferralStatus *b = env->set_referral_status;
         cl_set_status *ss = &out->u.set_status;
@@ -918,6 +921,44 @@ static void s_scratch_free(s_scratch *s)
 
 #define S_S(x) ((char *)(x))
 
+/* Replication state out; NULL (absent) for a single node, so a reply is
+ * exactly as it was before replication existed. */
+static Caselink__ReplicationState *s_repl_out(s_scratch *s,
+                                              const cl_repl_state *st)
+{
+    if (!st->role[0] || !strcmp(st->role, "single"))
+        return NULL;
+    Caselink__ReplicationState *x = s_scratch_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__replication_state__init(x);
+    x->role = S_S(st->role);
+    x->node = S_S(st->node);
+    x->active = S_S(st->active);
+    x->applied_sequence = st->applied_seq;
+    x->stream_last_sequence = st->stream_last_seq;
+    x->lag_messages = st->lag_messages;
+    x->lag_seconds = st->lag_seconds;
+    x->problem = S_S(st->problem);
+    return x;
+}
+
+static void s_repl_in(cl_repl_state *o, const Caselink__ReplicationState *x)
+{
+    if (!x) {
+        CL_COPY(o->role, "single");
+        return;
+    }
+    CL_COPY(o->role, x->role);
+    CL_COPY(o->node, x->node);
+    CL_COPY(o->active, x->active);
+    o->applied_seq = x->applied_sequence;
+    o->stream_last_seq = x->stream_last_sequence;
+    o->lag_messages = x->lag_messages;
+    o->lag_seconds = x->lag_seconds;
+    CL_COPY(o->problem, x->problem);
+}
+
 static Caselink__PersonDetails *s_person_out(s_scratch *s, const cl_person *p)
 {
     Caselink__PersonDetails *pd = s_scratch_alloc(s, sizeof(*pd));
@@ -1041,6 +1082,7 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__AddToAgenda agenda = CASELINK__ADD_TO_AGENDA__INIT;
     Caselink__CaseFinding cfind = CASELINK__CASE_FINDING__INIT;
     Caselink__AdminFeeds feeds = CASELINK__ADMIN_FEEDS__INIT;
+    Caselink__AdminPromote promote = CASELINK__ADMIN_PROMOTE__INIT;
     Caselink__SetReferralStatus sstatus = CASELINK__SET_REFERRAL_STATUS__INIT;
     Caselink__InboxReceive inbox = CASELINK__INBOX_RECEIVE__INIT;
     Caselink__InboxAck ack = CASELINK__INBOX_ACK__INIT;
@@ -1306,6 +1348,10 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     case CL_REQ_ADMIN_FEEDS:
         env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_FEEDS;
         env.admin_feeds = &feeds;
+        break;
+    case CL_REQ_ADMIN_PROMOTE:
+        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_PROMOTE;
+        env.admin_promote = &promote;
         break;
     case CL_REQ_SET_STATUS:
         sstatus.reference = S_S(req->u.set_status.reference);
@@ -2667,12 +2713,18 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.person = s_view_out(&s, &rep->u.person);
         r.result_case = CASELINK__REPLY__RESULT_PERSON;
         break;
+    case CL_REQ_ADMIN_PROMOTE:
+        r.promote = s_repl_out(&s, &rep->u.promote);
+        if (r.promote)
+            r.result_case = CASELINK__REPLY__RESULT_PROMOTE;
+        break;
     case CL_REQ_HEALTH:
         health.version = S_S(rep->u.health.version);
         health.uptime_seconds = rep->u.health.uptime_s;
         health.persons = rep->u.health.persons;
         health.referrals = rep->u.health.referrals;
         health.store_bytes = rep->u.health.store_bytes;
+        health.replication = s_repl_out(&s, &rep->u.health.repl);
         r.result_case = CASELINK__REPLY__RESULT_HEALTH;
         r.health = &health;
         break;
@@ -2759,6 +2811,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             m->refused = st->rate_limited[i].refused;
             statsr.rate_limited[statsr.n_rate_limited++] = m;
         }
+        statsr.replication = s_repl_out(&s, &st->repl);
         r.result_case = CASELINK__REPLY__RESULT_STATS;
         r.stats = &statsr;
         break;
@@ -3875,8 +3928,13 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
             CL_COPY(x->kind, st->rate_limited[i]->kind);
             x->refused = st->rate_limited[i]->refused;
         }
+        s_repl_in(&o->repl, st->replication);
         break;
     }
+    case CASELINK__REPLY__RESULT_PROMOTE:
+        out->kind = CL_REQ_ADMIN_PROMOTE;
+        s_repl_in(&out->u.promote, r->promote);
+        break;
     case CASELINK__REPLY__RESULT_CASE_FINDING: {
         const Caselink__CaseFindingResult *cf = r->case_finding;
         cl_case_finding_result *o = &out->u.finding;
@@ -4016,6 +4074,7 @@ int cl_wire_decode_reply(cl_reply *out, const uint8_t *buf, size_t len)
         out->u.health.persons = r->health->persons;
         out->u.health.referrals = r->health->referrals;
         out->u.health.store_bytes = r->health->store_bytes;
+        s_repl_in(&out->u.health.repl, r->health->replication);
         break;
     default:
         break;
@@ -4057,6 +4116,8 @@ cl_status cl_wire_status(int err)
     case CL_ERR_FULL:
     case CL_ERR_MAILBOX:
         return CL_STATUS_BUSY;
+    case CL_ERR_INACTIVE:
+        return CL_STATUS_NOT_ACTIVE;
     default:
         return CL_STATUS_INTERNAL;
     }
@@ -4071,6 +4132,8 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "get_person";
     case CL_REQ_HEALTH:
         return "health";
+    case CL_REQ_ADMIN_PROMOTE:
+        return "admin_promote";
     case CL_REQ_CORRECT_REFERRAL:
         return "correct_referral";
     case CL_REQ_WITHDRAW_REFERRAL:

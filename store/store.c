@@ -64,6 +64,7 @@ struct cl_txn {
     uint32_t key_version; /* rotated to, effective on commit (0: none) */
     uint32_t retired;     /* retired bits set here, effective on commit */
     s_capture *cap;       /* the root's change capture, or NULL */
+    bool sequenced;       /* cl_store_set_applied was called (root only) */
     size_t cap_mark;      /* its length and count when this one began */
     uint32_t cap_count;
 };
@@ -375,6 +376,14 @@ int cl_store_commit(cl_txn **tp)
 {
     cl_txn *t = *tp;
     *tp = NULL;
+    if (!t->parent && t->cap && t->cap->count && !t->sequenced) {
+        /* Captured changes that were never given a place in the log: a
+         * writer that bypassed replication. Refuse, keep nothing. */
+        mdb_txn_abort(t->txn);
+        s_capture_free(&t->cap);
+        free(t);
+        return CL_ERR_INTERNAL;
+    }
     int rc = mdb_txn_commit(t->txn);
     if (rc == MDB_SUCCESS) {
         /* Key changes take effect with the outermost commit. */
@@ -1421,7 +1430,10 @@ int cl_store_set_applied(cl_txn *t, uint64_t seq)
         b[i] = (uint8_t)(seq >> (8 * (7 - i)));
     MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key};
     MDB_val v = {8, b};
-    return s_mdb_err(mdb_put(t->txn, t->store->dbi[CL_DB_META], &k, &v, 0));
+    int rc = s_mdb_err(mdb_put(t->txn, t->store->dbi[CL_DB_META], &k, &v, 0));
+    if (rc == CL_OK)
+        t->sequenced = true;
+    return rc;
 }
 
 static int s_db_by_name(const uint8_t *name, size_t len)

@@ -249,7 +249,11 @@ CL_NODISCARD int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes);
  * applied or committed, in the same LMDB transaction as the changes.
  */
 
-/* Turn capture on or off for transactions begun from now on. */
+/* Turn capture on or off for transactions begun from now on. With capture
+ * on, a top-level transaction that changed anything commits only after
+ * cl_store_set_applied (or cl_store_apply) gave it its sequence: otherwise
+ * cl_store_commit refuses with CL_ERR_INTERNAL and keeps nothing, so a
+ * writer that bypasses the log cannot make a node diverge from it. */
 void cl_store_capture(cl_store *s, bool on);
 
 /*

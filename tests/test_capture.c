@@ -239,6 +239,7 @@ static void test_exactly_once(void **state)
     uint8_t *copy = malloc(len);
     assert_non_null(copy);
     memcpy(copy, batch, len);
+    assert_int_equal(cl_store_set_applied(t, 7), CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
 
     /* applied as sequence 7 */
@@ -305,6 +306,33 @@ static void test_exactly_once(void **state)
     cl_store_close(&p.b);
 }
 
+/* With capture on, a write transaction that was never given a sequence
+ * (a writer that bypassed the log) is refused at commit and leaves
+ * nothing; one that changed nothing commits. */
+static void test_unsequenced_refused(void **state)
+{
+    (void)state;
+    s_pair p;
+    cl_txn *t = NULL;
+    uint8_t key[8], buf[64];
+    size_t len;
+    s_open_pair(&p);
+    assert_int_equal(cl_store_begin(&t, p.a, NULL, true), CL_OK);
+    s_person(t, 1, "bypassing");
+    assert_int_equal(cl_store_commit(&t), CL_ERR_INTERNAL);
+    assert_null(t);
+    assert_int_equal(cl_store_begin(&t, p.a, NULL, false), CL_OK);
+    cl_be64_put(key, 1);
+    assert_int_equal(
+        cl_store_get(t, CL_DB_PERSON, key, 8, buf, sizeof(buf), &len),
+        CL_ERR_NOT_FOUND);
+    cl_store_abort(&t);
+    assert_int_equal(cl_store_begin(&t, p.a, NULL, true), CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&p.a);
+    cl_store_close(&p.b);
+}
+
 /* Capture off (the default): no batch, and nothing else changes. */
 static void test_capture_off(void **state)
 {
@@ -332,6 +360,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apply_ends_identical),
         cmocka_unit_test(test_exactly_once),
+        cmocka_unit_test(test_unsequenced_refused),
         cmocka_unit_test(test_capture_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

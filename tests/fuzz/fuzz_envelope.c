@@ -202,6 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case CL_REQ_ADMIN_FEEDS:
         rc = cl_core_feeds(t, &s_route, 1700000014, &rep.u.feeds);
         break;
+    case CL_REQ_ADMIN_PROMOTE:
+        break; /* the server's: it touches the stream, not the domain */
     case CL_REQ_RECORD_DISCUSSION:
         rc = cl_core_record_discussion(t, &s_who, &req->u.discussion,
                                        1700000015, &rep.u.publish, &note, err);

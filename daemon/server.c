@@ -429,6 +429,9 @@ static bool s_recv(cl_server *s, s_item *it)
     it->out = NULL;
     it->out_len = 0;
     it->has_delim = false;
+    /* A slot is reused: nothing of its last request may act on this one
+     * (a refused request must not start a backup or a promotion). */
+    it->deferred = it->park = it->promote = false;
     it->early = CL_OK;
     it->key[0] = '\0';
     /* nothing of the slot's previous request may carry over: a refused

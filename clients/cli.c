@@ -1415,6 +1415,7 @@ static void s_find_none(const cl_person *m)
 }
 
 static void s_json_candidates(const cl_candidates *c);
+static void s_json_view(const cl_person_view *v);
 
 static int s_find(s_conn *cn, int argc, char **argv)
 {
@@ -1591,7 +1592,10 @@ int s_person(s_conn *cn, int argc, char **argv)
     }
     if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
         goto out;
-    s_print_view(cn, &rep.u.person);
+    if (cn->json)
+        s_json_view(&rep.u.person);
+    else
+        s_print_view(cn, &rep.u.person);
     cl_reply_clear(&rep);
 out:
     free(req);
@@ -1719,6 +1723,24 @@ static void s_json_kv(const char *k, const char *v, bool comma)
         putchar(',');
 }
 
+void s_jkv(const char *k, const char *v, bool comma)
+{
+    s_json_kv(k, v, comma);
+}
+
+void s_jtime(const char *k, int64_t t, bool comma)
+{
+    char iso[CL_WHEN_SHOW_SZ];
+    cl_when_show_time(iso, t, true);
+    s_json_kv(k, iso, comma);
+}
+
+void s_jnum(const char *k, int64_t v, bool comma)
+{
+    s_json_str(k);
+    printf(":%lld%s", (long long)v, comma ? "," : "");
+}
+
 static void s_json_person(const cl_person *p)
 {
     printf("{");
@@ -1839,6 +1861,67 @@ static void s_json_user(const cl_user *u)
     s_json_kv("display_name", u->name, true);
     s_json_kv("role", u->role, false);
     printf("}");
+}
+
+static void s_json_view(const cl_person_view *v)
+{
+    printf("{");
+    s_json_kv("person_id", v->person_id, true);
+    s_json_names("known_to", (uint32_t)v->n_known,
+                 (const char(*)[CL_AGENCY_SZ])v->known_to);
+    putchar(',');
+    s_json_names("mentioned_by", (uint32_t)v->n_mentioned,
+                 (const char(*)[CL_AGENCY_SZ])v->mentioned_by);
+    printf(",\"plans\":[");
+    for (size_t i = 0; i < v->n_plans; i++) {
+        const cl_plan_flag *f = &v->plans[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("child_person_id", f->child_pid, true);
+        s_json_kv("via", f->via, true);
+        s_json_kv("type", cl_plan_type_name(f->type), true);
+        s_json_kv("category", cl_plan_cat_name(f->category), true);
+        s_json_kv("start_date", f->start, true);
+        s_json_kv("end_date", f->end, true);
+        s_json_kv("responsible_authority", f->authority, true);
+        printf("\"active\":%s}", f->active ? "true" : "false");
+    }
+    printf("],\"records\":[");
+    for (size_t i = 0; i < v->n_records; i++) {
+        printf("%s{", i ? "," : "");
+        s_json_kv("record_id", v->records[i].record_id, true);
+        s_json_kv("agency", v->records[i].agency, true);
+        s_json_kv("agency_kind", v->records[i].kind, true);
+        s_json_kv("linked_by", cl_link_name(v->records[i].link_reason), true);
+        printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
+        s_json_person(&v->records[i].person);
+        printf("}");
+    }
+    printf("],\"referrals\":[");
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        if (i)
+            putchar(',');
+        s_json_referral(&v->referrals[i]);
+    }
+    printf("],\"related\":[");
+    for (size_t i = 0; i < v->n_related; i++) {
+        const cl_related_view *r = &v->related[i];
+        printf("%s{", i ? "," : "");
+        s_json_kv("person_id", r->person_id, true);
+        s_json_kv("relationship", cl_rel_name(r->rel), true);
+        s_json_kv("given_names", r->given, true);
+        s_json_kv("family_name", r->family, true);
+        s_json_kv("date_of_birth", r->dob, true);
+        s_json_kv("stated_by", r->asserted_by, true);
+        printf("\"depth\":%u,\"inferred\":%s,", r->depth,
+               r->inferred ? "true" : "false");
+        s_json_names("known_to", r->n_known,
+                     (const char(*)[CL_AGENCY_SZ])r->known_to);
+        putchar(',');
+        s_json_names("mentioned_by", r->n_mentioned,
+                     (const char(*)[CL_AGENCY_SZ])r->mentioned_by);
+        printf("}");
+    }
+    printf("]}\n");
 }
 
 static void s_json_audit(const cl_audit_entries *e)
@@ -2284,7 +2367,13 @@ int s_audit(s_conn *cn, int argc, char **argv)
     } else if (req->kind == CL_REQ_AUDIT_CHECKPOINT) {
         fputs(rep.u.checkpoint, stdout);
     } else if (req->kind == CL_REQ_AUDIT_SEARCH) {
-        s_print_audit(cn, &rep.u.entries);
+        if (cn->json) {
+            printf("{\"entries\":");
+            s_json_audit(&rep.u.entries);
+            printf("}\n");
+        } else {
+            s_print_audit(cn, &rep.u.entries);
+        }
     } else {
         s_json_subject(&rep.u.subject);
     }

@@ -68,6 +68,12 @@ bool s_date_opt(char out[CL_DATE_SZ], const char *v, const char *what);
 /* The same for a month (YYYY-MM). */
 bool s_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what);
 
+/* JSON pieces for --json listings: "k":"v", "k":"ISO time", "k":N, each
+ * followed by a comma when comma is set. */
+void s_jkv(const char *k, const char *v, bool comma);
+void s_jtime(const char *k, int64_t t, bool comma);
+void s_jnum(const char *k, int64_t v, bool comma);
+
 /* "Dr A Patel (GP)", "Dr A Patel", "GP", or "" when neither is given. */
 void s_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
                 const char *role);

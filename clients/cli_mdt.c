@@ -220,6 +220,27 @@ out:
     return status;
 }
 
+static void s_json_actions(const cl_actions *as)
+{
+    printf("{\"actions\":[");
+    for (size_t i = 0; i < as->n; i++) {
+        const cl_action *a = &as->v[i];
+        printf("%s{", i ? "," : "");
+        s_jkv("action_id", a->action_id, true);
+        s_jkv("review_id", a->review_id, true);
+        s_jkv("person_id", a->person_id, true);
+        s_jkv("text", a->text, true);
+        s_jkv("owner_name", a->owner_name, true);
+        s_jkv("owner_agency", a->owner_agency, true);
+        s_jkv("due", a->due, true);
+        s_jkv("status", cl_action_status_name(a->status), true);
+        printf("\"overdue\":%s,", a->overdue ? "true" : "false");
+        s_jkv("note", a->note, false);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
 int s_actions(s_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -250,6 +271,8 @@ int s_actions(s_conn *cn, int argc, char **argv)
     else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
         if (csv)
             status = s_actions_csv(csv, &rep.u.actions);
+        else if (cn->json)
+            s_json_actions(&rep.u.actions);
         else
             s_print_actions(cn, &rep.u.actions, q);
         cl_reply_clear(&rep);
@@ -302,7 +325,21 @@ int s_rag(s_conn *cn, int argc, char **argv)
                             "--workstream NAME)\n");
     } else if (set) {
         status = s_simple(cn, req, "rated");
-    } else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
+    } else if ((status = s_request(cn, "coordinator", req, &rep)) == 0 &&
+               cn->json) {
+        printf("{\"ratings\":[");
+        for (size_t k = 0; k < rep.u.rags.n; k++) {
+            const cl_rag_entry *e = &rep.u.rags.v[k];
+            printf("%s{", k ? "," : "");
+            s_jkv("rating", cl_rag_name(e->rating), true);
+            s_jkv("note", e->note, true);
+            s_jkv("by", e->by, true);
+            s_jtime("at", e->at, false);
+            printf("}");
+        }
+        printf("]}\n");
+        cl_reply_clear(&rep);
+    } else if (status == 0) {
         for (size_t k = 0; k < rep.u.rags.n; k++) {
             char when[CL_WHEN_SHOW_SZ];
             s_time(cn, when, rep.u.rags.v[k].at);
@@ -311,7 +348,8 @@ int s_rag(s_conn *cn, int argc, char **argv)
                    rep.u.rags.v[k].by);
         }
         if (!rep.u.rags.n)
-            printf("not rated yet\n");
+            printf("not rated yet: rate it with caselink rag set ... "
+                   "red|amber|green --note TEXT\n");
         cl_reply_clear(&rep);
     }
     free(req);

@@ -310,6 +310,103 @@ static int s_follow_one(void *ctx, const cl_delivery *d)
     return ack ? 0 : 1;
 }
 
+static void s_json_deliveries(const cl_deliveries *ds)
+{
+    printf("{\"deliveries\":[");
+    for (size_t i = 0; i < ds->n; i++) {
+        const cl_delivery *d = &ds->v[i];
+        printf("%s{", i ? "," : "");
+        s_jnum("seq", (int64_t)d->seq, true);
+        s_jtime("at", d->at, true);
+        s_jkv("kind", cl_dlv_name(d->kind), true);
+        switch (d->kind) {
+        case CL_DLV_ALERT: {
+            const cl_alert *a = &d->u.alert;
+            s_jkv("reference", a->reference, true);
+            s_jkv("plan_reference", a->plan_ref, true);
+            s_jkv("plan_type", cl_plan_type_name(a->plan_type), true);
+            s_jkv("subject_person_id", a->subject_pid, true);
+            s_jkv("subject_given_names", a->subject_given, true);
+            s_jkv("subject_family_name", a->subject_family, true);
+            s_jkv("subject_is", a->subject_is, true);
+            s_jkv("child_person_id", a->child_pid, true);
+            s_jkv("child_given_names", a->child_given, true);
+            s_jkv("child_family_name", a->child_family, true);
+            s_jkv("reporting_agency", a->agency, true);
+            s_jkv("category", cl_category_name(a->category), true);
+            s_jkv("risk", cl_risk_name(a->risk), true);
+            s_jtime("occurred_at", a->occurred_at, true);
+            s_jtime("received_at", a->received_at, false);
+            break;
+        }
+        case CL_DLV_REQUEST:
+            s_jkv("request_id", d->u.request.request_id, true);
+            s_jkv("from_agency", d->u.request.from_agency, true);
+            s_jkv("person_id", d->u.request.person_id, true);
+            s_jkv("due", d->u.request.due, false);
+            break;
+        case CL_DLV_RESPONSE:
+            s_jkv("request_id", d->u.response.request_id, true);
+            s_jkv("agency", d->u.response.agency, true);
+            s_jkv("involvement", cl_involve_name(d->u.response.involvement),
+                  true);
+            s_jkv("risk", cl_risk_name(d->u.response.risk), false);
+            break;
+        case CL_DLV_STATUS:
+            s_jkv("reference", d->u.status.reference, true);
+            s_jkv("agency_reference", d->u.status.agency_ref, true);
+            s_jkv("status", cl_refstat_name(d->u.status.status), true);
+            s_jkv("outcome", cl_outcome_name(d->u.status.outcome), false);
+            break;
+        case CL_DLV_FEED:
+            s_jkv("agency", d->u.feed.agency, true);
+            s_jkv("feed", d->u.feed.feed, true);
+            s_jkv("problem", d->u.feed.problem, false);
+            break;
+        default:
+            s_jkv("detail", "", false);
+        }
+        printf("}");
+    }
+    printf("],\"waiting\":%" PRIu64 "}\n", ds->depth);
+}
+
+static void s_json_requests(const cl_request_summaries *rs)
+{
+    printf("{\"requests\":[");
+    for (size_t i = 0; i < rs->n; i++) {
+        const cl_request_summary *q = &rs->v[i];
+        printf("%s{", i ? "," : "");
+        s_jkv("request_id", q->request_id, true);
+        s_jkv("person_id", q->person_id, true);
+        s_jtime("asked_at", q->created_at, true);
+        s_jkv("due", q->due, true);
+        s_jkv("review_id", q->review_id, true);
+        s_jkv("question", q->question, true);
+        printf("\"agencies\":[");
+        for (uint32_t j = 0; j < q->n_agencies; j++) {
+            const cl_request_state *a = &q->agencies[j];
+            printf("%s{", j ? "," : "");
+            s_jkv("agency", a->agency, true);
+            s_jkv("state",
+                  a->answered  ? "answered"
+                  : a->overdue ? "overdue"
+                               : "waiting",
+                  a->answered);
+            if (a->answered) {
+                s_jkv("involvement", cl_involve_name(a->response.involvement),
+                      true);
+                s_jkv("risk", cl_risk_name(a->response.risk), true);
+                s_jkv("summary", a->response.summary, true);
+                s_jtime("answered_at", a->response.answered_at, false);
+            }
+            printf("}");
+        }
+        printf("]}");
+    }
+    printf("]}\n");
+}
+
 int s_inbox(s_conn *cn, int argc, char **argv)
 {
     const char *sub = argc ? argv[0] : "list";
@@ -380,11 +477,17 @@ int s_inbox(s_conn *cn, int argc, char **argv)
         } else {
             s_full(cn, &rep.u.deliveries.v[i]);
         }
+    } else if (cn->json) {
+        s_json_deliveries(&rep.u.deliveries);
     } else {
         for (size_t i = 0; i < rep.u.deliveries.n; i++)
             s_line(cn, &rep.u.deliveries.v[i]);
-        printf("%zu shown, %" PRIu64 " waiting\n", rep.u.deliveries.n,
-               rep.u.deliveries.depth);
+        printf("%zu shown, %" PRIu64 " waiting%s\n", rep.u.deliveries.n,
+               rep.u.deliveries.depth,
+               rep.u.deliveries.n ? ""
+                                  : ": nothing for your agency (alerts, "
+                                    "requests, answers and status changes "
+                                    "arrive here)");
     }
     cl_reply_clear(&rep);
 out:
@@ -492,6 +595,8 @@ int s_request_cmd(s_conn *cn, int argc, char **argv)
     if (req->kind == CL_REQ_INFO_REQUEST)
         printf("request sent: %s (to %u agencies)\n", rep.u.publish.reference,
                req->u.info.n_agencies);
+    else if (cn->json)
+        s_json_requests(&rep.u.requests);
     else
         s_print_requests(cn, &rep.u.requests);
     cl_reply_clear(&rep);
@@ -598,6 +703,28 @@ int s_admin_feeds(s_conn *cn)
     int status = s_request(cn, "operator", &req, &rep);
     if (status)
         return status;
+    if (cn->json) {
+        printf("{\"feeds\":[");
+        for (size_t i = 0; i < rep.u.feeds.n; i++) {
+            const cl_feed_state *f = &rep.u.feeds.v[i];
+            printf("%s{", i ? "," : "");
+            s_jkv("agency", f->agency, true);
+            s_jkv("feed", f->feed, true);
+            s_jnum("last_seq", (int64_t)f->last_seq, true);
+            s_jtime("last_at", f->last_at, true);
+            s_jnum("messages", (int64_t)f->messages, true);
+            s_jnum("missing", (int64_t)f->missing, true);
+            s_jkv("state",
+                  f->silent    ? "silent"
+                  : f->missing ? "gaps"
+                               : "ok",
+                  false);
+            printf("}");
+        }
+        printf("]}\n");
+        cl_reply_clear(&rep);
+        return 0;
+    }
     printf("%-30s %-16s %10s %-22s %9s %8s %s\n", "agency", "feed", "last seq",
            "last message", "per day", "missing", "state");
     for (size_t i = 0; i < rep.u.feeds.n; i++) {

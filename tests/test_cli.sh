@@ -439,6 +439,26 @@ PY
 out=$(pty_run "$cli" --dev "$dir/dev" --as police publish referral --csv bigref.csv)
 grep -q $'\r\e\[Kbigref.csv: [0-9]* rows ([0-9]*%), [0-9]* rows/s, [0-9]* s left' <<<"$out" && passes=$((passes + 1)) || { echo "FAIL publish CSV progress:"; cat -v <<<"$out" | tail -2; fails=$((fails + 1)); }
 
+
+# --json on the listing commands: each parses, with ISO times.
+jcheck() { # jcheck NAME KEY -- command...
+    local name=$1 key=$2; shift 3
+    if "$@" --json > j.json 2>j.err && python3 -c "import json,sys; d=json.load(open('j.json')); sys.exit(0 if '$key' in d else 1)"; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL --json $name:"; head -c 400 j.json; cat j.err; fails=$((fails + 1))
+    fi
+}
+jcheck "person show" mentioned_by -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+jcheck "actions" actions -- cl actions
+jcheck "rag history" ratings -- cl rag history --workstream "High intensity users"
+jcheck "inbox" deliveries -- cl --as childrens inbox
+jcheck "request list" requests -- cl request list
+jcheck "admin feeds" feeds -- cl admin feeds
+jcheck "audit search" entries -- cl audit search --id "$cid"
+cl --as childrens inbox --json > j.json
+grep -q '"at":"20[0-9-]*T[0-9:]*Z"' j.json && passes=$((passes + 1)) || { echo "FAIL inbox --json times are not ISO"; fails=$((fails + 1)); }
+
 # Connection errors said at once and named.
 t0=$(date +%s%N)
 check "nothing listening, at once" 3 "nothing is listening at ipc:///nonexistent/sock" -- "$cli" --endpoint ipc:///nonexistent/sock --server-key "$dir/dev/keys/server.pub" --key "$dir/dev/keys/gp.key" health

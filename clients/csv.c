@@ -147,12 +147,28 @@ done:
     return 1;
 }
 
+/* Digits with at most one point: "-2" is a number, "-2+3+cmd|..." is a
+ * formula a spreadsheet would run. */
+static bool s_plain_number(const char *s)
+{
+    bool digit = false, point = false;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digit = true;
+        else if (*s == '.' && !point)
+            point = true;
+        else
+            return false;
+    }
+    return digit;
+}
+
 void cl_csv_field_write(FILE *f, const char *s)
 {
     /* A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or
      * carriage return before one) is written with a leading quote mark. */
     bool formula = (s[0] && strchr("=+@\t\r", s[0])) ||
-                   (s[0] == '-' && s[1] && (s[1] < '0' || s[1] > '9'));
+                   (s[0] == '-' && !s_plain_number(s + 1));
     if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;

@@ -1,28 +1,137 @@
 /*
- * log: journald-prefixed lines on standard error. The level is the only
- * global state besides the signal flag.
+ * log: journald-prefixed lines on standard error. The level, and the
+ * per-client refusal counters, are the only global state besides the
+ * signal flag.
+ *
+ * Every line is escaped: a byte below 0x20 or 0x7f is written as \xHH, so
+ * a client string holding a newline and "<0>" cannot forge a journald
+ * line of another priority. Refusal lines also mask what looks like
+ * personal data a client sent (quoted values, runs of six or more digits
+ * such as an NHS number) and are rate-limited per client.
  */
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 static int s_level = CL_LOG_INFO;
+
+#define S_RATE_CLIENTS 64 /* clients tracked at once (least recent reused) */
+#define S_RATE_WINDOW  10 /* seconds */
+
+static struct {
+    char client[64];
+    time_t window; /* start of the current window */
+    unsigned logged, dropped;
+} s_rate[S_RATE_CLIENTS];
 
 void cl_log_set_level(int level)
 {
     s_level = level;
 }
 
+/* Copy in to out, control bytes as \xHH. */
+static void s_escape(char *out, size_t cap, const char *in)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < cap;
+         p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+}
+
+static void s_vlog(int priority, const char *fmt, va_list ap)
+{
+    char line[1024], esc[1024 * 4 + 1];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    s_escape(esc, sizeof(esc), line);
+    /* One write per line so concurrent output never interleaves. */
+    fprintf(stderr, "<%d>%s\n", priority, esc);
+}
+
 void cl_log(int priority, const char *fmt, ...)
 {
-    char line[1024];
     va_list ap;
     if (priority > s_level)
         return;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    s_vlog(priority, fmt, ap);
     va_end(ap);
-    /* One write per line so concurrent output never interleaves. */
-    fprintf(stderr, "<%d>%s\n", priority, line);
+}
+
+void cl_log_mask(char *out, size_t cap, const char *in)
+{
+    size_t o = 0;
+    char quote = 0;
+    for (const char *p = in; *p && o + 4 < cap; p++) {
+        if (quote) {
+            if (*p == quote) {
+                quote = 0;
+                out[o++] = *p;
+            }
+            continue;
+        }
+        if (*p == '\'' || *p == '"') {
+            quote = *p;
+            out[o++] = *p;
+            memcpy(out + o, "...", 3);
+            o += 3;
+            continue;
+        }
+        size_t digits = strspn(p, "0123456789");
+        if (digits >= 6) {
+            memcpy(out + o, "#", 1);
+            o += 1;
+            p += digits - 1;
+            continue;
+        }
+        out[o++] = *p;
+    }
+    out[o] = '\0';
+}
+
+void cl_log_refusal(const char *client, const char *fmt, ...)
+{
+    time_t now = time(NULL);
+    size_t slot = 0, oldest = 0;
+    for (size_t i = 0; i < S_RATE_CLIENTS; i++) {
+        if (!strcmp(s_rate[i].client, client)) {
+            slot = i;
+            goto found;
+        }
+        if (s_rate[i].window < s_rate[oldest].window)
+            oldest = i;
+    }
+    slot = oldest;
+    snprintf(s_rate[slot].client, sizeof(s_rate[slot].client), "%s", client);
+    s_rate[slot].window = now;
+    s_rate[slot].logged = s_rate[slot].dropped = 0;
+found:
+    if (now - s_rate[slot].window >= S_RATE_WINDOW) {
+        if (s_rate[slot].dropped)
+            cl_log(CL_LOG_WARNING,
+                   "%u more refusals for client=%s were not logged (at most "
+                   "%u per %d s)",
+                   s_rate[slot].dropped, s_rate[slot].client,
+                   (unsigned)CL_LOG_REFUSALS, S_RATE_WINDOW);
+        s_rate[slot].window = now;
+        s_rate[slot].logged = s_rate[slot].dropped = 0;
+    }
+    if (s_rate[slot].logged >= CL_LOG_REFUSALS) {
+        s_rate[slot].dropped++;
+        return;
+    }
+    s_rate[slot].logged++;
+    if (CL_LOG_WARNING > s_level)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    s_vlog(CL_LOG_WARNING, fmt, ap);
+    va_end(ap);
 }

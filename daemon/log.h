@@ -1,13 +1,16 @@
 /*
  * log: the daemon's logger. Lines go to standard error with journald
  * priority prefixes ("<3>", "<4>", "<6>", "<7>"), so journald files them at
- * the right level and a terminal still reads them. Never pass personal data,
- * keys or payloads: log request ids, client names, sizes and codes.
+ * the right level and a terminal still reads them. Control characters in
+ * a line are escaped (\xHH), so no string can start a forged line. Never pass
+ * personal data, keys or payloads: log request ids, client names, sizes and
+ * codes.
  */
 #ifndef CL_LOG_H
 #define CL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum { CL_LOG_ERR = 3, CL_LOG_WARNING = 4, CL_LOG_INFO = 6, CL_LOG_DEBUG = 7 };
 
@@ -15,6 +18,17 @@ enum { CL_LOG_ERR = 3, CL_LOG_WARNING = 4, CL_LOG_INFO = 6, CL_LOG_DEBUG = 7 };
 void cl_log_set_level(int level);
 
 void cl_log(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Copy a client-facing error into out with what may be personal data the
+ * client sent masked: quoted values ('...'), runs of 6+ digits (#). */
+void cl_log_mask(char *out, size_t cap, const char *in);
+
+/* A refused request or connection, at warning level: at most
+ * CL_LOG_REFUSALS lines per client per 10 s, then one line saying how many
+ * were not logged. */
+#define CL_LOG_REFUSALS 20
+void cl_log_refusal(const char *client, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #define cl_log_err(...)   cl_log(CL_LOG_ERR, __VA_ARGS__)

@@ -229,8 +229,8 @@ static void s_zap_handle(cl_server *s)
     if (status[0] != '2')
         s->refused++;
     if (status[0] != '2')
-        cl_log_warn("refused connection: %s key=%.8s... addr=%s", text,
-                    key[0] ? key : "-", addr);
+        cl_log_refusal(addr, "refused connection: %s key=%.8s... addr=%s", text,
+                       key[0] ? key : "-", addr);
     /* version, request id, status code, status text, user id, metadata */
     zmq_send(s->zap, "1.0", 3, ZMQ_SNDMORE);
     zmq_send(s->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
@@ -499,10 +499,14 @@ static bool s_recv(cl_server *s, s_item *it)
                 s_check_names(s, it);
         }
     }
-    if (it->early != CL_OK)
-        cl_log_warn("request refused: client=%s bytes=%zu status=%s: %s",
-                    it->who ? it->who->name : "(revoked)", bytes,
-                    cl_status_name(it->rep.status), it->rep.error);
+    if (it->early != CL_OK) {
+        char why[CL_ERROR_SZ];
+        cl_log_mask(why, sizeof(why), it->rep.error);
+        cl_log_refusal(it->who ? it->who->name : it->key,
+                       "request refused: client=%s bytes=%zu status=%s: %s",
+                       it->who ? it->who->name : "(revoked)", bytes,
+                       cl_status_name(it->rep.status), why);
+    }
     for (size_t i = 0; i < nf; i++)
         zmq_msg_close(&f[i]);
     return true;
@@ -1799,10 +1803,14 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         default:
             s_fail(it, CL_ERR_INVALID, "unsupported request");
         }
-        if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out)
-            cl_log_warn("request refused: client=%s kind=%s status=%s: %s",
-                        it->who->name, cl_wire_kind_name(it->req.kind),
-                        cl_status_name(it->rep.status), it->rep.error);
+        if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out) {
+            char why[CL_ERROR_SZ];
+            cl_log_mask(why, sizeof(why), it->rep.error);
+            cl_log_refusal(it->who->name,
+                           "request refused: client=%s kind=%s status=%s: %s",
+                           it->who->name, cl_wire_kind_name(it->req.kind),
+                           cl_status_name(it->rep.status), why);
+        }
     }
     if (rc == CL_OK)
         rc = s_commit(s, &t);

@@ -155,6 +155,14 @@ check "import missing file" 2 "nope.csv: No such file" -- cl --as adults import 
 printf 'given_names\nA\n' > noid.csv
 check "import needs local_id" 2 "must name local_id" -- cl --as adults import persons noid.csv --agency X
 check "links export" 0 "^R[0-9]+,Northshire Adult Social Care,ASC-1,P[0-9]+,nhs_number," -- cl links export --csv
+cat > formula.csv <<'CSV'
+local_id,given_names,family_name,date_of_birth
+-2+3+cmd|' /C calc'!A0,Fay,Formula,1970-01-01
+=HYPERLINK(x),Gus,Formula,1970-01-02
+CSV
+cl --as adults import persons formula.csv --agency "Northshire Adult Social Care" >/dev/null 2>&1
+check "links export neutralises a - formula" 0 ",\"'-2\+3\+cmd" -- cl links export --csv
+check "links export neutralises an = formula" 0 ",\"'=HYPERLINK\(x\)\"," -- cl links export --csv
 check "links export as publisher" 1 "denied" -- cl --as gp links export --csv
 check "links export says what the score is" 0 "^record_id,agency,local_id,person_id,reason,score,score_is$" -- cl links export --csv
 check "links export score kind" 0 "^R[0-9]+,Northshire Adult Social Care,ASC-1,P[0-9]+,nhs_number,[0-9.]+,none$" -- cl links export --csv

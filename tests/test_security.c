@@ -857,6 +857,55 @@ static void test_heavy_client_cannot_starve(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+/* --- the log -------------------------------------------------------------- */
+
+/* A client string with a newline and "<0>" must not forge an emergency
+ * line, an NHS number it carries must not reach the log, and a flood of
+ * refusals is logged at most CL_LOG_REFUSALS (20) times per 10 s. */
+static void test_log_escaped_masked_limited(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *co = th_client(d, "coordinator");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    q->kind = CL_REQ_INFO_REQUEST;
+    CL_COPY(q->u.info.who.match.nhs, NHS);
+    CL_COPY(q->u.info.agencies[q->u.info.n_agencies++],
+            "Nobody\n<0>EMERGENCY 9434765919 'Jane Smith'");
+    CL_COPY(q->u.info.due, "2099-01-01");
+    CL_COPY(q->u.info.question, "What is your involvement?");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    cl_reply_clear(&rep);
+    for (int i = 0; i < 100; i++) {
+        memset(q, 0, sizeof(*q));
+        q->kind = CL_REQ_GET_PERSON;
+        CL_COPY(q->u.get_person.match.nhs, NHS); /* no purpose: refused */
+        assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+        cl_reply_clear(&rep);
+    }
+    free(q);
+    cl_client_close(&co);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    FILE *f = fopen(d->log, "re");
+    char line[2048];
+    int refusals = 0;
+    bool forged = false, escaped = false;
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        forged |= strncmp(line, "<0>", 3) == 0;
+        escaped |= strstr(line, "\\x0a<0>EMERGENCY") != NULL;
+        refusals += strstr(line, "request refused: client=coordinator") != NULL;
+    }
+    fclose(f);
+    assert_false(forged);
+    assert_true(escaped);
+    assert_false(th_file_contains(d->log, "9434765919"));
+    assert_false(th_file_contains(d->log, "Jane Smith"));
+    assert_true(refusals <= 20);
+    assert_true(refusals >= 2);
+    th_start(d, NULL); /* for the teardown */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -870,6 +919,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_coordinator_existence_test,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_deleted_plan_row_detected,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_log_escaped_masked_limited,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_feed_notices_coalesced),
         cmocka_unit_test(test_heavy_client_cannot_starve),

@@ -68,26 +68,24 @@ void cl_log(int priority, const char *fmt, ...)
 void cl_log_mask(char *out, size_t cap, const char *in)
 {
     size_t o = 0;
-    char quote = 0;
-    for (const char *p = in; *p && o + 4 < cap; p++) {
-        if (quote) {
-            if (*p == quote) {
-                quote = 0;
-                out[o++] = *p;
-            }
-            continue;
-        }
+    for (const char *p = in; *p && o + 6 < cap; p++) {
         if (*p == '\'' || *p == '"') {
-            quote = *p;
+            /* A value may itself hold quotes: mask up to the last one. */
+            const char *end = strrchr(p + 1, *p);
             out[o++] = *p;
             memcpy(out + o, "...", 3);
             o += 3;
+            if (end) {
+                out[o++] = *p;
+                p = end;
+            } else {
+                break;
+            }
             continue;
         }
         size_t digits = strspn(p, "0123456789");
         if (digits >= 6) {
-            memcpy(out + o, "#", 1);
-            o += 1;
+            out[o++] = '#';
             p += digits - 1;
             continue;
         }

@@ -1863,6 +1863,31 @@ static void s_json_user(const cl_user *u)
     printf("}");
 }
 
+/* "records":[...],"referrals":[...] of a case view (with_ids: each
+ * record's id too, for split). */
+static void s_json_records(const cl_person_view *v, bool with_ids)
+{
+    printf("\"records\":[");
+    for (size_t i = 0; i < v->n_records; i++) {
+        printf("%s{", i ? "," : "");
+        if (with_ids)
+            s_json_kv("record_id", v->records[i].record_id, true);
+        s_json_kv("agency", v->records[i].agency, true);
+        s_json_kv("agency_kind", v->records[i].kind, true);
+        s_json_kv("linked_by", cl_link_name(v->records[i].link_reason), true);
+        printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
+        s_json_person(&v->records[i].person);
+        printf("}");
+    }
+    printf("],\"referrals\":[");
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        if (i)
+            putchar(',');
+        s_json_referral(&v->referrals[i]);
+    }
+    printf("]");
+}
+
 static void s_json_view(const cl_person_view *v)
 {
     printf("{");
@@ -1885,24 +1910,9 @@ static void s_json_view(const cl_person_view *v)
         s_json_kv("responsible_authority", f->authority, true);
         printf("\"active\":%s}", f->active ? "true" : "false");
     }
-    printf("],\"records\":[");
-    for (size_t i = 0; i < v->n_records; i++) {
-        printf("%s{", i ? "," : "");
-        s_json_kv("record_id", v->records[i].record_id, true);
-        s_json_kv("agency", v->records[i].agency, true);
-        s_json_kv("agency_kind", v->records[i].kind, true);
-        s_json_kv("linked_by", cl_link_name(v->records[i].link_reason), true);
-        printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
-        s_json_person(&v->records[i].person);
-        printf("}");
-    }
-    printf("],\"referrals\":[");
-    for (size_t i = 0; i < v->n_referrals; i++) {
-        if (i)
-            putchar(',');
-        s_json_referral(&v->referrals[i]);
-    }
-    printf("],\"related\":[");
+    printf("],");
+    s_json_records(v, true);
+    printf(",\"related\":[");
     for (size_t i = 0; i < v->n_related; i++) {
         const cl_related_view *r = &v->related[i];
         printf("%s{", i ? "," : "");
@@ -1990,23 +2000,8 @@ static void s_json_subject(const cl_subject_access *sa)
     const cl_person_view *v = &sa->person;
     printf("{\"caselink_subject_access\":1,");
     s_json_kv("person_id", v->person_id, true);
-    printf("\"records\":[");
-    for (size_t i = 0; i < v->n_records; i++) {
-        printf("%s{", i ? "," : "");
-        s_json_kv("agency", v->records[i].agency, true);
-        s_json_kv("agency_kind", v->records[i].kind, true);
-        s_json_kv("linked_by", cl_link_name(v->records[i].link_reason), true);
-        printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
-        s_json_person(&v->records[i].person);
-        printf("}");
-    }
-    printf("],\"referrals\":[");
-    for (size_t i = 0; i < v->n_referrals; i++) {
-        if (i)
-            putchar(',');
-        s_json_referral(&v->referrals[i]);
-    }
-    printf("],\"referral_history\":[");
+    s_json_records(v, false);
+    printf(",\"referral_history\":[");
     for (size_t i = 0; i < sa->n_history; i++) {
         const cl_referral_version *h = &sa->history[i];
         printf("%s{", i ? "," : "");

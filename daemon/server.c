@@ -25,13 +25,14 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sodium.h>
-#include <stdio.h>
+#include <stdio.h> /* renameat2, RENAME_EXCHANGE (_GNU_SOURCE) */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -144,7 +145,8 @@ struct cl_server {
     zmq_msg_t backup_route; /* who asked */
     bool backup_delim;
     uint8_t backup_msgid[CL_MSGID_LEN];
-    char backup_path[CL_PATH_SZ + 128];
+    char backup_path[CL_PATH_SZ + 128];  /* where the copy is written */
+    char backup_final[CL_PATH_SZ + 128]; /* where it goes when complete */
     int backup_rc;
     uint64_t backup_bytes;
     /* replication (repl NULL: a single node, exactly as without it) */
@@ -1088,6 +1090,17 @@ static void s_reply_to(cl_server *s, zmq_msg_t *route, bool delim,
     free(out);
 }
 
+/* Remove a backup folder the daemon made (data.mdb, lock.mdb, itself). */
+static void s_rm_backup_dir(const char *path)
+{
+    char f[CL_PATH_SZ + 160];
+    snprintf(f, sizeof(f), "%s/data.mdb", path);
+    (void)unlink(f);
+    snprintf(f, sizeof(f), "%s/lock.mdb", path);
+    (void)unlink(f);
+    (void)rmdir(path);
+}
+
 static bool s_name_ok(const char *n)
 {
     if (!n[0] || !strcmp(n, ".") || !strcmp(n, ".."))
@@ -1118,16 +1131,57 @@ static int s_backup_prepare(cl_server *s, s_item *it)
         s_fail(it, CL_ERR_IO, "cannot create the backups folder");
         return CL_OK;
     }
-    snprintf(s->backup_path, sizeof(s->backup_path), "%s/%s", dir,
+    if (it->req.u.backup_name[0] == '.') {
+        s_fail(it, CL_ERR_INVALID, "backup name: must not start with '.'");
+        return CL_OK;
+    }
+    /* The copy is made beside the final folder and put in its place only
+     * when complete, so a name can be used every night: the old backup is
+     * replaced atomically (or kept, if the new one fails). */
+    snprintf(s->backup_final, sizeof(s->backup_final), "%s/%s", dir,
              it->req.u.backup_name);
+    snprintf(s->backup_path, sizeof(s->backup_path), "%s/.%s.partial", dir,
+             it->req.u.backup_name);
+    s_rm_backup_dir(s->backup_path); /* a copy interrupted before */
     if (mkdir(s->backup_path, 0700) != 0) {
-        s_fail(it, CL_ERR_INVALID,
-               errno == EEXIST ? "a backup of that name exists"
-                               : "cannot create the backup folder");
+        s_fail(it, CL_ERR_IO, "cannot create the backup folder");
         return CL_OK;
     }
     it->deferred = true;
     return CL_OK;
+}
+
+/* Put the complete copy at its final name: files 0600, folder 0700,
+ * data on disk, then an atomic exchange with any older backup there. */
+static int s_backup_install(cl_server *s)
+{
+    char f[CL_PATH_SZ + 160];
+    snprintf(f, sizeof(f), "%s/data.mdb", s->backup_path);
+    int fd = open(f, O_RDONLY | O_CLOEXEC);
+    int rc =
+        fd >= 0 && fchmod(fd, 0600) == 0 && fsync(fd) == 0 ? CL_OK : CL_ERR_IO;
+    if (fd >= 0)
+        close(fd);
+    if (rc == CL_OK && chmod(s->backup_path, 0700) != 0)
+        rc = CL_ERR_IO;
+    if (rc != CL_OK)
+        return rc;
+    if (renameat2(AT_FDCWD, s->backup_path, AT_FDCWD, s->backup_final,
+                  RENAME_EXCHANGE) == 0) {
+        s_rm_backup_dir(s->backup_path); /* now the old one */
+    } else if (errno != ENOENT ||
+               rename(s->backup_path, s->backup_final) != 0) {
+        return CL_ERR_IO;
+    }
+    char dir[CL_PATH_SZ + 16];
+    snprintf(dir, sizeof(dir), "%s/backups", s->cfg.state_dir);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        if (fsync(dfd) != 0)
+            rc = CL_ERR_IO;
+        close(dfd);
+    }
+    return rc;
 }
 
 static void *s_backup_main(void *arg)
@@ -1135,6 +1189,10 @@ static void *s_backup_main(void *arg)
     cl_server *s = arg;
     uint64_t one = 1;
     s->backup_rc = cl_store_backup(s->store, s->backup_path, &s->backup_bytes);
+    if (s->backup_rc == CL_OK)
+        s->backup_rc = s_backup_install(s);
+    else
+        s_rm_backup_dir(s->backup_path);
     if (write(s->backup_efd, &one, sizeof(one)) != sizeof(one))
         s->backup_rc = CL_ERR_IO;
     return NULL;
@@ -1167,10 +1225,13 @@ static void s_backup_finish_joined(cl_server *s)
     memset(&rep, 0, sizeof(rep));
     memcpy(rep.msgid, s->backup_msgid, CL_MSGID_LEN);
     rep.kind = CL_REQ_ADMIN_BACKUP;
+    /* the copy is one generation behind the live store from now on */
+    if (s->backup_rc == CL_OK)
+        s->backup_rc = cl_store_generation_bump(s->store);
     if (s->backup_rc == CL_OK) {
-        CL_COPY(rep.u.backup.path, s->backup_path);
+        CL_COPY(rep.u.backup.path, s->backup_final);
         rep.u.backup.bytes = s->backup_bytes;
-        cl_log_info("backup done: %s (%llu bytes)", s->backup_path,
+        cl_log_info("backup done: %s (%llu bytes)", s->backup_final,
                     (unsigned long long)s->backup_bytes);
     } else {
         rep.status = cl_wire_status(s->backup_rc);
@@ -2399,6 +2460,12 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                      : cl_strerror(rc));
         goto fail;
     }
+    if (cl_store_ids_raised(s->store))
+        cl_log_warn("store: %u id counters were behind %s/id-floor (the data "
+                    "file was restored from an older copy?): they continue "
+                    "after the last id that may have been handed out, so no "
+                    "id is used twice",
+                    cl_store_ids_raised(s->store), cfg->state_dir);
     if (cfg->repl.servers[0] && (rc = s_repl_start(s, err, err_len)) != CL_OK)
         goto fail;
     s->items = calloc(cfg->batch_max, sizeof(*s->items));
@@ -2525,6 +2592,11 @@ int cl_server_run(cl_server *s)
     s_park_service(s, false);
     s_backup_finish(s); /* waits for a backup in progress */
     s_checkpoint(s);    /* the log as it stands at a clean stop */
+    /* a copy of data.mdb made before now is one generation behind: put
+     * back, its id counters move past every id handed out */
+    if (cl_store_generation_bump(s->store) != CL_OK)
+        cl_log_warn("store: cannot move the id floor's generation on (%s)",
+                    cl_strerror(CL_ERR_IO));
     cl_witness_reap(s->witness, 10000);
     cl_log_info("stopped: %llu requests, %llu commits",
                 (unsigned long long)s->requests,

@@ -175,6 +175,15 @@ CL_NODISCARD int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
 CL_NODISCARD int cl_store_next_id(cl_txn *t, const char *counter,
                                   uint64_t *out);
 
+/* How many counters were behind the id floor at open and were moved
+ * forward (the data file was restored from an older copy): the daemon
+ * logs it. See "the id floor" in store.c. */
+uint32_t cl_store_ids_raised(const cl_store *s);
+
+/* Move the id floor's generation on, in the file and the data file: after
+ * every completed backup and at a clean stop, with no transaction open. */
+CL_NODISCARD int cl_store_generation_bump(cl_store *s);
+
 /* Current value of a counter (0 if never used). */
 CL_NODISCARD int cl_store_counter(cl_txn *t, const char *counter,
                                   uint64_t *out);

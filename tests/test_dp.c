@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -1582,6 +1583,118 @@ static void test_withdrawal_retracts_alerts(void **state)
     cl_client_close(&cs);
 }
 
+/* --- ids never reused; backups under a name used every night ------------ */
+
+static void s_backup(th_daemon *d, const char *name, cl_reply *rep)
+{
+    cl_client *op = th_client(d, "operator");
+    cl_request *r = s_req(CL_REQ_ADMIN_BACKUP);
+    CL_COPY(r->u.backup_name, name);
+    s_ok(op, r, rep);
+    cl_client_close(&op);
+}
+
+static void s_mdt(cl_client *co, char out[CL_REF_SZ])
+{
+    cl_reply rep;
+    cl_request *r = s_req(CL_REQ_CREATE_REVIEW);
+    CL_COPY(r->u.review_new.date, "2030-01-15");
+    CL_COPY(r->u.review_new.title, "Extended MDT");
+    s_ok(co, r, &rep);
+    cl_copy(out, CL_REF_SZ, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+}
+
+static void test_restore_never_reuses_ids(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp"), *co = th_client(d, "coordinator");
+    char given[8][CL_REF_SZ], mdts[3][CL_REF_SZ], ref[CL_REF_SZ];
+    const char *names[] = {"Ann", "Bea", "Cat", "Dee", "Eve"};
+    for (int i = 0; i < 3; i++)
+        s_publish_as(gp, names[i], names[i], "Jones", "1980-01-01", NULL, NULL,
+                     given[i]);
+    s_mdt(co, mdts[0]);
+    cl_reply rep;
+    s_backup(d, "nightly", &rep);
+    assert_true(rep.u.backup.bytes > 0);
+    char first[4096];
+    CL_COPY(first, rep.u.backup.path);
+    cl_reply_clear(&rep);
+    /* where it went, as the files an operator finds */
+    char path[400];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/state/backups/nightly/data.mdb", d->dir);
+    assert_non_null(strstr(first, "/state/backups/nightly"));
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    snprintf(path, sizeof(path), "%s/state/backups/nightly", d->dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    snprintf(path, sizeof(path), "%s/state/backups", d->dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* keep this one aside: the restore below goes back to it */
+    assert_int_equal(
+        th_sh("cp -a %s/state/backups/nightly %s/first", d->dir, d->dir), 0);
+    for (int i = 3; i < 5; i++)
+        s_publish_as(gp, names[i], names[i], "Jones", "1980-01-01", NULL, NULL,
+                     given[i]);
+    s_mdt(co, mdts[1]);
+    /* the same name the next night: replaced once the new copy is done */
+    s_backup(d, "nightly", &rep);
+    cl_reply_clear(&rep);
+    assert_int_equal(
+        th_sh("test ! -e %s/state/backups/.nightly.partial", d->dir), 0);
+    snprintf(path, sizeof(path), "%s/state/backups/nightly/data.mdb", d->dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* bad names are refused and nothing is made */
+    cl_client *op = th_client(d, "operator");
+    const char *bad[] = {"../x", ".hidden", "", "a/b"};
+    for (size_t i = 0; i < 4; i++) {
+        cl_request *r = s_req(CL_REQ_ADMIN_BACKUP);
+        CL_COPY(r->u.backup_name, bad[i]);
+        assert_int_equal(s_call(op, r, &rep), CL_STATUS_INVALID);
+        cl_reply_clear(&rep);
+        free(r);
+    }
+    cl_client_close(&op);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+
+    /* Restore as the README says, from the first night's copy: the GP
+     * was told given[3] and given[4] after it was taken. */
+    assert_int_equal(
+        th_sh("cd %s/state && mv data.mdb data.mdb.old && rm -f lock.mdb && "
+              "cp %s/first/data.mdb data.mdb",
+              d->dir, d->dir),
+        0);
+    th_start(d, NULL);
+    assert_true(th_file_contains(d->log, "id counters were behind"));
+    gp = th_client(d, "gp");
+    co = th_client(d, "coordinator");
+    s_publish_as(gp, "Fay", "Fay", "Jones", "1980-01-01", NULL, NULL, ref);
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(ref, given[i]))
+            fail_msg("%s was handed out again after the restore", ref);
+    s_mdt(co, mdts[2]);
+    assert_string_not_equal(mdts[2], mdts[0]);
+    assert_string_not_equal(mdts[2], mdts[1]);
+    /* what the first night held is all there */
+    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_NOT_FOUND);
+    cl_reply_clear(&rep);
+    char pid[CL_PID_SZ];
+    s_pid_of(co, "Ann", "Jones", "1980-01-01", pid);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+    /* and again after a restart: nothing moves */
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    th_start(d, NULL);
+    assert_true(s_count_in(d->log, "id counters were behind") == 1);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1598,6 +1711,8 @@ int main(void)
         cmocka_unit_test(test_retention_keeps_the_live),
         cmocka_unit_test(test_family_purge_leaves_nothing),
         cmocka_unit_test_setup_teardown(test_withdrawal_retracts_alerts,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_restore_never_reuses_ids,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

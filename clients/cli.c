@@ -26,6 +26,7 @@
 
 #include "caselink.h"
 #include "cli.h"
+#include "pack.h"
 #include "cli_table.h"
 #include "csv.h"
 #include "fields.h"
@@ -1165,8 +1166,8 @@ int s_review(s_conn *cn, int argc, char **argv)
     if (argc >= 2 && (!strcmp(argv[0], "accept") || !strcmp(argv[0], "reject")))
         return s_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
                              argv[0][0] == 'a', argc - 2, argv + 2);
-    if (argc == 2 && !strcmp(argv[0], "show"))
-        return s_review_show(cn, argv[1]);
+    if (argc >= 2 && !strcmp(argv[0], "show"))
+        return s_review_show(cn, argc - 1, argv + 1);
     if (argc < 1 || strcmp(argv[0], "list") != 0) {
         fprintf(stderr,
                 "usage: caselink review list [--limit N] [--page N | --after "
@@ -1208,9 +1209,13 @@ int s_mdt(s_conn *cn, int argc, char **argv)
         free(req);
         return s_mdt_discuss(cn, argc - 1, argv + 1);
     }
-    if (argc == 2 && !strcmp(argv[0], "show")) {
+    if (argc >= 2 && !strcmp(argv[0], "show")) {
         free(req);
-        return s_review_show(cn, argv[1]);
+        return s_review_show(cn, argc - 1, argv + 1);
+    }
+    if (argc >= 1 && !strcmp(argv[0], "record")) {
+        free(req);
+        return s_mdt_record(cn, argc - 1, argv + 1);
     }
     if (argc >= 1 && !strcmp(argv[0], "create")) {
         req->kind = CL_REQ_CREATE_REVIEW;

@@ -103,7 +103,7 @@ int s_actions(s_conn *cn, int argc, char **argv);
 int s_rag(s_conn *cn, int argc, char **argv);
 int s_measure(s_conn *cn, int argc, char **argv);
 int s_report(s_conn *cn, int argc, char **argv);
-int s_review_show(s_conn *cn, const char *id);
+int s_review_show(s_conn *cn, int argc, char **argv);
 
 /* Lists (cli_intake.c): referrals, reviews. */
 int s_referral_list(s_conn *cn, int argc, char **argv);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "pack.h"
 #include "report.h"
 
 /* Options as --name value pairs from argv[first]; calls set for each. */
@@ -488,28 +489,87 @@ int s_report(s_conn *cn, int argc, char **argv)
 /* --- the agenda pack
  * ----------------------------------------------------------- */
 
-int s_review_show(s_conn *cn, const char *id)
+/* Write the pack to path as HTML, CSV or PDF ("-": standard output). */
+static int s_pack_out(const cl_review_pack *p, const char *how,
+                      const char *path)
+{
+    if (!strcmp(how, "--pdf"))
+        return s_pack_pdf(p, path) == 0 ? 0 : S_EXIT_FAILED;
+    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return S_EXIT_FAILED;
+    }
+    int bad = 0;
+    if (!strcmp(how, "--html"))
+        s_pack_html(f, p);
+    else
+        bad = s_pack_csv(f, p);
+    if (f != stdout && fclose(f) != 0)
+        bad = -1;
+    if (bad) {
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return S_EXIT_FAILED;
+    }
+    return 0;
+}
+
+int s_review_show(s_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status;
+    const char *out[3] = {NULL, NULL, NULL}; /* --html, --csv, --pdf */
+    static const char *const how[3] = {"--html", "--csv", "--pdf"};
     if (!req)
         return S_EXIT_FAILED;
     req->kind = CL_REQ_REVIEW_PACK;
-    if (!CL_COPY(req->u.pack_review, id)) {
+    bool ok = argc >= 1 && CL_COPY(req->u.pack_review, argv[0]);
+    for (int i = 1; ok && i < argc; i += 2) {
+        int k = 0;
+        while (k < 3 && strcmp(argv[i], how[k]))
+            k++;
+        ok = k < 3 && i + 1 < argc;
+        if (ok)
+            out[k] = argv[i + 1];
+    }
+    if (!ok) {
         free(req);
-        return s_usage_of("usage: caselink review show MDT-ID\n");
+        return s_usage_of("usage: caselink mdt show MDT-ID [--html FILE] "
+                          "[--pdf FILE] [--csv FILE]\n");
     }
     if ((status = s_request(cn, "coordinator", req, &rep)) != 0) {
         free(req);
         return status;
     }
     const cl_review_pack *p = &rep.u.pack;
+    if (out[0] || out[1] || out[2]) {
+        for (int k = 0; k < 3 && !status; k++)
+            if (out[k] && (status = s_pack_out(p, how[k], out[k])) == 0 &&
+                strcmp(out[k], "-"))
+                printf("wrote %s (%s, %zu %s; opening the pack is audited)\n",
+                       out[k], how[k] + 2, p->n,
+                       p->n == 1 ? "person" : "people");
+        cl_reply_clear(&rep);
+        free(req);
+        return status;
+    }
     printf("AGENDA PACK  %s  %s  %s\n", p->review_id, p->review.date,
            p->review.title);
     printf("Agencies attending:");
     for (uint32_t i = 0; i < p->review.n_agencies; i++)
         printf("%s %s", i ? "," : "", p->review.agencies[i]);
+    printf("\nChair: %s\n", p->meeting.chair[0] ? p->meeting.chair
+                                                  : "(not recorded)");
+    for (uint32_t i = 0; i < p->meeting.n_attendees; i++)
+        printf("%s %s (%s%s%s)", i ? "," : "Attendees:",
+               p->meeting.attendees[i].name, p->meeting.attendees[i].agency,
+               p->meeting.attendees[i].role[0] ? ", " : "",
+               p->meeting.attendees[i].role);
+    for (uint32_t i = 0; i < p->meeting.n_apologies; i++)
+        printf("%s %s (%s)", i ? "," : "\nApologies:",
+               p->meeting.apologies[i].name, p->meeting.apologies[i].agency);
+    printf("\n%s\n", p->meeting.confidentiality);
     printf("\n%zu %s on the agenda. Opening this pack is audited.\n", p->n,
            p->n == 1 ? "person" : "people");
     if (p->purged)
@@ -518,6 +578,19 @@ int s_review_show(s_conn *cn, const char *id)
                "removed with them.\n",
                p->purged, p->purged == 1 ? "person" : "people",
                p->purged == 1 ? "has" : "have");
+    printf("\nSince the last meeting%s%s%s%s%s:\n",
+           p->previous_id[0] ? " (" : "", p->previous_id,
+           p->previous_id[0] ? ", " : "",
+           p->previous_id[0] ? p->previous_date : "",
+           p->previous_id[0] ? ")" : "");
+    for (size_t i = 0; i < p->n; i++)
+        printf("  %s: %u new referral%s, %u safeguarding alert%s, %u "
+               "answer%s, %u overdue action%s\n",
+               p->v[i].person.person_id, p->v[i].n_since,
+               p->v[i].n_since == 1 ? "" : "s", p->v[i].since_alerts,
+               p->v[i].since_alerts == 1 ? "" : "s", p->v[i].since_answered,
+               p->v[i].since_answered == 1 ? "" : "s", p->v[i].since_overdue,
+               p->v[i].since_overdue == 1 ? "" : "s");
     for (size_t i = 0; i < p->n; i++) {
         const cl_pack_item *it = &p->v[i];
         printf("\n======== %zu. %s  (on the agenda for: %s)\n", i + 1,
@@ -549,6 +622,22 @@ int s_review_show(s_conn *cn, const char *id)
                     printf("    %s: %s\n", a->agency,
                            a->overdue ? "OVERDUE, no answer" : "no answer yet");
             }
+        }
+        for (uint32_t j = 0; j < it->n_prior; j++)
+            printf("%s  %s %s: %s%s%s\n", j ? "" : "\nEarlier reviews\n",
+                   it->prior[j].review_id, it->prior[j].date,
+                   it->prior[j].discussion[0] ? it->prior[j].discussion
+                                              : "(no discussion recorded)",
+                   it->prior[j].decisions[0] ? "; decided: " : "",
+                   it->prior[j].decisions);
+        for (size_t j = 0; j < it->earlier.n; j++) {
+            const cl_action *a = &it->earlier.v[j];
+            bool open =
+                a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED;
+            printf("%s  %s (%s) %s: %s%s\n",
+                   j ? "" : "\nActions from earlier reviews\n", a->action_id,
+                   a->review_id, open ? "STILL OPEN" : "",
+                   cl_words(CL_W_ACTION, a->status), a->overdue ? " OVERDUE" : "");
         }
         if (it->discussion[0])
             printf("\nDiscussion: %s\nDecisions: %s\n", it->discussion,

@@ -170,10 +170,31 @@ const s_row s_rows[] = {
      S_OPTS("--id P\tperson id", "--summary TEXT\twhat was said",
             "--decisions TEXT\twhat was decided"),
      0, s_mdt, NULL},
-    {"mdt show", "MDT-ID",
-     "the agenda pack: each person's linked case, actions, requests, "
-     "discussion, RAG and measures (coordinator; audited like a case view)",
-     NULL, 0, s_mdt, NULL},
+    {"mdt show", "MDT-ID [--html FILE] [--pdf FILE] [--csv FILE]",
+     "the agenda pack: the meeting (chair, attendees, apologies, "
+     "confidentiality), since the last meeting, and for each person the "
+     "linked case, earlier reviews and their actions (open ones marked), "
+     "actions, requests, discussion, RAG and measures (coordinator; audited "
+     "like a case view); as a printable document or CSV for the "
+     "minute-taker",
+     S_OPTS("--html FILE\tprintable HTML: a page per person, the review and "
+            "page number on every page, the confidentiality statement at the "
+            "foot",
+            "--pdf FILE\tthe same printed to PDF by headless Chromium "
+            "(CASELINK_CHROMIUM, or chromium on PATH)",
+            "--csv FILE\tthe agenda, a row per person (- for standard "
+            "output)"),
+     0, s_mdt, NULL},
+    {"mdt record",
+     "MDT-ID --chair NAME [--attendee \"NAME|AGENCY|ROLE\"]... "
+     "[--apology \"NAME|AGENCY|ROLE\"]... [--confidentiality TEXT]",
+     "the meeting record: who chaired, who attended and who sent apologies, "
+     "and the confidentiality statement the pack carries (coordinator)",
+     S_OPTS("--chair NAME\twho chairs", "--attendee SPEC\tNAME|AGENCY|ROLE "
+            "(repeatable)",
+            "--apology SPEC\tNAME|AGENCY|ROLE (repeatable)",
+            "--confidentiality TEXT\tinstead of the default statement"),
+     0, s_mdt, NULL},
     {"action add",
      "MDT-ID --id P --text TEXT --owner NAME --owner-agency AGENCY --due "
      "DATE",

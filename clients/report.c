@@ -31,6 +31,11 @@
 
 static void s_html(FILE *f, const char *s)
 {
+    cl_html_write(f, s);
+}
+
+void cl_html_write(FILE *f, const char *s)
+{
     for (; *s; s++) {
         switch (*s) {
         case '<':

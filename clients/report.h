@@ -13,6 +13,9 @@
 #include "cl_model.h"
 
 void cl_report_html(FILE *f, const cl_report *r);
+
+/* Write s to f with <, >, & and " escaped for HTML text and attributes. */
+void cl_html_write(FILE *f, const char *s);
 void cl_report_json(FILE *f, const cl_report *r);
 void cl_report_csv(FILE *f, const cl_report *r);
 

@@ -651,7 +651,10 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
             rc = cl_flag_on_publish(t, &s->cfg.flag, &s->cfg.route, it->who,
                                     it->rep.u.publish.reference, s_now(),
                                     &it->rep.u.publish.flag);
-    } else if (it->req.kind == CL_REQ_INTAKE_DECIDE)
+    } else if (it->req.kind == CL_REQ_RECORD_MEETING)
+        rc = cl_core_record_meeting(t, it->who, &it->req.u.meeting, s_now(),
+                                    &it->rep.u.publish, &note, err);
+    else if (it->req.kind == CL_REQ_INTAKE_DECIDE)
         rc = cl_intake_decide(t, &s->cfg.route, it->who,
                               &it->req.u.intake_decide, s_now(),
                               &it->rep.u.publish, &note, err);
@@ -1805,6 +1808,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         case CL_REQ_INTAKE_DECIDE:
         case CL_REQ_LEGAL_HOLD:
         case CL_REQ_WITHDRAW_PLAN:
+        case CL_REQ_RECORD_MEETING:
             rc = s_write(s, t, it);
             break;
         case CL_REQ_FLAG_CHECK:

@@ -814,8 +814,12 @@ void cl_review_pack_clear(cl_review_pack *p)
         if (it->requests.v)
             explicit_bzero(it->requests.v,
                            it->requests.n * sizeof(*it->requests.v));
+        if (it->earlier.v)
+            explicit_bzero(it->earlier.v,
+                           it->earlier.n * sizeof(*it->earlier.v));
         free(it->actions.v);
         free(it->requests.v);
+        free(it->earlier.v);
     }
     if (p->v)
         explicit_bzero(p->v, p->n * sizeof(*p->v));

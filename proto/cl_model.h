@@ -683,6 +683,31 @@ typedef struct cl_action_msg {
     char by_user[CL_NAME_SZ];
 } cl_action_msg;
 
+#define CL_ATTENDEES_MAX 32
+#define CL_PRIOR_MAX     6
+#define CL_SINCE_MAX     16
+#define CL_CONFIDENTIALITY_DEFAULT                                             \
+    "OFFICIAL-SENSITIVE. This pack holds personal and special category "      \
+    "data shared for the extended MDT under the partnership's information "    \
+    "sharing agreement. Do not copy, forward or leave it unattended; return "  \
+    "or destroy it after the meeting."
+
+typedef struct cl_attendee {
+    char name[CL_NAME_SZ];
+    char agency[CL_AGENCY_SZ];
+    char role[CL_USER_ROLE_SZ];
+} cl_attendee;
+
+typedef struct cl_meeting {
+    char review_id[CL_REF_SZ];
+    char chair[CL_NAME_SZ];
+    uint32_t n_attendees;
+    cl_attendee attendees[CL_ATTENDEES_MAX];
+    uint32_t n_apologies;
+    cl_attendee apologies[CL_ATTENDEES_MAX];
+    char confidentiality[CL_NOTE_SZ];
+} cl_meeting;
+
 /* --- lists ------------------------------------------------------------ */
 
 #define CL_LIST_DEFAULT 500
@@ -1017,6 +1042,7 @@ typedef enum {
     CL_REQ_FLAG_DISCLOSURES,
     CL_REQ_WITHDRAW_PLAN,
     CL_REQ_ADMIN_PROMOTE,
+    CL_REQ_RECORD_MEETING,
     CL_REQ_KIND_COUNT
 } cl_req_kind;
 
@@ -1078,6 +1104,7 @@ typedef struct cl_request {
         cl_flag_query flag;                /* FLAG_CHECK */
         cl_flag_log_query flag_log;        /* FLAG_DISCLOSURES */
         cl_plan_withdraw plan_withdraw;    /* WITHDRAW_PLAN */
+        cl_meeting meeting;                /* RECORD_MEETING */
     } u;
 } cl_request;
 
@@ -1348,6 +1375,14 @@ typedef struct cl_publish_result {
     cl_flag_result flag; /* the subject's front-line flag, where configured */
 } cl_publish_result;
 
+
+typedef struct cl_prior_review {
+    char review_id[CL_REF_SZ];
+    char date[CL_DATE_SZ];
+    char discussion[CL_TEXT_SZ];
+    char decisions[CL_TEXT_SZ];
+} cl_prior_review;
+
 typedef struct cl_pack_item {
     cl_person_view person; /* owns its arrays */
     uint8_t reason;
@@ -1360,6 +1395,12 @@ typedef struct cl_pack_item {
     cl_rag_entry rag;
     uint32_t n_measures;
     cl_measure_summary measures[8]; /* the person's own, against baseline */
+    uint32_t n_prior;
+    cl_prior_review prior[CL_PRIOR_MAX]; /* earlier reviews, oldest first */
+    cl_actions earlier;                  /* actions of earlier reviews */
+    uint32_t n_since;                    /* referrals since the last one */
+    cl_referral_row since[CL_SINCE_MAX];
+    uint32_t since_alerts, since_answered, since_overdue;
 } cl_pack_item;
 
 typedef struct cl_review_pack {
@@ -1368,6 +1409,8 @@ typedef struct cl_review_pack {
     size_t n;
     cl_pack_item *v; /* owned */
     uint32_t purged; /* people on the agenda removed under retention */
+    cl_meeting meeting; /* chair, attendees, apologies, confidentiality */
+    char previous_id[CL_REF_SZ], previous_date[CL_DATE_SZ];
 } cl_review_pack;
 
 /* Free what a report or a pack owns and zero it. */

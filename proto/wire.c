@@ -801,6 +801,35 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
         x->limit = b->limit;
         break;
     }
+    case CASELINK__ENVELOPE__BODY_RECORD_MEETING: {
+        const Caselink__RecordMeeting *b = env->record_meeting;
+        cl_meeting *m = &out->u.meeting;
+        out->kind = CL_REQ_RECORD_MEETING;
+        if (b->n_attendees > CL_ATTENDEES_MAX ||
+            b->n_apologies > CL_ATTENDEES_MAX) {
+            snprintf(err, CL_ERROR_SZ,
+                     "%s: at most %d attendees and %d apologies", pfx,
+                     CL_ATTENDEES_MAX, CL_ATTENDEES_MAX);
+            goto out;
+        }
+        if (!S_STR(m->review_id, b->review_id, "review_id") ||
+            !S_STR(m->chair, b->chair, "chair") ||
+            !S_STR(m->confidentiality, b->confidentiality, "confidentiality"))
+            goto out;
+        for (size_t i = 0; i < b->n_attendees + b->n_apologies; i++) {
+            bool ap = i >= b->n_attendees;
+            const Caselink__Attendee *a =
+                ap ? b->apologies[i - b->n_attendees] : b->attendees[i];
+            cl_attendee *x = ap ? &m->apologies[m->n_apologies++]
+                                : &m->attendees[m->n_attendees++];
+            if (!S_STR(x->name, a->name, ap ? "apologies.name" : "attendees.name") ||
+                !S_STR(x->agency, a->agency,
+                       ap ? "apologies.agency" : "attendees.agency") ||
+                !S_STR(x->role, a->role, ap ? "apologies.role" : "attendees.role"))
+                goto out;
+        }
+        break;
+    }
     case CASELINK__ENVELOPE__BODY_MDT_LIST:
         out->kind = CL_REQ_MDT_LIST;
         out->u.mdt_query.upcoming = env->mdt_list->upcoming;
@@ -959,6 +988,9 @@ static void s_repl_in(cl_repl_state *o, const Caselink__ReplicationState *x)
     CL_COPY(o->problem, x->problem);
 }
 
+static Caselink__Attendee **s_attendees_out(s_scratch *s, const cl_attendee *a,
+                                            uint32_t n, size_t *out_n);
+
 static Caselink__PersonDetails *s_person_out(s_scratch *s, const cl_person *p)
 {
     Caselink__PersonDetails *pd = s_scratch_alloc(s, sizeof(*pd));
@@ -1092,6 +1124,7 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
     Caselink__IntakeList ilist = CASELINK__INTAKE_LIST__INIT;
     Caselink__ReferralList rfl = CASELINK__REFERRAL_LIST__INIT;
     Caselink__MdtList mdl = CASELINK__MDT_LIST__INIT;
+    Caselink__RecordMeeting rmeet = CASELINK__RECORD_MEETING__INIT;
     Caselink__IntakeDecide idec = CASELINK__INTAKE_DECIDE__INIT;
     uint64_t seqs[CL_INBOX_MAX];
     char *agencies[CL_REVIEW_AGENCIES];
@@ -1485,6 +1518,19 @@ static int s_encode_request(uint8_t **out, size_t *out_len,
         rfl.after = S_S(x->after);
         env.body_case = CASELINK__ENVELOPE__BODY_REFERRAL_LIST;
         env.referral_list = &rfl;
+        break;
+    }
+    case CL_REQ_RECORD_MEETING: {
+        const cl_meeting *m = &req->u.meeting;
+        rmeet.review_id = S_S(m->review_id);
+        rmeet.chair = S_S(m->chair);
+        rmeet.confidentiality = S_S(m->confidentiality);
+        rmeet.attendees = s_attendees_out(&s, m->attendees, m->n_attendees,
+                                          &rmeet.n_attendees);
+        rmeet.apologies = s_attendees_out(&s, m->apologies, m->n_apologies,
+                                          &rmeet.n_apologies);
+        env.body_case = CASELINK__ENVELOPE__BODY_RECORD_MEETING;
+        env.record_meeting = &rmeet;
         break;
     }
     case CL_REQ_MDT_LIST:
@@ -2048,6 +2094,72 @@ static void s_link_info_in(cl_link_info *o, const Caselink__LinkInfo *x)
     o->rerun_total = x->rerun_total;
     o->rerun_merged = x->rerun_merged;
     o->rerun_queued = x->rerun_queued;
+static Caselink__ReferralRow *s_row_out(s_scratch *s, const cl_referral_row *m)
+{
+    Caselink__ReferralRow *x = s_scratch_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__referral_row__init(x);
+    x->reference = S_S(m->reference);
+    x->agency = S_S(m->agency);
+    x->agency_reference = S_S(m->agency_ref);
+    x->person_id = S_S(m->person_id);
+    x->given_names = S_S(m->given);
+    x->family_name = S_S(m->family);
+    x->date_of_birth = S_S(m->dob);
+    x->category = (Caselink__Category)m->category;
+    x->risk = (Caselink__Risk)m->risk;
+    x->status = (Caselink__ReferralStatus)m->status;
+    x->occurred_at = m->occurred_at;
+    x->received_at = m->received_at;
+    return x;
+}
+
+static void s_row_in(cl_referral_row *m, const Caselink__ReferralRow *x)
+{
+    memset(m, 0, sizeof(*m));
+    CL_COPY(m->reference, x->reference);
+    CL_COPY(m->agency, x->agency);
+    CL_COPY(m->agency_ref, x->agency_reference);
+    CL_COPY(m->person_id, x->person_id);
+    CL_COPY(m->given, x->given_names);
+    CL_COPY(m->family, x->family_name);
+    CL_COPY(m->dob, x->date_of_birth);
+    m->category = (uint8_t)x->category;
+    m->risk = (uint8_t)x->risk;
+    m->status = (uint8_t)x->status;
+    m->occurred_at = x->occurred_at;
+    m->received_at = x->received_at;
+}
+
+static Caselink__Attendee **s_attendees_out(s_scratch *s, const cl_attendee *a,
+                                            uint32_t n, size_t *out_n)
+{
+    Caselink__Attendee **v = s_scratch_alloc(s, (n + 1) * sizeof(*v));
+    *out_n = 0;
+    for (uint32_t i = 0; v && i < n; i++) {
+        Caselink__Attendee *x = s_scratch_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__attendee__init(x);
+        x->name = S_S(a[i].name);
+        x->agency = S_S(a[i].agency);
+        x->role = S_S(a[i].role);
+        v[(*out_n)++] = x;
+    }
+    return v;
+}
+
+static void s_attendees_in(cl_attendee *a, uint32_t *n,
+                           Caselink__Attendee **v, size_t nv)
+{
+    *n = 0;
+    for (size_t i = 0; i < nv && i < CL_ATTENDEES_MAX; i++) {
+        CL_COPY(a[*n].name, v[i]->name);
+        CL_COPY(a[*n].agency, v[i]->agency);
+        CL_COPY(a[*n].role, v[i]->role);
+        (*n)++;
+    }
 }
 
 static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
@@ -2093,8 +2205,44 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
             if ((pi->measures[pi->n_measures] =
                      s_measure_out(s, &it->measures[j])) != NULL)
                 pi->n_measures++;
+        pi->prior = s_scratch_alloc(s, (it->n_prior + 1) * sizeof(void *));
+        for (uint32_t j = 0; pi->prior && j < it->n_prior && j < CL_PRIOR_MAX;
+             j++) {
+            Caselink__PriorReview *pr = s_scratch_alloc(s, sizeof(*pr));
+            if (!pr)
+                return NULL;
+            caselink__prior_review__init(pr);
+            pr->review_id = S_S(it->prior[j].review_id);
+            pr->date = S_S(it->prior[j].date);
+            pr->discussion = S_S(it->prior[j].discussion);
+            pr->decisions = S_S(it->prior[j].decisions);
+            pi->prior[pi->n_prior++] = pr;
+        }
+        pi->earlier_actions =
+            s_actions_out(s, &it->earlier, &pi->n_earlier_actions);
+        Caselink__SinceLast *sl = s_scratch_alloc(s, sizeof(*sl));
+        if (!sl)
+            return NULL;
+        caselink__since_last__init(sl);
+        sl->referrals = s_scratch_alloc(s, (it->n_since + 1) * sizeof(void *));
+        for (uint32_t j = 0; sl->referrals && j < it->n_since && j < CL_SINCE_MAX;
+             j++)
+            if ((sl->referrals[sl->n_referrals] = s_row_out(s, &it->since[j])))
+                sl->n_referrals++;
+        sl->alerts = it->since_alerts;
+        sl->answered = it->since_answered;
+        sl->overdue = it->since_overdue;
+        pi->since = sl;
         x->items[x->n_items++] = pi;
     }
+    x->chair = S_S(p->meeting.chair);
+    x->attendees = s_attendees_out(s, p->meeting.attendees,
+                                   p->meeting.n_attendees, &x->n_attendees);
+    x->apologies = s_attendees_out(s, p->meeting.apologies,
+                                   p->meeting.n_apologies, &x->n_apologies);
+    x->confidentiality = S_S(p->meeting.confidentiality);
+    x->previous_review_id = S_S(p->previous_id);
+    x->previous_date = S_S(p->previous_date);
     return x;
 }
 
@@ -2442,6 +2590,8 @@ static const struct {
     S_ID(CL_REQ_RECORD_MEASURE, measure),
     S_ID(CL_REQ_SET_RAG, rated),
     S_ID(CL_REQ_LEGAL_HOLD, person_id),
+    S_ID(CL_REQ_INTAKE_DECIDE, intake_id),
+    S_ID(CL_REQ_RECORD_MEETING, meeting_review_id),
 #undef S_ID
 };
 
@@ -2960,6 +3110,8 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_SET_RAG:
     case CL_REQ_DEFINE_MEASURE:
     case CL_REQ_RECORD_MEASURE:
+    case CL_REQ_INTAKE_DECIDE:
+    case CL_REQ_RECORD_MEETING:
         s_created_out(&pub, rep->kind, rep->u.publish.reference);
         r.result_case = CASELINK__REPLY__RESULT_PUBLISH;
         r.publish = &pub;
@@ -3578,7 +3730,34 @@ static int s_pack_in(cl_review_pack *o, const Caselink__ReviewPackResult *x)
         s_rag_in(&it->rag, pi->rag);
         for (size_t j = 0; j < pi->n_measures && j < 8; j++)
             s_measure_in(&it->measures[it->n_measures++], pi->measures[j]);
+        for (size_t j = 0; j < pi->n_prior && j < CL_PRIOR_MAX; j++) {
+            cl_prior_review *pr = &it->prior[it->n_prior++];
+            CL_COPY(pr->review_id, pi->prior[j]->review_id);
+            CL_COPY(pr->date, pi->prior[j]->date);
+            CL_COPY(pr->discussion, pi->prior[j]->discussion);
+            CL_COPY(pr->decisions, pi->prior[j]->decisions);
+        }
+        if ((rc = s_actions_in(&it->earlier, pi->earlier_actions,
+                               pi->n_earlier_actions)) != CL_OK)
+            return rc;
+        if (pi->since) {
+            for (size_t j = 0; j < pi->since->n_referrals && j < CL_SINCE_MAX;
+                 j++)
+                s_row_in(&it->since[it->n_since++], pi->since->referrals[j]);
+            it->since_alerts = pi->since->alerts;
+            it->since_answered = pi->since->answered;
+            it->since_overdue = pi->since->overdue;
+        }
     }
+    CL_COPY(o->meeting.review_id, x->review_id);
+    CL_COPY(o->meeting.chair, x->chair);
+    s_attendees_in(o->meeting.attendees, &o->meeting.n_attendees, x->attendees,
+                   x->n_attendees);
+    s_attendees_in(o->meeting.apologies, &o->meeting.n_apologies, x->apologies,
+                   x->n_apologies);
+    CL_COPY(o->meeting.confidentiality, x->confidentiality);
+    CL_COPY(o->previous_id, x->previous_review_id);
+    CL_COPY(o->previous_date, x->previous_date);
     return CL_OK;
 }
 
@@ -4216,6 +4395,8 @@ const char *cl_wire_kind_name(cl_req_kind kind)
         return "referral_list";
     case CL_REQ_MDT_LIST:
         return "mdt_list";
+    case CL_REQ_RECORD_MEETING:
+        return "record_meeting";
     case CL_REQ_INTAKE_DECIDE:
         return "intake_decide";
     case CL_REQ_LEGAL_HOLD:

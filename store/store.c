@@ -132,6 +132,7 @@ static const struct {
      * per key on every match. */
     [CL_DB_BLOCK] = {"block", false},
     [CL_DB_FLAG_LOG] = {"flag_log", true},
+    [CL_DB_MEETING] = {"meeting", true},
 };
 
 static const char s_keycheck[] = "caselink keycheck v1";

@@ -196,6 +196,7 @@ static void test_roles_and_access(void **state)
         [CL_REQ_FLAG_CHECK] = P,
         [CL_REQ_FLAG_DISCLOSURES] = A,
         [CL_REQ_WITHDRAW_PLAN] = P,
+        [CL_REQ_RECORD_MEETING] = C,
     };
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)

@@ -99,6 +99,7 @@ static const uint32_t s_access[CL_REQ_KIND_COUNT] = {
     [CL_REQ_FLAG_CHECK] = CL_ROLE_PUBLISHER,
     [CL_REQ_FLAG_DISCLOSURES] = CL_ROLE_AUDITOR,
     [CL_REQ_WITHDRAW_PLAN] = CL_ROLE_PUBLISHER,
+    [CL_REQ_RECORD_MEETING] = CL_ROLE_COORDINATOR,
 };
 
 /* Requests that read or write personal data: every one is audited. */

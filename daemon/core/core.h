@@ -545,6 +545,14 @@ CL_NODISCARD int cl_core_add_action(cl_txn *t, const cl_route_config *rc,
                                     int64_t now, cl_publish_result *out,
                                     cl_audit_note *note, char err[CL_ERROR_SZ]);
 
+/* Chair, attendees, apologies and confidentiality statement of a review
+ * (replacing any recorded before). */
+CL_NODISCARD int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
+                                        const cl_meeting *m, int64_t now,
+                                        cl_publish_result *out,
+                                        cl_audit_note *note,
+                                        char err[CL_ERROR_SZ]);
+
 /* A coordinator updates any action; a publisher only its own agency's
  * (done, blocked with a note, or open again), and the coordinators are
  * told. Every change is kept with who and when. */

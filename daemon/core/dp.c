@@ -98,6 +98,9 @@ static const struct {
                        "which agencies a referral alerted (agency names and "
                        "their plan references), kept to send retractions; "
                        "each alert is in the audit entries"},
+    [CL_DB_MEETING] = {CL_SAR_LEFT_OUT,
+                       "who chaired and attended a review: members of "
+                       "staff, not the people discussed"},
 };
 
 cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)

@@ -1370,6 +1370,266 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
+/* --- the meeting record ---------------------------------------------------- */
+
+#define S_MEET_BUF                                                             \
+    (2 * CL_ATTENDEES_MAX * (CL_NAME_SZ + CL_AGENCY_SZ + CL_USER_ROLE_SZ + 8) + \
+     CL_NAME_SZ + CL_NOTE_SZ + 64)
+
+static void s_people_enc(cl_enc *e, const cl_attendee *a, uint32_t n)
+{
+    cl_enc_u8(e, (uint8_t)n);
+    for (uint32_t i = 0; i < n; i++) {
+        cl_enc_str(e, a[i].name);
+        cl_enc_str(e, a[i].agency);
+        cl_enc_str(e, a[i].role);
+    }
+}
+
+static void s_people_dec(cl_dec *d, cl_attendee *a, uint32_t *n)
+{
+    uint8_t k = cl_dec_u8(d);
+    if (k > CL_ATTENDEES_MAX)
+        d->bad = true;
+    *n = 0;
+    for (uint8_t i = 0; i < k && i < CL_ATTENDEES_MAX; i++, (*n)++) {
+        CL_DEC_STR(d, a[i].name);
+        CL_DEC_STR(d, a[i].agency);
+        CL_DEC_STR(d, a[i].role);
+    }
+}
+
+static int s_meeting_dec(const uint8_t *buf, size_t len, cl_meeting *m)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != S_VERSION)
+        d.bad = true;
+    CL_DEC_STR(&d, m->chair);
+    s_people_dec(&d, m->attendees, &m->n_attendees);
+    s_people_dec(&d, m->apologies, &m->n_apologies);
+    CL_DEC_STR(&d, m->confidentiality);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+static int s_meeting_get(cl_txn *t, uint64_t mdt, cl_meeting *m)
+{
+    uint8_t k[8];
+    size_t len = 0;
+    uint8_t *buf = malloc(S_MEET_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_be64_put(k, mdt);
+    int rc = cl_store_get(t, CL_DB_MEETING, k, 8, buf, S_MEET_BUF, &len);
+    if (rc == CL_OK)
+        rc = s_meeting_dec(buf, len, m);
+    free(buf);
+    if (rc == CL_ERR_NOT_FOUND) {
+        rc = CL_OK;
+        CL_COPY(m->confidentiality, CL_CONFIDENTIALITY_DEFAULT);
+    }
+    return rc;
+}
+
+int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
+                           const cl_meeting *m, int64_t now,
+                           cl_publish_result *out, cl_audit_note *note,
+                           char err[CL_ERROR_SZ])
+{
+    uint64_t mdt;
+    uint8_t k[8];
+    cl_review_new r;
+    (void)now;
+    if (!s_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    int rc = cl_core__review_get(t, m->review_id, &mdt, &r, err);
+    if (rc != CL_OK)
+        return rc;
+    if (!m->chair[0]) {
+        snprintf(err, CL_ERROR_SZ, "chair: who chairs the review is required");
+        return CL_ERR_INVALID;
+    }
+    for (uint32_t i = 0; i < m->n_attendees + m->n_apologies; i++) {
+        const cl_attendee *a = i < m->n_attendees
+                                   ? &m->attendees[i]
+                                   : &m->apologies[i - m->n_attendees];
+        if (!a->name[0] || !a->agency[0]) {
+            snprintf(err, CL_ERROR_SZ,
+                     "%s %u: a name and an agency are required",
+                     i < m->n_attendees ? "attendees" : "apologies",
+                     i < m->n_attendees ? i + 1 : i - m->n_attendees + 1);
+            return CL_ERR_INVALID;
+        }
+    }
+    uint8_t *buf = malloc(S_MEET_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, S_MEET_BUF);
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_str(&e, m->chair);
+    s_people_enc(&e, m->attendees, m->n_attendees);
+    s_people_enc(&e, m->apologies, m->n_apologies);
+    cl_enc_str(&e, m->confidentiality[0] ? m->confidentiality
+                                         : CL_CONFIDENTIALITY_DEFAULT);
+    cl_be64_put(k, mdt);
+    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_MEETING, k, 8, buf, e.len)
+                       : CL_ERR_INTERNAL;
+    free(buf);
+    CL_COPY(out->reference, m->review_id);
+    if (note) {
+        snprintf(note->purpose, sizeof(note->purpose), "meeting record of %.64s",
+                 m->review_id);
+        CL_COPY(note->detail, m->review_id);
+    }
+    return rc;
+}
+
+/* The latest review dated before `date` (the last meeting). */
+typedef struct s_prev {
+    cl_txn *t;
+    const char *date;
+    uint64_t self;
+    char id[CL_REF_SZ], best[CL_DATE_SZ];
+} s_prev;
+
+static int s_prev_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_prev *c = ctx;
+    char id[CL_REF_SZ], err[CL_ERROR_SZ];
+    uint64_t mdt;
+    cl_review_new r;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    if (cl_be64_get(key) == c->self)
+        return CL_OK;
+    snprintf(id, sizeof(id), "MDT-%08" PRIu64, cl_be64_get(key));
+    int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
+    if (rc != CL_OK)
+        return rc;
+    if (strcmp(r.date, c->date) < 0 && strcmp(r.date, c->best) > 0) {
+        CL_COPY(c->best, r.date);
+        CL_COPY(c->id, id);
+    }
+    return CL_OK;
+}
+
+/* Earlier reviews the person was on: each one's discussion. */
+static int s_prior(cl_txn *t, uint64_t self, const char *date, uint64_t pid,
+                   cl_pack_item *it)
+{
+    char ids[CL_PRIOR_MAX * 2][CL_REF_SZ], err[CL_ERROR_SZ];
+    uint32_t n = 0;
+    int rc = cl_core__agendas_of(t, pid, ids, CL_PRIOR_MAX * 2, &n);
+    cl_pack_item *tmp = calloc(1, sizeof(*tmp));
+    if (!tmp)
+        return CL_ERR_NOMEM;
+    for (uint32_t i = 0; rc == CL_OK && i < n && it->n_prior < CL_PRIOR_MAX;
+         i++) {
+        uint64_t mdt;
+        cl_review_new r;
+        if ((rc = cl_core__review_get(t, ids[i], &mdt, &r, err)) != CL_OK)
+            break;
+        if (mdt == self || strcmp(r.date, date) >= 0)
+            continue;
+        memset(tmp->discussion, 0, sizeof(tmp->discussion));
+        memset(tmp->decisions, 0, sizeof(tmp->decisions));
+        if ((rc = s_discussion_get(t, mdt, pid, tmp, NULL, NULL)) != CL_OK)
+            break;
+        cl_prior_review *p = &it->prior[it->n_prior++];
+        CL_COPY(p->review_id, ids[i]);
+        CL_COPY(p->date, r.date);
+        CL_COPY(p->discussion, tmp->discussion);
+        CL_COPY(p->decisions, tmp->decisions);
+    }
+    sodium_memzero(tmp, sizeof(*tmp));
+    free(tmp);
+    return rc;
+}
+
+typedef struct s_since {
+    cl_pack_item *it;
+    int64_t from;
+} s_since;
+
+static int s_since_one(void *ctx, const cl_core_ref *x)
+{
+    s_since *c = ctx;
+    if (x->received_at < c->from || c->it->n_since >= CL_SINCE_MAX)
+        return CL_OK;
+    cl_referral_row *r = &c->it->since[c->it->n_since++];
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->reference, x->reference);
+    CL_COPY(r->agency, x->agency);
+    CL_COPY(r->agency_ref, x->agency_ref);
+    cl_core_pid_str(r->person_id, x->pid);
+    r->category = x->category;
+    r->risk = x->risk;
+    r->status = x->status;
+    r->occurred_at = x->occurred_at;
+    r->received_at = x->received_at;
+    return CL_OK;
+}
+
+/* What happened since the last meeting, and what earlier reviews said and
+ * agreed, for one person of the pack. */
+static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
+                          const char *prev_date, uint64_t pid, int64_t now,
+                          cl_pack_item *it)
+{
+    int rc = s_prior(t, mdt, date, pid, it);
+    if (rc == CL_OK) {
+        cl_action_query aq;
+        s_acts a;
+        cl_actions all = {0};
+        memset(&aq, 0, sizeof(aq));
+        rc = s_actions_walk(t, &aq, 0, pid, now, NULL, &all, NULL, &a);
+        for (size_t i = 0; rc == CL_OK && i < all.n; i++) {
+            uint64_t r = strtoull(all.v[i].review_id + 4, NULL, 10);
+            if (r == mdt)
+                continue;
+            cl_action *nv =
+                realloc(it->earlier.v, (it->earlier.n + 1) * sizeof(*nv));
+            if (!nv) {
+                rc = CL_ERR_NOMEM;
+                break;
+            }
+            it->earlier.v = nv;
+            it->earlier.v[it->earlier.n++] = all.v[i];
+        }
+        if (all.v)
+            sodium_memzero(all.v, all.n * sizeof(*all.v));
+        free(all.v);
+    }
+    int64_t from = 0;
+    if (prev_date[0]) {
+        struct tm tm;
+        memset(&tm, 0, sizeof(tm));
+        if (sscanf(prev_date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon,
+                   &tm.tm_mday) == 3) {
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            from = (int64_t)timegm(&tm);
+        }
+    }
+    if (rc == CL_OK) {
+        s_since c = {it, from};
+        rc = cl_core__refs_of(t, pid, s_since_one, &c);
+    }
+    bool linked = false;
+    if (rc == CL_OK)
+        rc = cl_core__plan_linked(t, pid, now, &linked);
+    /* each referral about someone linked to a child on a plan raised a
+     * safeguarding alert to the plan's authority */
+    it->since_alerts = linked ? it->n_since : 0;
+    for (size_t i = 0; i < it->requests.n; i++)
+        for (uint32_t j = 0; j < it->requests.v[i].n_agencies; j++) {
+            const cl_request_state *s = &it->requests.v[i].agencies[j];
+            it->since_answered += s->answered && s->response.answered_at >= from;
+        }
+    for (size_t i = 0; i < it->actions.n; i++)
+        it->since_overdue += it->actions.v[i].overdue;
+    return rc;
+}
+
 int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
                         const char *review_id, int64_t now, cl_review_pack *out,
                         cl_audit_note *note, char err[CL_ERROR_SZ])
@@ -1385,6 +1645,14 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
     CL_COPY(out->review_id, review_id);
     if ((rc = s_purged_count(t, mdt, 0, &out->purged)) != CL_OK)
         return rc;
+    if ((rc = s_meeting_get(t, mdt, &out->meeting)) != CL_OK)
+        return rc;
+    CL_COPY(out->meeting.review_id, review_id);
+    s_prev pv = {.t = t, .date = out->review.date, .self = mdt};
+    if ((rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_prev_one, &pv)) != CL_OK)
+        return rc;
+    CL_COPY(out->previous_id, pv.id);
+    CL_COPY(out->previous_date, pv.best);
     s_ag_ctx c = {t, NULL, 0, 0};
     cl_be64_put(k, mdt);
     rc = cl_store_scan(t, CL_DB_AGENDA, k, 8, s_ag_one, &c);
@@ -1396,6 +1664,9 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
     for (size_t i = 0; rc == CL_OK && i < c.n; i++) {
         rc = s_pack_item(t, caller, review_id, mdt, &c.v[i], now,
                          &out->v[out->n++], err);
+        if (rc == CL_OK)
+            rc = s_pack_history(t, mdt, out->review.date, out->previous_date,
+                                c.v[i].pid, now, &out->v[out->n - 1]);
         if (i < CL_AUDIT_PERSONS) {
             cl_core__note_person(note, c.v[i].pid);
         } else if (rc == CL_OK && note) {

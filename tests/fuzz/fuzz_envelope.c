@@ -261,6 +261,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = cl_lists_reviews(t, &s_who, &req->u.mdt_query, 1700000027,
                               &rep.u.mdt_rows, err);
         break;
+    case CL_REQ_RECORD_MEETING:
+        rc = cl_core_record_meeting(t, &s_who, &req->u.meeting, 1700000028,
+                                    &rep.u.publish, &note, err);
+        break;
     case CL_REQ_INTAKE_DECIDE:
         rc = cl_intake_decide(t, &s_route, &s_who, &req->u.intake_decide,
                               1700000025, &rep.u.publish, &note, err);

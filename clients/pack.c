@@ -1,0 +1,559 @@
+/*
+ * pack: the agenda pack as a printable document (HTML with print CSS: a
+ * page per person, the review and page number at the top of every page,
+ * the confidentiality statement at the foot), as PDF made from it by
+ * headless Chromium, and as CSV for the minute-taker; and the meeting
+ * record (caselink mdt record). The pack holds personal data: the HTML
+ * for a PDF is written to a private temporary folder and removed.
+ */
+#include "pack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "report.h"
+
+#define H(s) cl_html_write(f, (s))
+
+/* A string as a CSS string literal's content (for @page margin boxes). */
+static void s_css_str(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fputc(' ', f);
+        else if (c == '<')
+            fputs("\\3c ", f); /* no "</style>" from data */
+        else
+            fputc(c, f);
+    }
+}
+
+static void s_ymd(char out[32], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    strftime(out, 32, "%d %b %Y", gmtime_r(&tt, &tm));
+}
+
+static void s_person_name(FILE *f, const cl_pack_item *it)
+{
+    const cl_person *p =
+        it->person.n_records ? &it->person.records[0].person : NULL;
+    if (p && (p->given[0] || p->family[0])) {
+        H(p->given);
+        fputc(' ', f);
+        H(p->family);
+    } else {
+        H(it->person.person_id);
+    }
+}
+
+static void s_people(FILE *f, const char *title, const cl_attendee *a,
+                     uint32_t n)
+{
+    fprintf(f, "<h3>%s</h3>\n", title);
+    if (!n) {
+        fputs("<p>None recorded.</p>\n", f);
+        return;
+    }
+    fputs("<table><tr><th>Name</th><th>Agency</th><th>Role</th></tr>\n", f);
+    for (uint32_t i = 0; i < n; i++) {
+        fputs("<tr><td>", f);
+        H(a[i].name);
+        fputs("</td><td>", f);
+        H(a[i].agency);
+        fputs("</td><td>", f);
+        H(a[i].role);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void s_action_rows(FILE *f, const cl_actions *as, bool show_review)
+{
+    fputs("<table><tr><th>Action</th>", f);
+    if (show_review)
+        fputs("<th>Review</th>", f);
+    fputs("<th>What</th><th>Owner</th><th>Due</th><th>Status</th></tr>\n", f);
+    for (size_t i = 0; i < as->n; i++) {
+        const cl_action *a = &as->v[i];
+        bool open = a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED;
+        fprintf(f, "<tr%s><td>", open ? " class=\"open\"" : "");
+        H(a->action_id);
+        if (show_review) {
+            fputs("</td><td>", f);
+            H(a->review_id);
+        }
+        fputs("</td><td>", f);
+        H(a->text);
+        fputs("</td><td>", f);
+        H(a->owner_name);
+        fputs(", ", f);
+        H(a->owner_agency);
+        fputs("</td><td>", f);
+        H(a->due);
+        fprintf(f, "</td><td>%s%s%s", open ? "<strong>STILL OPEN</strong> " : "",
+                cl_words(CL_W_ACTION, a->status),
+                a->overdue ? " <strong>OVERDUE</strong>" : "");
+        if (a->note[0]) {
+            fputs(": ", f);
+            H(a->note);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+void s_pack_html(FILE *f, const cl_review_pack *p)
+{
+    const cl_meeting *m = &p->meeting;
+    fputs("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+          "<title>",
+          f);
+    H(p->review_id);
+    fputs(" agenda pack</title>\n<style>\n@page { size: A4; margin: 24mm 16mm "
+          "26mm 16mm;\n  @top-left { content: \"",
+          f);
+    s_css_str(f, p->review.title);
+    fputs(" \\2014  ", f);
+    s_css_str(f, p->review_id);
+    fputs(", ", f);
+    s_css_str(f, p->review.date);
+    fputs("\"; font: 9pt sans-serif; color: #333; }\n  @top-right { content: "
+          "\"Page \" counter(page) \" of \" counter(pages); font: 9pt "
+          "sans-serif; color: #333; }\n  @bottom-center { content: \"",
+          f);
+    s_css_str(f, m->confidentiality);
+    fputs("\"; font: 7.5pt sans-serif; color: #333; }\n}\n"
+          "body { font: 10.5pt/1.35 \"DejaVu Sans\", sans-serif; color: #111; }\n"
+          "h1 { font-size: 18pt; margin: 0 0 4pt; }\n"
+          "h2 { font-size: 14pt; border-bottom: 1.5pt solid #333; }\n"
+          "h3 { font-size: 11.5pt; margin: 12pt 0 4pt; }\n"
+          "table { border-collapse: collapse; width: 100%; margin: 4pt 0; }\n"
+          "th, td { border: 0.5pt solid #777; padding: 2pt 4pt; "
+          "text-align: left; vertical-align: top; }\n"
+          "th { background: #e8e8e8; }\n"
+          "tr.open td { background: #fff4d6; }\n"
+          ".confidential { border: 1.5pt solid #000; padding: 6pt; "
+          "font-weight: bold; }\n"
+          "section.person { break-before: page; }\n"
+          "section.person h2 { break-after: avoid; }\n"
+          "tr, .keep { break-inside: avoid; }\n"
+          "@media screen { body { max-width: 60em; margin: 2em auto; } }\n"
+          "</style></head><body>\n",
+          f);
+    /* the cover: the meeting, then "since the last meeting" */
+    fputs("<header><h1>Extended MDT review: ", f);
+    H(p->review.title);
+    fputs("</h1>\n<p>", f);
+    H(p->review_id);
+    fputs(", ", f);
+    H(p->review.date);
+    fputs("</p></header>\n<p class=\"confidential\">", f);
+    H(m->confidentiality);
+    fputs("</p>\n<h3>Chair</h3>\n<p>", f);
+    H(m->chair[0] ? m->chair : "Not recorded.");
+    fputs("</p>\n", f);
+    s_people(f, "Attendees", m->attendees, m->n_attendees);
+    s_people(f, "Apologies", m->apologies, m->n_apologies);
+    fputs("<h2>Since the last meeting</h2>\n<p>", f);
+    if (p->previous_id[0]) {
+        fputs("Since ", f);
+        H(p->previous_id);
+        fputs(" on ", f);
+        H(p->previous_date);
+        fputs(".", f);
+    } else {
+        fputs("No earlier meeting: everything so far.", f);
+    }
+    fputs("</p>\n<table><tr><th>#</th><th>Person</th><th>New referrals</th>"
+          "<th>Safeguarding alerts</th><th>Answers to requests</th>"
+          "<th>Overdue actions</th></tr>\n",
+          f);
+    for (size_t i = 0; i < p->n; i++) {
+        const cl_pack_item *it = &p->v[i];
+        fprintf(f, "<tr><td>%zu</td><td>", i + 1);
+        s_person_name(f, it);
+        fprintf(f, " (%s)</td><td>%u</td><td>%u</td><td>%u</td><td>%u</td></tr>\n",
+                it->person.person_id, it->n_since, it->since_alerts,
+                it->since_answered, it->since_overdue);
+    }
+    fputs("</table>\n<h2>Agenda</h2>\n<ol>\n", f);
+    for (size_t i = 0; i < p->n; i++) {
+        fputs("<li>", f);
+        s_person_name(f, &p->v[i]);
+        fprintf(f, " &mdash; %s</li>\n",
+                cl_words(CL_W_AGENDA, p->v[i].reason));
+    }
+    fputs("</ol>\n", f);
+    /* a page per person */
+    for (size_t i = 0; i < p->n; i++) {
+        const cl_pack_item *it = &p->v[i];
+        const cl_person_view *v = &it->person;
+        fprintf(f, "<section class=\"person\" id=\"p%zu\">\n<h2>%zu. ", i + 1,
+                i + 1);
+        s_person_name(f, it);
+        fprintf(f, " <small>(%s)</small></h2>\n<p>", v->person_id);
+        if (v->n_records && v->records[0].person.dob[0]) {
+            fputs("Born ", f);
+            H(v->records[0].person.dob);
+            fputs(". ", f);
+        }
+        fprintf(f, "On the agenda for: %s.", cl_words(CL_W_AGENDA, it->reason));
+        if (it->note[0]) {
+            fputs(" ", f);
+            H(it->note);
+        }
+        if (it->rated) {
+            fprintf(f, " RAG: <strong>%s</strong> (",
+                    cl_words(CL_W_RAG, it->rag.rating));
+            H(it->rag.note);
+            fputs(").", f);
+        }
+        fputs("</p>\n", f);
+        for (size_t j = 0; j < v->n_plans; j++) {
+            fputs("<p class=\"confidential\">Child protection: ", f);
+            H(cl_words(CL_W_PLAN_TYPE, v->plans[j].type));
+            fputs(" (", f);
+            H(v->plans[j].authority);
+            fputs(")</p>\n", f);
+        }
+        fputs("<h3>Since the last meeting</h3>\n", f);
+        if (!it->n_since)
+            fputs("<p>No new referrals.</p>\n", f);
+        else {
+            fputs("<table><tr><th>Referral</th><th>From</th><th>What</th>"
+                  "<th>Received</th><th>Status</th></tr>\n",
+                  f);
+            for (uint32_t j = 0; j < it->n_since; j++) {
+                const cl_referral_row *r = &it->since[j];
+                char when[32];
+                s_ymd(when, r->received_at);
+                fputs("<tr><td>", f);
+                H(r->reference);
+                fputs("</td><td>", f);
+                H(r->agency);
+                fprintf(f, "</td><td>%s, %s</td><td>%s</td><td>%s</td></tr>\n",
+                        cl_words(CL_W_CATEGORY, r->category),
+                        cl_words(CL_W_RISK, r->risk), when,
+                        cl_words(CL_W_REFSTAT, r->status));
+            }
+            fputs("</table>\n", f);
+        }
+        fprintf(f,
+                "<p>Safeguarding alerts raised: %u. Answers to information "
+                "requests: %u. Overdue actions: %u.</p>\n",
+                it->since_alerts, it->since_answered, it->since_overdue);
+        fputs("<h3>Earlier reviews</h3>\n", f);
+        if (!it->n_prior)
+            fputs("<p>First time on an agenda.</p>\n", f);
+        for (uint32_t j = 0; j < it->n_prior; j++) {
+            const cl_prior_review *pr = &it->prior[j];
+            fputs("<div class=\"keep\"><p><strong>", f);
+            H(pr->review_id);
+            fputs(", ", f);
+            H(pr->date);
+            fputs("</strong>: ", f);
+            H(pr->discussion[0] ? pr->discussion : "no discussion recorded");
+            if (pr->decisions[0]) {
+                fputs("<br>Decisions: ", f);
+                H(pr->decisions);
+            }
+            fputs("</p></div>\n", f);
+        }
+        if (it->earlier.n) {
+            fputs("<h3>Actions from earlier reviews</h3>\n", f);
+            s_action_rows(f, &it->earlier, true);
+        }
+        fputs("<h3>Open actions</h3>\n", f);
+        if (it->actions.n)
+            s_action_rows(f, &it->actions, true);
+        else
+            fputs("<p>None.</p>\n", f);
+        if (it->requests.n) {
+            fputs("<h3>Information requests</h3>\n<table><tr><th>Request</th>"
+                  "<th>Agency</th><th>Answer</th></tr>\n",
+                  f);
+            for (size_t j = 0; j < it->requests.n; j++) {
+                const cl_request_summary *q = &it->requests.v[j];
+                for (uint32_t k = 0; k < q->n_agencies; k++) {
+                    const cl_request_state *a = &q->agencies[k];
+                    fputs("<tr><td>", f);
+                    H(q->request_id);
+                    fputs(": ", f);
+                    H(q->question);
+                    fputs("</td><td>", f);
+                    H(a->agency);
+                    fputs("</td><td>", f);
+                    if (a->answered) {
+                        fprintf(f, "%s, %s: ",
+                                cl_words(CL_W_INVOLVE, a->response.involvement),
+                                cl_words(CL_W_RISK, a->response.risk));
+                        H(a->response.summary);
+                    } else {
+                        fputs(a->overdue ? "<strong>OVERDUE</strong>"
+                                         : "waiting",
+                              f);
+                    }
+                    fputs("</td></tr>\n", f);
+                }
+            }
+            fputs("</table>\n", f);
+        }
+        fputs("<h3>Known to</h3>\n<table><tr><th>Agency</th><th>Record</th>"
+              "</tr>\n",
+              f);
+        for (size_t j = 0; j < v->n_records; j++) {
+            const cl_agency_record *r = &v->records[j];
+            fputs("<tr><td>", f);
+            H(r->agency);
+            fputs("</td><td>", f);
+            H(r->person.given);
+            fputs(" ", f);
+            H(r->person.family);
+            if (r->person.postcode[0]) {
+                fputs(", ", f);
+                H(r->person.postcode);
+            }
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n<h3>Referrals</h3>\n<table><tr><th>Referral</th>"
+              "<th>From</th><th>What</th><th>Concern</th></tr>\n",
+              f);
+        for (size_t j = 0; j < v->n_referrals; j++) {
+            const cl_referral_view *r = &v->referrals[j];
+            fputs("<tr><td>", f);
+            H(r->reference);
+            fputs("</td><td>", f);
+            H(r->agency);
+            fprintf(f, "</td><td>%s, %s</td><td>",
+                    cl_words(CL_W_CATEGORY, r->category),
+                    cl_words(CL_W_RISK, r->risk));
+            H(r->concern);
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n<h3>This meeting</h3>\n<p>", f);
+        H(it->discussion[0] ? it->discussion
+                            : "Discussion: (for the minute-taker)");
+        if (it->decisions[0]) {
+            fputs("<br>Decisions: ", f);
+            H(it->decisions);
+        }
+        fputs("</p>\n</section>\n", f);
+    }
+    fputs("</body></html>\n", f);
+}
+
+int s_pack_csv(FILE *f, const cl_review_pack *p)
+{
+    fputs("review_id,date,item,person_id,given_names,family_name,"
+          "date_of_birth,reason,note,rag,open_actions,overdue_actions,"
+          "referrals_since,alerts_since,answers_since,earlier_reviews,"
+          "discussion,decisions\n",
+          f);
+    for (size_t i = 0; i < p->n; i++) {
+        const cl_pack_item *it = &p->v[i];
+        const cl_person *r =
+            it->person.n_records ? &it->person.records[0].person : NULL;
+        char item[24], n[6][24];
+        snprintf(item, sizeof(item), "%zu", i + 1);
+        snprintf(n[0], sizeof(n[0]), "%zu", it->actions.n);
+        snprintf(n[1], sizeof(n[1]), "%u", it->since_overdue);
+        snprintf(n[2], sizeof(n[2]), "%u", it->n_since);
+        snprintf(n[3], sizeof(n[3]), "%u", it->since_alerts);
+        snprintf(n[4], sizeof(n[4]), "%u", it->since_answered);
+        snprintf(n[5], sizeof(n[5]), "%u", it->n_prior);
+        const char *cells[] = {p->review_id,
+                               p->review.date,
+                               item,
+                               it->person.person_id,
+                               r ? r->given : "",
+                               r ? r->family : "",
+                               r ? r->dob : "",
+                               cl_agenda_name(it->reason),
+                               it->note,
+                               it->rated ? cl_rag_name(it->rag.rating) : "",
+                               n[0],
+                               n[1],
+                               n[2],
+                               n[3],
+                               n[4],
+                               n[5],
+                               it->discussion,
+                               it->decisions};
+        for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {
+            if (k)
+                fputc(',', f);
+            cl_csv_field_write(f, cells[k]);
+        }
+        fputc('\n', f);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+/* Run Chromium headless, offline, to print html (a path) to pdf. */
+static int s_chromium_pdf(const char *html, const char *pdf, const char *tmp)
+{
+    const char *chrome = getenv("CASELINK_CHROMIUM");
+    char profile[PATH_MAX + 32], out_arg[PATH_MAX + 32], url[PATH_MAX + 16];
+    char abs_pdf[PATH_MAX];
+    if (!chrome || !chrome[0])
+        chrome = "chromium";
+    if (pdf[0] != '/') {
+        if (!getcwd(abs_pdf, sizeof(abs_pdf)) ||
+            strlen(abs_pdf) + strlen(pdf) + 2 > sizeof(abs_pdf))
+            return -1;
+        strcat(abs_pdf, "/");
+        strcat(abs_pdf, pdf);
+    } else {
+        cl_copy(abs_pdf, sizeof(abs_pdf), pdf);
+    }
+    snprintf(profile, sizeof(profile), "--user-data-dir=%s/profile", tmp);
+    snprintf(out_arg, sizeof(out_arg), "--print-to-pdf=%s", abs_pdf);
+    snprintf(url, sizeof(url), "file://%s", html);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execlp(chrome, chrome, "--headless", "--no-sandbox", "--disable-gpu",
+               "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--disable-extensions",
+               "--no-pdf-header-footer", profile, out_arg, url, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    if (waitpid(pid, &st, 0) < 0)
+        return -1;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+        fprintf(stderr,
+                "caselink: cannot run %s (install chromium, or set "
+                "CASELINK_CHROMIUM)\n",
+                chrome);
+        return -1;
+    }
+    struct stat sb;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 && stat(abs_pdf, &sb) == 0 &&
+                   sb.st_size > 0
+               ? 0
+               : -1;
+}
+
+int s_pack_pdf(const cl_review_pack *p, const char *pdf)
+{
+    char tmp[] = "/tmp/caselink-pack.XXXXXX", html[sizeof(tmp) + 16];
+    int rc = -1;
+    if (!mkdtemp(tmp)) {
+        fprintf(stderr, "caselink: temporary folder: %s\n", strerror(errno));
+        return -1;
+    }
+    snprintf(html, sizeof(html), "%s/pack.html", tmp);
+    FILE *f = fopen(html, "w");
+    if (f) {
+        s_pack_html(f, p);
+        rc = fclose(f) == 0 ? 0 : -1;
+    }
+    if (rc == 0)
+        rc = s_chromium_pdf(html, pdf, tmp);
+    /* the HTML holds personal data: overwrite, then remove everything */
+    FILE *w = fopen(html, "r+");
+    if (w) {
+        fseek(w, 0, SEEK_END);
+        long n = ftell(w);
+        rewind(w);
+        for (long i = 0; i < n; i++)
+            fputc(0, w);
+        fclose(w);
+    }
+    char cmd[sizeof(tmp) + 16];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "caselink: could not remove %s\n", tmp);
+    if (rc != 0)
+        fprintf(stderr, "caselink: Chromium did not print %s\n", pdf);
+    return rc;
+}
+
+/* caselink mdt record MDT-ID --chair NAME [--attendee "Name|Agency|Role"]...
+ * [--apology "Name|Agency|Role"]... [--confidentiality TEXT] */
+static bool s_person_arg(cl_attendee *a, const char *v)
+{
+    char buf[512];
+    if (!cl_copy(buf, sizeof(buf), v))
+        return false;
+    char *agency = strchr(buf, '|'), *role = NULL;
+    if (!agency)
+        return false;
+    *agency++ = '\0';
+    if ((role = strchr(agency, '|')))
+        *role++ = '\0';
+    return CL_COPY(a->name, buf) && CL_COPY(a->agency, agency) &&
+           CL_COPY(a->role, role ? role : "");
+}
+
+int s_mdt_record(s_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!req)
+        return S_EXIT_FAILED;
+    req->kind = CL_REQ_RECORD_MEETING;
+    cl_meeting *m = &req->u.meeting;
+    if (argc < 1 || !CL_COPY(m->review_id, argv[0]))
+        status = S_EXIT_USAGE;
+    for (int i = 1; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            status = S_EXIT_USAGE;
+        else if (!strcmp(o, "--chair"))
+            status = CL_COPY(m->chair, v) ? 0 : S_EXIT_USAGE;
+        else if (!strcmp(o, "--attendee") && m->n_attendees < CL_ATTENDEES_MAX)
+            status = s_person_arg(&m->attendees[m->n_attendees++], v)
+                         ? 0
+                         : S_EXIT_USAGE;
+        else if (!strcmp(o, "--apology") && m->n_apologies < CL_ATTENDEES_MAX)
+            status = s_person_arg(&m->apologies[m->n_apologies++], v)
+                         ? 0
+                         : S_EXIT_USAGE;
+        else if (!strcmp(o, "--confidentiality"))
+            status = CL_COPY(m->confidentiality, v) ? 0 : S_EXIT_USAGE;
+        else
+            status = S_EXIT_USAGE;
+    }
+    if (status) {
+        free(req);
+        fputs("usage: caselink mdt record MDT-ID --chair NAME "
+              "[--attendee \"Name|Agency|Role\"]...\n"
+              "       [--apology \"Name|Agency|Role\"]... "
+              "[--confidentiality TEXT]\n",
+              stderr);
+        return S_EXIT_USAGE;
+    }
+    status = s_request(cn, "coordinator", req, &rep);
+    if (!status) {
+        printf("meeting recorded: %s (%u attending, %u apologies)\n",
+               rep.u.publish.reference, m->n_attendees, m->n_apologies);
+        cl_reply_clear(&rep);
+    }
+    free(req);
+    return status;
+}

@@ -559,16 +559,18 @@ int s_review_show(s_conn *cn, int argc, char **argv)
     printf("Agencies attending:");
     for (uint32_t i = 0; i < p->review.n_agencies; i++)
         printf("%s %s", i ? "," : "", p->review.agencies[i]);
-    printf("\nChair: %s\n", p->meeting.chair[0] ? p->meeting.chair
-                                                  : "(not recorded)");
+    printf("\nChair: %s\n",
+           p->meeting.chair[0] ? p->meeting.chair : "(not recorded)");
     for (uint32_t i = 0; i < p->meeting.n_attendees; i++)
-        printf("%s %s (%s%s%s)", i ? "," : "Attendees:",
-               p->meeting.attendees[i].name, p->meeting.attendees[i].agency,
+        printf("%s %s (%s%s%s)",
+               i ? "," : "Attendees:", p->meeting.attendees[i].name,
+               p->meeting.attendees[i].agency,
                p->meeting.attendees[i].role[0] ? ", " : "",
                p->meeting.attendees[i].role);
     for (uint32_t i = 0; i < p->meeting.n_apologies; i++)
-        printf("%s %s (%s)", i ? "," : "\nApologies:",
-               p->meeting.apologies[i].name, p->meeting.apologies[i].agency);
+        printf("%s %s (%s)",
+               i ? "," : "\nApologies:", p->meeting.apologies[i].name,
+               p->meeting.apologies[i].agency);
     printf("\n%s\n", p->meeting.confidentiality);
     printf("\n%zu %s on the agenda. Opening this pack is audited.\n", p->n,
            p->n == 1 ? "person" : "people");
@@ -637,7 +639,8 @@ int s_review_show(s_conn *cn, int argc, char **argv)
             printf("%s  %s (%s) %s: %s%s\n",
                    j ? "" : "\nActions from earlier reviews\n", a->action_id,
                    a->review_id, open ? "STILL OPEN" : "",
-                   cl_words(CL_W_ACTION, a->status), a->overdue ? " OVERDUE" : "");
+                   cl_words(CL_W_ACTION, a->status),
+                   a->overdue ? " OVERDUE" : "");
         }
         if (it->discussion[0])
             printf("\nDiscussion: %s\nDecisions: %s\n", it->discussion,

@@ -190,7 +190,8 @@ const s_row s_rows[] = {
      "[--apology \"NAME|AGENCY|ROLE\"]... [--confidentiality TEXT]",
      "the meeting record: who chaired, who attended and who sent apologies, "
      "and the confidentiality statement the pack carries (coordinator)",
-     S_OPTS("--chair NAME\twho chairs", "--attendee SPEC\tNAME|AGENCY|ROLE "
+     S_OPTS("--chair NAME\twho chairs",
+            "--attendee SPEC\tNAME|AGENCY|ROLE "
             "(repeatable)",
             "--apology SPEC\tNAME|AGENCY|ROLE (repeatable)",
             "--confidentiality TEXT\tinstead of the default statement"),

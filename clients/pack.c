@@ -90,7 +90,8 @@ static void s_action_rows(FILE *f, const cl_actions *as, bool show_review)
     fputs("<th>What</th><th>Owner</th><th>Due</th><th>Status</th></tr>\n", f);
     for (size_t i = 0; i < as->n; i++) {
         const cl_action *a = &as->v[i];
-        bool open = a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED;
+        bool open =
+            a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED;
         fprintf(f, "<tr%s><td>", open ? " class=\"open\"" : "");
         H(a->action_id);
         if (show_review) {
@@ -105,7 +106,8 @@ static void s_action_rows(FILE *f, const cl_actions *as, bool show_review)
         H(a->owner_agency);
         fputs("</td><td>", f);
         H(a->due);
-        fprintf(f, "</td><td>%s%s%s", open ? "<strong>STILL OPEN</strong> " : "",
+        fprintf(f, "</td><td>%s%s%s",
+                open ? "<strong>STILL OPEN</strong> " : "",
                 cl_words(CL_W_ACTION, a->status),
                 a->overdue ? " <strong>OVERDUE</strong>" : "");
         if (a->note[0]) {
@@ -137,24 +139,25 @@ void s_pack_html(FILE *f, const cl_review_pack *p)
           "sans-serif; color: #333; }\n  @bottom-center { content: \"",
           f);
     s_css_str(f, m->confidentiality);
-    fputs("\"; font: 7.5pt sans-serif; color: #333; }\n}\n"
-          "body { font: 10.5pt/1.35 \"DejaVu Sans\", sans-serif; color: #111; }\n"
-          "h1 { font-size: 18pt; margin: 0 0 4pt; }\n"
-          "h2 { font-size: 14pt; border-bottom: 1.5pt solid #333; }\n"
-          "h3 { font-size: 11.5pt; margin: 12pt 0 4pt; }\n"
-          "table { border-collapse: collapse; width: 100%; margin: 4pt 0; }\n"
-          "th, td { border: 0.5pt solid #777; padding: 2pt 4pt; "
-          "text-align: left; vertical-align: top; }\n"
-          "th { background: #e8e8e8; }\n"
-          "tr.open td { background: #fff4d6; }\n"
-          ".confidential { border: 1.5pt solid #000; padding: 6pt; "
-          "font-weight: bold; }\n"
-          "section.person { break-before: page; }\n"
-          "section.person h2 { break-after: avoid; }\n"
-          "tr, .keep { break-inside: avoid; }\n"
-          "@media screen { body { max-width: 60em; margin: 2em auto; } }\n"
-          "</style></head><body>\n",
-          f);
+    fputs(
+        "\"; font: 7.5pt sans-serif; color: #333; }\n}\n"
+        "body { font: 10.5pt/1.35 \"DejaVu Sans\", sans-serif; color: #111; }\n"
+        "h1 { font-size: 18pt; margin: 0 0 4pt; }\n"
+        "h2 { font-size: 14pt; border-bottom: 1.5pt solid #333; }\n"
+        "h3 { font-size: 11.5pt; margin: 12pt 0 4pt; }\n"
+        "table { border-collapse: collapse; width: 100%; margin: 4pt 0; }\n"
+        "th, td { border: 0.5pt solid #777; padding: 2pt 4pt; "
+        "text-align: left; vertical-align: top; }\n"
+        "th { background: #e8e8e8; }\n"
+        "tr.open td { background: #fff4d6; }\n"
+        ".confidential { border: 1.5pt solid #000; padding: 6pt; "
+        "font-weight: bold; }\n"
+        "section.person { break-before: page; }\n"
+        "section.person h2 { break-after: avoid; }\n"
+        "tr, .keep { break-inside: avoid; }\n"
+        "@media screen { body { max-width: 60em; margin: 2em auto; } }\n"
+        "</style></head><body>\n",
+        f);
     /* the cover: the meeting, then "since the last meeting" */
     fputs("<header><h1>Extended MDT review: ", f);
     H(p->review.title);
@@ -187,7 +190,8 @@ void s_pack_html(FILE *f, const cl_review_pack *p)
         const cl_pack_item *it = &p->v[i];
         fprintf(f, "<tr><td>%zu</td><td>", i + 1);
         s_person_name(f, it);
-        fprintf(f, " (%s)</td><td>%u</td><td>%u</td><td>%u</td><td>%u</td></tr>\n",
+        fprintf(f,
+                " (%s)</td><td>%u</td><td>%u</td><td>%u</td><td>%u</td></tr>\n",
                 it->person.person_id, it->n_since, it->since_alerts,
                 it->since_answered, it->since_overdue);
     }
@@ -195,8 +199,7 @@ void s_pack_html(FILE *f, const cl_review_pack *p)
     for (size_t i = 0; i < p->n; i++) {
         fputs("<li>", f);
         s_person_name(f, &p->v[i]);
-        fprintf(f, " &mdash; %s</li>\n",
-                cl_words(CL_W_AGENDA, p->v[i].reason));
+        fprintf(f, " &mdash; %s</li>\n", cl_words(CL_W_AGENDA, p->v[i].reason));
     }
     fputs("</ol>\n", f);
     /* a page per person */

@@ -687,7 +687,7 @@ typedef struct cl_action_msg {
 #define CL_PRIOR_MAX     6
 #define CL_SINCE_MAX     16
 #define CL_CONFIDENTIALITY_DEFAULT                                             \
-    "OFFICIAL-SENSITIVE. This pack holds personal and special category "      \
+    "OFFICIAL-SENSITIVE. This pack holds personal and special category "       \
     "data shared for the extended MDT under the partnership's information "    \
     "sharing agreement. Do not copy, forward or leave it unattended; return "  \
     "or destroy it after the meeting."
@@ -1374,7 +1374,6 @@ typedef struct cl_publish_result {
     char warnings[CL_WARNINGS_MAX][CL_WARNING_SZ];
     cl_flag_result flag; /* the subject's front-line flag, where configured */
 } cl_publish_result;
-
 
 typedef struct cl_prior_review {
     char review_id[CL_REF_SZ];

@@ -822,10 +822,12 @@ int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                 ap ? b->apologies[i - b->n_attendees] : b->attendees[i];
             cl_attendee *x = ap ? &m->apologies[m->n_apologies++]
                                 : &m->attendees[m->n_attendees++];
-            if (!S_STR(x->name, a->name, ap ? "apologies.name" : "attendees.name") ||
+            if (!S_STR(x->name, a->name,
+                       ap ? "apologies.name" : "attendees.name") ||
                 !S_STR(x->agency, a->agency,
                        ap ? "apologies.agency" : "attendees.agency") ||
-                !S_STR(x->role, a->role, ap ? "apologies.role" : "attendees.role"))
+                !S_STR(x->role, a->role,
+                       ap ? "apologies.role" : "attendees.role"))
                 goto out;
         }
         break;
@@ -2150,8 +2152,8 @@ static Caselink__Attendee **s_attendees_out(s_scratch *s, const cl_attendee *a,
     return v;
 }
 
-static void s_attendees_in(cl_attendee *a, uint32_t *n,
-                           Caselink__Attendee **v, size_t nv)
+static void s_attendees_in(cl_attendee *a, uint32_t *n, Caselink__Attendee **v,
+                           size_t nv)
 {
     *n = 0;
     for (size_t i = 0; i < nv && i < CL_ATTENDEES_MAX; i++) {
@@ -2225,8 +2227,8 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
             return NULL;
         caselink__since_last__init(sl);
         sl->referrals = s_scratch_alloc(s, (it->n_since + 1) * sizeof(void *));
-        for (uint32_t j = 0; sl->referrals && j < it->n_since && j < CL_SINCE_MAX;
-             j++)
+        for (uint32_t j = 0;
+             sl->referrals && j < it->n_since && j < CL_SINCE_MAX; j++)
             if ((sl->referrals[sl->n_referrals] = s_row_out(s, &it->since[j])))
                 sl->n_referrals++;
         sl->alerts = it->since_alerts;

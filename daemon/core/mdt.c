@@ -1370,10 +1370,12 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
-/* --- the meeting record ---------------------------------------------------- */
+/* --- the meeting record ----------------------------------------------------
+ */
 
 #define S_MEET_BUF                                                             \
-    (2 * CL_ATTENDEES_MAX * (CL_NAME_SZ + CL_AGENCY_SZ + CL_USER_ROLE_SZ + 8) + \
+    (2 * CL_ATTENDEES_MAX *                                                    \
+         (CL_NAME_SZ + CL_AGENCY_SZ + CL_USER_ROLE_SZ + 8) +                   \
      CL_NAME_SZ + CL_NOTE_SZ + 64)
 
 static void s_people_enc(cl_enc *e, const cl_attendee *a, uint32_t n)
@@ -1476,8 +1478,8 @@ int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
     free(buf);
     CL_COPY(out->reference, m->review_id);
     if (note) {
-        snprintf(note->purpose, sizeof(note->purpose), "meeting record of %.64s",
-                 m->review_id);
+        snprintf(note->purpose, sizeof(note->purpose),
+                 "meeting record of %.64s", m->review_id);
         CL_COPY(note->detail, m->review_id);
     }
     return rc;
@@ -1623,7 +1625,8 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
     for (size_t i = 0; i < it->requests.n; i++)
         for (uint32_t j = 0; j < it->requests.v[i].n_agencies; j++) {
             const cl_request_state *s = &it->requests.v[i].agencies[j];
-            it->since_answered += s->answered && s->response.answered_at >= from;
+            it->since_answered +=
+                s->answered && s->response.answered_at >= from;
         }
     for (size_t i = 0; i < it->actions.n; i++)
         it->since_overdue += it->actions.v[i].overdue;

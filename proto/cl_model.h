@@ -1406,8 +1406,8 @@ typedef struct cl_review_pack {
     cl_review_new review; /* date, title, agencies */
     char review_id[CL_REF_SZ];
     size_t n;
-    cl_pack_item *v; /* owned */
-    uint32_t purged; /* people on the agenda removed under retention */
+    cl_pack_item *v;    /* owned */
+    uint32_t purged;    /* people on the agenda removed under retention */
     cl_meeting meeting; /* chair, attendees, apologies, confidentiality */
     char previous_id[CL_REF_SZ], previous_date[CL_DATE_SZ];
 } cl_review_pack;

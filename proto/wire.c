@@ -2096,6 +2096,8 @@ static void s_link_info_in(cl_link_info *o, const Caselink__LinkInfo *x)
     o->rerun_total = x->rerun_total;
     o->rerun_merged = x->rerun_merged;
     o->rerun_queued = x->rerun_queued;
+}
+
 static Caselink__ReferralRow *s_row_out(s_scratch *s, const cl_referral_row *m)
 {
     Caselink__ReferralRow *x = s_scratch_alloc(s, sizeof(*x));

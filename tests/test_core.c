@@ -933,6 +933,25 @@ static void test_intake_record(void **state)
     assert_int_equal(cl_core_decode_check(CL_DB_INTAKE, in + 1, n - 1), CL_OK);
     assert_int_equal(cl_core_decode_check(CL_DB_INTAKE, in + 1, n - 2),
                      CL_ERR_CORRUPT);
+    /* the meeting record, and an action keeping its changes (version 2) */
+    static const struct {
+        const char *seed;
+        cl_db db;
+    } more[] = {{"meeting", CL_DB_MEETING},
+                {"action", CL_DB_ACTION},
+                {"action_v2", CL_DB_ACTION}};
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+        snprintf(path, sizeof(path), "%s/stored/%s", CL_CORPUS_DIR,
+                 more[i].seed);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        n = fread(in, 1, sizeof(in), f);
+        fclose(f);
+        assert_int_equal(cl_core_decode_check(more[i].db, in + 1, n - 1),
+                         CL_OK);
+        assert_int_equal(cl_core_decode_check(more[i].db, in + 1, n - 2),
+                         CL_ERR_CORRUPT);
+    }
 }
 
 int main(void)

@@ -706,6 +706,9 @@ static void test_intake_seeds(void **state)
     } seeds[] = {{"intake_list", CL_REQ_INTAKE_LIST},
                  {"intake_decide", CL_REQ_INTAKE_DECIDE},
                  {"intake_decline", CL_REQ_INTAKE_DECIDE},
+                 {"referral_list", CL_REQ_REFERRAL_LIST},
+                 {"mdt_list", CL_REQ_MDT_LIST},
+                 {"record_meeting", CL_REQ_RECORD_MEETING},
                  {"publish_ask_mdt", CL_REQ_PUBLISH_REFERRAL}};
     cl_request *back = calloc(1, sizeof(*back));
     char err[CL_ERROR_SZ];

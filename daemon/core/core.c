@@ -4068,6 +4068,7 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
     case CL_DB_DISCUSSION:
     case CL_DB_MEASURE_DEF:
     case CL_DB_MEASURE:
+    case CL_DB_MEETING:
         return cl_core__mdt_decode_check(db, buf, len);
     default:
         rc = CL_ERR_INVALID;

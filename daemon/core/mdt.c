@@ -2032,6 +2032,14 @@ int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf, size_t len)
         cl_rag_entry e;
         return s_rag_dec(buf, len, &e);
     }
+    if (db == CL_DB_MEETING) {
+        cl_meeting *m = calloc(1, sizeof(*m));
+        if (!m)
+            return CL_ERR_NOMEM;
+        int rc = s_meeting_dec(buf, len, m);
+        free(m);
+        return rc;
+    }
     cl_dec d = cl_dec_init(buf, len);
     if (cl_dec_u8(&d) != S_VERSION)
         d.bad = true;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CL_DB_HISTORY,    CL_DB_AUDIT,    CL_DB_MAILBOX, CL_DB_INFOREQ,
         CL_DB_FEED,       CL_DB_ACTION,   CL_DB_RAG,     CL_DB_DISCUSSION,
         CL_DB_AGENCY_REF, CL_DB_INTAKE,   CL_DB_LINKING, CL_DB_PLAN,
-        CL_DB_FLAG_LOG,   CL_DB_HOLD,     CL_DB_ALERTED};
+        CL_DB_FLAG_LOG,   CL_DB_HOLD,     CL_DB_ALERTED, CL_DB_MEETING};
     static uint8_t pt[CL_STORE_MAX_VALUE];
     uint8_t key[CL_KEY_LEN];
     size_t n = 0;

@@ -696,6 +696,38 @@ static void test_local_id_and_crafted_links(void **state)
     cl_client_close(&gp);
 }
 
+/* The attack found from outside: a referral that names a child (or her
+ * mother) by name and date of birth alone is linked to the real person by
+ * matching; neither its publish reply nor a check by the bait's local id
+ * may then tell whether she is on a plan. */
+static void test_bait_by_demographics(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *ch = th_client(d, "childrens"), *gp = th_client(d, "gp");
+    cl_flag_result f;
+    cl_reply rep;
+    s_plan(ch, "CP-1", NULL);
+    const char *given[] = {"Lily", "Kerry"},
+               *dob[] = {"2019-06-01", "1990-02-03"};
+    const char *local[] = {"BAIT-1", "BAIT-2"}, *ref[] = {"GPB-1", "GPB-2"};
+    for (int i = 0; i < 2; i++) {
+        cl_request *q = th_referral(ref[i], given[i], "Brown", dob[i], NULL);
+        CL_COPY(q->u.publish.subject.local_id, local[i]);
+        assert_int_equal(s_call(gp, q, &rep), CL_STATUS_OK);
+        assert_int_equal(rep.u.publish.flag.n, 0);
+        cl_reply_clear(&rep);
+        free(q);
+        assert_int_equal(s_check(gp, CL_FLAG_BY_LOCAL_ID, local[i], &f, NULL),
+                         CL_OK);
+        assert_int_equal(f.n, 0);
+    }
+    /* by the real number the child is flagged, as before */
+    assert_int_equal(s_check(gp, CL_FLAG_BY_NHS, NHS_CHILD, &f, NULL), CL_OK);
+    assert_int_equal(f.n, 1);
+    cl_client_close(&ch);
+    cl_client_close(&gp);
+}
+
 /* Each check is audited naming the adult and the child; the auditor lists
  * flag disclosures by agency and date. */
 static void test_audited_and_listed(void **state)
@@ -830,6 +862,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, th_setup_daemon,
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_local_id_and_crafted_links,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_bait_by_demographics,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_audited_and_listed,
                                         th_setup_daemon, th_teardown_daemon),

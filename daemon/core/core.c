@@ -1780,20 +1780,52 @@ int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
     return rc;
 }
 
-int cl_core__agency_knows_number(cl_txn *t, uint64_t pid, const char *agency,
-                                 bool *yes)
+#define S_OWN_MAX 8
+
+int cl_core__number_corroborated(cl_txn *t, uint64_t pid, const char *agency,
+                                 const char *nhs, const char *chi, bool *yes)
 {
     s_ids recs = {.max = 256};
     s_record rec;
+    char own_nhs[S_OWN_MAX][CL_ID_SZ], own_chi[S_OWN_MAX][CL_ID_SZ];
+    size_t n_nhs = 0, n_chi = 0;
     *yes = false;
+    memset(&rec, 0, sizeof(rec));
+    if (nhs && nhs[0])
+        cl_copy(own_nhs[n_nhs++], CL_ID_SZ, nhs);
+    if (chi && chi[0])
+        cl_copy(own_chi[n_chi++], CL_ID_SZ, chi);
+    bool given = n_nhs || n_chi;
     int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    /* the numbers this agency's own records of pid carry (with a number
+     * given: those of its own records that carry the given one) */
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        if (strcmp(rec.agency, agency) != 0)
+            continue;
+        if (given && !((nhs && nhs[0] && strcmp(rec.p.nhs, nhs) == 0) ||
+                       (chi && chi[0] && strcmp(rec.p.chi, chi) == 0)))
+            continue;
+        if (rec.p.nhs[0] && n_nhs < S_OWN_MAX)
+            cl_copy(own_nhs[n_nhs++], CL_ID_SZ, rec.p.nhs);
+        if (rec.p.chi[0] && n_chi < S_OWN_MAX)
+            cl_copy(own_chi[n_chi++], CL_ID_SZ, rec.p.chi);
+    }
+    /* ...and whether another agency's record of pid carries one of them */
     for (size_t i = 0; i < recs.n && rc == CL_OK && !*yes; i++) {
         if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
-        *yes =
-            strcmp(rec.agency, agency) == 0 && (rec.p.nhs[0] || rec.p.chi[0]);
+        if (strcmp(rec.agency, agency) == 0)
+            continue;
+        for (size_t j = 0; j < n_nhs && !*yes; j++)
+            *yes = rec.p.nhs[0] && strcmp(rec.p.nhs, own_nhs[j]) == 0;
+        for (size_t j = 0; j < n_chi && !*yes; j++)
+            *yes = rec.p.chi[0] && strcmp(rec.p.chi, own_chi[j]) == 0;
     }
     sodium_memzero(&rec, sizeof(rec));
+    sodium_memzero(own_nhs, sizeof(own_nhs));
+    sodium_memzero(own_chi, sizeof(own_chi));
     free(recs.v);
     return rc;
 }

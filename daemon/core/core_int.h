@@ -126,10 +126,15 @@ CL_NODISCARD int cl_core__person_by_ident(cl_txn *t, const char *domain,
                                           const char *v1, const char *v2,
                                           uint64_t *pid);
 
-/* True in *yes if one of agency's own records of person pid carries an
- * NHS or CHI number. */
-CL_NODISCARD int cl_core__agency_knows_number(cl_txn *t, uint64_t pid,
-                                              const char *agency, bool *yes);
+/* True in *yes if person pid is identified for agency by a number that
+ * another agency's record of pid carries too: the NHS or CHI number given
+ * (nhs, chi: either may be NULL) or, with neither given, one that the
+ * agency's own records of pid carry. A number that only the agency itself
+ * recorded proves nothing (it may be invented to link a bait record). */
+CL_NODISCARD int cl_core__number_corroborated(cl_txn *t, uint64_t pid,
+                                              const char *agency,
+                                              const char *nhs, const char *chi,
+                                              bool *yes);
 
 /* The subject of referral CL-... */
 CL_NODISCARD int cl_core__referral_person(cl_txn *t, const char *reference,

@@ -12,6 +12,13 @@
  *     carries an NHS or CHI number (else naming a child by name and date
  *     of birth in one's own referral would reveal whether that child is
  *     on a plan: a demographic search by another road).
+ * And always: the caller must have identified P (for P's own plans and
+ * for relationships other agencies asserted) or K (for a relationship it
+ * asserted itself) by an NHS or CHI number that a record from ANOTHER
+ * agency carries too. A number only the caller recorded proves nothing: a
+ * bait record with a name, a date of birth and an invented number would
+ * otherwise be linked to the real person by matching and learn their
+ * plans. "No flag" then, the same answer as for anyone else.
  * A plan withdrawn, or ended more than ended_within_days ago, flags
  * nobody.
  *
@@ -160,6 +167,7 @@ typedef struct s_find {
     uint64_t child;          /* the child being looked at */
     const char *person_is;   /* what pid is to that child */
     bool own_only;           /* the child's own plans only (not unborn) */
+    bool person_ok;          /* pid identified by a corroborated number */
     s_hit hits[CL_FLAGS_MAX];
     size_t n;
 } s_find;
@@ -195,12 +203,16 @@ static int s_rel_counts(s_find *f, uint64_t other, const char *agency,
     if (inferred)
         return CL_OK; /* a shared UPRN: anyone can claim an address */
     if (strcmp(agency, f->caller->agency) != 0) {
-        *ok = true;
+        /* asserted by another agency: only if the caller identified the
+         * person checked by a number that agency's records corroborate */
+        *ok = f->person_ok;
         return CL_OK;
     }
     /* asserted by the caller itself: only if it could ask about the child
-     * directly, holding its NHS or CHI number */
-    return cl_core__agency_knows_number(f->t, other, f->caller->agency, ok);
+     * directly, holding an NHS or CHI number that another agency's record
+     * of the child carries too (an invented number proves nothing) */
+    return cl_core__number_corroborated(f->t, other, f->caller->agency, NULL,
+                                        NULL, ok);
 }
 
 static int s_rel_hit(void *ctx, uint64_t other, uint8_t rel, const char *agency,
@@ -233,9 +245,10 @@ static void s_date_minus(int64_t now, uint32_t days, char out[CL_DATE_SZ])
 /* Every current plan that flags pid, into f->hits. */
 static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
                         const cl_caller *caller, uint64_t pid, int64_t now,
-                        s_find *f)
+                        bool person_ok, s_find *f)
 {
     memset(f, 0, sizeof(*f));
+    f->person_ok = person_ok;
     f->t = t;
     f->caller = caller;
     f->pid = pid;
@@ -243,7 +256,10 @@ static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
     s_date_minus(now, fc->ended_within_days, f->cutoff);
     f->child = pid;
     f->person_is = "the child";
-    int rc = cl_core__plans_held(t, pid, s_plan_hit, f);
+    /* the person's own plans: only where the caller identified them by a
+     * corroborated number, else a referral naming a child by name and date
+     * of birth (linked to the real child by matching) would be a search */
+    int rc = person_ok ? cl_core__plans_held(t, pid, s_plan_hit, f) : CL_OK;
     if (rc == CL_OK)
         rc = cl_core__relations_of(t, pid, s_rel_hit, f);
     return rc == 1 ? CL_OK : rc; /* 1: CL_FLAGS_MAX found */
@@ -593,11 +609,16 @@ int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
     if (r != CL_OK)
         goto out;
     cl_core__note_person(note, pid);
+    bool person_ok = false;
+    if ((r = cl_core__number_corroborated(
+             t, pid, caller->agency, p.nhs[0] ? p.nhs : NULL,
+             p.chi[0] ? p.chi : NULL, &person_ok)) != CL_OK)
+        goto out;
     if (!(f = malloc(sizeof(*f)))) {
         r = CL_ERR_NOMEM;
         goto out;
     }
-    if ((r = s_find_flags(t, fc, caller, pid, now, f)) != CL_OK)
+    if ((r = s_find_flags(t, fc, caller, pid, now, person_ok, f)) != CL_OK)
         goto out;
     r = s_disclose(t, fc, rc, caller, f, "flag_check", NULL, now, out, note);
 out:
@@ -619,10 +640,15 @@ int cl_flag_on_publish(cl_txn *t, const cl_flag_config *fc,
     int r = cl_core__referral_person(t, reference, &pid);
     if (r != CL_OK)
         return r;
+    bool person_ok = false;
+    if ((r = cl_core__number_corroborated(t, pid, caller->agency, NULL, NULL,
+                                          &person_ok)) != CL_OK)
+        return r;
     s_find *f = malloc(sizeof(*f));
     if (!f)
         return CL_ERR_NOMEM;
-    if ((r = s_find_flags(t, fc, caller, pid, now, f)) == CL_OK && f->n) {
+    if ((r = s_find_flags(t, fc, caller, pid, now, person_ok, f)) == CL_OK &&
+        f->n) {
         cl_audit_note note;
         memset(&note, 0, sizeof(note));
         cl_core__note_person(&note, pid);

@@ -1453,7 +1453,7 @@ static int s_commit(cl_server *s, cl_txn **t)
     uint64_t seq = 0;
     if (!s->repl)
         return cl_store_commit(t);
-    int rc = cl_store_changes(*t, &b, &len, &n);
+    int rc = cl_store_changes(*t, s->applied, &b, &len, &n);
     if (rc != CL_OK || n == 0) {
         cl_store_abort(t); /* nothing changed: nothing to keep */
         return rc;
@@ -1646,7 +1646,7 @@ static int s_repl_start(cl_server *s, char *err, size_t err_len)
  * fenced out by its next append. */
 static void s_promote(cl_server *s, s_item *it)
 {
-    static const uint8_t empty[8] = {'C', 'L', 'B', '1', 0, 0, 0, 0};
+    uint8_t empty[128];
     char why[256] = "";
     int rc = CL_OK;
     it->rep.kind = CL_REQ_ADMIN_PROMOTE;
@@ -1664,13 +1664,24 @@ static void s_promote(cl_server *s, s_item *it)
         uint64_t seq = 0;
         if ((rc = s_catch_up(s, false)) != CL_OK)
             break;
-        rc = cl_repl_publish(s->repl, empty, sizeof(empty), s->applied, true,
-                             &seq, why, sizeof(why));
+        /* the claim: an empty batch, authenticated for the next place */
+        cl_txn *t = NULL;
+        const uint8_t *b;
+        size_t len = 0, n;
+        if ((rc = cl_store_begin(&t, s->store, NULL, true)) == CL_OK)
+            rc = cl_store_changes(t, s->applied, &b, &len, &n);
+        if (rc == CL_OK && len <= sizeof(empty))
+            memcpy(empty, b, len);
+        cl_store_abort(&t);
+        if (rc != CL_OK || len > sizeof(empty))
+            break;
+        rc = cl_repl_publish(s->repl, empty, len, s->applied, true, &seq, why,
+                             sizeof(why));
         if (rc == CL_ERR_EXISTS)
             continue; /* the old active appended meanwhile: again */
         if (rc != CL_OK)
             break;
-        cl_repl_msg m = {.seq = seq, .data = empty, .len = sizeof(empty)};
+        cl_repl_msg m = {.seq = seq, .data = empty, .len = len};
         CL_COPY(m.node, s->cfg.repl.node);
         CL_COPY(m.endpoint, s->cfg.repl.advertise);
         rc = s_apply_msgs(s, &m, 1);

@@ -29,6 +29,7 @@
 typedef struct s_keys {
     uint8_t data[S_KEY_VERSIONS + 1][CL_KEY_LEN]; /* by version, 1-based */
     uint8_t index[CL_KEY_LEN];
+    uint8_t repl[CL_KEY_LEN];   /* authenticates replication batches */
     uint8_t ix_mac[CL_KEY_LEN]; /* index rows: tag over db, key, value */
     uint8_t ix_enc[CL_KEY_LEN]; /* index rows: value cipher (SIV) */
     uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES]; /* audit checkpoints */
@@ -250,15 +251,21 @@ int cl_store_key_generate(const char *path)
 
 /* --- change capture: helpers ---------------------------------------------
  *
- * A batch is "CLB1", a record count (u32, big-endian), then per record:
+ * A batch is "CLB1", a record count (u32, big-endian), the sequence it
+ * must follow in the log (u64), then per record:
  *   op (1: put, 2: delete), sub-database name length (u8) and name,
  *   key length (u16) and key, and for a put the value length (u32) and the
- *   value exactly as LMDB holds it (sealed for sealed sub-databases).
+ *   value exactly as LMDB holds it (sealed for sealed sub-databases);
+ * last a 32-byte BLAKE2b MAC of all that under a key derived from the
+ * master key ("cl-repl_"). Whoever may publish to the stream but holds no
+ * master key can neither forge a batch (index rows and counters are not
+ * sealed) nor replay a genuine one at another place in the log.
  * Sub-databases are named, not numbered, so a batch means the same to a
  * build that added sub-databases in another order.
  */
 #define S_BATCH_MAGIC  "CLB1"
-#define S_BATCH_HEADER 8
+#define S_BATCH_HEADER 16
+#define S_BATCH_MAC    32
 #define S_OP_PUT       1
 #define S_OP_DEL       2
 #define S_KEY_MAX      511 /* LMDB's default largest key */
@@ -275,7 +282,7 @@ static int s_capture_new(s_capture **out)
         return CL_ERR_NOMEM;
     }
     memcpy(c->buf, S_BATCH_MAGIC, 4);
-    memset(c->buf + 4, 0, 4);
+    memset(c->buf + 4, 0, S_BATCH_HEADER - 4);
     c->len = S_BATCH_HEADER;
     *out = c;
     return CL_OK;
@@ -1239,6 +1246,8 @@ static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
                                    master);
     crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
                                master);
+    crypto_kdf_derive_from_key(s->keys->repl, CL_KEY_LEN, 1, "cl-repl_",
+                               master);
     crypto_kdf_derive_from_key(s->keys->ix_mac, CL_KEY_LEN, 1, "cl-ixmac",
                                master);
     crypto_kdf_derive_from_key(s->keys->ix_enc, CL_KEY_LEN, 1, "cl-ixenc",
@@ -1577,20 +1586,30 @@ void cl_store_capture(cl_store *s, bool on)
     s->capture = on;
 }
 
-int cl_store_changes(cl_txn *t, const uint8_t **batch, size_t *len,
-                     size_t *count)
+int cl_store_changes(cl_txn *t, uint64_t prev, const uint8_t **batch,
+                     size_t *len, size_t *count)
 {
-    if (t->parent || !t->write || !t->cap)
+    s_capture *c = t->cap;
+    if (t->parent || !t->write || !c)
         return CL_ERR_INVALID;
-    if (t->cap->err)
-        return t->cap->err;
-    uint32_t n = t->cap->count;
-    t->cap->buf[4] = (uint8_t)(n >> 24);
-    t->cap->buf[5] = (uint8_t)(n >> 16);
-    t->cap->buf[6] = (uint8_t)(n >> 8);
-    t->cap->buf[7] = (uint8_t)n;
-    *batch = t->cap->buf;
-    *len = t->cap->len;
+    if (c->err)
+        return c->err;
+    if (c->len + S_BATCH_MAC > c->cap) {
+        uint8_t *nb = realloc(c->buf, c->len + S_BATCH_MAC);
+        if (!nb)
+            return CL_ERR_NOMEM;
+        c->buf = nb;
+        c->cap = c->len + S_BATCH_MAC;
+    }
+    uint32_t n = c->count;
+    for (int i = 0; i < 4; i++)
+        c->buf[4 + i] = (uint8_t)(n >> (8 * (3 - i)));
+    for (int i = 0; i < 8; i++)
+        c->buf[8 + i] = (uint8_t)(prev >> (8 * (7 - i)));
+    crypto_generichash(c->buf + c->len, S_BATCH_MAC, c->buf, c->len,
+                       t->store->keys->repl, CL_KEY_LEN);
+    *batch = c->buf;
+    *len = c->len + S_BATCH_MAC; /* the MAC is rewritten on each call */
     *count = n;
     return CL_OK;
 }
@@ -1640,10 +1659,22 @@ static int s_db_by_name(const uint8_t *name, size_t len)
 
 /* Apply one batch's records with raw LMDB calls (sealed values go in as
  * they are: the same master key opens them), bypassing the capture. */
-static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len)
+static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
+                           uint64_t seq)
 {
-    if (len < S_BATCH_HEADER || memcmp(b, S_BATCH_MAGIC, 4))
+    uint8_t mac[S_BATCH_MAC];
+    uint64_t prev = 0;
+    if (len < S_BATCH_HEADER + S_BATCH_MAC || memcmp(b, S_BATCH_MAGIC, 4))
         return CL_ERR_CORRUPT;
+    len -= S_BATCH_MAC;
+    crypto_generichash(mac, sizeof(mac), b, len, t->store->keys->repl,
+                       CL_KEY_LEN);
+    if (crypto_verify_32(mac, b + len) != 0)
+        return CL_ERR_CORRUPT; /* forged, damaged, or another master key */
+    for (int i = 0; i < 8; i++)
+        prev = prev << 8 | b[8 + i];
+    if (prev + 1 != seq)
+        return CL_ERR_CORRUPT; /* a genuine batch replayed elsewhere */
     uint32_t n = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
                  (uint32_t)b[6] << 8 | b[7];
     size_t off = S_BATCH_HEADER;
@@ -1700,7 +1731,7 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
         return rc;
     if (seq <= applied)
         return CL_ERR_EXISTS;
-    if ((rc = s_apply_records(t, batch, len)) != CL_OK)
+    if ((rc = s_apply_records(t, batch, len, seq)) != CL_OK)
         return rc;
     /* A rotation or retirement in the batch takes effect with the commit,
      * as it did where it was made. */

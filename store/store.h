@@ -267,12 +267,15 @@ CL_NODISCARD int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes);
 void cl_store_capture(cl_store *s, bool on);
 
 /*
- * The batch of changes made so far in top-level write transaction t
- * (borrowed until t ends; empty batches have *count 0). CL_ERR_INVALID if
- * t is nested, read-only or capture was off when it began; CL_ERR_NOMEM if
- * a change could not be recorded (the transaction must be aborted).
+ * The batch of changes made so far in top-level write transaction t, to
+ * be stored at the log position right after prev, authenticated with a
+ * key derived from the master key (borrowed until t ends or the next call;
+ * an empty batch has *count 0 and is still a valid batch). CL_ERR_INVALID
+ * if t is nested, read-only or capture was off when it began; CL_ERR_NOMEM
+ * if a change could not be recorded (the transaction must be aborted).
  */
-CL_NODISCARD int cl_store_changes(cl_txn *t, const uint8_t **batch, size_t *len,
+CL_NODISCARD int cl_store_changes(cl_txn *t, uint64_t prev,
+                                  const uint8_t **batch, size_t *len,
                                   size_t *count);
 
 /* The sequence number of the last batch applied (0: none). */
@@ -285,9 +288,11 @@ CL_NODISCARD int cl_store_set_applied(cl_txn *t, uint64_t seq);
  * Apply a batch (from cl_store_changes, perhaps on another node) in
  * top-level write transaction t as sequence number seq, and record seq as
  * applied. CL_ERR_EXISTS if seq is not after the last applied one (it was
- * applied already: nothing changes); CL_ERR_CORRUPT if the batch is
- * malformed or names a sub-database this build does not have (t must then
- * be aborted). Key rotations in the batch take effect on commit.
+ * applied already: nothing changes); CL_ERR_CORRUPT if the batch fails
+ * authentication (forged, damaged, another master key), was made for
+ * another position than seq, is malformed or names a sub-database this
+ * build does not have (t must then be aborted). Key rotations in the batch
+ * take effect on commit.
  */
 CL_NODISCARD int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len,
                                 uint64_t seq);

@@ -67,7 +67,7 @@ static void s_ship(s_pair *p, cl_txn **t)
     const uint8_t *batch;
     size_t len, count;
     cl_txn *tb = NULL;
-    assert_int_equal(cl_store_changes(*t, &batch, &len, &count), CL_OK);
+    assert_int_equal(cl_store_changes(*t, p->seq, &batch, &len, &count), CL_OK);
     uint8_t *copy = malloc(len);
     assert_non_null(copy);
     memcpy(copy, batch, len);
@@ -120,14 +120,14 @@ static void test_apply_ends_identical(void **state)
     /* 2: a nested transaction that aborts leaves nothing; one that commits
      * stays; deletes are carried */
     assert_int_equal(cl_store_begin(&t, p.a, NULL, true), CL_OK);
-    assert_int_equal(cl_store_changes(t, &batch, &len, &count), CL_OK);
+    assert_int_equal(cl_store_changes(t, 0, &batch, &len, &count), CL_OK);
     assert_int_equal(count, 0);
     assert_int_equal(cl_store_begin(&child, p.a, t, true), CL_OK);
     s_person(child, 99, "never committed");
     cl_be64_put(key, 3);
     assert_int_equal(cl_store_del(child, CL_DB_PERSON, key, 8), CL_OK);
     cl_store_abort(&child);
-    assert_int_equal(cl_store_changes(t, &batch, &len, &count), CL_OK);
+    assert_int_equal(cl_store_changes(t, 0, &batch, &len, &count), CL_OK);
     assert_int_equal(count, 0);
     assert_int_equal(cl_store_begin(&child, p.a, t, true), CL_OK);
     cl_be64_put(key, 4);
@@ -136,7 +136,7 @@ static void test_apply_ends_identical(void **state)
                      CL_ERR_NOT_FOUND); /* not recorded twice */
     assert_int_equal(cl_store_commit(&child), CL_OK);
     s_person(t, 5, "replaced value");
-    assert_int_equal(cl_store_changes(t, &batch, &len, &count), CL_OK);
+    assert_int_equal(cl_store_changes(t, 0, &batch, &len, &count), CL_OK);
     assert_int_equal(count, 2);
     s_ship(&p, &t);
     s_assert_same(&p);
@@ -235,7 +235,7 @@ static void test_exactly_once(void **state)
     assert_int_equal(cl_store_begin(&t, p.a, NULL, true), CL_OK);
     assert_int_equal(cl_store_next_id(t, "referral", &id), CL_OK);
     s_person(t, 1, "one");
-    assert_int_equal(cl_store_changes(t, &batch, &len, &count), CL_OK);
+    assert_int_equal(cl_store_changes(t, 6, &batch, &len, &count), CL_OK);
     uint8_t *copy = malloc(len);
     assert_non_null(copy);
     memcpy(copy, batch, len);
@@ -270,12 +270,12 @@ static void test_exactly_once(void **state)
     uint8_t *bad = malloc(len + 1);
     assert_non_null(bad);
     memcpy(bad, copy, len);
-    bad[8] = 9; /* first record's op */
+    bad[16] = 9; /* first record's op */
     assert_int_equal(cl_store_begin(&tb, p.b, NULL, true), CL_OK);
     assert_int_equal(cl_store_apply(tb, bad, len, 8), CL_ERR_CORRUPT);
     cl_store_abort(&tb);
     memcpy(bad, copy, len);
-    bad[10] ^= 0x20; /* first letter of the sub-database name */
+    bad[18] ^= 0x20; /* first letter of the sub-database name */
     assert_int_equal(cl_store_begin(&tb, p.b, NULL, true), CL_OK);
     assert_int_equal(cl_store_apply(tb, bad, len, 8), CL_ERR_CORRUPT);
     cl_store_abort(&tb);
@@ -284,6 +284,31 @@ static void test_exactly_once(void **state)
     assert_int_equal(cl_store_begin(&tb, p.b, NULL, true), CL_OK);
     assert_int_equal(cl_store_apply(tb, bad, len + 1, 8), CL_ERR_CORRUPT);
     cl_store_abort(&tb);
+    /* a genuine batch replayed at another place in the log */
+    assert_int_equal(cl_store_begin(&tb, p.b, NULL, true), CL_OK);
+    assert_int_equal(cl_store_apply(tb, copy, len, 8), CL_ERR_CORRUPT);
+    cl_store_abort(&tb);
+    /* a batch made under another master key */
+    {
+        char dir[256];
+        uint8_t mk2[CL_MASTER_KEY_LEN];
+        cl_store *other = NULL;
+        cl_txn *to = NULL;
+        const uint8_t *ob;
+        size_t olen, on;
+        memset(mk2, 9, sizeof(mk2));
+        th_tmpdir(dir, sizeof(dir));
+        assert_int_equal(cl_store_open(&other, dir, mk2, 1 << 20), CL_OK);
+        cl_store_capture(other, true);
+        assert_int_equal(cl_store_begin(&to, other, NULL, true), CL_OK);
+        s_person(to, 2, "forged");
+        assert_int_equal(cl_store_changes(to, 7, &ob, &olen, &on), CL_OK);
+        assert_int_equal(cl_store_begin(&tb, p.b, NULL, true), CL_OK);
+        assert_int_equal(cl_store_apply(tb, ob, olen, 8), CL_ERR_CORRUPT);
+        cl_store_abort(&tb);
+        cl_store_abort(&to);
+        cl_store_close(&other);
+    }
     s_digest(p.b, after);
     assert_memory_equal(before, after, sizeof(before));
     free(bad);
@@ -298,7 +323,7 @@ static void test_exactly_once(void **state)
     assert_int_equal(cl_store_applied(tb, &seq), CL_OK);
     assert_int_equal(seq, 7);
     /* and only top-level write transactions have a batch */
-    assert_int_equal(cl_store_changes(tb, &batch, &len, &count),
+    assert_int_equal(cl_store_changes(tb, 0, &batch, &len, &count),
                      CL_ERR_INVALID);
     cl_store_abort(&tb);
     free(copy);
@@ -348,7 +373,8 @@ static void test_capture_off(void **state)
     assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
     assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
     s_person(t, 1, "one");
-    assert_int_equal(cl_store_changes(t, &batch, &len, &count), CL_ERR_INVALID);
+    assert_int_equal(cl_store_changes(t, 0, &batch, &len, &count),
+                     CL_ERR_INVALID);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     cl_store_close(&s);
 }

@@ -266,8 +266,14 @@ int cl_repl_publish(cl_repl *r, const uint8_t *batch, size_t len,
     jsPubOptions po;
     char num[32];
     int rc = CL_ERR_BUSY;
-    if (len > INT32_MAX)
-        return CL_ERR_INVALID;
+    int64_t maxp = natsConnection_GetMaxPayload(r->nc);
+    if (len > INT32_MAX || (maxp > 0 && (int64_t)len > maxp)) {
+        snprintf(why, why_len,
+                 "a batch of %zu bytes is over the NATS max_payload of %lld: "
+                 "raise max_payload or lower [limits] batch_max",
+                 len, (long long)maxp);
+        return CL_ERR_BUSY;
+    }
     natsStatus st =
         natsMsg_Create(&m, r->subject, NULL, (const char *)batch, (int)len);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)expect);

@@ -15,6 +15,12 @@
  *
  * --rss-minutes runs a sustained ingest for M minutes and samples the
  * daemon's resident memory every 10 s (memory flat = no leak).
+ *
+ *   caselink-bench --replication [--seconds S]
+ *
+ * measures durable ingest and acknowledgement latency twice in one run:
+ * replication off (one node) and on (every batch also appended to a
+ * three-replica JetStream stream on three local nats-server nodes).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +38,7 @@
 #include "harness.h"
 #include "store.h"
 #include "synth.h"
+#include "th_nats.h"
 
 static uint64_t s_now_ns(void)
 {
@@ -523,6 +530,55 @@ static int s_blind_cost(uint64_t n)
     return 0;
 }
 
+/* Replication off, then on, with the same daemon settings and load. */
+static int s_replication(double seconds)
+{
+    th_nats n;
+    char servers[256], conf[1024];
+    double ingest[2], lat[2][2][3];
+    const double rates[2] = {100, 1000};
+    if (!th_nats_up(&n)) {
+        fprintf(stderr, "the NATS cluster did not elect a leader\n");
+        th_nats_down(&n);
+        return 1;
+    }
+    th_nats_servers(&n, servers, sizeof(servers));
+    s_people = 20000;
+    for (int on = 0; on < 2; on++) {
+        th_daemon d;
+        memset(&d, 0, sizeof(d));
+        snprintf(conf, sizeof(conf),
+                 "[limits]\nbatch_max = 1024\nqueue_depth = 10000\n%s%s%s",
+                 on ? "[replication]\nservers = " : "", on ? servers : "",
+                 on ? "\nstream = BENCH\nnode = bench\n" : "");
+        th_start(&d, conf);
+        ingest[on] = s_run_ingest(&d, 8, seconds);
+        for (int r = 0; r < 2; r++)
+            s_run_latency(&d, rates[r], seconds, lat[on][r]);
+        th_stop(&d, SIGTERM);
+        th_sh("rm -rf %s", d.dir);
+    }
+    th_nats_down(&n);
+    printf("caselink replication benchmark (%ld cores; CURVE on; every ack "
+           "after a durable LMDB commit;\n  on: each batch first appended to "
+           "a 3-replica JetStream stream, 3 nats-server nodes\n  on this "
+           "machine, file storage)\n\n",
+           sysconf(_SC_NPROCESSORS_ONLN));
+    printf("%-40s %-24s %s\n", "measure", "replication off", "replication on");
+    printf("%-40s %-24.0f %.0f referrals/s\n", "durable ingest, 8 clients",
+           ingest[0], ingest[1]);
+    for (int r = 0; r < 2; r++) {
+        char label[64], off[64];
+        snprintf(label, sizeof(label), "ack latency at %.0f/s (p50 / p99)",
+                 rates[r]);
+        snprintf(off, sizeof(off), "%.1f / %.1f ms", lat[0][r][0] / 1000,
+                 lat[0][r][1] / 1000);
+        printf("%-40s %-24s %.1f / %.1f ms\n", label, off, lat[1][r][0] / 1000,
+               lat[1][r][1] / 1000);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t people = 1000000, referrals = 5000000;
@@ -538,6 +594,13 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--rss-minutes"))
             rss_minutes = atoi(argv[i + 1]);
     }
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--replication")) {
+            if (sodium_init() < 0)
+                return 1;
+            signal(SIGPIPE, SIG_IGN);
+            return s_replication(seconds);
+        }
     for (int i = 1; i + 1 < argc; i += 2)
         if (!strcmp(argv[i], "--blind-cost")) {
             if (sodium_init() < 0)

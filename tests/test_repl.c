@@ -44,6 +44,7 @@
 
 #include "harness.h"
 #include "store.h"
+#include "th_nats.h"
 
 #ifndef CL_CASELINKD
 #error "CL_CASELINKD must name the daemon binary"
@@ -54,13 +55,7 @@ static const char *CHILDRENS = "Northshire Children's Services";
 
 /* --- processes ------------------------------------------------------------ */
 
-typedef struct s_nats {
-    char dir[256];
-    int port[3], cport[3];
-    pid_t pid[3];
-} s_nats;
-
-static s_nats s_cluster;
+static th_nats s_cluster;
 
 static uint64_t s_ms(void)
 {
@@ -73,19 +68,6 @@ static void s_sleep_ms(unsigned ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 /* Every child started, so that a failed test leaves nothing running. */
@@ -111,49 +93,6 @@ static pid_t s_spawn(const char *log, char *const argv[], const char *env)
         _exit(127);
     }
     return pid;
-}
-
-static void s_nats_start(s_nats *n, int i)
-{
-    char conf[300], log[300], store[300];
-    snprintf(conf, sizeof(conf), "%s/n%d.conf", n->dir, i);
-    snprintf(log, sizeof(log), "%s/n%d.log", n->dir, i);
-    snprintf(store, sizeof(store), "%s/js%d", n->dir, i);
-    FILE *f = fopen(conf, "w");
-    assert_non_null(f);
-    fprintf(f,
-            "server_name: n%d\n"
-            "listen: 127.0.0.1:%d\n"
-            "jetstream { store_dir: \"%s\" }\n"
-            "cluster {\n  name: cltest\n  listen: 127.0.0.1:%d\n"
-            "  routes: [",
-            i, n->port[i], store, n->cport[i]);
-    for (int j = 0, first = 1; j < 3; j++)
-        if (j != i) {
-            fprintf(f, "%snats://127.0.0.1:%d", first ? "" : ", ", n->cport[j]);
-            first = 0;
-        }
-    fprintf(f, "]\n}\n");
-    fclose(f);
-    char *argv[] = {"nats-server", "-c", conf, NULL};
-    n->pid[i] = s_spawn(log, argv, NULL);
-}
-
-static void s_nats_kill(s_nats *n, int i, int sig)
-{
-    if (!n->pid[i])
-        return;
-    kill(n->pid[i], sig);
-    waitpid(n->pid[i], NULL, 0);
-    n->pid[i] = 0;
-}
-
-static void s_servers(char *out, size_t cap)
-{
-    snprintf(out, cap,
-             "nats://127.0.0.1:%d,nats://127.0.0.1:%d,"
-             "nats://127.0.0.1:%d",
-             s_cluster.port[0], s_cluster.port[1], s_cluster.port[2]);
 }
 
 /* A caselinkd node: A made by --dev, the others copies of its keys,
@@ -182,7 +121,7 @@ static void s_node_conf(s_node *n, const s_node *keys_from)
     }
     snprintf(n->d.log, sizeof(n->d.log), "%s/daemon.log", n->d.dir);
     snprintf(conf, sizeof(conf), "%s/caselinkd.conf", n->d.dir);
-    s_servers(servers, sizeof(servers));
+    th_nats_servers(&s_cluster, servers, sizeof(servers));
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
     fprintf(f,
@@ -875,7 +814,7 @@ static void test_nats_nodes_lost(void **state)
     }
     /* One node of three: writes go on (after a leader election, BUSY at
      * most for a moment, which a client retries). */
-    s_nats_kill(&s_cluster, 0, SIGKILL);
+    th_nats_kill(&s_cluster, 0, SIGKILL);
     for (; i < 80; i++) {
         cl_request *q = s_referral(i, nhs);
         uint64_t until = s_ms() + 15000;
@@ -890,7 +829,7 @@ static void test_nats_nodes_lost(void **state)
         free(q);
     }
     /* Two of three: no quorum, every write refused BUSY. */
-    s_nats_kill(&s_cluster, 1, SIGKILL);
+    th_nats_kill(&s_cluster, 1, SIGKILL);
     unsigned busy = 0;
     for (unsigned k = 0; k < 5; k++, i++) {
         cl_request *q = s_referral(i, nhs);
@@ -904,8 +843,8 @@ static void test_nats_nodes_lost(void **state)
     assert_int_equal(busy, 5);
     /* Quorum back: writes resume; every acknowledged one is on the
      * standby, and the refused ones were never acknowledged. */
-    s_nats_start(&s_cluster, 0);
-    s_nats_start(&s_cluster, 1);
+    th_nats_start(&s_cluster, 0);
+    th_nats_start(&s_cluster, 1);
     for (unsigned k = 0; k < 10; k++, i++) {
         cl_request *q = s_referral(i, nhs);
         uint64_t until = s_ms() + 30000;
@@ -941,27 +880,23 @@ static void test_nats_nodes_lost(void **state)
 static int s_group_setup(void **state)
 {
     (void)state;
-    th_tmpdir(s_cluster.dir, sizeof(s_cluster.dir));
-    for (int i = 0; i < 3; i++) {
-        s_cluster.port[i] = s_free_port();
-        s_cluster.cport[i] = s_free_port();
+    if (!th_nats_up(&s_cluster)) {
+        fprintf(stderr, "test_repl: the NATS cluster elected no leader\n");
+        th_nats_down(&s_cluster);
+        return -1;
     }
-    for (int i = 0; i < 3; i++)
-        s_nats_start(&s_cluster, i);
     return 0;
 }
 
 static int s_group_teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < 3; i++)
-        s_nats_kill(&s_cluster, i, SIGTERM);
+    th_nats_down(&s_cluster);
     for (size_t i = 0; i < s_n_children; i++)
         if (waitpid(s_children[i], NULL, WNOHANG) == 0) {
             kill(s_children[i], SIGKILL); /* left by a failed test */
             waitpid(s_children[i], NULL, 0);
         }
-    th_sh("rm -rf %s", s_cluster.dir);
     return 0;
 }
 

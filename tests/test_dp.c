@@ -1695,6 +1695,34 @@ static void test_restore_never_reuses_ids(void **state)
     assert_true(s_count_in(d->log, "id counters were behind") == 1);
 }
 
+/* The issue's report: five GP referrals about one person identified by
+ * NHS number gave five GP records, once another agency had the first. */
+static void test_one_record_per_agency(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp"), *police = th_client(d, "police"),
+              *co = th_client(d, "coordinator");
+    char ref[CL_REF_SZ];
+    s_publish_as(police, "NP-O1", "Jane", "Smith", "1985-04-12", NHS, NULL,
+                 ref);
+    const char *refs[] = {"GP-O1", "GP-O2", "GP-O3", "GP-O4", "GP-O5"};
+    for (int i = 0; i < 5; i++)
+        s_publish_as(gp, refs[i], "Jane", "Smith", "1985-04-12", NHS, NULL,
+                     ref);
+    cl_reply rep;
+    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_OK);
+    size_t n_gp = 0;
+    for (size_t i = 0; i < rep.u.person.n_records; i++)
+        n_gp += !strcmp(rep.u.person.records[i].agency, "Oakfield Surgery");
+    assert_int_equal(n_gp, 1);
+    assert_int_equal(rep.u.person.n_records, 2);
+    assert_int_equal(rep.u.person.n_referrals, 6);
+    cl_reply_clear(&rep);
+    cl_client_close(&gp);
+    cl_client_close(&police);
+    cl_client_close(&co);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1713,6 +1741,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_withdrawal_retracts_alerts,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_restore_never_reuses_ids,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_one_record_per_agency,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

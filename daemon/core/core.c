@@ -827,6 +827,8 @@ static int s_link_ident(cl_txn *t, const cl_store *st, const char *domain,
     return rc;
 }
 
+static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids);
+
 static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                        const cl_caller *c, const cl_person *p, s_link *out)
 {
@@ -858,7 +860,33 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         out->person_id = rec.person_id;
         out->reason = rules[i].reason;
         /* Reuse the record when it is this agency's own view of the person
-         * and does not carry a different local id. */
+         * and does not carry a different local id: one record per agency
+         * per person. The first record under the identifier may be another
+         * agency's, so this agency's own one is looked for among the
+         * person's records. */
+        s_ids mine = {.max = 256};
+        if (strcmp(rec.agency, c->agency) != 0)
+            rc = s_children(t, CL_DB_PERSON_RECORDS, rec.person_id, &mine);
+        for (size_t j = 0; j < mine.n && rc == CL_OK; j++) {
+            s_record o;
+            if ((rc = s_record_get(t, mine.v[j], &o)) != CL_OK)
+                break;
+            bool own = strcmp(o.agency, c->agency) == 0 &&
+                       (!p->local_id[0] || !o.p.local_id[0] ||
+                        strcmp(o.p.local_id, p->local_id) == 0);
+            if (own) {
+                rid = mine.v[j];
+                rec = o;
+            }
+            sodium_memzero(&o, sizeof(o));
+            if (own)
+                break;
+        }
+        free(mine.v);
+        if (rc != CL_OK) {
+            sodium_memzero(&rec, sizeof(rec));
+            return rc;
+        }
         if (strcmp(rec.agency, c->agency) == 0 &&
             (!p->local_id[0] || !rec.p.local_id[0] ||
              strcmp(rec.p.local_id, p->local_id) == 0))

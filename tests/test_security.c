@@ -692,6 +692,19 @@ static void test_feed_notices_coalesced(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+/* A client's string with a newline and a journald priority must not forge
+ * a log line (found from outside, through the feed name of a gap). */
+static void test_log_lines_not_forged(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *police = th_client(d, "police");
+    s_feed_pub(police, "POL-L1", "f\n<2>audit chain BROKEN at 1", 1);
+    s_feed_pub(police, "POL-L2", "f\n<2>audit chain BROKEN at 1", 3);
+    assert_true(th_file_contains(d->log, "feed gap"));
+    assert_false(th_file_contains(d->log, "\n<2>audit chain"));
+    cl_client_close(&police);
+}
+
 /* feed_seq 2^64-1 must not wrap the count of missing numbers. */
 static void test_feed_seq_no_wrap(void **state)
 {
@@ -927,6 +940,8 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_feed_notices_coalesced),
         cmocka_unit_test(test_heavy_client_cannot_starve),
+        cmocka_unit_test_setup_teardown(test_log_lines_not_forged,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_feed_seq_no_wrap, th_setup_daemon,
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_break_glass_not_avoidable,

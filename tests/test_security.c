@@ -922,6 +922,33 @@ static void test_log_escaped_masked_limited(void **state)
     th_start(d, NULL); /* for the teardown */
 }
 
+/* --- reads name every disclosed person ------------------------------------ */
+
+/* Opening the mother's case shows her child: an audit search on the child
+ * must find that view. */
+static void test_case_view_names_related(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *co = th_client(d, "coordinator"), *au = th_client(d, "auditor");
+    cl_reply rep;
+    s_mother_and_child(d);
+    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_OK);
+    assert_true(rep.u.person.n_related >= 1);
+    cl_reply_clear(&rep);
+    cl_request *req = calloc(1, sizeof(*req));
+    req->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(req->u.person_ref.match.nhs, NHS_KID);
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    bool named = false;
+    for (size_t i = 0; i < rep.u.entries.n; i++)
+        named |= !strcmp(rep.u.entries.v[i].kind, "get_person");
+    assert_true(named);
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&co);
+    cl_client_close(&au);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -944,6 +971,8 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_feed_seq_no_wrap, th_setup_daemon,
                                         th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_case_view_names_related,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_break_glass_not_avoidable,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_break_glass_told_and_listed,

@@ -2745,7 +2745,17 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
     if (rc != CL_OK) {
         cl_person_view_clear(out);
         snprintf(err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
+        return rc;
     }
+    /* Everyone whose details the view discloses is named in its audit
+     * entry: the related people and the children whose plans it shows. */
+    uint64_t other;
+    for (size_t i = 0; i < out->n_related; i++)
+        if (s_parse_pid(out->related[i].person_id, &other))
+            s_note_person(note, other);
+    for (size_t i = 0; i < out->n_plans; i++)
+        if (s_parse_pid(out->plans[i].child_pid, &other))
+            s_note_person(note, other);
     return rc;
 }
 

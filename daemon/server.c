@@ -561,6 +561,8 @@ static bool s_fatal(int rc)
  * under the message id. Stored idempotency value: 16-byte body hash, then
  * the encoded reply.
  */
+static s_rate *s_rate_slot(cl_server *s, const char *client);
+
 static int s_write(cl_server *s, cl_txn *parent, s_item *it)
 {
     uint8_t ik[CL_BLIND_LEN], idem[CL_MSGID_LEN + CL_Z85_KEY_SZ];
@@ -647,10 +649,19 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         if (rc == CL_OK)
             rc = cl_intake_on_publish(t, &s->cfg.intake, &s->cfg.route, content,
                                       it->rep.u.publish.reference, s_now());
-        if (rc == CL_OK)
-            rc = cl_flag_on_publish(t, &s->cfg.flag, &s->cfg.route, it->who,
-                                    it->rep.u.publish.reference, s_now(),
-                                    &it->rep.u.publish.flag);
+        /* a flag shown on a publish reply counts against the same
+         * per-client rate as a check: a flood of publishes is no way
+         * round the limit (the referral is stored all the same) */
+        s_rate *fr = s_rate_slot(s, it->who->name);
+        if (rc == CL_OK && fr->used >= s->cfg.flag.rate_per_minute)
+            fr->refused++;
+        else if (rc == CL_OK &&
+                 (rc = cl_flag_on_publish(t, &s->cfg.flag, &s->cfg.route,
+                                          it->who, it->rep.u.publish.reference,
+                                          s_now(), &it->rep.u.publish.flag)) ==
+                     CL_OK &&
+                 it->rep.u.publish.flag.n)
+            fr->used++;
     } else if (it->req.kind == CL_REQ_RECORD_MEETING)
         rc = cl_core_record_meeting(t, it->who, &it->req.u.meeting, s_now(),
                                     &it->rep.u.publish, &note, err);
@@ -1255,15 +1266,13 @@ static void s_backup_finish(cl_server *s)
     s_backup_finish_joined(s);
 }
 
-/* True if the client may make another flag check this minute; otherwise
- * the item is answered BUSY with when to try again, and counted for
- * admin stats. */
-static bool s_rate_ok(cl_server *s, s_item *it)
+/* The client's flag-rate window, started or restarted as needed. */
+static s_rate *s_rate_slot(cl_server *s, const char *client)
 {
     uint64_t now = s_mono_us();
     s_rate *r = NULL;
     for (size_t i = 0; i < s->n_rates && !r; i++)
-        if (strcmp(s->rates[i].client, it->who->name) == 0)
+        if (strcmp(s->rates[i].client, client) == 0)
             r = &s->rates[i];
     if (!r) {
         size_t o = s->n_rates;
@@ -1277,13 +1286,23 @@ static bool s_rate_ok(cl_server *s, s_item *it)
         }
         r = &s->rates[o];
         memset(r, 0, sizeof(*r));
-        CL_COPY(r->client, it->who->name);
+        CL_COPY(r->client, client);
         r->window_us = now;
     }
     if (now - r->window_us >= 60000000u) {
         r->window_us = now;
         r->used = 0;
     }
+    return r;
+}
+
+/* True if the client may make another flag check this minute; otherwise
+ * the item is answered BUSY with when to try again, and counted for
+ * admin stats. */
+static bool s_rate_ok(cl_server *s, s_item *it)
+{
+    uint64_t now = s_mono_us();
+    s_rate *r = s_rate_slot(s, it->who->name);
     if (r->used < s->cfg.flag.rate_per_minute) {
         r->used++;
         return true;

@@ -827,10 +827,22 @@ static void test_rate_limited(void **state)
     assert_non_null(strstr(err, "rate_per_minute"));
     assert_int_equal(s_check(police, CL_FLAG_BY_NHS, NHS_MUM, &f, err),
                      CL_ERR_BUSY);
+    /* nor is a flood of publishes a way round the limit: the referral
+     * about a flagged mother is stored, its reply carries no flag */
+    cl_client *ch = th_client(&d, "childrens");
+    cl_reply rep;
+    s_plan(ch, "CP-R", NULL);
+    cl_client_close(&ch);
+    s_referral(police, "POL-R1", NHS_MUM, &rep);
+    assert_true(rep.u.publish.reference[0]);
+    assert_int_equal(rep.u.publish.flag.n, 0);
+    cl_reply_clear(&rep);
     /* another client is not held up */
     assert_int_equal(s_check(gp, CL_FLAG_BY_NHS, NHS_OTHER, &f, err), CL_OK);
+    s_referral(gp, "GP-R1", NHS_MUM, &rep);
+    assert_int_equal(rep.u.publish.flag.n, 1);
+    cl_reply_clear(&rep);
     cl_request q;
-    cl_reply rep;
     memset(&q, 0, sizeof(q));
     q.kind = CL_REQ_ADMIN_STATS;
     assert_int_equal(cl_client_call(op, &q, &rep), CL_OK);
@@ -838,7 +850,7 @@ static void test_rate_limited(void **state)
     assert_int_equal(rep.u.stats.n_rate_limited, 1);
     assert_string_equal(rep.u.stats.rate_limited[0].client, "police");
     assert_string_equal(rep.u.stats.rate_limited[0].kind, "flag_check");
-    assert_int_equal(rep.u.stats.rate_limited[0].refused, 2);
+    assert_int_equal(rep.u.stats.rate_limited[0].refused, 3);
     cl_reply_clear(&rep);
     cl_client_close(&police);
     cl_client_close(&gp);

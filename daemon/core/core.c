@@ -1810,23 +1810,24 @@ int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
 
 #define S_OWN_MAX 8
 
-int cl_core__number_corroborated(cl_txn *t, uint64_t pid, const char *agency,
-                                 const char *nhs, const char *chi, bool *yes)
+int cl_core__identity_corroborated(cl_txn *t, uint64_t pid, const char *agency,
+                                   const char *nhs, const char *chi, bool *yes)
 {
     s_ids recs = {.max = 256};
     s_record rec;
-    char own_nhs[S_OWN_MAX][CL_ID_SZ], own_chi[S_OWN_MAX][CL_ID_SZ];
-    size_t n_nhs = 0, n_chi = 0;
+    /* what the agency's own records say: numbers, postcodes, UPRNs */
+    char own[4][S_OWN_MAX][CL_ID_SZ];
+    size_t n[4] = {0, 0, 0, 0};
     *yes = false;
     memset(&rec, 0, sizeof(rec));
     if (nhs && nhs[0])
-        cl_copy(own_nhs[n_nhs++], CL_ID_SZ, nhs);
+        cl_copy(own[0][n[0]++], CL_ID_SZ, nhs);
     if (chi && chi[0])
-        cl_copy(own_chi[n_chi++], CL_ID_SZ, chi);
-    bool given = n_nhs || n_chi;
+        cl_copy(own[1][n[1]++], CL_ID_SZ, chi);
+    bool given = n[0] || n[1];
     int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
-    /* the numbers this agency's own records of pid carry (with a number
-     * given: those of its own records that carry the given one) */
+    /* the agency's own records of pid (with a number given: those of them
+     * that carry it) */
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
         if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
@@ -1835,25 +1836,24 @@ int cl_core__number_corroborated(cl_txn *t, uint64_t pid, const char *agency,
         if (given && !((nhs && nhs[0] && strcmp(rec.p.nhs, nhs) == 0) ||
                        (chi && chi[0] && strcmp(rec.p.chi, chi) == 0)))
             continue;
-        if (rec.p.nhs[0] && n_nhs < S_OWN_MAX)
-            cl_copy(own_nhs[n_nhs++], CL_ID_SZ, rec.p.nhs);
-        if (rec.p.chi[0] && n_chi < S_OWN_MAX)
-            cl_copy(own_chi[n_chi++], CL_ID_SZ, rec.p.chi);
+        const char *f[4] = {rec.p.nhs, rec.p.chi, rec.p.postcode, rec.p.uprn};
+        for (int k = 0; k < 4; k++)
+            if (f[k][0] && n[k] < S_OWN_MAX)
+                cl_copy(own[k][n[k]++], CL_ID_SZ, f[k]);
     }
-    /* ...and whether another agency's record of pid carries one of them */
+    /* ...and whether another agency's record of pid says the same */
     for (size_t i = 0; i < recs.n && rc == CL_OK && !*yes; i++) {
         if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
         if (strcmp(rec.agency, agency) == 0)
             continue;
-        for (size_t j = 0; j < n_nhs && !*yes; j++)
-            *yes = rec.p.nhs[0] && strcmp(rec.p.nhs, own_nhs[j]) == 0;
-        for (size_t j = 0; j < n_chi && !*yes; j++)
-            *yes = rec.p.chi[0] && strcmp(rec.p.chi, own_chi[j]) == 0;
+        const char *f[4] = {rec.p.nhs, rec.p.chi, rec.p.postcode, rec.p.uprn};
+        for (int k = 0; k < 4 && !*yes; k++)
+            for (size_t j = 0; j < n[k] && !*yes; j++)
+                *yes = f[k][0] && strcmp(f[k], own[k][j]) == 0;
     }
     sodium_memzero(&rec, sizeof(rec));
-    sodium_memzero(own_nhs, sizeof(own_nhs));
-    sodium_memzero(own_chi, sizeof(own_chi));
+    sodium_memzero(own, sizeof(own));
     free(recs.v);
     return rc;
 }

@@ -126,15 +126,17 @@ CL_NODISCARD int cl_core__person_by_ident(cl_txn *t, const char *domain,
                                           const char *v1, const char *v2,
                                           uint64_t *pid);
 
-/* True in *yes if person pid is identified for agency by a number that
- * another agency's record of pid carries too: the NHS or CHI number given
- * (nhs, chi: either may be NULL) or, with neither given, one that the
- * agency's own records of pid carry. A number that only the agency itself
- * recorded proves nothing (it may be invented to link a bait record). */
-CL_NODISCARD int cl_core__number_corroborated(cl_txn *t, uint64_t pid,
-                                              const char *agency,
-                                              const char *nhs, const char *chi,
-                                              bool *yes);
+/* True in *yes if person pid is identified for agency by something that
+ * another agency's record of pid carries too: an NHS or CHI number, a
+ * postcode or a UPRN, taken from the number given (nhs, chi: either may
+ * be NULL) or, with neither given, from the agency's own records of pid.
+ * A name and a date of birth alone, or a number only the agency itself
+ * recorded, prove nothing: a bait record would otherwise be linked to the
+ * real person by matching and learn what is said of them. */
+CL_NODISCARD int cl_core__identity_corroborated(cl_txn *t, uint64_t pid,
+                                                const char *agency,
+                                                const char *nhs,
+                                                const char *chi, bool *yes);
 
 /* The subject of referral CL-... */
 CL_NODISCARD int cl_core__referral_person(cl_txn *t, const char *reference,

@@ -14,9 +14,9 @@
  *     on a plan: a demographic search by another road).
  * And always: the caller must have identified P (for P's own plans and
  * for relationships other agencies asserted) or K (for a relationship it
- * asserted itself) by an NHS or CHI number that a record from ANOTHER
- * agency carries too. A number only the caller recorded proves nothing: a
- * bait record with a name, a date of birth and an invented number would
+ * asserted itself) by an NHS or CHI number, a postcode or a UPRN that a
+ * record from ANOTHER agency carries too. A name and a date of birth, or
+ * a number only the caller recorded, prove nothing: a bait record would
  * otherwise be linked to the real person by matching and learn their
  * plans. "No flag" then, the same answer as for anyone else.
  * A plan withdrawn, or ended more than ended_within_days ago, flags
@@ -211,8 +211,8 @@ static int s_rel_counts(s_find *f, uint64_t other, const char *agency,
     /* asserted by the caller itself: only if it could ask about the child
      * directly, holding an NHS or CHI number that another agency's record
      * of the child carries too (an invented number proves nothing) */
-    return cl_core__number_corroborated(f->t, other, f->caller->agency, NULL,
-                                        NULL, ok);
+    return cl_core__identity_corroborated(f->t, other, f->caller->agency, NULL,
+                                          NULL, ok);
 }
 
 static int s_rel_hit(void *ctx, uint64_t other, uint8_t rel, const char *agency,
@@ -610,7 +610,7 @@ int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
         goto out;
     cl_core__note_person(note, pid);
     bool person_ok = false;
-    if ((r = cl_core__number_corroborated(
+    if ((r = cl_core__identity_corroborated(
              t, pid, caller->agency, p.nhs[0] ? p.nhs : NULL,
              p.chi[0] ? p.chi : NULL, &person_ok)) != CL_OK)
         goto out;
@@ -641,8 +641,8 @@ int cl_flag_on_publish(cl_txn *t, const cl_flag_config *fc,
     if (r != CL_OK)
         return r;
     bool person_ok = false;
-    if ((r = cl_core__number_corroborated(t, pid, caller->agency, NULL, NULL,
-                                          &person_ok)) != CL_OK)
+    if ((r = cl_core__identity_corroborated(t, pid, caller->agency, NULL, NULL,
+                                            &person_ok)) != CL_OK)
         return r;
     s_find *f = malloc(sizeof(*f));
     if (!f)

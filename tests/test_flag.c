@@ -724,6 +724,26 @@ static void test_bait_by_demographics(void **state)
     /* by the real number the child is flagged, as before */
     assert_int_equal(s_check(gp, CL_FLAG_BY_NHS, NHS_CHILD, &f, NULL), CL_OK);
     assert_int_equal(f.n, 1);
+    /* a police record of the mother without a number is flagged where its
+     * postcode is the one children's services recorded for her */
+    cl_request *q =
+        th_referral("CSC-K", "Kerry", "Brown", "1990-02-03", NHS_MUM);
+    CL_COPY(q->u.publish.subject.postcode, "LS1 4AB");
+    assert_int_equal(s_call(ch, q, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client *police = th_client(d, "police");
+    q = th_referral("POL-K1", "Kerry", "Brown", "1990-02-03", NULL);
+    CL_COPY(q->u.publish.subject.local_id, "NICHE-K");
+    CL_COPY(q->u.publish.subject.postcode, "LS1 4AB");
+    assert_int_equal(s_call(police, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.publish.flag.n, 1);
+    cl_reply_clear(&rep);
+    free(q);
+    assert_int_equal(s_check(police, CL_FLAG_BY_LOCAL_ID, "NICHE-K", &f, NULL),
+                     CL_OK);
+    assert_int_equal(f.n, 1);
+    cl_client_close(&police);
     cl_client_close(&ch);
     cl_client_close(&gp);
 }

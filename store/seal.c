@@ -7,6 +7,28 @@
 #include <sodium.h>
 #include <string.h>
 
+_Static_assert(CL_SEAL_NONCE == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+               "nonce length");
+_Static_assert(CL_SEAL_TAG == crypto_aead_xchacha20poly1305_ietf_ABYTES,
+               "tag length");
+_Static_assert(CL_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+               "key length");
+_Static_assert(CL_SEAL_NONCE_PREFIX + 8 == CL_SEAL_NONCE, "nonce layout");
+
+void cl_seal_nonces_init(cl_seal_nonces *g)
+{
+    randombytes_buf(g->prefix, sizeof(g->prefix));
+    atomic_init(&g->next, 0);
+}
+
+void cl_seal_nonce(cl_seal_nonces *g, uint8_t out[CL_SEAL_NONCE])
+{
+    uint64_t n = atomic_fetch_add_explicit(&g->next, 1, memory_order_relaxed);
+    memcpy(out, g->prefix, CL_SEAL_NONCE_PREFIX);
+    for (int i = 0; i < 8; i++)
+        out[CL_SEAL_NONCE_PREFIX + i] = (uint8_t)(n >> (56 - 8 * i));
+}
+
 int cl_seal(uint8_t *out, const uint8_t key[CL_KEY_LEN], uint32_t key_version,
             const uint8_t nonce[CL_SEAL_NONCE], const uint8_t *ad,
             size_t ad_len, const uint8_t *pt, size_t pt_len)
@@ -18,19 +40,19 @@ int cl_seal(uint8_t *out, const uint8_t key[CL_KEY_LEN], uint32_t key_version,
     out[3] = (uint8_t)(key_version >> 8);
     out[4] = (uint8_t)key_version;
     if (nonce)
-        memcpy(out + 5, nonce, CL_SEAL_NONCE);
+        memcpy(out + CL_SEAL_PREFIX, nonce, CL_SEAL_NONCE);
     else
-        randombytes_buf(out + 5, CL_SEAL_NONCE);
+        randombytes_buf(out + CL_SEAL_PREFIX, CL_SEAL_NONCE);
     /* The header is authenticated too: it is part of the associated data
      * through the nonce and, for the version bytes, by prefixing them. */
-    uint8_t adbuf[512];
-    if (ad_len > sizeof(adbuf) - 5)
+    uint8_t adbuf[CL_SEAL_PREFIX + CL_SEAL_AD_MAX];
+    if (ad_len > CL_SEAL_AD_MAX)
         return CL_ERR_INVALID;
-    memcpy(adbuf, out, 5);
-    memcpy(adbuf + 5, ad, ad_len);
+    memcpy(adbuf, out, CL_SEAL_PREFIX);
+    memcpy(adbuf + CL_SEAL_PREFIX, ad, ad_len);
     if (crypto_aead_xchacha20poly1305_ietf_encrypt(
-            out + CL_SEAL_HEADER, &clen, pt, pt_len, adbuf, ad_len + 5, NULL,
-            out + 5, key) != 0)
+            out + CL_SEAL_HEADER, &clen, pt, pt_len, adbuf,
+            ad_len + CL_SEAL_PREFIX, NULL, out + CL_SEAL_PREFIX, key) != 0)
         return CL_ERR_INTERNAL;
     return CL_OK;
 }
@@ -53,14 +75,14 @@ int cl_seal_open(uint8_t *pt, size_t cap, size_t *pt_len,
         return CL_ERR_CORRUPT;
     if (len - CL_SEAL_OVERHEAD > cap)
         return CL_ERR_INVALID;
-    uint8_t adbuf[512];
-    if (ad_len > sizeof(adbuf) - 5)
+    uint8_t adbuf[CL_SEAL_PREFIX + CL_SEAL_AD_MAX];
+    if (ad_len > CL_SEAL_AD_MAX)
         return CL_ERR_INVALID;
-    memcpy(adbuf, sealed, 5);
-    memcpy(adbuf + 5, ad, ad_len);
+    memcpy(adbuf, sealed, CL_SEAL_PREFIX);
+    memcpy(adbuf + CL_SEAL_PREFIX, ad, ad_len);
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(
             pt, &plen, NULL, sealed + CL_SEAL_HEADER, len - CL_SEAL_HEADER,
-            adbuf, ad_len + 5, sealed + 5, key) != 0)
+            adbuf, ad_len + CL_SEAL_PREFIX, sealed + CL_SEAL_PREFIX, key) != 0)
         return CL_ERR_CORRUPT;
     *pt_len = (size_t)plen;
     return CL_OK;

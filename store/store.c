@@ -44,6 +44,7 @@ struct cl_store {
     uint32_t retired;         /* retired versions as bits (1 << v) */
     size_t map_bytes;         /* current map size */
     bool capture;             /* record each write transaction's changes */
+    cl_seal_nonces nonces;    /* one nonce per sealed value, no syscall */
     char floor_path[4200];    /* the id floor, beside data.mdb */
     size_t n_floor;           /* counters in it */
     struct {
@@ -703,7 +704,9 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (rc != MDB_SUCCESS)
         return s_mdb_err(rc);
     uint32_t ver = s_txn_version(t);
-    rc = cl_seal(v.mv_data, t->store->keys->data[ver], ver, NULL, ad, ad_len,
+    uint8_t nonce[CL_SEAL_NONCE];
+    cl_seal_nonce(&t->store->nonces, nonce);
+    rc = cl_seal(v.mv_data, t->store->keys->data[ver], ver, nonce, ad, ad_len,
                  val, val_len);
     if (rc != CL_OK)
         return rc;
@@ -1330,6 +1333,7 @@ int cl_store_open(cl_store **out, const char *dir,
     cl_store *s = calloc(1, sizeof(*s));
     if (!s)
         return CL_ERR_NOMEM;
+    cl_seal_nonces_init(&s->nonces);
     if ((rc = s_derive(s, master)) != CL_OK)
         goto fail;
     rc = mdb_env_create(&s->env);

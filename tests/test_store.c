@@ -215,6 +215,84 @@ static void test_golden_vector(void **state)
                      CL_ERR_CORRUPT);
 }
 
+/* Collect the nonce of every value in a sealed sub-database, raw. */
+static size_t s_raw_nonces(const char *dir, const char *db,
+                           uint8_t (*out)[CL_SEAL_NONCE], size_t cap)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t n = 0;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < cap;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        assert_true(v.mv_size >= CL_SEAL_OVERHEAD);
+        memcpy(out[n++], (const uint8_t *)v.mv_data + CL_SEAL_PREFIX,
+               CL_SEAL_NONCE);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return n;
+}
+
+static int s_cmp_nonce(const void *a, const void *b)
+{
+    return memcmp(a, b, CL_SEAL_NONCE);
+}
+
+/* Nonces come from a per-opening random prefix and a counter (no system
+ * call per value): every value's nonce differs, within one opening and
+ * across openings, and each opening draws a new prefix. */
+static void test_nonces_unique(void **state)
+{
+    (void)state;
+    enum { PER = 1500, OPENINGS = 3 };
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], key[8];
+    static uint8_t nonces[PER * OPENINGS][CL_SEAL_NONCE];
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 6);
+    for (int o = 0; o < OPENINGS; o++) {
+        assert_int_equal(cl_store_open(&s, dir, mk, 8 << 20), CL_OK);
+        assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+        for (uint64_t i = 0; i < PER; i++) {
+            cl_be64_put(key, (uint64_t)o * PER + i);
+            assert_int_equal(cl_store_put(t, CL_DB_PERSON, key, 8,
+                                          (const uint8_t *)"same value", 10),
+                             CL_OK);
+        }
+        assert_int_equal(cl_store_commit(&t), CL_OK);
+        cl_store_close(&s);
+    }
+    size_t n = s_raw_nonces(dir, "person", nonces, PER * OPENINGS);
+    assert_int_equal(n, PER * OPENINGS);
+    /* keys are in opening order: each opening's values share a prefix,
+     * and no two openings share one */
+    for (int o = 0; o < OPENINGS; o++) {
+        for (size_t i = 1; i < PER; i++)
+            assert_memory_equal(nonces[(size_t)o * PER],
+                                nonces[(size_t)o * PER + i],
+                                CL_SEAL_NONCE_PREFIX);
+        if (o > 0)
+            assert_memory_not_equal(nonces[(size_t)(o - 1) * PER],
+                                    nonces[(size_t)o * PER],
+                                    CL_SEAL_NONCE_PREFIX);
+    }
+    qsort(nonces, n, CL_SEAL_NONCE, s_cmp_nonce);
+    for (size_t i = 1; i < n; i++)
+        assert_memory_not_equal(nonces[i - 1], nonces[i], CL_SEAL_NONCE);
+}
+
 static void test_blind_and_counters(void **state)
 {
     (void)state;
@@ -497,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_wrong_master_key),
         cmocka_unit_test(test_key_file),
         cmocka_unit_test(test_golden_vector),
+        cmocka_unit_test(test_nonces_unique),
         cmocka_unit_test(test_blind_and_counters),
         cmocka_unit_test(test_map_full_and_grow),
         cmocka_unit_test(test_index_rows_authenticated),

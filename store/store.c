@@ -23,23 +23,23 @@
 #include <unistd.h>
 
 #include "seal.h"
+#include "store_int.h"
 
-#define S_KEY_VERSIONS 16
-
-typedef struct s_keys {
-    uint8_t data[S_KEY_VERSIONS + 1][CL_KEY_LEN]; /* by version, 1-based */
+typedef struct cl_store__keys {
+    uint8_t data[CL_STORE_KEY_VERSIONS + 1]
+                [CL_KEY_LEN]; /* by version, 1-based */
     uint8_t index[CL_KEY_LEN];
     uint8_t repl[CL_KEY_LEN];   /* authenticates replication batches */
     uint8_t ix_mac[CL_KEY_LEN]; /* index rows: tag over db, key, value */
     uint8_t ix_enc[CL_KEY_LEN]; /* index rows: value cipher (SIV) */
     uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES]; /* audit checkpoints */
     uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
-} s_keys;
+} cl_store__keys;
 
 struct cl_store {
     MDB_env *env;             /* the environment */
     MDB_dbi dbi[CL_DB_COUNT]; /* sub-database handles */
-    s_keys *keys;             /* sodium_malloc'd */
+    cl_store__keys *keys;     /* sodium_malloc'd */
     uint32_t key_version;     /* version new values are sealed with */
     uint32_t retired;         /* retired versions as bits (1 << v) */
     size_t map_bytes;         /* current map size */
@@ -59,24 +59,24 @@ struct cl_store {
 /* The physical changes of one top-level write transaction, encoded as they
  * happen (see "change capture" below). Nested transactions share their
  * root's and remember where they began, so an abort drops their part. */
-typedef struct s_capture {
+typedef struct cl_store__capture {
     uint8_t *buf; /* encoded batch: header, then records */
     size_t len;
     size_t cap;
     uint32_t count; /* records */
     int err;        /* first failure to record (the batch is unusable) */
-} s_capture;
+} cl_store__capture;
 
 struct cl_txn {
-    cl_store *store;      /* owner */
-    cl_txn *parent;       /* enclosing transaction, or NULL */
-    MDB_txn *txn;         /* LMDB transaction */
-    bool write;           /* read-write */
-    uint32_t key_version; /* rotated to, effective on commit (0: none) */
-    uint32_t retired;     /* retired bits set here, effective on commit */
-    s_capture *cap;       /* the root's change capture, or NULL */
-    bool sequenced;       /* cl_store_set_applied was called (root only) */
-    size_t cap_mark;      /* its length and count when this one began */
+    cl_store *store;        /* owner */
+    cl_txn *parent;         /* enclosing transaction, or NULL */
+    MDB_txn *txn;           /* LMDB transaction */
+    bool write;             /* read-write */
+    uint32_t key_version;   /* rotated to, effective on commit (0: none) */
+    uint32_t retired;       /* retired bits set here, effective on commit */
+    cl_store__capture *cap; /* the root's change capture, or NULL */
+    bool sequenced;         /* cl_store_set_applied was called (root only) */
+    size_t cap_mark;        /* its length and count when this one began */
     uint32_t cap_count;
 };
 
@@ -86,11 +86,7 @@ struct cl_txn {
  * each group's rows are counted and digested so that a deleted row is
  * caught (see "authenticated rows" below). Checked at open so that a new
  * enum value cannot go unnamed. */
-static const struct {
-    const char *name;
-    bool sealed;
-    uint8_t group; /* 0: no group digest */
-} s_dbs[CL_DB_COUNT] = {
+const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_META] = {"meta", false},
     [CL_DB_PERSON] = {"person", true},
     [CL_DB_RECORD] = {"record", true},
@@ -139,7 +135,7 @@ static const struct {
 
 static const char s_keycheck[] = "caselink keycheck v1";
 
-static int s_mdb_err(int rc)
+int cl_store__mdb_err(int rc)
 {
     switch (rc) {
     case MDB_SUCCESS:
@@ -267,13 +263,11 @@ int cl_store_key_generate(const char *path)
 #define S_BATCH_MAGIC  "CLB1"
 #define S_BATCH_HEADER 16
 #define S_BATCH_MAC    32
-#define S_OP_PUT       1
-#define S_OP_DEL       2
 #define S_KEY_MAX      511 /* LMDB's default largest key */
 
-static int s_capture_new(s_capture **out)
+int cl_store__capture_new(cl_store__capture **out)
 {
-    s_capture *c = calloc(1, sizeof(*c));
+    cl_store__capture *c = calloc(1, sizeof(*c));
     if (!c)
         return CL_ERR_NOMEM;
     c->cap = 4096;
@@ -289,7 +283,7 @@ static int s_capture_new(s_capture **out)
     return CL_OK;
 }
 
-static void s_capture_free(s_capture **cp)
+void cl_store__capture_free(cl_store__capture **cp)
 {
     if (!*cp)
         return;
@@ -299,7 +293,7 @@ static void s_capture_free(s_capture **cp)
 }
 
 /* A child ended without its changes: forget what it recorded. */
-static void s_capture_truncate(cl_txn *t)
+void cl_store__capture_truncate(cl_txn *t)
 {
     if (!t->cap)
         return;
@@ -307,15 +301,16 @@ static void s_capture_truncate(cl_txn *t)
     t->cap->count = t->cap_count;
 }
 
-static void s_capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
-                          size_t key_len, const void *val, size_t val_len)
+void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
+                           size_t key_len, const void *val, size_t val_len)
 {
-    s_capture *c = t->cap;
+    cl_store__capture *c = t->cap;
     if (!c || c->err)
         return;
-    size_t name_len = strlen(s_dbs[db].name);
-    size_t need = 1 + 1 + name_len + 2 + key_len + (op == S_OP_PUT ? 4 : 0) +
-                  (op == S_OP_PUT ? val_len : 0);
+    size_t name_len = strlen(cl_store__dbs[db].name);
+    size_t need = 1 + 1 + name_len + 2 + key_len +
+                  (op == CL_STORE_OP_PUT ? 4 : 0) +
+                  (op == CL_STORE_OP_PUT ? val_len : 0);
     if (key_len > S_KEY_MAX) {
         c->err = CL_ERR_INVALID;
         return;
@@ -335,13 +330,13 @@ static void s_capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
     uint8_t *p = c->buf + c->len;
     *p++ = (uint8_t)op;
     *p++ = (uint8_t)name_len;
-    memcpy(p, s_dbs[db].name, name_len);
+    memcpy(p, cl_store__dbs[db].name, name_len);
     p += name_len;
     *p++ = (uint8_t)(key_len >> 8);
     *p++ = (uint8_t)key_len;
     memcpy(p, key, key_len);
     p += key_len;
-    if (op == S_OP_PUT) {
+    if (op == CL_STORE_OP_PUT) {
         for (int i = 3; i >= 0; i--)
             *p++ = (uint8_t)(val_len >> (8 * i));
         if (val_len)
@@ -363,7 +358,7 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
                            write ? 0 : MDB_RDONLY, &t->txn);
     if (rc != MDB_SUCCESS) {
         free(t);
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     }
     t->store = s;
     t->parent = parent;
@@ -375,7 +370,7 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
             t->cap_count = t->cap->count;
         }
     } else if (write && s->capture) {
-        if ((rc = s_capture_new(&t->cap)) != CL_OK) {
+        if ((rc = cl_store__capture_new(&t->cap)) != CL_OK) {
             mdb_txn_abort(t->txn);
             free(t);
             return rc;
@@ -398,7 +393,7 @@ int cl_store_commit(cl_txn **tp)
         /* Captured changes that were never given a place in the log: a
          * writer that bypassed replication. Refuse, keep nothing. */
         mdb_txn_abort(t->txn);
-        s_capture_free(&t->cap);
+        cl_store__capture_free(&t->cap);
         free(t);
         return CL_ERR_INTERNAL;
     }
@@ -416,12 +411,12 @@ int cl_store_commit(cl_txn **tp)
             t->store->retired |= t->retired;
         }
     } else if (t->cap && t->parent) {
-        s_capture_truncate(t); /* the child's changes are gone */
+        cl_store__capture_truncate(t); /* the child's changes are gone */
     }
     if (!t->parent)
-        s_capture_free(&t->cap);
+        cl_store__capture_free(&t->cap);
     free(t);
-    return s_mdb_err(rc);
+    return cl_store__mdb_err(rc);
 }
 
 void cl_store_abort(cl_txn **tp)
@@ -431,9 +426,9 @@ void cl_store_abort(cl_txn **tp)
     cl_txn *t = *tp;
     mdb_txn_abort(t->txn);
     if (t->parent)
-        s_capture_truncate(t);
+        cl_store__capture_truncate(t);
     else
-        s_capture_free(&t->cap);
+        cl_store__capture_free(&t->cap);
     free(t);
     *tp = NULL;
 }
@@ -442,7 +437,7 @@ void cl_store_abort(cl_txn **tp)
 
 /* The version new values are sealed with inside t: a rotation in t or an
  * enclosing transaction applies at once there. */
-static uint32_t s_txn_version(const cl_txn *t)
+uint32_t cl_store__txn_version(const cl_txn *t)
 {
     for (const cl_txn *p = t; p; p = p->parent)
         if (p->key_version)
@@ -454,10 +449,10 @@ static uint32_t s_txn_version(const cl_txn *t)
 static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
                 const uint8_t *key, size_t key_len)
 {
-    size_t n = strlen(s_dbs[db].name);
+    size_t n = strlen(cl_store__dbs[db].name);
     if (n + 1 + key_len > cap)
         return CL_ERR_INVALID;
-    memcpy(ad, s_dbs[db].name, n);
+    memcpy(ad, cl_store__dbs[db].name, n);
     ad[n] = 0;
     memcpy(ad + n + 1, key, key_len);
     *ad_len = n + 1 + key_len;
@@ -478,7 +473,7 @@ static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
  *
  * A deleted row is not an edited one, so the rows of the sub-databases
  * that decide what a user sees are also counted per group (the key prefix
- * s_dbs[].group long: a person id, a blind index) and per sub-database:
+ * cl_store__dbs[].group long: a person id, a blind index) and per sub-database:
  * ixdigest[name NUL prefix] and ixdigest[name NUL] hold, sealed, the count
  * and the XOR of the rows' tags (for a sealed sub-database, a tag over the
  * sealed bytes). Reading a group — a scan of its prefix, or a get that
@@ -494,7 +489,7 @@ static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
 
 static bool s_authed(cl_db db)
 {
-    return db != CL_DB_META && !s_dbs[db].sealed;
+    return db != CL_DB_META && !cl_store__dbs[db].sealed;
 }
 
 static void s_tag(const cl_store *s, cl_db db, const uint8_t *key,
@@ -505,8 +500,8 @@ static void s_tag(const cl_store *s, cl_db db, const uint8_t *key,
     uint8_t kl[4] = {(uint8_t)(key_len >> 24), (uint8_t)(key_len >> 16),
                      (uint8_t)(key_len >> 8), (uint8_t)key_len};
     crypto_generichash_init(&st, s->keys->ix_mac, CL_KEY_LEN, S_TAG);
-    crypto_generichash_update(&st, (const uint8_t *)s_dbs[db].name,
-                              strlen(s_dbs[db].name) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)cl_store__dbs[db].name,
+                              strlen(cl_store__dbs[db].name) + 1);
     crypto_generichash_update(&st, kl, 4);
     crypto_generichash_update(&st, key, key_len);
     crypto_generichash_update(&st, val, val_len);
@@ -556,8 +551,8 @@ static void s_row_tag(const cl_store *s, cl_db db, const MDB_val *k,
 static size_t s_digest_key(uint8_t *out, cl_db db, const uint8_t *prefix,
                            size_t prefix_len)
 {
-    size_t n = strlen(s_dbs[db].name) + 1;
-    memcpy(out, s_dbs[db].name, n);
+    size_t n = strlen(cl_store__dbs[db].name) + 1;
+    memcpy(out, cl_store__dbs[db].name, n);
     if (prefix_len)
         memcpy(out + n, prefix, prefix_len);
     return n + prefix_len;
@@ -624,7 +619,7 @@ static int s_digest_update(cl_txn *t, cl_db db, const uint8_t *key,
                            const uint8_t *new_tag)
 {
     uint8_t dk[64 + 256];
-    size_t g = s_dbs[db].group;
+    size_t g = cl_store__dbs[db].group;
     if (!g)
         return CL_OK;
     if (key_len < g)
@@ -639,7 +634,7 @@ static int s_digest_update(cl_txn *t, cl_db db, const uint8_t *key,
  * digest row: CL_ERR_CORRUPT if a row was deleted, added or replayed. */
 static int s_group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
 {
-    size_t g = s_dbs[db].group;
+    size_t g = cl_store__dbs[db].group;
     uint8_t dk[64 + 256], want[S_TAG], got[S_TAG] = {0}, tag[S_TAG];
     uint64_t want_n, got_n = 0;
     MDB_cursor *cur = NULL;
@@ -650,7 +645,7 @@ static int s_group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
         return rc;
     int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
     if (mrc != MDB_SUCCESS)
-        return s_mdb_err(mrc);
+        return cl_store__mdb_err(mrc);
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
          mrc == MDB_SUCCESS && k.mv_size >= g && !memcmp(k.mv_data, prefix, g);
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -661,7 +656,7 @@ static int s_group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
     }
     mdb_cursor_close(cur);
     if (mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
-        return s_mdb_err(mrc);
+        return cl_store__mdb_err(mrc);
     return got_n == want_n && sodium_memcmp(got, want, S_TAG) == 0
                ? CL_OK
                : CL_ERR_CORRUPT;
@@ -677,7 +672,7 @@ static int s_old_tag(cl_txn *t, cl_db db, const MDB_val *k, uint8_t tag[S_TAG],
     if (rc == MDB_NOTFOUND)
         return CL_OK;
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     if (s_authed(db) && v.mv_size < S_TAG)
         return CL_ERR_CORRUPT;
     s_row_tag(t->store, db, k, &v, tag);
@@ -691,27 +686,29 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     size_t ad_len;
     bool had = false;
     int rc;
-    if (db >= CL_DB_COUNT || !s_dbs[db].sealed || !t->write ||
+    if (db >= CL_DB_COUNT || !cl_store__dbs[db].sealed || !t->write ||
         val_len > CL_STORE_MAX_VALUE)
         return CL_ERR_INVALID;
     if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
         return rc;
     MDB_val k = {key_len, (void *)key};
     MDB_val v = {val_len + CL_SEAL_OVERHEAD, NULL};
-    if (s_dbs[db].group && (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
+    if (cl_store__dbs[db].group &&
+        (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
     rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
-    uint32_t ver = s_txn_version(t);
+        return cl_store__mdb_err(rc);
+    uint32_t ver = cl_store__txn_version(t);
     uint8_t nonce[CL_SEAL_NONCE];
     cl_seal_nonce(&t->store->nonces, nonce);
     rc = cl_seal(v.mv_data, t->store->keys->data[ver], ver, nonce, ad, ad_len,
                  val, val_len);
     if (rc != CL_OK)
         return rc;
-    s_capture_add(t, S_OP_PUT, db, key, key_len, v.mv_data, v.mv_size);
-    if (!s_dbs[db].group)
+    cl_store__capture_add(t, CL_STORE_OP_PUT, db, key, key_len, v.mv_data,
+                          v.mv_size);
+    if (!cl_store__dbs[db].group)
         return CL_OK;
     s_row_tag(t->store, db, &k, &v, tag);
     return s_digest_update(t, db, key, key_len, had ? old : NULL, tag);
@@ -724,20 +721,21 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     size_t ad_len;
     uint32_t ver;
     int rc;
-    if (db >= CL_DB_COUNT || !s_dbs[db].sealed)
+    if (db >= CL_DB_COUNT || !cl_store__dbs[db].sealed)
         return CL_ERR_INVALID;
     if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
         return rc;
     MDB_val k = {key_len, (void *)key}, v;
     rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
-    if (rc == MDB_NOTFOUND && s_dbs[db].group && key_len >= s_dbs[db].group)
+    if (rc == MDB_NOTFOUND && cl_store__dbs[db].group &&
+        key_len >= cl_store__dbs[db].group)
         return (rc = s_group_check(t, db, key)) == CL_OK ? CL_ERR_NOT_FOUND
                                                          : rc;
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
         return rc;
-    if (ver == 0 || ver > S_KEY_VERSIONS ||
+    if (ver == 0 || ver > CL_STORE_KEY_VERSIONS ||
         ((t->store->retired | t->retired) & (1u << ver)))
         return CL_ERR_CORRUPT;
     return cl_seal_open(buf, cap, val_len, t->store->keys->data[ver], ad,
@@ -749,47 +747,52 @@ int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 {
     uint8_t old[S_TAG], tag[S_TAG];
     bool had = false;
-    if (db >= CL_DB_COUNT || s_dbs[db].sealed || !t->write)
+    if (db >= CL_DB_COUNT || cl_store__dbs[db].sealed || !t->write)
         return CL_ERR_INVALID;
     if (!val)
         val = (const uint8_t *)"";
     MDB_val k = {key_len, (void *)key};
     if (!s_authed(db)) {
         MDB_val v = {val_len, (void *)val};
-        int rc = s_mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
+        int rc =
+            cl_store__mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
         if (rc == CL_OK)
-            s_capture_add(t, S_OP_PUT, db, key, key_len, val, val_len);
+            cl_store__capture_add(t, CL_STORE_OP_PUT, db, key, key_len, val,
+                                  val_len);
         return rc;
     }
     if (val_len > S_IX_MAX)
         return CL_ERR_INVALID;
     int rc;
-    if (s_dbs[db].group && (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
+    if (cl_store__dbs[db].group &&
+        (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
     s_tag(t->store, db, key, key_len, val, val_len, tag);
     MDB_val v = {S_TAG + val_len, NULL};
     rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     uint8_t *stored = v.mv_data;
     memcpy(stored, tag, S_TAG);
     s_ix_stream(t->store, tag, stored + S_TAG, val, val_len);
-    s_capture_add(t, S_OP_PUT, db, key, key_len, stored, v.mv_size);
+    cl_store__capture_add(t, CL_STORE_OP_PUT, db, key, key_len, stored,
+                          v.mv_size);
     return s_digest_update(t, db, key, key_len, had ? old : NULL, tag);
 }
 
 int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                      uint8_t *buf, size_t cap, size_t *val_len)
 {
-    if (db >= CL_DB_COUNT || s_dbs[db].sealed)
+    if (db >= CL_DB_COUNT || cl_store__dbs[db].sealed)
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key}, v;
     int rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
-    if (rc == MDB_NOTFOUND && s_dbs[db].group && key_len >= s_dbs[db].group)
+    if (rc == MDB_NOTFOUND && cl_store__dbs[db].group &&
+        key_len >= cl_store__dbs[db].group)
         return (rc = s_group_check(t, db, key)) == CL_OK ? CL_ERR_NOT_FOUND
                                                          : rc;
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     if (s_authed(db))
         return s_ix_open(t->store, db, key, key_len, &v, buf, cap, val_len);
     if (v.mv_size > cap)
@@ -807,12 +810,13 @@ int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
         return CL_ERR_INVALID;
     MDB_val k = {key_len, (void *)key};
     int rc;
-    if (s_dbs[db].group && (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
+    if (cl_store__dbs[db].group &&
+        (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
-    rc = s_mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
+    rc = cl_store__mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
     if (rc != CL_OK)
         return rc;
-    s_capture_add(t, S_OP_DEL, db, key, key_len, NULL, 0);
+    cl_store__capture_add(t, CL_STORE_OP_DEL, db, key, key_len, NULL, 0);
     return had ? s_digest_update(t, db, key, key_len, old, NULL) : CL_OK;
 }
 
@@ -837,12 +841,12 @@ int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
     if (db >= CL_DB_COUNT)
         return CL_ERR_INVALID;
     int rc;
-    if (s_dbs[db].group && prefix_len >= s_dbs[db].group &&
+    if (cl_store__dbs[db].group && prefix_len >= cl_store__dbs[db].group &&
         (rc = s_group_check(t, db, prefix)) != CL_OK)
         return rc;
     rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     rc = mdb_cursor_get(cur, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST);
     int out = CL_OK;
     while (rc == MDB_SUCCESS) {
@@ -859,7 +863,7 @@ int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        out = s_mdb_err(rc);
+        out = cl_store__mdb_err(rc);
     mdb_cursor_close(cur);
     return out;
 }
@@ -873,7 +877,7 @@ int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
         return CL_ERR_INVALID;
     int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     int out = CL_OK;
     for (rc =
              mdb_cursor_get(cur, &k, &v, start_len ? MDB_SET_RANGE : MDB_FIRST);
@@ -887,7 +891,7 @@ int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
         }
     }
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        out = s_mdb_err(rc);
+        out = cl_store__mdb_err(rc);
     mdb_cursor_close(cur);
     return out;
 }
@@ -898,20 +902,20 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
 {
     for (int i = 0; i < CL_DB_COUNT; i++) {
         cl_db db = (cl_db)i;
-        if (!s_authed(db) && !s_dbs[db].group)
+        if (!s_authed(db) && !cl_store__dbs[db].group)
             continue;
         uint8_t dk[80], want[S_TAG], got[S_TAG] = {0}, tag[S_TAG];
         uint64_t want_n = 0, got_n = 0;
         MDB_cursor *cur = NULL;
         MDB_val k, v;
         int rc = CL_OK;
-        if (s_dbs[db].group &&
+        if (cl_store__dbs[db].group &&
             (rc = s_digest_get(t, dk, s_digest_key(dk, db, NULL, 0), &want_n,
                                want)) != CL_OK)
             return rc;
         int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
         if (mrc != MDB_SUCCESS)
-            return s_mdb_err(mrc);
+            return cl_store__mdb_err(mrc);
         for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
              mrc == MDB_SUCCESS && rc == CL_OK;
              mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -925,19 +929,19 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
         if (rc == CL_ERR_CORRUPT) {
             snprintf(problem, problem_len,
                      "index %s: a row was altered (does not authenticate)",
-                     s_dbs[db].name);
+                     cl_store__dbs[db].name);
             return CL_ERR_CORRUPT;
         }
         if (rc != CL_OK)
             return rc;
         if (mrc != MDB_NOTFOUND)
-            return s_mdb_err(mrc);
-        if (s_dbs[db].group &&
+            return cl_store__mdb_err(mrc);
+        if (cl_store__dbs[db].group &&
             (got_n != want_n || sodium_memcmp(got, want, S_TAG) != 0)) {
             snprintf(problem, problem_len,
                      "index %s: holds %" PRIu64 " rows where %" PRIu64
                      " were written (rows removed, added or replayed)",
-                     s_dbs[db].name, got_n, want_n);
+                     cl_store__dbs[db].name, got_n, want_n);
             return CL_ERR_CORRUPT;
         }
     }
@@ -956,7 +960,7 @@ static int s_ix_upgrade(cl_txn *t)
         return rc;
     for (int i = 0; i < CL_DB_COUNT && rc != CL_ERR_NOMEM; i++) {
         cl_db db = (cl_db)i;
-        if (!s_authed(db) && !s_dbs[db].group)
+        if (!s_authed(db) && !cl_store__dbs[db].group)
             continue;
         MDB_cursor *cur = NULL;
         MDB_val k, v;
@@ -964,7 +968,7 @@ static int s_ix_upgrade(cl_txn *t)
         /* Collect first, rewrite after: puts move the cursor's pages. */
         int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
         if (mrc != MDB_SUCCESS)
-            return s_mdb_err(mrc);
+            return cl_store__mdb_err(mrc);
         mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
         mdb_cursor_close(cur);
         while (mrc == MDB_SUCCESS) {
@@ -977,7 +981,7 @@ static int s_ix_upgrade(cl_txn *t)
                 /* rewrite as an authenticated row; the digest follows */
                 MDB_val dk = {kl, key};
                 if ((mrc = mdb_del(t->txn, t->store->dbi[db], &dk, NULL)))
-                    return s_mdb_err(mrc);
+                    return cl_store__mdb_err(mrc);
                 rc = cl_store_put_raw(t, db, key, kl, val, vl);
             } else {
                 uint8_t tag[S_TAG];
@@ -989,7 +993,7 @@ static int s_ix_upgrade(cl_txn *t)
                 return rc;
             /* the next key after this one */
             if ((mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur)))
-                return s_mdb_err(mrc);
+                return cl_store__mdb_err(mrc);
             k.mv_size = kl;
             k.mv_data = key;
             mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -998,7 +1002,7 @@ static int s_ix_upgrade(cl_txn *t)
             mdb_cursor_close(cur);
         }
         if (mrc != MDB_NOTFOUND)
-            return s_mdb_err(mrc);
+            return cl_store__mdb_err(mrc);
     }
     return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)"ixauth", 6,
                             (const uint8_t *)"1", 1);
@@ -1082,7 +1086,7 @@ static int s_floor_write(cl_store *s)
     return rc;
 }
 
-static int s_floor_load(cl_store *s, const char *dir)
+int cl_store__floor_load(cl_store *s, const char *dir)
 {
     snprintf(s->floor_path, sizeof(s->floor_path), "%s/" S_FLOOR_FILE, dir);
     FILE *f = fopen(s->floor_path, "r");
@@ -1133,7 +1137,7 @@ static int s_meta_u64(cl_txn *t, const char *pfx, const char *name,
 
 /* A data file of another generation than the id floor (put back from an
  * older copy): move its counters up to their reservations (at open). */
-static int s_floor_apply(cl_store *s, cl_txn *t)
+int cl_store__floor_apply(cl_store *s, cl_txn *t)
 {
     uint64_t gen;
     int rc = s_meta_u64(t, "floor-generation", "", &gen, NULL);
@@ -1244,7 +1248,7 @@ static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
     s->keys = sodium_malloc(sizeof(*s->keys));
     if (!s->keys)
         return CL_ERR_NOMEM;
-    for (uint32_t v = 1; v <= S_KEY_VERSIONS; v++)
+    for (uint32_t v = 1; v <= CL_STORE_KEY_VERSIONS; v++)
         crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v, "cl-data_",
                                    master);
     crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
@@ -1273,13 +1277,14 @@ static int s_init_dbs(cl_store *s)
     if (rc != CL_OK)
         return rc;
     for (int i = 0; i < CL_DB_COUNT; i++) {
-        if (!s_dbs[i].name) { /* a programming error: refuse to run */
+        if (!cl_store__dbs[i].name) { /* a programming error: refuse to run */
             rc = CL_ERR_INTERNAL;
             goto out;
         }
-        int mrc = mdb_dbi_open(t->txn, s_dbs[i].name, MDB_CREATE, &s->dbi[i]);
+        int mrc =
+            mdb_dbi_open(t->txn, cl_store__dbs[i].name, MDB_CREATE, &s->dbi[i]);
         if (mrc != MDB_SUCCESS) {
-            rc = s_mdb_err(mrc);
+            rc = cl_store__mdb_err(mrc);
             goto out;
         }
     }
@@ -1297,7 +1302,7 @@ static int s_init_dbs(cl_store *s)
         len == 4)
         s->retired = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
                      (uint32_t)buf[2] << 8 | buf[3];
-    if (s->key_version == 0 || s->key_version > S_KEY_VERSIONS) {
+    if (s->key_version == 0 || s->key_version > CL_STORE_KEY_VERSIONS) {
         rc = CL_ERR_CORRUPT;
         goto out;
     }
@@ -1317,7 +1322,7 @@ static int s_init_dbs(cl_store *s)
     if (rc == CL_OK)
         rc = s_ix_upgrade(t);
     if (rc == CL_OK)
-        rc = s_floor_apply(s, t);
+        rc = cl_store__floor_apply(s, t);
     if (rc == CL_OK)
         rc = cl_store_commit(&t);
 out:
@@ -1338,7 +1343,7 @@ int cl_store_open(cl_store **out, const char *dir,
         goto fail;
     rc = mdb_env_create(&s->env);
     if (rc != MDB_SUCCESS) {
-        rc = s_mdb_err(rc);
+        rc = cl_store__mdb_err(rc);
         goto fail;
     }
     s->map_bytes = map_bytes;
@@ -1349,7 +1354,7 @@ int cl_store_open(cl_store **out, const char *dir,
     if (rc != MDB_SUCCESS) {
         rc = rc == EACCES || rc == EROFS || rc == EPERM ? CL_ERR_PERM
              : rc == ENOENT                             ? CL_ERR_IO
-                                                        : s_mdb_err(rc);
+                                                        : cl_store__mdb_err(rc);
         goto fail;
     }
     MDB_envinfo info;
@@ -1357,7 +1362,7 @@ int cl_store_open(cl_store **out, const char *dir,
         info.me_mapsize > s->map_bytes)
         s->map_bytes = info.me_mapsize;
     mdb_reader_check(s->env, &dead);
-    if ((rc = s_floor_load(s, dir)) != CL_OK)
+    if ((rc = cl_store__floor_load(s, dir)) != CL_OK)
         goto fail;
     if ((rc = s_init_dbs(s)) != CL_OK)
         goto fail;
@@ -1389,7 +1394,7 @@ int cl_store_grow(cl_store *s, size_t max_bytes)
         next = max_bytes;
     int rc = mdb_env_set_mapsize(s->env, next);
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     s->map_bytes = next;
     return CL_OK;
 }
@@ -1427,7 +1432,7 @@ void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN])
 
 const char *cl_store_db_name(cl_db db)
 {
-    return db < CL_DB_COUNT ? s_dbs[db].name : "?";
+    return db < CL_DB_COUNT ? cl_store__dbs[db].name : "?";
 }
 
 /* --- key rotation --------------------------------------------------------- */
@@ -1447,8 +1452,8 @@ uint32_t cl_store_key_version(const cl_store *s)
 
 int cl_store_rotate(cl_txn *t, uint32_t *new_version)
 {
-    uint32_t v = s_txn_version(t) + 1;
-    if (v > S_KEY_VERSIONS)
+    uint32_t v = cl_store__txn_version(t) + 1;
+    if (v > CL_STORE_KEY_VERSIONS)
         return CL_ERR_FULL;
     int rc = s_meta_u32(t, "keyversion", v);
     if (rc == CL_OK) {
@@ -1464,13 +1469,13 @@ int cl_store_key_usage(cl_txn *t, uint64_t counts[CL_STORE_KEY_VERSIONS + 1],
     memset(counts, 0, sizeof(uint64_t) * (CL_STORE_KEY_VERSIONS + 1));
     *retired = t->store->retired | t->retired;
     for (int db = 0; db < CL_DB_COUNT; db++) {
-        if (!s_dbs[db].sealed)
+        if (!cl_store__dbs[db].sealed)
             continue;
         MDB_cursor *cur = NULL;
         MDB_val k, v;
         int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
         if (rc != MDB_SUCCESS)
-            return s_mdb_err(rc);
+            return cl_store__mdb_err(rc);
         for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
              rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             uint32_t ver;
@@ -1480,7 +1485,7 @@ int cl_store_key_usage(cl_txn *t, uint64_t counts[CL_STORE_KEY_VERSIONS + 1],
         }
         mdb_cursor_close(cur);
         if (rc != MDB_NOTFOUND)
-            return s_mdb_err(rc);
+            return cl_store__mdb_err(rc);
     }
     return CL_OK;
 }
@@ -1489,7 +1494,7 @@ int cl_store_retire(cl_txn *t, uint32_t v)
 {
     uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
     uint32_t retired;
-    if (v == 0 || v > CL_STORE_KEY_VERSIONS || v == s_txn_version(t))
+    if (v == 0 || v > CL_STORE_KEY_VERSIONS || v == cl_store__txn_version(t))
         return CL_ERR_INVALID;
     int rc = cl_store_key_usage(t, counts, &retired);
     if (rc != CL_OK)
@@ -1505,7 +1510,7 @@ int cl_store_retire(cl_txn *t, uint32_t v)
 
 int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max, size_t *done)
 {
-    uint32_t cur_ver = s_txn_version(t);
+    uint32_t cur_ver = cl_store__txn_version(t);
     uint8_t *plain = NULL;
     int rc = CL_OK;
     *done = 0;
@@ -1513,7 +1518,7 @@ int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max, size_t *done)
     if (!plain)
         return CL_ERR_NOMEM;
     while (pos->db < CL_DB_COUNT && *done < max && rc == CL_OK) {
-        if (!s_dbs[pos->db].sealed) {
+        if (!cl_store__dbs[pos->db].sealed) {
             pos->db++;
             pos->key_len = 0;
             continue;
@@ -1523,7 +1528,7 @@ int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max, size_t *done)
         MDB_val k = {pos->key_len, pos->key}, v;
         int mrc = mdb_cursor_open(t->txn, t->store->dbi[pos->db], &cur);
         if (mrc != MDB_SUCCESS) {
-            rc = s_mdb_err(mrc);
+            rc = cl_store__mdb_err(mrc);
             break;
         }
         mrc = mdb_cursor_get(cur, &k, &v,
@@ -1543,7 +1548,7 @@ int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max, size_t *done)
         mdb_cursor_close(cur);
         if (!found) {
             if (mrc != MDB_NOTFOUND && mrc != MDB_SUCCESS) {
-                rc = s_mdb_err(mrc);
+                rc = cl_store__mdb_err(mrc);
                 break;
             }
             pos->db++;
@@ -1573,7 +1578,7 @@ int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes)
     struct stat st;
     int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     if (rc != MDB_SUCCESS)
-        return rc == EEXIST ? CL_ERR_EXISTS : s_mdb_err(rc);
+        return rc == EEXIST ? CL_ERR_EXISTS : cl_store__mdb_err(rc);
     snprintf(path, sizeof(path), "%s/data.mdb", dir);
     *bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     return CL_OK;
@@ -1593,7 +1598,7 @@ void cl_store_capture(cl_store *s, bool on)
 int cl_store_changes(cl_txn *t, uint64_t prev, const uint8_t **batch,
                      size_t *len, size_t *count)
 {
-    s_capture *c = t->cap;
+    cl_store__capture *c = t->cap;
     if (t->parent || !t->write || !c)
         return CL_ERR_INVALID;
     if (c->err)
@@ -1627,7 +1632,7 @@ int cl_store_applied(cl_txn *t, uint64_t *seq)
         return CL_OK;
     }
     if (rc != MDB_SUCCESS)
-        return s_mdb_err(rc);
+        return cl_store__mdb_err(rc);
     if (v.mv_size != 8)
         return CL_ERR_CORRUPT;
     const uint8_t *b = v.mv_data;
@@ -1647,7 +1652,8 @@ int cl_store_set_applied(cl_txn *t, uint64_t seq)
         b[i] = (uint8_t)(seq >> (8 * (7 - i)));
     MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key};
     MDB_val v = {8, b};
-    int rc = s_mdb_err(mdb_put(t->txn, t->store->dbi[CL_DB_META], &k, &v, 0));
+    int rc = cl_store__mdb_err(
+        mdb_put(t->txn, t->store->dbi[CL_DB_META], &k, &v, 0));
     if (rc == CL_OK)
         t->sequenced = true;
     return rc;
@@ -1656,7 +1662,8 @@ int cl_store_set_applied(cl_txn *t, uint64_t seq)
 static int s_db_by_name(const uint8_t *name, size_t len)
 {
     for (int i = 0; i < CL_DB_COUNT; i++)
-        if (strlen(s_dbs[i].name) == len && !memcmp(s_dbs[i].name, name, len))
+        if (strlen(cl_store__dbs[i].name) == len &&
+            !memcmp(cl_store__dbs[i].name, name, len))
             return i;
     return -1;
 }
@@ -1688,7 +1695,8 @@ static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
         int op = b[off];
         size_t name_len = b[off + 1];
         off += 2;
-        if ((op != S_OP_PUT && op != S_OP_DEL) || len - off < name_len + 2)
+        if ((op != CL_STORE_OP_PUT && op != CL_STORE_OP_DEL) ||
+            len - off < name_len + 2)
             return CL_ERR_CORRUPT;
         int db = s_db_by_name(b + off, name_len);
         if (db < 0)
@@ -1701,7 +1709,7 @@ static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
         MDB_val k = {key_len, (void *)(b + off)};
         off += key_len;
         int mrc;
-        if (op == S_OP_PUT) {
+        if (op == CL_STORE_OP_PUT) {
             if (len - off < 4)
                 return CL_ERR_CORRUPT;
             size_t vl = (size_t)b[off] << 24 | (size_t)b[off + 1] << 16 |
@@ -1718,7 +1726,7 @@ static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
                 mrc = MDB_SUCCESS;
         }
         if (mrc != MDB_SUCCESS)
-            return s_mdb_err(mrc);
+            return cl_store__mdb_err(mrc);
     }
     return off == len ? CL_OK : CL_ERR_CORRUPT;
 }
@@ -1744,7 +1752,7 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
         vlen == 4) {
         uint32_t v = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
                      (uint32_t)buf[2] << 8 | buf[3];
-        if (v == 0 || v > S_KEY_VERSIONS)
+        if (v == 0 || v > CL_STORE_KEY_VERSIONS)
             return CL_ERR_CORRUPT;
         if (v != t->store->key_version)
             t->key_version = v;
@@ -1770,11 +1778,11 @@ int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN])
         MDB_val k, v;
         int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
         if (mrc != MDB_SUCCESS) {
-            rc = s_mdb_err(mrc);
+            rc = cl_store__mdb_err(mrc);
             break;
         }
-        crypto_generichash_update(&st, (const uint8_t *)s_dbs[db].name,
-                                  strlen(s_dbs[db].name) + 1);
+        crypto_generichash_update(&st, (const uint8_t *)cl_store__dbs[db].name,
+                                  strlen(cl_store__dbs[db].name) + 1);
         for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
              mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             uint8_t lens[8];
@@ -1783,7 +1791,7 @@ int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN])
             if (db == CL_DB_META && k.mv_size == 16 &&
                 !memcmp(k.mv_data, "floor-generation", 16))
                 continue; /* the node's own (cl_store_generation_bump) */
-            if (s_dbs[db].sealed) {
+            if (cl_store__dbs[db].sealed) {
                 rc = cl_store_get(t, (cl_db)db, k.mv_data, k.mv_size, plain,
                                   CL_STORE_MAX_VALUE, &plen);
                 if (rc != CL_OK)
@@ -1801,7 +1809,7 @@ int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN])
         }
         mdb_cursor_close(cur);
         if (rc == CL_OK && mrc != MDB_NOTFOUND)
-            rc = s_mdb_err(mrc);
+            rc = cl_store__mdb_err(mrc);
     }
     crypto_generichash_final(&st, out, CL_STORE_DIGEST_LEN);
     free(plain);

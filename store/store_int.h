@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "seal.h"
 #include "store.h"
 
 /* A sub-database's row in the table below. */
@@ -23,7 +27,60 @@ typedef struct cl_store__db {
 /* Every sub-database by enum value (store.c). */
 extern const cl_store__db cl_store__dbs[CL_DB_COUNT];
 
-typedef struct cl_store__capture cl_store__capture;
+typedef struct cl_store__keys {
+    uint8_t data[CL_STORE_KEY_VERSIONS + 1]
+                [CL_KEY_LEN]; /* by version, 1-based */
+    uint8_t index[CL_KEY_LEN];
+    uint8_t repl[CL_KEY_LEN];   /* authenticates replication batches */
+    uint8_t ix_mac[CL_KEY_LEN]; /* index rows: tag over db, key, value */
+    uint8_t ix_enc[CL_KEY_LEN]; /* index rows: value cipher (SIV) */
+    uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES]; /* audit checkpoints */
+    uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
+} cl_store__keys;
+
+struct cl_store {
+    MDB_env *env;             /* the environment */
+    MDB_dbi dbi[CL_DB_COUNT]; /* sub-database handles */
+    cl_store__keys *keys;     /* sodium_malloc'd */
+    uint32_t key_version;     /* version new values are sealed with */
+    uint32_t retired;         /* retired versions as bits (1 << v) */
+    size_t map_bytes;         /* current map size */
+    bool capture;             /* record each write transaction's changes */
+    cl_seal_nonces nonces;    /* one nonce per sealed value, no syscall */
+    char floor_path[4200];    /* the id floor, beside data.mdb */
+    size_t n_floor;           /* counters in it */
+    struct {
+        char name[48];
+        uint64_t reserved; /* ids up to this may have been handed out */
+    } floor[64];
+    uint32_t floor_raised; /* counters moved forward at open */
+    uint64_t floor_gen;    /* generation, as in the id-floor file */
+    bool floor_has_gen;    /* the file named one */
+};
+
+/* The physical changes of one top-level write transaction, encoded as they
+ * happen (see "change capture" below). Nested transactions share their
+ * root's and remember where they began, so an abort drops their part. */
+typedef struct cl_store__capture {
+    uint8_t *buf; /* encoded batch: header, then records */
+    size_t len;
+    size_t cap;
+    uint32_t count; /* records */
+    int err;        /* first failure to record (the batch is unusable) */
+} cl_store__capture;
+
+struct cl_txn {
+    cl_store *store;        /* owner */
+    cl_txn *parent;         /* enclosing transaction, or NULL */
+    MDB_txn *txn;           /* LMDB transaction */
+    bool write;             /* read-write */
+    uint32_t key_version;   /* rotated to, effective on commit (0: none) */
+    uint32_t retired;       /* retired bits set here, effective on commit */
+    cl_store__capture *cap; /* the root's change capture, or NULL */
+    bool sequenced;         /* cl_store_set_applied was called (root only) */
+    size_t cap_mark;        /* its length and count when this one began */
+    uint32_t cap_count;
+};
 
 /* A change capture record's operation. */
 #define CL_STORE_OP_PUT 1

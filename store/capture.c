@@ -1,0 +1,352 @@
+/*
+ * capture: each write transaction's physical changes as one batch
+ * (replication), and applying a batch exactly once by its sequence.
+ * Never sees plaintext: values are recorded as LMDB holds them.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "seal.h"
+#include "store_int.h"
+
+/* --- change capture: helpers ---------------------------------------------
+ *
+ * A batch is "CLB1", a record count (u32, big-endian), the sequence it
+ * must follow in the log (u64), then per record:
+ *   op (1: put, 2: delete), sub-database name length (u8) and name,
+ *   key length (u16) and key, and for a put the value length (u32) and the
+ *   value exactly as LMDB holds it (sealed for sealed sub-databases);
+ * last a 32-byte BLAKE2b MAC of all that under a key derived from the
+ * master key ("cl-repl_"). Whoever may publish to the stream but holds no
+ * master key can neither forge a batch (index rows and counters are not
+ * sealed) nor replay a genuine one at another place in the log.
+ * Sub-databases are named, not numbered, so a batch means the same to a
+ * build that added sub-databases in another order.
+ */
+#define S_BATCH_MAGIC  "CLB1"
+#define S_BATCH_HEADER 16
+#define S_BATCH_MAC    32
+#define S_KEY_MAX      511 /* LMDB's default largest key */
+
+int cl_store__capture_new(cl_store__capture **out)
+{
+    cl_store__capture *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->cap = 4096;
+    c->buf = malloc(c->cap);
+    if (!c->buf) {
+        free(c);
+        return CL_ERR_NOMEM;
+    }
+    memcpy(c->buf, S_BATCH_MAGIC, 4);
+    memset(c->buf + 4, 0, S_BATCH_HEADER - 4);
+    c->len = S_BATCH_HEADER;
+    *out = c;
+    return CL_OK;
+}
+
+void cl_store__capture_free(cl_store__capture **cp)
+{
+    if (!*cp)
+        return;
+    free((*cp)->buf);
+    free(*cp);
+    *cp = NULL;
+}
+
+/* A child ended without its changes: forget what it recorded. */
+void cl_store__capture_truncate(cl_txn *t)
+{
+    if (!t->cap)
+        return;
+    t->cap->len = t->cap_mark;
+    t->cap->count = t->cap_count;
+}
+
+void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
+                           size_t key_len, const void *val, size_t val_len)
+{
+    cl_store__capture *c = t->cap;
+    if (!c || c->err)
+        return;
+    size_t name_len = strlen(cl_store__dbs[db].name);
+    size_t need = 1 + 1 + name_len + 2 + key_len +
+                  (op == CL_STORE_OP_PUT ? 4 : 0) +
+                  (op == CL_STORE_OP_PUT ? val_len : 0);
+    if (key_len > S_KEY_MAX) {
+        c->err = CL_ERR_INVALID;
+        return;
+    }
+    if (c->len + need > c->cap) {
+        size_t ncap = c->cap;
+        while (c->len + need > ncap)
+            ncap *= 2;
+        uint8_t *nb = realloc(c->buf, ncap);
+        if (!nb) {
+            c->err = CL_ERR_NOMEM;
+            return;
+        }
+        c->buf = nb;
+        c->cap = ncap;
+    }
+    uint8_t *p = c->buf + c->len;
+    *p++ = (uint8_t)op;
+    *p++ = (uint8_t)name_len;
+    memcpy(p, cl_store__dbs[db].name, name_len);
+    p += name_len;
+    *p++ = (uint8_t)(key_len >> 8);
+    *p++ = (uint8_t)key_len;
+    memcpy(p, key, key_len);
+    p += key_len;
+    if (op == CL_STORE_OP_PUT) {
+        for (int i = 3; i >= 0; i--)
+            *p++ = (uint8_t)(val_len >> (8 * i));
+        if (val_len)
+            memcpy(p, val, val_len);
+        p += val_len;
+    }
+    c->len = (size_t)(p - c->buf);
+    c->count++;
+}
+
+/* --- change capture and apply -------------------------------------------- */
+
+/* Where the applied stream sequence lives: META, written outside the
+ * capture (it is the node's position in the log, not part of a batch). */
+static const char s_applied_key[] = "repl:applied";
+
+void cl_store_capture(cl_store *s, bool on)
+{
+    s->capture = on;
+}
+
+int cl_store_changes(cl_txn *t, uint64_t prev, const uint8_t **batch,
+                     size_t *len, size_t *count)
+{
+    cl_store__capture *c = t->cap;
+    if (t->parent || !t->write || !c)
+        return CL_ERR_INVALID;
+    if (c->err)
+        return c->err;
+    if (c->len + S_BATCH_MAC > c->cap) {
+        uint8_t *nb = realloc(c->buf, c->len + S_BATCH_MAC);
+        if (!nb)
+            return CL_ERR_NOMEM;
+        c->buf = nb;
+        c->cap = c->len + S_BATCH_MAC;
+    }
+    uint32_t n = c->count;
+    for (int i = 0; i < 4; i++)
+        c->buf[4 + i] = (uint8_t)(n >> (8 * (3 - i)));
+    for (int i = 0; i < 8; i++)
+        c->buf[8 + i] = (uint8_t)(prev >> (8 * (7 - i)));
+    crypto_generichash(c->buf + c->len, S_BATCH_MAC, c->buf, c->len,
+                       t->store->keys->repl, CL_KEY_LEN);
+    *batch = c->buf;
+    *len = c->len + S_BATCH_MAC; /* the MAC is rewritten on each call */
+    *count = n;
+    return CL_OK;
+}
+
+int cl_store_applied(cl_txn *t, uint64_t *seq)
+{
+    MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key}, v;
+    int rc = mdb_get(t->txn, t->store->dbi[CL_DB_META], &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *seq = 0;
+        return CL_OK;
+    }
+    if (rc != MDB_SUCCESS)
+        return cl_store__mdb_err(rc);
+    if (v.mv_size != 8)
+        return CL_ERR_CORRUPT;
+    const uint8_t *b = v.mv_data;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | b[i];
+    *seq = x;
+    return CL_OK;
+}
+
+int cl_store_set_applied(cl_txn *t, uint64_t seq)
+{
+    uint8_t b[8];
+    if (!t->write)
+        return CL_ERR_INVALID;
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(seq >> (8 * (7 - i)));
+    MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key};
+    MDB_val v = {8, b};
+    int rc = cl_store__mdb_err(
+        mdb_put(t->txn, t->store->dbi[CL_DB_META], &k, &v, 0));
+    if (rc == CL_OK)
+        t->sequenced = true;
+    return rc;
+}
+
+static int s_db_by_name(const uint8_t *name, size_t len)
+{
+    for (int i = 0; i < CL_DB_COUNT; i++)
+        if (strlen(cl_store__dbs[i].name) == len &&
+            !memcmp(cl_store__dbs[i].name, name, len))
+            return i;
+    return -1;
+}
+
+/* Apply one batch's records with raw LMDB calls (sealed values go in as
+ * they are: the same master key opens them), bypassing the capture. */
+static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
+                           uint64_t seq)
+{
+    uint8_t mac[S_BATCH_MAC];
+    uint64_t prev = 0;
+    if (len < S_BATCH_HEADER + S_BATCH_MAC || memcmp(b, S_BATCH_MAGIC, 4))
+        return CL_ERR_CORRUPT;
+    len -= S_BATCH_MAC;
+    crypto_generichash(mac, sizeof(mac), b, len, t->store->keys->repl,
+                       CL_KEY_LEN);
+    if (crypto_verify_32(mac, b + len) != 0)
+        return CL_ERR_CORRUPT; /* forged, damaged, or another master key */
+    for (int i = 0; i < 8; i++)
+        prev = prev << 8 | b[8 + i];
+    if (prev + 1 != seq)
+        return CL_ERR_CORRUPT; /* a genuine batch replayed elsewhere */
+    uint32_t n = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
+                 (uint32_t)b[6] << 8 | b[7];
+    size_t off = S_BATCH_HEADER;
+    for (uint32_t i = 0; i < n; i++) {
+        if (len - off < 2)
+            return CL_ERR_CORRUPT;
+        int op = b[off];
+        size_t name_len = b[off + 1];
+        off += 2;
+        if ((op != CL_STORE_OP_PUT && op != CL_STORE_OP_DEL) ||
+            len - off < name_len + 2)
+            return CL_ERR_CORRUPT;
+        int db = s_db_by_name(b + off, name_len);
+        if (db < 0)
+            return CL_ERR_CORRUPT; /* a sub-database this build lacks */
+        off += name_len;
+        size_t key_len = (size_t)b[off] << 8 | b[off + 1];
+        off += 2;
+        if (key_len == 0 || key_len > S_KEY_MAX || len - off < key_len)
+            return CL_ERR_CORRUPT;
+        MDB_val k = {key_len, (void *)(b + off)};
+        off += key_len;
+        int mrc;
+        if (op == CL_STORE_OP_PUT) {
+            if (len - off < 4)
+                return CL_ERR_CORRUPT;
+            size_t vl = (size_t)b[off] << 24 | (size_t)b[off + 1] << 16 |
+                        (size_t)b[off + 2] << 8 | b[off + 3];
+            off += 4;
+            if (vl > CL_STORE_MAX_VALUE + CL_SEAL_OVERHEAD || len - off < vl)
+                return CL_ERR_CORRUPT;
+            MDB_val v = {vl, (void *)(b + off)};
+            off += vl;
+            mrc = mdb_put(t->txn, t->store->dbi[db], &k, &v, 0);
+        } else {
+            mrc = mdb_del(t->txn, t->store->dbi[db], &k, NULL);
+            if (mrc == MDB_NOTFOUND)
+                mrc = MDB_SUCCESS;
+        }
+        if (mrc != MDB_SUCCESS)
+            return cl_store__mdb_err(mrc);
+    }
+    return off == len ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
+{
+    uint64_t applied;
+    uint8_t buf[8];
+    size_t vlen;
+    if (t->parent || !t->write || seq == 0)
+        return CL_ERR_INVALID;
+    int rc = cl_store_applied(t, &applied);
+    if (rc != CL_OK)
+        return rc;
+    if (seq <= applied)
+        return CL_ERR_EXISTS;
+    if ((rc = s_apply_records(t, batch, len, seq)) != CL_OK)
+        return rc;
+    /* A rotation or retirement in the batch takes effect with the commit,
+     * as it did where it was made. */
+    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10, buf,
+                         sizeof(buf), &vlen) == CL_OK &&
+        vlen == 4) {
+        uint32_t v = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                     (uint32_t)buf[2] << 8 | buf[3];
+        if (v == 0 || v > CL_STORE_KEY_VERSIONS)
+            return CL_ERR_CORRUPT;
+        if (v != t->store->key_version)
+            t->key_version = v;
+    }
+    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"retired", 7, buf,
+                         sizeof(buf), &vlen) == CL_OK &&
+        vlen == 4)
+        t->retired = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                     (uint32_t)buf[2] << 8 | buf[3];
+    return cl_store_set_applied(t, seq);
+}
+
+int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN])
+{
+    crypto_generichash_state st;
+    uint8_t *plain = malloc(CL_STORE_MAX_VALUE);
+    int rc = CL_OK;
+    if (!plain)
+        return CL_ERR_NOMEM;
+    crypto_generichash_init(&st, NULL, 0, CL_STORE_DIGEST_LEN);
+    for (int db = 0; db < CL_DB_COUNT && rc == CL_OK; db++) {
+        MDB_cursor *cur = NULL;
+        MDB_val k, v;
+        int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+        if (mrc != MDB_SUCCESS) {
+            rc = cl_store__mdb_err(mrc);
+            break;
+        }
+        crypto_generichash_update(&st, (const uint8_t *)cl_store__dbs[db].name,
+                                  strlen(cl_store__dbs[db].name) + 1);
+        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            uint8_t lens[8];
+            size_t plen = v.mv_size;
+            const uint8_t *val = v.mv_data;
+            if (db == CL_DB_META && k.mv_size == 16 &&
+                !memcmp(k.mv_data, "floor-generation", 16))
+                continue; /* the node's own (cl_store_generation_bump) */
+            if (cl_store__dbs[db].sealed) {
+                rc = cl_store_get(t, (cl_db)db, k.mv_data, k.mv_size, plain,
+                                  CL_STORE_MAX_VALUE, &plen);
+                if (rc != CL_OK)
+                    break;
+                val = plain;
+            }
+            for (int i = 0; i < 4; i++) {
+                lens[i] = (uint8_t)(k.mv_size >> (8 * (3 - i)));
+                lens[4 + i] = (uint8_t)(plen >> (8 * (3 - i)));
+            }
+            crypto_generichash_update(&st, lens, 8);
+            crypto_generichash_update(&st, k.mv_data, k.mv_size);
+            crypto_generichash_update(&st, val, plen);
+            sodium_memzero(plain, plen);
+        }
+        mdb_cursor_close(cur);
+        if (rc == CL_OK && mrc != MDB_NOTFOUND)
+            rc = cl_store__mdb_err(mrc);
+    }
+    crypto_generichash_final(&st, out, CL_STORE_DIGEST_LEN);
+    free(plain);
+    return rc;
+}

@@ -28,13 +28,16 @@
 #include "block.h"
 #include "codec.h"
 #include "core_int.h"
-#include "intake.h"
 #include "flag.h"
+#include "intake.h"
+#include "linkfind.h"
+#include "matchq.h"
+#include "records.h"
 #include "refindex.h"
 
-#define S_REC_VERSION    1
-#define S_CANDIDATES_MAX 1000
-#define S_BUF            (CL_CONCERN_SZ + 8192)
+#define S_REC_VERSION              1
+#define CL_LINKFIND_CANDIDATES_MAX 1000
+#define S_BUF                      (CL_CONCERN_SZ + 8192)
 
 /* --- access table ----------------------------------------------------------
  *
@@ -194,39 +197,7 @@ int64_t cl_core_roles_parse(const char *s)
 
 /* --- record formats ------------------------------------------------------- */
 
-typedef struct s_record {
-    char agency[CL_AGENCY_SZ];
-    char kind[CL_KIND_SZ];
-    cl_person p;
-    uint64_t person_id;
-    uint8_t link_reason;
-    double link_score;
-    int64_t created;
-    int64_t updated;
-    /* S_SUBJECT: some record of this agency is about the person (a
-     * referral's subject, a caseload record, a plan's child); S_MENTION:
-     * the agency only named them in someone else's referral or plan. */
-    uint8_t subject;
-} s_record;
-
 enum { S_MENTION = 0, S_SUBJECT = 1, S_SUBJECT_UNKNOWN = 2 };
-
-typedef struct s_referral {
-    uint64_t record_id;
-    char agency[CL_AGENCY_SZ];
-    char kind[CL_KIND_SZ];
-    char client[64];
-    char reference[CL_REF_SZ];
-    int64_t received;
-    uint8_t withdrawn; /* 1 once withdrawn by its agency */
-    uint32_t version;  /* 1, +1 per correction, withdrawal, status */
-    uint8_t status;    /* CL_REFSTAT_* */
-    uint8_t outcome;   /* caselink.Outcome, when closed */
-    int64_t status_at;
-    char status_by[CL_AGENCY_SZ];
-    char status_reason[CL_NOTE_SZ];
-    cl_referral r; /* subject and related are not stored here */
-} s_referral;
 
 static void s_enc_person(cl_enc *e, const cl_person *p)
 {
@@ -258,12 +229,12 @@ static void s_dec_person(cl_dec *d, cl_person *p)
     CL_DEC_STR(d, p->uprn);
 }
 
-static void s_key(uint8_t k[8], uint64_t id)
+void cl_records_key(uint8_t k[8], uint64_t id)
 {
     cl_be64_put(k, id);
 }
 
-static int s_record_put(cl_txn *t, uint64_t id, const s_record *r)
+int cl_records_record_put(cl_txn *t, uint64_t id, const cl_records_record *r)
 {
     uint8_t buf[4096], k[8];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
@@ -277,14 +248,14 @@ static int s_record_put(cl_txn *t, uint64_t id, const s_record *r)
     cl_enc_i64(&e, r->created);
     cl_enc_i64(&e, r->updated);
     cl_enc_u8(&e, r->subject == S_MENTION ? S_MENTION : S_SUBJECT);
-    s_key(k, id);
+    cl_records_key(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RECORD, k, 8, buf, e.len)
                            : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
     return rc;
 }
 
-static void s_record_dec(cl_dec *d, s_record *r)
+static void s_record_dec(cl_dec *d, cl_records_record *r)
 {
     memset(r, 0, sizeof(*r));
     if (cl_dec_u8(d) != S_REC_VERSION)
@@ -304,26 +275,24 @@ static void s_record_dec(cl_dec *d, s_record *r)
         d->bad = true;
 }
 
-static int s_record_get(cl_txn *t, uint64_t id, s_record *r);
-
 /* Mark record rid as about its person (once; later reads are cheap). */
-static int s_record_subject(cl_txn *t, uint64_t rid)
+int cl_records_record_subject(cl_txn *t, uint64_t rid)
 {
-    s_record rec;
-    int rc = s_record_get(t, rid, &rec);
+    cl_records_record rec;
+    int rc = cl_records_record_get(t, rid, &rec);
     if (rc == CL_OK && rec.subject != S_SUBJECT) {
         rec.subject = S_SUBJECT;
-        rc = s_record_put(t, rid, &rec);
+        rc = cl_records_record_put(t, rid, &rec);
     }
     sodium_memzero(&rec, sizeof(rec));
     return rc;
 }
 
-static int s_record_get(cl_txn *t, uint64_t id, s_record *r)
+int cl_records_record_get(cl_txn *t, uint64_t id, cl_records_record *r)
 {
     uint8_t buf[4096], k[8];
     size_t len = 0;
-    s_key(k, id);
+    cl_records_key(k, id);
     int rc = cl_store_get(t, CL_DB_RECORD, k, 8, buf, sizeof(buf), &len);
     if (rc != CL_OK)
         return rc;
@@ -336,7 +305,7 @@ static int s_record_get(cl_txn *t, uint64_t id, s_record *r)
 }
 
 /* Encode a referral record (used for the live value and for history). */
-static void s_referral_enc(cl_enc *e, const s_referral *s)
+static void s_referral_enc(cl_enc *e, const cl_records_referral *s)
 {
     const cl_referral *r = &s->r;
     cl_enc_u8(e, S_REC_VERSION);
@@ -367,7 +336,7 @@ static void s_referral_enc(cl_enc *e, const s_referral *s)
     cl_enc_str(e, s->status_reason);
 }
 
-static void s_referral_dec(cl_dec *d, s_referral *s)
+static void s_referral_dec(cl_dec *d, cl_records_referral *s)
 {
     cl_referral *r = &s->r;
     if (cl_dec_u8(d) != S_REC_VERSION)
@@ -399,7 +368,8 @@ static void s_referral_dec(cl_dec *d, s_referral *s)
     CL_DEC_STR(d, s->status_reason);
 }
 
-static int s_referral_put(cl_txn *t, uint64_t id, const s_referral *s)
+int cl_records_referral_put(cl_txn *t, uint64_t id,
+                            const cl_records_referral *s)
 {
     static_assert(S_BUF > CL_CONCERN_SZ + 2 * CL_NOTE_SZ + 4 * CL_NAME_SZ +
                               2 * CL_AGENCY_SZ + 3 * CL_REF_SZ + 256,
@@ -410,7 +380,7 @@ static int s_referral_put(cl_txn *t, uint64_t id, const s_referral *s)
         return CL_ERR_NOMEM;
     cl_enc e = cl_enc_init(buf, S_BUF);
     s_referral_enc(&e, s);
-    s_key(k, id);
+    cl_records_key(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REFERRAL, k, 8, buf, e.len)
                            : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
@@ -418,14 +388,14 @@ static int s_referral_put(cl_txn *t, uint64_t id, const s_referral *s)
     return rc;
 }
 
-static int s_referral_get(cl_txn *t, uint64_t id, s_referral *s)
+static int s_referral_get(cl_txn *t, uint64_t id, cl_records_referral *s)
 {
     uint8_t *buf = malloc(S_BUF);
     uint8_t k[8];
     size_t len = 0;
     if (!buf)
         return CL_ERR_NOMEM;
-    s_key(k, id);
+    cl_records_key(k, id);
     int rc = cl_store_get(t, CL_DB_REFERRAL, k, 8, buf, S_BUF, &len);
     if (rc != CL_OK)
         goto out;
@@ -445,14 +415,15 @@ out:
  * longest-idle people first without scanning everyone.
  */
 
-static int s_person_put(cl_txn *t, uint64_t pid, int64_t created, int64_t last)
+int cl_records_person_put(cl_txn *t, uint64_t pid, int64_t created,
+                          int64_t last)
 {
     uint8_t buf[32], k[8];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_REC_VERSION);
     cl_enc_i64(&e, created);
     cl_enc_i64(&e, last);
-    s_key(k, pid);
+    cl_records_key(k, pid);
     return cl_store_put(t, CL_DB_PERSON, k, 8, buf, e.len);
 }
 
@@ -461,7 +432,7 @@ static int s_person_get(cl_txn *t, uint64_t pid, int64_t *created,
 {
     uint8_t buf[32], k[8];
     size_t len = 0;
-    s_key(k, pid);
+    cl_records_key(k, pid);
     int rc = cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &len);
     if (rc != CL_OK)
         return rc;
@@ -473,7 +444,7 @@ static int s_person_get(cl_txn *t, uint64_t pid, int64_t *created,
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-static int s_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
+int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
 {
     uint8_t k[16];
     cl_be64_put(k, (uint64_t)at);
@@ -484,24 +455,20 @@ static int s_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
-/* Activity is kept to the hour: retention counts days, and rewriting the
- * person and the index on every referral costs page writes. */
-#define S_ACTIVITY_GRAIN 3600
-
 /* Record activity on a person now. */
-static int s_touch(cl_txn *t, uint64_t pid, int64_t now)
+int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now)
 {
     int64_t created, last;
     int rc = s_person_get(t, pid, &created, &last);
-    if (rc != CL_OK || (now >= last && now - last < S_ACTIVITY_GRAIN))
+    if (rc != CL_OK || (now >= last && now - last < CL_RECORDS_ACTIVITY_GRAIN))
         return rc;
-    if ((rc = s_activity(t, pid, last, false)) != CL_OK ||
-        (rc = s_activity(t, pid, now, true)) != CL_OK)
+    if ((rc = cl_records_activity(t, pid, last, false)) != CL_OK ||
+        (rc = cl_records_activity(t, pid, now, true)) != CL_OK)
         return rc;
-    return s_person_put(t, pid, created, now);
+    return cl_records_person_put(t, pid, created, now);
 }
 
-static void s_note_person(cl_audit_note *n, uint64_t pid)
+void cl_records_note_person(cl_audit_note *n, uint64_t pid)
 {
     if (!n)
         return;
@@ -514,15 +481,8 @@ static void s_note_person(cl_audit_note *n, uint64_t pid)
 
 /* --- blind indexes -------------------------------------------------------- */
 
-/* The blind index keys of one record: identifiers and blocking keys. */
-typedef struct s_blinds {
-    size_t n;
-    uint8_t k[CL_BLOCK_MAX + 8][CL_BLIND_LEN];
-    bool block[CL_BLOCK_MAX + 8]; /* in CL_DB_BLOCK, else CL_DB_BLIND */
-} s_blinds;
-
-static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
-                        const char *v1, const char *v2)
+void cl_records_blind_add(const cl_store *st, cl_records_blinds *b,
+                          const char *domain, const char *v1, const char *v2)
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "%s%c%s", v1, 0, v2 ? v2 : "");
@@ -535,7 +495,8 @@ static void s_blind_add(const cl_store *st, s_blinds *b, const char *domain,
 
 /* Blocking keys (block.c): a record is compared only with records
  * sharing one. */
-static void s_blocking(const cl_store *st, const cl_person *p, s_blinds *b)
+void cl_records_blocking(const cl_store *st, const cl_person *p,
+                         cl_records_blinds *b)
 {
     size_t room = sizeof(b->k) / sizeof(b->k[0]) - b->n - 2;
     size_t from = b->n;
@@ -552,17 +513,17 @@ static void s_blocking(const cl_store *st, const cl_person *p, s_blinds *b)
         b->block[i] = true;
 }
 
-static void s_ident_blinds(const cl_store *st, const char *agency,
-                           const cl_person *p, s_blinds *b)
+void cl_records_ident_blinds(const cl_store *st, const char *agency,
+                             const cl_person *p, cl_records_blinds *b)
 {
     if (p->local_id[0])
-        s_blind_add(st, b, "local", agency, p->local_id);
+        cl_records_blind_add(st, b, "local", agency, p->local_id);
     if (p->nhs[0])
-        s_blind_add(st, b, "nhs", p->nhs, NULL);
+        cl_records_blind_add(st, b, "nhs", p->nhs, NULL);
     if (p->chi[0])
-        s_blind_add(st, b, "chi", p->chi, NULL);
+        cl_records_blind_add(st, b, "chi", p->chi, NULL);
     if (p->uprn[0])
-        s_blind_add(st, b, "uprn", p->uprn, NULL);
+        cl_records_blind_add(st, b, "uprn", p->uprn, NULL);
 }
 
 static int s_index_in(cl_txn *t, cl_db db, const uint8_t blind[CL_BLIND_LEN],
@@ -575,15 +536,15 @@ static int s_index_in(cl_txn *t, cl_db db, const uint8_t blind[CL_BLIND_LEN],
 }
 
 /* Index key i of b (in its sub-database) for record_id, or remove it. */
-static int s_blinds_put(cl_txn *t, const s_blinds *b, size_t i,
-                        uint64_t record_id)
+int cl_records_blinds_put(cl_txn *t, const cl_records_blinds *b, size_t i,
+                          uint64_t record_id)
 {
     return s_index_in(t, b->block[i] ? CL_DB_BLOCK : CL_DB_BLIND, b->k[i],
                       record_id);
 }
 
-static int s_blinds_del(cl_txn *t, const s_blinds *b, size_t i,
-                        uint64_t record_id)
+int cl_records_blinds_del(cl_txn *t, const cl_records_blinds *b, size_t i,
+                          uint64_t record_id)
 {
     uint8_t k[CL_BLIND_LEN + 8];
     memcpy(k, b->k[i], CL_BLIND_LEN);
@@ -602,7 +563,8 @@ static int s_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
     return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
 }
 
-static bool s_blinds_has(const s_blinds *b, const uint8_t k[CL_BLIND_LEN])
+bool cl_records_blinds_has(const cl_records_blinds *b,
+                           const uint8_t k[CL_BLIND_LEN])
 {
     for (size_t i = 0; i < b->n; i++)
         if (memcmp(b->k[i], k, CL_BLIND_LEN) == 0)
@@ -610,15 +572,9 @@ static bool s_blinds_has(const s_blinds *b, const uint8_t k[CL_BLIND_LEN])
     return false;
 }
 
-/* Collects record ids under blind prefixes. */
-typedef struct s_ids {
-    uint64_t *v;
-    size_t n, cap, max;
-} s_ids;
-
-/* Append an id (duplicates are removed by s_ids_unique). A positive
+/* Append an id (duplicates are removed by cl_records_ids_unique). A positive
  * return stops a scan early once max ids are held. */
-static int s_ids_push(s_ids *ids, uint64_t id)
+int cl_records_ids_push(cl_records_ids *ids, uint64_t id)
 {
     if (ids->n >= ids->max)
         return 1; /* stop scanning: enough */
@@ -641,7 +597,7 @@ static int s_u64_cmp(const void *a, const void *b)
 }
 
 /* Sort and drop duplicates. */
-static void s_ids_unique(s_ids *ids)
+void cl_records_ids_unique(cl_records_ids *ids)
 {
     if (ids->n < 2)
         return;
@@ -657,43 +613,25 @@ static int s_scan_suffix_id(void *ctx, const uint8_t *key, size_t len)
 {
     if (len < 8)
         return CL_ERR_CORRUPT;
-    return s_ids_push(ctx, cl_be64_get(key + len - 8));
+    return cl_records_ids_push(ctx, cl_be64_get(key + len - 8));
 }
 
 /* Record ids under a blocking key. */
-static int s_lookup_block(cl_txn *t, const uint8_t key[CL_BLIND_LEN],
-                          s_ids *ids)
+int cl_records_lookup_block(cl_txn *t, const uint8_t key[CL_BLIND_LEN],
+                            cl_records_ids *ids)
 {
     return cl_store_scan(t, CL_DB_BLOCK, key, CL_BLIND_LEN, s_scan_suffix_id,
                          ids);
 }
 
-static int s_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN], s_ids *ids)
+int cl_records_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
+                      cl_records_ids *ids)
 {
     return cl_store_scan(t, CL_DB_BLIND, blind, CL_BLIND_LEN, s_scan_suffix_id,
                          ids);
 }
 
 /* --- linking -------------------------------------------------------------- */
-
-#define S_LINK_MORE 4 /* other people a new record can bring together */
-
-typedef struct s_link {
-    uint64_t person_id;
-    uint64_t record_id; /* 0: create a new record */
-    uint8_t reason;
-    double score;
-    uint64_t review_rid; /* a candidate to queue for review, or 0 */
-    /* other people the record matched: at or above the upper threshold
-     * they are merged into person_id (or the pair is queued when either
-     * holds a coordinator's decision); between the thresholds the pair is
-     * queued */
-    size_t n_more;
-    uint64_t more_pid[S_LINK_MORE], more_rid[S_LINK_MORE];
-    double more_score[S_LINK_MORE];
-} s_link;
-
-static void *s_push(void **arr, size_t *n, size_t *cap, size_t size);
 
 /* One candidate record's weight, for choosing among people. */
 typedef struct s_cand {
@@ -709,14 +647,12 @@ static int s_cand_w_cmp(const void *a, const void *b)
     return x->rid < y->rid ? -1 : x->rid > y->rid;
 }
 
-static int s_record_get(cl_txn *t, uint64_t id, s_record *r);
-
 /* The weight of description p (held by agency) against stored record
  * rec: another record of the same agency, under another local id, counts
  * against (an agency seldom holds one person twice). */
 static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
                             const char *agency, const cl_person *p,
-                            const s_record *rec)
+                            const cl_records_record *rec)
 {
     double w = cl_match_explain(mc, p, &rec->p, tf, NULL, NULL);
     if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
@@ -741,10 +677,10 @@ static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         return rc;
     cl_block_tf_keys(st, p, k, has);
     for (int i = 0; i < 2 && rc == CL_OK; i++) {
-        s_ids ids = {.max = S_TF_CAP};
+        cl_records_ids ids = {.max = S_TF_CAP};
         if (!has[i])
             continue;
-        rc = s_lookup_block(t, k[i], &ids);
+        rc = cl_records_lookup_block(t, k[i], &ids);
         if (rc > 0)
             rc = CL_OK;
         double f = (double)(ids.n + 1) / (double)(records + 1);
@@ -765,33 +701,33 @@ static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
 
 /* Record ids sharing a blocking key with p (each key at most
  * CL_BLOCK_CAP records: a bigger block is skipped). */
-static int s_block_candidates(cl_txn *t, const cl_store *st, const cl_person *p,
-                              s_ids *ids)
+int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
+                                 const cl_person *p, cl_records_ids *ids)
 {
-    s_blinds b = {0};
-    s_ids one = {.max = CL_BLOCK_CAP + 1};
+    cl_records_blinds b = {0};
+    cl_records_ids one = {.max = CL_BLOCK_CAP + 1};
     int rc = CL_OK;
     b.n = cl_block_keys(st, p, b.k, CL_BLOCK_MAX);
     for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
         one.n = 0;
-        rc = s_lookup_block(t, b.k[i], &one);
+        rc = cl_records_lookup_block(t, b.k[i], &one);
         if (rc > 0)
             rc = CL_OK; /* more than the cap: skipped below */
         if (rc != CL_OK || one.n > CL_BLOCK_CAP)
             continue;
         for (size_t j = 0; j < one.n && rc == CL_OK; j++)
-            rc = s_ids_push(ids, one.v[j]);
+            rc = cl_records_ids_push(ids, one.v[j]);
         if (rc > 0)
             rc = CL_OK; /* enough candidates */
     }
     free(one.v);
     sodium_memzero(&b, sizeof(b));
-    s_ids_unique(ids);
+    cl_records_ids_unique(ids);
     return rc;
 }
 
 /* Merge new non-empty fields into a stored record's person. */
-static void s_merge(cl_person *dst, const cl_person *src)
+void cl_linkfind_merge(cl_person *dst, const cl_person *src)
 {
 #define S_M(f)                                                                 \
     if (src->f[0])                                                             \
@@ -812,13 +748,13 @@ static void s_merge(cl_person *dst, const cl_person *src)
 }
 
 /* Deterministic: the first record under an identifier's blind index. */
-static int s_link_ident(cl_txn *t, const cl_store *st, const char *domain,
-                        const char *v1, const char *v2, uint64_t *record_id)
+int cl_records_link_ident(cl_txn *t, const cl_store *st, const char *domain,
+                          const char *v1, const char *v2, uint64_t *record_id)
 {
-    s_blinds b = {0};
-    s_ids ids = {.max = 1};
-    s_blind_add(st, &b, domain, v1, v2);
-    int rc = s_lookup(t, b.k[0], &ids);
+    cl_records_blinds b = {0};
+    cl_records_ids ids = {.max = 1};
+    cl_records_blind_add(st, &b, domain, v1, v2);
+    int rc = cl_records_lookup(t, b.k[0], &ids);
     if (rc == CL_OK && ids.n == 0)
         rc = CL_ERR_NOT_FOUND;
     if (rc == CL_OK)
@@ -827,13 +763,12 @@ static int s_link_ident(cl_txn *t, const cl_store *st, const char *domain,
     return rc;
 }
 
-static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids);
-
 static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
-                       const cl_caller *c, const cl_person *p, s_link *out)
+                       const cl_caller *c, const cl_person *p,
+                       cl_linkfind_link *out)
 {
     uint64_t rid = 0;
-    s_record rec;
+    cl_records_record rec;
     int rc;
     memset(out, 0, sizeof(*out));
 
@@ -849,12 +784,12 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     for (size_t i = 0; i < 3; i++) {
         if (!(i == 0 ? p->local_id[0] : rules[i].v1[0]))
             continue;
-        rc = s_link_ident(t, st, rules[i].domain, rules[i].v1, rules[i].v2,
-                          &rid);
+        rc = cl_records_link_ident(t, st, rules[i].domain, rules[i].v1,
+                                   rules[i].v2, &rid);
         if (rc == CL_ERR_NOT_FOUND)
             continue;
         if (rc == CL_OK)
-            rc = s_record_get(t, rid, &rec);
+            rc = cl_records_record_get(t, rid, &rec);
         if (rc != CL_OK)
             return rc;
         out->person_id = rec.person_id;
@@ -864,12 +799,13 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
          * per person. The first record under the identifier may be another
          * agency's, so this agency's own one is looked for among the
          * person's records. */
-        s_ids mine = {.max = 256};
+        cl_records_ids mine = {.max = 256};
         if (strcmp(rec.agency, c->agency) != 0)
-            rc = s_children(t, CL_DB_PERSON_RECORDS, rec.person_id, &mine);
+            rc = cl_records_children(t, CL_DB_PERSON_RECORDS, rec.person_id,
+                                     &mine);
         for (size_t j = 0; j < mine.n && rc == CL_OK; j++) {
-            s_record o;
-            if ((rc = s_record_get(t, mine.v[j], &o)) != CL_OK)
+            cl_records_record o;
+            if ((rc = cl_records_record_get(t, mine.v[j], &o)) != CL_OK)
                 break;
             bool own = strcmp(o.agency, c->agency) == 0 &&
                        (!p->local_id[0] || !o.p.local_id[0] ||
@@ -896,11 +832,11 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     }
 
     /* Probabilistic: compare with every record sharing a blocking key. */
-    s_ids ids = {.max = S_CANDIDATES_MAX};
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
     s_cand *cv = NULL;
     size_t ncv = 0, capcv = 0;
     cl_match_tf tf;
-    rc = s_block_candidates(t, st, p, &ids);
+    rc = cl_linkfind_block_candidates(t, st, p, &ids);
     if (rc == CL_OK)
         rc = s_term_freq(t, st, mc, p, &tf);
     /* this agency's own records among the candidates, by person: reused
@@ -910,7 +846,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     } own[16];
     size_t n_own = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
-        rc = s_record_get(t, ids.v[i], &rec);
+        rc = cl_records_record_get(t, ids.v[i], &rec);
         if (rc == CL_ERR_NOT_FOUND) {
             rc = CL_OK; /* an index row left by an older key scheme */
             continue;
@@ -930,7 +866,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         }
         if (conflict)
             continue;
-        s_cand *cd = s_push((void **)&cv, &ncv, &capcv, sizeof(*cd));
+        s_cand *cd = cl_records_push((void **)&cv, &ncv, &capcv, sizeof(*cd));
         if (!cd) {
             rc = CL_ERR_NOMEM;
             break;
@@ -972,7 +908,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         if (best >= mc->lower)
             out->review_rid = cv[0].rid;
     }
-    for (size_t i = 1; i < np && out->n_more < S_LINK_MORE; i++) {
+    for (size_t i = 1; i < np && out->n_more < CL_LINKFIND_MORE; i++) {
         if (cv[i].w < mc->lower)
             break;
         out->more_pid[out->n_more] = cv[i].pid;
@@ -984,7 +920,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
 }
 
 static void s_record_view(cl_agency_record *a, uint64_t rid,
-                          const s_record *rec)
+                          const cl_records_record *rec)
 {
     memset(a, 0, sizeof(*a));
     snprintf(a->record_id, sizeof(a->record_id), "R%08" PRIu64, rid);
@@ -1023,7 +959,7 @@ static int s_review_put(cl_txn *t, uint64_t id, const s_review *r)
     cl_enc_i64(&e, r->decided);
     cl_enc_str(&e, r->by);
     cl_enc_str(&e, r->reason);
-    s_key(k, id);
+    cl_records_key(k, id);
     return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REVIEW, k, 8, buf, e.len)
                          : CL_ERR_INTERNAL;
 }
@@ -1032,7 +968,7 @@ static int s_review_get(cl_txn *t, uint64_t id, s_review *r)
 {
     uint8_t buf[CL_NOTE_SZ + 256], k[8];
     size_t len = 0;
-    s_key(k, id);
+    cl_records_key(k, id);
     int rc = cl_store_get(t, CL_DB_REVIEW, k, 8, buf, sizeof(buf), &len);
     if (rc != CL_OK)
         return rc;
@@ -1051,8 +987,8 @@ static int s_review_get(cl_txn *t, uint64_t id, s_review *r)
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-static int s_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
-                        double score, int64_t now)
+int cl_matchq_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
+                         double score, int64_t now)
 {
     s_review r;
     uint64_t id;
@@ -1089,9 +1025,6 @@ static int s_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
     return rc == CL_OK ? s_review_put(t, id, &r) : rc;
 }
 
-static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
-                          uint8_t reason);
-
 /* The index row that says a coordinator decided where record rid
  * belongs (accepted or rejected a match with it, or split it off). */
 static void s_decided_key(const cl_store *st, uint64_t rid,
@@ -1110,17 +1043,15 @@ static int s_mark_decided(cl_txn *t, uint64_t rid)
     return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
 }
 
-static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids);
-
 /* Whether any record of person pid was decided on by a coordinator. */
-static int s_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
-                            bool *decided)
+int cl_matchq_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
+                             bool *decided)
 {
-    s_ids recs = {.max = SIZE_MAX};
+    cl_records_ids recs = {.max = SIZE_MAX};
     uint8_t k[CL_BLIND_LEN + 8], v[1];
     size_t len;
     *decided = false;
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++) {
         s_decided_key(st, recs.v[i], k);
         rc = cl_store_get_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v), &len);
@@ -1137,52 +1068,49 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
                               const cl_match_config *mc, const cl_caller *c,
                               const cl_person *p, int64_t now,
                               uint64_t *person_id, uint64_t *record_id,
-                              s_link *info);
-static int s_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
-                             const char *agency, uint8_t inferred);
+                              cl_linkfind_link *info);
 
 /* People with records at the same UPRN live in one household: record it
  * as an inferred relationship unless one is known already. */
 static int s_infer_household(cl_txn *t, const cl_store *st, uint64_t pid,
                              uint64_t rid, const char *uprn)
 {
-    s_blinds b = {0};
-    s_ids ids = {.max = 20};
+    cl_records_blinds b = {0};
+    cl_records_ids ids = {.max = 20};
     uint8_t k[16], buf[256];
     size_t len;
-    s_blind_add(st, &b, "uprn", uprn, NULL);
-    int rc = s_lookup(t, b.k[0], &ids);
+    cl_records_blind_add(st, &b, "uprn", uprn, NULL);
+    int rc = cl_records_lookup(t, b.k[0], &ids);
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
-        s_record other;
+        cl_records_record other;
         if (ids.v[i] == rid)
             continue;
-        if ((rc = s_record_get(t, ids.v[i], &other)) != CL_OK)
+        if ((rc = cl_records_record_get(t, ids.v[i], &other)) != CL_OK)
             break;
         uint64_t o = other.person_id;
         sodium_memzero(&other, sizeof(other));
         if (o == pid)
             continue;
-        s_key(k, pid);
-        s_key(k + 8, o);
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, o);
         rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf), &len);
         if (rc == CL_OK)
             continue; /* a stated (or inferred) relationship exists */
         if (rc != CL_ERR_NOT_FOUND)
             break;
-        rc = s_relation_put_as(t, pid, o, CL_REL_HOUSEHOLD,
-                               "shared address (UPRN)", 1);
+        rc = cl_records_relation_put_as(t, pid, o, CL_REL_HOUSEHOLD,
+                                        "shared address (UPRN)", 1);
         if (rc == CL_OK)
-            rc = s_relation_put_as(t, o, pid, CL_REL_HOUSEHOLD,
-                                   "shared address (UPRN)", 1);
+            rc = cl_records_relation_put_as(t, o, pid, CL_REL_HOUSEHOLD,
+                                            "shared address (UPRN)", 1);
     }
     free(ids.v);
     return rc;
 }
 
-static int s_link_person(cl_txn *t, const cl_store *st,
-                         const cl_match_config *mc, const cl_caller *c,
-                         const cl_person *p, int64_t now, uint64_t *person_id,
-                         uint64_t *record_id)
+int cl_linkfind_person(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *c, const cl_person *p, int64_t now,
+                       uint64_t *person_id, uint64_t *record_id)
 {
     return s_link_person_info(t, st, mc, c, p, now, person_id, record_id, NULL);
 }
@@ -1192,10 +1120,10 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
                               const cl_match_config *mc, const cl_caller *c,
                               const cl_person *p, int64_t now,
                               uint64_t *person_id, uint64_t *record_id,
-                              s_link *info)
+                              cl_linkfind_link *info)
 {
-    s_link l;
-    s_record rec;
+    cl_linkfind_link l;
+    cl_records_record rec;
     uint8_t k[16];
     int rc = s_link_find(t, st, mc, c, p, &l);
     if (rc != CL_OK)
@@ -1205,24 +1133,24 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
     if (l.person_id == 0) {
         if ((rc = cl_store_next_id(t, "person", &l.person_id)) != CL_OK)
             return rc;
-        if ((rc = s_person_put(t, l.person_id, now, now)) != CL_OK)
+        if ((rc = cl_records_person_put(t, l.person_id, now, now)) != CL_OK)
             return rc;
-        if ((rc = s_activity(t, l.person_id, now, true)) != CL_OK)
+        if ((rc = cl_records_activity(t, l.person_id, now, true)) != CL_OK)
             return rc;
-    } else if ((rc = s_touch(t, l.person_id, now)) != CL_OK) {
+    } else if ((rc = cl_records_touch(t, l.person_id, now)) != CL_OK) {
         return rc;
     }
-    s_blinds before = {0};
+    cl_records_blinds before = {0};
     if (l.record_id) {
-        rc = s_record_get(t, l.record_id, &rec);
+        rc = cl_records_record_get(t, l.record_id, &rec);
         if (rc != CL_OK)
             return rc;
-        s_ident_blinds(st, rec.agency, &rec.p, &before);
-        s_blocking(st, &rec.p, &before);
+        cl_records_ident_blinds(st, rec.agency, &rec.p, &before);
+        cl_records_blocking(st, &rec.p, &before);
         cl_person merged = rec.p;
-        s_merge(&merged, p);
+        cl_linkfind_merge(&merged, p);
         if (memcmp(&merged, &rec.p, sizeof(merged)) == 0 &&
-            now - rec.updated < S_ACTIVITY_GRAIN) {
+            now - rec.updated < CL_RECORDS_ACTIVITY_GRAIN) {
             /* nothing new about this person: leave the record alone */
             *person_id = l.person_id;
             *record_id = l.record_id;
@@ -1244,27 +1172,27 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         rec.created = rec.updated = now;
         if ((rc = cl_store_next_id(t, "record", &l.record_id)) != CL_OK)
             return rc;
-        s_key(k, l.person_id);
-        s_key(k + 8, l.record_id);
+        cl_records_key(k, l.person_id);
+        cl_records_key(k + 8, l.record_id);
         rc = cl_store_put_raw(t, CL_DB_PERSON_RECORDS, k, 16, NULL, 0);
         if (rc != CL_OK)
             return rc;
     }
-    rc = s_record_put(t, l.record_id, &rec);
+    rc = cl_records_record_put(t, l.record_id, &rec);
     /* Index only what changed: a referral about a known person usually
      * changes nothing, and every index write dirties a B-tree page. */
-    s_blinds b = {0};
-    s_ident_blinds(st, c->agency, &rec.p, &b);
-    s_blocking(st, &rec.p, &b);
+    cl_records_blinds b = {0};
+    cl_records_ident_blinds(st, c->agency, &rec.p, &b);
+    cl_records_blocking(st, &rec.p, &b);
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
-        if (!s_blinds_has(&before, b.k[i]))
-            rc = s_blinds_put(t, &b, i, l.record_id);
+        if (!cl_records_blinds_has(&before, b.k[i]))
+            rc = cl_records_blinds_put(t, &b, i, l.record_id);
     for (size_t i = 0; i < before.n && rc == CL_OK; i++)
-        if (!s_blinds_has(&b, before.k[i]))
-            rc = s_blinds_del(t, &before, i, l.record_id);
+        if (!cl_records_blinds_has(&b, before.k[i]))
+            rc = cl_records_blinds_del(t, &before, i, l.record_id);
     sodium_memzero(&rec, sizeof(rec));
     if (rc == CL_OK && l.review_rid)
-        rc = s_review_add(t, l.record_id, l.review_rid, l.score, now);
+        rc = cl_matchq_review_add(t, l.record_id, l.review_rid, l.score, now);
     /* People converge: a record that matches two people above the upper
      * threshold brings them together, unless a coordinator decided on
      * either (then a coordinator decides again); a pair between the
@@ -1274,17 +1202,19 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         if (l.more_pid[i] == l.person_id)
             continue;
         if (l.reason == CL_LINK_SCORE && l.more_score[i] >= mc->upper &&
-            (rc = s_person_decided(t, st, l.person_id, &decided)) == CL_OK &&
+            (rc = cl_matchq_person_decided(t, st, l.person_id, &decided)) ==
+                CL_OK &&
             !decided &&
-            (rc = s_person_decided(t, st, l.more_pid[i], &decided)) == CL_OK &&
+            (rc = cl_matchq_person_decided(t, st, l.more_pid[i], &decided)) ==
+                CL_OK &&
             !decided) {
-            rc = s_merge_people(t, l.more_pid[i], l.person_id, now,
-                                CL_LINK_MERGED);
+            rc = cl_matchq_merge_people(t, l.more_pid[i], l.person_id, now,
+                                        CL_LINK_MERGED);
             continue;
         }
         if (rc == CL_OK)
-            rc = s_review_add(t, l.record_id, l.more_rid[i], l.more_score[i],
-                              now);
+            rc = cl_matchq_review_add(t, l.record_id, l.more_rid[i],
+                                      l.more_score[i], now);
     }
     if (rc == CL_OK && p->uprn[0])
         rc = s_infer_household(t, st, l.person_id, l.record_id, p->uprn);
@@ -1295,13 +1225,13 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
     return rc;
 }
 
-static int s_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
-                          const char *agency)
+int cl_records_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                            const char *agency)
 {
-    return s_relation_put_as(t, a, b, rel, agency, 0);
+    return cl_records_relation_put_as(t, a, b, rel, agency, 0);
 }
 
-static uint8_t s_inverse(uint8_t rel)
+uint8_t cl_records_inverse(uint8_t rel)
 {
     switch (rel) {
     case CL_REL_PARENT:
@@ -1318,8 +1248,8 @@ static uint8_t s_inverse(uint8_t rel)
 }
 
 /* Record that b is `rel` to a, asserted by agency (or inferred). */
-static int s_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
-                             const char *agency, uint8_t inferred)
+int cl_records_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                               const char *agency, uint8_t inferred)
 {
     uint8_t k[16], buf[256];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
@@ -1329,29 +1259,31 @@ static int s_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
     cl_enc_u8(&e, inferred);
     if (!cl_enc_ok(&e))
         return CL_ERR_INTERNAL;
-    s_key(k, a);
-    s_key(k + 8, b);
+    cl_records_key(k, a);
+    cl_records_key(k + 8, b);
     return cl_store_put(t, CL_DB_RELATION, k, 16, buf, e.len);
 }
 
 /* Link each related person and record how they relate to person pid. */
-static int s_relate(cl_txn *t, const cl_store *st, const cl_match_config *mc,
-                    const cl_caller *caller, uint64_t pid,
-                    const cl_related *related, uint32_t n, int64_t now,
-                    cl_audit_note *note)
+int cl_linkfind_relate(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *caller, uint64_t pid,
+                       const cl_related *related, uint32_t n, int64_t now,
+                       cl_audit_note *note)
 {
     int rc = CL_OK;
     for (uint32_t i = 0; i < n && rc == CL_OK; i++) {
         uint64_t opid = 0, orid = 0;
-        rc = s_link_person(t, st, mc, caller, &related[i].person, now, &opid,
-                           &orid);
+        rc = cl_linkfind_person(t, st, mc, caller, &related[i].person, now,
+                                &opid, &orid);
         if (rc != CL_OK || opid == pid)
             continue;
-        s_note_person(note, opid);
-        rc = s_relation_put(t, pid, opid, related[i].rel, caller->agency);
+        cl_records_note_person(note, opid);
+        rc = cl_records_relation_put(t, pid, opid, related[i].rel,
+                                     caller->agency);
         if (rc == CL_OK)
-            rc = s_relation_put(t, opid, pid, s_inverse(related[i].rel),
-                                caller->agency);
+            rc = cl_records_relation_put(t, opid, pid,
+                                         cl_records_inverse(related[i].rel),
+                                         caller->agency);
     }
     return rc;
 }
@@ -1363,7 +1295,7 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
 {
     const cl_store *st = cl_store_of(t);
     uint64_t pid = 0, rid = 0, ref_id = 0;
-    s_referral *s = NULL;
+    cl_records_referral *s = NULL;
     uint8_t k[16];
     int rc;
 
@@ -1371,14 +1303,14 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
         snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
         return CL_ERR_DENIED;
     }
-    rc = s_link_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
+    rc = cl_linkfind_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
     if (rc == CL_OK)
-        rc = s_record_subject(t, rid);
+        rc = cl_records_record_subject(t, rid);
     if (rc != CL_OK)
         goto out;
-    s_note_person(note, pid);
-    if ((rc = s_relate(t, st, mc, caller, pid, r->related, r->n_related, now,
-                       note)) != CL_OK)
+    cl_records_note_person(note, pid);
+    if ((rc = cl_linkfind_relate(t, st, mc, caller, pid, r->related,
+                                 r->n_related, now, note)) != CL_OK)
         goto out;
     s = calloc(1, sizeof(*s));
     if (!s) {
@@ -1395,15 +1327,15 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
     s->received = now;
     s->version = 1;
     memcpy(&s->r, r, sizeof(*r));
-    if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
+    if ((rc = cl_records_referral_put(t, ref_id, s)) != CL_OK)
         goto out;
     /* the agency's own reference finds it again; a reference used twice
      * keeps naming the first referral */
     rc = cl_refindex_add(t, caller->agency, r->agency_ref, ref_id);
     if (rc != CL_OK && rc != CL_ERR_EXISTS)
         goto out;
-    s_key(k, rid);
-    s_key(k + 8, ref_id);
+    cl_records_key(k, rid);
+    cl_records_key(k + 8, ref_id);
     if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL, 0)) !=
         CL_OK)
         goto out;
@@ -1421,7 +1353,7 @@ out:
 }
 
 /* Growable array append: returns a zeroed new slot or NULL. */
-static void *s_push(void **arr, size_t *n, size_t *cap, size_t size)
+void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size)
 {
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
@@ -1475,7 +1407,7 @@ static int s_plan_put(cl_txn *t, uint64_t id, const s_plan_rec *r)
     cl_enc_i64(&e, r->created);
     cl_enc_i64(&e, r->updated);
     cl_enc_u8(&e, r->withdrawn);
-    s_key(k, id);
+    cl_records_key(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_PLAN, k, 8, buf, e.len)
                            : CL_ERR_INTERNAL;
     sodium_memzero(buf, sizeof(buf));
@@ -1509,7 +1441,7 @@ static int s_plan_get(cl_txn *t, uint64_t id, s_plan_rec *r)
 {
     uint8_t buf[2048], k[8];
     size_t len = 0;
-    s_key(k, id);
+    cl_records_key(k, id);
     int rc = cl_store_get(t, CL_DB_PLAN, k, 8, buf, sizeof(buf), &len);
     if (rc != CL_OK)
         return rc;
@@ -1591,29 +1523,29 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
          * is not kept, so it links the child to nobody living there */
         cl_person c = p->child;
         c.uprn[0] = '\0';
-        rc = s_link_person(t, st, mc, caller, &c, now, &child, &rid);
+        rc = cl_linkfind_person(t, st, mc, caller, &c, now, &child, &rid);
         sodium_memzero(&c, sizeof(c));
         if (rc == CL_OK)
-            rc = s_record_subject(t, rid);
+            rc = cl_records_record_subject(t, rid);
         if (rc != CL_OK)
             return rc;
-        s_note_person(note, child);
+        cl_records_note_person(note, child);
         holder = child;
         how = 0;
-        rc = s_relate(t, st, mc, caller, child, p->adults, p->n_adults, now,
-                      note);
+        rc = cl_linkfind_relate(t, st, mc, caller, child, p->adults,
+                                p->n_adults, now, note);
     } else {
         /* unborn: the plan is held on the expectant mother */
         how = 1;
         rc = CL_OK;
         for (uint32_t i = 0; i < p->n_adults && rc == CL_OK; i++) {
             uint64_t apid = 0, arid = 0;
-            rc = s_link_person(t, st, mc, caller, &p->adults[i].person, now,
-                               &apid, &arid);
-            s_note_person(note, apid);
+            rc = cl_linkfind_person(t, st, mc, caller, &p->adults[i].person,
+                                    now, &apid, &arid);
+            cl_records_note_person(note, apid);
             if (rc == CL_OK && !holder && p->adults[i].rel == CL_REL_PARENT) {
                 holder = apid; /* the expectant mother: the plan is hers */
-                rc = s_record_subject(t, arid);
+                rc = cl_records_record_subject(t, arid);
             }
         }
     }
@@ -1621,7 +1553,8 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
         return rc;
     /* the same agency reference updates the plan */
     uint64_t found = 0;
-    rc = s_link_ident(t, st, "plan", caller->agency, p->agency_ref, &found);
+    rc = cl_records_link_ident(t, st, "plan", caller->agency, p->agency_ref,
+                               &found);
     if (rc == CL_OK) {
         plan_id = found;
         if ((rc = s_plan_get(t, plan_id, &rec)) != CL_OK)
@@ -1632,8 +1565,8 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
             return rc;
         if (old_holder && old_holder != holder) {
             /* re-point the index: the plan is now held on someone else */
-            s_key(k, old_holder);
-            s_key(k + 8, plan_id);
+            cl_records_key(k, old_holder);
+            cl_records_key(k + 8, plan_id);
             rc = cl_store_del(t, CL_DB_PERSON_PLANS, k, 16);
             if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
                 return rc;
@@ -1641,8 +1574,8 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
     } else if (rc == CL_ERR_NOT_FOUND) {
         if ((rc = cl_store_next_id(t, "plan", &plan_id)) != CL_OK)
             return rc;
-        s_blinds b = {0};
-        s_blind_add(st, &b, "plan", caller->agency, p->agency_ref);
+        cl_records_blinds b = {0};
+        cl_records_blind_add(st, &b, "plan", caller->agency, p->agency_ref);
         if ((rc = s_blind_index(t, b.k[0], plan_id)) != CL_OK)
             return rc;
         memset(&rec, 0, sizeof(rec));
@@ -1658,8 +1591,8 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
     rec.withdrawn = false; /* published again: in force again */
     if ((rc = s_plan_put(t, plan_id, &rec)) != CL_OK)
         return rc;
-    s_key(k, holder);
-    s_key(k + 8, plan_id);
+    cl_records_key(k, holder);
+    cl_records_key(k + 8, plan_id);
     if ((rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1)) != CL_OK)
         return rc;
     snprintf(out->reference, sizeof(out->reference), "PLAN-%08" PRIu64,
@@ -1676,7 +1609,6 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
 }
 
 static bool s_parse_ref(const char *s, uint64_t *out);
-static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids);
 
 typedef struct s_holder_ctx {
     uint64_t plan_id, holder;
@@ -1751,7 +1683,7 @@ int cl_core__plans_held(cl_txn *t, uint64_t pid,
 {
     s_held_ctx h = {t, fn, ctx};
     uint8_t k[8];
-    s_key(k, pid);
+    cl_records_key(k, pid);
     return cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_held_one, &h);
 }
 
@@ -1792,7 +1724,7 @@ int cl_core__relations_of(cl_txn *t, uint64_t pid,
 {
     s_rel_ctx r = {t, pid, fn, ctx};
     uint8_t k[8];
-    s_key(k, pid);
+    cl_records_key(k, pid);
     return cl_store_scan(t, CL_DB_RELATION, k, 8, s_rel_one, &r);
 }
 
@@ -1800,9 +1732,9 @@ int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
                              const char *v2, uint64_t *pid)
 {
     uint64_t rid = 0;
-    s_record rec;
-    int rc = s_link_ident(t, cl_store_of(t), domain, v1, v2, &rid);
-    if (rc == CL_OK && (rc = s_record_get(t, rid, &rec)) == CL_OK)
+    cl_records_record rec;
+    int rc = cl_records_link_ident(t, cl_store_of(t), domain, v1, v2, &rid);
+    if (rc == CL_OK && (rc = cl_records_record_get(t, rid, &rec)) == CL_OK)
         *pid = rec.person_id;
     sodium_memzero(&rec, sizeof(rec));
     return rc;
@@ -1813,8 +1745,8 @@ int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
 int cl_core__identity_corroborated(cl_txn *t, uint64_t pid, const char *agency,
                                    const char *nhs, const char *chi, bool *yes)
 {
-    s_ids recs = {.max = 256};
-    s_record rec;
+    cl_records_ids recs = {.max = 256};
+    cl_records_record rec;
     /* what the agency's own records say: numbers, postcodes, UPRNs */
     char own[4][S_OWN_MAX][CL_ID_SZ];
     size_t n[4] = {0, 0, 0, 0};
@@ -1825,11 +1757,11 @@ int cl_core__identity_corroborated(cl_txn *t, uint64_t pid, const char *agency,
     if (chi && chi[0])
         cl_copy(own[1][n[1]++], CL_ID_SZ, chi);
     bool given = n[0] || n[1];
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     /* the agency's own records of pid (with a number given: those of them
      * that carry it) */
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
-        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
         if (strcmp(rec.agency, agency) != 0)
             continue;
@@ -1843,7 +1775,7 @@ int cl_core__identity_corroborated(cl_txn *t, uint64_t pid, const char *agency,
     }
     /* ...and whether another agency's record of pid says the same */
     for (size_t i = 0; i < recs.n && rc == CL_OK && !*yes; i++) {
-        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
         if (strcmp(rec.agency, agency) == 0)
             continue;
@@ -1861,14 +1793,15 @@ int cl_core__identity_corroborated(cl_txn *t, uint64_t pid, const char *agency,
 int cl_core__referral_person(cl_txn *t, const char *reference, uint64_t *pid)
 {
     uint64_t ref_id = 0;
-    s_record rec;
+    cl_records_record rec;
     if (!s_parse_ref(reference, &ref_id))
         return CL_ERR_INVALID;
-    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
     if (!sr)
         return CL_ERR_NOMEM;
     int rc = s_referral_get(t, ref_id, sr);
-    if (rc == CL_OK && (rc = s_record_get(t, sr->record_id, &rec)) == CL_OK)
+    if (rc == CL_OK &&
+        (rc = cl_records_record_get(t, sr->record_id, &rec)) == CL_OK)
         *pid = rec.person_id;
     sodium_memzero(sr, sizeof(*sr));
     sodium_memzero(&rec, sizeof(rec));
@@ -1894,7 +1827,8 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
         return CL_ERR_INVALID;
     }
     /* only the caller's own agency's plans are found */
-    rc = s_link_ident(t, st, "plan", caller->agency, w->agency_ref, &plan_id);
+    rc = cl_records_link_ident(t, st, "plan", caller->agency, w->agency_ref,
+                               &plan_id);
     if (rc == CL_ERR_NOT_FOUND) {
         snprintf(err, CL_ERROR_SZ,
                  "your agency has no plan with that agency_reference");
@@ -1917,7 +1851,7 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
              plan_id);
     if (note) {
         if (holder)
-            s_note_person(note, holder);
+            cl_records_note_person(note, holder);
         CL_COPY(note->detail, out->reference);
         CL_COPY(note->purpose, w->reason);
     }
@@ -1962,8 +1896,8 @@ static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
     bool active = !r.p.end[0] || strcmp(r.p.end, c->today) >= 0;
     if (!active && strcmp(r.p.end, c->year_ago) < 0)
         return CL_OK; /* ended over a year ago: no longer a current flag */
-    cl_plan_flag *f =
-        s_push((void **)&c->out->plans, &c->out->n_plans, c->cap, sizeof(*f));
+    cl_plan_flag *f = cl_records_push((void **)&c->out->plans, &c->out->n_plans,
+                                      c->cap, sizeof(*f));
     if (!f)
         return CL_ERR_NOMEM;
     if (r.p.type == CL_PLAN_UNBORN) {
@@ -2001,7 +1935,7 @@ static int s_plans_of(cl_txn *t, uint64_t pid, const char *via,
         strftime(year_ago, sizeof(year_ago), "%Y-%m-%d", gmtime_r(&then, &tm));
     s_plan_ctx c = {t, out, cap, via, today, year_ago, names, pid};
     uint8_t k[8];
-    s_key(k, pid);
+    cl_records_key(k, pid);
     return cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_plan_flag, &c);
 }
 
@@ -2026,9 +1960,9 @@ static bool s_parse_ref(const char *s, uint64_t *out)
 #define S_HIST_VERSION 2
 #define S_HIST_BUF     (S_BUF + CL_NOTE_SZ + CL_CHANGE_SZ + CL_BY_SZ + 64)
 
-static int s_history_put(cl_txn *t, uint64_t ref_id, const s_referral *old,
-                         const char *change, const char *reason,
-                         const cl_caller *by, int64_t now)
+static int s_history_put(cl_txn *t, uint64_t ref_id,
+                         const cl_records_referral *old, const char *change,
+                         const char *reason, const cl_caller *by, int64_t now)
 {
     char who[CL_BY_SZ];
     snprintf(who, sizeof(who), "%.63s (%.*s)", by->name, (int)(CL_BY_SZ - 70),
@@ -2058,7 +1992,8 @@ static int s_history_put(cl_txn *t, uint64_t ref_id, const s_referral *old,
 }
 
 /* The one reader of a history value (subject access and fuzzing). */
-static void s_history_dec(cl_dec *d, cl_referral_version *v, s_referral *sr)
+static void s_history_dec(cl_dec *d, cl_referral_version *v,
+                          cl_records_referral *sr)
 {
     uint8_t ver = cl_dec_u8(d);
     if (ver != 1 && ver != S_HIST_VERSION)
@@ -2075,7 +2010,7 @@ static void s_history_dec(cl_dec *d, cl_referral_version *v, s_referral *sr)
  * or by the agency's own reference. Another agency's is CL_ERR_NOT_FOUND:
  * its existence is never revealed. */
 static int s_own_referral(cl_txn *t, const cl_caller *caller, const char *ref,
-                          uint64_t *ref_id, s_referral *s,
+                          uint64_t *ref_id, cl_records_referral *s,
                           char err[CL_ERROR_SZ])
 {
     int rc = CL_ERR_NOT_FOUND;
@@ -2139,7 +2074,7 @@ static int s_patch(cl_referral *m, const cl_referral *p, bool *subject_changed,
     memset(&none, 0, sizeof(none));
     *subject_changed = memcmp(&p->subject, &none, sizeof(none)) != 0;
     if (*subject_changed) {
-        s_merge(&m->subject, &p->subject);
+        cl_linkfind_merge(&m->subject, &p->subject);
         given++;
     }
     m->n_related = p->n_related;
@@ -2161,9 +2096,9 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
 {
     const cl_store *st = cl_store_of(t);
     uint64_t ref_id = 0, pid = 0, rid = 0;
-    s_referral *s = calloc(1, sizeof(*s));
+    cl_records_referral *s = calloc(1, sizeof(*s));
     cl_referral *m = calloc(1, sizeof(*m));
-    s_record rec;
+    cl_records_record rec;
     uint8_t k[16];
     bool subject_changed = false;
     int rc;
@@ -2192,9 +2127,9 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
         rc = CL_ERR_INVALID;
         goto out;
     }
-    if ((rc = s_record_get(t, s->record_id, &rec)) != CL_OK)
+    if ((rc = cl_records_record_get(t, s->record_id, &rec)) != CL_OK)
         goto out;
-    s_note_person(note, rec.person_id);
+    cl_records_note_person(note, rec.person_id);
     if (note)
         CL_COPY(note->detail, s->reference);
     if (kind == CL_REQ_CORRECT_REFERRAL) {
@@ -2247,31 +2182,31 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
         rid = s->record_id;
         /* Re-link a corrected subject; move the referral if needed. */
         if (subject_changed &&
-            (rc = s_link_person(t, st, mc, caller, &m->subject, now, &pid,
-                                &rid)) != CL_OK)
+            (rc = cl_linkfind_person(t, st, mc, caller, &m->subject, now, &pid,
+                                     &rid)) != CL_OK)
             goto out;
-        if ((rc = s_record_subject(t, rid)) != CL_OK)
+        if ((rc = cl_records_record_subject(t, rid)) != CL_OK)
             goto out;
-        s_note_person(note, pid);
+        cl_records_note_person(note, pid);
         if (rid != s->record_id) {
-            s_key(k, s->record_id);
-            s_key(k + 8, ref_id);
+            cl_records_key(k, s->record_id);
+            cl_records_key(k + 8, ref_id);
             if ((rc = cl_store_del(t, CL_DB_RECORD_REFERRALS, k, 16)) != CL_OK)
                 goto out;
-            s_key(k, rid);
+            cl_records_key(k, rid);
             if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
                                        0)) != CL_OK)
                 goto out;
             s->record_id = rid;
         }
-        if ((rc = s_relate(t, st, mc, caller, pid, m->related, m->n_related,
-                           now, note)) != CL_OK)
+        if ((rc = cl_linkfind_relate(t, st, mc, caller, pid, m->related,
+                                     m->n_related, now, note)) != CL_OK)
             goto out;
         memcpy(&s->r, m, sizeof(s->r));
     }
-    if ((rc = s_touch(t, rec.person_id, now)) != CL_OK)
+    if ((rc = cl_records_touch(t, rec.person_id, now)) != CL_OK)
         goto out;
-    if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
+    if ((rc = cl_records_referral_put(t, ref_id, s)) != CL_OK)
         goto out;
     CL_COPY(out->reference, s->reference);
 out:
@@ -2312,10 +2247,10 @@ static bool s_parse_pid(const char *s, uint64_t *out)
 }
 
 /* Collect second half of 16-byte keys under an 8-byte prefix. */
-static int s_children(cl_txn *t, cl_db db, uint64_t id, s_ids *ids)
+int cl_records_children(cl_txn *t, cl_db db, uint64_t id, cl_records_ids *ids)
 {
     uint8_t k[8];
-    s_key(k, id);
+    cl_records_key(k, id);
     return cl_store_scan(t, db, k, 8, s_scan_suffix_id, ids);
 }
 
@@ -2331,28 +2266,28 @@ static int s_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
             snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
             return CL_ERR_INVALID;
         }
-        s_key(k, *pid);
+        cl_records_key(k, *pid);
         rc =
             cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &(size_t){0});
     } else {
         uint64_t rid = 0;
         char nhs[CL_ID_SZ], chi[CL_ID_SZ];
-        s_record rec;
+        cl_records_record rec;
         CL_COPY(nhs, match->nhs);
         CL_COPY(chi, match->chi);
         cl_digits_normalise(nhs);
         cl_digits_normalise(chi);
         if (nhs[0])
-            rc = s_link_ident(t, st, "nhs", nhs, NULL, &rid);
+            rc = cl_records_link_ident(t, st, "nhs", nhs, NULL, &rid);
         else if (chi[0])
-            rc = s_link_ident(t, st, "chi", chi, NULL, &rid);
+            rc = cl_records_link_ident(t, st, "chi", chi, NULL, &rid);
         else {
             snprintf(err, CL_ERROR_SZ,
                      "give a person_id, an NHS number or a CHI number");
             return CL_ERR_INVALID;
         }
         if (rc == CL_OK)
-            rc = s_record_get(t, rid, &rec);
+            rc = cl_records_record_get(t, rid, &rec);
         if (rc == CL_OK)
             *pid = rec.person_id;
         sodium_memzero(&rec, sizeof(rec));
@@ -2362,7 +2297,7 @@ static int s_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
     return rc;
 }
 
-static int s_referral_view(cl_referral_view *v, const s_referral *sr)
+static int s_referral_view(cl_referral_view *v, const cl_records_referral *sr)
 {
     CL_COPY(v->reference, sr->reference);
     CL_COPY(v->agency, sr->agency);
@@ -2400,7 +2335,7 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
     size_t vlen = 0;
     int rc;
     uint8_t *buf = malloc(S_HIST_BUF);
-    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
     if (!buf || !sr) {
         rc = CL_ERR_NOMEM;
         goto out;
@@ -2408,8 +2343,8 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
     rc = cl_store_get(h->t, CL_DB_HISTORY, key, len, buf, S_HIST_BUF, &vlen);
     if (rc != CL_OK)
         goto out;
-    cl_referral_version *v = s_push((void **)&h->out->history,
-                                    &h->out->n_history, &h->cap, sizeof(*v));
+    cl_referral_version *v = cl_records_push(
+        (void **)&h->out->history, &h->out->n_history, &h->cap, sizeof(*v));
     if (!v) {
         rc = CL_ERR_NOMEM;
         goto out;
@@ -2461,11 +2396,11 @@ static void s_known_add(char known[][CL_AGENCY_SZ], uint32_t *n_known,
 /* Names (from the first record) and the agencies that know person pid. */
 static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
 {
-    s_ids recs = {.max = 32};
-    s_record rec;
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    cl_records_ids recs = {.max = 32};
+    cl_records_record rec;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
-        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
         if (i == 0) {
             CL_COPY(v->given, rec.p.given);
@@ -2485,10 +2420,10 @@ static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
 static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
                         cl_person_view *out, cl_subject_access *sa)
 {
-    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
-          rels = {.max = SIZE_MAX};
-    s_record rec;
-    s_referral *sr = NULL;
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+                   rels = {.max = SIZE_MAX};
+    cl_records_record rec;
+    cl_records_referral *sr = NULL;
     size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0, cap_plans = 0,
            cap_mentioned = 0;
     uint8_t k[16], buf[256];
@@ -2496,13 +2431,14 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
 
     memset(&rec, 0, sizeof(rec));
     cl_core_pid_str(out->person_id, pid);
-    if ((rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs)) != CL_OK)
+    if ((rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs)) !=
+        CL_OK)
         goto out;
     for (size_t i = 0; i < recs.n; i++) {
-        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
             goto out;
-        cl_agency_record *a = s_push((void **)&out->records, &out->n_records,
-                                     &cap_rec, sizeof(*a));
+        cl_agency_record *a = cl_records_push(
+            (void **)&out->records, &out->n_records, &cap_rec, sizeof(*a));
         if (!a) {
             rc = CL_ERR_NOMEM;
             goto out;
@@ -2516,17 +2452,17 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             mn++;
         if (kn == out->n_known) {
             char(*slot)[CL_AGENCY_SZ] =
-                s_push((void **)&out->known_to, &out->n_known, &cap_known,
-                       sizeof(*out->known_to));
+                cl_records_push((void **)&out->known_to, &out->n_known,
+                                &cap_known, sizeof(*out->known_to));
             if (!slot) {
                 rc = CL_ERR_NOMEM;
                 goto out;
             }
             CL_COPY(*slot, rec.agency);
             if (rec.subject == S_MENTION) {
-                char(*ms)[CL_AGENCY_SZ] =
-                    s_push((void **)&out->mentioned_by, &out->n_mentioned,
-                           &cap_mentioned, sizeof(*out->mentioned_by));
+                char(*ms)[CL_AGENCY_SZ] = cl_records_push(
+                    (void **)&out->mentioned_by, &out->n_mentioned,
+                    &cap_mentioned, sizeof(*out->mentioned_by));
                 if (!ms) {
                     rc = CL_ERR_NOMEM;
                     goto out;
@@ -2539,8 +2475,8 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             out->n_mentioned--;
         }
         refs.n = 0;
-        if ((rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs)) !=
-            CL_OK)
+        if ((rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i],
+                                      &refs)) != CL_OK)
             goto out;
         if (!sr && !(sr = calloc(1, sizeof(*sr)))) {
             rc = CL_ERR_NOMEM;
@@ -2552,8 +2488,8 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             if (sr->withdrawn && !audit_view)
                 continue;
             cl_referral_view *v =
-                s_push((void **)&out->referrals, &out->n_referrals, &cap_ref,
-                       sizeof(*v));
+                cl_records_push((void **)&out->referrals, &out->n_referrals,
+                                &cap_ref, sizeof(*v));
             if (!v) {
                 rc = CL_ERR_NOMEM;
                 goto out;
@@ -2579,17 +2515,17 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
                          &cap_plans, audit_view)) != CL_OK)
         goto out;
 
-    if ((rc = s_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
+    if ((rc = cl_records_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
         goto out;
     for (size_t i = 0; i < rels.n; i++) {
         size_t len = 0;
-        s_key(k, pid);
-        s_key(k + 8, rels.v[i]);
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, rels.v[i]);
         if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
                                &len)) != CL_OK)
             goto out;
-        cl_related_view *v = s_push((void **)&out->related, &out->n_related,
-                                    &cap_rel, sizeof(*v));
+        cl_related_view *v = cl_records_push(
+            (void **)&out->related, &out->n_related, &cap_rel, sizeof(*v));
         if (!v) {
             rc = CL_ERR_NOMEM;
             goto out;
@@ -2619,9 +2555,10 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
     /* depth 2: the people linked to those people */
     size_t first_level = out->n_related;
     for (size_t i = 0; i < first_level && rc == CL_OK; i++) {
-        s_ids second = {.max = 50};
+        cl_records_ids second = {.max = 50};
         uint64_t via = rels.v[i];
-        if ((rc = s_children(t, CL_DB_RELATION, via, &second)) != CL_OK)
+        if ((rc = cl_records_children(t, CL_DB_RELATION, via, &second)) !=
+            CL_OK)
             break;
         for (size_t j = 0; j < second.n && rc == CL_OK; j++) {
             uint64_t o = second.v[j];
@@ -2635,13 +2572,13 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             if (seen || out->n_related >= 100)
                 continue;
             size_t len = 0;
-            s_key(k, via);
-            s_key(k + 8, o);
+            cl_records_key(k, via);
+            cl_records_key(k + 8, o);
             if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
                                    &len)) != CL_OK)
                 break;
-            cl_related_view *v = s_push((void **)&out->related, &out->n_related,
-                                        &cap_rel, sizeof(*v));
+            cl_related_view *v = cl_records_push(
+                (void **)&out->related, &out->n_related, &cap_rel, sizeof(*v));
             if (!v) {
                 rc = CL_ERR_NOMEM;
                 break;
@@ -2724,7 +2661,7 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
         return CL_ERR_INVALID;
     rc = s_resolve(t, q->person_id, &q->match, &pid, err);
     if (rc == CL_OK)
-        s_note_person(note, pid);
+        cl_records_note_person(note, pid);
     if (q->review_id[0] && (rc == CL_OK || rc == CL_ERR_NOT_FOUND)) {
         /* For a review purpose, an unknown number answers exactly as a
          * known person not on the agenda: without break-glass the
@@ -2752,10 +2689,10 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
     uint64_t other;
     for (size_t i = 0; i < out->n_related; i++)
         if (s_parse_pid(out->related[i].person_id, &other))
-            s_note_person(note, other);
+            cl_records_note_person(note, other);
     for (size_t i = 0; i < out->n_plans; i++)
         if (s_parse_pid(out->plans[i].child_pid, &other))
-            s_note_person(note, other);
+            cl_records_note_person(note, other);
     return rc;
 }
 
@@ -2774,7 +2711,7 @@ static int s_auditor_subject(cl_txn *t, const cl_caller *caller,
         CL_COPY(note->purpose, what);
     int rc = s_resolve(t, q->person_id, &q->match, pid, err);
     if (rc == CL_OK)
-        s_note_person(note, *pid);
+        cl_records_note_person(note, *pid);
     return rc;
 }
 
@@ -2853,42 +2790,44 @@ static int s_del(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
 
 static int s_key_collect(void *ctx, const uint8_t *key, size_t len)
 {
-    s_ids *ids = ctx;
+    cl_records_ids *ids = ctx;
     (void)len;
     /* history keys: referral id (8) || version (4): keep the version */
-    return s_ids_push(ids, (uint64_t)key[8] << 24 | (uint64_t)key[9] << 16 |
-                               (uint64_t)key[10] << 8 | key[11]);
+    return cl_records_ids_push(ids, (uint64_t)key[8] << 24 |
+                                        (uint64_t)key[9] << 16 |
+                                        (uint64_t)key[10] << 8 | key[11]);
 }
 
 /* Remove one person and everything that hangs off them. */
 static int s_purge_person(cl_txn *t, uint64_t pid)
 {
     const cl_store *st = cl_store_of(t);
-    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
-          rels = {.max = SIZE_MAX}, vers = {.max = SIZE_MAX};
-    s_record rec;
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+                   rels = {.max = SIZE_MAX}, vers = {.max = SIZE_MAX};
+    cl_records_record rec;
     uint8_t k[16];
     int64_t created, last;
     int rc = s_person_get(t, pid, &created, &last);
     if (rc == CL_OK)
-        rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+        rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
-        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
-        s_blinds b = {0};
-        s_ident_blinds(st, rec.agency, &rec.p, &b);
-        s_blocking(st, &rec.p, &b);
+        cl_records_blinds b = {0};
+        cl_records_ident_blinds(st, rec.agency, &rec.p, &b);
+        cl_records_blocking(st, &rec.p, &b);
         for (size_t j = 0; j < b.n && rc == CL_OK; j++)
-            rc = s_blinds_del(t, &b, j, recs.v[i]);
+            rc = cl_records_blinds_del(t, &b, j, recs.v[i]);
         uint8_t dk[CL_BLIND_LEN + 8];
         s_decided_key(st, recs.v[i], dk);
         if (rc == CL_OK)
             rc = s_del(t, CL_DB_BLIND, dk, sizeof(dk));
         refs.n = 0;
         if (rc == CL_OK)
-            rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+            rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i],
+                                     &refs);
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
-            s_key(k, refs.v[j]);
+            cl_records_key(k, refs.v[j]);
             vers.n = 0;
             rc = cl_store_scan(t, CL_DB_HISTORY, k, 8, s_key_collect, &vers);
             for (size_t v = 0; v < vers.n && rc == CL_OK; v++) {
@@ -2902,58 +2841,58 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
             }
             if (rc == CL_OK)
                 rc = s_del(t, CL_DB_REFERRAL, k, 8);
-            s_key(k, recs.v[i]);
-            s_key(k + 8, refs.v[j]);
+            cl_records_key(k, recs.v[i]);
+            cl_records_key(k + 8, refs.v[j]);
             if (rc == CL_OK)
                 rc = s_del(t, CL_DB_RECORD_REFERRALS, k, 16);
         }
-        s_key(k, recs.v[i]);
+        cl_records_key(k, recs.v[i]);
         if (rc == CL_OK)
             rc = s_del(t, CL_DB_RECORD, k, 8);
-        s_key(k, pid);
-        s_key(k + 8, recs.v[i]);
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, recs.v[i]);
         if (rc == CL_OK)
             rc = s_del(t, CL_DB_PERSON_RECORDS, k, 16);
     }
     /* plans held on this person, with their reference index */
-    s_ids plans = {.max = SIZE_MAX};
+    cl_records_ids plans = {.max = SIZE_MAX};
     if (rc == CL_OK)
-        rc = s_children(t, CL_DB_PERSON_PLANS, pid, &plans);
+        rc = cl_records_children(t, CL_DB_PERSON_PLANS, pid, &plans);
     for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
         s_plan_rec pr;
         if ((rc = s_plan_get(t, plans.v[i], &pr)) != CL_OK)
             break;
-        s_blinds b = {0};
-        s_blind_add(st, &b, "plan", pr.agency, pr.p.agency_ref);
+        cl_records_blinds b = {0};
+        cl_records_blind_add(st, &b, "plan", pr.agency, pr.p.agency_ref);
         uint8_t bk[CL_BLIND_LEN + 8];
         memcpy(bk, b.k[0], CL_BLIND_LEN);
         cl_be64_put(bk + CL_BLIND_LEN, plans.v[i]);
         rc = s_del(t, CL_DB_BLIND, bk, sizeof(bk));
-        s_key(k, plans.v[i]);
+        cl_records_key(k, plans.v[i]);
         if (rc == CL_OK)
             rc = s_del(t, CL_DB_PLAN, k, 8);
-        s_key(k, pid);
-        s_key(k + 8, plans.v[i]);
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, plans.v[i]);
         if (rc == CL_OK)
             rc = s_del(t, CL_DB_PERSON_PLANS, k, 16);
     }
     free(plans.v);
     if (rc == CL_OK)
-        rc = s_children(t, CL_DB_RELATION, pid, &rels);
+        rc = cl_records_children(t, CL_DB_RELATION, pid, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
-        s_key(k, pid);
-        s_key(k + 8, rels.v[i]);
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, rels.v[i]);
         rc = s_del(t, CL_DB_RELATION, k, 16);
-        s_key(k, rels.v[i]);
-        s_key(k + 8, pid);
+        cl_records_key(k, rels.v[i]);
+        cl_records_key(k + 8, pid);
         if (rc == CL_OK)
             rc = s_del(t, CL_DB_RELATION, k, 16);
     }
-    s_key(k, pid);
+    cl_records_key(k, pid);
     if (rc == CL_OK)
         rc = s_del(t, CL_DB_PERSON, k, 8);
     if (rc == CL_OK)
-        rc = s_activity(t, pid, last, false);
+        rc = cl_records_activity(t, pid, last, false);
     sodium_memzero(&rec, sizeof(rec));
     free(recs.v);
     free(refs.v);
@@ -2989,8 +2928,8 @@ static int s_live_plan(void *ctx, const uint8_t *key, size_t len)
         return rc;
     /* the family around the child: the plan shows on their cases and
      * routes alerts through them */
-    s_ids rels = {.max = SIZE_MAX};
-    rc = s_children(c->t, CL_DB_RELATION, holder, &rels);
+    cl_records_ids rels = {.max = SIZE_MAX};
+    rc = cl_records_children(c->t, CL_DB_RELATION, holder, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++)
         rc = cl_core__ids_add(c->keep, rels.v[i]);
     free(rels.v);
@@ -3005,11 +2944,11 @@ int cl_core__plans_live(cl_txn *t, const char *since, cl_ids *keep)
 
 int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs)
 {
-    s_ids recs = {.max = SIZE_MAX}, rr = {.max = SIZE_MAX};
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    cl_records_ids recs = {.max = SIZE_MAX}, rr = {.max = SIZE_MAX};
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
         rr.n = 0;
-        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &rr);
+        rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &rr);
         for (size_t j = 0; j < rr.n && rc == CL_OK; j++)
             rc = cl_core__ids_add(refs, rr.v[j]);
     }
@@ -3021,8 +2960,8 @@ int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs)
 
 typedef struct s_rq_purge {
     cl_txn *t;
-    const s_ids *recs;
-    s_ids dead;
+    const cl_records_ids *recs;
+    cl_records_ids dead;
 } s_rq_purge;
 
 /* review: a queued pair naming one of the person's records goes too */
@@ -3037,22 +2976,22 @@ static int s_rq_one(void *ctx, const uint8_t *key, size_t len)
         return rc;
     for (size_t i = 0; i < c->recs->n; i++)
         if (c->recs->v[i] == r.incoming || c->recs->v[i] == r.candidate)
-            return s_ids_push(&c->dead, cl_be64_get(key));
+            return cl_records_ids_push(&c->dead, cl_be64_get(key));
     return CL_OK;
 }
 
 int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
 {
     char ref[CL_REF_SZ];
-    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
-          plans = {.max = SIZE_MAX};
-    s_referral *sr = calloc(1, sizeof(*sr));
-    int rc =
-        sr ? s_children(t, CL_DB_PERSON_RECORDS, pid, &recs) : CL_ERR_NOMEM;
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+                   plans = {.max = SIZE_MAX};
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
+    int rc = sr ? cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs)
+                : CL_ERR_NOMEM;
     /* the agency references of its referrals, and the ids replies named */
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
         refs.n = 0;
-        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
             if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
                 break;
@@ -3064,7 +3003,7 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
         }
     }
     if (rc == CL_OK)
-        rc = s_children(t, CL_DB_PERSON_PLANS, pid, &plans);
+        rc = cl_records_children(t, CL_DB_PERSON_PLANS, pid, &plans);
     for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
         snprintf(ref, sizeof(ref), "PLAN-%08" PRIu64, plans.v[i]);
         rc = cl_core__names_add(names, ref);
@@ -3078,7 +3017,7 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
         rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_rq_one, &q);
     for (size_t i = 0; i < q.dead.n && rc == CL_OK; i++) {
         uint8_t k[8];
-        s_key(k, q.dead.v[i]);
+        cl_records_key(k, q.dead.v[i]);
         rc = s_del(t, CL_DB_REVIEW, k, 8);
     }
     if (rc == CL_OK)
@@ -3111,15 +3050,15 @@ typedef struct s_rl_ctx {
 
 /* The pair of review id, if it is still open and its records are two
  * people: *keep false otherwise. */
-static int s_review_pair(cl_txn *t, uint64_t id, s_review *r, s_record *a,
-                         s_record *b, bool *keep)
+static int s_review_pair(cl_txn *t, uint64_t id, s_review *r,
+                         cl_records_record *a, cl_records_record *b, bool *keep)
 {
     *keep = false;
     int rc = s_review_get(t, id, r);
     if (rc != CL_OK || r->status != 0)
         return rc;
-    if ((rc = s_record_get(t, r->incoming, a)) != CL_OK ||
-        (rc = s_record_get(t, r->candidate, b)) != CL_OK)
+    if ((rc = cl_records_record_get(t, r->incoming, a)) != CL_OK ||
+        (rc = cl_records_record_get(t, r->candidate, b)) != CL_OK)
         return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* purged meanwhile */
     *keep = a->person_id != b->person_id; /* else linked some other way */
     return CL_OK;
@@ -3129,7 +3068,7 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_rl_ctx *c = ctx;
     s_review r;
-    s_record a, b;
+    cl_records_record a, b;
     bool keep;
     if (len != 8)
         return CL_ERR_CORRUPT;
@@ -3148,7 +3087,8 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
     sodium_memzero(&b, sizeof(b));
     if (rc != CL_OK || !keep)
         return rc;
-    s_rl_item *it = s_push((void **)&c->v, &c->n, &c->cap, sizeof(*it));
+    s_rl_item *it =
+        cl_records_push((void **)&c->v, &c->n, &c->cap, sizeof(*it));
     if (!it)
         return CL_ERR_NOMEM;
     it->id = id;
@@ -3202,7 +3142,7 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
         /* continue after the cursor's place in the order, even if the
          * cursor's own pair was decided meanwhile */
         s_review cur;
-        s_record a, b;
+        cl_records_record a, b;
         bool keep;
         s_rl_item key = {after, 0};
         if ((rc = s_review_pair(t, after, &cur, &a, &b, &keep)) != CL_OK) {
@@ -3220,13 +3160,13 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
     }
     for (size_t i = from; i < c.n && out->n < limit && rc == CL_OK; i++) {
         s_review r;
-        s_record a, b;
+        cl_records_record a, b;
         bool keep;
         if ((rc = s_review_pair(t, c.v[i].id, &r, &a, &b, &keep)) != CL_OK ||
             !keep)
             continue;
         cl_review_item *it =
-            s_push((void **)&out->v, &out->n, &cap, sizeof(*it));
+            cl_records_push((void **)&out->v, &out->n, &cap, sizeof(*it));
         if (!it) {
             rc = CL_ERR_NOMEM;
             break;
@@ -3240,8 +3180,8 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
         cl_core_pid_str(it->incoming_pid, a.person_id);
         cl_core_pid_str(it->candidate_pid, b.person_id);
         it->created = r.created;
-        s_note_person(note, a.person_id);
-        s_note_person(note, b.person_id);
+        cl_records_note_person(note, a.person_id);
+        cl_records_note_person(note, b.person_id);
         sodium_memzero(&a, sizeof(a));
         sodium_memzero(&b, sizeof(b));
         if (out->n == limit && i + 1 < c.n)
@@ -3260,57 +3200,57 @@ out:
 static int s_move_record(cl_txn *t, uint64_t rid, uint64_t from, uint64_t to,
                          uint8_t reason)
 {
-    s_record rec;
+    cl_records_record rec;
     uint8_t k[16];
-    int rc = s_record_get(t, rid, &rec);
+    int rc = cl_records_record_get(t, rid, &rec);
     if (rc != CL_OK)
         return rc;
     rec.person_id = to;
     rec.link_reason = reason;
-    rc = s_record_put(t, rid, &rec);
+    rc = cl_records_record_put(t, rid, &rec);
     sodium_memzero(&rec, sizeof(rec));
-    s_key(k, from);
-    s_key(k + 8, rid);
+    cl_records_key(k, from);
+    cl_records_key(k + 8, rid);
     if (rc == CL_OK)
         rc = cl_store_del(t, CL_DB_PERSON_RECORDS, k, 16);
-    s_key(k, to);
+    cl_records_key(k, to);
     if (rc == CL_OK)
         rc = cl_store_put_raw(t, CL_DB_PERSON_RECORDS, k, 16, NULL, 0);
     return rc;
 }
 
 /* Merge person `from` into person `to`: records, relationships, plans. */
-static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
-                          uint8_t reason)
+int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
+                           uint8_t reason)
 {
-    s_ids recs = {.max = SIZE_MAX}, rels = {.max = SIZE_MAX},
-          plans = {.max = SIZE_MAX};
+    cl_records_ids recs = {.max = SIZE_MAX}, rels = {.max = SIZE_MAX},
+                   plans = {.max = SIZE_MAX};
     uint8_t k[16], buf[256];
     size_t len;
     int64_t created, last;
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, from, &recs);
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, from, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
         rc = s_move_record(t, recs.v[i], from, to, reason);
     if (rc == CL_OK)
-        rc = s_children(t, CL_DB_RELATION, from, &rels);
+        rc = cl_records_children(t, CL_DB_RELATION, from, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
         uint64_t o = rels.v[i];
-        s_key(k, from);
-        s_key(k + 8, o);
+        cl_records_key(k, from);
+        cl_records_key(k + 8, o);
         if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
                                &len)) != CL_OK)
             break;
         rc = cl_store_del(t, CL_DB_RELATION, k, 16);
         if (rc == CL_OK && o != to) {
-            s_key(k, to);
+            cl_records_key(k, to);
             rc = cl_store_put(t, CL_DB_RELATION, k, 16, buf, len);
         }
-        s_key(k, o);
-        s_key(k + 8, from);
+        cl_records_key(k, o);
+        cl_records_key(k + 8, from);
         if (rc == CL_OK && (rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf,
                                               sizeof(buf), &len)) == CL_OK) {
             rc = cl_store_del(t, CL_DB_RELATION, k, 16);
-            s_key(k + 8, to);
+            cl_records_key(k + 8, to);
             if (rc == CL_OK && o != to)
                 rc = cl_store_put(t, CL_DB_RELATION, k, 16, buf, len);
         } else if (rc == CL_ERR_NOT_FOUND) {
@@ -3318,17 +3258,17 @@ static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
         }
     }
     if (rc == CL_OK)
-        rc = s_children(t, CL_DB_PERSON_PLANS, from, &plans);
+        rc = cl_records_children(t, CL_DB_PERSON_PLANS, from, &plans);
     for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
         uint8_t how = 0;
         size_t hl;
         s_plan_rec pr;
-        s_key(k, from);
-        s_key(k + 8, plans.v[i]);
+        cl_records_key(k, from);
+        cl_records_key(k + 8, plans.v[i]);
         rc = cl_store_get_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1, &hl);
         if (rc == CL_OK)
             rc = cl_store_del(t, CL_DB_PERSON_PLANS, k, 16);
-        s_key(k, to);
+        cl_records_key(k, to);
         if (rc == CL_OK)
             rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1);
         if (rc == CL_OK && (rc = s_plan_get(t, plans.v[i], &pr)) == CL_OK &&
@@ -3339,13 +3279,13 @@ static int s_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
     }
     if (rc == CL_OK)
         rc = s_person_get(t, from, &created, &last);
-    s_key(k, from);
+    cl_records_key(k, from);
     if (rc == CL_OK)
         rc = cl_store_del(t, CL_DB_PERSON, k, 8);
     if (rc == CL_OK)
-        rc = s_activity(t, from, last, false);
+        rc = cl_records_activity(t, from, last, false);
     if (rc == CL_OK)
-        rc = s_touch(t, to, now);
+        rc = cl_records_touch(t, to, now);
     free(recs.v);
     free(rels.v);
     free(plans.v);
@@ -3386,22 +3326,22 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
     if (note)
         CL_COPY(note->purpose, c->reason);
     if (kind == CL_REQ_SPLIT_RECORD) {
-        s_record rec;
-        s_ids recs = {.max = 2};
+        cl_records_record rec;
+        cl_records_ids recs = {.max = 2};
         uint64_t fresh;
         if (!s_parse_prefixed(c->id, 'R', &id)) {
             snprintf(err, CL_ERROR_SZ, "record_id must look like R00000042");
             return CL_ERR_INVALID;
         }
-        if ((rc = s_record_get(t, id, &rec)) != CL_OK) {
+        if ((rc = cl_records_record_get(t, id, &rec)) != CL_OK) {
             if (rc == CL_ERR_NOT_FOUND)
                 snprintf(err, CL_ERROR_SZ, "no such record");
             return rc;
         }
         uint64_t old = rec.person_id;
         sodium_memzero(&rec, sizeof(rec));
-        s_note_person(note, old);
-        rc = s_children(t, CL_DB_PERSON_RECORDS, old, &recs);
+        cl_records_note_person(note, old);
+        rc = cl_records_children(t, CL_DB_PERSON_RECORDS, old, &recs);
         size_t n = recs.n;
         free(recs.v);
         if (rc != CL_OK)
@@ -3411,12 +3351,12 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
             return CL_ERR_INVALID;
         }
         if ((rc = cl_store_next_id(t, "person", &fresh)) != CL_OK ||
-            (rc = s_person_put(t, fresh, now, now)) != CL_OK ||
-            (rc = s_activity(t, fresh, now, true)) != CL_OK ||
+            (rc = cl_records_person_put(t, fresh, now, now)) != CL_OK ||
+            (rc = cl_records_activity(t, fresh, now, true)) != CL_OK ||
             (rc = s_move_record(t, id, old, fresh, CL_LINK_NEW)) != CL_OK ||
             (rc = s_mark_decided(t, id)) != CL_OK)
             return rc;
-        s_note_person(note, fresh);
+        cl_records_note_person(note, fresh);
         cl_core_pid_str(out->reference, fresh);
         if (note)
             CL_COPY(note->detail, c->id);
@@ -3424,7 +3364,7 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
     }
     /* review decision */
     s_review r;
-    s_record a, b;
+    cl_records_record a, b;
     if (!s_parse_prefixed(c->id, 'Q', &id)) {
         snprintf(err, CL_ERROR_SZ, "review_id must look like Q00000042");
         return CL_ERR_INVALID;
@@ -3438,16 +3378,17 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
         snprintf(err, CL_ERROR_SZ, "review %s was decided already", c->id);
         return CL_ERR_INVALID;
     }
-    if ((rc = s_record_get(t, r.incoming, &a)) != CL_OK ||
-        (rc = s_record_get(t, r.candidate, &b)) != CL_OK)
+    if ((rc = cl_records_record_get(t, r.incoming, &a)) != CL_OK ||
+        (rc = cl_records_record_get(t, r.candidate, &b)) != CL_OK)
         return rc;
     uint64_t from = a.person_id, to = b.person_id;
     sodium_memzero(&a, sizeof(a));
     sodium_memzero(&b, sizeof(b));
-    s_note_person(note, from);
-    s_note_person(note, to);
+    cl_records_note_person(note, from);
+    cl_records_note_person(note, to);
     if (c->accept && from != to &&
-        (rc = s_merge_people(t, from, to, now, CL_LINK_REVIEWED)) != CL_OK)
+        (rc = cl_matchq_merge_people(t, from, to, now, CL_LINK_REVIEWED)) !=
+            CL_OK)
         return rc;
     /* where these records belong was decided: never moved again without
      * a coordinator */
@@ -3472,7 +3413,7 @@ int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
                           cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0, rid = 0;
-    s_link info;
+    cl_linkfind_link info;
     if (!(caller->roles & CL_ROLE_PUBLISHER)) {
         snprintf(err, CL_ERROR_SZ, "importing needs the publisher role");
         return CL_ERR_DENIED;
@@ -3487,10 +3428,10 @@ int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
     int rc = s_link_person_info(t, cl_store_of(t), mc, caller, &im->person, now,
                                 &pid, &rid, &info);
     if (rc == CL_OK)
-        rc = s_record_subject(t, rid);
+        rc = cl_records_record_subject(t, rid);
     if (rc != CL_OK)
         return rc;
-    s_note_person(note, pid);
+    cl_records_note_person(note, pid);
     if (note)
         CL_COPY(note->purpose, "caseload import");
     /* The reply depends only on what this agency sent: its own record
@@ -3516,9 +3457,9 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
 {
     const cl_store *st = cl_store_of(t);
     cl_person p = q->match;
-    s_ids ids = {.max = S_CANDIDATES_MAX};
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
     size_t cap = 0;
-    s_record rec;
+    cl_records_record rec;
     int rc = CL_OK;
     memset(out, 0, sizeof(*out));
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
@@ -3535,17 +3476,20 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
     cl_postcode_normalise(p.postcode);
     uint8_t how = CL_LINK_SCORE;
     uint64_t rid = 0;
-    if (p.nhs[0] && s_link_ident(t, st, "nhs", p.nhs, NULL, &rid) == CL_OK)
+    if (p.nhs[0] &&
+        cl_records_link_ident(t, st, "nhs", p.nhs, NULL, &rid) == CL_OK)
         how = CL_LINK_NHS;
-    else if (p.chi[0] && s_link_ident(t, st, "chi", p.chi, NULL, &rid) == CL_OK)
+    else if (p.chi[0] &&
+             cl_records_link_ident(t, st, "chi", p.chi, NULL, &rid) == CL_OK)
         how = CL_LINK_CHI;
     if (rid) {
-        rc = s_ids_push(&ids, rid);
+        rc = cl_records_ids_push(&ids, rid);
     } else {
-        rc = s_block_candidates(t, st, &p, &ids);
+        rc = cl_linkfind_block_candidates(t, st, &p, &ids);
     }
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
-        if ((rc = s_record_get(t, ids.v[i], &rec)) == CL_ERR_NOT_FOUND) {
+        if ((rc = cl_records_record_get(t, ids.v[i], &rec)) ==
+            CL_ERR_NOT_FOUND) {
             rc = CL_OK; /* an index row left by an older key scheme */
             continue;
         }
@@ -3560,7 +3504,8 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
                 c = &out->v[j];
         if (c && c->score >= w)
             continue;
-        if (!c && !(c = s_push((void **)&out->v, &out->n, &cap, sizeof(*c)))) {
+        if (!c && !(c = cl_records_push((void **)&out->v, &out->n, &cap,
+                                        sizeof(*c)))) {
             rc = CL_ERR_NOMEM;
             break;
         }
@@ -3568,7 +3513,7 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
         c->score = w;
         c->how = how;
         s_record_view(&c->best, ids.v[i], &rec);
-        s_note_person(note, rec.person_id);
+        cl_records_note_person(note, rec.person_id);
     }
     sodium_memzero(&rec, sizeof(rec));
     free(ids.v);
@@ -3596,17 +3541,17 @@ typedef struct s_lx_ctx {
 static int s_links_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_lx_ctx *c = ctx;
-    s_record rec;
+    cl_records_record rec;
     if (len != 8)
         return CL_ERR_CORRUPT;
     if (c->out->n >= c->limit)
         return 1;
     uint64_t rid = cl_be64_get(key);
-    int rc = s_record_get(c->t, rid, &rec);
+    int rc = cl_records_record_get(c->t, rid, &rec);
     if (rc != CL_OK)
         return rc;
     cl_link_row *row =
-        s_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*row));
+        cl_records_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*row));
     if (!row)
         return CL_ERR_NOMEM;
     snprintf(row->record_id, sizeof(row->record_id), "R%08" PRIu64, rid);
@@ -3641,7 +3586,7 @@ int cl_core_links_export(cl_txn *t, const cl_caller *caller,
         CL_COPY(note->purpose, "links export");
     s_lx_ctx c = {t, out, 0, q->limit && q->limit <= 20000 ? q->limit : 5000,
                   0};
-    s_key(k, after + 1);
+    cl_records_key(k, after + 1);
     int rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_links_one, &c);
     if (rc == CL_OK && out->n == c.limit)
         snprintf(out->next, sizeof(out->next), "R%08" PRIu64, c.last);
@@ -3670,7 +3615,7 @@ typedef struct s_cf {
     char agencies[S_AGENCIES_MAX][CL_AGENCY_SZ];
     uint64_t pairs[S_AGENCIES_MAX][S_AGENCIES_MAX];
     uint64_t subj_pairs[S_AGENCIES_MAX][S_AGENCIES_MAX]; /* as subjects */
-    s_referral *sr;
+    cl_records_referral *sr;
     uint32_t thr; /* overlap counts under this are suppressed */
 } s_cf;
 
@@ -3703,8 +3648,8 @@ static bool s_cf_named(const cl_case_finding *q, const char *agency,
 static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
 {
     s_cf *c = ctx;
-    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
-    s_record rec;
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
+    cl_records_record rec;
     bool seen[S_AGENCIES_MAX] = {false}, subj[S_AGENCIES_MAX] = {false};
     bool excluded = false, named = false;
     char given[CL_NAME_SZ] = "", family[CL_NAME_SZ] = "", dob[CL_DATE_SZ] = "";
@@ -3712,9 +3657,9 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
     if (len != 8)
         return CL_ERR_CORRUPT;
     uint64_t pid = cl_be64_get(key);
-    int rc = s_children(c->t, CL_DB_PERSON_RECORDS, pid, &recs);
+    int rc = cl_records_children(c->t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
-        if ((rc = s_record_get(c->t, recs.v[i], &rec)) != CL_OK)
+        if ((rc = cl_records_record_get(c->t, recs.v[i], &rec)) != CL_OK)
             break;
         int a = s_cf_agency(c, rec.agency);
         if (a >= 0) {
@@ -3732,8 +3677,8 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
             CL_COPY(dob, rec.p.dob);
         }
         refs.n = 0;
-        if ((rc = s_children(c->t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs)) !=
-            CL_OK)
+        if ((rc = cl_records_children(c->t, CL_DB_RECORD_REFERRALS, recs.v[i],
+                                      &refs)) != CL_OK)
             break;
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
             if ((rc = s_referral_get(c->t, refs.v[j], c->sr)) != CL_OK)
@@ -3759,8 +3704,8 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
     uint32_t min = c->q->min_contacts ? c->q->min_contacts : 3;
     if (contacts < min || excluded)
         goto out;
-    cl_hlu *u = s_push((void **)&c->out->users, &c->out->n_users, &c->cap_users,
-                       sizeof(*u));
+    cl_hlu *u = cl_records_push((void **)&c->out->users, &c->out->n_users,
+                                &c->cap_users, sizeof(*u));
     if (!u) {
         rc = CL_ERR_NOMEM;
         goto out;
@@ -3776,7 +3721,7 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
             if (!subj[a])
                 CL_COPY(u->mentioned_by[u->n_mentioned++], c->agencies[a]);
         }
-    s_note_person(c->note, pid);
+    cl_records_note_person(c->note, pid);
 out:
     sodium_memzero(given, sizeof(given));
     sodium_memzero(family, sizeof(family));
@@ -3908,7 +3853,7 @@ int cl_core_create_review(cl_txn *t, const cl_caller *caller,
     int rc = cl_store_next_id(t, "mdt", &id);
     if (rc != CL_OK)
         return rc;
-    s_key(k, id);
+    cl_records_key(k, id);
     if (!cl_enc_ok(&e) ||
         (rc = cl_store_put(t, CL_DB_MDT, k, 8, buf, e.len)) != CL_OK)
         return cl_enc_ok(&e) ? rc : CL_ERR_INTERNAL;
@@ -3928,7 +3873,7 @@ static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
         snprintf(err, CL_ERROR_SZ, "review id must look like MDT-00000042");
         return CL_ERR_INVALID;
     }
-    s_key(k, *id);
+    cl_records_key(k, *id);
     size_t len;
     int rc = cl_store_get(t, CL_DB_MDT, k, 8, buf, sizeof(buf), &len);
     if (rc == CL_ERR_INVALID) /* larger than buf: it exists */
@@ -3942,12 +3887,12 @@ static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
  * agenda place). */
 static int s_referred(cl_txn *t, uint64_t pid, bool *out)
 {
-    s_ids recs = {.max = 100000}, refs = {.max = 1};
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    cl_records_ids recs = {.max = 100000}, refs = {.max = 1};
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     *out = false;
     for (size_t i = 0; rc == CL_OK && i < recs.n && !*out; i++) {
         refs.n = 0;
-        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
         *out = refs.n > 0;
     }
     free(recs.v);
@@ -3984,7 +3929,7 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
     rc = s_resolve(t, a->who.person_id, &a->who.match, &pid, err);
     bool referred = false;
     if (rc == CL_OK) {
-        s_note_person(note, pid);
+        cl_records_note_person(note, pid);
         if ((rc = s_referred(t, pid, &referred)) != CL_OK)
             return rc;
     } else if (rc != CL_ERR_NOT_FOUND) {
@@ -4012,8 +3957,8 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
     }
     if (rc == CL_ERR_NOT_FOUND)
         return rc;
-    s_key(k, id);
-    s_key(k + 8, pid);
+    cl_records_key(k, id);
+    cl_records_key(k + 8, pid);
     rc = cl_store_put_raw(t, CL_DB_AGENDA, k, 16, &a->reason, 1);
     if (rc == CL_OK && a->note[0]) {
         uint8_t buf[CL_NOTE_SZ + 8];
@@ -4025,8 +3970,8 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
                  : CL_ERR_INTERNAL;
         sodium_memzero(buf, e.len);
     }
-    s_key(k, pid);
-    s_key(k + 8, id);
+    cl_records_key(k, pid);
+    cl_records_key(k + 8, id);
     if (rc == CL_OK)
         rc = cl_store_put_raw(t, CL_DB_PERSON_AGENDA, k, 16, NULL, 0);
     if (rc == CL_OK)
@@ -4043,8 +3988,8 @@ int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
     int rc = s_mdt_id(t, review_id, &id, err);
     if (rc != CL_OK)
         return rc;
-    s_key(k, id);
-    s_key(k + 8, pid);
+    cl_records_key(k, id);
+    cl_records_key(k + 8, pid);
     rc = cl_store_get_raw(t, CL_DB_AGENDA, k, 16, &why, 1, &len);
     if (rc == CL_ERR_NOT_FOUND)
         s_not_on_agenda(err, review_id);
@@ -4065,13 +4010,13 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
     int rc = CL_OK;
     switch (db) {
     case CL_DB_RECORD: {
-        s_record r;
+        cl_records_record r;
         s_record_dec(&d, &r);
         break;
     }
     case CL_DB_REFERRAL:
     case CL_DB_HISTORY: {
-        s_referral *r = calloc(1, sizeof(*r));
+        cl_records_referral *r = calloc(1, sizeof(*r));
         if (!r)
             return CL_ERR_NOMEM;
         cl_referral_version *v = calloc(1, sizeof(*v));
@@ -4159,13 +4104,13 @@ int cl_core__resolve(cl_txn *t, const char *pid_str, const cl_person *match,
 int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
                        cl_person *out, bool *own)
 {
-    s_ids recs = {.max = 64};
-    s_record rec;
+    cl_records_ids recs = {.max = 64};
+    cl_records_record rec;
     memset(out, 0, sizeof(*out));
     *own = false;
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK && !*own; i++) {
-        if ((rc = s_record_get(t, recs.v[i], &rec)) != CL_OK)
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
             break;
         if (strcmp(rec.agency, agency) == 0) {
             *out = rec.p;
@@ -4189,7 +4134,7 @@ int cl_core__review_exists(cl_txn *t, const char *review_id,
 
 void cl_core__note_person(cl_audit_note *n, uint64_t pid)
 {
-    s_note_person(n, pid);
+    cl_records_note_person(n, pid);
 }
 
 bool cl_core__parse_pid(const char *s, uint64_t *out)
@@ -4246,8 +4191,8 @@ static int s_ap_one(void *ctx, const uint8_t *key, size_t len)
 /* Who is on an MDT agenda: person id || review id. */
 static int s_known_to_mdt(cl_txn *t, uint64_t pid, bool *on)
 {
-    s_ids ids = {.max = 1};
-    int rc = s_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
+    cl_records_ids ids = {.max = 1};
+    int rc = cl_records_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
     *on = ids.n > 0;
     free(ids.v);
     return rc;
@@ -4310,7 +4255,7 @@ static int s_alerted_purge(cl_txn *t, uint64_t ref_id)
 typedef struct s_retract {
     cl_txn *t;
     const cl_route_config *cfg;
-    const s_referral *sr;
+    const cl_records_referral *sr;
     const char *reason;
     int64_t now;
     cl_delivery *d;
@@ -4358,7 +4303,7 @@ int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
     *sent = 0;
     if (!s_parse_ref(reference, &ref_id))
         return CL_ERR_INVALID;
-    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
     cl_delivery *d = calloc(1, sizeof(*d));
     int rc = sr && d ? s_referral_get(t, ref_id, sr) : CL_ERR_NOMEM;
     s_retract c = {t, cfg, sr, reason, now, d, 0};
@@ -4376,11 +4321,11 @@ int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
 }
 
 static int s_alert(cl_txn *t, const cl_route_config *cfg,
-                   const cl_caller *caller, const s_referral *sr,
+                   const cl_caller *caller, const cl_records_referral *sr,
                    uint64_t subject, const s_alert_plan *ap, int64_t now)
 {
     s_plan_rec plan;
-    s_record rec;
+    cl_records_record rec;
     cl_audit_note note;
     char err[CL_ERROR_SZ];
     int rc = s_plan_get(t, ap->plan_id, &plan);
@@ -4402,13 +4347,13 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
         CL_COPY(a->subject_is, ap->rel ? "linked to the expectant mother"
                                        : "the expectant mother");
     else if (ap->rel)
-        CL_COPY(a->subject_is, cl_rel_name(s_inverse(ap->rel)));
+        CL_COPY(a->subject_is, cl_rel_name(cl_records_inverse(ap->rel)));
     else
         CL_COPY(a->subject_is, "the child");
-    s_ids recs = {.max = 1};
-    rc = s_children(t, CL_DB_PERSON_RECORDS, ap->child, &recs);
+    cl_records_ids recs = {.max = 1};
+    rc = cl_records_children(t, CL_DB_PERSON_RECORDS, ap->child, &recs);
     if (rc == CL_OK && recs.n &&
-        (rc = s_record_get(t, recs.v[0], &rec)) == CL_OK) {
+        (rc = cl_records_record_get(t, recs.v[0], &rec)) == CL_OK) {
         CL_COPY(a->child_given, rec.p.given);
         CL_COPY(a->child_family, rec.p.family);
         CL_COPY(a->child_dob, rec.p.dob);
@@ -4445,8 +4390,8 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
         CL_COPY(sys.name, "caselinkd");
         CL_COPY(sys.agency, plan.agency);
         memset(&note, 0, sizeof(note));
-        s_note_person(&note, ap->child);
-        s_note_person(&note, subject);
+        cl_records_note_person(&note, ap->child);
+        cl_records_note_person(&note, subject);
         snprintf(note.purpose, sizeof(note.purpose),
                  "safeguarding alert to %.64s: plan PLAN-%08" PRIu64
                  " (delivery %" PRIu64 ")",
@@ -4466,22 +4411,22 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
                           cl_feed_event *ev)
 {
     uint64_t ref_id = 0;
-    s_record rec;
+    cl_records_record rec;
     char today[CL_DATE_SZ];
     uint8_t k[16];
     int rc;
     memset(ev, 0, sizeof(*ev));
     if (!s_parse_ref(out->reference, &ref_id))
         return CL_ERR_INTERNAL;
-    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
     s_ap_ctx *c = calloc(1, sizeof(*c));
-    s_ids rels = {.max = 256};
+    cl_records_ids rels = {.max = 256};
     if (!sr || !c) {
         rc = CL_ERR_NOMEM;
         goto out;
     }
     if ((rc = s_referral_get(t, ref_id, sr)) != CL_OK ||
-        (rc = s_record_get(t, sr->record_id, &rec)) != CL_OK)
+        (rc = cl_records_record_get(t, sr->record_id, &rec)) != CL_OK)
         goto out;
     uint64_t pid = rec.person_id;
     cl_core__date(now, today);
@@ -4489,23 +4434,23 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
     c->today = today;
     /* the subject's own plans, then those of every child linked to them */
     c->holder = pid;
-    s_key(k, pid);
+    cl_records_key(k, pid);
     if ((rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c)) != CL_OK)
         goto out;
-    if ((rc = s_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
+    if ((rc = cl_records_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
         goto out;
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
         uint8_t buf[256];
         size_t len = 0;
-        s_key(k, pid);
-        s_key(k + 8, rels.v[i]);
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, rels.v[i]);
         if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
                                &len)) != CL_OK)
             break;
         c->holder = rels.v[i];
         c->rel = len >= 2 ? buf[1] : 0; /* v1, what the child is to pid */
         sodium_memzero(buf, len);
-        s_key(k, rels.v[i]);
+        cl_records_key(k, rels.v[i]);
         rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
     }
     for (size_t i = 0; i < c->n && rc == CL_OK; i++)
@@ -4534,7 +4479,7 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
                        char err[CL_ERROR_SZ])
 {
     uint64_t ref_id = 0;
-    s_record rec;
+    cl_records_record rec;
     char change[64];
     int rc;
     memset(&rec, 0, sizeof(rec));
@@ -4561,7 +4506,7 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
         snprintf(err, CL_ERROR_SZ, "an outcome is given only when closing");
         return CL_ERR_INVALID;
     }
-    s_referral *s = calloc(1, sizeof(*s));
+    cl_records_referral *s = calloc(1, sizeof(*s));
     cl_delivery *d = calloc(1, sizeof(*d));
     if (!s || !d) {
         rc = CL_ERR_NOMEM;
@@ -4588,7 +4533,7 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
         rc = CL_ERR_INVALID;
         goto out;
     }
-    if ((rc = s_record_get(t, s->record_id, &rec)) != CL_OK)
+    if ((rc = cl_records_record_get(t, s->record_id, &rec)) != CL_OK)
         goto out;
     snprintf(change, sizeof(change), "status: %s", cl_refstat_name(ss->status));
     if ((rc = s_history_put(t, ref_id, s, change, ss->reason, caller, now)) !=
@@ -4600,7 +4545,7 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
     s->status_at = now;
     CL_COPY(s->status_by, caller->agency);
     CL_COPY(s->status_reason, ss->reason);
-    if ((rc = s_referral_put(t, ref_id, s)) != CL_OK)
+    if ((rc = cl_records_referral_put(t, ref_id, s)) != CL_OK)
         goto out;
     /* back to the referring agency's mailbox */
     d->kind = CL_DLV_STATUS;
@@ -4614,7 +4559,7 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
     m->at = now;
     if ((rc = cl_mailbox_put(t, cfg, s->agency, d, false, now, err)) != CL_OK)
         goto out;
-    s_note_person(note, rec.person_id);
+    cl_records_note_person(note, rec.person_id);
     CL_COPY(out->reference, s->reference);
     if (note) {
         CL_COPY(note->detail, s->reference);
@@ -4641,7 +4586,7 @@ typedef struct s_rm {
     int64_t from, to;
     cl_agency_month *v, *va; /* by when it happened; by when it arrived */
     size_t n, cap, na, capa;
-    s_referral *sr;
+    cl_records_referral *sr;
     uint8_t *buf;
 } s_rm;
 
@@ -4662,7 +4607,7 @@ static int s_rm_add(cl_agency_month **v, size_t *n, size_t *cap,
             (*v)[i].referrals++;
             return CL_OK;
         }
-    cl_agency_month *m = s_push((void **)v, n, cap, sizeof(*m));
+    cl_agency_month *m = cl_records_push((void **)v, n, cap, sizeof(*m));
     if (!m)
         return CL_ERR_NOMEM;
     CL_COPY(m->agency, agency);
@@ -4703,13 +4648,13 @@ int cl_core__referrals_by_month(cl_txn *t, int64_t from, int64_t to,
     s_rm c = {.t = t,
               .from = from,
               .to = to,
-              .sr = calloc(1, sizeof(s_referral)),
+              .sr = calloc(1, sizeof(cl_records_referral)),
               .buf = malloc(S_BUF)};
     int rc = c.sr && c.buf
                  ? cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_rm_one, &c)
                  : CL_ERR_NOMEM;
     if (c.sr)
-        sodium_memzero(c.sr, sizeof(s_referral));
+        sodium_memzero(c.sr, sizeof(cl_records_referral));
     free(c.sr);
     free(c.buf);
     if (rc != CL_OK) {
@@ -4739,7 +4684,7 @@ typedef struct s_dm {
         uint64_t count;
     } * months;
     size_t n_months, cap_months;
-    s_referral *sr;
+    cl_records_referral *sr;
     uint8_t *buf;
 } s_dm;
 
@@ -4789,8 +4734,8 @@ static int s_dm_cohort(void *ctx, const uint8_t *key, size_t len)
     uint64_t pid = cl_be64_get(key);
     if (c->n_cohort && c->cohort[c->n_cohort - 1] == pid)
         return CL_OK;
-    uint64_t *slot = s_push((void **)&c->cohort, &c->n_cohort, &c->cap_cohort,
-                            sizeof(*slot));
+    uint64_t *slot = cl_records_push((void **)&c->cohort, &c->n_cohort,
+                                     &c->cap_cohort, sizeof(*slot));
     if (!slot)
         return CL_ERR_NOMEM;
     *slot = pid;
@@ -4824,7 +4769,7 @@ static int s_dm_referral(void *ctx, const uint8_t *key, size_t len)
 {
     s_dm *c = ctx;
     size_t vlen = 0;
-    s_record rec;
+    cl_records_record rec;
     int rc = cl_store_get(c->t, CL_DB_REFERRAL, key, len, c->buf, S_BUF, &vlen);
     if (rc != CL_OK)
         return rc;
@@ -4838,7 +4783,7 @@ static int s_dm_referral(void *ctx, const uint8_t *key, size_t len)
         (c->def->agency_kind[0] &&
          strcmp(c->sr->kind, c->def->agency_kind) != 0))
         return CL_OK;
-    if ((rc = s_record_get(c->t, c->sr->record_id, &rec)) != CL_OK)
+    if ((rc = cl_records_record_get(c->t, c->sr->record_id, &rec)) != CL_OK)
         return rc;
     uint64_t pid = rec.person_id;
     sodium_memzero(&rec, sizeof(rec));
@@ -4912,7 +4857,7 @@ int cl_core__review_get(cl_txn *t, const char *review_id, uint64_t *id,
     int rc = s_mdt_id(t, review_id, id, err);
     if (rc != CL_OK)
         return rc;
-    s_key(k, *id);
+    cl_records_key(k, *id);
     if ((rc = cl_store_get(t, CL_DB_MDT, k, 8, buf, sizeof(buf), &len)) !=
         CL_OK)
         return rc;
@@ -4962,7 +4907,7 @@ void cl_core__person_dec(cl_dec *d, cl_person *p)
 /* --- for the coordinator's workspace (intake.c, referral lists) ---------- */
 
 static void s_ref_fill(cl_core_ref *o, uint64_t id, uint64_t pid,
-                       const s_referral *sr)
+                       const cl_records_referral *sr)
 {
     memset(o, 0, sizeof(*o));
     o->id = id;
@@ -4980,12 +4925,13 @@ static void s_ref_fill(cl_core_ref *o, uint64_t id, uint64_t pid,
 }
 
 /* One referral by id, with its subject's person id. */
-static int s_ref_one(cl_txn *t, uint64_t id, s_referral *sr, cl_core_ref *out)
+static int s_ref_one(cl_txn *t, uint64_t id, cl_records_referral *sr,
+                     cl_core_ref *out)
 {
-    s_record rec;
+    cl_records_record rec;
     int rc = s_referral_get(t, id, sr);
     if (rc == CL_OK)
-        rc = s_record_get(t, sr->record_id, &rec);
+        rc = cl_records_record_get(t, sr->record_id, &rec);
     if (rc == CL_OK)
         s_ref_fill(out, id, rec.person_id, sr);
     sodium_memzero(&rec, sizeof(rec));
@@ -4997,8 +4943,8 @@ static int s_ref_one(cl_txn *t, uint64_t id, s_referral *sr, cl_core_ref *out)
 
 int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p, uint64_t *pid)
 {
-    s_record rec;
-    int rc = s_record_get(t, rid, &rec);
+    cl_records_record rec;
+    int rc = cl_records_record_get(t, rid, &rec);
     if (rc == CL_OK) {
         *p = rec.p;
         *pid = rec.person_id;
@@ -5017,7 +4963,7 @@ int cl_core__ref_get(cl_txn *t, const char *reference, cl_core_ref *out)
 
 int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out)
 {
-    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
     if (!sr)
         return CL_ERR_NOMEM;
     int rc = s_ref_one(t, id, sr, out);
@@ -5028,15 +4974,15 @@ int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out)
 
 int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn, void *ctx)
 {
-    s_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
-    s_referral *sr = calloc(1, sizeof(*sr));
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
     cl_core_ref r;
     if (!sr)
         return CL_ERR_NOMEM;
-    int rc = s_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
         refs.n = 0;
-        rc = s_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
             if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
                 break;
@@ -5057,7 +5003,7 @@ typedef struct s_all_refs {
     cl_txn *t;
     cl_core_ref_fn fn;
     void *ctx;
-    s_referral *sr;
+    cl_records_referral *sr;
 } s_all_refs;
 
 static int s_all_one(void *ctx, const uint8_t *key, size_t len)
@@ -5075,10 +5021,10 @@ static int s_all_one(void *ctx, const uint8_t *key, size_t len)
 int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn, void *ctx)
 {
     uint8_t k[8];
-    s_all_refs c = {t, fn, ctx, calloc(1, sizeof(s_referral))};
+    s_all_refs c = {t, fn, ctx, calloc(1, sizeof(cl_records_referral))};
     if (!c.sr)
         return CL_ERR_NOMEM;
-    s_key(k, after + 1);
+    cl_records_key(k, after + 1);
     int rc = cl_store_scan_from(t, CL_DB_REFERRAL, k, 8, s_all_one, &c);
     sodium_memzero(c.sr, sizeof(*c.sr));
     free(c.sr);
@@ -5089,7 +5035,7 @@ int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
 {
     char today[CL_DATE_SZ];
     uint8_t k[8];
-    s_ids rels = {.max = 256};
+    cl_records_ids rels = {.max = 256};
     s_ap_ctx *c = calloc(1, sizeof(*c));
     if (!c)
         return CL_ERR_NOMEM;
@@ -5097,13 +5043,13 @@ int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
     c->t = t;
     c->today = today;
     c->holder = pid;
-    s_key(k, pid);
+    cl_records_key(k, pid);
     int rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
     if (rc == CL_OK)
-        rc = s_children(t, CL_DB_RELATION, pid, &rels);
+        rc = cl_records_children(t, CL_DB_RELATION, pid, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK && !c->n; i++) {
         c->holder = rels.v[i];
-        s_key(k, rels.v[i]);
+        cl_records_key(k, rels.v[i]);
         rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
     }
     *linked = c->n > 0;
@@ -5115,8 +5061,8 @@ int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
 int cl_core__agendas_of(cl_txn *t, uint64_t pid, char (*out)[CL_REF_SZ],
                         uint32_t max, uint32_t *n)
 {
-    s_ids ids = {.max = max};
-    int rc = s_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
+    cl_records_ids ids = {.max = max};
+    int rc = cl_records_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
     *n = 0;
     for (size_t i = 0; rc == CL_OK && i < ids.n && *n < max; i++)
         snprintf(out[(*n)++], CL_REF_SZ, "MDT-%08" PRIu64, ids.v[i]);
@@ -5150,22 +5096,22 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
                     int64_t now, int *what)
 {
     const cl_store *st = cl_store_of(t);
-    s_record rec, other;
-    s_ids ids = {.max = S_CANDIDATES_MAX};
+    cl_records_record rec, other;
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
     cl_match_tf tf;
     *what = 0;
-    int rc = s_record_get(t, rid, &rec);
+    int rc = cl_records_record_get(t, rid, &rec);
     if (rc != CL_OK)
         return rc;
     /* index the record under today's keys (a store linked under an older
      * key scheme becomes findable by them) */
-    s_blinds b = {0};
-    s_ident_blinds(st, rec.agency, &rec.p, &b);
-    s_blocking(st, &rec.p, &b);
+    cl_records_blinds b = {0};
+    cl_records_ident_blinds(st, rec.agency, &rec.p, &b);
+    cl_records_blocking(st, &rec.p, &b);
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
-        rc = s_blinds_put(t, &b, i, rid);
+        rc = cl_records_blinds_put(t, &b, i, rid);
     if (rc == CL_OK)
-        rc = s_block_candidates(t, st, &rec.p, &ids);
+        rc = cl_linkfind_block_candidates(t, st, &rec.p, &ids);
     if (rc == CL_OK)
         rc = s_term_freq(t, st, mc, &rec.p, &tf);
     double best = -1e9;
@@ -5173,7 +5119,8 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
         if (ids.v[i] == rid)
             continue;
-        if ((rc = s_record_get(t, ids.v[i], &other)) == CL_ERR_NOT_FOUND) {
+        if ((rc = cl_records_record_get(t, ids.v[i], &other)) ==
+            CL_ERR_NOT_FOUND) {
             rc = CL_OK;
             continue;
         }
@@ -5198,17 +5145,18 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         return rc;
     bool d1 = false, d2 = false;
     if (best >= mc->upper &&
-        (rc = s_person_decided(t, st, pid, &d1)) == CL_OK &&
-        (rc = s_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 && !d2) {
+        (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
+        (rc = cl_matchq_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 &&
+        !d2) {
         /* the lower id stays: people keep the id they were first given */
         uint64_t keep = pid < best_pid ? pid : best_pid;
-        rc = s_merge_people(t, keep == pid ? best_pid : pid, keep, now,
-                            CL_LINK_MERGED);
+        rc = cl_matchq_merge_people(t, keep == pid ? best_pid : pid, keep, now,
+                                    CL_LINK_MERGED);
         *what = 1;
         return rc;
     }
     if (rc == CL_OK) {
-        rc = s_review_add(t, rid, best_rid, best, now);
+        rc = cl_matchq_review_add(t, rid, best_rid, best, now);
         *what = 2;
     }
     return rc;
@@ -5216,8 +5164,8 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
 
 int cl_core_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
 {
-    s_ids ids = {.max = S_CANDIDATES_MAX};
-    int rc = s_block_candidates(t, cl_store_of(t), p, &ids);
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    int rc = cl_linkfind_block_candidates(t, cl_store_of(t), p, &ids);
     *n = ids.n;
     free(ids.v);
     return rc;
@@ -5230,20 +5178,20 @@ int cl_core__ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
     int rc = CL_ERR_NOT_FOUND;
     for (int k = 0; k < 2 && rc == CL_ERR_NOT_FOUND; k++) {
         const char *v = k == 0 ? p->nhs : p->chi;
-        s_blinds b = {0};
-        s_ids ids = {.max = 4};
+        cl_records_blinds b = {0};
+        cl_records_ids ids = {.max = 4};
         if (!v[0])
             continue;
-        s_blind_add(st, &b, k == 0 ? "nhs" : "chi", v, NULL);
-        int lr = s_lookup(t, b.k[0], &ids);
+        cl_records_blind_add(st, &b, k == 0 ? "nhs" : "chi", v, NULL);
+        int lr = cl_records_lookup(t, b.k[0], &ids);
         if (lr > 0)
             lr = CL_OK;
         for (size_t i = 0; i < ids.n && lr == CL_OK && rc == CL_ERR_NOT_FOUND;
              i++) {
-            s_record rec;
+            cl_records_record rec;
             if (ids.v[i] == rid)
                 continue;
-            if ((lr = s_record_get(t, ids.v[i], &rec)) == CL_OK) {
+            if ((lr = cl_records_record_get(t, ids.v[i], &rec)) == CL_OK) {
                 *out = rec.p;
                 rc = CL_OK;
             } else if (lr == CL_ERR_NOT_FOUND) {
@@ -5262,7 +5210,7 @@ int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
                       const cl_caller *caller, const cl_person *p,
                       uint64_t *person_id, double *score)
 {
-    s_link l;
+    cl_linkfind_link l;
     int rc = s_link_find(t, cl_store_of(t), mc, caller, p, &l);
     if (rc == CL_OK) {
         *person_id = l.person_id;

@@ -1,0 +1,149 @@
+/*
+ * records: the stored record formats of the domain library (records,
+ * referrals, people and their last activity, relations), the blind
+ * indexes over them, and small id sets. Lower than every other file of
+ * daemon/core/: it calls only store/ and block.c, never upwards.
+ */
+#ifndef CL_RECORDS_H
+#define CL_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "block.h"
+#include "core.h"
+
+typedef struct cl_records_record {
+    char agency[CL_AGENCY_SZ];
+    char kind[CL_KIND_SZ];
+    cl_person p;
+    uint64_t person_id;
+    uint8_t link_reason;
+    double link_score;
+    int64_t created;
+    int64_t updated;
+    /* S_SUBJECT: some record of this agency is about the person (a
+     * referral's subject, a caseload record, a plan's child); S_MENTION:
+     * the agency only named them in someone else's referral or plan. */
+    uint8_t subject;
+} cl_records_record;
+
+typedef struct cl_records_referral {
+    uint64_t record_id;
+    char agency[CL_AGENCY_SZ];
+    char kind[CL_KIND_SZ];
+    char client[64];
+    char reference[CL_REF_SZ];
+    int64_t received;
+    uint8_t withdrawn; /* 1 once withdrawn by its agency */
+    uint32_t version;  /* 1, +1 per correction, withdrawal, status */
+    uint8_t status;    /* CL_REFSTAT_* */
+    uint8_t outcome;   /* caselink.Outcome, when closed */
+    int64_t status_at;
+    char status_by[CL_AGENCY_SZ];
+    char status_reason[CL_NOTE_SZ];
+    cl_referral r; /* subject and related are not stored here */
+} cl_records_referral;
+
+/* Activity is kept to the hour: retention counts days, and rewriting the
+ * person and the index on every referral costs page writes. */
+#define CL_RECORDS_ACTIVITY_GRAIN 3600
+
+/* The blind index keys of one record: identifiers and blocking keys. */
+typedef struct cl_records_blinds {
+    size_t n;
+    uint8_t k[CL_BLOCK_MAX + 8][CL_BLIND_LEN];
+    bool block[CL_BLOCK_MAX + 8]; /* in CL_DB_BLOCK, else CL_DB_BLIND */
+} cl_records_blinds;
+
+/* Collects record ids under blind prefixes. */
+typedef struct cl_records_ids {
+    uint64_t *v;
+    size_t n, cap, max;
+} cl_records_ids;
+
+void cl_records_key(uint8_t k[8], uint64_t id);
+
+CL_NODISCARD int cl_records_record_put(cl_txn *t, uint64_t id,
+                                       const cl_records_record *r);
+
+/* Mark record rid as about its person (once; later reads are cheap). */
+CL_NODISCARD int cl_records_record_subject(cl_txn *t, uint64_t rid);
+
+CL_NODISCARD int cl_records_record_get(cl_txn *t, uint64_t id,
+                                       cl_records_record *r);
+
+CL_NODISCARD int cl_records_referral_put(cl_txn *t, uint64_t id,
+                                         const cl_records_referral *s);
+
+CL_NODISCARD int cl_records_person_put(cl_txn *t, uint64_t pid, int64_t created,
+                                       int64_t last);
+
+CL_NODISCARD int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at,
+                                     bool add);
+
+/* Record activity on a person now. */
+CL_NODISCARD int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now);
+
+void cl_records_note_person(cl_audit_note *n, uint64_t pid);
+
+void cl_records_blind_add(const cl_store *st, cl_records_blinds *b,
+                          const char *domain, const char *v1, const char *v2);
+
+/* Blocking keys (block.c): a record is compared only with records
+ * sharing one. */
+void cl_records_blocking(const cl_store *st, const cl_person *p,
+                         cl_records_blinds *b);
+
+void cl_records_ident_blinds(const cl_store *st, const char *agency,
+                             const cl_person *p, cl_records_blinds *b);
+
+/* Index key i of b (in its sub-database) for record_id, or remove it. */
+CL_NODISCARD int cl_records_blinds_put(cl_txn *t, const cl_records_blinds *b,
+                                       size_t i, uint64_t record_id);
+
+CL_NODISCARD int cl_records_blinds_del(cl_txn *t, const cl_records_blinds *b,
+                                       size_t i, uint64_t record_id);
+
+bool cl_records_blinds_has(const cl_records_blinds *b,
+                           const uint8_t k[CL_BLIND_LEN]);
+
+/* Append an id (duplicates are removed by cl_records_ids_unique). A positive
+ * return stops a scan early once max ids are held. */
+CL_NODISCARD int cl_records_ids_push(cl_records_ids *ids, uint64_t id);
+
+/* Sort and drop duplicates. */
+void cl_records_ids_unique(cl_records_ids *ids);
+
+/* Record ids under a blocking key. */
+CL_NODISCARD int cl_records_lookup_block(cl_txn *t,
+                                         const uint8_t key[CL_BLIND_LEN],
+                                         cl_records_ids *ids);
+
+CL_NODISCARD int cl_records_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
+                                   cl_records_ids *ids);
+
+/* Deterministic: the first record under an identifier's blind index. */
+CL_NODISCARD int cl_records_link_ident(cl_txn *t, const cl_store *st,
+                                       const char *domain, const char *v1,
+                                       const char *v2, uint64_t *record_id);
+
+CL_NODISCARD int cl_records_relation_put(cl_txn *t, uint64_t a, uint64_t b,
+                                         uint8_t rel, const char *agency);
+
+uint8_t cl_records_inverse(uint8_t rel);
+
+/* Record that b is `rel` to a, asserted by agency (or inferred). */
+CL_NODISCARD int cl_records_relation_put_as(cl_txn *t, uint64_t a, uint64_t b,
+                                            uint8_t rel, const char *agency,
+                                            uint8_t inferred);
+
+/* Growable array append: returns a zeroed new slot or NULL. */
+void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size);
+
+/* Collect second half of 16-byte keys under an 8-byte prefix. */
+CL_NODISCARD int cl_records_children(cl_txn *t, cl_db db, uint64_t id,
+                                     cl_records_ids *ids);
+
+#endif

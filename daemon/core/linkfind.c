@@ -1,0 +1,706 @@
+/*
+ * linkfind: who a description is about. Deterministic links by NHS or CHI
+ * number or the agency's own local id, otherwise the Fellegi-Sunter weight
+ * against every record sharing a blocking key; attaching a record to the
+ * person found (or a new one), merging people a record brings together,
+ * queueing the doubtful pairs; publishing referrals and importing
+ * caseloads on top of that. Calls records and matchq only.
+ */
+#include "linkfind.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block.h"
+#include "core_int.h"
+#include "matchq.h"
+#include "records.h"
+#include "refindex.h"
+
+/* One candidate record's weight, for choosing among people. */
+typedef struct s_cand {
+    uint64_t pid, rid;
+    double w;
+} s_cand;
+
+static int s_cand_w_cmp(const void *a, const void *b)
+{
+    const s_cand *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return x->rid < y->rid ? -1 : x->rid > y->rid;
+}
+
+/* The weight of description p (held by agency) against stored record
+ * rec: another record of the same agency, under another local id, counts
+ * against (an agency seldom holds one person twice). */
+static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
+                            const char *agency, const cl_person *p,
+                            const cl_records_record *rec)
+{
+    double w = cl_match_explain(mc, p, &rec->p, tf, NULL, NULL);
+    if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
+        rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
+        w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
+    return w;
+}
+
+/* How many records carry p's names: posting lists counted up to a cap
+ * (past it a name is common, and that is all the weight needs). */
+#define S_TF_CAP 32
+
+static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_person *p, cl_match_tf *tf)
+{
+    uint8_t k[2][CL_BLIND_LEN];
+    bool has[2];
+    uint64_t records = 0;
+    memset(tf, 0, sizeof(*tf));
+    int rc = cl_store_counter(t, "record", &records);
+    /* too few records to tell a rare name from a common one */
+    if (rc != CL_OK || records < 1000)
+        return rc;
+    cl_block_tf_keys(st, p, k, has);
+    for (int i = 0; i < 2 && rc == CL_OK; i++) {
+        cl_records_ids ids = {.max = S_TF_CAP};
+        if (!has[i])
+            continue;
+        rc = cl_records_lookup_block(t, k[i], &ids);
+        if (rc > 0)
+            rc = CL_OK;
+        double f = (double)(ids.n + 1) / (double)(records + 1);
+        /* at the cap the name is at least this common, and maybe far
+         * more: never weigh it above the level's own u */
+        if (ids.n >= S_TF_CAP) {
+            double u = mc->u[i == 0 ? CL_W_FAMILY_EXACT : CL_W_GIVEN_EXACT];
+            f = f > u ? f : u;
+        }
+        if (i == 0)
+            tf->family = f;
+        else
+            tf->given = f;
+        free(ids.v);
+    }
+    return rc;
+}
+
+/* Record ids sharing a blocking key with p (each key at most
+ * CL_BLOCK_CAP records: a bigger block is skipped). */
+int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
+                                 const cl_person *p, cl_records_ids *ids)
+{
+    cl_records_blinds b = {0};
+    cl_records_ids one = {.max = CL_BLOCK_CAP + 1};
+    int rc = CL_OK;
+    b.n = cl_block_keys(st, p, b.k, CL_BLOCK_MAX);
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
+        one.n = 0;
+        rc = cl_records_lookup_block(t, b.k[i], &one);
+        if (rc > 0)
+            rc = CL_OK; /* more than the cap: skipped below */
+        if (rc != CL_OK || one.n > CL_BLOCK_CAP)
+            continue;
+        for (size_t j = 0; j < one.n && rc == CL_OK; j++)
+            rc = cl_records_ids_push(ids, one.v[j]);
+        if (rc > 0)
+            rc = CL_OK; /* enough candidates */
+    }
+    free(one.v);
+    sodium_memzero(&b, sizeof(b));
+    cl_records_ids_unique(ids);
+    return rc;
+}
+
+/* Merge new non-empty fields into a stored record's person. */
+void cl_linkfind_merge(cl_person *dst, const cl_person *src)
+{
+#define S_M(f)                                                                 \
+    if (src->f[0])                                                             \
+    memcpy(dst->f, src->f, sizeof(dst->f))
+    S_M(nhs);
+    S_M(chi);
+    S_M(local_id);
+    S_M(given);
+    S_M(family);
+    S_M(dob);
+    S_M(address);
+    S_M(town);
+    S_M(postcode);
+    S_M(uprn);
+#undef S_M
+    if (src->sex)
+        dst->sex = src->sex;
+}
+
+static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *c, const cl_person *p,
+                       cl_linkfind_link *out)
+{
+    uint64_t rid = 0;
+    cl_records_record rec;
+    int rc;
+    memset(out, 0, sizeof(*out));
+
+    struct {
+        const char *domain, *v1, *v2;
+        uint8_t reason;
+        bool same_agency;
+    } rules[] = {
+        {"local", c->agency, p->local_id, CL_LINK_LOCAL_ID, true},
+        {"nhs", p->nhs, NULL, CL_LINK_NHS, false},
+        {"chi", p->chi, NULL, CL_LINK_CHI, false},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        if (!(i == 0 ? p->local_id[0] : rules[i].v1[0]))
+            continue;
+        rc = cl_records_link_ident(t, st, rules[i].domain, rules[i].v1,
+                                   rules[i].v2, &rid);
+        if (rc == CL_ERR_NOT_FOUND)
+            continue;
+        if (rc == CL_OK)
+            rc = cl_records_record_get(t, rid, &rec);
+        if (rc != CL_OK)
+            return rc;
+        out->person_id = rec.person_id;
+        out->reason = rules[i].reason;
+        /* Reuse the record when it is this agency's own view of the person
+         * and does not carry a different local id: one record per agency
+         * per person. The first record under the identifier may be another
+         * agency's, so this agency's own one is looked for among the
+         * person's records. */
+        cl_records_ids mine = {.max = 256};
+        if (strcmp(rec.agency, c->agency) != 0)
+            rc = cl_records_children(t, CL_DB_PERSON_RECORDS, rec.person_id,
+                                     &mine);
+        for (size_t j = 0; j < mine.n && rc == CL_OK; j++) {
+            cl_records_record o;
+            if ((rc = cl_records_record_get(t, mine.v[j], &o)) != CL_OK)
+                break;
+            bool own = strcmp(o.agency, c->agency) == 0 &&
+                       (!p->local_id[0] || !o.p.local_id[0] ||
+                        strcmp(o.p.local_id, p->local_id) == 0);
+            if (own) {
+                rid = mine.v[j];
+                rec = o;
+            }
+            sodium_memzero(&o, sizeof(o));
+            if (own)
+                break;
+        }
+        free(mine.v);
+        if (rc != CL_OK) {
+            sodium_memzero(&rec, sizeof(rec));
+            return rc;
+        }
+        if (strcmp(rec.agency, c->agency) == 0 &&
+            (!p->local_id[0] || !rec.p.local_id[0] ||
+             strcmp(rec.p.local_id, p->local_id) == 0))
+            out->record_id = rid;
+        sodium_memzero(&rec, sizeof(rec));
+        return CL_OK;
+    }
+
+    /* Probabilistic: compare with every record sharing a blocking key. */
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    s_cand *cv = NULL;
+    size_t ncv = 0, capcv = 0;
+    cl_match_tf tf;
+    rc = cl_linkfind_block_candidates(t, st, p, &ids);
+    if (rc == CL_OK)
+        rc = s_term_freq(t, st, mc, p, &tf);
+    /* this agency's own records among the candidates, by person: reused
+     * when the person they belong to is the one chosen */
+    struct {
+        uint64_t pid, rid;
+    } own[16];
+    size_t n_own = 0;
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        rc = cl_records_record_get(t, ids.v[i], &rec);
+        if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK; /* an index row left by an older key scheme */
+            continue;
+        }
+        if (rc != CL_OK)
+            break;
+        /* Identifiers that disagree rule a candidate out. */
+        bool conflict =
+            (p->nhs[0] && rec.p.nhs[0] && strcmp(p->nhs, rec.p.nhs) != 0) ||
+            (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0);
+        bool same_agency = strcmp(rec.agency, c->agency) == 0;
+        double w = s_pair_weight(mc, &tf, c->agency, p, &rec);
+        if (!conflict && n_own < 16 && same_agency && !p->local_id[0] &&
+            !rec.p.local_id[0]) {
+            own[n_own].pid = rec.person_id;
+            own[n_own++].rid = ids.v[i];
+        }
+        if (conflict)
+            continue;
+        s_cand *cd = cl_records_push((void **)&cv, &ncv, &capcv, sizeof(*cd));
+        if (!cd) {
+            rc = CL_ERR_NOMEM;
+            break;
+        }
+        cd->pid = rec.person_id;
+        cd->rid = ids.v[i];
+        cd->w = w;
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(ids.v);
+    if (rc != CL_OK) {
+        free(cv);
+        return rc;
+    }
+    /* the best record of each person, best person first */
+    if (ncv > 1)
+        qsort(cv, ncv, sizeof(*cv), s_cand_w_cmp);
+    size_t np = 0;
+    for (size_t i = 0; i < ncv; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < np && !seen; j++)
+            seen = cv[j].pid == cv[i].pid;
+        if (!seen)
+            cv[np++] = cv[i];
+    }
+    double best = np ? cv[0].w : -1e9;
+    if (best >= mc->upper) {
+        out->person_id = cv[0].pid;
+        out->reason = CL_LINK_SCORE;
+        out->score = best;
+        for (size_t i = 0; i < n_own && !out->record_id; i++)
+            if (own[i].pid == out->person_id)
+                out->record_id = own[i].rid;
+    } else {
+        /* Not sure enough: a new person, and if the best candidate is
+         * plausible the pair goes to a coordinator's review queue. */
+        out->reason = CL_LINK_NEW;
+        out->score = np ? best : 0.0;
+        if (best >= mc->lower)
+            out->review_rid = cv[0].rid;
+    }
+    for (size_t i = 1; i < np && out->n_more < CL_LINKFIND_MORE; i++) {
+        if (cv[i].w < mc->lower)
+            break;
+        out->more_pid[out->n_more] = cv[i].pid;
+        out->more_rid[out->n_more] = cv[i].rid;
+        out->more_score[out->n_more++] = cv[i].w;
+    }
+    free(cv);
+    return CL_OK;
+}
+
+/* Attach p (as caller's agency describes it) to a person; returns ids. */
+static int s_link_person_info(cl_txn *t, const cl_store *st,
+                              const cl_match_config *mc, const cl_caller *c,
+                              const cl_person *p, int64_t now,
+                              uint64_t *person_id, uint64_t *record_id,
+                              cl_linkfind_link *info);
+
+/* People with records at the same UPRN live in one household: record it
+ * as an inferred relationship unless one is known already. */
+static int s_infer_household(cl_txn *t, const cl_store *st, uint64_t pid,
+                             uint64_t rid, const char *uprn)
+{
+    cl_records_blinds b = {0};
+    cl_records_ids ids = {.max = 20};
+    uint8_t k[16], buf[256];
+    size_t len;
+    cl_records_blind_add(st, &b, "uprn", uprn, NULL);
+    int rc = cl_records_lookup(t, b.k[0], &ids);
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        cl_records_record other;
+        if (ids.v[i] == rid)
+            continue;
+        if ((rc = cl_records_record_get(t, ids.v[i], &other)) != CL_OK)
+            break;
+        uint64_t o = other.person_id;
+        sodium_memzero(&other, sizeof(other));
+        if (o == pid)
+            continue;
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, o);
+        rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf), &len);
+        if (rc == CL_OK)
+            continue; /* a stated (or inferred) relationship exists */
+        if (rc != CL_ERR_NOT_FOUND)
+            break;
+        rc = cl_records_relation_put_as(t, pid, o, CL_REL_HOUSEHOLD,
+                                        "shared address (UPRN)", 1);
+        if (rc == CL_OK)
+            rc = cl_records_relation_put_as(t, o, pid, CL_REL_HOUSEHOLD,
+                                            "shared address (UPRN)", 1);
+    }
+    free(ids.v);
+    return rc;
+}
+
+int cl_linkfind_person(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *c, const cl_person *p, int64_t now,
+                       uint64_t *person_id, uint64_t *record_id)
+{
+    return s_link_person_info(t, st, mc, c, p, now, person_id, record_id, NULL);
+}
+
+/* Attach p and report how (info may be NULL). */
+static int s_link_person_info(cl_txn *t, const cl_store *st,
+                              const cl_match_config *mc, const cl_caller *c,
+                              const cl_person *p, int64_t now,
+                              uint64_t *person_id, uint64_t *record_id,
+                              cl_linkfind_link *info)
+{
+    cl_linkfind_link l;
+    cl_records_record rec;
+    uint8_t k[16];
+    int rc = s_link_find(t, st, mc, c, p, &l);
+    if (rc != CL_OK)
+        return rc;
+    if (info)
+        *info = l;
+    if (l.person_id == 0) {
+        if ((rc = cl_store_next_id(t, "person", &l.person_id)) != CL_OK)
+            return rc;
+        if ((rc = cl_records_person_put(t, l.person_id, now, now)) != CL_OK)
+            return rc;
+        if ((rc = cl_records_activity(t, l.person_id, now, true)) != CL_OK)
+            return rc;
+    } else if ((rc = cl_records_touch(t, l.person_id, now)) != CL_OK) {
+        return rc;
+    }
+    cl_records_blinds before = {0};
+    if (l.record_id) {
+        rc = cl_records_record_get(t, l.record_id, &rec);
+        if (rc != CL_OK)
+            return rc;
+        cl_records_ident_blinds(st, rec.agency, &rec.p, &before);
+        cl_records_blocking(st, &rec.p, &before);
+        cl_person merged = rec.p;
+        cl_linkfind_merge(&merged, p);
+        if (memcmp(&merged, &rec.p, sizeof(merged)) == 0 &&
+            now - rec.updated < CL_RECORDS_ACTIVITY_GRAIN) {
+            /* nothing new about this person: leave the record alone */
+            *person_id = l.person_id;
+            *record_id = l.record_id;
+            sodium_memzero(&rec, sizeof(rec));
+            sodium_memzero(&merged, sizeof(merged));
+            return CL_OK;
+        }
+        rec.p = merged;
+        sodium_memzero(&merged, sizeof(merged));
+        rec.updated = now;
+    } else {
+        memset(&rec, 0, sizeof(rec));
+        CL_COPY(rec.agency, c->agency);
+        CL_COPY(rec.kind, c->kind);
+        rec.p = *p;
+        rec.person_id = l.person_id;
+        rec.link_reason = l.reason;
+        rec.link_score = l.score;
+        rec.created = rec.updated = now;
+        if ((rc = cl_store_next_id(t, "record", &l.record_id)) != CL_OK)
+            return rc;
+        cl_records_key(k, l.person_id);
+        cl_records_key(k + 8, l.record_id);
+        rc = cl_store_put_raw(t, CL_DB_PERSON_RECORDS, k, 16, NULL, 0);
+        if (rc != CL_OK)
+            return rc;
+    }
+    rc = cl_records_record_put(t, l.record_id, &rec);
+    /* Index only what changed: a referral about a known person usually
+     * changes nothing, and every index write dirties a B-tree page. */
+    cl_records_blinds b = {0};
+    cl_records_ident_blinds(st, c->agency, &rec.p, &b);
+    cl_records_blocking(st, &rec.p, &b);
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
+        if (!cl_records_blinds_has(&before, b.k[i]))
+            rc = cl_records_blinds_put(t, &b, i, l.record_id);
+    for (size_t i = 0; i < before.n && rc == CL_OK; i++)
+        if (!cl_records_blinds_has(&b, before.k[i]))
+            rc = cl_records_blinds_del(t, &before, i, l.record_id);
+    sodium_memzero(&rec, sizeof(rec));
+    if (rc == CL_OK && l.review_rid)
+        rc = cl_matchq_review_add(t, l.record_id, l.review_rid, l.score, now);
+    /* People converge: a record that matches two people above the upper
+     * threshold brings them together, unless a coordinator decided on
+     * either (then a coordinator decides again); a pair between the
+     * thresholds is queued. */
+    for (size_t i = 0; i < l.n_more && rc == CL_OK; i++) {
+        bool decided = false;
+        if (l.more_pid[i] == l.person_id)
+            continue;
+        if (l.reason == CL_LINK_SCORE && l.more_score[i] >= mc->upper &&
+            (rc = cl_matchq_person_decided(t, st, l.person_id, &decided)) ==
+                CL_OK &&
+            !decided &&
+            (rc = cl_matchq_person_decided(t, st, l.more_pid[i], &decided)) ==
+                CL_OK &&
+            !decided) {
+            rc = cl_matchq_merge_people(t, l.more_pid[i], l.person_id, now,
+                                        CL_LINK_MERGED);
+            continue;
+        }
+        if (rc == CL_OK)
+            rc = cl_matchq_review_add(t, l.record_id, l.more_rid[i],
+                                      l.more_score[i], now);
+    }
+    if (rc == CL_OK && p->uprn[0])
+        rc = s_infer_household(t, st, l.person_id, l.record_id, p->uprn);
+    if (rc == CL_OK) {
+        *person_id = l.person_id;
+        *record_id = l.record_id;
+    }
+    return rc;
+}
+
+/* Link each related person and record how they relate to person pid. */
+int cl_linkfind_relate(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *caller, uint64_t pid,
+                       const cl_related *related, uint32_t n, int64_t now,
+                       cl_audit_note *note)
+{
+    int rc = CL_OK;
+    for (uint32_t i = 0; i < n && rc == CL_OK; i++) {
+        uint64_t opid = 0, orid = 0;
+        rc = cl_linkfind_person(t, st, mc, caller, &related[i].person, now,
+                                &opid, &orid);
+        if (rc != CL_OK || opid == pid)
+            continue;
+        cl_records_note_person(note, opid);
+        rc = cl_records_relation_put(t, pid, opid, related[i].rel,
+                                     caller->agency);
+        if (rc == CL_OK)
+            rc = cl_records_relation_put(t, opid, pid,
+                                         cl_records_inverse(related[i].rel),
+                                         caller->agency);
+    }
+    return rc;
+}
+
+int cl_core_publish(cl_txn *t, const cl_match_config *mc,
+                    const cl_caller *caller, const cl_referral *r, int64_t now,
+                    cl_publish_result *out, cl_audit_note *note,
+                    char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    uint64_t pid = 0, rid = 0, ref_id = 0;
+    cl_records_referral *s = NULL;
+    uint8_t k[16];
+    int rc;
+
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
+        return CL_ERR_DENIED;
+    }
+    rc = cl_linkfind_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
+    if (rc == CL_OK)
+        rc = cl_records_record_subject(t, rid);
+    if (rc != CL_OK)
+        goto out;
+    cl_records_note_person(note, pid);
+    if ((rc = cl_linkfind_relate(t, st, mc, caller, pid, r->related,
+                                 r->n_related, now, note)) != CL_OK)
+        goto out;
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = cl_store_next_id(t, "referral", &ref_id)) != CL_OK)
+        goto out;
+    s->record_id = rid;
+    CL_COPY(s->agency, caller->agency);
+    CL_COPY(s->kind, caller->kind);
+    CL_COPY(s->client, caller->name);
+    snprintf(s->reference, sizeof(s->reference), "CL-%08" PRIu64, ref_id);
+    s->received = now;
+    s->version = 1;
+    memcpy(&s->r, r, sizeof(*r));
+    if ((rc = cl_records_referral_put(t, ref_id, s)) != CL_OK)
+        goto out;
+    /* the agency's own reference finds it again; a reference used twice
+     * keeps naming the first referral */
+    rc = cl_refindex_add(t, caller->agency, r->agency_ref, ref_id);
+    if (rc != CL_OK && rc != CL_ERR_EXISTS)
+        goto out;
+    cl_records_key(k, rid);
+    cl_records_key(k + 8, ref_id);
+    if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL, 0)) !=
+        CL_OK)
+        goto out;
+    CL_COPY(out->reference, s->reference);
+    if (note)
+        CL_COPY(note->detail, s->reference);
+out:
+    if (s) {
+        sodium_memzero(s, sizeof(*s));
+        free(s);
+    }
+    if (rc != CL_OK && !err[0])
+        snprintf(err, CL_ERROR_SZ, "publish failed: %s", cl_strerror(rc));
+    return rc;
+}
+
+int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
+                          const cl_caller *caller, const cl_import *im,
+                          int64_t now, cl_import_result *out,
+                          cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0, rid = 0;
+    cl_linkfind_link info;
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ, "importing needs the publisher role");
+        return CL_ERR_DENIED;
+    }
+    if (im->agency[0] && strcmp(im->agency, caller->agency) != 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "this client is registered for %.100s, not the agency "
+                 "named",
+                 caller->agency);
+        return CL_ERR_DENIED;
+    }
+    int rc = s_link_person_info(t, cl_store_of(t), mc, caller, &im->person, now,
+                                &pid, &rid, &info);
+    if (rc == CL_OK)
+        rc = cl_records_record_subject(t, rid);
+    if (rc != CL_OK)
+        return rc;
+    cl_records_note_person(note, pid);
+    if (note)
+        CL_COPY(note->purpose, "caseload import");
+    /* The reply depends only on what this agency sent: its own record
+     * again (the same local id) is its own knowledge; whether anybody
+     * else knows the person (a number matched, a score, a queued pair) is
+     * not said. Coordinators see how every record linked. */
+    out->link_reason = info.reason == CL_LINK_LOCAL_ID ? CL_LINK_LOCAL_ID
+                                                       : CL_LINK_UNDISCLOSED;
+    out->queued = false;
+    return CL_OK;
+}
+
+int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
+                    int64_t now, int *what)
+{
+    const cl_store *st = cl_store_of(t);
+    cl_records_record rec, other;
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    cl_match_tf tf;
+    *what = 0;
+    int rc = cl_records_record_get(t, rid, &rec);
+    if (rc != CL_OK)
+        return rc;
+    /* index the record under today's keys (a store linked under an older
+     * key scheme becomes findable by them) */
+    cl_records_blinds b = {0};
+    cl_records_ident_blinds(st, rec.agency, &rec.p, &b);
+    cl_records_blocking(st, &rec.p, &b);
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
+        rc = cl_records_blinds_put(t, &b, i, rid);
+    if (rc == CL_OK)
+        rc = cl_linkfind_block_candidates(t, st, &rec.p, &ids);
+    if (rc == CL_OK)
+        rc = s_term_freq(t, st, mc, &rec.p, &tf);
+    double best = -1e9;
+    uint64_t best_pid = 0, best_rid = 0;
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        if (ids.v[i] == rid)
+            continue;
+        if ((rc = cl_records_record_get(t, ids.v[i], &other)) ==
+            CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+            continue;
+        }
+        if (rc != CL_OK || other.person_id == rec.person_id)
+            continue;
+        bool conflict = (rec.p.nhs[0] && other.p.nhs[0] &&
+                         strcmp(rec.p.nhs, other.p.nhs) != 0) ||
+                        (rec.p.chi[0] && other.p.chi[0] &&
+                         strcmp(rec.p.chi, other.p.chi) != 0);
+        double w = s_pair_weight(mc, &tf, rec.agency, &rec.p, &other);
+        if (!conflict && w > best) {
+            best = w;
+            best_pid = other.person_id;
+            best_rid = ids.v[i];
+        }
+    }
+    sodium_memzero(&other, sizeof(other));
+    uint64_t pid = rec.person_id;
+    sodium_memzero(&rec, sizeof(rec));
+    free(ids.v);
+    if (rc != CL_OK || !best_pid || best < mc->lower)
+        return rc;
+    bool d1 = false, d2 = false;
+    if (best >= mc->upper &&
+        (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
+        (rc = cl_matchq_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 &&
+        !d2) {
+        /* the lower id stays: people keep the id they were first given */
+        uint64_t keep = pid < best_pid ? pid : best_pid;
+        rc = cl_matchq_merge_people(t, keep == pid ? best_pid : pid, keep, now,
+                                    CL_LINK_MERGED);
+        *what = 1;
+        return rc;
+    }
+    if (rc == CL_OK) {
+        rc = cl_matchq_review_add(t, rid, best_rid, best, now);
+        *what = 2;
+    }
+    return rc;
+}
+
+int cl_core_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
+{
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    int rc = cl_linkfind_block_candidates(t, cl_store_of(t), p, &ids);
+    *n = ids.n;
+    free(ids.v);
+    return rc;
+}
+
+int cl_core__ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
+                           cl_person *out)
+{
+    const cl_store *st = cl_store_of(t);
+    int rc = CL_ERR_NOT_FOUND;
+    for (int k = 0; k < 2 && rc == CL_ERR_NOT_FOUND; k++) {
+        const char *v = k == 0 ? p->nhs : p->chi;
+        cl_records_blinds b = {0};
+        cl_records_ids ids = {.max = 4};
+        if (!v[0])
+            continue;
+        cl_records_blind_add(st, &b, k == 0 ? "nhs" : "chi", v, NULL);
+        int lr = cl_records_lookup(t, b.k[0], &ids);
+        if (lr > 0)
+            lr = CL_OK;
+        for (size_t i = 0; i < ids.n && lr == CL_OK && rc == CL_ERR_NOT_FOUND;
+             i++) {
+            cl_records_record rec;
+            if (ids.v[i] == rid)
+                continue;
+            if ((lr = cl_records_record_get(t, ids.v[i], &rec)) == CL_OK) {
+                *out = rec.p;
+                rc = CL_OK;
+            } else if (lr == CL_ERR_NOT_FOUND) {
+                lr = CL_OK;
+            }
+            sodium_memzero(&rec, sizeof(rec));
+        }
+        free(ids.v);
+        if (lr != CL_OK)
+            rc = lr;
+    }
+    return rc;
+}
+
+int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
+                      const cl_caller *caller, const cl_person *p,
+                      uint64_t *person_id, double *score)
+{
+    cl_linkfind_link l;
+    int rc = s_link_find(t, cl_store_of(t), mc, caller, p, &l);
+    if (rc == CL_OK) {
+        *person_id = l.person_id;
+        *score = l.score;
+    }
+    return rc;
+}

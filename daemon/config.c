@@ -397,7 +397,7 @@ static int s_handler(void *user, const char *section, const char *name,
         fr->agency[al] = '\0';
         ok = s_uint(x, name, v, 1, 365 * 86400, &n);
         fr->silence_after_s = n;
-        r->n_feed_rules += ok;
+        r->n_feed_rules += ok ? 1u : 0u;
         return ok;
     }
     if (strcmp(section, "weights") == 0) {

@@ -41,6 +41,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cl_version.h"
 #include "names.h"
 #include "core.h"
 #include "intake.h"
@@ -55,7 +56,7 @@
 #include "witness.h"
 
 #define S_ZAP_DOMAIN "caselink"
-#define S_VERSION    "0.1.0"
+#define S_VERSION    CL_VERSION /* cl_version.h, from CMake */
 
 typedef struct s_item {
     zmq_msg_t route;         /* routing id frame */

@@ -42,7 +42,7 @@
  * (--user-file or CASELINK_USER_FILE), else under --dev the file the
  * development folder holds for the client (keys/NAME.user).
  */
-static int s_user_setup(s_conn *cn)
+static int s_user_setup(cli_conn *cn)
 {
     char err[1024], path[PATH_MAX + 128];
     const char *file = cn->user_file;
@@ -68,7 +68,7 @@ static int s_user_setup(s_conn *cn)
     return 0;
 }
 
-int s_connect(s_conn *cn, const char *default_as, cl_client **out)
+int cli_connect(cli_conn *cn, const char *default_as, cl_client **out)
 {
     char err[1024];
     if (cn->dev) {
@@ -77,11 +77,11 @@ int s_connect(s_conn *cn, const char *default_as, cl_client **out)
         if (!as) {
             fprintf(stderr, "caselink: --dev needs --as NAME for this "
                             "command\n");
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
         if (!realpath(cn->dev, dir)) {
             fprintf(stderr, "caselink: %s: %s\n", cn->dev, strerror(errno));
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
         snprintf(cn->endpoint, sizeof(cn->endpoint), "ipc://%s/caselinkd.sock",
                  dir);
@@ -92,10 +92,10 @@ int s_connect(s_conn *cn, const char *default_as, cl_client **out)
     if (!cn->endpoint[0] || !cn->server_key[0] || !cn->key[0]) {
         fprintf(stderr, "caselink: say where the daemon is: --endpoint, "
                         "--server-key and --key (or --dev DIR --as NAME)\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (s_user_setup(cn) != 0)
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     cl_client_options o = {.endpoint = cn->endpoint,
                            .server_key = cn->server_key,
                            .client_key = cn->key,
@@ -103,13 +103,13 @@ int s_connect(s_conn *cn, const char *default_as, cl_client **out)
                            .user = cl_user_named(&cn->user) ? &cn->user : NULL};
     if (cl_client_open(out, &o, err, sizeof(err)) != CL_OK) {
         fprintf(stderr, "caselink: %s\n", err);
-        return S_EXIT_UNREACHABLE;
+        return CLI_EXIT_UNREACHABLE;
     }
     return 0;
 }
 
 /* Explain a transport-level failure; returns the exit status. */
-int s_transport(int rc, const s_conn *cn)
+int cli_transport(int rc, const cli_conn *cn)
 {
     if (rc == CL_ERR_DENIED)
         fprintf(stderr,
@@ -133,14 +133,14 @@ int s_transport(int rc, const s_conn *cn)
                 cn->endpoint, cn->timeout_ms);
     else
         fprintf(stderr, "caselink: %s\n", cl_strerror(rc));
-    return S_EXIT_UNREACHABLE;
+    return CLI_EXIT_UNREACHABLE;
 }
 
-int s_status(const cl_reply *rep)
+int cli_status(const cl_reply *rep)
 {
     fprintf(stderr, "caselink: %s: %s\n", cl_status_name(rep->status),
             rep->error[0] ? rep->error : "(no detail)");
-    return S_EXIT_FAILED;
+    return CLI_EXIT_FAILED;
 }
 
 /*
@@ -149,20 +149,20 @@ int s_status(const cl_reply *rep)
  * earlier send of the same id); otherwise prints why and returns the exit
  * status, with *rep cleared. The caller clears *rep.
  */
-int s_request(s_conn *cn, const char *default_as, cl_request *req,
-              cl_reply *rep)
+int cli_call(cli_conn *cn, const char *default_as, cl_request *req,
+             cl_reply *rep)
 {
     cl_client *c = NULL;
     memset(rep, 0, sizeof(*rep));
-    int status = s_connect(cn, default_as, &c);
+    int status = cli_connect(cn, default_as, &c);
     if (status)
         return status;
     int rc = cl_client_call(c, req, rep);
     cl_client_close(&c);
     if (rc != CL_OK)
-        return s_transport(rc, cn);
+        return cli_transport(rc, cn);
     if (!cl_reply_ok(rep)) {
-        status = s_status(rep);
+        status = cli_status(rep);
         cl_reply_clear(rep);
     }
     return status;
@@ -189,14 +189,14 @@ static void s_print_warnings(const char *where, const cl_reply *rep)
         fprintf(stderr, "%swarning: %s\n", where, rep->u.publish.warnings[i]);
 }
 
-static int s_publish_plan(s_conn *cn, int argc, char **argv)
+static int s_publish_plan(cli_conn *cn, int argc, char **argv)
 {
     char err[512], verr[CL_ERROR_SZ];
     cl_reply rep;
     int status = 0;
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_PUBLISH_PLAN;
     for (int i = 0; i < argc; i += 2) {
         if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc ||
@@ -206,13 +206,13 @@ static int s_publish_plan(s_conn *cn, int argc, char **argv)
                     strncmp(argv[i], "--", 2) || i + 1 >= argc
                         ? "expected --FIELD VALUE"
                         : err);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
     }
     if (cl_plan_validate(&req->u.plan, verr, NULL) != CL_OK) {
         fprintf(stderr, "caselink publish plan: %s\n", verr);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     /* Publishing the same plan again is recognised; an update (same
@@ -222,7 +222,7 @@ static int s_publish_plan(s_conn *cn, int argc, char **argv)
     snprintf(stable, sizeof(stable), "%s|%u|%u|%s|%s|%s", pl->agency_ref,
              pl->type, pl->category, pl->start, pl->end, pl->review);
     cl_client_msgid_from(req->msgid, "plan", stable);
-    if ((status = s_request(cn, NULL, req, &rep)) != 0)
+    if ((status = cli_call(cn, NULL, req, &rep)) != 0)
         goto out;
     printf("%s %s\n",
            rep.status == CL_STATUS_DUPLICATE ? "already recorded:"
@@ -234,7 +234,7 @@ out:
     return status;
 }
 
-static int s_publish_one(s_conn *cn, int argc, char **argv)
+static int s_publish_one(cli_conn *cn, int argc, char **argv)
 {
     char err[512];
     cl_client *c = NULL;
@@ -242,20 +242,20 @@ static int s_publish_one(s_conn *cn, int argc, char **argv)
     int rc, status = 0;
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
             fprintf(stderr,
                     "caselink publish referral: expected --FIELD "
                     "VALUE, got '%s'\n",
                     argv[i]);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
         if (!cl_fields_set(&req->u.publish, argv[i] + 2, argv[i + 1], err,
                            sizeof(err))) {
             fprintf(stderr, "caselink publish referral: %s\n", err);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
         i++;
@@ -264,20 +264,20 @@ static int s_publish_one(s_conn *cn, int argc, char **argv)
     memset(&local, 0, sizeof(local));
     if (!s_ready(req, err, sizeof(err), &local)) {
         fprintf(stderr, "caselink publish referral: %s\n", err);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     for (uint32_t i = 0; i < local.n_warnings; i++)
         fprintf(stderr, "warning: %s\n", local.warnings[i]);
-    if ((status = s_connect(cn, NULL, &c)) != 0)
+    if ((status = cli_connect(cn, NULL, &c)) != 0)
         goto out;
     rc = cl_client_call(c, req, &rep);
     if (rc != CL_OK) {
-        status = s_transport(rc, cn);
+        status = cli_transport(rc, cn);
         goto out;
     }
     if (!cl_reply_ok(&rep)) {
-        status = s_status(&rep);
+        status = cli_status(&rep);
     } else {
         s_print_warnings("", &rep);
         printf("%s %s%s\n",
@@ -287,7 +287,7 @@ static int s_publish_one(s_conn *cn, int argc, char **argv)
                rep.u.publish.known_to_mdt
                    ? " (the person is known to the extended MDT)"
                    : "");
-        s_print_flags(&rep.u.publish.flag);
+        cli_print_flags(&rep.u.publish.flag);
     }
     cl_reply_clear(&rep);
 out:
@@ -389,7 +389,7 @@ static int s_window_wait(cl_client *c, s_slot *w, const char *path, s_tally *t,
     }
 }
 
-static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
+static int s_publish_csv(cli_conn *cn, const char *path, bool verbose)
 {
     cl_csv *csv = NULL;
     cl_client *c = NULL;
@@ -406,10 +406,10 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
     if (!f) {
         cl_progress_interrupt();
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (cl_csv_new(&csv, f) != CL_OK) {
-        status = S_EXIT_FAILED;
+        status = CLI_EXIT_FAILED;
         goto out;
     }
     rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
@@ -417,7 +417,7 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
         cl_progress_interrupt();
         fprintf(stderr, "%s:%lu: %s\n", path, line,
                 rc == 0 ? "empty file: a header row is required" : err);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     bool have_ref = false, have_basis = false, have_cat = false;
@@ -437,15 +437,15 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
                 "%s:1: the header must name agency_reference, category and "
                 "lawful_basis (see 'caselink help')\n",
                 path);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     for (int i = 0; i < S_WINDOW; i++)
         if (!(w[i].req = malloc(sizeof(cl_request)))) {
-            status = S_EXIT_FAILED;
+            status = CLI_EXIT_FAILED;
             goto out;
         }
-    if ((status = s_connect(cn, NULL, &c)) != 0)
+    if ((status = cli_connect(cn, NULL, &c)) != 0)
         goto out;
     cl_progress prog;
     long fsize = s_file_size(f);
@@ -470,7 +470,7 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
         }
         rc = s_window_wait(c, w, path, &t, verbose, cn->timeout_ms, false);
         if (rc != CL_OK) {
-            status = s_transport(rc, cn);
+            status = cli_transport(rc, cn);
             goto out;
         }
         s_slot *slot = NULL;
@@ -498,7 +498,7 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
             continue;
         }
         if (cl_client_send(c, slot->req) != CL_OK) {
-            status = s_transport(CL_ERR_IO, cn);
+            status = cli_transport(CL_ERR_IO, cn);
             goto out;
         }
         slot->busy = true;
@@ -508,12 +508,12 @@ static int s_publish_csv(s_conn *cn, const char *path, bool verbose)
     rc = s_window_wait(c, w, path, &t, verbose, cn->timeout_ms, true);
     cl_progress_end(&prog);
     if (rc != CL_OK) {
-        status = s_transport(rc, cn);
+        status = cli_transport(rc, cn);
         goto out;
     }
     printf("%s: %lu accepted, %lu already accepted earlier, %lu failed\n", path,
            t.ok, t.dup, t.failed);
-    status = t.failed ? S_EXIT_FAILED : 0;
+    status = t.failed ? CLI_EXIT_FAILED : 0;
 out:
     for (int i = 0; i < S_WINDOW; i++)
         free(w[i].req);
@@ -640,7 +640,7 @@ static void s_import_postcode_note(const char *pc, const char *path,
         *first = line;
 }
 
-int s_import(s_conn *cn, int argc, char **argv)
+int cli_import(cli_conn *cn, int argc, char **argv)
 {
     enum { W = 64 };
     const char *path = NULL, *agency = NULL;
@@ -652,13 +652,13 @@ int s_import(s_conn *cn, int argc, char **argv)
         cl_progress_interrupt();
         fprintf(stderr, "usage: caselink import persons FILE.csv --agency "
                         "NAME\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     FILE *f = fopen(path, "re");
     if (!f) {
         cl_progress_interrupt();
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     cl_csv *csv = NULL;
     cl_client *c = NULL;
@@ -674,7 +674,7 @@ int s_import(s_conn *cn, int argc, char **argv)
     long fsize = s_file_size(f);
     cl_progress_start(&prog, cn->tty, path, "rows");
     if (!w || !tmp || cl_csv_new(&csv, f) != CL_OK) {
-        status = S_EXIT_FAILED;
+        status = CLI_EXIT_FAILED;
         goto out;
     }
     rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
@@ -682,7 +682,7 @@ int s_import(s_conn *cn, int argc, char **argv)
         cl_progress_interrupt();
         fprintf(stderr, "%s:1: %s\n", path,
                 rc == 0 ? "empty file: a header row is required" : err);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     ncols = n;
@@ -710,10 +710,10 @@ int s_import(s_conn *cn, int argc, char **argv)
     if (!have_id) {
         cl_progress_interrupt();
         fprintf(stderr, "%s:1: the header must name local_id\n", path);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_connect(cn, NULL, &c)) != 0)
+    if ((status = cli_connect(cn, NULL, &c)) != 0)
         goto out;
     for (;;) {
         rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
@@ -738,7 +738,7 @@ int s_import(s_conn *cn, int argc, char **argv)
                 break;
             cl_reply rep;
             if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
-                status = s_transport(rc, cn);
+                status = cli_transport(rc, cn);
                 goto out;
             }
             s_import_settle(w, W, &rep, path, &t);
@@ -806,7 +806,7 @@ int s_import(s_conn *cn, int argc, char **argv)
         }
         cl_client_msgid_from(slot->req.msgid, "import", stable);
         if (cl_client_send(c, &slot->req) != CL_OK) {
-            status = s_transport(CL_ERR_IO, cn);
+            status = cli_transport(CL_ERR_IO, cn);
             goto out;
         }
         slot->busy = true;
@@ -821,7 +821,7 @@ int s_import(s_conn *cn, int argc, char **argv)
             break;
         cl_reply rep;
         if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
-            status = s_transport(rc, cn);
+            status = cli_transport(rc, cn);
             goto out;
         }
         s_import_settle(w, W, &rep, path, &t);
@@ -838,7 +838,7 @@ int s_import(s_conn *cn, int argc, char **argv)
     printf("%s: %lu rows: %lu accepted (%lu updating records this agency "
            "sent before), %lu already imported, %lu rejected\n",
            path, rows, t.accepted, t.own, t.dup, t.failed);
-    status = t.failed ? S_EXIT_FAILED : 0;
+    status = t.failed ? CLI_EXIT_FAILED : 0;
 out:
     free(w);
     free(tmp);
@@ -853,15 +853,15 @@ static void s_csv_field(const char *s)
     cl_csv_field_write(stdout, s);
 }
 
-int s_links(s_conn *cn, int argc, char **argv)
+int cli_links(cli_conn *cn, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[0], "export") || strcmp(argv[1], "--csv")) {
         fprintf(stderr, "usage: caselink links export --csv\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     cl_client *c = NULL;
     cl_request req;
-    int status = s_connect(cn, "coordinator", &c);
+    int status = cli_connect(cn, "coordinator", &c);
     if (status)
         return status;
     memset(&req, 0, sizeof(req));
@@ -880,11 +880,11 @@ int s_links(s_conn *cn, int argc, char **argv)
         memset(req.msgid, 0, CL_MSGID_LEN);
         int rc = cl_client_call(c, &req, &rep);
         if (rc != CL_OK) {
-            status = s_transport(rc, cn);
+            status = cli_transport(rc, cn);
             break;
         }
         if (!cl_reply_ok(&rep)) {
-            status = s_status(&rep);
+            status = cli_status(&rep);
             cl_reply_clear(&rep);
             break;
         }
@@ -927,22 +927,22 @@ int s_links(s_conn *cn, int argc, char **argv)
 /* --- person show -----------------------------------------------------------
  */
 
-void s_day(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t)
+void cli_day(const cli_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t)
 {
     cl_when_show_day(out, t, cn->iso);
 }
 
-void s_time(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t)
+void cli_time(const cli_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t)
 {
     cl_when_show_time(out, t, cn->iso);
 }
 
-void s_dob(const s_conn *cn, char out[CL_WHEN_SHOW_SZ], const char *iso)
+void cli_dob(const cli_conn *cn, char out[CL_WHEN_SHOW_SZ], const char *iso)
 {
     cl_when_show_date(out, iso, cn->iso);
 }
 
-bool s_date_opt(char out[CL_DATE_SZ], const char *v, const char *what)
+bool cli_date_opt(char out[CL_DATE_SZ], const char *v, const char *what)
 {
     char err[256];
     if (cl_when_date(out, v, what, err, sizeof(err)))
@@ -951,7 +951,7 @@ bool s_date_opt(char out[CL_DATE_SZ], const char *v, const char *what)
     return false;
 }
 
-bool s_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what)
+bool cli_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what)
 {
     char err[256];
     if (cl_when_month(out, v, what, err, sizeof(err)))
@@ -972,8 +972,8 @@ static const char *s_name(char out[2 * CL_NAME_SZ + 2], const char *given,
 }
 
 /* "Dr A Patel (GP)", "Dr A Patel", "GP", or "" when neither is given. */
-void s_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
-                const char *role)
+void cli_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
+                  const char *role)
 {
     if (name[0] && role[0])
         snprintf(out, 2 * CL_NAME_SZ + 4, "%s (%s)", name, role);
@@ -1006,7 +1006,7 @@ static void s_print_known(const char *lead, const char *none, size_t n,
                mentioned[j]);
 }
 
-void s_print_view(const s_conn *cn, const cl_person_view *v)
+void cli_print_view(const cli_conn *cn, const cl_person_view *v)
 {
     char d1[CL_WHEN_SHOW_SZ], d2[CL_WHEN_SHOW_SZ], nm[2 * CL_NAME_SZ + 2];
     printf("Person %s\n", v->person_id);
@@ -1020,8 +1020,8 @@ void s_print_view(const s_conn *cn, const cl_person_view *v)
                      s_name(nm, f->given, f->family), f->child_pid, f->via);
         else
             snprintf(who, sizeof(who), "An %s", f->via);
-        s_dob(cn, d1, f->start);
-        s_dob(cn, d2, f->end);
+        cli_dob(cn, d1, f->start);
+        cli_dob(cn, d2, f->end);
         printf("  %s %s: %s is on a %s%s%s since %s, %s%s%s\n",
                f->active ? "!!" : "--",
                f->active ? "CHILD PROTECTION" : "ENDED PLAN", who,
@@ -1029,7 +1029,7 @@ void s_print_view(const s_conn *cn, const cl_person_view *v)
                f->category ? cl_words(CL_W_PLAN_CAT, f->category) : "", d1,
                f->authority, f->end[0] ? ", ended " : "", f->end[0] ? d2 : "");
         if (f->active && (f->review[0] || f->legal_basis[0])) {
-            s_dob(cn, d1, f->review);
+            cli_dob(cn, d1, f->review);
             printf("     next review %s%s%s\n", f->review[0] ? d1 : "not set",
                    f->legal_basis[0] ? "; " : "", f->legal_basis);
         }
@@ -1045,7 +1045,7 @@ void s_print_view(const s_conn *cn, const cl_person_view *v)
         printf("  %s %s (%s): %s", a->record_id, a->agency, a->kind,
                s_name(nm, p->given, p->family));
         if (p->dob[0]) {
-            s_dob(cn, d1, p->dob);
+            cli_dob(cn, d1, p->dob);
             printf(", born %s", d1);
         }
         if (p->sex)
@@ -1075,7 +1075,7 @@ void s_print_view(const s_conn *cn, const cl_person_view *v)
                 printf("  %s  %s: %s", r->person_id, cl_words(CL_W_REL, r->rel),
                        s_name(nm, r->given, r->family));
             if (r->dob[0]) {
-                s_dob(cn, d1, r->dob);
+                cli_dob(cn, d1, r->dob);
                 printf(", born %s", d1);
             }
             printf("  (%s %s)", r->inferred ? "inferred from" : "stated by",
@@ -1091,8 +1091,8 @@ void s_print_view(const s_conn *cn, const cl_person_view *v)
     printf("\nReferrals, oldest first (%zu)\n", v->n_referrals);
     for (size_t i = 0; i < v->n_referrals; i++) {
         const cl_referral_view *r = &v->referrals[i];
-        s_time(cn, d1, r->occurred_at);
-        s_time(cn, d2, r->received_at);
+        cli_time(cn, d1, r->occurred_at);
+        cli_time(cn, d2, r->received_at);
         printf("  %s  %s, %s, %s\n", r->reference, r->agency,
                cl_words(CL_W_CATEGORY, r->category),
                cl_words(CL_W_RISK, r->risk));
@@ -1101,14 +1101,14 @@ void s_print_view(const s_conn *cn, const cl_person_view *v)
         if (r->concern && r->concern[0])
             printf("      \"%s\"\n", r->concern);
         char by[2 * CL_NAME_SZ + 4];
-        s_referrer(by, r->referrer_name, r->referrer_role);
+        cli_referrer(by, r->referrer_name, r->referrer_role);
         printf("      referred by %s; %s; %s%s%s\n",
                by[0] ? by : "(referrer not given)",
                cl_words(CL_W_BASIS, r->basis),
                cl_words(CL_W_CONSENT, r->consent),
                r->consent_note && r->consent_note[0] ? ": " : "",
                r->consent_note ? r->consent_note : "");
-        s_time(cn, d1, r->status_at);
+        cli_time(cn, d1, r->status_at);
         printf("      %s", cl_words(CL_W_REFSTAT, r->status));
         if (r->status_at)
             printf(" (%s, %s)", r->status_by, d1);
@@ -1120,12 +1120,12 @@ void s_print_view(const s_conn *cn, const cl_person_view *v)
     }
 }
 
-void s_print_record(const s_conn *cn, const char *label,
-                    const cl_agency_record *a, const char *pid)
+void cli_print_record(const cli_conn *cn, const char *label,
+                      const cl_agency_record *a, const char *pid)
 {
     const cl_person *p = &a->person;
     char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
-    s_dob(cn, born, p->dob);
+    cli_dob(cn, born, p->dob);
     printf("    %-9s %s %s (%s, %s): %s, born %s, %s, %s%s%s\n", label,
            a->record_id, pid, a->agency, a->kind,
            s_name(nm, p->given, p->family), p->dob[0] ? born : "?",
@@ -1134,7 +1134,7 @@ void s_print_record(const s_conn *cn, const char *label,
 }
 
 /* One change to links: review accept/reject, or split. */
-static int s_link_change(s_conn *cn, cl_req_kind kind, const char *id,
+static int s_link_change(cli_conn *cn, cl_req_kind kind, const char *id,
                          bool accept, int argc, char **argv)
 {
     cl_reply rep;
@@ -1147,9 +1147,9 @@ static int s_link_change(s_conn *cn, cl_req_kind kind, const char *id,
         !CL_COPY(req.u.link.reason, argv[1])) {
         fprintf(stderr, "caselink: --reason TEXT is required (kept for the "
                         "auditor)\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    int status = s_request(cn, "coordinator", &req, &rep);
+    int status = cli_call(cn, "coordinator", &req, &rep);
     if (status)
         return status;
     if (kind == CL_REQ_SPLIT_RECORD)
@@ -1161,13 +1161,13 @@ static int s_link_change(s_conn *cn, cl_req_kind kind, const char *id,
     return 0;
 }
 
-int s_review(s_conn *cn, int argc, char **argv)
+int cli_review(cli_conn *cn, int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[0], "accept") || !strcmp(argv[0], "reject")))
         return s_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
                              argv[0][0] == 'a', argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[0], "show"))
-        return s_review_show(cn, argc - 1, argv + 1);
+        return cli_review_show(cn, argc - 1, argv + 1);
     if (argc < 1 || strcmp(argv[0], "list") != 0) {
         fprintf(stderr,
                 "usage: caselink review list [--limit N] [--page N | --after "
@@ -1178,9 +1178,9 @@ int s_review(s_conn *cn, int argc, char **argv)
                 "TEXT\n"
                 "       caselink review show MDT-ID   (the agenda "
                 "pack)\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    return s_review_list(cn, argc - 1, argv + 1);
+    return cli_review_list(cn, argc - 1, argv + 1);
 }
 
 /* --access-reason CODE: one of the documented break-glass reasons. */
@@ -1198,20 +1198,20 @@ static bool s_access_reason(uint8_t *out, const char *v)
     return true;
 }
 
-int s_mdt(s_conn *cn, int argc, char **argv)
+int cli_mdt(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0, first;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     if (argc >= 1 && !strcmp(argv[0], "discuss")) {
         free(req);
-        return s_mdt_discuss(cn, argc - 1, argv + 1);
+        return cli_mdt_discuss(cn, argc - 1, argv + 1);
     }
     if (argc >= 2 && !strcmp(argv[0], "show")) {
         free(req);
-        return s_review_show(cn, argc - 1, argv + 1);
+        return cli_review_show(cn, argc - 1, argv + 1);
     }
     if (argc >= 1 && !strcmp(argv[0], "record")) {
         free(req);
@@ -1225,7 +1225,7 @@ int s_mdt(s_conn *cn, int argc, char **argv)
         CL_COPY(req->u.agenda.review_id, argv[1]);
         first = 2;
     } else {
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         first = argc;
     }
     for (int i = first; i < argc && !status; i += 2) {
@@ -1236,7 +1236,7 @@ int s_mdt(s_conn *cn, int argc, char **argv)
         if (!ok)
             ;
         else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--date"))
-            ok = s_date_opt(rn->date, v, "--date");
+            ok = cli_date_opt(rn->date, v, "--date");
         else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--title"))
             ok = CL_COPY(rn->title, v);
         else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--agency") &&
@@ -1260,7 +1260,7 @@ int s_mdt(s_conn *cn, int argc, char **argv)
         } else
             ok = false;
         if (!ok)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status) {
         fprintf(stderr,
@@ -1273,7 +1273,7 @@ int s_mdt(s_conn *cn, int argc, char **argv)
                 "no agency referred)\n");
         goto out;
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
         goto out;
     if (req->kind == CL_REQ_CREATE_REVIEW)
         printf("review created: %s\n", rep.u.publish.reference);
@@ -1288,14 +1288,14 @@ out:
 
 static void s_json_casefind(const cl_case_finding_result *r);
 
-int s_casefind(s_conn *cn, int argc, char **argv)
+int cli_casefind(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     char err[256] = "";
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_CASE_FINDING;
     cl_case_finding *f = &req->u.finding;
     for (int i = 0; i < argc && !status; i += 2) {
@@ -1319,7 +1319,7 @@ int s_casefind(s_conn *cn, int argc, char **argv)
         else
             ok = false;
         if (!ok)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status || !f->agency[0] || !f->justification[0]) {
         if (err[0])
@@ -1328,10 +1328,10 @@ int s_casefind(s_conn *cn, int argc, char **argv)
                         "[--since DATE] [--until DATE]\n"
                         "           [--not-known-to AGENCY|KIND|health]... "
                         "--access-reason CODE --purpose TEXT\n");
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
         goto out;
     const cl_case_finding_result *r = &rep.u.finding;
     if (cn->json) {
@@ -1341,8 +1341,8 @@ int s_casefind(s_conn *cn, int argc, char **argv)
     }
     unsigned min = f->min_contacts ? f->min_contacts : 3;
     char since[CL_WHEN_SHOW_SZ], until[CL_WHEN_SHOW_SZ], notk[256] = "";
-    s_day(cn, since, f->from);
-    s_day(cn, until, f->to);
+    cli_day(cn, since, f->from);
+    cli_day(cn, until, f->to);
     for (uint32_t k = 0; k < f->n_not_known; k++)
         snprintf(notk + strlen(notk), sizeof(notk) - strlen(notk), "%s%s",
                  k ? ", " : ", not known to ", f->not_known_to[k]);
@@ -1359,7 +1359,7 @@ int s_casefind(s_conn *cn, int argc, char **argv)
     for (size_t i = 0; i < r->n_users; i++) {
         const cl_hlu *u = &r->users[i];
         char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
-        s_dob(cn, born, u->dob);
+        cli_dob(cn, born, u->dob);
         printf("  %s  %-28s %s%-12s %3u contact%s\n", u->person_id,
                s_name(nm, u->given, u->family), u->dob[0] ? "born " : "",
                u->dob[0] ? born : "", u->contacts, u->contacts == 1 ? "" : "s");
@@ -1422,7 +1422,7 @@ static void s_find_none(const cl_person *m)
 static void s_json_candidates(const cl_candidates *c);
 static void s_json_view(const cl_person_view *v);
 
-static int s_find(s_conn *cn, int argc, char **argv)
+static int s_find(cli_conn *cn, int argc, char **argv)
 {
     char err[512];
     cl_referral *tmp = calloc(1, sizeof(*tmp));
@@ -1430,7 +1430,7 @@ static int s_find(s_conn *cn, int argc, char **argv)
     cl_reply rep;
     int status = 0;
     if (!tmp || !req) {
-        status = S_EXIT_FAILED;
+        status = CLI_EXIT_FAILED;
         goto out;
     }
     req->kind = CL_REQ_FIND_PERSON;
@@ -1446,7 +1446,7 @@ static int s_find(s_conn *cn, int argc, char **argv)
             ok = cl_fields_set(tmp, argv[i] + 2, argv[i + 1], err, sizeof(err));
         if (!ok) {
             fprintf(stderr, "caselink person find: bad option '%s'\n", argv[i]);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
     }
@@ -1455,10 +1455,10 @@ static int s_find(s_conn *cn, int argc, char **argv)
         fprintf(stderr, "caselink person find: --access-reason CODE and "
                         "--purpose TEXT are required (break-glass: the "
                         "auditors are told)\n");
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
         goto out;
     if (cn->json) {
         s_json_candidates(&rep.u.candidates);
@@ -1471,7 +1471,7 @@ static int s_find(s_conn *cn, int argc, char **argv)
         const cl_candidate *cd = &rep.u.candidates.v[i];
         const cl_person *p = &cd->best.person;
         char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
-        s_dob(cn, born, p->dob);
+        cli_dob(cn, born, p->dob);
         printf("  %s  score %6.1f  %s, born %s, %s (%s; %s)\n", cd->person_id,
                cd->score, s_name(nm, p->given, p->family),
                p->dob[0] ? born : "?", p->postcode[0] ? p->postcode : "?",
@@ -1487,14 +1487,14 @@ out:
 }
 
 /* person hold|release (--nhs N | --chi N | --id P) --reason TEXT */
-static int s_hold(s_conn *cn, bool release, int argc, char **argv)
+static int s_hold(cli_conn *cn, bool release, int argc, char **argv)
 {
     const char *verb = release ? "release" : "hold";
     cl_reply rep;
     int status = 0;
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_LEGAL_HOLD;
     cl_hold *h = &req->u.hold;
     h->release = release;
@@ -1517,7 +1517,7 @@ static int s_hold(s_conn *cn, bool release, int argc, char **argv)
                     "usage: caselink person %s (--nhs N | --chi N | --id "
                     "P...) --reason TEXT\n",
                     verb, o, verb);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
     }
@@ -1526,10 +1526,10 @@ static int s_hold(s_conn *cn, bool release, int argc, char **argv)
                 "caselink person %s: --reason TEXT is required (kept for "
                 "the auditor)\n",
                 verb);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
         goto out;
     printf(release ? "%s: legal hold released; retention applies again\n"
                    : "%s: on legal hold; retention will not remove them "
@@ -1541,7 +1541,7 @@ out:
     return status;
 }
 
-int s_person(s_conn *cn, int argc, char **argv)
+int cli_person(cli_conn *cn, int argc, char **argv)
 {
     if (argc >= 1 && (!strcmp(argv[0], "hold") || !strcmp(argv[0], "release")))
         return s_hold(cn, !strcmp(argv[0], "release"), argc - 1, argv + 1);
@@ -1557,11 +1557,11 @@ int s_person(s_conn *cn, int argc, char **argv)
                         "--id P...) (--purpose TEXT | --review ID)\n"
                         "       caselink person hold|release (--nhs N | "
                         "--chi N | --id P...) --reason TEXT\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_GET_PERSON;
     cl_get_person *g = &req->u.get_person;
     for (int i = 1; i < argc; i++) {
@@ -1583,7 +1583,7 @@ int s_person(s_conn *cn, int argc, char **argv)
             ok = false;
         if (!ok) {
             fprintf(stderr, "caselink person show: bad option '%s'\n", o);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
         i++;
@@ -1592,15 +1592,15 @@ int s_person(s_conn *cn, int argc, char **argv)
         fprintf(stderr, "caselink person show: say why you open this case: "
                         "--review ID, or break-glass --access-reason CODE "
                         "--purpose TEXT (the auditors are told)\n");
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
         goto out;
     if (cn->json)
         s_json_view(&rep.u.person);
     else
-        s_print_view(cn, &rep.u.person);
+        cli_print_view(cn, &rep.u.person);
     cl_reply_clear(&rep);
 out:
     free(req);
@@ -1621,13 +1621,13 @@ static void s_print_repl(const cl_repl_state *r)
         printf("PROBLEM: %s\n", r->problem);
 }
 
-static int s_health(s_conn *cn)
+static int s_health(cli_conn *cn)
 {
     cl_reply rep;
     cl_request req;
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_HEALTH;
-    int status = s_request(cn, "operator", &req, &rep);
+    int status = cli_call(cn, "operator", &req, &rep);
     if (status)
         return status;
     const cl_health *h = &rep.u.health;
@@ -1642,14 +1642,14 @@ static int s_health(s_conn *cn)
 
 /* --- rectification --------------------------------------------------- */
 
-int s_referral(s_conn *cn, int argc, char **argv)
+int cli_referral(cli_conn *cn, int argc, char **argv)
 {
     char err[512];
     cl_reply rep;
     int status = 0;
     bool withdraw = argc >= 1 && !strcmp(argv[0], "withdraw");
     if (argc >= 1 && !strcmp(argv[0], "status"))
-        return s_referral_status(cn, argc - 1, argv + 1);
+        return cli_referral_status(cn, argc - 1, argv + 1);
     if (argc < 2 || (!withdraw && strcmp(argv[0], "correct") != 0)) {
         fprintf(stderr, "usage: caselink referral correct REF --reason TEXT "
                         "FIELDS...\n"
@@ -1658,11 +1658,11 @@ int s_referral(s_conn *cn, int argc, char **argv)
                         "       caselink referral status REF accepted|"
                         "declined|closed\n"
                         "           [--reason TEXT] [--outcome OUTCOME]\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = withdraw ? CL_REQ_WITHDRAW_REFERRAL : CL_REQ_CORRECT_REFERRAL;
     cl_rectify *r = &req->u.rectify;
     CL_COPY(r->reference, argv[1]);
@@ -1672,37 +1672,37 @@ int s_referral(s_conn *cn, int argc, char **argv)
                     "caselink referral: expected --FIELD VALUE, got "
                     "'%s'\n",
                     argv[i]);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
         if (!strcmp(argv[i], "--reason")) {
             if (!CL_COPY(r->reason, argv[i + 1])) {
                 fprintf(stderr, "caselink referral: reason too long\n");
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
                 goto out;
             }
         } else if (withdraw || !cl_fields_set(&r->referral, argv[i] + 2,
                                               argv[i + 1], err, sizeof(err))) {
             fprintf(stderr, "caselink referral: %s\n",
                     withdraw ? "withdraw takes only --reason" : err);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
     }
     if (!r->reason[0]) {
         fprintf(stderr, "caselink referral: --reason is required (kept for "
                         "the auditor)\n");
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     if (!withdraw && argc < 6) {
         /* REF --reason TEXT and at least one --FIELD VALUE */
         fprintf(stderr, "caselink referral correct: give the fields that "
                         "change (only those change; the rest stay)\n");
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_request(cn, NULL, req, &rep)) != 0)
+    if ((status = cli_call(cn, NULL, req, &rep)) != 0)
         goto out;
     printf("%s: %s\n", withdraw ? "withdrawn" : "corrected",
            rep.u.publish.reference);
@@ -1728,19 +1728,19 @@ static void s_json_kv(const char *k, const char *v, bool comma)
         putchar(',');
 }
 
-void s_jkv(const char *k, const char *v, bool comma)
+void cli_jkv(const char *k, const char *v, bool comma)
 {
     s_json_kv(k, v, comma);
 }
 
-void s_jtime(const char *k, int64_t t, bool comma)
+void cli_jtime(const char *k, int64_t t, bool comma)
 {
     char iso[CL_WHEN_SHOW_SZ];
     cl_when_show_time(iso, t, true);
     s_json_kv(k, iso, comma);
 }
 
-void s_jnum(const char *k, int64_t v, bool comma)
+void cli_jnum(const char *k, int64_t v, bool comma)
 {
     s_json_str(k);
     printf(":%lld%s", (long long)v, comma ? "," : "");
@@ -2155,13 +2155,13 @@ static void s_json_subject(const cl_subject_access *sa)
     printf("}\n");
 }
 
-static void s_print_audit(const s_conn *cn, const cl_audit_entries *e)
+static void s_print_audit(const cli_conn *cn, const cl_audit_entries *e)
 {
     printf("%zu entr%s\n", e->n, e->n == 1 ? "y" : "ies");
     for (size_t i = 0; i < e->n; i++) {
         const cl_audit_entry *a = &e->v[i];
         char when[CL_WHEN_SHOW_SZ];
-        s_time(cn, when, a->at);
+        cli_time(cn, when, a->at);
         char user[CL_USER_ID_SZ + CL_NAME_SZ + CL_USER_ROLE_SZ + 16] = "";
         if (cl_user_named(&a->user))
             snprintf(user, sizeof(user), "%s [%s, %s] for ", a->user.name,
@@ -2251,7 +2251,7 @@ static int s_read_checkpoint(const char *path, char *out, size_t cap)
     return rc;
 }
 
-int s_audit(s_conn *cn, int argc, char **argv)
+int cli_audit(cli_conn *cn, int argc, char **argv)
 {
     cl_client *c = NULL;
     cl_reply rep;
@@ -2259,24 +2259,24 @@ int s_audit(s_conn *cn, int argc, char **argv)
     const char *sub = argc ? argv[0] : "";
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     if (!strcmp(sub, "verify")) {
         req->kind = CL_REQ_AUDIT_VERIFY;
         if (argc == 3 && !strcmp(argv[1], "--checkpoint")) {
             if (s_read_checkpoint(argv[2], req->u.checkpoint,
                                   sizeof(req->u.checkpoint)) != 0) {
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
                 goto out;
             }
         } else if (argc != 1) {
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         }
     } else if (!strcmp(sub, "checkpoint")) {
         req->kind = CL_REQ_AUDIT_CHECKPOINT;
-        status = argc == 1 ? 0 : S_EXIT_USAGE;
+        status = argc == 1 ? 0 : CLI_EXIT_USAGE;
     } else if (!strcmp(sub, "flags")) {
         free(req);
-        return s_audit_flags(cn, argc, argv);
+        return cli_audit_flags(cn, argc, argv);
     } else if (!strcmp(sub, "search") || !strcmp(sub, "subject-access")) {
         req->kind = sub[0] == 's' && sub[1] == 'e' ? CL_REQ_AUDIT_SEARCH
                                                    : CL_REQ_SUBJECT_ACCESS;
@@ -2293,15 +2293,15 @@ int s_audit(s_conn *cn, int argc, char **argv)
                 af->flagged_only = true;
                 i--;
             } else if (!v)
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
             else if (search && !strcmp(o, "--from"))
                 status = cl_fields_time(&af->from, v, terr, sizeof(terr))
                              ? 0
-                             : S_EXIT_USAGE;
+                             : CLI_EXIT_USAGE;
             else if (search && !strcmp(o, "--to"))
                 status = cl_fields_time(&af->to, v, terr, sizeof(terr))
                              ? 0
-                             : S_EXIT_USAGE;
+                             : CLI_EXIT_USAGE;
             else if (search && !strcmp(o, "--client"))
                 CL_COPY(af->client, v);
             else if (!strcmp(o, "--nhs"))
@@ -2313,9 +2313,9 @@ int s_audit(s_conn *cn, int argc, char **argv)
             else if (!strcmp(o, "--limit") && req->kind == CL_REQ_AUDIT_SEARCH)
                 q->limit = (uint32_t)atoi(v);
             else if (!strcmp(o, "--user") && req->kind == CL_REQ_AUDIT_SEARCH)
-                status = CL_COPY(q->user_id, v) ? 0 : S_EXIT_USAGE;
+                status = CL_COPY(q->user_id, v) ? 0 : CLI_EXIT_USAGE;
             else
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
         }
         if (terr[0])
             fprintf(stderr, "caselink: %s\n", terr);
@@ -2323,9 +2323,9 @@ int s_audit(s_conn *cn, int argc, char **argv)
             !q->user_id[0] &&
             !(search && (af->break_glass_only || af->flagged_only || af->from ||
                          af->to || af->client[0])))
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     } else {
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     }
     if (status) {
         fprintf(stderr,
@@ -2342,15 +2342,15 @@ int s_audit(s_conn *cn, int argc, char **argv)
                 "--id P)\n");
         goto out;
     }
-    if ((status = s_connect(cn, "auditor", &c)) != 0)
+    if ((status = cli_connect(cn, "auditor", &c)) != 0)
         goto out;
     int rc = cl_client_call(c, req, &rep);
     if (rc != CL_OK) {
-        status = s_transport(rc, cn);
+        status = cli_transport(rc, cn);
         goto out;
     }
     if (!cl_reply_ok(&rep)) {
-        status = s_status(&rep);
+        status = cli_status(&rep);
     } else if (req->kind == CL_REQ_AUDIT_VERIFY) {
         const cl_audit_verify_result *v = &rep.u.verify;
         if (v->intact)
@@ -2362,7 +2362,7 @@ int s_audit(s_conn *cn, int argc, char **argv)
         else {
             printf("AUDIT CHAIN BROKEN at entry %llu: %s\n",
                    (unsigned long long)v->first_bad_seq, v->problem);
-            status = S_EXIT_FAILED;
+            status = CLI_EXIT_FAILED;
         }
     } else if (req->kind == CL_REQ_AUDIT_CHECKPOINT) {
         fputs(rep.u.checkpoint, stdout);
@@ -2450,7 +2450,7 @@ static void s_print_stats(const cl_stats *st)
     s_print_repl(&st->repl);
 }
 
-int s_admin(s_conn *cn, int argc, char **argv)
+int cli_admin(cli_conn *cn, int argc, char **argv)
 {
     cl_client *c = NULL;
     cl_reply rep;
@@ -2459,7 +2459,7 @@ int s_admin(s_conn *cn, int argc, char **argv)
     const char *sub = argc ? argv[0] : "";
     memset(&req, 0, sizeof(req));
     if (!strcmp(sub, "feeds") && argc == 1)
-        return s_admin_feeds(cn);
+        return cli_admin_feeds(cn);
     if (!strcmp(sub, "stats") && argc == 1)
         req.kind = CL_REQ_ADMIN_STATS;
     else if (!strcmp(sub, "backup") && argc == 2 &&
@@ -2478,9 +2478,9 @@ int s_admin(s_conn *cn, int argc, char **argv)
         fprintf(stderr, "usage: caselink admin stats | feeds | backup NAME | "
                         "rotate-key | key-status | retire-key VERSION | "
                         "promote\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    if ((status = s_connect(cn, "operator", &c)) != 0)
+    if ((status = cli_connect(cn, "operator", &c)) != 0)
         return status;
     int rc;
     if (req.kind == CL_REQ_ADMIN_BACKUP) {
@@ -2507,9 +2507,9 @@ int s_admin(s_conn *cn, int argc, char **argv)
         rc = cl_client_call(c, &req, &rep);
     }
     if (rc != CL_OK) {
-        status = s_transport(rc, cn);
+        status = cli_transport(rc, cn);
     } else if (!cl_reply_ok(&rep)) {
-        status = s_status(&rep);
+        status = cli_status(&rep);
     } else if (req.kind == CL_REQ_ADMIN_STATS) {
         s_print_stats(&rep.u.stats);
     } else if (req.kind == CL_REQ_ADMIN_PROMOTE) {
@@ -2577,7 +2577,7 @@ static int s_keygen(int argc, char **argv)
         fprintf(stderr, "caselink keygen: %s or %s: %s\n", spath, ppath,
                 rc == CL_ERR_EXISTS ? "already exists (not overwritten)"
                                     : cl_strerror(rc));
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     }
     const char *name = strrchr(base, '/') ? strrchr(base, '/') + 1 : base;
     printf("wrote %s (secret, mode 0600) and %s\n"
@@ -2603,16 +2603,16 @@ static int s_keygen(int argc, char **argv)
 usage:
     fprintf(stderr, "usage: caselink keygen NAME [--format ini|zpl] "
                     "[--agency NAME] [--kind KIND] [--roles ROLES]\n");
-    return S_EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }
 
-int s_keygen_cmd(s_conn *cn, int argc, char **argv)
+int cli_keygen_cmd(cli_conn *cn, int argc, char **argv)
 {
     (void)cn;
     return s_keygen(argc, argv);
 }
 
-int s_health_cmd(s_conn *cn, int argc, char **argv)
+int cli_health_cmd(cli_conn *cn, int argc, char **argv)
 {
     (void)argc;
     (void)argv;
@@ -2620,7 +2620,7 @@ int s_health_cmd(s_conn *cn, int argc, char **argv)
 }
 
 /* publish referral (one, or --csv FILE) and publish plan. */
-int s_publish(s_conn *cn, int argc, char **argv)
+int cli_publish(cli_conn *cn, int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "plan"))
         return s_publish_plan(cn, argc - 1, argv + 1);
@@ -2628,7 +2628,7 @@ int s_publish(s_conn *cn, int argc, char **argv)
         fprintf(stderr, "usage: caselink publish referral FIELDS... | "
                         "--csv FILE [--verbose]\n"
                         "       caselink publish plan FIELDS...\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (argc >= 3 && !strcmp(argv[1], "--csv"))
         return s_publish_csv(cn, argv[2],
@@ -2638,7 +2638,7 @@ int s_publish(s_conn *cn, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    s_conn cn;
+    cli_conn cn;
     memset(&cn, 0, sizeof(cn));
     cn.timeout_ms = 5000;
     cn.tty = isatty(2) == 1;
@@ -2660,12 +2660,12 @@ int main(int argc, char **argv)
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(o, "--help")) {
-            s_help_text(stdout, NULL);
+            cli_help_text(stdout, NULL);
             return 0;
         }
         if (!v) {
             fprintf(stderr, "caselink: %s needs a value\n", o);
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
         if (!strcmp(o, "--endpoint"))
             cl_copy(cn.endpoint, sizeof(cn.endpoint), v);
@@ -2689,19 +2689,19 @@ int main(int argc, char **argv)
             cn.timeout_ms = atoi(v);
             if (cn.timeout_ms <= 0) {
                 fprintf(stderr, "caselink: --timeout must be positive\n");
-                return S_EXIT_USAGE;
+                return CLI_EXIT_USAGE;
             }
         } else {
             fprintf(stderr,
                     "caselink: unknown option %s (caselink help lists the "
                     "connection options)\n",
                     o);
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
     }
     if (i >= argc) {
-        s_help_text(stderr, NULL);
-        return S_EXIT_USAGE;
+        cli_help_text(stderr, NULL);
+        return CLI_EXIT_USAGE;
     }
     const char *cmd = argv[i];
     /* --iso and --json may follow any command; take them out here. */
@@ -2715,5 +2715,5 @@ int main(int argc, char **argv)
         else
             args[rest++] = argv[k];
     }
-    return s_dispatch(&cn, rest, args);
+    return cli_dispatch(&cn, rest, args);
 }

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-void s_print_flags(const cl_flag_result *f)
+void cli_print_flags(const cl_flag_result *f)
 {
     for (uint32_t i = 0; i < f->n; i++) {
         const cl_flag *g = &f->v[i];
@@ -41,10 +41,10 @@ static int s_usage_flag(void)
             "usage: caselink flag check (--nhs N | --chi N | --local-id ID)\n"
             "  the person in front of you, by NHS or CHI number or your own\n"
             "  agency's id: never by name or date of birth\n");
-    return S_EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }
 
-int s_flag(s_conn *cn, int argc, char **argv)
+int cli_flag(cli_conn *cn, int argc, char **argv)
 {
     cl_flag_by by = 0;
     const char *id = NULL;
@@ -75,19 +75,19 @@ int s_flag(s_conn *cn, int argc, char **argv)
     cl_client *c = NULL;
     cl_flag_result *f = calloc(1, sizeof(*f));
     char err[CL_ERROR_SZ] = "";
-    int status = f ? s_connect(cn, "police", &c) : S_EXIT_FAILED;
+    int status = f ? cli_connect(cn, "police", &c) : CLI_EXIT_FAILED;
     if (status)
         goto out;
     int rc = cl_client_flag_check(c, by, id, f, err, sizeof(err));
     if (rc != CL_OK && err[0]) {
         fprintf(stderr, "caselink flag check: %s\n", err);
-        status = S_EXIT_FAILED;
+        status = CLI_EXIT_FAILED;
     } else if (rc != CL_OK) {
-        status = s_transport(rc, cn);
+        status = cli_transport(rc, cn);
     } else if (!f->n) {
         printf("no flag\n");
     } else {
-        s_print_flags(f);
+        cli_print_flags(f);
     }
 out:
     free(f);
@@ -95,11 +95,11 @@ out:
     return status;
 }
 
-int s_plan_cmd(s_conn *cn, int argc, char **argv)
+int cli_plan_cmd(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
-    int status = req ? 0 : S_EXIT_FAILED;
+    int status = req ? 0 : CLI_EXIT_FAILED;
     if (status)
         return status;
     req->kind = CL_REQ_WITHDRAW_PLAN;
@@ -110,10 +110,10 @@ int s_plan_cmd(s_conn *cn, int argc, char **argv)
     } else {
         fprintf(stderr, "usage: caselink plan withdraw YOUR-REF --reason "
                         "TEXT   (a plan recorded in error)\n");
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = s_request(cn, "childrens", req, &rep)) != 0)
+    if ((status = cli_call(cn, "childrens", req, &rep)) != 0)
         goto out;
     printf("withdrawn: %s; it no longer shows on any case, alert or flag\n",
            rep.u.publish.reference);
@@ -123,11 +123,11 @@ out:
     return status;
 }
 
-int s_audit_flags(s_conn *cn, int argc, char **argv)
+int cli_audit_flags(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
-    int status = req ? 0 : S_EXIT_FAILED;
+    int status = req ? 0 : CLI_EXIT_FAILED;
     if (status)
         return status;
     req->kind = CL_REQ_FLAG_DISCLOSURES;
@@ -135,30 +135,30 @@ int s_audit_flags(s_conn *cn, int argc, char **argv)
     for (int i = 1; i < argc && status == 0; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         else if (!strcmp(o, "--agency"))
             CL_COPY(q->agency, v);
         else if (!strcmp(o, "--from"))
-            status = s_date_opt(q->from, v, "--from") ? 0 : S_EXIT_USAGE;
+            status = cli_date_opt(q->from, v, "--from") ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--to"))
-            status = s_date_opt(q->to, v, "--to") ? 0 : S_EXIT_USAGE;
+            status = cli_date_opt(q->to, v, "--to") ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--limit"))
             q->limit = (uint32_t)atoi(v);
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status) {
         fprintf(stderr, "usage: caselink audit flags [--agency NAME] "
                         "[--from DATE] [--to DATE] [--limit N]\n");
         goto out;
     }
-    if ((status = s_request(cn, "auditor", req, &rep)) != 0)
+    if ((status = cli_call(cn, "auditor", req, &rep)) != 0)
         goto out;
     const cl_flag_disclosures *l = &rep.u.flag_log;
     for (size_t i = 0; i < l->n; i++) {
         char at[CL_WHEN_SHOW_SZ];
         const cl_flag_disclosure *x = &l->v[i];
-        s_time(cn, at, x->at);
+        cli_time(cn, at, x->at);
         printf("%s  %s (%s%s%s) shown the flag of %s (%s, child %s) about "
                "%s, %s\n",
                at, x->agency, x->client, x->user_name[0] ? ", " : "",

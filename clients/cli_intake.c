@@ -17,24 +17,24 @@ static int s_intake_usage(void)
           "       caselink intake decline IN-ID --reason TEXT\n"
           "       caselink intake defer IN-ID [--until DATE] [--reason TEXT]\n",
           stderr);
-    return S_EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }
 
 /* One item, as the coordinator reads it. */
-void s_print_intake(const s_conn *cn, const cl_intake_item *x)
+void cli_print_intake(const cli_conn *cn, const cl_intake_item *x)
 {
     char raised[CL_WHEN_SHOW_SZ], when[CL_WHEN_SHOW_SZ], dob[CL_WHEN_SHOW_SZ];
-    s_time(cn, raised, x->raised_at);
+    cli_time(cn, raised, x->raised_at);
     printf("%s  %s  rule %s  %s%s\n", x->intake_id, raised, x->rule,
            cl_words(CL_W_INTAKE, x->state),
            x->hits > 1 ? "  (raised again since)" : "");
     if (x->dob[0])
-        s_dob(cn, dob, x->dob);
+        cli_dob(cn, dob, x->dob);
     printf("  %s %s%s%s (%s)\n", x->given[0] ? x->given : "(no given name)",
            x->family, x->dob[0] ? ", born " : "", x->dob[0] ? dob : "",
            x->person_id);
     if (x->reference[0]) {
-        s_time(cn, when, x->occurred_at ? x->occurred_at : x->received_at);
+        cli_time(cn, when, x->occurred_at ? x->occurred_at : x->received_at);
         printf("  from %s (%s): %s, %s, %s, %s\n", x->agency, x->agency_kind,
                cl_words(CL_W_CATEGORY, x->category),
                cl_words(CL_W_RISK, x->risk), x->reference, when);
@@ -51,7 +51,7 @@ void s_print_intake(const s_conn *cn, const cl_intake_item *x)
         printf("  not on any agenda\n");
     }
     if (x->state != CL_INTAKE_OPEN) {
-        s_time(cn, when, x->decided_at);
+        cli_time(cn, when, x->decided_at);
         printf("  %s %s by %s%s%s%s%s%s%s\n", cl_words(CL_W_INTAKE, x->state),
                when, x->decided_user[0] ? x->decided_user : "",
                x->decided_user[0] ? ", " : "", x->decided_by,
@@ -62,12 +62,12 @@ void s_print_intake(const s_conn *cn, const cl_intake_item *x)
     }
 }
 
-static int s_intake_list(s_conn *cn, int argc, char **argv)
+static int s_intake_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_INTAKE_LIST;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--all"))
@@ -77,7 +77,7 @@ static int s_intake_list(s_conn *cn, int argc, char **argv)
             return s_intake_usage();
         }
     }
-    int status = s_request(cn, "coordinator", req, &rep);
+    int status = cli_call(cn, "coordinator", req, &rep);
     free(req);
     if (status)
         return status;
@@ -86,19 +86,19 @@ static int s_intake_list(s_conn *cn, int argc, char **argv)
            it->n == 1 ? "" : "s", rep.u.intake.n && !argc ? " waiting" : "");
     for (size_t i = 0; i < it->n; i++) {
         printf("\n");
-        s_print_intake(cn, &it->v[i]);
+        cli_print_intake(cn, &it->v[i]);
     }
     cl_reply_clear(&rep);
     return 0;
 }
 
-static int s_intake_decide(s_conn *cn, int argc, char **argv)
+static int s_intake_decide(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_INTAKE_DECIDE;
     cl_intake_decision *d = &req->u.intake_decide;
     const char *verb = argv[0];
@@ -106,33 +106,33 @@ static int s_intake_decide(s_conn *cn, int argc, char **argv)
                   : !strcmp(verb, "decline") ? CL_INTAKE_DECLINED
                                              : CL_INTAKE_DEFERRED;
     if (argc < 2 || !CL_COPY(d->intake_id, argv[1]))
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     for (int i = 2; i < argc && !status; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         else if (!strcmp(o, "--review") && d->decision == CL_INTAKE_ACCEPTED)
-            status = CL_COPY(d->review_id, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(d->review_id, v) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--reason") && d->decision == CL_INTAKE_ACCEPTED) {
             int r = cl_agenda_parse(v);
             if (r <= 0) {
                 fprintf(stderr,
                         "caselink: --reason: unknown agenda reason '%s'\n", v);
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
             } else
                 d->agenda_reason = (uint8_t)r;
         } else if (!strcmp(o, "--reason"))
-            status = CL_COPY(d->reason, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(d->reason, v) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--until") && d->decision == CL_INTAKE_DEFERRED)
-            status = s_date_opt(d->until, v, "--until") ? 0 : S_EXIT_USAGE;
+            status = cli_date_opt(d->until, v, "--until") ? 0 : CLI_EXIT_USAGE;
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status) {
         free(req);
         return s_intake_usage();
     }
-    status = s_request(cn, "coordinator", req, &rep);
+    status = cli_call(cn, "coordinator", req, &rep);
     if (!status) {
         printf("%s %s%s%s\n", d->intake_id, cl_words(CL_W_INTAKE, d->decision),
                d->review_id[0] ? ": on the agenda of " : "", d->review_id);
@@ -144,13 +144,13 @@ static int s_intake_decide(s_conn *cn, int argc, char **argv)
 
 /* --- lists ------------------------------------------------------------- */
 
-int s_referral_list(s_conn *cn, int argc, char **argv)
+int cli_referral_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_REFERRAL_LIST;
     cl_referral_query *q = &req->u.ref_query;
     q->status = -1;
@@ -159,29 +159,29 @@ int s_referral_list(s_conn *cn, int argc, char **argv)
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int x;
         if (!v)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         else if (!strcmp(o, "--agency"))
-            status = CL_COPY(q->agency, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(q->agency, v) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--category")) {
-            status = (x = cl_category_parse(v)) > 0 ? 0 : S_EXIT_USAGE;
+            status = (x = cl_category_parse(v)) > 0 ? 0 : CLI_EXIT_USAGE;
             q->category = (uint8_t)(x > 0 ? x : 0);
         } else if (!strcmp(o, "--status")) {
-            status = (x = cl_refstat_parse(v)) >= 0 ? 0 : S_EXIT_USAGE;
+            status = (x = cl_refstat_parse(v)) >= 0 ? 0 : CLI_EXIT_USAGE;
             q->status = (int8_t)x;
         } else if (!strcmp(o, "--from"))
-            status = s_date_opt(q->from, v, "--from") ? 0 : S_EXIT_USAGE;
+            status = cli_date_opt(q->from, v, "--from") ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--to"))
-            status = s_date_opt(q->to, v, "--to") ? 0 : S_EXIT_USAGE;
+            status = cli_date_opt(q->to, v, "--to") ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--id"))
-            status = CL_COPY(q->who.person_id, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(q->who.person_id, v) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--nhs"))
-            status = CL_COPY(q->who.match.nhs, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(q->who.match.nhs, v) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--limit"))
             q->limit = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(o, "--after"))
-            status = CL_COPY(q->after, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(q->after, v) ? 0 : CLI_EXIT_USAGE;
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status) {
         free(req);
@@ -190,9 +190,9 @@ int s_referral_list(s_conn *cn, int argc, char **argv)
               "       [--from DATE] [--to DATE] [--id P | --nhs N] [--limit N] "
               "[--after REF]\n",
               stderr);
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    status = s_request(cn, "coordinator", req, &rep);
+    status = cli_call(cn, "coordinator", req, &rep);
     free(req);
     if (status)
         return status;
@@ -200,9 +200,9 @@ int s_referral_list(s_conn *cn, int argc, char **argv)
     for (size_t k = 0; k < rr->n; k++) {
         const cl_referral_row *r = &rr->v[k];
         char when[CL_WHEN_SHOW_SZ], dob[CL_WHEN_SHOW_SZ] = "";
-        s_time(cn, when, r->received_at);
+        cli_time(cn, when, r->received_at);
         if (r->dob[0])
-            s_dob(cn, dob, r->dob);
+            cli_dob(cn, dob, r->dob);
         printf("%s  %s  %s (%s)  %s %s%s%s (%s)  %s, %s  %s\n", r->reference,
                when, r->agency, r->agency_ref, r->given, r->family,
                dob[0] ? ", born " : "", dob, r->person_id,
@@ -215,7 +215,7 @@ int s_referral_list(s_conn *cn, int argc, char **argv)
     return 0;
 }
 
-int s_mdt_list(s_conn *cn, int argc, char **argv)
+int cli_mdt_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request req;
     cl_reply rep;
@@ -229,16 +229,16 @@ int s_mdt_list(s_conn *cn, int argc, char **argv)
             req.u.mdt_query.past = true;
         else {
             fputs("usage: caselink mdt list [--upcoming | --past]\n", stderr);
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
     }
-    int status = s_request(cn, "coordinator", &req, &rep);
+    int status = cli_call(cn, "coordinator", &req, &rep);
     if (status)
         return status;
     for (size_t k = 0; k < rep.u.mdt_rows.n; k++) {
         const cl_mdt_row *m = &rep.u.mdt_rows.v[k];
         char day[CL_WHEN_SHOW_SZ];
-        s_dob(cn, day, m->date);
+        cli_dob(cn, day, m->date);
         printf("%s  %s  %s\n    %u on the agenda, %u discussed; actions: %u "
                "open (%u overdue), %u closed\n",
                m->review_id, day, m->title, m->people, m->discussed,
@@ -250,7 +250,7 @@ int s_mdt_list(s_conn *cn, int argc, char **argv)
     return 0;
 }
 
-int s_intake(s_conn *cn, int argc, char **argv)
+int cli_intake(cli_conn *cn, int argc, char **argv)
 {
     const char *sub = argc ? argv[0] : "list";
     if (!strcmp(sub, "list"))

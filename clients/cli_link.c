@@ -20,12 +20,12 @@
 
 /* --- review list ---------------------------------------------------------- */
 
-static void s_print_item(const s_conn *cn, const cl_review_item *it)
+static void s_print_item(const cli_conn *cn, const cl_review_item *it)
 {
     printf("\n  %s  match weight %.1f, probability %.4f\n", it->id, it->score,
            it->probability);
-    s_print_record(cn, "incoming", &it->incoming, it->incoming_pid);
-    s_print_record(cn, "candidate", &it->candidate, it->candidate_pid);
+    cli_print_record(cn, "incoming", &it->incoming, it->incoming_pid);
+    cli_print_record(cn, "candidate", &it->candidate, it->candidate_pid);
     for (uint32_t k = 0; k < it->n_fields; k++)
         printf("      %-14s %-24s %+6.1f\n", it->fields[k].field,
                it->fields[k].level, it->fields[k].weight);
@@ -45,7 +45,7 @@ static bool s_prob(const char *opt, const char *v, double *p)
     return true;
 }
 
-int s_review_list(s_conn *cn, int argc, char **argv)
+int cli_review_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request req;
     memset(&req, 0, sizeof(req));
@@ -61,7 +61,7 @@ int s_review_list(s_conn *cn, int argc, char **argv)
         }
         if (!v) {
             fprintf(stderr, "caselink: %s needs a value\n", o);
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
         i++;
         if (!strcmp(o, "--limit") || !strcmp(o, "--page")) {
@@ -71,7 +71,7 @@ int s_review_list(s_conn *cn, int argc, char **argv)
                 (o[2] == 'l' && n > CL_REVIEW_PAGE_MAX) || n > 10000000) {
                 fprintf(stderr, "caselink: %s must be a number from 1%s\n", o,
                         o[2] == 'l' ? " to 500" : "");
-                return S_EXIT_USAGE;
+                return CLI_EXIT_USAGE;
             }
             if (o[2] == 'l')
                 q->limit = (uint32_t)n;
@@ -83,28 +83,28 @@ int s_review_list(s_conn *cn, int argc, char **argv)
             ok = CL_COPY(q->agency, v);
         } else if (!strcmp(o, "--min-probability")) {
             if (!s_prob(o, v, &q->min_p))
-                return S_EXIT_USAGE;
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(o, "--max-probability")) {
             if (!s_prob(o, v, &q->max_p))
-                return S_EXIT_USAGE;
+                return CLI_EXIT_USAGE;
         } else {
             fprintf(stderr, "caselink: review list: unknown option %s\n", o);
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
         if (!ok) {
             fprintf(stderr, "caselink: %s is too long\n", o);
-            return S_EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
     }
     if (all && (q->page || q->after[0])) {
         fprintf(stderr, "caselink: --all lists every page; leave out --page "
                         "and --after\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (all && !q->limit)
         q->limit = CL_REVIEW_PAGE_MAX;
     cl_client *c = NULL;
-    int status = s_connect(cn, "coordinator", &c);
+    int status = cli_connect(cn, "coordinator", &c);
     if (status)
         return status;
     size_t shown = 0;
@@ -115,11 +115,11 @@ int s_review_list(s_conn *cn, int argc, char **argv)
         memset(req.msgid, 0, CL_MSGID_LEN);
         int rc = cl_client_call(c, &req, &rep);
         if (rc != CL_OK) {
-            status = s_transport(rc, cn);
+            status = cli_transport(rc, cn);
             break;
         }
         if (!cl_reply_ok(&rep)) {
-            status = s_status(&rep);
+            status = cli_status(&rep);
             cl_reply_clear(&rep);
             break;
         }
@@ -232,7 +232,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
     FILE *f = fopen(path, "re");
     if (!f) {
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     cl_csv *csv = NULL;
     char **fields, err[256], name[64];
@@ -243,14 +243,14 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
     s_name *names = NULL;
     if (cl_csv_new(&csv, f) != CL_OK) {
         fclose(f);
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     }
     if (cl_csv_next(csv, &fields, &n, &line, err, sizeof(err)) != 1) {
         fprintf(stderr,
                 "%s:1: a header row is required (agency, local_id, "
                 "cluster)\n",
                 path);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -268,7 +268,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
                 "%s:1: the header must name agency, local_id and "
                 "cluster\n",
                 path);
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto out;
     }
     int rc;
@@ -278,7 +278,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
             n <= (size_t)col[2]) {
             fprintf(stderr, "%s:%lu: %s\n", path, line,
                     rc < 0 ? err : "missing fields");
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
         s_trim(ag, sizeof(ag), fields[col[0]]);
@@ -289,7 +289,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
                     "%s:%lu: agency, local_id and cluster are all "
                     "required\n",
                     path, line);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
         if (count == cap) {
@@ -301,7 +301,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
             if (nn)
                 names = nn;
             if (!nv || !nn) {
-                status = S_EXIT_FAILED;
+                status = CLI_EXIT_FAILED;
                 goto out;
             }
         }
@@ -312,7 +312,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
         if (!v[count].key || !names[count].s) {
             free(v[count].key);
             free(names[count].s);
-            status = S_EXIT_FAILED;
+            status = CLI_EXIT_FAILED;
             goto out;
         }
         count++;
@@ -331,7 +331,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
             char *sep = strchr(v[i].key, '\x1f');
             fprintf(stderr, "%s: local id '%s' of %.*s is listed twice\n", path,
                     sep + 1, (int)(sep - v[i].key), v[i].key);
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             goto out;
         }
 out:
@@ -352,7 +352,7 @@ out:
 }
 
 /* Fill pid/reason/score of the truth records from the links export. */
-static int s_fetch_links(s_conn *cn, cl_client *c, s_ev *v, size_t n)
+static int s_fetch_links(cli_conn *cn, cl_client *c, s_ev *v, size_t n)
 {
     cl_request req;
     memset(&req, 0, sizeof(req));
@@ -363,9 +363,9 @@ static int s_fetch_links(s_conn *cn, cl_client *c, s_ev *v, size_t n)
         memset(req.msgid, 0, CL_MSGID_LEN);
         int rc = cl_client_call(c, &req, &rep);
         if (rc != CL_OK)
-            return s_transport(rc, cn);
+            return cli_transport(rc, cn);
         if (!cl_reply_ok(&rep)) {
-            int st = s_status(&rep);
+            int st = cli_status(&rep);
             cl_reply_clear(&rep);
             return st;
         }
@@ -391,7 +391,7 @@ static int s_fetch_links(s_conn *cn, cl_client *c, s_ev *v, size_t n)
 
 /* Every open review pair between two labelled records; *prior_logit is
  * the log2 prior odds the daemon used (NAN if the queue is empty). */
-static int s_fetch_queue(s_conn *cn, cl_client *c, s_ev *v, size_t n,
+static int s_fetch_queue(cli_conn *cn, cl_client *c, s_ev *v, size_t n,
                          s_qpair **out, size_t *n_out, size_t *outside,
                          double *prior_logit)
 {
@@ -406,9 +406,9 @@ static int s_fetch_queue(s_conn *cn, cl_client *c, s_ev *v, size_t n,
         memset(req.msgid, 0, CL_MSGID_LEN);
         int rc = cl_client_call(c, &req, &rep);
         if (rc != CL_OK)
-            return s_transport(rc, cn);
+            return cli_transport(rc, cn);
         if (!cl_reply_ok(&rep)) {
-            int st = s_status(&rep);
+            int st = cli_status(&rep);
             cl_reply_clear(&rep);
             return st;
         }
@@ -431,7 +431,7 @@ static int s_fetch_queue(s_conn *cn, cl_client *c, s_ev *v, size_t n,
                 s_qpair *nq = realloc(*out, cap * sizeof(**out));
                 if (!nq) {
                     cl_reply_clear(&rep);
-                    return S_EXIT_FAILED;
+                    return CLI_EXIT_FAILED;
                 }
                 *out = nq;
             }
@@ -640,7 +640,7 @@ static void s_assign(const s_ev *v, size_t n, const s_qpair *q, size_t nq,
         group[i] = s_uf_find(up, i);
 }
 
-static int s_evaluate_cmd(s_conn *cn, const char *path)
+static int s_evaluate_cmd(cli_conn *cn, const char *path)
 {
     s_ev *v = NULL;
     s_qpair *q = NULL;
@@ -654,10 +654,10 @@ static int s_evaluate_cmd(s_conn *cn, const char *path)
     size_t *up = calloc(n + 1, sizeof(*up));
     s_pair *tmp = calloc(n + 1, sizeof(*tmp));
     if (!group || !up || !tmp) {
-        status = S_EXIT_FAILED;
+        status = CLI_EXIT_FAILED;
         goto out;
     }
-    if ((status = s_connect(cn, "coordinator", &c)) != 0 ||
+    if ((status = cli_connect(cn, "coordinator", &c)) != 0 ||
         (status = s_fetch_links(cn, c, v, n)) != 0)
         goto out;
     /* records the daemon does not hold are left out of the figures */
@@ -732,13 +732,13 @@ out:
 /* --- link train / weights / rerun ------------------------------------------
  */
 
-static void s_print_weights(const s_conn *cn, const cl_link_info *li)
+static void s_print_weights(const cli_conn *cn, const cl_link_info *li)
 {
     char when[CL_WHEN_SHOW_SZ];
     printf("weights in use: %s", li->accepted ? "learned from this store"
                                               : "the documented defaults");
     if (li->accepted) {
-        s_day(cn, when, li->accepted_at);
+        cli_day(cn, when, li->accepted_at);
         printf(" (accepted %s)", when);
     }
     printf("\n");
@@ -749,7 +749,7 @@ static void s_print_weights(const s_conn *cn, const cl_link_info *li)
            "person\n",
            li->lower, li->lower_p);
     if (li->proposed) {
-        s_day(cn, when, li->trained_at);
+        cli_day(cn, when, li->trained_at);
         printf("proposed (trained %s on %" PRIu64 " records, %" PRIu64
                " random pairs, %" PRIu64 " blocked pairs):\n",
                when, li->sampled, li->random_pairs, li->blocked_pairs);
@@ -778,7 +778,7 @@ static void s_print_weights(const s_conn *cn, const cl_link_info *li)
                li->rerun_total, li->rerun_merged, li->rerun_queued);
 }
 
-static int s_link_admin_cmd(s_conn *cn, uint8_t action, uint32_t sample,
+static int s_link_admin_cmd(cli_conn *cn, uint8_t action, uint32_t sample,
                             bool wait)
 {
     cl_request req;
@@ -787,7 +787,7 @@ static int s_link_admin_cmd(s_conn *cn, uint8_t action, uint32_t sample,
     req.kind = CL_REQ_LINK_ADMIN;
     req.u.link_admin.action = action;
     req.u.link_admin.sample = sample;
-    int status = s_request(cn, "coordinator", &req, &rep);
+    int status = cli_call(cn, "coordinator", &req, &rep);
     if (status)
         return status;
     while (wait && rep.u.link_info.rerun_running) {
@@ -796,7 +796,7 @@ static int s_link_admin_cmd(s_conn *cn, uint8_t action, uint32_t sample,
         nanosleep(&ts, NULL);
         req.u.link_admin.action = CL_LINK_SHOW;
         memset(req.msgid, 0, CL_MSGID_LEN);
-        if ((status = s_request(cn, "coordinator", &req, &rep)) != 0)
+        if ((status = cli_call(cn, "coordinator", &req, &rep)) != 0)
             return status;
     }
     if (action == CL_LINK_TRAIN)
@@ -811,7 +811,7 @@ static int s_link_admin_cmd(s_conn *cn, uint8_t action, uint32_t sample,
     return 0;
 }
 
-int s_link(s_conn *cn, int argc, char **argv)
+int cli_link(cli_conn *cn, int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[0], "evaluate") &&
         !strcmp(argv[1], "--truth"))
@@ -824,7 +824,7 @@ int s_link(s_conn *cn, int argc, char **argv)
             if (!*argv[2] || *end || n < 50 || n > 100000) {
                 fprintf(stderr,
                         "caselink: --sample must be 50 to 100000 records\n");
-                return S_EXIT_USAGE;
+                return CLI_EXIT_USAGE;
             }
             sample = (uint32_t)n;
         } else if (argc != 1) {
@@ -854,5 +854,5 @@ usage:
             "the proposal in use\n"
             "       caselink link rerun [--wait]          relink stored "
             "records\n");
-    return S_EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }

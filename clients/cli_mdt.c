@@ -28,10 +28,10 @@ static bool s_opts(cl_request *req, int argc, char **argv, int first,
 }
 
 /* Send and print "what: reference"; 0 or the exit status. */
-static int s_simple(s_conn *cn, cl_request *req, const char *what)
+static int s_simple(cli_conn *cn, cl_request *req, const char *what)
 {
     cl_reply rep;
-    int status = s_request(cn, "coordinator", req, &rep);
+    int status = cli_call(cn, "coordinator", req, &rep);
     if (status)
         return status;
     printf("%s: %s\n", what, rep.u.publish.reference);
@@ -42,7 +42,7 @@ static int s_simple(s_conn *cn, cl_request *req, const char *what)
 static int s_usage_of(const char *text)
 {
     fputs(text, stderr);
-    return S_EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }
 
 /* --- discussion ------------------------------------------------------------
@@ -60,12 +60,12 @@ static bool s_disc_opt(cl_request *req, const char *o, const char *v)
     return false;
 }
 
-int s_mdt_discuss(s_conn *cn, int argc, char **argv)
+int cli_mdt_discuss(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     int status;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_RECORD_DISCUSSION;
     if (argc < 1 || !CL_COPY(req->u.discussion.review_id, argv[0]) ||
         !s_opts(req, argc, argv, 1, s_disc_opt))
@@ -92,17 +92,17 @@ static bool s_action_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--owner-agency"))
         return CL_COPY(a->owner_agency, v);
     if (!strcmp(o, "--due"))
-        return s_date_opt(a->due, v, "--due");
+        return cli_date_opt(a->due, v, "--due");
     return false;
 }
 
-static void s_print_actions(const s_conn *cn, const cl_actions *as,
+static void s_print_actions(const cli_conn *cn, const cl_actions *as,
                             const cl_action_query *q)
 {
     for (size_t i = 0; i < as->n; i++) {
         const cl_action *a = &as->v[i];
         char due[CL_WHEN_SHOW_SZ];
-        s_dob(cn, due, a->due);
+        cli_dob(cn, due, a->due);
         printf("%s  %s  %s  due %s  %s%s\n    %s\n    owner: %s, %s\n",
                a->action_id, a->review_id, a->person_id, due,
                cl_words(CL_W_ACTION, a->status), a->overdue ? "  OVERDUE" : "",
@@ -112,7 +112,7 @@ static void s_print_actions(const s_conn *cn, const cl_actions *as,
         for (uint32_t k = 0; k < a->n_changes; k++) {
             const cl_action_change *c = &a->changes[k];
             char at[CL_WHEN_SHOW_SZ];
-            s_time(cn, at, c->at);
+            cli_time(cn, at, c->at);
             printf("    %s  %s by %s%s%s%s%s\n", at,
                    k ? cl_words(CL_W_ACTION, c->status) : "agreed",
                    c->user[0] ? c->user : "", c->user[0] ? ", " : "", c->agency,
@@ -137,7 +137,7 @@ static int s_actions_csv(const char *path, const cl_actions *as)
     FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
     if (!f) {
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     }
     fputs("action_id,review_id,person_id,text,owner_name,owner_agency,due,"
           "status,overdue,note,updated_at,updated_by,updated_user\n",
@@ -174,7 +174,7 @@ static int s_actions_csv(const char *path, const cl_actions *as)
     }
     if (f != stdout && fclose(f) != 0) {
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     }
     if (f != stdout)
         printf("wrote %zu action%s to %s\n", as->n, as->n == 1 ? "" : "s",
@@ -182,13 +182,13 @@ static int s_actions_csv(const char *path, const cl_actions *as)
     return 0;
 }
 
-int s_action(s_conn *cn, int argc, char **argv)
+int cli_action(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     const char *sub = argc ? argv[0] : "";
     int status, st = -1;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     if (!strcmp(sub, "add") && argc >= 2) {
         req->kind = CL_REQ_ADD_ACTION;
         if (CL_COPY(req->u.action.review_id, argv[1]) &&
@@ -227,28 +227,28 @@ static void s_json_actions(const cl_actions *as)
     for (size_t i = 0; i < as->n; i++) {
         const cl_action *a = &as->v[i];
         printf("%s{", i ? "," : "");
-        s_jkv("action_id", a->action_id, true);
-        s_jkv("review_id", a->review_id, true);
-        s_jkv("person_id", a->person_id, true);
-        s_jkv("text", a->text, true);
-        s_jkv("owner_name", a->owner_name, true);
-        s_jkv("owner_agency", a->owner_agency, true);
-        s_jkv("due", a->due, true);
-        s_jkv("status", cl_action_status_name(a->status), true);
+        cli_jkv("action_id", a->action_id, true);
+        cli_jkv("review_id", a->review_id, true);
+        cli_jkv("person_id", a->person_id, true);
+        cli_jkv("text", a->text, true);
+        cli_jkv("owner_name", a->owner_name, true);
+        cli_jkv("owner_agency", a->owner_agency, true);
+        cli_jkv("due", a->due, true);
+        cli_jkv("status", cl_action_status_name(a->status), true);
         printf("\"overdue\":%s,", a->overdue ? "true" : "false");
-        s_jkv("note", a->note, false);
+        cli_jkv("note", a->note, false);
         printf("}");
     }
     printf("]}\n");
 }
 
-int s_actions(s_conn *cn, int argc, char **argv)
+int cli_actions(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_LIST_ACTIONS;
     cl_action_query *q = &req->u.action_query;
     const char *csv = NULL;
@@ -260,16 +260,16 @@ int s_actions(s_conn *cn, int argc, char **argv)
         else if (!strcmp(argv[i], "--open"))
             q->open_only = true;
         else if (!strcmp(argv[i], "--review") && i + 1 < argc)
-            status = CL_COPY(q->review_id, argv[++i]) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(q->review_id, argv[++i]) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(argv[i], "--id") && i + 1 < argc)
-            status = CL_COPY(q->person_id, argv[++i]) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(q->person_id, argv[++i]) ? 0 : CLI_EXIT_USAGE;
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status)
         status = s_usage_of("usage: caselink actions [--overdue] [--open] "
                             "[--review MDT-ID] [--id P] [--csv FILE]\n");
-    else if ((status = s_request(cn, "coordinator", req, &rep)) == 0) {
+    else if ((status = cli_call(cn, "coordinator", req, &rep)) == 0) {
         if (csv)
             status = s_actions_csv(csv, &rep.u.actions);
         else if (cn->json)
@@ -285,39 +285,39 @@ int s_actions(s_conn *cn, int argc, char **argv)
 /* --- RAG -------------------------------------------------------------------
  */
 
-int s_rag(s_conn *cn, int argc, char **argv)
+int cli_rag(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     const char *sub = argc ? argv[0] : "";
     int status = 0, g = -1;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     cl_rag_set *r = &req->u.rag;
     bool set = !strcmp(sub, "set"), hist = !strcmp(sub, "history");
     req->kind = set ? CL_REQ_SET_RAG : CL_REQ_RAG_HISTORY;
     int i = 1;
     if (argc >= 3 && (set || hist)) {
         if (!strcmp(argv[1], "--id"))
-            status = CL_COPY(r->person_id, argv[2]) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(r->person_id, argv[2]) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(argv[1], "--workstream"))
-            status = CL_COPY(r->workstream, argv[2]) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(r->workstream, argv[2]) ? 0 : CLI_EXIT_USAGE;
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         i = 3;
     } else {
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     }
     if (!status && set) {
         if (i < argc && (g = cl_rag_parse(argv[i])) > 0)
             r->rating = (uint8_t)g;
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         if (!status && (i + 3 != argc || strcmp(argv[i + 1], "--note") ||
                         !CL_COPY(r->note, argv[i + 2])))
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     } else if (!status && i != argc) {
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     }
     if (status) {
         status = s_usage_of("usage: caselink rag set (--id P | --workstream "
@@ -326,16 +326,16 @@ int s_rag(s_conn *cn, int argc, char **argv)
                             "--workstream NAME)\n");
     } else if (set) {
         status = s_simple(cn, req, "rated");
-    } else if ((status = s_request(cn, "coordinator", req, &rep)) == 0 &&
+    } else if ((status = cli_call(cn, "coordinator", req, &rep)) == 0 &&
                cn->json) {
         printf("{\"ratings\":[");
         for (size_t k = 0; k < rep.u.rags.n; k++) {
             const cl_rag_entry *e = &rep.u.rags.v[k];
             printf("%s{", k ? "," : "");
-            s_jkv("rating", cl_rag_name(e->rating), true);
-            s_jkv("note", e->note, true);
-            s_jkv("by", e->by, true);
-            s_jtime("at", e->at, false);
+            cli_jkv("rating", cl_rag_name(e->rating), true);
+            cli_jkv("note", e->note, true);
+            cli_jkv("by", e->by, true);
+            cli_jtime("at", e->at, false);
             printf("}");
         }
         printf("]}\n");
@@ -343,7 +343,7 @@ int s_rag(s_conn *cn, int argc, char **argv)
     } else if (status == 0) {
         for (size_t k = 0; k < rep.u.rags.n; k++) {
             char when[CL_WHEN_SHOW_SZ];
-            s_time(cn, when, rep.u.rags.v[k].at);
+            cli_time(cn, when, rep.u.rags.v[k].at);
             printf("%s  %-5s  %s  (%s)\n", when,
                    cl_rag_name(rep.u.rags.v[k].rating), rep.u.rags.v[k].note,
                    rep.u.rags.v[k].by);
@@ -360,51 +360,52 @@ int s_rag(s_conn *cn, int argc, char **argv)
 /* --- measures ---------------------------------------------------------------
  */
 
-int s_measure(s_conn *cn, int argc, char **argv)
+int cli_measure(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     const char *sub = argc ? argv[0] : "";
-    int status = S_EXIT_USAGE;
+    int status = CLI_EXIT_USAGE;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     if (!strcmp(sub, "define") && argc >= 5 && !strcmp(argv[2], "--baseline")) {
         cl_measure_def *md = &req->u.measure_def;
         req->kind = CL_REQ_DEFINE_MEASURE;
         if (CL_COPY(md->name, argv[1]) &&
-            s_month_opt(md->from, argv[3], "--baseline") &&
-            s_month_opt(md->to, argv[4], "--baseline"))
+            cli_month_opt(md->from, argv[3], "--baseline") &&
+            cli_month_opt(md->to, argv[4], "--baseline"))
             status = 0;
         for (int i = 5; i < argc && !status; i += 2) {
             const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
             int c;
             if (v && !strcmp(o, "--count"))
-                status = CL_COPY(md->source, v) ? 0 : S_EXIT_USAGE;
+                status = CL_COPY(md->source, v) ? 0 : CLI_EXIT_USAGE;
             else if (v && !strcmp(o, "--category") &&
                      (c = cl_category_parse(v)) > 0)
                 md->category = (uint8_t)c;
             else if (v && !strcmp(o, "--agency-kind"))
-                status = CL_COPY(md->agency_kind, v) ? 0 : S_EXIT_USAGE;
+                status = CL_COPY(md->agency_kind, v) ? 0 : CLI_EXIT_USAGE;
             else
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
         }
     } else if (!strcmp(sub, "record") && argc == 8) {
         cl_measure_value *m = &req->u.measure;
         req->kind = CL_REQ_RECORD_MEASURE;
-        status = CL_COPY(m->name, argv[1]) ? 0 : S_EXIT_USAGE;
+        status = CL_COPY(m->name, argv[1]) ? 0 : CLI_EXIT_USAGE;
         for (int i = 2; i + 1 < argc && !status; i += 2) {
             char *end = NULL;
             if (!strcmp(argv[i], "--id"))
-                status = CL_COPY(m->person_id, argv[i + 1]) ? 0 : S_EXIT_USAGE;
+                status =
+                    CL_COPY(m->person_id, argv[i + 1]) ? 0 : CLI_EXIT_USAGE;
             else if (!strcmp(argv[i], "--period"))
-                status = s_month_opt(m->period, argv[i + 1], "--period")
+                status = cli_month_opt(m->period, argv[i + 1], "--period")
                              ? 0
-                             : S_EXIT_USAGE;
+                             : CLI_EXIT_USAGE;
             else if (!strcmp(argv[i], "--value")) {
                 errno = 0;
                 m->value = strtod(argv[i + 1], &end);
-                status = errno || !*argv[i + 1] || *end ? S_EXIT_USAGE : 0;
+                status = errno || !*argv[i + 1] || *end ? CLI_EXIT_USAGE : 0;
             } else
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
         }
     }
     if (status)
@@ -426,31 +427,33 @@ int s_measure(s_conn *cn, int argc, char **argv)
 /* --- the report --------------------------------------------------------------
  */
 
-int s_report(s_conn *cn, int argc, char **argv)
+int cli_report(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     const char *fmt = NULL, *path = NULL;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_REPORT;
     for (int i = 0; i < argc && !status; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         else if (!strcmp(o, "--html") || !strcmp(o, "--json") ||
                  !strcmp(o, "--csv")) {
-            status = fmt ? S_EXIT_USAGE : 0;
+            status = fmt ? CLI_EXIT_USAGE : 0;
             fmt = o + 2;
             path = v;
         } else if (!strcmp(o, "--from"))
-            status =
-                s_date_opt(req->u.report.from, v, "--from") ? 0 : S_EXIT_USAGE;
+            status = cli_date_opt(req->u.report.from, v, "--from")
+                         ? 0
+                         : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--to"))
-            status = s_date_opt(req->u.report.to, v, "--to") ? 0 : S_EXIT_USAGE;
+            status =
+                cli_date_opt(req->u.report.to, v, "--to") ? 0 : CLI_EXIT_USAGE;
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status || !fmt) {
         free(req);
@@ -458,14 +461,14 @@ int s_report(s_conn *cn, int argc, char **argv)
                           "| --csv FILE) [--from YYYY-MM-DD] [--to "
                           "YYYY-MM-DD]\n       (FILE - for standard output)\n");
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0) {
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0) {
         free(req);
         return status;
     }
     FILE *f = strcmp(path, "-") ? fopen(path, "we") : stdout;
     if (!f) {
         fprintf(stderr, "caselink report: %s: %s\n", path, strerror(errno));
-        status = S_EXIT_FAILED;
+        status = CLI_EXIT_FAILED;
     } else {
         if (!strcmp(fmt, "html"))
             cl_report_html(f, &rep.u.report);
@@ -475,7 +478,7 @@ int s_report(s_conn *cn, int argc, char **argv)
             cl_report_csv(f, &rep.u.report);
         if (f != stdout && fclose(f) != 0) {
             fprintf(stderr, "caselink report: %s: %s\n", path, strerror(errno));
-            status = S_EXIT_FAILED;
+            status = CLI_EXIT_FAILED;
         } else if (f != stdout) {
             fprintf(stderr, "report for %s to %s written to %s\n",
                     rep.u.report.from, rep.u.report.to, path);
@@ -494,11 +497,11 @@ static int s_pack_out(const cl_review_pack *p, const char *how,
                       const char *path)
 {
     if (!strcmp(how, "--pdf"))
-        return s_pack_pdf(p, path) == 0 ? 0 : S_EXIT_FAILED;
+        return s_pack_pdf(p, path) == 0 ? 0 : CLI_EXIT_FAILED;
     FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
     if (!f) {
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     }
     int bad = 0;
     if (!strcmp(how, "--html"))
@@ -509,12 +512,12 @@ static int s_pack_out(const cl_review_pack *p, const char *how,
         bad = -1;
     if (bad) {
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     }
     return 0;
 }
 
-int s_review_show(s_conn *cn, int argc, char **argv)
+int cli_review_show(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
@@ -522,7 +525,7 @@ int s_review_show(s_conn *cn, int argc, char **argv)
     const char *out[3] = {NULL, NULL, NULL}; /* --html, --csv, --pdf */
     static const char *const how[3] = {"--html", "--csv", "--pdf"};
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_REVIEW_PACK;
     bool ok = argc >= 1 && CL_COPY(req->u.pack_review, argv[0]);
     for (int i = 1; ok && i < argc; i += 2) {
@@ -538,7 +541,7 @@ int s_review_show(s_conn *cn, int argc, char **argv)
         return s_usage_of("usage: caselink mdt show MDT-ID [--html FILE] "
                           "[--pdf FILE] [--csv FILE]\n");
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0) {
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0) {
         free(req);
         return status;
     }
@@ -602,7 +605,7 @@ int s_review_show(s_conn *cn, int argc, char **argv)
         if (it->rated)
             printf("RAG: %s  (%s)\n", cl_rag_name(it->rag.rating),
                    it->rag.note);
-        s_print_view(cn, &it->person);
+        cli_print_view(cn, &it->person);
         printf("\nOpen actions (%zu)\n", it->actions.n);
         for (size_t j = 0; j < it->actions.n; j++) {
             const cl_action *a = &it->actions.v[j];

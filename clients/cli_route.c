@@ -43,10 +43,10 @@ static void s_alert_who(char *out, size_t cap, const cl_alert *a)
 }
 
 /* One line per delivery, for the list. */
-static void s_line(const s_conn *cn, const cl_delivery *d)
+static void s_line(const cli_conn *cn, const cl_delivery *d)
 {
     char at[CL_WHEN_SHOW_SZ];
-    s_time(cn, at, d->at);
+    cli_time(cn, at, d->at);
     printf("%6" PRIu64 "  %s  %-8s ", d->seq, at,
            cl_words(CL_W_DELIVERY, d->kind));
     char who[512];
@@ -115,19 +115,19 @@ static void s_line(const s_conn *cn, const cl_delivery *d)
 }
 
 /* Everything in a delivery. */
-static void s_full(const s_conn *cn, const cl_delivery *d)
+static void s_full(const cli_conn *cn, const cl_delivery *d)
 {
     char at[CL_WHEN_SHOW_SZ], t2[CL_WHEN_SHOW_SZ], who[512];
     char by[2 * CL_NAME_SZ + 4];
-    s_time(cn, at, d->at);
+    cli_time(cn, at, d->at);
     printf("Delivery %" PRIu64 " (%s) at %s\n", d->seq,
            cl_words(CL_W_DELIVERY, d->kind), at);
     switch (d->kind) {
     case CL_DLV_ALERT: {
         const cl_alert *a = &d->u.alert;
         char born[CL_WHEN_SHOW_SZ];
-        s_time(cn, t2, a->occurred_at);
-        s_dob(cn, born, a->child_dob);
+        cli_time(cn, t2, a->occurred_at);
+        cli_dob(cn, born, a->child_dob);
         printf("  SAFEGUARDING ALERT for your %s %s\n",
                cl_words(CL_W_PLAN_TYPE, a->plan_type), a->plan_ref);
         printf("  %s %s %s%s%s, born %s\n",
@@ -136,7 +136,7 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
                a->child_given[0] && a->child_family[0] ? " " : "",
                a->child_family, a->child_dob[0] ? born : "not given");
         s_alert_who(who, sizeof(who), a);
-        s_referrer(by, a->referrer_name, a->referrer_role);
+        cli_referrer(by, a->referrer_name, a->referrer_role);
         printf("  referral:  %s about %s\n", a->reference, who);
         printf("  by:        %s%s%s%s\n", a->agency, by[0] ? " (" : "", by,
                by[0] ? ")" : ", referrer not named");
@@ -144,7 +144,7 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
                cl_words(CL_W_RISK, a->risk));
         printf("  happened:  %s\n",
                a->occurred_at ? t2 : "not given (see when it was received)");
-        s_time(cn, t2, a->received_at);
+        cli_time(cn, t2, a->received_at);
         printf("  received:  %s\n", t2);
         printf("  concern:   %s\n",
                a->concern[0] ? a->concern : "(none given)");
@@ -160,8 +160,8 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
                m->from_agency, m->review_id[0] ? " for " : "", m->review_id,
                m->due);
         char born[CL_WHEN_SHOW_SZ], due[CL_WHEN_SHOW_SZ];
-        s_dob(cn, born, m->person.dob);
-        s_dob(cn, due, m->due);
+        cli_dob(cn, born, m->person.dob);
+        cli_dob(cn, due, m->due);
         printf("  due:       %s\n", due);
         printf("  person:    %s %s %s, born %s, NHS %s%s%s\n", m->person_id,
                m->person.given, m->person.family,
@@ -176,7 +176,7 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
     }
     case CL_DLV_RESPONSE: {
         const cl_info_response *r = &d->u.response;
-        s_time(cn, t2, r->answered_at);
+        cli_time(cn, t2, r->answered_at);
         printf("  ANSWER to %s about %s from %s at %s\n", r->request_id,
                r->person_id, r->agency, t2);
         printf("  %s, %s\n", cl_words(CL_W_INVOLVE, r->involvement),
@@ -187,7 +187,7 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
     }
     case CL_DLV_STATUS: {
         const cl_status_msg *m = &d->u.status;
-        s_time(cn, t2, m->at);
+        cli_time(cn, t2, m->at);
         printf("  REFERRAL %s (your %s) is now %s, by %s at %s\n", m->reference,
                m->agency_ref, cl_words(CL_W_REFSTAT, m->status), m->by, t2);
         if (m->outcome)
@@ -198,7 +198,7 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
     }
     case CL_DLV_FEED: {
         const cl_feed_msg *m = &d->u.feed;
-        s_time(cn, t2, m->last_at);
+        cli_time(cn, t2, m->last_at);
         if (!strcmp(m->problem, "gap"))
             printf("  FEED GAP: %s feed '%s' skipped from %" PRIu64
                    " to %" PRIu64 "\n",
@@ -229,13 +229,13 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
     }
     case CL_DLV_INTAKE:
         printf("  FOR THE INTAKE QUEUE (caselink intake list):\n");
-        s_print_intake(cn, &d->u.intake);
+        cli_print_intake(cn, &d->u.intake);
         break;
     case CL_DLV_FLAG: {
         const cl_flag_notice *m = &d->u.flag;
         char t3[CL_WHEN_SHOW_SZ];
-        s_time(cn, t2, m->first_at);
-        s_time(cn, t3, m->last_at);
+        cli_time(cn, t2, m->first_at);
+        cli_time(cn, t3, m->last_at);
         printf("  FRONT-LINE FLAG SHOWN for your %s %s\n",
                m->child_pid[0] ? "plan" : "unborn plan", m->plan_ref);
         if (m->child_pid[0])
@@ -257,7 +257,7 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
     }
     case CL_DLV_RETRACTION: {
         const cl_retraction_msg *m = &d->u.retraction;
-        s_time(cn, t2, m->at);
+        cli_time(cn, t2, m->at);
         printf("  ALERT RETRACTED: disregard the safeguarding alert for %s\n",
                m->reference);
         printf("  withdrawn: by %s at %s\n", m->agency, t2);
@@ -267,7 +267,7 @@ static void s_full(const s_conn *cn, const cl_delivery *d)
     }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &d->u.governance;
-        s_time(cn, t2, m->at);
+        cli_time(cn, t2, m->at);
         printf("  FOR INFORMATION GOVERNANCE: %s\n",
                !strcmp(m->event, "first_plan_from_agency")
                    ? "the first protection plan from this agency"
@@ -296,7 +296,7 @@ static void s_on_signal(int sig)
 }
 
 typedef struct s_follow {
-    const s_conn *cn;
+    const cli_conn *cn;
     bool ack;
 } s_follow;
 
@@ -316,55 +316,55 @@ static void s_json_deliveries(const cl_deliveries *ds)
     for (size_t i = 0; i < ds->n; i++) {
         const cl_delivery *d = &ds->v[i];
         printf("%s{", i ? "," : "");
-        s_jnum("seq", (int64_t)d->seq, true);
-        s_jtime("at", d->at, true);
-        s_jkv("kind", cl_dlv_name(d->kind), true);
+        cli_jnum("seq", (int64_t)d->seq, true);
+        cli_jtime("at", d->at, true);
+        cli_jkv("kind", cl_dlv_name(d->kind), true);
         switch (d->kind) {
         case CL_DLV_ALERT: {
             const cl_alert *a = &d->u.alert;
-            s_jkv("reference", a->reference, true);
-            s_jkv("plan_reference", a->plan_ref, true);
-            s_jkv("plan_type", cl_plan_type_name(a->plan_type), true);
-            s_jkv("subject_person_id", a->subject_pid, true);
-            s_jkv("subject_given_names", a->subject_given, true);
-            s_jkv("subject_family_name", a->subject_family, true);
-            s_jkv("subject_is", a->subject_is, true);
-            s_jkv("child_person_id", a->child_pid, true);
-            s_jkv("child_given_names", a->child_given, true);
-            s_jkv("child_family_name", a->child_family, true);
-            s_jkv("reporting_agency", a->agency, true);
-            s_jkv("category", cl_category_name(a->category), true);
-            s_jkv("risk", cl_risk_name(a->risk), true);
-            s_jtime("occurred_at", a->occurred_at, true);
-            s_jtime("received_at", a->received_at, false);
+            cli_jkv("reference", a->reference, true);
+            cli_jkv("plan_reference", a->plan_ref, true);
+            cli_jkv("plan_type", cl_plan_type_name(a->plan_type), true);
+            cli_jkv("subject_person_id", a->subject_pid, true);
+            cli_jkv("subject_given_names", a->subject_given, true);
+            cli_jkv("subject_family_name", a->subject_family, true);
+            cli_jkv("subject_is", a->subject_is, true);
+            cli_jkv("child_person_id", a->child_pid, true);
+            cli_jkv("child_given_names", a->child_given, true);
+            cli_jkv("child_family_name", a->child_family, true);
+            cli_jkv("reporting_agency", a->agency, true);
+            cli_jkv("category", cl_category_name(a->category), true);
+            cli_jkv("risk", cl_risk_name(a->risk), true);
+            cli_jtime("occurred_at", a->occurred_at, true);
+            cli_jtime("received_at", a->received_at, false);
             break;
         }
         case CL_DLV_REQUEST:
-            s_jkv("request_id", d->u.request.request_id, true);
-            s_jkv("from_agency", d->u.request.from_agency, true);
-            s_jkv("person_id", d->u.request.person_id, true);
-            s_jkv("due", d->u.request.due, false);
+            cli_jkv("request_id", d->u.request.request_id, true);
+            cli_jkv("from_agency", d->u.request.from_agency, true);
+            cli_jkv("person_id", d->u.request.person_id, true);
+            cli_jkv("due", d->u.request.due, false);
             break;
         case CL_DLV_RESPONSE:
-            s_jkv("request_id", d->u.response.request_id, true);
-            s_jkv("agency", d->u.response.agency, true);
-            s_jkv("involvement", cl_involve_name(d->u.response.involvement),
-                  true);
-            s_jkv("risk", cl_risk_name(d->u.response.risk), false);
+            cli_jkv("request_id", d->u.response.request_id, true);
+            cli_jkv("agency", d->u.response.agency, true);
+            cli_jkv("involvement", cl_involve_name(d->u.response.involvement),
+                    true);
+            cli_jkv("risk", cl_risk_name(d->u.response.risk), false);
             break;
         case CL_DLV_STATUS:
-            s_jkv("reference", d->u.status.reference, true);
-            s_jkv("agency_reference", d->u.status.agency_ref, true);
-            s_jkv("status", cl_refstat_name(d->u.status.status), true);
-            s_jkv("outcome", cl_outcome_name(d->u.status.outcome), false);
+            cli_jkv("reference", d->u.status.reference, true);
+            cli_jkv("agency_reference", d->u.status.agency_ref, true);
+            cli_jkv("status", cl_refstat_name(d->u.status.status), true);
+            cli_jkv("outcome", cl_outcome_name(d->u.status.outcome), false);
             break;
         case CL_DLV_FEED:
-            s_jkv("agency", d->u.feed.agency, true);
-            s_jkv("feed", d->u.feed.feed, true);
-            s_jkv("problem", d->u.feed.problem, false);
+            cli_jkv("agency", d->u.feed.agency, true);
+            cli_jkv("feed", d->u.feed.feed, true);
+            cli_jkv("problem", d->u.feed.problem, false);
             break;
         default:
-            s_jkv("detail", "", false);
+            cli_jkv("detail", "", false);
         }
         printf("}");
     }
@@ -377,28 +377,28 @@ static void s_json_requests(const cl_request_summaries *rs)
     for (size_t i = 0; i < rs->n; i++) {
         const cl_request_summary *q = &rs->v[i];
         printf("%s{", i ? "," : "");
-        s_jkv("request_id", q->request_id, true);
-        s_jkv("person_id", q->person_id, true);
-        s_jtime("asked_at", q->created_at, true);
-        s_jkv("due", q->due, true);
-        s_jkv("review_id", q->review_id, true);
-        s_jkv("question", q->question, true);
+        cli_jkv("request_id", q->request_id, true);
+        cli_jkv("person_id", q->person_id, true);
+        cli_jtime("asked_at", q->created_at, true);
+        cli_jkv("due", q->due, true);
+        cli_jkv("review_id", q->review_id, true);
+        cli_jkv("question", q->question, true);
         printf("\"agencies\":[");
         for (uint32_t j = 0; j < q->n_agencies; j++) {
             const cl_request_state *a = &q->agencies[j];
             printf("%s{", j ? "," : "");
-            s_jkv("agency", a->agency, true);
-            s_jkv("state",
-                  a->answered  ? "answered"
-                  : a->overdue ? "overdue"
-                               : "waiting",
-                  a->answered);
+            cli_jkv("agency", a->agency, true);
+            cli_jkv("state",
+                    a->answered  ? "answered"
+                    : a->overdue ? "overdue"
+                                 : "waiting",
+                    a->answered);
             if (a->answered) {
-                s_jkv("involvement", cl_involve_name(a->response.involvement),
-                      true);
-                s_jkv("risk", cl_risk_name(a->response.risk), true);
-                s_jkv("summary", a->response.summary, true);
-                s_jtime("answered_at", a->response.answered_at, false);
+                cli_jkv("involvement", cl_involve_name(a->response.involvement),
+                        true);
+                cli_jkv("risk", cl_risk_name(a->response.risk), true);
+                cli_jkv("summary", a->response.summary, true);
+                cli_jtime("answered_at", a->response.answered_at, false);
             }
             printf("}");
         }
@@ -407,14 +407,14 @@ static void s_json_requests(const cl_request_summaries *rs)
     printf("]}\n");
 }
 
-int s_inbox(s_conn *cn, int argc, char **argv)
+int cli_inbox(cli_conn *cn, int argc, char **argv)
 {
     const char *sub = argc ? argv[0] : "list";
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     if (!strcmp(sub, "--follow")) {
         bool ack = false;
         int run_s = 0;
@@ -429,7 +429,7 @@ int s_inbox(s_conn *cn, int argc, char **argv)
             else
                 goto usage_nofree;
         }
-        if ((status = s_connect(cn, "childrens", &c)) != 0)
+        if ((status = cli_connect(cn, "childrens", &c)) != 0)
             return status;
         signal(SIGINT, s_on_signal);
         signal(SIGTERM, s_on_signal);
@@ -439,7 +439,7 @@ int s_inbox(s_conn *cn, int argc, char **argv)
         s_follow fo = {cn, ack};
         int rc = cl_client_receive_loop(c, &o, s_follow_one, &fo);
         cl_client_close(&c);
-        return rc == CL_OK ? 0 : s_transport(rc, cn);
+        return rc == CL_OK ? 0 : cli_transport(rc, cn);
     }
     if (!strcmp(sub, "ack")) {
         req->kind = CL_REQ_INBOX_ACK;
@@ -459,7 +459,7 @@ int s_inbox(s_conn *cn, int argc, char **argv)
     } else {
         goto usage;
     }
-    if ((status = s_request(cn, "childrens", req, &rep)) != 0)
+    if ((status = cli_call(cn, "childrens", req, &rep)) != 0)
         goto out;
     if (req->kind == CL_REQ_INBOX_ACK) {
         printf("acknowledged %u; %" PRIu64 " still waiting\n",
@@ -473,7 +473,7 @@ int s_inbox(s_conn *cn, int argc, char **argv)
         if (i == rep.u.deliveries.n) {
             fprintf(stderr, "caselink inbox: no delivery %s waiting\n",
                     argv[1]);
-            status = S_EXIT_FAILED;
+            status = CLI_EXIT_FAILED;
         } else {
             s_full(cn, &rep.u.deliveries.v[i]);
         }
@@ -498,7 +498,7 @@ usage:
 usage_nofree:
     fprintf(stderr, "usage: caselink inbox [list] | show SEQ | ack SEQ... | "
                     "--follow [--ack] [--for SECONDS]\n");
-    return S_EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }
 
 /* Fill one option of an information request; false if unknown/too long. */
@@ -512,7 +512,7 @@ static bool s_req_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--chi"))
         return CL_COPY(q->who.match.chi, v);
     if (!strcmp(o, "--due"))
-        return s_date_opt(q->due, v, "--due");
+        return cli_date_opt(q->due, v, "--due");
     if (!strcmp(o, "--question"))
         return CL_COPY(q->question, v);
     if (!strcmp(o, "--review"))
@@ -522,13 +522,13 @@ static bool s_req_opt(cl_request *req, const char *o, const char *v)
     return false;
 }
 
-static void s_print_requests(const s_conn *cn, const cl_request_summaries *rs)
+static void s_print_requests(const cli_conn *cn, const cl_request_summaries *rs)
 {
     char at[CL_WHEN_SHOW_SZ], due[CL_WHEN_SHOW_SZ];
     for (size_t i = 0; i < rs->n; i++) {
         const cl_request_summary *q = &rs->v[i];
-        s_time(cn, at, q->created_at);
-        s_dob(cn, due, q->due);
+        cli_time(cn, at, q->created_at);
+        cli_dob(cn, due, q->due);
         printf("%s  about %s  asked %s  due %s%s%s\n  question: %s\n",
                q->request_id, q->person_id, at, due,
                q->review_id[0] ? "  for " : "", q->review_id, q->question);
@@ -539,7 +539,7 @@ static void s_print_requests(const s_conn *cn, const cl_request_summaries *rs)
                        a->overdue ? "OVERDUE" : "waiting");
                 continue;
             }
-            s_time(cn, at, a->response.answered_at);
+            cli_time(cn, at, a->response.answered_at);
             printf("  %-28s answered %s: %s, %s\n", a->agency, at,
                    cl_words(CL_W_INVOLVE, a->response.involvement),
                    cl_words(CL_W_RISK, a->response.risk));
@@ -554,19 +554,19 @@ static void s_print_requests(const s_conn *cn, const cl_request_summaries *rs)
                "--due DATE --question TEXT");
 }
 
-int s_request_cmd(s_conn *cn, int argc, char **argv)
+int cli_request_cmd(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     const char *sub = argc ? argv[0] : "";
     if (!strcmp(sub, "send")) {
         req->kind = CL_REQ_INFO_REQUEST;
         for (int i = 1; i < argc && !status; i += 2)
             if (i + 1 >= argc || !s_req_opt(req, argv[i], argv[i + 1]))
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
     } else if (!strcmp(sub, "list")) {
         req->kind = CL_REQ_REQUEST_LIST;
         for (int i = 1; i < argc && !status; i++) {
@@ -575,12 +575,12 @@ int s_request_cmd(s_conn *cn, int argc, char **argv)
             else if (!strcmp(argv[i], "--id") && i + 1 < argc)
                 status = CL_COPY(req->u.req_list.person_id, argv[++i])
                              ? 0
-                             : S_EXIT_USAGE;
+                             : CLI_EXIT_USAGE;
             else
-                status = S_EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
         }
     } else {
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     }
     if (status) {
         fprintf(stderr,
@@ -590,7 +590,7 @@ int s_request_cmd(s_conn *cn, int argc, char **argv)
                 "       caselink request list [--id P] [--open]\n");
         goto out;
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
         goto out;
     if (req->kind == CL_REQ_INFO_REQUEST)
         printf("request sent: %s (to %u agencies)\n", rep.u.publish.reference,
@@ -605,17 +605,17 @@ out:
     return status;
 }
 
-int s_respond(s_conn *cn, int argc, char **argv)
+int cli_respond(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_INFO_RESPOND;
     cl_info_response *x = &req->u.respond;
     if (argc < 1 || !CL_COPY(x->request_id, argv[0]))
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     for (int i = 1; i < argc && !status; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int e;
@@ -633,7 +633,7 @@ int s_respond(s_conn *cn, int argc, char **argv)
         else
             ok = false;
         if (!ok)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status) {
         fprintf(stderr, "usage: caselink respond REQ-ID --summary TEXT "
@@ -642,7 +642,7 @@ int s_respond(s_conn *cn, int argc, char **argv)
                         "[--contact TEXT]\n");
         goto out;
     }
-    if ((status = s_request(cn, "adults", req, &rep)) != 0)
+    if ((status = cli_call(cn, "adults", req, &rep)) != 0)
         goto out;
     printf("answered %s\n", rep.u.publish.reference);
     cl_reply_clear(&rep);
@@ -651,18 +651,18 @@ out:
     return status;
 }
 
-int s_referral_status(s_conn *cn, int argc, char **argv)
+int cli_referral_status(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0, v;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_SET_STATUS;
     cl_set_status *ss = &req->u.set_status;
     if (argc < 2 || !CL_COPY(ss->reference, argv[0]) ||
         (v = cl_refstat_parse(argv[1])) <= 0)
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     else
         ss->status = (uint8_t)v;
     for (int i = 2; i < argc && !status; i += 2) {
@@ -673,7 +673,7 @@ int s_referral_status(s_conn *cn, int argc, char **argv)
             ss->outcome = (uint8_t)v;
             continue;
         }
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     }
     if (status) {
         fprintf(stderr, "usage: caselink referral status REF "
@@ -683,7 +683,7 @@ int s_referral_status(s_conn *cn, int argc, char **argv)
                         "            no_further_action|referred_on]\n");
         goto out;
     }
-    if ((status = s_request(cn, "coordinator", req, &rep)) != 0)
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
         goto out;
     printf("%s is now %s; the referring agency has been told\n",
            rep.u.publish.reference, cl_refstat_name(ss->status));
@@ -693,14 +693,14 @@ out:
     return status;
 }
 
-int s_admin_feeds(s_conn *cn)
+int cli_admin_feeds(cli_conn *cn)
 {
     cl_request req;
     cl_reply rep;
     char last[CL_WHEN_SHOW_SZ];
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_ADMIN_FEEDS;
-    int status = s_request(cn, "operator", &req, &rep);
+    int status = cli_call(cn, "operator", &req, &rep);
     if (status)
         return status;
     if (cn->json) {
@@ -708,17 +708,17 @@ int s_admin_feeds(s_conn *cn)
         for (size_t i = 0; i < rep.u.feeds.n; i++) {
             const cl_feed_state *f = &rep.u.feeds.v[i];
             printf("%s{", i ? "," : "");
-            s_jkv("agency", f->agency, true);
-            s_jkv("feed", f->feed, true);
-            s_jnum("last_seq", (int64_t)f->last_seq, true);
-            s_jtime("last_at", f->last_at, true);
-            s_jnum("messages", (int64_t)f->messages, true);
-            s_jnum("missing", (int64_t)f->missing, true);
-            s_jkv("state",
-                  f->silent    ? "silent"
-                  : f->missing ? "gaps"
-                               : "ok",
-                  false);
+            cli_jkv("agency", f->agency, true);
+            cli_jkv("feed", f->feed, true);
+            cli_jnum("last_seq", (int64_t)f->last_seq, true);
+            cli_jtime("last_at", f->last_at, true);
+            cli_jnum("messages", (int64_t)f->messages, true);
+            cli_jnum("missing", (int64_t)f->missing, true);
+            cli_jkv("state",
+                    f->silent    ? "silent"
+                    : f->missing ? "gaps"
+                                 : "ok",
+                    false);
             printf("}");
         }
         printf("]}\n");
@@ -730,7 +730,7 @@ int s_admin_feeds(s_conn *cn)
     for (size_t i = 0; i < rep.u.feeds.n; i++) {
         const cl_feed_state *f = &rep.u.feeds.v[i];
         double days = (double)(f->last_at - f->first_at) / 86400.0;
-        s_time(cn, last, f->last_at);
+        cli_time(cn, last, f->last_at);
         char rate[32];
         if (days >= 1.0 / 24)
             snprintf(rate, sizeof(rate), "%.1f", (double)f->messages / days);

@@ -14,9 +14,9 @@
 
 #define S_OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static int s_help_cmd(s_conn *cn, int argc, char **argv);
+static int s_help_cmd(cli_conn *cn, int argc, char **argv);
 
-const s_row s_rows[] = {
+const cli_row cli_rows[] = {
     {"keygen",
      "NAME [--agency NAME] [--kind KIND] [--roles ROLES] [--format zpl]",
      "write NAME.key (secret, mode 0600) and NAME.pub, and print the "
@@ -27,25 +27,25 @@ const s_row s_rows[] = {
             "--kind KIND\tthe agency kind (gp, police, ...)",
             "--roles ROLES\tpublisher, coordinator, operator, auditor",
             "--format FORMAT\tini (default) or zpl"),
-     0, s_keygen_cmd, NULL},
-    {"health", "", "daemon version, uptime, counts", NULL, 0, s_health_cmd,
+     0, cli_keygen_cmd, NULL},
+    {"health", "", "daemon version, uptime, counts", NULL, 0, cli_health_cmd,
      NULL},
     {"publish referral", "FIELDS... | --csv FILE [--verbose]",
      "publish one referral, or every row of a CSV file whose header names "
      "the fields (publisher); bad rows are reported as FILE:LINE",
      S_OPTS("--csv FILE\tpublish every row of FILE",
             "--verbose\tone line per row sent"),
-     S_REFERRAL_FIELDS, s_publish, NULL},
+     CLI_REFERRAL_FIELDS, cli_publish, NULL},
     {"publish plan", "FIELDS...",
      "publish or update a child protection plan (publisher registered as a "
      "plan authority)",
-     NULL, S_PLAN_FIELDS, s_publish, NULL},
+     NULL, CLI_PLAN_FIELDS, cli_publish, NULL},
     {"import persons", "FILE.csv --agency NAME",
      "link an agency's caseload extract (publisher); header: local_id "
      "(required), given_names, family_name, date_of_birth, sex, "
      "address_line1, address_line2, town, postcode, uprn, nhs_number, "
      "chi_number; a bad field is dropped with a warning, not the row",
-     S_OPTS("--agency NAME\tyour agency, as registered"), 0, s_import, NULL},
+     S_OPTS("--agency NAME\tyour agency, as registered"), 0, cli_import, NULL},
     {"person show",
      "(--nhs N | --chi N | --id P) (--review MDT-ID | --access-reason "
      "CODE --purpose TEXT)",
@@ -59,7 +59,7 @@ const s_row s_rows[] = {
             "subject_request",
             "--purpose TEXT\twhy you open it (flagged for the auditor)",
             "--review MDT-ID\tthe review whose agenda the person is on"),
-     0, s_person, NULL},
+     0, cli_person, NULL},
     {"person find", "FIELDS... --access-reason CODE --purpose TEXT [--limit N]",
      "ranked candidates for a person's details (coordinator; break-glass); "
      "a name needs a date of birth or a postcode too",
@@ -68,11 +68,11 @@ const s_row s_rows[] = {
             "subject_request",
             "--purpose TEXT\twhy you search (audited)",
             "--limit N\tat most N candidates"),
-     S_PERSON_FIELDS, s_person, NULL},
+     CLI_PERSON_FIELDS, cli_person, NULL},
     {"person split", "RECORD --reason TEXT",
      "undo a wrong link: the record becomes a person of its own "
      "(coordinator)",
-     S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_person, NULL},
+     S_OPTS("--reason TEXT\tkept for the auditor"), 0, cli_person, NULL},
     {"person hold", "(--nhs N | --chi N | --id P) --reason TEXT",
      "a legal hold: retention keeps the person, whatever their activity, "
      "until the hold is released (coordinator; audited with the reason)",
@@ -80,13 +80,13 @@ const s_row s_rows[] = {
             "--id P\tor caselink's person id",
             "--reason TEXT\twhy they must be kept (litigation, an inquiry, "
             "a complaint)"),
-     0, s_person, NULL},
+     0, cli_person, NULL},
     {"person release", "(--nhs N | --chi N | --id P) --reason TEXT",
      "end a legal hold: retention applies again (coordinator; audited)",
      S_OPTS("--nhs N\tthe person's NHS number", "--chi N\tor CHI number",
             "--id P\tor caselink's person id",
             "--reason TEXT\twhy the hold ends"),
-     0, s_person, NULL},
+     0, cli_person, NULL},
     {"casefind",
      "--agency NAME [--min N] [--since DATE] [--until DATE] [--not-known-to "
      "WHO]... --access-reason CODE --purpose TEXT",
@@ -103,32 +103,33 @@ const s_row s_rows[] = {
             "safeguarding_enquiry, mdt_preparation, legal_duty, data_quality, "
             "subject_request",
             "--purpose TEXT\twhy (audited; the list names people)"),
-     0, s_casefind, NULL},
+     0, cli_casefind, NULL},
     {"links export", "--csv",
      "every agency record and the person it is linked to (coordinator)",
-     S_OPTS("--csv\tas CSV on standard output"), 0, s_links, NULL},
+     S_OPTS("--csv\tas CSV on standard output"), 0, cli_links, NULL},
     {"link evaluate", "--truth FILE.csv",
      "measure linking against labelled records (columns agency, local_id, "
      "cluster): precision, recall, F1, clusters, the review queue, a table "
      "by threshold (coordinator)",
-     S_OPTS("--truth FILE\tthe labelled sample"), 0, s_link, NULL},
+     S_OPTS("--truth FILE\tthe labelled sample"), 0, cli_link, NULL},
     {"link train", "[--sample N]",
      "estimate linking weights from the store's own records: u from random "
      "pairs, m by EM over blocked pairs, name frequencies, the prior; kept "
      "as a proposal (coordinator or operator; audited; no personal data)",
-     S_OPTS("--sample N\trecords to learn from (default 20000)"), 0, s_link,
+     S_OPTS("--sample N\trecords to learn from (default 20000)"), 0, cli_link,
      NULL},
     {"link weights", "[--accept]",
      "the weights of every comparison level in use and proposed, and the "
      "thresholds as weights and probabilities; --accept puts the proposal "
      "in use (coordinator or operator)",
-     S_OPTS("--accept\tuse the proposed weights from now on"), 0, s_link, NULL},
+     S_OPTS("--accept\tuse the proposed weights from now on"), 0, cli_link,
+     NULL},
     {"link rerun", "[--wait]",
      "relink every stored record with the weights in use, in bounded "
      "background batches (progress in admin stats): people merged where a "
      "record now matches two, other pairs queued for review; a record a "
      "coordinator decided on is never moved (coordinator or operator)",
-     S_OPTS("--wait\tuntil it is done"), 0, s_link, NULL},
+     S_OPTS("--wait\tuntil it is done"), 0, cli_link, NULL},
     {"match list",
      "[--limit N] [--page N | --after QID | --all] [--agency NAME] "
      "[--min-probability P] [--max-probability P]",
@@ -139,18 +140,18 @@ const s_row s_rows[] = {
             "--agency NAME\tpairs with a record of this agency",
             "--min-probability P\tmatch probability at least P (0..1)",
             "--max-probability P\tat most P"),
-     0, s_review, NULL},
+     0, cli_review, NULL},
     {"match accept", "QID --reason TEXT",
      "the two records are one person: merge them (coordinator)",
-     S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_review, NULL},
+     S_OPTS("--reason TEXT\tkept for the auditor"), 0, cli_review, NULL},
     {"match reject", "QID --reason TEXT",
      "the two records are different people (coordinator)",
-     S_OPTS("--reason TEXT\tkept for the auditor"), 0, s_review, NULL},
+     S_OPTS("--reason TEXT\tkept for the auditor"), 0, cli_review, NULL},
     {"mdt create", "--date DATE --title TEXT [--agency NAME]...",
      "create an extended MDT review (coordinator)",
      S_OPTS("--date DATE\twhen it meets", "--title TEXT\tits title",
             "--agency NAME\tan agency attending (repeatable)"),
-     0, s_mdt, NULL},
+     0, cli_mdt, NULL},
     {"mdt add",
      "MDT-ID (--nhs N | --id P) --reason REASON [--note TEXT] "
      "[--access-reason CODE --purpose TEXT]",
@@ -164,12 +165,12 @@ const s_row s_rows[] = {
             "safeguarding_enquiry, mdt_preparation, legal_duty, data_quality, "
             "subject_request",
             "--purpose TEXT\tbreak-glass justification"),
-     0, s_mdt, NULL},
+     0, cli_mdt, NULL},
     {"mdt discuss", "MDT-ID --id P --summary TEXT [--decisions TEXT]",
      "record what the review said and decided about a person",
      S_OPTS("--id P\tperson id", "--summary TEXT\twhat was said",
             "--decisions TEXT\twhat was decided"),
-     0, s_mdt, NULL},
+     0, cli_mdt, NULL},
     {"mdt show", "MDT-ID [--html FILE] [--pdf FILE] [--csv FILE]",
      "the agenda pack: the meeting (chair, attendees, apologies, "
      "confidentiality), since the last meeting, and for each person the "
@@ -184,7 +185,7 @@ const s_row s_rows[] = {
             "(CASELINK_CHROMIUM, or chromium on PATH)",
             "--csv FILE\tthe agenda, a row per person (- for standard "
             "output)"),
-     0, s_mdt, NULL},
+     0, cli_mdt, NULL},
     {"mdt record",
      "MDT-ID --chair NAME [--attendee \"NAME|AGENCY|ROLE\"]... "
      "[--apology \"NAME|AGENCY|ROLE\"]... [--confidentiality TEXT]",
@@ -195,7 +196,7 @@ const s_row s_rows[] = {
             "(repeatable)",
             "--apology SPEC\tNAME|AGENCY|ROLE (repeatable)",
             "--confidentiality TEXT\tinstead of the default statement"),
-     0, s_mdt, NULL},
+     0, cli_mdt, NULL},
     {"action add",
      "MDT-ID --id P --text TEXT --owner NAME --owner-agency AGENCY --due "
      "DATE",
@@ -203,17 +204,17 @@ const s_row s_rows[] = {
      S_OPTS("--id P\tperson id", "--text TEXT\twhat is to be done",
             "--owner NAME\twho does it", "--owner-agency AGENCY\ttheir agency",
             "--due DATE\tby when"),
-     0, s_action, NULL},
+     0, cli_action, NULL},
     {"action done", "ACT-ID [--note TEXT]", "mark an action done",
-     S_OPTS("--note TEXT\twhat happened"), 0, s_action, NULL},
+     S_OPTS("--note TEXT\twhat happened"), 0, cli_action, NULL},
     {"action cancel", "ACT-ID [--note TEXT]", "cancel an action",
-     S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
+     S_OPTS("--note TEXT\twhy"), 0, cli_action, NULL},
     {"action reopen", "ACT-ID [--note TEXT]", "open a closed action again",
-     S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
+     S_OPTS("--note TEXT\twhy"), 0, cli_action, NULL},
     {"action block", "ACT-ID --note TEXT",
      "the owning agency cannot go on with an action (publisher of the "
      "owning agency, or coordinator); the coordinators are told",
-     S_OPTS("--note TEXT\twhy"), 0, s_action, NULL},
+     S_OPTS("--note TEXT\twhy"), 0, cli_action, NULL},
     {"actions", "[--overdue] [--open] [--review MDT-ID] [--id P] [--csv FILE]",
      "actions agreed at reviews, each with who changed it and when; "
      "overdue ones are open past their due date; a publisher sees its own "
@@ -221,7 +222,7 @@ const s_row s_rows[] = {
      S_OPTS("--overdue\tonly overdue ones", "--open\tonly open ones",
             "--review MDT-ID\tof one review", "--id P\tabout one person",
             "--csv FILE\tthe actions tracker as CSV (- for standard output)"),
-     0, s_actions, NULL},
+     0, cli_actions, NULL},
     {"referral list",
      "[--agency NAME] [--category C] [--status S] [--from DATE] [--to DATE] "
      "[--id P | --nhs N] [--limit N] [--after REF]",
@@ -236,21 +237,21 @@ const s_row s_rows[] = {
             "--id P\tabout one person", "--nhs N\tabout one person",
             "--limit N\ta page of at most N (default 500)",
             "--after REF\tthe page after this reference"),
-     0, s_referral_list, NULL},
+     0, cli_referral_list, NULL},
     {"mdt list", "[--upcoming | --past]",
      "reviews by date with how many people are on each agenda, discussed, "
      "and their actions open, overdue and closed (coordinator)",
      S_OPTS("--upcoming\tdated today or later", "--past\tdated before today"),
-     0, s_mdt_list, NULL},
+     0, cli_mdt_list, NULL},
     {"rag set", "(--id P | --workstream NAME) red|amber|green --note TEXT",
      "rate a case or a workstream; every change is kept",
      S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream",
             "--note TEXT\twhy"),
-     0, s_rag, NULL},
+     0, cli_rag, NULL},
     {"rag history", "(--id P | --workstream NAME)",
      "every rating of a case or a workstream, with who and when",
      S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream"), 0,
-     s_rag, NULL},
+     cli_rag, NULL},
     {"measure define",
      "NAME --baseline MONTH MONTH [--count referrals|attendances] "
      "[--category CATEGORY] [--agency-kind KIND]",
@@ -264,12 +265,12 @@ const s_row s_rows[] = {
             "--category CATEGORY\twith referrals: only this category",
             "--agency-kind KIND\twith referrals: only from agencies of this "
             "kind (police, gp, ...)"),
-     0, s_measure, NULL},
+     0, cli_measure, NULL},
     {"measure record", "NAME --id P --period MONTH --value N",
      "one person's value of a measure for one month",
      S_OPTS("--id P\tperson id", "--period MONTH\tthe month",
             "--value N\tthe value"),
-     0, s_measure, NULL},
+     0, cli_measure, NULL},
     {"report",
      "(--html FILE | --json FILE | --csv FILE) [--from DATE] [--to "
      "DATE]",
@@ -280,16 +281,17 @@ const s_row s_rows[] = {
             "--csv FILE\tthe same figures as CSV",
             "--from DATE\tstart of the period (default a year ago)",
             "--to DATE\tend of the period (default today)"),
-     0, s_report, NULL},
+     0, cli_report, NULL},
     {"referral correct", "REF --reason TEXT FIELDS...",
      "change only the fields given of a referral your agency sent "
      "(publisher; REF: CL-... or your own reference); earlier versions are "
      "kept",
-     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), S_REFERRAL_FIELDS,
-     s_referral, NULL},
+     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), CLI_REFERRAL_FIELDS,
+     cli_referral, NULL},
     {"referral withdraw", "REF --reason TEXT",
      "withdraw a referral your agency sent (publisher)",
-     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), 0, s_referral, NULL},
+     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), 0, cli_referral,
+     NULL},
     {"referral status",
      "REF accepted|declined|closed [--reason TEXT] [--outcome OUTCOME]",
      "move a referral on (coordinator); the referring agency is told; "
@@ -297,16 +299,16 @@ const s_row s_rows[] = {
      "no_further_action, referred_on",
      S_OPTS("--reason TEXT\twhy (required to decline)",
             "--outcome OUTCOME\thow it closed"),
-     0, s_referral, NULL},
+     0, cli_referral, NULL},
     {"inbox", "[list] | --follow [--ack] [--for SECONDS]",
      "your agency's mailbox: alerts, requests, answers, status changes, "
      "feed problems, kept until acknowledged",
      S_OPTS("--follow\tprint deliveries as they arrive",
             "--ack\twith --follow: acknowledge each one printed",
             "--for SECONDS\twith --follow: stop after SECONDS"),
-     0, s_inbox, NULL},
-    {"inbox show", "SEQ", "one delivery in full", NULL, 0, s_inbox, NULL},
-    {"inbox ack", "SEQ...", "done with these deliveries", NULL, 0, s_inbox,
+     0, cli_inbox, NULL},
+    {"inbox show", "SEQ", "one delivery in full", NULL, 0, cli_inbox, NULL},
+    {"inbox ack", "SEQ...", "done with these deliveries", NULL, 0, cli_inbox,
      NULL},
     {"request send",
      "(--id P | --nhs N) --agency NAME... --due DATE --question TEXT "
@@ -316,11 +318,11 @@ const s_row s_rows[] = {
             "--agency NAME\tan agency to ask (repeatable)",
             "--due DATE\tanswer by", "--question TEXT\twhat you ask",
             "--review MDT-ID\tthe review it prepares"),
-     0, s_request_cmd, NULL},
+     0, cli_request_cmd, NULL},
     {"request list", "[--id P] [--open]",
      "requests and each agency's answer, or that it is waiting or overdue",
      S_OPTS("--id P\tabout one person", "--open\tonly unanswered ones"), 0,
-     s_request_cmd, NULL},
+     cli_request_cmd, NULL},
     {"respond",
      "REQ-ID --summary TEXT --involvement none|past|current [--risk RISK] "
      "[--contact TEXT]",
@@ -329,15 +331,16 @@ const s_row s_rows[] = {
             "--involvement LEVEL\tnone, past or current",
             "--risk RISK\tlow, medium, high or immediate",
             "--contact TEXT\twho to call"),
-     0, s_respond, NULL},
+     0, cli_respond, NULL},
     {"audit verify", "[--checkpoint FILE]",
      "check the audit chain and the indexes, against the newest signed "
      "checkpoint in FILE when given (such as the file checkpoint_command "
      "shipped) (auditor)",
-     S_OPTS("--checkpoint FILE\tcheckpoints kept elsewhere"), 0, s_audit, NULL},
-    {"audit checkpoint", "",
-     "print a signed checkpoint to keep elsewhere (auditor)", NULL, 0, s_audit,
+     S_OPTS("--checkpoint FILE\tcheckpoints kept elsewhere"), 0, cli_audit,
      NULL},
+    {"audit checkpoint", "",
+     "print a signed checkpoint to keep elsewhere (auditor)", NULL, 0,
+     cli_audit, NULL},
     {"audit search",
      "(--nhs N | --chi N | --id P | --user ID | [--break-glass | --flagged] "
      "[--from DATE] [--to DATE] [--client NAME]) [--limit N]",
@@ -352,14 +355,14 @@ const s_row s_rows[] = {
             "--from DATE\tfrom DATE", "--to DATE\tbefore DATE",
             "--client NAME\tby this registered client",
             "--limit N\tat most N entries"),
-     0, s_audit, NULL},
+     0, cli_audit, NULL},
     {"audit flags", "[--agency NAME] [--from DATE] [--to DATE] [--limit N]",
      "the front-line flags shown, by agency and date: who was shown whose "
      "plan, about whom, how (auditor)",
      S_OPTS("--agency NAME\tshown to this agency", "--from DATE\tfrom this day",
             "--to DATE\tto this day, inclusive",
             "--limit N\tat most N (default 100)"),
-     0, s_audit, NULL},
+     0, cli_audit, NULL},
     {"flag check", "(--nhs N | --chi N | --local-id ID)",
      "is the person in front of you, or a child they are parent, carer or "
      "household member of, on a protection plan, and whom to call (a "
@@ -371,36 +374,37 @@ const s_row s_rows[] = {
             "--given NAME\trefused: never by name, date of birth or address",
             "--family NAME\trefused, as --given",
             "--dob DATE\trefused, as --given"),
-     0, s_flag, NULL},
+     0, cli_flag, NULL},
     {"plan withdraw", "YOUR-REF --reason TEXT",
      "withdraw a protection plan recorded in error (its plan authority): it "
      "leaves every case view, alert and front-line flag at once",
-     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), 0, s_plan_cmd, NULL},
+     S_OPTS("--reason TEXT\twhy (kept for the auditor)"), 0, cli_plan_cmd,
+     NULL},
     {"audit subject-access", "(--nhs N | --chi N | --id P)",
      "everything held about a person, as JSON (auditor)",
      S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number", "--id P\tperson id"),
-     0, s_audit, NULL},
+     0, cli_audit, NULL},
     {"admin stats", "",
      "requests, commits, latency, store, mailboxes (operator)", NULL, 0,
-     s_admin, NULL},
+     cli_admin, NULL},
     {"admin feeds", "",
      "each agency feed: last message, rate, gaps, silence (operator, "
      "coordinator)",
-     NULL, 0, s_admin, NULL},
+     NULL, 0, cli_admin, NULL},
     {"admin backup", "NAME",
      "online, still encrypted copy to STATE_DIRECTORY/backups/NAME "
      "(operator)",
-     NULL, 0, s_admin, NULL},
+     NULL, 0, cli_admin, NULL},
     {"admin rotate-key", "", "seal with a new data key; re-seal the rest", NULL,
-     0, s_admin, NULL},
-    {"admin key-status", "", "data key versions in use", NULL, 0, s_admin,
+     0, cli_admin, NULL},
+    {"admin key-status", "", "data key versions in use", NULL, 0, cli_admin,
      NULL},
     {"admin retire-key", "VERSION", "refuse an unused key version from now on",
-     NULL, 0, s_admin, NULL},
+     NULL, 0, cli_admin, NULL},
     {"admin promote", "",
      "on a standby: catch up with the stream, then take over as the active "
      "(operator)",
-     NULL, 0, s_admin, NULL},
+     NULL, 0, cli_admin, NULL},
     {"help", "[COMMAND] | --man | --completion | --words",
      "this list, one command's options, the manual page, bash completion, "
      "or the wording table",
@@ -409,20 +413,21 @@ const s_row s_rows[] = {
             "--words\tthe label shown for each value"),
      0, s_help_cmd, NULL},
     /* old names, kept working with a notice */
-    {"review list", "...", "the match-review queue", NULL, 0, s_review,
+    {"review list", "...", "the match-review queue", NULL, 0, cli_review,
      "match list"},
     {"review accept", "QID --reason TEXT", "merge a queued pair", NULL, 0,
-     s_review, "match accept"},
+     cli_review, "match accept"},
     {"review reject", "QID --reason TEXT", "keep a queued pair apart", NULL, 0,
-     s_review, "match reject"},
-    {"review show", "MDT-ID", "the agenda pack", NULL, 0, s_review, "mdt show"},
+     cli_review, "match reject"},
+    {"review show", "MDT-ID", "the agenda pack", NULL, 0, cli_review,
+     "mdt show"},
     {"intake", "[list] [--all]",
      "the coordinators' intake queue: concerns the partnership's rules send "
      "to the MDT, referrals that ask for it, patterns the triggers found, "
      "actions overdue; each with the person's name and date of birth, the "
      "referring agency, what and when, and the agendas the person is on "
      "(coordinator; audited)",
-     S_OPTS("--all\tdecided and deferred items too"), 0, s_intake, NULL},
+     S_OPTS("--all\tdecided and deferred items too"), 0, cli_intake, NULL},
     {"intake accept", "IN-ID --review MDT-ID [--reason REASON]",
      "put the person on a review's agenda; a referral still received is "
      "accepted and the referrer told (coordinator)",
@@ -430,20 +435,20 @@ const s_row s_rows[] = {
             "--reason REASON\tgp_concern, police_high_level_user, "
             "child_protection, case_finding or other (default from the "
             "rule)"),
-     0, s_intake, NULL},
+     0, cli_intake, NULL},
     {"intake decline", "IN-ID --reason TEXT",
      "decline an item; a referral still received is declined and the "
      "referrer told the reason (coordinator)",
-     S_OPTS("--reason TEXT\twhy (the referrer reads it)"), 0, s_intake, NULL},
+     S_OPTS("--reason TEXT\twhy (the referrer reads it)"), 0, cli_intake, NULL},
     {"intake defer", "IN-ID [--until DATE] [--reason TEXT]",
      "leave an item for later: it comes back to the queue on DATE "
      "(coordinator)",
      S_OPTS("--until DATE\tshow it again from this date",
             "--reason TEXT\twhy it waits"),
-     0, s_intake, NULL},
+     0, cli_intake, NULL},
 };
 
-const size_t s_n_rows = sizeof(s_rows) / sizeof(s_rows[0]);
+const size_t cli_n_rows = sizeof(cli_rows) / sizeof(cli_rows[0]);
 
 /* Connection and output options, before or after the command. */
 static const char *const s_global[] = {
@@ -488,13 +493,13 @@ static size_t s_word_len(const char *w, size_t *first)
     return w[*first] ? 2 : 1;
 }
 
-static const s_row *s_find_row(int argc, char **argv, int *used,
-                               const s_row **same_first)
+static const cli_row *s_find_row(int argc, char **argv, int *used,
+                                 const cli_row **same_first)
 {
-    const s_row *one = NULL;
+    const cli_row *one = NULL;
     *same_first = NULL;
-    for (size_t i = 0; i < s_n_rows; i++) {
-        const s_row *r = &s_rows[i];
+    for (size_t i = 0; i < cli_n_rows; i++) {
+        const cli_row *r = &cli_rows[i];
         size_t first;
         size_t n = s_word_len(r->words, &first);
         if (strlen(argv[0]) != first || strncmp(r->words, argv[0], first))
@@ -549,7 +554,7 @@ static void s_consider(const char *want, const char *cand, size_t clen,
 }
 
 /* Whether the row (or its field lists) takes option o ("--since"). */
-static const char *s_row_opt(const s_row *r, const char *o, bool *arg)
+static const char *s_row_opt(const cli_row *r, const char *o, bool *arg)
 {
     for (const char *const *p = r->opts; p && *p; p++)
         if (strlen(o) == s_opt_len(*p) && !strncmp(*p, o, s_opt_len(*p))) {
@@ -558,26 +563,26 @@ static const char *s_row_opt(const s_row *r, const char *o, bool *arg)
         }
     const char *f = o + 2;
     *arg = true;
-    if (((r->fields & S_REFERRAL_FIELDS) &&
+    if (((r->fields & CLI_REFERRAL_FIELDS) &&
          cl_fields_known(cl_referral_field_docs, f)) ||
-        ((r->fields & S_PLAN_FIELDS) &&
+        ((r->fields & CLI_PLAN_FIELDS) &&
          cl_fields_known(cl_plan_field_docs, f)) ||
-        ((r->fields & S_PERSON_FIELDS) &&
+        ((r->fields & CLI_PERSON_FIELDS) &&
          cl_fields_known(cl_person_field_docs, f)))
         return o;
     return NULL;
 }
 
-static void s_suggest_opt(const s_row *r, const char *o)
+static void s_suggest_opt(const cli_row *r, const char *o)
 {
     const char *best = NULL;
     size_t best_len = 0, best_d = 3;
     for (const char *const *p = r->opts; p && *p; p++)
         s_consider(o, *p, s_opt_len(*p), &best, &best_len, &best_d);
     const cl_field_doc *lists[3] = {
-        r->fields & S_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
-        r->fields & S_PLAN_FIELDS ? cl_plan_field_docs : NULL,
-        r->fields & S_PERSON_FIELDS ? cl_person_field_docs : NULL};
+        r->fields & CLI_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
+        r->fields & CLI_PLAN_FIELDS ? cl_plan_field_docs : NULL,
+        r->fields & CLI_PERSON_FIELDS ? cl_person_field_docs : NULL};
     static char flag[80];
     for (int l = 0; l < 3; l++)
         for (const cl_field_doc *d = lists[l]; d && d->name; d++)
@@ -603,7 +608,7 @@ static void s_suggest_opt(const s_row *r, const char *o)
 }
 
 /* Every --option in argv must be one the row lists. */
-static bool s_check_opts(const s_row *r, int argc, char **argv)
+static bool s_check_opts(const cli_row *r, int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2])
@@ -623,39 +628,39 @@ static bool s_check_opts(const s_row *r, int argc, char **argv)
     return true;
 }
 
-int s_dispatch(s_conn *cn, int argc, char **argv)
+int cli_dispatch(cli_conn *cn, int argc, char **argv)
 {
     int used = 0;
-    const s_row *same = NULL;
-    const s_row *r = argc ? s_find_row(argc, argv, &used, &same) : NULL;
+    const cli_row *same = NULL;
+    const cli_row *r = argc ? s_find_row(argc, argv, &used, &same) : NULL;
     if (!r && same) /* "person frob": the handler says how it is used */
         return same->run(cn, argc - 1, argv + 1);
     if (!r) {
         const char *best = NULL;
         size_t best_len = 0, best_d = 3;
-        for (size_t i = 0; argc && i < s_n_rows; i++)
-            if (!s_rows[i].now)
-                s_consider(argv[0], s_rows[i].words,
-                           strcspn(s_rows[i].words, " "), &best, &best_len,
+        for (size_t i = 0; argc && i < cli_n_rows; i++)
+            if (!cli_rows[i].now)
+                s_consider(argv[0], cli_rows[i].words,
+                           strcspn(cli_rows[i].words, " "), &best, &best_len,
                            &best_d);
         fprintf(stderr, "caselink: unknown command '%s'", argc ? argv[0] : "");
         if (best)
             fprintf(stderr, "; did you mean '%.*s'?", (int)best_len, best);
         fprintf(stderr, " (caselink help lists every command)\n");
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    const s_row *checked = r;
+    const cli_row *checked = r;
     if (r->now) {
         fprintf(stderr,
                 "caselink: '%s' is now 'caselink %s' (the old name still "
                 "works)\n",
                 r->words, r->now);
-        for (size_t i = 0; i < s_n_rows; i++)
-            if (!strcmp(s_rows[i].words, r->now))
-                checked = &s_rows[i]; /* the options of the new name */
+        for (size_t i = 0; i < cli_n_rows; i++)
+            if (!strcmp(cli_rows[i].words, r->now))
+                checked = &cli_rows[i]; /* the options of the new name */
     }
     if (!s_check_opts(checked, argc - used, argv + used))
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     return r->run(cn, argc - 1, argv + 1);
 }
 
@@ -719,7 +724,7 @@ static void s_field_lines(FILE *f, const cl_field_doc *d)
     }
 }
 
-static void s_row_text(FILE *f, const s_row *r, bool full)
+static void s_row_text(FILE *f, const cli_row *r, bool full)
 {
     fprintf(f, "  %s %s\n", r->words, r->synopsis);
     if (r->now) {
@@ -731,15 +736,15 @@ static void s_row_text(FILE *f, const s_row *r, bool full)
         s_opt_lines(f, r->opts);
 }
 
-void s_help_text(FILE *f, const char *cmd)
+void cli_help_text(FILE *f, const char *cmd)
 {
     bool any = false;
-    for (size_t i = 0; cmd && i < s_n_rows; i++) {
-        size_t first = strcspn(s_rows[i].words, " ");
-        if ((strlen(cmd) == first && !strncmp(s_rows[i].words, cmd, first)) ||
-            !strcmp(s_rows[i].words, cmd)) {
-            s_row_text(f, &s_rows[i], true);
-            if (s_rows[i].fields & S_REFERRAL_FIELDS)
+    for (size_t i = 0; cmd && i < cli_n_rows; i++) {
+        size_t first = strcspn(cli_rows[i].words, " ");
+        if ((strlen(cmd) == first && !strncmp(cli_rows[i].words, cmd, first)) ||
+            !strcmp(cli_rows[i].words, cmd)) {
+            s_row_text(f, &cli_rows[i], true);
+            if (cli_rows[i].fields & CLI_REFERRAL_FIELDS)
                 fputs("      FIELDS: see 'Referral fields' in caselink "
                       "help\n",
                       f);
@@ -753,14 +758,14 @@ void s_help_text(FILE *f, const char *cmd)
     fputs("usage: caselink [CONNECTION] COMMAND [ARGS] [--iso] [--json]\n\n"
           "Commands (caselink help COMMAND for each one's options):\n",
           f);
-    for (size_t i = 0; i < s_n_rows; i++)
-        if (!s_rows[i].now)
-            s_row_text(f, &s_rows[i], false);
+    for (size_t i = 0; i < cli_n_rows; i++)
+        if (!cli_rows[i].now)
+            s_row_text(f, &cli_rows[i], false);
     fputs("\nOld names still accepted, with a notice:\n", f);
-    for (size_t i = 0; i < s_n_rows; i++)
-        if (s_rows[i].now)
-            fprintf(f, "  %-28s now caselink %s\n", s_rows[i].words,
-                    s_rows[i].now);
+    for (size_t i = 0; i < cli_n_rows; i++)
+        if (cli_rows[i].now)
+            fprintf(f, "  %-28s now caselink %s\n", cli_rows[i].words,
+                    cli_rows[i].now);
     fputs("\nConnection and output:\n", f);
     s_opt_lines(f, s_global);
     fputs("\nReferral fields (flags --name-with-dashes or the short flag; "
@@ -822,7 +827,7 @@ static void s_man_fields(FILE *f, const cl_field_doc *d)
     }
 }
 
-void s_help_man(FILE *f)
+void cli_help_man(FILE *f)
 {
     fputs(".\\\" Generated by 'caselink help --man' from the command table; "
           "do not edit.\n"
@@ -843,8 +848,8 @@ void s_help_man(FILE *f)
           f);
     s_man_opts(f, s_global);
     fputs(".SH COMMANDS\n", f);
-    for (size_t i = 0; i < s_n_rows; i++) {
-        const s_row *r = &s_rows[i];
+    for (size_t i = 0; i < cli_n_rows; i++) {
+        const cli_row *r = &cli_rows[i];
         if (r->now)
             continue;
         fputs(".TP\n.B ", f);
@@ -864,12 +869,12 @@ void s_help_man(FILE *f)
         }
     }
     fputs(".SH OLD NAMES\nStill accepted, with a notice:\n", f);
-    for (size_t i = 0; i < s_n_rows; i++)
-        if (s_rows[i].now) {
+    for (size_t i = 0; i < cli_n_rows; i++)
+        if (cli_rows[i].now) {
             fputs(".TP\n.B ", f);
-            s_roff(f, s_rows[i].words, SIZE_MAX);
+            s_roff(f, cli_rows[i].words, SIZE_MAX);
             fputs("\nnow\n.BR \"caselink ", f);
-            s_roff(f, s_rows[i].now, SIZE_MAX);
+            s_roff(f, cli_rows[i].now, SIZE_MAX);
             fputs("\"\n", f);
         }
     fputs(".SH REFERRAL FIELDS\nAs flags (\\-\\-family\\-name) or CSV "
@@ -888,7 +893,7 @@ void s_help_man(FILE *f)
           f);
 }
 
-void s_help_completion(FILE *f)
+void cli_help_completion(FILE *f)
 {
     fputs("# bash completion for caselink; generated by 'caselink help "
           "--completion'.\n"
@@ -908,23 +913,23 @@ void s_help_completion(FILE *f)
           "    if [ -z \"$w1\" ]; then\n"
           "        words=\"",
           f);
-    for (size_t i = 0; i < s_n_rows; i++) {
-        size_t first = strcspn(s_rows[i].words, " ");
+    for (size_t i = 0; i < cli_n_rows; i++) {
+        size_t first = strcspn(cli_rows[i].words, " ");
         bool dup = false;
         for (size_t j = 0; j < i && !dup; j++)
-            dup = strcspn(s_rows[j].words, " ") == first &&
-                  !strncmp(s_rows[j].words, s_rows[i].words, first);
+            dup = strcspn(cli_rows[j].words, " ") == first &&
+                  !strncmp(cli_rows[j].words, cli_rows[i].words, first);
         if (!dup)
-            fprintf(f, "%s%.*s", i ? " " : "", (int)first, s_rows[i].words);
+            fprintf(f, "%s%.*s", i ? " " : "", (int)first, cli_rows[i].words);
     }
     for (const char *const *p = s_global; *p; p++)
         fprintf(f, " %.*s", (int)s_opt_len(*p), *p);
     fputs("\"\n    else\n        case \"$w1 $w2\" in\n", f);
     /* two-word rows first (so "inbox show" is not taken for "inbox"):
      * their options; then the first word alone: its second words */
-    for (size_t k = 0; k < 2 * s_n_rows; k++) {
-        const s_row *r = &s_rows[k % s_n_rows];
-        if ((k < s_n_rows) != (strchr(r->words, ' ') != NULL))
+    for (size_t k = 0; k < 2 * cli_n_rows; k++) {
+        const cli_row *r = &cli_rows[k % cli_n_rows];
+        if ((k < cli_n_rows) != (strchr(r->words, ' ') != NULL))
             continue;
         fprintf(f, "        \"%s%s\"*) words=\"", r->words,
                 strchr(r->words, ' ') ? "" : " ");
@@ -932,9 +937,9 @@ void s_help_completion(FILE *f)
         for (const char *const *p = r->opts; p && *p; p++, sp = true)
             fprintf(f, "%s%.*s", sp ? " " : "", (int)s_opt_len(*p), *p);
         const cl_field_doc *lists[3] = {
-            r->fields & S_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
-            r->fields & S_PLAN_FIELDS ? cl_plan_field_docs : NULL,
-            r->fields & S_PERSON_FIELDS ? cl_person_field_docs : NULL};
+            r->fields & CLI_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
+            r->fields & CLI_PLAN_FIELDS ? cl_plan_field_docs : NULL,
+            r->fields & CLI_PERSON_FIELDS ? cl_person_field_docs : NULL};
         for (int l = 0; l < 3; l++)
             for (const cl_field_doc *d = lists[l]; d && d->name; d++) {
                 fprintf(f, "%s--", sp ? " " : "");
@@ -948,25 +953,25 @@ void s_help_completion(FILE *f)
           "        if [ -z \"$w2\" ]; then\n"
           "            case $w1 in\n",
           f);
-    for (size_t i = 0; i < s_n_rows; i++) {
-        size_t first = strcspn(s_rows[i].words, " ");
-        if (!s_rows[i].words[first])
+    for (size_t i = 0; i < cli_n_rows; i++) {
+        size_t first = strcspn(cli_rows[i].words, " ");
+        if (!cli_rows[i].words[first])
             continue;
         bool dup = false;
         for (size_t j = 0; j < i && !dup; j++)
-            dup = strcspn(s_rows[j].words, " ") == first &&
-                  !strncmp(s_rows[j].words, s_rows[i].words, first) &&
-                  s_rows[j].words[first];
+            dup = strcspn(cli_rows[j].words, " ") == first &&
+                  !strncmp(cli_rows[j].words, cli_rows[i].words, first) &&
+                  cli_rows[j].words[first];
         if (dup)
             continue;
         fprintf(f, "            %.*s) words=\"$words ", (int)first,
-                s_rows[i].words);
-        for (size_t j = i; j < s_n_rows; j++)
-            if (strcspn(s_rows[j].words, " ") == first &&
-                !strncmp(s_rows[j].words, s_rows[i].words, first) &&
-                s_rows[j].words[first])
+                cli_rows[i].words);
+        for (size_t j = i; j < cli_n_rows; j++)
+            if (strcspn(cli_rows[j].words, " ") == first &&
+                !strncmp(cli_rows[j].words, cli_rows[i].words, first) &&
+                cli_rows[j].words[first])
                 fprintf(f, "%s%s", j == i ? "" : " ",
-                        s_rows[j].words + first + 1);
+                        cli_rows[j].words + first + 1);
         fputs("\" ;;\n", f);
     }
     fputs("            esac\n"
@@ -978,21 +983,21 @@ void s_help_completion(FILE *f)
           f);
 }
 
-static int s_help_cmd(s_conn *cn, int argc, char **argv)
+static int s_help_cmd(cli_conn *cn, int argc, char **argv)
 {
     (void)cn;
     if (argc == 1 && !strcmp(argv[0], "--man"))
-        s_help_man(stdout);
+        cli_help_man(stdout);
     else if (argc == 1 && !strcmp(argv[0], "--completion"))
-        s_help_completion(stdout);
+        cli_help_completion(stdout);
     else if (argc == 1 && !strcmp(argv[0], "--words"))
         cl_words_table(stdout);
     else if (argc >= 1) {
         char cmd[128];
         snprintf(cmd, sizeof(cmd), "%s%s%s", argv[0], argc > 1 ? " " : "",
                  argc > 1 ? argv[1] : "");
-        s_help_text(stdout, cmd);
+        cli_help_text(stdout, cmd);
     } else
-        s_help_text(stdout, NULL);
+        cli_help_text(stdout, NULL);
     return 0;
 }

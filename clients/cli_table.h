@@ -18,12 +18,12 @@
 
 /* What else a row's options may be, besides its own list. */
 enum {
-    S_REFERRAL_FIELDS = 1, /* any referral field (--given, --dob, ...) */
-    S_PLAN_FIELDS = 2,     /* any plan field */
-    S_PERSON_FIELDS = 4,   /* any person field (for searches) */
+    CLI_REFERRAL_FIELDS = 1, /* any referral field (--given, --dob, ...) */
+    CLI_PLAN_FIELDS = 2,     /* any plan field */
+    CLI_PERSON_FIELDS = 4,   /* any person field (for searches) */
 };
 
-typedef struct s_row {
+typedef struct cli_row {
     const char *words;    /* "person show" */
     const char *synopsis; /* arguments, as in usage */
     const char *help;     /* what it does, and whose role it needs */
@@ -31,19 +31,19 @@ typedef struct s_row {
     const char *const *opts;
     unsigned fields; /* S_*_FIELDS */
     /* the handler, given the arguments after the first word */
-    int (*run)(s_conn *cn, int argc, char **argv);
+    int (*run)(cli_conn *cn, int argc, char **argv);
     const char *now; /* an old name: the command's name now */
-} s_row;
+} cli_row;
 
-extern const s_row s_rows[];
-extern const size_t s_n_rows;
+extern const cli_row cli_rows[];
+extern const size_t cli_n_rows;
 
 /* Run the command in argv (after the connection options). */
-int s_dispatch(s_conn *cn, int argc, char **argv);
+int cli_dispatch(cli_conn *cn, int argc, char **argv);
 
 /* Help: everything, or one command's rows (cmd may be NULL). */
-void s_help_text(FILE *f, const char *cmd);
-void s_help_man(FILE *f);
-void s_help_completion(FILE *f);
+void cli_help_text(FILE *f, const char *cmd);
+void cli_help_man(FILE *f);
+void cli_help_completion(FILE *f);
 
 #endif

@@ -512,35 +512,35 @@ static bool s_person_arg(cl_attendee *a, const char *v)
            CL_COPY(a->role, role ? role : "");
 }
 
-int s_mdt_record(s_conn *cn, int argc, char **argv)
+int s_mdt_record(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status = 0;
     if (!req)
-        return S_EXIT_FAILED;
+        return CLI_EXIT_FAILED;
     req->kind = CL_REQ_RECORD_MEETING;
     cl_meeting *m = &req->u.meeting;
     if (argc < 1 || !CL_COPY(m->review_id, argv[0]))
-        status = S_EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     for (int i = 1; i < argc && !status; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
         else if (!strcmp(o, "--chair"))
-            status = CL_COPY(m->chair, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(m->chair, v) ? 0 : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--attendee") && m->n_attendees < CL_ATTENDEES_MAX)
             status = s_person_arg(&m->attendees[m->n_attendees++], v)
                          ? 0
-                         : S_EXIT_USAGE;
+                         : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--apology") && m->n_apologies < CL_ATTENDEES_MAX)
             status = s_person_arg(&m->apologies[m->n_apologies++], v)
                          ? 0
-                         : S_EXIT_USAGE;
+                         : CLI_EXIT_USAGE;
         else if (!strcmp(o, "--confidentiality"))
-            status = CL_COPY(m->confidentiality, v) ? 0 : S_EXIT_USAGE;
+            status = CL_COPY(m->confidentiality, v) ? 0 : CLI_EXIT_USAGE;
         else
-            status = S_EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
     }
     if (status) {
         free(req);
@@ -549,9 +549,9 @@ int s_mdt_record(s_conn *cn, int argc, char **argv)
               "       [--apology \"Name|Agency|Role\"]... "
               "[--confidentiality TEXT]\n",
               stderr);
-        return S_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    status = s_request(cn, "coordinator", req, &rep);
+    status = cli_call(cn, "coordinator", req, &rep);
     if (!status) {
         printf("meeting recorded: %s (%u attending, %u apologies)\n",
                rep.u.publish.reference, m->n_attendees, m->n_apologies);

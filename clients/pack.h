@@ -20,6 +20,6 @@ int s_pack_csv(FILE *f, const cl_review_pack *p);
 int s_pack_pdf(const cl_review_pack *p, const char *pdf);
 
 /* caselink mdt record MDT-ID --chair NAME ... */
-int s_mdt_record(s_conn *cn, int argc, char **argv);
+int s_mdt_record(cli_conn *cn, int argc, char **argv);
 
 #endif

@@ -1134,8 +1134,8 @@ void cli_print_record(const cli_conn *cn, const char *label,
 }
 
 /* One change to links: review accept/reject, or split. */
-static int s_link_change(cli_conn *cn, cl_req_kind kind, const char *id,
-                         bool accept, int argc, char **argv)
+int cli_link_change(cli_conn *cn, cl_req_kind kind, const char *id, bool accept,
+                    int argc, char **argv)
 {
     cl_reply rep;
     cl_request req;
@@ -1164,8 +1164,8 @@ static int s_link_change(cli_conn *cn, cl_req_kind kind, const char *id,
 int cli_review(cli_conn *cn, int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[0], "accept") || !strcmp(argv[0], "reject")))
-        return s_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
-                             argv[0][0] == 'a', argc - 2, argv + 2);
+        return cli_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
+                               argv[0][0] == 'a', argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[0], "show"))
         return cli_review_show(cn, argc - 1, argv + 1);
     if (argc < 1 || strcmp(argv[0], "list") != 0) {
@@ -1184,7 +1184,7 @@ int cli_review(cli_conn *cn, int argc, char **argv)
 }
 
 /* --access-reason CODE: one of the documented break-glass reasons. */
-static bool s_access_reason(uint8_t *out, const char *v)
+bool cli_access_reason(uint8_t *out, const char *v)
 {
     int r = cl_access_parse(v);
     if (r <= 0) {
@@ -1250,7 +1250,7 @@ int cli_mdt(cli_conn *cn, int argc, char **argv)
             ok = CL_COPY(ag->note, v);
         else if (req->kind == CL_REQ_ADD_TO_AGENDA &&
                  !strcmp(o, "--access-reason"))
-            ok = s_access_reason(&ag->access_reason, v);
+            ok = cli_access_reason(&ag->access_reason, v);
         else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--purpose"))
             ok = CL_COPY(ag->justification, v);
         else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--reason")) {
@@ -1306,7 +1306,7 @@ int cli_casefind(cli_conn *cn, int argc, char **argv)
         else if (ok && !strcmp(o, "--purpose"))
             ok = CL_COPY(f->justification, v);
         else if (ok && !strcmp(o, "--access-reason"))
-            ok = s_access_reason(&f->access_reason, v);
+            ok = cli_access_reason(&f->access_reason, v);
         else if (ok && !strcmp(o, "--min"))
             ok = (f->min_contacts = (uint32_t)atoi(v)) > 0;
         else if (ok && !strcmp(o, "--since"))
@@ -1439,7 +1439,7 @@ static int s_find(cli_conn *cn, int argc, char **argv)
         if (ok && !strcmp(argv[i], "--purpose"))
             ok = CL_COPY(req->u.find.justification, argv[i + 1]);
         else if (ok && !strcmp(argv[i], "--access-reason"))
-            ok = s_access_reason(&req->u.find.access_reason, argv[i + 1]);
+            ok = cli_access_reason(&req->u.find.access_reason, argv[i + 1]);
         else if (ok && !strcmp(argv[i], "--limit"))
             req->u.find.limit = (uint32_t)atoi(argv[i + 1]);
         else if (ok)
@@ -1548,8 +1548,8 @@ int cli_person(cli_conn *cn, int argc, char **argv)
     if (argc >= 1 && !strcmp(argv[0], "find"))
         return s_find(cn, argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[0], "split"))
-        return s_link_change(cn, CL_REQ_SPLIT_RECORD, argv[1], false, argc - 2,
-                             argv + 2);
+        return cli_link_change(cn, CL_REQ_SPLIT_RECORD, argv[1], false,
+                               argc - 2, argv + 2);
     cl_reply rep;
     int status = 0;
     if (argc < 1 || strcmp(argv[0], "show") != 0) {
@@ -1576,7 +1576,7 @@ int cli_person(cli_conn *cn, int argc, char **argv)
         else if (ok && !strcmp(o, "--purpose"))
             ok = CL_COPY(g->justification, v);
         else if (ok && !strcmp(o, "--access-reason"))
-            ok = s_access_reason(&g->access_reason, v);
+            ok = cli_access_reason(&g->access_reason, v);
         else if (ok && !strcmp(o, "--review"))
             ok = CL_COPY(g->review_id, v);
         else
@@ -1714,64 +1714,59 @@ out:
 
 /* --- audit ---------------------------------------------------------------- */
 
-static void s_json_str(const char *s)
+void cli_jstr(const char *s)
 {
     cl_json_str_write(stdout, s);
 }
 
-static void s_json_kv(const char *k, const char *v, bool comma)
-{
-    s_json_str(k);
-    putchar(':');
-    s_json_str(v);
-    if (comma)
-        putchar(',');
-}
-
 void cli_jkv(const char *k, const char *v, bool comma)
 {
-    s_json_kv(k, v, comma);
+    cli_jstr(k);
+    putchar(':');
+    cli_jstr(v);
+    if (comma)
+        putchar(',');
 }
 
 void cli_jtime(const char *k, int64_t t, bool comma)
 {
     char iso[CL_WHEN_SHOW_SZ];
     cl_when_show_time(iso, t, true);
-    s_json_kv(k, iso, comma);
+    cli_jkv(k, iso, comma);
 }
 
 void cli_jnum(const char *k, int64_t v, bool comma)
 {
-    s_json_str(k);
+    cli_jstr(k);
     printf(":%lld%s", (long long)v, comma ? "," : "");
 }
 
 static void s_json_person(const cl_person *p)
 {
     printf("{");
-    s_json_kv("nhs_number", p->nhs, true);
-    s_json_kv("chi_number", p->chi, true);
-    s_json_kv("local_id", p->local_id, true);
-    s_json_kv("given_names", p->given, true);
-    s_json_kv("family_name", p->family, true);
-    s_json_kv("date_of_birth", p->dob, true);
-    s_json_kv("sex", cl_sex_name(p->sex), true);
-    s_json_kv("address", p->address, true);
-    s_json_kv("town", p->town, true);
-    s_json_kv("postcode", p->postcode, true);
-    s_json_kv("uprn", p->uprn, false);
+    cli_jkv("nhs_number", p->nhs, true);
+    cli_jkv("chi_number", p->chi, true);
+    cli_jkv("local_id", p->local_id, true);
+    cli_jkv("given_names", p->given, true);
+    cli_jkv("family_name", p->family, true);
+    cli_jkv("date_of_birth", p->dob, true);
+    cli_jkv("sex", cl_sex_name(p->sex), true);
+    cli_jkv("address", p->address, true);
+    cli_jkv("town", p->town, true);
+    cli_jkv("postcode", p->postcode, true);
+    cli_jkv("uprn", p->uprn, false);
     printf("}");
 }
 
 static void s_json_names(const char *key, uint32_t n,
                          const char (*v)[CL_AGENCY_SZ])
 {
-    s_json_str(key);
+    cli_jstr(key);
     printf(":[");
     for (uint32_t i = 0; i < n; i++) {
         if (i)
             putchar(',');
-        s_json_str(v[i]);
+        cli_jstr(v[i]);
     }
     printf("]");
 }
@@ -1782,10 +1777,10 @@ static void s_json_casefind(const cl_case_finding_result *r)
     for (size_t i = 0; i < r->n_users; i++) {
         const cl_hlu *u = &r->users[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("person_id", u->person_id, true);
-        s_json_kv("given_names", u->given, true);
-        s_json_kv("family_name", u->family, true);
-        s_json_kv("date_of_birth", u->dob, true);
+        cli_jkv("person_id", u->person_id, true);
+        cli_jkv("given_names", u->given, true);
+        cli_jkv("family_name", u->family, true);
+        cli_jkv("date_of_birth", u->dob, true);
         printf("\"contacts\":%u,", u->contacts);
         s_json_names("known_to", u->n_known,
                      (const char(*)[CL_AGENCY_SZ])u->known_to);
@@ -1798,8 +1793,8 @@ static void s_json_casefind(const cl_case_finding_result *r)
     for (size_t i = 0; i < r->n_overlap; i++) {
         const cl_overlap *o = &r->overlap[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("agency_a", o->a, true);
-        s_json_kv("agency_b", o->b, true);
+        cli_jkv("agency_a", o->a, true);
+        cli_jkv("agency_b", o->b, true);
         if (o->people < 0)
             printf("\"people\":null,");
         else
@@ -1818,10 +1813,10 @@ static void s_json_candidates(const cl_candidates *c)
     for (size_t i = 0; i < c->n; i++) {
         const cl_candidate *cd = &c->v[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("person_id", cd->person_id, true);
+        cli_jkv("person_id", cd->person_id, true);
         printf("\"score\":%.2f,", cd->score);
-        s_json_kv("how", cl_link_name(cd->how), true);
-        s_json_kv("agency", cd->best.agency, true);
+        cli_jkv("how", cl_link_name(cd->how), true);
+        cli_jkv("agency", cd->best.agency, true);
         printf("\"person\":");
         s_json_person(&cd->best.person);
         printf("}");
@@ -1829,27 +1824,27 @@ static void s_json_candidates(const cl_candidates *c)
     printf("]}\n");
 }
 
-static void s_json_referral(const cl_referral_view *r)
+void cli_json_referral(const cl_referral_view *r)
 {
     printf("{");
-    s_json_kv("reference", r->reference, true);
-    s_json_kv("agency", r->agency, true);
-    s_json_kv("agency_reference", r->agency_ref, true);
-    s_json_kv("category", cl_category_name(r->category), true);
-    s_json_kv("risk", cl_risk_name(r->risk), true);
-    s_json_kv("concern", r->concern ? r->concern : "", true);
+    cli_jkv("reference", r->reference, true);
+    cli_jkv("agency", r->agency, true);
+    cli_jkv("agency_reference", r->agency_ref, true);
+    cli_jkv("category", cl_category_name(r->category), true);
+    cli_jkv("risk", cl_risk_name(r->risk), true);
+    cli_jkv("concern", r->concern ? r->concern : "", true);
     printf("\"occurred_at\":%lld,\"received_at\":%lld,",
            (long long)r->occurred_at, (long long)r->received_at);
-    s_json_kv("referrer_name", r->referrer_name, true);
-    s_json_kv("referrer_role", r->referrer_role, true);
-    s_json_kv("lawful_basis", cl_basis_name(r->basis), true);
-    s_json_kv("consent", cl_consent_name(r->consent), true);
-    s_json_kv("consent_note", r->consent_note ? r->consent_note : "", true);
-    s_json_kv("status", cl_refstat_name(r->status), true);
+    cli_jkv("referrer_name", r->referrer_name, true);
+    cli_jkv("referrer_role", r->referrer_role, true);
+    cli_jkv("lawful_basis", cl_basis_name(r->basis), true);
+    cli_jkv("consent", cl_consent_name(r->consent), true);
+    cli_jkv("consent_note", r->consent_note ? r->consent_note : "", true);
+    cli_jkv("status", cl_refstat_name(r->status), true);
     if (r->status_at) {
         printf("\"status_at\":%lld,", (long long)r->status_at);
-        s_json_kv("status_by", r->status_by, true);
-        s_json_kv("status_reason", r->status_reason, true);
+        cli_jkv("status_by", r->status_by, true);
+        cli_jkv("status_reason", r->status_reason, true);
     }
     printf("\"withdrawn\":%s,\"version\":%u}", r->withdrawn ? "true" : "false",
            r->version);
@@ -1862,24 +1857,24 @@ static void s_json_user(const cl_user *u)
         return;
     }
     printf("{");
-    s_json_kv("user_id", u->id, true);
-    s_json_kv("display_name", u->name, true);
-    s_json_kv("role", u->role, false);
+    cli_jkv("user_id", u->id, true);
+    cli_jkv("display_name", u->name, true);
+    cli_jkv("role", u->role, false);
     printf("}");
 }
 
 /* "records":[...],"referrals":[...] of a case view (with_ids: each
  * record's id too, for split). */
-static void s_json_records(const cl_person_view *v, bool with_ids)
+void cli_json_records(const cl_person_view *v, bool with_ids)
 {
     printf("\"records\":[");
     for (size_t i = 0; i < v->n_records; i++) {
         printf("%s{", i ? "," : "");
         if (with_ids)
-            s_json_kv("record_id", v->records[i].record_id, true);
-        s_json_kv("agency", v->records[i].agency, true);
-        s_json_kv("agency_kind", v->records[i].kind, true);
-        s_json_kv("linked_by", cl_link_name(v->records[i].link_reason), true);
+            cli_jkv("record_id", v->records[i].record_id, true);
+        cli_jkv("agency", v->records[i].agency, true);
+        cli_jkv("agency_kind", v->records[i].kind, true);
+        cli_jkv("linked_by", cl_link_name(v->records[i].link_reason), true);
         printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
         s_json_person(&v->records[i].person);
         printf("}");
@@ -1888,7 +1883,7 @@ static void s_json_records(const cl_person_view *v, bool with_ids)
     for (size_t i = 0; i < v->n_referrals; i++) {
         if (i)
             putchar(',');
-        s_json_referral(&v->referrals[i]);
+        cli_json_referral(&v->referrals[i]);
     }
     printf("]");
 }
@@ -1896,7 +1891,7 @@ static void s_json_records(const cl_person_view *v, bool with_ids)
 static void s_json_view(const cl_person_view *v)
 {
     printf("{");
-    s_json_kv("person_id", v->person_id, true);
+    cli_jkv("person_id", v->person_id, true);
     s_json_names("known_to", (uint32_t)v->n_known,
                  (const char(*)[CL_AGENCY_SZ])v->known_to);
     putchar(',');
@@ -1906,27 +1901,27 @@ static void s_json_view(const cl_person_view *v)
     for (size_t i = 0; i < v->n_plans; i++) {
         const cl_plan_flag *f = &v->plans[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("child_person_id", f->child_pid, true);
-        s_json_kv("via", f->via, true);
-        s_json_kv("type", cl_plan_type_name(f->type), true);
-        s_json_kv("category", cl_plan_cat_name(f->category), true);
-        s_json_kv("start_date", f->start, true);
-        s_json_kv("end_date", f->end, true);
-        s_json_kv("responsible_authority", f->authority, true);
+        cli_jkv("child_person_id", f->child_pid, true);
+        cli_jkv("via", f->via, true);
+        cli_jkv("type", cl_plan_type_name(f->type), true);
+        cli_jkv("category", cl_plan_cat_name(f->category), true);
+        cli_jkv("start_date", f->start, true);
+        cli_jkv("end_date", f->end, true);
+        cli_jkv("responsible_authority", f->authority, true);
         printf("\"active\":%s}", f->active ? "true" : "false");
     }
     printf("],");
-    s_json_records(v, true);
+    cli_json_records(v, true);
     printf(",\"related\":[");
     for (size_t i = 0; i < v->n_related; i++) {
         const cl_related_view *r = &v->related[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("person_id", r->person_id, true);
-        s_json_kv("relationship", cl_rel_name(r->rel), true);
-        s_json_kv("given_names", r->given, true);
-        s_json_kv("family_name", r->family, true);
-        s_json_kv("date_of_birth", r->dob, true);
-        s_json_kv("stated_by", r->asserted_by, true);
+        cli_jkv("person_id", r->person_id, true);
+        cli_jkv("relationship", cl_rel_name(r->rel), true);
+        cli_jkv("given_names", r->given, true);
+        cli_jkv("family_name", r->family, true);
+        cli_jkv("date_of_birth", r->dob, true);
+        cli_jkv("stated_by", r->asserted_by, true);
         printf("\"depth\":%u,\"inferred\":%s,", r->depth,
                r->inferred ? "true" : "false");
         s_json_names("known_to", r->n_known,
@@ -1946,20 +1941,20 @@ static void s_json_audit(const cl_audit_entries *e)
         const cl_audit_entry *a = &e->v[i];
         printf("%s{\"seq\":%llu,\"at\":%lld,", i ? "," : "",
                (unsigned long long)a->seq, (long long)a->at);
-        s_json_kv("client", a->client, true);
-        s_json_kv("agency", a->agency, true);
-        s_json_kv("kind", a->kind, true);
+        cli_jkv("client", a->client, true);
+        cli_jkv("agency", a->agency, true);
+        cli_jkv("kind", a->kind, true);
         printf("\"person_ids\":[");
         for (uint32_t k = 0; k < a->n_persons; k++) {
             if (k)
                 putchar(',');
-            s_json_str(a->person_ids[k]);
+            cli_jstr(a->person_ids[k]);
         }
         printf("],");
-        s_json_kv("purpose", a->purpose, true);
+        cli_jkv("purpose", a->purpose, true);
         printf("\"break_glass\":%s,", a->break_glass ? "true" : "false");
-        s_json_kv("outcome", cl_status_name(a->outcome), true);
-        s_json_kv("detail", a->detail, true);
+        cli_jkv("outcome", cl_status_name(a->outcome), true);
+        cli_jkv("detail", a->detail, true);
         printf("\"user\":");
         s_json_user(&a->user);
         printf("}");
@@ -1990,10 +1985,10 @@ static void s_json_users(const cl_audit_entries *e)
                 last = e->v[k].at;
             }
         printf("%s{", shown++ ? "," : "");
-        s_json_kv("user_id", a->user.id, true);
-        s_json_kv("display_name", a->user.name, true);
-        s_json_kv("role", a->user.role, true);
-        s_json_kv("agency", a->agency, true);
+        cli_jkv("user_id", a->user.id, true);
+        cli_jkv("display_name", a->user.name, true);
+        cli_jkv("role", a->user.role, true);
+        cli_jkv("agency", a->agency, true);
         printf("\"entries\":%zu,\"first\":%lld,\"last\":%lld}", times,
                (long long)a->at, (long long)last);
     }
@@ -2004,117 +1999,117 @@ static void s_json_subject(const cl_subject_access *sa)
 {
     const cl_person_view *v = &sa->person;
     printf("{\"caselink_subject_access\":1,");
-    s_json_kv("person_id", v->person_id, true);
-    s_json_records(v, false);
+    cli_jkv("person_id", v->person_id, true);
+    cli_json_records(v, false);
     printf(",\"referral_history\":[");
     for (size_t i = 0; i < sa->n_history; i++) {
         const cl_referral_version *h = &sa->history[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("reference", h->reference, true);
+        cli_jkv("reference", h->reference, true);
         printf("\"version\":%u,\"replaced_at\":%lld,", h->version,
                (long long)h->replaced_at);
-        s_json_kv("change", h->change, true);
-        s_json_kv("reason", h->reason, true);
-        s_json_kv("by", h->by, true);
+        cli_jkv("change", h->change, true);
+        cli_jkv("reason", h->reason, true);
+        cli_jkv("by", h->by, true);
         printf("\"before\":");
-        s_json_referral(&h->referral);
+        cli_json_referral(&h->referral);
         printf("}");
     }
     printf("],\"relationships\":[");
     for (size_t i = 0; i < v->n_related; i++) {
         printf("%s{", i ? "," : "");
-        s_json_kv("person_id", v->related[i].person_id, true);
-        s_json_kv("relationship", cl_rel_name(v->related[i].rel), true);
-        s_json_kv("given_names", v->related[i].given, true);
-        s_json_kv("family_name", v->related[i].family, true);
-        s_json_kv("stated_by", v->related[i].asserted_by, false);
+        cli_jkv("person_id", v->related[i].person_id, true);
+        cli_jkv("relationship", cl_rel_name(v->related[i].rel), true);
+        cli_jkv("given_names", v->related[i].given, true);
+        cli_jkv("family_name", v->related[i].family, true);
+        cli_jkv("stated_by", v->related[i].asserted_by, false);
         printf("}");
     }
     printf("],\"plans\":[");
     for (size_t i = 0; i < v->n_plans; i++) {
         const cl_plan_flag *f = &v->plans[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("via", f->via, true);
-        s_json_kv("child_person_id", f->child_pid, true);
-        s_json_kv("type", cl_plan_type_name(f->type), true);
-        s_json_kv("category", cl_plan_cat_name(f->category), true);
-        s_json_kv("start", f->start, true);
-        s_json_kv("end", f->end, true);
-        s_json_kv("authority", f->authority, true);
-        s_json_kv("legal_basis", f->legal_basis, true);
-        s_json_kv("next_review", f->review, true);
+        cli_jkv("via", f->via, true);
+        cli_jkv("child_person_id", f->child_pid, true);
+        cli_jkv("type", cl_plan_type_name(f->type), true);
+        cli_jkv("category", cl_plan_cat_name(f->category), true);
+        cli_jkv("start", f->start, true);
+        cli_jkv("end", f->end, true);
+        cli_jkv("authority", f->authority, true);
+        cli_jkv("legal_basis", f->legal_basis, true);
+        cli_jkv("next_review", f->review, true);
         printf("\"active\":%s}", f->active ? "true" : "false");
     }
     printf("],\"agenda\":[");
     for (size_t i = 0; i < sa->n_agenda; i++) {
         const cl_sar_agenda *a = &sa->agenda[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("review_id", a->review_id, true);
-        s_json_kv("date", a->date, true);
-        s_json_kv("title", a->title, true);
-        s_json_kv("reason", cl_agenda_name(a->reason), true);
-        s_json_kv("note", a->note, true);
-        s_json_kv("discussion", a->discussion, true);
-        s_json_kv("decisions", a->decisions, true);
+        cli_jkv("review_id", a->review_id, true);
+        cli_jkv("date", a->date, true);
+        cli_jkv("title", a->title, true);
+        cli_jkv("reason", cl_agenda_name(a->reason), true);
+        cli_jkv("note", a->note, true);
+        cli_jkv("discussion", a->discussion, true);
+        cli_jkv("decisions", a->decisions, true);
         printf("\"discussed_at\":%lld,", (long long)a->discussed_at);
-        s_json_kv("discussed_by", a->discussed_by, false);
+        cli_jkv("discussed_by", a->discussed_by, false);
         printf("}");
     }
     printf("],\"actions\":[");
     for (size_t i = 0; i < sa->actions.n; i++) {
         const cl_action *a = &sa->actions.v[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("action_id", a->action_id, true);
-        s_json_kv("review_id", a->review_id, true);
-        s_json_kv("text", a->text, true);
-        s_json_kv("owner_name", a->owner_name, true);
-        s_json_kv("owner_agency", a->owner_agency, true);
-        s_json_kv("due", a->due, true);
-        s_json_kv("status", cl_action_status_name(a->status), true);
+        cli_jkv("action_id", a->action_id, true);
+        cli_jkv("review_id", a->review_id, true);
+        cli_jkv("text", a->text, true);
+        cli_jkv("owner_name", a->owner_name, true);
+        cli_jkv("owner_agency", a->owner_agency, true);
+        cli_jkv("due", a->due, true);
+        cli_jkv("status", cl_action_status_name(a->status), true);
         printf("\"created_at\":%lld,\"updated_at\":%lld,",
                (long long)a->created_at, (long long)a->updated_at);
-        s_json_kv("note", a->note, false);
+        cli_jkv("note", a->note, false);
         printf("}");
     }
     printf("],\"rag\":[");
     for (size_t i = 0; i < sa->rag.n; i++) {
         const cl_rag_entry *e = &sa->rag.v[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("rating", cl_rag_name(e->rating), true);
-        s_json_kv("note", e->note, true);
+        cli_jkv("rating", cl_rag_name(e->rating), true);
+        cli_jkv("note", e->note, true);
         printf("\"at\":%lld,", (long long)e->at);
-        s_json_kv("by", e->by, false);
+        cli_jkv("by", e->by, false);
         printf("}");
     }
     printf("],\"measures\":[");
     for (size_t i = 0; i < sa->n_measures; i++) {
         printf("%s{", i ? "," : "");
-        s_json_kv("name", sa->measures[i].name, true);
-        s_json_kv("period", sa->measures[i].period, true);
+        cli_jkv("name", sa->measures[i].name, true);
+        cli_jkv("period", sa->measures[i].period, true);
         printf("\"value\":%g}", sa->measures[i].value);
     }
     printf("],\"information_requests\":[");
     for (size_t i = 0; i < sa->requests.n; i++) {
         const cl_request_summary *q = &sa->requests.v[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("request_id", q->request_id, true);
-        s_json_kv("review_id", q->review_id, true);
-        s_json_kv("question", q->question, true);
-        s_json_kv("due", q->due, true);
+        cli_jkv("request_id", q->request_id, true);
+        cli_jkv("review_id", q->review_id, true);
+        cli_jkv("question", q->question, true);
+        cli_jkv("due", q->due, true);
         printf("\"created_at\":%lld,\"asked\":[", (long long)q->created_at);
         for (uint32_t j = 0; j < q->n_agencies; j++) {
             const cl_request_state *a = &q->agencies[j];
             printf("%s{", j ? "," : "");
-            s_json_kv("agency", a->agency, true);
+            cli_jkv("agency", a->agency, true);
             printf("\"answered\":%s", a->answered ? "true" : "false");
             if (a->answered) {
                 printf(",\"answered_at\":%lld,",
                        (long long)a->response.answered_at);
-                s_json_kv("summary", a->response.summary, true);
-                s_json_kv("risk", cl_risk_name(a->response.risk), true);
-                s_json_kv("involvement",
-                          cl_involve_name(a->response.involvement), true);
-                s_json_kv("contact", a->response.contact, false);
+                cli_jkv("summary", a->response.summary, true);
+                cli_jkv("risk", cl_risk_name(a->response.risk), true);
+                cli_jkv("involvement", cl_involve_name(a->response.involvement),
+                        true);
+                cli_jkv("contact", a->response.contact, false);
             }
             printf("}");
         }
@@ -2124,26 +2119,26 @@ static void s_json_subject(const cl_subject_access *sa)
     for (size_t i = 0; i < sa->intake.n; i++) {
         const cl_intake_item *x = &sa->intake.v[i];
         printf("%s{", i ? "," : "");
-        s_json_kv("intake_id", x->intake_id, true);
-        s_json_kv("rule", x->rule, true);
-        s_json_kv("why", x->why, true);
-        s_json_kv("reference", x->reference, true);
-        s_json_kv("action_id", x->action_id, true);
+        cli_jkv("intake_id", x->intake_id, true);
+        cli_jkv("rule", x->rule, true);
+        cli_jkv("why", x->why, true);
+        cli_jkv("reference", x->reference, true);
+        cli_jkv("action_id", x->action_id, true);
         printf("\"raised_at\":%lld,", (long long)x->raised_at);
-        s_json_kv("state", cl_intake_state_name(x->state), true);
+        cli_jkv("state", cl_intake_state_name(x->state), true);
         printf("\"decided_at\":%lld,", (long long)x->decided_at);
-        s_json_kv("decided_by", x->decided_by, true);
-        s_json_kv("decided_user", x->decided_user, true);
-        s_json_kv("review_id", x->review_id, true);
-        s_json_kv("until", x->until, true);
-        s_json_kv("reason", x->reason, false);
+        cli_jkv("decided_by", x->decided_by, true);
+        cli_jkv("decided_user", x->decided_user, true);
+        cli_jkv("review_id", x->review_id, true);
+        cli_jkv("until", x->until, true);
+        cli_jkv("reason", x->reason, false);
         printf("}");
     }
     printf("],\"legal_hold\":");
     if (sa->held) {
         printf("{\"since\":%lld,", (long long)sa->hold_at);
-        s_json_kv("by", sa->hold_by, true);
-        s_json_kv("reason", sa->hold_reason, false);
+        cli_jkv("by", sa->hold_by, true);
+        cli_jkv("reason", sa->hold_reason, false);
         printf("}");
     } else {
         printf("null");

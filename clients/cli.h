@@ -71,6 +71,8 @@ bool cli_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what);
 /* JSON pieces for --json listings: "k":"v", "k":"ISO time", "k":N, each
  * followed by a comma when comma is set. */
 void cli_jkv(const char *k, const char *v, bool comma);
+/* A JSON string, quoted and escaped. */
+void cli_jstr(const char *s);
 void cli_jtime(const char *k, int64_t t, bool comma);
 void cli_jnum(const char *k, int64_t v, bool comma);
 
@@ -92,6 +94,21 @@ int cli_mdt(cli_conn *cn, int argc, char **argv);
 int cli_referral(cli_conn *cn, int argc, char **argv);
 int cli_audit(cli_conn *cn, int argc, char **argv);
 int cli_admin(cli_conn *cn, int argc, char **argv);
+
+/* JSON of one referral, and the "records":[...],"referrals":[...] of a case
+ * view (with_ids: each record's id too), for person show and subject
+ * access. */
+void cli_json_referral(const cl_referral_view *r);
+void cli_json_records(const cl_person_view *v, bool with_ids);
+
+/* A break-glass reason code (--access-reason) into *out; false if it is
+ * not one. */
+bool cli_access_reason(uint8_t *out, const char *v);
+
+/* person split, match accept/reject: send a link change about id with the
+ * --reason in argv. */
+int cli_link_change(cli_conn *cn, cl_req_kind kind, const char *id, bool accept,
+                    int argc, char **argv);
 
 /* Print a linked case view (cli.c). */
 void cli_print_view(const cli_conn *cn, const cl_person_view *v);

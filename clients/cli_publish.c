@@ -1,0 +1,712 @@
+/*
+ * cli_publish: the caselink tool's publishing commands: one referral, or
+ * every row of a CSV file (pipelined, with progress), a plan, and an
+ * agency's caseload import.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "csv.h"
+#include "fields.h"
+#include "progress.h"
+
+/* Check locally and choose a message id from the agency reference, so that
+ * sending the same referral twice is recognised by the daemon. */
+static bool s_ready(cl_request *req, char *err, size_t err_len,
+                    cl_publish_result *warn)
+{
+    char verr[CL_ERROR_SZ];
+    req->kind = CL_REQ_PUBLISH_REFERRAL;
+    if (cl_referral_validate(&req->u.publish, verr, warn) != CL_OK) {
+        snprintf(err, err_len, "%s", verr);
+        return false;
+    }
+    cl_client_msgid_from(req->msgid, "referral", req->u.publish.agency_ref);
+    return true;
+}
+
+static void s_print_warnings(const char *where, const cl_reply *rep)
+{
+    for (uint32_t i = 0; i < rep->u.publish.n_warnings; i++)
+        fprintf(stderr, "%swarning: %s\n", where, rep->u.publish.warnings[i]);
+}
+
+static int s_publish_plan(cli_conn *cn, int argc, char **argv)
+{
+    char err[512], verr[CL_ERROR_SZ];
+    cl_reply rep;
+    int status = 0;
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return CLI_EXIT_FAILED;
+    req->kind = CL_REQ_PUBLISH_PLAN;
+    for (int i = 0; i < argc; i += 2) {
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc ||
+            !cl_plan_fields_set(&req->u.plan, argv[i] + 2, argv[i + 1], err,
+                                sizeof(err))) {
+            fprintf(stderr, "caselink publish plan: %s\n",
+                    strncmp(argv[i], "--", 2) || i + 1 >= argc
+                        ? "expected --FIELD VALUE"
+                        : err);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (cl_plan_validate(&req->u.plan, verr, NULL) != CL_OK) {
+        fprintf(stderr, "caselink publish plan: %s\n", verr);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    /* Publishing the same plan again is recognised; an update (same
+     * reference, new dates or category) is a new message. */
+    char stable[CL_REF_SZ + 64];
+    const cl_plan *pl = &req->u.plan;
+    snprintf(stable, sizeof(stable), "%s|%u|%u|%s|%s|%s", pl->agency_ref,
+             pl->type, pl->category, pl->start, pl->end, pl->review);
+    cl_client_msgid_from(req->msgid, "plan", stable);
+    if ((status = cli_call(cn, NULL, req, &rep)) != 0)
+        goto out;
+    printf("%s %s\n",
+           rep.status == CL_STATUS_DUPLICATE ? "already recorded:"
+                                             : "recorded:",
+           rep.u.publish.reference);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+static int s_publish_one(cli_conn *cn, int argc, char **argv)
+{
+    char err[512];
+    cl_client *c = NULL;
+    cl_reply rep;
+    int rc, status = 0;
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return CLI_EXIT_FAILED;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+            fprintf(stderr,
+                    "caselink publish referral: expected --FIELD "
+                    "VALUE, got '%s'\n",
+                    argv[i]);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+        if (!cl_fields_set(&req->u.publish, argv[i] + 2, argv[i + 1], err,
+                           sizeof(err))) {
+            fprintf(stderr, "caselink publish referral: %s\n", err);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+        i++;
+    }
+    cl_publish_result local;
+    memset(&local, 0, sizeof(local));
+    if (!s_ready(req, err, sizeof(err), &local)) {
+        fprintf(stderr, "caselink publish referral: %s\n", err);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    for (uint32_t i = 0; i < local.n_warnings; i++)
+        fprintf(stderr, "warning: %s\n", local.warnings[i]);
+    if ((status = cli_connect(cn, NULL, &c)) != 0)
+        goto out;
+    rc = cl_client_call(c, req, &rep);
+    if (rc != CL_OK) {
+        status = cli_transport(rc, cn);
+        goto out;
+    }
+    if (!cl_reply_ok(&rep)) {
+        status = cli_status(&rep);
+    } else {
+        s_print_warnings("", &rep);
+        printf("%s %s%s\n",
+               rep.status == CL_STATUS_DUPLICATE ? "already accepted earlier:"
+                                                 : "accepted:",
+               rep.u.publish.reference,
+               rep.u.publish.known_to_mdt
+                   ? " (the person is known to the extended MDT)"
+                   : "");
+        cli_print_flags(&rep.u.publish.flag);
+    }
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    cl_client_close(&c);
+    return status;
+}
+
+/* --- CSV publishing, pipelined -------------------------------------------- */
+
+/* For progress: a file's size, and how much of it has been read (0..1;
+ * -1 when it cannot be told, a pipe). */
+static long s_file_size(FILE *f)
+{
+    long here = ftell(f), size = -1;
+    if (here >= 0 && fseek(f, 0, SEEK_END) == 0) {
+        size = ftell(f);
+        if (fseek(f, here, SEEK_SET) != 0)
+            size = -1;
+    }
+    return size;
+}
+
+static double s_file_done(FILE *f, long size)
+{
+    long at = ftell(f);
+    return size > 0 && at >= 0 ? (double)at / (double)size : -1;
+}
+
+#define S_WINDOW 64
+
+typedef struct s_slot {
+    bool busy;
+    unsigned long line;
+    cl_request *req;
+} s_slot;
+
+typedef struct s_tally {
+    unsigned long ok, dup, failed;
+} s_tally;
+
+static void s_settle(s_slot *w, const cl_reply *rep, const char *path,
+                     s_tally *t, bool verbose)
+{
+    for (int i = 0; i < S_WINDOW; i++) {
+        if (!w[i].busy ||
+            memcmp(w[i].req->msgid, rep->msgid, CL_MSGID_LEN) != 0)
+            continue;
+        char where[PATH_MAX + 32];
+        snprintf(where, sizeof(where), "%s:%lu: ", path, w[i].line);
+        if (!cl_reply_ok(rep)) {
+            cl_progress_interrupt();
+            fprintf(stderr, "%s%s: %s\n", where, cl_status_name(rep->status),
+                    rep->error);
+            t->failed++;
+        } else {
+            if (rep->u.publish.n_warnings || verbose)
+                cl_progress_interrupt();
+            s_print_warnings(where, rep);
+            if (rep->status == CL_STATUS_DUPLICATE)
+                t->dup++;
+            else
+                t->ok++;
+            if (verbose)
+                printf("%s%s %s\n", where,
+                       rep->status == CL_STATUS_DUPLICATE ? "already accepted"
+                                                          : "accepted",
+                       rep->u.publish.reference);
+        }
+        w[i].busy = false;
+        return;
+    }
+}
+
+static int s_window_wait(cl_client *c, s_slot *w, const char *path, s_tally *t,
+                         bool verbose, int timeout_ms, bool all)
+{
+    int retries = 0;
+    for (;;) {
+        int busy = 0;
+        for (int i = 0; i < S_WINDOW; i++)
+            busy += w[i].busy;
+        if (busy == 0 || (!all && busy < S_WINDOW))
+            return CL_OK;
+        cl_reply rep;
+        int rc = cl_client_recv(c, &rep, timeout_ms);
+        if (rc == CL_OK) {
+            s_settle(w, &rep, path, t, verbose);
+            cl_reply_clear(&rep);
+            retries = 0;
+            continue;
+        }
+        if (rc != CL_ERR_TIMEOUT || ++retries > 3)
+            return rc;
+        /* Resend what is outstanding: same message ids, applied once. */
+        for (int i = 0; i < S_WINDOW; i++)
+            if (w[i].busy && cl_client_send(c, w[i].req) != CL_OK)
+                return CL_ERR_IO;
+    }
+}
+
+static int s_publish_csv(cli_conn *cn, const char *path, bool verbose)
+{
+    cl_csv *csv = NULL;
+    cl_client *c = NULL;
+    s_slot w[S_WINDOW];
+    s_tally t = {0};
+    char **fields, err[512], *header[CL_CSV_MAX_FIELDS];
+    char header_buf[CL_CSV_MAX_FIELDS][64];
+    size_t n, ncols = 0;
+    unsigned long line;
+    int status = 0, rc;
+    memset(w, 0, sizeof(w));
+
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        cl_progress_interrupt();
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    if (cl_csv_new(&csv, f) != CL_OK) {
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
+    rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+    if (rc != 1) {
+        cl_progress_interrupt();
+        fprintf(stderr, "%s:%lu: %s\n", path, line,
+                rc == 0 ? "empty file: a header row is required" : err);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    bool have_ref = false, have_basis = false, have_cat = false;
+    for (size_t i = 0; i < n; i++) {
+        cl_copy(header_buf[i], sizeof(header_buf[i]), fields[i]);
+        for (char *p = header_buf[i]; *p; p++)
+            *p = (*p == '-' || *p == ' ') ? '_' : (char)tolower(*p);
+        header[i] = header_buf[i];
+        have_ref |= !strcmp(header[i], "agency_reference");
+        have_basis |= !strcmp(header[i], "lawful_basis");
+        have_cat |= !strcmp(header[i], "category");
+    }
+    ncols = n;
+    if (!have_ref || !have_basis || !have_cat) {
+        cl_progress_interrupt();
+        fprintf(stderr,
+                "%s:1: the header must name agency_reference, category and "
+                "lawful_basis (see 'caselink help')\n",
+                path);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    for (int i = 0; i < S_WINDOW; i++)
+        if (!(w[i].req = malloc(sizeof(cl_request)))) {
+            status = CLI_EXIT_FAILED;
+            goto out;
+        }
+    if ((status = cli_connect(cn, NULL, &c)) != 0)
+        goto out;
+    cl_progress prog;
+    long fsize = s_file_size(f);
+    unsigned long rows = 0;
+    cl_progress_start(&prog, cn->tty, path, "rows");
+    for (;;) {
+        rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            cl_progress_interrupt();
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        if (n != ncols) {
+            cl_progress_interrupt();
+            fprintf(stderr, "%s:%lu: %zu fields, the header has %zu\n", path,
+                    line, n, ncols);
+            t.failed++;
+            continue;
+        }
+        rc = s_window_wait(c, w, path, &t, verbose, cn->timeout_ms, false);
+        if (rc != CL_OK) {
+            status = cli_transport(rc, cn);
+            goto out;
+        }
+        s_slot *slot = NULL;
+        for (int i = 0; i < S_WINDOW && !slot; i++)
+            if (!w[i].busy)
+                slot = &w[i];
+        memset(slot->req, 0, sizeof(*slot->req));
+        bool good = true;
+        for (size_t i = 0; i < n && good; i++)
+            good = cl_fields_set(&slot->req->u.publish, header[i], fields[i],
+                                 err, sizeof(err));
+        cl_publish_result local;
+        memset(&local, 0, sizeof(local));
+        if (good)
+            good = s_ready(slot->req, err, sizeof(err), &local);
+        if (good && local.n_warnings)
+            cl_progress_interrupt();
+        for (uint32_t i = 0; good && i < local.n_warnings; i++)
+            fprintf(stderr, "%s:%lu: warning: %s\n", path, line,
+                    local.warnings[i]);
+        if (!good) {
+            cl_progress_interrupt();
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        if (cl_client_send(c, slot->req) != CL_OK) {
+            status = cli_transport(CL_ERR_IO, cn);
+            goto out;
+        }
+        slot->busy = true;
+        slot->line = line;
+        cl_progress_update(&prog, ++rows, s_file_done(f, fsize));
+    }
+    rc = s_window_wait(c, w, path, &t, verbose, cn->timeout_ms, true);
+    cl_progress_end(&prog);
+    if (rc != CL_OK) {
+        status = cli_transport(rc, cn);
+        goto out;
+    }
+    printf("%s: %lu accepted, %lu already accepted earlier, %lu failed\n", path,
+           t.ok, t.dup, t.failed);
+    status = t.failed ? CLI_EXIT_FAILED : 0;
+out:
+    for (int i = 0; i < S_WINDOW; i++)
+        free(w[i].req);
+    cl_client_close(&c);
+    cl_csv_destroy(&csv);
+    fclose(f);
+    return status;
+}
+
+/* --- caseload import and links export ----------------------------------- */
+
+static const char *const s_import_cols[] = {
+    "local_id",  "given_names",   "family_name",   "date_of_birth",
+    "sex",       "address_line1", "address_line2", "address",
+    "town",      "postcode",      "uprn",          "nhs_number",
+    "chi_number"};
+
+typedef struct s_islot {
+    bool busy;
+    unsigned long line;
+    cl_request req;
+} s_islot;
+
+typedef struct s_itally {
+    unsigned long accepted, own, failed, dup;
+} s_itally;
+
+static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
+                            const char *path, s_itally *t)
+{
+    for (int i = 0; i < nw; i++) {
+        if (!w[i].busy || memcmp(w[i].req.msgid, rep->msgid, CL_MSGID_LEN))
+            continue;
+        if (!cl_reply_ok(rep)) {
+            cl_progress_interrupt();
+            fprintf(stderr, "%s:%lu: %s: %s\n", path, w[i].line,
+                    cl_status_name(rep->status), rep->error);
+            t->failed++;
+        } else if (rep->status == CL_STATUS_DUPLICATE) {
+            t->dup++;
+        } else {
+            t->accepted++;
+            t->own += rep->u.import.link_reason == CL_LINK_LOCAL_ID;
+        }
+        if (rep->u.import.n_warnings)
+            cl_progress_interrupt();
+        for (uint32_t k = 0; k < rep->u.import.n_warnings; k++)
+            fprintf(stderr, "%s:%lu: warning: %s\n", path, w[i].line,
+                    rep->u.import.warnings[k]);
+        w[i].busy = false;
+        return;
+    }
+}
+
+/* Why a person field just set from an import column cannot be used (NULL
+ * if it can): the daemon would refuse the whole row for it. */
+static const char *s_import_field_bad(const cl_referral *r, const char *name)
+{
+    const cl_person *p = &r->subject;
+    if (!strcmp(name, "date_of_birth") && p->dob[0] && !cl_date_valid(p->dob))
+        return "not a real date as YYYY-MM-DD";
+    if (!strcmp(name, "uprn") && p->uprn[0]) {
+        for (const char *c = p->uprn; *c; c++)
+            if ((*c < '0' || *c > '9') && *c != ' ')
+                return "a UPRN is digits only";
+    }
+    if (!strcmp(name, "postcode") && p->postcode[0]) {
+        for (const char *c = p->postcode; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != ' ')
+                return "a postcode is letters, digits and spaces";
+    }
+    if (!strcmp(name, "nhs_number") && p->nhs[0]) {
+        char d[CL_ID_SZ];
+        CL_COPY(d, p->nhs);
+        if (!cl_digits_normalise(d) || !cl_nhs_valid(d))
+            return "not a valid NHS number (check digit)";
+    }
+    if (!strcmp(name, "chi_number") && p->chi[0]) {
+        char d[CL_ID_SZ];
+        CL_COPY(d, p->chi);
+        if (!cl_digits_normalise(d) || !cl_chi_valid(d))
+            return "not a valid CHI number";
+    }
+    return NULL;
+}
+
+/* Leave one person field out of the row being imported. */
+static void s_import_field_clear(cl_referral *r, const char *name)
+{
+    cl_person *p = &r->subject;
+    if (!strcmp(name, "date_of_birth"))
+        p->dob[0] = '\0';
+    else if (!strcmp(name, "uprn"))
+        p->uprn[0] = '\0';
+    else if (!strcmp(name, "postcode"))
+        p->postcode[0] = '\0';
+    else if (!strcmp(name, "nhs_number"))
+        p->nhs[0] = '\0';
+    else if (!strcmp(name, "chi_number"))
+        p->chi[0] = '\0';
+    else if (!strcmp(name, "sex"))
+        p->sex = 0;
+    else if (!strcmp(name, "given_names"))
+        p->given[0] = '\0';
+    else if (!strcmp(name, "family_name"))
+        p->family[0] = '\0';
+    else if (!strcmp(name, "town"))
+        p->town[0] = '\0';
+}
+
+/* Count postcodes that are not in the UK form (kept, compared exactly):
+ * one warning per import, naming the first line. */
+static void s_import_postcode_note(const char *pc, const char *path,
+                                   unsigned long line, unsigned long *n,
+                                   unsigned long *first)
+{
+    char norm[CL_POSTCODE_SZ];
+    (void)path;
+    CL_COPY(norm, pc);
+    cl_postcode_normalise(norm);
+    if (strchr(norm, ' '))
+        return;
+    if (!(*n)++)
+        *first = line;
+}
+
+int cli_import(cli_conn *cn, int argc, char **argv)
+{
+    enum { W = 64 };
+    const char *path = NULL, *agency = NULL;
+    if (argc == 4 && !strcmp(argv[0], "persons") &&
+        !strcmp(argv[2], "--agency")) {
+        path = argv[1];
+        agency = argv[3];
+    } else {
+        cl_progress_interrupt();
+        fprintf(stderr, "usage: caselink import persons FILE.csv --agency "
+                        "NAME\n");
+        return CLI_EXIT_USAGE;
+    }
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        cl_progress_interrupt();
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    cl_csv *csv = NULL;
+    cl_client *c = NULL;
+    s_islot *w = calloc(W, sizeof(*w));
+    cl_referral *tmp = calloc(1, sizeof(*tmp));
+    char **fields, err[512];
+    int col[CL_CSV_MAX_FIELDS];
+    size_t n, ncols;
+    unsigned long line, rows = 0, foreign_pc = 0, foreign_line = 0;
+    s_itally t = {0};
+    int status = 0, rc;
+    cl_progress prog;
+    long fsize = s_file_size(f);
+    cl_progress_start(&prog, cn->tty, path, "rows");
+    if (!w || !tmp || cl_csv_new(&csv, f) != CL_OK) {
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
+    rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+    if (rc != 1) {
+        cl_progress_interrupt();
+        fprintf(stderr, "%s:1: %s\n", path,
+                rc == 0 ? "empty file: a header row is required" : err);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    ncols = n;
+    bool have_id = false;
+    for (size_t i = 0; i < n; i++) {
+        /* "local_id, given_names": spaces around names are not part of
+         * them */
+        char name[64];
+        const char *h = fields[i];
+        while (*h == ' ' || *h == '\t')
+            h++;
+        size_t hl = strlen(h);
+        while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
+            hl--;
+        snprintf(name, sizeof(name), "%.*s", (int)(hl < 63 ? hl : 63), h);
+        col[i] = -1;
+        for (int k = 0; k < (int)(sizeof(s_import_cols) / sizeof(char *)); k++)
+            if (!strcasecmp(name, s_import_cols[k]))
+                col[i] = k;
+        cl_progress_interrupt();
+        if (col[i] < 0)
+            fprintf(stderr, "%s:1: warning: column '%s' ignored\n", path, name);
+        have_id |= col[i] == 0;
+    }
+    if (!have_id) {
+        cl_progress_interrupt();
+        fprintf(stderr, "%s:1: the header must name local_id\n", path);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = cli_connect(cn, NULL, &c)) != 0)
+        goto out;
+    for (;;) {
+        rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+        if (rc == 0)
+            break;
+        rows++;
+        if (rc < 0 || n != ncols) {
+            if (rc >= 0)
+                snprintf(err, sizeof(err), "%zu fields, the header has %zu", n,
+                         ncols);
+            cl_progress_interrupt();
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        /* wait for a free slot */
+        for (;;) {
+            int busy = 0;
+            for (int i = 0; i < W; i++)
+                busy += w[i].busy;
+            if (busy < W)
+                break;
+            cl_reply rep;
+            if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
+                status = cli_transport(rc, cn);
+                goto out;
+            }
+            s_import_settle(w, W, &rep, path, &t);
+            cl_reply_clear(&rep);
+        }
+        s_islot *slot = NULL;
+        for (int i = 0; i < W && !slot; i++)
+            if (!w[i].busy)
+                slot = &w[i];
+        if (!slot)
+            continue; /* cannot happen: a slot was freed above */
+        memset(&slot->req, 0, sizeof(slot->req));
+        memset(tmp, 0, sizeof(*tmp));
+        slot->req.kind = CL_REQ_IMPORT_PERSON;
+        CL_COPY(slot->req.u.import.agency, agency);
+        char addr[2 * CL_ADDR_SZ] = "", stable[4096];
+        snprintf(stable, sizeof(stable), "%s|", agency);
+        bool good = true;
+        for (size_t i = 0; i < n && good; i++) {
+            strncat(stable, fields[i], sizeof(stable) - strlen(stable) - 2);
+            strcat(stable, "|");
+            if (col[i] < 0 || !fields[i][0])
+                continue;
+            const char *name = s_import_cols[col[i]];
+            if (!strncmp(name, "address", 7)) {
+                if (addr[0])
+                    strncat(addr, ", ", sizeof(addr) - strlen(addr) - 1);
+                strncat(addr, fields[i], sizeof(addr) - strlen(addr) - 1);
+                continue;
+            }
+            good = cl_fields_person_set(&tmp->subject, NULL, name, fields[i],
+                                        err, sizeof(err));
+            /* One bad field costs that field, not the person: a caseload
+             * row with a mistyped date is still someone to link. The
+             * identifying column (local_id) has no such way out. */
+            const char *why = !good ? err : s_import_field_bad(tmp, name);
+            if (why && col[i] != 0) {
+                cl_progress_interrupt();
+                fprintf(stderr,
+                        "%s:%lu: warning: column %zu (%s): %s; the field is "
+                        "left out, the row imported\n",
+                        path, line, i + 1, name, why);
+                s_import_field_clear(tmp, name);
+                good = true;
+            }
+            if (good && !strcmp(name, "postcode") && tmp->subject.postcode[0])
+                s_import_postcode_note(tmp->subject.postcode, path, line,
+                                       &foreign_pc, &foreign_line);
+        }
+        if (good && addr[0])
+            good = cl_fields_person_set(&tmp->subject, "person", "address",
+                                        addr, err, sizeof(err));
+        slot->req.u.import.person = tmp->subject;
+        char verr[CL_ERROR_SZ];
+        if (good &&
+            cl_import_validate(&slot->req.u.import, verr, NULL) != CL_OK) {
+            snprintf(err, sizeof(err), "%s", verr);
+            good = false;
+        }
+        if (!good) {
+            cl_progress_interrupt();
+            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
+            t.failed++;
+            continue;
+        }
+        cl_client_msgid_from(slot->req.msgid, "import", stable);
+        if (cl_client_send(c, &slot->req) != CL_OK) {
+            status = cli_transport(CL_ERR_IO, cn);
+            goto out;
+        }
+        slot->busy = true;
+        slot->line = line;
+        cl_progress_update(&prog, rows, s_file_done(f, fsize));
+    }
+    for (;;) {
+        int busy = 0;
+        for (int i = 0; i < W; i++)
+            busy += w[i].busy;
+        if (!busy)
+            break;
+        cl_reply rep;
+        if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
+            status = cli_transport(rc, cn);
+            goto out;
+        }
+        s_import_settle(w, W, &rep, path, &t);
+        cl_reply_clear(&rep);
+    }
+    cl_progress_end(&prog);
+    cl_progress_interrupt();
+    if (foreign_pc)
+        fprintf(stderr,
+                "%s:%lu: warning: %lu postcode%s not in the UK form (the "
+                "first on this line); kept and compared exactly\n",
+                path, foreign_line, foreign_pc,
+                foreign_pc == 1 ? " is" : "s are");
+    printf("%s: %lu rows: %lu accepted (%lu updating records this agency "
+           "sent before), %lu already imported, %lu rejected\n",
+           path, rows, t.accepted, t.own, t.dup, t.failed);
+    status = t.failed ? CLI_EXIT_FAILED : 0;
+out:
+    free(w);
+    free(tmp);
+    cl_client_close(&c);
+    cl_csv_destroy(&csv);
+    fclose(f);
+    return status;
+}
+
+/* publish referral (one, or --csv FILE) and publish plan. */
+int cli_publish(cli_conn *cn, int argc, char **argv)
+{
+    if (argc >= 1 && !strcmp(argv[0], "plan"))
+        return s_publish_plan(cn, argc - 1, argv + 1);
+    if (argc < 1 || strcmp(argv[0], "referral") != 0) {
+        fprintf(stderr, "usage: caselink publish referral FIELDS... | "
+                        "--csv FILE [--verbose]\n"
+                        "       caselink publish plan FIELDS...\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (argc >= 3 && !strcmp(argv[1], "--csv"))
+        return s_publish_csv(cn, argv[2],
+                             argc >= 4 && !strcmp(argv[3], "--verbose"));
+    return s_publish_one(cn, argc - 1, argv + 1);
+}

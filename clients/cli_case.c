@@ -1,0 +1,747 @@
+/*
+ * cli_case: the caselink tool's case commands: person show, find, split,
+ * hold and release, case finding, referral correct and withdraw, and the
+ * linked case view as text and as JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fields.h"
+
+/* "Jane Smith", or "(no name recorded)". */
+static const char *s_name(char out[2 * CL_NAME_SZ + 2], const char *given,
+                          const char *family)
+{
+    snprintf(out, 2 * CL_NAME_SZ + 2, "%s%s%s", given,
+             given[0] && family[0] ? " " : "", family);
+    if (!out[0])
+        snprintf(out, 2 * CL_NAME_SZ + 2, "(no name recorded)");
+    return out;
+}
+
+/* Agencies that know the person, those whose records are about them
+ * apart from those that only mentioned them (in someone else's
+ * referral). */
+static void s_print_known(const char *lead, const char *none, size_t n,
+                          const char (*known)[CL_AGENCY_SZ], size_t n_m,
+                          const char (*mentioned)[CL_AGENCY_SZ])
+{
+    size_t subj = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool m = false;
+        for (size_t j = 0; j < n_m && !m; j++)
+            m = !strcmp(known[i], mentioned[j]);
+        if (!m)
+            printf("%s%s", subj++ ? ", " : lead, known[i]);
+    }
+    if (!subj)
+        printf("%s%s", none, n_m ? "" : "no agency");
+    for (size_t j = 0; j < n_m; j++)
+        printf("%s%s",
+               j      ? ", "
+               : subj ? "; only mentioned by "
+                      : "only mentioned by ",
+               mentioned[j]);
+}
+
+void cli_print_view(const cli_conn *cn, const cl_person_view *v)
+{
+    char d1[CL_WHEN_SHOW_SZ], d2[CL_WHEN_SHOW_SZ], nm[2 * CL_NAME_SZ + 2];
+    printf("Person %s\n", v->person_id);
+    for (size_t i = 0; i < v->n_plans; i++) {
+        const cl_plan_flag *f = &v->plans[i];
+        char who[600];
+        if (!strcmp(f->via, "self"))
+            snprintf(who, sizeof(who), "This person");
+        else if (f->child_pid[0])
+            snprintf(who, sizeof(who), "%s (%s, %s of this person)",
+                     s_name(nm, f->given, f->family), f->child_pid, f->via);
+        else
+            snprintf(who, sizeof(who), "An %s", f->via);
+        cli_dob(cn, d1, f->start);
+        cli_dob(cn, d2, f->end);
+        printf("  %s %s: %s is on a %s%s%s since %s, %s%s%s\n",
+               f->active ? "!!" : "--",
+               f->active ? "CHILD PROTECTION" : "ENDED PLAN", who,
+               cl_words(CL_W_PLAN_TYPE, f->type), f->category ? " for " : "",
+               f->category ? cl_words(CL_W_PLAN_CAT, f->category) : "", d1,
+               f->authority, f->end[0] ? ", ended " : "", f->end[0] ? d2 : "");
+        if (f->active && (f->review[0] || f->legal_basis[0])) {
+            cli_dob(cn, d1, f->review);
+            printf("     next review %s%s%s\n", f->review[0] ? d1 : "not set",
+                   f->legal_basis[0] ? "; " : "", f->legal_basis);
+        }
+    }
+    printf("  Known to %zu agenc%s", v->n_known, v->n_known == 1 ? "y" : "ies");
+    s_print_known(": about them: ", ": ", v->n_known,
+                  (const char(*)[CL_AGENCY_SZ])v->known_to, v->n_mentioned,
+                  (const char(*)[CL_AGENCY_SZ])v->mentioned_by);
+    printf("\n\nRecords\n");
+    for (size_t i = 0; i < v->n_records; i++) {
+        const cl_agency_record *a = &v->records[i];
+        const cl_person *p = &a->person;
+        printf("  %s %s (%s): %s", a->record_id, a->agency, a->kind,
+               s_name(nm, p->given, p->family));
+        if (p->dob[0]) {
+            cli_dob(cn, d1, p->dob);
+            printf(", born %s", d1);
+        }
+        if (p->sex)
+            printf(", %s", cl_words(CL_W_SEX, p->sex));
+        if (p->nhs[0])
+            printf(", NHS %s", p->nhs);
+        if (p->chi[0])
+            printf(", CHI %s", p->chi);
+        if (p->postcode[0])
+            printf(", %s", p->postcode);
+        if (p->local_id[0])
+            printf(", their id %s", p->local_id);
+        printf("\n    linked: %s", cl_words(CL_W_LINK, a->link_reason));
+        if (a->link_reason == CL_LINK_SCORE)
+            printf(" (match weight %.1f)", a->link_score);
+        printf("\n");
+    }
+    if (v->n_related) {
+        printf("\nPeople around them\n");
+        for (size_t i = 0; i < v->n_related; i++) {
+            const cl_related_view *r = &v->related[i];
+            if (r->depth == 2)
+                printf("    %s  %s of %s: %s", r->person_id,
+                       cl_words(CL_W_REL, r->rel), r->via_pid,
+                       s_name(nm, r->given, r->family));
+            else
+                printf("  %s  %s: %s", r->person_id, cl_words(CL_W_REL, r->rel),
+                       s_name(nm, r->given, r->family));
+            if (r->dob[0]) {
+                cli_dob(cn, d1, r->dob);
+                printf(", born %s", d1);
+            }
+            printf("  (%s %s)", r->inferred ? "inferred from" : "stated by",
+                   r->asserted_by);
+            if (r->n_known)
+                s_print_known("; known to ", "; ", r->n_known,
+                              (const char(*)[CL_AGENCY_SZ])r->known_to,
+                              r->n_mentioned,
+                              (const char(*)[CL_AGENCY_SZ])r->mentioned_by);
+            printf("\n");
+        }
+    }
+    printf("\nReferrals, oldest first (%zu)\n", v->n_referrals);
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        const cl_referral_view *r = &v->referrals[i];
+        cli_time(cn, d1, r->occurred_at);
+        cli_time(cn, d2, r->received_at);
+        printf("  %s  %s, %s, %s\n", r->reference, r->agency,
+               cl_words(CL_W_CATEGORY, r->category),
+               cl_words(CL_W_RISK, r->risk));
+        printf("      happened %s; received %s\n",
+               r->occurred_at ? d1 : "(not given)", d2);
+        if (r->concern && r->concern[0])
+            printf("      \"%s\"\n", r->concern);
+        char by[2 * CL_NAME_SZ + 4];
+        cli_referrer(by, r->referrer_name, r->referrer_role);
+        printf("      referred by %s; %s; %s%s%s\n",
+               by[0] ? by : "(referrer not given)",
+               cl_words(CL_W_BASIS, r->basis),
+               cl_words(CL_W_CONSENT, r->consent),
+               r->consent_note && r->consent_note[0] ? ": " : "",
+               r->consent_note ? r->consent_note : "");
+        cli_time(cn, d1, r->status_at);
+        printf("      %s", cl_words(CL_W_REFSTAT, r->status));
+        if (r->status_at)
+            printf(" (%s, %s)", r->status_by, d1);
+        if (r->outcome)
+            printf(": %s", cl_words(CL_W_OUTCOME, r->outcome));
+        if (r->status_reason[0])
+            printf(": %s", r->status_reason);
+        printf("\n");
+    }
+}
+
+void cli_print_record(const cli_conn *cn, const char *label,
+                      const cl_agency_record *a, const char *pid)
+{
+    const cl_person *p = &a->person;
+    char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
+    cli_dob(cn, born, p->dob);
+    printf("    %-9s %s %s (%s, %s): %s, born %s, %s, %s%s%s\n", label,
+           a->record_id, pid, a->agency, a->kind,
+           s_name(nm, p->given, p->family), p->dob[0] ? born : "?",
+           p->postcode[0] ? p->postcode : "?", cl_words(CL_W_SEX, p->sex),
+           p->nhs[0] ? ", NHS " : "", p->nhs);
+}
+
+static void s_json_casefind(const cl_case_finding_result *r);
+
+int cli_casefind(cli_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    char err[256] = "";
+    int status = 0;
+    if (!req)
+        return CLI_EXIT_FAILED;
+    req->kind = CL_REQ_CASE_FINDING;
+    cl_case_finding *f = &req->u.finding;
+    for (int i = 0; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (ok && !strcmp(o, "--agency"))
+            ok = CL_COPY(f->agency, v);
+        else if (ok && !strcmp(o, "--purpose"))
+            ok = CL_COPY(f->justification, v);
+        else if (ok && !strcmp(o, "--access-reason"))
+            ok = cli_access_reason(&f->access_reason, v);
+        else if (ok && !strcmp(o, "--min"))
+            ok = (f->min_contacts = (uint32_t)atoi(v)) > 0;
+        else if (ok && !strcmp(o, "--since"))
+            ok = cl_when_time(&f->from, v, "--since", err, sizeof(err));
+        else if (ok && !strcmp(o, "--until"))
+            ok = cl_when_time(&f->to, v, "--until", err, sizeof(err));
+        else if (ok && !strcmp(o, "--not-known-to") &&
+                 f->n_not_known < CL_NOT_KNOWN_MAX)
+            ok = CL_COPY(f->not_known_to[f->n_not_known++], v);
+        else
+            ok = false;
+        if (!ok)
+            status = CLI_EXIT_USAGE;
+    }
+    if (status || !f->agency[0] || !f->justification[0]) {
+        if (err[0])
+            fprintf(stderr, "caselink casefind: %s\n", err);
+        fprintf(stderr, "usage: caselink casefind --agency NAME [--min N] "
+                        "[--since DATE] [--until DATE]\n"
+                        "           [--not-known-to AGENCY|KIND|health]... "
+                        "--access-reason CODE --purpose TEXT\n");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    const cl_case_finding_result *r = &rep.u.finding;
+    if (cn->json) {
+        s_json_casefind(r);
+        cl_reply_clear(&rep);
+        goto out;
+    }
+    unsigned min = f->min_contacts ? f->min_contacts : 3;
+    char since[CL_WHEN_SHOW_SZ], until[CL_WHEN_SHOW_SZ], notk[256] = "";
+    cli_day(cn, since, f->from);
+    cli_day(cn, until, f->to);
+    for (uint32_t k = 0; k < f->n_not_known; k++)
+        snprintf(notk + strlen(notk), sizeof(notk) - strlen(notk), "%s%s",
+                 k ? ", " : ", not known to ", f->not_known_to[k]);
+    printf("%zu %s with at least %u contact%s from %s%s%s%s%s%s%s\n",
+           r->n_users, r->n_users == 1 ? "person" : "people", min,
+           min == 1 ? "" : "s", f->agency, f->from ? " since " : "",
+           f->from ? since : "", f->to ? " until " : "", f->to ? until : "",
+           notk, r->n_users > 1 ? "; most contacts first" : "");
+    if (!r->n_users)
+        printf("  Nobody matched. Try a lower --min (now %u)%s%s, or check "
+               "that %s publishes referrals about these people.\n",
+               min, f->from ? ", an earlier --since" : "",
+               f->n_not_known ? ", fewer --not-known-to" : "", f->agency);
+    for (size_t i = 0; i < r->n_users; i++) {
+        const cl_hlu *u = &r->users[i];
+        char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
+        cli_dob(cn, born, u->dob);
+        printf("  %s  %-28s %s%-12s %3u contact%s\n", u->person_id,
+               s_name(nm, u->given, u->family), u->dob[0] ? "born " : "",
+               u->dob[0] ? born : "", u->contacts, u->contacts == 1 ? "" : "s");
+        printf("      also known to");
+        if (!u->n_known)
+            printf(": no other agency");
+        else
+            s_print_known(": about them: ", ": ", u->n_known,
+                          (const char(*)[CL_AGENCY_SZ])u->known_to,
+                          u->n_mentioned,
+                          (const char(*)[CL_AGENCY_SZ])u->mentioned_by);
+        printf("\n");
+    }
+    printf("\nPeople known to both agencies: by any record, and by records "
+           "about them\n(a record that only mentions someone, such as a "
+           "child named in a parent's\nreferral, counts in the first "
+           "column only; counts under %u are shown as <%u)\n",
+           r->suppress_below, r->suppress_below);
+    printf("  %-36s %-36s %7s %7s\n", "agency", "agency", "any", "about");
+    for (size_t i = 0; i < r->n_overlap; i++) {
+        char any[24], sub[24];
+        const cl_overlap *o = &r->overlap[i];
+        if (o->people < 0)
+            snprintf(any, sizeof(any), "<%u", r->suppress_below);
+        else
+            snprintf(any, sizeof(any), "%lld", (long long)o->people);
+        if (o->subjects < 0)
+            snprintf(sub, sizeof(sub), "<%u", r->suppress_below);
+        else
+            snprintf(sub, sizeof(sub), "%lld", (long long)o->subjects);
+        printf("  %-36.36s %-36.36s %7s %7s\n", o->a, o->b, any, sub);
+    }
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+/* Why a search found nobody, and what to add. */
+static void s_find_none(const cl_person *m)
+{
+    bool ident = m->nhs[0] || m->chi[0] || m->local_id[0];
+    bool names = m->given[0] || m->family[0];
+    if (ident)
+        printf("  No record holds that number. Check it, or search by name "
+               "with --dob or --postcode.\n");
+    else if (names && !m->dob[0] && !m->postcode[0])
+        printf("  A name alone is not enough to search on: add a date of "
+               "birth (--dob 24/12/1980)\n  or a postcode (--postcode), or "
+               "search by --nhs.\n");
+    else if (!m->given[0] || !m->family[0])
+        printf("  Nobody matched. Add both names (--given, --family) as "
+               "well as the date of birth\n  or postcode.\n");
+    else
+        printf("  Nobody matched these details. Try the postcode instead of "
+               "the date of birth (or\n  the other way round): a search "
+               "compares people who share one of them.\n");
+}
+
+static void s_json_candidates(const cl_candidates *c);
+static void s_json_view(const cl_person_view *v);
+
+static int s_find(cli_conn *cn, int argc, char **argv)
+{
+    char err[512];
+    cl_referral *tmp = calloc(1, sizeof(*tmp));
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0;
+    if (!tmp || !req) {
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
+    req->kind = CL_REQ_FIND_PERSON;
+    for (int i = 0; i < argc; i += 2) {
+        bool ok = i + 1 < argc && !strncmp(argv[i], "--", 2);
+        if (ok && !strcmp(argv[i], "--purpose"))
+            ok = CL_COPY(req->u.find.justification, argv[i + 1]);
+        else if (ok && !strcmp(argv[i], "--access-reason"))
+            ok = cli_access_reason(&req->u.find.access_reason, argv[i + 1]);
+        else if (ok && !strcmp(argv[i], "--limit"))
+            req->u.find.limit = (uint32_t)atoi(argv[i + 1]);
+        else if (ok)
+            ok = cl_fields_set(tmp, argv[i] + 2, argv[i + 1], err, sizeof(err));
+        if (!ok) {
+            fprintf(stderr, "caselink person find: bad option '%s'\n", argv[i]);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    req->u.find.match = tmp->subject;
+    if (!req->u.find.justification[0]) {
+        fprintf(stderr, "caselink person find: --access-reason CODE and "
+                        "--purpose TEXT are required (break-glass: the "
+                        "auditors are told)\n");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    if (cn->json) {
+        s_json_candidates(&rep.u.candidates);
+        cl_reply_clear(&rep);
+        goto out;
+    }
+    printf("%zu candidate%s\n", rep.u.candidates.n,
+           rep.u.candidates.n == 1 ? "" : "s");
+    for (size_t i = 0; i < rep.u.candidates.n; i++) {
+        const cl_candidate *cd = &rep.u.candidates.v[i];
+        const cl_person *p = &cd->best.person;
+        char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
+        cli_dob(cn, born, p->dob);
+        printf("  %s  score %6.1f  %s, born %s, %s (%s; %s)\n", cd->person_id,
+               cd->score, s_name(nm, p->given, p->family),
+               p->dob[0] ? born : "?", p->postcode[0] ? p->postcode : "?",
+               cd->best.agency, cl_words(CL_W_LINK, cd->how));
+    }
+    if (!rep.u.candidates.n)
+        s_find_none(&req->u.find.match);
+    cl_reply_clear(&rep);
+out:
+    free(tmp);
+    free(req);
+    return status;
+}
+
+/* person hold|release (--nhs N | --chi N | --id P) --reason TEXT */
+static int s_hold(cli_conn *cn, bool release, int argc, char **argv)
+{
+    const char *verb = release ? "release" : "hold";
+    cl_reply rep;
+    int status = 0;
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return CLI_EXIT_FAILED;
+    req->kind = CL_REQ_LEGAL_HOLD;
+    cl_hold *h = &req->u.hold;
+    h->release = release;
+    for (int i = 0; i < argc; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (ok && !strcmp(o, "--nhs"))
+            ok = CL_COPY(h->who.match.nhs, v);
+        else if (ok && !strcmp(o, "--chi"))
+            ok = CL_COPY(h->who.match.chi, v);
+        else if (ok && !strcmp(o, "--id"))
+            ok = CL_COPY(h->who.person_id, v);
+        else if (ok && !strcmp(o, "--reason"))
+            ok = CL_COPY(h->reason, v);
+        else
+            ok = false;
+        if (!ok) {
+            fprintf(stderr,
+                    "caselink person %s: bad option '%s'\n"
+                    "usage: caselink person %s (--nhs N | --chi N | --id "
+                    "P...) --reason TEXT\n",
+                    verb, o, verb);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (!h->reason[0]) {
+        fprintf(stderr,
+                "caselink person %s: --reason TEXT is required (kept for "
+                "the auditor)\n",
+                verb);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    printf(release ? "%s: legal hold released; retention applies again\n"
+                   : "%s: on legal hold; retention will not remove them "
+                     "until it is released\n",
+           rep.u.publish.reference);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+int cli_person(cli_conn *cn, int argc, char **argv)
+{
+    if (argc >= 1 && (!strcmp(argv[0], "hold") || !strcmp(argv[0], "release")))
+        return s_hold(cn, !strcmp(argv[0], "release"), argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "find"))
+        return s_find(cn, argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[0], "split"))
+        return cli_link_change(cn, CL_REQ_SPLIT_RECORD, argv[1], false,
+                               argc - 2, argv + 2);
+    cl_reply rep;
+    int status = 0;
+    if (argc < 1 || strcmp(argv[0], "show") != 0) {
+        fprintf(stderr, "usage: caselink person show (--nhs N | --chi N | "
+                        "--id P...) (--purpose TEXT | --review ID)\n"
+                        "       caselink person hold|release (--nhs N | "
+                        "--chi N | --id P...) --reason TEXT\n");
+        return CLI_EXIT_USAGE;
+    }
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return CLI_EXIT_FAILED;
+    req->kind = CL_REQ_GET_PERSON;
+    cl_get_person *g = &req->u.get_person;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (ok && !strcmp(o, "--nhs"))
+            ok = CL_COPY(g->match.nhs, v);
+        else if (ok && !strcmp(o, "--chi"))
+            ok = CL_COPY(g->match.chi, v);
+        else if (ok && !strcmp(o, "--id"))
+            ok = CL_COPY(g->person_id, v);
+        else if (ok && !strcmp(o, "--purpose"))
+            ok = CL_COPY(g->justification, v);
+        else if (ok && !strcmp(o, "--access-reason"))
+            ok = cli_access_reason(&g->access_reason, v);
+        else if (ok && !strcmp(o, "--review"))
+            ok = CL_COPY(g->review_id, v);
+        else
+            ok = false;
+        if (!ok) {
+            fprintf(stderr, "caselink person show: bad option '%s'\n", o);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+        i++;
+    }
+    if (!g->justification[0] && !g->review_id[0]) {
+        fprintf(stderr, "caselink person show: say why you open this case: "
+                        "--review ID, or break-glass --access-reason CODE "
+                        "--purpose TEXT (the auditors are told)\n");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    if (cn->json)
+        s_json_view(&rep.u.person);
+    else
+        cli_print_view(cn, &rep.u.person);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+/* --- rectification --------------------------------------------------- */
+
+int cli_referral(cli_conn *cn, int argc, char **argv)
+{
+    char err[512];
+    cl_reply rep;
+    int status = 0;
+    bool withdraw = argc >= 1 && !strcmp(argv[0], "withdraw");
+    if (argc >= 1 && !strcmp(argv[0], "status"))
+        return cli_referral_status(cn, argc - 1, argv + 1);
+    if (argc < 2 || (!withdraw && strcmp(argv[0], "correct") != 0)) {
+        fprintf(stderr, "usage: caselink referral correct REF --reason TEXT "
+                        "FIELDS...\n"
+                        "       caselink referral withdraw REF --reason "
+                        "TEXT\n"
+                        "       caselink referral status REF accepted|"
+                        "declined|closed\n"
+                        "           [--reason TEXT] [--outcome OUTCOME]\n");
+        return CLI_EXIT_USAGE;
+    }
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return CLI_EXIT_FAILED;
+    req->kind = withdraw ? CL_REQ_WITHDRAW_REFERRAL : CL_REQ_CORRECT_REFERRAL;
+    cl_rectify *r = &req->u.rectify;
+    CL_COPY(r->reference, argv[1]);
+    for (int i = 2; i < argc; i += 2) {
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+            fprintf(stderr,
+                    "caselink referral: expected --FIELD VALUE, got "
+                    "'%s'\n",
+                    argv[i]);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+        if (!strcmp(argv[i], "--reason")) {
+            if (!CL_COPY(r->reason, argv[i + 1])) {
+                fprintf(stderr, "caselink referral: reason too long\n");
+                status = CLI_EXIT_USAGE;
+                goto out;
+            }
+        } else if (withdraw || !cl_fields_set(&r->referral, argv[i] + 2,
+                                              argv[i + 1], err, sizeof(err))) {
+            fprintf(stderr, "caselink referral: %s\n",
+                    withdraw ? "withdraw takes only --reason" : err);
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (!r->reason[0]) {
+        fprintf(stderr, "caselink referral: --reason is required (kept for "
+                        "the auditor)\n");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (!withdraw && argc < 6) {
+        /* REF --reason TEXT and at least one --FIELD VALUE */
+        fprintf(stderr, "caselink referral correct: give the fields that "
+                        "change (only those change; the rest stay)\n");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = cli_call(cn, NULL, req, &rep)) != 0)
+        goto out;
+    printf("%s: %s\n", withdraw ? "withdrawn" : "corrected",
+           rep.u.publish.reference);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}
+
+static void s_json_person(const cl_person *p)
+{
+    printf("{");
+    cli_jkv("nhs_number", p->nhs, true);
+    cli_jkv("chi_number", p->chi, true);
+    cli_jkv("local_id", p->local_id, true);
+    cli_jkv("given_names", p->given, true);
+    cli_jkv("family_name", p->family, true);
+    cli_jkv("date_of_birth", p->dob, true);
+    cli_jkv("sex", cl_sex_name(p->sex), true);
+    cli_jkv("address", p->address, true);
+    cli_jkv("town", p->town, true);
+    cli_jkv("postcode", p->postcode, true);
+    cli_jkv("uprn", p->uprn, false);
+    printf("}");
+}
+
+static void s_json_names(const char *key, uint32_t n,
+                         const char (*v)[CL_AGENCY_SZ])
+{
+    cli_jstr(key);
+    printf(":[");
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            putchar(',');
+        cli_jstr(v[i]);
+    }
+    printf("]");
+}
+
+static void s_json_casefind(const cl_case_finding_result *r)
+{
+    printf("{\"people\":[");
+    for (size_t i = 0; i < r->n_users; i++) {
+        const cl_hlu *u = &r->users[i];
+        printf("%s{", i ? "," : "");
+        cli_jkv("person_id", u->person_id, true);
+        cli_jkv("given_names", u->given, true);
+        cli_jkv("family_name", u->family, true);
+        cli_jkv("date_of_birth", u->dob, true);
+        printf("\"contacts\":%u,", u->contacts);
+        s_json_names("known_to", u->n_known,
+                     (const char(*)[CL_AGENCY_SZ])u->known_to);
+        putchar(',');
+        s_json_names("mentioned_by", u->n_mentioned,
+                     (const char(*)[CL_AGENCY_SZ])u->mentioned_by);
+        printf("}");
+    }
+    printf("],\"overlap\":[");
+    for (size_t i = 0; i < r->n_overlap; i++) {
+        const cl_overlap *o = &r->overlap[i];
+        printf("%s{", i ? "," : "");
+        cli_jkv("agency_a", o->a, true);
+        cli_jkv("agency_b", o->b, true);
+        if (o->people < 0)
+            printf("\"people\":null,");
+        else
+            printf("\"people\":%lld,", (long long)o->people);
+        if (o->subjects < 0)
+            printf("\"people_as_subject\":null}");
+        else
+            printf("\"people_as_subject\":%lld}", (long long)o->subjects);
+    }
+    printf("],\"suppress_below\":%u}\n", r->suppress_below);
+}
+
+static void s_json_candidates(const cl_candidates *c)
+{
+    printf("{\"candidates\":[");
+    for (size_t i = 0; i < c->n; i++) {
+        const cl_candidate *cd = &c->v[i];
+        printf("%s{", i ? "," : "");
+        cli_jkv("person_id", cd->person_id, true);
+        printf("\"score\":%.2f,", cd->score);
+        cli_jkv("how", cl_link_name(cd->how), true);
+        cli_jkv("agency", cd->best.agency, true);
+        printf("\"person\":");
+        s_json_person(&cd->best.person);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
+void cli_json_referral(const cl_referral_view *r)
+{
+    printf("{");
+    cli_jkv("reference", r->reference, true);
+    cli_jkv("agency", r->agency, true);
+    cli_jkv("agency_reference", r->agency_ref, true);
+    cli_jkv("category", cl_category_name(r->category), true);
+    cli_jkv("risk", cl_risk_name(r->risk), true);
+    cli_jkv("concern", r->concern ? r->concern : "", true);
+    printf("\"occurred_at\":%lld,\"received_at\":%lld,",
+           (long long)r->occurred_at, (long long)r->received_at);
+    cli_jkv("referrer_name", r->referrer_name, true);
+    cli_jkv("referrer_role", r->referrer_role, true);
+    cli_jkv("lawful_basis", cl_basis_name(r->basis), true);
+    cli_jkv("consent", cl_consent_name(r->consent), true);
+    cli_jkv("consent_note", r->consent_note ? r->consent_note : "", true);
+    cli_jkv("status", cl_refstat_name(r->status), true);
+    if (r->status_at) {
+        printf("\"status_at\":%lld,", (long long)r->status_at);
+        cli_jkv("status_by", r->status_by, true);
+        cli_jkv("status_reason", r->status_reason, true);
+    }
+    printf("\"withdrawn\":%s,\"version\":%u}", r->withdrawn ? "true" : "false",
+           r->version);
+}
+
+/* "records":[...],"referrals":[...] of a case view (with_ids: each
+ * record's id too, for split). */
+void cli_json_records(const cl_person_view *v, bool with_ids)
+{
+    printf("\"records\":[");
+    for (size_t i = 0; i < v->n_records; i++) {
+        printf("%s{", i ? "," : "");
+        if (with_ids)
+            cli_jkv("record_id", v->records[i].record_id, true);
+        cli_jkv("agency", v->records[i].agency, true);
+        cli_jkv("agency_kind", v->records[i].kind, true);
+        cli_jkv("linked_by", cl_link_name(v->records[i].link_reason), true);
+        printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
+        s_json_person(&v->records[i].person);
+        printf("}");
+    }
+    printf("],\"referrals\":[");
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        if (i)
+            putchar(',');
+        cli_json_referral(&v->referrals[i]);
+    }
+    printf("]");
+}
+
+static void s_json_view(const cl_person_view *v)
+{
+    printf("{");
+    cli_jkv("person_id", v->person_id, true);
+    s_json_names("known_to", (uint32_t)v->n_known,
+                 (const char(*)[CL_AGENCY_SZ])v->known_to);
+    putchar(',');
+    s_json_names("mentioned_by", (uint32_t)v->n_mentioned,
+                 (const char(*)[CL_AGENCY_SZ])v->mentioned_by);
+    printf(",\"plans\":[");
+    for (size_t i = 0; i < v->n_plans; i++) {
+        const cl_plan_flag *f = &v->plans[i];
+        printf("%s{", i ? "," : "");
+        cli_jkv("child_person_id", f->child_pid, true);
+        cli_jkv("via", f->via, true);
+        cli_jkv("type", cl_plan_type_name(f->type), true);
+        cli_jkv("category", cl_plan_cat_name(f->category), true);
+        cli_jkv("start_date", f->start, true);
+        cli_jkv("end_date", f->end, true);
+        cli_jkv("responsible_authority", f->authority, true);
+        printf("\"active\":%s}", f->active ? "true" : "false");
+    }
+    printf("],");
+    cli_json_records(v, true);
+    printf(",\"related\":[");
+    for (size_t i = 0; i < v->n_related; i++) {
+        const cl_related_view *r = &v->related[i];
+        printf("%s{", i ? "," : "");
+        cli_jkv("person_id", r->person_id, true);
+        cli_jkv("relationship", cl_rel_name(r->rel), true);
+        cli_jkv("given_names", r->given, true);
+        cli_jkv("family_name", r->family, true);
+        cli_jkv("date_of_birth", r->dob, true);
+        cli_jkv("stated_by", r->asserted_by, true);
+        printf("\"depth\":%u,\"inferred\":%s,", r->depth,
+               r->inferred ? "true" : "false");
+        s_json_names("known_to", r->n_known,
+                     (const char(*)[CL_AGENCY_SZ])r->known_to);
+        putchar(',');
+        s_json_names("mentioned_by", r->n_mentioned,
+                     (const char(*)[CL_AGENCY_SZ])r->mentioned_by);
+        printf("}");
+    }
+    printf("]}\n");
+}

@@ -1,0 +1,280 @@
+/*
+ * cli_admin: the caselink tool's operator commands (health, stats, backup,
+ * key rotation and retirement, promotion) and keygen.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "keyfile.h"
+#include "progress.h"
+
+/* Replication, only when it is on (a single node prints as before). */
+static void s_print_repl(const cl_repl_state *r)
+{
+    if (!r->role[0] || !strcmp(r->role, "single"))
+        return;
+    printf("replication: %s node %s; active: %s\n", r->role, r->node,
+           r->active[0] ? r->active : "not known");
+    printf("stream: applied sequence %" PRIu64 " of %" PRIu64 "; lag %" PRIu64
+           " messages, %" PRIu64 " s\n",
+           r->applied_seq, r->stream_last_seq, r->lag_messages, r->lag_seconds);
+    if (r->problem[0])
+        printf("PROBLEM: %s\n", r->problem);
+}
+
+static int s_health(cli_conn *cn)
+{
+    cl_reply rep;
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_HEALTH;
+    int status = cli_call(cn, "operator", &req, &rep);
+    if (status)
+        return status;
+    const cl_health *h = &rep.u.health;
+    printf("caselinkd %s: up %" PRIu64 " s, %" PRIu64 " people, %" PRIu64
+           " referrals, store %" PRIu64 " KiB\n",
+           h->version, h->uptime_s, h->persons, h->referrals,
+           h->store_bytes / 1024);
+    s_print_repl(&h->repl);
+    cl_reply_clear(&rep);
+    return 0;
+}
+
+/* --- operations ---------------------------------------------------------- */
+
+static void s_print_keys(const cl_key_status *k)
+{
+    printf("current data key version: %u\n", k->current);
+    for (uint32_t i = 0; i < k->n_versions; i++)
+        printf("  version %u: %llu values%s%s\n", k->versions[i].version,
+               (unsigned long long)k->versions[i].values,
+               k->versions[i].retired ? " (retired)" : "",
+               k->versions[i].version == k->current ? " (current)" : "");
+    printf("still to re-seal: %llu\n", (unsigned long long)k->pending);
+}
+
+static void s_print_stats(const cl_stats *st)
+{
+    printf("uptime %llu s; %llu commits, %.2f requests per commit (max "
+           "%llu)\n",
+           (unsigned long long)st->uptime_s, (unsigned long long)st->commits,
+           (double)st->batch_mean_x100 / 100.0,
+           (unsigned long long)st->batch_max);
+    printf("commit latency (last 1024): p50 %llu us, p99 %llu us, max %llu "
+           "us\n",
+           (unsigned long long)st->commit_p50_us,
+           (unsigned long long)st->commit_p99_us,
+           (unsigned long long)st->commit_max_us);
+    printf("store: %llu KiB used of a %llu KiB map (%.1f%%); data key "
+           "version %u\n",
+           (unsigned long long)(st->store_bytes / 1024),
+           (unsigned long long)(st->map_bytes / 1024),
+           st->map_bytes
+               ? 100.0 * (double)st->store_bytes / (double)st->map_bytes
+               : 0.0,
+           st->key_version);
+    printf("held: %llu people, %llu referrals, %llu audit entries; %llu "
+           "refused connections\n",
+           (unsigned long long)st->persons, (unsigned long long)st->referrals,
+           (unsigned long long)st->audit_entries,
+           (unsigned long long)st->refused_connections);
+    printf("linking: %s weights", st->weights_trained ? "learned" : "default");
+    if (st->relink_running || st->relink_total)
+        printf("; relinking %s: %llu of about %llu records, %llu people "
+               "merged, %llu pairs queued",
+               st->relink_running ? "running" : "done",
+               (unsigned long long)st->relink_done,
+               (unsigned long long)st->relink_total,
+               (unsigned long long)st->relink_merged,
+               (unsigned long long)st->relink_queued);
+    printf("\n");
+    printf("requests by kind and status:\n");
+    for (uint32_t i = 0; i < st->n_counts; i++)
+        printf("  %-20s %-10s %llu\n", st->counts[i].kind,
+               cl_status_name(st->counts[i].status),
+               (unsigned long long)st->counts[i].count);
+    printf("mailboxes (deliveries waiting to be acknowledged):\n");
+    for (uint32_t i = 0; i < st->n_mailboxes; i++)
+        printf("  %-40s %llu\n", st->mailboxes[i].agency,
+               (unsigned long long)st->mailboxes[i].depth);
+    if (st->n_rate_limited)
+        printf("rate limited (refused since start, [flag] rate_per_minute):\n");
+    for (uint32_t i = 0; i < st->n_rate_limited; i++)
+        printf("  %-20s %-12s %llu refused\n", st->rate_limited[i].client,
+               st->rate_limited[i].kind,
+               (unsigned long long)st->rate_limited[i].refused);
+    s_print_repl(&st->repl);
+}
+
+int cli_admin(cli_conn *cn, int argc, char **argv)
+{
+    cl_client *c = NULL;
+    cl_reply rep;
+    cl_request req;
+    int status = 0;
+    const char *sub = argc ? argv[0] : "";
+    memset(&req, 0, sizeof(req));
+    if (!strcmp(sub, "feeds") && argc == 1)
+        return cli_admin_feeds(cn);
+    if (!strcmp(sub, "stats") && argc == 1)
+        req.kind = CL_REQ_ADMIN_STATS;
+    else if (!strcmp(sub, "backup") && argc == 2 &&
+             CL_COPY(req.u.backup_name, argv[1]))
+        req.kind = CL_REQ_ADMIN_BACKUP;
+    else if (!strcmp(sub, "rotate-key") && argc == 1)
+        req.kind = CL_REQ_ADMIN_ROTATE_KEY;
+    else if (!strcmp(sub, "promote") && argc == 1)
+        req.kind = CL_REQ_ADMIN_PROMOTE;
+    else if (!strcmp(sub, "key-status") && argc == 1)
+        req.kind = CL_REQ_ADMIN_KEY_STATUS;
+    else if (!strcmp(sub, "retire-key") && argc == 2 && atoi(argv[1]) > 0) {
+        req.kind = CL_REQ_ADMIN_RETIRE_KEY;
+        req.u.key_version = (uint32_t)atoi(argv[1]);
+    } else {
+        fprintf(stderr, "usage: caselink admin stats | feeds | backup NAME | "
+                        "rotate-key | key-status | retire-key VERSION | "
+                        "promote\n");
+        return CLI_EXIT_USAGE;
+    }
+    if ((status = cli_connect(cn, "operator", &c)) != 0)
+        return status;
+    int rc;
+    if (req.kind == CL_REQ_ADMIN_BACKUP) {
+        /* A backup of a large store takes a while: wait up to ten minutes,
+         * saying how far it has gone (the daemon reports the bytes copied
+         * only at the end, so the line shows the time so far). */
+        cl_progress prog;
+        bool got = false;
+        memset(&rep, 0, sizeof(rep));
+        cl_progress_start(&prog, cn->tty, "backup", NULL);
+        rc = cl_client_send(c, &req);
+        for (int waited = 0; rc == CL_OK && !got && waited < 600000;
+             waited += 250) {
+            rc = cl_client_recv(c, &rep, 250);
+            got = rc == CL_OK;
+            if (rc == CL_ERR_TIMEOUT)
+                rc = CL_OK;
+            cl_progress_update(&prog, 0, -1);
+        }
+        cl_progress_end(&prog);
+        if (rc == CL_OK && !got)
+            rc = CL_ERR_TIMEOUT;
+    } else {
+        rc = cl_client_call(c, &req, &rep);
+    }
+    if (rc != CL_OK) {
+        status = cli_transport(rc, cn);
+    } else if (!cl_reply_ok(&rep)) {
+        status = cli_status(&rep);
+    } else if (req.kind == CL_REQ_ADMIN_STATS) {
+        s_print_stats(&rep.u.stats);
+    } else if (req.kind == CL_REQ_ADMIN_PROMOTE) {
+        printf("promoted: this node is the active now\n");
+        s_print_repl(&rep.u.promote);
+    } else if (req.kind == CL_REQ_ADMIN_BACKUP) {
+        printf("backup written: %s/data.mdb (%llu bytes, still encrypted)\n",
+               rep.u.backup.path, (unsigned long long)rep.u.backup.bytes);
+    } else {
+        s_print_keys(&rep.u.key_status);
+    }
+    cl_reply_clear(&rep);
+    cl_client_close(&c);
+    return status;
+}
+
+/* Agency kinds the partnership uses (the registry takes any short word;
+ * these are the ones the demo and the documentation use). */
+static const char *const s_kinds[] = {
+    "gp",
+    "police",
+    "childrens_services",
+    "adult_services",
+    "mental_health",
+    "acute_trust",
+    "housing",
+    "education",
+    "mdt",
+    "operations",
+    "governance",
+};
+
+static int s_keygen(int argc, char **argv)
+{
+    char pub[CL_Z85_KEY_SZ], spath[4096], ppath[4096];
+    const char *base = NULL, *agency = NULL, *kind = "gp", *roles = "publisher";
+    cl_keyfile_format fmt = CL_KEYFILE_INI;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (o[0] != '-' && !base) {
+            base = o;
+            continue;
+        }
+        if (!v)
+            goto usage;
+        if (!strcmp(o, "--format") && !strcmp(v, "zpl"))
+            fmt = CL_KEYFILE_ZPL;
+        else if (!strcmp(o, "--format") && !strcmp(v, "ini"))
+            fmt = CL_KEYFILE_INI;
+        else if (!strcmp(o, "--agency"))
+            agency = v;
+        else if (!strcmp(o, "--kind"))
+            kind = v;
+        else if (!strcmp(o, "--roles"))
+            roles = v;
+        else
+            goto usage;
+        i++;
+    }
+    if (!base)
+        goto usage;
+    int rc = cl_keyfile_generate_as(base, fmt, pub);
+    cl_keyfile_paths(fmt, base, spath, ppath, sizeof(spath));
+    if (rc != CL_OK) {
+        fprintf(stderr, "caselink keygen: %s or %s: %s\n", spath, ppath,
+                rc == CL_ERR_EXISTS ? "already exists (not overwritten)"
+                                    : cl_strerror(rc));
+        return CLI_EXIT_FAILED;
+    }
+    const char *name = strrchr(base, '/') ? strrchr(base, '/') + 1 : base;
+    printf("wrote %s (secret, mode 0600) and %s\n"
+           "Keep %s where the client runs; send %s to the caselink "
+           "operator.\n\n"
+           "Registry entry: paste into the daemon's clients.conf and reload "
+           "(systemctl reload caselinkd):\n\n"
+           "[%s]\nkey = %s\n",
+           spath, ppath, spath, ppath, name, pub);
+    if (agency)
+        printf("agency = %s\n", agency);
+    else
+        printf("# agency: the agency's name as the partnership registers it "
+               "(required)\nagency = \n");
+    printf("# kind, one of:");
+    for (size_t i = 0; i < sizeof(s_kinds) / sizeof(s_kinds[0]); i++)
+        printf(" %s", s_kinds[i]);
+    printf("\nkind = %s\n"
+           "# roles, comma-separated: publisher, coordinator, operator, "
+           "auditor\nroles = %s\n",
+           kind, roles);
+    return 0;
+usage:
+    fprintf(stderr, "usage: caselink keygen NAME [--format ini|zpl] "
+                    "[--agency NAME] [--kind KIND] [--roles ROLES]\n");
+    return CLI_EXIT_USAGE;
+}
+
+int cli_keygen_cmd(cli_conn *cn, int argc, char **argv)
+{
+    (void)cn;
+    return s_keygen(argc, argv);
+}
+
+int cli_health_cmd(cli_conn *cn, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return s_health(cn);
+}

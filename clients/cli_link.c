@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "progress.h"
 
 /* --- review list ---------------------------------------------------------- */
 
@@ -855,4 +856,130 @@ usage:
             "       caselink link rerun [--wait]          relink stored "
             "records\n");
     return CLI_EXIT_USAGE;
+}
+
+static void s_csv_field(const char *s)
+{
+    cl_csv_field_write(stdout, s);
+}
+
+int cli_links(cli_conn *cn, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "export") || strcmp(argv[1], "--csv")) {
+        fprintf(stderr, "usage: caselink links export --csv\n");
+        return CLI_EXIT_USAGE;
+    }
+    cl_client *c = NULL;
+    cl_request req;
+    int status = cli_connect(cn, "coordinator", &c);
+    if (status)
+        return status;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_LINKS_EXPORT;
+    req.u.links.limit = 5000;
+    /* score_is says what score is: the weight the record was linked at
+     * (score), or the weight of the best candidate it was not linked to
+     * (a new person; the record may have joined one since by review or
+     * merge), or none (linked by an identifier) */
+    printf("record_id,agency,local_id,person_id,reason,score,score_is\n");
+    cl_progress prog;
+    uint64_t rows = 0;
+    cl_progress_start(&prog, cn->tty, "links export", "records");
+    for (;;) {
+        cl_reply rep;
+        memset(req.msgid, 0, CL_MSGID_LEN);
+        int rc = cl_client_call(c, &req, &rep);
+        if (rc != CL_OK) {
+            status = cli_transport(rc, cn);
+            break;
+        }
+        if (!cl_reply_ok(&rep)) {
+            status = cli_status(&rep);
+            cl_reply_clear(&rep);
+            break;
+        }
+        for (size_t i = 0; i < rep.u.links.n; i++) {
+            const cl_link_row *r = &rep.u.links.v[i];
+            printf("%s,", r->record_id);
+            s_csv_field(r->agency);
+            putchar(',');
+            s_csv_field(r->local_id);
+            const char *is = r->link_reason == CL_LINK_SCORE ? "link_weight"
+                             : (r->link_reason == CL_LINK_NEW ||
+                                r->link_reason == CL_LINK_REVIEWED ||
+                                r->link_reason == CL_LINK_MERGED) &&
+                                     r->link_score != 0
+                                 ? "best_candidate_weight"
+                                 : "none";
+            printf(",%s,%s,%.2f,%s\n", r->person_id,
+                   cl_link_name(r->link_reason), r->link_score, is);
+        }
+        rows += rep.u.links.n;
+        uint64_t last = 0;
+        if (rep.u.links.n)
+            last = strtoull(rep.u.links.v[rep.u.links.n - 1].record_id + 1,
+                            NULL, 10);
+        cl_progress_update(&prog, rows,
+                           rep.u.links.last_id
+                               ? (double)last / (double)rep.u.links.last_id
+                               : -1);
+        bool more = rep.u.links.next[0] != '\0';
+        CL_COPY(req.u.links.after, rep.u.links.next);
+        cl_reply_clear(&rep);
+        if (!more)
+            break;
+    }
+    cl_progress_end(&prog);
+    cl_client_close(&c);
+    return status;
+}
+
+/* One change to links: review accept/reject, or split. */
+int cli_link_change(cli_conn *cn, cl_req_kind kind, const char *id, bool accept,
+                    int argc, char **argv)
+{
+    cl_reply rep;
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = kind;
+    req.u.link.accept = accept;
+    CL_COPY(req.u.link.id, id);
+    if (argc != 2 || strcmp(argv[0], "--reason") != 0 ||
+        !CL_COPY(req.u.link.reason, argv[1])) {
+        fprintf(stderr, "caselink: --reason TEXT is required (kept for the "
+                        "auditor)\n");
+        return CLI_EXIT_USAGE;
+    }
+    int status = cli_call(cn, "coordinator", &req, &rep);
+    if (status)
+        return status;
+    if (kind == CL_REQ_SPLIT_RECORD)
+        printf("split: %s is now person %s\n", id, rep.u.publish.reference);
+    else
+        printf("%s: %s\n", accept ? "accepted, merged into" : "rejected",
+               rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    return 0;
+}
+
+int cli_review(cli_conn *cn, int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[0], "accept") || !strcmp(argv[0], "reject")))
+        return cli_link_change(cn, CL_REQ_REVIEW_DECIDE, argv[1],
+                               argv[0][0] == 'a', argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[0], "show"))
+        return cli_review_show(cn, argc - 1, argv + 1);
+    if (argc < 1 || strcmp(argv[0], "list") != 0) {
+        fprintf(stderr,
+                "usage: caselink review list [--limit N] [--page N | --after "
+                "QID | --all]\n"
+                "           [--agency NAME] [--min-probability P] "
+                "[--max-probability P]\n"
+                "       caselink review accept|reject QID --reason "
+                "TEXT\n"
+                "       caselink review show MDT-ID   (the agenda "
+                "pack)\n");
+        return CLI_EXIT_USAGE;
+    }
+    return cli_review_list(cn, argc - 1, argv + 1);
 }

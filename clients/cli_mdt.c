@@ -662,3 +662,91 @@ int cli_review_show(cli_conn *cn, int argc, char **argv)
     free(req);
     return 0;
 }
+
+int cli_mdt(cli_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status = 0, first;
+    if (!req)
+        return CLI_EXIT_FAILED;
+    if (argc >= 1 && !strcmp(argv[0], "discuss")) {
+        free(req);
+        return cli_mdt_discuss(cn, argc - 1, argv + 1);
+    }
+    if (argc >= 2 && !strcmp(argv[0], "show")) {
+        free(req);
+        return cli_review_show(cn, argc - 1, argv + 1);
+    }
+    if (argc >= 1 && !strcmp(argv[0], "record")) {
+        free(req);
+        return s_mdt_record(cn, argc - 1, argv + 1);
+    }
+    if (argc >= 1 && !strcmp(argv[0], "create")) {
+        req->kind = CL_REQ_CREATE_REVIEW;
+        first = 1;
+    } else if (argc >= 2 && !strcmp(argv[0], "add")) {
+        req->kind = CL_REQ_ADD_TO_AGENDA;
+        CL_COPY(req->u.agenda.review_id, argv[1]);
+        first = 2;
+    } else {
+        status = CLI_EXIT_USAGE;
+        first = argc;
+    }
+    for (int i = first; i < argc && !status; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        cl_review_new *rn = &req->u.review_new;
+        cl_agenda_add *ag = &req->u.agenda;
+        if (!ok)
+            ;
+        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--date"))
+            ok = cli_date_opt(rn->date, v, "--date");
+        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--title"))
+            ok = CL_COPY(rn->title, v);
+        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--agency") &&
+                 rn->n_agencies < CL_REVIEW_AGENCIES)
+            ok = CL_COPY(rn->agencies[rn->n_agencies++], v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--nhs"))
+            ok = CL_COPY(ag->who.match.nhs, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--id"))
+            ok = CL_COPY(ag->who.person_id, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--note"))
+            ok = CL_COPY(ag->note, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA &&
+                 !strcmp(o, "--access-reason"))
+            ok = cli_access_reason(&ag->access_reason, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--purpose"))
+            ok = CL_COPY(ag->justification, v);
+        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--reason")) {
+            int r = cl_agenda_parse(v);
+            ok = r > 0;
+            ag->reason = (uint8_t)(r > 0 ? r : 0);
+        } else
+            ok = false;
+        if (!ok)
+            status = CLI_EXIT_USAGE;
+    }
+    if (status) {
+        fprintf(stderr,
+                "usage: caselink mdt create --date DATE --title TEXT "
+                "[--agency NAME]...\n"
+                "       caselink mdt show MDT-ID   (the agenda pack)\n"
+                "       caselink mdt add MDT-ID (--nhs N | --id P) --reason "
+                "REASON [--note TEXT]\n"
+                "           [--access-reason CODE --purpose TEXT]   (someone "
+                "no agency referred)\n");
+        goto out;
+    }
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0)
+        goto out;
+    if (req->kind == CL_REQ_CREATE_REVIEW)
+        printf("review created: %s\n", rep.u.publish.reference);
+    else
+        printf("%s is on the agenda of %s\n", rep.u.publish.reference,
+               req->u.agenda.review_id);
+    cl_reply_clear(&rep);
+out:
+    free(req);
+    return status;
+}

@@ -10,8 +10,11 @@
  * Exit status: 0 done; 1 the daemon refused or failed a request (or some
  * CSV rows failed); 2 usage error; 3 could not reach the daemon.
  *
- * Referral fields have one set of names shared by flags (--family-name)
- * and CSV headers (family_name); see s_fields.
+ * This file holds the connection, the one request call, the helpers every
+ * command file shares (cli.h) and main(); the commands are in cli_*.c, one
+ * file per family, dispatched from the rows of cli_table.c. Referral
+ * fields have one set of names shared by flags (--family-name) and CSV
+ * headers (family_name); see fields.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -168,7 +171,7 @@ int cli_call(cli_conn *cn, const char *default_as, cl_request *req,
     return status;
 }
 
-/* --- person show -----------------------------------------------------------
+/* --- dates, names and reasons as people type and read them ---------------
  */
 
 void cli_day(const cli_conn *cn, char out[CL_WHEN_SHOW_SZ], int64_t t)
@@ -229,7 +232,7 @@ bool cli_access_reason(uint8_t *out, const char *v)
     return true;
 }
 
-/* --- audit ---------------------------------------------------------------- */
+/* --- JSON pieces for --json listings ------------------------------------- */
 
 void cli_jstr(const char *s)
 {

@@ -1,6 +1,7 @@
 /*
  * cli: what the caselink tool's command files share (connection, one
- * request, error reporting). Not installed.
+ * request, error reporting, dates and JSON pieces, in cli.c) and every
+ * command handler, by the file that holds it. Not installed.
  */
 #ifndef CL_CLI_H
 #define CL_CLI_H
@@ -58,7 +59,7 @@ int cli_respond(cli_conn *cn, int argc, char **argv);
 int cli_referral_status(cli_conn *cn, int argc, char **argv);
 int cli_admin_feeds(cli_conn *cn);
 
-/* One record of a review pair, on a line (cli.c). */
+/* One record of a review pair, on a line (cli_case.c). */
 void cli_print_record(const cli_conn *cn, const char *label,
                       const cl_agency_record *a, const char *pid);
 
@@ -80,38 +81,47 @@ void cli_jnum(const char *k, int64_t v, bool comma);
 void cli_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
                   const char *role);
 
-/* Command handlers (cli.c): each gets the arguments after the command's
- * first word; their rows are in cli_table.c. */
+/* Command handlers: each gets the arguments after the command's first
+ * word; their rows are in cli_table.c. */
+
+/* cli_admin.c: keygen, health, admin. */
 int cli_keygen_cmd(cli_conn *cn, int argc, char **argv);
 int cli_health_cmd(cli_conn *cn, int argc, char **argv);
-int cli_publish(cli_conn *cn, int argc, char **argv);
-int cli_import(cli_conn *cn, int argc, char **argv);
-int cli_person(cli_conn *cn, int argc, char **argv);
-int cli_casefind(cli_conn *cn, int argc, char **argv);
-int cli_links(cli_conn *cn, int argc, char **argv);
-int cli_review(cli_conn *cn, int argc, char **argv);
-int cli_mdt(cli_conn *cn, int argc, char **argv);
-int cli_referral(cli_conn *cn, int argc, char **argv);
-int cli_audit(cli_conn *cn, int argc, char **argv);
 int cli_admin(cli_conn *cn, int argc, char **argv);
 
+/* cli_publish.c: publish referral (one or --csv), publish plan, import. */
+int cli_publish(cli_conn *cn, int argc, char **argv);
+int cli_import(cli_conn *cn, int argc, char **argv);
+
+/* cli_case.c: person show/find/split/hold/release, casefind, referral
+ * correct/withdraw, and the case view as text and JSON. */
+int cli_person(cli_conn *cn, int argc, char **argv);
+int cli_casefind(cli_conn *cn, int argc, char **argv);
+int cli_referral(cli_conn *cn, int argc, char **argv);
+void cli_print_view(const cli_conn *cn, const cl_person_view *v);
 /* JSON of one referral, and the "records":[...],"referrals":[...] of a case
  * view (with_ids: each record's id too), for person show and subject
  * access. */
 void cli_json_referral(const cl_referral_view *r);
 void cli_json_records(const cl_person_view *v, bool with_ids);
 
+/* cli_audit.c: audit verify, checkpoint, search, subject-access. */
+int cli_audit(cli_conn *cn, int argc, char **argv);
+
 /* A break-glass reason code (--access-reason) into *out; false if it is
- * not one. */
+ * not one (cli.c). */
 bool cli_access_reason(uint8_t *out, const char *v);
 
-/* person split, match accept/reject: send a link change about id with the
- * --reason in argv. */
+/* cli_link.c: links export, match accept/reject, and (below) the queue's
+ * pages and link evaluate/train/weights/rerun. person split and match
+ * accept/reject send a link change about id with the --reason in argv. */
+int cli_links(cli_conn *cn, int argc, char **argv);
+int cli_review(cli_conn *cn, int argc, char **argv);
 int cli_link_change(cli_conn *cn, cl_req_kind kind, const char *id, bool accept,
                     int argc, char **argv);
 
-/* Print a linked case view (cli.c). */
-void cli_print_view(const cli_conn *cn, const cl_person_view *v);
+/* cli_mdt.c: mdt create, add, show, record. */
+int cli_mdt(cli_conn *cn, int argc, char **argv);
 
 /* MDT commands (cli_mdt.c). */
 int cli_mdt_discuss(cli_conn *cn, int argc, char **argv);

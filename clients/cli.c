@@ -16,25 +16,16 @@
  * fields have one set of names shared by flags (--family-name) and CSV
  * headers (family_name); see fields.c.
  */
-#include <ctype.h>
+#include "cli.h"
+
 #include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "caselink.h"
-#include "cli.h"
-#include "pack.h"
 #include "cli_table.h"
 #include "csv.h"
-#include "fields.h"
-#include "keyfile.h"
-#include "progress.h"
 
 /* --- connection ------------------------------------------------------------
  */

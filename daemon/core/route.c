@@ -19,7 +19,10 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "feed.h"
+#include "inforeq.h"
 #include "intake.h"
+#include "mailbox.h"
 
 #define S_VERSION 1
 #define S_DLV_BUF (CL_CONCERN_SZ + 4096)
@@ -38,7 +41,7 @@ void cl_route_config_defaults(cl_route_config *rc)
 
 /* --- mailboxes ------------------------------------------------------------ */
 
-static void s_response_enc(cl_enc *e, const cl_info_response *x)
+void cl_mailbox_response_enc(cl_enc *e, const cl_info_response *x)
 {
     cl_enc_str(e, x->request_id);
     cl_enc_str(e, x->agency);
@@ -50,7 +53,7 @@ static void s_response_enc(cl_enc *e, const cl_info_response *x)
     cl_enc_i64(e, x->answered_at);
 }
 
-static void s_response_dec(cl_dec *d, cl_info_response *x)
+void cl_mailbox_response_dec(cl_dec *d, cl_info_response *x)
 {
     CL_DEC_STR(d, x->request_id);
     CL_DEC_STR(d, x->agency);
@@ -105,7 +108,7 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         break;
     }
     case CL_DLV_RESPONSE:
-        s_response_enc(e, &dv->u.response);
+        cl_mailbox_response_enc(e, &dv->u.response);
         break;
     case CL_DLV_STATUS: {
         const cl_status_msg *m = &dv->u.status;
@@ -243,7 +246,7 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         break;
     }
     case CL_DLV_RESPONSE:
-        s_response_dec(d, &dv->u.response);
+        cl_mailbox_response_dec(d, &dv->u.response);
         break;
     case CL_DLV_STATUS: {
         cl_status_msg *m = &dv->u.status;
@@ -724,7 +727,7 @@ static int s_req_put(cl_txn *t, uint64_t id, const s_inforeq *r)
         cl_enc_str(&e, q->agencies[i].agency);
         cl_enc_u8(&e, q->agencies[i].answered);
         if (q->agencies[i].answered)
-            s_response_enc(&e, &q->agencies[i].response);
+            cl_mailbox_response_enc(&e, &q->agencies[i].response);
     }
     cl_be64_put(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_INFOREQ, k, 8, buf, e.len)
@@ -755,7 +758,7 @@ static void s_req_dec(cl_dec *d, s_inforeq *r)
         CL_DEC_STR(d, q->agencies[i].agency);
         q->agencies[i].answered = cl_dec_u8(d) != 0;
         if (q->agencies[i].answered)
-            s_response_dec(d, &q->agencies[i].response);
+            cl_mailbox_response_dec(d, &q->agencies[i].response);
     }
 }
 
@@ -1182,13 +1185,12 @@ static int s_dpurge_one(void *ctx, const uint8_t *key, size_t len)
                : CL_OK;
 }
 
-int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
-                         cl_names *names)
+/* Requests about the person, with every answer. */
+static int s_requests_purge(cl_txn *t, uint64_t pid, cl_names *names)
 {
     uint8_t k[16];
     char id[CL_REF_SZ];
     cl_ids reqs = {0};
-    /* requests about the person, with every answer */
     cl_be64_put(k, pid);
     s_ids_box ib = {&reqs};
     int rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_ib_one, &ib);
@@ -1204,11 +1206,16 @@ int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
             rc = cl_core__names_add(names, id);
     }
     cl_core__ids_free(&reqs);
+    return rc;
+}
+
+int cl_mailbox_purge(cl_txn *t, uint64_t pid, const cl_ids *refs)
+{
+    char id[CL_REF_SZ];
     /* what names them in any mailbox: their id, their referrals' */
     cl_names look = {0};
     cl_core_pid_str(id, pid);
-    if (rc == CL_OK)
-        rc = cl_core__names_add(&look, id);
+    int rc = cl_core__names_add(&look, id);
     for (size_t i = 0; i < refs->n && rc == CL_OK; i++) {
         snprintf(id, sizeof(id), "CL-%08" PRIu64, refs->v[i]);
         rc = cl_core__names_add(&look, id);
@@ -1246,6 +1253,13 @@ int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
     free(b.v);
     free(look.buf);
     return rc;
+}
+
+int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
+                         cl_names *names)
+{
+    int rc = s_requests_purge(t, pid, names);
+    return rc == CL_OK ? cl_mailbox_purge(t, pid, refs) : rc;
 }
 
 /* --- feed health ---------------------------------------------------------- */
@@ -1480,26 +1494,40 @@ int cl_core_feeds_check(cl_txn *t, const cl_route_config *cfg, int64_t now,
     return rc;
 }
 
-int cl_core__route_decode_check(cl_db db, const uint8_t *buf, size_t len)
+int cl_mailbox_decode_check(const uint8_t *buf, size_t len)
 {
     cl_dec d = cl_dec_init(buf, len);
-    int rc = CL_OK;
-    if (db == CL_DB_MAILBOX) {
-        cl_delivery *dv = malloc(sizeof(*dv));
-        if (!dv)
-            return CL_ERR_NOMEM;
-        s_dlv_dec(&d, dv);
-        free(dv);
-    } else if (db == CL_DB_INFOREQ) {
-        s_inforeq *r = calloc(1, sizeof(*r));
-        if (!r)
-            return CL_ERR_NOMEM;
-        s_req_dec(&d, r);
-        free(r);
-    } else {
-        cl_feed_state f;
-        static const uint8_t key[] = {'a', 0, 'f'};
-        return s_feed_dec(key, sizeof(key), buf, len, &f);
-    }
-    return rc == CL_OK && cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+    cl_delivery *dv = malloc(sizeof(*dv));
+    if (!dv)
+        return CL_ERR_NOMEM;
+    s_dlv_dec(&d, dv);
+    free(dv);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_inforeq_decode_check(const uint8_t *buf, size_t len)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    s_inforeq *r = calloc(1, sizeof(*r));
+    if (!r)
+        return CL_ERR_NOMEM;
+    s_req_dec(&d, r);
+    free(r);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_feed_decode_check(const uint8_t *buf, size_t len)
+{
+    cl_feed_state f;
+    static const uint8_t key[] = {'a', 0, 'f'};
+    return s_feed_dec(key, sizeof(key), buf, len, &f);
+}
+
+int cl_core__route_decode_check(cl_db db, const uint8_t *buf, size_t len)
+{
+    if (db == CL_DB_MAILBOX)
+        return cl_mailbox_decode_check(buf, len);
+    if (db == CL_DB_INFOREQ)
+        return cl_inforeq_decode_check(buf, len);
+    return cl_feed_decode_check(buf, len);
 }

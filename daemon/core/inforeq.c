@@ -1,0 +1,505 @@
+/*
+ * inforeq: information requests (see inforeq.h).
+ *
+ * Stored records (plaintext before sealing, see store/codec.h):
+ *   inforeq  request id       -> v1, person, from agency, client, due,
+ *                                question, review, created, n, then per
+ *                                agency: name, answered, answer fields
+ *   person_requests person id || request id -> ""
+ */
+#include "inforeq.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "core_int.h"
+#include "feed.h"
+#include "mailbox.h"
+
+#define S_VERSION 1
+#define S_REQ_BUF                                                              \
+    (CL_REVIEW_AGENCIES * (CL_SUMMARY_SZ + CL_NOTE_SZ + 256) + 4096)
+
+/* --- information requests ------------------------------------------------- */
+
+typedef struct s_inforeq {
+    uint64_t pid;
+    char from_agency[CL_AGENCY_SZ];
+    char client[CL_CLIENT_SZ];
+    cl_request_summary sum; /* ids, due, question, review, answers */
+} s_inforeq;
+
+static int s_req_put(cl_txn *t, uint64_t id, const s_inforeq *r)
+{
+    uint8_t k[8];
+    uint8_t *buf = malloc(S_REQ_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, S_REQ_BUF);
+    const cl_request_summary *q = &r->sum;
+    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u64(&e, r->pid);
+    cl_enc_str(&e, r->from_agency);
+    cl_enc_str(&e, r->client);
+    cl_enc_str(&e, q->due);
+    cl_enc_str(&e, q->question);
+    cl_enc_str(&e, q->review_id);
+    cl_enc_i64(&e, q->created_at);
+    cl_enc_u32(&e, q->n_agencies);
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        cl_enc_str(&e, q->agencies[i].agency);
+        cl_enc_u8(&e, q->agencies[i].answered);
+        if (q->agencies[i].answered)
+            cl_mailbox_response_enc(&e, &q->agencies[i].response);
+    }
+    cl_be64_put(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_INFOREQ, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    return rc;
+}
+
+static void s_req_dec(cl_dec *d, s_inforeq *r)
+{
+    cl_request_summary *q = &r->sum;
+    if (cl_dec_u8(d) != S_VERSION)
+        d->bad = true;
+    r->pid = cl_dec_u64(d);
+    CL_DEC_STR(d, r->from_agency);
+    CL_DEC_STR(d, r->client);
+    CL_DEC_STR(d, q->due);
+    CL_DEC_STR(d, q->question);
+    CL_DEC_STR(d, q->review_id);
+    q->created_at = cl_dec_i64(d);
+    q->n_agencies = cl_dec_u32(d);
+    if (q->n_agencies > CL_REVIEW_AGENCIES) {
+        d->bad = true;
+        q->n_agencies = 0;
+    }
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        CL_DEC_STR(d, q->agencies[i].agency);
+        q->agencies[i].answered = cl_dec_u8(d) != 0;
+        if (q->agencies[i].answered)
+            cl_mailbox_response_dec(d, &q->agencies[i].response);
+    }
+}
+
+static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
+{
+    uint8_t k[8];
+    size_t len = 0;
+    uint8_t *buf = malloc(S_REQ_BUF);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    memset(r, 0, sizeof(*r));
+    cl_be64_put(k, id);
+    int rc = cl_store_get(t, CL_DB_INFOREQ, k, 8, buf, S_REQ_BUF, &len);
+    if (rc == CL_OK) {
+        cl_dec d = cl_dec_init(buf, len);
+        s_req_dec(&d, r);
+        if (!cl_dec_ok(&d))
+            rc = CL_ERR_CORRUPT;
+    }
+    sodium_memzero(buf, len);
+    free(buf);
+    if (rc == CL_OK) {
+        snprintf(r->sum.request_id, sizeof(r->sum.request_id), "REQ-%08" PRIu64,
+                 id);
+        cl_core_pid_str(r->sum.person_id, r->pid);
+    }
+    return rc;
+}
+
+static bool s_req_parse(const char *s, uint64_t *id)
+{
+    char *end = NULL;
+    if (strncmp(s, "REQ-", 4) != 0 || !s[4])
+        return false;
+    *id = strtoull(s + 4, &end, 10);
+    return *id != 0 && !*end;
+}
+
+static bool s_registered(const cl_route_config *rc, const char *agency)
+{
+    for (uint32_t i = 0; i < rc->n_agencies; i++)
+        if (strcmp(rc->agencies[i], agency) == 0)
+            return true;
+    return false;
+}
+
+int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
+                         const cl_caller *caller, const cl_info_request *q,
+                         int64_t now, cl_publish_result *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    char today[CL_DATE_SZ];
+    uint64_t pid = 0, id = 0;
+    uint8_t k[16];
+    int rc;
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    cl_core__date(now, today);
+    if (!q->question[0]) {
+        snprintf(err, CL_ERROR_SZ, "a question is required");
+        return CL_ERR_INVALID;
+    }
+    if (!cl_date_valid(q->due) || strcmp(q->due, today) < 0) {
+        snprintf(err, CL_ERROR_SZ,
+                 "due_date must be a date (YYYY-MM-DD) from today on");
+        return CL_ERR_INVALID;
+    }
+    if (q->n_agencies == 0) {
+        snprintf(err, CL_ERROR_SZ, "name at least one agency to ask");
+        return CL_ERR_INVALID;
+    }
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        if (!s_registered(cfg, q->agencies[i])) {
+            snprintf(err, CL_ERROR_SZ, "no registered agency %.64s",
+                     q->agencies[i]);
+            return CL_ERR_INVALID;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(q->agencies[i], q->agencies[j]) == 0) {
+                snprintf(err, CL_ERROR_SZ, "agency %.64s named twice",
+                         q->agencies[i]);
+                return CL_ERR_INVALID;
+            }
+    }
+    if (q->review_id[0] &&
+        (rc = cl_core__review_exists(t, q->review_id, err)) != CL_OK)
+        return rc;
+    if ((rc = cl_core__resolve(t, q->who.person_id, &q->who.match, &pid,
+                               err)) != CL_OK)
+        return rc;
+    cl_core__note_person(note, pid);
+    if ((rc = cl_store_next_id(t, "inforeq", &id)) != CL_OK)
+        return rc;
+    s_inforeq *r = calloc(1, sizeof(*r));
+    cl_delivery *d = calloc(1, sizeof(*d));
+    if (!r || !d) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    r->pid = pid;
+    CL_COPY(r->from_agency, caller->agency);
+    CL_COPY(r->client, caller->name);
+    CL_COPY(r->sum.due, q->due);
+    CL_COPY(r->sum.question, q->question);
+    CL_COPY(r->sum.review_id, q->review_id);
+    r->sum.created_at = now;
+    r->sum.n_agencies = q->n_agencies;
+    snprintf(out->reference, sizeof(out->reference), "REQ-%08" PRIu64, id);
+    for (uint32_t i = 0; i < q->n_agencies; i++) {
+        bool own = false;
+        CL_COPY(r->sum.agencies[i].agency, q->agencies[i]);
+        memset(d, 0, sizeof(*d));
+        d->kind = CL_DLV_REQUEST;
+        cl_info_msg *m = &d->u.request;
+        CL_COPY(m->request_id, out->reference);
+        CL_COPY(m->from_agency, caller->agency);
+        cl_core_pid_str(m->person_id, pid);
+        if ((rc = cl_core__person_as(t, pid, q->agencies[i], &m->person,
+                                     &own)) != CL_OK)
+            goto out;
+        CL_COPY(m->due, q->due);
+        CL_COPY(m->question, q->question);
+        CL_COPY(m->review_id, q->review_id);
+        if ((rc = cl_mailbox_put(t, cfg, q->agencies[i], d, true, now, err)) !=
+            CL_OK)
+            goto out;
+    }
+    if ((rc = s_req_put(t, id, r)) != CL_OK)
+        goto out;
+    cl_be64_put(k, pid);
+    cl_be64_put(k + 8, id);
+    rc = cl_store_put_raw(t, CL_DB_PERSON_REQUESTS, k, 16, NULL, 0);
+    if (note) {
+        CL_COPY(note->detail, out->reference);
+        snprintf(note->purpose, sizeof(note->purpose),
+                 "information request to %u agencies%s%.64s", q->n_agencies,
+                 q->review_id[0] ? " for " : "", q->review_id);
+    }
+out:
+    if (d)
+        sodium_memzero(d, sizeof(*d));
+    if (r)
+        sodium_memzero(r, sizeof(*r));
+    free(d);
+    free(r);
+    return rc;
+}
+
+int cl_core_info_respond(cl_txn *t, const cl_route_config *cfg,
+                         const cl_caller *caller, const cl_info_response *x,
+                         int64_t now, cl_publish_result *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t id = 0;
+    uint32_t i;
+    int rc;
+    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(err, CL_ERROR_SZ, "answering needs the publisher role");
+        return CL_ERR_DENIED;
+    }
+    if (!s_req_parse(x->request_id, &id)) {
+        snprintf(err, CL_ERROR_SZ, "request_id must look like REQ-00000042");
+        return CL_ERR_INVALID;
+    }
+    if (!x->summary[0] || !x->involvement) {
+        snprintf(err, CL_ERROR_SZ,
+                 "an answer needs a summary and the involvement (none, "
+                 "past or current)");
+        return CL_ERR_INVALID;
+    }
+    s_inforeq *r = calloc(1, sizeof(*r));
+    cl_delivery *d = calloc(1, sizeof(*d));
+    if (!r || !d) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    rc = s_req_get(t, id, r);
+    for (i = 0; rc == CL_OK && i < r->sum.n_agencies; i++)
+        if (strcmp(r->sum.agencies[i].agency, caller->agency) == 0)
+            break;
+    if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && i == r->sum.n_agencies)) {
+        /* never reveal requests sent to other agencies */
+        snprintf(err, CL_ERROR_SZ, "no request %.32s for your agency",
+                 x->request_id);
+        rc = CL_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (rc != CL_OK)
+        goto out;
+    cl_info_response *a = &r->sum.agencies[i].response;
+    *a = *x;
+    CL_COPY(a->agency, caller->agency);
+    CL_COPY(a->person_id, r->sum.person_id);
+    a->answered_at = now;
+    r->sum.agencies[i].answered = true;
+    if ((rc = s_req_put(t, id, r)) != CL_OK)
+        goto out;
+    d->kind = CL_DLV_RESPONSE;
+    d->u.response = *a;
+    if ((rc = cl_mailbox_put(t, cfg, r->from_agency, d, true, now, err)) !=
+        CL_OK)
+        goto out;
+    cl_core__note_person(note, r->pid);
+    CL_COPY(out->reference, r->sum.request_id);
+    if (note)
+        CL_COPY(note->detail, r->sum.request_id);
+out:
+    if (d)
+        sodium_memzero(d, sizeof(*d));
+    if (r)
+        sodium_memzero(r, sizeof(*r));
+    free(d);
+    free(r);
+    return rc;
+}
+
+typedef struct s_list {
+    cl_txn *t;
+    const cl_request_list *q;
+    cl_request_summaries *out;
+    size_t cap;
+    const char *today;
+    cl_audit_note *note;
+    s_inforeq *r; /* scratch */
+} s_list;
+
+static int s_list_id(s_list *c, uint64_t id)
+{
+    int rc = s_req_get(c->t, id, c->r);
+    if (rc != CL_OK)
+        return rc;
+    bool open = false;
+    for (uint32_t i = 0; i < c->r->sum.n_agencies; i++) {
+        cl_request_state *a = &c->r->sum.agencies[i];
+        a->overdue = !a->answered && strcmp(c->r->sum.due, c->today) < 0;
+        open |= !a->answered;
+    }
+    if (c->q->open_only && !open)
+        return CL_OK;
+    if (c->out->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 8;
+        cl_request_summary *nv = realloc(c->out->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->out->v = nv;
+        c->cap = ncap;
+    }
+    c->out->v[c->out->n++] = c->r->sum;
+    cl_core__note_person(c->note, c->r->pid);
+    return CL_OK;
+}
+
+static int s_list_index(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return s_list_id(ctx, cl_be64_get(key + 8));
+}
+
+static int s_list_all(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    return s_list_id(ctx, cl_be64_get(key));
+}
+
+int cl_core_request_list(cl_txn *t, const cl_caller *caller,
+                         const cl_request_list *q, int64_t now,
+                         cl_request_summaries *out, cl_audit_note *note,
+                         char err[CL_ERROR_SZ])
+{
+    char today[CL_DATE_SZ];
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (q->person_id[0] && !cl_core__parse_pid(q->person_id, &pid)) {
+        snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+        return CL_ERR_INVALID;
+    }
+    cl_core__date(now, today);
+    s_list c = {t, q, out, 0, today, note, calloc(1, sizeof(s_inforeq))};
+    if (!c.r)
+        return CL_ERR_NOMEM;
+    if (pid) {
+        uint8_t k[8];
+        cl_be64_put(k, pid);
+        rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_list_index, &c);
+    } else {
+        rc = cl_store_scan(t, CL_DB_INFOREQ, NULL, 0, s_list_all, &c);
+    }
+    sodium_memzero(c.r, sizeof(*c.r));
+    free(c.r);
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose), "%zu requests listed",
+                 out->n);
+    return rc;
+}
+
+int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
+                         cl_request_summaries *out)
+{
+    char today[CL_DATE_SZ];
+    uint8_t k[8];
+    cl_request_list q;
+    memset(&q, 0, sizeof(q));
+    memset(out, 0, sizeof(*out));
+    cl_core__date(now, today);
+    s_list c = {t, &q, out, 0, today, NULL, calloc(1, sizeof(s_inforeq))};
+    if (!c.r)
+        return CL_ERR_NOMEM;
+    cl_be64_put(k, pid);
+    int rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_list_index, &c);
+    sodium_memzero(c.r, sizeof(*c.r));
+    free(c.r);
+    return rc;
+}
+
+/* --- retention: open requests keep a person; removal ------------------- */
+
+typedef struct s_ids_box {
+    cl_ids *ids;
+} s_ids_box;
+
+static int s_ib_one(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return cl_core__ids_add(((s_ids_box *)ctx)->ids, cl_be64_get(key + 8));
+}
+
+typedef struct s_rlive {
+    cl_txn *t;
+    cl_ids *keep;
+    s_inforeq *r;
+} s_rlive;
+
+static int s_rlive_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rlive *c = ctx;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = s_req_get(c->t, cl_be64_get(key), c->r);
+    bool open = false;
+    for (uint32_t i = 0; rc == CL_OK && i < c->r->sum.n_agencies; i++)
+        open |= !c->r->sum.agencies[i].answered;
+    if (rc == CL_OK && open)
+        rc = cl_core__ids_add(c->keep, c->r->pid);
+    return rc;
+}
+
+int cl_core__requests_live(cl_txn *t, cl_ids *keep)
+{
+    s_rlive c = {t, keep, calloc(1, sizeof(s_inforeq))};
+    if (!c.r)
+        return CL_ERR_NOMEM;
+    int rc = cl_store_scan(t, CL_DB_INFOREQ, NULL, 0, s_rlive_one, &c);
+    sodium_memzero(c.r, sizeof(*c.r));
+    free(c.r);
+    return rc;
+}
+
+/* Requests about the person, with every answer. */
+static int s_requests_purge(cl_txn *t, uint64_t pid, cl_names *names)
+{
+    uint8_t k[16];
+    char id[CL_REF_SZ];
+    cl_ids reqs = {0};
+    cl_be64_put(k, pid);
+    s_ids_box ib = {&reqs};
+    int rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_ib_one, &ib);
+    for (size_t i = 0; i < reqs.n && rc == CL_OK; i++) {
+        cl_be64_put(k + 8, reqs.v[i]);
+        rc = cl_store_del(t, CL_DB_PERSON_REQUESTS, k, 16);
+        if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
+            rc = cl_store_del(t, CL_DB_INFOREQ, k + 8, 8);
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+        snprintf(id, sizeof(id), "REQ-%08" PRIu64, reqs.v[i]);
+        if (rc == CL_OK)
+            rc = cl_core__names_add(names, id);
+    }
+    cl_core__ids_free(&reqs);
+    return rc;
+}
+
+int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
+                         cl_names *names)
+{
+    int rc = s_requests_purge(t, pid, names);
+    return rc == CL_OK ? cl_mailbox_purge(t, pid, refs) : rc;
+}
+
+int cl_inforeq_decode_check(const uint8_t *buf, size_t len)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    s_inforeq *r = calloc(1, sizeof(*r));
+    if (!r)
+        return CL_ERR_NOMEM;
+    s_req_dec(&d, r);
+    free(r);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_core__route_decode_check(cl_db db, const uint8_t *buf, size_t len)
+{
+    if (db == CL_DB_MAILBOX)
+        return cl_mailbox_decode_check(buf, len);
+    if (db == CL_DB_INFOREQ)
+        return cl_inforeq_decode_check(buf, len);
+    return cl_feed_decode_check(buf, len);
+}

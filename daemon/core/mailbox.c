@@ -1,10 +1,12 @@
 /*
- * route: the agencies' mailboxes.
+ * mailbox: the agencies' mailboxes (see mailbox.h).
  *
  * Stored records (plaintext before sealing, see store/codec.h):
  *   meta     "mbox:" agency   -> next seq (8), depth (8)   (unsealed)
  *   mailbox  blind(agency) || seq -> v1, kind, at, the delivery's fields
  */
+#include "mailbox.h"
+
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,7 +16,6 @@
 #include "codec.h"
 #include "core_int.h"
 #include "intake.h"
-#include "mailbox.h"
 
 #define S_VERSION  1
 #define S_DLV_BUF  (CL_CONCERN_SZ + 4096)

@@ -347,57 +347,6 @@ static int s_view(cl_txn *t, uint64_t id, const s_item *x, cl_intake_item *o)
     return rc;
 }
 
-void cl_intake_item_enc(cl_enc *e, const cl_intake_item *x)
-{
-    cl_enc_str(e, x->intake_id);
-    cl_enc_str(e, x->rule);
-    cl_enc_str(e, x->why);
-    cl_enc_str(e, x->person_id);
-    cl_enc_str(e, x->given);
-    cl_enc_str(e, x->family);
-    cl_enc_str(e, x->dob);
-    cl_enc_str(e, x->agency);
-    cl_enc_str(e, x->agency_kind);
-    cl_enc_str(e, x->reference);
-    cl_enc_u8(e, x->category);
-    cl_enc_u8(e, x->risk);
-    cl_enc_i64(e, x->occurred_at);
-    cl_enc_i64(e, x->received_at);
-    cl_enc_i64(e, x->raised_at);
-    cl_enc_u32(e, x->hits);
-    cl_enc_u8(e, (uint8_t)x->n_on_agenda);
-    for (uint32_t i = 0; i < x->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
-        cl_enc_str(e, x->on_agenda[i]);
-    cl_enc_str(e, x->action_id);
-}
-
-void cl_intake_item_dec(cl_dec *d, cl_intake_item *x)
-{
-    memset(x, 0, sizeof(*x));
-    CL_DEC_STR(d, x->intake_id);
-    CL_DEC_STR(d, x->rule);
-    CL_DEC_STR(d, x->why);
-    CL_DEC_STR(d, x->person_id);
-    CL_DEC_STR(d, x->given);
-    CL_DEC_STR(d, x->family);
-    CL_DEC_STR(d, x->dob);
-    CL_DEC_STR(d, x->agency);
-    CL_DEC_STR(d, x->agency_kind);
-    CL_DEC_STR(d, x->reference);
-    x->category = cl_dec_u8(d);
-    x->risk = cl_dec_u8(d);
-    x->occurred_at = cl_dec_i64(d);
-    x->received_at = cl_dec_i64(d);
-    x->raised_at = cl_dec_i64(d);
-    x->hits = cl_dec_u32(d);
-    uint8_t n = cl_dec_u8(d);
-    if (n > CL_ON_AGENDA_MAX)
-        d->bad = true;
-    for (uint8_t i = 0; i < n && i < CL_ON_AGENDA_MAX; i++)
-        CL_DEC_STR(d, x->on_agenda[x->n_on_agenda++]);
-    CL_DEC_STR(d, x->action_id);
-}
-
 /* --- raising -------------------------------------------------------------- */
 
 typedef struct s_find {

@@ -106,10 +106,6 @@ CL_NODISCARD int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
 CL_NODISCARD int cl_intake_of_person(cl_txn *t, uint64_t pid,
                                      cl_intake_items *out);
 
-/* An intake item in a mailbox delivery's stored form. */
-void cl_intake_item_enc(cl_enc *e, const cl_intake_item *x);
-void cl_intake_item_dec(cl_dec *d, cl_intake_item *x);
-
 /* Decode check for the stored intake record (fuzzing). */
 CL_NODISCARD int cl_intake_decode_check(const uint8_t *buf, size_t len);
 

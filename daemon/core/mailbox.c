@@ -55,7 +55,7 @@ void cl_mailbox_response_dec(cl_dec *d, cl_info_response *x)
     x->answered_at = cl_dec_i64(d);
 }
 
-void cl_intake_item_enc(cl_enc *e, const cl_intake_item *x)
+void cl_mailbox_intake_enc(cl_enc *e, const cl_intake_item *x)
 {
     cl_enc_str(e, x->intake_id);
     cl_enc_str(e, x->rule);
@@ -79,7 +79,7 @@ void cl_intake_item_enc(cl_enc *e, const cl_intake_item *x)
     cl_enc_str(e, x->action_id);
 }
 
-void cl_intake_item_dec(cl_dec *d, cl_intake_item *x)
+void cl_mailbox_intake_dec(cl_dec *d, cl_intake_item *x)
 {
     memset(x, 0, sizeof(*x));
     CL_DEC_STR(d, x->intake_id);
@@ -173,7 +173,7 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
         break;
     }
     case CL_DLV_INTAKE:
-        cl_intake_item_enc(e, &dv->u.intake);
+        cl_mailbox_intake_enc(e, &dv->u.intake);
         break;
     case CL_DLV_ACTION: {
         const cl_action_msg *m = &dv->u.action;
@@ -311,7 +311,7 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         break;
     }
     case CL_DLV_INTAKE:
-        cl_intake_item_dec(d, &dv->u.intake);
+        cl_mailbox_intake_dec(d, &dv->u.intake);
         break;
     case CL_DLV_ACTION: {
         cl_action_msg *m = &dv->u.action;

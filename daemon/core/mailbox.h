@@ -22,8 +22,8 @@ void cl_mailbox_response_enc(cl_enc *e, const cl_info_response *x);
 void cl_mailbox_response_dec(cl_dec *d, cl_info_response *x);
 
 /* An intake item in a mailbox delivery's stored form. */
-void cl_intake_item_enc(cl_enc *e, const cl_intake_item *x);
-void cl_intake_item_dec(cl_dec *d, cl_intake_item *x);
+void cl_mailbox_intake_enc(cl_enc *e, const cl_intake_item *x);
+void cl_mailbox_intake_dec(cl_dec *d, cl_intake_item *x);
 
 /* Remove every delivery, in every mailbox, that names person pid (by id)
  * or one of the referrals refs (CL-...), keeping the counters true. */

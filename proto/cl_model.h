@@ -989,62 +989,23 @@ typedef struct cl_report {
     cl_overlap *overlap; /* owned */
 } cl_report;
 
+/* The request kinds, one per row of cl_requests.def (see its columns). */
 typedef enum {
     CL_REQ_NONE = 0,
-    CL_REQ_PUBLISH_REFERRAL,
-    CL_REQ_GET_PERSON,
-    CL_REQ_HEALTH,
-    CL_REQ_CORRECT_REFERRAL,
-    CL_REQ_WITHDRAW_REFERRAL,
-    CL_REQ_AUDIT_VERIFY,
-    CL_REQ_AUDIT_CHECKPOINT,
-    CL_REQ_AUDIT_SEARCH,
-    CL_REQ_SUBJECT_ACCESS,
-    CL_REQ_ADMIN_STATS,
-    CL_REQ_ADMIN_BACKUP,
-    CL_REQ_ADMIN_ROTATE_KEY,
-    CL_REQ_ADMIN_KEY_STATUS,
-    CL_REQ_ADMIN_RETIRE_KEY,
-    CL_REQ_PUBLISH_PLAN,
-    CL_REQ_REVIEW_LIST,
-    CL_REQ_REVIEW_DECIDE,
-    CL_REQ_SPLIT_RECORD,
-    CL_REQ_IMPORT_PERSON,
-    CL_REQ_LINKS_EXPORT,
-    CL_REQ_FIND_PERSON,
-    CL_REQ_CREATE_REVIEW,
-    CL_REQ_ADD_TO_AGENDA,
-    CL_REQ_CASE_FINDING,
-    CL_REQ_SET_STATUS,
-    CL_REQ_INBOX_RECEIVE,
-    CL_REQ_INBOX_ACK,
-    CL_REQ_INFO_REQUEST,
-    CL_REQ_INFO_RESPOND,
-    CL_REQ_REQUEST_LIST,
-    CL_REQ_ADMIN_FEEDS,
-    CL_REQ_RECORD_DISCUSSION,
-    CL_REQ_ADD_ACTION,
-    CL_REQ_UPDATE_ACTION,
-    CL_REQ_LIST_ACTIONS,
-    CL_REQ_SET_RAG,
-    CL_REQ_RAG_HISTORY,
-    CL_REQ_DEFINE_MEASURE,
-    CL_REQ_RECORD_MEASURE,
-    CL_REQ_REPORT,
-    CL_REQ_REVIEW_PACK,
-    CL_REQ_INTAKE_LIST,
-    CL_REQ_INTAKE_DECIDE,
-    CL_REQ_REFERRAL_LIST,
-    CL_REQ_MDT_LIST,
-    CL_REQ_LEGAL_HOLD,
-    CL_REQ_LINK_ADMIN,
-    CL_REQ_FLAG_CHECK,
-    CL_REQ_FLAG_DISCLOSURES,
-    CL_REQ_WITHDRAW_PLAN,
-    CL_REQ_ADMIN_PROMOTE,
-    CL_REQ_RECORD_MEETING,
+#define CL_REQ(KIND, name, BODY, RESULT, roles, personal, heavy, cls, standby, \
+               rated, handler, id)                                             \
+    CL_REQ_##KIND,
+#include "cl_requests.def"
+#undef CL_REQ
     CL_REQ_KIND_COUNT
 } cl_req_kind;
+
+/* How the daemon runs a kind (the cls column of cl_requests.def). */
+typedef enum {
+    CL_REQ_CLASS_WRITE = 1, /* idempotent write, own transaction, audited */
+    CL_REQ_CLASS_READ,      /* read of personal data, always audited */
+    CL_REQ_CLASS_ADMIN      /* its own handler, no idempotency or audit */
+} cl_req_class;
 
 /* The person an agency's system acts for (caselink.ActingUser): as an
  * NHS system passes its smartcard user. All empty when none is named. */

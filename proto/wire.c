@@ -4306,114 +4306,17 @@ cl_status cl_wire_status(int err)
     }
 }
 
+/* Each kind's name, from its row of cl_requests.def. */
+static const char *const s_kind_names[CL_REQ_KIND_COUNT] = {
+    [CL_REQ_NONE] = "none",
+#define CL_REQ(KIND, name, BODY, RESULT, roles, personal, heavy, cls, standby, \
+               rated, handler, id)                                             \
+    [CL_REQ_##KIND] = #name,
+#include "cl_requests.def"
+#undef CL_REQ
+};
+
 const char *cl_wire_kind_name(cl_req_kind kind)
 {
-    switch (kind) {
-    case CL_REQ_PUBLISH_REFERRAL:
-        return "publish_referral";
-    case CL_REQ_GET_PERSON:
-        return "get_person";
-    case CL_REQ_HEALTH:
-        return "health";
-    case CL_REQ_ADMIN_PROMOTE:
-        return "admin_promote";
-    case CL_REQ_CORRECT_REFERRAL:
-        return "correct_referral";
-    case CL_REQ_WITHDRAW_REFERRAL:
-        return "withdraw_referral";
-    case CL_REQ_AUDIT_VERIFY:
-        return "audit_verify";
-    case CL_REQ_AUDIT_CHECKPOINT:
-        return "audit_checkpoint";
-    case CL_REQ_AUDIT_SEARCH:
-        return "audit_search";
-    case CL_REQ_SUBJECT_ACCESS:
-        return "subject_access";
-    case CL_REQ_ADMIN_STATS:
-        return "admin_stats";
-    case CL_REQ_ADMIN_BACKUP:
-        return "admin_backup";
-    case CL_REQ_ADMIN_ROTATE_KEY:
-        return "admin_rotate_key";
-    case CL_REQ_ADMIN_KEY_STATUS:
-        return "admin_key_status";
-    case CL_REQ_ADMIN_RETIRE_KEY:
-        return "admin_retire_key";
-    case CL_REQ_PUBLISH_PLAN:
-        return "publish_plan";
-    case CL_REQ_REVIEW_LIST:
-        return "review_list";
-    case CL_REQ_REVIEW_DECIDE:
-        return "review_decide";
-    case CL_REQ_SPLIT_RECORD:
-        return "split_record";
-    case CL_REQ_IMPORT_PERSON:
-        return "import_person";
-    case CL_REQ_LINKS_EXPORT:
-        return "links_export";
-    case CL_REQ_FIND_PERSON:
-        return "find_person";
-    case CL_REQ_CREATE_REVIEW:
-        return "create_review";
-    case CL_REQ_ADD_TO_AGENDA:
-        return "add_to_agenda";
-    case CL_REQ_CASE_FINDING:
-        return "case_finding";
-    case CL_REQ_SET_STATUS:
-        return "set_referral_status";
-    case CL_REQ_INBOX_RECEIVE:
-        return "inbox_receive";
-    case CL_REQ_INBOX_ACK:
-        return "inbox_ack";
-    case CL_REQ_INFO_REQUEST:
-        return "info_request";
-    case CL_REQ_INFO_RESPOND:
-        return "info_respond";
-    case CL_REQ_REQUEST_LIST:
-        return "request_list";
-    case CL_REQ_ADMIN_FEEDS:
-        return "admin_feeds";
-    case CL_REQ_RECORD_DISCUSSION:
-        return "record_discussion";
-    case CL_REQ_ADD_ACTION:
-        return "add_action";
-    case CL_REQ_UPDATE_ACTION:
-        return "update_action";
-    case CL_REQ_LIST_ACTIONS:
-        return "list_actions";
-    case CL_REQ_SET_RAG:
-        return "set_rag";
-    case CL_REQ_RAG_HISTORY:
-        return "rag_history";
-    case CL_REQ_DEFINE_MEASURE:
-        return "define_measure";
-    case CL_REQ_RECORD_MEASURE:
-        return "record_measure";
-    case CL_REQ_REPORT:
-        return "report";
-    case CL_REQ_REVIEW_PACK:
-        return "review_pack";
-    case CL_REQ_INTAKE_LIST:
-        return "intake_list";
-    case CL_REQ_REFERRAL_LIST:
-        return "referral_list";
-    case CL_REQ_MDT_LIST:
-        return "mdt_list";
-    case CL_REQ_RECORD_MEETING:
-        return "record_meeting";
-    case CL_REQ_INTAKE_DECIDE:
-        return "intake_decide";
-    case CL_REQ_LEGAL_HOLD:
-        return "legal_hold";
-    case CL_REQ_LINK_ADMIN:
-        return "link_admin";
-    case CL_REQ_FLAG_CHECK:
-        return "flag_check";
-    case CL_REQ_FLAG_DISCLOSURES:
-        return "flag_disclosures";
-    case CL_REQ_WITHDRAW_PLAN:
-        return "withdraw_plan";
-    default:
-        return "none";
-    }
+    return (unsigned)kind < CL_REQ_KIND_COUNT ? s_kind_names[kind] : "none";
 }

@@ -728,6 +728,49 @@ static void test_intake_seeds(void **state)
     free(back);
 }
 
+/* Every kind of cl_requests.def is sent as the Envelope body its name
+ * says (checked against protoc-c's descriptor of caselink.proto, not
+ * against the table), every body field of the schema has exactly one
+ * kind, and a request that decodes comes back as the kind it was. */
+static void test_request_table_matches_schema(void **state)
+{
+    (void)state;
+    const ProtobufCMessageDescriptor *d = &caselink__envelope__descriptor;
+    bool seen[512] = {false};
+    cl_request *q = calloc(1, sizeof(*q)), *back = calloc(1, sizeof(*back));
+    char err[CL_ERROR_SZ];
+    assert_string_equal(cl_wire_kind_name(CL_REQ_NONE), "none");
+    assert_string_equal(cl_wire_kind_name(CL_REQ_KIND_COUNT), "none");
+    for (int k = CL_REQ_NONE + 1; k < CL_REQ_KIND_COUNT; k++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        memset(q, 0, sizeof(*q));
+        q->version = CL_PROTOCOL_VERSION;
+        memset(q->msgid, 9, CL_MSGID_LEN);
+        q->kind = (cl_req_kind)k;
+        assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+        Caselink__Envelope *env = caselink__envelope__unpack(NULL, len, buf);
+        assert_non_null(env);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(d,
+                                                    (unsigned)env->body_case);
+        assert_non_null(f);
+        assert_true(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF);
+        assert_string_equal(f->name, cl_wire_kind_name((cl_req_kind)k));
+        assert_true(f->id < 512 && !seen[f->id]);
+        seen[f->id] = true;
+        if (cl_wire_decode_request(back, buf, len, err) == CL_OK)
+            assert_int_equal(back->kind, k);
+        caselink__envelope__free_unpacked(env, NULL);
+        free(buf);
+    }
+    for (unsigned i = 0; i < d->n_fields; i++)
+        if (d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+            assert_true(seen[d->fields[i].id]);
+    free(q);
+    free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_oneof_last_wins),
         cmocka_unit_test(test_on_behalf_of),
         cmocka_unit_test(test_intake_seeds),
+        cmocka_unit_test(test_request_table_matches_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

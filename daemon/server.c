@@ -23,6 +23,7 @@
  * what the stream holds, in order, and answers health and stats.
  */
 #include "server.h"
+#include "server_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,127 +56,7 @@
 #include "wire.h"
 #include "witness.h"
 
-#define S_ZAP_DOMAIN "caselink"
-#define S_VERSION    CL_VERSION /* cl_version.h, from CMake */
-
-typedef struct s_item {
-    zmq_msg_t route;         /* routing id frame */
-    bool has_delim;          /* REQ-style empty delimiter frame */
-    char key[CL_Z85_KEY_SZ]; /* sender's public key (ZAP User-Id) */
-    const cl_caller *who;    /* &caller, NULL if revoked */
-    cl_caller caller;        /* registry entry and the named user */
-    cl_request req;          /* decoded request */
-    int early;               /* CL_OK, or an error found before the store */
-    cl_reply rep;            /* reply being built */
-    uint8_t *out;            /* encoded reply (malloc'd) */
-    size_t out_len;
-    bool deferred;     /* answered later (backup) */
-    bool park;         /* an empty receive that waits for mail */
-    bool promote;      /* admin promote: runs after the batch */
-    cl_feed_event gap; /* a feed gap this publish revealed, for the log */
-    uint64_t break_glass_seq; /* audit entry of a break-glass use, to log */
-} s_item;
-
-/* A mailbox receive waiting for mail (long poll). */
-typedef struct s_park {
-    zmq_msg_t route;
-    bool delim;
-    uint8_t msgid[CL_MSGID_LEN];
-    char key[CL_Z85_KEY_SZ]; /* to see that it is still registered */
-    cl_caller who; /* copied: the registry may be reloaded meanwhile */
-    cl_inbox_query q;
-    uint64_t deadline_us;
-} s_park;
-
-#define S_PARK_MAX 256
-
-/* A client's flag checks in the current minute (rate limit). */
-typedef struct s_rate {
-    char client[CL_CLIENT_SZ];
-    uint64_t window_us; /* start of the current minute */
-    uint32_t used;      /* checks in it */
-    uint64_t refused;   /* refused by the limit since start */
-} s_rate;
-
-#define S_RATE_MAX 256
-
-/* A node's role in replication; "single" when [replication] is off. */
-enum { S_SINGLE, S_ACTIVE, S_STANDBY, S_FENCED };
-static const char *const s_roles[] = {"single", "active", "standby", "fenced"};
-
-#define S_APPLY_MAX 256 /* stream messages applied per LMDB transaction */
-
-struct cl_server {
-    cl_config cfg;          /* immutable copy */
-    void *zctx;             /* ZeroMQ context */
-    void *zap;              /* REP on inproc://zeromq.zap.01 */
-    void *router;           /* CURVE ROUTER */
-    int sigfd;              /* signalfd for TERM, INT, HUP */
-    cl_registry *registry;  /* current client registry */
-    cl_store *store;        /* the encrypted store */
-    s_item *items;          /* batch_max slots */
-    int64_t started;        /* unix seconds */
-    bool stopping;          /* SIGTERM seen */
-    uint64_t watchdog_usec; /* 0 if no watchdog */
-    uint64_t last_wd_us;    /* monotonic time of the last WATCHDOG=1 */
-    uint64_t requests;      /* counters for the log and health */
-    uint64_t commits;
-    uint64_t next_purge_us;      /* monotonic time of the next retention run */
-    uint64_t next_checkpoint_us; /* ... and of the next audit checkpoint */
-    uint64_t next_feed_check_us; /* ... and of the next feed silence check */
-    uint64_t next_intake_us;     /* ... and of the next intake pass */
-    s_park parks[S_PARK_MAX];    /* receives waiting for mail */
-    size_t n_parks;
-    s_rate rates[S_RATE_MAX]; /* flag checks per client */
-    size_t n_rates;
-    uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_NOT_ACTIVE + 1];
-    uint64_t commit_us[1024];   /* ring of recent commit latencies */
-    uint64_t batch_sum;         /* requests over all commits */
-    uint64_t batch_max;         /* largest batch */
-    uint64_t refused;           /* refused connections */
-    cl_witness *witness;        /* ships checkpoints off the host */
-    cl_reseal_pos reseal;       /* re-seal progress after a rotation */
-    bool resealing;             /* a re-seal pass is under way */
-    cl_match_config base_match; /* [linking]/[weights] as configured */
-    bool relink_pending;        /* weights accepted or a rerun asked for */
-    bool relinking;             /* a rerun is under way */
-    /* online backup: one at a time, in its own thread */
-    pthread_t backup_thread;
-    bool backup_running;
-    int backup_efd;         /* eventfd: the thread is done */
-    zmq_msg_t backup_route; /* who asked */
-    bool backup_delim;
-    uint8_t backup_msgid[CL_MSGID_LEN];
-    char backup_path[CL_PATH_SZ + 128];  /* where the copy is written */
-    char backup_final[CL_PATH_SZ + 128]; /* where it goes when complete */
-    int backup_rc;
-    uint64_t backup_bytes;
-    /* replication (repl NULL: a single node, exactly as without it) */
-    cl_repl *repl;
-    int role;         /* S_SINGLE ... */
-    uint64_t applied; /* last stream sequence in the store */
-    bool behind;      /* the stream may hold batches we lack */
-    int follow_efd;   /* eventfd: the follower queued messages */
-    uint64_t next_fence_check_us;
-    char active[CL_REPL_NAME_SZ + CL_REPL_ENDPOINT_SZ + 8]; /* as last seen */
-    char problem[512];       /* why fenced, or why following stopped */
-    char repl_why[256];      /* why the last batch was not appended */
-    bool crash_after_append; /* fault injection for the tests (see below) */
-};
-
 static void s_repl_fill(cl_server *s, cl_repl_state *st);
-
-static int64_t s_now(void)
-{
-    return (int64_t)time(NULL);
-}
-
-static uint64_t s_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* --- ZAP ----------------------------------------------------------------- */
 

@@ -55,6 +55,7 @@
 #include "store.h"
 #include "wire.h"
 #include "witness.h"
+#include "item.h"
 #include "zap.h"
 
 static void s_repl_fill(cl_server *s, cl_repl_state *st);
@@ -95,31 +96,6 @@ static void s_signals(cl_server *s)
 
 /* --- requests ------------------------------------------------------------- */
 
-static void s_item_reset(s_item *it)
-{
-    cl_reply_clear(&it->rep);
-    free(it->out);
-    it->out = NULL;
-    it->out_len = 0;
-}
-
-static void s_item_release(s_item *it)
-{
-    s_item_reset(it);
-    zmq_msg_close(&it->route);
-    sodium_memzero(&it->req, sizeof(it->req));
-}
-
-static void s_fail(s_item *it, int err, const char *msg)
-{
-    cl_reply_clear(&it->rep);
-    memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
-    it->rep.msgid_unread = !it->req.msgid_read;
-    it->rep.status = cl_wire_status(err);
-    cl_copy(it->rep.error, sizeof(it->rep.error),
-            msg && msg[0] ? msg : cl_strerror(err));
-}
-
 /*
  * The named user ("Systems and users"): validated, required where the
  * access rules say so, and on the client's permitted list when the
@@ -133,7 +109,7 @@ static void s_check_user(cl_server *s, s_item *it)
     int rc = cl_user_validate(u, err);
     if (rc != CL_OK) {
         it->early = rc;
-        s_fail(it, rc, err);
+        cl_item_fail(it, rc, err);
         return;
     }
     it->caller.user = *u;
@@ -144,7 +120,7 @@ static void s_check_user(cl_server *s, s_item *it)
                      "%s needs on_behalf_of: the user id, display name and "
                      "role of the person client %s acts for",
                      cl_wire_kind_name(it->req.kind), it->who->name);
-            s_fail(it, CL_ERR_DENIED, err);
+            cl_item_fail(it, CL_ERR_DENIED, err);
         }
         return;
     }
@@ -156,7 +132,7 @@ static void s_check_user(cl_server *s, s_item *it)
                  "its user_id is not on the client's users list in the "
                  "registry",
                  it->who->name);
-        s_fail(it, CL_ERR_DENIED, err);
+        cl_item_fail(it, CL_ERR_DENIED, err);
     }
 }
 
@@ -213,7 +189,7 @@ static void s_check_names(cl_server *s, s_item *it)
                              err);
     if (r != CL_OK) {
         it->early = r;
-        s_fail(it, r, err);
+        cl_item_fail(it, r, err);
     }
 }
 
@@ -284,23 +260,24 @@ static bool s_recv(cl_server *s, s_item *it)
     size_t bytes = payload ? zmq_msg_size(payload) : 0;
     if (!payload) {
         it->early = CL_ERR_INVALID;
-        s_fail(it, CL_ERR_INVALID, "expected one frame holding an Envelope");
+        cl_item_fail(it, CL_ERR_INVALID,
+                     "expected one frame holding an Envelope");
     } else if (!it->who) {
         it->req.msgid_read = cl_wire_peek_msgid(
             it->req.msgid, zmq_msg_data(payload), zmq_msg_size(payload));
         it->early = CL_ERR_DENIED;
-        s_fail(it, CL_ERR_DENIED, "client key is no longer registered");
+        cl_item_fail(it, CL_ERR_DENIED, "client key is no longer registered");
     } else {
         int rc =
             cl_wire_decode_request(&it->req, zmq_msg_data(payload), bytes, err);
         if (rc != CL_OK) {
             it->early = rc;
-            s_fail(it, rc, err);
+            cl_item_fail(it, rc, err);
         } else if (!cl_core_allowed(it->who->roles, it->req.kind)) {
             it->early = CL_ERR_DENIED;
             snprintf(err, sizeof(err), "%s is not allowed for client %s",
                      cl_wire_kind_name(it->req.kind), it->who->name);
-            s_fail(it, CL_ERR_DENIED, err);
+            cl_item_fail(it, CL_ERR_DENIED, err);
         } else {
             s_check_user(s, it);
             if (it->early == CL_OK)
@@ -388,8 +365,8 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                       sizeof(stored), &stored_len);
     if (rc == CL_OK) {
         if (stored_len < 16 || sodium_memcmp(stored, it->req.body_hash, 16)) {
-            s_fail(it, CL_ERR_INVALID,
-                   "message id already used for a different request");
+            cl_item_fail(it, CL_ERR_INVALID,
+                         "message id already used for a different request");
         } else {
             rc = cl_wire_reply_as_duplicate(&it->out, &it->out_len, stored + 16,
                                             stored_len - 16);
@@ -414,14 +391,14 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         memcpy(it->rep.u.import.warnings, import_warn.warnings,
                sizeof(import_warn.warnings));
         if (rc != CL_OK) {
-            s_fail(it, rc, err);
+            cl_item_fail(it, rc, err);
             rc = s_audit(s, parent, it, &note);
             goto out;
         }
     }
     if (it->req.kind == CL_REQ_PUBLISH_PLAN &&
         (rc = cl_core_plan_authority(it->who, err)) != CL_OK) {
-        s_fail(it, rc, err);
+        cl_item_fail(it, rc, err);
         rc = s_audit(s, parent, it, &note);
         goto out;
     }
@@ -430,7 +407,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                  ? cl_referral_validate(content, err, &it->rep.u.publish)
                  : cl_plan_validate(&it->req.u.plan, err, &it->rep.u.publish);
         if (rc != CL_OK) {
-            s_fail(it, rc, err);
+            cl_item_fail(it, rc, err);
             rc = s_audit(s, parent, it, &note);
             goto out;
         }
@@ -546,7 +523,7 @@ publish_done:
         goto out; /* the whole batch must fail or retry */
     if (rc != CL_OK) {
         cl_store_abort(&t);
-        s_fail(it, rc, err);
+        cl_item_fail(it, rc, err);
         rc = s_audit(s, parent, it, &note);
         goto out;
     }
@@ -664,7 +641,7 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
     if (s_fatal(rc))
         return rc;
     if (rc != CL_OK)
-        s_fail(it, rc, err);
+        cl_item_fail(it, rc, err);
     return s_audit(s, t, it, &note);
 }
 
@@ -686,7 +663,7 @@ static int s_inbox(cl_txn *t, s_item *it)
     if (s_fatal(rc))
         return rc;
     if (rc != CL_OK)
-        s_fail(it, rc, err);
+        cl_item_fail(it, rc, err);
     return CL_OK;
 }
 
@@ -697,7 +674,7 @@ static int s_feeds(cl_server *s, cl_txn *t, s_item *it)
     if (s_fatal(rc))
         return rc;
     if (rc != CL_OK)
-        s_fail(it, rc, NULL);
+        cl_item_fail(it, rc, NULL);
     return CL_OK;
 }
 
@@ -720,7 +697,7 @@ static int s_health(cl_server *s, cl_txn *t, s_item *it)
         h->store_bytes = st.used_bytes;
     s_repl_fill(s, &h->repl);
     if (rc != CL_OK)
-        s_fail(it, rc, NULL);
+        cl_item_fail(it, rc, NULL);
     return CL_OK;
 }
 
@@ -734,7 +711,7 @@ static int s_audit_admin(cl_txn *t, s_item *it)
     if (rc == CL_ERR_INVALID) {
         char why[CL_ERROR_SZ];
         CL_COPY(why, it->rep.u.verify.problem);
-        s_fail(it, rc, why);
+        cl_item_fail(it, rc, why);
         return CL_OK;
     }
     return rc;
@@ -817,7 +794,7 @@ static int s_link_admin(cl_server *s, cl_txn *t, s_item *it)
     int rc = cl_link_admin(t, &s->base_match, it->who, &it->req.u.link_admin,
                            s_now(), &it->rep.u.link_info, &note, err);
     if (rc != CL_OK && !s_fatal(rc)) {
-        s_fail(it, rc, err);
+        cl_item_fail(it, rc, err);
         rc = CL_OK;
     } else if (rc == CL_OK) {
         uint8_t a = it->req.u.link_admin.action;
@@ -839,7 +816,8 @@ static int s_key_admin(cl_server *s, cl_txn *t, s_item *it)
     if (it->req.kind == CL_REQ_ADMIN_ROTATE_KEY) {
         rc = cl_store_rotate(t, &v);
         if (rc == CL_ERR_FULL) {
-            s_fail(it, CL_ERR_INVALID, "all 16 data key versions are used");
+            cl_item_fail(it, CL_ERR_INVALID,
+                         "all 16 data key versions are used");
             return CL_OK;
         }
         if (rc != CL_OK)
@@ -860,7 +838,7 @@ static int s_key_admin(cl_server *s, cl_txn *t, s_item *it)
                          : "key version %u cannot be retired (current or "
                            "out of range)",
                      v);
-            s_fail(it, CL_ERR_INVALID, msg);
+            cl_item_fail(it, CL_ERR_INVALID, msg);
             return CL_OK;
         }
         if (rc != CL_OK)
@@ -884,30 +862,6 @@ static int s_key_admin(cl_server *s, cl_txn *t, s_item *it)
             ks->pending += counts[i];
     }
     return CL_OK;
-}
-
-/* Answer a request whose reply was deferred (backup, parked receive). */
-static void s_reply_to(cl_server *s, zmq_msg_t *route, bool delim,
-                       cl_reply *rep)
-{
-    uint8_t *out = NULL;
-    size_t len = 0;
-    s->counts[rep->kind < CL_REQ_KIND_COUNT ? rep->kind : 0]
-             [rep->status <= CL_STATUS_NOT_ACTIVE ? rep->status
-                                                  : CL_STATUS_INTERNAL]++;
-    if (cl_wire_encode_reply(&out, &len, rep) != CL_OK) {
-        cl_log_err("cannot encode a reply: out of memory");
-        return;
-    }
-    int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE);
-    if (rc >= 0 && delim)
-        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
-    if (rc >= 0)
-        rc = zmq_send(s->router, out, len, 0);
-    if (rc < 0)
-        cl_log_warn("deferred %s reply not delivered: %s",
-                    cl_wire_kind_name(rep->kind), zmq_strerror(errno));
-    free(out);
 }
 
 /* Remove a backup folder the daemon made (data.mdb, lock.mdb, itself). */
@@ -938,21 +892,22 @@ static int s_backup_prepare(cl_server *s, s_item *it)
     char dir[CL_PATH_SZ + 16];
     it->rep.kind = CL_REQ_ADMIN_BACKUP;
     if (!s_name_ok(it->req.u.backup_name)) {
-        s_fail(it, CL_ERR_INVALID,
-               "backup name: letters, digits, '-', '_' and '.' only");
+        cl_item_fail(it, CL_ERR_INVALID,
+                     "backup name: letters, digits, '-', '_' and '.' only");
         return CL_OK;
     }
     if (s->backup_running) {
-        s_fail(it, CL_ERR_BUSY, "a backup is already running");
+        cl_item_fail(it, CL_ERR_BUSY, "a backup is already running");
         return CL_OK;
     }
     snprintf(dir, sizeof(dir), "%s/backups", s->cfg.state_dir);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        s_fail(it, CL_ERR_IO, "cannot create the backups folder");
+        cl_item_fail(it, CL_ERR_IO, "cannot create the backups folder");
         return CL_OK;
     }
     if (it->req.u.backup_name[0] == '.') {
-        s_fail(it, CL_ERR_INVALID, "backup name: must not start with '.'");
+        cl_item_fail(it, CL_ERR_INVALID,
+                     "backup name: must not start with '.'");
         return CL_OK;
     }
     /* The copy is made beside the final folder and put in its place only
@@ -964,7 +919,7 @@ static int s_backup_prepare(cl_server *s, s_item *it)
              it->req.u.backup_name);
     s_rm_backup_dir(s->backup_path); /* a copy interrupted before */
     if (mkdir(s->backup_path, 0700) != 0) {
-        s_fail(it, CL_ERR_IO, "cannot create the backup folder");
+        cl_item_fail(it, CL_ERR_IO, "cannot create the backup folder");
         return CL_OK;
     }
     it->deferred = true;
@@ -1059,7 +1014,7 @@ static void s_backup_finish_joined(cl_server *s)
                  cl_strerror(s->backup_rc));
         cl_log_err("backup failed: %s", cl_strerror(s->backup_rc));
     }
-    s_reply_to(s, &s->backup_route, s->backup_delim, &rep);
+    cl_item_reply_to(s, &s->backup_route, s->backup_delim, &rep);
     zmq_msg_close(&s->backup_route);
 }
 
@@ -1121,7 +1076,7 @@ static bool s_rate_ok(cl_server *s, s_item *it)
              it->who->name, s->cfg.flag.rate_per_minute,
              (unsigned)((60000000u - (now - r->window_us)) / 1000000u + 1));
     it->rep.kind = it->req.kind;
-    s_fail(it, CL_ERR_BUSY, msg);
+    cl_item_fail(it, CL_ERR_BUSY, msg);
     return false;
 }
 
@@ -1476,8 +1431,9 @@ static void s_promote(cl_server *s, s_item *it)
     int rc = CL_OK;
     it->rep.kind = CL_REQ_ADMIN_PROMOTE;
     if (!s->repl) {
-        s_fail(it, CL_ERR_INVALID,
-               "replication is not configured: this node is the only one");
+        cl_item_fail(
+            it, CL_ERR_INVALID,
+            "replication is not configured: this node is the only one");
         return;
     }
     if (s->role == S_ACTIVE) {
@@ -1527,7 +1483,8 @@ static void s_promote(cl_server *s, s_item *it)
             cl_repl_follow_start(s->repl, s->applied + 1, s->follow_efd, why,
                                  sizeof(why)) != CL_OK)
             cl_log_err("cannot follow again: %s", why);
-        s_fail(it, rc == CL_ERR_NOT_FOUND ? CL_ERR_INVALID : CL_ERR_BUSY, msg);
+        cl_item_fail(it, rc == CL_ERR_NOT_FOUND ? CL_ERR_INVALID : CL_ERR_BUSY,
+                     msg);
         return;
     }
     s->role = S_ACTIVE;
@@ -1585,7 +1542,7 @@ static void s_client_limits(cl_server *s, s_item *items, size_t n)
         else
             continue;
         it->early = CL_ERR_BUSY;
-        s_fail(it, CL_ERR_BUSY, msg);
+        cl_item_fail(it, CL_ERR_BUSY, msg);
     }
 }
 
@@ -1605,7 +1562,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
                 rc = s_audit(s, t, it, NULL);
             continue;
         }
-        s_item_reset(it);
+        cl_item_reset(it);
         it->deferred = false;
         it->park = false;
         it->promote = false;
@@ -1615,7 +1572,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             it->req.kind != CL_REQ_ADMIN_PROMOTE) {
             char msg[CL_ERROR_SZ];
             s_not_active(s, msg, sizeof(msg));
-            s_fail(it, CL_ERR_INACTIVE, msg);
+            cl_item_fail(it, CL_ERR_INACTIVE, msg);
             cl_log_info("request refused: client=%s kind=%s status=%s "
                         "(this node is %s)",
                         it->who->name, cl_wire_kind_name(it->req.kind),
@@ -1702,7 +1659,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             it->promote = true; /* after the commit: it appends itself */
             break;
         default:
-            s_fail(it, CL_ERR_INVALID, "unsupported request");
+            cl_item_fail(it, CL_ERR_INVALID, "unsupported request");
         }
         if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out) {
             char why[CL_ERROR_SZ];
@@ -1717,31 +1674,6 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         rc = s_commit(s, &t);
     cl_store_abort(&t);
     return rc;
-}
-
-static void s_send(cl_server *s, s_item *it)
-{
-    if (it->deferred)
-        return;
-    s->counts[it->req.kind < CL_REQ_KIND_COUNT ? it->req.kind : 0]
-             [it->rep.status <= CL_STATUS_NOT_ACTIVE ? it->rep.status
-                                                     : CL_STATUS_INTERNAL]++;
-    if (!it->out) {
-        memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
-        if (cl_wire_encode_reply(&it->out, &it->out_len, &it->rep) != CL_OK) {
-            cl_log_err("cannot encode a reply: out of memory");
-            return;
-        }
-    }
-    int rc = zmq_msg_send(&it->route, s->router, ZMQ_SNDMORE);
-    if (rc >= 0 && it->has_delim)
-        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
-    if (rc >= 0)
-        rc = zmq_send(s->router, it->out, it->out_len, 0);
-    if (rc < 0)
-        cl_log_warn("reply not delivered (client=%s): %s; a resend of the "
-                    "same message id gets the original outcome",
-                    it->who ? it->who->name : "-", zmq_strerror(errno));
 }
 
 /* --- parked receives ------------------------------------------------------ */
@@ -1763,7 +1695,7 @@ static bool s_park_add(cl_server *s, s_item *it)
                  "this client already has %u receives waiting for mail (at "
                  "most %u); wait for one to be answered",
                  (unsigned)mine, (unsigned)s->cfg.client_parked_max);
-        s_fail(it, CL_ERR_BUSY, msg);
+        cl_item_fail(it, CL_ERR_BUSY, msg);
         return false;
     }
     s_park *p = &s->parks[s->n_parks++];
@@ -1818,7 +1750,7 @@ static void s_park_service(cl_server *s, bool mail)
                 CL_COPY(rep.error, err[0] ? err : cl_strerror(rc));
             }
         }
-        s_reply_to(s, &p->route, p->delim, &rep);
+        cl_item_reply_to(s, &p->route, p->delim, &rep);
         cl_reply_clear(&rep);
         zmq_msg_close(&p->route);
         s->parks[i] = s->parks[--s->n_parks];
@@ -1904,12 +1836,12 @@ static void s_batch(cl_server *s)
                    msg[0] ? msg : cl_strerror(rc));
         for (size_t i = 0; i < n; i++)
             if (items[i].early == CL_OK) {
-                s_item_reset(&items[i]);
-                s_fail(&items[i], as,
-                       msg[0] ? msg
-                       : rc == CL_ERR_FULL || rc == CL_ERR_BUSY
-                           ? "store full: not stored, retry later"
-                           : "not stored: internal error, retry later");
+                cl_item_reset(&items[i]);
+                cl_item_fail(&items[i], as,
+                             msg[0] ? msg
+                             : rc == CL_ERR_FULL || rc == CL_ERR_BUSY
+                                 ? "store full: not stored, retry later"
+                                 : "not stored: internal error, retry later");
             }
     }
     for (size_t i = 0; i < n; i++) {
@@ -1931,8 +1863,8 @@ static void s_batch(cl_server *s)
                         it->who ? it->who->name : "?",
                         cl_wire_kind_name(it->req.kind), it->break_glass_seq);
         if (!(rc == CL_OK && it->park && s_park_add(s, it)))
-            s_send(s, it);
-        s_item_release(it);
+            cl_item_send(s, it);
+        cl_item_release(it);
     }
     if (any && rc == CL_OK)
         s_park_service(s, true);

@@ -1,0 +1,29 @@
+/*
+ * item: a request's slot in the batch and sending replies (see item.c).
+ */
+#ifndef CL_ITEM_H
+#define CL_ITEM_H
+
+#include <stdbool.h>
+#include <zmq.h>
+
+#include "server_int.h"
+
+/* Drop the reply built so far (its encoding too); the request stays. */
+void cl_item_reset(s_item *it);
+
+/* Free everything the slot holds and wipe the decoded request. */
+void cl_item_release(s_item *it);
+
+/* Make the reply an error: err's status, msg (or err's text when msg is
+ * NULL or empty). */
+void cl_item_fail(s_item *it, int err, const char *msg);
+
+/* Answer a request whose reply was deferred (backup, parked receive). */
+void cl_item_reply_to(cl_server *s, zmq_msg_t *route, bool delim,
+                      cl_reply *rep);
+
+/* Send an item's reply (encoding it if not done yet), unless deferred. */
+void cl_item_send(cl_server *s, s_item *it);
+
+#endif

@@ -56,9 +56,8 @@
 #include "wire.h"
 #include "witness.h"
 #include "item.h"
+#include "replica.h"
 #include "zap.h"
-
-static void s_repl_fill(cl_server *s, cl_repl_state *st);
 
 /* --- signals and registry ------------------------------------------------- */
 
@@ -695,7 +694,7 @@ static int s_health(cl_server *s, cl_txn *t, s_item *it)
     int rc = cl_core_counts(t, &h->persons, &h->referrals);
     if (rc == CL_OK && cl_store_stats_get(s->store, &st) == CL_OK)
         h->store_bytes = st.used_bytes;
-    s_repl_fill(s, &h->repl);
+    cl_replica_fill(s, &h->repl);
     if (rc != CL_OK)
         cl_item_fail(it, rc, NULL);
     return CL_OK;
@@ -755,7 +754,7 @@ static int s_stats(cl_server *s, cl_txn *t, s_item *it)
     }
     st->key_version = cl_store_key_version(s->store);
     st->refused_connections = s->refused;
-    s_repl_fill(s, &st->repl);
+    cl_replica_fill(s, &st->repl);
     int rc = cl_core_counts(t, &st->persons, &st->referrals);
     cl_link_info li;
     if (rc == CL_OK &&
@@ -1080,424 +1079,6 @@ static bool s_rate_ok(cl_server *s, s_item *it)
     return false;
 }
 
-/* --- replication ------------------------------------------------------------
- *
- * Everything below is a no-op with s->repl NULL: the single node commits
- * as it always did.
- */
-
-static bool s_writable(const cl_server *s)
-{
-    return s->role == S_SINGLE || s->role == S_ACTIVE;
-}
-
-/* What a standby or fenced node answers to anything but health, stats and
- * promote. */
-static void s_not_active(const cl_server *s, char *out, size_t len)
-{
-    snprintf(out, len,
-             "not active: this node (%.40s) is %s; the active is %.80s. "
-             "Send to the active node",
-             s->cfg.repl.node,
-             s->role == S_FENCED ? "fenced out of the stream" : "a standby",
-             s->active[0] ? s->active : "not known yet");
-}
-
-static void s_note_writer(cl_server *s, const cl_repl_msg *m)
-{
-    if (m->node[0])
-        snprintf(s->active, sizeof(s->active), "%s at %s", m->node,
-                 m->endpoint[0] ? m->endpoint : "(no endpoint)");
-}
-
-/* Another process appended to the stream: stop writing, at once. */
-static void s_fence(cl_server *s, const cl_repl_msg *m)
-{
-    s->role = S_FENCED;
-    s_note_writer(s, m);
-    snprintf(s->problem, sizeof(s->problem),
-             "fenced out: node %.64s appended sequence %" PRIu64
-             " to stream %.64s; this node accepts no writes (restart it "
-             "with --standby to follow, or promote it)",
-             m->node[0] ? m->node : "?", m->seq, s->cfg.repl.stream);
-    cl_log_err("%s", s->problem);
-    sd_notifyf(0, "STATUS=fenced out by %s: refusing writes", s->active);
-}
-
-/* Apply stream messages to the store in one transaction (those already
- * applied are skipped: exactly once). */
-static int s_apply_msgs(cl_server *s, const cl_repl_msg *m, size_t n)
-{
-    int rc = CL_OK;
-    for (int attempt = 0; attempt < 8; attempt++) {
-        cl_txn *t = NULL;
-        rc = cl_store_begin(&t, s->store, NULL, true);
-        for (size_t i = 0; i < n && rc == CL_OK; i++) {
-            rc = cl_store_apply(t, m[i].data, m[i].len, m[i].seq);
-            if (rc == CL_ERR_EXISTS)
-                rc = CL_OK;
-        }
-        if (rc == CL_OK)
-            rc = cl_store_commit(&t);
-        cl_store_abort(&t);
-        if (rc != CL_ERR_FULL || s->backup_running ||
-            cl_store_grow(s->store, s->cfg.map_max_bytes) != CL_OK)
-            break;
-    }
-    if (rc != CL_OK)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (m[i].seq > s->applied)
-            s->applied = m[i].seq;
-        s_note_writer(s, &m[i]);
-    }
-    return CL_OK;
-}
-
-/*
- * Apply everything the stream holds after this store's sequence. With
- * fence, a message written by another process fences this one out
- * (CL_ERR_INACTIVE) instead; messages of our own process (an append
- * whose acknowledgement was lost) are applied.
- */
-static int s_catch_up(cl_server *s, bool fence)
-{
-    uint64_t first = 0, last = 0;
-    cl_repl_msg m[S_APPLY_MAX];
-    int rc = cl_repl_bounds(s->repl, &first, &last);
-    if (rc != CL_OK) {
-        snprintf(s->repl_why, sizeof(s->repl_why),
-                 "the stream cannot be read (no quorum or unreachable)");
-        return CL_ERR_BUSY;
-    }
-    if (last < s->applied) {
-        snprintf(s->problem, sizeof(s->problem),
-                 "the store holds stream sequence %" PRIu64
-                 " but stream %s ends at %" PRIu64
-                 ": wrong stream, or the stream was recreated",
-                 s->applied, s->cfg.repl.stream, last);
-        return CL_ERR_CORRUPT;
-    }
-    if (last > s->applied && first > s->applied + 1) {
-        snprintf(s->problem, sizeof(s->problem),
-                 "stream %s no longer holds sequence %" PRIu64
-                 " (it starts at %" PRIu64
-                 "): start this node from a newer backup",
-                 s->cfg.repl.stream, s->applied + 1, first);
-        return CL_ERR_NOT_FOUND;
-    }
-    while (s->applied < last) {
-        size_t n = 0;
-        rc = CL_OK;
-        while (n < S_APPLY_MAX && s->applied + n < last) {
-            rc = cl_repl_get(s->repl, s->applied + n + 1, &m[n]);
-            if (rc != CL_OK)
-                break;
-            if (fence && strcmp(m[n].instance, cl_repl_instance(s->repl))) {
-                s_fence(s, &m[n]);
-                rc = CL_ERR_INACTIVE;
-                cl_repl_msg_release(&m[n], false);
-                break;
-            }
-            n++;
-        }
-        int arc = n ? s_apply_msgs(s, m, n) : CL_OK;
-        for (size_t i = 0; i < n; i++)
-            cl_repl_msg_release(&m[i], false);
-        if (rc == CL_OK)
-            rc = arc;
-        if (rc != CL_OK) {
-            if (rc == CL_ERR_BUSY)
-                snprintf(s->repl_why, sizeof(s->repl_why),
-                         "the stream cannot be read (no quorum or "
-                         "unreachable)");
-            return rc;
-        }
-    }
-    s->behind = false;
-    return CL_OK;
-}
-
-/*
- * Commit a top-level write transaction. Replicated: append its changes to
- * the stream first (expecting the sequence this store holds), then commit
- * with the new sequence. CL_ERR_EXISTS: the stream moved on (catch up and
- * try again); CL_ERR_BUSY: not confirmed (s->repl_why says why);
- * CL_ERR_INACTIVE: a standby or fenced node never writes. t is always
- * ended.
- */
-static int s_commit(cl_server *s, cl_txn **t)
-{
-    const uint8_t *b;
-    size_t len, n;
-    uint64_t seq = 0;
-    if (!s->repl)
-        return cl_store_commit(t);
-    int rc = cl_store_changes(*t, s->applied, &b, &len, &n);
-    if (rc != CL_OK || n == 0) {
-        cl_store_abort(t); /* nothing changed: nothing to keep */
-        return rc;
-    }
-    if (!s_writable(s)) {
-        cl_store_abort(t);
-        return CL_ERR_INACTIVE;
-    }
-    s->repl_why[0] = '\0';
-    rc = cl_repl_publish(s->repl, b, len, s->applied, false, &seq, s->repl_why,
-                         sizeof(s->repl_why));
-    if (rc != CL_OK) {
-        /* Maybe stored after all (a lost acknowledgement): look first. */
-        s->behind = true;
-        cl_store_abort(t);
-        if (rc == CL_ERR_BUSY)
-            cl_log_warn("replication: batch of %zu changes not confirmed by "
-                        "stream %s: %s",
-                        n, s->cfg.repl.stream, s->repl_why);
-        return rc;
-    }
-    if (s->crash_after_append) {
-        /* The worst moment to die: in the log, not in LMDB, no reply. */
-        cl_log_err("fault injection: exiting between append and commit");
-        _exit(99);
-    }
-    rc = cl_store_set_applied(*t, seq);
-    if (rc == CL_OK)
-        rc = cl_store_commit(t);
-    cl_store_abort(t);
-    if (rc == CL_OK)
-        s->applied = seq;
-    else
-        s->behind = true; /* in the stream, not here: replayed next */
-    return rc;
-}
-
-/* This node's place in replication, for health, stats and promote. */
-static void s_repl_fill(cl_server *s, cl_repl_state *st)
-{
-    uint64_t first = 0, last = 0;
-    cl_repl_msg m;
-    memset(st, 0, sizeof(*st));
-    CL_COPY(st->role, s_roles[s->role]);
-    if (!s->repl)
-        return;
-    CL_COPY(st->node, s->cfg.repl.node);
-    CL_COPY(st->active, s->role == S_ACTIVE ? "this node" : s->active);
-    st->applied_seq = s->applied;
-    CL_COPY(st->problem, s->problem);
-    if (!st->problem[0] && s->role == S_STANDBY)
-        cl_repl_follow_problem(s->repl, st->problem, sizeof(st->problem));
-    if (cl_repl_bounds(s->repl, &first, &last) != CL_OK) {
-        if (!st->problem[0])
-            CL_COPY(st->problem, "the stream cannot be read (no quorum or "
-                                 "unreachable)");
-        return;
-    }
-    st->stream_last_seq = last;
-    st->lag_messages = last > s->applied ? last - s->applied : 0;
-    if (st->lag_messages && cl_repl_get(s->repl, s->applied + 1, &m) == CL_OK) {
-        int64_t age = s_now() - m.time_ns / 1000000000LL;
-        st->lag_seconds = age > 0 ? (uint64_t)age : 0;
-        cl_repl_msg_release(&m, false);
-    }
-}
-
-/* Standby: apply what the follower has fetched, then acknowledge it. */
-static void s_follow(cl_server *s)
-{
-    uint64_t v;
-    cl_repl_msg m[S_APPLY_MAX];
-    size_t n;
-    if (read(s->follow_efd, &v, sizeof(v)) != sizeof(v)) {
-        /* nothing counted: take what is queued anyway */
-    }
-    while (s->role == S_STANDBY &&
-           (n = cl_repl_follow_take(s->repl, m, S_APPLY_MAX)) > 0) {
-        int rc = s_apply_msgs(s, m, n);
-        for (size_t i = 0; i < n; i++)
-            cl_repl_msg_release(&m[i], rc == CL_OK);
-        if (rc != CL_OK) {
-            snprintf(s->problem, sizeof(s->problem),
-                     "cannot apply stream sequence %" PRIu64
-                     ": %s; following stopped",
-                     m[0].seq, cl_strerror(rc));
-            cl_log_err("%s", s->problem);
-            cl_repl_follow_stop(s->repl);
-            return;
-        }
-    }
-}
-
-/* Active: has anyone else written to the stream? Checked once a second,
- * so a fenced node says so even before its next write. False if the
- * stream could not be read. */
-static bool s_fence_check(cl_server *s)
-{
-    uint64_t first, last;
-    cl_repl_msg m;
-    if (cl_repl_bounds(s->repl, &first, &last) != CL_OK)
-        return false;
-    if (last <= s->applied)
-        return true;
-    if (cl_repl_get(s->repl, s->applied + 1, &m) != CL_OK)
-        return false;
-    if (strcmp(m.instance, cl_repl_instance(s->repl)))
-        s_fence(s, &m);
-    else
-        s->behind = true; /* ours, its acknowledgement lost: catch up */
-    cl_repl_msg_release(&m, false);
-    return true;
-}
-
-/* Open the stream and find this node's role: replay what the store lacks,
- * then follow (standby) or write (active, unless another node wrote the
- * stream last: then fenced until promoted). */
-static int s_repl_start(cl_server *s, char *err, size_t err_len)
-{
-    cl_txn *t = NULL;
-    uint64_t first = 0, last = 0;
-    int rc = cl_repl_open(&s->repl, &s->cfg.repl, err, err_len);
-    if (rc != CL_OK)
-        return rc;
-    cl_store_capture(s->store, true);
-    /* Fault injection for the replication tests: die right after the
-     * next append, before its commit. Never set in production. */
-    s->crash_after_append = getenv("CASELINKD_FAULT_AFTER_APPEND") != NULL;
-    if ((rc = cl_store_begin(&t, s->store, NULL, false)) == CL_OK)
-        rc = cl_store_applied(t, &s->applied);
-    cl_store_abort(&t);
-    if (rc != CL_OK) {
-        snprintf(err, err_len, "store: %s", cl_strerror(rc));
-        return rc;
-    }
-    if (s->cfg.standby) {
-        s->role = S_STANDBY;
-        if (cl_repl_bounds(s->repl, &first, &last) == CL_OK && last &&
-            last > s->applied && first > s->applied + 1) {
-            snprintf(err, err_len,
-                     "stream %s no longer holds sequence %" PRIu64
-                     " (it starts at %" PRIu64
-                     "): start this standby from a newer backup",
-                     s->cfg.repl.stream, s->applied + 1, first);
-            return CL_ERR_NOT_FOUND;
-        }
-        s->follow_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (s->follow_efd < 0) {
-            snprintf(err, err_len, "eventfd: %s", strerror(errno));
-            return CL_ERR_IO;
-        }
-        rc = cl_repl_follow_start(s->repl, s->applied + 1, s->follow_efd, err,
-                                  err_len);
-        if (rc == CL_OK)
-            cl_log_info("standby %s: following stream %s from sequence "
-                        "%" PRIu64,
-                        s->cfg.repl.node, s->cfg.repl.stream, s->applied + 1);
-        return rc;
-    }
-    s->role = S_ACTIVE;
-    uint64_t from = s->applied;
-    if ((rc = s_catch_up(s, false)) != CL_OK) {
-        snprintf(err, err_len, "replaying stream %s: %s", s->cfg.repl.stream,
-                 s->problem[0] ? s->problem : s->repl_why);
-        return rc;
-    }
-    cl_repl_msg m;
-    if (s->applied && cl_repl_get(s->repl, s->applied, &m) == CL_OK) {
-        s_note_writer(s, &m);
-        if (strcmp(m.node, s->cfg.repl.node)) {
-            s->role = S_FENCED;
-            snprintf(s->problem, sizeof(s->problem),
-                     "node %s wrote stream %s last (sequence %" PRIu64
-                     "): this node starts fenced; run it with --standby, or "
-                     "promote it",
-                     m.node, s->cfg.repl.stream, m.seq);
-            cl_log_err("%s", s->problem);
-        }
-        cl_repl_msg_release(&m, false);
-    }
-    cl_log_info("replication: stream %s, %" PRIu64
-                " batches replayed, at sequence %" PRIu64 ", %s",
-                s->cfg.repl.stream, s->applied - from, s->applied,
-                s_roles[s->role]);
-    return CL_OK;
-}
-
-/* Operator, on a standby (or a fenced node): catch up to the end of the
- * stream and append a claim expecting that end, so any other writer is
- * fenced out by its next append. */
-static void s_promote(cl_server *s, s_item *it)
-{
-    uint8_t empty[128];
-    char why[256] = "";
-    int rc = CL_OK;
-    it->rep.kind = CL_REQ_ADMIN_PROMOTE;
-    if (!s->repl) {
-        cl_item_fail(
-            it, CL_ERR_INVALID,
-            "replication is not configured: this node is the only one");
-        return;
-    }
-    if (s->role == S_ACTIVE) {
-        s_repl_fill(s, &it->rep.u.promote);
-        return;
-    }
-    cl_repl_follow_stop(s->repl);
-    for (int attempt = 0; attempt < 10; attempt++) {
-        uint64_t seq = 0;
-        if ((rc = s_catch_up(s, false)) != CL_OK)
-            break;
-        /* the claim: an empty batch, authenticated for the next place */
-        cl_txn *t = NULL;
-        const uint8_t *b;
-        size_t len = 0, n;
-        if ((rc = cl_store_begin(&t, s->store, NULL, true)) == CL_OK)
-            rc = cl_store_changes(t, s->applied, &b, &len, &n);
-        if (rc == CL_OK && len <= sizeof(empty))
-            memcpy(empty, b, len);
-        cl_store_abort(&t);
-        if (rc != CL_OK || len > sizeof(empty))
-            break;
-        rc = cl_repl_publish(s->repl, empty, len, s->applied, true, &seq, why,
-                             sizeof(why));
-        if (rc == CL_ERR_EXISTS)
-            continue; /* the old active appended meanwhile: again */
-        if (rc != CL_OK)
-            break;
-        cl_repl_msg m = {.seq = seq, .data = empty, .len = len};
-        CL_COPY(m.node, s->cfg.repl.node);
-        CL_COPY(m.endpoint, s->cfg.repl.advertise);
-        rc = s_apply_msgs(s, &m, 1);
-        break;
-    }
-    if (rc != CL_OK) {
-        char msg[CL_ERROR_SZ];
-        snprintf(msg, sizeof(msg),
-                 "not promoted: %.150s; still %s. Check the NATS cluster "
-                 "and try again",
-                 why[0]           ? why
-                 : s->problem[0]  ? s->problem
-                 : s->repl_why[0] ? s->repl_why
-                                  : cl_strerror(rc),
-                 s_roles[s->role]);
-        cl_log_err("%s", msg);
-        if (s->role == S_STANDBY &&
-            cl_repl_follow_start(s->repl, s->applied + 1, s->follow_efd, why,
-                                 sizeof(why)) != CL_OK)
-            cl_log_err("cannot follow again: %s", why);
-        cl_item_fail(it, rc == CL_ERR_NOT_FOUND ? CL_ERR_INVALID : CL_ERR_BUSY,
-                     msg);
-        return;
-    }
-    s->role = S_ACTIVE;
-    s->problem[0] = '\0';
-    s->behind = false;
-    s->relink_pending = true; /* weights learned on the old active */
-    cl_log_info("promoted: node %s is now the active at stream sequence "
-                "%" PRIu64,
-                s->cfg.repl.node, s->applied);
-    sd_notifyf(0, "STATUS=active (promoted) on %s", s->cfg.endpoint);
-    s_repl_fill(s, &it->rep.u.promote);
-}
-
 /* Apply every good request of the batch in one transaction and commit. */
 /* Tell systemd the daemon is alive: on every loop turn and as each
  * request of a long batch completes (progress, not just turns). */
@@ -1558,7 +1139,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             /* An attempt on personal data by a role without the right is
              * itself worth an audit entry. */
             if (it->early == CL_ERR_DENIED && it->who &&
-                cl_core_personal(it->req.kind) && s_writable(s))
+                cl_core_personal(it->req.kind) && cl_replica_writable(s))
                 rc = s_audit(s, t, it, NULL);
             continue;
         }
@@ -1567,11 +1148,11 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         it->park = false;
         it->promote = false;
         memset(&it->gap, 0, sizeof(it->gap));
-        if (!s_writable(s) && it->req.kind != CL_REQ_HEALTH &&
+        if (!cl_replica_writable(s) && it->req.kind != CL_REQ_HEALTH &&
             it->req.kind != CL_REQ_ADMIN_STATS &&
             it->req.kind != CL_REQ_ADMIN_PROMOTE) {
             char msg[CL_ERROR_SZ];
-            s_not_active(s, msg, sizeof(msg));
+            cl_replica_not_active(s, msg, sizeof(msg));
             cl_item_fail(it, CL_ERR_INACTIVE, msg);
             cl_log_info("request refused: client=%s kind=%s status=%s "
                         "(this node is %s)",
@@ -1671,7 +1252,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         }
     }
     if (rc == CL_OK)
-        rc = s_commit(s, &t);
+        rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     return rc;
 }
@@ -1778,14 +1359,14 @@ static void s_batch(cl_server *s)
         /* The stream may hold batches this store lacks (a lost
          * acknowledgement, a failed commit): apply them first. */
         if (s->repl && s->role == S_ACTIVE && s->behind)
-            rc = s_catch_up(s, true);
+            rc = cl_replica_catch_up(s, true);
         bool again = rc == CL_OK;
         for (int attempt = 0; again && attempt < 8; attempt++) {
             again = false;
             rc = s_apply(s, items, n);
             if (rc == CL_ERR_EXISTS && s->repl) {
                 /* the stream moved on: catch up (or be fenced), again */
-                int crc = s_catch_up(s, true);
+                int crc = cl_replica_catch_up(s, true);
                 if (crc != CL_OK) {
                     rc = crc;
                     break;
@@ -1823,7 +1404,7 @@ static void s_batch(cl_server *s)
         char msg[CL_ERROR_SZ] = "";
         int as = rc == CL_ERR_FULL ? CL_ERR_BUSY : rc;
         if (rc == CL_ERR_INACTIVE)
-            s_not_active(s, msg, sizeof(msg));
+            cl_replica_not_active(s, msg, sizeof(msg));
         else if (s->repl &&
                  (rc == CL_ERR_BUSY || rc == CL_ERR_EXISTS || s->repl_why[0])) {
             as = CL_ERR_BUSY;
@@ -1851,7 +1432,7 @@ static void s_batch(cl_server *s)
         else if (it->deferred)
             it->deferred = false; /* answered with the batch error */
         if (rc == CL_OK && it->promote)
-            s_promote(s, it);
+            cl_replica_promote(s, it);
         if (rc == CL_OK && it->gap.msg.problem[0])
             cl_log_warn("feed gap: agency=%s feed=%s expected %" PRIu64
                         " but %" PRIu64 " arrived",
@@ -1952,7 +1533,7 @@ static void s_retention(cl_server *s)
     if (rc == CL_OK && pr.purged)
         rc = s_redact_replies(t, &pr);
     if (rc == CL_OK && pr.purged)
-        rc = s_commit(s, &t);
+        rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     if (rc != CL_OK)
         cl_log_err("retention run failed: %s", cl_strerror(rc));
@@ -2005,7 +1586,7 @@ static void s_reseal(cl_server *s)
     if (rc == CL_OK)
         rc = cl_store_reseal(t, &s->reseal, s->cfg.reseal_batch, &done);
     if (rc == CL_OK)
-        rc = s_commit(s, &t);
+        rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     if (rc == CL_ERR_FULL && !s->backup_running &&
         cl_store_grow(s->store, s->cfg.map_max_bytes) == CL_OK)
@@ -2064,7 +1645,7 @@ static void s_relink(cl_server *s)
     if (rc == CL_OK)
         rc = cl_link_rerun_step(t, &s->cfg.match, 200, s_now(), &running);
     if (rc == CL_OK)
-        rc = s_commit(s, &t);
+        rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     if (rc == CL_ERR_FULL && !s->backup_running &&
         cl_store_grow(s->store, s->cfg.map_max_bytes) == CL_OK)
@@ -2089,7 +1670,7 @@ static void s_feed_check(cl_server *s)
     if (rc == CL_OK)
         rc = cl_core_feeds_check(t, &s->cfg.route, s_now(), ev, 16, &n);
     if (rc == CL_OK && n)
-        rc = s_commit(s, &t);
+        rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     if (rc != CL_OK) {
         cl_log_err("feed check failed: %s", cl_strerror(rc));
@@ -2114,7 +1695,7 @@ static void s_intake_pass(cl_server *s)
         rc = cl_intake_housekeeping(t, &s->cfg.intake, &s->cfg.route, s_now(),
                                     &raised);
     if (rc == CL_OK && raised)
-        rc = s_commit(s, &t);
+        rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     if (rc != CL_OK) {
         cl_log_err("intake pass failed: %s", cl_strerror(rc));
@@ -2129,7 +1710,7 @@ static void s_intake_pass(cl_server *s)
 static void s_housekeeping(cl_server *s)
 {
     uint64_t now = s_mono_us();
-    if (s_writable(s) && now >= s->next_intake_us) {
+    if (cl_replica_writable(s) && now >= s->next_intake_us) {
         uint64_t every = s->cfg.intake.housekeeping_s * 1000000ull;
         if (s->next_intake_us)
             s_intake_pass(s);
@@ -2143,13 +1724,14 @@ static void s_housekeeping(cl_server *s)
     if (s->repl && s->role == S_ACTIVE && now >= s->next_fence_check_us) {
         /* once a second; while the stream cannot be read, every 5 s, so
          * that the loop is not held up waiting for it */
-        bool ok = s_fence_check(s);
+        bool ok = cl_replica_fence_check(s);
         s->next_fence_check_us = s_mono_us() + (ok ? 1000000u : 5000000u);
-        if (s->role == S_ACTIVE && s->behind && s_catch_up(s, true) != CL_OK)
+        if (s->role == S_ACTIVE && s->behind &&
+            cl_replica_catch_up(s, true) != CL_OK)
             cl_log_warn("replication: cannot catch up yet: %s",
                         s->problem[0] ? s->problem : s->repl_why);
     }
-    if (!s_writable(s))
+    if (!cl_replica_writable(s))
         return; /* a standby's store changes only from the stream */
     if (now >= s->next_feed_check_us) {
         if (s->next_feed_check_us)
@@ -2238,7 +1820,8 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                     "after the last id that may have been handed out, so no "
                     "id is used twice",
                     cl_store_ids_raised(s->store), cfg->state_dir);
-    if (cfg->repl.servers[0] && (rc = s_repl_start(s, err, err_len)) != CL_OK)
+    if (cfg->repl.servers[0] &&
+        (rc = cl_replica_start(s, err, err_len)) != CL_OK)
         goto fail;
     s->items = calloc(cfg->batch_max, sizeof(*s->items));
     if (!s->items) {
@@ -2352,7 +1935,7 @@ int cl_server_run(cl_server *s)
         if (items[3].revents & ZMQ_POLLIN)
             s_backup_finish(s);
         if (n_items == 5 && (items[4].revents & ZMQ_POLLIN))
-            s_follow(s);
+            cl_replica_follow(s);
         s_housekeeping(s);
         s_watchdog(s);
     }

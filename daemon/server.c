@@ -57,6 +57,7 @@
 #include "witness.h"
 #include "backup.h"
 #include "item.h"
+#include "park.h"
 #include "replica.h"
 #include "zap.h"
 
@@ -1095,88 +1096,6 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
     return rc;
 }
 
-/* --- parked receives ------------------------------------------------------ */
-
-/* Keep an empty receive until mail arrives or its wait ends. False if
- * there is no room: it is answered (empty) at once. */
-static bool s_park_add(cl_server *s, s_item *it)
-{
-    if (s->n_parks == S_PARK_MAX)
-        return false;
-    /* One client cannot hold every slot: beyond its share it is told to
-     * come back, not answered empty (which would make it spin). */
-    uint32_t mine = 0;
-    for (size_t i = 0; i < s->n_parks; i++)
-        mine += strcmp(s->parks[i].key, it->key) == 0;
-    if (mine >= s->cfg.client_parked_max) {
-        char msg[CL_ERROR_SZ];
-        snprintf(msg, sizeof(msg),
-                 "this client already has %u receives waiting for mail (at "
-                 "most %u); wait for one to be answered",
-                 (unsigned)mine, (unsigned)s->cfg.client_parked_max);
-        cl_item_fail(it, CL_ERR_BUSY, msg);
-        return false;
-    }
-    s_park *p = &s->parks[s->n_parks++];
-    zmq_msg_init(&p->route);
-    zmq_msg_move(&p->route, &it->route);
-    p->delim = it->has_delim;
-    memcpy(p->msgid, it->req.msgid, CL_MSGID_LEN);
-    p->who = *it->who;
-    CL_COPY(p->key, it->key);
-    p->q = it->req.u.inbox;
-    p->deadline_us = s_mono_us() + (uint64_t)p->q.wait_ms * 1000u;
-    return true;
-}
-
-/* Answer parked receives whose agency has mail (when mail may have come)
- * or whose wait is over. */
-static void s_park_service(cl_server *s, bool mail)
-{
-    cl_txn *t = NULL;
-    uint64_t now = s_mono_us();
-    if (!s->n_parks)
-        return;
-    if (mail && cl_store_begin(&t, s->store, NULL, false) != CL_OK)
-        mail = false;
-    for (size_t i = 0; i < s->n_parks;) {
-        s_park *p = &s->parks[i];
-        bool waiting = false;
-        if (mail && cl_core_inbox_waiting(t, p->who.agency, p->q.after,
-                                          &waiting) != CL_OK)
-            waiting = false;
-        if (!waiting && now < p->deadline_us) {
-            i++;
-            continue;
-        }
-        cl_reply rep;
-        char err[CL_ERROR_SZ] = "";
-        memset(&rep, 0, sizeof(rep));
-        memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);
-        rep.kind = CL_REQ_INBOX_RECEIVE;
-        if (waiting && !cl_registry_find(s->registry, p->key)) {
-            /* revoked (SIGHUP) while it waited: nothing more for it */
-            rep.kind = CL_REQ_NONE;
-            rep.status = CL_STATUS_DENIED;
-            CL_COPY(rep.error, "client key is no longer registered");
-        } else if (waiting) {
-            int rc = cl_core_inbox_receive(t, &p->who, &p->q, &rep.u.deliveries,
-                                           err);
-            if (rc != CL_OK) {
-                cl_reply_clear(&rep);
-                memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);
-                rep.status = cl_wire_status(rc);
-                CL_COPY(rep.error, err[0] ? err : cl_strerror(rc));
-            }
-        }
-        cl_item_reply_to(s, &p->route, p->delim, &rep);
-        cl_reply_clear(&rep);
-        zmq_msg_close(&p->route);
-        s->parks[i] = s->parks[--s->n_parks];
-    }
-    cl_store_abort(&t);
-}
-
 static void s_batch(cl_server *s)
 {
     s_item *items = s->items;
@@ -1281,12 +1200,12 @@ static void s_batch(cl_server *s)
                         " (auditors told)",
                         it->who ? it->who->name : "?",
                         cl_wire_kind_name(it->req.kind), it->break_glass_seq);
-        if (!(rc == CL_OK && it->park && s_park_add(s, it)))
+        if (!(rc == CL_OK && it->park && cl_park_add(s, it)))
             cl_item_send(s, it);
         cl_item_release(it);
     }
     if (any && rc == CL_OK)
-        s_park_service(s, true);
+        cl_park_service(s, true);
 }
 
 /* --- housekeeping --------------------------------------------------------- */
@@ -1519,7 +1438,7 @@ static void s_feed_check(cl_server *s)
                     " (unix time); coordinators told",
                     ev[i].msg.agency, ev[i].msg.feed, ev[i].msg.last_at);
     if (n)
-        s_park_service(s, true);
+        cl_park_service(s, true);
 }
 
 /* The daily intake pass: triggers over everyone recently active, actions
@@ -1542,7 +1461,7 @@ static void s_intake_pass(cl_server *s)
     cl_log_info("intake pass: %u item%s raised", raised,
                 raised == 1 ? "" : "s");
     if (raised)
-        s_park_service(s, true);
+        cl_park_service(s, true);
 }
 
 static void s_housekeeping(cl_server *s)
@@ -1558,7 +1477,7 @@ static void s_housekeeping(cl_server *s)
             now +
             (s->next_intake_us || every < 300000000ull ? every : 300000000ull);
     }
-    s_park_service(s, false);
+    cl_park_service(s, false);
     if (s->repl && s->role == S_ACTIVE && now >= s->next_fence_check_us) {
         /* once a second; while the stream cannot be read, every 5 s, so
          * that the loop is not held up waiting for it */
@@ -1782,7 +1701,7 @@ int cl_server_run(cl_server *s)
     s_batch(s);
     for (size_t i = 0; i < s->n_parks; i++)
         s->parks[i].deadline_us = 0; /* answer waiting receives: empty */
-    s_park_service(s, false);
+    cl_park_service(s, false);
     cl_backup_finish(s); /* waits for a backup in progress */
     s_checkpoint(s);     /* the log as it stands at a clean stop */
     /* a copy of data.mdb made before now is one generation behind: put

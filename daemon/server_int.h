@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -140,6 +141,17 @@ static inline uint64_t s_mono_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Tell systemd the daemon is alive: on every loop turn and as each
+ * request of a long batch completes (progress, not just turns). */
+static inline void s_watchdog(cl_server *s)
+{
+    if (s->watchdog_usec &&
+        s_mono_us() - s->last_wd_us > s->watchdog_usec / 4) {
+        sd_notify(0, "WATCHDOG=1");
+        s->last_wd_us = s_mono_us();
+    }
 }
 
 #endif

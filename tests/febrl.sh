@@ -17,6 +17,9 @@
 # figures with the default weights, online at import, are printed first.
 # --online stops after the import (defaults only).
 #
+# FEBRL_KEEP=DIR keeps each run's store, master key and truth file in
+# DIR/datasetN-MODE for inspection (they hold the FEBRL records).
+#
 # --check exits 1 unless every set meets the targets: precision >= 0.995
 # and recall >= 0.98 from auto-links alone, recall >= 0.99 with the review
 # queue. --floor (ctest's test_febrl) checks lower floors, just under what
@@ -151,6 +154,12 @@ for mode in "${modes[@]}"; do
         "$cli" --dev "$dir/dev" --timeout 60000 link evaluate \
             --truth "$dir/truth.csv" | tee "$dir/eval.txt"
         stop
+        if [ -n "${FEBRL_KEEP:-}" ]; then
+            keep=$FEBRL_KEEP/dataset$n-$mode
+            rm -rf "$keep" && mkdir -p "$keep" &&
+                cp -r "$dir/dev/state" "$dir/dev/master.key" "$dir/truth.csv" \
+                    "$keep/" && echo "kept in $keep"
+        fi
         if [ $check != 0 ]; then
             read -r ap ar < <(awk '/^pairwise, auto-links:/ {print $4, $6}' \
                 "$dir/eval.txt")

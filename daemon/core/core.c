@@ -2927,7 +2927,10 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
         how = CL_LINK_CHI;
     if (rid) {
         rc = cl_records_ids_push(&ids, rid);
-    } else {
+    } else if (p.dob[0] || p.postcode[0] || p.town[0] || p.address[0] ||
+               p.uprn[0]) {
+        /* a name alone is not enough to search on (linking may still
+         * compare records by their names alone) */
         rc = cl_linkfind_block_candidates(t, st, &p, &ids);
     }
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {

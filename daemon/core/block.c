@@ -15,6 +15,9 @@
  *   nd  date of birth (day/month unordered) + one name's code, for each
  *       name and name word: one name wrong, missing, swapped or split
  *   ny  both names' codes (unordered) + birth year: day or month wrong
+ *   nn  both names' codes (unordered) alone: the date missing or wrong
+ *       and the place missing, moved or mistyped (a common pair of names
+ *       makes a block over the cap, skipped: the other keys serve it)
  *   ni  both names' first letters (unordered) + date of birth: typos in
  *       both names
  *   np  both names' codes (unordered) + postcode: date missing or wrong
@@ -168,6 +171,8 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
     }
     if (pair[0] && year[0])
         s_add(&ks, "blk-ny", pair, year, NULL);
+    if (pair[0])
+        s_add(&ks, "blk-nn", pair, NULL, NULL);
     if (ini[0] && dob[0])
         s_add(&ks, "blk-ni", ini, dob, NULL);
     if (pair[0] && p->postcode[0])

@@ -297,11 +297,20 @@ static void test_blocking_survives_errors(void **state)
         const char *what;
         cl_person p;
     } v[] = {
-        {"names swapped", base},          {"given missing", base},
-        {"family missing", base},         {"date missing", base},
-        {"split surname", base},          {"date and given wrong", base},
-        {"both names typed badly", base}, {"date missing, moved", base},
+        {"names swapped", base},
+        {"given missing", base},
+        {"family missing", base},
+        {"date missing", base},
+        {"split surname", base},
+        {"date and given wrong", base},
+        {"both names typed badly", base},
+        {"date missing, moved", base},
+        /* from here on, only that they meet (they need not link) */
+        {"given and date wrong, no postcode, town mistyped", base},
+        {"names wrong or missing, date mistyped, same home", base},
+        {"family and place wrong, given mistyped", base},
     };
+    const size_t n_link = 8;
     CL_COPY(v[0].p.given, "Featherstone");
     CL_COPY(v[0].p.family, "Olivia");
     v[1].p.given[0] = '\0';
@@ -316,6 +325,18 @@ static void test_blocking_survives_errors(void **state)
     CL_COPY(v[7].p.postcode, "M14 5RT");
     CL_COPY(v[7].p.town, "Manchester");
     CL_COPY(v[7].p.address, "3 Wilmslow Road");
+    CL_COPY(v[8].p.given, "Amelia");
+    CL_COPY(v[8].p.dob, "1990-01-01");
+    CL_COPY(v[8].p.town, "Leeeds");
+    v[8].p.postcode[0] = v[8].p.address[0] = '\0';
+    v[9].p.given[0] = '\0';
+    CL_COPY(v[9].p.family, "Hefford");
+    CL_COPY(v[9].p.dob, "1979-11-24");
+    CL_COPY(v[10].p.given, "Oliwia");
+    CL_COPY(v[10].p.family, "Brown");
+    CL_COPY(v[10].p.town, "York");
+    CL_COPY(v[10].p.postcode, "YO1 7HH");
+    v[10].p.address[0] = '\0';
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         cl_txn *t = NULL;
         size_t n = 0;
@@ -329,7 +350,7 @@ static void test_blocking_survives_errors(void **state)
     cl_review_items q;
     char err[CL_ERROR_SZ];
     cl_review_query rq = {.limit = 100};
-    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    for (size_t i = 0; i < n_link; i++) {
         char id[16];
         uint64_t p;
         snprintf(id, sizeof(id), "P%zu", i);
@@ -549,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_review_pages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_vetoes_are_weights, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_typo_levels, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_blocking_survives_errors, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_people_converge, s_setup,

@@ -18,8 +18,8 @@
  *   nn  both names' codes (unordered) alone: the date missing or wrong
  *       and the place missing, moved or mistyped (a common pair of names
  *       makes a block over the cap, skipped: the other keys serve it)
- *   ni  both names' first letters (unordered) + date of birth: typos in
- *       both names
+ *   di  one name's first letter + date of birth: typos in both names,
+ *       or one name wrong and the other mistyped or missing
  *   np  both names' codes (unordered) + postcode: date missing or wrong
  *   ns  the same with the postcode sector: date missing and a move nearby
  *   nt  both names' codes (unordered) + town: date missing, no postcode
@@ -29,6 +29,11 @@
  *   o2  one name's code + town: the same without a postcode
  *   ha  house number + street's code + one name's code: the other name,
  *       the date and the postcode wrong
+ *   hp  house number + street's code + postcode (or town): both names
+ *       wrong or missing and the date mistyped; a household's block
+ *
+ * A town enters as its first three letters, so that a typo further on
+ * ("Bundaberg", "Bundabrg") still meets.
  *
  * Each key holds a handful of people even among millions; a key that
  * turns out to hold many (a common name in a city) is skipped by the
@@ -119,7 +124,8 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
 {
     s_keys ks = {st, out, 0, max};
     char fam[4][5], giv[4][5], dob[16] = "", year[8] = "";
-    char pair[16] = "", ini[4] = "", town[CL_TOWN_SZ], sector[CL_POSTCODE_SZ];
+    char pair[16] = "", ini[2][2] = {"", ""}, town[CL_TOWN_SZ];
+    char sector[CL_POSTCODE_SZ];
     size_t nf = s_codes(p->family, false, fam);
     size_t ng = s_codes(p->given, true, giv);
     if (p->dob[0] && cl_date_valid(p->dob)) {
@@ -133,12 +139,14 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
         bool lt = strcmp(fam[0], giv[0]) < 0;
         snprintf(pair, sizeof(pair), "%s%s", lt ? fam[0] : giv[0],
                  lt ? giv[0] : fam[0]);
-        char a = fam[0][0], b = giv[0][0];
-        ini[0] = a < b ? a : b;
-        ini[1] = a < b ? b : a;
-        ini[2] = '\0';
     }
+    if (nf)
+        ini[0][0] = fam[0][0];
+    if (ng)
+        ini[1][0] = giv[0][0];
     s_fold(p->town, town, sizeof(town));
+    if (strlen(town) > 3)
+        town[3] = '\0';
     /* the house number and the first street word's code */
     char house[16] = "", street[5] = "", word[CL_ADDR_SZ];
     for (const char *a = p->address; *a;) {
@@ -173,8 +181,9 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
         s_add(&ks, "blk-ny", pair, year, NULL);
     if (pair[0])
         s_add(&ks, "blk-nn", pair, NULL, NULL);
-    if (ini[0] && dob[0])
-        s_add(&ks, "blk-ni", ini, dob, NULL);
+    for (int i = 0; i < 2 && dob[0]; i++)
+        if (ini[i][0])
+            s_add(&ks, "blk-di", ini[i], dob, NULL);
     if (pair[0] && p->postcode[0])
         s_add(&ks, "blk-np", pair, p->postcode, NULL);
     if (pair[0] && sector[0])
@@ -200,6 +209,9 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
             s_add(&ks, "blk-o2", giv[0], town, NULL);
     }
     if (house[0] && street[0]) {
+        if (p->postcode[0] || town[0])
+            s_add(&ks, "blk-hp", house, street,
+                  p->postcode[0] ? p->postcode : town);
         if (nf)
             s_add(&ks, "blk-ha", house, street, fam[0]);
         if (ng)

@@ -283,6 +283,57 @@ static void test_vetoes_are_weights(void **state)
     assert_true(p1 != p2 && p1 != p3 && p2 != p3);
 }
 
+/* The level of field in a's and b's comparison ("" if not compared). */
+static const char *s_level(const cl_match_config *mc, const cl_person *a,
+                           const cl_person *b, const char *field)
+{
+    static cl_field_weight fw[CL_MATCH_FIELDS];
+    uint32_t n = 0;
+    (void)cl_match_explain(mc, a, b, NULL, fw, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(fw[i].field, field))
+            return fw[i].level;
+    return "";
+}
+
+/* A typo in a town, a street or a family name is closer evidence than a
+ * different one, and each counts for more than "different". */
+static void test_typo_levels(void **state)
+{
+    s_fx *f = *state;
+    cl_person a = s_p("Emma", "Crouch", "1991-04-26", "");
+    CL_COPY(a.town, "Cairns");
+    CL_COPY(a.address, "24 Farrer Place");
+    cl_person b = a;
+    CL_COPY(b.town, "Caiens");
+    CL_COPY(b.address, "24 Farrer Place, Hillside Lodge Gardens");
+    CL_COPY(b.family, "Crluch");
+    assert_string_equal(s_level(&f->mc, &a, &b, "town"), "close");
+    assert_string_equal(s_level(&f->mc, &a, &b, "address"), "close");
+    assert_string_equal(s_level(&f->mc, &a, &b, "family name"), "close");
+    assert_true(cl_match_level_weight(&f->mc, CL_W_TOWN_CLOSE) >
+                cl_match_level_weight(&f->mc, CL_W_TOWN_DIFFERENT));
+    assert_true(cl_match_level_weight(&f->mc, CL_W_ADDRESS_CLOSE) >
+                cl_match_level_weight(&f->mc, CL_W_ADDRESS_DIFFERENT));
+    /* another house number, or only the kind of street in common, is a
+     * different address; another town is a different town */
+    CL_COPY(b.address, "26 Farrer Place, Hillside Lodge Gardens");
+    assert_string_equal(s_level(&f->mc, &a, &b, "address"), "different");
+    CL_COPY(b.address, "24 Mill Place, Hillside Lodge Gardens");
+    assert_string_equal(s_level(&f->mc, &a, &b, "address"), "different");
+    CL_COPY(b.town, "Carlisle");
+    assert_string_equal(s_level(&f->mc, &a, &b, "town"), "different");
+    /* two neighbours swapped */
+    CL_COPY(b.family, "Cruoch");
+    assert_string_equal(s_level(&f->mc, &a, &b, "family name"), "close");
+    CL_COPY(b.family, "Crabbs");
+    assert_string_equal(s_level(&f->mc, &a, &b, "family name"), "different");
+    /* in a short name one keystroke is as often another spelling */
+    CL_COPY(a.family, "Smith");
+    CL_COPY(b.family, "Smyth");
+    assert_string_equal(s_level(&f->mc, &a, &b, "family name"), "soundex");
+}
+
 /* Two records that agree on most fields share a blocking key whatever
  * happened to one of them. */
 static void test_blocking_survives_errors(void **state)

@@ -96,6 +96,8 @@ typedef enum {
     CL_W_UPRN_DIFFERENT,
     CL_W_HOUSEHOLD_SHARED,
     CL_W_AGENCY_OTHER_RECORD,
+    CL_W_ADDRESS_CLOSE,
+    CL_W_TOWN_CLOSE,
     CL_W_COUNT
 } cl_weight_id;
 

@@ -183,11 +183,13 @@ static const struct {
     [CL_W_POSTCODE_DISTRICT] = {"postcode.district", 0.05, 0.03, 4},
     [CL_W_POSTCODE_DIFFERENT] = {"postcode.different", 0.22, 0.966, 4},
     [CL_W_ADDRESS_SAME] = {"address.same", 0.55, 0.002, 5},
-    [CL_W_ADDRESS_DIFFERENT] = {"address.different", 0.45, 0.998, 5},
+    [CL_W_ADDRESS_CLOSE] = {"address.close", 0.1, 0.0005, 5},
+    [CL_W_ADDRESS_DIFFERENT] = {"address.different", 0.35, 0.9975, 5},
     [CL_W_UPRN_SAME] = {"uprn.same", 0.6, 0.0002, 6},
     [CL_W_UPRN_DIFFERENT] = {"uprn.different", 0.4, 0.9998, 6},
     [CL_W_TOWN_SAME] = {"town.same", 0.85, 0.2, 7},
-    [CL_W_TOWN_DIFFERENT] = {"town.different", 0.15, 0.8, 7},
+    [CL_W_TOWN_CLOSE] = {"town.close", 0.04, 0.01, 7},
+    [CL_W_TOWN_DIFFERENT] = {"town.different", 0.11, 0.79, 7},
     [CL_W_HOUSEHOLD_SHARED] = {"household.shared", 0.5, 0.05, 8},
     [CL_W_AGENCY_OTHER_RECORD] = {"agency.other_record", 0.05, 0.95, 8},
 };
@@ -279,6 +281,33 @@ double cl_match_level_weight(const cl_match_config *mc, cl_weight_id id)
     return (unsigned)id < CL_W_COUNT ? s_w(mc, id) : 0.0;
 }
 
+/* One keystroke apart: a letter changed, added, dropped, or two
+ * neighbours swapped ("crouch" and "crluch", "wilkins" and "wilknis"). */
+static bool s_one_edit(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i = 0;
+    if (la < lb) {
+        const char *t = a;
+        a = b;
+        b = t;
+        size_t tl = la;
+        la = lb;
+        lb = tl;
+    }
+    if (la - lb > 1)
+        return false;
+    while (i < lb && a[i] == b[i])
+        i++;
+    if (la != lb) /* one letter more in a */
+        return strcmp(a + i + 1, b + i) == 0;
+    if (i == la)
+        return true;
+    if (strcmp(a + i + 1, b + i + 1) == 0)
+        return true;
+    return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+           strcmp(a + i + 2, b + i + 2) == 0;
+}
+
 static cl_weight_id s_family(const char *a, const char *b)
 {
     char fa[CL_NAME_SZ], fb[CL_NAME_SZ], sa[5], sb[5];
@@ -290,7 +319,10 @@ static cl_weight_id s_family(const char *a, const char *b)
     if ((strlen(fb) >= 3 && strstr(fa, fb)) ||
         (strlen(fa) >= 3 && strstr(fb, fa)))
         return CL_W_FAMILY_PART;
-    if (cl_match_jaro_winkler(a, b) >= 0.92)
+    /* one keystroke in a long name; in a short one ("smith", "smyth")
+     * it is as often another family's spelling */
+    if (cl_match_jaro_winkler(a, b) >= 0.92 ||
+        (strlen(fa) >= 6 && strlen(fb) >= 6 && s_one_edit(fa, fb)))
         return CL_W_FAMILY_CLOSE;
     cl_match_soundex(a, sa);
     cl_match_soundex(b, sb);
@@ -418,11 +450,27 @@ static size_t s_tokens(const char *s, char out[S_TOKENS][32])
     return n;
 }
 
-/* Same house number and most street words alike (typos allowed). */
+/* Words that say what kind of street, not which one. */
+static bool s_street_kind(const char *w)
+{
+    static const char *const kinds[] = {
+        "road",  "street", "avenue",  "lane",    "close", "drive",
+        "court", "place",  "gardens", "square",  "way",   "terrace",
+        "grove", "house",  "flat",    "crescent"};
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (!strcmp(w, kinds[i]))
+            return true;
+    return false;
+}
+
+/* Same house number and most street words alike (typos allowed): same;
+ * the same house number and a street or building name alike, the rest
+ * missing or mistyped on one side ("24 Farrer Place" and "24 Farrer Pl,
+ * Hillside"): close. */
 static cl_weight_id s_address(const char *a, const char *b)
 {
     char ta[S_TOKENS][32], tb[S_TOKENS][32];
-    size_t na = s_tokens(a, ta), nb = s_tokens(b, tb), hit = 0;
+    size_t na = s_tokens(a, ta), nb = s_tokens(b, tb), hit = 0, named = 0;
     if (!na || !nb)
         return CL_W_ADDRESS_DIFFERENT;
     for (size_t i = 0; i < na; i++) {
@@ -432,6 +480,7 @@ static cl_weight_id s_address(const char *a, const char *b)
                             : cl_match_jaro_winkler(ta[i], tb[j]) >= 0.9;
             if (same) {
                 hit++;
+                named += !num && !s_street_kind(ta[i]);
                 break;
             }
         }
@@ -439,7 +488,10 @@ static cl_weight_id s_address(const char *a, const char *b)
             return CL_W_ADDRESS_DIFFERENT; /* another house number */
     }
     size_t most = na > nb ? na : nb;
-    return hit * 4 >= most * 3 ? CL_W_ADDRESS_SAME : CL_W_ADDRESS_DIFFERENT;
+    if (hit * 4 >= most * 3)
+        return CL_W_ADDRESS_SAME;
+    bool numbered = isdigit((unsigned char)ta[0][0]);
+    return numbered && named ? CL_W_ADDRESS_CLOSE : CL_W_ADDRESS_DIFFERENT;
 }
 
 static void s_add(const cl_match_config *mc, const cl_match_tf *tf,
@@ -513,9 +565,10 @@ static void s_levels_of(const cl_person *a, const cl_person *b,
         char ta[CL_TOWN_SZ], tb[CL_TOWN_SZ];
         s_fold(a->town, ta, sizeof(ta));
         s_fold(b->town, tb, sizeof(tb));
-        lv[7] = strcmp(ta, tb) == 0 || cl_match_jaro_winkler(ta, tb) >= 0.94
-                    ? CL_W_TOWN_SAME
-                    : CL_W_TOWN_DIFFERENT;
+        double jw = strcmp(ta, tb) == 0 ? 1.0 : cl_match_jaro_winkler(ta, tb);
+        lv[7] = jw >= 0.94   ? CL_W_TOWN_SAME
+                : jw >= 0.88 ? CL_W_TOWN_CLOSE
+                             : CL_W_TOWN_DIFFERENT;
     }
 }
 
@@ -523,8 +576,9 @@ static void s_levels_of(const cl_person *a, const cl_person *b,
 static bool s_place_agrees(int id)
 {
     return id == CL_W_POSTCODE_UNIT || id == CL_W_POSTCODE_SECTOR ||
-           id == CL_W_ADDRESS_SAME || id == CL_W_UPRN_SAME ||
-           id == CL_W_TOWN_SAME;
+           id == CL_W_ADDRESS_SAME || id == CL_W_ADDRESS_CLOSE ||
+           id == CL_W_UPRN_SAME || id == CL_W_TOWN_SAME ||
+           id == CL_W_TOWN_CLOSE;
 }
 
 bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])

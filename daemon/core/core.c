@@ -27,17 +27,18 @@
 
 #include "block.h"
 #include "codec.h"
+#include "alerts.h"
+#include "caseview.h"
 #include "core_int.h"
 #include "flag.h"
 #include "intake.h"
 #include "linkfind.h"
 #include "matchq.h"
+#include "plan.h"
 #include "records.h"
 #include "refindex.h"
 
-#define S_REC_VERSION              1
 #define CL_LINKFIND_CANDIDATES_MAX 1000
-#define S_BUF                      (CL_CONCERN_SZ + 8192)
 
 /* --- access table ----------------------------------------------------------
  *
@@ -197,8 +198,6 @@ int64_t cl_core_roles_parse(const char *s)
 
 /* --- record formats ------------------------------------------------------- */
 
-enum { S_MENTION = 0, S_SUBJECT = 1, S_SUBJECT_UNKNOWN = 2 };
-
 static void s_enc_person(cl_enc *e, const cl_person *p)
 {
     cl_enc_str(e, p->nhs);
@@ -238,7 +237,7 @@ int cl_records_record_put(cl_txn *t, uint64_t id, const cl_records_record *r)
 {
     uint8_t buf[4096], k[8];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
     cl_enc_str(&e, r->agency);
     cl_enc_str(&e, r->kind);
     s_enc_person(&e, &r->p);
@@ -247,7 +246,8 @@ int cl_records_record_put(cl_txn *t, uint64_t id, const cl_records_record *r)
     cl_enc_f64(&e, r->link_score);
     cl_enc_i64(&e, r->created);
     cl_enc_i64(&e, r->updated);
-    cl_enc_u8(&e, r->subject == S_MENTION ? S_MENTION : S_SUBJECT);
+    cl_enc_u8(&e, r->subject == CL_RECORDS_MENTION ? CL_RECORDS_MENTION
+                                                   : CL_RECORDS_SUBJECT);
     cl_records_key(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RECORD, k, 8, buf, e.len)
                            : CL_ERR_INTERNAL;
@@ -255,10 +255,10 @@ int cl_records_record_put(cl_txn *t, uint64_t id, const cl_records_record *r)
     return rc;
 }
 
-static void s_record_dec(cl_dec *d, cl_records_record *r)
+void cl_records_record_dec(cl_dec *d, cl_records_record *r)
 {
     memset(r, 0, sizeof(*r));
-    if (cl_dec_u8(d) != S_REC_VERSION)
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
         d->bad = true;
     CL_DEC_STR(d, r->agency);
     CL_DEC_STR(d, r->kind);
@@ -270,8 +270,8 @@ static void s_record_dec(cl_dec *d, cl_records_record *r)
     r->updated = cl_dec_i64(d);
     /* Records written before subjects were told from mentions count as
      * subjects: what every record was taken to be then. */
-    r->subject = S_SUBJECT_UNKNOWN;
-    if (d->pos < d->len && (r->subject = cl_dec_u8(d)) > S_SUBJECT)
+    r->subject = CL_RECORDS_SUBJECT_UNKNOWN;
+    if (d->pos < d->len && (r->subject = cl_dec_u8(d)) > CL_RECORDS_SUBJECT)
         d->bad = true;
 }
 
@@ -280,8 +280,8 @@ int cl_records_record_subject(cl_txn *t, uint64_t rid)
 {
     cl_records_record rec;
     int rc = cl_records_record_get(t, rid, &rec);
-    if (rc == CL_OK && rec.subject != S_SUBJECT) {
-        rec.subject = S_SUBJECT;
+    if (rc == CL_OK && rec.subject != CL_RECORDS_SUBJECT) {
+        rec.subject = CL_RECORDS_SUBJECT;
         rc = cl_records_record_put(t, rid, &rec);
     }
     sodium_memzero(&rec, sizeof(rec));
@@ -297,7 +297,7 @@ int cl_records_record_get(cl_txn *t, uint64_t id, cl_records_record *r)
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    s_record_dec(&d, r);
+    cl_records_record_dec(&d, r);
     if (!cl_dec_ok(&d))
         rc = CL_ERR_CORRUPT;
     sodium_memzero(buf, len);
@@ -308,7 +308,7 @@ int cl_records_record_get(cl_txn *t, uint64_t id, cl_records_record *r)
 static void s_referral_enc(cl_enc *e, const cl_records_referral *s)
 {
     const cl_referral *r = &s->r;
-    cl_enc_u8(e, S_REC_VERSION);
+    cl_enc_u8(e, CL_RECORDS_VERSION);
     cl_enc_u64(e, s->record_id);
     cl_enc_str(e, s->agency);
     cl_enc_str(e, s->kind);
@@ -336,10 +336,10 @@ static void s_referral_enc(cl_enc *e, const cl_records_referral *s)
     cl_enc_str(e, s->status_reason);
 }
 
-static void s_referral_dec(cl_dec *d, cl_records_referral *s)
+void cl_records_referral_dec(cl_dec *d, cl_records_referral *s)
 {
     cl_referral *r = &s->r;
-    if (cl_dec_u8(d) != S_REC_VERSION)
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
         d->bad = true;
     s->record_id = cl_dec_u64(d);
     CL_DEC_STR(d, s->agency);
@@ -371,14 +371,15 @@ static void s_referral_dec(cl_dec *d, cl_records_referral *s)
 int cl_records_referral_put(cl_txn *t, uint64_t id,
                             const cl_records_referral *s)
 {
-    static_assert(S_BUF > CL_CONCERN_SZ + 2 * CL_NOTE_SZ + 4 * CL_NAME_SZ +
-                              2 * CL_AGENCY_SZ + 3 * CL_REF_SZ + 256,
+    static_assert(CL_RECORDS_BUF > CL_CONCERN_SZ + 2 * CL_NOTE_SZ +
+                                       4 * CL_NAME_SZ + 2 * CL_AGENCY_SZ +
+                                       3 * CL_REF_SZ + 256,
                   "referral buffer too small");
-    uint8_t *buf = malloc(S_BUF);
+    uint8_t *buf = malloc(CL_RECORDS_BUF);
     uint8_t k[8];
     if (!buf)
         return CL_ERR_NOMEM;
-    cl_enc e = cl_enc_init(buf, S_BUF);
+    cl_enc e = cl_enc_init(buf, CL_RECORDS_BUF);
     s_referral_enc(&e, s);
     cl_records_key(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REFERRAL, k, 8, buf, e.len)
@@ -388,19 +389,19 @@ int cl_records_referral_put(cl_txn *t, uint64_t id,
     return rc;
 }
 
-static int s_referral_get(cl_txn *t, uint64_t id, cl_records_referral *s)
+int cl_records_referral_get(cl_txn *t, uint64_t id, cl_records_referral *s)
 {
-    uint8_t *buf = malloc(S_BUF);
+    uint8_t *buf = malloc(CL_RECORDS_BUF);
     uint8_t k[8];
     size_t len = 0;
     if (!buf)
         return CL_ERR_NOMEM;
     cl_records_key(k, id);
-    int rc = cl_store_get(t, CL_DB_REFERRAL, k, 8, buf, S_BUF, &len);
+    int rc = cl_store_get(t, CL_DB_REFERRAL, k, 8, buf, CL_RECORDS_BUF, &len);
     if (rc != CL_OK)
         goto out;
     cl_dec d = cl_dec_init(buf, len);
-    s_referral_dec(&d, s);
+    cl_records_referral_dec(&d, s);
     if (!cl_dec_ok(&d))
         rc = CL_ERR_CORRUPT;
 out:
@@ -420,15 +421,15 @@ int cl_records_person_put(cl_txn *t, uint64_t pid, int64_t created,
 {
     uint8_t buf[32], k[8];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
     cl_enc_i64(&e, created);
     cl_enc_i64(&e, last);
     cl_records_key(k, pid);
     return cl_store_put(t, CL_DB_PERSON, k, 8, buf, e.len);
 }
 
-static int s_person_get(cl_txn *t, uint64_t pid, int64_t *created,
-                        int64_t *last)
+int cl_records_person_get(cl_txn *t, uint64_t pid, int64_t *created,
+                          int64_t *last)
 {
     uint8_t buf[32], k[8];
     size_t len = 0;
@@ -437,7 +438,7 @@ static int s_person_get(cl_txn *t, uint64_t pid, int64_t *created,
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != S_REC_VERSION)
+    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
         return CL_ERR_CORRUPT;
     *created = cl_dec_i64(&d);
     *last = cl_dec_i64(&d);
@@ -459,7 +460,7 @@ int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
 int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now)
 {
     int64_t created, last;
-    int rc = s_person_get(t, pid, &created, &last);
+    int rc = cl_records_person_get(t, pid, &created, &last);
     if (rc != CL_OK || (now >= last && now - last < CL_RECORDS_ACTIVITY_GRAIN))
         return rc;
     if ((rc = cl_records_activity(t, pid, last, false)) != CL_OK ||
@@ -554,8 +555,8 @@ int cl_records_blinds_del(cl_txn *t, const cl_records_blinds *b, size_t i,
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
-static int s_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
-                         uint64_t record_id)
+int cl_records_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
+                           uint64_t record_id)
 {
     uint8_t k[CL_BLIND_LEN + 8];
     memcpy(k, blind, CL_BLIND_LEN);
@@ -649,8 +650,8 @@ int cl_records_link_ident(cl_txn *t, const cl_store *st, const char *domain,
     return rc;
 }
 
-static void s_record_view(cl_agency_record *a, uint64_t rid,
-                          const cl_records_record *rec)
+void cl_records_record_view(cl_agency_record *a, uint64_t rid,
+                            const cl_records_record *rec)
 {
     memset(a, 0, sizeof(*a));
     snprintf(a->record_id, sizeof(a->record_id), "R%08" PRIu64, rid);
@@ -667,20 +668,11 @@ static void s_record_view(cl_agency_record *a, uint64_t rid,
  *              decided by, reason
  */
 
-typedef struct s_review {
-    uint64_t incoming, candidate;
-    double score;
-    uint8_t status;
-    int64_t created, decided;
-    char by[64];
-    char reason[CL_NOTE_SZ];
-} s_review;
-
-static int s_review_put(cl_txn *t, uint64_t id, const s_review *r)
+static int s_review_put(cl_txn *t, uint64_t id, const cl_matchq_review *r)
 {
     uint8_t buf[CL_NOTE_SZ + 256], k[8];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
     cl_enc_u64(&e, r->incoming);
     cl_enc_u64(&e, r->candidate);
     cl_enc_f64(&e, r->score);
@@ -694,7 +686,7 @@ static int s_review_put(cl_txn *t, uint64_t id, const s_review *r)
                          : CL_ERR_INTERNAL;
 }
 
-static int s_review_get(cl_txn *t, uint64_t id, s_review *r)
+int cl_matchq_review_get(cl_txn *t, uint64_t id, cl_matchq_review *r)
 {
     uint8_t buf[CL_NOTE_SZ + 256], k[8];
     size_t len = 0;
@@ -704,7 +696,7 @@ static int s_review_get(cl_txn *t, uint64_t id, s_review *r)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
     memset(r, 0, sizeof(*r));
-    if (cl_dec_u8(&d) != S_REC_VERSION)
+    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
         return CL_ERR_CORRUPT;
     r->incoming = cl_dec_u64(&d);
     r->candidate = cl_dec_u64(&d);
@@ -720,7 +712,7 @@ static int s_review_get(cl_txn *t, uint64_t id, s_review *r)
 int cl_matchq_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
                          double score, int64_t now)
 {
-    s_review r;
+    cl_matchq_review r;
     uint64_t id;
     /* a pair is queued once, whichever record came first */
     uint8_t qk[CL_BLIND_LEN + 8], v[1];
@@ -757,8 +749,8 @@ int cl_matchq_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
 
 /* The index row that says a coordinator decided where record rid
  * belongs (accepted or rejected a match with it, or split it off). */
-static void s_decided_key(const cl_store *st, uint64_t rid,
-                          uint8_t k[CL_BLIND_LEN + 8])
+void cl_matchq_decided_key(const cl_store *st, uint64_t rid,
+                           uint8_t k[CL_BLIND_LEN + 8])
 {
     char v[24];
     snprintf(v, sizeof(v), "%" PRIu64, rid);
@@ -769,7 +761,7 @@ static void s_decided_key(const cl_store *st, uint64_t rid,
 static int s_mark_decided(cl_txn *t, uint64_t rid)
 {
     uint8_t k[CL_BLIND_LEN + 8];
-    s_decided_key(cl_store_of(t), rid, k);
+    cl_matchq_decided_key(cl_store_of(t), rid, k);
     return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
 }
 
@@ -783,7 +775,7 @@ int cl_matchq_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
     *decided = false;
     int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++) {
-        s_decided_key(st, recs.v[i], k);
+        cl_matchq_decided_key(st, recs.v[i], k);
         rc = cl_store_get_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v), &len);
         *decided = rc == CL_OK;
         if (rc == CL_ERR_NOT_FOUND)
@@ -821,7 +813,7 @@ int cl_records_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
 {
     uint8_t k[16], buf[256];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
     cl_enc_u8(&e, rel);
     cl_enc_str(&e, agency);
     cl_enc_u8(&e, inferred);
@@ -860,15 +852,7 @@ void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size)
 
 #define S_PLAN_VERSION 2
 
-typedef struct s_plan_rec {
-    uint64_t child;
-    char agency[CL_AGENCY_SZ];
-    cl_plan p;
-    int64_t created, updated;
-    bool withdrawn; /* recorded in error: shows only in subject access */
-} s_plan_rec;
-
-static int s_plan_put(cl_txn *t, uint64_t id, const s_plan_rec *r)
+int cl_records_plan_put(cl_txn *t, uint64_t id, const cl_records_plan *r)
 {
     uint8_t buf[2048], k[8];
     cl_enc e = cl_enc_init(buf, sizeof(buf));
@@ -894,7 +878,7 @@ static int s_plan_put(cl_txn *t, uint64_t id, const s_plan_rec *r)
     return rc;
 }
 
-static void s_plan_dec(cl_dec *d, s_plan_rec *r)
+void cl_records_plan_dec(cl_dec *d, cl_records_plan *r)
 {
     memset(r, 0, sizeof(*r));
     uint8_t v = cl_dec_u8(d);
@@ -917,7 +901,7 @@ static void s_plan_dec(cl_dec *d, s_plan_rec *r)
         r->withdrawn = cl_dec_u8(d) != 0;
 }
 
-static int s_plan_get(cl_txn *t, uint64_t id, s_plan_rec *r)
+int cl_records_plan_get(cl_txn *t, uint64_t id, cl_records_plan *r)
 {
     uint8_t buf[2048], k[8];
     size_t len = 0;
@@ -926,7 +910,7 @@ static int s_plan_get(cl_txn *t, uint64_t id, s_plan_rec *r)
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    s_plan_dec(&d, r);
+    cl_records_plan_dec(&d, r);
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
@@ -988,7 +972,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
 {
     const cl_store *st = cl_store_of(t);
     uint64_t child = 0, rid = 0, holder = 0, plan_id = 0, old_holder = 0;
-    s_plan_rec rec;
+    cl_records_plan rec;
     uint8_t k[16], how;
     bool is_new = false;
     int rc;
@@ -1037,7 +1021,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
                                &found);
     if (rc == CL_OK) {
         plan_id = found;
-        if ((rc = s_plan_get(t, plan_id, &rec)) != CL_OK)
+        if ((rc = cl_records_plan_get(t, plan_id, &rec)) != CL_OK)
             return rc;
         old_holder = rec.child;
         if (!old_holder &&
@@ -1056,7 +1040,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
             return rc;
         cl_records_blinds b = {0};
         cl_records_blind_add(st, &b, "plan", caller->agency, p->agency_ref);
-        if ((rc = s_blind_index(t, b.k[0], plan_id)) != CL_OK)
+        if ((rc = cl_records_blind_index(t, b.k[0], plan_id)) != CL_OK)
             return rc;
         memset(&rec, 0, sizeof(rec));
         rec.created = now;
@@ -1069,7 +1053,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
     rec.p = *p;
     rec.updated = now;
     rec.withdrawn = false; /* published again: in force again */
-    if ((rc = s_plan_put(t, plan_id, &rec)) != CL_OK)
+    if ((rc = cl_records_plan_put(t, plan_id, &rec)) != CL_OK)
         return rc;
     cl_records_key(k, holder);
     cl_records_key(k + 8, plan_id);
@@ -1087,8 +1071,6 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
                                  "plan_moved");
     return CL_OK;
 }
-
-static bool s_parse_ref(const char *s, uint64_t *out);
 
 typedef struct s_holder_ctx {
     uint64_t plan_id, holder;
@@ -1115,10 +1097,10 @@ int cl_core__plan_holder(cl_txn *t, uint64_t plan_id, uint64_t *holder)
 
 int cl_core__plan_get(cl_txn *t, uint64_t plan_id, cl_core_plan *out)
 {
-    s_plan_rec *r = malloc(sizeof(*r));
+    cl_records_plan *r = malloc(sizeof(*r));
     if (!r)
         return CL_ERR_NOMEM;
-    int rc = s_plan_get(t, plan_id, r);
+    int rc = cl_records_plan_get(t, plan_id, r);
     if (rc == CL_OK) {
         memset(out, 0, sizeof(*out));
         out->id = plan_id;
@@ -1274,12 +1256,12 @@ int cl_core__referral_person(cl_txn *t, const char *reference, uint64_t *pid)
 {
     uint64_t ref_id = 0;
     cl_records_record rec;
-    if (!s_parse_ref(reference, &ref_id))
+    if (!cl_records_parse_ref(reference, &ref_id))
         return CL_ERR_INVALID;
     cl_records_referral *sr = calloc(1, sizeof(*sr));
     if (!sr)
         return CL_ERR_NOMEM;
-    int rc = s_referral_get(t, ref_id, sr);
+    int rc = cl_records_referral_get(t, ref_id, sr);
     if (rc == CL_OK &&
         (rc = cl_records_record_get(t, sr->record_id, &rec)) == CL_OK)
         *pid = rec.person_id;
@@ -1296,7 +1278,7 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
 {
     const cl_store *st = cl_store_of(t);
     uint64_t plan_id = 0;
-    s_plan_rec *rec = NULL;
+    cl_records_plan *rec = NULL;
     int rc = cl_core_plan_authority(caller, err);
     if (rc != CL_OK)
         return rc;
@@ -1318,14 +1300,14 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
         return rc;
     if (!(rec = malloc(sizeof(*rec))))
         return CL_ERR_NOMEM;
-    if ((rc = s_plan_get(t, plan_id, rec)) != CL_OK)
+    if ((rc = cl_records_plan_get(t, plan_id, rec)) != CL_OK)
         goto out;
     uint64_t holder = rec->child;
     if (!holder && (rc = cl_core__plan_holder(t, plan_id, &holder)) != CL_OK)
         goto out; /* unborn: the expectant mother holds it */
     rec->withdrawn = true;
     rec->updated = now;
-    if ((rc = s_plan_put(t, plan_id, rec)) != CL_OK)
+    if ((rc = cl_records_plan_put(t, plan_id, rec)) != CL_OK)
         goto out;
     snprintf(out->reference, sizeof(out->reference), "PLAN-%08" PRIu64,
              plan_id);
@@ -1365,10 +1347,10 @@ typedef struct s_plan_ctx {
 static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
 {
     s_plan_ctx *c = ctx;
-    s_plan_rec r;
+    cl_records_plan r;
     if (len != 16)
         return CL_ERR_CORRUPT;
-    int rc = s_plan_get(c->t, cl_be64_get(key + 8), &r);
+    int rc = cl_records_plan_get(c->t, cl_be64_get(key + 8), &r);
     if (rc != CL_OK)
         return rc;
     if (r.withdrawn && c->year_ago[0])
@@ -1403,9 +1385,9 @@ static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
 
 /* Plans held on person pid, shown on the case being built; with all,
  * plans that ended over a year ago too (subject access). */
-static int s_plans_of(cl_txn *t, uint64_t pid, const char *via,
-                      const cl_person *names, cl_person_view *out, size_t *cap,
-                      bool all)
+int cl_plan_plans_of(cl_txn *t, uint64_t pid, const char *via,
+                     const cl_person *names, cl_person_view *out, size_t *cap,
+                     bool all)
 {
     char today[16], year_ago[16] = "";
     time_t now = time(NULL), then = now - 365 * 86400;
@@ -1419,7 +1401,7 @@ static int s_plans_of(cl_txn *t, uint64_t pid, const char *via,
     return cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_plan_flag, &c);
 }
 
-static bool s_parse_ref(const char *s, uint64_t *out)
+bool cl_records_parse_ref(const char *s, uint64_t *out)
 {
     if (strncmp(s, "CL-", 3) != 0 || !s[3])
         return false;
@@ -1438,21 +1420,20 @@ static bool s_parse_ref(const char *s, uint64_t *out)
  * longer one would be a record nobody can read, so it is refused here
  * rather than stored. by names the client and its agency. */
 #define S_HIST_VERSION 2
-#define S_HIST_BUF     (S_BUF + CL_NOTE_SZ + CL_CHANGE_SZ + CL_BY_SZ + 64)
 
-static int s_history_put(cl_txn *t, uint64_t ref_id,
-                         const cl_records_referral *old, const char *change,
-                         const char *reason, const cl_caller *by, int64_t now)
+int cl_records_history_put(cl_txn *t, uint64_t ref_id,
+                           const cl_records_referral *old, const char *change,
+                           const char *reason, const cl_caller *by, int64_t now)
 {
     char who[CL_BY_SZ];
     snprintf(who, sizeof(who), "%.63s (%.*s)", by->name, (int)(CL_BY_SZ - 70),
              by->agency);
     if (strlen(change) >= CL_CHANGE_SZ || strlen(reason) >= CL_NOTE_SZ)
         return CL_ERR_INTERNAL;
-    uint8_t *buf = malloc(S_HIST_BUF), k[12];
+    uint8_t *buf = malloc(CL_RECORDS_HIST_BUF), k[12];
     if (!buf)
         return CL_ERR_NOMEM;
-    cl_enc e = cl_enc_init(buf, S_HIST_BUF);
+    cl_enc e = cl_enc_init(buf, CL_RECORDS_HIST_BUF);
     cl_enc_u8(&e, S_HIST_VERSION);
     cl_enc_i64(&e, now);
     cl_enc_str(&e, change);
@@ -1472,8 +1453,8 @@ static int s_history_put(cl_txn *t, uint64_t ref_id,
 }
 
 /* The one reader of a history value (subject access and fuzzing). */
-static void s_history_dec(cl_dec *d, cl_referral_version *v,
-                          cl_records_referral *sr)
+void cl_records_history_dec(cl_dec *d, cl_referral_version *v,
+                            cl_records_referral *sr)
 {
     uint8_t ver = cl_dec_u8(d);
     if (ver != 1 && ver != S_HIST_VERSION)
@@ -1483,7 +1464,7 @@ static void s_history_dec(cl_dec *d, cl_referral_version *v,
     CL_DEC_STR(d, v->reason);
     if (ver >= 2)
         CL_DEC_STR(d, v->by);
-    s_referral_dec(d, sr);
+    cl_records_referral_dec(d, sr);
 }
 
 /* A referral of the caller's agency named by caselink's id (CL-00000042)
@@ -1500,15 +1481,15 @@ static int s_own_referral(cl_txn *t, const cl_caller *caller, const char *ref,
                  "your own agency_reference");
         return CL_ERR_INVALID;
     }
-    if (s_parse_ref(ref, ref_id)) {
-        rc = s_referral_get(t, *ref_id, s);
+    if (cl_records_parse_ref(ref, ref_id)) {
+        rc = cl_records_referral_get(t, *ref_id, s);
         if (rc == CL_OK && strcmp(s->agency, caller->agency) != 0)
             rc = CL_ERR_NOT_FOUND;
     }
     if (rc == CL_ERR_NOT_FOUND) {
         rc = cl_refindex_find(t, caller->agency, ref, ref_id);
         if (rc == CL_OK)
-            rc = s_referral_get(t, *ref_id, s);
+            rc = cl_records_referral_get(t, *ref_id, s);
         if (rc == CL_OK && strcmp(s->agency, caller->agency) != 0)
             rc = CL_ERR_CORRUPT; /* the index names another agency's */
     }
@@ -1648,10 +1629,10 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
                 goto out;
         }
     }
-    rc = s_history_put(t, ref_id, s,
-                       kind == CL_REQ_WITHDRAW_REFERRAL ? "withdrawn"
-                                                        : "corrected",
-                       r->reason, caller, now);
+    rc = cl_records_history_put(t, ref_id, s,
+                                kind == CL_REQ_WITHDRAW_REFERRAL ? "withdrawn"
+                                                                 : "corrected",
+                                r->reason, caller, now);
     if (rc != CL_OK)
         goto out;
     s->version++;
@@ -1714,7 +1695,7 @@ static int s_cmp_referral(const void *a, const void *b)
     return strcmp(x->reference, y->reference);
 }
 
-static bool s_parse_pid(const char *s, uint64_t *out)
+bool cl_records_parse_pid(const char *s, uint64_t *out)
 {
     if (s[0] != 'P' || !s[1])
         return false;
@@ -1735,14 +1716,14 @@ int cl_records_children(cl_txn *t, cl_db db, uint64_t id, cl_records_ids *ids)
 }
 
 /* Find the person named by id or by NHS/CHI number. */
-static int s_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
-                     uint64_t *pid, char err[CL_ERROR_SZ])
+int cl_records_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
+                       uint64_t *pid, char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
     uint8_t k[8], buf[64];
     int rc;
     if (pid_str[0]) {
-        if (!s_parse_pid(pid_str, pid)) {
+        if (!cl_records_parse_pid(pid_str, pid)) {
             snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
             return CL_ERR_INVALID;
         }
@@ -1814,13 +1795,14 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
     s_hist_ctx *h = ctx;
     size_t vlen = 0;
     int rc;
-    uint8_t *buf = malloc(S_HIST_BUF);
+    uint8_t *buf = malloc(CL_RECORDS_HIST_BUF);
     cl_records_referral *sr = calloc(1, sizeof(*sr));
     if (!buf || !sr) {
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    rc = cl_store_get(h->t, CL_DB_HISTORY, key, len, buf, S_HIST_BUF, &vlen);
+    rc = cl_store_get(h->t, CL_DB_HISTORY, key, len, buf, CL_RECORDS_HIST_BUF,
+                      &vlen);
     if (rc != CL_OK)
         goto out;
     cl_referral_version *v = cl_records_push(
@@ -1830,7 +1812,7 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
         goto out;
     }
     cl_dec d = cl_dec_init(buf, vlen);
-    s_history_dec(&d, v, sr);
+    cl_records_history_dec(&d, v, sr);
     if (!cl_dec_ok(&d)) {
         rc = CL_ERR_CORRUPT;
         goto out;
@@ -1888,7 +1870,7 @@ static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
             CL_COPY(v->dob, rec.p.dob);
         }
         s_known_add(v->known_to, &v->n_known, v->mentioned_by, &v->n_mentioned,
-                    rec.agency, rec.subject != S_MENTION);
+                    rec.agency, rec.subject != CL_RECORDS_MENTION);
     }
     sodium_memzero(&rec, sizeof(rec));
     free(recs.v);
@@ -1923,7 +1905,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             rc = CL_ERR_NOMEM;
             goto out;
         }
-        s_record_view(a, recs.v[i], &rec);
+        cl_records_record_view(a, recs.v[i], &rec);
         size_t kn = 0, mn = 0;
         while (kn < out->n_known && strcmp(out->known_to[kn], rec.agency))
             kn++;
@@ -1939,7 +1921,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
                 goto out;
             }
             CL_COPY(*slot, rec.agency);
-            if (rec.subject == S_MENTION) {
+            if (rec.subject == CL_RECORDS_MENTION) {
                 char(*ms)[CL_AGENCY_SZ] = cl_records_push(
                     (void **)&out->mentioned_by, &out->n_mentioned,
                     &cap_mentioned, sizeof(*out->mentioned_by));
@@ -1949,7 +1931,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
                 }
                 CL_COPY(*ms, rec.agency);
             }
-        } else if (rec.subject != S_MENTION && mn < out->n_mentioned) {
+        } else if (rec.subject != CL_RECORDS_MENTION && mn < out->n_mentioned) {
             memmove(out->mentioned_by[mn], out->mentioned_by[mn + 1],
                     (out->n_mentioned - mn - 1) * CL_AGENCY_SZ);
             out->n_mentioned--;
@@ -1963,7 +1945,7 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             goto out;
         }
         for (size_t j = 0; j < refs.n; j++) {
-            if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
+            if ((rc = cl_records_referral_get(t, refs.v[j], sr)) != CL_OK)
                 goto out;
             if (sr->withdrawn && !audit_view)
                 continue;
@@ -1991,8 +1973,8 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
               s_cmp_referral);
     /* the person's own plans (and an unborn child's, on the mother) */
     if (out->n_records &&
-        (rc = s_plans_of(t, pid, "self", &out->records[0].person, out,
-                         &cap_plans, audit_view)) != CL_OK)
+        (rc = cl_plan_plans_of(t, pid, "self", &out->records[0].person, out,
+                               &cap_plans, audit_view)) != CL_OK)
         goto out;
 
     if ((rc = cl_records_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
@@ -2028,8 +2010,8 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
         memset(&names, 0, sizeof(names));
         CL_COPY(names.given, v->given);
         CL_COPY(names.family, v->family);
-        if ((rc = s_plans_of(t, rels.v[i], cl_rel_name(v->rel), &names, out,
-                             &cap_plans, false)) != CL_OK)
+        if ((rc = cl_plan_plans_of(t, rels.v[i], cl_rel_name(v->rel), &names,
+                                   out, &cap_plans, false)) != CL_OK)
             goto out;
     }
     /* depth 2: the people linked to those people */
@@ -2090,14 +2072,11 @@ out:
     return rc;
 }
 
-static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
-                    char err[CL_ERROR_SZ]);
-
 /* A break-glass use: flagged in the audit note with its reason and
  * justification ("mdt_preparation: ..."), whether or not the rules are
  * met (a refused attempt is audited too). false with err if not. */
-static bool s_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
-                          const char *field, char err[CL_ERROR_SZ])
+bool cl_caseview_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
+                             const char *field, char err[CL_ERROR_SZ])
 {
     if (note) {
         note->break_glass = true;
@@ -2108,7 +2087,7 @@ static bool s_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
 }
 
 /* One answer for "not on the agenda" and "no such person" alike. */
-static void s_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id)
+void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id)
 {
     snprintf(err, CL_ERROR_SZ,
              "this person is not on the agenda of %.64s; add them, or give a "
@@ -2136,10 +2115,11 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
                  "break-glass access_reason and justification");
         return CL_ERR_INVALID;
     }
-    if (!q->review_id[0] && !s_break_glass(note, q->access_reason,
-                                           q->justification, "purpose", err))
+    if (!q->review_id[0] &&
+        !cl_caseview_break_glass(note, q->access_reason, q->justification,
+                                 "purpose", err))
         return CL_ERR_INVALID;
-    rc = s_resolve(t, q->person_id, &q->match, &pid, err);
+    rc = cl_records_resolve(t, q->person_id, &q->match, &pid, err);
     if (rc == CL_OK)
         cl_records_note_person(note, pid);
     if (q->review_id[0] && (rc == CL_OK || rc == CL_ERR_NOT_FOUND)) {
@@ -2147,11 +2127,11 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
          * known person not on the agenda: without break-glass the
          * coordinator learns nothing about who exists. */
         uint64_t mdt;
-        int rrc = s_mdt_id(t, q->review_id, &mdt, err);
+        int rrc = cl_records_mdt_id(t, q->review_id, &mdt, err);
         if (rrc != CL_OK)
             return rrc;
         if (rc == CL_ERR_NOT_FOUND)
-            s_not_on_agenda(err, q->review_id);
+            cl_caseview_not_on_agenda(err, q->review_id);
     }
     if (rc != CL_OK)
         return rc;
@@ -2168,10 +2148,10 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
      * entry: the related people and the children whose plans it shows. */
     uint64_t other;
     for (size_t i = 0; i < out->n_related; i++)
-        if (s_parse_pid(out->related[i].person_id, &other))
+        if (cl_records_parse_pid(out->related[i].person_id, &other))
             cl_records_note_person(note, other);
     for (size_t i = 0; i < out->n_plans; i++)
-        if (s_parse_pid(out->plans[i].child_pid, &other))
+        if (cl_records_parse_pid(out->plans[i].child_pid, &other))
             cl_records_note_person(note, other);
     return rc;
 }
@@ -2189,7 +2169,7 @@ static int s_auditor_subject(cl_txn *t, const cl_caller *caller,
     }
     if (note)
         CL_COPY(note->purpose, what);
-    int rc = s_resolve(t, q->person_id, &q->match, pid, err);
+    int rc = cl_records_resolve(t, q->person_id, &q->match, pid, err);
     if (rc == CL_OK)
         cl_records_note_person(note, *pid);
     return rc;
@@ -2262,7 +2242,7 @@ int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
 
 /* --- retention ------------------------------------------------------------ */
 
-static int s_del(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
+int cl_records_del(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
 {
     int rc = cl_store_del(t, db, k, len);
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
@@ -2287,7 +2267,7 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
     cl_records_record rec;
     uint8_t k[16];
     int64_t created, last;
-    int rc = s_person_get(t, pid, &created, &last);
+    int rc = cl_records_person_get(t, pid, &created, &last);
     if (rc == CL_OK)
         rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
@@ -2299,9 +2279,9 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
         for (size_t j = 0; j < b.n && rc == CL_OK; j++)
             rc = cl_records_blinds_del(t, &b, j, recs.v[i]);
         uint8_t dk[CL_BLIND_LEN + 8];
-        s_decided_key(st, recs.v[i], dk);
+        cl_matchq_decided_key(st, recs.v[i], dk);
         if (rc == CL_OK)
-            rc = s_del(t, CL_DB_BLIND, dk, sizeof(dk));
+            rc = cl_records_del(t, CL_DB_BLIND, dk, sizeof(dk));
         refs.n = 0;
         if (rc == CL_OK)
             rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i],
@@ -2317,44 +2297,44 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
                 hk[9] = (uint8_t)(vers.v[v] >> 16);
                 hk[10] = (uint8_t)(vers.v[v] >> 8);
                 hk[11] = (uint8_t)vers.v[v];
-                rc = s_del(t, CL_DB_HISTORY, hk, 12);
+                rc = cl_records_del(t, CL_DB_HISTORY, hk, 12);
             }
             if (rc == CL_OK)
-                rc = s_del(t, CL_DB_REFERRAL, k, 8);
+                rc = cl_records_del(t, CL_DB_REFERRAL, k, 8);
             cl_records_key(k, recs.v[i]);
             cl_records_key(k + 8, refs.v[j]);
             if (rc == CL_OK)
-                rc = s_del(t, CL_DB_RECORD_REFERRALS, k, 16);
+                rc = cl_records_del(t, CL_DB_RECORD_REFERRALS, k, 16);
         }
         cl_records_key(k, recs.v[i]);
         if (rc == CL_OK)
-            rc = s_del(t, CL_DB_RECORD, k, 8);
+            rc = cl_records_del(t, CL_DB_RECORD, k, 8);
         cl_records_key(k, pid);
         cl_records_key(k + 8, recs.v[i]);
         if (rc == CL_OK)
-            rc = s_del(t, CL_DB_PERSON_RECORDS, k, 16);
+            rc = cl_records_del(t, CL_DB_PERSON_RECORDS, k, 16);
     }
     /* plans held on this person, with their reference index */
     cl_records_ids plans = {.max = SIZE_MAX};
     if (rc == CL_OK)
         rc = cl_records_children(t, CL_DB_PERSON_PLANS, pid, &plans);
     for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
-        s_plan_rec pr;
-        if ((rc = s_plan_get(t, plans.v[i], &pr)) != CL_OK)
+        cl_records_plan pr;
+        if ((rc = cl_records_plan_get(t, plans.v[i], &pr)) != CL_OK)
             break;
         cl_records_blinds b = {0};
         cl_records_blind_add(st, &b, "plan", pr.agency, pr.p.agency_ref);
         uint8_t bk[CL_BLIND_LEN + 8];
         memcpy(bk, b.k[0], CL_BLIND_LEN);
         cl_be64_put(bk + CL_BLIND_LEN, plans.v[i]);
-        rc = s_del(t, CL_DB_BLIND, bk, sizeof(bk));
+        rc = cl_records_del(t, CL_DB_BLIND, bk, sizeof(bk));
         cl_records_key(k, plans.v[i]);
         if (rc == CL_OK)
-            rc = s_del(t, CL_DB_PLAN, k, 8);
+            rc = cl_records_del(t, CL_DB_PLAN, k, 8);
         cl_records_key(k, pid);
         cl_records_key(k + 8, plans.v[i]);
         if (rc == CL_OK)
-            rc = s_del(t, CL_DB_PERSON_PLANS, k, 16);
+            rc = cl_records_del(t, CL_DB_PERSON_PLANS, k, 16);
     }
     free(plans.v);
     if (rc == CL_OK)
@@ -2362,15 +2342,15 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
         cl_records_key(k, pid);
         cl_records_key(k + 8, rels.v[i]);
-        rc = s_del(t, CL_DB_RELATION, k, 16);
+        rc = cl_records_del(t, CL_DB_RELATION, k, 16);
         cl_records_key(k, rels.v[i]);
         cl_records_key(k + 8, pid);
         if (rc == CL_OK)
-            rc = s_del(t, CL_DB_RELATION, k, 16);
+            rc = cl_records_del(t, CL_DB_RELATION, k, 16);
     }
     cl_records_key(k, pid);
     if (rc == CL_OK)
-        rc = s_del(t, CL_DB_PERSON, k, 8);
+        rc = cl_records_del(t, CL_DB_PERSON, k, 8);
     if (rc == CL_OK)
         rc = cl_records_activity(t, pid, last, false);
     sodium_memzero(&rec, sizeof(rec));
@@ -2380,8 +2360,6 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
     free(vers.v);
     return rc;
 }
-
-static int s_alerted_purge(cl_txn *t, uint64_t ref_id);
 
 /* --- retention, core's part (the policy is dp.c's) ------------------------ */
 
@@ -2395,11 +2373,11 @@ typedef struct s_live {
 static int s_live_plan(void *ctx, const uint8_t *key, size_t len)
 {
     s_live *c = ctx;
-    s_plan_rec pr;
+    cl_records_plan pr;
     if (len != 16)
         return CL_ERR_CORRUPT;
     uint64_t holder = cl_be64_get(key);
-    int rc = s_plan_get(c->t, cl_be64_get(key + 8), &pr);
+    int rc = cl_records_plan_get(c->t, cl_be64_get(key + 8), &pr);
     if (rc != CL_OK)
         return rc;
     if (pr.p.end[0] && strcmp(pr.p.end, c->since) < 0)
@@ -2448,10 +2426,10 @@ typedef struct s_rq_purge {
 static int s_rq_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_rq_purge *c = ctx;
-    s_review r;
+    cl_matchq_review r;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    int rc = s_review_get(c->t, cl_be64_get(key), &r);
+    int rc = cl_matchq_review_get(c->t, cl_be64_get(key), &r);
     if (rc != CL_OK)
         return rc;
     for (size_t i = 0; i < c->recs->n; i++)
@@ -2473,13 +2451,13 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
         refs.n = 0;
         rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
-            if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
+            if ((rc = cl_records_referral_get(t, refs.v[j], sr)) != CL_OK)
                 break;
             rc = cl_refindex_remove(t, sr->agency, sr->r.agency_ref);
             if (rc == CL_OK)
                 rc = cl_core__names_add(names, sr->reference);
             if (rc == CL_OK)
-                rc = s_alerted_purge(t, refs.v[j]);
+                rc = cl_alerts_alerted_purge(t, refs.v[j]);
         }
     }
     if (rc == CL_OK)
@@ -2498,7 +2476,7 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
     for (size_t i = 0; i < q.dead.n && rc == CL_OK; i++) {
         uint8_t k[8];
         cl_records_key(k, q.dead.v[i]);
-        rc = s_del(t, CL_DB_REVIEW, k, 8);
+        rc = cl_records_del(t, CL_DB_REVIEW, k, 8);
     }
     if (rc == CL_OK)
         rc = s_purge_person(t, pid);
@@ -2511,8 +2489,6 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
     free(q.dead.v);
     return rc;
 }
-
-static bool s_parse_prefixed(const char *s, char prefix, uint64_t *out);
 
 /* One open pair of the queue, as scored under today's weights. */
 typedef struct s_rl_item {
@@ -2530,11 +2506,11 @@ typedef struct s_rl_ctx {
 
 /* The pair of review id, if it is still open and its records are two
  * people: *keep false otherwise. */
-static int s_review_pair(cl_txn *t, uint64_t id, s_review *r,
+static int s_review_pair(cl_txn *t, uint64_t id, cl_matchq_review *r,
                          cl_records_record *a, cl_records_record *b, bool *keep)
 {
     *keep = false;
-    int rc = s_review_get(t, id, r);
+    int rc = cl_matchq_review_get(t, id, r);
     if (rc != CL_OK || r->status != 0)
         return rc;
     if ((rc = cl_records_record_get(t, r->incoming, a)) != CL_OK ||
@@ -2547,7 +2523,7 @@ static int s_review_pair(cl_txn *t, uint64_t id, s_review *r,
 static int s_review_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_rl_ctx *c = ctx;
-    s_review r;
+    cl_matchq_review r;
     cl_records_record a, b;
     bool keep;
     if (len != 8)
@@ -2606,7 +2582,7 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
         return CL_ERR_INVALID;
     }
     uint64_t after = 0;
-    if (q->after[0] && !s_parse_prefixed(q->after, 'Q', &after)) {
+    if (q->after[0] && !cl_records_parse_prefixed(q->after, 'Q', &after)) {
         snprintf(err, CL_ERROR_SZ, "after_review_id must look like Q00000042");
         return CL_ERR_INVALID;
     }
@@ -2621,7 +2597,7 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
     if (after) {
         /* continue after the cursor's place in the order, even if the
          * cursor's own pair was decided meanwhile */
-        s_review cur;
+        cl_matchq_review cur;
         cl_records_record a, b;
         bool keep;
         s_rl_item key = {after, 0};
@@ -2639,7 +2615,7 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
         from = (size_t)(q->page - 1) * limit;
     }
     for (size_t i = from; i < c.n && out->n < limit && rc == CL_OK; i++) {
-        s_review r;
+        cl_matchq_review r;
         cl_records_record a, b;
         bool keep;
         if ((rc = s_review_pair(t, c.v[i].id, &r, &a, &b, &keep)) != CL_OK ||
@@ -2655,8 +2631,8 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
         it->score =
             cl_match_explain(mc, &a.p, &b.p, NULL, it->fields, &it->n_fields);
         it->probability = cl_match_probability(mc, it->score);
-        s_record_view(&it->incoming, r.incoming, &a);
-        s_record_view(&it->candidate, r.candidate, &b);
+        cl_records_record_view(&it->incoming, r.incoming, &a);
+        cl_records_record_view(&it->candidate, r.candidate, &b);
         cl_core_pid_str(it->incoming_pid, a.person_id);
         cl_core_pid_str(it->candidate_pid, b.person_id);
         it->created = r.created;
@@ -2742,7 +2718,7 @@ int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
     for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
         uint8_t how = 0;
         size_t hl;
-        s_plan_rec pr;
+        cl_records_plan pr;
         cl_records_key(k, from);
         cl_records_key(k + 8, plans.v[i]);
         rc = cl_store_get_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1, &hl);
@@ -2751,14 +2727,15 @@ int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
         cl_records_key(k, to);
         if (rc == CL_OK)
             rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1);
-        if (rc == CL_OK && (rc = s_plan_get(t, plans.v[i], &pr)) == CL_OK &&
+        if (rc == CL_OK &&
+            (rc = cl_records_plan_get(t, plans.v[i], &pr)) == CL_OK &&
             pr.child == from) {
             pr.child = to;
-            rc = s_plan_put(t, plans.v[i], &pr);
+            rc = cl_records_plan_put(t, plans.v[i], &pr);
         }
     }
     if (rc == CL_OK)
-        rc = s_person_get(t, from, &created, &last);
+        rc = cl_records_person_get(t, from, &created, &last);
     cl_records_key(k, from);
     if (rc == CL_OK)
         rc = cl_store_del(t, CL_DB_PERSON, k, 8);
@@ -2772,7 +2749,7 @@ int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
     return rc;
 }
 
-static bool s_parse_prefixed(const char *s, char prefix, uint64_t *out)
+bool cl_records_parse_prefixed(const char *s, char prefix, uint64_t *out)
 {
     if (s[0] != prefix || !s[1])
         return false;
@@ -2809,7 +2786,7 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
         cl_records_record rec;
         cl_records_ids recs = {.max = 2};
         uint64_t fresh;
-        if (!s_parse_prefixed(c->id, 'R', &id)) {
+        if (!cl_records_parse_prefixed(c->id, 'R', &id)) {
             snprintf(err, CL_ERROR_SZ, "record_id must look like R00000042");
             return CL_ERR_INVALID;
         }
@@ -2843,13 +2820,13 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
         return CL_OK;
     }
     /* review decision */
-    s_review r;
+    cl_matchq_review r;
     cl_records_record a, b;
-    if (!s_parse_prefixed(c->id, 'Q', &id)) {
+    if (!cl_records_parse_prefixed(c->id, 'Q', &id)) {
         snprintf(err, CL_ERROR_SZ, "review_id must look like Q00000042");
         return CL_ERR_INVALID;
     }
-    if ((rc = s_review_get(t, id, &r)) != CL_OK) {
+    if ((rc = cl_matchq_review_get(t, id, &r)) != CL_OK) {
         if (rc == CL_ERR_NOT_FOUND)
             snprintf(err, CL_ERROR_SZ, "no such review");
         return rc;
@@ -2911,8 +2888,8 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
                  "role");
         return CL_ERR_DENIED;
     }
-    if (!s_break_glass(note, q->access_reason, q->justification, "purpose",
-                       err))
+    if (!cl_caseview_break_glass(note, q->access_reason, q->justification,
+                                 "purpose", err))
         return CL_ERR_INVALID;
     cl_digits_normalise(p.nhs);
     cl_digits_normalise(p.chi);
@@ -2958,7 +2935,7 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
         CL_COPY(c->person_id, pid);
         c->score = w;
         c->how = how;
-        s_record_view(&c->best, ids.v[i], &rec);
+        cl_records_record_view(&c->best, ids.v[i], &rec);
         cl_records_note_person(note, rec.person_id);
     }
     sodium_memzero(&rec, sizeof(rec));
@@ -3024,7 +3001,7 @@ int cl_core_links_export(cl_txn *t, const cl_caller *caller,
                  "role");
         return CL_ERR_DENIED;
     }
-    if (q->after[0] && !s_parse_prefixed(q->after, 'R', &after)) {
+    if (q->after[0] && !cl_records_parse_prefixed(q->after, 'R', &after)) {
         snprintf(err, CL_ERROR_SZ, "after_record_id must look like R00000042");
         return CL_ERR_INVALID;
     }
@@ -3110,10 +3087,10 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
         int a = s_cf_agency(c, rec.agency);
         if (a >= 0) {
             seen[a] = true;
-            subj[a] |= rec.subject != S_MENTION;
+            subj[a] |= rec.subject != CL_RECORDS_MENTION;
         }
-        excluded |=
-            rec.subject != S_MENTION && s_cf_named(c->q, rec.agency, rec.kind);
+        excluded |= rec.subject != CL_RECORDS_MENTION &&
+                    s_cf_named(c->q, rec.agency, rec.kind);
         if (strcmp(rec.agency, c->q->agency) != 0)
             continue;
         if (!named) {
@@ -3127,7 +3104,7 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
                                       &refs)) != CL_OK)
             break;
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
-            if ((rc = s_referral_get(c->t, refs.v[j], c->sr)) != CL_OK)
+            if ((rc = cl_records_referral_get(c->t, refs.v[j], c->sr)) != CL_OK)
                 break;
             int64_t when =
                 c->sr->r.occurred_at ? c->sr->r.occurred_at : c->sr->received;
@@ -3245,8 +3222,8 @@ int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
         snprintf(err, CL_ERROR_SZ, "case finding needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    if (!s_break_glass(note, q->access_reason, q->justification, "case_finding",
-                       err))
+    if (!cl_caseview_break_glass(note, q->access_reason, q->justification,
+                                 "case_finding", err))
         return CL_ERR_INVALID;
     if (!q->agency[0]) {
         snprintf(err, CL_ERROR_SZ, "agency: whose contacts to count");
@@ -3288,7 +3265,7 @@ int cl_core_create_review(cl_txn *t, const cl_caller *caller,
         return CL_ERR_INVALID;
     }
     cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
     cl_enc_str(&e, r->date);
     cl_enc_str(&e, r->title);
     cl_enc_u32(&e, r->n_agencies);
@@ -3309,8 +3286,8 @@ int cl_core_create_review(cl_txn *t, const cl_caller *caller,
     return CL_OK;
 }
 
-static int s_mdt_id(cl_txn *t, const char *s, uint64_t *id,
-                    char err[CL_ERROR_SZ])
+int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
+                      char err[CL_ERROR_SZ])
 {
     uint8_t k[8], buf[64];
     char *end = NULL;
@@ -3369,10 +3346,10 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
                  "note: with reason other, say why the person is listed");
         return CL_ERR_INVALID;
     }
-    int rc = s_mdt_id(t, a->review_id, &id, err);
+    int rc = cl_records_mdt_id(t, a->review_id, &id, err);
     if (rc != CL_OK)
         return rc;
-    rc = s_resolve(t, a->who.person_id, &a->who.match, &pid, err);
+    rc = cl_records_resolve(t, a->who.person_id, &a->who.match, &pid, err);
     bool referred = false;
     if (rc == CL_OK) {
         cl_records_note_person(note, pid);
@@ -3390,10 +3367,11 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
      * so an agenda is no existence test): listing them is break-glass. */
     if (!referred) {
         char why[CL_NOTE_SZ];
-        if (!s_break_glass(note, a->access_reason, a->justification,
-                           "add_to_agenda: no agency has referred this "
-                           "person, so",
-                           err))
+        if (!cl_caseview_break_glass(
+                note, a->access_reason, a->justification,
+                "add_to_agenda: no agency has referred this "
+                "person, so",
+                err))
             return CL_ERR_INVALID;
         if (note) {
             snprintf(why, sizeof(why), "agenda of %s: %s; break-glass %.880s",
@@ -3409,7 +3387,7 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
     if (rc == CL_OK && a->note[0]) {
         uint8_t buf[CL_NOTE_SZ + 8];
         cl_enc e = cl_enc_init(buf, sizeof(buf));
-        cl_enc_u8(&e, S_REC_VERSION);
+        cl_enc_u8(&e, CL_RECORDS_VERSION);
         cl_enc_str(&e, a->note);
         rc = cl_enc_ok(&e)
                  ? cl_store_put(t, CL_DB_AGENDA_NOTE, k, 16, buf, e.len)
@@ -3431,14 +3409,14 @@ int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
     uint64_t id;
     uint8_t k[16], why;
     size_t len;
-    int rc = s_mdt_id(t, review_id, &id, err);
+    int rc = cl_records_mdt_id(t, review_id, &id, err);
     if (rc != CL_OK)
         return rc;
     cl_records_key(k, id);
     cl_records_key(k + 8, pid);
     rc = cl_store_get_raw(t, CL_DB_AGENDA, k, 16, &why, 1, &len);
     if (rc == CL_ERR_NOT_FOUND)
-        s_not_on_agenda(err, review_id);
+        cl_caseview_not_on_agenda(err, review_id);
     return rc;
 }
 
@@ -3457,7 +3435,7 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
     switch (db) {
     case CL_DB_RECORD: {
         cl_records_record r;
-        s_record_dec(&d, &r);
+        cl_records_record_dec(&d, &r);
         break;
     }
     case CL_DB_REFERRAL:
@@ -3471,9 +3449,9 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
             return CL_ERR_NOMEM;
         }
         if (db == CL_DB_HISTORY)
-            s_history_dec(&d, v, r);
+            cl_records_history_dec(&d, v, r);
         else
-            s_referral_dec(&d, r);
+            cl_records_referral_dec(&d, r);
         free(v);
         free(r);
         break;
@@ -3492,10 +3470,10 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
         break;
     }
     case CL_DB_PLAN: {
-        s_plan_rec *r = malloc(sizeof(*r));
+        cl_records_plan *r = malloc(sizeof(*r));
         if (!r)
             return CL_ERR_NOMEM;
-        s_plan_dec(&d, r);
+        cl_records_plan_dec(&d, r);
         free(r);
         break;
     }
@@ -3509,7 +3487,7 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
         return cl_core__hold_decode_check(buf, len);
     case CL_DB_ALERTED: {
         char agency[CL_AGENCY_SZ], ref[CL_REF_SZ];
-        if (cl_dec_u8(&d) != S_REC_VERSION)
+        if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
             d.bad = true;
         CL_DEC_STR(&d, agency);
         CL_DEC_STR(&d, ref);
@@ -3544,7 +3522,7 @@ int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)
 int cl_core__resolve(cl_txn *t, const char *pid_str, const cl_person *match,
                      uint64_t *pid, char err[CL_ERROR_SZ])
 {
-    return s_resolve(t, pid_str, match, pid, err);
+    return cl_records_resolve(t, pid_str, match, pid, err);
 }
 
 int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
@@ -3575,7 +3553,7 @@ int cl_core__review_exists(cl_txn *t, const char *review_id,
                            char err[CL_ERROR_SZ])
 {
     uint64_t id;
-    return s_mdt_id(t, review_id, &id, err);
+    return cl_records_mdt_id(t, review_id, &id, err);
 }
 
 void cl_core__note_person(cl_audit_note *n, uint64_t pid)
@@ -3585,7 +3563,7 @@ void cl_core__note_person(cl_audit_note *n, uint64_t pid)
 
 bool cl_core__parse_pid(const char *s, uint64_t *out)
 {
-    return s_parse_pid(s, out);
+    return cl_records_parse_pid(s, out);
 }
 
 void cl_core__date(int64_t now, char out[CL_DATE_SZ])
@@ -3597,30 +3575,14 @@ void cl_core__date(int64_t now, char out[CL_DATE_SZ])
 
 /* --- routing after a publish ---------------------------------------------- */
 
-/* An active plan that concerns the subject of a referral. */
-typedef struct s_alert_plan {
-    uint64_t plan_id;
-    uint64_t child; /* person holding the plan */
-    uint8_t rel;    /* what the child is to the subject; 0: the subject */
-} s_alert_plan;
-
-typedef struct s_ap_ctx {
-    cl_txn *t;
-    uint64_t holder;
-    uint8_t rel;
-    const char *today;
-    s_alert_plan v[16];
-    size_t n;
-} s_ap_ctx;
-
-static int s_ap_one(void *ctx, const uint8_t *key, size_t len)
+int cl_plan_ap_one(void *ctx, const uint8_t *key, size_t len)
 {
-    s_ap_ctx *c = ctx;
-    s_plan_rec r;
+    cl_plan_ap_ctx *c = ctx;
+    cl_records_plan r;
     if (len != 16)
         return CL_ERR_CORRUPT;
     uint64_t id = cl_be64_get(key + 8);
-    int rc = s_plan_get(c->t, id, &r);
+    int rc = cl_records_plan_get(c->t, id, &r);
     if (rc != CL_OK)
         return rc;
     if (r.withdrawn || (r.p.end[0] && strcmp(r.p.end, c->today) < 0))
@@ -3630,7 +3592,7 @@ static int s_ap_one(void *ctx, const uint8_t *key, size_t len)
             return CL_OK;
     if (c->n == sizeof(c->v) / sizeof(c->v[0]))
         return 1;
-    c->v[c->n++] = (s_alert_plan){id, c->holder, c->rel};
+    c->v[c->n++] = (cl_plan_alert){id, c->holder, c->rel};
     return CL_OK;
 }
 
@@ -3654,7 +3616,7 @@ static int s_alerted_put(cl_txn *t, uint64_t ref_id, const char *agency,
     cl_store_blind(cl_store_of(t), k + 8, "alerted", (const uint8_t *)agency,
                    strlen(agency));
     cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_REC_VERSION);
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
     cl_enc_str(&e, agency);
     cl_enc_str(&e, plan_ref);
     cl_enc_i64(&e, now);
@@ -3686,14 +3648,14 @@ static int s_akey_one(void *ctx, const uint8_t *key, size_t len)
 }
 
 /* Forget which agencies a referral alerted (retention). */
-static int s_alerted_purge(cl_txn *t, uint64_t ref_id)
+int cl_alerts_alerted_purge(cl_txn *t, uint64_t ref_id)
 {
     uint8_t k[8];
     s_akeys a = {0};
     cl_be64_put(k, ref_id);
     int rc = cl_store_scan(t, CL_DB_ALERTED, k, 8, s_akey_one, &a);
     for (size_t i = 0; i < a.n && rc == CL_OK; i++)
-        rc = s_del(t, CL_DB_ALERTED, a.v[i], sizeof(a.v[i]));
+        rc = cl_records_del(t, CL_DB_ALERTED, a.v[i], sizeof(a.v[i]));
     free(a.v);
     return rc;
 }
@@ -3722,7 +3684,7 @@ static int s_retract_one(void *ctx, const uint8_t *key, size_t len)
     memset(c->d, 0, sizeof(*c->d));
     c->d->kind = CL_DLV_RETRACTION;
     cl_dec d = cl_dec_init(buf, vlen);
-    if (cl_dec_u8(&d) != S_REC_VERSION)
+    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
         d.bad = true;
     CL_DEC_STR(&d, agency);
     CL_DEC_STR(&d, m->plan_ref);
@@ -3747,11 +3709,11 @@ int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
     uint64_t ref_id = 0;
     uint8_t k[8];
     *sent = 0;
-    if (!s_parse_ref(reference, &ref_id))
+    if (!cl_records_parse_ref(reference, &ref_id))
         return CL_ERR_INVALID;
     cl_records_referral *sr = calloc(1, sizeof(*sr));
     cl_delivery *d = calloc(1, sizeof(*d));
-    int rc = sr && d ? s_referral_get(t, ref_id, sr) : CL_ERR_NOMEM;
+    int rc = sr && d ? cl_records_referral_get(t, ref_id, sr) : CL_ERR_NOMEM;
     s_retract c = {t, cfg, sr, reason, now, d, 0};
     cl_be64_put(k, ref_id);
     if (rc == CL_OK)
@@ -3768,13 +3730,13 @@ int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
 
 static int s_alert(cl_txn *t, const cl_route_config *cfg,
                    const cl_caller *caller, const cl_records_referral *sr,
-                   uint64_t subject, const s_alert_plan *ap, int64_t now)
+                   uint64_t subject, const cl_plan_alert *ap, int64_t now)
 {
-    s_plan_rec plan;
+    cl_records_plan plan;
     cl_records_record rec;
     cl_audit_note note;
     char err[CL_ERROR_SZ];
-    int rc = s_plan_get(t, ap->plan_id, &plan);
+    int rc = cl_records_plan_get(t, ap->plan_id, &plan);
     if (rc != CL_OK)
         return rc;
     if (strcmp(plan.agency, caller->agency) == 0)
@@ -3826,7 +3788,7 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
     if (rc == CL_OK)
         rc = cl_mailbox_put(t, cfg, plan.agency, d, false, now, err);
     uint64_t ref_id = 0;
-    if (rc == CL_OK && s_parse_ref(sr->reference, &ref_id))
+    if (rc == CL_OK && cl_records_parse_ref(sr->reference, &ref_id))
         /* kept: a withdrawal sends this agency a retraction */
         rc = s_alerted_put(t, ref_id, plan.agency, plan.p.agency_ref, now);
     /* the disclosure is itself audited: to whom, about whom, why */
@@ -3862,16 +3824,16 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
     uint8_t k[16];
     int rc;
     memset(ev, 0, sizeof(*ev));
-    if (!s_parse_ref(out->reference, &ref_id))
+    if (!cl_records_parse_ref(out->reference, &ref_id))
         return CL_ERR_INTERNAL;
     cl_records_referral *sr = calloc(1, sizeof(*sr));
-    s_ap_ctx *c = calloc(1, sizeof(*c));
+    cl_plan_ap_ctx *c = calloc(1, sizeof(*c));
     cl_records_ids rels = {.max = 256};
     if (!sr || !c) {
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    if ((rc = s_referral_get(t, ref_id, sr)) != CL_OK ||
+    if ((rc = cl_records_referral_get(t, ref_id, sr)) != CL_OK ||
         (rc = cl_records_record_get(t, sr->record_id, &rec)) != CL_OK)
         goto out;
     uint64_t pid = rec.person_id;
@@ -3881,7 +3843,8 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
     /* the subject's own plans, then those of every child linked to them */
     c->holder = pid;
     cl_records_key(k, pid);
-    if ((rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c)) != CL_OK)
+    if ((rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, cl_plan_ap_one, c)) !=
+        CL_OK)
         goto out;
     if ((rc = cl_records_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
         goto out;
@@ -3897,7 +3860,7 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
         c->rel = len >= 2 ? buf[1] : 0; /* v1, what the child is to pid */
         sodium_memzero(buf, len);
         cl_records_key(k, rels.v[i]);
-        rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
+        rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, cl_plan_ap_one, c);
     }
     for (size_t i = 0; i < c->n && rc == CL_OK; i++)
         rc = s_alert(t, cfg, caller, sr, pid, &c->v[i], now);
@@ -3934,7 +3897,7 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
                  "referral status needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    if (!s_parse_ref(ss->reference, &ref_id)) {
+    if (!cl_records_parse_ref(ss->reference, &ref_id)) {
         snprintf(err, CL_ERROR_SZ, "reference must look like CL-00000042");
         return CL_ERR_INVALID;
     }
@@ -3958,7 +3921,7 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    if ((rc = s_referral_get(t, ref_id, s)) == CL_ERR_NOT_FOUND) {
+    if ((rc = cl_records_referral_get(t, ref_id, s)) == CL_ERR_NOT_FOUND) {
         snprintf(err, CL_ERROR_SZ, "no referral %.32s", ss->reference);
         goto out;
     }
@@ -3982,8 +3945,8 @@ int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
     if ((rc = cl_records_record_get(t, s->record_id, &rec)) != CL_OK)
         goto out;
     snprintf(change, sizeof(change), "status: %s", cl_refstat_name(ss->status));
-    if ((rc = s_history_put(t, ref_id, s, change, ss->reason, caller, now)) !=
-        CL_OK)
+    if ((rc = cl_records_history_put(t, ref_id, s, change, ss->reason, caller,
+                                     now)) != CL_OK)
         goto out;
     s->version++;
     s->status = ss->status;
@@ -4066,11 +4029,12 @@ static int s_rm_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_rm *c = ctx;
     size_t vlen = 0;
-    int rc = cl_store_get(c->t, CL_DB_REFERRAL, key, len, c->buf, S_BUF, &vlen);
+    int rc = cl_store_get(c->t, CL_DB_REFERRAL, key, len, c->buf,
+                          CL_RECORDS_BUF, &vlen);
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(c->buf, vlen);
-    s_referral_dec(&d, c->sr);
+    cl_records_referral_dec(&d, c->sr);
     sodium_memzero(c->buf, vlen);
     if (!cl_dec_ok(&d))
         return CL_ERR_CORRUPT;
@@ -4095,7 +4059,7 @@ int cl_core__referrals_by_month(cl_txn *t, int64_t from, int64_t to,
               .from = from,
               .to = to,
               .sr = calloc(1, sizeof(cl_records_referral)),
-              .buf = malloc(S_BUF)};
+              .buf = malloc(CL_RECORDS_BUF)};
     int rc = c.sr && c.buf
                  ? cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_rm_one, &c)
                  : CL_ERR_NOMEM;
@@ -4216,11 +4180,12 @@ static int s_dm_referral(void *ctx, const uint8_t *key, size_t len)
     s_dm *c = ctx;
     size_t vlen = 0;
     cl_records_record rec;
-    int rc = cl_store_get(c->t, CL_DB_REFERRAL, key, len, c->buf, S_BUF, &vlen);
+    int rc = cl_store_get(c->t, CL_DB_REFERRAL, key, len, c->buf,
+                          CL_RECORDS_BUF, &vlen);
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(c->buf, vlen);
-    s_referral_dec(&d, c->sr);
+    cl_records_referral_dec(&d, c->sr);
     sodium_memzero(c->buf, vlen);
     if (!cl_dec_ok(&d))
         return CL_ERR_CORRUPT;
@@ -4249,7 +4214,7 @@ int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
             cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_dm_attendance, &c);
     } else if (rc == CL_OK) {
         c.sr = calloc(1, sizeof(*c.sr));
-        c.buf = malloc(S_BUF);
+        c.buf = malloc(CL_RECORDS_BUF);
         rc = c.sr && c.buf
                  ? cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_dm_referral, &c)
                  : CL_ERR_NOMEM;
@@ -4279,7 +4244,7 @@ static int s_review_dec(const uint8_t *buf, size_t len, cl_review_new *r)
     char by[CL_CLIENT_SZ];
     memset(r, 0, sizeof(*r));
     cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != S_REC_VERSION)
+    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
         d.bad = true;
     CL_DEC_STR(&d, r->date);
     CL_DEC_STR(&d, r->title);
@@ -4300,7 +4265,7 @@ int cl_core__review_get(cl_txn *t, const char *review_id, uint64_t *id,
 {
     uint8_t buf[CL_NOTE_SZ + CL_REVIEW_AGENCIES * CL_AGENCY_SZ + 256], k[8];
     size_t len = 0;
-    int rc = s_mdt_id(t, review_id, id, err);
+    int rc = cl_records_mdt_id(t, review_id, id, err);
     if (rc != CL_OK)
         return rc;
     cl_records_key(k, *id);
@@ -4375,7 +4340,7 @@ static int s_ref_one(cl_txn *t, uint64_t id, cl_records_referral *sr,
                      cl_core_ref *out)
 {
     cl_records_record rec;
-    int rc = s_referral_get(t, id, sr);
+    int rc = cl_records_referral_get(t, id, sr);
     if (rc == CL_OK)
         rc = cl_records_record_get(t, sr->record_id, &rec);
     if (rc == CL_OK)
@@ -4402,7 +4367,7 @@ int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p, uint64_t *pid)
 int cl_core__ref_get(cl_txn *t, const char *reference, cl_core_ref *out)
 {
     uint64_t id;
-    if (!s_parse_ref(reference, &id))
+    if (!cl_records_parse_ref(reference, &id))
         return CL_ERR_INVALID;
     return cl_core__ref_by_id(t, id, out);
 }
@@ -4430,7 +4395,7 @@ int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn, void *ctx)
         refs.n = 0;
         rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
-            if ((rc = s_referral_get(t, refs.v[j], sr)) != CL_OK)
+            if ((rc = cl_records_referral_get(t, refs.v[j], sr)) != CL_OK)
                 break;
             if (sr->withdrawn)
                 continue;
@@ -4482,7 +4447,7 @@ int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
     char today[CL_DATE_SZ];
     uint8_t k[8];
     cl_records_ids rels = {.max = 256};
-    s_ap_ctx *c = calloc(1, sizeof(*c));
+    cl_plan_ap_ctx *c = calloc(1, sizeof(*c));
     if (!c)
         return CL_ERR_NOMEM;
     cl_core__date(now, today);
@@ -4490,13 +4455,13 @@ int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
     c->today = today;
     c->holder = pid;
     cl_records_key(k, pid);
-    int rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
+    int rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, cl_plan_ap_one, c);
     if (rc == CL_OK)
         rc = cl_records_children(t, CL_DB_RELATION, pid, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK && !c->n; i++) {
         c->holder = rels.v[i];
         cl_records_key(k, rels.v[i]);
-        rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_ap_one, c);
+        rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, cl_plan_ap_one, c);
     }
     *linked = c->n > 0;
     free(c);

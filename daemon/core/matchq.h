@@ -23,4 +23,21 @@ CL_NODISCARD int cl_matchq_person_decided(cl_txn *t, const cl_store *st,
 CL_NODISCARD int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to,
                                         int64_t now, uint8_t reason);
 
+typedef struct cl_matchq_review {
+    uint64_t incoming, candidate;
+    double score;
+    uint8_t status;
+    int64_t created, decided;
+    char by[64];
+    char reason[CL_NOTE_SZ];
+} cl_matchq_review;
+
+CL_NODISCARD int cl_matchq_review_get(cl_txn *t, uint64_t id,
+                                      cl_matchq_review *r);
+
+/* The index row that says a coordinator decided where record rid
+ * belongs (accepted or rejected a match with it, or split it off). */
+void cl_matchq_decided_key(const cl_store *st, uint64_t rid,
+                           uint8_t k[CL_BLIND_LEN + 8]);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "block.h"
+#include "codec.h"
 #include "core.h"
 
 typedef struct cl_records_record {
@@ -145,5 +146,77 @@ void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size);
 /* Collect second half of 16-byte keys under an 8-byte prefix. */
 CL_NODISCARD int cl_records_children(cl_txn *t, cl_db db, uint64_t id,
                                      cl_records_ids *ids);
+
+#define CL_RECORDS_VERSION 1
+
+#define CL_RECORDS_BUF (CL_CONCERN_SZ + 8192)
+
+enum {
+    CL_RECORDS_MENTION = 0,
+    CL_RECORDS_SUBJECT = 1,
+    CL_RECORDS_SUBJECT_UNKNOWN = 2
+};
+
+typedef struct cl_records_plan {
+    uint64_t child;
+    char agency[CL_AGENCY_SZ];
+    cl_plan p;
+    int64_t created, updated;
+    bool withdrawn; /* recorded in error: shows only in subject access */
+} cl_records_plan;
+
+#define CL_RECORDS_HIST_BUF                                                    \
+    (CL_RECORDS_BUF + CL_NOTE_SZ + CL_CHANGE_SZ + CL_BY_SZ + 64)
+
+void cl_records_record_dec(cl_dec *d, cl_records_record *r);
+
+void cl_records_referral_dec(cl_dec *d, cl_records_referral *s);
+
+CL_NODISCARD int cl_records_referral_get(cl_txn *t, uint64_t id,
+                                         cl_records_referral *s);
+
+CL_NODISCARD int cl_records_person_get(cl_txn *t, uint64_t pid,
+                                       int64_t *created, int64_t *last);
+
+CL_NODISCARD int cl_records_blind_index(cl_txn *t,
+                                        const uint8_t blind[CL_BLIND_LEN],
+                                        uint64_t record_id);
+
+void cl_records_record_view(cl_agency_record *a, uint64_t rid,
+                            const cl_records_record *rec);
+
+CL_NODISCARD int cl_records_plan_put(cl_txn *t, uint64_t id,
+                                     const cl_records_plan *r);
+
+void cl_records_plan_dec(cl_dec *d, cl_records_plan *r);
+
+CL_NODISCARD int cl_records_plan_get(cl_txn *t, uint64_t id,
+                                     cl_records_plan *r);
+
+bool cl_records_parse_ref(const char *s, uint64_t *out);
+
+CL_NODISCARD int cl_records_history_put(cl_txn *t, uint64_t ref_id,
+                                        const cl_records_referral *old,
+                                        const char *change, const char *reason,
+                                        const cl_caller *by, int64_t now);
+
+/* The one reader of a history value (subject access and fuzzing). */
+void cl_records_history_dec(cl_dec *d, cl_referral_version *v,
+                            cl_records_referral *sr);
+
+bool cl_records_parse_pid(const char *s, uint64_t *out);
+
+/* Find the person named by id or by NHS/CHI number. */
+CL_NODISCARD int cl_records_resolve(cl_txn *t, const char *pid_str,
+                                    const cl_person *match, uint64_t *pid,
+                                    char err[CL_ERROR_SZ]);
+
+CL_NODISCARD int cl_records_del(cl_txn *t, cl_db db, const uint8_t *k,
+                                size_t len);
+
+bool cl_records_parse_prefixed(const char *s, char prefix, uint64_t *out);
+
+CL_NODISCARD int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
+                                   char err[CL_ERROR_SZ]);
 
 #endif

@@ -38,7 +38,6 @@
 #include "records.h"
 #include "refindex.h"
 
-#define CL_LINKFIND_CANDIDATES_MAX 1000
 
 /* --- access table ----------------------------------------------------------
  *

@@ -1,0 +1,1129 @@
+/*
+ * records: the stored formats of the domain library and the indexes over
+ * them: people and their last activity, agency records, referrals and
+ * their history, relations, plans; blind indexes, id sets and the id
+ * parsers. The lowest layer of daemon/core/: it calls store/ and block.c
+ * only, never a file above it.
+ *
+ * Stored records (plaintext before sealing, see store/codec.h), each
+ * starting with a format version byte:
+ *   person   id            -> v1, created_at
+ *   record   id            -> v1, agency, kind, person fields, person id,
+ *                             link reason, link score, created, updated
+ *   referral id            -> v1, record id, agency, kind, client, reference,
+ *                             agency ref, category, risk, concern, occurred,
+ *                             received, referrer name, role, basis, consent,
+ *                             consent note, feed, feed seq
+ *   relation pid_a||pid_b  -> v1, what b is to a, asserting agency, inferred
+ * Index keys hold only ids and blind indexes.
+ */
+#include "records.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "block.h"
+#include "core_int.h"
+
+/* --- record formats ------------------------------------------------------- */
+
+static void s_enc_person(cl_enc *e, const cl_person *p)
+{
+    cl_enc_str(e, p->nhs);
+    cl_enc_str(e, p->chi);
+    cl_enc_str(e, p->local_id);
+    cl_enc_str(e, p->given);
+    cl_enc_str(e, p->family);
+    cl_enc_str(e, p->dob);
+    cl_enc_u8(e, p->sex);
+    cl_enc_str(e, p->address);
+    cl_enc_str(e, p->town);
+    cl_enc_str(e, p->postcode);
+    cl_enc_str(e, p->uprn);
+}
+
+static void s_dec_person(cl_dec *d, cl_person *p)
+{
+    CL_DEC_STR(d, p->nhs);
+    CL_DEC_STR(d, p->chi);
+    CL_DEC_STR(d, p->local_id);
+    CL_DEC_STR(d, p->given);
+    CL_DEC_STR(d, p->family);
+    CL_DEC_STR(d, p->dob);
+    p->sex = cl_dec_u8(d);
+    CL_DEC_STR(d, p->address);
+    CL_DEC_STR(d, p->town);
+    CL_DEC_STR(d, p->postcode);
+    CL_DEC_STR(d, p->uprn);
+}
+
+void cl_records_key(uint8_t k[8], uint64_t id)
+{
+    cl_be64_put(k, id);
+}
+
+int cl_records_record_put(cl_txn *t, uint64_t id, const cl_records_record *r)
+{
+    uint8_t buf[4096], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
+    cl_enc_str(&e, r->agency);
+    cl_enc_str(&e, r->kind);
+    s_enc_person(&e, &r->p);
+    cl_enc_u64(&e, r->person_id);
+    cl_enc_u8(&e, r->link_reason);
+    cl_enc_f64(&e, r->link_score);
+    cl_enc_i64(&e, r->created);
+    cl_enc_i64(&e, r->updated);
+    cl_enc_u8(&e, r->subject == CL_RECORDS_MENTION ? CL_RECORDS_MENTION
+                                                   : CL_RECORDS_SUBJECT);
+    cl_records_key(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RECORD, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    return rc;
+}
+
+void cl_records_record_dec(cl_dec *d, cl_records_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    CL_DEC_STR(d, r->agency);
+    CL_DEC_STR(d, r->kind);
+    s_dec_person(d, &r->p);
+    r->person_id = cl_dec_u64(d);
+    r->link_reason = cl_dec_u8(d);
+    r->link_score = cl_dec_f64(d);
+    r->created = cl_dec_i64(d);
+    r->updated = cl_dec_i64(d);
+    /* Records written before subjects were told from mentions count as
+     * subjects: what every record was taken to be then. */
+    r->subject = CL_RECORDS_SUBJECT_UNKNOWN;
+    if (d->pos < d->len && (r->subject = cl_dec_u8(d)) > CL_RECORDS_SUBJECT)
+        d->bad = true;
+}
+
+/* Mark record rid as about its person (once; later reads are cheap). */
+int cl_records_record_subject(cl_txn *t, uint64_t rid)
+{
+    cl_records_record rec;
+    int rc = cl_records_record_get(t, rid, &rec);
+    if (rc == CL_OK && rec.subject != CL_RECORDS_SUBJECT) {
+        rec.subject = CL_RECORDS_SUBJECT;
+        rc = cl_records_record_put(t, rid, &rec);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
+int cl_records_record_get(cl_txn *t, uint64_t id, cl_records_record *r)
+{
+    uint8_t buf[4096], k[8];
+    size_t len = 0;
+    cl_records_key(k, id);
+    int rc = cl_store_get(t, CL_DB_RECORD, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    cl_records_record_dec(&d, r);
+    if (!cl_dec_ok(&d))
+        rc = CL_ERR_CORRUPT;
+    sodium_memzero(buf, len);
+    return rc;
+}
+
+/* Encode a referral record (used for the live value and for history). */
+static void s_referral_enc(cl_enc *e, const cl_records_referral *s)
+{
+    const cl_referral *r = &s->r;
+    cl_enc_u8(e, CL_RECORDS_VERSION);
+    cl_enc_u64(e, s->record_id);
+    cl_enc_str(e, s->agency);
+    cl_enc_str(e, s->kind);
+    cl_enc_str(e, s->client);
+    cl_enc_str(e, s->reference);
+    cl_enc_str(e, r->agency_ref);
+    cl_enc_u8(e, r->category);
+    cl_enc_u8(e, r->risk);
+    cl_enc_str(e, r->concern);
+    cl_enc_i64(e, r->occurred_at);
+    cl_enc_i64(e, s->received);
+    cl_enc_str(e, r->referrer_name);
+    cl_enc_str(e, r->referrer_role);
+    cl_enc_u8(e, r->basis);
+    cl_enc_u8(e, r->consent);
+    cl_enc_str(e, r->consent_note);
+    cl_enc_str(e, r->feed);
+    cl_enc_u64(e, r->feed_seq);
+    cl_enc_u8(e, s->withdrawn);
+    cl_enc_u32(e, s->version);
+    cl_enc_u8(e, s->status);
+    cl_enc_u8(e, s->outcome);
+    cl_enc_i64(e, s->status_at);
+    cl_enc_str(e, s->status_by);
+    cl_enc_str(e, s->status_reason);
+}
+
+void cl_records_referral_dec(cl_dec *d, cl_records_referral *s)
+{
+    cl_referral *r = &s->r;
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    s->record_id = cl_dec_u64(d);
+    CL_DEC_STR(d, s->agency);
+    CL_DEC_STR(d, s->kind);
+    CL_DEC_STR(d, s->client);
+    CL_DEC_STR(d, s->reference);
+    CL_DEC_STR(d, r->agency_ref);
+    r->category = cl_dec_u8(d);
+    r->risk = cl_dec_u8(d);
+    CL_DEC_STR(d, r->concern);
+    r->occurred_at = cl_dec_i64(d);
+    s->received = cl_dec_i64(d);
+    CL_DEC_STR(d, r->referrer_name);
+    CL_DEC_STR(d, r->referrer_role);
+    r->basis = cl_dec_u8(d);
+    r->consent = cl_dec_u8(d);
+    CL_DEC_STR(d, r->consent_note);
+    CL_DEC_STR(d, r->feed);
+    r->feed_seq = cl_dec_u64(d);
+    s->withdrawn = cl_dec_u8(d);
+    s->version = cl_dec_u32(d);
+    s->status = cl_dec_u8(d);
+    s->outcome = cl_dec_u8(d);
+    s->status_at = cl_dec_i64(d);
+    CL_DEC_STR(d, s->status_by);
+    CL_DEC_STR(d, s->status_reason);
+}
+
+int cl_records_referral_put(cl_txn *t, uint64_t id,
+                            const cl_records_referral *s)
+{
+    static_assert(CL_RECORDS_BUF > CL_CONCERN_SZ + 2 * CL_NOTE_SZ +
+                                       4 * CL_NAME_SZ + 2 * CL_AGENCY_SZ +
+                                       3 * CL_REF_SZ + 256,
+                  "referral buffer too small");
+    uint8_t *buf = malloc(CL_RECORDS_BUF);
+    uint8_t k[8];
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, CL_RECORDS_BUF);
+    s_referral_enc(&e, s);
+    cl_records_key(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REFERRAL, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    return rc;
+}
+
+int cl_records_referral_get(cl_txn *t, uint64_t id, cl_records_referral *s)
+{
+    uint8_t *buf = malloc(CL_RECORDS_BUF);
+    uint8_t k[8];
+    size_t len = 0;
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_records_key(k, id);
+    int rc = cl_store_get(t, CL_DB_REFERRAL, k, 8, buf, CL_RECORDS_BUF, &len);
+    if (rc != CL_OK)
+        goto out;
+    cl_dec d = cl_dec_init(buf, len);
+    cl_records_referral_dec(&d, s);
+    if (!cl_dec_ok(&d))
+        rc = CL_ERR_CORRUPT;
+out:
+    sodium_memzero(buf, len);
+    free(buf);
+    return rc;
+}
+
+/* --- people and their last activity ----------------------------------------
+ *
+ * The activity index (last activity || person id) lets retention take the
+ * longest-idle people first without scanning everyone.
+ */
+
+int cl_records_person_put(cl_txn *t, uint64_t pid, int64_t created,
+                          int64_t last)
+{
+    uint8_t buf[32], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
+    cl_enc_i64(&e, created);
+    cl_enc_i64(&e, last);
+    cl_records_key(k, pid);
+    return cl_store_put(t, CL_DB_PERSON, k, 8, buf, e.len);
+}
+
+int cl_records_person_get(cl_txn *t, uint64_t pid, int64_t *created,
+                          int64_t *last)
+{
+    uint8_t buf[32], k[8];
+    size_t len = 0;
+    cl_records_key(k, pid);
+    int rc = cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
+        return CL_ERR_CORRUPT;
+    *created = cl_dec_i64(&d);
+    *last = cl_dec_i64(&d);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
+{
+    uint8_t k[16];
+    cl_be64_put(k, (uint64_t)at);
+    cl_be64_put(k + 8, pid);
+    if (add)
+        return cl_store_put_raw(t, CL_DB_ACTIVITY, k, 16, NULL, 0);
+    int rc = cl_store_del(t, CL_DB_ACTIVITY, k, 16);
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+/* Record activity on a person now. */
+int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now)
+{
+    int64_t created, last;
+    int rc = cl_records_person_get(t, pid, &created, &last);
+    if (rc != CL_OK || (now >= last && now - last < CL_RECORDS_ACTIVITY_GRAIN))
+        return rc;
+    if ((rc = cl_records_activity(t, pid, last, false)) != CL_OK ||
+        (rc = cl_records_activity(t, pid, now, true)) != CL_OK)
+        return rc;
+    return cl_records_person_put(t, pid, created, now);
+}
+
+void cl_records_note_person(cl_audit_note *n, uint64_t pid)
+{
+    if (!n)
+        return;
+    for (uint32_t i = 0; i < n->n_persons; i++)
+        if (n->persons[i] == pid)
+            return;
+    if (n->n_persons < CL_AUDIT_PERSONS)
+        n->persons[n->n_persons++] = pid;
+}
+
+/* --- blind indexes -------------------------------------------------------- */
+
+void cl_records_blind_add(const cl_store *st, cl_records_blinds *b,
+                          const char *domain, const char *v1, const char *v2)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), "%s%c%s", v1, 0, v2 ? v2 : "");
+    if (n < 0 || (size_t)n >= sizeof(buf) ||
+        b->n >= sizeof(b->k) / sizeof(b->k[0]))
+        return;
+    cl_store_blind(st, b->k[b->n++], domain, (const uint8_t *)buf, (size_t)n);
+    sodium_memzero(buf, sizeof(buf));
+}
+
+/* Blocking keys (block.c): a record is compared only with records
+ * sharing one. */
+void cl_records_blocking(const cl_store *st, const cl_person *p,
+                         cl_records_blinds *b)
+{
+    size_t room = sizeof(b->k) / sizeof(b->k[0]) - b->n - 2;
+    size_t from = b->n;
+    b->n += cl_block_keys(st, p, b->k + b->n,
+                          room < CL_BLOCK_MAX ? room : CL_BLOCK_MAX);
+    /* and the name-frequency keys, kept with the record's index rows */
+    uint8_t tf[2][CL_BLIND_LEN];
+    bool has[2];
+    cl_block_tf_keys(st, p, tf, has);
+    for (int i = 0; i < 2; i++)
+        if (has[i])
+            memcpy(b->k[b->n++], tf[i], CL_BLIND_LEN);
+    for (size_t i = from; i < b->n; i++)
+        b->block[i] = true;
+}
+
+void cl_records_ident_blinds(const cl_store *st, const char *agency,
+                             const cl_person *p, cl_records_blinds *b)
+{
+    if (p->local_id[0])
+        cl_records_blind_add(st, b, "local", agency, p->local_id);
+    if (p->nhs[0])
+        cl_records_blind_add(st, b, "nhs", p->nhs, NULL);
+    if (p->chi[0])
+        cl_records_blind_add(st, b, "chi", p->chi, NULL);
+    if (p->uprn[0])
+        cl_records_blind_add(st, b, "uprn", p->uprn, NULL);
+}
+
+static int s_index_in(cl_txn *t, cl_db db, const uint8_t blind[CL_BLIND_LEN],
+                      uint64_t record_id)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    memcpy(k, blind, CL_BLIND_LEN);
+    cl_be64_put(k + CL_BLIND_LEN, record_id);
+    return cl_store_put_raw(t, db, k, sizeof(k), NULL, 0);
+}
+
+/* Index key i of b (in its sub-database) for record_id, or remove it. */
+int cl_records_blinds_put(cl_txn *t, const cl_records_blinds *b, size_t i,
+                          uint64_t record_id)
+{
+    return s_index_in(t, b->block[i] ? CL_DB_BLOCK : CL_DB_BLIND, b->k[i],
+                      record_id);
+}
+
+int cl_records_blinds_del(cl_txn *t, const cl_records_blinds *b, size_t i,
+                          uint64_t record_id)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    memcpy(k, b->k[i], CL_BLIND_LEN);
+    cl_be64_put(k + CL_BLIND_LEN, record_id);
+    int rc =
+        cl_store_del(t, b->block[i] ? CL_DB_BLOCK : CL_DB_BLIND, k, sizeof(k));
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+int cl_records_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
+                           uint64_t record_id)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    memcpy(k, blind, CL_BLIND_LEN);
+    cl_be64_put(k + CL_BLIND_LEN, record_id);
+    return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
+}
+
+bool cl_records_blinds_has(const cl_records_blinds *b,
+                           const uint8_t k[CL_BLIND_LEN])
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (memcmp(b->k[i], k, CL_BLIND_LEN) == 0)
+            return true;
+    return false;
+}
+
+/* Append an id (duplicates are removed by cl_records_ids_unique). A positive
+ * return stops a scan early once max ids are held. */
+int cl_records_ids_push(cl_records_ids *ids, uint64_t id)
+{
+    if (ids->n >= ids->max)
+        return 1; /* stop scanning: enough */
+    if (ids->n == ids->cap) {
+        size_t ncap = ids->cap ? ids->cap * 2 : 16;
+        uint64_t *nv = realloc(ids->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        ids->v = nv;
+        ids->cap = ncap;
+    }
+    ids->v[ids->n++] = id;
+    return CL_OK;
+}
+
+static int s_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sort and drop duplicates. */
+void cl_records_ids_unique(cl_records_ids *ids)
+{
+    if (ids->n < 2)
+        return;
+    qsort(ids->v, ids->n, sizeof(*ids->v), s_u64_cmp);
+    size_t o = 1;
+    for (size_t i = 1; i < ids->n; i++)
+        if (ids->v[i] != ids->v[o - 1])
+            ids->v[o++] = ids->v[i];
+    ids->n = o;
+}
+
+static int s_scan_suffix_id(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len < 8)
+        return CL_ERR_CORRUPT;
+    return cl_records_ids_push(ctx, cl_be64_get(key + len - 8));
+}
+
+/* Record ids under a blocking key. */
+int cl_records_lookup_block(cl_txn *t, const uint8_t key[CL_BLIND_LEN],
+                            cl_records_ids *ids)
+{
+    return cl_store_scan(t, CL_DB_BLOCK, key, CL_BLIND_LEN, s_scan_suffix_id,
+                         ids);
+}
+
+int cl_records_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
+                      cl_records_ids *ids)
+{
+    return cl_store_scan(t, CL_DB_BLIND, blind, CL_BLIND_LEN, s_scan_suffix_id,
+                         ids);
+}
+
+/* --- linking -------------------------------------------------------------- */
+
+/* Deterministic: the first record under an identifier's blind index. */
+int cl_records_link_ident(cl_txn *t, const cl_store *st, const char *domain,
+                          const char *v1, const char *v2, uint64_t *record_id)
+{
+    cl_records_blinds b = {0};
+    cl_records_ids ids = {.max = 1};
+    cl_records_blind_add(st, &b, domain, v1, v2);
+    int rc = cl_records_lookup(t, b.k[0], &ids);
+    if (rc == CL_OK && ids.n == 0)
+        rc = CL_ERR_NOT_FOUND;
+    if (rc == CL_OK)
+        *record_id = ids.v[0];
+    free(ids.v);
+    return rc;
+}
+
+void cl_records_record_view(cl_agency_record *a, uint64_t rid,
+                            const cl_records_record *rec)
+{
+    memset(a, 0, sizeof(*a));
+    snprintf(a->record_id, sizeof(a->record_id), "R%08" PRIu64, rid);
+    CL_COPY(a->agency, rec->agency);
+    CL_COPY(a->kind, rec->kind);
+    a->person = rec->p;
+    a->link_reason = rec->link_reason;
+    a->link_score = rec->link_score;
+}
+
+int cl_records_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                            const char *agency)
+{
+    return cl_records_relation_put_as(t, a, b, rel, agency, 0);
+}
+
+uint8_t cl_records_inverse(uint8_t rel)
+{
+    switch (rel) {
+    case CL_REL_PARENT:
+        return CL_REL_CHILD;
+    case CL_REL_CHILD:
+        return CL_REL_PARENT;
+    case CL_REL_CARER:
+        return CL_REL_CARED_FOR;
+    case CL_REL_CARED_FOR:
+        return CL_REL_CARER;
+    default:
+        return rel;
+    }
+}
+
+/* Record that b is `rel` to a, asserted by agency (or inferred). */
+int cl_records_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
+                               const char *agency, uint8_t inferred)
+{
+    uint8_t k[16], buf[256];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
+    cl_enc_u8(&e, rel);
+    cl_enc_str(&e, agency);
+    cl_enc_u8(&e, inferred);
+    if (!cl_enc_ok(&e))
+        return CL_ERR_INTERNAL;
+    cl_records_key(k, a);
+    cl_records_key(k + 8, b);
+    return cl_store_put(t, CL_DB_RELATION, k, 16, buf, e.len);
+}
+
+/* Growable array append: returns a zeroed new slot or NULL. */
+void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        void *na = realloc(*arr, ncap * size);
+        if (!na)
+            return NULL;
+        *arr = na;
+        *cap = ncap;
+    }
+    void *slot = (uint8_t *)*arr + (*n)++ * size;
+    memset(slot, 0, size);
+    return slot;
+}
+
+#define S_PLAN_VERSION 2
+
+int cl_records_plan_put(cl_txn *t, uint64_t id, const cl_records_plan *r)
+{
+    uint8_t buf[2048], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, S_PLAN_VERSION);
+    cl_enc_u64(&e, r->child);
+    cl_enc_str(&e, r->agency);
+    cl_enc_str(&e, r->p.agency_ref);
+    cl_enc_u8(&e, r->p.type);
+    cl_enc_u8(&e, r->p.category);
+    cl_enc_str(&e, r->p.start);
+    cl_enc_str(&e, r->p.end);
+    cl_enc_str(&e, r->p.authority);
+    cl_enc_str(&e, r->p.legal_basis);
+    cl_enc_str(&e, r->p.review);
+    cl_enc_u8(&e, r->p.basis);
+    cl_enc_i64(&e, r->created);
+    cl_enc_i64(&e, r->updated);
+    cl_enc_u8(&e, r->withdrawn);
+    cl_records_key(k, id);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_PLAN, k, 8, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, sizeof(buf));
+    return rc;
+}
+
+void cl_records_plan_dec(cl_dec *d, cl_records_plan *r)
+{
+    memset(r, 0, sizeof(*r));
+    uint8_t v = cl_dec_u8(d);
+    if (v != 1 && v != S_PLAN_VERSION)
+        d->bad = true;
+    r->child = cl_dec_u64(d);
+    CL_DEC_STR(d, r->agency);
+    CL_DEC_STR(d, r->p.agency_ref);
+    r->p.type = cl_dec_u8(d);
+    r->p.category = cl_dec_u8(d);
+    CL_DEC_STR(d, r->p.start);
+    CL_DEC_STR(d, r->p.end);
+    CL_DEC_STR(d, r->p.authority);
+    CL_DEC_STR(d, r->p.legal_basis);
+    CL_DEC_STR(d, r->p.review);
+    r->p.basis = cl_dec_u8(d);
+    r->created = cl_dec_i64(d);
+    r->updated = cl_dec_i64(d);
+    if (v == S_PLAN_VERSION)
+        r->withdrawn = cl_dec_u8(d) != 0;
+}
+
+int cl_records_plan_get(cl_txn *t, uint64_t id, cl_records_plan *r)
+{
+    uint8_t buf[2048], k[8];
+    size_t len = 0;
+    cl_records_key(k, id);
+    int rc = cl_store_get(t, CL_DB_PLAN, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    cl_records_plan_dec(&d, r);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+typedef struct s_rel_ctx {
+    cl_txn *t;
+    uint64_t pid;
+    int (*fn)(void *ctx, uint64_t other, uint8_t rel, const char *agency,
+              bool inferred);
+    void *ctx;
+} s_rel_ctx;
+
+static int s_rel_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rel_ctx *r = ctx;
+    uint8_t buf[256];
+    size_t vl = 0;
+    char agency[CL_AGENCY_SZ];
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get(r->t, CL_DB_RELATION, key, 16, buf, sizeof(buf), &vl);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, vl);
+    (void)cl_dec_u8(&d);
+    uint8_t rel = cl_dec_u8(&d);
+    CL_DEC_STR(&d, agency);
+    bool inferred = cl_dec_u8(&d) != 0;
+    sodium_memzero(buf, sizeof(buf));
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    return r->fn(r->ctx, cl_be64_get(key + 8), rel, agency, inferred);
+}
+
+int cl_core__relations_of(cl_txn *t, uint64_t pid,
+                          int (*fn)(void *ctx, uint64_t other, uint8_t rel,
+                                    const char *agency, bool inferred),
+                          void *ctx)
+{
+    s_rel_ctx r = {t, pid, fn, ctx};
+    uint8_t k[8];
+    cl_records_key(k, pid);
+    return cl_store_scan(t, CL_DB_RELATION, k, 8, s_rel_one, &r);
+}
+
+int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
+                             const char *v2, uint64_t *pid)
+{
+    uint64_t rid = 0;
+    cl_records_record rec;
+    int rc = cl_records_link_ident(t, cl_store_of(t), domain, v1, v2, &rid);
+    if (rc == CL_OK && (rc = cl_records_record_get(t, rid, &rec)) == CL_OK)
+        *pid = rec.person_id;
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
+#define S_OWN_MAX 8
+
+int cl_core__identity_corroborated(cl_txn *t, uint64_t pid, const char *agency,
+                                   const char *nhs, const char *chi, bool *yes)
+{
+    cl_records_ids recs = {.max = 256};
+    cl_records_record rec;
+    /* what the agency's own records say: numbers, postcodes, UPRNs */
+    char own[4][S_OWN_MAX][CL_ID_SZ];
+    size_t n[4] = {0, 0, 0, 0};
+    *yes = false;
+    memset(&rec, 0, sizeof(rec));
+    if (nhs && nhs[0])
+        cl_copy(own[0][n[0]++], CL_ID_SZ, nhs);
+    if (chi && chi[0])
+        cl_copy(own[1][n[1]++], CL_ID_SZ, chi);
+    bool given = n[0] || n[1];
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    /* the agency's own records of pid (with a number given: those of them
+     * that carry it) */
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        if (strcmp(rec.agency, agency) != 0)
+            continue;
+        if (given && !((nhs && nhs[0] && strcmp(rec.p.nhs, nhs) == 0) ||
+                       (chi && chi[0] && strcmp(rec.p.chi, chi) == 0)))
+            continue;
+        const char *f[4] = {rec.p.nhs, rec.p.chi, rec.p.postcode, rec.p.uprn};
+        for (int k = 0; k < 4; k++)
+            if (f[k][0] && n[k] < S_OWN_MAX)
+                cl_copy(own[k][n[k]++], CL_ID_SZ, f[k]);
+    }
+    /* ...and whether another agency's record of pid says the same */
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*yes; i++) {
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        if (strcmp(rec.agency, agency) == 0)
+            continue;
+        const char *f[4] = {rec.p.nhs, rec.p.chi, rec.p.postcode, rec.p.uprn};
+        for (int k = 0; k < 4 && !*yes; k++)
+            for (size_t j = 0; j < n[k] && !*yes; j++)
+                *yes = f[k][0] && strcmp(f[k], own[k][j]) == 0;
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    sodium_memzero(own, sizeof(own));
+    free(recs.v);
+    return rc;
+}
+
+int cl_core__referral_person(cl_txn *t, const char *reference, uint64_t *pid)
+{
+    uint64_t ref_id = 0;
+    cl_records_record rec;
+    if (!cl_records_parse_ref(reference, &ref_id))
+        return CL_ERR_INVALID;
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
+    if (!sr)
+        return CL_ERR_NOMEM;
+    int rc = cl_records_referral_get(t, ref_id, sr);
+    if (rc == CL_OK &&
+        (rc = cl_records_record_get(t, sr->record_id, &rec)) == CL_OK)
+        *pid = rec.person_id;
+    sodium_memzero(sr, sizeof(*sr));
+    sodium_memzero(&rec, sizeof(rec));
+    free(sr);
+    return rc;
+}
+
+bool cl_records_parse_ref(const char *s, uint64_t *out)
+{
+    if (strncmp(s, "CL-", 3) != 0 || !s[3])
+        return false;
+    char *end = NULL;
+    unsigned long long v = strtoull(s + 3, &end, 10);
+    if (*end || v == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Keep the version before a change: referral id || version -> record.
+ *   history  v2, when, change, reason, by, the referral before the change
+ *            (v1 had no `by`)
+ * change is read back into a CL_CHANGE_SZ field (subject access): a
+ * longer one would be a record nobody can read, so it is refused here
+ * rather than stored. by names the client and its agency. */
+#define S_HIST_VERSION 2
+
+int cl_records_history_put(cl_txn *t, uint64_t ref_id,
+                           const cl_records_referral *old, const char *change,
+                           const char *reason, const cl_caller *by, int64_t now)
+{
+    char who[CL_BY_SZ];
+    snprintf(who, sizeof(who), "%.63s (%.*s)", by->name, (int)(CL_BY_SZ - 70),
+             by->agency);
+    if (strlen(change) >= CL_CHANGE_SZ || strlen(reason) >= CL_NOTE_SZ)
+        return CL_ERR_INTERNAL;
+    uint8_t *buf = malloc(CL_RECORDS_HIST_BUF), k[12];
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, CL_RECORDS_HIST_BUF);
+    cl_enc_u8(&e, S_HIST_VERSION);
+    cl_enc_i64(&e, now);
+    cl_enc_str(&e, change);
+    cl_enc_str(&e, reason);
+    cl_enc_str(&e, who);
+    s_referral_enc(&e, old);
+    cl_be64_put(k, ref_id);
+    k[8] = (uint8_t)(old->version >> 24);
+    k[9] = (uint8_t)(old->version >> 16);
+    k[10] = (uint8_t)(old->version >> 8);
+    k[11] = (uint8_t)old->version;
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_HISTORY, k, 12, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, e.len);
+    free(buf);
+    return rc;
+}
+
+/* The one reader of a history value (subject access and fuzzing). */
+void cl_records_history_dec(cl_dec *d, cl_referral_version *v,
+                            cl_records_referral *sr)
+{
+    uint8_t ver = cl_dec_u8(d);
+    if (ver != 1 && ver != S_HIST_VERSION)
+        d->bad = true;
+    v->replaced_at = cl_dec_i64(d);
+    CL_DEC_STR(d, v->change);
+    CL_DEC_STR(d, v->reason);
+    if (ver >= 2)
+        CL_DEC_STR(d, v->by);
+    cl_records_referral_dec(d, sr);
+}
+
+bool cl_records_parse_pid(const char *s, uint64_t *out)
+{
+    if (s[0] != 'P' || !s[1])
+        return false;
+    char *end = NULL;
+    unsigned long long v = strtoull(s + 1, &end, 10);
+    if (*end || v == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Collect second half of 16-byte keys under an 8-byte prefix. */
+int cl_records_children(cl_txn *t, cl_db db, uint64_t id, cl_records_ids *ids)
+{
+    uint8_t k[8];
+    cl_records_key(k, id);
+    return cl_store_scan(t, db, k, 8, s_scan_suffix_id, ids);
+}
+
+/* Find the person named by id or by NHS/CHI number. */
+int cl_records_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
+                       uint64_t *pid, char err[CL_ERROR_SZ])
+{
+    const cl_store *st = cl_store_of(t);
+    uint8_t k[8], buf[64];
+    int rc;
+    if (pid_str[0]) {
+        if (!cl_records_parse_pid(pid_str, pid)) {
+            snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+            return CL_ERR_INVALID;
+        }
+        cl_records_key(k, *pid);
+        rc =
+            cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &(size_t){0});
+    } else {
+        uint64_t rid = 0;
+        char nhs[CL_ID_SZ], chi[CL_ID_SZ];
+        cl_records_record rec;
+        CL_COPY(nhs, match->nhs);
+        CL_COPY(chi, match->chi);
+        cl_digits_normalise(nhs);
+        cl_digits_normalise(chi);
+        if (nhs[0])
+            rc = cl_records_link_ident(t, st, "nhs", nhs, NULL, &rid);
+        else if (chi[0])
+            rc = cl_records_link_ident(t, st, "chi", chi, NULL, &rid);
+        else {
+            snprintf(err, CL_ERROR_SZ,
+                     "give a person_id, an NHS number or a CHI number");
+            return CL_ERR_INVALID;
+        }
+        if (rc == CL_OK)
+            rc = cl_records_record_get(t, rid, &rec);
+        if (rc == CL_OK)
+            *pid = rec.person_id;
+        sodium_memzero(&rec, sizeof(rec));
+    }
+    if (rc == CL_ERR_NOT_FOUND)
+        snprintf(err, CL_ERROR_SZ, "no such person");
+    return rc;
+}
+
+int cl_records_del(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
+{
+    int rc = cl_store_del(t, db, k, len);
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+bool cl_records_parse_prefixed(const char *s, char prefix, uint64_t *out)
+{
+    if (s[0] != prefix || !s[1])
+        return false;
+    char *end = NULL;
+    unsigned long long v = strtoull(s + 1, &end, 10);
+    if (*end || v == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
+                      char err[CL_ERROR_SZ])
+{
+    uint8_t k[8], buf[64];
+    char *end = NULL;
+    if (strncmp(s, "MDT-", 4) != 0 || !s[4] ||
+        (*id = strtoull(s + 4, &end, 10)) == 0 || *end) {
+        snprintf(err, CL_ERROR_SZ, "review id must look like MDT-00000042");
+        return CL_ERR_INVALID;
+    }
+    cl_records_key(k, *id);
+    size_t len;
+    int rc = cl_store_get(t, CL_DB_MDT, k, 8, buf, sizeof(buf), &len);
+    if (rc == CL_ERR_INVALID) /* larger than buf: it exists */
+        rc = CL_OK;
+    if (rc == CL_ERR_NOT_FOUND)
+        snprintf(err, CL_ERROR_SZ, "no review %.64s", s);
+    return rc;
+}
+
+/* --- helpers lent to route.c (core_int.h) --------------------------------- */
+
+int cl_core__resolve(cl_txn *t, const char *pid_str, const cl_person *match,
+                     uint64_t *pid, char err[CL_ERROR_SZ])
+{
+    return cl_records_resolve(t, pid_str, match, pid, err);
+}
+
+int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
+                       cl_person *out, bool *own)
+{
+    cl_records_ids recs = {.max = 64};
+    cl_records_record rec;
+    memset(out, 0, sizeof(*out));
+    *own = false;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*own; i++) {
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        if (strcmp(rec.agency, agency) == 0) {
+            *out = rec.p;
+            *own = true;
+        } else if (i == 0) {
+            *out = rec.p;
+            out->local_id[0] = '\0'; /* another agency's own id */
+        }
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    return rc;
+}
+
+int cl_core__review_exists(cl_txn *t, const char *review_id,
+                           char err[CL_ERROR_SZ])
+{
+    uint64_t id;
+    return cl_records_mdt_id(t, review_id, &id, err);
+}
+
+void cl_core__note_person(cl_audit_note *n, uint64_t pid)
+{
+    cl_records_note_person(n, pid);
+}
+
+bool cl_core__parse_pid(const char *s, uint64_t *out)
+{
+    return cl_records_parse_pid(s, out);
+}
+
+void cl_core__date(int64_t now, char out[CL_DATE_SZ])
+{
+    time_t tt = (time_t)now;
+    struct tm tm;
+    strftime(out, CL_DATE_SZ, "%Y-%m-%d", gmtime_r(&tt, &tm));
+}
+
+void cl_core__person_enc(cl_enc *e, const cl_person *p)
+{
+    s_enc_person(e, p);
+}
+
+void cl_core__person_dec(cl_dec *d, cl_person *p)
+{
+    s_dec_person(d, p);
+}
+
+/* --- for the coordinator's workspace (intake.c, referral lists) ---------- */
+
+static void s_ref_fill(cl_core_ref *o, uint64_t id, uint64_t pid,
+                       const cl_records_referral *sr)
+{
+    memset(o, 0, sizeof(*o));
+    o->id = id;
+    o->pid = pid;
+    CL_COPY(o->reference, sr->reference);
+    CL_COPY(o->agency, sr->agency);
+    CL_COPY(o->kind, sr->kind);
+    CL_COPY(o->agency_ref, sr->r.agency_ref);
+    o->category = sr->r.category;
+    o->risk = sr->r.risk;
+    o->status = sr->status;
+    o->withdrawn = sr->withdrawn != 0;
+    o->occurred_at = sr->r.occurred_at;
+    o->received_at = sr->received;
+}
+
+/* One referral by id, with its subject's person id. */
+static int s_ref_one(cl_txn *t, uint64_t id, cl_records_referral *sr,
+                     cl_core_ref *out)
+{
+    cl_records_record rec;
+    int rc = cl_records_referral_get(t, id, sr);
+    if (rc == CL_OK)
+        rc = cl_records_record_get(t, sr->record_id, &rec);
+    if (rc == CL_OK)
+        s_ref_fill(out, id, rec.person_id, sr);
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
+int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p, uint64_t *pid)
+{
+    cl_records_record rec;
+    int rc = cl_records_record_get(t, rid, &rec);
+    if (rc == CL_OK) {
+        *p = rec.p;
+        *pid = rec.person_id;
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    return rc;
+}
+
+int cl_core__ref_get(cl_txn *t, const char *reference, cl_core_ref *out)
+{
+    uint64_t id;
+    if (!cl_records_parse_ref(reference, &id))
+        return CL_ERR_INVALID;
+    return cl_core__ref_by_id(t, id, out);
+}
+
+int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out)
+{
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
+    if (!sr)
+        return CL_ERR_NOMEM;
+    int rc = s_ref_one(t, id, sr, out);
+    sodium_memzero(sr, sizeof(*sr));
+    free(sr);
+    return rc;
+}
+
+int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn, void *ctx)
+{
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
+    cl_core_ref r;
+    if (!sr)
+        return CL_ERR_NOMEM;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        refs.n = 0;
+        rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
+            if ((rc = cl_records_referral_get(t, refs.v[j], sr)) != CL_OK)
+                break;
+            if (sr->withdrawn)
+                continue;
+            s_ref_fill(&r, refs.v[j], pid, sr);
+            rc = fn(ctx, &r);
+        }
+    }
+    sodium_memzero(sr, sizeof(*sr));
+    free(sr);
+    free(recs.v);
+    free(refs.v);
+    return rc > 0 ? CL_OK : rc;
+}
+
+typedef struct s_all_refs {
+    cl_txn *t;
+    cl_core_ref_fn fn;
+    void *ctx;
+    cl_records_referral *sr;
+} s_all_refs;
+
+static int s_all_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_all_refs *c = ctx;
+    cl_core_ref r;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = s_ref_one(c->t, cl_be64_get(key), c->sr, &r);
+    if (rc != CL_OK || r.withdrawn)
+        return rc;
+    return c->fn(c->ctx, &r);
+}
+
+int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn, void *ctx)
+{
+    uint8_t k[8];
+    s_all_refs c = {t, fn, ctx, calloc(1, sizeof(cl_records_referral))};
+    if (!c.sr)
+        return CL_ERR_NOMEM;
+    cl_records_key(k, after + 1);
+    int rc = cl_store_scan_from(t, CL_DB_REFERRAL, k, 8, s_all_one, &c);
+    sodium_memzero(c.sr, sizeof(*c.sr));
+    free(c.sr);
+    return rc;
+}
+
+int cl_core__agendas_of(cl_txn *t, uint64_t pid, char (*out)[CL_REF_SZ],
+                        uint32_t max, uint32_t *n)
+{
+    cl_records_ids ids = {.max = max};
+    int rc = cl_records_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
+    *n = 0;
+    for (size_t i = 0; rc == CL_OK && i < ids.n && *n < max; i++)
+        snprintf(out[(*n)++], CL_REF_SZ, "MDT-%08" PRIu64, ids.v[i]);
+    free(ids.v);
+    return rc;
+}
+
+typedef struct s_active {
+    int (*fn)(void *ctx, uint64_t pid);
+    void *ctx;
+} s_active;
+
+static int s_active_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_active *a = ctx;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return a->fn(a->ctx, cl_be64_get(key + 8));
+}
+
+int cl_core__active_since(cl_txn *t, int64_t since,
+                          int (*fn)(void *ctx, uint64_t pid), void *ctx)
+{
+    uint8_t k[8];
+    s_active a = {fn, ctx};
+    cl_be64_put(k, (uint64_t)(since > 0 ? since : 0));
+    return cl_store_scan_from(t, CL_DB_ACTIVITY, k, 8, s_active_one, &a);
+}

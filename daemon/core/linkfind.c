@@ -704,3 +704,72 @@ int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
     }
     return rc;
 }
+
+typedef struct s_lx_ctx {
+    cl_txn *t;
+    cl_links_page *out;
+    size_t cap;
+    uint32_t limit;
+    uint64_t last;
+} s_lx_ctx;
+
+static int s_links_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_lx_ctx *c = ctx;
+    cl_records_record rec;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    if (c->out->n >= c->limit)
+        return 1;
+    uint64_t rid = cl_be64_get(key);
+    int rc = cl_records_record_get(c->t, rid, &rec);
+    if (rc != CL_OK)
+        return rc;
+    cl_link_row *row =
+        cl_records_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*row));
+    if (!row)
+        return CL_ERR_NOMEM;
+    snprintf(row->record_id, sizeof(row->record_id), "R%08" PRIu64, rid);
+    CL_COPY(row->agency, rec.agency);
+    CL_COPY(row->local_id, rec.p.local_id);
+    cl_core_pid_str(row->person_id, rec.person_id);
+    row->link_reason = rec.link_reason;
+    row->link_score = rec.link_score;
+    c->last = rid;
+    sodium_memzero(&rec, sizeof(rec));
+    return CL_OK;
+}
+
+int cl_core_links_export(cl_txn *t, const cl_caller *caller,
+                         const cl_links_query *q, cl_links_page *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t after = 0;
+    uint8_t k[8];
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "the links export needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (q->after[0] && !cl_records_parse_prefixed(q->after, 'R', &after)) {
+        snprintf(err, CL_ERROR_SZ, "after_record_id must look like R00000042");
+        return CL_ERR_INVALID;
+    }
+    if (note)
+        CL_COPY(note->purpose, "links export");
+    s_lx_ctx c = {t, out, 0, q->limit && q->limit <= 20000 ? q->limit : 5000,
+                  0};
+    cl_records_key(k, after + 1);
+    int rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_links_one, &c);
+    if (rc == CL_OK && out->n == c.limit)
+        snprintf(out->next, sizeof(out->next), "R%08" PRIu64, c.last);
+    if (rc == CL_OK)
+        rc = cl_store_counter(t, "record", &out->last_id);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}

@@ -497,7 +497,7 @@ static int s_pack_out(const cl_review_pack *p, const char *how,
                       const char *path)
 {
     if (!strcmp(how, "--pdf"))
-        return s_pack_pdf(p, path) == 0 ? 0 : CLI_EXIT_FAILED;
+        return cli_pack_pdf(p, path) == 0 ? 0 : CLI_EXIT_FAILED;
     FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
     if (!f) {
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
@@ -505,9 +505,9 @@ static int s_pack_out(const cl_review_pack *p, const char *how,
     }
     int bad = 0;
     if (!strcmp(how, "--html"))
-        s_pack_html(f, p);
+        cli_pack_html(f, p);
     else
-        bad = s_pack_csv(f, p);
+        bad = cli_pack_csv(f, p);
     if (f != stdout && fclose(f) != 0)
         bad = -1;
     if (bad) {
@@ -680,7 +680,7 @@ int cli_mdt(cli_conn *cn, int argc, char **argv)
     }
     if (argc >= 1 && !strcmp(argv[0], "record")) {
         free(req);
-        return s_mdt_record(cn, argc - 1, argv + 1);
+        return cli_mdt_record(cn, argc - 1, argv + 1);
     }
     if (argc >= 1 && !strcmp(argv[0], "create")) {
         req->kind = CL_REQ_CREATE_REVIEW;

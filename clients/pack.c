@@ -119,7 +119,7 @@ static void s_action_rows(FILE *f, const cl_actions *as, bool show_review)
     fputs("</table>\n", f);
 }
 
-void s_pack_html(FILE *f, const cl_review_pack *p)
+void cli_pack_html(FILE *f, const cl_review_pack *p)
 {
     const cl_meeting *m = &p->meeting;
     fputs("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
@@ -360,7 +360,7 @@ void s_pack_html(FILE *f, const cl_review_pack *p)
     fputs("</body></html>\n", f);
 }
 
-int s_pack_csv(FILE *f, const cl_review_pack *p)
+int cli_pack_csv(FILE *f, const cl_review_pack *p)
 {
     fputs("review_id,date,item,person_id,given_names,family_name,"
           "date_of_birth,reason,note,rag,open_actions,overdue_actions,"
@@ -460,7 +460,7 @@ static int s_chromium_pdf(const char *html, const char *pdf, const char *tmp)
                : -1;
 }
 
-int s_pack_pdf(const cl_review_pack *p, const char *pdf)
+int cli_pack_pdf(const cl_review_pack *p, const char *pdf)
 {
     char tmp[] = "/tmp/caselink-pack.XXXXXX", html[sizeof(tmp) + 16];
     int rc = -1;
@@ -471,7 +471,7 @@ int s_pack_pdf(const cl_review_pack *p, const char *pdf)
     snprintf(html, sizeof(html), "%s/pack.html", tmp);
     FILE *f = fopen(html, "w");
     if (f) {
-        s_pack_html(f, p);
+        cli_pack_html(f, p);
         rc = fclose(f) == 0 ? 0 : -1;
     }
     if (rc == 0)
@@ -512,7 +512,7 @@ static bool s_person_arg(cl_attendee *a, const char *v)
            CL_COPY(a->role, role ? role : "");
 }
 
-int s_mdt_record(cli_conn *cn, int argc, char **argv)
+int cli_mdt_record(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;

@@ -10,16 +10,16 @@
 #include "cli.h"
 
 /* The pack as one self-contained HTML page with print CSS. */
-void s_pack_html(FILE *f, const cl_review_pack *p);
+void cli_pack_html(FILE *f, const cl_review_pack *p);
 
 /* The agenda for the minute-taker: a row per person. -1 on a write error. */
-int s_pack_csv(FILE *f, const cl_review_pack *p);
+int cli_pack_csv(FILE *f, const cl_review_pack *p);
 
 /* Print the pack to pdf with headless Chromium (CASELINK_CHROMIUM, else
  * chromium on PATH); 0 when the PDF was written. */
-int s_pack_pdf(const cl_review_pack *p, const char *pdf);
+int cli_pack_pdf(const cl_review_pack *p, const char *pdf);
 
 /* caselink mdt record MDT-ID --chair NAME ... */
-int s_mdt_record(cli_conn *cn, int argc, char **argv);
+int cli_mdt_record(cli_conn *cn, int argc, char **argv);
 
 #endif

@@ -119,7 +119,10 @@ static void s_action_rows(FILE *f, const cl_actions *as, bool show_review)
     fputs("</table>\n", f);
 }
 
-void cli_pack_html(FILE *f, const cl_review_pack *p)
+/* The document's head: its title and the print style, with the review and
+ * page number at the top of every page and the confidentiality statement
+ * at the foot. */
+static void s_html_head(FILE *f, const cl_review_pack *p)
 {
     const cl_meeting *m = &p->meeting;
     fputs("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
@@ -158,7 +161,12 @@ void cli_pack_html(FILE *f, const cl_review_pack *p)
         "@media screen { body { max-width: 60em; margin: 2em auto; } }\n"
         "</style></head><body>\n",
         f);
-    /* the cover: the meeting, then "since the last meeting" */
+}
+
+/* The cover: the meeting, "since the last meeting" and the agenda. */
+static void s_html_cover(FILE *f, const cl_review_pack *p)
+{
+    const cl_meeting *m = &p->meeting;
     fputs("<header><h1>Extended MDT review: ", f);
     H(p->review.title);
     fputs("</h1>\n<p>", f);
@@ -202,161 +210,187 @@ void cli_pack_html(FILE *f, const cl_review_pack *p)
         fprintf(f, " &mdash; %s</li>\n", cl_words(CL_W_AGENDA, p->v[i].reason));
     }
     fputs("</ol>\n", f);
-    /* a page per person */
-    for (size_t i = 0; i < p->n; i++) {
-        const cl_pack_item *it = &p->v[i];
-        const cl_person_view *v = &it->person;
-        fprintf(f, "<section class=\"person\" id=\"p%zu\">\n<h2>%zu. ", i + 1,
-                i + 1);
-        s_person_name(f, it);
-        fprintf(f, " <small>(%s)</small></h2>\n<p>", v->person_id);
-        if (v->n_records && v->records[0].person.dob[0]) {
-            fputs("Born ", f);
-            H(v->records[0].person.dob);
-            fputs(". ", f);
-        }
-        fprintf(f, "On the agenda for: %s.", cl_words(CL_W_AGENDA, it->reason));
-        if (it->note[0]) {
-            fputs(" ", f);
-            H(it->note);
-        }
-        if (it->rated) {
-            fprintf(f, " RAG: <strong>%s</strong> (",
-                    cl_words(CL_W_RAG, it->rag.rating));
-            H(it->rag.note);
-            fputs(").", f);
-        }
-        fputs("</p>\n", f);
-        for (size_t j = 0; j < v->n_plans; j++) {
-            fputs("<p class=\"confidential\">Child protection: ", f);
-            H(cl_words(CL_W_PLAN_TYPE, v->plans[j].type));
-            fputs(" (", f);
-            H(v->plans[j].authority);
-            fputs(")</p>\n", f);
-        }
-        fputs("<h3>Since the last meeting</h3>\n", f);
-        if (!it->n_since)
-            fputs("<p>No new referrals.</p>\n", f);
-        else {
-            fputs("<table><tr><th>Referral</th><th>From</th><th>What</th>"
-                  "<th>Received</th><th>Status</th></tr>\n",
-                  f);
-            for (uint32_t j = 0; j < it->n_since; j++) {
-                const cl_referral_row *r = &it->since[j];
-                char when[32];
-                s_ymd(when, r->received_at);
-                fputs("<tr><td>", f);
-                H(r->reference);
-                fputs("</td><td>", f);
-                H(r->agency);
-                fprintf(f, "</td><td>%s, %s</td><td>%s</td><td>%s</td></tr>\n",
-                        cl_words(CL_W_CATEGORY, r->category),
-                        cl_words(CL_W_RISK, r->risk), when,
-                        cl_words(CL_W_REFSTAT, r->status));
-            }
-            fputs("</table>\n", f);
-        }
-        fprintf(f,
-                "<p>Safeguarding alerts raised: %u. Answers to information "
-                "requests: %u. Overdue actions: %u.</p>\n",
-                it->since_alerts, it->since_answered, it->since_overdue);
-        fputs("<h3>Earlier reviews</h3>\n", f);
-        if (!it->n_prior)
-            fputs("<p>First time on an agenda.</p>\n", f);
-        for (uint32_t j = 0; j < it->n_prior; j++) {
-            const cl_prior_review *pr = &it->prior[j];
-            fputs("<div class=\"keep\"><p><strong>", f);
-            H(pr->review_id);
-            fputs(", ", f);
-            H(pr->date);
-            fputs("</strong>: ", f);
-            H(pr->discussion[0] ? pr->discussion : "no discussion recorded");
-            if (pr->decisions[0]) {
-                fputs("<br>Decisions: ", f);
-                H(pr->decisions);
-            }
-            fputs("</p></div>\n", f);
-        }
-        if (it->earlier.n) {
-            fputs("<h3>Actions from earlier reviews</h3>\n", f);
-            s_action_rows(f, &it->earlier, true);
-        }
-        fputs("<h3>Open actions</h3>\n", f);
-        if (it->actions.n)
-            s_action_rows(f, &it->actions, true);
-        else
-            fputs("<p>None.</p>\n", f);
-        if (it->requests.n) {
-            fputs("<h3>Information requests</h3>\n<table><tr><th>Request</th>"
-                  "<th>Agency</th><th>Answer</th></tr>\n",
-                  f);
-            for (size_t j = 0; j < it->requests.n; j++) {
-                const cl_request_summary *q = &it->requests.v[j];
-                for (uint32_t k = 0; k < q->n_agencies; k++) {
-                    const cl_request_state *a = &q->agencies[k];
-                    fputs("<tr><td>", f);
-                    H(q->request_id);
-                    fputs(": ", f);
-                    H(q->question);
-                    fputs("</td><td>", f);
-                    H(a->agency);
-                    fputs("</td><td>", f);
-                    if (a->answered) {
-                        fprintf(f, "%s, %s: ",
-                                cl_words(CL_W_INVOLVE, a->response.involvement),
-                                cl_words(CL_W_RISK, a->response.risk));
-                        H(a->response.summary);
-                    } else {
-                        fputs(a->overdue ? "<strong>OVERDUE</strong>"
-                                         : "waiting",
-                              f);
-                    }
-                    fputs("</td></tr>\n", f);
-                }
-            }
-            fputs("</table>\n", f);
-        }
-        fputs("<h3>Known to</h3>\n<table><tr><th>Agency</th><th>Record</th>"
-              "</tr>\n",
+}
+
+/* What happened since the last meeting, and the earlier reviews. */
+static void s_html_history(FILE *f, const cl_pack_item *it)
+{
+    fputs("<h3>Since the last meeting</h3>\n", f);
+    if (!it->n_since)
+        fputs("<p>No new referrals.</p>\n", f);
+    else {
+        fputs("<table><tr><th>Referral</th><th>From</th><th>What</th>"
+              "<th>Received</th><th>Status</th></tr>\n",
               f);
-        for (size_t j = 0; j < v->n_records; j++) {
-            const cl_agency_record *r = &v->records[j];
-            fputs("<tr><td>", f);
-            H(r->agency);
-            fputs("</td><td>", f);
-            H(r->person.given);
-            fputs(" ", f);
-            H(r->person.family);
-            if (r->person.postcode[0]) {
-                fputs(", ", f);
-                H(r->person.postcode);
-            }
-            fputs("</td></tr>\n", f);
-        }
-        fputs("</table>\n<h3>Referrals</h3>\n<table><tr><th>Referral</th>"
-              "<th>From</th><th>What</th><th>Concern</th></tr>\n",
-              f);
-        for (size_t j = 0; j < v->n_referrals; j++) {
-            const cl_referral_view *r = &v->referrals[j];
+        for (uint32_t j = 0; j < it->n_since; j++) {
+            const cl_referral_row *r = &it->since[j];
+            char when[32];
+            s_ymd(when, r->received_at);
             fputs("<tr><td>", f);
             H(r->reference);
             fputs("</td><td>", f);
             H(r->agency);
-            fprintf(f, "</td><td>%s, %s</td><td>",
+            fprintf(f, "</td><td>%s, %s</td><td>%s</td><td>%s</td></tr>\n",
                     cl_words(CL_W_CATEGORY, r->category),
-                    cl_words(CL_W_RISK, r->risk));
-            H(r->concern);
-            fputs("</td></tr>\n", f);
+                    cl_words(CL_W_RISK, r->risk), when,
+                    cl_words(CL_W_REFSTAT, r->status));
         }
-        fputs("</table>\n<h3>This meeting</h3>\n<p>", f);
-        H(it->discussion[0] ? it->discussion
-                            : "Discussion: (for the minute-taker)");
-        if (it->decisions[0]) {
-            fputs("<br>Decisions: ", f);
-            H(it->decisions);
-        }
-        fputs("</p>\n</section>\n", f);
+        fputs("</table>\n", f);
     }
+    fprintf(f,
+            "<p>Safeguarding alerts raised: %u. Answers to information "
+            "requests: %u. Overdue actions: %u.</p>\n",
+            it->since_alerts, it->since_answered, it->since_overdue);
+    fputs("<h3>Earlier reviews</h3>\n", f);
+    if (!it->n_prior)
+        fputs("<p>First time on an agenda.</p>\n", f);
+    for (uint32_t j = 0; j < it->n_prior; j++) {
+        const cl_prior_review *pr = &it->prior[j];
+        fputs("<div class=\"keep\"><p><strong>", f);
+        H(pr->review_id);
+        fputs(", ", f);
+        H(pr->date);
+        fputs("</strong>: ", f);
+        H(pr->discussion[0] ? pr->discussion : "no discussion recorded");
+        if (pr->decisions[0]) {
+            fputs("<br>Decisions: ", f);
+            H(pr->decisions);
+        }
+        fputs("</p></div>\n", f);
+    }
+}
+
+/* Information requests about the person and each agency's answer. */
+static void s_html_requests(FILE *f, const cl_pack_item *it)
+{
+    if (it->requests.n) {
+        fputs("<h3>Information requests</h3>\n<table><tr><th>Request</th>"
+              "<th>Agency</th><th>Answer</th></tr>\n",
+              f);
+        for (size_t j = 0; j < it->requests.n; j++) {
+            const cl_request_summary *q = &it->requests.v[j];
+            for (uint32_t k = 0; k < q->n_agencies; k++) {
+                const cl_request_state *a = &q->agencies[k];
+                fputs("<tr><td>", f);
+                H(q->request_id);
+                fputs(": ", f);
+                H(q->question);
+                fputs("</td><td>", f);
+                H(a->agency);
+                fputs("</td><td>", f);
+                if (a->answered) {
+                    fprintf(f, "%s, %s: ",
+                            cl_words(CL_W_INVOLVE, a->response.involvement),
+                            cl_words(CL_W_RISK, a->response.risk));
+                    H(a->response.summary);
+                } else {
+                    fputs(a->overdue ? "<strong>OVERDUE</strong>" : "waiting",
+                          f);
+                }
+                fputs("</td></tr>\n", f);
+            }
+        }
+        fputs("</table>\n", f);
+    }
+}
+
+/* Who knows the person, and the referrals (the table is left open). */
+static void s_html_known(FILE *f, const cl_person_view *v)
+{
+    fputs("<h3>Known to</h3>\n<table><tr><th>Agency</th><th>Record</th>"
+          "</tr>\n",
+          f);
+    for (size_t j = 0; j < v->n_records; j++) {
+        const cl_agency_record *r = &v->records[j];
+        fputs("<tr><td>", f);
+        H(r->agency);
+        fputs("</td><td>", f);
+        H(r->person.given);
+        fputs(" ", f);
+        H(r->person.family);
+        if (r->person.postcode[0]) {
+            fputs(", ", f);
+            H(r->person.postcode);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n<h3>Referrals</h3>\n<table><tr><th>Referral</th>"
+          "<th>From</th><th>What</th><th>Concern</th></tr>\n",
+          f);
+    for (size_t j = 0; j < v->n_referrals; j++) {
+        const cl_referral_view *r = &v->referrals[j];
+        fputs("<tr><td>", f);
+        H(r->reference);
+        fputs("</td><td>", f);
+        H(r->agency);
+        fprintf(f, "</td><td>%s, %s</td><td>",
+                cl_words(CL_W_CATEGORY, r->category),
+                cl_words(CL_W_RISK, r->risk));
+        H(r->concern);
+        fputs("</td></tr>\n", f);
+    }
+}
+
+/* One person's page (item i of the agenda). */
+static void s_html_person(FILE *f, size_t i, const cl_pack_item *it)
+{
+    const cl_person_view *v = &it->person;
+    fprintf(f, "<section class=\"person\" id=\"p%zu\">\n<h2>%zu. ", i + 1,
+            i + 1);
+    s_person_name(f, it);
+    fprintf(f, " <small>(%s)</small></h2>\n<p>", v->person_id);
+    if (v->n_records && v->records[0].person.dob[0]) {
+        fputs("Born ", f);
+        H(v->records[0].person.dob);
+        fputs(". ", f);
+    }
+    fprintf(f, "On the agenda for: %s.", cl_words(CL_W_AGENDA, it->reason));
+    if (it->note[0]) {
+        fputs(" ", f);
+        H(it->note);
+    }
+    if (it->rated) {
+        fprintf(f, " RAG: <strong>%s</strong> (",
+                cl_words(CL_W_RAG, it->rag.rating));
+        H(it->rag.note);
+        fputs(").", f);
+    }
+    fputs("</p>\n", f);
+    for (size_t j = 0; j < v->n_plans; j++) {
+        fputs("<p class=\"confidential\">Child protection: ", f);
+        H(cl_words(CL_W_PLAN_TYPE, v->plans[j].type));
+        fputs(" (", f);
+        H(v->plans[j].authority);
+        fputs(")</p>\n", f);
+    }
+    s_html_history(f, it);
+    if (it->earlier.n) {
+        fputs("<h3>Actions from earlier reviews</h3>\n", f);
+        s_action_rows(f, &it->earlier, true);
+    }
+    fputs("<h3>Open actions</h3>\n", f);
+    if (it->actions.n)
+        s_action_rows(f, &it->actions, true);
+    else
+        fputs("<p>None.</p>\n", f);
+    s_html_requests(f, it);
+    s_html_known(f, v);
+    fputs("</table>\n<h3>This meeting</h3>\n<p>", f);
+    H(it->discussion[0] ? it->discussion
+                        : "Discussion: (for the minute-taker)");
+    if (it->decisions[0]) {
+        fputs("<br>Decisions: ", f);
+        H(it->decisions);
+    }
+    fputs("</p>\n</section>\n", f);
+}
+
+void cli_pack_html(FILE *f, const cl_review_pack *p)
+{
+    s_html_head(f, p);
+    s_html_cover(f, p);
+    for (size_t i = 0; i < p->n; i++) /* a page per person */
+        s_html_person(f, i, &p->v[i]);
     fputs("</body></html>\n", f);
 }
 

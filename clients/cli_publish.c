@@ -235,6 +235,55 @@ static int s_window_wait(cl_client *c, s_slot *w, const char *path, s_tally *t,
     }
 }
 
+/* The header row's names as field names (lower case, '_' for '-' and ' ')
+ * into header; 0, or the exit status when a required column is missing. */
+static int s_csv_header(char *header[CL_CSV_MAX_FIELDS],
+                        char header_buf[CL_CSV_MAX_FIELDS][64], char **fields,
+                        size_t n, const char *path)
+{
+    bool have_ref = false, have_basis = false, have_cat = false;
+    for (size_t i = 0; i < n; i++) {
+        cl_copy(header_buf[i], sizeof(header_buf[i]), fields[i]);
+        for (char *p = header_buf[i]; *p; p++)
+            *p = (*p == '-' || *p == ' ') ? '_' : (char)tolower(*p);
+        header[i] = header_buf[i];
+        have_ref |= !strcmp(header[i], "agency_reference");
+        have_basis |= !strcmp(header[i], "lawful_basis");
+        have_cat |= !strcmp(header[i], "category");
+    }
+    if (!have_ref || !have_basis || !have_cat) {
+        cl_progress_interrupt();
+        fprintf(stderr,
+                "%s:1: the header must name agency_reference, category and "
+                "lawful_basis (see 'caselink help')\n",
+                path);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* One row's referral into req, checked, with its message id from its
+ * agency reference; local warnings printed; false with the reason in err. */
+static bool s_csv_row(cl_request *req, char **header, char **fields, size_t n,
+                      const char *path, unsigned long line, char *err,
+                      size_t err_len)
+{
+    memset(req, 0, sizeof(*req));
+    bool good = true;
+    for (size_t i = 0; i < n && good; i++)
+        good =
+            cl_fields_set(&req->u.publish, header[i], fields[i], err, err_len);
+    cl_publish_result local;
+    memset(&local, 0, sizeof(local));
+    if (good)
+        good = s_ready(req, err, err_len, &local);
+    if (good && local.n_warnings)
+        cl_progress_interrupt();
+    for (uint32_t i = 0; good && i < local.n_warnings; i++)
+        fprintf(stderr, "%s:%lu: warning: %s\n", path, line, local.warnings[i]);
+    return good;
+}
+
 static int s_publish_csv(cli_conn *cn, const char *path, bool verbose)
 {
     cl_csv *csv = NULL;
@@ -266,26 +315,9 @@ static int s_publish_csv(cli_conn *cn, const char *path, bool verbose)
         status = CLI_EXIT_USAGE;
         goto out;
     }
-    bool have_ref = false, have_basis = false, have_cat = false;
-    for (size_t i = 0; i < n; i++) {
-        cl_copy(header_buf[i], sizeof(header_buf[i]), fields[i]);
-        for (char *p = header_buf[i]; *p; p++)
-            *p = (*p == '-' || *p == ' ') ? '_' : (char)tolower(*p);
-        header[i] = header_buf[i];
-        have_ref |= !strcmp(header[i], "agency_reference");
-        have_basis |= !strcmp(header[i], "lawful_basis");
-        have_cat |= !strcmp(header[i], "category");
-    }
     ncols = n;
-    if (!have_ref || !have_basis || !have_cat) {
-        cl_progress_interrupt();
-        fprintf(stderr,
-                "%s:1: the header must name agency_reference, category and "
-                "lawful_basis (see 'caselink help')\n",
-                path);
-        status = CLI_EXIT_USAGE;
+    if ((status = s_csv_header(header, header_buf, fields, n, path)) != 0)
         goto out;
-    }
     for (int i = 0; i < S_WINDOW; i++)
         if (!(w[i].req = malloc(sizeof(cl_request)))) {
             status = CLI_EXIT_FAILED;
@@ -323,21 +355,8 @@ static int s_publish_csv(cli_conn *cn, const char *path, bool verbose)
         for (int i = 0; i < S_WINDOW && !slot; i++)
             if (!w[i].busy)
                 slot = &w[i];
-        memset(slot->req, 0, sizeof(*slot->req));
-        bool good = true;
-        for (size_t i = 0; i < n && good; i++)
-            good = cl_fields_set(&slot->req->u.publish, header[i], fields[i],
-                                 err, sizeof(err));
-        cl_publish_result local;
-        memset(&local, 0, sizeof(local));
-        if (good)
-            good = s_ready(slot->req, err, sizeof(err), &local);
-        if (good && local.n_warnings)
-            cl_progress_interrupt();
-        for (uint32_t i = 0; good && i < local.n_warnings; i++)
-            fprintf(stderr, "%s:%lu: warning: %s\n", path, line,
-                    local.warnings[i]);
-        if (!good) {
+        if (!s_csv_row(slot->req, header, fields, n, path, line, err,
+                       sizeof(err))) {
             cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
             t.failed++;
@@ -486,52 +505,11 @@ static void s_import_postcode_note(const char *pc, const char *path,
         *first = line;
 }
 
-int cli_import(cli_conn *cn, int argc, char **argv)
+/* The header row: each column's index in s_import_cols (or -1, warned
+ * about) in col; 0, or the exit status when local_id is missing. */
+static int s_import_header(int col[CL_CSV_MAX_FIELDS], char **fields, size_t n,
+                           const char *path)
 {
-    enum { W = 64 };
-    const char *path = NULL, *agency = NULL;
-    if (argc == 4 && !strcmp(argv[0], "persons") &&
-        !strcmp(argv[2], "--agency")) {
-        path = argv[1];
-        agency = argv[3];
-    } else {
-        cl_progress_interrupt();
-        fprintf(stderr, "usage: caselink import persons FILE.csv --agency "
-                        "NAME\n");
-        return CLI_EXIT_USAGE;
-    }
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        cl_progress_interrupt();
-        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
-    cl_csv *csv = NULL;
-    cl_client *c = NULL;
-    s_islot *w = calloc(W, sizeof(*w));
-    cl_referral *tmp = calloc(1, sizeof(*tmp));
-    char **fields, err[512];
-    int col[CL_CSV_MAX_FIELDS];
-    size_t n, ncols;
-    unsigned long line, rows = 0, foreign_pc = 0, foreign_line = 0;
-    s_itally t = {0};
-    int status = 0, rc;
-    cl_progress prog;
-    long fsize = s_file_size(f);
-    cl_progress_start(&prog, cn->tty, path, "rows");
-    if (!w || !tmp || cl_csv_new(&csv, f) != CL_OK) {
-        status = CLI_EXIT_FAILED;
-        goto out;
-    }
-    rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
-    if (rc != 1) {
-        cl_progress_interrupt();
-        fprintf(stderr, "%s:1: %s\n", path,
-                rc == 0 ? "empty file: a header row is required" : err);
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    ncols = n;
     bool have_id = false;
     for (size_t i = 0; i < n; i++) {
         /* "local_id, given_names": spaces around names are not part of
@@ -556,10 +534,146 @@ int cli_import(cli_conn *cn, int argc, char **argv)
     if (!have_id) {
         cl_progress_interrupt();
         fprintf(stderr, "%s:1: the header must name local_id\n", path);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* What an import needs while it reads rows. */
+typedef struct s_import_ctx {
+    const char *path, *agency;
+    const int *col;   /* each column's index in s_import_cols, or -1 */
+    cl_referral *tmp; /* scratch for the row's person */
+    unsigned long foreign_pc, foreign_line; /* postcodes not in UK form */
+} s_import_ctx;
+
+/* One row's request into req, its message id from the row's content (so a
+ * re-run imports nothing twice); false with the reason in err. A bad field
+ * other than local_id is left out with a warning. */
+static bool s_import_row(s_import_ctx *x, cl_request *req, char **fields,
+                         size_t n, unsigned long line, char *err,
+                         size_t err_len)
+{
+    memset(req, 0, sizeof(*req));
+    memset(x->tmp, 0, sizeof(*x->tmp));
+    req->kind = CL_REQ_IMPORT_PERSON;
+    CL_COPY(req->u.import.agency, x->agency);
+    char addr[2 * CL_ADDR_SZ] = "", stable[4096];
+    snprintf(stable, sizeof(stable), "%s|", x->agency);
+    bool good = true;
+    for (size_t i = 0; i < n && good; i++) {
+        strncat(stable, fields[i], sizeof(stable) - strlen(stable) - 2);
+        strcat(stable, "|");
+        if (x->col[i] < 0 || !fields[i][0])
+            continue;
+        const char *name = s_import_cols[x->col[i]];
+        if (!strncmp(name, "address", 7)) {
+            if (addr[0])
+                strncat(addr, ", ", sizeof(addr) - strlen(addr) - 1);
+            strncat(addr, fields[i], sizeof(addr) - strlen(addr) - 1);
+            continue;
+        }
+        good = cl_fields_person_set(&x->tmp->subject, NULL, name, fields[i],
+                                    err, err_len);
+        /* One bad field costs that field, not the person: a caseload
+         * row with a mistyped date is still someone to link. The
+         * identifying column (local_id) has no such way out. */
+        const char *why = !good ? err : s_import_field_bad(x->tmp, name);
+        if (why && x->col[i] != 0) {
+            cl_progress_interrupt();
+            fprintf(stderr,
+                    "%s:%lu: warning: column %zu (%s): %s; the field is "
+                    "left out, the row imported\n",
+                    x->path, line, i + 1, name, why);
+            s_import_field_clear(x->tmp, name);
+            good = true;
+        }
+        if (good && !strcmp(name, "postcode") && x->tmp->subject.postcode[0])
+            s_import_postcode_note(x->tmp->subject.postcode, x->path, line,
+                                   &x->foreign_pc, &x->foreign_line);
+    }
+    if (good && addr[0])
+        good = cl_fields_person_set(&x->tmp->subject, "person", "address", addr,
+                                    err, err_len);
+    req->u.import.person = x->tmp->subject;
+    char verr[CL_ERROR_SZ];
+    if (good && cl_import_validate(&req->u.import, verr, NULL) != CL_OK) {
+        snprintf(err, err_len, "%s", verr);
+        good = false;
+    }
+    if (good)
+        cl_client_msgid_from(req->msgid, "import", stable);
+    return good;
+}
+
+/* Settle replies until at most max of the window's slots are busy. */
+static int s_import_drain(cli_conn *cn, cl_client *c, s_islot *w, int nw,
+                          int max, const char *path, s_itally *t)
+{
+    for (;;) {
+        int busy = 0;
+        for (int i = 0; i < nw; i++)
+            busy += w[i].busy;
+        if (busy <= max)
+            return 0;
+        cl_reply rep;
+        int rc = cl_client_recv(c, &rep, cn->timeout_ms);
+        if (rc != CL_OK)
+            return cli_transport(rc, cn);
+        s_import_settle(w, nw, &rep, path, t);
+        cl_reply_clear(&rep);
+    }
+}
+
+int cli_import(cli_conn *cn, int argc, char **argv)
+{
+    enum { W = 64 };
+    const char *path = NULL, *agency = NULL;
+    if (argc == 4 && !strcmp(argv[0], "persons") &&
+        !strcmp(argv[2], "--agency")) {
+        path = argv[1];
+        agency = argv[3];
+    } else {
+        cl_progress_interrupt();
+        fprintf(stderr, "usage: caselink import persons FILE.csv --agency "
+                        "NAME\n");
+        return CLI_EXIT_USAGE;
+    }
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        cl_progress_interrupt();
+        fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    cl_csv *csv = NULL;
+    cl_client *c = NULL;
+    s_islot *w = calloc(W, sizeof(*w));
+    char **fields, err[512];
+    int col[CL_CSV_MAX_FIELDS];
+    size_t n, ncols;
+    unsigned long line, rows = 0;
+    s_itally t = {0};
+    s_import_ctx x = {.path = path, .agency = agency, .col = col};
+    x.tmp = calloc(1, sizeof(*x.tmp));
+    int status = 0, rc;
+    cl_progress prog;
+    long fsize = s_file_size(f);
+    cl_progress_start(&prog, cn->tty, path, "rows");
+    if (!w || !x.tmp || cl_csv_new(&csv, f) != CL_OK) {
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
+    rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
+    if (rc != 1) {
+        cl_progress_interrupt();
+        fprintf(stderr, "%s:1: %s\n", path,
+                rc == 0 ? "empty file: a header row is required" : err);
         status = CLI_EXIT_USAGE;
         goto out;
     }
-    if ((status = cli_connect(cn, NULL, &c)) != 0)
+    ncols = n;
+    if ((status = s_import_header(col, fields, n, path)) != 0 ||
+        (status = cli_connect(cn, NULL, &c)) != 0)
         goto out;
     for (;;) {
         rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err));
@@ -576,81 +690,20 @@ int cli_import(cli_conn *cn, int argc, char **argv)
             continue;
         }
         /* wait for a free slot */
-        for (;;) {
-            int busy = 0;
-            for (int i = 0; i < W; i++)
-                busy += w[i].busy;
-            if (busy < W)
-                break;
-            cl_reply rep;
-            if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
-                status = cli_transport(rc, cn);
-                goto out;
-            }
-            s_import_settle(w, W, &rep, path, &t);
-            cl_reply_clear(&rep);
-        }
+        if ((status = s_import_drain(cn, c, w, W, W - 1, path, &t)) != 0)
+            goto out;
         s_islot *slot = NULL;
         for (int i = 0; i < W && !slot; i++)
             if (!w[i].busy)
                 slot = &w[i];
         if (!slot)
             continue; /* cannot happen: a slot was freed above */
-        memset(&slot->req, 0, sizeof(slot->req));
-        memset(tmp, 0, sizeof(*tmp));
-        slot->req.kind = CL_REQ_IMPORT_PERSON;
-        CL_COPY(slot->req.u.import.agency, agency);
-        char addr[2 * CL_ADDR_SZ] = "", stable[4096];
-        snprintf(stable, sizeof(stable), "%s|", agency);
-        bool good = true;
-        for (size_t i = 0; i < n && good; i++) {
-            strncat(stable, fields[i], sizeof(stable) - strlen(stable) - 2);
-            strcat(stable, "|");
-            if (col[i] < 0 || !fields[i][0])
-                continue;
-            const char *name = s_import_cols[col[i]];
-            if (!strncmp(name, "address", 7)) {
-                if (addr[0])
-                    strncat(addr, ", ", sizeof(addr) - strlen(addr) - 1);
-                strncat(addr, fields[i], sizeof(addr) - strlen(addr) - 1);
-                continue;
-            }
-            good = cl_fields_person_set(&tmp->subject, NULL, name, fields[i],
-                                        err, sizeof(err));
-            /* One bad field costs that field, not the person: a caseload
-             * row with a mistyped date is still someone to link. The
-             * identifying column (local_id) has no such way out. */
-            const char *why = !good ? err : s_import_field_bad(tmp, name);
-            if (why && col[i] != 0) {
-                cl_progress_interrupt();
-                fprintf(stderr,
-                        "%s:%lu: warning: column %zu (%s): %s; the field is "
-                        "left out, the row imported\n",
-                        path, line, i + 1, name, why);
-                s_import_field_clear(tmp, name);
-                good = true;
-            }
-            if (good && !strcmp(name, "postcode") && tmp->subject.postcode[0])
-                s_import_postcode_note(tmp->subject.postcode, path, line,
-                                       &foreign_pc, &foreign_line);
-        }
-        if (good && addr[0])
-            good = cl_fields_person_set(&tmp->subject, "person", "address",
-                                        addr, err, sizeof(err));
-        slot->req.u.import.person = tmp->subject;
-        char verr[CL_ERROR_SZ];
-        if (good &&
-            cl_import_validate(&slot->req.u.import, verr, NULL) != CL_OK) {
-            snprintf(err, sizeof(err), "%s", verr);
-            good = false;
-        }
-        if (!good) {
+        if (!s_import_row(&x, &slot->req, fields, n, line, err, sizeof(err))) {
             cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
             t.failed++;
             continue;
         }
-        cl_client_msgid_from(slot->req.msgid, "import", stable);
         if (cl_client_send(c, &slot->req) != CL_OK) {
             status = cli_transport(CL_ERR_IO, cn);
             goto out;
@@ -659,35 +712,23 @@ int cli_import(cli_conn *cn, int argc, char **argv)
         slot->line = line;
         cl_progress_update(&prog, rows, s_file_done(f, fsize));
     }
-    for (;;) {
-        int busy = 0;
-        for (int i = 0; i < W; i++)
-            busy += w[i].busy;
-        if (!busy)
-            break;
-        cl_reply rep;
-        if ((rc = cl_client_recv(c, &rep, cn->timeout_ms)) != CL_OK) {
-            status = cli_transport(rc, cn);
-            goto out;
-        }
-        s_import_settle(w, W, &rep, path, &t);
-        cl_reply_clear(&rep);
-    }
+    if ((status = s_import_drain(cn, c, w, W, 0, path, &t)) != 0)
+        goto out;
     cl_progress_end(&prog);
     cl_progress_interrupt();
-    if (foreign_pc)
+    if (x.foreign_pc)
         fprintf(stderr,
                 "%s:%lu: warning: %lu postcode%s not in the UK form (the "
                 "first on this line); kept and compared exactly\n",
-                path, foreign_line, foreign_pc,
-                foreign_pc == 1 ? " is" : "s are");
+                path, x.foreign_line, x.foreign_pc,
+                x.foreign_pc == 1 ? " is" : "s are");
     printf("%s: %lu rows: %lu accepted (%lu updating records this agency "
            "sent before), %lu already imported, %lu rejected\n",
            path, rows, t.accepted, t.own, t.dup, t.failed);
     status = t.failed ? CLI_EXIT_FAILED : 0;
 out:
     free(w);
-    free(tmp);
+    free(x.tmp);
     cl_client_close(&c);
     cl_csv_destroy(&csv);
     fclose(f);

@@ -84,12 +84,10 @@ static void s_json_users(const cl_audit_entries *e)
     printf("]");
 }
 
-static void s_json_subject(const cl_subject_access *sa)
+/* Subject access: the referrals' earlier versions, relationships, plans. */
+static void s_json_sar_case(const cl_subject_access *sa)
 {
     const cl_person_view *v = &sa->person;
-    printf("{\"caselink_subject_access\":1,");
-    cli_jkv("person_id", v->person_id, true);
-    cli_json_records(v, false);
     printf(",\"referral_history\":[");
     for (size_t i = 0; i < sa->n_history; i++) {
         const cl_referral_version *h = &sa->history[i];
@@ -129,6 +127,11 @@ static void s_json_subject(const cl_subject_access *sa)
         cli_jkv("next_review", f->review, true);
         printf("\"active\":%s}", f->active ? "true" : "false");
     }
+}
+
+/* Subject access: agendas, actions, RAG ratings and measures. */
+static void s_json_sar_mdt(const cl_subject_access *sa)
+{
     printf("],\"agenda\":[");
     for (size_t i = 0; i < sa->n_agenda; i++) {
         const cl_sar_agenda *a = &sa->agenda[i];
@@ -177,6 +180,11 @@ static void s_json_subject(const cl_subject_access *sa)
         cli_jkv("period", sa->measures[i].period, true);
         printf("\"value\":%g}", sa->measures[i].value);
     }
+}
+
+/* Subject access: information requests and intake items. */
+static void s_json_sar_requests(const cl_subject_access *sa)
+{
     printf("],\"information_requests\":[");
     for (size_t i = 0; i < sa->requests.n; i++) {
         const cl_request_summary *q = &sa->requests.v[i];
@@ -223,6 +231,17 @@ static void s_json_subject(const cl_subject_access *sa)
         cli_jkv("reason", x->reason, false);
         printf("}");
     }
+}
+
+static void s_json_subject(const cl_subject_access *sa)
+{
+    const cl_person_view *v = &sa->person;
+    printf("{\"caselink_subject_access\":1,");
+    cli_jkv("person_id", v->person_id, true);
+    cli_json_records(v, false);
+    s_json_sar_case(sa);
+    s_json_sar_mdt(sa);
+    s_json_sar_requests(sa);
     printf("],\"legal_hold\":");
     if (sa->held) {
         printf("{\"since\":%lld,", (long long)sa->hold_at);

@@ -223,6 +223,34 @@ bool cli_access_reason(uint8_t *out, const char *v)
     return true;
 }
 
+/* --- options ---------------------------------------------------------------
+ */
+
+typedef struct s_opts_ctx {
+    cl_request *req;
+    cli_set_fn set;
+} s_opts_ctx;
+
+static int s_opts_each(void *ctx, const char *o, char **v)
+{
+    s_opts_ctx *x = ctx;
+    if (!o)
+        return CLI_EXIT_USAGE; /* a word where an option was expected */
+    return x->set(x->req, o, v ? v[0] : NULL);
+}
+
+int cli_opts(const cli_conn *cn, cl_request *req, int argc, char **argv,
+             int first, cli_set_fn set)
+{
+    s_opts_ctx x = {req, set};
+    return cli_each(cn, argc, argv, first, s_opts_each, &x);
+}
+
+int cli_ok(bool ok)
+{
+    return ok ? 0 : CLI_EXIT_USAGE;
+}
+
 /* --- JSON pieces for --json listings ------------------------------------- */
 
 void cli_jstr(const char *s)

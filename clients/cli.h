@@ -17,6 +17,8 @@
 #define CLI_EXIT_USAGE       2
 #define CLI_EXIT_UNREACHABLE 3
 
+struct cli_row;
+
 typedef struct cli_conn {
     char endpoint[PATH_MAX + 128];
     char server_key[PATH_MAX + 128];
@@ -24,12 +26,35 @@ typedef struct cli_conn {
     const char *dev; /* --dev DIR */
     const char *as;  /* --as NAME */
     int timeout_ms;
-    bool iso;              /* --iso: dates and times as ISO 8601 (UTC) */
-    bool json;             /* --json: listings as JSON */
-    bool tty;              /* standard error is a terminal (progress) */
-    cl_user user;          /* --user, --user-name, --user-role */
-    const char *user_file; /* --user-file FILE */
+    bool iso;                  /* --iso: dates and times as ISO 8601 (UTC) */
+    bool json;                 /* --json: listings as JSON */
+    bool tty;                  /* standard error is a terminal (progress) */
+    cl_user user;              /* --user, --user-name, --user-role */
+    const char *user_file;     /* --user-file FILE */
+    const struct cli_row *row; /* the command being run (cli_table.c) */
 } cli_conn;
+
+/*
+ * The one option parser, used by every command: walks argv from first as
+ * the running command's row (cn->row) declares its options, calling each
+ * for every --option with its values (v: as many as the row's spec names,
+ * "--baseline FROM TO" two; NULL for a switch) and for every other word
+ * (o NULL, v[0] the word). each returns 0 to go on, else an exit status,
+ * which stops the walk and is returned. An option the row does not list,
+ * or one missing its value, is a usage error said here.
+ */
+typedef int (*cli_each_fn)(void *ctx, const char *o, char **v);
+int cli_each(const cli_conn *cn, int argc, char **argv, int first,
+             cli_each_fn each, void *ctx);
+
+/* cli_each for a command whose options all go into one request: set gets
+ * each option with its value (NULL for a switch) and returns 0 or an exit
+ * status; a word that is not an option is a usage error. */
+typedef int (*cli_set_fn)(cl_request *req, const char *o, const char *v);
+int cli_opts(const cli_conn *cn, cl_request *req, int argc, char **argv,
+             int first, cli_set_fn set);
+/* 0 if ok, else CLI_EXIT_USAGE: for setters. */
+int cli_ok(bool ok);
 
 /* Connect as the configured client (default_as under --dev). */
 int cli_connect(cli_conn *cn, const char *default_as, cl_client **out);

@@ -260,7 +260,7 @@ const cli_row cli_rows[] = {
      "holds, for each person on the MDT caseload per month, the baseline "
      "the same way (e.g. police contacts: --count referrals --agency-kind "
      "police)",
-     S_OPTS("--baseline MONTH\tthe baseline's first month, then its last",
+     S_OPTS("--baseline FROM TO\tthe baseline's first and last month",
             "--count WHAT\treferrals or attendances (agenda places)",
             "--category CATEGORY\twith referrals: only this category",
             "--agency-kind KIND\twith referrals: only from agencies of this "
@@ -481,9 +481,16 @@ static size_t s_opt_len(const char *o)
     return strcspn(o, " \t");
 }
 
-static bool s_opt_takes_arg(const char *o)
+/* How many values an option spec takes: the words between its name and
+ * the tab ("--baseline FROM TO" two, "--all" none). */
+static int s_opt_arity(const char *o)
 {
-    return o[s_opt_len(o)] == ' ';
+    int n = 0;
+    for (const char *p = o + s_opt_len(o); *p == ' ';) {
+        n++;
+        p += 1 + strcspn(p + 1, " \t");
+    }
+    return n;
 }
 
 /* Number of words of a row ("person show": 2). */
@@ -553,16 +560,17 @@ static void s_consider(const char *want, const char *cand, size_t clen,
     }
 }
 
-/* Whether the row (or its field lists) takes option o ("--since"). */
-static const char *s_row_opt(const cli_row *r, const char *o, bool *arg)
+/* Whether the row (or its field lists) takes option o ("--since"), and
+ * how many values it takes (*arity). */
+static const char *s_row_opt(const cli_row *r, const char *o, int *arity)
 {
     for (const char *const *p = r->opts; p && *p; p++)
         if (strlen(o) == s_opt_len(*p) && !strncmp(*p, o, s_opt_len(*p))) {
-            *arg = s_opt_takes_arg(*p);
+            *arity = s_opt_arity(*p);
             return *p;
         }
     const char *f = o + 2;
-    *arg = true;
+    *arity = 1;
     if (((r->fields & CLI_REFERRAL_FIELDS) &&
          cl_fields_known(cl_referral_field_docs, f)) ||
         ((r->fields & CLI_PLAN_FIELDS) &&
@@ -613,8 +621,8 @@ static bool s_check_opts(const cli_row *r, int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2])
             continue;
-        bool arg = false;
-        if (!s_row_opt(r, argv[i], &arg)) {
+        int arity = 0;
+        if (!s_row_opt(r, argv[i], &arity)) {
             fprintf(stderr, "caselink %s: unknown option %s", r->words,
                     argv[i]);
             s_suggest_opt(r, argv[i]);
@@ -622,10 +630,38 @@ static bool s_check_opts(const cli_row *r, int argc, char **argv)
                     (int)strcspn(r->words, " "), r->words);
             return false;
         }
-        if (arg)
-            i++; /* its value, whatever it looks like */
+        i += arity; /* its values, whatever they look like */
     }
     return true;
+}
+
+int cli_each(const cli_conn *cn, int argc, char **argv, int first,
+             cli_each_fn each, void *ctx)
+{
+    const cli_row *r = cn->row;
+    for (int i = first; i < argc; i++) {
+        int arity = 0, status;
+        const char *o = argv[i];
+        if (strncmp(o, "--", 2) != 0 || !o[2]) {
+            if ((status = each(ctx, NULL, &argv[i])) != 0)
+                return status;
+            continue;
+        }
+        if (!r || !s_row_opt(r, o, &arity)) {
+            fprintf(stderr, "caselink%s%s: unknown option %s\n", r ? " " : "",
+                    r ? r->words : "", o);
+            return CLI_EXIT_USAGE;
+        }
+        if (argc - i - 1 < arity) {
+            fprintf(stderr, "caselink %s: %s needs %s\n", r->words, o,
+                    arity == 1 ? "a value" : "more values");
+            return CLI_EXIT_USAGE;
+        }
+        if ((status = each(ctx, o, arity ? &argv[i + 1] : NULL)) != 0)
+            return status;
+        i += arity;
+    }
+    return 0;
 }
 
 int cli_dispatch(cli_conn *cn, int argc, char **argv)
@@ -661,6 +697,7 @@ int cli_dispatch(cli_conn *cn, int argc, char **argv)
     }
     if (!s_check_opts(checked, argc - used, argv + used))
         return CLI_EXIT_USAGE;
+    cn->row = checked;
     return r->run(cn, argc - 1, argv + 1);
 }
 

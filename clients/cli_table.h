@@ -38,7 +38,7 @@ typedef struct cli_row {
 extern const cli_row cli_rows[];
 extern const size_t cli_n_rows;
 
-/* Run the command in argv (after the connection options). */
+/* Run the command in argv (after the connection options); sets cn->row. */
 int cli_dispatch(cli_conn *cn, int argc, char **argv);
 
 /* Help: everything, or one command's rows (cmd may be NULL). */

@@ -202,33 +202,43 @@ static const char *const s_kinds[] = {
     "governance",
 };
 
-static int s_keygen(int argc, char **argv)
+typedef struct s_keygen_ctx {
+    const char *base, *agency, *kind, *roles;
+    cl_keyfile_format fmt;
+} s_keygen_ctx;
+
+static int s_keygen_opt(void *ctx, const char *o, char **v)
+{
+    s_keygen_ctx *x = ctx;
+    if (!o && !x->base && v[0][0] != '-')
+        x->base = v[0];
+    else if (!o)
+        return CLI_EXIT_USAGE;
+    else if (!strcmp(o, "--format") && !strcmp(v[0], "zpl"))
+        x->fmt = CL_KEYFILE_ZPL;
+    else if (!strcmp(o, "--format") && !strcmp(v[0], "ini"))
+        x->fmt = CL_KEYFILE_INI;
+    else if (!strcmp(o, "--agency"))
+        x->agency = v[0];
+    else if (!strcmp(o, "--kind"))
+        x->kind = v[0];
+    else if (!strcmp(o, "--roles"))
+        x->roles = v[0];
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
+static int s_keygen(const cli_conn *cn, int argc, char **argv)
 {
     char pub[CL_Z85_KEY_SZ], spath[4096], ppath[4096];
-    const char *base = NULL, *agency = NULL, *kind = "gp", *roles = "publisher";
-    cl_keyfile_format fmt = CL_KEYFILE_INI;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (o[0] != '-' && !base) {
-            base = o;
-            continue;
-        }
-        if (!v)
-            goto usage;
-        if (!strcmp(o, "--format") && !strcmp(v, "zpl"))
-            fmt = CL_KEYFILE_ZPL;
-        else if (!strcmp(o, "--format") && !strcmp(v, "ini"))
-            fmt = CL_KEYFILE_INI;
-        else if (!strcmp(o, "--agency"))
-            agency = v;
-        else if (!strcmp(o, "--kind"))
-            kind = v;
-        else if (!strcmp(o, "--roles"))
-            roles = v;
-        else
-            goto usage;
-        i++;
-    }
+    s_keygen_ctx x = {
+        .kind = "gp", .roles = "publisher", .fmt = CL_KEYFILE_INI};
+    if (cli_each(cn, argc, argv, 0, s_keygen_opt, &x) != 0)
+        goto usage;
+    const char *base = x.base, *agency = x.agency, *kind = x.kind,
+               *roles = x.roles;
+    cl_keyfile_format fmt = x.fmt;
     if (!base)
         goto usage;
     int rc = cl_keyfile_generate_as(base, fmt, pub);
@@ -268,8 +278,7 @@ usage:
 
 int cli_keygen_cmd(cli_conn *cn, int argc, char **argv)
 {
-    (void)cn;
-    return s_keygen(argc, argv);
+    return s_keygen(cn, argc, argv);
 }
 
 int cli_health_cmd(cli_conn *cn, int argc, char **argv)

@@ -354,6 +354,64 @@ static int s_read_checkpoint(const char *path, char *out, size_t cap)
     return rc;
 }
 
+/* audit verify [--checkpoint FILE]: CLI_EXIT_FAILED when the file is
+ * unusable (said), CLI_EXIT_USAGE for anything else. */
+static int s_verify_opt(cl_request *req, const char *o, const char *v)
+{
+    if (strcmp(o, "--checkpoint") != 0)
+        return CLI_EXIT_USAGE;
+    return s_read_checkpoint(v, req->u.checkpoint, sizeof(req->u.checkpoint))
+               ? CLI_EXIT_FAILED
+               : 0;
+}
+
+static int s_no_opt(cl_request *req, const char *o, const char *v)
+{
+    (void)req;
+    (void)o;
+    (void)v;
+    return CLI_EXIT_USAGE;
+}
+
+/* audit search (who, what one user did, break-glass uses by date and
+ * client) and subject-access (who). */
+static int s_search_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_person_ref *q = &req->u.person_ref;
+    cl_audit_filter *af = &q->filter;
+    bool search = req->kind == CL_REQ_AUDIT_SEARCH;
+    char terr[CL_ERROR_SZ] = "";
+    int64_t *t = !search                ? NULL
+                 : !strcmp(o, "--from") ? &af->from
+                 : !strcmp(o, "--to")   ? &af->to
+                                        : NULL;
+    if (t && !cl_fields_time(t, v, terr, sizeof(terr))) {
+        fprintf(stderr, "caselink: %s\n", terr);
+        return CLI_EXIT_USAGE;
+    }
+    if (t)
+        return 0;
+    if (search && !strcmp(o, "--break-glass"))
+        af->break_glass_only = true;
+    else if (search && !strcmp(o, "--flagged"))
+        af->flagged_only = true;
+    else if (search && !strcmp(o, "--client"))
+        CL_COPY(af->client, v);
+    else if (!strcmp(o, "--nhs"))
+        CL_COPY(q->match.nhs, v);
+    else if (!strcmp(o, "--chi"))
+        CL_COPY(q->match.chi, v);
+    else if (!strcmp(o, "--id"))
+        CL_COPY(q->person_id, v);
+    else if (search && !strcmp(o, "--limit"))
+        q->limit = (uint32_t)atoi(v);
+    else if (search && !strcmp(o, "--user"))
+        return cli_ok(CL_COPY(q->user_id, v));
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 int cli_audit(cli_conn *cn, int argc, char **argv)
 {
     cl_client *c = NULL;
@@ -365,18 +423,14 @@ int cli_audit(cli_conn *cn, int argc, char **argv)
         return CLI_EXIT_FAILED;
     if (!strcmp(sub, "verify")) {
         req->kind = CL_REQ_AUDIT_VERIFY;
-        if (argc == 3 && !strcmp(argv[1], "--checkpoint")) {
-            if (s_read_checkpoint(argv[2], req->u.checkpoint,
-                                  sizeof(req->u.checkpoint)) != 0) {
-                status = CLI_EXIT_USAGE;
-                goto out;
-            }
-        } else if (argc != 1) {
-            status = CLI_EXIT_USAGE;
+        if ((status = cli_opts(cn, req, argc, argv, 1, s_verify_opt)) ==
+            CLI_EXIT_FAILED) {
+            status = CLI_EXIT_USAGE; /* the file was explained */
+            goto out;
         }
     } else if (!strcmp(sub, "checkpoint")) {
         req->kind = CL_REQ_AUDIT_CHECKPOINT;
-        status = argc == 1 ? 0 : CLI_EXIT_USAGE;
+        status = cli_opts(cn, req, argc, argv, 1, s_no_opt);
     } else if (!strcmp(sub, "flags")) {
         free(req);
         return cli_audit_flags(cn, argc, argv);
@@ -386,42 +440,7 @@ int cli_audit(cli_conn *cn, int argc, char **argv)
         cl_person_ref *q = &req->u.person_ref;
         cl_audit_filter *af = &q->filter;
         bool search = req->kind == CL_REQ_AUDIT_SEARCH;
-        char terr[CL_ERROR_SZ] = "";
-        for (int i = 1; i < argc && status == 0; i += 2) {
-            const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-            if (search && !strcmp(o, "--break-glass")) {
-                af->break_glass_only = true;
-                i--;
-            } else if (search && !strcmp(o, "--flagged")) {
-                af->flagged_only = true;
-                i--;
-            } else if (!v)
-                status = CLI_EXIT_USAGE;
-            else if (search && !strcmp(o, "--from"))
-                status = cl_fields_time(&af->from, v, terr, sizeof(terr))
-                             ? 0
-                             : CLI_EXIT_USAGE;
-            else if (search && !strcmp(o, "--to"))
-                status = cl_fields_time(&af->to, v, terr, sizeof(terr))
-                             ? 0
-                             : CLI_EXIT_USAGE;
-            else if (search && !strcmp(o, "--client"))
-                CL_COPY(af->client, v);
-            else if (!strcmp(o, "--nhs"))
-                CL_COPY(q->match.nhs, v);
-            else if (!strcmp(o, "--chi"))
-                CL_COPY(q->match.chi, v);
-            else if (!strcmp(o, "--id"))
-                CL_COPY(q->person_id, v);
-            else if (!strcmp(o, "--limit") && req->kind == CL_REQ_AUDIT_SEARCH)
-                q->limit = (uint32_t)atoi(v);
-            else if (!strcmp(o, "--user") && req->kind == CL_REQ_AUDIT_SEARCH)
-                status = CL_COPY(q->user_id, v) ? 0 : CLI_EXIT_USAGE;
-            else
-                status = CLI_EXIT_USAGE;
-        }
-        if (terr[0])
-            fprintf(stderr, "caselink: %s\n", terr);
+        status = cli_opts(cn, req, argc, argv, 1, s_search_opt);
         if (!q->match.nhs[0] && !q->match.chi[0] && !q->person_id[0] &&
             !q->user_id[0] &&
             !(search && (af->break_glass_only || af->flagged_only || af->from ||

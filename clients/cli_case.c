@@ -175,6 +175,35 @@ void cli_print_record(const cli_conn *cn, const char *label,
 
 static void s_json_casefind(const cl_case_finding_result *r);
 
+typedef struct s_casefind_ctx {
+    cl_case_finding *f;
+    char *err; /* [256]: why a time was refused */
+} s_casefind_ctx;
+
+static int s_casefind_opt(void *ctx, const char *o, char **val)
+{
+    s_casefind_ctx *x = ctx;
+    cl_case_finding *f = x->f;
+    const char *v = val ? val[0] : NULL;
+    if (!o || !v)
+        return CLI_EXIT_USAGE;
+    if (!strcmp(o, "--agency"))
+        return cli_ok(CL_COPY(f->agency, v));
+    if (!strcmp(o, "--purpose"))
+        return cli_ok(CL_COPY(f->justification, v));
+    if (!strcmp(o, "--access-reason"))
+        return cli_ok(cli_access_reason(&f->access_reason, v));
+    if (!strcmp(o, "--min"))
+        return cli_ok((f->min_contacts = (uint32_t)atoi(v)) > 0);
+    if (!strcmp(o, "--since"))
+        return cli_ok(cl_when_time(&f->from, v, "--since", x->err, 256));
+    if (!strcmp(o, "--until"))
+        return cli_ok(cl_when_time(&f->to, v, "--until", x->err, 256));
+    if (!strcmp(o, "--not-known-to") && f->n_not_known < CL_NOT_KNOWN_MAX)
+        return cli_ok(CL_COPY(f->not_known_to[f->n_not_known++], v));
+    return CLI_EXIT_USAGE;
+}
+
 int cli_casefind(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -185,29 +214,8 @@ int cli_casefind(cli_conn *cn, int argc, char **argv)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_CASE_FINDING;
     cl_case_finding *f = &req->u.finding;
-    for (int i = 0; i < argc && !status; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = v != NULL;
-        if (ok && !strcmp(o, "--agency"))
-            ok = CL_COPY(f->agency, v);
-        else if (ok && !strcmp(o, "--purpose"))
-            ok = CL_COPY(f->justification, v);
-        else if (ok && !strcmp(o, "--access-reason"))
-            ok = cli_access_reason(&f->access_reason, v);
-        else if (ok && !strcmp(o, "--min"))
-            ok = (f->min_contacts = (uint32_t)atoi(v)) > 0;
-        else if (ok && !strcmp(o, "--since"))
-            ok = cl_when_time(&f->from, v, "--since", err, sizeof(err));
-        else if (ok && !strcmp(o, "--until"))
-            ok = cl_when_time(&f->to, v, "--until", err, sizeof(err));
-        else if (ok && !strcmp(o, "--not-known-to") &&
-                 f->n_not_known < CL_NOT_KNOWN_MAX)
-            ok = CL_COPY(f->not_known_to[f->n_not_known++], v);
-        else
-            ok = false;
-        if (!ok)
-            status = CLI_EXIT_USAGE;
-    }
+    s_casefind_ctx x = {.f = f, .err = err};
+    status = cli_each(cn, argc, argv, 0, s_casefind_opt, &x);
     if (status || !f->agency[0] || !f->justification[0]) {
         if (err[0])
             fprintf(stderr, "caselink casefind: %s\n", err);
@@ -309,9 +317,33 @@ static void s_find_none(const cl_person *m)
 static void s_json_candidates(const cl_candidates *c);
 static void s_json_view(const cl_person_view *v);
 
+typedef struct s_find_ctx {
+    cl_request *req;
+    cl_referral *tmp; /* the details searched for, as referral fields */
+} s_find_ctx;
+
+static int s_find_opt(void *ctx, const char *o, char **v)
+{
+    s_find_ctx *x = ctx;
+    cl_find *q = &x->req->u.find;
+    char err[512];
+    bool ok = o && v;
+    if (ok && !strcmp(o, "--purpose"))
+        ok = CL_COPY(q->justification, v[0]);
+    else if (ok && !strcmp(o, "--access-reason"))
+        ok = cli_access_reason(&q->access_reason, v[0]);
+    else if (ok && !strcmp(o, "--limit"))
+        q->limit = (uint32_t)atoi(v[0]);
+    else if (ok)
+        ok = cl_fields_set(x->tmp, o + 2, v[0], err, sizeof(err));
+    if (!ok)
+        fprintf(stderr, "caselink person find: bad option '%s'\n",
+                o ? o : v[0]);
+    return cli_ok(ok);
+}
+
 static int s_find(cli_conn *cn, int argc, char **argv)
 {
-    char err[512];
     cl_referral *tmp = calloc(1, sizeof(*tmp));
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
@@ -321,22 +353,9 @@ static int s_find(cli_conn *cn, int argc, char **argv)
         goto out;
     }
     req->kind = CL_REQ_FIND_PERSON;
-    for (int i = 0; i < argc; i += 2) {
-        bool ok = i + 1 < argc && !strncmp(argv[i], "--", 2);
-        if (ok && !strcmp(argv[i], "--purpose"))
-            ok = CL_COPY(req->u.find.justification, argv[i + 1]);
-        else if (ok && !strcmp(argv[i], "--access-reason"))
-            ok = cli_access_reason(&req->u.find.access_reason, argv[i + 1]);
-        else if (ok && !strcmp(argv[i], "--limit"))
-            req->u.find.limit = (uint32_t)atoi(argv[i + 1]);
-        else if (ok)
-            ok = cl_fields_set(tmp, argv[i] + 2, argv[i + 1], err, sizeof(err));
-        if (!ok) {
-            fprintf(stderr, "caselink person find: bad option '%s'\n", argv[i]);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-    }
+    s_find_ctx x = {.req = req, .tmp = tmp};
+    if ((status = cli_each(cn, argc, argv, 0, s_find_opt, &x)) != 0)
+        goto out;
     req->u.find.match = tmp->subject;
     if (!req->u.find.justification[0]) {
         fprintf(stderr, "caselink person find: --access-reason CODE and "
@@ -373,6 +392,26 @@ out:
     return status;
 }
 
+static int s_hold_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_hold *h = &req->u.hold;
+    bool ok = v != NULL;
+    if (ok && !strcmp(o, "--nhs"))
+        ok = CL_COPY(h->who.match.nhs, v);
+    else if (ok && !strcmp(o, "--chi"))
+        ok = CL_COPY(h->who.match.chi, v);
+    else if (ok && !strcmp(o, "--id"))
+        ok = CL_COPY(h->who.person_id, v);
+    else if (ok && !strcmp(o, "--reason"))
+        ok = CL_COPY(h->reason, v);
+    else
+        ok = false;
+    if (!ok)
+        fprintf(stderr, "caselink person %s: bad option '%s'\n",
+                h->release ? "release" : "hold", o);
+    return cli_ok(ok);
+}
+
 /* person hold|release (--nhs N | --chi N | --id P) --reason TEXT */
 static int s_hold(cli_conn *cn, bool release, int argc, char **argv)
 {
@@ -385,28 +424,13 @@ static int s_hold(cli_conn *cn, bool release, int argc, char **argv)
     req->kind = CL_REQ_LEGAL_HOLD;
     cl_hold *h = &req->u.hold;
     h->release = release;
-    for (int i = 0; i < argc; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = v != NULL;
-        if (ok && !strcmp(o, "--nhs"))
-            ok = CL_COPY(h->who.match.nhs, v);
-        else if (ok && !strcmp(o, "--chi"))
-            ok = CL_COPY(h->who.match.chi, v);
-        else if (ok && !strcmp(o, "--id"))
-            ok = CL_COPY(h->who.person_id, v);
-        else if (ok && !strcmp(o, "--reason"))
-            ok = CL_COPY(h->reason, v);
-        else
-            ok = false;
-        if (!ok) {
-            fprintf(stderr,
-                    "caselink person %s: bad option '%s'\n"
-                    "usage: caselink person %s (--nhs N | --chi N | --id "
-                    "P...) --reason TEXT\n",
-                    verb, o, verb);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
+    if (cli_opts(cn, req, argc, argv, 0, s_hold_opt) != 0) {
+        fprintf(stderr,
+                "usage: caselink person %s (--nhs N | --chi N | --id "
+                "P...) --reason TEXT\n",
+                verb);
+        status = CLI_EXIT_USAGE;
+        goto out;
     }
     if (!h->reason[0]) {
         fprintf(stderr,
@@ -426,6 +450,29 @@ static int s_hold(cli_conn *cn, bool release, int argc, char **argv)
 out:
     free(req);
     return status;
+}
+
+static int s_show_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_get_person *g = &req->u.get_person;
+    bool ok = v != NULL;
+    if (ok && !strcmp(o, "--nhs"))
+        ok = CL_COPY(g->match.nhs, v);
+    else if (ok && !strcmp(o, "--chi"))
+        ok = CL_COPY(g->match.chi, v);
+    else if (ok && !strcmp(o, "--id"))
+        ok = CL_COPY(g->person_id, v);
+    else if (ok && !strcmp(o, "--purpose"))
+        ok = CL_COPY(g->justification, v);
+    else if (ok && !strcmp(o, "--access-reason"))
+        ok = cli_access_reason(&g->access_reason, v);
+    else if (ok && !strcmp(o, "--review"))
+        ok = CL_COPY(g->review_id, v);
+    else
+        ok = false;
+    if (!ok)
+        fprintf(stderr, "caselink person show: bad option '%s'\n", o);
+    return cli_ok(ok);
 }
 
 int cli_person(cli_conn *cn, int argc, char **argv)
@@ -451,30 +498,8 @@ int cli_person(cli_conn *cn, int argc, char **argv)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_GET_PERSON;
     cl_get_person *g = &req->u.get_person;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = v != NULL;
-        if (ok && !strcmp(o, "--nhs"))
-            ok = CL_COPY(g->match.nhs, v);
-        else if (ok && !strcmp(o, "--chi"))
-            ok = CL_COPY(g->match.chi, v);
-        else if (ok && !strcmp(o, "--id"))
-            ok = CL_COPY(g->person_id, v);
-        else if (ok && !strcmp(o, "--purpose"))
-            ok = CL_COPY(g->justification, v);
-        else if (ok && !strcmp(o, "--access-reason"))
-            ok = cli_access_reason(&g->access_reason, v);
-        else if (ok && !strcmp(o, "--review"))
-            ok = CL_COPY(g->review_id, v);
-        else
-            ok = false;
-        if (!ok) {
-            fprintf(stderr, "caselink person show: bad option '%s'\n", o);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-        i++;
-    }
+    if ((status = cli_opts(cn, req, argc, argv, 1, s_show_opt)) != 0)
+        goto out;
     if (!g->justification[0] && !g->review_id[0]) {
         fprintf(stderr, "caselink person show: say why you open this case: "
                         "--review ID, or break-glass --access-reason CODE "
@@ -496,9 +521,35 @@ out:
 
 /* --- rectification --------------------------------------------------- */
 
+/* referral correct|withdraw REF: --reason and (correct) the fields. */
+static int s_rectify_opt(void *ctx, const char *o, char **val)
+{
+    cl_request *req = ctx;
+    cl_rectify *r = &req->u.rectify;
+    bool withdraw = req->kind == CL_REQ_WITHDRAW_REFERRAL;
+    char err[512];
+    const char *v = val ? val[0] : NULL;
+    if (!o || !v) {
+        fprintf(stderr, "caselink referral: expected --FIELD VALUE, got '%s'\n",
+                o ? o : v);
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(o, "--reason")) {
+        if (!CL_COPY(r->reason, v)) {
+            fprintf(stderr, "caselink referral: reason too long\n");
+            return CLI_EXIT_USAGE;
+        }
+    } else if (withdraw ||
+               !cl_fields_set(&r->referral, o + 2, v, err, sizeof(err))) {
+        fprintf(stderr, "caselink referral: %s\n",
+                withdraw ? "withdraw takes only --reason" : err);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int cli_referral(cli_conn *cn, int argc, char **argv)
 {
-    char err[512];
     cl_reply rep;
     int status = 0;
     bool withdraw = argc >= 1 && !strcmp(argv[0], "withdraw");
@@ -520,29 +571,8 @@ int cli_referral(cli_conn *cn, int argc, char **argv)
     req->kind = withdraw ? CL_REQ_WITHDRAW_REFERRAL : CL_REQ_CORRECT_REFERRAL;
     cl_rectify *r = &req->u.rectify;
     CL_COPY(r->reference, argv[1]);
-    for (int i = 2; i < argc; i += 2) {
-        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr,
-                    "caselink referral: expected --FIELD VALUE, got "
-                    "'%s'\n",
-                    argv[i]);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if (!strcmp(argv[i], "--reason")) {
-            if (!CL_COPY(r->reason, argv[i + 1])) {
-                fprintf(stderr, "caselink referral: reason too long\n");
-                status = CLI_EXIT_USAGE;
-                goto out;
-            }
-        } else if (withdraw || !cl_fields_set(&r->referral, argv[i] + 2,
-                                              argv[i + 1], err, sizeof(err))) {
-            fprintf(stderr, "caselink referral: %s\n",
-                    withdraw ? "withdraw takes only --reason" : err);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-    }
+    if ((status = cli_each(cn, argc, argv, 2, s_rectify_opt, req)) != 0)
+        goto out;
     if (!r->reason[0]) {
         fprintf(stderr, "caselink referral: --reason is required (kept for "
                         "the auditor)\n");

@@ -44,34 +44,51 @@ static int s_usage_flag(void)
     return CLI_EXIT_USAGE;
 }
 
+typedef struct s_flag_ctx {
+    cl_flag_by by;  /* 0 until --nhs, --chi or --local-id */
+    const char *id; /* its value */
+} s_flag_ctx;
+
+/* flag check: exactly one identifier; a name or date of birth is refused
+ * with the reason (the row lists them so that the refusal can say it). */
+static int s_flag_opt(void *ctx, const char *o, char **v)
+{
+    s_flag_ctx *x = ctx;
+    static const struct {
+        const char *opt;
+        cl_flag_by by;
+    } ids[] = {{"--nhs", CL_FLAG_BY_NHS},
+               {"--chi", CL_FLAG_BY_CHI},
+               {"--local-id", CL_FLAG_BY_LOCAL_ID}};
+    for (size_t k = 0; o && k < sizeof(ids) / sizeof(*ids); k++)
+        if (!strcmp(o, ids[k].opt)) {
+            if (x->by)
+                return s_usage_flag();
+            x->by = ids[k].by;
+            x->id = v[0];
+            return 0;
+        }
+    if (o)
+        fprintf(stderr,
+                "caselink flag check: a flag check is never by name, date of "
+                "birth or address (%s): it is for the person in front of "
+                "you, not a search\n",
+                o);
+    return s_usage_flag();
+}
+
 int cli_flag(cli_conn *cn, int argc, char **argv)
 {
-    cl_flag_by by = 0;
-    const char *id = NULL;
-    static const char *const demographic[] = {
-        "--given",   "--family",   "--dob",  "--sex",
-        "--address", "--postcode", "--town", "--uprn"};
-    for (int i = 1; i < argc; i++)
-        for (size_t k = 0; k < sizeof(demographic) / sizeof(*demographic); k++)
-            if (!strcmp(argv[i], demographic[k])) {
-                fprintf(stderr,
-                        "caselink flag check: a flag check is never by name, "
-                        "date of birth or address (%s): it is for the person "
-                        "in front of you, not a search\n",
-                        argv[i]);
-                return s_usage_flag();
-            }
-    if (argc != 3 || strcmp(argv[0], "check") != 0)
+    s_flag_ctx x = {0};
+    if (argc < 1 || strcmp(argv[0], "check") != 0)
         return s_usage_flag();
-    if (!strcmp(argv[1], "--nhs"))
-        by = CL_FLAG_BY_NHS;
-    else if (!strcmp(argv[1], "--chi"))
-        by = CL_FLAG_BY_CHI;
-    else if (!strcmp(argv[1], "--local-id"))
-        by = CL_FLAG_BY_LOCAL_ID;
-    else
+    int st = cli_each(cn, argc, argv, 1, s_flag_opt, &x);
+    if (st)
+        return st;
+    if (!x.by)
         return s_usage_flag();
-    id = argv[2];
+    cl_flag_by by = x.by;
+    const char *id = x.id;
     cl_client *c = NULL;
     cl_flag_result *f = calloc(1, sizeof(*f));
     char err[CL_ERROR_SZ] = "";
@@ -95,6 +112,12 @@ out:
     return status;
 }
 
+static int s_withdraw_opt(cl_request *req, const char *o, const char *v)
+{
+    return cli_ok(!strcmp(o, "--reason") &&
+                  CL_COPY(req->u.plan_withdraw.reason, v));
+}
+
 int cli_plan_cmd(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -103,11 +126,10 @@ int cli_plan_cmd(cli_conn *cn, int argc, char **argv)
     if (status)
         return status;
     req->kind = CL_REQ_WITHDRAW_PLAN;
-    if (argc == 4 && !strcmp(argv[0], "withdraw") &&
-        !strcmp(argv[2], "--reason")) {
-        CL_COPY(req->u.plan_withdraw.agency_ref, argv[1]);
-        CL_COPY(req->u.plan_withdraw.reason, argv[3]);
-    } else {
+    if (argc < 2 || strcmp(argv[0], "withdraw") ||
+        !CL_COPY(req->u.plan_withdraw.agency_ref, argv[1]) ||
+        cli_opts(cn, req, argc, argv, 2, s_withdraw_opt) != 0 ||
+        !req->u.plan_withdraw.reason[0]) {
         fprintf(stderr, "usage: caselink plan withdraw YOUR-REF --reason "
                         "TEXT   (a plan recorded in error)\n");
         status = CLI_EXIT_USAGE;
@@ -123,6 +145,22 @@ out:
     return status;
 }
 
+static int s_flag_log_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_flag_log_query *q = &req->u.flag_log;
+    if (!strcmp(o, "--agency"))
+        CL_COPY(q->agency, v);
+    else if (!strcmp(o, "--from"))
+        return cli_ok(cli_date_opt(q->from, v, "--from"));
+    else if (!strcmp(o, "--to"))
+        return cli_ok(cli_date_opt(q->to, v, "--to"));
+    else if (!strcmp(o, "--limit"))
+        q->limit = (uint32_t)atoi(v);
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 int cli_audit_flags(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -131,22 +169,7 @@ int cli_audit_flags(cli_conn *cn, int argc, char **argv)
     if (status)
         return status;
     req->kind = CL_REQ_FLAG_DISCLOSURES;
-    cl_flag_log_query *q = &req->u.flag_log;
-    for (int i = 1; i < argc && status == 0; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            status = CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--agency"))
-            CL_COPY(q->agency, v);
-        else if (!strcmp(o, "--from"))
-            status = cli_date_opt(q->from, v, "--from") ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--to"))
-            status = cli_date_opt(q->to, v, "--to") ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--limit"))
-            q->limit = (uint32_t)atoi(v);
-        else
-            status = CLI_EXIT_USAGE;
-    }
+    status = cli_opts(cn, req, argc, argv, 1, s_flag_log_opt);
     if (status) {
         fprintf(stderr, "usage: caselink audit flags [--agency NAME] "
                         "[--from DATE] [--to DATE] [--limit N]\n");

@@ -62,6 +62,12 @@ void cli_print_intake(const cli_conn *cn, const cl_intake_item *x)
     }
 }
 
+static int s_intake_list_opt(cl_request *req, const char *o, const char *v)
+{
+    (void)v;
+    return cli_ok(!strcmp(o, "--all") && (req->u.intake_all = true));
+}
+
 static int s_intake_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -69,13 +75,9 @@ static int s_intake_list(cli_conn *cn, int argc, char **argv)
     if (!req)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_INTAKE_LIST;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--all"))
-            req->u.intake_all = true;
-        else {
-            free(req);
-            return s_intake_usage();
-        }
+    if (cli_opts(cn, req, argc, argv, 0, s_intake_list_opt) != 0) {
+        free(req);
+        return s_intake_usage();
     }
     int status = cli_call(cn, "coordinator", req, &rep);
     free(req);
@@ -90,6 +92,29 @@ static int s_intake_list(cli_conn *cn, int argc, char **argv)
     }
     cl_reply_clear(&rep);
     return 0;
+}
+
+/* intake accept|decline|defer: --review, --reason, --until. */
+static int s_decide_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_intake_decision *d = &req->u.intake_decide;
+    if (!strcmp(o, "--review") && d->decision == CL_INTAKE_ACCEPTED)
+        return cli_ok(CL_COPY(d->review_id, v));
+    if (!strcmp(o, "--reason") && d->decision == CL_INTAKE_ACCEPTED) {
+        int r = cl_agenda_parse(v);
+        if (r <= 0) {
+            fprintf(stderr, "caselink: --reason: unknown agenda reason '%s'\n",
+                    v);
+            return CLI_EXIT_USAGE;
+        }
+        d->agenda_reason = (uint8_t)r;
+        return 0;
+    }
+    if (!strcmp(o, "--reason"))
+        return cli_ok(CL_COPY(d->reason, v));
+    if (!strcmp(o, "--until") && d->decision == CL_INTAKE_DEFERRED)
+        return cli_ok(cli_date_opt(d->until, v, "--until"));
+    return CLI_EXIT_USAGE;
 }
 
 static int s_intake_decide(cli_conn *cn, int argc, char **argv)
@@ -107,27 +132,8 @@ static int s_intake_decide(cli_conn *cn, int argc, char **argv)
                                              : CL_INTAKE_DEFERRED;
     if (argc < 2 || !CL_COPY(d->intake_id, argv[1]))
         status = CLI_EXIT_USAGE;
-    for (int i = 2; i < argc && !status; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            status = CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--review") && d->decision == CL_INTAKE_ACCEPTED)
-            status = CL_COPY(d->review_id, v) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--reason") && d->decision == CL_INTAKE_ACCEPTED) {
-            int r = cl_agenda_parse(v);
-            if (r <= 0) {
-                fprintf(stderr,
-                        "caselink: --reason: unknown agenda reason '%s'\n", v);
-                status = CLI_EXIT_USAGE;
-            } else
-                d->agenda_reason = (uint8_t)r;
-        } else if (!strcmp(o, "--reason"))
-            status = CL_COPY(d->reason, v) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--until") && d->decision == CL_INTAKE_DEFERRED)
-            status = cli_date_opt(d->until, v, "--until") ? 0 : CLI_EXIT_USAGE;
-        else
-            status = CLI_EXIT_USAGE;
-    }
+    else
+        status = cli_opts(cn, req, argc, argv, 2, s_decide_opt);
     if (status) {
         free(req);
         return s_intake_usage();
@@ -144,6 +150,50 @@ static int s_intake_decide(cli_conn *cn, int argc, char **argv)
 
 /* --- lists ------------------------------------------------------------- */
 
+/* referral list: the filters. */
+static int s_ref_list_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_referral_query *q = &req->u.ref_query;
+    int x;
+    if (!strcmp(o, "--agency"))
+        return cli_ok(CL_COPY(q->agency, v));
+    if (!strcmp(o, "--category")) {
+        q->category = (uint8_t)((x = cl_category_parse(v)) > 0 ? x : 0);
+        return cli_ok(x > 0);
+    }
+    if (!strcmp(o, "--status")) {
+        q->status = (int8_t)(x = cl_refstat_parse(v));
+        return cli_ok(x >= 0);
+    }
+    if (!strcmp(o, "--from"))
+        return cli_ok(cli_date_opt(q->from, v, "--from"));
+    if (!strcmp(o, "--to"))
+        return cli_ok(cli_date_opt(q->to, v, "--to"));
+    if (!strcmp(o, "--id"))
+        return cli_ok(CL_COPY(q->who.person_id, v));
+    if (!strcmp(o, "--nhs"))
+        return cli_ok(CL_COPY(q->who.match.nhs, v));
+    if (!strcmp(o, "--limit"))
+        q->limit = (uint32_t)strtoul(v, NULL, 10);
+    else if (!strcmp(o, "--after"))
+        return cli_ok(CL_COPY(q->after, v));
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
+static int s_mdt_list_opt(cl_request *req, const char *o, const char *v)
+{
+    (void)v;
+    if (!strcmp(o, "--upcoming"))
+        req->u.mdt_query.upcoming = true;
+    else if (!strcmp(o, "--past"))
+        req->u.mdt_query.past = true;
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 int cli_referral_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -155,34 +205,7 @@ int cli_referral_list(cli_conn *cn, int argc, char **argv)
     cl_referral_query *q = &req->u.ref_query;
     q->status = -1;
     int i = argc && !strcmp(argv[0], "list") ? 1 : 0;
-    for (; i < argc && !status; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int x;
-        if (!v)
-            status = CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--agency"))
-            status = CL_COPY(q->agency, v) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--category")) {
-            status = (x = cl_category_parse(v)) > 0 ? 0 : CLI_EXIT_USAGE;
-            q->category = (uint8_t)(x > 0 ? x : 0);
-        } else if (!strcmp(o, "--status")) {
-            status = (x = cl_refstat_parse(v)) >= 0 ? 0 : CLI_EXIT_USAGE;
-            q->status = (int8_t)x;
-        } else if (!strcmp(o, "--from"))
-            status = cli_date_opt(q->from, v, "--from") ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--to"))
-            status = cli_date_opt(q->to, v, "--to") ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--id"))
-            status = CL_COPY(q->who.person_id, v) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--nhs"))
-            status = CL_COPY(q->who.match.nhs, v) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--limit"))
-            q->limit = (uint32_t)strtoul(v, NULL, 10);
-        else if (!strcmp(o, "--after"))
-            status = CL_COPY(q->after, v) ? 0 : CLI_EXIT_USAGE;
-        else
-            status = CLI_EXIT_USAGE;
-    }
+    status = cli_opts(cn, req, argc, argv, i, s_ref_list_opt);
     if (status) {
         free(req);
         fputs("usage: caselink referral list [--agency NAME] [--category C] "
@@ -222,15 +245,9 @@ int cli_mdt_list(cli_conn *cn, int argc, char **argv)
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_MDT_LIST;
     int i = argc && !strcmp(argv[0], "list") ? 1 : 0;
-    for (; i < argc; i++) {
-        if (!strcmp(argv[i], "--upcoming"))
-            req.u.mdt_query.upcoming = true;
-        else if (!strcmp(argv[i], "--past"))
-            req.u.mdt_query.past = true;
-        else {
-            fputs("usage: caselink mdt list [--upcoming | --past]\n", stderr);
-            return CLI_EXIT_USAGE;
-        }
+    if (cli_opts(cn, &req, argc, argv, i, s_mdt_list_opt) != 0) {
+        fputs("usage: caselink mdt list [--upcoming | --past]\n", stderr);
+        return CLI_EXIT_USAGE;
     }
     int status = cli_call(cn, "coordinator", &req, &rep);
     if (status)

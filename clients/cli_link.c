@@ -46,57 +46,69 @@ static bool s_prob(const char *opt, const char *v, double *p)
     return true;
 }
 
+typedef struct s_queue_ctx {
+    cl_review_query *q;
+    bool all; /* --all */
+} s_queue_ctx;
+
+/* match list: the page and the filters. */
+static int s_queue_opt(void *ctx, const char *o, char **val)
+{
+    s_queue_ctx *x = ctx;
+    cl_review_query *q = x->q;
+    bool ok = true;
+    if (!o)
+        return CLI_EXIT_USAGE;
+    if (!strcmp(o, "--all")) {
+        x->all = true;
+        return 0;
+    }
+    const char *v = val[0];
+    if (!strcmp(o, "--limit") || !strcmp(o, "--page")) {
+        char *end = NULL;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 1 || (o[2] == 'l' && n > CL_REVIEW_PAGE_MAX) ||
+            n > 10000000) {
+            fprintf(stderr, "caselink: %s must be a number from 1%s\n", o,
+                    o[2] == 'l' ? " to 500" : "");
+            return CLI_EXIT_USAGE;
+        }
+        if (o[2] == 'l')
+            q->limit = (uint32_t)n;
+        else
+            q->page = (uint32_t)n;
+    } else if (!strcmp(o, "--after")) {
+        ok = CL_COPY(q->after, v);
+    } else if (!strcmp(o, "--agency")) {
+        ok = CL_COPY(q->agency, v);
+    } else if (!strcmp(o, "--min-probability")) {
+        if (!s_prob(o, v, &q->min_p))
+            return CLI_EXIT_USAGE;
+    } else if (!strcmp(o, "--max-probability")) {
+        if (!s_prob(o, v, &q->max_p))
+            return CLI_EXIT_USAGE;
+    } else {
+        fprintf(stderr, "caselink: review list: unknown option %s\n", o);
+        return CLI_EXIT_USAGE;
+    }
+    if (!ok) {
+        fprintf(stderr, "caselink: %s is too long\n", o);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int cli_review_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request req;
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_REVIEW_LIST;
     cl_review_query *q = &req.u.review_q;
-    bool all = false;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = true;
-        if (!strcmp(o, "--all")) {
-            all = true;
-            continue;
-        }
-        if (!v) {
-            fprintf(stderr, "caselink: %s needs a value\n", o);
-            return CLI_EXIT_USAGE;
-        }
-        i++;
-        if (!strcmp(o, "--limit") || !strcmp(o, "--page")) {
-            char *end = NULL;
-            long n = strtol(v, &end, 10);
-            if (!*v || *end || n < 1 ||
-                (o[2] == 'l' && n > CL_REVIEW_PAGE_MAX) || n > 10000000) {
-                fprintf(stderr, "caselink: %s must be a number from 1%s\n", o,
-                        o[2] == 'l' ? " to 500" : "");
-                return CLI_EXIT_USAGE;
-            }
-            if (o[2] == 'l')
-                q->limit = (uint32_t)n;
-            else
-                q->page = (uint32_t)n;
-        } else if (!strcmp(o, "--after")) {
-            ok = CL_COPY(q->after, v);
-        } else if (!strcmp(o, "--agency")) {
-            ok = CL_COPY(q->agency, v);
-        } else if (!strcmp(o, "--min-probability")) {
-            if (!s_prob(o, v, &q->min_p))
-                return CLI_EXIT_USAGE;
-        } else if (!strcmp(o, "--max-probability")) {
-            if (!s_prob(o, v, &q->max_p))
-                return CLI_EXIT_USAGE;
-        } else {
-            fprintf(stderr, "caselink: review list: unknown option %s\n", o);
-            return CLI_EXIT_USAGE;
-        }
-        if (!ok) {
-            fprintf(stderr, "caselink: %s is too long\n", o);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    s_queue_ctx x = {.q = q};
+    int st = cli_each(cn, argc, argv, 0, s_queue_opt, &x);
+    if (st)
+        return st;
+    bool all = x.all;
     if (all && (q->page || q->after[0])) {
         fprintf(stderr, "caselink: --all lists every page; leave out --page "
                         "and --after\n");
@@ -812,39 +824,55 @@ static int s_link_admin_cmd(cli_conn *cn, uint8_t action, uint32_t sample,
     return 0;
 }
 
+typedef struct s_link_ctx {
+    const char *truth;  /* --truth FILE */
+    const char *sample; /* --sample N */
+    bool accept, wait;  /* --accept, --wait */
+} s_link_ctx;
+
+static int s_link_opt(void *ctx, const char *o, char **v)
+{
+    s_link_ctx *x = ctx;
+    if (o && !strcmp(o, "--truth"))
+        x->truth = v[0];
+    else if (o && !strcmp(o, "--sample"))
+        x->sample = v[0];
+    else if (o && !strcmp(o, "--accept"))
+        x->accept = true;
+    else if (o && !strcmp(o, "--wait"))
+        x->wait = true;
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 int cli_link(cli_conn *cn, int argc, char **argv)
 {
-    if (argc == 3 && !strcmp(argv[0], "evaluate") &&
-        !strcmp(argv[1], "--truth"))
-        return s_evaluate_cmd(cn, argv[2]);
-    if (argc >= 1 && !strcmp(argv[0], "train")) {
+    s_link_ctx x = {0};
+    const char *sub = argc ? argv[0] : "";
+    if (cli_each(cn, argc, argv, 1, s_link_opt, &x) != 0)
+        goto usage;
+    if (!strcmp(sub, "evaluate") && x.truth)
+        return s_evaluate_cmd(cn, x.truth);
+    if (!strcmp(sub, "train")) {
         uint32_t sample = 0;
-        if (argc == 3 && !strcmp(argv[1], "--sample")) {
+        if (x.sample) {
             char *end = NULL;
-            long n = strtol(argv[2], &end, 10);
-            if (!*argv[2] || *end || n < 50 || n > 100000) {
+            long n = strtol(x.sample, &end, 10);
+            if (!*x.sample || *end || n < 50 || n > 100000) {
                 fprintf(stderr,
                         "caselink: --sample must be 50 to 100000 records\n");
                 return CLI_EXIT_USAGE;
             }
             sample = (uint32_t)n;
-        } else if (argc != 1) {
-            goto usage;
         }
         return s_link_admin_cmd(cn, CL_LINK_TRAIN, sample, false);
     }
-    if (argc >= 1 && !strcmp(argv[0], "weights")) {
-        if (argc == 1)
-            return s_link_admin_cmd(cn, CL_LINK_SHOW, 0, false);
-        if (argc == 2 && !strcmp(argv[1], "--accept"))
-            return s_link_admin_cmd(cn, CL_LINK_ACCEPT, 0, false);
-        goto usage;
-    }
-    if (argc >= 1 && !strcmp(argv[0], "rerun")) {
-        if (argc == 1 || (argc == 2 && !strcmp(argv[1], "--wait")))
-            return s_link_admin_cmd(cn, CL_LINK_RERUN, 0, argc == 2);
-        goto usage;
-    }
+    if (!strcmp(sub, "weights"))
+        return s_link_admin_cmd(cn, x.accept ? CL_LINK_ACCEPT : CL_LINK_SHOW, 0,
+                                false);
+    if (!strcmp(sub, "rerun"))
+        return s_link_admin_cmd(cn, CL_LINK_RERUN, 0, x.wait);
 usage:
     fprintf(stderr,
             "usage: caselink link evaluate --truth FILE.csv   (columns "
@@ -863,9 +891,18 @@ static void s_csv_field(const char *s)
     cl_csv_field_write(stdout, s);
 }
 
+static int s_export_opt(void *ctx, const char *o, char **v)
+{
+    (void)v;
+    *(bool *)ctx = true;
+    return cli_ok(o && !strcmp(o, "--csv"));
+}
+
 int cli_links(cli_conn *cn, int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[0], "export") || strcmp(argv[1], "--csv")) {
+    bool csv = false;
+    if (argc < 1 || strcmp(argv[0], "export") ||
+        cli_each(cn, argc, argv, 1, s_export_opt, &csv) != 0 || !csv) {
         fprintf(stderr, "usage: caselink links export --csv\n");
         return CLI_EXIT_USAGE;
     }
@@ -935,6 +972,11 @@ int cli_links(cli_conn *cn, int argc, char **argv)
 }
 
 /* One change to links: review accept/reject, or split. */
+static int s_reason_opt(cl_request *req, const char *o, const char *v)
+{
+    return cli_ok(!strcmp(o, "--reason") && CL_COPY(req->u.link.reason, v));
+}
+
 int cli_link_change(cli_conn *cn, cl_req_kind kind, const char *id, bool accept,
                     int argc, char **argv)
 {
@@ -944,8 +986,8 @@ int cli_link_change(cli_conn *cn, cl_req_kind kind, const char *id, bool accept,
     req.kind = kind;
     req.u.link.accept = accept;
     CL_COPY(req.u.link.id, id);
-    if (argc != 2 || strcmp(argv[0], "--reason") != 0 ||
-        !CL_COPY(req.u.link.reason, argv[1])) {
+    if (cli_opts(cn, &req, argc, argv, 0, s_reason_opt) != 0 ||
+        !req.u.link.reason[0]) {
         fprintf(stderr, "caselink: --reason TEXT is required (kept for the "
                         "auditor)\n");
         return CLI_EXIT_USAGE;

@@ -14,19 +14,6 @@
 #include "pack.h"
 #include "report.h"
 
-/* Options as --name value pairs from argv[first]; calls set for each. */
-typedef bool (*s_opt_fn)(cl_request *req, const char *o, const char *v);
-
-static bool s_opts(cl_request *req, int argc, char **argv, int first,
-                   s_opt_fn set)
-{
-    for (int i = first; i < argc; i += 2)
-        if (i + 1 >= argc || strncmp(argv[i], "--", 2) != 0 ||
-            !set(req, argv[i], argv[i + 1]))
-            return false;
-    return true;
-}
-
 /* Send and print "what: reference"; 0 or the exit status. */
 static int s_simple(cli_conn *cn, cl_request *req, const char *what)
 {
@@ -48,16 +35,16 @@ static int s_usage_of(const char *text)
 /* --- discussion ------------------------------------------------------------
  */
 
-static bool s_disc_opt(cl_request *req, const char *o, const char *v)
+static int s_disc_opt(cl_request *req, const char *o, const char *v)
 {
     cl_discussion *d = &req->u.discussion;
     if (!strcmp(o, "--id"))
-        return CL_COPY(d->person_id, v);
+        return cli_ok(CL_COPY(d->person_id, v));
     if (!strcmp(o, "--summary"))
-        return CL_COPY(d->summary, v);
+        return cli_ok(CL_COPY(d->summary, v));
     if (!strcmp(o, "--decisions"))
-        return CL_COPY(d->decisions, v);
-    return false;
+        return cli_ok(CL_COPY(d->decisions, v));
+    return CLI_EXIT_USAGE;
 }
 
 int cli_mdt_discuss(cli_conn *cn, int argc, char **argv)
@@ -68,7 +55,7 @@ int cli_mdt_discuss(cli_conn *cn, int argc, char **argv)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_RECORD_DISCUSSION;
     if (argc < 1 || !CL_COPY(req->u.discussion.review_id, argv[0]) ||
-        !s_opts(req, argc, argv, 1, s_disc_opt))
+        cli_opts(cn, req, argc, argv, 1, s_disc_opt) != 0)
         status = s_usage_of("usage: caselink mdt discuss MDT-ID --id P "
                             "--summary TEXT [--decisions TEXT]\n");
     else
@@ -80,20 +67,26 @@ int cli_mdt_discuss(cli_conn *cn, int argc, char **argv)
 /* --- actions ---------------------------------------------------------------
  */
 
-static bool s_action_opt(cl_request *req, const char *o, const char *v)
+static int s_action_opt(cl_request *req, const char *o, const char *v)
 {
     cl_action *a = &req->u.action;
     if (!strcmp(o, "--id"))
-        return CL_COPY(a->person_id, v);
+        return cli_ok(CL_COPY(a->person_id, v));
     if (!strcmp(o, "--text"))
-        return CL_COPY(a->text, v);
+        return cli_ok(CL_COPY(a->text, v));
     if (!strcmp(o, "--owner"))
-        return CL_COPY(a->owner_name, v);
+        return cli_ok(CL_COPY(a->owner_name, v));
     if (!strcmp(o, "--owner-agency"))
-        return CL_COPY(a->owner_agency, v);
+        return cli_ok(CL_COPY(a->owner_agency, v));
     if (!strcmp(o, "--due"))
-        return cli_date_opt(a->due, v, "--due");
-    return false;
+        return cli_ok(cli_date_opt(a->due, v, "--due"));
+    return CLI_EXIT_USAGE;
+}
+
+static int s_note_opt(cl_request *req, const char *o, const char *v)
+{
+    return cli_ok(!strcmp(o, "--note") &&
+                  CL_COPY(req->u.action_update.note, v));
 }
 
 static void s_print_actions(const cli_conn *cn, const cl_actions *as,
@@ -192,7 +185,7 @@ int cli_action(cli_conn *cn, int argc, char **argv)
     if (!strcmp(sub, "add") && argc >= 2) {
         req->kind = CL_REQ_ADD_ACTION;
         if (CL_COPY(req->u.action.review_id, argv[1]) &&
-            s_opts(req, argc, argv, 2, s_action_opt)) {
+            !cli_opts(cn, req, argc, argv, 2, s_action_opt)) {
             status = s_simple(cn, req, "action added");
             goto out;
         }
@@ -201,12 +194,12 @@ int cli_action(cli_conn *cn, int argc, char **argv)
                      : !strcmp(sub, "reopen") ? CL_ACTION_OPEN
                      : !strcmp(sub, "block")  ? CL_ACTION_BLOCKED
                                               : -1) >= 0 &&
-               (argc == 2 || (argc == 4 && !strcmp(argv[2], "--note")))) {
+               argc >= 2) {
         cl_action_update *u = &req->u.action_update;
         req->kind = CL_REQ_UPDATE_ACTION;
         u->status = (uint8_t)st;
         if (CL_COPY(u->action_id, argv[1]) &&
-            (argc == 2 || CL_COPY(u->note, argv[3]))) {
+            !cli_opts(cn, req, argc, argv, 2, s_note_opt)) {
             status = s_simple(cn, req, cl_action_status_name((unsigned)st));
             goto out;
         }
@@ -242,6 +235,31 @@ static void s_json_actions(const cl_actions *as)
     printf("]}\n");
 }
 
+typedef struct s_actions_ctx {
+    cl_action_query *q;
+    const char *csv; /* --csv FILE */
+} s_actions_ctx;
+
+static int s_actions_opt(void *ctx, const char *o, char **v)
+{
+    s_actions_ctx *x = ctx;
+    if (!o)
+        return CLI_EXIT_USAGE;
+    if (!strcmp(o, "--csv"))
+        x->csv = v[0];
+    else if (!strcmp(o, "--overdue"))
+        x->q->overdue_only = true;
+    else if (!strcmp(o, "--open"))
+        x->q->open_only = true;
+    else if (!strcmp(o, "--review"))
+        return cli_ok(CL_COPY(x->q->review_id, v[0]));
+    else if (!strcmp(o, "--id"))
+        return cli_ok(CL_COPY(x->q->person_id, v[0]));
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 int cli_actions(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -251,21 +269,9 @@ int cli_actions(cli_conn *cn, int argc, char **argv)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_LIST_ACTIONS;
     cl_action_query *q = &req->u.action_query;
-    const char *csv = NULL;
-    for (int i = 0; i < argc && !status; i++) {
-        if (!strcmp(argv[i], "--csv") && i + 1 < argc)
-            csv = argv[++i];
-        else if (!strcmp(argv[i], "--overdue"))
-            q->overdue_only = true;
-        else if (!strcmp(argv[i], "--open"))
-            q->open_only = true;
-        else if (!strcmp(argv[i], "--review") && i + 1 < argc)
-            status = CL_COPY(q->review_id, argv[++i]) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(argv[i], "--id") && i + 1 < argc)
-            status = CL_COPY(q->person_id, argv[++i]) ? 0 : CLI_EXIT_USAGE;
-        else
-            status = CLI_EXIT_USAGE;
-    }
+    s_actions_ctx x = {.q = q};
+    status = cli_each(cn, argc, argv, 0, s_actions_opt, &x);
+    const char *csv = x.csv;
     if (status)
         status = s_usage_of("usage: caselink actions [--overdue] [--open] "
                             "[--review MDT-ID] [--id P] [--csv FILE]\n");
@@ -285,40 +291,47 @@ int cli_actions(cli_conn *cn, int argc, char **argv)
 /* --- RAG -------------------------------------------------------------------
  */
 
+/* rag set|history: --id or --workstream, the rating (a word), --note. */
+static int s_rag_opt(void *ctx, const char *o, char **val)
+{
+    cl_rag_set *r = ctx;
+    const char *v = val[0];
+    int g;
+    if (!o && !r->rating && (g = cl_rag_parse(v)) > 0)
+        r->rating = (uint8_t)g;
+    else if (!o)
+        return CLI_EXIT_USAGE;
+    else if (!strcmp(o, "--id") && !r->person_id[0])
+        return cli_ok(CL_COPY(r->person_id, v));
+    else if (!strcmp(o, "--workstream") && !r->workstream[0])
+        return cli_ok(CL_COPY(r->workstream, v));
+    else if (!strcmp(o, "--note"))
+        return cli_ok(CL_COPY(r->note, v));
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 int cli_rag(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     const char *sub = argc ? argv[0] : "";
-    int status = 0, g = -1;
+    int status = 0;
     if (!req)
         return CLI_EXIT_FAILED;
     cl_rag_set *r = &req->u.rag;
     bool set = !strcmp(sub, "set"), hist = !strcmp(sub, "history");
     req->kind = set ? CL_REQ_SET_RAG : CL_REQ_RAG_HISTORY;
-    int i = 1;
-    if (argc >= 3 && (set || hist)) {
-        if (!strcmp(argv[1], "--id"))
-            status = CL_COPY(r->person_id, argv[2]) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(argv[1], "--workstream"))
-            status = CL_COPY(r->workstream, argv[2]) ? 0 : CLI_EXIT_USAGE;
-        else
-            status = CLI_EXIT_USAGE;
-        i = 3;
-    } else {
+    if (!set && !hist)
         status = CLI_EXIT_USAGE;
-    }
-    if (!status && set) {
-        if (i < argc && (g = cl_rag_parse(argv[i])) > 0)
-            r->rating = (uint8_t)g;
-        else
-            status = CLI_EXIT_USAGE;
-        if (!status && (i + 3 != argc || strcmp(argv[i + 1], "--note") ||
-                        !CL_COPY(r->note, argv[i + 2])))
-            status = CLI_EXIT_USAGE;
-    } else if (!status && i != argc) {
+    else
+        status = cli_each(cn, argc, argv, 1, s_rag_opt, r);
+    /* one of --id and --workstream; set: a rating and a note */
+    if (!status && (!r->person_id[0] == !r->workstream[0] ||
+                    (set && (!r->rating || !r->note[0])) ||
+                    (hist && (r->rating || r->note[0]))))
         status = CLI_EXIT_USAGE;
-    }
     if (status) {
         status = s_usage_of("usage: caselink rag set (--id P | --workstream "
                             "NAME) red|amber|green --note TEXT\n"
@@ -360,6 +373,59 @@ int cli_rag(cli_conn *cn, int argc, char **argv)
 /* --- measures ---------------------------------------------------------------
  */
 
+/* measure define NAME --baseline FROM TO [--count ...]. */
+static int s_measure_def_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_measure_def *md = &req->u.measure_def;
+    int c;
+    if (!strcmp(o, "--count"))
+        return cli_ok(CL_COPY(md->source, v));
+    if (!strcmp(o, "--category") && (c = cl_category_parse(v)) > 0) {
+        md->category = (uint8_t)c;
+        return 0;
+    }
+    if (!strcmp(o, "--agency-kind"))
+        return cli_ok(CL_COPY(md->agency_kind, v));
+    return CLI_EXIT_USAGE;
+}
+
+typedef struct s_measure_ctx {
+    cl_request *req;
+    bool named, from, period, value; /* what was given */
+} s_measure_ctx;
+
+static int s_measure_opt(void *ctx, const char *o, char **v)
+{
+    s_measure_ctx *x = ctx;
+    cl_measure_def *md = &x->req->u.measure_def;
+    cl_measure_value *m = &x->req->u.measure;
+    bool def = x->req->kind == CL_REQ_DEFINE_MEASURE;
+    if (!o && !x->named) /* NAME */
+        return cli_ok((x->named = true) &&
+                      (def ? CL_COPY(md->name, v[0]) : CL_COPY(m->name, v[0])));
+    if (!o)
+        return CLI_EXIT_USAGE;
+    if (def && !strcmp(o, "--baseline"))
+        return cli_ok((x->from = true) &&
+                      cli_month_opt(md->from, v[0], "--baseline") &&
+                      cli_month_opt(md->to, v[1], "--baseline"));
+    if (def)
+        return s_measure_def_opt(x->req, o, v[0]);
+    if (!strcmp(o, "--id"))
+        return cli_ok(CL_COPY(m->person_id, v[0]));
+    if (!strcmp(o, "--period"))
+        return cli_ok((x->period = true) &&
+                      cli_month_opt(m->period, v[0], "--period"));
+    if (!strcmp(o, "--value")) {
+        char *end = NULL;
+        errno = 0;
+        m->value = strtod(v[0], &end);
+        x->value = true;
+        return cli_ok(!errno && *v[0] && !*end);
+    }
+    return CLI_EXIT_USAGE;
+}
+
 int cli_measure(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -367,46 +433,15 @@ int cli_measure(cli_conn *cn, int argc, char **argv)
     int status = CLI_EXIT_USAGE;
     if (!req)
         return CLI_EXIT_FAILED;
-    if (!strcmp(sub, "define") && argc >= 5 && !strcmp(argv[2], "--baseline")) {
-        cl_measure_def *md = &req->u.measure_def;
-        req->kind = CL_REQ_DEFINE_MEASURE;
-        if (CL_COPY(md->name, argv[1]) &&
-            cli_month_opt(md->from, argv[3], "--baseline") &&
-            cli_month_opt(md->to, argv[4], "--baseline"))
-            status = 0;
-        for (int i = 5; i < argc && !status; i += 2) {
-            const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-            int c;
-            if (v && !strcmp(o, "--count"))
-                status = CL_COPY(md->source, v) ? 0 : CLI_EXIT_USAGE;
-            else if (v && !strcmp(o, "--category") &&
-                     (c = cl_category_parse(v)) > 0)
-                md->category = (uint8_t)c;
-            else if (v && !strcmp(o, "--agency-kind"))
-                status = CL_COPY(md->agency_kind, v) ? 0 : CLI_EXIT_USAGE;
-            else
-                status = CLI_EXIT_USAGE;
-        }
-    } else if (!strcmp(sub, "record") && argc == 8) {
-        cl_measure_value *m = &req->u.measure;
-        req->kind = CL_REQ_RECORD_MEASURE;
-        status = CL_COPY(m->name, argv[1]) ? 0 : CLI_EXIT_USAGE;
-        for (int i = 2; i + 1 < argc && !status; i += 2) {
-            char *end = NULL;
-            if (!strcmp(argv[i], "--id"))
-                status =
-                    CL_COPY(m->person_id, argv[i + 1]) ? 0 : CLI_EXIT_USAGE;
-            else if (!strcmp(argv[i], "--period"))
-                status = cli_month_opt(m->period, argv[i + 1], "--period")
-                             ? 0
-                             : CLI_EXIT_USAGE;
-            else if (!strcmp(argv[i], "--value")) {
-                errno = 0;
-                m->value = strtod(argv[i + 1], &end);
-                status = errno || !*argv[i + 1] || *end ? CLI_EXIT_USAGE : 0;
-            } else
-                status = CLI_EXIT_USAGE;
-        }
+    s_measure_ctx x = {.req = req};
+    bool def = !strcmp(sub, "define");
+    if (def || !strcmp(sub, "record")) {
+        req->kind = def ? CL_REQ_DEFINE_MEASURE : CL_REQ_RECORD_MEASURE;
+        status = cli_each(cn, argc, argv, 1, s_measure_opt, &x);
+        if (!status &&
+            (!x.named || (def && !x.from) ||
+             (!def && (!req->u.measure.person_id[0] || !x.period || !x.value))))
+            status = CLI_EXIT_USAGE;
     }
     if (status)
         status = s_usage_of(
@@ -427,6 +462,30 @@ int cli_measure(cli_conn *cn, int argc, char **argv)
 /* --- the report --------------------------------------------------------------
  */
 
+typedef struct s_report_ctx {
+    cl_request *req;
+    const char *fmt, *path; /* html, json or csv, and where */
+} s_report_ctx;
+
+static int s_report_opt(void *ctx, const char *o, char **v)
+{
+    s_report_ctx *x = ctx;
+    if (!o)
+        return CLI_EXIT_USAGE;
+    if (!strcmp(o, "--html") || !strcmp(o, "--json") || !strcmp(o, "--csv")) {
+        if (x->fmt)
+            return CLI_EXIT_USAGE;
+        x->fmt = o + 2;
+        x->path = v[0];
+        return 0;
+    }
+    if (!strcmp(o, "--from"))
+        return cli_ok(cli_date_opt(x->req->u.report.from, v[0], "--from"));
+    if (!strcmp(o, "--to"))
+        return cli_ok(cli_date_opt(x->req->u.report.to, v[0], "--to"));
+    return CLI_EXIT_USAGE;
+}
+
 int cli_report(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -436,25 +495,10 @@ int cli_report(cli_conn *cn, int argc, char **argv)
     if (!req)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_REPORT;
-    for (int i = 0; i < argc && !status; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            status = CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--html") || !strcmp(o, "--json") ||
-                 !strcmp(o, "--csv")) {
-            status = fmt ? CLI_EXIT_USAGE : 0;
-            fmt = o + 2;
-            path = v;
-        } else if (!strcmp(o, "--from"))
-            status = cli_date_opt(req->u.report.from, v, "--from")
-                         ? 0
-                         : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--to"))
-            status =
-                cli_date_opt(req->u.report.to, v, "--to") ? 0 : CLI_EXIT_USAGE;
-        else
-            status = CLI_EXIT_USAGE;
-    }
+    s_report_ctx x = {.req = req};
+    status = cli_each(cn, argc, argv, 0, s_report_opt, &x);
+    fmt = x.fmt;
+    path = x.path;
     if (status || !fmt) {
         free(req);
         return s_usage_of("usage: caselink report (--html FILE | --json FILE "
@@ -517,25 +561,32 @@ static int s_pack_out(const cl_review_pack *p, const char *how,
     return 0;
 }
 
+static const char *const s_pack_how[3] = {"--html", "--csv", "--pdf"};
+
+/* mdt show's --html, --csv, --pdf FILE into out[0..2]. */
+static int s_pack_opt(void *ctx, const char *o, char **v)
+{
+    const char **out = ctx;
+    for (int k = 0; o && k < 3; k++)
+        if (!strcmp(o, s_pack_how[k])) {
+            out[k] = v[0];
+            return 0;
+        }
+    return CLI_EXIT_USAGE;
+}
+
 int cli_review_show(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
     int status;
     const char *out[3] = {NULL, NULL, NULL}; /* --html, --csv, --pdf */
-    static const char *const how[3] = {"--html", "--csv", "--pdf"};
+    const char *const *how = s_pack_how;
     if (!req)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_REVIEW_PACK;
-    bool ok = argc >= 1 && CL_COPY(req->u.pack_review, argv[0]);
-    for (int i = 1; ok && i < argc; i += 2) {
-        int k = 0;
-        while (k < 3 && strcmp(argv[i], how[k]))
-            k++;
-        ok = k < 3 && i + 1 < argc;
-        if (ok)
-            out[k] = argv[i + 1];
-    }
+    bool ok = argc >= 1 && CL_COPY(req->u.pack_review, argv[0]) &&
+              cli_each(cn, argc, argv, 1, s_pack_opt, out) == 0;
     if (!ok) {
         free(req);
         return s_usage_of("usage: caselink mdt show MDT-ID [--html FILE] "
@@ -663,6 +714,41 @@ int cli_review_show(cli_conn *cn, int argc, char **argv)
     return 0;
 }
 
+/* mdt create: --date, --title, --agency (repeatable). */
+static int s_create_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_review_new *rn = &req->u.review_new;
+    if (!strcmp(o, "--date"))
+        return cli_ok(cli_date_opt(rn->date, v, "--date"));
+    if (!strcmp(o, "--title"))
+        return cli_ok(CL_COPY(rn->title, v));
+    if (!strcmp(o, "--agency") && rn->n_agencies < CL_REVIEW_AGENCIES)
+        return cli_ok(CL_COPY(rn->agencies[rn->n_agencies++], v));
+    return CLI_EXIT_USAGE;
+}
+
+/* mdt add: who, why, and break-glass for someone nobody referred. */
+static int s_agenda_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_agenda_add *ag = &req->u.agenda;
+    if (!strcmp(o, "--nhs"))
+        return cli_ok(CL_COPY(ag->who.match.nhs, v));
+    if (!strcmp(o, "--id"))
+        return cli_ok(CL_COPY(ag->who.person_id, v));
+    if (!strcmp(o, "--note"))
+        return cli_ok(CL_COPY(ag->note, v));
+    if (!strcmp(o, "--access-reason"))
+        return cli_ok(cli_access_reason(&ag->access_reason, v));
+    if (!strcmp(o, "--purpose"))
+        return cli_ok(CL_COPY(ag->justification, v));
+    if (!strcmp(o, "--reason")) {
+        int r = cl_agenda_parse(v);
+        ag->reason = (uint8_t)(r > 0 ? r : 0);
+        return cli_ok(r > 0);
+    }
+    return CLI_EXIT_USAGE;
+}
+
 int cli_mdt(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -693,40 +779,10 @@ int cli_mdt(cli_conn *cn, int argc, char **argv)
         status = CLI_EXIT_USAGE;
         first = argc;
     }
-    for (int i = first; i < argc && !status; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = v != NULL;
-        cl_review_new *rn = &req->u.review_new;
-        cl_agenda_add *ag = &req->u.agenda;
-        if (!ok)
-            ;
-        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--date"))
-            ok = cli_date_opt(rn->date, v, "--date");
-        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--title"))
-            ok = CL_COPY(rn->title, v);
-        else if (req->kind == CL_REQ_CREATE_REVIEW && !strcmp(o, "--agency") &&
-                 rn->n_agencies < CL_REVIEW_AGENCIES)
-            ok = CL_COPY(rn->agencies[rn->n_agencies++], v);
-        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--nhs"))
-            ok = CL_COPY(ag->who.match.nhs, v);
-        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--id"))
-            ok = CL_COPY(ag->who.person_id, v);
-        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--note"))
-            ok = CL_COPY(ag->note, v);
-        else if (req->kind == CL_REQ_ADD_TO_AGENDA &&
-                 !strcmp(o, "--access-reason"))
-            ok = cli_access_reason(&ag->access_reason, v);
-        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--purpose"))
-            ok = CL_COPY(ag->justification, v);
-        else if (req->kind == CL_REQ_ADD_TO_AGENDA && !strcmp(o, "--reason")) {
-            int r = cl_agenda_parse(v);
-            ok = r > 0;
-            ag->reason = (uint8_t)(r > 0 ? r : 0);
-        } else
-            ok = false;
-        if (!ok)
-            status = CLI_EXIT_USAGE;
-    }
+    if (!status)
+        status = cli_opts(cn, req, argc, argv, first,
+                          req->kind == CL_REQ_CREATE_REVIEW ? s_create_opt
+                                                            : s_agenda_opt);
     if (status) {
         fprintf(stderr,
                 "usage: caselink mdt create --date DATE --title TEXT "

@@ -35,27 +35,39 @@ static void s_print_warnings(const char *where, const cl_reply *rep)
         fprintf(stderr, "%swarning: %s\n", where, rep->u.publish.warnings[i]);
 }
 
+/* publish referral and publish plan: every option is a field (--FIELD
+ * VALUE) of the referral or plan, by req->kind. */
+static int s_field_opt(void *ctx, const char *o, char **v)
+{
+    cl_request *req = ctx;
+    char err[512];
+    bool plan = req->kind == CL_REQ_PUBLISH_PLAN;
+    const char *what = plan ? "plan" : "referral";
+    if (!o || !v) {
+        fprintf(stderr,
+                "caselink publish %s: expected --FIELD VALUE, got '%s'\n", what,
+                o ? o : v[0]);
+        return CLI_EXIT_USAGE;
+    }
+    if (plan ? !cl_plan_fields_set(&req->u.plan, o + 2, v[0], err, sizeof(err))
+             : !cl_fields_set(&req->u.publish, o + 2, v[0], err, sizeof(err))) {
+        fprintf(stderr, "caselink publish %s: %s\n", what, err);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
 static int s_publish_plan(cli_conn *cn, int argc, char **argv)
 {
-    char err[512], verr[CL_ERROR_SZ];
+    char verr[CL_ERROR_SZ];
     cl_reply rep;
     int status = 0;
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
         return CLI_EXIT_FAILED;
     req->kind = CL_REQ_PUBLISH_PLAN;
-    for (int i = 0; i < argc; i += 2) {
-        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc ||
-            !cl_plan_fields_set(&req->u.plan, argv[i] + 2, argv[i + 1], err,
-                                sizeof(err))) {
-            fprintf(stderr, "caselink publish plan: %s\n",
-                    strncmp(argv[i], "--", 2) || i + 1 >= argc
-                        ? "expected --FIELD VALUE"
-                        : err);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-    }
+    if ((status = cli_each(cn, argc, argv, 0, s_field_opt, req)) != 0)
+        goto out;
     if (cl_plan_validate(&req->u.plan, verr, NULL) != CL_OK) {
         fprintf(stderr, "caselink publish plan: %s\n", verr);
         status = CLI_EXIT_USAGE;
@@ -89,23 +101,9 @@ static int s_publish_one(cli_conn *cn, int argc, char **argv)
     cl_request *req = calloc(1, sizeof(*req));
     if (!req)
         return CLI_EXIT_FAILED;
-    for (int i = 0; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr,
-                    "caselink publish referral: expected --FIELD "
-                    "VALUE, got '%s'\n",
-                    argv[i]);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if (!cl_fields_set(&req->u.publish, argv[i] + 2, argv[i + 1], err,
-                           sizeof(err))) {
-            fprintf(stderr, "caselink publish referral: %s\n", err);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-        i++;
-    }
+    req->kind = CL_REQ_PUBLISH_REFERRAL;
+    if ((status = cli_each(cn, argc, argv, 0, s_field_opt, req)) != 0)
+        goto out;
     cl_publish_result local;
     memset(&local, 0, sizeof(local));
     if (!s_ready(req, err, sizeof(err), &local)) {
@@ -625,20 +623,30 @@ static int s_import_drain(cli_conn *cn, cl_client *c, s_islot *w, int nw,
     }
 }
 
+/* import persons FILE --agency NAME into pa[0], pa[1]. */
+static int s_import_opt(void *ctx, const char *o, char **v)
+{
+    const char **pa = ctx;
+    int k = o ? 1 : 0;
+    if ((o && strcmp(o, "--agency") != 0) || pa[k])
+        return CLI_EXIT_USAGE;
+    pa[k] = v[0];
+    return 0;
+}
+
 int cli_import(cli_conn *cn, int argc, char **argv)
 {
     enum { W = 64 };
-    const char *path = NULL, *agency = NULL;
-    if (argc == 4 && !strcmp(argv[0], "persons") &&
-        !strcmp(argv[2], "--agency")) {
-        path = argv[1];
-        agency = argv[3];
-    } else {
+    const char *pa[2] = {NULL, NULL}; /* FILE, --agency NAME */
+    if (argc < 1 || strcmp(argv[0], "persons") != 0 ||
+        cli_each(cn, argc, argv, 1, s_import_opt, pa) != 0 || !pa[0] ||
+        !pa[1]) {
         cl_progress_interrupt();
         fprintf(stderr, "usage: caselink import persons FILE.csv --agency "
                         "NAME\n");
         return CLI_EXIT_USAGE;
     }
+    const char *path = pa[0], *agency = pa[1];
     FILE *f = fopen(path, "re");
     if (!f) {
         cl_progress_interrupt();
@@ -735,6 +743,24 @@ out:
     return status;
 }
 
+typedef struct s_csv_ctx {
+    const char *path; /* --csv FILE */
+    bool verbose;     /* --verbose */
+    int others;       /* anything else: fields of one referral */
+} s_csv_ctx;
+
+static int s_csv_opt(void *ctx, const char *o, char **v)
+{
+    s_csv_ctx *x = ctx;
+    if (o && !strcmp(o, "--csv"))
+        x->path = v[0];
+    else if (o && !strcmp(o, "--verbose"))
+        x->verbose = true;
+    else
+        x->others++;
+    return 0;
+}
+
 /* publish referral (one, or --csv FILE) and publish plan. */
 int cli_publish(cli_conn *cn, int argc, char **argv)
 {
@@ -746,8 +772,14 @@ int cli_publish(cli_conn *cn, int argc, char **argv)
                         "       caselink publish plan FIELDS...\n");
         return CLI_EXIT_USAGE;
     }
-    if (argc >= 3 && !strcmp(argv[1], "--csv"))
-        return s_publish_csv(cn, argv[2],
-                             argc >= 4 && !strcmp(argv[3], "--verbose"));
-    return s_publish_one(cn, argc - 1, argv + 1);
+    s_csv_ctx x = {0};
+    int status = cli_each(cn, argc, argv, 1, s_csv_opt, &x);
+    if (status || !x.path)
+        return status ? status : s_publish_one(cn, argc - 1, argv + 1);
+    if (x.others) {
+        fprintf(stderr, "caselink publish referral: --csv FILE takes the "
+                        "fields from the file's header, not as options\n");
+        return CLI_EXIT_USAGE;
+    }
+    return s_publish_csv(cn, x.path, x.verbose);
 }

@@ -407,6 +407,37 @@ static void s_json_requests(const cl_request_summaries *rs)
     printf("]}\n");
 }
 
+typedef struct s_follow_ctx {
+    bool ack;  /* --ack */
+    int run_s; /* --for S */
+} s_follow_ctx;
+
+static int s_follow_opt(void *ctx, const char *o, char **v)
+{
+    s_follow_ctx *x = ctx;
+    if (o && !strcmp(o, "--ack"))
+        x->ack = true;
+    else if (o && !strcmp(o, "--for") && (x->run_s = atoi(v[0])) > 0)
+        ;
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
+/* inbox ack N...: the deliveries' numbers (words, not options). */
+static int s_ack_opt(void *ctx, const char *o, char **v)
+{
+    cl_inbox_ack *a = ctx;
+    char *end = NULL;
+    if (o || a->n >= CL_INBOX_MAX)
+        return o ? CLI_EXIT_USAGE : 0; /* numbers past the most are left */
+    unsigned long long n = strtoull(v[0], &end, 10);
+    if (!n || *end)
+        return CLI_EXIT_USAGE;
+    a->seqs[a->n++] = n;
+    return 0;
+}
+
 int cli_inbox(cli_conn *cn, int argc, char **argv)
 {
     const char *sub = argc ? argv[0] : "list";
@@ -420,15 +451,11 @@ int cli_inbox(cli_conn *cn, int argc, char **argv)
         int run_s = 0;
         cl_client *c = NULL;
         free(req);
-        for (int i = 1; i < argc; i++) {
-            if (!strcmp(argv[i], "--ack"))
-                ack = true;
-            else if (!strcmp(argv[i], "--for") && i + 1 < argc &&
-                     (run_s = atoi(argv[++i])) > 0)
-                ;
-            else
-                goto usage_nofree;
-        }
+        s_follow_ctx x = {0};
+        if (cli_each(cn, argc, argv, 1, s_follow_opt, &x) != 0)
+            goto usage_nofree;
+        ack = x.ack;
+        run_s = x.run_s;
         if ((status = cli_connect(cn, "childrens", &c)) != 0)
             return status;
         signal(SIGINT, s_on_signal);
@@ -443,14 +470,8 @@ int cli_inbox(cli_conn *cn, int argc, char **argv)
     }
     if (!strcmp(sub, "ack")) {
         req->kind = CL_REQ_INBOX_ACK;
-        for (int i = 1; i < argc && req->u.ack.n < CL_INBOX_MAX; i++) {
-            char *end = NULL;
-            unsigned long long v = strtoull(argv[i], &end, 10);
-            if (!v || *end)
-                goto usage;
-            req->u.ack.seqs[req->u.ack.n++] = v;
-        }
-        if (!req->u.ack.n)
+        if (cli_each(cn, argc, argv, 1, s_ack_opt, &req->u.ack) != 0 ||
+            !req->u.ack.n)
             goto usage;
     } else if ((!strcmp(sub, "list") && argc <= 1) ||
                (!strcmp(sub, "show") && argc == 2)) {
@@ -554,6 +575,22 @@ static void s_print_requests(const cli_conn *cn, const cl_request_summaries *rs)
                "--due DATE --question TEXT");
 }
 
+static int s_send_opt(cl_request *req, const char *o, const char *v)
+{
+    return cli_ok(v && s_req_opt(req, o, v));
+}
+
+static int s_req_list_opt(cl_request *req, const char *o, const char *v)
+{
+    if (!strcmp(o, "--open"))
+        req->u.req_list.open_only = true;
+    else if (!strcmp(o, "--id"))
+        return cli_ok(CL_COPY(req->u.req_list.person_id, v));
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 int cli_request_cmd(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -564,21 +601,10 @@ int cli_request_cmd(cli_conn *cn, int argc, char **argv)
     const char *sub = argc ? argv[0] : "";
     if (!strcmp(sub, "send")) {
         req->kind = CL_REQ_INFO_REQUEST;
-        for (int i = 1; i < argc && !status; i += 2)
-            if (i + 1 >= argc || !s_req_opt(req, argv[i], argv[i + 1]))
-                status = CLI_EXIT_USAGE;
+        status = cli_opts(cn, req, argc, argv, 1, s_send_opt);
     } else if (!strcmp(sub, "list")) {
         req->kind = CL_REQ_REQUEST_LIST;
-        for (int i = 1; i < argc && !status; i++) {
-            if (!strcmp(argv[i], "--open"))
-                req->u.req_list.open_only = true;
-            else if (!strcmp(argv[i], "--id") && i + 1 < argc)
-                status = CL_COPY(req->u.req_list.person_id, argv[++i])
-                             ? 0
-                             : CLI_EXIT_USAGE;
-            else
-                status = CLI_EXIT_USAGE;
-        }
+        status = cli_opts(cn, req, argc, argv, 1, s_req_list_opt);
     } else {
         status = CLI_EXIT_USAGE;
     }
@@ -605,6 +631,22 @@ out:
     return status;
 }
 
+static int s_respond_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_info_response *x = &req->u.respond;
+    int e;
+    if (!strcmp(o, "--summary"))
+        return cli_ok(CL_COPY(x->summary, v));
+    if (!strcmp(o, "--contact"))
+        return cli_ok(CL_COPY(x->contact, v));
+    if (!strcmp(o, "--risk"))
+        return cli_ok((e = cl_risk_parse(v)) > 0 && (x->risk = (uint8_t)e));
+    if (!strcmp(o, "--involvement"))
+        return cli_ok((e = cl_involve_parse(v)) > 0 &&
+                      (x->involvement = (uint8_t)e));
+    return CLI_EXIT_USAGE;
+}
+
 int cli_respond(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -616,25 +658,8 @@ int cli_respond(cli_conn *cn, int argc, char **argv)
     cl_info_response *x = &req->u.respond;
     if (argc < 1 || !CL_COPY(x->request_id, argv[0]))
         status = CLI_EXIT_USAGE;
-    for (int i = 1; i < argc && !status; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int e;
-        bool ok = v != NULL;
-        if (!ok)
-            ;
-        else if (!strcmp(o, "--summary"))
-            ok = CL_COPY(x->summary, v);
-        else if (!strcmp(o, "--contact"))
-            ok = CL_COPY(x->contact, v);
-        else if (!strcmp(o, "--risk"))
-            ok = (e = cl_risk_parse(v)) > 0 && (x->risk = (uint8_t)e);
-        else if (!strcmp(o, "--involvement"))
-            ok = (e = cl_involve_parse(v)) > 0 && (x->involvement = (uint8_t)e);
-        else
-            ok = false;
-        if (!ok)
-            status = CLI_EXIT_USAGE;
-    }
+    else
+        status = cli_opts(cn, req, argc, argv, 1, s_respond_opt);
     if (status) {
         fprintf(stderr, "usage: caselink respond REQ-ID --summary TEXT "
                         "--involvement none|past|current\n"
@@ -651,6 +676,19 @@ out:
     return status;
 }
 
+static int s_status_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_set_status *ss = &req->u.set_status;
+    int x;
+    if (!strcmp(o, "--reason"))
+        return cli_ok(CL_COPY(ss->reason, v));
+    if (!strcmp(o, "--outcome") && (x = cl_outcome_parse(v)) > 0) {
+        ss->outcome = (uint8_t)x;
+        return 0;
+    }
+    return CLI_EXIT_USAGE;
+}
+
 int cli_referral_status(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -665,16 +703,8 @@ int cli_referral_status(cli_conn *cn, int argc, char **argv)
         status = CLI_EXIT_USAGE;
     else
         ss->status = (uint8_t)v;
-    for (int i = 2; i < argc && !status; i += 2) {
-        const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (val && !strcmp(o, "--reason") && CL_COPY(ss->reason, val))
-            continue;
-        if (val && !strcmp(o, "--outcome") && (v = cl_outcome_parse(val)) > 0) {
-            ss->outcome = (uint8_t)v;
-            continue;
-        }
-        status = CLI_EXIT_USAGE;
-    }
+    if (!status)
+        status = cli_opts(cn, req, argc, argv, 2, s_status_opt);
     if (status) {
         fprintf(stderr, "usage: caselink referral status REF "
                         "accepted|declined|closed [--reason TEXT]\n"

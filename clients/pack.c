@@ -546,6 +546,22 @@ static bool s_person_arg(cl_attendee *a, const char *v)
            CL_COPY(a->role, role ? role : "");
 }
 
+/* mdt record: --chair, --attendee and --apology (repeatable),
+ * --confidentiality. */
+static int s_meeting_opt(cl_request *req, const char *o, const char *v)
+{
+    cl_meeting *m = &req->u.meeting;
+    if (!strcmp(o, "--chair"))
+        return cli_ok(CL_COPY(m->chair, v));
+    if (!strcmp(o, "--attendee") && m->n_attendees < CL_ATTENDEES_MAX)
+        return cli_ok(s_person_arg(&m->attendees[m->n_attendees++], v));
+    if (!strcmp(o, "--apology") && m->n_apologies < CL_ATTENDEES_MAX)
+        return cli_ok(s_person_arg(&m->apologies[m->n_apologies++], v));
+    if (!strcmp(o, "--confidentiality"))
+        return cli_ok(CL_COPY(m->confidentiality, v));
+    return CLI_EXIT_USAGE;
+}
+
 int cli_mdt_record(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -557,25 +573,8 @@ int cli_mdt_record(cli_conn *cn, int argc, char **argv)
     cl_meeting *m = &req->u.meeting;
     if (argc < 1 || !CL_COPY(m->review_id, argv[0]))
         status = CLI_EXIT_USAGE;
-    for (int i = 1; i < argc && !status; i += 2) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            status = CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--chair"))
-            status = CL_COPY(m->chair, v) ? 0 : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--attendee") && m->n_attendees < CL_ATTENDEES_MAX)
-            status = s_person_arg(&m->attendees[m->n_attendees++], v)
-                         ? 0
-                         : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--apology") && m->n_apologies < CL_ATTENDEES_MAX)
-            status = s_person_arg(&m->apologies[m->n_apologies++], v)
-                         ? 0
-                         : CLI_EXIT_USAGE;
-        else if (!strcmp(o, "--confidentiality"))
-            status = CL_COPY(m->confidentiality, v) ? 0 : CLI_EXIT_USAGE;
-        else
-            status = CLI_EXIT_USAGE;
-    }
+    else
+        status = cli_opts(cn, req, argc, argv, 1, s_meeting_opt);
     if (status) {
         free(req);
         fputs("usage: caselink mdt record MDT-ID --chair NAME "

@@ -575,39 +575,9 @@ static int s_pack_opt(void *ctx, const char *o, char **v)
     return CLI_EXIT_USAGE;
 }
 
-int cli_review_show(cli_conn *cn, int argc, char **argv)
+/* The pack's cover on a terminal: the meeting and since the last one. */
+static void s_print_pack_cover(const cl_review_pack *p)
 {
-    cl_request *req = calloc(1, sizeof(*req));
-    cl_reply rep;
-    int status;
-    const char *out[3] = {NULL, NULL, NULL}; /* --html, --csv, --pdf */
-    const char *const *how = s_pack_how;
-    if (!req)
-        return CLI_EXIT_FAILED;
-    req->kind = CL_REQ_REVIEW_PACK;
-    bool ok = argc >= 1 && CL_COPY(req->u.pack_review, argv[0]) &&
-              cli_each(cn, argc, argv, 1, s_pack_opt, out) == 0;
-    if (!ok) {
-        free(req);
-        return s_usage_of("usage: caselink mdt show MDT-ID [--html FILE] "
-                          "[--pdf FILE] [--csv FILE]\n");
-    }
-    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0) {
-        free(req);
-        return status;
-    }
-    const cl_review_pack *p = &rep.u.pack;
-    if (out[0] || out[1] || out[2]) {
-        for (int k = 0; k < 3 && !status; k++)
-            if (out[k] && (status = s_pack_out(p, how[k], out[k])) == 0 &&
-                strcmp(out[k], "-"))
-                printf("wrote %s (%s, %zu %s; opening the pack is audited)\n",
-                       out[k], how[k] + 2, p->n,
-                       p->n == 1 ? "person" : "people");
-        cl_reply_clear(&rep);
-        free(req);
-        return status;
-    }
     printf("AGENDA PACK  %s  %s  %s\n", p->review_id, p->review.date,
            p->review.title);
     printf("Agencies attending:");
@@ -647,68 +617,108 @@ int cli_review_show(cli_conn *cn, int argc, char **argv)
                p->v[i].since_alerts == 1 ? "" : "s", p->v[i].since_answered,
                p->v[i].since_answered == 1 ? "" : "s", p->v[i].since_overdue,
                p->v[i].since_overdue == 1 ? "" : "s");
-    for (size_t i = 0; i < p->n; i++) {
-        const cl_pack_item *it = &p->v[i];
-        printf("\n======== %zu. %s  (on the agenda for: %s)\n", i + 1,
-               it->person.person_id, cl_agenda_name(it->reason));
-        if (it->note[0])
-            printf("Why: %s\n", it->note);
-        if (it->rated)
-            printf("RAG: %s  (%s)\n", cl_rag_name(it->rag.rating),
-                   it->rag.note);
-        cli_print_view(cn, &it->person);
-        printf("\nOpen actions (%zu)\n", it->actions.n);
-        for (size_t j = 0; j < it->actions.n; j++) {
-            const cl_action *a = &it->actions.v[j];
-            printf("  %s due %s%s: %s (%s, %s)\n", a->action_id, a->due,
-                   a->overdue ? " OVERDUE" : "", a->text, a->owner_name,
-                   a->owner_agency);
-        }
-        printf("\nInformation requests (%zu)\n", it->requests.n);
-        for (size_t j = 0; j < it->requests.n; j++) {
-            const cl_request_summary *q = &it->requests.v[j];
-            printf("  %s due %s: %s\n", q->request_id, q->due, q->question);
-            for (uint32_t k = 0; k < q->n_agencies; k++) {
-                const cl_request_state *a = &q->agencies[k];
-                if (a->answered)
-                    printf("    %s (%s involvement, %s risk): %s\n", a->agency,
-                           cl_involve_name(a->response.involvement),
-                           cl_risk_name(a->response.risk), a->response.summary);
-                else
-                    printf("    %s: %s\n", a->agency,
-                           a->overdue ? "OVERDUE, no answer" : "no answer yet");
-            }
-        }
-        for (uint32_t j = 0; j < it->n_prior; j++)
-            printf("%s  %s %s: %s%s%s\n", j ? "" : "\nEarlier reviews\n",
-                   it->prior[j].review_id, it->prior[j].date,
-                   it->prior[j].discussion[0] ? it->prior[j].discussion
-                                              : "(no discussion recorded)",
-                   it->prior[j].decisions[0] ? "; decided: " : "",
-                   it->prior[j].decisions);
-        for (size_t j = 0; j < it->earlier.n; j++) {
-            const cl_action *a = &it->earlier.v[j];
-            bool open =
-                a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED;
-            printf("%s  %s (%s) %s: %s%s\n",
-                   j ? "" : "\nActions from earlier reviews\n", a->action_id,
-                   a->review_id, open ? "STILL OPEN" : "",
-                   cl_words(CL_W_ACTION, a->status),
-                   a->overdue ? " OVERDUE" : "");
-        }
-        if (it->discussion[0])
-            printf("\nDiscussion: %s\nDecisions: %s\n", it->discussion,
-                   it->decisions[0] ? it->decisions : "-");
-        for (uint32_t j = 0; j < it->n_measures; j++) {
-            const cl_measure_summary *m = &it->measures[j];
-            printf("%s%s: baseline %s to %s %.1f a month; since:",
-                   j ? "" : "\nOutcome measures\n", m->name, m->from, m->to,
-                   m->baseline_monthly);
-            for (uint32_t k = 0; k < m->n_periods; k++)
-                printf(" %s %.1f", m->periods[k].period, m->periods[k].total);
-            printf("%s\n", m->n_periods ? "" : " nothing recorded yet");
+}
+
+/* Item i of the pack on a terminal: the case, actions, requests, history
+ * and measures. */
+static void s_print_pack_item(const cli_conn *cn, size_t i,
+                              const cl_pack_item *it)
+{
+    printf("\n======== %zu. %s  (on the agenda for: %s)\n", i + 1,
+           it->person.person_id, cl_agenda_name(it->reason));
+    if (it->note[0])
+        printf("Why: %s\n", it->note);
+    if (it->rated)
+        printf("RAG: %s  (%s)\n", cl_rag_name(it->rag.rating), it->rag.note);
+    cli_print_view(cn, &it->person);
+    printf("\nOpen actions (%zu)\n", it->actions.n);
+    for (size_t j = 0; j < it->actions.n; j++) {
+        const cl_action *a = &it->actions.v[j];
+        printf("  %s due %s%s: %s (%s, %s)\n", a->action_id, a->due,
+               a->overdue ? " OVERDUE" : "", a->text, a->owner_name,
+               a->owner_agency);
+    }
+    printf("\nInformation requests (%zu)\n", it->requests.n);
+    for (size_t j = 0; j < it->requests.n; j++) {
+        const cl_request_summary *q = &it->requests.v[j];
+        printf("  %s due %s: %s\n", q->request_id, q->due, q->question);
+        for (uint32_t k = 0; k < q->n_agencies; k++) {
+            const cl_request_state *a = &q->agencies[k];
+            if (a->answered)
+                printf("    %s (%s involvement, %s risk): %s\n", a->agency,
+                       cl_involve_name(a->response.involvement),
+                       cl_risk_name(a->response.risk), a->response.summary);
+            else
+                printf("    %s: %s\n", a->agency,
+                       a->overdue ? "OVERDUE, no answer" : "no answer yet");
         }
     }
+    for (uint32_t j = 0; j < it->n_prior; j++)
+        printf("%s  %s %s: %s%s%s\n", j ? "" : "\nEarlier reviews\n",
+               it->prior[j].review_id, it->prior[j].date,
+               it->prior[j].discussion[0] ? it->prior[j].discussion
+                                          : "(no discussion recorded)",
+               it->prior[j].decisions[0] ? "; decided: " : "",
+               it->prior[j].decisions);
+    for (size_t j = 0; j < it->earlier.n; j++) {
+        const cl_action *a = &it->earlier.v[j];
+        bool open =
+            a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED;
+        printf("%s  %s (%s) %s: %s%s\n",
+               j ? "" : "\nActions from earlier reviews\n", a->action_id,
+               a->review_id, open ? "STILL OPEN" : "",
+               cl_words(CL_W_ACTION, a->status), a->overdue ? " OVERDUE" : "");
+    }
+    if (it->discussion[0])
+        printf("\nDiscussion: %s\nDecisions: %s\n", it->discussion,
+               it->decisions[0] ? it->decisions : "-");
+    for (uint32_t j = 0; j < it->n_measures; j++) {
+        const cl_measure_summary *m = &it->measures[j];
+        printf("%s%s: baseline %s to %s %.1f a month; since:",
+               j ? "" : "\nOutcome measures\n", m->name, m->from, m->to,
+               m->baseline_monthly);
+        for (uint32_t k = 0; k < m->n_periods; k++)
+            printf(" %s %.1f", m->periods[k].period, m->periods[k].total);
+        printf("%s\n", m->n_periods ? "" : " nothing recorded yet");
+    }
+}
+
+int cli_review_show(cli_conn *cn, int argc, char **argv)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    int status;
+    const char *out[3] = {NULL, NULL, NULL}; /* --html, --csv, --pdf */
+    const char *const *how = s_pack_how;
+    if (!req)
+        return CLI_EXIT_FAILED;
+    req->kind = CL_REQ_REVIEW_PACK;
+    bool ok = argc >= 1 && CL_COPY(req->u.pack_review, argv[0]) &&
+              cli_each(cn, argc, argv, 1, s_pack_opt, out) == 0;
+    if (!ok) {
+        free(req);
+        return s_usage_of("usage: caselink mdt show MDT-ID [--html FILE] "
+                          "[--pdf FILE] [--csv FILE]\n");
+    }
+    if ((status = cli_call(cn, "coordinator", req, &rep)) != 0) {
+        free(req);
+        return status;
+    }
+    const cl_review_pack *p = &rep.u.pack;
+    if (out[0] || out[1] || out[2]) {
+        for (int k = 0; k < 3 && !status; k++)
+            if (out[k] && (status = s_pack_out(p, how[k], out[k])) == 0 &&
+                strcmp(out[k], "-"))
+                printf("wrote %s (%s, %zu %s; opening the pack is audited)\n",
+                       out[k], how[k] + 2, p->n,
+                       p->n == 1 ? "person" : "people");
+        cl_reply_clear(&rep);
+        free(req);
+        return status;
+    }
+    s_print_pack_cover(p);
+    for (size_t i = 0; i < p->n; i++)
+        s_print_pack_item(cn, i, &p->v[i]);
     cl_reply_clear(&rep);
     free(req);
     return 0;

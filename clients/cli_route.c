@@ -115,176 +115,207 @@ static void s_line(const cli_conn *cn, const cl_delivery *d)
 }
 
 /* Everything in a delivery. */
+/* One delivery in full, a function per kind. */
+static void s_full_alert(const cli_conn *cn, const cl_delivery *d)
+{
+    char t2[CL_WHEN_SHOW_SZ];
+    char who[512];
+    char by[2 * CL_NAME_SZ + 4];
+    const cl_alert *a = &d->u.alert;
+    char born[CL_WHEN_SHOW_SZ];
+    cli_time(cn, t2, a->occurred_at);
+    cli_dob(cn, born, a->child_dob);
+    printf("  SAFEGUARDING ALERT for your %s %s\n",
+           cl_words(CL_W_PLAN_TYPE, a->plan_type), a->plan_ref);
+    printf("  %s %s %s%s%s, born %s\n",
+           a->plan_type == CL_PLAN_UNBORN ? "mother:  " : "child:    ",
+           a->child_pid, a->child_given,
+           a->child_given[0] && a->child_family[0] ? " " : "", a->child_family,
+           a->child_dob[0] ? born : "not given");
+    s_alert_who(who, sizeof(who), a);
+    cli_referrer(by, a->referrer_name, a->referrer_role);
+    printf("  referral:  %s about %s\n", a->reference, who);
+    printf("  by:        %s%s%s%s\n", a->agency, by[0] ? " (" : "", by,
+           by[0] ? ")" : ", referrer not named");
+    printf("  what:      %s, %s\n", cl_words(CL_W_CATEGORY, a->category),
+           cl_words(CL_W_RISK, a->risk));
+    printf("  happened:  %s\n",
+           a->occurred_at ? t2 : "not given (see when it was received)");
+    cli_time(cn, t2, a->received_at);
+    printf("  received:  %s\n", t2);
+    printf("  concern:   %s\n", a->concern[0] ? a->concern : "(none given)");
+    if (a->flag_shown)
+        printf("  flag:      %s was shown your plan's front-line flag "
+               "(plan type, your name and duty contact) in its reply\n",
+               a->agency);
+}
+
+static void s_full_request(const cli_conn *cn, const cl_delivery *d)
+{
+    const cl_info_msg *m = &d->u.request;
+    printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n", m->request_id,
+           m->from_agency, m->review_id[0] ? " for " : "", m->review_id,
+           m->due);
+    char born[CL_WHEN_SHOW_SZ], due[CL_WHEN_SHOW_SZ];
+    cli_dob(cn, born, m->person.dob);
+    cli_dob(cn, due, m->due);
+    printf("  due:       %s\n", due);
+    printf("  person:    %s %s %s, born %s, NHS %s%s%s\n", m->person_id,
+           m->person.given, m->person.family,
+           m->person.dob[0] ? born : "not given",
+           m->person.nhs[0] ? m->person.nhs : "not given",
+           m->person.local_id[0] ? ", your id " : "", m->person.local_id);
+    printf("  question:  %s\n", m->question);
+    printf("  answer with: caselink respond %s --summary TEXT "
+           "--involvement none|past|current\n",
+           m->request_id);
+}
+
+static void s_full_response(const cli_conn *cn, const cl_delivery *d)
+{
+    char t2[CL_WHEN_SHOW_SZ];
+    const cl_info_response *r = &d->u.response;
+    cli_time(cn, t2, r->answered_at);
+    printf("  ANSWER to %s about %s from %s at %s\n", r->request_id,
+           r->person_id, r->agency, t2);
+    printf("  %s, %s\n", cl_words(CL_W_INVOLVE, r->involvement),
+           cl_words(CL_W_RISK, r->risk));
+    printf("  summary:   %s\n", r->summary);
+    printf("  contact:   %s\n", r->contact[0] ? r->contact : "not given");
+}
+
+static void s_full_status(const cli_conn *cn, const cl_delivery *d)
+{
+    char t2[CL_WHEN_SHOW_SZ];
+    const cl_status_msg *m = &d->u.status;
+    cli_time(cn, t2, m->at);
+    printf("  REFERRAL %s (your %s) is now %s, by %s at %s\n", m->reference,
+           m->agency_ref, cl_words(CL_W_REFSTAT, m->status), m->by, t2);
+    if (m->outcome)
+        printf("  outcome:   %s\n", cl_words(CL_W_OUTCOME, m->outcome));
+    if (m->reason[0])
+        printf("  reason:    %s\n", m->reason);
+}
+
+static void s_full_feed(const cli_conn *cn, const cl_delivery *d)
+{
+    char t2[CL_WHEN_SHOW_SZ];
+    const cl_feed_msg *m = &d->u.feed;
+    cli_time(cn, t2, m->last_at);
+    if (!strcmp(m->problem, "gap"))
+        printf("  FEED GAP: %s feed '%s' skipped from %" PRIu64 " to %" PRIu64
+               "\n",
+               m->agency, m->feed, m->expected, m->received);
+    else
+        printf("  FEED SILENT: %s feed '%s', nothing since %s\n", m->agency,
+               m->feed, t2);
+}
+
+static void s_full_action(const cli_conn *cn, const cl_delivery *d)
+{
+    (void)cn;
+    const cl_action_msg *m = &d->u.action;
+    printf("  ACTION %s %s (review %s)\n", m->action_id,
+           !strcmp(m->event, "assigned") ? "FOR YOUR AGENCY"
+                                         : "UPDATED BY ITS OWNER",
+           m->review_id);
+    printf("  what:      %s\n", m->text);
+    printf("  about:     %s %s%s%s (%s)\n", m->given, m->family,
+           m->dob[0] ? ", born " : "", m->dob, m->person_id);
+    printf("  owner:     %s, %s; due %s\n", m->owner_name, m->owner_agency,
+           m->due);
+    printf("  status:    %s%s%s (by %s%s%s)\n",
+           cl_words(CL_W_ACTION, m->status), m->note[0] ? ": " : "", m->note,
+           m->by_user, m->by_user[0] ? ", " : "", m->by_agency);
+    if (!strcmp(m->event, "assigned"))
+        printf("  update:    caselink action done|block %s --note TEXT\n",
+               m->action_id);
+}
+
+static void s_full_intake(const cli_conn *cn, const cl_delivery *d)
+{
+    printf("  FOR THE INTAKE QUEUE (caselink intake list):\n");
+    cli_print_intake(cn, &d->u.intake);
+}
+
+static void s_full_flag(const cli_conn *cn, const cl_delivery *d)
+{
+    char t2[CL_WHEN_SHOW_SZ];
+    const cl_flag_notice *m = &d->u.flag;
+    char t3[CL_WHEN_SHOW_SZ];
+    cli_time(cn, t2, m->first_at);
+    cli_time(cn, t3, m->last_at);
+    printf("  FRONT-LINE FLAG SHOWN for your %s %s\n",
+           m->child_pid[0] ? "plan" : "unborn plan", m->plan_ref);
+    if (m->child_pid[0])
+        printf("  child:     %s %s %s\n", m->child_pid, m->child_given,
+               m->child_family);
+    printf("  about:     %s, %s\n", m->person_pid, m->person_is);
+    printf("  shown to:  %s (system %s)%s%s%s%s%s\n", m->agency, m->client,
+           m->user_name[0] ? ", user " : "", m->user_name,
+           m->user_role[0] ? " (" : "", m->user_role,
+           m->user_role[0] ? ")" : "");
+    printf("  how:       %s\n", !strcmp(m->context, "publish")
+                                    ? "on the reply to its own referral"
+                                    : "a flag check");
+    if (m->count > 1)
+        printf("  when:      %u times, %s to %s\n", m->count, t2, t3);
+    else
+        printf("  when:      %s\n", t2);
+}
+
+static void s_full_retraction(const cli_conn *cn, const cl_delivery *d)
+{
+    char t2[CL_WHEN_SHOW_SZ];
+    const cl_retraction_msg *m = &d->u.retraction;
+    cli_time(cn, t2, m->at);
+    printf("  ALERT RETRACTED: disregard the safeguarding alert for %s\n",
+           m->reference);
+    printf("  withdrawn: by %s at %s\n", m->agency, t2);
+    printf("  your plan: %s\n", m->plan_ref);
+    printf("  why:       %s\n", m->reason);
+}
+
+static void s_full_governance(const cli_conn *cn, const cl_delivery *d)
+{
+    char t2[CL_WHEN_SHOW_SZ];
+    const cl_governance_msg *m = &d->u.governance;
+    cli_time(cn, t2, m->at);
+    printf("  FOR INFORMATION GOVERNANCE: %s\n",
+           !strcmp(m->event, "first_plan_from_agency")
+               ? "the first protection plan from this agency"
+           : !strcmp(m->event, "plan_withdrawn")
+               ? "a protection plan withdrawn (recorded in error)"
+           : !strcmp(m->event, "plan_moved")
+               ? "a protection plan now held on another person"
+               : "a new protection plan");
+    printf("  by:        %s (client %s) at %s\n", m->agency, m->client, t2);
+    printf("  what:      %s %s on %s\n", m->detail, m->reference, m->person_id);
+    printf("  check:     caselink audit search --id %s\n", m->person_id);
+}
+
+static void (*const s_full_kind[CL_DLV_KIND_COUNT])(const cli_conn *,
+                                                    const cl_delivery *) = {
+    [CL_DLV_ALERT] = s_full_alert,
+    [CL_DLV_REQUEST] = s_full_request,
+    [CL_DLV_RESPONSE] = s_full_response,
+    [CL_DLV_STATUS] = s_full_status,
+    [CL_DLV_FEED] = s_full_feed,
+    [CL_DLV_ACTION] = s_full_action,
+    [CL_DLV_INTAKE] = s_full_intake,
+    [CL_DLV_FLAG] = s_full_flag,
+    [CL_DLV_RETRACTION] = s_full_retraction,
+    [CL_DLV_GOVERNANCE] = s_full_governance,
+};
+
 static void s_full(const cli_conn *cn, const cl_delivery *d)
 {
-    char at[CL_WHEN_SHOW_SZ], t2[CL_WHEN_SHOW_SZ], who[512];
-    char by[2 * CL_NAME_SZ + 4];
+    char at[CL_WHEN_SHOW_SZ];
     cli_time(cn, at, d->at);
     printf("Delivery %" PRIu64 " (%s) at %s\n", d->seq,
            cl_words(CL_W_DELIVERY, d->kind), at);
-    switch (d->kind) {
-    case CL_DLV_ALERT: {
-        const cl_alert *a = &d->u.alert;
-        char born[CL_WHEN_SHOW_SZ];
-        cli_time(cn, t2, a->occurred_at);
-        cli_dob(cn, born, a->child_dob);
-        printf("  SAFEGUARDING ALERT for your %s %s\n",
-               cl_words(CL_W_PLAN_TYPE, a->plan_type), a->plan_ref);
-        printf("  %s %s %s%s%s, born %s\n",
-               a->plan_type == CL_PLAN_UNBORN ? "mother:  " : "child:    ",
-               a->child_pid, a->child_given,
-               a->child_given[0] && a->child_family[0] ? " " : "",
-               a->child_family, a->child_dob[0] ? born : "not given");
-        s_alert_who(who, sizeof(who), a);
-        cli_referrer(by, a->referrer_name, a->referrer_role);
-        printf("  referral:  %s about %s\n", a->reference, who);
-        printf("  by:        %s%s%s%s\n", a->agency, by[0] ? " (" : "", by,
-               by[0] ? ")" : ", referrer not named");
-        printf("  what:      %s, %s\n", cl_words(CL_W_CATEGORY, a->category),
-               cl_words(CL_W_RISK, a->risk));
-        printf("  happened:  %s\n",
-               a->occurred_at ? t2 : "not given (see when it was received)");
-        cli_time(cn, t2, a->received_at);
-        printf("  received:  %s\n", t2);
-        printf("  concern:   %s\n",
-               a->concern[0] ? a->concern : "(none given)");
-        if (a->flag_shown)
-            printf("  flag:      %s was shown your plan's front-line flag "
-                   "(plan type, your name and duty contact) in its reply\n",
-                   a->agency);
-        break;
-    }
-    case CL_DLV_REQUEST: {
-        const cl_info_msg *m = &d->u.request;
-        printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n", m->request_id,
-               m->from_agency, m->review_id[0] ? " for " : "", m->review_id,
-               m->due);
-        char born[CL_WHEN_SHOW_SZ], due[CL_WHEN_SHOW_SZ];
-        cli_dob(cn, born, m->person.dob);
-        cli_dob(cn, due, m->due);
-        printf("  due:       %s\n", due);
-        printf("  person:    %s %s %s, born %s, NHS %s%s%s\n", m->person_id,
-               m->person.given, m->person.family,
-               m->person.dob[0] ? born : "not given",
-               m->person.nhs[0] ? m->person.nhs : "not given",
-               m->person.local_id[0] ? ", your id " : "", m->person.local_id);
-        printf("  question:  %s\n", m->question);
-        printf("  answer with: caselink respond %s --summary TEXT "
-               "--involvement none|past|current\n",
-               m->request_id);
-        break;
-    }
-    case CL_DLV_RESPONSE: {
-        const cl_info_response *r = &d->u.response;
-        cli_time(cn, t2, r->answered_at);
-        printf("  ANSWER to %s about %s from %s at %s\n", r->request_id,
-               r->person_id, r->agency, t2);
-        printf("  %s, %s\n", cl_words(CL_W_INVOLVE, r->involvement),
-               cl_words(CL_W_RISK, r->risk));
-        printf("  summary:   %s\n", r->summary);
-        printf("  contact:   %s\n", r->contact[0] ? r->contact : "not given");
-        break;
-    }
-    case CL_DLV_STATUS: {
-        const cl_status_msg *m = &d->u.status;
-        cli_time(cn, t2, m->at);
-        printf("  REFERRAL %s (your %s) is now %s, by %s at %s\n", m->reference,
-               m->agency_ref, cl_words(CL_W_REFSTAT, m->status), m->by, t2);
-        if (m->outcome)
-            printf("  outcome:   %s\n", cl_words(CL_W_OUTCOME, m->outcome));
-        if (m->reason[0])
-            printf("  reason:    %s\n", m->reason);
-        break;
-    }
-    case CL_DLV_FEED: {
-        const cl_feed_msg *m = &d->u.feed;
-        cli_time(cn, t2, m->last_at);
-        if (!strcmp(m->problem, "gap"))
-            printf("  FEED GAP: %s feed '%s' skipped from %" PRIu64
-                   " to %" PRIu64 "\n",
-                   m->agency, m->feed, m->expected, m->received);
-        else
-            printf("  FEED SILENT: %s feed '%s', nothing since %s\n", m->agency,
-                   m->feed, t2);
-        break;
-    }
-    case CL_DLV_ACTION: {
-        const cl_action_msg *m = &d->u.action;
-        printf("  ACTION %s %s (review %s)\n", m->action_id,
-               !strcmp(m->event, "assigned") ? "FOR YOUR AGENCY"
-                                             : "UPDATED BY ITS OWNER",
-               m->review_id);
-        printf("  what:      %s\n", m->text);
-        printf("  about:     %s %s%s%s (%s)\n", m->given, m->family,
-               m->dob[0] ? ", born " : "", m->dob, m->person_id);
-        printf("  owner:     %s, %s; due %s\n", m->owner_name, m->owner_agency,
-               m->due);
-        printf("  status:    %s%s%s (by %s%s%s)\n",
-               cl_words(CL_W_ACTION, m->status), m->note[0] ? ": " : "",
-               m->note, m->by_user, m->by_user[0] ? ", " : "", m->by_agency);
-        if (!strcmp(m->event, "assigned"))
-            printf("  update:    caselink action done|block %s --note TEXT\n",
-                   m->action_id);
-        break;
-    }
-    case CL_DLV_INTAKE:
-        printf("  FOR THE INTAKE QUEUE (caselink intake list):\n");
-        cli_print_intake(cn, &d->u.intake);
-        break;
-    case CL_DLV_FLAG: {
-        const cl_flag_notice *m = &d->u.flag;
-        char t3[CL_WHEN_SHOW_SZ];
-        cli_time(cn, t2, m->first_at);
-        cli_time(cn, t3, m->last_at);
-        printf("  FRONT-LINE FLAG SHOWN for your %s %s\n",
-               m->child_pid[0] ? "plan" : "unborn plan", m->plan_ref);
-        if (m->child_pid[0])
-            printf("  child:     %s %s %s\n", m->child_pid, m->child_given,
-                   m->child_family);
-        printf("  about:     %s, %s\n", m->person_pid, m->person_is);
-        printf("  shown to:  %s (system %s)%s%s%s%s%s\n", m->agency, m->client,
-               m->user_name[0] ? ", user " : "", m->user_name,
-               m->user_role[0] ? " (" : "", m->user_role,
-               m->user_role[0] ? ")" : "");
-        printf("  how:       %s\n", !strcmp(m->context, "publish")
-                                        ? "on the reply to its own referral"
-                                        : "a flag check");
-        if (m->count > 1)
-            printf("  when:      %u times, %s to %s\n", m->count, t2, t3);
-        else
-            printf("  when:      %s\n", t2);
-        break;
-    }
-    case CL_DLV_RETRACTION: {
-        const cl_retraction_msg *m = &d->u.retraction;
-        cli_time(cn, t2, m->at);
-        printf("  ALERT RETRACTED: disregard the safeguarding alert for %s\n",
-               m->reference);
-        printf("  withdrawn: by %s at %s\n", m->agency, t2);
-        printf("  your plan: %s\n", m->plan_ref);
-        printf("  why:       %s\n", m->reason);
-        break;
-    }
-    case CL_DLV_GOVERNANCE: {
-        const cl_governance_msg *m = &d->u.governance;
-        cli_time(cn, t2, m->at);
-        printf("  FOR INFORMATION GOVERNANCE: %s\n",
-               !strcmp(m->event, "first_plan_from_agency")
-                   ? "the first protection plan from this agency"
-               : !strcmp(m->event, "plan_withdrawn")
-                   ? "a protection plan withdrawn (recorded in error)"
-               : !strcmp(m->event, "plan_moved")
-                   ? "a protection plan now held on another person"
-                   : "a new protection plan");
-        printf("  by:        %s (client %s) at %s\n", m->agency, m->client, t2);
-        printf("  what:      %s %s on %s\n", m->detail, m->reference,
-               m->person_id);
-        printf("  check:     caselink audit search --id %s\n", m->person_id);
-        break;
-    }
-    default:
-        break;
-    }
+    if (d->kind < CL_DLV_KIND_COUNT && s_full_kind[d->kind])
+        s_full_kind[d->kind](cn, d);
 }
 
 static volatile int s_stop;

@@ -240,6 +240,55 @@ static int s_name_cmp(const void *x, const void *y)
 
 /* Read the truth file: agency, local_id, cluster (any order, named in a
  * header; spaces around names and values are ignored). */
+/* The truth file's header: the columns of agency, local_id and cluster
+ * in col; 0, or the exit status (said). */
+static int s_truth_header(int col[3], char **fields, size_t n, const char *path)
+{
+    char name[64];
+    for (size_t i = 0; i < n; i++) {
+        s_trim(name, sizeof(name), fields[i]);
+        if (!strcasecmp(name, "agency"))
+            col[0] = (int)i;
+        else if (!strcasecmp(name, "local_id"))
+            col[1] = (int)i;
+        else if (!strcasecmp(name, "cluster") ||
+                 !strcasecmp(name, "true_cluster"))
+            col[2] = (int)i;
+    }
+    if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
+        fprintf(stderr,
+                "%s:1: the header must name agency, local_id and "
+                "cluster\n",
+                path);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Dense cluster numbers into v[].truth (names[] sorted on the way), then
+ * v sorted by key; 0, or the exit status when a record is listed twice. */
+static int s_truth_number(s_ev *v, s_name *names, size_t count,
+                          const char *path)
+{
+    /* dense cluster numbers */
+    qsort(names, count, sizeof(*names), s_name_cmp);
+    uint32_t k = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i && strcmp(names[i].s, names[i - 1].s))
+            k++;
+        v[names[i].idx].truth = k;
+    }
+    qsort(v, count, sizeof(*v), s_ev_cmp);
+    for (size_t i = 1; i < count; i++)
+        if (!strcmp(v[i].key, v[i - 1].key)) {
+            char *sep = strchr(v[i].key, '\x1f');
+            fprintf(stderr, "%s: local id '%s' of %.*s is listed twice\n", path,
+                    sep + 1, (int)(sep - v[i].key), v[i].key);
+            return CLI_EXIT_USAGE;
+        }
+    return 0;
+}
+
 static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
 {
     FILE *f = fopen(path, "re");
@@ -248,7 +297,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
         return CLI_EXIT_USAGE;
     }
     cl_csv *csv = NULL;
-    char **fields, err[256], name[64];
+    char **fields, err[256];
     size_t n, cap = 0, count = 0;
     unsigned long line;
     int col[3] = {-1, -1, -1}, status = 0;
@@ -266,24 +315,8 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
         status = CLI_EXIT_USAGE;
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        s_trim(name, sizeof(name), fields[i]);
-        if (!strcasecmp(name, "agency"))
-            col[0] = (int)i;
-        else if (!strcasecmp(name, "local_id"))
-            col[1] = (int)i;
-        else if (!strcasecmp(name, "cluster") ||
-                 !strcasecmp(name, "true_cluster"))
-            col[2] = (int)i;
-    }
-    if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
-        fprintf(stderr,
-                "%s:1: the header must name agency, local_id and "
-                "cluster\n",
-                path);
-        status = CLI_EXIT_USAGE;
+    if ((status = s_truth_header(col, fields, n, path)) != 0)
         goto out;
-    }
     int rc;
     while ((rc = cl_csv_next(csv, &fields, &n, &line, err, sizeof(err))) != 0) {
         char ag[CL_AGENCY_SZ], lid[CL_LOCAL_ID_SZ], cl[256];
@@ -330,23 +363,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
         }
         count++;
     }
-    /* dense cluster numbers */
-    qsort(names, count, sizeof(*names), s_name_cmp);
-    uint32_t k = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (i && strcmp(names[i].s, names[i - 1].s))
-            k++;
-        v[names[i].idx].truth = k;
-    }
-    qsort(v, count, sizeof(*v), s_ev_cmp);
-    for (size_t i = 1; i < count; i++)
-        if (!strcmp(v[i].key, v[i - 1].key)) {
-            char *sep = strchr(v[i].key, '\x1f');
-            fprintf(stderr, "%s: local id '%s' of %.*s is listed twice\n", path,
-                    sep + 1, (int)(sep - v[i].key), v[i].key);
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
+    status = s_truth_number(v, names, count, path);
 out:
     for (size_t i = 0; names && i < count; i++)
         free(names[i].s);

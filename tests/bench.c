@@ -1,17 +1,25 @@
 /*
  * bench: caselink's benchmark. Starts a real caselinkd (development mode,
- * CURVE on, durable commits) in a fresh folder and prints one table:
+ * CURVE on, durable commits) in a fresh folder, loads a store of --people
+ * people and --referrals referrals straight through the domain library
+ * (the same linking code the daemon runs), and prints issue 17's table:
  *
- *   - durable referral ingest per second with 1, 8 and 32 clients, each
- *     keeping a window of requests in flight;
- *   - acknowledgement latency p50/p99/p99.9 at fixed offered rates;
- *   - linked-case query latency (p50/p99) on a store of --people people and
- *     --referrals referrals, loaded beforehand straight through the domain
- *     library (the same linking code the daemon runs);
- *   - the daemon's resident memory.
+ *   - one client sending one request at a time (rate, ack p50/p99);
+ *   - 8 and 32 clients, each keeping 64 requests in flight;
+ *   - acknowledgement latency at 1,000 / 5,000 / 10,000 offered per s
+ *     ("saturated" when under 90% of the offered rate is acknowledged);
+ *   - the linked case view (p50/p99);
+ *   - per load, what the daemon did per acknowledged referral, from
+ *     /proc: 4 KiB pages it wrote (wchar / 4096), its CPU, and its main
+ *     thread's CPU (the writer) - figures that hold on a shared machine;
+ *   - the daemon's resident memory;
+ *   - "figure NAME VALUE" lines that tests/peers/run reads.
  *
  *   caselink-bench [--people N] [--referrals N] [--seconds S]
  *                  [--rss-minutes M]
+ *
+ * Defaults: 1,000,000 people, 5,000,000 referrals, 5 s per load. The small
+ * store of the issue is --people 20000 --referrals 50000.
  *
  * --rss-minutes runs a sustained ingest for M minutes and samples the
  * daemon's resident memory every 10 s (memory flat = no leak).
@@ -26,6 +34,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -174,10 +183,11 @@ static void s_bulk_load(const th_daemon *d, uint64_t people, uint64_t referrals)
 typedef struct s_worker {
     const th_daemon *d;
     int id;
-    double seconds; /* closed loop: run this long */
+    int window;     /* requests in flight */
+    double seconds; /* run this long */
     double rate;    /* open loop: per-worker offered rate, or 0 */
     uint64_t acked;
-    uint64_t *lat_ns; /* open loop: latencies */
+    uint64_t *lat_ns; /* latencies */
     size_t n_lat, cap_lat;
     atomic_ulong *serial; /* shared agency reference counter */
     uint64_t people;      /* referrals are about people already held */
@@ -197,7 +207,7 @@ static void *s_ingest(void *arg)
     uint64_t start = s_now_ns(), end = start + (uint64_t)(w->seconds * 1e9);
     uint64_t next = start, sent = 0;
     while (s_now_ns() < end || inflight) {
-        bool may_send = s_now_ns() < end && inflight < S_WINDOW;
+        bool may_send = s_now_ns() < end && inflight < w->window;
         if (may_send && w->rate > 0 && s_now_ns() < next)
             may_send = false;
         if (may_send) {
@@ -267,66 +277,141 @@ static atomic_ulong s_serial = 1;
 
 static uint64_t s_people = 1;
 
-static double s_run_ingest(const th_daemon *d, int clients, double seconds)
+/* --- what the daemon did, from /proc ------------------------------------ */
+
+/* Counters of the daemon process: bytes it passed to write calls (wchar:
+ * LMDB writes whole 4 KiB pages with pwrite, so wchar / 4096 is the pages
+ * written; log lines add a few bytes; ZeroMQ sends do not count), CPU of
+ * the whole process and of its main thread (the one that applies and
+ * commits). write_bytes is not used: on this kernel it counts about ten
+ * times the pages LMDB writes. */
+typedef struct s_counts {
+    uint64_t wchar;
+    double cpu_s;
+    double writer_s;
+} s_counts;
+
+static double s_stat_cpu(const char *path)
+{
+    char buf[1024];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+                     "%llu",
+                     &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static s_counts s_counts_now(pid_t pid)
+{
+    s_counts c = {0};
+    char path[64], line[128];
+    snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "wchar:", 6))
+            c.wchar = strtoull(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    c.cpu_s = s_stat_cpu(path);
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)pid);
+    c.writer_s = s_stat_cpu(path);
+    return c;
+}
+
+/* One load's figures. */
+typedef struct s_result {
+    double rate;           /* acknowledged per second */
+    double p50, p99, p999; /* ack latency, microseconds */
+    double pages;          /* pages written per acknowledged referral */
+    double cpu_us;         /* daemon CPU per acknowledged referral */
+    double writer_us;      /* of which its main (writer) thread */
+} s_result;
+
+/*
+ * Run clients workers, each keeping window requests in flight, for seconds;
+ * with offered > 0 the workers together offer that many per second (open
+ * loop). Latencies are from just before the send to the reply.
+ */
+static s_result s_load(const th_daemon *d, int clients, int window,
+                       double offered, double seconds)
 {
     pthread_t th[64];
     s_worker w[64];
+    double est = offered > 0 ? offered : 60000;
+    size_t cap = (size_t)(est * seconds / clients) + 1000;
+    s_counts c0 = s_counts_now(d->pid);
     for (int i = 0; i < clients; i++) {
         w[i] = (s_worker){.d = d,
                           .id = i,
+                          .window = window,
                           .seconds = seconds,
-                          .serial = &s_serial,
-                          .people = s_people};
-        pthread_create(&th[i], NULL, s_ingest, &w[i]);
-    }
-    uint64_t acked = 0;
-    for (int i = 0; i < clients; i++) {
-        pthread_join(th[i], NULL);
-        acked += w[i].acked;
-    }
-    return (double)acked / seconds;
-}
-
-static void s_run_latency(const th_daemon *d, double rate, double seconds,
-                          double out[3])
-{
-    enum { W = 4 };
-    pthread_t th[W];
-    s_worker w[W];
-    size_t cap = (size_t)(rate * seconds) + 1000;
-    for (int i = 0; i < W; i++) {
-        w[i] = (s_worker){.d = d,
-                          .id = i,
-                          .seconds = seconds,
-                          .rate = rate / W,
+                          .rate = offered > 0 ? offered / clients : 0,
                           .serial = &s_serial,
                           .people = s_people,
                           .lat_ns = calloc(cap, sizeof(uint64_t)),
                           .cap_lat = cap};
         pthread_create(&th[i], NULL, s_ingest, &w[i]);
     }
-    uint64_t *all = calloc(cap * W, sizeof(uint64_t));
+    uint64_t *all = calloc(cap * (size_t)clients, sizeof(uint64_t));
     size_t n = 0;
-    for (int i = 0; i < W; i++) {
+    uint64_t acked = 0;
+    for (int i = 0; i < clients; i++) {
         pthread_join(th[i], NULL);
         memcpy(all + n, w[i].lat_ns, w[i].n_lat * sizeof(uint64_t));
         n += w[i].n_lat;
+        acked += w[i].acked;
         free(w[i].lat_ns);
     }
+    s_counts c1 = s_counts_now(d->pid);
     qsort(all, n, sizeof(uint64_t), s_cmp_u64);
+    s_result r = {.rate = (double)acked / seconds,
+                  .p50 = s_pct(all, n, 0.50),
+                  .p99 = s_pct(all, n, 0.99),
+                  .p999 = s_pct(all, n, 0.999)};
+    if (acked) {
+        r.pages = (double)(c1.wchar - c0.wchar) / 4096.0 / (double)acked;
+        r.cpu_us = (c1.cpu_s - c0.cpu_s) * 1e6 / (double)acked;
+        r.writer_us = (c1.writer_s - c0.writer_s) * 1e6 / (double)acked;
+    }
     if (getenv("BENCH_DEBUG"))
-        fprintf(stderr, "  offered %.0f/s: %zu acks in %.0f s\n", rate, n,
-                seconds);
-    out[0] = s_pct(all, n, 0.50);
-    out[1] = s_pct(all, n, 0.99);
-    out[2] = s_pct(all, n, 0.999);
+        fprintf(stderr,
+                "  %d clients x %d, offered %.0f/s: %zu acks in %.0f s\n",
+                clients, window, offered, n, seconds);
     free(all);
+    return r;
 }
 
+static double s_run_ingest(const th_daemon *d, int clients, double seconds)
+{
+    return s_load(d, clients, S_WINDOW, 0, seconds).rate;
+}
+
+static void s_run_latency(const th_daemon *d, double rate, double seconds,
+                          double out[3])
+{
+    s_result r = s_load(d, 4, S_WINDOW, rate, seconds);
+    out[0] = r.p50;
+    out[1] = r.p99;
+    out[2] = r.p999;
+}
+
+/* Linked case views by NHS number: p50, p99 (us) and pages written per
+ * view (each view commits its own audit entry) into out. */
 static void s_run_queries(const th_daemon *d, uint64_t people, int n,
-                          double out[2])
+                          double out[3])
 {
     cl_client *co = th_client(d, "coordinator");
+    s_counts c0 = s_counts_now(d->pid);
     uint64_t *lat = calloc((size_t)n, sizeof(uint64_t));
     cl_request *q = calloc(1, sizeof(*q));
     q->kind = CL_REQ_GET_PERSON;
@@ -347,9 +432,11 @@ static void s_run_queries(const th_daemon *d, uint64_t people, int n,
         lat[i] = s_now_ns() - t0;
         cl_reply_clear(&rep);
     }
+    s_counts c1 = s_counts_now(d->pid);
     qsort(lat, (size_t)n, sizeof(uint64_t), s_cmp_u64);
     out[0] = s_pct(lat, (size_t)n, 0.50);
     out[1] = s_pct(lat, (size_t)n, 0.99);
+    out[2] = (double)(c1.wchar - c0.wchar) / 4096.0 / n;
     free(lat);
     free(q);
     cl_client_close(&co);
@@ -579,6 +666,98 @@ static int s_replication(double seconds)
     return 0;
 }
 
+/* The figures for tests/peers/run, printed after the table as
+ * "figure NAME VALUE" lines. */
+static char s_figs[8192];
+static size_t s_figs_len;
+
+__attribute__((format(printf, 1, 2))) static void s_fig(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n =
+        vsnprintf(s_figs + s_figs_len, sizeof(s_figs) - s_figs_len, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof(s_figs) - s_figs_len)
+        s_figs_len += (size_t)n;
+}
+
+/* One row of the table, and its figures for tests/peers/run. */
+static void s_row(const char *label, const char *name, const s_result *r,
+                  double offered)
+{
+    char lat[64];
+    snprintf(lat, sizeof(lat), "%.2f / %.2f%s", r->p50 / 1000, r->p99 / 1000,
+             offered > 0 && r->rate < 0.9 * offered ? " saturated" : "");
+    printf("| %-34s | %8.0f/s | %15s | %6.2f | %7.1f | %7.1f |\n", label,
+           r->rate, lat, r->pages, r->cpu_us, r->writer_us);
+    s_fig("figure %s_rate %.1f\nfigure %s_p50_ms %.3f\nfigure %s_p99_ms %.3f\n"
+          "figure %s_pages %.3f\nfigure %s_cpu_us %.2f\nfigure %s_writer_us "
+          "%.2f\n",
+          name, r->rate, name, r->p50 / 1000, name, r->p99 / 1000, name,
+          r->pages, name, r->cpu_us, name, r->writer_us);
+    fflush(stdout);
+}
+
+/*
+ * The issue-17 table: one client one request at a time, 8 and 32 clients
+ * windowed, acknowledgement latency at offered rates, the linked case
+ * view; per load the pages the daemon wrote, its CPU and its writer
+ * thread's CPU per acknowledged referral (relative figures that hold on
+ * a shared machine, where throughput does not). The "figure" lines are
+ * for tests/peers/run.
+ */
+static void s_table(const th_daemon *d, uint64_t people, uint64_t referrals,
+                    double seconds)
+{
+    printf("caselink benchmark: %ld cores, CURVE on, every ack after a "
+           "durable commit;\nstore of %" PRIu64 " people and %" PRIu64
+           " referrals; %.0f s per load; %s\n\n",
+           sysconf(_SC_NPROCESSORS_ONLN), people, referrals, seconds,
+           "p50/p99 of the acknowledgement, from send to reply");
+    printf("| %-34s | %10s | %15s | %6s | %7s | %7s |\n", "load", "referrals",
+           "ack p50/p99 ms", "pages", "CPU us", "writer");
+    printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------",
+           "------------", "-----------------", "--------", "---------",
+           "---------");
+    s_result r;
+    r = s_load(d, 1, 1, 0, seconds);
+    s_row("1 client, one request at a time", "one", &r, 0);
+    r = s_load(d, 8, S_WINDOW, 0, seconds);
+    s_row("8 clients, window 64", "w8", &r, 0);
+    r = s_load(d, 32, S_WINDOW, 0, seconds);
+    s_row("32 clients, window 64", "w32", &r, 0);
+    const double rates[] = {1000, 5000, 10000};
+    for (size_t i = 0; i < 3; i++) {
+        char label[64], name[16];
+        snprintf(label, sizeof(label), "offered %.0f/s (4 clients)", rates[i]);
+        snprintf(name, sizeof(name), "r%.0f", rates[i]);
+        r = s_load(d, 4, S_WINDOW, rates[i], seconds);
+        s_row(label, name, &r, rates[i]);
+    }
+    double q[3];
+    s_run_queries(d, people, 2000, q);
+    char ql[64];
+    snprintf(ql, sizeof(ql), "%.2f / %.2f", q[0] / 1000, q[1] / 1000);
+    printf("| %-34s | %10s | %15s | %6.2f | %7s | %7s |\n",
+           "linked case view, one at a time", "", ql, q[2], "", "");
+    s_fig("figure case_p50_ms %.3f\nfigure case_p99_ms %.3f\nfigure "
+          "case_pages %.3f\n",
+          q[0] / 1000, q[1] / 1000, q[2]);
+    printf("\nlinked case view at %" PRIu64 " people: p50 %.2f ms, p99 %.2f "
+           "ms\n",
+           people, q[0] / 1000, q[1] / 1000);
+    printf("daemon resident memory: %ld MiB (peak %ld MiB)\n",
+           s_rss_kib(d->pid, "VmRSS") / 1024,
+           s_rss_kib(d->pid, "VmHWM") / 1024);
+    printf("pages: 4 KiB pages the daemon wrote (/proc/PID/io wchar / 4096) "
+           "per acknowledged referral;\nCPU us: the daemon's CPU per "
+           "acknowledged referral; writer: its main thread's, which applies "
+           "and commits\n\n%s",
+           s_figs);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t people = 1000000, referrals = 5000000;
@@ -629,40 +808,10 @@ int main(int argc, char **argv)
             "loading %" PRIu64 " people and %" PRIu64 " referrals ...\n",
             people, referrals);
     s_bulk_load(&d, people, referrals);
+    atomic_store(&s_serial, referrals + 1); /* agency references unused */
     th_start(&d, NULL);
 
-    printf("caselink benchmark (%ld cores; CURVE on; every ack after a "
-           "durable commit)\n\n",
-           sysconf(_SC_NPROCESSORS_ONLN));
-    printf("%-48s %s\n", "measure", "result");
-    for (int c = 1; c <= 32 && !getenv("BENCH_ONLY_LATENCY");
-         c *= c == 1 ? 8 : 4) {
-        double r = s_run_ingest(&d, c, seconds);
-        char label[64];
-        snprintf(label, sizeof(label), "durable ingest, %d client%s", c,
-                 c == 1 ? "" : "s");
-        printf("%-48s %.0f referrals/s\n", label, r);
-        fflush(stdout);
-    }
-    const double rates[] = {1000, 5000, 10000};
-    for (size_t i = 0; i < 3; i++) {
-        double l[3];
-        s_run_latency(&d, rates[i], seconds, l);
-        char label[64];
-        snprintf(label, sizeof(label), "ack latency at %.0f/s (p50/p99/p99.9)",
-                 rates[i]);
-        printf("%-48s %.0f / %.0f / %.0f us\n", label, l[0], l[1], l[2]);
-        fflush(stdout);
-    }
-    double ql[2];
-    s_run_queries(&d, people, 2000, ql);
-    char label[96];
-    snprintf(label, sizeof(label),
-             "linked case at %" PRIu64 " people (p50/p99)", people);
-    printf("%-48s %.0f / %.0f us\n", label, ql[0], ql[1]);
-    printf("%-48s %ld MiB (peak %ld MiB)\n", "daemon resident memory",
-           s_rss_kib(d.pid, "VmRSS") / 1024, s_rss_kib(d.pid, "VmHWM") / 1024);
-    fflush(stdout);
+    s_table(&d, people, referrals, seconds);
 
     if (rss_minutes > 0) {
         printf("\nsustained ingest, 8 clients, %d min: resident memory every "

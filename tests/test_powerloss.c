@@ -565,6 +565,34 @@ static int s_check(th_daemon *d, bool acked[AGENCIES][PER], bool resend,
     return bad;
 }
 
+/* Run the daemon under the recorder while two agencies ingest; the log
+ * ends up at logp. */
+static void s_record(th_daemon *d, const char *sdir, const char *logp)
+{
+    /* record an ingest */
+    s_ack_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    assert_true(s_ack_fd >= 0);
+    setenv("LD_PRELOAD", CL_CRASHREC_SO, 1);
+    setenv("CL_CRASHREC_DIR", sdir, 1);
+    setenv("CL_CRASHREC_LOG", logp, 1);
+    /* an ASan build: the recorder is not instrumented and comes first */
+    setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 0);
+    th_start(d, NULL);
+    unsetenv("LD_PRELOAD");
+    unsetenv("CL_CRASHREC_DIR");
+    unsetenv("CL_CRASHREC_LOG");
+    pthread_t th[AGENCIES];
+    s_feed feeds[AGENCIES];
+    for (int a = 0; a < AGENCIES; a++) {
+        feeds[a] = (s_feed){d, a};
+        pthread_create(&th[a], NULL, s_ingest, &feeds[a]);
+    }
+    for (int a = 0; a < AGENCIES; a++)
+        pthread_join(th[a], NULL);
+    assert_int_equal(th_stop(d, SIGKILL), 128 + SIGKILL);
+    close(s_ack_fd);
+}
+
 static void test_power_cut_states(void **state)
 {
     (void)state;
@@ -588,28 +616,7 @@ static void test_power_cut_states(void **state)
     s_fs base = {0};
     s_fs_read(&base, sdir);
 
-    /* record an ingest */
-    s_ack_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    assert_true(s_ack_fd >= 0);
-    setenv("LD_PRELOAD", CL_CRASHREC_SO, 1);
-    setenv("CL_CRASHREC_DIR", sdir, 1);
-    setenv("CL_CRASHREC_LOG", logp, 1);
-    /* an ASan build: the recorder is not instrumented and comes first */
-    setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 0);
-    th_start(&d, NULL);
-    unsetenv("LD_PRELOAD");
-    unsetenv("CL_CRASHREC_DIR");
-    unsetenv("CL_CRASHREC_LOG");
-    pthread_t th[AGENCIES];
-    s_feed feeds[AGENCIES];
-    for (int a = 0; a < AGENCIES; a++) {
-        feeds[a] = (s_feed){&d, a};
-        pthread_create(&th[a], NULL, s_ingest, &feeds[a]);
-    }
-    for (int a = 0; a < AGENCIES; a++)
-        pthread_join(th[a], NULL);
-    assert_int_equal(th_stop(&d, SIGKILL), 128 + SIGKILL);
-    close(s_ack_fd);
+    s_record(&d, sdir, logp);
 
     s_log lg;
     s_log_read(&lg, logp);

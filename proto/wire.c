@@ -13,6 +13,7 @@
  * re-encoded by caselink, never over the client's bytes.
  */
 #include "wire.h"
+#include "wire_int.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -24,942 +25,14 @@
 #include "caselink.pb-c.h"
 #include "pbcheck.h"
 
-/* PublishResult.reference is deprecated in the .proto, for clients; the
- * daemon still fills it (s_created_out) for protocol version 1, and the
- * generated INIT macro names it, so this file alone may use it. */
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-
-/* --- bounded allocator ---------------------------------------------------- */
-
-typedef struct s_arena {
-    uint8_t *base; /* block, malloc'd */
-    size_t cap;    /* its size */
-    size_t used;   /* bytes handed out */
-} s_arena;
-
-static void *s_arena_alloc(void *data, size_t size)
-{
-    s_arena *a = data;
-    size_t off = (a->used + 15u) & ~(size_t)15u;
-    if (off > a->cap || size > a->cap - off)
-        return NULL;
-    a->used = off + size;
-    return a->base + off;
-}
-
-static void s_arena_free(void *data, void *ptr)
-{
-    (void)data; /* released all at once */
-    (void)ptr;
-}
-
-/* --- protobuf -> model ---------------------------------------------------- */
-
-/*
- * Field names in refusals are paths from the envelope body, as the .proto
- * spells them ("publish_referral.referral.subject.given_names"): pfx is the
- * path of the message being converted, name the field.
- */
-typedef char s_path[128];
-
-static const char *s_join(s_path out, const char *pfx, const char *name)
-{
-    size_t a = strlen(pfx), b = strlen(name), cap = sizeof(s_path) - 1;
-    if (a > cap)
-        a = cap;
-    memmove(out, pfx, a); /* pfx may be out itself */
-    if (a && a < cap)
-        out[a++] = '.';
-    if (b > cap - a)
-        b = cap - a;
-    memcpy(out + a, name, b);
-    out[a + b] = '\0';
-    return out;
-}
-
-/* Copy a protobuf string into a fixed array; false (and err) if too long. */
-static bool s_str(char *dst, size_t cap, const char *src, const char *pfx,
-                  const char *name, char err[CL_ERROR_SZ])
-{
-    s_path p;
-    if (!src) {
-        dst[0] = '\0';
-        return true;
-    }
-    if (!cl_copy(dst, cap, src)) {
-        snprintf(err, CL_ERROR_SZ,
-                 "%s: %zu bytes, at most %zu (limits count bytes of UTF-8, "
-                 "not characters)",
-                 s_join(p, pfx, name), strlen(src), cap - 1);
-        return false;
-    }
-    return true;
-}
-
-#define S_STR(dst, src, name) s_str((dst), sizeof(dst), (src), pfx, (name), err)
-
-static bool s_enum8(uint8_t *dst, int v, int max, const char *pfx,
-                    const char *name, char err[CL_ERROR_SZ])
-{
-    s_path p;
-    if (v < 0 || v > max) {
-        snprintf(err, CL_ERROR_SZ, "%s: value %d out of range (0 to %d)",
-                 s_join(p, pfx, name), v, max);
-        return false;
-    }
-    *dst = (uint8_t)v;
-    return true;
-}
-
-#define S_ENUM(dst, v, max, name)                                              \
-    s_enum8((dst), (int)(v), (max), pfx, (name), err)
-
-static bool s_too_many(size_t n, size_t max, const char *pfx, const char *name,
-                       char err[CL_ERROR_SZ])
-{
-    s_path p;
-    if (n <= max)
-        return false;
-    snprintf(err, CL_ERROR_SZ, "%s: %zu entries, at most %zu",
-             s_join(p, pfx, name), n, max);
-    return true;
-}
-
-/* PersonDetails: one row per string field. */
-static const struct {
-    size_t model; /* offset in cl_person */
-    size_t cap;   /* its size */
-    size_t pb;    /* offset in Caselink__PersonDetails */
-    const char *name;
-} s_person_fields[] = {
-#define S_PF(m, f)                                                             \
-    {                                                                          \
-        offsetof(cl_person, m), sizeof(((cl_person *)0)->m),                   \
-            offsetof(Caselink__PersonDetails, f), #f                           \
-    }
-    S_PF(nhs, nhs_number),     S_PF(chi, chi_number),
-    S_PF(local_id, local_id),  S_PF(given, given_names),
-    S_PF(family, family_name), S_PF(dob, date_of_birth),
-    S_PF(address, address),    S_PF(town, town),
-    S_PF(postcode, postcode),  S_PF(uprn, uprn),
-#undef S_PF
-};
-
-static bool s_person_in(cl_person *p, const Caselink__PersonDetails *pd,
-                        const char *pfx, char err[CL_ERROR_SZ])
-{
-    memset(p, 0, sizeof(*p));
-    if (!pd)
-        return true;
-    for (size_t i = 0; i < sizeof(s_person_fields) / sizeof(s_person_fields[0]);
-         i++) {
-        const char *src =
-            *(char *const *)((const uint8_t *)pd + s_person_fields[i].pb);
-        if (!s_str((char *)p + s_person_fields[i].model, s_person_fields[i].cap,
-                   src, pfx, s_person_fields[i].name, err))
-            return false;
-    }
-    return S_ENUM(&p->sex, pd->sex, CL_SEX_MAX, "sex");
-}
-
-/* The person at pfx.name (or pfx.name[i] when i >= 0). */
-static bool s_person_at(cl_person *p, const Caselink__PersonDetails *pd,
-                        const char *pfx, const char *name, int i,
-                        char err[CL_ERROR_SZ])
-{
-    s_path sub;
-    if (i >= 0) {
-        char n[64];
-        snprintf(n, sizeof(n), "%s[%d]", name, i);
-        return s_person_in(p, pd, s_join(sub, pfx, n), err);
-    }
-    return s_person_in(p, pd, s_join(sub, pfx, name), err);
-}
-
-static bool s_referral_in(cl_referral *r, const Caselink__Referral *pr,
-                          const char *pfx, char err[CL_ERROR_SZ])
-{
-    s_path rel;
-    memset(r, 0, sizeof(*r));
-    if (!pr) {
-        snprintf(err, CL_ERROR_SZ, "%s: a referral is required", pfx);
-        return false;
-    }
-    if (s_too_many(pr->n_related, CL_RELATED_MAX, pfx, "related", err))
-        return false;
-    if (!S_STR(r->agency_ref, pr->agency_reference, "agency_reference") ||
-        !s_person_at(&r->subject, pr->subject, pfx, "subject", -1, err) ||
-        !S_ENUM(&r->category, pr->category, CL_CAT_MAX, "category") ||
-        !S_ENUM(&r->risk, pr->risk, CL_RISK_MAX, "risk") ||
-        !S_STR(r->concern, pr->concern, "concern") ||
-        !S_ENUM(&r->basis, pr->lawful_basis, CL_BASIS_MAX, "lawful_basis") ||
-        !S_ENUM(&r->consent, pr->consent, CL_CONSENT_MAX, "consent") ||
-        !S_STR(r->consent_note, pr->consent_note, "consent_note") ||
-        !S_STR(r->feed, pr->feed, "feed"))
-        return false;
-    if (pr->referrer &&
-        (!S_STR(r->referrer_name, pr->referrer->name, "referrer.name") ||
-         !S_STR(r->referrer_role, pr->referrer->role, "referrer.role")))
-        return false;
-    r->occurred_at = pr->occurred_at;
-    r->feed_seq = pr->feed_seq;
-    r->ask_mdt = pr->ask_mdt;
-    r->n_related = (uint32_t)pr->n_related;
-    for (size_t i = 0; i < pr->n_related; i++) {
-        char n[32];
-        snprintf(n, sizeof(n), "related[%zu]", i);
-        const char *rp = s_join(rel, pfx, n);
-        if (!s_person_at(&r->related[i].person, pr->related[i]->person, rp,
-                         "person", -1, err) ||
-            !s_enum8(&r->related[i].rel, (int)pr->related[i]->relationship,
-                     CL_REL_MAX, rp, "relationship", err))
-            return false;
-    }
-    return true;
-}
-
-static bool s_plan_in(cl_plan *p, const Caselink__ProtectionPlan *pp,
-                      const char *pfx, char err[CL_ERROR_SZ])
-{
-    s_path ad;
-    memset(p, 0, sizeof(*p));
-    if (!pp) {
-        snprintf(err, CL_ERROR_SZ, "%s: a plan is required", pfx);
-        return false;
-    }
-    if (s_too_many(pp->n_adults, CL_RELATED_MAX, pfx, "adults", err))
-        return false;
-    if (!S_STR(p->agency_ref, pp->agency_reference, "agency_reference") ||
-        !s_person_at(&p->child, pp->child, pfx, "child", -1, err) ||
-        !S_ENUM(&p->type, pp->type, CL_PLAN_TYPE_MAX, "type") ||
-        !S_ENUM(&p->category, pp->category, CL_PLAN_CAT_MAX, "category") ||
-        !S_STR(p->start, pp->start_date, "start_date") ||
-        !S_STR(p->end, pp->end_date, "end_date") ||
-        !S_STR(p->authority, pp->responsible_authority,
-               "responsible_authority") ||
-        !S_STR(p->legal_basis, pp->legal_basis, "legal_basis") ||
-        !S_STR(p->review, pp->next_review_date, "next_review_date") ||
-        !S_ENUM(&p->basis, pp->lawful_basis, CL_BASIS_MAX, "lawful_basis"))
-        return false;
-    p->n_adults = (uint32_t)pp->n_adults;
-    for (size_t i = 0; i < pp->n_adults; i++) {
-        char n[32];
-        snprintf(n, sizeof(n), "adults[%zu]", i);
-        const char *ap = s_join(ad, pfx, n);
-        if (!s_person_at(&p->adults[i].person, pp->adults[i]->person, ap,
-                         "person", -1, err) ||
-            !s_enum8(&p->adults[i].rel, (int)pp->adults[i]->relationship,
-                     CL_REL_MAX, ap, "relationship", err))
-            return false;
-    }
-    return true;
-}
-
-static bool s_user_in(cl_user *u, const Caselink__ActingUser *p,
-                      char err[CL_ERROR_SZ])
-{
-    const char *pfx = "on_behalf_of";
-    return S_STR(u->id, p->user_id, "user_id") &&
-           S_STR(u->name, p->display_name, "display_name") &&
-           S_STR(u->role, p->role, "role");
-}
-
-static bool s_person_ref_in(cl_person_ref *g, const char *pid,
-                            const Caselink__PersonDetails *match,
-                            uint32_t limit, const char *pfx,
-                            char err[CL_ERROR_SZ])
-{
-    memset(g, 0, sizeof(*g));
-    g->limit = limit;
-    return S_STR(g->person_id, pid, "person_id") &&
-           s_person_at(&g->match, match, pfx, "match", -1, err);
-}
-
-static bool s_rectify_in(cl_rectify *r, const char *reference,
-                         const char *reason, const Caselink__Referral *pr,
-                         const char *pfx, char err[CL_ERROR_SZ])
-{
-    s_path sub;
-    memset(r, 0, sizeof(*r));
-    if (!S_STR(r->reference, reference, "reference") ||
-        !S_STR(r->reason, reason, "reason"))
-        return false;
-    return !pr ||
-           s_referral_in(&r->referral, pr, s_join(sub, pfx, "referral"), err);
-}
-
-static bool s_get_person_in(cl_get_person *g, const Caselink__GetPerson *pg,
-                            const char *pfx, char err[CL_ERROR_SZ])
-{
-    memset(g, 0, sizeof(*g));
-    if (!S_STR(g->person_id, pg->person_id, "person_id") ||
-        !s_person_at(&g->match, pg->match, pfx, "match", -1, err))
-        return false;
-    if (pg->purpose &&
-        (!S_STR(g->review_id, pg->purpose->review_id, "purpose.review_id") ||
-         !S_STR(g->justification, pg->purpose->justification,
-                "purpose.justification") ||
-         !S_ENUM(&g->access_reason, pg->purpose->access_reason, CL_ACCESS_MAX,
-                 "purpose.access_reason")))
-        return false;
-    return true;
-}
-
-int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
-                           char err[CL_ERROR_SZ])
-{
-    int rc = CL_ERR_INVALID;
-    s_arena arena = {0};
-    Caselink__Envelope *env = NULL;
-    uint8_t *norm;
-    size_t norm_len = 0;
-    s_path sub;
-
-    memset(out, 0, sizeof(*out));
-    err[0] = '\0';
-    if (len > CL_WIRE_MAX_FRAME) {
-        snprintf(err, CL_ERROR_SZ, "frame of %zu bytes exceeds %d", len,
-                 CL_WIRE_MAX_FRAME);
-        goto out;
-    }
-    /* Read first, so that any refusal can still be matched by the client. */
-    out->msgid_read = cl_wire_peek_msgid(out->msgid, buf, len);
-    arena.cap = 17 * len + 64 * 1024;
-    arena.base = malloc(arena.cap);
-    if (!arena.base) {
-        rc = CL_ERR_NOMEM;
-        snprintf(err, CL_ERROR_SZ, "out of memory");
-        goto out;
-    }
-    norm = s_arena_alloc(&arena, len ? len : 1);
-    if ((rc = cl_pbcheck_normalize(norm, &norm_len,
-                                   &caselink__envelope__descriptor, buf, len,
-                                   err)) != CL_OK)
-        goto out;
-    rc = CL_ERR_INVALID;
-    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
-    env = caselink__envelope__unpack(&alloc, norm_len, norm);
-    if (!env) {
-        snprintf(err, CL_ERROR_SZ,
-                 "Envelope: too complex to unpack within %zu bytes of memory",
-                 arena.cap);
-        goto out;
-    }
-    out->version = env->version;
-    out->sent_ms = env->sent_at;
-    if (env->version != CL_PROTOCOL_VERSION) {
-        snprintf(err, CL_ERROR_SZ,
-                 "version: protocol version %u not supported (this daemon "
-                 "speaks %u)",
-                 env->version, CL_PROTOCOL_VERSION);
-        goto out;
-    }
-    if (env->message_id.len != CL_MSGID_LEN) {
-        snprintf(err, CL_ERROR_SZ,
-                 "message_id: %zu bytes, must be %d (see \"Message ids\" in "
-                 "caselink.proto)",
-                 env->message_id.len, CL_MSGID_LEN);
-        goto out;
-    }
-    const ProtobufCFieldDescriptor *bf =
-        env->body_case
-            ? protobuf_c_message_descriptor_get_field(
-                  &caselink__envelope__descriptor, (unsigned)env->body_case)
-            : NULL;
-    const char *pfx = bf ? bf->name : "";
-    if (env->on_behalf_of &&
-        !s_user_in(&out->on_behalf_of, env->on_behalf_of, err))
-        goto out;
-    switch (env->body_case) {
-    case CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL:
-        out->kind = CL_REQ_PUBLISH_REFERRAL;
-        if (!s_referral_in(&out->u.publish, env->publish_referral->referral,
-                           s_join(sub, pfx, "referral"), err))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_GET_PERSON:
-        out->kind = CL_REQ_GET_PERSON;
-        if (!s_get_person_in(&out->u.get_person, env->get_person, pfx, err))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_HEALTH:
-        out->kind = CL_REQ_HEALTH;
-        break;
-    case CASELINK__ENVELOPE__BODY_CORRECT_REFERRAL:
-        out->kind = CL_REQ_CORRECT_REFERRAL;
-        if (!env->correct_referral->referral) {
-            snprintf(err, CL_ERROR_SZ,
-                     "correct_referral.referral: the corrected referral, in "
-                     "full, is required");
-            goto out;
-        }
-        if (!s_rectify_in(&out->u.rectify, env->correct_referral->reference,
-                          env->correct_referral->reason,
-                          env->correct_referral->referral, pfx, err))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_WITHDRAW_REFERRAL:
-        out->kind = CL_REQ_WITHDRAW_REFERRAL;
-        if (!s_rectify_in(&out->u.rectify, env->withdraw_referral->reference,
-                          env->withdraw_referral->reason, NULL, pfx, err))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_AUDIT_VERIFY:
-        out->kind = CL_REQ_AUDIT_VERIFY;
-        if (!S_STR(out->u.checkpoint, env->audit_verify->checkpoint,
-                   "checkpoint"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_AUDIT_CHECKPOINT:
-        out->kind = CL_REQ_AUDIT_CHECKPOINT;
-        break;
-    case CASELINK__ENVELOPE__BODY_AUDIT_SEARCH:
-        out->kind = CL_REQ_AUDIT_SEARCH;
-        if (!s_person_ref_in(&out->u.person_ref, env->audit_search->person_id,
-                             env->audit_search->match, env->audit_search->limit,
-                             pfx, err) ||
-            !S_STR(out->u.person_ref.user_id, env->audit_search->user_id,
-                   "user_id"))
-            goto out;
-        else {
-            cl_audit_filter *af = &out->u.person_ref.filter;
-            af->break_glass_only = env->audit_search->break_glass_only;
-            af->flagged_only = env->audit_search->flagged_only;
-            af->from = env->audit_search->from;
-            af->to = env->audit_search->to;
-            if (!S_STR(af->client, env->audit_search->client, "client"))
-                goto out;
-        }
-        break;
-    case CASELINK__ENVELOPE__BODY_LEGAL_HOLD:
-        out->kind = CL_REQ_LEGAL_HOLD;
-        if (!s_person_ref_in(&out->u.hold.who, env->legal_hold->person_id,
-                             env->legal_hold->match, 0, pfx, err) ||
-            !S_STR(out->u.hold.reason, env->legal_hold->reason, "reason"))
-            goto out;
-        out->u.hold.release = env->legal_hold->release;
-        break;
-    case CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS:
-        out->kind = CL_REQ_SUBJECT_ACCESS;
-        if (!s_person_ref_in(&out->u.person_ref, env->subject_access->person_id,
-                             env->subject_access->match, 0, pfx, err))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_ADMIN_STATS:
-        out->kind = CL_REQ_ADMIN_STATS;
-        break;
-    case CASELINK__ENVELOPE__BODY_CASE_FINDING: {
-        cl_case_finding *f = &out->u.finding;
-        out->kind = CL_REQ_CASE_FINDING;
-        f->min_contacts = env->case_finding->min_contacts;
-        f->from = env->case_finding->from;
-        f->to = env->case_finding->to;
-        if (!S_STR(f->agency, env->case_finding->agency, "agency") ||
-            !S_STR(f->justification, env->case_finding->justification,
-                   "justification") ||
-            !S_ENUM(&f->access_reason, env->case_finding->access_reason,
-                    CL_ACCESS_MAX, "access_reason"))
-            goto out;
-        if (env->case_finding->n_not_known_to > CL_NOT_KNOWN_MAX) {
-            snprintf(err, CL_ERROR_SZ, "not_known_to: at most %d",
-                     CL_NOT_KNOWN_MAX);
-            goto out;
-        }
-        for (size_t i = 0; i < env->case_finding->n_not_known_to; i++)
-            if (!S_STR(f->not_known_to[f->n_not_known++],
-                       env->case_finding->not_known_to[i], "not_known_to"))
-                goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_CREATE_REVIEW: {
-        cl_review_new *rn = &out->u.review_new;
-        out->kind = CL_REQ_CREATE_REVIEW;
-        if (s_too_many(env->create_review->n_agencies, CL_REVIEW_AGENCIES, pfx,
-                       "agencies", err))
-            goto out;
-        if (!S_STR(rn->date, env->create_review->date, "date") ||
-            !S_STR(rn->title, env->create_review->title, "title"))
-            goto out;
-        for (size_t i = 0; i < env->create_review->n_agencies; i++)
-            if (!S_STR(rn->agencies[rn->n_agencies++],
-                       env->create_review->agencies[i], "agencies"))
-                goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_ADD_TO_AGENDA: {
-        cl_agenda_add *ag = &out->u.agenda;
-        out->kind = CL_REQ_ADD_TO_AGENDA;
-        if (!S_STR(ag->review_id, env->add_to_agenda->review_id, "review_id") ||
-            !s_person_ref_in(&ag->who, env->add_to_agenda->person_id,
-                             env->add_to_agenda->match, 0, pfx, err) ||
-            !S_ENUM(&ag->reason, env->add_to_agenda->reason, CL_AGENDA_MAX,
-                    "reason") ||
-            !S_STR(ag->note, env->add_to_agenda->note, "note") ||
-            !S_ENUM(&ag->access_reason, env->add_to_agenda->access_reason,
-                    CL_ACCESS_MAX, "access_reason") ||
-            !S_STR(ag->justification, env->add_to_agenda->justification,
-                   "justification"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_FIND_PERSON:
-        out->kind = CL_REQ_FIND_PERSON;
-        out->u.find.limit = env->find_person->limit;
-        if (!s_person_at(&out->u.find.match, env->find_person->match, pfx,
-                         "match", -1, err))
-            goto out;
-        if (env->find_person->purpose &&
-            (!S_STR(out->u.find.justification,
-                    env->find_person->purpose->justification,
-                    "purpose.justification") ||
-             !S_ENUM(&out->u.find.access_reason,
-                     env->find_person->purpose->access_reason, CL_ACCESS_MAX,
-                     "purpose.access_reason")))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_IMPORT_PERSON:
-        out->kind = CL_REQ_IMPORT_PERSON;
-        if (!s_person_at(&out->u.import.person, env->import_person->person, pfx,
-                         "person", -1, err) ||
-            !S_STR(out->u.import.agency, env->import_person->agency, "agency"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_LINKS_EXPORT:
-        out->kind = CL_REQ_LINKS_EXPORT;
-        out->u.links.limit = env->links_export->limit;
-        if (!S_STR(out->u.links.after, env->links_export->after_record_id,
-                   "after_record_id"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_REVIEW_LIST:
-        out->kind = CL_REQ_REVIEW_LIST;
-        out->u.review_q.limit = env->review_list->limit;
-        out->u.review_q.page = env->review_list->page;
-        out->u.review_q.min_p = env->review_list->min_probability;
-        out->u.review_q.max_p = env->review_list->max_probability;
-        if (!S_STR(out->u.review_q.after, env->review_list->after_review_id,
-                   "after_review_id") ||
-            !S_STR(out->u.review_q.agency, env->review_list->agency, "agency"))
-            goto out;
-        if (out->u.review_q.limit > CL_REVIEW_PAGE_MAX) {
-            snprintf(err, CL_ERROR_SZ,
-                     "limit: at most %d pairs a page; page on with "
-                     "after_review_id",
-                     CL_REVIEW_PAGE_MAX);
-            goto out;
-        }
-        if (!(out->u.review_q.min_p >= 0 && out->u.review_q.min_p <= 1) ||
-            !(out->u.review_q.max_p >= 0 && out->u.review_q.max_p <= 1)) {
-            snprintf(err, CL_ERROR_SZ,
-                     "min_probability and max_probability must be in 0..1");
-            goto out;
-        }
-        break;
-    case CASELINK__ENVELOPE__BODY_REVIEW_DECIDE:
-        out->kind = CL_REQ_REVIEW_DECIDE;
-        out->u.link.accept = env->review_decide->accept;
-        if (!S_STR(out->u.link.id, env->review_decide->review_id,
-                   "review_id") ||
-            !S_STR(out->u.link.reason, env->review_decide->reason, "reason"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_SPLIT_RECORD:
-        out->kind = CL_REQ_SPLIT_RECORD;
-        if (!S_STR(out->u.link.id, env->split_record->record_id, "record_id") ||
-            !S_STR(out->u.link.reason, env->split_record->reason, "reason"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_PUBLISH_PLAN:
-        out->kind = CL_REQ_PUBLISH_PLAN;
-        if (!s_plan_in(&out->u.plan, env->publish_plan->plan,
-                       s_join(sub, pfx, "plan"), err))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_WITHDRAW_PLAN:
-        out->kind = CL_REQ_WITHDRAW_PLAN;
-        if (!S_STR(out->u.plan_withdraw.agency_ref,
-                   env->withdraw_plan->agency_reference, "agency_reference") ||
-            !S_STR(out->u.plan_withdraw.reason, env->withdraw_plan->reason,
-                   "reason"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_FLAG_CHECK:
-        out->kind = CL_REQ_FLAG_CHECK;
-        if (!env->flag_check->person) {
-            snprintf(err, CL_ERROR_SZ,
-                     "flag_check needs person (nhs_number, chi_number or "
-                     "local_id)");
-            goto out;
-        }
-        if (!s_person_at(&out->u.flag.person, env->flag_check->person, pfx,
-                         "person", -1, err) ||
-            !S_STR(out->u.flag.agency, env->flag_check->agency, "agency"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_FLAG_DISCLOSURES: {
-        const Caselink__FlagDisclosures *b = env->flag_disclosures;
-        cl_flag_log_query *x = &out->u.flag_log;
-        out->kind = CL_REQ_FLAG_DISCLOSURES;
-        x->limit = b->limit;
-        if (!S_STR(x->agency, b->agency, "agency") ||
-            !S_STR(x->from, b->from, "from") || !S_STR(x->to, b->to, "to"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_ADMIN_BACKUP:
-        out->kind = CL_REQ_ADMIN_BACKUP;
-        if (!S_STR(out->u.backup_name, env->admin_backup->name, "name"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_ADMIN_ROTATE_KEY:
-        out->kind = CL_REQ_ADMIN_ROTATE_KEY;
-        break;
-    case CASELINK__ENVELOPE__BODY_ADMIN_KEY_STATUS:
-        out->kind = CL_REQ_ADMIN_KEY_STATUS;
-        break;
-    case CASELINK__ENVELOPE__BODY_ADMIN_RETIRE_KEY:
-        out->kind = CL_REQ_ADMIN_RETIRE_KEY;
-        out->u.key_version = env->admin_retire_key->version;
-        break;
-    case CASELINK__ENVELOPE__BODY_ADMIN_FEEDS:
-        out->kind = CL_REQ_ADMIN_FEEDS;
-        break;
-    case CASELINK__ENVELOPE__BODY_ADMIN_PROMOTE:
-        out->kind = CL_REQ_ADMIN_PROMOTE;
-        break;
-    case CASELINK__ENVELOPE__BODY_SET_REFERRAL_STATUS: {
-        const Caselink__SetReferralStatus *b = env->set_referral_status;
-        cl_set_status *ss = &out->u.set_status;
-        out->kind = CL_REQ_SET_STATUS;
-        if (!S_STR(ss->reference, b->reference, "reference") ||
-            !S_ENUM(&ss->status, b->status, CL_REFSTAT_MAX, "status") ||
-            !S_STR(ss->reason, b->reason, "reason") ||
-            !S_ENUM(&ss->outcome, b->outcome, CL_OUTCOME_MAX, "outcome"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_INBOX_RECEIVE:
-        out->kind = CL_REQ_INBOX_RECEIVE;
-        out->u.inbox.after = env->inbox_receive->after_seq;
-        out->u.inbox.limit = env->inbox_receive->limit;
-        out->u.inbox.wait_ms = env->inbox_receive->wait_ms;
-        break;
-    case CASELINK__ENVELOPE__BODY_INBOX_ACK:
-        out->kind = CL_REQ_INBOX_ACK;
-        if (s_too_many(env->inbox_ack->n_seqs, CL_INBOX_MAX, pfx, "seqs", err))
-            goto out;
-        out->u.ack.n = (uint32_t)env->inbox_ack->n_seqs;
-        for (size_t i = 0; i < env->inbox_ack->n_seqs; i++)
-            out->u.ack.seqs[i] = env->inbox_ack->seqs[i];
-        break;
-    case CASELINK__ENVELOPE__BODY_INFO_REQUEST: {
-        const Caselink__InfoRequest *b = env->info_request;
-        cl_info_request *q = &out->u.info;
-        out->kind = CL_REQ_INFO_REQUEST;
-        if (s_too_many(b->n_agencies, CL_REVIEW_AGENCIES, pfx, "agencies", err))
-            goto out;
-        if (!s_person_ref_in(&q->who, b->person_id, b->match, 0, pfx, err) ||
-            !S_STR(q->due, b->due_date, "due_date") ||
-            !S_STR(q->question, b->question, "question") ||
-            !S_STR(q->review_id, b->review_id, "review_id"))
-            goto out;
-        for (size_t i = 0; i < b->n_agencies; i++)
-            if (!S_STR(q->agencies[q->n_agencies++], b->agencies[i],
-                       "agencies"))
-                goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_INFO_RESPOND: {
-        const Caselink__InfoRespond *b = env->info_respond;
-        cl_info_response *x = &out->u.respond;
-        out->kind = CL_REQ_INFO_RESPOND;
-        if (!S_STR(x->request_id, b->request_id, "request_id") ||
-            !S_STR(x->summary, b->summary, "summary") ||
-            !S_ENUM(&x->risk, b->risk, CL_RISK_MAX, "risk") ||
-            !S_ENUM(&x->involvement, b->involvement, CL_INVOLVE_MAX,
-                    "involvement") ||
-            !S_STR(x->contact, b->contact, "contact"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_RECORD_DISCUSSION: {
-        const Caselink__RecordDiscussion *b = env->record_discussion;
-        cl_discussion *x = &out->u.discussion;
-        out->kind = CL_REQ_RECORD_DISCUSSION;
-        if (!S_STR(x->review_id, b->review_id, "review_id") ||
-            !S_STR(x->person_id, b->person_id, "person_id") ||
-            !S_STR(x->summary, b->summary, "summary") ||
-            !S_STR(x->decisions, b->decisions, "decisions"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_ADD_ACTION: {
-        const Caselink__AddAction *b = env->add_action;
-        cl_action *x = &out->u.action;
-        out->kind = CL_REQ_ADD_ACTION;
-        if (!S_STR(x->review_id, b->review_id, "review_id") ||
-            !S_STR(x->person_id, b->person_id, "person_id") ||
-            !S_STR(x->text, b->text, "text") ||
-            !S_STR(x->owner_name, b->owner_name, "owner_name") ||
-            !S_STR(x->owner_agency, b->owner_agency, "owner_agency") ||
-            !S_STR(x->due, b->due_date, "due_date"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_UPDATE_ACTION: {
-        const Caselink__UpdateAction *b = env->update_action;
-        cl_action_update *x = &out->u.action_update;
-        out->kind = CL_REQ_UPDATE_ACTION;
-        if (!S_STR(x->action_id, b->action_id, "action_id") ||
-            !S_ENUM(&x->status, b->status, CL_ACTION_STATUS_MAX, "status") ||
-            !S_STR(x->note, b->note, "note"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_LIST_ACTIONS: {
-        const Caselink__ListActions *b = env->list_actions;
-        cl_action_query *x = &out->u.action_query;
-        out->kind = CL_REQ_LIST_ACTIONS;
-        x->overdue_only = b->overdue_only;
-        x->open_only = b->open_only;
-        if (!S_STR(x->review_id, b->review_id, "review_id") ||
-            !S_STR(x->person_id, b->person_id, "person_id"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_SET_RAG: {
-        const Caselink__SetRag *b = env->set_rag;
-        cl_rag_set *x = &out->u.rag;
-        out->kind = CL_REQ_SET_RAG;
-        if (!S_STR(x->person_id, b->person_id, "person_id") ||
-            !S_STR(x->workstream, b->workstream, "workstream") ||
-            !S_ENUM(&x->rating, b->rating, CL_RAG_MAX, "rating") ||
-            !S_STR(x->note, b->note, "note"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_RAG_HISTORY:
-        out->kind = CL_REQ_RAG_HISTORY;
-        if (!S_STR(out->u.rag.person_id, env->rag_history->person_id,
-                   "person_id") ||
-            !S_STR(out->u.rag.workstream, env->rag_history->workstream,
-                   "workstream"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_DEFINE_MEASURE:
-        out->kind = CL_REQ_DEFINE_MEASURE;
-        if (!S_STR(out->u.measure_def.name, env->define_measure->name,
-                   "name") ||
-            !S_STR(out->u.measure_def.from, env->define_measure->baseline_from,
-                   "baseline_from") ||
-            !S_STR(out->u.measure_def.to, env->define_measure->baseline_to,
-                   "baseline_to") ||
-            !S_STR(out->u.measure_def.source, env->define_measure->source,
-                   "source") ||
-            !S_STR(out->u.measure_def.agency_kind,
-                   env->define_measure->agency_kind, "agency_kind") ||
-            !S_ENUM(&out->u.measure_def.category, env->define_measure->category,
-                    CL_CAT_MAX, "category"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_RECORD_MEASURE:
-        out->kind = CL_REQ_RECORD_MEASURE;
-        out->u.measure.value = env->record_measure->value;
-        if (!S_STR(out->u.measure.name, env->record_measure->name, "name") ||
-            !S_STR(out->u.measure.person_id, env->record_measure->person_id,
-                   "person_id") ||
-            !S_STR(out->u.measure.period, env->record_measure->period,
-                   "period"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_REPORT:
-        out->kind = CL_REQ_REPORT;
-        if (!S_STR(out->u.report.from, env->report->from, "from") ||
-            !S_STR(out->u.report.to, env->report->to, "to"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_REFERRAL_LIST: {
-        const Caselink__ReferralList *b = env->referral_list;
-        cl_referral_query *x = &out->u.ref_query;
-        out->kind = CL_REQ_REFERRAL_LIST;
-        char st[16];
-        if (!S_STR(x->agency, b->agency, "agency") ||
-            !S_ENUM(&x->category, (int)b->category, CL_CAT_MAX, "category") ||
-            !S_STR(st, b->status, "status") ||
-            !S_STR(x->from, b->from, "from") || !S_STR(x->to, b->to, "to") ||
-            !s_person_ref_in(&x->who, b->person_id, b->match, 0, pfx, err) ||
-            !S_STR(x->after, b->after, "after"))
-            goto out;
-        x->status = st[0] ? (int8_t)cl_refstat_parse(st) : -1;
-        if (st[0] && x->status < 0) {
-            snprintf(err, CL_ERROR_SZ,
-                     "%s.status: '%s' is not received, accepted, declined or "
-                     "closed",
-                     pfx, st);
-            goto out;
-        }
-        x->limit = b->limit;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_RECORD_MEETING: {
-        const Caselink__RecordMeeting *b = env->record_meeting;
-        cl_meeting *m = &out->u.meeting;
-        out->kind = CL_REQ_RECORD_MEETING;
-        if (b->n_attendees > CL_ATTENDEES_MAX ||
-            b->n_apologies > CL_ATTENDEES_MAX) {
-            snprintf(err, CL_ERROR_SZ,
-                     "%s: at most %d attendees and %d apologies", pfx,
-                     CL_ATTENDEES_MAX, CL_ATTENDEES_MAX);
-            goto out;
-        }
-        if (!S_STR(m->review_id, b->review_id, "review_id") ||
-            !S_STR(m->chair, b->chair, "chair") ||
-            !S_STR(m->confidentiality, b->confidentiality, "confidentiality"))
-            goto out;
-        for (size_t i = 0; i < b->n_attendees + b->n_apologies; i++) {
-            bool ap = i >= b->n_attendees;
-            const Caselink__Attendee *a =
-                ap ? b->apologies[i - b->n_attendees] : b->attendees[i];
-            cl_attendee *x = ap ? &m->apologies[m->n_apologies++]
-                                : &m->attendees[m->n_attendees++];
-            if (!S_STR(x->name, a->name,
-                       ap ? "apologies.name" : "attendees.name") ||
-                !S_STR(x->agency, a->agency,
-                       ap ? "apologies.agency" : "attendees.agency") ||
-                !S_STR(x->role, a->role,
-                       ap ? "apologies.role" : "attendees.role"))
-                goto out;
-        }
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_MDT_LIST:
-        out->kind = CL_REQ_MDT_LIST;
-        out->u.mdt_query.upcoming = env->mdt_list->upcoming;
-        out->u.mdt_query.past = env->mdt_list->past;
-        break;
-    case CASELINK__ENVELOPE__BODY_INTAKE_LIST:
-        out->kind = CL_REQ_INTAKE_LIST;
-        out->u.intake_all = env->intake_list->all;
-        break;
-    case CASELINK__ENVELOPE__BODY_INTAKE_DECIDE: {
-        const Caselink__IntakeDecide *b = env->intake_decide;
-        cl_intake_decision *x = &out->u.intake_decide;
-        out->kind = CL_REQ_INTAKE_DECIDE;
-        if (!S_STR(x->intake_id, b->intake_id, "intake_id") ||
-            !S_ENUM(&x->decision, (int)b->decision, CL_INTAKE_STATE_MAX,
-                    "decision") ||
-            !S_STR(x->review_id, b->review_id, "review_id") ||
-            !S_ENUM(&x->agenda_reason, (int)b->agenda_reason, 5,
-                    "agenda_reason") ||
-            !S_STR(x->reason, b->reason, "reason") ||
-            !S_STR(x->until, b->until, "until"))
-            goto out;
-        break;
-    }
-    case CASELINK__ENVELOPE__BODY_LINK_ADMIN:
-        out->kind = CL_REQ_LINK_ADMIN;
-        if (!S_ENUM(&out->u.link_admin.action, env->link_admin->action,
-                    CL_LINK_ACTION_MAX, "action"))
-            goto out;
-        out->u.link_admin.sample = env->link_admin->sample;
-        if (out->u.link_admin.sample > 200000) {
-            snprintf(err, CL_ERROR_SZ,
-                     "sample: at most 200000 records (0 for the default)");
-            goto out;
-        }
-        break;
-    case CASELINK__ENVELOPE__BODY_REVIEW_PACK:
-        out->kind = CL_REQ_REVIEW_PACK;
-        if (!S_STR(out->u.pack_review, env->review_pack->review_id,
-                   "review_id"))
-            goto out;
-        break;
-    case CASELINK__ENVELOPE__BODY_REQUEST_LIST:
-        out->kind = CL_REQ_REQUEST_LIST;
-        out->u.req_list.open_only = env->request_list->open_only;
-        if (!S_STR(out->u.req_list.person_id, env->request_list->person_id,
-                   "person_id"))
-            goto out;
-        break;
-    default:
-        snprintf(err, CL_ERROR_SZ,
-                 "body: the envelope carries no request (or one this daemon "
-                 "does not know)");
-        goto out;
-    }
-    if ((rc = cl_wire_request_hash(out->body_hash, out)) != CL_OK) {
-        snprintf(err, CL_ERROR_SZ, "out of memory");
-        goto out;
-    }
-    rc = CL_OK;
-out:
-    free(arena.base); /* env lives inside the arena */
-    if (rc != CL_OK && !out->msgid_read) {
-        static const char pre[] = "message id could not be read; ";
-        size_t n = strnlen(err, CL_ERROR_SZ - 1);
-        if (n > CL_ERROR_SZ - sizeof(pre))
-            n = CL_ERROR_SZ - sizeof(pre); /* the end of a long reason */
-        memmove(err + sizeof(pre) - 1, err, n);
-        memcpy(err, pre, sizeof(pre) - 1);
-        err[sizeof(pre) - 1 + n] = '\0';
-    }
-    return rc;
-}
-
-/* --- model -> protobuf ---------------------------------------------------- */
-
-/*
- * Encoding builds protobuf structs that point into the model (protobuf-c's
- * string fields are not const, but packing never writes through them) plus
- * a few pointer arrays, kept in a growable list freed after packing.
- */
-typedef struct s_scratch {
-    void **ptrs; /* blocks to free */
-    size_t n;
-    size_t cap;
-    bool failed; /* an allocation failed */
-} s_scratch;
-
-static void *s_scratch_alloc(s_scratch *s, size_t size)
-{
-    if (s->failed)
-        return NULL;
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 16;
-        void **np = realloc(s->ptrs, ncap * sizeof(*np));
-        if (!np) {
-            s->failed = true;
-            return NULL;
-        }
-        s->ptrs = np;
-        s->cap = ncap;
-    }
-    void *p = calloc(1, size ? size : 1);
-    if (!p) {
-        s->failed = true;
-        return NULL;
-    }
-    s->ptrs[s->n++] = p;
-    return p;
-}
-
-static void s_scratch_free(s_scratch *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->ptrs[i]);
-    free(s->ptrs);
-}
-
-#define S_S(x) ((char *)(x))
-
 /* Replication state out; NULL (absent) for a single node, so a reply is
  * exactly as it was before replication existed. */
-static Caselink__ReplicationState *s_repl_out(s_scratch *s,
+static Caselink__ReplicationState *s_repl_out(cl_wire_scratch *s,
                                               const cl_repl_state *st)
 {
     if (!st->role[0] || !strcmp(st->role, "single"))
         return NULL;
-    Caselink__ReplicationState *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__ReplicationState *x = cl_wire_alloc(s, sizeof(*x));
     if (!x)
         return NULL;
     caselink__replication_state__init(x);
@@ -990,33 +63,10 @@ static void s_repl_in(cl_repl_state *o, const Caselink__ReplicationState *x)
     CL_COPY(o->problem, x->problem);
 }
 
-static Caselink__Attendee **s_attendees_out(s_scratch *s, const cl_attendee *a,
-                                            uint32_t n, size_t *out_n);
-
-static Caselink__PersonDetails *s_person_out(s_scratch *s, const cl_person *p)
-{
-    Caselink__PersonDetails *pd = s_scratch_alloc(s, sizeof(*pd));
-    if (!pd)
-        return NULL;
-    caselink__person_details__init(pd);
-    pd->nhs_number = S_S(p->nhs);
-    pd->chi_number = S_S(p->chi);
-    pd->local_id = S_S(p->local_id);
-    pd->given_names = S_S(p->given);
-    pd->family_name = S_S(p->family);
-    pd->date_of_birth = S_S(p->dob);
-    pd->sex = (Caselink__Sex)p->sex;
-    pd->address = S_S(p->address);
-    pd->town = S_S(p->town);
-    pd->postcode = S_S(p->postcode);
-    pd->uprn = S_S(p->uprn);
-    return pd;
-}
-
-static Caselink__Referrer *s_referrer_out(s_scratch *s, const char *name,
+static Caselink__Referrer *s_referrer_out(cl_wire_scratch *s, const char *name,
                                           const char *role)
 {
-    Caselink__Referrer *rr = s_scratch_alloc(s, sizeof(*rr));
+    Caselink__Referrer *rr = cl_wire_alloc(s, sizeof(*rr));
     if (!rr)
         return NULL;
     caselink__referrer__init(rr);
@@ -1025,612 +75,10 @@ static Caselink__Referrer *s_referrer_out(s_scratch *s, const char *name,
     return rr;
 }
 
-static Caselink__Referral *s_referral_out(s_scratch *s, const cl_referral *r)
-{
-    Caselink__Referral *pr = s_scratch_alloc(s, sizeof(*pr));
-    if (!pr)
-        return NULL;
-    caselink__referral__init(pr);
-    pr->agency_reference = S_S(r->agency_ref);
-    pr->subject = s_person_out(s, &r->subject);
-    pr->category = (Caselink__Category)r->category;
-    pr->risk = (Caselink__Risk)r->risk;
-    pr->concern = S_S(r->concern);
-    pr->occurred_at = r->occurred_at;
-    pr->referrer = s_referrer_out(s, r->referrer_name, r->referrer_role);
-    pr->lawful_basis = (Caselink__LawfulBasis)r->basis;
-    pr->consent = (Caselink__Consent)r->consent;
-    pr->consent_note = S_S(r->consent_note);
-    pr->feed = S_S(r->feed);
-    pr->feed_seq = r->feed_seq;
-    pr->ask_mdt = r->ask_mdt;
-    size_t n = r->n_related < CL_RELATED_MAX ? r->n_related : CL_RELATED_MAX;
-    if (n) {
-        pr->related = s_scratch_alloc(s, n * sizeof(*pr->related));
-        if (!pr->related)
-            return NULL;
-        for (size_t i = 0; i < n; i++) {
-            Caselink__RelatedPerson *rp = s_scratch_alloc(s, sizeof(*rp));
-            if (!rp)
-                return NULL;
-            caselink__related_person__init(rp);
-            rp->person = s_person_out(s, &r->related[i].person);
-            rp->relationship = (Caselink__Relationship)r->related[i].rel;
-            pr->related[i] = rp;
-        }
-        pr->n_related = n;
-    }
-    return pr;
-}
-
-/* Pack any message into a malloc'd buffer. */
-static int s_pack(uint8_t **out, size_t *out_len, const ProtobufCMessage *m)
-{
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf)
-        return CL_ERR_NOMEM;
-    size_t w = protobuf_c_message_pack(m, buf);
-    if (w != n) {
-        free(buf);
-        return CL_ERR_INTERNAL;
-    }
-    *out = buf;
-    *out_len = n;
-    return CL_OK;
-}
-
-/* With body_only, the envelope's own fields (version, message id, sent_at)
- * are left out: what remains is the request itself. */
-static int s_encode_request(uint8_t **out, size_t *out_len,
-                            const cl_request *req, bool body_only)
-{
-    int rc = CL_ERR_NOMEM;
-    s_scratch s = {0};
-    Caselink__Envelope env = CASELINK__ENVELOPE__INIT;
-    Caselink__PublishReferral pub = CASELINK__PUBLISH_REFERRAL__INIT;
-    Caselink__GetPerson gp = CASELINK__GET_PERSON__INIT;
-    Caselink__Purpose purpose = CASELINK__PURPOSE__INIT;
-    Caselink__Health health = CASELINK__HEALTH__INIT;
-    Caselink__CorrectReferral correct = CASELINK__CORRECT_REFERRAL__INIT;
-    Caselink__WithdrawReferral withdraw = CASELINK__WITHDRAW_REFERRAL__INIT;
-    Caselink__AuditVerify verify = CASELINK__AUDIT_VERIFY__INIT;
-    Caselink__AuditCheckpoint checkpoint = CASELINK__AUDIT_CHECKPOINT__INIT;
-    Caselink__AuditSearch search = CASELINK__AUDIT_SEARCH__INIT;
-    Caselink__SubjectAccess sar = CASELINK__SUBJECT_ACCESS__INIT;
-    Caselink__LegalHold hold = CASELINK__LEGAL_HOLD__INIT;
-    Caselink__AdminStats stats = CASELINK__ADMIN_STATS__INIT;
-    Caselink__AdminBackup backup = CASELINK__ADMIN_BACKUP__INIT;
-    Caselink__AdminRotateKey rotate = CASELINK__ADMIN_ROTATE_KEY__INIT;
-    Caselink__AdminKeyStatus kstatus = CASELINK__ADMIN_KEY_STATUS__INIT;
-    Caselink__AdminRetireKey retire = CASELINK__ADMIN_RETIRE_KEY__INIT;
-    Caselink__ProtectionPlan plan = CASELINK__PROTECTION_PLAN__INIT;
-    Caselink__PublishPlan pubplan = CASELINK__PUBLISH_PLAN__INIT;
-    Caselink__ReviewList rlist = CASELINK__REVIEW_LIST__INIT;
-    Caselink__ReviewDecide rdecide = CASELINK__REVIEW_DECIDE__INIT;
-    Caselink__SplitRecord split = CASELINK__SPLIT_RECORD__INIT;
-    Caselink__ImportPerson imp = CASELINK__IMPORT_PERSON__INIT;
-    Caselink__LinksExport lexp = CASELINK__LINKS_EXPORT__INIT;
-    Caselink__FindPerson find = CASELINK__FIND_PERSON__INIT;
-    Caselink__CreateReview crev = CASELINK__CREATE_REVIEW__INIT;
-    Caselink__AddToAgenda agenda = CASELINK__ADD_TO_AGENDA__INIT;
-    Caselink__CaseFinding cfind = CASELINK__CASE_FINDING__INIT;
-    Caselink__AdminFeeds feeds = CASELINK__ADMIN_FEEDS__INIT;
-    Caselink__AdminPromote promote = CASELINK__ADMIN_PROMOTE__INIT;
-    Caselink__SetReferralStatus sstatus = CASELINK__SET_REFERRAL_STATUS__INIT;
-    Caselink__InboxReceive inbox = CASELINK__INBOX_RECEIVE__INIT;
-    Caselink__InboxAck ack = CASELINK__INBOX_ACK__INIT;
-    Caselink__InfoRequest ireq = CASELINK__INFO_REQUEST__INIT;
-    Caselink__InfoRespond iresp = CASELINK__INFO_RESPOND__INIT;
-    Caselink__RequestList rql = CASELINK__REQUEST_LIST__INIT;
-    Caselink__IntakeList ilist = CASELINK__INTAKE_LIST__INIT;
-    Caselink__ReferralList rfl = CASELINK__REFERRAL_LIST__INIT;
-    Caselink__MdtList mdl = CASELINK__MDT_LIST__INIT;
-    Caselink__RecordMeeting rmeet = CASELINK__RECORD_MEETING__INIT;
-    Caselink__IntakeDecide idec = CASELINK__INTAKE_DECIDE__INIT;
-    uint64_t seqs[CL_INBOX_MAX];
-    char *agencies[CL_REVIEW_AGENCIES];
-    Caselink__RecordDiscussion disc = CASELINK__RECORD_DISCUSSION__INIT;
-    Caselink__AddAction addact = CASELINK__ADD_ACTION__INIT;
-    Caselink__UpdateAction updact = CASELINK__UPDATE_ACTION__INIT;
-    Caselink__ListActions lsact = CASELINK__LIST_ACTIONS__INIT;
-    Caselink__SetRag setrag = CASELINK__SET_RAG__INIT;
-    Caselink__RagHistory raghist = CASELINK__RAG_HISTORY__INIT;
-    Caselink__DefineMeasure defm = CASELINK__DEFINE_MEASURE__INIT;
-    Caselink__RecordMeasure recm = CASELINK__RECORD_MEASURE__INIT;
-    Caselink__Report report = CASELINK__REPORT__INIT;
-    Caselink__ReviewPack pack = CASELINK__REVIEW_PACK__INIT;
-    Caselink__ActingUser obo = CASELINK__ACTING_USER__INIT;
-    Caselink__LinkAdmin ladmin = CASELINK__LINK_ADMIN__INIT;
-    Caselink__FlagCheck fcheck = CASELINK__FLAG_CHECK__INIT;
-    Caselink__FlagDisclosures flog = CASELINK__FLAG_DISCLOSURES__INIT;
-    Caselink__WithdrawPlan wplan = CASELINK__WITHDRAW_PLAN__INIT;
-
-    if (!body_only) {
-        env.version = req->version;
-        env.message_id.data = (uint8_t *)req->msgid;
-        env.message_id.len = CL_MSGID_LEN;
-        env.sent_at = req->sent_ms;
-        if (cl_user_named(&req->on_behalf_of)) {
-            obo.user_id = S_S(req->on_behalf_of.id);
-            obo.display_name = S_S(req->on_behalf_of.name);
-            obo.role = S_S(req->on_behalf_of.role);
-            env.on_behalf_of = &obo;
-        }
-    }
-    switch (req->kind) {
-    case CL_REQ_PUBLISH_REFERRAL:
-        pub.referral = s_referral_out(&s, &req->u.publish);
-        env.body_case = CASELINK__ENVELOPE__BODY_PUBLISH_REFERRAL;
-        env.publish_referral = &pub;
-        break;
-    case CL_REQ_GET_PERSON:
-        gp.person_id = S_S(req->u.get_person.person_id);
-        gp.match = s_person_out(&s, &req->u.get_person.match);
-        purpose.review_id = S_S(req->u.get_person.review_id);
-        purpose.justification = S_S(req->u.get_person.justification);
-        purpose.access_reason =
-            (Caselink__AccessReason)req->u.get_person.access_reason;
-        gp.purpose = &purpose;
-        env.body_case = CASELINK__ENVELOPE__BODY_GET_PERSON;
-        env.get_person = &gp;
-        break;
-    case CL_REQ_HEALTH:
-        env.body_case = CASELINK__ENVELOPE__BODY_HEALTH;
-        env.health = &health;
-        break;
-    case CL_REQ_CORRECT_REFERRAL:
-        correct.reference = S_S(req->u.rectify.reference);
-        correct.reason = S_S(req->u.rectify.reason);
-        correct.referral = s_referral_out(&s, &req->u.rectify.referral);
-        env.body_case = CASELINK__ENVELOPE__BODY_CORRECT_REFERRAL;
-        env.correct_referral = &correct;
-        break;
-    case CL_REQ_WITHDRAW_REFERRAL:
-        withdraw.reference = S_S(req->u.rectify.reference);
-        withdraw.reason = S_S(req->u.rectify.reason);
-        env.body_case = CASELINK__ENVELOPE__BODY_WITHDRAW_REFERRAL;
-        env.withdraw_referral = &withdraw;
-        break;
-    case CL_REQ_AUDIT_VERIFY:
-        verify.checkpoint = S_S(req->u.checkpoint);
-        env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_VERIFY;
-        env.audit_verify = &verify;
-        break;
-    case CL_REQ_AUDIT_CHECKPOINT:
-        env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_CHECKPOINT;
-        env.audit_checkpoint = &checkpoint;
-        break;
-    case CL_REQ_AUDIT_SEARCH:
-        search.person_id = S_S(req->u.person_ref.person_id);
-        search.match = s_person_out(&s, &req->u.person_ref.match);
-        search.limit = req->u.person_ref.limit;
-        search.user_id = S_S(req->u.person_ref.user_id);
-        search.break_glass_only = req->u.person_ref.filter.break_glass_only;
-        search.flagged_only = req->u.person_ref.filter.flagged_only;
-        search.from = req->u.person_ref.filter.from;
-        search.to = req->u.person_ref.filter.to;
-        search.client = S_S(req->u.person_ref.filter.client);
-        env.body_case = CASELINK__ENVELOPE__BODY_AUDIT_SEARCH;
-        env.audit_search = &search;
-        break;
-    case CL_REQ_SUBJECT_ACCESS:
-        sar.person_id = S_S(req->u.person_ref.person_id);
-        sar.match = s_person_out(&s, &req->u.person_ref.match);
-        env.body_case = CASELINK__ENVELOPE__BODY_SUBJECT_ACCESS;
-        env.subject_access = &sar;
-        break;
-    case CL_REQ_ADMIN_STATS:
-        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_STATS;
-        env.admin_stats = &stats;
-        break;
-    case CL_REQ_CREATE_REVIEW: {
-        const cl_review_new *rn = &req->u.review_new;
-        crev.date = S_S(rn->date);
-        crev.title = S_S(rn->title);
-        crev.agencies =
-            s_scratch_alloc(&s, (rn->n_agencies + 1) * sizeof(char *));
-        for (uint32_t i = 0;
-             crev.agencies && i < rn->n_agencies && i < CL_REVIEW_AGENCIES; i++)
-            crev.agencies[crev.n_agencies++] = S_S(rn->agencies[i]);
-        env.body_case = CASELINK__ENVELOPE__BODY_CREATE_REVIEW;
-        env.create_review = &crev;
-        break;
-    }
-    case CL_REQ_CASE_FINDING:
-        cfind.agency = S_S(req->u.finding.agency);
-        cfind.min_contacts = req->u.finding.min_contacts;
-        cfind.from = req->u.finding.from;
-        cfind.to = req->u.finding.to;
-        cfind.justification = S_S(req->u.finding.justification);
-        cfind.not_known_to =
-            s_scratch_alloc(&s, (CL_NOT_KNOWN_MAX + 1) * sizeof(char *));
-        for (uint32_t i = 0;
-             cfind.not_known_to && i < req->u.finding.n_not_known &&
-             i < CL_NOT_KNOWN_MAX;
-             i++)
-            cfind.not_known_to[cfind.n_not_known_to++] =
-                S_S(req->u.finding.not_known_to[i]);
-        cfind.access_reason =
-            (Caselink__AccessReason)req->u.finding.access_reason;
-        env.body_case = CASELINK__ENVELOPE__BODY_CASE_FINDING;
-        env.case_finding = &cfind;
-        break;
-    case CL_REQ_ADD_TO_AGENDA:
-        agenda.review_id = S_S(req->u.agenda.review_id);
-        agenda.person_id = S_S(req->u.agenda.who.person_id);
-        agenda.match = s_person_out(&s, &req->u.agenda.who.match);
-        agenda.reason = (Caselink__AgendaReason)req->u.agenda.reason;
-        agenda.note = S_S(req->u.agenda.note);
-        agenda.access_reason =
-            (Caselink__AccessReason)req->u.agenda.access_reason;
-        agenda.justification = S_S(req->u.agenda.justification);
-        env.body_case = CASELINK__ENVELOPE__BODY_ADD_TO_AGENDA;
-        env.add_to_agenda = &agenda;
-        break;
-    case CL_REQ_FIND_PERSON:
-        find.match = s_person_out(&s, &req->u.find.match);
-        find.limit = req->u.find.limit;
-        purpose.justification = S_S(req->u.find.justification);
-        purpose.access_reason =
-            (Caselink__AccessReason)req->u.find.access_reason;
-        purpose.review_id = S_S("");
-        find.purpose = &purpose;
-        env.body_case = CASELINK__ENVELOPE__BODY_FIND_PERSON;
-        env.find_person = &find;
-        break;
-    case CL_REQ_IMPORT_PERSON:
-        imp.person = s_person_out(&s, &req->u.import.person);
-        imp.agency = S_S(req->u.import.agency);
-        env.body_case = CASELINK__ENVELOPE__BODY_IMPORT_PERSON;
-        env.import_person = &imp;
-        break;
-    case CL_REQ_FLAG_CHECK:
-        fcheck.person = s_person_out(&s, &req->u.flag.person);
-        fcheck.agency = S_S(req->u.flag.agency);
-        env.body_case = CASELINK__ENVELOPE__BODY_FLAG_CHECK;
-        env.flag_check = &fcheck;
-        break;
-    case CL_REQ_FLAG_DISCLOSURES:
-        flog.agency = S_S(req->u.flag_log.agency);
-        flog.from = S_S(req->u.flag_log.from);
-        flog.to = S_S(req->u.flag_log.to);
-        flog.limit = req->u.flag_log.limit;
-        env.body_case = CASELINK__ENVELOPE__BODY_FLAG_DISCLOSURES;
-        env.flag_disclosures = &flog;
-        break;
-    case CL_REQ_WITHDRAW_PLAN:
-        wplan.agency_reference = S_S(req->u.plan_withdraw.agency_ref);
-        wplan.reason = S_S(req->u.plan_withdraw.reason);
-        env.body_case = CASELINK__ENVELOPE__BODY_WITHDRAW_PLAN;
-        env.withdraw_plan = &wplan;
-        break;
-    case CL_REQ_LINKS_EXPORT:
-        lexp.after_record_id = S_S(req->u.links.after);
-        lexp.limit = req->u.links.limit;
-        env.body_case = CASELINK__ENVELOPE__BODY_LINKS_EXPORT;
-        env.links_export = &lexp;
-        break;
-    case CL_REQ_REVIEW_LIST:
-        rlist.limit = req->u.review_q.limit;
-        rlist.page = req->u.review_q.page;
-        rlist.after_review_id = S_S(req->u.review_q.after);
-        rlist.agency = S_S(req->u.review_q.agency);
-        rlist.min_probability = req->u.review_q.min_p;
-        rlist.max_probability = req->u.review_q.max_p;
-        env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_LIST;
-        env.review_list = &rlist;
-        break;
-    case CL_REQ_REVIEW_DECIDE:
-        rdecide.review_id = S_S(req->u.link.id);
-        rdecide.accept = req->u.link.accept;
-        rdecide.reason = S_S(req->u.link.reason);
-        env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_DECIDE;
-        env.review_decide = &rdecide;
-        break;
-    case CL_REQ_SPLIT_RECORD:
-        split.record_id = S_S(req->u.link.id);
-        split.reason = S_S(req->u.link.reason);
-        env.body_case = CASELINK__ENVELOPE__BODY_SPLIT_RECORD;
-        env.split_record = &split;
-        break;
-    case CL_REQ_PUBLISH_PLAN: {
-        const cl_plan *p = &req->u.plan;
-        plan.agency_reference = S_S(p->agency_ref);
-        plan.child = s_person_out(&s, &p->child);
-        plan.type = (Caselink__PlanType)p->type;
-        plan.category = (Caselink__PlanCategory)p->category;
-        plan.start_date = S_S(p->start);
-        plan.end_date = S_S(p->end);
-        plan.responsible_authority = S_S(p->authority);
-        plan.legal_basis = S_S(p->legal_basis);
-        plan.next_review_date = S_S(p->review);
-        plan.lawful_basis = (Caselink__LawfulBasis)p->basis;
-        size_t n = p->n_adults < CL_RELATED_MAX ? p->n_adults : CL_RELATED_MAX;
-        plan.adults = s_scratch_alloc(&s, (n ? n : 1) * sizeof(void *));
-        for (size_t i = 0; plan.adults && i < n; i++) {
-            Caselink__RelatedPerson *rp = s_scratch_alloc(&s, sizeof(*rp));
-            if (!rp)
-                break;
-            caselink__related_person__init(rp);
-            rp->person = s_person_out(&s, &p->adults[i].person);
-            rp->relationship = (Caselink__Relationship)p->adults[i].rel;
-            plan.adults[plan.n_adults++] = rp;
-        }
-        pubplan.plan = &plan;
-        env.body_case = CASELINK__ENVELOPE__BODY_PUBLISH_PLAN;
-        env.publish_plan = &pubplan;
-        break;
-    }
-    case CL_REQ_ADMIN_BACKUP:
-        backup.name = S_S(req->u.backup_name);
-        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_BACKUP;
-        env.admin_backup = &backup;
-        break;
-    case CL_REQ_ADMIN_ROTATE_KEY:
-        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_ROTATE_KEY;
-        env.admin_rotate_key = &rotate;
-        break;
-    case CL_REQ_ADMIN_KEY_STATUS:
-        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_KEY_STATUS;
-        env.admin_key_status = &kstatus;
-        break;
-    case CL_REQ_ADMIN_RETIRE_KEY:
-        retire.version = req->u.key_version;
-        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_RETIRE_KEY;
-        env.admin_retire_key = &retire;
-        break;
-    case CL_REQ_ADMIN_FEEDS:
-        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_FEEDS;
-        env.admin_feeds = &feeds;
-        break;
-    case CL_REQ_ADMIN_PROMOTE:
-        env.body_case = CASELINK__ENVELOPE__BODY_ADMIN_PROMOTE;
-        env.admin_promote = &promote;
-        break;
-    case CL_REQ_SET_STATUS:
-        sstatus.reference = S_S(req->u.set_status.reference);
-        sstatus.status = (Caselink__ReferralStatus)req->u.set_status.status;
-        sstatus.reason = S_S(req->u.set_status.reason);
-        sstatus.outcome = (Caselink__Outcome)req->u.set_status.outcome;
-        env.body_case = CASELINK__ENVELOPE__BODY_SET_REFERRAL_STATUS;
-        env.set_referral_status = &sstatus;
-        break;
-    case CL_REQ_INBOX_RECEIVE:
-        inbox.after_seq = req->u.inbox.after;
-        inbox.limit = req->u.inbox.limit;
-        inbox.wait_ms = req->u.inbox.wait_ms;
-        env.body_case = CASELINK__ENVELOPE__BODY_INBOX_RECEIVE;
-        env.inbox_receive = &inbox;
-        break;
-    case CL_REQ_INBOX_ACK:
-        for (uint32_t i = 0; i < req->u.ack.n && i < CL_INBOX_MAX; i++)
-            seqs[ack.n_seqs++] = req->u.ack.seqs[i];
-        ack.seqs = seqs;
-        env.body_case = CASELINK__ENVELOPE__BODY_INBOX_ACK;
-        env.inbox_ack = &ack;
-        break;
-    case CL_REQ_INFO_REQUEST: {
-        const cl_info_request *q = &req->u.info;
-        ireq.person_id = S_S(q->who.person_id);
-        ireq.match = s_person_out(&s, &q->who.match);
-        for (uint32_t i = 0; i < q->n_agencies && i < CL_REVIEW_AGENCIES; i++)
-            agencies[ireq.n_agencies++] = S_S(q->agencies[i]);
-        ireq.agencies = agencies;
-        ireq.due_date = S_S(q->due);
-        ireq.question = S_S(q->question);
-        ireq.review_id = S_S(q->review_id);
-        env.body_case = CASELINK__ENVELOPE__BODY_INFO_REQUEST;
-        env.info_request = &ireq;
-        break;
-    }
-    case CL_REQ_INFO_RESPOND: {
-        const cl_info_response *x = &req->u.respond;
-        iresp.request_id = S_S(x->request_id);
-        iresp.summary = S_S(x->summary);
-        iresp.risk = (Caselink__Risk)x->risk;
-        iresp.involvement = (Caselink__Involvement)x->involvement;
-        iresp.contact = S_S(x->contact);
-        env.body_case = CASELINK__ENVELOPE__BODY_INFO_RESPOND;
-        env.info_respond = &iresp;
-        break;
-    }
-    case CL_REQ_RECORD_DISCUSSION:
-        disc.review_id = S_S(req->u.discussion.review_id);
-        disc.person_id = S_S(req->u.discussion.person_id);
-        disc.summary = S_S(req->u.discussion.summary);
-        disc.decisions = S_S(req->u.discussion.decisions);
-        env.body_case = CASELINK__ENVELOPE__BODY_RECORD_DISCUSSION;
-        env.record_discussion = &disc;
-        break;
-    case CL_REQ_ADD_ACTION:
-        addact.review_id = S_S(req->u.action.review_id);
-        addact.person_id = S_S(req->u.action.person_id);
-        addact.text = S_S(req->u.action.text);
-        addact.owner_name = S_S(req->u.action.owner_name);
-        addact.owner_agency = S_S(req->u.action.owner_agency);
-        addact.due_date = S_S(req->u.action.due);
-        env.body_case = CASELINK__ENVELOPE__BODY_ADD_ACTION;
-        env.add_action = &addact;
-        break;
-    case CL_REQ_UPDATE_ACTION:
-        updact.action_id = S_S(req->u.action_update.action_id);
-        updact.status = (Caselink__ActionStatus)req->u.action_update.status;
-        updact.note = S_S(req->u.action_update.note);
-        env.body_case = CASELINK__ENVELOPE__BODY_UPDATE_ACTION;
-        env.update_action = &updact;
-        break;
-    case CL_REQ_LIST_ACTIONS:
-        lsact.overdue_only = req->u.action_query.overdue_only;
-        lsact.open_only = req->u.action_query.open_only;
-        lsact.review_id = S_S(req->u.action_query.review_id);
-        lsact.person_id = S_S(req->u.action_query.person_id);
-        env.body_case = CASELINK__ENVELOPE__BODY_LIST_ACTIONS;
-        env.list_actions = &lsact;
-        break;
-    case CL_REQ_SET_RAG:
-        setrag.person_id = S_S(req->u.rag.person_id);
-        setrag.workstream = S_S(req->u.rag.workstream);
-        setrag.rating = (Caselink__Rag)req->u.rag.rating;
-        setrag.note = S_S(req->u.rag.note);
-        env.body_case = CASELINK__ENVELOPE__BODY_SET_RAG;
-        env.set_rag = &setrag;
-        break;
-    case CL_REQ_RAG_HISTORY:
-        raghist.person_id = S_S(req->u.rag.person_id);
-        raghist.workstream = S_S(req->u.rag.workstream);
-        env.body_case = CASELINK__ENVELOPE__BODY_RAG_HISTORY;
-        env.rag_history = &raghist;
-        break;
-    case CL_REQ_DEFINE_MEASURE:
-        defm.name = S_S(req->u.measure_def.name);
-        defm.baseline_from = S_S(req->u.measure_def.from);
-        defm.baseline_to = S_S(req->u.measure_def.to);
-        defm.source = S_S(req->u.measure_def.source);
-        defm.category = (Caselink__Category)req->u.measure_def.category;
-        defm.agency_kind = S_S(req->u.measure_def.agency_kind);
-        env.body_case = CASELINK__ENVELOPE__BODY_DEFINE_MEASURE;
-        env.define_measure = &defm;
-        break;
-    case CL_REQ_RECORD_MEASURE:
-        recm.name = S_S(req->u.measure.name);
-        recm.person_id = S_S(req->u.measure.person_id);
-        recm.period = S_S(req->u.measure.period);
-        recm.value = req->u.measure.value;
-        env.body_case = CASELINK__ENVELOPE__BODY_RECORD_MEASURE;
-        env.record_measure = &recm;
-        break;
-    case CL_REQ_REPORT:
-        report.from = S_S(req->u.report.from);
-        report.to = S_S(req->u.report.to);
-        env.body_case = CASELINK__ENVELOPE__BODY_REPORT;
-        env.report = &report;
-        break;
-    case CL_REQ_REFERRAL_LIST: {
-        const cl_referral_query *x = &req->u.ref_query;
-        rfl.agency = S_S(x->agency);
-        rfl.category = (Caselink__Category)x->category;
-        rfl.status = x->status >= 0 ? S_S(cl_refstat_name((unsigned)x->status))
-                                    : S_S("");
-        rfl.from = S_S(x->from);
-        rfl.to = S_S(x->to);
-        rfl.person_id = S_S(x->who.person_id);
-        rfl.match = s_person_out(&s, &x->who.match);
-        rfl.limit = x->limit;
-        rfl.after = S_S(x->after);
-        env.body_case = CASELINK__ENVELOPE__BODY_REFERRAL_LIST;
-        env.referral_list = &rfl;
-        break;
-    }
-    case CL_REQ_RECORD_MEETING: {
-        const cl_meeting *m = &req->u.meeting;
-        rmeet.review_id = S_S(m->review_id);
-        rmeet.chair = S_S(m->chair);
-        rmeet.confidentiality = S_S(m->confidentiality);
-        rmeet.attendees = s_attendees_out(&s, m->attendees, m->n_attendees,
-                                          &rmeet.n_attendees);
-        rmeet.apologies = s_attendees_out(&s, m->apologies, m->n_apologies,
-                                          &rmeet.n_apologies);
-        env.body_case = CASELINK__ENVELOPE__BODY_RECORD_MEETING;
-        env.record_meeting = &rmeet;
-        break;
-    }
-    case CL_REQ_MDT_LIST:
-        mdl.upcoming = req->u.mdt_query.upcoming;
-        mdl.past = req->u.mdt_query.past;
-        env.body_case = CASELINK__ENVELOPE__BODY_MDT_LIST;
-        env.mdt_list = &mdl;
-        break;
-    case CL_REQ_INTAKE_LIST:
-        ilist.all = req->u.intake_all;
-        env.body_case = CASELINK__ENVELOPE__BODY_INTAKE_LIST;
-        env.intake_list = &ilist;
-        break;
-    case CL_REQ_INTAKE_DECIDE: {
-        const cl_intake_decision *x = &req->u.intake_decide;
-        idec.intake_id = S_S(x->intake_id);
-        idec.decision = (Caselink__IntakeState)x->decision;
-        idec.review_id = S_S(x->review_id);
-        idec.agenda_reason = (Caselink__AgendaReason)x->agenda_reason;
-        idec.reason = S_S(x->reason);
-        idec.until = S_S(x->until);
-        env.body_case = CASELINK__ENVELOPE__BODY_INTAKE_DECIDE;
-        env.intake_decide = &idec;
-        break;
-    }
-    case CL_REQ_LINK_ADMIN:
-        ladmin.action = (Caselink__LinkAdmin__Action)req->u.link_admin.action;
-        ladmin.sample = req->u.link_admin.sample;
-        env.body_case = CASELINK__ENVELOPE__BODY_LINK_ADMIN;
-        env.link_admin = &ladmin;
-        break;
-    case CL_REQ_REVIEW_PACK:
-        pack.review_id = S_S(req->u.pack_review);
-        env.body_case = CASELINK__ENVELOPE__BODY_REVIEW_PACK;
-        env.review_pack = &pack;
-        break;
-    case CL_REQ_LEGAL_HOLD:
-        hold.person_id = S_S(req->u.hold.who.person_id);
-        hold.match = s_person_out(&s, &req->u.hold.who.match);
-        hold.reason = S_S(req->u.hold.reason);
-        hold.release = req->u.hold.release;
-        env.body_case = CASELINK__ENVELOPE__BODY_LEGAL_HOLD;
-        env.legal_hold = &hold;
-        break;
-    case CL_REQ_REQUEST_LIST:
-        rql.person_id = S_S(req->u.req_list.person_id);
-        rql.open_only = req->u.req_list.open_only;
-        env.body_case = CASELINK__ENVELOPE__BODY_REQUEST_LIST;
-        env.request_list = &rql;
-        break;
-    default:
-        rc = CL_ERR_INVALID;
-        goto out;
-    }
-    if (s.failed)
-        goto out;
-    rc = s_pack(out, out_len, &env.base);
-out:
-    s_scratch_free(&s);
-    return rc;
-}
-
-bool cl_wire_peek_msgid(uint8_t msgid[CL_MSGID_LEN], const uint8_t *buf,
-                        size_t len)
-{
-    return cl_pbcheck_peek(msgid, CL_MSGID_LEN, 2 /* Envelope.message_id */,
-                           buf, len);
-}
-
-int cl_wire_encode_request(uint8_t **out, size_t *out_len,
-                           const cl_request *req)
-{
-    return s_encode_request(out, out_len, req, false);
-}
-
-int cl_wire_request_hash(uint8_t hash[16], const cl_request *req)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = s_encode_request(&buf, &len, req, true);
-    if (rc != CL_OK)
-        return rc;
-    /* The envelope holds only the body now: skip its tag and length, so
-     * the hash is over the body message, as it always was. */
-    size_t off = 0;
-    for (int v = 0; v < 2; v++)
-        while (off < len && (buf[off++] & 0x80))
-            ;
-    crypto_generichash(hash, 16, buf + off, len - off, NULL, 0);
-    sodium_memzero(buf, len);
-    free(buf);
-    return CL_OK;
-}
-
-static Caselink__ReferralView *s_referral_view_out(s_scratch *s,
+static Caselink__ReferralView *s_referral_view_out(cl_wire_scratch *s,
                                                    const cl_referral_view *r)
 {
-    Caselink__ReferralView *rv = s_scratch_alloc(s, sizeof(*rv));
+    Caselink__ReferralView *rv = cl_wire_alloc(s, sizeof(*rv));
     if (!rv)
         return NULL;
     caselink__referral_view__init(rv);
@@ -1656,16 +104,16 @@ static Caselink__ReferralView *s_referral_view_out(s_scratch *s,
     return rv;
 }
 
-static Caselink__AuditEntry **s_entries_out(s_scratch *s,
+static Caselink__AuditEntry **s_entries_out(cl_wire_scratch *s,
                                             const cl_audit_entries *e)
 {
-    Caselink__AuditEntry **v = s_scratch_alloc(s, e->n * sizeof(*v));
+    Caselink__AuditEntry **v = cl_wire_alloc(s, e->n * sizeof(*v));
     if (!v)
         return NULL;
     for (size_t i = 0; i < e->n; i++) {
         const cl_audit_entry *a = &e->v[i];
-        Caselink__AuditEntry *ae = s_scratch_alloc(s, sizeof(*ae));
-        char **ids = s_scratch_alloc(s, a->n_persons * sizeof(char *));
+        Caselink__AuditEntry *ae = cl_wire_alloc(s, sizeof(*ae));
+        char **ids = cl_wire_alloc(s, a->n_persons * sizeof(char *));
         if (!ae || !ids)
             return NULL;
         caselink__audit_entry__init(ae);
@@ -1682,7 +130,7 @@ static Caselink__AuditEntry **s_entries_out(s_scratch *s,
         ae->outcome = (Caselink__Status)a->outcome;
         ae->detail = S_S(a->detail);
         if (cl_user_named(&a->user)) {
-            Caselink__ActingUser *u = s_scratch_alloc(s, sizeof(*u));
+            Caselink__ActingUser *u = cl_wire_alloc(s, sizeof(*u));
             if (!u)
                 return NULL;
             caselink__acting_user__init(u);
@@ -1696,33 +144,34 @@ static Caselink__AuditEntry **s_entries_out(s_scratch *s,
     return v;
 }
 
-static Caselink__AgencyRecord *s_record_out(s_scratch *s,
+static Caselink__AgencyRecord *s_record_out(cl_wire_scratch *s,
                                             const cl_agency_record *a)
 {
-    Caselink__AgencyRecord *ar = s_scratch_alloc(s, sizeof(*ar));
+    Caselink__AgencyRecord *ar = cl_wire_alloc(s, sizeof(*ar));
     if (!ar)
         return NULL;
     caselink__agency_record__init(ar);
     ar->agency = S_S(a->agency);
     ar->agency_kind = S_S(a->kind);
-    ar->person = s_person_out(s, &a->person);
+    ar->person = cl_wire_person_out(s, &a->person);
     ar->link_reason = (Caselink__LinkReason)a->link_reason;
     ar->link_score = a->link_score;
     ar->record_id = S_S(a->record_id);
     return ar;
 }
 
-static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
+static Caselink__PersonView *s_view_out(cl_wire_scratch *s,
+                                        const cl_person_view *v)
 {
-    Caselink__PersonView *pv = s_scratch_alloc(s, sizeof(*pv));
+    Caselink__PersonView *pv = cl_wire_alloc(s, sizeof(*pv));
     if (!pv)
         return NULL;
     caselink__person_view__init(pv);
     pv->person_id = S_S(v->person_id);
-    pv->records = s_scratch_alloc(s, v->n_records * sizeof(void *));
-    pv->referrals = s_scratch_alloc(s, v->n_referrals * sizeof(void *));
-    pv->related = s_scratch_alloc(s, v->n_related * sizeof(void *));
-    pv->known_to = s_scratch_alloc(s, v->n_known * sizeof(char *));
+    pv->records = cl_wire_alloc(s, v->n_records * sizeof(void *));
+    pv->referrals = cl_wire_alloc(s, v->n_referrals * sizeof(void *));
+    pv->related = cl_wire_alloc(s, v->n_related * sizeof(void *));
+    pv->known_to = cl_wire_alloc(s, v->n_known * sizeof(char *));
     if (!pv->records || !pv->referrals || !pv->related || !pv->known_to)
         return NULL;
     for (size_t i = 0; i < v->n_records; i++) {
@@ -1739,7 +188,7 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
     }
     for (size_t i = 0; i < v->n_related; i++) {
         const cl_related_view *r = &v->related[i];
-        Caselink__RelatedView *rv = s_scratch_alloc(s, sizeof(*rv));
+        Caselink__RelatedView *rv = cl_wire_alloc(s, sizeof(*rv));
         if (!rv)
             return NULL;
         caselink__related_view__init(rv);
@@ -1752,11 +201,11 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
         rv->depth = r->depth;
         rv->via_person_id = S_S(r->via_pid);
         rv->inferred = r->inferred;
-        rv->known_to = s_scratch_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        rv->known_to = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
         for (uint32_t k = 0; rv->known_to && k < r->n_known && k < CL_KNOWN_MAX;
              k++)
             rv->known_to[rv->n_known_to++] = S_S(r->known_to[k]);
-        rv->mentioned_by = s_scratch_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        rv->mentioned_by = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
         for (uint32_t k = 0;
              rv->mentioned_by && k < r->n_mentioned && k < CL_KNOWN_MAX; k++)
             rv->mentioned_by[rv->n_mentioned_by++] = S_S(r->mentioned_by[k]);
@@ -1764,18 +213,17 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
     }
     for (size_t i = 0; i < v->n_known; i++)
         pv->known_to[pv->n_known_to++] = S_S(v->known_to[i]);
-    pv->mentioned_by =
-        s_scratch_alloc(s, (v->n_mentioned + 1) * sizeof(char *));
+    pv->mentioned_by = cl_wire_alloc(s, (v->n_mentioned + 1) * sizeof(char *));
     if (!pv->mentioned_by)
         return NULL;
     for (size_t i = 0; i < v->n_mentioned; i++)
         pv->mentioned_by[pv->n_mentioned_by++] = S_S(v->mentioned_by[i]);
-    pv->plans = s_scratch_alloc(s, (v->n_plans + 1) * sizeof(void *));
+    pv->plans = cl_wire_alloc(s, (v->n_plans + 1) * sizeof(void *));
     if (!pv->plans)
         return NULL;
     for (size_t i = 0; i < v->n_plans; i++) {
         const cl_plan_flag *f = &v->plans[i];
-        Caselink__PlanFlag *pf = s_scratch_alloc(s, sizeof(*pf));
+        Caselink__PlanFlag *pf = cl_wire_alloc(s, sizeof(*pf));
         if (!pf)
             return NULL;
         caselink__plan_flag__init(pf);
@@ -1796,10 +244,10 @@ static Caselink__PersonView *s_view_out(s_scratch *s, const cl_person_view *v)
     return pv;
 }
 
-static Caselink__InformationResponse *s_response_out(s_scratch *s,
+static Caselink__InformationResponse *s_response_out(cl_wire_scratch *s,
                                                      const cl_info_response *x)
 {
-    Caselink__InformationResponse *p = s_scratch_alloc(s, sizeof(*p));
+    Caselink__InformationResponse *p = cl_wire_alloc(s, sizeof(*p));
     if (!p)
         return NULL;
     caselink__information_response__init(p);
@@ -1814,12 +262,12 @@ static Caselink__InformationResponse *s_response_out(s_scratch *s,
     return p;
 }
 
-static Caselink__RequestSummary *s_summary_out(s_scratch *s,
+static Caselink__RequestSummary *s_summary_out(cl_wire_scratch *s,
                                                const cl_request_summary *q)
 {
-    Caselink__RequestSummary *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__RequestSummary *x = cl_wire_alloc(s, sizeof(*x));
     Caselink__RequestState **st =
-        s_scratch_alloc(s, (q->n_agencies + 1) * sizeof(void *));
+        cl_wire_alloc(s, (q->n_agencies + 1) * sizeof(void *));
     if (!x || !st)
         return NULL;
     caselink__request_summary__init(x);
@@ -1830,7 +278,7 @@ static Caselink__RequestSummary *s_summary_out(s_scratch *s,
     x->review_id = S_S(q->review_id);
     x->created_at = q->created_at;
     for (uint32_t j = 0; j < q->n_agencies && j < CL_REVIEW_AGENCIES; j++) {
-        Caselink__RequestState *a = s_scratch_alloc(s, sizeof(*a));
+        Caselink__RequestState *a = cl_wire_alloc(s, sizeof(*a));
         if (!a)
             return NULL;
         caselink__request_state__init(a);
@@ -1845,9 +293,10 @@ static Caselink__RequestSummary *s_summary_out(s_scratch *s,
     return x;
 }
 
-static Caselink__ActionView *s_action_out(s_scratch *s, const cl_action *a)
+static Caselink__ActionView *s_action_out(cl_wire_scratch *s,
+                                          const cl_action *a)
 {
-    Caselink__ActionView *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__ActionView *x = cl_wire_alloc(s, sizeof(*x));
     if (!x)
         return NULL;
     caselink__action_view__init(x);
@@ -1863,11 +312,11 @@ static Caselink__ActionView *s_action_out(s_scratch *s, const cl_action *a)
     x->created_at = a->created_at;
     x->updated_at = a->updated_at;
     x->note = S_S(a->note);
-    x->changes = s_scratch_alloc(s, (a->n_changes + 1) * sizeof(void *));
+    x->changes = cl_wire_alloc(s, (a->n_changes + 1) * sizeof(void *));
     for (uint32_t i = 0;
          x->changes && i < a->n_changes && i < CL_ACTION_UPDATES; i++) {
         const cl_action_change *c = &a->changes[i];
-        Caselink__ActionChange *y = s_scratch_alloc(s, sizeof(*y));
+        Caselink__ActionChange *y = cl_wire_alloc(s, sizeof(*y));
         if (!y)
             return NULL;
         caselink__action_change__init(y);
@@ -1881,10 +330,10 @@ static Caselink__ActionView *s_action_out(s_scratch *s, const cl_action *a)
     return x;
 }
 
-static Caselink__ActionView **s_actions_out(s_scratch *s, const cl_actions *a,
-                                            size_t *n)
+static Caselink__ActionView **s_actions_out(cl_wire_scratch *s,
+                                            const cl_actions *a, size_t *n)
 {
-    Caselink__ActionView **v = s_scratch_alloc(s, (a->n + 1) * sizeof(*v));
+    Caselink__ActionView **v = cl_wire_alloc(s, (a->n + 1) * sizeof(*v));
     *n = 0;
     for (size_t i = 0; v && i < a->n; i++)
         if ((v[*n] = s_action_out(s, &a->v[i])) != NULL)
@@ -1892,9 +341,9 @@ static Caselink__ActionView **s_actions_out(s_scratch *s, const cl_actions *a,
     return v;
 }
 
-static Caselink__RagEntry *s_rag_out(s_scratch *s, const cl_rag_entry *e)
+static Caselink__RagEntry *s_rag_out(cl_wire_scratch *s, const cl_rag_entry *e)
 {
-    Caselink__RagEntry *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__RagEntry *x = cl_wire_alloc(s, sizeof(*x));
     if (!x)
         return NULL;
     caselink__rag_entry__init(x);
@@ -1906,12 +355,12 @@ static Caselink__RagEntry *s_rag_out(s_scratch *s, const cl_rag_entry *e)
     return x;
 }
 
-static Caselink__MeasureSummary *s_measure_out(s_scratch *s,
+static Caselink__MeasureSummary *s_measure_out(cl_wire_scratch *s,
                                                const cl_measure_summary *ms)
 {
-    Caselink__MeasureSummary *m = s_scratch_alloc(s, sizeof(*m));
+    Caselink__MeasureSummary *m = cl_wire_alloc(s, sizeof(*m));
     Caselink__PeriodValue **pv =
-        s_scratch_alloc(s, (ms->n_periods + 1) * sizeof(void *));
+        cl_wire_alloc(s, (ms->n_periods + 1) * sizeof(void *));
     if (!m || !pv)
         return NULL;
     caselink__measure_summary__init(m);
@@ -1925,7 +374,7 @@ static Caselink__MeasureSummary *s_measure_out(s_scratch *s,
     m->category = (Caselink__Category)ms->category;
     m->agency_kind = S_S(ms->agency_kind);
     for (uint32_t j = 0; j < ms->n_periods && j < CL_PERIODS_MAX; j++) {
-        Caselink__PeriodValue *p = s_scratch_alloc(s, sizeof(*p));
+        Caselink__PeriodValue *p = cl_wire_alloc(s, sizeof(*p));
         if (!p)
             return NULL;
         caselink__period_value__init(p);
@@ -1938,9 +387,10 @@ static Caselink__MeasureSummary *s_measure_out(s_scratch *s,
     return m;
 }
 
-static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
+static Caselink__ReportResult *s_report_out(cl_wire_scratch *s,
+                                            const cl_report *r)
 {
-    Caselink__ReportResult *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__ReportResult *x = cl_wire_alloc(s, sizeof(*x));
     if (!x)
         return NULL;
     caselink__report_result__init(x);
@@ -1948,9 +398,9 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
     x->to = S_S(r->to);
     x->made_at = r->made_at;
     x->suppress_below = r->suppress_below;
-    x->referrals = s_scratch_alloc(s, (r->n_referrals + 1) * sizeof(void *));
+    x->referrals = cl_wire_alloc(s, (r->n_referrals + 1) * sizeof(void *));
     for (size_t i = 0; x->referrals && i < r->n_referrals; i++) {
-        Caselink__AgencyMonth *m = s_scratch_alloc(s, sizeof(*m));
+        Caselink__AgencyMonth *m = cl_wire_alloc(s, sizeof(*m));
         if (!m)
             return NULL;
         caselink__agency_month__init(m);
@@ -1960,9 +410,9 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
         x->referrals[x->n_referrals++] = m;
     }
     x->referrals_arrived =
-        s_scratch_alloc(s, (r->n_arrived + 1) * sizeof(void *));
+        cl_wire_alloc(s, (r->n_arrived + 1) * sizeof(void *));
     for (size_t i = 0; x->referrals_arrived && i < r->n_arrived; i++) {
-        Caselink__AgencyMonth *m = s_scratch_alloc(s, sizeof(*m));
+        Caselink__AgencyMonth *m = cl_wire_alloc(s, sizeof(*m));
         if (!m)
             return NULL;
         caselink__agency_month__init(m);
@@ -1977,9 +427,9 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
     x->actions_overdue = r->actions_overdue;
     x->actions_done = r->actions_done;
     x->actions_cancelled = r->actions_cancelled;
-    x->rag = s_scratch_alloc(s, (CL_RAG_MAX + 1) * sizeof(void *));
+    x->rag = cl_wire_alloc(s, (CL_RAG_MAX + 1) * sizeof(void *));
     for (unsigned g = 1; x->rag && g <= CL_RAG_MAX; g++) {
-        Caselink__RagCount *c = s_scratch_alloc(s, sizeof(*c));
+        Caselink__RagCount *c = cl_wire_alloc(s, sizeof(*c));
         if (!c)
             return NULL;
         caselink__rag_count__init(c);
@@ -1988,19 +438,18 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
         x->rag[x->n_rag++] = c;
     }
     x->rag_changes = r->rag_changes;
-    x->workstreams =
-        s_scratch_alloc(s, (r->n_workstreams + 1) * sizeof(void *));
+    x->workstreams = cl_wire_alloc(s, (r->n_workstreams + 1) * sizeof(void *));
     for (size_t i = 0; x->workstreams && i < r->n_workstreams; i++)
         if ((x->workstreams[x->n_workstreams] =
                  s_rag_out(s, &r->workstreams[i])) != NULL)
             x->n_workstreams++;
-    x->measures = s_scratch_alloc(s, (r->n_measures + 1) * sizeof(void *));
+    x->measures = cl_wire_alloc(s, (r->n_measures + 1) * sizeof(void *));
     for (size_t i = 0; x->measures && i < r->n_measures; i++)
         if ((x->measures[x->n_measures] = s_measure_out(s, &r->measures[i])))
             x->n_measures++;
-    x->overlap = s_scratch_alloc(s, (r->n_overlap + 1) * sizeof(void *));
+    x->overlap = cl_wire_alloc(s, (r->n_overlap + 1) * sizeof(void *));
     for (size_t i = 0; x->overlap && i < r->n_overlap; i++) {
-        Caselink__AgencyOverlap *o = s_scratch_alloc(s, sizeof(*o));
+        Caselink__AgencyOverlap *o = cl_wire_alloc(s, sizeof(*o));
         if (!o)
             return NULL;
         caselink__agency_overlap__init(o);
@@ -2013,18 +462,19 @@ static Caselink__ReportResult *s_report_out(s_scratch *s, const cl_report *r)
     return x;
 }
 
-static Caselink__LinkInfo *s_link_info_out(s_scratch *s, const cl_link_info *li)
+static Caselink__LinkInfo *s_link_info_out(cl_wire_scratch *s,
+                                           const cl_link_info *li)
 {
-    Caselink__LinkInfo *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__LinkInfo *x = cl_wire_alloc(s, sizeof(*x));
     Caselink__LevelWeight **lv =
-        s_scratch_alloc(s, (li->n_levels + 1) * sizeof(void *));
+        cl_wire_alloc(s, (li->n_levels + 1) * sizeof(void *));
     if (!x || !lv)
         return NULL;
     caselink__link_info__init(x);
     x->levels = lv;
     for (uint32_t i = 0; i < li->n_levels && i < CL_LEVELS_MAX; i++) {
         const cl_level_info *l = &li->levels[i];
-        Caselink__LevelWeight *w = s_scratch_alloc(s, sizeof(*w));
+        Caselink__LevelWeight *w = cl_wire_alloc(s, sizeof(*w));
         if (!w)
             return NULL;
         caselink__level_weight__init(w);
@@ -2098,9 +548,10 @@ static void s_link_info_in(cl_link_info *o, const Caselink__LinkInfo *x)
     o->rerun_queued = x->rerun_queued;
 }
 
-static Caselink__ReferralRow *s_row_out(s_scratch *s, const cl_referral_row *m)
+static Caselink__ReferralRow *s_row_out(cl_wire_scratch *s,
+                                        const cl_referral_row *m)
 {
-    Caselink__ReferralRow *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__ReferralRow *x = cl_wire_alloc(s, sizeof(*x));
     if (!x)
         return NULL;
     caselink__referral_row__init(x);
@@ -2136,41 +587,11 @@ static void s_row_in(cl_referral_row *m, const Caselink__ReferralRow *x)
     m->received_at = x->received_at;
 }
 
-static Caselink__Attendee **s_attendees_out(s_scratch *s, const cl_attendee *a,
-                                            uint32_t n, size_t *out_n)
-{
-    Caselink__Attendee **v = s_scratch_alloc(s, (n + 1) * sizeof(*v));
-    *out_n = 0;
-    for (uint32_t i = 0; v && i < n; i++) {
-        Caselink__Attendee *x = s_scratch_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__attendee__init(x);
-        x->name = S_S(a[i].name);
-        x->agency = S_S(a[i].agency);
-        x->role = S_S(a[i].role);
-        v[(*out_n)++] = x;
-    }
-    return v;
-}
-
-static void s_attendees_in(cl_attendee *a, uint32_t *n, Caselink__Attendee **v,
-                           size_t nv)
-{
-    *n = 0;
-    for (size_t i = 0; i < nv && i < CL_ATTENDEES_MAX; i++) {
-        CL_COPY(a[*n].name, v[i]->name);
-        CL_COPY(a[*n].agency, v[i]->agency);
-        CL_COPY(a[*n].role, v[i]->role);
-        (*n)++;
-    }
-}
-
-static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
+static Caselink__ReviewPackResult *s_pack_out(cl_wire_scratch *s,
                                               const cl_review_pack *p)
 {
-    Caselink__ReviewPackResult *x = s_scratch_alloc(s, sizeof(*x));
-    char **ag = s_scratch_alloc(s, (CL_REVIEW_AGENCIES + 1) * sizeof(char *));
+    Caselink__ReviewPackResult *x = cl_wire_alloc(s, sizeof(*x));
+    char **ag = cl_wire_alloc(s, (CL_REVIEW_AGENCIES + 1) * sizeof(char *));
     if (!x || !ag)
         return NULL;
     caselink__review_pack_result__init(x);
@@ -2182,12 +603,12 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
         ag[x->n_agencies++] = S_S(p->review.agencies[i]);
     x->agencies = ag;
     x->purged = p->purged;
-    x->items = s_scratch_alloc(s, (p->n + 1) * sizeof(void *));
+    x->items = cl_wire_alloc(s, (p->n + 1) * sizeof(void *));
     for (size_t i = 0; x->items && i < p->n; i++) {
         const cl_pack_item *it = &p->v[i];
-        Caselink__PackItem *pi = s_scratch_alloc(s, sizeof(*pi));
+        Caselink__PackItem *pi = cl_wire_alloc(s, sizeof(*pi));
         Caselink__RequestSummary **rq =
-            s_scratch_alloc(s, (it->requests.n + 1) * sizeof(void *));
+            cl_wire_alloc(s, (it->requests.n + 1) * sizeof(void *));
         if (!pi || !rq)
             return NULL;
         caselink__pack_item__init(pi);
@@ -2203,16 +624,15 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
         pi->requests = rq;
         if (it->rated)
             pi->rag = s_rag_out(s, &it->rag);
-        pi->measures =
-            s_scratch_alloc(s, (it->n_measures + 1) * sizeof(void *));
+        pi->measures = cl_wire_alloc(s, (it->n_measures + 1) * sizeof(void *));
         for (uint32_t j = 0; pi->measures && j < it->n_measures && j < 8; j++)
             if ((pi->measures[pi->n_measures] =
                      s_measure_out(s, &it->measures[j])) != NULL)
                 pi->n_measures++;
-        pi->prior = s_scratch_alloc(s, (it->n_prior + 1) * sizeof(void *));
+        pi->prior = cl_wire_alloc(s, (it->n_prior + 1) * sizeof(void *));
         for (uint32_t j = 0; pi->prior && j < it->n_prior && j < CL_PRIOR_MAX;
              j++) {
-            Caselink__PriorReview *pr = s_scratch_alloc(s, sizeof(*pr));
+            Caselink__PriorReview *pr = cl_wire_alloc(s, sizeof(*pr));
             if (!pr)
                 return NULL;
             caselink__prior_review__init(pr);
@@ -2224,11 +644,11 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
         }
         pi->earlier_actions =
             s_actions_out(s, &it->earlier, &pi->n_earlier_actions);
-        Caselink__SinceLast *sl = s_scratch_alloc(s, sizeof(*sl));
+        Caselink__SinceLast *sl = cl_wire_alloc(s, sizeof(*sl));
         if (!sl)
             return NULL;
         caselink__since_last__init(sl);
-        sl->referrals = s_scratch_alloc(s, (it->n_since + 1) * sizeof(void *));
+        sl->referrals = cl_wire_alloc(s, (it->n_since + 1) * sizeof(void *));
         for (uint32_t j = 0;
              sl->referrals && j < it->n_since && j < CL_SINCE_MAX; j++)
             if ((sl->referrals[sl->n_referrals] = s_row_out(s, &it->since[j])))
@@ -2240,20 +660,21 @@ static Caselink__ReviewPackResult *s_pack_out(s_scratch *s,
         x->items[x->n_items++] = pi;
     }
     x->chair = S_S(p->meeting.chair);
-    x->attendees = s_attendees_out(s, p->meeting.attendees,
-                                   p->meeting.n_attendees, &x->n_attendees);
-    x->apologies = s_attendees_out(s, p->meeting.apologies,
-                                   p->meeting.n_apologies, &x->n_apologies);
+    x->attendees = cl_wire_attendees_out(
+        s, p->meeting.attendees, p->meeting.n_attendees, &x->n_attendees);
+    x->apologies = cl_wire_attendees_out(
+        s, p->meeting.apologies, p->meeting.n_apologies, &x->n_apologies);
     x->confidentiality = S_S(p->meeting.confidentiality);
     x->previous_review_id = S_S(p->previous_id);
     x->previous_date = S_S(p->previous_date);
     return x;
 }
 
-static Caselink__IntakeItem *s_intake_out(s_scratch *s, const cl_intake_item *m)
+static Caselink__IntakeItem *s_intake_out(cl_wire_scratch *s,
+                                          const cl_intake_item *m)
 {
-    Caselink__IntakeItem *x = s_scratch_alloc(s, sizeof(*x));
-    char **ag = s_scratch_alloc(s, (m->n_on_agenda + 1) * sizeof(char *));
+    Caselink__IntakeItem *x = cl_wire_alloc(s, sizeof(*x));
+    char **ag = cl_wire_alloc(s, (m->n_on_agenda + 1) * sizeof(char *));
     if (!x || !ag)
         return NULL;
     caselink__intake_item__init(x);
@@ -2320,10 +741,10 @@ static void s_intake_in(cl_intake_item *m, const Caselink__IntakeItem *x)
 
 /* A flag result: an empty message when there is no flag, so that every
  * "no flag" is the same bytes. */
-static Caselink__FlagResult *s_flag_result_out(s_scratch *s,
+static Caselink__FlagResult *s_flag_result_out(cl_wire_scratch *s,
                                                const cl_flag_result *f)
 {
-    Caselink__FlagResult *x = s_scratch_alloc(s, sizeof(*x));
+    Caselink__FlagResult *x = cl_wire_alloc(s, sizeof(*x));
     if (!x)
         return NULL;
     caselink__flag_result__init(x);
@@ -2331,11 +752,11 @@ static Caselink__FlagResult *s_flag_result_out(s_scratch *s,
     if (!n)
         return x;
     x->flagged = true;
-    x->flags = s_scratch_alloc(s, n * sizeof(void *));
+    x->flags = cl_wire_alloc(s, n * sizeof(void *));
     for (uint32_t i = 0; x->flags && i < n; i++) {
         const cl_flag *g = &f->v[i];
-        Caselink__Flag *y = s_scratch_alloc(s, sizeof(*y));
-        Caselink__DutyContact *dc = s_scratch_alloc(s, sizeof(*dc));
+        Caselink__Flag *y = cl_wire_alloc(s, sizeof(*y));
+        Caselink__DutyContact *dc = cl_wire_alloc(s, sizeof(*dc));
         if (!y || !dc)
             return NULL;
         caselink__flag__init(y);
@@ -2375,9 +796,10 @@ static void s_flag_result_in(cl_flag_result *o, const Caselink__FlagResult *x)
     }
 }
 
-static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
+static Caselink__Delivery *s_delivery_out(cl_wire_scratch *s,
+                                          const cl_delivery *d)
 {
-    Caselink__Delivery *p = s_scratch_alloc(s, sizeof(*p));
+    Caselink__Delivery *p = cl_wire_alloc(s, sizeof(*p));
     if (!p)
         return NULL;
     caselink__delivery__init(p);
@@ -2386,7 +808,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
     switch (d->kind) {
     case CL_DLV_ALERT: {
         const cl_alert *a = &d->u.alert;
-        Caselink__SafeguardingAlert *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__SafeguardingAlert *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__safeguarding_alert__init(x);
@@ -2416,14 +838,14 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
     }
     case CL_DLV_REQUEST: {
         const cl_info_msg *m = &d->u.request;
-        Caselink__InformationRequest *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__InformationRequest *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__information_request__init(x);
         x->request_id = S_S(m->request_id);
         x->from_agency = S_S(m->from_agency);
         x->person_id = S_S(m->person_id);
-        x->person = s_person_out(s, &m->person);
+        x->person = cl_wire_person_out(s, &m->person);
         x->due_date = S_S(m->due);
         x->question = S_S(m->question);
         x->review_id = S_S(m->review_id);
@@ -2437,7 +859,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         break;
     case CL_DLV_STATUS: {
         const cl_status_msg *m = &d->u.status;
-        Caselink__StatusChange *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__StatusChange *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__status_change__init(x);
@@ -2459,7 +881,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
         break;
     case CL_DLV_ACTION: {
         const cl_action_msg *m = &d->u.action;
-        Caselink__ActionNotice *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__ActionNotice *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__action_notice__init(x);
@@ -2484,7 +906,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
     }
     case CL_DLV_FEED: {
         const cl_feed_msg *m = &d->u.feed;
-        Caselink__FeedProblem *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__FeedProblem *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__feed_problem__init(x);
@@ -2500,7 +922,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
     }
     case CL_DLV_RETRACTION: {
         const cl_retraction_msg *m = &d->u.retraction;
-        Caselink__RetractionNotice *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__RetractionNotice *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__retraction_notice__init(x);
@@ -2515,7 +937,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
     }
     case CL_DLV_GOVERNANCE: {
         const cl_governance_msg *m = &d->u.governance;
-        Caselink__GovernanceNotice *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__GovernanceNotice *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__governance_notice__init(x);
@@ -2532,7 +954,7 @@ static Caselink__Delivery *s_delivery_out(s_scratch *s, const cl_delivery *d)
     }
     case CL_DLV_FLAG: {
         const cl_flag_notice *m = &d->u.flag;
-        Caselink__FlagNotice *x = s_scratch_alloc(s, sizeof(*x));
+        Caselink__FlagNotice *x = cl_wire_alloc(s, sizeof(*x));
         if (!x)
             return NULL;
         caselink__flag_notice__init(x);
@@ -2624,7 +1046,7 @@ static const char *s_created_in(const Caselink__PublishResult *pub)
 int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
 {
     int rc = CL_ERR_NOMEM;
-    s_scratch s = {0};
+    cl_wire_scratch s = {0};
     Caselink__Reply r = CASELINK__REPLY__INIT;
     Caselink__PublishResult pub = CASELINK__PUBLISH_RESULT__INIT;
     Caselink__HealthResult health = CASELINK__HEALTH_RESULT__INIT;
@@ -2684,14 +1106,14 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         break;
     case CL_REQ_FLAG_DISCLOSURES: {
         const cl_flag_disclosures *fd = &rep->u.flag_log;
-        Caselink__FlagDisclosureList *l = s_scratch_alloc(&s, sizeof(*l));
+        Caselink__FlagDisclosureList *l = cl_wire_alloc(&s, sizeof(*l));
         if (!l)
             goto out;
         caselink__flag_disclosure_list__init(l);
-        l->disclosures = s_scratch_alloc(&s, (fd->n + 1) * sizeof(void *));
+        l->disclosures = cl_wire_alloc(&s, (fd->n + 1) * sizeof(void *));
         for (size_t i = 0; l->disclosures && i < fd->n; i++) {
             const cl_flag_disclosure *a = &fd->v[i];
-            Caselink__FlagDisclosure *x = s_scratch_alloc(&s, sizeof(*x));
+            Caselink__FlagDisclosure *x = cl_wire_alloc(&s, sizeof(*x));
             if (!x)
                 goto out;
             caselink__flag_disclosure__init(x);
@@ -2713,7 +1135,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     case CL_REQ_INBOX_RECEIVE: {
         const cl_deliveries *ds = &rep->u.deliveries;
-        dlv.deliveries = s_scratch_alloc(&s, (ds->n + 1) * sizeof(void *));
+        dlv.deliveries = cl_wire_alloc(&s, (ds->n + 1) * sizeof(void *));
         for (size_t i = 0; dlv.deliveries && i < ds->n; i++) {
             Caselink__Delivery *d = s_delivery_out(&s, &ds->v[i]);
             if (!d)
@@ -2733,7 +1155,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         break;
     case CL_REQ_REQUEST_LIST: {
         const cl_request_summaries *rs = &rep->u.requests;
-        rqs.requests = s_scratch_alloc(&s, (rs->n + 1) * sizeof(void *));
+        rqs.requests = cl_wire_alloc(&s, (rs->n + 1) * sizeof(void *));
         for (size_t i = 0; rqs.requests && i < rs->n; i++) {
             Caselink__RequestSummary *x = s_summary_out(&s, &rs->v[i]);
             if (!x)
@@ -2750,8 +1172,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         r.actions = &acts;
         break;
     case CL_REQ_RAG_HISTORY:
-        rags.entries =
-            s_scratch_alloc(&s, (rep->u.rags.n + 1) * sizeof(void *));
+        rags.entries = cl_wire_alloc(&s, (rep->u.rags.n + 1) * sizeof(void *));
         for (size_t i = 0; rags.entries && i < rep->u.rags.n; i++)
             if ((rags.entries[rags.n_entries] =
                      s_rag_out(&s, &rep->u.rags.v[i])) != NULL)
@@ -2769,10 +1190,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         break;
     case CL_REQ_REFERRAL_LIST: {
         const cl_referral_rows *rr = &rep->u.ref_rows;
-        rrows.referrals = s_scratch_alloc(&s, (rr->n + 1) * sizeof(void *));
+        rrows.referrals = cl_wire_alloc(&s, (rr->n + 1) * sizeof(void *));
         for (size_t i = 0; rrows.referrals && i < rr->n; i++) {
             const cl_referral_row *m = &rr->v[i];
-            Caselink__ReferralRow *x = s_scratch_alloc(&s, sizeof(*x));
+            Caselink__ReferralRow *x = cl_wire_alloc(&s, sizeof(*x));
             if (!x)
                 break;
             caselink__referral_row__init(x);
@@ -2797,12 +1218,11 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     case CL_REQ_MDT_LIST: {
         const cl_mdt_rows *mr = &rep->u.mdt_rows;
-        mrows.reviews = s_scratch_alloc(&s, (mr->n + 1) * sizeof(void *));
+        mrows.reviews = cl_wire_alloc(&s, (mr->n + 1) * sizeof(void *));
         for (size_t i = 0; mrows.reviews && i < mr->n; i++) {
             const cl_mdt_row *m = &mr->v[i];
-            Caselink__MdtRow *x = s_scratch_alloc(&s, sizeof(*x));
-            char **ag =
-                s_scratch_alloc(&s, (m->n_agencies + 1) * sizeof(char *));
+            Caselink__MdtRow *x = cl_wire_alloc(&s, sizeof(*x));
+            char **ag = cl_wire_alloc(&s, (m->n_agencies + 1) * sizeof(char *));
             if (!x || !ag)
                 break;
             caselink__mdt_row__init(x);
@@ -2826,7 +1246,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     case CL_REQ_INTAKE_LIST:
         intakes.items =
-            s_scratch_alloc(&s, (rep->u.intake.n + 1) * sizeof(void *));
+            cl_wire_alloc(&s, (rep->u.intake.n + 1) * sizeof(void *));
         for (size_t i = 0; intakes.items && i < rep->u.intake.n; i++)
             intakes.items[intakes.n_items++] =
                 s_intake_out(&s, &rep->u.intake.v[i]);
@@ -2839,10 +1259,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         break;
     case CL_REQ_ADMIN_FEEDS: {
         const cl_feeds *fs = &rep->u.feeds;
-        feeds.feeds = s_scratch_alloc(&s, (fs->n + 1) * sizeof(void *));
+        feeds.feeds = cl_wire_alloc(&s, (fs->n + 1) * sizeof(void *));
         for (size_t i = 0; feeds.feeds && i < fs->n; i++) {
             const cl_feed_state *f = &fs->v[i];
-            Caselink__FeedState *x = s_scratch_alloc(&s, sizeof(*x));
+            Caselink__FeedState *x = cl_wire_alloc(&s, sizeof(*x));
             if (!x)
                 break;
             caselink__feed_state__init(x);
@@ -2906,9 +1326,9 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_ADMIN_STATS: {
         const cl_stats *st = &rep->u.stats;
         Caselink__KindCount **kc =
-            s_scratch_alloc(&s, st->n_counts * sizeof(*kc));
+            cl_wire_alloc(&s, st->n_counts * sizeof(*kc));
         for (uint32_t i = 0; kc && i < st->n_counts && i < CL_STATS_MAX; i++) {
-            Caselink__KindCount *c = s_scratch_alloc(&s, sizeof(*c));
+            Caselink__KindCount *c = cl_wire_alloc(&s, sizeof(*c));
             if (!c)
                 break;
             caselink__kind_count__init(c);
@@ -2938,12 +1358,12 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         statsr.relink_merged = st->relink_merged;
         statsr.relink_queued = st->relink_queued;
         statsr.weights_trained = st->weights_trained;
-        statsr.mailboxes = s_scratch_alloc(&s, (st->n_mailboxes + 1) *
-                                                   sizeof(*statsr.mailboxes));
+        statsr.mailboxes = cl_wire_alloc(&s, (st->n_mailboxes + 1) *
+                                                 sizeof(*statsr.mailboxes));
         for (uint32_t i = 0;
              statsr.mailboxes && i < st->n_mailboxes && i < CL_MAILBOXES_MAX;
              i++) {
-            Caselink__MailboxDepth *m = s_scratch_alloc(&s, sizeof(*m));
+            Caselink__MailboxDepth *m = cl_wire_alloc(&s, sizeof(*m));
             if (!m)
                 break;
             caselink__mailbox_depth__init(m);
@@ -2951,12 +1371,12 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             m->depth = st->mailboxes[i].depth;
             statsr.mailboxes[statsr.n_mailboxes++] = m;
         }
-        statsr.rate_limited = s_scratch_alloc(
+        statsr.rate_limited = cl_wire_alloc(
             &s, (st->n_rate_limited + 1) * sizeof(*statsr.rate_limited));
         for (uint32_t i = 0; statsr.rate_limited && i < st->n_rate_limited &&
                              i < CL_RATE_LIMITED_MAX;
              i++) {
-            Caselink__RateLimited *m = s_scratch_alloc(&s, sizeof(*m));
+            Caselink__RateLimited *m = cl_wire_alloc(&s, sizeof(*m));
             if (!m)
                 break;
             caselink__rate_limited__init(m);
@@ -2972,12 +1392,12 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     case CL_REQ_REVIEW_LIST: {
         const cl_review_items *ri = &rep->u.reviews;
-        items.items = s_scratch_alloc(&s, (ri->n + 1) * sizeof(void *));
+        items.items = cl_wire_alloc(&s, (ri->n + 1) * sizeof(void *));
         for (size_t i = 0; items.items && i < ri->n; i++) {
             const cl_review_item *it = &ri->v[i];
-            Caselink__ReviewItem *pi = s_scratch_alloc(&s, sizeof(*pi));
+            Caselink__ReviewItem *pi = cl_wire_alloc(&s, sizeof(*pi));
             Caselink__FieldWeight **fw =
-                s_scratch_alloc(&s, (it->n_fields + 1) * sizeof(void *));
+                cl_wire_alloc(&s, (it->n_fields + 1) * sizeof(void *));
             if (!pi || !fw)
                 break;
             caselink__review_item__init(pi);
@@ -2990,7 +1410,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             pi->created_at = it->created;
             pi->probability = it->probability;
             for (uint32_t k = 0; k < it->n_fields && k < CL_MATCH_FIELDS; k++) {
-                Caselink__FieldWeight *f = s_scratch_alloc(&s, sizeof(*f));
+                Caselink__FieldWeight *f = cl_wire_alloc(&s, sizeof(*f));
                 if (!f)
                     break;
                 caselink__field_weight__init(f);
@@ -3022,12 +1442,12 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         break;
     case CL_REQ_CASE_FINDING: {
         const cl_case_finding_result *cf = &rep->u.finding;
-        cfr.users = s_scratch_alloc(&s, (cf->n_users + 1) * sizeof(void *));
-        cfr.overlap = s_scratch_alloc(&s, (cf->n_overlap + 1) * sizeof(void *));
+        cfr.users = cl_wire_alloc(&s, (cf->n_users + 1) * sizeof(void *));
+        cfr.overlap = cl_wire_alloc(&s, (cf->n_overlap + 1) * sizeof(void *));
         for (size_t i = 0; cfr.users && i < cf->n_users; i++) {
-            Caselink__HighLevelUser *u = s_scratch_alloc(&s, sizeof(*u));
-            char **k = s_scratch_alloc(&s, CL_KNOWN_MAX * sizeof(char *));
-            char **m = s_scratch_alloc(&s, CL_KNOWN_MAX * sizeof(char *));
+            Caselink__HighLevelUser *u = cl_wire_alloc(&s, sizeof(*u));
+            char **k = cl_wire_alloc(&s, CL_KNOWN_MAX * sizeof(char *));
+            char **m = cl_wire_alloc(&s, CL_KNOWN_MAX * sizeof(char *));
             if (!u || !k || !m)
                 break;
             const cl_hlu *h = &cf->users[i];
@@ -3046,7 +1466,7 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             cfr.users[cfr.n_users++] = u;
         }
         for (size_t i = 0; cfr.overlap && i < cf->n_overlap; i++) {
-            Caselink__AgencyOverlap *o = s_scratch_alloc(&s, sizeof(*o));
+            Caselink__AgencyOverlap *o = cl_wire_alloc(&s, sizeof(*o));
             if (!o)
                 break;
             caselink__agency_overlap__init(o);
@@ -3063,9 +1483,9 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     case CL_REQ_FIND_PERSON: {
         const cl_candidates *cs = &rep->u.candidates;
-        cands.candidates = s_scratch_alloc(&s, (cs->n + 1) * sizeof(void *));
+        cands.candidates = cl_wire_alloc(&s, (cs->n + 1) * sizeof(void *));
         for (size_t i = 0; cands.candidates && i < cs->n; i++) {
-            Caselink__Candidate *cd = s_scratch_alloc(&s, sizeof(*cd));
+            Caselink__Candidate *cd = cl_wire_alloc(&s, sizeof(*cd));
             if (!cd)
                 break;
             caselink__candidate__init(cd);
@@ -3081,9 +1501,9 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     case CL_REQ_LINKS_EXPORT: {
         const cl_links_page *lp = &rep->u.links;
-        links.rows = s_scratch_alloc(&s, (lp->n + 1) * sizeof(void *));
+        links.rows = cl_wire_alloc(&s, (lp->n + 1) * sizeof(void *));
         for (size_t i = 0; links.rows && i < lp->n; i++) {
-            Caselink__LinkRow *row = s_scratch_alloc(&s, sizeof(*row));
+            Caselink__LinkRow *row = cl_wire_alloc(&s, sizeof(*row));
             if (!row)
                 break;
             caselink__link_row__init(row);
@@ -3131,10 +1551,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     case CL_REQ_ADMIN_RETIRE_KEY: {
         const cl_key_status *ks = &rep->u.key_status;
         Caselink__KeyVersionCount **kv =
-            s_scratch_alloc(&s, CL_KEY_VERSIONS_MAX * sizeof(*kv));
+            cl_wire_alloc(&s, CL_KEY_VERSIONS_MAX * sizeof(*kv));
         for (uint32_t i = 0;
              kv && i < ks->n_versions && i < CL_KEY_VERSIONS_MAX; i++) {
-            Caselink__KeyVersionCount *c = s_scratch_alloc(&s, sizeof(*c));
+            Caselink__KeyVersionCount *c = cl_wire_alloc(&s, sizeof(*c));
             if (!c)
                 break;
             caselink__key_version_count__init(c);
@@ -3155,10 +1575,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
         sar.person = s_view_out(&s, &sa->person);
         sar.audit = s_entries_out(&s, &sa->audit);
         sar.n_audit = sa->audit.n;
-        sar.history = s_scratch_alloc(&s, sa->n_history * sizeof(void *));
+        sar.history = cl_wire_alloc(&s, sa->n_history * sizeof(void *));
         for (size_t i = 0; sar.history && i < sa->n_history; i++) {
             const cl_referral_version *h = &sa->history[i];
-            Caselink__ReferralVersion *hv = s_scratch_alloc(&s, sizeof(*hv));
+            Caselink__ReferralVersion *hv = cl_wire_alloc(&s, sizeof(*hv));
             if (!hv)
                 break;
             caselink__referral_version__init(hv);
@@ -3171,10 +1591,10 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             hv->referral = s_referral_view_out(&s, &h->referral);
             sar.history[sar.n_history++] = hv;
         }
-        sar.agenda = s_scratch_alloc(&s, (sa->n_agenda + 1) * sizeof(void *));
+        sar.agenda = cl_wire_alloc(&s, (sa->n_agenda + 1) * sizeof(void *));
         for (size_t i = 0; sar.agenda && i < sa->n_agenda; i++) {
             const cl_sar_agenda *a = &sa->agenda[i];
-            Caselink__AgendaPlace *ap = s_scratch_alloc(&s, sizeof(*ap));
+            Caselink__AgendaPlace *ap = cl_wire_alloc(&s, sizeof(*ap));
             if (!ap)
                 break;
             caselink__agenda_place__init(ap);
@@ -3190,14 +1610,13 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             sar.agenda[sar.n_agenda++] = ap;
         }
         sar.actions = s_actions_out(&s, &sa->actions, &sar.n_actions);
-        sar.rag = s_scratch_alloc(&s, (sa->rag.n + 1) * sizeof(void *));
+        sar.rag = cl_wire_alloc(&s, (sa->rag.n + 1) * sizeof(void *));
         for (size_t i = 0; sar.rag && i < sa->rag.n; i++)
             if ((sar.rag[sar.n_rag] = s_rag_out(&s, &sa->rag.v[i])) != NULL)
                 sar.n_rag++;
-        sar.measures =
-            s_scratch_alloc(&s, (sa->n_measures + 1) * sizeof(void *));
+        sar.measures = cl_wire_alloc(&s, (sa->n_measures + 1) * sizeof(void *));
         for (size_t i = 0; sar.measures && i < sa->n_measures; i++) {
-            Caselink__MeasureValue *mv = s_scratch_alloc(&s, sizeof(*mv));
+            Caselink__MeasureValue *mv = cl_wire_alloc(&s, sizeof(*mv));
             if (!mv)
                 break;
             caselink__measure_value__init(mv);
@@ -3206,19 +1625,18 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
             mv->value = sa->measures[i].value;
             sar.measures[sar.n_measures++] = mv;
         }
-        sar.requests =
-            s_scratch_alloc(&s, (sa->requests.n + 1) * sizeof(void *));
+        sar.requests = cl_wire_alloc(&s, (sa->requests.n + 1) * sizeof(void *));
         for (size_t i = 0; sar.requests && i < sa->requests.n; i++)
             if ((sar.requests[sar.n_requests] =
                      s_summary_out(&s, &sa->requests.v[i])) != NULL)
                 sar.n_requests++;
-        sar.intake = s_scratch_alloc(&s, (sa->intake.n + 1) * sizeof(void *));
+        sar.intake = cl_wire_alloc(&s, (sa->intake.n + 1) * sizeof(void *));
         for (size_t i = 0; sar.intake && i < sa->intake.n; i++)
             if ((sar.intake[sar.n_intake] =
                      s_intake_out(&s, &sa->intake.v[i])) != NULL)
                 sar.n_intake++;
         if (sa->held) {
-            Caselink__HoldState *hs = s_scratch_alloc(&s, sizeof(*hs));
+            Caselink__HoldState *hs = cl_wire_alloc(&s, sizeof(*hs));
             if (hs) {
                 caselink__hold_state__init(hs);
                 hs->at = sa->hold_at;
@@ -3236,9 +1654,9 @@ int cl_wire_encode_reply(uint8_t **out, size_t *out_len, const cl_reply *rep)
     }
     if (s.failed)
         goto out;
-    rc = s_pack(out, out_len, &r.base);
+    rc = cl_wire_pack(out, out_len, &r.base);
 out:
-    s_scratch_free(&s);
+    cl_wire_scratch_free(&s);
     return rc;
 }
 
@@ -3249,7 +1667,7 @@ static void s_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
     char err[CL_ERROR_SZ];
     /* Replies come from the daemon, which only stores validated values;
      * over-long strings are truncated rather than refused. */
-    if (!s_person_in(p, pd, "", err) && pd) {
+    if (!cl_wire_person_at(p, pd, "", "person", -1, err) && pd) {
         memset(p, 0, sizeof(*p));
         cl_copy(p->family, sizeof(p->family),
                 pd->family_name ? pd->family_name : "");
@@ -3755,10 +2173,10 @@ static int s_pack_in(cl_review_pack *o, const Caselink__ReviewPackResult *x)
     }
     CL_COPY(o->meeting.review_id, x->review_id);
     CL_COPY(o->meeting.chair, x->chair);
-    s_attendees_in(o->meeting.attendees, &o->meeting.n_attendees, x->attendees,
-                   x->n_attendees);
-    s_attendees_in(o->meeting.apologies, &o->meeting.n_apologies, x->apologies,
-                   x->n_apologies);
+    cl_wire_attendees_in(o->meeting.attendees, &o->meeting.n_attendees,
+                         x->attendees, x->n_attendees);
+    cl_wire_attendees_in(o->meeting.apologies, &o->meeting.n_apologies,
+                         x->apologies, x->n_apologies);
     CL_COPY(o->meeting.confidentiality, x->confidentiality);
     CL_COPY(o->previous_id, x->previous_review_id);
     CL_COPY(o->previous_date, x->previous_date);
@@ -4278,7 +2696,7 @@ int cl_wire_reply_as_duplicate(uint8_t **out, size_t *out_len,
         return CL_ERR_CORRUPT;
     r->original_status = r->status;
     r->status = CASELINK__STATUS__STATUS_DUPLICATE;
-    int rc = s_pack(out, out_len, &r->base);
+    int rc = cl_wire_pack(out, out_len, &r->base);
     caselink__reply__free_unpacked(r, NULL);
     return rc;
 }

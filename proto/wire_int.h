@@ -1,0 +1,184 @@
+/*
+ * wire_int: what the wire module's files share, and nothing else sees.
+ *
+ * The field-table engine (wire_map.c) copies flat messages between
+ * protobuf-c structs and the plain model, driven by one table of rows per
+ * message: the .proto field's name (its offset, type and count are read
+ * from protoc-c's descriptor, so the table cannot drift from the schema),
+ * where the value lives in the model, and its limit. Nested messages
+ * (person, referral, plan, attendees) are rows too, with a hand-written
+ * pair of functions. Requests (wire_req.c) and replies (wire_rep*.c) are
+ * built on it.
+ */
+#ifndef CL_WIRE_INT_H
+#define CL_WIRE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caselink.pb-c.h"
+#include "cl_model.h"
+
+/* PublishResult.reference is deprecated in the .proto, for clients; the
+ * daemon still fills it for protocol version 1, and the generated INIT
+ * macro names it, so the wire module alone may use it. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/* Field paths in refusals, as the .proto spells them from the envelope
+ * body ("publish_referral.referral.subject.given_names"). */
+typedef char cl_wire_path[128];
+
+/* pfx "." name into out (which may be pfx itself); returns out. */
+const char *cl_wire_join(cl_wire_path out, const char *pfx, const char *name);
+
+/* Copy a protobuf string into a fixed array; false (and err) if too long. */
+bool cl_wire_str(char *dst, size_t cap, const char *src, const char *pfx,
+                 const char *name, char err[CL_ERROR_SZ]);
+/* An enum into a byte; false (and err) outside 0..max. */
+bool cl_wire_enum8(uint8_t *dst, int v, int max, const char *pfx,
+                   const char *name, char err[CL_ERROR_SZ]);
+/* True (and err) if n entries are more than max. */
+bool cl_wire_too_many(size_t n, size_t max, const char *pfx, const char *name,
+                      char err[CL_ERROR_SZ]);
+
+#define S_STR(dst, src, name)                                                  \
+    cl_wire_str((dst), sizeof(dst), (src), pfx, (name), err)
+#define S_ENUM(dst, v, max, name)                                              \
+    cl_wire_enum8((dst), (int)(v), (max), pfx, (name), err)
+
+/* Encoding builds protobuf structs that point into the model (protobuf-c's
+ * string fields are not const, but packing never writes through them) plus
+ * blocks kept in a growable list freed after packing. */
+typedef struct cl_wire_scratch {
+    void **ptrs; /* blocks to free */
+    size_t n;
+    size_t cap;
+    bool failed; /* an allocation failed */
+} cl_wire_scratch;
+
+/* A zeroed block freed with the scratch; NULL (and failed set) if none. */
+void *cl_wire_alloc(cl_wire_scratch *s, size_t size);
+void cl_wire_scratch_free(cl_wire_scratch *s);
+
+#define S_S(x) ((char *)(x))
+
+/* Pack any message into a malloc'd buffer. */
+int cl_wire_pack(uint8_t **out, size_t *out_len, const ProtobufCMessage *m);
+
+/* --- the field-table engine ---------------------------------------------- */
+
+typedef enum {
+    CL_WF_END = 0,
+    CL_WF_STR,    /* string -> char[size] */
+    CL_WF_ENUM,   /* enum or int32 -> uint8_t in 0..max */
+    CL_WF_NUM,    /* integer of the same width (size) */
+    CL_WF_BOOL,   /* bool -> bool */
+    CL_WF_DOUBLE, /* double -> double */
+    CL_WF_STRS,   /* repeated string -> char[max][size], uint32 count */
+    CL_WF_U64S,   /* repeated uint64 -> uint64_t[max], uint32 count */
+    CL_WF_SUB,    /* a sub-message whose fields are flattened into the
+                     same model struct: rows in sub */
+    CL_WF_NESTED  /* a sub-message mapped by hand: in/out */
+} cl_wire_ftype;
+
+/* Hand-written mapping of one nested message at path pfx.name. in gets
+ * the message (NULL when absent) and must zero what it fills; out returns
+ * the message (NULL with s->failed on no memory). */
+typedef struct cl_wire_nested {
+    bool (*in)(void *model, const ProtobufCMessage *m, const char *path,
+               char err[CL_ERROR_SZ]);
+    ProtobufCMessage *(*out)(cl_wire_scratch *s, const void *model);
+} cl_wire_nested;
+
+typedef struct cl_wire_field {
+    const char *name; /* the field in the .proto message */
+    uint8_t type;     /* cl_wire_ftype */
+    size_t off;       /* where in the model struct */
+    size_t size;      /* its size (one entry's for STRS) */
+    int max;          /* ENUM: largest value; STRS, U64S: most entries */
+    size_t count;     /* STRS, U64S: offset of the uint32 count */
+    const struct cl_wire_field *sub; /* SUB */
+    const cl_wire_nested *nested;    /* NESTED */
+} cl_wire_field;
+
+#define CL_WF_M(T, m) offsetof(T, m), sizeof(((T *)0)->m)
+#define CL_WF_STR_(T, name, m)                                                 \
+    {                                                                          \
+        name, CL_WF_STR, CL_WF_M(T, m), 0, 0, 0, 0                             \
+    }
+#define CL_WF_NUM_(T, name, m)                                                 \
+    {                                                                          \
+        name, CL_WF_NUM, CL_WF_M(T, m), 0, 0, 0, 0                             \
+    }
+#define CL_WF_BOOL_(T, name, m)                                                \
+    {                                                                          \
+        name, CL_WF_BOOL, CL_WF_M(T, m), 0, 0, 0, 0                            \
+    }
+#define CL_WF_DBL_(T, name, m)                                                 \
+    {                                                                          \
+        name, CL_WF_DOUBLE, CL_WF_M(T, m), 0, 0, 0, 0                          \
+    }
+#define CL_WF_ENUM_(T, name, m, max)                                           \
+    {                                                                          \
+        name, CL_WF_ENUM, CL_WF_M(T, m), max, 0, 0, 0                          \
+    }
+#define CL_WF_STRS_(T, name, m, n)                                             \
+    {                                                                          \
+        name, CL_WF_STRS, offsetof(T, m), sizeof(((T *)0)->m[0]),              \
+            (int)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])),               \
+            offsetof(T, n), 0, 0                                               \
+    }
+#define CL_WF_U64S_(T, name, m, n)                                             \
+    {                                                                          \
+        name, CL_WF_U64S, offsetof(T, m), sizeof(((T *)0)->m[0]),              \
+            (int)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])),               \
+            offsetof(T, n), 0, 0                                               \
+    }
+#define CL_WF_SUB_(name, rows)                                                 \
+    {                                                                          \
+        name, CL_WF_SUB, 0, 0, 0, 0, rows, 0                                   \
+    }
+#define CL_WF_NESTED_(T, name, m, how)                                         \
+    {                                                                          \
+        name, CL_WF_NESTED, CL_WF_M(T, m), 0, 0, 0, how                        \
+    }
+#define CL_WF_END_                                                             \
+    {                                                                          \
+        0, CL_WF_END, 0, 0, 0, 0, 0, 0                                         \
+    }
+
+/* Message m into the model struct at base, row by row; false with err
+ * naming pfx.field on the first refusal. */
+bool cl_wire_fields_in(void *base, const ProtobufCMessage *m,
+                       const cl_wire_field *f, const char *pfx,
+                       char err[CL_ERROR_SZ]);
+/* The model struct at base into message m (initialised by the caller). */
+void cl_wire_fields_out(cl_wire_scratch *s, ProtobufCMessage *m,
+                        const void *base, const cl_wire_field *f);
+/* A new message of descriptor d filled from base by f. */
+ProtobufCMessage *cl_wire_msg_out(cl_wire_scratch *s,
+                                  const ProtobufCMessageDescriptor *d,
+                                  const void *base, const cl_wire_field *f);
+
+/* --- nested messages mapped by hand -------------------------------------- */
+
+extern const cl_wire_nested cl_wire_person, cl_wire_referral, cl_wire_plan;
+
+/* The person at pfx.name (or pfx.name[i] when i >= 0). */
+bool cl_wire_person_at(cl_person *p, const Caselink__PersonDetails *pd,
+                       const char *pfx, const char *name, int i,
+                       char err[CL_ERROR_SZ]);
+bool cl_wire_referral_in(cl_referral *r, const Caselink__Referral *pr,
+                         const char *pfx, char err[CL_ERROR_SZ]);
+Caselink__PersonDetails *cl_wire_person_out(cl_wire_scratch *s,
+                                            const cl_person *p);
+Caselink__Referral *cl_wire_referral_out(cl_wire_scratch *s,
+                                         const cl_referral *r);
+Caselink__Attendee **cl_wire_attendees_out(cl_wire_scratch *s,
+                                           const cl_attendee *a, uint32_t n,
+                                           size_t *out_n);
+void cl_wire_attendees_in(cl_attendee *a, uint32_t *n, Caselink__Attendee **v,
+                          size_t nv);
+
+#endif

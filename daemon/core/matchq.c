@@ -1,0 +1,500 @@
+/*
+ * matchq: the match-review queue (pairs between the thresholds, for a
+ * coordinator to decide), merging one person into another, splitting a
+ * record off, and the marks that say a coordinator decided where a
+ * record belongs. Calls records only, never linkfind or a file above it.
+ */
+#include "matchq.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "records.h"
+
+/* --- match review queue -----------------------------------------------------
+ * review id -> v1, incoming record id, candidate record id, score,
+ *              status (0 open, 1 accepted, 2 rejected), created, decided,
+ *              decided by, reason
+ */
+
+static int s_review_put(cl_txn *t, uint64_t id, const cl_matchq_review *r)
+{
+    uint8_t buf[CL_NOTE_SZ + 256], k[8];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, CL_RECORDS_VERSION);
+    cl_enc_u64(&e, r->incoming);
+    cl_enc_u64(&e, r->candidate);
+    cl_enc_f64(&e, r->score);
+    cl_enc_u8(&e, r->status);
+    cl_enc_i64(&e, r->created);
+    cl_enc_i64(&e, r->decided);
+    cl_enc_str(&e, r->by);
+    cl_enc_str(&e, r->reason);
+    cl_records_key(k, id);
+    return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REVIEW, k, 8, buf, e.len)
+                         : CL_ERR_INTERNAL;
+}
+
+int cl_matchq_review_get(cl_txn *t, uint64_t id, cl_matchq_review *r)
+{
+    uint8_t buf[CL_NOTE_SZ + 256], k[8];
+    size_t len = 0;
+    cl_records_key(k, id);
+    int rc = cl_store_get(t, CL_DB_REVIEW, k, 8, buf, sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
+        return CL_ERR_CORRUPT;
+    r->incoming = cl_dec_u64(&d);
+    r->candidate = cl_dec_u64(&d);
+    r->score = cl_dec_f64(&d);
+    r->status = cl_dec_u8(&d);
+    r->created = cl_dec_i64(&d);
+    r->decided = cl_dec_i64(&d);
+    CL_DEC_STR(&d, r->by);
+    CL_DEC_STR(&d, r->reason);
+    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_matchq_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
+                         double score, int64_t now)
+{
+    cl_matchq_review r;
+    uint64_t id;
+    /* a pair is queued once, whichever record came first */
+    uint8_t qk[CL_BLIND_LEN + 8], v[1];
+    char pair[48];
+    size_t len;
+    snprintf(pair, sizeof(pair), "%" PRIu64 "-%" PRIu64,
+             incoming < candidate ? incoming : candidate,
+             incoming < candidate ? candidate : incoming);
+    cl_store_blind(cl_store_of(t), qk, "queued", (const uint8_t *)pair,
+                   strlen(pair));
+    cl_be64_put(qk + CL_BLIND_LEN, incoming);
+    int q =
+        cl_store_get_raw(t, CL_DB_BLOCK, qk, sizeof(qk), v, sizeof(v), &len);
+    if (q == CL_OK)
+        return CL_OK;
+    if (q != CL_ERR_NOT_FOUND)
+        return q;
+    cl_be64_put(qk + CL_BLIND_LEN, candidate);
+    q = cl_store_get_raw(t, CL_DB_BLOCK, qk, sizeof(qk), v, sizeof(v), &len);
+    if (q == CL_OK)
+        return CL_OK;
+    if (q != CL_ERR_NOT_FOUND ||
+        (q = cl_store_put_raw(t, CL_DB_BLOCK, qk, sizeof(qk), NULL, 0)) !=
+            CL_OK)
+        return q;
+    memset(&r, 0, sizeof(r));
+    r.incoming = incoming;
+    r.candidate = candidate;
+    r.score = score;
+    r.created = now;
+    int rc = cl_store_next_id(t, "review", &id);
+    return rc == CL_OK ? s_review_put(t, id, &r) : rc;
+}
+
+/* The index row that says a coordinator decided where record rid
+ * belongs (accepted or rejected a match with it, or split it off). */
+void cl_matchq_decided_key(const cl_store *st, uint64_t rid,
+                           uint8_t k[CL_BLIND_LEN + 8])
+{
+    char v[24];
+    snprintf(v, sizeof(v), "%" PRIu64, rid);
+    cl_store_blind(st, k, "decided", (const uint8_t *)v, strlen(v));
+    cl_be64_put(k + CL_BLIND_LEN, rid);
+}
+
+static int s_mark_decided(cl_txn *t, uint64_t rid)
+{
+    uint8_t k[CL_BLIND_LEN + 8];
+    cl_matchq_decided_key(cl_store_of(t), rid, k);
+    return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
+}
+
+/* Whether any record of person pid was decided on by a coordinator. */
+int cl_matchq_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
+                             bool *decided)
+{
+    cl_records_ids recs = {.max = SIZE_MAX};
+    uint8_t k[CL_BLIND_LEN + 8], v[1];
+    size_t len;
+    *decided = false;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++) {
+        cl_matchq_decided_key(st, recs.v[i], k);
+        rc = cl_store_get_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v), &len);
+        *decided = rc == CL_OK;
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+    }
+    free(recs.v);
+    return rc;
+}
+
+/* One open pair of the queue, as scored under today's weights. */
+typedef struct s_rl_item {
+    uint64_t id;
+    double score;
+} s_rl_item;
+
+typedef struct s_rl_ctx {
+    const cl_match_config *mc;
+    cl_txn *t;
+    const cl_review_query *q;
+    s_rl_item *v;
+    size_t n, cap;
+} s_rl_ctx;
+
+/* The pair of review id, if it is still open and its records are two
+ * people: *keep false otherwise. */
+static int s_review_pair(cl_txn *t, uint64_t id, cl_matchq_review *r,
+                         cl_records_record *a, cl_records_record *b, bool *keep)
+{
+    *keep = false;
+    int rc = cl_matchq_review_get(t, id, r);
+    if (rc != CL_OK || r->status != 0)
+        return rc;
+    if ((rc = cl_records_record_get(t, r->incoming, a)) != CL_OK ||
+        (rc = cl_records_record_get(t, r->candidate, b)) != CL_OK)
+        return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* purged meanwhile */
+    *keep = a->person_id != b->person_id; /* else linked some other way */
+    return CL_OK;
+}
+
+static int s_review_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_rl_ctx *c = ctx;
+    cl_matchq_review r;
+    cl_records_record a, b;
+    bool keep;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    uint64_t id = cl_be64_get(key);
+    int rc = s_review_pair(c->t, id, &r, &a, &b, &keep);
+    if (rc == CL_OK && keep && c->q->agency[0])
+        keep =
+            !strcmp(a.agency, c->q->agency) || !strcmp(b.agency, c->q->agency);
+    double w = keep ? cl_match_score(c->mc, &a.p, &b.p) : 0;
+    double p = cl_match_probability(c->mc, w);
+    if (keep && c->q->min_p > 0 && p < c->q->min_p)
+        keep = false;
+    if (keep && c->q->max_p > 0 && p > c->q->max_p)
+        keep = false;
+    sodium_memzero(&a, sizeof(a));
+    sodium_memzero(&b, sizeof(b));
+    if (rc != CL_OK || !keep)
+        return rc;
+    s_rl_item *it =
+        cl_records_push((void **)&c->v, &c->n, &c->cap, sizeof(*it));
+    if (!it)
+        return CL_ERR_NOMEM;
+    it->id = id;
+    it->score = w;
+    return CL_OK;
+}
+
+/* Highest weight first, then oldest. */
+static int s_rl_cmp(const void *x, const void *y)
+{
+    const s_rl_item *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
+                        const cl_caller *caller, const cl_review_query *q,
+                        cl_review_items *out, cl_audit_note *note,
+                        char err[CL_ERROR_SZ])
+{
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "the review queue needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (note)
+        CL_COPY(note->purpose, "match review queue");
+    uint32_t limit = q->limit ? q->limit : 50;
+    if (limit > CL_REVIEW_PAGE_MAX) {
+        snprintf(err, CL_ERROR_SZ, "limit: at most %d pairs a page",
+                 CL_REVIEW_PAGE_MAX);
+        return CL_ERR_INVALID;
+    }
+    uint64_t after = 0;
+    if (q->after[0] && !cl_records_parse_prefixed(q->after, 'Q', &after)) {
+        snprintf(err, CL_ERROR_SZ, "after_review_id must look like Q00000042");
+        return CL_ERR_INVALID;
+    }
+    s_rl_ctx c = {mc, t, q, NULL, 0, 0};
+    size_t cap = 0, from = 0;
+    int rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
+    if (rc != CL_OK)
+        goto out;
+    if (c.n > 1)
+        qsort(c.v, c.n, sizeof(*c.v), s_rl_cmp);
+    out->total = (uint32_t)c.n;
+    if (after) {
+        /* continue after the cursor's place in the order, even if the
+         * cursor's own pair was decided meanwhile */
+        cl_matchq_review cur;
+        cl_records_record a, b;
+        bool keep;
+        s_rl_item key = {after, 0};
+        if ((rc = s_review_pair(t, after, &cur, &a, &b, &keep)) != CL_OK) {
+            if (rc == CL_ERR_NOT_FOUND)
+                snprintf(err, CL_ERROR_SZ, "no such review %s", q->after);
+            goto out;
+        }
+        key.score = keep ? cl_match_score(mc, &a.p, &b.p) : cur.score;
+        sodium_memzero(&a, sizeof(a));
+        sodium_memzero(&b, sizeof(b));
+        while (from < c.n && s_rl_cmp(&c.v[from], &key) <= 0)
+            from++;
+    } else if (q->page > 1) {
+        from = (size_t)(q->page - 1) * limit;
+    }
+    for (size_t i = from; i < c.n && out->n < limit && rc == CL_OK; i++) {
+        cl_matchq_review r;
+        cl_records_record a, b;
+        bool keep;
+        if ((rc = s_review_pair(t, c.v[i].id, &r, &a, &b, &keep)) != CL_OK ||
+            !keep)
+            continue;
+        cl_review_item *it =
+            cl_records_push((void **)&out->v, &out->n, &cap, sizeof(*it));
+        if (!it) {
+            rc = CL_ERR_NOMEM;
+            break;
+        }
+        snprintf(it->id, sizeof(it->id), "Q%08" PRIu64, c.v[i].id);
+        it->score =
+            cl_match_explain(mc, &a.p, &b.p, NULL, it->fields, &it->n_fields);
+        it->probability = cl_match_probability(mc, it->score);
+        cl_records_record_view(&it->incoming, r.incoming, &a);
+        cl_records_record_view(&it->candidate, r.candidate, &b);
+        cl_core_pid_str(it->incoming_pid, a.person_id);
+        cl_core_pid_str(it->candidate_pid, b.person_id);
+        it->created = r.created;
+        cl_records_note_person(note, a.person_id);
+        cl_records_note_person(note, b.person_id);
+        sodium_memzero(&a, sizeof(a));
+        sodium_memzero(&b, sizeof(b));
+        if (out->n == limit && i + 1 < c.n)
+            CL_COPY(out->next, it->id);
+    }
+out:
+    free(c.v);
+    if (rc != CL_OK) {
+        free(out->v);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
+/* Move record rid from person `from` to person `to`. */
+static int s_move_record(cl_txn *t, uint64_t rid, uint64_t from, uint64_t to,
+                         uint8_t reason)
+{
+    cl_records_record rec;
+    uint8_t k[16];
+    int rc = cl_records_record_get(t, rid, &rec);
+    if (rc != CL_OK)
+        return rc;
+    rec.person_id = to;
+    rec.link_reason = reason;
+    rc = cl_records_record_put(t, rid, &rec);
+    sodium_memzero(&rec, sizeof(rec));
+    cl_records_key(k, from);
+    cl_records_key(k + 8, rid);
+    if (rc == CL_OK)
+        rc = cl_store_del(t, CL_DB_PERSON_RECORDS, k, 16);
+    cl_records_key(k, to);
+    if (rc == CL_OK)
+        rc = cl_store_put_raw(t, CL_DB_PERSON_RECORDS, k, 16, NULL, 0);
+    return rc;
+}
+
+/* Merge person `from` into person `to`: records, relationships, plans. */
+int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
+                           uint8_t reason)
+{
+    cl_records_ids recs = {.max = SIZE_MAX}, rels = {.max = SIZE_MAX},
+                   plans = {.max = SIZE_MAX};
+    uint8_t k[16], buf[256];
+    size_t len;
+    int64_t created, last;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, from, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
+        rc = s_move_record(t, recs.v[i], from, to, reason);
+    if (rc == CL_OK)
+        rc = cl_records_children(t, CL_DB_RELATION, from, &rels);
+    for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
+        uint64_t o = rels.v[i];
+        cl_records_key(k, from);
+        cl_records_key(k + 8, o);
+        if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
+                               &len)) != CL_OK)
+            break;
+        rc = cl_store_del(t, CL_DB_RELATION, k, 16);
+        if (rc == CL_OK && o != to) {
+            cl_records_key(k, to);
+            rc = cl_store_put(t, CL_DB_RELATION, k, 16, buf, len);
+        }
+        cl_records_key(k, o);
+        cl_records_key(k + 8, from);
+        if (rc == CL_OK && (rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf,
+                                              sizeof(buf), &len)) == CL_OK) {
+            rc = cl_store_del(t, CL_DB_RELATION, k, 16);
+            cl_records_key(k + 8, to);
+            if (rc == CL_OK && o != to)
+                rc = cl_store_put(t, CL_DB_RELATION, k, 16, buf, len);
+        } else if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+        }
+    }
+    if (rc == CL_OK)
+        rc = cl_records_children(t, CL_DB_PERSON_PLANS, from, &plans);
+    for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
+        uint8_t how = 0;
+        size_t hl;
+        cl_records_plan pr;
+        cl_records_key(k, from);
+        cl_records_key(k + 8, plans.v[i]);
+        rc = cl_store_get_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1, &hl);
+        if (rc == CL_OK)
+            rc = cl_store_del(t, CL_DB_PERSON_PLANS, k, 16);
+        cl_records_key(k, to);
+        if (rc == CL_OK)
+            rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1);
+        if (rc == CL_OK &&
+            (rc = cl_records_plan_get(t, plans.v[i], &pr)) == CL_OK &&
+            pr.child == from) {
+            pr.child = to;
+            rc = cl_records_plan_put(t, plans.v[i], &pr);
+        }
+    }
+    if (rc == CL_OK)
+        rc = cl_records_person_get(t, from, &created, &last);
+    cl_records_key(k, from);
+    if (rc == CL_OK)
+        rc = cl_store_del(t, CL_DB_PERSON, k, 8);
+    if (rc == CL_OK)
+        rc = cl_records_activity(t, from, last, false);
+    if (rc == CL_OK)
+        rc = cl_records_touch(t, to, now);
+    free(recs.v);
+    free(rels.v);
+    free(plans.v);
+    return rc;
+}
+
+int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
+                        const cl_link_change *c, int64_t now,
+                        cl_publish_result *out, cl_audit_note *note,
+                        char err[CL_ERROR_SZ])
+{
+    uint64_t id;
+    int rc;
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "changing links needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (!c->reason[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a reason is required (kept for the "
+                 "auditor)");
+        return CL_ERR_INVALID;
+    }
+    if (note)
+        CL_COPY(note->purpose, c->reason);
+    if (kind == CL_REQ_SPLIT_RECORD) {
+        cl_records_record rec;
+        cl_records_ids recs = {.max = 2};
+        uint64_t fresh;
+        if (!cl_records_parse_prefixed(c->id, 'R', &id)) {
+            snprintf(err, CL_ERROR_SZ, "record_id must look like R00000042");
+            return CL_ERR_INVALID;
+        }
+        if ((rc = cl_records_record_get(t, id, &rec)) != CL_OK) {
+            if (rc == CL_ERR_NOT_FOUND)
+                snprintf(err, CL_ERROR_SZ, "no such record");
+            return rc;
+        }
+        uint64_t old = rec.person_id;
+        sodium_memzero(&rec, sizeof(rec));
+        cl_records_note_person(note, old);
+        rc = cl_records_children(t, CL_DB_PERSON_RECORDS, old, &recs);
+        size_t n = recs.n;
+        free(recs.v);
+        if (rc != CL_OK)
+            return rc;
+        if (n < 2) {
+            snprintf(err, CL_ERROR_SZ, "the record is the person's only one");
+            return CL_ERR_INVALID;
+        }
+        if ((rc = cl_store_next_id(t, "person", &fresh)) != CL_OK ||
+            (rc = cl_records_person_put(t, fresh, now, now)) != CL_OK ||
+            (rc = cl_records_activity(t, fresh, now, true)) != CL_OK ||
+            (rc = s_move_record(t, id, old, fresh, CL_LINK_NEW)) != CL_OK ||
+            (rc = s_mark_decided(t, id)) != CL_OK)
+            return rc;
+        cl_records_note_person(note, fresh);
+        cl_core_pid_str(out->reference, fresh);
+        if (note)
+            CL_COPY(note->detail, c->id);
+        return CL_OK;
+    }
+    /* review decision */
+    cl_matchq_review r;
+    cl_records_record a, b;
+    if (!cl_records_parse_prefixed(c->id, 'Q', &id)) {
+        snprintf(err, CL_ERROR_SZ, "review_id must look like Q00000042");
+        return CL_ERR_INVALID;
+    }
+    if ((rc = cl_matchq_review_get(t, id, &r)) != CL_OK) {
+        if (rc == CL_ERR_NOT_FOUND)
+            snprintf(err, CL_ERROR_SZ, "no such review");
+        return rc;
+    }
+    if (r.status != 0) {
+        snprintf(err, CL_ERROR_SZ, "review %s was decided already", c->id);
+        return CL_ERR_INVALID;
+    }
+    if ((rc = cl_records_record_get(t, r.incoming, &a)) != CL_OK ||
+        (rc = cl_records_record_get(t, r.candidate, &b)) != CL_OK)
+        return rc;
+    uint64_t from = a.person_id, to = b.person_id;
+    sodium_memzero(&a, sizeof(a));
+    sodium_memzero(&b, sizeof(b));
+    cl_records_note_person(note, from);
+    cl_records_note_person(note, to);
+    if (c->accept && from != to &&
+        (rc = cl_matchq_merge_people(t, from, to, now, CL_LINK_REVIEWED)) !=
+            CL_OK)
+        return rc;
+    /* where these records belong was decided: never moved again without
+     * a coordinator */
+    if ((rc = s_mark_decided(t, r.incoming)) != CL_OK ||
+        (rc = s_mark_decided(t, r.candidate)) != CL_OK)
+        return rc;
+    r.status = c->accept ? 1 : 2;
+    r.decided = now;
+    CL_COPY(r.by, caller->name);
+    CL_COPY(r.reason, c->reason);
+    if ((rc = s_review_put(t, id, &r)) != CL_OK)
+        return rc;
+    cl_core_pid_str(out->reference, c->accept ? to : from);
+    if (note)
+        CL_COPY(note->detail, c->id);
+    return CL_OK;
+}

@@ -12,13 +12,14 @@
  *                    append its own markers, see crashlog.h)
  *
  * What is recorded (crashlog.h): every write, pwrite, writev and pwritev
- * with its offset and bytes; every completed fsync and fdatasync (a write
- * to an O_SYNC or O_DSYNC descriptor counts as a write then a sync); for
- * a small file, its whole content at each sync as well (stdio's writes go
- * through glibc's internal write, which no preload can see); ftruncate,
- * rename, unlink and a folder's fsync (which makes renames durable). A
- * sync event is appended after the real call returned, so everything a
- * reader of the log sees before it was on the disk when it was appended.
+ * with its offset and bytes; an open with O_TRUNC (as a truncate); every
+ * completed fsync and fdatasync (a write to an O_SYNC or O_DSYNC descriptor
+ * counts as a write then a sync); for a small file, its whole content at each
+ * sync as well (stdio's writes go through glibc's internal write, which no
+ * preload can see); ftruncate, rename, unlink and a folder's fsync (which makes
+ * renames durable). A sync event is appended after the real call returned, so
+ * everything a reader of the log sees before it was on the disk when it was
+ * appended.
  *
  * msync is recorded as an event the test refuses: writes through a shared
  * mapping cannot be seen here, so a store that started using them
@@ -68,6 +69,8 @@ static int (*s_ftruncate)(int, off_t);
 static int (*s_rename)(const char *, const char *);
 static int (*s_renameat)(int, const char *, int, const char *);
 static int (*s_unlink)(const char *);
+static int (*s_open)(const char *, int, ...);
+static int (*s_openat)(int, const char *, int, ...);
 
 static void s_resolve(void)
 {
@@ -88,6 +91,8 @@ static void s_resolve(void)
     s_renameat = (int (*)(int, const char *, int, const char *))dlsym(
         RTLD_NEXT, "renameat");
     s_unlink = (int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+    s_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+    s_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
 }
 
 /* A wrapper may run before the constructor (another library's). */
@@ -472,4 +477,67 @@ int unlink(const char *path)
     pthread_mutex_unlock(&s_lock);
     errno = e;
     return r;
+}
+
+/* An open with O_TRUNC empties an existing file: a change like a write. */
+static int s_opened(int fd, int flags)
+{
+    char name[PATH_MAX];
+    if (fd >= 0 && (flags & O_TRUNC) && s_recorded(fd, name)) {
+        pthread_mutex_lock(&s_lock);
+        s_emit(CL_CRASHLOG_TRUNCATE, name, 0, NULL, 0);
+        pthread_mutex_unlock(&s_lock);
+    }
+    return fd;
+}
+
+int open(const char *path, int flags, ...)
+{
+    s_need();
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    int fd = s_open(path, flags, mode);
+    int e = errno;
+    s_opened(fd, flags);
+    errno = e;
+    return fd;
+}
+
+int open64(const char *path, int flags, ...)
+{
+    s_need();
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    int fd = s_open(path, flags, mode);
+    int e = errno;
+    s_opened(fd, flags);
+    errno = e;
+    return fd;
+}
+
+int openat(int dir, const char *path, int flags, ...)
+{
+    s_need();
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    int fd = s_openat(dir, path, flags, mode);
+    int e = errno;
+    s_opened(fd, flags);
+    errno = e;
+    return fd;
 }

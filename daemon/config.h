@@ -68,6 +68,23 @@ typedef struct cl_config {
     bool standby;        /* --standby: follow, never write */
 } cl_config;
 
+/* One setting as its table row describes it (for documentation checks
+ * and tests; borrowed, static). */
+typedef struct cl_config_row {
+    const char *section; /* [section] */
+    const char *name;    /* key; ending in '*': any key so begun */
+    bool number;         /* a whole number bounded by lo..hi */
+    bool has_default;    /* def is the default (else its module's) */
+    uint64_t def;        /* default, in the setting's unit */
+    double lo, hi;       /* bounds of a number */
+} cl_config_row;
+
+/* How many settings there are; cl_config_setting(i) for i below it. */
+size_t cl_config_settings(void);
+
+/* Row i into out; false past the end. */
+bool cl_config_setting(size_t i, cl_config_row *out);
+
 /* Defaults for every setting (no paths). */
 void cl_config_defaults(cl_config *c);
 

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "ids.h"
 #include "progress.h"
 
 /* --- review list ---------------------------------------------------------- */
@@ -402,7 +403,8 @@ static int s_fetch_links(cli_conn *cn, cl_client *c, s_ev *v, size_t n)
         for (size_t i = 0; i < rep.u.links.n; i++) {
             const cl_link_row *r = &rep.u.links.v[i];
             uint64_t pid = 0;
-            if (!r->local_id[0] || sscanf(r->person_id, "P%" SCNu64, &pid) != 1)
+            if (!r->local_id[0] ||
+                cl_id_parse(&pid, CL_ID_PERSON, r->person_id) != CL_OK)
                 continue;
             s_ev *e = s_find(v, n, r->agency, r->local_id);
             if (e) {
@@ -970,9 +972,10 @@ int cli_links(cli_conn *cn, int argc, char **argv)
         }
         rows += rep.u.links.n;
         uint64_t last = 0;
-        if (rep.u.links.n)
-            last = strtoull(rep.u.links.v[rep.u.links.n - 1].record_id + 1,
-                            NULL, 10);
+        if (rep.u.links.n &&
+            cl_id_parse(&last, CL_ID_RECORD,
+                        rep.u.links.v[rep.u.links.n - 1].record_id) != CL_OK)
+            last = 0;
         cl_progress_update(&prog, rows,
                            rep.u.links.last_id
                                ? (double)last / (double)rep.u.links.last_id

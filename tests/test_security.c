@@ -138,6 +138,22 @@ static void test_audit_index_rows_verified(void **state)
     assert_non_null(strstr(v.problem, "index"));
 }
 
+/* The same for the index of entries by named user (audit search --user):
+ * deleting a user's rows hides what that member of staff looked at. */
+static void test_audit_user_index_rows_verified(void **state)
+{
+    th_daemon *d = *state;
+    s_publish_and_view(d, "GP-S4"); /* the coordinator's view names a user */
+    assert_true(s_verify(d, NULL).intact);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_true(s_raw_delete_first_group(d, "audit_user", 16) >= 1);
+    th_start(d, NULL);
+    cl_audit_verify_result v = s_verify(d, NULL);
+    assert_false(v.intact);
+    assert_non_null(strstr(v.problem, "user index has no row"));
+    assert_true(v.first_bad_seq >= 1);
+}
+
 static int s_count(const char *path, const char *needle)
 {
     FILE *f = fopen(path, "re");
@@ -953,6 +969,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_index_rows_verified,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_audit_user_index_rows_verified,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_checkpoints_shipped_rollback_caught),
         cmocka_unit_test_setup_teardown(test_import_reply_is_no_oracle,

@@ -20,6 +20,7 @@
 
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,7 +269,7 @@ static int s_cp_parse(cl_txn *t, const char *text, uint64_t *seq,
     return CL_OK;
 }
 
-/* Count the rows of the audit's person index. */
+/* Count the rows of one of the audit's indexes. */
 static int s_row_count(void *ctx, const uint8_t *key, size_t len)
 {
     (void)key;
@@ -277,52 +278,184 @@ static int s_row_count(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-/*
- * The person index rows of entry seq: every person it names must have its
- * row (a deleted row hides the entry from that person's search). Returns
- * how many distinct rows the entry accounts for in *rows, or CL_ERR_CORRUPT
- * when one is missing (*missing names the person).
- */
-static int s_entry_rows(cl_txn *t, uint64_t seq, const uint64_t *pids,
-                        cl_audit_entry *e, uint64_t *rows, uint64_t *missing)
+/* One walk of the chain by cl_audit_verify. */
+typedef struct s_verify {
+    cl_txn *t;
+    cl_audit_verify_result *out;
+    uint8_t running[S_HASH]; /* hash of the last entry checked */
+    uint64_t cp_seq;         /* a kept checkpoint's entry, 0 if none */
+    uint8_t cp_hash[S_HASH]; /* ... and its hash */
+    uint64_t person_rows;    /* person index rows the entries account for */
+    uint64_t user_rows;      /* user index rows the entries account for */
+} s_verify;
+
+/* Stop the walk at entry seq with a problem: returns 1. */
+static int s_broken(s_verify *v, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int s_broken(s_verify *v, uint64_t seq, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->out->problem, sizeof(v->out->problem), fmt, ap);
+    va_end(ap);
+    v->out->first_bad_seq = seq;
+    return 1;
+}
+
+/*
+ * The index rows of entry seq: every person it names must have its row in
+ * the person index, and its named user (if any) its row in the user index
+ * (a deleted row hides the entry from that search). Adds the distinct rows
+ * the entry accounts for; 1 (problem set) when one is missing.
+ */
+static int s_entry_rows(s_verify *v, uint64_t seq, const uint64_t *pids,
+                        const cl_audit_entry *e)
+{
+    uint8_t b[1];
+    size_t bl;
     for (uint32_t i = 0; i < e->n_persons; i++) {
         bool dup = false;
         for (uint32_t j = 0; j < i && !dup; j++)
             dup = pids[j] == pids[i];
         if (dup)
             continue;
-        uint8_t ik[16], b[1];
-        size_t bl;
+        uint8_t ik[16];
         cl_be64_put(ik, pids[i]);
         cl_be64_put(ik + 8, seq);
-        int rc =
-            cl_store_get_raw(t, CL_DB_AUDIT_PERSON, ik, 16, b, sizeof(b), &bl);
-        if (rc == CL_ERR_NOT_FOUND) {
-            *missing = pids[i];
-            return CL_ERR_CORRUPT;
+        int rc = cl_store_get_raw(v->t, CL_DB_AUDIT_PERSON, ik, 16, b,
+                                  sizeof(b), &bl);
+        /* CORRUPT: the person's group of rows no longer adds up */
+        if (rc == CL_ERR_NOT_FOUND || rc == CL_ERR_CORRUPT) {
+            char pid[CL_PID_SZ];
+            cl_core_pid_str(pid, pids[i]);
+            return s_broken(v, seq,
+                            "entry %" PRIu64 " names %s but the audit's "
+                            "person index has no row for it (removed: a "
+                            "search for that person would not show it)",
+                            seq, pid);
         }
         if (rc != CL_OK)
             return rc;
-        (*rows)++;
+        v->person_rows++;
     }
+    if (!e->user.id[0])
+        return CL_OK;
+    uint8_t uk[CL_BLIND_LEN + 8];
+    s_user_blind(v->t, uk, e->user.id);
+    cl_be64_put(uk + CL_BLIND_LEN, seq);
+    int rc = cl_store_get_raw(v->t, CL_DB_AUDIT_USER, uk, sizeof(uk), b,
+                              sizeof(b), &bl);
+    if (rc == CL_ERR_NOT_FOUND || rc == CL_ERR_CORRUPT)
+        return s_broken(v, seq,
+                        "entry %" PRIu64 " names a user but the audit's user "
+                        "index has no row for it (removed: a search by that "
+                        "user would not show it)",
+                        seq);
+    if (rc != CL_OK)
+        return rc;
+    v->user_rows++;
+    return CL_OK;
+}
+
+/* Entry i: present, authentic, in its place, following entry i - 1, its
+ * index rows there. CL_OK to go on, 1 (problem set) or an error. */
+static int s_verify_entry(s_verify *v, uint64_t i)
+{
+    uint64_t pids[CL_AUDIT_PERSONS], seq;
+    uint8_t buf[4096], prev[S_HASH];
+    cl_audit_entry e;
+    size_t len = 0;
+    int rc = s_entry_get(v->t, i, buf, sizeof(buf), &len);
+    if (rc == CL_ERR_NOT_FOUND)
+        return s_broken(v, i, "entry %" PRIu64 " is missing (removed)", i);
+    if (rc == CL_ERR_CORRUPT ||
+        (rc == CL_OK && s_entry_decode(buf, len, &seq, prev, &e, pids)))
+        rc = s_broken(
+            v, i, "entry %" PRIu64 " was altered (does not authenticate)", i);
+    else if (rc == CL_OK && seq != i)
+        rc = s_broken(v, i,
+                      "entry %" PRIu64 " holds entry %" PRIu64
+                      " (reordered or replaced)",
+                      i, seq);
+    else if (rc == CL_OK && sodium_memcmp(prev, v->running, S_HASH) != 0)
+        rc = s_broken(v, i,
+                      "entry %" PRIu64 " does not follow entry %" PRIu64
+                      " (altered, removed or reordered)",
+                      i, i - 1);
+    else if (rc == CL_OK)
+        rc = s_entry_rows(v, i, pids, &e);
+    if (rc == CL_OK) {
+        crypto_generichash(v->running, S_HASH, buf, len, NULL, 0);
+        v->out->entries = i;
+        if (i == v->cp_seq)
+            v->out->checkpoint_ok =
+                sodium_memcmp(v->running, v->cp_hash, S_HASH) == 0;
+    }
+    sodium_memzero(buf, sizeof(buf));
+    sodium_memzero(&e, sizeof(e));
+    return rc;
+}
+
+/* Each audit index holds exactly the rows the entries account for: more
+ * would be rows added (a search showing entries that do not name the
+ * person, or the user). */
+static int s_verify_index_totals(s_verify *v, uint64_t head)
+{
+    const struct {
+        cl_db db;
+        const char *what;
+        uint64_t want;
+    } ix[] = {{CL_DB_AUDIT_PERSON, "person", v->person_rows},
+              {CL_DB_AUDIT_USER, "user", v->user_rows}};
+    for (size_t i = 0; i < sizeof(ix) / sizeof(ix[0]); i++) {
+        uint64_t stored = 0;
+        int rc = cl_store_scan(v->t, ix[i].db, NULL, 0, s_row_count, &stored);
+        if (rc != CL_OK)
+            return rc;
+        if (stored != ix[i].want)
+            return s_broken(v, head,
+                            "the audit's %s index holds %" PRIu64
+                            " rows where the entries name %" PRIu64
+                            " (rows were added: a search would show entries "
+                            "that do not name the %s)",
+                            ix[i].what, stored, ix[i].want, ix[i].what);
+    }
+    return CL_OK;
+}
+
+/* The kept checkpoint against the walk: 1 (problem set) if it differs. */
+static int s_verify_checkpoint(s_verify *v, uint64_t head)
+{
+    cl_audit_verify_result *out = v->out;
+    if (!out->checkpoint_checked)
+        return CL_OK;
+    if (v->cp_seq == 0)
+        out->checkpoint_ok =
+            sodium_memcmp(v->cp_hash, (uint8_t[S_HASH]){0}, S_HASH) == 0;
+    if (v->cp_seq > head)
+        return s_broken(v, head + 1,
+                        "the log is shorter than the checkpoint (%" PRIu64
+                        " < %" PRIu64 "): entries were removed",
+                        head, v->cp_seq);
+    if (!out->checkpoint_ok)
+        return s_broken(v, v->cp_seq,
+                        "entry %" PRIu64 " differs from the kept checkpoint: "
+                        "the log up to it was rewritten",
+                        v->cp_seq);
     return CL_OK;
 }
 
 int cl_audit_verify(cl_txn *t, const char *checkpoint,
                     cl_audit_verify_result *out)
 {
-    uint64_t pids[CL_AUDIT_PERSONS], rows = 0, stored_rows = 0, missing = 0;
-    cl_audit_entry e;
-    uint8_t buf[4096], prev[S_HASH], running[S_HASH] = {0}, cp_hash[S_HASH];
-    uint64_t cp_seq = 0, seq;
-    size_t len = 0;
+    s_verify v = {.t = t, .out = out};
     s_head h;
     int rc;
     memset(out, 0, sizeof(*out));
     if (checkpoint && checkpoint[0]) {
         out->checkpoint_checked = true;
-        rc = s_cp_parse(t, checkpoint, &cp_seq, cp_hash, out->problem,
+        rc = s_cp_parse(t, checkpoint, &v.cp_seq, v.cp_hash, out->problem,
                         sizeof(out->problem));
         if (rc != CL_OK)
             return rc;
@@ -332,108 +465,28 @@ int cl_audit_verify(cl_txn *t, const char *checkpoint,
                  "the chain head cannot be read (%s)", cl_strerror(rc));
         return CL_OK;
     }
-    for (uint64_t i = 1; i <= h.seq; i++) {
-        rc = s_entry_get(t, i, buf, sizeof(buf), &len);
-        if (rc == CL_ERR_NOT_FOUND) {
-            out->first_bad_seq = i;
-            snprintf(out->problem, sizeof(out->problem),
-                     "entry %" PRIu64 " is missing (removed)", i);
-            return CL_OK;
-        }
-        if (rc == CL_ERR_CORRUPT ||
-            (rc == CL_OK && s_entry_decode(buf, len, &seq, prev, &e, pids))) {
-            out->first_bad_seq = i;
-            snprintf(out->problem, sizeof(out->problem),
-                     "entry %" PRIu64 " was altered (does not authenticate)",
-                     i);
-            return CL_OK;
-        }
-        if (rc != CL_OK)
-            return rc;
-        if (seq != i) {
-            out->first_bad_seq = i;
-            snprintf(out->problem, sizeof(out->problem),
-                     "entry %" PRIu64 " holds entry %" PRIu64
-                     " (reordered or replaced)",
-                     i, seq);
-            return CL_OK;
-        }
-        if (sodium_memcmp(prev, running, S_HASH) != 0) {
-            out->first_bad_seq = i;
-            snprintf(out->problem, sizeof(out->problem),
-                     "entry %" PRIu64 " does not follow entry %" PRIu64
-                     " (altered, removed or reordered)",
-                     i, i - 1);
-            return CL_OK;
-        }
-        rc = s_entry_rows(t, i, pids, &e, &rows, &missing);
-        if (rc == CL_ERR_CORRUPT) {
-            char pid[CL_PID_SZ];
-            cl_core_pid_str(pid, missing);
-            out->first_bad_seq = i;
-            snprintf(out->problem, sizeof(out->problem),
-                     "entry %" PRIu64 " names %s but the audit's person "
-                     "index has no row for it (removed: a search for that "
-                     "person would not show it)",
-                     i, pid);
-            return CL_OK;
-        }
-        if (rc != CL_OK)
-            return rc;
-        crypto_generichash(running, S_HASH, buf, len, NULL, 0);
-        sodium_memzero(buf, len);
-        out->entries = i;
-        if (i == cp_seq)
-            out->checkpoint_ok = sodium_memcmp(running, cp_hash, S_HASH) == 0;
-    }
-    if (sodium_memcmp(running, h.hash, S_HASH) != 0) {
-        out->first_bad_seq = h.seq;
-        snprintf(out->problem, sizeof(out->problem),
-                 "the chain head does not match entry %" PRIu64, h.seq);
-        return CL_OK;
-    }
+    for (uint64_t i = 1; i <= h.seq && rc == CL_OK; i++)
+        rc = s_verify_entry(&v, i);
+    if (rc == CL_OK && sodium_memcmp(v.running, h.hash, S_HASH) != 0)
+        rc = s_broken(&v, h.seq, "the chain head does not match entry %" PRIu64,
+                      h.seq);
     /* Every index that decides what a user sees: rows authenticate and
      * add up (store/), so a removed plan or agenda row is reported here. */
-    rc = cl_store_verify(t, out->problem, sizeof(out->problem));
-    if (rc == CL_ERR_CORRUPT) {
-        out->first_bad_seq = h.seq;
-        return CL_OK;
+    if (rc == CL_OK) {
+        rc = cl_store_verify(t, out->problem, sizeof(out->problem));
+        if (rc == CL_ERR_CORRUPT) {
+            out->first_bad_seq = h.seq;
+            return CL_OK;
+        }
     }
+    if (rc == CL_OK)
+        rc = s_verify_index_totals(&v, h.seq);
+    if (rc == CL_OK)
+        rc = s_verify_checkpoint(&v, h.seq);
+    if (rc == 1)
+        return CL_OK; /* not intact: out says why */
     if (rc != CL_OK)
         return rc;
-    rc = cl_store_scan(t, CL_DB_AUDIT_PERSON, NULL, 0, s_row_count,
-                       &stored_rows);
-    if (rc != CL_OK)
-        return rc;
-    if (stored_rows != rows) {
-        out->first_bad_seq = h.seq;
-        snprintf(out->problem, sizeof(out->problem),
-                 "the audit's person index holds %" PRIu64
-                 " rows where the entries name %" PRIu64
-                 " (rows were added: a search would show entries that do "
-                 "not name the person)",
-                 stored_rows, rows);
-        return CL_OK;
-    }
-    if (out->checkpoint_checked && cp_seq == 0)
-        out->checkpoint_ok =
-            sodium_memcmp(cp_hash, (uint8_t[S_HASH]){0}, S_HASH) == 0;
-    if (out->checkpoint_checked && cp_seq > h.seq) {
-        snprintf(out->problem, sizeof(out->problem),
-                 "the log is shorter than the checkpoint (%" PRIu64
-                 " < %" PRIu64 "): entries were removed",
-                 h.seq, cp_seq);
-        out->first_bad_seq = h.seq + 1;
-        return CL_OK;
-    }
-    if (out->checkpoint_checked && !out->checkpoint_ok) {
-        snprintf(out->problem, sizeof(out->problem),
-                 "entry %" PRIu64 " differs from the kept checkpoint: the log "
-                 "up to it was rewritten",
-                 cp_seq);
-        out->first_bad_seq = cp_seq;
-        return CL_OK;
-    }
     out->intact = true;
     return CL_OK;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cl_vec.h"
 #include "codec.h"
 
 /* Version 2 added the named user at the end; version 1 entries (before
@@ -502,16 +503,7 @@ static int s_seq_collect(void *ctx, const uint8_t *key, size_t len)
     s_seqs *s = ctx;
     if (len != s->key_len)
         return CL_ERR_CORRUPT;
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 64;
-        uint64_t *nv = realloc(s->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        s->v = nv;
-        s->cap = ncap;
-    }
-    s->v[s->n++] = cl_be64_get(key + len - 8);
-    return CL_OK;
+    return CL_VEC_PUSH(s->v, s->n, s->cap, cl_be64_get(key + len - 8));
 }
 
 /* The last `limit` entries whose index rows in db start with prefix (the

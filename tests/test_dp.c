@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "core.h"
+#include "dp_util.h"
 #include "harness.h"
 #include "refindex.h"
 #include "store.h"
@@ -31,44 +32,7 @@
 #error "CL_CASELINK_CLI must name the caselink binary"
 #endif
 
-static const char *NHS = "9434765919";
-
-static int s_call(cl_client *c, cl_request *req, cl_reply *rep)
-{
-    randombytes_buf(req->msgid, CL_MSGID_LEN);
-    int rc = cl_client_call(c, req, rep);
-    assert_int_equal(rc, CL_OK);
-    return (int)rep->status;
-}
-
-static int s_status(cl_client *co, const char *ref, uint8_t status,
-                    const char *reason, uint8_t outcome)
-{
-    cl_request *r = calloc(1, sizeof(*r));
-    cl_reply rep;
-    r->kind = CL_REQ_SET_STATUS;
-    CL_COPY(r->u.set_status.reference, ref);
-    r->u.set_status.status = status;
-    CL_COPY(r->u.set_status.reason, reason);
-    r->u.set_status.outcome = outcome;
-    int st = s_call(co, r, &rep);
-    cl_reply_clear(&rep);
-    free(r);
-    return st;
-}
-
-/* The auditor's export of the person with NHS; caller clears rep. */
-static int s_sar(th_daemon *d, cl_reply *rep)
-{
-    cl_client *au = th_client(d, "auditor");
-    cl_request *r = calloc(1, sizeof(*r));
-    r->kind = CL_REQ_SUBJECT_ACCESS;
-    CL_COPY(r->u.person_ref.match.nhs, NHS);
-    int st = s_call(au, r, rep);
-    free(r);
-    cl_client_close(&au);
-    return st;
-}
+static const char *NHS = DP_NHS;
 
 static const cl_referral_version *s_change(const cl_subject_access *sa,
                                            const char *ref, const char *change)
@@ -93,15 +57,15 @@ static void test_subject_access_after_status_changes(void **state)
     randombytes_buf(q->msgid, CL_MSGID_LEN);
     CL_COPY(q->u.publish.agency_ref, "GP-S2");
     assert_int_equal(th_publish(gp, q, r2), CL_STATUS_OK);
-    assert_int_equal(s_status(co, r1, CL_REFSTAT_ACCEPTED, "", 0),
+    assert_int_equal(dp_status(co, r1, CL_REFSTAT_ACCEPTED, "", 0),
                      CL_STATUS_OK);
-    assert_int_equal(s_status(co, r1, CL_REFSTAT_CLOSED, "", 1), CL_STATUS_OK);
-    assert_int_equal(s_status(co, r2, CL_REFSTAT_DECLINED,
-                              "threshold not met for adult services", 0),
+    assert_int_equal(dp_status(co, r1, CL_REFSTAT_CLOSED, "", 1), CL_STATUS_OK);
+    assert_int_equal(dp_status(co, r2, CL_REFSTAT_DECLINED,
+                               "threshold not met for adult services", 0),
                      CL_STATUS_OK);
 
     cl_reply rep;
-    assert_int_equal(s_sar(d, &rep), CL_STATUS_OK);
+    assert_int_equal(dp_sar(d, &rep), CL_STATUS_OK);
     const cl_subject_access *sa = &rep.u.subject;
     assert_int_equal(sa->person.n_referrals, 2);
     assert_int_equal(sa->n_history, 3);
@@ -150,7 +114,7 @@ static void test_correct_is_a_patch(void **state)
     CL_COPY(r->u.rectify.reference, "GP-P1"); /* the agency's own */
     CL_COPY(r->u.rectify.reason, "category was wrong");
     r->u.rectify.referral.category = 6;
-    assert_int_equal(s_call(gp, r, &rep), CL_STATUS_OK);
+    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_OK);
     assert_string_equal(rep.u.publish.reference, ref);
     cl_reply_clear(&rep);
 
@@ -171,7 +135,7 @@ static void test_correct_is_a_patch(void **state)
     CL_COPY(r->u.rectify.reference, ref);
     CL_COPY(r->u.rectify.reason, "moved");
     CL_COPY(r->u.rectify.referral.subject.postcode, "ls2 7xx");
-    assert_int_equal(s_call(gp, r, &rep), CL_STATUS_OK);
+    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);
     s_view(co, &rep);
     assert_int_equal(rep.u.person.n_records, 1);
@@ -183,13 +147,13 @@ static void test_correct_is_a_patch(void **state)
 
     /* nothing given: refused, and nothing changes */
     memset(&r->u.rectify.referral, 0, sizeof(r->u.rectify.referral));
-    assert_int_equal(s_call(gp, r, &rep), CL_STATUS_INVALID);
+    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_INVALID);
     assert_non_null(strstr(rep.error, "at least one field"));
     cl_reply_clear(&rep);
     /* a patch that would make the referral invalid: refused whole */
     r->u.rectify.referral.consent = 3; /* refused, without a note */
     r->u.rectify.referral.risk = 1;
-    assert_int_equal(s_call(gp, r, &rep), CL_STATUS_INVALID);
+    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_INVALID);
     assert_non_null(strstr(rep.error, "consent_note"));
     cl_reply_clear(&rep);
     s_view(co, &rep);
@@ -202,33 +166,33 @@ static void test_correct_is_a_patch(void **state)
     memset(&r->u.rectify.referral, 0, sizeof(r->u.rectify.referral));
     r->u.rectify.referral.risk = 1;
     CL_COPY(r->u.rectify.reference, "GP-P1");
-    assert_int_equal(s_call(police, r, &rep), CL_STATUS_NOT_FOUND);
+    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
     char other[CL_ERROR_SZ];
     CL_COPY(other, rep.error);
     cl_reply_clear(&rep);
     CL_COPY(r->u.rectify.reference, "GP-NEVER");
-    assert_int_equal(s_call(police, r, &rep), CL_STATUS_NOT_FOUND);
+    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
     assert_non_null(strstr(other, "from your agency"));
     assert_non_null(strstr(rep.error, "from your agency"));
     cl_reply_clear(&rep);
     CL_COPY(r->u.rectify.reference, ref);
     r->kind = CL_REQ_WITHDRAW_REFERRAL;
-    assert_int_equal(s_call(police, r, &rep), CL_STATUS_NOT_FOUND);
+    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
     cl_reply_clear(&rep);
     /* no reference at all */
     r->u.rectify.reference[0] = '\0';
-    assert_int_equal(s_call(gp, r, &rep), CL_STATUS_INVALID);
+    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_INVALID);
     assert_non_null(strstr(rep.error, "reference is required"));
     cl_reply_clear(&rep);
 
     /* withdrawn by the agency's own reference */
     CL_COPY(r->u.rectify.reference, "GP-P1");
     CL_COPY(r->u.rectify.reason, "sent in error");
-    assert_int_equal(s_call(gp, r, &rep), CL_STATUS_OK);
+    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);
 
     /* every earlier version kept, with who, when and why */
-    assert_int_equal(s_sar(d, &rep), CL_STATUS_OK);
+    assert_int_equal(dp_sar(d, &rep), CL_STATUS_OK);
     const cl_subject_access *sa = &rep.u.subject;
     assert_int_equal(sa->n_history, 3);
     const cl_referral_version *c1 = s_change(sa, ref, "corrected");
@@ -317,46 +281,12 @@ typedef struct s_world {
     char queued[CL_REF_SZ], split_rid[CL_REF_SZ];
 } s_world;
 
-static cl_request *s_req(cl_req_kind kind)
-{
-    cl_request *r = calloc(1, sizeof(*r));
-    assert_non_null(r);
-    r->kind = kind;
-    return r;
-}
-
-/* Send and expect OK; the reply is cleared unless keep. */
-static void s_ok(cl_client *c, cl_request *r, cl_reply *keep)
-{
-    cl_reply rep;
-    int st = s_call(c, r, &rep);
-    if (st != CL_STATUS_OK)
-        fail_msg("%s: status %d: %s", cl_wire_kind_name(r->kind), st,
-                 rep.error);
-    if (keep)
-        *keep = rep;
-    else
-        cl_reply_clear(&rep);
-    free(r);
-}
-
-static void s_jane(cl_person *p)
-{
-    CL_COPY(p->nhs, NHS);
-    CL_COPY(p->given, "Jane");
-    CL_COPY(p->family, "Smith");
-    CL_COPY(p->dob, "1985-04-12");
-    p->sex = 2;
-    CL_COPY(p->address, "MK-address 14 Mill Lane");
-    CL_COPY(p->postcode, "LS1 4AB");
-}
-
 static void k_publish(s_world *w)
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    cl_request *r = dp_req(CL_REQ_PUBLISH_REFERRAL);
     CL_COPY(r->u.publish.agency_ref, "GP-MK-1");
-    s_jane(&r->u.publish.subject);
+    dp_jane(&r->u.publish.subject);
     r->u.publish.category = 4;
     r->u.publish.risk = 2;
     r->u.publish.basis = 1;
@@ -370,14 +300,14 @@ static void k_publish(s_world *w)
     CL_COPY(r->u.publish.related[0].person.given, "Amy");
     CL_COPY(r->u.publish.related[0].person.family, "Smith");
     CL_COPY(r->u.publish.related[0].person.dob, "2015-06-01");
-    s_ok(w->gp, r, &rep);
+    dp_ok(w->gp, r, &rep);
     CL_COPY(w->ref1, rep.u.publish.reference);
     cl_reply_clear(&rep);
 }
 
 static void k_plan(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_PUBLISH_PLAN);
+    cl_request *r = dp_req(CL_REQ_PUBLISH_PLAN);
     cl_plan *p = &r->u.plan;
     CL_COPY(p->agency_ref, "CP-MK-1");
     p->type = 1;
@@ -391,43 +321,43 @@ static void k_plan(s_world *w)
     CL_COPY(p->child.dob, "2015-06-01");
     p->n_adults = 1;
     p->adults[0].rel = 1; /* parent */
-    s_jane(&p->adults[0].person);
-    s_ok(w->childrens, r, NULL);
+    dp_jane(&p->adults[0].person);
+    dp_ok(w->childrens, r, NULL);
     /* a second referral about Jane now alerts children's services */
     cl_reply rep;
-    r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    r = dp_req(CL_REQ_PUBLISH_REFERRAL);
     CL_COPY(r->u.publish.agency_ref, "GP-MK-2");
-    s_jane(&r->u.publish.subject);
+    dp_jane(&r->u.publish.subject);
     r->u.publish.category = 4;
     r->u.publish.basis = 1;
     r->u.publish.consent = 1;
     CL_COPY(r->u.publish.concern, "MK-concern-second");
-    s_ok(w->gp, r, &rep);
+    dp_ok(w->gp, r, &rep);
     CL_COPY(w->ref2, rep.u.publish.reference);
     cl_reply_clear(&rep);
 }
 
 static void k_import(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_IMPORT_PERSON);
-    s_jane(&r->u.import.person);
+    cl_request *r = dp_req(CL_REQ_IMPORT_PERSON);
+    dp_jane(&r->u.import.person);
     CL_COPY(r->u.import.person.local_id, "MK-ASC-LOCAL");
     CL_COPY(r->u.import.person.town, "MK-town");
     CL_COPY(r->u.import.agency, "Northshire Adult Social Care");
-    s_ok(w->adults, r, NULL);
+    dp_ok(w->adults, r, NULL);
 }
 
 static void k_find(s_world *w)
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_FIND_PERSON);
+    cl_request *r = dp_req(CL_REQ_FIND_PERSON);
     CL_COPY(r->u.find.match.given, "Jane");
     CL_COPY(r->u.find.match.family, "Smith");
     CL_COPY(r->u.find.match.dob, "1985-04-12");
     CL_COPY(r->u.find.justification, "MK-find-why: checking who this is");
     r->u.find.access_reason = 5;
     r->u.find.limit = 5;
-    s_ok(w->co, r, &rep);
+    dp_ok(w->co, r, &rep);
     assert_true(rep.u.candidates.n >= 1);
     CL_COPY(w->pid, rep.u.candidates.v[0].person_id);
     cl_reply_clear(&rep);
@@ -436,159 +366,159 @@ static void k_find(s_world *w)
 static void k_review(s_world *w)
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_CREATE_REVIEW);
+    cl_request *r = dp_req(CL_REQ_CREATE_REVIEW);
     CL_COPY(r->u.review_new.date, "2030-01-15");
     CL_COPY(r->u.review_new.title, "MK-review-title");
     r->u.review_new.n_agencies = 1;
     CL_COPY(r->u.review_new.agencies[0], "Oakfield Surgery");
-    s_ok(w->co, r, &rep);
+    dp_ok(w->co, r, &rep);
     CL_COPY(w->mdt, rep.u.publish.reference);
     cl_reply_clear(&rep);
-    r = s_req(CL_REQ_ADD_TO_AGENDA);
+    r = dp_req(CL_REQ_ADD_TO_AGENDA);
     CL_COPY(r->u.agenda.review_id, w->mdt);
     CL_COPY(r->u.agenda.who.person_id, w->pid);
     r->u.agenda.reason = 1;
     CL_COPY(r->u.agenda.note, "MK-agenda-note");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_get(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_GET_PERSON);
+    cl_request *r = dp_req(CL_REQ_GET_PERSON);
     CL_COPY(r->u.get_person.person_id, w->pid);
     CL_COPY(r->u.get_person.review_id, w->mdt);
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_discuss(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_RECORD_DISCUSSION);
+    cl_request *r = dp_req(CL_REQ_RECORD_DISCUSSION);
     CL_COPY(r->u.discussion.review_id, w->mdt);
     CL_COPY(r->u.discussion.person_id, w->pid);
     CL_COPY(r->u.discussion.summary, "MK-discussion");
     CL_COPY(r->u.discussion.decisions, "MK-decisions");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_action(s_world *w)
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_ADD_ACTION);
+    cl_request *r = dp_req(CL_REQ_ADD_ACTION);
     CL_COPY(r->u.action.review_id, w->mdt);
     CL_COPY(r->u.action.person_id, w->pid);
     CL_COPY(r->u.action.text, "MK-action-text");
     CL_COPY(r->u.action.owner_name, "MK-owner");
     CL_COPY(r->u.action.owner_agency, "Oakfield Surgery");
     CL_COPY(r->u.action.due, "2030-02-01");
-    s_ok(w->co, r, &rep);
+    dp_ok(w->co, r, &rep);
     CL_COPY(w->act, rep.u.publish.reference);
     cl_reply_clear(&rep);
 }
 
 static void k_action_update(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_UPDATE_ACTION);
+    cl_request *r = dp_req(CL_REQ_UPDATE_ACTION);
     CL_COPY(r->u.action_update.action_id, w->act);
     r->u.action_update.status = CL_ACTION_DONE;
     CL_COPY(r->u.action_update.note, "MK-action-note");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_actions(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_LIST_ACTIONS);
+    cl_request *r = dp_req(CL_REQ_LIST_ACTIONS);
     CL_COPY(r->u.action_query.person_id, w->pid);
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_rag(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_SET_RAG);
+    cl_request *r = dp_req(CL_REQ_SET_RAG);
     CL_COPY(r->u.rag.person_id, w->pid);
     r->u.rag.rating = CL_RAG_AMBER;
     CL_COPY(r->u.rag.note, "MK-rag-note");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_rag_history(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_RAG_HISTORY);
+    cl_request *r = dp_req(CL_REQ_RAG_HISTORY);
     CL_COPY(r->u.rag.person_id, w->pid);
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_measure(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_DEFINE_MEASURE);
+    cl_request *r = dp_req(CL_REQ_DEFINE_MEASURE);
     CL_COPY(r->u.measure_def.name, "MK-measure");
     CL_COPY(r->u.measure_def.from, "2026-01");
     CL_COPY(r->u.measure_def.to, "2026-06");
-    s_ok(w->co, r, NULL);
-    r = s_req(CL_REQ_RECORD_MEASURE);
+    dp_ok(w->co, r, NULL);
+    r = dp_req(CL_REQ_RECORD_MEASURE);
     CL_COPY(r->u.measure.name, "MK-measure");
     CL_COPY(r->u.measure.person_id, w->pid);
     CL_COPY(r->u.measure.period, "2026-03");
     r->u.measure.value = 3;
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_info(s_world *w)
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_INFO_REQUEST);
+    cl_request *r = dp_req(CL_REQ_INFO_REQUEST);
     CL_COPY(r->u.info.who.person_id, w->pid);
     r->u.info.n_agencies = 1;
     CL_COPY(r->u.info.agencies[0], "Northshire Police");
     CL_COPY(r->u.info.due, "2030-01-10");
     CL_COPY(r->u.info.question, "MK-question");
     CL_COPY(r->u.info.review_id, w->mdt);
-    s_ok(w->co, r, &rep);
+    dp_ok(w->co, r, &rep);
     CL_COPY(w->req, rep.u.publish.reference);
     cl_reply_clear(&rep);
 }
 
 static void k_respond(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_INFO_RESPOND);
+    cl_request *r = dp_req(CL_REQ_INFO_RESPOND);
     CL_COPY(r->u.respond.request_id, w->req);
     CL_COPY(r->u.respond.summary, "MK-answer");
     r->u.respond.involvement = CL_INVOLVE_PAST;
     r->u.respond.risk = 2;
     CL_COPY(r->u.respond.contact, "MK-contact");
-    s_ok(w->police, r, NULL);
+    dp_ok(w->police, r, NULL);
 }
 
 static void k_requests(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_REQUEST_LIST);
+    cl_request *r = dp_req(CL_REQ_REQUEST_LIST);
     CL_COPY(r->u.req_list.person_id, w->pid);
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_status(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_SET_STATUS);
+    cl_request *r = dp_req(CL_REQ_SET_STATUS);
     CL_COPY(r->u.set_status.reference, w->ref1);
     r->u.set_status.status = CL_REFSTAT_ACCEPTED;
     CL_COPY(r->u.set_status.reason, "MK-status-reason");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_correct(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_CORRECT_REFERRAL);
+    cl_request *r = dp_req(CL_REQ_CORRECT_REFERRAL);
     CL_COPY(r->u.rectify.reference, "GP-MK-1");
     CL_COPY(r->u.rectify.reason, "MK-correct-reason");
     CL_COPY(r->u.rectify.referral.concern, "MK-concern-corrected");
-    s_ok(w->gp, r, NULL);
+    dp_ok(w->gp, r, NULL);
 }
 
 static void k_withdraw(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_WITHDRAW_REFERRAL);
+    cl_request *r = dp_req(CL_REQ_WITHDRAW_REFERRAL);
     CL_COPY(r->u.rectify.reference, w->ref2);
     CL_COPY(r->u.rectify.reason, "MK-withdraw-reason");
-    s_ok(w->gp, r, NULL);
+    dp_ok(w->gp, r, NULL);
 }
 
 /* A police record plausible enough to be queued for review (no NHS
@@ -596,7 +526,7 @@ static void k_withdraw(s_world *w)
 static void k_review_list(s_world *w)
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    cl_request *r = dp_req(CL_REQ_PUBLISH_REFERRAL);
     CL_COPY(r->u.publish.agency_ref, "NP-MK-1");
     CL_COPY(r->u.publish.subject.given, "Jayne");
     CL_COPY(r->u.publish.subject.family, "Smyth");
@@ -604,10 +534,10 @@ static void k_review_list(s_world *w)
     r->u.publish.category = 1;
     r->u.publish.basis = 1;
     r->u.publish.consent = 1;
-    s_ok(w->police, r, NULL);
-    r = s_req(CL_REQ_REVIEW_LIST);
+    dp_ok(w->police, r, NULL);
+    r = dp_req(CL_REQ_REVIEW_LIST);
     r->u.review_q.limit = 10;
-    s_ok(w->co, r, &rep);
+    dp_ok(w->co, r, &rep);
     if (rep.u.reviews.n != 1)
         fail_msg("expected one queued pair, got %zu", rep.u.reviews.n);
     CL_COPY(w->queued, rep.u.reviews.v[0].id);
@@ -617,107 +547,107 @@ static void k_review_list(s_world *w)
 
 static void k_review_decide(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_REVIEW_DECIDE);
+    cl_request *r = dp_req(CL_REQ_REVIEW_DECIDE);
     CL_COPY(r->u.link.id, w->queued);
     r->u.link.accept = true;
     CL_COPY(r->u.link.reason, "MK-merge-reason");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_split(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_SPLIT_RECORD);
+    cl_request *r = dp_req(CL_REQ_SPLIT_RECORD);
     CL_COPY(r->u.link.id, w->split_rid);
     CL_COPY(r->u.link.reason, "MK-split-reason");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_links(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_LINKS_EXPORT);
+    cl_request *r = dp_req(CL_REQ_LINKS_EXPORT);
     r->u.links.limit = 100;
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_case_finding(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_CASE_FINDING);
+    cl_request *r = dp_req(CL_REQ_CASE_FINDING);
     CL_COPY(r->u.finding.agency, "Oakfield Surgery");
     r->u.finding.min_contacts = 1;
     CL_COPY(r->u.finding.justification,
             "MK-casefind-why: quarterly high-level users");
     r->u.finding.access_reason = 3;
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_pack(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_REVIEW_PACK);
+    cl_request *r = dp_req(CL_REQ_REVIEW_PACK);
     CL_COPY(r->u.pack_review, w->mdt);
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 /* A referral asking for the MDT raises an intake item; the queue names
  * Jane; deferring it keeps a reason about her. */
 static void k_intake_list(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_PUBLISH_REFERRAL);
+    cl_request *r = dp_req(CL_REQ_PUBLISH_REFERRAL);
     CL_COPY(r->u.publish.agency_ref, "GP-MK-3");
-    s_jane(&r->u.publish.subject);
+    dp_jane(&r->u.publish.subject);
     r->u.publish.category = 4;
     r->u.publish.basis = 1;
     r->u.publish.ask_mdt = true;
-    s_ok(w->gp, r, NULL);
-    s_ok(w->co, s_req(CL_REQ_INTAKE_LIST), NULL);
+    dp_ok(w->gp, r, NULL);
+    dp_ok(w->co, dp_req(CL_REQ_INTAKE_LIST), NULL);
 }
 
 static void k_intake_decide(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_INTAKE_DECIDE);
+    cl_request *r = dp_req(CL_REQ_INTAKE_DECIDE);
     CL_COPY(r->u.intake_decide.intake_id, "IN-00000001");
     r->u.intake_decide.decision = CL_INTAKE_DEFERRED;
     CL_COPY(r->u.intake_decide.reason, "MK-intake-reason");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_referral_list(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_REFERRAL_LIST);
+    cl_request *r = dp_req(CL_REQ_REFERRAL_LIST);
     r->u.ref_query.status = -1;
     CL_COPY(r->u.ref_query.who.person_id, w->pid);
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_audit_search(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_AUDIT_SEARCH);
+    cl_request *r = dp_req(CL_REQ_AUDIT_SEARCH);
     CL_COPY(r->u.person_ref.person_id, w->pid);
-    s_ok(w->au, r, NULL);
+    dp_ok(w->au, r, NULL);
 }
 
 static void k_hold(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_LEGAL_HOLD);
+    cl_request *r = dp_req(CL_REQ_LEGAL_HOLD);
     CL_COPY(r->u.hold.who.person_id, w->pid);
     CL_COPY(r->u.hold.reason, "MK-hold-reason");
-    s_ok(w->co, r, NULL);
+    dp_ok(w->co, r, NULL);
 }
 
 static void k_flag_check(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_FLAG_CHECK);
+    cl_request *r = dp_req(CL_REQ_FLAG_CHECK);
     cl_reply rep;
     CL_COPY(r->u.flag.person.nhs, NHS);
-    s_ok(w->police, r, &rep);
+    dp_ok(w->police, r, &rep);
     assert_int_equal(rep.u.flag.n, 1); /* Jane, parent of Amy on a plan */
     cl_reply_clear(&rep);
 }
 
 static void k_flag_list(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_FLAG_DISCLOSURES);
+    cl_request *r = dp_req(CL_REQ_FLAG_DISCLOSURES);
     cl_reply rep;
-    s_ok(w->au, r, &rep);
+    dp_ok(w->au, r, &rep);
     assert_true(rep.u.flag_log.n >= 1);
     cl_reply_clear(&rep);
 }
@@ -725,7 +655,7 @@ static void k_flag_list(s_world *w)
 static void k_plan_withdraw(s_world *w)
 {
     /* a second plan, recorded against the wrong child, withdrawn */
-    cl_request *p = s_req(CL_REQ_PUBLISH_PLAN);
+    cl_request *p = dp_req(CL_REQ_PUBLISH_PLAN);
     CL_COPY(p->u.plan.agency_ref, "CP-MK-2");
     p->u.plan.type = 1;
     p->u.plan.category = 1;
@@ -737,19 +667,19 @@ static void k_plan_withdraw(s_world *w)
     CL_COPY(p->u.plan.child.dob, "2017-03-03");
     p->u.plan.n_adults = 1;
     p->u.plan.adults[0].rel = 1;
-    s_jane(&p->u.plan.adults[0].person);
-    s_ok(w->childrens, p, NULL);
-    cl_request *r = s_req(CL_REQ_WITHDRAW_PLAN);
+    dp_jane(&p->u.plan.adults[0].person);
+    dp_ok(w->childrens, p, NULL);
+    cl_request *r = dp_req(CL_REQ_WITHDRAW_PLAN);
     CL_COPY(r->u.plan_withdraw.agency_ref, "CP-MK-2");
     CL_COPY(r->u.plan_withdraw.reason, "recorded against the wrong child");
-    s_ok(w->childrens, r, NULL);
+    dp_ok(w->childrens, r, NULL);
 }
 
 static void k_subject_access(s_world *w)
 {
-    cl_request *r = s_req(CL_REQ_SUBJECT_ACCESS);
+    cl_request *r = dp_req(CL_REQ_SUBJECT_ACCESS);
     CL_COPY(r->u.person_ref.person_id, w->pid);
-    s_ok(w->au, r, NULL);
+    dp_ok(w->au, r, NULL);
 }
 
 /* In the order a case goes. names: the audit entry of this kind names
@@ -940,7 +870,7 @@ static void test_subject_access_every_kind(void **state)
                      0);
     /* and the same through the library, for the audit entries */
     cl_reply rep;
-    assert_int_equal(s_sar(d, &rep), CL_STATUS_OK);
+    assert_int_equal(dp_sar(d, &rep), CL_STATUS_OK);
     const cl_subject_access *sa = &rep.u.subject;
     for (size_t i = 0; i < S_STEPS; i++) {
         if (!s_steps[i].names)
@@ -1041,14 +971,14 @@ static void s_pid_of(cl_client *co, const char *given, const char *family,
                      const char *dob, char pid[CL_PID_SZ])
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_FIND_PERSON);
+    cl_request *r = dp_req(CL_REQ_FIND_PERSON);
     CL_COPY(r->u.find.match.given, given);
     CL_COPY(r->u.find.match.family, family);
     CL_COPY(r->u.find.match.dob, dob);
     CL_COPY(r->u.find.justification, "test: which person record is this one");
     r->u.find.access_reason = 5; /* data quality */
     r->u.find.limit = 1;
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     assert_int_equal(rep.u.candidates.n, 1);
     cl_copy(pid, CL_PID_SZ, rep.u.candidates.v[0].person_id);
     cl_reply_clear(&rep);
@@ -1057,7 +987,7 @@ static void s_pid_of(cl_client *co, const char *given, const char *family,
 static void s_plan(cl_client *cs, const char *ref, const char *start,
                    const char *end)
 {
-    cl_request *r = s_req(CL_REQ_PUBLISH_PLAN);
+    cl_request *r = dp_req(CL_REQ_PUBLISH_PLAN);
     cl_plan *p = &r->u.plan;
     CL_COPY(p->agency_ref, ref);
     p->type = 1;
@@ -1073,39 +1003,39 @@ static void s_plan(cl_client *cs, const char *ref, const char *start,
     CL_COPY(p->child.nhs, "4010232137");
     p->n_adults = 1;
     p->adults[0].rel = 1;
-    s_jane(&p->adults[0].person);
-    s_ok(cs, r, NULL);
+    dp_jane(&p->adults[0].person);
+    dp_ok(cs, r, NULL);
 }
 
 static void s_review_with(cl_client *co, const char *date, const char *pid,
                           char mdt[CL_REF_SZ])
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_CREATE_REVIEW);
+    cl_request *r = dp_req(CL_REQ_CREATE_REVIEW);
     CL_COPY(r->u.review_new.date, date);
     CL_COPY(r->u.review_new.title, "Extended MDT");
     r->u.review_new.n_agencies = 1;
     CL_COPY(r->u.review_new.agencies[0], "Oakfield Surgery");
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     cl_copy(mdt, CL_REF_SZ, rep.u.publish.reference);
     cl_reply_clear(&rep);
-    r = s_req(CL_REQ_ADD_TO_AGENDA);
+    r = dp_req(CL_REQ_ADD_TO_AGENDA);
     CL_COPY(r->u.agenda.review_id, mdt);
     CL_COPY(r->u.agenda.who.person_id, pid);
     r->u.agenda.reason = 1;
-    s_ok(co, r, NULL);
+    dp_ok(co, r, NULL);
 }
 
 static void s_hold_req(cl_client *co, const char *pid, bool release, int want,
                        const char *reason)
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_LEGAL_HOLD);
+    cl_request *r = dp_req(CL_REQ_LEGAL_HOLD);
     CL_COPY(r->u.hold.who.person_id, pid);
     if (reason)
         CL_COPY(r->u.hold.reason, reason);
     r->u.hold.release = release;
-    int st = s_call(co, r, &rep);
+    int st = dp_call(co, r, &rep);
     if (st != want)
         fail_msg("legal hold: status %d, want %d: %s", st, want, rep.error);
     cl_reply_clear(&rep);
@@ -1152,21 +1082,21 @@ static void test_retention_keeps_the_live(void **state)
     s_hold_req(co, held, false, CL_STATUS_INVALID, "again");
     s_review_with(co, "2030-01-15", agenda, mdt); /* to come */
     s_review_with(co, "2020-01-15", acting, mdt); /* long past... */
-    cl_request *r = s_req(CL_REQ_ADD_ACTION);     /* ...but an open action */
+    cl_request *r = dp_req(CL_REQ_ADD_ACTION);    /* ...but an open action */
     CL_COPY(r->u.action.review_id, mdt);
     CL_COPY(r->u.action.person_id, acting);
     CL_COPY(r->u.action.text, "Home visit");
     CL_COPY(r->u.action.owner_name, "Dr A Patel");
     CL_COPY(r->u.action.owner_agency, "Oakfield Surgery");
     CL_COPY(r->u.action.due, "2030-02-01");
-    s_ok(co, r, NULL);
-    r = s_req(CL_REQ_INFO_REQUEST);
+    dp_ok(co, r, NULL);
+    r = dp_req(CL_REQ_INFO_REQUEST);
     CL_COPY(r->u.info.who.person_id, asked);
     r->u.info.n_agencies = 1;
     CL_COPY(r->u.info.agencies[0], "Northshire Police");
     CL_COPY(r->u.info.due, "2030-01-10");
     CL_COPY(r->u.info.question, "Known to you?");
-    s_ok(co, r, NULL);
+    dp_ok(co, r, NULL);
     cl_client_close(&gp);
     cl_client_close(&cs);
     cl_client_close(&co);
@@ -1188,13 +1118,13 @@ static void test_retention_keeps_the_live(void **state)
     assert_int_equal(th_view_nhs(co, "4010232137", &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);
     /* the idle one is gone; the others are found */
-    r = s_req(CL_REQ_FIND_PERSON);
+    r = dp_req(CL_REQ_FIND_PERSON);
     CL_COPY(r->u.find.match.given, "Gus");
     CL_COPY(r->u.find.match.family, "Idle");
     CL_COPY(r->u.find.match.dob, "1974-01-01");
     CL_COPY(r->u.find.justification, "test: is the idle man still there");
     r->u.find.access_reason = 5;
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     assert_int_equal(rep.u.candidates.n, 0);
     cl_reply_clear(&rep);
     char again[CL_PID_SZ];
@@ -1209,9 +1139,9 @@ static void test_retention_keeps_the_live(void **state)
     assert_true(s_count_in(d.log, "idle but kept: 0 legal hold, 2 plan") == 1);
     /* the hold and its release are audited with their reasons */
     cl_client *au = th_client(&d, "auditor");
-    r = s_req(CL_REQ_AUDIT_SEARCH);
+    r = dp_req(CL_REQ_AUDIT_SEARCH);
     CL_COPY(r->u.person_ref.person_id, held);
-    assert_int_equal(s_call(au, r, &rep), CL_STATUS_NOT_FOUND); /* purged */
+    assert_int_equal(dp_call(au, r, &rep), CL_STATUS_NOT_FOUND); /* purged */
     cl_reply_clear(&rep);
     free(r);
     cl_client_close(&au);
@@ -1355,80 +1285,80 @@ static void test_family_purge_leaves_nothing(void **state)
     s_hold_req(co, bob, false, CL_STATUS_OK, "kept for the control");
     /* the MDT's work on Jane: an old review */
     s_review_with(co, "2025-01-10", jane, mdt);
-    cl_request *r = s_req(CL_REQ_ADD_TO_AGENDA);
+    cl_request *r = dp_req(CL_REQ_ADD_TO_AGENDA);
     CL_COPY(r->u.agenda.review_id, mdt);
     CL_COPY(r->u.agenda.who.person_id, amy);
     r->u.agenda.reason = 3;
     CL_COPY(r->u.agenda.note, "FAM-agenda note on the child");
-    s_ok(co, r, NULL);
-    r = s_req(CL_REQ_RECORD_DISCUSSION);
+    dp_ok(co, r, NULL);
+    r = dp_req(CL_REQ_RECORD_DISCUSSION);
     CL_COPY(r->u.discussion.review_id, mdt);
     CL_COPY(r->u.discussion.person_id, jane);
     CL_COPY(r->u.discussion.summary, "FAM-discussion");
     CL_COPY(r->u.discussion.decisions, "FAM-decisions");
-    s_ok(co, r, NULL);
+    dp_ok(co, r, NULL);
     cl_reply rep;
-    r = s_req(CL_REQ_ADD_ACTION);
+    r = dp_req(CL_REQ_ADD_ACTION);
     CL_COPY(r->u.action.review_id, mdt);
     CL_COPY(r->u.action.person_id, jane);
     CL_COPY(r->u.action.text, "FAM-action");
     CL_COPY(r->u.action.owner_name, "FAM-owner");
     CL_COPY(r->u.action.owner_agency, "Oakfield Surgery");
     CL_COPY(r->u.action.due, "2030-02-01");
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     char act[CL_REF_SZ];
     CL_COPY(act, rep.u.publish.reference);
     cl_reply_clear(&rep);
-    r = s_req(CL_REQ_UPDATE_ACTION);
+    r = dp_req(CL_REQ_UPDATE_ACTION);
     CL_COPY(r->u.action_update.action_id, act);
     r->u.action_update.status = CL_ACTION_DONE;
     CL_COPY(r->u.action_update.note, "FAM-done");
-    s_ok(co, r, NULL);
-    r = s_req(CL_REQ_LIST_ACTIONS);
+    dp_ok(co, r, NULL);
+    r = dp_req(CL_REQ_LIST_ACTIONS);
     r->u.action_query.open_only = true;
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     if (rep.u.actions.n)
         fail_msg("%zu open actions after %s was done: %s", rep.u.actions.n, act,
                  rep.u.actions.v[0].action_id);
     cl_reply_clear(&rep);
-    r = s_req(CL_REQ_SET_RAG);
+    r = dp_req(CL_REQ_SET_RAG);
     CL_COPY(r->u.rag.person_id, jane);
     r->u.rag.rating = CL_RAG_RED;
     CL_COPY(r->u.rag.note, "FAM-rag");
-    s_ok(co, r, NULL);
-    r = s_req(CL_REQ_DEFINE_MEASURE);
+    dp_ok(co, r, NULL);
+    r = dp_req(CL_REQ_DEFINE_MEASURE);
     CL_COPY(r->u.measure_def.name, "police contacts");
     CL_COPY(r->u.measure_def.from, "2026-01");
     CL_COPY(r->u.measure_def.to, "2026-06");
-    s_ok(co, r, NULL);
-    r = s_req(CL_REQ_RECORD_MEASURE);
+    dp_ok(co, r, NULL);
+    r = dp_req(CL_REQ_RECORD_MEASURE);
     CL_COPY(r->u.measure.name, "police contacts");
     CL_COPY(r->u.measure.person_id, jane);
     CL_COPY(r->u.measure.period, "2026-03");
     r->u.measure.value = 4;
-    s_ok(co, r, NULL);
-    r = s_req(CL_REQ_INFO_REQUEST);
+    dp_ok(co, r, NULL);
+    r = dp_req(CL_REQ_INFO_REQUEST);
     CL_COPY(r->u.info.who.person_id, jane);
     r->u.info.n_agencies = 1;
     CL_COPY(r->u.info.agencies[0], "Northshire Police");
     CL_COPY(r->u.info.due, "2030-01-10");
     CL_COPY(r->u.info.question, "FAM-question");
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     char req[CL_REF_SZ];
     CL_COPY(req, rep.u.publish.reference);
     cl_reply_clear(&rep);
-    r = s_req(CL_REQ_INFO_RESPOND);
+    r = dp_req(CL_REQ_INFO_RESPOND);
     CL_COPY(r->u.respond.request_id, req);
     CL_COPY(r->u.respond.summary, "FAM-answer");
     r->u.respond.involvement = CL_INVOLVE_PAST;
-    s_ok(police, r, NULL);
-    assert_int_equal(s_status(co, ref1, CL_REFSTAT_ACCEPTED, "", 0),
+    dp_ok(police, r, NULL);
+    assert_int_equal(dp_status(co, ref1, CL_REFSTAT_ACCEPTED, "", 0),
                      CL_STATUS_OK);
-    r = s_req(CL_REQ_CORRECT_REFERRAL);
+    r = dp_req(CL_REQ_CORRECT_REFERRAL);
     CL_COPY(r->u.rectify.reference, "GP-F2");
     CL_COPY(r->u.rectify.reason, "FAM-correction");
     r->u.rectify.referral.risk = 3;
-    s_ok(gp, r, NULL);
+    dp_ok(gp, r, NULL);
     /* the plan ended yesterday: with plan_ended_days = 0 it keeps nobody */
     s_plan(cs, "CP-F1", start, yesterday);
     cl_client_close(&gp);
@@ -1448,9 +1378,9 @@ static void test_family_purge_leaves_nothing(void **state)
     assert_true(s_count_in(d.log, "idle but kept: 1 legal hold, 0 plan") == 1);
     /* the review's pack opens and says who is gone */
     co = th_client(&d, "coordinator");
-    r = s_req(CL_REQ_REVIEW_PACK);
+    r = dp_req(CL_REQ_REVIEW_PACK);
     CL_COPY(r->u.pack_review, mdt);
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     assert_int_equal(rep.u.pack.n, 0);
     assert_int_equal(rep.u.pack.purged, 2);
     cl_reply_clear(&rep);
@@ -1464,13 +1394,13 @@ static void test_family_purge_leaves_nothing(void **state)
     /* and nobody finds them, not even the auditor */
     assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_NOT_FOUND);
     cl_reply_clear(&rep);
-    assert_int_equal(s_sar(&d, &rep), CL_STATUS_NOT_FOUND);
+    assert_int_equal(dp_sar(&d, &rep), CL_STATUS_NOT_FOUND);
     cl_reply_clear(&rep);
     /* a resend of the first publish applies nothing and says nothing */
     cl_client_close(&co);
     cl_client *au = th_client(&d, "auditor");
-    r = s_req(CL_REQ_AUDIT_VERIFY);
-    s_ok(au, r, &rep);
+    r = dp_req(CL_REQ_AUDIT_VERIFY);
+    dp_ok(au, r, &rep);
     assert_true(rep.u.verify.intact);
     cl_reply_clear(&rep);
     cl_client_close(&au);
@@ -1518,10 +1448,10 @@ static size_t s_inbox_kind(th_daemon *d, const char *who, cl_dlv_kind kind,
                            cl_delivery *last)
 {
     cl_client *c = th_client(d, who);
-    cl_request *r = s_req(CL_REQ_INBOX_RECEIVE);
+    cl_request *r = dp_req(CL_REQ_INBOX_RECEIVE);
     cl_reply rep;
     r->u.inbox.limit = 100;
-    assert_int_equal(s_call(c, r, &rep), CL_STATUS_OK);
+    assert_int_equal(dp_call(c, r, &rep), CL_STATUS_OK);
     size_t n = 0;
     for (size_t i = 0; i < rep.u.deliveries.n; i++)
         if (rep.u.deliveries.v[i].kind == kind) {
@@ -1549,16 +1479,16 @@ static void test_withdrawal_retracts_alerts(void **state)
     assert_int_equal(s_inbox_kind(d, "childrens", CL_DLV_ALERT, dv), 1);
     assert_string_equal(dv->u.alert.reference, ref);
     /* withdrawing a referral that alerted nobody sends nothing */
-    cl_request *r = s_req(CL_REQ_WITHDRAW_REFERRAL);
+    cl_request *r = dp_req(CL_REQ_WITHDRAW_REFERRAL);
     CL_COPY(r->u.rectify.reference, other);
     CL_COPY(r->u.rectify.reason, "sent in error");
-    s_ok(gp, r, NULL);
+    dp_ok(gp, r, NULL);
     assert_int_equal(s_inbox_kind(d, "childrens", CL_DLV_RETRACTION, NULL), 0);
     /* the one that alerted: children's services is told, once */
-    r = s_req(CL_REQ_WITHDRAW_REFERRAL);
+    r = dp_req(CL_REQ_WITHDRAW_REFERRAL);
     CL_COPY(r->u.rectify.reference, "GP-R1");
     CL_COPY(r->u.rectify.reason, "wrong patient: sent in error");
-    s_ok(gp, r, NULL);
+    dp_ok(gp, r, NULL);
     assert_int_equal(s_inbox_kind(d, "childrens", CL_DLV_RETRACTION, dv), 1);
     assert_string_equal(dv->u.retraction.reference, ref);
     assert_string_equal(dv->u.retraction.agency, "Oakfield Surgery");
@@ -1588,19 +1518,19 @@ static void test_withdrawal_retracts_alerts(void **state)
 static void s_backup(th_daemon *d, const char *name, cl_reply *rep)
 {
     cl_client *op = th_client(d, "operator");
-    cl_request *r = s_req(CL_REQ_ADMIN_BACKUP);
+    cl_request *r = dp_req(CL_REQ_ADMIN_BACKUP);
     CL_COPY(r->u.backup_name, name);
-    s_ok(op, r, rep);
+    dp_ok(op, r, rep);
     cl_client_close(&op);
 }
 
 static void s_mdt(cl_client *co, char out[CL_REF_SZ])
 {
     cl_reply rep;
-    cl_request *r = s_req(CL_REQ_CREATE_REVIEW);
+    cl_request *r = dp_req(CL_REQ_CREATE_REVIEW);
     CL_COPY(r->u.review_new.date, "2030-01-15");
     CL_COPY(r->u.review_new.title, "Extended MDT");
-    s_ok(co, r, &rep);
+    dp_ok(co, r, &rep);
     cl_copy(out, CL_REF_SZ, rep.u.publish.reference);
     cl_reply_clear(&rep);
 }
@@ -1653,9 +1583,9 @@ static void test_restore_never_reuses_ids(void **state)
     cl_client *op = th_client(d, "operator");
     const char *bad[] = {"../x", ".hidden", "", "a/b"};
     for (size_t i = 0; i < 4; i++) {
-        cl_request *r = s_req(CL_REQ_ADMIN_BACKUP);
+        cl_request *r = dp_req(CL_REQ_ADMIN_BACKUP);
         CL_COPY(r->u.backup_name, bad[i]);
-        assert_int_equal(s_call(op, r, &rep), CL_STATUS_INVALID);
+        assert_int_equal(dp_call(op, r, &rep), CL_STATUS_INVALID);
         cl_reply_clear(&rep);
         free(r);
     }

@@ -183,6 +183,19 @@ bool th_user(const th_daemon *d, const char *name, cl_user *out)
     return true;
 }
 
+cl_person th_person(const char *given, const char *family, const char *dob,
+                    uint8_t sex, const char *postcode)
+{
+    cl_person p;
+    memset(&p, 0, sizeof(p));
+    CL_COPY(p.given, given);
+    CL_COPY(p.family, family);
+    CL_COPY(p.dob, dob);
+    p.sex = sex;
+    CL_COPY(p.postcode, postcode);
+    return p;
+}
+
 cl_request *th_referral(const char *ref, const char *given, const char *family,
                         const char *dob, const char *nhs)
 {

@@ -60,6 +60,10 @@ int th_teardown_daemon(void **state);
 void *th_raw_socket(const th_daemon *d, void *ctx, const char *key_file,
                     int rcv_ms);
 
+/* A person with these fields set and every other one empty. */
+cl_person th_person(const char *given, const char *family, const char *dob,
+                    uint8_t sex, const char *postcode);
+
 /* A referral about a person, ready to publish; caller frees. */
 cl_request *th_referral(const char *ref, const char *given, const char *family,
                         const char *dob, const char *nhs);

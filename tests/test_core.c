@@ -60,30 +60,18 @@ static void test_nicknames(void **state)
     assert_string_equal(a, "zebedee");
 }
 
-static cl_person s_p(const char *given, const char *family, const char *dob,
-                     uint8_t sex, const char *pc)
-{
-    cl_person p;
-    memset(&p, 0, sizeof(p));
-    CL_COPY(p.given, given);
-    CL_COPY(p.family, family);
-    CL_COPY(p.dob, dob);
-    p.sex = sex;
-    CL_COPY(p.postcode, pc);
-    return p;
-}
-
 static void test_score_levels(void **state)
 {
     (void)state;
-    cl_person a = s_p("Robert", "Jones", "1980-03-04", 2, "LS1 4AB");
+    cl_person a = th_person("Robert", "Jones", "1980-03-04", 2, "LS1 4AB");
     cl_person same = a;
-    cl_person nick = s_p("Bob", "Jones", "1980-03-04", 2, "LS1 4AB");
-    cl_person swapped = s_p("Robert", "Jones", "1980-04-03", 2, "LS1 4AB");
-    cl_person typo = s_p("Robert", "Jomes", "1980-03-04", 2, "LS1 4AB");
-    cl_person sector = s_p("Robert", "Jones", "1980-03-04", 2, "LS1 4ZZ");
-    cl_person other = s_p("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
-    cl_person twin = s_p("Richard", "Jones", "1980-03-04", 2, "LS1 4AB");
+    cl_person nick = th_person("Bob", "Jones", "1980-03-04", 2, "LS1 4AB");
+    cl_person swapped =
+        th_person("Robert", "Jones", "1980-04-03", 2, "LS1 4AB");
+    cl_person typo = th_person("Robert", "Jomes", "1980-03-04", 2, "LS1 4AB");
+    cl_person sector = th_person("Robert", "Jones", "1980-03-04", 2, "LS1 4ZZ");
+    cl_person other = th_person("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
+    cl_person twin = th_person("Richard", "Jones", "1980-03-04", 2, "LS1 4AB");
     double w_same = cl_match_score(NULL, &a, &same);
     double w_nick = cl_match_score(NULL, &a, &nick);
     double w_swap = cl_match_score(NULL, &a, &swapped);
@@ -101,12 +89,13 @@ static void test_score_levels(void **state)
     assert_true(w_other < CL_MATCH_LOWER_DEFAULT);
     /* missing fields add nothing */
     /* names entered the wrong way round */
-    cl_person flipped = s_p("Jones", "Robert", "1980-03-04", 2, "LS1 4AB");
+    cl_person flipped =
+        th_person("Jones", "Robert", "1980-03-04", 2, "LS1 4AB");
     double w_flip = cl_match_score(NULL, &a, &flipped);
     assert_true(w_flip > CL_MATCH_UPPER_DEFAULT);
     /* addresses token by token: abbreviations and a typo agree, another
      * house number does not */
-    cl_person h1 = s_p("Ann", "Lee", "", 0, ""), h2 = h1, h3 = h1;
+    cl_person h1 = th_person("Ann", "Lee", "", 0, ""), h2 = h1, h3 = h1;
     CL_COPY(h1.address, "14 Mill Road");
     CL_COPY(h2.address, "14 Mil Rd");
     CL_COPY(h3.address, "16 Mill Road");
@@ -125,7 +114,7 @@ static void test_score_levels(void **state)
     assert_false(cl_match_weight_set(&mc, "dob.nonsense", 0.5, 0.5));
     assert_false(cl_match_weight_set(&mc, "dob.exact", 0, 0.5));
     assert_true(cl_match_score(&mc, &a, &same) < w_same - 10);
-    cl_person bare = s_p("Robert", "Jones", "", 0, "");
+    cl_person bare = th_person("Robert", "Jones", "", 0, "");
     double w_bare = cl_match_score(NULL, &a, &bare);
     assert_true(w_bare < w_same && w_bare > 0);
 }
@@ -307,7 +296,7 @@ static void test_link_by_nhs_and_score(void **state)
     char ref[CL_REF_SZ];
 
     CL_COPY(r->agency_ref, "G1");
-    r->subject = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    r->subject = th_person("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
     CL_COPY(r->subject.nhs, "9434765919");
     s_pub(f, &f->gp, r, ref);
     assert_string_equal(ref, "CL-00000001");
@@ -315,19 +304,19 @@ static void test_link_by_nhs_and_score(void **state)
     /* police: no NHS number, nickname-free spelling variant */
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "P1");
-    r->subject = s_p("Jayne", "Smith", "1985-04-12", 1, "LS1 4AB");
+    r->subject = th_person("Jayne", "Smith", "1985-04-12", 1, "LS1 4AB");
     s_pub(f, &f->police, r, NULL);
 
     /* a stranger with the same family name */
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "P2");
-    r->subject = s_p("Karen", "Smith", "1990-01-01", 1, "LS1 4AB");
+    r->subject = th_person("Karen", "Smith", "1990-01-01", 1, "LS1 4AB");
     s_pub(f, &f->police, r, NULL);
 
     /* GP again with the NHS number and a different spelling: NHS wins */
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "G2");
-    r->subject = s_p("J", "Smyth", "", 0, "");
+    r->subject = th_person("J", "Smyth", "", 0, "");
     CL_COPY(r->subject.nhs, "9434765919");
     s_pub(f, &f->gp, r, NULL);
 
@@ -359,7 +348,7 @@ static void test_local_id_and_twins(void **state)
     cl_person_view v;
 
     CL_COPY(r->agency_ref, "A");
-    r->subject = s_p("Tom", "Hardy", "2001-05-05", 2, "M1 1AA");
+    r->subject = th_person("Tom", "Hardy", "2001-05-05", 2, "M1 1AA");
     CL_COPY(r->subject.local_id, "POL-123");
     s_pub(f, &f->police, r, NULL);
     /* same local id, nothing else: same person and record */
@@ -375,7 +364,7 @@ static void test_local_id_and_twins(void **state)
     /* twin brother: same surname, dob, sex and postcode */
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "D");
-    r->subject = s_p("Harry", "Hardy", "2001-05-05", 2, "M1 1AA");
+    r->subject = th_person("Harry", "Hardy", "2001-05-05", 2, "M1 1AA");
     s_pub(f, &f->police, r, NULL);
 
     s_view(f, "P00000001", NULL, &v);
@@ -398,10 +387,11 @@ static void test_relationships(void **state)
     cl_referral *r = calloc(1, sizeof(*r));
     cl_person_view v;
     CL_COPY(r->agency_ref, "CS1");
-    r->subject = s_p("Amy", "Smith", "2015-06-01", 1, "LS1 4AB");
+    r->subject = th_person("Amy", "Smith", "2015-06-01", 1, "LS1 4AB");
     r->n_related = 1;
     r->related[0].rel = CL_REL_PARENT;
-    r->related[0].person = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    r->related[0].person =
+        th_person("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
     CL_COPY(r->related[0].person.nhs, "9434765919");
     s_pub(f, &f->gp, r, NULL);
     s_view(f, NULL, "9434765919", &v);
@@ -447,7 +437,7 @@ static void test_plans_show_on_linked_adults(void **state)
     cl_person_view v;
     /* the GP knows the mother; the plan names her as parent */
     CL_COPY(r->agency_ref, "G1");
-    r->subject = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    r->subject = th_person("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
     CL_COPY(r->subject.nhs, "9434765919");
     s_pub(f, &f->gp, r, NULL);
     CL_COPY(p->agency_ref, "CP-1");
@@ -456,10 +446,11 @@ static void test_plans_show_on_linked_adults(void **state)
     p->basis = 1;
     s_date_offset(p->start, -30);
     CL_COPY(p->authority, "Northshire Children's Services");
-    p->child = s_p("Amy", "Smith", "2015-06-01", 1, "LS1 4AB");
+    p->child = th_person("Amy", "Smith", "2015-06-01", 1, "LS1 4AB");
     p->n_adults = 1;
     p->adults[0].rel = CL_REL_PARENT;
-    p->adults[0].person = s_p("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
+    p->adults[0].person =
+        th_person("Jane", "Smith", "1985-04-12", 1, "LS1 4AB");
     s_plan(f, p);
     s_view(f, NULL, "9434765919", &v);
     assert_int_equal(v.n_plans, 1);
@@ -475,7 +466,7 @@ static void test_plans_show_on_linked_adults(void **state)
     /* an unrelated person sees nothing */
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "G2");
-    r->subject = s_p("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
+    r->subject = th_person("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
     s_pub(f, &f->gp, r, NULL);
     s_view(f, "P00000003", NULL, &v);
     assert_int_equal(v.n_plans, 0);
@@ -505,7 +496,8 @@ static void test_plans_show_on_linked_adults(void **state)
     CL_COPY(p->authority, "Northshire Children's Services");
     p->n_adults = 1;
     p->adults[0].rel = CL_REL_PARENT;
-    p->adults[0].person = s_p("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
+    p->adults[0].person =
+        th_person("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
     s_plan(f, p);
     s_view(f, "P00000003", NULL, &v);
     assert_int_equal(v.n_plans, 1);
@@ -566,13 +558,13 @@ static void test_review_queue_and_split(void **state)
     cl_person_view v;
     char who[CL_REF_SZ];
     CL_COPY(r->agency_ref, "G1");
-    r->subject = s_p("Robert", "Jones", "1980-03-04", 2, "LS1 4AB");
+    r->subject = th_person("Robert", "Jones", "1980-03-04", 2, "LS1 4AB");
     s_pub(f, &f->gp, r, NULL);
     /* a plausible but uncertain match: nickname, no date of birth, moved
      * within the sector */
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "P1");
-    r->subject = s_p("Rob", "Jones", "", 0, "LS1 4ZZ");
+    r->subject = th_person("Rob", "Jones", "", 0, "LS1 4ZZ");
     s_pub(f, &f->police, r, NULL);
     s_queue(f, &q);
     assert_int_equal(q.n, 1);
@@ -614,7 +606,7 @@ static void test_review_queue_and_split(void **state)
     /* another uncertain pair, rejected */
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "P2");
-    r->subject = s_p("Bobby", "Jones", "", 0, "LS1 4QQ");
+    r->subject = th_person("Bobby", "Jones", "", 0, "LS1 4QQ");
     s_pub(f, &f->police, r, NULL);
     s_queue(f, &q);
     assert_true(q.n >= 1);
@@ -637,17 +629,18 @@ static void test_household_and_depth_two(void **state)
     /* the council knows two people at one property (UPRN), unrelated as
      * far as anyone has said */
     CL_COPY(r->agency_ref, "H1");
-    r->subject = s_p("Dave", "Hughes", "1970-01-01", 2, "LS3 1AA");
+    r->subject = th_person("Dave", "Hughes", "1970-01-01", 2, "LS3 1AA");
     CL_COPY(r->subject.uprn, "100023336956");
     s_pub(f, &f->police, r, NULL);
     memset(r, 0, sizeof(*r));
     CL_COPY(r->agency_ref, "H2");
-    r->subject = s_p("Carol", "Price", "1972-02-02", 1, "LS3 1AA");
+    r->subject = th_person("Carol", "Price", "1972-02-02", 1, "LS3 1AA");
     CL_COPY(r->subject.uprn, "100023336956");
     /* and Carol's child, stated by the GP */
     r->n_related = 1;
     r->related[0].rel = CL_REL_CHILD;
-    r->related[0].person = s_p("Mia", "Price", "2012-03-03", 1, "LS3 1AA");
+    r->related[0].person =
+        th_person("Mia", "Price", "2012-03-03", 1, "LS3 1AA");
     s_pub(f, &f->gp, r, NULL);
     s_view(f, "P00000001", NULL, &v); /* Dave */
     bool carol = false, mia = false;
@@ -680,13 +673,13 @@ static void test_case_finding(void **state)
         const char *name = names[i];
         memset(r, 0, sizeof(*r));
         snprintf(r->agency_ref, sizeof(r->agency_ref), "G%d", i);
-        r->subject = s_p(name, "Walker", "1970-01-01", 2, "LS9 1AA");
+        r->subject = th_person(name, "Walker", "1970-01-01", 2, "LS9 1AA");
         snprintf(r->subject.local_id, sizeof(r->subject.local_id), "g%d", i);
         s_pub(f, &f->gp, r, NULL);
         for (int k = 0; k < (i == 0 ? 3 : 1); k++) {
             memset(r, 0, sizeof(*r));
             snprintf(r->agency_ref, sizeof(r->agency_ref), "P%d-%d", i, k);
-            r->subject = s_p(name, "Walker", "1970-01-01", 2, "LS9 1AA");
+            r->subject = th_person(name, "Walker", "1970-01-01", 2, "LS9 1AA");
             s_pub(f, &f->police, r, NULL);
         }
     }

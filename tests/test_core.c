@@ -1,6 +1,7 @@
 /*
- * test_core: matching functions and linking decisions through the domain
- * library over a real store (no sockets).
+ * test_core: access rules and linking decisions through the domain
+ * library over a real store (no sockets). The matching functions are
+ * tested in test_match.c.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -17,107 +18,6 @@
 
 #include "core.h"
 #include "harness.h"
-
-static void test_jaro_winkler(void **state)
-{
-    (void)state;
-    assert_true(fabs(cl_match_jaro_winkler("MARTHA", "MARHTA") - 0.961) <
-                0.001);
-    assert_true(fabs(cl_match_jaro_winkler("DWAYNE", "DUANE") - 0.840) < 0.001);
-    assert_true(fabs(cl_match_jaro_winkler("DIXON", "DICKSONX") - 0.813) <
-                0.001);
-    assert_true(cl_match_jaro_winkler("smith", "SMITH") == 1.0);
-    assert_true(cl_match_jaro_winkler("", "x") == 0.0);
-}
-
-static void test_soundex(void **state)
-{
-    (void)state;
-    char c[5];
-    cl_match_soundex("Robert", c);
-    assert_string_equal(c, "R163");
-    cl_match_soundex("Rupert", c);
-    assert_string_equal(c, "R163");
-    cl_match_soundex("Tymczak", c);
-    assert_string_equal(c, "T522");
-    cl_match_soundex("Ashcraft", c);
-    assert_string_equal(c, "A261");
-    cl_match_soundex("Pfister", c);
-    assert_string_equal(c, "P236");
-    cl_match_soundex("", c);
-    assert_string_equal(c, "");
-}
-
-static void test_nicknames(void **state)
-{
-    (void)state;
-    char a[64];
-    cl_match_canonical_given("Bob", a, sizeof(a));
-    assert_string_equal(a, "robert");
-    cl_match_canonical_given("Liz Anne", a, sizeof(a));
-    assert_string_equal(a, "elizabeth");
-    cl_match_canonical_given("Zebedee", a, sizeof(a));
-    assert_string_equal(a, "zebedee");
-}
-
-static void test_score_levels(void **state)
-{
-    (void)state;
-    cl_person a = th_person("Robert", "Jones", "1980-03-04", 2, "LS1 4AB");
-    cl_person same = a;
-    cl_person nick = th_person("Bob", "Jones", "1980-03-04", 2, "LS1 4AB");
-    cl_person swapped =
-        th_person("Robert", "Jones", "1980-04-03", 2, "LS1 4AB");
-    cl_person typo = th_person("Robert", "Jomes", "1980-03-04", 2, "LS1 4AB");
-    cl_person sector = th_person("Robert", "Jones", "1980-03-04", 2, "LS1 4ZZ");
-    cl_person other = th_person("Karen", "Brown", "1962-11-30", 1, "M1 1AA");
-    cl_person twin = th_person("Richard", "Jones", "1980-03-04", 2, "LS1 4AB");
-    double w_same = cl_match_score(NULL, &a, &same);
-    double w_nick = cl_match_score(NULL, &a, &nick);
-    double w_swap = cl_match_score(NULL, &a, &swapped);
-    double w_typo = cl_match_score(NULL, &a, &typo);
-    double w_sector = cl_match_score(NULL, &a, &sector);
-    double w_other = cl_match_score(NULL, &a, &other);
-    double w_twin = cl_match_score(NULL, &a, &twin);
-    /* given names plainly differ: never auto-linked, on the weights */
-    assert_true(w_twin < CL_MATCH_UPPER_DEFAULT);
-    assert_true(w_same > w_nick);
-    assert_true(w_nick > CL_MATCH_UPPER_DEFAULT);
-    assert_true(w_swap > CL_MATCH_UPPER_DEFAULT && w_swap < w_same);
-    assert_true(w_typo > CL_MATCH_UPPER_DEFAULT && w_typo < w_same);
-    assert_true(w_sector > CL_MATCH_UPPER_DEFAULT && w_sector < w_same);
-    assert_true(w_other < CL_MATCH_LOWER_DEFAULT);
-    /* missing fields add nothing */
-    /* names entered the wrong way round */
-    cl_person flipped =
-        th_person("Jones", "Robert", "1980-03-04", 2, "LS1 4AB");
-    double w_flip = cl_match_score(NULL, &a, &flipped);
-    assert_true(w_flip > CL_MATCH_UPPER_DEFAULT);
-    /* addresses token by token: abbreviations and a typo agree, another
-     * house number does not */
-    cl_person h1 = th_person("Ann", "Lee", "", 0, ""), h2 = h1, h3 = h1;
-    CL_COPY(h1.address, "14 Mill Road");
-    CL_COPY(h2.address, "14 Mil Rd");
-    CL_COPY(h3.address, "16 Mill Road");
-    double w_h2 = cl_match_score(NULL, &h1, &h2);
-    double w_h3 = cl_match_score(NULL, &h1, &h3);
-    assert_true(w_h2 > w_h3 + 8);
-    CL_COPY(h2.town, "Northshire");
-    CL_COPY(h3.town, "NORTHSHIRE");
-    double w_t = cl_match_score(NULL, &h2, &h3);
-    CL_COPY(h3.town, "Southport");
-    assert_true(w_t > cl_match_score(NULL, &h2, &h3));
-    /* weights are configurable */
-    cl_match_config mc;
-    cl_match_config_defaults(&mc);
-    assert_true(cl_match_weight_set(&mc, "dob.exact", 0.5, 0.5));
-    assert_false(cl_match_weight_set(&mc, "dob.nonsense", 0.5, 0.5));
-    assert_false(cl_match_weight_set(&mc, "dob.exact", 0, 0.5));
-    assert_true(cl_match_score(&mc, &a, &same) < w_same - 10);
-    cl_person bare = th_person("Robert", "Jones", "", 0, "");
-    double w_bare = cl_match_score(NULL, &a, &bare);
-    assert_true(w_bare < w_same && w_bare > 0);
-}
 
 static void test_roles_and_access(void **state)
 {
@@ -952,10 +852,6 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jaro_winkler),
-        cmocka_unit_test(test_soundex),
-        cmocka_unit_test(test_nicknames),
-        cmocka_unit_test(test_score_levels),
         cmocka_unit_test(test_roles_and_access),
         cmocka_unit_test_setup_teardown(test_link_by_nhs_and_score, s_setup,
                                         s_teardown),

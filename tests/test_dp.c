@@ -92,6 +92,57 @@ static void s_view(cl_client *co, cl_reply *rep)
     assert_int_equal(rep->u.person.n_referrals, 1);
 }
 
+/* Another agency naming the GP's own reference, or its id, is told "not
+ * found", in the same words as for a reference nobody used; no reference
+ * at all is refused. r is a correction request the test goes on using. */
+static void s_not_yours(cl_client *gp, cl_client *police, cl_request *r,
+                        const char *ref)
+{
+    cl_reply rep;
+    memset(&r->u.rectify.referral, 0, sizeof(r->u.rectify.referral));
+    r->u.rectify.referral.risk = 1;
+    CL_COPY(r->u.rectify.reference, "GP-P1");
+    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
+    char other[CL_ERROR_SZ];
+    CL_COPY(other, rep.error);
+    cl_reply_clear(&rep);
+    CL_COPY(r->u.rectify.reference, "GP-NEVER");
+    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
+    assert_non_null(strstr(other, "from your agency"));
+    assert_non_null(strstr(rep.error, "from your agency"));
+    cl_reply_clear(&rep);
+    CL_COPY(r->u.rectify.reference, ref);
+    r->kind = CL_REQ_WITHDRAW_REFERRAL;
+    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
+    cl_reply_clear(&rep);
+    /* no reference at all */
+    r->u.rectify.reference[0] = '\0';
+    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "reference is required"));
+    cl_reply_clear(&rep);
+}
+
+/* Every earlier version of ref kept, with who, when and why. */
+static void s_history_kept(th_daemon *d, const char *ref)
+{
+    cl_reply rep;
+    assert_int_equal(dp_sar(d, &rep), CL_STATUS_OK);
+    const cl_subject_access *sa = &rep.u.subject;
+    assert_int_equal(sa->n_history, 3);
+    const cl_referral_version *c1 = s_change(sa, ref, "corrected");
+    const cl_referral_version *w = s_change(sa, ref, "withdrawn");
+    if (!c1 || !w)
+        fail_msg("a correction or the withdrawal is missing");
+    assert_int_equal(c1->version, 1);
+    assert_int_equal(c1->referral.category, 4);
+    assert_string_equal(c1->reason, "category was wrong");
+    assert_string_equal(c1->by, "gp (Oakfield Surgery)");
+    assert_true(c1->replaced_at > 0);
+    assert_string_equal(w->reason, "sent in error");
+    assert_int_equal(w->referral.category, 6);
+    cl_reply_clear(&rep);
+}
+
 /* The issue's report: correcting only the category left risk
  * `unspecified` and dropped the concern and the referrer. A correction
  * is a patch; the referral is named by the agency's own reference too. */
@@ -161,29 +212,7 @@ static void test_correct_is_a_patch(void **state)
     assert_int_equal(rep.u.person.referrals[0].version, 3);
     cl_reply_clear(&rep);
 
-    /* another agency naming the GP's own reference, or its id: not found,
-     * in the same words as a reference nobody used */
-    memset(&r->u.rectify.referral, 0, sizeof(r->u.rectify.referral));
-    r->u.rectify.referral.risk = 1;
-    CL_COPY(r->u.rectify.reference, "GP-P1");
-    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
-    char other[CL_ERROR_SZ];
-    CL_COPY(other, rep.error);
-    cl_reply_clear(&rep);
-    CL_COPY(r->u.rectify.reference, "GP-NEVER");
-    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
-    assert_non_null(strstr(other, "from your agency"));
-    assert_non_null(strstr(rep.error, "from your agency"));
-    cl_reply_clear(&rep);
-    CL_COPY(r->u.rectify.reference, ref);
-    r->kind = CL_REQ_WITHDRAW_REFERRAL;
-    assert_int_equal(dp_call(police, r, &rep), CL_STATUS_NOT_FOUND);
-    cl_reply_clear(&rep);
-    /* no reference at all */
-    r->u.rectify.reference[0] = '\0';
-    assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_INVALID);
-    assert_non_null(strstr(rep.error, "reference is required"));
-    cl_reply_clear(&rep);
+    s_not_yours(gp, police, r, ref);
 
     /* withdrawn by the agency's own reference */
     CL_COPY(r->u.rectify.reference, "GP-P1");
@@ -191,22 +220,7 @@ static void test_correct_is_a_patch(void **state)
     assert_int_equal(dp_call(gp, r, &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);
 
-    /* every earlier version kept, with who, when and why */
-    assert_int_equal(dp_sar(d, &rep), CL_STATUS_OK);
-    const cl_subject_access *sa = &rep.u.subject;
-    assert_int_equal(sa->n_history, 3);
-    const cl_referral_version *c1 = s_change(sa, ref, "corrected");
-    const cl_referral_version *w = s_change(sa, ref, "withdrawn");
-    if (!c1 || !w)
-        fail_msg("a correction or the withdrawal is missing");
-    assert_int_equal(c1->version, 1);
-    assert_int_equal(c1->referral.category, 4);
-    assert_string_equal(c1->reason, "category was wrong");
-    assert_string_equal(c1->by, "gp (Oakfield Surgery)");
-    assert_true(c1->replaced_at > 0);
-    assert_string_equal(w->reason, "sent in error");
-    assert_int_equal(w->referral.category, 6);
-    cl_reply_clear(&rep);
+    s_history_kept(d, ref);
 
     /* the agency reference is no plaintext in the file */
     char path[400];

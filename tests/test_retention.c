@@ -357,46 +357,12 @@ static int s_fscan_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-static void test_family_purge_leaves_nothing(void **state)
+/* The MDT's work on Jane and her child, each piece planting a FAM-
+ * marker: agenda, discussion, an action done, RAG, a measure, an
+ * information request answered by the police. */
+static void s_family_mdt(cl_client *co, cl_client *police, const char *jane,
+                         const char *amy, const char *mdt)
 {
-    (void)state;
-    th_daemon d;
-    memset(&d, 0, sizeof(d));
-    th_start(&d, NULL);
-    cl_client *gp = th_client(&d, "gp"), *cs = th_client(&d, "childrens"),
-              *co = th_client(&d, "coordinator"),
-              *police = th_client(&d, "police");
-    char ref1[CL_REF_SZ], ref2[CL_REF_SZ], jane[CL_PID_SZ], amy[CL_PID_SZ],
-        bob[CL_PID_SZ], mdt[CL_REF_SZ], yesterday[16], start[16];
-    time_t now = time(NULL), yday = now - 86400, then = now - 200 * 86400;
-    struct tm tm;
-    strftime(yesterday, sizeof(yesterday), "%Y-%m-%d", gmtime_r(&yday, &tm));
-    strftime(start, sizeof(start), "%Y-%m-%d", gmtime_r(&then, &tm));
-    /* a plan in force: Jane's referral alerts children's services */
-    s_plan(cs, "CP-F1", start, NULL);
-    cl_request *q = th_referral("GP-F1", "Jane", "Smith", "1985-04-12", NHS);
-    CL_COPY(q->u.publish.concern, "FAM-concern about the mother");
-    CL_COPY(q->u.publish.referrer_name, "FAM-referrer");
-    CL_COPY(q->u.publish.subject.address, "14 Mill Lane");
-    q->u.publish.n_related = 1;
-    q->u.publish.related[0].rel = 2;
-    CL_COPY(q->u.publish.related[0].person.given, "Amy");
-    CL_COPY(q->u.publish.related[0].person.family, "Smith");
-    CL_COPY(q->u.publish.related[0].person.dob, "2015-06-01");
-    assert_int_equal(th_publish(gp, q, ref1), CL_STATUS_OK);
-    free(q);
-    s_publish_as(gp, "GP-F2", "Amy", "Smith", "2015-06-01", "4010232137",
-                 "FAM-concern about the child", ref2);
-    s_publish_as(gp, "GP-B1", "Robert", "Control", "1960-02-02", NULL,
-                 "an unrelated man", NULL);
-    s_pid_of(co, "Jane", "Smith", "1985-04-12", jane);
-    s_pid_of(co, "Amy", "Smith", "2015-06-01", amy);
-    s_pid_of(co, "Robert", "Control", "1960-02-02", bob);
-    assert_string_equal(jane, "P00000002"); /* the plan's child came first */
-    assert_string_equal(amy, "P00000001");
-    s_hold_req(co, bob, false, CL_STATUS_OK, "kept for the control");
-    /* the MDT's work on Jane: an old review */
-    s_review_with(co, "2025-01-10", jane, mdt);
     cl_request *r = dp_req(CL_REQ_ADD_TO_AGENDA);
     CL_COPY(r->u.agenda.review_id, mdt);
     CL_COPY(r->u.agenda.who.person_id, amy);
@@ -464,9 +430,126 @@ static void test_family_purge_leaves_nothing(void **state)
     CL_COPY(r->u.respond.summary, "FAM-answer");
     r->u.respond.involvement = CL_INVOLVE_PAST;
     dp_ok(police, r, NULL);
+}
+
+/* After the purge: the review's pack opens and says who is gone, nobody
+ * finds the family, not even the auditor, and the audit chain verifies. */
+static void s_family_gone(th_daemon *d, const char *mdt)
+{
+    cl_request *r;
+    cl_reply rep;
+    cl_client *co = th_client(d, "coordinator");
+    /* the review's pack opens and says who is gone */
+    r = dp_req(CL_REQ_REVIEW_PACK);
+    CL_COPY(r->u.pack_review, mdt);
+    dp_ok(co, r, &rep);
+    assert_int_equal(rep.u.pack.n, 0);
+    assert_int_equal(rep.u.pack.purged, 2);
+    cl_reply_clear(&rep);
+    char out[400];
+    snprintf(out, sizeof(out), "%s/pack.txt", d->dir);
+    assert_int_equal(th_sh("%s --dev %s review show %s > %s", CL_CASELINK_CLI,
+                           d->dir, mdt, out),
+                     0);
+    assert_true(th_file_contains(out, "2 people on this agenda have since "
+                                      "been removed under the retention"));
+    /* and nobody finds them, not even the auditor */
+    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_NOT_FOUND);
+    cl_reply_clear(&rep);
+    assert_int_equal(dp_sar(d, &rep), CL_STATUS_NOT_FOUND);
+    cl_reply_clear(&rep);
+    /* a resend of the first publish applies nothing and says nothing */
+    cl_client_close(&co);
+    cl_client *au = th_client(d, "auditor");
+    r = dp_req(CL_REQ_AUDIT_VERIFY);
+    dp_ok(au, r, &rep);
+    assert_true(rep.u.verify.intact);
+    cl_reply_clear(&rep);
+    cl_client_close(&au);
+}
+
+/* The family is nowhere: not in the raw file, not in any sub-database
+ * opened with the master key (the audit's opaque ids aside). */
+static void s_family_not_stored(th_daemon *d)
+{
+    /* the raw file */
+    char path[400];
+    snprintf(path, sizeof(path), "%s/state/data.mdb", d->dir);
+    for (size_t i = 0; i < S_FAMILY; i++)
+        if (th_file_contains(path, s_family[i]))
+            fail_msg("%s is in the data file", s_family[i]);
+    /* every sub-database, opened */
+    char dir[300], key[320], err[256];
+    uint8_t master[CL_MASTER_KEY_LEN];
+    cl_store *st = NULL;
+    cl_txn *t = NULL;
+    snprintf(dir, sizeof(dir), "%s/state", d->dir);
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    assert_int_equal(cl_store_key_load(master, key, err, sizeof(err)), CL_OK);
+    assert_int_equal(cl_store_open(&st, dir, master, 64u << 20), CL_OK);
+    sodium_memzero(master, sizeof(master));
+    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    s_fscan c = {.t = t, .buf = malloc(CL_STORE_MAX_VALUE), .pids = {2, 1}};
+    assert_non_null(c.buf);
+    for (int db = 0; db < CL_DB_COUNT; db++) {
+        if (db == CL_DB_AUDIT || db == CL_DB_AUDIT_PERSON)
+            continue; /* opaque ids, kept by design */
+        c.db = (cl_db)db;
+        c.hit[0] = '\0';
+        assert_int_equal(cl_store_scan(t, c.db, NULL, 0, s_fscan_one, &c),
+                         CL_OK);
+        if (c.hit[0])
+            fail_msg("after the purge: %s", c.hit);
+    }
+    free(c.buf);
+    cl_store_abort(&t);
+    cl_store_close(&st);
+}
+
+static void test_family_purge_leaves_nothing(void **state)
+{
+    (void)state;
+    th_daemon d;
+    memset(&d, 0, sizeof(d));
+    th_start(&d, NULL);
+    cl_client *gp = th_client(&d, "gp"), *cs = th_client(&d, "childrens"),
+              *co = th_client(&d, "coordinator"),
+              *police = th_client(&d, "police");
+    char ref1[CL_REF_SZ], ref2[CL_REF_SZ], jane[CL_PID_SZ], amy[CL_PID_SZ],
+        bob[CL_PID_SZ], mdt[CL_REF_SZ], yesterday[16], start[16];
+    time_t now = time(NULL), yday = now - 86400, then = now - 200 * 86400;
+    struct tm tm;
+    strftime(yesterday, sizeof(yesterday), "%Y-%m-%d", gmtime_r(&yday, &tm));
+    strftime(start, sizeof(start), "%Y-%m-%d", gmtime_r(&then, &tm));
+    /* a plan in force: Jane's referral alerts children's services */
+    s_plan(cs, "CP-F1", start, NULL);
+    cl_request *q = th_referral("GP-F1", "Jane", "Smith", "1985-04-12", NHS);
+    CL_COPY(q->u.publish.concern, "FAM-concern about the mother");
+    CL_COPY(q->u.publish.referrer_name, "FAM-referrer");
+    CL_COPY(q->u.publish.subject.address, "14 Mill Lane");
+    q->u.publish.n_related = 1;
+    q->u.publish.related[0].rel = 2;
+    CL_COPY(q->u.publish.related[0].person.given, "Amy");
+    CL_COPY(q->u.publish.related[0].person.family, "Smith");
+    CL_COPY(q->u.publish.related[0].person.dob, "2015-06-01");
+    assert_int_equal(th_publish(gp, q, ref1), CL_STATUS_OK);
+    free(q);
+    s_publish_as(gp, "GP-F2", "Amy", "Smith", "2015-06-01", "4010232137",
+                 "FAM-concern about the child", ref2);
+    s_publish_as(gp, "GP-B1", "Robert", "Control", "1960-02-02", NULL,
+                 "an unrelated man", NULL);
+    s_pid_of(co, "Jane", "Smith", "1985-04-12", jane);
+    s_pid_of(co, "Amy", "Smith", "2015-06-01", amy);
+    s_pid_of(co, "Robert", "Control", "1960-02-02", bob);
+    assert_string_equal(jane, "P00000002"); /* the plan's child came first */
+    assert_string_equal(amy, "P00000001");
+    s_hold_req(co, bob, false, CL_STATUS_OK, "kept for the control");
+    /* the MDT's work on Jane: an old review */
+    s_review_with(co, "2025-01-10", jane, mdt);
+    s_family_mdt(co, police, jane, amy, mdt);
     assert_int_equal(dp_status(co, ref1, CL_REFSTAT_ACCEPTED, "", 0),
                      CL_STATUS_OK);
-    r = dp_req(CL_REQ_CORRECT_REFERRAL);
+    cl_request *r = dp_req(CL_REQ_CORRECT_REFERRAL);
     CL_COPY(r->u.rectify.reference, "GP-F2");
     CL_COPY(r->u.rectify.reason, "FAM-correction");
     r->u.rectify.referral.risk = 3;
@@ -488,68 +571,10 @@ static void test_family_purge_leaves_nothing(void **state)
         fail_msg("the family was not removed");
     }
     assert_true(s_count_in(d.log, "idle but kept: 1 legal hold, 0 plan") == 1);
-    /* the review's pack opens and says who is gone */
-    co = th_client(&d, "coordinator");
-    r = dp_req(CL_REQ_REVIEW_PACK);
-    CL_COPY(r->u.pack_review, mdt);
-    dp_ok(co, r, &rep);
-    assert_int_equal(rep.u.pack.n, 0);
-    assert_int_equal(rep.u.pack.purged, 2);
-    cl_reply_clear(&rep);
-    char out[400];
-    snprintf(out, sizeof(out), "%s/pack.txt", d.dir);
-    assert_int_equal(th_sh("%s --dev %s review show %s > %s", CL_CASELINK_CLI,
-                           d.dir, mdt, out),
-                     0);
-    assert_true(th_file_contains(out, "2 people on this agenda have since "
-                                      "been removed under the retention"));
-    /* and nobody finds them, not even the auditor */
-    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_NOT_FOUND);
-    cl_reply_clear(&rep);
-    assert_int_equal(dp_sar(&d, &rep), CL_STATUS_NOT_FOUND);
-    cl_reply_clear(&rep);
-    /* a resend of the first publish applies nothing and says nothing */
-    cl_client_close(&co);
-    cl_client *au = th_client(&d, "auditor");
-    r = dp_req(CL_REQ_AUDIT_VERIFY);
-    dp_ok(au, r, &rep);
-    assert_true(rep.u.verify.intact);
-    cl_reply_clear(&rep);
-    cl_client_close(&au);
+    s_family_gone(&d, mdt);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
 
-    /* the raw file */
-    char path[400];
-    snprintf(path, sizeof(path), "%s/state/data.mdb", d.dir);
-    for (size_t i = 0; i < S_FAMILY; i++)
-        if (th_file_contains(path, s_family[i]))
-            fail_msg("%s is in the data file", s_family[i]);
-    /* every sub-database, opened */
-    char dir[300], key[320], err[256];
-    uint8_t master[CL_MASTER_KEY_LEN];
-    cl_store *st = NULL;
-    cl_txn *t = NULL;
-    snprintf(dir, sizeof(dir), "%s/state", d.dir);
-    snprintf(key, sizeof(key), "%s/master.key", d.dir);
-    assert_int_equal(cl_store_key_load(master, key, err, sizeof(err)), CL_OK);
-    assert_int_equal(cl_store_open(&st, dir, master, 64u << 20), CL_OK);
-    sodium_memzero(master, sizeof(master));
-    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
-    s_fscan c = {.t = t, .buf = malloc(CL_STORE_MAX_VALUE), .pids = {2, 1}};
-    assert_non_null(c.buf);
-    for (int db = 0; db < CL_DB_COUNT; db++) {
-        if (db == CL_DB_AUDIT || db == CL_DB_AUDIT_PERSON)
-            continue; /* opaque ids, kept by design */
-        c.db = (cl_db)db;
-        c.hit[0] = '\0';
-        assert_int_equal(cl_store_scan(t, c.db, NULL, 0, s_fscan_one, &c),
-                         CL_OK);
-        if (c.hit[0])
-            fail_msg("after the purge: %s", c.hit);
-    }
-    free(c.buf);
-    cl_store_abort(&t);
-    cl_store_close(&st);
+    s_family_not_stored(&d);
     assert_int_equal(th_sh("rm -rf %s", d.dir), 0);
 }
 

@@ -28,6 +28,7 @@
 
 #include "cl_vec.h"
 #include "codec.h"
+#include "ids.h"
 
 /* Version 2 added the named user at the end; version 1 entries (before
  * named users) still decode, with no user. */
@@ -73,7 +74,8 @@ static int s_head_put(cl_txn *t, const s_head *h)
 
 void cl_core_pid_str(char out[CL_PID_SZ], uint64_t id)
 {
-    snprintf(out, CL_PID_SZ, "P%08" PRIu64, id);
+    _Static_assert(CL_PID_SZ >= 22, "P and 20 digits always fit");
+    (void)cl_id_format(out, CL_PID_SZ, CL_ID_PERSON, id);
 }
 
 /* The index key of a named user's entries: a blind index, since a user

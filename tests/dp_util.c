@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
@@ -81,4 +82,16 @@ void dp_jane(cl_person *p)
     p->sex = 2;
     CL_COPY(p->address, "MK-address 14 Mill Lane");
     CL_COPY(p->postcode, "LS1 4AB");
+}
+
+void dp_store_read(const th_daemon *d, cl_store **st, cl_txn **t)
+{
+    char dir[300], key[320], err[256];
+    uint8_t master[CL_MASTER_KEY_LEN];
+    snprintf(dir, sizeof(dir), "%s/state", d->dir);
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    assert_int_equal(cl_store_key_load(master, key, err, sizeof(err)), CL_OK);
+    assert_int_equal(cl_store_open(st, dir, master, 64u << 20), CL_OK);
+    sodium_memzero(master, sizeof(master));
+    assert_int_equal(cl_store_begin(t, *st, NULL, false), CL_OK);
 }

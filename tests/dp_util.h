@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "harness.h"
+#include "store.h"
 
 /* Jane Smith's NHS number, the person these tests follow. */
 #define DP_NHS "9434765919"
@@ -32,5 +33,9 @@ void dp_ok(cl_client *c, cl_request *r, cl_reply *keep);
 
 /* Jane Smith: DP_NHS, name, date of birth, a marked address. */
 void dp_jane(cl_person *p);
+
+/* Open the stopped daemon's store with its master key and begin a read
+ * transaction; the caller aborts *t and closes *st. */
+void dp_store_read(const th_daemon *d, cl_store **st, cl_txn **t);
 
 #endif

@@ -814,16 +814,9 @@ static int s_scan_one(void *ctx, const uint8_t *key, size_t len)
 /* Which markers each sub-database holds: found[db][marker]. */
 static void s_scan_store(const th_daemon *d, bool found[][S_MARKERS])
 {
-    char dir[300], key[320], err[256];
-    uint8_t master[CL_MASTER_KEY_LEN];
     cl_store *st = NULL;
     cl_txn *t = NULL;
-    snprintf(dir, sizeof(dir), "%s/state", d->dir);
-    snprintf(key, sizeof(key), "%s/master.key", d->dir);
-    assert_int_equal(cl_store_key_load(master, key, err, sizeof(err)), CL_OK);
-    assert_int_equal(cl_store_open(&st, dir, master, 64u << 20), CL_OK);
-    sodium_memzero(master, sizeof(master));
-    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    dp_store_read(d, &st, &t);
     s_scan c = {.t = t, .buf = malloc(CL_STORE_MAX_VALUE)};
     assert_non_null(c.buf);
     for (int db = 0; db < CL_DB_COUNT; db++) {

@@ -479,16 +479,9 @@ static void s_family_not_stored(th_daemon *d)
         if (th_file_contains(path, s_family[i]))
             fail_msg("%s is in the data file", s_family[i]);
     /* every sub-database, opened */
-    char dir[300], key[320], err[256];
-    uint8_t master[CL_MASTER_KEY_LEN];
     cl_store *st = NULL;
     cl_txn *t = NULL;
-    snprintf(dir, sizeof(dir), "%s/state", d->dir);
-    snprintf(key, sizeof(key), "%s/master.key", d->dir);
-    assert_int_equal(cl_store_key_load(master, key, err, sizeof(err)), CL_OK);
-    assert_int_equal(cl_store_open(&st, dir, master, 64u << 20), CL_OK);
-    sodium_memzero(master, sizeof(master));
-    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    dp_store_read(d, &st, &t);
     s_fscan c = {.t = t, .buf = malloc(CL_STORE_MAX_VALUE), .pids = {2, 1}};
     assert_non_null(c.buf);
     for (int db = 0; db < CL_DB_COUNT; db++) {

@@ -47,7 +47,7 @@ struct s_row {
     s_kind kind;
     size_t off;         /* offsetof(cl_config, field) */
     size_t width;       /* sizeof the field */
-    bool own_default;   /* its module's _defaults() sets it: def unused */
+    bool own_default;   /* no default here: empty, or its module sets it */
     uint64_t def;       /* S_UINT default, in the setting's unit */
     double lo, hi;      /* S_UINT, S_REAL bounds */
     unsigned shift;     /* S_UINT: stored value is n << shift (MB) */

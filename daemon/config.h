@@ -74,7 +74,7 @@ typedef struct cl_config_row {
     const char *section; /* [section] */
     const char *name;    /* key; ending in '*': any key so begun */
     bool number;         /* a whole number bounded by lo..hi */
-    bool has_default;    /* def is the default (else its module's) */
+    bool has_default;    /* def is the default (else empty, or its module's) */
     uint64_t def;        /* default, in the setting's unit */
     double lo, hi;       /* bounds of a number */
 } cl_config_row;

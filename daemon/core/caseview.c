@@ -1,0 +1,529 @@
+/*
+ * caseview: the linked case view (a person, their records, referrals,
+ * relations and the plans that reach them, to depth 2), subject access and
+ * the auditor's search by person, each naming in the audit note every
+ * person it shows. Calls records and plan, never a file above it.
+ */
+#include "caseview.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core_int.h"
+#include "intake.h"
+#include "plan.h"
+#include "records.h"
+
+/* --- linked case view ----------------------------------------------------- */
+
+static int s_cmp_referral(const void *a, const void *b)
+{
+    const cl_referral_view *x = a, *y = b;
+    int64_t tx = x->occurred_at ? x->occurred_at : x->received_at;
+    int64_t ty = y->occurred_at ? y->occurred_at : y->received_at;
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return strcmp(x->reference, y->reference);
+}
+
+static int s_referral_view(cl_referral_view *v, const cl_records_referral *sr)
+{
+    CL_COPY(v->reference, sr->reference);
+    CL_COPY(v->agency, sr->agency);
+    CL_COPY(v->agency_ref, sr->r.agency_ref);
+    v->category = sr->r.category;
+    v->risk = sr->r.risk;
+
+    v->occurred_at = sr->r.occurred_at;
+    v->received_at = sr->received;
+    CL_COPY(v->referrer_name, sr->r.referrer_name);
+    CL_COPY(v->referrer_role, sr->r.referrer_role);
+    v->basis = sr->r.basis;
+    v->consent = sr->r.consent;
+    v->withdrawn = sr->withdrawn != 0;
+    v->version = sr->version;
+    v->status = sr->status;
+    v->outcome = sr->outcome;
+    v->status_at = sr->status_at;
+    CL_COPY(v->status_by, sr->status_by);
+    CL_COPY(v->status_reason, sr->status_reason);
+    return cl_referral_view_texts(v, sr->r.concern, sr->r.consent_note)
+               ? CL_OK
+               : CL_ERR_NOMEM;
+}
+
+typedef struct s_hist_ctx {
+    cl_txn *t;
+    cl_subject_access *out;
+    size_t cap;
+} s_hist_ctx;
+
+static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_hist_ctx *h = ctx;
+    size_t vlen = 0;
+    int rc;
+    uint8_t *buf = malloc(CL_RECORDS_HIST_BUF);
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
+    if (!buf || !sr) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    rc = cl_store_get(h->t, CL_DB_HISTORY, key, len, buf, CL_RECORDS_HIST_BUF,
+                      &vlen);
+    if (rc != CL_OK)
+        goto out;
+    cl_referral_version *v = cl_records_push(
+        (void **)&h->out->history, &h->out->n_history, &h->cap, sizeof(*v));
+    if (!v) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    cl_dec d = cl_dec_init(buf, vlen);
+    cl_records_history_dec(&d, v, sr);
+    if (!cl_dec_ok(&d)) {
+        rc = CL_ERR_CORRUPT;
+        goto out;
+    }
+    CL_COPY(v->reference, sr->reference);
+    v->version = sr->version;
+    rc = s_referral_view(&v->referral, sr);
+out:
+    if (buf)
+        sodium_memzero(buf, vlen);
+    if (sr)
+        sodium_memzero(sr, sizeof(*sr));
+    free(buf);
+    free(sr);
+    return rc;
+}
+
+/* Note that agency knows a person (subject: as the subject of a record),
+ * in fixed lists of CL_KNOWN_MAX: an agency stays in mentioned only while
+ * every record it holds on the person merely mentions them. */
+static void s_known_add(char known[][CL_AGENCY_SZ], uint32_t *n_known,
+                        char mentioned[][CL_AGENCY_SZ], uint32_t *n_mentioned,
+                        const char *agency, bool subject)
+{
+    uint32_t k = 0, m = 0;
+    while (k < *n_known && strcmp(known[k], agency))
+        k++;
+    while (m < *n_mentioned && strcmp(mentioned[m], agency))
+        m++;
+    if (k == *n_known) {
+        if (*n_known == CL_KNOWN_MAX)
+            return;
+        CL_COPY(known[(*n_known)++], agency);
+        if (!subject && *n_mentioned < CL_KNOWN_MAX)
+            CL_COPY(mentioned[(*n_mentioned)++], agency);
+    } else if (subject && m < *n_mentioned) {
+        memmove(mentioned[m], mentioned[m + 1],
+                (*n_mentioned - m - 1) * CL_AGENCY_SZ);
+        (*n_mentioned)--;
+    }
+}
+
+/* Names (from the first record) and the agencies that know person pid. */
+static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
+{
+    cl_records_ids recs = {.max = 32};
+    cl_records_record rec;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
+            break;
+        if (i == 0) {
+            CL_COPY(v->given, rec.p.given);
+            CL_COPY(v->family, rec.p.family);
+            CL_COPY(v->dob, rec.p.dob);
+        }
+        s_known_add(v->known_to, &v->n_known, v->mentioned_by, &v->n_mentioned,
+                    rec.agency, rec.subject != CL_RECORDS_MENTION);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    return rc;
+}
+
+/* Build the case view of pid. With audit_view, withdrawn referrals and
+ * their history are included (subject access). */
+static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
+                        cl_person_view *out, cl_subject_access *sa)
+{
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
+                   rels = {.max = SIZE_MAX};
+    cl_records_record rec;
+    cl_records_referral *sr = NULL;
+    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0, cap_plans = 0,
+           cap_mentioned = 0;
+    uint8_t k[16], buf[256];
+    int rc = CL_OK;
+
+    memset(&rec, 0, sizeof(rec));
+    cl_core_pid_str(out->person_id, pid);
+    if ((rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs)) !=
+        CL_OK)
+        goto out;
+    for (size_t i = 0; i < recs.n; i++) {
+        if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
+            goto out;
+        cl_agency_record *a = cl_records_push(
+            (void **)&out->records, &out->n_records, &cap_rec, sizeof(*a));
+        if (!a) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        cl_records_record_view(a, recs.v[i], &rec);
+        size_t kn = 0, mn = 0;
+        while (kn < out->n_known && strcmp(out->known_to[kn], rec.agency))
+            kn++;
+        while (mn < out->n_mentioned &&
+               strcmp(out->mentioned_by[mn], rec.agency))
+            mn++;
+        if (kn == out->n_known) {
+            char(*slot)[CL_AGENCY_SZ] =
+                cl_records_push((void **)&out->known_to, &out->n_known,
+                                &cap_known, sizeof(*out->known_to));
+            if (!slot) {
+                rc = CL_ERR_NOMEM;
+                goto out;
+            }
+            CL_COPY(*slot, rec.agency);
+            if (rec.subject == CL_RECORDS_MENTION) {
+                char(*ms)[CL_AGENCY_SZ] = cl_records_push(
+                    (void **)&out->mentioned_by, &out->n_mentioned,
+                    &cap_mentioned, sizeof(*out->mentioned_by));
+                if (!ms) {
+                    rc = CL_ERR_NOMEM;
+                    goto out;
+                }
+                CL_COPY(*ms, rec.agency);
+            }
+        } else if (rec.subject != CL_RECORDS_MENTION && mn < out->n_mentioned) {
+            memmove(out->mentioned_by[mn], out->mentioned_by[mn + 1],
+                    (out->n_mentioned - mn - 1) * CL_AGENCY_SZ);
+            out->n_mentioned--;
+        }
+        refs.n = 0;
+        if ((rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i],
+                                      &refs)) != CL_OK)
+            goto out;
+        if (!sr && !(sr = calloc(1, sizeof(*sr)))) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t j = 0; j < refs.n; j++) {
+            if ((rc = cl_records_referral_get(t, refs.v[j], sr)) != CL_OK)
+                goto out;
+            if (sr->withdrawn && !audit_view)
+                continue;
+            cl_referral_view *v =
+                cl_records_push((void **)&out->referrals, &out->n_referrals,
+                                &cap_ref, sizeof(*v));
+            if (!v) {
+                rc = CL_ERR_NOMEM;
+                goto out;
+            }
+            if ((rc = s_referral_view(v, sr)) != CL_OK)
+                goto out;
+            if (sa && sr->version > 1) {
+                s_hist_ctx h = {t, sa, sa->n_history};
+                uint8_t hk[8];
+                cl_be64_put(hk, refs.v[j]);
+                if ((rc = cl_store_scan(t, CL_DB_HISTORY, hk, 8, s_hist_one,
+                                        &h)) != CL_OK)
+                    goto out;
+            }
+        }
+    }
+    if (out->n_referrals > 1)
+        qsort(out->referrals, out->n_referrals, sizeof(*out->referrals),
+              s_cmp_referral);
+    /* the person's own plans (and an unborn child's, on the mother) */
+    if (out->n_records &&
+        (rc = cl_plan_plans_of(t, pid, "self", &out->records[0].person, out,
+                               &cap_plans, audit_view)) != CL_OK)
+        goto out;
+
+    if ((rc = cl_records_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
+        goto out;
+    for (size_t i = 0; i < rels.n; i++) {
+        size_t len = 0;
+        cl_records_key(k, pid);
+        cl_records_key(k + 8, rels.v[i]);
+        if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
+                               &len)) != CL_OK)
+            goto out;
+        cl_related_view *v = cl_records_push(
+            (void **)&out->related, &out->n_related, &cap_rel, sizeof(*v));
+        if (!v) {
+            rc = CL_ERR_NOMEM;
+            goto out;
+        }
+        cl_dec d = cl_dec_init(buf, len);
+        (void)cl_dec_u8(&d);
+        v->rel = cl_dec_u8(&d);
+        CL_DEC_STR(&d, v->asserted_by);
+        v->inferred = cl_dec_u8(&d) != 0;
+        v->depth = 1;
+        if (!cl_dec_ok(&d)) {
+            rc = CL_ERR_CORRUPT;
+            goto out;
+        }
+        cl_core_pid_str(v->person_id, rels.v[i]);
+        if ((rc = s_related_fill(t, rels.v[i], v)) != CL_OK)
+            goto out;
+        /* a linked child's plan shows on this person's case */
+        cl_person names;
+        memset(&names, 0, sizeof(names));
+        CL_COPY(names.given, v->given);
+        CL_COPY(names.family, v->family);
+        if ((rc = cl_plan_plans_of(t, rels.v[i], cl_rel_name(v->rel), &names,
+                                   out, &cap_plans, false)) != CL_OK)
+            goto out;
+    }
+    /* depth 2: the people linked to those people */
+    size_t first_level = out->n_related;
+    for (size_t i = 0; i < first_level && rc == CL_OK; i++) {
+        cl_records_ids second = {.max = 50};
+        uint64_t via = rels.v[i];
+        if ((rc = cl_records_children(t, CL_DB_RELATION, via, &second)) !=
+            CL_OK)
+            break;
+        for (size_t j = 0; j < second.n && rc == CL_OK; j++) {
+            uint64_t o = second.v[j];
+            bool seen = o == pid;
+            for (size_t x = 0; x < rels.n && !seen; x++)
+                seen = rels.v[x] == o;
+            char opid[CL_PID_SZ];
+            cl_core_pid_str(opid, o);
+            for (size_t x = first_level; x < out->n_related && !seen; x++)
+                seen = !strcmp(out->related[x].person_id, opid);
+            if (seen || out->n_related >= 100)
+                continue;
+            size_t len = 0;
+            cl_records_key(k, via);
+            cl_records_key(k + 8, o);
+            if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
+                                   &len)) != CL_OK)
+                break;
+            cl_related_view *v = cl_records_push(
+                (void **)&out->related, &out->n_related, &cap_rel, sizeof(*v));
+            if (!v) {
+                rc = CL_ERR_NOMEM;
+                break;
+            }
+            cl_dec d = cl_dec_init(buf, len);
+            (void)cl_dec_u8(&d);
+            v->rel = cl_dec_u8(&d);
+            CL_DEC_STR(&d, v->asserted_by);
+            v->inferred = cl_dec_u8(&d) != 0;
+            v->depth = 2;
+            CL_COPY(v->person_id, opid);
+            cl_core_pid_str(v->via_pid, via);
+            rc = s_related_fill(t, o, v);
+        }
+        free(second.v);
+    }
+    if (rc != CL_OK)
+        goto out;
+out:
+    if (sr) {
+        sodium_memzero(sr, sizeof(*sr));
+        free(sr);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    sodium_memzero(buf, sizeof(buf));
+    free(recs.v);
+    free(refs.v);
+    free(rels.v);
+    return rc;
+}
+
+/* A break-glass use: flagged in the audit note with its reason and
+ * justification ("mdt_preparation: ..."), whether or not the rules are
+ * met (a refused attempt is audited too). false with err if not. */
+bool cl_caseview_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
+                             const char *field, char err[CL_ERROR_SZ])
+{
+    if (note) {
+        note->break_glass = true;
+        snprintf(note->purpose, sizeof(note->purpose), "%s: %.900s",
+                 cl_access_name(reason), j);
+    }
+    return cl_break_glass_check(reason, j, field, err);
+}
+
+/* One answer for "not on the agenda" and "no such person" alike. */
+void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id)
+{
+    snprintf(err, CL_ERROR_SZ,
+             "this person is not on the agenda of %.64s; add them, or give a "
+             "justification",
+             review_id);
+}
+
+int cl_core_person_view(cl_txn *t, const cl_caller *caller,
+                        const cl_get_person *q, cl_person_view *out,
+                        cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ, "opening a case needs the coordinator role");
+        return CL_ERR_DENIED;
+    }
+    if (q->review_id[0] && note)
+        snprintf(note->purpose, sizeof(note->purpose), "review %s",
+                 q->review_id);
+    if (!q->review_id[0] && !q->justification[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a purpose is required: the review the person is on, or a "
+                 "break-glass access_reason and justification");
+        return CL_ERR_INVALID;
+    }
+    if (!q->review_id[0] &&
+        !cl_caseview_break_glass(note, q->access_reason, q->justification,
+                                 "purpose", err))
+        return CL_ERR_INVALID;
+    rc = cl_records_resolve(t, q->person_id, &q->match, &pid, err);
+    if (rc == CL_OK)
+        cl_records_note_person(note, pid);
+    if (q->review_id[0] && (rc == CL_OK || rc == CL_ERR_NOT_FOUND)) {
+        /* For a review purpose, an unknown number answers exactly as a
+         * known person not on the agenda: without break-glass the
+         * coordinator learns nothing about who exists. */
+        uint64_t mdt;
+        int rrc = cl_records_mdt_id(t, q->review_id, &mdt, err);
+        if (rrc != CL_OK)
+            return rrc;
+        if (rc == CL_ERR_NOT_FOUND)
+            cl_caseview_not_on_agenda(err, q->review_id);
+    }
+    if (rc != CL_OK)
+        return rc;
+    if (q->review_id[0] &&
+        (rc = cl_core_review_purpose(t, q->review_id, pid, err)) != CL_OK)
+        return rc;
+    rc = s_build_view(t, pid, false, out, NULL);
+    if (rc != CL_OK) {
+        cl_person_view_clear(out);
+        snprintf(err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
+        return rc;
+    }
+    /* Everyone whose details the view discloses is named in its audit
+     * entry: the related people and the children whose plans it shows. */
+    uint64_t other;
+    for (size_t i = 0; i < out->n_related; i++)
+        if (cl_records_parse_pid(out->related[i].person_id, &other))
+            cl_records_note_person(note, other);
+    for (size_t i = 0; i < out->n_plans; i++)
+        if (cl_records_parse_pid(out->plans[i].child_pid, &other))
+            cl_records_note_person(note, other);
+    return rc;
+}
+
+/* An auditor's look at one person: the role, the purpose recorded, and
+ * the person resolved and named in the audit note. */
+static int s_auditor_subject(cl_txn *t, const cl_caller *caller,
+                             const char *what, const cl_person_ref *q,
+                             cl_audit_note *note, uint64_t *pid,
+                             char err[CL_ERROR_SZ])
+{
+    if (!(caller->roles & CL_ROLE_AUDITOR)) {
+        snprintf(err, CL_ERROR_SZ, "%s needs the auditor role", what);
+        return CL_ERR_DENIED;
+    }
+    if (note)
+        CL_COPY(note->purpose, what);
+    int rc = cl_records_resolve(t, q->person_id, &q->match, pid, err);
+    if (rc == CL_OK)
+        cl_records_note_person(note, *pid);
+    return rc;
+}
+
+int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
+                           const cl_person_ref *q, cl_subject_access *out,
+                           cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    memset(out, 0, sizeof(*out));
+    int rc = s_auditor_subject(t, caller, "subject access", q, note, &pid, err);
+    if (rc != CL_OK)
+        return rc;
+    rc = s_build_view(t, pid, true, &out->person, out);
+    if (rc == CL_OK)
+        rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
+    if (rc == CL_OK)
+        rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
+    if (rc == CL_OK)
+        rc = cl_core__requests_of(t, pid, (int64_t)time(NULL), &out->requests);
+    if (rc == CL_OK)
+        rc = cl_intake_of_person(t, pid, &out->intake);
+    if (rc == CL_OK)
+        rc = cl_core__hold_of(t, pid, out);
+    if (rc != CL_OK) {
+        cl_subject_access_clear(out);
+        snprintf(err, CL_ERROR_SZ, "subject access failed: %s",
+                 cl_strerror(rc));
+    }
+    return rc;
+}
+
+int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
+                         const cl_person_ref *q, cl_audit_entries *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    bool by_person = q->person_id[0] || q->match.nhs[0] || q->match.chi[0];
+    bool filtered = cl_audit_filter_any(&q->filter);
+    if (!by_person && (q->user_id[0] || filtered)) {
+        /* Everything one named user did, or every flagged access by date
+         * and client: no person is resolved. */
+        if (!(caller->roles & CL_ROLE_AUDITOR)) {
+            snprintf(err, CL_ERROR_SZ, "audit search needs the auditor role");
+            return CL_ERR_DENIED;
+        }
+        if (note)
+            snprintf(note->purpose, sizeof(note->purpose), "audit search by %s",
+                     filtered ? "filter" : "user");
+        rc = filtered ? cl_audit_search(t, 0, &q->filter, q->user_id, q->limit,
+                                        out, err)
+                      : cl_audit_entries_of_user(t, q->user_id, q->limit, out);
+    } else {
+        rc = s_auditor_subject(t, caller, "audit search", q, note, &pid, err);
+        if (rc != CL_OK)
+            return rc;
+        /* This search is itself audited after it runs, so it does not
+         * list itself. */
+        rc = filtered ? cl_audit_search(t, pid, &q->filter, q->user_id,
+                                        q->limit, out, err)
+                      : cl_audit_entries_for(t, pid, q->user_id, q->limit, out);
+    }
+    if (rc != CL_OK && rc != CL_ERR_INVALID)
+        snprintf(err, CL_ERROR_SZ, "audit search failed: %s", cl_strerror(rc));
+    return rc;
+}
+
+int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
+                           char err[CL_ERROR_SZ])
+{
+    uint64_t id;
+    uint8_t k[16], why;
+    size_t len;
+    int rc = cl_records_mdt_id(t, review_id, &id, err);
+    if (rc != CL_OK)
+        return rc;
+    cl_records_key(k, id);
+    cl_records_key(k + 8, pid);
+    rc = cl_store_get_raw(t, CL_DB_AGENDA, k, 16, &why, 1, &len);
+    if (rc == CL_ERR_NOT_FOUND)
+        cl_caseview_not_on_agenda(err, review_id);
+    return rc;
+}

@@ -40,11 +40,9 @@ static void s_first_word(const char *s, char *out, size_t cap)
     s_fold(tmp, out, cap);
 }
 
-double cl_match_jaro_winkler(const char *a0, const char *b0)
+/* Jaro-Winkler of two folded strings. */
+static double s_jw(const char *a, const char *b)
 {
-    char a[CL_NAME_SZ], b[CL_NAME_SZ];
-    s_fold(a0, a, sizeof(a));
-    s_fold(b0, b, sizeof(b));
     size_t la = strlen(a), lb = strlen(b);
     if (la == 0 || lb == 0)
         return 0.0;
@@ -84,6 +82,14 @@ double cl_match_jaro_winkler(const char *a0, const char *b0)
     while (prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix])
         prefix++;
     return jaro + (double)prefix * 0.1 * (1.0 - jaro);
+}
+
+double cl_match_jaro_winkler(const char *a0, const char *b0)
+{
+    char a[CL_NAME_SZ], b[CL_NAME_SZ];
+    s_fold(a0, a, sizeof(a));
+    s_fold(b0, b, sizeof(b));
+    return s_jw(a, b);
 }
 
 void cl_match_soundex(const char *s, char out[5])
@@ -140,7 +146,8 @@ void cl_match_canonical_given(const char *s, char *out, size_t cap)
 {
     s_first_word(s, out, cap);
     for (size_t i = 0; i < sizeof(s_nicknames) / sizeof(s_nicknames[0]); i++)
-        if (strcmp(out, s_nicknames[i][0]) == 0) {
+        if (out[0] == s_nicknames[i][0][0] &&
+            strcmp(out, s_nicknames[i][0]) == 0) {
             cl_copy(out, cap, s_nicknames[i][1]);
             return;
         }
@@ -321,7 +328,7 @@ static cl_weight_id s_family(const char *a, const char *b)
         return CL_W_FAMILY_PART;
     /* one keystroke in a long name; in a short one ("smith", "smyth")
      * it is as often another family's spelling */
-    if (cl_match_jaro_winkler(a, b) >= 0.92 ||
+    if (s_jw(fa, fb) >= 0.92 ||
         (strlen(fa) >= 6 && strlen(fb) >= 6 && s_one_edit(fa, fb)))
         return CL_W_FAMILY_CLOSE;
     cl_match_soundex(a, sa);
@@ -344,8 +351,7 @@ static cl_weight_id s_given(const char *a, const char *b)
         return CL_W_GIVEN_NICKNAME;
     /* "joel" and "joe": close as written, though joe's full form is
      * joseph; so both the written and the full forms are compared */
-    if (cl_match_jaro_winkler(ca, cb) >= 0.90 ||
-        cl_match_jaro_winkler(fa, fb) >= 0.90)
+    if (s_jw(ca, cb) >= 0.90 || s_jw(fa, fb) >= 0.90)
         return CL_W_GIVEN_CLOSE;
     size_t la = strlen(fa), lb = strlen(fb);
     const char *sh = la < lb ? fa : fb, *lo = la < lb ? fb : fa;
@@ -443,7 +449,7 @@ static size_t s_tokens(const char *s, char out[S_TOKENS][32])
             break;
         out[n][k] = '\0';
         for (size_t i = 0; i < sizeof(abbrev) / sizeof(abbrev[0]); i++)
-            if (!strcmp(out[n], abbrev[i][0]))
+            if (out[n][0] == abbrev[i][0][0] && !strcmp(out[n], abbrev[i][0]))
                 cl_copy(out[n], 32, abbrev[i][1]);
         n++;
     }
@@ -458,7 +464,7 @@ static bool s_street_kind(const char *w)
         "court", "place",  "gardens", "square",  "way",   "terrace",
         "grove", "house",  "flat",    "crescent"};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (!strcmp(w, kinds[i]))
+        if (w[0] == kinds[i][0] && !strcmp(w, kinds[i]))
             return true;
     return false;
 }
@@ -476,8 +482,8 @@ static cl_weight_id s_address(const char *a, const char *b)
     for (size_t i = 0; i < na; i++) {
         bool num = isdigit((unsigned char)ta[i][0]);
         for (size_t j = 0; j < nb; j++) {
-            bool same = num ? strcmp(ta[i], tb[j]) == 0
-                            : cl_match_jaro_winkler(ta[i], tb[j]) >= 0.9;
+            bool same =
+                num ? strcmp(ta[i], tb[j]) == 0 : s_jw(ta[i], tb[j]) >= 0.9;
             if (same) {
                 hit++;
                 named += !num && !s_street_kind(ta[i]);
@@ -521,8 +527,7 @@ static void s_add(const cl_match_config *mc, const cl_match_tf *tf,
 /* Family names alike enough to count as the same name crosswise. */
 static bool s_alike(const char *a, const char *b)
 {
-    return a[0] && b[0] &&
-           (strcmp(a, b) == 0 || cl_match_jaro_winkler(a, b) >= 0.92);
+    return a[0] && b[0] && (strcmp(a, b) == 0 || s_jw(a, b) >= 0.92);
 }
 
 /* The level of every field (-1: not compared), before the household
@@ -565,7 +570,7 @@ static void s_levels_of(const cl_person *a, const cl_person *b,
         char ta[CL_TOWN_SZ], tb[CL_TOWN_SZ];
         s_fold(a->town, ta, sizeof(ta));
         s_fold(b->town, tb, sizeof(tb));
-        double jw = strcmp(ta, tb) == 0 ? 1.0 : cl_match_jaro_winkler(ta, tb);
+        double jw = s_jw(ta, tb);
         lv[7] = jw >= 0.94   ? CL_W_TOWN_SAME
                 : jw >= 0.88 ? CL_W_TOWN_CLOSE
                              : CL_W_TOWN_DIFFERENT;

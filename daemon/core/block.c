@@ -15,9 +15,10 @@
  *   nd  date of birth (day/month unordered) + one name's code, for each
  *       name and name word: one name wrong, missing, swapped or split
  *   ny  both names' codes (unordered) + birth year: day or month wrong
- *   nn  both names' codes (unordered) alone: the date missing or wrong
- *       and the place missing, moved or mistyped (a common pair of names
- *       makes a block over the cap, skipped: the other keys serve it)
+ *   nn  one name as written + the other's code (unordered), both ways:
+ *       the date missing or wrong and the place missing, moved or
+ *       mistyped, a typo in either name (codes alone would make blocks
+ *       over the cap among millions)
  *   di  one name's first letter + date of birth: typos in both names,
  *       or one name wrong and the other mistyped or missing
  *   np  both names' codes (unordered) + postcode: date missing or wrong
@@ -179,8 +180,20 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
     }
     if (pair[0] && year[0])
         s_add(&ks, "blk-ny", pair, year, NULL);
-    if (pair[0])
-        s_add(&ks, "blk-nn", pair, NULL, NULL);
+    if (nf && ng) {
+        /* one name as written, the other's code: a typo in either */
+        char ff[CL_NAME_SZ], fg[CL_NAME_SZ];
+        s_fold(p->family, ff, sizeof(ff));
+        cl_match_canonical_given(p->given, fg, sizeof(fg));
+        const char *x[2][2] = {{ff, giv[0]}, {fam[0], fg}};
+        for (int i = 0; i < 2; i++) {
+            bool lt = strcmp(x[i][0], x[i][1]) < 0;
+            s_add(&ks, "blk-nn", lt ? x[i][0] : x[i][1], lt ? x[i][1] : x[i][0],
+                  NULL);
+        }
+        sodium_memzero(ff, sizeof(ff));
+        sodium_memzero(fg, sizeof(fg));
+    }
     for (int i = 0; i < 2 && dob[0]; i++)
         if (ini[i][0])
             s_add(&ks, "blk-di", ini[i], dob, NULL);

@@ -12,21 +12,22 @@
  * as Soundex codes of the whole folded name and of each of its words, put
  * in order so that a swap between the fields gives the same key:
  *
- *   nd  date of birth (day/month unordered) + one name's code, for each
- *       name and name word: one name wrong, missing, swapped or split
+ *   nd  date of birth (day/month unordered) + one name word's code, for
+ *       each word of a name of several: a split or double-barrelled name
  *   ny  both names' codes (unordered) + birth year: day or month wrong
  *   nn  one name as written + the other's code (unordered), both ways:
  *       the date missing or wrong and the place missing, moved or
  *       mistyped, a typo in either name (codes alone would make blocks
  *       over the cap among millions)
- *   di  one name's first letter + date of birth: typos in both names,
- *       or one name wrong and the other mistyped or missing
- *   np  both names' codes (unordered) + postcode: date missing or wrong
- *   ns  the same with the postcode sector: date missing and a move nearby
+ *   di  one name's first letter + date of birth: one name wrong,
+ *       missing or swapped, the other mistyped or not
+ *   ns  both names' codes (unordered) + postcode sector: date missing or
+ *       wrong, perhaps a move nearby
  *   nt  both names' codes (unordered) + town: date missing, no postcode
  *   dp  date of birth + postcode: both names wrong
  *   dt  date of birth + town: both names wrong, no postcode
  *   op  one name's code + postcode: the other name and the date wrong
+ *       (and so both names' codes with the postcode: the date wrong)
  *   o2  one name's code + town: the same without a postcode
  *   ha  house number + street's code + one name's code: the other name,
  *       the date and the postcode wrong
@@ -35,6 +36,10 @@
  *
  * A town enters as its first three letters, so that a typo further on
  * ("Bundaberg", "Bundabrg") still meets.
+ *
+ * A key that would only repeat another (the whole name's code with the
+ * date is one of di's blocks; both codes with the postcode one of op's)
+ * is left out: each costs a look-up on every match.
  *
  * Each key holds a handful of people even among millions; a key that
  * turns out to hold many (a common name in a city) is skipped by the
@@ -173,9 +178,10 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
         snprintf(sector, sizeof(sector), "%.*s", (int)(sp - p->postcode) + 2,
                  p->postcode);
     if (dob[0]) {
-        for (size_t i = 0; i < nf; i++)
+        /* the whole names' codes are covered by di (their initials) */
+        for (size_t i = 1; i < nf; i++)
             s_add(&ks, "blk-nd", dob, fam[i], NULL);
-        for (size_t i = 0; i < ng; i++)
+        for (size_t i = 1; i < ng; i++)
             s_add(&ks, "blk-nd", dob, giv[i], NULL);
     }
     if (pair[0] && year[0])
@@ -197,8 +203,6 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
     for (int i = 0; i < 2 && dob[0]; i++)
         if (ini[i][0])
             s_add(&ks, "blk-di", ini[i], dob, NULL);
-    if (pair[0] && p->postcode[0])
-        s_add(&ks, "blk-np", pair, p->postcode, NULL);
     if (pair[0] && sector[0])
         s_add(&ks, "blk-ns", pair, sector, NULL);
     if (pair[0] && town[0])

@@ -53,7 +53,7 @@ static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
 #define S_TF_CAP 32
 
 static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
-                       const cl_person *p, cl_match_tf *tf)
+                       const cl_person *p, bool stored, cl_match_tf *tf)
 {
     uint8_t k[2][CL_BLIND_LEN];
     bool has[2];
@@ -71,7 +71,10 @@ static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         rc = cl_records_lookup_block(t, k[i], &ids);
         if (rc > 0)
             rc = CL_OK;
-        double f = (double)(ids.n + 1) / (double)(records + 1);
+        /* the share of records carrying the name, this one included:
+         * a stored record (relinking) is among those counted already */
+        double f = stored ? (double)(ids.n ? ids.n : 1) / (double)records
+                          : (double)(ids.n + 1) / (double)(records + 1);
         /* at the cap the name is at least this common, and maybe far
          * more: never weigh it above the level's own u */
         if (ids.n >= S_TF_CAP) {
@@ -210,7 +213,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     cl_match_tf tf;
     rc = cl_linkfind_block_candidates(t, st, p, &ids);
     if (rc == CL_OK)
-        rc = s_term_freq(t, st, mc, p, &tf);
+        rc = s_term_freq(t, st, mc, p, false, &tf);
     /* this agency's own records among the candidates, by person: reused
      * when the person they belong to is the one chosen */
     struct {
@@ -599,7 +602,7 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     if (rc == CL_OK)
         rc = cl_linkfind_block_candidates(t, st, &rec.p, &ids);
     if (rc == CL_OK)
-        rc = s_term_freq(t, st, mc, &rec.p, &tf);
+        rc = s_term_freq(t, st, mc, &rec.p, true, &tf);
     double best = -1e9;
     uint64_t best_pid = 0, best_rid = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "names.h"
 #include "natural.h"
+#include "rate.h"
 #include "replica.h"
 
 /*
@@ -227,40 +228,6 @@ bool cl_dispatch_recv(cl_server *s, s_item *it)
     return true;
 }
 
-/* Append the audit entry for an item; the caller picks the transaction
- * (the request's own for success, the batch's for a refusal). */
-static int s_audit(cl_server *s, cl_txn *t, s_item *it,
-                   const cl_audit_note *note)
-{
-    const char *kind = cl_wire_kind_name(it->req.kind);
-    int rc = cl_audit_append(t, it->who, kind, note, (uint8_t)it->rep.status,
-                             s_now());
-    /* Every break-glass use (refusals for a missing reason are not uses)
-     * goes to the auditors' mailbox in the same transaction, and to the
-     * log once committed. */
-    if (rc != CL_OK || !note || !note->break_glass || !it->who ||
-        (it->rep.status != CL_STATUS_OK &&
-         it->rep.status != CL_STATUS_NOT_FOUND))
-        return rc;
-    uint64_t seq = 0;
-    cl_governance_msg g;
-    memset(&g, 0, sizeof(g));
-    if ((rc = cl_audit_count(t, &seq)) != CL_OK)
-        return rc;
-    CL_COPY(g.event, "break_glass");
-    CL_COPY(g.agency, it->who->agency);
-    CL_COPY(g.client, it->who->name);
-    snprintf(g.reference, sizeof(g.reference), "AUDIT-%08" PRIu64, seq);
-    if (note->n_persons)
-        cl_core_pid_str(g.person_id, note->persons[0]);
-    snprintf(g.detail, sizeof(g.detail), "%s, %u people: %.90s", kind,
-             (unsigned)note->n_persons, note->purpose);
-    rc = cl_core_governance_notice(t, &s->cfg.route, &g, s_now());
-    if (rc == CL_OK)
-        it->break_glass_seq = seq;
-    return rc;
-}
-
 /* True for errors that must fail (or retry) the whole batch. */
 static bool s_fatal(int rc)
 {
@@ -274,7 +241,6 @@ static bool s_fatal(int rc)
  * under the message id. Stored idempotency value: 16-byte body hash, then
  * the encoded reply.
  */
-static s_rate *s_rate_slot(cl_server *s, const char *client);
 
 static int s_write(cl_server *s, cl_txn *parent, s_item *it)
 {
@@ -322,14 +288,14 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                sizeof(import_warn.warnings));
         if (rc != CL_OK) {
             cl_item_fail(it, rc, err);
-            rc = s_audit(s, parent, it, &note);
+            rc = cl_item_audit(s, parent, it, &note);
             goto out;
         }
     }
     if (it->req.kind == CL_REQ_PUBLISH_PLAN &&
         (rc = cl_core_plan_authority(it->who, err)) != CL_OK) {
         cl_item_fail(it, rc, err);
-        rc = s_audit(s, parent, it, &note);
+        rc = cl_item_audit(s, parent, it, &note);
         goto out;
     }
     if (content || it->req.kind == CL_REQ_PUBLISH_PLAN) {
@@ -338,7 +304,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
                  : cl_plan_validate(&it->req.u.plan, err, &it->rep.u.publish);
         if (rc != CL_OK) {
             cl_item_fail(it, rc, err);
-            rc = s_audit(s, parent, it, &note);
+            rc = cl_item_audit(s, parent, it, &note);
             goto out;
         }
     }
@@ -365,7 +331,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it)
         /* a flag shown on a publish reply counts against the same
          * per-client rate as a check: a flood of publishes is no way
          * round the limit (the referral is stored all the same) */
-        s_rate *fr = s_rate_slot(s, it->who->name);
+        s_rate *fr = cl_rate_slot(s, it->who->name);
         if (rc == CL_OK && fr->used >= s->cfg.flag.rate_per_minute)
             fr->refused++;
         else if (rc == CL_OK &&
@@ -454,7 +420,7 @@ publish_done:
     if (rc != CL_OK) {
         cl_store_abort(&t);
         cl_item_fail(it, rc, err);
-        rc = s_audit(s, parent, it, &note);
+        rc = cl_item_audit(s, parent, it, &note);
         goto out;
     }
     if (again) {
@@ -470,7 +436,7 @@ publish_done:
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
     it->rep.status = CL_STATUS_OK;
     /* Fail closed: no audit entry, no change. */
-    if ((rc = s_audit(s, t, it, &note)) != CL_OK)
+    if ((rc = cl_item_audit(s, t, it, &note)) != CL_OK)
         goto out;
     if ((rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep)) != CL_OK)
         goto out;
@@ -572,7 +538,7 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it)
         return rc;
     if (rc != CL_OK)
         cl_item_fail(it, rc, err);
-    return s_audit(s, t, it, &note);
+    return cl_item_audit(s, t, it, &note);
 }
 
 /* The caller's own mailbox: receive (parking an empty one that may wait)
@@ -731,7 +697,7 @@ static int s_link_admin(cl_server *s, cl_txn *t, s_item *it)
         s->relink_pending |= a == CL_LINK_ACCEPT || a == CL_LINK_RERUN;
     }
     if (rc == CL_OK)
-        rc = s_audit(s, t, it, &note);
+        rc = cl_item_audit(s, t, it, &note);
     return rc;
 }
 
@@ -794,59 +760,6 @@ static int s_key_admin(cl_server *s, cl_txn *t, s_item *it)
     return CL_OK;
 }
 
-/* The client's flag-rate window, started or restarted as needed. */
-static s_rate *s_rate_slot(cl_server *s, const char *client)
-{
-    uint64_t now = s_mono_us();
-    s_rate *r = NULL;
-    for (size_t i = 0; i < s->n_rates && !r; i++)
-        if (strcmp(s->rates[i].client, client) == 0)
-            r = &s->rates[i];
-    if (!r) {
-        size_t o = s->n_rates;
-        if (o == S_RATE_MAX) { /* recycle the oldest window */
-            o = 0;
-            for (size_t i = 1; i < S_RATE_MAX; i++)
-                if (s->rates[i].window_us < s->rates[o].window_us)
-                    o = i;
-        } else {
-            s->n_rates++;
-        }
-        r = &s->rates[o];
-        memset(r, 0, sizeof(*r));
-        CL_COPY(r->client, client);
-        r->window_us = now;
-    }
-    if (now - r->window_us >= 60000000u) {
-        r->window_us = now;
-        r->used = 0;
-    }
-    return r;
-}
-
-/* True if the client may make another flag check this minute; otherwise
- * the item is answered BUSY with when to try again, and counted for
- * admin stats. */
-static bool s_rate_ok(cl_server *s, s_item *it)
-{
-    uint64_t now = s_mono_us();
-    s_rate *r = s_rate_slot(s, it->who->name);
-    if (r->used < s->cfg.flag.rate_per_minute) {
-        r->used++;
-        return true;
-    }
-    r->refused++;
-    char msg[CL_ERROR_SZ];
-    snprintf(msg, sizeof(msg),
-             "client %.64s has made %u flag checks this minute, the most "
-             "[flag] rate_per_minute allows; try again in %u s",
-             it->who->name, s->cfg.flag.rate_per_minute,
-             (unsigned)((60000000u - (now - r->window_us)) / 1000000u + 1));
-    it->rep.kind = it->req.kind;
-    cl_item_fail(it, CL_ERR_BUSY, msg);
-    return false;
-}
-
 /* Per-client limits within one batch: requests and heavy requests beyond
  * a client's share are refused BUSY before any work, so one client
  * pipelining scans cannot hold another's health behind them. */
@@ -897,7 +810,7 @@ int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
              * itself worth an audit entry. */
             if (it->early == CL_ERR_DENIED && it->who &&
                 cl_core_personal(it->req.kind) && cl_replica_writable(s))
-                rc = s_audit(s, t, it, NULL);
+                rc = cl_item_audit(s, t, it, NULL);
             continue;
         }
         cl_item_reset(it);
@@ -944,7 +857,8 @@ int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
             break;
         case CL_REQ_FLAG_CHECK:
             /* a publisher flooding checks is fishing, or broken */
-            rc = s_rate_ok(s, it) ? s_write(s, t, it) : s_audit(s, t, it, NULL);
+            rc = cl_rate_ok(s, it) ? s_write(s, t, it)
+                                   : cl_item_audit(s, t, it, NULL);
             break;
         case CL_REQ_INBOX_RECEIVE:
         case CL_REQ_INBOX_ACK:

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <zmq.h>
 
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "log.h"
 
 void cl_item_reset(s_item *it)
@@ -85,4 +88,38 @@ void cl_item_send(cl_server *s, s_item *it)
         cl_log_warn("reply not delivered (client=%s): %s; a resend of the "
                     "same message id gets the original outcome",
                     it->who ? it->who->name : "-", zmq_strerror(errno));
+}
+
+/* Append the audit entry for an item; the caller picks the transaction
+ * (the request's own for success, the batch's for a refusal). */
+int cl_item_audit(cl_server *s, cl_txn *t, s_item *it,
+                  const cl_audit_note *note)
+{
+    const char *kind = cl_wire_kind_name(it->req.kind);
+    int rc = cl_audit_append(t, it->who, kind, note, (uint8_t)it->rep.status,
+                             s_now());
+    /* Every break-glass use (refusals for a missing reason are not uses)
+     * goes to the auditors' mailbox in the same transaction, and to the
+     * log once committed. */
+    if (rc != CL_OK || !note || !note->break_glass || !it->who ||
+        (it->rep.status != CL_STATUS_OK &&
+         it->rep.status != CL_STATUS_NOT_FOUND))
+        return rc;
+    uint64_t seq = 0;
+    cl_governance_msg g;
+    memset(&g, 0, sizeof(g));
+    if ((rc = cl_audit_count(t, &seq)) != CL_OK)
+        return rc;
+    CL_COPY(g.event, "break_glass");
+    CL_COPY(g.agency, it->who->agency);
+    CL_COPY(g.client, it->who->name);
+    snprintf(g.reference, sizeof(g.reference), "AUDIT-%08" PRIu64, seq);
+    if (note->n_persons)
+        cl_core_pid_str(g.person_id, note->persons[0]);
+    snprintf(g.detail, sizeof(g.detail), "%s, %u people: %.90s", kind,
+             (unsigned)note->n_persons, note->purpose);
+    rc = cl_core_governance_notice(t, &s->cfg.route, &g, s_now());
+    if (rc == CL_OK)
+        it->break_glass_seq = seq;
+    return rc;
 }

@@ -26,4 +26,9 @@ void cl_item_reply_to(cl_server *s, zmq_msg_t *route, bool delim,
 /* Send an item's reply (encoding it if not done yet), unless deferred. */
 void cl_item_send(cl_server *s, s_item *it);
 
+/* Append the audit entry for an item; the caller picks the transaction
+ * (the request's own for success, the batch's for a refusal). A
+ * break-glass use also tells the auditors (it->break_glass_seq). */
+CL_NODISCARD int cl_item_audit(cl_server *s, cl_txn *t, s_item *it,
+                               const cl_audit_note *note);
 #endif

@@ -1,21 +1,34 @@
 /*
  * dispatch: decoding, authorizing and applying a batch's requests (see
- * dispatch.c).
+ * dispatch.c), by the rows of cl_requests.def.
  */
 #ifndef CL_DISPATCH_H
 #define CL_DISPATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server_int.h"
 
-/* Read one request's frames into it, decode and authorize it (it->early
- * says why not). Returns false when nothing is waiting. */
+/* Read one request's frames into it, then cl_dispatch_admit. Returns
+ * false when nothing is waiting. */
 bool cl_dispatch_recv(cl_server *s, s_item *it);
+
+/* For a slot started with cl_item_begin and it->key set: find the caller
+ * registered for the key, decode data (NULL: not one frame) and check it
+ * against the access rules, the named user and the lists of names;
+ * it->early says why not, with the reply filled and the refusal logged. */
+void cl_dispatch_admit(cl_server *s, s_item *it, const uint8_t *data,
+                       size_t bytes);
 
 /* Per-client limits within one batch: beyond a client's share, BUSY. */
 void cl_dispatch_limits(cl_server *s, s_item *items, size_t n);
+
+/* Run one admitted request in the batch's transaction t by its row (a
+ * refused one: only its audit entry, if it tried personal data). Returns
+ * CL_OK or an error that must fail the whole batch. */
+CL_NODISCARD int cl_dispatch_one(cl_server *s, cl_txn *t, s_item *it);
 
 /* Apply every good request of the batch in one transaction and commit. */
 CL_NODISCARD int cl_dispatch_apply(cl_server *s, s_item *items, size_t n);

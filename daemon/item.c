@@ -17,6 +17,25 @@
 
 #include "log.h"
 
+/* Start a slot afresh for the next request. A slot is reused: nothing of
+ * its last request may act on this one (a refused frame after a parked
+ * receive must not be parked, nor one after a backup start a backup or a
+ * promotion, nor repeat a feed gap). */
+void cl_item_begin(s_item *it)
+{
+    it->req.kind = CL_REQ_NONE; /* the decoder clears the rest */
+    memset(it->req.msgid, 0, CL_MSGID_LEN);
+    it->req.msgid_read = false;
+    memset(&it->rep, 0, sizeof(it->rep));
+    it->out = NULL;
+    it->out_len = 0;
+    it->has_delim = false;
+    it->deferred = it->park = it->promote = false;
+    it->early = CL_OK;
+    it->key[0] = '\0';
+    memset(&it->gap, 0, sizeof(it->gap));
+}
+
 void cl_item_reset(s_item *it)
 {
     cl_reply_clear(&it->rep);

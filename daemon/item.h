@@ -9,6 +9,9 @@
 
 #include "server_int.h"
 
+/* Start a slot afresh for the next request (its route is the caller's). */
+void cl_item_begin(s_item *it);
+
 /* Drop the reply built so far (its encoding too); the request stays. */
 void cl_item_reset(s_item *it);
 

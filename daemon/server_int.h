@@ -23,6 +23,9 @@
 #include "wire.h"
 #include "witness.h"
 
+/* The request body's hash that an idempotency record starts with. */
+#define S_BODY_HASH_LEN (sizeof(((cl_request *)0)->body_hash))
+
 #define S_ZAP_DOMAIN "caselink"
 #define S_VERSION    CL_VERSION /* cl_version.h, from CMake */
 

@@ -1,0 +1,310 @@
+/*
+ * handle: the domain handlers, one per stem of cl_requests.def's handler
+ * column for the WRITE and READ classes (see handle.h). Each calls the
+ * domain's one operation for its kind with the request's context; the
+ * class's common path (idempotency, transactions, audit, the reply's
+ * status) is dispatch.c's, and the rules are core's. ADMIN handlers are in
+ * handle_admin.c.
+ */
+#include "handle.h"
+
+#include "flag.h"
+#include "intake.h"
+#include "lists.h"
+#include "natural.h"
+#include "rate.h"
+
+bool cl_handle_fatal(int rc)
+{
+    return rc == CL_ERR_FULL || rc == CL_ERR_NOMEM || rc == CL_ERR_IO ||
+           rc == CL_ERR_BUSY || rc == CL_ERR_CORRUPT || rc == CL_ERR_INTERNAL;
+}
+
+/* --- writes --------------------------------------------------------------- */
+
+/* A flag shown on a publish reply counts against the same per-client rate
+ * as a check: a flood of publishes is no way round the limit (the
+ * referral is stored all the same). */
+static int s_publish_flag(cl_op *op, cl_publish_result *out, int rc)
+{
+    s_rate *fr = cl_rate_slot(op->srv, op->who->name);
+    if (rc != CL_OK)
+        return rc;
+    if (fr->used >= op->cfg->flag.rate_per_minute) {
+        fr->refused++;
+        return CL_OK;
+    }
+    rc = cl_flag_on_publish(op->t, &op->cfg->flag, &op->cfg->route, op->who,
+                            out->reference, op->now, &out->flag);
+    if (rc == CL_OK && out->flag.n)
+        fr->used++;
+    return rc;
+}
+
+int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    cl_referral *content = &q->u.publish;
+    cl_publish_result *out = &rep->u.publish;
+    int rc = cl_referral_validate(content, op->err, out);
+    if (rc != CL_OK)
+        return rc;
+    rc = cl_natural_check(op->t, op->who, content, q->body_hash, out, op->err);
+    op->again = rc == CL_OK; /* the agency's reference published before */
+    if (rc != CL_ERR_NOT_FOUND)
+        return rc;
+    rc = cl_core_publish(op->t, &op->cfg->match, op->who, content, op->now, out,
+                         &op->note, op->err);
+    if (rc == CL_OK)
+        rc = cl_core_route_publish(op->t, &op->cfg->route, op->who, content,
+                                   op->now, out, &op->it->gap);
+    if (rc == CL_OK)
+        rc = cl_natural_record(op->t, op->who, content, q->body_hash);
+    if (rc == CL_OK)
+        rc = cl_intake_on_publish(op->t, &op->cfg->intake, &op->cfg->route,
+                                  content, out->reference, op->now);
+    return s_publish_flag(op, out, rc);
+}
+
+/* Correct and withdraw: a correction is a patch that core checks laid over
+ * the stored referral; a withdrawal also retracts what was routed. */
+int cl_handle_rectify(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    uint32_t sent = 0;
+    int rc =
+        cl_core_rectify(op->t, &op->cfg->match, op->who, q->kind, &q->u.rectify,
+                        op->now, &rep->u.publish, &op->note, op->err);
+    if (rc == CL_OK && q->kind == CL_REQ_WITHDRAW_REFERRAL)
+        rc = cl_core_retract(op->t, &op->cfg->route, rep->u.publish.reference,
+                             q->u.rectify.reason, op->now, &sent);
+    return rc;
+}
+
+int cl_handle_publish_plan(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    int rc = cl_core_plan_authority(op->who, op->err);
+    if (rc == CL_OK)
+        rc = cl_plan_validate(&q->u.plan, op->err, &rep->u.publish);
+    if (rc == CL_OK)
+        rc = cl_core_publish_plan(op->t, &op->cfg->match, &op->cfg->route,
+                                  op->who, &q->u.plan, op->now, &rep->u.publish,
+                                  &op->note, op->err);
+    return rc;
+}
+
+int cl_handle_import_person(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    cl_publish_result warn;
+    memset(&warn, 0, sizeof(warn));
+    int rc = cl_import_validate(&q->u.import, op->err, &warn);
+    rep->u.import.n_warnings = warn.n_warnings;
+    memcpy(rep->u.import.warnings, warn.warnings, sizeof(warn.warnings));
+    if (rc == CL_OK)
+        rc =
+            cl_core_import_person(op->t, &op->cfg->match, op->who, &q->u.import,
+                                  op->now, &rep->u.import, &op->note, op->err);
+    return rc;
+}
+
+int cl_handle_link_change(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_link_change(op->t, op->who, q->kind, &q->u.link, op->now,
+                               &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_record_meeting(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_record_meeting(op->t, op->who, &q->u.meeting, op->now,
+                                  &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_intake_decide(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_intake_decide(op->t, &op->cfg->route, op->who,
+                            &q->u.intake_decide, op->now, &rep->u.publish,
+                            &op->note, op->err);
+}
+
+int cl_handle_flag_check(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_flag_check(op->t, &op->cfg->flag, &op->cfg->route, op->who,
+                         &q->u.flag, op->now, &rep->u.flag, &op->note, op->err);
+}
+
+int cl_handle_withdraw_plan(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_withdraw_plan(op->t, &op->cfg->route, op->who,
+                                 &q->u.plan_withdraw, op->now, &rep->u.publish,
+                                 &op->note, op->err);
+}
+
+int cl_handle_set_status(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_set_status(op->t, &op->cfg->route, op->who, &q->u.set_status,
+                              op->now, &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_info_request(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_info_request(op->t, &op->cfg->route, op->who, &q->u.info,
+                                op->now, &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_info_respond(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_info_respond(op->t, &op->cfg->route, op->who, &q->u.respond,
+                                op->now, &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_record_discussion(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_record_discussion(op->t, op->who, &q->u.discussion, op->now,
+                                     &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_add_action(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_add_action(op->t, &op->cfg->route, op->who, &q->u.action,
+                              op->now, &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_update_action(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_update_action(op->t, &op->cfg->route, op->who,
+                                 &q->u.action_update, op->now, &rep->u.publish,
+                                 &op->note, op->err);
+}
+
+int cl_handle_set_rag(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_set_rag(op->t, op->who, &q->u.rag, op->now, &rep->u.publish,
+                           &op->note, op->err);
+}
+
+int cl_handle_define_measure(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_define_measure(op->t, op->who, &q->u.measure_def, op->now,
+                                  &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_record_measure(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_record_measure(op->t, op->who, &q->u.measure, op->now,
+                                  &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_legal_hold(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_legal_hold(op->t, op->who, &q->u.hold, op->now,
+                              &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_create_review(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_create_review(op->t, op->who, &q->u.review_new, op->now,
+                                 &rep->u.publish, &op->note, op->err);
+}
+
+int cl_handle_add_to_agenda(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_add_to_agenda(op->t, op->who, &q->u.agenda, op->now,
+                                 &rep->u.publish, &op->note, op->err);
+}
+
+/* --- reads of personal data ----------------------------------------------- */
+
+int cl_handle_get_person(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_person_view(op->t, op->who, &q->u.get_person, &rep->u.person,
+                               &op->note, op->err);
+}
+
+int cl_handle_subject_access(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_subject_access(op->t, op->who, &q->u.person_ref,
+                                  &rep->u.subject, &op->note, op->err);
+}
+
+int cl_handle_audit_search(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_audit_search(op->t, op->who, &q->u.person_ref,
+                                &rep->u.entries, &op->note, op->err);
+}
+
+int cl_handle_review_list(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_review_list(op->t, &op->cfg->match, op->who, &q->u.review_q,
+                               &rep->u.reviews, &op->note, op->err);
+}
+
+int cl_handle_links_export(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_links_export(op->t, op->who, &q->u.links, &rep->u.links,
+                                &op->note, op->err);
+}
+
+int cl_handle_case_finding(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_case_finding(op->t, op->who, &q->u.finding, op->now,
+                                &rep->u.finding, &op->note, op->err);
+}
+
+int cl_handle_find_person(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_find(op->t, &op->cfg->match, op->who, &q->u.find,
+                        &rep->u.candidates, &op->note, op->err);
+}
+
+int cl_handle_request_list(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_request_list(op->t, op->who, &q->u.req_list, op->now,
+                                &rep->u.requests, &op->note, op->err);
+}
+
+int cl_handle_list_actions(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_list_actions(op->t, op->who, &q->u.action_query, op->now,
+                                &rep->u.actions, &op->note, op->err);
+}
+
+int cl_handle_rag_history(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_rag_history(op->t, op->who, &q->u.rag, &rep->u.rags,
+                               &op->note, op->err);
+}
+
+int cl_handle_report(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_report(op->t, op->who, &q->u.report, op->now,
+                          op->cfg->suppress_below, &rep->u.report, &op->note,
+                          op->err);
+}
+
+int cl_handle_review_pack(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_core_review_pack(op->t, op->who, q->u.pack_review, op->now,
+                               &rep->u.pack, &op->note, op->err);
+}
+
+int cl_handle_intake_list(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_intake_list(op->t, op->who, q->u.intake_all, op->now,
+                          &rep->u.intake, &op->note, op->err);
+}
+
+int cl_handle_referral_list(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_lists_referrals(op->t, op->who, &q->u.ref_query, op->now,
+                              &rep->u.ref_rows, &op->note, op->err);
+}
+
+int cl_handle_mdt_list(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_lists_reviews(op->t, op->who, &q->u.mdt_query, op->now,
+                            &rep->u.mdt_rows, op->err);
+}
+
+int cl_handle_flag_disclosures(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    return cl_flag_list(op->t, op->who, &q->u.flag_log, &rep->u.flag_log,
+                        &op->note, op->err);
+}

@@ -1,0 +1,48 @@
+/*
+ * handle: one handler per row of cl_requests.def (its handler column), all
+ * with one signature over one operation context, cl_op. dispatch.c
+ * derives its table of rows from the same .def and runs each class's
+ * common path around the handler: a WRITE's idempotency record, nested
+ * transaction and audit entry; a READ's audit entry whatever the outcome;
+ * an ADMIN handler does its own (handle_admin.c).
+ */
+#ifndef CL_HANDLE_H
+#define CL_HANDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server_int.h"
+
+/* The context every handler runs in. */
+typedef struct cl_op {
+    cl_server *srv;        /* the server (admin rows, rate windows) */
+    s_item *it;            /* the request's slot (admin rows) */
+    cl_txn *t;             /* the request's transaction */
+    const cl_caller *who;  /* the caller, with the named user */
+    int64_t now;           /* unix seconds, one clock for the request */
+    const cl_config *cfg;  /* the daemon's configuration */
+    cl_audit_note note;    /* who the request disclosed, for its audit */
+    char err[CL_ERROR_SZ]; /* why it was refused, for the reply */
+    bool again; /* a WRITE found the same referral stored before: nothing
+                 * is written and the reply is DUPLICATE */
+} cl_op;
+
+/* A handler: run q as op->who inside op->t and fill rep (validation may
+ * normalise q in place). Returns CL_OK, or an error whose text is in
+ * op->err (empty: cl_strerror's). ADMIN handlers answer the item
+ * themselves and return only errors that must fail the whole batch. */
+typedef int (*cl_handler)(cl_op *op, cl_request *q, cl_reply *rep);
+
+/* One handler per distinct stem of the .def's handler column. */
+#define CL_REQ(KIND, name, BODY, RESULT, roles, personal, heavy, cls, standby, \
+               rated, handler, id)                                             \
+    CL_NODISCARD int cl_handle_##handler(cl_op *op, cl_request *q,             \
+                                         cl_reply *rep);
+#include "cl_requests.def"
+#undef CL_REQ
+
+/* True for errors that must fail (or retry) the whole batch. */
+bool cl_handle_fatal(int rc);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * handle_admin: the handlers of the ADMIN class of cl_requests.def (see
+ * handle.h): the caller's mailbox, feeds, the audit chain, health,
+ * statistics, data keys, backup, linking administration and promotion.
+ * Each answers its item itself (no idempotency record; link_admin writes
+ * its own audit entry) and returns only errors that fail the batch.
+ */
+#include "handle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "item.h"
+#include "log.h"
+#include "replica.h"
+
+/* The caller's own mailbox: receive (parking an empty one that may wait)
+ * or acknowledge. What a mailbox holds was audited when it was routed. */
+int cl_handle_inbox(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    char err[CL_ERROR_SZ] = "";
+    int rc;
+    rep->kind = q->kind;
+    if (q->kind == CL_REQ_INBOX_RECEIVE) {
+        rc = cl_core_inbox_receive(op->t, op->who, &q->u.inbox,
+                                   &rep->u.deliveries, err);
+        op->it->park =
+            rc == CL_OK && rep->u.deliveries.n == 0 && q->u.inbox.wait_ms > 0;
+    } else {
+        rc = cl_core_inbox_ack(op->t, op->who, &q->u.ack, &rep->u.ack, err);
+    }
+    if (cl_handle_fatal(rc))
+        return rc;
+    if (rc != CL_OK)
+        cl_item_fail(op->it, rc, err);
+    return CL_OK;
+}
+
+int cl_handle_feeds(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    (void)q;
+    rep->kind = CL_REQ_ADMIN_FEEDS;
+    int rc = cl_core_feeds(op->t, &op->cfg->route, op->now, &rep->u.feeds);
+    if (cl_handle_fatal(rc))
+        return rc;
+    if (rc != CL_OK)
+        cl_item_fail(op->it, rc, NULL);
+    return CL_OK;
+}
+
+int cl_handle_health(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    cl_server *s = op->srv;
+    (void)q;
+    cl_store_stats st;
+    rep->kind = CL_REQ_HEALTH;
+    cl_health *h = &rep->u.health;
+    CL_COPY(h->version, S_VERSION);
+    h->uptime_s = (uint64_t)(op->now - s->started);
+    /* Counts and sizes move with what other agencies send: a publisher
+     * (or an unregistered key) watching them would learn whether a person
+     * it names was known. Only the roles that see the store get them. */
+    const uint32_t sees =
+        CL_ROLE_COORDINATOR | CL_ROLE_OPERATOR | CL_ROLE_AUDITOR;
+    if (!op->who || !(op->who->roles & sees))
+        return CL_OK;
+    int rc = cl_core_counts(op->t, &h->persons, &h->referrals);
+    if (rc == CL_OK && cl_store_stats_get(s->store, &st) == CL_OK)
+        h->store_bytes = st.used_bytes;
+    cl_replica_fill(s, &h->repl);
+    if (rc != CL_OK)
+        cl_item_fail(op->it, rc, NULL);
+    return CL_OK;
+}
+
+int cl_handle_audit_admin(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    int rc;
+    rep->kind = q->kind;
+    if (q->kind == CL_REQ_AUDIT_CHECKPOINT)
+        return cl_audit_checkpoint(op->t, op->now, rep->u.checkpoint);
+    rc = cl_audit_verify(op->t, q->u.checkpoint, &rep->u.verify);
+    if (rc == CL_ERR_INVALID) {
+        char why[CL_ERROR_SZ];
+        CL_COPY(why, rep->u.verify.problem);
+        cl_item_fail(op->it, rc, why);
+        return CL_OK;
+    }
+    return rc;
+}
+
+static int s_percentile_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    cl_server *s = op->srv;
+    (void)q;
+    cl_stats *st = &rep->u.stats;
+    cl_store_stats ss;
+    rep->kind = CL_REQ_ADMIN_STATS;
+    st->uptime_s = (uint64_t)(op->now - s->started);
+    for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
+        for (int c = 0; c <= CL_STATUS_NOT_ACTIVE; c++)
+            if (s->counts[k][c] && st->n_counts < CL_STATS_MAX) {
+                cl_kind_count *kc = &st->counts[st->n_counts++];
+                CL_COPY(kc->kind, cl_wire_kind_name((cl_req_kind)k));
+                kc->status = (uint8_t)c;
+                kc->count = s->counts[k][c];
+            }
+    st->commits = s->commits;
+    st->batch_mean_x100 = s->commits ? s->batch_sum * 100 / s->commits : 0;
+    st->batch_max = s->batch_max;
+    size_t n = s->commits < 1024 ? (size_t)s->commits : 1024;
+    if (n) {
+        uint64_t sorted[1024];
+        memcpy(sorted, s->commit_us, n * sizeof(uint64_t));
+        qsort(sorted, n, sizeof(uint64_t), s_percentile_cmp);
+        st->commit_p50_us = sorted[n / 2];
+        st->commit_p99_us = sorted[(n * 99) / 100];
+        st->commit_max_us = sorted[n - 1];
+    }
+    if (cl_store_stats_get(s->store, &ss) == CL_OK) {
+        st->store_bytes = ss.used_bytes;
+        st->map_bytes = ss.map_bytes;
+    }
+    st->key_version = cl_store_key_version(s->store);
+    st->refused_connections = s->refused;
+    cl_replica_fill(s, &st->repl);
+    int rc = cl_core_counts(op->t, &st->persons, &st->referrals);
+    cl_link_info li;
+    if (rc == CL_OK &&
+        (rc = cl_link_admin(op->t, &s->base_match, op->who, &(cl_link_req){0},
+                            op->now, &li, NULL, rep->error)) == CL_OK) {
+        st->relink_running = li.rerun_running;
+        st->relink_done = li.rerun_done;
+        st->relink_total = li.rerun_total;
+        st->relink_merged = li.rerun_merged;
+        st->relink_queued = li.rerun_queued;
+        st->weights_trained = li.accepted;
+    }
+    if (rc == CL_OK)
+        rc = cl_audit_count(op->t, &st->audit_entries);
+    if (rc == CL_OK)
+        rc = cl_core_mailbox_depths(op->t, st);
+    for (size_t i = 0;
+         i < s->n_rates && st->n_rate_limited < CL_RATE_LIMITED_MAX; i++)
+        if (s->rates[i].refused) {
+            cl_rate_limited *x = &st->rate_limited[st->n_rate_limited++];
+            CL_COPY(x->client, s->rates[i].client);
+            CL_COPY(x->kind, "flag_check");
+            x->refused = s->rates[i].refused;
+        }
+    return rc;
+}
+
+/* Linking weights and relinking: audited (who trained, accepted, reran),
+ * though the answer holds no personal data. */
+int cl_handle_link_admin(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    cl_server *s = op->srv;
+    char err[CL_ERROR_SZ] = "";
+    cl_audit_note note;
+    memset(&note, 0, sizeof(note));
+    rep->kind = CL_REQ_LINK_ADMIN;
+    int rc = cl_link_admin(op->t, &s->base_match, op->who, &q->u.link_admin,
+                           op->now, &rep->u.link_info, &note, err);
+    if (rc != CL_OK && !cl_handle_fatal(rc)) {
+        cl_item_fail(op->it, rc, err);
+        rc = CL_OK;
+    } else if (rc == CL_OK) {
+        uint8_t a = q->u.link_admin.action;
+        s->relink_pending |= a == CL_LINK_ACCEPT || a == CL_LINK_RERUN;
+    }
+    if (rc == CL_OK)
+        rc = cl_item_audit(s, op->t, op->it, &note);
+    return rc;
+}
+
+int cl_handle_key_admin(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    cl_server *s = op->srv;
+    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
+    uint32_t retired, v = 0;
+    cl_key_status *ks = &rep->u.key_status;
+    char msg[CL_ERROR_SZ];
+    int rc = CL_OK;
+    rep->kind = q->kind;
+    if (q->kind == CL_REQ_ADMIN_ROTATE_KEY) {
+        rc = cl_store_rotate(op->t, &v);
+        if (rc == CL_ERR_FULL) {
+            cl_item_fail(op->it, CL_ERR_INVALID,
+                         "all 16 data key versions are used");
+            return CL_OK;
+        }
+        if (rc != CL_OK)
+            return rc;
+        memset(&s->reseal, 0, sizeof(s->reseal));
+        s->resealing = true;
+        cl_log_info("data key rotated to version %u; re-sealing in the "
+                    "background",
+                    v);
+    } else if (q->kind == CL_REQ_ADMIN_RETIRE_KEY) {
+        v = q->u.key_version;
+        rc = cl_store_retire(op->t, v);
+        if (rc == CL_ERR_INVALID || rc == CL_ERR_EXISTS) {
+            snprintf(msg, sizeof(msg),
+                     rc == CL_ERR_EXISTS
+                         ? "key version %u is still in use; wait for the "
+                           "re-seal to finish"
+                         : "key version %u cannot be retired (current or "
+                           "out of range)",
+                     v);
+            cl_item_fail(op->it, CL_ERR_INVALID, msg);
+            return CL_OK;
+        }
+        if (rc != CL_OK)
+            return rc;
+        cl_log_info("data key version %u retired", v);
+    }
+    if ((rc = cl_store_key_usage(op->t, counts, &retired)) != CL_OK)
+        return rc;
+    uint32_t current = v && q->kind == CL_REQ_ADMIN_ROTATE_KEY
+                           ? v
+                           : cl_store_key_version(s->store);
+    ks->current = current;
+    for (uint32_t i = 1; i <= CL_STORE_KEY_VERSIONS; i++) {
+        bool ret = (retired >> i) & 1;
+        if (!counts[i] && !ret && i != current)
+            continue;
+        ks->versions[ks->n_versions].version = i;
+        ks->versions[ks->n_versions].values = counts[i];
+        ks->versions[ks->n_versions++].retired = ret;
+        if (i != current)
+            ks->pending += counts[i];
+    }
+    return CL_OK;
+}
+
+/* Prepared in the batch; the copy starts after the commit (backup.c). */
+int cl_handle_backup(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    (void)q;
+    (void)rep;
+    return cl_backup_prepare(op->srv, op->it);
+}
+
+int cl_handle_promote(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    (void)q;
+    rep->kind = CL_REQ_ADMIN_PROMOTE;
+    op->it->promote = true; /* after the commit: it appends itself */
+    return CL_OK;
+}

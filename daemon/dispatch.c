@@ -124,10 +124,8 @@ static void s_check_names(cl_server *s, s_item *it)
     }
 }
 
-/* The caller registered for it->key (none: revoked), with no user named
- * yet; then the payload (NULL: not one frame) decoded and authorized. */
-void cl_dispatch_admit(cl_server *s, s_item *it, const uint8_t *data,
-                       size_t bytes)
+void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
+                        size_t bytes)
 {
     char err[CL_ERROR_SZ];
     const cl_caller *reg = cl_registry_find(s->registry, it->key);
@@ -150,17 +148,32 @@ void cl_dispatch_admit(cl_server *s, s_item *it, const uint8_t *data,
         if (rc != CL_OK) {
             it->early = rc;
             cl_item_fail(it, rc, err);
-        } else if (!cl_core_allowed(it->who->roles, it->req.kind)) {
-            it->early = CL_ERR_DENIED;
-            snprintf(err, sizeof(err), "%s is not allowed for client %s",
-                     cl_wire_kind_name(it->req.kind), it->who->name);
-            cl_item_fail(it, CL_ERR_DENIED, err);
-        } else {
-            s_check_user(s, it);
-            if (it->early == CL_OK)
-                s_check_names(s, it);
         }
     }
+}
+
+void cl_dispatch_check(cl_server *s, s_item *it)
+{
+    char err[CL_ERROR_SZ];
+    if (it->early != CL_OK)
+        return;
+    if (!cl_core_allowed(it->who->roles, it->req.kind)) {
+        it->early = CL_ERR_DENIED;
+        snprintf(err, sizeof(err), "%s is not allowed for client %s",
+                 cl_wire_kind_name(it->req.kind), it->who->name);
+        cl_item_fail(it, CL_ERR_DENIED, err);
+        return;
+    }
+    s_check_user(s, it);
+    if (it->early == CL_OK)
+        s_check_names(s, it);
+}
+
+void cl_dispatch_admit(cl_server *s, s_item *it, const uint8_t *data,
+                       size_t bytes)
+{
+    cl_dispatch_decode(s, it, data, bytes);
+    cl_dispatch_check(s, it);
     if (it->early != CL_OK) {
         char why[CL_ERROR_SZ];
         cl_log_mask(why, sizeof(why), it->rep.error);

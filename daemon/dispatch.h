@@ -16,9 +16,16 @@
 bool cl_dispatch_recv(cl_server *s, s_item *it);
 
 /* For a slot started with cl_item_begin and it->key set: find the caller
- * registered for the key, decode data (NULL: not one frame) and check it
- * against the access rules, the named user and the lists of names;
- * it->early says why not, with the reply filled and the refusal logged. */
+ * registered for the key (it->who, NULL if none) and decode data (NULL:
+ * not one frame). it->early says why not, with the reply filled. */
+void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
+                        size_t bytes);
+
+/* Check a decoded request against the access rules, the named user and
+ * the lists of names (nothing if it->early is already set). */
+void cl_dispatch_check(cl_server *s, s_item *it);
+
+/* Decode, check, and log a refusal. */
 void cl_dispatch_admit(cl_server *s, s_item *it, const uint8_t *data,
                        size_t bytes);
 

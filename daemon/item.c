@@ -61,24 +61,33 @@ void cl_item_fail(s_item *it, int err, const char *msg)
             msg && msg[0] ? msg : cl_strerror(err));
 }
 
-/* Answer a request whose reply was deferred (backup, parked receive). */
-void cl_item_reply_to(cl_server *s, zmq_msg_t *route, bool delim, cl_reply *rep)
+/* Count a reply for admin stats, encode it unless *out holds it
+ * already, and send [route][empty, for REQ][payload]. CL_ERR_IO (errno
+ * set) if the frames did not go. */
+static int s_send(cl_server *s, zmq_msg_t *route, bool delim, cl_req_kind kind,
+                  const cl_reply *rep, uint8_t **out, size_t *out_len)
 {
-    uint8_t *out = NULL;
-    size_t len = 0;
-    s->counts[rep->kind < CL_REQ_KIND_COUNT ? rep->kind : 0]
+    s->counts[kind < CL_REQ_KIND_COUNT ? kind : 0]
              [rep->status <= CL_STATUS_NOT_ACTIVE ? rep->status
                                                   : CL_STATUS_INTERNAL]++;
-    if (cl_wire_encode_reply(&out, &len, rep) != CL_OK) {
+    if (!*out && cl_wire_encode_reply(out, out_len, rep) != CL_OK) {
         cl_log_err("cannot encode a reply: out of memory");
-        return;
+        return CL_ERR_NOMEM;
     }
     int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE);
     if (rc >= 0 && delim)
         rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
     if (rc >= 0)
-        rc = zmq_send(s->router, out, len, 0);
-    if (rc < 0)
+        rc = zmq_send(s->router, *out, *out_len, 0);
+    return rc < 0 ? CL_ERR_IO : CL_OK;
+}
+
+/* Answer a request whose reply was deferred (backup, parked receive). */
+void cl_item_reply_to(cl_server *s, zmq_msg_t *route, bool delim, cl_reply *rep)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (s_send(s, route, delim, rep->kind, rep, &out, &len) == CL_ERR_IO)
         cl_log_warn("deferred %s reply not delivered: %s",
                     cl_wire_kind_name(rep->kind), zmq_strerror(errno));
     free(out);
@@ -88,22 +97,10 @@ void cl_item_send(cl_server *s, s_item *it)
 {
     if (it->deferred)
         return;
-    s->counts[it->req.kind < CL_REQ_KIND_COUNT ? it->req.kind : 0]
-             [it->rep.status <= CL_STATUS_NOT_ACTIVE ? it->rep.status
-                                                     : CL_STATUS_INTERNAL]++;
-    if (!it->out) {
+    if (!it->out)
         memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
-        if (cl_wire_encode_reply(&it->out, &it->out_len, &it->rep) != CL_OK) {
-            cl_log_err("cannot encode a reply: out of memory");
-            return;
-        }
-    }
-    int rc = zmq_msg_send(&it->route, s->router, ZMQ_SNDMORE);
-    if (rc >= 0 && it->has_delim)
-        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
-    if (rc >= 0)
-        rc = zmq_send(s->router, it->out, it->out_len, 0);
-    if (rc < 0)
+    if (s_send(s, &it->route, it->has_delim, it->req.kind, &it->rep, &it->out,
+               &it->out_len) == CL_ERR_IO)
         cl_log_warn("reply not delivered (client=%s): %s; a resend of the "
                     "same message id gets the original outcome",
                     it->who ? it->who->name : "-", zmq_strerror(errno));

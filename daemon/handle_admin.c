@@ -116,9 +116,9 @@ int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
     st->commits = s->commits;
     st->batch_mean_x100 = s->commits ? s->batch_sum * 100 / s->commits : 0;
     st->batch_max = s->batch_max;
-    size_t n = s->commits < 1024 ? (size_t)s->commits : 1024;
+    size_t n = s->commits < S_COMMIT_RING ? (size_t)s->commits : S_COMMIT_RING;
     if (n) {
-        uint64_t sorted[1024];
+        uint64_t sorted[S_COMMIT_RING];
         memcpy(sorted, s->commit_us, n * sizeof(uint64_t));
         qsort(sorted, n, sizeof(uint64_t), s_percentile_cmp);
         st->commit_p50_us = sorted[n / 2];
@@ -194,8 +194,9 @@ int cl_handle_key_admin(cl_op *op, cl_request *q, cl_reply *rep)
     if (q->kind == CL_REQ_ADMIN_ROTATE_KEY) {
         rc = cl_store_rotate(op->t, &v);
         if (rc == CL_ERR_FULL) {
-            cl_item_fail(op->it, CL_ERR_INVALID,
-                         "all 16 data key versions are used");
+            snprintf(msg, sizeof(msg), "all %u data key versions are used",
+                     (unsigned)CL_STORE_KEY_VERSIONS);
+            cl_item_fail(op->it, CL_ERR_INVALID, msg);
             return CL_OK;
         }
         if (rc != CL_OK)

@@ -11,6 +11,8 @@
 
 #include "item.h"
 
+#define S_RATE_WINDOW_US 60000000u /* a minute */
+
 /* The client's flag-rate window, started or restarted as needed. */
 s_rate *cl_rate_slot(cl_server *s, const char *client)
 {
@@ -34,7 +36,7 @@ s_rate *cl_rate_slot(cl_server *s, const char *client)
         CL_COPY(r->client, client);
         r->window_us = now;
     }
-    if (now - r->window_us >= 60000000u) {
+    if (now - r->window_us >= S_RATE_WINDOW_US) {
         r->window_us = now;
         r->used = 0;
     }
@@ -54,11 +56,12 @@ bool cl_rate_ok(cl_server *s, s_item *it)
     }
     r->refused++;
     char msg[CL_ERROR_SZ];
-    snprintf(msg, sizeof(msg),
-             "client %.64s has made %u flag checks this minute, the most "
-             "[flag] rate_per_minute allows; try again in %u s",
-             it->who->name, s->cfg.flag.rate_per_minute,
-             (unsigned)((60000000u - (now - r->window_us)) / 1000000u + 1));
+    snprintf(
+        msg, sizeof(msg),
+        "client %.64s has made %u flag checks this minute, the most "
+        "[flag] rate_per_minute allows; try again in %u s",
+        it->who->name, s->cfg.flag.rate_per_minute,
+        (unsigned)((S_RATE_WINDOW_US - (now - r->window_us)) / 1000000u + 1));
     it->rep.kind = it->req.kind;
     cl_item_fail(it, CL_ERR_BUSY, msg);
     return false;

@@ -148,7 +148,7 @@ static void s_batch(cl_server *s)
         }
         uint64_t us = s_mono_us() - t0;
         uint64_t ms = us / 1000;
-        s->commit_us[s->commits % 1024] = us;
+        s->commit_us[s->commits % S_COMMIT_RING] = us;
         s->commits++;
         s->batch_sum += n;
         if (n > s->batch_max)
@@ -236,10 +236,12 @@ static int s_redact_one(void *ctx, const uint8_t *key, size_t len)
     for (size_t i = 0; i < r->pr->names_len && !hit;) {
         const char *n = r->pr->names + i;
         size_t nl = strlen(n);
-        hit = vlen > 16 && nl && memmem(r->buf + 16, vlen - 16, n, nl);
+        hit = vlen > S_BODY_HASH_LEN && nl &&
+              memmem(r->buf + S_BODY_HASH_LEN, vlen - S_BODY_HASH_LEN, n, nl);
         i += nl + 1;
     }
-    sodium_memzero(r->buf + 16, vlen > 16 ? vlen - 16 : 0);
+    sodium_memzero(r->buf + S_BODY_HASH_LEN,
+                   vlen > S_BODY_HASH_LEN ? vlen - S_BODY_HASH_LEN : 0);
     if (!hit)
         return CL_OK;
     if (r->n == r->cap) {
@@ -266,7 +268,8 @@ static int s_redact_replies(cl_txn *t, const cl_purge_result *pr)
                           CL_STORE_MAX_VALUE, &vlen);
         if (rc == CL_OK)
             rc = cl_store_put(t, CL_DB_IDEMPOTENCY, r.keys[i], CL_BLIND_LEN,
-                              r.buf, vlen < 16 ? vlen : 16);
+                              r.buf,
+                              vlen < S_BODY_HASH_LEN ? vlen : S_BODY_HASH_LEN);
         sodium_memzero(r.buf, vlen);
     }
     free(r.buf);

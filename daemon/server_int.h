@@ -26,6 +26,9 @@
 /* The request body's hash that an idempotency record starts with. */
 #define S_BODY_HASH_LEN (sizeof(((cl_request *)0)->body_hash))
 
+/* Commit latencies kept for admin stats' percentiles. */
+#define S_COMMIT_RING 1024
+
 #define S_ZAP_DOMAIN "caselink"
 #define S_VERSION    CL_VERSION /* cl_version.h, from CMake */
 
@@ -100,7 +103,8 @@ struct cl_server {
     s_rate rates[S_RATE_MAX]; /* flag checks per client */
     size_t n_rates;
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_NOT_ACTIVE + 1];
-    uint64_t commit_us[1024];   /* ring of recent commit latencies */
+    /* recent commit latencies, a ring */
+    uint64_t commit_us[S_COMMIT_RING];
     uint64_t batch_sum;         /* requests over all commits */
     uint64_t batch_max;         /* largest batch */
     uint64_t refused;           /* refused connections */

@@ -517,9 +517,58 @@ static void s_housekeeping(cl_server *s)
 
 /* --- lifecycle ------------------------------------------------------------ */
 
+/* Replies not yet sent when the socket closes: dropped after a second. */
+#define S_LINGER_MS 1000
+
 static int s_sockopt(void *sock, int opt, int v)
 {
     return zmq_setsockopt(sock, opt, &v, sizeof(v));
+}
+
+/* ZAP first (no CURVE handshake may ever complete without it), then the
+ * CURVE ROUTER with its options, bound to the endpoint. sec is the
+ * server's secret key in Z85. */
+static int s_sockets(cl_server *s, const cl_config *cfg, const char *sec,
+                     char *err, size_t err_len)
+{
+    s->zctx = zmq_ctx_new();
+    if (!s->zctx) {
+        snprintf(err, err_len, "zmq_ctx_new: %s", zmq_strerror(errno));
+        return CL_ERR_IO;
+    }
+    s->zap = zmq_socket(s->zctx, ZMQ_REP);
+    if (!s->zap || zmq_bind(s->zap, "inproc://zeromq.zap.01") != 0) {
+        snprintf(err, err_len, "ZAP handler: %s", zmq_strerror(errno));
+        return CL_ERR_IO;
+    }
+    s->router = zmq_socket(s->zctx, ZMQ_ROUTER);
+    if (!s->router) {
+        snprintf(err, err_len, "ROUTER: %s", zmq_strerror(errno));
+        return CL_ERR_IO;
+    }
+    int64_t maxmsg = cfg->max_message_bytes;
+    if (s_sockopt(s->router, ZMQ_CURVE_SERVER, 1) ||
+        zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, sec,
+                       CL_Z85_KEY_SZ - 1) ||
+        zmq_setsockopt(s->router, ZMQ_ZAP_DOMAIN, S_ZAP_DOMAIN,
+                       strlen(S_ZAP_DOMAIN)) ||
+        zmq_setsockopt(s->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) ||
+        s_sockopt(s->router, ZMQ_HANDSHAKE_IVL,
+                  (int)cfg->handshake_timeout_ms) ||
+        s_sockopt(s->router, ZMQ_RCVHWM, (int)cfg->queue_depth) ||
+        s_sockopt(s->router, ZMQ_SNDHWM, (int)cfg->queue_depth) ||
+        s_sockopt(s->router, ZMQ_ROUTER_MANDATORY, 1) ||
+        s_sockopt(s->router, ZMQ_SNDTIMEO, (int)cfg->send_timeout_ms) ||
+        s_sockopt(s->router, ZMQ_LINGER, S_LINGER_MS)) {
+        snprintf(err, err_len, "ROUTER options: %s", zmq_strerror(errno));
+        return CL_ERR_IO;
+    }
+    if (zmq_bind(s->router, cfg->endpoint) != 0) {
+        snprintf(err, err_len, "cannot bind %s: %s", cfg->endpoint,
+                 zmq_strerror(errno));
+        return CL_ERR_IO;
+    }
+    return CL_OK;
 }
 
 int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
@@ -607,45 +656,10 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
         rc = CL_ERR_IO;
         goto fail;
     }
-    rc = CL_ERR_IO;
-    s->zctx = zmq_ctx_new();
-    if (!s->zctx) {
-        snprintf(err, err_len, "zmq_ctx_new: %s", zmq_strerror(errno));
-        goto fail;
-    }
-    /* ZAP first: no CURVE handshake may ever complete without it. */
-    s->zap = zmq_socket(s->zctx, ZMQ_REP);
-    if (!s->zap || zmq_bind(s->zap, "inproc://zeromq.zap.01") != 0) {
-        snprintf(err, err_len, "ZAP handler: %s", zmq_strerror(errno));
-        goto fail;
-    }
-    s->router = zmq_socket(s->zctx, ZMQ_ROUTER);
-    if (!s->router) {
-        snprintf(err, err_len, "ROUTER: %s", zmq_strerror(errno));
-        goto fail;
-    }
-    int64_t maxmsg = cfg->max_message_bytes;
-    if (s_sockopt(s->router, ZMQ_CURVE_SERVER, 1) ||
-        zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, sec, 40) ||
-        zmq_setsockopt(s->router, ZMQ_ZAP_DOMAIN, S_ZAP_DOMAIN,
-                       strlen(S_ZAP_DOMAIN)) ||
-        zmq_setsockopt(s->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) ||
-        s_sockopt(s->router, ZMQ_HANDSHAKE_IVL,
-                  (int)cfg->handshake_timeout_ms) ||
-        s_sockopt(s->router, ZMQ_RCVHWM, (int)cfg->queue_depth) ||
-        s_sockopt(s->router, ZMQ_SNDHWM, (int)cfg->queue_depth) ||
-        s_sockopt(s->router, ZMQ_ROUTER_MANDATORY, 1) ||
-        s_sockopt(s->router, ZMQ_SNDTIMEO, (int)cfg->send_timeout_ms) ||
-        s_sockopt(s->router, ZMQ_LINGER, 1000)) {
-        snprintf(err, err_len, "ROUTER options: %s", zmq_strerror(errno));
-        goto fail;
-    }
+    rc = s_sockets(s, cfg, sec, err, err_len);
     sodium_memzero(sec, sizeof(sec));
-    if (zmq_bind(s->router, cfg->endpoint) != 0) {
-        snprintf(err, err_len, "cannot bind %s: %s", cfg->endpoint,
-                 zmq_strerror(errno));
+    if (rc != CL_OK)
         goto fail;
-    }
     uint64_t wd = 0;
     if (sd_watchdog_enabled(0, &wd) > 0)
         s->watchdog_usec = wd;

@@ -154,6 +154,40 @@ static void test_audit_user_index_rows_verified(void **state)
     assert_true(v.first_bad_seq >= 1);
 }
 
+/* "P-1" parsed as a person id (strtoull forgives signs and spaces): ids
+ * in requests take the one strict parser, so a sign, a space, trailing
+ * bytes or a wrapped value are refused naming the field, and only the
+ * exact form (leading zeros allowed) opens the case. */
+static void test_person_id_strict(void **state)
+{
+    th_daemon *d = *state;
+    s_publish_and_view(d, "GP-S5"); /* Jane is P00000001 */
+    cl_client *co = th_client(d, "coordinator");
+    const char *bad[] = {
+        "P+1", "P-1", "P 1", "P1 ", "P01x", "P18446744073709551617", "p1", "P"};
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_GET_PERSON;
+    CL_COPY(req->u.get_person.justification, "test: checking the case");
+    req->u.get_person.access_reason = 3;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CL_COPY(req->u.get_person.person_id, bad[i]);
+        int st = s_call(co, req, &rep);
+        if (st != CL_STATUS_INVALID || !strstr(rep.error, "person_id"))
+            fail_msg("person_id '%s': status %d (%s)", bad[i], st, rep.error);
+        cl_reply_clear(&rep);
+    }
+    const char *good[] = {"P00000001", "P1"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CL_COPY(req->u.get_person.person_id, good[i]);
+        assert_int_equal(s_call(co, req, &rep), CL_STATUS_OK);
+        assert_string_equal(rep.u.person.person_id, "P00000001");
+        cl_reply_clear(&rep);
+    }
+    free(req);
+    cl_client_close(&co);
+}
+
 static int s_count(const char *path, const char *needle)
 {
     FILE *f = fopen(path, "re");
@@ -972,6 +1006,8 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_audit_user_index_rows_verified,
                                         th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_person_id_strict, th_setup_daemon,
+                                        th_teardown_daemon),
         cmocka_unit_test(test_checkpoints_shipped_rollback_caught),
         cmocka_unit_test_setup_teardown(test_import_reply_is_no_oracle,
                                         th_setup_daemon, th_teardown_daemon),

@@ -29,6 +29,7 @@
 
 #include "block.h"
 #include "core_int.h"
+#include "ids.h"
 
 /* --- record formats ------------------------------------------------------- */
 
@@ -739,14 +740,7 @@ int cl_core__referral_person(cl_txn *t, const char *reference, uint64_t *pid)
 
 bool cl_records_parse_ref(const char *s, uint64_t *out)
 {
-    if (strncmp(s, "CL-", 3) != 0 || !s[3])
-        return false;
-    char *end = NULL;
-    unsigned long long v = strtoull(s + 3, &end, 10);
-    if (*end || v == 0)
-        return false;
-    *out = v;
-    return true;
+    return cl_id_parse(out, CL_ID_REFERRAL, s) == CL_OK;
 }
 
 /* Keep the version before a change: referral id || version -> record.
@@ -805,14 +799,7 @@ void cl_records_history_dec(cl_dec *d, cl_referral_version *v,
 
 bool cl_records_parse_pid(const char *s, uint64_t *out)
 {
-    if (s[0] != 'P' || !s[1])
-        return false;
-    char *end = NULL;
-    unsigned long long v = strtoull(s + 1, &end, 10);
-    if (*end || v == 0)
-        return false;
-    *out = v;
-    return true;
+    return cl_id_parse(out, CL_ID_PERSON, s) == CL_OK;
 }
 
 /* Collect second half of 16-byte keys under an 8-byte prefix. */
@@ -874,23 +861,20 @@ int cl_records_del(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
 
 bool cl_records_parse_prefixed(const char *s, char prefix, uint64_t *out)
 {
-    if (s[0] != prefix || !s[1])
-        return false;
-    char *end = NULL;
-    unsigned long long v = strtoull(s + 1, &end, 10);
-    if (*end || v == 0)
-        return false;
-    *out = v;
-    return true;
+    /* the kind whose prefix is that one letter (R, Q) */
+    for (unsigned k = 0; k < CL_ID_KIND_COUNT; k++) {
+        const char *p = cl_id_prefix((cl_id_kind)k);
+        if (p[0] == prefix && !p[1])
+            return cl_id_parse(out, (cl_id_kind)k, s) == CL_OK;
+    }
+    return false;
 }
 
 int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
                       char err[CL_ERROR_SZ])
 {
     uint8_t k[8], buf[64];
-    char *end = NULL;
-    if (strncmp(s, "MDT-", 4) != 0 || !s[4] ||
-        (*id = strtoull(s + 4, &end, 10)) == 0 || *end) {
+    if (cl_id_parse(id, CL_ID_REVIEW, s) != CL_OK) {
         snprintf(err, CL_ERROR_SZ, "review id must look like MDT-00000042");
         return CL_ERR_INVALID;
     }

@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "core_int.h"
 #include "feed.h"
+#include "ids.h"
 #include "mailbox.h"
 
 #define S_VERSION 1
@@ -117,11 +118,7 @@ static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
 
 static bool s_req_parse(const char *s, uint64_t *id)
 {
-    char *end = NULL;
-    if (strncmp(s, "REQ-", 4) != 0 || !s[4])
-        return false;
-    *id = strtoull(s + 4, &end, 10);
-    return *id != 0 && !*end;
+    return cl_id_parse(id, CL_ID_REQUEST, s) == CL_OK;
 }
 
 static bool s_registered(const cl_route_config *rc, const char *agency)

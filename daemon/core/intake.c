@@ -13,6 +13,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "ids.h"
 
 #include <stdarg.h>
 
@@ -783,11 +784,7 @@ static uint8_t s_agenda_reason(const cl_intake_config *ic, const s_item *x,
 
 static bool s_parse_id(const char *s, uint64_t *id)
 {
-    char *end = NULL;
-    if (strncmp(s, "IN-", 3) != 0 || !s[3] || s[3] < '0' || s[3] > '9')
-        return false;
-    *id = strtoull(s + 3, &end, 10);
-    return *id && !*end;
+    return cl_id_parse(id, CL_ID_INTAKE, s) == CL_OK;
 }
 
 int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,

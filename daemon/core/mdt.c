@@ -24,6 +24,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "ids.h"
 
 #define S_VERSION 1
 #define S_ACT_BUF                                                              \
@@ -356,11 +357,7 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
 
 static bool s_action_parse(const char *s, uint64_t *id)
 {
-    char *end = NULL;
-    if (strncmp(s, "ACT-", 4) != 0 || !s[4])
-        return false;
-    *id = strtoull(s + 4, &end, 10);
-    return *id && !*end;
+    return cl_id_parse(id, CL_ID_ACTION, s) == CL_OK;
 }
 
 int cl_core_update_action(cl_txn *t, const cl_route_config *rcfg,

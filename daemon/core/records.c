@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "block.h"
+#include "cl_vec.h"
 #include "core_int.h"
 #include "ids.h"
 
@@ -539,14 +540,8 @@ int cl_records_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
 /* Growable array append: returns a zeroed new slot or NULL. */
 void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size)
 {
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 8;
-        void *na = realloc(*arr, ncap * size);
-        if (!na)
-            return NULL;
-        *arr = na;
-        *cap = ncap;
-    }
+    if (cl_vec_reserve(arr, cap, *n + 1, size) != CL_OK)
+        return NULL;
     void *slot = (uint8_t *)*arr + (*n)++ * size;
     memset(slot, 0, size);
     return slot;

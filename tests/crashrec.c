@@ -479,65 +479,52 @@ int unlink(const char *path)
     return r;
 }
 
-/* An open with O_TRUNC empties an existing file: a change like a write. */
+/* An open with O_TRUNC empties an existing file: a change like a write.
+ * Returns fd, errno as the real call left it. */
 static int s_opened(int fd, int flags)
 {
+    int e = errno;
     char name[PATH_MAX];
     if (fd >= 0 && (flags & O_TRUNC) && s_recorded(fd, name)) {
         pthread_mutex_lock(&s_lock);
         s_emit(CL_CRASHLOG_TRUNCATE, name, 0, NULL, 0);
         pthread_mutex_unlock(&s_lock);
     }
+    errno = e;
     return fd;
 }
 
+/* The mode an open passes only with O_CREAT or O_TMPFILE, into mode. */
+#define S_OPEN_MODE(flags, mode)                                               \
+    do {                                                                       \
+        if ((flags) & (O_CREAT | O_TMPFILE)) {                                 \
+            va_list ap;                                                        \
+            va_start(ap, flags);                                               \
+            (mode) = (mode_t)va_arg(ap, int);                                  \
+            va_end(ap);                                                        \
+        }                                                                      \
+    } while (0)
+
 int open(const char *path, int flags, ...)
 {
-    s_need();
     mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    int fd = s_open(path, flags, mode);
-    int e = errno;
-    s_opened(fd, flags);
-    errno = e;
-    return fd;
+    s_need();
+    S_OPEN_MODE(flags, mode);
+    return s_opened(s_open(path, flags, mode), flags);
 }
 
 int open64(const char *path, int flags, ...)
 {
-    s_need();
     mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    int fd = s_open(path, flags, mode);
-    int e = errno;
-    s_opened(fd, flags);
-    errno = e;
-    return fd;
+    s_need();
+    S_OPEN_MODE(flags, mode);
+    return s_opened(s_open(path, flags, mode), flags);
 }
 
 int openat(int dir, const char *path, int flags, ...)
 {
-    s_need();
     mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    int fd = s_openat(dir, path, flags, mode);
-    int e = errno;
-    s_opened(fd, flags);
-    errno = e;
-    return fd;
+    s_need();
+    S_OPEN_MODE(flags, mode);
+    return s_opened(s_openat(dir, path, flags, mode), flags);
 }

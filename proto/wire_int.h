@@ -181,4 +181,48 @@ Caselink__Attendee **cl_wire_attendees_out(cl_wire_scratch *s,
 void cl_wire_attendees_in(cl_attendee *a, uint32_t *n, Caselink__Attendee **v,
                           size_t nv);
 
+/* --- replies: shared between the families' files ------------------------- */
+
+Caselink__Referrer *cl_wire_referrer_out(cl_wire_scratch *s, const char *name,
+                                         const char *role);
+Caselink__ReferralView *cl_wire_referral_view_out(cl_wire_scratch *s,
+                                                  const cl_referral_view *r);
+Caselink__AuditEntry **cl_wire_entries_out(cl_wire_scratch *s,
+                                           const cl_audit_entries *e);
+Caselink__PersonView *cl_wire_view_out(cl_wire_scratch *s,
+                                       const cl_person_view *v);
+Caselink__RequestSummary *cl_wire_summary_out(cl_wire_scratch *s,
+                                              const cl_request_summary *q);
+Caselink__ActionView **cl_wire_actions_out(cl_wire_scratch *s,
+                                           const cl_actions *a, size_t *n);
+Caselink__RagEntry *cl_wire_rag_out(cl_wire_scratch *s, const cl_rag_entry *e);
+Caselink__ReferralRow *cl_wire_row_out(cl_wire_scratch *s,
+                                       const cl_referral_row *m);
+void cl_wire_row_in(cl_referral_row *m, const Caselink__ReferralRow *x);
+Caselink__IntakeItem *cl_wire_intake_out(cl_wire_scratch *s,
+                                         const cl_intake_item *m);
+void cl_wire_intake_in(cl_intake_item *m, const Caselink__IntakeItem *x);
+Caselink__FlagResult *cl_wire_flag_result_out(cl_wire_scratch *s,
+                                              const cl_flag_result *f);
+void cl_wire_flag_result_in(cl_flag_result *o, const Caselink__FlagResult *x);
+void cl_wire_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd);
+void cl_wire_referral_view_in(cl_referral_view *r,
+                              const Caselink__ReferralView *rv);
+int cl_wire_entries_in(cl_audit_entries *e, Caselink__AuditEntry **v, size_t n);
+int cl_wire_view_in(cl_person_view *v, const Caselink__PersonView *pv);
+void cl_wire_summary_in(cl_request_summary *q,
+                        const Caselink__RequestSummary *x);
+int cl_wire_actions_in(cl_actions *o, Caselink__ActionView **v, size_t n);
+void cl_wire_rag_in(cl_rag_entry *e, const Caselink__RagEntry *x);
+
+/* Each Reply result's builder (NULL: no result) and reader, one pair per
+ * result case named in cl_requests.def (declared once per kind using it). */
+#define CL_REQ(KIND, name, BODY, RESULT, roles, personal, heavy, cls, standby, \
+               rated, handler, id)                                             \
+    ProtobufCMessage *cl_wire_out_##RESULT(cl_wire_scratch *s,                 \
+                                           const cl_reply *rep);               \
+    int cl_wire_in_##RESULT(cl_reply *out, const Caselink__Reply *r);
+#include "cl_requests.def"
+#undef CL_REQ
+
 #endif

@@ -1,0 +1,828 @@
+/*
+ * wire_case: replies of the case family, protobuf <-> model: person
+ * views (records, referral views, related people), audit entries, the
+ * review queue, imports, case finding, candidates, links and referral rows.
+ * Encoding points into the model (wire_int.h); decoding copies, truncating
+ * over-long strings (replies come from the daemon, which stores only
+ * validated values).
+ */
+#include "wire_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+Caselink__Referrer *cl_wire_referrer_out(cl_wire_scratch *s, const char *name,
+                                         const char *role)
+{
+    Caselink__Referrer *rr = cl_wire_alloc(s, sizeof(*rr));
+    if (!rr)
+        return NULL;
+    caselink__referrer__init(rr);
+    rr->name = S_S(name);
+    rr->role = S_S(role);
+    return rr;
+}
+
+Caselink__ReferralView *cl_wire_referral_view_out(cl_wire_scratch *s,
+                                                  const cl_referral_view *r)
+{
+    Caselink__ReferralView *rv = cl_wire_alloc(s, sizeof(*rv));
+    if (!rv)
+        return NULL;
+    caselink__referral_view__init(rv);
+    rv->reference = S_S(r->reference);
+    rv->agency = S_S(r->agency);
+    rv->agency_reference = S_S(r->agency_ref);
+    rv->category = (Caselink__Category)r->category;
+    rv->risk = (Caselink__Risk)r->risk;
+    rv->concern = S_S(r->concern ? r->concern : "");
+    rv->occurred_at = r->occurred_at;
+    rv->received_at = r->received_at;
+    rv->referrer = cl_wire_referrer_out(s, r->referrer_name, r->referrer_role);
+    rv->lawful_basis = (Caselink__LawfulBasis)r->basis;
+    rv->consent = (Caselink__Consent)r->consent;
+    rv->consent_note = S_S(r->consent_note ? r->consent_note : "");
+    rv->withdrawn = r->withdrawn;
+    rv->version = r->version;
+    rv->status = (Caselink__ReferralStatus)r->status;
+    rv->status_reason = S_S(r->status_reason);
+    rv->outcome = (Caselink__Outcome)r->outcome;
+    rv->status_at = r->status_at;
+    rv->status_by = S_S(r->status_by);
+    return rv;
+}
+
+Caselink__AuditEntry **cl_wire_entries_out(cl_wire_scratch *s,
+                                           const cl_audit_entries *e)
+{
+    Caselink__AuditEntry **v = cl_wire_alloc(s, e->n * sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < e->n; i++) {
+        const cl_audit_entry *a = &e->v[i];
+        Caselink__AuditEntry *ae = cl_wire_alloc(s, sizeof(*ae));
+        char **ids = cl_wire_alloc(s, a->n_persons * sizeof(char *));
+        if (!ae || !ids)
+            return NULL;
+        caselink__audit_entry__init(ae);
+        ae->seq = a->seq;
+        ae->at = a->at;
+        ae->client = S_S(a->client);
+        ae->agency = S_S(a->agency);
+        ae->kind = S_S(a->kind);
+        for (uint32_t k = 0; k < a->n_persons && k < CL_AUDIT_PERSONS; k++)
+            ids[ae->n_person_ids++] = S_S(a->person_ids[k]);
+        ae->person_ids = ids;
+        ae->purpose = S_S(a->purpose);
+        ae->break_glass = a->break_glass;
+        ae->outcome = (Caselink__Status)a->outcome;
+        ae->detail = S_S(a->detail);
+        if (cl_user_named(&a->user)) {
+            Caselink__ActingUser *u = cl_wire_alloc(s, sizeof(*u));
+            if (!u)
+                return NULL;
+            caselink__acting_user__init(u);
+            u->user_id = S_S(a->user.id);
+            u->display_name = S_S(a->user.name);
+            u->role = S_S(a->user.role);
+            ae->user = u;
+        }
+        v[i] = ae;
+    }
+    return v;
+}
+
+static Caselink__AgencyRecord *s_record_out(cl_wire_scratch *s,
+                                            const cl_agency_record *a)
+{
+    Caselink__AgencyRecord *ar = cl_wire_alloc(s, sizeof(*ar));
+    if (!ar)
+        return NULL;
+    caselink__agency_record__init(ar);
+    ar->agency = S_S(a->agency);
+    ar->agency_kind = S_S(a->kind);
+    ar->person = cl_wire_person_out(s, &a->person);
+    ar->link_reason = (Caselink__LinkReason)a->link_reason;
+    ar->link_score = a->link_score;
+    ar->record_id = S_S(a->record_id);
+    return ar;
+}
+
+Caselink__PersonView *cl_wire_view_out(cl_wire_scratch *s,
+                                       const cl_person_view *v)
+{
+    Caselink__PersonView *pv = cl_wire_alloc(s, sizeof(*pv));
+    if (!pv)
+        return NULL;
+    caselink__person_view__init(pv);
+    pv->person_id = S_S(v->person_id);
+    pv->records = cl_wire_alloc(s, v->n_records * sizeof(void *));
+    pv->referrals = cl_wire_alloc(s, v->n_referrals * sizeof(void *));
+    pv->related = cl_wire_alloc(s, v->n_related * sizeof(void *));
+    pv->known_to = cl_wire_alloc(s, v->n_known * sizeof(char *));
+    if (!pv->records || !pv->referrals || !pv->related || !pv->known_to)
+        return NULL;
+    for (size_t i = 0; i < v->n_records; i++) {
+        Caselink__AgencyRecord *ar = s_record_out(s, &v->records[i]);
+        if (!ar)
+            return NULL;
+        pv->records[pv->n_records++] = ar;
+    }
+    for (size_t i = 0; i < v->n_referrals; i++) {
+        Caselink__ReferralView *rv =
+            cl_wire_referral_view_out(s, &v->referrals[i]);
+        if (!rv)
+            return NULL;
+        pv->referrals[pv->n_referrals++] = rv;
+    }
+    for (size_t i = 0; i < v->n_related; i++) {
+        const cl_related_view *r = &v->related[i];
+        Caselink__RelatedView *rv = cl_wire_alloc(s, sizeof(*rv));
+        if (!rv)
+            return NULL;
+        caselink__related_view__init(rv);
+        rv->person_id = S_S(r->person_id);
+        rv->relationship = (Caselink__Relationship)r->rel;
+        rv->given_names = S_S(r->given);
+        rv->family_name = S_S(r->family);
+        rv->date_of_birth = S_S(r->dob);
+        rv->asserted_by = S_S(r->asserted_by);
+        rv->depth = r->depth;
+        rv->via_person_id = S_S(r->via_pid);
+        rv->inferred = r->inferred;
+        rv->known_to = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        for (uint32_t k = 0; rv->known_to && k < r->n_known && k < CL_KNOWN_MAX;
+             k++)
+            rv->known_to[rv->n_known_to++] = S_S(r->known_to[k]);
+        rv->mentioned_by = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        for (uint32_t k = 0;
+             rv->mentioned_by && k < r->n_mentioned && k < CL_KNOWN_MAX; k++)
+            rv->mentioned_by[rv->n_mentioned_by++] = S_S(r->mentioned_by[k]);
+        pv->related[pv->n_related++] = rv;
+    }
+    for (size_t i = 0; i < v->n_known; i++)
+        pv->known_to[pv->n_known_to++] = S_S(v->known_to[i]);
+    pv->mentioned_by = cl_wire_alloc(s, (v->n_mentioned + 1) * sizeof(char *));
+    if (!pv->mentioned_by)
+        return NULL;
+    for (size_t i = 0; i < v->n_mentioned; i++)
+        pv->mentioned_by[pv->n_mentioned_by++] = S_S(v->mentioned_by[i]);
+    pv->plans = cl_wire_alloc(s, (v->n_plans + 1) * sizeof(void *));
+    if (!pv->plans)
+        return NULL;
+    for (size_t i = 0; i < v->n_plans; i++) {
+        const cl_plan_flag *f = &v->plans[i];
+        Caselink__PlanFlag *pf = cl_wire_alloc(s, sizeof(*pf));
+        if (!pf)
+            return NULL;
+        caselink__plan_flag__init(pf);
+        pf->child_person_id = S_S(f->child_pid);
+        pf->child_given_names = S_S(f->given);
+        pf->child_family_name = S_S(f->family);
+        pf->via = S_S(f->via);
+        pf->type = (Caselink__PlanType)f->type;
+        pf->category = (Caselink__PlanCategory)f->category;
+        pf->start_date = S_S(f->start);
+        pf->end_date = S_S(f->end);
+        pf->responsible_authority = S_S(f->authority);
+        pf->active = f->active;
+        pf->next_review_date = S_S(f->review);
+        pf->legal_basis = S_S(f->legal_basis);
+        pv->plans[pv->n_plans++] = pf;
+    }
+    return pv;
+}
+
+Caselink__ReferralRow *cl_wire_row_out(cl_wire_scratch *s,
+                                       const cl_referral_row *m)
+{
+    Caselink__ReferralRow *x = cl_wire_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__referral_row__init(x);
+    x->reference = S_S(m->reference);
+    x->agency = S_S(m->agency);
+    x->agency_reference = S_S(m->agency_ref);
+    x->person_id = S_S(m->person_id);
+    x->given_names = S_S(m->given);
+    x->family_name = S_S(m->family);
+    x->date_of_birth = S_S(m->dob);
+    x->category = (Caselink__Category)m->category;
+    x->risk = (Caselink__Risk)m->risk;
+    x->status = (Caselink__ReferralStatus)m->status;
+    x->occurred_at = m->occurred_at;
+    x->received_at = m->received_at;
+    return x;
+}
+
+void cl_wire_row_in(cl_referral_row *m, const Caselink__ReferralRow *x)
+{
+    memset(m, 0, sizeof(*m));
+    CL_COPY(m->reference, x->reference);
+    CL_COPY(m->agency, x->agency);
+    CL_COPY(m->agency_ref, x->agency_reference);
+    CL_COPY(m->person_id, x->person_id);
+    CL_COPY(m->given, x->given_names);
+    CL_COPY(m->family, x->family_name);
+    CL_COPY(m->dob, x->date_of_birth);
+    m->category = (uint8_t)x->category;
+    m->risk = (uint8_t)x->risk;
+    m->status = (uint8_t)x->status;
+    m->occurred_at = x->occurred_at;
+    m->received_at = x->received_at;
+}
+
+/* --- reply decoding (client side) ----------------------------------------- */
+
+void cl_wire_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
+{
+    char err[CL_ERROR_SZ];
+    /* Replies come from the daemon, which only stores validated values;
+     * over-long strings are truncated rather than refused. */
+    if (!cl_wire_person_at(p, pd, "", "person", -1, err) && pd) {
+        memset(p, 0, sizeof(*p));
+        cl_copy(p->family, sizeof(p->family),
+                pd->family_name ? pd->family_name : "");
+    }
+}
+
+static void s_record_in(cl_agency_record *a, const Caselink__AgencyRecord *ar)
+{
+    memset(a, 0, sizeof(*a));
+    if (!ar)
+        return;
+    CL_COPY(a->record_id, ar->record_id);
+    CL_COPY(a->agency, ar->agency);
+    CL_COPY(a->kind, ar->agency_kind);
+    cl_wire_person_copy_in(&a->person, ar->person);
+    a->link_reason = (uint8_t)ar->link_reason;
+    a->link_score = ar->link_score;
+}
+
+void cl_wire_referral_view_in(cl_referral_view *r,
+                              const Caselink__ReferralView *rv)
+{
+    memset(r, 0, sizeof(*r));
+    if (!rv)
+        return;
+    CL_COPY(r->reference, rv->reference);
+    CL_COPY(r->agency, rv->agency);
+    CL_COPY(r->agency_ref, rv->agency_reference);
+    r->category = (uint8_t)rv->category;
+    r->risk = (uint8_t)rv->risk;
+
+    r->occurred_at = rv->occurred_at;
+    r->received_at = rv->received_at;
+    if (rv->referrer) {
+        CL_COPY(r->referrer_name, rv->referrer->name);
+        CL_COPY(r->referrer_role, rv->referrer->role);
+    }
+    r->basis = (uint8_t)rv->lawful_basis;
+    r->consent = (uint8_t)rv->consent;
+    r->withdrawn = rv->withdrawn;
+    (void)cl_referral_view_texts(r, rv->concern, rv->consent_note);
+    r->version = rv->version;
+    r->status = (uint8_t)rv->status;
+    CL_COPY(r->status_reason, rv->status_reason);
+    r->outcome = (uint8_t)rv->outcome;
+    r->status_at = rv->status_at;
+    CL_COPY(r->status_by, rv->status_by);
+}
+
+int cl_wire_entries_in(cl_audit_entries *e, Caselink__AuditEntry **v, size_t n)
+{
+    memset(e, 0, sizeof(*e));
+    e->v = calloc(n + 1, sizeof(*e->v));
+    if (!e->v)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        cl_audit_entry *a = &e->v[e->n++];
+        a->seq = v[i]->seq;
+        a->at = v[i]->at;
+        CL_COPY(a->client, v[i]->client);
+        CL_COPY(a->agency, v[i]->agency);
+        CL_COPY(a->kind, v[i]->kind);
+        for (size_t k = 0; k < v[i]->n_person_ids && k < CL_AUDIT_PERSONS; k++)
+            CL_COPY(a->person_ids[a->n_persons++], v[i]->person_ids[k]);
+        CL_COPY(a->purpose, v[i]->purpose);
+        a->break_glass = v[i]->break_glass;
+        a->outcome = (uint8_t)v[i]->outcome;
+        CL_COPY(a->detail, v[i]->detail);
+        if (v[i]->user) {
+            CL_COPY(a->user.id, v[i]->user->user_id);
+            CL_COPY(a->user.name, v[i]->user->display_name);
+            CL_COPY(a->user.role, v[i]->user->role);
+        }
+    }
+    return CL_OK;
+}
+
+int cl_wire_view_in(cl_person_view *v, const Caselink__PersonView *pv)
+{
+    memset(v, 0, sizeof(*v));
+    CL_COPY(v->person_id, pv->person_id ? pv->person_id : "");
+    v->records = calloc(pv->n_records + 1, sizeof(*v->records));
+    v->referrals = calloc(pv->n_referrals + 1, sizeof(*v->referrals));
+    v->related = calloc(pv->n_related + 1, sizeof(*v->related));
+    v->known_to = calloc(pv->n_known_to + 1, sizeof(*v->known_to));
+    if (!v->records || !v->referrals || !v->related || !v->known_to) {
+        cl_person_view_clear(v);
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pv->n_records; i++)
+        s_record_in(&v->records[v->n_records++], pv->records[i]);
+    for (size_t i = 0; i < pv->n_referrals; i++)
+        cl_wire_referral_view_in(&v->referrals[v->n_referrals++],
+                                 pv->referrals[i]);
+    for (size_t i = 0; i < pv->n_related; i++) {
+        const Caselink__RelatedView *rv = pv->related[i];
+        cl_related_view *r = &v->related[v->n_related++];
+        CL_COPY(r->person_id, rv->person_id);
+        r->rel = (uint8_t)rv->relationship;
+        CL_COPY(r->given, rv->given_names);
+        CL_COPY(r->family, rv->family_name);
+        CL_COPY(r->dob, rv->date_of_birth);
+        CL_COPY(r->asserted_by, rv->asserted_by);
+        r->depth = rv->depth;
+        CL_COPY(r->via_pid, rv->via_person_id);
+        r->inferred = rv->inferred;
+        for (size_t k = 0; k < rv->n_known_to && k < CL_KNOWN_MAX; k++)
+            CL_COPY(r->known_to[r->n_known++], rv->known_to[k]);
+        for (size_t k = 0; k < rv->n_mentioned_by && k < CL_KNOWN_MAX; k++)
+            CL_COPY(r->mentioned_by[r->n_mentioned++], rv->mentioned_by[k]);
+    }
+    for (size_t i = 0; i < pv->n_known_to; i++)
+        CL_COPY(v->known_to[v->n_known++], pv->known_to[i]);
+    v->mentioned_by = calloc(pv->n_mentioned_by + 1, sizeof(*v->mentioned_by));
+    if (!v->mentioned_by) {
+        cl_person_view_clear(v);
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pv->n_mentioned_by; i++)
+        CL_COPY(v->mentioned_by[v->n_mentioned++], pv->mentioned_by[i]);
+    v->plans = calloc(pv->n_plans + 1, sizeof(*v->plans));
+    if (!v->plans) {
+        cl_person_view_clear(v);
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pv->n_plans; i++) {
+        const Caselink__PlanFlag *pf = pv->plans[i];
+        cl_plan_flag *f = &v->plans[v->n_plans++];
+        CL_COPY(f->child_pid, pf->child_person_id);
+        CL_COPY(f->given, pf->child_given_names);
+        CL_COPY(f->family, pf->child_family_name);
+        CL_COPY(f->via, pf->via);
+        f->type = (uint8_t)pf->type;
+        f->category = (uint8_t)pf->category;
+        CL_COPY(f->start, pf->start_date);
+        CL_COPY(f->end, pf->end_date);
+        CL_COPY(f->authority, pf->responsible_authority);
+        f->active = pf->active;
+        CL_COPY(f->review, pf->next_review_date);
+        CL_COPY(f->legal_basis, pf->legal_basis);
+    }
+    return CL_OK;
+}
+
+/* Reply.referral_rows for referral_list. */
+ProtobufCMessage *cl_wire_out_REFERRAL_ROWS(cl_wire_scratch *s,
+                                            const cl_reply *rep)
+{
+    Caselink__ReferralRows *rrows = cl_wire_alloc(s, sizeof(*rrows));
+    if (!rrows)
+        return NULL;
+    caselink__referral_rows__init(rrows);
+    const cl_referral_rows *rr = &rep->u.ref_rows;
+    rrows->referrals = cl_wire_alloc(s, (rr->n + 1) * sizeof(void *));
+    for (size_t i = 0; rrows->referrals && i < rr->n; i++) {
+        const cl_referral_row *m = &rr->v[i];
+        Caselink__ReferralRow *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            break;
+        caselink__referral_row__init(x);
+        x->reference = S_S(m->reference);
+        x->agency = S_S(m->agency);
+        x->agency_reference = S_S(m->agency_ref);
+        x->person_id = S_S(m->person_id);
+        x->given_names = S_S(m->given);
+        x->family_name = S_S(m->family);
+        x->date_of_birth = S_S(m->dob);
+        x->category = (Caselink__Category)m->category;
+        x->risk = (Caselink__Risk)m->risk;
+        x->status = (Caselink__ReferralStatus)m->status;
+        x->occurred_at = m->occurred_at;
+        x->received_at = m->received_at;
+        rrows->referrals[rrows->n_referrals++] = x;
+    }
+    rrows->next = S_S(rr->next);
+    return &rrows->base;
+}
+
+/* Reply.person for get_person. */
+ProtobufCMessage *cl_wire_out_PERSON(cl_wire_scratch *s, const cl_reply *rep)
+{
+    return (ProtobufCMessage *)cl_wire_view_out(s, &rep->u.person);
+}
+
+/* Reply.audit_verify for audit_verify. */
+ProtobufCMessage *cl_wire_out_AUDIT_VERIFY(cl_wire_scratch *s,
+                                           const cl_reply *rep)
+{
+    Caselink__AuditVerifyResult *verify = cl_wire_alloc(s, sizeof(*verify));
+    if (!verify)
+        return NULL;
+    caselink__audit_verify_result__init(verify);
+    verify->intact = rep->u.verify.intact;
+    verify->entries = rep->u.verify.entries;
+    verify->first_bad_seq = rep->u.verify.first_bad_seq;
+    verify->problem = S_S(rep->u.verify.problem);
+    verify->checkpoint_checked = rep->u.verify.checkpoint_checked;
+    verify->checkpoint_ok = rep->u.verify.checkpoint_ok;
+    return &verify->base;
+}
+
+/* Reply.checkpoint for audit_checkpoint. */
+ProtobufCMessage *cl_wire_out_CHECKPOINT(cl_wire_scratch *s,
+                                         const cl_reply *rep)
+{
+    Caselink__CheckpointResult *cp = cl_wire_alloc(s, sizeof(*cp));
+    if (!cp)
+        return NULL;
+    caselink__checkpoint_result__init(cp);
+    cp->text = S_S(rep->u.checkpoint);
+    return &cp->base;
+}
+
+/* Reply.audit_entries for audit_search. */
+ProtobufCMessage *cl_wire_out_AUDIT_ENTRIES(cl_wire_scratch *s,
+                                            const cl_reply *rep)
+{
+    Caselink__AuditEntries *entries = cl_wire_alloc(s, sizeof(*entries));
+    if (!entries)
+        return NULL;
+    caselink__audit_entries__init(entries);
+    entries->entries = cl_wire_entries_out(s, &rep->u.entries);
+    entries->n_entries = rep->u.entries.n;
+    return &entries->base;
+}
+
+/* Reply.review_items for review_list. */
+ProtobufCMessage *cl_wire_out_REVIEW_ITEMS(cl_wire_scratch *s,
+                                           const cl_reply *rep)
+{
+    Caselink__ReviewItems *items = cl_wire_alloc(s, sizeof(*items));
+    if (!items)
+        return NULL;
+    caselink__review_items__init(items);
+    const cl_review_items *ri = &rep->u.reviews;
+    items->items = cl_wire_alloc(s, (ri->n + 1) * sizeof(void *));
+    for (size_t i = 0; items->items && i < ri->n; i++) {
+        const cl_review_item *it = &ri->v[i];
+        Caselink__ReviewItem *pi = cl_wire_alloc(s, sizeof(*pi));
+        Caselink__FieldWeight **fw =
+            cl_wire_alloc(s, (it->n_fields + 1) * sizeof(void *));
+        if (!pi || !fw)
+            break;
+        caselink__review_item__init(pi);
+        pi->review_id = S_S(it->id);
+        pi->score = it->score;
+        pi->incoming = s_record_out(s, &it->incoming);
+        pi->incoming_person_id = S_S(it->incoming_pid);
+        pi->candidate = s_record_out(s, &it->candidate);
+        pi->candidate_person_id = S_S(it->candidate_pid);
+        pi->created_at = it->created;
+        pi->probability = it->probability;
+        for (uint32_t k = 0; k < it->n_fields && k < CL_MATCH_FIELDS; k++) {
+            Caselink__FieldWeight *f = cl_wire_alloc(s, sizeof(*f));
+            if (!f)
+                break;
+            caselink__field_weight__init(f);
+            f->field = S_S(it->fields[k].field);
+            f->level = S_S(it->fields[k].level);
+            f->weight = it->fields[k].weight;
+            fw[pi->n_fields++] = f;
+        }
+        pi->fields = fw;
+        items->items[items->n_items++] = pi;
+    }
+    items->next_after = S_S(ri->next);
+    items->total = ri->total;
+    return &items->base;
+}
+
+/* Reply.import for import_person. */
+ProtobufCMessage *cl_wire_out_IMPORT(cl_wire_scratch *s, const cl_reply *rep)
+{
+    Caselink__ImportResult *impr = cl_wire_alloc(s, sizeof(*impr));
+    if (!impr)
+        return NULL;
+    caselink__import_result__init(impr);
+    char **warnings = cl_wire_alloc(s, CL_WARNINGS_MAX * sizeof(char *));
+    if (!warnings)
+        return NULL;
+    impr->link_reason = (Caselink__LinkReason)rep->u.import.link_reason;
+    impr->queued_for_review = rep->u.import.queued;
+    impr->n_warnings = rep->u.import.n_warnings < CL_WARNINGS_MAX
+                           ? rep->u.import.n_warnings
+                           : CL_WARNINGS_MAX;
+    for (size_t i = 0; i < impr->n_warnings; i++)
+        warnings[i] = S_S(rep->u.import.warnings[i]);
+    impr->warnings = warnings;
+    return &impr->base;
+}
+
+/* Reply.case_finding for case_finding. */
+ProtobufCMessage *cl_wire_out_CASE_FINDING(cl_wire_scratch *s,
+                                           const cl_reply *rep)
+{
+    Caselink__CaseFindingResult *cfr = cl_wire_alloc(s, sizeof(*cfr));
+    if (!cfr)
+        return NULL;
+    caselink__case_finding_result__init(cfr);
+    const cl_case_finding_result *cf = &rep->u.finding;
+    cfr->users = cl_wire_alloc(s, (cf->n_users + 1) * sizeof(void *));
+    cfr->overlap = cl_wire_alloc(s, (cf->n_overlap + 1) * sizeof(void *));
+    for (size_t i = 0; cfr->users && i < cf->n_users; i++) {
+        Caselink__HighLevelUser *u = cl_wire_alloc(s, sizeof(*u));
+        char **k = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        char **m = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
+        if (!u || !k || !m)
+            break;
+        const cl_hlu *h = &cf->users[i];
+        caselink__high_level_user__init(u);
+        u->person_id = S_S(h->person_id);
+        u->contacts = h->contacts;
+        for (uint32_t j = 0; j < h->n_known && j < CL_KNOWN_MAX; j++)
+            k[u->n_known_to++] = S_S(h->known_to[j]);
+        u->known_to = k;
+        for (uint32_t j = 0; j < h->n_mentioned && j < CL_KNOWN_MAX; j++)
+            m[u->n_mentioned_by++] = S_S(h->mentioned_by[j]);
+        u->mentioned_by = m;
+        u->given_names = S_S(h->given);
+        u->family_name = S_S(h->family);
+        u->date_of_birth = S_S(h->dob);
+        cfr->users[cfr->n_users++] = u;
+    }
+    for (size_t i = 0; cfr->overlap && i < cf->n_overlap; i++) {
+        Caselink__AgencyOverlap *o = cl_wire_alloc(s, sizeof(*o));
+        if (!o)
+            break;
+        caselink__agency_overlap__init(o);
+        o->agency_a = S_S(cf->overlap[i].a);
+        o->agency_b = S_S(cf->overlap[i].b);
+        o->people = cf->overlap[i].people;
+        o->people_as_subject = cf->overlap[i].subjects;
+        cfr->overlap[cfr->n_overlap++] = o;
+    }
+    cfr->suppress_below = cf->suppress_below;
+    return &cfr->base;
+}
+
+/* Reply.candidates for find_person. */
+ProtobufCMessage *cl_wire_out_CANDIDATES(cl_wire_scratch *s,
+                                         const cl_reply *rep)
+{
+    Caselink__Candidates *cands = cl_wire_alloc(s, sizeof(*cands));
+    if (!cands)
+        return NULL;
+    caselink__candidates__init(cands);
+    const cl_candidates *cs = &rep->u.candidates;
+    cands->candidates = cl_wire_alloc(s, (cs->n + 1) * sizeof(void *));
+    for (size_t i = 0; cands->candidates && i < cs->n; i++) {
+        Caselink__Candidate *cd = cl_wire_alloc(s, sizeof(*cd));
+        if (!cd)
+            break;
+        caselink__candidate__init(cd);
+        cd->person_id = S_S(cs->v[i].person_id);
+        cd->score = cs->v[i].score;
+        cd->how = (Caselink__LinkReason)cs->v[i].how;
+        cd->best = s_record_out(s, &cs->v[i].best);
+        cands->candidates[cands->n_candidates++] = cd;
+    }
+    return &cands->base;
+}
+
+/* Reply.links for links_export. */
+ProtobufCMessage *cl_wire_out_LINKS(cl_wire_scratch *s, const cl_reply *rep)
+{
+    Caselink__LinksPage *links = cl_wire_alloc(s, sizeof(*links));
+    if (!links)
+        return NULL;
+    caselink__links_page__init(links);
+    const cl_links_page *lp = &rep->u.links;
+    links->rows = cl_wire_alloc(s, (lp->n + 1) * sizeof(void *));
+    for (size_t i = 0; links->rows && i < lp->n; i++) {
+        Caselink__LinkRow *row = cl_wire_alloc(s, sizeof(*row));
+        if (!row)
+            break;
+        caselink__link_row__init(row);
+        row->record_id = S_S(lp->v[i].record_id);
+        row->agency = S_S(lp->v[i].agency);
+        row->local_id = S_S(lp->v[i].local_id);
+        row->person_id = S_S(lp->v[i].person_id);
+        row->link_reason = (Caselink__LinkReason)lp->v[i].link_reason;
+        row->link_score = lp->v[i].link_score;
+        links->rows[links->n_rows++] = row;
+    }
+    links->next_after = S_S(lp->next);
+    links->last_record_number = lp->last_id;
+    return &links->base;
+}
+
+/* Reply.referral_rows into the model. */
+int cl_wire_in_REFERRAL_ROWS(cl_reply *out, const Caselink__Reply *r)
+{
+    cl_referral_rows *o = &out->u.ref_rows;
+    const Caselink__ReferralRows *rr = r->referral_rows;
+    out->kind = CL_REQ_REFERRAL_LIST;
+    if (!(o->v = calloc(rr->n_referrals + 1, sizeof(*o->v)))) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < rr->n_referrals; i++) {
+        const Caselink__ReferralRow *x = rr->referrals[i];
+        cl_referral_row *m = &o->v[o->n++];
+        CL_COPY(m->reference, x->reference);
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->agency_ref, x->agency_reference);
+        CL_COPY(m->person_id, x->person_id);
+        CL_COPY(m->given, x->given_names);
+        CL_COPY(m->family, x->family_name);
+        CL_COPY(m->dob, x->date_of_birth);
+        m->category = (uint8_t)x->category;
+        m->risk = (uint8_t)x->risk;
+        m->status = (uint8_t)x->status;
+        m->occurred_at = x->occurred_at;
+        m->received_at = x->received_at;
+    }
+    CL_COPY(o->next, rr->next);
+    return CL_OK;
+}
+
+/* Reply.person into the model. */
+int cl_wire_in_PERSON(cl_reply *out, const Caselink__Reply *r)
+{
+    int rc;
+    out->kind = CL_REQ_GET_PERSON;
+    if ((rc = cl_wire_view_in(&out->u.person, r->person)) != CL_OK)
+        return rc;
+    return CL_OK;
+}
+
+/* Reply.audit_verify into the model. */
+int cl_wire_in_AUDIT_VERIFY(cl_reply *out, const Caselink__Reply *r)
+{
+    out->kind = CL_REQ_AUDIT_VERIFY;
+    out->u.verify.intact = r->audit_verify->intact;
+    out->u.verify.entries = r->audit_verify->entries;
+    out->u.verify.first_bad_seq = r->audit_verify->first_bad_seq;
+    CL_COPY(out->u.verify.problem, r->audit_verify->problem);
+    out->u.verify.checkpoint_checked = r->audit_verify->checkpoint_checked;
+    out->u.verify.checkpoint_ok = r->audit_verify->checkpoint_ok;
+    return CL_OK;
+}
+
+/* Reply.checkpoint into the model. */
+int cl_wire_in_CHECKPOINT(cl_reply *out, const Caselink__Reply *r)
+{
+    out->kind = CL_REQ_AUDIT_CHECKPOINT;
+    CL_COPY(out->u.checkpoint, r->checkpoint->text);
+    return CL_OK;
+}
+
+/* Reply.audit_entries into the model. */
+int cl_wire_in_AUDIT_ENTRIES(cl_reply *out, const Caselink__Reply *r)
+{
+    int rc;
+    out->kind = CL_REQ_AUDIT_SEARCH;
+    rc = cl_wire_entries_in(&out->u.entries, r->audit_entries->entries,
+                            r->audit_entries->n_entries);
+    if (rc != CL_OK)
+        return rc;
+    return CL_OK;
+}
+
+/* Reply.case_finding into the model. */
+int cl_wire_in_CASE_FINDING(cl_reply *out, const Caselink__Reply *r)
+{
+    const Caselink__CaseFindingResult *cf = r->case_finding;
+    cl_case_finding_result *o = &out->u.finding;
+    out->kind = CL_REQ_CASE_FINDING;
+    o->users = calloc(cf->n_users + 1, sizeof(*o->users));
+    o->overlap = calloc(cf->n_overlap + 1, sizeof(*o->overlap));
+    if (!o->users || !o->overlap) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < cf->n_users; i++) {
+        cl_hlu *u = &o->users[o->n_users++];
+        CL_COPY(u->person_id, cf->users[i]->person_id);
+        u->contacts = cf->users[i]->contacts;
+        for (size_t j = 0; j < cf->users[i]->n_known_to && j < CL_KNOWN_MAX;
+             j++)
+            CL_COPY(u->known_to[u->n_known++], cf->users[i]->known_to[j]);
+        const Caselink__HighLevelUser *h = cf->users[i];
+        for (size_t j = 0; j < h->n_mentioned_by && j < CL_KNOWN_MAX; j++)
+            CL_COPY(u->mentioned_by[u->n_mentioned++], h->mentioned_by[j]);
+        CL_COPY(u->given, h->given_names);
+        CL_COPY(u->family, h->family_name);
+        CL_COPY(u->dob, h->date_of_birth);
+    }
+    for (size_t i = 0; i < cf->n_overlap; i++) {
+        cl_overlap *x = &o->overlap[o->n_overlap++];
+        CL_COPY(x->a, cf->overlap[i]->agency_a);
+        CL_COPY(x->b, cf->overlap[i]->agency_b);
+        x->people = cf->overlap[i]->people;
+        x->subjects = cf->overlap[i]->people_as_subject;
+    }
+    o->suppress_below = cf->suppress_below;
+    return CL_OK;
+}
+
+/* Reply.candidates into the model. */
+int cl_wire_in_CANDIDATES(cl_reply *out, const Caselink__Reply *r)
+{
+    cl_candidates *o = &out->u.candidates;
+    out->kind = CL_REQ_FIND_PERSON;
+    o->v = calloc(r->candidates->n_candidates + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->candidates->n_candidates; i++) {
+        const Caselink__Candidate *cd = r->candidates->candidates[i];
+        cl_candidate *x = &o->v[o->n++];
+        CL_COPY(x->person_id, cd->person_id);
+        x->score = cd->score;
+        x->how = (uint8_t)cd->how;
+        s_record_in(&x->best, cd->best);
+    }
+    return CL_OK;
+}
+
+/* Reply.import into the model. */
+int cl_wire_in_IMPORT(cl_reply *out, const Caselink__Reply *r)
+{
+    out->kind = CL_REQ_IMPORT_PERSON;
+    out->u.import.link_reason = (uint8_t)r->import->link_reason;
+    out->u.import.queued = r->import->queued_for_review;
+    for (size_t i = 0; i < r->import->n_warnings && i < CL_WARNINGS_MAX; i++)
+        CL_COPY(out->u.import.warnings[out->u.import.n_warnings++],
+                r->import->warnings[i]);
+    return CL_OK;
+}
+
+/* Reply.links into the model. */
+int cl_wire_in_LINKS(cl_reply *out, const Caselink__Reply *r)
+{
+    cl_links_page *o = &out->u.links;
+    out->kind = CL_REQ_LINKS_EXPORT;
+    o->v = calloc(r->links->n_rows + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->links->n_rows; i++) {
+        const Caselink__LinkRow *row = r->links->rows[i];
+        cl_link_row *x = &o->v[o->n++];
+        CL_COPY(x->record_id, row->record_id);
+        CL_COPY(x->agency, row->agency);
+        CL_COPY(x->local_id, row->local_id);
+        CL_COPY(x->person_id, row->person_id);
+        x->link_reason = (uint8_t)row->link_reason;
+        x->link_score = row->link_score;
+    }
+    CL_COPY(o->next, r->links->next_after);
+    o->last_id = r->links->last_record_number;
+    return CL_OK;
+}
+
+/* Reply.review_items into the model. */
+int cl_wire_in_REVIEW_ITEMS(cl_reply *out, const Caselink__Reply *r)
+{
+    const Caselink__ReviewItems *ri = r->review_items;
+    cl_review_items *o = &out->u.reviews;
+    out->kind = CL_REQ_REVIEW_LIST;
+    o->v = calloc(ri->n_items + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < ri->n_items; i++) {
+        const Caselink__ReviewItem *pi = ri->items[i];
+        cl_review_item *it = &o->v[o->n++];
+        CL_COPY(it->id, pi->review_id);
+        it->score = pi->score;
+        s_record_in(&it->incoming, pi->incoming);
+        CL_COPY(it->incoming_pid, pi->incoming_person_id);
+        s_record_in(&it->candidate, pi->candidate);
+        CL_COPY(it->candidate_pid, pi->candidate_person_id);
+        it->created = pi->created_at;
+        it->probability = pi->probability;
+        for (size_t k = 0; k < pi->n_fields && k < CL_MATCH_FIELDS; k++) {
+            CL_COPY(it->fields[k].field, pi->fields[k]->field);
+            CL_COPY(it->fields[k].level, pi->fields[k]->level);
+            it->fields[k].weight = pi->fields[k]->weight;
+            it->n_fields++;
+        }
+    }
+    CL_COPY(o->next, ri->next_after);
+    o->total = ri->total;
+    return CL_OK;
+}

@@ -1,0 +1,812 @@
+/*
+ * wire_route: replies of the routing family, protobuf <-> model:
+ * deliveries, information requests, feeds, intake items, flags.
+ * Encoding points into the model (wire_int.h); decoding copies, truncating
+ * over-long strings (replies come from the daemon, which stores only
+ * validated values).
+ */
+#include "wire_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static Caselink__InformationResponse *s_response_out(cl_wire_scratch *s,
+                                                     const cl_info_response *x)
+{
+    Caselink__InformationResponse *p = cl_wire_alloc(s, sizeof(*p));
+    if (!p)
+        return NULL;
+    caselink__information_response__init(p);
+    p->request_id = S_S(x->request_id);
+    p->agency = S_S(x->agency);
+    p->person_id = S_S(x->person_id);
+    p->summary = S_S(x->summary);
+    p->risk = (Caselink__Risk)x->risk;
+    p->involvement = (Caselink__Involvement)x->involvement;
+    p->contact = S_S(x->contact);
+    p->answered_at = x->answered_at;
+    return p;
+}
+
+Caselink__RequestSummary *cl_wire_summary_out(cl_wire_scratch *s,
+                                              const cl_request_summary *q)
+{
+    Caselink__RequestSummary *x = cl_wire_alloc(s, sizeof(*x));
+    Caselink__RequestState **st =
+        cl_wire_alloc(s, (q->n_agencies + 1) * sizeof(void *));
+    if (!x || !st)
+        return NULL;
+    caselink__request_summary__init(x);
+    x->request_id = S_S(q->request_id);
+    x->person_id = S_S(q->person_id);
+    x->due_date = S_S(q->due);
+    x->question = S_S(q->question);
+    x->review_id = S_S(q->review_id);
+    x->created_at = q->created_at;
+    for (uint32_t j = 0; j < q->n_agencies && j < CL_REVIEW_AGENCIES; j++) {
+        Caselink__RequestState *a = cl_wire_alloc(s, sizeof(*a));
+        if (!a)
+            return NULL;
+        caselink__request_state__init(a);
+        a->agency = S_S(q->agencies[j].agency);
+        a->answered = q->agencies[j].answered;
+        a->overdue = q->agencies[j].overdue;
+        if (a->answered)
+            a->response = s_response_out(s, &q->agencies[j].response);
+        st[x->n_agencies++] = a;
+    }
+    x->agencies = st;
+    return x;
+}
+
+Caselink__IntakeItem *cl_wire_intake_out(cl_wire_scratch *s,
+                                         const cl_intake_item *m)
+{
+    Caselink__IntakeItem *x = cl_wire_alloc(s, sizeof(*x));
+    char **ag = cl_wire_alloc(s, (m->n_on_agenda + 1) * sizeof(char *));
+    if (!x || !ag)
+        return NULL;
+    caselink__intake_item__init(x);
+    x->intake_id = S_S(m->intake_id);
+    x->rule = S_S(m->rule);
+    x->why = S_S(m->why);
+    x->person_id = S_S(m->person_id);
+    x->given_names = S_S(m->given);
+    x->family_name = S_S(m->family);
+    x->date_of_birth = S_S(m->dob);
+    x->agency = S_S(m->agency);
+    x->agency_kind = S_S(m->agency_kind);
+    x->reference = S_S(m->reference);
+    x->category = (Caselink__Category)m->category;
+    x->risk = (Caselink__Risk)m->risk;
+    x->occurred_at = m->occurred_at;
+    x->received_at = m->received_at;
+    x->raised_at = m->raised_at;
+    x->hits = m->hits;
+    for (uint32_t i = 0; i < m->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
+        ag[x->n_on_agenda++] = S_S(m->on_agenda[i]);
+    x->on_agenda = ag;
+    x->state = (Caselink__IntakeState)m->state;
+    x->decided_at = m->decided_at;
+    x->decided_by = S_S(m->decided_by);
+    x->decided_user = S_S(m->decided_user);
+    x->reason = S_S(m->reason);
+    x->review_id = S_S(m->review_id);
+    x->defer_until = S_S(m->until);
+    x->action_id = S_S(m->action_id);
+    return x;
+}
+
+void cl_wire_intake_in(cl_intake_item *m, const Caselink__IntakeItem *x)
+{
+    memset(m, 0, sizeof(*m));
+    CL_COPY(m->intake_id, x->intake_id);
+    CL_COPY(m->rule, x->rule);
+    CL_COPY(m->why, x->why);
+    CL_COPY(m->person_id, x->person_id);
+    CL_COPY(m->given, x->given_names);
+    CL_COPY(m->family, x->family_name);
+    CL_COPY(m->dob, x->date_of_birth);
+    CL_COPY(m->agency, x->agency);
+    CL_COPY(m->agency_kind, x->agency_kind);
+    CL_COPY(m->reference, x->reference);
+    m->category = (uint8_t)x->category;
+    m->risk = (uint8_t)x->risk;
+    m->occurred_at = x->occurred_at;
+    m->received_at = x->received_at;
+    m->raised_at = x->raised_at;
+    m->hits = x->hits;
+    for (size_t i = 0; i < x->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
+        CL_COPY(m->on_agenda[m->n_on_agenda++], x->on_agenda[i]);
+    m->state = (uint8_t)x->state;
+    m->decided_at = x->decided_at;
+    CL_COPY(m->decided_by, x->decided_by);
+    CL_COPY(m->decided_user, x->decided_user);
+    CL_COPY(m->reason, x->reason);
+    CL_COPY(m->review_id, x->review_id);
+    CL_COPY(m->until, x->defer_until);
+    CL_COPY(m->action_id, x->action_id);
+}
+
+/* A flag result: an empty message when there is no flag, so that every
+ * "no flag" is the same bytes. */
+Caselink__FlagResult *cl_wire_flag_result_out(cl_wire_scratch *s,
+                                              const cl_flag_result *f)
+{
+    Caselink__FlagResult *x = cl_wire_alloc(s, sizeof(*x));
+    if (!x)
+        return NULL;
+    caselink__flag_result__init(x);
+    uint32_t n = f->n < CL_FLAGS_MAX ? f->n : CL_FLAGS_MAX;
+    if (!n)
+        return x;
+    x->flagged = true;
+    x->flags = cl_wire_alloc(s, n * sizeof(void *));
+    for (uint32_t i = 0; x->flags && i < n; i++) {
+        const cl_flag *g = &f->v[i];
+        Caselink__Flag *y = cl_wire_alloc(s, sizeof(*y));
+        Caselink__DutyContact *dc = cl_wire_alloc(s, sizeof(*dc));
+        if (!y || !dc)
+            return NULL;
+        caselink__flag__init(y);
+        caselink__duty_contact__init(dc);
+        y->person_is = S_S(g->person_is);
+        y->plan_type = S_S(g->plan_type);
+        y->responsible_authority = S_S(g->authority);
+        dc->name = S_S(g->duty.name);
+        dc->telephone = S_S(g->duty.phone);
+        dc->secure_email = S_S(g->duty.email);
+        dc->hours = S_S(g->duty.hours);
+        y->duty_contact = dc;
+        y->next_review_date = S_S(g->next_review);
+        y->ended_on = S_S(g->ended);
+        x->flags[x->n_flags++] = y;
+    }
+    return x;
+}
+
+void cl_wire_flag_result_in(cl_flag_result *o, const Caselink__FlagResult *x)
+{
+    memset(o, 0, sizeof(*o));
+    for (size_t i = 0; x && i < x->n_flags && o->n < CL_FLAGS_MAX; i++) {
+        const Caselink__Flag *y = x->flags[i];
+        cl_flag *g = &o->v[o->n++];
+        CL_COPY(g->person_is, y->person_is);
+        CL_COPY(g->plan_type, y->plan_type);
+        CL_COPY(g->authority, y->responsible_authority);
+        if (y->duty_contact) {
+            CL_COPY(g->duty.name, y->duty_contact->name);
+            CL_COPY(g->duty.phone, y->duty_contact->telephone);
+            CL_COPY(g->duty.email, y->duty_contact->secure_email);
+            CL_COPY(g->duty.hours, y->duty_contact->hours);
+        }
+        CL_COPY(g->next_review, y->next_review_date);
+        CL_COPY(g->ended, y->ended_on);
+    }
+}
+
+static Caselink__Delivery *s_delivery_out(cl_wire_scratch *s,
+                                          const cl_delivery *d)
+{
+    Caselink__Delivery *p = cl_wire_alloc(s, sizeof(*p));
+    if (!p)
+        return NULL;
+    caselink__delivery__init(p);
+    p->seq = d->seq;
+    p->created_at = d->at;
+    switch (d->kind) {
+    case CL_DLV_ALERT: {
+        const cl_alert *a = &d->u.alert;
+        Caselink__SafeguardingAlert *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__safeguarding_alert__init(x);
+        x->reference = S_S(a->reference);
+        x->plan_reference = S_S(a->plan_ref);
+        x->child_person_id = S_S(a->child_pid);
+        x->child_given_names = S_S(a->child_given);
+        x->child_family_name = S_S(a->child_family);
+        x->child_date_of_birth = S_S(a->child_dob);
+        x->subject_is = S_S(a->subject_is);
+        x->subject_person_id = S_S(a->subject_pid);
+        x->subject_given_names = S_S(a->subject_given);
+        x->subject_family_name = S_S(a->subject_family);
+        x->subject_date_of_birth = S_S(a->subject_dob);
+        x->flag_shown = a->flag_shown;
+        x->reporting_agency = S_S(a->agency);
+        x->referrer =
+            cl_wire_referrer_out(s, a->referrer_name, a->referrer_role);
+        x->category = (Caselink__Category)a->category;
+        x->risk = (Caselink__Risk)a->risk;
+        x->concern = S_S(a->concern);
+        x->occurred_at = a->occurred_at;
+        x->received_at = a->received_at;
+        x->plan_type = (Caselink__PlanType)a->plan_type;
+        p->item_case = CASELINK__DELIVERY__ITEM_ALERT;
+        p->alert = x;
+        break;
+    }
+    case CL_DLV_REQUEST: {
+        const cl_info_msg *m = &d->u.request;
+        Caselink__InformationRequest *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__information_request__init(x);
+        x->request_id = S_S(m->request_id);
+        x->from_agency = S_S(m->from_agency);
+        x->person_id = S_S(m->person_id);
+        x->person = cl_wire_person_out(s, &m->person);
+        x->due_date = S_S(m->due);
+        x->question = S_S(m->question);
+        x->review_id = S_S(m->review_id);
+        p->item_case = CASELINK__DELIVERY__ITEM_REQUEST;
+        p->request = x;
+        break;
+    }
+    case CL_DLV_RESPONSE:
+        p->item_case = CASELINK__DELIVERY__ITEM_RESPONSE;
+        p->response = s_response_out(s, &d->u.response);
+        break;
+    case CL_DLV_STATUS: {
+        const cl_status_msg *m = &d->u.status;
+        Caselink__StatusChange *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__status_change__init(x);
+        x->reference = S_S(m->reference);
+        x->agency_reference = S_S(m->agency_ref);
+        x->status = (Caselink__ReferralStatus)m->status;
+        x->reason = S_S(m->reason);
+        x->outcome = (Caselink__Outcome)m->outcome;
+        x->by = S_S(m->by);
+        x->at = m->at;
+        p->item_case = CASELINK__DELIVERY__ITEM_STATUS;
+        p->status = x;
+        break;
+    }
+    case CL_DLV_INTAKE:
+        if (!(p->intake = cl_wire_intake_out(s, &d->u.intake)))
+            return NULL;
+        p->item_case = CASELINK__DELIVERY__ITEM_INTAKE;
+        break;
+    case CL_DLV_ACTION: {
+        const cl_action_msg *m = &d->u.action;
+        Caselink__ActionNotice *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__action_notice__init(x);
+        x->event = S_S(m->event);
+        x->action_id = S_S(m->action_id);
+        x->review_id = S_S(m->review_id);
+        x->person_id = S_S(m->person_id);
+        x->given_names = S_S(m->given);
+        x->family_name = S_S(m->family);
+        x->date_of_birth = S_S(m->dob);
+        x->text = S_S(m->text);
+        x->owner_name = S_S(m->owner_name);
+        x->owner_agency = S_S(m->owner_agency);
+        x->due_date = S_S(m->due);
+        x->status = (Caselink__ActionStatus)m->status;
+        x->note = S_S(m->note);
+        x->by_agency = S_S(m->by_agency);
+        x->by_user = S_S(m->by_user);
+        p->item_case = CASELINK__DELIVERY__ITEM_ACTION;
+        p->action = x;
+        break;
+    }
+    case CL_DLV_FEED: {
+        const cl_feed_msg *m = &d->u.feed;
+        Caselink__FeedProblem *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__feed_problem__init(x);
+        x->agency = S_S(m->agency);
+        x->feed = S_S(m->feed);
+        x->problem = S_S(m->problem);
+        x->expected_seq = m->expected;
+        x->received_seq = m->received;
+        x->last_at = m->last_at;
+        p->item_case = CASELINK__DELIVERY__ITEM_FEED;
+        p->feed = x;
+        break;
+    }
+    case CL_DLV_RETRACTION: {
+        const cl_retraction_msg *m = &d->u.retraction;
+        Caselink__RetractionNotice *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__retraction_notice__init(x);
+        x->reference = S_S(m->reference);
+        x->agency = S_S(m->agency);
+        x->plan_reference = S_S(m->plan_ref);
+        x->reason = S_S(m->reason);
+        x->withdrawn_at = m->at;
+        p->item_case = CASELINK__DELIVERY__ITEM_RETRACTION;
+        p->retraction = x;
+        break;
+    }
+    case CL_DLV_GOVERNANCE: {
+        const cl_governance_msg *m = &d->u.governance;
+        Caselink__GovernanceNotice *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__governance_notice__init(x);
+        x->event = S_S(m->event);
+        x->agency = S_S(m->agency);
+        x->client = S_S(m->client);
+        x->reference = S_S(m->reference);
+        x->person_id = S_S(m->person_id);
+        x->detail = S_S(m->detail);
+        x->at = m->at;
+        p->item_case = CASELINK__DELIVERY__ITEM_GOVERNANCE;
+        p->governance = x;
+        break;
+    }
+    case CL_DLV_FLAG: {
+        const cl_flag_notice *m = &d->u.flag;
+        Caselink__FlagNotice *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__flag_notice__init(x);
+        x->plan_id = S_S(m->plan_id);
+        x->plan_reference = S_S(m->plan_ref);
+        x->child_person_id = S_S(m->child_pid);
+        x->child_given_names = S_S(m->child_given);
+        x->child_family_name = S_S(m->child_family);
+        x->person_id = S_S(m->person_pid);
+        x->person_is = S_S(m->person_is);
+        x->agency = S_S(m->agency);
+        x->client = S_S(m->client);
+        x->user_id = S_S(m->user_id);
+        x->user_name = S_S(m->user_name);
+        x->user_role = S_S(m->user_role);
+        x->context = S_S(m->context);
+        x->count = m->count;
+        x->first_at = m->first_at;
+        x->last_at = m->last_at;
+        p->item_case = CASELINK__DELIVERY__ITEM_FLAG;
+        p->flag = x;
+        break;
+    }
+    default:
+        break;
+    }
+    return p;
+}
+
+static void s_response_in(cl_info_response *x,
+                          const Caselink__InformationResponse *p)
+{
+    memset(x, 0, sizeof(*x));
+    if (!p)
+        return;
+    CL_COPY(x->request_id, p->request_id);
+    CL_COPY(x->agency, p->agency);
+    CL_COPY(x->person_id, p->person_id);
+    CL_COPY(x->summary, p->summary);
+    x->risk = (uint8_t)p->risk;
+    x->involvement = (uint8_t)p->involvement;
+    CL_COPY(x->contact, p->contact);
+    x->answered_at = p->answered_at;
+}
+
+static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
+{
+    memset(d, 0, sizeof(*d));
+    d->seq = p->seq;
+    d->at = p->created_at;
+    switch (p->item_case) {
+    case CASELINK__DELIVERY__ITEM_ALERT: {
+        const Caselink__SafeguardingAlert *x = p->alert;
+        cl_alert *a = &d->u.alert;
+        d->kind = CL_DLV_ALERT;
+        CL_COPY(a->reference, x->reference);
+        CL_COPY(a->plan_ref, x->plan_reference);
+        CL_COPY(a->child_pid, x->child_person_id);
+        CL_COPY(a->child_given, x->child_given_names);
+        CL_COPY(a->child_family, x->child_family_name);
+        CL_COPY(a->child_dob, x->child_date_of_birth);
+        CL_COPY(a->subject_is, x->subject_is);
+        CL_COPY(a->subject_pid, x->subject_person_id);
+        CL_COPY(a->subject_given, x->subject_given_names);
+        CL_COPY(a->subject_family, x->subject_family_name);
+        CL_COPY(a->subject_dob, x->subject_date_of_birth);
+        a->flag_shown = x->flag_shown;
+        CL_COPY(a->agency, x->reporting_agency);
+        if (x->referrer) {
+            CL_COPY(a->referrer_name, x->referrer->name);
+            CL_COPY(a->referrer_role, x->referrer->role);
+        }
+        a->category = (uint8_t)x->category;
+        a->risk = (uint8_t)x->risk;
+        CL_COPY(a->concern, x->concern);
+        a->occurred_at = x->occurred_at;
+        a->received_at = x->received_at;
+        a->plan_type = (uint8_t)x->plan_type;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_REQUEST: {
+        const Caselink__InformationRequest *x = p->request;
+        cl_info_msg *m = &d->u.request;
+        d->kind = CL_DLV_REQUEST;
+        CL_COPY(m->request_id, x->request_id);
+        CL_COPY(m->from_agency, x->from_agency);
+        CL_COPY(m->person_id, x->person_id);
+        cl_wire_person_copy_in(&m->person, x->person);
+        CL_COPY(m->due, x->due_date);
+        CL_COPY(m->question, x->question);
+        CL_COPY(m->review_id, x->review_id);
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_RESPONSE:
+        d->kind = CL_DLV_RESPONSE;
+        s_response_in(&d->u.response, p->response);
+        break;
+    case CASELINK__DELIVERY__ITEM_STATUS: {
+        const Caselink__StatusChange *x = p->status;
+        cl_status_msg *m = &d->u.status;
+        d->kind = CL_DLV_STATUS;
+        CL_COPY(m->reference, x->reference);
+        CL_COPY(m->agency_ref, x->agency_reference);
+        m->status = (uint8_t)x->status;
+        CL_COPY(m->reason, x->reason);
+        m->outcome = (uint8_t)x->outcome;
+        CL_COPY(m->by, x->by);
+        m->at = x->at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_INTAKE:
+        d->kind = CL_DLV_INTAKE;
+        cl_wire_intake_in(&d->u.intake, p->intake);
+        break;
+    case CASELINK__DELIVERY__ITEM_ACTION: {
+        const Caselink__ActionNotice *x = p->action;
+        cl_action_msg *m = &d->u.action;
+        d->kind = CL_DLV_ACTION;
+        CL_COPY(m->event, x->event);
+        CL_COPY(m->action_id, x->action_id);
+        CL_COPY(m->review_id, x->review_id);
+        CL_COPY(m->person_id, x->person_id);
+        CL_COPY(m->given, x->given_names);
+        CL_COPY(m->family, x->family_name);
+        CL_COPY(m->dob, x->date_of_birth);
+        CL_COPY(m->text, x->text);
+        CL_COPY(m->owner_name, x->owner_name);
+        CL_COPY(m->owner_agency, x->owner_agency);
+        CL_COPY(m->due, x->due_date);
+        m->status = (uint8_t)x->status;
+        CL_COPY(m->note, x->note);
+        CL_COPY(m->by_agency, x->by_agency);
+        CL_COPY(m->by_user, x->by_user);
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_FEED: {
+        const Caselink__FeedProblem *x = p->feed;
+        cl_feed_msg *m = &d->u.feed;
+        d->kind = CL_DLV_FEED;
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->feed, x->feed);
+        CL_COPY(m->problem, x->problem);
+        m->expected = x->expected_seq;
+        m->received = x->received_seq;
+        m->last_at = x->last_at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_RETRACTION: {
+        const Caselink__RetractionNotice *x = p->retraction;
+        cl_retraction_msg *m = &d->u.retraction;
+        d->kind = CL_DLV_RETRACTION;
+        CL_COPY(m->reference, x->reference);
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->plan_ref, x->plan_reference);
+        CL_COPY(m->reason, x->reason);
+        m->at = x->withdrawn_at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_GOVERNANCE: {
+        const Caselink__GovernanceNotice *x = p->governance;
+        cl_governance_msg *m = &d->u.governance;
+        d->kind = CL_DLV_GOVERNANCE;
+        CL_COPY(m->event, x->event);
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->client, x->client);
+        CL_COPY(m->reference, x->reference);
+        CL_COPY(m->person_id, x->person_id);
+        CL_COPY(m->detail, x->detail);
+        m->at = x->at;
+        break;
+    }
+    case CASELINK__DELIVERY__ITEM_FLAG: {
+        const Caselink__FlagNotice *x = p->flag;
+        cl_flag_notice *m = &d->u.flag;
+        d->kind = CL_DLV_FLAG;
+        CL_COPY(m->plan_id, x->plan_id);
+        CL_COPY(m->plan_ref, x->plan_reference);
+        CL_COPY(m->child_pid, x->child_person_id);
+        CL_COPY(m->child_given, x->child_given_names);
+        CL_COPY(m->child_family, x->child_family_name);
+        CL_COPY(m->person_pid, x->person_id);
+        CL_COPY(m->person_is, x->person_is);
+        CL_COPY(m->agency, x->agency);
+        CL_COPY(m->client, x->client);
+        CL_COPY(m->user_id, x->user_id);
+        CL_COPY(m->user_name, x->user_name);
+        CL_COPY(m->user_role, x->user_role);
+        CL_COPY(m->context, x->context);
+        m->count = x->count;
+        m->first_at = x->first_at;
+        m->last_at = x->last_at;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void cl_wire_summary_in(cl_request_summary *q,
+                        const Caselink__RequestSummary *x)
+{
+    memset(q, 0, sizeof(*q));
+    CL_COPY(q->request_id, x->request_id);
+    CL_COPY(q->person_id, x->person_id);
+    CL_COPY(q->due, x->due_date);
+    CL_COPY(q->question, x->question);
+    CL_COPY(q->review_id, x->review_id);
+    q->created_at = x->created_at;
+    for (size_t j = 0; j < x->n_agencies && j < CL_REVIEW_AGENCIES; j++) {
+        cl_request_state *a = &q->agencies[q->n_agencies++];
+        CL_COPY(a->agency, x->agencies[j]->agency);
+        a->answered = x->agencies[j]->answered;
+        a->overdue = x->agencies[j]->overdue;
+        s_response_in(&a->response, x->agencies[j]->response);
+    }
+}
+
+/* Reply.flag for flag_check. */
+ProtobufCMessage *cl_wire_out_FLAG(cl_wire_scratch *s, const cl_reply *rep)
+{
+    return (ProtobufCMessage *)cl_wire_flag_result_out(s, &rep->u.flag);
+}
+
+/* Reply.flag_disclosures for flag_disclosures. */
+ProtobufCMessage *cl_wire_out_FLAG_DISCLOSURES(cl_wire_scratch *s,
+                                               const cl_reply *rep)
+{
+    const cl_flag_disclosures *fd = &rep->u.flag_log;
+    Caselink__FlagDisclosureList *l = cl_wire_alloc(s, sizeof(*l));
+    if (!l)
+        return NULL;
+    caselink__flag_disclosure_list__init(l);
+    l->disclosures = cl_wire_alloc(s, (fd->n + 1) * sizeof(void *));
+    for (size_t i = 0; l->disclosures && i < fd->n; i++) {
+        const cl_flag_disclosure *a = &fd->v[i];
+        Caselink__FlagDisclosure *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            return NULL;
+        caselink__flag_disclosure__init(x);
+        x->at = a->at;
+        x->agency = S_S(a->agency);
+        x->client = S_S(a->client);
+        x->user_id = S_S(a->user_id);
+        x->user_name = S_S(a->user_name);
+        x->context = S_S(a->context);
+        x->person_id = S_S(a->person_pid);
+        x->child_person_id = S_S(a->child_pid);
+        x->plan_id = S_S(a->plan_id);
+        x->responsible_authority = S_S(a->authority);
+        l->disclosures[l->n_disclosures++] = x;
+    }
+    return (ProtobufCMessage *)l;
+}
+
+/* Reply.deliveries for inbox_receive. */
+ProtobufCMessage *cl_wire_out_DELIVERIES(cl_wire_scratch *s,
+                                         const cl_reply *rep)
+{
+    Caselink__Deliveries *dlv = cl_wire_alloc(s, sizeof(*dlv));
+    if (!dlv)
+        return NULL;
+    caselink__deliveries__init(dlv);
+    const cl_deliveries *ds = &rep->u.deliveries;
+    dlv->deliveries = cl_wire_alloc(s, (ds->n + 1) * sizeof(void *));
+    for (size_t i = 0; dlv->deliveries && i < ds->n; i++) {
+        Caselink__Delivery *d = s_delivery_out(s, &ds->v[i]);
+        if (!d)
+            break;
+        dlv->deliveries[dlv->n_deliveries++] = d;
+    }
+    dlv->depth = ds->depth;
+    return &dlv->base;
+}
+
+/* Reply.ack for inbox_ack. */
+ProtobufCMessage *cl_wire_out_ACK(cl_wire_scratch *s, const cl_reply *rep)
+{
+    Caselink__AckResult *ackr = cl_wire_alloc(s, sizeof(*ackr));
+    if (!ackr)
+        return NULL;
+    caselink__ack_result__init(ackr);
+    ackr->removed = rep->u.ack.removed;
+    ackr->depth = rep->u.ack.depth;
+    return &ackr->base;
+}
+
+/* Reply.requests for request_list. */
+ProtobufCMessage *cl_wire_out_REQUESTS(cl_wire_scratch *s, const cl_reply *rep)
+{
+    Caselink__RequestSummaries *rqs = cl_wire_alloc(s, sizeof(*rqs));
+    if (!rqs)
+        return NULL;
+    caselink__request_summaries__init(rqs);
+    const cl_request_summaries *rs = &rep->u.requests;
+    rqs->requests = cl_wire_alloc(s, (rs->n + 1) * sizeof(void *));
+    for (size_t i = 0; rqs->requests && i < rs->n; i++) {
+        Caselink__RequestSummary *x = cl_wire_summary_out(s, &rs->v[i]);
+        if (!x)
+            break;
+        rqs->requests[rqs->n_requests++] = x;
+    }
+    return &rqs->base;
+}
+
+/* Reply.intake_items for intake_list. */
+ProtobufCMessage *cl_wire_out_INTAKE_ITEMS(cl_wire_scratch *s,
+                                           const cl_reply *rep)
+{
+    Caselink__IntakeItems *intakes = cl_wire_alloc(s, sizeof(*intakes));
+    if (!intakes)
+        return NULL;
+    caselink__intake_items__init(intakes);
+    intakes->items = cl_wire_alloc(s, (rep->u.intake.n + 1) * sizeof(void *));
+    for (size_t i = 0; intakes->items && i < rep->u.intake.n; i++)
+        intakes->items[intakes->n_items++] =
+            cl_wire_intake_out(s, &rep->u.intake.v[i]);
+    return &intakes->base;
+}
+
+/* Reply.feeds for admin_feeds. */
+ProtobufCMessage *cl_wire_out_FEEDS(cl_wire_scratch *s, const cl_reply *rep)
+{
+    Caselink__Feeds *feeds = cl_wire_alloc(s, sizeof(*feeds));
+    if (!feeds)
+        return NULL;
+    caselink__feeds__init(feeds);
+    const cl_feeds *fs = &rep->u.feeds;
+    feeds->feeds = cl_wire_alloc(s, (fs->n + 1) * sizeof(void *));
+    for (size_t i = 0; feeds->feeds && i < fs->n; i++) {
+        const cl_feed_state *f = &fs->v[i];
+        Caselink__FeedState *x = cl_wire_alloc(s, sizeof(*x));
+        if (!x)
+            break;
+        caselink__feed_state__init(x);
+        x->agency = S_S(f->agency);
+        x->feed = S_S(f->feed);
+        x->last_seq = f->last_seq;
+        x->first_at = f->first_at;
+        x->last_at = f->last_at;
+        x->messages = f->messages;
+        x->missing = f->missing;
+        x->gap_from = f->gap_from;
+        x->gap_to = f->gap_to;
+        x->silent = f->silent;
+        x->silence_after_s = f->silence_after_s;
+        feeds->feeds[feeds->n_feeds++] = x;
+    }
+    return &feeds->base;
+}
+
+/* Reply.flag into the model. */
+int cl_wire_in_FLAG(cl_reply *out, const Caselink__Reply *r)
+{
+    out->kind = CL_REQ_FLAG_CHECK;
+    cl_wire_flag_result_in(&out->u.flag, r->flag);
+    return CL_OK;
+}
+
+/* Reply.flag_disclosures into the model. */
+int cl_wire_in_FLAG_DISCLOSURES(cl_reply *out, const Caselink__Reply *r)
+{
+    const Caselink__FlagDisclosureList *l = r->flag_disclosures;
+    cl_flag_disclosures *o = &out->u.flag_log;
+    out->kind = CL_REQ_FLAG_DISCLOSURES;
+    o->v = calloc(l->n_disclosures + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < l->n_disclosures; i++) {
+        const Caselink__FlagDisclosure *x = l->disclosures[i];
+        cl_flag_disclosure *a = &o->v[o->n++];
+        a->at = x->at;
+        CL_COPY(a->agency, x->agency);
+        CL_COPY(a->client, x->client);
+        CL_COPY(a->user_id, x->user_id);
+        CL_COPY(a->user_name, x->user_name);
+        CL_COPY(a->context, x->context);
+        CL_COPY(a->person_pid, x->person_id);
+        CL_COPY(a->child_pid, x->child_person_id);
+        CL_COPY(a->plan_id, x->plan_id);
+        CL_COPY(a->authority, x->responsible_authority);
+    }
+    return CL_OK;
+}
+
+/* Reply.deliveries into the model. */
+int cl_wire_in_DELIVERIES(cl_reply *out, const Caselink__Reply *r)
+{
+    cl_deliveries *o = &out->u.deliveries;
+    out->kind = CL_REQ_INBOX_RECEIVE;
+    o->v = calloc(r->deliveries->n_deliveries + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->deliveries->n_deliveries; i++)
+        s_delivery_in(&o->v[o->n++], r->deliveries->deliveries[i]);
+    o->depth = r->deliveries->depth;
+    return CL_OK;
+}
+
+/* Reply.ack into the model. */
+int cl_wire_in_ACK(cl_reply *out, const Caselink__Reply *r)
+{
+    out->kind = CL_REQ_INBOX_ACK;
+    out->u.ack.removed = r->ack->removed;
+    out->u.ack.depth = r->ack->depth;
+    return CL_OK;
+}
+
+/* Reply.requests into the model. */
+int cl_wire_in_REQUESTS(cl_reply *out, const Caselink__Reply *r)
+{
+    cl_request_summaries *o = &out->u.requests;
+    out->kind = CL_REQ_REQUEST_LIST;
+    o->v = calloc(r->requests->n_requests + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->requests->n_requests; i++) {
+        cl_wire_summary_in(&o->v[o->n++], r->requests->requests[i]);
+    }
+    return CL_OK;
+}
+
+/* Reply.intake_items into the model. */
+int cl_wire_in_INTAKE_ITEMS(cl_reply *out, const Caselink__Reply *r)
+{
+    cl_intake_items *o = &out->u.intake;
+    out->kind = CL_REQ_INTAKE_LIST;
+    o->v = calloc(r->intake_items->n_items + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->intake_items->n_items; i++)
+        cl_wire_intake_in(&o->v[o->n++], r->intake_items->items[i]);
+    return CL_OK;
+}
+
+/* Reply.feeds into the model. */
+int cl_wire_in_FEEDS(cl_reply *out, const Caselink__Reply *r)
+{
+    cl_feeds *o = &out->u.feeds;
+    out->kind = CL_REQ_ADMIN_FEEDS;
+    o->v = calloc(r->feeds->n_feeds + 1, sizeof(*o->v));
+    if (!o->v) {
+        return CL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->feeds->n_feeds; i++) {
+        const Caselink__FeedState *x = r->feeds->feeds[i];
+        cl_feed_state *f = &o->v[o->n++];
+        CL_COPY(f->agency, x->agency);
+        CL_COPY(f->feed, x->feed);
+        f->last_seq = x->last_seq;
+        f->first_at = x->first_at;
+        f->last_at = x->last_at;
+        f->messages = x->messages;
+        f->missing = x->missing;
+        f->gap_from = x->gap_from;
+        f->gap_to = x->gap_to;
+        f->silent = x->silent;
+        f->silence_after_s = x->silence_after_s;
+    }
+    return CL_OK;
+}

@@ -235,18 +235,6 @@ void cl_wire_row_in(cl_referral_row *m, const Caselink__ReferralRow *x)
 
 /* --- reply decoding (client side) ----------------------------------------- */
 
-void cl_wire_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
-{
-    char err[CL_ERROR_SZ];
-    /* Replies come from the daemon, which only stores validated values;
-     * over-long strings are truncated rather than refused. */
-    if (!cl_wire_person_at(p, pd, "", "person", -1, err) && pd) {
-        memset(p, 0, sizeof(*p));
-        cl_copy(p->family, sizeof(p->family),
-                pd->family_name ? pd->family_name : "");
-    }
-}
-
 static void s_record_in(cl_agency_record *a, const Caselink__AgencyRecord *ar)
 {
     memset(a, 0, sizeof(*a));

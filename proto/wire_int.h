@@ -89,6 +89,8 @@ typedef struct cl_wire_nested {
     bool (*in)(void *model, const ProtobufCMessage *m, const char *path,
                char err[CL_ERROR_SZ]);
     ProtobufCMessage *(*out)(cl_wire_scratch *s, const void *model);
+    /* the lenient copy cl_wire_fields_copy uses; NULL: none in replies */
+    void (*copy)(void *model, const ProtobufCMessage *m);
 } cl_wire_nested;
 
 typedef struct cl_wire_field {
@@ -153,6 +155,11 @@ typedef struct cl_wire_field {
 bool cl_wire_fields_in(void *base, const ProtobufCMessage *m,
                        const cl_wire_field *f, const char *pfx,
                        char err[CL_ERROR_SZ]);
+/* The same for a reply, which comes from the daemon (that stores only
+ * validated values): over-long strings are truncated, enums and counts
+ * taken as they are (counts capped at the model's room), never refused. */
+void cl_wire_fields_copy(void *base, const ProtobufCMessage *m,
+                         const cl_wire_field *f);
 /* The model struct at base into message m (initialised by the caller). */
 void cl_wire_fields_out(cl_wire_scratch *s, ProtobufCMessage *m,
                         const void *base, const cl_wire_field *f);

@@ -144,25 +144,39 @@ static size_t s_width(const ProtobufCFieldDescriptor *fd)
     }
 }
 
-static bool s_bad_row(const cl_wire_field *f, const char *pfx,
-                      char err[CL_ERROR_SZ])
+/* A string: refused if too long, or truncated in a lenient copy (err
+ * NULL). */
+static bool s_str_in(char *dst, size_t cap, const char *src, const char *pfx,
+                     const char *name, char *err)
+{
+    if (!err) {
+        cl_copy(dst, cap, src ? src : "");
+        return true;
+    }
+    return cl_wire_str(dst, cap, src, pfx, name, err);
+}
+
+static bool s_bad_row(const cl_wire_field *f, const char *pfx, char *err)
 {
     cl_wire_path p;
-    snprintf(err, CL_ERROR_SZ, "%s: internal error: no such field mapped",
-             cl_wire_join(p, pfx, f->name));
+    if (err)
+        snprintf(err, CL_ERROR_SZ, "%s: internal error: no such field mapped",
+                 cl_wire_join(p, pfx, f->name));
     return false;
 }
 
 static bool s_strs_in(uint8_t *base, const cl_wire_field *f, char *const *v,
-                      size_t n, const char *pfx, char err[CL_ERROR_SZ])
+                      size_t n, const char *pfx, char *err)
 {
+    if (!err && n > (size_t)f->max)
+        n = (size_t)f->max; /* a lenient copy */
     if (cl_wire_too_many(n, (size_t)f->max, pfx, f->name, err))
         return false;
     uint32_t *count = (uint32_t *)(base + f->count);
     *count = 0;
     for (size_t i = 0; i < n; i++)
-        if (!cl_wire_str((char *)base + f->off + i * f->size, f->size, v[i],
-                         pfx, f->name, err))
+        if (!s_str_in((char *)base + f->off + i * f->size, f->size, v[i], pfx,
+                      f->name, err))
             return false;
         else
             (*count)++;
@@ -170,7 +184,7 @@ static bool s_strs_in(uint8_t *base, const cl_wire_field *f, char *const *v,
 }
 
 static bool s_u64s_in(uint8_t *base, const cl_wire_field *f, const uint64_t *v,
-                      size_t n, const char *pfx, char err[CL_ERROR_SZ])
+                      size_t n, const char *pfx, char *err)
 {
     if (cl_wire_too_many(n, (size_t)f->max, pfx, f->name, err))
         return false;
@@ -181,8 +195,7 @@ static bool s_u64s_in(uint8_t *base, const cl_wire_field *f, const uint64_t *v,
 }
 
 static bool s_field_in(uint8_t *base, const ProtobufCMessage *m,
-                       const cl_wire_field *f, const char *pfx,
-                       char err[CL_ERROR_SZ])
+                       const cl_wire_field *f, const char *pfx, char *err)
 {
     const ProtobufCFieldDescriptor *fd = s_fd(m->descriptor, f);
     if (!fd)
@@ -195,9 +208,13 @@ static bool s_field_in(uint8_t *base, const ProtobufCMessage *m,
     cl_wire_path sub;
     switch (f->type) {
     case CL_WF_STR:
-        return cl_wire_str((char *)base + f->off, f->size, *(char *const *)p,
-                           pfx, f->name, err);
+        return s_str_in((char *)base + f->off, f->size, *(char *const *)p, pfx,
+                        f->name, err);
     case CL_WF_ENUM:
+        if (!err) {
+            base[f->off] = (uint8_t) * (const int *)p;
+            return true;
+        }
         return cl_wire_enum8(base + f->off, *(const int *)p, f->max, pfx,
                              f->name, err);
     case CL_WF_NUM:
@@ -221,6 +238,12 @@ static bool s_field_in(uint8_t *base, const ProtobufCMessage *m,
                                         cl_wire_join(sub, pfx, f->name), err);
     }
     case CL_WF_NESTED:
+        if (!err) {
+            if (f->nested->copy)
+                f->nested->copy(base + f->off,
+                                *(const ProtobufCMessage *const *)p);
+            return true;
+        }
         return f->nested->in(base + f->off, *(const ProtobufCMessage *const *)p,
                              cl_wire_join(sub, pfx, f->name), err);
     default:
@@ -236,6 +259,13 @@ bool cl_wire_fields_in(void *base, const ProtobufCMessage *m,
         if (!s_field_in(base, m, f, pfx, err))
             return false;
     return true;
+}
+
+void cl_wire_fields_copy(void *base, const ProtobufCMessage *m,
+                         const cl_wire_field *f)
+{
+    for (; m && f && f->type != CL_WF_END; f++)
+        (void)s_field_in(base, m, f, "", NULL);
 }
 
 static void s_field_out(cl_wire_scratch *s, ProtobufCMessage *m,
@@ -350,7 +380,25 @@ static ProtobufCMessage *s_person_out(cl_wire_scratch *s, const void *model)
     return (ProtobufCMessage *)cl_wire_person_out(s, model);
 }
 
-const cl_wire_nested cl_wire_person = {s_person_in, s_person_out};
+void cl_wire_person_copy_in(cl_person *p, const Caselink__PersonDetails *pd)
+{
+    char err[CL_ERROR_SZ];
+    /* Replies come from the daemon, which only stores validated values;
+     * over-long strings are truncated rather than refused. */
+    if (!cl_wire_person_at(p, pd, "", "person", -1, err) && pd) {
+        memset(p, 0, sizeof(*p));
+        cl_copy(p->family, sizeof(p->family),
+                pd->family_name ? pd->family_name : "");
+    }
+}
+
+static void s_person_copy(void *model, const ProtobufCMessage *m)
+{
+    cl_wire_person_copy_in(model, (const Caselink__PersonDetails *)m);
+}
+
+const cl_wire_nested cl_wire_person = {s_person_in, s_person_out,
+                                       s_person_copy};
 
 bool cl_wire_person_at(cl_person *p, const Caselink__PersonDetails *pd,
                        const char *pfx, const char *name, int i,
@@ -474,7 +522,7 @@ static ProtobufCMessage *s_referral_nested_out(cl_wire_scratch *s,
 }
 
 const cl_wire_nested cl_wire_referral = {s_referral_nested_in,
-                                         s_referral_nested_out};
+                                         s_referral_nested_out, NULL};
 
 /* --- protection plan ------------------------------------------------------ */
 
@@ -519,7 +567,7 @@ static ProtobufCMessage *s_plan_out(cl_wire_scratch *s, const void *model)
     return pp ? &pp->base : NULL;
 }
 
-const cl_wire_nested cl_wire_plan = {s_plan_in, s_plan_out};
+const cl_wire_nested cl_wire_plan = {s_plan_in, s_plan_out, NULL};
 
 /* --- meeting attendees ---------------------------------------------------- */
 

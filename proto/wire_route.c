@@ -186,6 +186,198 @@ void cl_wire_flag_result_in(cl_flag_result *o, const Caselink__FlagResult *x)
     }
 }
 
+static void s_response_in(cl_info_response *x,
+                          const Caselink__InformationResponse *r);
+
+/* --- deliveries ----------------------------------------------------------- */
+
+/* Rows are relative to the whole cl_delivery: m is a path inside its u. */
+#define D_STR(name, m)       CL_WF_STR_(cl_delivery, name, u.m)
+#define D_NUM(name, m)       CL_WF_NUM_(cl_delivery, name, u.m)
+#define D_BOOL(name, m)      CL_WF_BOOL_(cl_delivery, name, u.m)
+#define D_ENUM(name, m, max) CL_WF_ENUM_(cl_delivery, name, u.m, max)
+
+static const cl_wire_field s_alert_referrer[] = {
+    D_STR("name", alert.referrer_name),
+    D_STR("role", alert.referrer_role),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_alert[] = {
+    D_STR("reference", alert.reference),
+    D_STR("plan_reference", alert.plan_ref),
+    D_STR("child_person_id", alert.child_pid),
+    D_STR("child_given_names", alert.child_given),
+    D_STR("child_family_name", alert.child_family),
+    D_STR("child_date_of_birth", alert.child_dob),
+    D_STR("subject_is", alert.subject_is),
+    D_STR("subject_person_id", alert.subject_pid),
+    D_STR("subject_given_names", alert.subject_given),
+    D_STR("subject_family_name", alert.subject_family),
+    D_STR("subject_date_of_birth", alert.subject_dob),
+    D_BOOL("flag_shown", alert.flag_shown),
+    D_STR("reporting_agency", alert.agency),
+    CL_WF_SUB_("referrer", s_alert_referrer),
+    D_ENUM("category", alert.category, CL_CAT_MAX),
+    D_ENUM("risk", alert.risk, CL_RISK_MAX),
+    D_STR("concern", alert.concern),
+    D_NUM("occurred_at", alert.occurred_at),
+    D_NUM("received_at", alert.received_at),
+    D_ENUM("plan_type", alert.plan_type, CL_PLAN_TYPE_MAX),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_request_msg[] = {
+    D_STR("request_id", request.request_id),
+    D_STR("from_agency", request.from_agency),
+    D_STR("person_id", request.person_id),
+    CL_WF_NESTED_(cl_delivery, "person", u.request.person, &cl_wire_person),
+    D_STR("due_date", request.due),
+    D_STR("question", request.question),
+    D_STR("review_id", request.review_id),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_status_msg[] = {
+    D_STR("reference", status.reference),
+    D_STR("agency_reference", status.agency_ref),
+    D_ENUM("status", status.status, CL_REFSTAT_MAX),
+    D_STR("reason", status.reason),
+    D_ENUM("outcome", status.outcome, CL_OUTCOME_MAX),
+    D_STR("by", status.by),
+    D_NUM("at", status.at),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_action_msg[] = {
+    D_STR("event", action.event),
+    D_STR("action_id", action.action_id),
+    D_STR("review_id", action.review_id),
+    D_STR("person_id", action.person_id),
+    D_STR("given_names", action.given),
+    D_STR("family_name", action.family),
+    D_STR("date_of_birth", action.dob),
+    D_STR("text", action.text),
+    D_STR("owner_name", action.owner_name),
+    D_STR("owner_agency", action.owner_agency),
+    D_STR("due_date", action.due),
+    D_ENUM("status", action.status, CL_ACTION_STATUS_MAX),
+    D_STR("note", action.note),
+    D_STR("by_agency", action.by_agency),
+    D_STR("by_user", action.by_user),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_feed_msg[] = {
+    D_STR("agency", feed.agency),
+    D_STR("feed", feed.feed),
+    D_STR("problem", feed.problem),
+    D_NUM("expected_seq", feed.expected),
+    D_NUM("received_seq", feed.received),
+    D_NUM("last_at", feed.last_at),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_retraction_msg[] = {
+    D_STR("reference", retraction.reference),
+    D_STR("agency", retraction.agency),
+    D_STR("plan_reference", retraction.plan_ref),
+    D_STR("reason", retraction.reason),
+    D_NUM("withdrawn_at", retraction.at),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_governance_msg[] = {
+    D_STR("event", governance.event),
+    D_STR("agency", governance.agency),
+    D_STR("client", governance.client),
+    D_STR("reference", governance.reference),
+    D_STR("person_id", governance.person_id),
+    D_STR("detail", governance.detail),
+    D_NUM("at", governance.at),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_flag_msg[] = {
+    D_STR("plan_id", flag.plan_id),
+    D_STR("plan_reference", flag.plan_ref),
+    D_STR("child_person_id", flag.child_pid),
+    D_STR("child_given_names", flag.child_given),
+    D_STR("child_family_name", flag.child_family),
+    D_STR("person_id", flag.person_pid),
+    D_STR("person_is", flag.person_is),
+    D_STR("agency", flag.agency),
+    D_STR("client", flag.client),
+    D_STR("user_id", flag.user_id),
+    D_STR("user_name", flag.user_name),
+    D_STR("user_role", flag.user_role),
+    D_STR("context", flag.context),
+    D_NUM("count", flag.count),
+    D_NUM("first_at", flag.first_at),
+    D_NUM("last_at", flag.last_at),
+    CL_WF_END_,
+};
+
+/* The two items with a mapping of their own elsewhere. */
+static ProtobufCMessage *s_response_item_out(cl_wire_scratch *s,
+                                             const void *model)
+{
+    return (ProtobufCMessage *)s_response_out(s, model);
+}
+
+static void s_response_item_in(void *model, const ProtobufCMessage *m)
+{
+    s_response_in(model, (const Caselink__InformationResponse *)m);
+}
+
+static ProtobufCMessage *s_intake_item_out(cl_wire_scratch *s,
+                                           const void *model)
+{
+    return (ProtobufCMessage *)cl_wire_intake_out(s, model);
+}
+
+static void s_intake_item_in(void *model, const ProtobufCMessage *m)
+{
+    cl_wire_intake_in(model, (const Caselink__IntakeItem *)m);
+}
+
+static const cl_wire_nested s_response_item = {NULL, s_response_item_out,
+                                               s_response_item_in};
+static const cl_wire_nested s_intake_item = {NULL, s_intake_item_out,
+                                             s_intake_item_in};
+
+/* One row per kind of delivery: its Delivery item, and its fields' rows
+ * (or a whole-item mapping). */
+static const struct {
+    uint8_t kind;                      /* CL_DLV_* */
+    Caselink__Delivery__ItemCase item; /* which item it travels as */
+    const cl_wire_field *rows;
+    const cl_wire_nested *whole; /* the item mapped by hand, at u */
+} s_items[] = {
+    {CL_DLV_ALERT, CASELINK__DELIVERY__ITEM_ALERT, s_alert, NULL},
+    {CL_DLV_REQUEST, CASELINK__DELIVERY__ITEM_REQUEST, s_request_msg, NULL},
+    {CL_DLV_RESPONSE, CASELINK__DELIVERY__ITEM_RESPONSE, NULL,
+     &s_response_item},
+    {CL_DLV_STATUS, CASELINK__DELIVERY__ITEM_STATUS, s_status_msg, NULL},
+    {CL_DLV_INTAKE, CASELINK__DELIVERY__ITEM_INTAKE, NULL, &s_intake_item},
+    {CL_DLV_ACTION, CASELINK__DELIVERY__ITEM_ACTION, s_action_msg, NULL},
+    {CL_DLV_FEED, CASELINK__DELIVERY__ITEM_FEED, s_feed_msg, NULL},
+    {CL_DLV_RETRACTION, CASELINK__DELIVERY__ITEM_RETRACTION, s_retraction_msg,
+     NULL},
+    {CL_DLV_GOVERNANCE, CASELINK__DELIVERY__ITEM_GOVERNANCE, s_governance_msg,
+     NULL},
+    {CL_DLV_FLAG, CASELINK__DELIVERY__ITEM_FLAG, s_flag_msg, NULL},
+};
+
+#define S_N_ITEMS (sizeof(s_items) / sizeof(s_items[0]))
+
+/* The item's slot in a Delivery. */
+static const ProtobufCFieldDescriptor *s_item_field(size_t i)
+{
+    return protobuf_c_message_descriptor_get_field(
+        &caselink__delivery__descriptor, (unsigned)s_items[i].item);
+}
+
 static Caselink__Delivery *s_delivery_out(cl_wire_scratch *s,
                                           const cl_delivery *d)
 {
@@ -195,184 +387,41 @@ static Caselink__Delivery *s_delivery_out(cl_wire_scratch *s,
     caselink__delivery__init(p);
     p->seq = d->seq;
     p->created_at = d->at;
-    switch (d->kind) {
-    case CL_DLV_ALERT: {
-        const cl_alert *a = &d->u.alert;
-        Caselink__SafeguardingAlert *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
+    for (size_t i = 0; i < S_N_ITEMS; i++) {
+        const ProtobufCFieldDescriptor *fd = s_item_field(i);
+        if (s_items[i].kind != d->kind || !fd)
+            continue;
+        ProtobufCMessage *m =
+            s_items[i].whole
+                ? s_items[i].whole->out(s, &d->u)
+                : cl_wire_msg_out(s, fd->descriptor, d, s_items[i].rows);
+        if (!m)
             return NULL;
-        caselink__safeguarding_alert__init(x);
-        x->reference = S_S(a->reference);
-        x->plan_reference = S_S(a->plan_ref);
-        x->child_person_id = S_S(a->child_pid);
-        x->child_given_names = S_S(a->child_given);
-        x->child_family_name = S_S(a->child_family);
-        x->child_date_of_birth = S_S(a->child_dob);
-        x->subject_is = S_S(a->subject_is);
-        x->subject_person_id = S_S(a->subject_pid);
-        x->subject_given_names = S_S(a->subject_given);
-        x->subject_family_name = S_S(a->subject_family);
-        x->subject_date_of_birth = S_S(a->subject_dob);
-        x->flag_shown = a->flag_shown;
-        x->reporting_agency = S_S(a->agency);
-        x->referrer =
-            cl_wire_referrer_out(s, a->referrer_name, a->referrer_role);
-        x->category = (Caselink__Category)a->category;
-        x->risk = (Caselink__Risk)a->risk;
-        x->concern = S_S(a->concern);
-        x->occurred_at = a->occurred_at;
-        x->received_at = a->received_at;
-        x->plan_type = (Caselink__PlanType)a->plan_type;
-        p->item_case = CASELINK__DELIVERY__ITEM_ALERT;
-        p->alert = x;
-        break;
-    }
-    case CL_DLV_REQUEST: {
-        const cl_info_msg *m = &d->u.request;
-        Caselink__InformationRequest *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__information_request__init(x);
-        x->request_id = S_S(m->request_id);
-        x->from_agency = S_S(m->from_agency);
-        x->person_id = S_S(m->person_id);
-        x->person = cl_wire_person_out(s, &m->person);
-        x->due_date = S_S(m->due);
-        x->question = S_S(m->question);
-        x->review_id = S_S(m->review_id);
-        p->item_case = CASELINK__DELIVERY__ITEM_REQUEST;
-        p->request = x;
-        break;
-    }
-    case CL_DLV_RESPONSE:
-        p->item_case = CASELINK__DELIVERY__ITEM_RESPONSE;
-        p->response = s_response_out(s, &d->u.response);
-        break;
-    case CL_DLV_STATUS: {
-        const cl_status_msg *m = &d->u.status;
-        Caselink__StatusChange *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__status_change__init(x);
-        x->reference = S_S(m->reference);
-        x->agency_reference = S_S(m->agency_ref);
-        x->status = (Caselink__ReferralStatus)m->status;
-        x->reason = S_S(m->reason);
-        x->outcome = (Caselink__Outcome)m->outcome;
-        x->by = S_S(m->by);
-        x->at = m->at;
-        p->item_case = CASELINK__DELIVERY__ITEM_STATUS;
-        p->status = x;
-        break;
-    }
-    case CL_DLV_INTAKE:
-        if (!(p->intake = cl_wire_intake_out(s, &d->u.intake)))
-            return NULL;
-        p->item_case = CASELINK__DELIVERY__ITEM_INTAKE;
-        break;
-    case CL_DLV_ACTION: {
-        const cl_action_msg *m = &d->u.action;
-        Caselink__ActionNotice *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__action_notice__init(x);
-        x->event = S_S(m->event);
-        x->action_id = S_S(m->action_id);
-        x->review_id = S_S(m->review_id);
-        x->person_id = S_S(m->person_id);
-        x->given_names = S_S(m->given);
-        x->family_name = S_S(m->family);
-        x->date_of_birth = S_S(m->dob);
-        x->text = S_S(m->text);
-        x->owner_name = S_S(m->owner_name);
-        x->owner_agency = S_S(m->owner_agency);
-        x->due_date = S_S(m->due);
-        x->status = (Caselink__ActionStatus)m->status;
-        x->note = S_S(m->note);
-        x->by_agency = S_S(m->by_agency);
-        x->by_user = S_S(m->by_user);
-        p->item_case = CASELINK__DELIVERY__ITEM_ACTION;
-        p->action = x;
-        break;
-    }
-    case CL_DLV_FEED: {
-        const cl_feed_msg *m = &d->u.feed;
-        Caselink__FeedProblem *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__feed_problem__init(x);
-        x->agency = S_S(m->agency);
-        x->feed = S_S(m->feed);
-        x->problem = S_S(m->problem);
-        x->expected_seq = m->expected;
-        x->received_seq = m->received;
-        x->last_at = m->last_at;
-        p->item_case = CASELINK__DELIVERY__ITEM_FEED;
-        p->feed = x;
-        break;
-    }
-    case CL_DLV_RETRACTION: {
-        const cl_retraction_msg *m = &d->u.retraction;
-        Caselink__RetractionNotice *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__retraction_notice__init(x);
-        x->reference = S_S(m->reference);
-        x->agency = S_S(m->agency);
-        x->plan_reference = S_S(m->plan_ref);
-        x->reason = S_S(m->reason);
-        x->withdrawn_at = m->at;
-        p->item_case = CASELINK__DELIVERY__ITEM_RETRACTION;
-        p->retraction = x;
-        break;
-    }
-    case CL_DLV_GOVERNANCE: {
-        const cl_governance_msg *m = &d->u.governance;
-        Caselink__GovernanceNotice *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__governance_notice__init(x);
-        x->event = S_S(m->event);
-        x->agency = S_S(m->agency);
-        x->client = S_S(m->client);
-        x->reference = S_S(m->reference);
-        x->person_id = S_S(m->person_id);
-        x->detail = S_S(m->detail);
-        x->at = m->at;
-        p->item_case = CASELINK__DELIVERY__ITEM_GOVERNANCE;
-        p->governance = x;
-        break;
-    }
-    case CL_DLV_FLAG: {
-        const cl_flag_notice *m = &d->u.flag;
-        Caselink__FlagNotice *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__flag_notice__init(x);
-        x->plan_id = S_S(m->plan_id);
-        x->plan_reference = S_S(m->plan_ref);
-        x->child_person_id = S_S(m->child_pid);
-        x->child_given_names = S_S(m->child_given);
-        x->child_family_name = S_S(m->child_family);
-        x->person_id = S_S(m->person_pid);
-        x->person_is = S_S(m->person_is);
-        x->agency = S_S(m->agency);
-        x->client = S_S(m->client);
-        x->user_id = S_S(m->user_id);
-        x->user_name = S_S(m->user_name);
-        x->user_role = S_S(m->user_role);
-        x->context = S_S(m->context);
-        x->count = m->count;
-        x->first_at = m->first_at;
-        x->last_at = m->last_at;
-        p->item_case = CASELINK__DELIVERY__ITEM_FLAG;
-        p->flag = x;
-        break;
-    }
-    default:
+        *(ProtobufCMessage **)((uint8_t *)p + fd->offset) = m;
+        p->item_case = s_items[i].item;
         break;
     }
     return p;
+}
+
+static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
+{
+    memset(d, 0, sizeof(*d));
+    d->seq = p->seq;
+    d->at = p->created_at;
+    for (size_t i = 0; i < S_N_ITEMS; i++) {
+        const ProtobufCFieldDescriptor *fd = s_item_field(i);
+        if (s_items[i].item != p->item_case || !fd)
+            continue;
+        const ProtobufCMessage *m =
+            *(ProtobufCMessage *const *)((const uint8_t *)p + fd->offset);
+        d->kind = s_items[i].kind;
+        if (s_items[i].whole)
+            s_items[i].whole->copy(&d->u, m);
+        else
+            cl_wire_fields_copy(d, m, s_items[i].rows);
+        break;
+    }
 }
 
 static void s_response_in(cl_info_response *x,
@@ -389,159 +438,6 @@ static void s_response_in(cl_info_response *x,
     x->involvement = (uint8_t)p->involvement;
     CL_COPY(x->contact, p->contact);
     x->answered_at = p->answered_at;
-}
-
-static void s_delivery_in(cl_delivery *d, const Caselink__Delivery *p)
-{
-    memset(d, 0, sizeof(*d));
-    d->seq = p->seq;
-    d->at = p->created_at;
-    switch (p->item_case) {
-    case CASELINK__DELIVERY__ITEM_ALERT: {
-        const Caselink__SafeguardingAlert *x = p->alert;
-        cl_alert *a = &d->u.alert;
-        d->kind = CL_DLV_ALERT;
-        CL_COPY(a->reference, x->reference);
-        CL_COPY(a->plan_ref, x->plan_reference);
-        CL_COPY(a->child_pid, x->child_person_id);
-        CL_COPY(a->child_given, x->child_given_names);
-        CL_COPY(a->child_family, x->child_family_name);
-        CL_COPY(a->child_dob, x->child_date_of_birth);
-        CL_COPY(a->subject_is, x->subject_is);
-        CL_COPY(a->subject_pid, x->subject_person_id);
-        CL_COPY(a->subject_given, x->subject_given_names);
-        CL_COPY(a->subject_family, x->subject_family_name);
-        CL_COPY(a->subject_dob, x->subject_date_of_birth);
-        a->flag_shown = x->flag_shown;
-        CL_COPY(a->agency, x->reporting_agency);
-        if (x->referrer) {
-            CL_COPY(a->referrer_name, x->referrer->name);
-            CL_COPY(a->referrer_role, x->referrer->role);
-        }
-        a->category = (uint8_t)x->category;
-        a->risk = (uint8_t)x->risk;
-        CL_COPY(a->concern, x->concern);
-        a->occurred_at = x->occurred_at;
-        a->received_at = x->received_at;
-        a->plan_type = (uint8_t)x->plan_type;
-        break;
-    }
-    case CASELINK__DELIVERY__ITEM_REQUEST: {
-        const Caselink__InformationRequest *x = p->request;
-        cl_info_msg *m = &d->u.request;
-        d->kind = CL_DLV_REQUEST;
-        CL_COPY(m->request_id, x->request_id);
-        CL_COPY(m->from_agency, x->from_agency);
-        CL_COPY(m->person_id, x->person_id);
-        cl_wire_person_copy_in(&m->person, x->person);
-        CL_COPY(m->due, x->due_date);
-        CL_COPY(m->question, x->question);
-        CL_COPY(m->review_id, x->review_id);
-        break;
-    }
-    case CASELINK__DELIVERY__ITEM_RESPONSE:
-        d->kind = CL_DLV_RESPONSE;
-        s_response_in(&d->u.response, p->response);
-        break;
-    case CASELINK__DELIVERY__ITEM_STATUS: {
-        const Caselink__StatusChange *x = p->status;
-        cl_status_msg *m = &d->u.status;
-        d->kind = CL_DLV_STATUS;
-        CL_COPY(m->reference, x->reference);
-        CL_COPY(m->agency_ref, x->agency_reference);
-        m->status = (uint8_t)x->status;
-        CL_COPY(m->reason, x->reason);
-        m->outcome = (uint8_t)x->outcome;
-        CL_COPY(m->by, x->by);
-        m->at = x->at;
-        break;
-    }
-    case CASELINK__DELIVERY__ITEM_INTAKE:
-        d->kind = CL_DLV_INTAKE;
-        cl_wire_intake_in(&d->u.intake, p->intake);
-        break;
-    case CASELINK__DELIVERY__ITEM_ACTION: {
-        const Caselink__ActionNotice *x = p->action;
-        cl_action_msg *m = &d->u.action;
-        d->kind = CL_DLV_ACTION;
-        CL_COPY(m->event, x->event);
-        CL_COPY(m->action_id, x->action_id);
-        CL_COPY(m->review_id, x->review_id);
-        CL_COPY(m->person_id, x->person_id);
-        CL_COPY(m->given, x->given_names);
-        CL_COPY(m->family, x->family_name);
-        CL_COPY(m->dob, x->date_of_birth);
-        CL_COPY(m->text, x->text);
-        CL_COPY(m->owner_name, x->owner_name);
-        CL_COPY(m->owner_agency, x->owner_agency);
-        CL_COPY(m->due, x->due_date);
-        m->status = (uint8_t)x->status;
-        CL_COPY(m->note, x->note);
-        CL_COPY(m->by_agency, x->by_agency);
-        CL_COPY(m->by_user, x->by_user);
-        break;
-    }
-    case CASELINK__DELIVERY__ITEM_FEED: {
-        const Caselink__FeedProblem *x = p->feed;
-        cl_feed_msg *m = &d->u.feed;
-        d->kind = CL_DLV_FEED;
-        CL_COPY(m->agency, x->agency);
-        CL_COPY(m->feed, x->feed);
-        CL_COPY(m->problem, x->problem);
-        m->expected = x->expected_seq;
-        m->received = x->received_seq;
-        m->last_at = x->last_at;
-        break;
-    }
-    case CASELINK__DELIVERY__ITEM_RETRACTION: {
-        const Caselink__RetractionNotice *x = p->retraction;
-        cl_retraction_msg *m = &d->u.retraction;
-        d->kind = CL_DLV_RETRACTION;
-        CL_COPY(m->reference, x->reference);
-        CL_COPY(m->agency, x->agency);
-        CL_COPY(m->plan_ref, x->plan_reference);
-        CL_COPY(m->reason, x->reason);
-        m->at = x->withdrawn_at;
-        break;
-    }
-    case CASELINK__DELIVERY__ITEM_GOVERNANCE: {
-        const Caselink__GovernanceNotice *x = p->governance;
-        cl_governance_msg *m = &d->u.governance;
-        d->kind = CL_DLV_GOVERNANCE;
-        CL_COPY(m->event, x->event);
-        CL_COPY(m->agency, x->agency);
-        CL_COPY(m->client, x->client);
-        CL_COPY(m->reference, x->reference);
-        CL_COPY(m->person_id, x->person_id);
-        CL_COPY(m->detail, x->detail);
-        m->at = x->at;
-        break;
-    }
-    case CASELINK__DELIVERY__ITEM_FLAG: {
-        const Caselink__FlagNotice *x = p->flag;
-        cl_flag_notice *m = &d->u.flag;
-        d->kind = CL_DLV_FLAG;
-        CL_COPY(m->plan_id, x->plan_id);
-        CL_COPY(m->plan_ref, x->plan_reference);
-        CL_COPY(m->child_pid, x->child_person_id);
-        CL_COPY(m->child_given, x->child_given_names);
-        CL_COPY(m->child_family, x->child_family_name);
-        CL_COPY(m->person_pid, x->person_id);
-        CL_COPY(m->person_is, x->person_is);
-        CL_COPY(m->agency, x->agency);
-        CL_COPY(m->client, x->client);
-        CL_COPY(m->user_id, x->user_id);
-        CL_COPY(m->user_name, x->user_name);
-        CL_COPY(m->user_role, x->user_role);
-        CL_COPY(m->context, x->context);
-        m->count = x->count;
-        m->first_at = x->first_at;
-        m->last_at = x->last_at;
-        break;
-    }
-    default:
-        break;
-    }
 }
 
 void cl_wire_summary_in(cl_request_summary *q,

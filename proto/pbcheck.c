@@ -360,6 +360,67 @@ static size_t s_oneof_run(s_ctx *c, const ProtobufCMessageDescriptor *d,
     return n;
 }
 
+/* A length-delimited value of field f at *pos (its tag already read and
+ * written): a string checked for UTF-8 and NUL, a sub-message walked (a
+ * oneof's pieces merged first), a packed run normalized. S_TOO_BIG on a
+ * refusal (c says why), else 0. */
+static size_t s_len_value(s_ctx *c, const ProtobufCMessageDescriptor *d,
+                          const ProtobufCFieldDescriptor *f, const s_oneof *g,
+                          bool drop, const uint8_t *in, size_t len, size_t *pos,
+                          size_t fstart, int depth, uint8_t *o, size_t *w)
+{
+    uint64_t n64;
+    if (!s_get_varint(in, len, pos, &n64))
+        return s_fail(c, d, "malformed length");
+    if (n64 > len - *pos)
+        return s_fail(c, d, "length %llu runs past the end",
+                      (unsigned long long)n64);
+    size_t n = (size_t)n64;
+    const uint8_t *v = in + *pos;
+    *pos += n;
+    if (f->type == PROTOBUF_C_TYPE_STRING) {
+        const uint8_t *nul = memchr(v, 0, n);
+        size_t bad = cl_pbcheck_utf8_bad(v, nul ? (size_t)(nul - v) : n);
+        if (nul && bad == (size_t)(nul - v))
+            return s_fail(c, d,
+                          "NUL byte at byte %zu (strings may "
+                          "not contain NUL)",
+                          bad);
+        if (bad < n)
+            return s_fail(c, d, "invalid UTF-8 at byte %zu", bad);
+    }
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE && g && !drop && g->run != fstart) {
+        size_t inner = s_oneof_run(c, d, f, g, in, fstart, v, n, depth, NULL);
+        if (inner == S_TOO_BIG)
+            return S_TOO_BIG;
+        s_put_varint(o, w, inner);
+        if (o)
+            (void)s_oneof_run(c, d, f, g, in, fstart, v, n, depth, o + *w);
+        *w += inner;
+    } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        size_t inner = s_walk(c, f->descriptor, v, n, depth + 1, NULL);
+        if (inner == S_TOO_BIG)
+            return S_TOO_BIG;
+        s_put_varint(o, w, inner);
+        if (o)
+            (void)s_walk(c, f->descriptor, v, n, depth + 1, o + *w);
+        *w += inner;
+    } else if (f->type == PROTOBUF_C_TYPE_STRING ||
+               f->type == PROTOBUF_C_TYPE_BYTES) {
+        s_put_varint(o, w, n);
+        s_put_bytes(o, w, v, n);
+    } else {
+        size_t inner = s_packed(c, d, f, v, n, NULL);
+        if (inner == S_TOO_BIG)
+            return S_TOO_BIG;
+        s_put_varint(o, w, inner);
+        if (o)
+            (void)s_packed(c, d, f, v, n, o + *w);
+        *w += inner;
+    }
+    return 0;
+}
+
 static size_t s_walk(s_ctx *c, const ProtobufCMessageDescriptor *d,
                      const uint8_t *in, size_t len, int depth, uint8_t *out)
 {
@@ -428,64 +489,13 @@ static size_t s_walk(s_ctx *c, const ProtobufCMessageDescriptor *d,
                 seen[fi]++;
             break;
         }
-        case WT_LEN: {
-            uint64_t n64;
-            if (!s_get_varint(in, len, &pos, &n64))
-                return s_fail(c, d, "malformed length");
-            if (n64 > len - pos)
-                return s_fail(c, d, "length %llu runs past the end",
-                              (unsigned long long)n64);
-            size_t n = (size_t)n64;
-            const uint8_t *v = in + pos;
-            pos += n;
-            if (f->type == PROTOBUF_C_TYPE_STRING) {
-                const uint8_t *nul = memchr(v, 0, n);
-                size_t bad =
-                    cl_pbcheck_utf8_bad(v, nul ? (size_t)(nul - v) : n);
-                if (nul && bad == (size_t)(nul - v))
-                    return s_fail(c, d,
-                                  "NUL byte at byte %zu (strings may "
-                                  "not contain NUL)",
-                                  bad);
-                if (bad < n)
-                    return s_fail(c, d, "invalid UTF-8 at byte %zu", bad);
-            }
-            if (f->type == PROTOBUF_C_TYPE_MESSAGE && g && !drop &&
-                g->run != fstart) {
-                size_t inner =
-                    s_oneof_run(c, d, f, g, in, fstart, v, n, depth, NULL);
-                if (inner == S_TOO_BIG)
-                    return S_TOO_BIG;
-                s_put_varint(o, &w, inner);
-                if (o)
-                    (void)s_oneof_run(c, d, f, g, in, fstart, v, n, depth,
-                                      o + w);
-                w += inner;
-            } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
-                size_t inner = s_walk(c, f->descriptor, v, n, depth + 1, NULL);
-                if (inner == S_TOO_BIG)
-                    return S_TOO_BIG;
-                s_put_varint(o, &w, inner);
-                if (o)
-                    (void)s_walk(c, f->descriptor, v, n, depth + 1, o + w);
-                w += inner;
-            } else if (f->type == PROTOBUF_C_TYPE_STRING ||
-                       f->type == PROTOBUF_C_TYPE_BYTES) {
-                s_put_varint(o, &w, n);
-                s_put_bytes(o, &w, v, n);
-            } else {
-                size_t inner = s_packed(c, d, f, v, n, NULL);
-                if (inner == S_TOO_BIG)
-                    return S_TOO_BIG;
-                s_put_varint(o, &w, inner);
-                if (o)
-                    (void)s_packed(c, d, f, v, n, o + w);
-                w += inner;
-            }
+        case WT_LEN:
+            if (s_len_value(c, d, f, g, drop, in, len, &pos, fstart, depth, o,
+                            &w) == S_TOO_BIG)
+                return S_TOO_BIG;
             if (rep && fi < 256)
                 seen[fi]++;
             break;
-        }
         default:
             return s_fail(c, d, "wire type %u is not valid", wt);
         }

@@ -247,19 +247,20 @@ static void s_warn(cl_publish_result *w, const char *msg)
         CL_COPY(w->warnings[w->n_warnings++], msg);
 }
 
-/* Normalise and check one person; where is "subject" or "related person N".
- */
+/* Normalise and check one person; where is its field path from the
+ * referral or plan ("subject", "related[0].person"). */
 static int s_person_check(cl_person *p, const char *where, bool need_id,
                           char err[CL_ERROR_SZ], cl_publish_result *warn)
 {
     char msg[CL_WARNING_SZ];
     if (p->sex > CL_SEX_MAX) {
-        snprintf(err, CL_ERROR_SZ, "%s: sex out of range", where);
+        snprintf(err, CL_ERROR_SZ, "%s.sex: out of range (0 to %d)", where,
+                 CL_SEX_MAX);
         return CL_ERR_INVALID;
     }
     if (p->dob[0] && !cl_date_valid(p->dob)) {
         snprintf(err, CL_ERROR_SZ,
-                 "%s: date_of_birth must be a real date as YYYY-MM-DD", where);
+                 "%s.date_of_birth: must be a real date as YYYY-MM-DD", where);
         return CL_ERR_INVALID;
     }
     if (p->nhs[0] && (!cl_digits_normalise(p->nhs) || !cl_nhs_valid(p->nhs))) {
@@ -276,7 +277,7 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
         p->chi[0] = '\0';
     }
     if (p->uprn[0] && (!cl_digits_normalise(p->uprn) || !p->uprn[0])) {
-        snprintf(err, CL_ERROR_SZ, "%s: uprn must be digits", where);
+        snprintf(err, CL_ERROR_SZ, "%s.uprn: must be digits", where);
         return CL_ERR_INVALID;
     }
     cl_postcode_normalise(p->postcode);
@@ -302,7 +303,8 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
         return CL_ERR_INVALID;
     }
     if (r->consent > CL_CONSENT_MAX) {
-        snprintf(err, CL_ERROR_SZ, "consent out of range");
+        snprintf(err, CL_ERROR_SZ, "consent: out of range (0 to %d)",
+                 CL_CONSENT_MAX);
         return CL_ERR_INVALID;
     }
     if ((r->consent == CL_CONSENT_REFUSED ||
@@ -315,7 +317,9 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
         return CL_ERR_INVALID;
     }
     if (r->category > CL_CAT_MAX || r->risk > CL_RISK_MAX) {
-        snprintf(err, CL_ERROR_SZ, "category or risk out of range");
+        snprintf(err, CL_ERROR_SZ, "%s: out of range (0 to %d)",
+                 r->category > CL_CAT_MAX ? "category" : "risk",
+                 r->category > CL_CAT_MAX ? CL_CAT_MAX : CL_RISK_MAX);
         return CL_ERR_INVALID;
     }
     if (r->category == 0) {
@@ -323,7 +327,8 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
         return CL_ERR_INVALID;
     }
     if (r->occurred_at < 0 || r->occurred_at > 7258118400) { /* 2200 */
-        snprintf(err, CL_ERROR_SZ, "occurred_at out of range");
+        snprintf(err, CL_ERROR_SZ,
+                 "occurred_at: out of range (unix seconds, 1970 to 2200)");
         return CL_ERR_INVALID;
     }
     if (!r->agency_ref[0]) {
@@ -334,14 +339,16 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
     if (rc != CL_OK)
         return rc;
     if (r->n_related > CL_RELATED_MAX) {
-        snprintf(err, CL_ERROR_SZ, "at most %d related people", CL_RELATED_MAX);
+        snprintf(err, CL_ERROR_SZ, "related: at most %d people",
+                 CL_RELATED_MAX);
         return CL_ERR_INVALID;
     }
     for (uint32_t i = 0; i < r->n_related; i++) {
         char where[32];
-        snprintf(where, sizeof(where), "related person %u", i + 1);
+        snprintf(where, sizeof(where), "related[%u].person", i);
         if (r->related[i].rel == 0 || r->related[i].rel > CL_REL_MAX) {
-            snprintf(err, CL_ERROR_SZ, "%s: relationship is required", where);
+            snprintf(err, CL_ERROR_SZ, "related[%u].relationship is required",
+                     i);
             return CL_ERR_INVALID;
         }
         rc = s_person_check(&r->related[i].person, where, true, err, warn);
@@ -393,7 +400,7 @@ int cl_import_validate(cl_import *im, char err[CL_ERROR_SZ],
                        cl_publish_result *warn)
 {
     if (!im->person.local_id[0]) {
-        snprintf(err, CL_ERROR_SZ, "local_id is required");
+        snprintf(err, CL_ERROR_SZ, "person.local_id is required");
         return CL_ERR_INVALID;
     }
     return s_person_check(&im->person, "person", true, err, warn);
@@ -457,13 +464,16 @@ int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
     }
     if (p->type == 0 || p->type > CL_PLAN_TYPE_MAX ||
         p->category > CL_PLAN_CAT_MAX) {
-        snprintf(err, CL_ERROR_SZ,
-                 "plan type is required (child protection "
-                 "plan, looked-after child, unborn)");
+        snprintf(err, CL_ERROR_SZ, "%s",
+                 p->type == 0 || p->type > CL_PLAN_TYPE_MAX
+                     ? "type: plan type is required (child protection "
+                       "plan, looked-after child, unborn)"
+                     : "category: out of range");
         return CL_ERR_INVALID;
     }
     if (p->type == CL_PLAN_CPP && p->category == 0) {
-        snprintf(err, CL_ERROR_SZ, "a child protection plan needs a category");
+        snprintf(err, CL_ERROR_SZ,
+                 "category: a child protection plan needs one");
         return CL_ERR_INVALID;
     }
     if (!p->agency_ref[0]) {
@@ -492,15 +502,16 @@ int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
     if (!unborn && (rc = s_plan_child_check(p, err)) != CL_OK)
         return rc;
     if (p->n_adults > CL_RELATED_MAX) {
-        snprintf(err, CL_ERROR_SZ, "at most %d adults", CL_RELATED_MAX);
+        snprintf(err, CL_ERROR_SZ, "adults: at most %d", CL_RELATED_MAX);
         return CL_ERR_INVALID;
     }
     bool mother = false;
     for (uint32_t i = 0; i < p->n_adults; i++) {
         char where[32];
-        snprintf(where, sizeof(where), "adult %u", i + 1);
+        snprintf(where, sizeof(where), "adults[%u].person", i);
         if (p->adults[i].rel == 0 || p->adults[i].rel > CL_REL_MAX) {
-            snprintf(err, CL_ERROR_SZ, "%s: relationship is required", where);
+            snprintf(err, CL_ERROR_SZ, "adults[%u].relationship is required",
+                     i);
             return CL_ERR_INVALID;
         }
         mother |= p->adults[i].rel == CL_REL_PARENT;
@@ -510,7 +521,7 @@ int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
     }
     if (unborn && !mother) {
         snprintf(err, CL_ERROR_SZ,
-                 "an unborn child protection plan names the "
+                 "adults: an unborn child protection plan names the "
                  "expectant mother (rel=parent)");
         return CL_ERR_INVALID;
     }
@@ -518,13 +529,66 @@ int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
         if (p->adults[i].rel == CL_REL_PARENT &&
             !s_well_identified(&p->adults[i].person)) {
             snprintf(err, CL_ERROR_SZ,
-                     "the expectant mother on an unborn plan must be "
+                     "adults: the expectant mother on an unborn plan must be "
                      "identified by NHS or CHI number, your own local id, "
                      "or full demographics (given names, family name and "
                      "date of birth)");
             return CL_ERR_INVALID;
         }
     return CL_OK;
+}
+
+/* --- validation of a whole request ---------------------------------------- */
+
+void cl_model_refusal_at(char err[CL_ERROR_SZ], const char *path)
+{
+    char tmp[CL_ERROR_SZ];
+    if (!path || !path[0])
+        return;
+    snprintf(tmp, sizeof(tmp), "%s.%s", path, err);
+    memcpy(err, tmp, CL_ERROR_SZ);
+}
+
+static int s_publish_check(cl_request *q, char err[CL_ERROR_SZ],
+                           cl_publish_result *warn)
+{
+    return cl_referral_validate(&q->u.publish, err, warn);
+}
+
+static int s_plan_check(cl_request *q, char err[CL_ERROR_SZ],
+                        cl_publish_result *warn)
+{
+    return cl_plan_validate(&q->u.plan, err, warn);
+}
+
+static int s_import_check(cl_request *q, char err[CL_ERROR_SZ],
+                          cl_publish_result *warn)
+{
+    return cl_import_validate(&q->u.import, err, warn);
+}
+
+/* The kinds whose content is checked after decoding, and where in the
+ * Envelope that content is. */
+static const struct {
+    cl_req_kind kind;
+    const char *path;
+    int (*check)(cl_request *q, char err[CL_ERROR_SZ], cl_publish_result *warn);
+} s_checked[] = {
+    {CL_REQ_PUBLISH_REFERRAL, "publish_referral.referral", s_publish_check},
+    {CL_REQ_PUBLISH_PLAN, "publish_plan.plan", s_plan_check},
+    {CL_REQ_IMPORT_PERSON, "import_person", s_import_check},
+};
+
+int cl_request_validate(cl_request *q, char err[CL_ERROR_SZ],
+                        cl_publish_result *warn)
+{
+    int rc = cl_user_validate(&q->on_behalf_of, err);
+    for (size_t i = 0;
+         rc == CL_OK && i < sizeof(s_checked) / sizeof(s_checked[0]); i++)
+        if (s_checked[i].kind == q->kind &&
+            (rc = s_checked[i].check(q, err, warn)) != CL_OK)
+            cl_model_refusal_at(err, s_checked[i].path);
+    return rc;
 }
 
 /* --- names ------------------------------------------------------------- */

@@ -873,6 +873,19 @@ CL_NODISCARD int cl_import_validate(cl_import *im, char err[CL_ERROR_SZ],
 CL_NODISCARD int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ],
                                   cl_publish_result *warn);
 
+/* Validate what a decoded request carries, as the daemon does before it
+ * runs it: the named user, and a referral, plan or imported person. A
+ * refusal names the field's full path in the Envelope
+ * ("publish_referral.referral.related[0].relationship is required"); the
+ * per-struct validators below name it from their struct, as the CLI's
+ * row-by-row checks want. */
+CL_NODISCARD int cl_request_validate(cl_request *q, char err[CL_ERROR_SZ],
+                                     cl_publish_result *warn);
+
+/* Prefix a refusal from a validator with the path of what it checked
+ * ("correct_referral.referral"); nothing if path is NULL or empty. */
+void cl_model_refusal_at(char err[CL_ERROR_SZ], const char *path);
+
 /* Validate a named user: empty (none named) is CL_OK; otherwise id,
  * display name and role are all required, without control characters.
  * CL_ERR_INVALID with the field named in err. */

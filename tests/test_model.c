@@ -140,12 +140,84 @@ static void test_names(void **state)
     assert_int_equal(cl_rel_parse("parent"), CL_REL_PARENT);
 }
 
+/* A refusal of a decoded request names the field's full path in the
+ * Envelope, whatever struct the check ran over. */
+static void test_request_refusals_name_the_path(void **state)
+{
+    (void)state;
+    char err[CL_ERROR_SZ];
+    cl_publish_result w = {0};
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_referral *r = s_good();
+
+    q->kind = CL_REQ_PUBLISH_REFERRAL;
+    q->u.publish = *r;
+    assert_int_equal(cl_request_validate(q, err, &w), CL_OK);
+    q->u.publish.basis = 0;
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "publish_referral.referral.lawful_basis is "
+                                "required"));
+    q->u.publish = *r;
+    q->u.publish.n_related = 2;
+    q->u.publish.related[0].rel = CL_REL_CHILD;
+    CL_COPY(q->u.publish.related[0].person.local_id, "C1");
+    CL_COPY(q->u.publish.related[1].person.local_id, "C2");
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_string_equal(
+        err, "publish_referral.referral.related[1].relationship is required");
+    q->u.publish.related[1].rel = CL_REL_CHILD;
+    CL_COPY(q->u.publish.related[1].person.dob, "2020-02-30");
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "publish_referral.referral.related[1].person."
+                                "date_of_birth: must be a real date"));
+    q->u.publish = *r;
+    q->u.publish.risk = 9;
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_non_null(
+        strstr(err, "publish_referral.referral.risk: out of range"));
+
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_IMPORT_PERSON;
+    CL_COPY(q->u.import.person.family, "Smith");
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_string_equal(err, "import_person.person.local_id is required");
+
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_PUBLISH_PLAN;
+    q->u.plan.basis = 1;
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "publish_plan.plan.type: plan type is "
+                                "required"));
+
+    /* the named user, whatever the kind */
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_HEALTH;
+    CL_COPY(q->on_behalf_of.id, "u1");
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "on_behalf_of.display_name is required"));
+
+    /* a validator on its own names the field from its struct (the CLI) */
+    r->basis = 0;
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    assert_int_equal(strncmp(err, "lawful_basis is required", 24), 0);
+    cl_model_refusal_at(err, "correct_referral.referral");
+    assert_int_equal(
+        strncmp(err, "correct_referral.referral.lawful_basis is required", 50),
+        0);
+    free(r);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nhs_check_digit), cmocka_unit_test(test_chi),
-        cmocka_unit_test(test_dates),           cmocka_unit_test(test_postcode),
-        cmocka_unit_test(test_referral_rules),  cmocka_unit_test(test_names),
+        cmocka_unit_test(test_nhs_check_digit),
+        cmocka_unit_test(test_chi),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_postcode),
+        cmocka_unit_test(test_referral_rules),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_request_refusals_name_the_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,9 +211,8 @@ int cl_wire_in_SUBJECT_ACCESS(cl_reply *out, const Caselink__Reply *r)
     cl_subject_access *o = &out->u.subject;
     out->kind = CL_REQ_SUBJECT_ACCESS;
     o->history = calloc(sa->n_history + 1, sizeof(*o->history));
-    if (!o->history) {
+    if (!o->history)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < sa->n_history; i++) {
         cl_referral_version *h = &o->history[o->n_history++];
         CL_COPY(h->reference, sa->history[i]->reference);
@@ -232,9 +231,8 @@ int cl_wire_in_SUBJECT_ACCESS(cl_reply *out, const Caselink__Reply *r)
     o->measures = calloc(sa->n_measures + 1, sizeof(*o->measures));
     o->rag.v = calloc(sa->n_rag + 1, sizeof(*o->rag.v));
     o->requests.v = calloc(sa->n_requests + 1, sizeof(*o->requests.v));
-    if (!o->agenda || !o->measures || !o->rag.v || !o->requests.v) {
+    if (!o->agenda || !o->measures || !o->rag.v || !o->requests.v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < sa->n_agenda; i++) {
         const Caselink__AgendaPlace *ap = sa->agenda[i];
         cl_sar_agenda *a = &o->agenda[o->n_agenda++];
@@ -261,9 +259,8 @@ int cl_wire_in_SUBJECT_ACCESS(cl_reply *out, const Caselink__Reply *r)
     }
     for (size_t i = 0; i < sa->n_requests; i++)
         cl_wire_summary_in(&o->requests.v[o->requests.n++], sa->requests[i]);
-    if (!(o->intake.v = calloc(sa->n_intake + 1, sizeof(*o->intake.v)))) {
+    if (!(o->intake.v = calloc(sa->n_intake + 1, sizeof(*o->intake.v))))
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < sa->n_intake; i++)
         cl_wire_intake_in(&o->intake.v[o->intake.n++], sa->intake[i]);
     if (sa->hold) {

@@ -624,9 +624,8 @@ int cl_wire_in_REFERRAL_ROWS(cl_reply *out, const Caselink__Reply *r)
     cl_referral_rows *o = &out->u.ref_rows;
     const Caselink__ReferralRows *rr = r->referral_rows;
     out->kind = CL_REQ_REFERRAL_LIST;
-    if (!(o->v = calloc(rr->n_referrals + 1, sizeof(*o->v)))) {
+    if (!(o->v = calloc(rr->n_referrals + 1, sizeof(*o->v))))
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < rr->n_referrals; i++) {
         const Caselink__ReferralRow *x = rr->referrals[i];
         cl_referral_row *m = &o->v[o->n++];
@@ -698,9 +697,8 @@ int cl_wire_in_CASE_FINDING(cl_reply *out, const Caselink__Reply *r)
     out->kind = CL_REQ_CASE_FINDING;
     o->users = calloc(cf->n_users + 1, sizeof(*o->users));
     o->overlap = calloc(cf->n_overlap + 1, sizeof(*o->overlap));
-    if (!o->users || !o->overlap) {
+    if (!o->users || !o->overlap)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < cf->n_users; i++) {
         cl_hlu *u = &o->users[o->n_users++];
         CL_COPY(u->person_id, cf->users[i]->person_id);
@@ -732,9 +730,8 @@ int cl_wire_in_CANDIDATES(cl_reply *out, const Caselink__Reply *r)
     cl_candidates *o = &out->u.candidates;
     out->kind = CL_REQ_FIND_PERSON;
     o->v = calloc(r->candidates->n_candidates + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < r->candidates->n_candidates; i++) {
         const Caselink__Candidate *cd = r->candidates->candidates[i];
         cl_candidate *x = &o->v[o->n++];
@@ -764,9 +761,8 @@ int cl_wire_in_LINKS(cl_reply *out, const Caselink__Reply *r)
     cl_links_page *o = &out->u.links;
     out->kind = CL_REQ_LINKS_EXPORT;
     o->v = calloc(r->links->n_rows + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < r->links->n_rows; i++) {
         const Caselink__LinkRow *row = r->links->rows[i];
         cl_link_row *x = &o->v[o->n++];
@@ -789,9 +785,8 @@ int cl_wire_in_REVIEW_ITEMS(cl_reply *out, const Caselink__Reply *r)
     cl_review_items *o = &out->u.reviews;
     out->kind = CL_REQ_REVIEW_LIST;
     o->v = calloc(ri->n_items + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < ri->n_items; i++) {
         const Caselink__ReviewItem *pi = ri->items[i];
         cl_review_item *it = &o->v[o->n++];

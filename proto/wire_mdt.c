@@ -541,9 +541,8 @@ int cl_wire_in_RAG_ENTRIES(cl_reply *out, const Caselink__Reply *r)
     cl_rag_entries *o = &out->u.rags;
     out->kind = CL_REQ_RAG_HISTORY;
     o->v = calloc(r->rag_entries->n_entries + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < r->rag_entries->n_entries; i++)
         cl_wire_rag_in(&o->v[o->n++], r->rag_entries->entries[i]);
     return CL_OK;
@@ -575,9 +574,8 @@ int cl_wire_in_MDT_ROWS(cl_reply *out, const Caselink__Reply *r)
     cl_mdt_rows *o = &out->u.mdt_rows;
     const Caselink__MdtRows *mr = r->mdt_rows;
     out->kind = CL_REQ_MDT_LIST;
-    if (!(o->v = calloc(mr->n_reviews + 1, sizeof(*o->v)))) {
+    if (!(o->v = calloc(mr->n_reviews + 1, sizeof(*o->v))))
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < mr->n_reviews; i++) {
         const Caselink__MdtRow *x = mr->reviews[i];
         cl_mdt_row *m = &o->v[o->n++];

@@ -607,9 +607,8 @@ int cl_wire_in_FLAG_DISCLOSURES(cl_reply *out, const Caselink__Reply *r)
     cl_flag_disclosures *o = &out->u.flag_log;
     out->kind = CL_REQ_FLAG_DISCLOSURES;
     o->v = calloc(l->n_disclosures + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < l->n_disclosures; i++) {
         const Caselink__FlagDisclosure *x = l->disclosures[i];
         cl_flag_disclosure *a = &o->v[o->n++];
@@ -633,9 +632,8 @@ int cl_wire_in_DELIVERIES(cl_reply *out, const Caselink__Reply *r)
     cl_deliveries *o = &out->u.deliveries;
     out->kind = CL_REQ_INBOX_RECEIVE;
     o->v = calloc(r->deliveries->n_deliveries + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < r->deliveries->n_deliveries; i++)
         s_delivery_in(&o->v[o->n++], r->deliveries->deliveries[i]);
     o->depth = r->deliveries->depth;
@@ -657,9 +655,8 @@ int cl_wire_in_REQUESTS(cl_reply *out, const Caselink__Reply *r)
     cl_request_summaries *o = &out->u.requests;
     out->kind = CL_REQ_REQUEST_LIST;
     o->v = calloc(r->requests->n_requests + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < r->requests->n_requests; i++) {
         cl_wire_summary_in(&o->v[o->n++], r->requests->requests[i]);
     }
@@ -672,9 +669,8 @@ int cl_wire_in_INTAKE_ITEMS(cl_reply *out, const Caselink__Reply *r)
     cl_intake_items *o = &out->u.intake;
     out->kind = CL_REQ_INTAKE_LIST;
     o->v = calloc(r->intake_items->n_items + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < r->intake_items->n_items; i++)
         cl_wire_intake_in(&o->v[o->n++], r->intake_items->items[i]);
     return CL_OK;
@@ -686,9 +682,8 @@ int cl_wire_in_FEEDS(cl_reply *out, const Caselink__Reply *r)
     cl_feeds *o = &out->u.feeds;
     out->kind = CL_REQ_ADMIN_FEEDS;
     o->v = calloc(r->feeds->n_feeds + 1, sizeof(*o->v));
-    if (!o->v) {
+    if (!o->v)
         return CL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < r->feeds->n_feeds; i++) {
         const Caselink__FeedState *x = r->feeds->feeds[i];
         cl_feed_state *f = &o->v[o->n++];

@@ -1,6 +1,8 @@
 /*
  * cl_model_mdt: the plain C form of the coordinator's workspace: the
- * lists, and the MDT (discussion, actions, RAG, measures, report, pack).
+ * lists; a mailbox's deliveries, acknowledgements and the state of
+ * information requests (here, after the flag and intake types they
+ * carry); and the MDT (discussion, actions, RAG, measures, report, pack).
  */
 #ifndef CL_MODEL_MDT_H
 #define CL_MODEL_MDT_H

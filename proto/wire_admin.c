@@ -147,19 +147,22 @@ ProtobufCMessage *cl_wire_out_PROMOTE(cl_wire_scratch *s, const cl_reply *rep)
 }
 
 /* Reply.health for health. */
+static const cl_wire_field s_health_rows[] = {
+    CL_WF_STR_(cl_reply, "version", u.health.version),
+    CL_WF_NUM_(cl_reply, "uptime_seconds", u.health.uptime_s),
+    CL_WF_NUM_(cl_reply, "persons", u.health.persons),
+    CL_WF_NUM_(cl_reply, "referrals", u.health.referrals),
+    CL_WF_NUM_(cl_reply, "store_bytes", u.health.store_bytes),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_HEALTH(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__HealthResult *health = cl_wire_alloc(s, sizeof(*health));
-    if (!health)
-        return NULL;
-    caselink__health_result__init(health);
-    health->version = S_S(rep->u.health.version);
-    health->uptime_seconds = rep->u.health.uptime_s;
-    health->persons = rep->u.health.persons;
-    health->referrals = rep->u.health.referrals;
-    health->store_bytes = rep->u.health.store_bytes;
-    health->replication = s_repl_out(s, &rep->u.health.repl);
-    return &health->base;
+    Caselink__HealthResult *h = (Caselink__HealthResult *)cl_wire_msg_out(
+        s, &caselink__health_result__descriptor, rep, s_health_rows);
+    if (h)
+        h->replication = s_repl_out(s, &rep->u.health.repl);
+    return h ? &h->base : NULL;
 }
 
 /* Reply.stats for admin_stats. */
@@ -234,15 +237,16 @@ ProtobufCMessage *cl_wire_out_STATS(cl_wire_scratch *s, const cl_reply *rep)
 }
 
 /* Reply.backup for admin_backup. */
+static const cl_wire_field s_backup_rows[] = {
+    CL_WF_STR_(cl_reply, "path", u.backup.path),
+    CL_WF_NUM_(cl_reply, "bytes", u.backup.bytes),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_BACKUP(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__BackupResult *backupr = cl_wire_alloc(s, sizeof(*backupr));
-    if (!backupr)
-        return NULL;
-    caselink__backup_result__init(backupr);
-    backupr->path = S_S(rep->u.backup.path);
-    backupr->bytes = rep->u.backup.bytes;
-    return &backupr->base;
+    return cl_wire_msg_out(s, &caselink__backup_result__descriptor, rep,
+                           s_backup_rows);
 }
 
 /* Reply.key_status for admin_rotate_key, admin_key_status, admin_retire_key. */
@@ -338,8 +342,7 @@ int cl_wire_in_PROMOTE(cl_reply *out, const Caselink__Reply *r)
 int cl_wire_in_BACKUP(cl_reply *out, const Caselink__Reply *r)
 {
     out->kind = CL_REQ_ADMIN_BACKUP;
-    CL_COPY(out->u.backup.path, r->backup->path);
-    out->u.backup.bytes = r->backup->bytes;
+    cl_wire_fields_copy(out, &r->backup->base, s_backup_rows);
     return CL_OK;
 }
 
@@ -363,11 +366,7 @@ int cl_wire_in_KEY_STATUS(cl_reply *out, const Caselink__Reply *r)
 int cl_wire_in_HEALTH(cl_reply *out, const Caselink__Reply *r)
 {
     out->kind = CL_REQ_HEALTH;
-    CL_COPY(out->u.health.version, r->health->version);
-    out->u.health.uptime_s = r->health->uptime_seconds;
-    out->u.health.persons = r->health->persons;
-    out->u.health.referrals = r->health->referrals;
-    out->u.health.store_bytes = r->health->store_bytes;
+    cl_wire_fields_copy(out, &r->health->base, s_health_rows);
     s_repl_in(&out->u.health.repl, r->health->replication);
     return CL_OK;
 }

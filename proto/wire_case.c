@@ -414,32 +414,34 @@ ProtobufCMessage *cl_wire_out_PERSON(cl_wire_scratch *s, const cl_reply *rep)
 }
 
 /* Reply.audit_verify for audit_verify. */
+static const cl_wire_field s_verify_rows[] = {
+    CL_WF_BOOL_(cl_reply, "intact", u.verify.intact),
+    CL_WF_NUM_(cl_reply, "entries", u.verify.entries),
+    CL_WF_NUM_(cl_reply, "first_bad_seq", u.verify.first_bad_seq),
+    CL_WF_STR_(cl_reply, "problem", u.verify.problem),
+    CL_WF_BOOL_(cl_reply, "checkpoint_checked", u.verify.checkpoint_checked),
+    CL_WF_BOOL_(cl_reply, "checkpoint_ok", u.verify.checkpoint_ok),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_AUDIT_VERIFY(cl_wire_scratch *s,
                                            const cl_reply *rep)
 {
-    Caselink__AuditVerifyResult *verify = cl_wire_alloc(s, sizeof(*verify));
-    if (!verify)
-        return NULL;
-    caselink__audit_verify_result__init(verify);
-    verify->intact = rep->u.verify.intact;
-    verify->entries = rep->u.verify.entries;
-    verify->first_bad_seq = rep->u.verify.first_bad_seq;
-    verify->problem = S_S(rep->u.verify.problem);
-    verify->checkpoint_checked = rep->u.verify.checkpoint_checked;
-    verify->checkpoint_ok = rep->u.verify.checkpoint_ok;
-    return &verify->base;
+    return cl_wire_msg_out(s, &caselink__audit_verify_result__descriptor, rep,
+                           s_verify_rows);
 }
 
 /* Reply.checkpoint for audit_checkpoint. */
+static const cl_wire_field s_checkpoint_rows[] = {
+    CL_WF_STR_(cl_reply, "text", u.checkpoint),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_CHECKPOINT(cl_wire_scratch *s,
                                          const cl_reply *rep)
 {
-    Caselink__CheckpointResult *cp = cl_wire_alloc(s, sizeof(*cp));
-    if (!cp)
-        return NULL;
-    caselink__checkpoint_result__init(cp);
-    cp->text = S_S(rep->u.checkpoint);
-    return &cp->base;
+    return cl_wire_msg_out(s, &caselink__checkpoint_result__descriptor, rep,
+                           s_checkpoint_rows);
 }
 
 /* Reply.audit_entries for audit_search. */
@@ -660,12 +662,7 @@ int cl_wire_in_PERSON(cl_reply *out, const Caselink__Reply *r)
 int cl_wire_in_AUDIT_VERIFY(cl_reply *out, const Caselink__Reply *r)
 {
     out->kind = CL_REQ_AUDIT_VERIFY;
-    out->u.verify.intact = r->audit_verify->intact;
-    out->u.verify.entries = r->audit_verify->entries;
-    out->u.verify.first_bad_seq = r->audit_verify->first_bad_seq;
-    CL_COPY(out->u.verify.problem, r->audit_verify->problem);
-    out->u.verify.checkpoint_checked = r->audit_verify->checkpoint_checked;
-    out->u.verify.checkpoint_ok = r->audit_verify->checkpoint_ok;
+    cl_wire_fields_copy(out, &r->audit_verify->base, s_verify_rows);
     return CL_OK;
 }
 
@@ -673,7 +670,7 @@ int cl_wire_in_AUDIT_VERIFY(cl_reply *out, const Caselink__Reply *r)
 int cl_wire_in_CHECKPOINT(cl_reply *out, const Caselink__Reply *r)
 {
     out->kind = CL_REQ_AUDIT_CHECKPOINT;
-    CL_COPY(out->u.checkpoint, r->checkpoint->text);
+    cl_wire_fields_copy(out, &r->checkpoint->base, s_checkpoint_rows);
     return CL_OK;
 }
 

@@ -517,15 +517,16 @@ ProtobufCMessage *cl_wire_out_DELIVERIES(cl_wire_scratch *s,
 }
 
 /* Reply.ack for inbox_ack. */
+static const cl_wire_field s_ack_rows[] = {
+    CL_WF_NUM_(cl_reply, "removed", u.ack.removed),
+    CL_WF_NUM_(cl_reply, "depth", u.ack.depth),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_ACK(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__AckResult *ackr = cl_wire_alloc(s, sizeof(*ackr));
-    if (!ackr)
-        return NULL;
-    caselink__ack_result__init(ackr);
-    ackr->removed = rep->u.ack.removed;
-    ackr->depth = rep->u.ack.depth;
-    return &ackr->base;
+    return cl_wire_msg_out(s, &caselink__ack_result__descriptor, rep,
+                           s_ack_rows);
 }
 
 /* Reply.requests for request_list. */
@@ -644,8 +645,7 @@ int cl_wire_in_DELIVERIES(cl_reply *out, const Caselink__Reply *r)
 int cl_wire_in_ACK(cl_reply *out, const Caselink__Reply *r)
 {
     out->kind = CL_REQ_INBOX_ACK;
-    out->u.ack.removed = r->ack->removed;
-    out->u.ack.depth = r->ack->depth;
+    cl_wire_fields_copy(out, &r->ack->base, s_ack_rows);
     return CL_OK;
 }
 

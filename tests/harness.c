@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,12 +48,20 @@ int th_sh(const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+void th_child_guard(pid_t parent)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127); /* the test is gone already: start nothing */
+}
+
 static pid_t s_spawn(th_daemon *d, bool check)
 {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         s_die("fork");
     if (pid == 0) {
+        th_child_guard(parent);
         int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
             dup2(fd, 2);

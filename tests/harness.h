@@ -22,6 +22,12 @@ typedef struct th_daemon {
 /* Make a fresh folder (mkdtemp) for a test. */
 void th_tmpdir(char *out, size_t cap);
 
+/* Call first in a forked child that will exec a server (caselinkd,
+ * nats-server): the child is killed when the test process dies, so a
+ * failed or aborted test leaves nothing running. parent is the test's
+ * pid from before the fork. */
+void th_child_guard(pid_t parent);
+
 /* Start caselinkd --dev d->dir (creating it) and wait until it answers
  * health. extra_conf, if not NULL, is appended to its caselinkd.conf
  * before this start (the file is created by a first --check-config run;

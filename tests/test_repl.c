@@ -76,11 +76,13 @@ static size_t s_n_children;
 
 static pid_t s_spawn(const char *log, char *const argv[], const char *env)
 {
+    pid_t parent = getpid();
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid > 0 && s_n_children < sizeof(s_children) / sizeof(s_children[0]))
         s_children[s_n_children++] = pid;
     if (pid == 0) {
+        th_child_guard(parent);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
             dup2(fd, 1);

@@ -3,6 +3,8 @@
  */
 #include "th_nats.h"
 
+#include "harness.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -55,12 +57,14 @@ void th_nats_start(th_nats *n, int i)
         }
     fprintf(f, "]\n}\n");
     fclose(f);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         perror("th_nats: fork");
         abort();
     }
     if (pid == 0) {
+        th_child_guard(parent);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
             dup2(fd, 1);

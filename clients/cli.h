@@ -129,6 +129,8 @@ void cli_print_view(const cli_conn *cn, const cl_person_view *v);
  * access. */
 void cli_json_referral(const cl_referral_view *r);
 void cli_json_records(const cl_person_view *v, bool with_ids);
+/* One agency's record of a person as JSON (with_id: its R... id too). */
+void cli_json_record(const cl_agency_record *r, bool with_id);
 
 /* cli_audit.c: audit verify, checkpoint, search, subject-access. */
 int cli_audit(cli_conn *cn, int argc, char **argv);

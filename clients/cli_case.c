@@ -707,19 +707,26 @@ void cli_json_referral(const cl_referral_view *r)
 
 /* "records":[...],"referrals":[...] of a case view (with_ids: each
  * record's id too, for split). */
+void cli_json_record(const cl_agency_record *r, bool with_id)
+{
+    printf("{");
+    if (with_id)
+        cli_jkv("record_id", r->record_id, true);
+    cli_jkv("agency", r->agency, true);
+    cli_jkv("agency_kind", r->kind, true);
+    cli_jkv("linked_by", cl_link_name(r->link_reason), true);
+    printf("\"link_score\":%.2f,\"person\":", r->link_score);
+    s_json_person(&r->person);
+    printf("}");
+}
+
 void cli_json_records(const cl_person_view *v, bool with_ids)
 {
     printf("\"records\":[");
     for (size_t i = 0; i < v->n_records; i++) {
-        printf("%s{", i ? "," : "");
-        if (with_ids)
-            cli_jkv("record_id", v->records[i].record_id, true);
-        cli_jkv("agency", v->records[i].agency, true);
-        cli_jkv("agency_kind", v->records[i].kind, true);
-        cli_jkv("linked_by", cl_link_name(v->records[i].link_reason), true);
-        printf("\"link_score\":%.2f,\"person\":", v->records[i].link_score);
-        s_json_person(&v->records[i].person);
-        printf("}");
+        if (i)
+            putchar(',');
+        cli_json_record(&v->records[i], with_ids);
     }
     printf("],\"referrals\":[");
     for (size_t i = 0; i < v->n_referrals; i++) {

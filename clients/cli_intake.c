@@ -68,6 +68,50 @@ static int s_intake_list_opt(cl_request *req, const char *o, const char *v)
     return cli_ok(!strcmp(o, "--all") && (req->u.intake_all = true));
 }
 
+static void s_json_intake(const cl_intake_items *it)
+{
+    printf("{\"items\":[");
+    for (size_t i = 0; i < it->n; i++) {
+        const cl_intake_item *x = &it->v[i];
+        printf("%s{", i ? "," : "");
+        cli_jkv("intake_id", x->intake_id, true);
+        cli_jkv("rule", x->rule, true);
+        cli_jkv("why", x->why, true);
+        cli_jkv("person_id", x->person_id, true);
+        cli_jkv("given_names", x->given, true);
+        cli_jkv("family_name", x->family, true);
+        cli_jkv("date_of_birth", x->dob, true);
+        cli_jkv("agency", x->agency, true);
+        cli_jkv("agency_kind", x->agency_kind, true);
+        cli_jkv("referral_id", x->reference, true);
+        cli_jkv("action_id", x->action_id, true);
+        cli_jkv("category", cl_category_name(x->category), true);
+        cli_jkv("risk", cl_risk_name(x->risk), true);
+        if (x->occurred_at)
+            cli_jtime("occurred_at", x->occurred_at, true);
+        cli_jtime("received_at", x->received_at, true);
+        cli_jtime("raised_at", x->raised_at, true);
+        cli_jnum("hits", x->hits, true);
+        printf("\"on_agenda\":[");
+        for (uint32_t k = 0; k < x->n_on_agenda; k++) {
+            if (k)
+                putchar(',');
+            cli_jstr(x->on_agenda[k]);
+        }
+        printf("],");
+        cli_jkv("state", cl_intake_state_name(x->state), true);
+        if (x->decided_at)
+            cli_jtime("decided_at", x->decided_at, true);
+        cli_jkv("decided_by", x->decided_by, true);
+        cli_jkv("decided_user", x->decided_user, true);
+        cli_jkv("review_id", x->review_id, true);
+        cli_jkv("until", x->until, true);
+        cli_jkv("reason", x->reason, false);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
 static int s_intake_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -80,12 +124,24 @@ static int s_intake_list(cli_conn *cn, int argc, char **argv)
         return s_intake_usage();
     }
     int status = cli_call(cn, "coordinator", req, &rep);
+    bool all = req->u.intake_all;
     free(req);
     if (status)
         return status;
     const cl_intake_items *it = &rep.u.intake;
+    if (cn->json) {
+        s_json_intake(it);
+        cl_reply_clear(&rep);
+        return 0;
+    }
     printf("%zu intake item%s%s. Opening the queue is audited.\n", it->n,
            it->n == 1 ? "" : "s", rep.u.intake.n && !argc ? " waiting" : "");
+    if (!it->n)
+        printf("%s: an item arrives when a referral asks for the MDT "
+               "(ask_mdt yes)\nor meets a rule of the daemon's [intake] "
+               "section%s.\n",
+               all ? "Nothing in the queue" : "Nothing waits",
+               all ? "" : "; --all shows decided and deferred items too");
     for (size_t i = 0; i < it->n; i++) {
         printf("\n");
         cli_print_intake(cn, &it->v[i]);
@@ -194,6 +250,49 @@ static int s_mdt_list_opt(cl_request *req, const char *o, const char *v)
     return 0;
 }
 
+static void s_json_referral_rows(const cl_referral_rows *rr)
+{
+    printf("{\"referrals\":[");
+    for (size_t k = 0; k < rr->n; k++) {
+        const cl_referral_row *r = &rr->v[k];
+        printf("%s{", k ? "," : "");
+        cli_jkv("referral_id", r->reference, true);
+        cli_jkv("agency", r->agency, true);
+        cli_jkv("agency_reference", r->agency_ref, true);
+        cli_jkv("person_id", r->person_id, true);
+        cli_jkv("given_names", r->given, true);
+        cli_jkv("family_name", r->family, true);
+        cli_jkv("date_of_birth", r->dob, true);
+        cli_jkv("category", cl_category_name(r->category), true);
+        cli_jkv("risk", cl_risk_name(r->risk), true);
+        cli_jkv("status", cl_refstat_name(r->status), true);
+        if (r->occurred_at)
+            cli_jtime("occurred_at", r->occurred_at, true);
+        cli_jtime("received_at", r->received_at, false);
+        printf("}");
+    }
+    printf("],\"next\":");
+    cli_jstr(rr->next);
+    printf("}\n");
+}
+
+/* Why the referral list is empty, and what would fill it. */
+static void s_referrals_none(const cl_referral_query *q)
+{
+    if (q->after[0])
+        printf("Nothing after %s: that was the last page (leave out "
+               "--after).\n",
+               q->after);
+    else if (q->agency[0] || q->category || q->status >= 0 || q->from[0] ||
+             q->to[0] || q->who.person_id[0] || q->who.match.nhs[0])
+        printf("No referral matches every filter given (--agency, "
+               "--category, --status,\n--from/--to: when received, --id or "
+               "--nhs); leave one out to widen the list.\n");
+    else
+        printf("No referrals yet: agencies send them with caselink publish "
+               "referral, or from\ntheir own systems.\n");
+}
+
 int cli_referral_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request *req = calloc(1, sizeof(*req));
@@ -216,10 +315,16 @@ int cli_referral_list(cli_conn *cn, int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     status = cli_call(cn, "coordinator", req, &rep);
+    cl_referral_query asked = *q;
     free(req);
     if (status)
         return status;
     const cl_referral_rows *rr = &rep.u.ref_rows;
+    if (cn->json) {
+        s_json_referral_rows(rr);
+        cl_reply_clear(&rep);
+        return 0;
+    }
     for (size_t k = 0; k < rr->n; k++) {
         const cl_referral_row *r = &rr->v[k];
         char when[CL_WHEN_SHOW_SZ], dob[CL_WHEN_SHOW_SZ] = "";
@@ -234,8 +339,36 @@ int cli_referral_list(cli_conn *cn, int argc, char **argv)
     }
     printf("%zu referral%s%s%s. Listing them is audited.\n", rr->n,
            rr->n == 1 ? "" : "s", rr->next[0] ? "; more after " : "", rr->next);
+    if (!rr->n)
+        s_referrals_none(&asked);
     cl_reply_clear(&rep);
     return 0;
+}
+
+static void s_json_mdt_rows(const cl_mdt_rows *mr)
+{
+    printf("{\"reviews\":[");
+    for (size_t k = 0; k < mr->n; k++) {
+        const cl_mdt_row *m = &mr->v[k];
+        printf("%s{", k ? "," : "");
+        cli_jkv("review_id", m->review_id, true);
+        cli_jkv("date", m->date, true);
+        cli_jkv("title", m->title, true);
+        printf("\"agencies\":[");
+        for (uint32_t i = 0; i < m->n_agencies; i++) {
+            if (i)
+                putchar(',');
+            cli_jstr(m->agencies[i]);
+        }
+        printf("],");
+        cli_jnum("on_agenda", m->people, true);
+        cli_jnum("discussed", m->discussed, true);
+        cli_jnum("actions_open", m->actions_open, true);
+        cli_jnum("actions_overdue", m->actions_overdue, true);
+        cli_jnum("actions_closed", m->actions_closed, false);
+        printf("}");
+    }
+    printf("]}\n");
 }
 
 int cli_mdt_list(cli_conn *cn, int argc, char **argv)
@@ -252,6 +385,11 @@ int cli_mdt_list(cli_conn *cn, int argc, char **argv)
     int status = cli_call(cn, "coordinator", &req, &rep);
     if (status)
         return status;
+    if (cn->json) {
+        s_json_mdt_rows(&rep.u.mdt_rows);
+        cl_reply_clear(&rep);
+        return 0;
+    }
     for (size_t k = 0; k < rep.u.mdt_rows.n; k++) {
         const cl_mdt_row *m = &rep.u.mdt_rows.v[k];
         char day[CL_WHEN_SHOW_SZ];
@@ -263,6 +401,12 @@ int cli_mdt_list(cli_conn *cn, int argc, char **argv)
     }
     printf("%zu review%s\n", rep.u.mdt_rows.n,
            rep.u.mdt_rows.n == 1 ? "" : "s");
+    if (!rep.u.mdt_rows.n)
+        printf("%s; create one with caselink mdt create --date DATE --title "
+               "TEXT\n",
+               req.u.mdt_query.upcoming ? "No review is dated today or later"
+               : req.u.mdt_query.past   ? "No review is dated before today"
+                                        : "No reviews yet");
     cl_reply_clear(&rep);
     return 0;
 }

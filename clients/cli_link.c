@@ -99,6 +99,62 @@ static int s_queue_opt(void *ctx, const char *o, char **val)
     return 0;
 }
 
+/* One page of the queue as JSON: the opening and the total on the first
+ * page; the caller closes the list. */
+static void s_json_queue_page(const cl_review_items *ri, bool first_page)
+{
+    if (first_page)
+        printf("{\"total\":%" PRIu32 ",\"pairs\":[", ri->total);
+    for (size_t i = 0; i < ri->n; i++) {
+        const cl_review_item *it = &ri->v[i];
+        printf("%s{", first_page && !i ? "" : ",");
+        cli_jkv("queue_id", it->id, true);
+        printf("\"weight\":%.2f,\"probability\":%.6f,", it->score,
+               it->probability);
+        cli_jtime("queued_at", it->created, true);
+        cli_jkv("incoming_person_id", it->incoming_pid, true);
+        printf("\"incoming\":");
+        cli_json_record(&it->incoming, true);
+        printf(",");
+        cli_jkv("candidate_person_id", it->candidate_pid, true);
+        printf("\"candidate\":");
+        cli_json_record(&it->candidate, true);
+        printf(",\"fields\":[");
+        for (uint32_t k = 0; k < it->n_fields; k++) {
+            printf("%s{", k ? "," : "");
+            cli_jkv("field", it->fields[k].field, true);
+            cli_jkv("level", it->fields[k].level, true);
+            printf("\"weight\":%.2f}", it->fields[k].weight);
+        }
+        printf("]}");
+    }
+}
+
+/* Why the queue shows nothing, and what would. */
+static void s_queue_none(const cl_review_query *q, uint32_t total, size_t first)
+{
+    if (total && first)
+        printf("page %" PRIu32 " is past the last one: the %" PRIu32
+               " pair%s fit on earlier pages (leave out --page)\n",
+               q->page, total, total == 1 ? "" : "s");
+    else if (total && q->after[0])
+        printf("nothing after %s: it was the last pair (leave out "
+               "--after)\n",
+               q->after);
+    else if (q->agency[0] || q->min_p > 0 || q->max_p > 0)
+        printf("no queued pair has %s%s%s%s; leave %s out to see every "
+               "pair\n",
+               q->agency[0] ? "a record of " : "", q->agency,
+               q->agency[0] && (q->min_p > 0 || q->max_p > 0) ? " and " : "",
+               q->min_p > 0 || q->max_p > 0 ? "a match probability in range"
+                                            : "",
+               q->agency[0] && (q->min_p > 0 || q->max_p > 0) ? "them" : "it");
+    else
+        printf("nothing waits for a decision: a pair is queued when a new "
+               "record matches a person between the lower and the upper "
+               "threshold (see caselink link weights)\n");
+}
+
 int cli_review_list(cli_conn *cn, int argc, char **argv)
 {
     cl_request req;
@@ -138,7 +194,9 @@ int cli_review_list(cli_conn *cn, int argc, char **argv)
             break;
         }
         const cl_review_items *ri = &rep.u.reviews;
-        if (shown == 0) {
+        if (cn->json) {
+            s_json_queue_page(ri, shown == 0);
+        } else if (shown == 0) {
             if (ri->n == 0 || all)
                 printf("%" PRIu32 " pair%s to review\n", ri->total,
                        ri->total == 1 ? "" : "s");
@@ -153,13 +211,17 @@ int cli_review_list(cli_conn *cn, int argc, char **argv)
                 printf("  (after %s)\n", q->after);
             else if (!all && first)
                 printf("  (%zu)\n", first + 1);
+            if (!ri->n)
+                s_queue_none(q, ri->total, first);
         }
-        for (size_t i = 0; i < ri->n; i++)
+        for (size_t i = 0; i < ri->n && !cn->json; i++)
             s_print_item(cn, &ri->v[i]);
         shown += ri->n;
         bool more = ri->next[0] != '\0';
-        if (more && !all)
-            printf("\nmore: caselink review list --after %s%s\n", ri->next,
+        if (cn->json && (!more || !all))
+            printf("],\"next\":\"%s\"}\n", all ? "" : ri->next);
+        else if (more && !all)
+            printf("\nmore: caselink match list --after %s%s\n", ri->next,
                    q->limit ? "" : " (or --all)");
         CL_COPY(q->after, ri->next);
         q->page = 0;

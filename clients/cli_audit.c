@@ -258,9 +258,38 @@ static void s_json_subject(const cl_subject_access *sa)
     printf("}\n");
 }
 
-static void s_print_audit(const cli_conn *cn, const cl_audit_entries *e)
+/* Why an audit search found nothing, by what it asked. */
+static void s_audit_none(const cl_person_ref *q)
+{
+    const cl_audit_filter *af = &q->filter;
+    bool person = q->match.nhs[0] || q->match.chi[0] || q->person_id[0];
+    if (person && q->user_id[0])
+        printf("%s has no entry about this person: to see all they did, "
+               "search --user %s alone; to see everyone who looked, leave "
+               "out --user\n",
+               q->user_id, q->user_id);
+    else if (q->user_id[0] && !af->break_glass_only && !af->flagged_only)
+        printf("no entry names the user %s: users are named by the id their "
+               "agency's system sends (on_behalf_of), e.g. cjones\n",
+               q->user_id);
+    else
+        printf("no %s%s%s%s in these dates; widen --from/--to%s\n",
+               af->flagged_only ? "break-glass use or refusal"
+                                : "break-glass use",
+               af->client[0] || q->user_id[0] ? " by " : "",
+               af->client[0] ? af->client : q->user_id,
+               af->client[0] && q->user_id[0] ? " (and that user)" : "",
+               af->client[0] || q->user_id[0]
+                   ? ", or leave out --client and --user"
+                   : "");
+}
+
+static void s_print_audit(const cli_conn *cn, const cl_audit_entries *e,
+                          const cl_person_ref *q)
 {
     printf("%zu entr%s\n", e->n, e->n == 1 ? "y" : "ies");
+    if (!e->n)
+        s_audit_none(q);
     for (size_t i = 0; i < e->n; i++) {
         const cl_audit_entry *a = &e->v[i];
         char when[CL_WHEN_SHOW_SZ];
@@ -494,7 +523,7 @@ int cli_audit(cli_conn *cn, int argc, char **argv)
             s_json_audit(&rep.u.entries);
             printf("}\n");
         } else {
-            s_print_audit(cn, &rep.u.entries);
+            s_print_audit(cn, &rep.u.entries, &req->u.person_ref);
         }
     } else {
         s_json_subject(&rep.u.subject);

@@ -884,15 +884,26 @@ static int s_link_admin_cmd(cli_conn *cn, uint8_t action, uint32_t sample,
     int status = cli_call(cn, "coordinator", &req, &rep);
     if (status)
         return status;
+    /* --wait: how far the background batches are, on a terminal */
+    cl_progress prog;
+    cl_progress_start(&prog, cn->tty && wait, "link rerun", "records");
     while (wait && rep.u.link_info.rerun_running) {
+        const cl_link_info *li = &rep.u.link_info;
+        cl_progress_update(&prog, li->rerun_done,
+                           li->rerun_total ? (double)li->rerun_done /
+                                                 (double)li->rerun_total
+                                           : -1);
         cl_reply_clear(&rep);
         struct timespec ts = {0, 200 * 1000 * 1000};
         nanosleep(&ts, NULL);
         req.u.link_admin.action = CL_LINK_SHOW;
         memset(req.msgid, 0, CL_MSGID_LEN);
-        if ((status = cli_call(cn, "coordinator", &req, &rep)) != 0)
+        if ((status = cli_call(cn, "coordinator", &req, &rep)) != 0) {
+            cl_progress_end(&prog);
             return status;
+        }
     }
+    cl_progress_end(&prog);
     if (action == CL_LINK_TRAIN)
         printf("trained: the weights below are proposed, not yet in use\n\n");
     else if (action == CL_LINK_ACCEPT)

@@ -113,10 +113,38 @@ check "plan" 0 "recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --
 check "plan again" 0 "already recorded: PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category emotional_abuse --start 2026-10-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-given Amy --child-family Smith --child-dob 2015-06-01 --adult "rel=parent;given=Jane;family=Smith;dob=1985-04-12;nhs=9434765919"
 check "adult's case shows the child's plan" 0 "CHILD PROTECTION: Amy Smith \(P[0-9]+, child of this person\) is on a child protection plan for emotional abuse since 1 Oct 2026" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "review list empty" 0 "0 pairs to review" -- cl review list
+check "match list empty says why" 0 "nothing waits for a decision: a pair is queued when a new record matches a person between the lower and the upper threshold" -- cl match list
+check "match list empty filter says which" 0 "no queued pair has a record of Northshire Police; leave it out" -- cl match list --agency "Northshire Police"
+check "mdt list empty says how" 0 "No reviews yet; create one with caselink mdt create" -- cl mdt list
+check "intake empty says how" 0 "Nothing waits: an item arrives when a referral asks for the MDT \(ask_mdt yes\)" -- cl intake
+jcheck() { # jcheck NAME KEY -- command...
+    local name=$1 key=$2; shift 3
+    if "$@" --json > j.json 2>j.err && python3 -c "import json,sys; d=json.load(open('j.json')); sys.exit(0 if '$key' in d else 1)"; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL --json $name:"; head -c 400 j.json; cat j.err; fails=$((fails + 1))
+    fi
+}
+jcheck "match list empty" pairs -- cl match list
+jcheck "intake empty" items -- cl intake
 check "review uncertain pair queued" 0 "accepted: CL-" -- cl --as police publish referral --ref P-R1 --given Rob --family Jones --postcode "LS9 4ZZ" --category housing --basis consent
 check "review publish candidate" 0 "accepted: CL-" -- cl --as gp publish referral --ref G-R1 --given Robert --family Jones --dob 1980-03-04 --postcode "LS9 4AB" --category housing --basis consent
 cl --as police publish referral --ref P-R2 --given Rob --family Jones --postcode "LS9 4ZY" --category housing --basis consent >/dev/null
 check "review list" 0 "given names +nickname" -- cl match list
+cl match list --all --json > j.json
+python3 - j.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL match list --json"; head -c 600 j.json; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["pairs"]
+assert d["total"] == len(p) >= 1, d["total"]
+q = p[0]
+assert q["queue_id"].startswith("Q"), q
+assert q["incoming"]["record_id"].startswith("R"), q["incoming"]
+assert q["candidate_person_id"].startswith("P"), q
+assert any(f["field"] == "given names" and f["level"] == "nickname" for x in p for f in x["fields"]), p
+assert q["queued_at"].endswith("Z"), q["queued_at"]
+assert d["next"] == ""
+PY
 qid=$(cl match list | grep -o "Q[0-9]*" | head -1)
 check "review needs reason" 2 "reason TEXT is required" -- cl match accept "$qid"
 check "review as publisher" 1 "denied" -- cl --as gp match accept "$qid" --reason x
@@ -236,6 +264,9 @@ cl audit subject-access --nhs 9434765919 > sar.json
 check "audit names the user" 0 "Chris Jones \[cjones, Extended MDT coordinator\] for coordinator" -- cl audit search --nhs 9434765919
 check "audit search by user" 0 "^[0-9]+ entr.*" -- cl audit search --user cjones
 check "audit search by unknown user" 0 "^0 entries" -- cl audit search --user nobody
+check "audit search by unknown user says why" 0 "no entry names the user nobody: users are named by the id their agency's system sends" -- cl audit search --user nobody
+check "audit break-glass none says why" 0 "no break-glass use by coordinator in these dates; widen --from/--to, or leave out --client" -- cl audit search --break-glass --from 2001-01-01 --to 2001-01-02 --client coordinator
+check "audit search person and user none says why" 0 "nobody has no entry about this person: to see all they did, search --user nobody alone" -- cl audit search --nhs 9434765919 --user nobody
 check "subject access names users" 0 '"named_users_who_looked":\[\{"user_id":"apatel","display_name":"Dr Anita Patel"' -- cl audit subject-access --nhs 9434765919
 check "user flags" 0 "^Jane Smith|Jane" -- cl --as coordinator --user amorgan --user-name "Alex Morgan" --user-role "Deputy coordinator" person show --nhs 9434765919 --access-reason data_quality --purpose "checking the named user is recorded"
 check "audit shows flag user" 0 "Alex Morgan \[amorgan, Deputy coordinator\]" -- cl audit search --user amorgan
@@ -449,14 +480,6 @@ grep -q $'\r\e\[Kbigref.csv: [0-9]* rows ([0-9]*%), [0-9]* rows/s, [0-9]* s left
 
 
 # --json on the listing commands: each parses, with ISO times.
-jcheck() { # jcheck NAME KEY -- command...
-    local name=$1 key=$2; shift 3
-    if "$@" --json > j.json 2>j.err && python3 -c "import json,sys; d=json.load(open('j.json')); sys.exit(0 if '$key' in d else 1)"; then
-        passes=$((passes + 1))
-    else
-        echo "FAIL --json $name:"; head -c 400 j.json; cat j.err; fails=$((fails + 1))
-    fi
-}
 jcheck "person show" mentioned_by -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 jcheck "actions" actions -- cl actions
 jcheck "rag history" ratings -- cl rag history --workstream "High intensity users"
@@ -507,6 +530,34 @@ check "referral list bad date" 2 "--from" -- cl referral list --from 31/02/2026
 check "referral list as gp" 1 "denied" -- cl --as gp referral list
 check "mdt list" 0 "MDT-00000001 .* Extended MDT" -- cl mdt list
 check "mdt list counts" 0 "[0-9]+ on the agenda, [0-9]+ discussed; actions: [0-9]+ open" -- cl mdt list --upcoming
+check "referral list none says why" 0 "No referral matches every filter given" -- cl referral list --agency "Northshire Police" --category housing --status closed
+check "referral list past the end says so" 0 "Nothing after CL-99999999: that was the last page" -- cl referral list --after CL-99999999
+cl referral list --nhs 4505577104 --json > j.json
+python3 - j.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL referral list --json"; head -c 600 j.json; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["referrals"] if x["agency_reference"] == "POL-IN1"][0]
+assert r["referral_id"].startswith("CL-") and r["person_id"].startswith("P"), r
+assert (r["given_names"], r["family_name"], r["date_of_birth"]) == ("Tom", "Brown", "1990-02-02"), r
+assert r["category"] == "antisocial_behaviour" and r["received_at"].endswith("Z"), r
+PY
+cl mdt list --json > j.json
+python3 - j.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL mdt list --json"; head -c 600 j.json; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = [x for x in d["reviews"] if x["review_id"] == "MDT-00000001"][0]
+assert m["date"] == "2026-12-01" and m["title"] == "Extended MDT", m
+assert "Oakfield Surgery" in m["agencies"] and m["on_agenda"] >= 1, m
+PY
+cl intake --all --json > j.json
+python3 - j.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL intake --json"; head -c 600 j.json; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+x = [i for i in d["items"] if i["intake_id"] == "IN-00000001"][0]
+assert x["rule"] == "asked_for_mdt" and x["state"] == "accepted", x
+assert (x["given_names"], x["family_name"]) == ("Tom", "Brown") and x["review_id"] == "MDT-00000001", x
+assert x["raised_at"].endswith("Z") and x["decided_at"].endswith("Z"), x
+PY
 inpid=$(cl referral list --nhs 4505577104 | grep -o 'P[0-9]\{8\}' | head -1)
 check "action for the police" 0 "action added: ACT-" -- cl action add MDT-00000001 --id "$inpid" --text "=HYPERLINK(\"http://x\") welfare check" --owner "PC S Hughes" --owner-agency "Northshire Police" --due 2099-01-31
 act=$(cl actions --review MDT-00000001 --id "$inpid" | grep -o 'ACT-[0-9]\{8\}' | tail -1)
@@ -521,6 +572,13 @@ check "coordinator told" 0 "$act updated: .* done by PC Sam Hughes" -- cl --as c
 check "actions csv" 0 "wrote [0-9]+ actions? to actions.csv" -- cl actions --csv actions.csv
 check "actions csv header" 0 "^action_id,review_id,person_id,text,owner_name,owner_agency,due,status,overdue,note,updated_at,updated_by,updated_user" -- head -1 actions.csv
 check "actions csv no formula" 0 "\"'=HYPERLINK" -- cat actions.csv
+
+# link rerun --wait: progress on a terminal, nothing when piped
+out=$(pty_run "$cli" --dev "$dir/dev" link rerun --wait)
+grep -q $'\r\e\[Klink rerun: [0-9]* records' <<<"$out" && passes=$((passes + 1)) || { echo "FAIL link rerun progress on a terminal:"; cat -v <<<"$out" | tail -3; fails=$((fails + 1)); }
+grep -q "relinking: done" <<<"$out" && passes=$((passes + 1)) || { echo "FAIL link rerun --wait summary"; cat -v <<<"$out" | tail -5; fails=$((fails + 1)); }
+cl link rerun --wait >/dev/null 2>err.txt
+grep -q $'\r' err.txt && { echo "FAIL link rerun progress when not a terminal"; fails=$((fails + 1)); } || passes=$((passes + 1))
 
 kill "$pid"; wait "$pid"; pid=
 check "daemon down" 3 "nothing is listening at ipc://.*caselinkd is not running there" -- cl --timeout 300 health

@@ -20,45 +20,50 @@
  *              decided by, reason
  */
 
+static void s_review_enc(cl_enc *e, const void *in)
+{
+    const cl_matchq_review *r = in;
+    cl_enc_u8(e, CL_RECORDS_VERSION);
+    cl_enc_u64(e, r->incoming);
+    cl_enc_u64(e, r->candidate);
+    cl_enc_f64(e, r->score);
+    cl_enc_u8(e, r->status);
+    cl_enc_i64(e, r->created);
+    cl_enc_i64(e, r->decided);
+    cl_enc_str(e, r->by);
+    cl_enc_str(e, r->reason);
+}
+
+void cl_matchq_review_dec(cl_dec *d, void *out)
+{
+    cl_matchq_review *r = out;
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    r->incoming = cl_dec_u64(d);
+    r->candidate = cl_dec_u64(d);
+    r->score = cl_dec_f64(d);
+    r->status = cl_dec_u8(d);
+    r->created = cl_dec_i64(d);
+    r->decided = cl_dec_i64(d);
+    CL_DEC_STR(d, r->by);
+    CL_DEC_STR(d, r->reason);
+}
+
 static int s_review_put(cl_txn *t, uint64_t id, const cl_matchq_review *r)
 {
-    uint8_t buf[CL_NOTE_SZ + 256], k[8];
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, CL_RECORDS_VERSION);
-    cl_enc_u64(&e, r->incoming);
-    cl_enc_u64(&e, r->candidate);
-    cl_enc_f64(&e, r->score);
-    cl_enc_u8(&e, r->status);
-    cl_enc_i64(&e, r->created);
-    cl_enc_i64(&e, r->decided);
-    cl_enc_str(&e, r->by);
-    cl_enc_str(&e, r->reason);
+    uint8_t k[8];
     cl_records_key(k, id);
-    return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REVIEW, k, 8, buf, e.len)
-                         : CL_ERR_INTERNAL;
+    return cl_records_put(t, CL_DB_REVIEW, k, 8, CL_NOTE_SZ + 256, s_review_enc,
+                          r);
 }
 
 int cl_matchq_review_get(cl_txn *t, uint64_t id, cl_matchq_review *r)
 {
-    uint8_t buf[CL_NOTE_SZ + 256], k[8];
-    size_t len = 0;
+    uint8_t k[8];
     cl_records_key(k, id);
-    int rc = cl_store_get(t, CL_DB_REVIEW, k, 8, buf, sizeof(buf), &len);
-    if (rc != CL_OK)
-        return rc;
-    cl_dec d = cl_dec_init(buf, len);
-    memset(r, 0, sizeof(*r));
-    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
-        return CL_ERR_CORRUPT;
-    r->incoming = cl_dec_u64(&d);
-    r->candidate = cl_dec_u64(&d);
-    r->score = cl_dec_f64(&d);
-    r->status = cl_dec_u8(&d);
-    r->created = cl_dec_i64(&d);
-    r->decided = cl_dec_i64(&d);
-    CL_DEC_STR(&d, r->by);
-    CL_DEC_STR(&d, r->reason);
-    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+    return cl_records_get(t, CL_DB_REVIEW, k, 8, CL_NOTE_SZ + 256,
+                          cl_matchq_review_dec, r, sizeof(*r));
 }
 
 int cl_matchq_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,

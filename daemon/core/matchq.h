@@ -40,4 +40,7 @@ CL_NODISCARD int cl_matchq_review_get(cl_txn *t, uint64_t id,
 void cl_matchq_decided_key(const cl_store *st, uint64_t rid,
                            uint8_t k[CL_BLIND_LEN + 8]);
 
+/* The stored review-queue pair's format (cl_records_dec_fn). */
+void cl_matchq_review_dec(cl_dec *d, void *out);
+
 #endif

@@ -69,30 +69,89 @@ void cl_records_key(uint8_t k[8], uint64_t id)
     cl_be64_put(k, id);
 }
 
-int cl_records_record_put(cl_txn *t, uint64_t id, const cl_records_record *r)
+/* Plaintext up to this size is opened on the stack, bigger on the heap. */
+#define S_STACK_MAX 4096
+
+int cl_records_get(cl_txn *t, cl_db db, const uint8_t *key, size_t klen,
+                   size_t cap, cl_records_dec_fn dec, void *out, size_t out_sz)
 {
-    uint8_t buf[4096], k[8];
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, CL_RECORDS_VERSION);
-    cl_enc_str(&e, r->agency);
-    cl_enc_str(&e, r->kind);
-    s_enc_person(&e, &r->p);
-    cl_enc_u64(&e, r->person_id);
-    cl_enc_u8(&e, r->link_reason);
-    cl_enc_f64(&e, r->link_score);
-    cl_enc_i64(&e, r->created);
-    cl_enc_i64(&e, r->updated);
-    cl_enc_u8(&e, r->subject == CL_RECORDS_MENTION ? CL_RECORDS_MENTION
-                                                   : CL_RECORDS_SUBJECT);
-    cl_records_key(k, id);
-    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RECORD, k, 8, buf, e.len)
-                           : CL_ERR_INTERNAL;
-    sodium_memzero(buf, e.len);
+    uint8_t sbuf[S_STACK_MAX];
+    uint8_t *buf = cap <= sizeof(sbuf) ? sbuf : malloc(cap);
+    size_t len = 0;
+    if (!buf)
+        return CL_ERR_NOMEM;
+    int rc = cl_store_get(t, db, key, klen, buf, cap, &len);
+    if (rc == CL_OK) {
+        cl_dec d = cl_dec_init(buf, len);
+        dec(&d, out);
+        if (!cl_dec_ok(&d)) {
+            rc = CL_ERR_CORRUPT;
+            sodium_memzero(out, out_sz); /* half-decoded */
+        }
+        sodium_memzero(buf, len);
+    }
+    if (buf != sbuf)
+        free(buf);
     return rc;
 }
 
-void cl_records_record_dec(cl_dec *d, cl_records_record *r)
+int cl_records_put(cl_txn *t, cl_db db, const uint8_t *key, size_t klen,
+                   size_t cap, cl_records_enc_fn enc, const void *in)
 {
+    uint8_t sbuf[S_STACK_MAX];
+    uint8_t *buf = cap <= sizeof(sbuf) ? sbuf : malloc(cap);
+    if (!buf)
+        return CL_ERR_NOMEM;
+    cl_enc e = cl_enc_init(buf, cap);
+    enc(&e, in);
+    int rc = cl_enc_ok(&e) ? cl_store_put(t, db, key, klen, buf, e.len)
+                           : CL_ERR_INTERNAL;
+    sodium_memzero(buf, cap);
+    if (buf != sbuf)
+        free(buf);
+    return rc;
+}
+
+int cl_records_check(const uint8_t *buf, size_t len, cl_records_dec_fn dec,
+                     size_t out_sz)
+{
+    void *out = calloc(1, out_sz);
+    if (!out)
+        return CL_ERR_NOMEM;
+    cl_dec d = cl_dec_init(buf, len);
+    dec(&d, out);
+    int rc = cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+    sodium_memzero(out, out_sz);
+    free(out);
+    return rc;
+}
+
+static void s_record_enc(cl_enc *e, const void *in)
+{
+    const cl_records_record *r = in;
+    cl_enc_u8(e, CL_RECORDS_VERSION);
+    cl_enc_str(e, r->agency);
+    cl_enc_str(e, r->kind);
+    s_enc_person(e, &r->p);
+    cl_enc_u64(e, r->person_id);
+    cl_enc_u8(e, r->link_reason);
+    cl_enc_f64(e, r->link_score);
+    cl_enc_i64(e, r->created);
+    cl_enc_i64(e, r->updated);
+    cl_enc_u8(e, r->subject == CL_RECORDS_MENTION ? CL_RECORDS_MENTION
+                                                  : CL_RECORDS_SUBJECT);
+}
+
+int cl_records_record_put(cl_txn *t, uint64_t id, const cl_records_record *r)
+{
+    uint8_t k[8];
+    cl_records_key(k, id);
+    return cl_records_put(t, CL_DB_RECORD, k, 8, 4096, s_record_enc, r);
+}
+
+void cl_records_record_dec(cl_dec *d, void *out)
+{
+    cl_records_record *r = out;
     memset(r, 0, sizeof(*r));
     if (cl_dec_u8(d) != CL_RECORDS_VERSION)
         d->bad = true;
@@ -126,23 +185,16 @@ int cl_records_record_subject(cl_txn *t, uint64_t rid)
 
 int cl_records_record_get(cl_txn *t, uint64_t id, cl_records_record *r)
 {
-    uint8_t buf[4096], k[8];
-    size_t len = 0;
+    uint8_t k[8];
     cl_records_key(k, id);
-    int rc = cl_store_get(t, CL_DB_RECORD, k, 8, buf, sizeof(buf), &len);
-    if (rc != CL_OK)
-        return rc;
-    cl_dec d = cl_dec_init(buf, len);
-    cl_records_record_dec(&d, r);
-    if (!cl_dec_ok(&d))
-        rc = CL_ERR_CORRUPT;
-    sodium_memzero(buf, len);
-    return rc;
+    return cl_records_get(t, CL_DB_RECORD, k, 8, 4096, cl_records_record_dec, r,
+                          sizeof(*r));
 }
 
 /* Encode a referral record (used for the live value and for history). */
-static void s_referral_enc(cl_enc *e, const cl_records_referral *s)
+static void s_referral_enc(cl_enc *e, const void *in)
 {
+    const cl_records_referral *s = in;
     const cl_referral *r = &s->r;
     cl_enc_u8(e, CL_RECORDS_VERSION);
     cl_enc_u64(e, s->record_id);
@@ -172,8 +224,9 @@ static void s_referral_enc(cl_enc *e, const cl_records_referral *s)
     cl_enc_str(e, s->status_reason);
 }
 
-void cl_records_referral_dec(cl_dec *d, cl_records_referral *s)
+void cl_records_referral_dec(cl_dec *d, void *out)
 {
+    cl_records_referral *s = out;
     cl_referral *r = &s->r;
     if (cl_dec_u8(d) != CL_RECORDS_VERSION)
         d->bad = true;
@@ -211,39 +264,18 @@ int cl_records_referral_put(cl_txn *t, uint64_t id,
                                        4 * CL_NAME_SZ + 2 * CL_AGENCY_SZ +
                                        3 * CL_REF_SZ + 256,
                   "referral buffer too small");
-    uint8_t *buf = malloc(CL_RECORDS_BUF);
     uint8_t k[8];
-    if (!buf)
-        return CL_ERR_NOMEM;
-    cl_enc e = cl_enc_init(buf, CL_RECORDS_BUF);
-    s_referral_enc(&e, s);
     cl_records_key(k, id);
-    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_REFERRAL, k, 8, buf, e.len)
-                           : CL_ERR_INTERNAL;
-    sodium_memzero(buf, e.len);
-    free(buf);
-    return rc;
+    return cl_records_put(t, CL_DB_REFERRAL, k, 8, CL_RECORDS_BUF,
+                          s_referral_enc, s);
 }
 
 int cl_records_referral_get(cl_txn *t, uint64_t id, cl_records_referral *s)
 {
-    uint8_t *buf = malloc(CL_RECORDS_BUF);
     uint8_t k[8];
-    size_t len = 0;
-    if (!buf)
-        return CL_ERR_NOMEM;
     cl_records_key(k, id);
-    int rc = cl_store_get(t, CL_DB_REFERRAL, k, 8, buf, CL_RECORDS_BUF, &len);
-    if (rc != CL_OK)
-        goto out;
-    cl_dec d = cl_dec_init(buf, len);
-    cl_records_referral_dec(&d, s);
-    if (!cl_dec_ok(&d))
-        rc = CL_ERR_CORRUPT;
-out:
-    sodium_memzero(buf, len);
-    free(buf);
-    return rc;
+    return cl_records_get(t, CL_DB_REFERRAL, k, 8, CL_RECORDS_BUF,
+                          cl_records_referral_dec, s, sizeof(*s));
 }
 
 /* --- people and their last activity ----------------------------------------
@@ -252,33 +284,50 @@ out:
  * longest-idle people first without scanning everyone.
  */
 
+/* A person's stored record: when first and last seen. */
+typedef struct s_person {
+    int64_t created, last;
+} s_person;
+
+static void s_person_enc(cl_enc *e, const void *in)
+{
+    const s_person *p = in;
+    cl_enc_u8(e, CL_RECORDS_VERSION);
+    cl_enc_i64(e, p->created);
+    cl_enc_i64(e, p->last);
+}
+
+void cl_records_person_dec(cl_dec *d, void *out)
+{
+    s_person *p = out;
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    p->created = cl_dec_i64(d);
+    p->last = cl_dec_i64(d);
+}
+
 int cl_records_person_put(cl_txn *t, uint64_t pid, int64_t created,
                           int64_t last)
 {
-    uint8_t buf[32], k[8];
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, CL_RECORDS_VERSION);
-    cl_enc_i64(&e, created);
-    cl_enc_i64(&e, last);
+    uint8_t k[8];
+    s_person p = {created, last};
     cl_records_key(k, pid);
-    return cl_store_put(t, CL_DB_PERSON, k, 8, buf, e.len);
+    return cl_records_put(t, CL_DB_PERSON, k, 8, 32, s_person_enc, &p);
 }
 
 int cl_records_person_get(cl_txn *t, uint64_t pid, int64_t *created,
                           int64_t *last)
 {
-    uint8_t buf[32], k[8];
-    size_t len = 0;
+    uint8_t k[8];
+    s_person p;
     cl_records_key(k, pid);
-    int rc = cl_store_get(t, CL_DB_PERSON, k, 8, buf, sizeof(buf), &len);
-    if (rc != CL_OK)
-        return rc;
-    cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
-        return CL_ERR_CORRUPT;
-    *created = cl_dec_i64(&d);
-    *last = cl_dec_i64(&d);
-    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+    int rc = cl_records_get(t, CL_DB_PERSON, k, 8, 32, cl_records_person_dec,
+                            &p, sizeof(p));
+    if (rc == CL_OK) {
+        *created = p.created;
+        *last = p.last;
+    }
+    return rc;
 }
 
 int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at, bool add)
@@ -549,34 +598,36 @@ void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size)
 
 #define S_PLAN_VERSION 2
 
-int cl_records_plan_put(cl_txn *t, uint64_t id, const cl_records_plan *r)
+static void s_plan_enc(cl_enc *e, const void *in)
 {
-    uint8_t buf[2048], k[8];
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_PLAN_VERSION);
-    cl_enc_u64(&e, r->child);
-    cl_enc_str(&e, r->agency);
-    cl_enc_str(&e, r->p.agency_ref);
-    cl_enc_u8(&e, r->p.type);
-    cl_enc_u8(&e, r->p.category);
-    cl_enc_str(&e, r->p.start);
-    cl_enc_str(&e, r->p.end);
-    cl_enc_str(&e, r->p.authority);
-    cl_enc_str(&e, r->p.legal_basis);
-    cl_enc_str(&e, r->p.review);
-    cl_enc_u8(&e, r->p.basis);
-    cl_enc_i64(&e, r->created);
-    cl_enc_i64(&e, r->updated);
-    cl_enc_u8(&e, r->withdrawn);
-    cl_records_key(k, id);
-    int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_PLAN, k, 8, buf, e.len)
-                           : CL_ERR_INTERNAL;
-    sodium_memzero(buf, sizeof(buf));
-    return rc;
+    const cl_records_plan *r = in;
+    cl_enc_u8(e, S_PLAN_VERSION);
+    cl_enc_u64(e, r->child);
+    cl_enc_str(e, r->agency);
+    cl_enc_str(e, r->p.agency_ref);
+    cl_enc_u8(e, r->p.type);
+    cl_enc_u8(e, r->p.category);
+    cl_enc_str(e, r->p.start);
+    cl_enc_str(e, r->p.end);
+    cl_enc_str(e, r->p.authority);
+    cl_enc_str(e, r->p.legal_basis);
+    cl_enc_str(e, r->p.review);
+    cl_enc_u8(e, r->p.basis);
+    cl_enc_i64(e, r->created);
+    cl_enc_i64(e, r->updated);
+    cl_enc_u8(e, r->withdrawn);
 }
 
-void cl_records_plan_dec(cl_dec *d, cl_records_plan *r)
+int cl_records_plan_put(cl_txn *t, uint64_t id, const cl_records_plan *r)
 {
+    uint8_t k[8];
+    cl_records_key(k, id);
+    return cl_records_put(t, CL_DB_PLAN, k, 8, 2048, s_plan_enc, r);
+}
+
+void cl_records_plan_dec(cl_dec *d, void *out)
+{
+    cl_records_plan *r = out;
     memset(r, 0, sizeof(*r));
     uint8_t v = cl_dec_u8(d);
     if (v != 1 && v != S_PLAN_VERSION)
@@ -600,15 +651,10 @@ void cl_records_plan_dec(cl_dec *d, cl_records_plan *r)
 
 int cl_records_plan_get(cl_txn *t, uint64_t id, cl_records_plan *r)
 {
-    uint8_t buf[2048], k[8];
-    size_t len = 0;
+    uint8_t k[8];
     cl_records_key(k, id);
-    int rc = cl_store_get(t, CL_DB_PLAN, k, 8, buf, sizeof(buf), &len);
-    if (rc != CL_OK)
-        return rc;
-    cl_dec d = cl_dec_init(buf, len);
-    cl_records_plan_dec(&d, r);
-    return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+    return cl_records_get(t, CL_DB_PLAN, k, 8, 2048, cl_records_plan_dec, r,
+                          sizeof(*r));
 }
 
 typedef struct s_rel_ctx {

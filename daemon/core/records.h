@@ -168,9 +168,9 @@ typedef struct cl_records_plan {
 #define CL_RECORDS_HIST_BUF                                                    \
     (CL_RECORDS_BUF + CL_NOTE_SZ + CL_CHANGE_SZ + CL_BY_SZ + 64)
 
-void cl_records_record_dec(cl_dec *d, cl_records_record *r);
+void cl_records_record_dec(cl_dec *d, void *out);
 
-void cl_records_referral_dec(cl_dec *d, cl_records_referral *s);
+void cl_records_referral_dec(cl_dec *d, void *out);
 
 CL_NODISCARD int cl_records_referral_get(cl_txn *t, uint64_t id,
                                          cl_records_referral *s);
@@ -188,7 +188,7 @@ void cl_records_record_view(cl_agency_record *a, uint64_t rid,
 CL_NODISCARD int cl_records_plan_put(cl_txn *t, uint64_t id,
                                      const cl_records_plan *r);
 
-void cl_records_plan_dec(cl_dec *d, cl_records_plan *r);
+void cl_records_plan_dec(cl_dec *d, void *out);
 
 CL_NODISCARD int cl_records_plan_get(cl_txn *t, uint64_t id,
                                      cl_records_plan *r);
@@ -218,5 +218,33 @@ bool cl_records_parse_prefixed(const char *s, char prefix, uint64_t *out);
 
 CL_NODISCARD int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
                                    char err[CL_ERROR_SZ]);
+
+/* A stored value's format: dec fills out from d (marking d bad on
+ * anything out of place), enc writes in to e. */
+typedef void (*cl_records_dec_fn)(cl_dec *d, void *out);
+typedef void (*cl_records_enc_fn)(cl_enc *e, const void *in);
+
+/* The one sealed get: open the value under key in db (at most cap bytes of
+ * plaintext) and decode it with dec into out. The plaintext is wiped on
+ * every path, and out (out_sz bytes) too if dec refused it
+ * (CL_ERR_CORRUPT); otherwise out is written only on success.
+ * CL_ERR_NOT_FOUND if there is no such value. */
+CL_NODISCARD int cl_records_get(cl_txn *t, cl_db db, const uint8_t *key,
+                                size_t klen, size_t cap, cl_records_dec_fn dec,
+                                void *out, size_t out_sz);
+
+/* The one sealed put: encode in with enc (at most cap bytes; more is
+ * CL_ERR_INTERNAL) and seal it under key in db; the plaintext is wiped. */
+CL_NODISCARD int cl_records_put(cl_txn *t, cl_db db, const uint8_t *key,
+                                size_t klen, size_t cap, cl_records_enc_fn enc,
+                                const void *in);
+
+/* Decode buf with dec into a scratch value of out_sz bytes, wiped after:
+ * CL_OK or CL_ERR_CORRUPT (the decode check fuzz_stored drives). */
+CL_NODISCARD int cl_records_check(const uint8_t *buf, size_t len,
+                                  cl_records_dec_fn dec, size_t out_sz);
+
+/* A person's stored record (when first and last seen), for checks. */
+void cl_records_person_dec(cl_dec *d, void *out);
 
 #endif

@@ -272,16 +272,11 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
     if ((rc = cl_records_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
         goto out;
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++) {
-        uint8_t buf[256];
-        size_t len = 0;
-        cl_records_key(k, pid);
-        cl_records_key(k + 8, rels.v[i]);
-        if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
-                               &len)) != CL_OK)
+        cl_records_relation rel;
+        if ((rc = cl_records_relation_get(t, pid, rels.v[i], &rel)) != CL_OK)
             break;
         c->holder = rels.v[i];
-        c->rel = len >= 2 ? buf[1] : 0; /* v1, what the child is to pid */
-        sodium_memzero(buf, len);
+        c->rel = rel.rel; /* what the child is to pid */
         cl_records_key(k, rels.v[i]);
         rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, cl_plan_ap_one, c);
     }

@@ -150,20 +150,19 @@ static int s_related_fill(cl_txn *t, uint64_t pid, cl_related_view *v)
 
 /* Build the case view of pid. With audit_view, withdrawn referrals and
  * their history are included (subject access). */
-static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
-                        cl_person_view *out, cl_subject_access *sa)
+/* Person pid's records, the agencies that know them (or only mention
+ * them) and every referral on those records (withdrawn ones only for an
+ * audit view; with sa, each earlier version too). */
+static int s_view_records(cl_txn *t, uint64_t pid, bool audit_view,
+                          cl_person_view *out, cl_subject_access *sa)
 {
-    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
-                   rels = {.max = SIZE_MAX};
+    cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
     cl_records_record rec;
     cl_records_referral *sr = NULL;
-    size_t cap_rec = 0, cap_ref = 0, cap_rel = 0, cap_known = 0, cap_plans = 0,
-           cap_mentioned = 0;
-    uint8_t k[16], buf[256];
+    size_t cap_rec = 0, cap_ref = 0, cap_known = 0, cap_mentioned = 0;
     int rc = CL_OK;
 
     memset(&rec, 0, sizeof(rec));
-    cl_core_pid_str(out->person_id, pid);
     if ((rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs)) !=
         CL_OK)
         goto out;
@@ -239,88 +238,84 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
             }
         }
     }
-    if (out->n_referrals > 1)
-        qsort(out->referrals, out->n_referrals, sizeof(*out->referrals),
-              s_cmp_referral);
-    /* the person's own plans (and an unborn child's, on the mother) */
-    if (out->n_records &&
-        (rc = cl_plan_plans_of(t, pid, "self", &out->records[0].person, out,
-                               &cap_plans, audit_view)) != CL_OK)
-        goto out;
+out:
+    if (sr) {
+        sodium_memzero(sr, sizeof(*sr));
+        free(sr);
+    }
+    sodium_memzero(&rec, sizeof(rec));
+    free(recs.v);
+    free(refs.v);
+    return rc;
+}
 
-    if ((rc = cl_records_children(t, CL_DB_RELATION, pid, &rels)) != CL_OK)
-        goto out;
-    for (size_t i = 0; i < rels.n; i++) {
-        size_t len = 0;
-        cl_records_key(k, pid);
-        cl_records_key(k + 8, rels.v[i]);
-        if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
-                               &len)) != CL_OK)
-            goto out;
+/* The people related to pid (depth 1), and the plans of a linked child. */
+static int s_view_related(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
+                          cl_person_view *out, size_t *cap_rel,
+                          size_t *cap_plans)
+{
+    int rc = CL_OK;
+    for (size_t i = 0; i < rels->n && rc == CL_OK; i++) {
+        cl_records_relation rel;
+        if ((rc = cl_records_relation_get(t, pid, rels->v[i], &rel)) != CL_OK)
+            break;
         cl_related_view *v = cl_records_push(
-            (void **)&out->related, &out->n_related, &cap_rel, sizeof(*v));
-        if (!v) {
-            rc = CL_ERR_NOMEM;
-            goto out;
-        }
-        cl_dec d = cl_dec_init(buf, len);
-        (void)cl_dec_u8(&d);
-        v->rel = cl_dec_u8(&d);
-        CL_DEC_STR(&d, v->asserted_by);
-        v->inferred = cl_dec_u8(&d) != 0;
+            (void **)&out->related, &out->n_related, cap_rel, sizeof(*v));
+        if (!v)
+            return CL_ERR_NOMEM;
+        v->rel = rel.rel;
+        CL_COPY(v->asserted_by, rel.agency);
+        v->inferred = rel.inferred;
         v->depth = 1;
-        if (!cl_dec_ok(&d)) {
-            rc = CL_ERR_CORRUPT;
-            goto out;
-        }
-        cl_core_pid_str(v->person_id, rels.v[i]);
-        if ((rc = s_related_fill(t, rels.v[i], v)) != CL_OK)
-            goto out;
+        cl_core_pid_str(v->person_id, rels->v[i]);
+        if ((rc = s_related_fill(t, rels->v[i], v)) != CL_OK)
+            break;
         /* a linked child's plan shows on this person's case */
         cl_person names;
         memset(&names, 0, sizeof(names));
         CL_COPY(names.given, v->given);
         CL_COPY(names.family, v->family);
-        if ((rc = cl_plan_plans_of(t, rels.v[i], cl_rel_name(v->rel), &names,
-                                   out, &cap_plans, false)) != CL_OK)
-            goto out;
+        rc = cl_plan_plans_of(t, rels->v[i], cl_rel_name(v->rel), &names, out,
+                              cap_plans, false);
     }
-    /* depth 2: the people linked to those people */
+    return rc;
+}
+
+/* Depth 2: the people linked to those people (at most 100 in all). */
+static int s_view_second(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
+                         cl_person_view *out, size_t *cap_rel)
+{
+    int rc = CL_OK;
     size_t first_level = out->n_related;
     for (size_t i = 0; i < first_level && rc == CL_OK; i++) {
         cl_records_ids second = {.max = 50};
-        uint64_t via = rels.v[i];
+        uint64_t via = rels->v[i];
         if ((rc = cl_records_children(t, CL_DB_RELATION, via, &second)) !=
             CL_OK)
             break;
         for (size_t j = 0; j < second.n && rc == CL_OK; j++) {
             uint64_t o = second.v[j];
             bool seen = o == pid;
-            for (size_t x = 0; x < rels.n && !seen; x++)
-                seen = rels.v[x] == o;
+            for (size_t x = 0; x < rels->n && !seen; x++)
+                seen = rels->v[x] == o;
             char opid[CL_PID_SZ];
             cl_core_pid_str(opid, o);
             for (size_t x = first_level; x < out->n_related && !seen; x++)
                 seen = !strcmp(out->related[x].person_id, opid);
             if (seen || out->n_related >= 100)
                 continue;
-            size_t len = 0;
-            cl_records_key(k, via);
-            cl_records_key(k + 8, o);
-            if ((rc = cl_store_get(t, CL_DB_RELATION, k, 16, buf, sizeof(buf),
-                                   &len)) != CL_OK)
+            cl_records_relation rel;
+            if ((rc = cl_records_relation_get(t, via, o, &rel)) != CL_OK)
                 break;
             cl_related_view *v = cl_records_push(
-                (void **)&out->related, &out->n_related, &cap_rel, sizeof(*v));
+                (void **)&out->related, &out->n_related, cap_rel, sizeof(*v));
             if (!v) {
                 rc = CL_ERR_NOMEM;
                 break;
             }
-            cl_dec d = cl_dec_init(buf, len);
-            (void)cl_dec_u8(&d);
-            v->rel = cl_dec_u8(&d);
-            CL_DEC_STR(&d, v->asserted_by);
-            v->inferred = cl_dec_u8(&d) != 0;
+            v->rel = rel.rel;
+            CL_COPY(v->asserted_by, rel.agency);
+            v->inferred = rel.inferred;
             v->depth = 2;
             CL_COPY(v->person_id, opid);
             cl_core_pid_str(v->via_pid, via);
@@ -328,17 +323,29 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
         }
         free(second.v);
     }
-    if (rc != CL_OK)
-        goto out;
-out:
-    if (sr) {
-        sodium_memzero(sr, sizeof(*sr));
-        free(sr);
-    }
-    sodium_memzero(&rec, sizeof(rec));
-    sodium_memzero(buf, sizeof(buf));
-    free(recs.v);
-    free(refs.v);
+    return rc;
+}
+
+static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
+                        cl_person_view *out, cl_subject_access *sa)
+{
+    cl_records_ids rels = {.max = SIZE_MAX};
+    size_t cap_rel = 0, cap_plans = 0;
+    cl_core_pid_str(out->person_id, pid);
+    int rc = s_view_records(t, pid, audit_view, out, sa);
+    if (rc == CL_OK && out->n_referrals > 1)
+        qsort(out->referrals, out->n_referrals, sizeof(*out->referrals),
+              s_cmp_referral);
+    /* the person's own plans (and an unborn child's, on the mother) */
+    if (rc == CL_OK && out->n_records)
+        rc = cl_plan_plans_of(t, pid, "self", &out->records[0].person, out,
+                              &cap_plans, audit_view);
+    if (rc == CL_OK)
+        rc = cl_records_children(t, CL_DB_RELATION, pid, &rels);
+    if (rc == CL_OK)
+        rc = s_view_related(t, pid, &rels, out, &cap_rel, &cap_plans);
+    if (rc == CL_OK)
+        rc = s_view_second(t, pid, &rels, out, &cap_rel);
     free(rels.v);
     return rc;
 }

@@ -570,20 +570,46 @@ uint8_t cl_records_inverse(uint8_t rel)
 }
 
 /* Record that b is `rel` to a, asserted by agency (or inferred). */
+static void s_relation_enc(cl_enc *e, const void *in)
+{
+    const cl_records_relation *r = in;
+    cl_enc_u8(e, CL_RECORDS_VERSION);
+    cl_enc_u8(e, r->rel);
+    cl_enc_str(e, r->agency);
+    cl_enc_u8(e, r->inferred);
+}
+
+void cl_records_relation_dec(cl_dec *d, void *out)
+{
+    cl_records_relation *r = out;
+    memset(r, 0, sizeof(*r));
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    r->rel = cl_dec_u8(d);
+    CL_DEC_STR(d, r->agency);
+    r->inferred = cl_dec_u8(d) != 0;
+}
+
 int cl_records_relation_put_as(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
                                const char *agency, uint8_t inferred)
 {
-    uint8_t k[16], buf[256];
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, CL_RECORDS_VERSION);
-    cl_enc_u8(&e, rel);
-    cl_enc_str(&e, agency);
-    cl_enc_u8(&e, inferred);
-    if (!cl_enc_ok(&e))
+    uint8_t k[16];
+    cl_records_relation r = {.rel = rel, .inferred = inferred != 0};
+    if (!cl_copy(r.agency, sizeof(r.agency), agency))
         return CL_ERR_INTERNAL;
     cl_records_key(k, a);
     cl_records_key(k + 8, b);
-    return cl_store_put(t, CL_DB_RELATION, k, 16, buf, e.len);
+    return cl_records_put(t, CL_DB_RELATION, k, 16, 256, s_relation_enc, &r);
+}
+
+int cl_records_relation_get(cl_txn *t, uint64_t a, uint64_t b,
+                            cl_records_relation *out)
+{
+    uint8_t k[16];
+    cl_records_key(k, a);
+    cl_records_key(k + 8, b);
+    return cl_records_get(t, CL_DB_RELATION, k, 16, 256,
+                          cl_records_relation_dec, out, sizeof(*out));
 }
 
 /* Growable array append: returns a zeroed new slot or NULL. */
@@ -668,23 +694,15 @@ typedef struct s_rel_ctx {
 static int s_rel_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_rel_ctx *r = ctx;
-    uint8_t buf[256];
-    size_t vl = 0;
-    char agency[CL_AGENCY_SZ];
+    cl_records_relation rel;
     if (len != 16)
         return CL_ERR_CORRUPT;
-    int rc = cl_store_get(r->t, CL_DB_RELATION, key, 16, buf, sizeof(buf), &vl);
+    int rc = cl_records_get(r->t, CL_DB_RELATION, key, 16, 256,
+                            cl_records_relation_dec, &rel, sizeof(rel));
     if (rc != CL_OK)
         return rc;
-    cl_dec d = cl_dec_init(buf, vl);
-    (void)cl_dec_u8(&d);
-    uint8_t rel = cl_dec_u8(&d);
-    CL_DEC_STR(&d, agency);
-    bool inferred = cl_dec_u8(&d) != 0;
-    sodium_memzero(buf, sizeof(buf));
-    if (!cl_dec_ok(&d))
-        return CL_ERR_CORRUPT;
-    return r->fn(r->ctx, cl_be64_get(key + 8), rel, agency, inferred);
+    return r->fn(r->ctx, cl_be64_get(key + 8), rel.rel, rel.agency,
+                 rel.inferred);
 }
 
 int cl_core__relations_of(cl_txn *t, uint64_t pid,

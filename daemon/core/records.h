@@ -247,4 +247,19 @@ CL_NODISCARD int cl_records_check(const uint8_t *buf, size_t len,
 /* A person's stored record (when first and last seen), for checks. */
 void cl_records_person_dec(cl_dec *d, void *out);
 
+/* A stored relation, pid_a||pid_b -> v1, what b is to a, asserting
+ * agency (or why it was inferred), inferred. */
+typedef struct cl_records_relation {
+    uint8_t rel;               /* CL_REL_* */
+    char agency[CL_AGENCY_SZ]; /* asserting agency, or why inferred */
+    bool inferred;             /* from a shared UPRN, not stated */
+} cl_records_relation;
+
+/* The stored relation's format (cl_records_dec_fn). */
+void cl_records_relation_dec(cl_dec *d, void *out);
+
+/* What b is to a; CL_ERR_NOT_FOUND if nothing is recorded. */
+CL_NODISCARD int cl_records_relation_get(cl_txn *t, uint64_t a, uint64_t b,
+                                         cl_records_relation *out);
+
 #endif

@@ -48,6 +48,17 @@ static int s_alerted_put(cl_txn *t, uint64_t ref_id, const char *agency,
                : CL_ERR_INTERNAL;
 }
 
+void cl_alerts_alerted_dec(cl_dec *d, void *out)
+{
+    cl_alerts_alerted *a = out;
+    memset(a, 0, sizeof(*a));
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    CL_DEC_STR(d, a->agency);
+    CL_DEC_STR(d, a->plan_ref);
+    a->at = cl_dec_i64(d);
+}
+
 typedef struct s_akeys {
     uint8_t (*v)[8 + CL_BLIND_LEN];
     size_t n, cap;
@@ -107,11 +118,10 @@ static int s_retract_one(void *ctx, const uint8_t *key, size_t len)
     memset(c->d, 0, sizeof(*c->d));
     c->d->kind = CL_DLV_RETRACTION;
     cl_dec d = cl_dec_init(buf, vlen);
-    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
-        d.bad = true;
-    CL_DEC_STR(&d, agency);
-    CL_DEC_STR(&d, m->plan_ref);
-    (void)cl_dec_i64(&d);
+    cl_alerts_alerted al;
+    cl_alerts_alerted_dec(&d, &al);
+    CL_COPY(agency, al.agency);
+    CL_COPY(m->plan_ref, al.plan_ref);
     if (!cl_dec_ok(&d))
         return CL_ERR_CORRUPT;
     CL_COPY(m->reference, c->sr->reference);

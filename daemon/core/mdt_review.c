@@ -404,24 +404,30 @@ int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
     return rc;
 }
 
-static int s_review_dec(const uint8_t *buf, size_t len, cl_review_new *r)
+void cl_mdt_review_dec(cl_dec *d, void *out)
 {
+    cl_review_new *r = out;
     char by[CL_CLIENT_SZ];
     memset(r, 0, sizeof(*r));
-    cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != CL_RECORDS_VERSION)
-        d.bad = true;
-    CL_DEC_STR(&d, r->date);
-    CL_DEC_STR(&d, r->title);
-    r->n_agencies = cl_dec_u32(&d);
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    CL_DEC_STR(d, r->date);
+    CL_DEC_STR(d, r->title);
+    r->n_agencies = cl_dec_u32(d);
     if (r->n_agencies > CL_REVIEW_AGENCIES) {
         r->n_agencies = 0;
-        d.bad = true;
+        d->bad = true;
     }
     for (uint32_t i = 0; i < r->n_agencies; i++)
-        CL_DEC_STR(&d, r->agencies[i]);
-    CL_DEC_STR(&d, by);
-    (void)cl_dec_i64(&d);
+        CL_DEC_STR(d, r->agencies[i]);
+    CL_DEC_STR(d, by);
+    (void)cl_dec_i64(d);
+}
+
+static int s_review_dec(const uint8_t *buf, size_t len, cl_review_new *r)
+{
+    cl_dec d = cl_dec_init(buf, len);
+    cl_mdt_review_dec(&d, r);
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 

@@ -7,6 +7,11 @@
 #ifndef CL_MDT_REVIEW_H
 #define CL_MDT_REVIEW_H
 
+#include "codec.h"
 #include "core.h"
+
+/* The stored MDT review's format (cl_records_dec_fn): date, title,
+ * agencies, created by and when. */
+void cl_mdt_review_dec(cl_dec *d, void *out);
 
 #endif

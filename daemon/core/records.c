@@ -1170,3 +1170,35 @@ int cl_core__active_since(cl_txn *t, int64_t since,
     cl_be64_put(k, (uint64_t)(since > 0 ? since : 0));
     return cl_store_scan_from(t, CL_DB_ACTIVITY, k, 8, s_active_one, &a);
 }
+
+/* A history value: the version's note and the referral as it was. */
+typedef struct s_history {
+    cl_referral_version v;
+    cl_records_referral sr;
+} s_history;
+
+static void s_history_dec(cl_dec *d, void *out)
+{
+    s_history *h = out;
+    cl_records_history_dec(d, &h->v, &h->sr);
+}
+
+int cl_records_decode_check(cl_db db, const uint8_t *buf, size_t len)
+{
+    static const struct {
+        cl_db db;
+        cl_records_dec_fn dec;
+        size_t size;
+    } rows[] = {
+        {CL_DB_RECORD, cl_records_record_dec, sizeof(cl_records_record)},
+        {CL_DB_REFERRAL, cl_records_referral_dec, sizeof(cl_records_referral)},
+        {CL_DB_HISTORY, s_history_dec, sizeof(s_history)},
+        {CL_DB_PERSON, cl_records_person_dec, sizeof(s_person)},
+        {CL_DB_RELATION, cl_records_relation_dec, sizeof(cl_records_relation)},
+        {CL_DB_PLAN, cl_records_plan_dec, sizeof(cl_records_plan)},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (rows[i].db == db)
+            return cl_records_check(buf, len, rows[i].dec, rows[i].size);
+    return CL_ERR_INVALID;
+}

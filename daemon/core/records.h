@@ -262,4 +262,10 @@ void cl_records_relation_dec(cl_dec *d, void *out);
 CL_NODISCARD int cl_records_relation_get(cl_txn *t, uint64_t a, uint64_t b,
                                          cl_records_relation *out);
 
+/* Decode-check one stored value of records' own sub-databases (record,
+ * referral, history, person, relation, plan) with the decoder every read
+ * uses; CL_ERR_INVALID for another sub-database. */
+CL_NODISCARD int cl_records_decode_check(cl_db db, const uint8_t *buf,
+                                         size_t len);
+
 #endif

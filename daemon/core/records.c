@@ -443,10 +443,7 @@ int cl_records_blinds_del(cl_txn *t, const cl_records_blinds *b, size_t i,
 int cl_records_blind_index(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
                            uint64_t record_id)
 {
-    uint8_t k[CL_BLIND_LEN + 8];
-    memcpy(k, blind, CL_BLIND_LEN);
-    cl_be64_put(k + CL_BLIND_LEN, record_id);
-    return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
+    return s_index_in(t, CL_DB_BLIND, blind, record_id);
 }
 
 bool cl_records_blinds_has(const cl_records_blinds *b,
@@ -516,8 +513,6 @@ int cl_records_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
     return cl_store_scan(t, CL_DB_BLIND, blind, CL_BLIND_LEN, s_scan_suffix_id,
                          ids);
 }
-
-/* --- linking -------------------------------------------------------------- */
 
 /* Deterministic: the first record under an identifier's blind index. */
 int cl_records_link_ident(cl_txn *t, const cl_store *st, const char *domain,

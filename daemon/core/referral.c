@@ -98,17 +98,78 @@ static int s_patch(cl_referral *m, const cl_referral *p, bool *subject_changed,
     return CL_OK;
 }
 
+/* The agency's own reference itself corrected (from old to new): the
+ * index follows, unless the new one names another referral. */
+static int s_reindex(cl_txn *t, const cl_caller *caller, uint64_t ref_id,
+                     const char *old, const char *new_ref,
+                     char err[CL_ERROR_SZ])
+{
+    uint64_t other = 0, mine = 0;
+    int rc = cl_refindex_find(t, caller->agency, new_ref, &other);
+    if (rc == CL_OK && other != ref_id) {
+        snprintf(err, CL_ERROR_SZ,
+                 "agency_reference %.64s already names another of "
+                 "your referrals",
+                 new_ref);
+        return CL_ERR_INVALID;
+    }
+    if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+        return rc;
+    rc = cl_refindex_find(t, caller->agency, old, &mine);
+    if (rc == CL_OK && mine == ref_id)
+        rc = cl_refindex_remove(t, caller->agency, old);
+    if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+        return rc;
+    rc = cl_refindex_add(t, caller->agency, new_ref, ref_id);
+    return rc == CL_ERR_EXISTS ? CL_OK : rc;
+}
+
+/* A correction applied: re-link a corrected subject (person pid so far),
+ * move the referral to the record it now belongs to, and link the people
+ * named as related; s then holds the corrected content m. */
+static int s_relink(cl_txn *t, const cl_match_config *mc,
+                    const cl_caller *caller, uint64_t ref_id, uint64_t pid,
+                    cl_records_referral *s, const cl_referral *m,
+                    bool subject_changed, int64_t now, cl_audit_note *note)
+{
+    const cl_store *st = cl_store_of(t);
+    uint64_t rid = s->record_id;
+    uint8_t k[16];
+    int rc;
+    if (subject_changed &&
+        (rc = cl_linkfind_person(t, st, mc, caller, &m->subject, now, &pid,
+                                 &rid)) != CL_OK)
+        return rc;
+    if ((rc = cl_records_record_subject(t, rid)) != CL_OK)
+        return rc;
+    cl_records_note_person(note, pid);
+    if (rid != s->record_id) {
+        cl_records_key(k, s->record_id);
+        cl_records_key(k + 8, ref_id);
+        if ((rc = cl_store_del(t, CL_DB_RECORD_REFERRALS, k, 16)) != CL_OK)
+            return rc;
+        cl_records_key(k, rid);
+        if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
+                                   0)) != CL_OK)
+            return rc;
+        s->record_id = rid;
+    }
+    if ((rc = cl_linkfind_relate(t, st, mc, caller, pid, m->related,
+                                 m->n_related, now, note)) != CL_OK)
+        return rc;
+    memcpy(&s->r, m, sizeof(s->r));
+    return CL_OK;
+}
+
 int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
                     const cl_caller *caller, cl_req_kind kind,
                     const cl_rectify *r, int64_t now, cl_publish_result *out,
                     cl_audit_note *note, char err[CL_ERROR_SZ])
 {
-    const cl_store *st = cl_store_of(t);
-    uint64_t ref_id = 0, pid = 0, rid = 0;
+    uint64_t ref_id = 0;
     cl_records_referral *s = calloc(1, sizeof(*s));
     cl_referral *m = calloc(1, sizeof(*m));
     cl_records_record rec;
-    uint8_t k[16];
     bool subject_changed = false;
     int rc;
     memset(&rec, 0, sizeof(rec));
@@ -150,32 +211,10 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
         if ((rc = s_patch(m, &r->referral, &subject_changed, err)) != CL_OK ||
             (rc = cl_referral_validate(m, err, out)) != CL_OK)
             goto out;
-        if (strcmp(m->agency_ref, s->r.agency_ref) != 0) {
-            /* the agency's own reference itself corrected: the index
-             * follows, unless the new one names another referral */
-            uint64_t other = 0;
-            rc = cl_refindex_find(t, caller->agency, m->agency_ref, &other);
-            if (rc == CL_OK && other != ref_id) {
-                snprintf(err, CL_ERROR_SZ,
-                         "agency_reference %.64s already names another of "
-                         "your referrals",
-                         m->agency_ref);
-                rc = CL_ERR_INVALID;
-                goto out;
-            }
-            if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
-                goto out;
-            uint64_t mine = 0;
-            rc = cl_refindex_find(t, caller->agency, s->r.agency_ref, &mine);
-            if (rc == CL_OK && mine == ref_id)
-                rc = cl_refindex_remove(t, caller->agency, s->r.agency_ref);
-            if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
-                goto out;
-            if ((rc = cl_refindex_add(t, caller->agency, m->agency_ref,
-                                      ref_id)) != CL_OK &&
-                rc != CL_ERR_EXISTS)
-                goto out;
-        }
+        if (strcmp(m->agency_ref, s->r.agency_ref) != 0 &&
+            (rc = s_reindex(t, caller, ref_id, s->r.agency_ref, m->agency_ref,
+                            err)) != CL_OK)
+            goto out;
     }
     rc = cl_records_history_put(t, ref_id, s,
                                 kind == CL_REQ_WITHDRAW_REFERRAL ? "withdrawn"
@@ -186,32 +225,9 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
     s->version++;
     if (kind == CL_REQ_WITHDRAW_REFERRAL) {
         s->withdrawn = 1;
-    } else {
-        pid = rec.person_id;
-        rid = s->record_id;
-        /* Re-link a corrected subject; move the referral if needed. */
-        if (subject_changed &&
-            (rc = cl_linkfind_person(t, st, mc, caller, &m->subject, now, &pid,
-                                     &rid)) != CL_OK)
-            goto out;
-        if ((rc = cl_records_record_subject(t, rid)) != CL_OK)
-            goto out;
-        cl_records_note_person(note, pid);
-        if (rid != s->record_id) {
-            cl_records_key(k, s->record_id);
-            cl_records_key(k + 8, ref_id);
-            if ((rc = cl_store_del(t, CL_DB_RECORD_REFERRALS, k, 16)) != CL_OK)
-                goto out;
-            cl_records_key(k, rid);
-            if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
-                                       0)) != CL_OK)
-                goto out;
-            s->record_id = rid;
-        }
-        if ((rc = cl_linkfind_relate(t, st, mc, caller, pid, m->related,
-                                     m->n_related, now, note)) != CL_OK)
-            goto out;
-        memcpy(&s->r, m, sizeof(s->r));
+    } else if ((rc = s_relink(t, mc, caller, ref_id, rec.person_id, s, m,
+                              subject_changed, now, note)) != CL_OK) {
+        goto out;
     }
     if ((rc = cl_records_touch(t, rec.person_id, now)) != CL_OK)
         goto out;

@@ -138,15 +138,16 @@ void cl_linkfind_merge(cl_person *dst, const cl_person *src)
         dst->sex = src->sex;
 }
 
-static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
-                       const cl_caller *c, const cl_person *p,
-                       cl_linkfind_link *out)
+/* Deterministic: the agency's own local id, then the NHS or CHI number
+ * (*found false if p carries none that is indexed). */
+static int s_link_by_ident(cl_txn *t, const cl_store *st, const cl_caller *c,
+                           const cl_person *p, cl_linkfind_link *out,
+                           bool *found)
 {
     uint64_t rid = 0;
     cl_records_record rec;
     int rc;
-    memset(out, 0, sizeof(*out));
-
+    *found = false;
     struct {
         const char *domain, *v1, *v2;
         uint8_t reason;
@@ -163,6 +164,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                                    rules[i].v2, &rid);
         if (rc == CL_ERR_NOT_FOUND)
             continue;
+        *found = true;
         if (rc == CL_OK)
             rc = cl_records_record_get(t, rid, &rec);
         if (rc != CL_OK)
@@ -205,6 +207,19 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         sodium_memzero(&rec, sizeof(rec));
         return CL_OK;
     }
+    return CL_OK;
+}
+
+static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *c, const cl_person *p,
+                       cl_linkfind_link *out)
+{
+    cl_records_record rec;
+    bool found;
+    memset(out, 0, sizeof(*out));
+    int rc = s_link_by_ident(t, st, c, p, out, &found);
+    if (rc != CL_OK || found)
+        return rc;
 
     /* Probabilistic: compare with every record sharing a blocking key. */
     cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};

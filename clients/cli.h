@@ -166,6 +166,9 @@ int cli_mdt_list(cli_conn *cn, int argc, char **argv);
 /* The intake queue (cli_intake.c). */
 int cli_intake(cli_conn *cn, int argc, char **argv);
 void cli_print_intake(const cli_conn *cn, const cl_intake_item *x);
+/* An intake item's decision as JSON, "state" to "reason" (the last, no
+ * comma after): for intake --json and subject access. */
+void cli_json_intake_decision(const cl_intake_item *x);
 /* The front-line flag (cli_flag.c). */
 int cli_flag(cli_conn *cn, int argc, char **argv);
 int cli_plan_cmd(cli_conn *cn, int argc, char **argv);

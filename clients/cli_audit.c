@@ -222,13 +222,8 @@ static void s_json_sar_requests(const cl_subject_access *sa)
         cli_jkv("reference", x->reference, true);
         cli_jkv("action_id", x->action_id, true);
         printf("\"raised_at\":%lld,", (long long)x->raised_at);
-        cli_jkv("state", cl_intake_state_name(x->state), true);
         printf("\"decided_at\":%lld,", (long long)x->decided_at);
-        cli_jkv("decided_by", x->decided_by, true);
-        cli_jkv("decided_user", x->decided_user, true);
-        cli_jkv("review_id", x->review_id, true);
-        cli_jkv("until", x->until, true);
-        cli_jkv("reason", x->reason, false);
+        cli_json_intake_decision(x);
         printf("}");
     }
 }

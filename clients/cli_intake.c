@@ -68,6 +68,16 @@ static int s_intake_list_opt(cl_request *req, const char *o, const char *v)
     return cli_ok(!strcmp(o, "--all") && (req->u.intake_all = true));
 }
 
+void cli_json_intake_decision(const cl_intake_item *x)
+{
+    cli_jkv("state", cl_intake_state_name(x->state), true);
+    cli_jkv("decided_by", x->decided_by, true);
+    cli_jkv("decided_user", x->decided_user, true);
+    cli_jkv("review_id", x->review_id, true);
+    cli_jkv("until", x->until, true);
+    cli_jkv("reason", x->reason, false);
+}
+
 static void s_json_intake(const cl_intake_items *it)
 {
     printf("{\"items\":[");
@@ -99,14 +109,9 @@ static void s_json_intake(const cl_intake_items *it)
             cli_jstr(x->on_agenda[k]);
         }
         printf("],");
-        cli_jkv("state", cl_intake_state_name(x->state), true);
         if (x->decided_at)
             cli_jtime("decided_at", x->decided_at, true);
-        cli_jkv("decided_by", x->decided_by, true);
-        cli_jkv("decided_user", x->decided_user, true);
-        cli_jkv("review_id", x->review_id, true);
-        cli_jkv("until", x->until, true);
-        cli_jkv("reason", x->reason, false);
+        cli_json_intake_decision(x);
         printf("}");
     }
     printf("]}\n");

@@ -44,6 +44,13 @@
  * Each key holds a handful of people even among millions; a key that
  * turns out to hold many (a common name in a city) is skipped by the
  * caller (CL_BLOCK_CAP), since it says little.
+ *
+ * nn, names alone, is the weakest: its blocks are a few times bigger
+ * than the others' and a record it finds is nearly always found by
+ * another key too. Every key is stored, but nn's candidates are looked
+ * up only when the other keys found nobody (cl_block_keys_tiered marks
+ * them), so a new record is compared with a handful of people, not a
+ * common name's whole block.
  */
 #include "block.h"
 
@@ -68,6 +75,8 @@ typedef struct s_keys {
     const cl_store *st;
     uint8_t (*k)[CL_BLIND_LEN];
     size_t n, max;
+    bool names_only; /* the keys being added hold names alone */
+    uint32_t weak;   /* bit i: key i holds names alone */
 } s_keys;
 
 static void s_add(s_keys *ks, const char *domain, const char *a, const char *b,
@@ -86,6 +95,8 @@ static void s_add(s_keys *ks, const char *domain, const char *a, const char *b,
     for (size_t i = 0; i < ks->n; i++)
         if (memcmp(ks->k[i], k, CL_BLIND_LEN) == 0)
             return;
+    if (ks->names_only)
+        ks->weak |= UINT32_C(1) << ks->n;
     memcpy(ks->k[ks->n++], k, CL_BLIND_LEN);
 }
 
@@ -125,10 +136,11 @@ static size_t s_codes(const char *name, bool canonical, char codes[4][5])
     return n;
 }
 
-size_t cl_block_keys(const cl_store *st, const cl_person *p,
-                     uint8_t out[][CL_BLIND_LEN], size_t max)
+size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
+                            uint8_t out[][CL_BLIND_LEN], size_t max,
+                            uint32_t *names_only)
 {
-    s_keys ks = {st, out, 0, max};
+    s_keys ks = {st, out, 0, max < 32 ? max : 32, false, 0};
     char fam[4][5], giv[4][5], dob[16] = "", year[8] = "";
     char pair[16] = "", ini[2][2] = {"", ""}, town[CL_TOWN_SZ];
     char sector[CL_POSTCODE_SZ];
@@ -192,11 +204,13 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
         s_fold(p->family, ff, sizeof(ff));
         cl_match_canonical_given(p->given, fg, sizeof(fg));
         const char *x[2][2] = {{ff, giv[0]}, {fam[0], fg}};
+        ks.names_only = true;
         for (int i = 0; i < 2; i++) {
             bool lt = strcmp(x[i][0], x[i][1]) < 0;
             s_add(&ks, "blk-nn", lt ? x[i][0] : x[i][1], lt ? x[i][1] : x[i][0],
                   NULL);
         }
+        ks.names_only = false;
         sodium_memzero(ff, sizeof(ff));
         sodium_memzero(fg, sizeof(fg));
     }
@@ -236,7 +250,15 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
     }
     sodium_memzero(town, sizeof(town));
     sodium_memzero(dob, sizeof(dob));
+    *names_only = ks.weak;
     return ks.n;
+}
+
+size_t cl_block_keys(const cl_store *st, const cl_person *p,
+                     uint8_t out[][CL_BLIND_LEN], size_t max)
+{
+    uint32_t names_only;
+    return cl_block_keys_tiered(st, p, out, max, &names_only);
 }
 
 void cl_block_tf_keys(const cl_store *st, const cl_person *p,

@@ -23,6 +23,13 @@
 size_t cl_block_keys(const cl_store *st, const cl_person *p,
                      uint8_t out[][CL_BLIND_LEN], size_t max);
 
+/* The same keys, in the same order; bit i of *names_only is set when
+ * key i holds names alone (nn: no date, place or address), a key whose
+ * candidates are wanted only when the others found nobody. */
+size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
+                            uint8_t out[][CL_BLIND_LEN], size_t max,
+                            uint32_t *names_only);
+
 /* The keys whose posting lists count how many records carry p's family
  * name and given name (term frequency): out[0] family, out[1] given; an
  * empty name gives no key (*has[i] false). */

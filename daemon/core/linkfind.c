@@ -91,30 +91,49 @@ static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
 }
 
 /* Record ids sharing a blocking key with p (each key at most
- * CL_BLOCK_CAP records: a bigger block is skipped). */
-int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
-                                 const cl_person *p, cl_records_ids *ids)
+ * CL_BLOCK_CAP records: a bigger block is skipped). The names-only keys
+ * are looked up only when the others found nobody but self, p's own
+ * stored record (0: none) (block.c). */
+static int s_block_candidates(cl_txn *t, const cl_store *st, const cl_person *p,
+                              uint64_t self, cl_records_ids *ids)
 {
     cl_records_blinds b = {0};
     cl_records_ids one = {.max = CL_BLOCK_CAP + 1};
     int rc = CL_OK;
-    b.n = cl_block_keys(st, p, b.k, CL_BLOCK_MAX);
-    for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
-        one.n = 0;
-        rc = cl_records_lookup_block(t, b.k[i], &one);
-        if (rc > 0)
-            rc = CL_OK; /* more than the cap: skipped below */
-        if (rc != CL_OK || one.n > CL_BLOCK_CAP)
-            continue;
-        for (size_t j = 0; j < one.n && rc == CL_OK; j++)
-            rc = cl_records_ids_push(ids, one.v[j]);
-        if (rc > 0)
-            rc = CL_OK; /* enough candidates */
+    uint32_t names_only = 0;
+    size_t from = ids->n;
+    b.n = cl_block_keys_tiered(st, p, b.k, CL_BLOCK_MAX, &names_only);
+    for (int pass = 0; pass < 2 && rc == CL_OK; pass++) {
+        bool found = false;
+        for (size_t i = from; i < ids->n && !found; i++)
+            found = ids->v[i] != self;
+        if (pass == 1 && found)
+            break; /* the stronger keys found someone */
+        for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
+            if (((names_only >> i) & 1u) != (unsigned)pass)
+                continue;
+            one.n = 0;
+            rc = cl_records_lookup_block(t, b.k[i], &one);
+            if (rc > 0)
+                rc = CL_OK; /* more than the cap: skipped below */
+            if (rc != CL_OK || one.n > CL_BLOCK_CAP)
+                continue;
+            for (size_t j = 0; j < one.n && rc == CL_OK; j++)
+                rc = cl_records_ids_push(ids, one.v[j]);
+            if (rc > 0)
+                rc = CL_OK; /* enough candidates */
+        }
     }
     free(one.v);
     sodium_memzero(&b, sizeof(b));
     cl_records_ids_unique(ids);
     return rc;
+}
+
+int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
+                                 const cl_person *p, cl_records_ids *ids)
+{
+    return s_block_candidates(t, st, p, 0, ids);
 }
 
 /* Merge new non-empty fields into a stored record's person. */
@@ -615,7 +634,7 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
         rc = cl_records_blinds_put(t, &b, i, rid);
     if (rc == CL_OK)
-        rc = cl_linkfind_block_candidates(t, st, &rec.p, &ids);
+        rc = s_block_candidates(t, st, &rec.p, rid, &ids);
     if (rc == CL_OK)
         rc = s_term_freq(t, st, mc, &rec.p, true, &tf);
     double best = -1e9;

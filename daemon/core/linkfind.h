@@ -34,7 +34,8 @@ typedef struct cl_linkfind_link {
 } cl_linkfind_link;
 
 /* Record ids sharing a blocking key with p (each key at most
- * CL_BLOCK_CAP records: a bigger block is skipped). */
+ * CL_BLOCK_CAP records: a bigger block is skipped; the names-only keys
+ * only when the others found nobody). */
 CL_NODISCARD int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
                                               const cl_person *p,
                                               cl_records_ids *ids);

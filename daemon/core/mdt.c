@@ -25,17 +25,17 @@
 #include "codec.h"
 #include "core_int.h"
 #include "ids.h"
+#include "mdt.h"
+#include "mdt_action.h"
+#include "mdt_dp.h"
+#include "mdt_pack.h"
+#include "mdt_report.h"
 
 #define S_VERSION 1
-#define S_ACT_BUF                                                              \
-    (CL_TEXT_SZ + CL_NOTE_SZ + CL_NAME_SZ + CL_AGENCY_SZ + 256 +               \
-     CL_ACTION_UPDATES * (CL_AGENCY_SZ + CL_NAME_SZ + CL_NOTE_SZ + 16))
 /* Actions: version 2 keeps the last changes (who, when, what). */
 #define S_ACT_VERSION 2
 
-static int s_purged_count(cl_txn *t, uint64_t mdt, uint32_t add, uint32_t *out);
-
-static bool s_coordinator(const cl_caller *c, char err[CL_ERROR_SZ])
+bool cl_mdt_coordinator(const cl_caller *c, char err[CL_ERROR_SZ])
 {
     if (c->roles & CL_ROLE_COORDINATOR)
         return true;
@@ -44,8 +44,8 @@ static bool s_coordinator(const cl_caller *c, char err[CL_ERROR_SZ])
 }
 
 /* The review and a person on its agenda, as ids. */
-static int s_on_agenda(cl_txn *t, const char *review_id, const char *pid_str,
-                       uint64_t *mdt, uint64_t *pid, char err[CL_ERROR_SZ])
+int cl_mdt_on_agenda(cl_txn *t, const char *review_id, const char *pid_str,
+                     uint64_t *mdt, uint64_t *pid, char err[CL_ERROR_SZ])
 {
     cl_review_new r;
     int rc = cl_core__review_get(t, review_id, mdt, &r, err);
@@ -67,13 +67,13 @@ int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
 {
     uint64_t mdt, pid;
     uint8_t k[16];
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     if (!d->summary[0]) {
         snprintf(err, CL_ERROR_SZ, "a discussion summary is required");
         return CL_ERR_INVALID;
     }
-    int rc = s_on_agenda(t, d->review_id, d->person_id, &mdt, &pid, err);
+    int rc = cl_mdt_on_agenda(t, d->review_id, d->person_id, &mdt, &pid, err);
     if (rc != CL_OK)
         return rc;
     uint8_t *buf = malloc(2 * CL_TEXT_SZ + CL_AGENCY_SZ + 64);
@@ -100,9 +100,9 @@ int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
 
 /* The discussion of pid at review mdt into it (and when and by which
  * agency, if at/by are not NULL); nothing recorded is not an error. */
-static int s_discussion_get(cl_txn *t, uint64_t mdt, uint64_t pid,
-                            cl_pack_item *it, int64_t *at,
-                            char by_out[CL_AGENCY_SZ])
+int cl_mdt_discussion_get(cl_txn *t, uint64_t mdt, uint64_t pid,
+                          cl_pack_item *it, int64_t *at,
+                          char by_out[CL_AGENCY_SZ])
 {
     uint8_t k[16];
     size_t len = 0;
@@ -141,10 +141,10 @@ static int s_action_put(cl_txn *t, uint64_t id, uint64_t mdt, uint64_t pid,
                         const cl_action *a)
 {
     uint8_t k[8];
-    uint8_t *buf = malloc(S_ACT_BUF);
+    uint8_t *buf = malloc(CL_MDT_ACT_BUF);
     if (!buf)
         return CL_ERR_NOMEM;
-    cl_enc e = cl_enc_init(buf, S_ACT_BUF);
+    cl_enc e = cl_enc_init(buf, CL_MDT_ACT_BUF);
     cl_enc_u8(&e, S_ACT_VERSION);
     cl_enc_u64(&e, mdt);
     cl_enc_u64(&e, pid);
@@ -174,8 +174,8 @@ static int s_action_put(cl_txn *t, uint64_t id, uint64_t mdt, uint64_t pid,
     return rc;
 }
 
-static int s_action_dec(const uint8_t *buf, size_t len, uint64_t id,
-                        cl_action *a, uint64_t *mdt, uint64_t *pid)
+int cl_mdt_action_dec(const uint8_t *buf, size_t len, uint64_t id, cl_action *a,
+                      uint64_t *mdt, uint64_t *pid)
 {
     memset(a, 0, sizeof(*a));
     cl_dec d = cl_dec_init(buf, len);
@@ -217,13 +217,13 @@ static int s_action_get(cl_txn *t, uint64_t id, cl_action *a, uint64_t *mdt,
 {
     uint8_t k[8];
     size_t len = 0;
-    uint8_t *buf = malloc(S_ACT_BUF);
+    uint8_t *buf = malloc(CL_MDT_ACT_BUF);
     if (!buf)
         return CL_ERR_NOMEM;
     cl_be64_put(k, id);
-    int rc = cl_store_get(t, CL_DB_ACTION, k, 8, buf, S_ACT_BUF, &len);
+    int rc = cl_store_get(t, CL_DB_ACTION, k, 8, buf, CL_MDT_ACT_BUF, &len);
     if (rc == CL_OK)
-        rc = s_action_dec(buf, len, id, a, mdt, pid);
+        rc = cl_mdt_action_dec(buf, len, id, a, mdt, pid);
     sodium_memzero(buf, len);
     free(buf);
     return rc;
@@ -308,7 +308,7 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
 {
     uint64_t mdt, pid, id;
     bool known = false;
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     if (!a->text[0] || !a->owner_name[0] || !cl_date_valid(a->due)) {
         snprintf(err, CL_ERROR_SZ,
@@ -324,7 +324,7 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
                  a->owner_agency);
         return CL_ERR_INVALID;
     }
-    int rc = s_on_agenda(t, a->review_id, a->person_id, &mdt, &pid, err);
+    int rc = cl_mdt_on_agenda(t, a->review_id, a->person_id, &mdt, &pid, err);
     if (rc != CL_OK)
         return rc;
     if ((rc = cl_store_next_id(t, "action", &id)) != CL_OK)
@@ -427,30 +427,18 @@ int cl_core_update_action(cl_txn *t, const cl_route_config *rcfg,
     return rc;
 }
 
-typedef struct s_acts {
-    cl_txn *t;
-    const cl_action_query *q;
-    uint64_t mdt, pid; /* filters, 0 for any */
-    const char *today;
-    const char *owner; /* only this agency's actions, or NULL */
-    cl_actions *out;
-    size_t cap;
-    cl_audit_note *note;
-    uint8_t *buf;
-    int64_t counts[CL_ACTION_STATUS_MAX + 1], overdue; /* for the report */
-} s_acts;
-
 static int s_act_one(void *ctx, const uint8_t *key, size_t len)
 {
-    s_acts *c = ctx;
+    cl_mdt_acts *c = ctx;
     size_t vlen = 0;
     uint64_t mdt, pid;
     cl_action a;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    int rc = cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, S_ACT_BUF, &vlen);
+    int rc =
+        cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, CL_MDT_ACT_BUF, &vlen);
     if (rc == CL_OK)
-        rc = s_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
+        rc = cl_mdt_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
     sodium_memzero(c->buf, vlen);
     if (rc != CL_OK)
         return rc;
@@ -477,22 +465,22 @@ static int s_act_one(void *ctx, const uint8_t *key, size_t len)
 
 /* Walk every action, collecting those q selects into out (if not NULL)
  * and counting all by status into c. */
-static int s_actions_walk(cl_txn *t, const cl_action_query *q, uint64_t mdt,
-                          uint64_t pid, int64_t now, const char *owner,
-                          cl_actions *out, cl_audit_note *note, s_acts *c)
+int cl_mdt_actions_walk(cl_txn *t, const cl_action_query *q, uint64_t mdt,
+                        uint64_t pid, int64_t now, const char *owner,
+                        cl_actions *out, cl_audit_note *note, cl_mdt_acts *c)
 {
     char today[CL_DATE_SZ];
     cl_core__date(now, today);
     memset(c, 0, sizeof(*c));
-    *c = (s_acts){.t = t,
-                  .q = q,
-                  .mdt = mdt,
-                  .pid = pid,
-                  .today = today,
-                  .owner = owner,
-                  .out = out,
-                  .note = note,
-                  .buf = malloc(S_ACT_BUF)};
+    *c = (cl_mdt_acts){.t = t,
+                       .q = q,
+                       .mdt = mdt,
+                       .pid = pid,
+                       .today = today,
+                       .owner = owner,
+                       .out = out,
+                       .note = note,
+                       .buf = malloc(CL_MDT_ACT_BUF)};
     if (!c->buf)
         return CL_ERR_NOMEM;
     int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_act_one, c);
@@ -508,7 +496,7 @@ int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
 {
     uint64_t mdt = 0, pid = 0;
     cl_review_new r;
-    s_acts c;
+    cl_mdt_acts c;
     memset(out, 0, sizeof(*out));
     bool coordinator = (caller->roles & CL_ROLE_COORDINATOR) != 0;
     if (!coordinator && !(caller->roles & CL_ROLE_PUBLISHER)) {
@@ -525,8 +513,9 @@ int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
     if (q->review_id[0] &&
         (rc = cl_core__review_get(t, q->review_id, &mdt, &r, err)) != CL_OK)
         return rc;
-    rc = s_actions_walk(t, q, mdt, pid, now,
-                        coordinator ? NULL : caller->agency, out, note, &c);
+    rc =
+        cl_mdt_actions_walk(t, q, mdt, pid, now,
+                            coordinator ? NULL : caller->agency, out, note, &c);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));
@@ -568,7 +557,7 @@ static int s_rag_prefix(const cl_rag_set *r, uint8_t *k, size_t *len,
     return CL_OK;
 }
 
-static int s_rag_dec(const uint8_t *buf, size_t len, cl_rag_entry *e)
+int cl_mdt_rag_dec(const uint8_t *buf, size_t len, cl_rag_entry *e)
 {
     cl_dec d = cl_dec_init(buf, len);
     if (cl_dec_u8(&d) != S_VERSION)
@@ -590,7 +579,7 @@ int cl_core_set_rag(cl_txn *t, const cl_caller *caller, const cl_rag_set *r,
     size_t kl = 0;
     uint64_t seq, pid = 0;
     char subject[CL_NAME_SZ];
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     int rc = s_rag_prefix(r, k, &kl, subject, err);
     if (rc != CL_OK)
@@ -651,14 +640,14 @@ static int s_rag_one(void *ctx, const uint8_t *key, size_t len)
     cl_rag_entry *e = &c->out->v[c->out->n];
     memset(e, 0, sizeof(*e));
     CL_COPY(e->subject, c->subject);
-    if ((rc = s_rag_dec(buf, vlen, e)) == CL_OK)
+    if ((rc = cl_mdt_rag_dec(buf, vlen, e)) == CL_OK)
         c->out->n++;
     sodium_memzero(buf, vlen);
     return rc;
 }
 
-static int s_rag_of(cl_txn *t, const cl_rag_set *q, cl_rag_entries *out,
-                    char err[CL_ERROR_SZ])
+int cl_mdt_rag_of(cl_txn *t, const cl_rag_set *q, cl_rag_entries *out,
+                  char err[CL_ERROR_SZ])
 {
     uint8_t k[CL_NAME_SZ + 16];
     size_t kl = 0;
@@ -682,17 +671,17 @@ int cl_core_rag_history(cl_txn *t, const cl_caller *caller, const cl_rag_set *q,
 {
     uint64_t pid;
     memset(out, 0, sizeof(*out));
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     if (q->person_id[0] && cl_core__parse_pid(q->person_id, &pid))
         cl_core__note_person(note, pid);
-    return s_rag_of(t, q, out, err);
+    return cl_mdt_rag_of(t, q, out, err);
 }
 
 /* --- outcome measures ------------------------------------------------------
  */
 
-static void s_measure_def_dec(cl_dec *d, cl_measure_def *m)
+void cl_mdt_measure_def_dec(cl_dec *d, cl_measure_def *m)
 {
     if (cl_dec_u8(d) != S_VERSION)
         d->bad = true;
@@ -715,7 +704,7 @@ static int s_measure_def_get(cl_txn *t, const char *name, cl_measure_def *m)
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    s_measure_def_dec(&d, m);
+    cl_mdt_measure_def_dec(&d, m);
     CL_COPY(m->name, name);
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
@@ -728,7 +717,7 @@ int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
     uint8_t buf[96];
     (void)now;
     (void)note;
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     if (!m->name[0] || !cl_month_valid(m->from) || !cl_month_valid(m->to) ||
         strcmp(m->from, m->to) > 0) {
@@ -786,7 +775,7 @@ int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
     cl_measure_def def;
     static const cl_person none;
     (void)now;
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     if (!m->name[0] || !cl_month_valid(m->period) || !isfinite(m->value) ||
         m->value < 0) {
@@ -860,9 +849,9 @@ static uint32_t s_months(const char *from, const char *to,
 
 /* One stored value of a measure: its month and person from the key
  * (name NUL month NUL person), its value from the store. */
-static int s_measure_val(cl_txn *t, const uint8_t *key, size_t len,
-                         size_t name_len, char period[CL_MONTH_SZ],
-                         uint64_t *pid, double *v)
+int cl_mdt_measure_val(cl_txn *t, const uint8_t *key, size_t len,
+                       size_t name_len, char period[CL_MONTH_SZ], uint64_t *pid,
+                       double *v)
 {
     uint8_t buf[16];
     size_t vlen = 0;
@@ -897,7 +886,7 @@ static int s_ms_one(void *ctx, const uint8_t *key, size_t len)
     char period[CL_MONTH_SZ];
     uint64_t pid;
     double v;
-    int rc = s_measure_val(c->t, key, len, c->name_len, period, &pid, &v);
+    int rc = cl_mdt_measure_val(c->t, key, len, c->name_len, period, &pid, &v);
     if (rc != CL_OK)
         return rc;
     if (strcmp(period, c->ms->from) >= 0 && strcmp(period, c->ms->to) <= 0) {
@@ -1056,7 +1045,7 @@ static int s_rag_walk(void *ctx, const uint8_t *key, size_t len)
     if (rc != CL_OK)
         return rc;
     memset(&c->last, 0, sizeof(c->last));
-    if ((rc = s_rag_dec(buf, vlen, &c->last)) != CL_OK)
+    if ((rc = cl_mdt_rag_dec(buf, vlen, &c->last)) != CL_OK)
         return rc;
     c->last_person = key[0] == 'P';
     if (!c->last_person) /* workstream names are not personal data */
@@ -1096,7 +1085,7 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
                    cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     memset(out, 0, sizeof(*out));
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     if ((q->from[0] && !cl_date_valid(q->from)) ||
         (q->to[0] && !cl_date_valid(q->to))) {
@@ -1145,12 +1134,12 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
     if (rc == CL_OK)
         rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_caseload, c);
     c->have_last = false;
-    s_acts a;
+    cl_mdt_acts a;
     cl_action_query aq;
     memset(&a, 0, sizeof(a));
     memset(&aq, 0, sizeof(aq));
     if (rc == CL_OK)
-        rc = s_actions_walk(t, &aq, 0, 0, now, NULL, NULL, NULL, &a);
+        rc = cl_mdt_actions_walk(t, &aq, 0, 0, now, NULL, NULL, NULL, &a);
     out->actions_open = a.counts[CL_ACTION_OPEN];
     out->actions_done = a.counts[CL_ACTION_DONE];
     out->actions_cancelled = a.counts[CL_ACTION_CANCELLED];
@@ -1205,7 +1194,7 @@ static int s_pm_value(void *ctx, const uint8_t *key, size_t len)
     char period[CL_MONTH_SZ];
     uint64_t pid;
     double v;
-    int rc = s_measure_val(c->t, key, len, c->name_len, period, &pid, &v);
+    int rc = cl_mdt_measure_val(c->t, key, len, c->name_len, period, &pid, &v);
     if (rc != CL_OK || pid != c->pid)
         return rc;
     c->any = true;
@@ -1261,6 +1250,12 @@ static int s_pm_def(void *ctx, const uint8_t *key, size_t len)
     return rc;
 }
 
+int cl_mdt_person_measures(cl_txn *t, uint64_t pid, cl_pack_item *it)
+{
+    s_pm c = {.t = t, .pid = pid, .it = it};
+    return cl_store_scan(t, CL_DB_MEASURE_DEF, NULL, 0, s_pm_def, &c);
+}
+
 /* --- the agenda pack ---------------------------------------------------------
  */
 
@@ -1298,8 +1293,8 @@ static int s_ag_one(void *ctx, const uint8_t *key, size_t len)
 }
 
 /* Why the person was put on the agenda, in the coordinator's words. */
-static int s_agenda_note(cl_txn *t, uint64_t mdt, uint64_t pid,
-                         char note[CL_NOTE_SZ])
+int cl_mdt_agenda_note(cl_txn *t, uint64_t mdt, uint64_t pid,
+                       char note[CL_NOTE_SZ])
 {
     uint8_t k[16], buf[CL_NOTE_SZ + 8];
     size_t len = 0;
@@ -1330,16 +1325,16 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
     it->reason = ag->reason;
     int rc = cl_core_person_view(t, caller, &gp, &it->person, NULL, err);
     if (rc == CL_OK)
-        rc = s_discussion_get(t, mdt, ag->pid, it, NULL, NULL);
+        rc = cl_mdt_discussion_get(t, mdt, ag->pid, it, NULL, NULL);
     if (rc == CL_OK)
-        rc = s_agenda_note(t, mdt, ag->pid, it->note);
+        rc = cl_mdt_agenda_note(t, mdt, ag->pid, it->note);
     if (rc == CL_OK) {
         cl_action_query aq;
-        s_acts a;
+        cl_mdt_acts a;
         memset(&aq, 0, sizeof(aq));
         aq.open_only = true;
-        rc = s_actions_walk(t, &aq, 0, ag->pid, now, NULL, &it->actions, NULL,
-                            &a);
+        rc = cl_mdt_actions_walk(t, &aq, 0, ag->pid, now, NULL, &it->actions,
+                                 NULL, &a);
     }
     if (rc == CL_OK) {
         cl_request_list rq;
@@ -1353,17 +1348,15 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
         cl_rag_entries h;
         memset(&q, 0, sizeof(q));
         CL_COPY(q.person_id, gp.person_id);
-        rc = s_rag_of(t, &q, &h, err);
+        rc = cl_mdt_rag_of(t, &q, &h, err);
         if (rc == CL_OK && h.n) {
             it->rated = true;
             it->rag = h.v[h.n - 1];
         }
         free(h.v);
     }
-    if (rc == CL_OK) {
-        s_pm c = {.t = t, .pid = ag->pid, .it = it};
-        rc = cl_store_scan(t, CL_DB_MEASURE_DEF, NULL, 0, s_pm_def, &c);
-    }
+    if (rc == CL_OK)
+        rc = cl_mdt_person_measures(t, ag->pid, it);
     return rc;
 }
 
@@ -1398,7 +1391,7 @@ static void s_people_dec(cl_dec *d, cl_attendee *a, uint32_t *n)
     }
 }
 
-static int s_meeting_dec(const uint8_t *buf, size_t len, cl_meeting *m)
+int cl_mdt_meeting_dec(const uint8_t *buf, size_t len, cl_meeting *m)
 {
     cl_dec d = cl_dec_init(buf, len);
     if (cl_dec_u8(&d) != S_VERSION)
@@ -1410,7 +1403,7 @@ static int s_meeting_dec(const uint8_t *buf, size_t len, cl_meeting *m)
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-static int s_meeting_get(cl_txn *t, uint64_t mdt, cl_meeting *m)
+int cl_mdt_meeting_get(cl_txn *t, uint64_t mdt, cl_meeting *m)
 {
     uint8_t k[8];
     size_t len = 0;
@@ -1420,7 +1413,7 @@ static int s_meeting_get(cl_txn *t, uint64_t mdt, cl_meeting *m)
     cl_be64_put(k, mdt);
     int rc = cl_store_get(t, CL_DB_MEETING, k, 8, buf, S_MEET_BUF, &len);
     if (rc == CL_OK)
-        rc = s_meeting_dec(buf, len, m);
+        rc = cl_mdt_meeting_dec(buf, len, m);
     free(buf);
     if (rc == CL_ERR_NOT_FOUND) {
         rc = CL_OK;
@@ -1438,7 +1431,7 @@ int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
     uint8_t k[8];
     cl_review_new r;
     (void)now;
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     int rc = cl_core__review_get(t, m->review_id, &mdt, &r, err);
     if (rc != CL_OK)
@@ -1531,7 +1524,7 @@ static int s_prior(cl_txn *t, uint64_t self, const char *date, uint64_t pid,
             continue;
         memset(tmp->discussion, 0, sizeof(tmp->discussion));
         memset(tmp->decisions, 0, sizeof(tmp->decisions));
-        if ((rc = s_discussion_get(t, mdt, pid, tmp, NULL, NULL)) != CL_OK)
+        if ((rc = cl_mdt_discussion_get(t, mdt, pid, tmp, NULL, NULL)) != CL_OK)
             break;
         cl_prior_review *p = &it->prior[it->n_prior++];
         CL_COPY(p->review_id, ids[i]);
@@ -1577,10 +1570,10 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
     int rc = s_prior(t, mdt, date, pid, it);
     if (rc == CL_OK) {
         cl_action_query aq;
-        s_acts a;
+        cl_mdt_acts a;
         cl_actions all = {0};
         memset(&aq, 0, sizeof(aq));
-        rc = s_actions_walk(t, &aq, 0, pid, now, NULL, &all, NULL, &a);
+        rc = cl_mdt_actions_walk(t, &aq, 0, pid, now, NULL, &all, NULL, &a);
         for (size_t i = 0; rc == CL_OK && i < all.n; i++) {
             uint64_t r = strtoull(all.v[i].review_id + 4, NULL, 10);
             if (r == mdt)
@@ -1637,15 +1630,15 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
     uint64_t mdt;
     uint8_t k[8];
     memset(out, 0, sizeof(*out));
-    if (!s_coordinator(caller, err))
+    if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
     int rc = cl_core__review_get(t, review_id, &mdt, &out->review, err);
     if (rc != CL_OK)
         return rc;
     CL_COPY(out->review_id, review_id);
-    if ((rc = s_purged_count(t, mdt, 0, &out->purged)) != CL_OK)
+    if ((rc = cl_mdt_purged_count(t, mdt, 0, &out->purged)) != CL_OK)
         return rc;
-    if ((rc = s_meeting_get(t, mdt, &out->meeting)) != CL_OK)
+    if ((rc = cl_mdt_meeting_get(t, mdt, &out->meeting)) != CL_OK)
         return rc;
     CL_COPY(out->meeting.review_id, review_id);
     s_prev pv = {.t = t, .date = out->review.date, .self = mdt};
@@ -1727,13 +1720,13 @@ static int s_sar_place(void *ctx, const uint8_t *key, size_t len)
     if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
         return rc;
     a->reason = why;
-    if ((rc = s_agenda_note(c->t, mdt, c->pid, a->note)) != CL_OK)
+    if ((rc = cl_mdt_agenda_note(c->t, mdt, c->pid, a->note)) != CL_OK)
         return rc;
     cl_pack_item *it = calloc(1, sizeof(*it));
     if (!it)
         return CL_ERR_NOMEM;
-    rc = s_discussion_get(c->t, mdt, c->pid, it, &a->discussed_at,
-                          a->discussed_by);
+    rc = cl_mdt_discussion_get(c->t, mdt, c->pid, it, &a->discussed_at,
+                               a->discussed_by);
     if (rc == CL_OK) {
         CL_COPY(a->discussion, it->discussion);
         CL_COPY(a->decisions, it->decisions);
@@ -1776,8 +1769,8 @@ static int s_sar_measure(void *ctx, const uint8_t *key, size_t len)
     memset(m, 0, sizeof(*m));
     memcpy(m->name, key, name_len);
     uint64_t pid;
-    int rc =
-        s_measure_val(c->t, key, len, name_len, m->period, &pid, &m->value);
+    int rc = cl_mdt_measure_val(c->t, key, len, name_len, m->period, &pid,
+                                &m->value);
     if (rc == CL_OK) {
         cl_core_pid_str(m->person_id, pid);
         c->out->n_measures++;
@@ -1795,15 +1788,16 @@ int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
     int rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, k, 8, s_sar_place, &c);
     if (rc == CL_OK) {
         cl_action_query aq;
-        s_acts a;
+        cl_mdt_acts a;
         memset(&aq, 0, sizeof(aq));
-        rc = s_actions_walk(t, &aq, 0, pid, now, NULL, &out->actions, NULL, &a);
+        rc = cl_mdt_actions_walk(t, &aq, 0, pid, now, NULL, &out->actions, NULL,
+                                 &a);
     }
     if (rc == CL_OK) {
         cl_rag_set q;
         memset(&q, 0, sizeof(q));
         cl_core_pid_str(q.person_id, pid);
-        rc = s_rag_of(t, &q, &out->rag, err);
+        rc = cl_mdt_rag_of(t, &q, &out->rag, err);
     }
     if (rc == CL_OK) {
         s_sar_ms m = {t, pid, out, 0};
@@ -1831,9 +1825,10 @@ static int s_live_action(void *ctx, const uint8_t *key, size_t len)
     cl_action a;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    int rc = cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, S_ACT_BUF, &vlen);
+    int rc =
+        cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, CL_MDT_ACT_BUF, &vlen);
     if (rc == CL_OK)
-        rc = s_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
+        rc = cl_mdt_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
     sodium_memzero(c->buf, vlen);
     uint8_t status = a.status;
     sodium_memzero(&a, sizeof(a));
@@ -1869,7 +1864,7 @@ int cl_core__mdt_live(cl_txn *t, const char *since, cl_ids *actions,
                     .since = since,
                     .actions = actions,
                     .agenda = agenda,
-                    .buf = malloc(S_ACT_BUF)};
+                    .buf = malloc(CL_MDT_ACT_BUF)};
     if (!c.buf)
         return CL_ERR_NOMEM;
     int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_live_action, &c);
@@ -1886,7 +1881,7 @@ static int s_del_ok(cl_txn *t, cl_db db, const uint8_t *k, size_t len)
 }
 
 /* How many people on review mdt's agenda retention removed (META). */
-static int s_purged_count(cl_txn *t, uint64_t mdt, uint32_t add, uint32_t *out)
+int cl_mdt_purged_count(cl_txn *t, uint64_t mdt, uint32_t add, uint32_t *out)
 {
     char k[32];
     uint8_t b[4] = {0};
@@ -1957,7 +1952,7 @@ int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names)
 {
     uint8_t k[16];
     char id[CL_REF_SZ];
-    s_live_ctx c = {.t = t, .pid = pid, .buf = malloc(S_ACT_BUF)};
+    s_live_ctx c = {.t = t, .pid = pid, .buf = malloc(CL_MDT_ACT_BUF)};
     if (!c.buf)
         return CL_ERR_NOMEM;
     /* actions about the person */
@@ -1983,7 +1978,7 @@ int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names)
         if ((rc = s_del_ok(t, CL_DB_AGENDA, k, 16)) == CL_OK &&
             (rc = s_del_ok(t, CL_DB_AGENDA_NOTE, k, 16)) == CL_OK &&
             (rc = s_del_ok(t, CL_DB_DISCUSSION, k, 16)) == CL_OK)
-            rc = s_purged_count(t, mdt, 1, NULL);
+            rc = cl_mdt_purged_count(t, mdt, 1, NULL);
         cl_be64_put(k, pid);
         cl_be64_put(k + 8, mdt);
         if (rc == CL_OK)
@@ -2021,19 +2016,19 @@ int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf, size_t len)
         uint64_t mdt, pid;
         if (!a)
             return CL_ERR_NOMEM;
-        int rc = s_action_dec(buf, len, 1, a, &mdt, &pid);
+        int rc = cl_mdt_action_dec(buf, len, 1, a, &mdt, &pid);
         free(a);
         return rc;
     }
     if (db == CL_DB_RAG) {
         cl_rag_entry e;
-        return s_rag_dec(buf, len, &e);
+        return cl_mdt_rag_dec(buf, len, &e);
     }
     if (db == CL_DB_MEETING) {
         cl_meeting *m = calloc(1, sizeof(*m));
         if (!m)
             return CL_ERR_NOMEM;
-        int rc = s_meeting_dec(buf, len, m);
+        int rc = cl_mdt_meeting_dec(buf, len, m);
         free(m);
         return rc;
     }
@@ -2053,7 +2048,7 @@ int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf, size_t len)
     } else if (db == CL_DB_MEASURE_DEF) {
         cl_measure_def m;
         d.pos = 0; /* the definition reads its own version byte */
-        s_measure_def_dec(&d, &m);
+        cl_mdt_measure_def_dec(&d, &m);
     } else {
         (void)cl_dec_f64(&d);
     }
@@ -2078,9 +2073,10 @@ static int s_each_one(void *ctx, const uint8_t *key, size_t len)
     cl_action a;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    int rc = cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, S_ACT_BUF, &vlen);
+    int rc =
+        cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, CL_MDT_ACT_BUF, &vlen);
     if (rc == CL_OK)
-        rc = s_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
+        rc = cl_mdt_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
     sodium_memzero(c->buf, vlen);
     if (rc != CL_OK)
         return rc;
@@ -2095,7 +2091,7 @@ int cl_core__actions_each(cl_txn *t, int64_t now,
                                     uint64_t pid),
                           void *ctx)
 {
-    s_each c = {.t = t, .fn = fn, .ctx = ctx, .buf = malloc(S_ACT_BUF)};
+    s_each c = {.t = t, .fn = fn, .ctx = ctx, .buf = malloc(CL_MDT_ACT_BUF)};
     if (!c.buf)
         return CL_ERR_NOMEM;
     cl_core__date(now, c.today);

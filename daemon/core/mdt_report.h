@@ -1,0 +1,25 @@
+/*
+ * mdt_report: outcome measures (definitions with a baseline, values per
+ * person and month, or counted by caselink) and the executive's report:
+ * aggregate figures only, small counts suppressed.
+ */
+#ifndef CL_MDT_REPORT_H
+#define CL_MDT_REPORT_H
+
+#include "codec.h"
+#include "core.h"
+
+/* A stored measure definition (its version byte first). */
+void cl_mdt_measure_def_dec(cl_dec *d, cl_measure_def *m);
+
+/* One stored value of a measure: its month and person from the key
+ * (name NUL month NUL person), its value from the store. */
+CL_NODISCARD int cl_mdt_measure_val(cl_txn *t, const uint8_t *key, size_t len,
+                                    size_t name_len, char period[CL_MONTH_SZ],
+                                    uint64_t *pid, double *v);
+
+/* Person pid's values of every measure (at most 8) into it->measures. */
+CL_NODISCARD int cl_mdt_person_measures(cl_txn *t, uint64_t pid,
+                                        cl_pack_item *it);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * mdt_pack: the agenda pack (see mdt_pack.h).
+ */
+#include "mdt_pack.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "core_int.h"
+#include "mdt.h"
+#include "mdt_action.h"
+#include "mdt_report.h"
+
+#define S_VERSION 1
+
+/* --- the agenda pack ---------------------------------------------------------
+ */
+
+typedef struct s_agenda {
+    uint64_t pid;
+    uint8_t reason;
+} s_agenda;
+
+typedef struct s_ag_ctx {
+    cl_txn *t;
+    s_agenda *v;
+    size_t n, cap;
+} s_ag_ctx;
+
+static int s_ag_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_ag_ctx *c = ctx;
+    uint8_t why = 0;
+    size_t vlen = 0;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get_raw(c->t, CL_DB_AGENDA, key, 16, &why, 1, &vlen);
+    if (rc != CL_OK)
+        return rc;
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 16;
+        s_agenda *nv = realloc(c->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CL_ERR_NOMEM;
+        c->v = nv;
+        c->cap = ncap;
+    }
+    c->v[c->n++] = (s_agenda){cl_be64_get(key + 8), why};
+    return CL_OK;
+}
+
+static int s_pack_item(cl_txn *t, const cl_caller *caller,
+                       const char *review_id, uint64_t mdt, const s_agenda *ag,
+                       int64_t now, cl_pack_item *it, char err[CL_ERROR_SZ])
+{
+    cl_get_person gp;
+    memset(&gp, 0, sizeof(gp));
+    cl_core_pid_str(gp.person_id, ag->pid);
+    CL_COPY(gp.review_id, review_id);
+    it->reason = ag->reason;
+    int rc = cl_core_person_view(t, caller, &gp, &it->person, NULL, err);
+    if (rc == CL_OK)
+        rc = cl_mdt_discussion_get(t, mdt, ag->pid, it, NULL, NULL);
+    if (rc == CL_OK)
+        rc = cl_mdt_agenda_note(t, mdt, ag->pid, it->note);
+    if (rc == CL_OK) {
+        cl_action_query aq;
+        cl_mdt_acts a;
+        memset(&aq, 0, sizeof(aq));
+        aq.open_only = true;
+        rc = cl_mdt_actions_walk(t, &aq, 0, ag->pid, now, NULL, &it->actions,
+                                 NULL, &a);
+    }
+    if (rc == CL_OK) {
+        cl_request_list rq;
+        memset(&rq, 0, sizeof(rq));
+        CL_COPY(rq.person_id, gp.person_id);
+        rc =
+            cl_core_request_list(t, caller, &rq, now, &it->requests, NULL, err);
+    }
+    if (rc == CL_OK) {
+        cl_rag_set q;
+        cl_rag_entries h;
+        memset(&q, 0, sizeof(q));
+        CL_COPY(q.person_id, gp.person_id);
+        rc = cl_mdt_rag_of(t, &q, &h, err);
+        if (rc == CL_OK && h.n) {
+            it->rated = true;
+            it->rag = h.v[h.n - 1];
+        }
+        free(h.v);
+    }
+    if (rc == CL_OK)
+        rc = cl_mdt_person_measures(t, ag->pid, it);
+    return rc;
+}
+
+/* The latest review dated before `date` (the last meeting). */
+typedef struct s_prev {
+    cl_txn *t;
+    const char *date;
+    uint64_t self;
+    char id[CL_REF_SZ], best[CL_DATE_SZ];
+} s_prev;
+
+static int s_prev_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_prev *c = ctx;
+    char id[CL_REF_SZ], err[CL_ERROR_SZ];
+    uint64_t mdt;
+    cl_review_new r;
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    if (cl_be64_get(key) == c->self)
+        return CL_OK;
+    snprintf(id, sizeof(id), "MDT-%08" PRIu64, cl_be64_get(key));
+    int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
+    if (rc != CL_OK)
+        return rc;
+    if (strcmp(r.date, c->date) < 0 && strcmp(r.date, c->best) > 0) {
+        CL_COPY(c->best, r.date);
+        CL_COPY(c->id, id);
+    }
+    return CL_OK;
+}
+
+/* Earlier reviews the person was on: each one's discussion. */
+static int s_prior(cl_txn *t, uint64_t self, const char *date, uint64_t pid,
+                   cl_pack_item *it)
+{
+    char ids[CL_PRIOR_MAX * 2][CL_REF_SZ], err[CL_ERROR_SZ];
+    uint32_t n = 0;
+    int rc = cl_core__agendas_of(t, pid, ids, CL_PRIOR_MAX * 2, &n);
+    cl_pack_item *tmp = calloc(1, sizeof(*tmp));
+    if (!tmp)
+        return CL_ERR_NOMEM;
+    for (uint32_t i = 0; rc == CL_OK && i < n && it->n_prior < CL_PRIOR_MAX;
+         i++) {
+        uint64_t mdt;
+        cl_review_new r;
+        if ((rc = cl_core__review_get(t, ids[i], &mdt, &r, err)) != CL_OK)
+            break;
+        if (mdt == self || strcmp(r.date, date) >= 0)
+            continue;
+        memset(tmp->discussion, 0, sizeof(tmp->discussion));
+        memset(tmp->decisions, 0, sizeof(tmp->decisions));
+        if ((rc = cl_mdt_discussion_get(t, mdt, pid, tmp, NULL, NULL)) != CL_OK)
+            break;
+        cl_prior_review *p = &it->prior[it->n_prior++];
+        CL_COPY(p->review_id, ids[i]);
+        CL_COPY(p->date, r.date);
+        CL_COPY(p->discussion, tmp->discussion);
+        CL_COPY(p->decisions, tmp->decisions);
+    }
+    sodium_memzero(tmp, sizeof(*tmp));
+    free(tmp);
+    return rc;
+}
+
+typedef struct s_since {
+    cl_pack_item *it;
+    int64_t from;
+} s_since;
+
+static int s_since_one(void *ctx, const cl_core_ref *x)
+{
+    s_since *c = ctx;
+    if (x->received_at < c->from || c->it->n_since >= CL_SINCE_MAX)
+        return CL_OK;
+    cl_referral_row *r = &c->it->since[c->it->n_since++];
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->reference, x->reference);
+    CL_COPY(r->agency, x->agency);
+    CL_COPY(r->agency_ref, x->agency_ref);
+    cl_core_pid_str(r->person_id, x->pid);
+    r->category = x->category;
+    r->risk = x->risk;
+    r->status = x->status;
+    r->occurred_at = x->occurred_at;
+    r->received_at = x->received_at;
+    return CL_OK;
+}
+
+/* What happened since the last meeting, and what earlier reviews said and
+ * agreed, for one person of the pack. */
+static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
+                          const char *prev_date, uint64_t pid, int64_t now,
+                          cl_pack_item *it)
+{
+    int rc = s_prior(t, mdt, date, pid, it);
+    if (rc == CL_OK) {
+        cl_action_query aq;
+        cl_mdt_acts a;
+        cl_actions all = {0};
+        memset(&aq, 0, sizeof(aq));
+        rc = cl_mdt_actions_walk(t, &aq, 0, pid, now, NULL, &all, NULL, &a);
+        for (size_t i = 0; rc == CL_OK && i < all.n; i++) {
+            uint64_t r = strtoull(all.v[i].review_id + 4, NULL, 10);
+            if (r == mdt)
+                continue;
+            cl_action *nv =
+                realloc(it->earlier.v, (it->earlier.n + 1) * sizeof(*nv));
+            if (!nv) {
+                rc = CL_ERR_NOMEM;
+                break;
+            }
+            it->earlier.v = nv;
+            it->earlier.v[it->earlier.n++] = all.v[i];
+        }
+        if (all.v)
+            sodium_memzero(all.v, all.n * sizeof(*all.v));
+        free(all.v);
+    }
+    int64_t from = 0;
+    if (prev_date[0]) {
+        struct tm tm;
+        memset(&tm, 0, sizeof(tm));
+        if (sscanf(prev_date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon,
+                   &tm.tm_mday) == 3) {
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            from = (int64_t)timegm(&tm);
+        }
+    }
+    if (rc == CL_OK) {
+        s_since c = {it, from};
+        rc = cl_core__refs_of(t, pid, s_since_one, &c);
+    }
+    bool linked = false;
+    if (rc == CL_OK)
+        rc = cl_core__plan_linked(t, pid, now, &linked);
+    /* each referral about someone linked to a child on a plan raised a
+     * safeguarding alert to the plan's authority */
+    it->since_alerts = linked ? it->n_since : 0;
+    for (size_t i = 0; i < it->requests.n; i++)
+        for (uint32_t j = 0; j < it->requests.v[i].n_agencies; j++) {
+            const cl_request_state *s = &it->requests.v[i].agencies[j];
+            it->since_answered +=
+                s->answered && s->response.answered_at >= from;
+        }
+    for (size_t i = 0; i < it->actions.n; i++)
+        it->since_overdue += it->actions.v[i].overdue;
+    return rc;
+}
+
+int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
+                        const char *review_id, int64_t now, cl_review_pack *out,
+                        cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t mdt;
+    uint8_t k[8];
+    memset(out, 0, sizeof(*out));
+    if (!cl_mdt_coordinator(caller, err))
+        return CL_ERR_DENIED;
+    int rc = cl_core__review_get(t, review_id, &mdt, &out->review, err);
+    if (rc != CL_OK)
+        return rc;
+    CL_COPY(out->review_id, review_id);
+    if ((rc = cl_mdt_purged_count(t, mdt, 0, &out->purged)) != CL_OK)
+        return rc;
+    if ((rc = cl_mdt_meeting_get(t, mdt, &out->meeting)) != CL_OK)
+        return rc;
+    CL_COPY(out->meeting.review_id, review_id);
+    s_prev pv = {.t = t, .date = out->review.date, .self = mdt};
+    if ((rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_prev_one, &pv)) != CL_OK)
+        return rc;
+    CL_COPY(out->previous_id, pv.id);
+    CL_COPY(out->previous_date, pv.best);
+    s_ag_ctx c = {t, NULL, 0, 0};
+    cl_be64_put(k, mdt);
+    rc = cl_store_scan(t, CL_DB_AGENDA, k, 8, s_ag_one, &c);
+    if (rc == CL_OK && c.n && !(out->v = calloc(c.n, sizeof(*out->v))))
+        rc = CL_ERR_NOMEM;
+    if (note)
+        snprintf(note->purpose, sizeof(note->purpose), "agenda pack of %.64s",
+                 review_id);
+    for (size_t i = 0; rc == CL_OK && i < c.n; i++) {
+        rc = s_pack_item(t, caller, review_id, mdt, &c.v[i], now,
+                         &out->v[out->n++], err);
+        if (rc == CL_OK)
+            rc = s_pack_history(t, mdt, out->review.date, out->previous_date,
+                                c.v[i].pid, now, &out->v[out->n - 1]);
+        if (i < CL_AUDIT_PERSONS) {
+            cl_core__note_person(note, c.v[i].pid);
+        } else if (rc == CL_OK && note) {
+            /* one audit entry cannot name them all: the rest get theirs */
+            cl_audit_note more = *note;
+            more.n_persons = 0;
+            cl_core__note_person(&more, c.v[i].pid);
+            rc = cl_audit_append(t, caller, "review_pack", &more, CL_STATUS_OK,
+                                 now);
+        }
+    }
+    free(c.v);
+    if (rc != CL_OK)
+        cl_review_pack_clear(out);
+    return rc;
+}

@@ -1,6 +1,6 @@
 /*
- * mdt: the extended MDT's own records (discussion, actions, RAG ratings,
- * outcome measures), the executive's report and the review agenda pack.
+ * mdt: the extended MDT's own records about the people on a review's
+ * agenda: discussion, RAG ratings, the meeting record (see mdt.h).
  *
  * Stored records (plaintext before sealing, see store/codec.h):
  *   discussion  MDT id || person id -> v1, summary, decisions, at, agency
@@ -9,6 +9,8 @@
  *   meta        "purged:MDT-..." -> people retention removed from that
  *               review's agenda (4 bytes, big-endian; unsealed)
  */
+#include "mdt.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <sodium.h>
@@ -19,11 +21,6 @@
 
 #include "codec.h"
 #include "core_int.h"
-#include "mdt.h"
-#include "mdt_action.h"
-#include "mdt_dp.h"
-#include "mdt_pack.h"
-#include "mdt_report.h"
 
 #define S_VERSION 1
 

@@ -106,137 +106,305 @@ void cl_mailbox_intake_dec(cl_dec *d, cl_intake_item *x)
     CL_DEC_STR(d, x->action_id);
 }
 
+/* One encoder and decoder per delivery kind, found through s_kinds. */
+static void s_alert_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_alert *a = &dv->u.alert;
+    cl_enc_str(e, a->reference);
+    cl_enc_str(e, a->plan_ref);
+    cl_enc_str(e, a->child_pid);
+    cl_enc_str(e, a->child_given);
+    cl_enc_str(e, a->child_family);
+    cl_enc_str(e, a->child_dob);
+    cl_enc_str(e, a->subject_is);
+    cl_enc_str(e, a->subject_pid);
+    cl_enc_str(e, a->agency);
+    cl_enc_str(e, a->referrer_name);
+    cl_enc_str(e, a->referrer_role);
+    cl_enc_u8(e, a->category);
+    cl_enc_u8(e, a->risk);
+    cl_enc_u8(e, a->plan_type);
+    cl_enc_str(e, a->concern);
+    cl_enc_i64(e, a->occurred_at);
+    cl_enc_i64(e, a->received_at);
+    cl_enc_str(e, a->subject_given);
+    cl_enc_str(e, a->subject_family);
+    cl_enc_str(e, a->subject_dob);
+    cl_enc_u8(e, a->flag_shown);
+}
+
+static void s_alert_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_alert *a = &dv->u.alert;
+    CL_DEC_STR(d, a->reference);
+    CL_DEC_STR(d, a->plan_ref);
+    CL_DEC_STR(d, a->child_pid);
+    CL_DEC_STR(d, a->child_given);
+    CL_DEC_STR(d, a->child_family);
+    CL_DEC_STR(d, a->child_dob);
+    CL_DEC_STR(d, a->subject_is);
+    CL_DEC_STR(d, a->subject_pid);
+    CL_DEC_STR(d, a->agency);
+    CL_DEC_STR(d, a->referrer_name);
+    CL_DEC_STR(d, a->referrer_role);
+    a->category = cl_dec_u8(d);
+    a->risk = cl_dec_u8(d);
+    a->plan_type = cl_dec_u8(d);
+    CL_DEC_STR(d, a->concern);
+    a->occurred_at = cl_dec_i64(d);
+    a->received_at = cl_dec_i64(d);
+    if (d->pos < d->len) { /* alerts stored since subjects are named */
+        CL_DEC_STR(d, a->subject_given);
+        CL_DEC_STR(d, a->subject_family);
+        CL_DEC_STR(d, a->subject_dob);
+    }
+    if (d->pos < d->len) /* alerts stored since the front-line flag */
+        a->flag_shown = cl_dec_u8(d) != 0;
+}
+
+static void s_request_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_info_msg *m = &dv->u.request;
+    cl_enc_str(e, m->request_id);
+    cl_enc_str(e, m->from_agency);
+    cl_enc_str(e, m->person_id);
+    cl_core__person_enc(e, &m->person);
+    cl_enc_str(e, m->due);
+    cl_enc_str(e, m->question);
+    cl_enc_str(e, m->review_id);
+}
+
+static void s_request_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_info_msg *m = &dv->u.request;
+    CL_DEC_STR(d, m->request_id);
+    CL_DEC_STR(d, m->from_agency);
+    CL_DEC_STR(d, m->person_id);
+    cl_core__person_dec(d, &m->person);
+    CL_DEC_STR(d, m->due);
+    CL_DEC_STR(d, m->question);
+    CL_DEC_STR(d, m->review_id);
+}
+
+static void s_response_enc(cl_enc *e, const cl_delivery *dv)
+{
+    cl_mailbox_response_enc(e, &dv->u.response);
+}
+
+static void s_response_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_mailbox_response_dec(d, &dv->u.response);
+}
+
+static void s_status_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_status_msg *m = &dv->u.status;
+    cl_enc_str(e, m->reference);
+    cl_enc_str(e, m->agency_ref);
+    cl_enc_u8(e, m->status);
+    cl_enc_str(e, m->reason);
+    cl_enc_u8(e, m->outcome);
+    cl_enc_str(e, m->by);
+    cl_enc_i64(e, m->at);
+}
+
+static void s_status_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_status_msg *m = &dv->u.status;
+    CL_DEC_STR(d, m->reference);
+    CL_DEC_STR(d, m->agency_ref);
+    m->status = cl_dec_u8(d);
+    CL_DEC_STR(d, m->reason);
+    m->outcome = cl_dec_u8(d);
+    CL_DEC_STR(d, m->by);
+    m->at = cl_dec_i64(d);
+}
+
+static void s_feed_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_feed_msg *m = &dv->u.feed;
+    cl_enc_str(e, m->agency);
+    cl_enc_str(e, m->feed);
+    cl_enc_str(e, m->problem);
+    cl_enc_u64(e, m->expected);
+    cl_enc_u64(e, m->received);
+    cl_enc_i64(e, m->last_at);
+}
+
+static void s_feed_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_feed_msg *m = &dv->u.feed;
+    CL_DEC_STR(d, m->agency);
+    CL_DEC_STR(d, m->feed);
+    CL_DEC_STR(d, m->problem);
+    m->expected = cl_dec_u64(d);
+    m->received = cl_dec_u64(d);
+    m->last_at = cl_dec_i64(d);
+}
+
+static void s_intake_enc(cl_enc *e, const cl_delivery *dv)
+{
+    cl_mailbox_intake_enc(e, &dv->u.intake);
+}
+
+static void s_intake_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_mailbox_intake_dec(d, &dv->u.intake);
+}
+
+static void s_action_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_action_msg *m = &dv->u.action;
+    cl_enc_str(e, m->event);
+    cl_enc_str(e, m->action_id);
+    cl_enc_str(e, m->review_id);
+    cl_enc_str(e, m->person_id);
+    cl_enc_str(e, m->given);
+    cl_enc_str(e, m->family);
+    cl_enc_str(e, m->dob);
+    cl_enc_str(e, m->text);
+    cl_enc_str(e, m->owner_name);
+    cl_enc_str(e, m->owner_agency);
+    cl_enc_str(e, m->due);
+    cl_enc_u8(e, m->status);
+    cl_enc_str(e, m->note);
+    cl_enc_str(e, m->by_agency);
+    cl_enc_str(e, m->by_user);
+}
+
+static void s_action_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_action_msg *m = &dv->u.action;
+    CL_DEC_STR(d, m->event);
+    CL_DEC_STR(d, m->action_id);
+    CL_DEC_STR(d, m->review_id);
+    CL_DEC_STR(d, m->person_id);
+    CL_DEC_STR(d, m->given);
+    CL_DEC_STR(d, m->family);
+    CL_DEC_STR(d, m->dob);
+    CL_DEC_STR(d, m->text);
+    CL_DEC_STR(d, m->owner_name);
+    CL_DEC_STR(d, m->owner_agency);
+    CL_DEC_STR(d, m->due);
+    m->status = cl_dec_u8(d);
+    CL_DEC_STR(d, m->note);
+    CL_DEC_STR(d, m->by_agency);
+    CL_DEC_STR(d, m->by_user);
+}
+
+static void s_flag_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_flag_notice *m = &dv->u.flag;
+    cl_enc_str(e, m->plan_id);
+    cl_enc_str(e, m->plan_ref);
+    cl_enc_str(e, m->child_pid);
+    cl_enc_str(e, m->child_given);
+    cl_enc_str(e, m->child_family);
+    cl_enc_str(e, m->person_pid);
+    cl_enc_str(e, m->person_is);
+    cl_enc_str(e, m->agency);
+    cl_enc_str(e, m->client);
+    cl_enc_str(e, m->user_id);
+    cl_enc_str(e, m->user_name);
+    cl_enc_str(e, m->user_role);
+    cl_enc_str(e, m->context);
+    cl_enc_u32(e, m->count);
+    cl_enc_i64(e, m->first_at);
+    cl_enc_i64(e, m->last_at);
+}
+
+static void s_flag_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_flag_notice *m = &dv->u.flag;
+    CL_DEC_STR(d, m->plan_id);
+    CL_DEC_STR(d, m->plan_ref);
+    CL_DEC_STR(d, m->child_pid);
+    CL_DEC_STR(d, m->child_given);
+    CL_DEC_STR(d, m->child_family);
+    CL_DEC_STR(d, m->person_pid);
+    CL_DEC_STR(d, m->person_is);
+    CL_DEC_STR(d, m->agency);
+    CL_DEC_STR(d, m->client);
+    CL_DEC_STR(d, m->user_id);
+    CL_DEC_STR(d, m->user_name);
+    CL_DEC_STR(d, m->user_role);
+    CL_DEC_STR(d, m->context);
+    m->count = cl_dec_u32(d);
+    m->first_at = cl_dec_i64(d);
+    m->last_at = cl_dec_i64(d);
+}
+
+static void s_retraction_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_retraction_msg *m = &dv->u.retraction;
+    cl_enc_str(e, m->reference);
+    cl_enc_str(e, m->agency);
+    cl_enc_str(e, m->plan_ref);
+    cl_enc_str(e, m->reason);
+    cl_enc_i64(e, m->at);
+}
+
+static void s_retraction_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_retraction_msg *m = &dv->u.retraction;
+    CL_DEC_STR(d, m->reference);
+    CL_DEC_STR(d, m->agency);
+    CL_DEC_STR(d, m->plan_ref);
+    CL_DEC_STR(d, m->reason);
+    m->at = cl_dec_i64(d);
+}
+
+static void s_governance_enc(cl_enc *e, const cl_delivery *dv)
+{
+    const cl_governance_msg *m = &dv->u.governance;
+    cl_enc_str(e, m->event);
+    cl_enc_str(e, m->agency);
+    cl_enc_str(e, m->client);
+    cl_enc_str(e, m->reference);
+    cl_enc_str(e, m->person_id);
+    cl_enc_str(e, m->detail);
+    cl_enc_i64(e, m->at);
+}
+
+static void s_governance_dec(cl_dec *d, cl_delivery *dv)
+{
+    cl_governance_msg *m = &dv->u.governance;
+    CL_DEC_STR(d, m->event);
+    CL_DEC_STR(d, m->agency);
+    CL_DEC_STR(d, m->client);
+    CL_DEC_STR(d, m->reference);
+    CL_DEC_STR(d, m->person_id);
+    CL_DEC_STR(d, m->detail);
+    m->at = cl_dec_i64(d);
+}
+
+typedef struct s_kind {
+    void (*enc)(cl_enc *e, const cl_delivery *dv);
+    void (*dec)(cl_dec *d, cl_delivery *dv);
+} s_kind;
+
+static const s_kind s_kinds[CL_DLV_KIND_COUNT] = {
+    [CL_DLV_ALERT] = {s_alert_enc, s_alert_dec},
+    [CL_DLV_REQUEST] = {s_request_enc, s_request_dec},
+    [CL_DLV_RESPONSE] = {s_response_enc, s_response_dec},
+    [CL_DLV_STATUS] = {s_status_enc, s_status_dec},
+    [CL_DLV_FEED] = {s_feed_enc, s_feed_dec},
+    [CL_DLV_INTAKE] = {s_intake_enc, s_intake_dec},
+    [CL_DLV_ACTION] = {s_action_enc, s_action_dec},
+    [CL_DLV_FLAG] = {s_flag_enc, s_flag_dec},
+    [CL_DLV_RETRACTION] = {s_retraction_enc, s_retraction_dec},
+    [CL_DLV_GOVERNANCE] = {s_governance_enc, s_governance_dec},
+};
+
 static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
 {
     cl_enc_u8(e, S_VERSION);
     cl_enc_u8(e, (uint8_t)dv->kind);
     cl_enc_i64(e, dv->at);
-    switch (dv->kind) {
-    case CL_DLV_ALERT: {
-        const cl_alert *a = &dv->u.alert;
-        cl_enc_str(e, a->reference);
-        cl_enc_str(e, a->plan_ref);
-        cl_enc_str(e, a->child_pid);
-        cl_enc_str(e, a->child_given);
-        cl_enc_str(e, a->child_family);
-        cl_enc_str(e, a->child_dob);
-        cl_enc_str(e, a->subject_is);
-        cl_enc_str(e, a->subject_pid);
-        cl_enc_str(e, a->agency);
-        cl_enc_str(e, a->referrer_name);
-        cl_enc_str(e, a->referrer_role);
-        cl_enc_u8(e, a->category);
-        cl_enc_u8(e, a->risk);
-        cl_enc_u8(e, a->plan_type);
-        cl_enc_str(e, a->concern);
-        cl_enc_i64(e, a->occurred_at);
-        cl_enc_i64(e, a->received_at);
-        cl_enc_str(e, a->subject_given);
-        cl_enc_str(e, a->subject_family);
-        cl_enc_str(e, a->subject_dob);
-        cl_enc_u8(e, a->flag_shown);
-        break;
-    }
-    case CL_DLV_REQUEST: {
-        const cl_info_msg *m = &dv->u.request;
-        cl_enc_str(e, m->request_id);
-        cl_enc_str(e, m->from_agency);
-        cl_enc_str(e, m->person_id);
-        cl_core__person_enc(e, &m->person);
-        cl_enc_str(e, m->due);
-        cl_enc_str(e, m->question);
-        cl_enc_str(e, m->review_id);
-        break;
-    }
-    case CL_DLV_RESPONSE:
-        cl_mailbox_response_enc(e, &dv->u.response);
-        break;
-    case CL_DLV_STATUS: {
-        const cl_status_msg *m = &dv->u.status;
-        cl_enc_str(e, m->reference);
-        cl_enc_str(e, m->agency_ref);
-        cl_enc_u8(e, m->status);
-        cl_enc_str(e, m->reason);
-        cl_enc_u8(e, m->outcome);
-        cl_enc_str(e, m->by);
-        cl_enc_i64(e, m->at);
-        break;
-    }
-    case CL_DLV_FEED: {
-        const cl_feed_msg *m = &dv->u.feed;
-        cl_enc_str(e, m->agency);
-        cl_enc_str(e, m->feed);
-        cl_enc_str(e, m->problem);
-        cl_enc_u64(e, m->expected);
-        cl_enc_u64(e, m->received);
-        cl_enc_i64(e, m->last_at);
-        break;
-    }
-    case CL_DLV_INTAKE:
-        cl_mailbox_intake_enc(e, &dv->u.intake);
-        break;
-    case CL_DLV_ACTION: {
-        const cl_action_msg *m = &dv->u.action;
-        cl_enc_str(e, m->event);
-        cl_enc_str(e, m->action_id);
-        cl_enc_str(e, m->review_id);
-        cl_enc_str(e, m->person_id);
-        cl_enc_str(e, m->given);
-        cl_enc_str(e, m->family);
-        cl_enc_str(e, m->dob);
-        cl_enc_str(e, m->text);
-        cl_enc_str(e, m->owner_name);
-        cl_enc_str(e, m->owner_agency);
-        cl_enc_str(e, m->due);
-        cl_enc_u8(e, m->status);
-        cl_enc_str(e, m->note);
-        cl_enc_str(e, m->by_agency);
-        cl_enc_str(e, m->by_user);
-        break;
-    }
-    case CL_DLV_FLAG: {
-        const cl_flag_notice *m = &dv->u.flag;
-        cl_enc_str(e, m->plan_id);
-        cl_enc_str(e, m->plan_ref);
-        cl_enc_str(e, m->child_pid);
-        cl_enc_str(e, m->child_given);
-        cl_enc_str(e, m->child_family);
-        cl_enc_str(e, m->person_pid);
-        cl_enc_str(e, m->person_is);
-        cl_enc_str(e, m->agency);
-        cl_enc_str(e, m->client);
-        cl_enc_str(e, m->user_id);
-        cl_enc_str(e, m->user_name);
-        cl_enc_str(e, m->user_role);
-        cl_enc_str(e, m->context);
-        cl_enc_u32(e, m->count);
-        cl_enc_i64(e, m->first_at);
-        cl_enc_i64(e, m->last_at);
-        break;
-    }
-    case CL_DLV_RETRACTION: {
-        const cl_retraction_msg *m = &dv->u.retraction;
-        cl_enc_str(e, m->reference);
-        cl_enc_str(e, m->agency);
-        cl_enc_str(e, m->plan_ref);
-        cl_enc_str(e, m->reason);
-        cl_enc_i64(e, m->at);
-        break;
-    }
-    case CL_DLV_GOVERNANCE: {
-        const cl_governance_msg *m = &dv->u.governance;
-        cl_enc_str(e, m->event);
-        cl_enc_str(e, m->agency);
-        cl_enc_str(e, m->client);
-        cl_enc_str(e, m->reference);
-        cl_enc_str(e, m->person_id);
-        cl_enc_str(e, m->detail);
-        cl_enc_i64(e, m->at);
-        break;
-    }
-    default:
+    if ((unsigned)dv->kind < CL_DLV_KIND_COUNT && s_kinds[dv->kind].enc)
+        s_kinds[dv->kind].enc(e, dv);
+    else
         e->bad = true;
-    }
 }
 
 static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
@@ -246,135 +414,10 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         d->bad = true;
     dv->kind = (cl_dlv_kind)cl_dec_u8(d);
     dv->at = cl_dec_i64(d);
-    switch (dv->kind) {
-    case CL_DLV_ALERT: {
-        cl_alert *a = &dv->u.alert;
-        CL_DEC_STR(d, a->reference);
-        CL_DEC_STR(d, a->plan_ref);
-        CL_DEC_STR(d, a->child_pid);
-        CL_DEC_STR(d, a->child_given);
-        CL_DEC_STR(d, a->child_family);
-        CL_DEC_STR(d, a->child_dob);
-        CL_DEC_STR(d, a->subject_is);
-        CL_DEC_STR(d, a->subject_pid);
-        CL_DEC_STR(d, a->agency);
-        CL_DEC_STR(d, a->referrer_name);
-        CL_DEC_STR(d, a->referrer_role);
-        a->category = cl_dec_u8(d);
-        a->risk = cl_dec_u8(d);
-        a->plan_type = cl_dec_u8(d);
-        CL_DEC_STR(d, a->concern);
-        a->occurred_at = cl_dec_i64(d);
-        a->received_at = cl_dec_i64(d);
-        if (d->pos < d->len) { /* alerts stored since subjects are named */
-            CL_DEC_STR(d, a->subject_given);
-            CL_DEC_STR(d, a->subject_family);
-            CL_DEC_STR(d, a->subject_dob);
-        }
-        if (d->pos < d->len) /* alerts stored since the front-line flag */
-            a->flag_shown = cl_dec_u8(d) != 0;
-        break;
-    }
-    case CL_DLV_REQUEST: {
-        cl_info_msg *m = &dv->u.request;
-        CL_DEC_STR(d, m->request_id);
-        CL_DEC_STR(d, m->from_agency);
-        CL_DEC_STR(d, m->person_id);
-        cl_core__person_dec(d, &m->person);
-        CL_DEC_STR(d, m->due);
-        CL_DEC_STR(d, m->question);
-        CL_DEC_STR(d, m->review_id);
-        break;
-    }
-    case CL_DLV_RESPONSE:
-        cl_mailbox_response_dec(d, &dv->u.response);
-        break;
-    case CL_DLV_STATUS: {
-        cl_status_msg *m = &dv->u.status;
-        CL_DEC_STR(d, m->reference);
-        CL_DEC_STR(d, m->agency_ref);
-        m->status = cl_dec_u8(d);
-        CL_DEC_STR(d, m->reason);
-        m->outcome = cl_dec_u8(d);
-        CL_DEC_STR(d, m->by);
-        m->at = cl_dec_i64(d);
-        break;
-    }
-    case CL_DLV_FEED: {
-        cl_feed_msg *m = &dv->u.feed;
-        CL_DEC_STR(d, m->agency);
-        CL_DEC_STR(d, m->feed);
-        CL_DEC_STR(d, m->problem);
-        m->expected = cl_dec_u64(d);
-        m->received = cl_dec_u64(d);
-        m->last_at = cl_dec_i64(d);
-        break;
-    }
-    case CL_DLV_INTAKE:
-        cl_mailbox_intake_dec(d, &dv->u.intake);
-        break;
-    case CL_DLV_ACTION: {
-        cl_action_msg *m = &dv->u.action;
-        CL_DEC_STR(d, m->event);
-        CL_DEC_STR(d, m->action_id);
-        CL_DEC_STR(d, m->review_id);
-        CL_DEC_STR(d, m->person_id);
-        CL_DEC_STR(d, m->given);
-        CL_DEC_STR(d, m->family);
-        CL_DEC_STR(d, m->dob);
-        CL_DEC_STR(d, m->text);
-        CL_DEC_STR(d, m->owner_name);
-        CL_DEC_STR(d, m->owner_agency);
-        CL_DEC_STR(d, m->due);
-        m->status = cl_dec_u8(d);
-        CL_DEC_STR(d, m->note);
-        CL_DEC_STR(d, m->by_agency);
-        CL_DEC_STR(d, m->by_user);
-        break;
-    }
-    case CL_DLV_FLAG: {
-        cl_flag_notice *m = &dv->u.flag;
-        CL_DEC_STR(d, m->plan_id);
-        CL_DEC_STR(d, m->plan_ref);
-        CL_DEC_STR(d, m->child_pid);
-        CL_DEC_STR(d, m->child_given);
-        CL_DEC_STR(d, m->child_family);
-        CL_DEC_STR(d, m->person_pid);
-        CL_DEC_STR(d, m->person_is);
-        CL_DEC_STR(d, m->agency);
-        CL_DEC_STR(d, m->client);
-        CL_DEC_STR(d, m->user_id);
-        CL_DEC_STR(d, m->user_name);
-        CL_DEC_STR(d, m->user_role);
-        CL_DEC_STR(d, m->context);
-        m->count = cl_dec_u32(d);
-        m->first_at = cl_dec_i64(d);
-        m->last_at = cl_dec_i64(d);
-        break;
-    }
-    case CL_DLV_RETRACTION: {
-        cl_retraction_msg *m = &dv->u.retraction;
-        CL_DEC_STR(d, m->reference);
-        CL_DEC_STR(d, m->agency);
-        CL_DEC_STR(d, m->plan_ref);
-        CL_DEC_STR(d, m->reason);
-        m->at = cl_dec_i64(d);
-        break;
-    }
-    case CL_DLV_GOVERNANCE: {
-        cl_governance_msg *m = &dv->u.governance;
-        CL_DEC_STR(d, m->event);
-        CL_DEC_STR(d, m->agency);
-        CL_DEC_STR(d, m->client);
-        CL_DEC_STR(d, m->reference);
-        CL_DEC_STR(d, m->person_id);
-        CL_DEC_STR(d, m->detail);
-        m->at = cl_dec_i64(d);
-        break;
-    }
-    default:
+    if ((unsigned)dv->kind < CL_DLV_KIND_COUNT && s_kinds[dv->kind].dec)
+        s_kinds[dv->kind].dec(d, dv);
+    else
         d->bad = true;
-    }
 }
 
 /* Mailbox state, unsealed in META: counts only, under the agency's name. */

@@ -571,6 +571,65 @@ static void test_report_bad_period(void **state)
 /* --- the meeting record and the pack ---------------------------------------
  */
 
+/* A referral about Ann (P00000001) from c, routed as the daemon does. */
+static void s_referral_about_ann(s_fx *f, const cl_caller *c, const char *ref)
+{
+    cl_referral *r = calloc(1, sizeof(*r));
+    cl_publish_result out;
+    cl_feed_event ev;
+    char err[CL_ERROR_SZ] = "";
+    memset(&out, 0, sizeof(out));
+    CL_COPY(r->agency_ref, ref);
+    CL_COPY(r->subject.given, "Ann");
+    CL_COPY(r->subject.family, "Testperson");
+    CL_COPY(r->subject.dob, "1980-01-01");
+    CL_COPY(r->subject.nhs, "6281948211");
+    CL_COPY(r->concern, "found at the station at night");
+    r->category = 4;
+    r->basis = 1;
+    assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
+    assert_int_equal(cl_core_publish(f->t, &f->mc, c, r, NOW, &out, NULL, err),
+                     CL_OK);
+    assert_int_equal(cl_core_route_publish(f->t, &f->rc, c, r, NOW, &out, &ev),
+                     CL_OK);
+    free(r);
+}
+
+/* A child protection plan on a child of Ann's, from children's services. */
+static void s_plan_for_child_of_ann(s_fx *f, const char *ref, const char *child,
+                                    const char *dob)
+{
+    cl_caller cs;
+    cl_plan *p = calloc(1, sizeof(*p));
+    cl_publish_result out;
+    char err[CL_ERROR_SZ] = "";
+    memset(&out, 0, sizeof(out));
+    s_caller(&cs, "childrens", "Northshire Children's Services",
+             "childrens_services", CL_ROLE_PUBLISHER);
+    cs.plans = true;
+    CL_COPY(p->agency_ref, ref);
+    p->type = CL_PLAN_CPP;
+    p->category = 3;
+    p->basis = 1;
+    CL_COPY(p->start, "2023-10-01");
+    CL_COPY(p->authority, "Northshire Children's Services");
+    CL_COPY(p->child.given, child);
+    CL_COPY(p->child.family, "Testperson");
+    CL_COPY(p->child.dob, dob);
+    p->n_adults = 1;
+    p->adults[0].rel = CL_REL_PARENT;
+    CL_COPY(p->adults[0].person.given, "Ann");
+    CL_COPY(p->adults[0].person.family, "Testperson");
+    CL_COPY(p->adults[0].person.dob, "1980-01-01");
+    CL_COPY(p->adults[0].person.nhs, "6281948211");
+    if (cl_plan_validate(p, err, &out) != CL_OK)
+        fail_msg("plan invalid: %s", err);
+    assert_int_equal(cl_core_publish_plan(f->t, &f->mc, &f->rc, &cs, p, NOW,
+                                          &out, NULL, err),
+                     CL_OK);
+    free(p);
+}
+
 static void s_pack(s_fx *f, const char *review, cl_review_pack *p)
 {
     char err[CL_ERROR_SZ] = "";
@@ -643,6 +702,26 @@ static void test_pack_carries_earlier_reviews(void **state)
     assert_string_equal(p.v[0].prior[0].discussion, "Low mood");
     assert_int_equal(p.v[0].earlier.n, 1); /* agreed at the first one */
     assert_int_equal(p.v[0].actions.n, 1); /* still open */
+    cl_review_pack_clear(&p);
+}
+
+static void test_pack_counts_alert_deliveries(void **state)
+{
+    s_fx *f = *state;
+    cl_review_pack p;
+    /* before any plan: a referral that alerted nobody */
+    s_referral_about_ann(f, &f->gp, "G3");
+    /* two of Ann's children on plans of the same authority: a referral
+     * about her is delivered as an alert for each plan */
+    s_plan_for_child_of_ann(f, "CP-1", "Amy", "2015-06-01");
+    s_plan_for_child_of_ann(f, "CP-2", "Ben", "2017-03-01");
+    s_referral_about_ann(f, &f->police, "P1");
+    assert_int_equal(
+        s_box(f, "Northshire Children's Services", CL_DLV_ALERT, NULL), 2);
+    s_pack(f, f->review, &p);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.v[0].n_since, 3); /* G1, G3, P1 */
+    assert_int_equal(p.v[0].since_alerts, 2);
     cl_review_pack_clear(&p);
 }
 
@@ -756,6 +835,7 @@ int main(void)
         T(test_meeting_record_refused),
         T(test_pack_holds_the_meetings_work),
         T(test_pack_carries_earlier_reviews),
+        T(test_pack_counts_alert_deliveries),
         T(test_pack_refused),
         T(test_open_action_and_recent_agenda_keep_a_person),
         T(test_purge_leaves_nothing_and_pack_says_so),

@@ -187,6 +187,34 @@ static int s_since_one(void *ctx, const cl_core_ref *x)
     return CL_OK;
 }
 
+/* The safeguarding alerts delivered since `from` about referrals whose
+ * subject is pid: each delivery is audited when it is made (kind
+ * safeguarding_alert, naming the child and the subject, the referral as
+ * its detail), one per plan and agency alerted, so the count is of
+ * deliveries, whether or not they were acknowledged since. */
+static int s_alerts_since(cl_txn *t, uint64_t pid, int64_t from, uint32_t *n)
+{
+    cl_audit_filter f = {.from = from};
+    cl_audit_entries e;
+    char err[CL_ERROR_SZ];
+    *n = 0;
+    int rc = cl_audit_search(t, pid, &f, NULL, CL_AUDIT_LIMIT, &e, err);
+    for (size_t i = 0; rc == CL_OK && i < e.n; i++) {
+        cl_core_ref r;
+        if (strcmp(e.v[i].kind, "safeguarding_alert") != 0)
+            continue;
+        rc = cl_core__ref_get(t, e.v[i].detail, &r);
+        if (rc == CL_ERR_NOT_FOUND) { /* purged since */
+            rc = CL_OK;
+            continue;
+        }
+        if (rc == CL_OK && r.pid == pid && !r.withdrawn)
+            (*n)++;
+    }
+    cl_audit_entries_clear(&e);
+    return rc;
+}
+
 /* What happened since the last meeting, and what earlier reviews said and
  * agreed, for one person of the pack. */
 static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
@@ -232,12 +260,8 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
         s_since c = {it, from};
         rc = cl_core__refs_of(t, pid, s_since_one, &c);
     }
-    bool linked = false;
     if (rc == CL_OK)
-        rc = cl_core__plan_linked(t, pid, now, &linked);
-    /* each referral about someone linked to a child on a plan raised a
-     * safeguarding alert to the plan's authority */
-    it->since_alerts = linked ? it->n_since : 0;
+        rc = s_alerts_since(t, pid, from, &it->since_alerts);
     for (size_t i = 0; i < it->requests.n; i++)
         for (uint32_t j = 0; j < it->requests.v[i].n_agencies; j++) {
             const cl_request_state *s = &it->requests.v[i].agencies[j];

@@ -51,6 +51,31 @@ void cl_audit_entries_clear(cl_audit_entries *e)
     memset(e, 0, sizeof(*e));
 }
 
+void cl_request_summary_clear(cl_request_summary *q)
+{
+    for (uint32_t i = 0; q && i < q->n_agencies && i < CL_REVIEW_AGENCIES;
+         i++) {
+        cl_request_state *a = &q->agencies[i];
+        if (a->earlier)
+            explicit_bzero(a->earlier, a->n_earlier * sizeof(*a->earlier));
+        free(a->earlier);
+        a->earlier = NULL;
+        a->n_earlier = 0;
+    }
+}
+
+void cl_request_summaries_clear(cl_request_summaries *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; s->v && i < s->n; i++)
+        cl_request_summary_clear(&s->v[i]);
+    if (s->v)
+        explicit_bzero(s->v, s->n * sizeof(*s->v));
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
 void cl_subject_access_clear(cl_subject_access *s)
 {
     if (!s)
@@ -73,9 +98,7 @@ void cl_subject_access_clear(cl_subject_access *s)
     if (s->intake.v)
         explicit_bzero(s->intake.v, s->intake.n * sizeof(*s->intake.v));
     free(s->intake.v);
-    if (s->requests.v)
-        explicit_bzero(s->requests.v, s->requests.n * sizeof(*s->requests.v));
-    free(s->requests.v);
+    cl_request_summaries_clear(&s->requests);
     memset(s, 0, sizeof(*s));
 }
 
@@ -104,10 +127,7 @@ void cl_reply_clear(cl_reply *r)
                            r->u.deliveries.n * sizeof(*r->u.deliveries.v));
         free(r->u.deliveries.v);
     } else if (r->kind == CL_REQ_REQUEST_LIST) {
-        if (r->u.requests.v)
-            explicit_bzero(r->u.requests.v,
-                           r->u.requests.n * sizeof(*r->u.requests.v));
-        free(r->u.requests.v);
+        cl_request_summaries_clear(&r->u.requests);
     } else if (r->kind == CL_REQ_LIST_ACTIONS) {
         if (r->u.actions.v)
             explicit_bzero(r->u.actions.v,
@@ -875,14 +895,11 @@ void cl_review_pack_clear(cl_review_pack *p)
         if (it->actions.v)
             explicit_bzero(it->actions.v,
                            it->actions.n * sizeof(*it->actions.v));
-        if (it->requests.v)
-            explicit_bzero(it->requests.v,
-                           it->requests.n * sizeof(*it->requests.v));
+        cl_request_summaries_clear(&it->requests);
         if (it->earlier.v)
             explicit_bzero(it->earlier.v,
                            it->earlier.n * sizeof(*it->earlier.v));
         free(it->actions.v);
-        free(it->requests.v);
         free(it->earlier.v);
     }
     if (p->v)

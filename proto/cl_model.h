@@ -834,6 +834,10 @@ void cl_person_view_clear(cl_person_view *v);
 void cl_reply_clear(cl_reply *r);
 
 void cl_audit_entries_clear(cl_audit_entries *e);
+
+/* Frees (wiped) each request's earlier answers, then the array. */
+void cl_request_summary_clear(cl_request_summary *q);
+void cl_request_summaries_clear(cl_request_summaries *s);
 void cl_subject_access_clear(cl_subject_access *s);
 
 /* NHS number: ten digits whose tenth is the modulus 11 check digit. */

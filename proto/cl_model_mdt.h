@@ -92,7 +92,10 @@ typedef struct cl_request_state {
     char agency[CL_AGENCY_SZ];
     bool answered;
     bool overdue;
-    cl_info_response response; /* when answered */
+    cl_info_response response; /* the latest answer, when answered */
+    uint32_t n_earlier;
+    cl_info_response *earlier; /* owned: the answers it replaced, oldest
+                                  first (cl_request_summaries_clear) */
 } cl_request_state;
 
 typedef struct cl_request_summary {

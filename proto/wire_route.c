@@ -54,6 +54,12 @@ Caselink__RequestSummary *cl_wire_summary_out(cl_wire_scratch *s,
         a->overdue = q->agencies[j].overdue;
         if (a->answered)
             a->response = s_response_out(s, &q->agencies[j].response);
+        const cl_request_state *qa = &q->agencies[j];
+        a->earlier = cl_wire_alloc(s, (qa->n_earlier + 1) * sizeof(void *));
+        for (uint32_t k = 0; a->earlier && k < qa->n_earlier; k++)
+            if ((a->earlier[a->n_earlier] =
+                     s_response_out(s, &qa->earlier[k])) != NULL)
+                a->n_earlier++;
         st[x->n_agencies++] = a;
     }
     x->agencies = st;
@@ -456,6 +462,11 @@ void cl_wire_summary_in(cl_request_summary *q,
         a->answered = x->agencies[j]->answered;
         a->overdue = x->agencies[j]->overdue;
         s_response_in(&a->response, x->agencies[j]->response);
+        size_t ne = x->agencies[j]->n_earlier;
+        if (ne && (a->earlier = calloc(ne, sizeof(*a->earlier))) != NULL)
+            for (size_t k = 0; k < ne; k++)
+                s_response_in(&a->earlier[a->n_earlier++],
+                              x->agencies[j]->earlier[k]);
     }
 }
 

@@ -518,6 +518,70 @@ static void test_information_requests(void **state)
     cl_client_close(&police);
 }
 
+/* A second answer replaces the first as the latest; both are kept, with
+ * their times, in the request list and in subject access (issue 13). */
+static void test_answer_history_kept(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *co = th_client(d, "coordinator"), *ad = th_client(d, "adults"),
+              *au = th_client(d, "auditor");
+    char r[CL_REF_SZ], req_id[CL_REF_SZ], due[CL_DATE_SZ];
+    cl_reply rep;
+    s_tomorrow(due);
+    cl_request *q =
+        th_referral("ASC-9", "Kerry", "Brown", "1990-02-03", NHS_MUM);
+    assert_int_equal(th_publish(ad, q, r), CL_STATUS_OK);
+    free(q);
+    assert_int_equal(s_ask(co, NHS_MUM, "Northshire Adult Social Care", NULL,
+                           due, req_id, &rep),
+                     CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    q = calloc(1, sizeof(*q));
+    q->kind = CL_REQ_INFO_RESPOND;
+    CL_COPY(q->u.respond.request_id, req_id);
+    q->u.respond.involvement = CL_INVOLVE_PAST;
+    CL_COPY(q->u.respond.summary, "Known in 2019 only");
+    assert_int_equal(cl_client_call(ad, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    memset(q->msgid, 0, sizeof(q->msgid));
+    q->u.respond.involvement = CL_INVOLVE_CURRENT;
+    CL_COPY(q->u.respond.summary, "Correction: care package since March");
+    assert_int_equal(cl_client_call(ad, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_request lr;
+    memset(&lr, 0, sizeof(lr));
+    lr.kind = CL_REQ_REQUEST_LIST;
+    assert_int_equal(cl_client_call(co, &lr, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    assert_int_equal(rep.u.requests.n, 1);
+    const cl_request_state *a = &rep.u.requests.v[0].agencies[0];
+    assert_string_equal(a->response.summary,
+                        "Correction: care package since March");
+    assert_int_equal(a->response.involvement, CL_INVOLVE_CURRENT);
+    assert_int_equal(a->n_earlier, 1);
+    assert_string_equal(a->earlier[0].summary, "Known in 2019 only");
+    assert_int_equal(a->earlier[0].involvement, CL_INVOLVE_PAST);
+    assert_true(a->earlier[0].answered_at > 0 &&
+                a->earlier[0].answered_at <= a->response.answered_at);
+    cl_reply_clear(&rep);
+    memset(&lr, 0, sizeof(lr));
+    lr.kind = CL_REQ_SUBJECT_ACCESS;
+    CL_COPY(lr.u.person_ref.match.nhs, NHS_MUM);
+    assert_int_equal(cl_client_call(au, &lr, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    assert_int_equal(rep.u.subject.requests.n, 1);
+    a = &rep.u.subject.requests.v[0].agencies[0];
+    assert_int_equal(a->n_earlier, 1);
+    assert_string_equal(a->earlier[0].summary, "Known in 2019 only");
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    cl_client_close(&ad);
+    cl_client_close(&au);
+}
+
 static int s_status(cl_client *co, const char *ref, uint8_t st,
                     const char *reason, uint8_t outcome, cl_reply *rep)
 {
@@ -790,6 +854,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_receive_loop, th_setup_daemon,
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_information_requests,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_answer_history_kept,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_referral_lifecycle,
                                         th_setup_daemon, th_teardown_daemon),

@@ -522,7 +522,7 @@ static void test_request_bad_input(void **state)
     cl_request_summaries all;
     s_list(f, false, &all);
     assert_int_equal(all.n, 0); /* nothing half-done */
-    free(all.v);
+    cl_request_summaries_clear(&all);
 }
 
 static void test_request_needs_coordinator(void **state)
@@ -573,7 +573,7 @@ static void test_answer_reaches_the_asker(void **state)
     s_list(f, true, &open);
     assert_int_equal(open.n, 1);
     assert_false(open.v[0].agencies[0].answered);
-    free(open.v);
+    cl_request_summaries_clear(&open);
     assert_int_equal(s_answer(f, &f->police, id, "Two contacts", NOW, err),
                      CL_OK);
     s_receive(f, &f->co, 0, &in);
@@ -585,7 +585,70 @@ static void test_answer_reaches_the_asker(void **state)
     free(in.v);
     s_list(f, true, &open); /* answered by everyone asked: not open */
     assert_int_equal(open.n, 0);
-    free(open.v);
+    cl_request_summaries_clear(&open);
+}
+
+static void test_every_answer_kept(void **state)
+{
+    s_fx *f = *state;
+    char id[CL_REF_SZ], err[CL_ERROR_SZ] = "";
+    cl_request_summaries all;
+    cl_deliveries in;
+    s_person(f);
+    assert_int_equal(
+        s_ask(f, "Known to you?", "2023-12-01", POLICE, GP, id, err), CL_OK);
+    assert_int_equal(s_answer(f, &f->police, id, "No contact", NOW, err),
+                     CL_OK);
+    assert_int_equal(
+        s_answer(f, &f->police, id, "Two contacts after all", NOW + 60, err),
+        CL_OK);
+    assert_int_equal(
+        s_answer(f, &f->police, id, "Three contacts", NOW + 120, err), CL_OK);
+    s_list(f, false, &all);
+    assert_int_equal(all.n, 1);
+    const cl_request_state *p = &all.v[0].agencies[0];
+    assert_string_equal(p->agency, POLICE);
+    assert_string_equal(p->response.summary, "Three contacts"); /* latest */
+    assert_int_equal(p->response.answered_at, NOW + 120);
+    assert_int_equal(p->n_earlier, 2); /* oldest first */
+    assert_string_equal(p->earlier[0].summary, "No contact");
+    assert_int_equal(p->earlier[0].answered_at, NOW);
+    assert_string_equal(p->earlier[1].summary, "Two contacts after all");
+    assert_int_equal(p->earlier[1].answered_at, NOW + 60);
+    assert_int_equal(all.v[0].agencies[1].n_earlier, 0); /* GP: none yet */
+    cl_request_summaries_clear(&all);
+    /* each answer was delivered to the asker as it came */
+    s_receive(f, &f->co, 0, &in);
+    assert_int_equal(in.n, 3);
+    free(in.v);
+    /* subject access exports them all */
+    cl_request_summaries sa;
+    assert_int_equal(cl_core__requests_of(f->t, 1, NOW, &sa), CL_OK);
+    assert_int_equal(sa.n, 1);
+    assert_int_equal(sa.v[0].agencies[0].n_earlier, 2);
+    cl_request_summaries_clear(&sa);
+}
+
+static void test_answers_kept_are_bounded(void **state)
+{
+    s_fx *f = *state;
+    char id[CL_REF_SZ], err[CL_ERROR_SZ] = "", say[32];
+    cl_request_summaries all;
+    s_person(f);
+    assert_int_equal(
+        s_ask(f, "Known to you?", "2023-12-01", POLICE, NULL, id, err), CL_OK);
+    for (int i = 0; i < 32; i++) {
+        snprintf(say, sizeof(say), "answer %d", i + 1);
+        assert_int_equal(s_answer(f, &f->police, id, say, NOW + i, err), CL_OK);
+    }
+    assert_int_equal(s_answer(f, &f->police, id, "answer 33", NOW + 40, err),
+                     CL_ERR_INVALID);
+    assert_non_null(strstr(err, "REQ-00000001 already holds 32 answers"));
+    assert_non_null(strstr(err, "new request"));
+    s_list(f, false, &all);
+    assert_string_equal(all.v[0].agencies[0].response.summary, "answer 32");
+    assert_int_equal(all.v[0].agencies[0].n_earlier, 31);
+    cl_request_summaries_clear(&all);
 }
 
 static void test_open_request_keeps_the_person(void **state)
@@ -622,10 +685,10 @@ static void test_overdue_once_past_due(void **state)
                      CL_OK);
     assert_int_equal(all.n, 1);
     assert_true(all.v[0].agencies[0].overdue);
-    free(all.v);
+    cl_request_summaries_clear(&all);
     s_list(f, false, &all);
     assert_false(all.v[0].agencies[0].overdue);
-    free(all.v);
+    cl_request_summaries_clear(&all);
 }
 
 static void test_requests_listed_by_person(void **state)
@@ -642,12 +705,12 @@ static void test_requests_listed_by_person(void **state)
     assert_int_equal(
         cl_core_request_list(f->t, &f->co, &q, NOW, &out, NULL, err), CL_OK);
     assert_int_equal(out.n, 0);
-    free(out.v);
+    cl_request_summaries_clear(&out);
     CL_COPY(q.person_id, "P00000001");
     assert_int_equal(
         cl_core_request_list(f->t, &f->co, &q, NOW, &out, NULL, err), CL_OK);
     assert_int_equal(out.n, 1);
-    free(out.v);
+    cl_request_summaries_clear(&out);
     CL_COPY(q.person_id, "Ann");
     assert_int_equal(
         cl_core_request_list(f->t, &f->co, &q, NOW, &out, NULL, err),
@@ -682,6 +745,8 @@ int main(void)
         T(test_request_needs_coordinator),
         T(test_only_agencies_asked_may_answer),
         T(test_answer_reaches_the_asker),
+        T(test_every_answer_kept),
+        T(test_answers_kept_are_bounded),
         T(test_open_request_keeps_the_person),
         T(test_overdue_once_past_due),
         T(test_requests_listed_by_person),

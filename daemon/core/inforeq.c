@@ -21,9 +21,16 @@
 #include "ids.h"
 #include "mailbox.h"
 
-#define S_VERSION 1
-#define S_REQ_BUF                                                              \
-    (CL_REVIEW_AGENCIES * (CL_SUMMARY_SZ + CL_NOTE_SZ + 256) + 4096)
+/* Version 2 keeps every answer: the latest, then those it replaced. */
+#define S_VERSION    1
+#define S_VERSION_V2 2
+/* One stored answer at most, and the answers one request keeps (the
+ * latest and the earlier ones of every agency asked): the record stays
+ * well inside CL_STORE_MAX_VALUE. */
+#define S_ANSWER_MAX  (CL_SUMMARY_SZ + CL_NOTE_SZ + 256)
+#define S_ANSWERS_MAX 32
+#define S_REQ_BUF     (S_ANSWERS_MAX * S_ANSWER_MAX + 4096)
+_Static_assert(S_REQ_BUF <= CL_STORE_MAX_VALUE, "a request fits a value");
 
 /* --- information requests ------------------------------------------------- */
 
@@ -42,7 +49,7 @@ static int s_req_put(cl_txn *t, uint64_t id, const s_inforeq *r)
         return CL_ERR_NOMEM;
     cl_enc e = cl_enc_init(buf, S_REQ_BUF);
     const cl_request_summary *q = &r->sum;
-    cl_enc_u8(&e, S_VERSION);
+    cl_enc_u8(&e, S_VERSION_V2);
     cl_enc_u64(&e, r->pid);
     cl_enc_str(&e, r->from_agency);
     cl_enc_str(&e, r->client);
@@ -53,9 +60,14 @@ static int s_req_put(cl_txn *t, uint64_t id, const s_inforeq *r)
     cl_enc_u32(&e, q->n_agencies);
     for (uint32_t i = 0; i < q->n_agencies; i++) {
         cl_enc_str(&e, q->agencies[i].agency);
-        cl_enc_u8(&e, q->agencies[i].answered);
-        if (q->agencies[i].answered)
-            cl_mailbox_response_enc(&e, &q->agencies[i].response);
+        const cl_request_state *a = &q->agencies[i];
+        cl_enc_u8(&e, a->answered);
+        if (!a->answered)
+            continue;
+        cl_mailbox_response_enc(&e, &a->response);
+        cl_enc_u32(&e, a->n_earlier);
+        for (uint32_t j = 0; j < a->n_earlier; j++)
+            cl_mailbox_response_enc(&e, &a->earlier[j]);
     }
     cl_be64_put(k, id);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_INFOREQ, k, 8, buf, e.len)
@@ -65,10 +77,32 @@ static int s_req_put(cl_txn *t, uint64_t id, const s_inforeq *r)
     return rc;
 }
 
+/* The answers an answered agency's state replaced (version 2). */
+static void s_earlier_dec(cl_dec *d, cl_request_state *a, uint32_t *total)
+{
+    uint32_t n = cl_dec_u32(d);
+    if (n == 0 || d->bad)
+        return;
+    if (n > S_ANSWERS_MAX - *total) {
+        d->bad = true;
+        return;
+    }
+    if (!(a->earlier = calloc(n, sizeof(*a->earlier)))) {
+        d->bad = true;
+        return;
+    }
+    for (a->n_earlier = 0; a->n_earlier < n && !d->bad; a->n_earlier++)
+        cl_mailbox_response_dec(d, &a->earlier[a->n_earlier]);
+    *total += n;
+}
+
+/* Into r; r->sum's earlier answers are malloc'd (s_req_free). */
 static void s_req_dec(cl_dec *d, s_inforeq *r)
 {
     cl_request_summary *q = &r->sum;
-    if (cl_dec_u8(d) != S_VERSION)
+    uint8_t version = cl_dec_u8(d);
+    uint32_t total = 0;
+    if (version != S_VERSION && version != S_VERSION_V2)
         d->bad = true;
     r->pid = cl_dec_u64(d);
     CL_DEC_STR(d, r->from_agency);
@@ -85,9 +119,22 @@ static void s_req_dec(cl_dec *d, s_inforeq *r)
     for (uint32_t i = 0; i < q->n_agencies; i++) {
         CL_DEC_STR(d, q->agencies[i].agency);
         q->agencies[i].answered = cl_dec_u8(d) != 0;
-        if (q->agencies[i].answered)
-            cl_mailbox_response_dec(d, &q->agencies[i].response);
+        if (!q->agencies[i].answered)
+            continue;
+        cl_mailbox_response_dec(d, &q->agencies[i].response);
+        total++;
+        if (version == S_VERSION_V2)
+            s_earlier_dec(d, &q->agencies[i], &total);
     }
+}
+
+/* Wipe r, freeing the earlier answers it holds. */
+static void s_req_free(s_inforeq *r)
+{
+    if (!r)
+        return;
+    cl_request_summary_clear(&r->sum);
+    sodium_memzero(r, sizeof(*r));
 }
 
 static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
@@ -103,8 +150,10 @@ static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
     if (rc == CL_OK) {
         cl_dec d = cl_dec_init(buf, len);
         s_req_dec(&d, r);
-        if (!cl_dec_ok(&d))
+        if (!cl_dec_ok(&d)) {
+            s_req_free(r);
             rc = CL_ERR_CORRUPT;
+        }
     }
     sodium_memzero(buf, len);
     free(buf);
@@ -233,6 +282,32 @@ out:
     return rc;
 }
 
+/* Before a new answer replaces a's: keep the latest among the earlier
+ * ones (oldest first), within the answers one request keeps. */
+static int s_keep_earlier(const s_inforeq *r, cl_request_state *a,
+                          char err[CL_ERROR_SZ])
+{
+    uint32_t total = 0;
+    if (!a->answered)
+        return CL_OK;
+    for (uint32_t i = 0; i < r->sum.n_agencies; i++)
+        total += r->sum.agencies[i].answered + r->sum.agencies[i].n_earlier;
+    if (total >= S_ANSWERS_MAX) {
+        snprintf(err, CL_ERROR_SZ,
+                 "%.32s already holds %u answers, as many as one request "
+                 "keeps: ask the coordinator for a new request",
+                 r->sum.request_id, total);
+        return CL_ERR_INVALID;
+    }
+    cl_info_response *nv =
+        realloc(a->earlier, (a->n_earlier + 1) * sizeof(*nv));
+    if (!nv)
+        return CL_ERR_NOMEM;
+    a->earlier = nv;
+    a->earlier[a->n_earlier++] = a->response;
+    return CL_OK;
+}
+
 int cl_core_info_respond(cl_txn *t, const cl_route_config *cfg,
                          const cl_caller *caller, const cl_info_response *x,
                          int64_t now, cl_publish_result *out,
@@ -274,6 +349,8 @@ int cl_core_info_respond(cl_txn *t, const cl_route_config *cfg,
     }
     if (rc != CL_OK)
         goto out;
+    if ((rc = s_keep_earlier(r, &r->sum.agencies[i], err)) != CL_OK)
+        goto out;
     cl_info_response *a = &r->sum.agencies[i].response;
     *a = *x;
     CL_COPY(a->agency, caller->agency);
@@ -294,8 +371,7 @@ int cl_core_info_respond(cl_txn *t, const cl_route_config *cfg,
 out:
     if (d)
         sodium_memzero(d, sizeof(*d));
-    if (r)
-        sodium_memzero(r, sizeof(*r));
+    s_req_free(r);
     free(d);
     free(r);
     return rc;
@@ -322,18 +398,24 @@ static int s_list_id(s_list *c, uint64_t id)
         a->overdue = !a->answered && strcmp(c->r->sum.due, c->today) < 0;
         open |= !a->answered;
     }
-    if (c->q->open_only && !open)
+    if (c->q->open_only && !open) {
+        s_req_free(c->r);
         return CL_OK;
+    }
     if (c->out->n == c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 8;
         cl_request_summary *nv = realloc(c->out->v, ncap * sizeof(*nv));
-        if (!nv)
+        if (!nv) {
+            s_req_free(c->r);
             return CL_ERR_NOMEM;
+        }
         c->out->v = nv;
         c->cap = ncap;
     }
+    /* the earlier answers now belong to out */
     c->out->v[c->out->n++] = c->r->sum;
     cl_core__note_person(c->note, c->r->pid);
+    sodium_memzero(c->r, sizeof(*c->r));
     return CL_OK;
 }
 
@@ -379,7 +461,7 @@ int cl_core_request_list(cl_txn *t, const cl_caller *caller,
     } else {
         rc = cl_store_scan(t, CL_DB_INFOREQ, NULL, 0, s_list_all, &c);
     }
-    sodium_memzero(c.r, sizeof(*c.r));
+    s_req_free(c.r);
     free(c.r);
     if (note)
         snprintf(note->purpose, sizeof(note->purpose), "%zu requests listed",
@@ -401,7 +483,7 @@ int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
         return CL_ERR_NOMEM;
     cl_be64_put(k, pid);
     int rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_list_index, &c);
-    sodium_memzero(c.r, sizeof(*c.r));
+    s_req_free(c.r);
     free(c.r);
     return rc;
 }
@@ -436,6 +518,7 @@ static int s_rlive_one(void *ctx, const uint8_t *key, size_t len)
         open |= !c->r->sum.agencies[i].answered;
     if (rc == CL_OK && open)
         rc = cl_core__ids_add(c->keep, c->r->pid);
+    s_req_free(c->r);
     return rc;
 }
 
@@ -445,7 +528,7 @@ int cl_core__requests_live(cl_txn *t, cl_ids *keep)
     if (!c.r)
         return CL_ERR_NOMEM;
     int rc = cl_store_scan(t, CL_DB_INFOREQ, NULL, 0, s_rlive_one, &c);
-    sodium_memzero(c.r, sizeof(*c.r));
+    s_req_free(c.r);
     free(c.r);
     return rc;
 }
@@ -488,6 +571,7 @@ int cl_inforeq_decode_check(const uint8_t *buf, size_t len)
     if (!r)
         return CL_ERR_NOMEM;
     s_req_dec(&d, r);
+    s_req_free(r);
     free(r);
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }

@@ -119,6 +119,20 @@ static int s_action_get(cl_txn *t, uint64_t id, cl_action *a, uint64_t *mdt,
     return rc;
 }
 
+int cl_mdt_action_read(cl_txn *t, const uint8_t *key, size_t len, uint8_t *buf,
+                       cl_action *a, uint64_t *mdt, uint64_t *pid)
+{
+    size_t vlen = 0;
+    memset(a, 0, sizeof(*a));
+    if (len != 8)
+        return CL_ERR_CORRUPT;
+    int rc = cl_store_get(t, CL_DB_ACTION, key, 8, buf, CL_MDT_ACT_BUF, &vlen);
+    if (rc == CL_OK)
+        rc = cl_mdt_action_dec(buf, vlen, cl_be64_get(key), a, mdt, pid);
+    sodium_memzero(buf, vlen);
+    return rc;
+}
+
 /* Tell agency about an action (assigned to it, or changed): the person as
  * that agency has them, and an audit entry for the disclosure. */
 static int s_action_notice(cl_txn *t, const cl_route_config *rcfg,
@@ -320,16 +334,9 @@ int cl_core_update_action(cl_txn *t, const cl_route_config *rcfg,
 static int s_act_one(void *ctx, const uint8_t *key, size_t len)
 {
     cl_mdt_acts *c = ctx;
-    size_t vlen = 0;
     uint64_t mdt, pid;
     cl_action a;
-    if (len != 8)
-        return CL_ERR_CORRUPT;
-    int rc =
-        cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, CL_MDT_ACT_BUF, &vlen);
-    if (rc == CL_OK)
-        rc = cl_mdt_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
-    sodium_memzero(c->buf, vlen);
+    int rc = cl_mdt_action_read(c->t, key, len, c->buf, &a, &mdt, &pid);
     if (rc != CL_OK)
         return rc;
     bool open = a.status == CL_ACTION_OPEN || a.status == CL_ACTION_BLOCKED;
@@ -429,16 +436,9 @@ typedef struct s_each {
 static int s_each_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_each *c = ctx;
-    size_t vlen = 0;
     uint64_t mdt, pid;
     cl_action a;
-    if (len != 8)
-        return CL_ERR_CORRUPT;
-    int rc =
-        cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, CL_MDT_ACT_BUF, &vlen);
-    if (rc == CL_OK)
-        rc = cl_mdt_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
-    sodium_memzero(c->buf, vlen);
+    int rc = cl_mdt_action_read(c->t, key, len, c->buf, &a, &mdt, &pid);
     if (rc != CL_OK)
         return rc;
     a.overdue = a.status == CL_ACTION_OPEN && strcmp(a.due, c->today) < 0;

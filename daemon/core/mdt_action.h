@@ -20,6 +20,12 @@
 CL_NODISCARD int cl_mdt_action_dec(const uint8_t *buf, size_t len, uint64_t id,
                                    cl_action *a, uint64_t *mdt, uint64_t *pid);
 
+/* The action stored under key (a scan's key of CL_DB_ACTION), read
+ * through buf (CL_MDT_ACT_BUF bytes, wiped after). */
+CL_NODISCARD int cl_mdt_action_read(cl_txn *t, const uint8_t *key, size_t len,
+                                    uint8_t *buf, cl_action *a, uint64_t *mdt,
+                                    uint64_t *pid);
+
 /* The walk over every action (cl_mdt_actions_walk). */
 typedef struct cl_mdt_acts {
     cl_txn *t;

@@ -163,16 +163,9 @@ typedef struct s_live_ctx {
 static int s_live_action(void *ctx, const uint8_t *key, size_t len)
 {
     s_live_ctx *c = ctx;
-    size_t vlen = 0;
     uint64_t mdt, pid;
     cl_action a;
-    if (len != 8)
-        return CL_ERR_CORRUPT;
-    int rc =
-        cl_store_get(c->t, CL_DB_ACTION, key, 8, c->buf, CL_MDT_ACT_BUF, &vlen);
-    if (rc == CL_OK)
-        rc = cl_mdt_action_dec(c->buf, vlen, cl_be64_get(key), &a, &mdt, &pid);
-    sodium_memzero(c->buf, vlen);
+    int rc = cl_mdt_action_read(c->t, key, len, c->buf, &a, &mdt, &pid);
     uint8_t status = a.status;
     sodium_memzero(&a, sizeof(a));
     if (rc != CL_OK)

@@ -19,6 +19,7 @@
 #include "core.h"
 #include "core_int.h"
 #include "harness.h"
+#include "th_core.h"
 
 #define NOW 1700000000 /* 2023-11-14 */
 
@@ -27,45 +28,19 @@ static const char *const POLICE = "Northshire Police";
 static const char *const MDT = "Northshire Extended MDT";
 
 typedef struct s_fx {
-    char dir[256];
-    cl_store *s;
-    cl_txn *t; /* one write transaction per test, aborted at the end */
+    th_core core;
+    cl_txn *t; /* core.t: the test's write transaction */
     cl_route_config rc;
     cl_match_config mc;
     cl_caller gp, police, co;
     char review[CL_REF_SZ]; /* P00000001 is on its agenda */
 } s_fx;
 
-static void s_caller(cl_caller *c, const char *name, const char *agency,
-                     const char *kind, uint32_t roles)
-{
-    memset(c, 0, sizeof(*c));
-    CL_COPY(c->name, name);
-    CL_COPY(c->agency, agency);
-    CL_COPY(c->kind, kind);
-    c->roles = roles;
-    CL_COPY(c->user.name, "A User");
-}
-
 static void s_person(s_fx *f, const char *ref, const char *given,
                      const char *nhs)
 {
-    cl_referral *r = calloc(1, sizeof(*r));
     cl_publish_result out;
-    char err[CL_ERROR_SZ] = "";
-    memset(&out, 0, sizeof(out));
-    CL_COPY(r->agency_ref, ref);
-    CL_COPY(r->subject.given, given);
-    CL_COPY(r->subject.family, "Testperson");
-    CL_COPY(r->subject.dob, "1980-01-01");
-    CL_COPY(r->subject.nhs, nhs);
-    CL_COPY(r->concern, "frequent A&E attendance");
-    r->category = 4;
-    r->basis = 1;
-    assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
-    assert_int_equal(
-        cl_core_publish(f->t, &f->mc, &f->gp, r, NOW, &out, NULL, err), CL_OK);
-    free(r);
+    th_core_publish(&f->core, &f->mc, &f->gp, ref, given, nhs, NOW, &out);
 }
 
 static void s_review(s_fx *f, const char *date, char id[CL_REF_SZ])
@@ -101,22 +76,18 @@ static void s_agenda(s_fx *f, const char *review, const char *pid)
 static int s_setup(void **state)
 {
     s_fx *f = calloc(1, sizeof(*f));
-    uint8_t mk[CL_MASTER_KEY_LEN];
-    memset(mk, 5, sizeof(mk));
-    th_tmpdir(f->dir, sizeof(f->dir));
-    if (!f || cl_store_open(&f->s, f->dir, mk, 64u << 20) != CL_OK)
+    if (!f || th_core_open(&f->core, 5) != 0)
         return -1;
-    if (cl_store_begin(&f->t, f->s, NULL, true) != CL_OK)
-        return -1;
+    f->t = f->core.t;
     cl_route_config_defaults(&f->rc);
     cl_match_config_defaults(&f->mc);
     const char *all[] = {GP, POLICE, MDT};
     for (uint32_t i = 0; i < 3; i++)
         CL_COPY(f->rc.agencies[f->rc.n_agencies++], all[i]);
     CL_COPY(f->rc.coord[f->rc.n_coord++], MDT);
-    s_caller(&f->gp, "gp", GP, "gp", CL_ROLE_PUBLISHER);
-    s_caller(&f->police, "police", POLICE, "police", CL_ROLE_PUBLISHER);
-    s_caller(&f->co, "coordinator", MDT, "mdt", CL_ROLE_COORDINATOR);
+    th_core_caller(&f->gp, "gp", GP, "gp", CL_ROLE_PUBLISHER);
+    th_core_caller(&f->police, "police", POLICE, "police", CL_ROLE_PUBLISHER);
+    th_core_caller(&f->co, "coordinator", MDT, "mdt", CL_ROLE_COORDINATOR);
     s_person(f, "G1", "Ann", "6281948211"); /* P00000001 */
     s_person(f, "G2", "Bob", "9935181901"); /* P00000002, not on it */
     s_review(f, "2023-11-20", f->review);
@@ -128,8 +99,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fx *f = *state;
-    cl_store_abort(&f->t);
-    cl_store_close(&f->s);
+    th_core_close(&f->core);
     free(f);
     return 0;
 }
@@ -199,7 +169,7 @@ static size_t s_box(s_fx *f, const char *agency, cl_dlv_kind kind,
     cl_deliveries in;
     cl_inbox_query q = {0};
     char err[CL_ERROR_SZ] = "";
-    s_caller(&c, "reader", agency, "any", CL_ROLE_PUBLISHER);
+    th_core_caller(&c, "reader", agency, "any", CL_ROLE_PUBLISHER);
     assert_int_equal(cl_core_inbox_receive(f->t, &c, &q, &in, err), CL_OK);
     size_t n = 0;
     for (size_t i = 0; i < in.n; i++)
@@ -604,8 +574,8 @@ static void s_plan_for_child_of_ann(s_fx *f, const char *ref, const char *child,
     cl_publish_result out;
     char err[CL_ERROR_SZ] = "";
     memset(&out, 0, sizeof(out));
-    s_caller(&cs, "childrens", "Northshire Children's Services",
-             "childrens_services", CL_ROLE_PUBLISHER);
+    th_core_caller(&cs, "childrens", "Northshire Children's Services",
+                   "childrens_services", CL_ROLE_PUBLISHER);
     cs.plans = true;
     CL_COPY(p->agency_ref, ref);
     p->type = CL_PLAN_CPP;

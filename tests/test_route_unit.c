@@ -19,6 +19,7 @@
 #include "core.h"
 #include "core_int.h"
 #include "harness.h"
+#include "th_core.h"
 #include "mailbox.h"
 
 #define NOW 1700000000 /* 2023-11-14 */
@@ -29,34 +30,19 @@ static const char *const MDT = "Northshire Extended MDT";
 static const char *const IG = "Northshire Information Governance";
 
 typedef struct s_fx {
-    char dir[256];
-    cl_store *s;
-    cl_txn *t; /* one write transaction per test, aborted at the end */
+    th_core core;
+    cl_txn *t; /* core.t: the test's write transaction */
     cl_route_config rc;
     cl_match_config mc;
     cl_caller gp, police, co, op;
 } s_fx;
 
-static void s_caller(cl_caller *c, const char *name, const char *agency,
-                     const char *kind, uint32_t roles)
-{
-    memset(c, 0, sizeof(*c));
-    CL_COPY(c->name, name);
-    CL_COPY(c->agency, agency);
-    CL_COPY(c->kind, kind);
-    c->roles = roles;
-}
-
 static int s_setup(void **state)
 {
     s_fx *f = calloc(1, sizeof(*f));
-    uint8_t mk[CL_MASTER_KEY_LEN];
-    memset(mk, 7, sizeof(mk));
-    th_tmpdir(f->dir, sizeof(f->dir));
-    if (!f || cl_store_open(&f->s, f->dir, mk, 64u << 20) != CL_OK)
+    if (!f || th_core_open(&f->core, 7) != 0)
         return -1;
-    if (cl_store_begin(&f->t, f->s, NULL, true) != CL_OK)
-        return -1;
+    f->t = f->core.t;
     cl_route_config_defaults(&f->rc);
     cl_match_config_defaults(&f->mc);
     const char *all[] = {GP, POLICE, MDT, IG};
@@ -64,10 +50,11 @@ static int s_setup(void **state)
         CL_COPY(f->rc.agencies[f->rc.n_agencies++], all[i]);
     CL_COPY(f->rc.coord[f->rc.n_coord++], MDT);
     CL_COPY(f->rc.audit[f->rc.n_audit++], IG);
-    s_caller(&f->gp, "gp", GP, "gp", CL_ROLE_PUBLISHER);
-    s_caller(&f->police, "police", POLICE, "police", CL_ROLE_PUBLISHER);
-    s_caller(&f->co, "coordinator", MDT, "mdt", CL_ROLE_COORDINATOR);
-    s_caller(&f->op, "operator", "Northshire IT", "ops", CL_ROLE_OPERATOR);
+    th_core_caller(&f->gp, "gp", GP, "gp", CL_ROLE_PUBLISHER);
+    th_core_caller(&f->police, "police", POLICE, "police", CL_ROLE_PUBLISHER);
+    th_core_caller(&f->co, "coordinator", MDT, "mdt", CL_ROLE_COORDINATOR);
+    th_core_caller(&f->op, "operator", "Northshire IT", "ops",
+                   CL_ROLE_OPERATOR);
     *state = f;
     return 0;
 }
@@ -75,8 +62,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fx *f = *state;
-    cl_store_abort(&f->t);
-    cl_store_close(&f->s);
+    th_core_close(&f->core);
     free(f);
     return 0;
 }
@@ -206,7 +192,7 @@ static void test_notices_never_fill_the_mailbox(void **state)
     /* three notices wait, and an agency's answer still fits */
     s_put(f, IG, "CL-00000009", true);
     cl_caller au;
-    s_caller(&au, "auditor", IG, "ig", CL_ROLE_AUDITOR);
+    th_core_caller(&au, "auditor", IG, "ig", CL_ROLE_AUDITOR);
     s_receive(f, &au, 0, &in);
     assert_int_equal(in.n, 4);
     assert_int_equal(in.v[0].kind, CL_DLV_GOVERNANCE);
@@ -303,7 +289,7 @@ static void test_purge_removes_what_names_the_person(void **state)
     assert_string_equal(in.v[0].u.status.reference, "CL-00000002");
     free(in.v);
     cl_caller au;
-    s_caller(&au, "auditor", IG, "ig", CL_ROLE_AUDITOR);
+    th_core_caller(&au, "auditor", IG, "ig", CL_ROLE_AUDITOR);
     s_receive(f, &au, 0, &in);
     assert_int_equal(in.n, 0);
     assert_int_equal(in.depth, 0);
@@ -412,23 +398,10 @@ static void test_feed_without_numbers_is_not_tracked(void **state)
 /* A GP referral about Ann Testperson: P00000001. */
 static void s_person(s_fx *f)
 {
-    cl_referral *r = calloc(1, sizeof(*r));
     cl_publish_result out;
-    char err[CL_ERROR_SZ] = "";
-    memset(&out, 0, sizeof(out));
-    CL_COPY(r->agency_ref, "G1");
-    CL_COPY(r->subject.given, "Ann");
-    CL_COPY(r->subject.family, "Testperson");
-    CL_COPY(r->subject.dob, "1980-01-01");
-    CL_COPY(r->subject.nhs, "6281948211");
-    CL_COPY(r->concern, "frequent A&E attendance");
-    r->category = 4;
-    r->basis = 1;
-    assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
-    assert_int_equal(
-        cl_core_publish(f->t, &f->mc, &f->gp, r, NOW, &out, NULL, err), CL_OK);
+    th_core_publish(&f->core, &f->mc, &f->gp, "G1", "Ann", "6281948211", NOW,
+                    &out);
     assert_string_equal(out.reference, "CL-00000001");
-    free(r);
 }
 
 static int s_ask(s_fx *f, const char *question, const char *due, const char *a1,

@@ -15,6 +15,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "records.h"
 
 #define S_VERSION  1
 #define S_DLV_BUF  (CL_CONCERN_SZ + 4096)
@@ -794,16 +795,10 @@ static int s_box_one(void *ctx, const uint8_t *key, size_t len)
     size_t pl = sizeof(S_META_PFX) - 1;
     if (len <= pl || len - pl >= CL_AGENCY_SZ)
         return CL_OK;
-    if (b->n == b->cap) {
-        size_t ncap = b->cap ? 2 * b->cap : 16;
-        char(*nv)[CL_AGENCY_SZ] = realloc(b->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        b->v = nv;
-        b->cap = ncap;
-    }
-    memcpy(b->v[b->n], key + pl, len - pl);
-    b->v[b->n++][len - pl] = '\0';
+    char *name = cl_records_push((void **)&b->v, &b->n, &b->cap, sizeof(*b->v));
+    if (!name)
+        return CL_ERR_NOMEM;
+    memcpy(name, key + pl, len - pl); /* NUL-terminated: the slot is zeroed */
     return CL_OK;
 }
 
@@ -814,9 +809,11 @@ static int s_box_one(void *ctx, const uint8_t *key, size_t len)
  * people by id is covered without a row here. */
 typedef struct s_dpurge {
     cl_txn *t;
-    const char *names; /* NUL-separated, ending with an empty one */
+    char (*look)[CL_REF_SZ]; /* the ids that name the person */
+    size_t n_look, cap_look;
     uint8_t *buf;
-    cl_ids seqs;
+    uint64_t *seqs; /* deliveries to remove; the top bit: a notice */
+    size_t n_seqs, cap_seqs;
 } s_dpurge;
 
 static int s_dpurge_one(void *ctx, const uint8_t *key, size_t len)
@@ -830,59 +827,67 @@ static int s_dpurge_one(void *ctx, const uint8_t *key, size_t len)
     if (rc != CL_OK)
         return rc;
     bool hit = false;
-    for (const char *n = c->names; *n && !hit; n += strlen(n) + 1)
-        hit = memmem(c->buf, vlen, n, strlen(n)) != NULL;
+    for (size_t i = 0; i < c->n_look && !hit; i++)
+        hit = memmem(c->buf, vlen, c->look[i], strlen(c->look[i])) != NULL;
     /* the top bit says it was one of the daemon's notices (counted apart) */
     uint64_t notice = vlen >= 2 && s_is_notice(c->buf[1]) ? 1ull << 63 : 0;
     sodium_memzero(c->buf, vlen);
-    return hit ? cl_core__ids_add(&c->seqs,
-                                  cl_be64_get(key + S_TAG_LEN) | notice)
-               : CL_OK;
+    if (!hit)
+        return CL_OK;
+    uint64_t *slot = cl_records_push((void **)&c->seqs, &c->n_seqs,
+                                     &c->cap_seqs, sizeof(*c->seqs));
+    if (!slot)
+        return CL_ERR_NOMEM;
+    *slot = cl_be64_get(key + S_TAG_LEN) | notice;
+    return CL_OK;
+}
+
+/* Remove the deliveries c->seqs of agency's mailbox, counting them out. */
+static int s_dpurge_box(cl_txn *t, const char *agency, const s_dpurge *c)
+{
+    s_box box;
+    uint8_t mk[S_TAG_LEN + 8];
+    int rc = s_box_get(t, agency, &box);
+    for (size_t j = 0; j < c->n_seqs && rc == CL_OK; j++) {
+        bool notice = c->seqs[j] >> 63;
+        s_tag(t, agency, mk, c->seqs[j] & ~(1ull << 63));
+        rc = cl_store_del(t, CL_DB_MAILBOX, mk, sizeof(mk));
+        if (rc == CL_OK && box.depth)
+            box.depth--;
+        if (rc == CL_OK && notice && box.notices)
+            box.notices--;
+    }
+    return rc == CL_OK && c->n_seqs ? s_box_put(t, agency, &box) : rc;
 }
 
 int cl_mailbox_purge(cl_txn *t, uint64_t pid, const cl_ids *refs)
 {
-    char id[CL_REF_SZ];
-    /* what names them in any mailbox: their id, their referrals' */
-    cl_names look = {0};
-    cl_core_pid_str(id, pid);
-    int rc = cl_core__names_add(&look, id);
-    for (size_t i = 0; i < refs->n && rc == CL_OK; i++) {
-        snprintf(id, sizeof(id), "CL-%08" PRIu64, refs->v[i]);
-        rc = cl_core__names_add(&look, id);
-    }
-    if (rc == CL_OK)
-        rc = cl_core__names_add(&look, ""); /* the end */
+    s_dpurge c = {.t = t, .buf = malloc(S_DLV_BUF)};
     s_boxes b = {0};
+    int rc = c.buf ? CL_OK : CL_ERR_NOMEM;
+    /* what names them in any mailbox: their id, their referrals' */
+    for (size_t i = 0; rc == CL_OK && i <= refs->n; i++) {
+        char *id = cl_records_push((void **)&c.look, &c.n_look, &c.cap_look,
+                                   sizeof(*c.look));
+        if (!id)
+            rc = CL_ERR_NOMEM;
+        else if (i == 0)
+            cl_core_pid_str(id, pid);
+        else
+            snprintf(id, CL_REF_SZ, "CL-%08" PRIu64, refs->v[i - 1]);
+    }
     if (rc == CL_OK)
         rc = cl_store_scan(t, CL_DB_META, (const uint8_t *)S_META_PFX,
                            sizeof(S_META_PFX) - 1, s_box_one, &b);
-    s_dpurge c = {t, look.buf, malloc(S_DLV_BUF), {0}};
-    if (!c.buf && rc == CL_OK)
-        rc = CL_ERR_NOMEM;
     for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
-        s_box box;
-        uint8_t mk[S_TAG_LEN + 8];
-        c.seqs.n = 0;
-        if ((rc = s_scan_box(t, b.v[i], 0, s_dpurge_one, &c)) != CL_OK ||
-            (rc = s_box_get(t, b.v[i], &box)) != CL_OK)
-            break;
-        for (size_t j = 0; j < c.seqs.n && rc == CL_OK; j++) {
-            bool notice = c.seqs.v[j] >> 63;
-            s_tag(t, b.v[i], mk, c.seqs.v[j] & ~(1ull << 63));
-            rc = cl_store_del(t, CL_DB_MAILBOX, mk, sizeof(mk));
-            if (rc == CL_OK && box.depth)
-                box.depth--;
-            if (rc == CL_OK && notice && box.notices)
-                box.notices--;
-        }
-        if (rc == CL_OK && c.seqs.n)
-            rc = s_box_put(t, b.v[i], &box);
+        c.n_seqs = 0;
+        if ((rc = s_scan_box(t, b.v[i], 0, s_dpurge_one, &c)) == CL_OK)
+            rc = s_dpurge_box(t, b.v[i], &c);
     }
     free(c.buf);
-    cl_core__ids_free(&c.seqs);
+    free(c.seqs);
+    free(c.look);
     free(b.v);
-    free(look.buf);
     return rc;
 }
 

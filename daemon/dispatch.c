@@ -144,7 +144,7 @@ void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
         it->early = CL_ERR_DENIED;
         cl_item_fail(it, CL_ERR_DENIED, "client key is no longer registered");
     } else {
-        int rc = cl_wire_decode_request(&it->req, data, bytes, err);
+        int rc = cl_wire_decode_request_zeroed(&it->req, data, bytes, err);
         if (rc != CL_OK) {
             it->early = rc;
             cl_item_fail(it, rc, err);
@@ -473,7 +473,8 @@ int cl_dispatch_one(cl_server *s, cl_txn *t, s_item *it)
             return cl_item_audit(s, t, it, NULL);
         return CL_OK;
     }
-    cl_item_reset(it);
+    /* The reply is all zero: cl_item_begin's slot, or reset by the
+     * batch loop before a retry. */
     it->deferred = false;
     it->park = false;
     it->promote = false;

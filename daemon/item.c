@@ -6,6 +6,7 @@
  */
 #include "item.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -23,10 +24,11 @@
  * promotion, nor repeat a feed gap). */
 void cl_item_begin(s_item *it)
 {
-    it->req.kind = CL_REQ_NONE; /* the decoder clears the rest */
-    memset(it->req.msgid, 0, CL_MSGID_LEN);
-    it->req.msgid_read = false;
-    memset(&it->rep, 0, sizeof(it->rep));
+    /* A slot's request and reply are all zero between requests: the
+     * slots are calloc'd and cl_item_release wipes both, so neither is
+     * cleared again here (each is cleared once per request). */
+    assert(sodium_is_zero((const unsigned char *)&it->req, sizeof(it->req)));
+    assert(sodium_is_zero((const unsigned char *)&it->rep, sizeof(it->rep)));
     it->out = NULL;
     it->out_len = 0;
     it->has_delim = false;
@@ -53,7 +55,10 @@ void cl_item_release(s_item *it)
 
 void cl_item_fail(s_item *it, int err, const char *msg)
 {
-    cl_reply_clear(&it->rep);
+    /* A request refused early never reached a handler: its reply is
+     * still as cl_item_release left it, all zero. */
+    if (it->early == CL_OK)
+        cl_item_reset(it);
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
     it->rep.msgid_unread = !it->req.msgid_read;
     it->rep.status = cl_wire_status(err);

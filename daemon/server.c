@@ -120,6 +120,9 @@ static void s_batch(cl_server *s)
         bool again = rc == CL_OK;
         for (int attempt = 0; again && attempt < 8; attempt++) {
             again = false;
+            for (size_t i = 0; attempt && i < n; i++)
+                if (items[i].early == CL_OK)
+                    cl_item_reset(&items[i]); /* the last attempt's reply */
             rc = cl_dispatch_apply(s, items, n);
             if (rc == CL_ERR_EXISTS && s->repl) {
                 /* the stream moved on: catch up (or be fenced), again */
@@ -173,14 +176,12 @@ static void s_batch(cl_server *s)
         cl_log_err("batch of %zu requests not committed: %s", n,
                    msg[0] ? msg : cl_strerror(rc));
         for (size_t i = 0; i < n; i++)
-            if (items[i].early == CL_OK) {
-                cl_item_reset(&items[i]);
+            if (items[i].early == CL_OK)
                 cl_item_fail(&items[i], as,
                              msg[0] ? msg
                              : rc == CL_ERR_FULL || rc == CL_ERR_BUSY
                                  ? "store full: not stored, retry later"
                                  : "not stored: internal error, retry later");
-            }
     }
     for (size_t i = 0; i < n; i++) {
         s_item *it = &items[i];

@@ -32,6 +32,11 @@
  */
 CL_NODISCARD int cl_wire_decode_request(cl_request *out, const uint8_t *buf,
                                         size_t len, char err[CL_ERROR_SZ]);
+/* The same into a request already all zero (a daemon slot, which
+ * cl_item_release wipes after use): saves clearing it twice. */
+CL_NODISCARD int cl_wire_decode_request_zeroed(cl_request *out,
+                                               const uint8_t *buf, size_t len,
+                                               char err[CL_ERROR_SZ]);
 
 /* The 16-byte message id of a frame that may be malformed further on;
  * false if it cannot be read. */

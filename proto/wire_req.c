@@ -20,6 +20,7 @@
 #include "wire.h"
 #include "wire_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -706,13 +707,20 @@ static void s_unread_prefix(char err[CL_ERROR_SZ])
 int cl_wire_decode_request(cl_request *out, const uint8_t *buf, size_t len,
                            char err[CL_ERROR_SZ])
 {
+    memset(out, 0, sizeof(*out));
+    return cl_wire_decode_request_zeroed(out, buf, len, err);
+}
+
+int cl_wire_decode_request_zeroed(cl_request *out, const uint8_t *buf,
+                                  size_t len, char err[CL_ERROR_SZ])
+{
     int rc = CL_ERR_INVALID;
     s_arena arena = {0};
     Caselink__Envelope *env = NULL;
     uint8_t *norm;
     size_t norm_len = 0;
 
-    memset(out, 0, sizeof(*out));
+    assert(sodium_is_zero((const unsigned char *)out, sizeof(*out)));
     err[0] = '\0';
     if (len > CL_WIRE_MAX_FRAME) {
         snprintf(err, CL_ERROR_SZ, "frame of %zu bytes exceeds %d", len,

@@ -84,10 +84,6 @@ int cli_respond(cli_conn *cn, int argc, char **argv);
 int cli_referral_status(cli_conn *cn, int argc, char **argv);
 int cli_admin_feeds(cli_conn *cn);
 
-/* One record of a review pair, on a line (cli_case.c). */
-void cli_print_record(const cli_conn *cn, const char *label,
-                      const cl_agency_record *a, const char *pid);
-
 /* A date option typed in ISO or UK form into out (YYYY-MM-DD); false,
  * with the reason on standard error, if it is not a date. */
 bool cli_date_opt(char out[CL_DATE_SZ], const char *v, const char *what);
@@ -119,11 +115,28 @@ int cli_publish(cli_conn *cn, int argc, char **argv);
 int cli_import(cli_conn *cn, int argc, char **argv);
 
 /* cli_case.c: person show/find/split/hold/release, casefind, referral
- * correct/withdraw, and the case view as text and JSON. */
+ * correct/withdraw. */
 int cli_person(cli_conn *cn, int argc, char **argv);
 int cli_casefind(cli_conn *cn, int argc, char **argv);
 int cli_referral(cli_conn *cn, int argc, char **argv);
+
+/* cli_view.c: the linked case view and agency records, as text and JSON. */
 void cli_print_view(const cli_conn *cn, const cl_person_view *v);
+/* One record of a review pair, on a line. */
+void cli_print_record(const cli_conn *cn, const char *label,
+                      const cl_agency_record *a, const char *pid);
+/* "Jane Smith", or "(no name recorded)". */
+const char *cli_person_name(char out[2 * CL_NAME_SZ + 2], const char *given,
+                            const char *family);
+/* The agencies a person is known to (their records are about them) and
+ * those that only mentioned them, after lead (none: if no agency). */
+void cli_print_known(const char *lead, const char *none, size_t n,
+                     const char (*known)[CL_AGENCY_SZ], size_t n_m,
+                     const char (*mentioned)[CL_AGENCY_SZ]);
+/* JSON of a person's details; "key":[agency,...]; a whole case view. */
+void cli_json_person(const cl_person *p);
+void cli_json_names(const char *key, uint32_t n, const char (*v)[CL_AGENCY_SZ]);
+void cli_json_view(const cl_person_view *v);
 /* JSON of one referral, and the "records":[...],"referrals":[...] of a case
  * view (with_ids: each record's id too), for person show and subject
  * access. */

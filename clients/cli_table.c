@@ -475,24 +475,6 @@ static const char *const s_global[] = {
 
 /* --- matching ------------------------------------------------------------ */
 
-/* The option's name: "--since DATE\t..." -> "--since" (len). */
-static size_t s_opt_len(const char *o)
-{
-    return strcspn(o, " \t");
-}
-
-/* How many values an option spec takes: the words between its name and
- * the tab ("--baseline FROM TO" two, "--all" none). */
-static int s_opt_arity(const char *o)
-{
-    int n = 0;
-    for (const char *p = o + s_opt_len(o); *p == ' ';) {
-        n++;
-        p += 1 + strcspn(p + 1, " \t");
-    }
-    return n;
-}
-
 /* Number of words of a row ("person show": 2). */
 static size_t s_word_len(const char *w, size_t *first)
 {
@@ -524,146 +506,6 @@ static const cli_row *s_find_row(int argc, char **argv, int *used,
     return one;
 }
 
-/* Edit distance, bounded (names are short). */
-static size_t s_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    size_t d[64], prev;
-    if (la >= 63 || lb >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        d[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        prev = d[0];
-        d[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t t = d[j];
-            size_t c = prev + (a[i - 1] != b[j - 1]);
-            if (d[j] + 1 < c)
-                c = d[j] + 1;
-            if (d[j - 1] + 1 < c)
-                c = d[j - 1] + 1;
-            d[j] = c;
-            prev = t;
-        }
-    }
-    return d[lb];
-}
-
-static void s_consider(const char *want, const char *cand, size_t clen,
-                       const char **best, size_t *best_len, size_t *best_d)
-{
-    size_t d = s_distance(want, strlen(want), cand, clen);
-    if (d < *best_d) {
-        *best = cand;
-        *best_len = clen;
-        *best_d = d;
-    }
-}
-
-/* Whether the row (or its field lists) takes option o ("--since"), and
- * how many values it takes (*arity). */
-static const char *s_row_opt(const cli_row *r, const char *o, int *arity)
-{
-    for (const char *const *p = r->opts; p && *p; p++)
-        if (strlen(o) == s_opt_len(*p) && !strncmp(*p, o, s_opt_len(*p))) {
-            *arity = s_opt_arity(*p);
-            return *p;
-        }
-    const char *f = o + 2;
-    *arity = 1;
-    if (((r->fields & CLI_REFERRAL_FIELDS) &&
-         cl_fields_known(cl_referral_field_docs, f)) ||
-        ((r->fields & CLI_PLAN_FIELDS) &&
-         cl_fields_known(cl_plan_field_docs, f)) ||
-        ((r->fields & CLI_PERSON_FIELDS) &&
-         cl_fields_known(cl_person_field_docs, f)))
-        return o;
-    return NULL;
-}
-
-static void s_suggest_opt(const cli_row *r, const char *o)
-{
-    const char *best = NULL;
-    size_t best_len = 0, best_d = 3;
-    for (const char *const *p = r->opts; p && *p; p++)
-        s_consider(o, *p, s_opt_len(*p), &best, &best_len, &best_d);
-    const cl_field_doc *lists[3] = {
-        r->fields & CLI_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
-        r->fields & CLI_PLAN_FIELDS ? cl_plan_field_docs : NULL,
-        r->fields & CLI_PERSON_FIELDS ? cl_person_field_docs : NULL};
-    static char flag[80];
-    for (int l = 0; l < 3; l++)
-        for (const cl_field_doc *d = lists[l]; d && d->name; d++)
-            for (int k = 0; k < 2; k++) {
-                const char *n = k ? d->alias : d->name;
-                if (!n)
-                    continue;
-                char f[80];
-                snprintf(f, sizeof(f), "--%s", n);
-                for (char *c = f; *c; c++)
-                    if (*c == '_')
-                        *c = '-';
-                size_t dd = s_distance(o, strlen(o), f, strlen(f));
-                if (dd < best_d) {
-                    memcpy(flag, f, sizeof(flag));
-                    best = flag;
-                    best_len = strlen(f);
-                    best_d = dd;
-                }
-            }
-    if (best)
-        fprintf(stderr, "; did you mean %.*s?", (int)best_len, best);
-}
-
-/* Every --option in argv must be one the row lists. */
-static bool s_check_opts(const cli_row *r, int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2])
-            continue;
-        int arity = 0;
-        if (!s_row_opt(r, argv[i], &arity)) {
-            fprintf(stderr, "caselink %s: unknown option %s", r->words,
-                    argv[i]);
-            s_suggest_opt(r, argv[i]);
-            fprintf(stderr, " (see caselink help %.*s)\n",
-                    (int)strcspn(r->words, " "), r->words);
-            return false;
-        }
-        i += arity; /* its values, whatever they look like */
-    }
-    return true;
-}
-
-int cli_each(const cli_conn *cn, int argc, char **argv, int first,
-             cli_each_fn each, void *ctx)
-{
-    const cli_row *r = cn->row;
-    for (int i = first; i < argc; i++) {
-        int arity = 0, status;
-        const char *o = argv[i];
-        if (strncmp(o, "--", 2) != 0 || !o[2]) {
-            if ((status = each(ctx, NULL, &argv[i])) != 0)
-                return status;
-            continue;
-        }
-        if (!r || !s_row_opt(r, o, &arity)) {
-            fprintf(stderr, "caselink%s%s: unknown option %s\n", r ? " " : "",
-                    r ? r->words : "", o);
-            return CLI_EXIT_USAGE;
-        }
-        if (argc - i - 1 < arity) {
-            fprintf(stderr, "caselink %s: %s needs %s\n", r->words, o,
-                    arity == 1 ? "a value" : "more values");
-            return CLI_EXIT_USAGE;
-        }
-        if ((status = each(ctx, o, arity ? &argv[i + 1] : NULL)) != 0)
-            return status;
-        i += arity;
-    }
-    return 0;
-}
-
 int cli_dispatch(cli_conn *cn, int argc, char **argv)
 {
     int used = 0;
@@ -676,9 +518,9 @@ int cli_dispatch(cli_conn *cn, int argc, char **argv)
         size_t best_len = 0, best_d = 3;
         for (size_t i = 0; argc && i < cli_n_rows; i++)
             if (!cli_rows[i].now)
-                s_consider(argv[0], cli_rows[i].words,
-                           strcspn(cli_rows[i].words, " "), &best, &best_len,
-                           &best_d);
+                cli_consider(argv[0], cli_rows[i].words,
+                             strcspn(cli_rows[i].words, " "), &best, &best_len,
+                             &best_d);
         fprintf(stderr, "caselink: unknown command '%s'", argc ? argv[0] : "");
         if (best)
             fprintf(stderr, "; did you mean '%.*s'?", (int)best_len, best);
@@ -695,7 +537,7 @@ int cli_dispatch(cli_conn *cn, int argc, char **argv)
             if (!strcmp(cli_rows[i].words, r->now))
                 checked = &cli_rows[i]; /* the options of the new name */
     }
-    if (!s_check_opts(checked, argc - used, argv + used))
+    if (!cli_check_opts(checked, argc - used, argv + used))
         return CLI_EXIT_USAGE;
     cn->row = checked;
     return r->run(cn, argc - 1, argv + 1);
@@ -960,7 +802,7 @@ void cli_help_completion(FILE *f)
             fprintf(f, "%s%.*s", i ? " " : "", (int)first, cli_rows[i].words);
     }
     for (const char *const *p = s_global; *p; p++)
-        fprintf(f, " %.*s", (int)s_opt_len(*p), *p);
+        fprintf(f, " %.*s", (int)cli_opt_len(*p), *p);
     fputs("\"\n    else\n        case \"$w1 $w2\" in\n", f);
     /* two-word rows first (so "inbox show" is not taken for "inbox"):
      * their options; then the first word alone: its second words */
@@ -972,7 +814,7 @@ void cli_help_completion(FILE *f)
                 strchr(r->words, ' ') ? "" : " ");
         bool sp = false;
         for (const char *const *p = r->opts; p && *p; p++, sp = true)
-            fprintf(f, "%s%.*s", sp ? " " : "", (int)s_opt_len(*p), *p);
+            fprintf(f, "%s%.*s", sp ? " " : "", (int)cli_opt_len(*p), *p);
         const cl_field_doc *lists[3] = {
             r->fields & CLI_REFERRAL_FIELDS ? cl_referral_field_docs : NULL,
             r->fields & CLI_PLAN_FIELDS ? cl_plan_field_docs : NULL,

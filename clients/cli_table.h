@@ -41,6 +41,14 @@ extern const size_t cli_n_rows;
 /* Run the command in argv (after the connection options); sets cn->row. */
 int cli_dispatch(cli_conn *cn, int argc, char **argv);
 
+/* cli_opts.c: the option name of a spec ("--since DATE\t..." -> length
+ * of "--since"); whether every --option in argv is one row r lists
+ * (prints why not); the nearest of candidate names for "did you mean". */
+size_t cli_opt_len(const char *o);
+bool cli_check_opts(const cli_row *r, int argc, char **argv);
+void cli_consider(const char *want, const char *cand, size_t clen,
+                  const char **best, size_t *best_len, size_t *best_d);
+
 /* Help: everything, or one command's rows (cmd may be NULL). */
 void cli_help_text(FILE *f, const char *cmd);
 void cli_help_man(FILE *f);

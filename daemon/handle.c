@@ -45,7 +45,7 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
 {
     cl_referral *content = &q->u.publish;
     cl_publish_result *out = &rep->u.publish;
-    int rc = cl_referral_validate(content, op->err, out);
+    int rc = cl_request_validate(q, op->err, out); /* names the full path */
     if (rc != CL_OK)
         return rc;
     rc = cl_natural_check(op->t, op->who, content, q->body_hash, out, op->err);
@@ -83,7 +83,7 @@ int cl_handle_publish_plan(cl_op *op, cl_request *q, cl_reply *rep)
 {
     int rc = cl_core_plan_authority(op->who, op->err);
     if (rc == CL_OK)
-        rc = cl_plan_validate(&q->u.plan, op->err, &rep->u.publish);
+        rc = cl_request_validate(q, op->err, &rep->u.publish);
     if (rc == CL_OK)
         rc = cl_core_publish_plan(op->t, &op->cfg->match, &op->cfg->route,
                                   op->who, &q->u.plan, op->now, &rep->u.publish,
@@ -95,7 +95,7 @@ int cl_handle_import_person(cl_op *op, cl_request *q, cl_reply *rep)
 {
     cl_publish_result warn;
     memset(&warn, 0, sizeof(warn));
-    int rc = cl_import_validate(&q->u.import, op->err, &warn);
+    int rc = cl_request_validate(q, op->err, &warn);
     rep->u.import.n_warnings = warn.n_warnings;
     memcpy(rep->u.import.warnings, warn.warnings, sizeof(warn.warnings));
     if (rc == CL_OK)

@@ -267,6 +267,48 @@ static void test_refusal_after_parked_receive(void **state)
 }
 
 /* The recommended message-id derivation, as documented. */
+/* A refusal raised by validation after decoding names the field by its
+ * full path in the Envelope, as a decoder refusal does: what an
+ * integration engineer greps their message builder for. */
+static void test_refusals_name_full_path(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp");
+    cl_request *q =
+        th_referral("PATH-0001", "Ann", "Green", "1990-02-03", "9434765870");
+    cl_reply rep;
+    q->u.publish.n_related = 2;
+    CL_COPY(q->u.publish.related[0].person.given, "Tom");
+    CL_COPY(q->u.publish.related[0].person.family, "Green");
+    q->u.publish.related[0].rel = 2; /* child */
+    CL_COPY(q->u.publish.related[1].person.given, "Sue");
+    CL_COPY(q->u.publish.related[1].person.family, "Green");
+    s_publish(gp, q, &rep); /* related[1] says not what Sue is to Ann */
+    assert_int_equal(rep.status, CL_STATUS_INVALID);
+    assert_non_null(
+        strstr(rep.error, "publish_referral.referral.related[1].relationship"));
+    cl_reply_clear(&rep);
+
+    q->u.publish.n_related = 0;
+    s_publish(gp, q, &rep);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    cl_request *fix = calloc(1, sizeof(*fix));
+    fix->kind = CL_REQ_CORRECT_REFERRAL;
+    CL_COPY(fix->u.rectify.reference, "PATH-0001");
+    CL_COPY(fix->u.rectify.reason, "a carer was left out");
+    fix->u.rectify.referral.n_related = 1;
+    CL_COPY(fix->u.rectify.referral.related[0].person.given, "Sue");
+    s_publish(gp, fix, &rep);
+    assert_int_equal(rep.status, CL_STATUS_INVALID);
+    assert_non_null(
+        strstr(rep.error, "correct_referral.referral.related[0].relationship"));
+    cl_reply_clear(&rep);
+    free(fix);
+    free(q);
+    cl_client_close(&gp);
+}
+
 static void test_msgid_vectors(void **state)
 {
     (void)state;
@@ -293,6 +335,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_natural_idempotency,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_created_ids_in_own_fields,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_refusals_name_full_path,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_refusal_after_parked_receive,
                                         th_setup_daemon, th_teardown_daemon),

@@ -208,9 +208,12 @@ int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
         *m = s->r;
         m->subject = rec.p;
         m->n_related = 0;
-        if ((rc = s_patch(m, &r->referral, &subject_changed, err)) != CL_OK ||
-            (rc = cl_referral_validate(m, err, out)) != CL_OK)
+        if ((rc = s_patch(m, &r->referral, &subject_changed, err)) != CL_OK)
             goto out;
+        if ((rc = cl_referral_validate(m, err, out)) != CL_OK) {
+            cl_model_refusal_at(err, "correct_referral.referral");
+            goto out;
+        }
         if (strcmp(m->agency_ref, s->r.agency_ref) != 0 &&
             (rc = s_reindex(t, caller, ref_id, s->r.agency_ref, m->agency_ref,
                             err)) != CL_OK)

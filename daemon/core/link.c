@@ -425,57 +425,29 @@ static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
     free(p);
 }
 
-static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
-                   int64_t now, s_weights *w)
+/* u from random pairs of records not already known to be one person
+ * (pairs: how many the sample has); hh_u: how often two people of one
+ * name share a place (in a real population, families live together). */
+static void s_train_u(const s_sample *s, const cl_match_config *mc,
+                      uint64_t pairs, s_weights *w, double u[CL_W_COUNT],
+                      double hh_u[2])
 {
-    uint64_t records = 0;
-    s_sample s = {0};
-    s_gamma *g = NULL;
-    int rc = cl_store_counter(t, "record", &records);
-    memset(w, 0, sizeof(*w));
-    w->trained_at = now;
-    if (rc != CL_OK)
-        return rc;
-    s.cap = want ? (want < S_SAMPLE_MAX ? want : S_SAMPLE_MAX) : S_SAMPLE;
-    s.stride = records > s.cap ? (records + s.cap - 1) / s.cap : 1;
-    s.t = t;
-    s.p = calloc(s.cap + 1, sizeof(cl_person));
-    s.pid = calloc(s.cap + 1, sizeof(uint64_t));
-    s.rid = calloc(s.cap + 1, sizeof(uint64_t));
-    if (!s.p || !s.pid || !s.rid) {
-        rc = CL_ERR_NOMEM;
-        goto out;
-    }
-    rc = cl_store_scan(t, CL_DB_RECORD, NULL, 0, s_sample_one, &s);
-    if (rc > 0)
-        rc = CL_OK;
-    if (rc != CL_OK)
-        goto out;
-    w->sampled = s.n;
-    if (s.n < 50) {
-        rc = CL_ERR_INVALID; /* too few records to learn from */
-        goto out;
-    }
-    /* u: random pairs of records not already known to be one person */
-    double cnt[CL_W_COUNT] = {0}, tot[S_FIELDS] = {0}, hh_u[2] = {0};
+    double cnt[CL_W_COUNT] = {0}, tot[S_FIELDS] = {0};
     /* a fixed seed: the same store trains to the same weights, so that a
      * partnership measuring its own sample gets the same figures twice */
     s_rng r = {0x9e3779b97f4a7c15ull};
-    uint64_t pairs = (uint64_t)s.n * (s.n - 1) / 2;
     uint64_t want_pairs = pairs < S_RANDOM_PAIRS ? pairs : S_RANDOM_PAIRS;
     for (uint64_t k = 0; k < want_pairs; k++) {
-        size_t a = (size_t)(s_next(&r) % s.n), b = (size_t)(s_next(&r) % s.n);
-        if (a == b || s.pid[a] == s.pid[b])
+        size_t a = (size_t)(s_next(&r) % s->n), b = (size_t)(s_next(&r) % s->n);
+        if (a == b || s->pid[a] == s->pid[b])
             continue;
         int lv[CL_MATCH_NFIELDS];
-        (void)cl_match_levels(mc, &s.p[a], &s.p[b], lv);
+        (void)cl_match_levels(mc, &s->p[a], &s->p[b], lv);
         for (int f = 0; f < S_FIELDS; f++)
             if (lv[f] >= 0) {
                 cnt[lv[f]]++;
                 tot[f]++;
             }
-        /* two people of one name: how often do they share a place? (in
-         * a real population, families live together) */
         int place = cl_match_kin(lv) ? cl_match_place(lv) : 0;
         if (place) {
             hh_u[0] += place == 2;
@@ -483,10 +455,8 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
         }
         w->random_pairs++;
     }
-    double u[CL_W_COUNT], m0[CL_W_COUNT];
     for (int l = 0; l < CL_W_COUNT; l++) {
         int f = cl_match_level_field((cl_weight_id)l);
-        m0[l] = mc->m[l];
         u[l] = mc->u[l];
         if (f < 0 || f >= S_FIELDS || tot[f] < 1000)
             continue;
@@ -494,25 +464,32 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
         u[l] = (cnt[l] + 0.5) / (tot[f] + 1.0);
         w->u[l] = u[l];
     }
-    /* m from pairs the store knows are one person by an identifier that
-     * says nothing about the other fields (the same NHS or CHI number):
-     * where there are enough of them they are a better teacher than EM,
-     * which can take the members of one household for one person */
-    double lab[CL_W_COUNT] = {0}, labtot[S_FIELDS] = {0}, hh_lab[2] = {0};
+}
+
+/* m0, the m that EM starts from (or keeps, *use_labels): from pairs the
+ * store knows are one person by an identifier that says nothing about the
+ * other fields (the same NHS or CHI number). Where there are enough of
+ * them they are a better teacher than EM, which can take the members of
+ * one household for one person. */
+static int s_train_labels(cl_txn *t, const s_sample *s,
+                          const cl_match_config *mc, double m0[CL_W_COUNT],
+                          double hh_lab[2], bool *use_labels)
+{
+    double lab[CL_W_COUNT] = {0}, labtot[S_FIELDS] = {0};
     size_t labelled = 0;
-    for (size_t i = 0; i < s.n && rc == CL_OK; i++) {
+    for (int l = 0; l < CL_W_COUNT; l++)
+        m0[l] = mc->m[l];
+    for (size_t i = 0; i < s->n; i++) {
         cl_person other;
-        if (!s.p[i].nhs[0] && !s.p[i].chi[0])
+        if (!s->p[i].nhs[0] && !s->p[i].chi[0])
             continue;
-        rc = cl_core__ident_partner(t, s.rid[i], &s.p[i], &other);
-        if (rc == CL_ERR_NOT_FOUND) {
-            rc = CL_OK;
+        int rc = cl_core__ident_partner(t, s->rid[i], &s->p[i], &other);
+        if (rc == CL_ERR_NOT_FOUND)
             continue;
-        }
         if (rc != CL_OK)
-            break;
+            return rc;
         int lv[CL_MATCH_NFIELDS];
-        (void)cl_match_levels(mc, &s.p[i], &other, lv);
+        (void)cl_match_levels(mc, &s->p[i], &other, lv);
         sodium_memzero(&other, sizeof(other));
         for (int f = 0; f < S_FIELDS; f++)
             if (lv[f] >= 0) {
@@ -526,34 +503,39 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
         }
         labelled++;
     }
-    if (rc != CL_OK)
-        goto out;
-    bool use_labels = labelled >= 200;
-    if (use_labels) {
-        for (int l = 0; l < CL_W_COUNT; l++) {
-            int f = cl_match_level_field((cl_weight_id)l);
-            if (f < 0 || f >= S_FIELDS || labtot[f] < 50)
-                continue;
-            m0[l] = (lab[l] + 0.5 * mc->m[l]) / (labtot[f] + 0.5);
-        }
+    *use_labels = labelled >= 200;
+    for (int l = 0; *use_labels && l < CL_W_COUNT; l++) {
+        int f = cl_match_level_field((cl_weight_id)l);
+        if (f < 0 || f >= S_FIELDS || labtot[f] < 50)
+            continue;
+        m0[l] = (lab[l] + 0.5 * mc->m[l]) / (labtot[f] + 0.5);
     }
-    /* m: EM over each blocking pass */
-    double msum[CL_W_COUNT] = {0}, mden[CL_W_COUNT] = {0}, dob_matches = 0;
-    double hh_m[2] = {0};
-    for (int pass = 0; pass < 3 && rc == CL_OK; pass++) {
+    return CL_OK;
+}
+
+/* m: EM over each blocking pass, into w; *dob_matches: the matches the
+ * first pass (same date of birth) estimates. */
+static int s_train_em(const s_sample *s, const cl_match_config *mc,
+                      const double u[CL_W_COUNT], const double m0[CL_W_COUNT],
+                      bool use_labels, s_weights *w, double hh_m[2],
+                      double *dob_matches)
+{
+    double msum[CL_W_COUNT] = {0}, mden[CL_W_COUNT] = {0};
+    for (int pass = 0; pass < 3; pass++) {
+        s_gamma *g = NULL;
         size_t n = 0;
         double matches = 0;
-        if ((rc = s_pass_pairs(&s, pass, mc, &g, &n)) != CL_OK)
-            break;
+        int rc = s_pass_pairs(s, pass, mc, &g, &n);
+        if (rc != CL_OK) {
+            free(g);
+            return rc;
+        }
         w->blocked_pairs += n;
         s_em(g, n, pass, u, m0, use_labels, msum, mden, &matches, hh_m);
         if (pass == 0)
-            dob_matches = matches;
+            *dob_matches = matches;
         free(g);
-        g = NULL;
     }
-    if (rc != CL_OK)
-        goto out;
     for (int l = 0; l < CL_W_COUNT; l++) {
         int f = cl_match_level_field((cl_weight_id)l);
         if (f < 0 || f >= S_FIELDS || mden[l] < 5 || w->u[l] <= 0)
@@ -561,7 +543,16 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
         w->m[l] = msum[l] / mden[l];
         w->trained[l] = true;
     }
-    /* the levels of one field share out m: normalise what was estimated */
+    return CL_OK;
+}
+
+/* What EM left: the levels of one field share out m (normalise what was
+ * estimated), household.shared, and the prior. */
+static void s_train_finish(const cl_match_config *mc, const double *m0,
+                           bool use_labels, const double hh_lab[2],
+                           double hh_m[2], const double hh_u[2],
+                           double dob_matches, uint64_t pairs, s_weights *w)
+{
     for (int f = 0; f < S_FIELDS; f++) {
         double sum = 0;
         bool any = false;
@@ -592,13 +583,55 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
         w->prior = dob_matches / m_dob / (double)pairs;
     if (!(w->prior > 0 && w->prior < 0.5))
         w->prior = 0; /* not estimable: keep the prior in use */
+}
+
+static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
+                   int64_t now, s_weights *w)
+{
+    uint64_t records = 0;
+    s_sample s = {0};
+    int rc = cl_store_counter(t, "record", &records);
+    memset(w, 0, sizeof(*w));
+    w->trained_at = now;
+    if (rc != CL_OK)
+        return rc;
+    s.cap = want ? (want < S_SAMPLE_MAX ? want : S_SAMPLE_MAX) : S_SAMPLE;
+    s.stride = records > s.cap ? (records + s.cap - 1) / s.cap : 1;
+    s.t = t;
+    s.p = calloc(s.cap + 1, sizeof(cl_person));
+    s.pid = calloc(s.cap + 1, sizeof(uint64_t));
+    s.rid = calloc(s.cap + 1, sizeof(uint64_t));
+    if (!s.p || !s.pid || !s.rid) {
+        rc = CL_ERR_NOMEM;
+        goto out;
+    }
+    rc = cl_store_scan(t, CL_DB_RECORD, NULL, 0, s_sample_one, &s);
+    if (rc > 0)
+        rc = CL_OK;
+    if (rc != CL_OK)
+        goto out;
+    w->sampled = s.n;
+    if (s.n < 50) {
+        rc = CL_ERR_INVALID; /* too few records to learn from */
+        goto out;
+    }
+    uint64_t pairs = (uint64_t)s.n * (s.n - 1) / 2;
+    double u[CL_W_COUNT], m0[CL_W_COUNT], dob_matches = 0;
+    double hh_u[2] = {0}, hh_lab[2] = {0}, hh_m[2] = {0};
+    bool use_labels = false;
+    s_train_u(&s, mc, pairs, w, u, hh_u);
+    if ((rc = s_train_labels(t, &s, mc, m0, hh_lab, &use_labels)) != CL_OK ||
+        (rc = s_train_em(&s, mc, u, m0, use_labels, w, hh_m, &dob_matches)) !=
+            CL_OK)
+        goto out;
+    s_train_finish(mc, m0, use_labels, hh_lab, hh_m, hh_u, dob_matches, pairs,
+                   w);
 out:
     if (s.p)
         sodium_memzero(s.p, (s.cap + 1) * sizeof(cl_person));
     free(s.p);
     free(s.pid);
     free(s.rid);
-    free(g);
     return rc;
 }
 

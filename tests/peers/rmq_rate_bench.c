@@ -101,6 +101,44 @@ typedef struct {
     double cpu_dummy;
 } pub_t;
 
+static int is_confirm(const amqp_frame_t *f)
+{
+    return f->frame_type == AMQP_FRAME_METHOD &&
+           (f->payload.method.id == AMQP_BASIC_ACK_METHOD ||
+            f->payload.method.id == AMQP_BASIC_NACK_METHOD);
+}
+
+/* A publisher confirm (ack or nack, one tag or every tag up to it): the
+ * latency of each message it confirms; *low moves past what is done. */
+static void on_confirm(pub_t *p, const amqp_frame_t *f, double t, long sent,
+                       char *done, const double *tsend, long *low)
+{
+    uint64_t tag;
+    int multiple, nack = f->payload.method.id == AMQP_BASIC_NACK_METHOD;
+    if (nack) {
+        amqp_basic_nack_t *m = f->payload.method.decoded;
+        tag = m->delivery_tag;
+        multiple = m->multiple;
+    } else {
+        amqp_basic_ack_t *m = f->payload.method.decoded;
+        tag = m->delivery_tag;
+        multiple = m->multiple;
+    }
+    long idx = (long)tag - 1; /* delivery tags start at 1 */
+    long from = multiple ? *low : idx;
+    for (long k = from; k <= idx && k < sent; k++) {
+        if (!done[k]) {
+            done[k] = 1;
+            p->lat[k] = t - tsend[k];
+            p->confirmed++;
+            if (nack)
+                p->nacked++;
+        }
+    }
+    while (*low < sent && done[*low])
+        (*low)++;
+}
+
 static void *publisher(void *arg)
 {
     pub_t *p = (pub_t *)arg;
@@ -180,35 +218,9 @@ static void *publisher(void *arg)
             fprintf(stderr, "wait_frame: %s\n", amqp_error_string2(rc));
             exit(4);
         }
-        double t = now_s();
-        if (f.frame_type == AMQP_FRAME_METHOD &&
-            (f.payload.method.id == AMQP_BASIC_ACK_METHOD ||
-             f.payload.method.id == AMQP_BASIC_NACK_METHOD)) {
-            uint64_t tag;
-            int multiple, nack = f.payload.method.id == AMQP_BASIC_NACK_METHOD;
-            if (nack) {
-                amqp_basic_nack_t *m = f.payload.method.decoded;
-                tag = m->delivery_tag;
-                multiple = m->multiple;
-            } else {
-                amqp_basic_ack_t *m = f.payload.method.decoded;
-                tag = m->delivery_tag;
-                multiple = m->multiple;
-            }
-            long idx = (long)tag - 1; /* delivery tags start at 1 */
-            long from = multiple ? low : idx;
-            for (long k = from; k <= idx && k < sent; k++) {
-                if (!done[k]) {
-                    done[k] = 1;
-                    p->lat[k] = t - tsend[k];
-                    p->confirmed++;
-                    if (nack)
-                        p->nacked++;
-                }
-            }
-            while (low < sent && done[low])
-                low++;
-        } else if (f.frame_type == AMQP_FRAME_METHOD) {
+        if (is_confirm(&f))
+            on_confirm(p, &f, now_s(), sent, done, tsend, &low);
+        else if (f.frame_type == AMQP_FRAME_METHOD) {
             fprintf(stderr, "pub %d: unexpected method 0x%08x\n", p->id,
                     f.payload.method.id);
             exit(5);

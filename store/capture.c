@@ -32,97 +32,7 @@
  * Sub-databases are named, not numbered, so a batch means the same to a
  * build that added sub-databases in another order.
  */
-#define S_BATCH_MAGIC  "CLB1"
-#define S_BATCH_HEADER 16
-#define S_BATCH_MAC    32
-#define S_KEY_MAX      511 /* LMDB's default largest key */
 
-int cl_store__capture_new(cl_store__capture **out)
-{
-    cl_store__capture *c = calloc(1, sizeof(*c));
-    if (!c)
-        return CL_ERR_NOMEM;
-    c->cap = 4096;
-    c->buf = malloc(c->cap);
-    if (!c->buf) {
-        free(c);
-        return CL_ERR_NOMEM;
-    }
-    memcpy(c->buf, S_BATCH_MAGIC, 4);
-    memset(c->buf + 4, 0, S_BATCH_HEADER - 4);
-    c->len = S_BATCH_HEADER;
-    *out = c;
-    return CL_OK;
-}
-
-void cl_store__capture_free(cl_store__capture **cp)
-{
-    if (!*cp)
-        return;
-    free((*cp)->buf);
-    free(*cp);
-    *cp = NULL;
-}
-
-/* A child ended without its changes: forget what it recorded. */
-void cl_store__capture_truncate(cl_txn *t)
-{
-    if (!t->cap)
-        return;
-    t->cap->len = t->cap_mark;
-    t->cap->count = t->cap_count;
-}
-
-void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
-                           size_t key_len, const void *val, size_t val_len)
-{
-    cl_store__capture *c = t->cap;
-    if (!c || c->err)
-        return;
-    size_t name_len = strlen(cl_store__dbs[db].name);
-    size_t need = 1 + 1 + name_len + 2 + key_len +
-                  (op == CL_STORE_OP_PUT ? 4 : 0) +
-                  (op == CL_STORE_OP_PUT ? val_len : 0);
-    if (key_len > S_KEY_MAX) {
-        c->err = CL_ERR_INVALID;
-        return;
-    }
-    if (c->len + need > c->cap) {
-        size_t ncap = c->cap;
-        while (c->len + need > ncap)
-            ncap *= 2;
-        uint8_t *nb = realloc(c->buf, ncap);
-        if (!nb) {
-            c->err = CL_ERR_NOMEM;
-            return;
-        }
-        c->buf = nb;
-        c->cap = ncap;
-    }
-    uint8_t *p = c->buf + c->len;
-    *p++ = (uint8_t)op;
-    *p++ = (uint8_t)name_len;
-    memcpy(p, cl_store__dbs[db].name, name_len);
-    p += name_len;
-    *p++ = (uint8_t)(key_len >> 8);
-    *p++ = (uint8_t)key_len;
-    memcpy(p, key, key_len);
-    p += key_len;
-    if (op == CL_STORE_OP_PUT) {
-        for (int i = 3; i >= 0; i--)
-            *p++ = (uint8_t)(val_len >> (8 * i));
-        if (val_len)
-            memcpy(p, val, val_len);
-        p += val_len;
-    }
-    c->len = (size_t)(p - c->buf);
-    c->count++;
-}
-
-/* --- change capture and apply -------------------------------------------- */
-
-/* Where the applied stream sequence lives: META, written outside the
- * capture (it is the node's position in the log, not part of a batch). */
 static const char s_applied_key[] = "repl:applied";
 
 void cl_store_capture(cl_store *s, bool on)
@@ -138,22 +48,22 @@ int cl_store_changes(cl_txn *t, uint64_t prev, const uint8_t **batch,
         return CL_ERR_INVALID;
     if (c->err)
         return c->err;
-    if (c->len + S_BATCH_MAC > c->cap) {
-        uint8_t *nb = realloc(c->buf, c->len + S_BATCH_MAC);
+    if (c->len + CL_CAP_BATCH_MAC > c->cap) {
+        uint8_t *nb = realloc(c->buf, c->len + CL_CAP_BATCH_MAC);
         if (!nb)
             return CL_ERR_NOMEM;
         c->buf = nb;
-        c->cap = c->len + S_BATCH_MAC;
+        c->cap = c->len + CL_CAP_BATCH_MAC;
     }
     uint32_t n = c->count;
     for (int i = 0; i < 4; i++)
         c->buf[4 + i] = (uint8_t)(n >> (8 * (3 - i)));
     for (int i = 0; i < 8; i++)
         c->buf[8 + i] = (uint8_t)(prev >> (8 * (7 - i)));
-    crypto_generichash(c->buf + c->len, S_BATCH_MAC, c->buf, c->len,
+    crypto_generichash(c->buf + c->len, CL_CAP_BATCH_MAC, c->buf, c->len,
                        t->store->keys->repl, CL_KEY_LEN);
     *batch = c->buf;
-    *len = c->len + S_BATCH_MAC; /* the MAC is rewritten on each call */
+    *len = c->len + CL_CAP_BATCH_MAC; /* the MAC is rewritten on each call */
     *count = n;
     return CL_OK;
 }
@@ -208,11 +118,12 @@ static int s_db_by_name(const uint8_t *name, size_t len)
 static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
                            uint64_t seq)
 {
-    uint8_t mac[S_BATCH_MAC];
+    uint8_t mac[CL_CAP_BATCH_MAC];
     uint64_t prev = 0;
-    if (len < S_BATCH_HEADER + S_BATCH_MAC || memcmp(b, S_BATCH_MAGIC, 4))
+    if (len < CL_CAP_BATCH_HEADER + CL_CAP_BATCH_MAC ||
+        memcmp(b, CL_CAP_BATCH_MAGIC, 4))
         return CL_ERR_CORRUPT;
-    len -= S_BATCH_MAC;
+    len -= CL_CAP_BATCH_MAC;
     crypto_generichash(mac, sizeof(mac), b, len, t->store->keys->repl,
                        CL_KEY_LEN);
     if (crypto_verify_32(mac, b + len) != 0)
@@ -223,7 +134,7 @@ static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
         return CL_ERR_CORRUPT; /* a genuine batch replayed elsewhere */
     uint32_t n = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
                  (uint32_t)b[6] << 8 | b[7];
-    size_t off = S_BATCH_HEADER;
+    size_t off = CL_CAP_BATCH_HEADER;
     for (uint32_t i = 0; i < n; i++) {
         if (len - off < 2)
             return CL_ERR_CORRUPT;
@@ -239,7 +150,7 @@ static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
         off += name_len;
         size_t key_len = (size_t)b[off] << 8 | b[off + 1];
         off += 2;
-        if (key_len == 0 || key_len > S_KEY_MAX || len - off < key_len)
+        if (key_len == 0 || key_len > CL_CAP_KEY_MAX || len - off < key_len)
             return CL_ERR_CORRUPT;
         MDB_val k = {key_len, (void *)(b + off)};
         off += key_len;

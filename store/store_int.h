@@ -104,4 +104,15 @@ void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
 CL_NODISCARD int cl_store__floor_load(cl_store *s, const char *dir);
 CL_NODISCARD int cl_store__floor_apply(cl_store *s, cl_txn *t);
 
+/* store.c, for open.c: authenticate every index row of a store written
+ * before rows were, and build the digests, once, in transaction t. */
+CL_NODISCARD int cl_store__ix_upgrade(cl_txn *t);
+
+/* The change batch (capture.c, caprec.c): magic, header and MAC lengths,
+ * and the longest key LMDB takes by default. */
+#define CL_CAP_BATCH_MAGIC  "CLB1"
+#define CL_CAP_BATCH_HEADER 16
+#define CL_CAP_BATCH_MAC    32
+#define CL_CAP_KEY_MAX      511 /* LMDB's default largest key */
+
 #endif

@@ -1,0 +1,99 @@
+/*
+ * caprec: recording a transaction's physical changes as it makes them
+ * (see capture.c for the batch format, replay and the digest). Called by
+ * the transaction code; calls nothing else of the store's.
+ */
+#include "store.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+int cl_store__capture_new(cl_store__capture **out)
+{
+    cl_store__capture *c = calloc(1, sizeof(*c));
+    if (!c)
+        return CL_ERR_NOMEM;
+    c->cap = 4096;
+    c->buf = malloc(c->cap);
+    if (!c->buf) {
+        free(c);
+        return CL_ERR_NOMEM;
+    }
+    memcpy(c->buf, CL_CAP_BATCH_MAGIC, 4);
+    memset(c->buf + 4, 0, CL_CAP_BATCH_HEADER - 4);
+    c->len = CL_CAP_BATCH_HEADER;
+    *out = c;
+    return CL_OK;
+}
+
+void cl_store__capture_free(cl_store__capture **cp)
+{
+    if (!*cp)
+        return;
+    free((*cp)->buf);
+    free(*cp);
+    *cp = NULL;
+}
+
+/* A child ended without its changes: forget what it recorded. */
+void cl_store__capture_truncate(cl_txn *t)
+{
+    if (!t->cap)
+        return;
+    t->cap->len = t->cap_mark;
+    t->cap->count = t->cap_count;
+}
+
+void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
+                           size_t key_len, const void *val, size_t val_len)
+{
+    cl_store__capture *c = t->cap;
+    if (!c || c->err)
+        return;
+    size_t name_len = strlen(cl_store__dbs[db].name);
+    size_t need = 1 + 1 + name_len + 2 + key_len +
+                  (op == CL_STORE_OP_PUT ? 4 : 0) +
+                  (op == CL_STORE_OP_PUT ? val_len : 0);
+    if (key_len > CL_CAP_KEY_MAX) {
+        c->err = CL_ERR_INVALID;
+        return;
+    }
+    if (c->len + need > c->cap) {
+        size_t ncap = c->cap;
+        while (c->len + need > ncap)
+            ncap *= 2;
+        uint8_t *nb = realloc(c->buf, ncap);
+        if (!nb) {
+            c->err = CL_ERR_NOMEM;
+            return;
+        }
+        c->buf = nb;
+        c->cap = ncap;
+    }
+    uint8_t *p = c->buf + c->len;
+    *p++ = (uint8_t)op;
+    *p++ = (uint8_t)name_len;
+    memcpy(p, cl_store__dbs[db].name, name_len);
+    p += name_len;
+    *p++ = (uint8_t)(key_len >> 8);
+    *p++ = (uint8_t)key_len;
+    memcpy(p, key, key_len);
+    p += key_len;
+    if (op == CL_STORE_OP_PUT) {
+        for (int i = 3; i >= 0; i--)
+            *p++ = (uint8_t)(val_len >> (8 * i));
+        if (val_len)
+            memcpy(p, val, val_len);
+        p += val_len;
+    }
+    c->len = (size_t)(p - c->buf);
+    c->count++;
+}
+
+/* --- change capture and apply -------------------------------------------- */
+
+/* Where the applied stream sequence lives: META, written outside the
+ * capture (it is the node's position in the log, not part of a batch). */

@@ -1,0 +1,166 @@
+/*
+ * open: opening and closing a store: the LMDB environment and its
+ * sub-databases, the keys derived from the master key, the key check, the
+ * one-time upgrades and the id floor. Above the transaction code
+ * (store.c) and the id floor (idfloor.c); nothing below calls it.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "seal.h"
+#include "store_int.h"
+
+static const char s_keycheck[] = "caselink keycheck v1";
+
+/* --- open / close --------------------------------------------------------- */
+
+static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
+{
+    s->keys = sodium_malloc(sizeof(*s->keys));
+    if (!s->keys)
+        return CL_ERR_NOMEM;
+    for (uint32_t v = 1; v <= CL_STORE_KEY_VERSIONS; v++)
+        crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v, "cl-data_",
+                                   master);
+    crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
+                               master);
+    crypto_kdf_derive_from_key(s->keys->repl, CL_KEY_LEN, 1, "cl-repl_",
+                               master);
+    crypto_kdf_derive_from_key(s->keys->ix_mac, CL_KEY_LEN, 1, "cl-ixmac",
+                               master);
+    crypto_kdf_derive_from_key(s->keys->ix_enc, CL_KEY_LEN, 1, "cl-ixenc",
+                               master);
+    uint8_t seed[crypto_sign_SEEDBYTES];
+    crypto_kdf_derive_from_key(seed, sizeof(seed), 1, "cl-audit", master);
+    crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
+    sodium_memzero(seed, sizeof(seed));
+    sodium_mprotect_readonly(s->keys);
+    return CL_OK;
+}
+
+/* Open every sub-database and check (or plant) the key check value. */
+static int s_init_dbs(cl_store *s)
+{
+    cl_txn *t = NULL;
+    uint8_t buf[64];
+    size_t len;
+    int rc = cl_store_begin(&t, s, NULL, true);
+    if (rc != CL_OK)
+        return rc;
+    for (int i = 0; i < CL_DB_COUNT; i++) {
+        if (!cl_store__dbs[i].name) { /* a programming error: refuse to run */
+            rc = CL_ERR_INTERNAL;
+            goto out;
+        }
+        int mrc =
+            mdb_dbi_open(t->txn, cl_store__dbs[i].name, MDB_CREATE, &s->dbi[i]);
+        if (mrc != MDB_SUCCESS) {
+            rc = cl_store__mdb_err(mrc);
+            goto out;
+        }
+    }
+    rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10, buf,
+                          sizeof(buf), &len);
+    if (rc == CL_OK && len == 4)
+        s->key_version = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                         (uint32_t)buf[2] << 8 | buf[3];
+    else if (rc == CL_ERR_NOT_FOUND)
+        s->key_version = 1;
+    else
+        goto out;
+    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"retired", 7, buf,
+                         sizeof(buf), &len) == CL_OK &&
+        len == 4)
+        s->retired = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                     (uint32_t)buf[2] << 8 | buf[3];
+    if (s->key_version == 0 || s->key_version > CL_STORE_KEY_VERSIONS) {
+        rc = CL_ERR_CORRUPT;
+        goto out;
+    }
+    /* The key check lives in the idempotency db under a reserved key so
+     * that it is sealed like any value. */
+    rc = cl_store_get(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8, buf,
+                      sizeof(buf), &len);
+    if (rc == CL_ERR_NOT_FOUND) {
+        rc = cl_store_put(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8,
+                          (const uint8_t *)s_keycheck, sizeof(s_keycheck));
+    } else if (rc == CL_ERR_CORRUPT ||
+               (rc == CL_OK && (len != sizeof(s_keycheck) ||
+                                memcmp(buf, s_keycheck, len) != 0))) {
+        rc = CL_ERR_KEY;
+        goto out;
+    }
+    if (rc == CL_OK)
+        rc = cl_store__ix_upgrade(t);
+    if (rc == CL_OK)
+        rc = cl_store__floor_apply(s, t);
+    if (rc == CL_OK)
+        rc = cl_store_commit(&t);
+out:
+    cl_store_abort(&t);
+    return rc;
+}
+
+int cl_store_open(cl_store **out, const char *dir,
+                  const uint8_t master[CL_MASTER_KEY_LEN], size_t map_bytes)
+{
+    int rc;
+    int dead = 0;
+    cl_store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return CL_ERR_NOMEM;
+    cl_seal_nonces_init(&s->nonces);
+    if ((rc = s_derive(s, master)) != CL_OK)
+        goto fail;
+    rc = mdb_env_create(&s->env);
+    if (rc != MDB_SUCCESS) {
+        rc = cl_store__mdb_err(rc);
+        goto fail;
+    }
+    s->map_bytes = map_bytes;
+    mdb_env_set_maxdbs(s->env, CL_DB_COUNT + 4);
+    mdb_env_set_mapsize(s->env, map_bytes);
+    mdb_env_set_maxreaders(s->env, 126);
+    rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
+    if (rc != MDB_SUCCESS) {
+        rc = rc == EACCES || rc == EROFS || rc == EPERM ? CL_ERR_PERM
+             : rc == ENOENT                             ? CL_ERR_IO
+                                                        : cl_store__mdb_err(rc);
+        goto fail;
+    }
+    MDB_envinfo info;
+    if (mdb_env_info(s->env, &info) == MDB_SUCCESS &&
+        info.me_mapsize > s->map_bytes)
+        s->map_bytes = info.me_mapsize;
+    mdb_reader_check(s->env, &dead);
+    if ((rc = cl_store__floor_load(s, dir)) != CL_OK)
+        goto fail;
+    if ((rc = s_init_dbs(s)) != CL_OK)
+        goto fail;
+    *out = s;
+    return CL_OK;
+fail:
+    cl_store_close(&s);
+    return rc;
+}
+
+void cl_store_close(cl_store **sp)
+{
+    if (!sp || !*sp)
+        return;
+    cl_store *s = *sp;
+    if (s->env)
+        mdb_env_close(s->env);
+    sodium_free(s->keys);
+    free(s);
+    *sp = NULL;
+}

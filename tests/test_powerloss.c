@@ -575,9 +575,19 @@ static void s_record(th_daemon *d, const char *sdir, const char *logp)
     setenv("LD_PRELOAD", CL_CRASHREC_SO, 1);
     setenv("CL_CRASHREC_DIR", sdir, 1);
     setenv("CL_CRASHREC_LOG", logp, 1);
-    /* an ASan build: the recorder is not instrumented and comes first */
-    setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 0);
+    /* an ASan build: the recorder is not instrumented and comes first
+     * (added to whatever options the test preset set) */
+    const char *was = getenv("ASAN_OPTIONS");
+    char *saved = was ? strdup(was) : NULL, opts[512];
+    snprintf(opts, sizeof(opts), "%s%sverify_asan_link_order=0",
+             saved ? saved : "", saved && saved[0] ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
     th_start(d, NULL);
+    if (saved)
+        setenv("ASAN_OPTIONS", saved, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    free(saved);
     unsetenv("LD_PRELOAD");
     unsetenv("CL_CRASHREC_DIR");
     unsetenv("CL_CRASHREC_LOG");

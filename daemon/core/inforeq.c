@@ -83,7 +83,7 @@ static void s_earlier_dec(cl_dec *d, cl_request_state *a, uint32_t *total)
     uint32_t n = cl_dec_u32(d);
     if (n == 0 || d->bad)
         return;
-    if (n > S_ANSWERS_MAX - *total) {
+    if (*total > S_ANSWERS_MAX || n > S_ANSWERS_MAX - *total) {
         d->bad = true;
         return;
     }

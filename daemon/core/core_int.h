@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "core.h"
+#include "idset.h"
 
 /* The person named by id or by NHS/CHI number; CL_ERR_NOT_FOUND or
  * CL_ERR_INVALID with err. */
@@ -142,17 +143,6 @@ CL_NODISCARD int cl_core__identity_corroborated(cl_txn *t, uint64_t pid,
 CL_NODISCARD int cl_core__referral_person(cl_txn *t, const char *reference,
                                           uint64_t *pid);
 
-/* A set of ids (people, referrals): add, then done to sort and dedupe,
- * then has. Owned array, freed with cl_core__ids_free. */
-typedef struct cl_ids {
-    uint64_t *v;
-    size_t n, cap;
-} cl_ids;
-CL_NODISCARD int cl_core__ids_add(cl_ids *s, uint64_t id);
-void cl_core__ids_done(cl_ids *s);
-bool cl_core__ids_has(const cl_ids *s, uint64_t id);
-void cl_core__ids_free(cl_ids *s);
-
 /* Retention: the people each module's records keep live (dp.c asks).
  * core.c: holders of a plan in force or ended on or after `since`
  *         (YYYY-MM-DD), and the people linked to them. */
@@ -169,12 +159,7 @@ CL_NODISCARD int cl_core__requests_live(cl_txn *t, cl_ids *keep);
 /* Purge, module by module, everything that names or describes person pid
  * (refs: the person's referral ids, for deliveries that name them). Each
  * adds the ids it removes that a stored reply may carry ("REQ-...") to
- * names (NUL-separated, see dp.c). */
-typedef struct cl_names {
-    char *buf; /* "CL-00000001\0REQ-00000002\0..." */
-    size_t len, cap;
-} cl_names;
-CL_NODISCARD int cl_core__names_add(cl_names *n, const char *s);
+ * names (NUL-separated, see idset.h). */
 CL_NODISCARD int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs);
 CL_NODISCARD int cl_core__route_purge(cl_txn *t, uint64_t pid,
                                       const cl_ids *refs, cl_names *names);

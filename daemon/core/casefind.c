@@ -2,7 +2,7 @@
  * casefind: finding people for a coordinator: ranked candidates for a
  * description, and case finding (high-level users of one agency known to
  * few others), with aggregate counts under the threshold suppressed.
- * Calls records, linkfind and caseview's break-glass check only.
+ * Calls records, linkfind and the break-glass check (purpose.c) only.
  */
 #include "casefind.h"
 
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "caseview.h"
+#include "purpose.h"
 #include "core_int.h"
 #include "linkfind.h"
 #include "records.h"

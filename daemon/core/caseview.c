@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core_int.h"
+#include "purpose.h"
 #include "intake.h"
 #include "plan.h"
 #include "records.h"
@@ -350,29 +351,6 @@ static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
     return rc;
 }
 
-/* A break-glass use: flagged in the audit note with its reason and
- * justification ("mdt_preparation: ..."), whether or not the rules are
- * met (a refused attempt is audited too). false with err if not. */
-bool cl_caseview_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
-                             const char *field, char err[CL_ERROR_SZ])
-{
-    if (note) {
-        note->break_glass = true;
-        snprintf(note->purpose, sizeof(note->purpose), "%s: %.900s",
-                 cl_access_name(reason), j);
-    }
-    return cl_break_glass_check(reason, j, field, err);
-}
-
-/* One answer for "not on the agenda" and "no such person" alike. */
-void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id)
-{
-    snprintf(err, CL_ERROR_SZ,
-             "this person is not on the agenda of %.64s; add them, or give a "
-             "justification",
-             review_id);
-}
-
 int cl_core_person_view(cl_txn *t, const cl_caller *caller,
                         const cl_get_person *q, cl_person_view *out,
                         cl_audit_note *note, char err[CL_ERROR_SZ])
@@ -515,22 +493,5 @@ int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
     }
     if (rc != CL_OK && rc != CL_ERR_INVALID)
         snprintf(err, CL_ERROR_SZ, "audit search failed: %s", cl_strerror(rc));
-    return rc;
-}
-
-int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
-                           char err[CL_ERROR_SZ])
-{
-    uint64_t id;
-    uint8_t k[16], why;
-    size_t len;
-    int rc = cl_records_mdt_id(t, review_id, &id, err);
-    if (rc != CL_OK)
-        return rc;
-    cl_records_key(k, id);
-    cl_records_key(k + 8, pid);
-    rc = cl_store_get_raw(t, CL_DB_AGENDA, k, 16, &why, 1, &len);
-    if (rc == CL_ERR_NOT_FOUND)
-        cl_caseview_not_on_agenda(err, review_id);
     return rc;
 }

@@ -13,13 +13,4 @@
 #include "core.h"
 #include "records.h"
 
-/* A break-glass use: flagged in the audit note with its reason and
- * justification ("mdt_preparation: ..."), whether or not the rules are
- * met (a refused attempt is audited too). false with err if not. */
-bool cl_caseview_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
-                             const char *field, char err[CL_ERROR_SZ]);
-
-/* One answer for "not on the agenda" and "no such person" alike. */
-void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id);
-
 #endif

@@ -285,11 +285,6 @@ CL_NODISCARD int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
                                        cl_audit_note *note,
                                        char err[CL_ERROR_SZ]);
 
-/* A case may be opened for review_id only if person pid is on that
- * review's agenda. CL_ERR_NOT_FOUND (with err) otherwise. */
-CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,
-                                        uint64_t pid, char err[CL_ERROR_SZ]);
-
 /* Everything held about one person, for an auditor: the case view with
  * withdrawn referrals, the history of changes, and who looked. */
 CL_NODISCARD int cl_core_subject_access(cl_txn *t, const cl_caller *caller,

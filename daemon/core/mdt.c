@@ -21,6 +21,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "purpose.h"
 
 #define S_VERSION 1
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "caseview.h"
+#include "purpose.h"
 #include "core_int.h"
 #include "records.h"
 

@@ -1,0 +1,29 @@
+/*
+ * purpose: why a person's case may be opened: the MDT review whose agenda
+ * they are on, or a break-glass reason and justification flagged in the
+ * audit note. Read by the case view, case finding and the MDT readers;
+ * calls records only.
+ */
+#ifndef CL_PURPOSE_H
+#define CL_PURPOSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core.h"
+
+/* A break-glass use: flagged in the audit note with its reason and
+ * justification ("mdt_preparation: ..."), whether or not the rules are
+ * met (a refused attempt is audited too). false with err if not. */
+bool cl_caseview_break_glass(cl_audit_note *note, uint8_t reason, const char *j,
+                             const char *field, char err[CL_ERROR_SZ]);
+
+/* One answer for "not on the agenda" and "no such person" alike. */
+void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id);
+
+/* A case may be opened for review_id only if person pid is on that
+ * review's agenda. CL_ERR_NOT_FOUND (with err) otherwise. */
+CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,
+                                        uint64_t pid, char err[CL_ERROR_SZ]);
+
+#endif

@@ -333,6 +333,23 @@ static bool s_pid_key(const s_fscan *c, const uint8_t *key, size_t len,
     return false;
 }
 
+/* Values that hold person ids in binary: the flag log's rows. */
+static bool s_pid_value(const s_fscan *c, size_t vlen, const char **what)
+{
+    if (c->db != CL_DB_FLAG_LOG)
+        return false;
+    for (int p = 0; p < 2; p++) {
+        uint8_t be[8];
+        for (int j = 0; j < 8; j++)
+            be[j] = (uint8_t)(c->pids[p] >> (56 - 8 * j));
+        if (memmem(c->buf, vlen, be, 8)) {
+            *what = p ? "Amy's id" : "Jane's id";
+            return true;
+        }
+    }
+    return false;
+}
+
 static int s_fscan_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_fscan *c = ctx;
@@ -349,7 +366,8 @@ static int s_fscan_one(void *ctx, const uint8_t *key, size_t len)
     if (rc != CL_OK)
         return rc;
     bool in_key = s_fhas(key, len, c, &what) || s_pid_key(c, key, len, &what);
-    if (in_key || s_fhas(c->buf, vlen, c, &what)) {
+    if (in_key || s_fhas(c->buf, vlen, c, &what) ||
+        s_pid_value(c, vlen, &what)) {
         snprintf(c->hit, sizeof(c->hit), "%s in a %s of sub-database %s", what,
                  in_key ? "key" : "value", cl_store_db_name(c->db));
         return 1;
@@ -499,6 +517,43 @@ static void s_family_not_stored(th_daemon *d)
     cl_store_close(&st);
 }
 
+/* The police are shown Jane's flag (her child's plan): a flag log row
+ * naming both. */
+static void s_family_flagged(cl_client *police)
+{
+    cl_request *r = dp_req(CL_REQ_FLAG_CHECK);
+    cl_reply rep;
+    CL_COPY(r->u.flag.person.nhs, NHS);
+    dp_ok(police, r, &rep);
+    assert_int_equal(rep.u.flag.n, 1);
+    cl_reply_clear(&rep);
+}
+
+/* The flag log keeps the disclosure (who was shown a flag, when) for the
+ * auditor, with the family redacted: no id of theirs, not even the
+ * plan's. */
+static void s_family_flag_redacted(th_daemon *d)
+{
+    cl_client *au = th_client(d, "auditor");
+    cl_request *r = dp_req(CL_REQ_FLAG_DISCLOSURES);
+    cl_reply rep;
+    dp_ok(au, r, &rep);
+    bool police = false;
+    assert_true(rep.u.flag_log.n >= 1);
+    for (size_t i = 0; i < rep.u.flag_log.n; i++) {
+        const cl_flag_disclosure *x = &rep.u.flag_log.v[i];
+        police |= !strcmp(x->agency, "Northshire Police");
+        if (strcmp(x->person_pid, "removed") ||
+            strcmp(x->child_pid, "removed") || strcmp(x->plan_id, "removed"))
+            fail_msg("flag log row %zu after the purge: %s shown %s (child "
+                     "%s) about %s",
+                     i, x->agency, x->plan_id, x->child_pid, x->person_pid);
+    }
+    assert_true(police);
+    cl_reply_clear(&rep);
+    cl_client_close(&au);
+}
+
 static void test_family_purge_leaves_nothing(void **state)
 {
     (void)state;
@@ -540,6 +595,7 @@ static void test_family_purge_leaves_nothing(void **state)
     /* the MDT's work on Jane: an old review */
     s_review_with(co, "2025-01-10", jane, mdt);
     s_family_mdt(co, police, jane, amy, mdt);
+    s_family_flagged(police);
     assert_int_equal(dp_status(co, ref1, CL_REFSTAT_ACCEPTED, "", 0),
                      CL_STATUS_OK);
     cl_request *r = dp_req(CL_REQ_CORRECT_REFERRAL);
@@ -565,6 +621,7 @@ static void test_family_purge_leaves_nothing(void **state)
     }
     assert_true(s_count_in(d.log, "idle but kept: 1 legal hold, 0 plan") == 1);
     s_family_gone(&d, mdt);
+    s_family_flag_redacted(&d);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
 
     s_family_not_stored(&d);

@@ -25,6 +25,7 @@
 
 #include "codec.h"
 #include "core_int.h"
+#include "flag.h"
 
 static const struct {
     cl_sar_cover cover;
@@ -357,6 +358,8 @@ int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
         if (rc == CL_OK)
             out->purged++;
     }
+    if (rc == CL_OK)
+        rc = cl_flag_purge(t, r.purge.v, r.purge.n);
     out->kept_hold = r.kept[S_HOLD];
     out->kept_plan = r.kept[S_PLAN];
     out->kept_agenda = r.kept[S_AGENDA];

@@ -25,6 +25,7 @@
  * Stored (plaintext before sealing):
  *   flag_log  at (8) || id (8) -> v1, agency, client, user id, user name,
  *             context, person id, child id, plan id, authority
+ *             (an id of someone removed by retention: all ones)
  *   meta      "flagn:" blind(plan id, agency, named user or client) ->
  *             first at (8),
  *             delivery seq (8): the window of a coalesced notice
@@ -40,12 +41,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "cl_vec.h"
 #include "codec.h"
 #include "core_int.h"
 
 #define S_VERSION  1
 #define S_LOG_BUF  2048
 #define S_NOTE_PFX "flagn:"
+/* A person (or their plan) removed by retention, in a flag log row. */
+#define S_GONE      UINT64_MAX
+#define S_GONE_WORD "removed"
 
 /* --- configuration --------------------------------------------------------
  */
@@ -394,7 +399,8 @@ static void s_log_enc(cl_enc *e, const cl_flag_disclosure *x, uint64_t pid,
     cl_enc_str(e, x->authority);
 }
 
-static void s_log_dec(cl_dec *d, cl_flag_disclosure *x)
+/* The stored fields, the ids (person, child, plan) as numbers. */
+static void s_log_dec_ids(cl_dec *d, cl_flag_disclosure *x, uint64_t ids[3])
 {
     memset(x, 0, sizeof(*x));
     if (cl_dec_u8(d) != S_VERSION)
@@ -405,13 +411,28 @@ static void s_log_dec(cl_dec *d, cl_flag_disclosure *x)
     CL_DEC_STR(d, x->user_id);
     CL_DEC_STR(d, x->user_name);
     CL_DEC_STR(d, x->context);
-    uint64_t pid = cl_dec_u64(d), child = cl_dec_u64(d);
-    uint64_t plan = cl_dec_u64(d);
+    ids[0] = cl_dec_u64(d);
+    ids[1] = cl_dec_u64(d);
+    ids[2] = cl_dec_u64(d);
     CL_DEC_STR(d, x->authority);
-    cl_core_pid_str(x->person_pid, pid);
-    if (child)
-        cl_core_pid_str(x->child_pid, child);
-    snprintf(x->plan_id, sizeof(x->plan_id), "PLAN-%08" PRIu64, plan);
+}
+
+static void s_log_dec(cl_dec *d, cl_flag_disclosure *x)
+{
+    uint64_t ids[3];
+    s_log_dec_ids(d, x, ids);
+    if (ids[0] == S_GONE)
+        CL_COPY(x->person_pid, S_GONE_WORD);
+    else
+        cl_core_pid_str(x->person_pid, ids[0]);
+    if (ids[1] == S_GONE)
+        CL_COPY(x->child_pid, S_GONE_WORD);
+    else if (ids[1])
+        cl_core_pid_str(x->child_pid, ids[1]);
+    if (ids[2] == S_GONE)
+        CL_COPY(x->plan_id, S_GONE_WORD);
+    else
+        snprintf(x->plan_id, sizeof(x->plan_id), "PLAN-%08" PRIu64, ids[2]);
 }
 
 static int s_log(cl_txn *t, const cl_caller *caller, const s_hit *h,
@@ -781,4 +802,119 @@ int cl_flag_decode_check(const uint8_t *buf, size_t len)
     cl_dec d = cl_dec_init(buf, len);
     s_log_dec(&d, &x);
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+/* --- retention ------------------------------------------------------------
+ * A flag log row is the record of a disclosure (which agency and user was
+ * shown whose plan, when): the auditor keeps it, but a person removed by
+ * retention is redacted from it. Their id, and the plan's id when the plan
+ * was held on them, become S_GONE ("removed"); who was shown it and when
+ * stay. One pass over the log for a whole purge.
+ */
+
+typedef struct s_redact {
+    const uint64_t *gone; /* sorted */
+    size_t n_gone;
+    uint8_t (*keys)[16]; /* rows to rewrite */
+    size_t n, cap;
+    cl_txn *t;
+    uint8_t buf[S_LOG_BUF];
+} s_redact;
+
+static int s_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool s_gone(const s_redact *r, uint64_t id)
+{
+    return id && id != S_GONE &&
+           bsearch(&id, r->gone, r->n_gone, sizeof(id), s_u64_cmp);
+}
+
+/* Read row key into x and ids; *hit when it names someone gone. */
+static int s_redact_read(s_redact *r, const uint8_t key[16],
+                         cl_flag_disclosure *x, uint64_t ids[3], bool *hit)
+{
+    size_t vl = 0;
+    int rc = cl_store_get(r->t, CL_DB_FLAG_LOG, key, 16, r->buf, sizeof(r->buf),
+                          &vl);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(r->buf, vl);
+    s_log_dec_ids(&d, x, ids);
+    sodium_memzero(r->buf, vl);
+    if (!cl_dec_ok(&d))
+        return CL_ERR_CORRUPT;
+    *hit = s_gone(r, ids[0]) || s_gone(r, ids[1]);
+    return CL_OK;
+}
+
+static int s_redact_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_redact *r = ctx;
+    cl_flag_disclosure x;
+    uint64_t ids[3];
+    bool hit = false;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    int rc = s_redact_read(r, key, &x, ids, &hit);
+    sodium_memzero(&x, sizeof(x));
+    if (rc != CL_OK || !hit)
+        return rc;
+    if (CL_VEC_GROW(r->keys, r->n, r->cap) != CL_OK)
+        return CL_ERR_NOMEM;
+    memcpy(r->keys[r->n++], key, 16);
+    return CL_OK;
+}
+
+static int s_redact_row(s_redact *r, const uint8_t key[16])
+{
+    cl_flag_disclosure x;
+    uint64_t ids[3];
+    bool hit = false;
+    int rc = s_redact_read(r, key, &x, ids, &hit);
+    if (rc == CL_OK) {
+        /* the plan is held on the child, or on the mother (unborn) */
+        uint64_t holder = ids[1] ? ids[1] : ids[0];
+        if (s_gone(r, holder))
+            ids[2] = S_GONE;
+        for (int i = 0; i < 2; i++)
+            if (s_gone(r, ids[i]))
+                ids[i] = S_GONE;
+        cl_enc e = cl_enc_init(r->buf, sizeof(r->buf));
+        s_log_enc(&e, &x, ids[0], ids[1], ids[2]);
+        rc = cl_enc_ok(&e)
+                 ? cl_store_put(r->t, CL_DB_FLAG_LOG, key, 16, r->buf, e.len)
+                 : CL_ERR_INTERNAL;
+        sodium_memzero(r->buf, sizeof(r->buf));
+    }
+    sodium_memzero(&x, sizeof(x));
+    return rc;
+}
+
+int cl_flag_purge(cl_txn *t, const uint64_t *pids, size_t n)
+{
+    if (!n)
+        return CL_OK;
+    s_redact *r = calloc(1, sizeof(*r));
+    uint64_t *gone = malloc(n * sizeof(*gone));
+    int rc = r && gone ? CL_OK : CL_ERR_NOMEM;
+    if (rc == CL_OK) {
+        memcpy(gone, pids, n * sizeof(*gone));
+        qsort(gone, n, sizeof(*gone), s_u64_cmp);
+        r->gone = gone;
+        r->n_gone = n;
+        r->t = t;
+        rc = cl_store_scan(t, CL_DB_FLAG_LOG, NULL, 0, s_redact_one, r);
+    }
+    /* rewritten after the scan: a put moves the cursor's pages */
+    for (size_t i = 0; rc == CL_OK && i < r->n; i++)
+        rc = s_redact_row(r, r->keys[i]);
+    if (r)
+        free(r->keys);
+    free(r);
+    free(gone);
+    return rc;
 }

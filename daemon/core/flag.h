@@ -77,6 +77,11 @@ CL_NODISCARD int cl_flag_list(cl_txn *t, const cl_caller *caller,
                               cl_flag_disclosures *out, cl_audit_note *note,
                               char err[CL_ERROR_SZ]);
 
+/* Retention: redact the n people pids (removed in t) from the flag log.
+ * Each row that names one keeps who was shown the flag and when; the
+ * person's id, and the plan's when it was held on them, read "removed". */
+CL_NODISCARD int cl_flag_purge(cl_txn *t, const uint64_t *pids, size_t n);
+
 /* Decode check of a stored flag log value (fuzzing). */
 CL_NODISCARD int cl_flag_decode_check(const uint8_t *buf, size_t len);
 

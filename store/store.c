@@ -657,6 +657,53 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
     return CL_OK;
 }
 
+/* Every row of db: rewritten as an authenticated row (rewrite), or added
+ * to its group's digest and the total (the digest rows must be empty). */
+static int s_ix_rows(cl_txn *t, cl_db db, bool rewrite)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint8_t key[512], val[S_IX_MAX];
+    int rc = CL_OK;
+    /* Collect first, rewrite after: puts move the cursor's pages. */
+    int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+    if (mrc != MDB_SUCCESS)
+        return cl_store__mdb_err(mrc);
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    mdb_cursor_close(cur);
+    while (mrc == MDB_SUCCESS) {
+        if (k.mv_size > sizeof(key) || v.mv_size > sizeof(val))
+            return CL_ERR_CORRUPT;
+        size_t kl = k.mv_size, vl = v.mv_size;
+        memcpy(key, k.mv_data, kl);
+        memcpy(val, v.mv_data, vl);
+        if (rewrite) {
+            /* rewrite as an authenticated row; the digest follows */
+            MDB_val dk = {kl, key};
+            if ((mrc = mdb_del(t->txn, t->store->dbi[db], &dk, NULL)))
+                return cl_store__mdb_err(mrc);
+            rc = cl_store_put_raw(t, db, key, kl, val, vl);
+        } else {
+            uint8_t tag[S_TAG];
+            MDB_val kk = {kl, key}, vv = {vl, val};
+            s_row_tag(t->store, db, &kk, &vv, tag);
+            rc = s_digest_update(t, db, key, kl, NULL, tag);
+        }
+        if (rc != CL_OK)
+            return rc;
+        /* the next key after this one */
+        if ((mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur)))
+            return cl_store__mdb_err(mrc);
+        k.mv_size = kl;
+        k.mv_data = key;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (mrc == MDB_SUCCESS)
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        mdb_cursor_close(cur);
+    }
+    return mrc == MDB_NOTFOUND ? CL_OK : cl_store__mdb_err(mrc);
+}
+
 /* A store written before rows were authenticated: authenticate every
  * index row and build the digests, once, in transaction t. */
 int cl_store__ix_upgrade(cl_txn *t)
@@ -667,52 +714,14 @@ int cl_store__ix_upgrade(cl_txn *t)
                               sizeof(mark), &len);
     if (rc != CL_ERR_NOT_FOUND)
         return rc;
-    for (int i = 0; i < CL_DB_COUNT && rc != CL_ERR_NOMEM; i++) {
+    rc = CL_OK;
+    for (int i = 0; i < CL_DB_COUNT && rc == CL_OK; i++) {
         cl_db db = (cl_db)i;
-        if (!s_authed(db) && !cl_store__dbs[db].group)
-            continue;
-        MDB_cursor *cur = NULL;
-        MDB_val k, v;
-        uint8_t key[512], val[S_IX_MAX];
-        /* Collect first, rewrite after: puts move the cursor's pages. */
-        int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
-        if (mrc != MDB_SUCCESS)
-            return cl_store__mdb_err(mrc);
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        mdb_cursor_close(cur);
-        while (mrc == MDB_SUCCESS) {
-            if (k.mv_size > sizeof(key) || v.mv_size > sizeof(val))
-                return CL_ERR_CORRUPT;
-            size_t kl = k.mv_size, vl = v.mv_size;
-            memcpy(key, k.mv_data, kl);
-            memcpy(val, v.mv_data, vl);
-            if (s_authed(db)) {
-                /* rewrite as an authenticated row; the digest follows */
-                MDB_val dk = {kl, key};
-                if ((mrc = mdb_del(t->txn, t->store->dbi[db], &dk, NULL)))
-                    return cl_store__mdb_err(mrc);
-                rc = cl_store_put_raw(t, db, key, kl, val, vl);
-            } else {
-                uint8_t tag[S_TAG];
-                MDB_val kk = {kl, key}, vv = {vl, val};
-                s_row_tag(t->store, db, &kk, &vv, tag);
-                rc = s_digest_update(t, db, key, kl, NULL, tag);
-            }
-            if (rc != CL_OK)
-                return rc;
-            /* the next key after this one */
-            if ((mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur)))
-                return cl_store__mdb_err(mrc);
-            k.mv_size = kl;
-            k.mv_data = key;
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-            if (mrc == MDB_SUCCESS)
-                mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-            mdb_cursor_close(cur);
-        }
-        if (mrc != MDB_NOTFOUND)
-            return cl_store__mdb_err(mrc);
+        if (s_authed(db) || cl_store__dbs[db].group)
+            rc = s_ix_rows(t, db, s_authed(db));
     }
+    if (rc != CL_OK)
+        return rc;
     return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)"ixauth", 6,
                             (const uint8_t *)"1", 1);
 }

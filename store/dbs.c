@@ -44,9 +44,9 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_HOLD] = {"hold", true},
     [CL_DB_ALERTED] = {"alerted", true},
     [CL_DB_IXDIGEST] = {"ixdigest", true},
-    [CL_DB_AUDIT_USER] = {"audit_user", false},
+    [CL_DB_AUDIT_USER] = {"audit_user", false, 16},
     [CL_DB_INTAKE] = {"intake", true},
-    [CL_DB_PERSON_INTAKE] = {"person_intake", false},
+    [CL_DB_PERSON_INTAKE] = {"person_intake", false, 8},
     [CL_DB_LINKING] = {"linking", true},
     /* blocking keys: rows authenticated, groups not counted. A deleted
      * row can only cost a comparison (a candidate not found), never show

@@ -102,6 +102,8 @@ static int s_init_dbs(cl_store *s)
     if (rc == CL_OK)
         rc = cl_store__ix_upgrade(t);
     if (rc == CL_OK)
+        rc = cl_store__ix_regroup(t);
+    if (rc == CL_OK)
         rc = cl_store__floor_apply(s, t);
     if (rc == CL_OK)
         rc = cl_store_commit(&t);

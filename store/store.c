@@ -821,3 +821,98 @@ int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes)
     *bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     return CL_OK;
 }
+
+/* --- groups added later ---------------------------------------------------
+ * meta "ixgroups" names every grouped sub-database with its prefix length
+ * as its digests were built ("audit_user=16;agenda=8;..."). A sub-database
+ * grouped since (or with another length) gets its digests built from its
+ * rows once, at open; rows deleted while it had no digests are not
+ * caught, as for the first upgrade. A store without the mark was written
+ * when s_grouped_later were the only ones without digests.
+ */
+static const cl_db s_grouped_later[] = {CL_DB_AUDIT_USER, CL_DB_PERSON_INTAKE};
+
+/* "name=len;" of db as the current table groups it (empty: not grouped). */
+static void s_group_word(char *out, size_t cap, cl_db db)
+{
+    out[0] = '\0';
+    if (cl_store__dbs[db].group)
+        snprintf(out, cap, "%s=%u;", cl_store__dbs[db].name,
+                 (unsigned)cl_store__dbs[db].group);
+}
+
+/* Drop db's digest rows (ixdigest[name NUL ...]) and build them anew. */
+static int s_regroup(cl_txn *t, cl_db db)
+{
+    uint8_t dk[64 + 256];
+    size_t pl = s_digest_key(dk, db, NULL, 0), n = 0;
+    MDB_cursor *cur = NULL;
+    MDB_val k = {pl, dk}, v;
+    int mrc;
+    do { /* one row at a time: a delete moves the cursor's pages */
+        if ((mrc =
+                 mdb_cursor_open(t->txn, t->store->dbi[CL_DB_IXDIGEST], &cur)))
+            return cl_store__mdb_err(mrc);
+        k.mv_size = pl;
+        k.mv_data = dk;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        bool ours = mrc == MDB_SUCCESS && k.mv_size >= pl &&
+                    k.mv_size <= sizeof(dk) && !memcmp(k.mv_data, dk, pl);
+        uint8_t key[sizeof(dk)];
+        if (ours) {
+            n = k.mv_size;
+            memcpy(key, k.mv_data, n);
+        }
+        mdb_cursor_close(cur);
+        if (!ours)
+            break;
+        int rc = cl_store_del(t, CL_DB_IXDIGEST, key, n);
+        if (rc != CL_OK)
+            return rc;
+    } while (mrc == MDB_SUCCESS);
+    if (mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
+        return cl_store__mdb_err(mrc);
+    return cl_store__dbs[db].group ? s_ix_rows(t, db, false) : CL_OK;
+}
+
+int cl_store__ix_regroup(cl_txn *t)
+{
+    char had[2048] = "", now[2048] = "", w[96];
+    size_t len = 0, used = 0;
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"ixgroups", 8,
+                              (uint8_t *)had, sizeof(had) - 1, &len);
+    bool marked = rc == CL_OK;
+    if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+        return rc;
+    had[marked ? len : 0] = '\0';
+    rc = CL_OK;
+    for (int i = 0; i < CL_DB_COUNT && rc == CL_OK; i++) {
+        cl_db db = (cl_db)i;
+        s_group_word(w, sizeof(w), db);
+        size_t wl = strlen(w);
+        if (used + wl >= sizeof(now))
+            return CL_ERR_INTERNAL;
+        memcpy(now + used, w, wl + 1);
+        used += wl;
+        bool redo = false;
+        if (marked) {
+            /* regrouped: this db's word changed (added, dropped, length) */
+            char name[80];
+            snprintf(name, sizeof(name), ";%s=", cl_store__dbs[db].name);
+            char padded[sizeof(had) + 1];
+            snprintf(padded, sizeof(padded), ";%s", had);
+            const char *at = strstr(padded, name);
+            redo = wl ? !at || strncmp(at + 1, w, wl) != 0 : at != NULL;
+        } else {
+            for (size_t j = 0;
+                 j < sizeof(s_grouped_later) / sizeof(*s_grouped_later); j++)
+                redo |= s_grouped_later[j] == db;
+        }
+        if (redo)
+            rc = s_regroup(t, db);
+    }
+    if (rc != CL_OK || (marked && !strcmp(had, now)))
+        return rc;
+    return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)"ixgroups", 8,
+                            (const uint8_t *)now, used);
+}

@@ -108,6 +108,10 @@ CL_NODISCARD int cl_store__floor_apply(cl_store *s, cl_txn *t);
  * before rows were, and build the digests, once, in transaction t. */
 CL_NODISCARD int cl_store__ix_upgrade(cl_txn *t);
 
+/* store.c, for open.c: build the digests of a sub-database grouped since
+ * the store was written (meta "ixgroups"), once, in transaction t. */
+CL_NODISCARD int cl_store__ix_regroup(cl_txn *t);
+
 /* The change batch (capture.c, caprec.c): magic, header and MAC lengths,
  * and the longest key LMDB takes by default. */
 #define CL_CAP_BATCH_MAGIC  "CLB1"

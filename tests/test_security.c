@@ -154,6 +154,54 @@ static void test_audit_user_index_rows_verified(void **state)
     assert_true(v.first_bad_seq >= 1);
 }
 
+/* An audit search by named user (auditor): its status and how many
+ * entries it found. */
+static int s_user_search(th_daemon *d, const char *user_id, size_t *n)
+{
+    cl_client *au = th_client(d, "auditor");
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(req->u.person_ref.user_id, user_id);
+    int st = s_call(au, req, &rep);
+    *n = rep.u.entries.n;
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&au);
+    return st;
+}
+
+/* The same deletion on the read path: `audit search --user` must report
+ * it as tampering, never answer without the hidden entries. */
+static void test_audit_user_rows_checked_on_read(void **state)
+{
+    th_daemon *d = *state;
+    const char *who[] = {"coordinator", "auditor"};
+    cl_user u[2];
+    size_t before[2], after;
+    s_publish_and_view(d, "GP-S6");
+    for (int i = 0; i < 2; i++) {
+        assert_true(th_user(d, who[i], &u[i]));
+        assert_int_equal(s_user_search(d, u[i].id, &before[i]), CL_STATUS_OK);
+        assert_true(before[i] >= 1);
+    }
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_true(s_raw_delete_first_group(d, "audit_user", 16) >= 1);
+    th_start(d, NULL);
+    int refused = 0;
+    for (int i = 0; i < 2; i++) {
+        int st = s_user_search(d, u[i].id, &after);
+        if (st == CL_STATUS_OK && after < before[i])
+            fail_msg("audit search --user %s: %zu entries where %zu were "
+                     "(rows deleted, not detected)",
+                     who[i], after, before[i]);
+        if (st != CL_STATUS_OK)
+            assert_int_equal(st, CL_STATUS_INTERNAL);
+        refused += st != CL_STATUS_OK;
+    }
+    assert_int_equal(refused, 1);
+}
+
 /* "P-1" parsed as a person id (strtoull forgives signs and spaces): ids
  * in requests take the one strict parser, so a sign, a space, trailing
  * bytes or a wrapped value are refused naming the field, and only the
@@ -1005,6 +1053,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_index_rows_verified,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_audit_user_index_rows_verified,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_audit_user_rows_checked_on_read,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_person_id_strict, th_setup_daemon,
                                         th_teardown_daemon),

@@ -378,6 +378,7 @@ static const struct {
     {CL_DB_AUDIT_PERSON, 8},     {CL_DB_ACTIVITY, 0},
     {CL_DB_PERSON_PLANS, 8},     {CL_DB_AGENDA, 8},
     {CL_DB_PERSON_REQUESTS, 8},  {CL_DB_PERSON_AGENDA, 8},
+    {CL_DB_AUDIT_USER, 16},      {CL_DB_PERSON_INTAKE, 8},
 };
 
 static bool s_sealed(cl_db db)
@@ -565,6 +566,61 @@ static void test_index_values_sealed(void **state)
     th_sh("rm -rf %s", dir);
 }
 
+/* A store written when the by-user audit index had no digests (no
+ * "ixgroups" mark, no digest rows for it): opened, its digests are built
+ * once, it verifies, and a row deleted afterwards is caught on read. */
+static void test_index_grouped_later(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    cl_store *s = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 11);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    s_ix_fill(s, CL_DB_AUDIT_USER, 16);
+    cl_store_close(&s);
+    /* as the older daemon left it */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, dd;
+    MDB_cursor *cur;
+    MDB_val k = {8, "ixgroups"}, v;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_del(txn, meta, &k, NULL), 0);
+    assert_int_equal(mdb_dbi_open(txn, "ixdigest", 0, &dd), 0);
+    assert_int_equal(mdb_cursor_open(txn, dd, &cur), 0);
+    int dropped = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (k.mv_size >= 11 && !memcmp(k.mv_data, "audit_user", 11)) {
+            assert_int_equal(mdb_cursor_del(cur, 0), 0);
+            dropped++;
+        }
+    mdb_cursor_close(cur);
+    assert_int_equal(dropped, 3); /* two groups and the total */
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    /* opened: digests built, rows read, verify intact */
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    assert_int_equal(s_ix_read(s, CL_DB_AUDIT_USER, 16, 1, 2), CL_OK);
+    assert_int_equal(s_ix_read(s, CL_DB_AUDIT_USER, 16, 2, 1), CL_OK);
+    assert_int_equal(s_ix_verify(s), CL_OK);
+    cl_store_close(&s);
+    /* and built once: a deletion now is tampering */
+    s_ix_tamper(dir, CL_DB_AUDIT_USER, 16, 1, 2, S_DELETE);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    assert_int_equal(s_ix_read(s, CL_DB_AUDIT_USER, 16, 1, 2), CL_ERR_CORRUPT);
+    assert_int_equal(s_ix_read(s, CL_DB_AUDIT_USER, 16, 2, 1), CL_OK);
+    assert_int_equal(s_ix_verify(s), CL_ERR_CORRUPT);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -580,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_map_full_and_grow),
         cmocka_unit_test(test_index_rows_authenticated),
         cmocka_unit_test(test_index_values_sealed),
+        cmocka_unit_test(test_index_grouped_later),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,3 +135,108 @@ void cl_dec_str(cl_dec *d, char *dst, size_t cap)
     memcpy(dst, p, n);
     dst[n] = '\0';
 }
+
+/* An integer field read at its own width and widened, sign-extended when
+ * the row stores it signed ... */
+static uint64_t s_int_get(const uint8_t *p, uint32_t size, bool sign)
+{
+    uint8_t v1;
+    uint16_t v2;
+    uint32_t v4;
+    uint64_t v8 = 0;
+    if (size == 1) {
+        memcpy(&v1, p, 1);
+        return sign ? (uint64_t)(int64_t)(int8_t)v1 : v1;
+    }
+    if (size == 2) {
+        memcpy(&v2, p, 2);
+        return sign ? (uint64_t)(int64_t)(int16_t)v2 : v2;
+    }
+    if (size == 4) {
+        memcpy(&v4, p, 4);
+        return sign ? (uint64_t)(int64_t)(int32_t)v4 : v4;
+    }
+    memcpy(&v8, p, size < 8 ? size : 8);
+    return v8;
+}
+
+/* ... and narrowed back to it. */
+static void s_int_put(uint8_t *p, uint32_t size, uint64_t v)
+{
+    uint8_t v1 = (uint8_t)v;
+    uint16_t v2 = (uint16_t)v;
+    uint32_t v4 = (uint32_t)v;
+    if (size == 1)
+        memcpy(p, &v1, 1);
+    else if (size == 2)
+        memcpy(p, &v2, 2);
+    else if (size == 4)
+        memcpy(p, &v4, 4);
+    else
+        memcpy(p, &v, size < 8 ? size : 8);
+}
+
+void cl_enc_fields(cl_enc *e, const void *obj, const cl_field *rows, size_t n)
+{
+    const uint8_t *base = obj;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = base + rows[i].off;
+        uint64_t v = rows[i].kind == CL_F_STR || rows[i].kind == CL_F_OPT
+                         ? 0
+                         : s_int_get(p, rows[i].size, rows[i].kind == CL_F_I64);
+        switch ((cl_field_kind)rows[i].kind) {
+        case CL_F_STR:
+            cl_enc_str(e, (const char *)p);
+            break;
+        case CL_F_U8:
+            cl_enc_u8(e, (uint8_t)v);
+            break;
+        case CL_F_BOOL:
+            cl_enc_u8(e, v != 0);
+            break;
+        case CL_F_U32:
+            cl_enc_u32(e, (uint32_t)v);
+            break;
+        case CL_F_U64:
+            cl_enc_u64(e, v);
+            break;
+        case CL_F_I64:
+            cl_enc_i64(e, (int64_t)v);
+            break;
+        case CL_F_OPT:
+            break;
+        }
+    }
+}
+
+void cl_dec_fields(cl_dec *d, void *obj, const cl_field *rows, size_t n)
+{
+    uint8_t *base = obj;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = base + rows[i].off;
+        switch ((cl_field_kind)rows[i].kind) {
+        case CL_F_STR:
+            cl_dec_str(d, (char *)p, rows[i].size);
+            break;
+        case CL_F_U8:
+            s_int_put(p, rows[i].size, cl_dec_u8(d));
+            break;
+        case CL_F_BOOL:
+            s_int_put(p, rows[i].size, cl_dec_u8(d) != 0);
+            break;
+        case CL_F_U32:
+            s_int_put(p, rows[i].size, cl_dec_u32(d));
+            break;
+        case CL_F_U64:
+            s_int_put(p, rows[i].size, cl_dec_u64(d));
+            break;
+        case CL_F_I64:
+            s_int_put(p, rows[i].size, (uint64_t)cl_dec_i64(d));
+            break;
+        case CL_F_OPT:
+            if (d->pos >= d->len)
+                return;
+            break;
+        }
+    }
+}

@@ -72,4 +72,42 @@ static inline bool cl_dec_ok(const cl_dec *d)
 void cl_be64_put(uint8_t *p, uint64_t v);
 uint64_t cl_be64_get(const uint8_t *p);
 
+/* Field rows: a record's fields listed once, as a table, and written and
+ * read by one encoder and one decoder, so that a record's layout is one
+ * list rather than a writer and a reader kept in step by hand. Each row
+ * names a field by offset and size; integers are read and written at the
+ * field's own width (1, 2, 4 or 8 bytes) and stored at the row's kind. */
+typedef enum cl_field_kind {
+    CL_F_STR,  /* a char array: cl_enc_str / cl_dec_str within its size */
+    CL_F_U8,   /* an integer stored in one byte */
+    CL_F_BOOL, /* a bool stored in one byte; read back as 0 or 1 */
+    CL_F_U32,
+    CL_F_U64,
+    CL_F_I64,
+    CL_F_OPT, /* no field: a record that ends here is whole (older records
+               * lack what follows, which the decoder leaves as it was) */
+} cl_field_kind;
+
+typedef struct cl_field {
+    uint8_t kind;  /* cl_field_kind */
+    uint32_t off;  /* offsetof the field in its struct */
+    uint32_t size; /* sizeof the field */
+} cl_field;
+
+#define CL_FIELD(T, f, kind)                                                   \
+    {                                                                          \
+        (kind), offsetof(T, f), sizeof(((T *)0)->f)                            \
+    }
+#define CL_FIELD_OPT                                                           \
+    {                                                                          \
+        CL_F_OPT, 0, 0                                                         \
+    }
+#define CL_FIELDS_N(rows) (sizeof(rows) / sizeof((rows)[0]))
+
+/* Writes obj's fields in the order of rows[0..n). */
+void cl_enc_fields(cl_enc *e, const void *obj, const cl_field *rows, size_t n);
+/* Reads rows[0..n) into obj; a string too long for its field or a record
+ * that ends early (but at a CL_F_OPT row) marks d bad. */
+void cl_dec_fields(cl_dec *d, void *obj, const cl_field *rows, size_t n);
+
 #endif

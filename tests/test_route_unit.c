@@ -306,6 +306,56 @@ static void test_stored_delivery_checked(void **state)
     assert_int_equal(cl_mailbox_decode_check(old, sizeof(old)), CL_ERR_CORRUPT);
 }
 
+/* An alert as each earlier version stored it: before subjects were named
+ * (ends after received_at), before the front-line flag (ends after the
+ * subject's dob), and today's; a record cut inside the subject's fields is
+ * corrupt, not an older alert. */
+static size_t s_old_alert(uint8_t *buf, size_t cap, int subject_strs, bool flag)
+{
+    cl_enc e = cl_enc_init(buf, cap);
+    cl_enc_u8(&e, 1); /* version */
+    cl_enc_u8(&e, CL_DLV_ALERT);
+    cl_enc_i64(&e, NOW);
+    for (int i = 0; i < 11; i++) /* reference .. referrer_role */
+        cl_enc_str(&e, "A1");
+    cl_enc_u8(&e, 2); /* category, risk, plan type */
+    cl_enc_u8(&e, 3);
+    cl_enc_u8(&e, 1);
+    cl_enc_str(&e, "concern");
+    cl_enc_i64(&e, NOW - 60);
+    cl_enc_i64(&e, NOW);
+    for (int i = 0; i < subject_strs; i++)
+        cl_enc_str(&e, "Smith");
+    if (flag)
+        cl_enc_u8(&e, 1);
+    assert_true(cl_enc_ok(&e));
+    return e.len;
+}
+
+static void test_older_alerts_still_read(void **state)
+{
+    (void)state;
+    uint8_t buf[1024];
+    assert_int_equal(
+        cl_mailbox_decode_check(buf, s_old_alert(buf, sizeof(buf), 0, false)),
+        CL_OK);
+    assert_int_equal(
+        cl_mailbox_decode_check(buf, s_old_alert(buf, sizeof(buf), 3, false)),
+        CL_OK);
+    assert_int_equal(
+        cl_mailbox_decode_check(buf, s_old_alert(buf, sizeof(buf), 3, true)),
+        CL_OK);
+    assert_int_equal(
+        cl_mailbox_decode_check(buf, s_old_alert(buf, sizeof(buf), 1, false)),
+        CL_ERR_CORRUPT);
+    assert_int_equal(
+        cl_mailbox_decode_check(buf, s_old_alert(buf, sizeof(buf), 2, true)),
+        CL_ERR_CORRUPT);
+    size_t n = s_old_alert(buf, sizeof(buf), 3, true);
+    buf[n++] = 0; /* a byte past today's last field */
+    assert_int_equal(cl_mailbox_decode_check(buf, n), CL_ERR_CORRUPT);
+}
+
 /* --- feed health ---------------------------------------------------------- */
 
 static void s_note(s_fx *f, uint64_t seq, int64_t at, cl_feed_event *ev)
@@ -710,6 +760,7 @@ int main(void)
         T(test_depths_for_operators),
         T(test_purge_removes_what_names_the_person),
         T(test_stored_delivery_checked),
+        T(test_older_alerts_still_read),
         T(test_feed_gap_told_once_per_episode),
         T(test_feed_silence_told_once),
         T(test_feed_without_numbers_is_not_tracked),

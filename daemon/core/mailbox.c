@@ -8,6 +8,7 @@
 #include "mailbox.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,217 +33,154 @@ void cl_route_config_defaults(cl_route_config *rc)
 
 /* --- mailboxes ------------------------------------------------------------ */
 
+/* Each stored message's fields, in their stored order: one row a field,
+ * read by cl_enc_fields and cl_dec_fields (store/codec.h). */
+#define S_STR(T, f) CL_FIELD(T, f, CL_F_STR)
+#define S_U8(T, f)  CL_FIELD(T, f, CL_F_U8)
+#define S_U32(T, f) CL_FIELD(T, f, CL_F_U32)
+#define S_U64(T, f) CL_FIELD(T, f, CL_F_U64)
+#define S_I64(T, f) CL_FIELD(T, f, CL_F_I64)
+
+static const cl_field s_response_rows[] = {
+    S_STR(cl_info_response, request_id), S_STR(cl_info_response, agency),
+    S_STR(cl_info_response, person_id),  S_STR(cl_info_response, summary),
+    S_U8(cl_info_response, risk),        S_U8(cl_info_response, involvement),
+    S_STR(cl_info_response, contact),    S_I64(cl_info_response, answered_at),
+};
+
+/* The intake item's fields before its on-agenda list, then after it. */
+static const cl_field s_intake_head[] = {
+    S_STR(cl_intake_item, intake_id),   S_STR(cl_intake_item, rule),
+    S_STR(cl_intake_item, why),         S_STR(cl_intake_item, person_id),
+    S_STR(cl_intake_item, given),       S_STR(cl_intake_item, family),
+    S_STR(cl_intake_item, dob),         S_STR(cl_intake_item, agency),
+    S_STR(cl_intake_item, agency_kind), S_STR(cl_intake_item, reference),
+    S_U8(cl_intake_item, category),     S_U8(cl_intake_item, risk),
+    S_I64(cl_intake_item, occurred_at), S_I64(cl_intake_item, received_at),
+    S_I64(cl_intake_item, raised_at),   S_U32(cl_intake_item, hits),
+};
+static const cl_field s_intake_tail[] = {
+    S_STR(cl_intake_item, action_id),
+};
+
+static const cl_field s_alert_rows[] = {
+    S_STR(cl_alert, reference),
+    S_STR(cl_alert, plan_ref),
+    S_STR(cl_alert, child_pid),
+    S_STR(cl_alert, child_given),
+    S_STR(cl_alert, child_family),
+    S_STR(cl_alert, child_dob),
+    S_STR(cl_alert, subject_is),
+    S_STR(cl_alert, subject_pid),
+    S_STR(cl_alert, agency),
+    S_STR(cl_alert, referrer_name),
+    S_STR(cl_alert, referrer_role),
+    S_U8(cl_alert, category),
+    S_U8(cl_alert, risk),
+    S_U8(cl_alert, plan_type),
+    S_STR(cl_alert, concern),
+    S_I64(cl_alert, occurred_at),
+    S_I64(cl_alert, received_at),
+    CL_FIELD_OPT, /* alerts stored since subjects are named */
+    S_STR(cl_alert, subject_given),
+    S_STR(cl_alert, subject_family),
+    S_STR(cl_alert, subject_dob),
+    CL_FIELD_OPT, /* alerts stored since the front-line flag */
+    CL_FIELD(cl_alert, flag_shown, CL_F_BOOL),
+};
+
+/* The request's fields before the person it is about, then after it. */
+static const cl_field s_request_head[] = {
+    S_STR(cl_info_msg, request_id),
+    S_STR(cl_info_msg, from_agency),
+    S_STR(cl_info_msg, person_id),
+};
+static const cl_field s_request_tail[] = {
+    S_STR(cl_info_msg, due),
+    S_STR(cl_info_msg, question),
+    S_STR(cl_info_msg, review_id),
+};
+
+static const cl_field s_status_rows[] = {
+    S_STR(cl_status_msg, reference), S_STR(cl_status_msg, agency_ref),
+    S_U8(cl_status_msg, status),     S_STR(cl_status_msg, reason),
+    S_U8(cl_status_msg, outcome),    S_STR(cl_status_msg, by),
+    S_I64(cl_status_msg, at),
+};
+
+static const cl_field s_feed_rows[] = {
+    S_STR(cl_feed_msg, agency),   S_STR(cl_feed_msg, feed),
+    S_STR(cl_feed_msg, problem),  S_U64(cl_feed_msg, expected),
+    S_U64(cl_feed_msg, received), S_I64(cl_feed_msg, last_at),
+};
+
+static const cl_field s_action_rows[] = {
+    S_STR(cl_action_msg, event),      S_STR(cl_action_msg, action_id),
+    S_STR(cl_action_msg, review_id),  S_STR(cl_action_msg, person_id),
+    S_STR(cl_action_msg, given),      S_STR(cl_action_msg, family),
+    S_STR(cl_action_msg, dob),        S_STR(cl_action_msg, text),
+    S_STR(cl_action_msg, owner_name), S_STR(cl_action_msg, owner_agency),
+    S_STR(cl_action_msg, due),        S_U8(cl_action_msg, status),
+    S_STR(cl_action_msg, note),       S_STR(cl_action_msg, by_agency),
+    S_STR(cl_action_msg, by_user),
+};
+
+static const cl_field s_flag_rows[] = {
+    S_STR(cl_flag_notice, plan_id),      S_STR(cl_flag_notice, plan_ref),
+    S_STR(cl_flag_notice, child_pid),    S_STR(cl_flag_notice, child_given),
+    S_STR(cl_flag_notice, child_family), S_STR(cl_flag_notice, person_pid),
+    S_STR(cl_flag_notice, person_is),    S_STR(cl_flag_notice, agency),
+    S_STR(cl_flag_notice, client),       S_STR(cl_flag_notice, user_id),
+    S_STR(cl_flag_notice, user_name),    S_STR(cl_flag_notice, user_role),
+    S_STR(cl_flag_notice, context),      S_U32(cl_flag_notice, count),
+    S_I64(cl_flag_notice, first_at),     S_I64(cl_flag_notice, last_at),
+};
+
+static const cl_field s_retraction_rows[] = {
+    S_STR(cl_retraction_msg, reference), S_STR(cl_retraction_msg, agency),
+    S_STR(cl_retraction_msg, plan_ref),  S_STR(cl_retraction_msg, reason),
+    S_I64(cl_retraction_msg, at),
+};
+
+static const cl_field s_governance_rows[] = {
+    S_STR(cl_governance_msg, event),     S_STR(cl_governance_msg, agency),
+    S_STR(cl_governance_msg, client),    S_STR(cl_governance_msg, reference),
+    S_STR(cl_governance_msg, person_id), S_STR(cl_governance_msg, detail),
+    S_I64(cl_governance_msg, at),
+};
+
 void cl_mailbox_response_enc(cl_enc *e, const cl_info_response *x)
 {
-    cl_enc_str(e, x->request_id);
-    cl_enc_str(e, x->agency);
-    cl_enc_str(e, x->person_id);
-    cl_enc_str(e, x->summary);
-    cl_enc_u8(e, x->risk);
-    cl_enc_u8(e, x->involvement);
-    cl_enc_str(e, x->contact);
-    cl_enc_i64(e, x->answered_at);
+    cl_enc_fields(e, x, s_response_rows, CL_FIELDS_N(s_response_rows));
 }
 
 void cl_mailbox_response_dec(cl_dec *d, cl_info_response *x)
 {
-    CL_DEC_STR(d, x->request_id);
-    CL_DEC_STR(d, x->agency);
-    CL_DEC_STR(d, x->person_id);
-    CL_DEC_STR(d, x->summary);
-    x->risk = cl_dec_u8(d);
-    x->involvement = cl_dec_u8(d);
-    CL_DEC_STR(d, x->contact);
-    x->answered_at = cl_dec_i64(d);
+    cl_dec_fields(d, x, s_response_rows, CL_FIELDS_N(s_response_rows));
 }
 
 void cl_mailbox_intake_enc(cl_enc *e, const cl_intake_item *x)
 {
-    cl_enc_str(e, x->intake_id);
-    cl_enc_str(e, x->rule);
-    cl_enc_str(e, x->why);
-    cl_enc_str(e, x->person_id);
-    cl_enc_str(e, x->given);
-    cl_enc_str(e, x->family);
-    cl_enc_str(e, x->dob);
-    cl_enc_str(e, x->agency);
-    cl_enc_str(e, x->agency_kind);
-    cl_enc_str(e, x->reference);
-    cl_enc_u8(e, x->category);
-    cl_enc_u8(e, x->risk);
-    cl_enc_i64(e, x->occurred_at);
-    cl_enc_i64(e, x->received_at);
-    cl_enc_i64(e, x->raised_at);
-    cl_enc_u32(e, x->hits);
+    cl_enc_fields(e, x, s_intake_head, CL_FIELDS_N(s_intake_head));
     cl_enc_u8(e, (uint8_t)x->n_on_agenda);
     for (uint32_t i = 0; i < x->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
         cl_enc_str(e, x->on_agenda[i]);
-    cl_enc_str(e, x->action_id);
+    cl_enc_fields(e, x, s_intake_tail, CL_FIELDS_N(s_intake_tail));
 }
 
 void cl_mailbox_intake_dec(cl_dec *d, cl_intake_item *x)
 {
     memset(x, 0, sizeof(*x));
-    CL_DEC_STR(d, x->intake_id);
-    CL_DEC_STR(d, x->rule);
-    CL_DEC_STR(d, x->why);
-    CL_DEC_STR(d, x->person_id);
-    CL_DEC_STR(d, x->given);
-    CL_DEC_STR(d, x->family);
-    CL_DEC_STR(d, x->dob);
-    CL_DEC_STR(d, x->agency);
-    CL_DEC_STR(d, x->agency_kind);
-    CL_DEC_STR(d, x->reference);
-    x->category = cl_dec_u8(d);
-    x->risk = cl_dec_u8(d);
-    x->occurred_at = cl_dec_i64(d);
-    x->received_at = cl_dec_i64(d);
-    x->raised_at = cl_dec_i64(d);
-    x->hits = cl_dec_u32(d);
+    cl_dec_fields(d, x, s_intake_head, CL_FIELDS_N(s_intake_head));
     uint8_t n = cl_dec_u8(d);
     if (n > CL_ON_AGENDA_MAX)
         d->bad = true;
     for (uint8_t i = 0; i < n && i < CL_ON_AGENDA_MAX; i++)
         CL_DEC_STR(d, x->on_agenda[x->n_on_agenda++]);
-    CL_DEC_STR(d, x->action_id);
+    cl_dec_fields(d, x, s_intake_tail, CL_FIELDS_N(s_intake_tail));
 }
 
-/* One encoder and decoder per delivery kind, found through s_kinds. */
-static void s_alert_enc(cl_enc *e, const cl_delivery *dv)
-{
-    const cl_alert *a = &dv->u.alert;
-    cl_enc_str(e, a->reference);
-    cl_enc_str(e, a->plan_ref);
-    cl_enc_str(e, a->child_pid);
-    cl_enc_str(e, a->child_given);
-    cl_enc_str(e, a->child_family);
-    cl_enc_str(e, a->child_dob);
-    cl_enc_str(e, a->subject_is);
-    cl_enc_str(e, a->subject_pid);
-    cl_enc_str(e, a->agency);
-    cl_enc_str(e, a->referrer_name);
-    cl_enc_str(e, a->referrer_role);
-    cl_enc_u8(e, a->category);
-    cl_enc_u8(e, a->risk);
-    cl_enc_u8(e, a->plan_type);
-    cl_enc_str(e, a->concern);
-    cl_enc_i64(e, a->occurred_at);
-    cl_enc_i64(e, a->received_at);
-    cl_enc_str(e, a->subject_given);
-    cl_enc_str(e, a->subject_family);
-    cl_enc_str(e, a->subject_dob);
-    cl_enc_u8(e, a->flag_shown);
-}
-
-static void s_alert_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_alert *a = &dv->u.alert;
-    CL_DEC_STR(d, a->reference);
-    CL_DEC_STR(d, a->plan_ref);
-    CL_DEC_STR(d, a->child_pid);
-    CL_DEC_STR(d, a->child_given);
-    CL_DEC_STR(d, a->child_family);
-    CL_DEC_STR(d, a->child_dob);
-    CL_DEC_STR(d, a->subject_is);
-    CL_DEC_STR(d, a->subject_pid);
-    CL_DEC_STR(d, a->agency);
-    CL_DEC_STR(d, a->referrer_name);
-    CL_DEC_STR(d, a->referrer_role);
-    a->category = cl_dec_u8(d);
-    a->risk = cl_dec_u8(d);
-    a->plan_type = cl_dec_u8(d);
-    CL_DEC_STR(d, a->concern);
-    a->occurred_at = cl_dec_i64(d);
-    a->received_at = cl_dec_i64(d);
-    if (d->pos < d->len) { /* alerts stored since subjects are named */
-        CL_DEC_STR(d, a->subject_given);
-        CL_DEC_STR(d, a->subject_family);
-        CL_DEC_STR(d, a->subject_dob);
-    }
-    if (d->pos < d->len) /* alerts stored since the front-line flag */
-        a->flag_shown = cl_dec_u8(d) != 0;
-}
-
-static void s_request_enc(cl_enc *e, const cl_delivery *dv)
-{
-    const cl_info_msg *m = &dv->u.request;
-    cl_enc_str(e, m->request_id);
-    cl_enc_str(e, m->from_agency);
-    cl_enc_str(e, m->person_id);
-    cl_core__person_enc(e, &m->person);
-    cl_enc_str(e, m->due);
-    cl_enc_str(e, m->question);
-    cl_enc_str(e, m->review_id);
-}
-
-static void s_request_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_info_msg *m = &dv->u.request;
-    CL_DEC_STR(d, m->request_id);
-    CL_DEC_STR(d, m->from_agency);
-    CL_DEC_STR(d, m->person_id);
-    cl_core__person_dec(d, &m->person);
-    CL_DEC_STR(d, m->due);
-    CL_DEC_STR(d, m->question);
-    CL_DEC_STR(d, m->review_id);
-}
-
-static void s_response_enc(cl_enc *e, const cl_delivery *dv)
-{
-    cl_mailbox_response_enc(e, &dv->u.response);
-}
-
-static void s_response_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_mailbox_response_dec(d, &dv->u.response);
-}
-
-static void s_status_enc(cl_enc *e, const cl_delivery *dv)
-{
-    const cl_status_msg *m = &dv->u.status;
-    cl_enc_str(e, m->reference);
-    cl_enc_str(e, m->agency_ref);
-    cl_enc_u8(e, m->status);
-    cl_enc_str(e, m->reason);
-    cl_enc_u8(e, m->outcome);
-    cl_enc_str(e, m->by);
-    cl_enc_i64(e, m->at);
-}
-
-static void s_status_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_status_msg *m = &dv->u.status;
-    CL_DEC_STR(d, m->reference);
-    CL_DEC_STR(d, m->agency_ref);
-    m->status = cl_dec_u8(d);
-    CL_DEC_STR(d, m->reason);
-    m->outcome = cl_dec_u8(d);
-    CL_DEC_STR(d, m->by);
-    m->at = cl_dec_i64(d);
-}
-
-static void s_feed_enc(cl_enc *e, const cl_delivery *dv)
-{
-    const cl_feed_msg *m = &dv->u.feed;
-    cl_enc_str(e, m->agency);
-    cl_enc_str(e, m->feed);
-    cl_enc_str(e, m->problem);
-    cl_enc_u64(e, m->expected);
-    cl_enc_u64(e, m->received);
-    cl_enc_i64(e, m->last_at);
-}
-
-static void s_feed_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_feed_msg *m = &dv->u.feed;
-    CL_DEC_STR(d, m->agency);
-    CL_DEC_STR(d, m->feed);
-    CL_DEC_STR(d, m->problem);
-    m->expected = cl_dec_u64(d);
-    m->received = cl_dec_u64(d);
-    m->last_at = cl_dec_i64(d);
-}
-
+/* The two kinds with more than a flat list of fields. */
 static void s_intake_enc(cl_enc *e, const cl_delivery *dv)
 {
     cl_mailbox_intake_enc(e, &dv->u.intake);
@@ -253,148 +191,45 @@ static void s_intake_dec(cl_dec *d, cl_delivery *dv)
     cl_mailbox_intake_dec(d, &dv->u.intake);
 }
 
-static void s_action_enc(cl_enc *e, const cl_delivery *dv)
+static void s_request_enc(cl_enc *e, const cl_delivery *dv)
 {
-    const cl_action_msg *m = &dv->u.action;
-    cl_enc_str(e, m->event);
-    cl_enc_str(e, m->action_id);
-    cl_enc_str(e, m->review_id);
-    cl_enc_str(e, m->person_id);
-    cl_enc_str(e, m->given);
-    cl_enc_str(e, m->family);
-    cl_enc_str(e, m->dob);
-    cl_enc_str(e, m->text);
-    cl_enc_str(e, m->owner_name);
-    cl_enc_str(e, m->owner_agency);
-    cl_enc_str(e, m->due);
-    cl_enc_u8(e, m->status);
-    cl_enc_str(e, m->note);
-    cl_enc_str(e, m->by_agency);
-    cl_enc_str(e, m->by_user);
+    const cl_info_msg *m = &dv->u.request;
+    cl_enc_fields(e, m, s_request_head, CL_FIELDS_N(s_request_head));
+    cl_core__person_enc(e, &m->person);
+    cl_enc_fields(e, m, s_request_tail, CL_FIELDS_N(s_request_tail));
 }
 
-static void s_action_dec(cl_dec *d, cl_delivery *dv)
+static void s_request_dec(cl_dec *d, cl_delivery *dv)
 {
-    cl_action_msg *m = &dv->u.action;
-    CL_DEC_STR(d, m->event);
-    CL_DEC_STR(d, m->action_id);
-    CL_DEC_STR(d, m->review_id);
-    CL_DEC_STR(d, m->person_id);
-    CL_DEC_STR(d, m->given);
-    CL_DEC_STR(d, m->family);
-    CL_DEC_STR(d, m->dob);
-    CL_DEC_STR(d, m->text);
-    CL_DEC_STR(d, m->owner_name);
-    CL_DEC_STR(d, m->owner_agency);
-    CL_DEC_STR(d, m->due);
-    m->status = cl_dec_u8(d);
-    CL_DEC_STR(d, m->note);
-    CL_DEC_STR(d, m->by_agency);
-    CL_DEC_STR(d, m->by_user);
+    cl_info_msg *m = &dv->u.request;
+    cl_dec_fields(d, m, s_request_head, CL_FIELDS_N(s_request_head));
+    cl_core__person_dec(d, &m->person);
+    cl_dec_fields(d, m, s_request_tail, CL_FIELDS_N(s_request_tail));
 }
 
-static void s_flag_enc(cl_enc *e, const cl_delivery *dv)
-{
-    const cl_flag_notice *m = &dv->u.flag;
-    cl_enc_str(e, m->plan_id);
-    cl_enc_str(e, m->plan_ref);
-    cl_enc_str(e, m->child_pid);
-    cl_enc_str(e, m->child_given);
-    cl_enc_str(e, m->child_family);
-    cl_enc_str(e, m->person_pid);
-    cl_enc_str(e, m->person_is);
-    cl_enc_str(e, m->agency);
-    cl_enc_str(e, m->client);
-    cl_enc_str(e, m->user_id);
-    cl_enc_str(e, m->user_name);
-    cl_enc_str(e, m->user_role);
-    cl_enc_str(e, m->context);
-    cl_enc_u32(e, m->count);
-    cl_enc_i64(e, m->first_at);
-    cl_enc_i64(e, m->last_at);
-}
-
-static void s_flag_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_flag_notice *m = &dv->u.flag;
-    CL_DEC_STR(d, m->plan_id);
-    CL_DEC_STR(d, m->plan_ref);
-    CL_DEC_STR(d, m->child_pid);
-    CL_DEC_STR(d, m->child_given);
-    CL_DEC_STR(d, m->child_family);
-    CL_DEC_STR(d, m->person_pid);
-    CL_DEC_STR(d, m->person_is);
-    CL_DEC_STR(d, m->agency);
-    CL_DEC_STR(d, m->client);
-    CL_DEC_STR(d, m->user_id);
-    CL_DEC_STR(d, m->user_name);
-    CL_DEC_STR(d, m->user_role);
-    CL_DEC_STR(d, m->context);
-    m->count = cl_dec_u32(d);
-    m->first_at = cl_dec_i64(d);
-    m->last_at = cl_dec_i64(d);
-}
-
-static void s_retraction_enc(cl_enc *e, const cl_delivery *dv)
-{
-    const cl_retraction_msg *m = &dv->u.retraction;
-    cl_enc_str(e, m->reference);
-    cl_enc_str(e, m->agency);
-    cl_enc_str(e, m->plan_ref);
-    cl_enc_str(e, m->reason);
-    cl_enc_i64(e, m->at);
-}
-
-static void s_retraction_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_retraction_msg *m = &dv->u.retraction;
-    CL_DEC_STR(d, m->reference);
-    CL_DEC_STR(d, m->agency);
-    CL_DEC_STR(d, m->plan_ref);
-    CL_DEC_STR(d, m->reason);
-    m->at = cl_dec_i64(d);
-}
-
-static void s_governance_enc(cl_enc *e, const cl_delivery *dv)
-{
-    const cl_governance_msg *m = &dv->u.governance;
-    cl_enc_str(e, m->event);
-    cl_enc_str(e, m->agency);
-    cl_enc_str(e, m->client);
-    cl_enc_str(e, m->reference);
-    cl_enc_str(e, m->person_id);
-    cl_enc_str(e, m->detail);
-    cl_enc_i64(e, m->at);
-}
-
-static void s_governance_dec(cl_dec *d, cl_delivery *dv)
-{
-    cl_governance_msg *m = &dv->u.governance;
-    CL_DEC_STR(d, m->event);
-    CL_DEC_STR(d, m->agency);
-    CL_DEC_STR(d, m->client);
-    CL_DEC_STR(d, m->reference);
-    CL_DEC_STR(d, m->person_id);
-    CL_DEC_STR(d, m->detail);
-    m->at = cl_dec_i64(d);
-}
-
+/* A delivery kind's stored fields: its rows (in the union member, which
+ * starts where every member does), or, for the kinds that nest more than
+ * flat fields, an encoder and a decoder of their own. */
 typedef struct s_kind {
+    const cl_field *rows;
+    size_t n_rows;
     void (*enc)(cl_enc *e, const cl_delivery *dv);
     void (*dec)(cl_dec *d, cl_delivery *dv);
 } s_kind;
 
+#define S_ROWS(r) (r), CL_FIELDS_N(r), NULL, NULL
+
 static const s_kind s_kinds[CL_DLV_KIND_COUNT] = {
-    [CL_DLV_ALERT] = {s_alert_enc, s_alert_dec},
-    [CL_DLV_REQUEST] = {s_request_enc, s_request_dec},
-    [CL_DLV_RESPONSE] = {s_response_enc, s_response_dec},
-    [CL_DLV_STATUS] = {s_status_enc, s_status_dec},
-    [CL_DLV_FEED] = {s_feed_enc, s_feed_dec},
-    [CL_DLV_INTAKE] = {s_intake_enc, s_intake_dec},
-    [CL_DLV_ACTION] = {s_action_enc, s_action_dec},
-    [CL_DLV_FLAG] = {s_flag_enc, s_flag_dec},
-    [CL_DLV_RETRACTION] = {s_retraction_enc, s_retraction_dec},
-    [CL_DLV_GOVERNANCE] = {s_governance_enc, s_governance_dec},
+    [CL_DLV_ALERT] = {S_ROWS(s_alert_rows)},
+    [CL_DLV_REQUEST] = {NULL, 0, s_request_enc, s_request_dec},
+    [CL_DLV_RESPONSE] = {S_ROWS(s_response_rows)},
+    [CL_DLV_STATUS] = {S_ROWS(s_status_rows)},
+    [CL_DLV_FEED] = {S_ROWS(s_feed_rows)},
+    [CL_DLV_INTAKE] = {NULL, 0, s_intake_enc, s_intake_dec},
+    [CL_DLV_ACTION] = {S_ROWS(s_action_rows)},
+    [CL_DLV_FLAG] = {S_ROWS(s_flag_rows)},
+    [CL_DLV_RETRACTION] = {S_ROWS(s_retraction_rows)},
+    [CL_DLV_GOVERNANCE] = {S_ROWS(s_governance_rows)},
 };
 
 static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
@@ -402,8 +237,12 @@ static void s_dlv_enc(cl_enc *e, const cl_delivery *dv)
     cl_enc_u8(e, S_VERSION);
     cl_enc_u8(e, (uint8_t)dv->kind);
     cl_enc_i64(e, dv->at);
-    if ((unsigned)dv->kind < CL_DLV_KIND_COUNT && s_kinds[dv->kind].enc)
-        s_kinds[dv->kind].enc(e, dv);
+    const s_kind *k =
+        (unsigned)dv->kind < CL_DLV_KIND_COUNT ? &s_kinds[dv->kind] : NULL;
+    if (k && k->enc)
+        k->enc(e, dv);
+    else if (k && k->rows)
+        cl_enc_fields(e, &dv->u, k->rows, k->n_rows);
     else
         e->bad = true;
 }
@@ -415,8 +254,12 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         d->bad = true;
     dv->kind = (cl_dlv_kind)cl_dec_u8(d);
     dv->at = cl_dec_i64(d);
-    if ((unsigned)dv->kind < CL_DLV_KIND_COUNT && s_kinds[dv->kind].dec)
-        s_kinds[dv->kind].dec(d, dv);
+    const s_kind *k =
+        (unsigned)dv->kind < CL_DLV_KIND_COUNT ? &s_kinds[dv->kind] : NULL;
+    if (k && k->dec)
+        k->dec(d, dv);
+    else if (k && k->rows)
+        cl_dec_fields(d, &dv->u, k->rows, k->n_rows);
     else
         d->bad = true;
 }

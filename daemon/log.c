@@ -46,7 +46,10 @@ static void s_escape(char *out, size_t cap, const char *in)
     out[o] = '\0';
 }
 
-static void s_vlog(int priority, const char *fmt, va_list ap)
+/* fmt is the caller's checked format (cl_log's and cl_log_refusal's
+ * attribute), passed on with its arguments. */
+__attribute__((format(printf, 2, 0))) static void
+s_vlog(int priority, const char *fmt, va_list ap)
 {
     char line[1024], esc[1024 * 4 + 1];
     vsnprintf(line, sizeof(line), fmt, ap);

@@ -246,18 +246,6 @@ static const s_row s_rows[CL_REQ_KIND_COUNT] = {
 #undef CL_REQ
 };
 
-/* The context a handler runs in: one clock reading for the request. */
-static void s_op_init(cl_op *op, cl_server *s, s_item *it, cl_txn *t)
-{
-    memset(op, 0, sizeof(*op));
-    op->srv = s;
-    op->it = it;
-    op->t = t;
-    op->who = it->who;
-    op->now = s_now();
-    op->cfg = &s->cfg;
-}
-
 /*
  * Idempotency records: under a blind key of (client key, message id), the
  * request's body hash, then the encoded reply. A write's reply is a
@@ -329,7 +317,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
     it->rep.kind = it->req.kind;
     if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)
         goto out;
-    s_op_init(&op, s, it, t);
+    cl_handle_op_init(&op, s, it, t);
     rc = fn(&op, &it->req, &it->rep);
     if (cl_handle_fatal(rc))
         goto out; /* the whole batch must fail or retry */
@@ -367,7 +355,7 @@ out:
 static int s_read(cl_server *s, cl_txn *t, s_item *it, cl_handler fn)
 {
     cl_op op;
-    s_op_init(&op, s, it, t);
+    cl_handle_op_init(&op, s, it, t);
     it->rep.kind = it->req.kind;
     int rc = fn(&op, &it->req, &it->rep);
     if (cl_handle_fatal(rc))
@@ -381,7 +369,7 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it, cl_handler fn)
 static int s_admin(cl_server *s, cl_txn *t, s_item *it, cl_handler fn)
 {
     cl_op op;
-    s_op_init(&op, s, it, t);
+    cl_handle_op_init(&op, s, it, t);
     return fn(&op, &it->req, &it->rep);
 }
 

@@ -8,11 +8,25 @@
  */
 #include "handle.h"
 
+#include <string.h>
+
 #include "flag.h"
 #include "intake.h"
 #include "lists.h"
 #include "natural.h"
 #include "rate.h"
+
+/* The context a handler runs in: one clock reading for the request. */
+void cl_handle_op_init(cl_op *op, cl_server *s, s_item *it, cl_txn *t)
+{
+    memset(op, 0, sizeof(*op));
+    op->srv = s;
+    op->it = it;
+    op->t = t;
+    op->who = it->who;
+    op->now = s_now();
+    op->cfg = &s->cfg;
+}
 
 bool cl_handle_fatal(int rc)
 {

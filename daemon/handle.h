@@ -42,6 +42,9 @@ typedef int (*cl_handler)(cl_op *op, cl_request *q, cl_reply *rep);
 #include "cl_requests.def"
 #undef CL_REQ
 
+/* op for item it in t: the caller, one clock reading, the configuration. */
+void cl_handle_op_init(cl_op *op, cl_server *s, s_item *it, cl_txn *t);
+
 /* True for errors that must fail (or retry) the whole batch. */
 bool cl_handle_fatal(int rc);
 

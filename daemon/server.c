@@ -96,6 +96,114 @@ static void s_signals(cl_server *s)
     }
 }
 
+/* Apply the batch, retrying while the map grows or the stream moves on;
+ * the commit's latency for admin stats. */
+static int s_apply(cl_server *s, s_item *items, size_t n)
+{
+    int rc = CL_OK;
+    uint64_t t0 = s_mono_us();
+    /* The stream may hold batches this store lacks (a lost
+     * acknowledgement, a failed commit): apply them first. */
+    if (s->repl && s->role == S_ACTIVE && s->behind)
+        rc = cl_replica_catch_up(s, true);
+    bool again = rc == CL_OK;
+    for (int attempt = 0; again && attempt < 8; attempt++) {
+        again = false;
+        for (size_t i = 0; attempt && i < n; i++)
+            if (items[i].early == CL_OK)
+                cl_item_reset(&items[i]); /* the last attempt's reply */
+        rc = cl_dispatch_apply(s, items, n);
+        if (rc == CL_ERR_EXISTS && s->repl) {
+            /* the stream moved on: catch up (or be fenced), again */
+            int crc = cl_replica_catch_up(s, true);
+            if (crc != CL_OK) {
+                rc = crc;
+                break;
+            }
+            again = true;
+            continue;
+        }
+        if (rc != CL_ERR_FULL)
+            break;
+        /* LMDB may not be resized while the backup thread reads. */
+        if (s->backup_running) {
+            pthread_join(s->backup_thread, NULL);
+            cl_backup_finish_joined(s);
+        }
+        if (cl_store_grow(s->store, s->cfg.map_max_bytes) != CL_OK)
+            break;
+        cl_store_stats st;
+        if (cl_store_stats_get(s->store, &st) == CL_OK)
+            cl_log_info("store map grown to %llu MiB",
+                        (unsigned long long)(st.map_bytes >> 20));
+        again = true;
+    }
+    uint64_t us = s_mono_us() - t0;
+    uint64_t ms = us / 1000;
+    s->commit_us[s->commits % S_COMMIT_RING] = us;
+    s->commits++;
+    s->batch_sum += n;
+    if (n > s->batch_max)
+        s->batch_max = n;
+    if (ms >= s->cfg.slow_commit_ms)
+        cl_log_warn("slow commit: %llu ms for %zu requests",
+                    (unsigned long long)ms, n);
+    return rc;
+}
+
+/* The batch did not commit (rc): every good request is answered with
+ * status *as and msg, and nothing was acknowledged. */
+static void s_failed(cl_server *s, s_item *items, size_t n, int rc, int *as,
+                     char *msg, size_t msg_len)
+{
+    *as = rc == CL_ERR_FULL ? CL_ERR_BUSY : rc;
+    msg[0] = '\0';
+    if (rc == CL_ERR_INACTIVE)
+        cl_replica_not_active(s, msg, msg_len);
+    else if (s->repl &&
+             (rc == CL_ERR_BUSY || rc == CL_ERR_EXISTS || s->repl_why[0])) {
+        *as = CL_ERR_BUSY;
+        snprintf(msg, msg_len,
+                 "not stored: the replication log did not confirm it "
+                 "(%.150s); retry later",
+                 s->repl_why[0] ? s->repl_why : cl_strerror(rc));
+    }
+    cl_log_err("batch of %zu requests not committed: %s", n,
+               msg[0] ? msg : cl_strerror(rc));
+    if (!msg[0])
+        snprintf(msg, msg_len, "%s",
+                 rc == CL_ERR_FULL || rc == CL_ERR_BUSY
+                     ? "store full: not stored, retry later"
+                     : "not stored: internal error, retry later");
+    for (size_t i = 0; i < n; i++)
+        if (items[i].early == CL_OK)
+            cl_item_fail(&items[i], *as, msg);
+}
+
+/* After the commit (rc): what each request starts, logs, and its reply. */
+static void s_answer(cl_server *s, s_item *it, int rc)
+{
+    if (it->deferred && rc == CL_OK)
+        cl_backup_start(s, it);
+    else if (it->deferred)
+        it->deferred = false; /* answered with the batch error */
+    if (rc == CL_OK && it->promote)
+        cl_replica_promote(s, it);
+    if (rc == CL_OK && it->gap.msg.problem[0])
+        cl_log_warn("feed gap: agency=%s feed=%s expected %" PRIu64
+                    " but %" PRIu64 " arrived",
+                    it->gap.msg.agency, it->gap.msg.feed, it->gap.msg.expected,
+                    it->gap.msg.received);
+    if (rc == CL_OK && it->break_glass_seq)
+        cl_log_warn("break-glass: client=%s kind=%s audit entry %" PRIu64
+                    " (auditors told)",
+                    it->who ? it->who->name : "?",
+                    cl_wire_kind_name(it->req.kind), it->break_glass_seq);
+    if (!(rc == CL_OK && it->park && cl_park_add(s, it)))
+        cl_item_send(s, it);
+    cl_item_release(it);
+}
+
 static void s_batch(cl_server *s)
 {
     s_item *items = s->items;
@@ -110,101 +218,14 @@ static void s_batch(cl_server *s)
         any |= items[i].early == CL_OK ||
                (items[i].early == CL_ERR_DENIED && items[i].who &&
                 cl_core_personal(items[i].req.kind));
-    int rc = CL_OK;
-    if (any) {
-        uint64_t t0 = s_mono_us();
-        /* The stream may hold batches this store lacks (a lost
-         * acknowledgement, a failed commit): apply them first. */
-        if (s->repl && s->role == S_ACTIVE && s->behind)
-            rc = cl_replica_catch_up(s, true);
-        bool again = rc == CL_OK;
-        for (int attempt = 0; again && attempt < 8; attempt++) {
-            again = false;
-            for (size_t i = 0; attempt && i < n; i++)
-                if (items[i].early == CL_OK)
-                    cl_item_reset(&items[i]); /* the last attempt's reply */
-            rc = cl_dispatch_apply(s, items, n);
-            if (rc == CL_ERR_EXISTS && s->repl) {
-                /* the stream moved on: catch up (or be fenced), again */
-                int crc = cl_replica_catch_up(s, true);
-                if (crc != CL_OK) {
-                    rc = crc;
-                    break;
-                }
-                again = true;
-                continue;
-            }
-            if (rc != CL_ERR_FULL)
-                break;
-            /* LMDB may not be resized while the backup thread reads. */
-            if (s->backup_running) {
-                pthread_join(s->backup_thread, NULL);
-                cl_backup_finish_joined(s);
-            }
-            if (cl_store_grow(s->store, s->cfg.map_max_bytes) != CL_OK)
-                break;
-            cl_store_stats st;
-            if (cl_store_stats_get(s->store, &st) == CL_OK)
-                cl_log_info("store map grown to %llu MiB",
-                            (unsigned long long)(st.map_bytes >> 20));
-            again = true;
-        }
-        uint64_t us = s_mono_us() - t0;
-        uint64_t ms = us / 1000;
-        s->commit_us[s->commits % S_COMMIT_RING] = us;
-        s->commits++;
-        s->batch_sum += n;
-        if (n > s->batch_max)
-            s->batch_max = n;
-        if (ms >= s->cfg.slow_commit_ms)
-            cl_log_warn("slow commit: %llu ms for %zu requests",
-                        (unsigned long long)ms, n);
-    }
+    int rc = any ? s_apply(s, items, n) : CL_OK;
     if (rc != CL_OK) {
-        char msg[CL_ERROR_SZ] = "";
-        int as = rc == CL_ERR_FULL ? CL_ERR_BUSY : rc;
-        if (rc == CL_ERR_INACTIVE)
-            cl_replica_not_active(s, msg, sizeof(msg));
-        else if (s->repl &&
-                 (rc == CL_ERR_BUSY || rc == CL_ERR_EXISTS || s->repl_why[0])) {
-            as = CL_ERR_BUSY;
-            snprintf(msg, sizeof(msg),
-                     "not stored: the replication log did not confirm it "
-                     "(%.150s); retry later",
-                     s->repl_why[0] ? s->repl_why : cl_strerror(rc));
-        }
-        cl_log_err("batch of %zu requests not committed: %s", n,
-                   msg[0] ? msg : cl_strerror(rc));
-        for (size_t i = 0; i < n; i++)
-            if (items[i].early == CL_OK)
-                cl_item_fail(&items[i], as,
-                             msg[0] ? msg
-                             : rc == CL_ERR_FULL || rc == CL_ERR_BUSY
-                                 ? "store full: not stored, retry later"
-                                 : "not stored: internal error, retry later");
+        char msg[CL_ERROR_SZ];
+        int as;
+        s_failed(s, items, n, rc, &as, msg, sizeof(msg));
     }
-    for (size_t i = 0; i < n; i++) {
-        s_item *it = &items[i];
-        if (it->deferred && rc == CL_OK)
-            cl_backup_start(s, it);
-        else if (it->deferred)
-            it->deferred = false; /* answered with the batch error */
-        if (rc == CL_OK && it->promote)
-            cl_replica_promote(s, it);
-        if (rc == CL_OK && it->gap.msg.problem[0])
-            cl_log_warn("feed gap: agency=%s feed=%s expected %" PRIu64
-                        " but %" PRIu64 " arrived",
-                        it->gap.msg.agency, it->gap.msg.feed,
-                        it->gap.msg.expected, it->gap.msg.received);
-        if (rc == CL_OK && it->break_glass_seq)
-            cl_log_warn("break-glass: client=%s kind=%s audit entry %" PRIu64
-                        " (auditors told)",
-                        it->who ? it->who->name : "?",
-                        cl_wire_kind_name(it->req.kind), it->break_glass_seq);
-        if (!(rc == CL_OK && it->park && cl_park_add(s, it)))
-            cl_item_send(s, it);
-        cl_item_release(it);
-    }
+    for (size_t i = 0; i < n; i++)
+        s_answer(s, &items[i], rc);
     if (any && rc == CL_OK)
         cl_park_service(s, true);
 }

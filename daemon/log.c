@@ -136,3 +136,12 @@ found:
     s_vlog(CL_LOG_WARNING, fmt, ap);
     va_end(ap);
 }
+
+void cl_log_refused(const char *client, const char *kind, const char *status,
+                    const char *error)
+{
+    char why[1024];
+    cl_log_mask(why, sizeof(why), error);
+    cl_log_refusal(client, "request refused: client=%s kind=%s status=%s: %s",
+                   client, kind, status, why);
+}

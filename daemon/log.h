@@ -31,6 +31,11 @@ void cl_log_mask(char *out, size_t cap, const char *in);
 void cl_log_refusal(const char *client, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A refused request, by cl_log_refusal: its client, kind and status,
+ * and the reply's error masked (cl_log_mask). */
+void cl_log_refused(const char *client, const char *kind, const char *status,
+                    const char *error);
+
 #define cl_log_err(...)   cl_log(CL_LOG_ERR, __VA_ARGS__)
 #define cl_log_warn(...)  cl_log(CL_LOG_WARNING, __VA_ARGS__)
 #define cl_log_info(...)  cl_log(CL_LOG_INFO, __VA_ARGS__)

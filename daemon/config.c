@@ -115,6 +115,8 @@ static const s_row s_rows[] = {
     S_U("limits", "client_inflight_max", client_inflight_max, 256, 1, 4096),
     S_U("limits", "client_heavy_max", client_heavy_max, 2, 1, 4096),
     S_U("limits", "client_parked_max", client_parked_max, 4, 1, 256),
+    /* threads for heavy reads; 0: in the batch, holding everyone */
+    S_U("limits", "readers", readers, 2, 0, 8),
     S_U("limits", "send_timeout_ms", send_timeout_ms, 1000, 1, 60000),
 
     S_MB("store", "map_size_mb", map_bytes, 1024, 1, 1u << 24),

@@ -61,6 +61,8 @@ typedef struct cl_config {
     uint32_t client_inflight_max;
     uint32_t client_heavy_max;
     uint32_t client_parked_max;
+    /* [limits] readers: threads for heavy reads (0: in the batch) */
+    uint32_t readers;
 
     /* [audit] checkpoint_command: ships each checkpoint off the host */
     char checkpoint_command[CL_PATH_SZ];

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "names.h"
 #include "rate.h"
+#include "reader.h"
 #include "replica.h"
 
 /* Frames kept after the routing id: [empty][payload], and one more to
@@ -130,6 +131,7 @@ void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
     char err[CL_ERROR_SZ];
     const cl_caller *reg = cl_registry_find(s->registry, it->key);
     it->who = NULL;
+    it->offload = false;
     if (reg) {
         it->caller = *reg;
         memset(&it->caller.user, 0, sizeof(it->caller.user));
@@ -235,13 +237,22 @@ typedef struct s_row {
     cl_req_class cls; /* WRITE, READ or ADMIN */
     bool standby;     /* served by a node that is not writable */
     bool rated;       /* counts against the per-client flag-check rate */
+    bool reader;      /* runs on a reader thread (reader.c) */
     cl_handler fn;    /* cl_handle_<handler> */
 } s_row;
+
+/* On a reader thread: the heavy READs, and audit verify, the one heavy
+ * ADMIN row that reads only the store (the others read the server's own
+ * counters and are quick). */
+#define S_READER(KIND, heavy, cls)                                             \
+    ((heavy) && (CL_REQ_CLASS_##cls == CL_REQ_CLASS_READ ||                    \
+                 CL_REQ_##KIND == CL_REQ_AUDIT_VERIFY))
 
 static const s_row s_rows[CL_REQ_KIND_COUNT] = {
 #define CL_REQ(KIND, name, BODY, RESULT, roles, personal, heavy, cls, standby, \
                rated, handler, id)                                             \
-    [CL_REQ_##KIND] = {CL_REQ_CLASS_##cls, standby, rated, cl_handle_##handler},
+    [CL_REQ_##KIND] = {CL_REQ_CLASS_##cls, standby, rated,                     \
+                       S_READER(KIND, heavy, cls), cl_handle_##handler},
 #include "cl_requests.def"
 #undef CL_REQ
 };
@@ -392,6 +403,8 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
     }
     if (!row->fn)
         cl_item_fail(it, CL_ERR_INVALID, "unsupported request");
+    else if (row->reader && s->readers)
+        it->offload = true; /* after the commit (cl_dispatch_offload) */
     else if (row->rated && !cl_rate_ok(s, it))
         /* a publisher flooding checks is fishing, or broken */
         rc = cl_item_audit(s, t, it, NULL);
@@ -401,14 +414,9 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
         rc = s_read(s, t, it, row->fn);
     else
         rc = s_admin(s, t, it, row->fn);
-    if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out) {
-        char why[CL_ERROR_SZ];
-        cl_log_mask(why, sizeof(why), it->rep.error);
-        cl_log_refusal(it->who->name,
-                       "request refused: client=%s kind=%s status=%s: %s",
-                       it->who->name, cl_wire_kind_name(it->req.kind),
-                       cl_status_name(it->rep.status), why);
-    }
+    if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out)
+        cl_log_refused(it->who->name, cl_wire_kind_name(it->req.kind),
+                       cl_status_name(it->rep.status), it->rep.error);
     return rc;
 }
 
@@ -417,11 +425,15 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
  * pipelining scans cannot hold another's health behind them. */
 void cl_dispatch_limits(cl_server *s, s_item *items, size_t n)
 {
+    size_t slots = cl_readers_free(s->readers);
     for (size_t i = 0; i < n; i++) {
         s_item *it = &items[i];
         if (it->early != CL_OK)
             continue;
         uint32_t all = 0, heavy = 0;
+        bool reader = s->readers && s_rows[it->req.kind].reader;
+        /* what the client has on the readers counts as in flight */
+        cl_readers_inflight(s->readers, it->key, &all, &heavy);
         for (size_t j = 0; j < i; j++) {
             if (items[j].early != CL_OK || strcmp(items[j].key, it->key))
                 continue;
@@ -441,8 +453,15 @@ void cl_dispatch_limits(cl_server *s, s_item *items, size_t n)
                      "most %u scans or reports in flight): retry shortly",
                      cl_wire_kind_name(it->req.kind),
                      (unsigned)s->cfg.client_heavy_max);
-        else
+        else if (reader && !slots)
+            snprintf(msg, sizeof(msg),
+                     "the daemon is busy with %u other scans or reports: "
+                     "retry shortly",
+                     (unsigned)CL_READERS_JOBS);
+        else {
+            slots -= reader;
             continue;
+        }
         it->early = CL_ERR_BUSY;
         cl_item_fail(it, CL_ERR_BUSY, msg);
     }
@@ -477,8 +496,18 @@ int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
     int rc = cl_store_begin(&t, s->store, NULL, true);
     for (size_t i = 0; i < n && rc == CL_OK; i++)
         rc = cl_dispatch_one(s, t, &items[i]);
+    if (rc == CL_OK) /* reads done on the readers since the last commit */
+        rc = cl_readers_audit(s->readers, t);
     if (rc == CL_OK)
         rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     return rc;
+}
+
+bool cl_dispatch_offload(cl_server *s, s_item *it)
+{
+    const s_row *row = &s_rows[it->req.kind];
+    it->offload = false;
+    return cl_readers_submit(s->readers, it, row->fn,
+                             row->cls == CL_REQ_CLASS_READ);
 }

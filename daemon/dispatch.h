@@ -40,4 +40,9 @@ CL_NODISCARD int cl_dispatch_one(cl_server *s, cl_txn *t, s_item *it);
 /* Apply every good request of the batch in one transaction and commit. */
 CL_NODISCARD int cl_dispatch_apply(cl_server *s, s_item *items, size_t n);
 
+/* After the batch committed: move a request it->offload marks to a reader
+ * thread (true: the slot keeps nothing to send; false: it is answered
+ * BUSY, sent as usual). */
+bool cl_dispatch_offload(cl_server *s, s_item *it);
+
 #endif

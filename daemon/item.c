@@ -144,3 +144,22 @@ int cl_item_audit(cl_server *s, cl_txn *t, s_item *it,
         it->break_glass_seq = seq;
     return rc;
 }
+
+/* Send a reply encoded earlier and kept back behind an earlier reply to
+ * the same connection (reader.c), counted for admin stats as any other. */
+void cl_item_send_encoded(cl_server *s, zmq_msg_t *route, bool delim,
+                          cl_req_kind kind, uint8_t status, const uint8_t *out,
+                          size_t len)
+{
+    s->counts[kind < CL_REQ_KIND_COUNT ? kind : 0]
+             [status <= CL_STATUS_NOT_ACTIVE ? status : CL_STATUS_INTERNAL]++;
+    int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE);
+    if (rc >= 0 && delim)
+        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
+    if (rc >= 0)
+        rc = zmq_send(s->router, out, len, 0);
+    if (rc < 0)
+        cl_log_warn("%s reply not delivered: %s; a resend of the same "
+                    "message id gets the original outcome",
+                    cl_wire_kind_name(kind), zmq_strerror(errno));
+}

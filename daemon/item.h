@@ -29,6 +29,12 @@ void cl_item_reply_to(cl_server *s, zmq_msg_t *route, bool delim,
 /* Send an item's reply (encoding it if not done yet), unless deferred. */
 void cl_item_send(cl_server *s, s_item *it);
 
+/* Send a reply encoded earlier and kept back (reader.c). route is
+ * consumed as by zmq_msg_send. */
+void cl_item_send_encoded(cl_server *s, zmq_msg_t *route, bool delim,
+                          cl_req_kind kind, uint8_t status, const uint8_t *out,
+                          size_t len);
+
 /* Append the audit entry for an item; the caller picks the transaction
  * (the request's own for success, the batch's for a refusal). A
  * break-glass use also tells the auditors (it->break_glass_seq). */

@@ -59,6 +59,7 @@
 #include "dispatch.h"
 #include "item.h"
 #include "park.h"
+#include "reader.h"
 #include "replica.h"
 #include "zap.h"
 
@@ -72,10 +73,12 @@ static void s_reload(cl_server *s)
         cl_log_err("registry reload failed, keeping the old one: %s", err);
         return;
     }
+    cl_readers_pause(s->readers); /* they read the configuration */
     cl_registry_destroy(&s->registry);
     s->registry = r;
     cl_registry_agencies(r, &s->cfg.route);
     cl_registry_duty(r, &s->cfg.flag);
+    cl_readers_resume(s->readers);
     cl_log_info("registry reloaded: %zu clients", cl_registry_count(r));
     sd_notifyf(0, "STATUS=serving, %zu clients registered",
                cl_registry_count(r));
@@ -130,7 +133,11 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             pthread_join(s->backup_thread, NULL);
             cl_backup_finish_joined(s);
         }
-        if (cl_store_grow(s->store, s->cfg.map_max_bytes) != CL_OK)
+        /* ... nor while a reader thread has a transaction open */
+        cl_readers_pause(s->readers);
+        int grc = cl_store_grow(s->store, s->cfg.map_max_bytes);
+        cl_readers_resume(s->readers);
+        if (grc != CL_OK)
             break;
         cl_store_stats st;
         if (cl_store_stats_get(s->store, &st) == CL_OK)
@@ -199,31 +206,38 @@ static void s_answer(cl_server *s, s_item *it, int rc)
                     " (auditors told)",
                     it->who ? it->who->name : "?",
                     cl_wire_kind_name(it->req.kind), it->break_glass_seq);
-    if (!(rc == CL_OK && it->park && cl_park_add(s, it)))
+    if (rc == CL_OK && it->offload && cl_dispatch_offload(s, it))
+        ; /* a reader answers it */
+    else if (!(rc == CL_OK && it->park && cl_park_add(s, it)) &&
+             !cl_readers_hold(s->readers, it))
         cl_item_send(s, it);
+    it->offload = false;
     cl_item_release(it);
 }
 
-static void s_batch(cl_server *s)
+/* One group commit: the requests waiting (none when intake is false,
+ * at stop) and the audit entries of the reads the readers have done. */
+static void s_batch(cl_server *s, bool intake)
 {
     s_item *items = s->items;
-    size_t n = 0;
-    while (n < s->cfg.batch_max && cl_dispatch_recv(s, &items[n]))
+    size_t n = 0, done = 0;
+    while (intake && n < s->cfg.batch_max && cl_dispatch_recv(s, &items[n]))
         n++;
-    if (n == 0)
+    bool any = cl_readers_collect(s->readers, &done) > 0;
+    if (n == 0 && done == 0)
         return;
     cl_dispatch_limits(s, items, n);
-    bool any = false;
     for (size_t i = 0; i < n; i++)
         any |= items[i].early == CL_OK ||
                (items[i].early == CL_ERR_DENIED && items[i].who &&
                 cl_core_personal(items[i].req.kind));
     int rc = any ? s_apply(s, items, n) : CL_OK;
-    if (rc != CL_OK) {
-        char msg[CL_ERROR_SZ];
-        int as;
+    char msg[CL_ERROR_SZ] = "";
+    int as = CL_OK;
+    if (rc != CL_OK)
         s_failed(s, items, n, rc, &as, msg, sizeof(msg));
-    }
+    /* the readers' replies first: they were asked for earlier */
+    cl_readers_settle(s->readers, rc, as, msg);
     for (size_t i = 0; i < n; i++)
         s_answer(s, &items[i], rc);
     if (any && rc == CL_OK)
@@ -408,7 +422,9 @@ static void s_relink_reload(cl_server *s)
                    cl_strerror(rc));
         return;
     }
+    cl_readers_pause(s->readers); /* find and review lists read it */
     s->cfg.match = mc;
+    cl_readers_resume(s->readers);
     if (running && !s->relinking)
         cl_log_info("relinking: re-evaluating %" PRIu64 " records",
                     li.rerun_total);
@@ -659,6 +675,8 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
         rc = CL_ERR_NOMEM;
         goto fail;
     }
+    if ((rc = cl_readers_start(&s->readers, s, err, err_len)) != CL_OK)
+        goto fail;
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -707,14 +725,15 @@ int cl_server_run(cl_server *s)
                 S_VERSION, s->cfg.endpoint, cl_registry_count(s->registry),
                 s->repl ? " as " : "", s->repl ? s_roles[s->role] : "");
     while (!s->stopping) {
-        zmq_pollitem_t items[5] = {
+        zmq_pollitem_t items[6] = {
             {s->router, 0, ZMQ_POLLIN, 0},
             {s->zap, 0, ZMQ_POLLIN, 0},
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
             {NULL, s->backup_efd, ZMQ_POLLIN, 0},
+            {NULL, cl_readers_fd(s->readers), ZMQ_POLLIN, 0},
             {NULL, s->follow_efd, ZMQ_POLLIN, 0},
         };
-        int n_items = s->follow_efd >= 0 ? 5 : 4;
+        int n_items = s->follow_efd >= 0 ? 6 : 5;
         long timeout = s->resealing || s->relinking ? 0 : 500;
         if (s->watchdog_usec)
             timeout = (long)(s->watchdog_usec / 4000);
@@ -726,18 +745,29 @@ int cl_server_run(cl_server *s)
             s_signals(s);
         if (items[1].revents & ZMQ_POLLIN)
             cl_zap_drain(s);
-        if (items[0].revents & ZMQ_POLLIN)
-            s_batch(s);
+        if (items[4].revents & ZMQ_POLLIN)
+            cl_readers_wake(s->readers); /* before: a later one wakes again */
+        if ((items[0].revents | items[4].revents) & ZMQ_POLLIN)
+            s_batch(s, true);
         if (items[3].revents & ZMQ_POLLIN)
             cl_backup_finish(s);
-        if (n_items == 5 && (items[4].revents & ZMQ_POLLIN))
+        if (n_items == 6 && (items[5].revents & ZMQ_POLLIN))
             cl_replica_follow(s);
         s_housekeeping(s);
         s_watchdog(s);
     }
     /* Finish what has already arrived: it was sent to us in good faith. */
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
-    s_batch(s);
+    s_batch(s, true);
+    /* ... and the reads under way: audited, committed and answered */
+    while (cl_readers_pending(s->readers)) {
+        zmq_pollitem_t w = {NULL, cl_readers_fd(s->readers), ZMQ_POLLIN, 0};
+        if (zmq_poll(&w, 1, 100) < 0 && errno != EINTR)
+            break;
+        cl_readers_wake(s->readers);
+        s_batch(s, false);
+        s_watchdog(s);
+    }
     for (size_t i = 0; i < s->n_parks; i++)
         s->parks[i].deadline_us = 0; /* answer waiting receives: empty */
     cl_park_service(s, false);
@@ -760,6 +790,7 @@ void cl_server_close(cl_server **sp)
     if (!sp || !*sp)
         return;
     cl_server *s = *sp;
+    cl_readers_stop(&s->readers); /* before the store and the socket */
     if (s->router)
         zmq_close(s->router);
     if (s->zap)

@@ -48,6 +48,7 @@ typedef struct s_item {
     bool promote;      /* admin promote: runs after the batch */
     cl_feed_event gap; /* a feed gap this publish revealed, for the log */
     uint64_t break_glass_seq; /* audit entry of a break-glass use, to log */
+    bool offload; /* a heavy read: to a reader thread after the commit */
 } s_item;
 
 /* A mailbox receive waiting for mail (long poll). */
@@ -77,6 +78,8 @@ typedef struct s_rate {
 enum { S_SINGLE, S_ACTIVE, S_STANDBY, S_FENCED };
 static const char *const s_roles[] = {"single", "active", "standby", "fenced"};
 
+typedef struct cl_readers cl_readers; /* reader.h */
+
 #define S_APPLY_MAX 256 /* stream messages applied per LMDB transaction */
 
 struct cl_server {
@@ -88,6 +91,7 @@ struct cl_server {
     cl_registry *registry;  /* current client registry */
     cl_store *store;        /* the encrypted store */
     s_item *items;          /* batch_max slots */
+    cl_readers *readers;    /* heavy reads' threads (NULL: in the batch) */
     int64_t started;        /* unix seconds */
     bool stopping;          /* SIGTERM seen */
     uint64_t watchdog_usec; /* 0 if no watchdog */

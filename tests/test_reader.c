@@ -1,0 +1,292 @@
+/*
+ * test_reader: heavy reads run on reader threads (daemon/reader.c), on
+ * the real daemon. The daemon runs with CASELINKD_FAULT_READER_GATE
+ * naming a file that does not exist yet: its readers take no job until
+ * the test creates it, so "a heavy read is still in flight" is a state
+ * the test holds, not a race it hopes to win. With the reads held:
+ * other clients' health and publishes are answered, the reading client's
+ * own later reply waits behind its heavy one (order per client), the
+ * daemon stops only after answering them, the map grows, and beyond the
+ * job slots a heavy read is refused BUSY. Once released, every read is
+ * answered and its audit entry is in the chain before the reply.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define NHS "9434765919"
+
+static char s_gate[300];
+
+/* A daemon whose readers wait at the gate (closed). */
+static void s_start(th_daemon *d, const char *extra)
+{
+    memset(d, 0, sizeof(*d));
+    th_tmpdir(d->dir, sizeof(d->dir));
+    snprintf(s_gate, sizeof(s_gate), "%s/gate", d->dir);
+    setenv("CASELINKD_FAULT_READER_GATE", s_gate, 1);
+    th_start(d, extra);
+    unsetenv("CASELINKD_FAULT_READER_GATE");
+}
+
+static void s_open_gate(void)
+{
+    FILE *f = fopen(s_gate, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+static int s_call(cl_client *c, cl_request *req, cl_reply *rep)
+{
+    memset(req->msgid, 0, CL_MSGID_LEN);
+    assert_int_equal(cl_client_call(c, req, rep), CL_OK);
+    return (int)rep->status;
+}
+
+static void s_publish(cl_client *c, const char *ref, const char *nhs)
+{
+    cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", nhs);
+    assert_int_equal(th_publish(c, q, NULL), CL_STATUS_OK);
+    free(q);
+}
+
+/* Send a request without waiting; its message id into id. */
+static void s_send(cl_client *c, cl_request *q, uint8_t id[CL_MSGID_LEN])
+{
+    memset(q->msgid, 0, CL_MSGID_LEN);
+    assert_int_equal(cl_client_send(c, q), CL_OK);
+    memcpy(id, q->msgid, CL_MSGID_LEN);
+}
+
+static cl_request *s_case_finding(void)
+{
+    cl_request *q = calloc(1, sizeof(*q));
+    q->kind = CL_REQ_CASE_FINDING;
+    CL_COPY(q->u.finding.agency, "Northshire Police");
+    q->u.finding.min_contacts = 1;
+    q->u.finding.access_reason = 3;
+    CL_COPY(q->u.finding.justification, "quarterly high-level users review");
+    return q;
+}
+
+static uint64_t s_audit_entries(cl_client *op)
+{
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_ADMIN_STATS;
+    assert_int_equal(s_call(op, &req, &rep), CL_STATUS_OK);
+    uint64_t n = rep.u.stats.audit_entries;
+    cl_reply_clear(&rep);
+    return n;
+}
+
+/* The next reply on c: its status, with its message id checked. */
+static int s_next(cl_client *c, const uint8_t id[CL_MSGID_LEN], int wait_ms)
+{
+    cl_reply rep;
+    assert_int_equal(cl_client_recv(c, &rep, wait_ms), CL_OK);
+    assert_memory_equal(rep.msgid, id, CL_MSGID_LEN);
+    int st = (int)rep.status;
+    cl_reply_clear(&rep);
+    return st;
+}
+
+/* Held reads: others are served, the reader's own later reply waits, and
+ * once released each read is answered after its audit entry. */
+static void test_light_requests_pass_heavy_reads(void **state)
+{
+    (void)state;
+    th_daemon d;
+    s_start(&d, NULL);
+    cl_client *police = th_client(&d, "police"), *gp = th_client(&d, "gp"),
+              *co = th_client(&d, "coordinator"),
+              *au = th_client(&d, "auditor"), *op = th_client(&d, "operator");
+    char ref[32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(ref, sizeof(ref), "POL-R%d", i);
+        s_publish(police, ref, i ? NULL : NHS);
+    }
+    uint64_t audits = s_audit_entries(op);
+    /* the coordinator: a case finding, then a health behind it */
+    uint8_t cf_id[CL_MSGID_LEN], h_id[CL_MSGID_LEN], as_id[CL_MSGID_LEN],
+        v_id[CL_MSGID_LEN];
+    cl_request *cf = s_case_finding();
+    s_send(co, cf, cf_id);
+    cl_request req;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_HEALTH;
+    s_send(co, &req, h_id);
+    /* the auditor: a search (audited) and a verify (not) */
+    cl_request *as = calloc(1, sizeof(*as));
+    as->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(as->u.person_ref.match.nhs, NHS);
+    s_send(au, as, as_id);
+    cl_request vr;
+    memset(&vr, 0, sizeof(vr));
+    vr.kind = CL_REQ_AUDIT_VERIFY;
+    s_send(au, &vr, v_id);
+    /* everyone else is served meanwhile */
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_HEALTH;
+    assert_int_equal(s_call(gp, &req, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    s_publish(police, "POL-R-DURING", NULL);
+    assert_true(s_audit_entries(op) > audits); /* that publish */
+    /* nothing for the readers' clients yet, not even the coordinator's
+     * health: it waits behind the case finding */
+    assert_int_equal(cl_client_recv(co, &rep, 300), CL_ERR_TIMEOUT);
+    assert_int_equal(cl_client_recv(au, &rep, 10), CL_ERR_TIMEOUT);
+    s_open_gate();
+    assert_int_equal(s_next(co, cf_id, 10000), CL_STATUS_OK);
+    assert_int_equal(s_next(co, h_id, 10000), CL_STATUS_OK);
+    assert_int_equal(cl_client_recv(au, &rep, 10000), CL_OK);
+    assert_memory_equal(rep.msgid, as_id, CL_MSGID_LEN);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    assert_true(rep.u.entries.n >= 1);
+    assert_string_equal(rep.u.entries.v[0].kind, "publish_referral");
+    cl_reply_clear(&rep);
+    assert_int_equal(s_next(au, v_id, 10000), CL_STATUS_OK);
+    /* both audited reads are in the chain (verify has no entry), and
+     * the chain holds */
+    assert_true(s_audit_entries(op) >= audits + 3);
+    as->u.person_ref.limit = 0;
+    assert_int_equal(s_call(au, as, &rep), CL_STATUS_OK);
+    bool found = false;
+    for (size_t i = 0; i < rep.u.entries.n; i++)
+        found |= !strcmp(rep.u.entries.v[i].kind, "audit_search") &&
+                 !strcmp(rep.u.entries.v[i].client, "auditor");
+    assert_true(found);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_call(au, &vr, &rep), CL_STATUS_OK);
+    assert_true(rep.u.verify.intact);
+    cl_reply_clear(&rep);
+    free(cf);
+    free(as);
+    cl_client_close(&police);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+    cl_client_close(&au);
+    cl_client_close(&op);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
+/* SIGTERM with a read in flight: answered (and audited) before exit. */
+static void test_stop_answers_reads_in_flight(void **state)
+{
+    (void)state;
+    th_daemon d;
+    s_start(&d, NULL);
+    cl_client *police = th_client(&d, "police"),
+              *co = th_client(&d, "coordinator");
+    s_publish(police, "POL-S1", NHS);
+    uint8_t id[CL_MSGID_LEN];
+    cl_request *cf = s_case_finding();
+    s_send(co, cf, id);
+    cl_reply rep;
+    assert_int_equal(cl_client_recv(co, &rep, 200), CL_ERR_TIMEOUT);
+    assert_int_equal(kill(d.pid, SIGTERM), 0);
+    usleep(300 * 1000);
+    s_open_gate();
+    assert_int_equal(s_next(co, id, 10000), CL_STATUS_OK);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    free(cf);
+    cl_client_close(&police);
+    cl_client_close(&co);
+    /* its audit entry was committed: the next start finds it */
+    th_start(&d, NULL);
+    cl_client *au = th_client(&d, "auditor");
+    cl_request *as = calloc(1, sizeof(*as));
+    as->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(as->u.person_ref.match.nhs, NHS);
+    assert_int_equal(s_call(au, as, &rep), CL_STATUS_OK);
+    bool found = false;
+    for (size_t i = 0; i < rep.u.entries.n; i++)
+        found |= !strcmp(rep.u.entries.v[i].kind, "case_finding");
+    assert_true(found);
+    cl_reply_clear(&rep);
+    free(as);
+    cl_client_close(&au);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
+/* The map grows (no read transaction may be open) while reads wait; a
+ * client beyond the job slots is refused BUSY at once; every accepted
+ * read is answered, in the order sent. */
+static void test_slots_and_growth(void **state)
+{
+    (void)state;
+    th_daemon d;
+    s_start(&d, "[store]\nmap_size_mb = 1\n[limits]\nclient_heavy_max = 64\n");
+    cl_client *police = th_client(&d, "police"),
+              *co = th_client(&d, "coordinator");
+    s_publish(police, "POL-G0", NHS);
+    enum { N = 40 };
+    uint8_t ids[N][CL_MSGID_LEN];
+    cl_request *cf = s_case_finding();
+    for (int i = 0; i < N; i++)
+        s_send(co, cf, ids[i]);
+    /* the slots beyond 32 are refused at once, in order with the rest:
+     * so nothing comes before the held ones are released */
+    cl_reply rep;
+    assert_int_equal(cl_client_recv(co, &rep, 200), CL_ERR_TIMEOUT);
+    char ref[32];
+    for (int i = 1; i <= 2000; i += 50) { /* well past 1 MiB */
+        uint8_t pid[CL_MSGID_LEN];
+        for (int k = 0; k < 50; k++) {
+            snprintf(ref, sizeof(ref), "POL-G%d", i + k);
+            cl_request *q =
+                th_referral(ref, "Jane", "Smith", "1985-04-12", NULL);
+            s_send(police, q, pid);
+            free(q);
+        }
+        for (int k = 0; k < 50; k++) {
+            assert_int_equal(cl_client_recv(police, &rep, 20000), CL_OK);
+            assert_int_equal(rep.status, CL_STATUS_OK);
+            cl_reply_clear(&rep);
+        }
+    }
+    assert_int_equal(th_sh("grep -q 'store map grown' %s", d.log), 0);
+    s_open_gate();
+    int ok = 0, busy = 0;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(cl_client_recv(co, &rep, 20000), CL_OK);
+        assert_memory_equal(rep.msgid, ids[i], CL_MSGID_LEN);
+        if (rep.status == CL_STATUS_OK)
+            ok++;
+        else if (rep.status == CL_STATUS_BUSY &&
+                 strstr(rep.error, "other scans or reports"))
+            busy++;
+        cl_reply_clear(&rep);
+    }
+    assert_int_equal(ok, 32);
+    assert_int_equal(busy, N - 32);
+    free(cf);
+    cl_client_close(&police);
+    cl_client_close(&co);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_light_requests_pass_heavy_reads),
+        cmocka_unit_test(test_stop_answers_reads_in_flight),
+        cmocka_unit_test(test_slots_and_growth),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

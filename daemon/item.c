@@ -145,19 +145,34 @@ int cl_item_audit(cl_server *s, cl_txn *t, s_item *it,
     return rc;
 }
 
+static void s_free_bytes(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
 /* Send a reply encoded earlier and kept back behind an earlier reply to
- * the same connection (reader.c), counted for admin stats as any other. */
+ * the same connection (reader.c), counted for admin stats as any other.
+ * The bytes (malloc'd) are handed to ZeroMQ, not copied: a large result
+ * costs the serving thread nothing. */
 void cl_item_send_encoded(cl_server *s, zmq_msg_t *route, bool delim,
-                          cl_req_kind kind, uint8_t status, const uint8_t *out,
+                          cl_req_kind kind, uint8_t status, uint8_t *out,
                           size_t len)
 {
+    zmq_msg_t m;
     s->counts[kind < CL_REQ_KIND_COUNT ? kind : 0]
              [status <= CL_STATUS_NOT_ACTIVE ? status : CL_STATUS_INTERNAL]++;
+    if (zmq_msg_init_data(&m, out, len, s_free_bytes, NULL) != 0) {
+        free(out);
+        cl_log_err("cannot send a reply: out of memory");
+        return;
+    }
     int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE);
     if (rc >= 0 && delim)
         rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
     if (rc >= 0)
-        rc = zmq_send(s->router, out, len, 0);
+        rc = zmq_msg_send(&m, s->router, 0);
+    zmq_msg_close(&m);
     if (rc < 0)
         cl_log_warn("%s reply not delivered: %s; a resend of the same "
                     "message id gets the original outcome",

@@ -30,9 +30,9 @@ void cl_item_reply_to(cl_server *s, zmq_msg_t *route, bool delim,
 void cl_item_send(cl_server *s, s_item *it);
 
 /* Send a reply encoded earlier and kept back (reader.c). route is
- * consumed as by zmq_msg_send. */
+ * consumed as by zmq_msg_send; out (malloc'd) is the caller's no more. */
 void cl_item_send_encoded(cl_server *s, zmq_msg_t *route, bool delim,
-                          cl_req_kind kind, uint8_t status, const uint8_t *out,
+                          cl_req_kind kind, uint8_t status, uint8_t *out,
                           size_t len);
 
 /* Append the audit entry for an item; the caller picks the transaction

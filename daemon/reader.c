@@ -144,6 +144,18 @@ static void s_run(cl_readers *r, s_job *j)
                      "internal error); retry later");
     else if (rc != CL_OK && j->audited)
         cl_item_fail(it, rc, op.err); /* ADMIN handlers answer themselves */
+    /* A result is encoded (and freed) here, not on the serving thread:
+     * a large one takes milliseconds. The status stays for the audit; a
+     * refusal is small and keeps its text for the log. */
+    if (it->rep.status == CL_STATUS_OK) {
+        memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
+        if (cl_wire_encode_reply(&it->out, &it->out_len, &it->rep) == CL_OK) {
+            cl_reply_clear(&it->rep);
+            it->rep.kind = it->req.kind;
+        } else {
+            cl_item_fail(it, CL_ERR_NOMEM, NULL);
+        }
+    }
     j->took_us = s_mono_us() - t0;
 }
 
@@ -414,7 +426,6 @@ static void s_flush(cl_readers *r)
         *pp = o->next;
         r->n_out--;
         zmq_msg_close(&o->route);
-        free(o->bytes);
         free(o);
     }
     r->tail = pp;

@@ -327,8 +327,8 @@ static int s_view_second(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
     return rc;
 }
 
-static int s_build_view(cl_txn *t, uint64_t pid, bool audit_view,
-                        cl_person_view *out, cl_subject_access *sa)
+int cl_caseview_build(cl_txn *t, uint64_t pid, bool audit_view,
+                      cl_person_view *out, cl_subject_access *sa)
 {
     cl_records_ids rels = {.max = SIZE_MAX};
     size_t cap_rel = 0, cap_plans = 0;
@@ -394,7 +394,7 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
     if (q->review_id[0] &&
         (rc = cl_core_review_purpose(t, q->review_id, pid, err)) != CL_OK)
         return rc;
-    rc = s_build_view(t, pid, false, out, NULL);
+    rc = cl_caseview_build(t, pid, false, out, NULL);
     if (rc != CL_OK) {
         cl_person_view_clear(out);
         snprintf(err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
@@ -412,12 +412,9 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
-/* An auditor's look at one person: the role, the purpose recorded, and
- * the person resolved and named in the audit note. */
-static int s_auditor_subject(cl_txn *t, const cl_caller *caller,
-                             const char *what, const cl_person_ref *q,
-                             cl_audit_note *note, uint64_t *pid,
-                             char err[CL_ERROR_SZ])
+int cl_caseview_auditor(cl_txn *t, const cl_caller *caller, const char *what,
+                        const cl_person_ref *q, cl_audit_note *note,
+                        uint64_t *pid, char err[CL_ERROR_SZ])
 {
     if (!(caller->roles & CL_ROLE_AUDITOR)) {
         snprintf(err, CL_ERROR_SZ, "%s needs the auditor role", what);
@@ -437,10 +434,11 @@ int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
 {
     uint64_t pid = 0;
     memset(out, 0, sizeof(*out));
-    int rc = s_auditor_subject(t, caller, "subject access", q, note, &pid, err);
+    int rc =
+        cl_caseview_auditor(t, caller, "subject access", q, note, &pid, err);
     if (rc != CL_OK)
         return rc;
-    rc = s_build_view(t, pid, true, &out->person, out);
+    rc = cl_caseview_build(t, pid, true, &out->person, out);
     if (rc == CL_OK)
         rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
     if (rc == CL_OK)
@@ -482,7 +480,7 @@ int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
                                         out, err)
                       : cl_audit_entries_of_user(t, q->user_id, q->limit, out);
     } else {
-        rc = s_auditor_subject(t, caller, "audit search", q, note, &pid, err);
+        rc = cl_caseview_auditor(t, caller, "audit search", q, note, &pid, err);
         if (rc != CL_OK)
             return rc;
         /* This search is itself audited after it runs, so it does not

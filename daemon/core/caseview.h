@@ -13,4 +13,18 @@
 #include "core.h"
 #include "records.h"
 
+/* The case view of person pid (audit_view: with withdrawn referrals and,
+ * into sa if not NULL, the history of changes), as a coordinator or, for
+ * subject access, an auditor sees it; on failure the caller clears out. */
+CL_NODISCARD int cl_caseview_build(cl_txn *t, uint64_t pid, bool audit_view,
+                                   cl_person_view *out, cl_subject_access *sa);
+
+/* An auditor's look at one person: the role, the purpose recorded (what,
+ * "subject access"), and the person resolved and named in the audit
+ * note. */
+CL_NODISCARD int cl_caseview_auditor(cl_txn *t, const cl_caller *caller,
+                                     const char *what, const cl_person_ref *q,
+                                     cl_audit_note *note, uint64_t *pid,
+                                     char err[CL_ERROR_SZ]);
+
 #endif

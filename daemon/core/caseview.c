@@ -1,8 +1,9 @@
 /*
  * caseview: the linked case view (a person, their records, referrals,
- * relations and the plans that reach them, to depth 2), subject access and
- * the auditor's search by person, each naming in the audit note every
- * person it shows. Calls records and plan, never a file above it.
+ * relations and the plans that reach them, to depth 2), for a coordinator
+ * and for subject access (dp.c), and the auditor's search by person, each
+ * naming in the audit note every person it shows. Calls records, plan,
+ * audit and purpose, never a file above it.
  */
 #include "caseview.h"
 
@@ -10,11 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core_int.h"
 #include "purpose.h"
-#include "intake.h"
 #include "plan.h"
 #include "records.h"
 
@@ -425,35 +424,6 @@ int cl_caseview_auditor(cl_txn *t, const cl_caller *caller, const char *what,
     int rc = cl_records_resolve(t, q->person_id, &q->match, pid, err);
     if (rc == CL_OK)
         cl_records_note_person(note, *pid);
-    return rc;
-}
-
-int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
-                           const cl_person_ref *q, cl_subject_access *out,
-                           cl_audit_note *note, char err[CL_ERROR_SZ])
-{
-    uint64_t pid = 0;
-    memset(out, 0, sizeof(*out));
-    int rc =
-        cl_caseview_auditor(t, caller, "subject access", q, note, &pid, err);
-    if (rc != CL_OK)
-        return rc;
-    rc = cl_caseview_build(t, pid, true, &out->person, out);
-    if (rc == CL_OK)
-        rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
-    if (rc == CL_OK)
-        rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
-    if (rc == CL_OK)
-        rc = cl_core__requests_of(t, pid, (int64_t)time(NULL), &out->requests);
-    if (rc == CL_OK)
-        rc = cl_intake_of_person(t, pid, &out->intake);
-    if (rc == CL_OK)
-        rc = cl_core__hold_of(t, pid, out);
-    if (rc != CL_OK) {
-        cl_subject_access_clear(out);
-        snprintf(err, CL_ERROR_SZ, "subject access failed: %s",
-                 cl_strerror(rc));
-    }
     return rc;
 }
 

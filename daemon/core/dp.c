@@ -8,6 +8,11 @@
  * new sub-database without a row is caught by test_dp, which also checks
  * every row against a person who went through every request kind.
  *
+ * Subject access (cl_core_subject_access) is gathered here, above every
+ * module it asks: the auditor's case view (caseview.c), the audit entries,
+ * the MDT's records (mdt_dp.c), information requests, intake items and
+ * the legal hold.
+ *
  * Retention is a policy (see core.h): cl_core_purge asks each module which
  * people its records keep live, removes the idle people nothing keeps,
  * module by module, and audits each removal.
@@ -24,8 +29,10 @@
 #include <time.h>
 
 #include "codec.h"
+#include "caseview.h"
 #include "core_int.h"
 #include "flag.h"
+#include "intake.h"
 
 static const struct {
     cl_sar_cover cover;
@@ -109,6 +116,35 @@ cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)
     if (why)
         *why = (unsigned)db < CL_DB_COUNT ? s_sar[db].why : NULL;
     return (unsigned)db < CL_DB_COUNT ? s_sar[db].cover : CL_SAR_NONE;
+}
+
+int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
+                           const cl_person_ref *q, cl_subject_access *out,
+                           cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    uint64_t pid = 0;
+    memset(out, 0, sizeof(*out));
+    int rc =
+        cl_caseview_auditor(t, caller, "subject access", q, note, &pid, err);
+    if (rc != CL_OK)
+        return rc;
+    rc = cl_caseview_build(t, pid, true, &out->person, out);
+    if (rc == CL_OK)
+        rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
+    if (rc == CL_OK)
+        rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
+    if (rc == CL_OK)
+        rc = cl_core__requests_of(t, pid, (int64_t)time(NULL), &out->requests);
+    if (rc == CL_OK)
+        rc = cl_intake_of_person(t, pid, &out->intake);
+    if (rc == CL_OK)
+        rc = cl_core__hold_of(t, pid, out);
+    if (rc != CL_OK) {
+        cl_subject_access_clear(out);
+        snprintf(err, CL_ERROR_SZ, "subject access failed: %s",
+                 cl_strerror(rc));
+    }
+    return rc;
 }
 
 void cl_purge_result_clear(cl_purge_result *r)

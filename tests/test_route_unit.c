@@ -17,7 +17,6 @@
 #include <sodium.h>
 
 #include "core.h"
-#include "core_int.h"
 #include "harness.h"
 #include "th_core.h"
 #include "mailbox.h"

@@ -4,7 +4,7 @@
  * batch), all from proto/cl_requests.def; and the role names of the
  * registry.
  */
-#include "core.h"
+#include "access.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_int.h"
+#include "access.h"
+#include "audit.h"
+#include "feed.h"
+#include "mailbox.h"
 #include "plan.h"
 #include "records.h"
 

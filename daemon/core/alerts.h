@@ -10,9 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access.h"
+#include "cl_model.h"
 #include "codec.h"
-#include "core.h"
-#include "records.h"
+#include "feed.h"
+#include "mailbox.h"
+#include "store.h"
 
 /* Forget which agencies a referral alerted (retention). */
 CL_NODISCARD int cl_alerts_alerted_purge(cl_txn *t, uint64_t ref_id);
@@ -27,5 +30,22 @@ typedef struct cl_alerts_alerted {
 
 /* The alerted record's format (cl_records_dec_fn). */
 void cl_alerts_alerted_dec(cl_dec *d, void *out);
+
+/* After a referral was withdrawn (same transaction): every agency its
+ * safeguarding alerts went to gets a retraction notice in its mailbox
+ * (never refused, like the alert). *sent: how many. */
+CL_NODISCARD int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
+                                 const char *reference, const char *reason,
+                                 int64_t now, uint32_t *sent);
+
+/* After a referral was stored (same transaction): alert the agencies
+ * responsible for any active protection plan of the subject or of a child
+ * linked to the subject; say known_to_mdt if the policy allows; note the
+ * feed sequence (*ev reports a gap). */
+CL_NODISCARD int cl_core_route_publish(cl_txn *t, const cl_route_config *rc,
+                                       const cl_caller *caller,
+                                       const cl_referral *r, int64_t now,
+                                       cl_publish_result *out,
+                                       cl_feed_event *ev);
 
 #endif

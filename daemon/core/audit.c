@@ -16,7 +16,8 @@
  *
  * Never logs; holds opaque person ids only.
  */
-#include "core.h"
+#include "access.h"
+#include "audit.h"
 
 #include <inttypes.h>
 #include <sodium.h>

@@ -59,7 +59,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core.h"
+#include "match.h"
 
 /* Folded (letters only, lower case) copy of s. */
 static void s_fold(const char *s, char *out, size_t cap)

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "purpose.h"
-#include "core_int.h"
+#include "access.h"
+#include "audit.h"
 #include "linkfind.h"
+#include "match.h"
+#include "purpose.h"
 #include "records.h"
 
 /* --- retention, core's part (the policy is dp.c's) ------------------------ */

@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_int.h"
-#include "purpose.h"
+#include "access.h"
+#include "audit.h"
 #include "plan.h"
+#include "purpose.h"
 #include "records.h"
 
 /* --- linked case view ----------------------------------------------------- */

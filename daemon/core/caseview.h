@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core.h"
-#include "records.h"
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
+#include "store.h"
 
 /* The case view of person pid (audit_view: with withdrawn referrals and,
  * into sa if not NULL, the history of changes), as a coordinator or, for
@@ -25,6 +27,23 @@ CL_NODISCARD int cl_caseview_build(cl_txn *t, uint64_t pid, bool audit_view,
 CL_NODISCARD int cl_caseview_auditor(cl_txn *t, const cl_caller *caller,
                                      const char *what, const cl_person_ref *q,
                                      cl_audit_note *note, uint64_t *pid,
+                                     char err[CL_ERROR_SZ]);
+
+/* Audit entries naming one person (auditor). */
+CL_NODISCARD int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
+                                      const cl_person_ref *q,
+                                      cl_audit_entries *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
+/*
+ * Build the linked case view for a coordinator (person, records, referrals
+ * in time order, related people). out is cleared first and owns its arrays
+ * (cl_person_view_clear).
+ */
+CL_NODISCARD int cl_core_person_view(cl_txn *t, const cl_caller *caller,
+                                     const cl_get_person *q,
+                                     cl_person_view *out, cl_audit_note *note,
                                      char err[CL_ERROR_SZ]);
 
 #endif

@@ -25,17 +25,17 @@
 #include <strings.h>
 #include <time.h>
 
-#include "block.h"
-#include "codec.h"
 #include "alerts.h"
-#include "caseview.h"
-#include "core_int.h"
+#include "audit.h"
+#include "codec.h"
+#include "dp.h"
 #include "flag.h"
+#include "inforeq.h"
 #include "intake.h"
-#include "linkfind.h"
+#include "link.h"
 #include "matchq.h"
+#include "mdt_dp.h"
 #include "mdt_review.h"
-#include "plan.h"
 #include "records.h"
 #include "refindex.h"
 

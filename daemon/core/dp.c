@@ -13,7 +13,7 @@
  * the MDT's records (mdt_dp.c), information requests, intake items and
  * the legal hold.
  *
- * Retention is a policy (see core.h): cl_core_purge asks each module which
+ * Retention is a policy (see dp.h): cl_core_purge asks each module which
  * people its records keep live, removes the idle people nothing keeps,
  * module by module, and audits each removal.
  *
@@ -28,11 +28,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "codec.h"
+#include "access.h"
+#include "audit.h"
 #include "caseview.h"
-#include "core_int.h"
+#include "codec.h"
+#include "dp.h"
 #include "flag.h"
+#include "idset.h"
+#include "inforeq.h"
 #include "intake.h"
+#include "mdt_dp.h"
+#include "records.h"
+#include "retention.h"
 
 static const struct {
     cl_sar_cover cover;

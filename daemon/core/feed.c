@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "core_int.h"
+#include "mailbox.h"
 
 #define S_VERSION 1
 

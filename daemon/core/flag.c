@@ -41,9 +41,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
 #include "cl_vec.h"
 #include "codec.h"
-#include "core_int.h"
+#include "mailbox.h"
+#include "plan.h"
+#include "records.h"
 
 #define S_VERSION  1
 #define S_LOG_BUF  2048

@@ -15,7 +15,11 @@
 #ifndef CL_FLAG_H
 #define CL_FLAG_H
 
-#include "core.h"
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
+#include "mailbox.h"
+#include "store.h"
 
 #define CL_FLAG_KINDS 16
 

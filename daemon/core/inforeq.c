@@ -15,11 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
-#include "core_int.h"
 #include "feed.h"
 #include "ids.h"
+#include "idset.h"
 #include "mailbox.h"
+#include "records.h"
 
 /* Version 2 keeps every answer: the latest, then those it replaced. */
 #define S_VERSION    1

@@ -11,9 +11,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
-#include "core_int.h"
 #include "ids.h"
+#include "mailbox.h"
+#include "mdt_action.h"
+#include "mdt_review.h"
+#include "plan.h"
+#include "records.h"
+#include "referral.h"
 
 #include <stdarg.h>
 

@@ -27,8 +27,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
 #include "codec.h"
-#include "core.h"
+#include "mailbox.h"
+#include "store.h"
 
 #define CL_INTAKE_RULES 32
 #define CL_INTAKE_KINDS 8

@@ -1,7 +1,7 @@
 /*
  * link: weights learned from the store's own records, their acceptance,
  * and the background rerun that relinks stored records with them (see
- * core.h). It reads records only to count comparison levels; what it
+ * link.h). It reads records only to count comparison levels; what it
  * stores and returns is numbers per level, never personal data.
  *
  * Stored (sealed, CL_DB_LINKING):
@@ -18,10 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
-#include "core.h"
-#include "core_int.h"
+#include "link.h"
+#include "linkfind.h"
+#include "match.h"
+#include "records.h"
 
 #define S_VERSION       1
 #define S_SAMPLE        20000

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
+#include "audit.h"
 #include "block.h"
-#include "core_int.h"
+#include "match.h"
 #include "matchq.h"
 #include "records.h"
 #include "refindex.h"

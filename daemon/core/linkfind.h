@@ -10,8 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core.h"
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
+#include "match.h"
 #include "records.h"
+#include "store.h"
 
 /* Most candidate records one description is compared with. */
 #define CL_LINKFIND_CANDIDATES_MAX 1000
@@ -55,5 +59,56 @@ CL_NODISCARD int cl_linkfind_relate(cl_txn *t, const cl_store *st,
                                     const cl_caller *caller, uint64_t pid,
                                     const cl_related *related, uint32_t n,
                                     int64_t now, cl_audit_note *note);
+
+/*
+ * Publish a referral from caller inside write transaction t: link the
+ * subject and related people, store the referral and relationships, and
+ * fill out (reference, warnings). The referral must have passed
+ * cl_referral_validate. now is unix seconds.
+ */
+CL_NODISCARD int cl_core_publish(cl_txn *t, const cl_match_config *mc,
+                                 const cl_caller *caller, const cl_referral *r,
+                                 int64_t now, cl_publish_result *out,
+                                 cl_audit_note *note, char err[CL_ERROR_SZ]);
+
+/* Link one person from an agency's caseload extract (publisher; the
+ * agency named must be the caller's own). */
+CL_NODISCARD int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
+                                       const cl_caller *caller,
+                                       const cl_import *im, int64_t now,
+                                       cl_import_result *out,
+                                       cl_audit_note *note,
+                                       char err[CL_ERROR_SZ]);
+
+/* A page of every agency record and its person (coordinator). */
+CL_NODISCARD int cl_core_links_export(cl_txn *t, const cl_caller *caller,
+                                      const cl_links_query *q,
+                                      cl_links_page *out, cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
+
+/* How many stored records share a blocking key with p: the records a
+ * new referral about p is compared with (benchmarks, tests). */
+CL_NODISCARD int cl_core_candidate_count(cl_txn *t, const cl_person *p,
+                                         size_t *n);
+
+/* The linking decision for description p from caller, without storing
+ * anything: *person_id the person it would join (0: a new person) and the
+ * weight (benchmarks: the match of one new referral). */
+CL_NODISCARD int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
+                                   const cl_caller *caller, const cl_person *p,
+                                   uint64_t *person_id, double *score);
+
+/* Re-evaluate one stored record with mc (link.c: rerun): index it under
+ * today's blocking keys; if another person now matches it above the
+ * upper threshold and neither holds a coordinator's decision, merge them
+ * (*what 1); else if above the lower threshold queue the pair (*what 2). */
+CL_NODISCARD int cl_core__relink(cl_txn *t, const cl_match_config *mc,
+                                 uint64_t rid, int64_t now, int *what);
+
+/* Another record carrying the same NHS or CHI number as record rid's
+ * description p (link.c: pairs known to be one person, to learn m from);
+ * CL_ERR_NOT_FOUND if none. */
+CL_NODISCARD int cl_core__ident_partner(cl_txn *t, uint64_t rid,
+                                        const cl_person *p, cl_person *out);
 
 #endif

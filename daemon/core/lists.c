@@ -13,8 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
-#include "core_int.h"
+#include "mdt_action.h"
+#include "mdt_review.h"
+#include "records.h"
 
 /* --- referrals ------------------------------------------------------------ */
 

@@ -5,7 +5,10 @@
 #ifndef CL_LISTS_H
 #define CL_LISTS_H
 
-#include "core.h"
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
+#include "store.h"
 
 /* Referrals not withdrawn, oldest first, filtered by q; each person shown
  * is named in the audit note (further entries when one cannot hold them

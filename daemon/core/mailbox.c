@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
-#include "core_int.h"
+#include "idset.h"
 #include "records.h"
 
 #define S_VERSION  1

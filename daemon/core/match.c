@@ -7,13 +7,13 @@
  * person) and u (when they are not). The weight of a level is log2(m/u).
  * A field missing on either side adds nothing.
  */
-#include "core.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "match.h"
 
 /* Lower-case letters only, for name comparison. */
 static void s_fold(const char *s, char *out, size_t cap)

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
+#include "audit.h"
+#include "match.h"
 #include "records.h"
 
 /* --- match review queue -----------------------------------------------------

@@ -19,9 +19,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
-#include "core_int.h"
+#include "mdt_review.h"
 #include "purpose.h"
+#include "records.h"
 
 #define S_VERSION 1
 

@@ -10,13 +10,14 @@
  *   mdt_report.c  outcome measures and the executive's report
  *   mdt_pack.c    the agenda pack and what happened since the last meeting
  *   mdt_dp.c      subject access, retention and the decode check
- *
- * The requests themselves are declared in core.h.
  */
 #ifndef CL_MDT_H
 #define CL_MDT_H
 
-#include "core.h"
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
+#include "store.h"
 
 /* True if the caller holds the coordinator role; else false with err. */
 bool cl_mdt_coordinator(const cl_caller *c, char err[CL_ERROR_SZ]);
@@ -58,5 +59,32 @@ CL_NODISCARD int cl_mdt_meeting_get(cl_txn *t, uint64_t mdt, cl_meeting *m);
  * add (kept in META); out may be NULL. */
 CL_NODISCARD int cl_mdt_purged_count(cl_txn *t, uint64_t mdt, uint32_t add,
                                      uint32_t *out);
+
+/* What the meeting said and decided about a person on its agenda. */
+CL_NODISCARD int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
+                                           const cl_discussion *d, int64_t now,
+                                           cl_publish_result *out,
+                                           cl_audit_note *note,
+                                           char err[CL_ERROR_SZ]);
+
+/* Chair, attendees, apologies and confidentiality statement of a review
+ * (replacing any recorded before). */
+CL_NODISCARD int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
+                                        const cl_meeting *m, int64_t now,
+                                        cl_publish_result *out,
+                                        cl_audit_note *note,
+                                        char err[CL_ERROR_SZ]);
+
+/* Rate a person's case or a workstream; every change is kept. */
+CL_NODISCARD int cl_core_set_rag(cl_txn *t, const cl_caller *caller,
+                                 const cl_rag_set *r, int64_t now,
+                                 cl_publish_result *out, cl_audit_note *note,
+                                 char err[CL_ERROR_SZ]);
+
+/* Every rating of one person or workstream, oldest first. */
+CL_NODISCARD int cl_core_rag_history(cl_txn *t, const cl_caller *caller,
+                                     const cl_rag_set *q, cl_rag_entries *out,
+                                     cl_audit_note *note,
+                                     char err[CL_ERROR_SZ]);
 
 #endif

@@ -16,10 +16,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
-#include "core_int.h"
 #include "ids.h"
+#include "mailbox.h"
 #include "mdt.h"
+#include "mdt_review.h"
+#include "records.h"
 
 #define S_VERSION 1
 /* Actions: version 2 keeps the last changes (who, when, what). */

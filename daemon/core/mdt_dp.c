@@ -12,11 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "codec.h"
-#include "core_int.h"
+#include "idset.h"
 #include "mdt.h"
 #include "mdt_action.h"
 #include "mdt_report.h"
+#include "mdt_review.h"
 
 #define S_VERSION 1
 

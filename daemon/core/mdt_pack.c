@@ -11,11 +11,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
+#include "caseview.h"
 #include "codec.h"
-#include "core_int.h"
+#include "inforeq.h"
 #include "mdt.h"
 #include "mdt_action.h"
 #include "mdt_report.h"
+#include "mdt_review.h"
+#include "records.h"
 
 #define S_VERSION 1
 

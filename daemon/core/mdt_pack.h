@@ -3,12 +3,23 @@
  * linked case (as a case view for that review), why they are there, the
  * discussion, open actions, information requests and answers, the
  * current RAG and measures, what earlier reviews said and agreed, and
- * what happened since the last meeting. Reads only; the request
- * (cl_core_review_pack) is declared in core.h.
+ * what happened since the last meeting. Reads only.
  */
 #ifndef CL_MDT_PACK_H
 #define CL_MDT_PACK_H
 
-#include "core.h"
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
+#include "store.h"
+
+/* The agenda pack: for each person on the review's agenda, the linked
+ * case (as a case view for that review), open actions, information
+ * requests and answers, discussion, current RAG. People beyond what one
+ * audit note holds get audit entries of their own. */
+CL_NODISCARD int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
+                                     const char *review_id, int64_t now,
+                                     cl_review_pack *out, cl_audit_note *note,
+                                     char err[CL_ERROR_SZ]);
 
 #endif

@@ -15,10 +15,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
+#include "casefind.h"
 #include "codec.h"
-#include "core_int.h"
 #include "mdt.h"
 #include "mdt_action.h"
+#include "mdt_review.h"
+#include "records.h"
 
 #define S_VERSION 1
 

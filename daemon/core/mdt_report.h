@@ -6,8 +6,11 @@
 #ifndef CL_MDT_REPORT_H
 #define CL_MDT_REPORT_H
 
+#include "access.h"
+#include "audit.h"
+#include "cl_model.h"
 #include "codec.h"
-#include "core.h"
+#include "store.h"
 
 /* A stored measure definition (its version byte first). */
 void cl_mdt_measure_def_dec(cl_dec *d, cl_measure_def *m);
@@ -21,5 +24,24 @@ CL_NODISCARD int cl_mdt_measure_val(cl_txn *t, const uint8_t *key, size_t len,
 /* Person pid's values of every measure (at most 8) into it->measures. */
 CL_NODISCARD int cl_mdt_person_measures(cl_txn *t, uint64_t pid,
                                         cl_pack_item *it);
+
+CL_NODISCARD int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
+                                        const cl_measure_def *m, int64_t now,
+                                        cl_publish_result *out,
+                                        cl_audit_note *note,
+                                        char err[CL_ERROR_SZ]);
+
+CL_NODISCARD int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
+                                        const cl_measure_value *m, int64_t now,
+                                        cl_publish_result *out,
+                                        cl_audit_note *note,
+                                        char err[CL_ERROR_SZ]);
+
+/* The executive's figures: aggregates only; every count under
+ * suppress_below is -1. */
+CL_NODISCARD int cl_core_report(cl_txn *t, const cl_caller *caller,
+                                const cl_report_query *q, int64_t now,
+                                uint32_t suppress_below, cl_report *out,
+                                cl_audit_note *note, char err[CL_ERROR_SZ]);
 
 #endif

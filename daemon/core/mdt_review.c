@@ -13,8 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
 #include "purpose.h"
-#include "core_int.h"
 #include "records.h"
 
 int cl_core_create_review(cl_txn *t, const cl_caller *caller,

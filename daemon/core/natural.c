@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
+#include "access.h"
+#include "refindex.h"
 
 int cl_natural_check(cl_txn *t, const cl_caller *caller, const cl_referral *r,
                      const uint8_t hash[CL_REFINDEX_HASH],

@@ -13,8 +13,10 @@
 
 #include <stdint.h>
 
-#include "core.h"
+#include "access.h"
+#include "cl_model.h"
 #include "refindex.h"
+#include "store.h"
 
 /*
  * Before publishing r for caller (inside the write transaction):

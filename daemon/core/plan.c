@@ -13,8 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "core_int.h"
+#include "access.h"
+#include "audit.h"
+#include "feed.h"
 #include "linkfind.h"
+#include "mailbox.h"
+#include "match.h"
 #include "records.h"
 
 int cl_core_plan_authority(const cl_caller *caller, char err[CL_ERROR_SZ])

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "audit.h"
 #include "records.h"
 
 /* A break-glass use: flagged in the audit note with its reason and

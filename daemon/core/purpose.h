@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core.h"
+#include "audit.h"
+#include "cl_model.h"
+#include "store.h"
 
 /* A break-glass use: flagged in the audit note with its reason and
  * justification ("mdt_preparation: ..."), whether or not the rules are

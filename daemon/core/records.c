@@ -27,9 +27,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "audit.h"
 #include "block.h"
 #include "cl_vec.h"
-#include "core_int.h"
 #include "ids.h"
 
 /* --- record formats ------------------------------------------------------- */
@@ -942,7 +943,7 @@ int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
     return rc;
 }
 
-/* --- helpers lent to route.c (core_int.h) --------------------------------- */
+/* --- helpers lent to the other files (records.h) -------------------------- */
 
 int cl_core__resolve(cl_txn *t, const char *pid_str, const cl_person *match,
                      uint64_t *pid, char err[CL_ERROR_SZ])

@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access.h"
+#include "audit.h"
 #include "block.h"
+#include "cl_model.h"
 #include "codec.h"
-#include "core.h"
+#include "store.h"
 
 typedef struct cl_records_record {
     char agency[CL_AGENCY_SZ];
@@ -267,5 +270,105 @@ CL_NODISCARD int cl_records_relation_get(cl_txn *t, uint64_t a, uint64_t b,
  * uses; CL_ERR_INVALID for another sub-database. */
 CL_NODISCARD int cl_records_decode_check(cl_db db, const uint8_t *buf,
                                          size_t len);
+
+/* The person named by id or by NHS/CHI number; CL_ERR_NOT_FOUND or
+ * CL_ERR_INVALID with err. */
+CL_NODISCARD int cl_core__resolve(cl_txn *t, const char *pid_str,
+                                  const cl_person *match, uint64_t *pid,
+                                  char err[CL_ERROR_SZ]);
+
+/* How agency describes person pid: its own record if it has one (*own
+ * set), else the first record another agency holds (local id cleared). */
+CL_NODISCARD int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
+                                    cl_person *out, bool *own);
+
+/* CL_OK if the MDT review exists; CL_ERR_INVALID / NOT_FOUND with err. */
+CL_NODISCARD int cl_core__review_exists(cl_txn *t, const char *review_id,
+                                        char err[CL_ERROR_SZ]);
+
+/* Add a person to an audit note (once). */
+void cl_core__note_person(cl_audit_note *n, uint64_t pid);
+
+/* "P00000042" -> 42; false if malformed. */
+bool cl_core__parse_pid(const char *s, uint64_t *out);
+
+/* Today's date (UTC) as YYYY-MM-DD for unix time now. */
+void cl_core__date(int64_t now, char out[CL_DATE_SZ]);
+
+/* Each relationship of person pid: other is `rel` to pid, asserted by
+ * agency (or inferred from a shared UPRN). */
+CL_NODISCARD int
+cl_core__relations_of(cl_txn *t, uint64_t pid,
+                      int (*fn)(void *ctx, uint64_t other, uint8_t rel,
+                                const char *agency, bool inferred),
+                      void *ctx);
+
+/* The person whose record holds identifier blind(domain, v1, v2) ("nhs",
+ * "chi", or "local" with the agency); CL_ERR_NOT_FOUND if none. */
+CL_NODISCARD int cl_core__person_by_ident(cl_txn *t, const char *domain,
+                                          const char *v1, const char *v2,
+                                          uint64_t *pid);
+
+/* True in *yes if person pid is identified for agency by something that
+ * another agency's record of pid carries too: an NHS or CHI number, a
+ * postcode or a UPRN, taken from the number given (nhs, chi: either may
+ * be NULL) or, with neither given, from the agency's own records of pid.
+ * A name and a date of birth alone, or a number only the agency itself
+ * recorded, prove nothing: a bait record would otherwise be linked to the
+ * real person by matching and learn what is said of them. */
+CL_NODISCARD int cl_core__identity_corroborated(cl_txn *t, uint64_t pid,
+                                                const char *agency,
+                                                const char *nhs,
+                                                const char *chi, bool *yes);
+
+/* The subject of referral CL-... */
+CL_NODISCARD int cl_core__referral_person(cl_txn *t, const char *reference,
+                                          uint64_t *pid);
+
+/* A person's fields in the stored record format. */
+void cl_core__person_enc(cl_enc *e, const cl_person *p);
+void cl_core__person_dec(cl_dec *d, cl_person *p);
+
+/* A referral as intake rules and referral lists see it (no free text). */
+typedef struct cl_core_ref {
+    uint64_t id;  /* referral id (CL-...) */
+    uint64_t pid; /* its subject */
+    char reference[CL_REF_SZ];
+    char agency[CL_AGENCY_SZ];
+    char kind[CL_KIND_SZ];
+    char agency_ref[CL_REF_SZ];
+    uint8_t category, risk, status;
+    bool withdrawn;
+    int64_t occurred_at, received_at;
+} cl_core_ref;
+
+/* Called per referral; CL_OK to go on, > 0 to stop, an error to fail. */
+typedef int (*cl_core_ref_fn)(void *ctx, const cl_core_ref *r);
+
+/* One referral by caselink reference or id (withdrawn ones too). */
+CL_NODISCARD int cl_core__ref_get(cl_txn *t, const char *reference,
+                                  cl_core_ref *out);
+CL_NODISCARD int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out);
+
+/* Every referral about person pid that was not withdrawn. */
+CL_NODISCARD int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn,
+                                  void *ctx);
+
+/* Every referral not withdrawn with an id after `after`, in id order. */
+CL_NODISCARD int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn,
+                                   void *ctx);
+
+/* The reviews pid is on the agenda of ("MDT-..."), at most max. */
+CL_NODISCARD int cl_core__agendas_of(cl_txn *t, uint64_t pid,
+                                     char (*out)[CL_REF_SZ], uint32_t max,
+                                     uint32_t *n);
+
+/* Each person with activity since `since` (unix seconds), oldest first. */
+CL_NODISCARD int cl_core__active_since(cl_txn *t, int64_t since,
+                                       int (*fn)(void *ctx, uint64_t pid),
+                                       void *ctx);
+/* A stored record's description and person (link.c: training). */
+CL_NODISCARD int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p,
+                                      uint64_t *pid);
 
 #endif

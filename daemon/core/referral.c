@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
+#include "audit.h"
 #include "linkfind.h"
+#include "mailbox.h"
+#include "match.h"
 #include "records.h"
 #include "refindex.h"
 

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "alerts.h"
-#include "core_int.h"
+#include "audit.h"
+#include "idset.h"
 #include "matchq.h"
 #include "records.h"
 #include "refindex.h"

@@ -58,21 +58,6 @@ int cl_core_create_review(cl_txn *t, const cl_caller *caller,
 
 /* Whether any agency has referred person pid (a referral behind an
  * agenda place). */
-static int s_referred(cl_txn *t, uint64_t pid, bool *out)
-{
-    cl_records_ids recs = {.max = 100000}, refs = {.max = 1};
-    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
-    *out = false;
-    for (size_t i = 0; rc == CL_OK && i < recs.n && !*out; i++) {
-        refs.n = 0;
-        rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
-        *out = refs.n > 0;
-    }
-    free(recs.v);
-    free(refs.v);
-    return rc;
-}
-
 int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
                           const cl_agenda_add *a, int64_t now,
                           cl_publish_result *out, cl_audit_note *note,
@@ -103,7 +88,7 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
     bool referred = false;
     if (rc == CL_OK) {
         cl_records_note_person(note, pid);
-        if ((rc = s_referred(t, pid, &referred)) != CL_OK)
+        if ((rc = cl_purpose_referred(t, pid, &referred)) != CL_OK)
             return rc;
     } else if (rc != CL_ERR_NOT_FOUND) {
         return rc;

@@ -5,6 +5,7 @@
 #include "purpose.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "audit.h"
 #include "records.h"
@@ -47,4 +48,28 @@ int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
     if (rc == CL_ERR_NOT_FOUND)
         cl_caseview_not_on_agenda(err, review_id);
     return rc;
+}
+
+int cl_purpose_referred(cl_txn *t, uint64_t pid, bool *out)
+{
+    cl_records_ids recs = {.max = 100000}, refs = {.max = 1};
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    *out = false;
+    for (size_t i = 0; rc == CL_OK && i < recs.n && !*out; i++) {
+        refs.n = 0;
+        rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
+        *out = refs.n > 0;
+    }
+    free(recs.v);
+    free(refs.v);
+    return rc;
+}
+
+void cl_purpose_unreferred(char err[CL_ERROR_SZ], const char *what)
+{
+    snprintf(err, CL_ERROR_SZ,
+             "%s: no agency has referred this person, or nobody knows them "
+             "(the same answer either way); put them on a review's agenda "
+             "with a break-glass justification, then name that review",
+             what);
 }

@@ -28,4 +28,12 @@ void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id);
 CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,
                                         uint64_t pid, char err[CL_ERROR_SZ]);
 
+/* Whether any agency has referred person pid (a record of theirs has a
+ * referral): true in *out. */
+CL_NODISCARD int cl_purpose_referred(cl_txn *t, uint64_t pid, bool *out);
+
+/* One answer for "nobody referred this person" and "no such person"
+ * alike, for request `what` ("referral_list"). */
+void cl_purpose_unreferred(char err[CL_ERROR_SZ], const char *what);
+
 #endif

@@ -360,6 +360,21 @@ static size_t s_oneof_run(s_ctx *c, const ProtobufCMessageDescriptor *d,
     return n;
 }
 
+/* Offset of the first control character in s[0..n) (valid UTF-8) other
+ * than tab, line feed and carriage return, or n: C0, DEL and C1 (U+0080
+ * to U+009F) would let a sender move another agency's cursor, forge a
+ * line or write to its clipboard when a terminal shows the text. */
+static size_t s_control_at(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = s[i];
+        if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f ||
+            (b == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f))
+            return i;
+    }
+    return n;
+}
+
 /* A length-delimited value of field f at *pos (its tag already read and
  * written): a string checked for UTF-8 and NUL, a sub-message walked (a
  * oneof's pieces merged first), a packed run normalized. S_TOO_BIG on a
@@ -388,6 +403,12 @@ static size_t s_len_value(s_ctx *c, const ProtobufCMessageDescriptor *d,
                           bad);
         if (bad < n)
             return s_fail(c, d, "invalid UTF-8 at byte %zu", bad);
+        if ((bad = s_control_at(v, n)) < n)
+            return s_fail(c, d,
+                          "control character at byte %zu (strings may hold "
+                          "tabs and line breaks, no other control "
+                          "characters)",
+                          bad);
     }
     if (f->type == PROTOBUF_C_TYPE_MESSAGE && g && !drop && g->run != fstart) {
         size_t inner = s_oneof_run(c, d, f, g, in, fstart, v, n, depth, NULL);

@@ -22,6 +22,7 @@
 #include "ids.h"
 #include "idset.h"
 #include "mailbox.h"
+#include "purpose.h"
 #include "records.h"
 
 /* Version 2 keeps every answer: the latest, then those it replaced. */
@@ -181,6 +182,32 @@ static bool s_registered(const cl_route_config *rc, const char *agency)
     return false;
 }
 
+/* The person a request asks about: one referred by some agency, or on
+ * the agenda of the review the request is for. Anyone else (or nobody)
+ * gets one answer, so a request is neither an existence test nor a way
+ * round break-glass: the delivery names the person to the asked agency. */
+static int s_may_ask(cl_txn *t, const cl_info_request *q, uint64_t *pid,
+                     cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    bool referred = false;
+    int rc = cl_core__resolve(t, q->who.person_id, &q->who.match, pid, err);
+    if (rc == CL_OK) {
+        cl_core__note_person(note, *pid);
+        rc = cl_purpose_referred(t, *pid, &referred);
+    }
+    if (rc == CL_OK && !referred && q->review_id[0]) {
+        rc = cl_core_review_purpose(t, q->review_id, *pid, err);
+        referred = rc == CL_OK;
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+    }
+    if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && !referred)) {
+        cl_purpose_unreferred(err, "info_request");
+        return CL_ERR_NOT_FOUND;
+    }
+    return rc;
+}
+
 int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
                          const cl_caller *caller, const cl_info_request *q,
                          int64_t now, cl_publish_result *out,
@@ -224,10 +251,8 @@ int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
     if (q->review_id[0] &&
         (rc = cl_core__review_exists(t, q->review_id, err)) != CL_OK)
         return rc;
-    if ((rc = cl_core__resolve(t, q->who.person_id, &q->who.match, &pid,
-                               err)) != CL_OK)
+    if ((rc = s_may_ask(t, q, &pid, note, err)) != CL_OK)
         return rc;
-    cl_core__note_person(note, pid);
     if ((rc = cl_store_next_id(t, "inforeq", &id)) != CL_OK)
         return rc;
     s_inforeq *r = calloc(1, sizeof(*r));

@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "mdt_action.h"
 #include "mdt_review.h"
+#include "purpose.h"
 #include "records.h"
 
 /* --- referrals ------------------------------------------------------------ */
@@ -157,7 +158,19 @@ int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
     bool by_person =
         q->who.person_id[0] || q->who.match.nhs[0] || q->who.match.chi[0];
     if (by_person) {
+        /* nobody referred this person, or nobody knows them: one answer,
+         * so a list is no existence test (the probe names them) */
+        bool referred = false;
         rc = cl_core__resolve(t, q->who.person_id, &q->who.match, &pid, err);
+        if (rc == CL_OK) {
+            if (note)
+                cl_core__note_person(note, pid);
+            rc = cl_purpose_referred(t, pid, &referred);
+        }
+        if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && !referred)) {
+            cl_purpose_unreferred(err, "referral_list");
+            return CL_ERR_NOT_FOUND;
+        }
         if (rc != CL_OK)
             return rc;
         rc = cl_core__refs_of(t, pid, s_rl_one, &c);

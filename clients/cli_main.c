@@ -4,6 +4,7 @@
  * command's row (cli_table.c). Nothing calls back into this file.
  */
 #include "cli.h"
+#include "cli_safe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 int main(int argc, char **argv)
 {
     cli_conn cn;
+    cli_safe_stdout();
     memset(&cn, 0, sizeof(cn));
     cn.timeout_ms = 5000;
     cn.tty = isatty(2) == 1;

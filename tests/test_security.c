@@ -176,11 +176,11 @@ static int s_user_search(th_daemon *d, const char *user_id, size_t *n)
 static void test_audit_user_rows_checked_on_read(void **state)
 {
     th_daemon *d = *state;
-    const char *who[] = {"coordinator", "auditor"};
-    cl_user u[2];
-    size_t before[2], after;
+    const char *who[] = {"gp", "coordinator", "auditor"}; /* every user */
+    cl_user u[3];
+    size_t before[3], after;
     s_publish_and_view(d, "GP-S6");
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         assert_true(th_user(d, who[i], &u[i]));
         assert_int_equal(s_user_search(d, u[i].id, &before[i]), CL_STATUS_OK);
         assert_true(before[i] >= 1);
@@ -189,7 +189,7 @@ static void test_audit_user_rows_checked_on_read(void **state)
     assert_true(s_raw_delete_first_group(d, "audit_user", 16) >= 1);
     th_start(d, NULL);
     int refused = 0;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         int st = s_user_search(d, u[i].id, &after);
         if (st == CL_STATUS_OK && after < before[i])
             fail_msg("audit search --user %s: %zu entries where %zu were "

@@ -319,7 +319,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
 {
     uint8_t ik[CL_BLIND_LEN];
     cl_txn *t = NULL;
-    cl_op op;
+    cl_op op = {0}; /* its note is freed at out */
     bool seen = false;
     s_idem_key(s, it, ik);
     int rc = s_idem_replay(parent, it, ik, &seen);
@@ -358,6 +358,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
         rc = cl_store_commit(&t);
 out:
     cl_store_abort(&t);
+    cl_audit_note_free(&op.note);
     return rc;
 }
 
@@ -369,11 +370,13 @@ static int s_read(cl_server *s, cl_txn *t, s_item *it, cl_handler fn)
     cl_handle_op_init(&op, s, it, t);
     it->rep.kind = it->req.kind;
     int rc = fn(&op, &it->req, &it->rep);
-    if (cl_handle_fatal(rc))
-        return rc;
-    if (rc != CL_OK)
-        cl_item_fail(it, rc, op.err);
-    return cl_item_audit(s, t, it, &op.note);
+    if (!cl_handle_fatal(rc)) {
+        if (rc != CL_OK)
+            cl_item_fail(it, rc, op.err);
+        rc = cl_item_audit(s, t, it, &op.note);
+    }
+    cl_audit_note_free(&op.note);
+    return rc;
 }
 
 /* An ADMIN request: its handler answers the item itself. */
@@ -381,7 +384,9 @@ static int s_admin(cl_server *s, cl_txn *t, s_item *it, cl_handler fn)
 {
     cl_op op;
     cl_handle_op_init(&op, s, it, t);
-    return fn(&op, &it->req, &it->rep);
+    int rc = fn(&op, &it->req, &it->rep);
+    cl_audit_note_free(&op.note);
+    return rc;
 }
 
 /* One good request of the batch, by its row. */

@@ -137,7 +137,9 @@ static void s_run(cl_readers *r, s_job *j)
     cl_store_abort(&t);
     j->noted = !cl_handle_fatal(rc);
     if (j->noted)
-        j->note = op.note;
+        j->note = op.note; /* the job owns what it holds past 20 people */
+    else
+        cl_audit_note_free(&op.note);
     if (cl_handle_fatal(rc))
         cl_item_fail(it, rc == CL_ERR_FULL ? CL_ERR_BUSY : rc,
                      "not read: the store could not be read (busy or an "
@@ -446,6 +448,7 @@ static void s_finish(cl_readers *r, s_job *j)
     it->out = NULL;
     o->job = NULL;
     cl_item_release(it);
+    cl_audit_note_free(&j->note);
     pthread_mutex_lock(&r->mu);
     j->state = J_FREE;
     pthread_mutex_unlock(&r->mu);

@@ -30,6 +30,7 @@
 #include "cl_vec.h"
 #include "codec.h"
 #include "ids.h"
+#include "records.h"
 
 /* Version 2 added the named user at the end; version 1 entries (before
  * named users) still decode, with no user. */
@@ -88,8 +89,11 @@ static void s_user_blind(cl_txn *t, uint8_t out[CL_BLIND_LEN],
                    strlen(user_id));
 }
 
-int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
-                    const cl_audit_note *n, uint8_t outcome, int64_t now)
+/* Append one entry naming pids[0..np) (np at most CL_AUDIT_PERSONS) with
+ * purpose; the rest from n (may be NULL). */
+static int s_append(cl_txn *t, const cl_caller *c, const char *kind,
+                    const cl_audit_note *n, const uint64_t *pids, uint32_t np,
+                    const char *purpose, uint8_t outcome, int64_t now)
 {
     uint8_t buf[4096], key[16];
     s_head h;
@@ -107,13 +111,10 @@ int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
     cl_enc_str(&e, c ? c->name : "caselinkd");
     cl_enc_str(&e, c ? c->agency : "");
     cl_enc_str(&e, kind);
-    uint32_t np = n ? n->n_persons : 0;
-    if (np > CL_AUDIT_PERSONS)
-        np = CL_AUDIT_PERSONS;
     cl_enc_u8(&e, (uint8_t)np);
     for (uint32_t i = 0; i < np; i++)
-        cl_enc_u64(&e, n->persons[i]);
-    cl_enc_str(&e, n ? n->purpose : "");
+        cl_enc_u64(&e, pids[i]);
+    cl_enc_str(&e, purpose);
     cl_enc_u8(&e, n && n->break_glass);
     cl_enc_u8(&e, outcome);
     cl_enc_str(&e, n ? n->detail : "");
@@ -127,7 +128,7 @@ int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
     rc = cl_store_put(t, CL_DB_AUDIT, key, 8, buf, e.len);
     for (uint32_t i = 0; i < np && rc == CL_OK; i++) {
         uint8_t ik[16];
-        cl_be64_put(ik, n->persons[i]);
+        cl_be64_put(ik, pids[i]);
         cl_be64_put(ik + 8, seq);
         rc = cl_store_put_raw(t, CL_DB_AUDIT_PERSON, ik, 16, NULL, 0);
     }
@@ -142,6 +143,84 @@ int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
     h.seq = seq;
     crypto_generichash(h.hash, S_HASH, buf, e.len, NULL, 0);
     return s_head_put(t, &h);
+}
+
+static int s_u64cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* n's people past persons[]: sorted, each once, none named there.
+ * *out is the caller's to free. */
+static int s_more(const cl_audit_note *n, uint64_t **out, size_t *len)
+{
+    uint64_t *v = malloc(n->n_more * sizeof(*v));
+    size_t m = 0;
+    if (!v)
+        return CL_ERR_NOMEM;
+    memcpy(v, n->more, n->n_more * sizeof(*v));
+    qsort(v, n->n_more, sizeof(*v), s_u64cmp);
+    for (size_t i = 0; i < n->n_more; i++) {
+        bool named = m && v[m - 1] == v[i];
+        for (uint32_t j = 0; j < n->n_persons && !named; j++)
+            named = n->persons[j] == v[i];
+        if (!named)
+            v[m++] = v[i];
+    }
+    *out = v;
+    *len = m;
+    return CL_OK;
+}
+
+int cl_audit_append(cl_txn *t, const cl_caller *c, const char *kind,
+                    const cl_audit_note *n, uint8_t outcome, int64_t now)
+{
+    if (n && n->lost)
+        return CL_ERR_NOMEM;
+    uint32_t np = n ? n->n_persons : 0;
+    if (np > CL_AUDIT_PERSONS)
+        np = CL_AUDIT_PERSONS;
+    int rc = s_append(t, c, kind, n, n ? n->persons : NULL, np,
+                      n ? n->purpose : "", outcome, now);
+    if (rc != CL_OK || !n || !n->n_more)
+        return rc;
+    /* one entry cannot name them all: the rest get entries of their own */
+    uint64_t *more = NULL;
+    size_t m = 0;
+    char purpose[CL_NOTE_SZ];
+    snprintf(purpose, sizeof(purpose), "continued: %.*s",
+             (int)sizeof(purpose) - 12, n->purpose);
+    rc = s_more(n, &more, &m);
+    for (size_t i = 0; i < m && rc == CL_OK; i += CL_AUDIT_PERSONS)
+        rc = s_append(
+            t, c, kind, n, more + i,
+            (uint32_t)(m - i < CL_AUDIT_PERSONS ? m - i : CL_AUDIT_PERSONS),
+            purpose, outcome, now);
+    free(more);
+    return rc;
+}
+
+void cl_audit_note_free(cl_audit_note *n)
+{
+    if (!n)
+        return;
+    free(n->more);
+    n->more = NULL;
+    n->n_more = n->cap_more = 0;
+}
+
+void cl_audit_note_view(cl_audit_note *n, const cl_person_view *v)
+{
+    uint64_t pid;
+    if (cl_records_parse_pid(v->person_id, &pid))
+        cl_records_note_person(n, pid);
+    for (size_t i = 0; i < v->n_related; i++)
+        if (cl_records_parse_pid(v->related[i].person_id, &pid))
+            cl_records_note_person(n, pid);
+    for (size_t i = 0; i < v->n_plans; i++)
+        if (cl_records_parse_pid(v->plans[i].child_pid, &pid))
+            cl_records_note_person(n, pid);
 }
 
 /* Decode one stored entry; fills out (may be NULL), prev/seq and, if

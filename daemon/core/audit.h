@@ -15,22 +15,40 @@
 #include "store.h"
 
 /* What a request touched, for its audit entry: filled by the operation,
- * written by cl_audit_append in the same transaction as the data. */
+ * written by cl_audit_append in the same transaction as the data. Every
+ * person noted is named: past the first CL_AUDIT_PERSONS they go to more,
+ * and the append writes further entries of the same kind for them. A note
+ * that noted more than CL_AUDIT_PERSONS owns memory: cl_audit_note_free
+ * (a copy shares it: free one of them, once). */
 typedef struct cl_audit_note {
     uint32_t n_persons;                 /* people touched */
     uint64_t persons[CL_AUDIT_PERSONS]; /* their ids */
     char purpose[CL_NOTE_SZ];           /* why (case views) */
     bool break_glass;                   /* a justification, not a review */
     char detail[CL_REF_SZ];             /* e.g. the reference written */
+    uint64_t *more;                     /* the people past persons[] */
+    size_t n_more, cap_more;
+    bool lost; /* one could not be kept (no memory): the append fails */
 } cl_audit_note;
 
 /* "P00000042" */
 void cl_core_pid_str(char out[CL_PID_SZ], uint64_t id);
 
-/* Append one entry (who, what kind, whom, why, outcome) to the chain. */
+/* Append one entry (who, what kind, whom, why, outcome) to the chain,
+ * and a further one ("continued: " and the purpose) for each
+ * CL_AUDIT_PERSONS more people the note names. CL_ERR_NOMEM, and nothing
+ * appended, if the note lost someone. */
 CL_NODISCARD int cl_audit_append(cl_txn *t, const cl_caller *c,
                                  const char *kind, const cl_audit_note *n,
                                  uint8_t outcome, int64_t now);
+
+/* Free what a note holds past its first CL_AUDIT_PERSONS. Safe on NULL
+ * and twice. */
+void cl_audit_note_free(cl_audit_note *n);
+
+/* Name in n everyone a person view discloses: the person, the people
+ * related to them and the children whose plans it shows. */
+void cl_audit_note_view(cl_audit_note *n, const cl_person_view *v);
 
 /* Walk the whole chain; with a checkpoint text, check it too. Returns an
  * error only if the checkpoint itself is unusable (out->problem says why);

@@ -402,13 +402,7 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
     }
     /* Everyone whose details the view discloses is named in its audit
      * entry: the related people and the children whose plans it shows. */
-    uint64_t other;
-    for (size_t i = 0; i < out->n_related; i++)
-        if (cl_records_parse_pid(out->related[i].person_id, &other))
-            cl_records_note_person(note, other);
-    for (size_t i = 0; i < out->n_plans; i++)
-        if (cl_records_parse_pid(out->plans[i].child_pid, &other))
-            cl_records_note_person(note, other);
+    cl_audit_note_view(note, out);
     return rc;
 }
 

@@ -136,8 +136,10 @@ int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
     if (rc != CL_OK)
         return rc;
     rc = cl_caseview_build(t, pid, true, &out->person, out);
-    if (rc == CL_OK)
+    if (rc == CL_OK) {
+        cl_audit_note_view(note, &out->person); /* and the people around */
         rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
+    }
     if (rc == CL_OK)
         rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
     if (rc == CL_OK)

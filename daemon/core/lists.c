@@ -80,21 +80,8 @@ static int s_rl_one(void *ctx, const cl_core_ref *x)
     CL_COPY(r->dob, p.dob);
     sodium_memzero(&p, sizeof(p));
     c->out->n++;
-    if (!c->note)
-        return CL_OK;
-    if (c->note->n_persons < CL_AUDIT_PERSONS) {
-        cl_core__note_person(c->note, x->pid);
-        return CL_OK;
-    }
-    for (uint32_t i = 0; i < c->note->n_persons; i++)
-        if (c->note->persons[i] == x->pid)
-            return CL_OK;
-    /* one audit entry cannot name them all: the rest get theirs */
-    cl_audit_note more = *c->note;
-    more.n_persons = 0;
-    cl_core__note_person(&more, x->pid);
-    return cl_audit_append(c->t, c->caller, "referral_list", &more,
-                           CL_STATUS_OK, c->now);
+    cl_core__note_person(c->note, x->pid); /* past 20: further entries */
+    return CL_OK;
 }
 
 /* YYYY-MM-DD -> unix seconds at the start (or end) of that day, UTC. */

@@ -315,16 +315,11 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
         if (rc == CL_OK)
             rc = s_pack_history(t, mdt, out->review.date, out->previous_date,
                                 c.v[i].pid, now, &out->v[out->n - 1]);
-        if (i < CL_AUDIT_PERSONS) {
-            cl_core__note_person(note, c.v[i].pid);
-        } else if (rc == CL_OK && note) {
-            /* one audit entry cannot name them all: the rest get theirs */
-            cl_audit_note more = *note;
-            more.n_persons = 0;
-            cl_core__note_person(&more, c.v[i].pid);
-            rc = cl_audit_append(t, caller, "review_pack", &more, CL_STATUS_OK,
-                                 now);
-        }
+        /* each person and everyone their case shows (the append names
+         * past 20 in further entries) */
+        cl_core__note_person(note, c.v[i].pid);
+        if (rc == CL_OK)
+            cl_audit_note_view(note, &out->v[out->n - 1].person);
     }
     free(c.v);
     if (rc != CL_OK)

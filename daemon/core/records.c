@@ -357,13 +357,13 @@ int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now)
 
 void cl_records_note_person(cl_audit_note *n, uint64_t pid)
 {
-    if (!n)
-        return;
-    for (uint32_t i = 0; i < n->n_persons; i++)
+    for (uint32_t i = 0; n && i < n->n_persons; i++)
         if (n->persons[i] == pid)
             return;
-    if (n->n_persons < CL_AUDIT_PERSONS)
+    if (n && n->n_persons < CL_AUDIT_PERSONS)
         n->persons[n->n_persons++] = pid;
+    else if (n && CL_VEC_PUSH(n->more, n->n_more, n->cap_more, pid) != CL_OK)
+        n->lost = true; /* past 20 in more; its audit fails: fail closed */
 }
 
 /* --- blind indexes -------------------------------------------------------- */

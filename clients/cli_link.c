@@ -26,6 +26,9 @@ static void s_print_item(const cli_conn *cn, const cl_review_item *it)
 {
     printf("\n  %s  match weight %.1f, probability %.4f\n", it->id, it->score,
            it->probability);
+    if (!strcmp(it->incoming_pid, it->candidate_pid))
+        printf("  split proposal: one person now; accept keeps them together, "
+               "reject splits the incoming record off\n");
     cli_print_record(cn, "incoming", &it->incoming, it->incoming_pid);
     cli_print_record(cn, "candidate", &it->candidate, it->candidate_pid);
     for (uint32_t k = 0; k < it->n_fields; k++)

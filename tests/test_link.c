@@ -529,6 +529,142 @@ static void test_decided_is_never_moved(void **state)
     free(lp.v);
 }
 
+/* Rerun every stored record with mc (the operator's link rerun). */
+static void s_rerun(s_fx *f, const cl_match_config *mc, int64_t now)
+{
+    cl_caller op = {.roles = CL_ROLE_OPERATOR};
+    cl_link_req lr = {.action = CL_LINK_RERUN};
+    cl_link_info li;
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    bool running = true;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(cl_link_admin(t, mc, &op, &lr, now, &li, NULL, err),
+                     CL_OK);
+    while (running)
+        assert_int_equal(cl_link_rerun_step(t, mc, 2, now, &running), CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+}
+
+/* The person each record is on, in record order (n of them). */
+static size_t s_people(s_fx *f, char pids[][CL_PID_SZ], size_t max)
+{
+    cl_links_query lq = {.limit = 100};
+    cl_links_page lp;
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
+    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
+                     CL_OK);
+    cl_store_abort(&t);
+    assert_true(lp.n <= max);
+    for (size_t i = 0; i < lp.n; i++)
+        CL_COPY(pids[i], lp.v[i].person_id);
+    size_t n = lp.n;
+    free(lp.v);
+    return n;
+}
+
+static void s_decide(s_fx *f, const char *qid, bool accept,
+                     cl_publish_result *out)
+{
+    cl_link_change ch = {.accept = accept};
+    cl_txn *t = NULL;
+    char err[CL_ERROR_SZ] = "";
+    CL_COPY(ch.id, qid);
+    CL_COPY(ch.reason, "checked with both agencies");
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(cl_core_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
+                                         &ch, 1700000100, out, NULL, err),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+}
+
+/* Relinking proposes splits: a record that no longer holds together with
+ * its person under new thresholds goes to the review queue as a pair on
+ * one person, and nothing moves until a coordinator decides; rejecting
+ * splits it off, accepting keeps it and it is not asked again; records
+ * one by an NHS number are never proposed. */
+static void test_rerun_proposes_splits(void **state)
+{
+    s_fx *f = *state;
+    char pids[8][CL_PID_SZ], err[CL_ERROR_SZ] = "";
+    /* two linked by score, two more linked by score, two by NHS number */
+    cl_person a = s_p("Amara", "Okonkwo", "1990-02-11", "LS7 4PX");
+    cl_person b = s_p("Amara", "Okonkwo", "1990-02-11", "LS7 4PX");
+    cl_person c = s_p("Jonah", "Pettifer", "1971-06-30", "LS6 2AB");
+    cl_person d = s_p("Jonah", "Pettifer", "1971-06-30", "LS6 2AB");
+    cl_person e = s_p("Kit", "Marlowe", "1985-03-03", "LS1 1AA");
+    cl_person g = s_p("Christopher", "Marlow", "1985-04-03", "");
+    CL_COPY(e.nhs, "9434765919");
+    CL_COPY(g.nhs, "9434765919");
+    uint64_t pa, pb, pc, pd, pe, pg;
+    s_import(f, &f->gp, "G1", a, &pa);
+    s_import(f, &f->police, "P1", b, &pb);
+    s_import(f, &f->gp, "G2", c, &pc);
+    s_import(f, &f->police, "P2", d, &pd);
+    s_import(f, &f->gp, "G3", e, &pe);
+    s_import(f, &f->police, "P3", g, &pg);
+    assert_true(pa == pb && pc == pd && pe == pg);
+    cl_review_items q;
+    cl_review_query rq = {.limit = 10};
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    assert_int_equal(q.total, 0);
+    free(q.v);
+    /* the thresholds are raised far above what these pairs weigh */
+    cl_match_config mc = f->mc;
+    mc.upper = mc.upper + 80;
+    mc.lower = mc.upper - 1;
+    mc.upper_p = mc.lower_p = 0;
+    s_rerun(f, &mc, 1700000050);
+    /* nobody moved */
+    assert_int_equal(s_people(f, pids, 8), 6);
+    assert_string_equal(pids[0], pids[1]);
+    assert_string_equal(pids[2], pids[3]);
+    assert_string_equal(pids[4], pids[5]);
+    /* two split proposals, each a pair on one person; none for the NHS
+     * number; a second rerun asks nothing new */
+    s_rerun(f, &mc, 1700000060);
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    assert_int_equal(q.total, 2);
+    assert_int_equal(q.n, 2);
+    for (size_t i = 0; i < q.n; i++) {
+        assert_string_equal(q.v[i].incoming_pid, q.v[i].candidate_pid);
+        assert_string_not_equal(q.v[i].incoming_pid, pids[4]);
+    }
+    char q0[CL_ID_SZ], q1[CL_ID_SZ], who0[CL_PID_SZ];
+    CL_COPY(q0, q.v[0].id);
+    CL_COPY(q1, q.v[1].id);
+    CL_COPY(who0, q.v[0].incoming_pid);
+    free(q.v);
+    /* rejecting the first splits its incoming record off; accepting the
+     * second keeps its records together */
+    cl_publish_result out;
+    memset(&out, 0, sizeof(out));
+    s_decide(f, q0, false, &out);
+    assert_string_not_equal(out.reference, who0);
+    s_decide(f, q1, true, &out);
+    assert_int_equal(s_people(f, pids, 8), 6);
+    int apart = strcmp(pids[0], pids[1]) != 0, together = 0;
+    apart += strcmp(pids[2], pids[3]) != 0;
+    together += strcmp(pids[0], pids[1]) == 0;
+    together += strcmp(pids[2], pids[3]) == 0;
+    assert_int_equal(apart, 1);
+    assert_int_equal(together, 1);
+    /* decided: a later rerun neither proposes them again nor moves them */
+    s_rerun(f, &mc, 1700000200);
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    assert_int_equal(q.total, 0);
+    free(q.v);
+    /* under the defaults again the split-off record is not merged back:
+     * a coordinator decided */
+    s_rerun(f, &f->mc, 1700000300);
+    char again[8][CL_PID_SZ];
+    assert_int_equal(s_people(f, again, 8), 6);
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(again[i], pids[i]);
+}
+
 /* Weights learned from the store: u from random pairs, m by EM, the
  * prior; a proposal until accepted; no personal data in the answer. */
 static void test_train_and_accept(void **state)
@@ -629,6 +765,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_decided_is_never_moved, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_train_and_accept, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_rerun_proposes_splits, s_setup,
                                         s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -804,8 +804,10 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
             rc = CL_OK; /* merged or purged meanwhile */
             continue;
         }
+        /* 2: a merge queued; 3: a split proposed (and perhaps a merge
+         * queued): both are pairs for a coordinator */
         r.merged += what == 1;
-        r.queued += what == 2;
+        r.queued += what >= 2;
         r.done++;
         r.cursor = b.ids[i];
     }

@@ -617,6 +617,62 @@ int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
     return CL_OK;
 }
 
+/* Whether two records' identifiers say they are one person. */
+static bool s_same_ident(const cl_records_record *a, const cl_records_record *b)
+{
+    return (a->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) == 0) ||
+           (a->p.chi[0] && strcmp(a->p.chi, b->p.chi) == 0) ||
+           (a->p.local_id[0] && strcmp(a->agency, b->agency) == 0 &&
+            strcmp(a->p.local_id, b->p.local_id) == 0);
+}
+
+/* Most records of one person a relink compares a record with. */
+#define S_HOLD_MAX 64
+
+/* Whether record rid (rec) still holds together with the other records
+ * of its person under today's weights: *holds false when none of them
+ * reaches the lower threshold, and then the closest one is queued as a
+ * split proposal for a coordinator (nothing moves). A record a
+ * coordinator decided on, or one whose identifiers agree with another
+ * of the person's, holds. */
+static int s_relink_holds(cl_txn *t, const cl_match_config *mc,
+                          const cl_match_tf *tf, uint64_t rid,
+                          const cl_records_record *rec, int64_t now,
+                          bool *holds)
+{
+    cl_records_ids recs = {.max = S_HOLD_MAX};
+    cl_records_record o;
+    bool decided = false;
+    double best = -1e9;
+    uint64_t closest = 0;
+    *holds = true;
+    int rc = cl_matchq_record_decided(t, rid, &decided);
+    if (rc != CL_OK || decided)
+        return rc;
+    rc = cl_records_children(t, CL_DB_PERSON_RECORDS, rec->person_id, &recs);
+    if (rc > 0)
+        rc = CL_OK; /* a person of many records: the first S_HOLD_MAX */
+    for (size_t i = 0; i < recs.n && rc == CL_OK && best < mc->lower; i++) {
+        if (recs.v[i] == rid)
+            continue;
+        if ((rc = cl_records_record_get(t, recs.v[i], &o)) != CL_OK)
+            break;
+        double w = s_same_ident(rec, &o)
+                       ? mc->upper
+                       : s_pair_weight(mc, tf, rec->agency, &rec->p, &o);
+        if (w > best) {
+            best = w;
+            closest = recs.v[i];
+        }
+    }
+    sodium_memzero(&o, sizeof(o));
+    free(recs.v);
+    if (rc != CL_OK || !closest || best >= mc->lower)
+        return rc;
+    *holds = false;
+    return cl_matchq_split_add(t, rid, closest, best, now);
+}
+
 int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
                     int64_t now, int *what)
 {
@@ -624,6 +680,7 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     cl_records_record rec, other;
     cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
     cl_match_tf tf;
+    bool holds = true;
     *what = 0;
     int rc = cl_records_record_get(t, rid, &rec);
     if (rc != CL_OK)
@@ -636,9 +693,13 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
         rc = cl_records_blinds_put(t, &b, i, rid);
     if (rc == CL_OK)
-        rc = s_block_candidates(t, st, &rec.p, rid, &ids);
-    if (rc == CL_OK)
         rc = s_term_freq(t, st, mc, &rec.p, true, &tf);
+    if (rc == CL_OK)
+        rc = s_relink_holds(t, mc, &tf, rid, &rec, now, &holds);
+    if (rc == CL_OK && !holds)
+        *what = 3;
+    if (rc == CL_OK)
+        rc = s_block_candidates(t, st, &rec.p, rid, &ids);
     double best = -1e9;
     uint64_t best_pid = 0, best_rid = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
@@ -669,7 +730,9 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     if (rc != CL_OK || !best_pid || best < mc->lower)
         return rc;
     bool d1 = false, d2 = false;
-    if (best >= mc->upper &&
+    /* a record that no longer holds with its own person does not bring
+     * that person to another: the pair is queued */
+    if (holds && best >= mc->upper &&
         (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
         (rc = cl_matchq_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 &&
         !d2) {
@@ -682,7 +745,7 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     }
     if (rc == CL_OK) {
         rc = cl_matchq_review_add(t, rid, best_rid, best, now);
-        *what = 2;
+        *what = *what ? *what : 2;
     }
     return rc;
 }

@@ -18,19 +18,26 @@
 #include "records.h"
 
 /* --- match review queue -----------------------------------------------------
- * review id -> v1, incoming record id, candidate record id, score,
- *              status (0 open, 1 accepted, 2 rejected), created, decided,
+ * review id -> v2, incoming record id, candidate record id, score,
+ *              status (0 open, 1 accepted, 2 rejected; | S_SPLIT for a
+ *              split proposal, which v1 had none of), created, decided,
  *              decided by, reason
+ *
+ * A split proposal (split 1) is a pair of records on one person that no
+ * longer hold together: accepting it says they are one person (nothing
+ * moves), rejecting it splits the incoming record off to a new person.
  */
+#define S_REVIEW_V2 2
+#define S_SPLIT     0x80
 
 static void s_review_enc(cl_enc *e, const void *in)
 {
     const cl_matchq_review *r = in;
-    cl_enc_u8(e, CL_RECORDS_VERSION);
+    cl_enc_u8(e, S_REVIEW_V2);
     cl_enc_u64(e, r->incoming);
     cl_enc_u64(e, r->candidate);
     cl_enc_f64(e, r->score);
-    cl_enc_u8(e, r->status);
+    cl_enc_u8(e, (uint8_t)(r->status | (r->split ? S_SPLIT : 0)));
     cl_enc_i64(e, r->created);
     cl_enc_i64(e, r->decided);
     cl_enc_str(e, r->by);
@@ -41,12 +48,17 @@ void cl_matchq_review_dec(cl_dec *d, void *out)
 {
     cl_matchq_review *r = out;
     memset(r, 0, sizeof(*r));
-    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+    uint8_t v = cl_dec_u8(d);
+    if (v != CL_RECORDS_VERSION && v != S_REVIEW_V2)
         d->bad = true;
     r->incoming = cl_dec_u64(d);
     r->candidate = cl_dec_u64(d);
     r->score = cl_dec_f64(d);
     r->status = cl_dec_u8(d);
+    if (v == S_REVIEW_V2) {
+        r->split = (r->status & S_SPLIT) != 0;
+        r->status &= (uint8_t)~S_SPLIT;
+    }
     r->created = cl_dec_i64(d);
     r->decided = cl_dec_i64(d);
     CL_DEC_STR(d, r->by);
@@ -69,42 +81,82 @@ int cl_matchq_review_get(cl_txn *t, uint64_t id, cl_matchq_review *r)
                           cl_matchq_review_dec, r, sizeof(*r));
 }
 
-int cl_matchq_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
-                         double score, int64_t now)
+/* The row that says the pair x, y was asked about (once, whichever
+ * record came first; a split proposal for a pair is not the same
+ * question as a merge of it), under the suffix record id. */
+static void s_pair_key(const cl_store *st, uint64_t x, uint64_t y, bool split,
+                       uint64_t suffix, uint8_t qk[CL_BLIND_LEN + 8])
+{
+    char pair[48];
+    snprintf(pair, sizeof(pair), "%s%" PRIu64 "-%" PRIu64, split ? "s" : "",
+             x < y ? x : y, x < y ? y : x);
+    cl_store_blind(st, qk, "queued", (const uint8_t *)pair, strlen(pair));
+    cl_be64_put(qk + CL_BLIND_LEN, suffix);
+}
+
+static int s_pair_asked(cl_txn *t, uint64_t x, uint64_t y, bool split,
+                        bool *asked)
+{
+    uint8_t qk[CL_BLIND_LEN + 8], v[1];
+    size_t len;
+    int rc = CL_ERR_NOT_FOUND;
+    for (int i = 0; i < 2 && rc == CL_ERR_NOT_FOUND; i++) {
+        s_pair_key(cl_store_of(t), x, y, split, i ? y : x, qk);
+        rc = cl_store_get_raw(t, CL_DB_BLOCK, qk, sizeof(qk), v, sizeof(v),
+                              &len);
+    }
+    *asked = rc == CL_OK;
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+static int s_pair_mark(cl_txn *t, uint64_t x, uint64_t y, bool split)
+{
+    uint8_t qk[CL_BLIND_LEN + 8];
+    s_pair_key(cl_store_of(t), x, y, split, y, qk);
+    return cl_store_put_raw(t, CL_DB_BLOCK, qk, sizeof(qk), NULL, 0);
+}
+
+static int s_queue(cl_txn *t, uint64_t incoming, uint64_t candidate,
+                   double score, int64_t now, bool split)
 {
     cl_matchq_review r;
     uint64_t id;
-    /* a pair is queued once, whichever record came first */
-    uint8_t qk[CL_BLIND_LEN + 8], v[1];
-    char pair[48];
-    size_t len;
-    snprintf(pair, sizeof(pair), "%" PRIu64 "-%" PRIu64,
-             incoming < candidate ? incoming : candidate,
-             incoming < candidate ? candidate : incoming);
-    cl_store_blind(cl_store_of(t), qk, "queued", (const uint8_t *)pair,
-                   strlen(pair));
-    cl_be64_put(qk + CL_BLIND_LEN, incoming);
-    int q =
-        cl_store_get_raw(t, CL_DB_BLOCK, qk, sizeof(qk), v, sizeof(v), &len);
-    if (q == CL_OK)
-        return CL_OK;
-    if (q != CL_ERR_NOT_FOUND)
-        return q;
-    cl_be64_put(qk + CL_BLIND_LEN, candidate);
-    q = cl_store_get_raw(t, CL_DB_BLOCK, qk, sizeof(qk), v, sizeof(v), &len);
-    if (q == CL_OK)
-        return CL_OK;
-    if (q != CL_ERR_NOT_FOUND ||
-        (q = cl_store_put_raw(t, CL_DB_BLOCK, qk, sizeof(qk), NULL, 0)) !=
-            CL_OK)
-        return q;
+    bool asked = false;
+    int rc = s_pair_asked(t, incoming, candidate, split, &asked);
+    if (rc != CL_OK || asked)
+        return rc;
+    if ((rc = s_pair_mark(t, incoming, candidate, split)) != CL_OK)
+        return rc;
     memset(&r, 0, sizeof(r));
     r.incoming = incoming;
     r.candidate = candidate;
     r.score = score;
     r.created = now;
-    int rc = cl_store_next_id(t, "review", &id);
+    r.split = split;
+    rc = cl_store_next_id(t, "review", &id);
     return rc == CL_OK ? s_review_put(t, id, &r) : rc;
+}
+
+int cl_matchq_review_add(cl_txn *t, uint64_t incoming, uint64_t candidate,
+                         double score, int64_t now)
+{
+    return s_queue(t, incoming, candidate, score, now, false);
+}
+
+int cl_matchq_split_add(cl_txn *t, uint64_t rid, uint64_t closest, double score,
+                        int64_t now)
+{
+    return s_queue(t, rid, closest, score, now, true);
+}
+
+int cl_matchq_record_decided(cl_txn *t, uint64_t rid, bool *decided)
+{
+    uint8_t k[CL_BLIND_LEN + 8], v[1];
+    size_t len;
+    cl_matchq_decided_key(cl_store_of(t), rid, k);
+    int rc = cl_store_get_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v), &len);
+    *decided = rc == CL_OK;
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
 /* The index row that says a coordinator decided where record rid
@@ -130,17 +182,11 @@ int cl_matchq_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
                              bool *decided)
 {
     cl_records_ids recs = {.max = SIZE_MAX};
-    uint8_t k[CL_BLIND_LEN + 8], v[1];
-    size_t len;
+    (void)st;
     *decided = false;
     int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
-    for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++) {
-        cl_matchq_decided_key(st, recs.v[i], k);
-        rc = cl_store_get_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v), &len);
-        *decided = rc == CL_OK;
-        if (rc == CL_ERR_NOT_FOUND)
-            rc = CL_OK;
-    }
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++)
+        rc = cl_matchq_record_decided(t, recs.v[i], decided);
     free(recs.v);
     return rc;
 }
@@ -171,7 +217,10 @@ static int s_review_pair(cl_txn *t, uint64_t id, cl_matchq_review *r,
     if ((rc = cl_records_record_get(t, r->incoming, a)) != CL_OK ||
         (rc = cl_records_record_get(t, r->candidate, b)) != CL_OK)
         return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* purged meanwhile */
-    *keep = a->person_id != b->person_id; /* else linked some other way */
+    /* a merge whose records were linked some other way meanwhile, or a
+     * split whose records were parted, is no longer a question */
+    *keep =
+        r->split ? a->person_id == b->person_id : a->person_id != b->person_id;
     return CL_OK;
 }
 
@@ -404,67 +453,71 @@ int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
     return rc;
 }
 
-int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
-                        const cl_link_change *c, int64_t now,
-                        cl_publish_result *out, cl_audit_note *note,
-                        char err[CL_ERROR_SZ])
+/* Split record id off its person `old` to a new person (*fresh). */
+static int s_split_off(cl_txn *t, uint64_t id, uint64_t old, int64_t now,
+                       uint64_t *fresh)
 {
-    uint64_t id;
     int rc;
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
-                 "changing links needs the coordinator "
-                 "role");
-        return CL_ERR_DENIED;
-    }
-    if (!c->reason[0]) {
-        snprintf(err, CL_ERROR_SZ,
-                 "a reason is required (kept for the "
-                 "auditor)");
+    if ((rc = cl_store_next_id(t, "person", fresh)) != CL_OK ||
+        (rc = cl_records_person_put(t, *fresh, now, now)) != CL_OK ||
+        (rc = cl_records_activity(t, *fresh, now, true)) != CL_OK ||
+        (rc = s_move_record(t, id, old, *fresh, CL_LINK_NEW)) != CL_OK)
+        return rc;
+    return s_mark_decided(t, id);
+}
+
+static int s_split_record(cl_txn *t, const cl_link_change *c, int64_t now,
+                          cl_publish_result *out, cl_audit_note *note,
+                          char err[CL_ERROR_SZ])
+{
+    cl_records_record rec;
+    cl_records_ids recs = {.max = 2};
+    uint64_t id, fresh;
+    int rc;
+    if (!cl_records_parse_prefixed(c->id, 'R', &id)) {
+        snprintf(err, CL_ERROR_SZ, "record_id must look like R00000042");
         return CL_ERR_INVALID;
     }
-    if (note)
-        CL_COPY(note->purpose, c->reason);
-    if (kind == CL_REQ_SPLIT_RECORD) {
-        cl_records_record rec;
-        cl_records_ids recs = {.max = 2};
-        uint64_t fresh;
-        if (!cl_records_parse_prefixed(c->id, 'R', &id)) {
-            snprintf(err, CL_ERROR_SZ, "record_id must look like R00000042");
-            return CL_ERR_INVALID;
-        }
-        if ((rc = cl_records_record_get(t, id, &rec)) != CL_OK) {
-            if (rc == CL_ERR_NOT_FOUND)
-                snprintf(err, CL_ERROR_SZ, "no such record");
-            return rc;
-        }
-        uint64_t old = rec.person_id;
-        sodium_memzero(&rec, sizeof(rec));
-        cl_records_note_person(note, old);
-        rc = cl_records_children(t, CL_DB_PERSON_RECORDS, old, &recs);
-        size_t n = recs.n;
-        free(recs.v);
-        if (rc != CL_OK)
-            return rc;
-        if (n < 2) {
-            snprintf(err, CL_ERROR_SZ, "the record is the person's only one");
-            return CL_ERR_INVALID;
-        }
-        if ((rc = cl_store_next_id(t, "person", &fresh)) != CL_OK ||
-            (rc = cl_records_person_put(t, fresh, now, now)) != CL_OK ||
-            (rc = cl_records_activity(t, fresh, now, true)) != CL_OK ||
-            (rc = s_move_record(t, id, old, fresh, CL_LINK_NEW)) != CL_OK ||
-            (rc = s_mark_decided(t, id)) != CL_OK)
-            return rc;
-        cl_records_note_person(note, fresh);
-        cl_core_pid_str(out->reference, fresh);
-        if (note)
-            CL_COPY(note->detail, c->id);
-        return CL_OK;
+    if ((rc = cl_records_record_get(t, id, &rec)) != CL_OK) {
+        if (rc == CL_ERR_NOT_FOUND)
+            snprintf(err, CL_ERROR_SZ, "no such record");
+        return rc;
     }
-    /* review decision */
+    uint64_t old = rec.person_id;
+    sodium_memzero(&rec, sizeof(rec));
+    cl_records_note_person(note, old);
+    rc = cl_records_children(t, CL_DB_PERSON_RECORDS, old, &recs);
+    size_t n = recs.n;
+    free(recs.v);
+    if (rc != CL_OK)
+        return rc;
+    if (n < 2) {
+        snprintf(err, CL_ERROR_SZ, "the record is the person's only one");
+        return CL_ERR_INVALID;
+    }
+    if ((rc = s_split_off(t, id, old, now, &fresh)) != CL_OK)
+        return rc;
+    cl_records_note_person(note, fresh);
+    cl_core_pid_str(out->reference, fresh);
+    if (note)
+        CL_COPY(note->detail, c->id);
+    return CL_OK;
+}
+
+/* A review decision. Accepting says the two records are one person: a
+ * merge proposal merges their people, a split proposal leaves them
+ * together. Rejecting says they are two: a merge proposal leaves them
+ * apart, a split proposal splits the incoming record off. Either way
+ * both records are marked decided (never moved again by the linker). */
+static int s_review_decide(cl_txn *t, const cl_caller *caller,
+                           const cl_link_change *c, int64_t now,
+                           cl_publish_result *out, cl_audit_note *note,
+                           char err[CL_ERROR_SZ])
+{
     cl_matchq_review r;
     cl_records_record a, b;
+    uint64_t id;
+    int rc;
     if (!cl_records_parse_prefixed(c->id, 'Q', &id)) {
         snprintf(err, CL_ERROR_SZ, "review_id must look like Q00000042");
         return CL_ERR_INVALID;
@@ -481,7 +534,7 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
     if ((rc = cl_records_record_get(t, r.incoming, &a)) != CL_OK ||
         (rc = cl_records_record_get(t, r.candidate, &b)) != CL_OK)
         return rc;
-    uint64_t from = a.person_id, to = b.person_id;
+    uint64_t from = a.person_id, to = b.person_id, result = to;
     sodium_memzero(&a, sizeof(a));
     sodium_memzero(&b, sizeof(b));
     cl_records_note_person(note, from);
@@ -490,10 +543,18 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
         (rc = cl_matchq_merge_people(t, from, to, now, CL_LINK_REVIEWED)) !=
             CL_OK)
         return rc;
+    if (!c->accept && r.split && from == to) {
+        if ((rc = s_split_off(t, r.incoming, from, now, &result)) != CL_OK)
+            return rc;
+        cl_records_note_person(note, result);
+    } else if (!c->accept) {
+        result = from;
+    }
     /* where these records belong was decided: never moved again without
-     * a coordinator */
+     * a coordinator, nor the pair asked about again the other way */
     if ((rc = s_mark_decided(t, r.incoming)) != CL_OK ||
-        (rc = s_mark_decided(t, r.candidate)) != CL_OK)
+        (rc = s_mark_decided(t, r.candidate)) != CL_OK ||
+        (rc = s_pair_mark(t, r.incoming, r.candidate, !r.split)) != CL_OK)
         return rc;
     r.status = c->accept ? 1 : 2;
     r.decided = now;
@@ -501,8 +562,32 @@ int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
     CL_COPY(r.reason, c->reason);
     if ((rc = s_review_put(t, id, &r)) != CL_OK)
         return rc;
-    cl_core_pid_str(out->reference, c->accept ? to : from);
+    cl_core_pid_str(out->reference, result);
     if (note)
         CL_COPY(note->detail, c->id);
     return CL_OK;
+}
+
+int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
+                        const cl_link_change *c, int64_t now,
+                        cl_publish_result *out, cl_audit_note *note,
+                        char err[CL_ERROR_SZ])
+{
+    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "changing links needs the coordinator "
+                 "role");
+        return CL_ERR_DENIED;
+    }
+    if (!c->reason[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "a reason is required (kept for the "
+                 "auditor)");
+        return CL_ERR_INVALID;
+    }
+    if (note)
+        CL_COPY(note->purpose, c->reason);
+    if (kind == CL_REQ_SPLIT_RECORD)
+        return s_split_record(t, c, now, out, note, err);
+    return s_review_decide(t, caller, c, now, out, note, err);
 }

@@ -27,6 +27,16 @@ CL_NODISCARD int cl_matchq_person_decided(cl_txn *t, const cl_store *st,
 CL_NODISCARD int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to,
                                         int64_t now, uint8_t reason);
 
+/* Queue a split proposal: record rid no longer holds together with the
+ * other records of its person; closest is the one it is most like, at
+ * weight score. Nothing moves until a coordinator decides. */
+CL_NODISCARD int cl_matchq_split_add(cl_txn *t, uint64_t rid, uint64_t closest,
+                                     double score, int64_t now);
+
+/* Whether a coordinator decided where record rid belongs. */
+CL_NODISCARD int cl_matchq_record_decided(cl_txn *t, uint64_t rid,
+                                          bool *decided);
+
 typedef struct cl_matchq_review {
     uint64_t incoming, candidate;
     double score;
@@ -34,6 +44,7 @@ typedef struct cl_matchq_review {
     int64_t created, decided;
     char by[64];
     char reason[CL_NOTE_SZ];
+    bool split; /* a split proposal: both records are on one person */
 } cl_matchq_review;
 
 CL_NODISCARD int cl_matchq_review_get(cl_txn *t, uint64_t id,

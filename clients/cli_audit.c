@@ -102,6 +102,19 @@ static void s_json_sar_case(const cl_subject_access *sa)
         cli_json_referral(&h->referral);
         printf("}");
     }
+    printf("],\"record_history\":[");
+    for (size_t i = 0; i < sa->n_record_history; i++) {
+        const cl_record_version *h = &sa->record_history[i];
+        printf("%s{", i ? "," : "");
+        cli_jkv("record_id", h->record.record_id, true);
+        cli_jkv("agency", h->record.agency, true);
+        printf("\"recorded_at\":%lld,\"replaced_at\":%lld,",
+               (long long)h->recorded_at, (long long)h->replaced_at);
+        cli_jkv("by", h->by, true);
+        printf("\"before\":");
+        cli_json_person(&h->record.person);
+        printf("}");
+    }
     printf("],\"relationships\":[");
     for (size_t i = 0; i < v->n_related; i++) {
         printf("%s{", i ? "," : "");

@@ -84,6 +84,10 @@ void cl_subject_access_clear(cl_subject_access *s)
     for (size_t i = 0; s->history && i < s->n_history; i++)
         cl_referral_view_free(&s->history[i].referral);
     free(s->history);
+    if (s->record_history)
+        explicit_bzero(s->record_history,
+                       s->n_record_history * sizeof(*s->record_history));
+    free(s->record_history);
     cl_audit_entries_clear(&s->audit);
     if (s->agenda)
         explicit_bzero(s->agenda, s->n_agenda * sizeof(*s->agenda));

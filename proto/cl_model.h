@@ -607,6 +607,15 @@ typedef struct cl_referral_version {
     cl_referral_view referral;
 } cl_referral_version;
 
+/* An agency record's details before the same agency's later referral or
+ * import changed them. */
+typedef struct cl_record_version {
+    cl_agency_record record; /* record id, agency, kind, the details then */
+    int64_t recorded_at;     /* when those details were recorded */
+    int64_t replaced_at;     /* when newer details replaced them */
+    char by[CL_BY_SZ];       /* who sent the newer ones: client (agency) */
+} cl_record_version;
+
 /* A place on a review's agenda, with what the meeting recorded. */
 typedef struct cl_sar_agenda {
     char review_id[CL_REF_SZ];
@@ -626,6 +635,8 @@ typedef struct cl_subject_access {
     cl_person_view person; /* with every plan, however long ago it ended */
     size_t n_history;
     cl_referral_version *history; /* owned */
+    size_t n_record_history;
+    cl_record_version *record_history; /* owned: agencies' earlier details */
     cl_audit_entries audit;
     size_t n_agenda;
     cl_sar_agenda *agenda; /* owned */

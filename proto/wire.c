@@ -177,6 +177,8 @@ ProtobufCMessage *cl_wire_out_SUBJECT_ACCESS(cl_wire_scratch *s,
         if ((sar->intake[sar->n_intake] =
                  cl_wire_intake_out(s, &sa->intake.v[i])) != NULL)
             sar->n_intake++;
+    sar->record_history = cl_wire_record_versions_out(
+        s, sa->record_history, sa->n_record_history, &sar->n_record_history);
     if (sa->held) {
         Caselink__HoldState *hs = cl_wire_alloc(s, sizeof(*hs));
         if (hs) {
@@ -263,6 +265,10 @@ int cl_wire_in_SUBJECT_ACCESS(cl_reply *out, const Caselink__Reply *r)
         return CL_ERR_NOMEM;
     for (size_t i = 0; i < sa->n_intake; i++)
         cl_wire_intake_in(&o->intake.v[o->intake.n++], sa->intake[i]);
+    if ((rc = cl_wire_record_versions_in(
+             &o->record_history, &o->n_record_history, sa->record_history,
+             sa->n_record_history)) != CL_OK)
+        return rc;
     if (sa->hold) {
         o->held = true;
         o->hold_at = sa->hold->at;

@@ -806,3 +806,40 @@ int cl_wire_in_REVIEW_ITEMS(cl_reply *out, const Caselink__Reply *r)
     o->total = ri->total;
     return CL_OK;
 }
+
+/* SubjectAccessResult.record_history: agencies' earlier record details. */
+Caselink__RecordVersion **
+cl_wire_record_versions_out(cl_wire_scratch *s, const cl_record_version *v,
+                            size_t n, size_t *n_out)
+{
+    Caselink__RecordVersion **out = cl_wire_alloc(s, (n + 1) * sizeof(*out));
+    *n_out = 0;
+    for (size_t i = 0; out && i < n; i++) {
+        Caselink__RecordVersion *rv = cl_wire_alloc(s, sizeof(*rv));
+        if (!rv)
+            break;
+        caselink__record_version__init(rv);
+        rv->record = s_record_out(s, &v[i].record);
+        rv->recorded_at = v[i].recorded_at;
+        rv->replaced_at = v[i].replaced_at;
+        rv->by = S_S(v[i].by);
+        out[(*n_out)++] = rv;
+    }
+    return out;
+}
+
+int cl_wire_record_versions_in(cl_record_version **v, size_t *n,
+                               Caselink__RecordVersion **x, size_t nx)
+{
+    *n = 0;
+    if (!(*v = calloc(nx + 1, sizeof(**v))))
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < nx; i++) {
+        cl_record_version *o = &(*v)[(*n)++];
+        s_record_in(&o->record, x[i]->record);
+        o->recorded_at = x[i]->recorded_at;
+        o->replaced_at = x[i]->replaced_at;
+        CL_COPY(o->by, x[i]->by);
+    }
+    return CL_OK;
+}

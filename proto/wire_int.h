@@ -221,6 +221,11 @@ void cl_wire_summary_in(cl_request_summary *q,
                         const Caselink__RequestSummary *x);
 int cl_wire_actions_in(cl_actions *o, Caselink__ActionView **v, size_t n);
 void cl_wire_rag_in(cl_rag_entry *e, const Caselink__RagEntry *x);
+Caselink__RecordVersion **
+cl_wire_record_versions_out(cl_wire_scratch *s, const cl_record_version *v,
+                            size_t n, size_t *n_out);
+int cl_wire_record_versions_in(cl_record_version **v, size_t *n,
+                               Caselink__RecordVersion **x, size_t nx);
 
 /* Each Reply result's builder (NULL: no result) and reader, one pair per
  * result case named in cl_requests.def (declared once per kind using it). */

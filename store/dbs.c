@@ -55,4 +55,5 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_BLOCK] = {"block", false},
     [CL_DB_FLAG_LOG] = {"flag_log", true},
     [CL_DB_MEETING] = {"meeting", true},
+    [CL_DB_RECORD_HISTORY] = {"record_history", true},
 };

@@ -66,6 +66,7 @@ typedef enum {
     CL_DB_BLOCK,            /* index: blocking key(16) || record id -> "" */
     CL_DB_FLAG_LOG,         /* sealed: day || at || id -> flag disclosure */
     CL_DB_MEETING,          /* sealed: MDT id -> chair, attendees, ... */
+    CL_DB_RECORD_HISTORY,   /* sealed: record id || seq -> earlier details */
     CL_DB_COUNT
 } cl_db;
 

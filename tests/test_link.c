@@ -665,6 +665,70 @@ static void test_rerun_proposes_splits(void **state)
         assert_string_equal(again[i], pids[i]);
 }
 
+static int s_count_one(void *ctx, const uint8_t *key, size_t len)
+{
+    (void)key;
+    (void)len;
+    ++*(size_t *)ctx;
+    return CL_OK;
+}
+
+/* A record's earlier details (one record per agency, updated with
+ * history) are kept until retention removes the person, and then go with
+ * them; a record updated more often than CL_LINKFIND_HISTORY_MAX times
+ * keeps the latest versions. */
+static void test_record_history_purged(void **state)
+{
+    s_fx *f = *state;
+    cl_person p = s_p("Amara", "Okonkwo", "1990-02-11", "LS7 4PX");
+    uint64_t pid, again;
+    s_import(f, &f->gp, "G1", p, &pid);
+    for (int i = 0; i < 70; i++) {
+        snprintf(p.address, sizeof(p.address), "%d Mill Lane", i + 1);
+        s_import(f, &f->gp, "G1", p, &again);
+        assert_true(again == pid);
+    }
+    cl_txn *t = NULL;
+    size_t n = 0;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(
+        cl_store_scan(t, CL_DB_RECORD_HISTORY, NULL, 0, s_count_one, &n),
+        CL_OK);
+    assert_int_equal(n, 64);
+    cl_subject_access sa;
+    cl_person_ref q;
+    cl_audit_note note;
+    cl_caller aud;
+    char err[CL_ERROR_SZ] = "";
+    s_caller(&aud, "auditor", "Northshire IG", CL_ROLE_AUDITOR);
+    memset(&q, 0, sizeof(q));
+    memset(&note, 0, sizeof(note));
+    cl_core_pid_str(q.person_id, pid);
+    assert_int_equal(cl_core_subject_access(t, &aud, &q, &sa, &note, err),
+                     CL_OK);
+    assert_int_equal(sa.n_record_history, 64);
+    /* the oldest kept is the 7th version: the first six went */
+    assert_string_equal(sa.record_history[0].record.person.address,
+                        "6 Mill Lane");
+    assert_string_equal(sa.record_history[63].record.person.address,
+                        "69 Mill Lane");
+    assert_string_equal(sa.person.records[0].person.address, "70 Mill Lane");
+    cl_subject_access_clear(&sa);
+    cl_retention pol = {.inactive_days = 1, .batch = 10};
+    cl_purge_result pr;
+    memset(&pr, 0, sizeof(pr));
+    assert_int_equal(cl_core_purge(t, &pol, 1700000000 + 30 * 86400, &pr),
+                     CL_OK);
+    assert_int_equal(pr.purged, 1);
+    cl_purge_result_clear(&pr);
+    n = 0;
+    assert_int_equal(
+        cl_store_scan(t, CL_DB_RECORD_HISTORY, NULL, 0, s_count_one, &n),
+        CL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+}
+
 /* Weights learned from the store: u from random pairs, m by EM, the
  * prior; a proposal until accepted; no personal data in the answer. */
 static void test_train_and_accept(void **state)
@@ -767,6 +831,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_train_and_accept, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_rerun_proposes_splits, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_record_history_purged, s_setup,
                                         s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

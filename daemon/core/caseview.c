@@ -14,6 +14,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "linkfind.h"
 #include "plan.h"
 #include "purpose.h"
 #include "records.h"
@@ -160,7 +161,8 @@ static int s_view_records(cl_txn *t, uint64_t pid, bool audit_view,
     cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
     cl_records_record rec;
     cl_records_referral *sr = NULL;
-    size_t cap_rec = 0, cap_ref = 0, cap_known = 0, cap_mentioned = 0;
+    size_t cap_rec = 0, cap_ref = 0, cap_known = 0, cap_mentioned = 0,
+           cap_hist = 0;
     int rc = CL_OK;
 
     memset(&rec, 0, sizeof(rec));
@@ -207,6 +209,10 @@ static int s_view_records(cl_txn *t, uint64_t pid, bool audit_view,
                     (out->n_mentioned - mn - 1) * CL_AGENCY_SZ);
             out->n_mentioned--;
         }
+        if (sa && (rc = cl_linkfind_history_of(
+                       t, recs.v[i], &sa->record_history, &sa->n_record_history,
+                       &cap_hist)) != CL_OK)
+            goto out;
         refs.n = 0;
         if ((rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i],
                                       &refs)) != CL_OK)

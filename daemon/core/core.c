@@ -99,6 +99,8 @@ static const struct {
     [CL_DB_MEASURE_DEF] = {.by_db = cl_core__mdt_decode_check},
     [CL_DB_MEASURE] = {.by_db = cl_core__mdt_decode_check},
     [CL_DB_MEETING] = {.by_db = cl_core__mdt_decode_check},
+    [CL_DB_RECORD_HISTORY] = {.dec = cl_linkfind_history_dec,
+                              .size = sizeof(cl_record_version)},
 };
 
 int cl_core_decode_check(cl_db db, const uint8_t *buf, size_t len)

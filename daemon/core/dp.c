@@ -116,6 +116,7 @@ static const struct {
     [CL_DB_MEETING] = {CL_SAR_LEFT_OUT,
                        "who chaired and attended a review: members of "
                        "staff, not the people discussed"},
+    [CL_DB_RECORD_HISTORY] = {CL_SAR_EXPORTED, NULL},
 };
 
 cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)

@@ -18,12 +18,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const cl_db dbs[] = {
-        CL_DB_RECORD,     CL_DB_REFERRAL, CL_DB_PERSON,      CL_DB_RELATION,
-        CL_DB_HISTORY,    CL_DB_AUDIT,    CL_DB_MAILBOX,     CL_DB_INFOREQ,
-        CL_DB_FEED,       CL_DB_ACTION,   CL_DB_RAG,         CL_DB_DISCUSSION,
-        CL_DB_AGENCY_REF, CL_DB_INTAKE,   CL_DB_LINKING,     CL_DB_PLAN,
-        CL_DB_FLAG_LOG,   CL_DB_HOLD,     CL_DB_ALERTED,     CL_DB_MEETING,
-        CL_DB_REVIEW,     CL_DB_MDT,      CL_DB_MEASURE_DEF, CL_DB_MEASURE};
+        CL_DB_RECORD,        CL_DB_REFERRAL,    CL_DB_PERSON,
+        CL_DB_RELATION,      CL_DB_HISTORY,     CL_DB_AUDIT,
+        CL_DB_MAILBOX,       CL_DB_INFOREQ,     CL_DB_FEED,
+        CL_DB_ACTION,        CL_DB_RAG,         CL_DB_DISCUSSION,
+        CL_DB_AGENCY_REF,    CL_DB_INTAKE,      CL_DB_LINKING,
+        CL_DB_PLAN,          CL_DB_FLAG_LOG,    CL_DB_HOLD,
+        CL_DB_ALERTED,       CL_DB_MEETING,     CL_DB_REVIEW,
+        CL_DB_MDT,           CL_DB_MEASURE_DEF, CL_DB_MEASURE,
+        CL_DB_RECORD_HISTORY};
     static uint8_t pt[CL_STORE_MAX_VALUE];
     uint8_t key[CL_KEY_LEN];
     size_t n = 0;

@@ -916,3 +916,27 @@ int cl_store__ix_regroup(cl_txn *t)
     return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)"ixgroups", 8,
                             (const uint8_t *)now, used);
 }
+
+int cl_store_backup_size(cl_store *s, uint64_t *bytes)
+{
+    MDB_txn *txn = NULL;
+    MDB_dbi main_dbi;
+    MDB_stat st;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS)
+        return cl_store__mdb_err(rc);
+    rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+    uint64_t pages = 2, psize = 0; /* the meta pages */
+    for (int i = -1; rc == MDB_SUCCESS && i < CL_DB_COUNT; i++) {
+        rc = mdb_stat(txn, i < 0 ? main_dbi : s->dbi[i], &st);
+        pages += rc == MDB_SUCCESS ? st.ms_branch_pages + st.ms_leaf_pages +
+                                         st.ms_overflow_pages
+                                   : 0;
+        psize = st.ms_psize;
+    }
+    mdb_txn_abort(txn);
+    if (rc != MDB_SUCCESS)
+        return cl_store__mdb_err(rc);
+    *bytes = pages * psize;
+    return CL_OK;
+}

@@ -247,6 +247,12 @@ CL_NODISCARD int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max,
  * writes; not while cl_store_grow runs. *bytes receives the copy's size. */
 CL_NODISCARD int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes);
 
+/* How many bytes cl_store_backup would write now: the two meta pages and
+ * every page of every tree (the free pages are left out of a compacted
+ * copy). The copy reads the store as of its own start, so this is what a
+ * progress line divides by, not a promise. */
+CL_NODISCARD int cl_store_backup_size(cl_store *s, uint64_t *bytes);
+
 /* --- change capture (replication) -----------------------------------------
  *
  * With capture on, every top-level write transaction records its physical

@@ -135,7 +135,11 @@ void cl_backup_start(cl_server *s, s_item *it)
     s->backup_delim = it->has_delim;
     memcpy(s->backup_msgid, it->req.msgid, CL_MSGID_LEN);
     s->backup_running = true;
-    cl_log_info("backup started: %s", s->backup_path);
+    s->backup_total = 0;
+    if (cl_store_backup_size(s->store, &s->backup_total) != CL_OK)
+        cl_log_warn("backup: size unknown; progress shows bytes only");
+    cl_log_info("backup started: %s (about %llu bytes)", s->backup_path,
+                (unsigned long long)s->backup_total);
     if (pthread_create(&s->backup_thread, NULL, s_backup_main, s) != 0) {
         s->backup_rc = CL_ERR_NOMEM;
         uint64_t one = 1;
@@ -180,4 +184,19 @@ void cl_backup_finish(cl_server *s)
         return;
     pthread_join(s->backup_thread, NULL);
     cl_backup_finish_joined(s);
+}
+
+/* The copy is written to the partial folder's data.mdb in order, so its
+ * size is how far the copy has got. */
+void cl_backup_progress(const cl_server *s, cl_stats *st)
+{
+    char f[CL_PATH_SZ + 160];
+    struct stat sb;
+    st->backup_running = s->backup_running;
+    if (!s->backup_running)
+        return;
+    snprintf(f, sizeof(f), "%s/data.mdb", s->backup_path);
+    st->backup_done = stat(f, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    st->backup_total =
+        s->backup_total > st->backup_done ? s->backup_total : st->backup_done;
 }

@@ -19,4 +19,8 @@ void cl_backup_finish_joined(cl_server *s);
 /* The backup thread signalled: join it and answer. */
 void cl_backup_finish(cl_server *s);
 
+/* For admin stats: whether a backup runs, the bytes it has written so far
+ * and about how many it will write. */
+void cl_backup_progress(const cl_server *s, cl_stats *st);
+
 #endif

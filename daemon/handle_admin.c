@@ -131,6 +131,7 @@ int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
     }
     st->key_version = cl_store_key_version(s->store);
     st->refused_connections = s->refused;
+    cl_backup_progress(s, st);
     cl_replica_fill(s, &st->repl);
     int rc = cl_core_counts(op->t, &st->persons, &st->referrals);
     cl_link_info li;

@@ -129,6 +129,7 @@ struct cl_server {
     char backup_final[CL_PATH_SZ + 128]; /* where it goes when complete */
     int backup_rc;
     uint64_t backup_bytes;
+    uint64_t backup_total; /* what the copy should come to (progress) */
     /* replication (repl NULL: a single node, exactly as without it) */
     cl_repl *repl;
     int role;         /* S_SINGLE ... */

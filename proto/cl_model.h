@@ -697,7 +697,9 @@ typedef struct cl_stats {
     cl_mailbox_depth mailboxes[CL_MAILBOXES_MAX];
     bool relink_running, weights_trained;
     uint64_t relink_done, relink_total, relink_merged, relink_queued;
-    uint32_t n_rate_limited; /* clients refused by a rate limit */
+    bool backup_running;                /* an online backup is being written */
+    uint64_t backup_done, backup_total; /* its bytes so far, of about */
+    uint32_t n_rate_limited;            /* clients refused by a rate limit */
     cl_rate_limited rate_limited[CL_RATE_LIMITED_MAX];
     cl_repl_state repl;
 } cl_stats;

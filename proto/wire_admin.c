@@ -205,6 +205,9 @@ ProtobufCMessage *cl_wire_out_STATS(cl_wire_scratch *s, const cl_reply *rep)
     statsr->relink_merged = st->relink_merged;
     statsr->relink_queued = st->relink_queued;
     statsr->weights_trained = st->weights_trained;
+    statsr->backup_running = st->backup_running;
+    statsr->backup_done = st->backup_done;
+    statsr->backup_total = st->backup_total;
     statsr->mailboxes =
         cl_wire_alloc(s, (st->n_mailboxes + 1) * sizeof(*statsr->mailboxes));
     for (uint32_t i = 0;
@@ -316,6 +319,9 @@ int cl_wire_in_STATS(cl_reply *out, const Caselink__Reply *r)
     o->relink_merged = st->relink_merged;
     o->relink_queued = st->relink_queued;
     o->weights_trained = st->weights_trained;
+    o->backup_running = st->backup_running;
+    o->backup_done = st->backup_done;
+    o->backup_total = st->backup_total;
     for (size_t i = 0; i < st->n_mailboxes && i < CL_MAILBOXES_MAX; i++) {
         CL_COPY(o->mailboxes[o->n_mailboxes].agency, st->mailboxes[i]->agency);
         o->mailboxes[o->n_mailboxes++].depth = st->mailboxes[i]->depth;

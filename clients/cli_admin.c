@@ -92,6 +92,9 @@ static void s_print_stats(const cl_stats *st)
                (unsigned long long)st->relink_merged,
                (unsigned long long)st->relink_queued);
     printf("\n");
+    if (st->backup_running)
+        printf("backup: running, %.1f MB of about %.1f MB written\n",
+               (double)st->backup_done / 1e6, (double)st->backup_total / 1e6);
     printf("requests by kind and status:\n");
     for (uint32_t i = 0; i < st->n_counts; i++)
         printf("  %-20s %-10s %llu\n", st->counts[i].kind,
@@ -108,6 +111,58 @@ static void s_print_stats(const cl_stats *st)
                st->rate_limited[i].kind,
                (unsigned long long)st->rate_limited[i].refused);
     s_print_repl(&st->repl);
+}
+
+/* How far the backup has got, from admin stats on a second connection (the
+ * first is waiting for the backup's answer): false if it cannot say. */
+static bool s_backup_poll(cl_client *mon, uint64_t *done, uint64_t *total)
+{
+    cl_request q;
+    cl_reply r;
+    memset(&q, 0, sizeof(q));
+    q.kind = CL_REQ_ADMIN_STATS;
+    bool ok = cl_client_call(mon, &q, &r) == CL_OK && cl_reply_ok(&r) &&
+              r.u.stats.backup_running;
+    if (ok) {
+        *done = r.u.stats.backup_done;
+        *total = r.u.stats.backup_total;
+    }
+    cl_reply_clear(&r);
+    return ok;
+}
+
+/* A backup of a large store takes a while: wait up to ten minutes for its
+ * answer; on a terminal, say how far it has got (bytes written of about
+ * how many, the rate and the time left), asking the daemon twice a
+ * second. */
+static int s_backup_wait(cli_conn *cn, cl_client *c, cl_request *req,
+                         cl_reply *rep)
+{
+    cl_progress prog;
+    cl_client *mon = NULL;
+    bool got = false;
+    uint64_t done = 0, total = 0;
+    memset(rep, 0, sizeof(*rep));
+    cl_progress_start(&prog, cn->tty, "backup", CL_PROGRESS_BYTES);
+    int rc = cl_client_send(c, req);
+    if (rc == CL_OK && cn->tty && cli_connect(cn, "operator", &mon) != 0)
+        mon = NULL; /* said why; the backup goes on without a progress line */
+    for (int waited = 0; rc == CL_OK && !got && waited < 600000;
+         waited += 250) {
+        rc = cl_client_recv(c, rep, 250);
+        got = rc == CL_OK;
+        if (rc == CL_ERR_TIMEOUT)
+            rc = CL_OK;
+        if (!got && mon && waited % 500 == 0 &&
+            s_backup_poll(mon, &done, &total))
+            cl_progress_update(&prog, done,
+                               total ? (double)done / (double)total : -1);
+    }
+    cl_progress_end(&prog);
+    cl_client_close(&mon);
+    if (rc == CL_OK && !got)
+        rc = CL_ERR_TIMEOUT;
+    return rc;
 }
 
 int cli_admin(cli_conn *cn, int argc, char **argv)
@@ -143,29 +198,10 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
     if ((status = cli_connect(cn, "operator", &c)) != 0)
         return status;
     int rc;
-    if (req.kind == CL_REQ_ADMIN_BACKUP) {
-        /* A backup of a large store takes a while: wait up to ten minutes,
-         * saying how far it has gone (the daemon reports the bytes copied
-         * only at the end, so the line shows the time so far). */
-        cl_progress prog;
-        bool got = false;
-        memset(&rep, 0, sizeof(rep));
-        cl_progress_start(&prog, cn->tty, "backup", NULL);
-        rc = cl_client_send(c, &req);
-        for (int waited = 0; rc == CL_OK && !got && waited < 600000;
-             waited += 250) {
-            rc = cl_client_recv(c, &rep, 250);
-            got = rc == CL_OK;
-            if (rc == CL_ERR_TIMEOUT)
-                rc = CL_OK;
-            cl_progress_update(&prog, 0, -1);
-        }
-        cl_progress_end(&prog);
-        if (rc == CL_OK && !got)
-            rc = CL_ERR_TIMEOUT;
-    } else {
+    if (req.kind == CL_REQ_ADMIN_BACKUP)
+        rc = s_backup_wait(cn, c, &req, &rep);
+    else
         rc = cl_client_call(c, &req, &rep);
-    }
     if (rc != CL_OK) {
         status = cli_transport(rc, cn);
     } else if (!cl_reply_ok(&rep)) {

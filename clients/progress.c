@@ -6,6 +6,7 @@
 #include "progress.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* The terminal's state, like a logger's: whether a status line is on it. */
@@ -66,8 +67,13 @@ void cl_progress_update(cl_progress *p, uint64_t done, double fraction)
         snprintf(left, sizeof(left), ", %s left", d);
         snprintf(pct, sizeof(pct), " (%.0f%%)", 100 * fraction);
     }
-    fprintf(stderr, "\r\033[K%s: %llu %s%s, %.0f %s/s%s", p->what,
-            (unsigned long long)done, p->unit, pct, rate, p->unit, left);
+    if (!strcmp(p->unit, CL_PROGRESS_BYTES)) { /* sizes, in MB (as df -H) */
+        fprintf(stderr, "\r\033[K%s: %.1f MB%s, %.1f MB/s%s", p->what,
+                (double)done / 1e6, pct, rate / 1e6, left);
+    } else {
+        fprintf(stderr, "\r\033[K%s: %llu %s%s, %.0f %s/s%s", p->what,
+                (unsigned long long)done, p->unit, pct, rate, p->unit, left);
+    }
     fflush(stderr);
     p->drawn = s_on_screen = true;
 }

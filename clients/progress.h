@@ -14,10 +14,14 @@
 typedef struct cl_progress {
     bool on;          /* standard error is a terminal */
     const char *what; /* "import", "rows" ... */
-    const char *unit; /* what is counted: "rows"; NULL: only the time */
+    const char *unit; /* what is counted: "rows"; CL_PROGRESS_BYTES: sizes
+                         ("12.3 MB"); NULL: only the time */
     int64_t start_ms, last_ms;
     bool drawn;
 } cl_progress;
+
+/* The unit for counts of bytes, shown as sizes with their rate in MB/s. */
+#define CL_PROGRESS_BYTES "bytes"
 
 /* Start (on: draw at all; the caller passes isatty(2)). */
 void cl_progress_start(cl_progress *p, bool on, const char *what,

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # test_cli: every caselink subcommand against a real daemon, including the
 # errors a user meets (missing file, bad CSV rows reported by line, wrong
-# role, unreachable daemon). Usage: test_cli.sh CASELINKD CASELINK
+# role, unreachable daemon). Usage: test_cli.sh CASELINKD CASELINK SLOWDISK
+# (SLOWDISK: tests/slowdisk.c, to watch a backup's progress while it runs)
 set -u
 daemon=$1
 cli=$2
+slowdisk=$3
 dir=$(mktemp -d /tmp/cltest.cli.XXXXXX)
 fails=0
 passes=0
 pid=
 
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; }
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    tmux -S "$dir/tmux.sock" kill-server 2>/dev/null
+    wait 2>/dev/null
+}
 trap cleanup EXIT
 
 check() { # check NAME EXPECTED_STATUS PATTERN -- command...
@@ -579,6 +585,48 @@ grep -q $'\r\e\[Klink rerun: [0-9]* records' <<<"$out" && passes=$((passes + 1))
 grep -q "relinking: done" <<<"$out" && passes=$((passes + 1)) || { echo "FAIL link rerun --wait summary"; cat -v <<<"$out" | tail -5; fails=$((fails + 1)); }
 cl link rerun --wait >/dev/null 2>err.txt
 grep -q $'\r' err.txt && { echo "FAIL link rerun progress when not a terminal"; fails=$((fails + 1)); } || passes=$((passes + 1))
+
+# admin backup: while it runs, admin stats says how far it has got, and on
+# a terminal (a tmux pane, as an operator sees it) the CLI shows the bytes
+# written, the rate and the time left. The daemon runs under slowdisk so
+# the copy (over in a blink on this machine) takes a few seconds.
+kb=$(cl admin stats | sed -n 's/^store: \([0-9]*\) KiB used.*/\1/p')
+kill "$pid"; wait "$pid"; pid=
+# about three seconds a backup, whatever the store has grown to by now
+LD_PRELOAD=$slowdisk CL_SLOWDISK_MATCH=/backups/. \
+    CL_SLOWDISK_MBPS=$(( ${kb:-3000} / 3000 + 1 )) \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start
+cl admin backup piped >/dev/null 2>err.txt &
+bpid=$!
+seen=
+for _ in $(seq 100); do
+    seen=$(cl admin stats | grep "^backup: running")
+    [ -n "$seen" ] && break
+    sleep 0.1
+done
+grep -qE "^backup: running, [0-9.]+ MB of about [1-9][0-9.]* MB written" <<<"$seen" && passes=$((passes + 1)) || { echo "FAIL admin stats during a backup: '$seen'"; fails=$((fails + 1)); }
+wait "$bpid" && passes=$((passes + 1)) || { echo "FAIL piped backup"; fails=$((fails + 1)); }
+[ -s err.txt ] && { echo "FAIL backup printed when not a terminal:"; cat -v err.txt; fails=$((fails + 1)); } || passes=$((passes + 1))
+cl admin stats | grep -q "^backup:" && { echo "FAIL admin stats shows a backup after it ended"; fails=$((fails + 1)); } || passes=$((passes + 1))
+tm() { tmux -S "$dir/tmux.sock" "$@"; }
+TERM=xterm tm new-session -d -x 150 -y 12 -s backup \
+    "'$cli' --dev '$dir/dev' admin backup nightly; echo exit=\$?; sleep 300"
+lines=
+for _ in $(seq 300); do
+    screen=$(tm capture-pane -p -t backup)
+    grep -q "^backup: " <<<"$screen" && lines+=$(grep "^backup: " <<<"$screen")$'\n'
+    grep -q "^exit=" <<<"$screen" && break
+    sleep 0.05
+done
+grep -qE "^backup: [0-9.]+ MB \([0-9]+%\), [0-9.]+ MB/s, [0-9]+ s left" <<<"$lines" && passes=$((passes + 1)) || { echo "FAIL backup progress in a terminal:"; echo "$lines" | tail -3; fails=$((fails + 1)); }
+grep -qE "^backup written: .*backups/nightly/data.mdb \([0-9]+ bytes" <<<"$screen" && grep -q "^exit=0" <<<"$screen" && passes=$((passes + 1)) || { echo "FAIL backup in a terminal:"; echo "$screen"; fails=$((fails + 1)); }
+# the progress line is gone once the backup has answered
+grep -q "MB/s" <<<"$screen" && { echo "FAIL backup progress left on the screen:"; echo "$screen"; fails=$((fails + 1)); } || passes=$((passes + 1))
+tm kill-server
+# with no writes meanwhile, the expected size is the copy's size exactly
+about=$(sed -n 's/.*backup started: .*nightly.partial (about \([0-9]*\) bytes)/\1/p' "$dir/daemon.log" | tail -1)
+made=$(sed -n 's/.*backup done: .*nightly (\([0-9]*\) bytes)/\1/p' "$dir/daemon.log" | tail -1)
+[ -n "$about" ] && [ "$about" = "$made" ] && passes=$((passes + 1)) || { echo "FAIL backup size expected '$about', written '$made'"; fails=$((fails + 1)); }
 
 kill "$pid"; wait "$pid"; pid=
 check "daemon down" 3 "nothing is listening at ipc://.*caselinkd is not running there" -- cl --timeout 300 health

@@ -165,6 +165,34 @@ ProtobufCMessage *cl_wire_out_HEALTH(cl_wire_scratch *s, const cl_reply *rep)
     return h ? &h->base : NULL;
 }
 
+/* Reply.stats: its scalar fields (the lists are mapped below). */
+static const cl_wire_field s_stats_rows[] = {
+    CL_WF_NUM_(cl_reply, "uptime_seconds", u.stats.uptime_s),
+    CL_WF_NUM_(cl_reply, "commits", u.stats.commits),
+    CL_WF_NUM_(cl_reply, "batch_mean_x100", u.stats.batch_mean_x100),
+    CL_WF_NUM_(cl_reply, "batch_max", u.stats.batch_max),
+    CL_WF_NUM_(cl_reply, "commit_p50_us", u.stats.commit_p50_us),
+    CL_WF_NUM_(cl_reply, "commit_p99_us", u.stats.commit_p99_us),
+    CL_WF_NUM_(cl_reply, "commit_max_us", u.stats.commit_max_us),
+    CL_WF_NUM_(cl_reply, "store_bytes", u.stats.store_bytes),
+    CL_WF_NUM_(cl_reply, "map_bytes", u.stats.map_bytes),
+    CL_WF_NUM_(cl_reply, "persons", u.stats.persons),
+    CL_WF_NUM_(cl_reply, "referrals", u.stats.referrals),
+    CL_WF_NUM_(cl_reply, "audit_entries", u.stats.audit_entries),
+    CL_WF_NUM_(cl_reply, "key_version", u.stats.key_version),
+    CL_WF_NUM_(cl_reply, "refused_connections", u.stats.refused_connections),
+    CL_WF_BOOL_(cl_reply, "relink_running", u.stats.relink_running),
+    CL_WF_NUM_(cl_reply, "relink_done", u.stats.relink_done),
+    CL_WF_NUM_(cl_reply, "relink_total", u.stats.relink_total),
+    CL_WF_NUM_(cl_reply, "relink_merged", u.stats.relink_merged),
+    CL_WF_NUM_(cl_reply, "relink_queued", u.stats.relink_queued),
+    CL_WF_BOOL_(cl_reply, "weights_trained", u.stats.weights_trained),
+    CL_WF_BOOL_(cl_reply, "backup_running", u.stats.backup_running),
+    CL_WF_NUM_(cl_reply, "backup_done", u.stats.backup_done),
+    CL_WF_NUM_(cl_reply, "backup_total", u.stats.backup_total),
+    CL_WF_END_,
+};
+
 /* Reply.stats for admin_stats. */
 ProtobufCMessage *cl_wire_out_STATS(cl_wire_scratch *s, const cl_reply *rep)
 {
@@ -185,29 +213,7 @@ ProtobufCMessage *cl_wire_out_STATS(cl_wire_scratch *s, const cl_reply *rep)
         kc[statsr->n_requests++] = c;
     }
     statsr->requests = kc;
-    statsr->uptime_seconds = st->uptime_s;
-    statsr->commits = st->commits;
-    statsr->batch_mean_x100 = st->batch_mean_x100;
-    statsr->batch_max = st->batch_max;
-    statsr->commit_p50_us = st->commit_p50_us;
-    statsr->commit_p99_us = st->commit_p99_us;
-    statsr->commit_max_us = st->commit_max_us;
-    statsr->store_bytes = st->store_bytes;
-    statsr->map_bytes = st->map_bytes;
-    statsr->persons = st->persons;
-    statsr->referrals = st->referrals;
-    statsr->audit_entries = st->audit_entries;
-    statsr->key_version = st->key_version;
-    statsr->refused_connections = st->refused_connections;
-    statsr->relink_running = st->relink_running;
-    statsr->relink_done = st->relink_done;
-    statsr->relink_total = st->relink_total;
-    statsr->relink_merged = st->relink_merged;
-    statsr->relink_queued = st->relink_queued;
-    statsr->weights_trained = st->weights_trained;
-    statsr->backup_running = st->backup_running;
-    statsr->backup_done = st->backup_done;
-    statsr->backup_total = st->backup_total;
+    cl_wire_fields_out(s, &statsr->base, rep, s_stats_rows);
     statsr->mailboxes =
         cl_wire_alloc(s, (st->n_mailboxes + 1) * sizeof(*statsr->mailboxes));
     for (uint32_t i = 0;
@@ -299,29 +305,7 @@ int cl_wire_in_STATS(cl_reply *out, const Caselink__Reply *r)
         o->counts[o->n_counts].status = (uint8_t)st->requests[i]->status;
         o->counts[o->n_counts++].count = st->requests[i]->count;
     }
-    o->uptime_s = st->uptime_seconds;
-    o->commits = st->commits;
-    o->batch_mean_x100 = st->batch_mean_x100;
-    o->batch_max = st->batch_max;
-    o->commit_p50_us = st->commit_p50_us;
-    o->commit_p99_us = st->commit_p99_us;
-    o->commit_max_us = st->commit_max_us;
-    o->store_bytes = st->store_bytes;
-    o->map_bytes = st->map_bytes;
-    o->persons = st->persons;
-    o->referrals = st->referrals;
-    o->audit_entries = st->audit_entries;
-    o->key_version = st->key_version;
-    o->refused_connections = st->refused_connections;
-    o->relink_running = st->relink_running;
-    o->relink_done = st->relink_done;
-    o->relink_total = st->relink_total;
-    o->relink_merged = st->relink_merged;
-    o->relink_queued = st->relink_queued;
-    o->weights_trained = st->weights_trained;
-    o->backup_running = st->backup_running;
-    o->backup_done = st->backup_done;
-    o->backup_total = st->backup_total;
+    cl_wire_fields_copy(out, &st->base, s_stats_rows);
     for (size_t i = 0; i < st->n_mailboxes && i < CL_MAILBOXES_MAX; i++) {
         CL_COPY(o->mailboxes[o->n_mailboxes].agency, st->mailboxes[i]->agency);
         o->mailboxes[o->n_mailboxes++].depth = st->mailboxes[i]->depth;

@@ -421,7 +421,7 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
         rc = s_admin(s, t, it, row->fn);
     if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out)
         cl_log_refused(it->who->name, cl_wire_kind_name(it->req.kind),
-                       cl_status_name(it->rep.status), it->rep.error);
+                       cl_status_name(it->rep.status), it->rep.error, &it->req);
     return rc;
 }
 

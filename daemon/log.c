@@ -11,10 +11,15 @@
  */
 #include "log.h"
 
+#include <ctype.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "wire.h"
 
 static int s_level = CL_LOG_INFO;
 
@@ -68,11 +73,29 @@ void cl_log(int priority, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Digits in the run at p, which may be split by single spaces or
+ * hyphens ("943 476 5919"); *len receives the run's length in bytes. */
+static size_t s_digit_run(const char *p, size_t *len)
+{
+    size_t digits = 0, i = 0;
+    *len = 0;
+    while (p[i] >= '0' && p[i] <= '9') {
+        digits++;
+        *len = ++i;
+        if ((p[i] == ' ' || p[i] == '-') && p[i + 1] >= '0' && p[i + 1] <= '9')
+            i++;
+    }
+    return digits;
+}
+
 void cl_log_mask(char *out, size_t cap, const char *in)
 {
-    size_t o = 0;
+    size_t o = 0, run;
     for (const char *p = in; *p && o + 6 < cap; p++) {
-        if (*p == '\'' || *p == '"') {
+        bool inside_word = p > in && *p == '\'' &&
+                           isalpha((unsigned char)p[-1]) &&
+                           isalpha((unsigned char)p[1]);
+        if ((*p == '\'' && !inside_word) || *p == '"') {
             /* A value may itself hold quotes: mask up to the last one. */
             const char *end = strrchr(p + 1, *p);
             out[o++] = *p;
@@ -86,10 +109,9 @@ void cl_log_mask(char *out, size_t cap, const char *in)
             }
             continue;
         }
-        size_t digits = strspn(p, "0123456789");
-        if (digits >= 6) {
+        if (s_digit_run(p, &run) >= 6) {
             out[o++] = '#';
-            p += digits - 1;
+            p += run - 1;
             continue;
         }
         out[o++] = *p;
@@ -97,10 +119,17 @@ void cl_log_mask(char *out, size_t cap, const char *in)
     out[o] = '\0';
 }
 
-void cl_log_refusal(const char *client, const char *fmt, ...)
+/* Reader threads log refusals too: one table, one lock. */
+static pthread_mutex_t s_rate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether one more refusal line for client fits its window (and the
+ * line saying how many did not, when a window closes). */
+static bool s_refusal_allowed(const char *client)
 {
     time_t now = time(NULL);
     size_t slot = 0, oldest = 0;
+    bool ok = true;
+    pthread_mutex_lock(&s_rate_lock);
     for (size_t i = 0; i < S_RATE_CLIENTS; i++) {
         if (!strcmp(s_rate[i].client, client)) {
             slot = i;
@@ -126,10 +155,17 @@ found:
     }
     if (s_rate[slot].logged >= CL_LOG_REFUSALS) {
         s_rate[slot].dropped++;
-        return;
+        ok = false;
+    } else {
+        s_rate[slot].logged++;
     }
-    s_rate[slot].logged++;
-    if (CL_LOG_WARNING > s_level)
+    pthread_mutex_unlock(&s_rate_lock);
+    return ok;
+}
+
+void cl_log_refusal(const char *client, const char *fmt, ...)
+{
+    if (!s_refusal_allowed(client) || CL_LOG_WARNING > s_level)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -138,10 +174,12 @@ found:
 }
 
 void cl_log_refused(const char *client, const char *kind, const char *status,
-                    const char *error)
+                    const char *error, const cl_request *req)
 {
-    char why[1024];
-    cl_log_mask(why, sizeof(why), error);
+    char why[1024], said[CL_ERROR_SZ];
+    snprintf(said, sizeof(said), "%s", error);
+    cl_wire_redact(said, req);
+    cl_log_mask(why, sizeof(why), said);
     cl_log_refusal(client, "request refused: client=%s kind=%s status=%s: %s",
                    client, kind, status, why);
 }

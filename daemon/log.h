@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cl_model.h"
+
 enum { CL_LOG_ERR = 3, CL_LOG_WARNING = 4, CL_LOG_INFO = 6, CL_LOG_DEBUG = 7 };
 
 /* Messages above level are dropped (default CL_LOG_INFO). */
@@ -32,9 +34,10 @@ void cl_log_refusal(const char *client, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* A refused request, by cl_log_refusal: its client, kind and status,
- * and the reply's error masked (cl_log_mask). */
+ * and the reply's error with every string req carries replaced by "..."
+ * (cl_wire_redact; req may be NULL) and then masked (cl_log_mask). */
 void cl_log_refused(const char *client, const char *kind, const char *status,
-                    const char *error);
+                    const char *error, const cl_request *req);
 
 #define cl_log_err(...)   cl_log(CL_LOG_ERR, __VA_ARGS__)
 #define cl_log_warn(...)  cl_log(CL_LOG_WARNING, __VA_ARGS__)

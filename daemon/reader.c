@@ -475,7 +475,7 @@ void cl_readers_settle(cl_readers *r, int rc, int as, const char *msg)
                         client, kind, it->break_glass_seq);
         if (it->rep.status != CL_STATUS_OK)
             cl_log_refused(client, kind, cl_status_name(it->rep.status),
-                           it->rep.error);
+                           it->rep.error, &it->req);
         if (j->took_us / 1000 >= r->srv->cfg.slow_commit_ms)
             cl_log_warn("slow read: %s for client=%s took %llu ms on a "
                         "reader thread (other requests were served "

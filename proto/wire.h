@@ -43,6 +43,11 @@ CL_NODISCARD int cl_wire_decode_request_zeroed(cl_request *out,
 bool cl_wire_peek_msgid(uint8_t msgid[CL_MSGID_LEN], const uint8_t *buf,
                         size_t len);
 
+/* Replace in text (a NUL-terminated sentence about req, edited in place)
+ * every string of 3 or more bytes that req carries by "...": what a
+ * client sent never reaches the log (wire_redact.c). */
+void cl_wire_redact(char *text, const cl_request *req);
+
 /* Encode a request. *out is malloc'd; the caller frees it. */
 CL_NODISCARD int cl_wire_encode_request(uint8_t **out, size_t *out_len,
                                         const cl_request *req);

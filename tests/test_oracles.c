@@ -6,6 +6,7 @@
  * the real daemon and asserts the safe outcome.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -222,6 +223,47 @@ static void test_control_characters_refused(void **state)
     cl_client_close(&police);
 }
 
+/* A GP sent personal data where an id belongs: a reference with a name
+ * and a spaced NHS number (echoed by the refusal), and a feed named after
+ * a person (logged with the gap). Neither reaches the log, and an
+ * apostrophe in a name no longer swallows the daemon's own sentence. */
+static void test_log_keeps_no_client_text(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    q->kind = CL_REQ_WITHDRAW_REFERRAL;
+    CL_COPY(q->u.rectify.reference, "Jane Smith 943 476 5919");
+    CL_COPY(q->u.rectify.reason, "sent in error");
+    assert_int_not_equal(s_call(gp, q, &rep), CL_STATUS_OK);
+    assert_non_null(strstr(rep.error, "Jane Smith")); /* the sender is told */
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.rectify.reference, "O'Brien-1");
+    assert_int_not_equal(s_call(gp, q, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(q);
+    for (uint64_t seq = 1; seq <= 3; seq += 2) {
+        char ref[32];
+        snprintf(ref, sizeof(ref), "GP-FEED-%llu", (unsigned long long)seq);
+        q = th_referral(ref, "Mark", "Dale", "1979-02-02", NULL);
+        CL_COPY(q->u.publish.feed, "Jane Smith dob 12/04/1985");
+        q->u.publish.feed_seq = seq;
+        assert_int_equal(th_publish(gp, q, NULL), CL_STATUS_OK);
+        free(q);
+    }
+    cl_client_close(&gp);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_true(th_file_contains(d->log, "request refused: client=gp"));
+    assert_true(th_file_contains(d->log, "feed gap: agency=Oakfield Surgery"));
+    assert_false(th_file_contains(d->log, "Jane Smith"));
+    assert_false(th_file_contains(d->log, "Smith"));
+    assert_false(th_file_contains(d->log, "5919"));
+    assert_false(th_file_contains(d->log, "12/04/1985"));
+    assert_false(th_file_contains(d->log, "Brien"));
+    th_start(d, NULL); /* for the teardown */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +273,8 @@ int main(void)
             test_info_request_needs_referral_or_agenda, th_setup_daemon,
             th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_control_characters_refused,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_log_keeps_no_client_text,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

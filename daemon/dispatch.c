@@ -430,7 +430,7 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
  * pipelining scans cannot hold another's health behind them. */
 void cl_dispatch_limits(cl_server *s, s_item *items, size_t n)
 {
-    size_t slots = cl_readers_free(s->readers);
+    size_t slots = cl_reader_free(s->readers);
     for (size_t i = 0; i < n; i++) {
         s_item *it = &items[i];
         if (it->early != CL_OK)
@@ -438,7 +438,7 @@ void cl_dispatch_limits(cl_server *s, s_item *items, size_t n)
         uint32_t all = 0, heavy = 0;
         bool reader = s->readers && s_rows[it->req.kind].reader;
         /* what the client has on the readers counts as in flight */
-        cl_readers_inflight(s->readers, it->key, &all, &heavy);
+        cl_reader_inflight(s->readers, it->key, &all, &heavy);
         for (size_t j = 0; j < i; j++) {
             if (items[j].early != CL_OK || strcmp(items[j].key, it->key))
                 continue;
@@ -502,7 +502,7 @@ int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
     for (size_t i = 0; i < n && rc == CL_OK; i++)
         rc = cl_dispatch_one(s, t, &items[i]);
     if (rc == CL_OK) /* reads done on the readers since the last commit */
-        rc = cl_readers_audit(s->readers, t);
+        rc = cl_reader_audit(s->readers, t);
     if (rc == CL_OK)
         rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
@@ -513,6 +513,6 @@ bool cl_dispatch_offload(cl_server *s, s_item *it)
 {
     const s_row *row = &s_rows[it->req.kind];
     it->offload = false;
-    return cl_readers_submit(s->readers, it, row->fn,
-                             row->cls == CL_REQ_CLASS_READ);
+    return cl_reader_submit(s->readers, it, row->fn,
+                            row->cls == CL_REQ_CLASS_READ);
 }

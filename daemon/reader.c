@@ -26,7 +26,7 @@
  * The threads run at nice +10: a scan takes the core only when the
  * serving thread does not need it. The map may be resized, and the
  * configuration changed, only with no read transaction open:
- * cl_readers_pause lets running jobs finish and starts no more.
+ * cl_reader_pause lets running jobs finish and starts no more.
  */
 #include "reader.h"
 
@@ -192,7 +192,7 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
-int cl_readers_start(cl_readers **out, cl_server *s, char *err, size_t err_len)
+int cl_reader_start(cl_readers **out, cl_server *s, char *err, size_t err_len)
 {
     *out = NULL;
     if (!s->cfg.readers)
@@ -211,7 +211,7 @@ int cl_readers_start(cl_readers **out, cl_server *s, char *err, size_t err_len)
     r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (r->efd < 0) {
         snprintf(err, err_len, "eventfd: %s", strerror(errno));
-        cl_readers_stop(&r);
+        cl_reader_stop(&r);
         return CL_ERR_IO;
     }
     pthread_attr_t attr;
@@ -222,7 +222,7 @@ int cl_readers_start(cl_readers **out, cl_server *s, char *err, size_t err_len)
         if (e != 0) {
             pthread_attr_destroy(&attr);
             snprintf(err, err_len, "reader thread: %s", strerror(e));
-            cl_readers_stop(&r);
+            cl_reader_stop(&r);
             return CL_ERR_IO;
         }
     }
@@ -231,7 +231,7 @@ int cl_readers_start(cl_readers **out, cl_server *s, char *err, size_t err_len)
     return CL_OK;
 }
 
-void cl_readers_stop(cl_readers **rp)
+void cl_reader_stop(cl_readers **rp)
 {
     if (!rp || !*rp)
         return;
@@ -261,19 +261,19 @@ void cl_readers_stop(cl_readers **rp)
     *rp = NULL;
 }
 
-int cl_readers_fd(const cl_readers *r)
+int cl_reader_fd(const cl_readers *r)
 {
     return r ? r->efd : -1;
 }
 
-void cl_readers_wake(cl_readers *r)
+void cl_reader_wake(cl_readers *r)
 {
     uint64_t n;
     while (r && read(r->efd, &n, sizeof(n)) == (ssize_t)sizeof(n))
         ;
 }
 
-void cl_readers_pause(cl_readers *r)
+void cl_reader_pause(cl_readers *r)
 {
     if (!r)
         return;
@@ -284,7 +284,7 @@ void cl_readers_pause(cl_readers *r)
     pthread_mutex_unlock(&r->mu);
 }
 
-void cl_readers_resume(cl_readers *r)
+void cl_reader_resume(cl_readers *r)
 {
     if (!r)
         return;
@@ -296,8 +296,8 @@ void cl_readers_resume(cl_readers *r)
 
 /* --- the serving thread's side -------------------------------------------- */
 
-void cl_readers_inflight(const cl_readers *r, const char *key, uint32_t *all,
-                         uint32_t *heavy)
+void cl_reader_inflight(const cl_readers *r, const char *key, uint32_t *all,
+                        uint32_t *heavy)
 {
     *all = *heavy = 0;
     for (size_t i = 0; r && i < CL_READERS_JOBS; i++) {
@@ -309,12 +309,12 @@ void cl_readers_inflight(const cl_readers *r, const char *key, uint32_t *all,
     }
 }
 
-size_t cl_readers_free(const cl_readers *r)
+size_t cl_reader_free(const cl_readers *r)
 {
     return r ? CL_READERS_JOBS - r->n_busy : 0;
 }
 
-bool cl_readers_pending(const cl_readers *r)
+bool cl_reader_pending(const cl_readers *r)
 {
     return r && (r->n_busy || r->head);
 }
@@ -333,7 +333,7 @@ static void s_append(cl_readers *r, s_out *o)
     r->n_out++;
 }
 
-bool cl_readers_submit(cl_readers *r, s_item *it, cl_handler fn, bool audited)
+bool cl_reader_submit(cl_readers *r, s_item *it, cl_handler fn, bool audited)
 {
     s_job *j = NULL;
     for (size_t i = 0; r && i < CL_READERS_JOBS && !j; i++)
@@ -371,7 +371,7 @@ bool cl_readers_submit(cl_readers *r, s_item *it, cl_handler fn, bool audited)
     return true;
 }
 
-size_t cl_readers_collect(cl_readers *r, size_t *done)
+size_t cl_reader_collect(cl_readers *r, size_t *done)
 {
     size_t n = 0;
     *done = 0;
@@ -391,7 +391,7 @@ size_t cl_readers_collect(cl_readers *r, size_t *done)
 }
 
 /* Run by the serving thread on jobs in J_BATCH: no reader touches them. */
-int cl_readers_audit(cl_readers *r, cl_txn *t)
+int cl_reader_audit(cl_readers *r, cl_txn *t)
 {
     int rc = CL_OK;
     for (size_t i = 0; r && i < CL_READERS_JOBS && rc == CL_OK; i++) {
@@ -456,7 +456,7 @@ static void s_finish(cl_readers *r, s_job *j)
     r->n_busy--;
 }
 
-void cl_readers_settle(cl_readers *r, int rc, int as, const char *msg)
+void cl_reader_settle(cl_readers *r, int rc, int as, const char *msg)
 {
     if (!r)
         return;
@@ -486,7 +486,7 @@ void cl_readers_settle(cl_readers *r, int rc, int as, const char *msg)
     s_flush(r);
 }
 
-bool cl_readers_hold(cl_readers *r, s_item *it)
+bool cl_reader_hold(cl_readers *r, s_item *it)
 {
     if (!r || !r->head || it->deferred)
         return false;

@@ -73,12 +73,12 @@ static void s_reload(cl_server *s)
         cl_log_err("registry reload failed, keeping the old one: %s", err);
         return;
     }
-    cl_readers_pause(s->readers); /* they read the configuration */
+    cl_reader_pause(s->readers); /* they read the configuration */
     cl_registry_destroy(&s->registry);
     s->registry = r;
     cl_registry_agencies(r, &s->cfg.route);
     cl_registry_duty(r, &s->cfg.flag);
-    cl_readers_resume(s->readers);
+    cl_reader_resume(s->readers);
     cl_log_info("registry reloaded: %zu clients", cl_registry_count(r));
     sd_notifyf(0, "STATUS=serving, %zu clients registered",
                cl_registry_count(r));
@@ -134,9 +134,9 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             cl_backup_finish_joined(s);
         }
         /* ... nor while a reader thread has a transaction open */
-        cl_readers_pause(s->readers);
+        cl_reader_pause(s->readers);
         int grc = cl_store_grow(s->store, s->cfg.map_max_bytes);
-        cl_readers_resume(s->readers);
+        cl_reader_resume(s->readers);
         if (grc != CL_OK)
             break;
         cl_store_stats st;
@@ -215,7 +215,7 @@ static void s_answer(cl_server *s, s_item *it, int rc)
     if (rc == CL_OK && it->offload && cl_dispatch_offload(s, it))
         ; /* a reader answers it */
     else if (!(rc == CL_OK && it->park && cl_park_add(s, it)) &&
-             !cl_readers_hold(s->readers, it))
+             !cl_reader_hold(s->readers, it))
         cl_item_send(s, it);
     it->offload = false;
     cl_item_release(it);
@@ -229,7 +229,7 @@ static void s_batch(cl_server *s, bool intake)
     size_t n = 0, done = 0;
     while (intake && n < s->cfg.batch_max && cl_dispatch_recv(s, &items[n]))
         n++;
-    bool any = cl_readers_collect(s->readers, &done) > 0;
+    bool any = cl_reader_collect(s->readers, &done) > 0;
     if (n == 0 && done == 0)
         return;
     cl_dispatch_limits(s, items, n);
@@ -243,7 +243,7 @@ static void s_batch(cl_server *s, bool intake)
     if (rc != CL_OK)
         s_failed(s, items, n, rc, &as, msg, sizeof(msg));
     /* the readers' replies first: they were asked for earlier */
-    cl_readers_settle(s->readers, rc, as, msg);
+    cl_reader_settle(s->readers, rc, as, msg);
     for (size_t i = 0; i < n; i++)
         s_answer(s, &items[i], rc);
     if (any && rc == CL_OK)
@@ -428,9 +428,9 @@ static void s_relink_reload(cl_server *s)
                    cl_strerror(rc));
         return;
     }
-    cl_readers_pause(s->readers); /* find and review lists read it */
+    cl_reader_pause(s->readers); /* find and review lists read it */
     s->cfg.match = mc;
-    cl_readers_resume(s->readers);
+    cl_reader_resume(s->readers);
     if (running && !s->relinking)
         cl_log_info("relinking: re-evaluating %" PRIu64 " records",
                     li.rerun_total);
@@ -681,7 +681,7 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
         rc = CL_ERR_NOMEM;
         goto fail;
     }
-    if ((rc = cl_readers_start(&s->readers, s, err, err_len)) != CL_OK)
+    if ((rc = cl_reader_start(&s->readers, s, err, err_len)) != CL_OK)
         goto fail;
 
     sigset_t mask;
@@ -736,7 +736,7 @@ int cl_server_run(cl_server *s)
             {s->zap, 0, ZMQ_POLLIN, 0},
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
             {NULL, s->backup_efd, ZMQ_POLLIN, 0},
-            {NULL, cl_readers_fd(s->readers), ZMQ_POLLIN, 0},
+            {NULL, cl_reader_fd(s->readers), ZMQ_POLLIN, 0},
             {NULL, s->follow_efd, ZMQ_POLLIN, 0},
         };
         int n_items = s->follow_efd >= 0 ? 6 : 5;
@@ -752,7 +752,7 @@ int cl_server_run(cl_server *s)
         if (items[1].revents & ZMQ_POLLIN)
             cl_zap_drain(s);
         if (items[4].revents & ZMQ_POLLIN)
-            cl_readers_wake(s->readers); /* before: a later one wakes again */
+            cl_reader_wake(s->readers); /* before: a later one wakes again */
         if ((items[0].revents | items[4].revents) & ZMQ_POLLIN)
             s_batch(s, true);
         if (items[3].revents & ZMQ_POLLIN)
@@ -766,11 +766,11 @@ int cl_server_run(cl_server *s)
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     s_batch(s, true);
     /* ... and the reads under way: audited, committed and answered */
-    while (cl_readers_pending(s->readers)) {
-        zmq_pollitem_t w = {NULL, cl_readers_fd(s->readers), ZMQ_POLLIN, 0};
+    while (cl_reader_pending(s->readers)) {
+        zmq_pollitem_t w = {NULL, cl_reader_fd(s->readers), ZMQ_POLLIN, 0};
         if (zmq_poll(&w, 1, 100) < 0 && errno != EINTR)
             break;
-        cl_readers_wake(s->readers);
+        cl_reader_wake(s->readers);
         s_batch(s, false);
         s_watchdog(s);
     }
@@ -796,7 +796,7 @@ void cl_server_close(cl_server **sp)
     if (!sp || !*sp)
         return;
     cl_server *s = *sp;
-    cl_readers_stop(&s->readers); /* before the store and the socket */
+    cl_reader_stop(&s->readers); /* before the store and the socket */
     if (s->router)
         zmq_close(s->router);
     if (s->zap)

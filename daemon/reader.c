@@ -294,6 +294,14 @@ void cl_reader_resume(cl_readers *r)
     pthread_mutex_unlock(&r->mu);
 }
 
+int cl_reader_grow(cl_server *s)
+{
+    cl_reader_pause(s->readers);
+    int rc = cl_store_grow(s->store, s->cfg.map_max_bytes);
+    cl_reader_resume(s->readers);
+    return rc;
+}
+
 /* --- the serving thread's side -------------------------------------------- */
 
 void cl_reader_inflight(const cl_readers *r, const char *key, uint32_t *all,

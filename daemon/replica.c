@@ -19,6 +19,7 @@
 
 #include "item.h"
 #include "log.h"
+#include "reader.h"
 
 bool cl_replica_writable(const cl_server *s)
 {
@@ -75,7 +76,7 @@ static int s_apply_msgs(cl_server *s, const cl_repl_msg *m, size_t n)
             rc = cl_store_commit(&t);
         cl_store_abort(&t);
         if (rc != CL_ERR_FULL || s->backup_running ||
-            cl_store_grow(s->store, s->cfg.map_max_bytes) != CL_OK)
+            cl_reader_grow(s) != CL_OK)
             break;
     }
     if (rc != CL_OK)

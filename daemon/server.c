@@ -134,10 +134,7 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
             cl_backup_finish_joined(s);
         }
         /* ... nor while a reader thread has a transaction open */
-        cl_reader_pause(s->readers);
-        int grc = cl_store_grow(s->store, s->cfg.map_max_bytes);
-        cl_reader_resume(s->readers);
-        if (grc != CL_OK)
+        if (cl_reader_grow(s) != CL_OK)
             break;
         cl_store_stats st;
         if (cl_store_stats_get(s->store, &st) == CL_OK)
@@ -390,8 +387,7 @@ static void s_reseal(cl_server *s)
     if (rc == CL_OK)
         rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
-    if (rc == CL_ERR_FULL && !s->backup_running &&
-        cl_store_grow(s->store, s->cfg.map_max_bytes) == CL_OK)
+    if (rc == CL_ERR_FULL && !s->backup_running && cl_reader_grow(s) == CL_OK)
         return; /* try again next time round */
     if (rc != CL_OK) {
         cl_log_err("re-seal failed, will retry: %s", cl_strerror(rc));
@@ -451,8 +447,7 @@ static void s_relink(cl_server *s)
     if (rc == CL_OK)
         rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
-    if (rc == CL_ERR_FULL && !s->backup_running &&
-        cl_store_grow(s->store, s->cfg.map_max_bytes) == CL_OK)
+    if (rc == CL_ERR_FULL && !s->backup_running && cl_reader_grow(s) == CL_OK)
         return; /* try again next time round */
     if (rc != CL_OK) {
         cl_log_err("relinking failed, will retry: %s", cl_strerror(rc));

@@ -4,12 +4,16 @@
  * police publish --people referrals about as many people through it, then
  * measures, for --seconds each:
  *
- *   light        a GP sending health and the police publishing, each one
- *                request at a time (latency p50 / p99 / max);
- *   light+heavy  the same while a coordinator keeps two case findings and
- *                an auditor two audit verifies in flight all the time
- *                (client_heavy_max), with how many of those completed
- *                and their mean time.
+ *   health            a GP sending health, one request at a time
+ *                     (latency p50 / p99 / max): no disk in its path;
+ *   health + heavy    the same while a coordinator keeps two case
+ *                     findings and an auditor two audit verifies in
+ *                     flight all the time (client_heavy_max), with how
+ *                     many of those completed and their mean time;
+ *   health + publish  and the police publishing one at a time (each
+ *                     reply after a durable commit);
+ *   ... + heavy       and the heavy clients again;
+ * each with the daemon's commit latencies from admin stats.
  *
  * Both loads run twice, with the daemon restarted in between on the same
  * store: `[limits] readers = 0` (heavy reads in the batch, as before the
@@ -204,9 +208,29 @@ static void s_print_lat(const char *what, s_worker *w)
 
 static atomic_ulong s_serial;
 
-/* One load of seconds: light clients, and heavy ones when heavy. */
+/* The daemon's commit latencies over its last 1,024 commits (admin
+ * stats): is a slow reply a slow commit? */
+static void s_print_commits(const th_daemon *d)
+{
+    cl_client *op = th_client(d, "operator");
+    cl_request q;
+    cl_reply rep;
+    memset(&q, 0, sizeof(q));
+    q.kind = CL_REQ_ADMIN_STATS;
+    if (cl_client_call(op, &q, &rep) == CL_OK && rep.status == CL_STATUS_OK)
+        printf("  commits  p50 %7.2f ms  p99 %8.2f ms  max %8.2f ms (last "
+               "1,024)\n",
+               (double)rep.u.stats.commit_p50_us / 1000.0,
+               (double)rep.u.stats.commit_p99_us / 1000.0,
+               (double)rep.u.stats.commit_max_us / 1000.0);
+    cl_reply_clear(&rep);
+    cl_client_close(&op);
+}
+
+/* One load of seconds: the GP's health, the police's publishes when
+ * publish, the heavy clients when heavy. */
 static void s_run(const th_daemon *d, uint64_t people, double seconds,
-                  bool heavy)
+                  bool publish, bool heavy)
 {
     atomic_bool stop = false;
     size_t cap = (size_t)(seconds * 1000) + 16;
@@ -221,20 +245,24 @@ static void s_run(const th_daemon *d, uint64_t people, double seconds,
          0, 0, 0, 0},
     };
     pthread_t th[4];
-    int n = heavy ? 4 : 2;
+    bool on[4] = {true, publish, heavy, heavy};
     for (int i = 0; i < 2; i++)
         w[i].lat_us = calloc(cap, sizeof(uint64_t));
-    for (int i = 0; i < n; i++)
-        pthread_create(&th[i], NULL, i < 2 ? s_light : s_heavy, &w[i]);
+    for (int i = 0; i < 4; i++)
+        if (on[i])
+            pthread_create(&th[i], NULL, i < 2 ? s_light : s_heavy, &w[i]);
     struct timespec ts = {(time_t)seconds,
                           (long)((seconds - (double)(time_t)seconds) * 1e9)};
     nanosleep(&ts, NULL);
     atomic_store(&stop, true);
-    for (int i = 0; i < n; i++)
-        pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        if (on[i])
+            pthread_join(th[i], NULL);
     s_print_lat("health", &w[0]);
-    s_print_lat("publish", &w[1]);
-    for (int i = 2; i < n; i++)
+    if (publish)
+        s_print_lat("publish", &w[1]);
+    s_print_commits(d);
+    for (int i = 2; heavy && i < 4; i++)
         printf(
             "  %-12s %" PRIu64 " done (mean %.0f ms), %" PRIu64
             " refused busy\n",
@@ -274,10 +302,14 @@ int main(int argc, char **argv)
         }
         printf("readers = %d, %" PRIu64 " people, %.0f s per load\n", readers,
                people, seconds);
-        printf(" light\n");
-        s_run(&d, people, seconds, false);
-        printf(" light+heavy\n");
-        s_run(&d, people, seconds, true);
+        printf(" health\n");
+        s_run(&d, people, seconds, false, false);
+        printf(" health + heavy\n");
+        s_run(&d, people, seconds, false, true);
+        printf(" health + publish\n");
+        s_run(&d, people, seconds, true, false);
+        printf(" health + publish + heavy\n");
+        s_run(&d, people, seconds, true, true);
         fflush(stdout);
     }
     th_stop(&d, SIGTERM);

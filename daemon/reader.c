@@ -58,6 +58,7 @@ typedef struct s_job {
     cl_handler fn;      /* its handler */
     bool audited;       /* READ: an audit entry once done */
     bool busy;          /* in use (the serving thread's view) */
+    bool batch;         /* done, in the batch being committed (ditto) */
     int state;          /* J_*, under the mutex once queued */
     uint64_t seq;       /* queue order */
     uint64_t took_us;   /* the handler's time */
@@ -390,6 +391,7 @@ size_t cl_reader_collect(cl_readers *r, size_t *done)
         s_job *j = &r->jobs[i];
         if (j->state == J_DONE) {
             j->state = J_BATCH;
+            j->batch = true;
             n += j->audited;
             (*done)++;
         }
@@ -398,13 +400,14 @@ size_t cl_reader_collect(cl_readers *r, size_t *done)
     return n;
 }
 
-/* Run by the serving thread on jobs in J_BATCH: no reader touches them. */
+/* Run by the serving thread on the batch's jobs (J_BATCH: no reader
+ * touches them, and batch says so without the mutex). */
 int cl_reader_audit(cl_readers *r, cl_txn *t)
 {
     int rc = CL_OK;
     for (size_t i = 0; r && i < CL_READERS_JOBS && rc == CL_OK; i++) {
         s_job *j = &r->jobs[i];
-        if (j->busy && j->state == J_BATCH && j->audited) {
+        if (j->busy && j->batch && j->audited) {
             j->it.break_glass_seq = 0;
             rc = cl_item_audit(r->srv, t, &j->it, j->noted ? &j->note : NULL);
         }
@@ -460,7 +463,7 @@ static void s_finish(cl_readers *r, s_job *j)
     pthread_mutex_lock(&r->mu);
     j->state = J_FREE;
     pthread_mutex_unlock(&r->mu);
-    j->busy = false;
+    j->busy = j->batch = false;
     r->n_busy--;
 }
 
@@ -470,7 +473,7 @@ void cl_reader_settle(cl_readers *r, int rc, int as, const char *msg)
         return;
     for (size_t i = 0; i < CL_READERS_JOBS; i++) {
         s_job *j = &r->jobs[i];
-        if (!j->busy || j->state != J_BATCH)
+        if (!j->busy || !j->batch)
             continue;
         s_item *it = &j->it;
         if (rc != CL_OK && j->audited)

@@ -117,7 +117,8 @@ int cl_store_commit(cl_txn **tp)
         } else {
             if (t->key_version)
                 t->store->key_version = t->key_version;
-            t->store->retired |= t->retired;
+            __atomic_fetch_or(&t->store->retired, t->retired,
+                              __ATOMIC_RELAXED); /* readers' threads */
         }
     } else if (t->cap && t->parent) {
         cl_store__capture_truncate(t); /* the child's changes are gone */
@@ -445,7 +446,8 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
         return rc;
     if (ver == 0 || ver > CL_STORE_KEY_VERSIONS ||
-        ((t->store->retired | t->retired) & (1u << ver)))
+        ((__atomic_load_n(&t->store->retired, __ATOMIC_RELAXED) | t->retired) &
+         (1u << ver)))
         return CL_ERR_CORRUPT;
     return cl_seal_open(buf, cap, val_len, t->store->keys->data[ver], ad,
                         ad_len, v.mv_data, v.mv_size);

@@ -15,14 +15,14 @@
  *   ... + heavy       and the heavy clients again;
  * each with the daemon's commit latencies from admin stats.
  *
- * Both loads run twice, with the daemon restarted in between on the same
+ * The loads run twice, with the daemon restarted in between on the same
  * store: `[limits] readers = 0` (heavy reads in the batch, as before the
- * reader threads) and `readers = 2`. Issue 17's target: no request
+ * reader threads) and `readers = R`. Issue 17's target: no request
  * stalls others by more than 10 ms.
  *
- *   caselink-stall-bench [--people N] [--seconds S]
+ *   caselink-stall-bench [--people N] [--seconds S] [--readers R]
  *
- * Defaults: 20,000 people, 5 s per load.
+ * Defaults: 20,000 people, 5 s per load, 2 readers.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "harness.h"
@@ -208,6 +209,16 @@ static void s_print_lat(const char *what, s_worker *w)
 
 static atomic_ulong s_serial;
 
+/* The data file's size in bytes (it grows when commits cannot reuse
+ * pages a reader's snapshot still holds). */
+static uint64_t s_file_bytes(const th_daemon *d)
+{
+    char path[400];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/state/data.mdb", d->dir);
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 /* The daemon's commit latencies over its last 1,024 commits (admin
  * stats): is a slow reply a slow commit? */
 static void s_print_commits(const th_daemon *d)
@@ -246,6 +257,7 @@ static void s_run(const th_daemon *d, uint64_t people, double seconds,
     };
     pthread_t th[4];
     bool on[4] = {true, publish, heavy, heavy};
+    uint64_t bytes = s_file_bytes(d);
     for (int i = 0; i < 2; i++)
         w[i].lat_us = calloc(cap, sizeof(uint64_t));
     for (int i = 0; i < 4; i++)
@@ -262,6 +274,8 @@ static void s_run(const th_daemon *d, uint64_t people, double seconds,
     if (publish)
         s_print_lat("publish", &w[1]);
     s_print_commits(d);
+    printf("  data file grew %.1f MiB\n",
+           (double)(s_file_bytes(d) - bytes) / 1048576.0);
     for (int i = 2; heavy && i < 4; i++)
         printf(
             "  %-12s %" PRIu64 " done (mean %.0f ms), %" PRIu64
@@ -278,9 +292,12 @@ int main(int argc, char **argv)
 {
     uint64_t people = 20000;
     double seconds = 5;
+    int readers = 2;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--people"))
             people = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--readers"))
+            readers = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds"))
             seconds = atof(argv[i + 1]);
     }
@@ -295,13 +312,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "loaded %" PRIu64 " referrals in %.1f s\n", people,
             (double)(s_now_us() - t0) / 1e6);
     atomic_store(&s_serial, people);
-    for (int readers = 0; readers <= 2; readers += 2) {
-        if (readers) {
+    for (int run = 0; run < 2; run++) {
+        int r = run ? readers : 0;
+        if (run) {
+            char conf[64];
+            snprintf(conf, sizeof(conf), "[limits]\nreaders = %d\n", r);
             th_stop(&d, SIGTERM);
-            th_start(&d, "[limits]\nreaders = 2\n");
+            th_start(&d, conf);
         }
-        printf("readers = %d, %" PRIu64 " people, %.0f s per load\n", readers,
-               people, seconds);
+        printf("readers = %d, %" PRIu64 " people, %.0f s per load\n", r, people,
+               seconds);
         printf(" health\n");
         s_run(&d, people, seconds, false, false);
         printf(" health + heavy\n");

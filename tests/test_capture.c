@@ -90,6 +90,75 @@ static void s_person(cl_txn *t, uint64_t id, const char *what)
                      CL_OK);
 }
 
+/* The sealed bytes of every person are identical in both stores, and
+ * both have applied the same number of batches. */
+static void s_assert_sealed_same(s_pair *p)
+{
+    uint8_t key[8];
+    cl_txn *ta = NULL, *tb = NULL;
+    assert_int_equal(cl_store_begin(&ta, p->a, NULL, false), CL_OK);
+    assert_int_equal(cl_store_begin(&tb, p->b, NULL, false), CL_OK);
+    uint8_t va[512], vb[512];
+    size_t la, lb;
+    for (uint64_t i = 1; i <= 20; i++) {
+        cl_be64_put(key, i);
+        int ra = cl_store_get(ta, CL_DB_PERSON, key, 8, va, sizeof(va), &la);
+        int rb = cl_store_get(tb, CL_DB_PERSON, key, 8, vb, sizeof(vb), &lb);
+        assert_int_equal(ra, rb);
+        if (ra == CL_OK) {
+            assert_int_equal(la, lb);
+            assert_memory_equal(va, vb, la);
+        }
+    }
+    uint64_t sa, sb;
+    assert_int_equal(cl_store_applied(ta, &sa), CL_OK);
+    assert_int_equal(cl_store_applied(tb, &sb), CL_OK);
+    assert_int_equal(sa, 4);
+    assert_int_equal(sb, 4);
+    cl_store_abort(&ta);
+    cl_store_abort(&tb);
+}
+
+/* Raw LMDB, after both stores are closed: every sealed byte of the person
+ * sub-database matches. */
+static void s_assert_raw_same(const s_pair *p)
+{
+
+    MDB_env *env[2];
+    MDB_txn *txn[2];
+    MDB_dbi dbi[2];
+    MDB_cursor *cur[2];
+    const char *dirs[2] = {p->dir_a, p->dir_b};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mdb_env_create(&env[i]), 0);
+        mdb_env_set_maxdbs(env[i], 64);
+        assert_int_equal(mdb_env_open(env[i], dirs[i], MDB_RDONLY, 0600), 0);
+        assert_int_equal(mdb_txn_begin(env[i], NULL, MDB_RDONLY, &txn[i]), 0);
+        assert_int_equal(mdb_dbi_open(txn[i], "person", 0, &dbi[i]), 0);
+        assert_int_equal(mdb_cursor_open(txn[i], dbi[i], &cur[i]), 0);
+    }
+    MDB_val k[2], val[2];
+    int n = 0, r0, r1;
+    for (r0 = mdb_cursor_get(cur[0], &k[0], &val[0], MDB_FIRST),
+        r1 = mdb_cursor_get(cur[1], &k[1], &val[1], MDB_FIRST);
+         r0 == 0 && r1 == 0;
+         r0 = mdb_cursor_get(cur[0], &k[0], &val[0], MDB_NEXT),
+        r1 = mdb_cursor_get(cur[1], &k[1], &val[1], MDB_NEXT), n++) {
+        assert_int_equal(k[0].mv_size, k[1].mv_size);
+        assert_memory_equal(k[0].mv_data, k[1].mv_data, k[0].mv_size);
+        assert_int_equal(val[0].mv_size, val[1].mv_size);
+        assert_memory_equal(val[0].mv_data, val[1].mv_data, val[0].mv_size);
+    }
+    assert_int_equal(r0, MDB_NOTFOUND);
+    assert_int_equal(r1, MDB_NOTFOUND);
+    assert_int_equal(n, 19); /* 20 persons, one deleted */
+    for (int i = 0; i < 2; i++) {
+        mdb_cursor_close(cur[i]);
+        mdb_txn_abort(txn[i]);
+        mdb_env_close(env[i]);
+    }
+}
+
 static void test_apply_ends_identical(void **state)
 {
     (void)state;
@@ -157,66 +226,10 @@ static void test_apply_ends_identical(void **state)
     s_ship(&p, &t);
     s_assert_same(&p);
 
-    /* the sealed bytes themselves are identical */
-    cl_txn *ta = NULL, *tb = NULL;
-    assert_int_equal(cl_store_begin(&ta, p.a, NULL, false), CL_OK);
-    assert_int_equal(cl_store_begin(&tb, p.b, NULL, false), CL_OK);
-    uint8_t va[512], vb[512];
-    size_t la, lb;
-    for (uint64_t i = 1; i <= 20; i++) {
-        cl_be64_put(key, i);
-        int ra = cl_store_get(ta, CL_DB_PERSON, key, 8, va, sizeof(va), &la);
-        int rb = cl_store_get(tb, CL_DB_PERSON, key, 8, vb, sizeof(vb), &lb);
-        assert_int_equal(ra, rb);
-        if (ra == CL_OK) {
-            assert_int_equal(la, lb);
-            assert_memory_equal(va, vb, la);
-        }
-    }
-    uint64_t sa, sb;
-    assert_int_equal(cl_store_applied(ta, &sa), CL_OK);
-    assert_int_equal(cl_store_applied(tb, &sb), CL_OK);
-    assert_int_equal(sa, 4);
-    assert_int_equal(sb, 4);
-    cl_store_abort(&ta);
-    cl_store_abort(&tb);
+    s_assert_sealed_same(&p);
     cl_store_close(&p.a);
     cl_store_close(&p.b);
-
-    /* raw LMDB: every sealed byte of the person sub-database matches */
-    MDB_env *env[2];
-    MDB_txn *txn[2];
-    MDB_dbi dbi[2];
-    MDB_cursor *cur[2];
-    const char *dirs[2] = {p.dir_a, p.dir_b};
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(mdb_env_create(&env[i]), 0);
-        mdb_env_set_maxdbs(env[i], 64);
-        assert_int_equal(mdb_env_open(env[i], dirs[i], MDB_RDONLY, 0600), 0);
-        assert_int_equal(mdb_txn_begin(env[i], NULL, MDB_RDONLY, &txn[i]), 0);
-        assert_int_equal(mdb_dbi_open(txn[i], "person", 0, &dbi[i]), 0);
-        assert_int_equal(mdb_cursor_open(txn[i], dbi[i], &cur[i]), 0);
-    }
-    MDB_val k[2], val[2];
-    int n = 0, r0, r1;
-    for (r0 = mdb_cursor_get(cur[0], &k[0], &val[0], MDB_FIRST),
-        r1 = mdb_cursor_get(cur[1], &k[1], &val[1], MDB_FIRST);
-         r0 == 0 && r1 == 0;
-         r0 = mdb_cursor_get(cur[0], &k[0], &val[0], MDB_NEXT),
-        r1 = mdb_cursor_get(cur[1], &k[1], &val[1], MDB_NEXT), n++) {
-        assert_int_equal(k[0].mv_size, k[1].mv_size);
-        assert_memory_equal(k[0].mv_data, k[1].mv_data, k[0].mv_size);
-        assert_int_equal(val[0].mv_size, val[1].mv_size);
-        assert_memory_equal(val[0].mv_data, val[1].mv_data, val[0].mv_size);
-    }
-    assert_int_equal(r0, MDB_NOTFOUND);
-    assert_int_equal(r1, MDB_NOTFOUND);
-    assert_int_equal(n, 19); /* 20 persons, one deleted */
-    for (int i = 0; i < 2; i++) {
-        mdb_cursor_close(cur[i]);
-        mdb_txn_abort(txn[i]);
-        mdb_env_close(env[i]);
-    }
+    s_assert_raw_same(&p);
     char path[300];
     snprintf(path, sizeof(path), "%s/data.mdb", p.dir_b);
     assert_false(th_file_contains(path, s_canary));

@@ -19,7 +19,9 @@
  *                  review, until, action id
  *   person_intake  person id || intake id -> ""
  *
- * Never logs; what it discloses is audited.
+ * Layer 4 with the MDT files it feeds (it reads their actions and puts
+ * people on reviews' agendas); nothing below it calls it. Never logs;
+ * what it discloses is audited.
  */
 #ifndef CL_INTAKE_H
 #define CL_INTAKE_H

@@ -1,6 +1,7 @@
 /*
  * lists: referrals and reviews listed for a coordinator (referral list with
- * filters and pages, review list with counts). Reads only; never logs.
+ * filters and pages, review list with counts). Layer 4 with the MDT
+ * files whose reviews and actions it reads. Reads only; never logs.
  */
 #ifndef CL_LISTS_H
 #define CL_LISTS_H

@@ -1,9 +1,10 @@
 /*
  * mdt: the extended MDT's own records about the people on a review's
  * agenda: discussion, RAG ratings and the meeting record, and what the
- * other mdt_*.c files share. The mdt family is the top of the domain
- * library: it calls the files below it (reviews and agendas, case views,
- * information requests, mailboxes, records), never the other way round.
+ * other mdt_*.c files share. The mdt family, with intake and lists, is
+ * layer 4 of the domain library (only dp.c and core.c are above it): it
+ * calls the files below it (case views, information requests, mailboxes,
+ * records), never the other way round.
  *
  *   mdt.c         discussion, RAG ratings, meeting record, shared checks
  *   mdt_action.c  actions: stored format, add, update, list, notices

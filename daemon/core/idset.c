@@ -8,18 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_vec.h"
+
 int cl_core__ids_add(cl_ids *s, uint64_t id)
 {
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? 2 * s->cap : 32;
-        uint64_t *nv = realloc(s->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        s->v = nv;
-        s->cap = ncap;
-    }
-    s->v[s->n++] = id;
-    return CL_OK;
+    return CL_VEC_PUSH(s->v, s->n, s->cap, id);
 }
 
 static int s_u64cmp(const void *a, const void *b)
@@ -28,16 +21,21 @@ static int s_u64cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+void cl_idset_unique(uint64_t *v, size_t *n)
+{
+    if (*n < 2)
+        return;
+    qsort(v, *n, sizeof(*v), s_u64cmp);
+    size_t o = 1;
+    for (size_t i = 1; i < *n; i++)
+        if (v[i] != v[o - 1])
+            v[o++] = v[i];
+    *n = o;
+}
+
 void cl_core__ids_done(cl_ids *s)
 {
-    if (s->n < 2)
-        return;
-    qsort(s->v, s->n, sizeof(*s->v), s_u64cmp);
-    size_t o = 1;
-    for (size_t i = 1; i < s->n; i++)
-        if (s->v[i] != s->v[o - 1])
-            s->v[o++] = s->v[i];
-    s->n = o;
+    cl_idset_unique(s->v, &s->n);
 }
 
 bool cl_core__ids_has(const cl_ids *s, uint64_t id)
@@ -54,14 +52,8 @@ void cl_core__ids_free(cl_ids *s)
 int cl_core__names_add(cl_names *n, const char *str)
 {
     size_t l = strlen(str) + 1;
-    if (n->len + l > n->cap) {
-        size_t ncap = n->cap ? 2 * n->cap + l : 256 + l;
-        char *nb = realloc(n->buf, ncap);
-        if (!nb)
-            return CL_ERR_NOMEM;
-        n->buf = nb;
-        n->cap = ncap;
-    }
+    if (cl_vec_reserve(&n->buf, &n->cap, n->len + l, 1) != CL_OK)
+        return CL_ERR_NOMEM;
     memcpy(n->buf + n->len, str, l);
     n->len += l;
     return CL_OK;

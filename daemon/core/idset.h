@@ -19,6 +19,10 @@ typedef struct cl_ids {
     size_t n, cap;
 } cl_ids;
 CL_NODISCARD int cl_core__ids_add(cl_ids *s, uint64_t id);
+
+/* Sort the n ids at v and drop duplicates (*n becomes the new count): what
+ * done does, for any array of ids (records.h's too). */
+void cl_idset_unique(uint64_t *v, size_t *n);
 void cl_core__ids_done(cl_ids *s);
 bool cl_core__ids_has(const cl_ids *s, uint64_t id);
 void cl_core__ids_free(cl_ids *s);

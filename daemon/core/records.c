@@ -31,6 +31,7 @@
 #include "audit.h"
 #include "block.h"
 #include "cl_vec.h"
+#include "idset.h"
 #include "ids.h"
 
 /* --- record formats ------------------------------------------------------- */
@@ -474,23 +475,10 @@ int cl_records_ids_push(cl_records_ids *ids, uint64_t id)
     return CL_OK;
 }
 
-static int s_u64_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Sort and drop duplicates. */
 void cl_records_ids_unique(cl_records_ids *ids)
 {
-    if (ids->n < 2)
-        return;
-    qsort(ids->v, ids->n, sizeof(*ids->v), s_u64_cmp);
-    size_t o = 1;
-    for (size_t i = 1; i < ids->n; i++)
-        if (ids->v[i] != ids->v[o - 1])
-            ids->v[o++] = ids->v[i];
-    ids->n = o;
+    cl_idset_unique(ids->v, &ids->n);
 }
 
 static int s_scan_suffix_id(void *ctx, const uint8_t *key, size_t len)

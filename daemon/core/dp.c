@@ -285,38 +285,6 @@ static int s_hold_one(void *ctx, const uint8_t *key, size_t len)
     return cl_core__ids_add(((s_holds *)ctx)->keep, cl_be64_get(key));
 }
 
-/* --- intake items about the person (intake.c's records) ------------------- */
-
-static int s_intake_one(void *ctx, const uint8_t *key, size_t len)
-{
-    if (len != 16)
-        return CL_ERR_CORRUPT;
-    return cl_core__ids_add(ctx, cl_be64_get(key + 8));
-}
-
-/* person_intake: person id || intake id -> ""; intake: id -> item */
-static int s_intake_purge(cl_txn *t, uint64_t pid, cl_names *names)
-{
-    uint8_t k[16];
-    char id[CL_REF_SZ];
-    cl_ids items = {0};
-    cl_be64_put(k, pid);
-    int rc = cl_store_scan(t, CL_DB_PERSON_INTAKE, k, 8, s_intake_one, &items);
-    for (size_t i = 0; i < items.n && rc == CL_OK; i++) {
-        cl_be64_put(k + 8, items.v[i]);
-        rc = cl_store_del(t, CL_DB_PERSON_INTAKE, k, 16);
-        if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
-            rc = cl_store_del(t, CL_DB_INTAKE, k + 8, 8);
-        if (rc == CL_ERR_NOT_FOUND)
-            rc = CL_OK;
-        snprintf(id, sizeof(id), "IN-%08" PRIu64, items.v[i]);
-        if (rc == CL_OK)
-            rc = cl_core__names_add(names, id);
-    }
-    cl_core__ids_free(&items);
-    return rc;
-}
-
 /* --- the retention run -----------------------------------------------------
  */
 
@@ -395,7 +363,9 @@ int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
         if (rc == CL_OK)
             rc = cl_core__mdt_purge(t, pid, &names);
         if (rc == CL_OK)
-            rc = s_intake_purge(t, pid, &names);
+            rc =
+                cl_retention_purge_indexed(t, CL_DB_PERSON_INTAKE, CL_DB_INTAKE,
+                                           pid, CL_ID_INTAKE, &names);
         if (rc == CL_OK)
             rc = cl_core__person_purge(t, pid, &names);
         if (rc == CL_OK)

@@ -24,6 +24,7 @@
 #include "mailbox.h"
 #include "purpose.h"
 #include "records.h"
+#include "retention.h"
 
 /* Version 2 keeps every answer: the latest, then those it replaced. */
 #define S_VERSION    1
@@ -518,17 +519,6 @@ int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
 
 /* --- retention: open requests keep a person; removal ------------------- */
 
-typedef struct s_ids_box {
-    cl_ids *ids;
-} s_ids_box;
-
-static int s_ib_one(void *ctx, const uint8_t *key, size_t len)
-{
-    if (len != 16)
-        return CL_ERR_CORRUPT;
-    return cl_core__ids_add(((s_ids_box *)ctx)->ids, cl_be64_get(key + 8));
-}
-
 typedef struct s_rlive {
     cl_txn *t;
     cl_ids *keep;
@@ -562,33 +552,11 @@ int cl_core__requests_live(cl_txn *t, cl_ids *keep)
 }
 
 /* Requests about the person, with every answer. */
-static int s_requests_purge(cl_txn *t, uint64_t pid, cl_names *names)
-{
-    uint8_t k[16];
-    char id[CL_REF_SZ];
-    cl_ids reqs = {0};
-    cl_be64_put(k, pid);
-    s_ids_box ib = {&reqs};
-    int rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_ib_one, &ib);
-    for (size_t i = 0; i < reqs.n && rc == CL_OK; i++) {
-        cl_be64_put(k + 8, reqs.v[i]);
-        rc = cl_store_del(t, CL_DB_PERSON_REQUESTS, k, 16);
-        if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
-            rc = cl_store_del(t, CL_DB_INFOREQ, k + 8, 8);
-        if (rc == CL_ERR_NOT_FOUND)
-            rc = CL_OK;
-        snprintf(id, sizeof(id), "REQ-%08" PRIu64, reqs.v[i]);
-        if (rc == CL_OK)
-            rc = cl_core__names_add(names, id);
-    }
-    cl_core__ids_free(&reqs);
-    return rc;
-}
-
 int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
                          cl_names *names)
 {
-    int rc = s_requests_purge(t, pid, names);
+    int rc = cl_retention_purge_indexed(t, CL_DB_PERSON_REQUESTS, CL_DB_INFOREQ,
+                                        pid, CL_ID_REQUEST, names);
     return rc == CL_OK ? cl_mailbox_purge(t, pid, refs) : rc;
 }
 

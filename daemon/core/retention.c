@@ -263,3 +263,34 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
     free(q.dead.v);
     return rc;
 }
+
+static int s_second_id(void *ctx, const uint8_t *key, size_t len)
+{
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    return cl_core__ids_add(ctx, cl_be64_get(key + 8));
+}
+
+int cl_retention_purge_indexed(cl_txn *t, cl_db index, cl_db db, uint64_t pid,
+                               cl_id_kind kind, cl_names *names)
+{
+    uint8_t k[16];
+    char id[CL_REF_SZ];
+    cl_ids ids = {0};
+    cl_be64_put(k, pid);
+    int rc = cl_store_scan(t, index, k, 8, s_second_id, &ids);
+    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+        cl_be64_put(k + 8, ids.v[i]);
+        rc = cl_store_del(t, index, k, 16);
+        if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
+            rc = cl_store_del(t, db, k + 8, 8);
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+        if (rc == CL_OK && !cl_id_format(id, sizeof(id), kind, ids.v[i]))
+            rc = CL_ERR_INTERNAL;
+        if (rc == CL_OK)
+            rc = cl_core__names_add(names, id);
+    }
+    cl_core__ids_free(&ids);
+    return rc;
+}

@@ -9,6 +9,7 @@
 
 #include "cl_model.h"
 #include "idset.h"
+#include "ids.h"
 #include "store.h"
 
 /* Retention: the people each module's records keep live (dp.c asks;
@@ -28,5 +29,12 @@ CL_NODISCARD int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs);
  * records, referrals, relations, plans and index rows. */
 CL_NODISCARD int cl_core__person_purge(cl_txn *t, uint64_t pid,
                                        cl_names *names);
+
+/* Erasure of what one module keeps about person pid under an index
+ * (index: person id || id -> "", db: id -> record): every such id goes
+ * from both, and is added to names as an id of kind ("REQ-00000002"). */
+CL_NODISCARD int cl_retention_purge_indexed(cl_txn *t, cl_db index, cl_db db,
+                                            uint64_t pid, cl_id_kind kind,
+                                            cl_names *names);
 
 #endif

@@ -355,10 +355,40 @@ static int s_view(cl_txn *t, uint64_t id, const s_item *x, cl_intake_item *o)
     return rc;
 }
 
+/* --- a person's items ----------------------------------------------------- */
+
+typedef int (*s_item_fn)(void *ctx, uint64_t id, const s_item *x);
+
+typedef struct s_each {
+    cl_txn *t;
+    s_item_fn fn;
+    void *ctx;
+} s_each;
+
+static int s_each_one(void *ctx, const uint8_t *key, size_t len)
+{
+    s_each *e = ctx;
+    s_item x;
+    if (len != 16)
+        return CL_ERR_CORRUPT;
+    uint64_t id = cl_be64_get(key + 8);
+    int rc = s_get(e->t, id, &x);
+    return rc != CL_OK ? rc : e->fn(e->ctx, id, &x);
+}
+
+/* Each intake item about person pid (person_intake order): fn returns
+ * CL_OK to go on, > 0 to stop, an error to fail. */
+static int s_person_items(cl_txn *t, uint64_t pid, s_item_fn fn, void *ctx)
+{
+    uint8_t k[8];
+    s_each e = {t, fn, ctx};
+    cl_be64_put(k, pid);
+    return cl_store_scan(t, CL_DB_PERSON_INTAKE, k, 8, s_each_one, &e);
+}
+
 /* --- raising -------------------------------------------------------------- */
 
 typedef struct s_find {
-    cl_txn *t;
     const char *rule;
     const char *action; /* for overdue actions: any state counts */
     uint64_t id;        /* an open or deferred item of the rule */
@@ -367,30 +397,23 @@ typedef struct s_find {
     s_item x;           /* the item found (id) */
 } s_find;
 
-static int s_find_one(void *ctx, const uint8_t *key, size_t len)
+static int s_find_one(void *ctx, uint64_t id, const s_item *x)
 {
     s_find *f = ctx;
-    s_item x;
-    if (len != 16)
-        return CL_ERR_CORRUPT;
-    uint64_t id = cl_be64_get(key + 8);
-    int rc = s_get(f->t, id, &x);
-    if (rc != CL_OK)
-        return rc;
     if (f->action[0]) {
-        if (!strcmp(x.action, f->action)) {
+        if (!strcmp(x->action, f->action)) {
             f->action_seen = true;
             return 1;
         }
         return CL_OK;
     }
-    if (strcmp(x.rule, f->rule) != 0)
+    if (strcmp(x->rule, f->rule) != 0)
         return CL_OK;
-    if (x.ref_id > f->max_ref)
-        f->max_ref = x.ref_id;
-    if (x.state == CL_INTAKE_OPEN || x.state == CL_INTAKE_DEFERRED) {
+    if (x->ref_id > f->max_ref)
+        f->max_ref = x->ref_id;
+    if (x->state == CL_INTAKE_OPEN || x->state == CL_INTAKE_DEFERRED) {
         f->id = id;
-        f->x = x;
+        f->x = *x;
     }
     return CL_OK;
 }
@@ -406,9 +429,9 @@ static int s_raise(cl_txn *t, const cl_route_config *rc, uint64_t pid,
 {
     uint8_t k[16];
     char err[CL_ERROR_SZ];
-    s_find f = {.t = t, .rule = rule, .action = action ? action : ""};
+    s_find f = {.rule = rule, .action = action ? action : ""};
     cl_be64_put(k, pid);
-    int r = cl_store_scan(t, CL_DB_PERSON_INTAKE, k, 8, s_find_one, &f);
+    int r = s_person_items(t, pid, s_find_one, &f);
     if (r != CL_OK)
         return r;
     if (f.action_seen)
@@ -726,22 +749,15 @@ typedef struct s_mine {
     cl_intake_items *out;
 } s_mine;
 
-static int s_mine_one(void *ctx, const uint8_t *key, size_t len)
+static int s_mine_one(void *ctx, uint64_t id, const s_item *x)
 {
     s_mine *c = ctx;
-    s_item x;
-    if (len != 16)
-        return CL_ERR_CORRUPT;
-    uint64_t id = cl_be64_get(key + 8);
-    int rc = s_get(c->t, id, &x);
-    if (rc != CL_OK)
-        return rc;
     cl_intake_item *nv =
         realloc(c->out->v, (c->out->n + 1) * sizeof(*c->out->v));
     if (!nv)
         return CL_ERR_NOMEM;
     c->out->v = nv;
-    rc = s_view(c->t, id, &x, &c->out->v[c->out->n]);
+    int rc = s_view(c->t, id, x, &c->out->v[c->out->n]);
     if (rc == CL_OK)
         c->out->n++;
     return rc;
@@ -749,11 +765,9 @@ static int s_mine_one(void *ctx, const uint8_t *key, size_t len)
 
 int cl_intake_of_person(cl_txn *t, uint64_t pid, cl_intake_items *out)
 {
-    uint8_t k[8];
     s_mine c = {t, out};
     memset(out, 0, sizeof(*out));
-    cl_be64_put(k, pid);
-    int rc = cl_store_scan(t, CL_DB_PERSON_INTAKE, k, 8, s_mine_one, &c);
+    int rc = s_person_items(t, pid, s_mine_one, &c);
     if (rc != CL_OK) {
         if (out->v)
             sodium_memzero(out->v, out->n * sizeof(*out->v));

@@ -591,9 +591,11 @@ bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])
     bool family = lv[0] == CL_W_FAMILY_EXACT || lv[0] == CL_W_FAMILY_PART ||
                   lv[0] == CL_W_FAMILY_CLOSE || lv[0] == CL_W_FAMILY_SOUNDEX ||
                   lv[0] == CL_W_NAMES_SWAPPED;
+    /* nor can a pair that compares neither a given name nor a date of
+     * birth tell one member of a family from another */
     return family &&
            (lv[1] == CL_W_GIVEN_DIFFERENT || lv[2] == CL_W_DOB_DIFFERENT ||
-            lv[2] == CL_W_DOB_GENERATION);
+            lv[2] == CL_W_DOB_GENERATION || (lv[1] < 0 && lv[2] < 0));
 }
 
 int cl_match_place(const int lv[CL_MATCH_NFIELDS])

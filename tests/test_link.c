@@ -729,6 +729,57 @@ static void test_record_history_purged(void **state)
     assert_int_equal(cl_store_commit(&t), CL_OK);
 }
 
+/* A household's shared name and address do not say which member a
+ * record is about: a record with neither a given name nor a date of
+ * birth is not linked to one of them, and a record that matches a father
+ * and his son of the same name equally (no date of birth) is linked to
+ * neither and does not bring them together; the pairs are queued. */
+static void test_household_records_not_bridged(void **state)
+{
+    s_fx *f = *state;
+    char pids[8][CL_PID_SZ], err[CL_ERROR_SZ] = "";
+    cl_person w = s_p("Willow", "Smith", "1972-05-19", "LS22 3JY");
+    cl_person l = s_p("Laura", "Smith", "2006-08-24", "LS22 3JY");
+    cl_person x = s_p("", "Smith", "", "LS22 3JY");
+    CL_COPY(w.address, "69 Station Street");
+    CL_COPY(l.address, "69 Station Street");
+    CL_COPY(x.address, "69 Station Street");
+    CL_COPY(w.town, "Richmond");
+    CL_COPY(l.town, "Richmond");
+    CL_COPY(x.town, "Richmond");
+    uint64_t pw, pl, px;
+    s_import(f, &f->gp, "G1", w, &pw);
+    s_import(f, &f->gp, "G2", l, &pl);
+    s_import(f, &f->police, "P1", x, &px);
+    assert_true(pw != pl && px != pw && px != pl);
+    cl_person a = s_p("Jonah", "Pettifer", "1971-06-30", "LS6 2AB");
+    cl_person b = s_p("Jonah", "Pettifer", "1995-02-14", "LS6 2AB");
+    cl_person c = s_p("Jonah", "Pettifer", "", "LS6 2AB");
+    CL_COPY(a.address, "12 Oak Road");
+    CL_COPY(b.address, "12 Oak Road");
+    CL_COPY(c.address, "12 Oak Road");
+    uint64_t pa, pb, pc;
+    s_import(f, &f->gp, "G3", a, &pa);
+    s_import(f, &f->gp, "G4", b, &pb);
+    assert_true(pa != pb);
+    s_import(f, &f->police, "P2", c, &pc);
+    assert_true(pc != pa && pc != pb);
+    assert_int_equal(s_people(f, pids, 8), 6);
+    assert_string_not_equal(pids[3], pids[4]); /* father and son apart */
+    /* a coordinator is asked about each of them */
+    cl_review_items q;
+    cl_review_query rq = {.limit = 10};
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    size_t with_x = 0, with_c = 0;
+    for (size_t i = 0; i < q.n; i++) {
+        with_x += !strcmp(q.v[i].incoming.person.local_id, "P1");
+        with_c += !strcmp(q.v[i].incoming.person.local_id, "P2");
+    }
+    free(q.v);
+    assert_true(with_x >= 1);
+    assert_int_equal(with_c, 2);
+}
+
 /* Weights learned from the store: u from random pairs, m by EM, the
  * prior; a proposal until accepted; no personal data in the answer. */
 static void test_train_and_accept(void **state)
@@ -832,6 +883,8 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_rerun_proposes_splits, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_household_records_not_bridged,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_record_history_purged, s_setup,
                                         s_teardown),
     };

@@ -232,6 +232,9 @@ static int s_link_by_ident(cl_txn *t, const cl_store *st, const cl_caller *c,
     return CL_OK;
 }
 
+static int s_fits(cl_txn *t, const cl_match_config *mc, uint64_t rid,
+                  uint64_t pid, uint64_t skip, bool kin, bool *fits);
+
 static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                        const cl_caller *c, const cl_person *p,
                        cl_linkfind_link *out)
@@ -305,7 +308,16 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             cv[np++] = cv[i];
     }
     double best = np ? cv[0].w : -1e9;
-    if (best >= mc->upper) {
+    /* Ambiguous: a second person matches above the upper threshold too,
+     * and the two do not fit together (a name and an address shared by
+     * a household): linked to neither, both pairs queued. */
+    bool fits = true;
+    if (best >= mc->upper && np > 1 && cv[1].w >= mc->upper &&
+        (rc = s_fits(t, mc, cv[1].rid, cv[0].pid, 0, false, &fits)) != CL_OK) {
+        free(cv);
+        return rc;
+    }
+    if (best >= mc->upper && fits) {
         out->person_id = cv[0].pid;
         out->reason = CL_LINK_SCORE;
         out->score = best;
@@ -329,6 +341,58 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     }
     free(cv);
     return CL_OK;
+}
+
+/* Whether two records' identifiers say they are one person. */
+static bool s_same_ident(const cl_records_record *a, const cl_records_record *b)
+{
+    return (a->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) == 0) ||
+           (a->p.chi[0] && strcmp(a->p.chi, b->p.chi) == 0) ||
+           (a->p.local_id[0] && strcmp(a->agency, b->agency) == 0 &&
+            strcmp(a->p.local_id, b->p.local_id) == 0);
+}
+
+/* Most records of one person a relink compares a record with. */
+#define S_HOLD_MAX 64
+
+/* Whether record rid fits person pid: its weight against one of pid's
+ * records other than skip reaches the lower threshold without the pattern
+ * of two members of one family (a family name and a home shared, a given
+ * name or a date of birth plainly different), or pid has no other record
+ * to compare. A record matching two people brings them
+ * together only when their own records do not contradict each other: a
+ * sparse record (a name and a town) is no bridge between two people
+ * whose dates of birth or names plainly differ. */
+static int s_fits(cl_txn *t, const cl_match_config *mc, uint64_t rid,
+                  uint64_t pid, uint64_t skip, bool kin, bool *fits)
+{
+    cl_records_ids recs = {.max = S_HOLD_MAX};
+    cl_records_record x, o;
+    bool compared = false;
+    *fits = false;
+    int rc = cl_records_record_get(t, rid, &x);
+    if (rc == CL_OK)
+        rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    if (rc > 0)
+        rc = CL_OK;
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*fits; i++) {
+        if (recs.v[i] == skip)
+            continue;
+        if ((rc = cl_records_record_get(t, recs.v[i], &o)) != CL_OK)
+            break;
+        compared = true;
+        int lv[CL_MATCH_NFIELDS];
+        (void)cl_match_levels(mc, &x.p, &o.p, lv);
+        *fits = s_same_ident(&x, &o) ||
+                ((!kin || !cl_match_kin(lv)) &&
+                 s_pair_weight(mc, NULL, x.agency, &x.p, &o) >= mc->lower);
+    }
+    if (rc == CL_OK && !compared)
+        *fits = true;
+    sodium_memzero(&x, sizeof(x));
+    sodium_memzero(&o, sizeof(o));
+    free(recs.v);
+    return rc;
 }
 
 /* --- record history ---------------------------------------------------------
@@ -607,7 +671,11 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         bool decided = false;
         if (l.more_pid[i] == l.person_id)
             continue;
+        bool fits = false;
         if (l.reason == CL_LINK_SCORE && l.more_score[i] >= mc->upper &&
+            (rc = s_fits(t, mc, l.more_rid[i], l.person_id, l.record_id, true,
+                         &fits)) == CL_OK &&
+            fits &&
             (rc = cl_matchq_person_decided(t, st, l.person_id, &decided)) ==
                 CL_OK &&
             !decided &&
@@ -756,18 +824,6 @@ int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
     return CL_OK;
 }
 
-/* Whether two records' identifiers say they are one person. */
-static bool s_same_ident(const cl_records_record *a, const cl_records_record *b)
-{
-    return (a->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) == 0) ||
-           (a->p.chi[0] && strcmp(a->p.chi, b->p.chi) == 0) ||
-           (a->p.local_id[0] && strcmp(a->agency, b->agency) == 0 &&
-            strcmp(a->p.local_id, b->p.local_id) == 0);
-}
-
-/* Most records of one person a relink compares a record with. */
-#define S_HOLD_MAX 64
-
 /* Whether record rid (rec) still holds together with the other records
  * of its person under today's weights: *holds false when none of them
  * reaches the lower threshold, and then the closest one is queued as a
@@ -839,8 +895,8 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         *what = 3;
     if (rc == CL_OK)
         rc = s_block_candidates(t, st, &rec.p, rid, &ids);
-    double best = -1e9;
-    uint64_t best_pid = 0, best_rid = 0;
+    double best = -1e9, second = -1e9;
+    uint64_t best_pid = 0, best_rid = 0, second_rid = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
         if (ids.v[i] == rid)
             continue;
@@ -857,9 +913,16 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
                          strcmp(rec.p.chi, other.p.chi) != 0);
         double w = s_pair_weight(mc, &tf, rec.agency, &rec.p, &other);
         if (!conflict && w > best) {
+            if (best_pid && best_pid != other.person_id) {
+                second = best;
+                second_rid = best_rid;
+            }
             best = w;
             best_pid = other.person_id;
             best_rid = ids.v[i];
+        } else if (!conflict && w > second && other.person_id != best_pid) {
+            second = w;
+            second_rid = ids.v[i];
         }
     }
     sodium_memzero(&other, sizeof(other));
@@ -868,11 +931,17 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     free(ids.v);
     if (rc != CL_OK || !best_pid || best < mc->lower)
         return rc;
-    bool d1 = false, d2 = false;
+    bool d1 = false, d2 = false, fits = false;
     /* a record that no longer holds with its own person does not bring
-     * that person to another: the pair is queued */
-    if (holds && best >= mc->upper &&
-        (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
+     * that person to another, nor one whose person's other records do
+     * not fit the other person: the pair is queued */
+    bool ambiguous = false;
+    if (best >= mc->upper && second >= mc->upper &&
+        (rc = s_fits(t, mc, second_rid, best_pid, 0, false, &fits)) == CL_OK)
+        ambiguous = !fits;
+    if (rc == CL_OK && holds && !ambiguous && best >= mc->upper &&
+        (rc = s_fits(t, mc, best_rid, pid, rid, true, &fits)) == CL_OK &&
+        fits && (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
         (rc = cl_matchq_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 &&
         !d2) {
         /* the lower id stays: people keep the id they were first given */

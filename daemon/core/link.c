@@ -549,6 +549,36 @@ static int s_train_em(const s_sample *s, const cl_match_config *mc,
     return CL_OK;
 }
 
+/* EM finds two classes among the candidate pairs; where families are
+ * many (a parent and child, siblings: one family name, one town), the
+ * class it finds can be "the same family" rather than "the same person",
+ * and then a name or a date of birth plainly different looks common
+ * among matches. A field whose estimate says its true matches disagree
+ * plainly at least as often as they agree exactly is not identified:
+ * its documented m are kept. */
+static void s_train_identified(const double *m0, s_weights *w)
+{
+    static const struct {
+        cl_weight_id agree, differ, differ2;
+    } f[] = {
+        {CL_W_FAMILY_EXACT, CL_W_FAMILY_DIFFERENT, CL_W_FAMILY_DIFFERENT},
+        {CL_W_GIVEN_EXACT, CL_W_GIVEN_DIFFERENT, CL_W_GIVEN_DIFFERENT},
+        {CL_W_DOB_EXACT, CL_W_DOB_DIFFERENT, CL_W_DOB_GENERATION},
+    };
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        double differ = w->m[f[i].differ] +
+                        (f[i].differ2 != f[i].differ ? w->m[f[i].differ2] : 0);
+        if (!w->trained[f[i].agree] || w->m[f[i].agree] > differ)
+            continue;
+        int field = cl_match_level_field(f[i].agree);
+        for (int l = 0; l < CL_W_COUNT; l++)
+            if (cl_match_level_field((cl_weight_id)l) == field) {
+                w->m[l] = m0[l];
+                w->trained[l] = false;
+            }
+    }
+}
+
 /* What EM left: the levels of one field share out m (normalise what was
  * estimated), household.shared, and the prior. */
 static void s_train_finish(const cl_match_config *mc, const double *m0,
@@ -568,6 +598,7 @@ static void s_train_finish(const cl_match_config *mc, const double *m0,
             if (cl_match_level_field((cl_weight_id)l) == f && w->trained[l])
                 w->m[l] /= sum;
     }
+    s_train_identified(m0, w);
     /* household.shared: a place agreeing in the family pattern */
     if (use_labels && hh_lab[1] >= 20) {
         hh_m[0] = hh_lab[0];

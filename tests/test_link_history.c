@@ -115,6 +115,8 @@ static void test_second_referral_keeps_history(void **state)
     assert_non_null(strstr(v0->by, "gp"));
     assert_non_null(strstr(v0->by, g->agency));
     cl_reply_clear(&rep);
+    cl_client_close(&gp);
+    cl_client_close(&police);
     /* the auditor's CLI writes them into the export */
     char out[400];
     snprintf(out, sizeof(out), "%s/sar.json", d->dir);

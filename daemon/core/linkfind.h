@@ -99,9 +99,11 @@ CL_NODISCARD int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
                                    uint64_t *person_id, double *score);
 
 /* Re-evaluate one stored record with mc (link.c: rerun): index it under
- * today's blocking keys; if another person now matches it above the
- * upper threshold and neither holds a coordinator's decision, merge them
- * (*what 1); else if above the lower threshold queue the pair (*what 2). */
+ * today's blocking keys; if it no longer holds together with its own
+ * person, queue a split proposal (*what 3); if another person now matches
+ * it above the upper threshold, the two fit and neither holds a
+ * coordinator's decision, merge them (*what 1); else if above the lower
+ * threshold queue the pair (*what 2, or 3 with a split proposed). */
 CL_NODISCARD int cl_core__relink(cl_txn *t, const cl_match_config *mc,
                                  uint64_t rid, int64_t now, int *what);
 

@@ -8,13 +8,34 @@
  * sealed, and for sub-databases whose rows decide what a user sees, the
  * length of the key prefix that groups them (person id, blind index):
  * each group's rows are counted and digested so that a deleted row is
- * caught (see "authenticated rows" below). Checked at open so that a new
- * enum value cannot go unnamed. */
+ * caught (see "authenticated rows" in store.c). Checked at open so that a
+ * new enum value cannot go unnamed.
+ *
+ * Sealed value tables are grouped too: a sealed row cannot be edited, but
+ * without the digests it could be deleted or put back from an older copy
+ * of the file (same key, older sealed value) unnoticed. By id, 7 bytes:
+ * 256 consecutive ids a group, whose digest rows sit together as ids are
+ * handed out. A row that is its own group (a plan, a hold: 8) is checked
+ * on every get, so a rolled-back plan fails the flag check that reads it.
+ * A mailbox by agency (its blind tag), the flag log by 18-hour stretch of
+ * its time key, a referral's and a record's history and a review's notes and
+ * discussion by their owner's id, RAG ratings and measure definitions by kind
+ * byte, linking settings by their name's first 5 bytes.
+ *
+ * Left out, and why: meta (counters and marks, not values); idempotency
+ * (replay answers that expire; a lost one makes a resend run again, which
+ * natural idempotency answers), alerted (a lost row repeats an alert,
+ * never hides one), agency_ref and feed (written on every publish; a lost
+ * row makes a duplicate referral or a missed gap notice, never hides a
+ * stored one): their cost would fall on every referral; audit (its hash
+ * chain, checked whole by verify, and the shipped checkpoints); measure
+ * (bulk figures read by name prefix: a group check would re-hash every
+ * figure of a report on each read); ixdigest (the digests themselves). */
 const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_META] = {"meta", false},
-    [CL_DB_PERSON] = {"person", true},
-    [CL_DB_RECORD] = {"record", true},
-    [CL_DB_REFERRAL] = {"referral", true},
+    [CL_DB_PERSON] = {"person", true, 7},
+    [CL_DB_RECORD] = {"record", true, 7},
+    [CL_DB_REFERRAL] = {"referral", true, 7},
     [CL_DB_BLIND] = {"blind", false, 16},
     [CL_DB_PERSON_RECORDS] = {"person_records", false, 8},
     [CL_DB_RECORD_REFERRALS] = {"record_referrals", false, 8},
@@ -22,38 +43,38 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_IDEMPOTENCY] = {"idempotency", true},
     [CL_DB_AUDIT] = {"audit", true},
     [CL_DB_AUDIT_PERSON] = {"audit_person", false, 8},
-    [CL_DB_HISTORY] = {"history", true},
+    [CL_DB_HISTORY] = {"history", true, 8},
     [CL_DB_ACTIVITY] = {"activity", false},
-    [CL_DB_PLAN] = {"plan", true},
+    [CL_DB_PLAN] = {"plan", true, 8},
     [CL_DB_PERSON_PLANS] = {"person_plans", false, 8},
-    [CL_DB_REVIEW] = {"review", true},
-    [CL_DB_MDT] = {"mdt", true},
+    [CL_DB_REVIEW] = {"review", true, 7},
+    [CL_DB_MDT] = {"mdt", true, 7},
     [CL_DB_AGENDA] = {"agenda", false, 8},
-    [CL_DB_MAILBOX] = {"mailbox", true},
-    [CL_DB_INFOREQ] = {"inforeq", true},
+    [CL_DB_MAILBOX] = {"mailbox", true, 16},
+    [CL_DB_INFOREQ] = {"inforeq", true, 7},
     [CL_DB_PERSON_REQUESTS] = {"person_requests", false, 8},
     [CL_DB_FEED] = {"feed", true},
     [CL_DB_PERSON_AGENDA] = {"person_agenda", false, 8},
-    [CL_DB_DISCUSSION] = {"discussion", true},
-    [CL_DB_ACTION] = {"action", true},
-    [CL_DB_RAG] = {"rag", true},
-    [CL_DB_MEASURE_DEF] = {"measure_def", true},
+    [CL_DB_DISCUSSION] = {"discussion", true, 8},
+    [CL_DB_ACTION] = {"action", true, 7},
+    [CL_DB_RAG] = {"rag", true, 1},
+    [CL_DB_MEASURE_DEF] = {"measure_def", true, 1},
     [CL_DB_MEASURE] = {"measure", true},
-    [CL_DB_AGENDA_NOTE] = {"agenda_note", true},
+    [CL_DB_AGENDA_NOTE] = {"agenda_note", true, 8},
     [CL_DB_AGENCY_REF] = {"agency_ref", true},
-    [CL_DB_HOLD] = {"hold", true},
+    [CL_DB_HOLD] = {"hold", true, 8},
     [CL_DB_ALERTED] = {"alerted", true},
     [CL_DB_IXDIGEST] = {"ixdigest", true},
     [CL_DB_AUDIT_USER] = {"audit_user", false, 16},
-    [CL_DB_INTAKE] = {"intake", true},
+    [CL_DB_INTAKE] = {"intake", true, 7},
     [CL_DB_PERSON_INTAKE] = {"person_intake", false, 8},
-    [CL_DB_LINKING] = {"linking", true},
+    [CL_DB_LINKING] = {"linking", true, 5},
     /* blocking keys: rows authenticated, groups not counted. A deleted
      * row can only cost a comparison (a candidate not found), never show
      * anyone anything; counting each key's group would cost a sealed read
      * per key on every match. */
     [CL_DB_BLOCK] = {"block", false},
-    [CL_DB_FLAG_LOG] = {"flag_log", true},
-    [CL_DB_MEETING] = {"meeting", true},
-    [CL_DB_RECORD_HISTORY] = {"record_history", true},
+    [CL_DB_FLAG_LOG] = {"flag_log", true, 6},
+    [CL_DB_MEETING] = {"meeting", true, 7},
+    [CL_DB_RECORD_HISTORY] = {"record_history", true, 8},
 };

@@ -443,6 +443,11 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                                                          : rc;
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
+    /* a row that is its whole group (a plan, a hold): a copy rolled back
+     * from an older file is caught here, not only by verify */
+    if (cl_store__dbs[db].group && key_len == cl_store__dbs[db].group &&
+        (rc = s_group_check(t, db, key)) != CL_OK)
+        return rc;
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
         return rc;
     if (ver == 0 || ver > CL_STORE_KEY_VERSIONS ||
@@ -647,14 +652,20 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
             return rc;
         if (mrc != MDB_NOTFOUND)
             return cl_store__mdb_err(mrc);
-        if (cl_store__dbs[db].group &&
-            (got_n != want_n || sodium_memcmp(got, want, S_TAG) != 0)) {
+        if (cl_store__dbs[db].group && got_n == want_n &&
+            sodium_memcmp(got, want, S_TAG) != 0)
+            snprintf(problem, problem_len,
+                     "index %s: holds the %" PRIu64 " rows written, but "
+                     "one or more were replaced (an older copy put back)",
+                     cl_store__dbs[db].name, got_n);
+        else if (cl_store__dbs[db].group && got_n != want_n)
             snprintf(problem, problem_len,
                      "index %s: holds %" PRIu64 " rows where %" PRIu64
                      " were written (rows removed, added or replayed)",
                      cl_store__dbs[db].name, got_n, want_n);
-            return CL_ERR_CORRUPT;
-        }
+        else
+            continue;
+        return CL_ERR_CORRUPT;
     }
     return CL_OK;
 }
@@ -674,11 +685,14 @@ static int s_ix_rows(cl_txn *t, cl_db db, bool rewrite)
     mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     mdb_cursor_close(cur);
     while (mrc == MDB_SUCCESS) {
-        if (k.mv_size > sizeof(key) || v.mv_size > sizeof(val))
+        uint8_t tag[S_TAG];
+        if (k.mv_size > sizeof(key) || (rewrite && v.mv_size > sizeof(val)))
             return CL_ERR_CORRUPT;
-        size_t kl = k.mv_size, vl = v.mv_size;
+        size_t kl = k.mv_size, vl = rewrite ? v.mv_size : 0;
         memcpy(key, k.mv_data, kl);
         memcpy(val, v.mv_data, vl);
+        if (!rewrite) /* before any write moves the value's page */
+            s_row_tag(t->store, db, &k, &v, tag);
         if (rewrite) {
             /* rewrite as an authenticated row; the digest follows */
             MDB_val dk = {kl, key};
@@ -686,9 +700,6 @@ static int s_ix_rows(cl_txn *t, cl_db db, bool rewrite)
                 return cl_store__mdb_err(mrc);
             rc = cl_store_put_raw(t, db, key, kl, val, vl);
         } else {
-            uint8_t tag[S_TAG];
-            MDB_val kk = {kl, key}, vv = {vl, val};
-            s_row_tag(t->store, db, &kk, &vv, tag);
             rc = s_digest_update(t, db, key, kl, NULL, tag);
         }
         if (rc != CL_OK)

@@ -104,50 +104,38 @@ typedef struct cl_wire_field {
     const cl_wire_nested *nested;    /* NESTED */
 } cl_wire_field;
 
-#define CL_WF_M(T, m) offsetof(T, m), sizeof(((T *)0)->m)
-#define CL_WF_STR_(T, name, m)                                                 \
+#define CL_WF_ROW_(n, t, T, m, ...)                                            \
     {                                                                          \
-        name, CL_WF_STR, CL_WF_M(T, m), 0, 0, 0, 0                             \
+        .name = (n), .type = (t), .off = offsetof(T, m),                       \
+        .size = sizeof(((T *)0)->m), __VA_ARGS__                               \
     }
-#define CL_WF_NUM_(T, name, m)                                                 \
+#define CL_WF_STR_(T, name, m)  CL_WF_ROW_(name, CL_WF_STR, T, m, .max = 0)
+#define CL_WF_NUM_(T, name, m)  CL_WF_ROW_(name, CL_WF_NUM, T, m, .max = 0)
+#define CL_WF_BOOL_(T, name, m) CL_WF_ROW_(name, CL_WF_BOOL, T, m, .max = 0)
+#define CL_WF_DBL_(T, name, m)  CL_WF_ROW_(name, CL_WF_DOUBLE, T, m, .max = 0)
+#define CL_WF_ENUM_(T, name, m, mx)                                            \
+    CL_WF_ROW_(name, CL_WF_ENUM, T, m, .max = (mx))
+/* A repeated field over a fixed array m[] with its uint32 count n. */
+#define CL_WF_ARRAY_(T, nm, t, m, n, ...)                                      \
     {                                                                          \
-        name, CL_WF_NUM, CL_WF_M(T, m), 0, 0, 0, 0                             \
-    }
-#define CL_WF_BOOL_(T, name, m)                                                \
-    {                                                                          \
-        name, CL_WF_BOOL, CL_WF_M(T, m), 0, 0, 0, 0                            \
-    }
-#define CL_WF_DBL_(T, name, m)                                                 \
-    {                                                                          \
-        name, CL_WF_DOUBLE, CL_WF_M(T, m), 0, 0, 0, 0                          \
-    }
-#define CL_WF_ENUM_(T, name, m, max)                                           \
-    {                                                                          \
-        name, CL_WF_ENUM, CL_WF_M(T, m), max, 0, 0, 0                          \
+        .name = (nm), .type = (t), .off = offsetof(T, m),                      \
+        .size = sizeof(((T *)0)->m[0]),                                        \
+        .max = (int)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])),            \
+        .count = offsetof(T, n), __VA_ARGS__                                   \
     }
 #define CL_WF_STRS_(T, name, m, n)                                             \
-    {                                                                          \
-        name, CL_WF_STRS, offsetof(T, m), sizeof(((T *)0)->m[0]),              \
-            (int)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])),               \
-            offsetof(T, n), 0, 0                                               \
-    }
+    CL_WF_ARRAY_(T, name, CL_WF_STRS, m, n, .sub = 0)
 #define CL_WF_U64S_(T, name, m, n)                                             \
+    CL_WF_ARRAY_(T, name, CL_WF_U64S, m, n, .sub = 0)
+#define CL_WF_SUB_(n, rows)                                                    \
     {                                                                          \
-        name, CL_WF_U64S, offsetof(T, m), sizeof(((T *)0)->m[0]),              \
-            (int)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])),               \
-            offsetof(T, n), 0, 0                                               \
-    }
-#define CL_WF_SUB_(name, rows)                                                 \
-    {                                                                          \
-        name, CL_WF_SUB, 0, 0, 0, 0, rows, 0                                   \
+        .name = (n), .type = CL_WF_SUB, .sub = (rows)                          \
     }
 #define CL_WF_NESTED_(T, name, m, how)                                         \
-    {                                                                          \
-        name, CL_WF_NESTED, CL_WF_M(T, m), 0, 0, 0, how                        \
-    }
+    CL_WF_ROW_(name, CL_WF_NESTED, T, m, .nested = (how))
 #define CL_WF_END_                                                             \
     {                                                                          \
-        0, CL_WF_END, 0, 0, 0, 0, 0, 0                                         \
+        .name = 0, .type = CL_WF_END                                           \
     }
 
 /* Message m into the model struct at base, row by row; false with err

@@ -5,10 +5,14 @@
  * protobuf-c structs and the plain model, driven by one table of rows per
  * message: the .proto field's name (its offset, type and count are read
  * from protoc-c's descriptor, so the table cannot drift from the schema),
- * where the value lives in the model, and its limit. Nested messages
- * (person, referral, plan, attendees) are rows too, with a hand-written
- * pair of functions. Requests (wire_req.c) and replies (wire_rep*.c) are
- * built on it.
+ * where the value lives in the model, and its limit. A sub-message is a
+ * row whose own rows map it (SUB), and a repeated sub-message a row over
+ * an array of model structs, fixed or owned, each entry by its rows
+ * (LIST): one routine for every list in every reply. Only the few nested
+ * messages whose model differs in shape (person, referral, plan,
+ * attendees, deliveries) keep a hand-written pair of functions (NESTED).
+ * Requests (wire_req.c) and replies (wire_case.c, wire_mdt.c,
+ * wire_route.c, wire_admin.c) are built on it.
  */
 #ifndef CL_WIRE_INT_H
 #define CL_WIRE_INT_H
@@ -78,8 +82,14 @@ typedef enum {
     CL_WF_STRS,   /* repeated string -> char[max][size], uint32 count */
     CL_WF_U64S,   /* repeated uint64 -> uint64_t[max], uint32 count */
     CL_WF_SUB,    /* a sub-message whose fields are flattened into the
-                     same model struct: rows in sub */
-    CL_WF_NESTED  /* a sub-message mapped by hand: in/out */
+                     model struct at off (0: the same struct): rows in
+                     sub */
+    CL_WF_NESTED, /* a sub-message mapped by hand: in/out */
+    CL_WF_LIST    /* repeated sub-message -> array of model structs, one
+                     struct (size) each mapped by the rows in sub: a fixed
+                     array of max entries at off, or (max 0) an owned
+                     calloc'd array whose pointer is at off; the count at
+                     count, count_size bytes wide */
 } cl_wire_ftype;
 
 /* Hand-written mapping of one nested message at path pfx.name. in gets
@@ -99,9 +109,10 @@ typedef struct cl_wire_field {
     size_t off;       /* where in the model struct */
     size_t size;      /* its size (one entry's for STRS) */
     int max;          /* ENUM: largest value; STRS, U64S: most entries */
-    size_t count;     /* STRS, U64S: offset of the uint32 count */
-    const struct cl_wire_field *sub; /* SUB */
+    size_t count;     /* STRS, U64S, LIST: offset of the count */
+    const struct cl_wire_field *sub; /* SUB, LIST */
     const cl_wire_nested *nested;    /* NESTED */
+    uint8_t count_size;              /* LIST: the count's width (4 or 8) */
 } cl_wire_field;
 
 #define CL_WF_ROW_(n, t, T, m, ...)                                            \
@@ -121,16 +132,31 @@ typedef struct cl_wire_field {
         .name = (nm), .type = (t), .off = offsetof(T, m),                      \
         .size = sizeof(((T *)0)->m[0]),                                        \
         .max = (int)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])),            \
-        .count = offsetof(T, n), __VA_ARGS__                                   \
+        .count = offsetof(T, n), .count_size = sizeof(((T *)0)->n),            \
+        __VA_ARGS__                                                            \
     }
 #define CL_WF_STRS_(T, name, m, n)                                             \
     CL_WF_ARRAY_(T, name, CL_WF_STRS, m, n, .sub = 0)
 #define CL_WF_U64S_(T, name, m, n)                                             \
     CL_WF_ARRAY_(T, name, CL_WF_U64S, m, n, .sub = 0)
+/* Repeated sub-messages into the fixed array m[] (count n), each entry by
+ * the rows r ... */
+#define CL_WF_LIST_(T, name, m, n, r)                                          \
+    CL_WF_ARRAY_(T, name, CL_WF_LIST, m, n, .sub = (r))
+/* ... or into the owned array the pointer m points at (count n). */
+#define CL_WF_OWNED_(T, nm, m, n, r)                                           \
+    {                                                                          \
+        .name = (nm), .type = CL_WF_LIST, .off = offsetof(T, m),               \
+        .size = sizeof(*((T *)0)->m), .max = 0, .count = offsetof(T, n),       \
+        .count_size = sizeof(((T *)0)->n), .sub = (r)                          \
+    }
 #define CL_WF_SUB_(n, rows)                                                    \
     {                                                                          \
         .name = (n), .type = CL_WF_SUB, .sub = (rows)                          \
     }
+/* A sub-message into the struct member m, by the rows r. */
+#define CL_WF_SUBAT_(T, name, m, r)                                            \
+    CL_WF_ROW_(name, CL_WF_SUB, T, m, .sub = (r))
 #define CL_WF_NESTED_(T, name, m, how)                                         \
     CL_WF_ROW_(name, CL_WF_NESTED, T, m, .nested = (how))
 #define CL_WF_END_                                                             \
@@ -145,9 +171,11 @@ bool cl_wire_fields_in(void *base, const ProtobufCMessage *m,
                        char err[CL_ERROR_SZ]);
 /* The same for a reply, which comes from the daemon (that stores only
  * validated values): over-long strings are truncated, enums and counts
- * taken as they are (counts capped at the model's room), never refused. */
-void cl_wire_fields_copy(void *base, const ProtobufCMessage *m,
-                         const cl_wire_field *f);
+ * taken as they are (counts capped at the model's room), never refused.
+ * CL_ERR_NOMEM if an owned list could not be allocated (what was copied
+ * stays, for the caller's free), else CL_OK. */
+int cl_wire_fields_copy(void *base, const ProtobufCMessage *m,
+                        const cl_wire_field *f);
 /* The model struct at base into message m (initialised by the caller). */
 void cl_wire_fields_out(cl_wire_scratch *s, ProtobufCMessage *m,
                         const void *base, const cl_wire_field *f);

@@ -194,6 +194,64 @@ static bool s_u64s_in(uint8_t *base, const cl_wire_field *f, const uint64_t *v,
     return true;
 }
 
+/* A LIST row's count, 4 or 8 bytes wide. */
+static size_t s_count_get(const uint8_t *p, uint8_t width)
+{
+    uint32_t c4;
+    size_t c8;
+    if (width == sizeof(c8)) {
+        memcpy(&c8, p, sizeof(c8));
+        return c8;
+    }
+    memcpy(&c4, p, sizeof(c4));
+    return c4;
+}
+
+static void s_count_put(uint8_t *p, uint8_t width, size_t c)
+{
+    uint32_t c4 = (uint32_t)c;
+    if (width == sizeof(c))
+        memcpy(p, &c, sizeof(c));
+    else
+        memcpy(p, &c4, sizeof(c4));
+}
+
+/* Repeated sub-messages into a LIST row's array, each entry by the row's
+ * sub rows and named pfx.name[i] in a refusal. A request (err set) never
+ * allocates: only fixed arrays are mapped there; a reply's owned array is
+ * calloc'd here (false: out of memory). */
+static bool s_list_in(uint8_t *base, const cl_wire_field *f,
+                      ProtobufCMessage *const *v, size_t n, const char *pfx,
+                      char *err)
+{
+    uint8_t *arr = base + f->off;
+    if (f->max && !err && n > (size_t)f->max)
+        n = (size_t)f->max; /* a lenient copy */
+    if (f->max && cl_wire_too_many(n, (size_t)f->max, pfx, f->name, err))
+        return false;
+    if (!f->max && err)
+        return s_bad_row(f, pfx, err);
+    if (!f->max && !(arr = calloc(n + 1, f->size)))
+        return false;
+    if (!f->max)
+        memcpy(base + f->off, &arr, sizeof(arr));
+    s_count_put(base + f->count, f->count_size, 0);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = arr + i * f->size;
+        char name[80];
+        cl_wire_path sub;
+        memset(e, 0, f->size);
+        snprintf(name, sizeof(name), "%s[%zu]", f->name, i);
+        if (err && !cl_wire_fields_in(e, v[i], f->sub,
+                                      cl_wire_join(sub, pfx, name), err))
+            return false;
+        if (!err && cl_wire_fields_copy(e, v[i], f->sub) != CL_OK)
+            return false;
+        s_count_put(base + f->count, f->count_size, i + 1);
+    }
+    return true;
+}
+
 static bool s_field_in(uint8_t *base, const ProtobufCMessage *m,
                        const cl_wire_field *f, const char *pfx, char *err)
 {
@@ -234,7 +292,10 @@ static bool s_field_in(uint8_t *base, const ProtobufCMessage *m,
         return s_u64s_in(base, f, *(const uint64_t *const *)p, n, pfx, err);
     case CL_WF_SUB: {
         const ProtobufCMessage *sm = *(const ProtobufCMessage *const *)p;
-        return !sm || cl_wire_fields_in(base, sm, f->sub,
+        if (!err)
+            return !sm ||
+                   cl_wire_fields_copy(base + f->off, sm, f->sub) == CL_OK;
+        return !sm || cl_wire_fields_in(base + f->off, sm, f->sub,
                                         cl_wire_join(sub, pfx, f->name), err);
     }
     case CL_WF_NESTED:
@@ -246,6 +307,9 @@ static bool s_field_in(uint8_t *base, const ProtobufCMessage *m,
         }
         return f->nested->in(base + f->off, *(const ProtobufCMessage *const *)p,
                              cl_wire_join(sub, pfx, f->name), err);
+    case CL_WF_LIST:
+        return s_list_in(base, f, *(ProtobufCMessage *const *const *)p, n, pfx,
+                         err);
     default:
         return s_bad_row(f, pfx, err);
     }
@@ -261,11 +325,35 @@ bool cl_wire_fields_in(void *base, const ProtobufCMessage *m,
     return true;
 }
 
-void cl_wire_fields_copy(void *base, const ProtobufCMessage *m,
-                         const cl_wire_field *f)
+int cl_wire_fields_copy(void *base, const ProtobufCMessage *m,
+                        const cl_wire_field *f)
 {
+    int rc = CL_OK;
     for (; m && f && f->type != CL_WF_END; f++)
-        (void)s_field_in(base, m, f, "", NULL);
+        if (!s_field_in(base, m, f, "", NULL))
+            rc = CL_ERR_NOMEM;
+    return rc;
+}
+
+/* A LIST row's array into its repeated field, capped at a fixed array's
+ * room. */
+static void s_list_out(cl_wire_scratch *s, const ProtobufCFieldDescriptor *fd,
+                       uint8_t *p, size_t *n, const uint8_t *base,
+                       const cl_wire_field *f)
+{
+    size_t c = s_count_get(base + f->count, f->count_size), k = 0;
+    const uint8_t *arr = base + f->off;
+    if (!f->max)
+        memcpy(&arr, base + f->off, sizeof(arr));
+    else if (c > (size_t)f->max)
+        c = (size_t)f->max;
+    ProtobufCMessage **v = cl_wire_alloc(s, (c + 1) * sizeof(*v));
+    for (; v && arr && k < c; k++)
+        if (!(v[k] = cl_wire_msg_out(s, fd->descriptor, arr + k * f->size,
+                                     f->sub)))
+            break;
+    memcpy(p, &v, sizeof(v));
+    *n = v ? k : 0;
 }
 
 static void s_field_out(cl_wire_scratch *s, ProtobufCMessage *m,
@@ -315,10 +403,13 @@ static void s_field_out(cl_wire_scratch *s, ProtobufCMessage *m,
     }
     case CL_WF_SUB:
         *(ProtobufCMessage **)p =
-            cl_wire_msg_out(s, fd->descriptor, base, f->sub);
+            cl_wire_msg_out(s, fd->descriptor, base + f->off, f->sub);
         break;
     case CL_WF_NESTED:
         *(ProtobufCMessage **)p = f->nested->out(s, base + f->off);
+        break;
+    case CL_WF_LIST:
+        s_list_out(s, fd, p, n, base, f);
         break;
     default:
         s->failed = true;

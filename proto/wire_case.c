@@ -93,20 +93,30 @@ Caselink__AuditEntry **cl_wire_entries_out(cl_wire_scratch *s,
     return v;
 }
 
+/* An agency's record of a person, and a candidate with its best record. */
+static const cl_wire_field s_record_rows[] = {
+    CL_WF_STR_(cl_agency_record, "agency", agency),
+    CL_WF_STR_(cl_agency_record, "agency_kind", kind),
+    CL_WF_NESTED_(cl_agency_record, "person", person, &cl_wire_person),
+    CL_WF_ENUM_(cl_agency_record, "link_reason", link_reason, UINT8_MAX),
+    CL_WF_DBL_(cl_agency_record, "link_score", link_score),
+    CL_WF_STR_(cl_agency_record, "record_id", record_id),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_candidate_rows[] = {
+    CL_WF_STR_(cl_candidate, "person_id", person_id),
+    CL_WF_DBL_(cl_candidate, "score", score),
+    CL_WF_ENUM_(cl_candidate, "how", how, UINT8_MAX),
+    CL_WF_SUBAT_(cl_candidate, "best", best, s_record_rows),
+    CL_WF_END_,
+};
+
 static Caselink__AgencyRecord *s_record_out(cl_wire_scratch *s,
                                             const cl_agency_record *a)
 {
-    Caselink__AgencyRecord *ar = cl_wire_alloc(s, sizeof(*ar));
-    if (!ar)
-        return NULL;
-    caselink__agency_record__init(ar);
-    ar->agency = S_S(a->agency);
-    ar->agency_kind = S_S(a->kind);
-    ar->person = cl_wire_person_out(s, &a->person);
-    ar->link_reason = (Caselink__LinkReason)a->link_reason;
-    ar->link_score = a->link_score;
-    ar->record_id = S_S(a->record_id);
-    return ar;
+    return (Caselink__AgencyRecord *)cl_wire_msg_out(
+        s, &caselink__agency_record__descriptor, a, s_record_rows);
 }
 
 Caselink__PersonView *cl_wire_view_out(cl_wire_scratch *s,
@@ -194,43 +204,34 @@ Caselink__PersonView *cl_wire_view_out(cl_wire_scratch *s,
     return pv;
 }
 
+/* A referral row (referral_list, and a review item's referrals since). */
+static const cl_wire_field s_row_rows[] = {
+    CL_WF_STR_(cl_referral_row, "reference", reference),
+    CL_WF_STR_(cl_referral_row, "agency", agency),
+    CL_WF_STR_(cl_referral_row, "agency_reference", agency_ref),
+    CL_WF_STR_(cl_referral_row, "person_id", person_id),
+    CL_WF_STR_(cl_referral_row, "given_names", given),
+    CL_WF_STR_(cl_referral_row, "family_name", family),
+    CL_WF_STR_(cl_referral_row, "date_of_birth", dob),
+    CL_WF_ENUM_(cl_referral_row, "category", category, UINT8_MAX),
+    CL_WF_ENUM_(cl_referral_row, "risk", risk, UINT8_MAX),
+    CL_WF_ENUM_(cl_referral_row, "status", status, UINT8_MAX),
+    CL_WF_NUM_(cl_referral_row, "occurred_at", occurred_at),
+    CL_WF_NUM_(cl_referral_row, "received_at", received_at),
+    CL_WF_END_,
+};
+
 Caselink__ReferralRow *cl_wire_row_out(cl_wire_scratch *s,
                                        const cl_referral_row *m)
 {
-    Caselink__ReferralRow *x = cl_wire_alloc(s, sizeof(*x));
-    if (!x)
-        return NULL;
-    caselink__referral_row__init(x);
-    x->reference = S_S(m->reference);
-    x->agency = S_S(m->agency);
-    x->agency_reference = S_S(m->agency_ref);
-    x->person_id = S_S(m->person_id);
-    x->given_names = S_S(m->given);
-    x->family_name = S_S(m->family);
-    x->date_of_birth = S_S(m->dob);
-    x->category = (Caselink__Category)m->category;
-    x->risk = (Caselink__Risk)m->risk;
-    x->status = (Caselink__ReferralStatus)m->status;
-    x->occurred_at = m->occurred_at;
-    x->received_at = m->received_at;
-    return x;
+    return (Caselink__ReferralRow *)cl_wire_msg_out(
+        s, &caselink__referral_row__descriptor, m, s_row_rows);
 }
 
 void cl_wire_row_in(cl_referral_row *m, const Caselink__ReferralRow *x)
 {
     memset(m, 0, sizeof(*m));
-    CL_COPY(m->reference, x->reference);
-    CL_COPY(m->agency, x->agency);
-    CL_COPY(m->agency_ref, x->agency_reference);
-    CL_COPY(m->person_id, x->person_id);
-    CL_COPY(m->given, x->given_names);
-    CL_COPY(m->family, x->family_name);
-    CL_COPY(m->dob, x->date_of_birth);
-    m->category = (uint8_t)x->category;
-    m->risk = (uint8_t)x->risk;
-    m->status = (uint8_t)x->status;
-    m->occurred_at = x->occurred_at;
-    m->received_at = x->received_at;
+    (void)cl_wire_fields_copy(m, &x->base, s_row_rows);
 }
 
 /* --- reply decoding (client side) ----------------------------------------- */
@@ -238,14 +239,8 @@ void cl_wire_row_in(cl_referral_row *m, const Caselink__ReferralRow *x)
 static void s_record_in(cl_agency_record *a, const Caselink__AgencyRecord *ar)
 {
     memset(a, 0, sizeof(*a));
-    if (!ar)
-        return;
-    CL_COPY(a->record_id, ar->record_id);
-    CL_COPY(a->agency, ar->agency);
-    CL_COPY(a->kind, ar->agency_kind);
-    cl_wire_person_copy_in(&a->person, ar->person);
-    a->link_reason = (uint8_t)ar->link_reason;
-    a->link_score = ar->link_score;
+    if (ar)
+        (void)cl_wire_fields_copy(a, &ar->base, s_record_rows);
 }
 
 void cl_wire_referral_view_in(cl_referral_view *r,
@@ -374,37 +369,17 @@ int cl_wire_view_in(cl_person_view *v, const Caselink__PersonView *pv)
 }
 
 /* Reply.referral_rows for referral_list. */
+static const cl_wire_field s_ref_rows_rows[] = {
+    CL_WF_OWNED_(cl_reply, "referrals", u.ref_rows.v, u.ref_rows.n, s_row_rows),
+    CL_WF_STR_(cl_reply, "next", u.ref_rows.next),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_REFERRAL_ROWS(cl_wire_scratch *s,
                                             const cl_reply *rep)
 {
-    Caselink__ReferralRows *rrows = cl_wire_alloc(s, sizeof(*rrows));
-    if (!rrows)
-        return NULL;
-    caselink__referral_rows__init(rrows);
-    const cl_referral_rows *rr = &rep->u.ref_rows;
-    rrows->referrals = cl_wire_alloc(s, (rr->n + 1) * sizeof(void *));
-    for (size_t i = 0; rrows->referrals && i < rr->n; i++) {
-        const cl_referral_row *m = &rr->v[i];
-        Caselink__ReferralRow *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            break;
-        caselink__referral_row__init(x);
-        x->reference = S_S(m->reference);
-        x->agency = S_S(m->agency);
-        x->agency_reference = S_S(m->agency_ref);
-        x->person_id = S_S(m->person_id);
-        x->given_names = S_S(m->given);
-        x->family_name = S_S(m->family);
-        x->date_of_birth = S_S(m->dob);
-        x->category = (Caselink__Category)m->category;
-        x->risk = (Caselink__Risk)m->risk;
-        x->status = (Caselink__ReferralStatus)m->status;
-        x->occurred_at = m->occurred_at;
-        x->received_at = m->received_at;
-        rrows->referrals[rrows->n_referrals++] = x;
-    }
-    rrows->next = S_S(rr->next);
-    return &rrows->base;
+    return cl_wire_msg_out(s, &caselink__referral_rows__descriptor, rep,
+                           s_ref_rows_rows);
 }
 
 /* Reply.person for get_person. */
@@ -523,129 +498,84 @@ ProtobufCMessage *cl_wire_out_IMPORT(cl_wire_scratch *s, const cl_reply *rep)
 }
 
 /* Reply.case_finding for case_finding. */
+static const cl_wire_field s_hlu_rows[] = {
+    CL_WF_STR_(cl_hlu, "person_id", person_id),
+    CL_WF_NUM_(cl_hlu, "contacts", contacts),
+    CL_WF_STRS_(cl_hlu, "known_to", known_to, n_known),
+    CL_WF_STRS_(cl_hlu, "mentioned_by", mentioned_by, n_mentioned),
+    CL_WF_STR_(cl_hlu, "given_names", given),
+    CL_WF_STR_(cl_hlu, "family_name", family),
+    CL_WF_STR_(cl_hlu, "date_of_birth", dob),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_overlap_rows[] = {
+    CL_WF_STR_(cl_overlap, "agency_a", a),
+    CL_WF_STR_(cl_overlap, "agency_b", b),
+    CL_WF_NUM_(cl_overlap, "people", people),
+    CL_WF_NUM_(cl_overlap, "people_as_subject", subjects),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_finding_rows[] = {
+    CL_WF_OWNED_(cl_reply, "users", u.finding.users, u.finding.n_users,
+                 s_hlu_rows),
+    CL_WF_OWNED_(cl_reply, "overlap", u.finding.overlap, u.finding.n_overlap,
+                 s_overlap_rows),
+    CL_WF_NUM_(cl_reply, "suppress_below", u.finding.suppress_below),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_CASE_FINDING(cl_wire_scratch *s,
                                            const cl_reply *rep)
 {
-    Caselink__CaseFindingResult *cfr = cl_wire_alloc(s, sizeof(*cfr));
-    if (!cfr)
-        return NULL;
-    caselink__case_finding_result__init(cfr);
-    const cl_case_finding_result *cf = &rep->u.finding;
-    cfr->users = cl_wire_alloc(s, (cf->n_users + 1) * sizeof(void *));
-    cfr->overlap = cl_wire_alloc(s, (cf->n_overlap + 1) * sizeof(void *));
-    for (size_t i = 0; cfr->users && i < cf->n_users; i++) {
-        Caselink__HighLevelUser *u = cl_wire_alloc(s, sizeof(*u));
-        char **k = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
-        char **m = cl_wire_alloc(s, CL_KNOWN_MAX * sizeof(char *));
-        if (!u || !k || !m)
-            break;
-        const cl_hlu *h = &cf->users[i];
-        caselink__high_level_user__init(u);
-        u->person_id = S_S(h->person_id);
-        u->contacts = h->contacts;
-        for (uint32_t j = 0; j < h->n_known && j < CL_KNOWN_MAX; j++)
-            k[u->n_known_to++] = S_S(h->known_to[j]);
-        u->known_to = k;
-        for (uint32_t j = 0; j < h->n_mentioned && j < CL_KNOWN_MAX; j++)
-            m[u->n_mentioned_by++] = S_S(h->mentioned_by[j]);
-        u->mentioned_by = m;
-        u->given_names = S_S(h->given);
-        u->family_name = S_S(h->family);
-        u->date_of_birth = S_S(h->dob);
-        cfr->users[cfr->n_users++] = u;
-    }
-    for (size_t i = 0; cfr->overlap && i < cf->n_overlap; i++) {
-        Caselink__AgencyOverlap *o = cl_wire_alloc(s, sizeof(*o));
-        if (!o)
-            break;
-        caselink__agency_overlap__init(o);
-        o->agency_a = S_S(cf->overlap[i].a);
-        o->agency_b = S_S(cf->overlap[i].b);
-        o->people = cf->overlap[i].people;
-        o->people_as_subject = cf->overlap[i].subjects;
-        cfr->overlap[cfr->n_overlap++] = o;
-    }
-    cfr->suppress_below = cf->suppress_below;
-    return &cfr->base;
+    return cl_wire_msg_out(s, &caselink__case_finding_result__descriptor, rep,
+                           s_finding_rows);
 }
 
 /* Reply.candidates for find_person. */
+static const cl_wire_field s_candidates_rows[] = {
+    CL_WF_OWNED_(cl_reply, "candidates", u.candidates.v, u.candidates.n,
+                 s_candidate_rows),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_CANDIDATES(cl_wire_scratch *s,
                                          const cl_reply *rep)
 {
-    Caselink__Candidates *cands = cl_wire_alloc(s, sizeof(*cands));
-    if (!cands)
-        return NULL;
-    caselink__candidates__init(cands);
-    const cl_candidates *cs = &rep->u.candidates;
-    cands->candidates = cl_wire_alloc(s, (cs->n + 1) * sizeof(void *));
-    for (size_t i = 0; cands->candidates && i < cs->n; i++) {
-        Caselink__Candidate *cd = cl_wire_alloc(s, sizeof(*cd));
-        if (!cd)
-            break;
-        caselink__candidate__init(cd);
-        cd->person_id = S_S(cs->v[i].person_id);
-        cd->score = cs->v[i].score;
-        cd->how = (Caselink__LinkReason)cs->v[i].how;
-        cd->best = s_record_out(s, &cs->v[i].best);
-        cands->candidates[cands->n_candidates++] = cd;
-    }
-    return &cands->base;
+    return cl_wire_msg_out(s, &caselink__candidates__descriptor, rep,
+                           s_candidates_rows);
 }
 
 /* Reply.links for links_export. */
+static const cl_wire_field s_link_row_rows[] = {
+    CL_WF_STR_(cl_link_row, "record_id", record_id),
+    CL_WF_STR_(cl_link_row, "agency", agency),
+    CL_WF_STR_(cl_link_row, "local_id", local_id),
+    CL_WF_STR_(cl_link_row, "person_id", person_id),
+    CL_WF_ENUM_(cl_link_row, "link_reason", link_reason, UINT8_MAX),
+    CL_WF_DBL_(cl_link_row, "link_score", link_score),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_links_rows[] = {
+    CL_WF_OWNED_(cl_reply, "rows", u.links.v, u.links.n, s_link_row_rows),
+    CL_WF_STR_(cl_reply, "next_after", u.links.next),
+    CL_WF_NUM_(cl_reply, "last_record_number", u.links.last_id),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_LINKS(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__LinksPage *links = cl_wire_alloc(s, sizeof(*links));
-    if (!links)
-        return NULL;
-    caselink__links_page__init(links);
-    const cl_links_page *lp = &rep->u.links;
-    links->rows = cl_wire_alloc(s, (lp->n + 1) * sizeof(void *));
-    for (size_t i = 0; links->rows && i < lp->n; i++) {
-        Caselink__LinkRow *row = cl_wire_alloc(s, sizeof(*row));
-        if (!row)
-            break;
-        caselink__link_row__init(row);
-        row->record_id = S_S(lp->v[i].record_id);
-        row->agency = S_S(lp->v[i].agency);
-        row->local_id = S_S(lp->v[i].local_id);
-        row->person_id = S_S(lp->v[i].person_id);
-        row->link_reason = (Caselink__LinkReason)lp->v[i].link_reason;
-        row->link_score = lp->v[i].link_score;
-        links->rows[links->n_rows++] = row;
-    }
-    links->next_after = S_S(lp->next);
-    links->last_record_number = lp->last_id;
-    return &links->base;
+    return cl_wire_msg_out(s, &caselink__links_page__descriptor, rep,
+                           s_links_rows);
 }
 
 /* Reply.referral_rows into the model. */
 int cl_wire_in_REFERRAL_ROWS(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_referral_rows *o = &out->u.ref_rows;
-    const Caselink__ReferralRows *rr = r->referral_rows;
     out->kind = CL_REQ_REFERRAL_LIST;
-    if (!(o->v = calloc(rr->n_referrals + 1, sizeof(*o->v))))
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < rr->n_referrals; i++) {
-        const Caselink__ReferralRow *x = rr->referrals[i];
-        cl_referral_row *m = &o->v[o->n++];
-        CL_COPY(m->reference, x->reference);
-        CL_COPY(m->agency, x->agency);
-        CL_COPY(m->agency_ref, x->agency_reference);
-        CL_COPY(m->person_id, x->person_id);
-        CL_COPY(m->given, x->given_names);
-        CL_COPY(m->family, x->family_name);
-        CL_COPY(m->dob, x->date_of_birth);
-        m->category = (uint8_t)x->category;
-        m->risk = (uint8_t)x->risk;
-        m->status = (uint8_t)x->status;
-        m->occurred_at = x->occurred_at;
-        m->received_at = x->received_at;
-    }
-    CL_COPY(o->next, rr->next);
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->referral_rows->base, s_ref_rows_rows);
 }
 
 /* Reply.person into the model. */
@@ -689,55 +619,15 @@ int cl_wire_in_AUDIT_ENTRIES(cl_reply *out, const Caselink__Reply *r)
 /* Reply.case_finding into the model. */
 int cl_wire_in_CASE_FINDING(cl_reply *out, const Caselink__Reply *r)
 {
-    const Caselink__CaseFindingResult *cf = r->case_finding;
-    cl_case_finding_result *o = &out->u.finding;
     out->kind = CL_REQ_CASE_FINDING;
-    o->users = calloc(cf->n_users + 1, sizeof(*o->users));
-    o->overlap = calloc(cf->n_overlap + 1, sizeof(*o->overlap));
-    if (!o->users || !o->overlap)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < cf->n_users; i++) {
-        cl_hlu *u = &o->users[o->n_users++];
-        CL_COPY(u->person_id, cf->users[i]->person_id);
-        u->contacts = cf->users[i]->contacts;
-        for (size_t j = 0; j < cf->users[i]->n_known_to && j < CL_KNOWN_MAX;
-             j++)
-            CL_COPY(u->known_to[u->n_known++], cf->users[i]->known_to[j]);
-        const Caselink__HighLevelUser *h = cf->users[i];
-        for (size_t j = 0; j < h->n_mentioned_by && j < CL_KNOWN_MAX; j++)
-            CL_COPY(u->mentioned_by[u->n_mentioned++], h->mentioned_by[j]);
-        CL_COPY(u->given, h->given_names);
-        CL_COPY(u->family, h->family_name);
-        CL_COPY(u->dob, h->date_of_birth);
-    }
-    for (size_t i = 0; i < cf->n_overlap; i++) {
-        cl_overlap *x = &o->overlap[o->n_overlap++];
-        CL_COPY(x->a, cf->overlap[i]->agency_a);
-        CL_COPY(x->b, cf->overlap[i]->agency_b);
-        x->people = cf->overlap[i]->people;
-        x->subjects = cf->overlap[i]->people_as_subject;
-    }
-    o->suppress_below = cf->suppress_below;
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->case_finding->base, s_finding_rows);
 }
 
 /* Reply.candidates into the model. */
 int cl_wire_in_CANDIDATES(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_candidates *o = &out->u.candidates;
     out->kind = CL_REQ_FIND_PERSON;
-    o->v = calloc(r->candidates->n_candidates + 1, sizeof(*o->v));
-    if (!o->v)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < r->candidates->n_candidates; i++) {
-        const Caselink__Candidate *cd = r->candidates->candidates[i];
-        cl_candidate *x = &o->v[o->n++];
-        CL_COPY(x->person_id, cd->person_id);
-        x->score = cd->score;
-        x->how = (uint8_t)cd->how;
-        s_record_in(&x->best, cd->best);
-    }
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->candidates->base, s_candidates_rows);
 }
 
 /* Reply.import into the model. */
@@ -755,24 +645,8 @@ int cl_wire_in_IMPORT(cl_reply *out, const Caselink__Reply *r)
 /* Reply.links into the model. */
 int cl_wire_in_LINKS(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_links_page *o = &out->u.links;
     out->kind = CL_REQ_LINKS_EXPORT;
-    o->v = calloc(r->links->n_rows + 1, sizeof(*o->v));
-    if (!o->v)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < r->links->n_rows; i++) {
-        const Caselink__LinkRow *row = r->links->rows[i];
-        cl_link_row *x = &o->v[o->n++];
-        CL_COPY(x->record_id, row->record_id);
-        CL_COPY(x->agency, row->agency);
-        CL_COPY(x->local_id, row->local_id);
-        CL_COPY(x->person_id, row->person_id);
-        x->link_reason = (uint8_t)row->link_reason;
-        x->link_score = row->link_score;
-    }
-    CL_COPY(o->next, r->links->next_after);
-    o->last_id = r->links->last_record_number;
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->links->base, s_links_rows);
 }
 
 /* Reply.review_items into the model. */

@@ -47,96 +47,51 @@ static void s_repl_in(cl_repl_state *o, const Caselink__ReplicationState *x)
     CL_COPY(o->problem, x->problem);
 }
 
-static Caselink__LinkInfo *s_link_info_out(cl_wire_scratch *s,
-                                           const cl_link_info *li)
-{
-    Caselink__LinkInfo *x = cl_wire_alloc(s, sizeof(*x));
-    Caselink__LevelWeight **lv =
-        cl_wire_alloc(s, (li->n_levels + 1) * sizeof(void *));
-    if (!x || !lv)
-        return NULL;
-    caselink__link_info__init(x);
-    x->levels = lv;
-    for (uint32_t i = 0; i < li->n_levels && i < CL_LEVELS_MAX; i++) {
-        const cl_level_info *l = &li->levels[i];
-        Caselink__LevelWeight *w = cl_wire_alloc(s, sizeof(*w));
-        if (!w)
-            return NULL;
-        caselink__level_weight__init(w);
-        w->level = S_S(l->name);
-        w->m = l->m;
-        w->u = l->u;
-        w->weight = l->weight;
-        w->proposed_m = l->pm;
-        w->proposed_u = l->pu;
-        w->proposed_weight = l->pweight;
-        w->trained = l->trained;
-        lv[x->n_levels++] = w;
-    }
-    x->prior = li->prior;
-    x->proposed_prior = li->pprior;
-    x->upper_weight = li->upper;
-    x->lower_weight = li->lower;
-    x->upper_probability = li->upper_p;
-    x->lower_probability = li->lower_p;
-    x->proposed_upper_probability = li->pupper_p;
-    x->proposed_lower_probability = li->plower_p;
-    x->accepted = li->accepted;
-    x->proposed = li->proposed;
-    x->trained_at = li->trained_at;
-    x->accepted_at = li->accepted_at;
-    x->records_sampled = li->sampled;
-    x->random_pairs = li->random_pairs;
-    x->blocked_pairs = li->blocked_pairs;
-    x->rerun_running = li->rerun_running;
-    x->rerun_done = li->rerun_done;
-    x->rerun_total = li->rerun_total;
-    x->rerun_merged = li->rerun_merged;
-    x->rerun_queued = li->rerun_queued;
-    return x;
-}
+/* Reply.link_info for link_admin. */
+static const cl_wire_field s_level_rows[] = {
+    CL_WF_STR_(cl_level_info, "level", name),
+    CL_WF_DBL_(cl_level_info, "m", m),
+    CL_WF_DBL_(cl_level_info, "u", u),
+    CL_WF_DBL_(cl_level_info, "weight", weight),
+    CL_WF_DBL_(cl_level_info, "proposed_m", pm),
+    CL_WF_DBL_(cl_level_info, "proposed_u", pu),
+    CL_WF_DBL_(cl_level_info, "proposed_weight", pweight),
+    CL_WF_BOOL_(cl_level_info, "trained", trained),
+    CL_WF_END_,
+};
 
-static void s_link_info_in(cl_link_info *o, const Caselink__LinkInfo *x)
-{
-    memset(o, 0, sizeof(*o));
-    for (size_t i = 0; i < x->n_levels && i < CL_LEVELS_MAX; i++) {
-        const Caselink__LevelWeight *w = x->levels[i];
-        cl_level_info *l = &o->levels[o->n_levels++];
-        CL_COPY(l->name, w->level);
-        l->m = w->m;
-        l->u = w->u;
-        l->weight = w->weight;
-        l->pm = w->proposed_m;
-        l->pu = w->proposed_u;
-        l->pweight = w->proposed_weight;
-        l->trained = w->trained;
-    }
-    o->prior = x->prior;
-    o->pprior = x->proposed_prior;
-    o->upper = x->upper_weight;
-    o->lower = x->lower_weight;
-    o->upper_p = x->upper_probability;
-    o->lower_p = x->lower_probability;
-    o->pupper_p = x->proposed_upper_probability;
-    o->plower_p = x->proposed_lower_probability;
-    o->accepted = x->accepted;
-    o->proposed = x->proposed;
-    o->trained_at = x->trained_at;
-    o->accepted_at = x->accepted_at;
-    o->sampled = x->records_sampled;
-    o->random_pairs = x->random_pairs;
-    o->blocked_pairs = x->blocked_pairs;
-    o->rerun_running = x->rerun_running;
-    o->rerun_done = x->rerun_done;
-    o->rerun_total = x->rerun_total;
-    o->rerun_merged = x->rerun_merged;
-    o->rerun_queued = x->rerun_queued;
-}
+#define S_LI(kind, name, m) CL_WF_##kind##_(cl_reply, name, u.link_info.m)
+static const cl_wire_field s_link_info_rows[] = {
+    CL_WF_LIST_(cl_reply, "levels", u.link_info.levels, u.link_info.n_levels,
+                s_level_rows),
+    S_LI(DBL, "prior", prior),
+    S_LI(DBL, "proposed_prior", pprior),
+    S_LI(DBL, "upper_weight", upper),
+    S_LI(DBL, "lower_weight", lower),
+    S_LI(DBL, "upper_probability", upper_p),
+    S_LI(DBL, "lower_probability", lower_p),
+    S_LI(DBL, "proposed_upper_probability", pupper_p),
+    S_LI(DBL, "proposed_lower_probability", plower_p),
+    S_LI(BOOL, "accepted", accepted),
+    S_LI(BOOL, "proposed", proposed),
+    S_LI(NUM, "trained_at", trained_at),
+    S_LI(NUM, "accepted_at", accepted_at),
+    S_LI(NUM, "records_sampled", sampled),
+    S_LI(NUM, "random_pairs", random_pairs),
+    S_LI(NUM, "blocked_pairs", blocked_pairs),
+    S_LI(BOOL, "rerun_running", rerun_running),
+    S_LI(NUM, "rerun_done", rerun_done),
+    S_LI(NUM, "rerun_total", rerun_total),
+    S_LI(NUM, "rerun_merged", rerun_merged),
+    S_LI(NUM, "rerun_queued", rerun_queued),
+    CL_WF_END_,
+};
 
 /* Reply.link_info for link_admin. */
 ProtobufCMessage *cl_wire_out_LINK_INFO(cl_wire_scratch *s, const cl_reply *rep)
 {
-    return (ProtobufCMessage *)s_link_info_out(s, &rep->u.link_info);
+    return cl_wire_msg_out(s, &caselink__link_info__descriptor, rep,
+                           s_link_info_rows);
 }
 
 /* Reply.promote for admin_promote. */
@@ -165,84 +120,68 @@ ProtobufCMessage *cl_wire_out_HEALTH(cl_wire_scratch *s, const cl_reply *rep)
     return h ? &h->base : NULL;
 }
 
-/* Reply.stats: its scalar fields (the lists are mapped below). */
-static const cl_wire_field s_stats_rows[] = {
-    CL_WF_NUM_(cl_reply, "uptime_seconds", u.stats.uptime_s),
-    CL_WF_NUM_(cl_reply, "commits", u.stats.commits),
-    CL_WF_NUM_(cl_reply, "batch_mean_x100", u.stats.batch_mean_x100),
-    CL_WF_NUM_(cl_reply, "batch_max", u.stats.batch_max),
-    CL_WF_NUM_(cl_reply, "commit_p50_us", u.stats.commit_p50_us),
-    CL_WF_NUM_(cl_reply, "commit_p99_us", u.stats.commit_p99_us),
-    CL_WF_NUM_(cl_reply, "commit_max_us", u.stats.commit_max_us),
-    CL_WF_NUM_(cl_reply, "store_bytes", u.stats.store_bytes),
-    CL_WF_NUM_(cl_reply, "map_bytes", u.stats.map_bytes),
-    CL_WF_NUM_(cl_reply, "persons", u.stats.persons),
-    CL_WF_NUM_(cl_reply, "referrals", u.stats.referrals),
-    CL_WF_NUM_(cl_reply, "audit_entries", u.stats.audit_entries),
-    CL_WF_NUM_(cl_reply, "key_version", u.stats.key_version),
-    CL_WF_NUM_(cl_reply, "refused_connections", u.stats.refused_connections),
-    CL_WF_BOOL_(cl_reply, "relink_running", u.stats.relink_running),
-    CL_WF_NUM_(cl_reply, "relink_done", u.stats.relink_done),
-    CL_WF_NUM_(cl_reply, "relink_total", u.stats.relink_total),
-    CL_WF_NUM_(cl_reply, "relink_merged", u.stats.relink_merged),
-    CL_WF_NUM_(cl_reply, "relink_queued", u.stats.relink_queued),
-    CL_WF_BOOL_(cl_reply, "weights_trained", u.stats.weights_trained),
-    CL_WF_BOOL_(cl_reply, "backup_running", u.stats.backup_running),
-    CL_WF_NUM_(cl_reply, "backup_done", u.stats.backup_done),
-    CL_WF_NUM_(cl_reply, "backup_total", u.stats.backup_total),
+/* Reply.stats for admin_stats. */
+static const cl_wire_field s_kind_count_rows[] = {
+    CL_WF_STR_(cl_kind_count, "kind", kind),
+    CL_WF_ENUM_(cl_kind_count, "status", status, UINT8_MAX),
+    CL_WF_NUM_(cl_kind_count, "count", count),
     CL_WF_END_,
 };
 
-/* Reply.stats for admin_stats. */
+static const cl_wire_field s_depth_rows[] = {
+    CL_WF_STR_(cl_mailbox_depth, "agency", agency),
+    CL_WF_NUM_(cl_mailbox_depth, "depth", depth),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_limited_rows[] = {
+    CL_WF_STR_(cl_rate_limited, "client", client),
+    CL_WF_STR_(cl_rate_limited, "kind", kind),
+    CL_WF_NUM_(cl_rate_limited, "refused", refused),
+    CL_WF_END_,
+};
+
+#define S_ST(kind, name, m) CL_WF_##kind##_(cl_reply, name, u.stats.m)
+static const cl_wire_field s_stats_rows[] = {
+    S_ST(NUM, "uptime_seconds", uptime_s),
+    CL_WF_LIST_(cl_reply, "requests", u.stats.counts, u.stats.n_counts,
+                s_kind_count_rows),
+    S_ST(NUM, "commits", commits),
+    S_ST(NUM, "batch_mean_x100", batch_mean_x100),
+    S_ST(NUM, "batch_max", batch_max),
+    S_ST(NUM, "commit_p50_us", commit_p50_us),
+    S_ST(NUM, "commit_p99_us", commit_p99_us),
+    S_ST(NUM, "commit_max_us", commit_max_us),
+    S_ST(NUM, "store_bytes", store_bytes),
+    S_ST(NUM, "map_bytes", map_bytes),
+    S_ST(NUM, "persons", persons),
+    S_ST(NUM, "referrals", referrals),
+    S_ST(NUM, "audit_entries", audit_entries),
+    S_ST(NUM, "key_version", key_version),
+    S_ST(NUM, "refused_connections", refused_connections),
+    CL_WF_LIST_(cl_reply, "mailboxes", u.stats.mailboxes, u.stats.n_mailboxes,
+                s_depth_rows),
+    S_ST(BOOL, "relink_running", relink_running),
+    S_ST(NUM, "relink_done", relink_done),
+    S_ST(NUM, "relink_total", relink_total),
+    S_ST(NUM, "relink_merged", relink_merged),
+    S_ST(NUM, "relink_queued", relink_queued),
+    S_ST(BOOL, "weights_trained", weights_trained),
+    S_ST(BOOL, "backup_running", backup_running),
+    S_ST(NUM, "backup_done", backup_done),
+    S_ST(NUM, "backup_total", backup_total),
+    CL_WF_LIST_(cl_reply, "rate_limited", u.stats.rate_limited,
+                u.stats.n_rate_limited, s_limited_rows),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_STATS(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__StatsResult *statsr = cl_wire_alloc(s, sizeof(*statsr));
-    if (!statsr)
-        return NULL;
-    caselink__stats_result__init(statsr);
-    const cl_stats *st = &rep->u.stats;
-    Caselink__KindCount **kc = cl_wire_alloc(s, st->n_counts * sizeof(*kc));
-    for (uint32_t i = 0; kc && i < st->n_counts && i < CL_STATS_MAX; i++) {
-        Caselink__KindCount *c = cl_wire_alloc(s, sizeof(*c));
-        if (!c)
-            break;
-        caselink__kind_count__init(c);
-        c->kind = S_S(st->counts[i].kind);
-        c->status = (Caselink__Status)st->counts[i].status;
-        c->count = st->counts[i].count;
-        kc[statsr->n_requests++] = c;
-    }
-    statsr->requests = kc;
-    cl_wire_fields_out(s, &statsr->base, rep, s_stats_rows);
-    statsr->mailboxes =
-        cl_wire_alloc(s, (st->n_mailboxes + 1) * sizeof(*statsr->mailboxes));
-    for (uint32_t i = 0;
-         statsr->mailboxes && i < st->n_mailboxes && i < CL_MAILBOXES_MAX;
-         i++) {
-        Caselink__MailboxDepth *m = cl_wire_alloc(s, sizeof(*m));
-        if (!m)
-            break;
-        caselink__mailbox_depth__init(m);
-        m->agency = S_S(st->mailboxes[i].agency);
-        m->depth = st->mailboxes[i].depth;
-        statsr->mailboxes[statsr->n_mailboxes++] = m;
-    }
-    statsr->rate_limited = cl_wire_alloc(s, (st->n_rate_limited + 1) *
-                                                sizeof(*statsr->rate_limited));
-    for (uint32_t i = 0; statsr->rate_limited && i < st->n_rate_limited &&
-                         i < CL_RATE_LIMITED_MAX;
-         i++) {
-        Caselink__RateLimited *m = cl_wire_alloc(s, sizeof(*m));
-        if (!m)
-            break;
-        caselink__rate_limited__init(m);
-        m->client = S_S(st->rate_limited[i].client);
-        m->kind = S_S(st->rate_limited[i].kind);
-        m->refused = st->rate_limited[i].refused;
-        statsr->rate_limited[statsr->n_rate_limited++] = m;
-    }
-    statsr->replication = s_repl_out(s, &st->repl);
-    return &statsr->base;
+    Caselink__StatsResult *st = (Caselink__StatsResult *)cl_wire_msg_out(
+        s, &caselink__stats_result__descriptor, rep, s_stats_rows);
+    if (st)
+        st->replication = s_repl_out(s, &rep->u.stats.repl);
+    return st ? &st->base : NULL;
 }
 
 /* Reply.backup for admin_backup. */
@@ -290,34 +229,17 @@ ProtobufCMessage *cl_wire_out_KEY_STATUS(cl_wire_scratch *s,
 int cl_wire_in_LINK_INFO(cl_reply *out, const Caselink__Reply *r)
 {
     out->kind = CL_REQ_LINK_ADMIN;
-    s_link_info_in(&out->u.link_info, r->link_info);
-    return CL_OK;
+    memset(&out->u.link_info, 0, sizeof(out->u.link_info));
+    return cl_wire_fields_copy(out, &r->link_info->base, s_link_info_rows);
 }
 
 /* Reply.stats into the model. */
 int cl_wire_in_STATS(cl_reply *out, const Caselink__Reply *r)
 {
-    const Caselink__StatsResult *st = r->stats;
-    cl_stats *o = &out->u.stats;
     out->kind = CL_REQ_ADMIN_STATS;
-    for (size_t i = 0; i < st->n_requests && i < CL_STATS_MAX; i++) {
-        CL_COPY(o->counts[o->n_counts].kind, st->requests[i]->kind);
-        o->counts[o->n_counts].status = (uint8_t)st->requests[i]->status;
-        o->counts[o->n_counts++].count = st->requests[i]->count;
-    }
-    cl_wire_fields_copy(out, &st->base, s_stats_rows);
-    for (size_t i = 0; i < st->n_mailboxes && i < CL_MAILBOXES_MAX; i++) {
-        CL_COPY(o->mailboxes[o->n_mailboxes].agency, st->mailboxes[i]->agency);
-        o->mailboxes[o->n_mailboxes++].depth = st->mailboxes[i]->depth;
-    }
-    for (size_t i = 0; i < st->n_rate_limited && i < CL_RATE_LIMITED_MAX; i++) {
-        cl_rate_limited *x = &o->rate_limited[o->n_rate_limited++];
-        CL_COPY(x->client, st->rate_limited[i]->client);
-        CL_COPY(x->kind, st->rate_limited[i]->kind);
-        x->refused = st->rate_limited[i]->refused;
-    }
-    s_repl_in(&o->repl, st->replication);
-    return CL_OK;
+    int rc = cl_wire_fields_copy(out, &r->stats->base, s_stats_rows);
+    s_repl_in(&out->u.stats.repl, r->stats->replication);
+    return rc;
 }
 
 /* Reply.promote into the model. */

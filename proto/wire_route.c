@@ -11,22 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const cl_wire_field s_response_rows[] = {
+    CL_WF_STR_(cl_info_response, "request_id", request_id),
+    CL_WF_STR_(cl_info_response, "agency", agency),
+    CL_WF_STR_(cl_info_response, "person_id", person_id),
+    CL_WF_STR_(cl_info_response, "summary", summary),
+    CL_WF_ENUM_(cl_info_response, "risk", risk, UINT8_MAX),
+    CL_WF_ENUM_(cl_info_response, "involvement", involvement, UINT8_MAX),
+    CL_WF_STR_(cl_info_response, "contact", contact),
+    CL_WF_NUM_(cl_info_response, "answered_at", answered_at),
+    CL_WF_END_,
+};
+
 static Caselink__InformationResponse *s_response_out(cl_wire_scratch *s,
                                                      const cl_info_response *x)
 {
-    Caselink__InformationResponse *p = cl_wire_alloc(s, sizeof(*p));
-    if (!p)
-        return NULL;
-    caselink__information_response__init(p);
-    p->request_id = S_S(x->request_id);
-    p->agency = S_S(x->agency);
-    p->person_id = S_S(x->person_id);
-    p->summary = S_S(x->summary);
-    p->risk = (Caselink__Risk)x->risk;
-    p->involvement = (Caselink__Involvement)x->involvement;
-    p->contact = S_S(x->contact);
-    p->answered_at = x->answered_at;
-    return p;
+    return (Caselink__InformationResponse *)cl_wire_msg_out(
+        s, &caselink__information_response__descriptor, x, s_response_rows);
 }
 
 Caselink__RequestSummary *cl_wire_summary_out(cl_wire_scratch *s,
@@ -66,73 +67,46 @@ Caselink__RequestSummary *cl_wire_summary_out(cl_wire_scratch *s,
     return x;
 }
 
+static const cl_wire_field s_intake_rows[] = {
+    CL_WF_STR_(cl_intake_item, "intake_id", intake_id),
+    CL_WF_STR_(cl_intake_item, "rule", rule),
+    CL_WF_STR_(cl_intake_item, "why", why),
+    CL_WF_STR_(cl_intake_item, "person_id", person_id),
+    CL_WF_STR_(cl_intake_item, "given_names", given),
+    CL_WF_STR_(cl_intake_item, "family_name", family),
+    CL_WF_STR_(cl_intake_item, "date_of_birth", dob),
+    CL_WF_STR_(cl_intake_item, "agency", agency),
+    CL_WF_STR_(cl_intake_item, "agency_kind", agency_kind),
+    CL_WF_STR_(cl_intake_item, "reference", reference),
+    CL_WF_ENUM_(cl_intake_item, "category", category, UINT8_MAX),
+    CL_WF_ENUM_(cl_intake_item, "risk", risk, UINT8_MAX),
+    CL_WF_NUM_(cl_intake_item, "occurred_at", occurred_at),
+    CL_WF_NUM_(cl_intake_item, "received_at", received_at),
+    CL_WF_NUM_(cl_intake_item, "raised_at", raised_at),
+    CL_WF_NUM_(cl_intake_item, "hits", hits),
+    CL_WF_STRS_(cl_intake_item, "on_agenda", on_agenda, n_on_agenda),
+    CL_WF_ENUM_(cl_intake_item, "state", state, UINT8_MAX),
+    CL_WF_NUM_(cl_intake_item, "decided_at", decided_at),
+    CL_WF_STR_(cl_intake_item, "decided_by", decided_by),
+    CL_WF_STR_(cl_intake_item, "decided_user", decided_user),
+    CL_WF_STR_(cl_intake_item, "reason", reason),
+    CL_WF_STR_(cl_intake_item, "review_id", review_id),
+    CL_WF_STR_(cl_intake_item, "defer_until", until),
+    CL_WF_STR_(cl_intake_item, "action_id", action_id),
+    CL_WF_END_,
+};
+
 Caselink__IntakeItem *cl_wire_intake_out(cl_wire_scratch *s,
                                          const cl_intake_item *m)
 {
-    Caselink__IntakeItem *x = cl_wire_alloc(s, sizeof(*x));
-    char **ag = cl_wire_alloc(s, (m->n_on_agenda + 1) * sizeof(char *));
-    if (!x || !ag)
-        return NULL;
-    caselink__intake_item__init(x);
-    x->intake_id = S_S(m->intake_id);
-    x->rule = S_S(m->rule);
-    x->why = S_S(m->why);
-    x->person_id = S_S(m->person_id);
-    x->given_names = S_S(m->given);
-    x->family_name = S_S(m->family);
-    x->date_of_birth = S_S(m->dob);
-    x->agency = S_S(m->agency);
-    x->agency_kind = S_S(m->agency_kind);
-    x->reference = S_S(m->reference);
-    x->category = (Caselink__Category)m->category;
-    x->risk = (Caselink__Risk)m->risk;
-    x->occurred_at = m->occurred_at;
-    x->received_at = m->received_at;
-    x->raised_at = m->raised_at;
-    x->hits = m->hits;
-    for (uint32_t i = 0; i < m->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
-        ag[x->n_on_agenda++] = S_S(m->on_agenda[i]);
-    x->on_agenda = ag;
-    x->state = (Caselink__IntakeState)m->state;
-    x->decided_at = m->decided_at;
-    x->decided_by = S_S(m->decided_by);
-    x->decided_user = S_S(m->decided_user);
-    x->reason = S_S(m->reason);
-    x->review_id = S_S(m->review_id);
-    x->defer_until = S_S(m->until);
-    x->action_id = S_S(m->action_id);
-    return x;
+    return (Caselink__IntakeItem *)cl_wire_msg_out(
+        s, &caselink__intake_item__descriptor, m, s_intake_rows);
 }
 
 void cl_wire_intake_in(cl_intake_item *m, const Caselink__IntakeItem *x)
 {
     memset(m, 0, sizeof(*m));
-    CL_COPY(m->intake_id, x->intake_id);
-    CL_COPY(m->rule, x->rule);
-    CL_COPY(m->why, x->why);
-    CL_COPY(m->person_id, x->person_id);
-    CL_COPY(m->given, x->given_names);
-    CL_COPY(m->family, x->family_name);
-    CL_COPY(m->dob, x->date_of_birth);
-    CL_COPY(m->agency, x->agency);
-    CL_COPY(m->agency_kind, x->agency_kind);
-    CL_COPY(m->reference, x->reference);
-    m->category = (uint8_t)x->category;
-    m->risk = (uint8_t)x->risk;
-    m->occurred_at = x->occurred_at;
-    m->received_at = x->received_at;
-    m->raised_at = x->raised_at;
-    m->hits = x->hits;
-    for (size_t i = 0; i < x->n_on_agenda && i < CL_ON_AGENDA_MAX; i++)
-        CL_COPY(m->on_agenda[m->n_on_agenda++], x->on_agenda[i]);
-    m->state = (uint8_t)x->state;
-    m->decided_at = x->decided_at;
-    CL_COPY(m->decided_by, x->decided_by);
-    CL_COPY(m->decided_user, x->decided_user);
-    CL_COPY(m->reason, x->reason);
-    CL_COPY(m->review_id, x->review_id);
-    CL_COPY(m->until, x->defer_until);
-    CL_COPY(m->action_id, x->action_id);
+    (void)cl_wire_fields_copy(m, &x->base, s_intake_rows);
 }
 
 /* A flag result: an empty message when there is no flag, so that every
@@ -434,16 +408,8 @@ static void s_response_in(cl_info_response *x,
                           const Caselink__InformationResponse *p)
 {
     memset(x, 0, sizeof(*x));
-    if (!p)
-        return;
-    CL_COPY(x->request_id, p->request_id);
-    CL_COPY(x->agency, p->agency);
-    CL_COPY(x->person_id, p->person_id);
-    CL_COPY(x->summary, p->summary);
-    x->risk = (uint8_t)p->risk;
-    x->involvement = (uint8_t)p->involvement;
-    CL_COPY(x->contact, p->contact);
-    x->answered_at = p->answered_at;
+    if (p)
+        (void)cl_wire_fields_copy(x, &p->base, s_response_rows);
 }
 
 void cl_wire_summary_in(cl_request_summary *q,
@@ -477,34 +443,31 @@ ProtobufCMessage *cl_wire_out_FLAG(cl_wire_scratch *s, const cl_reply *rep)
 }
 
 /* Reply.flag_disclosures for flag_disclosures. */
+static const cl_wire_field s_disclosure_rows[] = {
+    CL_WF_NUM_(cl_flag_disclosure, "at", at),
+    CL_WF_STR_(cl_flag_disclosure, "agency", agency),
+    CL_WF_STR_(cl_flag_disclosure, "client", client),
+    CL_WF_STR_(cl_flag_disclosure, "user_id", user_id),
+    CL_WF_STR_(cl_flag_disclosure, "user_name", user_name),
+    CL_WF_STR_(cl_flag_disclosure, "context", context),
+    CL_WF_STR_(cl_flag_disclosure, "person_id", person_pid),
+    CL_WF_STR_(cl_flag_disclosure, "child_person_id", child_pid),
+    CL_WF_STR_(cl_flag_disclosure, "plan_id", plan_id),
+    CL_WF_STR_(cl_flag_disclosure, "responsible_authority", authority),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_disclosures_rows[] = {
+    CL_WF_OWNED_(cl_reply, "disclosures", u.flag_log.v, u.flag_log.n,
+                 s_disclosure_rows),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_FLAG_DISCLOSURES(cl_wire_scratch *s,
                                                const cl_reply *rep)
 {
-    const cl_flag_disclosures *fd = &rep->u.flag_log;
-    Caselink__FlagDisclosureList *l = cl_wire_alloc(s, sizeof(*l));
-    if (!l)
-        return NULL;
-    caselink__flag_disclosure_list__init(l);
-    l->disclosures = cl_wire_alloc(s, (fd->n + 1) * sizeof(void *));
-    for (size_t i = 0; l->disclosures && i < fd->n; i++) {
-        const cl_flag_disclosure *a = &fd->v[i];
-        Caselink__FlagDisclosure *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            return NULL;
-        caselink__flag_disclosure__init(x);
-        x->at = a->at;
-        x->agency = S_S(a->agency);
-        x->client = S_S(a->client);
-        x->user_id = S_S(a->user_id);
-        x->user_name = S_S(a->user_name);
-        x->context = S_S(a->context);
-        x->person_id = S_S(a->person_pid);
-        x->child_person_id = S_S(a->child_pid);
-        x->plan_id = S_S(a->plan_id);
-        x->responsible_authority = S_S(a->authority);
-        l->disclosures[l->n_disclosures++] = x;
-    }
-    return (ProtobufCMessage *)l;
+    return cl_wire_msg_out(s, &caselink__flag_disclosure_list__descriptor, rep,
+                           s_disclosures_rows);
 }
 
 /* Reply.deliveries for inbox_receive. */
@@ -559,49 +522,42 @@ ProtobufCMessage *cl_wire_out_REQUESTS(cl_wire_scratch *s, const cl_reply *rep)
 }
 
 /* Reply.intake_items for intake_list. */
+static const cl_wire_field s_intake_items_rows[] = {
+    CL_WF_OWNED_(cl_reply, "items", u.intake.v, u.intake.n, s_intake_rows),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_INTAKE_ITEMS(cl_wire_scratch *s,
                                            const cl_reply *rep)
 {
-    Caselink__IntakeItems *intakes = cl_wire_alloc(s, sizeof(*intakes));
-    if (!intakes)
-        return NULL;
-    caselink__intake_items__init(intakes);
-    intakes->items = cl_wire_alloc(s, (rep->u.intake.n + 1) * sizeof(void *));
-    for (size_t i = 0; intakes->items && i < rep->u.intake.n; i++)
-        intakes->items[intakes->n_items++] =
-            cl_wire_intake_out(s, &rep->u.intake.v[i]);
-    return &intakes->base;
+    return cl_wire_msg_out(s, &caselink__intake_items__descriptor, rep,
+                           s_intake_items_rows);
 }
 
 /* Reply.feeds for admin_feeds. */
+static const cl_wire_field s_feed_rows[] = {
+    CL_WF_STR_(cl_feed_state, "agency", agency),
+    CL_WF_STR_(cl_feed_state, "feed", feed),
+    CL_WF_NUM_(cl_feed_state, "last_seq", last_seq),
+    CL_WF_NUM_(cl_feed_state, "first_at", first_at),
+    CL_WF_NUM_(cl_feed_state, "last_at", last_at),
+    CL_WF_NUM_(cl_feed_state, "messages", messages),
+    CL_WF_NUM_(cl_feed_state, "missing", missing),
+    CL_WF_NUM_(cl_feed_state, "gap_from", gap_from),
+    CL_WF_NUM_(cl_feed_state, "gap_to", gap_to),
+    CL_WF_BOOL_(cl_feed_state, "silent", silent),
+    CL_WF_NUM_(cl_feed_state, "silence_after_s", silence_after_s),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_feeds_rows[] = {
+    CL_WF_OWNED_(cl_reply, "feeds", u.feeds.v, u.feeds.n, s_feed_rows),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_FEEDS(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__Feeds *feeds = cl_wire_alloc(s, sizeof(*feeds));
-    if (!feeds)
-        return NULL;
-    caselink__feeds__init(feeds);
-    const cl_feeds *fs = &rep->u.feeds;
-    feeds->feeds = cl_wire_alloc(s, (fs->n + 1) * sizeof(void *));
-    for (size_t i = 0; feeds->feeds && i < fs->n; i++) {
-        const cl_feed_state *f = &fs->v[i];
-        Caselink__FeedState *x = cl_wire_alloc(s, sizeof(*x));
-        if (!x)
-            break;
-        caselink__feed_state__init(x);
-        x->agency = S_S(f->agency);
-        x->feed = S_S(f->feed);
-        x->last_seq = f->last_seq;
-        x->first_at = f->first_at;
-        x->last_at = f->last_at;
-        x->messages = f->messages;
-        x->missing = f->missing;
-        x->gap_from = f->gap_from;
-        x->gap_to = f->gap_to;
-        x->silent = f->silent;
-        x->silence_after_s = f->silence_after_s;
-        feeds->feeds[feeds->n_feeds++] = x;
-    }
-    return &feeds->base;
+    return cl_wire_msg_out(s, &caselink__feeds__descriptor, rep, s_feeds_rows);
 }
 
 /* Reply.flag into the model. */
@@ -615,27 +571,9 @@ int cl_wire_in_FLAG(cl_reply *out, const Caselink__Reply *r)
 /* Reply.flag_disclosures into the model. */
 int cl_wire_in_FLAG_DISCLOSURES(cl_reply *out, const Caselink__Reply *r)
 {
-    const Caselink__FlagDisclosureList *l = r->flag_disclosures;
-    cl_flag_disclosures *o = &out->u.flag_log;
     out->kind = CL_REQ_FLAG_DISCLOSURES;
-    o->v = calloc(l->n_disclosures + 1, sizeof(*o->v));
-    if (!o->v)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < l->n_disclosures; i++) {
-        const Caselink__FlagDisclosure *x = l->disclosures[i];
-        cl_flag_disclosure *a = &o->v[o->n++];
-        a->at = x->at;
-        CL_COPY(a->agency, x->agency);
-        CL_COPY(a->client, x->client);
-        CL_COPY(a->user_id, x->user_id);
-        CL_COPY(a->user_name, x->user_name);
-        CL_COPY(a->context, x->context);
-        CL_COPY(a->person_pid, x->person_id);
-        CL_COPY(a->child_pid, x->child_person_id);
-        CL_COPY(a->plan_id, x->plan_id);
-        CL_COPY(a->authority, x->responsible_authority);
-    }
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->flag_disclosures->base,
+                               s_disclosures_rows);
 }
 
 /* Reply.deliveries into the model. */
@@ -677,38 +615,14 @@ int cl_wire_in_REQUESTS(cl_reply *out, const Caselink__Reply *r)
 /* Reply.intake_items into the model. */
 int cl_wire_in_INTAKE_ITEMS(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_intake_items *o = &out->u.intake;
     out->kind = CL_REQ_INTAKE_LIST;
-    o->v = calloc(r->intake_items->n_items + 1, sizeof(*o->v));
-    if (!o->v)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < r->intake_items->n_items; i++)
-        cl_wire_intake_in(&o->v[o->n++], r->intake_items->items[i]);
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->intake_items->base,
+                               s_intake_items_rows);
 }
 
 /* Reply.feeds into the model. */
 int cl_wire_in_FEEDS(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_feeds *o = &out->u.feeds;
     out->kind = CL_REQ_ADMIN_FEEDS;
-    o->v = calloc(r->feeds->n_feeds + 1, sizeof(*o->v));
-    if (!o->v)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < r->feeds->n_feeds; i++) {
-        const Caselink__FeedState *x = r->feeds->feeds[i];
-        cl_feed_state *f = &o->v[o->n++];
-        CL_COPY(f->agency, x->agency);
-        CL_COPY(f->feed, x->feed);
-        f->last_seq = x->last_seq;
-        f->first_at = x->first_at;
-        f->last_at = x->last_at;
-        f->messages = x->messages;
-        f->missing = x->missing;
-        f->gap_from = x->gap_from;
-        f->gap_to = x->gap_to;
-        f->silent = x->silent;
-        f->silence_after_s = x->silence_after_s;
-    }
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->feeds->base, s_feeds_rows);
 }

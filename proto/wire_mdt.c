@@ -11,41 +11,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const cl_wire_field s_change_rows[] = {
+    CL_WF_NUM_(cl_action_change, "at", at),
+    CL_WF_STR_(cl_action_change, "agency", agency),
+    CL_WF_STR_(cl_action_change, "user", user),
+    CL_WF_ENUM_(cl_action_change, "status", status, UINT8_MAX),
+    CL_WF_STR_(cl_action_change, "note", note),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_action_rows[] = {
+    CL_WF_STR_(cl_action, "action_id", action_id),
+    CL_WF_STR_(cl_action, "review_id", review_id),
+    CL_WF_STR_(cl_action, "person_id", person_id),
+    CL_WF_STR_(cl_action, "text", text),
+    CL_WF_STR_(cl_action, "owner_name", owner_name),
+    CL_WF_STR_(cl_action, "owner_agency", owner_agency),
+    CL_WF_STR_(cl_action, "due_date", due),
+    CL_WF_ENUM_(cl_action, "status", status, UINT8_MAX),
+    CL_WF_BOOL_(cl_action, "overdue", overdue),
+    CL_WF_NUM_(cl_action, "created_at", created_at),
+    CL_WF_NUM_(cl_action, "updated_at", updated_at),
+    CL_WF_STR_(cl_action, "note", note),
+    CL_WF_LIST_(cl_action, "changes", changes, n_changes, s_change_rows),
+    CL_WF_END_,
+};
+
 static Caselink__ActionView *s_action_out(cl_wire_scratch *s,
                                           const cl_action *a)
 {
-    Caselink__ActionView *x = cl_wire_alloc(s, sizeof(*x));
-    if (!x)
-        return NULL;
-    caselink__action_view__init(x);
-    x->action_id = S_S(a->action_id);
-    x->review_id = S_S(a->review_id);
-    x->person_id = S_S(a->person_id);
-    x->text = S_S(a->text);
-    x->owner_name = S_S(a->owner_name);
-    x->owner_agency = S_S(a->owner_agency);
-    x->due_date = S_S(a->due);
-    x->status = (Caselink__ActionStatus)a->status;
-    x->overdue = a->overdue;
-    x->created_at = a->created_at;
-    x->updated_at = a->updated_at;
-    x->note = S_S(a->note);
-    x->changes = cl_wire_alloc(s, (a->n_changes + 1) * sizeof(void *));
-    for (uint32_t i = 0;
-         x->changes && i < a->n_changes && i < CL_ACTION_UPDATES; i++) {
-        const cl_action_change *c = &a->changes[i];
-        Caselink__ActionChange *y = cl_wire_alloc(s, sizeof(*y));
-        if (!y)
-            return NULL;
-        caselink__action_change__init(y);
-        y->at = c->at;
-        y->agency = S_S(c->agency);
-        y->user = S_S(c->user);
-        y->status = (Caselink__ActionStatus)c->status;
-        y->note = S_S(c->note);
-        x->changes[x->n_changes++] = y;
-    }
-    return x;
+    return (Caselink__ActionView *)cl_wire_msg_out(
+        s, &caselink__action_view__descriptor, a, s_action_rows);
 }
 
 Caselink__ActionView **cl_wire_actions_out(cl_wire_scratch *s,
@@ -59,50 +55,48 @@ Caselink__ActionView **cl_wire_actions_out(cl_wire_scratch *s,
     return v;
 }
 
+static const cl_wire_field s_rag_rows[] = {
+    CL_WF_STR_(cl_rag_entry, "subject", subject),
+    CL_WF_ENUM_(cl_rag_entry, "rating", rating, UINT8_MAX),
+    CL_WF_STR_(cl_rag_entry, "note", note),
+    CL_WF_NUM_(cl_rag_entry, "at", at),
+    CL_WF_STR_(cl_rag_entry, "by", by),
+    CL_WF_END_,
+};
+
 Caselink__RagEntry *cl_wire_rag_out(cl_wire_scratch *s, const cl_rag_entry *e)
 {
-    Caselink__RagEntry *x = cl_wire_alloc(s, sizeof(*x));
-    if (!x)
-        return NULL;
-    caselink__rag_entry__init(x);
-    x->subject = S_S(e->subject);
-    x->rating = (Caselink__Rag)e->rating;
-    x->note = S_S(e->note);
-    x->at = e->at;
-    x->by = S_S(e->by);
-    return x;
+    return (Caselink__RagEntry *)cl_wire_msg_out(
+        s, &caselink__rag_entry__descriptor, e, s_rag_rows);
 }
+
+static const cl_wire_field s_period_rows[] = {
+    CL_WF_STR_(cl_period_value, "period", period),
+    CL_WF_DBL_(cl_period_value, "total", total),
+    CL_WF_NUM_(cl_period_value, "people", people),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_measure_rows[] = {
+    CL_WF_STR_(cl_measure_summary, "name", name),
+    CL_WF_STR_(cl_measure_summary, "baseline_from", from),
+    CL_WF_STR_(cl_measure_summary, "baseline_to", to),
+    CL_WF_DBL_(cl_measure_summary, "baseline_monthly", baseline_monthly),
+    CL_WF_NUM_(cl_measure_summary, "baseline_people", baseline_people),
+    CL_WF_LIST_(cl_measure_summary, "periods", periods, n_periods,
+                s_period_rows),
+    CL_WF_BOOL_(cl_measure_summary, "has_values", has_values),
+    CL_WF_STR_(cl_measure_summary, "source", source),
+    CL_WF_ENUM_(cl_measure_summary, "category", category, UINT8_MAX),
+    CL_WF_STR_(cl_measure_summary, "agency_kind", agency_kind),
+    CL_WF_END_,
+};
 
 static Caselink__MeasureSummary *s_measure_out(cl_wire_scratch *s,
                                                const cl_measure_summary *ms)
 {
-    Caselink__MeasureSummary *m = cl_wire_alloc(s, sizeof(*m));
-    Caselink__PeriodValue **pv =
-        cl_wire_alloc(s, (ms->n_periods + 1) * sizeof(void *));
-    if (!m || !pv)
-        return NULL;
-    caselink__measure_summary__init(m);
-    m->name = S_S(ms->name);
-    m->baseline_from = S_S(ms->from);
-    m->baseline_to = S_S(ms->to);
-    m->baseline_monthly = ms->baseline_monthly;
-    m->baseline_people = ms->baseline_people;
-    m->has_values = ms->has_values;
-    m->source = S_S(ms->source);
-    m->category = (Caselink__Category)ms->category;
-    m->agency_kind = S_S(ms->agency_kind);
-    for (uint32_t j = 0; j < ms->n_periods && j < CL_PERIODS_MAX; j++) {
-        Caselink__PeriodValue *p = cl_wire_alloc(s, sizeof(*p));
-        if (!p)
-            return NULL;
-        caselink__period_value__init(p);
-        p->period = S_S(ms->periods[j].period);
-        p->total = ms->periods[j].total;
-        p->people = ms->periods[j].people;
-        pv[m->n_periods++] = p;
-    }
-    m->periods = pv;
-    return m;
+    return (Caselink__MeasureSummary *)cl_wire_msg_out(
+        s, &caselink__measure_summary__descriptor, ms, s_measure_rows);
 }
 
 static Caselink__ReportResult *s_report_out(cl_wire_scratch *s,
@@ -268,26 +262,7 @@ static Caselink__ReviewPackResult *s_pack_out(cl_wire_scratch *s,
 static void s_action_in(cl_action *a, const Caselink__ActionView *x)
 {
     memset(a, 0, sizeof(*a));
-    CL_COPY(a->action_id, x->action_id);
-    CL_COPY(a->review_id, x->review_id);
-    CL_COPY(a->person_id, x->person_id);
-    CL_COPY(a->text, x->text);
-    CL_COPY(a->owner_name, x->owner_name);
-    CL_COPY(a->owner_agency, x->owner_agency);
-    CL_COPY(a->due, x->due_date);
-    a->status = (uint8_t)x->status;
-    a->overdue = x->overdue;
-    a->created_at = x->created_at;
-    a->updated_at = x->updated_at;
-    CL_COPY(a->note, x->note);
-    for (size_t i = 0; i < x->n_changes && i < CL_ACTION_UPDATES; i++) {
-        cl_action_change *c = &a->changes[a->n_changes++];
-        c->at = x->changes[i]->at;
-        CL_COPY(c->agency, x->changes[i]->agency);
-        CL_COPY(c->user, x->changes[i]->user);
-        c->status = (uint8_t)x->changes[i]->status;
-        CL_COPY(c->note, x->changes[i]->note);
-    }
+    (void)cl_wire_fields_copy(a, &x->base, s_action_rows);
 }
 
 int cl_wire_actions_in(cl_actions *o, Caselink__ActionView **v, size_t n)
@@ -304,34 +279,15 @@ int cl_wire_actions_in(cl_actions *o, Caselink__ActionView **v, size_t n)
 void cl_wire_rag_in(cl_rag_entry *e, const Caselink__RagEntry *x)
 {
     memset(e, 0, sizeof(*e));
-    if (!x)
-        return;
-    CL_COPY(e->subject, x->subject);
-    e->rating = (uint8_t)x->rating;
-    CL_COPY(e->note, x->note);
-    e->at = x->at;
-    CL_COPY(e->by, x->by);
+    if (x)
+        (void)cl_wire_fields_copy(e, &x->base, s_rag_rows);
 }
 
 static void s_measure_in(cl_measure_summary *ms,
                          const Caselink__MeasureSummary *m)
 {
     memset(ms, 0, sizeof(*ms));
-    CL_COPY(ms->name, m->name);
-    CL_COPY(ms->from, m->baseline_from);
-    CL_COPY(ms->to, m->baseline_to);
-    ms->baseline_monthly = m->baseline_monthly;
-    ms->baseline_people = m->baseline_people;
-    ms->has_values = m->has_values;
-    CL_COPY(ms->source, m->source);
-    ms->category = (uint8_t)m->category;
-    CL_COPY(ms->agency_kind, m->agency_kind);
-    for (size_t j = 0; j < m->n_periods && j < CL_PERIODS_MAX; j++) {
-        cl_period_value *p = &ms->periods[ms->n_periods++];
-        CL_COPY(p->period, m->periods[j]->period);
-        p->total = m->periods[j]->total;
-        p->people = m->periods[j]->people;
-    }
+    (void)cl_wire_fields_copy(ms, &m->base, s_measure_rows);
 }
 
 static int s_report_in(cl_report *o, const Caselink__ReportResult *x)
@@ -493,35 +449,29 @@ ProtobufCMessage *cl_wire_out_REVIEW_PACK(cl_wire_scratch *s,
 }
 
 /* Reply.mdt_rows for mdt_list. */
+static const cl_wire_field s_mdt_row_rows[] = {
+    CL_WF_STR_(cl_mdt_row, "review_id", review_id),
+    CL_WF_STR_(cl_mdt_row, "date", date),
+    CL_WF_STR_(cl_mdt_row, "title", title),
+    CL_WF_STRS_(cl_mdt_row, "agencies", agencies, n_agencies),
+    CL_WF_NUM_(cl_mdt_row, "people", people),
+    CL_WF_NUM_(cl_mdt_row, "discussed", discussed),
+    CL_WF_NUM_(cl_mdt_row, "actions_open", actions_open),
+    CL_WF_NUM_(cl_mdt_row, "actions_overdue", actions_overdue),
+    CL_WF_NUM_(cl_mdt_row, "actions_closed", actions_closed),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_mdt_rows_rows[] = {
+    CL_WF_OWNED_(cl_reply, "reviews", u.mdt_rows.v, u.mdt_rows.n,
+                 s_mdt_row_rows),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_MDT_ROWS(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__MdtRows *mrows = cl_wire_alloc(s, sizeof(*mrows));
-    if (!mrows)
-        return NULL;
-    caselink__mdt_rows__init(mrows);
-    const cl_mdt_rows *mr = &rep->u.mdt_rows;
-    mrows->reviews = cl_wire_alloc(s, (mr->n + 1) * sizeof(void *));
-    for (size_t i = 0; mrows->reviews && i < mr->n; i++) {
-        const cl_mdt_row *m = &mr->v[i];
-        Caselink__MdtRow *x = cl_wire_alloc(s, sizeof(*x));
-        char **ag = cl_wire_alloc(s, (m->n_agencies + 1) * sizeof(char *));
-        if (!x || !ag)
-            break;
-        caselink__mdt_row__init(x);
-        x->review_id = S_S(m->review_id);
-        x->date = S_S(m->date);
-        x->title = S_S(m->title);
-        for (uint32_t k = 0; k < m->n_agencies && k < CL_REVIEW_AGENCIES; k++)
-            ag[x->n_agencies++] = S_S(m->agencies[k]);
-        x->agencies = ag;
-        x->people = m->people;
-        x->discussed = m->discussed;
-        x->actions_open = m->actions_open;
-        x->actions_overdue = m->actions_overdue;
-        x->actions_closed = m->actions_closed;
-        mrows->reviews[mrows->n_reviews++] = x;
-    }
-    return &mrows->base;
+    return cl_wire_msg_out(s, &caselink__mdt_rows__descriptor, rep,
+                           s_mdt_rows_rows);
 }
 
 /* Reply.actions into the model. */
@@ -571,24 +521,6 @@ int cl_wire_in_REVIEW_PACK(cl_reply *out, const Caselink__Reply *r)
 /* Reply.mdt_rows into the model. */
 int cl_wire_in_MDT_ROWS(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_mdt_rows *o = &out->u.mdt_rows;
-    const Caselink__MdtRows *mr = r->mdt_rows;
     out->kind = CL_REQ_MDT_LIST;
-    if (!(o->v = calloc(mr->n_reviews + 1, sizeof(*o->v))))
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < mr->n_reviews; i++) {
-        const Caselink__MdtRow *x = mr->reviews[i];
-        cl_mdt_row *m = &o->v[o->n++];
-        CL_COPY(m->review_id, x->review_id);
-        CL_COPY(m->date, x->date);
-        CL_COPY(m->title, x->title);
-        for (size_t k = 0; k < x->n_agencies && k < CL_REVIEW_AGENCIES; k++)
-            CL_COPY(m->agencies[m->n_agencies++], x->agencies[k]);
-        m->people = x->people;
-        m->discussed = x->discussed;
-        m->actions_open = x->actions_open;
-        m->actions_overdue = x->actions_overdue;
-        m->actions_closed = x->actions_closed;
-    }
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->mdt_rows->base, s_mdt_rows_rows);
 }

@@ -3,7 +3,8 @@
  *
  * Stored records (plaintext before sealing, see store/codec.h):
  *   feed     agency NUL feed  -> v1, last seq, first, last, messages,
- *                                missing, gap from, gap to, silent
+ *                                missing, gap from, gap to, silent,
+ *                                gap open (s_feed_rows)
  */
 #include "feed.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_vec.h"
 #include "codec.h"
 #include "mailbox.h"
 
@@ -31,21 +33,27 @@ static int s_feed_key(uint8_t *k, size_t cap, const char *agency,
     return (int)(a + 1 + f);
 }
 
+/* A feed's stored state after its version byte, in stored order. */
+static const cl_field s_feed_rows[] = {
+    CL_FIELD(cl_feed_state, last_seq, CL_F_U64),
+    CL_FIELD(cl_feed_state, first_at, CL_F_I64),
+    CL_FIELD(cl_feed_state, last_at, CL_F_I64),
+    CL_FIELD(cl_feed_state, messages, CL_F_U64),
+    CL_FIELD(cl_feed_state, missing, CL_F_U64),
+    CL_FIELD(cl_feed_state, gap_from, CL_F_U64),
+    CL_FIELD(cl_feed_state, gap_to, CL_F_U64),
+    CL_FIELD(cl_feed_state, silent, CL_F_BOOL),
+    CL_FIELD_OPT, /* written since notices are coalesced per episode */
+    CL_FIELD(cl_feed_state, gap_open, CL_F_BOOL),
+};
+
 static int s_feed_put(cl_txn *t, const cl_feed_state *f)
 {
     uint8_t k[CL_AGENCY_SZ + CL_FEED_SZ], buf[128];
     int kl = s_feed_key(k, sizeof(k), f->agency, f->feed);
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_VERSION);
-    cl_enc_u64(&e, f->last_seq);
-    cl_enc_i64(&e, f->first_at);
-    cl_enc_i64(&e, f->last_at);
-    cl_enc_u64(&e, f->messages);
-    cl_enc_u64(&e, f->missing);
-    cl_enc_u64(&e, f->gap_from);
-    cl_enc_u64(&e, f->gap_to);
-    cl_enc_u8(&e, f->silent);
-    cl_enc_u8(&e, f->gap_open);
+    cl_enc_fields(&e, f, s_feed_rows, CL_FIELDS_N(s_feed_rows));
     if (kl < 0 || !cl_enc_ok(&e))
         return CL_ERR_INTERNAL;
     return cl_store_put(t, CL_DB_FEED, k, (size_t)kl, buf, e.len);
@@ -64,16 +72,7 @@ static int s_feed_dec(const uint8_t *key, size_t klen, const uint8_t *v,
     cl_dec d = cl_dec_init(v, vlen);
     if (cl_dec_u8(&d) != S_VERSION)
         d.bad = true;
-    f->last_seq = cl_dec_u64(&d);
-    f->first_at = cl_dec_i64(&d);
-    f->last_at = cl_dec_i64(&d);
-    f->messages = cl_dec_u64(&d);
-    f->missing = cl_dec_u64(&d);
-    f->gap_from = cl_dec_u64(&d);
-    f->gap_to = cl_dec_u64(&d);
-    f->silent = cl_dec_u8(&d) != 0;
-    /* written since notices are coalesced per episode */
-    f->gap_open = d.pos < d.len && cl_dec_u8(&d) != 0;
+    cl_dec_fields(&d, f, s_feed_rows, CL_FIELDS_N(s_feed_rows));
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
@@ -203,17 +202,8 @@ static int s_feed_one(void *ctx, const uint8_t *key, size_t len)
     f.silence_after_s = s_silence_after(c->cfg, f.agency, f.feed);
     bool quiet = c->now - f.last_at > (int64_t)f.silence_after_s;
     if (c->out) {
-        if (c->out->n == c->cap) {
-            size_t ncap = c->cap ? c->cap * 2 : 16;
-            cl_feed_state *nv = realloc(c->out->v, ncap * sizeof(*nv));
-            if (!nv)
-                return CL_ERR_NOMEM;
-            c->out->v = nv;
-            c->cap = ncap;
-        }
         f.silent = f.silent || quiet;
-        c->out->v[c->out->n++] = f;
-        return CL_OK;
+        return CL_VEC_PUSH(c->out->v, c->out->n, c->cap, f);
     }
     if (f.silent || !quiet)
         return CL_OK;

@@ -17,6 +17,7 @@
 #include "access.h"
 #include "audit.h"
 #include "codec.h"
+#include "ids.h"
 #include "idset.h"
 #include "records.h"
 
@@ -719,7 +720,7 @@ int cl_mailbox_purge(cl_txn *t, uint64_t pid, const cl_ids *refs)
         else if (i == 0)
             cl_core_pid_str(id, pid);
         else
-            snprintf(id, CL_REF_SZ, "CL-%08" PRIu64, refs->v[i - 1]);
+            (void)cl_id_format(id, CL_REF_SZ, CL_ID_REFERRAL, refs->v[i - 1]);
     }
     if (rc == CL_OK)
         rc = cl_store_scan(t, CL_DB_META, (const uint8_t *)S_META_PFX,

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_vec.h"
+
 const char *cl_wire_join(cl_wire_path out, const char *pfx, const char *name)
 {
     size_t a = strlen(pfx), b = strlen(name), cap = sizeof(cl_wire_path) - 1;
@@ -76,15 +78,9 @@ void *cl_wire_alloc(cl_wire_scratch *s, size_t size)
 {
     if (s->failed)
         return NULL;
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 16;
-        void **np = realloc(s->ptrs, ncap * sizeof(*np));
-        if (!np) {
-            s->failed = true;
-            return NULL;
-        }
-        s->ptrs = np;
-        s->cap = ncap;
+    if (CL_VEC_GROW(s->ptrs, s->n, s->cap) != CL_OK) {
+        s->failed = true;
+        return NULL;
     }
     void *p = calloc(1, size ? size : 1);
     if (!p) {
@@ -242,10 +238,18 @@ static bool s_list_in(uint8_t *base, const cl_wire_field *f,
         cl_wire_path sub;
         memset(e, 0, f->size);
         snprintf(name, sizeof(name), "%s[%zu]", f->name, i);
-        if (err && !cl_wire_fields_in(e, v[i], f->sub,
-                                      cl_wire_join(sub, pfx, name), err))
+        if (f->nested && err && !f->nested->in)
+            return s_bad_row(f, pfx, err);
+        if (f->nested && err &&
+            !f->nested->in(e, v[i], cl_wire_join(sub, pfx, name), err))
             return false;
-        if (!err && cl_wire_fields_copy(e, v[i], f->sub) != CL_OK)
+        if (f->nested && !err && f->nested->copy)
+            f->nested->copy(e, v[i]);
+        if (!f->nested && err &&
+            !cl_wire_fields_in(e, v[i], f->sub, cl_wire_join(sub, pfx, name),
+                               err))
+            return false;
+        if (!f->nested && !err && cl_wire_fields_copy(e, v[i], f->sub) != CL_OK)
             return false;
         s_count_put(base + f->count, f->count_size, i + 1);
     }
@@ -349,8 +353,9 @@ static void s_list_out(cl_wire_scratch *s, const ProtobufCFieldDescriptor *fd,
         c = (size_t)f->max;
     ProtobufCMessage **v = cl_wire_alloc(s, (c + 1) * sizeof(*v));
     for (; v && arr && k < c; k++)
-        if (!(v[k] = cl_wire_msg_out(s, fd->descriptor, arr + k * f->size,
-                                     f->sub)))
+        if (!(v[k] = f->nested ? f->nested->out(s, arr + k * f->size)
+                               : cl_wire_msg_out(s, fd->descriptor,
+                                                 arr + k * f->size, f->sub)))
             break;
     memcpy(p, &v, sizeof(v));
     *n = v ? k : 0;

@@ -111,7 +111,7 @@ typedef struct cl_wire_field {
     int max;          /* ENUM: largest value; STRS, U64S: most entries */
     size_t count;     /* STRS, U64S, LIST: offset of the count */
     const struct cl_wire_field *sub; /* SUB, LIST */
-    const cl_wire_nested *nested;    /* NESTED */
+    const cl_wire_nested *nested;    /* NESTED; LIST: each entry by hand */
     uint8_t count_size;              /* LIST: the count's width (4 or 8) */
 } cl_wire_field;
 
@@ -149,6 +149,13 @@ typedef struct cl_wire_field {
         .name = (nm), .type = CL_WF_LIST, .off = offsetof(T, m),               \
         .size = sizeof(*((T *)0)->m), .max = 0, .count = offsetof(T, n),       \
         .count_size = sizeof(((T *)0)->n), .sub = (r)                          \
+    }
+/* ... or, entry by entry, by a hand-written mapping (how). */
+#define CL_WF_OWNED_BY_(T, nm, m, n, how)                                      \
+    {                                                                          \
+        .name = (nm), .type = CL_WF_LIST, .off = offsetof(T, m),               \
+        .size = sizeof(*((T *)0)->m), .max = 0, .count = offsetof(T, n),       \
+        .count_size = sizeof(((T *)0)->n), .nested = (how)                     \
     }
 #define CL_WF_SUB_(n, rows)                                                    \
     {                                                                          \

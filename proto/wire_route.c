@@ -470,24 +470,53 @@ ProtobufCMessage *cl_wire_out_FLAG_DISCLOSURES(cl_wire_scratch *s,
                            s_disclosures_rows);
 }
 
-/* Reply.deliveries for inbox_receive. */
+/* Reply.deliveries for inbox_receive, and Reply.requests for request_list:
+ * lists whose entries are mapped by hand. */
+static ProtobufCMessage *s_delivery_item_out(cl_wire_scratch *s,
+                                             const void *model)
+{
+    return (ProtobufCMessage *)s_delivery_out(s, model);
+}
+
+static void s_delivery_item_in(void *model, const ProtobufCMessage *m)
+{
+    s_delivery_in(model, (const Caselink__Delivery *)m);
+}
+
+static ProtobufCMessage *s_summary_item_out(cl_wire_scratch *s,
+                                            const void *model)
+{
+    return (ProtobufCMessage *)cl_wire_summary_out(s, model);
+}
+
+static void s_summary_item_in(void *model, const ProtobufCMessage *m)
+{
+    cl_wire_summary_in(model, (const Caselink__RequestSummary *)m);
+}
+
+static const cl_wire_nested s_delivery_item = {NULL, s_delivery_item_out,
+                                               s_delivery_item_in};
+static const cl_wire_nested s_summary_item = {NULL, s_summary_item_out,
+                                              s_summary_item_in};
+
+static const cl_wire_field s_deliveries_rows[] = {
+    CL_WF_OWNED_BY_(cl_reply, "deliveries", u.deliveries.v, u.deliveries.n,
+                    &s_delivery_item),
+    CL_WF_NUM_(cl_reply, "depth", u.deliveries.depth),
+    CL_WF_END_,
+};
+
+static const cl_wire_field s_requests_rows[] = {
+    CL_WF_OWNED_BY_(cl_reply, "requests", u.requests.v, u.requests.n,
+                    &s_summary_item),
+    CL_WF_END_,
+};
+
 ProtobufCMessage *cl_wire_out_DELIVERIES(cl_wire_scratch *s,
                                          const cl_reply *rep)
 {
-    Caselink__Deliveries *dlv = cl_wire_alloc(s, sizeof(*dlv));
-    if (!dlv)
-        return NULL;
-    caselink__deliveries__init(dlv);
-    const cl_deliveries *ds = &rep->u.deliveries;
-    dlv->deliveries = cl_wire_alloc(s, (ds->n + 1) * sizeof(void *));
-    for (size_t i = 0; dlv->deliveries && i < ds->n; i++) {
-        Caselink__Delivery *d = s_delivery_out(s, &ds->v[i]);
-        if (!d)
-            break;
-        dlv->deliveries[dlv->n_deliveries++] = d;
-    }
-    dlv->depth = ds->depth;
-    return &dlv->base;
+    return cl_wire_msg_out(s, &caselink__deliveries__descriptor, rep,
+                           s_deliveries_rows);
 }
 
 /* Reply.ack for inbox_ack. */
@@ -506,19 +535,8 @@ ProtobufCMessage *cl_wire_out_ACK(cl_wire_scratch *s, const cl_reply *rep)
 /* Reply.requests for request_list. */
 ProtobufCMessage *cl_wire_out_REQUESTS(cl_wire_scratch *s, const cl_reply *rep)
 {
-    Caselink__RequestSummaries *rqs = cl_wire_alloc(s, sizeof(*rqs));
-    if (!rqs)
-        return NULL;
-    caselink__request_summaries__init(rqs);
-    const cl_request_summaries *rs = &rep->u.requests;
-    rqs->requests = cl_wire_alloc(s, (rs->n + 1) * sizeof(void *));
-    for (size_t i = 0; rqs->requests && i < rs->n; i++) {
-        Caselink__RequestSummary *x = cl_wire_summary_out(s, &rs->v[i]);
-        if (!x)
-            break;
-        rqs->requests[rqs->n_requests++] = x;
-    }
-    return &rqs->base;
+    return cl_wire_msg_out(s, &caselink__request_summaries__descriptor, rep,
+                           s_requests_rows);
 }
 
 /* Reply.intake_items for intake_list. */
@@ -579,15 +597,8 @@ int cl_wire_in_FLAG_DISCLOSURES(cl_reply *out, const Caselink__Reply *r)
 /* Reply.deliveries into the model. */
 int cl_wire_in_DELIVERIES(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_deliveries *o = &out->u.deliveries;
     out->kind = CL_REQ_INBOX_RECEIVE;
-    o->v = calloc(r->deliveries->n_deliveries + 1, sizeof(*o->v));
-    if (!o->v)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < r->deliveries->n_deliveries; i++)
-        s_delivery_in(&o->v[o->n++], r->deliveries->deliveries[i]);
-    o->depth = r->deliveries->depth;
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->deliveries->base, s_deliveries_rows);
 }
 
 /* Reply.ack into the model. */
@@ -601,15 +612,8 @@ int cl_wire_in_ACK(cl_reply *out, const Caselink__Reply *r)
 /* Reply.requests into the model. */
 int cl_wire_in_REQUESTS(cl_reply *out, const Caselink__Reply *r)
 {
-    cl_request_summaries *o = &out->u.requests;
     out->kind = CL_REQ_REQUEST_LIST;
-    o->v = calloc(r->requests->n_requests + 1, sizeof(*o->v));
-    if (!o->v)
-        return CL_ERR_NOMEM;
-    for (size_t i = 0; i < r->requests->n_requests; i++) {
-        cl_wire_summary_in(&o->v[o->n++], r->requests->requests[i]);
-    }
-    return CL_OK;
+    return cl_wire_fields_copy(out, &r->requests->base, s_requests_rows);
 }
 
 /* Reply.intake_items into the model. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "ids.h"
 
 /* Start a slot afresh for the next request. A slot is reused: nothing of
  * its last request may act on this one (a refused frame after a parked
@@ -134,7 +135,7 @@ int cl_item_audit(cl_server *s, cl_txn *t, s_item *it,
     CL_COPY(g.event, "break_glass");
     CL_COPY(g.agency, it->who->agency);
     CL_COPY(g.client, it->who->name);
-    snprintf(g.reference, sizeof(g.reference), "AUDIT-%08" PRIu64, seq);
+    (void)cl_id_format(g.reference, sizeof(g.reference), CL_ID_AUDIT, seq);
     if (note->n_persons)
         cl_core_pid_str(g.person_id, note->persons[0]);
     snprintf(g.detail, sizeof(g.detail), "%s, %u people: %.90s", kind,

@@ -48,6 +48,7 @@
 #include "mailbox.h"
 #include "plan.h"
 #include "records.h"
+#include "ids.h"
 
 #define S_VERSION  1
 #define S_LOG_BUF  2048
@@ -352,7 +353,7 @@ static int s_notify(cl_txn *t, const cl_flag_config *fc,
     }
     d->kind = CL_DLV_FLAG;
     cl_flag_notice *m = &d->u.flag;
-    snprintf(m->plan_id, sizeof(m->plan_id), "PLAN-%08" PRIu64, h->plan.id);
+    (void)cl_id_format(m->plan_id, sizeof(m->plan_id), CL_ID_PLAN, h->plan.id);
     CL_COPY(m->plan_ref, h->plan.agency_ref);
     if (h->child) {
         cl_person p;
@@ -436,7 +437,7 @@ static void s_log_dec(cl_dec *d, cl_flag_disclosure *x)
     if (ids[2] == S_GONE)
         CL_COPY(x->plan_id, S_GONE_WORD);
     else
-        snprintf(x->plan_id, sizeof(x->plan_id), "PLAN-%08" PRIu64, ids[2]);
+        (void)cl_id_format(x->plan_id, sizeof(x->plan_id), CL_ID_PLAN, ids[2]);
 }
 
 static int s_log(cl_txn *t, const cl_caller *caller, const s_hit *h,

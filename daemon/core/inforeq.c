@@ -163,8 +163,8 @@ static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
     sodium_memzero(buf, len);
     free(buf);
     if (rc == CL_OK) {
-        snprintf(r->sum.request_id, sizeof(r->sum.request_id), "REQ-%08" PRIu64,
-                 id);
+        (void)cl_id_format(r->sum.request_id, sizeof(r->sum.request_id),
+                           CL_ID_REQUEST, id);
         cl_core_pid_str(r->sum.person_id, r->pid);
     }
     return rc;
@@ -270,7 +270,8 @@ int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
     CL_COPY(r->sum.review_id, q->review_id);
     r->sum.created_at = now;
     r->sum.n_agencies = q->n_agencies;
-    snprintf(out->reference, sizeof(out->reference), "REQ-%08" PRIu64, id);
+    (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_REQUEST,
+                       id);
     for (uint32_t i = 0; i < q->n_agencies; i++) {
         bool own = false;
         CL_COPY(r->sum.agencies[i].agency, q->agencies[i]);

@@ -316,7 +316,7 @@ static int s_view(cl_txn *t, uint64_t id, const s_item *x, cl_intake_item *o)
     cl_person p;
     bool own;
     memset(o, 0, sizeof(*o));
-    snprintf(o->intake_id, sizeof(o->intake_id), "IN-%08" PRIu64, id);
+    (void)cl_id_format(o->intake_id, sizeof(o->intake_id), CL_ID_INTAKE, id);
     CL_COPY(o->rule, x->rule);
     CL_COPY(o->why, x->why);
     cl_core_pid_str(o->person_id, x->pid);

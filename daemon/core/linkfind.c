@@ -22,6 +22,7 @@
 #include "matchq.h"
 #include "records.h"
 #include "refindex.h"
+#include "ids.h"
 
 /* One candidate record's weight, for choosing among people. */
 typedef struct s_cand {
@@ -758,7 +759,8 @@ int cl_core_publish(cl_txn *t, const cl_match_config *mc,
     CL_COPY(s->agency, caller->agency);
     CL_COPY(s->kind, caller->kind);
     CL_COPY(s->client, caller->name);
-    snprintf(s->reference, sizeof(s->reference), "CL-%08" PRIu64, ref_id);
+    (void)cl_id_format(s->reference, sizeof(s->reference), CL_ID_REFERRAL,
+                       ref_id);
     s->received = now;
     s->version = 1;
     memcpy(&s->r, r, sizeof(*r));
@@ -1040,7 +1042,8 @@ static int s_links_one(void *ctx, const uint8_t *key, size_t len)
         cl_records_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*row));
     if (!row)
         return CL_ERR_NOMEM;
-    snprintf(row->record_id, sizeof(row->record_id), "R%08" PRIu64, rid);
+    (void)cl_id_format(row->record_id, sizeof(row->record_id), CL_ID_RECORD,
+                       rid);
     CL_COPY(row->agency, rec.agency);
     CL_COPY(row->local_id, rec.p.local_id);
     cl_core_pid_str(row->person_id, rec.person_id);
@@ -1076,7 +1079,7 @@ int cl_core_links_export(cl_txn *t, const cl_caller *caller,
     cl_records_key(k, after + 1);
     int rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_links_one, &c);
     if (rc == CL_OK && out->n == c.limit)
-        snprintf(out->next, sizeof(out->next), "R%08" PRIu64, c.last);
+        (void)cl_id_format(out->next, sizeof(out->next), CL_ID_RECORD, c.last);
     if (rc == CL_OK)
         rc = cl_store_counter(t, "record", &out->last_id);
     if (rc != CL_OK) {

@@ -20,6 +20,7 @@
 #include "mdt_review.h"
 #include "purpose.h"
 #include "records.h"
+#include "ids.h"
 
 /* --- referrals ------------------------------------------------------------ */
 
@@ -200,7 +201,7 @@ static int s_ml_one(void *ctx, const uint8_t *key, size_t len)
     cl_review_new r;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    snprintf(id, sizeof(id), "MDT-%08" PRIu64, cl_be64_get(key));
+    (void)cl_id_format(id, sizeof(id), CL_ID_REVIEW, cl_be64_get(key));
     int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
     if (rc != CL_OK)
         return rc;

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "match.h"
 #include "records.h"
+#include "ids.h"
 
 /* --- match review queue -----------------------------------------------------
  * review id -> v2, incoming record id, candidate record id, score,
@@ -331,7 +332,7 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
             rc = CL_ERR_NOMEM;
             break;
         }
-        snprintf(it->id, sizeof(it->id), "Q%08" PRIu64, c.v[i].id);
+        (void)cl_id_format(it->id, sizeof(it->id), CL_ID_QUEUE, c.v[i].id);
         it->score =
             cl_match_explain(mc, &a.p, &b.p, NULL, it->fields, &it->n_fields);
         it->probability = cl_match_probability(mc, it->score);

@@ -99,8 +99,8 @@ int cl_mdt_action_dec(const uint8_t *buf, size_t len, uint64_t id, cl_action *a,
             CL_DEC_STR(&d, c->note);
         }
     }
-    snprintf(a->action_id, sizeof(a->action_id), "ACT-%08" PRIu64, id);
-    snprintf(a->review_id, sizeof(a->review_id), "MDT-%08" PRIu64, *mdt);
+    (void)cl_id_format(a->action_id, sizeof(a->action_id), CL_ID_ACTION, id);
+    (void)cl_id_format(a->review_id, sizeof(a->review_id), CL_ID_REVIEW, *mdt);
     cl_core_pid_str(a->person_id, *pid);
     return cl_dec_ok(&d) && a->status <= CL_ACTION_STATUS_MAX ? CL_OK
                                                               : CL_ERR_CORRUPT;
@@ -246,8 +246,8 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
     x->note[0] = '\0';
     x->n_changes = 0;
     s_change(x, caller, now);
-    snprintf(x->action_id, sizeof(x->action_id), "ACT-%08" PRIu64, id);
-    snprintf(x->review_id, sizeof(x->review_id), "MDT-%08" PRIu64, mdt);
+    (void)cl_id_format(x->action_id, sizeof(x->action_id), CL_ID_ACTION, id);
+    (void)cl_id_format(x->review_id, sizeof(x->review_id), CL_ID_REVIEW, mdt);
     cl_core_pid_str(x->person_id, pid);
     rc = s_action_put(t, id, mdt, pid, x);
     /* the owning agency hears of it in its mailbox */
@@ -256,7 +256,8 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
                              caller, now);
     sodium_memzero(x, sizeof(*x));
     free(x);
-    snprintf(out->reference, sizeof(out->reference), "ACT-%08" PRIu64, id);
+    (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_ACTION,
+                       id);
     cl_core__note_person(note, pid);
     if (note)
         CL_COPY(note->detail, out->reference);

@@ -19,6 +19,7 @@
 #include "mdt_action.h"
 #include "mdt_report.h"
 #include "mdt_review.h"
+#include "ids.h"
 
 #define S_VERSION 1
 
@@ -50,7 +51,7 @@ static int s_sar_place(void *ctx, const uint8_t *key, size_t len)
     }
     cl_sar_agenda *a = &c->out->agenda[c->out->n_agenda];
     memset(a, 0, sizeof(*a));
-    snprintf(a->review_id, sizeof(a->review_id), "MDT-%08" PRIu64, mdt);
+    (void)cl_id_format(a->review_id, sizeof(a->review_id), CL_ID_REVIEW, mdt);
     cl_review_new r;
     char err[CL_ERROR_SZ];
     uint64_t id;
@@ -188,7 +189,7 @@ static int s_live_place(void *ctx, const uint8_t *key, size_t len)
     uint64_t mdt;
     if (len != 16)
         return CL_ERR_CORRUPT;
-    snprintf(id, sizeof(id), "MDT-%08" PRIu64, cl_be64_get(key + 8));
+    (void)cl_id_format(id, sizeof(id), CL_ID_REVIEW, cl_be64_get(key + 8));
     int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
     if (rc == CL_OK && strcmp(r.date, c->since) >= 0)
         rc = cl_core__ids_add(c->agenda, cl_be64_get(key));
@@ -264,7 +265,7 @@ int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names)
     int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_live_action, &c);
     for (size_t i = 0; i < c.dead.n && rc == CL_OK; i++) {
         cl_be64_put(k, c.dead.v[i]);
-        snprintf(id, sizeof(id), "ACT-%08" PRIu64, c.dead.v[i]);
+        (void)cl_id_format(id, sizeof(id), CL_ID_ACTION, c.dead.v[i]);
         rc = s_del_ok(t, CL_DB_ACTION, k, 8);
         if (rc == CL_OK)
             rc = cl_core__names_add(names, id);

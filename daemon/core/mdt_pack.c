@@ -21,6 +21,7 @@
 #include "mdt_report.h"
 #include "mdt_review.h"
 #include "records.h"
+#include "ids.h"
 
 #define S_VERSION 1
 
@@ -124,7 +125,7 @@ static int s_prev_one(void *ctx, const uint8_t *key, size_t len)
         return CL_ERR_CORRUPT;
     if (cl_be64_get(key) == c->self)
         return CL_OK;
-    snprintf(id, sizeof(id), "MDT-%08" PRIu64, cl_be64_get(key));
+    (void)cl_id_format(id, sizeof(id), CL_ID_REVIEW, cl_be64_get(key));
     int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
     if (rc != CL_OK)
         return rc;

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "purpose.h"
 #include "records.h"
+#include "ids.h"
 
 int cl_core_create_review(cl_txn *t, const cl_caller *caller,
                           const cl_review_new *r, int64_t now,
@@ -50,7 +51,8 @@ int cl_core_create_review(cl_txn *t, const cl_caller *caller,
     if (!cl_enc_ok(&e) ||
         (rc = cl_store_put(t, CL_DB_MDT, k, 8, buf, e.len)) != CL_OK)
         return cl_enc_ok(&e) ? rc : CL_ERR_INTERNAL;
-    snprintf(out->reference, sizeof(out->reference), "MDT-%08" PRIu64, id);
+    (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_REVIEW,
+                       id);
     if (note)
         CL_COPY(note->detail, out->reference);
     return CL_OK;
@@ -312,7 +314,7 @@ static int s_dm_attendance(void *ctx, const uint8_t *key, size_t len)
     uint64_t id;
     if (len != 16)
         return CL_ERR_CORRUPT;
-    snprintf(rid, sizeof(rid), "MDT-%08" PRIu64, cl_be64_get(key + 8));
+    (void)cl_id_format(rid, sizeof(rid), CL_ID_REVIEW, cl_be64_get(key + 8));
     int rc = cl_core__review_get(c->t, rid, &id, &rv, err);
     if (rc != CL_OK)
         return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;

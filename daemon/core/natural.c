@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "access.h"
 #include "refindex.h"
+#include "ids.h"
 
 int cl_natural_check(cl_txn *t, const cl_caller *caller, const cl_referral *r,
                      const uint8_t hash[CL_REFINDEX_HASH],
@@ -23,7 +24,7 @@ int cl_natural_check(cl_txn *t, const cl_caller *caller, const cl_referral *r,
         return rc; /* CL_ERR_NOT_FOUND: a new reference */
     /* caselink's reference for the referral, as cl_core_publish wrote it */
     char ref[24];
-    snprintf(ref, sizeof(ref), "CL-%08" PRIu64, id);
+    (void)cl_id_format(ref, sizeof(ref), CL_ID_REFERRAL, id);
     if (has && sodium_memcmp(stored, hash, CL_REFINDEX_HASH) == 0) {
         CL_COPY(out->reference, ref);
         return CL_OK;

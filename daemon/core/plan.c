@@ -20,6 +20,7 @@
 #include "mailbox.h"
 #include "match.h"
 #include "records.h"
+#include "ids.h"
 
 int cl_core_plan_authority(const cl_caller *caller, char err[CL_ERROR_SZ])
 {
@@ -66,7 +67,7 @@ static int s_plan_governance(cl_txn *t, const cl_route_config *rc,
     }
     CL_COPY(g.agency, caller->agency);
     CL_COPY(g.client, caller->name);
-    snprintf(g.reference, sizeof(g.reference), "PLAN-%08" PRIu64, plan_id);
+    (void)cl_id_format(g.reference, sizeof(g.reference), CL_ID_PLAN, plan_id);
     cl_core_pid_str(g.person_id, holder);
     CL_COPY(g.detail, cl_plan_type_name(p->type));
     return cl_core_governance_notice(t, rc, &g, now);
@@ -166,8 +167,8 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
     cl_records_key(k + 8, plan_id);
     if ((rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1)) != CL_OK)
         return rc;
-    snprintf(out->reference, sizeof(out->reference), "PLAN-%08" PRIu64,
-             plan_id);
+    (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_PLAN,
+                       plan_id);
     if (note)
         CL_COPY(note->detail, out->reference);
     if (is_new)
@@ -294,8 +295,8 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
     rec->updated = now;
     if ((rc = cl_records_plan_put(t, plan_id, rec)) != CL_OK)
         goto out;
-    snprintf(out->reference, sizeof(out->reference), "PLAN-%08" PRIu64,
-             plan_id);
+    (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_PLAN,
+                       plan_id);
     if (note) {
         if (holder)
             cl_records_note_person(note, holder);

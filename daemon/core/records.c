@@ -523,7 +523,7 @@ void cl_records_record_view(cl_agency_record *a, uint64_t rid,
                             const cl_records_record *rec)
 {
     memset(a, 0, sizeof(*a));
-    snprintf(a->record_id, sizeof(a->record_id), "R%08" PRIu64, rid);
+    (void)cl_id_format(a->record_id, sizeof(a->record_id), CL_ID_RECORD, rid);
     CL_COPY(a->agency, rec->agency);
     CL_COPY(a->kind, rec->kind);
     a->person = rec->p;
@@ -1128,7 +1128,7 @@ int cl_core__agendas_of(cl_txn *t, uint64_t pid, char (*out)[CL_REF_SZ],
     int rc = cl_records_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
     *n = 0;
     for (size_t i = 0; rc == CL_OK && i < ids.n && *n < max; i++)
-        snprintf(out[(*n)++], CL_REF_SZ, "MDT-%08" PRIu64, ids.v[i]);
+        (void)cl_id_format(out[(*n)++], CL_REF_SZ, CL_ID_REVIEW, ids.v[i]);
     free(ids.v);
     return rc;
 }

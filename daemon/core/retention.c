@@ -19,6 +19,7 @@
 #include "matchq.h"
 #include "records.h"
 #include "refindex.h"
+#include "ids.h"
 
 /* --- retention ------------------------------------------------------------ */
 
@@ -237,7 +238,7 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
     if (rc == CL_OK)
         rc = cl_records_children(t, CL_DB_PERSON_PLANS, pid, &plans);
     for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
-        snprintf(ref, sizeof(ref), "PLAN-%08" PRIu64, plans.v[i]);
+        (void)cl_id_format(ref, sizeof(ref), CL_ID_PLAN, plans.v[i]);
         rc = cl_core__names_add(names, ref);
     }
     if (rc == CL_OK) {

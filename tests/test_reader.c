@@ -7,8 +7,9 @@
  * other clients' health and publishes are answered, the reading client's
  * own later reply waits behind its heavy one (order per client), the
  * daemon stops only after answering them, the map grows, and beyond the
- * job slots a heavy read is refused BUSY. Once released, every read is
- * answered and its audit entry is in the chain before the reply.
+ * job slots a heavy read is refused BUSY, and the watchdog keeps being
+ * pinged. Once released, every read is answered and its audit entry is
+ * in the chain before the reply.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -18,6 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,6 +32,13 @@
 #define NHS "9434765919"
 
 static char s_gate[300];
+
+static uint64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* A daemon whose readers wait at the gate (closed). */
 static void s_start(th_daemon *d, const char *extra)
@@ -281,12 +293,79 @@ static void test_slots_and_growth(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+/* The watchdog (1 s here) keeps being pinged while reads are held in
+ * flight: the serving thread never waits for one. */
+static void test_watchdog_while_reads_held(void **state)
+{
+    (void)state;
+    th_daemon d;
+    char sock[300];
+    memset(&d, 0, sizeof(d));
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(sock, sizeof(sock), "%s/notify", d.dir);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    assert_true(strlen(sock) < sizeof(sa.sun_path));
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    snprintf(s_gate, sizeof(s_gate), "%s/gate", d.dir);
+    setenv("CASELINKD_FAULT_READER_GATE", s_gate, 1);
+    setenv("NOTIFY_SOCKET", sock, 1);
+    setenv("WATCHDOG_USEC", "1000000", 1);
+    th_start(&d, NULL);
+    unsetenv("CASELINKD_FAULT_READER_GATE");
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
+    cl_client *police = th_client(&d, "police"),
+              *co = th_client(&d, "coordinator");
+    s_publish(police, "POL-W1", NHS);
+    uint8_t id[CL_MSGID_LEN];
+    cl_request *cf = s_case_finding();
+    s_send(co, cf, id);
+    char buf[256];
+    while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+        ; /* the pings so far */
+    uint64_t start = s_now_ms(), last = 0, gap = 0;
+    int pings = 0;
+    /* 2 s with the read held: a ping at least every second */
+    while (s_now_ms() - start < 2000) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, 1000), 1); /* never a second without */
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+        assert_true(n > 0);
+        buf[n] = 0;
+        if (!strstr(buf, "WATCHDOG=1"))
+            continue;
+        uint64_t now = s_now_ms();
+        if (last && now - last > gap)
+            gap = now - last;
+        last = now;
+        pings++;
+    }
+    print_message("%d watchdog pings in 2 s with a read held, largest gap "
+                  "%llu ms\n",
+                  pings, (unsigned long long)gap);
+    cl_reply rep;
+    assert_int_equal(cl_client_recv(co, &rep, 0), CL_ERR_TIMEOUT);
+    assert_true(pings >= 2);
+    assert_true(gap < 1000); /* WATCHDOG_USEC: systemd would not kill it */
+    s_open_gate();
+    assert_int_equal(s_next(co, id, 10000), CL_STATUS_OK);
+    free(cf);
+    close(fd);
+    cl_client_close(&police);
+    cl_client_close(&co);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_light_requests_pass_heavy_reads),
         cmocka_unit_test(test_stop_answers_reads_in_flight),
         cmocka_unit_test(test_slots_and_growth),
+        cmocka_unit_test(test_watchdog_while_reads_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

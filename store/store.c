@@ -612,6 +612,34 @@ int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
     return out;
 }
 
+/* The count and XOR of the tags of every row of db; CL_ERR_CORRUPT if an
+ * index row does not authenticate. */
+static int s_db_sum(cl_txn *t, cl_db db, uint64_t *n, uint8_t x[S_TAG])
+{
+    uint8_t tag[S_TAG];
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc = CL_OK;
+    *n = 0;
+    memset(x, 0, S_TAG);
+    int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+    if (mrc != MDB_SUCCESS)
+        return cl_store__mdb_err(mrc);
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         mrc == MDB_SUCCESS && rc == CL_OK;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        rc = s_scan_row(t, db, &k, &v);
+        s_row_tag(t->store, db, &k, &v, tag);
+        for (int j = 0; j < S_TAG; j++)
+            x[j] ^= tag[j];
+        (*n)++;
+    }
+    mdb_cursor_close(cur);
+    if (rc == CL_OK && mrc != MDB_NOTFOUND)
+        rc = cl_store__mdb_err(mrc);
+    return rc;
+}
+
 /* Every authenticated sub-database: each row authenticates and the rows of
  * each grouped one add up to its total. */
 int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
@@ -620,28 +648,14 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
         cl_db db = (cl_db)i;
         if (!s_authed(db) && !cl_store__dbs[db].group)
             continue;
-        uint8_t dk[80], want[S_TAG], got[S_TAG] = {0}, tag[S_TAG];
+        uint8_t dk[80], want[S_TAG], got[S_TAG];
         uint64_t want_n = 0, got_n = 0;
-        MDB_cursor *cur = NULL;
-        MDB_val k, v;
         int rc = CL_OK;
         if (cl_store__dbs[db].group &&
             (rc = s_digest_get(t, dk, s_digest_key(dk, db, NULL, 0), &want_n,
                                want)) != CL_OK)
             return rc;
-        int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
-        if (mrc != MDB_SUCCESS)
-            return cl_store__mdb_err(mrc);
-        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-             mrc == MDB_SUCCESS && rc == CL_OK;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            rc = s_scan_row(t, db, &k, &v);
-            s_row_tag(t->store, db, &k, &v, tag);
-            for (int j = 0; j < S_TAG; j++)
-                got[j] ^= tag[j];
-            got_n++;
-        }
-        mdb_cursor_close(cur);
+        rc = s_db_sum(t, db, &got_n, got);
         if (rc == CL_ERR_CORRUPT) {
             snprintf(problem, problem_len,
                      "index %s: a row was altered (does not authenticate)",
@@ -650,8 +664,6 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
         }
         if (rc != CL_OK)
             return rc;
-        if (mrc != MDB_NOTFOUND)
-            return cl_store__mdb_err(mrc);
         if (cl_store__dbs[db].group && got_n == want_n &&
             sodium_memcmp(got, want, S_TAG) != 0)
             snprintf(problem, problem_len,
@@ -854,14 +866,26 @@ static void s_group_word(char *out, size_t cap, cl_db db)
                  (unsigned)cl_store__dbs[db].group);
 }
 
-/* Drop db's digest rows (ixdigest[name NUL ...]) and build them anew. */
+/* Drop db's digest rows (ixdigest[name NUL ...]) and build them anew.
+ * The total does not depend on the grouping: if db has one and its rows
+ * no longer add up to it, rows were removed or put back while the daemon
+ * was stopped (and the mark edited to have them forgiven): the digests are
+ * kept, for verify and the reads to report. */
 static int s_regroup(cl_txn *t, cl_db db)
 {
-    uint8_t dk[64 + 256];
+    uint8_t dk[64 + 256], want[S_TAG], got[S_TAG];
     size_t pl = s_digest_key(dk, db, NULL, 0), n = 0;
+    uint64_t want_n, got_n;
     MDB_cursor *cur = NULL;
     MDB_val k = {pl, dk}, v;
-    int mrc;
+    int mrc, src = s_digest_get(t, dk, pl, &want_n, want);
+    if (src == CL_OK && want_n && cl_store__dbs[db].group)
+        src = s_db_sum(t, db, &got_n, got);
+    if (src != CL_OK)
+        return src;
+    if (want_n && cl_store__dbs[db].group &&
+        (got_n != want_n || sodium_memcmp(got, want, S_TAG) != 0))
+        return CL_OK;
     do { /* one row at a time: a delete moves the cursor's pages */
         if ((mrc =
                  mdb_cursor_open(t->txn, t->store->dbi[CL_DB_IXDIGEST], &cur)))

@@ -445,12 +445,56 @@ static void test_every_counted_table(void **state)
     }
 }
 
+/* The regroup at open builds a table's digests from its rows when the
+ * store's mark (meta "ixgroups", plain) says it was not grouped: whoever
+ * edits the mark after deleting a row must not have the deletion
+ * forgiven. */
+static void test_group_mark_edited(void **state)
+{
+    (void)state;
+    char dir[256], why[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], k[32], mark[2048];
+    cl_store *s = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    memset(mk, 6, sizeof(mk));
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    for (uint8_t r = 1; r <= 3; r++)
+        assert_int_equal(s_counted_put(s, CL_DB_FLAG_LOG, 16, r, "shown"),
+                         CL_OK);
+    cl_store_close(&s);
+    s_raw r;
+    MDB_val key = {16, k}, mk_key = {8, "ixgroups"}, v;
+    s_counted_key(k, 16, 2);
+    assert_int_equal(s_raw_open(&r, dir, "flag_log"), 0);
+    assert_int_equal(mdb_del(r.txn, r.dbi, &key, NULL), 0);
+    s_raw_close(&r);
+    assert_int_equal(s_raw_open(&r, dir, "meta"), 0);
+    assert_int_equal(mdb_get(r.txn, r.dbi, &mk_key, &v), 0);
+    assert_true(v.mv_size < sizeof(mark));
+    memcpy(mark, v.mv_data, v.mv_size);
+    mark[v.mv_size] = '\0';
+    char *at = strstr((char *)mark, "flag_log=6;");
+    assert_non_null(at);
+    memmove(at, at + 11, strlen(at + 11) + 1);
+    v.mv_size = strlen((char *)mark);
+    v.mv_data = mark;
+    assert_int_equal(mdb_put(r.txn, r.dbi, &mk_key, &v, 0), 0);
+    s_raw_close(&r);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    why[0] = '\0';
+    assert_int_equal(s_counted_verify(s, why, sizeof(why)), CL_ERR_CORRUPT);
+    assert_non_null(strstr(why, "flag_log"));
+    cl_store_close(&s);
+    th_sh("rm -rf '%s'", dir);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_counted_table),
+        cmocka_unit_test(test_group_mark_edited),
         cmocka_unit_test_setup_teardown(test_deleted_value_rows_detected,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_rolled_back_plan_detected,

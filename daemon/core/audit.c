@@ -753,3 +753,30 @@ int cl_audit_decode_check(const uint8_t *buf, size_t len)
     cl_audit_entry e;
     return s_entry_decode(buf, len, &seq, prev, &e, NULL);
 }
+
+int cl_audit_each_for(cl_txn *t, uint64_t pid, const char *kind,
+                      cl_audit_each_fn fn, void *ctx)
+{
+    uint8_t k[8], buf[4096], prev[S_HASH];
+    s_seqs seqs = {.key_len = 16}; /* person id, then the sequence */
+    cl_audit_entry *a = malloc(sizeof(*a));
+    uint64_t seq;
+    size_t len;
+    cl_be64_put(k, pid);
+    int rc =
+        a ? cl_store_scan(t, CL_DB_AUDIT_PERSON, k, 8, s_seq_collect, &seqs)
+          : CL_ERR_NOMEM;
+    for (size_t i = 0; rc == CL_OK && i < seqs.n; i++) {
+        rc = s_entry_get(t, seqs.v[i], buf, sizeof(buf), &len);
+        if (rc == CL_OK)
+            rc = s_entry_decode(buf, len, &seq, prev, a, NULL);
+        sodium_memzero(buf, sizeof(buf));
+        if (rc == CL_OK && (!kind || !strcmp(a->kind, kind)))
+            rc = fn(ctx, a);
+    }
+    if (a)
+        sodium_memzero(a, sizeof(*a));
+    free(a);
+    free(seqs.v);
+    return rc;
+}

@@ -86,6 +86,16 @@ CL_NODISCARD int cl_audit_entries_for(cl_txn *t, uint64_t pid,
                                       const char *user_id, uint32_t limit,
                                       cl_audit_entries *out);
 
+/* Called per entry of cl_audit_each_for (borrowed for the call): CL_OK
+ * to go on, anything else stops the walk and is returned. */
+typedef int (*cl_audit_each_fn)(void *ctx, const cl_audit_entry *e);
+
+/* Every entry naming person pid, oldest first, of kind `kind` (NULL:
+ * every kind), to fn: unlike cl_audit_entries_for, no limit, for counts
+ * that must see everything (the report's derived measures). */
+CL_NODISCARD int cl_audit_each_for(cl_txn *t, uint64_t pid, const char *kind,
+                                   cl_audit_each_fn fn, void *ctx);
+
 /* The last `limit` entries of named user user_id (oldest first). */
 CL_NODISCARD int cl_audit_entries_of_user(cl_txn *t, const char *user_id,
                                           uint32_t limit,

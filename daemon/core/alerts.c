@@ -309,3 +309,30 @@ out:
     free(rels.v);
     return rc;
 }
+
+typedef struct s_delivered {
+    cl_txn *t;
+    uint64_t pid;
+    cl_alerts_fn fn;
+    void *ctx;
+} s_delivered;
+
+/* An audited delivery: its detail is the referral that raised it. */
+static int s_delivered_one(void *ctx, const cl_audit_entry *e)
+{
+    s_delivered *c = ctx;
+    cl_core_ref r;
+    int rc = cl_core__ref_get(c->t, e->detail, &r);
+    if (rc == CL_ERR_NOT_FOUND) /* purged since */
+        return CL_OK;
+    if (rc != CL_OK || r.pid != c->pid || r.withdrawn)
+        return rc;
+    return c->fn(c->ctx, &r, e->at);
+}
+
+int cl_alerts_each_delivered(cl_txn *t, uint64_t pid, cl_alerts_fn fn,
+                             void *ctx)
+{
+    s_delivered c = {.t = t, .pid = pid, .fn = fn, .ctx = ctx};
+    return cl_audit_each_for(t, pid, "safeguarding_alert", s_delivered_one, &c);
+}

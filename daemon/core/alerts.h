@@ -15,6 +15,7 @@
 #include "codec.h"
 #include "feed.h"
 #include "mailbox.h"
+#include "records.h"
 #include "store.h"
 
 /* Forget which agencies a referral alerted (retention). */
@@ -47,5 +48,17 @@ CL_NODISCARD int cl_core_route_publish(cl_txn *t, const cl_route_config *rc,
                                        const cl_referral *r, int64_t now,
                                        cl_publish_result *out,
                                        cl_feed_event *ev);
+
+/* Called per alert delivered: the referral that raised it (borrowed) and
+ * when it was delivered. CL_OK to go on; anything else stops the walk. */
+typedef int (*cl_alerts_fn)(void *ctx, const cl_core_ref *r, int64_t at);
+
+/* Every safeguarding alert delivered about a referral whose subject is
+ * pid, from the audit (each delivery is audited as it is made, one per
+ * plan and agency alerted, acknowledged or not), oldest first; referrals
+ * withdrawn or purged since are left out. The agenda pack and the
+ * report's derived measures count through this one rule. */
+CL_NODISCARD int cl_alerts_each_delivered(cl_txn *t, uint64_t pid,
+                                          cl_alerts_fn fn, void *ctx);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "alerts.h"
 #include "audit.h"
 #include "caseview.h"
 #include "codec.h"
@@ -193,31 +194,27 @@ static int s_since_one(void *ctx, const cl_core_ref *x)
     return CL_OK;
 }
 
+typedef struct s_since_alerts {
+    int64_t from;
+    uint32_t n;
+} s_since_alerts;
+
+static int s_since_alert(void *ctx, const cl_core_ref *r, int64_t at)
+{
+    s_since_alerts *c = ctx;
+    (void)r;
+    c->n += at >= c->from;
+    return CL_OK;
+}
+
 /* The safeguarding alerts delivered since `from` about referrals whose
- * subject is pid: each delivery is audited when it is made (kind
- * safeguarding_alert, naming the child and the subject, the referral as
- * its detail), one per plan and agency alerted, so the count is of
- * deliveries, whether or not they were acknowledged since. */
+ * subject is pid (alerts.c's rule: every audited delivery, one per plan
+ * and agency alerted, acknowledged or not). */
 static int s_alerts_since(cl_txn *t, uint64_t pid, int64_t from, uint32_t *n)
 {
-    cl_audit_filter f = {.from = from};
-    cl_audit_entries e;
-    char err[CL_ERROR_SZ];
-    *n = 0;
-    int rc = cl_audit_search(t, pid, &f, NULL, CL_AUDIT_LIMIT, &e, err);
-    for (size_t i = 0; rc == CL_OK && i < e.n; i++) {
-        cl_core_ref r;
-        if (strcmp(e.v[i].kind, "safeguarding_alert") != 0)
-            continue;
-        rc = cl_core__ref_get(t, e.v[i].detail, &r);
-        if (rc == CL_ERR_NOT_FOUND) { /* purged since */
-            rc = CL_OK;
-            continue;
-        }
-        if (rc == CL_OK && r.pid == pid && !r.withdrawn)
-            (*n)++;
-    }
-    cl_audit_entries_clear(&e);
+    s_since_alerts c = {.from = from};
+    int rc = cl_alerts_each_delivered(t, pid, s_since_alert, &c);
+    *n = c.n;
     return rc;
 }
 

@@ -447,7 +447,7 @@ int cli_measure(cli_conn *cn, int argc, char **argv)
         status = s_usage_of(
             "usage: caselink measure define NAME --baseline MONTH MONTH\n"
             "           [--count referrals [--category CATEGORY] "
-            "[--agency-kind KIND] | --count attendances]\n"
+            "[--agency-kind KIND] | --count attendances | --count alerts]\n"
             "       caselink measure record NAME --id P --period YYYY-MM "
             "--value N\n");
     else

@@ -253,7 +253,7 @@ const cli_row cli_rows[] = {
      S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream"), 0,
      cli_rag, NULL},
     {"measure define",
-     "NAME --baseline MONTH MONTH [--count referrals|attendances] "
+     "NAME --baseline MONTH MONTH [--count referrals|attendances|alerts] "
      "[--category CATEGORY] [--agency-kind KIND]",
      "an outcome measure with its baseline period (months as 2026-01, "
      "01/2026 or Jan 2026); with --count caselink counts it from what it "
@@ -261,7 +261,8 @@ const cli_row cli_rows[] = {
      "the same way (e.g. police contacts: --count referrals --agency-kind "
      "police)",
      S_OPTS("--baseline FROM TO\tthe baseline's first and last month",
-            "--count WHAT\treferrals or attendances (agenda places)",
+            "--count WHAT\treferrals, attendances (agenda places) or alerts "
+            "(safeguarding alerts delivered)",
             "--category CATEGORY\twith referrals: only this category",
             "--agency-kind KIND\twith referrals: only from agencies of this "
             "kind (police, gp, ...)"),

@@ -426,6 +426,11 @@ static void s_html_source(FILE *f, const cl_measure_summary *m)
     fputs("<p class=\"note\">Counted by caselink from what it holds: ", f);
     if (!strcmp(m->source, "attendances"))
         fputs("places on review agendas, by the review's date", f);
+    else if (!strcmp(m->source, "alerts"))
+        fputs("safeguarding alerts delivered to the agencies responsible for "
+              "a child's plan about referrals on the person, by when the "
+              "referral's event happened",
+              f);
     else {
         fprintf(f, "referrals%s%s", m->category ? " about " : "",
                 m->category ? cl_category_name(m->category) : "");

@@ -451,7 +451,7 @@ static void test_measure_refused(void **state)
     assert_int_equal(
         s_define(f, "contacts", "2023-01", "2023-02", "tweets", err),
         CL_ERR_INVALID);
-    assert_non_null(strstr(err, "referrals or attendances"));
+    assert_non_null(strstr(err, "referrals, attendances or alerts"));
     assert_int_equal(s_value(f, "unknown", "P00000001", "2023-01", 1, err),
                      CL_ERR_NOT_FOUND);
     assert_non_null(strstr(err, "define it"));

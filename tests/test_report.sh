@@ -95,7 +95,12 @@ grep -Eq '<script|<link|src="http|href="http' "$dir/r.html" && bad "external ass
 # health about A in January and A..E in March, each March referral naming
 # the adult's child K1..K5. Children's services refer K1..K5 themselves.
 # Everything was received today (December 2026), so by arrival the period
-# January-June holds nothing.
+# January-June holds nothing. Then children's services record plans on K1
+# and K2, and adult social care refers A twice (events in April), B once
+# (an event in January, reported late), C once (April: C's child K3 has
+# no plan) and A once more (May, withdrawn): the plans' authority gets an
+# alert for A's two and B's one, so alerts by when the event happened are
+# January 1, April 2, baseline (1+0)/2 = 0.5 a month.
 fx=(4000000012 4000000152 4000000225 4000000292 4000000365 4000000438)
 kid=(4000000500 4000000578 4000000640 4000000713 4000000780)
 nm=(Abel Bryn Cora Dane Esme Fenn)
@@ -118,6 +123,18 @@ cl --as coordinator action done "$act" --note "visited" >/dev/null || bad "fixtu
 cl --as coordinator measure define "police DA contacts" --baseline 01/2026 02/2026 --count referrals --category domestic_abuse --agency-kind police >/dev/null || bad "derived measure"
 cl --as coordinator measure define "agenda places" --baseline "Jan 2026" "Feb 2026" --count attendances >/dev/null || bad "attendance measure"
 cl --as coordinator measure define "housing moves" --baseline 2026-01 2026-02 >/dev/null || bad "empty measure"
+for i in 0 1; do
+    cl --as childrens publish plan --ref "FCP$i" --type child_protection_plan --category neglect --start 2026-01-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-nhs "${kid[$i]}" --child-given "Kit$i" --child-family Fixture --child-dob "0$((i + 1))/01/2015" >/dev/null || bad "fixture plan $i"
+done
+pubf adults FAA0 "${fx[0]}" "${nm[0]}" adult_safeguarding "2026-04-10T10:00Z"
+pubf adults FAA1 "${fx[0]}" "${nm[0]}" adult_safeguarding "20/04/2026 14:00"
+pubf adults FAB0 "${fx[1]}" "${nm[1]}" adult_safeguarding "2026-01-20T10:00Z"
+pubf adults FAC0 "${fx[2]}" "${nm[2]}" adult_safeguarding "2026-04-05T10:00Z"
+pubf adults FAW0 "${fx[0]}" "${nm[0]}" adult_safeguarding "2026-05-03T10:00Z"
+cl --as adults referral withdraw FAW0 --reason "sent in error" >/dev/null || bad "fixture withdraw"
+inbox=$(cl --as childrens inbox)
+[ "$(grep -c ' alert  ' <<<"$inbox")" = 4 ] && [ "$(grep -c ' retraction ' <<<"$inbox")" = 1 ] && ok || bad "children's services inbox: 4 alerts (A, A, B, the withdrawn one) and 1 retraction: $inbox"
+cl --as coordinator measure define "safeguarding alerts" --baseline 01/2026 02/2026 --count alerts >/dev/null || bad "alerts measure"
 cl --as coordinator measure record "police DA contacts" --id "$fpid" --period 2026-03 --value 1 2>&1 | grep -q "counted by caselink from its referrals; it takes no values" && ok || bad "a derived measure refuses values"
 cl --as coordinator report --json "$dir/f.json" --from 01/01/2026 --to 30/06/2026 2>/dev/null || bad "fixture report"
 cl --as coordinator report --html "$dir/f.html" --from 2026-01-01 --to 2026-06-30 2>/dev/null || bad "fixture html"
@@ -136,6 +153,8 @@ want = {  # by when they happened; under 5 suppressed (null)
     ("Northshire Police", "2026-03"): 5,
     ("Oakfield Surgery", "2026-01"): None,    # 1
     ("Oakfield Surgery", "2026-03"): 5,
+    ("Northshire Adult Social Care", "2026-01"): None,  # 1 (B, late)
+    ("Northshire Adult Social Care", "2026-04"): None,  # 3 (A, A, C)
 }
 bad = []
 for (a, m), v in want.items():
@@ -166,6 +185,13 @@ tot = {p["period"]: p["total"] for p in at["periods"]}
 if tot.get("2026-03") != 6 or sum(tot.values()) != 6 or at["baseline_monthly"] != 0:
     bad.append(f"attendances {tot} baseline {at['baseline_monthly']}")
 if m["housing moves"]["has_values"]: bad.append("an empty measure has values")
+al = m["safeguarding alerts"]
+tot = {p["period"]: p["total"] for p in al["periods"]}
+if tot != {"2026-01": 1, "2026-02": 0, "2026-03": 0, "2026-04": 2, "2026-05": 0, "2026-06": 0}:
+    bad.append(f"alerts monthly {tot} (A's two in April, B's one in January)")
+if abs(al["baseline_monthly"] - 0.5) > 1e-9: bad.append(f"alerts baseline {al['baseline_monthly']} != (1+0)/2")
+if not (al["has_values"] and al["source"] == "alerts" and al["baseline_people"] == 11):
+    bad.append(f"alerts definition {al}")
 ov = {(x["a"], x["b"]): x for x in r["overlap"]}
 def pair(a, b):
     return ov.get((a, b)) or ov.get((b, a))
@@ -182,6 +208,7 @@ PY
 grep -q "No data:" "$dir/f.html" && ok || bad "an empty measure says no data"
 grep -q "Counted by caselink from what it holds: referrals about domestic_abuse from police agencies" "$dir/f.html" && ok || bad "a derived measure says what it counts"
 grep -q "by when they happened" "$dir/f.html" && ok || bad "the page says referrals are counted by when they happened"
+grep -q "Counted by caselink from what it holds: safeguarding alerts delivered" "$dir/f.html" && ok || bad "the alerts measure says what it counts"
 grep -q "meetings, actions" "$dir/f.html" && ok || bad "the page states the suppression rule"
 grep -q "About them at both agencies" "$dir/f.html" && grep -q "Known to both in any way" "$dir/f.html" && ok || bad "both overlap matrices, labelled"
 grep -q 'fewer than 5</text>' "$dir/r.html" && ok || bad "a suppressed bar is labelled in the chart"

@@ -57,6 +57,19 @@ static int s_measure_def_get(cl_txn *t, const char *name, cl_measure_def *m)
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
+/* What caselink can count for a derived measure (cl_core__measure_derived
+ * counts each): referrals (of a category, from an agency kind), places on
+ * review agendas, safeguarding alerts delivered. */
+static const char *const s_sources[] = {"referrals", "attendances", "alerts"};
+
+static bool s_source_known(const char *source)
+{
+    for (size_t i = 0; i < sizeof(s_sources) / sizeof(s_sources[0]); i++)
+        if (!strcmp(source, s_sources[i]))
+            return true;
+    return false;
+}
+
 int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
                            const cl_measure_def *m, int64_t now,
                            cl_publish_result *out, cl_audit_note *note,
@@ -75,11 +88,11 @@ int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
         return CL_ERR_INVALID;
     }
     bool refs = !strcmp(m->source, "referrals");
-    if (m->source[0] && !refs && strcmp(m->source, "attendances") != 0) {
+    if (m->source[0] && !s_source_known(m->source)) {
         snprintf(err, CL_ERROR_SZ,
                  "source: '%.15s' is not one caselink counts; use "
-                 "referrals or attendances, or leave it out to record "
-                 "values by hand",
+                 "referrals, attendances or alerts, or leave it out to "
+                 "record values by hand",
                  m->source);
         return CL_ERR_INVALID;
     }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "alerts.h"
 #include "audit.h"
 #include "purpose.h"
 #include "records.h"
@@ -357,6 +358,14 @@ static int s_dm_referral(void *ctx, const uint8_t *key, size_t len)
                                               : c->sr->received);
 }
 
+/* Alerts: each delivery about a referral on the caseload, in the month
+ * the referral's event happened (as referrals are counted). */
+static int s_dm_alert(void *ctx, const cl_core_ref *r, int64_t at)
+{
+    (void)at;
+    return s_dm_count(ctx, r->occurred_at ? r->occurred_at : r->received_at);
+}
+
 int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
                              cl_measure_summary *ms, uint64_t *people)
 {
@@ -365,6 +374,9 @@ int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
     if (rc == CL_OK && !strcmp(def->source, "attendances")) {
         rc =
             cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_dm_attendance, &c);
+    } else if (rc == CL_OK && !strcmp(def->source, "alerts")) {
+        for (size_t i = 0; rc == CL_OK && i < c.n_cohort; i++)
+            rc = cl_alerts_each_delivered(t, c.cohort[i], s_dm_alert, &c);
     } else if (rc == CL_OK) {
         c.sr = calloc(1, sizeof(*c.sr));
         c.buf = malloc(CL_RECORDS_BUF);

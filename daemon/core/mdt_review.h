@@ -39,9 +39,9 @@ CL_NODISCARD int cl_core__referrals_by_month(cl_txn *t, int64_t from,
                                              size_t *n, cl_agency_month **va,
                                              size_t *na);
 
-/* A derived measure (def->source "referrals" or "attendances") counted for
- * the people on any agenda: ms->periods[].total per month (the periods
- * named by the caller), ms->baseline_monthly the baseline months' sum,
+/* A derived measure (def->source "referrals", "attendances" or "alerts")
+ * counted for the people on any agenda: ms->periods[].total per month (the
+ * periods named by the caller), ms->baseline_monthly the baseline months' sum,
  * *people the caseload's size. */
 CL_NODISCARD int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
                                           cl_measure_summary *ms,

@@ -199,6 +199,25 @@ bool cli_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what)
     return false;
 }
 
+bool cli_num_opt(uint32_t *out, const char *v, const char *what, uint32_t min)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n =
+        v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+    if (!end || *end || errno || n > UINT32_MAX) {
+        fprintf(stderr, "caselink: %s: '%s' is not a whole number\n", what, v);
+        return false;
+    }
+    if (n < min) {
+        fprintf(stderr, "caselink: %s: %llu is too small (at least %u)\n", what,
+                n, min);
+        return false;
+    }
+    *out = (uint32_t)n;
+    return true;
+}
+
 /* "Dr A Patel (GP)", "Dr A Patel", "GP", or "" when neither is given. */
 void cli_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
                   const char *role)

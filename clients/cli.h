@@ -89,6 +89,10 @@ int cli_admin_feeds(cli_conn *cn);
 bool cli_date_opt(char out[CL_DATE_SZ], const char *v, const char *what);
 /* The same for a month (YYYY-MM). */
 bool cli_month_opt(char out[CL_MONTH_SZ], const char *v, const char *what);
+/* A whole number option of at least min ("--limit 50") into out; false,
+ * with the reason on standard error ("--limit: 'abc' is not a whole
+ * number"), for anything else, so "--limit 5x" is never read as 5. */
+bool cli_num_opt(uint32_t *out, const char *v, const char *what, uint32_t min);
 
 /* JSON pieces for --json listings: "k":"v", "k":"ISO time", "k":N, each
  * followed by a comma when comma is set. */

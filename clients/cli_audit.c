@@ -441,7 +441,7 @@ static int s_search_opt(cl_request *req, const char *o, const char *v)
     else if (!strcmp(o, "--id"))
         CL_COPY(q->person_id, v);
     else if (search && !strcmp(o, "--limit"))
-        q->limit = (uint32_t)atoi(v);
+        return cli_ok(cli_num_opt(&q->limit, v, "--limit", 1));
     else if (search && !strcmp(o, "--user"))
         return cli_ok(CL_COPY(q->user_id, v));
     else

@@ -31,7 +31,7 @@ static int s_casefind_opt(void *ctx, const char *o, char **val)
     if (!strcmp(o, "--access-reason"))
         return cli_ok(cli_access_reason(&f->access_reason, v));
     if (!strcmp(o, "--min"))
-        return cli_ok((f->min_contacts = (uint32_t)atoi(v)) > 0);
+        return cli_ok(cli_num_opt(&f->min_contacts, v, "--min", 1));
     if (!strcmp(o, "--since"))
         return cli_ok(cl_when_time(&f->from, v, "--since", x->err, 256));
     if (!strcmp(o, "--until"))
@@ -170,9 +170,11 @@ static int s_find_opt(void *ctx, const char *o, char **v)
     else if (ok && !strcmp(o, "--access-reason"))
         ok = cli_access_reason(&q->access_reason, v[0]);
     else if (ok && !strcmp(o, "--limit"))
-        q->limit = (uint32_t)atoi(v[0]);
-    else if (ok)
-        ok = cl_fields_set(x->tmp, o + 2, v[0], err, sizeof(err));
+        return cli_ok(cli_num_opt(&q->limit, v[0], "--limit", 1));
+    else if (ok && !cl_fields_set(x->tmp, o + 2, v[0], err, sizeof(err))) {
+        fprintf(stderr, "caselink person find: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     if (!ok)
         fprintf(stderr, "caselink person find: bad option '%s'\n",
                 o ? o : v[0]);

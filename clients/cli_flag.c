@@ -155,7 +155,7 @@ static int s_flag_log_opt(cl_request *req, const char *o, const char *v)
     else if (!strcmp(o, "--to"))
         return cli_ok(cli_date_opt(q->to, v, "--to"));
     else if (!strcmp(o, "--limit"))
-        q->limit = (uint32_t)atoi(v);
+        return cli_ok(cli_num_opt(&q->limit, v, "--limit", 1));
     else
         return CLI_EXIT_USAGE;
     return 0;

@@ -235,7 +235,7 @@ static int s_ref_list_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--nhs"))
         return cli_ok(CL_COPY(q->who.match.nhs, v));
     if (!strcmp(o, "--limit"))
-        q->limit = (uint32_t)strtoul(v, NULL, 10);
+        return cli_ok(cli_num_opt(&q->limit, v, "--limit", 1));
     else if (!strcmp(o, "--after"))
         return cli_ok(CL_COPY(q->after, v));
     else

@@ -619,17 +619,32 @@ static void s_row_text(FILE *f, const cli_row *r, bool full)
 void cli_help_text(FILE *f, const char *cmd)
 {
     bool any = false;
+    unsigned fields = 0;
     for (size_t i = 0; cmd && i < cli_n_rows; i++) {
         size_t first = strcspn(cli_rows[i].words, " ");
         if ((strlen(cmd) == first && !strncmp(cli_rows[i].words, cmd, first)) ||
             !strcmp(cli_rows[i].words, cmd)) {
             s_row_text(f, &cli_rows[i], true);
-            if (cli_rows[i].fields & CLI_REFERRAL_FIELDS)
-                fputs("      FIELDS: see 'Referral fields' in caselink "
-                      "help\n",
+            if (cli_rows[i].fields & CLI_PERSON_FIELDS)
+                fputs("      FIELDS: the person's details, named as the "
+                      "subject's referral fields\n      (--given, --family, "
+                      "--dob, --postcode, --nhs ...: caselink help "
+                      "publish)\n",
                       f);
+            fields |= cli_rows[i].fields;
             any = true;
         }
+    }
+    /* the fields FIELDS... stands for, so one command's help is whole */
+    if (fields & CLI_REFERRAL_FIELDS) {
+        fputs("\nReferral fields (flags --name-with-dashes or the short "
+              "flag; CSV header names):\n",
+              f);
+        s_field_lines(f, cl_referral_field_docs);
+    }
+    if (fields & CLI_PLAN_FIELDS) {
+        fputs("\nPlan fields (publish plan):\n", f);
+        s_field_lines(f, cl_plan_field_docs);
     }
     if (any)
         return;

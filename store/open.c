@@ -23,30 +23,6 @@ static const char s_keycheck[] = "caselink keycheck v1";
 
 /* --- open / close --------------------------------------------------------- */
 
-static int s_derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
-{
-    s->keys = sodium_malloc(sizeof(*s->keys));
-    if (!s->keys)
-        return CL_ERR_NOMEM;
-    for (uint32_t v = 1; v <= CL_STORE_KEY_VERSIONS; v++)
-        crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v, "cl-data_",
-                                   master);
-    crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
-                               master);
-    crypto_kdf_derive_from_key(s->keys->repl, CL_KEY_LEN, 1, "cl-repl_",
-                               master);
-    crypto_kdf_derive_from_key(s->keys->ix_mac, CL_KEY_LEN, 1, "cl-ixmac",
-                               master);
-    crypto_kdf_derive_from_key(s->keys->ix_enc, CL_KEY_LEN, 1, "cl-ixenc",
-                               master);
-    uint8_t seed[crypto_sign_SEEDBYTES];
-    crypto_kdf_derive_from_key(seed, sizeof(seed), 1, "cl-audit", master);
-    crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
-    sodium_memzero(seed, sizeof(seed));
-    sodium_mprotect_readonly(s->keys);
-    return CL_OK;
-}
-
 /* Open every sub-database and check (or plant) the key check value. */
 static int s_init_dbs(cl_store *s)
 {
@@ -121,7 +97,7 @@ int cl_store_open(cl_store **out, const char *dir,
     if (!s)
         return CL_ERR_NOMEM;
     cl_seal_nonces_init(&s->nonces);
-    if ((rc = s_derive(s, master)) != CL_OK)
+    if ((rc = cl_store__derive(s, master)) != CL_OK)
         goto fail;
     rc = mdb_env_create(&s->env);
     if (rc != MDB_SUCCESS) {

@@ -99,6 +99,11 @@ void cl_store__capture_truncate(cl_txn *t);
 void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
                            size_t key_len, const void *val, size_t val_len);
 
+/* keyfile.c, for open.c: every key of s derived from the master key,
+ * in locked memory. */
+CL_NODISCARD int cl_store__derive(cl_store *s,
+                                  const uint8_t master[CL_MASTER_KEY_LEN]);
+
 /* The id floor (idfloor.c): read at open, applied in the first
  * transaction. */
 CL_NODISCARD int cl_store__floor_load(cl_store *s, const char *dir);

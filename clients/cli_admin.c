@@ -182,6 +182,8 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
         req.kind = CL_REQ_ADMIN_BACKUP;
     else if (!strcmp(sub, "rotate-key") && argc == 1)
         req.kind = CL_REQ_ADMIN_ROTATE_KEY;
+    else if (!strcmp(sub, "rotate-master") && argc == 1)
+        req.kind = CL_REQ_ADMIN_ROTATE_MASTER;
     else if (!strcmp(sub, "promote") && argc == 1)
         req.kind = CL_REQ_ADMIN_PROMOTE;
     else if (!strcmp(sub, "key-status") && argc == 1)
@@ -191,8 +193,8 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
         req.u.key_version = (uint32_t)atoi(argv[1]);
     } else {
         fprintf(stderr, "usage: caselink admin stats | feeds | backup NAME | "
-                        "rotate-key | key-status | retire-key VERSION | "
-                        "promote\n");
+                        "rotate-key | rotate-master | key-status | "
+                        "retire-key VERSION | promote\n");
         return CLI_EXIT_USAGE;
     }
     if ((status = cli_connect(cn, "operator", &c)) != 0)
@@ -215,6 +217,12 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
         printf("backup written: %s/data.mdb (%llu bytes, still encrypted)\n",
                rep.u.backup.path, (unsigned long long)rep.u.backup.bytes);
     } else {
+        if (req.kind == CL_REQ_ADMIN_ROTATE_MASTER)
+            printf("master key replaced: only the key in the daemon's "
+                   "master key file + .next opens the store now. Move it over "
+                   "the old file, destroy every copy of the old key, and "
+                   "when pending is 0 retire the versions before the "
+                   "current one (caselink admin retire-key N).\n");
         s_print_keys(&rep.u.key_status);
     }
     cl_reply_clear(&rep);

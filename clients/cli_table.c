@@ -398,6 +398,10 @@ const cli_row cli_rows[] = {
      NULL, 0, cli_admin, NULL},
     {"admin rotate-key", "", "seal with a new data key; re-seal the rest", NULL,
      0, cli_admin, NULL},
+    {"admin rotate-master", "",
+     "replace the master key with the one at its path + .next; re-seal "
+     "(operator)",
+     NULL, 0, cli_admin, NULL},
     {"admin key-status", "", "data key versions in use", NULL, 0, cli_admin,
      NULL},
     {"admin retire-key", "VERSION", "refuse an unused key version from now on",

@@ -7,6 +7,7 @@
  */
 #include "handle.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,11 +184,32 @@ int cl_handle_link_admin(cl_op *op, cl_request *q, cl_reply *rep)
     return rc;
 }
 
+/* The key status reply: current is the version new values take. */
+static int s_key_status(cl_op *op, uint32_t current, cl_key_status *ks)
+{
+    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
+    uint32_t retired;
+    int rc = cl_store_key_usage(op->t, counts, &retired);
+    if (rc != CL_OK)
+        return rc;
+    ks->current = current;
+    for (uint32_t i = 1; i <= CL_STORE_KEY_VERSIONS; i++) {
+        bool ret = (retired >> i) & 1;
+        if (!counts[i] && !ret && i != current)
+            continue;
+        ks->versions[ks->n_versions].version = i;
+        ks->versions[ks->n_versions].values = counts[i];
+        ks->versions[ks->n_versions++].retired = ret;
+        if (i != current)
+            ks->pending += counts[i];
+    }
+    return CL_OK;
+}
+
 int cl_handle_key_admin(cl_op *op, cl_request *q, cl_reply *rep)
 {
     cl_server *s = op->srv;
-    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
-    uint32_t retired, v = 0;
+    uint32_t v = 0;
     cl_key_status *ks = &rep->u.key_status;
     char msg[CL_ERROR_SZ];
     int rc = CL_OK;
@@ -225,23 +247,11 @@ int cl_handle_key_admin(cl_op *op, cl_request *q, cl_reply *rep)
             return rc;
         cl_log_info("data key version %u retired", v);
     }
-    if ((rc = cl_store_key_usage(op->t, counts, &retired)) != CL_OK)
-        return rc;
-    uint32_t current = v && q->kind == CL_REQ_ADMIN_ROTATE_KEY
-                           ? v
-                           : cl_store_key_version(s->store);
-    ks->current = current;
-    for (uint32_t i = 1; i <= CL_STORE_KEY_VERSIONS; i++) {
-        bool ret = (retired >> i) & 1;
-        if (!counts[i] && !ret && i != current)
-            continue;
-        ks->versions[ks->n_versions].version = i;
-        ks->versions[ks->n_versions].values = counts[i];
-        ks->versions[ks->n_versions++].retired = ret;
-        if (i != current)
-            ks->pending += counts[i];
-    }
-    return CL_OK;
+    return s_key_status(op,
+                        v && q->kind == CL_REQ_ADMIN_ROTATE_KEY
+                            ? v
+                            : cl_store_key_version(s->store),
+                        ks);
 }
 
 /* Prepared in the batch; the copy starts after the commit (backup.c). */
@@ -258,4 +268,74 @@ int cl_handle_promote(cl_op *op, cl_request *q, cl_reply *rep)
     rep->kind = CL_REQ_ADMIN_PROMOTE;
     op->it->promote = true; /* after the commit: it appends itself */
     return CL_OK;
+}
+
+/*
+ * Replace the master key (admin rotate-master): the new key is read from
+ * the master key file's path with ".next" appended, where the operator put
+ * it. In this batch the store is wrapped under it, the data key rotated to
+ * a version drawn from fresh randomness and re-sealing started; from the
+ * commit only the new key opens the store. The daemon opens with PATH.next
+ * when PATH no longer does (cl_store_open_keyfile), so a crash before the
+ * operator moves the file leaves the one usable key where it looks.
+ */
+int cl_handle_rotate_master(cl_op *op, cl_request *q, cl_reply *rep)
+{
+    cl_server *s = op->srv;
+    const char *path = op->cfg->master_key;
+    char next[4200], msg[CL_ERROR_SZ] = "", why[512];
+    uint8_t *cur = sodium_malloc(CL_MASTER_KEY_LEN);
+    uint8_t *key = sodium_malloc(CL_MASTER_KEY_LEN);
+    uint32_t v = 0;
+    int rc = cur && key ? CL_OK : CL_ERR_NOMEM;
+    (void)q;
+    rep->kind = CL_REQ_ADMIN_ROTATE_MASTER;
+    snprintf(next, sizeof(next), "%s.next", path);
+    if (rc != CL_OK)
+        goto out;
+    if (cl_store_key_load(key, next, why, sizeof(why)) != CL_OK)
+        snprintf(msg, sizeof(msg),
+                 "%.140s; put the new master key there first (64 hex "
+                 "digits, mode 0600)",
+                 why);
+    else if (cl_store_key_load(cur, path, why, sizeof(why)) != CL_OK ||
+             !cl_store_key_opens(s->store, cur))
+        snprintf(msg, sizeof(msg),
+                 "%.60s does not hold the key in use (the last replacement "
+                 "is not finished): move %.65s over it, then ask again",
+                 path, next);
+    else if ((rc = cl_store_rekey(op->t, key, &v)) == CL_ERR_EXISTS)
+        snprintf(msg, sizeof(msg),
+                 "%.180s is the key in use: put a new one there", next);
+    else if (rc == CL_ERR_FULL)
+        snprintf(msg, sizeof(msg),
+                 "all %u data key versions are used: the key cannot be "
+                 "replaced in this store",
+                 (unsigned)CL_STORE_KEY_VERSIONS);
+    if (msg[0]) {
+        cl_item_fail(op->it, CL_ERR_INVALID, msg);
+        rc = CL_OK;
+        goto out;
+    }
+    if (rc != CL_OK)
+        goto out; /* the batch fails: its abort puts the keys back */
+    memset(&s->reseal, 0, sizeof(s->reseal));
+    s->resealing = true;
+    cl_audit_note note;
+    memset(&note, 0, sizeof(note));
+    snprintf(note.purpose, sizeof(note.purpose),
+             "master key replaced; data key version %u from fresh "
+             "randomness, re-sealing",
+             v);
+    if ((rc = cl_item_audit(s, op->t, op->it, &note)) != CL_OK)
+        goto out;
+    cl_log_warn("master key replaced: from now on only %s opens the store "
+                "(move it to %s); data key version %u, re-sealing in the "
+                "background",
+                next, path, v);
+    rc = s_key_status(op, v, &rep->u.key_status);
+out:
+    sodium_free(cur);
+    sodium_free(key);
+    return rc;
 }

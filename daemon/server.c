@@ -615,7 +615,6 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
 {
     int rc = CL_ERR_INTERNAL;
     char pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ];
-    uint8_t *master = NULL;
     cl_server *s = calloc(1, sizeof(*s));
     if (!s)
         return CL_ERR_NOMEM;
@@ -640,17 +639,17 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     rc = cl_keyfile_read(cfg->server_key, pub, sec, err, err_len);
     if (rc != CL_OK)
         goto fail;
-    master = sodium_malloc(CL_MASTER_KEY_LEN);
-    if (!master) {
-        rc = CL_ERR_NOMEM;
-        goto fail;
-    }
-    rc = cl_store_key_load(master, cfg->master_key, err, err_len);
-    if (rc != CL_OK)
-        goto fail;
-    rc = cl_store_open(&s->store, cfg->state_dir, master, cfg->map_bytes);
-    sodium_free(master);
-    master = NULL;
+    bool from_next = false;
+    rc = cl_store_open_keyfile(&s->store, cfg->state_dir, cfg->master_key,
+                               cfg->map_bytes, &from_next, err, err_len);
+    if (rc != CL_OK && err[0])
+        goto fail; /* the key file: err says why */
+    if (from_next)
+        cl_log_warn("%s no longer opens the store and %s.next does: the master "
+                    "key was replaced (admin rotate-master); move %s.next to "
+                    "%s",
+                    cfg->master_key, cfg->master_key, cfg->master_key,
+                    cfg->master_key);
     if (rc != CL_OK) {
         snprintf(err, err_len, "store %s: %s", cfg->state_dir,
                  rc == CL_ERR_KEY ? "the master key does not open this store"
@@ -708,7 +707,6 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     return CL_OK;
 fail:
     sodium_memzero(sec, sizeof(sec));
-    sodium_free(master);
     cl_server_close(&s);
     return rc;
 }

@@ -1,6 +1,8 @@
 /*
  * keyfile: the master key file (read with its permissions checked,
- * generated). Owns no key after returning: the caller wipes what it read.
+ * generated), the keys derived from the store's root key, and the keyring
+ * that wraps the root under the master key once it was replaced (below).
+ * Owns no key after returning: the caller wipes what it read.
  */
 #include "store.h"
 
@@ -100,11 +102,14 @@ int cl_store_key_generate(const char *path)
 /* --- derived keys ----------------------------------------------------------
  */
 
-int cl_store__derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
+int cl_store__derive(cl_store *s, const uint8_t master[CL_KEY_LEN])
 {
-    s->keys = sodium_malloc(sizeof(*s->keys));
-    if (!s->keys)
-        return CL_ERR_NOMEM;
+    if (!s->keys) {
+        if (!(s->keys = sodium_malloc(sizeof(*s->keys))))
+            return CL_ERR_NOMEM;
+        sodium_memzero(s->keys, sizeof(*s->keys)); /* no epochs yet */
+    }
+    sodium_mprotect_readwrite(s->keys);
     for (uint32_t v = 1; v <= CL_STORE_KEY_VERSIONS; v++)
         crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v, "cl-data_",
                                    master);
@@ -120,6 +125,154 @@ int cl_store__derive(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
     crypto_kdf_derive_from_key(seed, sizeof(seed), 1, "cl-audit", master);
     crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
     sodium_memzero(seed, sizeof(seed));
+    memmove(s->keys->root, master, CL_KEY_LEN);
     sodium_mprotect_readonly(s->keys);
+    return CL_OK;
+}
+
+/* --- the keyring -----------------------------------------------------------
+ *
+ * Every key of a store derives from its root key: at first the first
+ * master key itself (so that a node and its standby, opened with the same
+ * key file, hold the same keys). Replacing the master key (cl_store_rekey)
+ * writes the root, wrapped under the new master key, to meta "keyring":
+ *
+ *   "CLK1" | kid (16) | nonce (24) | XChaCha20-Poly1305 under
+ *   kdf(master, 1, "cl-kek__"), associated data "CLK1" | kid, of
+ *   root (32) | n (1) | n x (from (1) | epoch key (32))
+ *
+ * kid = kdf(master, 2, "cl-kek__") names the master key; from then on only
+ * that key opens the store (another is CL_ERR_KEY). Each replacement also
+ * draws a random epoch key: data keys from version `from` on derive from
+ * it, not from the root, and the store moves to that version (the re-seal
+ * then moves every value), so that once the earlier versions are retired
+ * no value opens with keys a former master key can derive. The index key,
+ * the index-row keys, the replication key and the audit signing key stay
+ * derived from the root (see the README's threat model).
+ */
+#define S_RING_MAGIC "CLK1"
+#define S_RING_MAX   (1 + CL_STORE_KEY_VERSIONS * (1 + CL_KEY_LEN))
+#define S_RING_PLAIN (CL_KEY_LEN + S_RING_MAX)
+
+static void s_kek(const uint8_t master[CL_MASTER_KEY_LEN],
+                  uint8_t kek[CL_KEY_LEN], uint8_t kid[CL_KEY_ID_LEN])
+{
+    crypto_kdf_derive_from_key(kek, CL_KEY_LEN, 1, "cl-kek__", master);
+    crypto_kdf_derive_from_key(kid, CL_KEY_ID_LEN, 2, "cl-kek__", master);
+}
+
+/* Data keys of the epochs' versions (keys must be writable). */
+static void s_epochs_apply(cl_store__keys *k)
+{
+    for (uint8_t i = 0; i < k->n_epochs; i++)
+        for (uint32_t v = k->from[i]; v <= CL_STORE_KEY_VERSIONS; v++)
+            crypto_kdf_derive_from_key(k->data[v], CL_KEY_LEN, v, "cl-data_",
+                                       k->epoch[i]);
+}
+
+int cl_store__keyring_open(cl_store *s, cl_txn *t,
+                           const uint8_t master[CL_MASTER_KEY_LEN])
+{
+    uint8_t ring[4 + CL_KEY_ID_LEN + 24 + S_RING_PLAIN + 16];
+    uint8_t plain[S_RING_PLAIN], kek[CL_KEY_LEN], kid[CL_KEY_ID_LEN];
+    unsigned long long pl = 0;
+    size_t len = 0;
+    s_kek(master, kek, kid);
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyring", 7,
+                              ring, sizeof(ring), &len);
+    if (rc == CL_ERR_NOT_FOUND) { /* the root is this master key */
+        sodium_mprotect_readwrite(s->keys);
+        memcpy(s->keys->kid, kid, sizeof(kid));
+        sodium_mprotect_readonly(s->keys);
+        rc = CL_OK;
+        goto out;
+    }
+    if (rc != CL_OK)
+        goto out;
+    const size_t head = 4 + CL_KEY_ID_LEN + 24;
+    rc = CL_ERR_KEY;
+    if (len < head + CL_KEY_LEN + 1 + 16 || memcmp(ring, S_RING_MAGIC, 4) ||
+        sodium_memcmp(ring + 4, kid, CL_KEY_ID_LEN) != 0 ||
+        crypto_aead_xchacha20poly1305_ietf_decrypt(
+            plain, &pl, NULL, ring + head, len - head, ring, 4 + CL_KEY_ID_LEN,
+            ring + 4 + CL_KEY_ID_LEN, kek) != 0)
+        goto out; /* another master key (or the row was damaged) */
+    uint8_t n = plain[CL_KEY_LEN];
+    rc = CL_ERR_CORRUPT;
+    if (n > CL_STORE_KEY_VERSIONS ||
+        pl != CL_KEY_LEN + 1 + (size_t)n * (1 + CL_KEY_LEN))
+        goto out;
+    if ((rc = cl_store__derive(s, plain)) != CL_OK)
+        goto out;
+    sodium_mprotect_readwrite(s->keys);
+    s->keys->n_epochs = n;
+    for (uint8_t i = 0; i < n; i++) {
+        const uint8_t *e =
+            plain + CL_KEY_LEN + 1 + (size_t)i * (1 + CL_KEY_LEN);
+        s->keys->from[i] = e[0];
+        memcpy(s->keys->epoch[i], e + 1, CL_KEY_LEN);
+    }
+    s_epochs_apply(s->keys);
+    memcpy(s->keys->kid, kid, sizeof(kid));
+    sodium_mprotect_readonly(s->keys);
+    rc = CL_OK;
+out:
+    sodium_memzero(plain, sizeof(plain));
+    sodium_memzero(kek, sizeof(kek));
+    return rc;
+}
+
+bool cl_store_key_opens(const cl_store *s,
+                        const uint8_t master[CL_MASTER_KEY_LEN])
+{
+    uint8_t kek[CL_KEY_LEN], kid[CL_KEY_ID_LEN];
+    s_kek(master, kek, kid);
+    bool same = sodium_memcmp(kid, s->keys->kid, sizeof(kid)) == 0;
+    sodium_memzero(kek, sizeof(kek));
+    return same;
+}
+
+int cl_store__ring_put(cl_txn *t, const uint8_t master[CL_MASTER_KEY_LEN])
+{
+    uint8_t ring[4 + CL_KEY_ID_LEN + 24 + S_RING_PLAIN + 16];
+    uint8_t plain[S_RING_PLAIN], kek[CL_KEY_LEN];
+    size_t pl = CL_KEY_LEN + 1;
+    unsigned long long cl = 0;
+    const cl_store__keys *k = t->store->keys;
+    memcpy(plain, k->root, CL_KEY_LEN);
+    plain[CL_KEY_LEN] = k->n_epochs;
+    for (uint8_t i = 0; i < k->n_epochs; i++) {
+        plain[pl] = k->from[i];
+        memcpy(plain + pl + 1, k->epoch[i], CL_KEY_LEN);
+        pl += 1 + CL_KEY_LEN;
+    }
+    memcpy(ring, S_RING_MAGIC, 4);
+    s_kek(master, kek, ring + 4);
+    randombytes_buf(ring + 4 + CL_KEY_ID_LEN, 24);
+    const size_t head = 4 + CL_KEY_ID_LEN + 24;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(ring + head, &cl, plain, pl,
+                                               ring, 4 + CL_KEY_ID_LEN, NULL,
+                                               ring + 4 + CL_KEY_ID_LEN, kek);
+    sodium_memzero(plain, sizeof(plain));
+    sodium_memzero(kek, sizeof(kek));
+    return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)"keyring", 7, ring,
+                            head + (size_t)cl);
+}
+
+int cl_store__epoch_add(cl_store *s, uint32_t from,
+                        const uint8_t master[CL_MASTER_KEY_LEN])
+{
+    cl_store__keys *k = s->keys;
+    uint8_t kek[CL_KEY_LEN];
+    if (from > CL_STORE_KEY_VERSIONS || k->n_epochs >= CL_STORE_KEY_VERSIONS)
+        return CL_ERR_FULL;
+    sodium_mprotect_readwrite(k);
+    k->from[k->n_epochs] = (uint8_t)from;
+    randombytes_buf(k->epoch[k->n_epochs], CL_KEY_LEN);
+    k->n_epochs++;
+    s_epochs_apply(k);
+    s_kek(master, kek, k->kid);
+    sodium_mprotect_readonly(k);
+    sodium_memzero(kek, sizeof(kek));
     return CL_OK;
 }

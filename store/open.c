@@ -23,8 +23,9 @@ static const char s_keycheck[] = "caselink keycheck v1";
 
 /* --- open / close --------------------------------------------------------- */
 
-/* Open every sub-database and check (or plant) the key check value. */
-static int s_init_dbs(cl_store *s)
+/* Open every sub-database, find the root key and check (or plant) the
+ * key check value. */
+static int s_init_dbs(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
 {
     cl_txn *t = NULL;
     uint8_t buf[64];
@@ -44,6 +45,8 @@ static int s_init_dbs(cl_store *s)
             goto out;
         }
     }
+    if ((rc = cl_store__keyring_open(s, t, master)) != CL_OK)
+        goto out;
     rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10, buf,
                           sizeof(buf), &len);
     if (rc == CL_OK && len == 4)
@@ -122,7 +125,7 @@ int cl_store_open(cl_store **out, const char *dir,
     mdb_reader_check(s->env, &dead);
     if ((rc = cl_store__floor_load(s, dir)) != CL_OK)
         goto fail;
-    if ((rc = s_init_dbs(s)) != CL_OK)
+    if ((rc = s_init_dbs(s, master)) != CL_OK)
         goto fail;
     *out = s;
     return CL_OK;
@@ -138,7 +141,37 @@ void cl_store_close(cl_store **sp)
     cl_store *s = *sp;
     if (s->env)
         mdb_env_close(s->env);
+    sodium_free(s->keys_was);
     sodium_free(s->keys);
     free(s);
     *sp = NULL;
+}
+
+int cl_store_open_keyfile(cl_store **out, const char *dir, const char *path,
+                          size_t map_bytes, bool *from_next, char *err,
+                          size_t err_len)
+{
+    char next[4200];
+    uint8_t *key = sodium_malloc(CL_MASTER_KEY_LEN);
+    *from_next = false;
+    err[0] = '\0';
+    if (!key)
+        return CL_ERR_NOMEM;
+    int rc = cl_store_key_load(key, path, err, err_len);
+    if (rc == CL_OK)
+        rc = cl_store_open(out, dir, key, map_bytes);
+    snprintf(next, sizeof(next), "%s.next", path);
+    if (rc == CL_ERR_KEY && access(next, F_OK) == 0) {
+        /* replaced (admin rotate-master) but the file not moved yet */
+        char e2[512];
+        int r2 = cl_store_key_load(key, next, e2, sizeof(e2));
+        if (r2 == CL_OK)
+            r2 = cl_store_open(out, dir, key, map_bytes);
+        if (r2 == CL_OK) {
+            *from_next = true;
+            rc = CL_OK;
+        }
+    }
+    sodium_free(key);
+    return rc;
 }

@@ -153,3 +153,30 @@ int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max, size_t *done)
     free(plain);
     return rc;
 }
+
+/* --- replacing the master key (see keyfile.c's keyring) ------------------- */
+
+int cl_store_rekey(cl_txn *t, const uint8_t next[CL_MASTER_KEY_LEN],
+                   uint32_t *new_version)
+{
+    cl_store *s = t->store;
+    uint32_t v = cl_store__txn_version(t) + 1;
+    if (cl_store_key_opens(s, next))
+        return CL_ERR_EXISTS;
+    if (!t->write || s->keys_was)
+        return CL_ERR_INVALID; /* one at a time, in a write transaction */
+    if (v > CL_STORE_KEY_VERSIONS)
+        return CL_ERR_FULL;
+    /* the keys as they are, put back if t aborts (cl_store__keys_settle) */
+    if (!(s->keys_was = sodium_malloc(sizeof(*s->keys))))
+        return CL_ERR_NOMEM;
+    memcpy(s->keys_was, s->keys, sizeof(*s->keys));
+    sodium_mprotect_readonly(s->keys_was);
+    s->keys_txn = t;
+    int rc = cl_store__epoch_add(s, v, next);
+    if (rc == CL_OK)
+        rc = cl_store__ring_put(t, next);
+    if (rc == CL_OK)
+        rc = cl_store_rotate(t, new_version);
+    return rc; /* on failure the caller aborts t, which puts keys back */
+}

@@ -102,11 +102,13 @@ int cl_store_commit(cl_txn **tp)
         /* Captured changes that were never given a place in the log: a
          * writer that bypassed replication. Refuse, keep nothing. */
         mdb_txn_abort(t->txn);
+        cl_store__keys_settle(t, false);
         cl_store__capture_free(&t->cap);
         free(t);
         return CL_ERR_INTERNAL;
     }
     int rc = mdb_txn_commit(t->txn);
+    cl_store__keys_settle(t, rc == MDB_SUCCESS);
     if (rc == MDB_SUCCESS) {
         /* Key changes take effect with the outermost commit. */
         cl_txn *p = t->parent;
@@ -135,6 +137,7 @@ void cl_store_abort(cl_txn **tp)
         return;
     cl_txn *t = *tp;
     mdb_txn_abort(t->txn);
+    cl_store__keys_settle(t, false);
     if (t->parent)
         cl_store__capture_truncate(t);
     else
@@ -976,4 +979,23 @@ int cl_store_backup_size(cl_store *s, uint64_t *bytes)
         return cl_store__mdb_err(rc);
     *bytes = pages * psize;
     return CL_OK;
+}
+
+void cl_store__keys_settle(cl_txn *t, bool committed)
+{
+    cl_store *s = t->store;
+    if (!s->keys_was || s->keys_txn != t)
+        return;
+    if (committed && t->parent) {
+        s->keys_txn = t->parent; /* the parent decides */
+        return;
+    }
+    if (!committed) {
+        sodium_mprotect_readwrite(s->keys);
+        memcpy(s->keys, s->keys_was, sizeof(*s->keys));
+        sodium_mprotect_readonly(s->keys);
+    }
+    sodium_free(s->keys_was);
+    s->keys_was = NULL;
+    s->keys_txn = NULL;
 }

@@ -106,6 +106,21 @@ CL_NODISCARD int cl_store_open(cl_store **out, const char *dir,
                                const uint8_t master[CL_MASTER_KEY_LEN],
                                size_t map_bytes);
 
+/*
+ * Open the store in dir with the master key in the file at path. If that
+ * key does not open it and the key in path.next does (the master key was
+ * replaced, cl_store_rekey, and the file not moved yet), open with that
+ * and set *from_next. err says why the key file could not be read.
+ */
+CL_NODISCARD int cl_store_open_keyfile(cl_store **out, const char *dir,
+                                       const char *path, size_t map_bytes,
+                                       bool *from_next, char *err,
+                                       size_t err_len);
+
+/* True if master is the key that opens s now. */
+bool cl_store_key_opens(const cl_store *s,
+                        const uint8_t master[CL_MASTER_KEY_LEN]);
+
 /* Close and wipe keys; *s becomes NULL. Safe on NULL. All transactions
  * must have ended. */
 void cl_store_close(cl_store **s);
@@ -215,6 +230,20 @@ void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN]);
 
 /* Make version current+1 current. CL_ERR_FULL if all versions are used. */
 CL_NODISCARD int cl_store_rotate(cl_txn *t, uint32_t *new_version);
+
+/*
+ * Replace the master key, in top-level write transaction t: from its
+ * commit only next opens the store (the root key, wrapped under next, in
+ * meta "keyring"). Also rotates the data key to a new version drawn from
+ * fresh randomness (*new_version; re-seal then, and retire the versions
+ * before it, so that no value opens with keys the former master key can
+ * derive). Values, index rows and the audit chain stay readable. If t
+ * aborts, the keys are as before. CL_ERR_EXISTS if next is the key in
+ * use, CL_ERR_FULL if no data key version is left.
+ */
+CL_NODISCARD int cl_store_rekey(cl_txn *t,
+                                const uint8_t next[CL_MASTER_KEY_LEN],
+                                uint32_t *new_version);
 
 /* Current version (as committed). */
 uint32_t cl_store_key_version(const cl_store *s);

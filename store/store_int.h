@@ -17,6 +17,9 @@
 #include "seal.h"
 #include "store.h"
 
+/* The length of a master key's id (keyfile.c). */
+#define CL_KEY_ID_LEN 16
+
 /* A sub-database's row in the table below. */
 typedef struct cl_store__db {
     const char *name;
@@ -36,12 +39,19 @@ typedef struct cl_store__keys {
     uint8_t ix_enc[CL_KEY_LEN]; /* index rows: value cipher (SIV) */
     uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES]; /* audit checkpoints */
     uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
+    uint8_t root[CL_KEY_LEN]; /* the keys above derive from it ... */
+    uint8_t n_epochs;         /* ... but data keys from version from[i] */
+    uint8_t from[CL_STORE_KEY_VERSIONS]; /* on from epoch[i] (ascending) */
+    uint8_t epoch[CL_STORE_KEY_VERSIONS][CL_KEY_LEN];
+    uint8_t kid[CL_KEY_ID_LEN]; /* names the master key that opens it */
 } cl_store__keys;
 
 struct cl_store {
     MDB_env *env;             /* the environment */
     MDB_dbi dbi[CL_DB_COUNT]; /* sub-database handles */
     cl_store__keys *keys;     /* sodium_malloc'd */
+    cl_store__keys *keys_was; /* before a rekey not yet committed, or NULL */
+    cl_txn *keys_txn;         /* the transaction that holds that rekey */
     uint32_t key_version;     /* version new values are sealed with */
     uint32_t retired;         /* retired versions as bits (1 << v) */
     size_t map_bytes;         /* current map size */
@@ -99,10 +109,32 @@ void cl_store__capture_truncate(cl_txn *t);
 void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
                            size_t key_len, const void *val, size_t val_len);
 
-/* keyfile.c, for open.c: every key of s derived from the master key,
- * in locked memory. */
-CL_NODISCARD int cl_store__derive(cl_store *s,
-                                  const uint8_t master[CL_MASTER_KEY_LEN]);
+/* keyfile.c, for open.c: derive every key of s from root, replacing any
+ * it had. */
+CL_NODISCARD int cl_store__derive(cl_store *s, const uint8_t root[CL_KEY_LEN]);
+
+/* keyfile.c, for open.c, in the first transaction: the store's root key.
+ * Unwrapped from meta "keyring" with master (CL_ERR_KEY if master does not
+ * unwrap it); for a new store made at random and wrapped under master;
+ * for a store from before the keyring, master itself. The keys of s are
+ * derived from it when it is not master (they were, from master). */
+CL_NODISCARD int
+cl_store__keyring_open(cl_store *s, cl_txn *t,
+                       const uint8_t master[CL_MASTER_KEY_LEN]);
+
+/* store.c: transaction t ended (committed: its parent takes a rekey it
+ * holds, or at the top it stands; aborted: the keys as they were). */
+void cl_store__keys_settle(cl_txn *t, bool committed);
+
+/* keyfile.c, for rotate.c: a random epoch key for the data keys from
+ * version `from` on, the master key's id that of master (s->keys). */
+CL_NODISCARD int cl_store__epoch_add(cl_store *s, uint32_t from,
+                                     const uint8_t master[CL_MASTER_KEY_LEN]);
+
+/* keyfile.c, for rotate.c: write meta "keyring": t's store's root and
+ * epochs wrapped under master. */
+CL_NODISCARD int cl_store__ring_put(cl_txn *t,
+                                    const uint8_t master[CL_MASTER_KEY_LEN]);
 
 /* The id floor (idfloor.c): read at open, applied in the first
  * transaction. */

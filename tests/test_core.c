@@ -66,6 +66,7 @@ static void test_roles_and_access(void **state)
         [CL_REQ_REQUEST_LIST] = C,
         [CL_REQ_ADMIN_FEEDS] = O | C,
         [CL_REQ_ADMIN_PROMOTE] = O,
+        [CL_REQ_ADMIN_ROTATE_MASTER] = O,
         [CL_REQ_RECORD_DISCUSSION] = C,
         [CL_REQ_ADD_ACTION] = C,
         [CL_REQ_UPDATE_ACTION] = C | P,

@@ -1,0 +1,323 @@
+/*
+ * test_rekey: replacing the master key (caselink admin rotate-master) on
+ * the real daemon and a real store: bad input refused naming the fix; the
+ * old key refused after; every value, index row and audit entry readable
+ * with the new one; a crash after the commit but before the operator moved
+ * the key file leaves the one usable key where the daemon looks; a
+ * replacement that never committed leaves the old one; re-sealing moves
+ * every value to the data key drawn from fresh randomness, and the
+ * versions before it can be retired.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "harness.h"
+#include "store.h"
+
+#ifndef CL_CASELINKD_PATH
+#error "CL_CASELINKD_PATH must name the daemon binary"
+#endif
+
+static const char *NHS = "9434765919";
+
+static int s_call(cl_client *c, cl_request *req, cl_reply *rep)
+{
+    memset(req->msgid, 0, CL_MSGID_LEN);
+    assert_int_equal(cl_client_call(c, req, rep), CL_OK);
+    return (int)rep->status;
+}
+
+/* admin rotate-master (or key-status) as client name; the reply kept. */
+static int s_admin(th_daemon *d, const char *name, cl_req_kind kind,
+                   cl_reply *rep)
+{
+    cl_client *c = th_client(d, name);
+    cl_request *req = calloc(1, sizeof(*req));
+    req->kind = kind;
+    int st = s_call(c, req, rep);
+    free(req);
+    cl_client_close(&c);
+    return st;
+}
+
+/* A new random master key at path (64 hex digits, mode 0600). */
+static void s_new_key(const char *path)
+{
+    unlink(path);
+    assert_int_equal(cl_store_key_generate(path), CL_OK);
+}
+
+/* The person's case opens with her referral, and the audit verifies. */
+static void s_all_there(th_daemon *d)
+{
+    cl_client *co = th_client(d, "coordinator");
+    cl_reply rep;
+    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.person.n_referrals, 2);
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    cl_client *au = th_client(d, "auditor");
+    cl_request *req = calloc(1, sizeof(*req));
+    req->kind = CL_REQ_AUDIT_VERIFY;
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    assert_true(rep.u.verify.intact);
+    assert_true(rep.u.verify.entries >= 3);
+    cl_reply_clear(&rep);
+    req->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(req->u.person_ref.match.nhs, NHS);
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    assert_true(rep.u.entries.n >= 3); /* two publishes and a view */
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&au);
+}
+
+static int s_count(void *ctx, const uint8_t *key, size_t len)
+{
+    (void)key;
+    (void)len;
+    (*(size_t *)ctx)++;
+    return CL_OK;
+}
+
+/* Open the stopped daemon's store with the key in key_file: CL_ERR_KEY,
+ * or CL_OK with every value of every sealed sub-database opened, every
+ * index row authenticated (cl_store_verify), *old_values counting those
+ * still sealed under a version below `current`. */
+static int s_open_all(const th_daemon *d, const char *key_file,
+                      uint32_t current, uint64_t *old_values)
+{
+    char state[300], why[256];
+    uint8_t key[CL_MASTER_KEY_LEN];
+    cl_store *st = NULL;
+    cl_txn *t = NULL;
+    snprintf(state, sizeof(state), "%s/state", d->dir);
+    assert_int_equal(cl_store_key_load(key, key_file, why, sizeof(why)), CL_OK);
+    int rc = cl_store_open(&st, state, key, 64u << 20);
+    sodium_memzero(key, sizeof(key));
+    if (rc != CL_OK)
+        return rc;
+    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    assert_int_equal(cl_store_verify(t, why, sizeof(why)), CL_OK);
+    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
+    uint32_t retired;
+    assert_int_equal(cl_store_key_usage(t, counts, &retired), CL_OK);
+    *old_values = 0;
+    for (uint32_t v = 1; v < current; v++)
+        *old_values += counts[v];
+    size_t n = 0;
+    assert_int_equal(cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_count, &n),
+                     CL_OK);
+    assert_int_equal(n, 2);
+    cl_store_abort(&t);
+    cl_store_close(&st);
+    return CL_OK;
+}
+
+/* Start the daemon on d's folder as it is; its exit status within 10 s
+ * (124: still running, the store opened). */
+static int s_start_fails(th_daemon *d, const char *out)
+{
+    return th_sh("timeout 10 %s --dev %s > %s 2>&1", CL_CASELINKD_PATH, d->dir,
+                 out);
+}
+
+static void s_publish(th_daemon *d, const char *ref)
+{
+    cl_client *gp = th_client(d, "gp");
+    cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", NHS);
+    assert_int_equal(th_publish(gp, q, NULL), CL_STATUS_OK);
+    free(q);
+    cl_client_close(&gp);
+}
+
+/* Refused, each with the fix: no new key yet, the new key being the one
+ * in use, a role other than the operator's. Nothing changes. */
+static void test_rotate_master_bad_input(void **state)
+{
+    th_daemon *d = *state;
+    cl_reply rep;
+    char key[300], next[320];
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(next, sizeof(next), "%s.next", key);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, next));
+    assert_non_null(strstr(rep.error, "put the new master key there"));
+    cl_reply_clear(&rep);
+    assert_int_equal(th_sh("cp -p %s %s", key, next), 0);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "is the key in use"));
+    cl_reply_clear(&rep);
+    s_new_key(next);
+    assert_int_equal(
+        s_admin(d, "coordinator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+        CL_STATUS_DENIED);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_KEY_STATUS, &rep),
+                     CL_STATUS_OK);
+    assert_int_equal(rep.u.key_status.current, 1);
+    cl_reply_clear(&rep);
+    /* still the old key */
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    unlink(next);
+    th_start(d, NULL);
+}
+
+static void test_rotate_master(void **state)
+{
+    th_daemon *d = *state;
+    cl_reply rep;
+    char key[300], next[320], old[320], out[320];
+    uint64_t old_values = 0;
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(next, sizeof(next), "%s.next", key);
+    snprintf(old, sizeof(old), "%s.old", key);
+    snprintf(out, sizeof(out), "%s/start.txt", d->dir);
+    s_publish(d, "GP-K1");
+    s_publish(d, "GP-K2");
+    s_all_there(d);
+    assert_int_equal(th_sh("cp -p %s %s", key, old), 0);
+    s_new_key(next);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_OK);
+    assert_int_equal(rep.u.key_status.current, 2);
+    cl_reply_clear(&rep);
+    assert_true(th_file_contains(d->log, "master key replaced"));
+    /* a second one before the file was moved is refused */
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "not finished"));
+    cl_reply_clear(&rep);
+    /* re-sealing in the background moves every value to version 2 */
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_KEY_STATUS, &rep),
+                         CL_STATUS_OK);
+        uint64_t pending = rep.u.key_status.pending;
+        cl_reply_clear(&rep);
+        if (!pending)
+            break;
+        usleep(50000);
+    }
+    s_all_there(d);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+
+    /* the crash before the operator moved the file: master.key holds the
+     * old key, .next the new; the daemon opens with .next and says so */
+    assert_int_equal(s_open_all(d, key, 2, &old_values), CL_ERR_KEY);
+    assert_int_equal(s_open_all(d, next, 2, &old_values), CL_OK);
+    assert_int_equal(old_values, 0);
+    th_start(d, NULL);
+    assert_true(th_file_contains(d->log, "no longer opens the store"));
+    s_all_there(d);
+    /* the versions before the new one hold nothing: retire them */
+    cl_client *op = th_client(d, "operator");
+    cl_request *req = calloc(1, sizeof(*req));
+    req->kind = CL_REQ_ADMIN_RETIRE_KEY;
+    req->u.key_version = 1;
+    assert_int_equal(s_call(op, req, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&op);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+
+    /* the operator moves the file: the new key opens it, the old never */
+    assert_int_equal(th_sh("mv %s %s", next, key), 0);
+    th_start(d, NULL);
+    s_all_there(d);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_int_equal(th_sh("cp -p %s %s", old, key), 0);
+    int st = s_start_fails(d, out);
+    assert_true(st != 0 && st != 124);
+    assert_true(th_file_contains(out, "the master key does not open"));
+    assert_int_equal(th_sh("cp -p %s %s", old, next), 0); /* nor as .next */
+    st = s_start_fails(d, out);
+    assert_true(st != 0 && st != 124);
+    assert_int_equal(s_open_all(d, old, 2, &old_values), CL_ERR_KEY);
+}
+
+/* A replacement whose transaction never committed (the daemon died, or
+ * the batch failed): the store opens with the old key only, and the keys
+ * in memory are as before, so what is written next stays readable. */
+static void test_rekey_not_committed(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t k1[CL_MASTER_KEY_LEN], k2[CL_MASTER_KEY_LEN], v[8];
+    size_t len;
+    uint32_t ver;
+    cl_store *st = NULL;
+    cl_txn *t = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    randombytes_buf(k1, sizeof(k1));
+    randombytes_buf(k2, sizeof(k2));
+    assert_int_equal(cl_store_open(&st, dir, k1, 16u << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, st, NULL, true), CL_OK);
+    assert_int_equal(cl_store_rekey(t, k2, &ver), CL_OK);
+    assert_int_equal(ver, 2);
+    assert_int_equal(cl_store_rekey(t, k2, &ver), CL_ERR_EXISTS);
+    cl_store_abort(&t);
+    /* written after the abort: under the old keys */
+    assert_int_equal(cl_store_begin(&t, st, NULL, true), CL_OK);
+    assert_int_equal(cl_store_put(t, CL_DB_PERSON, (const uint8_t *)"k", 1,
+                                  (const uint8_t *)"value", 5),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(cl_store_key_version(st), 1);
+    cl_store_close(&st);
+    assert_int_equal(cl_store_open(&st, dir, k2, 16u << 20), CL_ERR_KEY);
+    assert_int_equal(cl_store_open(&st, dir, k1, 16u << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"k", 1, v,
+                                  sizeof(v), &len),
+                     CL_OK);
+    cl_store_abort(&t);
+    /* and committed: the new key only, the value still there */
+    assert_int_equal(cl_store_begin(&t, st, NULL, true), CL_OK);
+    assert_int_equal(cl_store_rekey(t, k2, &ver), CL_OK);
+    assert_int_equal(cl_store_put(t, CL_DB_PERSON, (const uint8_t *)"k2", 2,
+                                  (const uint8_t *)"value", 5),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&st);
+    assert_int_equal(cl_store_open(&st, dir, k1, 16u << 20), CL_ERR_KEY);
+    assert_int_equal(cl_store_open(&st, dir, k2, 16u << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"k", 1, v,
+                                  sizeof(v), &len),
+                     CL_OK);
+    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"k2", 2, v,
+                                  sizeof(v), &len),
+                     CL_OK);
+    cl_store_abort(&t);
+    assert_int_equal(cl_store_key_version(st), 2);
+    cl_store_close(&st);
+    sodium_memzero(k1, sizeof(k1));
+    sodium_memzero(k2, sizeof(k2));
+    th_sh("rm -rf %s", dir);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rotate_master_bad_input,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_rotate_master, th_setup_daemon,
+                                        th_teardown_daemon),
+        cmocka_unit_test(test_rekey_not_committed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -270,8 +270,8 @@ static void test_rekey_not_committed(void **state)
     cl_store_abort(&t);
     /* written after the abort: under the old keys */
     assert_int_equal(cl_store_begin(&t, st, NULL, true), CL_OK);
-    assert_int_equal(cl_store_put(t, CL_DB_PERSON, (const uint8_t *)"k", 1,
-                                  (const uint8_t *)"value", 5),
+    assert_int_equal(cl_store_put(t, CL_DB_PERSON, (const uint8_t *)"person01",
+                                  8, (const uint8_t *)"value", 5),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     assert_int_equal(cl_store_key_version(st), 1);
@@ -279,26 +279,26 @@ static void test_rekey_not_committed(void **state)
     assert_int_equal(cl_store_open(&st, dir, k2, 16u << 20), CL_ERR_KEY);
     assert_int_equal(cl_store_open(&st, dir, k1, 16u << 20), CL_OK);
     assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
-    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"k", 1, v,
-                                  sizeof(v), &len),
+    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"person01",
+                                  8, v, sizeof(v), &len),
                      CL_OK);
     cl_store_abort(&t);
     /* and committed: the new key only, the value still there */
     assert_int_equal(cl_store_begin(&t, st, NULL, true), CL_OK);
     assert_int_equal(cl_store_rekey(t, k2, &ver), CL_OK);
-    assert_int_equal(cl_store_put(t, CL_DB_PERSON, (const uint8_t *)"k2", 2,
-                                  (const uint8_t *)"value", 5),
+    assert_int_equal(cl_store_put(t, CL_DB_PERSON, (const uint8_t *)"person02",
+                                  8, (const uint8_t *)"value", 5),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     cl_store_close(&st);
     assert_int_equal(cl_store_open(&st, dir, k1, 16u << 20), CL_ERR_KEY);
     assert_int_equal(cl_store_open(&st, dir, k2, 16u << 20), CL_OK);
     assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
-    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"k", 1, v,
-                                  sizeof(v), &len),
+    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"person01",
+                                  8, v, sizeof(v), &len),
                      CL_OK);
-    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"k2", 2, v,
-                                  sizeof(v), &len),
+    assert_int_equal(cl_store_get(t, CL_DB_PERSON, (const uint8_t *)"person02",
+                                  8, v, sizeof(v), &len),
                      CL_OK);
     cl_store_abort(&t);
     assert_int_equal(cl_store_key_version(st), 2);

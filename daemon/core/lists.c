@@ -24,6 +24,20 @@
 
 /* --- referrals ------------------------------------------------------------ */
 
+void cl_lists_referral_row(cl_referral_row *r, const cl_core_ref *x)
+{
+    memset(r, 0, sizeof(*r));
+    CL_COPY(r->reference, x->reference);
+    CL_COPY(r->agency, x->agency);
+    CL_COPY(r->agency_ref, x->agency_ref);
+    cl_core_pid_str(r->person_id, x->pid);
+    r->category = x->category;
+    r->risk = x->risk;
+    r->status = x->status;
+    r->occurred_at = x->occurred_at;
+    r->received_at = x->received_at;
+}
+
 typedef struct s_rl {
     cl_txn *t;
     const cl_caller *caller;
@@ -63,16 +77,7 @@ static int s_rl_one(void *ctx, const cl_core_ref *x)
         c->cap = ncap;
     }
     cl_referral_row *r = &c->out->v[c->out->n];
-    memset(r, 0, sizeof(*r));
-    CL_COPY(r->reference, x->reference);
-    CL_COPY(r->agency, x->agency);
-    CL_COPY(r->agency_ref, x->agency_ref);
-    cl_core_pid_str(r->person_id, x->pid);
-    r->category = x->category;
-    r->risk = x->risk;
-    r->status = x->status;
-    r->occurred_at = x->occurred_at;
-    r->received_at = x->received_at;
+    cl_lists_referral_row(r, x);
     int rc = cl_core__person_as(c->t, x->pid, x->agency, &p, &own);
     if (rc != CL_OK)
         return rc;

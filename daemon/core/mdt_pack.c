@@ -17,6 +17,7 @@
 #include "caseview.h"
 #include "codec.h"
 #include "inforeq.h"
+#include "lists.h"
 #include "mdt.h"
 #include "mdt_action.h"
 #include "mdt_report.h"
@@ -181,16 +182,7 @@ static int s_since_one(void *ctx, const cl_core_ref *x)
     if (x->received_at < c->from || c->it->n_since >= CL_SINCE_MAX)
         return CL_OK;
     cl_referral_row *r = &c->it->since[c->it->n_since++];
-    memset(r, 0, sizeof(*r));
-    CL_COPY(r->reference, x->reference);
-    CL_COPY(r->agency, x->agency);
-    CL_COPY(r->agency_ref, x->agency_ref);
-    cl_core_pid_str(r->person_id, x->pid);
-    r->category = x->category;
-    r->risk = x->risk;
-    r->status = x->status;
-    r->occurred_at = x->occurred_at;
-    r->received_at = x->received_at;
+    cl_lists_referral_row(r, x);
     return CL_OK;
 }
 

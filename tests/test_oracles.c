@@ -264,6 +264,74 @@ static void test_log_keeps_no_client_text(void **state)
     th_start(d, NULL); /* for the teardown */
 }
 
+/* A publisher floods the coordinator's mailbox with referrals asking for
+ * the MDT (each raises an intake item there): with mailbox_max = 20, the
+ * police's answer to the coordinator's request was then refused BUSY.
+ * What the daemon raises is counted apart from agencies' answers now. */
+static void test_raised_deliveries_never_block_answers(void **state)
+{
+    (void)state;
+    th_daemon d = {0};
+    char err[CL_ERROR_SZ], ref[32];
+    th_start(&d, "[routing]\nmailbox_max = 20\n");
+    s_people(&d);
+    cl_client *co = th_client(&d, "coordinator"), *gp = th_client(&d, "gp"),
+              *police = th_client(&d, "police");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    q->kind = CL_REQ_INFO_REQUEST;
+    CL_COPY(q->u.info.who.match.nhs, NHS_REF);
+    CL_COPY(q->u.info.agencies[q->u.info.n_agencies++], ASKED);
+    CL_COPY(q->u.info.due, "2099-01-01");
+    CL_COPY(q->u.info.question, "What is your involvement?");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_OK);
+    char req_id[CL_REF_SZ];
+    strcpy(req_id, rep.u.publish.reference);
+    cl_reply_clear(&rep);
+    for (int i = 0; i < 30; i++) {
+        snprintf(ref, sizeof(ref), "GP-FLOOD-%d", i);
+        char family[16], dob[16];
+        snprintf(family, sizeof(family), "Zq%cx%cw", 'a' + i % 26,
+                 'a' + i / 26);
+        snprintf(dob, sizeof(dob), "19%02d-0%d-%02d", 40 + i, 1 + i % 9,
+                 1 + i % 28);
+        cl_request *p = th_referral(ref, "Invented", family, dob, NULL);
+        p->u.publish.ask_mdt = true;
+        assert_int_equal(th_publish(gp, p, NULL), CL_STATUS_OK);
+        free(p);
+    }
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_INFO_RESPOND;
+    CL_COPY(q->u.respond.request_id, req_id);
+    CL_COPY(q->u.respond.summary, "Known to us: two call-outs");
+    q->u.respond.involvement = CL_INVOLVE_CURRENT;
+    q->u.respond.risk = 2;
+    CL_COPY(q->u.respond.contact, "PC Jones, 01234 567890");
+    int st = s_call(police, q, &rep);
+    strcpy(err, rep.error);
+    cl_reply_clear(&rep);
+    assert_int_equal(st, CL_STATUS_OK);
+    /* and the intake items all arrived: nothing the daemon raises is lost */
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_ADMIN_STATS;
+    cl_client *op = th_client(&d, "operator");
+    assert_int_equal(s_call(op, q, &rep), CL_STATUS_OK);
+    uint64_t depth = 0;
+    for (size_t i = 0; i < rep.u.stats.n_mailboxes; i++)
+        if (!strcmp(rep.u.stats.mailboxes[i].agency, "Northshire Extended MDT"))
+            depth = rep.u.stats.mailboxes[i].depth;
+
+    assert_true(depth >= 31);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&op);
+    cl_client_close(&co);
+    cl_client_close(&gp);
+    cl_client_close(&police);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +344,7 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_log_keeps_no_client_text,
                                         th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test(test_raised_deliveries_never_block_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

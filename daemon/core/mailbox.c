@@ -269,8 +269,11 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
 
 /* Mailbox state, unsealed in META: counts only, under the agency's name. */
 /* A mailbox's counters: the last seq given, how many wait, and how many
- * of those are the daemon's own notices (feed, governance). Stores made
- * before notices were counted apart hold the first two only. */
+ * of those the daemon raised itself (s_is_notice: every kind but requests
+ * and answers). Stores made before notices were counted apart hold the
+ * first two only; stores made before every raised kind was counted
+ * counted feed and governance notices only (the count never goes below
+ * zero, so such a mailbox is exact again once it drains). */
 typedef struct s_box {
     uint64_t next, depth, notices;
 } s_box;
@@ -320,10 +323,14 @@ static int s_meta_get(cl_txn *t, const char *agency, uint64_t *next,
     return rc;
 }
 
-/* The daemon's own notices: counted apart from what agencies send. */
+/* Deliveries the daemon raises itself (alerts, intake items, flags,
+ * status and action notices, feed and governance notices), counted apart
+ * from what agencies send each other (requests and answers): however many
+ * a publisher's referrals raise, they never fill the room mailbox_max
+ * keeps for agencies' answers. */
 static bool s_is_notice(cl_dlv_kind k)
 {
-    return k == CL_DLV_FEED || k == CL_DLV_GOVERNANCE;
+    return k != CL_DLV_REQUEST && k != CL_DLV_RESPONSE;
 }
 
 static void s_tag(cl_txn *t, const char *agency, uint8_t k[S_TAG_LEN + 8],
@@ -354,8 +361,9 @@ int cl_mailbox_put(cl_txn *t, const cl_route_config *cfg, const char *agency,
                  agency, b.depth - b.notices);
         return CL_ERR_MAILBOX;
     }
-    /* Feed notices have their own bound: beyond it they are dropped (the
-     * feed's state still shows the problem). */
+    /* Feed notices have a bound of their own: beyond notice_max raised
+     * deliveries waiting they are dropped (the feed's state still shows
+     * the problem); alerts, intake items and the rest are never dropped. */
     if (d->kind == CL_DLV_FEED && cfg->notice_max &&
         b.notices >= cfg->notice_max)
         return CL_OK;

@@ -46,6 +46,9 @@ int cl_store_changes(cl_txn *t, uint64_t prev, const uint8_t **batch,
     cl_store__capture *c = t->cap;
     if (t->parent || !t->write || !c)
         return CL_ERR_INVALID;
+    int rc = cl_store__digest_flush(t); /* digests are changes too */
+    if (rc != CL_OK)
+        return rc;
     if (c->err)
         return c->err;
     if (c->len + CL_CAP_BATCH_MAC > c->cap) {
@@ -214,8 +217,10 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
 int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN])
 {
     crypto_generichash_state st;
+    int rc = cl_store__digest_flush(t); /* what t holds, digests too */
+    if (rc != CL_OK)
+        return rc;
     uint8_t *plain = malloc(CL_STORE_MAX_VALUE);
-    int rc = CL_OK;
     if (!plain)
         return CL_ERR_NOMEM;
     crypto_generichash_init(&st, NULL, 0, CL_STORE_DIGEST_LEN);

@@ -94,17 +94,35 @@ cl_store *cl_store_of(cl_txn *t)
     return t->store;
 }
 
+/* Free a transaction's own state once LMDB's is ended. */
+static void s_txn_free(cl_txn *t)
+{
+    if (!t->parent)
+        cl_store__capture_free(&t->cap);
+    cl_store__dc_free(&t->dc);
+    free(t);
+}
+
 int cl_store_commit(cl_txn **tp)
 {
     cl_txn *t = *tp;
     *tp = NULL;
+    /* The outermost transaction writes its changed digests; a nested one
+     * hands them to its parent (room made first, so the hand-over after
+     * LMDB's commit cannot fail). */
+    int frc = t->parent ? cl_store__dc_reserve(&t->parent->dc,
+                                               t->parent->dc.n + t->dc.n)
+                        : cl_store__digest_flush(t);
+    if (frc != CL_OK) {
+        cl_store_abort(&t);
+        return frc;
+    }
     if (!t->parent && t->cap && t->cap->count && !t->sequenced) {
         /* Captured changes that were never given a place in the log: a
          * writer that bypassed replication. Refuse, keep nothing. */
         mdb_txn_abort(t->txn);
         cl_store__keys_settle(t, false);
-        cl_store__capture_free(&t->cap);
-        free(t);
+        s_txn_free(t);
         return CL_ERR_INTERNAL;
     }
     int rc = mdb_txn_commit(t->txn);
@@ -113,6 +131,8 @@ int cl_store_commit(cl_txn **tp)
         /* Key changes take effect with the outermost commit. */
         cl_txn *p = t->parent;
         if (p) {
+            if (cl_store__dc_merge(&p->dc, &t->dc) != CL_OK)
+                rc = ENOMEM; /* reserved above: not reached */
             if (t->key_version)
                 p->key_version = t->key_version;
             p->retired |= t->retired;
@@ -125,9 +145,7 @@ int cl_store_commit(cl_txn **tp)
     } else if (t->cap && t->parent) {
         cl_store__capture_truncate(t); /* the child's changes are gone */
     }
-    if (!t->parent)
-        cl_store__capture_free(&t->cap);
-    free(t);
+    s_txn_free(t);
     return cl_store__mdb_err(rc);
 }
 
@@ -140,9 +158,7 @@ void cl_store_abort(cl_txn **tp)
     cl_store__keys_settle(t, false);
     if (t->parent)
         cl_store__capture_truncate(t);
-    else
-        cl_store__capture_free(&t->cap);
-    free(t);
+    s_txn_free(t);
     *tp = NULL;
 }
 
@@ -196,7 +212,7 @@ static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
  * its digest row). One mechanism, inside put/get/del/scan: callers and
  * the change capture see plain index values and stored bytes as before.
  */
-#define S_TAG        16
+#define S_TAG        CL_STORE__TAG
 #define S_DIGEST_LEN (8 + S_TAG)
 #define S_IX_MAX     256 /* largest index value */
 
@@ -271,11 +287,21 @@ static size_t s_digest_key(uint8_t *out, cl_db db, const uint8_t *prefix,
     return n + prefix_len;
 }
 
+/* A digest as t sees it: the nearest transaction's changed value, else
+ * the stored row (none: count 0). */
 static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
                         uint64_t *count, uint8_t x[S_TAG])
 {
     uint8_t buf[S_DIGEST_LEN];
     size_t len;
+    for (cl_txn *p = t; p; p = p->parent) {
+        const cl_store__dent *e = cl_store__dc_find(&p->dc, dk, dk_len);
+        if (e) {
+            *count = e->count;
+            memcpy(x, e->x, S_TAG);
+            return CL_OK;
+        }
+    }
     int rc =
         cl_store_get(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf), &len);
     if (rc == CL_ERR_NOT_FOUND) {
@@ -294,12 +320,15 @@ static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
     return CL_OK;
 }
 
-/* Take old (if not NULL) out of a digest and put new (if not NULL) in. */
+/* Take old (if not NULL) out of a digest and put new (if not NULL) in:
+ * in t's digest cache, written by cl_store__digest_flush. */
 static int s_digest_move(cl_txn *t, const uint8_t *dk, size_t dk_len,
                          const uint8_t *old, const uint8_t *new_tag)
 {
-    uint8_t x[S_TAG], buf[S_DIGEST_LEN];
+    uint8_t x[S_TAG];
     uint64_t count;
+    if (!t->write)
+        return CL_ERR_INVALID;
     int rc = s_digest_get(t, dk, dk_len, &count, x);
     if (rc != CL_OK)
         return rc;
@@ -315,14 +344,56 @@ static int s_digest_move(cl_txn *t, const uint8_t *dk, size_t dk_len,
         for (int i = 0; i < S_TAG; i++)
             x[i] ^= new_tag[i];
     }
-    if (count == 0) {
-        rc = cl_store_del(t, CL_DB_IXDIGEST, dk, dk_len);
+    return cl_store__dc_set(&t->dc, dk, dk_len, count, x, true);
+}
+
+/* Write one digest into t's LMDB view (count 0: no row). */
+static int s_digest_write(cl_txn *t, const cl_store__dent *e)
+{
+    uint8_t buf[S_DIGEST_LEN];
+    if (e->count == 0) {
+        int rc = cl_store_del(t, CL_DB_IXDIGEST, e->key, e->key_len);
         return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
     }
     for (int i = 0; i < 8; i++)
-        buf[i] = (uint8_t)(count >> (8 * (7 - i)));
-    memcpy(buf + 8, x, S_TAG);
-    return cl_store_put(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf));
+        buf[i] = (uint8_t)(e->count >> (8 * (7 - i)));
+    memcpy(buf + 8, e->x, S_TAG);
+    return cl_store_put(t, CL_DB_IXDIGEST, e->key, e->key_len, buf,
+                        sizeof(buf));
+}
+
+/* Is e (held by an enclosing transaction of t) hidden by a nearer one? */
+static bool s_digest_shadowed(cl_txn *t, const cl_txn *holder,
+                              const cl_store__dent *e)
+{
+    for (cl_txn *p = t; p != holder; p = p->parent)
+        if (cl_store__dc_find(&p->dc, e->key, e->key_len))
+            return true;
+    return false;
+}
+
+int cl_store__digest_flush(cl_txn *t)
+{
+    int rc = CL_OK;
+    if (!t->write)
+        return CL_OK;
+    /* An enclosing transaction's changes first, recorded here as written
+     * (an abort of t leaves them changed there). */
+    for (cl_txn *p = t->parent; p && rc == CL_OK; p = p->parent)
+        for (size_t i = 0; i < p->dc.cap && rc == CL_OK; i++) {
+            cl_store__dent e = p->dc.v[i];
+            if (!e.used || !e.dirty || s_digest_shadowed(t, p, &e))
+                continue;
+            if ((rc = s_digest_write(t, &e)) == CL_OK)
+                rc = cl_store__dc_set(&t->dc, e.key, e.key_len, e.count, e.x,
+                                      false);
+        }
+    for (size_t i = 0; i < t->dc.cap && rc == CL_OK; i++) {
+        cl_store__dent *e = &t->dc.v[i];
+        if (e->used && e->dirty && (rc = s_digest_write(t, e)) == CL_OK)
+            e->dirty = false;
+    }
+    return rc;
 }
 
 /* A row of a grouped sub-database changed: its group's digest and the

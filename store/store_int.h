@@ -79,6 +79,25 @@ typedef struct cl_store__capture {
     int err;        /* first failure to record (the batch is unusable) */
 } cl_store__capture;
 
+/* Group digests a write transaction changed and has not written yet
+ * (digcache.c): ixdigest key -> count and XOR of row tags. */
+#define CL_STORE__TAG      16 /* an index row's tag */
+#define CL_STORE__DKEY_MAX 48 /* sub-database name NUL group prefix */
+typedef struct cl_store__dent {
+    uint8_t key[CL_STORE__DKEY_MAX];
+    uint8_t key_len;
+    bool used;
+    bool dirty; /* differs from what the transaction's LMDB view holds */
+    uint64_t count;
+    uint8_t x[CL_STORE__TAG];
+} cl_store__dent;
+
+typedef struct cl_store__dcache {
+    cl_store__dent *v; /* cap slots, a power of two, at most half used */
+    size_t n;
+    size_t cap;
+} cl_store__dcache;
+
 struct cl_txn {
     cl_store *store;        /* owner */
     cl_txn *parent;         /* enclosing transaction, or NULL */
@@ -90,7 +109,23 @@ struct cl_txn {
     bool sequenced;         /* cl_store_set_applied was called (root only) */
     size_t cap_mark;        /* its length and count when this one began */
     uint32_t cap_count;
+    cl_store__dcache dc; /* digests changed here, not yet written */
 };
+
+/* The digest cache (digcache.c). */
+cl_store__dent *cl_store__dc_find(cl_store__dcache *c, const uint8_t *key,
+                                  size_t key_len);
+CL_NODISCARD int cl_store__dc_reserve(cl_store__dcache *c, size_t want);
+CL_NODISCARD int cl_store__dc_set(cl_store__dcache *c, const uint8_t *key,
+                                  size_t key_len, uint64_t count,
+                                  const uint8_t x[CL_STORE__TAG], bool dirty);
+CL_NODISCARD int cl_store__dc_merge(cl_store__dcache *parent,
+                                    const cl_store__dcache *child);
+void cl_store__dc_free(cl_store__dcache *c);
+
+/* store.c: write every digest t sees changed into t's LMDB view (before
+ * its changes are captured, counted by version or committed). */
+CL_NODISCARD int cl_store__digest_flush(cl_txn *t);
 
 /* A change capture record's operation. */
 #define CL_STORE_OP_PUT 1

@@ -543,6 +543,68 @@ static void test_index_rows_authenticated(void **state)
 
 /* What index rows say is not in the file: an agenda reason byte and a
  * blind index row's empty value are both sealed. */
+/* A grouped index changed in nested transactions, as the daemon's batch
+ * does (one nested transaction per request): the digests a committed
+ * child changed hold, an aborted child's are gone, reads inside the batch
+ * see the batch's own changes, and what is committed verifies. */
+static int s_ix_group_n(cl_txn *t, uint64_t g)
+{
+    uint8_t k[24];
+    int n = 0;
+    s_ix_key(k, 8, g, 0);
+    int rc = cl_store_scan(t, CL_DB_PERSON_RECORDS, k, 8, s_ix_count, &n);
+    return rc == CL_OK ? n : -1;
+}
+
+static void test_index_digests_nested(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], k[24], why = 7;
+    cl_store *s = NULL;
+    cl_txn *t = NULL, *c = NULL, *gc = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 11);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
+    s_ix_fill(s, CL_DB_PERSON_RECORDS, 8);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    for (uint64_t r = 10; r < 40; r++) {
+        assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+        s_ix_key(k, 8, r % 3 + 1, r);
+        assert_int_equal(
+            cl_store_put_raw(c, CL_DB_PERSON_RECORDS, k, 16, &why, 1), CL_OK);
+        if (r % 4 == 0) { /* a grandchild, itself aborted or kept */
+            assert_int_equal(cl_store_begin(&gc, s, c, true), CL_OK);
+            s_ix_key(k, 8, 5, r);
+            assert_int_equal(
+                cl_store_put_raw(gc, CL_DB_PERSON_RECORDS, k, 16, &why, 1),
+                CL_OK);
+            assert_int_equal(s_ix_group_n(gc, 5), (int)((r - 1) / 8));
+            if (r % 8 == 0)
+                assert_int_equal(cl_store_commit(&gc), CL_OK);
+            else
+                cl_store_abort(&gc);
+        }
+        if (r % 5 == 0)
+            cl_store_abort(&c);
+        else
+            assert_int_equal(cl_store_commit(&c), CL_OK);
+        assert_true(s_ix_group_n(t, r % 3 + 1) >= 0);
+    }
+    /* group 3: the ten of r % 3 == 2 less the two aborted (20, 35) */
+    assert_int_equal(s_ix_group_n(t, 3), 8);
+    s_ix_key(k, 8, 3, 11);
+    assert_int_equal(cl_store_del(t, CL_DB_PERSON_RECORDS, k, 16), CL_OK);
+    assert_int_equal(s_ix_group_n(t, 3), 7);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(s_ix_verify(s), CL_OK);
+    assert_int_equal(s_ix_read(s, CL_DB_PERSON_RECORDS, 8, 5, 16), CL_OK);
+    assert_int_equal(s_ix_read(s, CL_DB_PERSON_RECORDS, 8, 5, 12),
+                     CL_ERR_NOT_FOUND);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
 static void test_index_values_sealed(void **state)
 {
     (void)state;
@@ -637,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_index_rows_authenticated),
         cmocka_unit_test(test_index_values_sealed),
         cmocka_unit_test(test_index_grouped_later),
+        cmocka_unit_test(test_index_digests_nested),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,109 @@
+/*
+ * digcache: a write transaction's group digests (ixdigest rows, see
+ * "authenticated rows" in store.c) held in memory until they are written.
+ *
+ * Every row put into a grouped sub-database moves two digests: its
+ * group's and the sub-database's total. Read, unsealed, changed, sealed
+ * and written back on every put, they cost two sealed reads and two sealed
+ * writes per row, and the total of a busy sub-database was rewritten once
+ * per row. Here each transaction keeps the digests it changed (count and
+ * XOR of tags) in a small open-addressed table; a nested transaction's
+ * table joins its parent's when it commits and is dropped when it aborts,
+ * and the outermost transaction writes each changed digest once, before
+ * its changes are captured or committed. Data only: no LMDB, no keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static uint64_t s_hash(const uint8_t *k, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 1099511628211ull;
+    return h;
+}
+
+static cl_store__dent *s_slot(cl_store__dcache *c, const uint8_t *k, size_t n)
+{
+    size_t mask = c->cap - 1;
+    for (size_t i = (size_t)s_hash(k, n) & mask;; i = (i + 1) & mask) {
+        cl_store__dent *e = &c->v[i];
+        if (!e->used || (e->key_len == n && !memcmp(e->key, k, n)))
+            return e;
+    }
+}
+
+cl_store__dent *cl_store__dc_find(cl_store__dcache *c, const uint8_t *key,
+                                  size_t key_len)
+{
+    if (!c->cap || key_len > CL_STORE__DKEY_MAX)
+        return NULL;
+    cl_store__dent *e = s_slot(c, key, key_len);
+    return e->used ? e : NULL;
+}
+
+/* Room for at least want entries at most half full. */
+int cl_store__dc_reserve(cl_store__dcache *c, size_t want)
+{
+    if (want * 2 <= c->cap)
+        return CL_OK;
+    size_t cap = c->cap ? c->cap : 16;
+    while (want * 2 > cap)
+        cap *= 2;
+    cl_store__dent *old = c->v;
+    size_t old_cap = c->cap;
+    c->v = calloc(cap, sizeof(*c->v));
+    if (!c->v) {
+        c->v = old;
+        return CL_ERR_NOMEM;
+    }
+    c->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].used)
+            *s_slot(c, old[i].key, old[i].key_len) = old[i];
+    free(old);
+    return CL_OK;
+}
+
+int cl_store__dc_set(cl_store__dcache *c, const uint8_t *key, size_t key_len,
+                     uint64_t count, const uint8_t x[CL_STORE__TAG], bool dirty)
+{
+    if (key_len > CL_STORE__DKEY_MAX)
+        return CL_ERR_INVALID;
+    int rc = cl_store__dc_reserve(c, c->n + 1);
+    if (rc != CL_OK)
+        return rc;
+    cl_store__dent *e = s_slot(c, key, key_len);
+    if (!e->used) {
+        e->used = true;
+        e->key_len = (uint8_t)key_len;
+        memcpy(e->key, key, key_len);
+        c->n++;
+    }
+    e->count = count;
+    memcpy(e->x, x, CL_STORE__TAG);
+    e->dirty = dirty;
+    return CL_OK;
+}
+
+/* A committed child's digests become its parent's. Reserved first
+ * (cl_store__dc_reserve(parent, parent->n + child->n)), it cannot fail. */
+int cl_store__dc_merge(cl_store__dcache *parent, const cl_store__dcache *child)
+{
+    int rc = cl_store__dc_reserve(parent, parent->n + child->n);
+    for (size_t i = 0; i < child->cap && rc == CL_OK; i++) {
+        const cl_store__dent *e = &child->v[i];
+        if (e->used)
+            rc = cl_store__dc_set(parent, e->key, e->key_len, e->count, e->x,
+                                  e->dirty);
+    }
+    return rc;
+}
+
+void cl_store__dc_free(cl_store__dcache *c)
+{
+    free(c->v);
+    memset(c, 0, sizeof(*c));
+}

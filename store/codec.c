@@ -240,3 +240,20 @@ void cl_dec_fields(cl_dec *d, void *obj, const cl_field *rows, size_t n)
         }
     }
 }
+
+void cl_dec_skip(cl_dec *d, size_t n)
+{
+    (void)s_get(d, n);
+}
+
+void cl_dec_skip_str(cl_dec *d, size_t cap)
+{
+    const uint8_t *h = s_get(d, 2);
+    if (!h)
+        return;
+    size_t n = (size_t)h[0] << 8 | h[1];
+    if (n >= cap)
+        d->bad = true;
+    else
+        (void)s_get(d, n);
+}

@@ -57,6 +57,11 @@ void cl_dec_str(cl_dec *d, char *dst, size_t cap);
 
 #define CL_DEC_STR(d, dst) cl_dec_str((d), (dst), sizeof(dst))
 
+/* Passes over n bytes, or over a string as cl_dec_str would read it into
+ * capacity cap (too long marks bad), without copying it. */
+void cl_dec_skip(cl_dec *d, size_t n);
+void cl_dec_skip_str(cl_dec *d, size_t cap);
+
 static inline bool cl_enc_ok(const cl_enc *e)
 {
     return !e->bad;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -171,6 +172,75 @@ static void test_check_covers_written_values(void **state)
     assert_int_equal(cl_core_decode_check(CL_DB_BLIND, pt, 0), CL_ERR_INVALID);
 }
 
+/* A referral's head (refs.c reads it without the free text) says what
+ * the full referral says, field by field, for referrals that differ in
+ * every field the head holds, with long free text around them; a head
+ * that outgrows its field is corrupt, as for the full read. */
+static void test_referral_head_matches(void **state)
+{
+    s_fx *f = *state;
+    cl_txn *t = NULL;
+    cl_records_record rec;
+    cl_records_referral *sr = calloc(1, sizeof(*sr)), *back = NULL;
+    memset(&rec, 0, sizeof(rec));
+    CL_COPY(rec.agency, "Oakfield Surgery");
+    rec.person_id = 77;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(cl_records_record_put(t, 9, &rec), CL_OK);
+    for (uint64_t id = 1; id <= 6; id++) {
+        memset(sr, 0, sizeof(*sr));
+        sr->record_id = 9;
+        snprintf(sr->agency, sizeof(sr->agency), "Agency %u", (unsigned)id);
+        snprintf(sr->kind, sizeof(sr->kind), "kind%u", (unsigned)id);
+        memset(sr->client, 'c', id * 7);
+        snprintf(sr->reference, sizeof(sr->reference), "CL-%08u", (unsigned)id);
+        snprintf(sr->r.agency_ref, sizeof(sr->r.agency_ref), "REF-%u",
+                 (unsigned)(id * 31));
+        sr->r.category = (uint8_t)id;
+        sr->r.risk = (uint8_t)(5 - id % 4);
+        memset(sr->r.concern, 'x', id * 900);
+        sr->r.occurred_at = 1700000000 + (int64_t)id;
+        sr->received = 1700001000 + (int64_t)id * 3;
+        memset(sr->r.referrer_name, 'n', id * 3);
+        memset(sr->r.consent_note, 'q', id * 100);
+        CL_COPY(sr->r.feed, "feed");
+        sr->r.feed_seq = id * 1000;
+        sr->withdrawn = id % 3 == 0;
+        sr->version = (uint32_t)id;
+        sr->status = (uint8_t)(id % 4);
+        sr->outcome = (uint8_t)id;
+        sr->status_at = (int64_t)id;
+        memset(sr->status_reason, 'r', id * 50);
+        assert_int_equal(cl_records_referral_put(t, id, sr), CL_OK);
+    }
+    back = calloc(1, sizeof(*back));
+    for (uint64_t id = 1; id <= 6; id++) {
+        cl_core_ref h;
+        assert_int_equal(cl_core__ref_by_id(t, id, &h), CL_OK);
+        assert_int_equal(cl_records_referral_get(t, id, back), CL_OK);
+        assert_int_equal(h.id, id);
+        assert_int_equal(h.pid, 77);
+        assert_string_equal(h.reference, back->reference);
+        assert_string_equal(h.agency, back->agency);
+        assert_string_equal(h.kind, back->kind);
+        assert_string_equal(h.agency_ref, back->r.agency_ref);
+        assert_int_equal(h.category, back->r.category);
+        assert_int_equal(h.risk, back->r.risk);
+        assert_int_equal(h.status, back->status);
+        assert_int_equal(h.withdrawn, back->withdrawn != 0);
+        assert_int_equal(h.occurred_at, back->r.occurred_at);
+        assert_int_equal(h.received_at, back->received);
+        uint64_t pid = 0;
+        assert_int_equal(cl_core__referral_person(t, h.reference, &pid), CL_OK);
+        assert_int_equal(pid, 77);
+    }
+    cl_core_ref h;
+    assert_int_equal(cl_core__ref_by_id(t, 99, &h), CL_ERR_NOT_FOUND);
+    cl_store_abort(&t);
+    free(sr);
+    free(back);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -182,6 +252,8 @@ int main(void)
         cmocka_unit_test(test_check_uses_person_decoder),
         cmocka_unit_test_setup_teardown(test_check_covers_written_values,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_referral_head_matches, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,35 +12,56 @@
 
 #include "records.h"
 
-static void s_ref_fill(cl_core_ref *o, uint64_t id, uint64_t pid,
-                       const cl_records_referral *sr)
+/* What a cl_core_ref holds of a stored referral, read in the order of
+ * records.c's s_referral_enc without copying the free text: a
+ * cl_records_referral is 20 KB to clear and wipe for each lookup. */
+typedef struct s_ref_head {
+    uint64_t record_id;
+    cl_core_ref ref;
+} s_ref_head;
+
+#define S_CAP(f) sizeof(((cl_records_referral *)0)->f)
+
+static void s_ref_head_dec(cl_dec *d, void *out)
 {
-    memset(o, 0, sizeof(*o));
-    o->id = id;
-    o->pid = pid;
-    CL_COPY(o->reference, sr->reference);
-    CL_COPY(o->agency, sr->agency);
-    CL_COPY(o->kind, sr->kind);
-    CL_COPY(o->agency_ref, sr->r.agency_ref);
-    o->category = sr->r.category;
-    o->risk = sr->r.risk;
-    o->status = sr->status;
-    o->withdrawn = sr->withdrawn != 0;
-    o->occurred_at = sr->r.occurred_at;
-    o->received_at = sr->received;
+    s_ref_head *h = out;
+    cl_core_ref *o = &h->ref;
+    if (cl_dec_u8(d) != CL_RECORDS_VERSION)
+        d->bad = true;
+    h->record_id = cl_dec_u64(d);
+    CL_DEC_STR(d, o->agency);
+    CL_DEC_STR(d, o->kind);
+    cl_dec_skip_str(d, S_CAP(client));
+    CL_DEC_STR(d, o->reference);
+    CL_DEC_STR(d, o->agency_ref);
+    o->category = cl_dec_u8(d);
+    o->risk = cl_dec_u8(d);
+    cl_dec_skip_str(d, S_CAP(r.concern));
+    o->occurred_at = cl_dec_i64(d);
+    o->received_at = cl_dec_i64(d);
+    cl_dec_skip_str(d, S_CAP(r.referrer_name));
+    cl_dec_skip_str(d, S_CAP(r.referrer_role));
+    cl_dec_skip(d, 2); /* basis, consent */
+    cl_dec_skip_str(d, S_CAP(r.consent_note));
+    cl_dec_skip_str(d, S_CAP(r.feed));
+    cl_dec_skip(d, 8); /* feed_seq */
+    o->withdrawn = cl_dec_u8(d) != 0;
+    cl_dec_skip(d, 4); /* version */
+    o->status = cl_dec_u8(d);
+    cl_dec_skip(d, 1 + 8); /* outcome, status_at */
+    cl_dec_skip_str(d, S_CAP(status_by));
+    cl_dec_skip_str(d, S_CAP(status_reason));
 }
 
-/* One referral by id, with its subject's person id. */
-static int s_ref_one(cl_txn *t, uint64_t id, cl_records_referral *sr,
-                     cl_core_ref *out)
+/* One referral's head by id (its person id not filled in). */
+static int s_ref_head_get(cl_txn *t, uint64_t id, s_ref_head *h)
 {
-    cl_records_record rec;
-    int rc = cl_records_referral_get(t, id, sr);
-    if (rc == CL_OK)
-        rc = cl_records_record_get(t, sr->record_id, &rec);
-    if (rc == CL_OK)
-        s_ref_fill(out, id, rec.person_id, sr);
-    sodium_memzero(&rec, sizeof(rec));
+    uint8_t k[8];
+    memset(h, 0, sizeof(*h));
+    cl_records_key(k, id);
+    int rc = cl_records_get(t, CL_DB_REFERRAL, k, 8, CL_RECORDS_BUF,
+                            s_ref_head_dec, h, sizeof(*h));
+    h->ref.id = id;
     return rc;
 }
 
@@ -54,37 +75,38 @@ int cl_core__ref_get(cl_txn *t, const char *reference, cl_core_ref *out)
 
 int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out)
 {
-    cl_records_referral *sr = calloc(1, sizeof(*sr));
-    if (!sr)
-        return CL_ERR_NOMEM;
-    int rc = s_ref_one(t, id, sr, out);
-    sodium_memzero(sr, sizeof(*sr));
-    free(sr);
+    s_ref_head h;
+    cl_records_record rec;
+    int rc = s_ref_head_get(t, id, &h);
+    if (rc == CL_OK)
+        rc = cl_records_record_get(t, h.record_id, &rec);
+    if (rc == CL_OK) {
+        h.ref.pid = rec.person_id;
+        *out = h.ref;
+    }
+    sodium_memzero(&h, sizeof(h));
+    sodium_memzero(&rec, sizeof(rec));
     return rc;
 }
 
 int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn, void *ctx)
 {
     cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
-    cl_records_referral *sr = calloc(1, sizeof(*sr));
-    cl_core_ref r;
-    if (!sr)
-        return CL_ERR_NOMEM;
+    s_ref_head h;
     int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++) {
         refs.n = 0;
         rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &refs);
         for (size_t j = 0; j < refs.n && rc == CL_OK; j++) {
-            if ((rc = cl_records_referral_get(t, refs.v[j], sr)) != CL_OK)
+            if ((rc = s_ref_head_get(t, refs.v[j], &h)) != CL_OK)
                 break;
-            if (sr->withdrawn)
+            if (h.ref.withdrawn)
                 continue;
-            s_ref_fill(&r, refs.v[j], pid, sr);
-            rc = fn(ctx, &r);
+            h.ref.pid = pid;
+            rc = fn(ctx, &h.ref);
         }
     }
-    sodium_memzero(sr, sizeof(*sr));
-    free(sr);
+    sodium_memzero(&h, sizeof(h));
     free(recs.v);
     free(refs.v);
     return rc > 0 ? CL_OK : rc;
@@ -94,7 +116,6 @@ typedef struct s_all_refs {
     cl_txn *t;
     cl_core_ref_fn fn;
     void *ctx;
-    cl_records_referral *sr;
 } s_all_refs;
 
 static int s_all_one(void *ctx, const uint8_t *key, size_t len)
@@ -103,40 +124,27 @@ static int s_all_one(void *ctx, const uint8_t *key, size_t len)
     cl_core_ref r;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    int rc = s_ref_one(c->t, cl_be64_get(key), c->sr, &r);
-    if (rc != CL_OK || r.withdrawn)
-        return rc;
-    return c->fn(c->ctx, &r);
+    int rc = cl_core__ref_by_id(c->t, cl_be64_get(key), &r);
+    if (rc == CL_OK && !r.withdrawn)
+        rc = c->fn(c->ctx, &r);
+    sodium_memzero(&r, sizeof(r));
+    return rc;
 }
 
 int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn, void *ctx)
 {
     uint8_t k[8];
-    s_all_refs c = {t, fn, ctx, calloc(1, sizeof(cl_records_referral))};
-    if (!c.sr)
-        return CL_ERR_NOMEM;
+    s_all_refs c = {t, fn, ctx};
     cl_records_key(k, after + 1);
-    int rc = cl_store_scan_from(t, CL_DB_REFERRAL, k, 8, s_all_one, &c);
-    sodium_memzero(c.sr, sizeof(*c.sr));
-    free(c.sr);
-    return rc;
+    return cl_store_scan_from(t, CL_DB_REFERRAL, k, 8, s_all_one, &c);
 }
 
 int cl_core__referral_person(cl_txn *t, const char *reference, uint64_t *pid)
 {
-    uint64_t ref_id = 0;
-    cl_records_record rec;
-    if (!cl_records_parse_ref(reference, &ref_id))
-        return CL_ERR_INVALID;
-    cl_records_referral *sr = calloc(1, sizeof(*sr));
-    if (!sr)
-        return CL_ERR_NOMEM;
-    int rc = cl_records_referral_get(t, ref_id, sr);
-    if (rc == CL_OK &&
-        (rc = cl_records_record_get(t, sr->record_id, &rec)) == CL_OK)
-        *pid = rec.person_id;
-    sodium_memzero(sr, sizeof(*sr));
-    sodium_memzero(&rec, sizeof(rec));
-    free(sr);
+    cl_core_ref r;
+    int rc = cl_core__ref_get(t, reference, &r);
+    if (rc == CL_OK)
+        *pid = r.pid;
+    sodium_memzero(&r, sizeof(r));
     return rc;
 }

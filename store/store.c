@@ -242,6 +242,8 @@ static void s_ix_stream(const cl_store *s, const uint8_t tag[S_TAG],
                         uint8_t *out, const uint8_t *in, size_t len)
 {
     uint8_t nonce[crypto_stream_xchacha20_NONCEBYTES] = {0};
+    if (!len)
+        return; /* most index rows (blind, block, activity): key only */
     memcpy(nonce, tag, S_TAG);
     crypto_stream_xchacha20_xor(out, in, len, nonce, s->keys->ix_enc);
 }

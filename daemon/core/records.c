@@ -108,7 +108,7 @@ int cl_records_put(cl_txn *t, cl_db db, const uint8_t *key, size_t klen,
     enc(&e, in);
     int rc = cl_enc_ok(&e) ? cl_store_put(t, db, key, klen, buf, e.len)
                            : CL_ERR_INTERNAL;
-    sodium_memzero(buf, cap);
+    sodium_memzero(buf, e.len); /* the encoder writes nothing past e.len */
     if (buf != sbuf)
         free(buf);
     return rc;

@@ -53,24 +53,40 @@ int cl_refindex_decode_check(const uint8_t *buf, size_t len)
     return s_dec(buf, len, &id, hash, &has);
 }
 
+/* The row at blind key k, if any. */
+static int s_get(cl_txn *t, const uint8_t k[CL_BLIND_LEN], uint64_t *id,
+                 uint8_t hash[CL_REFINDEX_HASH], bool *has_hash)
+{
+    uint8_t buf[32];
+    size_t len = 0;
+    int rc = cl_store_get(t, CL_DB_AGENCY_REF, k, CL_BLIND_LEN, buf,
+                          sizeof(buf), &len);
+    return rc == CL_OK ? s_dec(buf, len, id, hash, has_hash) : rc;
+}
+
+static int s_put(cl_txn *t, const uint8_t k[CL_BLIND_LEN], uint64_t id,
+                 const uint8_t *hash)
+{
+    uint8_t buf[32];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, hash ? S_VERSION_HASH : S_VERSION);
+    cl_enc_u64(&e, id);
+    for (size_t i = 0; hash && i < CL_REFINDEX_HASH; i++)
+        cl_enc_u8(&e, hash[i]);
+    return cl_store_put(t, CL_DB_AGENCY_REF, k, CL_BLIND_LEN, buf, e.len);
+}
+
 int cl_refindex_find_hash(cl_txn *t, const char *agency, const char *agency_ref,
                           uint64_t *referral_id, uint8_t hash[CL_REFINDEX_HASH],
                           bool *has_hash)
 {
-    uint8_t k[CL_BLIND_LEN], buf[32];
-    size_t len = 0;
+    uint8_t k[CL_BLIND_LEN], h[CL_REFINDEX_HASH];
+    uint64_t id;
+    bool has;
     int rc = s_key(t, k, agency, agency_ref);
     if (rc == CL_ERR_INVALID)
         return CL_ERR_NOT_FOUND;
-    if (rc == CL_OK)
-        rc = cl_store_get(t, CL_DB_AGENCY_REF, k, sizeof(k), buf, sizeof(buf),
-                          &len);
-    if (rc != CL_OK)
-        return rc;
-    uint64_t id;
-    uint8_t h[CL_REFINDEX_HASH];
-    bool has;
-    if ((rc = s_dec(buf, len, &id, h, &has)) == CL_OK) {
+    if (rc == CL_OK && (rc = s_get(t, k, &id, h, &has)) == CL_OK) {
         *referral_id = id;
         if (hash && has)
             memcpy(hash, h, sizeof(h));
@@ -90,37 +106,32 @@ int cl_refindex_find(cl_txn *t, const char *agency, const char *agency_ref,
 int cl_refindex_set_hash(cl_txn *t, const char *agency, const char *agency_ref,
                          const uint8_t hash[CL_REFINDEX_HASH])
 {
-    uint8_t k[CL_BLIND_LEN], buf[32];
+    uint8_t k[CL_BLIND_LEN], h[CL_REFINDEX_HASH];
     uint64_t id;
-    int rc = cl_refindex_find(t, agency, agency_ref, &id);
-    if (rc != CL_OK)
-        return rc;
-    if ((rc = s_key(t, k, agency, agency_ref)) != CL_OK)
-        return rc;
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_VERSION_HASH);
-    cl_enc_u64(&e, id);
-    for (size_t i = 0; i < CL_REFINDEX_HASH; i++)
-        cl_enc_u8(&e, hash[i]);
-    return cl_store_put(t, CL_DB_AGENCY_REF, k, sizeof(k), buf, e.len);
+    bool has;
+    int rc = s_key(t, k, agency, agency_ref);
+    if (rc == CL_ERR_INVALID)
+        return CL_ERR_NOT_FOUND;
+    if (rc == CL_OK && (rc = s_get(t, k, &id, h, &has)) == CL_OK)
+        rc = s_put(t, k, id, hash);
+    return rc;
 }
 
 int cl_refindex_add(cl_txn *t, const char *agency, const char *agency_ref,
                     uint64_t referral_id)
 {
-    uint8_t k[CL_BLIND_LEN], buf[16];
+    uint8_t k[CL_BLIND_LEN], h[CL_REFINDEX_HASH];
     uint64_t old;
-    int rc = cl_refindex_find(t, agency, agency_ref, &old);
+    bool has;
+    int rc = s_key(t, k, agency, agency_ref);
+    if (rc != CL_OK)
+        return rc;
+    rc = s_get(t, k, &old, h, &has);
     if (rc == CL_OK)
         return CL_ERR_EXISTS;
     if (rc != CL_ERR_NOT_FOUND)
         return rc;
-    if ((rc = s_key(t, k, agency, agency_ref)) != CL_OK)
-        return rc;
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_VERSION);
-    cl_enc_u64(&e, referral_id);
-    return cl_store_put(t, CL_DB_AGENCY_REF, k, sizeof(k), buf, e.len);
+    return s_put(t, k, referral_id, NULL);
 }
 
 int cl_refindex_remove(cl_txn *t, const char *agency, const char *agency_ref)

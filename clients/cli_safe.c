@@ -41,7 +41,9 @@ static ssize_t s_write(void *cookie, const char *buf, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char b = (unsigned char)buf[i];
         if (o > sizeof(out) - 8) {
-            if (!s_put(out, o))
+            bool ok = s_put(out, o);
+            explicit_bzero(out, o);
+            if (!ok)
                 return -1;
             o = 0;
         }
@@ -62,7 +64,9 @@ static ssize_t s_write(void *cookie, const char *buf, size_t n)
         else
             out[o++] = (char)b;
     }
-    return s_put(out, o) ? (ssize_t)n : -1;
+    bool ok = s_put(out, o);
+    explicit_bzero(out, o); /* what was printed may name a person */
+    return ok ? (ssize_t)n : -1;
 }
 
 void cli_safe_stdout(void)

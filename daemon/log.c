@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "wire.h"
 
 static int s_level = CL_LOG_INFO;
@@ -182,4 +184,6 @@ void cl_log_refused(const char *client, const char *kind, const char *status,
     cl_log_mask(why, sizeof(why), said);
     cl_log_refusal(client, "request refused: client=%s kind=%s status=%s: %s",
                    client, kind, status, why);
+    sodium_memzero(said, sizeof(said)); /* the reply's words, as sent */
+    sodium_memzero(why, sizeof(why));
 }

@@ -18,6 +18,28 @@
  * and a value that short identifies nobody. */
 #define S_MIN 3
 
+/* protobuf-c's allocations, wiped when freed: the unpacked copy holds
+ * the request's personal data. Each block carries its size before it. */
+static void *s_alloc(void *data, size_t size)
+{
+    (void)data;
+    size_t *p = malloc(sizeof(size_t) + size);
+    if (!p)
+        return NULL;
+    *p = size;
+    return p + 1;
+}
+
+static void s_free(void *data, void *ptr)
+{
+    (void)data;
+    if (!ptr)
+        return;
+    size_t *p = (size_t *)ptr - 1;
+    sodium_memzero(ptr, *p);
+    free(p);
+}
+
 /* Replace every occurrence of v in text by "...". */
 static void s_redact_one(char *text, const char *v)
 {
@@ -75,10 +97,11 @@ void cl_wire_redact(char *text, const cl_request *req)
     size_t len = 0;
     if (!req || cl_wire_encode_request(&buf, &len, req) != CL_OK)
         return;
-    Caselink__Envelope *env = caselink__envelope__unpack(NULL, len, buf);
+    ProtobufCAllocator alloc = {s_alloc, s_free, NULL};
+    Caselink__Envelope *env = caselink__envelope__unpack(&alloc, len, buf);
     if (env) {
         s_walk(&env->base, text, 0);
-        caselink__envelope__free_unpacked(env, NULL);
+        caselink__envelope__free_unpacked(env, &alloc);
     }
     sodium_memzero(buf, len);
     free(buf);

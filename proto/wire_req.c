@@ -761,7 +761,9 @@ int cl_wire_decode_request_zeroed(cl_request *out, const uint8_t *buf,
     }
     rc = CL_OK;
 out:
-    free(arena.base); /* env lives inside the arena */
+    if (arena.base) /* env lives inside the arena: the request, decoded */
+        sodium_memzero(arena.base, arena.used);
+    free(arena.base);
     if (rc != CL_OK && !out->msgid_read)
         s_unread_prefix(err);
     return rc;

@@ -236,7 +236,25 @@ void cl_replica_fill(cl_server *s, cl_repl_state *st)
     }
 }
 
-/* Standby: apply what the follower has fetched, then acknowledge it. */
+/* How many of m, in delivery order, can be applied now: each either
+ * applied already or the very next sequence. */
+static size_t s_in_order(const cl_repl_msg *m, size_t n, uint64_t applied)
+{
+    size_t k = 0;
+    for (; k < n && m[k].seq <= applied + 1; k++)
+        if (m[k].seq == applied + 1)
+            applied++;
+    return k;
+}
+
+/*
+ * Standby: apply what the follower has fetched, in stream order, then
+ * acknowledge it. The consumer can skip a message (a delivery lost when a
+ * broker fails is sent again only after the ack wait); applying what comes
+ * after it would skip that batch for ever, so a gap is filled straight
+ * from the stream first, and what still cannot follow on is left
+ * unacknowledged (sent again, and skipped once applied).
+ */
 void cl_replica_follow(cl_server *s)
 {
     uint64_t v;
@@ -247,9 +265,12 @@ void cl_replica_follow(cl_server *s)
     }
     while (s->role == S_STANDBY &&
            (n = cl_repl_follow_take(s->repl, m, S_APPLY_MAX)) > 0) {
-        int rc = s_apply_msgs(s, m, n);
+        size_t k = s_in_order(m, n, s->applied);
+        if (k < n && cl_replica_catch_up(s, false) == CL_OK)
+            k = s_in_order(m, n, s->applied);
+        int rc = k ? s_apply_msgs(s, m, k) : CL_OK;
         for (size_t i = 0; i < n; i++)
-            cl_repl_msg_release(&m[i], rc == CL_OK);
+            cl_repl_msg_release(&m[i], rc == CL_OK && i < k);
         if (rc != CL_OK) {
             snprintf(s->problem, sizeof(s->problem),
                      "cannot apply stream sequence %" PRIu64
@@ -260,6 +281,44 @@ void cl_replica_follow(cl_server *s)
             return;
         }
     }
+}
+
+/*
+ * Standby, every two seconds: if the stream held batches this store lacks
+ * at the last look too, and none has been applied since (the consumer lost
+ * its deliveries or its leader when a broker failed), read them straight
+ * from the stream, then follow again from there.
+ */
+void cl_replica_standby_check(cl_server *s)
+{
+    uint64_t first, last, now = s_mono_us();
+    if (s->role != S_STANDBY || now < s->next_follow_check_us)
+        return;
+    s->next_follow_check_us = now + 2000000u;
+    if (cl_repl_bounds(s->repl, &first, &last) != CL_OK || last <= s->applied) {
+        s->lag_seen = false;
+        return;
+    }
+    if (!s->lag_seen || s->lag_applied != s->applied) {
+        s->lag_seen = true; /* behind: moving, or not yet looked twice */
+        s->lag_applied = s->applied;
+        return;
+    }
+    uint64_t was = s->applied;
+    if (cl_replica_catch_up(s, false) != CL_OK) {
+        cl_log_warn("standby: cannot read the stream yet: %s",
+                    s->problem[0] ? s->problem : s->repl_why);
+        return;
+    }
+    char why[256] = "";
+    cl_repl_follow_stop(s->repl);
+    if (cl_repl_follow_start(s->repl, s->applied + 1, s->follow_efd, why,
+                             sizeof(why)) != CL_OK)
+        cl_log_warn("standby: cannot follow again yet: %s", why);
+    cl_log_warn("standby: the stream's deliveries stalled; read %" PRIu64
+                " batches from it directly, now at sequence %" PRIu64,
+                s->applied - was, s->applied);
+    s->lag_seen = false;
 }
 
 /* Active: has anyone else written to the stream? Checked once a second,

@@ -30,6 +30,10 @@ void cl_replica_fill(cl_server *s, cl_repl_state *st);
 /* Standby: apply what the follower has fetched. */
 void cl_replica_follow(cl_server *s);
 
+/* Standby, from housekeeping: read the stream directly when the consumer
+ * has stalled behind it. */
+void cl_replica_standby_check(cl_server *s);
+
 /* Active: has anyone else written to the stream? False if unreadable. */
 bool cl_replica_fence_check(cl_server *s);
 

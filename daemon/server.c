@@ -530,6 +530,8 @@ static void s_housekeeping(cl_server *s)
             cl_log_warn("replication: cannot catch up yet: %s",
                         s->problem[0] ? s->problem : s->repl_why);
     }
+    if (s->repl)
+        cl_replica_standby_check(s);
     if (!cl_replica_writable(s))
         return; /* a standby's store changes only from the stream */
     if (now >= s->next_feed_check_us) {

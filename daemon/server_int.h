@@ -137,6 +137,9 @@ struct cl_server {
     bool behind;      /* the stream may hold batches we lack */
     int follow_efd;   /* eventfd: the follower queued messages */
     uint64_t next_fence_check_us;
+    uint64_t next_follow_check_us; /* standby: is the consumer stalled? */
+    bool lag_seen;        /* standby: behind the stream at the last look */
+    uint64_t lag_applied; /* ... with this applied then */
     char active[CL_REPL_NAME_SZ + CL_REPL_ENDPOINT_SZ + 8]; /* as last seen */
     char problem[512];       /* why fenced, or why following stopped */
     char repl_why[256];      /* why the last batch was not appended */

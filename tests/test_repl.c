@@ -889,6 +889,45 @@ static void test_nats_nodes_lost(void **state)
     s_node_rm(&b);
 }
 
+/* The standby's durable consumer is lost (deleted on the brokers, as a
+ * broker failure or an operator can): the standby notices it is behind and
+ * not moving, reads the batches straight from the stream and follows
+ * again; nothing acknowledged on the active is missing from it. */
+static void test_standby_consumer_lost(void **state)
+{
+    (void)state;
+    s_node a, b;
+    cl_reply rep;
+    char nhs[16];
+    s_node_new(&a, "alpha", "LOSTC", NULL);
+    s_node_new(&b, "beta", "LOSTC", &a);
+    s_node_start(&a, false);
+    s_node_start(&b, true);
+    cl_client *gp = s_client2(&a, NULL, "gp", 10000, 1);
+    for (unsigned i = 0; i < 40; i++) {
+        if (i == 20) {
+            s_wait_caught_up(&b);
+            assert_true(
+                th_nats_drop_consumer(&s_cluster, "LOSTC", "caselink-beta"));
+        }
+        cl_request *q = s_referral(1000 + i, nhs);
+        assert_int_equal(s_call(gp, q, &rep), CL_STATUS_OK);
+        cl_reply_clear(&rep);
+        free(q);
+    }
+    cl_client_close(&gp);
+    s_wait_caught_up(&b);
+    assert_true(th_file_contains(b.d.log, "deliveries stalled"));
+    cl_stats sa, sb;
+    s_stats(&a, &sa);
+    s_stats(&b, &sb);
+    assert_int_equal(sa.referrals, 40);
+    assert_int_equal(sb.referrals, 40);
+    s_assert_same_content(&a, &b);
+    s_node_rm(&a);
+    s_node_rm(&b);
+}
+
 static int s_group_setup(void **state)
 {
     (void)state;
@@ -927,6 +966,7 @@ int main(void)
         cmocka_unit_test(test_standby_restart_and_backup),
         cmocka_unit_test(test_kill9_active_then_promote),
         cmocka_unit_test(test_nats_nodes_lost),
+        cmocka_unit_test(test_standby_consumer_lost),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <nats/nats.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -123,4 +124,26 @@ void th_nats_servers(const th_nats *n, char *out, size_t cap)
     snprintf(out, cap,
              "nats://127.0.0.1:%d,nats://127.0.0.1:%d,nats://127.0.0.1:%d",
              n->port[0], n->port[1], n->port[2]);
+}
+
+bool th_nats_drop_consumer(const th_nats *n, const char *stream,
+                           const char *durable)
+{
+    char url[64];
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    jsErrCode jerr = 0;
+    bool ok = false;
+    for (int i = 0; i < 3 && !ok; i++) {
+        snprintf(url, sizeof(url), "nats://127.0.0.1:%d", n->port[i]);
+        if (natsConnection_ConnectTo(&nc, url) != NATS_OK)
+            continue;
+        if (natsConnection_JetStream(&js, nc, NULL) == NATS_OK)
+            ok = js_DeleteConsumer(js, stream, durable, NULL, &jerr) == NATS_OK;
+        jsCtx_Destroy(js);
+        js = NULL;
+        natsConnection_Destroy(nc);
+        nc = NULL;
+    }
+    return ok;
 }

@@ -29,6 +29,11 @@ void th_nats_kill(th_nats *n, int i, int sig);
 /* Stop every node and remove the folder. */
 void th_nats_down(th_nats *n);
 
+/* Delete a durable JetStream consumer, as an operator's mistake or a
+ * broker losing its state would: true if it was deleted. */
+bool th_nats_drop_consumer(const th_nats *n, const char *stream,
+                           const char *durable);
+
 /* "nats://127.0.0.1:P1,nats://127.0.0.1:P2,nats://127.0.0.1:P3" */
 void th_nats_servers(const th_nats *n, char *out, size_t cap);
 

@@ -226,10 +226,10 @@ int cl_core_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
                  "why the hold ends), for the auditor");
         return CL_ERR_INVALID;
     }
-    int rc = cl_core__resolve(t, h->who.person_id, &h->who.match, &pid, err);
+    int rc = cl_records_resolve(t, h->who.person_id, &h->who.match, &pid, err);
     if (rc != CL_OK)
         return rc;
-    cl_core__note_person(note, pid);
+    cl_records_note_person(note, pid);
     cl_core_pid_str(pid_s, pid);
     if (note) {
         snprintf(note->purpose, sizeof(note->purpose), "legal hold %s: %.900s",
@@ -352,7 +352,7 @@ int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
         cl_ids refs = {0};
         cl_audit_note note;
         memset(&note, 0, sizeof(note));
-        cl_core__note_person(&note, pid);
+        cl_records_note_person(&note, pid);
         snprintf(note.purpose, sizeof(note.purpose),
                  "retention: no activity for %g days; no legal hold, plan, "
                  "agenda place, open action or open request keeps them",

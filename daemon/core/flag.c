@@ -511,7 +511,7 @@ static int s_disclose(cl_txn *t, const cl_flag_config *fc,
         if (r == CL_OK)
             r = s_log(t, caller, &f->hits[i], f->pid, context, now);
         if (note && f->hits[i].child)
-            cl_core__note_person(note, f->hits[i].child);
+            cl_records_note_person(note, f->hits[i].child);
     }
     if (note) {
         if (f->n)
@@ -634,7 +634,7 @@ int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
     }
     if (r != CL_OK)
         goto out;
-    cl_core__note_person(note, pid);
+    cl_records_note_person(note, pid);
     bool person_ok = false;
     if ((r = cl_core__identity_corroborated(
              t, pid, caller->agency, p.nhs[0] ? p.nhs : NULL,
@@ -677,7 +677,7 @@ int cl_flag_on_publish(cl_txn *t, const cl_flag_config *fc,
         f->n) {
         cl_audit_note note;
         memset(&note, 0, sizeof(note));
-        cl_core__note_person(&note, pid);
+        cl_records_note_person(&note, pid);
         r = s_disclose(t, fc, rc, caller, f, "publish", reference, now, out,
                        &note);
         CL_COPY(note.detail, reference);
@@ -734,10 +734,10 @@ static int s_list_one(void *ctx, const uint8_t *key, size_t len)
     }
     l->out->v[l->out->n++] = x;
     uint64_t pid = 0;
-    if (cl_core__parse_pid(x.person_pid, &pid))
-        cl_core__note_person(l->note, pid);
-    if (x.child_pid[0] && cl_core__parse_pid(x.child_pid, &pid))
-        cl_core__note_person(l->note, pid);
+    if (cl_records_parse_pid(x.person_pid, &pid))
+        cl_records_note_person(l->note, pid);
+    if (x.child_pid[0] && cl_records_parse_pid(x.child_pid, &pid))
+        cl_records_note_person(l->note, pid);
     return CL_OK;
 }
 

@@ -191,9 +191,9 @@ static int s_may_ask(cl_txn *t, const cl_info_request *q, uint64_t *pid,
                      cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     bool referred = false;
-    int rc = cl_core__resolve(t, q->who.person_id, &q->who.match, pid, err);
+    int rc = cl_records_resolve(t, q->who.person_id, &q->who.match, pid, err);
     if (rc == CL_OK) {
-        cl_core__note_person(note, *pid);
+        cl_records_note_person(note, *pid);
         rc = cl_purpose_referred(t, *pid, &referred);
     }
     if (rc == CL_OK && !referred && q->review_id[0]) {
@@ -394,7 +394,7 @@ int cl_core_info_respond(cl_txn *t, const cl_route_config *cfg,
     if ((rc = cl_mailbox_put(t, cfg, r->from_agency, d, true, now, err)) !=
         CL_OK)
         goto out;
-    cl_core__note_person(note, r->pid);
+    cl_records_note_person(note, r->pid);
     CL_COPY(out->reference, r->sum.request_id);
     if (note)
         CL_COPY(note->detail, r->sum.request_id);
@@ -444,7 +444,7 @@ static int s_list_id(s_list *c, uint64_t id)
     }
     /* the earlier answers now belong to out */
     c->out->v[c->out->n++] = c->r->sum;
-    cl_core__note_person(c->note, c->r->pid);
+    cl_records_note_person(c->note, c->r->pid);
     sodium_memzero(c->r, sizeof(*c->r));
     return CL_OK;
 }
@@ -476,7 +476,7 @@ int cl_core_request_list(cl_txn *t, const cl_caller *caller,
         snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
         return CL_ERR_DENIED;
     }
-    if (q->person_id[0] && !cl_core__parse_pid(q->person_id, &pid)) {
+    if (q->person_id[0] && !cl_records_parse_pid(q->person_id, &pid)) {
         snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
         return CL_ERR_INVALID;
     }

@@ -483,7 +483,7 @@ static int s_raise(cl_txn *t, const cl_route_config *rc, uint64_t pid,
         memset(&note, 0, sizeof(note));
         CL_COPY(sys.name, "caselinkd");
         CL_COPY(sys.agency, rc->coord[i]);
-        cl_core__note_person(&note, pid);
+        cl_records_note_person(&note, pid);
         snprintf(note.purpose, sizeof(note.purpose),
                  "intake item for %.64s: rule %s (delivery %" PRIu64 ")",
                  rc->coord[i], rule, d->seq);
@@ -709,7 +709,7 @@ static int s_list_one(void *ctx, const uint8_t *key, size_t len)
     if ((rc = s_view(c->t, id, &x, &c->out->v[c->out->n])) != CL_OK)
         return rc;
     c->out->n++;
-    cl_core__note_person(c->note, x.pid); /* past 20: further entries */
+    cl_records_note_person(c->note, x.pid); /* past 20: further entries */
     return CL_OK;
 }
 
@@ -822,7 +822,7 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
         snprintf(err, CL_ERROR_SZ, "no intake item %.32s", d->intake_id);
     if (rc != CL_OK)
         return rc;
-    cl_core__note_person(note, x.pid);
+    cl_records_note_person(note, x.pid);
     if (x.state == CL_INTAKE_ACCEPTED || x.state == CL_INTAKE_DECLINED) {
         cl_core__date(x.decided_at, when);
         snprintf(err, CL_ERROR_SZ,

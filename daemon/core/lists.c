@@ -86,7 +86,7 @@ static int s_rl_one(void *ctx, const cl_core_ref *x)
     CL_COPY(r->dob, p.dob);
     sodium_memzero(&p, sizeof(p));
     c->out->n++;
-    cl_core__note_person(c->note, x->pid); /* past 20: further entries */
+    cl_records_note_person(c->note, x->pid); /* past 20: further entries */
     return CL_OK;
 }
 
@@ -154,10 +154,10 @@ int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
         /* nobody referred this person, or nobody knows them: one answer,
          * so a list is no existence test (the probe names them) */
         bool referred = false;
-        rc = cl_core__resolve(t, q->who.person_id, &q->who.match, &pid, err);
+        rc = cl_records_resolve(t, q->who.person_id, &q->who.match, &pid, err);
         if (rc == CL_OK) {
             if (note)
-                cl_core__note_person(note, pid);
+                cl_records_note_person(note, pid);
             rc = cl_purpose_referred(t, pid, &referred);
         }
         if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && !referred)) {

@@ -44,7 +44,7 @@ int cl_mdt_on_agenda(cl_txn *t, const char *review_id, const char *pid_str,
     int rc = cl_core__review_get(t, review_id, mdt, &r, err);
     if (rc != CL_OK)
         return rc;
-    if (!cl_core__parse_pid(pid_str, pid)) {
+    if (!cl_records_parse_pid(pid_str, pid)) {
         snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
         return CL_ERR_INVALID;
     }
@@ -84,7 +84,7 @@ int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
                        : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
     free(buf);
-    cl_core__note_person(note, pid);
+    cl_records_note_person(note, pid);
     if (note)
         CL_COPY(note->detail, d->review_id);
     CL_COPY(out->reference, d->review_id);
@@ -141,7 +141,7 @@ static int s_rag_prefix(const cl_rag_set *r, uint8_t *k, size_t *len,
         return CL_ERR_INVALID;
     }
     if (r->person_id[0]) {
-        if (!cl_core__parse_pid(r->person_id, &pid)) {
+        if (!cl_records_parse_pid(r->person_id, &pid)) {
             snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
             return CL_ERR_INVALID;
         }
@@ -193,9 +193,10 @@ int cl_core_set_rag(cl_txn *t, const cl_caller *caller, const cl_rag_set *r,
     }
     if (r->person_id[0]) {
         static const cl_person none;
-        if ((rc = cl_core__resolve(t, r->person_id, &none, &pid, err)) != CL_OK)
+        if ((rc = cl_records_resolve(t, r->person_id, &none, &pid, err)) !=
+            CL_OK)
             return rc;
-        cl_core__note_person(note, pid);
+        cl_records_note_person(note, pid);
     }
     if ((rc = cl_store_next_id(t, "rag", &seq)) != CL_OK)
         return rc;
@@ -275,8 +276,8 @@ int cl_core_rag_history(cl_txn *t, const cl_caller *caller, const cl_rag_set *q,
     memset(out, 0, sizeof(*out));
     if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
-    if (q->person_id[0] && cl_core__parse_pid(q->person_id, &pid))
-        cl_core__note_person(note, pid);
+    if (q->person_id[0] && cl_records_parse_pid(q->person_id, &pid))
+        cl_records_note_person(note, pid);
     return cl_mdt_rag_of(t, q, out, err);
 }
 

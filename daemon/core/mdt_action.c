@@ -178,7 +178,7 @@ static int s_action_notice(cl_txn *t, const cl_route_config *rcfg,
         memset(&note, 0, sizeof(note));
         CL_COPY(sys.name, "caselinkd");
         CL_COPY(sys.agency, agency);
-        cl_core__note_person(&note, pid);
+        cl_records_note_person(&note, pid);
         snprintf(note.purpose, sizeof(note.purpose),
                  "action %s to %.64s (delivery %" PRIu64 ")", event, agency,
                  d->seq);
@@ -258,7 +258,7 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
     free(x);
     (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_ACTION,
                        id);
-    cl_core__note_person(note, pid);
+    cl_records_note_person(note, pid);
     if (note)
         CL_COPY(note->detail, out->reference);
     return rc;
@@ -323,7 +323,7 @@ int cl_core_update_action(cl_txn *t, const cl_route_config *rcfg,
              i++)
             rc = s_action_notice(t, rcfg, rcfg->coord[i], "updated", a, pid,
                                  caller, now);
-        cl_core__note_person(note, pid);
+        cl_records_note_person(note, pid);
         CL_COPY(out->reference, a->action_id);
         if (note) {
             CL_COPY(note->detail, a->action_id);
@@ -361,7 +361,7 @@ static int s_act_one(void *ctx, const uint8_t *key, size_t len)
         c->cap = ncap;
     }
     c->out->v[c->out->n++] = a;
-    cl_core__note_person(c->note, pid);
+    cl_records_note_person(c->note, pid);
     return CL_OK;
 }
 
@@ -407,7 +407,7 @@ int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
                  "publisher role for an agency's own actions");
         return CL_ERR_DENIED;
     }
-    if (q->person_id[0] && !cl_core__parse_pid(q->person_id, &pid)) {
+    if (q->person_id[0] && !cl_records_parse_pid(q->person_id, &pid)) {
         snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
         return CL_ERR_INVALID;
     }

@@ -307,7 +307,7 @@ int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
                                 c.v[i].pid, now, &out->v[out->n - 1]);
         /* each person and everyone their case shows (the append names
          * past 20 in further entries) */
-        cl_core__note_person(note, c.v[i].pid);
+        cl_records_note_person(note, c.v[i].pid);
         if (rc == CL_OK)
             cl_audit_note_view(note, &out->v[out->n - 1].person);
     }

@@ -161,12 +161,12 @@ int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
                  m->name, def.source);
         return CL_ERR_INVALID;
     }
-    if ((rc = cl_core__resolve(t, m->person_id, &none, &pid, err)) != CL_OK)
+    if ((rc = cl_records_resolve(t, m->person_id, &none, &pid, err)) != CL_OK)
         return rc;
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_VERSION);
     cl_enc_f64(&e, m->value);
-    cl_core__note_person(note, pid);
+    cl_records_note_person(note, pid);
     CL_COPY(out->reference, m->name);
     return cl_store_put(t, CL_DB_MEASURE, k,
                         s_measure_key(k, m->name, m->period, pid), buf, e.len);

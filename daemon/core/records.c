@@ -914,12 +914,6 @@ int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
 
 /* --- helpers lent to the other files (records.h) -------------------------- */
 
-int cl_core__resolve(cl_txn *t, const char *pid_str, const cl_person *match,
-                     uint64_t *pid, char err[CL_ERROR_SZ])
-{
-    return cl_records_resolve(t, pid_str, match, pid, err);
-}
-
 int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
                        cl_person *out, bool *own)
 {
@@ -949,16 +943,6 @@ int cl_core__review_exists(cl_txn *t, const char *review_id,
 {
     uint64_t id;
     return cl_records_mdt_id(t, review_id, &id, err);
-}
-
-void cl_core__note_person(cl_audit_note *n, uint64_t pid)
-{
-    cl_records_note_person(n, pid);
-}
-
-bool cl_core__parse_pid(const char *s, uint64_t *out)
-{
-    return cl_records_parse_pid(s, out);
 }
 
 void cl_core__date(int64_t now, char out[CL_DATE_SZ])

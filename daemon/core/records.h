@@ -91,6 +91,7 @@ CL_NODISCARD int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at,
 /* Record activity on a person now. */
 CL_NODISCARD int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now);
 
+/* Add a person to an audit note (once). */
 void cl_records_note_person(cl_audit_note *n, uint64_t pid);
 
 void cl_records_blind_add(const cl_store *st, cl_records_blinds *b,
@@ -208,6 +209,7 @@ CL_NODISCARD int cl_records_history_put(cl_txn *t, uint64_t ref_id,
 void cl_records_history_dec(cl_dec *d, cl_referral_version *v,
                             cl_records_referral *sr);
 
+/* "P00000042" -> 42; false if malformed. */
 bool cl_records_parse_pid(const char *s, uint64_t *out);
 
 /* Find the person named by id or by NHS/CHI number. */
@@ -272,12 +274,6 @@ CL_NODISCARD int cl_records_relation_get(cl_txn *t, uint64_t a, uint64_t b,
 CL_NODISCARD int cl_records_decode_check(cl_db db, const uint8_t *buf,
                                          size_t len);
 
-/* The person named by id or by NHS/CHI number; CL_ERR_NOT_FOUND or
- * CL_ERR_INVALID with err. */
-CL_NODISCARD int cl_core__resolve(cl_txn *t, const char *pid_str,
-                                  const cl_person *match, uint64_t *pid,
-                                  char err[CL_ERROR_SZ]);
-
 /* How agency describes person pid: its own record if it has one (*own
  * set), else the first record another agency holds (local id cleared). */
 CL_NODISCARD int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
@@ -286,12 +282,6 @@ CL_NODISCARD int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
 /* CL_OK if the MDT review exists; CL_ERR_INVALID / NOT_FOUND with err. */
 CL_NODISCARD int cl_core__review_exists(cl_txn *t, const char *review_id,
                                         char err[CL_ERROR_SZ]);
-
-/* Add a person to an audit note (once). */
-void cl_core__note_person(cl_audit_note *n, uint64_t pid);
-
-/* "P00000042" -> 42; false if malformed. */
-bool cl_core__parse_pid(const char *s, uint64_t *out);
 
 /* Today's date (UTC) as YYYY-MM-DD for unix time now. */
 void cl_core__date(int64_t now, char out[CL_DATE_SZ]);

@@ -46,7 +46,7 @@ static void s_check_user(cl_server *s, s_item *it)
     }
     it->caller.user = *u;
     if (!cl_user_named(u)) {
-        if (cl_core_user_required(it->who, it->req.kind)) {
+        if (cl_access_user_required(it->who, it->req.kind)) {
             it->early = CL_ERR_DENIED;
             snprintf(err, sizeof(err),
                      "%s needs on_behalf_of: the user id, display name and "
@@ -159,7 +159,7 @@ void cl_dispatch_check(cl_server *s, s_item *it)
     char err[CL_ERROR_SZ];
     if (it->early != CL_OK)
         return;
-    if (!cl_core_allowed(it->who->roles, it->req.kind)) {
+    if (!cl_access_allowed(it->who->roles, it->req.kind)) {
         it->early = CL_ERR_DENIED;
         snprintf(err, sizeof(err), "%s is not allowed for client %s",
                  cl_wire_kind_name(it->req.kind), it->who->name);
@@ -443,7 +443,7 @@ void cl_dispatch_limits(cl_server *s, s_item *items, size_t n)
             if (items[j].early != CL_OK || strcmp(items[j].key, it->key))
                 continue;
             all++;
-            heavy += cl_core_heavy(items[j].req.kind);
+            heavy += cl_access_heavy(items[j].req.kind);
         }
         char msg[CL_ERROR_SZ];
         if (all >= s->cfg.client_inflight_max)
@@ -451,7 +451,7 @@ void cl_dispatch_limits(cl_server *s, s_item *items, size_t n)
                      "too many requests in flight from this client (at most "
                      "%u at once): retry when some are answered",
                      (unsigned)s->cfg.client_inflight_max);
-        else if (cl_core_heavy(it->req.kind) &&
+        else if (cl_access_heavy(it->req.kind) &&
                  heavy >= s->cfg.client_heavy_max)
             snprintf(msg, sizeof(msg),
                      "too many %s-like requests from this client at once (at "
@@ -481,7 +481,7 @@ int cl_dispatch_one(cl_server *s, cl_txn *t, s_item *it)
         /* An attempt on personal data by a role without the right is
          * itself worth an audit entry. */
         if (it->early == CL_ERR_DENIED && it->who &&
-            cl_core_personal(it->req.kind) && cl_replica_writable(s))
+            cl_access_personal(it->req.kind) && cl_replica_writable(s))
             return cl_item_audit(s, t, it, NULL);
         return CL_OK;
     }

@@ -66,11 +66,11 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
     op->again = rc == CL_OK; /* the agency's reference published before */
     if (rc != CL_ERR_NOT_FOUND)
         return rc;
-    rc = cl_core_publish(op->t, &op->cfg->match, op->who, content, op->now, out,
-                         &op->note, op->err);
+    rc = cl_linkfind_publish(op->t, &op->cfg->match, op->who, content, op->now,
+                             out, &op->note, op->err);
     if (rc == CL_OK)
-        rc = cl_core_route_publish(op->t, &op->cfg->route, op->who, content,
-                                   op->now, out, &op->it->gap);
+        rc = cl_alerts_route_publish(op->t, &op->cfg->route, op->who, content,
+                                     op->now, out, &op->it->gap);
     if (rc == CL_OK)
         rc = cl_natural_record(op->t, op->who, content, q->body_hash);
     if (rc == CL_OK)
@@ -84,22 +84,22 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
 int cl_handle_rectify(cl_op *op, cl_request *q, cl_reply *rep)
 {
     uint32_t sent = 0;
-    int rc =
-        cl_core_rectify(op->t, &op->cfg->match, op->who, q->kind, &q->u.rectify,
-                        op->now, &rep->u.publish, &op->note, op->err);
+    int rc = cl_referral_rectify(op->t, &op->cfg->match, op->who, q->kind,
+                                 &q->u.rectify, op->now, &rep->u.publish,
+                                 &op->note, op->err);
     if (rc == CL_OK && q->kind == CL_REQ_WITHDRAW_REFERRAL)
-        rc = cl_core_retract(op->t, &op->cfg->route, rep->u.publish.reference,
-                             q->u.rectify.reason, op->now, &sent);
+        rc = cl_alerts_retract(op->t, &op->cfg->route, rep->u.publish.reference,
+                               q->u.rectify.reason, op->now, &sent);
     return rc;
 }
 
 int cl_handle_publish_plan(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    int rc = cl_core_plan_authority(op->who, op->err);
+    int rc = cl_plan_authority(op->who, op->err);
     if (rc == CL_OK)
         rc = cl_request_validate(q, op->err, &rep->u.publish);
     if (rc == CL_OK)
-        rc = cl_core_publish_plan(op->t, &op->cfg->match, &op->cfg->route,
+        rc = cl_plan_publish_plan(op->t, &op->cfg->match, &op->cfg->route,
                                   op->who, &q->u.plan, op->now, &rep->u.publish,
                                   &op->note, op->err);
     return rc;
@@ -113,22 +113,22 @@ int cl_handle_import_person(cl_op *op, cl_request *q, cl_reply *rep)
     rep->u.import.n_warnings = warn.n_warnings;
     memcpy(rep->u.import.warnings, warn.warnings, sizeof(warn.warnings));
     if (rc == CL_OK)
-        rc =
-            cl_core_import_person(op->t, &op->cfg->match, op->who, &q->u.import,
-                                  op->now, &rep->u.import, &op->note, op->err);
+        rc = cl_linkfind_import_person(op->t, &op->cfg->match, op->who,
+                                       &q->u.import, op->now, &rep->u.import,
+                                       &op->note, op->err);
     return rc;
 }
 
 int cl_handle_link_change(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_link_change(op->t, op->who, q->kind, &q->u.link, op->now,
-                               &rep->u.publish, &op->note, op->err);
+    return cl_matchq_link_change(op->t, op->who, q->kind, &q->u.link, op->now,
+                                 &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_record_meeting(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_record_meeting(op->t, op->who, &q->u.meeting, op->now,
-                                  &rep->u.publish, &op->note, op->err);
+    return cl_mdt_record_meeting(op->t, op->who, &q->u.meeting, op->now,
+                                 &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_intake_decide(cl_op *op, cl_request *q, cl_reply *rep)
@@ -146,157 +146,160 @@ int cl_handle_flag_check(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_withdraw_plan(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_withdraw_plan(op->t, &op->cfg->route, op->who,
+    return cl_plan_withdraw_plan(op->t, &op->cfg->route, op->who,
                                  &q->u.plan_withdraw, op->now, &rep->u.publish,
                                  &op->note, op->err);
 }
 
 int cl_handle_set_status(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_set_status(op->t, &op->cfg->route, op->who, &q->u.set_status,
-                              op->now, &rep->u.publish, &op->note, op->err);
+    return cl_referral_set_status(op->t, &op->cfg->route, op->who,
+                                  &q->u.set_status, op->now, &rep->u.publish,
+                                  &op->note, op->err);
 }
 
 int cl_handle_info_request(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_info_request(op->t, &op->cfg->route, op->who, &q->u.info,
-                                op->now, &rep->u.publish, &op->note, op->err);
+    return cl_inforeq_request(op->t, &op->cfg->route, op->who, &q->u.info,
+                              op->now, &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_info_respond(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_info_respond(op->t, &op->cfg->route, op->who, &q->u.respond,
-                                op->now, &rep->u.publish, &op->note, op->err);
+    return cl_inforeq_respond(op->t, &op->cfg->route, op->who, &q->u.respond,
+                              op->now, &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_record_discussion(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_record_discussion(op->t, op->who, &q->u.discussion, op->now,
-                                     &rep->u.publish, &op->note, op->err);
+    return cl_mdt_record_discussion(op->t, op->who, &q->u.discussion, op->now,
+                                    &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_add_action(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_add_action(op->t, &op->cfg->route, op->who, &q->u.action,
-                              op->now, &rep->u.publish, &op->note, op->err);
+    return cl_mdt_action_add(op->t, &op->cfg->route, op->who, &q->u.action,
+                             op->now, &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_update_action(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_update_action(op->t, &op->cfg->route, op->who,
-                                 &q->u.action_update, op->now, &rep->u.publish,
-                                 &op->note, op->err);
+    return cl_mdt_action_update(op->t, &op->cfg->route, op->who,
+                                &q->u.action_update, op->now, &rep->u.publish,
+                                &op->note, op->err);
 }
 
 int cl_handle_set_rag(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_set_rag(op->t, op->who, &q->u.rag, op->now, &rep->u.publish,
-                           &op->note, op->err);
+    return cl_mdt_set_rag(op->t, op->who, &q->u.rag, op->now, &rep->u.publish,
+                          &op->note, op->err);
 }
 
 int cl_handle_define_measure(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_define_measure(op->t, op->who, &q->u.measure_def, op->now,
-                                  &rep->u.publish, &op->note, op->err);
+    return cl_mdt_report_define_measure(op->t, op->who, &q->u.measure_def,
+                                        op->now, &rep->u.publish, &op->note,
+                                        op->err);
 }
 
 int cl_handle_record_measure(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_record_measure(op->t, op->who, &q->u.measure, op->now,
-                                  &rep->u.publish, &op->note, op->err);
+    return cl_mdt_report_record_measure(op->t, op->who, &q->u.measure, op->now,
+                                        &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_legal_hold(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_legal_hold(op->t, op->who, &q->u.hold, op->now,
-                              &rep->u.publish, &op->note, op->err);
+    return cl_dp_legal_hold(op->t, op->who, &q->u.hold, op->now,
+                            &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_create_review(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_create_review(op->t, op->who, &q->u.review_new, op->now,
-                                 &rep->u.publish, &op->note, op->err);
+    return cl_mdt_review_create(op->t, op->who, &q->u.review_new, op->now,
+                                &rep->u.publish, &op->note, op->err);
 }
 
 int cl_handle_add_to_agenda(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_add_to_agenda(op->t, op->who, &q->u.agenda, op->now,
-                                 &rep->u.publish, &op->note, op->err);
+    return cl_mdt_review_agenda_add(op->t, op->who, &q->u.agenda, op->now,
+                                    &rep->u.publish, &op->note, op->err);
 }
 
 /* --- reads of personal data ----------------------------------------------- */
 
 int cl_handle_get_person(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_person_view(op->t, op->who, &q->u.get_person, &rep->u.person,
-                               &op->note, op->err);
+    return cl_caseview_person_view(op->t, op->who, &q->u.get_person,
+                                   &rep->u.person, &op->note, op->err);
 }
 
 int cl_handle_subject_access(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_subject_access(op->t, op->who, &q->u.person_ref,
-                                  &rep->u.subject, &op->note, op->err);
+    return cl_dp_subject_access(op->t, op->who, &q->u.person_ref,
+                                &rep->u.subject, &op->note, op->err);
 }
 
 int cl_handle_audit_search(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_audit_search(op->t, op->who, &q->u.person_ref,
-                                &rep->u.entries, &op->note, op->err);
+    return cl_caseview_audit_search(op->t, op->who, &q->u.person_ref,
+                                    &rep->u.entries, &op->note, op->err);
 }
 
 int cl_handle_review_list(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_review_list(op->t, &op->cfg->match, op->who, &q->u.review_q,
-                               &rep->u.reviews, &op->note, op->err);
+    return cl_matchq_review_list(op->t, &op->cfg->match, op->who,
+                                 &q->u.review_q, &rep->u.reviews, &op->note,
+                                 op->err);
 }
 
 int cl_handle_links_export(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_links_export(op->t, op->who, &q->u.links, &rep->u.links,
-                                &op->note, op->err);
+    return cl_linkfind_links_export(op->t, op->who, &q->u.links, &rep->u.links,
+                                    &op->note, op->err);
 }
 
 int cl_handle_case_finding(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_case_finding(op->t, op->who, &q->u.finding, op->now,
-                                &rep->u.finding, &op->note, op->err);
+    return cl_casefind_case_finding(op->t, op->who, &q->u.finding, op->now,
+                                    &rep->u.finding, &op->note, op->err);
 }
 
 int cl_handle_find_person(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_find(op->t, &op->cfg->match, op->who, &q->u.find,
-                        &rep->u.candidates, &op->note, op->err);
+    return cl_casefind_find(op->t, &op->cfg->match, op->who, &q->u.find,
+                            &rep->u.candidates, &op->note, op->err);
 }
 
 int cl_handle_request_list(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_request_list(op->t, op->who, &q->u.req_list, op->now,
-                                &rep->u.requests, &op->note, op->err);
+    return cl_inforeq_list(op->t, op->who, &q->u.req_list, op->now,
+                           &rep->u.requests, &op->note, op->err);
 }
 
 int cl_handle_list_actions(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_list_actions(op->t, op->who, &q->u.action_query, op->now,
-                                &rep->u.actions, &op->note, op->err);
+    return cl_mdt_action_list(op->t, op->who, &q->u.action_query, op->now,
+                              &rep->u.actions, &op->note, op->err);
 }
 
 int cl_handle_rag_history(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_rag_history(op->t, op->who, &q->u.rag, &rep->u.rags,
-                               &op->note, op->err);
+    return cl_mdt_rag_history(op->t, op->who, &q->u.rag, &rep->u.rags,
+                              &op->note, op->err);
 }
 
 int cl_handle_report(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_report(op->t, op->who, &q->u.report, op->now,
-                          op->cfg->suppress_below, &rep->u.report, &op->note,
-                          op->err);
+    return cl_mdt_report_figures(op->t, op->who, &q->u.report, op->now,
+                                 op->cfg->suppress_below, &rep->u.report,
+                                 &op->note, op->err);
 }
 
 int cl_handle_review_pack(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_core_review_pack(op->t, op->who, q->u.pack_review, op->now,
-                               &rep->u.pack, &op->note, op->err);
+    return cl_mdt_pack_build(op->t, op->who, q->u.pack_review, op->now,
+                             &rep->u.pack, &op->note, op->err);
 }
 
 int cl_handle_intake_list(cl_op *op, cl_request *q, cl_reply *rep)

@@ -25,12 +25,12 @@ int cl_handle_inbox(cl_op *op, cl_request *q, cl_reply *rep)
     int rc;
     rep->kind = q->kind;
     if (q->kind == CL_REQ_INBOX_RECEIVE) {
-        rc = cl_core_inbox_receive(op->t, op->who, &q->u.inbox,
-                                   &rep->u.deliveries, err);
+        rc = cl_mailbox_inbox_receive(op->t, op->who, &q->u.inbox,
+                                      &rep->u.deliveries, err);
         op->it->park =
             rc == CL_OK && rep->u.deliveries.n == 0 && q->u.inbox.wait_ms > 0;
     } else {
-        rc = cl_core_inbox_ack(op->t, op->who, &q->u.ack, &rep->u.ack, err);
+        rc = cl_mailbox_inbox_ack(op->t, op->who, &q->u.ack, &rep->u.ack, err);
     }
     if (cl_handle_fatal(rc))
         return rc;
@@ -43,7 +43,7 @@ int cl_handle_feeds(cl_op *op, cl_request *q, cl_reply *rep)
 {
     (void)q;
     rep->kind = CL_REQ_ADMIN_FEEDS;
-    int rc = cl_core_feeds(op->t, &op->cfg->route, op->now, &rep->u.feeds);
+    int rc = cl_feed_health(op->t, &op->cfg->route, op->now, &rep->u.feeds);
     if (cl_handle_fatal(rc))
         return rc;
     if (rc != CL_OK)
@@ -149,7 +149,7 @@ int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
     if (rc == CL_OK)
         rc = cl_audit_count(op->t, &st->audit_entries);
     if (rc == CL_OK)
-        rc = cl_core_mailbox_depths(op->t, st);
+        rc = cl_mailbox_depths(op->t, st);
     for (size_t i = 0;
          i < s->n_rates && st->n_rate_limited < CL_RATE_LIMITED_MAX; i++)
         if (s->rates[i].refused) {

@@ -57,8 +57,8 @@ void cl_park_service(cl_server *s, bool mail)
     for (size_t i = 0; i < s->n_parks;) {
         s_park *p = &s->parks[i];
         bool waiting = false;
-        if (mail && cl_core_inbox_waiting(t, p->who.agency, p->q.after,
-                                          &waiting) != CL_OK)
+        if (mail && cl_mailbox_inbox_waiting(t, p->who.agency, p->q.after,
+                                             &waiting) != CL_OK)
             waiting = false;
         if (!waiting && now < p->deadline_us) {
             i++;
@@ -75,8 +75,8 @@ void cl_park_service(cl_server *s, bool mail)
             rep.status = CL_STATUS_DENIED;
             CL_COPY(rep.error, "client key is no longer registered");
         } else if (waiting) {
-            int rc = cl_core_inbox_receive(t, &p->who, &p->q, &rep.u.deliveries,
-                                           err);
+            int rc = cl_mailbox_inbox_receive(t, &p->who, &p->q,
+                                              &rep.u.deliveries, err);
             if (rc != CL_OK) {
                 cl_reply_clear(&rep);
                 memcpy(rep.msgid, p->msgid, CL_MSGID_LEN);

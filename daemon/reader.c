@@ -313,7 +313,7 @@ void cl_reader_inflight(const cl_readers *r, const char *key, uint32_t *all,
         const s_job *j = &r->jobs[i];
         if (j->busy && !strcmp(j->it.key, key)) {
             (*all)++;
-            *heavy += cl_core_heavy(j->it.req.kind);
+            *heavy += cl_access_heavy(j->it.req.kind);
         }
     }
 }

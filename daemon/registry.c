@@ -173,7 +173,7 @@ static int s_handler(void *user, const char *section, const char *name,
             return 0;
         }
     } else if (strcmp(name, "roles") == 0) {
-        int64_t roles = cl_core_roles_parse(v);
+        int64_t roles = cl_access_roles_parse(v);
         if (roles <= 0) {
             snprintf(x->msg, sizeof(x->msg),
                      "roles must list publisher, coordinator, operator or "

@@ -233,7 +233,7 @@ static void s_batch(cl_server *s, bool intake)
     for (size_t i = 0; i < n; i++)
         any |= items[i].early == CL_OK ||
                (items[i].early == CL_ERR_DENIED && items[i].who &&
-                cl_core_personal(items[i].req.kind));
+                cl_access_personal(items[i].req.kind));
     int rc = any ? s_apply(s, items, n) : CL_OK;
     char msg[CL_ERROR_SZ] = "";
     int as = CL_OK;
@@ -316,7 +316,7 @@ static int s_redact_replies(cl_txn *t, const cl_purge_result *pr)
     return rc;
 }
 
-/* Retention: one run of the policy (cl_core_purge), a bounded batch. */
+/* Retention: one run of the policy (cl_dp_purge), a bounded batch. */
 static void s_retention(cl_server *s)
 {
     cl_txn *t = NULL;
@@ -328,7 +328,7 @@ static void s_retention(cl_server *s)
                         .batch = s->cfg.purge_batch};
     int rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
-        rc = cl_core_purge(t, &pol, s_now(), &pr);
+        rc = cl_dp_purge(t, &pol, s_now(), &pr);
     if (rc == CL_OK && pr.purged)
         rc = s_redact_replies(t, &pr);
     if (rc == CL_OK && pr.purged)
@@ -467,7 +467,7 @@ static void s_feed_check(cl_server *s)
     size_t n = 0;
     int rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
-        rc = cl_core_feeds_check(t, &s->cfg.route, s_now(), ev, 16, &n);
+        rc = cl_feed_check_silent(t, &s->cfg.route, s_now(), ev, 16, &n);
     if (rc == CL_OK && n)
         rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);

@@ -629,7 +629,7 @@ typedef struct cl_sar_agenda {
     char discussed_by[CL_AGENCY_SZ];
 } cl_sar_agenda;
 
-/* Everything held about one person (see cl_core_subject_access). The
+/* Everything held about one person (see cl_dp_subject_access). The
  * arrays are owned: cl_subject_access_clear. */
 typedef struct cl_subject_access {
     cl_person_view person; /* with every plan, however long ago it ended */

@@ -161,7 +161,7 @@ static void s_bulk_load(const th_daemon *d, uint64_t people, uint64_t referrals)
          * over them */
         uint64_t person = n < people ? n : (n * 2654435761u) % people;
         s_referral(r, person, n);
-        if (cl_core_publish(t, &mc, &who, r, 1700000000, &out, NULL, e) !=
+        if (cl_linkfind_publish(t, &mc, &who, r, 1700000000, &out, NULL, e) !=
             CL_OK) {
             fprintf(stderr, "bench: load failed at %" PRIu64 ": %s\n", n, e);
             exit(1);
@@ -524,8 +524,8 @@ static int s_writer_cost(uint64_t n)
             s_referral(r, round < 0 ? i : (serial * 2654435761u) % PEOPLE,
                        serial);
             if (cl_store_begin(&c, s, t, true) != CL_OK ||
-                cl_core_publish(c, &mc, &who, r, 1700000000, &out, NULL, e) !=
-                    CL_OK ||
+                cl_linkfind_publish(c, &mc, &who, r, 1700000000, &out, NULL,
+                                    e) != CL_OK ||
                 cl_store_commit(&c) != CL_OK) {
                 fprintf(stderr, "bench: publish failed: %s\n", e);
                 return 1;
@@ -582,16 +582,17 @@ static int s_linkage_match(cl_store *s, const cl_match_config *mc,
             continue;
         uint64_t pid = 0, a = s_now_ns();
         double w = 0;
-        if (cl_core_match_one(t, mc, &who[1], &r->subject, &pid, &w) != CL_OK)
+        if (cl_linkfind_match_one(t, mc, &who[1], &r->subject, &pid, &w) !=
+            CL_OK)
             return 1;
         lat[n] = s_now_ns() - a;
         a = s_now_ns();
-        if (cl_core_publish(t, mc, &who[1], r, 1700000000, &out, NULL, err) !=
-            CL_OK)
+        if (cl_linkfind_publish(t, mc, &who[1], r, 1700000000, &out, NULL,
+                                err) != CL_OK)
             return 1;
         pub[n] = s_now_ns() - a;
         size_t c = 0;
-        if (cl_core_candidate_count(t, &r->subject, &c) != CL_OK)
+        if (cl_linkfind_candidate_count(t, &r->subject, &c) != CL_OK)
             return 1;
         cand[n++] = c;
     }
@@ -666,8 +667,8 @@ static int s_linkage(size_t people)
             continue;
         if (!t && cl_store_begin(&t, s, NULL, true) != CL_OK)
             return 1;
-        if (cl_core_publish(t, &mc, &who[pop.records[i].agency], r, 1700000000,
-                            &out, &note, err) != CL_OK)
+        if (cl_linkfind_publish(t, &mc, &who[pop.records[i].agency], r,
+                                1700000000, &out, &note, err) != CL_OK)
             return 1;
         assigned[i] = note.persons[0];
         if (i % 20000 == 19999 && cl_store_commit(&t) != CL_OK)

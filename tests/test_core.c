@@ -22,9 +22,9 @@
 static void test_roles_and_access(void **state)
 {
     (void)state;
-    assert_int_equal(cl_core_roles_parse("publisher, coordinator"),
+    assert_int_equal(cl_access_roles_parse("publisher, coordinator"),
                      CL_ROLE_PUBLISHER | CL_ROLE_COORDINATOR);
-    assert_int_equal(cl_core_roles_parse("publisher,wizard"), -1);
+    assert_int_equal(cl_access_roles_parse("publisher,wizard"), -1);
     /* Every row of the table: each role against every message kind. */
     enum {
         P = CL_ROLE_PUBLISHER,
@@ -91,14 +91,14 @@ static void test_roles_and_access(void **state)
     const uint32_t roles[] = {P, C, O, A};
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
         for (size_t r = 0; r < 4; r++)
-            if (cl_core_allowed(roles[r], (cl_req_kind)k) !=
+            if (cl_access_allowed(roles[r], (cl_req_kind)k) !=
                 ((expect[k] & roles[r]) != 0))
                 fail_msg("access table: role %u, kind %d", roles[r], k);
-    assert_false(cl_core_allowed(P | C | O | A, CL_REQ_KIND_COUNT));
+    assert_false(cl_access_allowed(P | C | O | A, CL_REQ_KIND_COUNT));
     /* an operator never reaches personal data */
     for (int k = 0; k < CL_REQ_KIND_COUNT; k++)
-        if (cl_core_personal((cl_req_kind)k))
-            assert_false(cl_core_allowed(O, (cl_req_kind)k));
+        if (cl_access_personal((cl_req_kind)k))
+            assert_false(cl_access_allowed(O, (cl_req_kind)k));
     static const struct {
         uint32_t role;
         cl_req_kind kind;
@@ -107,7 +107,7 @@ static void test_roles_and_access(void **state)
         {CL_ROLE_PUBLISHER, CL_REQ_PUBLISH_REFERRAL, true},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-        assert_int_equal(cl_core_allowed(rows[i].role, rows[i].kind),
+        assert_int_equal(cl_access_allowed(rows[i].role, rows[i].kind),
                          rows[i].allowed);
 }
 
@@ -165,7 +165,8 @@ static void s_pub(s_fx *f, const cl_caller *who, cl_referral *r, char *ref)
     assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
     assert_int_equal(
-        cl_core_publish(t, &f->mc, who, r, 1700000000, &out, NULL, err), CL_OK);
+        cl_linkfind_publish(t, &f->mc, who, r, 1700000000, &out, NULL, err),
+        CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     if (ref)
         strcpy(ref, out.reference);
@@ -184,7 +185,7 @@ static void s_view(s_fx *f, const char *pid, const char *nhs, cl_person_view *v)
     CL_COPY(q.justification, "test: looking at the linked case");
     q.access_reason = 5; /* data_quality */
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, v, NULL, err),
+    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, v, NULL, err),
                      CL_OK);
     cl_store_abort(&t);
 }
@@ -314,10 +315,10 @@ static void s_plan(s_fx *f, cl_plan *p)
         fail_msg("plan invalid: %s", err);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
     /* only a plan authority may publish a plan */
-    assert_int_equal(cl_core_publish_plan(t, &f->mc, NULL, &f->gp, p,
+    assert_int_equal(cl_plan_publish_plan(t, &f->mc, NULL, &f->gp, p,
                                           1700000000, &out, NULL, err),
                      CL_ERR_DENIED);
-    assert_int_equal(cl_core_publish_plan(t, &f->mc, NULL, &f->cs, p,
+    assert_int_equal(cl_plan_publish_plan(t, &f->mc, NULL, &f->cs, p,
                                           1700000000, &out, NULL, err),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
@@ -429,8 +430,8 @@ static int s_change(s_fx *f, cl_req_kind kind, const char *id, bool accept,
     c.accept = accept;
     CL_COPY(c.reason, "checked with the GP");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    int rc = cl_core_link_change(t, &f->police, kind, &c, 1700000100, &out,
-                                 NULL, err);
+    int rc = cl_matchq_link_change(t, &f->police, kind, &c, 1700000100, &out,
+                                   NULL, err);
     if (rc == CL_OK)
         assert_int_equal(cl_store_commit(&t), CL_OK);
     else
@@ -447,7 +448,8 @@ static void s_queue(s_fx *f, cl_review_items *out)
     cl_review_query q = {.limit = 50};
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_core_review_list(t, &f->mc, &f->police, &q, out, NULL, err), CL_OK);
+        cl_matchq_review_list(t, &f->mc, &f->police, &q, out, NULL, err),
+        CL_OK);
     cl_store_abort(&t);
 }
 
@@ -594,9 +596,9 @@ static void test_case_finding(void **state)
     q.access_reason = 3; /* mdt_preparation */
     q.min_contacts = 3;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(
-        cl_core_case_finding(t, &f->police, &q, 1800000000, &out, NULL, err),
-        CL_OK);
+    assert_int_equal(cl_casefind_case_finding(t, &f->police, &q, 1800000000,
+                                              &out, NULL, err),
+                     CL_OK);
     assert_int_equal(out.n_users, 1);
     assert_int_equal(out.users[0].contacts, 3);
     assert_int_equal(out.users[0].n_known, 1);
@@ -608,20 +610,20 @@ static void test_case_finding(void **state)
     /* a period before everything: nobody; small overlaps suppressed */
     q.to = 1000;
     q.min_contacts = 1;
-    assert_int_equal(
-        cl_core_case_finding(t, &f->police, &q, 1800000000, &out, NULL, err),
-        CL_OK);
+    assert_int_equal(cl_casefind_case_finding(t, &f->police, &q, 1800000000,
+                                              &out, NULL, err),
+                     CL_OK);
     assert_int_equal(out.n_users, 0);
     free(out.users);
     free(out.overlap);
     /* the role and the justification are required */
     assert_int_equal(
-        cl_core_case_finding(t, &f->gp, &q, 1800000000, &out, NULL, err),
+        cl_casefind_case_finding(t, &f->gp, &q, 1800000000, &out, NULL, err),
         CL_ERR_DENIED);
     q.justification[0] = '\0';
-    assert_int_equal(
-        cl_core_case_finding(t, &f->police, &q, 1800000000, &out, NULL, err),
-        CL_ERR_INVALID);
+    assert_int_equal(cl_casefind_case_finding(t, &f->police, &q, 1800000000,
+                                              &out, NULL, err),
+                     CL_ERR_INVALID);
     cl_store_abort(&t);
     free(r);
 }
@@ -637,34 +639,35 @@ static void test_view_rules(void **state)
     CL_COPY(q.person_id, "P00000001");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     /* no purpose */
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
+    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_INVALID);
     CL_COPY(q.justification, "x");
     /* not a coordinator */
-    assert_int_equal(cl_core_person_view(t, &f->gp, &q, &v, NULL, err),
+    assert_int_equal(cl_caseview_person_view(t, &f->gp, &q, &v, NULL, err),
                      CL_ERR_DENIED);
     /* break-glass: "x", or no reason code, is no justification */
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
+    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_INVALID);
     CL_COPY(q.justification, "checking a reported concern today");
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
+    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_INVALID);
     q.access_reason = 1; /* immediate_risk */
     CL_COPY(q.person_id, "P99999999");
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
+    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_NOT_FOUND);
     CL_COPY(q.person_id, "Bobby Tables");
-    assert_int_equal(cl_core_person_view(t, &f->police, &q, &v, NULL, err),
+    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
                      CL_ERR_INVALID);
     /* links export: a malformed cursor, and the role */
     cl_links_query lq;
     cl_links_page page;
     memset(&lq, 0, sizeof(lq));
     CL_COPY(lq.after, "X12");
-    assert_int_equal(cl_core_links_export(t, &f->police, &lq, &page, NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        cl_linkfind_links_export(t, &f->police, &lq, &page, NULL, err),
+        CL_ERR_INVALID);
     lq.after[0] = '\0';
-    assert_int_equal(cl_core_links_export(t, &f->gp, &lq, &page, NULL, err),
+    assert_int_equal(cl_linkfind_links_export(t, &f->gp, &lq, &page, NULL, err),
                      CL_ERR_DENIED);
     /* find: a justification is required, and the role */
     cl_find fq;
@@ -672,14 +675,15 @@ static void test_view_rules(void **state)
     memset(&fq, 0, sizeof(fq));
     CL_COPY(fq.match.family, "Smith");
     assert_int_equal(
-        cl_core_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
+        cl_casefind_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
         CL_ERR_INVALID);
     CL_COPY(fq.justification, "x");
-    assert_int_equal(cl_core_find(t, &f->mc, &f->gp, &fq, &cands, NULL, err),
-                     CL_ERR_DENIED);
+    assert_int_equal(
+        cl_casefind_find(t, &f->mc, &f->gp, &fq, &cands, NULL, err),
+        CL_ERR_DENIED);
     fq.access_reason = 2;
     assert_int_equal(
-        cl_core_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
+        cl_casefind_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
         CL_ERR_INVALID); /* "x" is too short */
     cl_store_abort(&t);
 }
@@ -718,23 +722,23 @@ static void test_requests_overdue(void **state)
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
     /* a coordinator only (police hold both roles here; the GP does not) */
     assert_int_equal(
-        cl_core_info_request(t, &rc, &f->gp, &q, day0, &out, NULL, err),
+        cl_inforeq_request(t, &rc, &f->gp, &q, day0, &out, NULL, err),
         CL_ERR_DENIED);
     assert_int_equal(
-        cl_core_info_request(t, &rc, &f->police, &q, day0, &out, NULL, err),
+        cl_inforeq_request(t, &rc, &f->police, &q, day0, &out, NULL, err),
         CL_OK);
     cl_request_list lq;
     cl_request_summaries sum;
     memset(&lq, 0, sizeof(lq));
-    assert_int_equal(
-        cl_core_request_list(t, &f->police, &lq, day0, &sum, NULL, err), CL_OK);
+    assert_int_equal(cl_inforeq_list(t, &f->police, &lq, day0, &sum, NULL, err),
+                     CL_OK);
     assert_int_equal(sum.n, 1);
     assert_false(sum.v[0].agencies[0].overdue);
     free(sum.v);
     /* two days on, still unanswered: overdue */
-    assert_int_equal(cl_core_request_list(t, &f->police, &lq, day0 + 2 * 86400,
-                                          &sum, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_inforeq_list(t, &f->police, &lq, day0 + 2 * 86400, &sum, NULL, err),
+        CL_OK);
     assert_true(sum.v[0].agencies[0].overdue);
     free(sum.v);
     cl_info_response a;
@@ -742,19 +746,19 @@ static void test_requests_overdue(void **state)
     CL_COPY(a.request_id, out.reference);
     CL_COPY(a.summary, "Seen twice this year");
     a.involvement = CL_INVOLVE_CURRENT;
-    assert_int_equal(cl_core_info_respond(t, &rc, &f->gp, &a, day0 + 2 * 86400,
-                                          &out, NULL, err),
+    assert_int_equal(cl_inforeq_respond(t, &rc, &f->gp, &a, day0 + 2 * 86400,
+                                        &out, NULL, err),
                      CL_OK);
     lq.open_only = true;
-    assert_int_equal(cl_core_request_list(t, &f->police, &lq, day0 + 3 * 86400,
-                                          &sum, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_inforeq_list(t, &f->police, &lq, day0 + 3 * 86400, &sum, NULL, err),
+        CL_OK);
     assert_int_equal(sum.n, 0); /* answered: no longer open */
     free(sum.v);
     /* a malformed id and another agency's answer */
     CL_COPY(a.request_id, "REQ-x");
     assert_int_equal(
-        cl_core_info_respond(t, &rc, &f->gp, &a, day0, &out, NULL, err),
+        cl_inforeq_respond(t, &rc, &f->gp, &a, day0, &out, NULL, err),
         CL_ERR_INVALID);
     cl_store_abort(&t);
     free(r);
@@ -775,21 +779,21 @@ static void test_user_required(void **state)
         bool health = kind == CL_REQ_HEALTH;
         /* a coordinator or auditor names a user for everything it may
          * send but health */
-        assert_int_equal(cl_core_user_required(&co, kind),
-                         !health && cl_core_allowed(co.roles, kind));
-        assert_int_equal(cl_core_user_required(&au, kind),
-                         !health && cl_core_allowed(au.roles, kind));
+        assert_int_equal(cl_access_user_required(&co, kind),
+                         !health && cl_access_allowed(co.roles, kind));
+        assert_int_equal(cl_access_user_required(&au, kind),
+                         !health && cl_access_allowed(au.roles, kind));
         /* a publisher only when its registry entry says so */
-        assert_false(cl_core_user_required(&pub, kind));
-        assert_int_equal(cl_core_user_required(&pub_named, kind),
-                         !health && cl_core_allowed(pub.roles, kind));
+        assert_false(cl_access_user_required(&pub, kind));
+        assert_int_equal(cl_access_user_required(&pub_named, kind),
+                         !health && cl_access_allowed(pub.roles, kind));
         /* an operator never: counts and operations, no personal data */
-        assert_false(cl_core_user_required(&op, kind));
+        assert_false(cl_access_user_required(&op, kind));
         /* a kind both roles allow goes by the operator's */
-        if (cl_core_allowed(op.roles, kind))
-            assert_false(cl_core_user_required(&op_co, kind));
+        if (cl_access_allowed(op.roles, kind))
+            assert_false(cl_access_user_required(&op_co, kind));
     }
-    assert_false(cl_core_user_required(&co, CL_REQ_KIND_COUNT));
+    assert_false(cl_access_user_required(&co, CL_REQ_KIND_COUNT));
 }
 
 /* Audit entries of both stored versions decode (version 1: before named

@@ -275,13 +275,13 @@ static void test_refindex(void **state)
 
 /* --- a person through every request kind ---------------------------------
  *
- * Every request kind that touches personal data (cl_core_personal, from
+ * Every request kind that touches personal data (cl_access_personal, from
  * the access table) must have a row below; a kind without one fails the
  * test. Each row sends that kind about Jane Smith, planting a marker
  * ("MK-...") in every free-text field it takes. Afterwards every
  * sub-database is read (sealed values opened with the master key), and
  * every marker found in one must be in the auditor's export unless the
- * sub-database's row in cl_core_sar_cover (daemon/core/dp.c) says why it
+ * sub-database's row in cl_dp_sar_cover (daemon/core/dp.c) says why it
  * is left out. So a new kind that stores something, or a new
  * sub-database, fails here until subject access covers it.
  */
@@ -847,7 +847,7 @@ static void test_subject_access_every_kind(void **state)
         bool row = false;
         for (size_t i = 0; i < S_STEPS; i++)
             row |= s_steps[i].kind == (cl_req_kind)k;
-        if (cl_core_personal((cl_req_kind)k) && !row)
+        if (cl_access_personal((cl_req_kind)k) && !row)
             fail_msg("request kind %s touches personal data but has no row "
                      "in test_dp's s_steps: add one that sends it about the "
                      "person (markers in its free text) and make subject "
@@ -857,7 +857,7 @@ static void test_subject_access_every_kind(void **state)
     /* every sub-database has a subject-access row */
     for (int db = 0; db < CL_DB_COUNT; db++) {
         const char *why = NULL;
-        cl_sar_cover cv = cl_core_sar_cover((cl_db)db, &why);
+        cl_sar_cover cv = cl_dp_sar_cover((cl_db)db, &why);
         if (cv == CL_SAR_NONE || (cv == CL_SAR_LEFT_OUT && !why))
             fail_msg("sub-database %s has no subject-access row in "
                      "daemon/core/dp.c: say whether the export carries it "
@@ -912,7 +912,7 @@ static void test_subject_access_every_kind(void **state)
                 continue;
             anywhere = true;
             const char *why = NULL;
-            cl_sar_cover cv = cl_core_sar_cover((cl_db)db, &why);
+            cl_sar_cover cv = cl_dp_sar_cover((cl_db)db, &why);
             if (cv == CL_SAR_INDEX)
                 fail_msg("index sub-database %s holds text (%s)",
                          cl_store_db_name((cl_db)db), s_markers[m]);

@@ -96,8 +96,8 @@ static cl_import_result s_import(s_fx *f, const cl_caller *who,
     CL_COPY(im.person.local_id, local_id);
     assert_int_equal(cl_import_validate(&im, err, NULL), CL_OK);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    int rc = cl_core_import_person(t, &f->mc, who, &im, 1700000000, &out, &note,
-                                   err);
+    int rc = cl_linkfind_import_person(t, &f->mc, who, &im, 1700000000, &out,
+                                       &note, err);
     if (rc != CL_OK)
         fail_msg("import %s: %s", local_id, err);
     assert_int_equal(cl_store_commit(&t), CL_OK);
@@ -111,7 +111,7 @@ static int s_list(s_fx *f, const cl_review_query *q, cl_review_items *out,
 {
     cl_txn *t = NULL;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    int rc = cl_core_review_list(t, &f->mc, &f->coord, q, out, NULL, err);
+    int rc = cl_matchq_review_list(t, &f->mc, &f->coord, q, out, NULL, err);
     cl_store_abort(&t);
     return rc;
 }
@@ -235,7 +235,7 @@ static void test_review_pages(void **state)
     memset(&q, 0, sizeof(q));
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_core_review_list(t, &f->mc, &f->gp, &q, &page, NULL, err),
+        cl_matchq_review_list(t, &f->mc, &f->gp, &q, &page, NULL, err),
         CL_ERR_DENIED);
     cl_store_abort(&t);
 }
@@ -392,7 +392,7 @@ static void test_blocking_survives_errors(void **state)
         cl_txn *t = NULL;
         size_t n = 0;
         assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-        assert_int_equal(cl_core_candidate_count(t, &v[i].p, &n), CL_OK);
+        assert_int_equal(cl_linkfind_candidate_count(t, &v[i].p, &n), CL_OK);
         cl_store_abort(&t);
         if (n != 1)
             fail_msg("%s: %zu candidates, want the record", v[i].what, n);
@@ -413,11 +413,11 @@ static void test_blocking_survives_errors(void **state)
     cl_links_query lq = {.limit = 100};
     cl_links_page lp;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
     cl_store_abort(&t);
     char first[CL_PID_SZ];
-    cl_core_pid_str(first, pid);
+    cl_audit_pid_str(first, pid);
     for (size_t i = 0; i < lp.n; i++)
         linked += !strcmp(lp.v[i].person_id, first);
     /* the GP's record and at least five of the eight others on one person,
@@ -451,8 +451,8 @@ static void test_people_converge(void **state)
     cl_links_query lq = {.limit = 100};
     cl_links_page lp;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
     cl_store_abort(&t);
     assert_int_equal(lp.n, 3);
     assert_string_equal(lp.v[0].person_id, lp.v[1].person_id);
@@ -487,8 +487,8 @@ static void test_decided_is_never_moved(void **state)
     CL_COPY(ch.reason, "two women, confirmed by the police");
     free(q.v);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(cl_core_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
-                                         &ch, 1700000001, &out, NULL, err),
+    assert_int_equal(cl_matchq_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
+                                           &ch, 1700000001, &out, NULL, err),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     /* a record matching both arrives: it links to one, the two people
@@ -500,8 +500,8 @@ static void test_decided_is_never_moved(void **state)
     cl_links_query lq = {.limit = 100};
     cl_links_page lp;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
     cl_store_abort(&t);
     assert_int_equal(lp.n, 3);
     assert_string_not_equal(lp.v[0].person_id, lp.v[1].person_id);
@@ -522,8 +522,8 @@ static void test_decided_is_never_moved(void **state)
                          CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
     cl_store_abort(&t);
     assert_string_not_equal(lp.v[0].person_id, lp.v[1].person_id);
     free(lp.v);
@@ -554,8 +554,8 @@ static size_t s_people(s_fx *f, char pids[][CL_PID_SZ], size_t max)
     cl_txn *t = NULL;
     char err[CL_ERROR_SZ] = "";
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_core_links_export(t, &f->coord, &lq, &lp, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
     cl_store_abort(&t);
     assert_true(lp.n <= max);
     for (size_t i = 0; i < lp.n; i++)
@@ -574,8 +574,8 @@ static void s_decide(s_fx *f, const char *qid, bool accept,
     CL_COPY(ch.id, qid);
     CL_COPY(ch.reason, "checked with both agencies");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(cl_core_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
-                                         &ch, 1700000100, out, NULL, err),
+    assert_int_equal(cl_matchq_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
+                                           &ch, 1700000100, out, NULL, err),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
 }
@@ -703,9 +703,8 @@ static void test_record_history_purged(void **state)
     s_caller(&aud, "auditor", "Northshire IG", CL_ROLE_AUDITOR);
     memset(&q, 0, sizeof(q));
     memset(&note, 0, sizeof(note));
-    cl_core_pid_str(q.person_id, pid);
-    assert_int_equal(cl_core_subject_access(t, &aud, &q, &sa, &note, err),
-                     CL_OK);
+    cl_audit_pid_str(q.person_id, pid);
+    assert_int_equal(cl_dp_subject_access(t, &aud, &q, &sa, &note, err), CL_OK);
     assert_int_equal(sa.n_record_history, 64);
     /* the oldest kept is the 7th version: the first six went */
     assert_string_equal(sa.record_history[0].record.person.address,
@@ -717,8 +716,7 @@ static void test_record_history_purged(void **state)
     cl_retention pol = {.inactive_days = 1, .batch = 10};
     cl_purge_result pr;
     memset(&pr, 0, sizeof(pr));
-    assert_int_equal(cl_core_purge(t, &pol, 1700000000 + 30 * 86400, &pr),
-                     CL_OK);
+    assert_int_equal(cl_dp_purge(t, &pol, 1700000000 + 30 * 86400, &pr), CL_OK);
     assert_int_equal(pr.purged, 1);
     cl_purge_result_clear(&pr);
     n = 0;
@@ -803,10 +801,10 @@ static void test_train_and_accept(void **state)
         snprintf(im.person.local_id, sizeof(im.person.local_id), "L%zu", i);
         if (cl_import_validate(&im, err, NULL) != CL_OK)
             continue;
-        assert_int_equal(cl_core_import_person(t, &f->mc,
-                                               &ag[pop.records[i].agency], &im,
-                                               1700000000, &out, NULL, err),
-                         CL_OK);
+        assert_int_equal(
+            cl_linkfind_import_person(t, &f->mc, &ag[pop.records[i].agency],
+                                      &im, 1700000000, &out, NULL, err),
+            CL_OK);
     }
     assert_int_equal(cl_store_commit(&t), CL_OK);
     cl_link_req q = {.action = CL_LINK_ACCEPT};

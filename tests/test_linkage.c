@@ -67,13 +67,13 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
             fail_msg("record %zu invalid: %s", i, err);
         if (!t)
             assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
-        assert_int_equal(cl_core_publish(t, &mc, &who[rec->agency], r,
-                                         1700000000, &out, &note, err),
+        assert_int_equal(cl_linkfind_publish(t, &mc, &who[rec->agency], r,
+                                             1700000000, &out, &note, err),
                          CL_OK);
         assigned[i] = note.persons[0];
         size_t nc = 0;
         if (getenv("CL_LINKAGE_DEBUG") &&
-            cl_core_candidate_count(t, &r->subject, &nc) == CL_OK)
+            cl_linkfind_candidate_count(t, &r->subject, &nc) == CL_OK)
             cands += nc;
         if (i % 5000 == 4999) {
             assert_int_equal(cl_store_commit(&t), CL_OK);

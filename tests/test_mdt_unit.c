@@ -53,7 +53,7 @@ static void s_review(s_fx *f, const char *date, char id[CL_REF_SZ])
     CL_COPY(r.title, "Extended MDT north");
     CL_COPY(r.agencies[r.n_agencies++], GP);
     assert_int_equal(
-        cl_core_create_review(f->t, &f->co, &r, NOW, &out, NULL, err), CL_OK);
+        cl_mdt_review_create(f->t, &f->co, &r, NOW, &out, NULL, err), CL_OK);
     cl_copy(id, CL_REF_SZ, out.reference);
 }
 
@@ -69,7 +69,8 @@ static void s_agenda(s_fx *f, const char *review, const char *pid)
     a.reason = 1;
     CL_COPY(a.note, "GP worried about frequent A&E visits");
     assert_int_equal(
-        cl_core_add_to_agenda(f->t, &f->co, &a, NOW, &out, NULL, err), CL_OK);
+        cl_mdt_review_agenda_add(f->t, &f->co, &a, NOW, &out, NULL, err),
+        CL_OK);
 }
 
 static int s_setup(void **state)
@@ -114,7 +115,7 @@ static int s_discuss(s_fx *f, const cl_caller *c, const char *pid,
     CL_COPY(d.person_id, pid);
     CL_COPY(d.summary, summary);
     CL_COPY(d.decisions, "GP to review medication");
-    return cl_core_record_discussion(f->t, c, &d, NOW, &out, NULL, err);
+    return cl_mdt_record_discussion(f->t, c, &d, NOW, &out, NULL, err);
 }
 
 static int s_action(s_fx *f, const char *owner_agency, const char *due,
@@ -130,7 +131,7 @@ static int s_action(s_fx *f, const char *owner_agency, const char *due,
     CL_COPY(a.owner_name, "Dr A Patel");
     CL_COPY(a.owner_agency, owner_agency);
     CL_COPY(a.due, due);
-    int rc = cl_core_add_action(f->t, &f->rc, &f->co, &a, NOW, &out, NULL, err);
+    int rc = cl_mdt_action_add(f->t, &f->rc, &f->co, &a, NOW, &out, NULL, err);
     if (id)
         cl_copy(id, CL_REF_SZ, out.reference);
     return rc;
@@ -146,7 +147,7 @@ static int s_update(s_fx *f, const cl_caller *c, const char *id, uint8_t status,
     CL_COPY(u.action_id, id);
     u.status = status;
     CL_COPY(u.note, note);
-    return cl_core_update_action(f->t, &f->rc, c, &u, NOW, &out, NULL, err);
+    return cl_mdt_action_update(f->t, &f->rc, c, &u, NOW, &out, NULL, err);
 }
 
 static void s_actions(s_fx *f, const cl_caller *c, bool overdue_only,
@@ -156,7 +157,7 @@ static void s_actions(s_fx *f, const cl_caller *c, bool overdue_only,
     char err[CL_ERROR_SZ] = "";
     memset(&q, 0, sizeof(q));
     q.overdue_only = overdue_only;
-    assert_int_equal(cl_core_list_actions(f->t, c, &q, now, out, NULL, err),
+    assert_int_equal(cl_mdt_action_list(f->t, c, &q, now, out, NULL, err),
                      CL_OK);
 }
 
@@ -169,7 +170,7 @@ static size_t s_box(s_fx *f, const char *agency, cl_dlv_kind kind,
     cl_inbox_query q = {0};
     char err[CL_ERROR_SZ] = "";
     th_core_caller(&c, "reader", agency, "any", CL_ROLE_PUBLISHER);
-    assert_int_equal(cl_core_inbox_receive(f->t, &c, &q, &in, err), CL_OK);
+    assert_int_equal(cl_mailbox_inbox_receive(f->t, &c, &q, &in, err), CL_OK);
     size_t n = 0;
     for (size_t i = 0; i < in.n; i++)
         if (in.v[i].kind == kind) {
@@ -184,7 +185,7 @@ static size_t s_box(s_fx *f, const char *agency, cl_dlv_kind kind,
 static void s_subject(s_fx *f, uint64_t pid, cl_subject_access *out)
 {
     memset(out, 0, sizeof(*out));
-    assert_int_equal(cl_core__mdt_subject(f->t, pid, NOW, out), CL_OK);
+    assert_int_equal(cl_mdt_dp_subject(f->t, pid, NOW, out), CL_OK);
 }
 
 /* --- discussion ----------------------------------------------------------- */
@@ -360,7 +361,7 @@ static int s_rag(s_fx *f, const char *pid, const char *ws, uint8_t rating,
     CL_COPY(r.workstream, ws);
     r.rating = rating;
     CL_COPY(r.note, note);
-    return cl_core_set_rag(f->t, &f->co, &r, NOW, &out, NULL, err);
+    return cl_mdt_set_rag(f->t, &f->co, &r, NOW, &out, NULL, err);
 }
 
 static void test_rag_history_oldest_first(void **state)
@@ -377,7 +378,7 @@ static void test_rag_history_oldest_first(void **state)
         s_rag(f, "", "Frequent attenders", CL_RAG_GREEN, "ok", err), CL_OK);
     memset(&q, 0, sizeof(q));
     CL_COPY(q.person_id, "P00000001");
-    assert_int_equal(cl_core_rag_history(f->t, &f->co, &q, &h, NULL, err),
+    assert_int_equal(cl_mdt_rag_history(f->t, &f->co, &q, &h, NULL, err),
                      CL_OK);
     assert_int_equal(h.n, 2);
     assert_int_equal(h.v[0].rating, CL_RAG_RED);
@@ -415,7 +416,7 @@ static int s_define(s_fx *f, const char *name, const char *from, const char *to,
     CL_COPY(m.from, from);
     CL_COPY(m.to, to);
     CL_COPY(m.source, source);
-    return cl_core_define_measure(f->t, &f->co, &m, NOW, &out, NULL, err);
+    return cl_mdt_report_define_measure(f->t, &f->co, &m, NOW, &out, NULL, err);
 }
 
 static int s_value(s_fx *f, const char *name, const char *pid,
@@ -429,7 +430,7 @@ static int s_value(s_fx *f, const char *name, const char *pid,
     CL_COPY(m.person_id, pid);
     CL_COPY(m.period, month);
     m.value = v;
-    return cl_core_record_measure(f->t, &f->co, &m, NOW, &out, NULL, err);
+    return cl_mdt_report_record_measure(f->t, &f->co, &m, NOW, &out, NULL, err);
 }
 
 static void s_report(s_fx *f, uint32_t thr, cl_report *r)
@@ -437,8 +438,8 @@ static void s_report(s_fx *f, uint32_t thr, cl_report *r)
     cl_report_query q;
     char err[CL_ERROR_SZ] = "";
     memset(&q, 0, sizeof(q));
-    assert_int_equal(cl_core_report(f->t, &f->co, &q, NOW, thr, r, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_mdt_report_figures(f->t, &f->co, &q, NOW, thr, r, NULL, err), CL_OK);
 }
 
 static void test_measure_refused(void **state)
@@ -525,16 +526,19 @@ static void test_report_bad_period(void **state)
     char err[CL_ERROR_SZ] = "";
     memset(&q, 0, sizeof(q));
     CL_COPY(q.from, "2023-13-01");
-    assert_int_equal(cl_core_report(f->t, &f->co, &q, NOW, 5, &r, NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        cl_mdt_report_figures(f->t, &f->co, &q, NOW, 5, &r, NULL, err),
+        CL_ERR_INVALID);
     CL_COPY(q.from, "2023-06-01");
     CL_COPY(q.to, "2023-01-01");
-    assert_int_equal(cl_core_report(f->t, &f->co, &q, NOW, 5, &r, NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        cl_mdt_report_figures(f->t, &f->co, &q, NOW, 5, &r, NULL, err),
+        CL_ERR_INVALID);
     assert_non_null(strstr(err, "from is after to"));
     memset(&q, 0, sizeof(q));
-    assert_int_equal(cl_core_report(f->t, &f->gp, &q, NOW, 5, &r, NULL, err),
-                     CL_ERR_DENIED);
+    assert_int_equal(
+        cl_mdt_report_figures(f->t, &f->gp, &q, NOW, 5, &r, NULL, err),
+        CL_ERR_DENIED);
 }
 
 /* --- the meeting record and the pack ---------------------------------------
@@ -557,10 +561,10 @@ static void s_referral_about_ann(s_fx *f, const cl_caller *c, const char *ref)
     r->category = 4;
     r->basis = 1;
     assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
-    assert_int_equal(cl_core_publish(f->t, &f->mc, c, r, NOW, &out, NULL, err),
-                     CL_OK);
-    assert_int_equal(cl_core_route_publish(f->t, &f->rc, c, r, NOW, &out, &ev),
-                     CL_OK);
+    assert_int_equal(
+        cl_linkfind_publish(f->t, &f->mc, c, r, NOW, &out, NULL, err), CL_OK);
+    assert_int_equal(
+        cl_alerts_route_publish(f->t, &f->rc, c, r, NOW, &out, &ev), CL_OK);
     free(r);
 }
 
@@ -593,7 +597,7 @@ static void s_plan_for_child_of_ann(s_fx *f, const char *ref, const char *child,
     CL_COPY(p->adults[0].person.nhs, "6281948211");
     if (cl_plan_validate(p, err, &out) != CL_OK)
         fail_msg("plan invalid: %s", err);
-    assert_int_equal(cl_core_publish_plan(f->t, &f->mc, &f->rc, &cs, p, NOW,
+    assert_int_equal(cl_plan_publish_plan(f->t, &f->mc, &f->rc, &cs, p, NOW,
                                           &out, NULL, err),
                      CL_OK);
     free(p);
@@ -602,8 +606,8 @@ static void s_plan_for_child_of_ann(s_fx *f, const char *ref, const char *child,
 static void s_pack(s_fx *f, const char *review, cl_review_pack *p)
 {
     char err[CL_ERROR_SZ] = "";
-    assert_int_equal(
-        cl_core_review_pack(f->t, &f->co, review, NOW, p, NULL, err), CL_OK);
+    assert_int_equal(cl_mdt_pack_build(f->t, &f->co, review, NOW, p, NULL, err),
+                     CL_OK);
 }
 
 static void test_meeting_record_refused(void **state)
@@ -614,19 +618,19 @@ static void test_meeting_record_refused(void **state)
     char err[CL_ERROR_SZ] = "";
     CL_COPY(m->review_id, f->review);
     assert_int_equal(
-        cl_core_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
+        cl_mdt_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
         CL_ERR_INVALID);
     assert_non_null(strstr(err, "chair"));
     CL_COPY(m->chair, "J Chair");
     m->n_apologies = 1;
     CL_COPY(m->apologies[0].name, "R Absent");
     assert_int_equal(
-        cl_core_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
+        cl_mdt_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
         CL_ERR_INVALID);
     assert_non_null(strstr(err, "apologies 1: a name and an agency"));
     CL_COPY(m->review_id, "MDT-00000099");
     assert_int_equal(
-        cl_core_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
+        cl_mdt_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
         CL_ERR_NOT_FOUND);
     free(m);
 }
@@ -700,10 +704,10 @@ static void test_pack_refused(void **state)
     cl_review_pack p;
     char err[CL_ERROR_SZ] = "";
     assert_int_equal(
-        cl_core_review_pack(f->t, &f->gp, f->review, NOW, &p, NULL, err),
+        cl_mdt_pack_build(f->t, &f->gp, f->review, NOW, &p, NULL, err),
         CL_ERR_DENIED);
     assert_int_equal(
-        cl_core_review_pack(f->t, &f->co, "MDT-00000077", NOW, &p, NULL, err),
+        cl_mdt_pack_build(f->t, &f->co, "MDT-00000077", NOW, &p, NULL, err),
         CL_ERR_NOT_FOUND);
 }
 
@@ -716,19 +720,19 @@ static void test_open_action_and_recent_agenda_keep_a_person(void **state)
     char err[CL_ERROR_SZ] = "";
     cl_ids actions = {0}, agenda = {0};
     assert_int_equal(s_action(f, GP, "2023-12-01", NULL, err), CL_OK);
-    assert_int_equal(cl_core__mdt_live(f->t, "2023-11-01", &actions, &agenda),
+    assert_int_equal(cl_mdt_dp_live(f->t, "2023-11-01", &actions, &agenda),
                      CL_OK);
     assert_int_equal(actions.n, 1);
     assert_int_equal(actions.v[0], 1);
     assert_int_equal(agenda.n, 1);
-    cl_core__ids_free(&actions);
-    cl_core__ids_free(&agenda);
+    cl_idset_free(&actions);
+    cl_idset_free(&agenda);
     /* a review older than the window keeps nobody */
-    assert_int_equal(cl_core__mdt_live(f->t, "2023-12-01", &actions, &agenda),
+    assert_int_equal(cl_mdt_dp_live(f->t, "2023-12-01", &actions, &agenda),
                      CL_OK);
     assert_int_equal(agenda.n, 0);
-    cl_core__ids_free(&actions);
-    cl_core__ids_free(&agenda);
+    cl_idset_free(&actions);
+    cl_idset_free(&agenda);
 }
 
 static void test_purge_leaves_nothing_and_pack_says_so(void **state)
@@ -752,7 +756,7 @@ static void test_purge_leaves_nothing_and_pack_says_so(void **state)
     assert_int_equal(sa.rag.n, 1);
     assert_int_equal(sa.n_measures, 1);
     cl_subject_access_clear(&sa);
-    assert_int_equal(cl_core__mdt_purge(f->t, 1, &names), CL_OK);
+    assert_int_equal(cl_mdt_dp_purge(f->t, 1, &names), CL_OK);
     assert_non_null(names.buf);
     assert_string_equal(names.buf, "ACT-00000001");
     free(names.buf);
@@ -776,7 +780,7 @@ static void test_stored_mdt_records_checked(void **state)
                                 CL_DB_MEETING,     CL_DB_DISCUSSION,
                                 CL_DB_MEASURE_DEF, CL_DB_MEASURE};
     for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
-        assert_int_equal(cl_core__mdt_decode_check(dbs[i], junk, sizeof(junk)),
+        assert_int_equal(cl_mdt_dp_decode_check(dbs[i], junk, sizeof(junk)),
                          CL_ERR_CORRUPT);
 }
 

@@ -215,8 +215,8 @@ static void test_referral_head_matches(void **state)
     }
     back = calloc(1, sizeof(*back));
     for (uint64_t id = 1; id <= 6; id++) {
-        cl_core_ref h;
-        assert_int_equal(cl_core__ref_by_id(t, id, &h), CL_OK);
+        cl_refs_ref h;
+        assert_int_equal(cl_refs_by_id(t, id, &h), CL_OK);
         assert_int_equal(cl_records_referral_get(t, id, back), CL_OK);
         assert_int_equal(h.id, id);
         assert_int_equal(h.pid, 77);
@@ -231,11 +231,11 @@ static void test_referral_head_matches(void **state)
         assert_int_equal(h.occurred_at, back->r.occurred_at);
         assert_int_equal(h.received_at, back->received);
         uint64_t pid = 0;
-        assert_int_equal(cl_core__referral_person(t, h.reference, &pid), CL_OK);
+        assert_int_equal(cl_refs_referral_person(t, h.reference, &pid), CL_OK);
         assert_int_equal(pid, 77);
     }
-    cl_core_ref h;
-    assert_int_equal(cl_core__ref_by_id(t, 99, &h), CL_ERR_NOT_FOUND);
+    cl_refs_ref h;
+    assert_int_equal(cl_refs_by_id(t, 99, &h), CL_ERR_NOT_FOUND);
     cl_store_abort(&t);
     free(sr);
     free(back);

@@ -87,7 +87,7 @@ static void s_receive(s_fx *f, const cl_caller *c, uint64_t after,
 {
     cl_inbox_query q = {.after = after};
     char err[CL_ERROR_SZ] = "";
-    assert_int_equal(cl_core_inbox_receive(f->t, c, &q, out, err), CL_OK);
+    assert_int_equal(cl_mailbox_inbox_receive(f->t, c, &q, out, err), CL_OK);
 }
 
 static uint32_t s_ack(s_fx *f, const cl_caller *c, uint64_t seq,
@@ -96,7 +96,7 @@ static uint32_t s_ack(s_fx *f, const cl_caller *c, uint64_t seq,
     cl_inbox_ack a = {.n = 1, .seqs = {seq}};
     cl_ack_result r;
     char err[CL_ERROR_SZ] = "";
-    assert_int_equal(cl_core_inbox_ack(f->t, c, &a, &r, err), CL_OK);
+    assert_int_equal(cl_mailbox_inbox_ack(f->t, c, &a, &r, err), CL_OK);
     if (depth)
         *depth = r.depth;
     return r.removed;
@@ -193,7 +193,7 @@ static void test_notices_never_fill_the_mailbox(void **state)
     CL_COPY(g.event, "new_plan");
     CL_COPY(g.agency, "Northshire Children's Services");
     for (int i = 0; i < 3; i++)
-        assert_int_equal(cl_core_governance_notice(f->t, &f->rc, &g, NOW),
+        assert_int_equal(cl_feed_governance_notice(f->t, &f->rc, &g, NOW),
                          CL_OK);
     /* three notices wait, and an agency's answer still fits */
     s_put(f, IG, "CL-00000009", true);
@@ -228,13 +228,13 @@ static void test_inbox_bad_input(void **state)
     cl_ack_result r;
     char err[CL_ERROR_SZ] = "";
     cl_inbox_query big = {.limit = CL_INBOX_MAX + 1};
-    assert_int_equal(cl_core_inbox_receive(f->t, &f->gp, &big, &in, err),
+    assert_int_equal(cl_mailbox_inbox_receive(f->t, &f->gp, &big, &in, err),
                      CL_ERR_INVALID);
     assert_non_null(strstr(err, "limit is at most"));
     cl_inbox_query slow = {.wait_ms = CL_WAIT_MAX_MS + 1};
-    assert_int_equal(cl_core_inbox_receive(f->t, &f->gp, &slow, &in, err),
+    assert_int_equal(cl_mailbox_inbox_receive(f->t, &f->gp, &slow, &in, err),
                      CL_ERR_INVALID);
-    assert_int_equal(cl_core_inbox_ack(f->t, &f->gp, &none, &r, err),
+    assert_int_equal(cl_mailbox_inbox_ack(f->t, &f->gp, &none, &r, err),
                      CL_ERR_INVALID);
     assert_non_null(strstr(err, "name the deliveries"));
 }
@@ -247,9 +247,9 @@ static void test_operator_has_no_mailbox(void **state)
     cl_inbox_ack a = {.n = 1, .seqs = {1}};
     cl_ack_result r;
     char err[CL_ERROR_SZ] = "";
-    assert_int_equal(cl_core_inbox_receive(f->t, &f->op, &q, &in, err),
+    assert_int_equal(cl_mailbox_inbox_receive(f->t, &f->op, &q, &in, err),
                      CL_ERR_DENIED);
-    assert_int_equal(cl_core_inbox_ack(f->t, &f->op, &a, &r, err),
+    assert_int_equal(cl_mailbox_inbox_ack(f->t, &f->op, &a, &r, err),
                      CL_ERR_DENIED);
 }
 
@@ -261,15 +261,15 @@ static void test_depths_for_operators(void **state)
     s_put(f, GP, "CL-00000001", true);
     s_put(f, GP, "CL-00000002", true);
     s_put(f, POLICE, "CL-00000003", true);
-    assert_int_equal(cl_core_mailbox_depths(f->t, st), CL_OK);
+    assert_int_equal(cl_mailbox_depths(f->t, st), CL_OK);
     assert_int_equal(st->n_mailboxes, 2);
     for (uint32_t i = 0; i < st->n_mailboxes; i++)
         assert_int_equal(st->mailboxes[i].depth,
                          strcmp(st->mailboxes[i].agency, GP) ? 1 : 2);
     free(st);
-    assert_int_equal(cl_core_inbox_waiting(f->t, GP, 1, &waiting), CL_OK);
+    assert_int_equal(cl_mailbox_inbox_waiting(f->t, GP, 1, &waiting), CL_OK);
     assert_true(waiting);
-    assert_int_equal(cl_core_inbox_waiting(f->t, GP, 2, &waiting), CL_OK);
+    assert_int_equal(cl_mailbox_inbox_waiting(f->t, GP, 2, &waiting), CL_OK);
     assert_false(waiting);
 }
 
@@ -287,7 +287,7 @@ static void test_purge_removes_what_names_the_person(void **state)
     memset(&g, 0, sizeof(g));
     CL_COPY(g.event, "break_glass");
     CL_COPY(g.person_id, "P00000001");
-    assert_int_equal(cl_core_governance_notice(f->t, &f->rc, &g, NOW), CL_OK);
+    assert_int_equal(cl_feed_governance_notice(f->t, &f->rc, &g, NOW), CL_OK);
     assert_int_equal(cl_mailbox_purge(f->t, 1, &refs), CL_OK);
     s_receive(f, &f->gp, 0, &in);
     assert_int_equal(in.n, 1);
@@ -366,8 +366,8 @@ static void test_older_alerts_still_read(void **state)
 
 static void s_note(s_fx *f, uint64_t seq, int64_t at, cl_feed_event *ev)
 {
-    assert_int_equal(
-        cl_core__feed_note(f->t, &f->rc, GP, "referrals", seq, at, ev), CL_OK);
+    assert_int_equal(cl_feed_note(f->t, &f->rc, GP, "referrals", seq, at, ev),
+                     CL_OK);
 }
 
 static size_t s_feed_notices(s_fx *f)
@@ -402,7 +402,7 @@ static void test_feed_gap_told_once_per_episode(void **state)
     assert_string_equal(ev.msg.problem, "gap");
     assert_int_equal(s_feed_notices(f), 2);
     cl_feeds fs;
-    assert_int_equal(cl_core_feeds(f->t, &f->rc, NOW, &fs), CL_OK);
+    assert_int_equal(cl_feed_health(f->t, &f->rc, NOW, &fs), CL_OK);
     assert_int_equal(fs.n, 1);
     assert_int_equal(fs.v[0].last_seq, 9);
     assert_int_equal(fs.v[0].missing, 1);
@@ -417,20 +417,20 @@ static void test_feed_silence_told_once(void **state)
     size_t n = 9;
     s_note(f, 1, NOW, &ev);
     int64_t later = NOW + CL_FEED_SILENCE_DEFAULT + 1;
-    assert_int_equal(cl_core_feeds_check(f->t, &f->rc, NOW + 60, evs, 4, &n),
+    assert_int_equal(cl_feed_check_silent(f->t, &f->rc, NOW + 60, evs, 4, &n),
                      CL_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(cl_core_feeds_check(f->t, &f->rc, later, evs, 4, &n),
+    assert_int_equal(cl_feed_check_silent(f->t, &f->rc, later, evs, 4, &n),
                      CL_OK);
     assert_int_equal(n, 1);
     assert_string_equal(evs[0].msg.problem, "silent");
-    assert_int_equal(cl_core_feeds_check(f->t, &f->rc, later + 60, evs, 4, &n),
+    assert_int_equal(cl_feed_check_silent(f->t, &f->rc, later + 60, evs, 4, &n),
                      CL_OK);
     assert_int_equal(n, 0);
     assert_int_equal(s_feed_notices(f), 1);
     s_note(f, 2, later + 120, &ev); /* it speaks again */
     cl_feeds fs;
-    assert_int_equal(cl_core_feeds(f->t, &f->rc, later + 120, &fs), CL_OK);
+    assert_int_equal(cl_feed_health(f->t, &f->rc, later + 120, &fs), CL_OK);
     assert_false(fs.v[0].silent);
     free(fs.v);
 }
@@ -440,11 +440,10 @@ static void test_feed_without_numbers_is_not_tracked(void **state)
     s_fx *f = *state;
     cl_feed_event ev;
     cl_feeds fs;
-    assert_int_equal(cl_core__feed_note(f->t, &f->rc, GP, "", 5, NOW, &ev),
+    assert_int_equal(cl_feed_note(f->t, &f->rc, GP, "", 5, NOW, &ev), CL_OK);
+    assert_int_equal(cl_feed_note(f->t, &f->rc, GP, "referrals", 0, NOW, &ev),
                      CL_OK);
-    assert_int_equal(
-        cl_core__feed_note(f->t, &f->rc, GP, "referrals", 0, NOW, &ev), CL_OK);
-    assert_int_equal(cl_core_feeds(f->t, &f->rc, NOW, &fs), CL_OK);
+    assert_int_equal(cl_feed_health(f->t, &f->rc, NOW, &fs), CL_OK);
     assert_int_equal(fs.n, 0);
     free(fs.v);
 }
@@ -473,8 +472,7 @@ static int s_ask(s_fx *f, const char *question, const char *due, const char *a1,
     CL_COPY(q.agencies[q.n_agencies++], a1);
     if (a2)
         CL_COPY(q.agencies[q.n_agencies++], a2);
-    int rc =
-        cl_core_info_request(f->t, &f->rc, &f->co, &q, NOW, &out, NULL, err);
+    int rc = cl_inforeq_request(f->t, &f->rc, &f->co, &q, NOW, &out, NULL, err);
     if (id)
         cl_copy(id, CL_REF_SZ, out.reference);
     return rc;
@@ -491,7 +489,7 @@ static int s_answer(s_fx *f, const cl_caller *by, const char *id,
     CL_COPY(x.summary, summary);
     x.involvement = 2;
     x.risk = 2;
-    return cl_core_info_respond(f->t, &f->rc, by, &x, at, &out, NULL, err);
+    return cl_inforeq_respond(f->t, &f->rc, by, &x, at, &out, NULL, err);
 }
 
 static void s_list(s_fx *f, bool open_only, cl_request_summaries *out)
@@ -500,8 +498,8 @@ static void s_list(s_fx *f, bool open_only, cl_request_summaries *out)
     char err[CL_ERROR_SZ] = "";
     memset(&q, 0, sizeof(q));
     q.open_only = open_only;
-    assert_int_equal(
-        cl_core_request_list(f->t, &f->co, &q, NOW, out, NULL, err), CL_OK);
+    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, out, NULL, err),
+                     CL_OK);
 }
 
 static void test_request_reaches_each_agency_asked(void **state)
@@ -567,7 +565,7 @@ static void test_request_needs_coordinator(void **state)
     CL_COPY(q.due, "2023-12-01");
     CL_COPY(q.agencies[q.n_agencies++], POLICE);
     assert_int_equal(
-        cl_core_info_request(f->t, &f->rc, &f->gp, &q, NOW, &out, NULL, err),
+        cl_inforeq_request(f->t, &f->rc, &f->gp, &q, NOW, &out, NULL, err),
         CL_ERR_DENIED);
 }
 
@@ -652,7 +650,7 @@ static void test_every_answer_kept(void **state)
     free(in.v);
     /* subject access exports them all */
     cl_request_summaries sa;
-    assert_int_equal(cl_core__requests_of(f->t, 1, NOW, &sa), CL_OK);
+    assert_int_equal(cl_inforeq_of(f->t, 1, NOW, &sa), CL_OK);
     assert_int_equal(sa.n, 1);
     assert_int_equal(sa.v[0].agencies[0].n_earlier, 2);
     cl_request_summaries_clear(&sa);
@@ -688,15 +686,15 @@ static void test_open_request_keeps_the_person(void **state)
     s_person(f);
     assert_int_equal(
         s_ask(f, "Known to you?", "2023-12-01", POLICE, GP, id, err), CL_OK);
-    assert_int_equal(cl_core__requests_live(f->t, &keep), CL_OK);
+    assert_int_equal(cl_inforeq_live(f->t, &keep), CL_OK);
     assert_int_equal(keep.n, 1);
     assert_int_equal(keep.v[0], 1);
-    cl_core__ids_free(&keep);
+    cl_idset_free(&keep);
     assert_int_equal(s_answer(f, &f->police, id, "None", NOW, err), CL_OK);
     assert_int_equal(s_answer(f, &f->gp, id, "Seen", NOW, err), CL_OK);
-    assert_int_equal(cl_core__requests_live(f->t, &keep), CL_OK);
+    assert_int_equal(cl_inforeq_live(f->t, &keep), CL_OK);
     assert_int_equal(keep.n, 0);
-    cl_core__ids_free(&keep);
+    cl_idset_free(&keep);
 }
 
 static void test_overdue_once_past_due(void **state)
@@ -709,9 +707,9 @@ static void test_overdue_once_past_due(void **state)
     assert_int_equal(
         s_ask(f, "Known to you?", "2023-11-20", POLICE, NULL, id, err), CL_OK);
     memset(&q, 0, sizeof(q));
-    assert_int_equal(cl_core_request_list(f->t, &f->co, &q, NOW + 10 * 86400,
-                                          &all, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_inforeq_list(f->t, &f->co, &q, NOW + 10 * 86400, &all, NULL, err),
+        CL_OK);
     assert_int_equal(all.n, 1);
     assert_true(all.v[0].agencies[0].overdue);
     cl_request_summaries_clear(&all);
@@ -731,22 +729,20 @@ static void test_requests_listed_by_person(void **state)
                      CL_OK);
     memset(&q, 0, sizeof(q));
     CL_COPY(q.person_id, "P00000002");
-    assert_int_equal(
-        cl_core_request_list(f->t, &f->co, &q, NOW, &out, NULL, err), CL_OK);
+    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, &out, NULL, err),
+                     CL_OK);
     assert_int_equal(out.n, 0);
     cl_request_summaries_clear(&out);
     CL_COPY(q.person_id, "P00000001");
-    assert_int_equal(
-        cl_core_request_list(f->t, &f->co, &q, NOW, &out, NULL, err), CL_OK);
+    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, &out, NULL, err),
+                     CL_OK);
     assert_int_equal(out.n, 1);
     cl_request_summaries_clear(&out);
     CL_COPY(q.person_id, "Ann");
-    assert_int_equal(
-        cl_core_request_list(f->t, &f->co, &q, NOW, &out, NULL, err),
-        CL_ERR_INVALID);
-    assert_int_equal(
-        cl_core_request_list(f->t, &f->gp, &q, NOW, &out, NULL, err),
-        CL_ERR_DENIED);
+    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, &out, NULL, err),
+                     CL_ERR_INVALID);
+    assert_int_equal(cl_inforeq_list(f->t, &f->gp, &q, NOW, &out, NULL, err),
+                     CL_ERR_DENIED);
 }
 
 int main(void)

@@ -57,7 +57,7 @@ void th_core_publish(th_core *c, const cl_match_config *mc,
     r->category = 4;
     r->basis = 1;
     assert_int_equal(cl_referral_validate(r, err, out), CL_OK);
-    assert_int_equal(cl_core_publish(c->t, mc, caller, r, now, out, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        cl_linkfind_publish(c->t, mc, caller, r, now, out, NULL, err), CL_OK);
     free(r);
 }

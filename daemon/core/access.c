@@ -37,24 +37,24 @@ static const s_rule s_rules[CL_REQ_KIND_COUNT] = {
 #undef CL_REQ
 };
 
-bool cl_core_heavy(cl_req_kind kind)
+bool cl_access_heavy(cl_req_kind kind)
 {
     return (unsigned)kind < CL_REQ_KIND_COUNT && s_rules[kind].heavy;
 }
 
-bool cl_core_personal(cl_req_kind kind)
+bool cl_access_personal(cl_req_kind kind)
 {
     return (unsigned)kind < CL_REQ_KIND_COUNT && s_rules[kind].personal;
 }
 
-bool cl_core_allowed(uint32_t roles, cl_req_kind kind)
+bool cl_access_allowed(uint32_t roles, cl_req_kind kind)
 {
     if ((unsigned)kind >= CL_REQ_KIND_COUNT)
         return false;
     return (roles & s_rules[kind].roles) != 0;
 }
 
-bool cl_core_user_required(const cl_caller *c, cl_req_kind kind)
+bool cl_access_user_required(const cl_caller *c, cl_req_kind kind)
 {
     if ((unsigned)kind >= CL_REQ_KIND_COUNT || kind == CL_REQ_HEALTH)
         return false;
@@ -66,7 +66,7 @@ bool cl_core_user_required(const cl_caller *c, cl_req_kind kind)
     return (via & (CL_ROLE_COORDINATOR | CL_ROLE_AUDITOR)) != 0;
 }
 
-int64_t cl_core_roles_parse(const char *s)
+int64_t cl_access_roles_parse(const char *s)
 {
     static const struct {
         const char *name;

@@ -37,23 +37,23 @@ typedef struct cl_caller {
 } cl_caller;
 
 /* Parse "publisher,coordinator" into role bits; -1 if a name is unknown. */
-int64_t cl_core_roles_parse(const char *s);
+int64_t cl_access_roles_parse(const char *s);
 
 /* True if a caller with these roles may send this kind of request. */
-bool cl_core_allowed(uint32_t roles, cl_req_kind kind);
+bool cl_access_allowed(uint32_t roles, cl_req_kind kind);
 
 /* True if this caller's request of this kind must name the user it acts
  * for ("Systems and users"): whenever only the coordinator or auditor role
  * allows it, and a publisher's too when the registry says require_user.
  * health never needs one. */
-bool cl_core_user_required(const cl_caller *c, cl_req_kind kind);
+bool cl_access_user_required(const cl_caller *c, cl_req_kind kind);
 
 /* True if requests of this kind cost in proportion to the store (scans,
  * reports, exports): limited per client per batch. */
-bool cl_core_heavy(cl_req_kind kind);
+bool cl_access_heavy(cl_req_kind kind);
 
 /* True if requests of this kind read or write personal data (and so are
  * audited whatever their outcome). */
-bool cl_core_personal(cl_req_kind kind);
+bool cl_access_personal(cl_req_kind kind);
 
 #endif

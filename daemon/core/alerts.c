@@ -138,9 +138,9 @@ static int s_retract_one(void *ctx, const uint8_t *key, size_t len)
     return rc;
 }
 
-int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
-                    const char *reference, const char *reason, int64_t now,
-                    uint32_t *sent)
+int cl_alerts_retract(cl_txn *t, const cl_route_config *cfg,
+                      const char *reference, const char *reason, int64_t now,
+                      uint32_t *sent)
 {
     uint64_t ref_id = 0;
     uint8_t k[8];
@@ -185,8 +185,8 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
     CL_COPY(a->reference, sr->reference);
     CL_COPY(a->plan_ref, plan.p.agency_ref);
     a->plan_type = plan.p.type;
-    cl_core_pid_str(a->child_pid, ap->child);
-    cl_core_pid_str(a->subject_pid, subject);
+    cl_audit_pid_str(a->child_pid, ap->child);
+    cl_audit_pid_str(a->subject_pid, subject);
     if (plan.p.type == CL_PLAN_UNBORN)
         CL_COPY(a->subject_is, ap->rel ? "linked to the expectant mother"
                                        : "the expectant mother");
@@ -207,7 +207,7 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
     if (rc == CL_OK) { /* the subject as the referring agency knows them */
         cl_person sp;
         bool own;
-        rc = cl_core__person_as(t, subject, caller->agency, &sp, &own);
+        rc = cl_records_person_as(t, subject, caller->agency, &sp, &own);
         CL_COPY(a->subject_given, sp.given);
         CL_COPY(a->subject_family, sp.family);
         CL_COPY(a->subject_dob, sp.dob);
@@ -249,10 +249,10 @@ static int s_alert(cl_txn *t, const cl_route_config *cfg,
     return rc;
 }
 
-int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
-                          const cl_caller *caller, const cl_referral *r,
-                          int64_t now, cl_publish_result *out,
-                          cl_feed_event *ev)
+int cl_alerts_route_publish(cl_txn *t, const cl_route_config *cfg,
+                            const cl_caller *caller, const cl_referral *r,
+                            int64_t now, cl_publish_result *out,
+                            cl_feed_event *ev)
 {
     uint64_t ref_id = 0;
     cl_records_record rec;
@@ -273,7 +273,7 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
         (rc = cl_records_record_get(t, sr->record_id, &rec)) != CL_OK)
         goto out;
     uint64_t pid = rec.person_id;
-    cl_core__date(now, today);
+    cl_records_date(now, today);
     c->t = t;
     c->today = today;
     /* the subject's own plans, then those of every child linked to them */
@@ -298,8 +298,8 @@ int cl_core_route_publish(cl_txn *t, const cl_route_config *cfg,
     if (rc == CL_OK && cfg->tell_known_to_mdt)
         rc = s_known_to_mdt(t, pid, &out->known_to_mdt);
     if (rc == CL_OK)
-        rc = cl_core__feed_note(t, cfg, caller->agency, r->feed, r->feed_seq,
-                                now, ev);
+        rc =
+            cl_feed_note(t, cfg, caller->agency, r->feed, r->feed_seq, now, ev);
 out:
     if (sr)
         sodium_memzero(sr, sizeof(*sr));
@@ -321,8 +321,8 @@ typedef struct s_delivered {
 static int s_delivered_one(void *ctx, const cl_audit_entry *e)
 {
     s_delivered *c = ctx;
-    cl_core_ref r;
-    int rc = cl_core__ref_get(c->t, e->detail, &r);
+    cl_refs_ref r;
+    int rc = cl_refs_get(c->t, e->detail, &r);
     if (rc == CL_ERR_NOT_FOUND) /* purged since */
         return CL_OK;
     if (rc != CL_OK || r.pid != c->pid || r.withdrawn)

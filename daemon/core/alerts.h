@@ -35,23 +35,23 @@ void cl_alerts_alerted_dec(cl_dec *d, void *out);
 /* After a referral was withdrawn (same transaction): every agency its
  * safeguarding alerts went to gets a retraction notice in its mailbox
  * (never refused, like the alert). *sent: how many. */
-CL_NODISCARD int cl_core_retract(cl_txn *t, const cl_route_config *cfg,
-                                 const char *reference, const char *reason,
-                                 int64_t now, uint32_t *sent);
+CL_NODISCARD int cl_alerts_retract(cl_txn *t, const cl_route_config *cfg,
+                                   const char *reference, const char *reason,
+                                   int64_t now, uint32_t *sent);
 
 /* After a referral was stored (same transaction): alert the agencies
  * responsible for any active protection plan of the subject or of a child
  * linked to the subject; say known_to_mdt if the policy allows; note the
  * feed sequence (*ev reports a gap). */
-CL_NODISCARD int cl_core_route_publish(cl_txn *t, const cl_route_config *rc,
-                                       const cl_caller *caller,
-                                       const cl_referral *r, int64_t now,
-                                       cl_publish_result *out,
-                                       cl_feed_event *ev);
+CL_NODISCARD int cl_alerts_route_publish(cl_txn *t, const cl_route_config *rc,
+                                         const cl_caller *caller,
+                                         const cl_referral *r, int64_t now,
+                                         cl_publish_result *out,
+                                         cl_feed_event *ev);
 
 /* Called per alert delivered: the referral that raised it (borrowed) and
  * when it was delivered. CL_OK to go on; anything else stops the walk. */
-typedef int (*cl_alerts_fn)(void *ctx, const cl_core_ref *r, int64_t at);
+typedef int (*cl_alerts_fn)(void *ctx, const cl_refs_ref *r, int64_t at);
 
 /* Every safeguarding alert delivered about a referral whose subject is
  * pid, from the audit (each delivery is audited as it is made, one per

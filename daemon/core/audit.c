@@ -74,7 +74,7 @@ static int s_head_put(cl_txn *t, const s_head *h)
                         sizeof(buf));
 }
 
-void cl_core_pid_str(char out[CL_PID_SZ], uint64_t id)
+void cl_audit_pid_str(char out[CL_PID_SZ], uint64_t id)
 {
     _Static_assert(CL_PID_SZ >= 22, "P and 20 digits always fit");
     (void)cl_id_format(out, CL_PID_SZ, CL_ID_PERSON, id);
@@ -251,7 +251,7 @@ static int s_entry_decode(const uint8_t *buf, size_t len, uint64_t *seq,
         return CL_ERR_CORRUPT;
     for (uint8_t i = 0; i < np; i++) {
         uint64_t pid = cl_dec_u64(&d);
-        cl_core_pid_str(a->person_ids[i], pid);
+        cl_audit_pid_str(a->person_ids[i], pid);
         if (pids)
             pids[i] = pid;
     }
@@ -411,7 +411,7 @@ static int s_entry_rows(s_verify *v, uint64_t seq, const uint64_t *pids,
         /* CORRUPT: the person's group of rows no longer adds up */
         if (rc == CL_ERR_NOT_FOUND || rc == CL_ERR_CORRUPT) {
             char pid[CL_PID_SZ];
-            cl_core_pid_str(pid, pids[i]);
+            cl_audit_pid_str(pid, pids[i]);
             return s_broken(v, seq,
                             "entry %" PRIu64 " names %s but the audit's "
                             "person index has no row for it (removed: a "

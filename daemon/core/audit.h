@@ -32,7 +32,7 @@ typedef struct cl_audit_note {
 } cl_audit_note;
 
 /* "P00000042" */
-void cl_core_pid_str(char out[CL_PID_SZ], uint64_t id);
+void cl_audit_pid_str(char out[CL_PID_SZ], uint64_t id);
 
 /* Append one entry (who, what kind, whom, why, outcome) to the chain,
  * and a further one ("continued: " and the purpose) for each

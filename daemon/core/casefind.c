@@ -28,9 +28,10 @@ static int s_cand_cmp(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
-                 const cl_find *q, cl_candidates *out, cl_audit_note *note,
-                 char err[CL_ERROR_SZ])
+int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
+                     const cl_caller *caller, const cl_find *q,
+                     cl_candidates *out, cl_audit_note *note,
+                     char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
     cl_person p = q->match;
@@ -78,7 +79,7 @@ int cl_core_find(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
         double w = rid ? 100.0 : cl_match_score(mc, &p, &rec.p);
         cl_candidate *c = NULL;
         char pid[CL_PID_SZ];
-        cl_core_pid_str(pid, rec.person_id);
+        cl_audit_pid_str(pid, rec.person_id);
         for (size_t j = 0; j < out->n && !c; j++)
             if (!strcmp(out->v[j].person_id, pid))
                 c = &out->v[j];
@@ -221,7 +222,7 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    cl_core_pid_str(u->person_id, pid);
+    cl_audit_pid_str(u->person_id, pid);
     u->contacts = contacts;
     CL_COPY(u->given, given);
     CL_COPY(u->family, family);
@@ -300,10 +301,10 @@ static int s_case_finding(cl_txn *t, const cl_case_finding *q, int64_t now,
     return rc;
 }
 
-int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
-                         const cl_case_finding *q, int64_t now,
-                         cl_case_finding_result *out, cl_audit_note *note,
-                         char err[CL_ERROR_SZ])
+int cl_casefind_case_finding(cl_txn *t, const cl_caller *caller,
+                             const cl_case_finding *q, int64_t now,
+                             cl_case_finding_result *out, cl_audit_note *note,
+                             char err[CL_ERROR_SZ])
 {
     memset(out, 0, sizeof(*out));
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
@@ -320,8 +321,8 @@ int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
     return s_case_finding(t, q, now, CL_SUPPRESS_BELOW, out, note);
 }
 
-int cl_core__overlap(cl_txn *t, int64_t now, uint32_t thr,
-                     cl_case_finding_result *out)
+int cl_casefind_overlap(cl_txn *t, int64_t now, uint32_t thr,
+                        cl_case_finding_result *out)
 {
     cl_case_finding q;
     memset(&q, 0, sizeof(q));

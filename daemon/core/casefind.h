@@ -15,10 +15,10 @@
 
 /* Ranked candidates for a description (coordinator; justification
  * required and recorded as break-glass). */
-CL_NODISCARD int cl_core_find(cl_txn *t, const cl_match_config *mc,
-                              const cl_caller *caller, const cl_find *q,
-                              cl_candidates *out, cl_audit_note *note,
-                              char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
+                                  const cl_caller *caller, const cl_find *q,
+                                  cl_candidates *out, cl_audit_note *note,
+                                  char err[CL_ERROR_SZ]);
 
 /* Counts under this are reported as "<5" (-1) in aggregate figures. */
 #define CL_SUPPRESS_BELOW 5
@@ -26,14 +26,14 @@ CL_NODISCARD int cl_core_find(cl_txn *t, const cl_match_config *mc,
 /* The coordinator's case finding: high-level users of one agency in a
  * period and who else knows them, and every pair of agencies' overlap
  * (small counts suppressed). Walks the whole store. */
-CL_NODISCARD int cl_core_case_finding(cl_txn *t, const cl_caller *caller,
-                                      const cl_case_finding *q, int64_t now,
-                                      cl_case_finding_result *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_casefind_case_finding(cl_txn *t, const cl_caller *caller,
+                                          const cl_case_finding *q, int64_t now,
+                                          cl_case_finding_result *out,
+                                          cl_audit_note *note,
+                                          char err[CL_ERROR_SZ]);
 
 /* Agency overlap over everyone, counts under thr as -1 (out->overlap). */
-CL_NODISCARD int cl_core__overlap(cl_txn *t, int64_t now, uint32_t thr,
-                                  cl_case_finding_result *out);
+CL_NODISCARD int cl_casefind_overlap(cl_txn *t, int64_t now, uint32_t thr,
+                                     cl_case_finding_result *out);
 
 #endif

@@ -274,7 +274,7 @@ static int s_view_related(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
         CL_COPY(v->asserted_by, rel.agency);
         v->inferred = rel.inferred;
         v->depth = 1;
-        cl_core_pid_str(v->person_id, rels->v[i]);
+        cl_audit_pid_str(v->person_id, rels->v[i]);
         if ((rc = s_related_fill(t, rels->v[i], v)) != CL_OK)
             break;
         /* a linked child's plan shows on this person's case */
@@ -306,7 +306,7 @@ static int s_view_second(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
             for (size_t x = 0; x < rels->n && !seen; x++)
                 seen = rels->v[x] == o;
             char opid[CL_PID_SZ];
-            cl_core_pid_str(opid, o);
+            cl_audit_pid_str(opid, o);
             for (size_t x = first_level; x < out->n_related && !seen; x++)
                 seen = !strcmp(out->related[x].person_id, opid);
             if (seen || out->n_related >= 100)
@@ -325,7 +325,7 @@ static int s_view_second(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
             v->inferred = rel.inferred;
             v->depth = 2;
             CL_COPY(v->person_id, opid);
-            cl_core_pid_str(v->via_pid, via);
+            cl_audit_pid_str(v->via_pid, via);
             rc = s_related_fill(t, o, v);
         }
         free(second.v);
@@ -338,7 +338,7 @@ int cl_caseview_build(cl_txn *t, uint64_t pid, bool audit_view,
 {
     cl_records_ids rels = {.max = SIZE_MAX};
     size_t cap_rel = 0, cap_plans = 0;
-    cl_core_pid_str(out->person_id, pid);
+    cl_audit_pid_str(out->person_id, pid);
     int rc = s_view_records(t, pid, audit_view, out, sa);
     if (rc == CL_OK && out->n_referrals > 1)
         qsort(out->referrals, out->n_referrals, sizeof(*out->referrals),
@@ -357,9 +357,9 @@ int cl_caseview_build(cl_txn *t, uint64_t pid, bool audit_view,
     return rc;
 }
 
-int cl_core_person_view(cl_txn *t, const cl_caller *caller,
-                        const cl_get_person *q, cl_person_view *out,
-                        cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_caseview_person_view(cl_txn *t, const cl_caller *caller,
+                            const cl_get_person *q, cl_person_view *out,
+                            cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0;
     int rc;
@@ -398,7 +398,7 @@ int cl_core_person_view(cl_txn *t, const cl_caller *caller,
     if (rc != CL_OK)
         return rc;
     if (q->review_id[0] &&
-        (rc = cl_core_review_purpose(t, q->review_id, pid, err)) != CL_OK)
+        (rc = cl_purpose_review(t, q->review_id, pid, err)) != CL_OK)
         return rc;
     rc = cl_caseview_build(t, pid, false, out, NULL);
     if (rc != CL_OK) {
@@ -428,9 +428,9 @@ int cl_caseview_auditor(cl_txn *t, const cl_caller *caller, const char *what,
     return rc;
 }
 
-int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
-                         const cl_person_ref *q, cl_audit_entries *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_caseview_audit_search(cl_txn *t, const cl_caller *caller,
+                             const cl_person_ref *q, cl_audit_entries *out,
+                             cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0;
     int rc;

@@ -30,20 +30,21 @@ CL_NODISCARD int cl_caseview_auditor(cl_txn *t, const cl_caller *caller,
                                      char err[CL_ERROR_SZ]);
 
 /* Audit entries naming one person (auditor). */
-CL_NODISCARD int cl_core_audit_search(cl_txn *t, const cl_caller *caller,
-                                      const cl_person_ref *q,
-                                      cl_audit_entries *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_caseview_audit_search(cl_txn *t, const cl_caller *caller,
+                                          const cl_person_ref *q,
+                                          cl_audit_entries *out,
+                                          cl_audit_note *note,
+                                          char err[CL_ERROR_SZ]);
 
 /*
  * Build the linked case view for a coordinator (person, records, referrals
  * in time order, related people). out is cleared first and owns its arrays
  * (cl_person_view_clear).
  */
-CL_NODISCARD int cl_core_person_view(cl_txn *t, const cl_caller *caller,
-                                     const cl_get_person *q,
-                                     cl_person_view *out, cl_audit_note *note,
-                                     char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_caseview_person_view(cl_txn *t, const cl_caller *caller,
+                                         const cl_get_person *q,
+                                         cl_person_view *out,
+                                         cl_audit_note *note,
+                                         char err[CL_ERROR_SZ]);
 
 #endif

@@ -8,12 +8,12 @@
  * new sub-database without a row is caught by test_dp, which also checks
  * every row against a person who went through every request kind.
  *
- * Subject access (cl_core_subject_access) is gathered here, above every
+ * Subject access (cl_dp_subject_access) is gathered here, above every
  * module it asks: the auditor's case view (caseview.c), the audit entries,
  * the MDT's records (mdt_dp.c), information requests, intake items and
  * the legal hold.
  *
- * Retention is a policy (see dp.h): cl_core_purge asks each module which
+ * Retention is a policy (see dp.h): cl_dp_purge asks each module which
  * people its records keep live, removes the idle people nothing keeps,
  * module by module, and audits each removal.
  *
@@ -119,16 +119,16 @@ static const struct {
     [CL_DB_RECORD_HISTORY] = {CL_SAR_EXPORTED, NULL},
 };
 
-cl_sar_cover cl_core_sar_cover(cl_db db, const char **why)
+cl_sar_cover cl_dp_sar_cover(cl_db db, const char **why)
 {
     if (why)
         *why = (unsigned)db < CL_DB_COUNT ? s_sar[db].why : NULL;
     return (unsigned)db < CL_DB_COUNT ? s_sar[db].cover : CL_SAR_NONE;
 }
 
-int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
-                           const cl_person_ref *q, cl_subject_access *out,
-                           cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_dp_subject_access(cl_txn *t, const cl_caller *caller,
+                         const cl_person_ref *q, cl_subject_access *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0;
     memset(out, 0, sizeof(*out));
@@ -142,13 +142,13 @@ int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
         rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
     }
     if (rc == CL_OK)
-        rc = cl_core__mdt_subject(t, pid, (int64_t)time(NULL), out);
+        rc = cl_mdt_dp_subject(t, pid, (int64_t)time(NULL), out);
     if (rc == CL_OK)
-        rc = cl_core__requests_of(t, pid, (int64_t)time(NULL), &out->requests);
+        rc = cl_inforeq_of(t, pid, (int64_t)time(NULL), &out->requests);
     if (rc == CL_OK)
         rc = cl_intake_of_person(t, pid, &out->intake);
     if (rc == CL_OK)
-        rc = cl_core__hold_of(t, pid, out);
+        rc = cl_dp_hold_of(t, pid, out);
     if (rc != CL_OK) {
         cl_subject_access_clear(out);
         snprintf(err, CL_ERROR_SZ, "subject access failed: %s",
@@ -180,7 +180,7 @@ static int s_hold_dec(const uint8_t *buf, size_t len, int64_t *at,
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-int cl_core__hold_decode_check(const uint8_t *buf, size_t len)
+int cl_dp_hold_decode_check(const uint8_t *buf, size_t len)
 {
     char by[CL_BY_SZ], reason[CL_NOTE_SZ];
     int64_t at;
@@ -201,16 +201,16 @@ static int s_hold_get(cl_txn *t, uint64_t pid, int64_t *at, char by[CL_BY_SZ],
     return rc;
 }
 
-int cl_core__hold_of(cl_txn *t, uint64_t pid, cl_subject_access *out)
+int cl_dp_hold_of(cl_txn *t, uint64_t pid, cl_subject_access *out)
 {
     int rc = s_hold_get(t, pid, &out->hold_at, out->hold_by, out->hold_reason);
     out->held = rc == CL_OK;
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
-int cl_core_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
-                       int64_t now, cl_publish_result *out, cl_audit_note *note,
-                       char err[CL_ERROR_SZ])
+int cl_dp_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
+                     int64_t now, cl_publish_result *out, cl_audit_note *note,
+                     char err[CL_ERROR_SZ])
 {
     char pid_s[CL_PID_SZ], by[CL_BY_SZ], reason[CL_NOTE_SZ], day[CL_DATE_SZ];
     uint8_t k[8], buf[CL_BY_SZ + CL_NOTE_SZ + 32];
@@ -230,7 +230,7 @@ int cl_core_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
     if (rc != CL_OK)
         return rc;
     cl_records_note_person(note, pid);
-    cl_core_pid_str(pid_s, pid);
+    cl_audit_pid_str(pid_s, pid);
     if (note) {
         snprintf(note->purpose, sizeof(note->purpose), "legal hold %s: %.900s",
                  h->release ? "released" : "set", h->reason);
@@ -240,7 +240,7 @@ int cl_core_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
     sodium_memzero(reason, sizeof(reason));
     if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
         return rc;
-    cl_core__date(at, day);
+    cl_records_date(at, day);
     if (h->release) {
         if (rc == CL_ERR_NOT_FOUND) {
             snprintf(err, CL_ERROR_SZ, "%s is not on legal hold", pid_s);
@@ -282,7 +282,7 @@ static int s_hold_one(void *ctx, const uint8_t *key, size_t len)
 {
     if (len != 8)
         return CL_ERR_CORRUPT;
-    return cl_core__ids_add(((s_holds *)ctx)->keep, cl_be64_get(key));
+    return cl_idset_add(((s_holds *)ctx)->keep, cl_be64_get(key));
 }
 
 /* --- the retention run -----------------------------------------------------
@@ -310,20 +310,20 @@ static int s_idle_one(void *ctx, const uint8_t *key, size_t len)
         return 1; /* in time order: the rest are newer */
     uint64_t pid = cl_be64_get(key + 8);
     for (int i = 0; i < S_RULES; i++)
-        if (cl_core__ids_has(&r->keep[i], pid)) {
+        if (cl_idset_has(&r->keep[i], pid)) {
             r->kept[i]++;
             return CL_OK;
         }
-    return cl_core__ids_add(&r->purge, pid);
+    return cl_idset_add(&r->purge, pid);
 }
 
 static void s_day(int64_t at, char out[CL_DATE_SZ])
 {
-    cl_core__date(at, out);
+    cl_records_date(at, out);
 }
 
-int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
-                  cl_purge_result *out)
+int cl_dp_purge(cl_txn *t, const cl_retention *pol, int64_t now,
+                cl_purge_result *out)
 {
     char plan_since[CL_DATE_SZ], review_since[CL_DATE_SZ];
     s_run r = {.pol = pol,
@@ -337,14 +337,14 @@ int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
     s_holds h = {&r.keep[S_HOLD]};
     int rc = cl_store_scan(t, CL_DB_HOLD, NULL, 0, s_hold_one, &h);
     if (rc == CL_OK)
-        rc = cl_core__plans_live(t, plan_since, &r.keep[S_PLAN]);
+        rc = cl_retention_plans_live(t, plan_since, &r.keep[S_PLAN]);
     if (rc == CL_OK)
-        rc = cl_core__mdt_live(t, review_since, &r.keep[S_ACTION],
-                               &r.keep[S_AGENDA]);
+        rc = cl_mdt_dp_live(t, review_since, &r.keep[S_ACTION],
+                            &r.keep[S_AGENDA]);
     if (rc == CL_OK)
-        rc = cl_core__requests_live(t, &r.keep[S_REQUEST]);
+        rc = cl_inforeq_live(t, &r.keep[S_REQUEST]);
     for (int i = 0; i < S_RULES; i++)
-        cl_core__ids_done(&r.keep[i]);
+        cl_idset_done(&r.keep[i]);
     if (rc == CL_OK)
         rc = cl_store_scan(t, CL_DB_ACTIVITY, NULL, 0, s_idle_one, &r);
     for (size_t i = 0; i < r.purge.n && rc == CL_OK; i++) {
@@ -357,20 +357,20 @@ int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
                  "retention: no activity for %g days; no legal hold, plan, "
                  "agenda place, open action or open request keeps them",
                  pol->inactive_days);
-        rc = cl_core__referrals_of(t, pid, &refs);
+        rc = cl_retention_referrals_of(t, pid, &refs);
         if (rc == CL_OK)
-            rc = cl_core__route_purge(t, pid, &refs, &names);
+            rc = cl_inforeq_route_purge(t, pid, &refs, &names);
         if (rc == CL_OK)
-            rc = cl_core__mdt_purge(t, pid, &names);
+            rc = cl_mdt_dp_purge(t, pid, &names);
         if (rc == CL_OK)
             rc =
                 cl_retention_purge_indexed(t, CL_DB_PERSON_INTAKE, CL_DB_INTAKE,
                                            pid, CL_ID_INTAKE, &names);
         if (rc == CL_OK)
-            rc = cl_core__person_purge(t, pid, &names);
+            rc = cl_retention_person_purge(t, pid, &names);
         if (rc == CL_OK)
             rc = cl_audit_append(t, NULL, "purge", &note, CL_STATUS_OK, now);
-        cl_core__ids_free(&refs);
+        cl_idset_free(&refs);
         if (rc == CL_OK)
             out->purged++;
     }
@@ -382,8 +382,8 @@ int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
     out->kept_action = r.kept[S_ACTION];
     out->kept_request = r.kept[S_REQUEST];
     for (int i = 0; i < S_RULES; i++)
-        cl_core__ids_free(&r.keep[i]);
-    cl_core__ids_free(&r.purge);
+        cl_idset_free(&r.keep[i]);
+    cl_idset_free(&r.purge);
     if (rc == CL_OK) {
         out->names = names.buf;
         out->names_len = names.len;

@@ -17,11 +17,11 @@
 
 /* Everything held about one person, for an auditor: the case view with
  * withdrawn referrals, the history of changes, and who looked. */
-CL_NODISCARD int cl_core_subject_access(cl_txn *t, const cl_caller *caller,
-                                        const cl_person_ref *q,
-                                        cl_subject_access *out,
-                                        cl_audit_note *note,
-                                        char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_dp_subject_access(cl_txn *t, const cl_caller *caller,
+                                      const cl_person_ref *q,
+                                      cl_subject_access *out,
+                                      cl_audit_note *note,
+                                      char err[CL_ERROR_SZ]);
 
 /* How subject access covers each sub-database (dp.c): its content is in
  * the export, it is an index of ids and blind hashes only (what it points
@@ -34,7 +34,7 @@ typedef enum {
     CL_SAR_LEFT_OUT
 } cl_sar_cover;
 
-cl_sar_cover cl_core_sar_cover(cl_db db, const char **why);
+cl_sar_cover cl_dp_sar_cover(cl_db db, const char **why);
 
 /*
  * Retention (dp.c) is a policy, not a timer: a person with no activity
@@ -44,7 +44,7 @@ cl_sar_cover cl_core_sar_cover(cl_db db, const char **why);
  * agenda of a review dated within review_days or to come, an open action,
  * an information request not yet answered by every agency asked. The
  * removal takes everything that names or describes them out of every
- * sub-database (see cl_core_purge) and is audited; the audit log keeps
+ * sub-database (see cl_dp_purge) and is audited; the audit log keeps
  * only opaque ids.
  */
 typedef struct cl_retention {
@@ -71,21 +71,20 @@ typedef struct cl_purge_result {
 void cl_purge_result_clear(cl_purge_result *r);
 
 /* One retention run at now: up to pol->batch people removed. */
-CL_NODISCARD int cl_core_purge(cl_txn *t, const cl_retention *pol, int64_t now,
-                               cl_purge_result *out);
+CL_NODISCARD int cl_dp_purge(cl_txn *t, const cl_retention *pol, int64_t now,
+                             cl_purge_result *out);
 
 /* Set (or with h->release, end) a legal hold on a person (coordinator;
  * a reason either way). out's reference is the person id. */
-CL_NODISCARD int cl_core_legal_hold(cl_txn *t, const cl_caller *caller,
-                                    const cl_hold *h, int64_t now,
-                                    cl_publish_result *out, cl_audit_note *note,
-                                    char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_dp_legal_hold(cl_txn *t, const cl_caller *caller,
+                                  const cl_hold *h, int64_t now,
+                                  cl_publish_result *out, cl_audit_note *note,
+                                  char err[CL_ERROR_SZ]);
 
 /* Decode check of a stored legal hold (fuzzing). */
-CL_NODISCARD int cl_core__hold_decode_check(const uint8_t *buf, size_t len);
+CL_NODISCARD int cl_dp_hold_decode_check(const uint8_t *buf, size_t len);
 
 /* Subject access: the legal hold on pid, if any (dp.c). */
-CL_NODISCARD int cl_core__hold_of(cl_txn *t, uint64_t pid,
-                                  cl_subject_access *out);
+CL_NODISCARD int cl_dp_hold_of(cl_txn *t, uint64_t pid, cl_subject_access *out);
 
 #endif

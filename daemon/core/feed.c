@@ -103,7 +103,7 @@ static int s_feed_tell(cl_txn *t, const cl_route_config *cfg,
     return rc;
 }
 
-int cl_core_governance_notice(cl_txn *t, const cl_route_config *cfg,
+int cl_feed_governance_notice(cl_txn *t, const cl_route_config *cfg,
                               cl_governance_msg *g, int64_t now)
 {
     cl_delivery *d = calloc(1, sizeof(*d));
@@ -120,9 +120,8 @@ int cl_core_governance_notice(cl_txn *t, const cl_route_config *cfg,
     return rc;
 }
 
-int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
-                       const char *agency, const char *feed, uint64_t seq,
-                       int64_t now, cl_feed_event *ev)
+int cl_feed_note(cl_txn *t, const cl_route_config *cfg, const char *agency,
+                 const char *feed, uint64_t seq, int64_t now, cl_feed_event *ev)
 {
     uint8_t k[CL_AGENCY_SZ + CL_FEED_SZ], v[128];
     size_t vlen = 0;
@@ -222,16 +221,16 @@ static int s_feed_one(void *ctx, const uint8_t *key, size_t len)
     return s_feed_tell(c->t, c->cfg, &m, c->now);
 }
 
-int cl_core_feeds(cl_txn *t, const cl_route_config *cfg, int64_t now,
-                  cl_feeds *out)
+int cl_feed_health(cl_txn *t, const cl_route_config *cfg, int64_t now,
+                   cl_feeds *out)
 {
     memset(out, 0, sizeof(*out));
     s_feeds c = {t, cfg, now, out, 0, NULL, 0, 0};
     return cl_store_scan(t, CL_DB_FEED, NULL, 0, s_feed_one, &c);
 }
 
-int cl_core_feeds_check(cl_txn *t, const cl_route_config *cfg, int64_t now,
-                        cl_feed_event *ev, size_t max, size_t *n_ev)
+int cl_feed_check_silent(cl_txn *t, const cl_route_config *cfg, int64_t now,
+                         cl_feed_event *ev, size_t max, size_t *n_ev)
 {
     s_feeds c = {t, cfg, now, NULL, 0, ev, max, 0};
     int rc = cl_store_scan(t, CL_DB_FEED, NULL, 0, s_feed_one, &c);

@@ -24,24 +24,23 @@ typedef struct cl_feed_event {
 /* Tell information governance (every agency with an auditor, rc->audit):
  * g is copied to each auditor agency's mailbox, never refused (a notice
  * lost would hide what it reports). g->at is set to now. */
-CL_NODISCARD int cl_core_governance_notice(cl_txn *t, const cl_route_config *rc,
+CL_NODISCARD int cl_feed_governance_notice(cl_txn *t, const cl_route_config *rc,
                                            cl_governance_msg *g, int64_t now);
 
 /* Feed health for every feed seen. */
-CL_NODISCARD int cl_core_feeds(cl_txn *t, const cl_route_config *rc,
-                               int64_t now, cl_feeds *out);
+CL_NODISCARD int cl_feed_health(cl_txn *t, const cl_route_config *rc,
+                                int64_t now, cl_feeds *out);
 
 /* Mark feeds silent for longer than their interval and tell the
  * coordinators, once per silence; up to max events are returned in ev
  * (*n_ev) for the log. */
-CL_NODISCARD int cl_core_feeds_check(cl_txn *t, const cl_route_config *rc,
-                                     int64_t now, cl_feed_event *ev, size_t max,
-                                     size_t *n_ev);
+CL_NODISCARD int cl_feed_check_silent(cl_txn *t, const cl_route_config *rc,
+                                      int64_t now, cl_feed_event *ev,
+                                      size_t max, size_t *n_ev);
 
 /* Note a feed's sequence number; *ev reports a gap. */
-CL_NODISCARD int cl_core__feed_note(cl_txn *t, const cl_route_config *cfg,
-                                    const char *agency, const char *feed,
-                                    uint64_t seq, int64_t now,
-                                    cl_feed_event *ev);
+CL_NODISCARD int cl_feed_note(cl_txn *t, const cl_route_config *cfg,
+                              const char *agency, const char *feed,
+                              uint64_t seq, int64_t now, cl_feed_event *ev);
 
 #endif

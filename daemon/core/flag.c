@@ -163,7 +163,7 @@ static const cl_duty_contact *s_duty(const cl_flag_config *fc,
  */
 
 typedef struct s_hit {
-    cl_core_plan plan;
+    cl_plan_stored plan;
     uint64_t child; /* whose plan: 0 for an unborn plan */
     char person_is[CL_WORDS_SZ];
 } s_hit;
@@ -182,12 +182,12 @@ typedef struct s_find {
     size_t n;
 } s_find;
 
-static bool s_current(const s_find *f, const cl_core_plan *p)
+static bool s_current(const s_find *f, const cl_plan_stored *p)
 {
     return !p->withdrawn && (!p->end[0] || strcmp(p->end, f->cutoff) >= 0);
 }
 
-static int s_plan_hit(void *ctx, const cl_core_plan *p, uint8_t how)
+static int s_plan_hit(void *ctx, const cl_plan_stored *p, uint8_t how)
 {
     s_find *f = ctx;
     if (!s_current(f, p) || (f->own_only && how != 0))
@@ -221,8 +221,8 @@ static int s_rel_counts(s_find *f, uint64_t other, const char *agency,
     /* asserted by the caller itself: only if it could ask about the child
      * directly, holding an NHS or CHI number that another agency's record
      * of the child carries too (an invented number proves nothing) */
-    return cl_core__identity_corroborated(f->t, other, f->caller->agency, NULL,
-                                          NULL, ok);
+    return cl_records_identity_corroborated(f->t, other, f->caller->agency,
+                                            NULL, NULL, ok);
 }
 
 static int s_rel_hit(void *ctx, uint64_t other, uint8_t rel, const char *agency,
@@ -243,13 +243,13 @@ static int s_rel_hit(void *ctx, uint64_t other, uint8_t rel, const char *agency,
     f->child = other;
     f->person_is = is;
     f->own_only = true;
-    rc = cl_core__plans_held(f->t, other, s_plan_hit, f);
+    rc = cl_plan_held(f->t, other, s_plan_hit, f);
     return rc == 1 ? 1 : rc;
 }
 
 static void s_date_minus(int64_t now, uint32_t days, char out[CL_DATE_SZ])
 {
-    cl_core__date(now - (int64_t)days * 86400, out);
+    cl_records_date(now - (int64_t)days * 86400, out);
 }
 
 /* Every current plan that flags pid, into f->hits. */
@@ -262,16 +262,16 @@ static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
     f->t = t;
     f->caller = caller;
     f->pid = pid;
-    cl_core__date(now, f->today);
+    cl_records_date(now, f->today);
     s_date_minus(now, fc->ended_within_days, f->cutoff);
     f->child = pid;
     f->person_is = "the child";
     /* the person's own plans: only where the caller identified them by a
      * corroborated number, else a referral naming a child by name and date
      * of birth (linked to the real child by matching) would be a search */
-    int rc = person_ok ? cl_core__plans_held(t, pid, s_plan_hit, f) : CL_OK;
+    int rc = person_ok ? cl_plan_held(t, pid, s_plan_hit, f) : CL_OK;
     if (rc == CL_OK)
-        rc = cl_core__relations_of(t, pid, s_rel_hit, f);
+        rc = cl_records_relations_of(t, pid, s_rel_hit, f);
     return rc == 1 ? CL_OK : rc; /* 1: CL_FLAGS_MAX found */
 }
 
@@ -358,15 +358,15 @@ static int s_notify(cl_txn *t, const cl_flag_config *fc,
     if (h->child) {
         cl_person p;
         bool own = false;
-        cl_core_pid_str(m->child_pid, h->child);
-        if ((r = cl_core__person_as(t, h->child, h->plan.agency, &p, &own)) !=
+        cl_audit_pid_str(m->child_pid, h->child);
+        if ((r = cl_records_person_as(t, h->child, h->plan.agency, &p, &own)) !=
             CL_OK)
             goto out;
         CL_COPY(m->child_given, p.given);
         CL_COPY(m->child_family, p.family);
         sodium_memzero(&p, sizeof(p));
     }
-    cl_core_pid_str(m->person_pid, pid);
+    cl_audit_pid_str(m->person_pid, pid);
     CL_COPY(m->person_is, h->person_is);
     CL_COPY(m->agency, caller->agency);
     CL_COPY(m->client, caller->name);
@@ -429,11 +429,11 @@ static void s_log_dec(cl_dec *d, cl_flag_disclosure *x)
     if (ids[0] == S_GONE)
         CL_COPY(x->person_pid, S_GONE_WORD);
     else
-        cl_core_pid_str(x->person_pid, ids[0]);
+        cl_audit_pid_str(x->person_pid, ids[0]);
     if (ids[1] == S_GONE)
         CL_COPY(x->child_pid, S_GONE_WORD);
     else if (ids[1])
-        cl_core_pid_str(x->child_pid, ids[1]);
+        cl_audit_pid_str(x->child_pid, ids[1]);
     if (ids[2] == S_GONE)
         CL_COPY(x->plan_id, S_GONE_WORD);
     else
@@ -614,12 +614,12 @@ int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
         goto out;
     }
     if (p.nhs[0])
-        r = cl_core__person_by_ident(t, "nhs", p.nhs, NULL, &pid);
+        r = cl_records_person_by_ident(t, "nhs", p.nhs, NULL, &pid);
     else if (p.chi[0])
-        r = cl_core__person_by_ident(t, "chi", p.chi, NULL, &pid);
+        r = cl_records_person_by_ident(t, "chi", p.chi, NULL, &pid);
     else
-        r = cl_core__person_by_ident(t, "local", caller->agency, p.local_id,
-                                     &pid);
+        r = cl_records_person_by_ident(t, "local", caller->agency, p.local_id,
+                                       &pid);
     if (r == CL_ERR_NOT_FOUND && p.local_id[0]) {
         /* the caller's own records only: this tells it nothing new */
         snprintf(err, CL_ERROR_SZ,
@@ -636,7 +636,7 @@ int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
         goto out;
     cl_records_note_person(note, pid);
     bool person_ok = false;
-    if ((r = cl_core__identity_corroborated(
+    if ((r = cl_records_identity_corroborated(
              t, pid, caller->agency, p.nhs[0] ? p.nhs : NULL,
              p.chi[0] ? p.chi : NULL, &person_ok)) != CL_OK)
         goto out;
@@ -663,12 +663,12 @@ int cl_flag_on_publish(cl_txn *t, const cl_flag_config *fc,
     memset(out, 0, sizeof(*out));
     if (!s_kind_in(fc->publish, fc->n_publish, caller->kind))
         return CL_OK;
-    int r = cl_core__referral_person(t, reference, &pid);
+    int r = cl_refs_referral_person(t, reference, &pid);
     if (r != CL_OK)
         return r;
     bool person_ok = false;
-    if ((r = cl_core__identity_corroborated(t, pid, caller->agency, NULL, NULL,
-                                            &person_ok)) != CL_OK)
+    if ((r = cl_records_identity_corroborated(t, pid, caller->agency, NULL,
+                                              NULL, &person_ok)) != CL_OK)
         return r;
     s_find *f = malloc(sizeof(*f));
     if (!f)

@@ -10,7 +10,7 @@
 
 #include "cl_vec.h"
 
-int cl_core__ids_add(cl_ids *s, uint64_t id)
+int cl_idset_add(cl_ids *s, uint64_t id)
 {
     return CL_VEC_PUSH(s->v, s->n, s->cap, id);
 }
@@ -33,23 +33,23 @@ void cl_idset_unique(uint64_t *v, size_t *n)
     *n = o;
 }
 
-void cl_core__ids_done(cl_ids *s)
+void cl_idset_done(cl_ids *s)
 {
     cl_idset_unique(s->v, &s->n);
 }
 
-bool cl_core__ids_has(const cl_ids *s, uint64_t id)
+bool cl_idset_has(const cl_ids *s, uint64_t id)
 {
     return s->n && bsearch(&id, s->v, s->n, sizeof(*s->v), s_u64cmp) != NULL;
 }
 
-void cl_core__ids_free(cl_ids *s)
+void cl_idset_free(cl_ids *s)
 {
     free(s->v);
     memset(s, 0, sizeof(*s));
 }
 
-int cl_core__names_add(cl_names *n, const char *str)
+int cl_idset_names_add(cl_names *n, const char *str)
 {
     size_t l = strlen(str) + 1;
     if (cl_vec_reserve(&n->buf, &n->cap, n->len + l, 1) != CL_OK)

@@ -165,7 +165,7 @@ static int s_req_get(cl_txn *t, uint64_t id, s_inforeq *r)
     if (rc == CL_OK) {
         (void)cl_id_format(r->sum.request_id, sizeof(r->sum.request_id),
                            CL_ID_REQUEST, id);
-        cl_core_pid_str(r->sum.person_id, r->pid);
+        cl_audit_pid_str(r->sum.person_id, r->pid);
     }
     return rc;
 }
@@ -197,7 +197,7 @@ static int s_may_ask(cl_txn *t, const cl_info_request *q, uint64_t *pid,
         rc = cl_purpose_referred(t, *pid, &referred);
     }
     if (rc == CL_OK && !referred && q->review_id[0]) {
-        rc = cl_core_review_purpose(t, q->review_id, *pid, err);
+        rc = cl_purpose_review(t, q->review_id, *pid, err);
         referred = rc == CL_OK;
         if (rc == CL_ERR_NOT_FOUND)
             rc = CL_OK;
@@ -209,10 +209,10 @@ static int s_may_ask(cl_txn *t, const cl_info_request *q, uint64_t *pid,
     return rc;
 }
 
-int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
-                         const cl_caller *caller, const cl_info_request *q,
-                         int64_t now, cl_publish_result *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_inforeq_request(cl_txn *t, const cl_route_config *cfg,
+                       const cl_caller *caller, const cl_info_request *q,
+                       int64_t now, cl_publish_result *out, cl_audit_note *note,
+                       char err[CL_ERROR_SZ])
 {
     char today[CL_DATE_SZ];
     uint64_t pid = 0, id = 0;
@@ -222,7 +222,7 @@ int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
         snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
         return CL_ERR_DENIED;
     }
-    cl_core__date(now, today);
+    cl_records_date(now, today);
     if (!q->question[0]) {
         snprintf(err, CL_ERROR_SZ, "a question is required");
         return CL_ERR_INVALID;
@@ -250,7 +250,7 @@ int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
             }
     }
     if (q->review_id[0] &&
-        (rc = cl_core__review_exists(t, q->review_id, err)) != CL_OK)
+        (rc = cl_records_review_exists(t, q->review_id, err)) != CL_OK)
         return rc;
     if ((rc = s_may_ask(t, q, &pid, note, err)) != CL_OK)
         return rc;
@@ -280,9 +280,9 @@ int cl_core_info_request(cl_txn *t, const cl_route_config *cfg,
         cl_info_msg *m = &d->u.request;
         CL_COPY(m->request_id, out->reference);
         CL_COPY(m->from_agency, caller->agency);
-        cl_core_pid_str(m->person_id, pid);
-        if ((rc = cl_core__person_as(t, pid, q->agencies[i], &m->person,
-                                     &own)) != CL_OK)
+        cl_audit_pid_str(m->person_id, pid);
+        if ((rc = cl_records_person_as(t, pid, q->agencies[i], &m->person,
+                                       &own)) != CL_OK)
             goto out;
         CL_COPY(m->due, q->due);
         CL_COPY(m->question, q->question);
@@ -338,10 +338,10 @@ static int s_keep_earlier(const s_inforeq *r, cl_request_state *a,
     return CL_OK;
 }
 
-int cl_core_info_respond(cl_txn *t, const cl_route_config *cfg,
-                         const cl_caller *caller, const cl_info_response *x,
-                         int64_t now, cl_publish_result *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_inforeq_respond(cl_txn *t, const cl_route_config *cfg,
+                       const cl_caller *caller, const cl_info_response *x,
+                       int64_t now, cl_publish_result *out, cl_audit_note *note,
+                       char err[CL_ERROR_SZ])
 {
     uint64_t id = 0;
     uint32_t i;
@@ -463,10 +463,10 @@ static int s_list_all(void *ctx, const uint8_t *key, size_t len)
     return s_list_id(ctx, cl_be64_get(key));
 }
 
-int cl_core_request_list(cl_txn *t, const cl_caller *caller,
-                         const cl_request_list *q, int64_t now,
-                         cl_request_summaries *out, cl_audit_note *note,
-                         char err[CL_ERROR_SZ])
+int cl_inforeq_list(cl_txn *t, const cl_caller *caller,
+                    const cl_request_list *q, int64_t now,
+                    cl_request_summaries *out, cl_audit_note *note,
+                    char err[CL_ERROR_SZ])
 {
     char today[CL_DATE_SZ];
     uint64_t pid = 0;
@@ -480,7 +480,7 @@ int cl_core_request_list(cl_txn *t, const cl_caller *caller,
         snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
         return CL_ERR_INVALID;
     }
-    cl_core__date(now, today);
+    cl_records_date(now, today);
     s_list c = {t, q, out, 0, today, note, calloc(1, sizeof(s_inforeq))};
     if (!c.r)
         return CL_ERR_NOMEM;
@@ -499,15 +499,15 @@ int cl_core_request_list(cl_txn *t, const cl_caller *caller,
     return rc;
 }
 
-int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
-                         cl_request_summaries *out)
+int cl_inforeq_of(cl_txn *t, uint64_t pid, int64_t now,
+                  cl_request_summaries *out)
 {
     char today[CL_DATE_SZ];
     uint8_t k[8];
     cl_request_list q;
     memset(&q, 0, sizeof(q));
     memset(out, 0, sizeof(*out));
-    cl_core__date(now, today);
+    cl_records_date(now, today);
     s_list c = {t, &q, out, 0, today, NULL, calloc(1, sizeof(s_inforeq))};
     if (!c.r)
         return CL_ERR_NOMEM;
@@ -536,12 +536,12 @@ static int s_rlive_one(void *ctx, const uint8_t *key, size_t len)
     for (uint32_t i = 0; rc == CL_OK && i < c->r->sum.n_agencies; i++)
         open |= !c->r->sum.agencies[i].answered;
     if (rc == CL_OK && open)
-        rc = cl_core__ids_add(c->keep, c->r->pid);
+        rc = cl_idset_add(c->keep, c->r->pid);
     s_req_free(c->r);
     return rc;
 }
 
-int cl_core__requests_live(cl_txn *t, cl_ids *keep)
+int cl_inforeq_live(cl_txn *t, cl_ids *keep)
 {
     s_rlive c = {t, keep, calloc(1, sizeof(s_inforeq))};
     if (!c.r)
@@ -553,8 +553,8 @@ int cl_core__requests_live(cl_txn *t, cl_ids *keep)
 }
 
 /* Requests about the person, with every answer. */
-int cl_core__route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
-                         cl_names *names)
+int cl_inforeq_route_purge(cl_txn *t, uint64_t pid, const cl_ids *refs,
+                           cl_names *names)
 {
     int rc = cl_retention_purge_indexed(t, CL_DB_PERSON_REQUESTS, CL_DB_INFOREQ,
                                         pid, CL_ID_REQUEST, names);
@@ -573,7 +573,7 @@ int cl_inforeq_decode_check(const uint8_t *buf, size_t len)
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-int cl_core__route_decode_check(cl_db db, const uint8_t *buf, size_t len)
+int cl_inforeq_route_decode_check(cl_db db, const uint8_t *buf, size_t len)
 {
     if (db == CL_DB_MAILBOX)
         return cl_mailbox_decode_check(buf, len);

@@ -21,45 +21,42 @@
 CL_NODISCARD int cl_inforeq_decode_check(const uint8_t *buf, size_t len);
 
 /* Send an information request to agencies (coordinator). */
-CL_NODISCARD int cl_core_info_request(cl_txn *t, const cl_route_config *rc,
-                                      const cl_caller *caller,
-                                      const cl_info_request *q, int64_t now,
-                                      cl_publish_result *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_inforeq_request(cl_txn *t, const cl_route_config *rc,
+                                    const cl_caller *caller,
+                                    const cl_info_request *q, int64_t now,
+                                    cl_publish_result *out, cl_audit_note *note,
+                                    char err[CL_ERROR_SZ]);
 
 /* An asked agency answers (publisher); the answer goes to the asker. */
-CL_NODISCARD int cl_core_info_respond(cl_txn *t, const cl_route_config *rc,
-                                      const cl_caller *caller,
-                                      const cl_info_response *x, int64_t now,
-                                      cl_publish_result *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_inforeq_respond(cl_txn *t, const cl_route_config *rc,
+                                    const cl_caller *caller,
+                                    const cl_info_response *x, int64_t now,
+                                    cl_publish_result *out, cl_audit_note *note,
+                                    char err[CL_ERROR_SZ]);
 
 /* Requests and each agency's answer or lateness (coordinator). */
-CL_NODISCARD int cl_core_request_list(cl_txn *t, const cl_caller *caller,
-                                      const cl_request_list *q, int64_t now,
-                                      cl_request_summaries *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_inforeq_list(cl_txn *t, const cl_caller *caller,
+                                 const cl_request_list *q, int64_t now,
+                                 cl_request_summaries *out, cl_audit_note *note,
+                                 char err[CL_ERROR_SZ]);
 
 /* Decode check for the stored requests and answers (fuzzing). */
-CL_NODISCARD int cl_core__route_decode_check(cl_db db, const uint8_t *buf,
-                                             size_t len);
+CL_NODISCARD int cl_inforeq_route_decode_check(cl_db db, const uint8_t *buf,
+                                               size_t len);
 
 /* Every information request about person pid, with every answer
  * (subject access, dp.c); out->v is malloc'd. */
-CL_NODISCARD int cl_core__requests_of(cl_txn *t, uint64_t pid, int64_t now,
-                                      cl_request_summaries *out);
+CL_NODISCARD int cl_inforeq_of(cl_txn *t, uint64_t pid, int64_t now,
+                               cl_request_summaries *out);
 
 /* Retention (dp.c asks): people an information request not yet fully
  * answered is about. */
-CL_NODISCARD int cl_core__requests_live(cl_txn *t, cl_ids *keep);
+CL_NODISCARD int cl_inforeq_live(cl_txn *t, cl_ids *keep);
 
 /* Erasure (dp.c): remove every request about person pid and every
  * delivery naming them or one of refs (their referral ids), adding the
  * ids a stored reply may carry to names (see retention.h). */
-CL_NODISCARD int cl_core__route_purge(cl_txn *t, uint64_t pid,
-                                      const cl_ids *refs, cl_names *names);
+CL_NODISCARD int cl_inforeq_route_purge(cl_txn *t, uint64_t pid,
+                                        const cl_ids *refs, cl_names *names);
 
 #endif

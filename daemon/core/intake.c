@@ -215,7 +215,7 @@ static bool s_kind_ok(const cl_intake_rule *r, const char *kind)
 }
 
 /* The filters a counted referral must pass. */
-static bool s_filters(const cl_intake_rule *r, const cl_core_ref *x)
+static bool s_filters(const cl_intake_rule *r, const cl_refs_ref *x)
 {
     return s_kind_ok(r, x->kind) &&
            (!r->categories || (r->categories & (1u << x->category))) &&
@@ -312,14 +312,14 @@ int cl_intake_decode_check(const uint8_t *buf, size_t len)
  * describes them, the referral's what and when, the agendas they are on. */
 static int s_view(cl_txn *t, uint64_t id, const s_item *x, cl_intake_item *o)
 {
-    cl_core_ref ref;
+    cl_refs_ref ref;
     cl_person p;
     bool own;
     memset(o, 0, sizeof(*o));
     (void)cl_id_format(o->intake_id, sizeof(o->intake_id), CL_ID_INTAKE, id);
     CL_COPY(o->rule, x->rule);
     CL_COPY(o->why, x->why);
-    cl_core_pid_str(o->person_id, x->pid);
+    cl_audit_pid_str(o->person_id, x->pid);
     o->raised_at = x->raised;
     o->hits = x->hits;
     o->state = x->state;
@@ -331,7 +331,7 @@ static int s_view(cl_txn *t, uint64_t id, const s_item *x, cl_intake_item *o)
     CL_COPY(o->until, x->until);
     CL_COPY(o->action_id, x->action);
     int rc = CL_OK;
-    if (x->ref_id && (rc = cl_core__ref_by_id(t, x->ref_id, &ref)) == CL_OK) {
+    if (x->ref_id && (rc = cl_refs_by_id(t, x->ref_id, &ref)) == CL_OK) {
         CL_COPY(o->agency, ref.agency);
         CL_COPY(o->agency_kind, ref.kind);
         CL_COPY(o->reference, ref.reference);
@@ -343,13 +343,13 @@ static int s_view(cl_txn *t, uint64_t id, const s_item *x, cl_intake_item *o)
     if (rc == CL_ERR_NOT_FOUND) /* purged since */
         rc = CL_OK;
     if (rc == CL_OK)
-        rc = cl_core__person_as(t, x->pid, o->agency, &p, &own);
+        rc = cl_records_person_as(t, x->pid, o->agency, &p, &own);
     if (rc == CL_OK) {
         CL_COPY(o->given, p.given);
         CL_COPY(o->family, p.family);
         CL_COPY(o->dob, p.dob);
-        rc = cl_core__agendas_of(t, x->pid, o->on_agenda, CL_ON_AGENDA_MAX,
-                                 &o->n_on_agenda);
+        rc = cl_records_agendas_of(t, x->pid, o->on_agenda, CL_ON_AGENDA_MAX,
+                                   &o->n_on_agenda);
     }
     sodium_memzero(&p, sizeof(p));
     return rc;
@@ -509,7 +509,7 @@ typedef struct s_tally {
     int64_t latest_at;
 } s_tally;
 
-static int s_tally_one(void *ctx, const cl_core_ref *x)
+static int s_tally_one(void *ctx, const cl_refs_ref *x)
 {
     s_tally *c = ctx;
     int64_t when = x->occurred_at ? x->occurred_at : x->received_at;
@@ -539,7 +539,7 @@ static int s_meets(cl_txn *t, const cl_intake_rule *r, uint64_t pid,
     why[0] = '\0';
     if (r->plan_linked) {
         bool linked = false;
-        if ((rc = cl_core__plan_linked(t, pid, now, &linked)) != CL_OK)
+        if ((rc = cl_plan_linked(t, pid, now, &linked)) != CL_OK)
             return rc;
         *meets = linked;
         snprintf(why, CL_WHY_SZ, "linked to a child with an active plan");
@@ -550,7 +550,7 @@ static int s_meets(cl_txn *t, const cl_intake_rule *r, uint64_t pid,
     s_tally c = {.r = r,
                  .from = r->within_days ? now - (int64_t)r->within_days * S_DAY
                                         : INT64_MIN};
-    if ((rc = cl_core__refs_of(t, pid, s_tally_one, &c)) != CL_OK)
+    if ((rc = cl_refs_of(t, pid, s_tally_one, &c)) != CL_OK)
         return rc;
     *latest = c.latest;
     *meets = c.contacts >= (r->min_contacts ? r->min_contacts : 1) &&
@@ -573,9 +573,9 @@ int cl_intake_on_publish(cl_txn *t, const cl_intake_config *ic,
                          const cl_route_config *rc, const cl_referral *r,
                          const char *reference, int64_t now)
 {
-    cl_core_ref ref;
+    cl_refs_ref ref;
     char why[CL_WHY_SZ];
-    int x = cl_core__ref_get(t, reference, &ref);
+    int x = cl_refs_get(t, reference, &ref);
     if (x != CL_OK)
         return x == CL_ERR_INVALID ? CL_ERR_INTERNAL : x;
     if (r->ask_mdt) {
@@ -662,11 +662,11 @@ int cl_intake_housekeeping(cl_txn *t, const cl_intake_config *ic,
             longest = ic->rules[i].within_days;
     int x = CL_OK;
     if (longest || ic->n_rules)
-        x = cl_core__active_since(
+        x = cl_records_active_since(
             t, now - (int64_t)(longest ? longest : 1) * S_DAY, s_pass_person,
             &p);
     if (x == CL_OK)
-        x = cl_core__actions_each(t, now, s_pass_action, &p);
+        x = cl_mdt_action_each(t, now, s_pass_action, &p);
     return x;
 }
 
@@ -729,7 +729,7 @@ int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all, int64_t now,
                  .now = now,
                  .out = out,
                  .note = note};
-    cl_core__date(now, c.today);
+    cl_records_date(now, c.today);
     if (note)
         snprintf(note->purpose, sizeof(note->purpose), "intake queue%s",
                  all ? " (all items)" : "");
@@ -779,7 +779,7 @@ int cl_intake_of_person(cl_txn *t, uint64_t pid, cl_intake_items *out)
 
 /* The agenda reason an accepted item goes on with, from its rule. */
 static uint8_t s_agenda_reason(const cl_intake_config *ic, const s_item *x,
-                               const cl_core_ref *ref)
+                               const cl_refs_ref *ref)
 {
     (void)ic;
     if (!strcmp(x->rule, CL_INTAKE_OVERDUE))
@@ -805,7 +805,7 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
 {
     uint64_t id;
     s_item x;
-    cl_core_ref ref;
+    cl_refs_ref ref;
     bool have_ref = false;
     char today[CL_DATE_SZ], when[CL_DATE_SZ];
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
@@ -824,15 +824,15 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
         return rc;
     cl_records_note_person(note, x.pid);
     if (x.state == CL_INTAKE_ACCEPTED || x.state == CL_INTAKE_DECLINED) {
-        cl_core__date(x.decided_at, when);
+        cl_records_date(x.decided_at, when);
         snprintf(err, CL_ERROR_SZ,
                  "%.32s was already %s on %s by %.64s; nothing changed",
                  d->intake_id, cl_intake_state_name(x.state), when,
                  x.decided_by);
         return CL_ERR_INVALID;
     }
-    cl_core__date(now, today);
-    if (x.ref_id && cl_core__ref_by_id(t, x.ref_id, &ref) == CL_OK)
+    cl_records_date(now, today);
+    if (x.ref_id && cl_refs_by_id(t, x.ref_id, &ref) == CL_OK)
         have_ref = true;
     cl_audit_note scratch;
     memset(&scratch, 0, sizeof(scratch));
@@ -850,13 +850,13 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
         if (!a)
             return CL_ERR_NOMEM;
         CL_COPY(a->review_id, d->review_id);
-        cl_core_pid_str(a->who.person_id, x.pid);
+        cl_audit_pid_str(a->who.person_id, x.pid);
         a->reason = d->agenda_reason
                         ? d->agenda_reason
                         : s_agenda_reason(NULL, &x, have_ref ? &ref : NULL);
         snprintf(a->note, sizeof(a->note), "intake %s: %s", d->intake_id,
                  x.why);
-        rc = cl_core_add_to_agenda(t, caller, a, now, &sub, &scratch, err);
+        rc = cl_mdt_review_agenda_add(t, caller, a, now, &sub, &scratch, err);
         free(a);
         if (rc != CL_OK)
             return rc;
@@ -897,8 +897,8 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
         else
             snprintf(ss.reason, sizeof(ss.reason), "on the agenda of %.64s",
                      d->review_id);
-        if ((rc = cl_core_set_status(t, rcfg, caller, &ss, now, &sub, &scratch,
-                                     err)) != CL_OK)
+        if ((rc = cl_referral_set_status(t, rcfg, caller, &ss, now, &sub,
+                                         &scratch, err)) != CL_OK)
             return rc;
     }
     x.state = d->decision;

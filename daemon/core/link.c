@@ -223,7 +223,7 @@ static int s_sample_one(void *ctx, const uint8_t *key, size_t len)
         return 1;
     s->rid[s->n] = cl_be64_get(key);
     int rc =
-        cl_core__record_read(s->t, s->rid[s->n], &s->p[s->n], &s->pid[s->n]);
+        cl_records_record_read(s->t, s->rid[s->n], &s->p[s->n], &s->pid[s->n]);
     if (rc == CL_OK)
         s->n++;
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
@@ -486,7 +486,7 @@ static int s_train_labels(cl_txn *t, const s_sample *s,
         cl_person other;
         if (!s->p[i].nhs[0] && !s->p[i].chi[0])
             continue;
-        int rc = cl_core__ident_partner(t, s->rid[i], &s->p[i], &other);
+        int rc = cl_linkfind_ident_partner(t, s->rid[i], &s->p[i], &other);
         if (rc == CL_ERR_NOT_FOUND)
             continue;
         if (rc != CL_OK)
@@ -830,7 +830,7 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
         rc = CL_OK;
     for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
         int what = 0;
-        rc = cl_core__relink(t, mc, b.ids[i], now, &what);
+        rc = cl_linkfind_relink(t, mc, b.ids[i], now, &what);
         if (rc == CL_ERR_NOT_FOUND) {
             rc = CL_OK; /* merged or purged meanwhile */
             continue;

@@ -416,7 +416,7 @@ static void s_history_enc(cl_enc *e, const void *in)
     cl_enc_str(e, v->by);
     cl_enc_str(e, v->record.agency);
     cl_enc_str(e, v->record.kind);
-    cl_core__person_enc(e, &v->record.person);
+    cl_records_person_fields_enc(e, &v->record.person);
 }
 
 void cl_linkfind_history_dec(cl_dec *d, void *out)
@@ -430,7 +430,7 @@ void cl_linkfind_history_dec(cl_dec *d, void *out)
     CL_DEC_STR(d, v->by);
     CL_DEC_STR(d, v->record.agency);
     CL_DEC_STR(d, v->record.kind);
-    cl_core__person_dec(d, &v->record.person);
+    cl_records_person_fields_dec(d, &v->record.person);
 }
 
 static void s_history_key(uint8_t k[12], uint64_t rid, uint32_t seq)
@@ -724,10 +724,10 @@ int cl_linkfind_relate(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     return rc;
 }
 
-int cl_core_publish(cl_txn *t, const cl_match_config *mc,
-                    const cl_caller *caller, const cl_referral *r, int64_t now,
-                    cl_publish_result *out, cl_audit_note *note,
-                    char err[CL_ERROR_SZ])
+int cl_linkfind_publish(cl_txn *t, const cl_match_config *mc,
+                        const cl_caller *caller, const cl_referral *r,
+                        int64_t now, cl_publish_result *out,
+                        cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     const cl_store *st = cl_store_of(t);
     uint64_t pid = 0, rid = 0, ref_id = 0;
@@ -789,10 +789,10 @@ out:
     return rc;
 }
 
-int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
-                          const cl_caller *caller, const cl_import *im,
-                          int64_t now, cl_import_result *out,
-                          cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_linkfind_import_person(cl_txn *t, const cl_match_config *mc,
+                              const cl_caller *caller, const cl_import *im,
+                              int64_t now, cl_import_result *out,
+                              cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t pid = 0, rid = 0;
     cl_linkfind_link info;
@@ -870,8 +870,8 @@ static int s_relink_holds(cl_txn *t, const cl_match_config *mc,
     return cl_matchq_split_add(t, rid, closest, best, now);
 }
 
-int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
-                    int64_t now, int *what)
+int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
+                       int64_t now, int *what)
 {
     const cl_store *st = cl_store_of(t);
     cl_records_record rec, other;
@@ -960,7 +960,7 @@ int cl_core__relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     return rc;
 }
 
-int cl_core_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
+int cl_linkfind_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
 {
     cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
     int rc = cl_linkfind_block_candidates(t, cl_store_of(t), p, &ids);
@@ -969,8 +969,8 @@ int cl_core_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
     return rc;
 }
 
-int cl_core__ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
-                           cl_person *out)
+int cl_linkfind_ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
+                              cl_person *out)
 {
     const cl_store *st = cl_store_of(t);
     int rc = CL_ERR_NOT_FOUND;
@@ -1004,9 +1004,9 @@ int cl_core__ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
     return rc;
 }
 
-int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
-                      const cl_caller *caller, const cl_person *p,
-                      uint64_t *person_id, double *score)
+int cl_linkfind_match_one(cl_txn *t, const cl_match_config *mc,
+                          const cl_caller *caller, const cl_person *p,
+                          uint64_t *person_id, double *score)
 {
     cl_linkfind_link l;
     int rc = s_link_find(t, cl_store_of(t), mc, caller, p, &l);
@@ -1046,7 +1046,7 @@ static int s_links_one(void *ctx, const uint8_t *key, size_t len)
                        rid);
     CL_COPY(row->agency, rec.agency);
     CL_COPY(row->local_id, rec.p.local_id);
-    cl_core_pid_str(row->person_id, rec.person_id);
+    cl_audit_pid_str(row->person_id, rec.person_id);
     row->link_reason = rec.link_reason;
     row->link_score = rec.link_score;
     cl_records_note_person(c->note, rec.person_id);
@@ -1055,9 +1055,9 @@ static int s_links_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-int cl_core_links_export(cl_txn *t, const cl_caller *caller,
-                         const cl_links_query *q, cl_links_page *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_linkfind_links_export(cl_txn *t, const cl_caller *caller,
+                             const cl_links_query *q, cl_links_page *out,
+                             cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t after = 0;
     uint8_t k[8];

@@ -66,37 +66,41 @@ CL_NODISCARD int cl_linkfind_relate(cl_txn *t, const cl_store *st,
  * fill out (reference, warnings). The referral must have passed
  * cl_referral_validate. now is unix seconds.
  */
-CL_NODISCARD int cl_core_publish(cl_txn *t, const cl_match_config *mc,
-                                 const cl_caller *caller, const cl_referral *r,
-                                 int64_t now, cl_publish_result *out,
-                                 cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_linkfind_publish(cl_txn *t, const cl_match_config *mc,
+                                     const cl_caller *caller,
+                                     const cl_referral *r, int64_t now,
+                                     cl_publish_result *out,
+                                     cl_audit_note *note,
+                                     char err[CL_ERROR_SZ]);
 
 /* Link one person from an agency's caseload extract (publisher; the
  * agency named must be the caller's own). */
-CL_NODISCARD int cl_core_import_person(cl_txn *t, const cl_match_config *mc,
-                                       const cl_caller *caller,
-                                       const cl_import *im, int64_t now,
-                                       cl_import_result *out,
-                                       cl_audit_note *note,
-                                       char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_linkfind_import_person(cl_txn *t, const cl_match_config *mc,
+                                           const cl_caller *caller,
+                                           const cl_import *im, int64_t now,
+                                           cl_import_result *out,
+                                           cl_audit_note *note,
+                                           char err[CL_ERROR_SZ]);
 
 /* A page of every agency record and its person (coordinator). */
-CL_NODISCARD int cl_core_links_export(cl_txn *t, const cl_caller *caller,
-                                      const cl_links_query *q,
-                                      cl_links_page *out, cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_linkfind_links_export(cl_txn *t, const cl_caller *caller,
+                                          const cl_links_query *q,
+                                          cl_links_page *out,
+                                          cl_audit_note *note,
+                                          char err[CL_ERROR_SZ]);
 
 /* How many stored records share a blocking key with p: the records a
  * new referral about p is compared with (benchmarks, tests). */
-CL_NODISCARD int cl_core_candidate_count(cl_txn *t, const cl_person *p,
-                                         size_t *n);
+CL_NODISCARD int cl_linkfind_candidate_count(cl_txn *t, const cl_person *p,
+                                             size_t *n);
 
 /* The linking decision for description p from caller, without storing
  * anything: *person_id the person it would join (0: a new person) and the
  * weight (benchmarks: the match of one new referral). */
-CL_NODISCARD int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
-                                   const cl_caller *caller, const cl_person *p,
-                                   uint64_t *person_id, double *score);
+CL_NODISCARD int cl_linkfind_match_one(cl_txn *t, const cl_match_config *mc,
+                                       const cl_caller *caller,
+                                       const cl_person *p, uint64_t *person_id,
+                                       double *score);
 
 /* Re-evaluate one stored record with mc (link.c: rerun): index it under
  * today's blocking keys; if it no longer holds together with its own
@@ -104,14 +108,14 @@ CL_NODISCARD int cl_core_match_one(cl_txn *t, const cl_match_config *mc,
  * it above the upper threshold, the two fit and neither holds a
  * coordinator's decision, merge them (*what 1); else if above the lower
  * threshold queue the pair (*what 2, or 3 with a split proposed). */
-CL_NODISCARD int cl_core__relink(cl_txn *t, const cl_match_config *mc,
-                                 uint64_t rid, int64_t now, int *what);
+CL_NODISCARD int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc,
+                                    uint64_t rid, int64_t now, int *what);
 
 /* Another record carrying the same NHS or CHI number as record rid's
  * description p (link.c: pairs known to be one person, to learn m from);
  * CL_ERR_NOT_FOUND if none. */
-CL_NODISCARD int cl_core__ident_partner(cl_txn *t, uint64_t rid,
-                                        const cl_person *p, cl_person *out);
+CL_NODISCARD int cl_linkfind_ident_partner(cl_txn *t, uint64_t rid,
+                                           const cl_person *p, cl_person *out);
 
 /* Versions kept of one record's details (the oldest go past it). */
 #define CL_LINKFIND_HISTORY_MAX 64

@@ -24,13 +24,13 @@
 
 /* --- referrals ------------------------------------------------------------ */
 
-void cl_lists_referral_row(cl_referral_row *r, const cl_core_ref *x)
+void cl_lists_referral_row(cl_referral_row *r, const cl_refs_ref *x)
 {
     memset(r, 0, sizeof(*r));
     CL_COPY(r->reference, x->reference);
     CL_COPY(r->agency, x->agency);
     CL_COPY(r->agency_ref, x->agency_ref);
-    cl_core_pid_str(r->person_id, x->pid);
+    cl_audit_pid_str(r->person_id, x->pid);
     r->category = x->category;
     r->risk = x->risk;
     r->status = x->status;
@@ -51,7 +51,7 @@ typedef struct s_rl {
     int64_t now;
 } s_rl;
 
-static int s_rl_one(void *ctx, const cl_core_ref *x)
+static int s_rl_one(void *ctx, const cl_refs_ref *x)
 {
     s_rl *c = ctx;
     cl_person p;
@@ -78,7 +78,7 @@ static int s_rl_one(void *ctx, const cl_core_ref *x)
     }
     cl_referral_row *r = &c->out->v[c->out->n];
     cl_lists_referral_row(r, x);
-    int rc = cl_core__person_as(c->t, x->pid, x->agency, &p, &own);
+    int rc = cl_records_person_as(c->t, x->pid, x->agency, &p, &own);
     if (rc != CL_OK)
         return rc;
     CL_COPY(r->given, p.given);
@@ -137,8 +137,8 @@ int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
               .note = note,
               .now = now};
     if (q->after[0]) {
-        cl_core_ref probe;
-        if ((rc = cl_core__ref_get(t, q->after, &probe)) == CL_ERR_INVALID) {
+        cl_refs_ref probe;
+        if ((rc = cl_refs_get(t, q->after, &probe)) == CL_ERR_INVALID) {
             snprintf(err, CL_ERROR_SZ, "after must look like CL-00000042");
             return rc;
         }
@@ -166,9 +166,9 @@ int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
         }
         if (rc != CL_OK)
             return rc;
-        rc = cl_core__refs_of(t, pid, s_rl_one, &c);
+        rc = cl_refs_of(t, pid, s_rl_one, &c);
     } else {
-        rc = cl_core__refs_all(t, c.after, s_rl_one, &c);
+        rc = cl_refs_all(t, c.after, s_rl_one, &c);
     }
     if (rc != CL_OK) {
         if (out->v)
@@ -207,7 +207,7 @@ static int s_ml_one(void *ctx, const uint8_t *key, size_t len)
     if (len != 8)
         return CL_ERR_CORRUPT;
     (void)cl_id_format(id, sizeof(id), CL_ID_REVIEW, cl_be64_get(key));
-    int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
+    int rc = cl_mdt_review_get(c->t, id, &mdt, &r, err);
     if (rc != CL_OK)
         return rc;
     bool upcoming = strcmp(r.date, c->today) >= 0;
@@ -274,10 +274,10 @@ int cl_lists_reviews(cl_txn *t, const cl_caller *caller, const cl_mdt_query *q,
         return CL_ERR_DENIED;
     }
     s_ml c = {.t = t, .q = q, .out = out};
-    cl_core__date(now, c.today);
+    cl_records_date(now, c.today);
     int rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_ml_one, &c);
     if (rc == CL_OK)
-        rc = cl_core__actions_each(t, now, s_ml_action, &c);
+        rc = cl_mdt_action_each(t, now, s_ml_action, &c);
     if (rc == CL_OK && out->n)
         qsort(out->v, out->n, sizeof(*out->v), s_by_date);
     if (rc != CL_OK) {

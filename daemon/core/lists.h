@@ -14,7 +14,7 @@
 
 /* A referral's row as the lists and the agenda pack show it (no names:
  * the caller adds those it may show). */
-void cl_lists_referral_row(cl_referral_row *r, const cl_core_ref *x);
+void cl_lists_referral_row(cl_referral_row *r, const cl_refs_ref *x);
 
 /* Referrals not withdrawn, oldest first, filtered by q; each person shown
  * is named in the audit note (further entries when one cannot hold them

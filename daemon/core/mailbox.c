@@ -198,7 +198,7 @@ static void s_request_enc(cl_enc *e, const cl_delivery *dv)
 {
     const cl_info_msg *m = &dv->u.request;
     cl_enc_fields(e, m, s_request_head, CL_FIELDS_N(s_request_head));
-    cl_core__person_enc(e, &m->person);
+    cl_records_person_fields_enc(e, &m->person);
     cl_enc_fields(e, m, s_request_tail, CL_FIELDS_N(s_request_tail));
 }
 
@@ -206,7 +206,7 @@ static void s_request_dec(cl_dec *d, cl_delivery *dv)
 {
     cl_info_msg *m = &dv->u.request;
     cl_dec_fields(d, m, s_request_head, CL_FIELDS_N(s_request_head));
-    cl_core__person_dec(d, &m->person);
+    cl_records_person_fields_dec(d, &m->person);
     cl_dec_fields(d, m, s_request_tail, CL_FIELDS_N(s_request_tail));
 }
 
@@ -453,7 +453,7 @@ typedef struct s_rx {
     cl_deliveries *out;
     size_t limit;
     uint8_t *buf;
-    int found; /* for cl_core_inbox_waiting */
+    int found; /* for cl_mailbox_inbox_waiting */
 } s_rx;
 
 static int s_rx_one(void *ctx, const uint8_t *key, size_t len)
@@ -510,13 +510,13 @@ static int s_scan_box(cl_txn *t, const char *agency, uint64_t after,
                               &b);
 }
 
-int cl_core_inbox_receive(cl_txn *t, const cl_caller *caller,
-                          const cl_inbox_query *q, cl_deliveries *out,
-                          char err[CL_ERROR_SZ])
+int cl_mailbox_inbox_receive(cl_txn *t, const cl_caller *caller,
+                             const cl_inbox_query *q, cl_deliveries *out,
+                             char err[CL_ERROR_SZ])
 {
     uint64_t next;
     memset(out, 0, sizeof(*out));
-    if (!cl_core_allowed(caller->roles, CL_REQ_INBOX_RECEIVE)) {
+    if (!cl_access_allowed(caller->roles, CL_REQ_INBOX_RECEIVE)) {
         snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
         return CL_ERR_DENIED;
     }
@@ -548,20 +548,21 @@ static int s_any(void *ctx, const uint8_t *key, size_t len)
     return 1;
 }
 
-int cl_core_inbox_waiting(cl_txn *t, const char *agency, uint64_t after,
-                          bool *waiting)
+int cl_mailbox_inbox_waiting(cl_txn *t, const char *agency, uint64_t after,
+                             bool *waiting)
 {
     *waiting = false;
     return s_scan_box(t, agency, after, s_any, waiting);
 }
 
-int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller, const cl_inbox_ack *a,
-                      cl_ack_result *out, char err[CL_ERROR_SZ])
+int cl_mailbox_inbox_ack(cl_txn *t, const cl_caller *caller,
+                         const cl_inbox_ack *a, cl_ack_result *out,
+                         char err[CL_ERROR_SZ])
 {
     s_box b;
     uint8_t k[S_TAG_LEN + 8], head[2 + 8];
     memset(out, 0, sizeof(*out));
-    if (!cl_core_allowed(caller->roles, CL_REQ_INBOX_RECEIVE)) {
+    if (!cl_access_allowed(caller->roles, CL_REQ_INBOX_RECEIVE)) {
         snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
         return CL_ERR_DENIED;
     }
@@ -622,7 +623,7 @@ static int s_depth_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-int cl_core_mailbox_depths(cl_txn *t, cl_stats *out)
+int cl_mailbox_depths(cl_txn *t, cl_stats *out)
 {
     s_depths c = {out};
     out->n_mailboxes = 0;
@@ -726,7 +727,7 @@ int cl_mailbox_purge(cl_txn *t, uint64_t pid, const cl_ids *refs)
         if (!id)
             rc = CL_ERR_NOMEM;
         else if (i == 0)
-            cl_core_pid_str(id, pid);
+            cl_audit_pid_str(id, pid);
         else
             (void)cl_id_format(id, CL_REF_SZ, CL_ID_REFERRAL, refs->v[i - 1]);
     }

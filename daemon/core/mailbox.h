@@ -101,22 +101,22 @@ CL_NODISCARD int cl_mailbox_replace(cl_txn *t, const char *agency,
                                     const cl_delivery *d);
 
 /* Deliveries for the caller's own agency after q->after, oldest first. */
-CL_NODISCARD int cl_core_inbox_receive(cl_txn *t, const cl_caller *caller,
-                                       const cl_inbox_query *q,
-                                       cl_deliveries *out,
-                                       char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mailbox_inbox_receive(cl_txn *t, const cl_caller *caller,
+                                          const cl_inbox_query *q,
+                                          cl_deliveries *out,
+                                          char err[CL_ERROR_SZ]);
 
 /* True if the agency's mailbox holds anything after seq `after`. */
-CL_NODISCARD int cl_core_inbox_waiting(cl_txn *t, const char *agency,
-                                       uint64_t after, bool *waiting);
+CL_NODISCARD int cl_mailbox_inbox_waiting(cl_txn *t, const char *agency,
+                                          uint64_t after, bool *waiting);
 
 /* Remove acknowledged deliveries from the caller's own mailbox. Unknown
  * numbers (already acknowledged, or never there) are ignored. */
-CL_NODISCARD int cl_core_inbox_ack(cl_txn *t, const cl_caller *caller,
-                                   const cl_inbox_ack *a, cl_ack_result *out,
-                                   char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mailbox_inbox_ack(cl_txn *t, const cl_caller *caller,
+                                      const cl_inbox_ack *a, cl_ack_result *out,
+                                      char err[CL_ERROR_SZ]);
 
 /* Every mailbox with its depth (for operators: counts only). */
-CL_NODISCARD int cl_core_mailbox_depths(cl_txn *t, cl_stats *out);
+CL_NODISCARD int cl_mailbox_depths(cl_txn *t, cl_stats *out);
 
 #endif

@@ -266,10 +266,10 @@ static int s_rl_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
-                        const cl_caller *caller, const cl_review_query *q,
-                        cl_review_items *out, cl_audit_note *note,
-                        char err[CL_ERROR_SZ])
+int cl_matchq_review_list(cl_txn *t, const cl_match_config *mc,
+                          const cl_caller *caller, const cl_review_query *q,
+                          cl_review_items *out, cl_audit_note *note,
+                          char err[CL_ERROR_SZ])
 {
     memset(out, 0, sizeof(*out));
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
@@ -338,8 +338,8 @@ int cl_core_review_list(cl_txn *t, const cl_match_config *mc,
         it->probability = cl_match_probability(mc, it->score);
         cl_records_record_view(&it->incoming, r.incoming, &a);
         cl_records_record_view(&it->candidate, r.candidate, &b);
-        cl_core_pid_str(it->incoming_pid, a.person_id);
-        cl_core_pid_str(it->candidate_pid, b.person_id);
+        cl_audit_pid_str(it->incoming_pid, a.person_id);
+        cl_audit_pid_str(it->candidate_pid, b.person_id);
         it->created = r.created;
         cl_records_note_person(note, a.person_id);
         cl_records_note_person(note, b.person_id);
@@ -499,7 +499,7 @@ static int s_split_record(cl_txn *t, const cl_link_change *c, int64_t now,
     if ((rc = s_split_off(t, id, old, now, &fresh)) != CL_OK)
         return rc;
     cl_records_note_person(note, fresh);
-    cl_core_pid_str(out->reference, fresh);
+    cl_audit_pid_str(out->reference, fresh);
     if (note)
         CL_COPY(note->detail, c->id);
     return CL_OK;
@@ -563,16 +563,16 @@ static int s_review_decide(cl_txn *t, const cl_caller *caller,
     CL_COPY(r.reason, c->reason);
     if ((rc = s_review_put(t, id, &r)) != CL_OK)
         return rc;
-    cl_core_pid_str(out->reference, result);
+    cl_audit_pid_str(out->reference, result);
     if (note)
         CL_COPY(note->detail, c->id);
     return CL_OK;
 }
 
-int cl_core_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
-                        const cl_link_change *c, int64_t now,
-                        cl_publish_result *out, cl_audit_note *note,
-                        char err[CL_ERROR_SZ])
+int cl_matchq_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
+                          const cl_link_change *c, int64_t now,
+                          cl_publish_result *out, cl_audit_note *note,
+                          char err[CL_ERROR_SZ])
 {
     if (!(caller->roles & CL_ROLE_COORDINATOR)) {
         snprintf(err, CL_ERROR_SZ,

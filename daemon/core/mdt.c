@@ -41,22 +41,22 @@ int cl_mdt_on_agenda(cl_txn *t, const char *review_id, const char *pid_str,
                      uint64_t *mdt, uint64_t *pid, char err[CL_ERROR_SZ])
 {
     cl_review_new r;
-    int rc = cl_core__review_get(t, review_id, mdt, &r, err);
+    int rc = cl_mdt_review_get(t, review_id, mdt, &r, err);
     if (rc != CL_OK)
         return rc;
     if (!cl_records_parse_pid(pid_str, pid)) {
         snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
         return CL_ERR_INVALID;
     }
-    return cl_core_review_purpose(t, review_id, *pid, err);
+    return cl_purpose_review(t, review_id, *pid, err);
 }
 
 /* --- discussion ----------------------------------------------------------- */
 
-int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
-                              const cl_discussion *d, int64_t now,
-                              cl_publish_result *out, cl_audit_note *note,
-                              char err[CL_ERROR_SZ])
+int cl_mdt_record_discussion(cl_txn *t, const cl_caller *caller,
+                             const cl_discussion *d, int64_t now,
+                             cl_publish_result *out, cl_audit_note *note,
+                             char err[CL_ERROR_SZ])
 {
     uint64_t mdt, pid;
     uint8_t k[16];
@@ -173,9 +173,9 @@ int cl_mdt_rag_dec(const uint8_t *buf, size_t len, cl_rag_entry *e)
                : CL_ERR_CORRUPT;
 }
 
-int cl_core_set_rag(cl_txn *t, const cl_caller *caller, const cl_rag_set *r,
-                    int64_t now, cl_publish_result *out, cl_audit_note *note,
-                    char err[CL_ERROR_SZ])
+int cl_mdt_set_rag(cl_txn *t, const cl_caller *caller, const cl_rag_set *r,
+                   int64_t now, cl_publish_result *out, cl_audit_note *note,
+                   char err[CL_ERROR_SZ])
 {
     uint8_t k[CL_NAME_SZ + 16], buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
     size_t kl = 0;
@@ -268,9 +268,9 @@ int cl_mdt_rag_of(cl_txn *t, const cl_rag_set *q, cl_rag_entries *out,
     return rc;
 }
 
-int cl_core_rag_history(cl_txn *t, const cl_caller *caller, const cl_rag_set *q,
-                        cl_rag_entries *out, cl_audit_note *note,
-                        char err[CL_ERROR_SZ])
+int cl_mdt_rag_history(cl_txn *t, const cl_caller *caller, const cl_rag_set *q,
+                       cl_rag_entries *out, cl_audit_note *note,
+                       char err[CL_ERROR_SZ])
 {
     uint64_t pid;
     memset(out, 0, sizeof(*out));
@@ -365,10 +365,10 @@ int cl_mdt_meeting_get(cl_txn *t, uint64_t mdt, cl_meeting *m)
     return rc;
 }
 
-int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
-                           const cl_meeting *m, int64_t now,
-                           cl_publish_result *out, cl_audit_note *note,
-                           char err[CL_ERROR_SZ])
+int cl_mdt_record_meeting(cl_txn *t, const cl_caller *caller,
+                          const cl_meeting *m, int64_t now,
+                          cl_publish_result *out, cl_audit_note *note,
+                          char err[CL_ERROR_SZ])
 {
     uint64_t mdt;
     uint8_t k[8];
@@ -376,7 +376,7 @@ int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
     (void)now;
     if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
-    int rc = cl_core__review_get(t, m->review_id, &mdt, &r, err);
+    int rc = cl_mdt_review_get(t, m->review_id, &mdt, &r, err);
     if (rc != CL_OK)
         return rc;
     if (!m->chair[0]) {

@@ -62,30 +62,29 @@ CL_NODISCARD int cl_mdt_purged_count(cl_txn *t, uint64_t mdt, uint32_t add,
                                      uint32_t *out);
 
 /* What the meeting said and decided about a person on its agenda. */
-CL_NODISCARD int cl_core_record_discussion(cl_txn *t, const cl_caller *caller,
-                                           const cl_discussion *d, int64_t now,
-                                           cl_publish_result *out,
-                                           cl_audit_note *note,
-                                           char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_record_discussion(cl_txn *t, const cl_caller *caller,
+                                          const cl_discussion *d, int64_t now,
+                                          cl_publish_result *out,
+                                          cl_audit_note *note,
+                                          char err[CL_ERROR_SZ]);
 
 /* Chair, attendees, apologies and confidentiality statement of a review
  * (replacing any recorded before). */
-CL_NODISCARD int cl_core_record_meeting(cl_txn *t, const cl_caller *caller,
-                                        const cl_meeting *m, int64_t now,
-                                        cl_publish_result *out,
-                                        cl_audit_note *note,
-                                        char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_record_meeting(cl_txn *t, const cl_caller *caller,
+                                       const cl_meeting *m, int64_t now,
+                                       cl_publish_result *out,
+                                       cl_audit_note *note,
+                                       char err[CL_ERROR_SZ]);
 
 /* Rate a person's case or a workstream; every change is kept. */
-CL_NODISCARD int cl_core_set_rag(cl_txn *t, const cl_caller *caller,
-                                 const cl_rag_set *r, int64_t now,
-                                 cl_publish_result *out, cl_audit_note *note,
-                                 char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_set_rag(cl_txn *t, const cl_caller *caller,
+                                const cl_rag_set *r, int64_t now,
+                                cl_publish_result *out, cl_audit_note *note,
+                                char err[CL_ERROR_SZ]);
 
 /* Every rating of one person or workstream, oldest first. */
-CL_NODISCARD int cl_core_rag_history(cl_txn *t, const cl_caller *caller,
-                                     const cl_rag_set *q, cl_rag_entries *out,
-                                     cl_audit_note *note,
-                                     char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_rag_history(cl_txn *t, const cl_caller *caller,
+                                    const cl_rag_set *q, cl_rag_entries *out,
+                                    cl_audit_note *note, char err[CL_ERROR_SZ]);
 
 #endif

@@ -101,7 +101,7 @@ int cl_mdt_action_dec(const uint8_t *buf, size_t len, uint64_t id, cl_action *a,
     }
     (void)cl_id_format(a->action_id, sizeof(a->action_id), CL_ID_ACTION, id);
     (void)cl_id_format(a->review_id, sizeof(a->review_id), CL_ID_REVIEW, *mdt);
-    cl_core_pid_str(a->person_id, *pid);
+    cl_audit_pid_str(a->person_id, *pid);
     return cl_dec_ok(&d) && a->status <= CL_ACTION_STATUS_MAX ? CL_OK
                                                               : CL_ERR_CORRUPT;
 }
@@ -164,7 +164,7 @@ static int s_action_notice(cl_txn *t, const cl_route_config *rcfg,
     CL_COPY(m->note, a->note);
     CL_COPY(m->by_agency, by->agency);
     CL_COPY(m->by_user, by->user.name);
-    int rc = cl_core__person_as(t, pid, agency, &p, &own);
+    int rc = cl_records_person_as(t, pid, agency, &p, &own);
     if (rc == CL_OK) {
         CL_COPY(m->given, p.given);
         CL_COPY(m->family, p.family);
@@ -209,10 +209,10 @@ static void s_change(cl_action *a, const cl_caller *by, int64_t now)
     CL_COPY(c->note, a->note);
 }
 
-int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
-                       const cl_caller *caller, const cl_action *a, int64_t now,
-                       cl_publish_result *out, cl_audit_note *note,
-                       char err[CL_ERROR_SZ])
+int cl_mdt_action_add(cl_txn *t, const cl_route_config *rcfg,
+                      const cl_caller *caller, const cl_action *a, int64_t now,
+                      cl_publish_result *out, cl_audit_note *note,
+                      char err[CL_ERROR_SZ])
 {
     uint64_t mdt, pid, id;
     bool known = false;
@@ -248,7 +248,7 @@ int cl_core_add_action(cl_txn *t, const cl_route_config *rcfg,
     s_change(x, caller, now);
     (void)cl_id_format(x->action_id, sizeof(x->action_id), CL_ID_ACTION, id);
     (void)cl_id_format(x->review_id, sizeof(x->review_id), CL_ID_REVIEW, mdt);
-    cl_core_pid_str(x->person_id, pid);
+    cl_audit_pid_str(x->person_id, pid);
     rc = s_action_put(t, id, mdt, pid, x);
     /* the owning agency hears of it in its mailbox */
     if (rc == CL_OK)
@@ -269,10 +269,10 @@ static bool s_action_parse(const char *s, uint64_t *id)
     return cl_id_parse(id, CL_ID_ACTION, s) == CL_OK;
 }
 
-int cl_core_update_action(cl_txn *t, const cl_route_config *rcfg,
-                          const cl_caller *caller, const cl_action_update *u,
-                          int64_t now, cl_publish_result *out,
-                          cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_mdt_action_update(cl_txn *t, const cl_route_config *rcfg,
+                         const cl_caller *caller, const cl_action_update *u,
+                         int64_t now, cl_publish_result *out,
+                         cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t id, mdt, pid;
     bool coordinator = (caller->roles & CL_ROLE_COORDINATOR) != 0;
@@ -372,7 +372,7 @@ int cl_mdt_actions_walk(cl_txn *t, const cl_action_query *q, uint64_t mdt,
                         cl_actions *out, cl_audit_note *note, cl_mdt_acts *c)
 {
     char today[CL_DATE_SZ];
-    cl_core__date(now, today);
+    cl_records_date(now, today);
     memset(c, 0, sizeof(*c));
     *c = (cl_mdt_acts){.t = t,
                        .q = q,
@@ -392,9 +392,9 @@ int cl_mdt_actions_walk(cl_txn *t, const cl_action_query *q, uint64_t mdt,
     return rc;
 }
 
-int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
-                         const cl_action_query *q, int64_t now, cl_actions *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_mdt_action_list(cl_txn *t, const cl_caller *caller,
+                       const cl_action_query *q, int64_t now, cl_actions *out,
+                       cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t mdt = 0, pid = 0;
     cl_review_new r;
@@ -413,7 +413,7 @@ int cl_core_list_actions(cl_txn *t, const cl_caller *caller,
     }
     int rc;
     if (q->review_id[0] &&
-        (rc = cl_core__review_get(t, q->review_id, &mdt, &r, err)) != CL_OK)
+        (rc = cl_mdt_review_get(t, q->review_id, &mdt, &r, err)) != CL_OK)
         return rc;
     rc =
         cl_mdt_actions_walk(t, q, mdt, pid, now,
@@ -452,15 +452,14 @@ static int s_each_one(void *ctx, const uint8_t *key, size_t len)
     return rc;
 }
 
-int cl_core__actions_each(cl_txn *t, int64_t now,
-                          int (*fn)(void *ctx, const cl_action *a,
-                                    uint64_t pid),
-                          void *ctx)
+int cl_mdt_action_each(cl_txn *t, int64_t now,
+                       int (*fn)(void *ctx, const cl_action *a, uint64_t pid),
+                       void *ctx)
 {
     s_each c = {.t = t, .fn = fn, .ctx = ctx, .buf = malloc(CL_MDT_ACT_BUF)};
     if (!c.buf)
         return CL_ERR_NOMEM;
-    cl_core__date(now, c.today);
+    cl_records_date(now, c.today);
     int rc = cl_store_scan(t, CL_DB_ACTION, NULL, 0, s_each_one, &c);
     free(c.buf);
     return rc;

@@ -55,7 +55,7 @@ static int s_sar_place(void *ctx, const uint8_t *key, size_t len)
     cl_review_new r;
     char err[CL_ERROR_SZ];
     uint64_t id;
-    int rc = cl_core__review_get(c->t, a->review_id, &id, &r, err);
+    int rc = cl_mdt_review_get(c->t, a->review_id, &id, &r, err);
     if (rc != CL_OK)
         return rc;
     CL_COPY(a->date, r.date);
@@ -118,14 +118,14 @@ static int s_sar_measure(void *ctx, const uint8_t *key, size_t len)
     int rc = cl_mdt_measure_val(c->t, key, len, name_len, m->period, &pid,
                                 &m->value);
     if (rc == CL_OK) {
-        cl_core_pid_str(m->person_id, pid);
+        cl_audit_pid_str(m->person_id, pid);
         c->out->n_measures++;
     }
     return rc;
 }
 
-int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
-                         cl_subject_access *out)
+int cl_mdt_dp_subject(cl_txn *t, uint64_t pid, int64_t now,
+                      cl_subject_access *out)
 {
     uint8_t k[8];
     char err[CL_ERROR_SZ];
@@ -142,7 +142,7 @@ int cl_core__mdt_subject(cl_txn *t, uint64_t pid, int64_t now,
     if (rc == CL_OK) {
         cl_rag_set q;
         memset(&q, 0, sizeof(q));
-        cl_core_pid_str(q.person_id, pid);
+        cl_audit_pid_str(q.person_id, pid);
         rc = cl_mdt_rag_of(t, &q, &out->rag, err);
     }
     if (rc == CL_OK) {
@@ -174,9 +174,9 @@ static int s_live_action(void *ctx, const uint8_t *key, size_t len)
     if (rc != CL_OK)
         return rc;
     if (c->actions && status == CL_ACTION_OPEN)
-        return cl_core__ids_add(c->actions, pid);
+        return cl_idset_add(c->actions, pid);
     if (!c->actions && pid == c->pid)
-        return cl_core__ids_add(&c->dead, cl_be64_get(key));
+        return cl_idset_add(&c->dead, cl_be64_get(key));
     return CL_OK;
 }
 
@@ -190,14 +190,14 @@ static int s_live_place(void *ctx, const uint8_t *key, size_t len)
     if (len != 16)
         return CL_ERR_CORRUPT;
     (void)cl_id_format(id, sizeof(id), CL_ID_REVIEW, cl_be64_get(key + 8));
-    int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
+    int rc = cl_mdt_review_get(c->t, id, &mdt, &r, err);
     if (rc == CL_OK && strcmp(r.date, c->since) >= 0)
-        rc = cl_core__ids_add(c->agenda, cl_be64_get(key));
+        rc = cl_idset_add(c->agenda, cl_be64_get(key));
     return rc;
 }
 
-int cl_core__mdt_live(cl_txn *t, const char *since, cl_ids *actions,
-                      cl_ids *agenda)
+int cl_mdt_dp_live(cl_txn *t, const char *since, cl_ids *actions,
+                   cl_ids *agenda)
 {
     s_live_ctx c = {.t = t,
                     .since = since,
@@ -224,7 +224,7 @@ static int s_collect_suffix(void *ctx, const uint8_t *key, size_t len)
     s_live_ctx *c = ctx;
     if (len < 8)
         return CL_ERR_CORRUPT;
-    return cl_core__ids_add(&c->dead, cl_be64_get(key + len - 8));
+    return cl_idset_add(&c->dead, cl_be64_get(key + len - 8));
 }
 
 /* measure: name NUL month NUL person id -> value; keys are collected
@@ -254,7 +254,7 @@ static int s_measure_of(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names)
+int cl_mdt_dp_purge(cl_txn *t, uint64_t pid, cl_names *names)
 {
     uint8_t k[16];
     char id[CL_REF_SZ];
@@ -268,7 +268,7 @@ int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names)
         (void)cl_id_format(id, sizeof(id), CL_ID_ACTION, c.dead.v[i]);
         rc = s_del_ok(t, CL_DB_ACTION, k, 8);
         if (rc == CL_OK)
-            rc = cl_core__names_add(names, id);
+            rc = cl_idset_names_add(names, id);
     }
     free(c.buf);
     /* agenda places: the row, the note, the discussion; the review keeps
@@ -311,11 +311,11 @@ int cl_core__mdt_purge(cl_txn *t, uint64_t pid, cl_names *names)
         i += len;
     }
     free(m.v);
-    cl_core__ids_free(&c.dead);
+    cl_idset_free(&c.dead);
     return rc;
 }
 
-int cl_core__mdt_decode_check(cl_db db, const uint8_t *buf, size_t len)
+int cl_mdt_dp_decode_check(cl_db db, const uint8_t *buf, size_t len)
 {
     if (db == CL_DB_ACTION) {
         cl_action *a = malloc(sizeof(*a));

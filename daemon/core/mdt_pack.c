@@ -69,10 +69,10 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
 {
     cl_get_person gp;
     memset(&gp, 0, sizeof(gp));
-    cl_core_pid_str(gp.person_id, ag->pid);
+    cl_audit_pid_str(gp.person_id, ag->pid);
     CL_COPY(gp.review_id, review_id);
     it->reason = ag->reason;
-    int rc = cl_core_person_view(t, caller, &gp, &it->person, NULL, err);
+    int rc = cl_caseview_person_view(t, caller, &gp, &it->person, NULL, err);
     if (rc == CL_OK)
         rc = cl_mdt_discussion_get(t, mdt, ag->pid, it, NULL, NULL);
     if (rc == CL_OK)
@@ -89,8 +89,7 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
         cl_request_list rq;
         memset(&rq, 0, sizeof(rq));
         CL_COPY(rq.person_id, gp.person_id);
-        rc =
-            cl_core_request_list(t, caller, &rq, now, &it->requests, NULL, err);
+        rc = cl_inforeq_list(t, caller, &rq, now, &it->requests, NULL, err);
     }
     if (rc == CL_OK) {
         cl_rag_set q;
@@ -128,7 +127,7 @@ static int s_prev_one(void *ctx, const uint8_t *key, size_t len)
     if (cl_be64_get(key) == c->self)
         return CL_OK;
     (void)cl_id_format(id, sizeof(id), CL_ID_REVIEW, cl_be64_get(key));
-    int rc = cl_core__review_get(c->t, id, &mdt, &r, err);
+    int rc = cl_mdt_review_get(c->t, id, &mdt, &r, err);
     if (rc != CL_OK)
         return rc;
     if (strcmp(r.date, c->date) < 0 && strcmp(r.date, c->best) > 0) {
@@ -144,7 +143,7 @@ static int s_prior(cl_txn *t, uint64_t self, const char *date, uint64_t pid,
 {
     char ids[CL_PRIOR_MAX * 2][CL_REF_SZ], err[CL_ERROR_SZ];
     uint32_t n = 0;
-    int rc = cl_core__agendas_of(t, pid, ids, CL_PRIOR_MAX * 2, &n);
+    int rc = cl_records_agendas_of(t, pid, ids, CL_PRIOR_MAX * 2, &n);
     cl_pack_item *tmp = calloc(1, sizeof(*tmp));
     if (!tmp)
         return CL_ERR_NOMEM;
@@ -152,7 +151,7 @@ static int s_prior(cl_txn *t, uint64_t self, const char *date, uint64_t pid,
          i++) {
         uint64_t mdt;
         cl_review_new r;
-        if ((rc = cl_core__review_get(t, ids[i], &mdt, &r, err)) != CL_OK)
+        if ((rc = cl_mdt_review_get(t, ids[i], &mdt, &r, err)) != CL_OK)
             break;
         if (mdt == self || strcmp(r.date, date) >= 0)
             continue;
@@ -176,7 +175,7 @@ typedef struct s_since {
     int64_t from;
 } s_since;
 
-static int s_since_one(void *ctx, const cl_core_ref *x)
+static int s_since_one(void *ctx, const cl_refs_ref *x)
 {
     s_since *c = ctx;
     if (x->received_at < c->from || c->it->n_since >= CL_SINCE_MAX)
@@ -191,7 +190,7 @@ typedef struct s_since_alerts {
     uint32_t n;
 } s_since_alerts;
 
-static int s_since_alert(void *ctx, const cl_core_ref *r, int64_t at)
+static int s_since_alert(void *ctx, const cl_refs_ref *r, int64_t at)
 {
     s_since_alerts *c = ctx;
     (void)r;
@@ -253,7 +252,7 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
     }
     if (rc == CL_OK) {
         s_since c = {it, from};
-        rc = cl_core__refs_of(t, pid, s_since_one, &c);
+        rc = cl_refs_of(t, pid, s_since_one, &c);
     }
     if (rc == CL_OK)
         rc = s_alerts_since(t, pid, from, &it->since_alerts);
@@ -268,16 +267,16 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
     return rc;
 }
 
-int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
-                        const char *review_id, int64_t now, cl_review_pack *out,
-                        cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_mdt_pack_build(cl_txn *t, const cl_caller *caller, const char *review_id,
+                      int64_t now, cl_review_pack *out, cl_audit_note *note,
+                      char err[CL_ERROR_SZ])
 {
     uint64_t mdt;
     uint8_t k[8];
     memset(out, 0, sizeof(*out));
     if (!cl_mdt_coordinator(caller, err))
         return CL_ERR_DENIED;
-    int rc = cl_core__review_get(t, review_id, &mdt, &out->review, err);
+    int rc = cl_mdt_review_get(t, review_id, &mdt, &out->review, err);
     if (rc != CL_OK)
         return rc;
     CL_COPY(out->review_id, review_id);

@@ -17,9 +17,9 @@
  * case (as a case view for that review), open actions, information
  * requests and answers, discussion, current RAG. People beyond what one
  * audit note holds get audit entries of their own. */
-CL_NODISCARD int cl_core_review_pack(cl_txn *t, const cl_caller *caller,
-                                     const char *review_id, int64_t now,
-                                     cl_review_pack *out, cl_audit_note *note,
-                                     char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_pack_build(cl_txn *t, const cl_caller *caller,
+                                   const char *review_id, int64_t now,
+                                   cl_review_pack *out, cl_audit_note *note,
+                                   char err[CL_ERROR_SZ]);
 
 #endif

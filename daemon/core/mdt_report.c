@@ -57,7 +57,7 @@ static int s_measure_def_get(cl_txn *t, const char *name, cl_measure_def *m)
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-/* What caselink can count for a derived measure (cl_core__measure_derived
+/* What caselink can count for a derived measure (cl_mdt_review_measure_derived
  * counts each): referrals (of a category, from an agency kind), places on
  * review agendas, safeguarding alerts delivered. */
 static const char *const s_sources[] = {"referrals", "attendances", "alerts"};
@@ -70,10 +70,10 @@ static bool s_source_known(const char *source)
     return false;
 }
 
-int cl_core_define_measure(cl_txn *t, const cl_caller *caller,
-                           const cl_measure_def *m, int64_t now,
-                           cl_publish_result *out, cl_audit_note *note,
-                           char err[CL_ERROR_SZ])
+int cl_mdt_report_define_measure(cl_txn *t, const cl_caller *caller,
+                                 const cl_measure_def *m, int64_t now,
+                                 cl_publish_result *out, cl_audit_note *note,
+                                 char err[CL_ERROR_SZ])
 {
     uint8_t buf[96];
     (void)now;
@@ -126,10 +126,10 @@ static size_t s_measure_key(uint8_t *k, const char *name, const char *period,
     return n + 17;
 }
 
-int cl_core_record_measure(cl_txn *t, const cl_caller *caller,
-                           const cl_measure_value *m, int64_t now,
-                           cl_publish_result *out, cl_audit_note *note,
-                           char err[CL_ERROR_SZ])
+int cl_mdt_report_record_measure(cl_txn *t, const cl_caller *caller,
+                                 const cl_measure_value *m, int64_t now,
+                                 cl_publish_result *out, cl_audit_note *note,
+                                 char err[CL_ERROR_SZ])
 {
     uint8_t k[CL_MEASURE_SZ + 32], buf[16];
     uint64_t pid;
@@ -325,7 +325,7 @@ static int s_measure_one(void *ctx, const uint8_t *key, size_t len)
     s_ms m = {.t = c->t, .ms = ms, .name_len = len};
     if (def.source[0]) { /* counted by caselink: everyone on the caseload */
         uint64_t people = 0;
-        rc = cl_core__measure_derived(c->t, &def, ms, &people);
+        rc = cl_mdt_review_measure_derived(c->t, &def, ms, &people);
         int nb = s_month_span(def.from, def.to);
         ms->has_values = people > 0;
         ms->baseline_people = s_sup((int64_t)people, c->thr);
@@ -441,9 +441,10 @@ static int64_t s_day(const char *date, bool end)
     return (int64_t)timegm(&tm);
 }
 
-int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
-                   int64_t now, uint32_t suppress_below, cl_report *out,
-                   cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_mdt_report_figures(cl_txn *t, const cl_caller *caller,
+                          const cl_report_query *q, int64_t now,
+                          uint32_t suppress_below, cl_report *out,
+                          cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     memset(out, 0, sizeof(*out));
     if (!cl_mdt_coordinator(caller, err))
@@ -456,11 +457,11 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
     if (q->to[0])
         CL_COPY(out->to, q->to);
     else
-        cl_core__date(now, out->to);
+        cl_records_date(now, out->to);
     if (q->from[0])
         CL_COPY(out->from, q->from);
     else
-        cl_core__date(now - 365 * 86400, out->from);
+        cl_records_date(now - 365 * 86400, out->from);
     if (strcmp(out->from, out->to) > 0) {
         snprintf(err, CL_ERROR_SZ, "from is after to");
         return CL_ERR_INVALID;
@@ -480,9 +481,9 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
     cl_copy(tm_, sizeof(tm_), out->to);
     c->n_months = s_months(fm, tm_, c->months, CL_PERIODS_MAX);
 
-    int rc = cl_core__referrals_by_month(t, c->from, c->to, &out->referrals,
-                                         &out->n_referrals, &out->arrived,
-                                         &out->n_arrived);
+    int rc = cl_mdt_review_referrals_by_month(
+        t, c->from, c->to, &out->referrals, &out->n_referrals, &out->arrived,
+        &out->n_arrived);
     /* A referral is about a person: a small count of them can point at
      * one, so referral cells are suppressed like counts of people. */
     for (size_t i = 0; rc == CL_OK && i < out->n_referrals; i++)
@@ -491,7 +492,7 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
     for (size_t i = 0; rc == CL_OK && i < out->n_arrived; i++)
         out->arrived[i].referrals = s_sup(out->arrived[i].referrals, c->thr);
     if (rc == CL_OK)
-        rc = cl_core__reviews_held(t, out->from, out->to, &out->reviews_held);
+        rc = cl_mdt_review_held(t, out->from, out->to, &out->reviews_held);
     if (rc == CL_OK)
         rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_caseload, c);
     c->have_last = false;
@@ -514,7 +515,7 @@ int cl_core_report(cl_txn *t, const cl_caller *caller, const cl_report_query *q,
         rc = cl_store_scan(t, CL_DB_MEASURE_DEF, NULL, 0, s_measure_one, c);
     if (rc == CL_OK) {
         cl_case_finding_result cf;
-        rc = cl_core__overlap(t, now, c->thr, &cf);
+        rc = cl_casefind_overlap(t, now, c->thr, &cf);
         out->overlap = cf.overlap;
         out->n_overlap = cf.n_overlap;
         free(cf.users);

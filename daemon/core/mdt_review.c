@@ -20,10 +20,10 @@
 #include "records.h"
 #include "ids.h"
 
-int cl_core_create_review(cl_txn *t, const cl_caller *caller,
-                          const cl_review_new *r, int64_t now,
-                          cl_publish_result *out, cl_audit_note *note,
-                          char err[CL_ERROR_SZ])
+int cl_mdt_review_create(cl_txn *t, const cl_caller *caller,
+                         const cl_review_new *r, int64_t now,
+                         cl_publish_result *out, cl_audit_note *note,
+                         char err[CL_ERROR_SZ])
 {
     uint8_t buf[CL_NOTE_SZ + CL_REVIEW_AGENCIES * CL_AGENCY_SZ + 256], k[8];
     uint64_t id;
@@ -61,10 +61,10 @@ int cl_core_create_review(cl_txn *t, const cl_caller *caller,
 
 /* Whether any agency has referred person pid (a referral behind an
  * agenda place). */
-int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
-                          const cl_agenda_add *a, int64_t now,
-                          cl_publish_result *out, cl_audit_note *note,
-                          char err[CL_ERROR_SZ])
+int cl_mdt_review_agenda_add(cl_txn *t, const cl_caller *caller,
+                             const cl_agenda_add *a, int64_t now,
+                             cl_publish_result *out, cl_audit_note *note,
+                             char err[CL_ERROR_SZ])
 {
     uint64_t id, pid;
     uint8_t k[16];
@@ -137,7 +137,7 @@ int cl_core_add_to_agenda(cl_txn *t, const cl_caller *caller,
     if (rc == CL_OK)
         rc = cl_store_put_raw(t, CL_DB_PERSON_AGENDA, k, 16, NULL, 0);
     if (rc == CL_OK)
-        cl_core_pid_str(out->reference, pid);
+        cl_audit_pid_str(out->reference, pid);
     return rc;
 }
 
@@ -205,9 +205,9 @@ static int s_rm_one(void *ctx, const uint8_t *key, size_t len)
     return rc;
 }
 
-int cl_core__referrals_by_month(cl_txn *t, int64_t from, int64_t to,
-                                cl_agency_month **v, size_t *n,
-                                cl_agency_month **va, size_t *na)
+int cl_mdt_review_referrals_by_month(cl_txn *t, int64_t from, int64_t to,
+                                     cl_agency_month **v, size_t *n,
+                                     cl_agency_month **va, size_t *na)
 {
     s_rm c = {.t = t,
               .from = from,
@@ -316,7 +316,7 @@ static int s_dm_attendance(void *ctx, const uint8_t *key, size_t len)
     if (len != 16)
         return CL_ERR_CORRUPT;
     (void)cl_id_format(rid, sizeof(rid), CL_ID_REVIEW, cl_be64_get(key + 8));
-    int rc = cl_core__review_get(c->t, rid, &id, &rv, err);
+    int rc = cl_mdt_review_get(c->t, rid, &id, &rv, err);
     if (rc != CL_OK)
         return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
     struct tm tm;
@@ -360,14 +360,14 @@ static int s_dm_referral(void *ctx, const uint8_t *key, size_t len)
 
 /* Alerts: each delivery about a referral on the caseload, in the month
  * the referral's event happened (as referrals are counted). */
-static int s_dm_alert(void *ctx, const cl_core_ref *r, int64_t at)
+static int s_dm_alert(void *ctx, const cl_refs_ref *r, int64_t at)
 {
     (void)at;
     return s_dm_count(ctx, r->occurred_at ? r->occurred_at : r->received_at);
 }
 
-int cl_core__measure_derived(cl_txn *t, const cl_measure_def *def,
-                             cl_measure_summary *ms, uint64_t *people)
+int cl_mdt_review_measure_derived(cl_txn *t, const cl_measure_def *def,
+                                  cl_measure_summary *ms, uint64_t *people)
 {
     s_dm c = {.t = t, .def = def};
     int rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_dm_cohort, &c);
@@ -431,8 +431,8 @@ static int s_review_dec(const uint8_t *buf, size_t len, cl_review_new *r)
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-int cl_core__review_get(cl_txn *t, const char *review_id, uint64_t *id,
-                        cl_review_new *out, char err[CL_ERROR_SZ])
+int cl_mdt_review_get(cl_txn *t, const char *review_id, uint64_t *id,
+                      cl_review_new *out, char err[CL_ERROR_SZ])
 {
     uint8_t buf[CL_NOTE_SZ + CL_REVIEW_AGENCIES * CL_AGENCY_SZ + 256], k[8];
     size_t len = 0;
@@ -467,8 +467,7 @@ static int s_rh_one(void *ctx, const uint8_t *key, size_t len)
     return rc;
 }
 
-int cl_core__reviews_held(cl_txn *t, const char *from, const char *to,
-                          int64_t *n)
+int cl_mdt_review_held(cl_txn *t, const char *from, const char *to, int64_t *n)
 {
     s_rh c = {t, from, to, 0};
     int rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_rh_one, &c);

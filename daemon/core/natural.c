@@ -22,7 +22,7 @@ int cl_natural_check(cl_txn *t, const cl_caller *caller, const cl_referral *r,
                                    stored, &has);
     if (rc != CL_OK)
         return rc; /* CL_ERR_NOT_FOUND: a new reference */
-    /* caselink's reference for the referral, as cl_core_publish wrote it */
+    /* caselink's reference for the referral, as cl_linkfind_publish wrote it */
     char ref[24];
     (void)cl_id_format(ref, sizeof(ref), CL_ID_REFERRAL, id);
     if (has && sodium_memcmp(stored, hash, CL_REFINDEX_HASH) == 0) {

@@ -22,7 +22,7 @@
 #include "records.h"
 #include "ids.h"
 
-int cl_core_plan_authority(const cl_caller *caller, char err[CL_ERROR_SZ])
+int cl_plan_authority(const cl_caller *caller, char err[CL_ERROR_SZ])
 {
     /* A plan makes the daemon send other agencies' referrals to its
      * publisher: only agencies registered as plan authorities may. */
@@ -68,12 +68,12 @@ static int s_plan_governance(cl_txn *t, const cl_route_config *rc,
     CL_COPY(g.agency, caller->agency);
     CL_COPY(g.client, caller->name);
     (void)cl_id_format(g.reference, sizeof(g.reference), CL_ID_PLAN, plan_id);
-    cl_core_pid_str(g.person_id, holder);
+    cl_audit_pid_str(g.person_id, holder);
     CL_COPY(g.detail, cl_plan_type_name(p->type));
-    return cl_core_governance_notice(t, rc, &g, now);
+    return cl_feed_governance_notice(t, rc, &g, now);
 }
 
-int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
+int cl_plan_publish_plan(cl_txn *t, const cl_match_config *mc,
                          const cl_route_config *route, const cl_caller *caller,
                          const cl_plan *p, int64_t now, cl_publish_result *out,
                          cl_audit_note *note, char err[CL_ERROR_SZ])
@@ -88,7 +88,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
         snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
         return CL_ERR_DENIED;
     }
-    if ((rc = cl_core_plan_authority(caller, err)) != CL_OK)
+    if ((rc = cl_plan_authority(caller, err)) != CL_OK)
         return rc;
     if (p->type != CL_PLAN_UNBORN) {
         /* households are never inferred from a plan's child: the UPRN
@@ -133,7 +133,7 @@ int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
             return rc;
         old_holder = rec.child;
         if (!old_holder &&
-            (rc = cl_core__plan_holder(t, plan_id, &old_holder)) != CL_OK)
+            (rc = cl_plan_holder(t, plan_id, &old_holder)) != CL_OK)
             return rc;
         if (old_holder && old_holder != holder) {
             /* re-point the index: the plan is now held on someone else */
@@ -195,7 +195,7 @@ static int s_holder_one(void *ctx, const uint8_t *key, size_t len)
     return 1;
 }
 
-int cl_core__plan_holder(cl_txn *t, uint64_t plan_id, uint64_t *holder)
+int cl_plan_holder(cl_txn *t, uint64_t plan_id, uint64_t *holder)
 {
     s_holder_ctx h = {plan_id, 0};
     int rc = cl_store_scan(t, CL_DB_PERSON_PLANS, NULL, 0, s_holder_one, &h);
@@ -203,7 +203,7 @@ int cl_core__plan_holder(cl_txn *t, uint64_t plan_id, uint64_t *holder)
     return rc;
 }
 
-int cl_core__plan_get(cl_txn *t, uint64_t plan_id, cl_core_plan *out)
+int cl_plan_get(cl_txn *t, uint64_t plan_id, cl_plan_stored *out)
 {
     cl_records_plan *r = malloc(sizeof(*r));
     if (!r)
@@ -227,17 +227,17 @@ int cl_core__plan_get(cl_txn *t, uint64_t plan_id, cl_core_plan *out)
 
 typedef struct s_held_ctx {
     cl_txn *t;
-    int (*fn)(void *ctx, const cl_core_plan *p, uint8_t how);
+    int (*fn)(void *ctx, const cl_plan_stored *p, uint8_t how);
     void *ctx;
 } s_held_ctx;
 
 static int s_held_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_held_ctx *h = ctx;
-    cl_core_plan p;
+    cl_plan_stored p;
     if (len != 16)
         return CL_ERR_CORRUPT;
-    int rc = cl_core__plan_get(h->t, cl_be64_get(key + 8), &p);
+    int rc = cl_plan_get(h->t, cl_be64_get(key + 8), &p);
     if (rc != CL_OK)
         return rc;
     uint8_t how = 0;
@@ -246,10 +246,9 @@ static int s_held_one(void *ctx, const uint8_t *key, size_t len)
     return rc == CL_OK ? h->fn(h->ctx, &p, how) : rc;
 }
 
-int cl_core__plans_held(cl_txn *t, uint64_t pid,
-                        int (*fn)(void *ctx, const cl_core_plan *p,
-                                  uint8_t how),
-                        void *ctx)
+int cl_plan_held(cl_txn *t, uint64_t pid,
+                 int (*fn)(void *ctx, const cl_plan_stored *p, uint8_t how),
+                 void *ctx)
 {
     s_held_ctx h = {t, fn, ctx};
     uint8_t k[8];
@@ -257,7 +256,7 @@ int cl_core__plans_held(cl_txn *t, uint64_t pid,
     return cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_held_one, &h);
 }
 
-int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
+int cl_plan_withdraw_plan(cl_txn *t, const cl_route_config *route,
                           const cl_caller *caller, const cl_plan_withdraw *w,
                           int64_t now, cl_publish_result *out,
                           cl_audit_note *note, char err[CL_ERROR_SZ])
@@ -265,7 +264,7 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
     const cl_store *st = cl_store_of(t);
     uint64_t plan_id = 0;
     cl_records_plan *rec = NULL;
-    int rc = cl_core_plan_authority(caller, err);
+    int rc = cl_plan_authority(caller, err);
     if (rc != CL_OK)
         return rc;
     if (!w->agency_ref[0] || !w->reason[0]) {
@@ -289,7 +288,7 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
     if ((rc = cl_records_plan_get(t, plan_id, rec)) != CL_OK)
         goto out;
     uint64_t holder = rec->child;
-    if (!holder && (rc = cl_core__plan_holder(t, plan_id, &holder)) != CL_OK)
+    if (!holder && (rc = cl_plan_holder(t, plan_id, &holder)) != CL_OK)
         goto out; /* unborn: the expectant mother holds it */
     rec->withdrawn = true;
     rec->updated = now;
@@ -310,9 +309,9 @@ int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *route,
     CL_COPY(g.client, caller->name);
     CL_COPY(g.reference, out->reference);
     if (holder)
-        cl_core_pid_str(g.person_id, holder);
+        cl_audit_pid_str(g.person_id, holder);
     CL_COPY(g.detail, cl_plan_type_name(rec->p.type));
-    rc = cl_core_governance_notice(t, route, &g, now);
+    rc = cl_feed_governance_notice(t, route, &g, now);
 out:
     sodium_memzero(rec, sizeof(*rec));
     free(rec);
@@ -351,7 +350,7 @@ static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
     if (r.p.type == CL_PLAN_UNBORN) {
         CL_COPY(f->via, "unborn child of this person");
     } else {
-        cl_core_pid_str(f->child_pid, c->child_pid);
+        cl_audit_pid_str(f->child_pid, c->child_pid);
         CL_COPY(f->via, c->via);
         if (c->child) {
             CL_COPY(f->given, c->child->given);
@@ -411,7 +410,7 @@ int cl_plan_ap_one(void *ctx, const uint8_t *key, size_t len)
 /* --- lent to link.c ---------------------------------------------------------
  */
 
-int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
+int cl_plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
 {
     char today[CL_DATE_SZ];
     uint8_t k[8];
@@ -419,7 +418,7 @@ int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now, bool *linked)
     cl_plan_ap_ctx *c = calloc(1, sizeof(*c));
     if (!c)
         return CL_ERR_NOMEM;
-    cl_core__date(now, today);
+    cl_records_date(now, today);
     c->t = t;
     c->today = today;
     c->holder = pid;

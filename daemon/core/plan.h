@@ -55,10 +55,10 @@ CL_NODISCARD int cl_plan_ap_one(void *ctx, const uint8_t *key, size_t len);
 /* CL_OK if caller is a plan authority; CL_ERR_DENIED with err saying why
  * otherwise (checked before a plan's content, so that a non-authority
  * learns nothing from validation). */
-CL_NODISCARD int cl_core_plan_authority(const cl_caller *caller,
-                                        char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_plan_authority(const cl_caller *caller,
+                                   char err[CL_ERROR_SZ]);
 
-CL_NODISCARD int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
+CL_NODISCARD int cl_plan_publish_plan(cl_txn *t, const cl_match_config *mc,
                                       const cl_route_config *rc,
                                       const cl_caller *caller, const cl_plan *p,
                                       int64_t now, cl_publish_result *out,
@@ -69,14 +69,14 @@ CL_NODISCARD int cl_core_publish_plan(cl_txn *t, const cl_match_config *mc,
  * reference): it stops showing on case views, raising alerts and raising
  * front-line flags at once; the record is kept for the auditor and
  * information governance is told. */
-CL_NODISCARD int cl_core_withdraw_plan(cl_txn *t, const cl_route_config *rc,
+CL_NODISCARD int cl_plan_withdraw_plan(cl_txn *t, const cl_route_config *rc,
                                        const cl_caller *caller,
                                        const cl_plan_withdraw *w, int64_t now,
                                        cl_publish_result *out,
                                        cl_audit_note *note,
                                        char err[CL_ERROR_SZ]);
 /* A protection plan as the flag needs it (no names, no category). */
-typedef struct cl_core_plan {
+typedef struct cl_plan_stored {
     uint64_t id;
     uint64_t child;             /* 0 for an unborn plan */
     char agency[CL_AGENCY_SZ];  /* the plan authority that published it */
@@ -85,25 +85,23 @@ typedef struct cl_core_plan {
     char end[CL_DATE_SZ];       /* "" while in force */
     char review[CL_DATE_SZ];    /* next review, or "" */
     bool withdrawn;             /* recorded in error */
-} cl_core_plan;
+} cl_plan_stored;
 
-CL_NODISCARD int cl_core__plan_get(cl_txn *t, uint64_t plan_id,
-                                   cl_core_plan *out);
+CL_NODISCARD int cl_plan_get(cl_txn *t, uint64_t plan_id, cl_plan_stored *out);
 
 /* The person a plan is held on (person_plans), 0 if none. */
-CL_NODISCARD int cl_core__plan_holder(cl_txn *t, uint64_t plan_id,
-                                      uint64_t *holder);
+CL_NODISCARD int cl_plan_holder(cl_txn *t, uint64_t plan_id, uint64_t *holder);
 
 /* Each plan held on person pid with how it is held (0 the child's own,
  * 1 an unborn child's on the expectant mother); fn returns CL_OK to go
  * on, non-zero to stop (returned). */
-CL_NODISCARD int cl_core__plans_held(cl_txn *t, uint64_t pid,
-                                     int (*fn)(void *ctx, const cl_core_plan *p,
-                                               uint8_t how),
-                                     void *ctx);
+CL_NODISCARD int cl_plan_held(cl_txn *t, uint64_t pid,
+                              int (*fn)(void *ctx, const cl_plan_stored *p,
+                                        uint8_t how),
+                              void *ctx);
 
 /* True if pid has an active plan or is linked to a child who has one. */
-CL_NODISCARD int cl_core__plan_linked(cl_txn *t, uint64_t pid, int64_t now,
-                                      bool *linked);
+CL_NODISCARD int cl_plan_linked(cl_txn *t, uint64_t pid, int64_t now,
+                                bool *linked);
 
 #endif

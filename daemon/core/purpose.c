@@ -33,8 +33,8 @@ void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id)
              review_id);
 }
 
-int cl_core_review_purpose(cl_txn *t, const char *review_id, uint64_t pid,
-                           char err[CL_ERROR_SZ])
+int cl_purpose_review(cl_txn *t, const char *review_id, uint64_t pid,
+                      char err[CL_ERROR_SZ])
 {
     uint64_t id;
     uint8_t k[16], why;

@@ -25,8 +25,8 @@ void cl_caseview_not_on_agenda(char err[CL_ERROR_SZ], const char *review_id);
 
 /* A case may be opened for review_id only if person pid is on that
  * review's agenda. CL_ERR_NOT_FOUND (with err) otherwise. */
-CL_NODISCARD int cl_core_review_purpose(cl_txn *t, const char *review_id,
-                                        uint64_t pid, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_purpose_review(cl_txn *t, const char *review_id,
+                                   uint64_t pid, char err[CL_ERROR_SZ]);
 
 /* Whether any agency has referred person pid (a record of theirs has a
  * referral): true in *out. */

@@ -689,10 +689,10 @@ static int s_rel_one(void *ctx, const uint8_t *key, size_t len)
                  rel.inferred);
 }
 
-int cl_core__relations_of(cl_txn *t, uint64_t pid,
-                          int (*fn)(void *ctx, uint64_t other, uint8_t rel,
-                                    const char *agency, bool inferred),
-                          void *ctx)
+int cl_records_relations_of(cl_txn *t, uint64_t pid,
+                            int (*fn)(void *ctx, uint64_t other, uint8_t rel,
+                                      const char *agency, bool inferred),
+                            void *ctx)
 {
     s_rel_ctx r = {t, pid, fn, ctx};
     uint8_t k[8];
@@ -700,8 +700,8 @@ int cl_core__relations_of(cl_txn *t, uint64_t pid,
     return cl_store_scan(t, CL_DB_RELATION, k, 8, s_rel_one, &r);
 }
 
-int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
-                             const char *v2, uint64_t *pid)
+int cl_records_person_by_ident(cl_txn *t, const char *domain, const char *v1,
+                               const char *v2, uint64_t *pid)
 {
     uint64_t rid = 0;
     cl_records_record rec;
@@ -714,8 +714,9 @@ int cl_core__person_by_ident(cl_txn *t, const char *domain, const char *v1,
 
 #define S_OWN_MAX 8
 
-int cl_core__identity_corroborated(cl_txn *t, uint64_t pid, const char *agency,
-                                   const char *nhs, const char *chi, bool *yes)
+int cl_records_identity_corroborated(cl_txn *t, uint64_t pid,
+                                     const char *agency, const char *nhs,
+                                     const char *chi, bool *yes)
 {
     cl_records_ids recs = {.max = 256};
     cl_records_record rec;
@@ -914,8 +915,8 @@ int cl_records_mdt_id(cl_txn *t, const char *s, uint64_t *id,
 
 /* --- helpers lent to the other files (records.h) -------------------------- */
 
-int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
-                       cl_person *out, bool *own)
+int cl_records_person_as(cl_txn *t, uint64_t pid, const char *agency,
+                         cl_person *out, bool *own)
 {
     cl_records_ids recs = {.max = 64};
     cl_records_record rec;
@@ -938,33 +939,33 @@ int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
     return rc;
 }
 
-int cl_core__review_exists(cl_txn *t, const char *review_id,
-                           char err[CL_ERROR_SZ])
+int cl_records_review_exists(cl_txn *t, const char *review_id,
+                             char err[CL_ERROR_SZ])
 {
     uint64_t id;
     return cl_records_mdt_id(t, review_id, &id, err);
 }
 
-void cl_core__date(int64_t now, char out[CL_DATE_SZ])
+void cl_records_date(int64_t now, char out[CL_DATE_SZ])
 {
     time_t tt = (time_t)now;
     struct tm tm;
     strftime(out, CL_DATE_SZ, "%Y-%m-%d", gmtime_r(&tt, &tm));
 }
 
-void cl_core__person_enc(cl_enc *e, const cl_person *p)
+void cl_records_person_fields_enc(cl_enc *e, const cl_person *p)
 {
     s_enc_person(e, p);
 }
 
-void cl_core__person_dec(cl_dec *d, cl_person *p)
+void cl_records_person_fields_dec(cl_dec *d, cl_person *p)
 {
     s_dec_person(d, p);
 }
 
 /* --- for the coordinator's workspace (intake.c, referral lists) ---------- */
 
-int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p, uint64_t *pid)
+int cl_records_record_read(cl_txn *t, uint64_t rid, cl_person *p, uint64_t *pid)
 {
     cl_records_record rec;
     int rc = cl_records_record_get(t, rid, &rec);
@@ -976,8 +977,8 @@ int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p, uint64_t *pid)
     return rc;
 }
 
-int cl_core__agendas_of(cl_txn *t, uint64_t pid, char (*out)[CL_REF_SZ],
-                        uint32_t max, uint32_t *n)
+int cl_records_agendas_of(cl_txn *t, uint64_t pid, char (*out)[CL_REF_SZ],
+                          uint32_t max, uint32_t *n)
 {
     cl_records_ids ids = {.max = max};
     int rc = cl_records_children(t, CL_DB_PERSON_AGENDA, pid, &ids);
@@ -1001,8 +1002,8 @@ static int s_active_one(void *ctx, const uint8_t *key, size_t len)
     return a->fn(a->ctx, cl_be64_get(key + 8));
 }
 
-int cl_core__active_since(cl_txn *t, int64_t since,
-                          int (*fn)(void *ctx, uint64_t pid), void *ctx)
+int cl_records_active_since(cl_txn *t, int64_t since,
+                            int (*fn)(void *ctx, uint64_t pid), void *ctx)
 {
     uint8_t k[8];
     s_active a = {fn, ctx};

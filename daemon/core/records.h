@@ -276,29 +276,30 @@ CL_NODISCARD int cl_records_decode_check(cl_db db, const uint8_t *buf,
 
 /* How agency describes person pid: its own record if it has one (*own
  * set), else the first record another agency holds (local id cleared). */
-CL_NODISCARD int cl_core__person_as(cl_txn *t, uint64_t pid, const char *agency,
-                                    cl_person *out, bool *own);
+CL_NODISCARD int cl_records_person_as(cl_txn *t, uint64_t pid,
+                                      const char *agency, cl_person *out,
+                                      bool *own);
 
 /* CL_OK if the MDT review exists; CL_ERR_INVALID / NOT_FOUND with err. */
-CL_NODISCARD int cl_core__review_exists(cl_txn *t, const char *review_id,
-                                        char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_records_review_exists(cl_txn *t, const char *review_id,
+                                          char err[CL_ERROR_SZ]);
 
 /* Today's date (UTC) as YYYY-MM-DD for unix time now. */
-void cl_core__date(int64_t now, char out[CL_DATE_SZ]);
+void cl_records_date(int64_t now, char out[CL_DATE_SZ]);
 
 /* Each relationship of person pid: other is `rel` to pid, asserted by
  * agency (or inferred from a shared UPRN). */
 CL_NODISCARD int
-cl_core__relations_of(cl_txn *t, uint64_t pid,
-                      int (*fn)(void *ctx, uint64_t other, uint8_t rel,
-                                const char *agency, bool inferred),
-                      void *ctx);
+cl_records_relations_of(cl_txn *t, uint64_t pid,
+                        int (*fn)(void *ctx, uint64_t other, uint8_t rel,
+                                  const char *agency, bool inferred),
+                        void *ctx);
 
 /* The person whose record holds identifier blind(domain, v1, v2) ("nhs",
  * "chi", or "local" with the agency); CL_ERR_NOT_FOUND if none. */
-CL_NODISCARD int cl_core__person_by_ident(cl_txn *t, const char *domain,
-                                          const char *v1, const char *v2,
-                                          uint64_t *pid);
+CL_NODISCARD int cl_records_person_by_ident(cl_txn *t, const char *domain,
+                                            const char *v1, const char *v2,
+                                            uint64_t *pid);
 
 /* True in *yes if person pid is identified for agency by something that
  * another agency's record of pid carries too: an NHS or CHI number, a
@@ -307,26 +308,26 @@ CL_NODISCARD int cl_core__person_by_ident(cl_txn *t, const char *domain,
  * A name and a date of birth alone, or a number only the agency itself
  * recorded, prove nothing: a bait record would otherwise be linked to the
  * real person by matching and learn what is said of them. */
-CL_NODISCARD int cl_core__identity_corroborated(cl_txn *t, uint64_t pid,
-                                                const char *agency,
-                                                const char *nhs,
-                                                const char *chi, bool *yes);
+CL_NODISCARD int cl_records_identity_corroborated(cl_txn *t, uint64_t pid,
+                                                  const char *agency,
+                                                  const char *nhs,
+                                                  const char *chi, bool *yes);
 
 /* A person's fields in the stored record format. */
-void cl_core__person_enc(cl_enc *e, const cl_person *p);
-void cl_core__person_dec(cl_dec *d, cl_person *p);
+void cl_records_person_fields_enc(cl_enc *e, const cl_person *p);
+void cl_records_person_fields_dec(cl_dec *d, cl_person *p);
 
 /* The reviews pid is on the agenda of ("MDT-..."), at most max. */
-CL_NODISCARD int cl_core__agendas_of(cl_txn *t, uint64_t pid,
-                                     char (*out)[CL_REF_SZ], uint32_t max,
-                                     uint32_t *n);
+CL_NODISCARD int cl_records_agendas_of(cl_txn *t, uint64_t pid,
+                                       char (*out)[CL_REF_SZ], uint32_t max,
+                                       uint32_t *n);
 
 /* Each person with activity since `since` (unix seconds), oldest first. */
-CL_NODISCARD int cl_core__active_since(cl_txn *t, int64_t since,
-                                       int (*fn)(void *ctx, uint64_t pid),
-                                       void *ctx);
+CL_NODISCARD int cl_records_active_since(cl_txn *t, int64_t since,
+                                         int (*fn)(void *ctx, uint64_t pid),
+                                         void *ctx);
 /* A stored record's description and person (link.c: training). */
-CL_NODISCARD int cl_core__record_read(cl_txn *t, uint64_t rid, cl_person *p,
-                                      uint64_t *pid);
+CL_NODISCARD int cl_records_record_read(cl_txn *t, uint64_t rid, cl_person *p,
+                                        uint64_t *pid);
 
 #endif

@@ -165,10 +165,11 @@ static int s_relink(cl_txn *t, const cl_match_config *mc,
     return CL_OK;
 }
 
-int cl_core_rectify(cl_txn *t, const cl_match_config *mc,
-                    const cl_caller *caller, cl_req_kind kind,
-                    const cl_rectify *r, int64_t now, cl_publish_result *out,
-                    cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_referral_rectify(cl_txn *t, const cl_match_config *mc,
+                        const cl_caller *caller, cl_req_kind kind,
+                        const cl_rectify *r, int64_t now,
+                        cl_publish_result *out, cl_audit_note *note,
+                        char err[CL_ERROR_SZ])
 {
     uint64_t ref_id = 0;
     cl_records_referral *s = calloc(1, sizeof(*s));
@@ -257,10 +258,10 @@ out:
 /* --- referral status --------------------------------------------------------
  */
 
-int cl_core_set_status(cl_txn *t, const cl_route_config *cfg,
-                       const cl_caller *caller, const cl_set_status *ss,
-                       int64_t now, cl_publish_result *out, cl_audit_note *note,
-                       char err[CL_ERROR_SZ])
+int cl_referral_set_status(cl_txn *t, const cl_route_config *cfg,
+                           const cl_caller *caller, const cl_set_status *ss,
+                           int64_t now, cl_publish_result *out,
+                           cl_audit_note *note, char err[CL_ERROR_SZ])
 {
     uint64_t ref_id = 0;
     cl_records_record rec;

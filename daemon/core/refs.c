@@ -12,12 +12,12 @@
 
 #include "records.h"
 
-/* What a cl_core_ref holds of a stored referral, read in the order of
+/* What a cl_refs_ref holds of a stored referral, read in the order of
  * records.c's s_referral_enc without copying the free text: a
  * cl_records_referral is 20 KB to clear and wipe for each lookup. */
 typedef struct s_ref_head {
     uint64_t record_id;
-    cl_core_ref ref;
+    cl_refs_ref ref;
 } s_ref_head;
 
 #define S_CAP(f) sizeof(((cl_records_referral *)0)->f)
@@ -25,7 +25,7 @@ typedef struct s_ref_head {
 static void s_ref_head_dec(cl_dec *d, void *out)
 {
     s_ref_head *h = out;
-    cl_core_ref *o = &h->ref;
+    cl_refs_ref *o = &h->ref;
     if (cl_dec_u8(d) != CL_RECORDS_VERSION)
         d->bad = true;
     h->record_id = cl_dec_u64(d);
@@ -65,15 +65,15 @@ static int s_ref_head_get(cl_txn *t, uint64_t id, s_ref_head *h)
     return rc;
 }
 
-int cl_core__ref_get(cl_txn *t, const char *reference, cl_core_ref *out)
+int cl_refs_get(cl_txn *t, const char *reference, cl_refs_ref *out)
 {
     uint64_t id;
     if (!cl_records_parse_ref(reference, &id))
         return CL_ERR_INVALID;
-    return cl_core__ref_by_id(t, id, out);
+    return cl_refs_by_id(t, id, out);
 }
 
-int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out)
+int cl_refs_by_id(cl_txn *t, uint64_t id, cl_refs_ref *out)
 {
     s_ref_head h;
     cl_records_record rec;
@@ -89,7 +89,7 @@ int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out)
     return rc;
 }
 
-int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn, void *ctx)
+int cl_refs_of(cl_txn *t, uint64_t pid, cl_refs_fn fn, void *ctx)
 {
     cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX};
     s_ref_head h;
@@ -114,24 +114,24 @@ int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn, void *ctx)
 
 typedef struct s_all_refs {
     cl_txn *t;
-    cl_core_ref_fn fn;
+    cl_refs_fn fn;
     void *ctx;
 } s_all_refs;
 
 static int s_all_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_all_refs *c = ctx;
-    cl_core_ref r;
+    cl_refs_ref r;
     if (len != 8)
         return CL_ERR_CORRUPT;
-    int rc = cl_core__ref_by_id(c->t, cl_be64_get(key), &r);
+    int rc = cl_refs_by_id(c->t, cl_be64_get(key), &r);
     if (rc == CL_OK && !r.withdrawn)
         rc = c->fn(c->ctx, &r);
     sodium_memzero(&r, sizeof(r));
     return rc;
 }
 
-int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn, void *ctx)
+int cl_refs_all(cl_txn *t, uint64_t after, cl_refs_fn fn, void *ctx)
 {
     uint8_t k[8];
     s_all_refs c = {t, fn, ctx};
@@ -139,10 +139,10 @@ int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn, void *ctx)
     return cl_store_scan_from(t, CL_DB_REFERRAL, k, 8, s_all_one, &c);
 }
 
-int cl_core__referral_person(cl_txn *t, const char *reference, uint64_t *pid)
+int cl_refs_referral_person(cl_txn *t, const char *reference, uint64_t *pid)
 {
-    cl_core_ref r;
-    int rc = cl_core__ref_get(t, reference, &r);
+    cl_refs_ref r;
+    int rc = cl_refs_get(t, reference, &r);
     if (rc == CL_OK)
         *pid = r.pid;
     sodium_memzero(&r, sizeof(r));

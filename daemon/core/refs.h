@@ -11,7 +11,7 @@
 #include "store.h"
 
 /* A referral as intake rules and referral lists see it (no free text). */
-typedef struct cl_core_ref {
+typedef struct cl_refs_ref {
     uint64_t id;  /* referral id (CL-...) */
     uint64_t pid; /* its subject */
     char reference[CL_REF_SZ];
@@ -21,26 +21,25 @@ typedef struct cl_core_ref {
     uint8_t category, risk, status;
     bool withdrawn;
     int64_t occurred_at, received_at;
-} cl_core_ref;
+} cl_refs_ref;
 
 /* Called per referral; CL_OK to go on, > 0 to stop, an error to fail. */
-typedef int (*cl_core_ref_fn)(void *ctx, const cl_core_ref *r);
+typedef int (*cl_refs_fn)(void *ctx, const cl_refs_ref *r);
 
 /* One referral by caselink reference or id (withdrawn ones too). */
-CL_NODISCARD int cl_core__ref_get(cl_txn *t, const char *reference,
-                                  cl_core_ref *out);
-CL_NODISCARD int cl_core__ref_by_id(cl_txn *t, uint64_t id, cl_core_ref *out);
+CL_NODISCARD int cl_refs_get(cl_txn *t, const char *reference,
+                             cl_refs_ref *out);
+CL_NODISCARD int cl_refs_by_id(cl_txn *t, uint64_t id, cl_refs_ref *out);
 
 /* Every referral about person pid that was not withdrawn. */
-CL_NODISCARD int cl_core__refs_of(cl_txn *t, uint64_t pid, cl_core_ref_fn fn,
-                                  void *ctx);
+CL_NODISCARD int cl_refs_of(cl_txn *t, uint64_t pid, cl_refs_fn fn, void *ctx);
 
 /* Every referral not withdrawn with an id after `after`, in id order. */
-CL_NODISCARD int cl_core__refs_all(cl_txn *t, uint64_t after, cl_core_ref_fn fn,
-                                   void *ctx);
+CL_NODISCARD int cl_refs_all(cl_txn *t, uint64_t after, cl_refs_fn fn,
+                             void *ctx);
 
 /* The subject of referral CL-... */
-CL_NODISCARD int cl_core__referral_person(cl_txn *t, const char *reference,
-                                          uint64_t *pid);
+CL_NODISCARD int cl_refs_referral_person(cl_txn *t, const char *reference,
+                                         uint64_t *pid);
 
 #endif

@@ -157,25 +157,25 @@ static int s_live_plan(void *ctx, const uint8_t *key, size_t len)
         return rc;
     if (pr.p.end[0] && strcmp(pr.p.end, c->since) < 0)
         return CL_OK; /* ended before the period */
-    if ((rc = cl_core__ids_add(c->keep, holder)) != CL_OK)
+    if ((rc = cl_idset_add(c->keep, holder)) != CL_OK)
         return rc;
     /* the family around the child: the plan shows on their cases and
      * routes alerts through them */
     cl_records_ids rels = {.max = SIZE_MAX};
     rc = cl_records_children(c->t, CL_DB_RELATION, holder, &rels);
     for (size_t i = 0; i < rels.n && rc == CL_OK; i++)
-        rc = cl_core__ids_add(c->keep, rels.v[i]);
+        rc = cl_idset_add(c->keep, rels.v[i]);
     free(rels.v);
     return rc;
 }
 
-int cl_core__plans_live(cl_txn *t, const char *since, cl_ids *keep)
+int cl_retention_plans_live(cl_txn *t, const char *since, cl_ids *keep)
 {
     s_live c = {t, since, keep};
     return cl_store_scan(t, CL_DB_PERSON_PLANS, NULL, 0, s_live_plan, &c);
 }
 
-int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs)
+int cl_retention_referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs)
 {
     cl_records_ids recs = {.max = SIZE_MAX}, rr = {.max = SIZE_MAX};
     int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
@@ -183,11 +183,11 @@ int cl_core__referrals_of(cl_txn *t, uint64_t pid, cl_ids *refs)
         rr.n = 0;
         rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i], &rr);
         for (size_t j = 0; j < rr.n && rc == CL_OK; j++)
-            rc = cl_core__ids_add(refs, rr.v[j]);
+            rc = cl_idset_add(refs, rr.v[j]);
     }
     free(recs.v);
     free(rr.v);
-    cl_core__ids_done(refs);
+    cl_idset_done(refs);
     return rc;
 }
 
@@ -213,7 +213,7 @@ static int s_rq_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
+int cl_retention_person_purge(cl_txn *t, uint64_t pid, cl_names *names)
 {
     char ref[CL_REF_SZ];
     cl_records_ids recs = {.max = SIZE_MAX}, refs = {.max = SIZE_MAX},
@@ -230,7 +230,7 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
                 break;
             rc = cl_refindex_remove(t, sr->agency, sr->r.agency_ref);
             if (rc == CL_OK)
-                rc = cl_core__names_add(names, sr->reference);
+                rc = cl_idset_names_add(names, sr->reference);
             if (rc == CL_OK)
                 rc = cl_alerts_alerted_purge(t, refs.v[j]);
         }
@@ -239,11 +239,11 @@ int cl_core__person_purge(cl_txn *t, uint64_t pid, cl_names *names)
         rc = cl_records_children(t, CL_DB_PERSON_PLANS, pid, &plans);
     for (size_t i = 0; i < plans.n && rc == CL_OK; i++) {
         (void)cl_id_format(ref, sizeof(ref), CL_ID_PLAN, plans.v[i]);
-        rc = cl_core__names_add(names, ref);
+        rc = cl_idset_names_add(names, ref);
     }
     if (rc == CL_OK) {
-        cl_core_pid_str(ref, pid);
-        rc = cl_core__names_add(names, ref);
+        cl_audit_pid_str(ref, pid);
+        rc = cl_idset_names_add(names, ref);
     }
     s_rq_purge q = {t, &recs, {.max = SIZE_MAX}};
     if (rc == CL_OK)
@@ -269,7 +269,7 @@ static int s_second_id(void *ctx, const uint8_t *key, size_t len)
 {
     if (len != 16)
         return CL_ERR_CORRUPT;
-    return cl_core__ids_add(ctx, cl_be64_get(key + 8));
+    return cl_idset_add(ctx, cl_be64_get(key + 8));
 }
 
 int cl_retention_purge_indexed(cl_txn *t, cl_db index, cl_db db, uint64_t pid,
@@ -290,8 +290,8 @@ int cl_retention_purge_indexed(cl_txn *t, cl_db index, cl_db db, uint64_t pid,
         if (rc == CL_OK && !cl_id_format(id, sizeof(id), kind, ids.v[i]))
             rc = CL_ERR_INTERNAL;
         if (rc == CL_OK)
-            rc = cl_core__names_add(names, id);
+            rc = cl_idset_names_add(names, id);
     }
-    cl_core__ids_free(&ids);
+    cl_idset_free(&ids);
     return rc;
 }

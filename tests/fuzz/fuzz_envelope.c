@@ -61,8 +61,9 @@ static void s_seed(cl_server *s)
     r->category = 1;
     r->basis = 1;
     if (cl_store_begin(&t, s->store, NULL, true) != CL_OK ||
-        cl_core_publish(t, &s->cfg.match, cl_registry_find(s->registry, S_KEY),
-                        r, 1700000000, &out, NULL, err) != CL_OK ||
+        cl_linkfind_publish(t, &s->cfg.match,
+                            cl_registry_find(s->registry, S_KEY), r, 1700000000,
+                            &out, NULL, err) != CL_OK ||
         cl_store_commit(&t) != CL_OK)
         abort();
     free(r);

@@ -187,21 +187,20 @@ int cl_handle_link_admin(cl_op *op, cl_request *q, cl_reply *rep)
 /* The key status reply: current is the version new values take. */
 static int s_key_status(cl_op *op, uint32_t current, cl_key_status *ks)
 {
-    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
-    uint32_t retired;
-    int rc = cl_store_key_usage(op->t, counts, &retired);
+    cl_store_key_use use[CL_STORE_KEY_VERSIONS];
+    size_t n = 0;
+    int rc = cl_store_key_usage(op->t, use, &n);
     if (rc != CL_OK)
         return rc;
     ks->current = current;
-    for (uint32_t i = 1; i <= CL_STORE_KEY_VERSIONS; i++) {
-        bool ret = (retired >> i) & 1;
-        if (!counts[i] && !ret && i != current)
+    for (size_t i = 0; i < n && ks->n_versions < CL_KEY_VERSIONS_MAX; i++) {
+        if (!use[i].values && !use[i].retired && use[i].version != current)
             continue;
-        ks->versions[ks->n_versions].version = i;
-        ks->versions[ks->n_versions].values = counts[i];
-        ks->versions[ks->n_versions++].retired = ret;
-        if (i != current)
-            ks->pending += counts[i];
+        ks->versions[ks->n_versions].version = use[i].version;
+        ks->versions[ks->n_versions].values = use[i].values;
+        ks->versions[ks->n_versions++].retired = use[i].retired;
+        if (use[i].version != current)
+            ks->pending += use[i].values;
     }
     return CL_OK;
 }
@@ -217,8 +216,11 @@ int cl_handle_key_admin(cl_op *op, cl_request *q, cl_reply *rep)
     if (q->kind == CL_REQ_ADMIN_ROTATE_KEY) {
         rc = cl_store_rotate(op->t, &v);
         if (rc == CL_ERR_FULL) {
-            snprintf(msg, sizeof(msg), "all %u data key versions are used",
-                     (unsigned)CL_STORE_KEY_VERSIONS);
+            snprintf(msg, sizeof(msg),
+                     "%u data key versions are live: retire version %u "
+                     "first (when key-status shows it holds no values)",
+                     (unsigned)CL_STORE_KEY_VERSIONS,
+                     cl_store_key_floor(op->t));
             cl_item_fail(op->it, CL_ERR_INVALID, msg);
             return CL_OK;
         }
@@ -309,9 +311,10 @@ int cl_handle_rotate_master(cl_op *op, cl_request *q, cl_reply *rep)
                  "%.180s is the key in use: put a new one there", next);
     else if (rc == CL_ERR_FULL)
         snprintf(msg, sizeof(msg),
-                 "all %u data key versions are used: the key cannot be "
-                 "replaced in this store",
-                 (unsigned)CL_STORE_KEY_VERSIONS);
+                 "%u data key versions are live: retire version %u first "
+                 "(when key-status shows it holds no values), then ask "
+                 "again",
+                 (unsigned)CL_STORE_KEY_VERSIONS, cl_store_key_floor(op->t));
     if (msg[0]) {
         cl_item_fail(op->it, CL_ERR_INVALID, msg);
         rc = CL_OK;

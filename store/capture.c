@@ -183,8 +183,6 @@ static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
 int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
 {
     uint64_t applied;
-    uint8_t buf[8];
-    size_t vlen;
     if (t->parent || !t->write || seq == 0)
         return CL_ERR_INVALID;
     int rc = cl_store_applied(t, &applied);
@@ -196,21 +194,16 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
         return rc;
     /* A rotation or retirement in the batch takes effect with the commit,
      * as it did where it was made. */
-    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10, buf,
-                         sizeof(buf), &vlen) == CL_OK &&
-        vlen == 4) {
-        uint32_t v = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
-                     (uint32_t)buf[2] << 8 | buf[3];
-        if (v == 0 || v > CL_STORE_KEY_VERSIONS)
-            return CL_ERR_CORRUPT;
-        if (v != t->store->key_version)
-            t->key_version = v;
+    uint32_t v;
+    uint64_t r;
+    if ((rc = cl_store__key_state(t, &v, &r)) != CL_OK)
+        return rc;
+    if (v != t->store->key_version) {
+        cl_store__data_key_set(t->store, v);
+        t->key_version = v;
     }
-    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"retired", 7, buf,
-                         sizeof(buf), &vlen) == CL_OK &&
-        vlen == 4)
-        t->retired = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
-                     (uint32_t)buf[2] << 8 | buf[3];
+    if (r != __atomic_load_n(&t->store->retired, __ATOMIC_RELAXED))
+        t->retired = r;
     return cl_store_set_applied(t, seq);
 }
 

@@ -110,9 +110,6 @@ int cl_store__derive(cl_store *s, const uint8_t master[CL_KEY_LEN])
         sodium_memzero(s->keys, sizeof(*s->keys)); /* no epochs yet */
     }
     sodium_mprotect_readwrite(s->keys);
-    for (uint32_t v = 1; v <= CL_STORE_KEY_VERSIONS; v++)
-        crypto_kdf_derive_from_key(s->keys->data[v], CL_KEY_LEN, v, "cl-data_",
-                                   master);
     crypto_kdf_derive_from_key(s->keys->index, CL_KEY_LEN, 1, "cl-index",
                                master);
     crypto_kdf_derive_from_key(s->keys->repl, CL_KEY_LEN, 1, "cl-repl_",
@@ -126,8 +123,21 @@ int cl_store__derive(cl_store *s, const uint8_t master[CL_KEY_LEN])
     crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
     sodium_memzero(seed, sizeof(seed));
     memmove(s->keys->root, master, CL_KEY_LEN);
+    s->keys->n_epochs = 0;
+    /* version 1 until the store's key state is read (open.c) */
+    cl_store__data_key(s->keys, 1);
     sodium_mprotect_readonly(s->keys);
     return CL_OK;
+}
+
+void cl_store__data_key(cl_store__keys *k, uint32_t v)
+{
+    const uint8_t *from = k->root; /* versions before the first epoch */
+    for (uint8_t i = 0; i < k->n_epochs; i++)
+        if (k->from[i] <= v)
+            from = k->epoch[i];
+    crypto_kdf_derive_from_key(k->data[v % CL_STORE_KEY_VERSIONS], CL_KEY_LEN,
+                               v, "cl-data_", from);
 }
 
 /* --- the keyring -----------------------------------------------------------
@@ -146,12 +156,18 @@ int cl_store__derive(cl_store *s, const uint8_t master[CL_KEY_LEN])
  * draws a random epoch key: data keys from version `from` on derive from
  * it, not from the root, and the store moves to that version (the re-seal
  * then moves every value), so that once the earlier versions are retired
- * no value opens with keys a former master key can derive. The index key,
- * the index-row keys, the replication key and the audit signing key stay
- * derived from the root (see the README's threat model).
+ * no value opens with keys a former master key can derive. An epoch
+ * whose versions are all retired is dropped at the next replacement, so
+ * the ring holds at most one epoch per live version however many
+ * replacements there were ("CLK2": from is 4 bytes; "CLK1", read only,
+ * had 1). The index key, the index-row keys, the replication key and the
+ * audit signing key stay derived from the root (see the README's threat
+ * model).
  */
-#define S_RING_MAGIC "CLK1"
-#define S_RING_MAX   (1 + CL_STORE_KEY_VERSIONS * (1 + CL_KEY_LEN))
+#define S_RING_MAGIC "CLK2"
+#define S_RING_V1    "CLK1"
+#define S_EPOCH_LEN  (4 + CL_KEY_LEN)
+#define S_RING_MAX   (1 + CL_STORE__EPOCHS * S_EPOCH_LEN)
 #define S_RING_PLAIN (CL_KEY_LEN + S_RING_MAX)
 
 static void s_kek(const uint8_t master[CL_MASTER_KEY_LEN],
@@ -161,13 +177,26 @@ static void s_kek(const uint8_t master[CL_MASTER_KEY_LEN],
     crypto_kdf_derive_from_key(kid, CL_KEY_ID_LEN, 2, "cl-kek__", master);
 }
 
-/* Data keys of the epochs' versions (keys must be writable). */
-static void s_epochs_apply(cl_store__keys *k)
+/* The epochs of an unwrapped ring (elen: 1 for CLK1, 4 for CLK2) into k:
+ * CL_ERR_CORRUPT unless they are well formed and ascending. */
+static int s_epochs_read(cl_store__keys *k, const uint8_t *plain, size_t pl,
+                         size_t elen)
 {
-    for (uint8_t i = 0; i < k->n_epochs; i++)
-        for (uint32_t v = k->from[i]; v <= CL_STORE_KEY_VERSIONS; v++)
-            crypto_kdf_derive_from_key(k->data[v], CL_KEY_LEN, v, "cl-data_",
-                                       k->epoch[i]);
+    uint8_t n = plain[CL_KEY_LEN];
+    if (n > CL_STORE__EPOCHS ||
+        pl != CL_KEY_LEN + 1 + (size_t)n * (elen + CL_KEY_LEN))
+        return CL_ERR_CORRUPT;
+    k->n_epochs = n;
+    for (uint8_t i = 0; i < n; i++) {
+        const uint8_t *e = plain + CL_KEY_LEN + 1 + (size_t)i * (elen + 32);
+        k->from[i] = elen == 1 ? e[0]
+                               : (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 |
+                                     (uint32_t)e[2] << 8 | e[3];
+        memcpy(k->epoch[i], e + elen, CL_KEY_LEN);
+        if (k->from[i] == 0 || (i && k->from[i] <= k->from[i - 1]))
+            return CL_ERR_CORRUPT;
+    }
+    return CL_OK;
 }
 
 int cl_store__keyring_open(cl_store *s, cl_txn *t,
@@ -191,31 +220,23 @@ int cl_store__keyring_open(cl_store *s, cl_txn *t,
         goto out;
     const size_t head = 4 + CL_KEY_ID_LEN + 24;
     rc = CL_ERR_KEY;
-    if (len < head + CL_KEY_LEN + 1 + 16 || memcmp(ring, S_RING_MAGIC, 4) ||
+    bool v1 = len >= 4 && !memcmp(ring, S_RING_V1, 4);
+    if (len < head + CL_KEY_LEN + 1 + 16 ||
+        (memcmp(ring, S_RING_MAGIC, 4) && !v1) ||
         sodium_memcmp(ring + 4, kid, CL_KEY_ID_LEN) != 0 ||
         crypto_aead_xchacha20poly1305_ietf_decrypt(
             plain, &pl, NULL, ring + head, len - head, ring, 4 + CL_KEY_ID_LEN,
             ring + 4 + CL_KEY_ID_LEN, kek) != 0)
         goto out; /* another master key (or the row was damaged) */
-    uint8_t n = plain[CL_KEY_LEN];
-    rc = CL_ERR_CORRUPT;
-    if (n > CL_STORE_KEY_VERSIONS ||
-        pl != CL_KEY_LEN + 1 + (size_t)n * (1 + CL_KEY_LEN))
-        goto out;
     if ((rc = cl_store__derive(s, plain)) != CL_OK)
         goto out;
     sodium_mprotect_readwrite(s->keys);
-    s->keys->n_epochs = n;
-    for (uint8_t i = 0; i < n; i++) {
-        const uint8_t *e =
-            plain + CL_KEY_LEN + 1 + (size_t)i * (1 + CL_KEY_LEN);
-        s->keys->from[i] = e[0];
-        memcpy(s->keys->epoch[i], e + 1, CL_KEY_LEN);
-    }
-    s_epochs_apply(s->keys);
+    rc = s_epochs_read(s->keys, plain, (size_t)pl, v1 ? 1 : 4);
+    if (rc != CL_OK)
+        s->keys->n_epochs = 0;
+    cl_store__data_key(s->keys, 1);
     memcpy(s->keys->kid, kid, sizeof(kid));
     sodium_mprotect_readonly(s->keys);
-    rc = CL_OK;
 out:
     sodium_memzero(plain, sizeof(plain));
     sodium_memzero(kek, sizeof(kek));
@@ -242,9 +263,13 @@ int cl_store__ring_put(cl_txn *t, const uint8_t master[CL_MASTER_KEY_LEN])
     memcpy(plain, k->root, CL_KEY_LEN);
     plain[CL_KEY_LEN] = k->n_epochs;
     for (uint8_t i = 0; i < k->n_epochs; i++) {
-        plain[pl] = k->from[i];
-        memcpy(plain + pl + 1, k->epoch[i], CL_KEY_LEN);
-        pl += 1 + CL_KEY_LEN;
+        uint32_t f = k->from[i];
+        plain[pl] = (uint8_t)(f >> 24);
+        plain[pl + 1] = (uint8_t)(f >> 16);
+        plain[pl + 2] = (uint8_t)(f >> 8);
+        plain[pl + 3] = (uint8_t)f;
+        memcpy(plain + pl + 4, k->epoch[i], CL_KEY_LEN);
+        pl += S_EPOCH_LEN;
     }
     memcpy(ring, S_RING_MAGIC, 4);
     s_kek(master, kek, ring + 4);
@@ -259,18 +284,31 @@ int cl_store__ring_put(cl_txn *t, const uint8_t master[CL_MASTER_KEY_LEN])
                             head + (size_t)cl);
 }
 
-int cl_store__epoch_add(cl_store *s, uint32_t from,
+int cl_store__epoch_add(cl_store *s, uint32_t from, uint32_t floor,
                         const uint8_t master[CL_MASTER_KEY_LEN])
 {
     cl_store__keys *k = s->keys;
     uint8_t kek[CL_KEY_LEN];
-    if (from > CL_STORE_KEY_VERSIONS || k->n_epochs >= CL_STORE_KEY_VERSIONS)
-        return CL_ERR_FULL;
     sodium_mprotect_readwrite(k);
-    k->from[k->n_epochs] = (uint8_t)from;
+    /* drop the epochs whose versions are all retired: the next one
+     * begins at or below the oldest live version */
+    uint8_t drop = 0;
+    while (drop + 1 < k->n_epochs && k->from[drop + 1] <= floor)
+        drop++;
+    for (uint8_t i = 0; i < drop; i++)
+        sodium_memzero(k->epoch[i], CL_KEY_LEN);
+    memmove(k->from, k->from + drop, (k->n_epochs - drop) * sizeof(*k->from));
+    memmove(k->epoch, k->epoch + drop, (size_t)(k->n_epochs - drop) * 32);
+    k->n_epochs -= drop;
+    if (k->n_epochs >= CL_STORE__EPOCHS ||
+        (k->n_epochs && from <= k->from[k->n_epochs - 1])) {
+        sodium_mprotect_readonly(k);
+        return CL_ERR_FULL;
+    }
+    k->from[k->n_epochs] = from;
     randombytes_buf(k->epoch[k->n_epochs], CL_KEY_LEN);
     k->n_epochs++;
-    s_epochs_apply(k);
+    cl_store__data_key(k, from);
     s_kek(master, kek, k->kid);
     sodium_mprotect_readonly(k);
     sodium_memzero(kek, sizeof(kek));

@@ -47,24 +47,10 @@ static int s_init_dbs(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
     }
     if ((rc = cl_store__keyring_open(s, t, master)) != CL_OK)
         goto out;
-    rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyversion", 10, buf,
-                          sizeof(buf), &len);
-    if (rc == CL_OK && len == 4)
-        s->key_version = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
-                         (uint32_t)buf[2] << 8 | buf[3];
-    else if (rc == CL_ERR_NOT_FOUND)
-        s->key_version = 1;
-    else
+    if ((rc = cl_store__key_state(t, &s->key_version, &s->retired)) != CL_OK)
         goto out;
-    if (cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"retired", 7, buf,
-                         sizeof(buf), &len) == CL_OK &&
-        len == 4)
-        s->retired = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
-                     (uint32_t)buf[2] << 8 | buf[3];
-    if (s->key_version == 0 || s->key_version > CL_STORE_KEY_VERSIONS) {
-        rc = CL_ERR_CORRUPT;
-        goto out;
-    }
+    for (uint32_t v = CL_STORE__FLOOR(s->retired); v <= s->key_version; v++)
+        cl_store__data_key_set(s, v);
     /* The key check lives in the idempotency db under a reserved key so
      * that it is sealed like any value. */
     rc = cl_store_get(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8, buf,

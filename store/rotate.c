@@ -32,40 +32,108 @@ uint32_t cl_store_key_version(const cl_store *s)
     return s->key_version;
 }
 
+/*
+ * Versions are a 32-bit counter with no table behind it: the store keeps
+ * the data keys of the live versions only, those from the floor (every
+ * version below it is retired) to the current one, fewer than
+ * CL_STORE_KEY_VERSIONS of them, each in slot v % CL_STORE_KEY_VERSIONS.
+ * Retiring the oldest live version moves the floor on, so rotations (and
+ * master key replacements) go on for as long as the operator retires what
+ * re-sealing has emptied.
+ */
+static int s_meta_u32_get(cl_txn *t, const char *name, uint32_t *v)
+{
+    uint8_t b[8];
+    size_t len = 0;
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)name,
+                              strlen(name), b, sizeof(b), &len);
+    if (rc == CL_OK && len != 4)
+        return CL_ERR_CORRUPT;
+    if (rc == CL_OK)
+        *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+             b[3];
+    return rc;
+}
+
+int cl_store__key_state(cl_txn *t, uint32_t *version, uint64_t *retired)
+{
+    uint32_t v = 1, floor = 1, mask = 0;
+    int rc = s_meta_u32_get(t, "keyversion", &v);
+    if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
+        rc = s_meta_u32_get(t, "retired", &mask);
+    if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
+        rc = s_meta_u32_get(t, "keyfloor", &floor);
+    if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
+        return rc;
+    if (v == 0 || floor == 0 || floor > v || v - floor >= CL_STORE_KEY_VERSIONS)
+        return CL_ERR_CORRUPT;
+    mask &= ~1u;
+    while (mask & 2u && floor < v) { /* as cl_store_retire leaves it */
+        floor++;
+        mask = (mask >> 1) & ~1u;
+    }
+    *version = v;
+    *retired = CL_STORE__RETIRED(floor, mask);
+    return CL_OK;
+}
+
+void cl_store__data_key_set(cl_store *s, uint32_t v)
+{
+    sodium_mprotect_readwrite(s->keys);
+    cl_store__data_key(s->keys, v);
+    sodium_mprotect_readonly(s->keys);
+}
+
 int cl_store_rotate(cl_txn *t, uint32_t *new_version)
 {
     uint32_t v = cl_store__txn_version(t) + 1;
-    if (v > CL_STORE_KEY_VERSIONS)
-        return CL_ERR_FULL;
+    uint32_t floor = CL_STORE__FLOOR(cl_store__txn_retired(t));
+    if (v == 0 || v - floor >= CL_STORE_KEY_VERSIONS)
+        return CL_ERR_FULL; /* retire the oldest versions first */
     int rc = s_meta_u32(t, "keyversion", v);
     if (rc == CL_OK) {
+        /* the slot held a version below the floor: retired, unused */
+        cl_store__data_key_set(t->store, v);
         t->key_version = v;
         *new_version = v;
     }
     return rc;
 }
 
-int cl_store_key_usage(cl_txn *t, uint64_t counts[CL_STORE_KEY_VERSIONS + 1],
-                       uint32_t *retired)
+uint32_t cl_store_key_floor(cl_txn *t)
 {
-    memset(counts, 0, sizeof(uint64_t) * (CL_STORE_KEY_VERSIONS + 1));
-    *retired = t->store->retired | t->retired;
+    return CL_STORE__FLOOR(cl_store__txn_retired(t));
+}
+
+int cl_store_key_usage(cl_txn *t, cl_store_key_use out[CL_STORE_KEY_VERSIONS],
+                       size_t *n)
+{
+    uint32_t cur = cl_store__txn_version(t);
+    uint64_t r = cl_store__txn_retired(t);
+    uint32_t lo =
+        cur >= CL_STORE_KEY_VERSIONS ? cur - CL_STORE_KEY_VERSIONS + 1 : 1;
+    *n = cur - lo + 1;
+    for (uint32_t v = lo; v <= cur; v++) {
+        out[v - lo].version = v;
+        out[v - lo].values = 0;
+        out[v - lo].retired = cl_store__is_retired(r, v);
+    }
     for (int db = 0; db < CL_DB_COUNT; db++) {
         if (!cl_store__dbs[db].sealed)
             continue;
-        MDB_cursor *cur = NULL;
+        MDB_cursor *cur_ = NULL;
         MDB_val k, v;
-        int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
+        int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur_);
         if (rc != MDB_SUCCESS)
             return cl_store__mdb_err(rc);
-        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        for (rc = mdb_cursor_get(cur_, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+             rc = mdb_cursor_get(cur_, &k, &v, MDB_NEXT)) {
             uint32_t ver;
             if (cl_seal_version(&ver, v.mv_data, v.mv_size) == CL_OK &&
-                ver >= 1 && ver <= CL_STORE_KEY_VERSIONS)
-                counts[ver]++;
+                ver >= lo && ver <= cur)
+                out[ver - lo].values++;
         }
-        mdb_cursor_close(cur);
+        mdb_cursor_close(cur_);
         if (rc != MDB_NOTFOUND)
             return cl_store__mdb_err(rc);
     }
@@ -74,19 +142,31 @@ int cl_store_key_usage(cl_txn *t, uint64_t counts[CL_STORE_KEY_VERSIONS + 1],
 
 int cl_store_retire(cl_txn *t, uint32_t v)
 {
-    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
-    uint32_t retired;
-    if (v == 0 || v > CL_STORE_KEY_VERSIONS || v == cl_store__txn_version(t))
+    cl_store_key_use use[CL_STORE_KEY_VERSIONS];
+    size_t n = 0;
+    uint32_t cur = cl_store__txn_version(t);
+    uint64_t r = cl_store__txn_retired(t);
+    uint32_t floor = CL_STORE__FLOOR(r), mask = CL_STORE__MASK(r);
+    if (v == 0 || v >= cur)
         return CL_ERR_INVALID;
-    int rc = cl_store_key_usage(t, counts, &retired);
+    if (v < floor)
+        return CL_OK; /* retired already */
+    int rc = cl_store_key_usage(t, use, &n);
     if (rc != CL_OK)
         return rc;
-    if (counts[v])
-        return CL_ERR_EXISTS;
-    retired |= 1u << v;
-    rc = s_meta_u32(t, "retired", retired);
+    for (size_t i = 0; i < n; i++)
+        if (use[i].version == v && use[i].values)
+            return CL_ERR_EXISTS;
+    mask |= 1u << (v - floor + 1);
+    while (mask & 2u) { /* the oldest live one: the floor moves on */
+        floor++;
+        mask = (mask >> 1) & ~1u;
+    }
+    rc = s_meta_u32(t, "retired", mask);
     if (rc == CL_OK)
-        t->retired |= 1u << v;
+        rc = s_meta_u32(t, "keyfloor", floor);
+    if (rc == CL_OK)
+        t->retired = CL_STORE__RETIRED(floor, mask);
     return rc;
 }
 
@@ -161,11 +241,12 @@ int cl_store_rekey(cl_txn *t, const uint8_t next[CL_MASTER_KEY_LEN],
 {
     cl_store *s = t->store;
     uint32_t v = cl_store__txn_version(t) + 1;
+    uint32_t floor = CL_STORE__FLOOR(cl_store__txn_retired(t));
     if (cl_store_key_opens(s, next))
         return CL_ERR_EXISTS;
     if (!t->write || s->keys_was)
         return CL_ERR_INVALID; /* one at a time, in a write transaction */
-    if (v > CL_STORE_KEY_VERSIONS)
+    if (v == 0 || v - floor >= CL_STORE_KEY_VERSIONS)
         return CL_ERR_FULL;
     /* the keys as they are, put back if t aborts (cl_store__keys_settle) */
     if (!(s->keys_was = sodium_malloc(sizeof(*s->keys))))
@@ -173,7 +254,7 @@ int cl_store_rekey(cl_txn *t, const uint8_t next[CL_MASTER_KEY_LEN],
     memcpy(s->keys_was, s->keys, sizeof(*s->keys));
     sodium_mprotect_readonly(s->keys_was);
     s->keys_txn = t;
-    int rc = cl_store__epoch_add(s, v, next);
+    int rc = cl_store__epoch_add(s, v, floor, next);
     if (rc == CL_OK)
         rc = cl_store__ring_put(t, next);
     if (rc == CL_OK)

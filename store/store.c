@@ -135,12 +135,14 @@ int cl_store_commit(cl_txn **tp)
                 rc = ENOMEM; /* reserved above: not reached */
             if (t->key_version)
                 p->key_version = t->key_version;
-            p->retired |= t->retired;
+            if (t->retired)
+                p->retired = t->retired;
         } else {
             if (t->key_version)
                 t->store->key_version = t->key_version;
-            __atomic_fetch_or(&t->store->retired, t->retired,
-                              __ATOMIC_RELAXED); /* readers' threads */
+            if (t->retired) /* readers' threads read it */
+                __atomic_store_n(&t->store->retired, t->retired,
+                                 __ATOMIC_RELAXED);
         }
     } else if (t->cap && t->parent) {
         cl_store__capture_truncate(t); /* the child's changes are gone */
@@ -172,6 +174,23 @@ uint32_t cl_store__txn_version(const cl_txn *t)
         if (p->key_version)
             return p->key_version;
     return t->store->key_version;
+}
+
+/* Retired data key versions (see rotate.c). */
+bool cl_store__is_retired(uint64_t r, uint32_t v)
+{
+    uint32_t floor = CL_STORE__FLOOR(r);
+    if (v < floor)
+        return true;
+    return v - floor + 1 < 32 && (CL_STORE__MASK(r) >> (v - floor + 1)) & 1;
+}
+
+uint64_t cl_store__txn_retired(const cl_txn *t)
+{
+    for (const cl_txn *p = t; p; p = p->parent)
+        if (p->retired)
+            return p->retired;
+    return __atomic_load_n(&t->store->retired, __ATOMIC_RELAXED);
 }
 
 /* Associated data: sub-database name, a zero byte, then the record key. */
@@ -488,8 +507,8 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     uint32_t ver = cl_store__txn_version(t);
     uint8_t nonce[CL_SEAL_NONCE];
     cl_seal_nonce(&t->store->nonces, nonce);
-    rc = cl_seal(v.mv_data, t->store->keys->data[ver], ver, nonce, ad, ad_len,
-                 val, val_len);
+    rc = cl_seal(v.mv_data, t->store->keys->data[ver % CL_STORE_KEY_VERSIONS],
+                 ver, nonce, ad, ad_len, val, val_len);
     if (rc != CL_OK)
         return rc;
     cl_store__capture_add(t, CL_STORE_OP_PUT, db, key, key_len, v.mv_data,
@@ -526,11 +545,12 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return rc;
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
         return rc;
-    if (ver == 0 || ver > CL_STORE_KEY_VERSIONS ||
-        ((__atomic_load_n(&t->store->retired, __ATOMIC_RELAXED) | t->retired) &
-         (1u << ver)))
-        return CL_ERR_CORRUPT;
-    return cl_seal_open(buf, cap, val_len, t->store->keys->data[ver], ad,
+    uint64_t r = cl_store__txn_retired(t);
+    if (cl_store__is_retired(r, ver) ||
+        ver - CL_STORE__FLOOR(r) >= CL_STORE_KEY_VERSIONS)
+        return CL_ERR_CORRUPT; /* retired, or no live version at all */
+    return cl_seal_open(buf, cap, val_len,
+                        t->store->keys->data[ver % CL_STORE_KEY_VERSIONS], ad,
                         ad_len, v.mv_data, v.mv_size);
 }
 

@@ -224,11 +224,15 @@ void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN]);
  * Values carry the data key version that sealed them. Rotation makes a new
  * version current (effective when the transaction commits); re-sealing then
  * moves old values over in bounded batches; a version nothing uses can be
- * retired, after which a value still naming it fails to open.
+ * retired, after which a value still naming it fails to open. Versions are
+ * a 32-bit counter: at most CL_STORE_KEY_VERSIONS are live at once (from
+ * the oldest not retired to the current one), so rotations go on without
+ * end as long as the versions re-sealing emptied are retired.
  */
 #define CL_STORE_KEY_VERSIONS 16
 
-/* Make version current+1 current. CL_ERR_FULL if all versions are used. */
+/* Make version current+1 current. CL_ERR_FULL if CL_STORE_KEY_VERSIONS
+ * versions are live (retire the oldest first). */
 CL_NODISCARD int cl_store_rotate(cl_txn *t, uint32_t *new_version);
 
 /*
@@ -239,7 +243,7 @@ CL_NODISCARD int cl_store_rotate(cl_txn *t, uint32_t *new_version);
  * before it, so that no value opens with keys the former master key can
  * derive). Values, index rows and the audit chain stay readable. If t
  * aborts, the keys are as before. CL_ERR_EXISTS if next is the key in
- * use, CL_ERR_FULL if no data key version is left.
+ * use, CL_ERR_FULL if CL_STORE_KEY_VERSIONS versions are live.
  */
 CL_NODISCARD int cl_store_rekey(cl_txn *t,
                                 const uint8_t next[CL_MASTER_KEY_LEN],
@@ -248,15 +252,26 @@ CL_NODISCARD int cl_store_rekey(cl_txn *t,
 /* Current version (as committed). */
 uint32_t cl_store_key_version(const cl_store *s);
 
-/* Count values per key version over every sealed sub-database;
- * counts[v] for v in 1..CL_STORE_KEY_VERSIONS; *retired gets the retired
- * versions as bits (1 << v). */
-CL_NODISCARD int cl_store_key_usage(cl_txn *t,
-                                    uint64_t counts[CL_STORE_KEY_VERSIONS + 1],
-                                    uint32_t *retired);
+/* The oldest version not retired, as t sees it. */
+uint32_t cl_store_key_floor(cl_txn *t);
 
-/* Retire version v: CL_ERR_INVALID if it is current, CL_ERR_EXISTS if
- * values still use it. */
+/* One version's use: how many values it seals, and whether retired. */
+typedef struct cl_store_key_use {
+    uint32_t version;
+    uint64_t values;
+    bool retired;
+} cl_store_key_use;
+
+/* Count values per key version over every sealed sub-database, for the
+ * last CL_STORE_KEY_VERSIONS versions up to the current one (fewer while
+ * there are fewer), oldest first, *n of them: every version a value can
+ * be sealed with, and the retired ones just before. */
+CL_NODISCARD int cl_store_key_usage(cl_txn *t,
+                                    cl_store_key_use out[CL_STORE_KEY_VERSIONS],
+                                    size_t *n);
+
+/* Retire version v: CL_ERR_INVALID if it is current or later (or 0),
+ * CL_ERR_EXISTS if values still use it; retired already: CL_OK. */
 CL_NODISCARD int cl_store_retire(cl_txn *t, uint32_t v);
 
 /* Where a re-seal pass has got to. Start with {0}. */

@@ -30,9 +30,14 @@ typedef struct cl_store__db {
 /* Every sub-database by enum value (store.c). */
 extern const cl_store__db cl_store__dbs[CL_DB_COUNT];
 
+/* The epochs a keyring can hold: one per live data key version, and the
+ * one before the oldest (whose range it may share). */
+#define CL_STORE__EPOCHS (CL_STORE_KEY_VERSIONS + 1)
+
 typedef struct cl_store__keys {
-    uint8_t data[CL_STORE_KEY_VERSIONS + 1]
-                [CL_KEY_LEN]; /* by version, 1-based */
+    /* the data key of each live version v, at v % CL_STORE_KEY_VERSIONS
+     * (live versions span fewer than CL_STORE_KEY_VERSIONS: see rotate.c) */
+    uint8_t data[CL_STORE_KEY_VERSIONS][CL_KEY_LEN];
     uint8_t index[CL_KEY_LEN];
     uint8_t repl[CL_KEY_LEN];   /* authenticates replication batches */
     uint8_t ix_mac[CL_KEY_LEN]; /* index rows: tag over db, key, value */
@@ -41,8 +46,8 @@ typedef struct cl_store__keys {
     uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
     uint8_t root[CL_KEY_LEN]; /* the keys above derive from it ... */
     uint8_t n_epochs;         /* ... but data keys from version from[i] */
-    uint8_t from[CL_STORE_KEY_VERSIONS]; /* on from epoch[i] (ascending) */
-    uint8_t epoch[CL_STORE_KEY_VERSIONS][CL_KEY_LEN];
+    uint32_t from[CL_STORE__EPOCHS]; /* on from epoch[i] (ascending) */
+    uint8_t epoch[CL_STORE__EPOCHS][CL_KEY_LEN];
     uint8_t kid[CL_KEY_ID_LEN]; /* names the master key that opens it */
 } cl_store__keys;
 
@@ -53,7 +58,8 @@ struct cl_store {
     cl_store__keys *keys_was; /* before a rekey not yet committed, or NULL */
     cl_txn *keys_txn;         /* the transaction that holds that rekey */
     uint32_t key_version;     /* version new values are sealed with */
-    uint32_t retired;         /* retired versions as bits (1 << v) */
+    uint64_t retired;         /* retired versions (cl_store__retired_pack), read
+                                 by readers' threads: atomic */
     size_t map_bytes;         /* current map size */
     bool capture;             /* record each write transaction's changes */
     cl_seal_nonces nonces;    /* one nonce per sealed value, no syscall */
@@ -104,7 +110,8 @@ struct cl_txn {
     MDB_txn *txn;           /* LMDB transaction */
     bool write;             /* read-write */
     uint32_t key_version;   /* rotated to, effective on commit (0: none) */
-    uint32_t retired;       /* retired bits set here, effective on commit */
+    uint64_t retired;       /* retired versions as set here, effective on
+                               commit (0: unchanged) */
     cl_store__capture *cap; /* the root's change capture, or NULL */
     bool sequenced;         /* cl_store_set_applied was called (root only) */
     size_t cap_mark;        /* its length and count when this one began */
@@ -161,9 +168,38 @@ cl_store__keyring_open(cl_store *s, cl_txn *t,
  * holds, or at the top it stands; aborted: the keys as they were). */
 void cl_store__keys_settle(cl_txn *t, bool committed);
 
+/* Retired data key versions, packed in 64 bits: every version below
+ * floor, and version v >= floor where bit (v - floor + 1) of mask is set
+ * (a store from before floors: floor 1, so bit v as it was). */
+#define CL_STORE__RETIRED(floor, mask)                                         \
+    ((uint64_t)(floor) << 32 | (uint32_t)(mask))
+#define CL_STORE__FLOOR(r) ((uint32_t)((r) >> 32) ? (uint32_t)((r) >> 32) : 1)
+#define CL_STORE__MASK(r)  ((uint32_t)(r))
+
+/* store.c: is version v retired in packed state r? */
+bool cl_store__is_retired(uint64_t r, uint32_t v);
+
+/* store.c: the retired state as t sees it. */
+uint64_t cl_store__txn_retired(const cl_txn *t);
+
+/* rotate.c: read meta "keyversion", "retired" and "keyfloor" as t sees
+ * them into *version and *retired (absent: 1 and nothing retired);
+ * CL_ERR_CORRUPT if they contradict each other. */
+CL_NODISCARD int cl_store__key_state(cl_txn *t, uint32_t *version,
+                                     uint64_t *retired);
+
+/* keyfile.c: derive the data key of version v into its slot (keys must
+ * be writable). */
+void cl_store__data_key(cl_store__keys *k, uint32_t v);
+
+/* rotate.c: the same for s's keys (made writable for it). */
+void cl_store__data_key_set(cl_store *s, uint32_t v);
+
 /* keyfile.c, for rotate.c: a random epoch key for the data keys from
- * version `from` on, the master key's id that of master (s->keys). */
-CL_NODISCARD int cl_store__epoch_add(cl_store *s, uint32_t from,
+ * version `from` on, the master key's id that of master (s->keys); the
+ * epochs of versions below floor (all retired) are dropped. CL_ERR_FULL
+ * if the ring has no room (not reached: one epoch per live version). */
+CL_NODISCARD int cl_store__epoch_add(cl_store *s, uint32_t from, uint32_t floor,
                                      const uint8_t master[CL_MASTER_KEY_LEN]);
 
 /* keyfile.c, for rotate.c: write meta "keyring": t's store's root and

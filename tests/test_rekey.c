@@ -109,12 +109,13 @@ static int s_open_all(const th_daemon *d, const char *key_file,
         return rc;
     assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
     assert_int_equal(cl_store_verify(t, why, sizeof(why)), CL_OK);
-    uint64_t counts[CL_STORE_KEY_VERSIONS + 1];
-    uint32_t retired;
-    assert_int_equal(cl_store_key_usage(t, counts, &retired), CL_OK);
+    cl_store_key_use use[CL_STORE_KEY_VERSIONS];
+    size_t n_use = 0;
+    assert_int_equal(cl_store_key_usage(t, use, &n_use), CL_OK);
     *old_values = 0;
-    for (uint32_t v = 1; v < current; v++)
-        *old_values += counts[v];
+    for (size_t i = 0; i < n_use; i++)
+        if (use[i].version < current)
+            *old_values += use[i].values;
     size_t n = 0;
     assert_int_equal(cl_store_scan(t, CL_DB_REFERRAL, NULL, 0, s_count, &n),
                      CL_OK);
@@ -247,6 +248,117 @@ static void test_rotate_master(void **state)
     assert_int_equal(s_open_all(d, old, 2, &old_values), CL_ERR_KEY);
 }
 
+/* Wait for re-sealing to leave nothing under older versions, then retire
+ * every older version from *from on; the reply's current version (and
+ * *from becomes it). Key status lists a version with no values only when
+ * it is current or retired, so the caller keeps count. */
+static uint32_t s_reseal_and_retire(th_daemon *d, uint32_t *from)
+{
+    cl_reply rep;
+    uint64_t pending = 1;
+    for (int i = 0; i < 400 && pending; i++) {
+        assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_KEY_STATUS, &rep),
+                         CL_STATUS_OK);
+        pending = rep.u.key_status.pending;
+        if (pending) {
+            cl_reply_clear(&rep);
+            usleep(20000);
+        }
+    }
+    assert_int_equal(pending, 0);
+    uint32_t current = rep.u.key_status.current;
+    cl_reply_clear(&rep);
+    cl_client *op = th_client(d, "operator");
+    cl_request *req = calloc(1, sizeof(*req));
+    for (uint32_t v = *from; v < current; v++) {
+        req->kind = CL_REQ_ADMIN_RETIRE_KEY;
+        req->u.key_version = v;
+        assert_int_equal(s_call(op, req, &rep), CL_STATUS_OK);
+        cl_reply_clear(&rep);
+    }
+    *from = current;
+    free(req);
+    cl_client_close(&op);
+    return current;
+}
+
+/* "An operator used them all in a loop": the master key replaced 40
+ * times over on a store with referrals, each time re-sealed, the older
+ * versions retired and the key file moved, with restarts along the way;
+ * every read, the audit chain and every index row hold throughout, the
+ * 41st key alone opens the store and none of the 40 before it does. 16
+ * replacements without retiring are refused with the fix, and go on once
+ * the operator retires. */
+static void test_rotate_master_loop(void **state)
+{
+    th_daemon *d = *state;
+    cl_reply rep;
+    char key[300], next[320], kept[340];
+    uint64_t old_values = 1;
+    uint32_t from = 1;
+    enum { ROUNDS = 40 };
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(next, sizeof(next), "%s.next", key);
+    s_publish(d, "GP-L1");
+    s_publish(d, "GP-L2");
+    s_all_there(d);
+    for (int r = 1; r <= ROUNDS; r++) {
+        snprintf(kept, sizeof(kept), "%s.%d", key, r);
+        assert_int_equal(th_sh("cp -p %s %s", key, kept), 0);
+        s_new_key(next);
+        int st = s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep);
+        if (st != CL_STATUS_OK)
+            fail_msg("round %d: %s", r, rep.error);
+        assert_int_equal(rep.u.key_status.current, (uint32_t)r + 1);
+        cl_reply_clear(&rep);
+        assert_int_equal(s_reseal_and_retire(d, &from), (uint32_t)r + 1);
+        assert_int_equal(th_sh("mv %s %s", next, key), 0);
+        if (r % 10 == 0) { /* a restart now and then, and the reads */
+            assert_int_equal(th_stop(d, SIGTERM), 0);
+            th_start(d, NULL);
+            s_all_there(d);
+        }
+    }
+    s_all_there(d);
+    /* without retiring, 16 versions live at most: the 16th is refused
+     * naming the version to retire, and goes once it is */
+    for (int i = 0; i < CL_STORE_KEY_VERSIONS - 1; i++) {
+        cl_client *op = th_client(d, "operator");
+        cl_request *req = calloc(1, sizeof(*req));
+        req->kind = CL_REQ_ADMIN_ROTATE_KEY;
+        assert_int_equal(s_call(op, req, &rep), CL_STATUS_OK);
+        cl_reply_clear(&rep);
+        free(req);
+        cl_client_close(&op);
+    }
+    s_new_key(next);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_INVALID);
+    char want[64];
+    snprintf(want, sizeof(want), "retire version %d first", ROUNDS + 1);
+    assert_non_null(strstr(rep.error, want));
+    cl_reply_clear(&rep);
+    uint32_t cur = s_reseal_and_retire(d, &from);
+    assert_int_equal(cur, ROUNDS + CL_STORE_KEY_VERSIONS);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_OK);
+    assert_int_equal(rep.u.key_status.current, cur + 1);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_reseal_and_retire(d, &from), cur + 1);
+    assert_int_equal(th_sh("mv %s %s", next, key), 0);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    th_start(d, NULL);
+    s_all_there(d);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_int_equal(s_open_all(d, key, cur + 1, &old_values), CL_OK);
+    assert_int_equal(old_values, 0);
+    for (int r = 1; r <= ROUNDS; r++) {
+        snprintf(kept, sizeof(kept), "%s.%d", key, r);
+        assert_int_equal(s_open_all(d, kept, cur + 1, &old_values), CL_ERR_KEY);
+    }
+    th_start(d, NULL);
+}
+
 /* A replacement whose transaction never committed (the daemon died, or
  * the batch failed): the store opens with the old key only, and the keys
  * in memory are as before, so what is written next stays readable. */
@@ -317,6 +429,8 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_rotate_master, th_setup_daemon,
                                         th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_rotate_master_loop,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_rekey_not_committed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

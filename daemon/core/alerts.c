@@ -15,6 +15,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "feed.h"
 #include "mailbox.h"
 #include "plan.h"
@@ -72,14 +73,8 @@ static int s_akey_one(void *ctx, const uint8_t *key, size_t len)
     s_akeys *a = ctx;
     if (len != 8 + CL_BLIND_LEN)
         return CL_ERR_CORRUPT;
-    if (a->n == a->cap) {
-        size_t ncap = a->cap ? 2 * a->cap : 8;
-        void *nv = realloc(a->v, ncap * sizeof(*a->v));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        a->v = nv;
-        a->cap = ncap;
-    }
+    if (CL_VEC_GROW(a->v, a->n, a->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     memcpy(a->v[a->n++], key, len);
     return CL_OK;
 }

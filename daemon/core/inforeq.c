@@ -17,6 +17,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "feed.h"
 #include "ids.h"
@@ -329,13 +330,8 @@ static int s_keep_earlier(const s_inforeq *r, cl_request_state *a,
                  r->sum.request_id, total);
         return CL_ERR_INVALID;
     }
-    cl_info_response *nv =
-        realloc(a->earlier, (a->n_earlier + 1) * sizeof(*nv));
-    if (!nv)
-        return CL_ERR_NOMEM;
-    a->earlier = nv;
-    a->earlier[a->n_earlier++] = a->response;
-    return CL_OK;
+    size_t cap = a->n_earlier; /* allocated to fit (s_earlier_dec) */
+    return CL_VEC_PUSH(a->earlier, a->n_earlier, cap, a->response);
 }
 
 int cl_inforeq_respond(cl_txn *t, const cl_route_config *cfg,
@@ -432,15 +428,9 @@ static int s_list_id(s_list *c, uint64_t id)
         s_req_free(c->r);
         return CL_OK;
     }
-    if (c->out->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 8;
-        cl_request_summary *nv = realloc(c->out->v, ncap * sizeof(*nv));
-        if (!nv) {
-            s_req_free(c->r);
-            return CL_ERR_NOMEM;
-        }
-        c->out->v = nv;
-        c->cap = ncap;
+    if (CL_VEC_GROW(c->out->v, c->out->n, c->cap) != CL_OK) {
+        s_req_free(c->r);
+        return CL_ERR_NOMEM;
     }
     /* the earlier answers now belong to out */
     c->out->v[c->out->n++] = c->r->sum;

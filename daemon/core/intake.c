@@ -13,6 +13,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "ids.h"
 #include "mailbox.h"
@@ -698,14 +699,8 @@ static int s_list_one(void *ctx, const uint8_t *key, size_t len)
                   (!x.until[0] || strcmp(x.until, c->today) <= 0));
     if (!shown)
         return CL_OK;
-    if (c->out->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 16;
-        cl_intake_item *nv = realloc(c->out->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->out->v = nv;
-        c->cap = ncap;
-    }
+    if (CL_VEC_GROW(c->out->v, c->out->n, c->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     if ((rc = s_view(c->t, id, &x, &c->out->v[c->out->n])) != CL_OK)
         return rc;
     c->out->n++;
@@ -747,16 +742,14 @@ int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all, int64_t now,
 typedef struct s_mine {
     cl_txn *t;
     cl_intake_items *out;
+    size_t cap;
 } s_mine;
 
 static int s_mine_one(void *ctx, uint64_t id, const s_item *x)
 {
     s_mine *c = ctx;
-    cl_intake_item *nv =
-        realloc(c->out->v, (c->out->n + 1) * sizeof(*c->out->v));
-    if (!nv)
+    if (CL_VEC_GROW(c->out->v, c->out->n, c->cap) != CL_OK)
         return CL_ERR_NOMEM;
-    c->out->v = nv;
     int rc = s_view(c->t, id, x, &c->out->v[c->out->n]);
     if (rc == CL_OK)
         c->out->n++;
@@ -765,7 +758,7 @@ static int s_mine_one(void *ctx, uint64_t id, const s_item *x)
 
 int cl_intake_of_person(cl_txn *t, uint64_t pid, cl_intake_items *out)
 {
-    s_mine c = {t, out};
+    s_mine c = {t, out, 0};
     memset(out, 0, sizeof(*out));
     int rc = s_person_items(t, pid, s_mine_one, &c);
     if (rc != CL_OK) {

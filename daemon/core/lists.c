@@ -15,6 +15,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "mdt_action.h"
 #include "mdt_review.h"
@@ -68,14 +69,8 @@ static int s_rl_one(void *ctx, const cl_refs_ref *x)
                  c->out->v[c->out->n - 1].reference);
         return 1;
     }
-    if (c->out->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 64;
-        cl_referral_row *nv = realloc(c->out->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->out->v = nv;
-        c->cap = ncap;
-    }
+    if (CL_VEC_GROW(c->out->v, c->out->n, c->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     cl_referral_row *r = &c->out->v[c->out->n];
     cl_lists_referral_row(r, x);
     int rc = cl_records_person_as(c->t, x->pid, x->agency, &p, &own);
@@ -214,14 +209,8 @@ static int s_ml_one(void *ctx, const uint8_t *key, size_t len)
     if ((c->q->upcoming && !c->q->past && !upcoming) ||
         (c->q->past && !c->q->upcoming && upcoming))
         return CL_OK;
-    if (c->out->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 16;
-        cl_mdt_row *nv = realloc(c->out->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->out->v = nv;
-        c->cap = ncap;
-    }
+    if (CL_VEC_GROW(c->out->v, c->out->n, c->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     cl_mdt_row *m = &c->out->v[c->out->n];
     memset(m, 0, sizeof(*m));
     CL_COPY(m->review_id, id);

@@ -21,6 +21,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "mdt_review.h"
 #include "purpose.h"
@@ -232,14 +233,8 @@ static int s_rag_one(void *ctx, const uint8_t *key, size_t len)
     int rc = cl_store_get(c->t, CL_DB_RAG, key, len, buf, sizeof(buf), &vlen);
     if (rc != CL_OK)
         return rc;
-    if (c->out->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 8;
-        cl_rag_entry *nv = realloc(c->out->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->out->v = nv;
-        c->cap = ncap;
-    }
+    if (CL_VEC_GROW(c->out->v, c->out->n, c->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     cl_rag_entry *e = &c->out->v[c->out->n];
     memset(e, 0, sizeof(*e));
     CL_COPY(e->subject, c->subject);

@@ -18,6 +18,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "ids.h"
 #include "mailbox.h"
@@ -352,15 +353,8 @@ static int s_act_one(void *ctx, const uint8_t *key, size_t len)
         (c->q->overdue_only && !a.overdue) || (c->q->open_only && !open) ||
         (c->owner && strcmp(a.owner_agency, c->owner) != 0))
         return CL_OK;
-    if (c->out->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 16;
-        cl_action *nv = realloc(c->out->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->out->v = nv;
-        c->cap = ncap;
-    }
-    c->out->v[c->out->n++] = a;
+    if (CL_VEC_PUSH(c->out->v, c->out->n, c->cap, a) != CL_OK)
+        return CL_ERR_NOMEM;
     cl_records_note_person(c->note, pid);
     return CL_OK;
 }

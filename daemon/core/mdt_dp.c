@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "idset.h"
 #include "mdt.h"
@@ -41,14 +42,8 @@ static int s_sar_place(void *ctx, const uint8_t *key, size_t len)
     if (len != 16)
         return CL_ERR_CORRUPT;
     uint64_t mdt = cl_be64_get(key + 8);
-    if (c->out->n_agenda == c->cap) {
-        size_t ncap = c->cap ? 2 * c->cap : 8;
-        cl_sar_agenda *nv = realloc(c->out->agenda, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->out->agenda = nv;
-        c->cap = ncap;
-    }
+    if (CL_VEC_GROW(c->out->agenda, c->out->n_agenda, c->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     cl_sar_agenda *a = &c->out->agenda[c->out->n_agenda];
     memset(a, 0, sizeof(*a));
     (void)cl_id_format(a->review_id, sizeof(a->review_id), CL_ID_REVIEW, mdt);
@@ -103,14 +98,8 @@ static int s_sar_measure(void *ctx, const uint8_t *key, size_t len)
         return CL_ERR_CORRUPT;
     if (cl_be64_get(key + name_len + 9) != c->pid)
         return CL_OK;
-    if (c->out->n_measures == c->cap) {
-        size_t ncap = c->cap ? 2 * c->cap : 8;
-        cl_measure_value *nv = realloc(c->out->measures, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->out->measures = nv;
-        c->cap = ncap;
-    }
+    if (CL_VEC_GROW(c->out->measures, c->out->n_measures, c->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     cl_measure_value *m = &c->out->measures[c->out->n_measures];
     memset(m, 0, sizeof(*m));
     memcpy(m->name, key, name_len);
@@ -240,14 +229,8 @@ static int s_measure_of(void *ctx, const uint8_t *key, size_t len)
     s_mkeys *m = ctx;
     if (len < 8 || len > 255 || cl_be64_get(key + len - 8) != m->pid)
         return CL_OK;
-    if (m->n + len + 1 > m->cap) {
-        size_t ncap = m->cap ? 2 * m->cap + len + 1 : 4096;
-        uint8_t *nv = realloc(m->v, ncap);
-        if (!nv)
-            return CL_ERR_NOMEM;
-        m->v = nv;
-        m->cap = ncap;
-    }
+    if (cl_vec_reserve(&m->v, &m->cap, m->n + len + 1, 1) != CL_OK)
+        return CL_ERR_NOMEM;
     m->v[m->n++] = (uint8_t)len;
     memcpy(m->v + m->n, key, len);
     m->n += len;

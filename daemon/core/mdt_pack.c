@@ -15,6 +15,7 @@
 #include "alerts.h"
 #include "audit.h"
 #include "caseview.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "inforeq.h"
 #include "lists.h"
@@ -51,16 +52,8 @@ static int s_ag_one(void *ctx, const uint8_t *key, size_t len)
     int rc = cl_store_get_raw(c->t, CL_DB_AGENDA, key, 16, &why, 1, &vlen);
     if (rc != CL_OK)
         return rc;
-    if (c->n == c->cap) {
-        size_t ncap = c->cap ? 2 * c->cap : 16;
-        s_agenda *nv = realloc(c->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->v = nv;
-        c->cap = ncap;
-    }
-    c->v[c->n++] = (s_agenda){cl_be64_get(key + 8), why};
-    return CL_OK;
+    return CL_VEC_PUSH(c->v, c->n, c->cap,
+                       ((s_agenda){cl_be64_get(key + 8), why}));
 }
 
 static int s_pack_item(cl_txn *t, const cl_caller *caller,
@@ -220,20 +213,14 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
         cl_action_query aq;
         cl_mdt_acts a;
         cl_actions all = {0};
+        size_t cap = 0;
         memset(&aq, 0, sizeof(aq));
         rc = cl_mdt_actions_walk(t, &aq, 0, pid, now, NULL, &all, NULL, &a);
         for (size_t i = 0; rc == CL_OK && i < all.n; i++) {
             uint64_t r = strtoull(all.v[i].review_id + 4, NULL, 10);
             if (r == mdt)
                 continue;
-            cl_action *nv =
-                realloc(it->earlier.v, (it->earlier.n + 1) * sizeof(*nv));
-            if (!nv) {
-                rc = CL_ERR_NOMEM;
-                break;
-            }
-            it->earlier.v = nv;
-            it->earlier.v[it->earlier.n++] = all.v[i];
+            rc = CL_VEC_PUSH(it->earlier.v, it->earlier.n, cap, all.v[i]);
         }
         if (all.v)
             sodium_memzero(all.v, all.n * sizeof(*all.v));

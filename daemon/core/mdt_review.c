@@ -16,6 +16,7 @@
 #include "access.h"
 #include "alerts.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "purpose.h"
 #include "records.h"
 #include "ids.h"
@@ -261,14 +262,8 @@ static int s_dm_count(s_dm *c, int64_t t)
             c->months[i].count++;
             return CL_OK;
         }
-    if (c->n_months == c->cap_months) {
-        size_t ncap = c->cap_months ? 2 * c->cap_months : 32;
-        void *nv = realloc(c->months, ncap * sizeof(*c->months));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        c->months = nv;
-        c->cap_months = ncap;
-    }
+    if (CL_VEC_GROW(c->months, c->n_months, c->cap_months) != CL_OK)
+        return CL_ERR_NOMEM;
     CL_COPY(c->months[c->n_months].month, month);
     c->months[c->n_months++].count = 1;
     return CL_OK;

@@ -18,6 +18,7 @@
 #define CL_VEC_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "cl_error.h"
 
@@ -38,5 +39,11 @@ CL_NODISCARD int cl_vec_reserve(void *arrp, size_t *cap, size_t need,
 #define CL_VEC_PUSH(v, n, cap, value)                                          \
     (CL_VEC_GROW(v, n, cap) != CL_OK ? CL_ERR_NOMEM                            \
                                      : ((v)[(n)++] = (value), CL_OK))
+
+/* Append one zeroed element and return it (a void *, for a T *), or NULL
+ * with v, n and cap as they were. */
+#define CL_VEC_ADD(v, n, cap)                                                  \
+    (CL_VEC_GROW(v, n, cap) != CL_OK ? NULL                                    \
+                                     : memset(&(v)[(n)++], 0, sizeof(*(v))))
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * test_vec: the growable-array helper (proto/cl_vec.h): typed pushes,
  * growth keeps every element, sizes that would overflow are refused and
- * leave the array as it was.
+ * leave the array as it was; an added element starts zeroed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,13 +85,37 @@ static void t_overflow(void **state)
     free(v);
 }
 
+static void t_add_zeroed(void **state)
+{
+    (void)state;
+    s_pair *v = NULL;
+    size_t n = 0, cap = 0;
+    for (unsigned i = 0; i < 20; i++) {
+        s_pair *p = CL_VEC_ADD(v, n, cap);
+        assert_non_null(p);
+        assert_ptr_equal(p, &v[i]);
+        assert_true(p->id == 0 && p->tag[0] == '\0' && p->tag[11] == '\0');
+        p->id = i + 1;
+        memset(p->tag, 'x', sizeof(p->tag));
+        memset(v + n, 0xa5, (cap - n) * sizeof(*v)); /* dirty spare room */
+    }
+    assert_int_equal(n, 20);
+    assert_true(v[19].id == 20 && v[0].id == 1);
+    /* a size that cannot grow: NULL, and v, n, cap as they were */
+    s_pair *before = v;
+    size_t big = SIZE_MAX / 2 + 1, nb = big, capb = big;
+    assert_null(CL_VEC_ADD(v, nb, capb));
+    assert_ptr_equal(v, before);
+    assert_true(nb == big && capb == big);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_push_many),
-        cmocka_unit_test(t_struct),
-        cmocka_unit_test(t_reserve),
-        cmocka_unit_test(t_overflow),
+        cmocka_unit_test(t_push_many),  cmocka_unit_test(t_struct),
+        cmocka_unit_test(t_reserve),    cmocka_unit_test(t_overflow),
+        cmocka_unit_test(t_add_zeroed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "linkfind.h"
 #include "match.h"
 #include "purpose.h"
@@ -85,8 +86,7 @@ int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
                 c = &out->v[j];
         if (c && c->score >= w)
             continue;
-        if (!c && !(c = cl_records_push((void **)&out->v, &out->n, &cap,
-                                        sizeof(*c)))) {
+        if (!c && !(c = CL_VEC_ADD(out->v, out->n, cap))) {
             rc = CL_ERR_NOMEM;
             break;
         }
@@ -216,8 +216,7 @@ static int s_cf_person(void *ctx, const uint8_t *key, size_t len)
     uint32_t min = c->q->min_contacts ? c->q->min_contacts : 3;
     if (contacts < min || excluded)
         goto out;
-    cl_hlu *u = cl_records_push((void **)&c->out->users, &c->out->n_users,
-                                &c->cap_users, sizeof(*u));
+    cl_hlu *u = CL_VEC_ADD(c->out->users, c->out->n_users, c->cap_users);
     if (!u) {
         rc = CL_ERR_NOMEM;
         goto out;

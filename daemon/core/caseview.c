@@ -14,6 +14,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "linkfind.h"
 #include "plan.h"
 #include "purpose.h"
@@ -78,8 +79,8 @@ static int s_hist_one(void *ctx, const uint8_t *key, size_t len)
                       &vlen);
     if (rc != CL_OK)
         goto out;
-    cl_referral_version *v = cl_records_push(
-        (void **)&h->out->history, &h->out->n_history, &h->cap, sizeof(*v));
+    cl_referral_version *v =
+        CL_VEC_ADD(h->out->history, h->out->n_history, h->cap);
     if (!v) {
         rc = CL_ERR_NOMEM;
         goto out;
@@ -172,8 +173,7 @@ static int s_view_records(cl_txn *t, uint64_t pid, bool audit_view,
     for (size_t i = 0; i < recs.n; i++) {
         if ((rc = cl_records_record_get(t, recs.v[i], &rec)) != CL_OK)
             goto out;
-        cl_agency_record *a = cl_records_push(
-            (void **)&out->records, &out->n_records, &cap_rec, sizeof(*a));
+        cl_agency_record *a = CL_VEC_ADD(out->records, out->n_records, cap_rec);
         if (!a) {
             rc = CL_ERR_NOMEM;
             goto out;
@@ -187,17 +187,15 @@ static int s_view_records(cl_txn *t, uint64_t pid, bool audit_view,
             mn++;
         if (kn == out->n_known) {
             char(*slot)[CL_AGENCY_SZ] =
-                cl_records_push((void **)&out->known_to, &out->n_known,
-                                &cap_known, sizeof(*out->known_to));
+                CL_VEC_ADD(out->known_to, out->n_known, cap_known);
             if (!slot) {
                 rc = CL_ERR_NOMEM;
                 goto out;
             }
             CL_COPY(*slot, rec.agency);
             if (rec.subject == CL_RECORDS_MENTION) {
-                char(*ms)[CL_AGENCY_SZ] = cl_records_push(
-                    (void **)&out->mentioned_by, &out->n_mentioned,
-                    &cap_mentioned, sizeof(*out->mentioned_by));
+                char(*ms)[CL_AGENCY_SZ] = CL_VEC_ADD(
+                    out->mentioned_by, out->n_mentioned, cap_mentioned);
                 if (!ms) {
                     rc = CL_ERR_NOMEM;
                     goto out;
@@ -227,8 +225,7 @@ static int s_view_records(cl_txn *t, uint64_t pid, bool audit_view,
             if (sr->withdrawn && !audit_view)
                 continue;
             cl_referral_view *v =
-                cl_records_push((void **)&out->referrals, &out->n_referrals,
-                                &cap_ref, sizeof(*v));
+                CL_VEC_ADD(out->referrals, out->n_referrals, cap_ref);
             if (!v) {
                 rc = CL_ERR_NOMEM;
                 goto out;
@@ -266,8 +263,7 @@ static int s_view_related(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
         cl_records_relation rel;
         if ((rc = cl_records_relation_get(t, pid, rels->v[i], &rel)) != CL_OK)
             break;
-        cl_related_view *v = cl_records_push(
-            (void **)&out->related, &out->n_related, cap_rel, sizeof(*v));
+        cl_related_view *v = CL_VEC_ADD(out->related, out->n_related, *cap_rel);
         if (!v)
             return CL_ERR_NOMEM;
         v->rel = rel.rel;
@@ -314,8 +310,8 @@ static int s_view_second(cl_txn *t, uint64_t pid, const cl_records_ids *rels,
             cl_records_relation rel;
             if ((rc = cl_records_relation_get(t, via, o, &rel)) != CL_OK)
                 break;
-            cl_related_view *v = cl_records_push(
-                (void **)&out->related, &out->n_related, cap_rel, sizeof(*v));
+            cl_related_view *v =
+                CL_VEC_ADD(out->related, out->n_related, *cap_rel);
             if (!v) {
                 rc = CL_ERR_NOMEM;
                 break;

@@ -171,7 +171,7 @@ static int s_rm_add(cl_agency_month **v, size_t *n, size_t *cap,
             (*v)[i].referrals++;
             return CL_OK;
         }
-    cl_agency_month *m = cl_records_push((void **)v, n, cap, sizeof(*m));
+    cl_agency_month *m = CL_VEC_ADD(*v, *n, *cap);
     if (!m)
         return CL_ERR_NOMEM;
     CL_COPY(m->agency, agency);
@@ -293,8 +293,7 @@ static int s_dm_cohort(void *ctx, const uint8_t *key, size_t len)
     uint64_t pid = cl_be64_get(key);
     if (c->n_cohort && c->cohort[c->n_cohort - 1] == pid)
         return CL_OK;
-    uint64_t *slot = cl_records_push((void **)&c->cohort, &c->n_cohort,
-                                     &c->cap_cohort, sizeof(*slot));
+    uint64_t *slot = CL_VEC_ADD(c->cohort, c->n_cohort, c->cap_cohort);
     if (!slot)
         return CL_ERR_NOMEM;
     *slot = pid;

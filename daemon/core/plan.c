@@ -15,6 +15,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "feed.h"
 #include "linkfind.h"
 #include "mailbox.h"
@@ -343,8 +344,7 @@ static int s_plan_flag(void *ctx, const uint8_t *key, size_t len)
     bool active = !r.p.end[0] || strcmp(r.p.end, c->today) >= 0;
     if (!active && strcmp(r.p.end, c->year_ago) < 0)
         return CL_OK; /* ended over a year ago: no longer a current flag */
-    cl_plan_flag *f = cl_records_push((void **)&c->out->plans, &c->out->n_plans,
-                                      c->cap, sizeof(*f));
+    cl_plan_flag *f = CL_VEC_ADD(c->out->plans, c->out->n_plans, *c->cap);
     if (!f)
         return CL_ERR_NOMEM;
     if (r.p.type == CL_PLAN_UNBORN) {

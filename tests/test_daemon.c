@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -231,6 +232,49 @@ static void test_resend_applied_once(void **state)
     cl_client_close(&co);
 }
 
+/* A referral dated in the future (a sender's field or clock mistake) would
+ * fall out of case finding and every "since" count: refused, naming the
+ * field; a few hours ahead (clocks differ) is accepted, and so is a
+ * correction to a past date, while a correction into the future is not. */
+static void test_future_occurred_at_refused(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp");
+    cl_request *q =
+        th_referral("GP-F1", "Jane", "Smith", "1985-04-12", NHS_JANE);
+    cl_reply rep;
+    char ref[CL_REF_SZ];
+    int64_t now = (int64_t)time(NULL);
+    q->u.publish.occurred_at = now + 3 * 86400;
+    assert_int_equal(cl_client_call(gp, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "publish_referral.referral.occurred_at"));
+    assert_non_null(strstr(rep.error, "clock"));
+    cl_reply_clear(&rep);
+    memset(q->msgid, 0, CL_MSGID_LEN);
+    q->u.publish.occurred_at = now + 3 * 3600;
+    assert_int_equal(th_publish(gp, q, ref), CL_STATUS_OK);
+
+    cl_request *r = calloc(1, sizeof(*r));
+    assert_non_null(r);
+    r->kind = CL_REQ_CORRECT_REFERRAL;
+    CL_COPY(r->u.rectify.reference, ref);
+    CL_COPY(r->u.rectify.reason, "date was typed wrong");
+    r->u.rectify.referral.occurred_at = now + 40 * 86400;
+    assert_int_equal(cl_client_call(gp, r, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "correct_referral.referral.occurred_at"));
+    cl_reply_clear(&rep);
+    memset(r->msgid, 0, CL_MSGID_LEN);
+    r->u.rectify.referral.occurred_at = now - 86400;
+    assert_int_equal(cl_client_call(gp, r, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    free(r);
+    free(q);
+    cl_client_close(&gp);
+}
+
 static void test_roles_enforced(void **state)
 {
     th_daemon *d = *state;
@@ -379,6 +423,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_frames, th_setup_daemon,
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_resend_applied_once,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_future_occurred_at_refused,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_roles_enforced, th_setup_daemon,
                                         th_teardown_daemon),

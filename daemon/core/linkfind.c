@@ -21,6 +21,7 @@
 #include "match.h"
 #include "matchq.h"
 #include "records.h"
+#include "refs.h"
 #include "refindex.h"
 #include "ids.h"
 
@@ -739,6 +740,10 @@ int cl_linkfind_publish(cl_txn *t, const cl_match_config *mc,
         snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
         return CL_ERR_DENIED;
     }
+    if ((rc = cl_refs_check_occurred(r->occurred_at, now,
+                                     "publish_referral.referral.occurred_at",
+                                     err)) != CL_OK)
+        return rc;
     rc = cl_linkfind_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
     if (rc == CL_OK)
         rc = cl_records_record_subject(t, rid);

@@ -17,6 +17,7 @@
 #include "mailbox.h"
 #include "match.h"
 #include "records.h"
+#include "refs.h"
 #include "refindex.h"
 
 /* A referral of the caller's agency named by caselink's id (CL-00000042)
@@ -214,6 +215,10 @@ int cl_referral_rectify(cl_txn *t, const cl_match_config *mc,
         m->subject = rec.p;
         m->n_related = 0;
         if ((rc = s_patch(m, &r->referral, &subject_changed, err)) != CL_OK)
+            goto out;
+        if ((rc = cl_refs_check_occurred(
+                 r->referral.occurred_at, now,
+                 "correct_referral.referral.occurred_at", err)) != CL_OK)
             goto out;
         if ((rc = cl_referral_validate(m, err, out)) != CL_OK) {
             cl_model_refusal_at(err, "correct_referral.referral");

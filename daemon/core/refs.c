@@ -148,3 +148,17 @@ int cl_refs_referral_person(cl_txn *t, const char *reference, uint64_t *pid)
     sodium_memzero(&r, sizeof(r));
     return rc;
 }
+
+int cl_refs_check_occurred(int64_t occurred_at, int64_t now, const char *field,
+                           char err[CL_ERROR_SZ])
+{
+    if (occurred_at <= now + CL_REFS_FUTURE_SLACK)
+        return CL_OK;
+    snprintf(err, CL_ERROR_SZ,
+             "%s: %lld is %lld hours after this daemon's clock (%lld): send "
+             "when the event happened, in unix seconds UTC; if that is "
+             "right, the sending system's clock is wrong",
+             field, (long long)occurred_at,
+             (long long)((occurred_at - now) / 3600), (long long)now);
+    return CL_ERR_INVALID;
+}

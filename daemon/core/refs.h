@@ -42,4 +42,13 @@ CL_NODISCARD int cl_refs_all(cl_txn *t, uint64_t after, cl_refs_fn fn,
 CL_NODISCARD int cl_refs_referral_person(cl_txn *t, const char *reference,
                                          uint64_t *pid);
 
+/* A referral's occurred_at (0: not given) may be at most a day after now
+ * (clocks differ a little); later, it is a mistake of the sender's field or
+ * clock, and such a referral would fall out of every "since" count and
+ * case finding. CL_ERR_INVALID with err naming the field and the fix. */
+#define CL_REFS_FUTURE_SLACK 86400
+CL_NODISCARD int cl_refs_check_occurred(int64_t occurred_at, int64_t now,
+                                        const char *field,
+                                        char err[CL_ERROR_SZ]);
+
 #endif

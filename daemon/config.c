@@ -123,6 +123,7 @@ static const s_row s_rows[] = {
     S_MB("store", "map_max_mb", map_max_bytes, 64u << 10, 1, 1u << 24),
     S_U("store", "slow_commit_ms", slow_commit_ms, 250, 1, 600000),
     S_U("store", "reseal_batch", reseal_batch, 500, 1, 100000),
+    S_U("store", "replay_window_s", replay_window_s, 86400, 1, 30 * 86400),
 
     {.section = "retention", .name = "inactive_days", .kind = S_REAL,
      S_AT(retention_days), .lo = 0, .hi = 36500,

@@ -259,8 +259,9 @@ static const s_row s_rows[CL_REQ_KIND_COUNT] = {
 
 /*
  * Idempotency records: under a blind key of (client key, message id), the
- * request's body hash, then the encoded reply. A write's reply is a
- * reference and a few warnings: small.
+ * request's body hash, then the encoded reply, for [store]
+ * replay_window_s (store/replay.c). A write's reply is a reference and a
+ * few warnings: small.
  */
 #define S_IDEM_REPLY_MAX 8192
 #define S_IDEM_MAX       (S_BODY_HASH_LEN + S_IDEM_REPLY_MAX)
@@ -275,13 +276,13 @@ static void s_idem_key(cl_server *s, const s_item *it, uint8_t ik[CL_BLIND_LEN])
 
 /* A message id used before (*seen): answer as then (DUPLICATE), or
  * refuse it if the body differs. */
-static int s_idem_replay(cl_txn *parent, s_item *it,
+static int s_idem_replay(cl_server *s, cl_txn *parent, s_item *it,
                          const uint8_t ik[CL_BLIND_LEN], bool *seen)
 {
     uint8_t stored[S_IDEM_MAX];
     size_t stored_len = 0;
-    int rc = cl_store_get(parent, CL_DB_IDEMPOTENCY, ik, CL_BLIND_LEN, stored,
-                          sizeof(stored), &stored_len);
+    int rc = cl_store_replay_get(parent, ik, s_now(), s->cfg.replay_window_s,
+                                 stored, sizeof(stored), &stored_len);
     *seen = rc == CL_OK;
     if (rc != CL_OK)
         return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
@@ -297,7 +298,7 @@ static int s_idem_replay(cl_txn *parent, s_item *it,
 }
 
 /* Remember the encoded reply under the message id, in t. */
-static int s_idem_store(cl_txn *t, const s_item *it,
+static int s_idem_store(cl_server *s, cl_txn *t, const s_item *it,
                         const uint8_t ik[CL_BLIND_LEN])
 {
     uint8_t stored[S_IDEM_MAX];
@@ -305,8 +306,8 @@ static int s_idem_store(cl_txn *t, const s_item *it,
         return CL_ERR_INTERNAL;
     memcpy(stored, it->req.body_hash, S_BODY_HASH_LEN);
     memcpy(stored + S_BODY_HASH_LEN, it->out, it->out_len);
-    return cl_store_put(t, CL_DB_IDEMPOTENCY, ik, CL_BLIND_LEN, stored,
-                        it->out_len + S_BODY_HASH_LEN);
+    return cl_store_replay_put(t, ik, s_now(), s->cfg.replay_window_s, stored,
+                               it->out_len + S_BODY_HASH_LEN);
 }
 
 /*
@@ -322,7 +323,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
     cl_op op = {0}; /* its note is freed at out */
     bool seen = false;
     s_idem_key(s, it, ik);
-    int rc = s_idem_replay(parent, it, ik, &seen);
+    int rc = s_idem_replay(s, parent, it, ik, &seen);
     if (rc != CL_OK || seen)
         return rc;
     it->rep.kind = it->req.kind;
@@ -354,7 +355,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
         goto out;
     if ((rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep)) != CL_OK)
         goto out;
-    if ((rc = s_idem_store(t, it, ik)) == CL_OK)
+    if ((rc = s_idem_store(s, t, it, ik)) == CL_OK)
         rc = cl_store_commit(&t);
 out:
     cl_store_abort(&t);

@@ -255,9 +255,10 @@ static void s_batch(cl_server *s, bool intake)
  * again, but no longer says what it created. */
 typedef struct s_redact {
     cl_txn *t;
+    cl_db db; /* idempotency (records from before replay), replay */
     const cl_purge_result *pr;
     uint8_t *buf;
-    uint8_t (*keys)[CL_BLIND_LEN];
+    uint8_t (*keys)[4 + CL_BLIND_LEN];
     size_t n, cap;
 } s_redact;
 
@@ -265,10 +266,10 @@ static int s_redact_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_redact *r = ctx;
     size_t vlen = 0;
-    if (len != CL_BLIND_LEN)
+    if (len != (r->db == CL_DB_REPLAY ? 4 + CL_BLIND_LEN : CL_BLIND_LEN))
         return CL_OK; /* the key check and other reserved rows */
-    int rc = cl_store_get(r->t, CL_DB_IDEMPOTENCY, key, len, r->buf,
-                          CL_STORE_MAX_VALUE, &vlen);
+    int rc =
+        cl_store_get(r->t, r->db, key, len, r->buf, CL_STORE_MAX_VALUE, &vlen);
     if (rc != CL_OK)
         return rc;
     bool hit = false;
@@ -291,29 +292,35 @@ static int s_redact_one(void *ctx, const uint8_t *key, size_t len)
         r->keys = nv;
         r->cap = ncap;
     }
-    memcpy(r->keys[r->n++], key, CL_BLIND_LEN);
+    memcpy(r->keys[r->n++], key, len);
     return CL_OK;
 }
 
-static int s_redact_replies(cl_txn *t, const cl_purge_result *pr)
+static int s_redact_in(cl_txn *t, cl_db db, const cl_purge_result *pr)
 {
-    s_redact r = {t, pr, malloc(CL_STORE_MAX_VALUE), NULL, 0, 0};
+    s_redact r = {t, db, pr, malloc(CL_STORE_MAX_VALUE), NULL, 0, 0};
     if (!r.buf)
         return CL_ERR_NOMEM;
-    int rc = cl_store_scan(t, CL_DB_IDEMPOTENCY, NULL, 0, s_redact_one, &r);
+    int rc = cl_store_scan(t, db, NULL, 0, s_redact_one, &r);
     for (size_t i = 0; i < r.n && rc == CL_OK; i++) {
-        size_t vlen = 0;
-        rc = cl_store_get(t, CL_DB_IDEMPOTENCY, r.keys[i], CL_BLIND_LEN, r.buf,
-                          CL_STORE_MAX_VALUE, &vlen);
+        size_t vlen = 0,
+               kl = db == CL_DB_REPLAY ? 4 + CL_BLIND_LEN : CL_BLIND_LEN;
+        rc = cl_store_get(t, db, r.keys[i], kl, r.buf, CL_STORE_MAX_VALUE,
+                          &vlen);
         if (rc == CL_OK)
-            rc = cl_store_put(t, CL_DB_IDEMPOTENCY, r.keys[i], CL_BLIND_LEN,
-                              r.buf,
+            rc = cl_store_put(t, db, r.keys[i], kl, r.buf,
                               vlen < S_BODY_HASH_LEN ? vlen : S_BODY_HASH_LEN);
         sodium_memzero(r.buf, vlen);
     }
     free(r.buf);
     free(r.keys);
     return rc;
+}
+
+static int s_redact_replies(cl_txn *t, const cl_purge_result *pr)
+{
+    int rc = s_redact_in(t, CL_DB_IDEMPOTENCY, pr);
+    return rc == CL_OK ? s_redact_in(t, CL_DB_REPLAY, pr) : rc;
 }
 
 /* Retention: one run of the policy (cl_dp_purge), a bounded batch. */

@@ -192,6 +192,7 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
         return CL_ERR_EXISTS;
     if ((rc = s_apply_records(t, batch, len, seq)) != CL_OK)
         return rc;
+    cl_store__replay_forget(t->store); /* replay rows came with it */
     /* A rotation or retirement in the batch takes effect with the commit,
      * as it did where it was made. */
     uint32_t v;

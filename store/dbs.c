@@ -23,10 +23,10 @@
  * byte, linking settings by their name's first 5 bytes.
  *
  * Left out, and why: meta (counters and marks, not values); idempotency
- * (replay answers that expire; a lost one makes a resend run again, which
- * natural idempotency answers), alerted (a lost row repeats an alert,
- * never hides one), agency_ref and feed (written on every publish; a lost
- * row makes a duplicate referral or a missed gap notice, never hides a
+ * and replay (replay answers that expire; a lost one makes a resend run
+ * again, which natural idempotency answers), alerted (a lost row repeats an
+ * alert, never hides one), agency_ref and feed (written on every publish; a
+ * lost row makes a duplicate referral or a missed gap notice, never hides a
  * stored one): their cost would fall on every referral; audit (its hash
  * chain, checked whole by verify, and the shipped checkpoints); measure
  * (bulk figures read by name prefix: a group check would re-hash every
@@ -77,4 +77,5 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_FLAG_LOG] = {"flag_log", true, 6},
     [CL_DB_MEETING] = {"meeting", true, 7},
     [CL_DB_RECORD_HISTORY] = {"record_history", true, 8},
+    [CL_DB_REPLAY] = {"replay", true},
 };

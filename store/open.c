@@ -129,6 +129,7 @@ void cl_store_close(cl_store **sp)
         mdb_env_close(s->env);
     sodium_free(s->keys_was);
     sodium_free(s->keys);
+    cl_store__replay_free(s);
     free(s);
     *sp = NULL;
 }

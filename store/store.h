@@ -67,6 +67,7 @@ typedef enum {
     CL_DB_FLAG_LOG,         /* sealed: day || at || id -> flag disclosure */
     CL_DB_MEETING,          /* sealed: MDT id -> chair, attendees, ... */
     CL_DB_RECORD_HISTORY,   /* sealed: record id || seq -> earlier details */
+    CL_DB_REPLAY, /* sealed: second || blind(client, msgid) -> reply */
     CL_DB_COUNT
 } cl_db;
 
@@ -361,6 +362,30 @@ CL_NODISCARD int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN]);
  * (rows and totals); on CL_ERR_CORRUPT, problem names the sub-database.
  */
 CL_NODISCARD int cl_store_verify(cl_txn *t, char *problem, size_t problem_len);
+
+/* --- replay records (idempotency) -----------------------------------------
+ *
+ * What a write answered, kept under the blind index of (client, message id)
+ * so that a resend gets the same answer, for window seconds after it was
+ * written (now, unix seconds) and for at most the newest
+ * CL_STORE_REPLAY_MAX records; older ones are deleted as new ones are
+ * written (see replay.c). Only the thread that writes may call these.
+ */
+#define CL_STORE_REPLAY_MAX 500000
+
+/* The record under blind written at or after now - window, into buf
+ * (capacity cap). CL_ERR_NOT_FOUND if there is none. */
+CL_NODISCARD int cl_store_replay_get(cl_txn *t,
+                                     const uint8_t blind[CL_BLIND_LEN],
+                                     int64_t now, uint32_t window, uint8_t *buf,
+                                     size_t cap, size_t *len);
+
+/* Keep val as blind's record, written at now, in write transaction t, and
+ * delete up to two records that are past the window or the cap. */
+CL_NODISCARD int cl_store_replay_put(cl_txn *t,
+                                     const uint8_t blind[CL_BLIND_LEN],
+                                     int64_t now, uint32_t window,
+                                     const uint8_t *val, size_t len);
 
 /* The name of a sub-database (for diagnostics and tests). */
 const char *cl_store_db_name(cl_db db);

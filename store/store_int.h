@@ -51,6 +51,16 @@ typedef struct cl_store__keys {
     uint8_t kid[CL_KEY_ID_LEN]; /* names the master key that opens it */
 } cl_store__keys;
 
+/* The replay records' table (replay.c): where each blind index's record
+ * is, by its first 32 bits and the second it was written. */
+typedef struct cl_store__replay {
+    uint64_t *slot;       /* fingerprint << 32 | second; 0: empty */
+    size_t cap;           /* slots, a power of two */
+    size_t used;          /* slots filled */
+    bool built;           /* false: rebuilt from the rows at next use */
+    int64_t legacy_until; /* older records looked up until then (0: none) */
+} cl_store__replay;
+
 struct cl_store {
     MDB_env *env;             /* the environment */
     MDB_dbi dbi[CL_DB_COUNT]; /* sub-database handles */
@@ -69,9 +79,10 @@ struct cl_store {
         char name[48];
         uint64_t reserved; /* ids up to this may have been handed out */
     } floor[64];
-    uint32_t floor_raised; /* counters moved forward at open */
-    uint64_t floor_gen;    /* generation, as in the id-floor file */
-    bool floor_has_gen;    /* the file named one */
+    uint32_t floor_raised;   /* counters moved forward at open */
+    uint64_t floor_gen;      /* generation, as in the id-floor file */
+    bool floor_has_gen;      /* the file named one */
+    cl_store__replay replay; /* writer thread only */
 };
 
 /* The physical changes of one top-level write transaction, encoded as they
@@ -219,6 +230,11 @@ CL_NODISCARD int cl_store__ix_upgrade(cl_txn *t);
 /* store.c, for open.c: build the digests of a sub-database grouped since
  * the store was written (meta "ixgroups"), once, in transaction t. */
 CL_NODISCARD int cl_store__ix_regroup(cl_txn *t);
+
+/* replay.c: the table no longer follows the rows (a batch was applied):
+ * rebuild it at next use; and free it (close). */
+void cl_store__replay_forget(cl_store *s);
+void cl_store__replay_free(cl_store *s);
 
 /* The change batch (capture.c, caprec.c): magic, header and MAC lengths,
  * and the longest key LMDB takes by default. */

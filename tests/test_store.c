@@ -683,6 +683,188 @@ static void test_index_grouped_later(void **state)
     th_sh("rm -rf %s", dir);
 }
 
+/* --- replay records ------------------------------------------------------ */
+
+static void s_replay_blind(uint8_t b[CL_BLIND_LEN], uint32_t i)
+{
+    crypto_generichash(b, CL_BLIND_LEN, (const uint8_t *)&i, sizeof(i), NULL,
+                       0);
+}
+
+typedef struct s_keys {
+    size_t n;
+    uint32_t last; /* the second of the last key seen */
+    bool ordered;
+} s_keys;
+
+static int s_replay_key(void *ctx, const uint8_t *key, size_t len)
+{
+    s_keys *k = ctx;
+    assert_int_equal(len, 4 + CL_BLIND_LEN);
+    uint32_t at = (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
+                  (uint32_t)key[2] << 8 | key[3];
+    k->ordered &= at >= k->last;
+    k->last = at;
+    k->n++;
+    return CL_OK;
+}
+
+static s_keys s_replay_rows(cl_store *s)
+{
+    cl_txn *t = NULL;
+    s_keys k = {0, 0, true};
+    assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+    assert_int_equal(cl_store_scan(t, CL_DB_REPLAY, NULL, 0, s_replay_key, &k),
+                     CL_OK);
+    cl_store_abort(&t);
+    return k;
+}
+
+/* Replay records: found inside the window (also after the store is
+ * opened again), not after it, kept in time order, deleted from the left
+ * edge as new ones are written; a record of an aborted transaction is not
+ * found. */
+static void test_replay_window(void **state)
+{
+    (void)state;
+    enum { W = 100, T0 = 1800000000 };
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], b[CL_BLIND_LEN], buf[64];
+    size_t len;
+    cl_store *s = NULL;
+    cl_txn *t = NULL, *c = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 9);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    for (uint32_t i = 0; i < 10; i++) {
+        s_replay_blind(b, i);
+        /* written one second apart, in a nested transaction each */
+        assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+        assert_int_equal(
+            cl_store_replay_put(c, b, T0 + i, W, (uint8_t *)&i, sizeof(i)),
+            CL_OK);
+        assert_int_equal(cl_store_commit(&c), CL_OK);
+    }
+    /* the same transaction sees them at once */
+    s_replay_blind(b, 3);
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + 10, W, buf, sizeof(buf), &len), CL_OK);
+    assert_int_equal(len, 4);
+    assert_int_equal(*(uint32_t *)buf, 3);
+    /* an aborted write leaves nothing to find */
+    s_replay_blind(b, 77);
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    assert_int_equal(
+        cl_store_replay_put(c, b, T0 + 10, W, (const uint8_t *)"x", 1), CL_OK);
+    cl_store_abort(&c);
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + 10, W, buf, sizeof(buf), &len),
+        CL_ERR_NOT_FOUND);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+
+    /* opened again: the table is rebuilt from the rows */
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    s_keys k = s_replay_rows(s);
+    assert_int_equal(k.n, 10);
+    assert_true(k.ordered);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_replay_blind(b, 0);
+    /* the last second of record 0's window, then the first after it */
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + W, W, buf, sizeof(buf), &len), CL_OK);
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + W + 1, W, buf, sizeof(buf), &len),
+        CL_ERR_NOT_FOUND);
+    s_replay_blind(b, 9);
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + W + 1, W, buf, sizeof(buf), &len),
+        CL_OK);
+    /* each write past the window deletes two of the expired ones */
+    for (uint32_t i = 100; i < 103; i++) {
+        s_replay_blind(b, i);
+        assert_int_equal(
+            cl_store_replay_put(t, b, T0 + W + 6, W, (uint8_t *)&i, sizeof(i)),
+            CL_OK);
+    }
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    k = s_replay_rows(s);
+    assert_int_equal(k.n, 10 - 6 + 3); /* records 0-5 went */
+    assert_true(k.ordered);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    for (uint32_t i = 103; i < 110; i++) {
+        s_replay_blind(b, i);
+        assert_int_equal(
+            cl_store_replay_put(t, b, T0 + 3 * W, W, (uint8_t *)&i, sizeof(i)),
+            CL_OK);
+    }
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    k = s_replay_rows(s);
+    assert_int_equal(k.n, 7); /* only the last seven, all of one second */
+    cl_store_close(&s);
+}
+
+/* A record written before replay records (under the blind index alone in
+ * the idempotency sub-database) is still found for one window after the
+ * first open that sees it, and deleted after that. */
+static void test_replay_legacy(void **state)
+{
+    (void)state;
+    enum { W = 100, T0 = 1800000000 };
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], b[CL_BLIND_LEN], n[CL_BLIND_LEN], buf[64];
+    size_t len;
+    cl_store *s = NULL;
+    cl_txn *t = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 10);
+    s_replay_blind(b, 1);
+    s_replay_blind(n, 2);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_put(t, CL_DB_IDEMPOTENCY, b, CL_BLIND_LEN,
+                                  (const uint8_t *)"old", 3),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_replay_get(t, b, T0, W, buf, sizeof(buf), &len),
+                     CL_OK);
+    assert_memory_equal(buf, "old", 3);
+    assert_int_equal(
+        cl_store_replay_put(t, n, T0 + 1, W, (const uint8_t *)"new", 3), CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+    /* opened again inside the window: still found */
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + W - 1, W, buf, sizeof(buf), &len),
+        CL_OK);
+    /* past it: not found, and the next write deletes it */
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + W, W, buf, sizeof(buf), &len),
+        CL_ERR_NOT_FOUND);
+    assert_int_equal(
+        cl_store_replay_put(t, b, T0 + W, W, (const uint8_t *)"again", 5),
+        CL_OK);
+    assert_int_equal(cl_store_get(t, CL_DB_IDEMPOTENCY, b, CL_BLIND_LEN, buf,
+                                  sizeof(buf), &len),
+                     CL_ERR_NOT_FOUND);
+    /* the store's own rows stay */
+    assert_int_equal(cl_store_get(t, CL_DB_IDEMPOTENCY,
+                                  (const uint8_t *)"keycheck", 8, buf,
+                                  sizeof(buf), &len),
+                     CL_OK);
+    assert_int_equal(
+        cl_store_replay_get(t, b, T0 + W, W, buf, sizeof(buf), &len), CL_OK);
+    assert_memory_equal(buf, "again", 5);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    cl_store_close(&s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -700,6 +882,8 @@ int main(void)
         cmocka_unit_test(test_index_values_sealed),
         cmocka_unit_test(test_index_grouped_later),
         cmocka_unit_test(test_index_digests_nested),
+        cmocka_unit_test(test_replay_window),
+        cmocka_unit_test(test_replay_legacy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,11 @@ static const struct {
                        "who chaired and attended a review: members of "
                        "staff, not the people discussed"},
     [CL_DB_RECORD_HISTORY] = {CL_SAR_EXPORTED, NULL},
+    [CL_DB_REPLAY] = {CL_SAR_LEFT_OUT,
+                      "the reply each write got (a reference and warnings), "
+                      "kept for the replay window so that a resent message "
+                      "gets the same answer; it repeats what the export "
+                      "holds"},
 };
 
 cl_sar_cover cl_dp_sar_cover(cl_db db, const char **why)

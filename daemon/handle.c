@@ -19,12 +19,9 @@
 /* The context a handler runs in: one clock reading for the request. */
 void cl_handle_op_init(cl_op *op, cl_server *s, s_item *it, cl_txn *t)
 {
-    memset(op, 0, sizeof(*op));
+    cl_op_init(op, t, it->who, s_now());
     op->srv = s;
     op->it = it;
-    op->t = t;
-    op->who = it->who;
-    op->now = s_now();
     op->cfg = &s->cfg;
 }
 

@@ -12,21 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "op.h"
 #include "server_int.h"
-
-/* The context every handler runs in. */
-typedef struct cl_op {
-    cl_server *srv;        /* the server (admin rows, rate windows) */
-    s_item *it;            /* the request's slot (admin rows) */
-    cl_txn *t;             /* the request's transaction */
-    const cl_caller *who;  /* the caller, with the named user */
-    int64_t now;           /* unix seconds, one clock for the request */
-    const cl_config *cfg;  /* the daemon's configuration */
-    cl_audit_note note;    /* who the request disclosed, for its audit */
-    char err[CL_ERROR_SZ]; /* why it was refused, for the reply */
-    bool again; /* a WRITE found the same referral stored before: nothing
-                 * is written and the reply is DUPLICATE */
-} cl_op;
 
 /* A handler: run q as op->who inside op->t and fill rep (validation may
  * normalise q in place). Returns CL_OK, or an error whose text is in

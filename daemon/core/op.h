@@ -1,0 +1,45 @@
+/*
+ * op: the context one request's domain operation runs in: its
+ * transaction, its caller, one clock reading, the audit note of whom it
+ * disclosed and the text of why it was refused. The daemon's handlers
+ * (daemon/handle.h) and the domain operations in this library take the
+ * same cl_op, so an operation's parameters are the context, its
+ * configuration, its request and its result, in that order.
+ *
+ * Owns nothing but the note's memory past CL_AUDIT_PERSONS
+ * (cl_op_done). Never reads the daemon's fields (srv, it, cfg): they are
+ * the handlers'.
+ */
+#ifndef CL_OP_H
+#define CL_OP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "store.h"
+
+struct cl_server;
+struct s_item;
+struct cl_config;
+
+typedef struct cl_op {
+    struct cl_server *srv;       /* the daemon's server (handlers only) */
+    struct s_item *it;           /* the request's slot (handlers only) */
+    cl_txn *t;                   /* the request's transaction */
+    const cl_caller *who;        /* the caller, with the named user */
+    int64_t now;                 /* unix seconds, one clock for the request */
+    const struct cl_config *cfg; /* the daemon's configuration (handlers) */
+    cl_audit_note note;          /* who the request disclosed, for its audit */
+    char err[CL_ERROR_SZ];       /* why it was refused, for the reply */
+    bool again; /* a WRITE found the same referral stored before: nothing
+                 * is written and the reply is DUPLICATE */
+} cl_op;
+
+/* A context for t, who and now with an empty note and error. */
+void cl_op_init(cl_op *op, cl_txn *t, const cl_caller *who, int64_t now);
+
+/* Free what op's note holds (cl_audit_note_free). Safe on NULL. */
+void cl_op_done(cl_op *op);
+
+#endif

@@ -124,8 +124,7 @@ int cl_handle_link_change(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_record_meeting(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_record_meeting(op->t, op->who, &q->u.meeting, op->now,
-                                 &rep->u.publish, &op->note, op->err);
+    return cl_mdt_record_meeting(op, &q->u.meeting, &rep->u.publish);
 }
 
 int cl_handle_intake_decide(cl_op *op, cl_request *q, cl_reply *rep)
@@ -169,8 +168,7 @@ int cl_handle_info_respond(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_record_discussion(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_record_discussion(op->t, op->who, &q->u.discussion, op->now,
-                                    &rep->u.publish, &op->note, op->err);
+    return cl_mdt_record_discussion(op, &q->u.discussion, &rep->u.publish);
 }
 
 int cl_handle_add_action(cl_op *op, cl_request *q, cl_reply *rep)
@@ -188,8 +186,7 @@ int cl_handle_update_action(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_set_rag(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_set_rag(op->t, op->who, &q->u.rag, op->now, &rep->u.publish,
-                          &op->note, op->err);
+    return cl_mdt_set_rag(op, &q->u.rag, &rep->u.publish);
 }
 
 int cl_handle_define_measure(cl_op *op, cl_request *q, cl_reply *rep)
@@ -282,8 +279,7 @@ int cl_handle_list_actions(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_rag_history(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_rag_history(op->t, op->who, &q->u.rag, &rep->u.rags,
-                              &op->note, op->err);
+    return cl_mdt_rag_history(op, &q->u.rag, &rep->u.rags);
 }
 
 int cl_handle_report(cl_op *op, cl_request *q, cl_reply *rep)

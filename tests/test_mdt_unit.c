@@ -115,7 +115,7 @@ static int s_discuss(s_fx *f, const cl_caller *c, const char *pid,
     CL_COPY(d.person_id, pid);
     CL_COPY(d.summary, summary);
     CL_COPY(d.decisions, "GP to review medication");
-    return cl_mdt_record_discussion(f->t, c, &d, NOW, &out, NULL, err);
+    return TH_CORE_OP(err, f->t, c, NOW, cl_mdt_record_discussion, &d, &out);
 }
 
 static int s_action(s_fx *f, const char *owner_agency, const char *due,
@@ -361,7 +361,7 @@ static int s_rag(s_fx *f, const char *pid, const char *ws, uint8_t rating,
     CL_COPY(r.workstream, ws);
     r.rating = rating;
     CL_COPY(r.note, note);
-    return cl_mdt_set_rag(f->t, &f->co, &r, NOW, &out, NULL, err);
+    return TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_set_rag, &r, &out);
 }
 
 static void test_rag_history_oldest_first(void **state)
@@ -378,8 +378,8 @@ static void test_rag_history_oldest_first(void **state)
         s_rag(f, "", "Frequent attenders", CL_RAG_GREEN, "ok", err), CL_OK);
     memset(&q, 0, sizeof(q));
     CL_COPY(q.person_id, "P00000001");
-    assert_int_equal(cl_mdt_rag_history(f->t, &f->co, &q, &h, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        TH_CORE_OP(err, f->t, &f->co, 0, cl_mdt_rag_history, &q, &h), CL_OK);
     assert_int_equal(h.n, 2);
     assert_int_equal(h.v[0].rating, CL_RAG_RED);
     assert_int_equal(h.v[1].rating, CL_RAG_AMBER);
@@ -618,19 +618,19 @@ static void test_meeting_record_refused(void **state)
     char err[CL_ERROR_SZ] = "";
     CL_COPY(m->review_id, f->review);
     assert_int_equal(
-        cl_mdt_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_record_meeting, m, &out),
         CL_ERR_INVALID);
     assert_non_null(strstr(err, "chair"));
     CL_COPY(m->chair, "J Chair");
     m->n_apologies = 1;
     CL_COPY(m->apologies[0].name, "R Absent");
     assert_int_equal(
-        cl_mdt_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_record_meeting, m, &out),
         CL_ERR_INVALID);
     assert_non_null(strstr(err, "apologies 1: a name and an agency"));
     CL_COPY(m->review_id, "MDT-00000099");
     assert_int_equal(
-        cl_mdt_record_meeting(f->t, &f->co, m, NOW, &out, NULL, err),
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_record_meeting, m, &out),
         CL_ERR_NOT_FOUND);
     free(m);
 }

@@ -61,3 +61,19 @@ void th_core_publish(th_core *c, const cl_match_config *mc,
         cl_linkfind_publish(c->t, mc, caller, r, now, out, NULL, err), CL_OK);
     free(r);
 }
+
+static cl_op s_op;
+
+cl_op *th_core_op(cl_txn *t, const cl_caller *who, int64_t now)
+{
+    cl_op_init(&s_op, t, who, now);
+    return &s_op;
+}
+
+int th_core_op_end(int rc, char err[CL_ERROR_SZ])
+{
+    if (err)
+        memcpy(err, s_op.err, CL_ERROR_SZ);
+    cl_op_done(&s_op);
+    return rc;
+}

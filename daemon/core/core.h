@@ -42,6 +42,7 @@
 #include "mdt_report.h"
 #include "mdt_review.h"
 #include "names.h"
+#include "op.h"
 #include "natural.h"
 #include "plan.h"
 #include "purpose.h"

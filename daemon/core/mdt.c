@@ -54,20 +54,19 @@ int cl_mdt_on_agenda(cl_txn *t, const char *review_id, const char *pid_str,
 
 /* --- discussion ----------------------------------------------------------- */
 
-int cl_mdt_record_discussion(cl_txn *t, const cl_caller *caller,
-                             const cl_discussion *d, int64_t now,
-                             cl_publish_result *out, cl_audit_note *note,
-                             char err[CL_ERROR_SZ])
+int cl_mdt_record_discussion(cl_op *op, const cl_discussion *d,
+                             cl_publish_result *out)
 {
     uint64_t mdt, pid;
     uint8_t k[16];
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if (!d->summary[0]) {
-        snprintf(err, CL_ERROR_SZ, "a discussion summary is required");
+        snprintf(op->err, CL_ERROR_SZ, "a discussion summary is required");
         return CL_ERR_INVALID;
     }
-    int rc = cl_mdt_on_agenda(t, d->review_id, d->person_id, &mdt, &pid, err);
+    int rc = cl_mdt_on_agenda(op->t, d->review_id, d->person_id, &mdt, &pid,
+                              op->err);
     if (rc != CL_OK)
         return rc;
     uint8_t *buf = malloc(2 * CL_TEXT_SZ + CL_AGENCY_SZ + 64);
@@ -77,17 +76,17 @@ int cl_mdt_record_discussion(cl_txn *t, const cl_caller *caller,
     cl_enc_u8(&e, S_VERSION);
     cl_enc_str(&e, d->summary);
     cl_enc_str(&e, d->decisions);
-    cl_enc_i64(&e, now);
-    cl_enc_str(&e, caller->agency);
+    cl_enc_i64(&e, op->now);
+    cl_enc_str(&e, op->who->agency);
     cl_be64_put(k, mdt);
     cl_be64_put(k + 8, pid);
-    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_DISCUSSION, k, 16, buf, e.len)
-                       : CL_ERR_INTERNAL;
+    rc = cl_enc_ok(&e)
+             ? cl_store_put(op->t, CL_DB_DISCUSSION, k, 16, buf, e.len)
+             : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
     free(buf);
-    cl_records_note_person(note, pid);
-    if (note)
-        CL_COPY(note->detail, d->review_id);
+    cl_records_note_person(&op->note, pid);
+    CL_COPY(op->note.detail, d->review_id);
     CL_COPY(out->reference, d->review_id);
     return rc;
 }
@@ -174,47 +173,44 @@ int cl_mdt_rag_dec(const uint8_t *buf, size_t len, cl_rag_entry *e)
                : CL_ERR_CORRUPT;
 }
 
-int cl_mdt_set_rag(cl_txn *t, const cl_caller *caller, const cl_rag_set *r,
-                   int64_t now, cl_publish_result *out, cl_audit_note *note,
-                   char err[CL_ERROR_SZ])
+int cl_mdt_set_rag(cl_op *op, const cl_rag_set *r, cl_publish_result *out)
 {
     uint8_t k[CL_NAME_SZ + 16], buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
     size_t kl = 0;
     uint64_t seq, pid = 0;
     char subject[CL_NAME_SZ];
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
-    int rc = s_rag_prefix(r, k, &kl, subject, err);
+    int rc = s_rag_prefix(r, k, &kl, subject, op->err);
     if (rc != CL_OK)
         return rc;
     if (r->rating < 1 || !r->note[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "a rating (red, amber, green) and a note are required");
         return CL_ERR_INVALID;
     }
     if (r->person_id[0]) {
         static const cl_person none;
-        if ((rc = cl_records_resolve(t, r->person_id, &none, &pid, err)) !=
-            CL_OK)
+        if ((rc = cl_records_resolve(op->t, r->person_id, &none, &pid,
+                                     op->err)) != CL_OK)
             return rc;
-        cl_records_note_person(note, pid);
+        cl_records_note_person(&op->note, pid);
     }
-    if ((rc = cl_store_next_id(t, "rag", &seq)) != CL_OK)
+    if ((rc = cl_store_next_id(op->t, "rag", &seq)) != CL_OK)
         return rc;
     cl_be64_put(k + kl, seq);
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_VERSION);
     cl_enc_u8(&e, r->rating);
     cl_enc_str(&e, r->note);
-    cl_enc_i64(&e, now);
-    cl_enc_str(&e, caller->agency);
-    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_RAG, k, kl + 8, buf, e.len)
+    cl_enc_i64(&e, op->now);
+    cl_enc_str(&e, op->who->agency);
+    rc = cl_enc_ok(&e) ? cl_store_put(op->t, CL_DB_RAG, k, kl + 8, buf, e.len)
                        : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
     CL_COPY(out->reference, subject);
-    if (note)
-        snprintf(note->purpose, sizeof(note->purpose), "RAG %s",
-                 cl_rag_name(r->rating));
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "RAG %s",
+             cl_rag_name(r->rating));
     return rc;
 }
 
@@ -263,17 +259,15 @@ int cl_mdt_rag_of(cl_txn *t, const cl_rag_set *q, cl_rag_entries *out,
     return rc;
 }
 
-int cl_mdt_rag_history(cl_txn *t, const cl_caller *caller, const cl_rag_set *q,
-                       cl_rag_entries *out, cl_audit_note *note,
-                       char err[CL_ERROR_SZ])
+int cl_mdt_rag_history(cl_op *op, const cl_rag_set *q, cl_rag_entries *out)
 {
     uint64_t pid;
     memset(out, 0, sizeof(*out));
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if (q->person_id[0] && cl_records_parse_pid(q->person_id, &pid))
-        cl_records_note_person(note, pid);
-    return cl_mdt_rag_of(t, q, out, err);
+        cl_records_note_person(&op->note, pid);
+    return cl_mdt_rag_of(op->t, q, out, op->err);
 }
 
 /* Why the person was put on the agenda, in the coordinator's words. */
@@ -360,22 +354,20 @@ int cl_mdt_meeting_get(cl_txn *t, uint64_t mdt, cl_meeting *m)
     return rc;
 }
 
-int cl_mdt_record_meeting(cl_txn *t, const cl_caller *caller,
-                          const cl_meeting *m, int64_t now,
-                          cl_publish_result *out, cl_audit_note *note,
-                          char err[CL_ERROR_SZ])
+int cl_mdt_record_meeting(cl_op *op, const cl_meeting *m,
+                          cl_publish_result *out)
 {
     uint64_t mdt;
     uint8_t k[8];
     cl_review_new r;
-    (void)now;
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
-    int rc = cl_mdt_review_get(t, m->review_id, &mdt, &r, err);
+    int rc = cl_mdt_review_get(op->t, m->review_id, &mdt, &r, op->err);
     if (rc != CL_OK)
         return rc;
     if (!m->chair[0]) {
-        snprintf(err, CL_ERROR_SZ, "chair: who chairs the review is required");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "chair: who chairs the review is required");
         return CL_ERR_INVALID;
     }
     for (uint32_t i = 0; i < m->n_attendees + m->n_apologies; i++) {
@@ -383,7 +375,7 @@ int cl_mdt_record_meeting(cl_txn *t, const cl_caller *caller,
                                    ? &m->attendees[i]
                                    : &m->apologies[i - m->n_attendees];
         if (!a->name[0] || !a->agency[0]) {
-            snprintf(err, CL_ERROR_SZ,
+            snprintf(op->err, CL_ERROR_SZ,
                      "%s %u: a name and an agency are required",
                      i < m->n_attendees ? "attendees" : "apologies",
                      i < m->n_attendees ? i + 1 : i - m->n_attendees + 1);
@@ -401,15 +393,13 @@ int cl_mdt_record_meeting(cl_txn *t, const cl_caller *caller,
     cl_enc_str(&e, m->confidentiality[0] ? m->confidentiality
                                          : CL_CONFIDENTIALITY_DEFAULT);
     cl_be64_put(k, mdt);
-    rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_MEETING, k, 8, buf, e.len)
+    rc = cl_enc_ok(&e) ? cl_store_put(op->t, CL_DB_MEETING, k, 8, buf, e.len)
                        : CL_ERR_INTERNAL;
     free(buf);
     CL_COPY(out->reference, m->review_id);
-    if (note) {
-        snprintf(note->purpose, sizeof(note->purpose),
-                 "meeting record of %.64s", m->review_id);
-        CL_COPY(note->detail, m->review_id);
-    }
+    snprintf(op->note.purpose, sizeof(op->note.purpose),
+             "meeting record of %.64s", m->review_id);
+    CL_COPY(op->note.detail, m->review_id);
     return rc;
 }
 

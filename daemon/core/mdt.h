@@ -18,6 +18,7 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_model.h"
+#include "op.h"
 #include "store.h"
 
 /* True if the caller holds the coordinator role; else false with err. */
@@ -62,29 +63,20 @@ CL_NODISCARD int cl_mdt_purged_count(cl_txn *t, uint64_t mdt, uint32_t add,
                                      uint32_t *out);
 
 /* What the meeting said and decided about a person on its agenda. */
-CL_NODISCARD int cl_mdt_record_discussion(cl_txn *t, const cl_caller *caller,
-                                          const cl_discussion *d, int64_t now,
-                                          cl_publish_result *out,
-                                          cl_audit_note *note,
-                                          char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_record_discussion(cl_op *op, const cl_discussion *d,
+                                          cl_publish_result *out);
 
 /* Chair, attendees, apologies and confidentiality statement of a review
  * (replacing any recorded before). */
-CL_NODISCARD int cl_mdt_record_meeting(cl_txn *t, const cl_caller *caller,
-                                       const cl_meeting *m, int64_t now,
-                                       cl_publish_result *out,
-                                       cl_audit_note *note,
-                                       char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_record_meeting(cl_op *op, const cl_meeting *m,
+                                       cl_publish_result *out);
 
 /* Rate a person's case or a workstream; every change is kept. */
-CL_NODISCARD int cl_mdt_set_rag(cl_txn *t, const cl_caller *caller,
-                                const cl_rag_set *r, int64_t now,
-                                cl_publish_result *out, cl_audit_note *note,
-                                char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_set_rag(cl_op *op, const cl_rag_set *r,
+                                cl_publish_result *out);
 
 /* Every rating of one person or workstream, oldest first. */
-CL_NODISCARD int cl_mdt_rag_history(cl_txn *t, const cl_caller *caller,
-                                    const cl_rag_set *q, cl_rag_entries *out,
-                                    cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_rag_history(cl_op *op, const cl_rag_set *q,
+                                    cl_rag_entries *out);
 
 #endif

@@ -173,15 +173,14 @@ int cl_handle_record_discussion(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_add_action(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_action_add(op->t, &op->cfg->route, op->who, &q->u.action,
-                             op->now, &rep->u.publish, &op->note, op->err);
+    return cl_mdt_action_add(op, &op->cfg->route, &q->u.action,
+                             &rep->u.publish);
 }
 
 int cl_handle_update_action(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_action_update(op->t, &op->cfg->route, op->who,
-                                &q->u.action_update, op->now, &rep->u.publish,
-                                &op->note, op->err);
+    return cl_mdt_action_update(op, &op->cfg->route, &q->u.action_update,
+                                &rep->u.publish);
 }
 
 int cl_handle_set_rag(cl_op *op, cl_request *q, cl_reply *rep)
@@ -273,8 +272,7 @@ int cl_handle_request_list(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_list_actions(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_action_list(op->t, op->who, &q->u.action_query, op->now,
-                              &rep->u.actions, &op->note, op->err);
+    return cl_mdt_action_list(op, &q->u.action_query, &rep->u.actions);
 }
 
 int cl_handle_rag_history(cl_op *op, cl_request *q, cl_reply *rep)

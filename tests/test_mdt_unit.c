@@ -131,7 +131,8 @@ static int s_action(s_fx *f, const char *owner_agency, const char *due,
     CL_COPY(a.owner_name, "Dr A Patel");
     CL_COPY(a.owner_agency, owner_agency);
     CL_COPY(a.due, due);
-    int rc = cl_mdt_action_add(f->t, &f->rc, &f->co, &a, NOW, &out, NULL, err);
+    int rc =
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_action_add, &f->rc, &a, &out);
     if (id)
         cl_copy(id, CL_REF_SZ, out.reference);
     return rc;
@@ -147,7 +148,8 @@ static int s_update(s_fx *f, const cl_caller *c, const char *id, uint8_t status,
     CL_COPY(u.action_id, id);
     u.status = status;
     CL_COPY(u.note, note);
-    return cl_mdt_action_update(f->t, &f->rc, c, &u, NOW, &out, NULL, err);
+    return TH_CORE_OP(err, f->t, c, NOW, cl_mdt_action_update, &f->rc, &u,
+                      &out);
 }
 
 static void s_actions(s_fx *f, const cl_caller *c, bool overdue_only,
@@ -157,7 +159,7 @@ static void s_actions(s_fx *f, const cl_caller *c, bool overdue_only,
     char err[CL_ERROR_SZ] = "";
     memset(&q, 0, sizeof(q));
     q.overdue_only = overdue_only;
-    assert_int_equal(cl_mdt_action_list(f->t, c, &q, now, out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, f->t, c, now, cl_mdt_action_list, &q, out),
                      CL_OK);
 }
 

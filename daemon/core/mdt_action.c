@@ -210,17 +210,15 @@ static void s_change(cl_action *a, const cl_caller *by, int64_t now)
     CL_COPY(c->note, a->note);
 }
 
-int cl_mdt_action_add(cl_txn *t, const cl_route_config *rcfg,
-                      const cl_caller *caller, const cl_action *a, int64_t now,
-                      cl_publish_result *out, cl_audit_note *note,
-                      char err[CL_ERROR_SZ])
+int cl_mdt_action_add(cl_op *op, const cl_route_config *rcfg,
+                      const cl_action *a, cl_publish_result *out)
 {
     uint64_t mdt, pid, id;
     bool known = false;
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if (!a->text[0] || !a->owner_name[0] || !cl_date_valid(a->due)) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "an action needs text, an owner (a named person) and a due "
                  "date (YYYY-MM-DD)");
         return CL_ERR_INVALID;
@@ -228,40 +226,40 @@ int cl_mdt_action_add(cl_txn *t, const cl_route_config *rcfg,
     for (uint32_t i = 0; i < rcfg->n_agencies && !known; i++)
         known = !strcmp(rcfg->agencies[i], a->owner_agency);
     if (!known) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "owner_agency must be a registered agency (not '%.64s')",
                  a->owner_agency);
         return CL_ERR_INVALID;
     }
-    int rc = cl_mdt_on_agenda(t, a->review_id, a->person_id, &mdt, &pid, err);
+    int rc = cl_mdt_on_agenda(op->t, a->review_id, a->person_id, &mdt, &pid,
+                              op->err);
     if (rc != CL_OK)
         return rc;
-    if ((rc = cl_store_next_id(t, "action", &id)) != CL_OK)
+    if ((rc = cl_store_next_id(op->t, "action", &id)) != CL_OK)
         return rc;
     cl_action *x = malloc(sizeof(*x));
     if (!x)
         return CL_ERR_NOMEM;
     *x = *a;
     x->status = CL_ACTION_OPEN;
-    x->created_at = x->updated_at = now;
+    x->created_at = x->updated_at = op->now;
     x->note[0] = '\0';
     x->n_changes = 0;
-    s_change(x, caller, now);
+    s_change(x, op->who, op->now);
     (void)cl_id_format(x->action_id, sizeof(x->action_id), CL_ID_ACTION, id);
     (void)cl_id_format(x->review_id, sizeof(x->review_id), CL_ID_REVIEW, mdt);
     cl_audit_pid_str(x->person_id, pid);
-    rc = s_action_put(t, id, mdt, pid, x);
+    rc = s_action_put(op->t, id, mdt, pid, x);
     /* the owning agency hears of it in its mailbox */
     if (rc == CL_OK)
-        rc = s_action_notice(t, rcfg, x->owner_agency, "assigned", x, pid,
-                             caller, now);
+        rc = s_action_notice(op->t, rcfg, x->owner_agency, "assigned", x, pid,
+                             op->who, op->now);
     sodium_memzero(x, sizeof(*x));
     free(x);
     (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_ACTION,
                        id);
-    cl_records_note_person(note, pid);
-    if (note)
-        CL_COPY(note->detail, out->reference);
+    cl_records_note_person(&op->note, pid);
+    CL_COPY(op->note.detail, out->reference);
     return rc;
 }
 
@@ -270,67 +268,64 @@ static bool s_action_parse(const char *s, uint64_t *id)
     return cl_id_parse(id, CL_ID_ACTION, s) == CL_OK;
 }
 
-int cl_mdt_action_update(cl_txn *t, const cl_route_config *rcfg,
-                         const cl_caller *caller, const cl_action_update *u,
-                         int64_t now, cl_publish_result *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_mdt_action_update(cl_op *op, const cl_route_config *rcfg,
+                         const cl_action_update *u, cl_publish_result *out)
 {
     uint64_t id, mdt, pid;
-    bool coordinator = (caller->roles & CL_ROLE_COORDINATOR) != 0;
-    if (!coordinator && !(caller->roles & CL_ROLE_PUBLISHER)) {
-        snprintf(err, CL_ERROR_SZ,
+    bool coordinator = (op->who->roles & CL_ROLE_COORDINATOR) != 0;
+    if (!coordinator && !(op->who->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "updating an action needs the coordinator role, or the "
                  "publisher role of the agency that owns it");
         return CL_ERR_DENIED;
     }
     if (!s_action_parse(u->action_id, &id)) {
-        snprintf(err, CL_ERROR_SZ, "action_id must look like ACT-00000042");
+        snprintf(op->err, CL_ERROR_SZ, "action_id must look like ACT-00000042");
         return CL_ERR_INVALID;
     }
     cl_action *a = malloc(sizeof(*a));
     if (!a)
         return CL_ERR_NOMEM;
-    int rc = s_action_get(t, id, a, &mdt, &pid);
+    int rc = s_action_get(op->t, id, a, &mdt, &pid);
     if (rc == CL_ERR_NOT_FOUND)
-        snprintf(err, CL_ERROR_SZ, "no action %.32s", u->action_id);
+        snprintf(op->err, CL_ERROR_SZ, "no action %.32s", u->action_id);
     if (rc == CL_OK && !coordinator &&
-        strcmp(a->owner_agency, caller->agency) != 0) {
+        strcmp(a->owner_agency, op->who->agency) != 0) {
         /* an agency updates its own actions only */
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "%.32s is not an action of %.64s: an agency updates only "
                  "the actions it owns",
-                 u->action_id, caller->agency);
+                 u->action_id, op->who->agency);
         rc = CL_ERR_DENIED;
     }
     if (rc == CL_OK && !coordinator && u->status != CL_ACTION_DONE &&
         u->status != CL_ACTION_BLOCKED && u->status != CL_ACTION_OPEN) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "the owning agency marks an action done, blocked or open; "
                  "cancelling is the coordinator's");
         rc = CL_ERR_DENIED;
     }
     if (rc == CL_OK && u->status == CL_ACTION_BLOCKED && !u->note[0]) {
-        snprintf(err, CL_ERROR_SZ, "a blocked action needs a note saying why");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "a blocked action needs a note saying why");
         rc = CL_ERR_INVALID;
     }
     if (rc == CL_OK) {
         a->status = u->status;
         CL_COPY(a->note, u->note);
-        a->updated_at = now;
-        s_change(a, caller, now);
-        rc = s_action_put(t, id, mdt, pid, a);
+        a->updated_at = op->now;
+        s_change(a, op->who, op->now);
+        rc = s_action_put(op->t, id, mdt, pid, a);
         /* the coordinators hear of what the owner did */
         for (uint32_t i = 0; rc == CL_OK && !coordinator && i < rcfg->n_coord;
              i++)
-            rc = s_action_notice(t, rcfg, rcfg->coord[i], "updated", a, pid,
-                                 caller, now);
-        cl_records_note_person(note, pid);
+            rc = s_action_notice(op->t, rcfg, rcfg->coord[i], "updated", a, pid,
+                                 op->who, op->now);
+        cl_records_note_person(&op->note, pid);
         CL_COPY(out->reference, a->action_id);
-        if (note) {
-            CL_COPY(note->detail, a->action_id);
-            snprintf(note->purpose, sizeof(note->purpose), "action %s",
-                     cl_action_status_name(u->status));
-        }
+        CL_COPY(op->note.detail, a->action_id);
+        snprintf(op->note.purpose, sizeof(op->note.purpose), "action %s",
+                 cl_action_status_name(u->status));
     }
     sodium_memzero(a, sizeof(*a));
     free(a);
@@ -386,39 +381,36 @@ int cl_mdt_actions_walk(cl_txn *t, const cl_action_query *q, uint64_t mdt,
     return rc;
 }
 
-int cl_mdt_action_list(cl_txn *t, const cl_caller *caller,
-                       const cl_action_query *q, int64_t now, cl_actions *out,
-                       cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_mdt_action_list(cl_op *op, const cl_action_query *q, cl_actions *out)
 {
     uint64_t mdt = 0, pid = 0;
     cl_review_new r;
     cl_mdt_acts c;
     memset(out, 0, sizeof(*out));
-    bool coordinator = (caller->roles & CL_ROLE_COORDINATOR) != 0;
-    if (!coordinator && !(caller->roles & CL_ROLE_PUBLISHER)) {
-        snprintf(err, CL_ERROR_SZ,
+    bool coordinator = (op->who->roles & CL_ROLE_COORDINATOR) != 0;
+    if (!coordinator && !(op->who->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "listing actions needs the coordinator role, or the "
                  "publisher role for an agency's own actions");
         return CL_ERR_DENIED;
     }
     if (q->person_id[0] && !cl_records_parse_pid(q->person_id, &pid)) {
-        snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+        snprintf(op->err, CL_ERROR_SZ, "person_id must look like P00000042");
         return CL_ERR_INVALID;
     }
     int rc;
-    if (q->review_id[0] &&
-        (rc = cl_mdt_review_get(t, q->review_id, &mdt, &r, err)) != CL_OK)
+    if (q->review_id[0] && (rc = cl_mdt_review_get(op->t, q->review_id, &mdt,
+                                                   &r, op->err)) != CL_OK)
         return rc;
-    rc =
-        cl_mdt_actions_walk(t, q, mdt, pid, now,
-                            coordinator ? NULL : caller->agency, out, note, &c);
+    rc = cl_mdt_actions_walk(op->t, q, mdt, pid, op->now,
+                             coordinator ? NULL : op->who->agency, out,
+                             &op->note, &c);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));
     }
-    if (note)
-        snprintf(note->purpose, sizeof(note->purpose), "%zu actions listed%s",
-                 out->n, q->overdue_only ? " (overdue)" : "");
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "%zu actions listed%s",
+             out->n, q->overdue_only ? " (overdue)" : "");
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "mailbox.h"
+#include "op.h"
 #include "store.h"
 
 /* Room for one stored action. */
@@ -54,26 +55,19 @@ CL_NODISCARD int cl_mdt_actions_walk(cl_txn *t, const cl_action_query *q,
 
 /* An action for a person on a review's agenda, owned by a named person at
  * a registered agency (rc->agencies); out's reference is its id. */
-CL_NODISCARD int cl_mdt_action_add(cl_txn *t, const cl_route_config *rc,
-                                   const cl_caller *caller, const cl_action *a,
-                                   int64_t now, cl_publish_result *out,
-                                   cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_action_add(cl_op *op, const cl_route_config *rc,
+                                   const cl_action *a, cl_publish_result *out);
 
 /* Actions matching q; overdue means open past its due date at now. */
-CL_NODISCARD int cl_mdt_action_list(cl_txn *t, const cl_caller *caller,
-                                    const cl_action_query *q, int64_t now,
-                                    cl_actions *out, cl_audit_note *note,
-                                    char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_action_list(cl_op *op, const cl_action_query *q,
+                                    cl_actions *out);
 
 /* A coordinator updates any action; a publisher only its own agency's
  * (done, blocked with a note, or open again), and the coordinators are
  * told. Every change is kept with who and when. */
-CL_NODISCARD int cl_mdt_action_update(cl_txn *t, const cl_route_config *rcfg,
-                                      const cl_caller *caller,
-                                      const cl_action_update *u, int64_t now,
-                                      cl_publish_result *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_action_update(cl_op *op, const cl_route_config *rcfg,
+                                      const cl_action_update *u,
+                                      cl_publish_result *out);
 
 /* Every action, with overdue set against now and its person. */
 CL_NODISCARD int cl_mdt_action_each(cl_txn *t, int64_t now,

@@ -209,14 +209,12 @@ int cl_handle_legal_hold(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_create_review(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_review_create(op->t, op->who, &q->u.review_new, op->now,
-                                &rep->u.publish, &op->note, op->err);
+    return cl_mdt_review_create(op, &q->u.review_new, &rep->u.publish);
 }
 
 int cl_handle_add_to_agenda(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_review_agenda_add(op->t, op->who, &q->u.agenda, op->now,
-                                    &rep->u.publish, &op->note, op->err);
+    return cl_mdt_review_agenda_add(op, &q->u.agenda, &rep->u.publish);
 }
 
 /* --- reads of personal data ----------------------------------------------- */

@@ -53,7 +53,8 @@ static void s_review(s_fx *f, const char *date, char id[CL_REF_SZ])
     CL_COPY(r.title, "Extended MDT north");
     CL_COPY(r.agencies[r.n_agencies++], GP);
     assert_int_equal(
-        cl_mdt_review_create(f->t, &f->co, &r, NOW, &out, NULL, err), CL_OK);
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_review_create, &r, &out),
+        CL_OK);
     cl_copy(id, CL_REF_SZ, out.reference);
 }
 
@@ -69,7 +70,7 @@ static void s_agenda(s_fx *f, const char *review, const char *pid)
     a.reason = 1;
     CL_COPY(a.note, "GP worried about frequent A&E visits");
     assert_int_equal(
-        cl_mdt_review_agenda_add(f->t, &f->co, &a, NOW, &out, NULL, err),
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_review_agenda_add, &a, &out),
         CL_OK);
 }
 

@@ -791,6 +791,39 @@ static bool s_parse_id(const char *s, uint64_t *id)
     return cl_id_parse(id, CL_ID_INTAKE, s) == CL_OK;
 }
 
+/* Accepting: the person goes on the review's agenda (an operation of its
+ * own, its audit note the decision's). */
+static int s_accept(cl_txn *t, const cl_caller *caller,
+                    const cl_intake_decision *d, s_item *x,
+                    const cl_refs_ref *ref, int64_t now, cl_publish_result *sub,
+                    char err[CL_ERROR_SZ])
+{
+    if (!d->review_id[0]) {
+        snprintf(err, CL_ERROR_SZ,
+                 "accepting needs review_id: the review whose agenda the "
+                 "person goes on");
+        return CL_ERR_INVALID;
+    }
+    cl_agenda_add *a = calloc(1, sizeof(*a));
+    if (!a)
+        return CL_ERR_NOMEM;
+    CL_COPY(a->review_id, d->review_id);
+    cl_audit_pid_str(a->who.person_id, x->pid);
+    a->reason =
+        d->agenda_reason ? d->agenda_reason : s_agenda_reason(NULL, x, ref);
+    snprintf(a->note, sizeof(a->note), "intake %s: %s", d->intake_id, x->why);
+    cl_op in;
+    cl_op_init(&in, t, caller, now);
+    int rc = cl_mdt_review_agenda_add(&in, a, sub);
+    if (rc != CL_OK)
+        memcpy(err, in.err, CL_ERROR_SZ);
+    cl_op_done(&in);
+    free(a);
+    if (rc == CL_OK)
+        CL_COPY(x->review, d->review_id);
+    return rc;
+}
+
 int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
                      const cl_caller *caller, const cl_intake_decision *d,
                      int64_t now, cl_publish_result *out, cl_audit_note *note,
@@ -832,30 +865,11 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
     cl_publish_result sub;
     memset(&sub, 0, sizeof(sub));
     switch (d->decision) {
-    case CL_INTAKE_ACCEPTED: {
-        if (!d->review_id[0]) {
-            snprintf(err, CL_ERROR_SZ,
-                     "accepting needs review_id: the review whose agenda the "
-                     "person goes on");
-            return CL_ERR_INVALID;
-        }
-        cl_agenda_add *a = calloc(1, sizeof(*a));
-        if (!a)
-            return CL_ERR_NOMEM;
-        CL_COPY(a->review_id, d->review_id);
-        cl_audit_pid_str(a->who.person_id, x.pid);
-        a->reason = d->agenda_reason
-                        ? d->agenda_reason
-                        : s_agenda_reason(NULL, &x, have_ref ? &ref : NULL);
-        snprintf(a->note, sizeof(a->note), "intake %s: %s", d->intake_id,
-                 x.why);
-        rc = cl_mdt_review_agenda_add(t, caller, a, now, &sub, &scratch, err);
-        free(a);
-        if (rc != CL_OK)
+    case CL_INTAKE_ACCEPTED:
+        if ((rc = s_accept(t, caller, d, &x, have_ref ? &ref : NULL, now, &sub,
+                           err)) != CL_OK)
             return rc;
-        CL_COPY(x.review, d->review_id);
         break;
-    }
     case CL_INTAKE_DECLINED:
         if (!d->reason[0]) {
             snprintf(err, CL_ERROR_SZ,

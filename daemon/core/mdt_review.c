@@ -21,19 +21,17 @@
 #include "records.h"
 #include "ids.h"
 
-int cl_mdt_review_create(cl_txn *t, const cl_caller *caller,
-                         const cl_review_new *r, int64_t now,
-                         cl_publish_result *out, cl_audit_note *note,
-                         char err[CL_ERROR_SZ])
+int cl_mdt_review_create(cl_op *op, const cl_review_new *r,
+                         cl_publish_result *out)
 {
     uint8_t buf[CL_NOTE_SZ + CL_REVIEW_AGENCIES * CL_AGENCY_SZ + 256], k[8];
     uint64_t id;
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "reviews need the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ, "reviews need the coordinator role");
         return CL_ERR_DENIED;
     }
     if (!cl_date_valid(r->date) || !r->title[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "a review needs a date (YYYY-MM-DD) and a title");
         return CL_ERR_INVALID;
     }
@@ -44,99 +42,92 @@ int cl_mdt_review_create(cl_txn *t, const cl_caller *caller,
     cl_enc_u32(&e, r->n_agencies);
     for (uint32_t i = 0; i < r->n_agencies && i < CL_REVIEW_AGENCIES; i++)
         cl_enc_str(&e, r->agencies[i]);
-    cl_enc_str(&e, caller->name);
-    cl_enc_i64(&e, now);
-    int rc = cl_store_next_id(t, "mdt", &id);
+    cl_enc_str(&e, op->who->name);
+    cl_enc_i64(&e, op->now);
+    int rc = cl_store_next_id(op->t, "mdt", &id);
     if (rc != CL_OK)
         return rc;
     cl_records_key(k, id);
     if (!cl_enc_ok(&e) ||
-        (rc = cl_store_put(t, CL_DB_MDT, k, 8, buf, e.len)) != CL_OK)
+        (rc = cl_store_put(op->t, CL_DB_MDT, k, 8, buf, e.len)) != CL_OK)
         return cl_enc_ok(&e) ? rc : CL_ERR_INTERNAL;
     (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_REVIEW,
                        id);
-    if (note)
-        CL_COPY(note->detail, out->reference);
+    CL_COPY(op->note.detail, out->reference);
     return CL_OK;
 }
 
 /* Whether any agency has referred person pid (a referral behind an
  * agenda place). */
-int cl_mdt_review_agenda_add(cl_txn *t, const cl_caller *caller,
-                             const cl_agenda_add *a, int64_t now,
-                             cl_publish_result *out, cl_audit_note *note,
-                             char err[CL_ERROR_SZ])
+int cl_mdt_review_agenda_add(cl_op *op, const cl_agenda_add *a,
+                             cl_publish_result *out)
 {
     uint64_t id, pid;
     uint8_t k[16];
-    (void)now;
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "reviews need the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ, "reviews need the coordinator role");
         return CL_ERR_DENIED;
     }
     if (a->reason == 0) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "a reason is required (gp_concern, "
                  "police_high_level_user, ...)");
         return CL_ERR_INVALID;
     }
     if (a->reason == CL_AGENDA_MAX && !a->note[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "note: with reason other, say why the person is listed");
         return CL_ERR_INVALID;
     }
-    int rc = cl_records_mdt_id(t, a->review_id, &id, err);
+    int rc = cl_records_mdt_id(op->t, a->review_id, &id, op->err);
     if (rc != CL_OK)
         return rc;
-    rc = cl_records_resolve(t, a->who.person_id, &a->who.match, &pid, err);
+    rc = cl_records_resolve(op->t, a->who.person_id, &a->who.match, &pid,
+                            op->err);
     bool referred = false;
     if (rc == CL_OK) {
-        cl_records_note_person(note, pid);
-        if ((rc = cl_purpose_referred(t, pid, &referred)) != CL_OK)
+        cl_records_note_person(&op->note, pid);
+        if ((rc = cl_purpose_referred(op->t, pid, &referred)) != CL_OK)
             return rc;
     } else if (rc != CL_ERR_NOT_FOUND) {
         return rc;
     }
-    if (note) {
-        snprintf(note->purpose, sizeof(note->purpose), "agenda of %s: %s",
-                 a->review_id, cl_agenda_name(a->reason));
-        CL_COPY(note->detail, a->review_id);
-    }
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "agenda of %s: %s",
+             a->review_id, cl_agenda_name(a->reason));
+    CL_COPY(op->note.detail, a->review_id);
     /* Nobody referred this person (or nobody knows them: the same answer,
      * so an agenda is no existence test): listing them is break-glass. */
     if (!referred) {
         char why[CL_NOTE_SZ];
         if (!cl_caseview_break_glass(
-                note, a->access_reason, a->justification,
+                &op->note, a->access_reason, a->justification,
                 "add_to_agenda: no agency has referred this "
                 "person, so",
-                err))
+                op->err))
             return CL_ERR_INVALID;
-        if (note) {
-            snprintf(why, sizeof(why), "agenda of %s: %s; break-glass %.880s",
-                     a->review_id, cl_agenda_name(a->reason), note->purpose);
-            CL_COPY(note->purpose, why);
-        }
+        snprintf(why, sizeof(why), "agenda of %s: %s; break-glass %.880s",
+                 a->review_id, cl_agenda_name(a->reason), op->note.purpose);
+        CL_COPY(op->note.purpose, why);
     }
     if (rc == CL_ERR_NOT_FOUND)
         return rc;
     cl_records_key(k, id);
     cl_records_key(k + 8, pid);
-    rc = cl_store_put_raw(t, CL_DB_AGENDA, k, 16, &a->reason, 1);
+    rc = cl_store_put_raw(op->t, CL_DB_AGENDA, k, 16, &a->reason, 1);
     if (rc == CL_OK && a->note[0]) {
         uint8_t buf[CL_NOTE_SZ + 8];
         cl_enc e = cl_enc_init(buf, sizeof(buf));
         cl_enc_u8(&e, CL_RECORDS_VERSION);
         cl_enc_str(&e, a->note);
         rc = cl_enc_ok(&e)
-                 ? cl_store_put(t, CL_DB_AGENDA_NOTE, k, 16, buf, e.len)
+                 ? cl_store_put(op->t, CL_DB_AGENDA_NOTE, k, 16, buf, e.len)
                  : CL_ERR_INTERNAL;
         sodium_memzero(buf, e.len);
     }
     cl_records_key(k, pid);
     cl_records_key(k + 8, id);
     if (rc == CL_OK)
-        rc = cl_store_put_raw(t, CL_DB_PERSON_AGENDA, k, 16, NULL, 0);
+        rc = cl_store_put_raw(op->t, CL_DB_PERSON_AGENDA, k, 16, NULL, 0);
     if (rc == CL_OK)
         cl_audit_pid_str(out->reference, pid);
     return rc;

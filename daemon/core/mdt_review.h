@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "codec.h"
+#include "op.h"
 #include "store.h"
 
 /* The stored MDT review's format (cl_records_dec_fn): date, title,
@@ -18,18 +19,12 @@
 void cl_mdt_review_dec(cl_dec *d, void *out);
 
 /* Create an MDT review (coordinator); out's reference is its id. */
-CL_NODISCARD int cl_mdt_review_create(cl_txn *t, const cl_caller *caller,
-                                      const cl_review_new *r, int64_t now,
-                                      cl_publish_result *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_review_create(cl_op *op, const cl_review_new *r,
+                                      cl_publish_result *out);
 
 /* Put a person on a review's agenda (coordinator). */
-CL_NODISCARD int cl_mdt_review_agenda_add(cl_txn *t, const cl_caller *caller,
-                                          const cl_agenda_add *a, int64_t now,
-                                          cl_publish_result *out,
-                                          cl_audit_note *note,
-                                          char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_review_agenda_add(cl_op *op, const cl_agenda_add *a,
+                                          cl_publish_result *out);
 
 /* Referrals not withdrawn, counted by agency and month: *v those that
  * happened in [from, to) (unix seconds; occurred_at, else when received),

@@ -26,7 +26,7 @@ static const struct {
     {"gp", "Oakfield Surgery", "gp", "publisher", "", "apatel",
      "Dr Anita Patel", "GP partner", NULL},
     {"police", "Northshire Police", "police", "publisher", "", "pc4471",
-     "PC Sam Hughes", "Vulnerability hub officer", NULL},
+     "PC Sam Hughes", "Vulnerability hub officer", "pc4471, pc5102"},
     {"childrens", "Northshire Children's Services", "childrens_services",
      "publisher",
      "# a plan authority: may publish protection plans; its duty contact\n"

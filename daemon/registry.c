@@ -97,6 +97,7 @@ static int s_users(s_ctx *x, s_entry *e, const char *v)
             return 0;
         }
         e->n_users++;
+        e->who.users_listed = true;
     }
     if (!e->n_users) {
         snprintf(x->msg, sizeof(x->msg),

@@ -395,6 +395,45 @@ static void test_authority_told_and_coalesced(void **state)
     cl_client_close(&gp);
 }
 
+/* A system with no users list names whatever user ids it likes: a new
+ * one on every check must not raise a notice on every check (the plan
+ * authority's mailbox would fill with them). Its checks are counted into
+ * one notice per system; the notice names the first check's user. A
+ * system whose users the registry lists (the police) keeps one per user:
+ * test_authority_told_and_coalesced. */
+static void test_notices_coalesced_by_system(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *ch = th_client(d, "childrens");
+    cl_flag_result f;
+    cl_reply rep;
+    char key[300];
+    s_plan(ch, "CP-1", NULL);
+    snprintf(key, sizeof(key), "%s/keys/gp.key", d->dir);
+    for (int i = 0; i < 12; i++) {
+        cl_user u;
+        memset(&u, 0, sizeof(u));
+        snprintf(u.id, sizeof(u.id), "made-up-%02d", i);
+        CL_COPY(u.name, "Anyone At All");
+        CL_COPY(u.role, "Receptionist");
+        cl_client *gp = th_client_user(d, key, 5000, &u);
+        assert_int_equal(s_check(gp, CL_FLAG_BY_NHS, NHS_MUM, &f, NULL), CL_OK);
+        assert_int_equal(f.n, 1);
+        cl_client_close(&gp);
+    }
+    cl_client *gp = th_client(d, "gp"); /* its own user, and none at all */
+    assert_int_equal(s_check(gp, CL_FLAG_BY_NHS, NHS_MUM, &f, NULL), CL_OK);
+    cl_client_close(&gp);
+    s_inbox(ch, &rep);
+    assert_int_equal(s_count(&rep, CL_DLV_FLAG), 1);
+    const cl_flag_notice *a = s_notice(&rep, 0);
+    assert_string_equal(a->client, "gp");
+    assert_string_equal(a->user_id, "made-up-00");
+    assert_int_equal(a->count, 13);
+    cl_reply_clear(&rep);
+    cl_client_close(&ch);
+}
+
 /* A window of 0 tells every check; publish flags can be switched off for
  * a kind. */
 static void test_coalesce_window_configured(void **state)
@@ -887,6 +926,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_flag_is_the_same_bytes,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_authority_told_and_coalesced,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_notices_coalesced_by_system,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_coalesce_window_configured),
         cmocka_unit_test_setup_teardown(test_ended_withdrawn_corrected,

@@ -30,6 +30,8 @@ typedef struct cl_caller {
     char kind[CL_KIND_SZ];     /* agency kind: gp, police, ... */
     uint32_t roles;            /* CL_ROLE_* bits */
     bool plans;                /* a plan authority: may publish plans */
+    bool users_listed;         /* registry: a users list bounds the user
+                                  ids it may act for */
     bool require_user;         /* registry: its publisher requests too
                                   must name the acting user */
     cl_user user;              /* the named user this request acts for

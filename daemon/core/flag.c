@@ -26,7 +26,7 @@
  *   flag_log  at (8) || id (8) -> v1, agency, client, user id, user name,
  *             context, person id, child id, plan id, authority
  *             (an id of someone removed by retention: all ones)
- *   meta      "flagn:" blind(plan id, agency, named user or client) ->
+ *   meta      "flagn:" blind(plan id, agency, listed user or client) ->
  *             first at (8),
  *             delivery seq (8): the window of a coalesced notice
  *             (unsealed: times and a number only)
@@ -309,11 +309,16 @@ static void s_note_key(cl_txn *t, const cl_caller *caller, uint64_t plan_id,
     size_t a = strlen(caller->agency);
     memcpy(buf + n, caller->agency, a + 1);
     n += a + 1;
-    /* one window per named user (or per system without one) */
-    const char *who = caller->user.id[0] ? caller->user.id : caller->name;
+    /* one window per named user where the registry lists the users the
+     * system may act for; else per system: a user id nobody checks is
+     * the client's to choose, and a new one each time would raise a
+     * notice each time */
+    bool by_user = caller->users_listed && caller->user.id[0];
+    const char *who = by_user ? caller->user.id : caller->name;
     size_t w = strlen(who);
     if (w > CL_REF_SZ)
         w = CL_REF_SZ;
+    buf[n++] = by_user ? 'u' : 'c';
     memcpy(buf + n, who, w);
     n += w;
     memcpy(key, S_NOTE_PFX, sizeof(S_NOTE_PFX) - 1);

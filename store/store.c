@@ -1092,3 +1092,13 @@ void cl_store__keys_settle(cl_txn *t, bool committed)
     s->keys_was = NULL;
     s->keys_txn = NULL;
 }
+
+int cl_store_group_count(cl_txn *t, cl_db db, const uint8_t *prefix,
+                         uint64_t *count)
+{
+    uint8_t dk[64 + 256], x[S_TAG];
+    if (db >= CL_DB_COUNT || !cl_store__dbs[db].group)
+        return CL_ERR_INVALID;
+    return s_digest_get(
+        t, dk, s_digest_key(dk, db, prefix, cl_store__dbs[db].group), count, x);
+}

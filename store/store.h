@@ -387,6 +387,14 @@ CL_NODISCARD int cl_store_replay_put(cl_txn *t,
                                      int64_t now, uint32_t window,
                                      const uint8_t *val, size_t len);
 
+/* How many rows the group of a grouped sub-database that starts with
+ * prefix (its group length long) holds, as its digest says (sealed, and
+ * checked against the rows by reads of the group and by verify): a count
+ * whoever holds the file cannot change unnoticed. CL_ERR_INVALID if db
+ * is not grouped. */
+CL_NODISCARD int cl_store_group_count(cl_txn *t, cl_db db,
+                                      const uint8_t *prefix, uint64_t *count);
+
 /* The name of a sub-database (for diagnostics and tests). */
 const char *cl_store_db_name(cl_db db);
 

@@ -310,6 +310,172 @@ static void test_rolled_back_plan_detected(void **state)
     assert_non_null(strstr(v.problem, "plan"));
 }
 
+/* --- the mailboxes' counters -------------------------------------------- */
+
+#define CHILDRENS "Northshire Children's Services"
+
+/* Children's services' mailbox: its status, and on CL_STATUS_OK the
+ * deliveries (*n, the highest seq) and the depth it reports. */
+static int s_box(th_daemon *d, size_t *n, uint64_t *top, uint64_t *depth)
+{
+    cl_client *ch = th_client(d, "childrens");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    q->kind = CL_REQ_INBOX_RECEIVE;
+    q->u.inbox.limit = 100;
+    int st = s_call(ch, q, &rep);
+    *n = 0;
+    *top = 0;
+    *depth = 0;
+    if (st == CL_STATUS_OK) {
+        *n = rep.u.deliveries.n;
+        *depth = rep.u.deliveries.depth;
+        for (size_t i = 0; i < rep.u.deliveries.n; i++)
+            if (rep.u.deliveries.v[i].seq > *top)
+                *top = rep.u.deliveries.v[i].seq;
+    }
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&ch);
+    return st;
+}
+
+static void s_police_refers(th_daemon *d, const char *ref)
+{
+    cl_client *police = th_client(d, "police");
+    cl_request *q = th_referral(ref, "Kerry", "Brown", "1990-02-03", NHS_MUM);
+    assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
+    free(q);
+    cl_client_close(&police);
+}
+
+/* Every row of the mailbox table whose seq (the last 8 bytes) is 0: the
+ * counters of each mailbox. Deleted (to NULL) or copied from `from`. */
+static size_t s_raw_counters(const char *from, const char *to)
+{
+    s_raw a, b;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t n = 0;
+    static const uint8_t zero[8];
+    assert_int_equal(s_raw_open(&a, from ? from : to, "mailbox"), 0);
+    uint8_t keys[16][24], vals[16][64];
+    size_t vlen[16];
+    assert_int_equal(mdb_cursor_open(a.txn, a.dbi, &cur), 0);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < 16;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (k.mv_size == 24 && !memcmp((uint8_t *)k.mv_data + 16, zero, 8) &&
+            v.mv_size <= sizeof(vals[0])) {
+            memcpy(keys[n], k.mv_data, 24);
+            memcpy(vals[n], v.mv_data, v.mv_size);
+            vlen[n++] = v.mv_size;
+        }
+    mdb_cursor_close(cur);
+    if (from) {
+        mdb_txn_abort(a.txn);
+        mdb_env_close(a.env);
+        assert_int_equal(s_raw_open(&b, to, "mailbox"), 0);
+    } else {
+        b = a;
+    }
+    for (size_t i = 0; i < n; i++) {
+        MDB_val key = {24, keys[i]}, val = {vlen[i], vals[i]};
+        if (from)
+            assert_int_equal(mdb_put(b.txn, b.dbi, &key, &val, 0), 0);
+        else
+            assert_int_equal(mdb_del(b.txn, b.dbi, &key, NULL), 0);
+    }
+    s_raw_close(&b);
+    return n;
+}
+
+/* A mailbox's counters (the next seq, how many wait, how many the daemon
+ * raised) were unsealed in the metadata table: putting next back and the
+ * depth up made the next alert overwrite a waiting delivery and the
+ * mailbox look full. Now they are sealed and counted with the mailbox's
+ * deliveries and the depth is the group's count: the forged metadata row
+ * changes nothing; the counters deleted, or put back from an older copy,
+ * are reported as tampering (a read that meets the deletion refused). */
+static void test_mailbox_counters_authenticated(void **state)
+{
+    th_daemon *d = *state;
+    char live[320], old[320];
+    size_t n0, n;
+    uint64_t top0, top, depth;
+    s_scene(d);
+    assert_int_equal(s_box(d, &n0, &top0, &depth), CL_STATUS_OK);
+    assert_true(n0 >= 2);
+    assert_int_equal(depth, n0);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    snprintf(live, sizeof(live), "%s/state", d->dir);
+    snprintf(old, sizeof(old), "%s/state.old", d->dir);
+
+    /* (a) the metadata row forged as the old format: next 0, depth 10^6 */
+    s_raw r;
+    uint8_t forged[24] = {0};
+    forged[8 + 5] = 0x0f; /* depth 0x0f0000: about a million */
+    MDB_val mk = {strlen("mbox:" CHILDRENS), "mbox:" CHILDRENS};
+    MDB_val mv = {24, forged};
+    assert_int_equal(s_raw_open(&r, live, "meta"), 0);
+    assert_int_equal(mdb_put(r.txn, r.dbi, &mk, &mv, 0), 0);
+    s_raw_close(&r);
+    th_start(d, NULL);
+    s_police_refers(d, "POL-T2");
+    assert_int_equal(s_box(d, &n, &top, &depth), CL_STATUS_OK);
+    if (n != n0 + 1)
+        fail_msg("%zu deliveries after one more alert, where %zu were "
+                 "(one overwritten)",
+                 n, n0);
+    assert_true(top > top0);
+    assert_int_equal(depth, n);
+    assert_true(s_verify(d).intact);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_int_equal(th_sh("rm -rf '%s' && cp -a '%s' '%s'", old, live, old),
+                     0);
+
+    /* (b) the counters put back from that copy after one more delivery
+     * and all acknowledged: next would be handed out again */
+    th_start(d, NULL);
+    s_police_refers(d, "POL-T3");
+    assert_int_equal(s_box(d, &n, &top, &depth), CL_STATUS_OK);
+    cl_client *ch = th_client(d, "childrens");
+    for (uint64_t seq = 1; seq <= top; seq++) {
+        cl_request q;
+        cl_reply rep;
+        memset(&q, 0, sizeof(q));
+        q.kind = CL_REQ_INBOX_ACK;
+        q.u.ack.n = 1;
+        q.u.ack.seqs[0] = seq;
+        assert_int_equal(s_call(ch, &q, &rep), CL_STATUS_OK);
+        cl_reply_clear(&rep);
+    }
+    cl_client_close(&ch);
+    assert_int_equal(s_box(d, &n, &top, &depth), CL_STATUS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(depth, 0);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_true(s_raw_counters(old, live) >= 1);
+    assert_int_equal(th_sh(": > '%s'", d->log), 0);
+    th_start(d, NULL);
+    s_start_log_says(d, "mailbox");
+    cl_audit_verify_result v = s_verify(d);
+    assert_false(v.intact);
+    assert_non_null(strstr(v.problem, "mailbox"));
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+
+    /* (c) the counters deleted: refused, not begun again from zero */
+    assert_int_equal(th_sh("rm -rf '%s' && cp -a '%s' '%s'", live, old, live),
+                     0);
+    assert_true(s_raw_counters(NULL, live) >= 1);
+    assert_int_equal(th_sh(": > '%s'", d->log), 0);
+    th_start(d, NULL);
+    s_start_log_says(d, "mailbox");
+    assert_int_equal(s_box(d, &n, &top, &depth), CL_STATUS_INTERNAL);
+    v = s_verify(d);
+    assert_false(v.intact);
+    assert_non_null(strstr(v.problem, "mailbox"));
+}
+
 /* --- every counted table, on a store of its own -------------------------- */
 
 /* Each sealed value table that decides what users see, with a key as the
@@ -498,6 +664,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_value_rows_detected,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_rolled_back_plan_detected,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_mailbox_counters_authenticated,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

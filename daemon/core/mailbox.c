@@ -2,8 +2,12 @@
  * mailbox: the agencies' mailboxes (see mailbox.h).
  *
  * Stored records (plaintext before sealing, see store/codec.h):
- *   meta     "mbox:" agency   -> next seq (8), depth (8)   (unsealed)
+ *   meta     "mbox:" agency   -> nothing: the names of the mailboxes
+ *            (a store from before held next seq (8), depth (8), notices
+ *            (8) here, unsealed: read once, then replaced)
  *   mailbox  blind(agency) || seq -> v1, kind, at, the delivery's fields
+ *   mailbox  blind(agency) || 0   -> 0xC0, next seq (8), notices (8): the
+ *            mailbox's counters, sealed and counted with its deliveries
  */
 #include "mailbox.h"
 
@@ -267,18 +271,34 @@ static void s_dlv_dec(cl_dec *d, cl_delivery *dv)
         d->bad = true;
 }
 
-/* Mailbox state, unsealed in META: counts only, under the agency's name. */
 /* A mailbox's counters: the last seq given, how many wait, and how many
  * of those the daemon raised itself (s_is_notice: every kind but requests
- * and answers). Stores made before notices were counted apart hold the
- * first two only; stores made before every raised kind was counted
- * counted feed and governance notices only (the count never goes below
- * zero, so such a mailbox is exact again once it drains). */
+ * and answers). The first and the last are a sealed row in the mailbox's
+ * own group (seq 0; deliveries start at 1), so that editing, deleting or
+ * putting back an older copy of it is caught like a delivery's (the
+ * group's digest); the depth is not stored at all: it is the group's
+ * count, which the store keeps authenticated. Stores made before kept
+ * them unsealed in META, read once (their depth ignored); stores made
+ * before every raised kind was counted counted feed and governance
+ * notices only (the count never goes above the depth, so such a mailbox
+ * is exact again once it drains). */
 typedef struct s_box {
     uint64_t next, depth, notices;
+    bool fresh; /* no counters row yet */
 } s_box;
 
-static int s_box_get(cl_txn *t, const char *agency, s_box *b)
+#define S_BOX_MARK 0xC0
+#define S_BOX_LEN  17
+
+static void s_tag(cl_txn *t, const char *agency, uint8_t k[S_TAG_LEN + 8],
+                  uint64_t seq);
+/* Scan from `after`+1, staying inside the agency's tag. */
+static int s_scan_box(cl_txn *t, const char *agency, uint64_t after,
+                      cl_store_scan_fn fn, void *ctx);
+static int s_any(void *ctx, const uint8_t *key, size_t len);
+
+/* The counters a store from before left in META (none: zeros). */
+static int s_box_legacy(cl_txn *t, const char *agency, s_box *b)
 {
     char key[sizeof(S_META_PFX) + CL_AGENCY_SZ];
     uint8_t v[24];
@@ -286,31 +306,66 @@ static int s_box_get(cl_txn *t, const char *agency, s_box *b)
     int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
     int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n, v,
                               sizeof(v), &len);
-    memset(b, 0, sizeof(*b));
-    if (rc == CL_ERR_NOT_FOUND)
+    if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && len == 0))
         return CL_OK;
     if (rc != CL_OK)
         return rc;
     if (len != 16 && len != 24)
         return CL_ERR_CORRUPT;
     b->next = cl_be64_get(v);
-    b->depth = cl_be64_get(v + 8);
     b->notices = len == 24 ? cl_be64_get(v + 16) : 0;
-    if (b->notices > b->depth)
-        return CL_ERR_CORRUPT;
     return CL_OK;
 }
 
-static int s_box_put(cl_txn *t, const char *agency, const s_box *b)
+static int s_box_get(cl_txn *t, const char *agency, s_box *b)
 {
-    char key[sizeof(S_META_PFX) + CL_AGENCY_SZ];
-    uint8_t v[24];
-    int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
-    cl_be64_put(v, b->next);
-    cl_be64_put(v + 8, b->depth);
-    cl_be64_put(v + 16, b->notices);
-    return cl_store_put_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n, v,
-                            24);
+    uint8_t k[S_TAG_LEN + 8], v[24];
+    size_t len = 0;
+    uint64_t count = 0;
+    bool beyond = false;
+    memset(b, 0, sizeof(*b));
+    s_tag(t, agency, k, 0);
+    int rc = cl_store_get(t, CL_DB_MAILBOX, k, sizeof(k), v, sizeof(v), &len);
+    if (rc == CL_ERR_NOT_FOUND) {
+        b->fresh = true;
+        rc = s_box_legacy(t, agency, b);
+    } else if (rc == CL_OK) {
+        if (len != S_BOX_LEN || v[0] != S_BOX_MARK)
+            return CL_ERR_CORRUPT;
+        b->next = cl_be64_get(v + 1);
+        b->notices = cl_be64_get(v + 9);
+    }
+    if (rc == CL_OK)
+        rc = cl_store_group_count(t, CL_DB_MAILBOX, k, &count);
+    if (rc != CL_OK)
+        return rc;
+    if (!b->fresh && count == 0)
+        return CL_ERR_CORRUPT;
+    b->depth = count - !b->fresh;
+    if (b->notices > b->depth)
+        b->notices = b->depth;
+    /* nothing past next: counters put back from an older copy would hand
+     * out a seq again (and overwrite what it names) */
+    rc = s_scan_box(t, agency, b->next, s_any, &beyond);
+    return rc == CL_OK && beyond ? CL_ERR_CORRUPT : rc;
+}
+
+static int s_box_put(cl_txn *t, const char *agency, s_box *b)
+{
+    uint8_t k[S_TAG_LEN + 8], v[S_BOX_LEN];
+    v[0] = S_BOX_MARK;
+    cl_be64_put(v + 1, b->next);
+    cl_be64_put(v + 9, b->notices);
+    s_tag(t, agency, k, 0);
+    int rc = cl_store_put(t, CL_DB_MAILBOX, k, sizeof(k), v, sizeof(v));
+    if (rc == CL_OK && b->fresh) { /* its name, for listing the mailboxes */
+        char key[sizeof(S_META_PFX) + CL_AGENCY_SZ];
+        int n = snprintf(key, sizeof(key), S_META_PFX "%s", agency);
+        rc = cl_store_put_raw(t, CL_DB_META, (const uint8_t *)key, (size_t)n,
+                              NULL, 0);
+        b->fresh = false;
+    }
+    return rc;
 }
 
 static int s_meta_get(cl_txn *t, const char *agency, uint64_t *next,
@@ -393,6 +448,8 @@ int cl_mailbox_get(cl_txn *t, const char *agency, uint64_t seq, cl_delivery *d)
 {
     uint8_t k[S_TAG_LEN + 8];
     size_t vlen = 0;
+    if (seq == 0)
+        return CL_ERR_NOT_FOUND; /* the counters, no delivery */
     uint8_t *buf = malloc(S_DLV_BUF);
     if (!buf)
         return CL_ERR_NOMEM;
@@ -434,6 +491,8 @@ int cl_mailbox_find_alert(cl_txn *t, const char *agency, const char *reference,
 int cl_mailbox_replace(cl_txn *t, const char *agency, const cl_delivery *d)
 {
     uint8_t k[S_TAG_LEN + 8];
+    if (d->seq == 0)
+        return CL_ERR_NOT_FOUND; /* the counters, no delivery */
     uint8_t *buf = malloc(S_DLV_BUF);
     if (!buf)
         return CL_ERR_NOMEM;
@@ -476,10 +535,6 @@ static int s_rx_one(void *ctx, const uint8_t *key, size_t len)
     x->out->n++;
     return CL_OK;
 }
-
-/* Scan from `after`+1, staying inside the agency's tag. */
-static int s_scan_box(cl_txn *t, const char *agency, uint64_t after,
-                      cl_store_scan_fn fn, void *ctx);
 
 typedef struct s_bounded {
     uint8_t tag[S_TAG_LEN];
@@ -576,6 +631,8 @@ int cl_mailbox_inbox_ack(cl_txn *t, const cl_caller *caller,
     int rc = s_box_get(t, caller->agency, &b);
     for (uint32_t i = 0; rc == CL_OK && i < a->n && i < CL_INBOX_MAX; i++) {
         size_t vlen = 0;
+        if (a->seqs[i] == 0)
+            continue; /* the counters: nothing to acknowledge */
         s_tag(t, caller->agency, k, a->seqs[i]);
         /* its kind decides which count it leaves */
         rc =
@@ -748,6 +805,8 @@ int cl_mailbox_purge(cl_txn *t, uint64_t pid, const cl_ids *refs)
 
 int cl_mailbox_decode_check(const uint8_t *buf, size_t len)
 {
+    if (len == S_BOX_LEN && buf[0] == S_BOX_MARK)
+        return CL_OK; /* a mailbox's counters */
     cl_dec d = cl_dec_init(buf, len);
     cl_delivery *dv = malloc(sizeof(*dv));
     if (!dv)

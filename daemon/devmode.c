@@ -165,7 +165,13 @@ int cl_devmode_prepare(const char *dir0, char *config_out, size_t cap,
              "state_directory = %s/state\n"
              "registry = %s/clients.conf\n"
              "server_key = %s/keys/server.key\n"
-             "master_key = %s/master.key\n",
+             "master_key = %s/master.key\n"
+             "[report]\n"
+             "# the names RAG ratings may use (caselink rag set "
+             "--workstream)\n"
+             "workstreams = High intensity users; Enhanced "
+             "multi-disciplinary approaches; Building community capacity; "
+             "Establishing the single frontline\n",
              dir, dir, dir, dir, dir);
     snprintf(path, sizeof(path), "%s/caselinkd.conf", dir);
     if ((rc = s_write_new(path, text, err, err_len)) != CL_OK)

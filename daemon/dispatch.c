@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,57 +69,86 @@ static void s_check_user(cl_server *s, s_item *it)
     }
 }
 
+/* A workstream rated or looked up must be one [report] workstreams lists
+ * (in any case; a near miss says "did you mean"), and a refusal lists them
+ * and says how a new one is added. With no list nothing can be rated: a
+ * misspelt name would otherwise start a second workstream. A history
+ * with no list reads what is stored. */
+static int s_check_workstream(const cl_config *c, cl_request *q,
+                              char err[CL_ERROR_SZ])
+{
+    char *ws = q->u.rag.workstream;
+    if (!c->n_workstreams && q->kind == CL_REQ_SET_RAG) {
+        snprintf(err, CL_ERROR_SZ,
+                 "workstream: none are listed, so '%.40s' cannot be rated "
+                 "(a misspelt name would start a second workstream); the "
+                 "operator lists them in caselinkd.conf: [report] "
+                 "workstreams = %.40s; ...",
+                 ws, ws);
+        return CL_ERR_INVALID;
+    }
+    if (!c->n_workstreams)
+        return CL_OK;
+    int r =
+        cl_names_resolve(ws, CL_NAME_SZ, c->workstreams[0], c->n_workstreams,
+                         CL_NAME_SZ, "workstream", "listed workstream", err);
+    for (uint32_t i = 0; r != CL_OK && i <= c->n_workstreams; i++) {
+        size_t len = strlen(err);
+        if (i == c->n_workstreams)
+            snprintf(err + len, CL_ERROR_SZ - len,
+                     "; a new one goes in [report] workstreams");
+        else
+            snprintf(err + len, CL_ERROR_SZ - len, "%s'%s'",
+                     i ? ", " : ". Listed: ", c->workstreams[i]);
+    }
+    return r;
+}
+
+/* The request fields that name agencies, a row per request kind: where
+ * the names are (char[][CL_AGENCY_SZ]) and their uint32_t count (0: one
+ * name). */
+static const struct {
+    cl_req_kind kind;
+    size_t names, count;
+} s_agency_fields[] = {
+    {CL_REQ_CASE_FINDING, offsetof(cl_request, u.finding.agency), 0},
+    {CL_REQ_CREATE_REVIEW, offsetof(cl_request, u.review_new.agencies),
+     offsetof(cl_request, u.review_new.n_agencies)},
+    {CL_REQ_ADD_ACTION, offsetof(cl_request, u.action.owner_agency), 0},
+    {CL_REQ_INFO_REQUEST, offsetof(cl_request, u.info.agencies),
+     offsetof(cl_request, u.info.n_agencies)},
+    {CL_REQ_IMPORT_PERSON, offsetof(cl_request, u.import.agency), 0},
+};
+
 /* Names a person types that must be chosen from a list: registered
- * agencies, and the workstreams [report] workstreams lists (when it lists
- * any). A name in another case becomes the listed one; a near miss is
- * refused with "did you mean". One row per request field. */
+ * agencies, and the workstreams [report] workstreams lists. A name in
+ * another case becomes the listed one; a near miss is refused with "did
+ * you mean". */
 static void s_check_names(cl_server *s, s_item *it)
 {
     char err[CL_ERROR_SZ];
     const cl_route_config *rc = &s->cfg.route;
     cl_request *q = &it->req;
-    char *one[2] = {NULL, NULL};
-    char(*many)[CL_AGENCY_SZ] = NULL;
-    uint32_t n_many = 0;
-    switch (q->kind) {
-    case CL_REQ_CASE_FINDING:
-        one[0] = q->u.finding.agency;
-        break;
-    case CL_REQ_CREATE_REVIEW:
-        many = q->u.review_new.agencies;
-        n_many = q->u.review_new.n_agencies;
-        break;
-    case CL_REQ_ADD_ACTION:
-        one[0] = q->u.action.owner_agency;
-        break;
-    case CL_REQ_INFO_REQUEST:
-        many = q->u.info.agencies;
-        n_many = q->u.info.n_agencies;
-        break;
-    case CL_REQ_IMPORT_PERSON:
-        one[0] = q->u.import.agency;
-        break;
-    default:
-        break;
-    }
     int r = CL_OK;
-    for (int i = 0; i < 2 && r == CL_OK && rc->n_agencies; i++)
-        if (one[i] && one[i][0])
-            r = cl_names_resolve(one[i], CL_AGENCY_SZ, rc->agencies[0],
-                                 rc->n_agencies, CL_AGENCY_SZ, "agency",
-                                 "registered agency", err);
-    for (uint32_t i = 0; i < n_many && r == CL_OK && rc->n_agencies; i++)
-        if (many[i][0])
-            r = cl_names_resolve(many[i], CL_AGENCY_SZ, rc->agencies[0],
-                                 rc->n_agencies, CL_AGENCY_SZ, "agency",
-                                 "registered agency", err);
-    if (r == CL_OK && s->cfg.n_workstreams &&
+    for (size_t f = 0; f < sizeof(s_agency_fields) / sizeof(s_agency_fields[0]);
+         f++) {
+        if (s_agency_fields[f].kind != q->kind || !rc->n_agencies)
+            continue;
+        char(*names)[CL_AGENCY_SZ] =
+            (char(*)[CL_AGENCY_SZ])((char *)q + s_agency_fields[f].names);
+        uint32_t n = 1;
+        if (s_agency_fields[f].count)
+            memcpy(&n, (char *)q + s_agency_fields[f].count, sizeof(n));
+        for (uint32_t i = 0; i < n && i < CL_REVIEW_AGENCIES && r == CL_OK; i++)
+            if (names[i][0])
+                r = cl_names_resolve(names[i], CL_AGENCY_SZ, rc->agencies[0],
+                                     rc->n_agencies, CL_AGENCY_SZ, "agency",
+                                     "registered agency", err);
+    }
+    if (r == CL_OK &&
         (q->kind == CL_REQ_SET_RAG || q->kind == CL_REQ_RAG_HISTORY) &&
         q->u.rag.workstream[0])
-        r = cl_names_resolve(q->u.rag.workstream, CL_NAME_SZ,
-                             s->cfg.workstreams[0], s->cfg.n_workstreams,
-                             CL_NAME_SZ, "workstream", "listed workstream",
-                             err);
+        r = s_check_workstream(&s->cfg, q, err);
     if (r != CL_OK) {
         it->early = r;
         cl_item_fail(it, r, err);

@@ -331,6 +331,10 @@ static void test_rag_history_of_a_person(void **state)
 static void test_rag_history_of_a_workstream(void **state)
 {
     s_meet m;
+    th_daemon *d = *state;
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    th_start(d, "[report]\nworkstreams = Frequent attenders; Frequent "
+                "attenders team\n");
     s_meet_open(*state, &m);
     s_rag(&m, "", "Frequent attenders", CL_RAG_GREEN, "Engaging");
     assert_int_equal(s_do(m.co, m.q, NULL), CL_STATUS_OK);
@@ -662,6 +666,58 @@ static void test_workstream_names_from_the_list(void **state)
     cl_client_close(&co);
 }
 
+/* With no list (dev mode writes one: emptied here), rating a workstream
+ * is refused saying where the list goes (a misspelt name would start a
+ * second workstream); its history still reads what is stored. */
+static void test_workstream_needs_the_list(void **state)
+{
+    th_daemon *d = *state;
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    th_start(d, "[report]\nworkstreams =\n"); /* dev mode lists some */
+    cl_client *co = th_client(d, "coordinator");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    q->kind = CL_REQ_SET_RAG;
+    CL_COPY(q->u.rag.workstream, "High intensity users");
+    q->u.rag.rating = 2;
+    CL_COPY(q->u.rag.note, "recruiting");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "workstream: none are listed, so "
+                                      "'High intensity users' cannot be "
+                                      "rated"));
+    assert_non_null(strstr(rep.error, "[report] workstreams = High "
+                                      "intensity users; ..."));
+    cl_reply_clear(&rep);
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_RAG_HISTORY;
+    CL_COPY(q->u.rag.workstream, "High intensity users");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.rags.n, 0);
+    cl_reply_clear(&rep);
+    /* with the list, a name far from every listed one is refused with
+     * the list and where a new one goes */
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    th_start(d, "[report]\nworkstreams = Building community capacity; "
+                "High intensity users\n");
+    cl_client_close(&co);
+    co = th_client(d, "coordinator");
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_SET_RAG;
+    CL_COPY(q->u.rag.workstream, "Frequent flyers");
+    q->u.rag.rating = 2;
+    CL_COPY(q->u.rag.note, "recruiting");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "Listed: 'Building community "
+                                      "capacity', 'High intensity users'; "
+                                      "a new one goes in [report] "
+                                      "workstreams"));
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.rag.workstream, "high INTENSITY users");
+    assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);
+    free(q);
+    cl_client_close(&co);
+}
+
 static void test_agency_names_from_the_registry(void **state)
 {
     th_daemon *d = *state;
@@ -726,6 +782,7 @@ int main(void)
         T(test_measures_in_the_report),
         T(test_persons_measures_on_the_pack),
         T(test_workstream_names_from_the_list),
+        T(test_workstream_needs_the_list),
         T(test_agency_names_from_the_registry),
     };
 #undef T

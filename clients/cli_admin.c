@@ -8,8 +8,124 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "keyfile.h"
 #include "progress.h"
+
+/* --- JSON rows (--json) -------------------------------------------------- */
+
+static const cli_jrow s_repl_rows[] = {
+    CLI_JS(cl_repl_state, "role", role),
+    CLI_JS(cl_repl_state, "node", node),
+    CLI_JS(cl_repl_state, "active", active),
+    CLI_JU(cl_repl_state, "applied_seq", applied_seq),
+    CLI_JU(cl_repl_state, "stream_last_seq", stream_last_seq),
+    CLI_JU(cl_repl_state, "lag_messages", lag_messages),
+    CLI_JU(cl_repl_state, "lag_seconds", lag_seconds),
+    CLI_JS(cl_repl_state, "problem", problem),
+    CLI_JEND,
+};
+
+static const cli_jrow s_health_rows[] = {
+    CLI_JS(cl_health, "version", version),
+    CLI_JU(cl_health, "uptime_s", uptime_s),
+    CLI_JU(cl_health, "persons", persons),
+    CLI_JU(cl_health, "referrals", referrals),
+    CLI_JU(cl_health, "store_bytes", store_bytes),
+    CLI_JO(cl_health, "replication", repl, s_repl_rows),
+    CLI_JEND,
+};
+
+/* An element of cl_key_status.versions (an unnamed struct). */
+#define S_KV(m)                                                                \
+    (offsetof(cl_key_status, versions[0].m) -                                  \
+     offsetof(cl_key_status, versions[0]))
+static const cli_jrow s_version_rows[] = {
+    {.key = "version", .type = CLI_J_UINT, .off = S_KV(version), .size = 4},
+    {.key = "values", .type = CLI_J_UINT, .off = S_KV(values), .size = 8},
+    {.key = "retired", .type = CLI_J_BOOL, .off = S_KV(retired)},
+    CLI_JEND,
+};
+
+static const cli_jrow s_keys_rows[] = {
+    CLI_JU(cl_key_status, "current", current),
+    CLI_JA(cl_key_status, "versions", versions, n_versions, s_version_rows),
+    CLI_JU(cl_key_status, "pending", pending),
+    CLI_JEND,
+};
+
+static void s_json_batch_mean(const void *obj, const void *m)
+{
+    (void)obj;
+    uint64_t x100;
+    memcpy(&x100, m, sizeof(x100));
+    printf("%.2f", (double)x100 / 100.0);
+}
+
+static const cli_jrow s_count_rows[] = {
+    CLI_JS(cl_kind_count, "kind", kind),
+    CLI_JN(cl_kind_count, "status", status, cl_status_name),
+    CLI_JU(cl_kind_count, "count", count),
+    CLI_JEND,
+};
+
+static const cli_jrow s_mailbox_rows[] = {
+    CLI_JS(cl_mailbox_depth, "agency", agency),
+    CLI_JU(cl_mailbox_depth, "waiting", depth),
+    CLI_JEND,
+};
+
+static const cli_jrow s_limited_rows[] = {
+    CLI_JS(cl_rate_limited, "client", client),
+    CLI_JS(cl_rate_limited, "kind", kind),
+    CLI_JU(cl_rate_limited, "refused", refused),
+    CLI_JEND,
+};
+
+static const cli_jrow s_stats_rows[] = {
+    CLI_JU(cl_stats, "uptime_s", uptime_s),
+    CLI_JU(cl_stats, "commits", commits),
+    CLI_JF(cl_stats, "requests_per_commit", batch_mean_x100, s_json_batch_mean),
+    CLI_JU(cl_stats, "requests_per_commit_max", batch_max),
+    CLI_JU(cl_stats, "commit_p50_us", commit_p50_us),
+    CLI_JU(cl_stats, "commit_p99_us", commit_p99_us),
+    CLI_JU(cl_stats, "commit_max_us", commit_max_us),
+    CLI_JU(cl_stats, "store_bytes", store_bytes),
+    CLI_JU(cl_stats, "map_bytes", map_bytes),
+    CLI_JU(cl_stats, "key_version", key_version),
+    CLI_JU(cl_stats, "persons", persons),
+    CLI_JU(cl_stats, "referrals", referrals),
+    CLI_JU(cl_stats, "audit_entries", audit_entries),
+    CLI_JU(cl_stats, "refused_connections", refused_connections),
+    CLI_JB(cl_stats, "weights_learned", weights_trained),
+    CLI_JB(cl_stats, "relink_running", relink_running),
+    CLI_JU(cl_stats, "relink_done", relink_done),
+    CLI_JU(cl_stats, "relink_total", relink_total),
+    CLI_JU(cl_stats, "relink_merged", relink_merged),
+    CLI_JU(cl_stats, "relink_queued", relink_queued),
+    CLI_JB(cl_stats, "backup_running", backup_running),
+    CLI_JU(cl_stats, "backup_done_bytes", backup_done),
+    CLI_JU(cl_stats, "backup_total_bytes", backup_total),
+    CLI_JA(cl_stats, "requests", counts, n_counts, s_count_rows),
+    CLI_JA(cl_stats, "mailboxes", mailboxes, n_mailboxes, s_mailbox_rows),
+    CLI_JA(cl_stats, "rate_limited", rate_limited, n_rate_limited,
+           s_limited_rows),
+    CLI_JO(cl_stats, "replication", repl, s_repl_rows),
+    CLI_JEND,
+};
+
+static const cli_jrow s_backup_rows[] = {
+    CLI_JS(cl_backup_result, "path", path),
+    CLI_JU(cl_backup_result, "bytes", bytes),
+    CLI_JEND,
+};
+
+/* One reply's JSON and a line break. */
+static void s_json(const void *obj, const cli_jrow *rows)
+{
+    cli_json_obj(obj, rows);
+    putchar('\n');
+}
 
 /* Replication, only when it is on (a single node prints as before). */
 static void s_print_repl(const cl_repl_state *r)
@@ -35,6 +151,11 @@ static int s_health(cli_conn *cn)
     if (status)
         return status;
     const cl_health *h = &rep.u.health;
+    if (cn->json) {
+        s_json(h, s_health_rows);
+        cl_reply_clear(&rep);
+        return 0;
+    }
     printf("caselinkd %s: up %" PRIu64 " s, %" PRIu64 " people, %" PRIu64
            " referrals, store %" PRIu64 " KiB\n",
            h->version, h->uptime_s, h->persons, h->referrals,
@@ -208,6 +329,11 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
         status = cli_transport(rc, cn);
     } else if (!cl_reply_ok(&rep)) {
         status = cli_status(&rep);
+    } else if (cn->json) {
+        s_json(&rep.u, req.kind == CL_REQ_ADMIN_STATS     ? s_stats_rows
+                       : req.kind == CL_REQ_ADMIN_PROMOTE ? s_repl_rows
+                       : req.kind == CL_REQ_ADMIN_BACKUP  ? s_backup_rows
+                                                          : s_keys_rows);
     } else if (req.kind == CL_REQ_ADMIN_STATS) {
         s_print_stats(&rep.u.stats);
     } else if (req.kind == CL_REQ_ADMIN_PROMOTE) {

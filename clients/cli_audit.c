@@ -8,7 +8,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "fields.h"
+
+static const cli_jrow s_verify_rows[] = {
+    CLI_JB(cl_audit_verify_result, "intact", intact),
+    CLI_JU(cl_audit_verify_result, "entries", entries),
+    CLI_JU(cl_audit_verify_result, "first_bad_seq", first_bad_seq),
+    CLI_JS(cl_audit_verify_result, "problem", problem),
+    CLI_JB(cl_audit_verify_result, "checkpoint_checked", checkpoint_checked),
+    CLI_JB(cl_audit_verify_result, "checkpoint_ok", checkpoint_ok),
+    CLI_JEND,
+};
 
 static void s_json_user(const cl_user *u)
 {
@@ -449,6 +460,25 @@ static int s_search_opt(cl_request *req, const char *o, const char *v)
     return 0;
 }
 
+/* What audit verify found; CLI_EXIT_FAILED when the chain is broken. */
+static int s_print_verify(const cli_conn *cn, const cl_audit_verify_result *v)
+{
+    if (cn->json) {
+        cli_json_obj(v, s_verify_rows);
+        putchar('\n');
+    } else if (v->intact) {
+        printf("audit chain intact: %llu entries checked%s\n",
+               (unsigned long long)v->entries,
+               v->checkpoint_checked
+                   ? "; the log up to the checkpoint is unchanged"
+                   : "");
+    } else {
+        printf("AUDIT CHAIN BROKEN at entry %llu: %s\n",
+               (unsigned long long)v->first_bad_seq, v->problem);
+    }
+    return v->intact ? 0 : CLI_EXIT_FAILED;
+}
+
 int cli_audit(cli_conn *cn, int argc, char **argv)
 {
     cl_client *c = NULL;
@@ -511,18 +541,7 @@ int cli_audit(cli_conn *cn, int argc, char **argv)
     if (!cl_reply_ok(&rep)) {
         status = cli_status(&rep);
     } else if (req->kind == CL_REQ_AUDIT_VERIFY) {
-        const cl_audit_verify_result *v = &rep.u.verify;
-        if (v->intact)
-            printf("audit chain intact: %llu entries checked%s\n",
-                   (unsigned long long)v->entries,
-                   v->checkpoint_checked
-                       ? "; the log up to the checkpoint is unchanged"
-                       : "");
-        else {
-            printf("AUDIT CHAIN BROKEN at entry %llu: %s\n",
-                   (unsigned long long)v->first_bad_seq, v->problem);
-            status = CLI_EXIT_FAILED;
-        }
+        status = s_print_verify(cn, &rep.u.verify);
     } else if (req->kind == CL_REQ_AUDIT_CHECKPOINT) {
         fputs(rep.u.checkpoint, stdout);
     } else if (req->kind == CL_REQ_AUDIT_SEARCH) {

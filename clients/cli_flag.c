@@ -8,6 +8,26 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_json.h"
+
+static const cli_jrow s_disclosure_rows[] = {
+    CLI_JT(cl_flag_disclosure, "at", at),
+    CLI_JS(cl_flag_disclosure, "agency", agency),
+    CLI_JS(cl_flag_disclosure, "client", client),
+    CLI_JS(cl_flag_disclosure, "user_id", user_id),
+    CLI_JS(cl_flag_disclosure, "user_name", user_name),
+    CLI_JS(cl_flag_disclosure, "context", context),
+    CLI_JS(cl_flag_disclosure, "person_id", person_pid),
+    CLI_JS(cl_flag_disclosure, "child_person_id", child_pid),
+    CLI_JS(cl_flag_disclosure, "plan_id", plan_id),
+    CLI_JS(cl_flag_disclosure, "authority", authority),
+    CLI_JEND,
+};
+
+static const cli_jrow s_disclosures_rows[] = {
+    CLI_JAP(cl_flag_disclosures, "disclosures", v, n, s_disclosure_rows),
+    CLI_JEND,
+};
 
 void cli_print_flags(const cl_flag_result *f)
 {
@@ -178,6 +198,11 @@ int cli_audit_flags(cli_conn *cn, int argc, char **argv)
     if ((status = cli_call(cn, "auditor", req, &rep)) != 0)
         goto out;
     const cl_flag_disclosures *l = &rep.u.flag_log;
+    if (cn->json) {
+        cli_json_obj(l, s_disclosures_rows);
+        putchar('\n');
+        goto done;
+    }
     for (size_t i = 0; i < l->n; i++) {
         char at[CL_WHEN_SHOW_SZ];
         const cl_flag_disclosure *x = &l->v[i];
@@ -191,6 +216,7 @@ int cli_audit_flags(cli_conn *cn, int argc, char **argv)
                                               : "by a flag check");
     }
     printf("%zu flag disclosure%s\n", l->n, l->n == 1 ? "" : "s");
+done:
     cl_reply_clear(&rep);
 out:
     free(req);

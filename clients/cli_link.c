@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "csv.h"
 #include "ids.h"
 #include "progress.h"
@@ -829,8 +830,50 @@ out:
 /* --- link train / weights / rerun ------------------------------------------
  */
 
+static const cli_jrow s_level_rows[] = {
+    CLI_JS(cl_level_info, "level", name),
+    CLI_JR(cl_level_info, "m", m, 6),
+    CLI_JR(cl_level_info, "u", u, 6),
+    CLI_JR(cl_level_info, "weight", weight, 4),
+    CLI_JR(cl_level_info, "proposed_m", pm, 6),
+    CLI_JR(cl_level_info, "proposed_u", pu, 6),
+    CLI_JR(cl_level_info, "proposed_weight", pweight, 4),
+    CLI_JB(cl_level_info, "estimated", trained),
+    CLI_JEND,
+};
+
+static const cli_jrow s_weights_rows[] = {
+    CLI_JB(cl_link_info, "learned_in_use", accepted),
+    CLI_JT(cl_link_info, "accepted_at", accepted_at),
+    CLI_JR(cl_link_info, "prior", prior, 0),
+    CLI_JR(cl_link_info, "link_weight", upper, 4),
+    CLI_JR(cl_link_info, "review_weight", lower, 4),
+    CLI_JR(cl_link_info, "link_probability", upper_p, 6),
+    CLI_JR(cl_link_info, "review_probability", lower_p, 6),
+    CLI_JB(cl_link_info, "proposed", proposed),
+    CLI_JT(cl_link_info, "trained_at", trained_at),
+    CLI_JR(cl_link_info, "proposed_prior", pprior, 0),
+    CLI_JR(cl_link_info, "proposed_link_probability", pupper_p, 6),
+    CLI_JR(cl_link_info, "proposed_review_probability", plower_p, 6),
+    CLI_JU(cl_link_info, "trained_records", sampled),
+    CLI_JU(cl_link_info, "trained_random_pairs", random_pairs),
+    CLI_JU(cl_link_info, "trained_blocked_pairs", blocked_pairs),
+    CLI_JA(cl_link_info, "levels", levels, n_levels, s_level_rows),
+    CLI_JB(cl_link_info, "rerun_running", rerun_running),
+    CLI_JU(cl_link_info, "rerun_done", rerun_done),
+    CLI_JU(cl_link_info, "rerun_total", rerun_total),
+    CLI_JU(cl_link_info, "rerun_merged", rerun_merged),
+    CLI_JU(cl_link_info, "rerun_queued", rerun_queued),
+    CLI_JEND,
+};
+
 static void s_print_weights(const cli_conn *cn, const cl_link_info *li)
 {
+    if (cn->json) {
+        cli_json_obj(li, s_weights_rows);
+        putchar('\n');
+        return;
+    }
     char when[CL_WHEN_SHOW_SZ];
     printf("weights in use: %s", li->accepted ? "learned from this store"
                                               : "the documented defaults");
@@ -907,12 +950,12 @@ static int s_link_admin_cmd(cli_conn *cn, uint8_t action, uint32_t sample,
         }
     }
     cl_progress_end(&prog);
-    if (action == CL_LINK_TRAIN)
+    if (action == CL_LINK_TRAIN && !cn->json)
         printf("trained: the weights below are proposed, not yet in use\n\n");
-    else if (action == CL_LINK_ACCEPT)
+    else if (action == CL_LINK_ACCEPT && !cn->json)
         printf("accepted: new records are linked with these weights; "
                "`caselink link rerun` relinks those stored\n\n");
-    else if (action == CL_LINK_RERUN && !wait)
+    else if (action == CL_LINK_RERUN && !wait && !cn->json)
         printf("relinking started; progress in `caselink admin stats`\n\n");
     s_print_weights(cn, &rep.u.link_info);
     cl_reply_clear(&rep);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_json.h"
 
 /* Who a safeguarding alert's referral is about, in words: "Claire Booth
  * (P00000001), parent of Leo Booth (P00000002)". For an unborn child's
@@ -331,73 +332,154 @@ typedef struct s_follow {
     bool ack;
 } s_follow;
 
+static void s_json_delivery(const cl_delivery *d);
+
 static int s_follow_one(void *ctx, const cl_delivery *d)
 {
     const s_follow *f = ctx;
     bool ack = f->ack;
-    s_full(f->cn, d);
+    if (f->cn->json) /* one object a line */
+        s_json_delivery(d);
+    else
+        s_full(f->cn, d);
     putchar('\n');
     fflush(stdout);
     return ack ? 0 : 1;
+}
+
+/* Each kind of delivery's fields, as --json writes them (after seq, at
+ * and kind). */
+static const cli_jrow s_dlv_alert[] = {
+    CLI_JS(cl_delivery, "reference", u.alert.reference),
+    CLI_JS(cl_delivery, "plan_reference", u.alert.plan_ref),
+    CLI_JN(cl_delivery, "plan_type", u.alert.plan_type, cl_plan_type_name),
+    CLI_JS(cl_delivery, "subject_person_id", u.alert.subject_pid),
+    CLI_JS(cl_delivery, "subject_given_names", u.alert.subject_given),
+    CLI_JS(cl_delivery, "subject_family_name", u.alert.subject_family),
+    CLI_JS(cl_delivery, "subject_is", u.alert.subject_is),
+    CLI_JS(cl_delivery, "child_person_id", u.alert.child_pid),
+    CLI_JS(cl_delivery, "child_given_names", u.alert.child_given),
+    CLI_JS(cl_delivery, "child_family_name", u.alert.child_family),
+    CLI_JS(cl_delivery, "reporting_agency", u.alert.agency),
+    CLI_JN(cl_delivery, "category", u.alert.category, cl_category_name),
+    CLI_JN(cl_delivery, "risk", u.alert.risk, cl_risk_name),
+    CLI_JT(cl_delivery, "occurred_at", u.alert.occurred_at),
+    CLI_JT(cl_delivery, "received_at", u.alert.received_at),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_request[] = {
+    CLI_JS(cl_delivery, "request_id", u.request.request_id),
+    CLI_JS(cl_delivery, "from_agency", u.request.from_agency),
+    CLI_JS(cl_delivery, "person_id", u.request.person_id),
+    CLI_JS(cl_delivery, "due", u.request.due),
+    CLI_JS(cl_delivery, "review_id", u.request.review_id),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_response[] = {
+    CLI_JS(cl_delivery, "request_id", u.response.request_id),
+    CLI_JS(cl_delivery, "agency", u.response.agency),
+    CLI_JN(cl_delivery, "involvement", u.response.involvement, cl_involve_name),
+    CLI_JN(cl_delivery, "risk", u.response.risk, cl_risk_name),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_status[] = {
+    CLI_JS(cl_delivery, "reference", u.status.reference),
+    CLI_JS(cl_delivery, "agency_reference", u.status.agency_ref),
+    CLI_JN(cl_delivery, "status", u.status.status, cl_refstat_name),
+    CLI_JN(cl_delivery, "outcome", u.status.outcome, cl_outcome_name),
+    CLI_JS(cl_delivery, "by", u.status.by),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_feed[] = {
+    CLI_JS(cl_delivery, "agency", u.feed.agency),
+    CLI_JS(cl_delivery, "feed", u.feed.feed),
+    CLI_JS(cl_delivery, "problem", u.feed.problem),
+    CLI_JU(cl_delivery, "expected", u.feed.expected),
+    CLI_JU(cl_delivery, "received", u.feed.received),
+    CLI_JT(cl_delivery, "last_at", u.feed.last_at),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_governance[] = {
+    CLI_JS(cl_delivery, "event", u.governance.event),
+    CLI_JS(cl_delivery, "agency", u.governance.agency),
+    CLI_JS(cl_delivery, "client", u.governance.client),
+    CLI_JS(cl_delivery, "reference", u.governance.reference),
+    CLI_JS(cl_delivery, "person_id", u.governance.person_id),
+    CLI_JS(cl_delivery, "detail", u.governance.detail),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_intake[] = {
+    CLI_JS(cl_delivery, "intake_id", u.intake.intake_id),
+    CLI_JS(cl_delivery, "rule", u.intake.rule),
+    CLI_JS(cl_delivery, "person_id", u.intake.person_id),
+    CLI_JS(cl_delivery, "reference", u.intake.reference),
+    CLI_JS(cl_delivery, "agency", u.intake.agency),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_action[] = {
+    CLI_JS(cl_delivery, "event", u.action.event),
+    CLI_JS(cl_delivery, "action_id", u.action.action_id),
+    CLI_JS(cl_delivery, "review_id", u.action.review_id),
+    CLI_JS(cl_delivery, "person_id", u.action.person_id),
+    CLI_JS(cl_delivery, "owner_agency", u.action.owner_agency),
+    CLI_JS(cl_delivery, "due", u.action.due),
+    CLI_JN(cl_delivery, "status", u.action.status, cl_action_status_name),
+    CLI_JS(cl_delivery, "by_agency", u.action.by_agency),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_flag[] = {
+    CLI_JS(cl_delivery, "plan_id", u.flag.plan_id),
+    CLI_JS(cl_delivery, "plan_reference", u.flag.plan_ref),
+    CLI_JS(cl_delivery, "child_person_id", u.flag.child_pid),
+    CLI_JS(cl_delivery, "person_id", u.flag.person_pid),
+    CLI_JS(cl_delivery, "person_is", u.flag.person_is),
+    CLI_JS(cl_delivery, "agency", u.flag.agency),
+    CLI_JS(cl_delivery, "client", u.flag.client),
+    CLI_JS(cl_delivery, "context", u.flag.context),
+    CLI_JU(cl_delivery, "count", u.flag.count),
+    CLI_JT(cl_delivery, "first_at", u.flag.first_at),
+    CLI_JT(cl_delivery, "last_at", u.flag.last_at),
+    CLI_JEND,
+};
+static const cli_jrow s_dlv_retraction[] = {
+    CLI_JS(cl_delivery, "reference", u.retraction.reference),
+    CLI_JS(cl_delivery, "agency", u.retraction.agency),
+    CLI_JS(cl_delivery, "plan_reference", u.retraction.plan_ref),
+    CLI_JS(cl_delivery, "reason", u.retraction.reason),
+    CLI_JEND,
+};
+static const cli_jrow *const s_dlv_rows[CL_DLV_KIND_COUNT] = {
+    [CL_DLV_ALERT] = s_dlv_alert,       [CL_DLV_REQUEST] = s_dlv_request,
+    [CL_DLV_RESPONSE] = s_dlv_response, [CL_DLV_STATUS] = s_dlv_status,
+    [CL_DLV_FEED] = s_dlv_feed,         [CL_DLV_GOVERNANCE] = s_dlv_governance,
+    [CL_DLV_INTAKE] = s_dlv_intake,     [CL_DLV_ACTION] = s_dlv_action,
+    [CL_DLV_FLAG] = s_dlv_flag,         [CL_DLV_RETRACTION] = s_dlv_retraction,
+};
+static const cli_jrow s_dlv_head[] = {
+    CLI_JU(cl_delivery, "seq", seq),
+    CLI_JT(cl_delivery, "at", at),
+    CLI_JN(cl_delivery, "kind", kind, cl_dlv_name),
+    CLI_JEND,
+};
+
+/* One delivery as a JSON object. */
+static void s_json_delivery(const cl_delivery *d)
+{
+    unsigned n = 0;
+    putchar('{');
+    cli_json_fields(d, s_dlv_head, &n);
+    if ((unsigned)d->kind < CL_DLV_KIND_COUNT && s_dlv_rows[d->kind])
+        cli_json_fields(d, s_dlv_rows[d->kind], &n);
+    putchar('}');
 }
 
 static void s_json_deliveries(const cl_deliveries *ds)
 {
     printf("{\"deliveries\":[");
     for (size_t i = 0; i < ds->n; i++) {
-        const cl_delivery *d = &ds->v[i];
-        printf("%s{", i ? "," : "");
-        cli_jnum("seq", (int64_t)d->seq, true);
-        cli_jtime("at", d->at, true);
-        cli_jkv("kind", cl_dlv_name(d->kind), true);
-        switch (d->kind) {
-        case CL_DLV_ALERT: {
-            const cl_alert *a = &d->u.alert;
-            cli_jkv("reference", a->reference, true);
-            cli_jkv("plan_reference", a->plan_ref, true);
-            cli_jkv("plan_type", cl_plan_type_name(a->plan_type), true);
-            cli_jkv("subject_person_id", a->subject_pid, true);
-            cli_jkv("subject_given_names", a->subject_given, true);
-            cli_jkv("subject_family_name", a->subject_family, true);
-            cli_jkv("subject_is", a->subject_is, true);
-            cli_jkv("child_person_id", a->child_pid, true);
-            cli_jkv("child_given_names", a->child_given, true);
-            cli_jkv("child_family_name", a->child_family, true);
-            cli_jkv("reporting_agency", a->agency, true);
-            cli_jkv("category", cl_category_name(a->category), true);
-            cli_jkv("risk", cl_risk_name(a->risk), true);
-            cli_jtime("occurred_at", a->occurred_at, true);
-            cli_jtime("received_at", a->received_at, false);
-            break;
-        }
-        case CL_DLV_REQUEST:
-            cli_jkv("request_id", d->u.request.request_id, true);
-            cli_jkv("from_agency", d->u.request.from_agency, true);
-            cli_jkv("person_id", d->u.request.person_id, true);
-            cli_jkv("due", d->u.request.due, false);
-            break;
-        case CL_DLV_RESPONSE:
-            cli_jkv("request_id", d->u.response.request_id, true);
-            cli_jkv("agency", d->u.response.agency, true);
-            cli_jkv("involvement", cl_involve_name(d->u.response.involvement),
-                    true);
-            cli_jkv("risk", cl_risk_name(d->u.response.risk), false);
-            break;
-        case CL_DLV_STATUS:
-            cli_jkv("reference", d->u.status.reference, true);
-            cli_jkv("agency_reference", d->u.status.agency_ref, true);
-            cli_jkv("status", cl_refstat_name(d->u.status.status), true);
-            cli_jkv("outcome", cl_outcome_name(d->u.status.outcome), false);
-            break;
-        case CL_DLV_FEED:
-            cli_jkv("agency", d->u.feed.agency, true);
-            cli_jkv("feed", d->u.feed.feed, true);
-            cli_jkv("problem", d->u.feed.problem, false);
-            break;
-        default:
-            cli_jkv("detail", "", false);
-        }
-        printf("}");
+        if (i)
+            putchar(',');
+        s_json_delivery(&ds->v[i]);
     }
     printf("],\"waiting\":%" PRIu64 "}\n", ds->depth);
 }
@@ -526,6 +608,9 @@ int cli_inbox(cli_conn *cn, int argc, char **argv)
             fprintf(stderr, "caselink inbox: no delivery %s waiting\n",
                     argv[1]);
             status = CLI_EXIT_FAILED;
+        } else if (cn->json) {
+            s_json_delivery(&rep.u.deliveries.v[i]);
+            putchar('\n');
         } else {
             s_full(cn, &rep.u.deliveries.v[i]);
         }

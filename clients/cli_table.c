@@ -28,8 +28,8 @@ const cli_row cli_rows[] = {
             "--roles ROLES\tpublisher, coordinator, operator, auditor",
             "--format FORMAT\tini (default) or zpl"),
      0, cli_keygen_cmd, NULL},
-    {"health", "", "daemon version, uptime, counts", NULL, 0, cli_health_cmd,
-     NULL},
+    {"health", "", "daemon version, uptime, counts", NULL, CLI_JSON,
+     cli_health_cmd, NULL},
     {"publish referral", "FIELDS... | --csv FILE [--verbose]",
      "publish one referral, or every row of a CSV file whose header names "
      "the fields (publisher); bad rows are reported as FILE:LINE",
@@ -59,7 +59,7 @@ const cli_row cli_rows[] = {
             "subject_request",
             "--purpose TEXT\twhy you open it (flagged for the auditor)",
             "--review MDT-ID\tthe review whose agenda the person is on"),
-     0, cli_person, NULL},
+     CLI_JSON, cli_person, NULL},
     {"person find", "FIELDS... --access-reason CODE --purpose TEXT [--limit N]",
      "ranked candidates for a person's details (coordinator; break-glass); "
      "a name needs a date of birth or a postcode too",
@@ -68,7 +68,7 @@ const cli_row cli_rows[] = {
             "subject_request",
             "--purpose TEXT\twhy you search (audited)",
             "--limit N\tat most N candidates"),
-     CLI_PERSON_FIELDS, cli_person, NULL},
+     CLI_PERSON_FIELDS | CLI_JSON, cli_person, NULL},
     {"person split", "RECORD --reason TEXT",
      "undo a wrong link: the record becomes a person of its own "
      "(coordinator)",
@@ -103,7 +103,7 @@ const cli_row cli_rows[] = {
             "safeguarding_enquiry, mdt_preparation, legal_duty, data_quality, "
             "subject_request",
             "--purpose TEXT\twhy (audited; the list names people)"),
-     0, cli_casefind, NULL},
+     CLI_JSON, cli_casefind, NULL},
     {"links export", "--csv",
      "every agency record and the person it is linked to (coordinator)",
      S_OPTS("--csv\tas CSV on standard output"), 0, cli_links, NULL},
@@ -116,20 +116,20 @@ const cli_row cli_rows[] = {
      "estimate linking weights from the store's own records: u from random "
      "pairs, m by EM over blocked pairs, name frequencies, the prior; kept "
      "as a proposal (coordinator or operator; audited; no personal data)",
-     S_OPTS("--sample N\trecords to learn from (default 20000)"), 0, cli_link,
-     NULL},
+     S_OPTS("--sample N\trecords to learn from (default 20000)"), CLI_JSON,
+     cli_link, NULL},
     {"link weights", "[--accept]",
      "the weights of every comparison level in use and proposed, and the "
      "thresholds as weights and probabilities; --accept puts the proposal "
      "in use (coordinator or operator)",
-     S_OPTS("--accept\tuse the proposed weights from now on"), 0, cli_link,
-     NULL},
+     S_OPTS("--accept\tuse the proposed weights from now on"), CLI_JSON,
+     cli_link, NULL},
     {"link rerun", "[--wait]",
      "relink every stored record with the weights in use, in bounded "
      "background batches (progress in admin stats): people merged where a "
      "record now matches two, other pairs queued for review; a record a "
      "coordinator decided on is never moved (coordinator or operator)",
-     S_OPTS("--wait\tuntil it is done"), 0, cli_link, NULL},
+     S_OPTS("--wait\tuntil it is done"), CLI_JSON, cli_link, NULL},
     {"match list",
      "[--limit N] [--page N | --after QID | --all] [--agency NAME] "
      "[--min-probability P] [--max-probability P]",
@@ -140,7 +140,7 @@ const cli_row cli_rows[] = {
             "--agency NAME\tpairs with a record of this agency",
             "--min-probability P\tmatch probability at least P (0..1)",
             "--max-probability P\tat most P"),
-     0, cli_review, NULL},
+     CLI_JSON, cli_review, NULL},
     {"match accept", "QID --reason TEXT",
      "the two records are one person: merge them (coordinator)",
      S_OPTS("--reason TEXT\tkept for the auditor"), 0, cli_review, NULL},
@@ -222,7 +222,7 @@ const cli_row cli_rows[] = {
      S_OPTS("--overdue\tonly overdue ones", "--open\tonly open ones",
             "--review MDT-ID\tof one review", "--id P\tabout one person",
             "--csv FILE\tthe actions tracker as CSV (- for standard output)"),
-     0, cli_actions, NULL},
+     CLI_JSON, cli_actions, NULL},
     {"referral list",
      "[--agency NAME] [--category C] [--status S] [--from DATE] [--to DATE] "
      "[--id P | --nhs N] [--limit N] [--after REF]",
@@ -237,12 +237,12 @@ const cli_row cli_rows[] = {
             "--id P\tabout one person", "--nhs N\tabout one person",
             "--limit N\ta page of at most N (default 500)",
             "--after REF\tthe page after this reference"),
-     0, cli_referral_list, NULL},
+     CLI_JSON, cli_referral_list, NULL},
     {"mdt list", "[--upcoming | --past]",
      "reviews by date with how many people are on each agenda, discussed, "
      "and their actions open, overdue and closed (coordinator)",
      S_OPTS("--upcoming\tdated today or later", "--past\tdated before today"),
-     0, cli_mdt_list, NULL},
+     CLI_JSON, cli_mdt_list, NULL},
     {"rag set", "(--id P | --workstream NAME) red|amber|green --note TEXT",
      "rate a case or a workstream; every change is kept",
      S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream",
@@ -250,8 +250,8 @@ const cli_row cli_rows[] = {
      0, cli_rag, NULL},
     {"rag history", "(--id P | --workstream NAME)",
      "every rating of a case or a workstream, with who and when",
-     S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream"), 0,
-     cli_rag, NULL},
+     S_OPTS("--id P\ta person's case", "--workstream NAME\ta workstream"),
+     CLI_JSON, cli_rag, NULL},
     {"measure define",
      "NAME --baseline MONTH MONTH [--count referrals|attendances|alerts] "
      "[--category CATEGORY] [--agency-kind KIND]",
@@ -307,8 +307,9 @@ const cli_row cli_rows[] = {
      S_OPTS("--follow\tprint deliveries as they arrive",
             "--ack\twith --follow: acknowledge each one printed",
             "--for SECONDS\twith --follow: stop after SECONDS"),
-     0, cli_inbox, NULL},
-    {"inbox show", "SEQ", "one delivery in full", NULL, 0, cli_inbox, NULL},
+     CLI_JSON, cli_inbox, NULL},
+    {"inbox show", "SEQ", "one delivery in full", NULL, CLI_JSON, cli_inbox,
+     NULL},
     {"inbox ack", "SEQ...", "done with these deliveries", NULL, 0, cli_inbox,
      NULL},
     {"request send",
@@ -322,8 +323,8 @@ const cli_row cli_rows[] = {
      0, cli_request_cmd, NULL},
     {"request list", "[--id P] [--open]",
      "requests and each agency's answer, or that it is waiting or overdue",
-     S_OPTS("--id P\tabout one person", "--open\tonly unanswered ones"), 0,
-     cli_request_cmd, NULL},
+     S_OPTS("--id P\tabout one person", "--open\tonly unanswered ones"),
+     CLI_JSON, cli_request_cmd, NULL},
     {"respond",
      "REQ-ID --summary TEXT --involvement none|past|current [--risk RISK] "
      "[--contact TEXT]",
@@ -337,8 +338,8 @@ const cli_row cli_rows[] = {
      "check the audit chain and the indexes, against the newest signed "
      "checkpoint in FILE when given (such as the file checkpoint_command "
      "shipped) (auditor)",
-     S_OPTS("--checkpoint FILE\tcheckpoints kept elsewhere"), 0, cli_audit,
-     NULL},
+     S_OPTS("--checkpoint FILE\tcheckpoints kept elsewhere"), CLI_JSON,
+     cli_audit, NULL},
     {"audit checkpoint", "",
      "print a signed checkpoint to keep elsewhere (auditor)", NULL, 0,
      cli_audit, NULL},
@@ -356,14 +357,14 @@ const cli_row cli_rows[] = {
             "--from DATE\tfrom DATE", "--to DATE\tbefore DATE",
             "--client NAME\tby this registered client",
             "--limit N\tat most N entries"),
-     0, cli_audit, NULL},
+     CLI_JSON, cli_audit, NULL},
     {"audit flags", "[--agency NAME] [--from DATE] [--to DATE] [--limit N]",
      "the front-line flags shown, by agency and date: who was shown whose "
      "plan, about whom, how (auditor)",
      S_OPTS("--agency NAME\tshown to this agency", "--from DATE\tfrom this day",
             "--to DATE\tto this day, inclusive",
             "--limit N\tat most N (default 100)"),
-     0, cli_audit, NULL},
+     CLI_JSON, cli_audit, NULL},
     {"flag check", "(--nhs N | --chi N | --local-id ID)",
      "is the person in front of you, or a child they are parent, carer or "
      "household member of, on a protection plan, and whom to call (a "
@@ -384,32 +385,32 @@ const cli_row cli_rows[] = {
     {"audit subject-access", "(--nhs N | --chi N | --id P)",
      "everything held about a person, as JSON (auditor)",
      S_OPTS("--nhs N\tNHS number", "--chi N\tCHI number", "--id P\tperson id"),
-     0, cli_audit, NULL},
+     CLI_JSON, cli_audit, NULL},
     {"admin stats", "",
-     "requests, commits, latency, store, mailboxes (operator)", NULL, 0,
+     "requests, commits, latency, store, mailboxes (operator)", NULL, CLI_JSON,
      cli_admin, NULL},
     {"admin feeds", "",
      "each agency feed: last message, rate, gaps, silence (operator, "
      "coordinator)",
-     NULL, 0, cli_admin, NULL},
+     NULL, CLI_JSON, cli_admin, NULL},
     {"admin backup", "NAME",
      "online, still encrypted copy to STATE_DIRECTORY/backups/NAME "
      "(operator)",
-     NULL, 0, cli_admin, NULL},
+     NULL, CLI_JSON, cli_admin, NULL},
     {"admin rotate-key", "", "seal with a new data key; re-seal the rest", NULL,
-     0, cli_admin, NULL},
+     CLI_JSON, cli_admin, NULL},
     {"admin rotate-master", "",
      "replace the master key with the one at its path + .next; re-seal "
      "(operator)",
-     NULL, 0, cli_admin, NULL},
-    {"admin key-status", "", "data key versions in use", NULL, 0, cli_admin,
-     NULL},
+     NULL, CLI_JSON, cli_admin, NULL},
+    {"admin key-status", "", "data key versions in use", NULL, CLI_JSON,
+     cli_admin, NULL},
     {"admin retire-key", "VERSION", "refuse an unused key version from now on",
-     NULL, 0, cli_admin, NULL},
+     NULL, CLI_JSON, cli_admin, NULL},
     {"admin promote", "",
      "on a standby: catch up with the stream, then take over as the active "
      "(operator)",
-     NULL, 0, cli_admin, NULL},
+     NULL, CLI_JSON, cli_admin, NULL},
     {"help", "[COMMAND] | --man | --completion | --words",
      "this list, one command's options, the manual page, bash completion, "
      "or the wording table",
@@ -432,7 +433,8 @@ const cli_row cli_rows[] = {
      "actions overdue; each with the person's name and date of birth, the "
      "referring agency, what and when, and the agendas the person is on "
      "(coordinator; audited)",
-     S_OPTS("--all\tdecided and deferred items too"), 0, cli_intake, NULL},
+     S_OPTS("--all\tdecided and deferred items too"), CLI_JSON, cli_intake,
+     NULL},
     {"intake accept", "IN-ID --review MDT-ID [--reason REASON]",
      "put the person on a review's agenda; a referral still received is "
      "accepted and the referrer told (coordinator)",
@@ -475,7 +477,8 @@ static const char *const s_global[] = {
     "..., role = ... (or CASELINK_USER_FILE; under --dev the folder's "
     "keys/NAME.user)",
     "--iso\t(after the command) dates and times as ISO 8601, UTC",
-    "--json\t(after a listing command) JSON instead of text",
+    "--json\t(after a command marked [--json]) JSON instead of text, "
+    "with ISO dates and UTC times; refused by the others",
     NULL};
 
 /* --- matching ------------------------------------------------------------ */
@@ -544,6 +547,14 @@ int cli_dispatch(cli_conn *cn, int argc, char **argv)
     }
     if (!cli_check_opts(checked, argc - used, argv + used))
         return CLI_EXIT_USAGE;
+    if (cn->json && !(checked->fields & CLI_JSON)) {
+        fprintf(stderr,
+                "caselink %s: --json is not offered here (nothing was "
+                "sent); the commands that show what caselink holds take "
+                "it (caselink help lists them, marked [--json])\n",
+                checked->words);
+        return CLI_EXIT_USAGE;
+    }
     cn->row = checked;
     return r->run(cn, argc - 1, argv + 1);
 }
@@ -610,7 +621,9 @@ static void s_field_lines(FILE *f, const cl_field_doc *d)
 
 static void s_row_text(FILE *f, const cli_row *r, bool full)
 {
-    fprintf(f, "  %s %s\n", r->words, r->synopsis);
+    fprintf(f, "  %s %s%s%s\n", r->words, r->synopsis,
+            r->synopsis[0] && (r->fields & CLI_JSON) ? " " : "",
+            r->fields & CLI_JSON ? "[--json]" : "");
     if (r->now) {
         fprintf(f, "      old name of 'caselink %s'\n", r->now);
         return;
@@ -754,9 +767,11 @@ void cli_help_man(FILE *f)
         fputs(".TP\n.B ", f);
         s_roff(f, r->words, SIZE_MAX);
         fputs("\n", f);
-        if (r->synopsis[0]) {
+        if (r->synopsis[0] || (r->fields & CLI_JSON)) {
             fputs(".I ", f);
             s_roff(f, r->synopsis, SIZE_MAX);
+            if (r->fields & CLI_JSON)
+                s_roff(f, r->synopsis[0] ? " [--json]" : "[--json]", SIZE_MAX);
             fputs("\n.br\n", f);
         }
         s_roff(f, r->help, SIZE_MAX);
@@ -846,7 +861,7 @@ void cli_help_completion(FILE *f)
                 for (const char *c = d->alias ? d->alias : d->name; *c; c++)
                     fputc(*c == '_' ? '-' : *c, f);
             }
-        fputs(" --iso --json\" ;;\n", f);
+        fprintf(f, " --iso%s\" ;;\n", r->fields & CLI_JSON ? " --json" : "");
     }
     fputs("        esac\n"
           "        if [ -z \"$w2\" ]; then\n"

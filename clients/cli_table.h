@@ -21,6 +21,7 @@ enum {
     CLI_REFERRAL_FIELDS = 1, /* any referral field (--given, --dob, ...) */
     CLI_PLAN_FIELDS = 2,     /* any plan field */
     CLI_PERSON_FIELDS = 4,   /* any person field (for searches) */
+    CLI_JSON = 8,            /* --json: its output as JSON */
 };
 
 typedef struct cli_row {
@@ -29,7 +30,7 @@ typedef struct cli_row {
     const char *help;     /* what it does, and whose role it needs */
     /* "--name ARG\thelp" (no ARG: a switch); NULL-terminated, or NULL */
     const char *const *opts;
-    unsigned fields; /* S_*_FIELDS */
+    unsigned fields; /* CLI_*_FIELDS, CLI_JSON */
     /* the handler, given the arguments after the first word */
     int (*run)(cli_conn *cn, int argc, char **argv);
     const char *now; /* an old name: the command's name now */

@@ -493,6 +493,10 @@ grep -q $'\r\e\[Kbigref.csv: [0-9]* rows ([0-9]*%), [0-9]* rows/s, [0-9]* s left
 jcheck "person show" mentioned_by -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 jcheck "actions" actions -- cl actions
 jcheck "rag history" ratings -- cl rag history --workstream "High intensity users"
+check "workstream near miss" 1 "did you mean 'High intensity users'\?" -- cl rag set --workstream "High intensty users" amber --note "recruiting"
+check "workstream far miss lists them" 1 "Listed: 'High intensity users', 'Enhanced multi-disciplinary approaches', .*; a new one goes in \[report\] workstreams" -- cl rag set --workstream "Frequent flyers" amber --note "recruiting"
+check "workstream in any case" 0 "" -- cl rag set --workstream "high intensity USERS" amber --note "recruiting"
+check "workstream rated under its listed name" 0 "High intensity users|amber" -- cl rag history --workstream "High intensity users"
 jcheck "inbox" deliveries -- cl --as childrens inbox
 jcheck "request list" requests -- cl request list
 jcheck "admin feeds" feeds -- cl admin feeds
@@ -587,8 +591,9 @@ check "actions csv no formula" 0 "\"'=HYPERLINK" -- cat actions.csv
 out=$(pty_run "$cli" --dev "$dir/dev" link rerun --wait)
 grep -q $'\r\e\[Klink rerun: [0-9]* records' <<<"$out" && passes=$((passes + 1)) || { echo "FAIL link rerun progress on a terminal:"; cat -v <<<"$out" | tail -3; fails=$((fails + 1)); }
 grep -q "relinking: done" <<<"$out" && passes=$((passes + 1)) || { echo "FAIL link rerun --wait summary"; cat -v <<<"$out" | tail -5; fails=$((fails + 1)); }
-cl link rerun --wait >/dev/null 2>err.txt
+cl link rerun --wait --json >rerun.json 2>err.txt
 grep -q $'\r' err.txt && { echo "FAIL link rerun progress when not a terminal"; fails=$((fails + 1)); } || passes=$((passes + 1))
+python3 -c 'import json; d=json.load(open("rerun.json")); assert d["rerun_running"] is False and d["rerun_done"] > 0, d' && passes=$((passes + 1)) || { echo "FAIL link rerun --wait --json"; head -c 300 rerun.json; fails=$((fails + 1)); }
 
 # admin backup: while it runs, admin stats says how far it has got, and on
 # a terminal (a tmux pane, as an operator sees it) the CLI shows the bytes
@@ -631,6 +636,102 @@ tm kill-server
 about=$(sed -n 's/.*backup started: .*nightly.partial (about \([0-9]*\) bytes)/\1/p' "$dir/daemon.log" | tail -1)
 made=$(sed -n 's/.*backup done: .*nightly (\([0-9]*\) bytes)/\1/p' "$dir/daemon.log" | tail -1)
 [ -n "$about" ] && [ "$about" = "$made" ] && passes=$((passes + 1)) || { echo "FAIL backup size expected '$about', written '$made'"; fails=$((fails + 1)); }
+
+# --json on EVERY command: each row `caselink help` marks [--json] is run
+# here and its output parsed as JSON (a new row marked without a line here
+# fails); every other command refuses --json before it sends anything.
+purpose=(--access-reason mdt_preparation --purpose "preparing the north locality MDT")
+seq=$(cl --as childrens inbox --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["deliveries"][0]["seq"])')
+umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/dev/master.key.next"; umask 022
+declare -A jrun=(
+    ["health"]="cl health"
+    ["person show"]="cl person show --id $cid ${purpose[*]@Q}"
+    ["person find"]="cl person find --given Claire --family Booth --dob 24/12/1980 ${purpose[*]@Q}"
+    ["casefind"]="cl casefind --agency 'Northshire Police' --min 1 ${purpose[*]@Q}"
+    ["link train"]="cl link train --sample 50"
+    ["link weights"]="cl link weights"
+    ["link rerun"]="cat rerun.json #" # run above, where it waited anyway
+    ["match list"]="cl match list"
+    ["actions"]="cl actions"
+    ["referral list"]="cl referral list"
+    ["mdt list"]="cl mdt list"
+    ["rag history"]="cl rag history --workstream 'High intensity users'"
+    ["inbox"]="cl --as childrens inbox"
+    ["inbox show"]="cl --as childrens inbox show $seq"
+    ["request list"]="cl request list"
+    ["audit verify"]="cl audit verify"
+    ["audit search"]="cl audit search --id $cid"
+    ["audit flags"]="cl audit flags"
+    ["audit subject-access"]="cl audit subject-access --id $cid"
+    ["admin stats"]="cl admin stats"
+    ["admin feeds"]="cl admin feeds"
+    ["admin backup"]="cl admin backup jsonb"
+    ["admin key-status"]="cl admin key-status"
+    ["admin rotate-key"]="cl admin rotate-key"
+    ["admin rotate-master"]="cl admin rotate-master"
+    ["admin retire-key"]="for _ in \$(seq 150); do cl admin key-status | grep -q '^still to re-seal: 0' && break; sleep 0.2; done; cl admin retire-key 1"
+    ["intake"]="cl intake --all"
+)
+while IFS= read -r line; do
+    [[ $line =~ ^\ \ ([a-z-]+)(\ ([a-z][a-z-]*))?(\ |$) ]] || continue
+    words=${BASH_REMATCH[1]}${BASH_REMATCH[3]:+ ${BASH_REMATCH[3]}}
+    if [ "$words" = report ]; then # its own --json FILE
+        cl report --json - > j.json 2> j.err
+    elif [ "$words" = "admin promote" ]; then # a single node: refused, stdout empty
+        cl admin promote --json > j.json 2> j.err
+        [ $? = 1 ] && [ ! -s j.json ] && grep -q "replication is not configured" j.err && passes=$((passes + 1)) || { echo "FAIL admin promote --json on a single node:"; cat j.json j.err; fails=$((fails + 1)); }
+        continue
+    elif [[ $line == *"[--json]" ]]; then
+        if [ -z "${jrun[$words]+x}" ]; then
+            echo "FAIL --json on '$words': no line in test_cli runs it"; fails=$((fails + 1)); continue
+        fi
+        eval "${jrun[$words]} --json" > j.json 2> j.err
+        unset "jrun[$words]"
+    else
+        # shellcheck disable=SC2086
+        out=$(cl $words --json 2>&1); st=$?
+        [ "$st" = 2 ] && grep -q "^caselink $words: --json is not offered here (nothing was sent)" <<<"$out" && passes=$((passes + 1)) || { echo "FAIL '$words --json' not refused (status $st): $out"; fails=$((fails + 1)); }
+        continue
+    fi
+    if python3 -c 'import json,sys; json.load(open("j.json"))' 2>/dev/null; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL --json on '$words' is not JSON:"; head -c 300 j.json; head -3 j.err; fails=$((fails + 1))
+    fi
+done < <("$cli" help | sed '/^Old names/,$d')
+for w in "${!jrun[@]}"; do echo "FAIL test_cli runs '$w --json', which help does not mark"; fails=$((fails + 1)); done
+# inbox --follow --json: one object a line
+cl --as police inbox --follow --for 1 --json > jl.json 2>/dev/null
+python3 -c 'import json,sys; l=[json.loads(x) for x in open("jl.json")]; assert l and all("kind" in x for x in l)' && passes=$((passes + 1)) || { echo "FAIL inbox --follow --json:"; head -c 300 jl.json; fails=$((fails + 1)); }
+# the figures are the text's figures
+cl admin stats --json > j.json
+python3 - j.json "$(cl health --json)" <<'PY' && passes=$((passes + 1)) || { echo "FAIL admin stats --json figures"; head -c 600 j.json; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1])); h = json.loads(sys.argv[2])
+assert d["persons"] == h["persons"] > 0 and d["referrals"] == h["referrals"] > 0, (d, h)
+assert any(r["kind"] == "admin_stats" and r["status"] == "ok" and r["count"] >= 1 for r in d["requests"]), d["requests"]
+assert any(m["agency"] == "Northshire Extended MDT" for m in d["mailboxes"]), d["mailboxes"]
+assert d["replication"]["role"] in ("", "single"), d["replication"]
+assert d["key_version"] >= 1 and d["store_bytes"] <= d["map_bytes"], d
+PY
+cl admin key-status --json > j.json
+python3 - j.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL admin key-status --json"; cat j.json; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = {x["version"]: x for x in d["versions"]}
+assert d["current"] in v and v[1]["retired"] is True and d["pending"] == 0, d
+PY
+cl link weights --json > j.json
+python3 - j.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL link weights --json"; head -c 600 j.json; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["link_weight"] > d["review_weight"] and 0 < d["prior"] < 1, d
+assert d["proposed"] is True and d["trained_at"].endswith("Z"), d
+lv = {x["level"]: x for x in d["levels"]}
+assert len(lv) >= 10 and all(0 <= x["m"] <= 1 and 0 <= x["u"] <= 1 for x in lv.values()), lv
+PY
+check "--json refused names the command" 2 "caselink mdt create: --json is not offered here" -- cl mdt create --date 01/12/2026 --title "never made" --json
+if cl mdt list | grep -q "never made"; then echo "FAIL a refused --json still sent the request"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 
 kill "$pid"; wait "$pid"; pid=
 check "daemon down" 3 "nothing is listening at ipc://.*caselinkd is not running there" -- cl --timeout 300 health

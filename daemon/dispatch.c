@@ -92,14 +92,20 @@ static int s_check_workstream(const cl_config *c, cl_request *q,
     int r =
         cl_names_resolve(ws, CL_NAME_SZ, c->workstreams[0], c->n_workstreams,
                          CL_NAME_SZ, "workstream", "listed workstream", err);
-    for (uint32_t i = 0; r != CL_OK && i <= c->n_workstreams; i++) {
+    if (r != CL_OK && strstr(err, "did you mean")) {
         size_t len = strlen(err);
-        if (i == c->n_workstreams)
-            snprintf(err + len, CL_ERROR_SZ - len,
-                     "; a new one goes in [report] workstreams");
-        else
-            snprintf(err + len, CL_ERROR_SZ - len, "%s'%s'",
-                     i ? ", " : ". Listed: ", c->workstreams[i]);
+        snprintf(err + len, CL_ERROR_SZ - len,
+                 " (a new one goes in [report] workstreams)");
+    } else if (r != CL_OK) { /* far from all: the list, as far as it fits */
+        snprintf(err, CL_ERROR_SZ,
+                 "workstream: no listed workstream '%.60s' (a new one goes "
+                 "in [report] workstreams); listed:",
+                 ws);
+        for (uint32_t i = 0; i < c->n_workstreams; i++) {
+            size_t len = strlen(err);
+            snprintf(err + len, CL_ERROR_SZ - len, "%s '%s'", i ? "," : "",
+                     c->workstreams[i]);
+        }
     }
     return r;
 }

@@ -493,8 +493,8 @@ grep -q $'\r\e\[Kbigref.csv: [0-9]* rows ([0-9]*%), [0-9]* rows/s, [0-9]* s left
 jcheck "person show" mentioned_by -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 jcheck "actions" actions -- cl actions
 jcheck "rag history" ratings -- cl rag history --workstream "High intensity users"
-check "workstream near miss" 1 "did you mean 'High intensity users'\?" -- cl rag set --workstream "High intensty users" amber --note "recruiting"
-check "workstream far miss lists them" 1 "Listed: 'High intensity users', 'Enhanced multi-disciplinary approaches', .*; a new one goes in \[report\] workstreams" -- cl rag set --workstream "Frequent flyers" amber --note "recruiting"
+check "workstream near miss" 1 "did you mean 'High intensity users'\? \(a new one goes in \[report\] workstreams\)" -- cl rag set --workstream "High intensty users" amber --note "recruiting"
+check "workstream far miss lists them" 1 "no listed workstream 'Frequent flyers' \(a new one goes in \[report\] workstreams\); listed: 'High intensity users', 'Enhanced multi-disciplinary approaches', 'Building community capacity', 'Establishing the single frontline'$" -- cl rag set --workstream "Frequent flyers" amber --note "recruiting"
 check "workstream in any case" 0 "" -- cl rag set --workstream "high intensity USERS" amber --note "recruiting"
 check "workstream rated under its listed name" 0 "High intensity users|amber" -- cl rag history --workstream "High intensity users"
 jcheck "inbox" deliveries -- cl --as childrens inbox

@@ -707,10 +707,11 @@ static void test_workstream_needs_the_list(void **state)
     q->u.rag.rating = 2;
     CL_COPY(q->u.rag.note, "recruiting");
     assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
-    assert_non_null(strstr(rep.error, "Listed: 'Building community "
-                                      "capacity', 'High intensity users'; "
-                                      "a new one goes in [report] "
-                                      "workstreams"));
+    assert_string_equal(rep.error,
+                        "workstream: no listed workstream 'Frequent flyers' "
+                        "(a new one goes in [report] workstreams); listed: "
+                        "'Building community capacity', 'High intensity "
+                        "users'");
     cl_reply_clear(&rep);
     CL_COPY(q->u.rag.workstream, "high INTENSITY users");
     assert_int_equal(s_do(co, q, NULL), CL_STATUS_OK);

@@ -455,7 +455,7 @@ static void s_finish(cl_readers *r, s_job *j)
         cl_log_err("cannot encode a reply: out of memory");
     o->bytes = it->out;
     o->len = it->out_len;
-    o->status = it->rep.status;
+    o->status = (uint8_t)it->rep.status;
     it->out = NULL;
     o->job = NULL;
     cl_item_release(it);
@@ -522,7 +522,7 @@ bool cl_reader_hold(cl_readers *r, s_item *it)
     zmq_msg_move(&o->route, &it->route);
     o->delim = it->has_delim;
     o->kind = it->req.kind;
-    o->status = it->rep.status;
+    o->status = (uint8_t)it->rep.status;
     o->bytes = it->out;
     o->len = it->out_len;
     it->out = NULL;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "handle.h"
@@ -168,6 +169,7 @@ void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
     const cl_caller *reg = cl_registry_find(s->registry, it->key);
     it->who = NULL;
     it->offload = false;
+    it->answered = it->after = false;
     if (reg) {
         it->caller = *reg;
         memset(&it->caller.user, 0, sizeof(it->caller.user));
@@ -268,12 +270,22 @@ bool cl_dispatch_recv(cl_server *s, s_item *it)
     return true;
 }
 
+/* When an admitted request may be answered: after its batch's commit,
+ * or at once, before it (it changes nothing, and is not audited). */
+enum {
+    S_WAIT,     /* after the commit */
+    S_SNAPSHOT, /* at once from a read transaction, while no batch is
+                 * being committed: it reads the server's own counters too */
+    S_ANYTIME   /* ... even while the writer commits one */
+};
+
 /* How each kind runs, from its row of cl_requests.def. */
 typedef struct s_row {
     cl_req_class cls; /* WRITE, READ or ADMIN */
     bool standby;     /* served by a node that is not writable */
     bool rated;       /* counts against the per-client flag-check rate */
     bool reader;      /* runs on a reader thread (reader.c) */
+    int now;          /* S_WAIT ... */
     cl_handler fn;    /* cl_handle_<handler> */
 } s_row;
 
@@ -284,11 +296,26 @@ typedef struct s_row {
     ((heavy) && (CL_REQ_CLASS_##cls == CL_REQ_CLASS_READ ||                    \
                  CL_REQ_##KIND == CL_REQ_AUDIT_VERIFY))
 
+/* Answered at once: the ADMIN rows that only read the store. Health
+ * reads nothing a batch's handlers change (the writer may be committing
+ * one meanwhile); statistics, key status, feeds and checkpoints read the
+ * server's counters or keys too, so only while no batch is on the
+ * writer. A row that wrote would fail: these run in a read transaction. */
+#define S_NOW(KIND)                                                            \
+    (CL_REQ_##KIND == CL_REQ_HEALTH ? S_ANYTIME                                \
+     : CL_REQ_##KIND == CL_REQ_ADMIN_STATS ||                                  \
+             CL_REQ_##KIND == CL_REQ_ADMIN_KEY_STATUS ||                       \
+             CL_REQ_##KIND == CL_REQ_ADMIN_FEEDS ||                            \
+             CL_REQ_##KIND == CL_REQ_AUDIT_CHECKPOINT                          \
+         ? S_SNAPSHOT                                                          \
+         : S_WAIT)
+
 static const s_row s_rows[CL_REQ_KIND_COUNT] = {
 #define CL_REQ(KIND, name, BODY, RESULT, roles, personal, heavy, cls, standby, \
                rated, handler, id)                                             \
-    [CL_REQ_##KIND] = {CL_REQ_CLASS_##cls, standby, rated,                     \
-                       S_READER(KIND, heavy, cls), cl_handle_##handler},
+    [CL_REQ_##KIND] = {                                                        \
+        CL_REQ_CLASS_##cls,         standby,     rated,                        \
+        S_READER(KIND, heavy, cls), S_NOW(KIND), cl_handle_##handler},
 #include "cl_requests.def"
 #undef CL_REQ
 };
@@ -531,15 +558,26 @@ int cl_dispatch_one(cl_server *s, cl_txn *t, s_item *it)
     return s_one(s, t, it);
 }
 
+/* A test holds the commit until the file exists: the batch is applied
+ * and in flight, unanswered, while the serving thread goes on. */
+static void s_gate(const cl_server *s)
+{
+    while (s->commit_gate[0] && access(s->commit_gate, F_OK) != 0)
+        usleep(5000);
+}
+
 /* Apply every good request of the batch in one transaction and commit. */
 int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
 {
     cl_txn *t = NULL;
     int rc = cl_store_begin(&t, s->store, NULL, true);
     for (size_t i = 0; i < n && rc == CL_OK; i++)
-        rc = cl_dispatch_one(s, t, &items[i]);
+        if (!items[i].answered && !items[i].after)
+            rc = cl_dispatch_one(s, t, &items[i]);
     if (rc == CL_OK) /* reads done on the readers since the last commit */
         rc = cl_reader_audit(s->readers, t);
+    if (rc == CL_OK)
+        s_gate(s);
     if (rc == CL_OK)
         rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
@@ -552,4 +590,45 @@ bool cl_dispatch_offload(cl_server *s, s_item *it)
     it->offload = false;
     return cl_reader_submit(s->readers, it, row->fn,
                             row->cls == CL_REQ_CLASS_READ);
+}
+
+bool cl_dispatch_waits(cl_server *s, const s_item *it, bool busy)
+{
+    if (it->answered || it->after)
+        return false;
+    if (it->early != CL_OK) /* an audited refusal waits for its entry */
+        return it->early == CL_ERR_DENIED && it->who &&
+               cl_access_personal(it->req.kind);
+    const s_row *row = &s_rows[it->req.kind];
+    if (busy) /* the writer may change a replica's state meanwhile */
+        return row->now != S_ANYTIME || s->repl;
+    return row->now == S_WAIT || (!cl_replica_writable(s) && !row->standby);
+}
+
+bool cl_dispatch_now(cl_server *s, cl_txn **t, s_item *it)
+{
+    if (it->early == CL_OK) {
+        const s_row *row = &s_rows[it->req.kind];
+        cl_op op;
+        int rc = *t ? CL_OK : cl_store_begin(t, s->store, NULL, false);
+        if (rc == CL_OK) {
+            cl_handle_op_init(&op, s, it, *t);
+            it->rep.kind = it->req.kind;
+            rc = row->fn(&op, &it->req, &it->rep);
+            cl_audit_note_free(&op.note);
+        }
+        if (rc != CL_OK) { /* the store could not be read: in the batch */
+            cl_item_reset(it);
+            return false;
+        }
+        if (it->rep.status != CL_STATUS_OK)
+            cl_log_refused(it->who->name, cl_wire_kind_name(it->req.kind),
+                           cl_status_name(it->rep.status), it->rep.error,
+                           &it->req);
+    }
+    if (!cl_reader_hold(s->readers, it))
+        cl_item_send(s, it);
+    cl_item_release(it);
+    it->answered = true;
+    return true;
 }

@@ -45,4 +45,18 @@ CL_NODISCARD int cl_dispatch_apply(cl_server *s, s_item *items, size_t n);
  * BUSY, sent as usual). */
 bool cl_dispatch_offload(cl_server *s, s_item *it);
 
+/* Whether an admitted request must wait for a commit: it changes the
+ * store or is audited (busy: a batch is on the writer meanwhile, so
+ * only what reads nothing a batch changes may go). Those that need not
+ * may still wait for an earlier request on their connection: the
+ * caller's to see. */
+bool cl_dispatch_waits(cl_server *s, const s_item *it, bool busy);
+
+/* Answer, before any commit, a request cl_dispatch_waits lets go: run
+ * it in *t (a read transaction of the last committed state, begun here
+ * when NULL; the caller aborts it), send or hold its reply (after an
+ * earlier one still being read) and release the slot (it->answered).
+ * False if the store could not be read: it goes with the batch. */
+bool cl_dispatch_now(cl_server *s, cl_txn **t, s_item *it);
+
 #endif

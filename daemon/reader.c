@@ -328,12 +328,6 @@ bool cl_reader_pending(const cl_readers *r)
     return r && (r->n_busy || r->head);
 }
 
-static bool s_same_route(zmq_msg_t *a, zmq_msg_t *b)
-{
-    size_t n = zmq_msg_size(a);
-    return n == zmq_msg_size(b) && !memcmp(zmq_msg_data(a), zmq_msg_data(b), n);
-}
-
 static void s_append(cl_readers *r, s_out *o)
 {
     o->next = NULL;
@@ -400,8 +394,8 @@ size_t cl_reader_collect(cl_readers *r, size_t *done)
     return n;
 }
 
-/* Run by the serving thread on the batch's jobs (J_BATCH: no reader
- * touches them, and batch says so without the mutex). */
+/* Run by the writer thread on the batch's jobs (J_BATCH: no reader
+ * touches them, nor does the serving thread until the batch is over). */
 int cl_reader_audit(cl_readers *r, cl_txn *t)
 {
     int rc = CL_OK;

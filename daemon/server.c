@@ -61,7 +61,11 @@
 #include "park.h"
 #include "reader.h"
 #include "replica.h"
+#include "writer.h"
 #include "zap.h"
+
+/* Tests: batches wait before their commit until this file exists. */
+#define S_COMMIT_GATE_ENV "CASELINKD_FAULT_COMMIT_GATE"
 
 /* --- signals and registry ------------------------------------------------- */
 
@@ -99,6 +103,52 @@ static void s_signals(cl_server *s)
     }
 }
 
+/* Whether an earlier request on its connection is still unanswered:
+ * among items[0..n). */
+static bool s_behind(s_item *it, s_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (&items[i] != it && !items[i].answered &&
+            s_same_route(&items[i].route, &it->route))
+            return true;
+    return false;
+}
+
+/* While the writer commits the batch items[0..n): read what arrives into
+ * the next batch's slots, and answer at once what needs no commit and
+ * waits for nothing on its connection. */
+static void s_aside(cl_server *s, s_item *items, size_t n)
+{
+    cl_txn *t = NULL;
+    while (!s->stopping && s->n_spare < s->cfg.batch_max) {
+        s_item *it = &s->spare[s->n_spare];
+        if (!cl_dispatch_recv(s, it))
+            break;
+        if (cl_dispatch_waits(s, it, true) || s_behind(it, items, n) ||
+            s_behind(it, s->spare, s->n_spare) || !cl_dispatch_now(s, &t, it))
+            s->n_spare++;
+    }
+    cl_store_abort(&t);
+}
+
+/* One attempt at the batch: on the writer thread, the socket served
+ * meanwhile (s_aside). */
+static int s_attempt(cl_server *s, s_item *items, size_t n)
+{
+    int rc = CL_OK;
+    cl_writer_run(s->writer, items, n);
+    while (!cl_writer_done(s->writer, &rc)) {
+        zmq_pollitem_t p[2] = {{NULL, cl_writer_fd(s->writer), ZMQ_POLLIN, 0},
+                               {s->router, 0, ZMQ_POLLIN, 0}};
+        int np = !s->stopping && s->n_spare < s->cfg.batch_max ? 2 : 1;
+        if (zmq_poll(p, np, 1000) < 0 && errno != EINTR)
+            cl_log_err("zmq_poll: %s", zmq_strerror(errno));
+        if (np == 2 && (p[1].revents & ZMQ_POLLIN))
+            s_aside(s, items, n);
+    }
+    return rc;
+}
+
 /* Apply the batch, retrying while the map grows or the stream moves on;
  * the commit's latency for admin stats. */
 static int s_apply(cl_server *s, s_item *items, size_t n)
@@ -113,9 +163,10 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
     for (int attempt = 0; again && attempt < 8; attempt++) {
         again = false;
         for (size_t i = 0; attempt && i < n; i++)
-            if (items[i].early == CL_OK)
+            if (items[i].early == CL_OK && !items[i].answered &&
+                !items[i].after)
                 cl_item_reset(&items[i]); /* the last attempt's reply */
-        rc = cl_dispatch_apply(s, items, n);
+        rc = s_attempt(s, items, n);
         if (rc == CL_ERR_EXISTS && s->repl) {
             /* the stream moved on: catch up (or be fenced), again */
             int crc = cl_replica_catch_up(s, true);
@@ -180,13 +231,25 @@ static void s_failed(cl_server *s, s_item *items, size_t n, int rc, int *as,
                      ? "store full: not stored, retry later"
                      : "not stored: internal error, retry later");
     for (size_t i = 0; i < n; i++)
-        if (items[i].early == CL_OK)
+        if (items[i].early == CL_OK && !items[i].answered && !items[i].after)
             cl_item_fail(&items[i], *as, msg);
 }
 
 /* After the commit (rc): what each request starts, logs, and its reply. */
 static void s_answer(cl_server *s, s_item *it, int rc)
 {
+    if (it->answered)
+        return; /* before the commit, released then */
+    if (it->after && it->early == CL_OK) {
+        /* needed no commit, but waited behind an earlier request */
+        cl_txn *snap = NULL;
+        bool done = cl_dispatch_now(s, &snap, it);
+        cl_store_abort(&snap);
+        if (done)
+            return;
+        cl_item_fail(it, CL_ERR_INTERNAL,
+                     "not read: the store could not be read; retry later");
+    }
     if (it->deferred && rc == CL_OK)
         cl_backup_start(s, it);
     else if (it->deferred)
@@ -222,18 +285,32 @@ static void s_answer(cl_server *s, s_item *it, int rc)
  * at stop) and the audit entries of the reads the readers have done. */
 static void s_batch(cl_server *s, bool intake)
 {
-    s_item *items = s->items;
     size_t n = 0, done = 0;
+    if (s->n_spare) { /* what arrived during the last commit comes first */
+        s_item *t = s->items;
+        s->items = s->spare;
+        s->spare = t;
+        n = s->n_spare;
+        s->n_spare = 0;
+    }
+    s_item *items = s->items;
     while (intake && n < s->cfg.batch_max && cl_dispatch_recv(s, &items[n]))
         n++;
     bool any = cl_reader_collect(s->readers, &done) > 0;
     if (n == 0 && done == 0)
         return;
     cl_dispatch_limits(s, items, n);
+    /* What needs no commit is answered first, from the last committed
+     * state, unless it must wait behind an earlier request of its
+     * connection; what remains is applied, committed, then answered. */
+    cl_txn *snap = NULL;
     for (size_t i = 0; i < n; i++)
-        any |= items[i].early == CL_OK ||
-               (items[i].early == CL_ERR_DENIED && items[i].who &&
-                cl_access_personal(items[i].req.kind));
+        if (!cl_dispatch_waits(s, &items[i], false))
+            items[i].after = s_behind(&items[i], items, i) ||
+                             !cl_dispatch_now(s, &snap, &items[i]);
+    cl_store_abort(&snap);
+    for (size_t i = 0; i < n; i++)
+        any |= cl_dispatch_waits(s, &items[i], false);
     int rc = any ? s_apply(s, items, n) : CL_OK;
     char msg[CL_ERROR_SZ] = "";
     int as = CL_OK;
@@ -680,10 +757,16 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
         (rc = cl_replica_start(s, err, err_len)) != CL_OK)
         goto fail;
     s->items = calloc(cfg->batch_max, sizeof(*s->items));
-    if (!s->items) {
+    s->spare = calloc(cfg->batch_max, sizeof(*s->spare));
+    if (!s->items || !s->spare) {
         rc = CL_ERR_NOMEM;
         goto fail;
     }
+    const char *gate = getenv(S_COMMIT_GATE_ENV);
+    if (gate)
+        CL_COPY(s->commit_gate, gate);
+    if ((rc = cl_writer_start(&s->writer, s, err, err_len)) != CL_OK)
+        goto fail;
     if ((rc = cl_reader_start(&s->readers, s, err, err_len)) != CL_OK)
         goto fail;
 
@@ -769,6 +852,9 @@ int cl_server_run(cl_server *s)
         long timeout = s->resealing || s->relinking ? 0 : 500;
         if (s->watchdog_usec)
             timeout = (long)(s->watchdog_usec / 4000);
+        bool again = s->n_spare != 0; /* read during the last commit */
+        if (again)
+            timeout = 0;
         if (zmq_poll(items, n_items, timeout) < 0 && errno != EINTR) {
             cl_log_err("zmq_poll: %s", zmq_strerror(errno));
             break;
@@ -779,7 +865,7 @@ int cl_server_run(cl_server *s)
             cl_zap_drain(s);
         if (items[4].revents & ZMQ_POLLIN)
             cl_reader_wake(s->readers); /* before: a later one wakes again */
-        if ((items[0].revents | items[4].revents) & ZMQ_POLLIN)
+        if (((items[0].revents | items[4].revents) & ZMQ_POLLIN) || again)
             s_batch(s, true);
         if (items[3].revents & ZMQ_POLLIN)
             cl_backup_finish(s);
@@ -822,6 +908,7 @@ void cl_server_close(cl_server **sp)
     if (!sp || !*sp)
         return;
     cl_server *s = *sp;
+    cl_writer_stop(&s->writer);  /* idle: every batch was answered */
     cl_reader_stop(&s->readers); /* before the store and the socket */
     if (s->router)
         zmq_close(s->router);
@@ -840,7 +927,10 @@ void cl_server_close(cl_server **sp)
         close(s->sigfd);
     if (s->backup_efd >= 0)
         close(s->backup_efd);
+    for (size_t i = 0; i < s->n_spare; i++)
+        cl_item_release(&s->spare[i]); /* only if the loop never ran */
     free(s->items);
+    free(s->spare);
     cl_repl_close(&s->repl); /* the follower stops before the store closes */
     if (s->follow_efd >= 0)
         close(s->follow_efd);

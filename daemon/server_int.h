@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <zmq.h>
@@ -48,8 +49,18 @@ typedef struct s_item {
     bool promote;      /* admin promote: runs after the batch */
     cl_feed_event gap; /* a feed gap this publish revealed, for the log */
     uint64_t break_glass_seq; /* audit entry of a break-glass use, to log */
-    bool offload; /* a heavy read: to a reader thread after the commit */
+    bool offload;  /* a heavy read: to a reader thread after the commit */
+    bool answered; /* replied to before the commit (it needed none) */
+    bool after;    /* needs no commit, but an earlier request on its
+                    * connection does: answered after it (not applied) */
 } s_item;
+
+/* Two requests came on the same connection (routing id frames). */
+static inline bool s_same_route(zmq_msg_t *a, zmq_msg_t *b)
+{
+    size_t n = zmq_msg_size(a);
+    return n == zmq_msg_size(b) && !memcmp(zmq_msg_data(a), zmq_msg_data(b), n);
+}
 
 /* A mailbox receive waiting for mail (long poll). */
 typedef struct s_park {
@@ -79,18 +90,23 @@ enum { S_SINGLE, S_ACTIVE, S_STANDBY, S_FENCED };
 static const char *const s_roles[] = {"single", "active", "standby", "fenced"};
 
 typedef struct cl_readers cl_readers; /* reader.h */
+typedef struct cl_writer cl_writer;   /* writer.h */
 
 #define S_APPLY_MAX 256 /* stream messages applied per LMDB transaction */
 
 struct cl_server {
-    cl_config cfg;          /* immutable copy */
-    void *zctx;             /* ZeroMQ context */
-    void *zap;              /* REP on inproc://zeromq.zap.01 */
-    void *router;           /* CURVE ROUTER */
-    int sigfd;              /* signalfd for TERM, INT, HUP */
-    cl_registry *registry;  /* current client registry */
-    cl_store *store;        /* the encrypted store */
-    s_item *items;          /* batch_max slots */
+    cl_config cfg;         /* immutable copy */
+    void *zctx;            /* ZeroMQ context */
+    void *zap;             /* REP on inproc://zeromq.zap.01 */
+    void *router;          /* CURVE ROUTER */
+    int sigfd;             /* signalfd for TERM, INT, HUP */
+    cl_registry *registry; /* current client registry */
+    cl_store *store;       /* the encrypted store */
+    s_item *items;         /* batch_max slots */
+    s_item *spare;         /* ... and the next batch's, filled meanwhile */
+    size_t n_spare;        /* requests waiting there */
+    cl_writer *writer;     /* applies and commits each batch */
+    char commit_gate[CL_PATH_SZ]; /* tests: commits wait for this file */
     cl_readers *readers;    /* heavy reads' threads (NULL: in the batch) */
     int64_t started;        /* unix seconds */
     bool stopping;          /* SIGTERM seen */

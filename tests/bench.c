@@ -10,8 +10,8 @@
  *     ("saturated" when under 90% of the offered rate is acknowledged);
  *   - the linked case view (p50/p99);
  *   - per load, what the daemon did per acknowledged referral, from
- *     /proc: 4 KiB pages it wrote (wchar / 4096), its CPU, and its main
- *     thread's CPU (the writer) - figures that hold on a shared machine;
+ *     /proc: 4 KiB pages it wrote (wchar / 4096), its CPU, and its
+ *     writer thread's CPU - figures that hold on a shared machine;
  *   - the daemon's resident memory;
  *   - "figure NAME VALUE" lines that tests/peers/run reads.
  *
@@ -35,6 +35,7 @@
  * replication off (one node) and on (every batch also appended to a
  * three-replica JetStream stream on three local nats-server nodes).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -287,7 +288,7 @@ static uint64_t s_people = 1;
 /* Counters of the daemon process: bytes it passed to write calls (wchar:
  * LMDB writes whole 4 KiB pages with pwrite, so wchar / 4096 is the pages
  * written; log lines add a few bytes; ZeroMQ sends do not count), CPU of
- * the whole process and of its main thread (the one that applies and
+ * the whole process and of its writer thread (the one that applies and
  * commits). write_bytes is not used: on this kernel it counts about ten
  * times the pages LMDB writes. */
 typedef struct s_counts {
@@ -328,7 +329,23 @@ static s_counts s_counts_now(pid_t pid)
         fclose(f);
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     c.cpu_s = s_stat_cpu(path);
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)pid);
+    /* the writer is the thread named cl-writer (daemon/writer.c); in a
+     * daemon from before it, the main thread */
+    long tid = (long)pid;
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    for (struct dirent *e; dir && (e = readdir(dir));) {
+        char comm[384], name[32] = "";
+        snprintf(comm, sizeof(comm), "%s/%s/comm", path, e->d_name);
+        f = e->d_name[0] != '.' ? fopen(comm, "r") : NULL;
+        if (f && fgets(name, sizeof(name), f) && !strcmp(name, "cl-writer\n"))
+            tid = atol(e->d_name);
+        if (f)
+            fclose(f);
+    }
+    if (dir)
+        closedir(dir);
+    snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", (int)pid, tid);
     c.writer_s = s_stat_cpu(path);
     return c;
 }
@@ -859,7 +876,7 @@ static void s_table(const th_daemon *d, uint64_t people, uint64_t referrals,
            s_rss_kib(d->pid, "VmHWM") / 1024);
     printf("pages: 4 KiB pages the daemon wrote (/proc/PID/io wchar / 4096) "
            "per acknowledged referral;\nCPU us: the daemon's CPU per "
-           "acknowledged referral; writer: its main thread's, which applies "
+           "acknowledged referral; writer: its writer thread's, which applies "
            "and commits\n\n%s",
            s_figs);
     fflush(stdout);

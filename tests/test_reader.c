@@ -359,6 +359,85 @@ static void test_watchdog_while_reads_held(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+/* A batch held before its commit (CASELINKD_FAULT_COMMIT_GATE names a
+ * file the test removes and creates): the publish in it, and a heavy
+ * read held at the readers' gate, are in flight, unanswered. Meanwhile
+ * other clients' health is answered, from what is committed (the held
+ * referral is not counted), and so is a refusal that writes no audit
+ * entry; the publisher's own health waits behind its publish, and once
+ * the commit goes both are answered in the order sent. */
+static void test_light_requests_pass_commits(void **state)
+{
+    (void)state;
+    th_daemon d;
+    char commit_gate[300];
+    memset(&d, 0, sizeof(d));
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(s_gate, sizeof(s_gate), "%s/gate", d.dir);
+    snprintf(commit_gate, sizeof(commit_gate), "%s/commit-gate", d.dir);
+    assert_int_equal(th_sh("touch %s", commit_gate), 0); /* open */
+    setenv("CASELINKD_FAULT_READER_GATE", s_gate, 1);
+    setenv("CASELINKD_FAULT_COMMIT_GATE", commit_gate, 1);
+    th_start(&d, NULL);
+    unsetenv("CASELINKD_FAULT_READER_GATE");
+    unsetenv("CASELINKD_FAULT_COMMIT_GATE");
+    cl_client *police = th_client(&d, "police"), *gp = th_client(&d, "gp"),
+              *co = th_client(&d, "coordinator"),
+              *op = th_client(&d, "operator");
+    char ref[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(ref, sizeof(ref), "POL-C%d", i);
+        s_publish(police, ref, i ? NULL : NHS);
+    }
+    uint8_t cf_id[CL_MSGID_LEN], p_id[CL_MSGID_LEN], h_id[CL_MSGID_LEN];
+    cl_request *cf = s_case_finding();
+    s_send(co, cf, cf_id); /* committed, then held at the readers' gate */
+    cl_request health;
+    memset(&health, 0, sizeof(health));
+    health.kind = CL_REQ_HEALTH;
+    cl_reply rep;
+    assert_int_equal(s_call(op, &health, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    /* close the commit gate: the next batch is applied and held */
+    assert_int_equal(unlink(commit_gate), 0);
+    cl_request *pub =
+        th_referral("POL-C-HELD", "Jane", "Smith", "1985-04-12", NULL);
+    s_send(police, pub, p_id);
+    s_send(police, &health, h_id); /* behind the publish on its connection */
+    /* let the publish reach the writer; whatever the order, it cannot be
+     * answered, and the assertions below hold either way */
+    usleep(200 * 1000);
+    assert_int_equal(s_call(gp, &health, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_call(op, &health, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.health.referrals, 5); /* committed ones only */
+    cl_reply_clear(&rep);
+    cl_request stats;
+    memset(&stats, 0, sizeof(stats));
+    stats.kind = CL_REQ_ADMIN_STATS; /* not a GP's: refused, not audited */
+    assert_int_equal(s_call(gp, &stats, &rep), CL_STATUS_DENIED);
+    cl_reply_clear(&rep);
+    assert_int_equal(cl_client_recv(police, &rep, 300), CL_ERR_TIMEOUT);
+    assert_int_equal(cl_client_recv(co, &rep, 10), CL_ERR_TIMEOUT);
+    assert_int_equal(th_sh("touch %s", commit_gate), 0);
+    assert_int_equal(s_next(police, p_id, 10000), CL_STATUS_OK);
+    assert_int_equal(s_next(police, h_id, 10000), CL_STATUS_OK);
+    assert_int_equal(s_call(op, &health, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.health.referrals, 6);
+    cl_reply_clear(&rep);
+    assert_int_equal(cl_client_recv(co, &rep, 10), CL_ERR_TIMEOUT);
+    s_open_gate();
+    assert_int_equal(s_next(co, cf_id, 10000), CL_STATUS_OK);
+    free(cf);
+    free(pub);
+    cl_client_close(&police);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+    cl_client_close(&op);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_stop_answers_reads_in_flight),
         cmocka_unit_test(test_slots_and_growth),
         cmocka_unit_test(test_watchdog_while_reads_held),
+        cmocka_unit_test(test_light_requests_pass_commits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,156 @@
+/*
+ * writer: the batch's write transaction on a thread of its own.
+ *
+ * A batch is acknowledged only after its durable commit, and that commit
+ * (the pages written, then fdatasync) takes one to tens of milliseconds;
+ * with a heavy read's audit entries in it, hundreds. If the serving
+ * thread ran it, every request arriving meanwhile would wait for it, even
+ * one that needs no commit at all (health, a refusal). So the serving
+ * thread hands the batch here (cl_dispatch_apply: apply, audit, commit)
+ * and, until it is over, goes on reading the socket: what needs no commit
+ * is answered at once, everything else waits in the slots of the next
+ * batch (server.c). Nothing is acknowledged before its commit: the
+ * batch's replies are sent by the serving thread after cl_writer_done.
+ *
+ * The thread touches only what cl_dispatch_apply touches; the serving
+ * thread, meanwhile, only the socket, the next batch's slots and what
+ * the rows answered at once read (dispatch.c, S_ANYTIME). The map is
+ * grown, the registry reloaded and housekeeping done only between
+ * batches.
+ */
+#include "writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "log.h"
+
+#define S_STACK (8u << 20) /* as the serving thread's: handlers run here */
+
+struct cl_writer {
+    cl_server *srv;
+    pthread_t th;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a batch handed over, or stop */
+    s_item *items;       /* the batch (under mu) */
+    size_t n;
+    bool busy;  /* a batch is on the thread */
+    bool ready; /* ... and it is over, rc holds its result */
+    bool stop;
+    int rc;
+    int efd; /* eventfd: a batch is over */
+};
+
+static void *s_thread(void *arg)
+{
+    cl_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->stop && !(w->busy && !w->ready))
+            pthread_cond_wait(&w->work, &w->mu);
+        if (w->stop)
+            break;
+        s_item *items = w->items;
+        size_t n = w->n;
+        pthread_mutex_unlock(&w->mu);
+        int rc = cl_dispatch_apply(w->srv, items, n);
+        pthread_mutex_lock(&w->mu);
+        w->rc = rc;
+        w->ready = true;
+        uint64_t one = 1;
+        if (write(w->efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+            cl_log_err("writer: cannot wake the serving loop: %s",
+                       strerror(errno));
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int cl_writer_start(cl_writer **out, cl_server *s, char *err, size_t err_len)
+{
+    *out = NULL;
+    cl_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return CL_ERR_NOMEM;
+    w->srv = s;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->work, NULL);
+    w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (w->efd < 0) {
+        snprintf(err, err_len, "eventfd: %s", strerror(errno));
+        cl_writer_stop(&w);
+        return CL_ERR_IO;
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, S_STACK);
+    int e = pthread_create(&w->th, &attr, s_thread, w);
+    pthread_attr_destroy(&attr);
+    if (e != 0) {
+        snprintf(err, err_len, "writer thread: %s", strerror(e));
+        cl_writer_stop(&w);
+        return CL_ERR_IO;
+    }
+    w->started = true;
+    pthread_setname_np(w->th, "cl-writer"); /* for top -H and perf */
+    *out = w;
+    return CL_OK;
+}
+
+void cl_writer_stop(cl_writer **wp)
+{
+    if (!wp || !*wp)
+        return;
+    cl_writer *w = *wp;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+    if (w->started)
+        pthread_join(w->th, NULL);
+    if (w->efd >= 0)
+        close(w->efd);
+    pthread_cond_destroy(&w->work);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+    *wp = NULL;
+}
+
+void cl_writer_run(cl_writer *w, s_item *items, size_t n)
+{
+    pthread_mutex_lock(&w->mu);
+    w->items = items;
+    w->n = n;
+    w->busy = true;
+    w->ready = false;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int cl_writer_fd(const cl_writer *w)
+{
+    return w->efd;
+}
+
+bool cl_writer_done(cl_writer *w, int *rc)
+{
+    uint64_t n;
+    while (read(w->efd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+        ;
+    pthread_mutex_lock(&w->mu);
+    bool done = w->busy && w->ready;
+    if (done) {
+        *rc = w->rc;
+        w->busy = w->ready = false;
+        w->items = NULL;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return done;
+}

@@ -49,6 +49,13 @@
 #define S_GATE_POLL 5000       /* µs between looks at the test gate */
 #define S_GATE_ENV  "CASELINKD_FAULT_READER_GATE"
 
+/* "continued: " audit entries (20 people each) the readers' jobs add to
+ * one group commit, all jobs together: a case finding naming 20,000
+ * people needs 1,000 entries and 20,000 index rows, hundreds of
+ * milliseconds of commit that every write in the batch would wait for.
+ * Its reply waits until the last has committed. */
+#define S_AUDIT_MORE 8
+
 enum { J_FREE, J_QUEUED, J_RUNNING, J_DONE, J_BATCH };
 
 typedef struct s_out s_out;
@@ -65,6 +72,14 @@ typedef struct s_job {
     cl_audit_note note; /* who the reply discloses */
     bool noted;         /* note holds the handler's */
     s_out *out;         /* its entry in the FIFO */
+    /* its audit entries, over one or more group commits: committed so
+     * far, and as the batch being committed leaves them */
+    struct s_progress {
+        bool first;  /* the first entry */
+        size_t more; /* "continued: " entries (cl_audit_append_more) */
+        bool all;    /* every one: the reply may go */
+    } audit, trying;
+    int64_t audit_at; /* the time they all carry */
 } s_job;
 
 /* A reply in the order it must go. */
@@ -363,6 +378,9 @@ bool cl_reader_submit(cl_readers *r, s_item *it, cl_handler fn, bool audited)
     j->fn = fn;
     j->audited = audited;
     j->noted = false;
+    memset(&j->audit, 0, sizeof(j->audit));
+    j->audit.all = !audited;
+    j->trying = j->audit;
     j->busy = true;
     r->n_busy++;
     s_append(r, o);
@@ -386,12 +404,48 @@ size_t cl_reader_collect(cl_readers *r, size_t *done)
         if (j->state == J_DONE) {
             j->state = J_BATCH;
             j->batch = true;
-            n += j->audited;
             (*done)++;
         }
+        n += j->busy && j->batch && !j->audit.all;
     }
     pthread_mutex_unlock(&r->mu);
     return n;
+}
+
+bool cl_reader_auditing(const cl_readers *r)
+{
+    for (size_t i = 0; r && i < CL_READERS_JOBS; i++)
+        if (r->jobs[i].busy && r->jobs[i].batch && !r->jobs[i].audit.all)
+            return true;
+    return false;
+}
+
+/* One job's audit entries in t: the first, then continued ones while
+ * *budget lasts; j->trying says how far that got. */
+static int s_audit_job(cl_readers *r, cl_txn *t, s_job *j, size_t *budget)
+{
+    s_item *it = &j->it;
+    j->trying = j->audit;
+    int rc = CL_OK;
+    if (!j->audit.first) {
+        cl_audit_note first = j->note;
+        first.more = NULL;
+        first.n_more = first.cap_more = 0;
+        it->break_glass_seq = 0;
+        j->audit_at = s_now();
+        rc = cl_item_audit(r->srv, t, it, j->noted ? &first : NULL);
+        j->trying.first = true;
+        j->trying.all = !j->noted || !j->note.n_more;
+    }
+    if (rc == CL_OK && !j->trying.all && *budget) {
+        size_t before = j->trying.more;
+        rc =
+            cl_audit_append_more(t, it->who, cl_wire_kind_name(it->req.kind),
+                                 &j->note, (uint8_t)it->rep.status, j->audit_at,
+                                 &j->trying.more, *budget, &j->trying.all);
+        *budget -= j->trying.more - before;
+    }
+    return rc;
 }
 
 /* Run by the writer thread on the batch's jobs (J_BATCH: no reader
@@ -399,12 +453,11 @@ size_t cl_reader_collect(cl_readers *r, size_t *done)
 int cl_reader_audit(cl_readers *r, cl_txn *t)
 {
     int rc = CL_OK;
+    size_t budget = S_AUDIT_MORE;
     for (size_t i = 0; r && i < CL_READERS_JOBS && rc == CL_OK; i++) {
         s_job *j = &r->jobs[i];
-        if (j->busy && j->batch && j->audited) {
-            j->it.break_glass_seq = 0;
-            rc = cl_item_audit(r->srv, t, &j->it, j->noted ? &j->note : NULL);
-        }
+        if (j->busy && j->batch && !j->audit.all)
+            rc = s_audit_job(r, t, j, &budget);
     }
     return rc;
 }
@@ -469,9 +522,14 @@ void cl_reader_settle(cl_readers *r, int rc, int as, const char *msg)
         s_job *j = &r->jobs[i];
         if (!j->busy || !j->batch)
             continue;
+        if (rc == CL_OK && !j->audit.all) {
+            j->audit = j->trying; /* committed */
+            if (!j->audit.all)
+                continue; /* more entries in the next commit */
+        }
         s_item *it = &j->it;
         if (rc != CL_OK && j->audited)
-            cl_item_fail(it, as, msg); /* no audit entry: nothing disclosed */
+            cl_item_fail(it, as, msg); /* not every entry: not disclosed */
         const char *kind = cl_wire_kind_name(it->req.kind);
         const char *client = it->who ? it->who->name : "-";
         if (rc == CL_OK && it->break_glass_seq)

@@ -58,6 +58,10 @@ bool cl_reader_submit(cl_readers *r, s_item *it, cl_handler fn, bool audited);
  * the error for the reply when it failed) their replies are queued and
  * everything that may go is sent. */
 size_t cl_reader_collect(cl_readers *r, size_t *done);
+
+/* A job's audit entries are not all committed yet: the loop must commit
+ * again (cl_reader_collect counts it) without waiting for a request. */
+bool cl_reader_auditing(const cl_readers *r);
 CL_NODISCARD int cl_reader_audit(cl_readers *r, cl_txn *t);
 void cl_reader_settle(cl_readers *r, int rc, int as, const char *msg);
 

@@ -297,7 +297,7 @@ static void s_batch(cl_server *s, bool intake)
     while (intake && n < s->cfg.batch_max && cl_dispatch_recv(s, &items[n]))
         n++;
     bool any = cl_reader_collect(s->readers, &done) > 0;
-    if (n == 0 && done == 0)
+    if (n == 0 && done == 0 && !any)
         return;
     cl_dispatch_limits(s, items, n);
     /* What needs no commit is answered first, from the last committed
@@ -852,7 +852,9 @@ int cl_server_run(cl_server *s)
         long timeout = s->resealing || s->relinking ? 0 : 500;
         if (s->watchdog_usec)
             timeout = (long)(s->watchdog_usec / 4000);
-        bool again = s->n_spare != 0; /* read during the last commit */
+        /* requests read during the last commit wait, or a read's audit
+         * entries are still being committed */
+        bool again = s->n_spare || cl_reader_auditing(s->readers);
         if (again)
             timeout = 0;
         if (zmq_poll(items, n_items, timeout) < 0 && errno != EINTR) {
@@ -880,7 +882,8 @@ int cl_server_run(cl_server *s)
     /* ... and the reads under way: audited, committed and answered */
     while (cl_reader_pending(s->readers)) {
         zmq_pollitem_t w = {NULL, cl_reader_fd(s->readers), ZMQ_POLLIN, 0};
-        if (zmq_poll(&w, 1, 100) < 0 && errno != EINTR)
+        long wait = cl_reader_auditing(s->readers) ? 0 : 100;
+        if (zmq_poll(&w, 1, wait) < 0 && errno != EINTR)
             break;
         cl_reader_wake(s->readers);
         s_batch(s, false);

@@ -438,6 +438,83 @@ static void test_light_requests_pass_commits(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+static uint64_t s_commits(cl_client *op)
+{
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_ADMIN_STATS;
+    assert_int_equal(s_call(op, &req, &rep), CL_STATUS_OK);
+    uint64_t n = rep.u.stats.commits;
+    cl_reply_clear(&rep);
+    return n;
+}
+
+/* A case finding naming 450 people needs 23 audit entries: they go in
+ * over more than one group commit (reader.c: at most 8 continued entries
+ * in each, so 3 here), the reply only after the last, and the chain
+ * holds. */
+static void test_large_read_audited_over_commits(void **state)
+{
+    (void)state;
+    th_daemon d;
+    memset(&d, 0, sizeof(d));
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(s_gate, sizeof(s_gate), "%s/gate", d.dir);
+    s_open_gate();
+    setenv("CASELINKD_FAULT_READER_GATE", s_gate, 1);
+    th_start(&d, NULL);
+    unsetenv("CASELINKD_FAULT_READER_GATE");
+    cl_client *police = th_client(&d, "police"),
+              *co = th_client(&d, "coordinator"),
+              *au = th_client(&d, "auditor"), *op = th_client(&d, "operator");
+    enum { PEOPLE = 450 };
+    char ref[32], family[16], dob[16];
+    cl_reply rep;
+    for (int i = 0; i < PEOPLE; i += 50) {
+        uint8_t id[CL_MSGID_LEN];
+        for (int k = i; k < i + 50; k++) {
+            snprintf(ref, sizeof(ref), "POL-L%d", k);
+            snprintf(family, sizeof(family), "Fam%c%c", 'a' + k % 26,
+                     'a' + k / 26 % 26);
+            snprintf(dob, sizeof(dob), "%04d-%02d-%02d", 1940 + k % 60,
+                     1 + k / 60 % 12, 1 + k % 28);
+            cl_request *q = th_referral(ref, "Robin", family, dob, NULL);
+            s_send(police, q, id);
+            free(q);
+        }
+        for (int k = 0; k < 50; k++) {
+            assert_int_equal(cl_client_recv(police, &rep, 20000), CL_OK);
+            assert_int_equal(rep.status, CL_STATUS_OK);
+            cl_reply_clear(&rep);
+        }
+    }
+    uint64_t audits = s_audit_entries(op), commits = s_commits(op);
+    cl_request *cf = s_case_finding();
+    assert_int_equal(s_call(co, cf, &rep), CL_STATUS_OK);
+    size_t named = rep.u.finding.n_users;
+    cl_reply_clear(&rep);
+    print_message("case finding named %zu people\n", named);
+    assert_true(named > 20 + 8 * 20); /* more than one commit's worth */
+    size_t entries = 1 + (named - 20 + 19) / 20;
+    assert_true(s_audit_entries(op) >= audits + entries);
+    /* its own batch, then at least two for its entries */
+    assert_true(s_commits(op) >= commits + 3);
+    cl_request vr;
+    memset(&vr, 0, sizeof(vr));
+    vr.kind = CL_REQ_AUDIT_VERIFY;
+    assert_int_equal(s_call(au, &vr, &rep), CL_STATUS_OK);
+    assert_true(rep.u.verify.intact);
+    cl_reply_clear(&rep);
+    free(cf);
+    cl_client_close(&police);
+    cl_client_close(&co);
+    cl_client_close(&au);
+    cl_client_close(&op);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_slots_and_growth),
         cmocka_unit_test(test_watchdog_while_reads_held),
         cmocka_unit_test(test_light_requests_pass_commits),
+        cmocka_unit_test(test_large_read_audited_over_commits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -780,3 +780,29 @@ int cl_audit_each_for(cl_txn *t, uint64_t pid, const char *kind,
     free(seqs.v);
     return rc;
 }
+
+int cl_audit_append_more(cl_txn *t, const cl_caller *c, const char *kind,
+                         const cl_audit_note *n, uint8_t outcome, int64_t now,
+                         size_t *next, size_t max, bool *all)
+{
+    uint64_t *more = NULL;
+    size_t m = 0;
+    char purpose[CL_NOTE_SZ];
+    snprintf(purpose, sizeof(purpose), "continued: %.*s",
+             (int)sizeof(purpose) - 12, n->purpose);
+    int rc = n->lost ? CL_ERR_NOMEM : CL_OK;
+    if (rc == CL_OK && n->n_more)
+        rc = s_more(n, &more, &m);
+    size_t i = *next * CL_AUDIT_PERSONS, e = *next;
+    for (; i < m && e - *next < max && rc == CL_OK; i += CL_AUDIT_PERSONS, e++)
+        rc = s_append(
+            t, c, kind, n, more + i,
+            (uint32_t)(m - i < CL_AUDIT_PERSONS ? m - i : CL_AUDIT_PERSONS),
+            purpose, outcome, now);
+    free(more);
+    if (rc == CL_OK) {
+        *next = e;
+        *all = i >= m;
+    }
+    return rc;
+}

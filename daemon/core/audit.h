@@ -42,6 +42,17 @@ CL_NODISCARD int cl_audit_append(cl_txn *t, const cl_caller *c,
                                  const char *kind, const cl_audit_note *n,
                                  uint8_t outcome, int64_t now);
 
+/* The "continued: " entries of cl_audit_append, a few at a time, for a
+ * note naming many people: with the first entry appended (by
+ * cl_audit_append of a copy whose n_more is 0), those from the *next-th
+ * (0: the first of them) on, at most max; *next moves past those
+ * appended and *all says whether they were the last. Between calls the
+ * note must not change; each call may be in a transaction of its own. */
+CL_NODISCARD int cl_audit_append_more(cl_txn *t, const cl_caller *c,
+                                      const char *kind, const cl_audit_note *n,
+                                      uint8_t outcome, int64_t now,
+                                      size_t *next, size_t max, bool *all);
+
 /* Free what a note holds past its first CL_AUDIT_PERSONS. Safe on NULL
  * and twice. */
 void cl_audit_note_free(cl_audit_note *n);

@@ -645,6 +645,8 @@ static void s_housekeeping(cl_server *s)
 /* Replies not yet sent when the socket closes: dropped after a second. */
 #define S_LINGER_MS 1000
 
+#define S_IO_THREADS 2 /* ZeroMQ's, for the CURVE encryption of replies */
+
 static int s_sockopt(void *sock, int opt, int v)
 {
     return zmq_setsockopt(sock, opt, &v, sizeof(v));
@@ -661,6 +663,9 @@ static int s_sockets(cl_server *s, const cl_config *cfg, const char *sec,
         snprintf(err, err_len, "zmq_ctx_new: %s", zmq_strerror(errno));
         return CL_ERR_IO;
     }
+    /* Two I/O threads: while one encrypts a large reply (a case finding,
+     * an export), the connections on the other are answered meanwhile. */
+    (void)zmq_ctx_set(s->zctx, ZMQ_IO_THREADS, S_IO_THREADS);
     s->zap = zmq_socket(s->zctx, ZMQ_REP);
     if (!s->zap || zmq_bind(s->zap, "inproc://zeromq.zap.01") != 0) {
         snprintf(err, err_len, "ZAP handler: %s", zmq_strerror(errno));

@@ -72,7 +72,12 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
     t->store = s;
     t->parent = parent;
     t->write = write;
+    t->serial = 1;
     if (parent) {
+        cl_txn *root = parent;
+        while (root->parent)
+            root = root->parent;
+        t->serial = ++root->vc.next_serial;
         t->cap = parent->cap;
         if (t->cap) {
             t->cap_mark = t->cap->len;
@@ -97,8 +102,10 @@ cl_store *cl_store_of(cl_txn *t)
 /* Free a transaction's own state once LMDB's is ended. */
 static void s_txn_free(cl_txn *t)
 {
-    if (!t->parent)
+    if (!t->parent) {
         cl_store__capture_free(&t->cap);
+        cl_store__vc_free(&t->vc);
+    }
     cl_store__dc_free(&t->dc);
     free(t);
 }
@@ -144,8 +151,11 @@ int cl_store_commit(cl_txn **tp)
                 __atomic_store_n(&t->store->retired, t->retired,
                                  __ATOMIC_RELAXED);
         }
-    } else if (t->cap && t->parent) {
-        cl_store__capture_truncate(t); /* the child's changes are gone */
+    } else if (t->parent) {
+        /* the child's changes are gone */
+        if (t->cap)
+            cl_store__capture_truncate(t);
+        cl_store__vc_undo(t);
     }
     s_txn_free(t);
     return cl_store__mdb_err(rc);
@@ -158,8 +168,10 @@ void cl_store_abort(cl_txn **tp)
     cl_txn *t = *tp;
     mdb_txn_abort(t->txn);
     cl_store__keys_settle(t, false);
-    if (t->parent)
+    if (t->parent) {
         cl_store__capture_truncate(t);
+        cl_store__vc_undo(t);
+    }
     s_txn_free(t);
     *tp = NULL;
 }
@@ -501,6 +513,7 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (cl_store__dbs[db].group &&
         (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
+    cl_store__vc_del(t, db, key, key_len);
     rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
@@ -513,6 +526,7 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return rc;
     cl_store__capture_add(t, CL_STORE_OP_PUT, db, key, key_len, v.mv_data,
                           v.mv_size);
+    cl_store__vc_put(t, db, key, key_len, val, val_len);
     if (!cl_store__dbs[db].group)
         return CL_OK;
     s_row_tag(t->store, db, &k, &v, tag);
@@ -528,6 +542,10 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     int rc;
     if (db >= CL_DB_COUNT || !cl_store__dbs[db].sealed)
         return CL_ERR_INVALID;
+    /* written by this transaction: as it was put (no row read from the
+     * file is served from there) */
+    if (t->write && cl_store__vc_get(t, db, key, key_len, buf, cap, val_len))
+        return CL_OK;
     if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
         return rc;
     MDB_val k = {key_len, (void *)key}, v;
@@ -625,6 +643,7 @@ int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
     if (cl_store__dbs[db].group &&
         (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
+    cl_store__vc_del(t, db, key, key_len);
     rc = cl_store__mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
     if (rc != CL_OK)
         return rc;

@@ -115,6 +115,25 @@ typedef struct cl_store__dcache {
     size_t cap;
 } cl_store__dcache;
 
+/* Sealed values a write transaction put, in the clear until it ends
+ * (vcache.c): read back without LMDB or the cipher. */
+#define CL_STORE__VC_N   64
+#define CL_STORE__VC_KEY 24
+#define CL_STORE__VC_VAL 1024
+typedef struct cl_store__vent {
+    uint32_t serial; /* the transaction that put it (0: empty) */
+    uint8_t db;
+    uint8_t key_len;
+    uint16_t val_len;
+    uint8_t key[CL_STORE__VC_KEY];
+} cl_store__vent;
+
+typedef struct cl_store__vcache {
+    cl_store__vent e[CL_STORE__VC_N];
+    uint8_t *vals;        /* CL_STORE__VC_N values; NULL until a put */
+    uint32_t next_serial; /* the last serial handed to a transaction */
+} cl_store__vcache;
+
 struct cl_txn {
     cl_store *store;        /* owner */
     cl_txn *parent;         /* enclosing transaction, or NULL */
@@ -128,7 +147,20 @@ struct cl_txn {
     size_t cap_mark;        /* its length and count when this one began */
     uint32_t cap_count;
     cl_store__dcache dc; /* digests changed here, not yet written */
+    uint32_t serial;     /* 1 at the top, then one per nested begin */
+    cl_store__vcache vc; /* the top's: values put (vcache.c) */
 };
+
+/* The value cache (vcache.c), for a write transaction t: remember, forget
+ * or read back a sealed value t (or a transaction nested in it) put;
+ * drop what t and its children put (t aborted); free the top's. */
+void cl_store__vc_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
+                      const uint8_t *val, size_t val_len);
+void cl_store__vc_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len);
+bool cl_store__vc_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
+                      uint8_t *buf, size_t cap, size_t *val_len);
+void cl_store__vc_undo(cl_txn *t);
+void cl_store__vc_free(cl_store__vcache *c);
 
 /* The digest cache (digcache.c). */
 cl_store__dent *cl_store__dc_find(cl_store__dcache *c, const uint8_t *key,

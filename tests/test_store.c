@@ -3,6 +3,7 @@
  * and move detection, wrong master key, key file permissions, golden
  * vectors for the sealed format, and no plaintext in the data file.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -865,6 +866,98 @@ static void test_replay_legacy(void **state)
     cl_store_close(&s);
 }
 
+/* A value read back in the transaction that put it (served from the
+ * transaction's own copy) is what the transaction sees in LMDB at every
+ * step: after a nested put, a nested abort, a delete, an overwrite with a
+ * value too large to keep, and past the number of values kept. */
+static void s_get_is(cl_txn *t, uint64_t id, const char *want)
+{
+    uint8_t key[8], buf[4096];
+    size_t len = 0;
+    cl_be64_put(key, id);
+    int rc = cl_store_get(t, CL_DB_REFERRAL, key, 8, buf, sizeof(buf), &len);
+    if (!want) {
+        assert_int_equal(rc, CL_ERR_NOT_FOUND);
+        return;
+    }
+    assert_int_equal(rc, CL_OK);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(buf, want, len);
+}
+
+static void s_put_is(cl_txn *t, uint64_t id, const char *val)
+{
+    uint8_t key[8];
+    cl_be64_put(key, id);
+    assert_int_equal(cl_store_put(t, CL_DB_REFERRAL, key, 8,
+                                  (const uint8_t *)val, strlen(val)),
+                     CL_OK);
+}
+
+static void test_values_read_back(void **state)
+{
+    (void)state;
+    char dir[256], big[2001], name[16];
+    uint8_t mk[CL_MASTER_KEY_LEN], key[8];
+    cl_store *s = NULL;
+    cl_txn *t = NULL, *c = NULL, *g = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 11);
+    memset(big, 'b', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_put_is(t, 1, "one");
+    s_get_is(t, 1, "one");
+    /* nested: overwritten, then aborted */
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    s_put_is(c, 1, "uno");
+    s_get_is(c, 1, "uno");
+    cl_store_abort(&c);
+    s_get_is(t, 1, "one");
+    /* nested and committed, then a grandchild's change aborted */
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    s_put_is(c, 2, "two");
+    assert_int_equal(cl_store_begin(&g, s, c, true), CL_OK);
+    s_put_is(g, 2, "deux");
+    s_put_is(g, 3, "trois");
+    cl_store_abort(&g);
+    s_get_is(c, 2, "two");
+    s_get_is(c, 3, NULL);
+    assert_int_equal(cl_store_commit(&c), CL_OK);
+    s_get_is(t, 2, "two");
+    /* deleted in a child that aborts: there again */
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    cl_be64_put(key, 2);
+    assert_int_equal(cl_store_del(c, CL_DB_REFERRAL, key, 8), CL_OK);
+    s_get_is(c, 2, NULL);
+    cl_store_abort(&c);
+    s_get_is(t, 2, "two");
+    /* a value too large to keep replaces a kept one */
+    s_put_is(t, 1, big);
+    s_get_is(t, 1, big);
+    s_put_is(t, 1, "one again");
+    /* more values than are kept */
+    for (uint64_t i = 10; i < 100; i++) {
+        snprintf(name, sizeof(name), "v%" PRIu64, i);
+        s_put_is(t, i, name);
+    }
+    for (uint64_t i = 10; i < 100; i++) {
+        snprintf(name, sizeof(name), "v%" PRIu64, i);
+        s_get_is(t, i, name);
+    }
+    s_get_is(t, 1, "one again");
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    /* and a later transaction reads the file */
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_get_is(t, 1, "one again");
+    s_get_is(t, 2, "two");
+    s_get_is(t, 3, NULL);
+    s_get_is(t, 99, "v99");
+    cl_store_abort(&t);
+    cl_store_close(&s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -884,6 +977,7 @@ int main(void)
         cmocka_unit_test(test_index_digests_nested),
         cmocka_unit_test(test_replay_window),
         cmocka_unit_test(test_replay_legacy),
+        cmocka_unit_test(test_values_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,7 +190,10 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
         return rc;
     if (seq <= applied)
         return CL_ERR_EXISTS;
-    cl_store__vc_free(&t->vc); /* the batch writes behind it */
+    /* the batch writes rows behind the caches */
+    cl_store__vc_free(&t->vc);
+    cl_store__ds_free(t->store);
+    t->applied = true;
     if ((rc = s_apply_records(t, batch, len, seq)) != CL_OK)
         return rc;
     cl_store__replay_forget(t->store); /* replay rows came with it */

@@ -107,3 +107,73 @@ void cl_store__dc_free(cl_store__dcache *c)
     free(c->v);
     memset(c, 0, sizeof(*c));
 }
+
+/*
+ * The digests as the last commit left them, for the writer's next
+ * transactions. A digest not changed in a transaction is read from
+ * ixdigest: a B-tree lookup and an AEAD open for every group a publish
+ * checks or touches (about nine a referral). Here the writer keeps, in a
+ * direct-mapped table of the store, each digest it read from a write
+ * transaction's view of the committed data or its commits left; a write
+ * transaction looks there after its own caches and before LMDB. Only
+ * write transactions (one thread at a time, under LMDB's writer lock) use
+ * it. A digest row written or deleted other than through the
+ * transactions' caches forgets its slot; applying a replication batch,
+ * which writes rows itself, forgets them all.
+ */
+#define S_SEEN (1u << 15)
+
+static cl_store__dent *s_seen_slot(cl_store *s, const uint8_t *key,
+                                   size_t key_len)
+{
+    if (!s->dseen || key_len > CL_STORE__DKEY_MAX)
+        return NULL;
+    return &s->dseen[s_hash(key, key_len) & (S_SEEN - 1)];
+}
+
+const cl_store__dent *cl_store__ds_find(cl_store *s, const uint8_t *key,
+                                        size_t key_len)
+{
+    cl_store__dent *e = s_seen_slot(s, key, key_len);
+    return e && e->used && e->key_len == key_len &&
+                   !memcmp(e->key, key, key_len)
+               ? e
+               : NULL;
+}
+
+void cl_store__ds_set(cl_store *s, const uint8_t *key, size_t key_len,
+                      uint64_t count, const uint8_t x[CL_STORE__TAG])
+{
+    if (!s->dseen && !(s->dseen = calloc(S_SEEN, sizeof(*s->dseen))))
+        return; /* no room: reads go to LMDB */
+    cl_store__dent *e = s_seen_slot(s, key, key_len);
+    if (!e)
+        return;
+    e->used = true;
+    e->dirty = false;
+    e->key_len = (uint8_t)key_len;
+    memcpy(e->key, key, key_len);
+    e->count = count;
+    memcpy(e->x, x, CL_STORE__TAG);
+}
+
+void cl_store__ds_forget(cl_store *s, const uint8_t *key, size_t key_len)
+{
+    cl_store__dent *e = s_seen_slot(s, key, key_len);
+    if (e && e->used && e->key_len == key_len && !memcmp(e->key, key, key_len))
+        memset(e, 0, sizeof(*e));
+}
+
+void cl_store__ds_publish(cl_store *s, const cl_store__dcache *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->v[i].used)
+            cl_store__ds_set(s, c->v[i].key, c->v[i].key_len, c->v[i].count,
+                             c->v[i].x);
+}
+
+void cl_store__ds_free(cl_store *s)
+{
+    free(s->dseen);
+    s->dseen = NULL;
+}

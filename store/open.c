@@ -130,6 +130,7 @@ void cl_store_close(cl_store **sp)
     sodium_free(s->keys_was);
     sodium_free(s->keys);
     cl_store__replay_free(s);
+    cl_store__ds_free(s);
     free(s);
     *sp = NULL;
 }

@@ -145,6 +145,10 @@ int cl_store_commit(cl_txn **tp)
             if (t->retired)
                 p->retired = t->retired;
         } else {
+            if (t->applied) /* rows written behind the caches */
+                cl_store__ds_free(t->store);
+            else
+                cl_store__ds_publish(t->store, &t->dc);
             if (t->key_version)
                 t->store->key_version = t->key_version;
             if (t->retired) /* readers' threads read it */
@@ -327,6 +331,7 @@ static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
 {
     uint8_t buf[S_DIGEST_LEN];
     size_t len;
+    const cl_txn *root = t;
     for (cl_txn *p = t; p; p = p->parent) {
         const cl_store__dent *e = cl_store__dc_find(&p->dc, dk, dk_len);
         if (e) {
@@ -334,12 +339,24 @@ static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
             memcpy(x, e->x, S_TAG);
             return CL_OK;
         }
+        root = p;
+    }
+    /* not changed here: as committed, which the writer may know */
+    bool seen = t->write && !root->applied;
+    const cl_store__dent *e =
+        seen ? cl_store__ds_find(t->store, dk, dk_len) : NULL;
+    if (e) {
+        *count = e->count;
+        memcpy(x, e->x, S_TAG);
+        return CL_OK;
     }
     int rc =
         cl_store_get(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf), &len);
     if (rc == CL_ERR_NOT_FOUND) {
         *count = 0;
         memset(x, 0, S_TAG);
+        if (seen)
+            cl_store__ds_set(t->store, dk, dk_len, *count, x);
         return CL_OK;
     }
     if (rc != CL_OK)
@@ -350,6 +367,8 @@ static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
     for (int i = 0; i < 8; i++)
         *count = *count << 8 | buf[i];
     memcpy(x, buf + 8, S_TAG);
+    if (seen)
+        cl_store__ds_set(t->store, dk, dk_len, *count, x);
     return CL_OK;
 }
 
@@ -514,6 +533,8 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
     cl_store__vc_del(t, db, key, key_len);
+    if (db == CL_DB_IXDIGEST)
+        cl_store__ds_forget(t->store, key, key_len);
     rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
@@ -644,6 +665,8 @@ int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
         (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
     cl_store__vc_del(t, db, key, key_len);
+    if (db == CL_DB_IXDIGEST)
+        cl_store__ds_forget(t->store, key, key_len);
     rc = cl_store__mdb_err(mdb_del(t->txn, t->store->dbi[db], &k, NULL));
     if (rc != CL_OK)
         return rc;

@@ -79,10 +79,11 @@ struct cl_store {
         char name[48];
         uint64_t reserved; /* ids up to this may have been handed out */
     } floor[64];
-    uint32_t floor_raised;   /* counters moved forward at open */
-    uint64_t floor_gen;      /* generation, as in the id-floor file */
-    bool floor_has_gen;      /* the file named one */
-    cl_store__replay replay; /* writer thread only */
+    uint32_t floor_raised;        /* counters moved forward at open */
+    uint64_t floor_gen;           /* generation, as in the id-floor file */
+    bool floor_has_gen;           /* the file named one */
+    cl_store__replay replay;      /* writer thread only */
+    struct cl_store__dent *dseen; /* digests as committed (digcache.c) */
 };
 
 /* The physical changes of one top-level write transaction, encoded as they
@@ -148,6 +149,7 @@ struct cl_txn {
     uint32_t cap_count;
     cl_store__dcache dc; /* digests changed here, not yet written */
     uint32_t serial;     /* 1 at the top, then one per nested begin */
+    bool applied;        /* a replication batch was applied (the top's) */
     cl_store__vcache vc; /* the top's: values put (vcache.c) */
 };
 
@@ -172,6 +174,17 @@ CL_NODISCARD int cl_store__dc_set(cl_store__dcache *c, const uint8_t *key,
 CL_NODISCARD int cl_store__dc_merge(cl_store__dcache *parent,
                                     const cl_store__dcache *child);
 void cl_store__dc_free(cl_store__dcache *c);
+
+/* The digests as committed, for write transactions (digcache.c): find,
+ * keep, forget one; keep every digest of a committed transaction's
+ * cache; forget them all. */
+const cl_store__dent *cl_store__ds_find(cl_store *s, const uint8_t *key,
+                                        size_t key_len);
+void cl_store__ds_set(cl_store *s, const uint8_t *key, size_t key_len,
+                      uint64_t count, const uint8_t x[CL_STORE__TAG]);
+void cl_store__ds_forget(cl_store *s, const uint8_t *key, size_t key_len);
+void cl_store__ds_publish(cl_store *s, const cl_store__dcache *c);
+void cl_store__ds_free(cl_store *s);
 
 /* store.c: write every digest t sees changed into t's LMDB view (before
  * its changes are captured, counted by version or committed). */

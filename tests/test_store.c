@@ -958,6 +958,87 @@ static void test_values_read_back(void **state)
     cl_store_close(&s);
 }
 
+/* Scan group g of person_records in transaction t. */
+static int s_ix_scan_in(cl_txn *t, uint64_t g)
+{
+    uint8_t k[24];
+    int n = 0;
+    s_ix_key(k, 8, g, 0);
+    return cl_store_scan(t, CL_DB_PERSON_RECORDS, k, 8, s_ix_count, &n);
+}
+
+static int s_ix_scan(cl_store *s, bool write, uint64_t g)
+{
+    cl_txn *t = NULL;
+    assert_int_equal(cl_store_begin(&t, s, NULL, write), CL_OK);
+    int rc = s_ix_scan_in(t, g);
+    cl_store_abort(&t);
+    return rc;
+}
+
+static void s_ix_row(cl_txn *t, uint64_t g, uint64_t r, bool put)
+{
+    uint8_t k[24];
+    s_ix_key(k, 8, g, r);
+    assert_int_equal(put ? cl_store_put_raw(t, CL_DB_PERSON_RECORDS, k, 16,
+                                            (const uint8_t *)"\7", 1)
+                         : cl_store_del(t, CL_DB_PERSON_RECORDS, k, 16),
+                     CL_OK);
+}
+
+/* The writer's copy of the digests as committed (read once, then kept)
+ * follows commits and ignores what aborted transactions changed. */
+static void test_index_digests_committed(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    cl_store *s = NULL;
+    cl_txn *t = NULL, *c = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 12);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    s_ix_fill(s, CL_DB_PERSON_RECORDS, 8);
+    assert_int_equal(s_ix_scan(s, true, 1), CL_OK); /* read and kept */
+    /* a row added in a committed child of an aborted transaction */
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(s_ix_scan_in(t, 1), CL_OK);
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    s_ix_row(c, 1, 9, true);
+    assert_int_equal(cl_store_commit(&c), CL_OK);
+    assert_int_equal(s_ix_scan_in(t, 1), CL_OK);
+    cl_store_abort(&t);
+    assert_int_equal(s_ix_scan(s, true, 1), CL_OK);
+    assert_int_equal(s_ix_scan(s, false, 1), CL_OK);
+    /* committed: both kinds of reader agree */
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_ix_row(t, 1, 9, true);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(s_ix_scan(s, true, 1), CL_OK);
+    assert_int_equal(s_ix_scan(s, false, 1), CL_OK);
+    /* removed and aborted, then removed and committed */
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_ix_row(t, 1, 9, false);
+    cl_store_abort(&t);
+    assert_int_equal(s_ix_scan(s, true, 1), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_ix_row(t, 1, 9, false);
+    s_ix_row(t, 2, 9, true);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(s_ix_scan(s, true, 1), CL_OK);
+    assert_int_equal(s_ix_scan(s, true, 2), CL_OK);
+    assert_int_equal(s_ix_scan(s, false, 2), CL_OK);
+    assert_int_equal(s_ix_verify(s), CL_OK);
+    cl_store_close(&s);
+    /* a row deleted behind its back is still caught */
+    s_ix_tamper(dir, CL_DB_PERSON_RECORDS, 8, 1, 1, S_DELETE);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(s_ix_scan(s, true, 1), CL_ERR_CORRUPT);
+    assert_int_equal(s_ix_scan(s, true, 1), CL_ERR_CORRUPT);
+    assert_int_equal(s_ix_scan(s, true, 2), CL_OK);
+    cl_store_close(&s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -978,6 +1059,7 @@ int main(void)
         cmocka_unit_test(test_replay_window),
         cmocka_unit_test(test_replay_legacy),
         cmocka_unit_test(test_values_read_back),
+        cmocka_unit_test(test_index_digests_committed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,8 +72,5 @@ cl_op *th_core_op(cl_txn *t, const cl_caller *who, int64_t now)
 
 int th_core_op_end(int rc, char err[CL_ERROR_SZ])
 {
-    if (err)
-        memcpy(err, s_op.err, CL_ERROR_SZ);
-    cl_op_done(&s_op);
-    return rc;
+    return cl_op_result(&s_op, rc, err);
 }

@@ -35,16 +35,16 @@ void th_core_publish(th_core *c, const cl_match_config *mc,
                      cl_publish_result *out);
 
 /* Run the domain operation fn(op, ...) as who at now inside t, in a fresh
- * context: fn's result, its refusal text copied into err (CL_ERROR_SZ
- * bytes, or NULL) and its audit note freed. One at a time. */
+ * context: fn's result, any error text it wrote copied into err
+ * (CL_ERROR_SZ bytes, or NULL) and its audit note freed (cl_op_result).
+ * One at a time. */
 #define TH_CORE_OP(err, t, who, now, fn, ...)                                  \
     th_core_op_end(fn(th_core_op(t, who, now), __VA_ARGS__), err)
 
 /* The context of TH_CORE_OP (cl_op_init on one held by th_core.c). */
 cl_op *th_core_op(cl_txn *t, const cl_caller *who, int64_t now);
 
-/* rc, after copying the context's error text into err and freeing its
- * note. */
+/* cl_op_result on the context of TH_CORE_OP. */
 CL_NODISCARD int th_core_op_end(int rc, char err[CL_ERROR_SZ]);
 
 #endif

@@ -814,10 +814,7 @@ static int s_accept(cl_txn *t, const cl_caller *caller,
     snprintf(a->note, sizeof(a->note), "intake %s: %s", d->intake_id, x->why);
     cl_op in;
     cl_op_init(&in, t, caller, now);
-    int rc = cl_mdt_review_agenda_add(&in, a, sub);
-    if (rc != CL_OK)
-        memcpy(err, in.err, CL_ERROR_SZ);
-    cl_op_done(&in);
+    int rc = cl_op_result(&in, cl_mdt_review_agenda_add(&in, a, sub), err);
     free(a);
     if (rc == CL_OK)
         CL_COPY(x->review, d->review_id);

@@ -19,3 +19,19 @@ void cl_op_done(cl_op *op)
     if (op)
         cl_audit_note_free(&op->note);
 }
+
+void cl_op_sub(cl_op *sub, const cl_op *op)
+{
+    cl_op_init(sub, op->t, op->who, op->now);
+    sub->srv = op->srv;
+    sub->it = op->it;
+    sub->cfg = op->cfg;
+}
+
+int cl_op_result(cl_op *op, int rc, char *err)
+{
+    if (err && op->err[0])
+        memcpy(err, op->err, CL_ERROR_SZ);
+    cl_op_done(op);
+    return rc;
+}

@@ -42,4 +42,13 @@ void cl_op_init(cl_op *op, cl_txn *t, const cl_caller *who, int64_t now);
 /* Free what op's note holds (cl_audit_note_free). Safe on NULL. */
 void cl_op_done(cl_op *op);
 
+/* A context for an operation run inside op's: the same transaction,
+ * caller, clock and configuration, a note and an error of its own. */
+void cl_op_sub(cl_op *sub, const cl_op *op);
+
+/* End an operation run in its own context: rc, with op's error text
+ * copied into err if it wrote any (err may be NULL) and op's note freed
+ * (cl_op_done). */
+CL_NODISCARD int cl_op_result(cl_op *op, int rc, char *err);
+
 #endif

@@ -129,9 +129,8 @@ int cl_handle_record_meeting(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_intake_decide(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_intake_decide(op->t, &op->cfg->route, op->who,
-                            &q->u.intake_decide, op->now, &rep->u.publish,
-                            &op->note, op->err);
+    return cl_intake_decide(op, &op->cfg->route, &q->u.intake_decide,
+                            &rep->u.publish);
 }
 
 int cl_handle_flag_check(cl_op *op, cl_request *q, cl_reply *rep)
@@ -293,8 +292,7 @@ int cl_handle_review_pack(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_intake_list(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_intake_list(op->t, op->who, q->u.intake_all, op->now,
-                          &rep->u.intake, &op->note, op->err);
+    return cl_intake_list(op, q->u.intake_all, &rep->u.intake);
 }
 
 int cl_handle_referral_list(cl_op *op, cl_request *q, cl_reply *rep)

@@ -708,33 +708,31 @@ static int s_list_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all, int64_t now,
-                   cl_intake_items *out, cl_audit_note *note,
-                   char err[CL_ERROR_SZ])
+int cl_intake_list(cl_op *op, bool all, cl_intake_items *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "the intake queue needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    s_queue c = {.t = t,
-                 .caller = caller,
+    s_queue c = {.t = op->t,
+                 .caller = op->who,
                  .all = all,
-                 .now = now,
+                 .now = op->now,
                  .out = out,
-                 .note = note};
-    cl_records_date(now, c.today);
-    if (note)
-        snprintf(note->purpose, sizeof(note->purpose), "intake queue%s",
-                 all ? " (all items)" : "");
-    int rc = cl_store_scan(t, CL_DB_INTAKE, NULL, 0, s_list_one, &c);
+                 .note = &op->note};
+    cl_records_date(op->now, c.today);
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "intake queue%s",
+             all ? " (all items)" : "");
+    int rc = cl_store_scan(op->t, CL_DB_INTAKE, NULL, 0, s_list_one, &c);
     if (rc != CL_OK) {
         if (out->v)
             sodium_memzero(out->v, out->n * sizeof(*out->v));
         free(out->v);
         memset(out, 0, sizeof(*out));
-        snprintf(err, CL_ERROR_SZ, "intake list failed: %s", cl_strerror(rc));
+        snprintf(op->err, CL_ERROR_SZ, "intake list failed: %s",
+                 cl_strerror(rc));
     }
     return rc;
 }
@@ -793,13 +791,11 @@ static bool s_parse_id(const char *s, uint64_t *id)
 
 /* Accepting: the person goes on the review's agenda (an operation of its
  * own, its audit note the decision's). */
-static int s_accept(cl_txn *t, const cl_caller *caller,
-                    const cl_intake_decision *d, s_item *x,
-                    const cl_refs_ref *ref, int64_t now, cl_publish_result *sub,
-                    char err[CL_ERROR_SZ])
+static int s_accept(cl_op *op, const cl_intake_decision *d, s_item *x,
+                    const cl_refs_ref *ref, cl_publish_result *sub)
 {
     if (!d->review_id[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "accepting needs review_id: the review whose agenda the "
                  "person goes on");
         return CL_ERR_INVALID;
@@ -813,49 +809,47 @@ static int s_accept(cl_txn *t, const cl_caller *caller,
         d->agenda_reason ? d->agenda_reason : s_agenda_reason(NULL, x, ref);
     snprintf(a->note, sizeof(a->note), "intake %s: %s", d->intake_id, x->why);
     cl_op in;
-    cl_op_init(&in, t, caller, now);
-    int rc = cl_op_result(&in, cl_mdt_review_agenda_add(&in, a, sub), err);
+    cl_op_sub(&in, op);
+    int rc = cl_op_result(&in, cl_mdt_review_agenda_add(&in, a, sub), op->err);
     free(a);
     if (rc == CL_OK)
         CL_COPY(x->review, d->review_id);
     return rc;
 }
 
-int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
-                     const cl_caller *caller, const cl_intake_decision *d,
-                     int64_t now, cl_publish_result *out, cl_audit_note *note,
-                     char err[CL_ERROR_SZ])
+int cl_intake_decide(cl_op *op, const cl_route_config *rcfg,
+                     const cl_intake_decision *d, cl_publish_result *out)
 {
     uint64_t id;
     s_item x;
     cl_refs_ref ref;
     bool have_ref = false;
     char today[CL_DATE_SZ], when[CL_DATE_SZ];
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "intake decisions need the coordinator role");
         return CL_ERR_DENIED;
     }
     if (!s_parse_id(d->intake_id, &id)) {
-        snprintf(err, CL_ERROR_SZ, "intake_id must look like IN-00000042");
+        snprintf(op->err, CL_ERROR_SZ, "intake_id must look like IN-00000042");
         return CL_ERR_INVALID;
     }
-    int rc = s_get(t, id, &x);
+    int rc = s_get(op->t, id, &x);
     if (rc == CL_ERR_NOT_FOUND)
-        snprintf(err, CL_ERROR_SZ, "no intake item %.32s", d->intake_id);
+        snprintf(op->err, CL_ERROR_SZ, "no intake item %.32s", d->intake_id);
     if (rc != CL_OK)
         return rc;
-    cl_records_note_person(note, x.pid);
+    cl_records_note_person(&op->note, x.pid);
     if (x.state == CL_INTAKE_ACCEPTED || x.state == CL_INTAKE_DECLINED) {
         cl_records_date(x.decided_at, when);
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "%.32s was already %s on %s by %.64s; nothing changed",
                  d->intake_id, cl_intake_state_name(x.state), when,
                  x.decided_by);
         return CL_ERR_INVALID;
     }
-    cl_records_date(now, today);
-    if (x.ref_id && cl_refs_by_id(t, x.ref_id, &ref) == CL_OK)
+    cl_records_date(op->now, today);
+    if (x.ref_id && cl_refs_by_id(op->t, x.ref_id, &ref) == CL_OK)
         have_ref = true;
     cl_audit_note scratch;
     memset(&scratch, 0, sizeof(scratch));
@@ -863,13 +857,12 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
     memset(&sub, 0, sizeof(sub));
     switch (d->decision) {
     case CL_INTAKE_ACCEPTED:
-        if ((rc = s_accept(t, caller, d, &x, have_ref ? &ref : NULL, now, &sub,
-                           err)) != CL_OK)
+        if ((rc = s_accept(op, d, &x, have_ref ? &ref : NULL, &sub)) != CL_OK)
             return rc;
         break;
     case CL_INTAKE_DECLINED:
         if (!d->reason[0]) {
-            snprintf(err, CL_ERROR_SZ,
+            snprintf(op->err, CL_ERROR_SZ,
                      "declining needs a reason (the referrer is told it)");
             return CL_ERR_INVALID;
         }
@@ -877,14 +870,14 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
     case CL_INTAKE_DEFERRED:
         if (d->until[0] &&
             (!cl_date_valid(d->until) || strcmp(d->until, today) <= 0)) {
-            snprintf(err, CL_ERROR_SZ,
+            snprintf(op->err, CL_ERROR_SZ,
                      "until must be a date after today (YYYY-MM-DD)");
             return CL_ERR_INVALID;
         }
         CL_COPY(x.until, d->until);
         break;
     default:
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "decision must be accepted, declined or deferred");
         return CL_ERR_INVALID;
     }
@@ -901,24 +894,22 @@ int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
         else
             snprintf(ss.reason, sizeof(ss.reason), "on the agenda of %.64s",
                      d->review_id);
-        if ((rc = cl_referral_set_status(t, rcfg, caller, &ss, now, &sub,
-                                         &scratch, err)) != CL_OK)
+        if ((rc = cl_referral_set_status(op->t, rcfg, op->who, &ss, op->now,
+                                         &sub, &scratch, op->err)) != CL_OK)
             return rc;
     }
     x.state = d->decision;
-    x.decided_at = now;
-    CL_COPY(x.decided_by, caller->agency);
-    CL_COPY(x.decided_user, caller->user.name);
+    x.decided_at = op->now;
+    CL_COPY(x.decided_by, op->who->agency);
+    CL_COPY(x.decided_user, op->who->user.name);
     CL_COPY(x.reason, d->reason);
-    if ((rc = s_put(t, id, &x)) != CL_OK)
+    if ((rc = s_put(op->t, id, &x)) != CL_OK)
         return rc;
     CL_COPY(out->reference, d->intake_id);
-    if (note) {
-        snprintf(note->purpose, sizeof(note->purpose), "intake %s%s%.64s",
-                 cl_intake_state_name(d->decision),
-                 d->decision == CL_INTAKE_ACCEPTED ? " onto " : "",
-                 d->decision == CL_INTAKE_ACCEPTED ? d->review_id : "");
-        CL_COPY(note->detail, d->intake_id);
-    }
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "intake %s%s%.64s",
+             cl_intake_state_name(d->decision),
+             d->decision == CL_INTAKE_ACCEPTED ? " onto " : "",
+             d->decision == CL_INTAKE_ACCEPTED ? d->review_id : "");
+    CL_COPY(op->note.detail, d->intake_id);
     return CL_OK;
 }

@@ -34,6 +34,7 @@
 #include "cl_model.h"
 #include "codec.h"
 #include "mailbox.h"
+#include "op.h"
 #include "store.h"
 
 #define CL_INTAKE_RULES 32
@@ -95,18 +96,14 @@ CL_NODISCARD int cl_intake_housekeeping(cl_txn *t, const cl_intake_config *ic,
 
 /* The queue: open items and deferred ones now due (all: every item), each
  * naming the person; audited like a case view. */
-CL_NODISCARD int cl_intake_list(cl_txn *t, const cl_caller *caller, bool all,
-                                int64_t now, cl_intake_items *out,
-                                cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_intake_list(cl_op *op, bool all, cl_intake_items *out);
 
 /* Accept onto a review's agenda, decline with a reason or defer an item;
  * an accepted or declined referral still "received" moves on through the
  * referral status route (the referrer is told). */
-CL_NODISCARD int cl_intake_decide(cl_txn *t, const cl_route_config *rcfg,
-                                  const cl_caller *caller,
-                                  const cl_intake_decision *d, int64_t now,
-                                  cl_publish_result *out, cl_audit_note *note,
-                                  char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_intake_decide(cl_op *op, const cl_route_config *rcfg,
+                                  const cl_intake_decision *d,
+                                  cl_publish_result *out);
 
 /* Every intake item about person pid, in any state (subject access). */
 CL_NODISCARD int cl_intake_of_person(cl_txn *t, uint64_t pid,

@@ -155,14 +155,13 @@ int cl_handle_set_status(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_info_request(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_inforeq_request(op->t, &op->cfg->route, op->who, &q->u.info,
-                              op->now, &rep->u.publish, &op->note, op->err);
+    return cl_inforeq_request(op, &op->cfg->route, &q->u.info, &rep->u.publish);
 }
 
 int cl_handle_info_respond(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_inforeq_respond(op->t, &op->cfg->route, op->who, &q->u.respond,
-                              op->now, &rep->u.publish, &op->note, op->err);
+    return cl_inforeq_respond(op, &op->cfg->route, &q->u.respond,
+                              &rep->u.publish);
 }
 
 int cl_handle_record_discussion(cl_op *op, cl_request *q, cl_reply *rep)
@@ -263,8 +262,7 @@ int cl_handle_find_person(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_request_list(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_inforeq_list(op->t, op->who, &q->u.req_list, op->now,
-                           &rep->u.requests, &op->note, op->err);
+    return cl_inforeq_list(op, &q->u.req_list, &rep->u.requests);
 }
 
 int cl_handle_list_actions(cl_op *op, cl_request *q, cl_reply *rep)

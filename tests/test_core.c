@@ -18,6 +18,7 @@
 
 #include "core.h"
 #include "harness.h"
+#include "th_core.h"
 
 static void test_roles_and_access(void **state)
 {
@@ -722,23 +723,24 @@ static void test_requests_overdue(void **state)
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
     /* a coordinator only (police hold both roles here; the GP does not) */
     assert_int_equal(
-        cl_inforeq_request(t, &rc, &f->gp, &q, day0, &out, NULL, err),
+        TH_CORE_OP(err, t, &f->gp, day0, cl_inforeq_request, &rc, &q, &out),
         CL_ERR_DENIED);
     assert_int_equal(
-        cl_inforeq_request(t, &rc, &f->police, &q, day0, &out, NULL, err),
+        TH_CORE_OP(err, t, &f->police, day0, cl_inforeq_request, &rc, &q, &out),
         CL_OK);
     cl_request_list lq;
     cl_request_summaries sum;
     memset(&lq, 0, sizeof(lq));
-    assert_int_equal(cl_inforeq_list(t, &f->police, &lq, day0, &sum, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->police, day0, cl_inforeq_list, &lq, &sum),
+        CL_OK);
     assert_int_equal(sum.n, 1);
     assert_false(sum.v[0].agencies[0].overdue);
     free(sum.v);
     /* two days on, still unanswered: overdue */
-    assert_int_equal(
-        cl_inforeq_list(t, &f->police, &lq, day0 + 2 * 86400, &sum, NULL, err),
-        CL_OK);
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, day0 + 2 * 86400,
+                                cl_inforeq_list, &lq, &sum),
+                     CL_OK);
     assert_true(sum.v[0].agencies[0].overdue);
     free(sum.v);
     cl_info_response a;
@@ -746,19 +748,19 @@ static void test_requests_overdue(void **state)
     CL_COPY(a.request_id, out.reference);
     CL_COPY(a.summary, "Seen twice this year");
     a.involvement = CL_INVOLVE_CURRENT;
-    assert_int_equal(cl_inforeq_respond(t, &rc, &f->gp, &a, day0 + 2 * 86400,
-                                        &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->gp, day0 + 2 * 86400,
+                                cl_inforeq_respond, &rc, &a, &out),
                      CL_OK);
     lq.open_only = true;
-    assert_int_equal(
-        cl_inforeq_list(t, &f->police, &lq, day0 + 3 * 86400, &sum, NULL, err),
-        CL_OK);
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, day0 + 3 * 86400,
+                                cl_inforeq_list, &lq, &sum),
+                     CL_OK);
     assert_int_equal(sum.n, 0); /* answered: no longer open */
     free(sum.v);
     /* a malformed id and another agency's answer */
     CL_COPY(a.request_id, "REQ-x");
     assert_int_equal(
-        cl_inforeq_respond(t, &rc, &f->gp, &a, day0, &out, NULL, err),
+        TH_CORE_OP(err, t, &f->gp, day0, cl_inforeq_respond, &rc, &a, &out),
         CL_ERR_INVALID);
     cl_store_abort(&t);
     free(r);

@@ -472,7 +472,8 @@ static int s_ask(s_fx *f, const char *question, const char *due, const char *a1,
     CL_COPY(q.agencies[q.n_agencies++], a1);
     if (a2)
         CL_COPY(q.agencies[q.n_agencies++], a2);
-    int rc = cl_inforeq_request(f->t, &f->rc, &f->co, &q, NOW, &out, NULL, err);
+    int rc = TH_CORE_OP(err, f->t, &f->co, NOW, cl_inforeq_request, &f->rc, &q,
+                        &out);
     if (id)
         cl_copy(id, CL_REF_SZ, out.reference);
     return rc;
@@ -489,7 +490,7 @@ static int s_answer(s_fx *f, const cl_caller *by, const char *id,
     CL_COPY(x.summary, summary);
     x.involvement = 2;
     x.risk = 2;
-    return cl_inforeq_respond(f->t, &f->rc, by, &x, at, &out, NULL, err);
+    return TH_CORE_OP(err, f->t, by, at, cl_inforeq_respond, &f->rc, &x, &out);
 }
 
 static void s_list(s_fx *f, bool open_only, cl_request_summaries *out)
@@ -498,8 +499,8 @@ static void s_list(s_fx *f, bool open_only, cl_request_summaries *out)
     char err[CL_ERROR_SZ] = "";
     memset(&q, 0, sizeof(q));
     q.open_only = open_only;
-    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, out, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_inforeq_list, &q, out), CL_OK);
 }
 
 static void test_request_reaches_each_agency_asked(void **state)
@@ -564,9 +565,9 @@ static void test_request_needs_coordinator(void **state)
     CL_COPY(q.question, "Q?");
     CL_COPY(q.due, "2023-12-01");
     CL_COPY(q.agencies[q.n_agencies++], POLICE);
-    assert_int_equal(
-        cl_inforeq_request(f->t, &f->rc, &f->gp, &q, NOW, &out, NULL, err),
-        CL_ERR_DENIED);
+    assert_int_equal(TH_CORE_OP(err, f->t, &f->gp, NOW, cl_inforeq_request,
+                                &f->rc, &q, &out),
+                     CL_ERR_DENIED);
 }
 
 static void test_only_agencies_asked_may_answer(void **state)
@@ -707,9 +708,9 @@ static void test_overdue_once_past_due(void **state)
     assert_int_equal(
         s_ask(f, "Known to you?", "2023-11-20", POLICE, NULL, id, err), CL_OK);
     memset(&q, 0, sizeof(q));
-    assert_int_equal(
-        cl_inforeq_list(f->t, &f->co, &q, NOW + 10 * 86400, &all, NULL, err),
-        CL_OK);
+    assert_int_equal(TH_CORE_OP(err, f->t, &f->co, NOW + 10 * 86400,
+                                cl_inforeq_list, &q, &all),
+                     CL_OK);
     assert_int_equal(all.n, 1);
     assert_true(all.v[0].agencies[0].overdue);
     cl_request_summaries_clear(&all);
@@ -729,20 +730,22 @@ static void test_requests_listed_by_person(void **state)
                      CL_OK);
     memset(&q, 0, sizeof(q));
     CL_COPY(q.person_id, "P00000002");
-    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, &out, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_inforeq_list, &q, &out), CL_OK);
     assert_int_equal(out.n, 0);
     cl_request_summaries_clear(&out);
     CL_COPY(q.person_id, "P00000001");
-    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, &out, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_inforeq_list, &q, &out), CL_OK);
     assert_int_equal(out.n, 1);
     cl_request_summaries_clear(&out);
     CL_COPY(q.person_id, "Ann");
-    assert_int_equal(cl_inforeq_list(f->t, &f->co, &q, NOW, &out, NULL, err),
-                     CL_ERR_INVALID);
-    assert_int_equal(cl_inforeq_list(f->t, &f->gp, &q, NOW, &out, NULL, err),
-                     CL_ERR_DENIED);
+    assert_int_equal(
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_inforeq_list, &q, &out),
+        CL_ERR_INVALID);
+    assert_int_equal(
+        TH_CORE_OP(err, f->t, &f->gp, NOW, cl_inforeq_list, &q, &out),
+        CL_ERR_DENIED);
 }
 
 int main(void)

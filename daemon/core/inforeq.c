@@ -210,52 +210,50 @@ static int s_may_ask(cl_txn *t, const cl_info_request *q, uint64_t *pid,
     return rc;
 }
 
-int cl_inforeq_request(cl_txn *t, const cl_route_config *cfg,
-                       const cl_caller *caller, const cl_info_request *q,
-                       int64_t now, cl_publish_result *out, cl_audit_note *note,
-                       char err[CL_ERROR_SZ])
+int cl_inforeq_request(cl_op *op, const cl_route_config *cfg,
+                       const cl_info_request *q, cl_publish_result *out)
 {
     char today[CL_DATE_SZ];
     uint64_t pid = 0, id = 0;
     uint8_t k[16];
     int rc;
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ, "requests need the coordinator role");
         return CL_ERR_DENIED;
     }
-    cl_records_date(now, today);
+    cl_records_date(op->now, today);
     if (!q->question[0]) {
-        snprintf(err, CL_ERROR_SZ, "a question is required");
+        snprintf(op->err, CL_ERROR_SZ, "a question is required");
         return CL_ERR_INVALID;
     }
     if (!cl_date_valid(q->due) || strcmp(q->due, today) < 0) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "due_date must be a date (YYYY-MM-DD) from today on");
         return CL_ERR_INVALID;
     }
     if (q->n_agencies == 0) {
-        snprintf(err, CL_ERROR_SZ, "name at least one agency to ask");
+        snprintf(op->err, CL_ERROR_SZ, "name at least one agency to ask");
         return CL_ERR_INVALID;
     }
     for (uint32_t i = 0; i < q->n_agencies; i++) {
         if (!s_registered(cfg, q->agencies[i])) {
-            snprintf(err, CL_ERROR_SZ, "no registered agency %.64s",
+            snprintf(op->err, CL_ERROR_SZ, "no registered agency %.64s",
                      q->agencies[i]);
             return CL_ERR_INVALID;
         }
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(q->agencies[i], q->agencies[j]) == 0) {
-                snprintf(err, CL_ERROR_SZ, "agency %.64s named twice",
+                snprintf(op->err, CL_ERROR_SZ, "agency %.64s named twice",
                          q->agencies[i]);
                 return CL_ERR_INVALID;
             }
     }
     if (q->review_id[0] &&
-        (rc = cl_records_review_exists(t, q->review_id, err)) != CL_OK)
+        (rc = cl_records_review_exists(op->t, q->review_id, op->err)) != CL_OK)
         return rc;
-    if ((rc = s_may_ask(t, q, &pid, note, err)) != CL_OK)
+    if ((rc = s_may_ask(op->t, q, &pid, &op->note, op->err)) != CL_OK)
         return rc;
-    if ((rc = cl_store_next_id(t, "inforeq", &id)) != CL_OK)
+    if ((rc = cl_store_next_id(op->t, "inforeq", &id)) != CL_OK)
         return rc;
     s_inforeq *r = calloc(1, sizeof(*r));
     cl_delivery *d = calloc(1, sizeof(*d));
@@ -264,12 +262,12 @@ int cl_inforeq_request(cl_txn *t, const cl_route_config *cfg,
         goto out;
     }
     r->pid = pid;
-    CL_COPY(r->from_agency, caller->agency);
-    CL_COPY(r->client, caller->name);
+    CL_COPY(r->from_agency, op->who->agency);
+    CL_COPY(r->client, op->who->name);
     CL_COPY(r->sum.due, q->due);
     CL_COPY(r->sum.question, q->question);
     CL_COPY(r->sum.review_id, q->review_id);
-    r->sum.created_at = now;
+    r->sum.created_at = op->now;
     r->sum.n_agencies = q->n_agencies;
     (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_REQUEST,
                        id);
@@ -280,29 +278,27 @@ int cl_inforeq_request(cl_txn *t, const cl_route_config *cfg,
         d->kind = CL_DLV_REQUEST;
         cl_info_msg *m = &d->u.request;
         CL_COPY(m->request_id, out->reference);
-        CL_COPY(m->from_agency, caller->agency);
+        CL_COPY(m->from_agency, op->who->agency);
         cl_audit_pid_str(m->person_id, pid);
-        if ((rc = cl_records_person_as(t, pid, q->agencies[i], &m->person,
+        if ((rc = cl_records_person_as(op->t, pid, q->agencies[i], &m->person,
                                        &own)) != CL_OK)
             goto out;
         CL_COPY(m->due, q->due);
         CL_COPY(m->question, q->question);
         CL_COPY(m->review_id, q->review_id);
-        if ((rc = cl_mailbox_put(t, cfg, q->agencies[i], d, true, now, err)) !=
-            CL_OK)
+        if ((rc = cl_mailbox_put(op->t, cfg, q->agencies[i], d, true, op->now,
+                                 op->err)) != CL_OK)
             goto out;
     }
-    if ((rc = s_req_put(t, id, r)) != CL_OK)
+    if ((rc = s_req_put(op->t, id, r)) != CL_OK)
         goto out;
     cl_be64_put(k, pid);
     cl_be64_put(k + 8, id);
-    rc = cl_store_put_raw(t, CL_DB_PERSON_REQUESTS, k, 16, NULL, 0);
-    if (note) {
-        CL_COPY(note->detail, out->reference);
-        snprintf(note->purpose, sizeof(note->purpose),
-                 "information request to %u agencies%s%.64s", q->n_agencies,
-                 q->review_id[0] ? " for " : "", q->review_id);
-    }
+    rc = cl_store_put_raw(op->t, CL_DB_PERSON_REQUESTS, k, 16, NULL, 0);
+    CL_COPY(op->note.detail, out->reference);
+    snprintf(op->note.purpose, sizeof(op->note.purpose),
+             "information request to %u agencies%s%.64s", q->n_agencies,
+             q->review_id[0] ? " for " : "", q->review_id);
 out:
     if (d)
         sodium_memzero(d, sizeof(*d));
@@ -334,24 +330,23 @@ static int s_keep_earlier(const s_inforeq *r, cl_request_state *a,
     return CL_VEC_PUSH(a->earlier, a->n_earlier, cap, a->response);
 }
 
-int cl_inforeq_respond(cl_txn *t, const cl_route_config *cfg,
-                       const cl_caller *caller, const cl_info_response *x,
-                       int64_t now, cl_publish_result *out, cl_audit_note *note,
-                       char err[CL_ERROR_SZ])
+int cl_inforeq_respond(cl_op *op, const cl_route_config *cfg,
+                       const cl_info_response *x, cl_publish_result *out)
 {
     uint64_t id = 0;
     uint32_t i;
     int rc;
-    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
-        snprintf(err, CL_ERROR_SZ, "answering needs the publisher role");
+    if (!(op->who->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(op->err, CL_ERROR_SZ, "answering needs the publisher role");
         return CL_ERR_DENIED;
     }
     if (!s_req_parse(x->request_id, &id)) {
-        snprintf(err, CL_ERROR_SZ, "request_id must look like REQ-00000042");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "request_id must look like REQ-00000042");
         return CL_ERR_INVALID;
     }
     if (!x->summary[0] || !x->involvement) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "an answer needs a summary and the involvement (none, "
                  "past or current)");
         return CL_ERR_INVALID;
@@ -362,38 +357,37 @@ int cl_inforeq_respond(cl_txn *t, const cl_route_config *cfg,
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    rc = s_req_get(t, id, r);
+    rc = s_req_get(op->t, id, r);
     for (i = 0; rc == CL_OK && i < r->sum.n_agencies; i++)
-        if (strcmp(r->sum.agencies[i].agency, caller->agency) == 0)
+        if (strcmp(r->sum.agencies[i].agency, op->who->agency) == 0)
             break;
     if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && i == r->sum.n_agencies)) {
         /* never reveal requests sent to other agencies */
-        snprintf(err, CL_ERROR_SZ, "no request %.32s for your agency",
+        snprintf(op->err, CL_ERROR_SZ, "no request %.32s for your agency",
                  x->request_id);
         rc = CL_ERR_NOT_FOUND;
         goto out;
     }
     if (rc != CL_OK)
         goto out;
-    if ((rc = s_keep_earlier(r, &r->sum.agencies[i], err)) != CL_OK)
+    if ((rc = s_keep_earlier(r, &r->sum.agencies[i], op->err)) != CL_OK)
         goto out;
     cl_info_response *a = &r->sum.agencies[i].response;
     *a = *x;
-    CL_COPY(a->agency, caller->agency);
+    CL_COPY(a->agency, op->who->agency);
     CL_COPY(a->person_id, r->sum.person_id);
-    a->answered_at = now;
+    a->answered_at = op->now;
     r->sum.agencies[i].answered = true;
-    if ((rc = s_req_put(t, id, r)) != CL_OK)
+    if ((rc = s_req_put(op->t, id, r)) != CL_OK)
         goto out;
     d->kind = CL_DLV_RESPONSE;
     d->u.response = *a;
-    if ((rc = cl_mailbox_put(t, cfg, r->from_agency, d, true, now, err)) !=
-        CL_OK)
+    if ((rc = cl_mailbox_put(op->t, cfg, r->from_agency, d, true, op->now,
+                             op->err)) != CL_OK)
         goto out;
-    cl_records_note_person(note, r->pid);
+    cl_records_note_person(&op->note, r->pid);
     CL_COPY(out->reference, r->sum.request_id);
-    if (note)
-        CL_COPY(note->detail, r->sum.request_id);
+    CL_COPY(op->note.detail, r->sum.request_id);
 out:
     if (d)
         sodium_memzero(d, sizeof(*d));
@@ -453,39 +447,38 @@ static int s_list_all(void *ctx, const uint8_t *key, size_t len)
     return s_list_id(ctx, cl_be64_get(key));
 }
 
-int cl_inforeq_list(cl_txn *t, const cl_caller *caller,
-                    const cl_request_list *q, int64_t now,
-                    cl_request_summaries *out, cl_audit_note *note,
-                    char err[CL_ERROR_SZ])
+int cl_inforeq_list(cl_op *op, const cl_request_list *q,
+                    cl_request_summaries *out)
 {
     char today[CL_DATE_SZ];
     uint64_t pid = 0;
     int rc;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "requests need the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ, "requests need the coordinator role");
         return CL_ERR_DENIED;
     }
     if (q->person_id[0] && !cl_records_parse_pid(q->person_id, &pid)) {
-        snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+        snprintf(op->err, CL_ERROR_SZ, "person_id must look like P00000042");
         return CL_ERR_INVALID;
     }
-    cl_records_date(now, today);
-    s_list c = {t, q, out, 0, today, note, calloc(1, sizeof(s_inforeq))};
+    cl_records_date(op->now, today);
+    s_list c = {
+        op->t, q, out, 0, today, &op->note, calloc(1, sizeof(s_inforeq))};
     if (!c.r)
         return CL_ERR_NOMEM;
     if (pid) {
         uint8_t k[8];
         cl_be64_put(k, pid);
-        rc = cl_store_scan(t, CL_DB_PERSON_REQUESTS, k, 8, s_list_index, &c);
+        rc =
+            cl_store_scan(op->t, CL_DB_PERSON_REQUESTS, k, 8, s_list_index, &c);
     } else {
-        rc = cl_store_scan(t, CL_DB_INFOREQ, NULL, 0, s_list_all, &c);
+        rc = cl_store_scan(op->t, CL_DB_INFOREQ, NULL, 0, s_list_all, &c);
     }
     s_req_free(c.r);
     free(c.r);
-    if (note)
-        snprintf(note->purpose, sizeof(note->purpose), "%zu requests listed",
-                 out->n);
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "%zu requests listed",
+             out->n);
     return rc;
 }
 

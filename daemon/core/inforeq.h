@@ -15,30 +15,25 @@
 #include "cl_model.h"
 #include "idset.h"
 #include "mailbox.h"
+#include "op.h"
 #include "store.h"
 
 /* Decode check of a stored information request (fuzzing). */
 CL_NODISCARD int cl_inforeq_decode_check(const uint8_t *buf, size_t len);
 
 /* Send an information request to agencies (coordinator). */
-CL_NODISCARD int cl_inforeq_request(cl_txn *t, const cl_route_config *rc,
-                                    const cl_caller *caller,
-                                    const cl_info_request *q, int64_t now,
-                                    cl_publish_result *out, cl_audit_note *note,
-                                    char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_inforeq_request(cl_op *op, const cl_route_config *rc,
+                                    const cl_info_request *q,
+                                    cl_publish_result *out);
 
 /* An asked agency answers (publisher); the answer goes to the asker. */
-CL_NODISCARD int cl_inforeq_respond(cl_txn *t, const cl_route_config *rc,
-                                    const cl_caller *caller,
-                                    const cl_info_response *x, int64_t now,
-                                    cl_publish_result *out, cl_audit_note *note,
-                                    char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_inforeq_respond(cl_op *op, const cl_route_config *rc,
+                                    const cl_info_response *x,
+                                    cl_publish_result *out);
 
 /* Requests and each agency's answer or lateness (coordinator). */
-CL_NODISCARD int cl_inforeq_list(cl_txn *t, const cl_caller *caller,
-                                 const cl_request_list *q, int64_t now,
-                                 cl_request_summaries *out, cl_audit_note *note,
-                                 char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_inforeq_list(cl_op *op, const cl_request_list *q,
+                                 cl_request_summaries *out);
 
 /* Decode check for the stored requests and answers (fuzzing). */
 CL_NODISCARD int cl_inforeq_route_decode_check(cl_db db, const uint8_t *buf,

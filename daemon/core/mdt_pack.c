@@ -82,7 +82,9 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
         cl_request_list rq;
         memset(&rq, 0, sizeof(rq));
         CL_COPY(rq.person_id, gp.person_id);
-        rc = cl_inforeq_list(t, caller, &rq, now, &it->requests, NULL, err);
+        cl_op in;
+        cl_op_init(&in, t, caller, now);
+        rc = cl_op_result(&in, cl_inforeq_list(&in, &rq, &it->requests), err);
     }
     if (rc == CL_OK) {
         cl_rag_set q;

@@ -219,8 +219,7 @@ int cl_handle_add_to_agenda(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_get_person(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_caseview_person_view(op->t, op->who, &q->u.get_person,
-                                   &rep->u.person, &op->note, op->err);
+    return cl_caseview_person_view(op, &q->u.get_person, &rep->u.person);
 }
 
 int cl_handle_subject_access(cl_op *op, cl_request *q, cl_reply *rep)
@@ -231,8 +230,7 @@ int cl_handle_subject_access(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_audit_search(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_caseview_audit_search(op->t, op->who, &q->u.person_ref,
-                                    &rep->u.entries, &op->note, op->err);
+    return cl_caseview_audit_search(op, &q->u.person_ref, &rep->u.entries);
 }
 
 int cl_handle_review_list(cl_op *op, cl_request *q, cl_reply *rep)

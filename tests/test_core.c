@@ -186,8 +186,9 @@ static void s_view(s_fx *f, const char *pid, const char *nhs, cl_person_view *v)
     CL_COPY(q.justification, "test: looking at the linked case");
     q.access_reason = 5; /* data_quality */
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, v, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->police, 0, cl_caseview_person_view, &q, v),
+        CL_OK);
     cl_store_abort(&t);
 }
 
@@ -640,25 +641,31 @@ static void test_view_rules(void **state)
     CL_COPY(q.person_id, "P00000001");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     /* no purpose */
-    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->police, 0, cl_caseview_person_view, &q, &v),
+        CL_ERR_INVALID);
     CL_COPY(q.justification, "x");
     /* not a coordinator */
-    assert_int_equal(cl_caseview_person_view(t, &f->gp, &q, &v, NULL, err),
-                     CL_ERR_DENIED);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->gp, 0, cl_caseview_person_view, &q, &v),
+        CL_ERR_DENIED);
     /* break-glass: "x", or no reason code, is no justification */
-    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->police, 0, cl_caseview_person_view, &q, &v),
+        CL_ERR_INVALID);
     CL_COPY(q.justification, "checking a reported concern today");
-    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->police, 0, cl_caseview_person_view, &q, &v),
+        CL_ERR_INVALID);
     q.access_reason = 1; /* immediate_risk */
     CL_COPY(q.person_id, "P99999999");
-    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
-                     CL_ERR_NOT_FOUND);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->police, 0, cl_caseview_person_view, &q, &v),
+        CL_ERR_NOT_FOUND);
     CL_COPY(q.person_id, "Bobby Tables");
-    assert_int_equal(cl_caseview_person_view(t, &f->police, &q, &v, NULL, err),
-                     CL_ERR_INVALID);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->police, 0, cl_caseview_person_view, &q, &v),
+        CL_ERR_INVALID);
     /* links export: a malformed cursor, and the role */
     cl_links_query lq;
     cl_links_page page;

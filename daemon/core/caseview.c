@@ -353,58 +353,58 @@ int cl_caseview_build(cl_txn *t, uint64_t pid, bool audit_view,
     return rc;
 }
 
-int cl_caseview_person_view(cl_txn *t, const cl_caller *caller,
-                            const cl_get_person *q, cl_person_view *out,
-                            cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_caseview_person_view(cl_op *op, const cl_get_person *q,
+                            cl_person_view *out)
 {
     uint64_t pid = 0;
     int rc;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "opening a case needs the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
+                 "opening a case needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    if (q->review_id[0] && note)
-        snprintf(note->purpose, sizeof(note->purpose), "review %s",
+    if (q->review_id[0])
+        snprintf(op->note.purpose, sizeof(op->note.purpose), "review %s",
                  q->review_id);
     if (!q->review_id[0] && !q->justification[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "a purpose is required: the review the person is on, or a "
                  "break-glass access_reason and justification");
         return CL_ERR_INVALID;
     }
     if (!q->review_id[0] &&
-        !cl_caseview_break_glass(note, q->access_reason, q->justification,
-                                 "purpose", err))
+        !cl_caseview_break_glass(&op->note, q->access_reason, q->justification,
+                                 "purpose", op->err))
         return CL_ERR_INVALID;
-    rc = cl_records_resolve(t, q->person_id, &q->match, &pid, err);
+    rc = cl_records_resolve(op->t, q->person_id, &q->match, &pid, op->err);
     if (rc == CL_OK)
-        cl_records_note_person(note, pid);
+        cl_records_note_person(&op->note, pid);
     if (q->review_id[0] && (rc == CL_OK || rc == CL_ERR_NOT_FOUND)) {
         /* For a review purpose, an unknown number answers exactly as a
          * known person not on the agenda: without break-glass the
          * coordinator learns nothing about who exists. */
         uint64_t mdt;
-        int rrc = cl_records_mdt_id(t, q->review_id, &mdt, err);
+        int rrc = cl_records_mdt_id(op->t, q->review_id, &mdt, op->err);
         if (rrc != CL_OK)
             return rrc;
         if (rc == CL_ERR_NOT_FOUND)
-            cl_caseview_not_on_agenda(err, q->review_id);
+            cl_caseview_not_on_agenda(op->err, q->review_id);
     }
     if (rc != CL_OK)
         return rc;
     if (q->review_id[0] &&
-        (rc = cl_purpose_review(t, q->review_id, pid, err)) != CL_OK)
+        (rc = cl_purpose_review(op->t, q->review_id, pid, op->err)) != CL_OK)
         return rc;
-    rc = cl_caseview_build(t, pid, false, out, NULL);
+    rc = cl_caseview_build(op->t, pid, false, out, NULL);
     if (rc != CL_OK) {
         cl_person_view_clear(out);
-        snprintf(err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
+        snprintf(op->err, CL_ERROR_SZ, "case view failed: %s", cl_strerror(rc));
         return rc;
     }
     /* Everyone whose details the view discloses is named in its audit
      * entry: the related people and the children whose plans it shows. */
-    cl_audit_note_view(note, out);
+    cl_audit_note_view(&op->note, out);
     return rc;
 }
 
@@ -424,9 +424,8 @@ int cl_caseview_auditor(cl_txn *t, const cl_caller *caller, const char *what,
     return rc;
 }
 
-int cl_caseview_audit_search(cl_txn *t, const cl_caller *caller,
-                             const cl_person_ref *q, cl_audit_entries *out,
-                             cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_caseview_audit_search(cl_op *op, const cl_person_ref *q,
+                             cl_audit_entries *out)
 {
     uint64_t pid = 0;
     int rc;
@@ -436,27 +435,31 @@ int cl_caseview_audit_search(cl_txn *t, const cl_caller *caller,
     if (!by_person && (q->user_id[0] || filtered)) {
         /* Everything one named user did, or every flagged access by date
          * and client: no person is resolved. */
-        if (!(caller->roles & CL_ROLE_AUDITOR)) {
-            snprintf(err, CL_ERROR_SZ, "audit search needs the auditor role");
+        if (!(op->who->roles & CL_ROLE_AUDITOR)) {
+            snprintf(op->err, CL_ERROR_SZ,
+                     "audit search needs the auditor role");
             return CL_ERR_DENIED;
         }
-        if (note)
-            snprintf(note->purpose, sizeof(note->purpose), "audit search by %s",
-                     filtered ? "filter" : "user");
-        rc = filtered ? cl_audit_search(t, 0, &q->filter, q->user_id, q->limit,
-                                        out, err)
-                      : cl_audit_entries_of_user(t, q->user_id, q->limit, out);
+        snprintf(op->note.purpose, sizeof(op->note.purpose),
+                 "audit search by %s", filtered ? "filter" : "user");
+        rc = filtered
+                 ? cl_audit_search(op->t, 0, &q->filter, q->user_id, q->limit,
+                                   out, op->err)
+                 : cl_audit_entries_of_user(op->t, q->user_id, q->limit, out);
     } else {
-        rc = cl_caseview_auditor(t, caller, "audit search", q, note, &pid, err);
+        rc = cl_caseview_auditor(op->t, op->who, "audit search", q, &op->note,
+                                 &pid, op->err);
         if (rc != CL_OK)
             return rc;
         /* This search is itself audited after it runs, so it does not
          * list itself. */
-        rc = filtered ? cl_audit_search(t, pid, &q->filter, q->user_id,
-                                        q->limit, out, err)
-                      : cl_audit_entries_for(t, pid, q->user_id, q->limit, out);
+        rc = filtered
+                 ? cl_audit_search(op->t, pid, &q->filter, q->user_id, q->limit,
+                                   out, op->err)
+                 : cl_audit_entries_for(op->t, pid, q->user_id, q->limit, out);
     }
     if (rc != CL_OK && rc != CL_ERR_INVALID)
-        snprintf(err, CL_ERROR_SZ, "audit search failed: %s", cl_strerror(rc));
+        snprintf(op->err, CL_ERROR_SZ, "audit search failed: %s",
+                 cl_strerror(rc));
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_model.h"
+#include "op.h"
 #include "store.h"
 
 /* The case view of person pid (audit_view: with withdrawn referrals and,
@@ -30,21 +31,15 @@ CL_NODISCARD int cl_caseview_auditor(cl_txn *t, const cl_caller *caller,
                                      char err[CL_ERROR_SZ]);
 
 /* Audit entries naming one person (auditor). */
-CL_NODISCARD int cl_caseview_audit_search(cl_txn *t, const cl_caller *caller,
-                                          const cl_person_ref *q,
-                                          cl_audit_entries *out,
-                                          cl_audit_note *note,
-                                          char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_caseview_audit_search(cl_op *op, const cl_person_ref *q,
+                                          cl_audit_entries *out);
 
 /*
  * Build the linked case view for a coordinator (person, records, referrals
  * in time order, related people). out is cleared first and owns its arrays
  * (cl_person_view_clear).
  */
-CL_NODISCARD int cl_caseview_person_view(cl_txn *t, const cl_caller *caller,
-                                         const cl_get_person *q,
-                                         cl_person_view *out,
-                                         cl_audit_note *note,
-                                         char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_caseview_person_view(cl_op *op, const cl_get_person *q,
+                                         cl_person_view *out);
 
 #endif

@@ -65,7 +65,10 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
     cl_audit_pid_str(gp.person_id, ag->pid);
     CL_COPY(gp.review_id, review_id);
     it->reason = ag->reason;
-    int rc = cl_caseview_person_view(t, caller, &gp, &it->person, NULL, err);
+    cl_op in;
+    cl_op_init(&in, t, caller, now);
+    int rc =
+        cl_op_result(&in, cl_caseview_person_view(&in, &gp, &it->person), err);
     if (rc == CL_OK)
         rc = cl_mdt_discussion_get(t, mdt, ag->pid, it, NULL, NULL);
     if (rc == CL_OK)
@@ -82,7 +85,6 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
         cl_request_list rq;
         memset(&rq, 0, sizeof(rq));
         CL_COPY(rq.person_id, gp.person_id);
-        cl_op in;
         cl_op_init(&in, t, caller, now);
         rc = cl_op_result(&in, cl_inforeq_list(&in, &rq, &it->requests), err);
     }

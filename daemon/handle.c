@@ -282,8 +282,7 @@ int cl_handle_report(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_review_pack(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_pack_build(op->t, op->who, q->u.pack_review, op->now,
-                             &rep->u.pack, &op->note, op->err);
+    return cl_mdt_pack_build(op, q->u.pack_review, &rep->u.pack);
 }
 
 int cl_handle_intake_list(cl_op *op, cl_request *q, cl_reply *rep)

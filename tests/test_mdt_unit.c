@@ -609,8 +609,9 @@ static void s_plan_for_child_of_ann(s_fx *f, const char *ref, const char *child,
 static void s_pack(s_fx *f, const char *review, cl_review_pack *p)
 {
     char err[CL_ERROR_SZ] = "";
-    assert_int_equal(cl_mdt_pack_build(f->t, &f->co, review, NOW, p, NULL, err),
-                     CL_OK);
+    assert_int_equal(
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_pack_build, review, p),
+        CL_OK);
 }
 
 static void test_meeting_record_refused(void **state)
@@ -707,11 +708,11 @@ static void test_pack_refused(void **state)
     cl_review_pack p;
     char err[CL_ERROR_SZ] = "";
     assert_int_equal(
-        cl_mdt_pack_build(f->t, &f->gp, f->review, NOW, &p, NULL, err),
+        TH_CORE_OP(err, f->t, &f->gp, NOW, cl_mdt_pack_build, f->review, &p),
         CL_ERR_DENIED);
-    assert_int_equal(
-        cl_mdt_pack_build(f->t, &f->co, "MDT-00000077", NOW, &p, NULL, err),
-        CL_ERR_NOT_FOUND);
+    assert_int_equal(TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_pack_build,
+                                "MDT-00000077", &p),
+                     CL_ERR_NOT_FOUND);
 }
 
 /* --- retention and subject access ------------------------------------------

@@ -56,9 +56,8 @@ static int s_ag_one(void *ctx, const uint8_t *key, size_t len)
                        ((s_agenda){cl_be64_get(key + 8), why}));
 }
 
-static int s_pack_item(cl_txn *t, const cl_caller *caller,
-                       const char *review_id, uint64_t mdt, const s_agenda *ag,
-                       int64_t now, cl_pack_item *it, char err[CL_ERROR_SZ])
+static int s_pack_item(cl_op *op, const char *review_id, uint64_t mdt,
+                       const s_agenda *ag, cl_pack_item *it)
 {
     cl_get_person gp;
     memset(&gp, 0, sizeof(gp));
@@ -66,34 +65,35 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
     CL_COPY(gp.review_id, review_id);
     it->reason = ag->reason;
     cl_op in;
-    cl_op_init(&in, t, caller, now);
-    int rc =
-        cl_op_result(&in, cl_caseview_person_view(&in, &gp, &it->person), err);
+    cl_op_sub(&in, op);
+    int rc = cl_op_result(&in, cl_caseview_person_view(&in, &gp, &it->person),
+                          op->err);
     if (rc == CL_OK)
-        rc = cl_mdt_discussion_get(t, mdt, ag->pid, it, NULL, NULL);
+        rc = cl_mdt_discussion_get(op->t, mdt, ag->pid, it, NULL, NULL);
     if (rc == CL_OK)
-        rc = cl_mdt_agenda_note(t, mdt, ag->pid, it->note);
+        rc = cl_mdt_agenda_note(op->t, mdt, ag->pid, it->note);
     if (rc == CL_OK) {
         cl_action_query aq;
         cl_mdt_acts a;
         memset(&aq, 0, sizeof(aq));
         aq.open_only = true;
-        rc = cl_mdt_actions_walk(t, &aq, 0, ag->pid, now, NULL, &it->actions,
-                                 NULL, &a);
+        rc = cl_mdt_actions_walk(op->t, &aq, 0, ag->pid, op->now, NULL,
+                                 &it->actions, NULL, &a);
     }
     if (rc == CL_OK) {
         cl_request_list rq;
         memset(&rq, 0, sizeof(rq));
         CL_COPY(rq.person_id, gp.person_id);
-        cl_op_init(&in, t, caller, now);
-        rc = cl_op_result(&in, cl_inforeq_list(&in, &rq, &it->requests), err);
+        cl_op_sub(&in, op);
+        rc = cl_op_result(&in, cl_inforeq_list(&in, &rq, &it->requests),
+                          op->err);
     }
     if (rc == CL_OK) {
         cl_rag_set q;
         cl_rag_entries h;
         memset(&q, 0, sizeof(q));
         CL_COPY(q.person_id, gp.person_id);
-        rc = cl_mdt_rag_of(t, &q, &h, err);
+        rc = cl_mdt_rag_of(op->t, &q, &h, op->err);
         if (rc == CL_OK && h.n) {
             it->rated = true;
             it->rag = h.v[h.n - 1];
@@ -101,7 +101,7 @@ static int s_pack_item(cl_txn *t, const cl_caller *caller,
         free(h.v);
     }
     if (rc == CL_OK)
-        rc = cl_mdt_person_measures(t, ag->pid, it);
+        rc = cl_mdt_person_measures(op->t, ag->pid, it);
     return rc;
 }
 
@@ -258,48 +258,46 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
     return rc;
 }
 
-int cl_mdt_pack_build(cl_txn *t, const cl_caller *caller, const char *review_id,
-                      int64_t now, cl_review_pack *out, cl_audit_note *note,
-                      char err[CL_ERROR_SZ])
+int cl_mdt_pack_build(cl_op *op, const char *review_id, cl_review_pack *out)
 {
     uint64_t mdt;
     uint8_t k[8];
     memset(out, 0, sizeof(*out));
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
-    int rc = cl_mdt_review_get(t, review_id, &mdt, &out->review, err);
+    int rc = cl_mdt_review_get(op->t, review_id, &mdt, &out->review, op->err);
     if (rc != CL_OK)
         return rc;
     CL_COPY(out->review_id, review_id);
-    if ((rc = cl_mdt_purged_count(t, mdt, 0, &out->purged)) != CL_OK)
+    if ((rc = cl_mdt_purged_count(op->t, mdt, 0, &out->purged)) != CL_OK)
         return rc;
-    if ((rc = cl_mdt_meeting_get(t, mdt, &out->meeting)) != CL_OK)
+    if ((rc = cl_mdt_meeting_get(op->t, mdt, &out->meeting)) != CL_OK)
         return rc;
     CL_COPY(out->meeting.review_id, review_id);
-    s_prev pv = {.t = t, .date = out->review.date, .self = mdt};
-    if ((rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_prev_one, &pv)) != CL_OK)
+    s_prev pv = {.t = op->t, .date = out->review.date, .self = mdt};
+    if ((rc = cl_store_scan(op->t, CL_DB_MDT, NULL, 0, s_prev_one, &pv)) !=
+        CL_OK)
         return rc;
     CL_COPY(out->previous_id, pv.id);
     CL_COPY(out->previous_date, pv.best);
-    s_ag_ctx c = {t, NULL, 0, 0};
+    s_ag_ctx c = {op->t, NULL, 0, 0};
     cl_be64_put(k, mdt);
-    rc = cl_store_scan(t, CL_DB_AGENDA, k, 8, s_ag_one, &c);
+    rc = cl_store_scan(op->t, CL_DB_AGENDA, k, 8, s_ag_one, &c);
     if (rc == CL_OK && c.n && !(out->v = calloc(c.n, sizeof(*out->v))))
         rc = CL_ERR_NOMEM;
-    if (note)
-        snprintf(note->purpose, sizeof(note->purpose), "agenda pack of %.64s",
-                 review_id);
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "agenda pack of %.64s",
+             review_id);
     for (size_t i = 0; rc == CL_OK && i < c.n; i++) {
-        rc = s_pack_item(t, caller, review_id, mdt, &c.v[i], now,
-                         &out->v[out->n++], err);
+        rc = s_pack_item(op, review_id, mdt, &c.v[i], &out->v[out->n++]);
         if (rc == CL_OK)
-            rc = s_pack_history(t, mdt, out->review.date, out->previous_date,
-                                c.v[i].pid, now, &out->v[out->n - 1]);
+            rc =
+                s_pack_history(op->t, mdt, out->review.date, out->previous_date,
+                               c.v[i].pid, op->now, &out->v[out->n - 1]);
         /* each person and everyone their case shows (the append names
          * past 20 in further entries) */
-        cl_records_note_person(note, c.v[i].pid);
+        cl_records_note_person(&op->note, c.v[i].pid);
         if (rc == CL_OK)
-            cl_audit_note_view(note, &out->v[out->n - 1].person);
+            cl_audit_note_view(&op->note, &out->v[out->n - 1].person);
     }
     free(c.v);
     if (rc != CL_OK)

@@ -11,15 +11,14 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_model.h"
+#include "op.h"
 #include "store.h"
 
 /* The agenda pack: for each person on the review's agenda, the linked
  * case (as a case view for that review), open actions, information
  * requests and answers, discussion, current RAG. People beyond what one
  * audit note holds get audit entries of their own. */
-CL_NODISCARD int cl_mdt_pack_build(cl_txn *t, const cl_caller *caller,
-                                   const char *review_id, int64_t now,
-                                   cl_review_pack *out, cl_audit_note *note,
-                                   char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_pack_build(cl_op *op, const char *review_id,
+                                   cl_review_pack *out);
 
 #endif

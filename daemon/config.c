@@ -117,6 +117,7 @@ static const s_row s_rows[] = {
     S_U("limits", "client_parked_max", client_parked_max, 4, 1, 256),
     /* threads for heavy reads; 0: in the batch, holding everyone */
     S_U("limits", "readers", readers, 2, 0, 8),
+    /* accepted from older files; unused: replies never wait (item.c) */
     S_U("limits", "send_timeout_ms", send_timeout_ms, 1000, 1, 60000),
 
     S_MB("store", "map_size_mb", map_bytes, 1024, 1, 1u << 24),

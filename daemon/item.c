@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include <inttypes.h>
@@ -67,9 +68,48 @@ void cl_item_fail(s_item *it, int err, const char *msg)
             msg && msg[0] ? msg : cl_strerror(err));
 }
 
+/*
+ * A reply not delivered: said at most once a second, with how many since
+ * (a client that never reads its replies would otherwise fill the log).
+ */
+static void s_not_delivered(const char *what, const char *client, int err)
+{
+    static uint64_t last_us, missed;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+    if (last_us && now - last_us < 1000000u) {
+        missed++;
+        return;
+    }
+    cl_log_warn("%s reply not delivered (client=%s): %s; a resend of the "
+                "same message id gets the original outcome (%" PRIu64
+                " more not delivered in the last second)",
+                what, client, zmq_strerror(err), missed);
+    last_us = now;
+    missed = 0;
+}
+
+/*
+ * [route][empty, for REQ][payload], never waiting: a client whose queue
+ * is full (it does not read its replies) or that has gone loses this
+ * reply at once (EAGAIN, EHOSTUNREACH), so one client can never hold up
+ * the loop that serves every other. The payload is bytes, or msg if set.
+ */
+static int s_frames(cl_server *s, zmq_msg_t *route, bool delim,
+                    const uint8_t *bytes, size_t len, zmq_msg_t *msg)
+{
+    int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0 && delim)
+        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0)
+        rc = msg ? zmq_msg_send(msg, s->router, ZMQ_DONTWAIT)
+                 : zmq_send(s->router, bytes, len, ZMQ_DONTWAIT);
+    return rc < 0 ? CL_ERR_IO : CL_OK;
+}
+
 /* Count a reply for admin stats, encode it unless *out holds it
- * already, and send [route][empty, for REQ][payload]. CL_ERR_IO (errno
- * set) if the frames did not go. */
+ * already, and send it. CL_ERR_IO (errno set) if the frames did not go. */
 static int s_send(cl_server *s, zmq_msg_t *route, bool delim, cl_req_kind kind,
                   const cl_reply *rep, uint8_t **out, size_t *out_len)
 {
@@ -80,12 +120,7 @@ static int s_send(cl_server *s, zmq_msg_t *route, bool delim, cl_req_kind kind,
         cl_log_err("cannot encode a reply: out of memory");
         return CL_ERR_NOMEM;
     }
-    int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE);
-    if (rc >= 0 && delim)
-        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
-    if (rc >= 0)
-        rc = zmq_send(s->router, *out, *out_len, 0);
-    return rc < 0 ? CL_ERR_IO : CL_OK;
+    return s_frames(s, route, delim, *out, *out_len, NULL);
 }
 
 /* Answer a request whose reply was deferred (backup, parked receive). */
@@ -94,8 +129,7 @@ void cl_item_reply_to(cl_server *s, zmq_msg_t *route, bool delim, cl_reply *rep)
     uint8_t *out = NULL;
     size_t len = 0;
     if (s_send(s, route, delim, rep->kind, rep, &out, &len) == CL_ERR_IO)
-        cl_log_warn("deferred %s reply not delivered: %s",
-                    cl_wire_kind_name(rep->kind), zmq_strerror(errno));
+        s_not_delivered(cl_wire_kind_name(rep->kind), "-", errno);
     free(out);
 }
 
@@ -107,9 +141,8 @@ void cl_item_send(cl_server *s, s_item *it)
         memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
     if (s_send(s, &it->route, it->has_delim, it->req.kind, &it->rep, &it->out,
                &it->out_len) == CL_ERR_IO)
-        cl_log_warn("reply not delivered (client=%s): %s; a resend of the "
-                    "same message id gets the original outcome",
-                    it->who ? it->who->name : "-", zmq_strerror(errno));
+        s_not_delivered(cl_wire_kind_name(it->req.kind),
+                        it->who ? it->who->name : "-", errno);
 }
 
 /* Append the audit entry for an item; the caller picks the transaction
@@ -168,14 +201,7 @@ void cl_item_send_encoded(cl_server *s, zmq_msg_t *route, bool delim,
         cl_log_err("cannot send a reply: out of memory");
         return;
     }
-    int rc = zmq_msg_send(route, s->router, ZMQ_SNDMORE);
-    if (rc >= 0 && delim)
-        rc = zmq_send(s->router, "", 0, ZMQ_SNDMORE);
-    if (rc >= 0)
-        rc = zmq_msg_send(&m, s->router, 0);
+    if (s_frames(s, route, delim, NULL, 0, &m) != CL_OK)
+        s_not_delivered(cl_wire_kind_name(kind), "-", errno);
     zmq_msg_close(&m);
-    if (rc < 0)
-        cl_log_warn("%s reply not delivered: %s; a resend of the same "
-                    "message id gets the original outcome",
-                    cl_wire_kind_name(kind), zmq_strerror(errno));
 }

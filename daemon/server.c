@@ -688,7 +688,6 @@ static int s_sockets(cl_server *s, const cl_config *cfg, const char *sec,
         s_sockopt(s->router, ZMQ_RCVHWM, (int)cfg->queue_depth) ||
         s_sockopt(s->router, ZMQ_SNDHWM, (int)cfg->queue_depth) ||
         s_sockopt(s->router, ZMQ_ROUTER_MANDATORY, 1) ||
-        s_sockopt(s->router, ZMQ_SNDTIMEO, (int)cfg->send_timeout_ms) ||
         s_sockopt(s->router, ZMQ_LINGER, S_LINGER_MS)) {
         snprintf(err, err_len, "ROUTER options: %s", zmq_strerror(errno));
         return CL_ERR_IO;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <zmq.h>
 
 #include "harness.h"
@@ -275,6 +276,57 @@ static void test_future_occurred_at_refused(void **state)
     cl_client_close(&gp);
 }
 
+/* A publisher that sends thousands of requests and never reads a reply
+ * (its queue in the daemon fills) holds up nobody: another agency's
+ * health and publish are answered at once, and so is the operator's while
+ * the flood is still being answered. Before, each reply to the full queue
+ * waited send_timeout_ms in the one serving loop (about 2,500 s here). */
+static void test_unread_replies_stall_nobody(void **state)
+{
+    th_daemon *d = *state;
+    void *ctx = zmq_ctx_new();
+    void *raw = s_raw(d, ctx, "gp");
+    int one = 1; /* the attacker's side holds as little as it can */
+    zmq_setsockopt(raw, ZMQ_RCVHWM, &one, sizeof(one));
+    int wait_ms = 20000; /* a daemon that stops reading fails, not hangs */
+    zmq_setsockopt(raw, ZMQ_SNDTIMEO, &wait_ms, sizeof(wait_ms));
+    cl_request q;
+    memset(&q, 0, sizeof(q));
+    q.kind = CL_REQ_HEALTH;
+    q.version = 1;
+    for (unsigned i = 0; i < 4000; i++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        randombytes_buf(q.msgid, CL_MSGID_LEN);
+        assert_int_equal(cl_wire_encode_request(&buf, &len, &q), CL_OK);
+        assert_int_equal(zmq_send(raw, buf, len, 0), (int)len);
+        free(buf);
+    }
+    cl_client *op = th_client_keys(d, NULL, 5000);
+    cl_reply rep;
+    cl_request h;
+    memset(&h, 0, sizeof(h));
+    h.kind = CL_REQ_HEALTH;
+    assert_int_equal(cl_client_call(op, &h, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    cl_client *police = th_client(d, "police");
+    cl_request *p =
+        th_referral("POL-1", "Jane", "Smith", "1985-04-12", NHS_JANE);
+    assert_int_equal(th_publish(police, p, NULL), CL_STATUS_OK);
+    free(p);
+    cl_client_close(&police);
+    assert_int_equal(cl_client_call(op, &h, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    cl_client_close(&op);
+    int zero = 0;
+    zmq_setsockopt(raw, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+    assert_true(th_file_contains(d->log, "not delivered"));
+}
+
 static void test_roles_enforced(void **state)
 {
     th_daemon *d = *state;
@@ -425,6 +477,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resend_applied_once,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_future_occurred_at_refused,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_unread_replies_stall_nobody,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_roles_enforced, th_setup_daemon,
                                         th_teardown_daemon),

@@ -185,6 +185,7 @@ static void s_overlay(cl_match_config *mc, const s_weights *w)
         }
     if (w->prior > 0)
         mc->prior = w->prior;
+    mc->place_also = w->trained[CL_W_PLACE_ALSO];
     cl_match_thresholds_update(mc);
 }
 
@@ -244,7 +245,8 @@ static uint64_t s_next(s_rng *r)
 /* A pair's levels, compactly: one level id per field (-1 none). */
 typedef struct s_gamma {
     int8_t lv[CL_MATCH_NFIELDS];
-    int8_t hh; /* family pattern: 0 no, 1 places disagree, 2 one agrees */
+    int8_t hh;   /* family pattern: 0 no, 1 places disagree, 2 one agrees */
+    int8_t also; /* cl_match_place_also */
 } s_gamma;
 
 /* The fields training estimates (the household and agency levels keep
@@ -339,6 +341,7 @@ static int s_pass_pairs(const s_sample *s, int pass, const cl_match_config *mc,
                     for (int f = 0; f < CL_MATCH_NFIELDS; f++)
                         g[n].lv[f] = (int8_t)lv[f];
                     g[n].hh = cl_match_kin(lv) ? (int8_t)cl_match_place(lv) : 0;
+                    g[n].also = (int8_t)cl_match_place_also(mc, lv);
                     n++;
                 }
         }
@@ -361,7 +364,8 @@ static int s_pass_pairs(const s_sample *s, int pass, const cl_match_config *mc,
  * number of matches (*matches). */
 static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
                  const double *m0, bool fixed_m, double msum[CL_W_COUNT],
-                 double mden[CL_W_COUNT], double *matches, double hh[2])
+                 double mden[CL_W_COUNT], double *matches, double hh[2],
+                 double also[2])
 {
     double m[CL_W_COUNT], lambda = 0.05;
     double *p = malloc((n + 1) * sizeof(double));
@@ -419,12 +423,18 @@ static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
         msum[l] += m[l] * *matches;
         mden[l] += *matches;
     }
-    /* matches in the family pattern: how often their places agree */
-    for (size_t i = 0; i < n && !s_pass_excludes(pass, 4); i++)
+    /* matches in the family pattern: how often their places agree; and
+     * when one place agrees, how often another does too */
+    for (size_t i = 0; i < n && !s_pass_excludes(pass, 4); i++) {
         if (g[i].hh) {
             hh[0] += p[i] * (g[i].hh == 2);
             hh[1] += p[i];
         }
+        if (g[i].also >= 0) {
+            also[0] += p[i] * g[i].also;
+            also[1] += p[i];
+        }
+    }
     free(p);
 }
 
@@ -433,7 +443,7 @@ static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
  * name share a place (in a real population, families live together). */
 static void s_train_u(const s_sample *s, const cl_match_config *mc,
                       uint64_t pairs, s_weights *w, double u[CL_W_COUNT],
-                      double hh_u[2])
+                      double hh_u[2], double also_u[2])
 {
     double cnt[CL_W_COUNT] = {0}, tot[S_FIELDS] = {0};
     /* a fixed seed: the same store trains to the same weights, so that a
@@ -455,6 +465,11 @@ static void s_train_u(const s_sample *s, const cl_match_config *mc,
         if (place) {
             hh_u[0] += place == 2;
             hh_u[1]++;
+        }
+        int also = cl_match_place_also(mc, lv);
+        if (also >= 0) {
+            also_u[0] += also;
+            also_u[1]++;
         }
         w->random_pairs++;
     }
@@ -521,7 +536,7 @@ static int s_train_labels(cl_txn *t, const s_sample *s,
 static int s_train_em(const s_sample *s, const cl_match_config *mc,
                       const double u[CL_W_COUNT], const double m0[CL_W_COUNT],
                       bool use_labels, s_weights *w, double hh_m[2],
-                      double *dob_matches)
+                      double also_m[2], double *dob_matches)
 {
     double msum[CL_W_COUNT] = {0}, mden[CL_W_COUNT] = {0};
     for (int pass = 0; pass < 3; pass++) {
@@ -534,7 +549,7 @@ static int s_train_em(const s_sample *s, const cl_match_config *mc,
             return rc;
         }
         w->blocked_pairs += n;
-        s_em(g, n, pass, u, m0, use_labels, msum, mden, &matches, hh_m);
+        s_em(g, n, pass, u, m0, use_labels, msum, mden, &matches, hh_m, also_m);
         if (pass == 0)
             *dob_matches = matches;
         free(g);
@@ -619,6 +634,27 @@ static void s_train_finish(const cl_match_config *mc, const double *m0,
         w->prior = 0; /* not estimable: keep the prior in use */
 }
 
+/* place.also: where one place agrees, how often another compared place
+ * agrees too, among random pairs (also_u) and among the matches EM found
+ * (also_m). Learned only from enough of both; then (s_overlay) the places
+ * beyond the strongest that agrees count once, as this level, instead of
+ * each by its own weight: where the store's people live in households,
+ * an address, its postcode and its town agree together for two people
+ * of one home (u near m), and counting each would take a household for
+ * one person. Where places are independent, u stays small and the level
+ * weighs about what the places did. */
+#define S_ALSO_RANDOM  100
+#define S_ALSO_MATCHES 20
+static void s_train_place_also(const double also_u[2], const double also_m[2],
+                               s_weights *w)
+{
+    if (also_u[1] < S_ALSO_RANDOM || also_m[1] < S_ALSO_MATCHES)
+        return;
+    w->u[CL_W_PLACE_ALSO] = (also_u[0] + 0.5) / (also_u[1] + 1.0);
+    w->m[CL_W_PLACE_ALSO] = (also_m[0] + 0.5) / (also_m[1] + 1.0);
+    w->trained[CL_W_PLACE_ALSO] = true;
+}
+
 static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
                    int64_t now, s_weights *w)
 {
@@ -652,14 +688,16 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
     uint64_t pairs = (uint64_t)s.n * (s.n - 1) / 2;
     double u[CL_W_COUNT], m0[CL_W_COUNT], dob_matches = 0;
     double hh_u[2] = {0}, hh_lab[2] = {0}, hh_m[2] = {0};
+    double also_u[2] = {0}, also_m[2] = {0};
     bool use_labels = false;
-    s_train_u(&s, mc, pairs, w, u, hh_u);
+    s_train_u(&s, mc, pairs, w, u, hh_u, also_u);
     if ((rc = s_train_labels(t, &s, mc, m0, hh_lab, &use_labels)) != CL_OK ||
-        (rc = s_train_em(&s, mc, u, m0, use_labels, w, hh_m, &dob_matches)) !=
-            CL_OK)
+        (rc = s_train_em(&s, mc, u, m0, use_labels, w, hh_m, also_m,
+                         &dob_matches)) != CL_OK)
         goto out;
     s_train_finish(mc, m0, use_labels, hh_lab, hh_m, hh_u, dob_matches, pairs,
                    w);
+    s_train_place_also(also_u, also_m, w);
 out:
     if (s.p)
         sodium_memzero(s.p, (s.cap + 1) * sizeof(cl_person));

@@ -29,6 +29,7 @@
 typedef struct s_cand {
     uint64_t pid, rid;
     double w;
+    unsigned discerns; /* cl_match_discerns */
 } s_cand;
 
 static int s_cand_w_cmp(const void *a, const void *b)
@@ -41,16 +42,26 @@ static int s_cand_w_cmp(const void *a, const void *b)
 
 /* The weight of description p (held by agency) against stored record
  * rec: another record of the same agency, under another local id, counts
- * against (an agency seldom holds one person twice). */
-static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
-                            const char *agency, const cl_person *p,
-                            const cl_records_record *rec)
+ * against (an agency seldom holds one person twice). Each field's level
+ * in lv. */
+static double s_pair_weight_lv(const cl_match_config *mc, const cl_match_tf *tf,
+                               const char *agency, const cl_person *p,
+                               const cl_records_record *rec,
+                               int lv[CL_MATCH_NFIELDS])
 {
-    double w = cl_match_explain(mc, p, &rec->p, tf, NULL, NULL);
+    double w = cl_match_weigh(mc, p, &rec->p, tf, NULL, NULL, lv);
     if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
         rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
         w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
     return w;
+}
+
+static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
+                            const char *agency, const cl_person *p,
+                            const cl_records_record *rec)
+{
+    int lv[CL_MATCH_NFIELDS];
+    return s_pair_weight_lv(mc, tf, agency, p, rec, lv);
 }
 
 /* How many records carry p's names: posting lists counted up to a cap
@@ -275,7 +286,8 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             (p->nhs[0] && rec.p.nhs[0] && strcmp(p->nhs, rec.p.nhs) != 0) ||
             (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0);
         bool same_agency = strcmp(rec.agency, c->agency) == 0;
-        double w = s_pair_weight(mc, &tf, c->agency, p, &rec);
+        int lv[CL_MATCH_NFIELDS];
+        double w = s_pair_weight_lv(mc, &tf, c->agency, p, &rec, lv);
         if (!conflict && n_own < 16 && same_agency && !p->local_id[0] &&
             !rec.p.local_id[0]) {
             own[n_own].pid = rec.person_id;
@@ -291,6 +303,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         cd->pid = rec.person_id;
         cd->rid = ids.v[i];
         cd->w = w;
+        cd->discerns = cl_match_discerns(lv);
     }
     sodium_memzero(&rec, sizeof(rec));
     free(ids.v);
@@ -301,6 +314,16 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     /* the best record of each person, best person first */
     if (ncv > 1)
         qsort(cv, ncv, sizeof(*cv), s_cand_w_cmp);
+    /* Bridged: the best person is reached through a record that says
+     * nothing of a given name or a date of birth that another of the
+     * person's records plainly differs from this one in, and that record
+     * would not link by itself (cl_match_bridged). A record without a
+     * date of birth matches a mother and the daughter of her name alike;
+     * once it is on the mother, the daughter's record is not hers. */
+    bool contradicted = false;
+    for (size_t i = 1; i < ncv && !contradicted; i++)
+        contradicted = cv[i].pid == cv[0].pid && cv[i].w < mc->upper &&
+                       cl_match_bridged(cv[0].discerns, cv[i].discerns);
     size_t np = 0;
     for (size_t i = 0; i < ncv; i++) {
         bool seen = false;
@@ -319,7 +342,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         free(cv);
         return rc;
     }
-    if (best >= mc->upper && fits) {
+    if (best >= mc->upper && fits && !contradicted) {
         out->person_id = cv[0].pid;
         out->reason = CL_LINK_SCORE;
         out->score = best;
@@ -394,6 +417,75 @@ static int s_fits(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     sodium_memzero(&x, sizeof(x));
     sodium_memzero(&o, sizeof(o));
     free(recs.v);
+    return rc;
+}
+
+/* Up to S_HOLD_MAX records of person pid, read (*n of them). */
+static int s_person_records(cl_txn *t, uint64_t pid, cl_records_record **out,
+                            size_t *n)
+{
+    cl_records_ids recs = {.max = S_HOLD_MAX};
+    *n = 0;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    if (rc > 0)
+        rc = CL_OK;
+    *out = rc == CL_OK ? calloc(recs.n + 1, sizeof(**out)) : NULL;
+    if (rc == CL_OK && !*out)
+        rc = CL_ERR_NOMEM;
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
+        if ((rc = cl_records_record_get(t, recs.v[i], &(*out)[*n])) == CL_OK)
+            (*n)++;
+    free(recs.v);
+    return rc;
+}
+
+static void s_person_records_free(cl_records_record *v, size_t n)
+{
+    if (v)
+        sodium_memzero(v, n * sizeof(*v));
+    free(v);
+}
+
+/* Whether persons xp and yp meet only through a bridge: the pair that
+ * brings them together, records x and y, says nothing of a given name or
+ * a date of birth (one side has none) that a record of one plainly
+ * differs in from a record of the other, where those two do not reach
+ * the upper threshold against each other (cl_match_bridged). A record
+ * without a date of birth matches a mother and the daughter of her name
+ * alike, one without a given name both twins: neither makes them one.
+ * Pairs that compare both fields (the usual case) are no bridge and
+ * read nothing. */
+static int s_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
+                     uint64_t y, uint64_t xp, uint64_t yp, bool *bridged)
+{
+    cl_records_record a, b, *xs = NULL, *ys = NULL;
+    size_t nx = 0, ny = 0;
+    int lv[CL_MATCH_NFIELDS];
+    *bridged = false;
+    int rc = cl_records_record_get(t, x, &a);
+    if (rc == CL_OK)
+        rc = cl_records_record_get(t, y, &b);
+    unsigned by = 0;
+    if (rc == CL_OK) {
+        (void)cl_match_levels(mc, &a.p, &b.p, lv);
+        by = cl_match_discerns(lv);
+    }
+    sodium_memzero(&a, sizeof(a));
+    sodium_memzero(&b, sizeof(b));
+    unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
+    if (rc != CL_OK || (by & both) == both)
+        return rc;
+    if ((rc = s_person_records(t, xp, &xs, &nx)) == CL_OK)
+        rc = s_person_records(t, yp, &ys, &ny);
+    for (size_t i = 0; i < nx && rc == CL_OK && !*bridged; i++)
+        for (size_t j = 0; j < ny && !*bridged; j++) {
+            double w =
+                s_pair_weight_lv(mc, NULL, xs[i].agency, &xs[i].p, &ys[j], lv);
+            *bridged = cl_match_bridged(by, cl_match_discerns(lv)) &&
+                       !s_same_ident(&xs[i], &ys[j]) && w < mc->upper;
+        }
+    s_person_records_free(xs, nx);
+    s_person_records_free(ys, ny);
     return rc;
 }
 
@@ -673,11 +765,14 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         bool decided = false;
         if (l.more_pid[i] == l.person_id)
             continue;
-        bool fits = false;
+        bool fits = false, bridged = false;
         if (l.reason == CL_LINK_SCORE && l.more_score[i] >= mc->upper &&
             (rc = s_fits(t, mc, l.more_rid[i], l.person_id, l.record_id, true,
                          &fits)) == CL_OK &&
             fits &&
+            (rc = s_bridged(t, mc, l.record_id, l.more_rid[i], l.person_id,
+                            l.more_pid[i], &bridged)) == CL_OK &&
+            !bridged &&
             (rc = cl_matchq_person_decided(t, st, l.person_id, &decided)) ==
                 CL_OK &&
             !decided &&
@@ -946,9 +1041,13 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     if (best >= mc->upper && second >= mc->upper &&
         (rc = s_fits(t, mc, second_rid, best_pid, 0, false, &fits)) == CL_OK)
         ambiguous = !fits;
+    bool contra = false;
     if (rc == CL_OK && holds && !ambiguous && best >= mc->upper &&
         (rc = s_fits(t, mc, best_rid, pid, rid, true, &fits)) == CL_OK &&
-        fits && (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
+        fits &&
+        (rc = s_bridged(t, mc, rid, best_rid, pid, best_pid, &contra)) ==
+            CL_OK &&
+        !contra && (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
         (rc = cl_matchq_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 &&
         !d2) {
         /* the lower id stays: people keep the id they were first given */

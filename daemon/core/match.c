@@ -199,6 +199,8 @@ static const struct {
     [CL_W_TOWN_DIFFERENT] = {"town.different", 0.11, 0.79, 7},
     [CL_W_HOUSEHOLD_SHARED] = {"household.shared", 0.5, 0.05, 8},
     [CL_W_AGENCY_OTHER_RECORD] = {"agency.other_record", 0.05, 0.95, 8},
+    /* used only when learned (cl_match_config.place_also) */
+    [CL_W_PLACE_ALSO] = {"place.also", 0.9, 0.5, 8},
 };
 
 const char *const cl_match_fields[CL_MATCH_NFIELDS] = {
@@ -266,6 +268,8 @@ bool cl_match_weight_set(cl_match_config *mc, const char *name, double m,
         return false;
     mc->m[i] = m;
     mc->u[i] = u;
+    if (i == CL_W_PLACE_ALSO)
+        mc->place_also = true;
     return true;
 }
 
@@ -586,16 +590,75 @@ static bool s_place_agrees(int id)
            id == CL_W_TOWN_CLOSE;
 }
 
+/* The family names agree. */
+static bool s_family_agrees(const int lv[CL_MATCH_NFIELDS])
+{
+    return lv[0] == CL_W_FAMILY_EXACT || lv[0] == CL_W_FAMILY_PART ||
+           lv[0] == CL_W_FAMILY_CLOSE || lv[0] == CL_W_FAMILY_SOUNDEX ||
+           lv[0] == CL_W_NAMES_SWAPPED;
+}
+
+unsigned cl_match_discerns(const int lv[CL_MATCH_NFIELDS])
+{
+    bool family = s_family_agrees(lv);
+    return (lv[1] >= 0 ? CL_MATCH_HAS_GIVEN : 0u) |
+           (lv[2] >= 0 ? CL_MATCH_HAS_DOB : 0u) |
+           (family && lv[1] == CL_W_GIVEN_DIFFERENT ? CL_MATCH_OTHER_GIVEN
+                                                    : 0u) |
+           (family && (lv[2] == CL_W_DOB_DIFFERENT ||
+                       lv[2] == CL_W_DOB_GENERATION)
+                ? CL_MATCH_OTHER_DOB
+                : 0u);
+}
+
+bool cl_match_bridged(unsigned via, unsigned other)
+{
+    return ((other & CL_MATCH_OTHER_GIVEN) && !(via & CL_MATCH_HAS_GIVEN)) ||
+           ((other & CL_MATCH_OTHER_DOB) && !(via & CL_MATCH_HAS_DOB));
+}
+
 bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])
 {
-    bool family = lv[0] == CL_W_FAMILY_EXACT || lv[0] == CL_W_FAMILY_PART ||
-                  lv[0] == CL_W_FAMILY_CLOSE || lv[0] == CL_W_FAMILY_SOUNDEX ||
-                  lv[0] == CL_W_NAMES_SWAPPED;
     /* nor can a pair that compares neither a given name nor a date of
-     * birth tell one member of a family from another */
-    return family &&
+     * birth tell one member of a family from another; and where one
+     * side has no family name, the home they share is all that ties
+     * them */
+    return (s_family_agrees(lv) || lv[0] < 0) &&
            (lv[1] == CL_W_GIVEN_DIFFERENT || lv[2] == CL_W_DOB_DIFFERENT ||
             lv[2] == CL_W_DOB_GENERATION || (lv[1] < 0 && lv[2] < 0));
+}
+
+/* Levels that say "the same home": a postcode unit, an address, a UPRN. */
+static bool s_home_agrees(int id)
+{
+    return id == CL_W_POSTCODE_UNIT || id == CL_W_ADDRESS_SAME ||
+           id == CL_W_ADDRESS_CLOSE || id == CL_W_UPRN_SAME;
+}
+
+/* The field that says "the same home" with the most weight under mc, or
+ * -1: the place the others that agree with it count beside once. */
+static int s_place_strongest(const cl_match_config *mc,
+                             const int lv[CL_MATCH_NFIELDS])
+{
+    int best = -1;
+    for (int i = 4; i <= 7; i++)
+        if (lv[i] >= 0 && s_home_agrees(lv[i]) &&
+            (best < 0 ||
+             s_w(mc, (cl_weight_id)lv[i]) > s_w(mc, (cl_weight_id)lv[best])))
+            best = i;
+    return best;
+}
+
+int cl_match_place_also(const cl_match_config *mc,
+                        const int lv[CL_MATCH_NFIELDS])
+{
+    int best = s_place_strongest(mc, lv), also = -1;
+    if (best < 0 || cl_match_kin(lv))
+        return -1;
+    for (int i = 4; i <= 7; i++)
+        if (i != best && lv[i] >= 0)
+            also = also == 1 || s_place_agrees(lv[i]);
+    return also;
 }
 
 int cl_match_place(const int lv[CL_MATCH_NFIELDS])
@@ -627,6 +690,14 @@ double cl_match_explain(const cl_match_config *mc, const cl_person *a,
                         cl_field_weight *out, uint32_t *n_out)
 {
     int lv[CL_MATCH_NFIELDS];
+    return cl_match_weigh(mc, a, b, tf, out, n_out, lv);
+}
+
+double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
+                      const cl_person *b, const cl_match_tf *tf,
+                      cl_field_weight *out, uint32_t *n_out,
+                      int lv[CL_MATCH_NFIELDS])
+{
     double w = 0.0;
     uint32_t n = 0;
     s_levels_of(a, b, lv);
@@ -636,7 +707,21 @@ double cl_match_explain(const cl_match_config *mc, const cl_person *a,
      * child, twins, siblings), the places that agree are one piece of
      * evidence, household.shared, not four. */
     bool kin = cl_match_kin(lv);
-    bool shared = false;
+    bool shared = false, also = false;
+    /* in the family pattern a rare family name says "one family", not
+     * "one person": it weighs what the level does, not more */
+    cl_match_tf ktf;
+    if (kin && tf) {
+        ktf = *tf;
+        ktf.family = 0;
+        tf = &ktf;
+    }
+    /* Where someone lives can be one fact however many fields say it:
+     * when training found the store's addresses, postcodes and towns
+     * agreeing together (place_also), the places that agree beside the
+     * strongest that says "the same home" count once, as place.also,
+     * and are shown at 0. */
+    int strongest = mc && mc->place_also ? s_place_strongest(mc, lv) : -1;
     for (int i = 0; i < CL_MATCH_NFIELDS; i++) {
         if (lv[i] < 0)
             continue;
@@ -644,12 +729,24 @@ double cl_match_explain(const cl_match_config *mc, const cl_person *a,
             shared = true;
             continue;
         }
+        bool once =
+            !kin && strongest >= 0 && i != strongest && s_place_agrees(lv[i]);
+        double before = w;
+        uint32_t listed = n;
         s_add(mc, tf, out, &n,
               lv[i] == CL_W_NAMES_SWAPPED ? "names" : cl_match_fields[i],
               (cl_weight_id)lv[i], &w);
+        if (once) {
+            also = true;
+            w = before;
+            if (n > listed)
+                out[listed].weight = 0;
+        }
     }
     if (shared)
         s_add(mc, NULL, out, &n, "household", CL_W_HOUSEHOLD_SHARED, &w);
+    if (also)
+        s_add(mc, NULL, out, &n, "places", CL_W_PLACE_ALSO, &w);
     if (n_out)
         *n_out = n;
     return w;

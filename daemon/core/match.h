@@ -52,6 +52,7 @@ typedef enum {
     CL_W_AGENCY_OTHER_RECORD,
     CL_W_ADDRESS_CLOSE,
     CL_W_TOWN_CLOSE,
+    CL_W_PLACE_ALSO,
     CL_W_COUNT
 } cl_weight_id;
 
@@ -65,6 +66,13 @@ typedef struct cl_match_config {
     double lower_p;       /* set (> 0), upper and lower follow the prior */
     double m[CL_W_COUNT]; /* per level */
     double u[CL_W_COUNT];
+    /* places beyond the strongest that agrees count once, as place.also,
+     * instead of each by its own weight: set when training found that
+     * where someone lives is one fact among the store's records (an
+     * address, its postcode and town agreeing together for the people
+     * of one home), or by place.also in [weights]; false, the documented
+     * default, adds every place's weight as if independent */
+    bool place_also;
 } cl_match_config;
 
 /* Thresholds and every level's m and u at their documented defaults. */
@@ -137,19 +145,51 @@ double cl_match_explain(const cl_match_config *mc, const cl_person *a,
                         const cl_person *b, const cl_match_tf *tf,
                         cl_field_weight *out, uint32_t *n);
 
+/* cl_match_explain, with the comparison level of each field in lv (as
+ * cl_match_levels gives them) as well. */
+#define CL_MATCH_NFIELDS 9
+double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
+                      const cl_person *b, const cl_match_tf *tf,
+                      cl_field_weight *out, uint32_t *n,
+                      int lv[CL_MATCH_NFIELDS]);
+
 /* The comparison level of each field of a and b (-1: not compared), in
  * the order of cl_match_fields; the weight they add up to is returned.
  * Used by training to count levels. */
-#define CL_MATCH_NFIELDS 9
 double cl_match_levels(const cl_match_config *mc, const cl_person *a,
                        const cl_person *b, int levels[CL_MATCH_NFIELDS]);
 
 /* Whether levels lv (from cl_match_levels) are a family pattern: family
- * names agree, given names or dates of birth plainly do not. */
+ * names agree, given names or dates of birth plainly do not, or neither
+ * is compared. */
 bool cl_match_kin(const int lv[CL_MATCH_NFIELDS]);
+
+/* What a comparison can tell one member of a family from another by
+ * (cl_match_discerns): the given names or the dates of birth compared,
+ * and, with the family names agreeing, plainly different. */
+#define CL_MATCH_HAS_GIVEN   1u
+#define CL_MATCH_HAS_DOB     2u
+#define CL_MATCH_OTHER_GIVEN 4u
+#define CL_MATCH_OTHER_DOB   8u
+unsigned cl_match_discerns(const int lv[CL_MATCH_NFIELDS]);
+
+/* A bridge: a record matched another through `via` (its comparison's
+ * cl_match_discerns), which says nothing of a given name or a date of
+ * birth that `other`, a record of the same person, plainly differs from
+ * it in: a record without a date of birth matches a mother and the
+ * daughter of her name alike, one without a given name both twins. */
+bool cl_match_bridged(unsigned via, unsigned other);
 
 /* Places in lv: 0 none compared, 1 compared and none agrees, 2 one agrees. */
 int cl_match_place(const int lv[CL_MATCH_NFIELDS]);
+
+/* Whether more than one place says the same (training's place.also): -1
+ * when it cannot (the family pattern, no postcode unit, address or UPRN
+ * agrees, or no other place compared beside the strongest of them under
+ * mc), 1 when another place agrees too, 0 when the others compared do
+ * not. */
+int cl_match_place_also(const cl_match_config *mc,
+                        const int lv[CL_MATCH_NFIELDS]);
 
 /* Which field a level belongs to (0..CL_MATCH_NFIELDS-1). */
 int cl_match_level_field(cl_weight_id id);

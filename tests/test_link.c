@@ -778,6 +778,101 @@ static void test_household_records_not_bridged(void **state)
     assert_int_equal(with_c, 2);
 }
 
+/* A record without a date of birth matches a mother and the daughter of
+ * her name alike, one without a given name both twins: neither is a
+ * bridge that puts the daughter's or the other twin's record on the
+ * person it reached first (cl_match_bridged). */
+static void test_no_bridge_through_a_missing_field(void **state)
+{
+    s_fx *f = *state;
+    cl_person mum = s_p("Millie", "Jones", "1986-03-11", "LS1 5ST");
+    CL_COPY(mum.address, "123 South Lane");
+    CL_COPY(mum.town, "Lancaster");
+    cl_person nodob = mum, girl = mum;
+    nodob.dob[0] = '\0';
+    CL_COPY(girl.dob, "2010-06-05");
+    uint64_t pm, pn, pg;
+    s_import(f, &f->gp, "G1", mum, &pm);
+    s_import(f, &f->police, "P1", nodob, &pn);
+    assert_true(pn == pm); /* nothing tells her from her mother yet */
+    s_import(f, &f->gp, "G2", girl, &pg);
+    assert_true(pg != pm);
+    cl_person helen = s_p("Helen", "Smith", "2008-03-26", "LS8 2QA");
+    CL_COPY(helen.address, "2 North Drive");
+    CL_COPY(helen.town, "Newcastle");
+    cl_person noname = helen, rosie = helen;
+    noname.given[0] = '\0';
+    CL_COPY(rosie.given, "Rosie");
+    uint64_t ph, px, pr;
+    s_import(f, &f->gp, "G3", helen, &ph);
+    s_import(f, &f->police, "P2", noname, &px);
+    assert_true(px == ph);
+    s_import(f, &f->gp, "G4", rosie, &pr);
+    assert_true(pr != ph);
+    /* a coordinator is asked about each: the pair is queued */
+    cl_review_items q;
+    cl_review_query rq = {.limit = 20};
+    char err[CL_ERROR_SZ] = "";
+    assert_int_equal(s_list(f, &rq, &q, err), CL_OK);
+    size_t girl_q = 0, rosie_q = 0;
+    for (size_t i = 0; i < q.n; i++) {
+        girl_q += !strcmp(q.v[i].incoming.person.local_id, "G2");
+        rosie_q += !strcmp(q.v[i].incoming.person.local_id, "G4");
+    }
+    free(q.v);
+    assert_true(girl_q >= 1 && rosie_q >= 1);
+    /* the rule itself: a pair that compares the date says nothing new */
+    assert_true(cl_match_bridged(CL_MATCH_HAS_GIVEN, CL_MATCH_OTHER_DOB));
+    assert_false(cl_match_bridged(CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB,
+                                  CL_MATCH_OTHER_DOB | CL_MATCH_OTHER_GIVEN));
+    assert_true(cl_match_bridged(CL_MATCH_HAS_DOB, CL_MATCH_OTHER_GIVEN));
+}
+
+/* Where training found that the places of one home agree together
+ * (place_also), the places that agree beside the strongest count once,
+ * as place.also, and are shown at 0; by default each adds its weight. */
+static void test_places_counted_once_when_learned(void **state)
+{
+    s_fx *f = *state;
+    cl_person a = s_p("Jane", "Hartley", "1961-05-14", "LS6 2AB");
+    CL_COPY(a.address, "14 Mill Lane");
+    CL_COPY(a.town, "Leeds");
+    cl_person b = a;
+    b.family[0] = '\0';
+    CL_COPY(b.given, "Jan");
+    b.dob[0] = '\0';
+    cl_match_config mc = f->mc;
+    cl_field_weight fw[CL_MATCH_FIELDS];
+    uint32_t n = 0;
+    double indep = cl_match_explain(&mc, &a, &b, NULL, fw, &n);
+    bool listed = false;
+    for (uint32_t i = 0; i < n; i++)
+        listed |= !strcmp(fw[i].field, "places");
+    assert_false(listed);
+    assert_true(cl_match_weight_set(&mc, "place.also", 0.95, 0.8));
+    assert_true(mc.place_also);
+    double once = cl_match_explain(&mc, &a, &b, NULL, fw, &n);
+    double also = 0, address = -1, town = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!strcmp(fw[i].field, "places"))
+            also = fw[i].weight;
+        if (!strcmp(fw[i].field, "address"))
+            address = fw[i].weight;
+        if (!strcmp(fw[i].field, "town"))
+            town = fw[i].weight;
+    }
+    /* the postcode unit is the strongest; address and town at 0 */
+    assert_true(address == 0 && town == 0);
+    assert_true(fabs(also - cl_match_level_weight(&mc, CL_W_PLACE_ALSO)) <
+                1e-9);
+    assert_true(fabs(indep - once -
+                     (cl_match_level_weight(&mc, CL_W_ADDRESS_SAME) +
+                      cl_match_level_weight(&mc, CL_W_TOWN_SAME) - also)) <
+                1e-9);
+    /* learned, a first name and a home alone do not make one person */
+    assert_true(once < mc.upper);
+}
+
 /* Weights learned from the store: u from random pairs, m by EM, the
  * prior; a proposal until accepted; no personal data in the answer. */
 static void test_train_and_accept(void **state)
@@ -841,6 +936,15 @@ static void test_train_and_accept(void **state)
         }
         if (!strcmp(li.levels[i].name, "family.exact"))
             assert_true(li.levels[i].pweight > 3);
+        /* households: a home's postcode, address and UPRN agree together
+         * for its people, and training learns that another place beside
+         * the strongest says little more */
+        if (!strcmp(li.levels[i].name, "place.also")) {
+            printf("place.also: m %.4f u %.6f\n", li.levels[i].pm,
+                   li.levels[i].pu);
+            assert_true(li.levels[i].trained);
+            assert_true(li.levels[i].pweight < 4);
+        }
     }
     assert_true(trained >= 15);
     /* accepted: the weights in use change, the thresholds keep their
@@ -882,6 +986,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rerun_proposes_splits, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_household_records_not_bridged,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_no_bridge_through_a_missing_field,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_places_counted_once_when_learned,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_record_history_purged, s_setup,
                                         s_teardown),

@@ -43,25 +43,18 @@ static int s_cand_w_cmp(const void *a, const void *b)
 /* The weight of description p (held by agency) against stored record
  * rec: another record of the same agency, under another local id, counts
  * against (an agency seldom holds one person twice). Each field's level
- * in lv. */
-static double s_pair_weight_lv(const cl_match_config *mc, const cl_match_tf *tf,
-                               const char *agency, const cl_person *p,
-                               const cl_records_record *rec,
-                               int lv[CL_MATCH_NFIELDS])
+ * in lv (may be NULL). */
+static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
+                            const char *agency, const cl_person *p,
+                            const cl_records_record *rec,
+                            int lv[CL_MATCH_NFIELDS])
 {
-    double w = cl_match_weigh(mc, p, &rec->p, tf, NULL, NULL, lv);
+    int own[CL_MATCH_NFIELDS];
+    double w = cl_match_weigh(mc, p, &rec->p, tf, NULL, NULL, lv ? lv : own);
     if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
         rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
         w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
     return w;
-}
-
-static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
-                            const char *agency, const cl_person *p,
-                            const cl_records_record *rec)
-{
-    int lv[CL_MATCH_NFIELDS];
-    return s_pair_weight_lv(mc, tf, agency, p, rec, lv);
 }
 
 /* How many records carry p's names: posting lists counted up to a cap
@@ -287,7 +280,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0);
         bool same_agency = strcmp(rec.agency, c->agency) == 0;
         int lv[CL_MATCH_NFIELDS];
-        double w = s_pair_weight_lv(mc, &tf, c->agency, p, &rec, lv);
+        double w = s_pair_weight(mc, &tf, c->agency, p, &rec, lv);
         if (!conflict && n_own < 16 && same_agency && !p->local_id[0] &&
             !rec.p.local_id[0]) {
             own[n_own].pid = rec.person_id;
@@ -407,10 +400,9 @@ static int s_fits(cl_txn *t, const cl_match_config *mc, uint64_t rid,
             break;
         compared = true;
         int lv[CL_MATCH_NFIELDS];
-        (void)cl_match_levels(mc, &x.p, &o.p, lv);
+        double w = s_pair_weight(mc, NULL, x.agency, &x.p, &o, lv);
         *fits = s_same_ident(&x, &o) ||
-                ((!kin || !cl_match_kin(lv)) &&
-                 s_pair_weight(mc, NULL, x.agency, &x.p, &o) >= mc->lower);
+                ((!kin || !cl_match_kin(lv)) && w >= mc->lower);
     }
     if (rc == CL_OK && !compared)
         *fits = true;
@@ -480,7 +472,7 @@ static int s_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
     for (size_t i = 0; i < nx && rc == CL_OK && !*bridged; i++)
         for (size_t j = 0; j < ny && !*bridged; j++) {
             double w =
-                s_pair_weight_lv(mc, NULL, xs[i].agency, &xs[i].p, &ys[j], lv);
+                s_pair_weight(mc, NULL, xs[i].agency, &xs[i].p, &ys[j], lv);
             *bridged = cl_match_bridged(by, cl_match_discerns(lv)) &&
                        !s_same_ident(&xs[i], &ys[j]) && w < mc->upper;
         }
@@ -665,6 +657,44 @@ static int s_infer_household(cl_txn *t, const cl_store *st, uint64_t pid,
     return rc;
 }
 
+/* People converge: record l->record_id, just linked, that matches other
+ * people above the upper threshold brings them together, unless a
+ * coordinator decided on either (then a coordinator decides again), the
+ * other's records do not fit, or the pair is only a bridge (s_bridged);
+ * a pair between the thresholds is queued. */
+static int s_converge(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                      const cl_linkfind_link *l, int64_t now)
+{
+    int rc = CL_OK;
+    for (size_t i = 0; i < l->n_more && rc == CL_OK; i++) {
+        bool decided = false;
+        if (l->more_pid[i] == l->person_id)
+            continue;
+        bool fits = false, bridged = false;
+        if (l->reason == CL_LINK_SCORE && l->more_score[i] >= mc->upper &&
+            (rc = s_fits(t, mc, l->more_rid[i], l->person_id, l->record_id,
+                         true, &fits)) == CL_OK &&
+            fits &&
+            (rc = s_bridged(t, mc, l->record_id, l->more_rid[i], l->person_id,
+                            l->more_pid[i], &bridged)) == CL_OK &&
+            !bridged &&
+            (rc = cl_matchq_person_decided(t, st, l->person_id, &decided)) ==
+                CL_OK &&
+            !decided &&
+            (rc = cl_matchq_person_decided(t, st, l->more_pid[i], &decided)) ==
+                CL_OK &&
+            !decided) {
+            rc = cl_matchq_merge_people(t, l->more_pid[i], l->person_id, now,
+                                        CL_LINK_MERGED);
+            continue;
+        }
+        if (rc == CL_OK)
+            rc = cl_matchq_review_add(t, l->record_id, l->more_rid[i],
+                                      l->more_score[i], now);
+    }
+    return rc;
+}
+
 int cl_linkfind_person(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                        const cl_caller *c, const cl_person *p, int64_t now,
                        uint64_t *person_id, uint64_t *record_id)
@@ -757,36 +787,8 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
     sodium_memzero(&rec, sizeof(rec));
     if (rc == CL_OK && l.review_rid)
         rc = cl_matchq_review_add(t, l.record_id, l.review_rid, l.score, now);
-    /* People converge: a record that matches two people above the upper
-     * threshold brings them together, unless a coordinator decided on
-     * either (then a coordinator decides again); a pair between the
-     * thresholds is queued. */
-    for (size_t i = 0; i < l.n_more && rc == CL_OK; i++) {
-        bool decided = false;
-        if (l.more_pid[i] == l.person_id)
-            continue;
-        bool fits = false, bridged = false;
-        if (l.reason == CL_LINK_SCORE && l.more_score[i] >= mc->upper &&
-            (rc = s_fits(t, mc, l.more_rid[i], l.person_id, l.record_id, true,
-                         &fits)) == CL_OK &&
-            fits &&
-            (rc = s_bridged(t, mc, l.record_id, l.more_rid[i], l.person_id,
-                            l.more_pid[i], &bridged)) == CL_OK &&
-            !bridged &&
-            (rc = cl_matchq_person_decided(t, st, l.person_id, &decided)) ==
-                CL_OK &&
-            !decided &&
-            (rc = cl_matchq_person_decided(t, st, l.more_pid[i], &decided)) ==
-                CL_OK &&
-            !decided) {
-            rc = cl_matchq_merge_people(t, l.more_pid[i], l.person_id, now,
-                                        CL_LINK_MERGED);
-            continue;
-        }
-        if (rc == CL_OK)
-            rc = cl_matchq_review_add(t, l.record_id, l.more_rid[i],
-                                      l.more_score[i], now);
-    }
+    if (rc == CL_OK)
+        rc = s_converge(t, st, mc, &l, now);
     if (rc == CL_OK && p->uprn[0])
         rc = s_infer_household(t, st, l.person_id, l.record_id, p->uprn);
     if (rc == CL_OK) {
@@ -956,7 +958,7 @@ static int s_relink_holds(cl_txn *t, const cl_match_config *mc,
             break;
         double w = s_same_ident(rec, &o)
                        ? mc->upper
-                       : s_pair_weight(mc, tf, rec->agency, &rec->p, &o);
+                       : s_pair_weight(mc, tf, rec->agency, &rec->p, &o, NULL);
         if (w > best) {
             best = w;
             closest = recs.v[i];
@@ -1013,7 +1015,7 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
                          strcmp(rec.p.nhs, other.p.nhs) != 0) ||
                         (rec.p.chi[0] && other.p.chi[0] &&
                          strcmp(rec.p.chi, other.p.chi) != 0);
-        double w = s_pair_weight(mc, &tf, rec.agency, &rec.p, &other);
+        double w = s_pair_weight(mc, &tf, rec.agency, &rec.p, &other, NULL);
         if (!conflict && w > best) {
             if (best_pid && best_pid != other.person_id) {
                 second = best;

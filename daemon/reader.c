@@ -40,6 +40,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "item.h"
 #include "log.h"
 
@@ -312,6 +313,7 @@ void cl_reader_resume(cl_readers *r)
 
 int cl_reader_grow(cl_server *s)
 {
+    cl_check_wait(s); /* the start-up check's transaction too */
     cl_reader_pause(s->readers);
     int rc = cl_store_grow(s->store, s->cfg.map_max_bytes);
     cl_reader_resume(s->readers);

@@ -75,9 +75,9 @@ bool cl_reader_hold(cl_readers *r, s_item *it);
 void cl_reader_pause(cl_readers *r);
 void cl_reader_resume(cl_readers *r);
 
-/* Double s's map (up to map_max_mb) with the readers paused meanwhile:
- * LMDB may resize the map only with no transaction open in the process.
- * Every grow goes through here. */
+/* Double s's map (up to map_max_mb) with the readers paused meanwhile
+ * and the start-up check ended: LMDB may resize the map only with no
+ * transaction open in the process. Every grow goes through here. */
 CL_NODISCARD int cl_reader_grow(cl_server *s);
 
 #endif

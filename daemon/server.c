@@ -56,6 +56,7 @@
 #include "wire.h"
 #include "witness.h"
 #include "backup.h"
+#include "check.h"
 #include "dispatch.h"
 #include "item.h"
 #include "park.h"
@@ -624,6 +625,7 @@ static void s_housekeeping(cl_server *s)
         s->next_feed_check_us = now + s->cfg.feed_check_s * 1000000ull;
     }
     cl_witness_reap(s->witness, 0);
+    (void)cl_check_running(s); /* joined once it has ended */
     if (s->resealing)
         s_reseal(s);
     if (s->relink_pending)
@@ -807,35 +809,12 @@ fail:
     return rc;
 }
 
-/* Every authenticated row and digest of the store, checked once at start:
- * rows deleted or rolled back while the daemon was stopped are logged as
- * tampering (the table, never a person) before anything is served. */
-static void s_verify_store(cl_server *s)
-{
-    cl_txn *t = NULL;
-    char problem[CL_ERROR_SZ] = "";
-    uint64_t t0 = s_mono_us();
-    int rc = cl_store_begin(&t, s->store, NULL, false);
-    if (rc == CL_OK)
-        rc = cl_store_verify(t, problem, sizeof(problem));
-    cl_store_abort(&t);
-    if (rc == CL_OK)
-        cl_log_info("store: every index and counted table checked in %llu ms",
-                    (unsigned long long)((s_mono_us() - t0) / 1000));
-    else if (rc == CL_ERR_CORRUPT)
-        cl_log_err("store: %s: %s (reads that meet it are refused; `caselink "
-                   "audit verify` reports it)",
-                   cl_strerror(rc), problem);
-    else
-        cl_log_err("store: cannot check it at start: %s", cl_strerror(rc));
-}
-
 int cl_server_run(cl_server *s)
 {
     uint64_t last_wd = s_mono_us();
     s->last_wd_us = last_wd;
-    s_verify_store(s);
-    s_checkpoint(s); /* the log as it stands at start, shipped at once */
+    cl_check_start(s); /* a large store: checked while serving */
+    s_checkpoint(s);   /* the log as it stands at start, shipped at once */
     s->next_checkpoint_us = last_wd + s->cfg.checkpoint_interval_s * 1000000ull;
     s_relink_reload(s);
     sd_notifyf(0, "READY=1\nSTATUS=serving on %s, %zu clients registered",
@@ -916,6 +895,7 @@ void cl_server_close(cl_server **sp)
         return;
     cl_server *s = *sp;
     cl_writer_stop(&s->writer);  /* idle: every batch was answered */
+    cl_check_stop(s);            /* before the store closes */
     cl_reader_stop(&s->readers); /* before the store and the socket */
     if (s->router)
         zmq_close(s->router);

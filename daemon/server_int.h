@@ -125,15 +125,21 @@ struct cl_server {
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_NOT_ACTIVE + 1];
     /* recent commit latencies, a ring */
     uint64_t commit_us[S_COMMIT_RING];
-    uint64_t batch_sum;         /* requests over all commits */
-    uint64_t batch_max;         /* largest batch */
-    uint64_t refused;           /* refused connections */
-    cl_witness *witness;        /* ships checkpoints off the host */
-    cl_reseal_pos reseal;       /* re-seal progress after a rotation */
-    bool resealing;             /* a re-seal pass is under way */
-    cl_match_config base_match; /* [linking]/[weights] as configured */
-    bool relink_pending;        /* weights accepted or a rerun asked for */
-    bool relinking;             /* a rerun is under way */
+    uint64_t batch_sum;  /* requests over all commits */
+    uint64_t batch_max;  /* largest batch */
+    uint64_t refused;    /* refused connections */
+    cl_witness *witness; /* ships checkpoints off the host */
+    /* the start-up check of the store (check.c) */
+    pthread_t check_thread;
+    bool check_running;          /* started, not joined yet */
+    bool check_done;             /* ended (set by its thread: atomic) */
+    bool check_cancel;           /* stopping: do not begin it (atomic) */
+    char check_gate[CL_PATH_SZ]; /* tests: it waits for this file */
+    cl_reseal_pos reseal;        /* re-seal progress after a rotation */
+    bool resealing;              /* a re-seal pass is under way */
+    cl_match_config base_match;  /* [linking]/[weights] as configured */
+    bool relink_pending;         /* weights accepted or a rerun asked for */
+    bool relinking;              /* a rerun is under way */
     /* online backup: one at a time, in its own thread */
     pthread_t backup_thread;
     bool backup_running;

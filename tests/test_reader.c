@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include "harness.h"
 
@@ -509,6 +510,86 @@ static void test_large_read_audited_over_commits(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+/* Delete the first row of db in the stopped daemon's state directory,
+ * with LMDB itself (what whoever holds the file could do). */
+static void s_raw_delete_first(const char *state, const char *db)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 128);
+    assert_int_equal(mdb_env_open(env, state, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+    assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_FIRST), 0);
+    assert_int_equal(mdb_cursor_del(cur, 0), 0);
+    mdb_cursor_close(cur);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* The start-up check beside serving: with it held at its gate
+ * (CASELINKD_FAULT_CHECK_GATE; a store this small is otherwise checked
+ * before serving), the daemon answers before the check has run; a
+ * referral row deleted while it was stopped is reported once the check
+ * has run, naming the table and no person; a stop while the check is
+ * still held does not wait for it. */
+static void test_start_check_while_serving(void **state)
+{
+    (void)state;
+    th_daemon d;
+    char gate[300], dir[300];
+    memset(&d, 0, sizeof(d));
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(gate, sizeof(gate), "%s/check-gate", d.dir);
+    snprintf(dir, sizeof(dir), "%s/state", d.dir);
+    th_start(&d, NULL);
+    assert_true(th_file_contains(d.log, "counted table checked in"));
+    cl_client *police = th_client(&d, "police");
+    s_publish(police, "POL-K1", NHS);
+    s_publish(police, "POL-K2", NULL);
+    cl_client_close(&police);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    s_raw_delete_first(dir, "referral");
+    assert_int_equal(th_sh(": > %s", d.log), 0);
+    setenv("CASELINKD_FAULT_CHECK_GATE", gate, 1);
+    th_start(&d, NULL); /* answered: the check has not begun */
+    unsetenv("CASELINKD_FAULT_CHECK_GATE");
+    assert_true(th_file_contains(d.log, "checking every index and counted "
+                                        "table while serving"));
+    assert_false(th_file_contains(d.log, "failed authentication"));
+    cl_client *op = th_client(&d, "operator");
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_HEALTH;
+    assert_int_equal(s_call(op, &req, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    assert_int_equal(th_sh("touch %s", gate), 0);
+    bool told = false;
+    for (int i = 0; i < 400 && !told; i++) {
+        told = th_file_contains(d.log, "failed authentication") &&
+               th_file_contains(d.log, "index referral:");
+        if (!told)
+            usleep(50 * 1000);
+    }
+    assert_true(told);
+    assert_false(th_file_contains(d.log, NHS));
+    cl_client_close(&op);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    /* held at the gate at stop: dropped, the stop does not wait */
+    assert_int_equal(unlink(gate), 0);
+    setenv("CASELINKD_FAULT_CHECK_GATE", gate, 1);
+    th_start(&d, NULL);
+    unsetenv("CASELINKD_FAULT_CHECK_GATE");
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_watchdog_while_reads_held),
         cmocka_unit_test(test_light_requests_pass_commits),
         cmocka_unit_test(test_large_read_audited_over_commits),
+        cmocka_unit_test(test_start_check_while_serving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,14 @@
  *   caselink-stall-bench [--people N] [--seconds S] [--readers R]
  *
  * Defaults: 20,000 people, 5 s per load, 2 readers.
+ *
+ *   caselink-stall-bench --start --people N
+ *
+ * measures start-up instead: publishes N referrals about N people (four
+ * clients, 64 in flight each: the real path, audit entries and all),
+ * restarts the daemon on that store and prints how long until it answered
+ * and until its check of every counted table and index was done (the
+ * daemon's log line), with the data file's size.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -288,13 +296,85 @@ static void s_run(const th_daemon *d, uint64_t people, double seconds,
     free(w[1].lat_us);
 }
 
+typedef struct s_range {
+    const th_daemon *d;
+    uint64_t from, to, people;
+} s_range;
+
+static void *s_load_range(void *arg)
+{
+    s_range *r = arg;
+    s_load(r->d, r->from, r->to, r->people);
+    return NULL;
+}
+
+/* The daemon's "checked in N ms" once its start-up check is done (-1
+ * if it did not finish within a minute of asking). */
+static long s_checked_ms(const th_daemon *d)
+{
+    for (int i = 0; i < 600; i++) {
+        FILE *f = fopen(d->log, "r");
+        char line[512];
+        long ms = -1;
+        while (f && fgets(line, sizeof(line), f)) {
+            const char *p = strstr(line, "checked in ");
+            if (p)
+                ms = atol(p + strlen("checked in "));
+        }
+        if (f)
+            fclose(f);
+        if (ms >= 0)
+            return ms;
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+/* --start: time to the first answer and to the end of the check. */
+static void s_start_time(th_daemon *d, uint64_t people)
+{
+    enum { CLIENTS = 4 };
+    pthread_t th[CLIENTS];
+    s_range r[CLIENTS];
+    uint64_t t0 = s_now_us();
+    for (int i = 0; i < CLIENTS; i++) {
+        r[i] = (s_range){d, people * (uint64_t)i / CLIENTS,
+                         people * (uint64_t)(i + 1) / CLIENTS, people};
+        pthread_create(&th[i], NULL, s_load_range, &r[i]);
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(th[i], NULL);
+    fprintf(stderr, "loaded %" PRIu64 " referrals in %.1f s\n", people,
+            (double)(s_now_us() - t0) / 1e6);
+    th_stop(d, SIGTERM);
+    th_sh("sync");
+    th_sh(": > %s", d->log);
+    t0 = s_now_us();
+    th_start(d, NULL);
+    uint64_t answered = s_now_us() - t0;
+    long checked = s_checked_ms(d);
+    printf("start-up on %" PRIu64 " people (data file %.0f MiB): first "
+           "answer after %.2f s; every counted table and index checked in "
+           "%ld ms\n",
+           people, (double)s_file_bytes(d) / 1048576.0, (double)answered / 1e6,
+           checked);
+    th_stop(d, SIGTERM);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t people = 20000;
     double seconds = 5;
     int readers = 2;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--people"))
+    bool start = false;
+    for (int i = 1; i < argc; i += 2) {
+        if (!strcmp(argv[i], "--start")) {
+            start = true;
+            i--;
+        } else if (i + 1 >= argc)
+            break;
+        else if (!strcmp(argv[i], "--people"))
             people = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--readers"))
             readers = atoi(argv[i + 1]);
@@ -306,6 +386,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     th_daemon d;
     memset(&d, 0, sizeof(d));
+    if (start) {
+        th_start(&d, "[store]\nmap_size_mb = 16384\n");
+        s_start_time(&d, people);
+        th_sh("rm -rf %s", d.dir);
+        return 0;
+    }
     th_start(&d, "[store]\nmap_size_mb = 4096\n[limits]\nreaders = 0\n");
     uint64_t t0 = s_now_us();
     s_load(&d, 0, people, people);

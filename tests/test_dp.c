@@ -928,6 +928,61 @@ static void test_subject_access_every_kind(void **state)
     th_start(d, NULL); /* for the teardown's clean stop */
 }
 
+/* Legal hold and RAG reach only people the partnership works on: a
+ * person known only as someone's relative answers exactly as nobody does
+ * (they were an existence test, with the person id in the reply); the
+ * referred person is held and rated. */
+static void test_hold_and_rag_are_no_oracles(void **state)
+{
+    th_daemon *d = *state;
+    static const char *TIM = "9876543210"; /* a relative, never referred */
+    cl_client *gp = th_client(d, "gp");
+    cl_client *co = th_client(d, "coordinator");
+    cl_request *q = th_referral("GP-H1", "Bob", "Jones", "1980-02-02", NHS);
+    q->u.publish.n_related = 1;
+    q->u.publish.related[0].rel = 2;
+    CL_COPY(q->u.publish.related[0].person.given, "Tim");
+    CL_COPY(q->u.publish.related[0].person.family, "Jones");
+    CL_COPY(q->u.publish.related[0].person.dob, "2016-03-03");
+    CL_COPY(q->u.publish.related[0].person.nhs, TIM);
+    assert_int_equal(th_publish(gp, q, NULL), CL_STATUS_OK);
+    free(q);
+    char err[2][CL_ERROR_SZ];
+    cl_reply rep;
+    const char *who[2] = {TIM, "4505577104"}; /* the relative, and nobody */
+    for (int i = 0; i < 2; i++) {
+        cl_request *r = dp_req(CL_REQ_LEGAL_HOLD);
+        CL_COPY(r->u.hold.who.match.nhs, who[i]);
+        CL_COPY(r->u.hold.reason, "civil claim pending");
+        assert_int_equal(dp_call(co, r, &rep), CL_STATUS_NOT_FOUND);
+        assert_string_equal(rep.u.publish.reference, "");
+        CL_COPY(err[i], rep.error);
+        cl_reply_clear(&rep);
+        free(r);
+    }
+    assert_string_equal(err[0], err[1]);
+    /* by person id: the relative (P00000002) and an id nobody has */
+    const char *pids[2] = {"P00000002", "P00000099"};
+    for (int i = 0; i < 2; i++) {
+        cl_request *r = dp_req(CL_REQ_SET_RAG);
+        CL_COPY(r->u.rag.person_id, pids[i]);
+        r->u.rag.rating = CL_RAG_RED;
+        CL_COPY(r->u.rag.note, "probe");
+        assert_int_equal(dp_call(co, r, &rep), CL_STATUS_NOT_FOUND);
+        CL_COPY(err[i], rep.error);
+        cl_reply_clear(&rep);
+        free(r);
+    }
+    assert_string_equal(err[0], err[1]);
+    /* the referred person: held */
+    cl_request *r = dp_req(CL_REQ_LEGAL_HOLD);
+    CL_COPY(r->u.hold.who.match.nhs, NHS);
+    CL_COPY(r->u.hold.reason, "civil claim pending");
+    dp_ok(co, r, NULL);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -939,6 +994,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_correct_is_a_patch,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_refindex),
+        cmocka_unit_test_setup_teardown(test_hold_and_rag_are_no_oracles,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_subject_access_every_kind,
                                         th_setup_daemon, th_teardown_daemon),
     };

@@ -38,6 +38,7 @@
 #include "inforeq.h"
 #include "intake.h"
 #include "mdt_dp.h"
+#include "purpose.h"
 #include "records.h"
 #include "retention.h"
 
@@ -231,10 +232,11 @@ int cl_dp_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
                  "why the hold ends), for the auditor");
         return CL_ERR_INVALID;
     }
-    int rc = cl_records_resolve(t, h->who.person_id, &h->who.match, &pid, err);
+    /* only a person the partnership works on: no existence test */
+    cl_purpose_ask a = {&h->who, NULL, true, "legal_hold"};
+    int rc = cl_purpose_person(t, &a, &pid, note, err);
     if (rc != CL_OK)
         return rc;
-    cl_records_note_person(note, pid);
     cl_audit_pid_str(pid_s, pid);
     if (note) {
         snprintf(note->purpose, sizeof(note->purpose), "legal hold %s: %.900s",

@@ -191,23 +191,8 @@ static bool s_registered(const cl_route_config *rc, const char *agency)
 static int s_may_ask(cl_txn *t, const cl_info_request *q, uint64_t *pid,
                      cl_audit_note *note, char err[CL_ERROR_SZ])
 {
-    bool referred = false;
-    int rc = cl_records_resolve(t, q->who.person_id, &q->who.match, pid, err);
-    if (rc == CL_OK) {
-        cl_records_note_person(note, *pid);
-        rc = cl_purpose_referred(t, *pid, &referred);
-    }
-    if (rc == CL_OK && !referred && q->review_id[0]) {
-        rc = cl_purpose_review(t, q->review_id, *pid, err);
-        referred = rc == CL_OK;
-        if (rc == CL_ERR_NOT_FOUND)
-            rc = CL_OK;
-    }
-    if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && !referred)) {
-        cl_purpose_unreferred(err, "info_request");
-        return CL_ERR_NOT_FOUND;
-    }
-    return rc;
+    cl_purpose_ask a = {&q->who, q->review_id, false, "info_request"};
+    return cl_purpose_person(t, &a, pid, note, err);
 }
 
 int cl_inforeq_request(cl_op *op, const cl_route_config *cfg,

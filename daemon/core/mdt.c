@@ -190,11 +190,14 @@ int cl_mdt_set_rag(cl_op *op, const cl_rag_set *r, cl_publish_result *out)
         return CL_ERR_INVALID;
     }
     if (r->person_id[0]) {
-        static const cl_person none;
-        if ((rc = cl_records_resolve(op->t, r->person_id, &none, &pid,
-                                     op->err)) != CL_OK)
+        /* only a person the partnership works on: no existence test */
+        cl_person_ref who;
+        memset(&who, 0, sizeof(who));
+        CL_COPY(who.person_id, r->person_id);
+        cl_purpose_ask a = {&who, NULL, true, "set_rag"};
+        if ((rc = cl_purpose_person(op->t, &a, &pid, &op->note, op->err)) !=
+            CL_OK)
             return rc;
-        cl_records_note_person(&op->note, pid);
     }
     if ((rc = cl_store_next_id(op->t, "rag", &seq)) != CL_OK)
         return rc;

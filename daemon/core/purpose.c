@@ -73,3 +73,31 @@ void cl_purpose_unreferred(char err[CL_ERROR_SZ], const char *what)
              "with a break-glass justification, then name that review",
              what);
 }
+
+int cl_purpose_person(cl_txn *t, const cl_purpose_ask *a, uint64_t *pid,
+                      cl_audit_note *note, char err[CL_ERROR_SZ])
+{
+    bool known = false;
+    int rc = cl_records_resolve(t, a->who->person_id, &a->who->match, pid, err);
+    if (rc == CL_OK) {
+        cl_records_note_person(note, *pid);
+        rc = cl_purpose_referred(t, *pid, &known);
+    }
+    if (rc == CL_OK && !known && a->review_id && a->review_id[0]) {
+        rc = cl_purpose_review(t, a->review_id, *pid, err);
+        known = rc == CL_OK;
+        if (rc == CL_ERR_NOT_FOUND)
+            rc = CL_OK;
+    }
+    if (rc == CL_OK && !known && a->any_agenda) {
+        cl_records_ids agendas = {.max = 1};
+        rc = cl_records_children(t, CL_DB_PERSON_AGENDA, *pid, &agendas);
+        known = agendas.n > 0;
+        free(agendas.v);
+    }
+    if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && !known)) {
+        cl_purpose_unreferred(err, a->what);
+        return CL_ERR_NOT_FOUND;
+    }
+    return rc;
+}

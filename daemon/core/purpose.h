@@ -36,4 +36,22 @@ CL_NODISCARD int cl_purpose_referred(cl_txn *t, uint64_t pid, bool *out);
  * alike, for request `what` ("referral_list"). */
 void cl_purpose_unreferred(char err[CL_ERROR_SZ], const char *what);
 
+/*
+ * The person a coordinator's request names (who), if the partnership works
+ * on them: referred by some agency, or on the agenda of review_id (if
+ * given), or with any_agenda on any review's agenda. Anyone else, and
+ * nobody, get one answer (cl_purpose_unreferred for request `what`,
+ * CL_ERR_NOT_FOUND), so the request is no existence test; the person is
+ * noted in note either way.
+ */
+typedef struct cl_purpose_ask {
+    const cl_person_ref *who;
+    const char *review_id; /* NULL or "": none */
+    bool any_agenda;
+    const char *what; /* the request, for the refusal */
+} cl_purpose_ask;
+CL_NODISCARD int cl_purpose_person(cl_txn *t, const cl_purpose_ask *a,
+                                   uint64_t *pid, cl_audit_note *note,
+                                   char err[CL_ERROR_SZ]);
+
 #endif

@@ -18,7 +18,10 @@
  * handed out. A row that is its own group (a plan, a hold: 8) is checked
  * on every get, so a rolled-back plan fails the flag check that reads it.
  * A mailbox by agency (its blind tag), the flag log by 18-hour stretch of
- * its time key, a referral's and a record's history and a review's notes and
+ * its time key, the audit log by 256 entries (its hash chain is checked
+ * whole by verify too: counted, its total joins the store's anchor, so
+ * that no table can be put back without the log), a referral's and a
+ * record's history and a review's notes and
  * discussion by their owner's id, RAG ratings and measure definitions by kind
  * byte, linking settings by their name's first 5 bytes.
  *
@@ -27,8 +30,7 @@
  * again, which natural idempotency answers), alerted (a lost row repeats an
  * alert, never hides one), agency_ref and feed (written on every publish; a
  * lost row makes a duplicate referral or a missed gap notice, never hides a
- * stored one): their cost would fall on every referral; audit (its hash
- * chain, checked whole by verify, and the shipped checkpoints); measure
+ * stored one): their cost would fall on every referral; measure
  * (bulk figures read by name prefix: a group check would re-hash every
  * figure of a report on each read); ixdigest (the digests themselves). */
 const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
@@ -41,7 +43,7 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_RECORD_REFERRALS] = {"record_referrals", false, 8},
     [CL_DB_RELATION] = {"relation", true, 8},
     [CL_DB_IDEMPOTENCY] = {"idempotency", true},
-    [CL_DB_AUDIT] = {"audit", true},
+    [CL_DB_AUDIT] = {"audit", true, 7},
     [CL_DB_AUDIT_PERSON] = {"audit_person", false, 8},
     [CL_DB_HISTORY] = {"history", true, 8},
     [CL_DB_ACTIVITY] = {"activity", false},

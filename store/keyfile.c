@@ -314,3 +314,27 @@ int cl_store__epoch_add(cl_store *s, uint32_t from, uint32_t floor,
     sodium_memzero(kek, sizeof(kek));
     return CL_OK;
 }
+
+/* --- keys in use: blind indexes, audit checkpoints ------------------------ */
+
+void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
+                    const char *domain, const uint8_t *value, size_t len)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, s->keys->index, CL_KEY_LEN, CL_BLIND_LEN);
+    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
+    crypto_generichash_update(&st, value, len);
+    crypto_generichash_final(&st, out, CL_BLIND_LEN);
+    sodium_memzero(&st, sizeof(st));
+}
+
+void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],
+                         const uint8_t *msg, size_t len)
+{
+    crypto_sign_detached(sig, NULL, msg, len, s->keys->sign_sk);
+}
+
+void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN])
+{
+    memcpy(pk, s->keys->sign_pk, CL_SIGN_PK_LEN);
+}

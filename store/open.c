@@ -19,8 +19,6 @@
 #include "seal.h"
 #include "store_int.h"
 
-static const char s_keycheck[] = "caselink keycheck v1";
-
 /* --- open / close --------------------------------------------------------- */
 
 /* Open every sub-database, find the root key and check (or plant) the
@@ -28,7 +26,6 @@ static const char s_keycheck[] = "caselink keycheck v1";
 static int s_init_dbs(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
 {
     cl_txn *t = NULL;
-    uint8_t buf[64];
     size_t len;
     int rc = cl_store_begin(&t, s, NULL, true);
     if (rc != CL_OK)
@@ -52,15 +49,24 @@ static int s_init_dbs(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
     for (uint32_t v = CL_STORE__FLOOR(s->retired); v <= s->key_version; v++)
         cl_store__data_key_set(s, v);
     /* The key check lives in the idempotency db under a reserved key so
-     * that it is sealed like any value. */
-    rc = cl_store_get(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8, buf,
-                      sizeof(buf), &len);
-    if (rc == CL_ERR_NOT_FOUND) {
+     * that it is sealed like any value; the store's anchor follows it
+     * (store.c). A store from before the anchor gets one, once. */
+    uint8_t *kc = malloc(CL_STORE__ANCHOR_MAX);
+    rc = kc ? cl_store_get(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8,
+                           kc, CL_STORE__ANCHOR_MAX, &len)
+            : CL_ERR_NOMEM;
+    bool v1 = rc == CL_OK && len == sizeof(CL_STORE__KEYCHECK_V1) &&
+              !memcmp(kc, CL_STORE__KEYCHECK_V1, len);
+    bool v2 = rc == CL_OK && len >= sizeof(CL_STORE__KEYCHECK) &&
+              !memcmp(kc, CL_STORE__KEYCHECK, sizeof(CL_STORE__KEYCHECK));
+    free(kc);
+    if (rc == CL_ERR_NOT_FOUND)
         rc = cl_store_put(t, CL_DB_IDEMPOTENCY, (const uint8_t *)"keycheck", 8,
-                          (const uint8_t *)s_keycheck, sizeof(s_keycheck));
-    } else if (rc == CL_ERR_CORRUPT ||
-               (rc == CL_OK && (len != sizeof(s_keycheck) ||
-                                memcmp(buf, s_keycheck, len) != 0))) {
+                          (const uint8_t *)CL_STORE__KEYCHECK,
+                          sizeof(CL_STORE__KEYCHECK));
+    else if (v1)
+        rc = cl_store__anchor_init(t);
+    else if (rc == CL_ERR_CORRUPT || (rc == CL_OK && !v2)) {
         rc = CL_ERR_KEY;
         goto out;
     }

@@ -256,53 +256,6 @@ static bool s_authed(cl_db db)
     return db != CL_DB_META && !cl_store__dbs[db].sealed;
 }
 
-static void s_tag(const cl_store *s, cl_db db, const uint8_t *key,
-                  size_t key_len, const uint8_t *val, size_t val_len,
-                  uint8_t tag[S_TAG])
-{
-    crypto_generichash_state st;
-    uint8_t kl[4] = {(uint8_t)(key_len >> 24), (uint8_t)(key_len >> 16),
-                     (uint8_t)(key_len >> 8), (uint8_t)key_len};
-    crypto_generichash_init(&st, s->keys->ix_mac, CL_KEY_LEN, S_TAG);
-    crypto_generichash_update(&st, (const uint8_t *)cl_store__dbs[db].name,
-                              strlen(cl_store__dbs[db].name) + 1);
-    crypto_generichash_update(&st, kl, 4);
-    crypto_generichash_update(&st, key, key_len);
-    crypto_generichash_update(&st, val, val_len);
-    crypto_generichash_final(&st, tag, S_TAG);
-    sodium_memzero(&st, sizeof(st));
-}
-
-static void s_ix_stream(const cl_store *s, const uint8_t tag[S_TAG],
-                        uint8_t *out, const uint8_t *in, size_t len)
-{
-    uint8_t nonce[crypto_stream_xchacha20_NONCEBYTES] = {0};
-    if (!len)
-        return; /* most index rows (blind, block, activity): key only */
-    memcpy(nonce, tag, S_TAG);
-    crypto_stream_xchacha20_xor(out, in, len, nonce, s->keys->ix_enc);
-}
-
-/* Open a stored index row into out (capacity cap). */
-static int s_ix_open(const cl_store *s, cl_db db, const uint8_t *key,
-                     size_t key_len, const MDB_val *v, uint8_t *out, size_t cap,
-                     size_t *out_len)
-{
-    uint8_t tag[S_TAG];
-    if (v->mv_size < S_TAG || v->mv_size - S_TAG > cap)
-        return CL_ERR_CORRUPT;
-    size_t n = v->mv_size - S_TAG;
-    const uint8_t *stored = v->mv_data;
-    s_ix_stream(s, stored, out, stored + S_TAG, n);
-    s_tag(s, db, key, key_len, out, n, tag);
-    if (sodium_memcmp(tag, stored, S_TAG) != 0) {
-        sodium_memzero(out, n);
-        return CL_ERR_CORRUPT;
-    }
-    *out_len = n;
-    return CL_OK;
-}
-
 /* The tag a stored row contributes to its group's digest. */
 static void s_row_tag(const cl_store *s, cl_db db, const MDB_val *k,
                       const MDB_val *v, uint8_t tag[S_TAG])
@@ -310,7 +263,8 @@ static void s_row_tag(const cl_store *s, cl_db db, const MDB_val *k,
     if (s_authed(db) && v->mv_size >= S_TAG)
         memcpy(tag, v->mv_data, S_TAG);
     else
-        s_tag(s, db, k->mv_data, k->mv_size, v->mv_data, v->mv_size, tag);
+        cl_store__ix_tag(s, db, k->mv_data, k->mv_size, v->mv_data, v->mv_size,
+                         tag);
 }
 
 /* ixdigest key: name NUL prefix (prefix_len 0: the sub-database total). */
@@ -399,19 +353,76 @@ static int s_digest_move(cl_txn *t, const uint8_t *dk, size_t dk_len,
     return cl_store__dc_set(&t->dc, dk, dk_len, count, x, true);
 }
 
-/* Write one digest into t's LMDB view (count 0: no row). */
-static int s_digest_write(cl_txn *t, const cl_store__dent *e)
+/* --- the anchor (anchor.c) ------------------------------------------------ */
+
+#define S_KC_KEY ((const uint8_t *)"keycheck")
+
+static int s_anchor_load(cl_txn *t, cl_store__anchor *a)
+{
+    size_t len = 0;
+    if (a->loaded)
+        return CL_OK;
+    int rc = cl_store_get(t, CL_DB_IDEMPOTENCY, S_KC_KEY, 8, a->buf,
+                          sizeof(a->buf), &len);
+    if (rc == CL_OK || rc == CL_ERR_NOT_FOUND)
+        rc = cl_store__anchor_parse(a, rc == CL_OK ? len : 0);
+    return rc;
+}
+
+static int s_anchor_save(cl_txn *t, const cl_store__anchor *a)
+{
+    return a->moved
+               ? cl_store_put(t, CL_DB_IDEMPOTENCY, S_KC_KEY, 8, a->buf, a->len)
+               : CL_OK;
+}
+
+/* A digest row as stored in t's LMDB view, not its cache (none: 0). */
+static int s_digest_stored(cl_txn *t, const uint8_t *dk, size_t dk_len,
+                           uint64_t *count, uint8_t x[S_TAG])
 {
     uint8_t buf[S_DIGEST_LEN];
-    if (e->count == 0) {
-        int rc = cl_store_del(t, CL_DB_IXDIGEST, e->key, e->key_len);
-        return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+    size_t len = 0;
+    int rc =
+        cl_store_get(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf), &len);
+    *count = 0;
+    memset(x, 0, S_TAG);
+    if (rc == CL_ERR_NOT_FOUND)
+        return CL_OK;
+    if (rc == CL_OK && len != S_DIGEST_LEN)
+        rc = CL_ERR_CORRUPT;
+    for (int i = 0; rc == CL_OK && i < 8; i++)
+        *count = *count << 8 | buf[i];
+    if (rc == CL_OK)
+        memcpy(x, buf + 8, S_TAG);
+    return rc;
+}
+
+/* Write one digest into t's LMDB view (count 0: no row); a total moves
+ * its anchor entry with it. */
+static int s_digest_write(cl_txn *t, const cl_store__dent *e,
+                          cl_store__anchor *a)
+{
+    uint8_t buf[S_DIGEST_LEN], x0[S_TAG];
+    uint64_t c0 = 0;
+    int rc = CL_OK;
+    bool total = cl_store__is_total(e->key, e->key_len);
+    if (total &&
+        (rc = s_digest_stored(t, e->key, e->key_len, &c0, x0)) == CL_OK)
+        rc = s_anchor_load(t, a);
+    if (rc == CL_OK && e->count == 0) {
+        rc = cl_store_del(t, CL_DB_IXDIGEST, e->key, e->key_len);
+        rc = rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+    } else if (rc == CL_OK) {
+        for (int i = 0; i < 8; i++)
+            buf[i] = (uint8_t)(e->count >> (8 * (7 - i)));
+        memcpy(buf + 8, e->x, S_TAG);
+        rc = cl_store_put(t, CL_DB_IXDIGEST, e->key, e->key_len, buf,
+                          sizeof(buf));
     }
-    for (int i = 0; i < 8; i++)
-        buf[i] = (uint8_t)(e->count >> (8 * (7 - i)));
-    memcpy(buf + 8, e->x, S_TAG);
-    return cl_store_put(t, CL_DB_IXDIGEST, e->key, e->key_len, buf,
-                        sizeof(buf));
+    if (rc == CL_OK && total)
+        rc = cl_store__anchor_move(a, (const char *)e->key, c0, x0, e->count,
+                                   e->x);
+    return rc;
 }
 
 /* Is e (held by an enclosing transaction of t) hidden by a nearer one? */
@@ -427,6 +438,8 @@ static bool s_digest_shadowed(cl_txn *t, const cl_txn *holder,
 int cl_store__digest_flush(cl_txn *t)
 {
     int rc = CL_OK;
+    cl_store__anchor a;
+    a.loaded = a.moved = false;
     if (!t->write)
         return CL_OK;
     /* An enclosing transaction's changes first, recorded here as written
@@ -436,16 +449,16 @@ int cl_store__digest_flush(cl_txn *t)
             cl_store__dent e = p->dc.v[i];
             if (!e.used || !e.dirty || s_digest_shadowed(t, p, &e))
                 continue;
-            if ((rc = s_digest_write(t, &e)) == CL_OK)
+            if ((rc = s_digest_write(t, &e, &a)) == CL_OK)
                 rc = cl_store__dc_set(&t->dc, e.key, e.key_len, e.count, e.x,
                                       false);
         }
     for (size_t i = 0; i < t->dc.cap && rc == CL_OK; i++) {
         cl_store__dent *e = &t->dc.v[i];
-        if (e->used && e->dirty && (rc = s_digest_write(t, e)) == CL_OK)
+        if (e->used && e->dirty && (rc = s_digest_write(t, e, &a)) == CL_OK)
             e->dirty = false;
     }
-    return rc;
+    return rc == CL_OK ? s_anchor_save(t, &a) : rc;
 }
 
 /* A row of a grouped sub-database changed: its group's digest and the
@@ -475,6 +488,8 @@ static int s_group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
     uint64_t want_n, got_n = 0;
     MDB_cursor *cur = NULL;
     MDB_val k = {g, (void *)prefix}, v;
+    if ((__atomic_load_n(&t->store->tainted, __ATOMIC_RELAXED) >> db) & 1)
+        return CL_ERR_CORRUPT; /* its total is not the anchor's */
     int rc =
         s_digest_get(t, dk, s_digest_key(dk, db, prefix, g), &want_n, want);
     if (rc != CL_OK)
@@ -618,14 +633,14 @@ int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (cl_store__dbs[db].group &&
         (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
         return rc;
-    s_tag(t->store, db, key, key_len, val, val_len, tag);
+    cl_store__ix_tag(t->store, db, key, key_len, val, val_len, tag);
     MDB_val v = {S_TAG + val_len, NULL};
     rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
     uint8_t *stored = v.mv_data;
     memcpy(stored, tag, S_TAG);
-    s_ix_stream(t->store, tag, stored + S_TAG, val, val_len);
+    cl_store__ix_stream(t->store, tag, stored + S_TAG, val, val_len);
     cl_store__capture_add(t, CL_STORE_OP_PUT, db, key, key_len, stored,
                           v.mv_size);
     return s_digest_update(t, db, key, key_len, had ? old : NULL, tag);
@@ -645,7 +660,8 @@ int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
     if (s_authed(db))
-        return s_ix_open(t->store, db, key, key_len, &v, buf, cap, val_len);
+        return cl_store__ix_open(t->store, db, key, key_len, &v, buf, cap,
+                                 val_len);
     if (v.mv_size > cap)
         return CL_ERR_CORRUPT;
     memcpy(buf, v.mv_data, v.mv_size);
@@ -681,8 +697,8 @@ static int s_scan_row(cl_txn *t, cl_db db, const MDB_val *k, const MDB_val *v)
     size_t n;
     if (!s_authed(db))
         return CL_OK;
-    int rc = s_ix_open(t->store, db, k->mv_data, k->mv_size, v, plain,
-                       sizeof(plain), &n);
+    int rc = cl_store__ix_open(t->store, db, k->mv_data, k->mv_size, v, plain,
+                               sizeof(plain), &n);
     sodium_memzero(plain, sizeof(plain));
     return rc;
 }
@@ -778,10 +794,58 @@ static int s_db_sum(cl_txn *t, cl_db db, uint64_t *n, uint8_t x[S_TAG])
     return rc;
 }
 
+/* Every counted table's total, as stored, against its anchor entry
+ * (problem set: CL_ERR_CORRUPT); or, with problem NULL, the anchor of a
+ * store from before it, made from the totals as they stand. */
+static int s_anchor_totals(cl_txn *t, char *problem, size_t problem_len)
+{
+    cl_store__anchor *a = malloc(sizeof(*a));
+    int rc = a ? CL_OK : CL_ERR_NOMEM, bad = 0;
+    if (a) {
+        a->loaded = a->moved = false;
+        rc = problem ? s_anchor_load(t, a) : cl_store__anchor_parse(a, 0);
+    }
+    for (int i = 0; i < CL_DB_COUNT && rc == CL_OK; i++) {
+        uint8_t dk[80], x[S_TAG], ax[S_TAG], zero[S_TAG] = {0};
+        uint64_t c, ac;
+        const char *name = cl_store__dbs[i].name;
+        if (!cl_store__dbs[i].group ||
+            (rc = s_digest_stored(t, dk, s_digest_key(dk, (cl_db)i, NULL, 0),
+                                  &c, x)) != CL_OK)
+            continue;
+        cl_store__anchor_entry(a, name, &ac, ax);
+        if (!problem && c)
+            rc = cl_store__anchor_move(a, name, 0, zero, c, x);
+        else if (problem && (c != ac || sodium_memcmp(x, ax, S_TAG) != 0)) {
+            /* its group reads fail from now on (s_group_check) */
+            __atomic_fetch_or(&t->store->tainted, 1ull << i, __ATOMIC_RELAXED);
+            if (!bad++)
+                snprintf(problem, problem_len,
+                         "index %s: its total is not the one the store last "
+                         "wrote (the anchor): the table was put back from an "
+                         "older copy of the file",
+                         name);
+        }
+    }
+    if (rc == CL_OK && !problem)
+        rc = s_anchor_save(t, a);
+    free(a);
+    return rc == CL_OK && bad ? CL_ERR_CORRUPT : rc;
+}
+
+int cl_store__anchor_init(cl_txn *t)
+{
+    return s_anchor_totals(t, NULL, 0);
+}
+
 /* Every authenticated sub-database: each row authenticates and the rows of
  * each grouped one add up to its total. */
 int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
 {
+    /* the anchor first: it marks the tables put back, whose reads fail */
+    int arc = s_anchor_totals(t, problem, problem_len);
+    if (arc != CL_OK && arc != CL_ERR_CORRUPT)
+        return arc;
     for (int i = 0; i < CL_DB_COUNT; i++) {
         cl_db db = (cl_db)i;
         if (!s_authed(db) && !cl_store__dbs[db].group)
@@ -817,7 +881,7 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
             continue;
         return CL_ERR_CORRUPT;
     }
-    return CL_OK;
+    return arc;
 }
 
 /* Every row of db: rewritten as an authenticated row (rewrite), or added
@@ -912,17 +976,6 @@ int cl_store_counter(cl_txn *t, const char *counter, uint64_t *out)
     return CL_OK;
 }
 
-void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
-                    const char *domain, const uint8_t *value, size_t len)
-{
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, s->keys->index, CL_KEY_LEN, CL_BLIND_LEN);
-    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
-    crypto_generichash_update(&st, value, len);
-    crypto_generichash_final(&st, out, CL_BLIND_LEN);
-    sodium_memzero(&st, sizeof(st));
-}
-
 int cl_store_grow(cl_store *s, size_t max_bytes)
 {
     if (s->map_bytes >= max_bytes)
@@ -955,17 +1008,6 @@ int cl_store_stats_get(cl_store *s, cl_store_stats *out)
             out->entries[i] = st.ms_entries;
     mdb_txn_abort(txn);
     return CL_OK;
-}
-
-void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],
-                         const uint8_t *msg, size_t len)
-{
-    crypto_sign_detached(sig, NULL, msg, len, s->keys->sign_sk);
-}
-
-void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN])
-{
-    memcpy(pk, s->keys->sign_pk, CL_SIGN_PK_LEN);
 }
 
 const char *cl_store_db_name(cl_db db)
@@ -1004,6 +1046,27 @@ static void s_group_word(char *out, size_t cap, cl_db db)
                  (unsigned)cl_store__dbs[db].group);
 }
 
+/* The total about to be deleted with db's digest rows (dk, pl: its key)
+ * leaves the anchor with it, as a write of count 0 would; the digests
+ * built again put it back as they are written. */
+static int s_regroup_anchor(cl_txn *t, const uint8_t *dk, size_t pl)
+{
+    uint8_t x[S_TAG], zero[S_TAG] = {0};
+    uint64_t c;
+    cl_store__anchor *a = malloc(sizeof(*a));
+    int rc = a ? s_digest_stored(t, dk, pl, &c, x) : CL_ERR_NOMEM;
+    if (rc == CL_OK) {
+        a->loaded = a->moved = false;
+        rc = s_anchor_load(t, a);
+    }
+    if (rc == CL_OK && c)
+        rc = cl_store__anchor_move(a, (const char *)dk, c, x, 0, zero);
+    if (rc == CL_OK)
+        rc = s_anchor_save(t, a);
+    free(a);
+    return rc;
+}
+
 /* Drop db's digest rows (ixdigest[name NUL ...]) and build them anew.
  * The total does not depend on the grouping: if db has one and its rows
  * no longer add up to it, rows were removed or put back while the daemon
@@ -1024,6 +1087,8 @@ static int s_regroup(cl_txn *t, cl_db db)
     if (want_n && cl_store__dbs[db].group &&
         (got_n != want_n || sodium_memcmp(got, want, S_TAG) != 0))
         return CL_OK;
+    if ((src = s_regroup_anchor(t, dk, pl)) != CL_OK)
+        return src;
     do { /* one row at a time: a delete moves the cursor's pages */
         if ((mrc =
                  mdb_cursor_open(t->txn, t->store->dbi[CL_DB_IXDIGEST], &cur)))

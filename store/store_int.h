@@ -68,6 +68,8 @@ struct cl_store {
     cl_store__keys *keys_was; /* before a rekey not yet committed, or NULL */
     cl_txn *keys_txn;         /* the transaction that holds that rekey */
     uint32_t key_version;     /* version new values are sealed with */
+    uint64_t tainted;         /* tables (1 << db) whose total verify found
+                                 not to be the anchor's: group reads fail */
     uint64_t retired;         /* retired versions (cl_store__retired_pack), read
                                  by readers' threads: atomic */
     size_t map_bytes;         /* current map size */
@@ -280,6 +282,58 @@ CL_NODISCARD int cl_store__ix_regroup(cl_txn *t);
  * rebuild it at next use; and free it (close). */
 void cl_store__replay_forget(cl_store *s);
 void cl_store__replay_free(cl_store *s);
+
+/* ixseal.c: an index row's tag over db, key and value; the value cipher
+ * keyed by the tag (in may be out); a stored row opened into out
+ * (capacity cap), CL_ERR_CORRUPT unless it authenticates. */
+void cl_store__ix_tag(const cl_store *s, cl_db db, const uint8_t *key,
+                      size_t key_len, const uint8_t *val, size_t val_len,
+                      uint8_t tag[CL_STORE__TAG]);
+void cl_store__ix_stream(const cl_store *s, const uint8_t tag[CL_STORE__TAG],
+                         uint8_t *out, const uint8_t *in, size_t len);
+CL_NODISCARD int cl_store__ix_open(const cl_store *s, cl_db db,
+                                   const uint8_t *key, size_t key_len,
+                                   const MDB_val *v, uint8_t *out, size_t cap,
+                                   size_t *out_len);
+
+/* The key check (open.c), followed in the same sealed row by the store's
+ * anchor: every counted table's total as last written (store.c, entries
+ * by anchor.c). A store whose key check is V1 has none yet. */
+#define CL_STORE__KEYCHECK_V1 "caselink keycheck v1"
+#define CL_STORE__KEYCHECK    "caselink keycheck v2"
+#define CL_STORE__ANCHOR_MAX  4096
+
+/* The anchor (anchor.c): the key check text, then the entries. */
+typedef struct cl_store__anchor {
+    uint8_t buf[CL_STORE__ANCHOR_MAX];
+    size_t len;
+    bool loaded, moved; /* read from its row; changed since */
+} cl_store__anchor;
+
+/* The key check row's value, len bytes read into a->buf (0: no row): an
+ * anchor, or none yet (a new store, or one whose check is V1: empty);
+ * CL_ERR_CORRUPT if it is neither. */
+CL_NODISCARD int cl_store__anchor_parse(cl_store__anchor *a, size_t len);
+
+/* name's entry (a table's total as last written; none: zeros). */
+void cl_store__anchor_entry(const cl_store__anchor *a, const char *name,
+                            uint64_t *count, uint8_t x[CL_STORE__TAG]);
+
+/* name's total moved from (c0, x0) to (c1, x1): its entry moves the same
+ * way (added if new; CL_ERR_FULL past the buffer). */
+CL_NODISCARD int cl_store__anchor_move(cl_store__anchor *a, const char *name,
+                                       uint64_t c0,
+                                       const uint8_t x0[CL_STORE__TAG],
+                                       uint64_t c1,
+                                       const uint8_t x1[CL_STORE__TAG]);
+
+/* Is this ixdigest key a table's total (name NUL, nothing after)? */
+bool cl_store__is_total(const uint8_t *dk, size_t dk_len);
+
+/* store.c, for open.c: the anchor of a store whose key check was V1,
+ * made once from its totals as they stand, and the key check moved to
+ * the current text, in transaction t. */
+CL_NODISCARD int cl_store__anchor_init(cl_txn *t);
 
 /* The change batch (capture.c, caprec.c): magic, header and MAC lengths,
  * and the longest key LMDB takes by default. */

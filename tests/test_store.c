@@ -642,8 +642,16 @@ static void test_index_grouped_later(void **state)
     s_key(mk, 11);
     assert_int_equal(cl_store_open(&s, dir, mk, 1 << 20), CL_OK);
     s_ix_fill(s, CL_DB_AUDIT_USER, 16);
+    /* as the older daemon left it: its key check without the anchor */
+    cl_txn *t = NULL;
+    static const char v1[] = "caselink keycheck v1";
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_put(t, CL_DB_IDEMPOTENCY,
+                                  (const uint8_t *)"keycheck", 8,
+                                  (const uint8_t *)v1, sizeof(v1)),
+                     CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
     cl_store_close(&s);
-    /* as the older daemon left it */
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi meta, dd;

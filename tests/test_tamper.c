@@ -310,6 +310,95 @@ static void test_rolled_back_plan_detected(void **state)
     assert_non_null(strstr(v.problem, "plan"));
 }
 
+/* --- a group rolled back whole ------------------------------------------ */
+
+/* Put every row of db in `from` whose key starts with prefix back into
+ * `to`; returns how many. */
+static size_t s_raw_roll_back_prefix(const char *from, const char *to,
+                                     const char *db, const void *prefix,
+                                     size_t plen)
+{
+    s_raw a, b;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t n = 0;
+    assert_int_equal(s_raw_open(&a, from, db), 0);
+    assert_int_equal(s_raw_open(&b, to, db), 0);
+    assert_int_equal(mdb_cursor_open(a.txn, a.dbi, &cur), 0);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (k.mv_size >= plen && !memcmp(k.mv_data, prefix, plen)) {
+            assert_int_equal(mdb_put(b.txn, b.dbi, &k, &v, 0), 0);
+            n++;
+        }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(a.txn);
+    mdb_env_close(a.env);
+    s_raw_close(&b);
+    return n;
+}
+
+/* The withdrawn plan put back with everything that counts it: its row,
+ * its group's digest row and the plan table's total, all from one copy
+ * of the file taken while it was in force. The table adds up, so before
+ * the anchor nothing noticed (the flag showed again, `audit verify` said
+ * intact). Now the anchor keeps the total the store last wrote: the
+ * start names the table, the flag check and the case view are refused,
+ * verify is not intact. Putting the anchor back from the same copy too
+ * leaves the audit log's total (and every table changed since) apart
+ * from it: still reported. */
+static void test_consistent_rollback_detected(void **state)
+{
+    th_daemon *d = *state;
+    char live[320], old[320], kept[320];
+    size_t n;
+    s_scene(d);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    snprintf(live, sizeof(live), "%s/state", d->dir);
+    snprintf(old, sizeof(old), "%s/state.old", d->dir);
+    snprintf(kept, sizeof(kept), "%s/state.withdrawn", d->dir);
+    assert_int_equal(th_sh("cp -a '%s' '%s'", live, old), 0);
+    th_start(d, NULL);
+    s_withdraw(d);
+    assert_int_equal(s_flags(d, &n), CL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_int_equal(th_sh("cp -a '%s' '%s'", live, kept), 0);
+    assert_int_equal(s_raw_roll_back(old, live, "plan"), 1);
+    assert_true(s_raw_roll_back_prefix(old, live, "ixdigest", "plan", 5) >= 2);
+    assert_int_equal(th_sh(": > '%s'", d->log), 0);
+    th_start(d, NULL);
+    s_start_log_says(d, "plan");
+    int rc = s_flags(d, &n);
+    if (rc == CL_OK && n)
+        fail_msg("the withdrawn plan, put back whole, flags the mother again");
+    assert_int_not_equal(rc, CL_OK);
+    int st = s_view(d, &n);
+    if (st == CL_STATUS_OK && n)
+        fail_msg("the withdrawn plan is back in the case view");
+    assert_int_equal(st, CL_STATUS_INTERNAL);
+    cl_audit_verify_result v = s_verify(d);
+    assert_false(v.intact);
+    assert_non_null(strstr(v.problem, "plan"));
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+
+    /* the anchor (the key check row) put back from the copy as well */
+    assert_int_equal(th_sh("rm -rf '%s' && cp -a '%s' '%s'", live, kept, live),
+                     0);
+    assert_int_equal(s_raw_roll_back(old, live, "plan"), 1);
+    assert_true(s_raw_roll_back_prefix(old, live, "ixdigest", "plan", 5) >= 2);
+    assert_int_equal(
+        s_raw_roll_back_prefix(old, live, "idempotency", "keycheck", 8), 1);
+    assert_int_equal(th_sh(": > '%s'", d->log), 0);
+    th_start(d, NULL);
+    assert_true(th_file_contains(d->log, TAMPER));
+    assert_true(th_file_contains(d->log, "the anchor"));
+    v = s_verify(d);
+    if (v.intact)
+        fail_msg("plan and anchor put back together: verify says intact");
+    assert_non_null(strstr(v.problem, "anchor"));
+}
+
 /* --- the mailboxes' counters -------------------------------------------- */
 
 #define CHILDRENS "Northshire Children's Services"
@@ -664,6 +753,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_value_rows_detected,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_rolled_back_plan_detected,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_consistent_rollback_detected,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_mailbox_counters_authenticated,
                                         th_setup_daemon, th_teardown_daemon),

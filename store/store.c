@@ -192,23 +192,6 @@ uint32_t cl_store__txn_version(const cl_txn *t)
     return t->store->key_version;
 }
 
-/* Retired data key versions (see rotate.c). */
-bool cl_store__is_retired(uint64_t r, uint32_t v)
-{
-    uint32_t floor = CL_STORE__FLOOR(r);
-    if (v < floor)
-        return true;
-    return v - floor + 1 < 32 && (CL_STORE__MASK(r) >> (v - floor + 1)) & 1;
-}
-
-uint64_t cl_store__txn_retired(const cl_txn *t)
-{
-    for (const cl_txn *p = t; p; p = p->parent)
-        if (p->retired)
-            return p->retired;
-    return __atomic_load_n(&t->store->retired, __ATOMIC_RELAXED);
-}
-
 /* Associated data: sub-database name, a zero byte, then the record key. */
 static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
                 const uint8_t *key, size_t key_len)
@@ -278,13 +261,32 @@ static size_t s_digest_key(uint8_t *out, cl_db db, const uint8_t *prefix,
     return n + prefix_len;
 }
 
+/* A digest row as stored in t's LMDB view, not its cache (none: 0). */
+static int s_digest_stored(cl_txn *t, const uint8_t *dk, size_t dk_len,
+                           uint64_t *count, uint8_t x[S_TAG])
+{
+    uint8_t buf[S_DIGEST_LEN];
+    size_t len = 0;
+    int rc =
+        cl_store_get(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf), &len);
+    *count = 0;
+    memset(x, 0, S_TAG);
+    if (rc == CL_ERR_NOT_FOUND)
+        return CL_OK;
+    if (rc == CL_OK && len != S_DIGEST_LEN)
+        rc = CL_ERR_CORRUPT;
+    for (int i = 0; rc == CL_OK && i < 8; i++)
+        *count = *count << 8 | buf[i];
+    if (rc == CL_OK)
+        memcpy(x, buf + 8, S_TAG);
+    return rc;
+}
+
 /* A digest as t sees it: the nearest transaction's changed value, else
  * the stored row (none: count 0). */
 static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
                         uint64_t *count, uint8_t x[S_TAG])
 {
-    uint8_t buf[S_DIGEST_LEN];
-    size_t len;
     const cl_txn *root = t;
     for (cl_txn *p = t; p; p = p->parent) {
         const cl_store__dent *e = cl_store__dc_find(&p->dc, dk, dk_len);
@@ -304,26 +306,10 @@ static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
         memcpy(x, e->x, S_TAG);
         return CL_OK;
     }
-    int rc =
-        cl_store_get(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf), &len);
-    if (rc == CL_ERR_NOT_FOUND) {
-        *count = 0;
-        memset(x, 0, S_TAG);
-        if (seen)
-            cl_store__ds_set(t->store, dk, dk_len, *count, x);
-        return CL_OK;
-    }
-    if (rc != CL_OK)
-        return rc;
-    if (len != S_DIGEST_LEN)
-        return CL_ERR_CORRUPT;
-    *count = 0;
-    for (int i = 0; i < 8; i++)
-        *count = *count << 8 | buf[i];
-    memcpy(x, buf + 8, S_TAG);
-    if (seen)
+    int rc = s_digest_stored(t, dk, dk_len, count, x);
+    if (rc == CL_OK && seen)
         cl_store__ds_set(t->store, dk, dk_len, *count, x);
-    return CL_OK;
+    return rc;
 }
 
 /* Take old (if not NULL) out of a digest and put new (if not NULL) in:
@@ -374,27 +360,6 @@ static int s_anchor_save(cl_txn *t, const cl_store__anchor *a)
     return a->moved
                ? cl_store_put(t, CL_DB_IDEMPOTENCY, S_KC_KEY, 8, a->buf, a->len)
                : CL_OK;
-}
-
-/* A digest row as stored in t's LMDB view, not its cache (none: 0). */
-static int s_digest_stored(cl_txn *t, const uint8_t *dk, size_t dk_len,
-                           uint64_t *count, uint8_t x[S_TAG])
-{
-    uint8_t buf[S_DIGEST_LEN];
-    size_t len = 0;
-    int rc =
-        cl_store_get(t, CL_DB_IXDIGEST, dk, dk_len, buf, sizeof(buf), &len);
-    *count = 0;
-    memset(x, 0, S_TAG);
-    if (rc == CL_ERR_NOT_FOUND)
-        return CL_OK;
-    if (rc == CL_OK && len != S_DIGEST_LEN)
-        rc = CL_ERR_CORRUPT;
-    for (int i = 0; rc == CL_OK && i < 8; i++)
-        *count = *count << 8 | buf[i];
-    if (rc == CL_OK)
-        memcpy(x, buf + 8, S_TAG);
-    return rc;
 }
 
 /* Write one digest into t's LMDB view (count 0: no row); a total moves

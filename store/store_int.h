@@ -234,10 +234,10 @@ void cl_store__keys_settle(cl_txn *t, bool committed);
 #define CL_STORE__FLOOR(r) ((uint32_t)((r) >> 32) ? (uint32_t)((r) >> 32) : 1)
 #define CL_STORE__MASK(r)  ((uint32_t)(r))
 
-/* store.c: is version v retired in packed state r? */
+/* keyver.c: is version v retired in packed state r? */
 bool cl_store__is_retired(uint64_t r, uint32_t v);
 
-/* store.c: the retired state as t sees it. */
+/* keyver.c: the retired state as t sees it. */
 uint64_t cl_store__txn_retired(const cl_txn *t);
 
 /* rotate.c: read meta "keyversion", "retired" and "keyfloor" as t sees

@@ -32,6 +32,13 @@
 #define S_RANDOM_PAIRS  300000
 #define S_BLOCK_GROUP   40 /* records of one block compared pairwise */
 #define S_EM_ITERATIONS 40
+/* A level's weight is learned only from enough of it: seen at least
+ * S_LEVEL_SEEN times among the random pairs (u) and S_LEVEL_MATCHES
+ * times among the matches EM expects (m). A rarer level keeps its
+ * documented m and u: a given name's initial seen twice in 300,000
+ * random pairs and never among matches is no evidence of +13 bits. */
+#define S_LEVEL_SEEN    10
+#define S_LEVEL_MATCHES 5.0
 
 typedef struct s_weights {
     int64_t trained_at, accepted_at;
@@ -476,9 +483,8 @@ static void s_train_u(const s_sample *s, const cl_match_config *mc,
     for (int l = 0; l < CL_W_COUNT; l++) {
         int f = cl_match_level_field((cl_weight_id)l);
         u[l] = mc->u[l];
-        if (f < 0 || f >= S_FIELDS || tot[f] < 1000)
+        if (f < 0 || f >= S_FIELDS || tot[f] < 1000 || cnt[l] < S_LEVEL_SEEN)
             continue;
-        /* levels never seen among random pairs: half a pair's worth */
         u[l] = (cnt[l] + 0.5) / (tot[f] + 1.0);
         w->u[l] = u[l];
     }
@@ -556,7 +562,8 @@ static int s_train_em(const s_sample *s, const cl_match_config *mc,
     }
     for (int l = 0; l < CL_W_COUNT; l++) {
         int f = cl_match_level_field((cl_weight_id)l);
-        if (f < 0 || f >= S_FIELDS || mden[l] < 5 || w->u[l] <= 0)
+        if (f < 0 || f >= S_FIELDS || mden[l] < 5 || w->u[l] <= 0 ||
+            msum[l] < S_LEVEL_MATCHES)
             continue;
         w->m[l] = msum[l] / mden[l];
         w->trained[l] = true;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "fields.h"
 
 static void s_json_casefind(const cl_case_finding_result *r);
@@ -72,6 +73,8 @@ int cli_casefind(cli_conn *cn, int argc, char **argv)
         goto out;
     }
     unsigned min = f->min_contacts ? f->min_contacts : 3;
+    /* the agency as registered, whatever case it was typed in */
+    const char *agency = r->agency[0] ? r->agency : f->agency;
     char since[CL_WHEN_SHOW_SZ], until[CL_WHEN_SHOW_SZ], notk[256] = "";
     cli_day(cn, since, f->from);
     cli_day(cn, until, f->to);
@@ -80,14 +83,14 @@ int cli_casefind(cli_conn *cn, int argc, char **argv)
                  k ? ", " : ", not known to ", f->not_known_to[k]);
     printf("%zu %s with at least %u contact%s from %s%s%s%s%s%s%s\n",
            r->n_users, r->n_users == 1 ? "person" : "people", min,
-           min == 1 ? "" : "s", f->agency, f->from ? " since " : "",
+           min == 1 ? "" : "s", agency, f->from ? " since " : "",
            f->from ? since : "", f->to ? " until " : "", f->to ? until : "",
            notk, r->n_users > 1 ? "; most contacts first" : "");
     if (!r->n_users)
         printf("  Nobody matched. Try a lower --min (now %u)%s%s, or check "
                "that %s publishes referrals about these people.\n",
                min, f->from ? ", an earlier --since" : "",
-               f->n_not_known ? ", fewer --not-known-to" : "", f->agency);
+               f->n_not_known ? ", fewer --not-known-to" : "", agency);
     for (size_t i = 0; i < r->n_users; i++) {
         const cl_hlu *u = &r->users[i];
         char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
@@ -435,40 +438,50 @@ out:
     return status;
 }
 
+/* A count the daemon suppressed (-1) as null. */
+static void s_json_count(const void *obj, const void *m)
+{
+    (void)obj;
+    int64_t v;
+    memcpy(&v, m, sizeof(v));
+    if (v < 0)
+        fputs("null", stdout);
+    else
+        printf("%lld", (long long)v);
+}
+
+static const cli_jrow s_hlu_rows[] = {
+    CLI_JS(cl_hlu, "person_id", person_id),
+    CLI_JS(cl_hlu, "given_names", given),
+    CLI_JS(cl_hlu, "family_name", family),
+    CLI_JS(cl_hlu, "date_of_birth", dob),
+    CLI_JU(cl_hlu, "contacts", contacts),
+    CLI_JL(cl_hlu, "known_to", known_to, n_known),
+    CLI_JL(cl_hlu, "mentioned_by", mentioned_by, n_mentioned),
+    CLI_JEND,
+};
+
+static const cli_jrow s_overlap_rows[] = {
+    CLI_JS(cl_overlap, "agency_a", a),
+    CLI_JS(cl_overlap, "agency_b", b),
+    CLI_JF(cl_overlap, "people", people, s_json_count),
+    CLI_JF(cl_overlap, "people_as_subject", subjects, s_json_count),
+    CLI_JEND,
+};
+
+static const cli_jrow s_casefind_rows[] = {
+    CLI_JAP(cl_case_finding_result, "people", users, n_users, s_hlu_rows),
+    CLI_JAP(cl_case_finding_result, "overlap", overlap, n_overlap,
+            s_overlap_rows),
+    CLI_JU(cl_case_finding_result, "suppress_below", suppress_below),
+    CLI_JS(cl_case_finding_result, "agency", agency),
+    CLI_JEND,
+};
+
 static void s_json_casefind(const cl_case_finding_result *r)
 {
-    printf("{\"people\":[");
-    for (size_t i = 0; i < r->n_users; i++) {
-        const cl_hlu *u = &r->users[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("person_id", u->person_id, true);
-        cli_jkv("given_names", u->given, true);
-        cli_jkv("family_name", u->family, true);
-        cli_jkv("date_of_birth", u->dob, true);
-        printf("\"contacts\":%u,", u->contacts);
-        cli_json_names("known_to", u->n_known,
-                       (const char(*)[CL_AGENCY_SZ])u->known_to);
-        putchar(',');
-        cli_json_names("mentioned_by", u->n_mentioned,
-                       (const char(*)[CL_AGENCY_SZ])u->mentioned_by);
-        printf("}");
-    }
-    printf("],\"overlap\":[");
-    for (size_t i = 0; i < r->n_overlap; i++) {
-        const cl_overlap *o = &r->overlap[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("agency_a", o->a, true);
-        cli_jkv("agency_b", o->b, true);
-        if (o->people < 0)
-            printf("\"people\":null,");
-        else
-            printf("\"people\":%lld,", (long long)o->people);
-        if (o->subjects < 0)
-            printf("\"people_as_subject\":null}");
-        else
-            printf("\"people_as_subject\":%lld}", (long long)o->subjects);
-    }
-    printf("],\"suppress_below\":%u}\n", r->suppress_below);
+    cli_json_obj(r, s_casefind_rows);
+    putchar('\n');
 }
 
 static void s_json_candidates(const cl_candidates *c)

@@ -281,6 +281,7 @@ typedef struct cl_case_finding_result {
     size_t n_overlap;
     cl_overlap *overlap; /* owned */
     uint32_t suppress_below;
+    char agency[CL_AGENCY_SZ]; /* the counting agency, as registered */
 } cl_case_finding_result;
 
 typedef struct cl_import_result {

@@ -523,6 +523,7 @@ static const cl_wire_field s_finding_rows[] = {
     CL_WF_OWNED_(cl_reply, "overlap", u.finding.overlap, u.finding.n_overlap,
                  s_overlap_rows),
     CL_WF_NUM_(cl_reply, "suppress_below", u.finding.suppress_below),
+    CL_WF_STR_(cl_reply, "agency", u.finding.agency),
     CL_WF_END_,
 };
 

@@ -394,7 +394,7 @@ check "casefind --not-known-to health keeps a mention" 0 "Claire Booth" -- cl ca
 if cl casefind --agency "Northshire Police" --min 3 --not-known-to health --access-reason mdt_preparation --purpose "preparing the north locality MDT" | grep -q "Mark Hale"; then
     echo "FAIL --not-known-to health kept a person the GP holds a record about"; fails=$((fails + 1))
 else passes=$((passes + 1)); fi
-check "casefind agency in any case" 0 "^2 people with at least 3 contacts from northshire POLICE.*most contacts first" -- cl casefind --agency "northshire POLICE" --min 3 --since 01/01/2026 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "casefind agency in any case: the registered name" 0 "^2 people with at least 3 contacts from Northshire Police since .*most contacts first" -- cl casefind --agency "northshire POLICE" --min 3 --since 01/01/2026 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "casefind --min not a number" 2 "caselink: --min: '3x' is not a whole number" -- cl casefind --agency "Northshire Police" --min 3x --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "person find --limit not a number" 2 "caselink: --limit: 'ten' is not a whole number" -- cl person find --given Claire --family Booth --dob 24/12/1980 --limit ten --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "person find bad date says why" 2 "date_of_birth: '24/13/1980' is not a date; write it as 24/12/1980" -- cl person find --given Claire --family Booth --dob 24/13/1980 --access-reason mdt_preparation --purpose "preparing the north locality MDT"

@@ -289,6 +289,7 @@ static int s_case_finding(cl_txn *t, const cl_case_finding *q, int64_t now,
     if (rc == CL_OK && out->n_users > 1)
         qsort(out->users, out->n_users, sizeof(*out->users), s_hlu_cmp);
     out->suppress_below = thr;
+    CL_COPY(out->agency, c->q->agency);
     sodium_memzero(c->sr, sizeof(*c->sr));
     free(c->sr);
     free(c);

@@ -190,7 +190,7 @@ void cli_json_intake_decision(const cl_intake_item *x);
 int cli_flag(cli_conn *cn, int argc, char **argv);
 int cli_plan_cmd(cli_conn *cn, int argc, char **argv);
 int cli_audit_flags(cli_conn *cn, int argc, char **argv);
-void cli_print_flags(const cl_flag_result *f);
+void cli_print_flags(const cli_conn *cn, const cl_flag_result *f);
 
 /* Linking commands (cli_link.c): the review queue's pages, link evaluate. */
 int cli_review_list(cli_conn *cn, int argc, char **argv);

@@ -317,11 +317,13 @@ static void s_print_audit(const cli_conn *cn, const cl_audit_entries *e,
         if (cl_user_named(&a->user))
             snprintf(user, sizeof(user), "%s [%s, %s] for ", a->user.name,
                      a->user.id, a->user.role);
-        printf("  #%llu %s  %s%s (%s)  %s  %s%s%s%s\n",
+        char purpose[2 * CL_NOTE_SZ];
+        cl_words_say(purpose, sizeof(purpose), a->purpose);
+        printf("  #%llu %s  %s%s (%s)  %s, %s%s%s%s\n",
                (unsigned long long)a->seq, when, user, a->client, a->agency,
-               a->kind, cl_status_name(a->outcome),
+               cl_words_request(a->kind), cl_words(CL_W_STATUS, a->outcome),
                a->break_glass ? "  BREAK-GLASS" : "",
-               a->purpose[0] ? "  purpose: " : "", a->purpose);
+               a->purpose[0] ? "  purpose: " : "", purpose);
         if (a->n_persons) {
             printf("      people:");
             for (uint32_t j = 0; j < a->n_persons; j++)

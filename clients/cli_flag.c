@@ -29,10 +29,11 @@ static const cli_jrow s_disclosures_rows[] = {
     CLI_JEND,
 };
 
-void cli_print_flags(const cl_flag_result *f)
+void cli_print_flags(const cli_conn *cn, const cl_flag_result *f)
 {
     for (uint32_t i = 0; i < f->n; i++) {
         const cl_flag *g = &f->v[i];
+        char day[CL_WHEN_SHOW_SZ];
         if (!strcmp(g->person_is, "the child"))
             printf("FLAG: this person is a child on a %s", g->plan_type);
         else if (!strcmp(g->person_is, "expectant mother"))
@@ -41,15 +42,17 @@ void cli_print_flags(const cl_flag_result *f)
         else
             printf("FLAG: this person is a %s of a child on a %s", g->person_is,
                    g->plan_type);
+        cli_dob(cn, day, g->ended);
         if (g->ended[0])
-            printf(" (ended %s)", g->ended);
+            printf(" (ended %s)", day);
         printf("\n  responsible authority: %s\n", g->authority);
         printf("  call: %s, %s (%s)\n", g->duty.name[0] ? g->duty.name : "-",
                g->duty.phone[0] ? g->duty.phone : "-",
                g->duty.hours[0] ? g->duty.hours : "hours not given");
         printf("  secure email: %s\n", g->duty.email[0] ? g->duty.email : "-");
+        cli_dob(cn, day, g->next_review);
         if (g->next_review[0])
-            printf("  next review of the plan: %s\n", g->next_review);
+            printf("  next review of the plan: %s\n", day);
     }
     if (f->n)
         printf("The authority has been told that you were shown this flag.\n");
@@ -124,7 +127,7 @@ int cli_flag(cli_conn *cn, int argc, char **argv)
     } else if (!f->n) {
         printf("no flag\n");
     } else {
-        cli_print_flags(f);
+        cli_print_flags(cn, f);
     }
 out:
     free(f);

@@ -35,13 +35,16 @@ void cli_print_intake(const cli_conn *cn, const cl_intake_item *x)
            x->person_id);
     if (x->reference[0]) {
         cli_time(cn, when, x->occurred_at ? x->occurred_at : x->received_at);
-        printf("  from %s (%s): %s, %s, %s, %s\n", x->agency, x->agency_kind,
+        printf("  from %s (%s): %s, %s, %s, %s\n", x->agency,
+               cl_words_agency_kind(x->agency_kind),
                cl_words(CL_W_CATEGORY, x->category),
                cl_words(CL_W_RISK, x->risk), x->reference, when);
     }
     if (x->action_id[0])
         printf("  action %s\n", x->action_id);
-    printf("  why: %s\n", x->why);
+    char why[2 * CL_WHY_SZ];
+    cl_words_say(why, sizeof(why), x->why);
+    printf("  why: %s\n", why);
     if (x->n_on_agenda) {
         printf("  already on the agenda of");
         for (uint32_t i = 0; i < x->n_on_agenda; i++)
@@ -57,8 +60,9 @@ void cli_print_intake(const cli_conn *cn, const cl_intake_item *x)
                x->decided_user[0] ? ", " : "", x->decided_by,
                x->review_id[0] ? ": onto " : "", x->review_id,
                x->reason[0] ? ": " : "", x->reason);
+        cli_dob(cn, dob, x->until);
         if (x->until[0])
-            printf("  deferred until %s\n", x->until);
+            printf("  deferred until %s\n", dob);
     }
 }
 

@@ -576,10 +576,11 @@ static int s_pack_opt(void *ctx, const char *o, char **v)
 }
 
 /* The pack's cover on a terminal: the meeting and since the last one. */
-static void s_print_pack_cover(const cl_review_pack *p)
+static void s_print_pack_cover(const cli_conn *cn, const cl_review_pack *p)
 {
-    printf("AGENDA PACK  %s  %s  %s\n", p->review_id, p->review.date,
-           p->review.title);
+    char day[CL_WHEN_SHOW_SZ];
+    cli_dob(cn, day, p->review.date);
+    printf("AGENDA PACK  %s  %s  %s\n", p->review_id, day, p->review.title);
     printf("Agencies attending:");
     for (uint32_t i = 0; i < p->review.n_agencies; i++)
         printf("%s %s", i ? "," : "", p->review.agencies[i]);
@@ -604,10 +605,10 @@ static void s_print_pack_cover(const cl_review_pack *p)
                "removed with them.\n",
                p->purged, p->purged == 1 ? "person" : "people",
                p->purged == 1 ? "has" : "have");
+    cli_dob(cn, day, p->previous_date);
     printf("\nSince the last meeting%s%s%s%s%s:\n",
            p->previous_id[0] ? " (" : "", p->previous_id,
-           p->previous_id[0] ? ", " : "",
-           p->previous_id[0] ? p->previous_date : "",
+           p->previous_id[0] ? ", " : "", p->previous_id[0] ? day : "",
            p->previous_id[0] ? ")" : "");
     for (size_t i = 0; i < p->n; i++)
         printf("  %s: %u new referral%s, %u safeguarding alert%s, %u "
@@ -624,61 +625,80 @@ static void s_print_pack_cover(const cl_review_pack *p)
 static void s_print_pack_item(const cli_conn *cn, size_t i,
                               const cl_pack_item *it)
 {
-    printf("\n======== %zu. %s  (on the agenda for: %s)\n", i + 1,
-           it->person.person_id, cl_agenda_name(it->reason));
+    char day[CL_WHEN_SHOW_SZ], nm[2 * CL_NAME_SZ + 2];
+    const cl_person_view *v = &it->person;
+    const cl_person *who = v->n_records ? &v->records[0].person : NULL;
+    printf("\n======== %zu. %s%s%s  (on the agenda for: %s)\n", i + 1,
+           v->person_id, who ? " " : "",
+           who ? cli_person_name(nm, who->given, who->family) : "",
+           cl_words(CL_W_AGENDA, it->reason));
+    char why[2 * CL_NOTE_SZ];
+    cl_words_say(why, sizeof(why), it->note);
     if (it->note[0])
-        printf("Why: %s\n", it->note);
+        printf("Why: %s\n", why);
     if (it->rated)
-        printf("RAG: %s  (%s)\n", cl_rag_name(it->rag.rating), it->rag.note);
+        printf("RAG: %s  (%s)\n", cl_words(CL_W_RAG, it->rag.rating),
+               it->rag.note);
     cli_print_view(cn, &it->person);
     printf("\nOpen actions (%zu)\n", it->actions.n);
     for (size_t j = 0; j < it->actions.n; j++) {
         const cl_action *a = &it->actions.v[j];
-        printf("  %s due %s%s: %s (%s, %s)\n", a->action_id, a->due,
+        cli_dob(cn, day, a->due);
+        printf("  %s due %s%s: %s (%s, %s)\n", a->action_id, day,
                a->overdue ? " OVERDUE" : "", a->text, a->owner_name,
                a->owner_agency);
     }
     printf("\nInformation requests (%zu)\n", it->requests.n);
     for (size_t j = 0; j < it->requests.n; j++) {
         const cl_request_summary *q = &it->requests.v[j];
-        printf("  %s due %s: %s\n", q->request_id, q->due, q->question);
+        cli_dob(cn, day, q->due);
+        printf("  %s due %s: %s\n", q->request_id, day, q->question);
         for (uint32_t k = 0; k < q->n_agencies; k++) {
             const cl_request_state *a = &q->agencies[k];
             if (a->answered)
-                printf("    %s (%s involvement, %s risk): %s\n", a->agency,
-                       cl_involve_name(a->response.involvement),
-                       cl_risk_name(a->response.risk), a->response.summary);
+                printf("    %s (%s, %s): %s\n", a->agency,
+                       cl_words(CL_W_INVOLVE, a->response.involvement),
+                       cl_words(CL_W_RISK, a->response.risk),
+                       a->response.summary);
             else
                 printf("    %s: %s\n", a->agency,
                        a->overdue ? "OVERDUE, no answer" : "no answer yet");
         }
     }
-    for (uint32_t j = 0; j < it->n_prior; j++)
+    for (uint32_t j = 0; j < it->n_prior; j++) {
+        cli_dob(cn, day, it->prior[j].date);
         printf("%s  %s %s: %s%s%s\n", j ? "" : "\nEarlier reviews\n",
-               it->prior[j].review_id, it->prior[j].date,
+               it->prior[j].review_id, day,
                it->prior[j].discussion[0] ? it->prior[j].discussion
                                           : "(no discussion recorded)",
-               it->prior[j].decisions[0] ? "; decided: " : "",
+               it->prior[j].decisions[0] ? " Decided: " : "",
                it->prior[j].decisions);
+    }
     for (size_t j = 0; j < it->earlier.n; j++) {
         const cl_action *a = &it->earlier.v[j];
         bool open =
             a->status == CL_ACTION_OPEN || a->status == CL_ACTION_BLOCKED;
-        printf("%s  %s (%s) %s: %s%s\n",
+        printf("%s  %s (%s)%s: %s%s: %s\n",
                j ? "" : "\nActions from earlier reviews\n", a->action_id,
-               a->review_id, open ? "STILL OPEN" : "",
-               cl_words(CL_W_ACTION, a->status), a->overdue ? " OVERDUE" : "");
+               a->review_id, open ? " STILL OPEN" : "",
+               cl_words(CL_W_ACTION, a->status), a->overdue ? " OVERDUE" : "",
+               a->text);
     }
     if (it->discussion[0])
         printf("\nDiscussion: %s\nDecisions: %s\n", it->discussion,
                it->decisions[0] ? it->decisions : "-");
     for (uint32_t j = 0; j < it->n_measures; j++) {
         const cl_measure_summary *m = &it->measures[j];
+        char from[CL_WHEN_SHOW_SZ], to[CL_WHEN_SHOW_SZ];
+        cl_when_show_month(from, m->from, cn->iso);
+        cl_when_show_month(to, m->to, cn->iso);
         printf("%s%s: baseline %s to %s %.1f a month; since:",
-               j ? "" : "\nOutcome measures\n", m->name, m->from, m->to,
+               j ? "" : "\nOutcome measures\n", m->name, from, to,
                m->baseline_monthly);
-        for (uint32_t k = 0; k < m->n_periods; k++)
-            printf(" %s %.1f", m->periods[k].period, m->periods[k].total);
+        for (uint32_t k = 0; k < m->n_periods; k++) {
+            cl_when_show_month(from, m->periods[k].period, cn->iso);
+            printf(" %s %.1f", from, m->periods[k].total);
+        }
         printf("%s\n", m->n_periods ? "" : " nothing recorded yet");
     }
 }
@@ -716,7 +736,7 @@ int cli_review_show(cli_conn *cn, int argc, char **argv)
         free(req);
         return status;
     }
-    s_print_pack_cover(p);
+    s_print_pack_cover(cn, p);
     for (size_t i = 0; i < p->n; i++)
         s_print_pack_item(cn, i, &p->v[i]);
     cl_reply_clear(&rep);

@@ -131,7 +131,7 @@ static int s_publish_one(cli_conn *cn, int argc, char **argv)
                rep.u.publish.known_to_mdt
                    ? " (the person is known to the extended MDT)"
                    : "");
-        cli_print_flags(&rep.u.publish.flag);
+        cli_print_flags(cn, &rep.u.publish.flag);
     }
     cl_reply_clear(&rep);
 out:

@@ -50,7 +50,7 @@ static void s_line(const cli_conn *cn, const cl_delivery *d)
     cli_time(cn, at, d->at);
     printf("%6" PRIu64 "  %s  %-8s ", d->seq, at,
            cl_words(CL_W_DELIVERY, d->kind));
-    char who[512];
+    char who[512], due[CL_WHEN_SHOW_SZ];
     switch (d->kind) {
     case CL_DLV_ALERT:
         s_alert_who(who, sizeof(who), &d->u.alert);
@@ -60,9 +60,9 @@ static void s_line(const cli_conn *cn, const cl_delivery *d)
                cl_words(CL_W_RISK, d->u.alert.risk));
         break;
     case CL_DLV_REQUEST:
+        cli_dob(cn, due, d->u.request.due);
         printf("%s from %s about %s, due %s\n", d->u.request.request_id,
-               d->u.request.from_agency, d->u.request.person_id,
-               d->u.request.due);
+               d->u.request.from_agency, d->u.request.person_id, due);
         break;
     case CL_DLV_RESPONSE:
         printf("%s answered by %s (%s, %s)\n", d->u.response.request_id,
@@ -83,16 +83,18 @@ static void s_line(const cli_conn *cn, const cl_delivery *d)
                d->u.feed.problem);
         break;
     case CL_DLV_ACTION:
+        cli_dob(cn, due, d->u.action.due);
         printf("%s %s: %s for %s %s (%s), due %s, %s%s%s\n",
                d->u.action.action_id, d->u.action.event, d->u.action.text,
                d->u.action.given, d->u.action.family, d->u.action.person_id,
-               d->u.action.due, cl_words(CL_W_ACTION, d->u.action.status),
+               due, cl_words(CL_W_ACTION, d->u.action.status),
                d->u.action.by_user[0] ? " by " : "", d->u.action.by_user);
         break;
     case CL_DLV_INTAKE:
+        cl_words_say(who, sizeof(who), d->u.intake.why);
         printf("%s rule %s: %s %s (%s): %s\n", d->u.intake.intake_id,
                d->u.intake.rule, d->u.intake.given, d->u.intake.family,
-               d->u.intake.person_id, d->u.intake.why);
+               d->u.intake.person_id, who);
         break;
     case CL_DLV_FLAG:
         printf("%s was shown the flag of your plan %s (%s is %s); %u time%s\n",
@@ -106,9 +108,10 @@ static void s_line(const cli_conn *cn, const cl_delivery *d)
                d->u.retraction.plan_ref, d->u.retraction.reason);
         break;
     case CL_DLV_GOVERNANCE:
-        printf("%s: %s %s (%s) about %s\n", d->u.governance.event,
-               d->u.governance.agency, d->u.governance.reference,
-               d->u.governance.detail, d->u.governance.person_id);
+        cl_words_say(who, sizeof(who), d->u.governance.detail);
+        printf("%s: %s %s (%s) about %s\n",
+               cl_words_event(d->u.governance.event), d->u.governance.agency,
+               d->u.governance.reference, who, d->u.governance.person_id);
         break;
     default:
         printf("?\n");
@@ -129,7 +132,7 @@ static void s_full_alert(const cli_conn *cn, const cl_delivery *d)
     printf("  SAFEGUARDING ALERT for your %s %s\n",
            cl_words(CL_W_PLAN_TYPE, a->plan_type), a->plan_ref);
     printf("  %s %s %s%s%s, born %s\n",
-           a->plan_type == CL_PLAN_UNBORN ? "mother:  " : "child:    ",
+           a->plan_type == CL_PLAN_UNBORN ? "mother:   " : "child:    ",
            a->child_pid, a->child_given,
            a->child_given[0] && a->child_family[0] ? " " : "", a->child_family,
            a->child_dob[0] ? born : "not given");
@@ -154,12 +157,11 @@ static void s_full_alert(const cli_conn *cn, const cl_delivery *d)
 static void s_full_request(const cli_conn *cn, const cl_delivery *d)
 {
     const cl_info_msg *m = &d->u.request;
-    printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n", m->request_id,
-           m->from_agency, m->review_id[0] ? " for " : "", m->review_id,
-           m->due);
     char born[CL_WHEN_SHOW_SZ], due[CL_WHEN_SHOW_SZ];
     cli_dob(cn, born, m->person.dob);
     cli_dob(cn, due, m->due);
+    printf("  INFORMATION REQUEST %s from %s%s%s, due %s\n", m->request_id,
+           m->from_agency, m->review_id[0] ? " for " : "", m->review_id, due);
     printf("  due:       %s\n", due);
     printf("  person:    %s %s %s, born %s, NHS %s%s%s\n", m->person_id,
            m->person.given, m->person.family,
@@ -282,16 +284,11 @@ static void s_full_governance(const cli_conn *cn, const cl_delivery *d)
     char t2[CL_WHEN_SHOW_SZ];
     const cl_governance_msg *m = &d->u.governance;
     cli_time(cn, t2, m->at);
-    printf("  FOR INFORMATION GOVERNANCE: %s\n",
-           !strcmp(m->event, "first_plan_from_agency")
-               ? "the first protection plan from this agency"
-           : !strcmp(m->event, "plan_withdrawn")
-               ? "a protection plan withdrawn (recorded in error)"
-           : !strcmp(m->event, "plan_moved")
-               ? "a protection plan now held on another person"
-               : "a new protection plan");
+    char what[2 * CL_WARNING_SZ];
+    cl_words_say(what, sizeof(what), m->detail);
+    printf("  FOR INFORMATION GOVERNANCE: %s\n", cl_words_event(m->event));
     printf("  by:        %s (client %s) at %s\n", m->agency, m->client, t2);
-    printf("  what:      %s %s on %s\n", m->detail, m->reference, m->person_id);
+    printf("  what:      %s %s on %s\n", what, m->reference, m->person_id);
     printf("  check:     caselink audit search --id %s\n", m->person_id);
 }
 

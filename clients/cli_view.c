@@ -83,7 +83,8 @@ void cli_print_view(const cli_conn *cn, const cl_person_view *v)
     for (size_t i = 0; i < v->n_records; i++) {
         const cl_agency_record *a = &v->records[i];
         const cl_person *p = &a->person;
-        printf("  %s %s (%s): %s", a->record_id, a->agency, a->kind,
+        printf("  %s %s (%s): %s", a->record_id, a->agency,
+               cl_words_agency_kind(a->kind),
                cli_person_name(nm, p->given, p->family));
         if (p->dob[0]) {
             cli_dob(cn, d1, p->dob);
@@ -168,7 +169,7 @@ void cli_print_record(const cli_conn *cn, const char *label,
     char nm[2 * CL_NAME_SZ + 2], born[CL_WHEN_SHOW_SZ];
     cli_dob(cn, born, p->dob);
     printf("    %-9s %s %s (%s, %s): %s, born %s, %s, %s%s%s\n", label,
-           a->record_id, pid, a->agency, a->kind,
+           a->record_id, pid, a->agency, cl_words_agency_kind(a->kind),
            cli_person_name(nm, p->given, p->family), p->dob[0] ? born : "?",
            p->postcode[0] ? p->postcode : "?", cl_words(CL_W_SEX, p->sex),
            p->nhs[0] ? ", NHS " : "", p->nhs);

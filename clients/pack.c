@@ -22,6 +22,8 @@
 
 #include "csv.h"
 #include "report.h"
+#include "when.h"
+#include "words.h"
 
 #define H(s) cl_html_write(f, (s))
 
@@ -41,11 +43,20 @@ static void s_css_str(FILE *f, const char *s)
     }
 }
 
-static void s_ymd(char out[32], int64_t t)
+/* A YYYY-MM-DD date as the pack's reader reads it ("8 Dec 2026"). */
+static void s_day(FILE *f, const char *iso)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    strftime(out, 32, "%d %b %Y", gmtime_r(&tt, &tm));
+    char out[CL_WHEN_SHOW_SZ];
+    cl_when_show_date(out, iso, false);
+    H(out);
+}
+
+/* Text the daemon wrote (an agenda note), machine names as words. */
+static void s_said(FILE *f, const char *text)
+{
+    char out[2 * CL_NOTE_SZ];
+    cl_words_say(out, sizeof(out), text);
+    H(out);
 }
 
 static void s_person_name(FILE *f, const cl_pack_item *it)
@@ -105,7 +116,7 @@ static void s_action_rows(FILE *f, const cl_actions *as, bool show_review)
         fputs(", ", f);
         H(a->owner_agency);
         fputs("</td><td>", f);
-        H(a->due);
+        s_day(f, a->due);
         fprintf(f, "</td><td>%s%s%s",
                 open ? "<strong>STILL OPEN</strong> " : "",
                 cl_words(CL_W_ACTION, a->status),
@@ -135,8 +146,10 @@ static void s_html_head(FILE *f, const cl_review_pack *p)
     s_css_str(f, p->review.title);
     fputs(" \\2014  ", f);
     s_css_str(f, p->review_id);
+    char day[CL_WHEN_SHOW_SZ];
+    cl_when_show_date(day, p->review.date, false);
     fputs(", ", f);
-    s_css_str(f, p->review.date);
+    s_css_str(f, day);
     fputs("\"; font: 9pt sans-serif; color: #333; }\n  @top-right { content: "
           "\"Page \" counter(page) \" of \" counter(pages); font: 9pt "
           "sans-serif; color: #333; }\n  @bottom-center { content: \"",
@@ -172,7 +185,7 @@ static void s_html_cover(FILE *f, const cl_review_pack *p)
     fputs("</h1>\n<p>", f);
     H(p->review_id);
     fputs(", ", f);
-    H(p->review.date);
+    s_day(f, p->review.date);
     fputs("</p></header>\n<p class=\"confidential\">", f);
     H(m->confidentiality);
     fputs("</p>\n<h3>Chair</h3>\n<p>", f);
@@ -185,7 +198,7 @@ static void s_html_cover(FILE *f, const cl_review_pack *p)
         fputs("Since ", f);
         H(p->previous_id);
         fputs(" on ", f);
-        H(p->previous_date);
+        s_day(f, p->previous_date);
         fputs(".", f);
     } else {
         fputs("No earlier meeting: everything so far.", f);
@@ -224,8 +237,8 @@ static void s_html_history(FILE *f, const cl_pack_item *it)
               f);
         for (uint32_t j = 0; j < it->n_since; j++) {
             const cl_referral_row *r = &it->since[j];
-            char when[32];
-            s_ymd(when, r->received_at);
+            char when[CL_WHEN_SHOW_SZ];
+            cl_when_show_day(when, r->received_at, false);
             fputs("<tr><td>", f);
             H(r->reference);
             fputs("</td><td>", f);
@@ -249,7 +262,7 @@ static void s_html_history(FILE *f, const cl_pack_item *it)
         fputs("<div class=\"keep\"><p><strong>", f);
         H(pr->review_id);
         fputs(", ", f);
-        H(pr->date);
+        s_day(f, pr->date);
         fputs("</strong>: ", f);
         H(pr->discussion[0] ? pr->discussion : "no discussion recorded");
         if (pr->decisions[0]) {
@@ -341,13 +354,15 @@ static void s_html_person(FILE *f, size_t i, const cl_pack_item *it)
     fprintf(f, " <small>(%s)</small></h2>\n<p>", v->person_id);
     if (v->n_records && v->records[0].person.dob[0]) {
         fputs("Born ", f);
-        H(v->records[0].person.dob);
+        s_day(f, v->records[0].person.dob);
         fputs(". ", f);
     }
     fprintf(f, "On the agenda for: %s.", cl_words(CL_W_AGENDA, it->reason));
     if (it->note[0]) {
         fputs(" ", f);
-        H(it->note);
+        s_said(f, it->note);
+        if (it->note[strlen(it->note) - 1] != '.')
+            fputc('.', f);
     }
     if (it->rated) {
         fprintf(f, " RAG: <strong>%s</strong> (",

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "csv.h"
+#include "when.h"
+#include "words.h"
 
 /* The rule, as the page, the JSON and the CSV state it. */
 #define S_RULE                                                                 \
@@ -65,16 +67,6 @@ static void s_count(FILE *f, int64_t v, uint32_t thr, bool html)
         fprintf(f, "<%u", thr);
     else
         fprintf(f, "%" PRId64, v);
-}
-
-static void s_when(char out[32], int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t <= 0 || !gmtime_r(&tt, &tm))
-        snprintf(out, 32, "-");
-    else
-        strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
 /* "Dec 2026" from "2026-12". */
@@ -244,7 +236,8 @@ static void s_html_referrals(FILE *f, const cl_report *r)
         return;
     fputs("<h2>Referrals per agency per month, by when they happened</h2>\n"
           "<p class=\"note\">Each referral is counted in the month it says "
-          "it happened (its occurred_at); one that does not say is counted "
+          "it happened (the time its agency gave for the event); one that does "
+          "not say is counted "
           "in the month it arrived. The second table counts by arrival, so "
           "a caseload sent in one batch shows where it was recorded.</p>\n"
           "<div class=\"pair\">\n",
@@ -337,13 +330,13 @@ static void s_html_rag(FILE *f, const cl_report *r)
               f);
         for (size_t i = 0; i < r->n_workstreams; i++) {
             const cl_rag_entry *w = &r->workstreams[i];
-            char when[32];
-            s_when(when, w->at);
+            char when[CL_WHEN_SHOW_SZ];
+            cl_when_show_day(when, w->at, false);
             fputs("<tr><th scope=\"row\">", f);
             s_html(f, w->subject);
             fprintf(f,
                     "</th><td><span class=\"dot\" style=\"background:%s\">"
-                    "</span>%s</td><td>%.10s</td></tr>\n",
+                    "</span>%s</td><td>%s</td></tr>\n",
                     w->rating >= 1 && w->rating <= 3 ? colours[w->rating - 1]
                                                      : "#888",
                     cl_rag_name(w->rating), when);
@@ -433,10 +426,10 @@ static void s_html_source(FILE *f, const cl_measure_summary *m)
               f);
     else {
         fprintf(f, "referrals%s%s", m->category ? " about " : "",
-                m->category ? cl_category_name(m->category) : "");
+                m->category ? cl_words(CL_W_CATEGORY, m->category) : "");
         if (m->agency_kind[0]) {
             fputs(" from ", f);
-            s_html(f, m->agency_kind);
+            s_html(f, cl_words_agency_kind(m->agency_kind));
             fputs(" agencies", f);
         }
         fputs(", by when they happened", f);
@@ -580,9 +573,11 @@ static void s_html_overlap(FILE *f, const cl_report *r)
 
 void cl_report_html(FILE *f, const cl_report *r)
 {
-    char made[32];
+    char made[CL_WHEN_SHOW_SZ], from[CL_WHEN_SHOW_SZ], to[CL_WHEN_SHOW_SZ];
     unsigned t = r->suppress_below;
-    s_when(made, r->made_at);
+    cl_when_show_time(made, r->made_at, false);
+    cl_when_show_date(from, r->from, false);
+    cl_when_show_date(to, r->to, false);
     fprintf(f,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
             "charset=\"utf-8\">\n<meta name=\"viewport\" "
@@ -613,7 +608,7 @@ void cl_report_html(FILE *f, const cl_report *r)
             "<p>Period: <strong>%s</strong> to <strong>%s</strong>. Made %s "
             "by caselink.</p>\n"
             "<p class=\"note\">No personal data: counts only. " S_RULE "</p>\n",
-            r->from, r->to, r->from, r->to, made, t - 1, t, t);
+            from, to, from, to, made, t - 1, t, t);
     s_html_referrals(f, r);
     s_html_work(f, r);
     s_html_rag(f, r);

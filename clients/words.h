@@ -8,6 +8,7 @@
 #ifndef CL_WORDS_H
 #define CL_WORDS_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 typedef enum {
@@ -29,11 +30,34 @@ typedef enum {
     CL_W_RAG,
     CL_W_STATUS,
     CL_W_INTAKE,
+    CL_W_ACCESS,  /* break-glass reasons */
+    CL_W_REQUEST, /* request kinds, as audit entries name them */
     CL_W_KINDS
 } cl_words_kind;
 
 /* The label of value v of kind k; never NULL. */
 const char *cl_words(cl_words_kind k, unsigned v);
+
+/* The label of a request kind by the name audit entries and logs give it
+ * ("get_person": "opened a case"); the name itself if it is not one. */
+const char *cl_words_request(const char *name);
+
+/* The label of a governance notice's event ("first_plan_from_agency");
+ * the event itself if it is not one. */
+const char *cl_words_event(const char *event);
+
+/* The label of an agency kind ("childrens_services": "children's
+ * services"); the kind itself if it has none ("police"). */
+const char *cl_words_agency_kind(const char *kind);
+
+/*
+ * Text the daemon wrote with machine names in it (an audit entry's
+ * purpose, a governance notice's detail) as a person reads it: every
+ * word of the form a_b (letters and underscores, at least one
+ * underscore) that is a machine name of the table becomes its label;
+ * everything else is copied. out (cap bytes) is always terminated.
+ */
+void cl_words_say(char *out, size_t cap, const char *text);
 
 /* The wording table as Markdown rows: | kind | value | label |. */
 void cl_words_table(FILE *f);

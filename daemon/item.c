@@ -171,8 +171,9 @@ int cl_item_audit(cl_server *s, cl_txn *t, s_item *it,
     (void)cl_id_format(g.reference, sizeof(g.reference), CL_ID_AUDIT, seq);
     if (note->n_persons)
         cl_audit_pid_str(g.person_id, note->persons[0]);
-    snprintf(g.detail, sizeof(g.detail), "%s, %u people: %.90s", kind,
-             (unsigned)note->n_persons, note->purpose);
+    snprintf(g.detail, sizeof(g.detail), "%s, %u %s: %.90s", kind,
+             (unsigned)note->n_persons,
+             note->n_persons == 1 ? "person" : "people", note->purpose);
     rc = cl_feed_governance_notice(t, &s->cfg.route, &g, s_now());
     if (rc == CL_OK)
         it->break_glass_seq = seq;

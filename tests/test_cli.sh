@@ -263,10 +263,14 @@ check "audit verify checkpoint" 0 "unchanged" -- cl audit verify --checkpoint cp
 sed 's/^seq: /seq: 9/' cp.txt > forged.txt
 check "audit forged checkpoint" 1 "signature does not verify" -- cl audit verify --checkpoint forged.txt
 check "audit verify missing file" 2 "nope.txt: No such file" -- cl audit verify --checkpoint nope.txt
-check "audit search" 0 "BREAK-GLASS  purpose: mdt_preparation: preparing the north locality MDT" -- cl audit search --nhs 9434765919
+check "audit search" 0 "opened a case, ok  BREAK-GLASS  purpose: MDT preparation: preparing the north locality MDT" -- cl audit search --nhs 9434765919
 check "subject access" 0 '"change":"withdrawn","reason":"sent in error"' -- cl audit subject-access --nhs 9434765919
 cl audit subject-access --nhs 9434765919 > sar.json
 # named users: the development folder's user, flags, the environment, a file
+check "auditor reads words: break-glass notice" 0 "break-glass access: Northshire Extended MDT AUDIT-[0-9]+ \(opened a case, [0-9]+ (person|people): MDT preparation: preparing the north locality MDT\)" -- cl --as auditor inbox
+if { cl audit search --nhs 9434765919; cl --as auditor inbox; } | grep -Eq "get_person|publish_referral|case_finding|mdt_preparation|first_plan_from_agency|break_glass|child_protection_plan|safeguarding_alert"; then
+    echo "FAIL the auditor's terminal shows machine codes:"; { cl audit search --nhs 9434765919; cl --as auditor inbox; } | grep -E "get_person|publish_referral|case_finding|mdt_preparation|first_plan_from_agency|break_glass|child_protection_plan|safeguarding_alert" | head -3; fails=$((fails + 1))
+else passes=$((passes + 1)); fi
 check "audit names the user" 0 "Chris Jones \[cjones, Extended MDT coordinator\] for coordinator" -- cl audit search --nhs 9434765919
 check "audit search by user" 0 "^[0-9]+ entr.*" -- cl audit search --user cjones
 check "audit search by unknown user" 0 "^0 entries" -- cl audit search --user nobody
@@ -296,7 +300,7 @@ check "inbox follow" 0 "SAFEGUARDING ALERT" -- cl --as childrens inbox --follow 
 check "inbox empty after ack" 0 "0 shown, 0 waiting" -- cl --as childrens inbox
 check "inbox usage" 2 "usage: caselink inbox" -- cl --as childrens inbox frob
 check "inbox as operator" 1 "denied" -- cl --as operator inbox
-check "inbox as auditor: the new plan" 0 "first_plan_from_agency: Northshire Children's Services PLAN-" -- cl --as auditor inbox
+check "inbox as auditor: the new plan" 0 "the first protection plan from this agency: Northshire Children's Services PLAN-[0-9]+ \(child protection plan\)" -- cl --as auditor inbox
 # the front-line flag: a check, the flag on a publish reply, refusals, the
 # authority's notice, the auditor's list
 check "flag on the publish reply" 0 "FLAG: this person is a child on a child protection plan" -- cl --as gp publish referral --ref G-FL --nhs 0830166130 --given Lily --family Brown --dob 2019-06-01 --category child_protection --basis public_task_social_care --consent given
@@ -323,7 +327,7 @@ check "plans must be yes or no" 1 "plans must be yes or no" -- "$daemon" --confi
 check "request send" 0 "request sent: REQ-00000001" -- cl request send --nhs 0830166130 --agency "Northshire Police" --due 2099-01-01 --question "Any call-outs?"
 check "request bad agency" 1 "no registered agency" -- cl request send --nhs 0830166130 --agency "Nobody" --due 2099-01-01 --question "?"
 check "request usage" 2 "usage: caselink request" -- cl request frob
-check "police inbox" 0 "request +REQ-00000001" -- cl --as police inbox
+check "police inbox: due in UK form" 0 "request +REQ-00000001 from Northshire Extended MDT about P[0-9]+, due 1 Jan 2099" -- cl --as police inbox
 check "respond" 0 "answered REQ-00000001" -- cl --as police respond REQ-00000001 --summary "Two call-outs in May" --involvement past --risk medium --contact "DC Jones"
 check "respond usage" 2 "usage: caselink respond" -- cl --as police respond REQ-00000001 --involvement sometimes
 check "request list" 0 "Northshire Police +answered" -- cl request list
@@ -375,7 +379,7 @@ check "alert in full: referrer without role" 0 "by:        Northshire Police \(P
 check "alert in full: no occurred time" 0 "happened:  not given \(see when it was received\)" -- cl --as childrens inbox show "$seq"
 seq1=$(cl --as childrens inbox | grep "Donna Begum" | grep -o "^ *[0-9]*" | tr -d ' ')
 check "alert in full: no referrer named" 0 "by:        Northshire Police, referrer not named" -- cl --as childrens inbox show "$seq1"
-check "alert in full: unborn plan" 0 "mother:   P[0-9]+ Donna Begum, born 5 May 1999" -- cl --as childrens inbox show "$seq1"
+check "alert in full: unborn plan, aligned" 0 "^  mother:    P[0-9]+ Donna Begum, born 5 May 1999" -- cl --as childrens inbox show "$seq1"
 
 # Case finding: names, most contacts first, subject vs mention, filters.
 for i in 1 2 3 4; do
@@ -407,7 +411,7 @@ check "casefind nothing found says why" 0 "Nobody matched. Try a lower --min \(n
 check "casefind overlap: any and about" 0 "any +about" -- cl casefind --agency "Northshire Police" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 cl casefind --agency "Northshire Police" --min 3 --access-reason mdt_preparation --purpose "preparing the north locality MDT" --json > cf.json
 check "casefind --json parses" 0 "mentioned_by" -- python3 -m json.tool cf.json
-check "casefind is audited with the names it disclosed" 0 "case_finding" -- cl audit search --id "$cid"
+check "casefind is audited with the names it disclosed" 0 "case finding, ok  BREAK-GLASS" -- cl audit search --id "$cid"
 check "case view: mention labelled" 0 "Known to 2 agencies: about them: Northshire Police; only mentioned by Oakfield Surgery" -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 
 
@@ -431,7 +435,8 @@ check "unknown command, did you mean" 2 "unknown command 'persn'; did you mean '
 check "old verb works with a notice" 0 "'review list' is now 'caselink match list'" -- cl review list
 check "match list" 0 "pairs? to review|waiting" -- cl match list
 if cl match list 2>&1 | grep -q "is now"; then echo "FAIL match list prints the alias notice"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
-check "mdt show is the agenda pack" 0 "AGENDA PACK  MDT-00000001" -- cl mdt show MDT-00000001
+check "mdt show is the agenda pack" 0 "AGENDA PACK  MDT-00000001  1 Dec 2026" -- cl mdt show MDT-00000001
+check "mdt show names the reason in words" 0 "^======== 1\. P[0-9]+ .*\(on the agenda for: GP concern\)" -- cl mdt show MDT-00000001
 check "review show still works" 0 "'review show' is now 'caselink mdt show'" -- cl review show MDT-00000001
 # bash completion, as bash runs it
 comp=$(dirname "$cli")/caselink.bash-completion

@@ -206,7 +206,7 @@ print("\n".join(bad) or "fixture figures as counted by hand")
 sys.exit(1 if bad else 0)
 PY
 grep -q "No data:" "$dir/f.html" && ok || bad "an empty measure says no data"
-grep -q "Counted by caselink from what it holds: referrals about domestic_abuse from police agencies" "$dir/f.html" && ok || bad "a derived measure says what it counts"
+grep -q "Counted by caselink from what it holds: referrals about domestic abuse from police agencies" "$dir/f.html" && ok || bad "a derived measure says what it counts"
 grep -q "by when they happened" "$dir/f.html" && ok || bad "the page says referrals are counted by when they happened"
 grep -q "Counted by caselink from what it holds: safeguarding alerts delivered" "$dir/f.html" && ok || bad "the alerts measure says what it counts"
 grep -q "meetings, actions" "$dir/f.html" && ok || bad "the page states the suppression rule"

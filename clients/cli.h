@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "caselink.h"
+#include "cli_json.h"
 #include "when.h"
 #include "words.h"
 
@@ -137,9 +138,13 @@ const char *cli_person_name(char out[2 * CL_NAME_SZ + 2], const char *given,
 void cli_print_known(const char *lead, const char *none, size_t n,
                      const char (*known)[CL_AGENCY_SZ], size_t n_m,
                      const char (*mentioned)[CL_AGENCY_SZ]);
-/* JSON of a person's details; "key":[agency,...]; a whole case view. */
+/* JSON rows of a person's details and of a referral (cli_view.c). */
+extern const cli_jrow cli_person_jrows[];
+extern const cli_jrow cli_referral_jrows[];
+/* A case view's "records" (without their ids) and "referrals" rows. */
+extern const cli_jrow cli_view_records_noid_jrows[];
+/* JSON of a person's details; a whole case view. */
 void cli_json_person(const cl_person *p);
-void cli_json_names(const char *key, uint32_t n, const char (*v)[CL_AGENCY_SZ]);
 void cli_json_view(const cl_person_view *v);
 /* JSON of one referral, and the "records":[...],"referrals":[...] of a case
  * view (with_ids: each record's id too), for person show and subject
@@ -183,9 +188,9 @@ int cli_mdt_list(cli_conn *cn, int argc, char **argv);
 /* The intake queue (cli_intake.c). */
 int cli_intake(cli_conn *cn, int argc, char **argv);
 void cli_print_intake(const cli_conn *cn, const cl_intake_item *x);
-/* An intake item's decision as JSON, "state" to "reason" (the last, no
- * comma after): for intake --json and subject access. */
-void cli_json_intake_decision(const cl_intake_item *x);
+/* An intake item's decision as JSON rows, "state" to "reason": for intake
+ * --json and subject access. */
+extern const cli_jrow cli_intake_decision_jrows[];
 /* The front-line flag (cli_flag.c). */
 int cli_flag(cli_conn *cn, int argc, char **argv);
 int cli_plan_cmd(cli_conn *cn, int argc, char **argv);

@@ -120,13 +120,6 @@ static const cli_jrow s_backup_rows[] = {
     CLI_JEND,
 };
 
-/* One reply's JSON and a line break. */
-static void s_json(const void *obj, const cli_jrow *rows)
-{
-    cli_json_obj(obj, rows);
-    putchar('\n');
-}
-
 /* Replication, only when it is on (a single node prints as before). */
 static void s_print_repl(const cl_repl_state *r)
 {
@@ -152,7 +145,7 @@ static int s_health(cli_conn *cn)
         return status;
     const cl_health *h = &rep.u.health;
     if (cn->json) {
-        s_json(h, s_health_rows);
+        cli_json_line(h, s_health_rows);
         cl_reply_clear(&rep);
         return 0;
     }
@@ -330,10 +323,10 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
     } else if (!cl_reply_ok(&rep)) {
         status = cli_status(&rep);
     } else if (cn->json) {
-        s_json(&rep.u, req.kind == CL_REQ_ADMIN_STATS     ? s_stats_rows
-                       : req.kind == CL_REQ_ADMIN_PROMOTE ? s_repl_rows
-                       : req.kind == CL_REQ_ADMIN_BACKUP  ? s_backup_rows
-                                                          : s_keys_rows);
+        cli_json_line(&rep.u, req.kind == CL_REQ_ADMIN_STATS     ? s_stats_rows
+                              : req.kind == CL_REQ_ADMIN_PROMOTE ? s_repl_rows
+                              : req.kind == CL_REQ_ADMIN_BACKUP  ? s_backup_rows
+                                                                 : s_keys_rows);
     } else if (req.kind == CL_REQ_ADMIN_STATS) {
         s_print_stats(&rep.u.stats);
     } else if (req.kind == CL_REQ_ADMIN_PROMOTE) {

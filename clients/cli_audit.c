@@ -11,6 +11,13 @@
 #include "cli_json.h"
 #include "fields.h"
 
+static const cli_jrow s_user_jrows[] = {
+    CLI_JS(cl_user, "user_id", id),
+    CLI_JS(cl_user, "display_name", name),
+    CLI_JS(cl_user, "role", role),
+    CLI_JEND,
+};
+
 static const cli_jrow s_verify_rows[] = {
     CLI_JB(cl_audit_verify_result, "intact", intact),
     CLI_JU(cl_audit_verify_result, "entries", entries),
@@ -21,51 +28,42 @@ static const cli_jrow s_verify_rows[] = {
     CLI_JEND,
 };
 
-static void s_json_user(const cl_user *u)
+/* The named user an entry records, or null. */
+static void s_json_user(const void *obj, const void *m)
 {
-    if (!cl_user_named(u)) {
-        printf("null");
-        return;
-    }
-    printf("{");
-    cli_jkv("user_id", u->id, true);
-    cli_jkv("display_name", u->name, true);
-    cli_jkv("role", u->role, false);
-    printf("}");
+    (void)obj;
+    const cl_user *u = m;
+    if (cl_user_named(u))
+        cli_json_obj(u, s_user_jrows);
+    else
+        fputs("null", stdout);
 }
 
-static void s_json_audit(const cl_audit_entries *e)
-{
-    printf("[");
-    for (size_t i = 0; i < e->n; i++) {
-        const cl_audit_entry *a = &e->v[i];
-        printf("%s{\"seq\":%llu,\"at\":%lld,", i ? "," : "",
-               (unsigned long long)a->seq, (long long)a->at);
-        cli_jkv("client", a->client, true);
-        cli_jkv("agency", a->agency, true);
-        cli_jkv("kind", a->kind, true);
-        printf("\"person_ids\":[");
-        for (uint32_t k = 0; k < a->n_persons; k++) {
-            if (k)
-                putchar(',');
-            cli_jstr(a->person_ids[k]);
-        }
-        printf("],");
-        cli_jkv("purpose", a->purpose, true);
-        printf("\"break_glass\":%s,", a->break_glass ? "true" : "false");
-        cli_jkv("outcome", cl_status_name(a->outcome), true);
-        cli_jkv("detail", a->detail, true);
-        printf("\"user\":");
-        s_json_user(&a->user);
-        printf("}");
-    }
-    printf("]");
-}
+static const cli_jrow s_entry_jrows[] = {
+    CLI_JU(cl_audit_entry, "seq", seq),
+    CLI_JI(cl_audit_entry, "at", at),
+    CLI_JS(cl_audit_entry, "client", client),
+    CLI_JS(cl_audit_entry, "agency", agency),
+    CLI_JS(cl_audit_entry, "kind", kind),
+    CLI_JL(cl_audit_entry, "person_ids", person_ids, n_persons),
+    CLI_JS(cl_audit_entry, "purpose", purpose),
+    CLI_JB(cl_audit_entry, "break_glass", break_glass),
+    CLI_JN(cl_audit_entry, "outcome", outcome, cl_status_name),
+    CLI_JS(cl_audit_entry, "detail", detail),
+    CLI_JF(cl_audit_entry, "user", user, s_json_user),
+    CLI_JEND,
+};
+static const cli_jrow s_entries_jrows[] = {
+    CLI_JAP(cl_audit_entries, "entries", v, n, s_entry_jrows),
+    CLI_JEND,
+};
 
 /* Who looked, by named user: each once, with their agency, how many
  * entries and the first and last time (subject access). */
-static void s_json_users(const cl_audit_entries *e)
+static void s_json_users(const void *obj, const void *m)
 {
+    (void)obj;
+    const cl_audit_entries *e = m;
     size_t shown = 0;
     printf("[");
     for (size_t i = 0; i < e->n; i++) {
@@ -96,186 +94,182 @@ static void s_json_users(const cl_audit_entries *e)
 }
 
 /* Subject access: the referrals' earlier versions, relationships, plans. */
-static void s_json_sar_case(const cl_subject_access *sa)
-{
-    const cl_person_view *v = &sa->person;
-    printf(",\"referral_history\":[");
-    for (size_t i = 0; i < sa->n_history; i++) {
-        const cl_referral_version *h = &sa->history[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("reference", h->reference, true);
-        printf("\"version\":%u,\"replaced_at\":%lld,", h->version,
-               (long long)h->replaced_at);
-        cli_jkv("change", h->change, true);
-        cli_jkv("reason", h->reason, true);
-        cli_jkv("by", h->by, true);
-        printf("\"before\":");
-        cli_json_referral(&h->referral);
-        printf("}");
-    }
-    printf("],\"record_history\":[");
-    for (size_t i = 0; i < sa->n_record_history; i++) {
-        const cl_record_version *h = &sa->record_history[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("record_id", h->record.record_id, true);
-        cli_jkv("agency", h->record.agency, true);
-        printf("\"recorded_at\":%lld,\"replaced_at\":%lld,",
-               (long long)h->recorded_at, (long long)h->replaced_at);
-        cli_jkv("by", h->by, true);
-        printf("\"before\":");
-        cli_json_person(&h->record.person);
-        printf("}");
-    }
-    printf("],\"relationships\":[");
-    for (size_t i = 0; i < v->n_related; i++) {
-        printf("%s{", i ? "," : "");
-        cli_jkv("person_id", v->related[i].person_id, true);
-        cli_jkv("relationship", cl_rel_name(v->related[i].rel), true);
-        cli_jkv("given_names", v->related[i].given, true);
-        cli_jkv("family_name", v->related[i].family, true);
-        cli_jkv("stated_by", v->related[i].asserted_by, false);
-        printf("}");
-    }
-    printf("],\"plans\":[");
-    for (size_t i = 0; i < v->n_plans; i++) {
-        const cl_plan_flag *f = &v->plans[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("via", f->via, true);
-        cli_jkv("child_person_id", f->child_pid, true);
-        cli_jkv("type", cl_plan_type_name(f->type), true);
-        cli_jkv("category", cl_plan_cat_name(f->category), true);
-        cli_jkv("start", f->start, true);
-        cli_jkv("end", f->end, true);
-        cli_jkv("authority", f->authority, true);
-        cli_jkv("legal_basis", f->legal_basis, true);
-        cli_jkv("next_review", f->review, true);
-        printf("\"active\":%s}", f->active ? "true" : "false");
-    }
-}
 
 /* Subject access: agendas, actions, RAG ratings and measures. */
-static void s_json_sar_mdt(const cl_subject_access *sa)
-{
-    printf("],\"agenda\":[");
-    for (size_t i = 0; i < sa->n_agenda; i++) {
-        const cl_sar_agenda *a = &sa->agenda[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("review_id", a->review_id, true);
-        cli_jkv("date", a->date, true);
-        cli_jkv("title", a->title, true);
-        cli_jkv("reason", cl_agenda_name(a->reason), true);
-        cli_jkv("note", a->note, true);
-        cli_jkv("discussion", a->discussion, true);
-        cli_jkv("decisions", a->decisions, true);
-        printf("\"discussed_at\":%lld,", (long long)a->discussed_at);
-        cli_jkv("discussed_by", a->discussed_by, false);
-        printf("}");
-    }
-    printf("],\"actions\":[");
-    for (size_t i = 0; i < sa->actions.n; i++) {
-        const cl_action *a = &sa->actions.v[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("action_id", a->action_id, true);
-        cli_jkv("review_id", a->review_id, true);
-        cli_jkv("text", a->text, true);
-        cli_jkv("owner_name", a->owner_name, true);
-        cli_jkv("owner_agency", a->owner_agency, true);
-        cli_jkv("due", a->due, true);
-        cli_jkv("status", cl_action_status_name(a->status), true);
-        printf("\"created_at\":%lld,\"updated_at\":%lld,",
-               (long long)a->created_at, (long long)a->updated_at);
-        cli_jkv("note", a->note, false);
-        printf("}");
-    }
-    printf("],\"rag\":[");
-    for (size_t i = 0; i < sa->rag.n; i++) {
-        const cl_rag_entry *e = &sa->rag.v[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("rating", cl_rag_name(e->rating), true);
-        cli_jkv("note", e->note, true);
-        printf("\"at\":%lld,", (long long)e->at);
-        cli_jkv("by", e->by, false);
-        printf("}");
-    }
-    printf("],\"measures\":[");
-    for (size_t i = 0; i < sa->n_measures; i++) {
-        printf("%s{", i ? "," : "");
-        cli_jkv("name", sa->measures[i].name, true);
-        cli_jkv("period", sa->measures[i].period, true);
-        printf("\"value\":%g}", sa->measures[i].value);
-    }
-}
 
 /* Subject access: information requests and intake items. */
-static void s_json_sar_requests(const cl_subject_access *sa)
-{
-    printf("],\"information_requests\":[");
-    for (size_t i = 0; i < sa->requests.n; i++) {
-        const cl_request_summary *q = &sa->requests.v[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("request_id", q->request_id, true);
-        cli_jkv("review_id", q->review_id, true);
-        cli_jkv("question", q->question, true);
-        cli_jkv("due", q->due, true);
-        printf("\"created_at\":%lld,\"asked\":[", (long long)q->created_at);
-        for (uint32_t j = 0; j < q->n_agencies; j++) {
-            const cl_request_state *a = &q->agencies[j];
-            printf("%s{", j ? "," : "");
-            cli_jkv("agency", a->agency, true);
-            printf("\"answered\":%s", a->answered ? "true" : "false");
-            if (a->answered) {
-                printf(",\"answered_at\":%lld,",
-                       (long long)a->response.answered_at);
-                cli_jkv("summary", a->response.summary, true);
-                cli_jkv("risk", cl_risk_name(a->response.risk), true);
-                cli_jkv("involvement", cl_involve_name(a->response.involvement),
-                        true);
-                cli_jkv("contact", a->response.contact, false);
-            }
-            printf("}");
-        }
-        printf("]}");
-    }
-    printf("],\"intake\":[");
-    for (size_t i = 0; i < sa->intake.n; i++) {
-        const cl_intake_item *x = &sa->intake.v[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("intake_id", x->intake_id, true);
-        cli_jkv("rule", x->rule, true);
-        cli_jkv("why", x->why, true);
-        cli_jkv("reference", x->reference, true);
-        cli_jkv("action_id", x->action_id, true);
-        printf("\"raised_at\":%lld,", (long long)x->raised_at);
-        printf("\"decided_at\":%lld,", (long long)x->decided_at);
-        cli_json_intake_decision(x);
-        printf("}");
-    }
-}
 
-static void s_json_subject(const cl_subject_access *sa)
+/* Subject access: everything held about the person, as the rows below
+ * name it (times as unix seconds). */
+static const cli_jrow s_history_jrows[] = {
+    CLI_JS(cl_referral_version, "reference", reference),
+    CLI_JU(cl_referral_version, "version", version),
+    CLI_JI(cl_referral_version, "replaced_at", replaced_at),
+    CLI_JS(cl_referral_version, "change", change),
+    CLI_JS(cl_referral_version, "reason", reason),
+    CLI_JS(cl_referral_version, "by", by),
+    CLI_JO(cl_referral_version, "before", referral, cli_referral_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_record_history_jrows[] = {
+    CLI_JS(cl_record_version, "record_id", record.record_id),
+    CLI_JS(cl_record_version, "agency", record.agency),
+    CLI_JI(cl_record_version, "recorded_at", recorded_at),
+    CLI_JI(cl_record_version, "replaced_at", replaced_at),
+    CLI_JS(cl_record_version, "by", by),
+    CLI_JO(cl_record_version, "before", record.person, cli_person_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_related_jrows[] = {
+    CLI_JS(cl_related_view, "person_id", person_id),
+    CLI_JN(cl_related_view, "relationship", rel, cl_rel_name),
+    CLI_JS(cl_related_view, "given_names", given),
+    CLI_JS(cl_related_view, "family_name", family),
+    CLI_JS(cl_related_view, "stated_by", asserted_by),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_plan_jrows[] = {
+    CLI_JS(cl_plan_flag, "via", via),
+    CLI_JS(cl_plan_flag, "child_person_id", child_pid),
+    CLI_JN(cl_plan_flag, "type", type, cl_plan_type_name),
+    CLI_JN(cl_plan_flag, "category", category, cl_plan_cat_name),
+    CLI_JS(cl_plan_flag, "start", start),
+    CLI_JS(cl_plan_flag, "end", end),
+    CLI_JS(cl_plan_flag, "authority", authority),
+    CLI_JS(cl_plan_flag, "legal_basis", legal_basis),
+    CLI_JS(cl_plan_flag, "next_review", review),
+    CLI_JB(cl_plan_flag, "active", active),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_agenda_jrows[] = {
+    CLI_JS(cl_sar_agenda, "review_id", review_id),
+    CLI_JS(cl_sar_agenda, "date", date),
+    CLI_JS(cl_sar_agenda, "title", title),
+    CLI_JN(cl_sar_agenda, "reason", reason, cl_agenda_name),
+    CLI_JS(cl_sar_agenda, "note", note),
+    CLI_JS(cl_sar_agenda, "discussion", discussion),
+    CLI_JS(cl_sar_agenda, "decisions", decisions),
+    CLI_JI(cl_sar_agenda, "discussed_at", discussed_at),
+    CLI_JS(cl_sar_agenda, "discussed_by", discussed_by),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_action_jrows[] = {
+    CLI_JS(cl_action, "action_id", action_id),
+    CLI_JS(cl_action, "review_id", review_id),
+    CLI_JS(cl_action, "text", text),
+    CLI_JS(cl_action, "owner_name", owner_name),
+    CLI_JS(cl_action, "owner_agency", owner_agency),
+    CLI_JS(cl_action, "due", due),
+    CLI_JN(cl_action, "status", status, cl_action_status_name),
+    CLI_JI(cl_action, "created_at", created_at),
+    CLI_JI(cl_action, "updated_at", updated_at),
+    CLI_JS(cl_action, "note", note),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_rag_jrows[] = {
+    CLI_JN(cl_rag_entry, "rating", rating, cl_rag_name),
+    CLI_JS(cl_rag_entry, "note", note),
+    CLI_JI(cl_rag_entry, "at", at),
+    CLI_JS(cl_rag_entry, "by", by),
+    CLI_JEND,
+};
+static void s_json_g(const void *obj, const void *m)
 {
-    const cl_person_view *v = &sa->person;
-    printf("{\"caselink_subject_access\":1,");
-    cli_jkv("person_id", v->person_id, true);
-    cli_json_records(v, false);
-    s_json_sar_case(sa);
-    s_json_sar_mdt(sa);
-    s_json_sar_requests(sa);
-    printf("],\"legal_hold\":");
-    if (sa->held) {
-        printf("{\"since\":%lld,", (long long)sa->hold_at);
-        cli_jkv("by", sa->hold_by, true);
-        cli_jkv("reason", sa->hold_reason, false);
-        printf("}");
-    } else {
-        printf("null");
-    }
-    printf(",\"named_users_who_looked\":");
-    s_json_users(&sa->audit);
-    printf(",\"audit\":");
-    s_json_audit(&sa->audit);
-    printf("}\n");
+    (void)obj;
+    double v;
+    memcpy(&v, m, sizeof(v));
+    printf("%g", v);
 }
+static const cli_jrow s_sar_measure_jrows[] = {
+    CLI_JS(cl_measure_value, "name", name),
+    CLI_JS(cl_measure_value, "period", period),
+    CLI_JF(cl_measure_value, "value", value, s_json_g),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_answer_jrows[] = {
+    CLI_JI(cl_request_state, "answered_at", response.answered_at),
+    CLI_JS(cl_request_state, "summary", response.summary),
+    CLI_JN(cl_request_state, "risk", response.risk, cl_risk_name),
+    CLI_JN(cl_request_state, "involvement", response.involvement,
+           cl_involve_name),
+    CLI_JS(cl_request_state, "contact", response.contact),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_asked_jrows[] = {
+    CLI_JS(cl_request_state, "agency", agency),
+    CLI_JB(cl_request_state, "answered", answered),
+    CLI_JIF(cl_request_state, answered, s_sar_answer_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_request_jrows[] = {
+    CLI_JS(cl_request_summary, "request_id", request_id),
+    CLI_JS(cl_request_summary, "review_id", review_id),
+    CLI_JS(cl_request_summary, "question", question),
+    CLI_JS(cl_request_summary, "due", due),
+    CLI_JI(cl_request_summary, "created_at", created_at),
+    CLI_JA(cl_request_summary, "asked", agencies, n_agencies,
+           s_sar_asked_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_sar_intake_jrows[] = {
+    CLI_JS(cl_intake_item, "intake_id", intake_id),
+    CLI_JS(cl_intake_item, "rule", rule),
+    CLI_JS(cl_intake_item, "why", why),
+    CLI_JS(cl_intake_item, "reference", reference),
+    CLI_JS(cl_intake_item, "action_id", action_id),
+    CLI_JI(cl_intake_item, "raised_at", raised_at),
+    CLI_JI(cl_intake_item, "decided_at", decided_at),
+    CLI_JSUB(cli_intake_decision_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_hold_jrows[] = {
+    CLI_JI(cl_subject_access, "since", hold_at),
+    CLI_JS(cl_subject_access, "by", hold_by),
+    CLI_JS(cl_subject_access, "reason", hold_reason),
+    CLI_JEND,
+};
+static void s_json_hold(const void *obj, const void *m)
+{
+    (void)m;
+    const cl_subject_access *sa = obj;
+    if (sa->held)
+        cli_json_obj(sa, s_hold_jrows);
+    else
+        fputs("null", stdout);
+}
+static void s_json_one(const void *obj, const void *m)
+{
+    (void)obj;
+    (void)m;
+    putchar('1');
+}
+static const cli_jrow s_subject_jrows[] = {
+    CLI_JF(cl_subject_access, "caselink_subject_access", person, s_json_one),
+    CLI_JS(cl_subject_access, "person_id", person.person_id),
+    CLI_JSUBM(cl_subject_access, person, cli_view_records_noid_jrows),
+    CLI_JAP(cl_subject_access, "referral_history", history, n_history,
+            s_history_jrows),
+    CLI_JAP(cl_subject_access, "record_history", record_history,
+            n_record_history, s_record_history_jrows),
+    CLI_JAP(cl_subject_access, "relationships", person.related,
+            person.n_related, s_sar_related_jrows),
+    CLI_JAP(cl_subject_access, "plans", person.plans, person.n_plans,
+            s_sar_plan_jrows),
+    CLI_JAP(cl_subject_access, "agenda", agenda, n_agenda, s_sar_agenda_jrows),
+    CLI_JAP(cl_subject_access, "actions", actions.v, actions.n,
+            s_sar_action_jrows),
+    CLI_JAP(cl_subject_access, "rag", rag.v, rag.n, s_sar_rag_jrows),
+    CLI_JAP(cl_subject_access, "measures", measures, n_measures,
+            s_sar_measure_jrows),
+    CLI_JAP(cl_subject_access, "information_requests", requests.v, requests.n,
+            s_sar_request_jrows),
+    CLI_JAP(cl_subject_access, "intake", intake.v, intake.n,
+            s_sar_intake_jrows),
+    CLI_JF(cl_subject_access, "legal_hold", held, s_json_hold),
+    CLI_JF(cl_subject_access, "named_users_who_looked", audit, s_json_users),
+    CLI_JAP(cl_subject_access, "audit", audit.v, audit.n, s_entry_jrows),
+    CLI_JEND,
+};
 
 /* Why an audit search found nothing, by what it asked. */
 static void s_audit_none(const cl_person_ref *q)
@@ -548,14 +542,12 @@ int cli_audit(cli_conn *cn, int argc, char **argv)
         fputs(rep.u.checkpoint, stdout);
     } else if (req->kind == CL_REQ_AUDIT_SEARCH) {
         if (cn->json) {
-            printf("{\"entries\":");
-            s_json_audit(&rep.u.entries);
-            printf("}\n");
+            cli_json_line(&rep.u.entries, s_entries_jrows);
         } else {
             s_print_audit(cn, &rep.u.entries, &req->u.person_ref);
         }
     } else {
-        s_json_subject(&rep.u.subject);
+        cli_json_line(&rep.u.subject, s_subject_jrows);
     }
     cl_reply_clear(&rep);
 out:

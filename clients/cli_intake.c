@@ -72,54 +72,43 @@ static int s_intake_list_opt(cl_request *req, const char *o, const char *v)
     return cli_ok(!strcmp(o, "--all") && (req->u.intake_all = true));
 }
 
-void cli_json_intake_decision(const cl_intake_item *x)
-{
-    cli_jkv("state", cl_intake_state_name(x->state), true);
-    cli_jkv("decided_by", x->decided_by, true);
-    cli_jkv("decided_user", x->decided_user, true);
-    cli_jkv("review_id", x->review_id, true);
-    cli_jkv("until", x->until, true);
-    cli_jkv("reason", x->reason, false);
-}
+const cli_jrow cli_intake_decision_jrows[] = {
+    CLI_JN(cl_intake_item, "state", state, cl_intake_state_name),
+    CLI_JS(cl_intake_item, "decided_by", decided_by),
+    CLI_JS(cl_intake_item, "decided_user", decided_user),
+    CLI_JS(cl_intake_item, "review_id", review_id),
+    CLI_JS(cl_intake_item, "until", until),
+    CLI_JS(cl_intake_item, "reason", reason),
+    CLI_JEND,
+};
 
-static void s_json_intake(const cl_intake_items *it)
-{
-    printf("{\"items\":[");
-    for (size_t i = 0; i < it->n; i++) {
-        const cl_intake_item *x = &it->v[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("intake_id", x->intake_id, true);
-        cli_jkv("rule", x->rule, true);
-        cli_jkv("why", x->why, true);
-        cli_jkv("person_id", x->person_id, true);
-        cli_jkv("given_names", x->given, true);
-        cli_jkv("family_name", x->family, true);
-        cli_jkv("date_of_birth", x->dob, true);
-        cli_jkv("agency", x->agency, true);
-        cli_jkv("agency_kind", x->agency_kind, true);
-        cli_jkv("referral_id", x->reference, true);
-        cli_jkv("action_id", x->action_id, true);
-        cli_jkv("category", cl_category_name(x->category), true);
-        cli_jkv("risk", cl_risk_name(x->risk), true);
-        if (x->occurred_at)
-            cli_jtime("occurred_at", x->occurred_at, true);
-        cli_jtime("received_at", x->received_at, true);
-        cli_jtime("raised_at", x->raised_at, true);
-        cli_jnum("hits", x->hits, true);
-        printf("\"on_agenda\":[");
-        for (uint32_t k = 0; k < x->n_on_agenda; k++) {
-            if (k)
-                putchar(',');
-            cli_jstr(x->on_agenda[k]);
-        }
-        printf("],");
-        if (x->decided_at)
-            cli_jtime("decided_at", x->decided_at, true);
-        cli_json_intake_decision(x);
-        printf("}");
-    }
-    printf("]}\n");
-}
+static const cli_jrow s_intake_jrows[] = {
+    CLI_JS(cl_intake_item, "intake_id", intake_id),
+    CLI_JS(cl_intake_item, "rule", rule),
+    CLI_JS(cl_intake_item, "why", why),
+    CLI_JS(cl_intake_item, "person_id", person_id),
+    CLI_JS(cl_intake_item, "given_names", given),
+    CLI_JS(cl_intake_item, "family_name", family),
+    CLI_JS(cl_intake_item, "date_of_birth", dob),
+    CLI_JS(cl_intake_item, "agency", agency),
+    CLI_JS(cl_intake_item, "agency_kind", agency_kind),
+    CLI_JS(cl_intake_item, "referral_id", reference),
+    CLI_JS(cl_intake_item, "action_id", action_id),
+    CLI_JN(cl_intake_item, "category", category, cl_category_name),
+    CLI_JN(cl_intake_item, "risk", risk, cl_risk_name),
+    CLI_JT(cl_intake_item, "occurred_at", occurred_at),
+    CLI_JT(cl_intake_item, "received_at", received_at),
+    CLI_JT(cl_intake_item, "raised_at", raised_at),
+    CLI_JU(cl_intake_item, "hits", hits),
+    CLI_JL(cl_intake_item, "on_agenda", on_agenda, n_on_agenda),
+    CLI_JT(cl_intake_item, "decided_at", decided_at),
+    CLI_JSUB(cli_intake_decision_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_intake_list_jrows[] = {
+    CLI_JAP(cl_intake_items, "items", v, n, s_intake_jrows),
+    CLI_JEND,
+};
 
 static int s_intake_list(cli_conn *cn, int argc, char **argv)
 {
@@ -139,7 +128,7 @@ static int s_intake_list(cli_conn *cn, int argc, char **argv)
         return status;
     const cl_intake_items *it = &rep.u.intake;
     if (cn->json) {
-        s_json_intake(it);
+        cli_json_line(it, s_intake_list_jrows);
         cl_reply_clear(&rep);
         return 0;
     }
@@ -259,31 +248,26 @@ static int s_mdt_list_opt(cl_request *req, const char *o, const char *v)
     return 0;
 }
 
-static void s_json_referral_rows(const cl_referral_rows *rr)
-{
-    printf("{\"referrals\":[");
-    for (size_t k = 0; k < rr->n; k++) {
-        const cl_referral_row *r = &rr->v[k];
-        printf("%s{", k ? "," : "");
-        cli_jkv("referral_id", r->reference, true);
-        cli_jkv("agency", r->agency, true);
-        cli_jkv("agency_reference", r->agency_ref, true);
-        cli_jkv("person_id", r->person_id, true);
-        cli_jkv("given_names", r->given, true);
-        cli_jkv("family_name", r->family, true);
-        cli_jkv("date_of_birth", r->dob, true);
-        cli_jkv("category", cl_category_name(r->category), true);
-        cli_jkv("risk", cl_risk_name(r->risk), true);
-        cli_jkv("status", cl_refstat_name(r->status), true);
-        if (r->occurred_at)
-            cli_jtime("occurred_at", r->occurred_at, true);
-        cli_jtime("received_at", r->received_at, false);
-        printf("}");
-    }
-    printf("],\"next\":");
-    cli_jstr(rr->next);
-    printf("}\n");
-}
+static const cli_jrow s_referral_row_jrows[] = {
+    CLI_JS(cl_referral_row, "referral_id", reference),
+    CLI_JS(cl_referral_row, "agency", agency),
+    CLI_JS(cl_referral_row, "agency_reference", agency_ref),
+    CLI_JS(cl_referral_row, "person_id", person_id),
+    CLI_JS(cl_referral_row, "given_names", given),
+    CLI_JS(cl_referral_row, "family_name", family),
+    CLI_JS(cl_referral_row, "date_of_birth", dob),
+    CLI_JN(cl_referral_row, "category", category, cl_category_name),
+    CLI_JN(cl_referral_row, "risk", risk, cl_risk_name),
+    CLI_JN(cl_referral_row, "status", status, cl_refstat_name),
+    CLI_JT(cl_referral_row, "occurred_at", occurred_at),
+    CLI_JT(cl_referral_row, "received_at", received_at),
+    CLI_JEND,
+};
+static const cli_jrow s_referral_rows_jrows[] = {
+    CLI_JAP(cl_referral_rows, "referrals", v, n, s_referral_row_jrows),
+    CLI_JS(cl_referral_rows, "next", next),
+    CLI_JEND,
+};
 
 /* Why the referral list is empty, and what would fill it. */
 static void s_referrals_none(const cl_referral_query *q)
@@ -330,7 +314,7 @@ int cli_referral_list(cli_conn *cn, int argc, char **argv)
         return status;
     const cl_referral_rows *rr = &rep.u.ref_rows;
     if (cn->json) {
-        s_json_referral_rows(rr);
+        cli_json_line(rr, s_referral_rows_jrows);
         cl_reply_clear(&rep);
         return 0;
     }
@@ -354,31 +338,22 @@ int cli_referral_list(cli_conn *cn, int argc, char **argv)
     return 0;
 }
 
-static void s_json_mdt_rows(const cl_mdt_rows *mr)
-{
-    printf("{\"reviews\":[");
-    for (size_t k = 0; k < mr->n; k++) {
-        const cl_mdt_row *m = &mr->v[k];
-        printf("%s{", k ? "," : "");
-        cli_jkv("review_id", m->review_id, true);
-        cli_jkv("date", m->date, true);
-        cli_jkv("title", m->title, true);
-        printf("\"agencies\":[");
-        for (uint32_t i = 0; i < m->n_agencies; i++) {
-            if (i)
-                putchar(',');
-            cli_jstr(m->agencies[i]);
-        }
-        printf("],");
-        cli_jnum("on_agenda", m->people, true);
-        cli_jnum("discussed", m->discussed, true);
-        cli_jnum("actions_open", m->actions_open, true);
-        cli_jnum("actions_overdue", m->actions_overdue, true);
-        cli_jnum("actions_closed", m->actions_closed, false);
-        printf("}");
-    }
-    printf("]}\n");
-}
+static const cli_jrow s_mdt_row_jrows[] = {
+    CLI_JS(cl_mdt_row, "review_id", review_id),
+    CLI_JS(cl_mdt_row, "date", date),
+    CLI_JS(cl_mdt_row, "title", title),
+    CLI_JL(cl_mdt_row, "agencies", agencies, n_agencies),
+    CLI_JU(cl_mdt_row, "on_agenda", people),
+    CLI_JU(cl_mdt_row, "discussed", discussed),
+    CLI_JU(cl_mdt_row, "actions_open", actions_open),
+    CLI_JU(cl_mdt_row, "actions_overdue", actions_overdue),
+    CLI_JU(cl_mdt_row, "actions_closed", actions_closed),
+    CLI_JEND,
+};
+static const cli_jrow s_mdt_rows_jrows[] = {
+    CLI_JAP(cl_mdt_rows, "reviews", v, n, s_mdt_row_jrows),
+    CLI_JEND,
+};
 
 int cli_mdt_list(cli_conn *cn, int argc, char **argv)
 {
@@ -395,7 +370,7 @@ int cli_mdt_list(cli_conn *cn, int argc, char **argv)
     if (status)
         return status;
     if (cn->json) {
-        s_json_mdt_rows(&rep.u.mdt_rows);
+        cli_json_line(&rep.u.mdt_rows, s_mdt_rows_jrows);
         cl_reply_clear(&rep);
         return 0;
     }

@@ -112,11 +112,14 @@ static void s_value(const void *obj, const cli_jrow *r)
         break;
     case CLI_J_NAMES: {
         size_t n = (size_t)s_uint((const uint8_t *)obj + r->coff, r->csize);
+        const char *names = (const char *)m;
+        if (r->flags & CLI_J_POINTER)
+            memcpy(&names, m, sizeof(names));
         putchar('[');
         for (size_t i = 0; i < n; i++) {
             if (i)
                 putchar(',');
-            cli_jstr((const char *)m + i * r->stride);
+            cli_jstr(names + i * r->stride);
         }
         putchar(']');
         break;
@@ -153,6 +156,15 @@ void cli_json_key(const char *key, unsigned *n)
 void cli_json_fields(const void *obj, const cli_jrow *rows, unsigned *n)
 {
     for (const cli_jrow *r = rows; r->type != CLI_J_END; r++) {
+        if (r->type == CLI_J_IF) {
+            if (s_uint((const uint8_t *)obj + r->off, r->size))
+                cli_json_fields(obj, r->sub, n);
+            continue;
+        }
+        if (r->type == CLI_J_SUB) {
+            cli_json_fields((const uint8_t *)obj + r->off, r->sub, n);
+            continue;
+        }
         if (((r->flags & CLI_J_OMIT_ZERO) || r->type == CLI_J_TIME) &&
             s_zero(r, (const uint8_t *)obj + r->off))
             continue;
@@ -178,4 +190,10 @@ void cli_json_arr(const void *v, size_t n, size_t stride, const cli_jrow *rows)
         cli_json_obj((const uint8_t *)v + i * stride, rows);
     }
     putchar(']');
+}
+
+void cli_json_line(const void *obj, const cli_jrow *rows)
+{
+    cli_json_obj(obj, rows);
+    putchar('\n');
 }

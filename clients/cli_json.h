@@ -27,10 +27,13 @@ typedef enum cli_jtype {
     CLI_J_ARRAY,   /* an inline array of structs with a count member */
     CLI_J_PARRAY,  /* the same through a pointer member */
     CLI_J_FN,      /* the value written by fn(the whole struct) */
+    CLI_J_IF,      /* sub's fields, in this object, if the member is not 0 */
+    CLI_J_SUB,     /* the fields of the struct member, by sub, in this one */
 } cli_jtype;
 
 enum {
     CLI_J_OMIT_ZERO = 1, /* leave the field out when it is 0 or "" */
+    CLI_J_POINTER = 2,   /* CLI_J_NAMES: the member points at the names */
 };
 
 typedef struct cli_jrow {
@@ -109,6 +112,27 @@ typedef struct cli_jrow {
     {                                                                          \
         .key = k, .type = CLI_J_FN, .off = offsetof(T, m), .fn = f             \
     }
+#define CLI_JLP(T, k, m, n)                                                    \
+    {                                                                          \
+        .key = k, .type = CLI_J_NAMES, .flags = CLI_J_POINTER,                 \
+        .off = offsetof(T, m), .stride = sizeof(((T *)0)->m[0]),               \
+        .coff = offsetof(T, n), .csize = sizeof(((T *)0)->n)                   \
+    }
+/* Another row list's fields, in this object (a part two objects share);
+ * CLI_JSUBM: of the struct member m. */
+#define CLI_JSUB(rows)                                                         \
+    {                                                                          \
+        .key = "", .type = CLI_J_SUB, .sub = rows                              \
+    }
+#define CLI_JSUBM(T, m, rows)                                                  \
+    {                                                                          \
+        .key = "", .type = CLI_J_SUB, .off = offsetof(T, m), .sub = rows       \
+    }
+#define CLI_JIF(T, m, rows)                                                    \
+    {                                                                          \
+        .key = "", .type = CLI_J_IF, .off = offsetof(T, m),                    \
+        .size = sizeof(((T *)0)->m), .sub = rows                               \
+    }
 #define CLI_JEND                                                               \
     {                                                                          \
         .key = NULL                                                            \
@@ -124,6 +148,8 @@ void cli_json_fields(const void *obj, const cli_jrow *rows, unsigned *n);
 void cli_json_obj(const void *obj, const cli_jrow *rows);
 /* n structs stride bytes apart from v as [{...},...]. */
 void cli_json_arr(const void *v, size_t n, size_t stride, const cli_jrow *rows);
+/* The struct at obj as {fields} and a line break: a command's answer. */
+void cli_json_line(const void *obj, const cli_jrow *rows);
 /* ,"key": (no comma for the first field): for a field written by hand
  * between rows. */
 void cli_json_key(const char *key, unsigned *n);

@@ -214,26 +214,23 @@ out:
     return status;
 }
 
-static void s_json_actions(const cl_actions *as)
-{
-    printf("{\"actions\":[");
-    for (size_t i = 0; i < as->n; i++) {
-        const cl_action *a = &as->v[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("action_id", a->action_id, true);
-        cli_jkv("review_id", a->review_id, true);
-        cli_jkv("person_id", a->person_id, true);
-        cli_jkv("text", a->text, true);
-        cli_jkv("owner_name", a->owner_name, true);
-        cli_jkv("owner_agency", a->owner_agency, true);
-        cli_jkv("due", a->due, true);
-        cli_jkv("status", cl_action_status_name(a->status), true);
-        printf("\"overdue\":%s,", a->overdue ? "true" : "false");
-        cli_jkv("note", a->note, false);
-        printf("}");
-    }
-    printf("]}\n");
-}
+static const cli_jrow s_action_jrows[] = {
+    CLI_JS(cl_action, "action_id", action_id),
+    CLI_JS(cl_action, "review_id", review_id),
+    CLI_JS(cl_action, "person_id", person_id),
+    CLI_JS(cl_action, "text", text),
+    CLI_JS(cl_action, "owner_name", owner_name),
+    CLI_JS(cl_action, "owner_agency", owner_agency),
+    CLI_JS(cl_action, "due", due),
+    CLI_JN(cl_action, "status", status, cl_action_status_name),
+    CLI_JB(cl_action, "overdue", overdue),
+    CLI_JS(cl_action, "note", note),
+    CLI_JEND,
+};
+static const cli_jrow s_actions_jrows[] = {
+    CLI_JAP(cl_actions, "actions", v, n, s_action_jrows),
+    CLI_JEND,
+};
 
 typedef struct s_actions_ctx {
     cl_action_query *q;
@@ -279,7 +276,7 @@ int cli_actions(cli_conn *cn, int argc, char **argv)
         if (csv)
             status = s_actions_csv(csv, &rep.u.actions);
         else if (cn->json)
-            s_json_actions(&rep.u.actions);
+            cli_json_line(&rep.u.actions, s_actions_jrows);
         else
             s_print_actions(cn, &rep.u.actions, q);
         cl_reply_clear(&rep);
@@ -290,6 +287,18 @@ int cli_actions(cli_conn *cn, int argc, char **argv)
 
 /* --- RAG -------------------------------------------------------------------
  */
+
+static const cli_jrow s_rag_jrows[] = {
+    CLI_JN(cl_rag_entry, "rating", rating, cl_rag_name),
+    CLI_JS(cl_rag_entry, "note", note),
+    CLI_JS(cl_rag_entry, "by", by),
+    CLI_JT(cl_rag_entry, "at", at),
+    CLI_JEND,
+};
+static const cli_jrow s_rags_jrows[] = {
+    CLI_JAP(cl_rag_entries, "ratings", v, n, s_rag_jrows),
+    CLI_JEND,
+};
 
 /* rag set|history: --id or --workstream, the rating (a word), --note. */
 static int s_rag_opt(void *ctx, const char *o, char **val)
@@ -341,17 +350,7 @@ int cli_rag(cli_conn *cn, int argc, char **argv)
         status = s_simple(cn, req, "rated");
     } else if ((status = cli_call(cn, "coordinator", req, &rep)) == 0 &&
                cn->json) {
-        printf("{\"ratings\":[");
-        for (size_t k = 0; k < rep.u.rags.n; k++) {
-            const cl_rag_entry *e = &rep.u.rags.v[k];
-            printf("%s{", k ? "," : "");
-            cli_jkv("rating", cl_rag_name(e->rating), true);
-            cli_jkv("note", e->note, true);
-            cli_jkv("by", e->by, true);
-            cli_jtime("at", e->at, false);
-            printf("}");
-        }
-        printf("]}\n");
+        cli_json_line(&rep.u.rags, s_rags_jrows);
         cl_reply_clear(&rep);
     } else if (status == 0) {
         for (size_t k = 0; k < rep.u.rags.n; k++) {

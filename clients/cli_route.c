@@ -481,41 +481,41 @@ static void s_json_deliveries(const cl_deliveries *ds)
     printf("],\"waiting\":%" PRIu64 "}\n", ds->depth);
 }
 
-static void s_json_requests(const cl_request_summaries *rs)
+/* An agency's answer to a request: answered, overdue or waiting. */
+static void s_json_req_state(const void *obj, const void *m)
 {
-    printf("{\"requests\":[");
-    for (size_t i = 0; i < rs->n; i++) {
-        const cl_request_summary *q = &rs->v[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("request_id", q->request_id, true);
-        cli_jkv("person_id", q->person_id, true);
-        cli_jtime("asked_at", q->created_at, true);
-        cli_jkv("due", q->due, true);
-        cli_jkv("review_id", q->review_id, true);
-        cli_jkv("question", q->question, true);
-        printf("\"agencies\":[");
-        for (uint32_t j = 0; j < q->n_agencies; j++) {
-            const cl_request_state *a = &q->agencies[j];
-            printf("%s{", j ? "," : "");
-            cli_jkv("agency", a->agency, true);
-            cli_jkv("state",
-                    a->answered  ? "answered"
-                    : a->overdue ? "overdue"
-                                 : "waiting",
-                    a->answered);
-            if (a->answered) {
-                cli_jkv("involvement", cl_involve_name(a->response.involvement),
-                        true);
-                cli_jkv("risk", cl_risk_name(a->response.risk), true);
-                cli_jkv("summary", a->response.summary, true);
-                cli_jtime("answered_at", a->response.answered_at, false);
-            }
-            printf("}");
-        }
-        printf("]}");
-    }
-    printf("]}\n");
+    (void)m;
+    const cl_request_state *a = obj;
+    cli_jstr(a->answered ? "answered" : a->overdue ? "overdue" : "waiting");
 }
+static const cli_jrow s_answer_jrows[] = {
+    CLI_JN(cl_request_state, "involvement", response.involvement,
+           cl_involve_name),
+    CLI_JN(cl_request_state, "risk", response.risk, cl_risk_name),
+    CLI_JS(cl_request_state, "summary", response.summary),
+    CLI_JT(cl_request_state, "answered_at", response.answered_at),
+    CLI_JEND,
+};
+static const cli_jrow s_asked_jrows[] = {
+    CLI_JS(cl_request_state, "agency", agency),
+    CLI_JF(cl_request_state, "state", answered, s_json_req_state),
+    CLI_JIF(cl_request_state, answered, s_answer_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_request_jrows[] = {
+    CLI_JS(cl_request_summary, "request_id", request_id),
+    CLI_JS(cl_request_summary, "person_id", person_id),
+    CLI_JT(cl_request_summary, "asked_at", created_at),
+    CLI_JS(cl_request_summary, "due", due),
+    CLI_JS(cl_request_summary, "review_id", review_id),
+    CLI_JS(cl_request_summary, "question", question),
+    CLI_JA(cl_request_summary, "agencies", agencies, n_agencies, s_asked_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_requests_jrows[] = {
+    CLI_JAP(cl_request_summaries, "requests", v, n, s_request_jrows),
+    CLI_JEND,
+};
 
 typedef struct s_follow_ctx {
     bool ack;  /* --ack */
@@ -735,7 +735,7 @@ int cli_request_cmd(cli_conn *cn, int argc, char **argv)
         printf("request sent: %s (to %u agencies)\n", rep.u.publish.reference,
                req->u.info.n_agencies);
     else if (cn->json)
-        s_json_requests(&rep.u.requests);
+        cli_json_line(&rep.u.requests, s_requests_jrows);
     else
         s_print_requests(cn, &rep.u.requests);
     cl_reply_clear(&rep);

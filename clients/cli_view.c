@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "fields.h"
 
 /* "Jane Smith", or "(no name recorded)". */
@@ -175,135 +176,141 @@ void cli_print_record(const cli_conn *cn, const char *label,
            p->nhs[0] ? ", NHS " : "", p->nhs);
 }
 
-void cli_json_person(const cl_person *p)
+/* --- JSON rows (--json, subject access) ---------------------------------- */
+
+const cli_jrow cli_person_jrows[] = {
+    CLI_JS(cl_person, "nhs_number", nhs),
+    CLI_JS(cl_person, "chi_number", chi),
+    CLI_JS(cl_person, "local_id", local_id),
+    CLI_JS(cl_person, "given_names", given),
+    CLI_JS(cl_person, "family_name", family),
+    CLI_JS(cl_person, "date_of_birth", dob),
+    CLI_JN(cl_person, "sex", sex, cl_sex_name),
+    CLI_JS(cl_person, "address", address),
+    CLI_JS(cl_person, "town", town),
+    CLI_JS(cl_person, "postcode", postcode),
+    CLI_JS(cl_person, "uprn", uprn),
+    CLI_JEND,
+};
+
+static const cli_jrow s_status_jrows[] = {
+    CLI_JI(cl_referral_view, "status_at", status_at),
+    CLI_JS(cl_referral_view, "status_by", status_by),
+    CLI_JS(cl_referral_view, "status_reason", status_reason),
+    CLI_JEND,
+};
+
+const cli_jrow cli_referral_jrows[] = {
+    CLI_JS(cl_referral_view, "reference", reference),
+    CLI_JS(cl_referral_view, "agency", agency),
+    CLI_JS(cl_referral_view, "agency_reference", agency_ref),
+    CLI_JN(cl_referral_view, "category", category, cl_category_name),
+    CLI_JN(cl_referral_view, "risk", risk, cl_risk_name),
+    CLI_JP(cl_referral_view, "concern", concern),
+    CLI_JI(cl_referral_view, "occurred_at", occurred_at),
+    CLI_JI(cl_referral_view, "received_at", received_at),
+    CLI_JS(cl_referral_view, "referrer_name", referrer_name),
+    CLI_JS(cl_referral_view, "referrer_role", referrer_role),
+    CLI_JN(cl_referral_view, "lawful_basis", basis, cl_basis_name),
+    CLI_JN(cl_referral_view, "consent", consent, cl_consent_name),
+    CLI_JP(cl_referral_view, "consent_note", consent_note),
+    CLI_JN(cl_referral_view, "status", status, cl_refstat_name),
+    CLI_JIF(cl_referral_view, status_at, s_status_jrows),
+    CLI_JB(cl_referral_view, "withdrawn", withdrawn),
+    CLI_JU(cl_referral_view, "version", version),
+    CLI_JEND,
+};
+
+/* One agency's record of a person (s_record_id_jrows: its R... id
+ * first). */
+static const cli_jrow s_record_jrows[] = {
+    CLI_JS(cl_agency_record, "agency", agency),
+    CLI_JS(cl_agency_record, "agency_kind", kind),
+    CLI_JN(cl_agency_record, "linked_by", link_reason, cl_link_name),
+    CLI_JR(cl_agency_record, "link_score", link_score, 2),
+    CLI_JO(cl_agency_record, "person", person, cli_person_jrows),
+    CLI_JEND,
+};
+static const cli_jrow s_record_id_jrows[] = {
+    CLI_JS(cl_agency_record, "record_id", record_id),
+    CLI_JSUB(s_record_jrows),
+    CLI_JEND,
+};
+
+static const cli_jrow s_plan_jrows[] = {
+    CLI_JS(cl_plan_flag, "child_person_id", child_pid),
+    CLI_JS(cl_plan_flag, "via", via),
+    CLI_JN(cl_plan_flag, "type", type, cl_plan_type_name),
+    CLI_JN(cl_plan_flag, "category", category, cl_plan_cat_name),
+    CLI_JS(cl_plan_flag, "start_date", start),
+    CLI_JS(cl_plan_flag, "end_date", end),
+    CLI_JS(cl_plan_flag, "responsible_authority", authority),
+    CLI_JB(cl_plan_flag, "active", active),
+    CLI_JEND,
+};
+
+static const cli_jrow s_related_jrows[] = {
+    CLI_JS(cl_related_view, "person_id", person_id),
+    CLI_JN(cl_related_view, "relationship", rel, cl_rel_name),
+    CLI_JS(cl_related_view, "given_names", given),
+    CLI_JS(cl_related_view, "family_name", family),
+    CLI_JS(cl_related_view, "date_of_birth", dob),
+    CLI_JS(cl_related_view, "stated_by", asserted_by),
+    CLI_JU(cl_related_view, "depth", depth),
+    CLI_JB(cl_related_view, "inferred", inferred),
+    CLI_JL(cl_related_view, "known_to", known_to, n_known),
+    CLI_JL(cl_related_view, "mentioned_by", mentioned_by, n_mentioned),
+    CLI_JEND,
+};
+
+/* A case view's records (each with its id) and referrals. */
+static const cli_jrow s_view_records_jrows[] = {
+    CLI_JAP(cl_person_view, "records", records, n_records, s_record_id_jrows),
+    CLI_JAP(cl_person_view, "referrals", referrals, n_referrals,
+            cli_referral_jrows),
+    CLI_JEND,
+};
+const cli_jrow cli_view_records_noid_jrows[] = {
+    CLI_JAP(cl_person_view, "records", records, n_records, s_record_jrows),
+    CLI_JAP(cl_person_view, "referrals", referrals, n_referrals,
+            cli_referral_jrows),
+    CLI_JEND,
+};
+
+static const cli_jrow s_view_jrows[] = {
+    CLI_JS(cl_person_view, "person_id", person_id),
+    CLI_JLP(cl_person_view, "known_to", known_to, n_known),
+    CLI_JLP(cl_person_view, "mentioned_by", mentioned_by, n_mentioned),
+    CLI_JAP(cl_person_view, "plans", plans, n_plans, s_plan_jrows),
+    CLI_JSUB(s_view_records_jrows),
+    CLI_JAP(cl_person_view, "related", related, n_related, s_related_jrows),
+    CLI_JEND,
+};
+
+void cli_json_view(const cl_person_view *v)
 {
-    printf("{");
-    cli_jkv("nhs_number", p->nhs, true);
-    cli_jkv("chi_number", p->chi, true);
-    cli_jkv("local_id", p->local_id, true);
-    cli_jkv("given_names", p->given, true);
-    cli_jkv("family_name", p->family, true);
-    cli_jkv("date_of_birth", p->dob, true);
-    cli_jkv("sex", cl_sex_name(p->sex), true);
-    cli_jkv("address", p->address, true);
-    cli_jkv("town", p->town, true);
-    cli_jkv("postcode", p->postcode, true);
-    cli_jkv("uprn", p->uprn, false);
-    printf("}");
+    cli_json_obj(v, s_view_jrows);
+    putchar('\n');
 }
 
-void cli_json_names(const char *key, uint32_t n, const char (*v)[CL_AGENCY_SZ])
+void cli_json_person(const cl_person *p)
 {
-    cli_jstr(key);
-    printf(":[");
-    for (uint32_t i = 0; i < n; i++) {
-        if (i)
-            putchar(',');
-        cli_jstr(v[i]);
-    }
-    printf("]");
+    cli_json_obj(p, cli_person_jrows);
 }
 
 void cli_json_referral(const cl_referral_view *r)
 {
-    printf("{");
-    cli_jkv("reference", r->reference, true);
-    cli_jkv("agency", r->agency, true);
-    cli_jkv("agency_reference", r->agency_ref, true);
-    cli_jkv("category", cl_category_name(r->category), true);
-    cli_jkv("risk", cl_risk_name(r->risk), true);
-    cli_jkv("concern", r->concern ? r->concern : "", true);
-    printf("\"occurred_at\":%lld,\"received_at\":%lld,",
-           (long long)r->occurred_at, (long long)r->received_at);
-    cli_jkv("referrer_name", r->referrer_name, true);
-    cli_jkv("referrer_role", r->referrer_role, true);
-    cli_jkv("lawful_basis", cl_basis_name(r->basis), true);
-    cli_jkv("consent", cl_consent_name(r->consent), true);
-    cli_jkv("consent_note", r->consent_note ? r->consent_note : "", true);
-    cli_jkv("status", cl_refstat_name(r->status), true);
-    if (r->status_at) {
-        printf("\"status_at\":%lld,", (long long)r->status_at);
-        cli_jkv("status_by", r->status_by, true);
-        cli_jkv("status_reason", r->status_reason, true);
-    }
-    printf("\"withdrawn\":%s,\"version\":%u}", r->withdrawn ? "true" : "false",
-           r->version);
+    cli_json_obj(r, cli_referral_jrows);
 }
 
-/* "records":[...],"referrals":[...] of a case view (with_ids: each
- * record's id too, for split). */
 void cli_json_record(const cl_agency_record *r, bool with_id)
 {
-    printf("{");
-    if (with_id)
-        cli_jkv("record_id", r->record_id, true);
-    cli_jkv("agency", r->agency, true);
-    cli_jkv("agency_kind", r->kind, true);
-    cli_jkv("linked_by", cl_link_name(r->link_reason), true);
-    printf("\"link_score\":%.2f,\"person\":", r->link_score);
-    cli_json_person(&r->person);
-    printf("}");
+    cli_json_obj(r, with_id ? s_record_id_jrows : s_record_jrows);
 }
 
 void cli_json_records(const cl_person_view *v, bool with_ids)
 {
-    printf("\"records\":[");
-    for (size_t i = 0; i < v->n_records; i++) {
-        if (i)
-            putchar(',');
-        cli_json_record(&v->records[i], with_ids);
-    }
-    printf("],\"referrals\":[");
-    for (size_t i = 0; i < v->n_referrals; i++) {
-        if (i)
-            putchar(',');
-        cli_json_referral(&v->referrals[i]);
-    }
-    printf("]");
-}
-
-void cli_json_view(const cl_person_view *v)
-{
-    printf("{");
-    cli_jkv("person_id", v->person_id, true);
-    cli_json_names("known_to", (uint32_t)v->n_known,
-                   (const char(*)[CL_AGENCY_SZ])v->known_to);
-    putchar(',');
-    cli_json_names("mentioned_by", (uint32_t)v->n_mentioned,
-                   (const char(*)[CL_AGENCY_SZ])v->mentioned_by);
-    printf(",\"plans\":[");
-    for (size_t i = 0; i < v->n_plans; i++) {
-        const cl_plan_flag *f = &v->plans[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("child_person_id", f->child_pid, true);
-        cli_jkv("via", f->via, true);
-        cli_jkv("type", cl_plan_type_name(f->type), true);
-        cli_jkv("category", cl_plan_cat_name(f->category), true);
-        cli_jkv("start_date", f->start, true);
-        cli_jkv("end_date", f->end, true);
-        cli_jkv("responsible_authority", f->authority, true);
-        printf("\"active\":%s}", f->active ? "true" : "false");
-    }
-    printf("],");
-    cli_json_records(v, true);
-    printf(",\"related\":[");
-    for (size_t i = 0; i < v->n_related; i++) {
-        const cl_related_view *r = &v->related[i];
-        printf("%s{", i ? "," : "");
-        cli_jkv("person_id", r->person_id, true);
-        cli_jkv("relationship", cl_rel_name(r->rel), true);
-        cli_jkv("given_names", r->given, true);
-        cli_jkv("family_name", r->family, true);
-        cli_jkv("date_of_birth", r->dob, true);
-        cli_jkv("stated_by", r->asserted_by, true);
-        printf("\"depth\":%u,\"inferred\":%s,", r->depth,
-               r->inferred ? "true" : "false");
-        cli_json_names("known_to", r->n_known,
-                       (const char(*)[CL_AGENCY_SZ])r->known_to);
-        putchar(',');
-        cli_json_names("mentioned_by", r->n_mentioned,
-                       (const char(*)[CL_AGENCY_SZ])r->mentioned_by);
-        printf("}");
-    }
-    printf("]}\n");
+    unsigned n = 0;
+    cli_json_fields(
+        v, with_ids ? s_view_records_jrows : cli_view_records_noid_jrows, &n);
 }

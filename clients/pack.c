@@ -22,6 +22,7 @@
 
 #include "csv.h"
 #include "report.h"
+#include "texts.h"
 #include "when.h"
 #include "words.h"
 
@@ -155,25 +156,9 @@ static void s_html_head(FILE *f, const cl_review_pack *p)
           "sans-serif; color: #333; }\n  @bottom-center { content: \"",
           f);
     s_css_str(f, m->confidentiality);
-    fputs(
-        "\"; font: 7.5pt sans-serif; color: #333; }\n}\n"
-        "body { font: 10.5pt/1.35 \"DejaVu Sans\", sans-serif; color: #111; }\n"
-        "h1 { font-size: 18pt; margin: 0 0 4pt; }\n"
-        "h2 { font-size: 14pt; border-bottom: 1.5pt solid #333; }\n"
-        "h3 { font-size: 11.5pt; margin: 12pt 0 4pt; }\n"
-        "table { border-collapse: collapse; width: 100%; margin: 4pt 0; }\n"
-        "th, td { border: 0.5pt solid #777; padding: 2pt 4pt; "
-        "text-align: left; vertical-align: top; }\n"
-        "th { background: #e8e8e8; }\n"
-        "tr.open td { background: #fff4d6; }\n"
-        ".confidential { border: 1.5pt solid #000; padding: 6pt; "
-        "font-weight: bold; }\n"
-        "section.person { break-before: page; }\n"
-        "section.person h2 { break-after: avoid; }\n"
-        "tr, .keep { break-inside: avoid; }\n"
-        "@media screen { body { max-width: 60em; margin: 2em auto; } }\n"
-        "</style></head><body>\n",
-        f);
+    fputs("\"; font: 7.5pt sans-serif; color: #333; }\n}\n", f);
+    fputs(cl_text_pack_css, f); /* text/pack.css */
+    fputs("</style></head><body>\n", f);
 }
 
 /* The cover: the meeting, "since the last meeting" and the agenda. */

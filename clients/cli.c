@@ -144,6 +144,20 @@ int cli_status(const cl_reply *rep)
  * earlier send of the same id); otherwise prints why and returns the exit
  * status, with *rep cleared. The caller clears *rep.
  */
+int cli_call_on(const cli_conn *cn, cl_client *c, cl_request *req,
+                cl_reply *rep)
+{
+    int rc = cl_client_call(c, req, rep);
+    if (rc != CL_OK)
+        return cli_transport(rc, cn);
+    if (!cl_reply_ok(rep)) {
+        int status = cli_status(rep);
+        cl_reply_clear(rep);
+        return status;
+    }
+    return 0;
+}
+
 int cli_call(cli_conn *cn, const char *default_as, cl_request *req,
              cl_reply *rep)
 {
@@ -152,14 +166,8 @@ int cli_call(cli_conn *cn, const char *default_as, cl_request *req,
     int status = cli_connect(cn, default_as, &c);
     if (status)
         return status;
-    int rc = cl_client_call(c, req, rep);
+    status = cli_call_on(cn, c, req, rep);
     cl_client_close(&c);
-    if (rc != CL_OK)
-        return cli_transport(rc, cn);
-    if (!cl_reply_ok(rep)) {
-        status = cli_status(rep);
-        cl_reply_clear(rep);
-    }
     return status;
 }
 
@@ -264,6 +272,21 @@ int cli_opts(const cli_conn *cn, cl_request *req, int argc, char **argv,
 {
     s_opts_ctx x = {req, set};
     return cli_each(cn, argc, argv, first, s_opts_each, &x);
+}
+
+cl_request *cli_req_on_id(const cli_conn *cn, cl_req_kind kind, size_t id,
+                          size_t cap, int argc, char **argv, cli_set_fn set)
+{
+    cl_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return NULL;
+    req->kind = kind;
+    if (argc < 1 || !cl_copy((char *)req + id, cap, argv[0]) ||
+        cli_opts(cn, req, argc, argv, 1, set) != 0) {
+        free(req);
+        return NULL;
+    }
+    return req;
 }
 
 int cli_ok(bool ok)

@@ -27,12 +27,14 @@ typedef struct cli_conn {
     const char *dev; /* --dev DIR */
     const char *as;  /* --as NAME */
     int timeout_ms;
-    bool iso;                  /* --iso: dates and times as ISO 8601 (UTC) */
-    bool json;                 /* --json: listings as JSON */
-    bool tty;                  /* standard error is a terminal (progress) */
-    cl_user user;              /* --user, --user-name, --user-role */
-    const char *user_file;     /* --user-file FILE */
-    const struct cli_row *row; /* the command being run (cli_table.c) */
+    bool iso;                   /* --iso: dates and times as ISO 8601 (UTC) */
+    bool json;                  /* --json: listings as JSON */
+    bool tty;                   /* standard error is a terminal (progress) */
+    cl_user user;               /* --user, --user-name, --user-role */
+    const char *user_file;      /* --user-file FILE */
+    const struct cli_row *row;  /* the command being run (cli_table.c) */
+    const struct cli_row *rows; /* every command, from the dispatcher */
+    size_t n_rows;
 } cli_conn;
 
 /*
@@ -54,6 +56,11 @@ int cli_each(const cli_conn *cn, int argc, char **argv, int first,
 typedef int (*cli_set_fn)(cl_request *req, const char *o, const char *v);
 int cli_opts(const cli_conn *cn, cl_request *req, int argc, char **argv,
              int first, cli_set_fn set);
+/* A request of kind about the id in argv[0] (copied into the char[cap]
+ * member at offset id), its options after it set by set: the request
+ * (caller frees), or NULL if the arguments are not its usage. */
+cl_request *cli_req_on_id(const cli_conn *cn, cl_req_kind kind, size_t id,
+                          size_t cap, int argc, char **argv, cli_set_fn set);
 /* 0 if ok, else CLI_EXIT_USAGE: for setters. */
 int cli_ok(bool ok);
 
@@ -65,6 +72,17 @@ int cli_transport(int rc, const cli_conn *cn);
 
 /* Explain a refused request; returns the exit status. */
 int cli_status(const cl_reply *rep);
+
+/* Send req on c and wait: 0 with *rep carried out, else the exit status
+ * (printed) with *rep cleared. For a command that sends several (pages:
+ * each with its message id zeroed, so each gets a new one). */
+int cli_call_on(const cli_conn *cn, cl_client *c, cl_request *req,
+                cl_reply *rep);
+
+/* Usage of every command whose words begin with first ("link", "mdt
+ * record"), from the command table, on standard error (cli_opts.c);
+ * returns CLI_EXIT_USAGE. */
+int cli_usage(const cli_conn *cn, const char *first);
 
 /* Connect, send req, wait: 0 with *rep carried out, else the exit status
  * (printed) with *rep cleared. */

@@ -187,16 +187,8 @@ int cli_review_list(cli_conn *cn, int argc, char **argv)
     for (;;) {
         cl_reply rep;
         memset(req.msgid, 0, CL_MSGID_LEN);
-        int rc = cl_client_call(c, &req, &rep);
-        if (rc != CL_OK) {
-            status = cli_transport(rc, cn);
+        if ((status = cli_call_on(cn, c, &req, &rep)) != 0)
             break;
-        }
-        if (!cl_reply_ok(&rep)) {
-            status = cli_status(&rep);
-            cl_reply_clear(&rep);
-            break;
-        }
         const cl_review_items *ri = &rep.u.reviews;
         if (cn->json) {
             s_json_queue_page(ri, shown == 0);
@@ -458,14 +450,9 @@ static int s_fetch_links(cli_conn *cn, cl_client *c, s_ev *v, size_t n)
     for (;;) {
         cl_reply rep;
         memset(req.msgid, 0, CL_MSGID_LEN);
-        int rc = cl_client_call(c, &req, &rep);
-        if (rc != CL_OK)
-            return cli_transport(rc, cn);
-        if (!cl_reply_ok(&rep)) {
-            int st = cli_status(&rep);
-            cl_reply_clear(&rep);
+        int st = cli_call_on(cn, c, &req, &rep);
+        if (st)
             return st;
-        }
         for (size_t i = 0; i < rep.u.links.n; i++) {
             const cl_link_row *r = &rep.u.links.v[i];
             uint64_t pid = 0;
@@ -502,14 +489,9 @@ static int s_fetch_queue(cli_conn *cn, cl_client *c, s_ev *v, size_t n,
     for (;;) {
         cl_reply rep;
         memset(req.msgid, 0, CL_MSGID_LEN);
-        int rc = cl_client_call(c, &req, &rep);
-        if (rc != CL_OK)
-            return cli_transport(rc, cn);
-        if (!cl_reply_ok(&rep)) {
-            int st = cli_status(&rep);
-            cl_reply_clear(&rep);
+        int st = cli_call_on(cn, c, &req, &rep);
+        if (st)
             return st;
-        }
         for (size_t i = 0; i < rep.u.reviews.n; i++) {
             const cl_review_item *it = &rep.u.reviews.v[i];
             s_ev *a =
@@ -1012,16 +994,7 @@ int cli_link(cli_conn *cn, int argc, char **argv)
     if (!strcmp(sub, "rerun"))
         return s_link_admin_cmd(cn, CL_LINK_RERUN, 0, x.wait);
 usage:
-    fprintf(stderr,
-            "usage: caselink link evaluate --truth FILE.csv   (columns "
-            "agency, local_id, cluster)\n"
-            "       caselink link train [--sample N]      estimate weights "
-            "from the store\n"
-            "       caselink link weights [--accept]      show them; put "
-            "the proposal in use\n"
-            "       caselink link rerun [--wait]          relink stored "
-            "records\n");
-    return CLI_EXIT_USAGE;
+    return cli_usage(cn, "link");
 }
 
 static void s_csv_field(const char *s)
@@ -1063,16 +1036,8 @@ int cli_links(cli_conn *cn, int argc, char **argv)
     for (;;) {
         cl_reply rep;
         memset(req.msgid, 0, CL_MSGID_LEN);
-        int rc = cl_client_call(c, &req, &rep);
-        if (rc != CL_OK) {
-            status = cli_transport(rc, cn);
+        if ((status = cli_call_on(cn, c, &req, &rep)) != 0)
             break;
-        }
-        if (!cl_reply_ok(&rep)) {
-            status = cli_status(&rep);
-            cl_reply_clear(&rep);
-            break;
-        }
         for (size_t i = 0; i < rep.u.links.n; i++) {
             const cl_link_row *r = &rep.u.links.v[i];
             printf("%s,", r->record_id);
@@ -1150,17 +1115,7 @@ int cli_review(cli_conn *cn, int argc, char **argv)
                                argv[0][0] == 'a', argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[0], "show"))
         return cli_review_show(cn, argc - 1, argv + 1);
-    if (argc < 1 || strcmp(argv[0], "list") != 0) {
-        fprintf(stderr,
-                "usage: caselink review list [--limit N] [--page N | --after "
-                "QID | --all]\n"
-                "           [--agency NAME] [--min-probability P] "
-                "[--max-probability P]\n"
-                "       caselink review accept|reject QID --reason "
-                "TEXT\n"
-                "       caselink review show MDT-ID   (the agenda "
-                "pack)\n");
-        return CLI_EXIT_USAGE;
-    }
+    if (argc < 1 || strcmp(argv[0], "list") != 0)
+        return cli_usage(cn, "match");
     return cli_review_list(cn, argc - 1, argv + 1);
 }

@@ -170,3 +170,18 @@ int cli_each(const cli_conn *cn, int argc, char **argv, int first,
     }
     return 0;
 }
+
+int cli_usage(const cli_conn *cn, const char *first)
+{
+    size_t len = strlen(first), k = 0;
+    for (size_t i = 0; i < cn->n_rows; i++) {
+        const cli_row *r = &cn->rows[i];
+        if (r->now || strncmp(r->words, first, len) ||
+            (r->words[len] && r->words[len] != ' '))
+            continue;
+        fprintf(stderr, "%s caselink %s%s%s%s\n",
+                k++ ? "      " : "usage:", r->words, r->synopsis[0] ? " " : "",
+                r->synopsis, r->fields & CLI_JSON ? " [--json]" : "");
+    }
+    return CLI_EXIT_USAGE;
+}

@@ -762,24 +762,13 @@ static int s_respond_opt(cl_request *req, const char *o, const char *v)
 
 int cli_respond(cli_conn *cn, int argc, char **argv)
 {
-    cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
-    int status = 0;
+    cl_request *req = cli_req_on_id(cn, CL_REQ_INFO_RESPOND,
+                                    offsetof(cl_request, u.respond.request_id),
+                                    CL_REF_SZ, argc, argv, s_respond_opt);
     if (!req)
-        return CLI_EXIT_FAILED;
-    req->kind = CL_REQ_INFO_RESPOND;
-    cl_info_response *x = &req->u.respond;
-    if (argc < 1 || !CL_COPY(x->request_id, argv[0]))
-        status = CLI_EXIT_USAGE;
-    else
-        status = cli_opts(cn, req, argc, argv, 1, s_respond_opt);
-    if (status) {
-        fprintf(stderr, "usage: caselink respond REQ-ID --summary TEXT "
-                        "--involvement none|past|current\n"
-                        "           [--risk low|medium|high|immediate] "
-                        "[--contact TEXT]\n");
-        goto out;
-    }
+        return cli_usage(cn, "respond");
+    int status;
     if ((status = cli_call(cn, "adults", req, &rep)) != 0)
         goto out;
     printf("answered %s\n", rep.u.publish.reference);

@@ -518,6 +518,8 @@ static const cli_row *s_find_row(int argc, char **argv, int *used,
 int cli_dispatch(cli_conn *cn, int argc, char **argv)
 {
     int used = 0;
+    cn->rows = cli_rows; /* for cli_usage */
+    cn->n_rows = cli_n_rows;
     const cli_row *same = NULL;
     const cli_row *r = argc ? s_find_row(argc, argv, &used, &same) : NULL;
     if (!r && same) /* "person frob": the handler says how it is used */

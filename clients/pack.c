@@ -564,27 +564,14 @@ static int s_meeting_opt(cl_request *req, const char *o, const char *v)
 
 int cli_mdt_record(cli_conn *cn, int argc, char **argv)
 {
-    cl_request *req = calloc(1, sizeof(*req));
     cl_reply rep;
-    int status = 0;
+    cl_request *req = cli_req_on_id(cn, CL_REQ_RECORD_MEETING,
+                                    offsetof(cl_request, u.meeting.review_id),
+                                    CL_REF_SZ, argc, argv, s_meeting_opt);
     if (!req)
-        return CLI_EXIT_FAILED;
-    req->kind = CL_REQ_RECORD_MEETING;
-    cl_meeting *m = &req->u.meeting;
-    if (argc < 1 || !CL_COPY(m->review_id, argv[0]))
-        status = CLI_EXIT_USAGE;
-    else
-        status = cli_opts(cn, req, argc, argv, 1, s_meeting_opt);
-    if (status) {
-        free(req);
-        fputs("usage: caselink mdt record MDT-ID --chair NAME "
-              "[--attendee \"Name|Agency|Role\"]...\n"
-              "       [--apology \"Name|Agency|Role\"]... "
-              "[--confidentiality TEXT]\n",
-              stderr);
-        return CLI_EXIT_USAGE;
-    }
-    status = cli_call(cn, "coordinator", req, &rep);
+        return cli_usage(cn, "mdt record");
+    const cl_meeting *m = &req->u.meeting;
+    int status = cli_call(cn, "coordinator", req, &rep);
     if (!status) {
         printf("meeting recorded: %s (%u attending, %u apologies)\n",
                rep.u.publish.reference, m->n_attendees, m->n_apologies);

@@ -217,6 +217,7 @@ printf 'agency,local_id\nA,1\n' > badtruth.csv
 check "link evaluate bad header" 2 "must name agency, local_id and cluster" -- cl link evaluate --truth badtruth.csv
 printf 'agency,local_id,cluster\nA,1,x\nA,1,y\n' > badtruth.csv
 check "link evaluate duplicate row" 2 "listed twice" -- cl link evaluate --truth badtruth.csv
+check "link usage, from the command table" 2 "^       caselink link rerun \[--wait\] \[--json\]$" -- cl link frob
 check "link usage" 2 "usage: caselink link evaluate" -- cl link frob
 check "review list paged" 0 "pairs? to review" -- cl review list --limit 500 --all
 check "review list bad limit" 2 "--limit must be a number from 1 to 500" -- cl review list --limit 501

@@ -145,17 +145,27 @@ bool cl_fields_person_set(cl_person *p, const char *where, const char *name,
 }
 
 /* Set one referral field by its name (CSV header or flag, '-' as '_'). */
-bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
-                   size_t err_len)
+/* A field's name as typed (a flag's dashes or a CSV header) into name, '-'
+ * as '_'; false, saying so in err, if it is too long to be one. */
+static bool s_field_name(char name[64], const char *name0, char *err,
+                         size_t err_len)
 {
-    char name[64];
-    if (!cl_copy(name, sizeof(name), name0)) {
+    if (!cl_copy(name, 64, name0)) {
         snprintf(err, err_len, "unknown field '%s'", name0);
         return false;
     }
     for (char *p = name; *p; p++)
         if (*p == '-')
             *p = '_';
+    return true;
+}
+
+bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
+                   size_t err_len)
+{
+    char name[64];
+    if (!s_field_name(name, name0, err, err_len))
+        return false;
     if (!strcmp(name, "agency_reference") || !strcmp(name, "ref"))
         return S_PUT(r->agency_ref, v);
     if (!strcmp(name, "category"))
@@ -220,13 +230,8 @@ bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
                         size_t err_len)
 {
     char name[64];
-    if (!cl_copy(name, sizeof(name), name0)) {
-        snprintf(err, err_len, "unknown field '%s'", name0);
+    if (!s_field_name(name, name0, err, err_len))
         return false;
-    }
-    for (char *c = name; *c; c++)
-        if (*c == '-')
-            *c = '_';
     if (!strcmp(name, "agency_reference") || !strcmp(name, "ref"))
         return S_PUT(p->agency_ref, v);
     if (!strcmp(name, "type"))

@@ -628,6 +628,20 @@ static void s_json_count(FILE *f, int64_t v)
         fprintf(f, "%" PRId64, v);
 }
 
+/* Referrals by agency and month, as JSON objects, comma-separated. */
+static void s_json_agency_months(FILE *f, const cl_agency_month *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",{\"agency\":" : "{\"agency\":", f);
+        cl_json_str_write(f, v[i].agency);
+        fputs(",\"month\":", f);
+        cl_json_str_write(f, v[i].month);
+        fputs(",\"referrals\":", f);
+        s_json_count(f, v[i].referrals);
+        fputc('}', f);
+    }
+}
+
 void cl_report_json(FILE *f, const cl_report *r)
 {
     fputs("{\"report\":\"caselink extended MDT outcomes\",\"from\":", f);
@@ -647,26 +661,10 @@ void cl_report_json(FILE *f, const cl_report *r)
           "else when they arrived)\"",
           f);
     fputs(",\"referrals_arrived\":[", f);
-    for (size_t i = 0; i < r->n_arrived; i++) {
-        fputs(i ? ",{\"agency\":" : "{\"agency\":", f);
-        cl_json_str_write(f, r->arrived[i].agency);
-        fputs(",\"month\":", f);
-        cl_json_str_write(f, r->arrived[i].month);
-        fputs(",\"referrals\":", f);
-        s_json_count(f, r->arrived[i].referrals);
-        fputc('}', f);
-    }
+    s_json_agency_months(f, r->arrived, r->n_arrived);
     fputs("]", f);
     fputs(",\"suppressed_as\":null,\"referrals\":[", f);
-    for (size_t i = 0; i < r->n_referrals; i++) {
-        fputs(i ? ",{\"agency\":" : "{\"agency\":", f);
-        cl_json_str_write(f, r->referrals[i].agency);
-        fputs(",\"month\":", f);
-        cl_json_str_write(f, r->referrals[i].month);
-        fputs(",\"referrals\":", f);
-        s_json_count(f, r->referrals[i].referrals);
-        fputc('}', f);
-    }
+    s_json_agency_months(f, r->referrals, r->n_referrals);
     const char *names[] = {
         "caseload",     "reviews_held",      "actions_open", "actions_overdue",
         "actions_done", "actions_cancelled", "rag_red",      "rag_amber",

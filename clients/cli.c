@@ -133,7 +133,9 @@ int cli_transport(int rc, const cli_conn *cn)
 
 int cli_status(const cl_reply *rep)
 {
-    fprintf(stderr, "caselink: %s: %s\n", cl_status_name(rep->status),
+    char status[32]; /* "not found", not not_found */
+    cl_words_say(status, sizeof(status), cl_status_name(rep->status));
+    fprintf(stderr, "caselink: %s: %s\n", status,
             rep->error[0] ? rep->error : "(no detail)");
     return CLI_EXIT_FAILED;
 }

@@ -219,6 +219,15 @@ int cli_audit_flags(cli_conn *cn, int argc, char **argv)
                                               : "by a flag check");
     }
     printf("%zu flag disclosure%s\n", l->n, l->n == 1 ? "" : "s");
+    const cl_flag_log_query *q = &req->u.flag_log;
+    bool narrowed = q->agency[0] || q->from[0] || q->to[0];
+    if (!l->n)
+        printf("No front-line flag was shown%s%s%s.\nOne is shown when a "
+               "front-line agency checks a person linked to a plan\n"
+               "(caselink flag check) or refers them%s.\n",
+               q->agency[0] ? " to " : "", q->agency,
+               q->from[0] || q->to[0] ? " in these dates" : "",
+               narrowed ? "; leave out --agency or widen --from/--to" : "");
 done:
     cl_reply_clear(&rep);
 out:

@@ -523,8 +523,11 @@ int cli_report(cli_conn *cn, int argc, char **argv)
             fprintf(stderr, "caselink report: %s: %s\n", path, strerror(errno));
             status = CLI_EXIT_FAILED;
         } else if (f != stdout) {
-            fprintf(stderr, "report for %s to %s written to %s\n",
-                    rep.u.report.from, rep.u.report.to, path);
+            char from[CL_WHEN_SHOW_SZ], to[CL_WHEN_SHOW_SZ];
+            cli_dob(cn, from, rep.u.report.from);
+            cli_dob(cn, to, rep.u.report.to);
+            fprintf(stderr, "report for %s to %s written to %s\n", from, to,
+                    path);
         }
     }
     cl_reply_clear(&rep);

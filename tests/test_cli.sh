@@ -241,7 +241,7 @@ check "person show needs purpose" 2 "say why you open this case" -- cl person sh
 check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "person show family" 0 "child: Amy Smith" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
-check "person show unknown" 1 "not_found" -- cl person show --nhs 4010232137 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "person show unknown" 1 "caselink: not found: " -- cl person show --nhs 4010232137 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "person show bad id" 1 "invalid: person_id" -- cl person show --id "X1" --access-reason data_quality --purpose "checking a record id we were given"
 check "person show as publisher" 1 "denied" -- cl --as gp person show --nhs 9434765919 --purpose "x"
 
@@ -251,7 +251,7 @@ check "correct one field by own reference" 0 "corrected: CL-00000001" -- cl --as
 check "correct keeps what was not sent" 0 '"category":"housing","risk":"high"' -- cl --as auditor audit subject-access --nhs 9434765919
 check "correct records who" 0 '"reason":"risk was understated","by":"gp \(Oakfield Surgery\)"' -- cl --as auditor audit subject-access --nhs 9434765919
 check "correct with nothing to change" 2 "give the fields that change" -- cl --as gp referral correct G1 --reason "nothing"
-check "withdraw other agency's" 1 "not_found" -- cl --as police referral withdraw CL-00000001 --reason oops
+check "withdraw other agency's" 1 "caselink: not found: " -- cl --as police referral withdraw CL-00000001 --reason oops
 check "withdraw unknown reference" 1 "CL-00000042 or your own agency_reference" -- cl --as gp referral withdraw 42 --reason oops
 check "withdraw by own reference" 1 "no referral G1 from your agency" -- cl --as police referral withdraw G1 --reason oops
 check "withdraw" 0 "withdrawn: CL-00000001" -- cl --as gp referral withdraw CL-00000001 --reason "sent in error"
@@ -314,6 +314,7 @@ check "flag check: unknown own id" 1 "none of your agency's records" -- cl --as 
 check "flag check usage" 2 "usage: caselink flag check" -- cl --as police flag frob
 check "authority told" 0 "FRONT-LINE FLAG SHOWN for your plan CP-1" -- sh -c "'$cli' --dev '$dir/dev' --as childrens inbox list | awk '/ flag /{print \$1; exit}' | xargs '$cli' --dev '$dir/dev' --as childrens inbox show"
 check "audit flags" 0 "Northshire Police \(police, PC Sam Hughes\) shown the flag of PLAN-" -- cl --as auditor audit flags --agency "Northshire Police"
+check "audit flags: none then, and why" 0 "^No front-line flag was shown in these dates\.$" -- cl --as auditor audit flags --from 2020-01-01 --to 2020-12-31
 check "audit flags: none then" 0 "^0 flag disclosures" -- cl --as auditor audit flags --from 2020-01-01 --to 2020-12-31
 check "audit flags usage" 2 "unknown option --frob" -- cl --as auditor audit flags --frob x
 check "plan withdraw usage" 2 "usage: caselink plan withdraw" -- cl --as childrens plan withdraw CP-1

@@ -766,6 +766,14 @@ static int s_evaluate_cmd(cli_conn *cn, const char *path)
     if (missing)
         printf(", %zu not found (left out)", missing);
     printf("\n\n");
+    if (!n) {
+        printf("Nothing to measure: no record of the truth file is in the "
+               "store. Check that its\nagency column names the agencies as "
+               "registered and local_id is their own id\n(caselink links "
+               "export --csv lists both for every record).\n");
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
     for (size_t i = 0; i < n; i++)
         group[i] = v[i].pid;
     s_score a = s_evaluate(v, n, group, tmp);
@@ -1071,6 +1079,9 @@ int cli_links(cli_conn *cn, int argc, char **argv)
             break;
     }
     cl_progress_end(&prog);
+    if (!status && !rows)
+        fprintf(stderr, "links export: no agency records yet: each referral "
+                        "and each caseload row imported adds one\n");
     cl_client_close(&c);
     return status;
 }

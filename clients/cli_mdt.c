@@ -601,6 +601,11 @@ static void s_print_pack_cover(const cli_conn *cn, const cl_review_pack *p)
     printf("\n%s\n", p->meeting.confidentiality);
     printf("\n%zu %s on the agenda. Opening this pack is audited.\n", p->n,
            p->n == 1 ? "person" : "people");
+    if (!p->n)
+        printf("Put someone on it with caselink mdt add %s (--nhs N | --id "
+               "P) --reason REASON,\nor accept an intake item onto it "
+               "(caselink intake accept IN-ID --review %s).\n",
+               p->review_id, p->review_id);
     if (p->purged)
         printf("%u %s on this agenda %s since been removed under the "
                "retention policy;\nwhat the meeting recorded about them was "

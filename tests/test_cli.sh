@@ -79,6 +79,7 @@ check "zpl key admits" 0 "caselinkd" -- pasted sub/zpl-gp.cert_secret health
 check "unpasted key refused" 3 "not in the registry" -- pasted newgp.key --timeout 1000 health
 
 check "health" 0 "caselinkd .*people" -- cl health
+check "links export, none yet, says why" 0 "no agency records yet: each referral and each caseload row imported adds one" -- cl links export --csv
 check "publish needs --as" 2 "needs --as" -- cl publish referral --ref X --category housing --basis consent --family A --given B
 check "publish without basis" 2 "lawful_basis is required" -- cl --as gp publish referral --ref G1 --category mental_health --family Smith --given Jane
 check "publish bad category" 2 "unknown value 'moodiness'" -- cl --as gp publish referral --ref G1 --category moodiness
@@ -217,6 +218,8 @@ printf 'agency,local_id\nA,1\n' > badtruth.csv
 check "link evaluate bad header" 2 "must name agency, local_id and cluster" -- cl link evaluate --truth badtruth.csv
 printf 'agency,local_id,cluster\nA,1,x\nA,1,y\n' > badtruth.csv
 check "link evaluate duplicate row" 2 "listed twice" -- cl link evaluate --truth badtruth.csv
+printf 'agency,local_id,cluster\nNobody,X1,a\n' > none.csv
+check "link evaluate with none found says why" 1 "Nothing to measure: no record of the truth file is in the store" -- cl link evaluate --truth none.csv
 check "link usage, from the command table" 2 "^       caselink link rerun \[--wait\] \[--json\]$" -- cl link frob
 check "link usage" 2 "usage: caselink link evaluate" -- cl link frob
 check "review list paged" 0 "pairs? to review" -- cl review list --limit 500 --all
@@ -407,7 +410,8 @@ check "person find bad date says why" 2 "date_of_birth: '24/13/1980' is not a da
 check "audit search --limit 0" 2 "caselink: --limit: 0 is too small \(at least 1\)" -- cl --as auditor audit search --break-glass --limit 0
 check "casefind agency near miss" 1 "agency: no registered agency 'Northshire Polise'; did you mean 'Northshire Police'\?" -- cl casefind --agency "Northshire Polise" --min 3 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "attending agency near miss" 1 "did you mean 'Oakfield Surgery'\?" -- cl mdt create --date 01/12/2026 --title "x" --agency "Oakfield surgry"
-check "attending agency in any case" 0 "review created" -- cl mdt create --date 01/12/2026 --title "x" --agency "oakfield surgery"
+check "attending agency in any case" 0 "review created: MDT-00000002" -- cl mdt create --date 01/12/2026 --title "x" --agency "oakfield surgery"
+check "an empty agenda says how to fill it" 0 "Put someone on it with caselink mdt add MDT-00000002" -- cl mdt show MDT-00000002
 check "casefind --not-known-to by kind" 0 "^1 person with at least 3 contacts from Northshire Police since 1 Jan 2026, not known to gp" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --not-known-to gp --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "casefind nothing found says why" 0 "Nobody matched. Try a lower --min \(now 50\)" -- cl casefind --agency "Northshire Police" --min 50 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "casefind overlap: any and about" 0 "any +about" -- cl casefind --agency "Northshire Police" --access-reason mdt_preparation --purpose "preparing the north locality MDT"

@@ -133,18 +133,21 @@ static void s_aside(cl_server *s, s_item *items, size_t n)
 }
 
 /* One attempt at the batch: on the writer thread, the socket served
- * meanwhile (s_aside). */
+ * meanwhile (s_aside), and new connections admitted (ZAP). */
 static int s_attempt(cl_server *s, s_item *items, size_t n)
 {
     int rc = CL_OK;
     cl_writer_run(s->writer, items, n);
     while (!cl_writer_done(s->writer, &rc)) {
-        zmq_pollitem_t p[2] = {{NULL, cl_writer_fd(s->writer), ZMQ_POLLIN, 0},
+        zmq_pollitem_t p[3] = {{NULL, cl_writer_fd(s->writer), ZMQ_POLLIN, 0},
+                               {s->zap, 0, ZMQ_POLLIN, 0},
                                {s->router, 0, ZMQ_POLLIN, 0}};
-        int np = !s->stopping && s->n_spare < s->cfg.batch_max ? 2 : 1;
+        int np = !s->stopping && s->n_spare < s->cfg.batch_max ? 3 : 2;
         if (zmq_poll(p, np, 1000) < 0 && errno != EINTR)
             cl_log_err("zmq_poll: %s", zmq_strerror(errno));
-        if (np == 2 && (p[1].revents & ZMQ_POLLIN))
+        if (p[1].revents & ZMQ_POLLIN)
+            cl_zap_drain(s);
+        if (np == 3 && (p[2].revents & ZMQ_POLLIN))
             s_aside(s, items, n);
     }
     return rc;

@@ -416,6 +416,10 @@ static void test_light_requests_pass_commits(void **state)
     usleep(200 * 1000);
     assert_int_equal(s_call(gp, &health, &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);
+    cl_client *late = th_client(&d, "adults"); /* a new connection: admitted */
+    assert_int_equal(s_call(late, &health, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    cl_client_close(&late);
     assert_int_equal(s_call(op, &health, &rep), CL_STATUS_OK);
     assert_int_equal(rep.u.health.referrals, 5); /* committed ones only */
     cl_reply_clear(&rep);

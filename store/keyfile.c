@@ -124,6 +124,8 @@ int cl_store__derive(cl_store *s, const uint8_t master[CL_KEY_LEN])
     sodium_memzero(seed, sizeof(seed));
     memmove(s->keys->root, master, CL_KEY_LEN);
     s->keys->n_epochs = 0;
+    s->keys->n_former = 0;
+    sodium_memzero(s->keys->sign_seed, sizeof(s->keys->sign_seed));
     /* version 1 until the store's key state is read (open.c) */
     cl_store__data_key(s->keys, 1);
     sodium_mprotect_readonly(s->keys);
@@ -159,15 +161,22 @@ void cl_store__data_key(cl_store__keys *k, uint32_t v)
  * no value opens with keys a former master key can derive. An epoch
  * whose versions are all retired is dropped at the next replacement, so
  * the ring holds at most one epoch per live version however many
- * replacements there were ("CLK2": from is 4 bytes; "CLK1", read only,
- * had 1). The index key, the index-row keys, the replication key and the
- * audit signing key stay derived from the root (see the README's threat
- * model).
+ * replacements there were. Each replacement also draws a new audit
+ * signing key: the ring keeps its seed, and the public keys that signed
+ * before (the newest CL_STORE__FORMER), so that checkpoints shipped
+ * before it still verify while a former master key derives no signing
+ * key in use. "CLK3": root | n | n x (from (4) | epoch key) | seed (32,
+ * zeros: derived from the root) | m | m x public key; "CLK2" had no
+ * seed and no former keys, "CLK1" (both read only) a 1-byte from. The
+ * index key, the index-row keys and the replication key stay derived
+ * from the root (see the README's threat model).
  */
-#define S_RING_MAGIC "CLK2"
+#define S_RING_MAGIC "CLK3"
+#define S_RING_V2    "CLK2"
 #define S_RING_V1    "CLK1"
 #define S_EPOCH_LEN  (4 + CL_KEY_LEN)
-#define S_RING_MAX   (1 + CL_STORE__EPOCHS * S_EPOCH_LEN)
+#define S_SIGN_TAIL  (32 + 1 + CL_STORE__FORMER * 32)
+#define S_RING_MAX   (1 + CL_STORE__EPOCHS * S_EPOCH_LEN + S_SIGN_TAIL)
 #define S_RING_PLAIN (CL_KEY_LEN + S_RING_MAX)
 
 static void s_kek(const uint8_t master[CL_MASTER_KEY_LEN],
@@ -180,12 +189,22 @@ static void s_kek(const uint8_t master[CL_MASTER_KEY_LEN],
 /* The epochs of an unwrapped ring (elen: 1 for CLK1, 4 for CLK2) into k:
  * CL_ERR_CORRUPT unless they are well formed and ascending. */
 static int s_epochs_read(cl_store__keys *k, const uint8_t *plain, size_t pl,
-                         size_t elen)
+                         size_t elen, bool tail)
 {
     uint8_t n = plain[CL_KEY_LEN];
-    if (n > CL_STORE__EPOCHS ||
-        pl != CL_KEY_LEN + 1 + (size_t)n * (elen + CL_KEY_LEN))
+    size_t base = CL_KEY_LEN + 1 + (size_t)n * (elen + CL_KEY_LEN);
+    if (n > CL_STORE__EPOCHS || (tail ? pl < base + 33 : pl != base))
         return CL_ERR_CORRUPT;
+    if (tail) { /* the signing key's seed and the former public keys */
+        const uint8_t *t = plain + base;
+        if (t[32] > CL_STORE__FORMER || pl != base + 33 + (size_t)t[32] * 32)
+            return CL_ERR_CORRUPT;
+        memcpy(k->sign_seed, t, 32);
+        if (!sodium_is_zero(t, 32))
+            crypto_sign_seed_keypair(k->sign_pk, k->sign_sk, t);
+        k->n_former = t[32];
+        memcpy(k->former, t + 33, (size_t)t[32] * 32);
+    }
     k->n_epochs = n;
     for (uint8_t i = 0; i < n; i++) {
         const uint8_t *e = plain + CL_KEY_LEN + 1 + (size_t)i * (elen + 32);
@@ -221,8 +240,9 @@ int cl_store__keyring_open(cl_store *s, cl_txn *t,
     const size_t head = 4 + CL_KEY_ID_LEN + 24;
     rc = CL_ERR_KEY;
     bool v1 = len >= 4 && !memcmp(ring, S_RING_V1, 4);
+    bool v3 = len >= 4 && !memcmp(ring, S_RING_MAGIC, 4);
     if (len < head + CL_KEY_LEN + 1 + 16 ||
-        (memcmp(ring, S_RING_MAGIC, 4) && !v1) ||
+        (!v3 && !v1 && memcmp(ring, S_RING_V2, 4)) ||
         sodium_memcmp(ring + 4, kid, CL_KEY_ID_LEN) != 0 ||
         crypto_aead_xchacha20poly1305_ietf_decrypt(
             plain, &pl, NULL, ring + head, len - head, ring, 4 + CL_KEY_ID_LEN,
@@ -231,7 +251,7 @@ int cl_store__keyring_open(cl_store *s, cl_txn *t,
     if ((rc = cl_store__derive(s, plain)) != CL_OK)
         goto out;
     sodium_mprotect_readwrite(s->keys);
-    rc = s_epochs_read(s->keys, plain, (size_t)pl, v1 ? 1 : 4);
+    rc = s_epochs_read(s->keys, plain, (size_t)pl, v1 ? 1 : 4, v3);
     if (rc != CL_OK)
         s->keys->n_epochs = 0;
     cl_store__data_key(s->keys, 1);
@@ -271,6 +291,10 @@ int cl_store__ring_put(cl_txn *t, const uint8_t master[CL_MASTER_KEY_LEN])
         memcpy(plain + pl + 4, k->epoch[i], CL_KEY_LEN);
         pl += S_EPOCH_LEN;
     }
+    memcpy(plain + pl, k->sign_seed, 32);
+    plain[pl + 32] = k->n_former;
+    memcpy(plain + pl + 33, k->former, (size_t)k->n_former * 32);
+    pl += 33 + (size_t)k->n_former * 32;
     memcpy(ring, S_RING_MAGIC, 4);
     s_kek(master, kek, ring + 4);
     randombytes_buf(ring + 4 + CL_KEY_ID_LEN, 24);
@@ -308,6 +332,15 @@ int cl_store__epoch_add(cl_store *s, uint32_t from, uint32_t floor,
     k->from[k->n_epochs] = from;
     randombytes_buf(k->epoch[k->n_epochs], CL_KEY_LEN);
     k->n_epochs++;
+    /* a new signing key: the one before stays known, to verify
+     * checkpoints it signed (the newest CL_STORE__FORMER) */
+    if (k->n_former == CL_STORE__FORMER) {
+        memmove(k->former, k->former + 1, (CL_STORE__FORMER - 1) * 32);
+        k->n_former--;
+    }
+    memcpy(k->former[k->n_former++], k->sign_pk, 32);
+    randombytes_buf(k->sign_seed, sizeof(k->sign_seed));
+    crypto_sign_seed_keypair(k->sign_pk, k->sign_sk, k->sign_seed);
     cl_store__data_key(k, from);
     s_kek(master, kek, k->kid);
     sodium_mprotect_readonly(k);
@@ -337,4 +370,13 @@ void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],
 void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN])
 {
     memcpy(pk, s->keys->sign_pk, CL_SIGN_PK_LEN);
+}
+
+bool cl_store_audit_pk_former(const cl_store *s,
+                              const uint8_t pk[CL_SIGN_PK_LEN])
+{
+    for (uint8_t i = 0; i < s->keys->n_former; i++)
+        if (sodium_memcmp(s->keys->former[i], pk, CL_SIGN_PK_LEN) == 0)
+            return true;
+    return false;
 }

@@ -212,13 +212,21 @@ void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
 
 CL_NODISCARD int cl_store_stats_get(cl_store *s, cl_store_stats *out);
 
-/* The audit signing key pair (Ed25519) is derived from the master key, so
- * checkpoints signed before a restart verify after it. */
+/* The audit signing key pair (Ed25519): derived from the master key, so
+ * that checkpoints signed before a restart verify after it, until the
+ * first master key replacement; from then on drawn at each replacement
+ * and kept in the keyring. */
 #define CL_SIGN_PK_LEN 32
 #define CL_SIGN_LEN    64
 void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],
                          const uint8_t *msg, size_t len);
 void cl_store_audit_pk(const cl_store *s, uint8_t pk[CL_SIGN_PK_LEN]);
+
+/* True if pk signed this store's checkpoints before a master key
+ * replacement (each draws a new signing key; the newest 32 former public
+ * keys are kept, wrapped with the keyring). */
+bool cl_store_audit_pk_former(const cl_store *s,
+                              const uint8_t pk[CL_SIGN_PK_LEN]);
 
 /* --- key rotation ----------------------------------------------------------
  *

@@ -34,6 +34,9 @@ extern const cl_store__db cl_store__dbs[CL_DB_COUNT];
  * one before the oldest (whose range it may share). */
 #define CL_STORE__EPOCHS (CL_STORE_KEY_VERSIONS + 1)
 
+/* Former checkpoint signing keys a keyring keeps (the newest). */
+#define CL_STORE__FORMER 32
+
 typedef struct cl_store__keys {
     /* the data key of each live version v, at v % CL_STORE_KEY_VERSIONS
      * (live versions span fewer than CL_STORE_KEY_VERSIONS: see rotate.c) */
@@ -44,6 +47,10 @@ typedef struct cl_store__keys {
     uint8_t ix_enc[CL_KEY_LEN]; /* index rows: value cipher (SIV) */
     uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES]; /* audit checkpoints */
     uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
+    uint8_t sign_seed[crypto_sign_SEEDBYTES]; /* drawn at a replacement
+                                                 (zeros: from the root) */
+    uint8_t n_former; /* public keys that signed before a replacement */
+    uint8_t former[CL_STORE__FORMER][crypto_sign_PUBLICKEYBYTES];
     uint8_t root[CL_KEY_LEN]; /* the keys above derive from it ... */
     uint8_t n_epochs;         /* ... but data keys from version from[i] */
     uint32_t from[CL_STORE__EPOCHS]; /* on from epoch[i] (ascending) */

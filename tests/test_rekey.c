@@ -359,6 +359,105 @@ static void test_rotate_master_loop(void **state)
     th_start(d, NULL);
 }
 
+/* The first checkpoint in a witness file (through its signature line),
+ * and the hex public key of the last one; how many there are. */
+static int s_checkpoints(const char *path, char *first, size_t cap,
+                         char last_key[65])
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    size_t used = 0;
+    int n = 0;
+    first[0] = last_key[0] = '\0';
+    while (f && fgets(line, sizeof(line), f)) {
+        if (n == 0 && used + strlen(line) < cap) {
+            memcpy(first + used, line, strlen(line) + 1);
+            used += strlen(line);
+        }
+        if (!strncmp(line, "key: ", 5))
+            snprintf(last_key, 65, "%.64s", line + 5);
+        n += !strncmp(line, "signature: ", 11);
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* The checkpoint signing key a master key derives, before any
+ * replacement: hex public key. */
+static void s_derived_pk(const char *key_file, char hex[65])
+{
+    uint8_t mk[CL_MASTER_KEY_LEN], seed[crypto_sign_SEEDBYTES];
+    uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    char why[256];
+    assert_int_equal(cl_store_key_load(mk, key_file, why, sizeof(why)), CL_OK);
+    crypto_kdf_derive_from_key(seed, sizeof(seed), 1, "cl-audit", mk);
+    crypto_sign_seed_keypair(pk, sk, seed);
+    sodium_bin2hex(hex, 65, pk, sizeof(pk));
+    sodium_memzero(mk, sizeof(mk));
+    sodium_memzero(seed, sizeof(seed));
+    sodium_memzero(sk, sizeof(sk));
+}
+
+/* A replacement draws a new checkpoint signing key: the key a former
+ * master key derives signs nothing from then on (whoever holds it cannot
+ * forge a checkpoint of today's log), while a checkpoint shipped before
+ * the replacement still verifies against the log. */
+static void test_signing_key_replaced(void **state)
+{
+    (void)state;
+    th_daemon d = {0};
+    char conf[512], shipped[300], key[300], next[320], old[320];
+    char first[2048], last[65], derived[65];
+    cl_reply rep;
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(shipped, sizeof(shipped), "%s/witness.txt", d.dir);
+    snprintf(conf, sizeof(conf), "[audit]\ncheckpoint_command = cat >> %s\n",
+             shipped);
+    th_start(&d, conf);
+    snprintf(key, sizeof(key), "%s/master.key", d.dir);
+    snprintf(next, sizeof(next), "%s.next", key);
+    snprintf(old, sizeof(old), "%s.old", key);
+    for (int i = 0;
+         i < 500 && s_checkpoints(shipped, first, sizeof(first), last) < 1; i++)
+        usleep(10000);
+    s_publish(&d, "GP-C1");
+    s_derived_pk(key, derived);
+    assert_int_equal(s_checkpoints(shipped, first, sizeof(first), last), 1);
+    assert_string_equal(last, derived); /* before: the derived key */
+    assert_int_equal(th_sh("cp -p %s %s", key, old), 0);
+    s_new_key(next);
+    assert_int_equal(s_admin(&d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    assert_int_equal(th_sh("mv %s %s", next, key), 0);
+    s_publish(&d, "GP-C2");
+    assert_int_equal(th_stop(&d, SIGTERM), 0); /* ships one at stop */
+    th_start(&d, NULL);
+    for (int i = 0;
+         i < 500 && s_checkpoints(shipped, first, sizeof(first), last) < 3; i++)
+        usleep(10000);
+    assert_int_equal(s_checkpoints(shipped, first, sizeof(first), last), 3);
+    if (!strcmp(last, derived))
+        fail_msg("checkpoints after the replacement are still signed with "
+                 "the key the former master key derives");
+    /* the one shipped before still verifies: a former key of this store */
+    cl_client *au = th_client(&d, "auditor");
+    cl_request *req = calloc(1, sizeof(*req));
+    req->kind = CL_REQ_AUDIT_VERIFY;
+    CL_COPY(req->u.checkpoint, first);
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    if (!rep.u.verify.intact)
+        fail_msg("a checkpoint from before the replacement: %s",
+                 rep.u.verify.problem);
+    assert_true(rep.u.verify.checkpoint_ok);
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&au);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 /* A replacement whose transaction never committed (the daemon died, or
  * the batch failed): the store opens with the old key only, and the keys
  * in memory are as before, so what is written next stays readable. */
@@ -431,6 +530,7 @@ int main(void)
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_rotate_master_loop,
                                         th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test(test_signing_key_replaced),
         cmocka_unit_test(test_rekey_not_committed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

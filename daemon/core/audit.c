@@ -338,7 +338,9 @@ static int s_cp_parse(cl_txn *t, const char *text, uint64_t *seq,
         return CL_ERR_INVALID;
     }
     cl_store_audit_pk(cl_store_of(t), mine);
-    if (sodium_memcmp(pk, mine, sizeof(pk)) != 0) {
+    /* or a key this store signed with before a master key replacement */
+    if (sodium_memcmp(pk, mine, sizeof(pk)) != 0 &&
+        !cl_store_audit_pk_former(cl_store_of(t), pk)) {
         snprintf(why, why_len,
                  "checkpoint was signed by another key, not this store's");
         return CL_ERR_INVALID;

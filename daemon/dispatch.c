@@ -327,7 +327,8 @@ static const s_row s_rows[CL_REQ_KIND_COUNT] = {
  * few warnings: small.
  */
 #define S_IDEM_REPLY_MAX 8192
-#define S_IDEM_MAX       (S_BODY_HASH_LEN + S_IDEM_REPLY_MAX)
+#define S_IDEM_TAG_LEN   (1 + S_BODY_HASH_LEN) /* 0x00, the user's hash */
+#define S_IDEM_MAX       (S_BODY_HASH_LEN + S_IDEM_TAG_LEN + S_IDEM_REPLY_MAX)
 
 static void s_idem_key(cl_server *s, const s_item *it, uint8_t ik[CL_BLIND_LEN])
 {
@@ -337,40 +338,84 @@ static void s_idem_key(cl_server *s, const s_item *it, uint8_t ik[CL_BLIND_LEN])
     cl_store_blind(s->store, ik, "idem", idem, sizeof(idem));
 }
 
-/* A message id used before (*seen): answer as then (DUPLICATE), or
- * refuse it if the body differs. */
-static int s_idem_replay(cl_server *s, cl_txn *parent, s_item *it,
-                         const uint8_t ik[CL_BLIND_LEN], bool *seen)
+/* What a resend must match besides the body: the named user it acts for
+ * (id and role), as a hash; all zero if it names none. */
+typedef struct s_idem_hash {
+    uint8_t body[S_BODY_HASH_LEN];
+    uint8_t user[S_BODY_HASH_LEN];
+} s_idem_hash;
+
+static void s_idem_hashes(const s_item *it, s_idem_hash *h)
 {
+    const cl_user *u = &it->req.on_behalf_of;
+    memcpy(h->body, it->req.body_hash, S_BODY_HASH_LEN);
+    memset(h->user, 0, sizeof(h->user));
+    if (!cl_user_named(u))
+        return;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, S_BODY_HASH_LEN);
+    crypto_generichash_update(&st, (const uint8_t *)u->id,
+                              strnlen(u->id, sizeof(u->id)) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)u->role,
+                              strnlen(u->role, sizeof(u->role)) + 1);
+    crypto_generichash_final(&st, h->user, S_BODY_HASH_LEN);
+}
+
+/*
+ * A message id used before (*seen): answer as then (DUPLICATE), or refuse
+ * it if the body differs, or if both then and now a user is named and it
+ * is another (a message id replayed for another user would get the first
+ * user's reply and leave no audit entry of its own). A resend naming no
+ * user, or the first send naming none, is a resend: a retry queue may not
+ * know who the user was. Stored: body hash, [0x00, user hash], reply; a
+ * record of the older form (no tag: a reply never starts with a 0 byte)
+ * holds no user.
+ */
+static int s_idem_replay(cl_server *s, cl_txn *parent, s_item *it,
+                         const uint8_t ik[CL_BLIND_LEN], const s_idem_hash *h,
+                         bool *seen)
+{
+    static const uint8_t none[S_BODY_HASH_LEN];
     uint8_t stored[S_IDEM_MAX];
-    size_t stored_len = 0;
+    size_t stored_len = 0, off = S_BODY_HASH_LEN;
     int rc = cl_store_replay_get(parent, ik, s_now(), s->cfg.replay_window_s,
                                  stored, sizeof(stored), &stored_len);
     *seen = rc == CL_OK;
     if (rc != CL_OK)
         return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
-    if (stored_len < S_BODY_HASH_LEN ||
-        sodium_memcmp(stored, it->req.body_hash, S_BODY_HASH_LEN)) {
+    bool other = stored_len < off || sodium_memcmp(stored, h->body, off);
+    if (!other && stored_len >= off + S_IDEM_TAG_LEN && stored[off] == 0) {
+        const uint8_t *then = stored + off + 1;
+        other = sodium_memcmp(then, none, S_BODY_HASH_LEN) &&
+                sodium_memcmp(h->user, none, S_BODY_HASH_LEN) &&
+                sodium_memcmp(then, h->user, S_BODY_HASH_LEN);
+        off += S_IDEM_TAG_LEN;
+    }
+    if (other) {
         cl_item_fail(it, CL_ERR_INVALID,
-                     "message id already used for a different request");
+                     "message id already used for a different request (or "
+                     "for another user): use a new message id for a new "
+                     "request");
         return CL_OK;
     }
-    return cl_wire_reply_as_duplicate(&it->out, &it->out_len,
-                                      stored + S_BODY_HASH_LEN,
-                                      stored_len - S_BODY_HASH_LEN);
+    return cl_wire_reply_as_duplicate(&it->out, &it->out_len, stored + off,
+                                      stored_len - off);
 }
 
 /* Remember the encoded reply under the message id, in t. */
 static int s_idem_store(cl_server *s, cl_txn *t, const s_item *it,
-                        const uint8_t ik[CL_BLIND_LEN])
+                        const uint8_t ik[CL_BLIND_LEN], const s_idem_hash *h)
 {
     uint8_t stored[S_IDEM_MAX];
-    if (it->out_len + S_BODY_HASH_LEN > sizeof(stored))
+    size_t off = S_BODY_HASH_LEN + S_IDEM_TAG_LEN;
+    if (it->out_len + off > sizeof(stored))
         return CL_ERR_INTERNAL;
-    memcpy(stored, it->req.body_hash, S_BODY_HASH_LEN);
-    memcpy(stored + S_BODY_HASH_LEN, it->out, it->out_len);
+    memcpy(stored, h->body, S_BODY_HASH_LEN);
+    stored[S_BODY_HASH_LEN] = 0;
+    memcpy(stored + S_BODY_HASH_LEN + 1, h->user, S_BODY_HASH_LEN);
+    memcpy(stored + off, it->out, it->out_len);
     return cl_store_replay_put(t, ik, s_now(), s->cfg.replay_window_s, stored,
-                               it->out_len + S_BODY_HASH_LEN);
+                               it->out_len + off);
 }
 
 /*
@@ -382,11 +427,13 @@ static int s_idem_store(cl_server *s, cl_txn *t, const s_item *it,
 static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
 {
     uint8_t ik[CL_BLIND_LEN];
+    s_idem_hash h;
     cl_txn *t = NULL;
     cl_op op = {0}; /* its note is freed at out */
     bool seen = false;
     s_idem_key(s, it, ik);
-    int rc = s_idem_replay(s, parent, it, ik, &seen);
+    s_idem_hashes(it, &h); /* before the handler runs */
+    int rc = s_idem_replay(s, parent, it, ik, &h, &seen);
     if (rc != CL_OK || seen)
         return rc;
     it->rep.kind = it->req.kind;
@@ -418,7 +465,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
         goto out;
     if ((rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep)) != CL_OK)
         goto out;
-    if ((rc = s_idem_store(s, t, it, ik)) == CL_OK)
+    if ((rc = s_idem_store(s, t, it, ik, &h)) == CL_OK)
         rc = cl_store_commit(&t);
 out:
     cl_store_abort(&t);

@@ -390,6 +390,43 @@ static void test_publisher_required(void **state)
                      0);
 }
 
+/* One system, two users: a message id the first user's request used,
+ * replayed for the second, is refused (it was answered with the first
+ * user's reply and left no audit entry of the second's); the first user's
+ * own resend is still a duplicate. */
+static void test_message_id_bound_to_user(void **state)
+{
+    th_daemon *d = *state;
+    cl_user amorgan = s_user("amorgan", "Alex Morgan", "Deputy coordinator");
+    cl_client *cj = th_client(d, "coordinator"); /* cjones */
+    cl_client *am = s_as(d, "coordinator", &amorgan);
+    cl_request *q = calloc(1, sizeof(*q));
+    assert_non_null(q);
+    cl_reply rep;
+    q->kind = CL_REQ_CREATE_REVIEW;
+    CL_COPY(q->u.review_new.date, "2026-11-20");
+    CL_COPY(q->u.review_new.title, "Extended MDT north");
+    q->u.review_new.n_agencies = 1;
+    CL_COPY(q->u.review_new.agencies[0], "Oakfield Surgery");
+    memset(q->msgid, 0x33, CL_MSGID_LEN);
+    assert_int_equal(cl_client_call(cj, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    memset(&q->on_behalf_of, 0, sizeof(q->on_behalf_of));
+    assert_int_equal(cl_client_call(am, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "another user"));
+    assert_string_equal(rep.u.publish.reference, "");
+    cl_reply_clear(&rep);
+    memset(&q->on_behalf_of, 0, sizeof(q->on_behalf_of));
+    assert_int_equal(cl_client_call(cj, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_DUPLICATE);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&cj);
+    cl_client_close(&am);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +438,8 @@ int main(void)
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_audit_by_user, th_setup_daemon,
                                         th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_message_id_bound_to_user,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_publisher_required,
                                         th_setup_daemon, th_teardown_daemon),
     };

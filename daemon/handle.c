@@ -201,8 +201,7 @@ int cl_handle_record_measure(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_legal_hold(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_dp_legal_hold(op->t, op->who, &q->u.hold, op->now,
-                            &rep->u.publish, &op->note, op->err);
+    return cl_dp_legal_hold(op, &q->u.hold, &rep->u.publish);
 }
 
 int cl_handle_create_review(cl_op *op, cl_request *q, cl_reply *rep)
@@ -224,8 +223,7 @@ int cl_handle_get_person(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_subject_access(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_dp_subject_access(op->t, op->who, &q->u.person_ref,
-                                &rep->u.subject, &op->note, op->err);
+    return cl_dp_subject_access(op, &q->u.person_ref, &rep->u.subject);
 }
 
 int cl_handle_audit_search(cl_op *op, cl_request *q, cl_reply *rep)

@@ -697,14 +697,14 @@ static void test_record_history_purged(void **state)
     assert_int_equal(n, 64);
     cl_subject_access sa;
     cl_person_ref q;
-    cl_audit_note note;
+    cl_op op;
     cl_caller aud;
-    char err[CL_ERROR_SZ] = "";
     s_caller(&aud, "auditor", "Northshire IG", CL_ROLE_AUDITOR);
     memset(&q, 0, sizeof(q));
-    memset(&note, 0, sizeof(note));
     cl_audit_pid_str(q.person_id, pid);
-    assert_int_equal(cl_dp_subject_access(t, &aud, &q, &sa, &note, err), CL_OK);
+    cl_op_init(&op, t, &aud, 0);
+    assert_int_equal(cl_dp_subject_access(&op, &q, &sa), CL_OK);
+    cl_op_done(&op);
     assert_int_equal(sa.n_record_history, 64);
     /* the oldest kept is the 7th version: the first six went */
     assert_string_equal(sa.record_history[0].record.person.address,

@@ -132,32 +132,32 @@ cl_sar_cover cl_dp_sar_cover(cl_db db, const char **why)
     return (unsigned)db < CL_DB_COUNT ? s_sar[db].cover : CL_SAR_NONE;
 }
 
-int cl_dp_subject_access(cl_txn *t, const cl_caller *caller,
-                         const cl_person_ref *q, cl_subject_access *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_dp_subject_access(cl_op *op, const cl_person_ref *q,
+                         cl_subject_access *out)
 {
     uint64_t pid = 0;
     memset(out, 0, sizeof(*out));
-    int rc =
-        cl_caseview_auditor(t, caller, "subject access", q, note, &pid, err);
+    int rc = cl_caseview_auditor(op->t, op->who, "subject access", q, &op->note,
+                                 &pid, op->err);
     if (rc != CL_OK)
         return rc;
-    rc = cl_caseview_build(t, pid, true, &out->person, out);
+    rc = cl_caseview_build(op->t, pid, true, &out->person, out);
     if (rc == CL_OK) {
-        cl_audit_note_view(note, &out->person); /* and the people around */
-        rc = cl_audit_entries_for(t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
+        cl_audit_note_view(&op->note, &out->person); /* and the people around */
+        rc =
+            cl_audit_entries_for(op->t, pid, NULL, CL_AUDIT_LIMIT, &out->audit);
     }
     if (rc == CL_OK)
-        rc = cl_mdt_dp_subject(t, pid, (int64_t)time(NULL), out);
+        rc = cl_mdt_dp_subject(op->t, pid, (int64_t)time(NULL), out);
     if (rc == CL_OK)
-        rc = cl_inforeq_of(t, pid, (int64_t)time(NULL), &out->requests);
+        rc = cl_inforeq_of(op->t, pid, (int64_t)time(NULL), &out->requests);
     if (rc == CL_OK)
-        rc = cl_intake_of_person(t, pid, &out->intake);
+        rc = cl_intake_of_person(op->t, pid, &out->intake);
     if (rc == CL_OK)
-        rc = cl_dp_hold_of(t, pid, out);
+        rc = cl_dp_hold_of(op->t, pid, out);
     if (rc != CL_OK) {
         cl_subject_access_clear(out);
-        snprintf(err, CL_ERROR_SZ, "subject access failed: %s",
+        snprintf(op->err, CL_ERROR_SZ, "subject access failed: %s",
                  cl_strerror(rc));
     }
     return rc;
@@ -214,64 +214,63 @@ int cl_dp_hold_of(cl_txn *t, uint64_t pid, cl_subject_access *out)
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
-int cl_dp_legal_hold(cl_txn *t, const cl_caller *caller, const cl_hold *h,
-                     int64_t now, cl_publish_result *out, cl_audit_note *note,
-                     char err[CL_ERROR_SZ])
+int cl_dp_legal_hold(cl_op *op, const cl_hold *h, cl_publish_result *out)
 {
     char pid_s[CL_PID_SZ], by[CL_BY_SZ], reason[CL_NOTE_SZ], day[CL_DATE_SZ];
     uint8_t k[8], buf[CL_BY_SZ + CL_NOTE_SZ + 32];
     uint64_t pid = 0;
     int64_t at = 0;
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "a legal hold needs the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
+                 "a legal hold needs the coordinator role");
         return CL_ERR_DENIED;
     }
     if (!h->reason[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "reason is required: say why the person must be kept (or "
                  "why the hold ends), for the auditor");
         return CL_ERR_INVALID;
     }
     /* only a person the partnership works on: no existence test */
     cl_purpose_ask a = {&h->who, NULL, true, "legal_hold"};
-    int rc = cl_purpose_person(t, &a, &pid, note, err);
+    int rc = cl_purpose_person(op->t, &a, &pid, &op->note, op->err);
     if (rc != CL_OK)
         return rc;
     cl_audit_pid_str(pid_s, pid);
-    if (note) {
-        snprintf(note->purpose, sizeof(note->purpose), "legal hold %s: %.900s",
-                 h->release ? "released" : "set", h->reason);
-        CL_COPY(note->detail, pid_s);
-    }
-    rc = s_hold_get(t, pid, &at, by, reason);
+    snprintf(op->note.purpose, sizeof(op->note.purpose),
+             "legal hold %s: %.900s", h->release ? "released" : "set",
+             h->reason);
+    CL_COPY(op->note.detail, pid_s);
+    rc = s_hold_get(op->t, pid, &at, by, reason);
     sodium_memzero(reason, sizeof(reason));
     if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
         return rc;
     cl_records_date(at, day);
     if (h->release) {
         if (rc == CL_ERR_NOT_FOUND) {
-            snprintf(err, CL_ERROR_SZ, "%s is not on legal hold", pid_s);
+            snprintf(op->err, CL_ERROR_SZ, "%s is not on legal hold", pid_s);
             return CL_ERR_INVALID;
         }
         cl_be64_put(k, pid);
-        if ((rc = cl_store_del(t, CL_DB_HOLD, k, 8)) != CL_OK)
+        if ((rc = cl_store_del(op->t, CL_DB_HOLD, k, 8)) != CL_OK)
             return rc;
     } else {
         if (rc == CL_OK) {
-            snprintf(err, CL_ERROR_SZ,
+            snprintf(op->err, CL_ERROR_SZ,
                      "%s is on legal hold already (since %s, by %.64s); "
                      "release it first to change the reason",
                      pid_s, day, by);
             return CL_ERR_INVALID;
         }
-        snprintf(by, sizeof(by), "%.63s (%.90s)", caller->name, caller->agency);
+        snprintf(by, sizeof(by), "%.63s (%.90s)", op->who->name,
+                 op->who->agency);
         cl_enc e = cl_enc_init(buf, sizeof(buf));
         cl_enc_u8(&e, 1);
-        cl_enc_i64(&e, now);
+        cl_enc_i64(&e, op->now);
         cl_enc_str(&e, by);
         cl_enc_str(&e, h->reason);
         cl_be64_put(k, pid);
-        rc = cl_enc_ok(&e) ? cl_store_put(t, CL_DB_HOLD, k, 8, buf, e.len)
+        rc = cl_enc_ok(&e) ? cl_store_put(op->t, CL_DB_HOLD, k, 8, buf, e.len)
                            : CL_ERR_INTERNAL;
         sodium_memzero(buf, sizeof(buf));
         if (rc != CL_OK)

@@ -13,15 +13,13 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_model.h"
+#include "op.h"
 #include "store.h"
 
 /* Everything held about one person, for an auditor: the case view with
  * withdrawn referrals, the history of changes, and who looked. */
-CL_NODISCARD int cl_dp_subject_access(cl_txn *t, const cl_caller *caller,
-                                      const cl_person_ref *q,
-                                      cl_subject_access *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_dp_subject_access(cl_op *op, const cl_person_ref *q,
+                                      cl_subject_access *out);
 
 /* How subject access covers each sub-database (dp.c): its content is in
  * the export, it is an index of ids and blind hashes only (what it points
@@ -76,10 +74,8 @@ CL_NODISCARD int cl_dp_purge(cl_txn *t, const cl_retention *pol, int64_t now,
 
 /* Set (or with h->release, end) a legal hold on a person (coordinator;
  * a reason either way). out's reference is the person id. */
-CL_NODISCARD int cl_dp_legal_hold(cl_txn *t, const cl_caller *caller,
-                                  const cl_hold *h, int64_t now,
-                                  cl_publish_result *out, cl_audit_note *note,
-                                  char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_dp_legal_hold(cl_op *op, const cl_hold *h,
+                                  cl_publish_result *out);
 
 /* Decode check of a stored legal hold (fuzzing). */
 CL_NODISCARD int cl_dp_hold_decode_check(const uint8_t *buf, size_t len);

@@ -246,14 +246,13 @@ int cl_handle_links_export(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_case_finding(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_casefind_case_finding(op->t, op->who, &q->u.finding, op->now,
-                                    &rep->u.finding, &op->note, op->err);
+    return cl_casefind_case_finding(op, &q->u.finding, &rep->u.finding);
 }
 
 int cl_handle_find_person(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_casefind_find(op->t, &op->cfg->match, op->who, &q->u.find,
-                            &rep->u.candidates, &op->note, op->err);
+    return cl_casefind_find(op, &op->cfg->match, &q->u.find,
+                            &rep->u.candidates);
 }
 
 int cl_handle_request_list(cl_op *op, cl_request *q, cl_reply *rep)

@@ -598,8 +598,8 @@ static void test_case_finding(void **state)
     q.access_reason = 3; /* mdt_preparation */
     q.min_contacts = 3;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(cl_casefind_case_finding(t, &f->police, &q, 1800000000,
-                                              &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, 1800000000,
+                                cl_casefind_case_finding, &q, &out),
                      CL_OK);
     assert_int_equal(out.n_users, 1);
     assert_int_equal(out.users[0].contacts, 3);
@@ -612,19 +612,19 @@ static void test_case_finding(void **state)
     /* a period before everything: nobody; small overlaps suppressed */
     q.to = 1000;
     q.min_contacts = 1;
-    assert_int_equal(cl_casefind_case_finding(t, &f->police, &q, 1800000000,
-                                              &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, 1800000000,
+                                cl_casefind_case_finding, &q, &out),
                      CL_OK);
     assert_int_equal(out.n_users, 0);
     free(out.users);
     free(out.overlap);
     /* the role and the justification are required */
-    assert_int_equal(
-        cl_casefind_case_finding(t, &f->gp, &q, 1800000000, &out, NULL, err),
-        CL_ERR_DENIED);
+    assert_int_equal(TH_CORE_OP(err, t, &f->gp, 1800000000,
+                                cl_casefind_case_finding, &q, &out),
+                     CL_ERR_DENIED);
     q.justification[0] = '\0';
-    assert_int_equal(cl_casefind_case_finding(t, &f->police, &q, 1800000000,
-                                              &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, 1800000000,
+                                cl_casefind_case_finding, &q, &out),
                      CL_ERR_INVALID);
     cl_store_abort(&t);
     free(r);
@@ -682,17 +682,17 @@ static void test_view_rules(void **state)
     cl_candidates cands;
     memset(&fq, 0, sizeof(fq));
     CL_COPY(fq.match.family, "Smith");
-    assert_int_equal(
-        cl_casefind_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
-        CL_ERR_INVALID);
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, 0, cl_casefind_find, &f->mc,
+                                &fq, &cands),
+                     CL_ERR_INVALID);
     CL_COPY(fq.justification, "x");
     assert_int_equal(
-        cl_casefind_find(t, &f->mc, &f->gp, &fq, &cands, NULL, err),
+        TH_CORE_OP(err, t, &f->gp, 0, cl_casefind_find, &f->mc, &fq, &cands),
         CL_ERR_DENIED);
     fq.access_reason = 2;
-    assert_int_equal(
-        cl_casefind_find(t, &f->mc, &f->police, &fq, &cands, NULL, err),
-        CL_ERR_INVALID); /* "x" is too short */
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, 0, cl_casefind_find, &f->mc,
+                                &fq, &cands),
+                     CL_ERR_INVALID); /* "x" is too short */
     cl_store_abort(&t);
 }
 

@@ -29,26 +29,24 @@ static int s_cand_cmp(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
-                     const cl_caller *caller, const cl_find *q,
-                     cl_candidates *out, cl_audit_note *note,
-                     char err[CL_ERROR_SZ])
+int cl_casefind_find(cl_op *op, const cl_match_config *mc, const cl_find *q,
+                     cl_candidates *out)
 {
-    const cl_store *st = cl_store_of(t);
+    const cl_store *st = cl_store_of(op->t);
     cl_person p = q->match;
     cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
     size_t cap = 0;
     cl_records_record rec;
     int rc = CL_OK;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "finding people needs the coordinator "
                  "role");
         return CL_ERR_DENIED;
     }
-    if (!cl_caseview_break_glass(note, q->access_reason, q->justification,
-                                 "purpose", err))
+    if (!cl_caseview_break_glass(&op->note, q->access_reason, q->justification,
+                                 "purpose", op->err))
         return CL_ERR_INVALID;
     cl_digits_normalise(p.nhs);
     cl_digits_normalise(p.chi);
@@ -56,10 +54,10 @@ int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
     uint8_t how = CL_LINK_SCORE;
     uint64_t rid = 0;
     if (p.nhs[0] &&
-        cl_records_link_ident(t, st, "nhs", p.nhs, NULL, &rid) == CL_OK)
+        cl_records_link_ident(op->t, st, "nhs", p.nhs, NULL, &rid) == CL_OK)
         how = CL_LINK_NHS;
-    else if (p.chi[0] &&
-             cl_records_link_ident(t, st, "chi", p.chi, NULL, &rid) == CL_OK)
+    else if (p.chi[0] && cl_records_link_ident(op->t, st, "chi", p.chi, NULL,
+                                               &rid) == CL_OK)
         how = CL_LINK_CHI;
     if (rid) {
         rc = cl_records_ids_push(&ids, rid);
@@ -67,10 +65,10 @@ int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
                p.uprn[0]) {
         /* a name alone is not enough to search on (linking may still
          * compare records by their names alone) */
-        rc = cl_linkfind_block_candidates(t, st, &p, &ids);
+        rc = cl_linkfind_block_candidates(op->t, st, &p, &ids);
     }
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
-        if ((rc = cl_records_record_get(t, ids.v[i], &rec)) ==
+        if ((rc = cl_records_record_get(op->t, ids.v[i], &rec)) ==
             CL_ERR_NOT_FOUND) {
             rc = CL_OK; /* an index row left by an older key scheme */
             continue;
@@ -94,7 +92,7 @@ int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
         c->score = w;
         c->how = how;
         cl_records_record_view(&c->best, ids.v[i], &rec);
-        cl_records_note_person(note, rec.person_id);
+        cl_records_note_person(&op->note, rec.person_id);
     }
     sodium_memzero(&rec, sizeof(rec));
     free(ids.v);
@@ -301,24 +299,23 @@ static int s_case_finding(cl_txn *t, const cl_case_finding *q, int64_t now,
     return rc;
 }
 
-int cl_casefind_case_finding(cl_txn *t, const cl_caller *caller,
-                             const cl_case_finding *q, int64_t now,
-                             cl_case_finding_result *out, cl_audit_note *note,
-                             char err[CL_ERROR_SZ])
+int cl_casefind_case_finding(cl_op *op, const cl_case_finding *q,
+                             cl_case_finding_result *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "case finding needs the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
+                 "case finding needs the coordinator role");
         return CL_ERR_DENIED;
     }
-    if (!cl_caseview_break_glass(note, q->access_reason, q->justification,
-                                 "case_finding", err))
+    if (!cl_caseview_break_glass(&op->note, q->access_reason, q->justification,
+                                 "case_finding", op->err))
         return CL_ERR_INVALID;
     if (!q->agency[0]) {
-        snprintf(err, CL_ERROR_SZ, "agency: whose contacts to count");
+        snprintf(op->err, CL_ERROR_SZ, "agency: whose contacts to count");
         return CL_ERR_INVALID;
     }
-    return s_case_finding(t, q, now, CL_SUPPRESS_BELOW, out, note);
+    return s_case_finding(op->t, q, op->now, CL_SUPPRESS_BELOW, out, &op->note);
 }
 
 int cl_casefind_overlap(cl_txn *t, int64_t now, uint32_t thr,

@@ -11,14 +11,13 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "match.h"
+#include "op.h"
 #include "store.h"
 
 /* Ranked candidates for a description (coordinator; justification
  * required and recorded as break-glass). */
-CL_NODISCARD int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
-                                  const cl_caller *caller, const cl_find *q,
-                                  cl_candidates *out, cl_audit_note *note,
-                                  char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_casefind_find(cl_op *op, const cl_match_config *mc,
+                                  const cl_find *q, cl_candidates *out);
 
 /* Counts under this are reported as "<5" (-1) in aggregate figures. */
 #define CL_SUPPRESS_BELOW 5
@@ -26,11 +25,8 @@ CL_NODISCARD int cl_casefind_find(cl_txn *t, const cl_match_config *mc,
 /* The coordinator's case finding: high-level users of one agency in a
  * period and who else knows them, and every pair of agencies' overlap
  * (small counts suppressed). Walks the whole store. */
-CL_NODISCARD int cl_casefind_case_finding(cl_txn *t, const cl_caller *caller,
-                                          const cl_case_finding *q, int64_t now,
-                                          cl_case_finding_result *out,
-                                          cl_audit_note *note,
-                                          char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_casefind_case_finding(cl_op *op, const cl_case_finding *q,
+                                          cl_case_finding_result *out);
 
 /* Agency overlap over everyone, counts under thr as -1 (out->overlap). */
 CL_NODISCARD int cl_casefind_overlap(cl_txn *t, int64_t now, uint32_t thr,

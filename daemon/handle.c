@@ -289,14 +289,12 @@ int cl_handle_intake_list(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_referral_list(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_lists_referrals(op->t, op->who, &q->u.ref_query, op->now,
-                              &rep->u.ref_rows, &op->note, op->err);
+    return cl_lists_referrals(op, &q->u.ref_query, &rep->u.ref_rows);
 }
 
 int cl_handle_mdt_list(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_lists_reviews(op->t, op->who, &q->u.mdt_query, op->now,
-                            &rep->u.mdt_rows, op->err);
+    return cl_lists_reviews(op, &q->u.mdt_query, &rep->u.mdt_rows);
 }
 
 int cl_handle_flag_disclosures(cl_op *op, cl_request *q, cl_reply *rep)

@@ -97,80 +97,80 @@ static int64_t s_day(const char *d, bool end)
     return (int64_t)timegm(&tm) + (end ? 86400 : 0);
 }
 
-int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
-                       const cl_referral_query *q, int64_t now,
-                       cl_referral_rows *out, cl_audit_note *note,
-                       char err[CL_ERROR_SZ])
+int cl_lists_referrals(cl_op *op, const cl_referral_query *q,
+                       cl_referral_rows *out)
 {
     uint64_t pid = 0;
     int rc;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "referral lists need the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
+                 "referral lists need the coordinator role");
         return CL_ERR_DENIED;
     }
     if ((q->from[0] && !cl_date_valid(q->from)) ||
         (q->to[0] && !cl_date_valid(q->to))) {
-        snprintf(err, CL_ERROR_SZ, "from and to must be dates (YYYY-MM-DD)");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "from and to must be dates (YYYY-MM-DD)");
         return CL_ERR_INVALID;
     }
     if (q->from[0] && q->to[0] && strcmp(q->from, q->to) > 0) {
-        snprintf(err, CL_ERROR_SZ, "from is after to");
+        snprintf(op->err, CL_ERROR_SZ, "from is after to");
         return CL_ERR_INVALID;
     }
     if (q->limit > CL_LIST_MAX) {
-        snprintf(err, CL_ERROR_SZ, "limit is at most %d", CL_LIST_MAX);
+        snprintf(op->err, CL_ERROR_SZ, "limit is at most %d", CL_LIST_MAX);
         return CL_ERR_INVALID;
     }
-    s_rl c = {.t = t,
-              .caller = caller,
+    s_rl c = {.t = op->t,
+              .caller = op->who,
               .q = q,
               .from = q->from[0] ? s_day(q->from, false) : INT64_MIN,
               .to = q->to[0] ? s_day(q->to, true) : INT64_MAX,
               .limit = q->limit ? q->limit : CL_LIST_DEFAULT,
               .out = out,
-              .note = note,
-              .now = now};
+              .note = &op->note,
+              .now = op->now};
     if (q->after[0]) {
         cl_refs_ref probe;
-        if ((rc = cl_refs_get(t, q->after, &probe)) == CL_ERR_INVALID) {
-            snprintf(err, CL_ERROR_SZ, "after must look like CL-00000042");
+        if ((rc = cl_refs_get(op->t, q->after, &probe)) == CL_ERR_INVALID) {
+            snprintf(op->err, CL_ERROR_SZ, "after must look like CL-00000042");
             return rc;
         }
         if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
             return rc;
         c.after = strtoull(q->after + 3, NULL, 10);
     }
-    if (note)
-        snprintf(note->purpose, sizeof(note->purpose), "referral list");
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "referral list");
     bool by_person =
         q->who.person_id[0] || q->who.match.nhs[0] || q->who.match.chi[0];
     if (by_person) {
         /* nobody referred this person, or nobody knows them: one answer,
          * so a list is no existence test (the probe names them) */
         bool referred = false;
-        rc = cl_records_resolve(t, q->who.person_id, &q->who.match, &pid, err);
+        rc = cl_records_resolve(op->t, q->who.person_id, &q->who.match, &pid,
+                                op->err);
         if (rc == CL_OK) {
-            if (note)
-                cl_records_note_person(note, pid);
-            rc = cl_purpose_referred(t, pid, &referred);
+            cl_records_note_person(&op->note, pid);
+            rc = cl_purpose_referred(op->t, pid, &referred);
         }
         if (rc == CL_ERR_NOT_FOUND || (rc == CL_OK && !referred)) {
-            cl_purpose_unreferred(err, "referral_list");
+            cl_purpose_unreferred(op->err, "referral_list");
             return CL_ERR_NOT_FOUND;
         }
         if (rc != CL_OK)
             return rc;
-        rc = cl_refs_of(t, pid, s_rl_one, &c);
+        rc = cl_refs_of(op->t, pid, s_rl_one, &c);
     } else {
-        rc = cl_refs_all(t, c.after, s_rl_one, &c);
+        rc = cl_refs_all(op->t, c.after, s_rl_one, &c);
     }
     if (rc != CL_OK) {
         if (out->v)
             sodium_memzero(out->v, out->n * sizeof(*out->v));
         free(out->v);
         memset(out, 0, sizeof(*out));
-        snprintf(err, CL_ERROR_SZ, "referral list failed: %s", cl_strerror(rc));
+        snprintf(op->err, CL_ERROR_SZ, "referral list failed: %s",
+                 cl_strerror(rc));
     }
     return rc;
 }
@@ -254,25 +254,26 @@ static int s_by_date(const void *a, const void *b)
     return d ? d : strcmp(x->review_id, y->review_id);
 }
 
-int cl_lists_reviews(cl_txn *t, const cl_caller *caller, const cl_mdt_query *q,
-                     int64_t now, cl_mdt_rows *out, char err[CL_ERROR_SZ])
+int cl_lists_reviews(cl_op *op, const cl_mdt_query *q, cl_mdt_rows *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ, "review lists need the coordinator role");
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
+                 "review lists need the coordinator role");
         return CL_ERR_DENIED;
     }
-    s_ml c = {.t = t, .q = q, .out = out};
-    cl_records_date(now, c.today);
-    int rc = cl_store_scan(t, CL_DB_MDT, NULL, 0, s_ml_one, &c);
+    s_ml c = {.t = op->t, .q = q, .out = out};
+    cl_records_date(op->now, c.today);
+    int rc = cl_store_scan(op->t, CL_DB_MDT, NULL, 0, s_ml_one, &c);
     if (rc == CL_OK)
-        rc = cl_mdt_action_each(t, now, s_ml_action, &c);
+        rc = cl_mdt_action_each(op->t, op->now, s_ml_action, &c);
     if (rc == CL_OK && out->n)
         qsort(out->v, out->n, sizeof(*out->v), s_by_date);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));
-        snprintf(err, CL_ERROR_SZ, "review list failed: %s", cl_strerror(rc));
+        snprintf(op->err, CL_ERROR_SZ, "review list failed: %s",
+                 cl_strerror(rc));
     }
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_model.h"
+#include "op.h"
 #include "records.h"
 #include "store.h"
 
@@ -19,15 +20,12 @@ void cl_lists_referral_row(cl_referral_row *r, const cl_refs_ref *x);
 /* Referrals not withdrawn, oldest first, filtered by q; each person shown
  * is named in the audit note (further entries when one cannot hold them
  * all). out->next is set when there are more. */
-CL_NODISCARD int cl_lists_referrals(cl_txn *t, const cl_caller *caller,
-                                    const cl_referral_query *q, int64_t now,
-                                    cl_referral_rows *out, cl_audit_note *note,
-                                    char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_lists_referrals(cl_op *op, const cl_referral_query *q,
+                                    cl_referral_rows *out);
 
 /* Reviews by date (upcoming: dated today or later), with how many people
  * are on each agenda, discussed, and its actions open, overdue, closed. */
-CL_NODISCARD int cl_lists_reviews(cl_txn *t, const cl_caller *caller,
-                                  const cl_mdt_query *q, int64_t now,
-                                  cl_mdt_rows *out, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_lists_reviews(cl_op *op, const cl_mdt_query *q,
+                                  cl_mdt_rows *out);
 
 #endif

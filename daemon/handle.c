@@ -96,9 +96,8 @@ int cl_handle_publish_plan(cl_op *op, cl_request *q, cl_reply *rep)
     if (rc == CL_OK)
         rc = cl_request_validate(q, op->err, &rep->u.publish);
     if (rc == CL_OK)
-        rc = cl_plan_publish_plan(op->t, &op->cfg->match, &op->cfg->route,
-                                  op->who, &q->u.plan, op->now, &rep->u.publish,
-                                  &op->note, op->err);
+        rc = cl_plan_publish_plan(op, &op->cfg->match, &op->cfg->route,
+                                  &q->u.plan, &rep->u.publish);
     return rc;
 }
 
@@ -141,9 +140,8 @@ int cl_handle_flag_check(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_withdraw_plan(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_plan_withdraw_plan(op->t, &op->cfg->route, op->who,
-                                 &q->u.plan_withdraw, op->now, &rep->u.publish,
-                                 &op->note, op->err);
+    return cl_plan_withdraw_plan(op, &op->cfg->route, &q->u.plan_withdraw,
+                                 &rep->u.publish);
 }
 
 int cl_handle_set_status(cl_op *op, cl_request *q, cl_reply *rep)

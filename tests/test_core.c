@@ -317,11 +317,11 @@ static void s_plan(s_fx *f, cl_plan *p)
         fail_msg("plan invalid: %s", err);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
     /* only a plan authority may publish a plan */
-    assert_int_equal(cl_plan_publish_plan(t, &f->mc, NULL, &f->gp, p,
-                                          1700000000, &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->gp, 1700000000,
+                                cl_plan_publish_plan, &f->mc, NULL, p, &out),
                      CL_ERR_DENIED);
-    assert_int_equal(cl_plan_publish_plan(t, &f->mc, NULL, &f->cs, p,
-                                          1700000000, &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->cs, 1700000000,
+                                cl_plan_publish_plan, &f->mc, NULL, p, &out),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
 }

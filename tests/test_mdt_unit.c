@@ -600,8 +600,8 @@ static void s_plan_for_child_of_ann(s_fx *f, const char *ref, const char *child,
     CL_COPY(p->adults[0].person.nhs, "6281948211");
     if (cl_plan_validate(p, err, &out) != CL_OK)
         fail_msg("plan invalid: %s", err);
-    assert_int_equal(cl_plan_publish_plan(f->t, &f->mc, &f->rc, &cs, p, NOW,
-                                          &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, f->t, &cs, NOW, cl_plan_publish_plan,
+                                &f->mc, &f->rc, p, &out),
                      CL_OK);
     free(p);
 }

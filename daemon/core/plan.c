@@ -74,51 +74,52 @@ static int s_plan_governance(cl_txn *t, const cl_route_config *rc,
     return cl_feed_governance_notice(t, rc, &g, now);
 }
 
-int cl_plan_publish_plan(cl_txn *t, const cl_match_config *mc,
-                         const cl_route_config *route, const cl_caller *caller,
-                         const cl_plan *p, int64_t now, cl_publish_result *out,
-                         cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_plan_publish_plan(cl_op *op, const cl_match_config *mc,
+                         const cl_route_config *route, const cl_plan *p,
+                         cl_publish_result *out)
 {
-    const cl_store *st = cl_store_of(t);
+    const cl_store *st = cl_store_of(op->t);
     uint64_t child = 0, rid = 0, holder = 0, plan_id = 0, old_holder = 0;
     cl_records_plan rec;
     uint8_t k[16], how;
     bool is_new = false;
     int rc;
-    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
-        snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
+    if (!(op->who->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(op->err, CL_ERROR_SZ, "publishing needs the publisher role");
         return CL_ERR_DENIED;
     }
-    if ((rc = cl_plan_authority(caller, err)) != CL_OK)
+    if ((rc = cl_plan_authority(op->who, op->err)) != CL_OK)
         return rc;
     if (p->type != CL_PLAN_UNBORN) {
         /* households are never inferred from a plan's child: the UPRN
          * is not kept, so it links the child to nobody living there */
         cl_person c = p->child;
         c.uprn[0] = '\0';
-        rc = cl_linkfind_person(t, st, mc, caller, &c, now, &child, &rid);
+        rc = cl_linkfind_person(op->t, st, mc, op->who, &c, op->now, &child,
+                                &rid);
         sodium_memzero(&c, sizeof(c));
         if (rc == CL_OK)
-            rc = cl_records_record_subject(t, rid);
+            rc = cl_records_record_subject(op->t, rid);
         if (rc != CL_OK)
             return rc;
-        cl_records_note_person(note, child);
+        cl_records_note_person(&op->note, child);
         holder = child;
         how = 0;
-        rc = cl_linkfind_relate(t, st, mc, caller, child, p->adults,
-                                p->n_adults, now, note);
+        rc = cl_linkfind_relate(op->t, st, mc, op->who, child, p->adults,
+                                p->n_adults, op->now, &op->note);
     } else {
         /* unborn: the plan is held on the expectant mother */
         how = 1;
         rc = CL_OK;
         for (uint32_t i = 0; i < p->n_adults && rc == CL_OK; i++) {
             uint64_t apid = 0, arid = 0;
-            rc = cl_linkfind_person(t, st, mc, caller, &p->adults[i].person,
-                                    now, &apid, &arid);
-            cl_records_note_person(note, apid);
+            rc =
+                cl_linkfind_person(op->t, st, mc, op->who, &p->adults[i].person,
+                                   op->now, &apid, &arid);
+            cl_records_note_person(&op->note, apid);
             if (rc == CL_OK && !holder && p->adults[i].rel == CL_REL_PARENT) {
                 holder = apid; /* the expectant mother: the plan is hers */
-                rc = cl_records_record_subject(t, arid);
+                rc = cl_records_record_subject(op->t, arid);
             }
         }
     }
@@ -126,58 +127,58 @@ int cl_plan_publish_plan(cl_txn *t, const cl_match_config *mc,
         return rc;
     /* the same agency reference updates the plan */
     uint64_t found = 0;
-    rc = cl_records_link_ident(t, st, "plan", caller->agency, p->agency_ref,
-                               &found);
+    rc = cl_records_link_ident(op->t, st, "plan", op->who->agency,
+                               p->agency_ref, &found);
     if (rc == CL_OK) {
         plan_id = found;
-        if ((rc = cl_records_plan_get(t, plan_id, &rec)) != CL_OK)
+        if ((rc = cl_records_plan_get(op->t, plan_id, &rec)) != CL_OK)
             return rc;
         old_holder = rec.child;
         if (!old_holder &&
-            (rc = cl_plan_holder(t, plan_id, &old_holder)) != CL_OK)
+            (rc = cl_plan_holder(op->t, plan_id, &old_holder)) != CL_OK)
             return rc;
         if (old_holder && old_holder != holder) {
             /* re-point the index: the plan is now held on someone else */
             cl_records_key(k, old_holder);
             cl_records_key(k + 8, plan_id);
-            rc = cl_store_del(t, CL_DB_PERSON_PLANS, k, 16);
+            rc = cl_store_del(op->t, CL_DB_PERSON_PLANS, k, 16);
             if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
                 return rc;
         }
     } else if (rc == CL_ERR_NOT_FOUND) {
-        if ((rc = cl_store_next_id(t, "plan", &plan_id)) != CL_OK)
+        if ((rc = cl_store_next_id(op->t, "plan", &plan_id)) != CL_OK)
             return rc;
         cl_records_blinds b = {0};
-        cl_records_blind_add(st, &b, "plan", caller->agency, p->agency_ref);
-        if ((rc = cl_records_blind_index(t, b.k[0], plan_id)) != CL_OK)
+        cl_records_blind_add(st, &b, "plan", op->who->agency, p->agency_ref);
+        if ((rc = cl_records_blind_index(op->t, b.k[0], plan_id)) != CL_OK)
             return rc;
         memset(&rec, 0, sizeof(rec));
-        rec.created = now;
+        rec.created = op->now;
         is_new = true;
     } else {
         return rc;
     }
     rec.child = child;
-    CL_COPY(rec.agency, caller->agency);
+    CL_COPY(rec.agency, op->who->agency);
     rec.p = *p;
-    rec.updated = now;
+    rec.updated = op->now;
     rec.withdrawn = false; /* published again: in force again */
-    if ((rc = cl_records_plan_put(t, plan_id, &rec)) != CL_OK)
+    if ((rc = cl_records_plan_put(op->t, plan_id, &rec)) != CL_OK)
         return rc;
     cl_records_key(k, holder);
     cl_records_key(k + 8, plan_id);
-    if ((rc = cl_store_put_raw(t, CL_DB_PERSON_PLANS, k, 16, &how, 1)) != CL_OK)
+    if ((rc = cl_store_put_raw(op->t, CL_DB_PERSON_PLANS, k, 16, &how, 1)) !=
+        CL_OK)
         return rc;
     (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_PLAN,
                        plan_id);
-    if (note)
-        CL_COPY(note->detail, out->reference);
+    CL_COPY(op->note.detail, out->reference);
     if (is_new)
-        return s_plan_governance(t, route, caller, p, plan_id, holder, now,
-                                 NULL);
+        return s_plan_governance(op->t, route, op->who, p, plan_id, holder,
+                                 op->now, NULL);
     if (old_holder && old_holder != holder) /* a plan moved is a new route */
-        return s_plan_governance(t, route, caller, p, plan_id, holder, now,
-                                 "plan_moved");
+        return s_plan_governance(op->t, route, op->who, p, plan_id, holder,
+                                 op->now, "plan_moved");
     return CL_OK;
 }
 
@@ -257,28 +258,26 @@ int cl_plan_held(cl_txn *t, uint64_t pid,
     return cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, s_held_one, &h);
 }
 
-int cl_plan_withdraw_plan(cl_txn *t, const cl_route_config *route,
-                          const cl_caller *caller, const cl_plan_withdraw *w,
-                          int64_t now, cl_publish_result *out,
-                          cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_plan_withdraw_plan(cl_op *op, const cl_route_config *route,
+                          const cl_plan_withdraw *w, cl_publish_result *out)
 {
-    const cl_store *st = cl_store_of(t);
+    const cl_store *st = cl_store_of(op->t);
     uint64_t plan_id = 0;
     cl_records_plan *rec = NULL;
-    int rc = cl_plan_authority(caller, err);
+    int rc = cl_plan_authority(op->who, op->err);
     if (rc != CL_OK)
         return rc;
     if (!w->agency_ref[0] || !w->reason[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "withdraw_plan needs agency_reference (your reference for "
                  "the plan) and a reason");
         return CL_ERR_INVALID;
     }
     /* only the caller's own agency's plans are found */
-    rc = cl_records_link_ident(t, st, "plan", caller->agency, w->agency_ref,
-                               &plan_id);
+    rc = cl_records_link_ident(op->t, st, "plan", op->who->agency,
+                               w->agency_ref, &plan_id);
     if (rc == CL_ERR_NOT_FOUND) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "your agency has no plan with that agency_reference");
         return rc;
     }
@@ -286,33 +285,31 @@ int cl_plan_withdraw_plan(cl_txn *t, const cl_route_config *route,
         return rc;
     if (!(rec = malloc(sizeof(*rec))))
         return CL_ERR_NOMEM;
-    if ((rc = cl_records_plan_get(t, plan_id, rec)) != CL_OK)
+    if ((rc = cl_records_plan_get(op->t, plan_id, rec)) != CL_OK)
         goto out;
     uint64_t holder = rec->child;
-    if (!holder && (rc = cl_plan_holder(t, plan_id, &holder)) != CL_OK)
+    if (!holder && (rc = cl_plan_holder(op->t, plan_id, &holder)) != CL_OK)
         goto out; /* unborn: the expectant mother holds it */
     rec->withdrawn = true;
-    rec->updated = now;
-    if ((rc = cl_records_plan_put(t, plan_id, rec)) != CL_OK)
+    rec->updated = op->now;
+    if ((rc = cl_records_plan_put(op->t, plan_id, rec)) != CL_OK)
         goto out;
     (void)cl_id_format(out->reference, sizeof(out->reference), CL_ID_PLAN,
                        plan_id);
-    if (note) {
-        if (holder)
-            cl_records_note_person(note, holder);
-        CL_COPY(note->detail, out->reference);
-        CL_COPY(note->purpose, w->reason);
-    }
+    if (holder)
+        cl_records_note_person(&op->note, holder);
+    CL_COPY(op->note.detail, out->reference);
+    CL_COPY(op->note.purpose, w->reason);
     cl_governance_msg g;
     memset(&g, 0, sizeof(g));
     CL_COPY(g.event, "plan_withdrawn");
-    CL_COPY(g.agency, caller->agency);
-    CL_COPY(g.client, caller->name);
+    CL_COPY(g.agency, op->who->agency);
+    CL_COPY(g.client, op->who->name);
     CL_COPY(g.reference, out->reference);
     if (holder)
         cl_audit_pid_str(g.person_id, holder);
     CL_COPY(g.detail, cl_plan_type_name(rec->p.type));
-    rc = cl_feed_governance_notice(t, route, &g, now);
+    rc = cl_feed_governance_notice(op->t, route, &g, op->now);
 out:
     sodium_memzero(rec, sizeof(*rec));
     free(rec);

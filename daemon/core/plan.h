@@ -15,6 +15,7 @@
 #include "cl_model.h"
 #include "mailbox.h"
 #include "match.h"
+#include "op.h"
 #include "store.h"
 
 /* An active plan that concerns the subject of a referral. */
@@ -58,23 +59,17 @@ CL_NODISCARD int cl_plan_ap_one(void *ctx, const uint8_t *key, size_t len);
 CL_NODISCARD int cl_plan_authority(const cl_caller *caller,
                                    char err[CL_ERROR_SZ]);
 
-CL_NODISCARD int cl_plan_publish_plan(cl_txn *t, const cl_match_config *mc,
+CL_NODISCARD int cl_plan_publish_plan(cl_op *op, const cl_match_config *mc,
                                       const cl_route_config *rc,
-                                      const cl_caller *caller, const cl_plan *p,
-                                      int64_t now, cl_publish_result *out,
-                                      cl_audit_note *note,
-                                      char err[CL_ERROR_SZ]);
+                                      const cl_plan *p, cl_publish_result *out);
 
 /* Withdraw a plan recorded in error (its authority, by its own
  * reference): it stops showing on case views, raising alerts and raising
  * front-line flags at once; the record is kept for the auditor and
  * information governance is told. */
-CL_NODISCARD int cl_plan_withdraw_plan(cl_txn *t, const cl_route_config *rc,
-                                       const cl_caller *caller,
-                                       const cl_plan_withdraw *w, int64_t now,
-                                       cl_publish_result *out,
-                                       cl_audit_note *note,
-                                       char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_plan_withdraw_plan(cl_op *op, const cl_route_config *rc,
+                                       const cl_plan_withdraw *w,
+                                       cl_publish_result *out);
 /* A protection plan as the flag needs it (no names, no category). */
 typedef struct cl_plan_stored {
     uint64_t id;

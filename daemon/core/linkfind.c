@@ -17,6 +17,7 @@
 #include "access.h"
 #include "audit.h"
 #include "block.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "match.h"
 #include "matchq.h"
@@ -288,7 +289,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         }
         if (conflict)
             continue;
-        s_cand *cd = cl_records_push((void **)&cv, &ncv, &capcv, sizeof(*cd));
+        s_cand *cd = CL_VEC_ADD(cv, ncv, capcv);
         if (!cd) {
             rc = CL_ERR_NOMEM;
             break;
@@ -584,7 +585,7 @@ int cl_linkfind_history_of(cl_txn *t, uint64_t rid, cl_record_version **v,
     uint8_t k[12];
     int rc = s_history_seqs(t, rid, &seqs);
     for (size_t i = 0; i < seqs.n && rc == CL_OK; i++) {
-        cl_record_version *o = cl_records_push((void **)v, n, cap, sizeof(*o));
+        cl_record_version *o = CL_VEC_ADD(*v, *n, *cap);
         if (!o) {
             rc = CL_ERR_NOMEM;
             break;
@@ -1144,8 +1145,7 @@ static int s_links_one(void *ctx, const uint8_t *key, size_t len)
     int rc = cl_records_record_get(c->t, rid, &rec);
     if (rc != CL_OK)
         return rc;
-    cl_link_row *row =
-        cl_records_push((void **)&c->out->v, &c->out->n, &c->cap, sizeof(*row));
+    cl_link_row *row = CL_VEC_ADD(c->out->v, c->out->n, c->cap);
     if (!row)
         return CL_ERR_NOMEM;
     (void)cl_id_format(row->record_id, sizeof(row->record_id), CL_ID_RECORD,

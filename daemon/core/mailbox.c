@@ -20,6 +20,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "ids.h"
 #include "idset.h"
@@ -707,7 +708,7 @@ static int s_box_one(void *ctx, const uint8_t *key, size_t len)
     size_t pl = sizeof(S_META_PFX) - 1;
     if (len <= pl || len - pl >= CL_AGENCY_SZ)
         return CL_OK;
-    char *name = cl_records_push((void **)&b->v, &b->n, &b->cap, sizeof(*b->v));
+    char *name = CL_VEC_ADD(b->v, b->n, b->cap);
     if (!name)
         return CL_ERR_NOMEM;
     memcpy(name, key + pl, len - pl); /* NUL-terminated: the slot is zeroed */
@@ -746,8 +747,7 @@ static int s_dpurge_one(void *ctx, const uint8_t *key, size_t len)
     sodium_memzero(c->buf, vlen);
     if (!hit)
         return CL_OK;
-    uint64_t *slot = cl_records_push((void **)&c->seqs, &c->n_seqs,
-                                     &c->cap_seqs, sizeof(*c->seqs));
+    uint64_t *slot = CL_VEC_ADD(c->seqs, c->n_seqs, c->cap_seqs);
     if (!slot)
         return CL_ERR_NOMEM;
     *slot = cl_be64_get(key + S_TAG_LEN) | notice;
@@ -779,8 +779,7 @@ int cl_mailbox_purge(cl_txn *t, uint64_t pid, const cl_ids *refs)
     int rc = c.buf ? CL_OK : CL_ERR_NOMEM;
     /* what names them in any mailbox: their id, their referrals' */
     for (size_t i = 0; rc == CL_OK && i <= refs->n; i++) {
-        char *id = cl_records_push((void **)&c.look, &c.n_look, &c.cap_look,
-                                   sizeof(*c.look));
+        char *id = CL_VEC_ADD(c.look, c.n_look, c.cap_look);
         if (!id)
             rc = CL_ERR_NOMEM;
         else if (i == 0)

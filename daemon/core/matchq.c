@@ -14,6 +14,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "match.h"
 #include "records.h"
 #include "ids.h"
@@ -248,8 +249,7 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
     sodium_memzero(&b, sizeof(b));
     if (rc != CL_OK || !keep)
         return rc;
-    s_rl_item *it =
-        cl_records_push((void **)&c->v, &c->n, &c->cap, sizeof(*it));
+    s_rl_item *it = CL_VEC_ADD(c->v, c->n, c->cap);
     if (!it)
         return CL_ERR_NOMEM;
     it->id = id;
@@ -326,8 +326,7 @@ int cl_matchq_review_list(cl_txn *t, const cl_match_config *mc,
         if ((rc = s_review_pair(t, c.v[i].id, &r, &a, &b, &keep)) != CL_OK ||
             !keep)
             continue;
-        cl_review_item *it =
-            cl_records_push((void **)&out->v, &out->n, &cap, sizeof(*it));
+        cl_review_item *it = CL_VEC_ADD(out->v, out->n, cap);
         if (!it) {
             rc = CL_ERR_NOMEM;
             break;

@@ -596,16 +596,6 @@ int cl_records_relation_get(cl_txn *t, uint64_t a, uint64_t b,
                           cl_records_relation_dec, out, sizeof(*out));
 }
 
-/* Growable array append: returns a zeroed new slot or NULL. */
-void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size)
-{
-    if (cl_vec_reserve(arr, cap, *n + 1, size) != CL_OK)
-        return NULL;
-    void *slot = (uint8_t *)*arr + (*n)++ * size;
-    memset(slot, 0, size);
-    return slot;
-}
-
 #define S_PLAN_VERSION 2
 
 static void s_plan_enc(cl_enc *e, const void *in)

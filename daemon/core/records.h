@@ -145,9 +145,6 @@ CL_NODISCARD int cl_records_relation_put_as(cl_txn *t, uint64_t a, uint64_t b,
                                             uint8_t rel, const char *agency,
                                             uint8_t inferred);
 
-/* Growable array append: returns a zeroed new slot or NULL. */
-void *cl_records_push(void **arr, size_t *n, size_t *cap, size_t size);
-
 /* Collect second half of 16-byte keys under an 8-byte prefix. */
 CL_NODISCARD int cl_records_children(cl_txn *t, cl_db db, uint64_t id,
                                      cl_records_ids *ids);

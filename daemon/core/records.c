@@ -539,18 +539,14 @@ int cl_records_relation_put(cl_txn *t, uint64_t a, uint64_t b, uint8_t rel,
 
 uint8_t cl_records_inverse(uint8_t rel)
 {
-    switch (rel) {
-    case CL_REL_PARENT:
-        return CL_REL_CHILD;
-    case CL_REL_CHILD:
-        return CL_REL_PARENT;
-    case CL_REL_CARER:
-        return CL_REL_CARED_FOR;
-    case CL_REL_CARED_FOR:
-        return CL_REL_CARER;
-    default:
-        return rel;
-    }
+    /* the kinds with another inverse; the rest are their own */
+    static const uint8_t inverse[CL_REL_MAX + 1] = {
+        [CL_REL_PARENT] = CL_REL_CHILD,
+        [CL_REL_CHILD] = CL_REL_PARENT,
+        [CL_REL_CARER] = CL_REL_CARED_FOR,
+        [CL_REL_CARED_FOR] = CL_REL_CARER,
+    };
+    return rel <= CL_REL_MAX && inverse[rel] ? inverse[rel] : rel;
 }
 
 /* Record that b is `rel` to a, asserted by agency (or inferred). */

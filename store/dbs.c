@@ -34,7 +34,7 @@
  * (bulk figures read by name prefix: a group check would re-hash every
  * figure of a report on each read); ixdigest (the digests themselves). */
 const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
-    [CL_DB_META] = {"meta", false},
+    [CL_DB_META] = {"meta", false, 0},
     [CL_DB_PERSON] = {"person", true, 7},
     [CL_DB_RECORD] = {"record", true, 7},
     [CL_DB_REFERRAL] = {"referral", true, 7},
@@ -42,11 +42,11 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_PERSON_RECORDS] = {"person_records", false, 8},
     [CL_DB_RECORD_REFERRALS] = {"record_referrals", false, 8},
     [CL_DB_RELATION] = {"relation", true, 8},
-    [CL_DB_IDEMPOTENCY] = {"idempotency", true},
+    [CL_DB_IDEMPOTENCY] = {"idempotency", true, 0},
     [CL_DB_AUDIT] = {"audit", true, 7},
     [CL_DB_AUDIT_PERSON] = {"audit_person", false, 8},
     [CL_DB_HISTORY] = {"history", true, 8},
-    [CL_DB_ACTIVITY] = {"activity", false},
+    [CL_DB_ACTIVITY] = {"activity", false, 0},
     [CL_DB_PLAN] = {"plan", true, 8},
     [CL_DB_PERSON_PLANS] = {"person_plans", false, 8},
     [CL_DB_REVIEW] = {"review", true, 7},
@@ -55,18 +55,18 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_MAILBOX] = {"mailbox", true, 16},
     [CL_DB_INFOREQ] = {"inforeq", true, 7},
     [CL_DB_PERSON_REQUESTS] = {"person_requests", false, 8},
-    [CL_DB_FEED] = {"feed", true},
+    [CL_DB_FEED] = {"feed", true, 0},
     [CL_DB_PERSON_AGENDA] = {"person_agenda", false, 8},
     [CL_DB_DISCUSSION] = {"discussion", true, 8},
     [CL_DB_ACTION] = {"action", true, 7},
     [CL_DB_RAG] = {"rag", true, 1},
     [CL_DB_MEASURE_DEF] = {"measure_def", true, 1},
-    [CL_DB_MEASURE] = {"measure", true},
+    [CL_DB_MEASURE] = {"measure", true, 0},
     [CL_DB_AGENDA_NOTE] = {"agenda_note", true, 8},
-    [CL_DB_AGENCY_REF] = {"agency_ref", true},
+    [CL_DB_AGENCY_REF] = {"agency_ref", true, 0},
     [CL_DB_HOLD] = {"hold", true, 8},
-    [CL_DB_ALERTED] = {"alerted", true},
-    [CL_DB_IXDIGEST] = {"ixdigest", true},
+    [CL_DB_ALERTED] = {"alerted", true, 0},
+    [CL_DB_IXDIGEST] = {"ixdigest", true, 0},
     [CL_DB_AUDIT_USER] = {"audit_user", false, 16},
     [CL_DB_INTAKE] = {"intake", true, 7},
     [CL_DB_PERSON_INTAKE] = {"person_intake", false, 8},
@@ -75,9 +75,9 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
      * row can only cost a comparison (a candidate not found), never show
      * anyone anything; counting each key's group would cost a sealed read
      * per key on every match. */
-    [CL_DB_BLOCK] = {"block", false},
+    [CL_DB_BLOCK] = {"block", false, 0},
     [CL_DB_FLAG_LOG] = {"flag_log", true, 6},
     [CL_DB_MEETING] = {"meeting", true, 7},
     [CL_DB_RECORD_HISTORY] = {"record_history", true, 8},
-    [CL_DB_REPLAY] = {"replay", true},
+    [CL_DB_REPLAY] = {"replay", true, 0},
 };

@@ -554,22 +554,22 @@ static void s_levels_of(const cl_person *a, const cl_person *b,
         lv[0] = CL_W_NAMES_SWAPPED;
     } else {
         if (af[0] && bf[0])
-            lv[0] = s_family(a->family, b->family);
+            lv[0] = (int)s_family(a->family, b->family);
         if (ag[0] && bg[0])
-            lv[1] = s_given(a->given, b->given);
+            lv[1] = (int)s_given(a->given, b->given);
     }
     if (a->dob[0] && b->dob[0])
-        lv[2] = s_dob(a->dob, b->dob);
+        lv[2] = (int)s_dob(a->dob, b->dob);
     if (a->sex && b->sex)
         lv[3] = a->sex == b->sex ? CL_W_SEX_SAME : CL_W_SEX_DIFFERENT;
     if (a->postcode[0] && b->postcode[0])
-        lv[4] = s_postcode(a->postcode, b->postcode);
+        lv[4] = (int)s_postcode(a->postcode, b->postcode);
     if (a->uprn[0] && b->uprn[0])
         lv[6] = strcmp(a->uprn, b->uprn) == 0 ? CL_W_UPRN_SAME
                                               : CL_W_UPRN_DIFFERENT;
     else if (a->address[0] && b->address[0])
         /* the UPRN says it better when both have one */
-        lv[5] = s_address(a->address, b->address);
+        lv[5] = (int)s_address(a->address, b->address);
     if (a->town[0] && b->town[0]) {
         char ta[CL_TOWN_SZ], tb[CL_TOWN_SZ];
         s_fold(a->town, ta, sizeof(ta));

@@ -41,7 +41,7 @@ static void s_json_user(const void *obj, const void *m)
 
 static const cli_jrow s_entry_jrows[] = {
     CLI_JU(cl_audit_entry, "seq", seq),
-    CLI_JI(cl_audit_entry, "at", at),
+    CLI_JT(cl_audit_entry, "at", at),
     CLI_JS(cl_audit_entry, "client", client),
     CLI_JS(cl_audit_entry, "agency", agency),
     CLI_JS(cl_audit_entry, "kind", kind),
@@ -87,8 +87,10 @@ static void s_json_users(const void *obj, const void *m)
         cli_jkv("display_name", a->user.name, true);
         cli_jkv("role", a->user.role, true);
         cli_jkv("agency", a->agency, true);
-        printf("\"entries\":%zu,\"first\":%lld,\"last\":%lld}", times,
-               (long long)a->at, (long long)last);
+        printf("\"entries\":%zu,", times);
+        cli_jtime("first", a->at, true);
+        cli_jtime("last", last, false);
+        putchar('}');
     }
     printf("]");
 }
@@ -100,11 +102,11 @@ static void s_json_users(const void *obj, const void *m)
 /* Subject access: information requests and intake items. */
 
 /* Subject access: everything held about the person, as the rows below
- * name it (times as unix seconds). */
+ * name it (times as ISO 8601 UTC; one never set is left out). */
 static const cli_jrow s_history_jrows[] = {
     CLI_JS(cl_referral_version, "reference", reference),
     CLI_JU(cl_referral_version, "version", version),
-    CLI_JI(cl_referral_version, "replaced_at", replaced_at),
+    CLI_JT(cl_referral_version, "replaced_at", replaced_at),
     CLI_JS(cl_referral_version, "change", change),
     CLI_JS(cl_referral_version, "reason", reason),
     CLI_JS(cl_referral_version, "by", by),
@@ -114,8 +116,8 @@ static const cli_jrow s_history_jrows[] = {
 static const cli_jrow s_record_history_jrows[] = {
     CLI_JS(cl_record_version, "record_id", record.record_id),
     CLI_JS(cl_record_version, "agency", record.agency),
-    CLI_JI(cl_record_version, "recorded_at", recorded_at),
-    CLI_JI(cl_record_version, "replaced_at", replaced_at),
+    CLI_JT(cl_record_version, "recorded_at", recorded_at),
+    CLI_JT(cl_record_version, "replaced_at", replaced_at),
     CLI_JS(cl_record_version, "by", by),
     CLI_JO(cl_record_version, "before", record.person, cli_person_jrows),
     CLI_JEND,
@@ -149,7 +151,7 @@ static const cli_jrow s_sar_agenda_jrows[] = {
     CLI_JS(cl_sar_agenda, "note", note),
     CLI_JS(cl_sar_agenda, "discussion", discussion),
     CLI_JS(cl_sar_agenda, "decisions", decisions),
-    CLI_JI(cl_sar_agenda, "discussed_at", discussed_at),
+    CLI_JT(cl_sar_agenda, "discussed_at", discussed_at),
     CLI_JS(cl_sar_agenda, "discussed_by", discussed_by),
     CLI_JEND,
 };
@@ -161,15 +163,15 @@ static const cli_jrow s_sar_action_jrows[] = {
     CLI_JS(cl_action, "owner_agency", owner_agency),
     CLI_JS(cl_action, "due", due),
     CLI_JN(cl_action, "status", status, cl_action_status_name),
-    CLI_JI(cl_action, "created_at", created_at),
-    CLI_JI(cl_action, "updated_at", updated_at),
+    CLI_JT(cl_action, "created_at", created_at),
+    CLI_JT(cl_action, "updated_at", updated_at),
     CLI_JS(cl_action, "note", note),
     CLI_JEND,
 };
 static const cli_jrow s_sar_rag_jrows[] = {
     CLI_JN(cl_rag_entry, "rating", rating, cl_rag_name),
     CLI_JS(cl_rag_entry, "note", note),
-    CLI_JI(cl_rag_entry, "at", at),
+    CLI_JT(cl_rag_entry, "at", at),
     CLI_JS(cl_rag_entry, "by", by),
     CLI_JEND,
 };
@@ -187,7 +189,7 @@ static const cli_jrow s_sar_measure_jrows[] = {
     CLI_JEND,
 };
 static const cli_jrow s_sar_answer_jrows[] = {
-    CLI_JI(cl_request_state, "answered_at", response.answered_at),
+    CLI_JT(cl_request_state, "answered_at", response.answered_at),
     CLI_JS(cl_request_state, "summary", response.summary),
     CLI_JN(cl_request_state, "risk", response.risk, cl_risk_name),
     CLI_JN(cl_request_state, "involvement", response.involvement,
@@ -206,7 +208,7 @@ static const cli_jrow s_sar_request_jrows[] = {
     CLI_JS(cl_request_summary, "review_id", review_id),
     CLI_JS(cl_request_summary, "question", question),
     CLI_JS(cl_request_summary, "due", due),
-    CLI_JI(cl_request_summary, "created_at", created_at),
+    CLI_JT(cl_request_summary, "created_at", created_at),
     CLI_JA(cl_request_summary, "asked", agencies, n_agencies,
            s_sar_asked_jrows),
     CLI_JEND,
@@ -217,13 +219,13 @@ static const cli_jrow s_sar_intake_jrows[] = {
     CLI_JS(cl_intake_item, "why", why),
     CLI_JS(cl_intake_item, "reference", reference),
     CLI_JS(cl_intake_item, "action_id", action_id),
-    CLI_JI(cl_intake_item, "raised_at", raised_at),
-    CLI_JI(cl_intake_item, "decided_at", decided_at),
+    CLI_JT(cl_intake_item, "raised_at", raised_at),
+    CLI_JT(cl_intake_item, "decided_at", decided_at),
     CLI_JSUB(cli_intake_decision_jrows),
     CLI_JEND,
 };
 static const cli_jrow s_hold_jrows[] = {
-    CLI_JI(cl_subject_access, "since", hold_at),
+    CLI_JT(cl_subject_access, "since", hold_at),
     CLI_JS(cl_subject_access, "by", hold_by),
     CLI_JS(cl_subject_access, "reason", hold_reason),
     CLI_JEND,

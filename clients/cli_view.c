@@ -194,7 +194,7 @@ const cli_jrow cli_person_jrows[] = {
 };
 
 static const cli_jrow s_status_jrows[] = {
-    CLI_JI(cl_referral_view, "status_at", status_at),
+    CLI_JT(cl_referral_view, "status_at", status_at),
     CLI_JS(cl_referral_view, "status_by", status_by),
     CLI_JS(cl_referral_view, "status_reason", status_reason),
     CLI_JEND,
@@ -207,8 +207,8 @@ const cli_jrow cli_referral_jrows[] = {
     CLI_JN(cl_referral_view, "category", category, cl_category_name),
     CLI_JN(cl_referral_view, "risk", risk, cl_risk_name),
     CLI_JP(cl_referral_view, "concern", concern),
-    CLI_JI(cl_referral_view, "occurred_at", occurred_at),
-    CLI_JI(cl_referral_view, "received_at", received_at),
+    CLI_JT(cl_referral_view, "occurred_at", occurred_at),
+    CLI_JT(cl_referral_view, "received_at", received_at),
     CLI_JS(cl_referral_view, "referrer_name", referrer_name),
     CLI_JS(cl_referral_view, "referrer_role", referrer_role),
     CLI_JN(cl_referral_view, "lawful_basis", basis, cl_basis_name),

@@ -292,6 +292,21 @@ check "user file" 0 "Jane" -- cl --as coordinator --user-file amorgan.user perso
 printf 'user_id = amorgan\nwho = me\n' > bad.user
 check "bad user file" 2 "bad.user:2: expected user_id" -- cl --as coordinator --user-file bad.user health
 check "subject access is JSON" 0 "caselink_subject_access" -- python3 -m json.tool sar.json
+python3 - sar.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL subject access times are not ISO"; fails=$((fails + 1)); }
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+times = []
+def walk(x, k=""):
+    if isinstance(x, dict):
+        for kk, v in x.items(): walk(v, kk)
+    elif isinstance(x, list):
+        for v in x: walk(v, k)
+    elif k.endswith("_at") or k in ("at", "first", "last", "since"):
+        times.append((k, x))
+walk(d)
+assert len(times) > 10 and all(isinstance(v, str) and iso.match(v) for k, v in times), [t for t in times if not (isinstance(t[1], str) and iso.match(t[1]))][:5]
+PY
 
 # routing: a plan, an alert, the inbox, requests and answers, status, feeds
 check "plan" 0 "PLAN-" -- cl --as childrens publish plan --ref CP-1 --type child_protection_plan --category neglect --start 2026-01-01 --authority "Northshire Children's Services" --basis public_task_social_care --child-nhs 0830166130 --child-given Lily --child-family Brown --child-dob 2019-06-01

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -127,6 +128,34 @@ static const struct {
     {CL_REQ_IMPORT_PERSON, offsetof(cl_request, u.import.agency), 0},
 };
 
+/* case_finding.not_known_to: each entry a registered agency (in any case,
+ * or a near miss refused with "did you mean"), an agency kind some
+ * registered system has, or "health": a misspelt exclusion would silently
+ * leave nobody out and widen the list. */
+static int s_check_not_known(cl_server *s, cl_case_finding *f,
+                             char err[CL_ERROR_SZ])
+{
+    const cl_route_config *rc = &s->cfg.route;
+    for (uint32_t i = 0; i < f->n_not_known && i < CL_NOT_KNOWN_MAX; i++) {
+        char *w = f->not_known_to[i];
+        if (!w[0] || !strcasecmp(w, "health") ||
+            cl_registry_has_kind(s->registry, w))
+            continue;
+        char why[CL_ERROR_SZ] = "no such agency";
+        if (rc->n_agencies &&
+            cl_names_resolve(w, CL_AGENCY_SZ, rc->agencies[0], rc->n_agencies,
+                             CL_AGENCY_SZ, "agency", "registered agency",
+                             why) == CL_OK)
+            continue;
+        snprintf(err, CL_ERROR_SZ,
+                 "case_finding.not_known_to[%u]: %.150s; nor is it an agency "
+                 "kind (gp, police, ...) or \"health\"",
+                 (unsigned)i, why);
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}
+
 /* Names a person types that must be chosen from a list: registered
  * agencies, and the workstreams [report] workstreams lists. A name in
  * another case becomes the listed one; a near miss is refused with "did
@@ -156,6 +185,8 @@ static void s_check_names(cl_server *s, s_item *it)
         (q->kind == CL_REQ_SET_RAG || q->kind == CL_REQ_RAG_HISTORY) &&
         q->u.rag.workstream[0])
         r = s_check_workstream(&s->cfg, q, err);
+    if (r == CL_OK && q->kind == CL_REQ_CASE_FINDING)
+        r = s_check_not_known(s, &q->u.finding, err);
     if (r != CL_OK) {
         it->early = r;
         cl_item_fail(it, r, err);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct s_entry {
     char key[CL_Z85_KEY_SZ];      /* Z85 public key */
@@ -364,4 +365,12 @@ void cl_registry_agencies(const cl_registry *r, cl_route_config *rc)
         if (c->roles & CL_ROLE_AUDITOR)
             s_add_once(rc->audit, &rc->n_audit, c->agency);
     }
+}
+
+bool cl_registry_has_kind(const cl_registry *r, const char *kind)
+{
+    for (size_t i = 0; r && i < r->n; i++)
+        if (!strcasecmp(r->v[i].who.kind, kind))
+            return true;
+    return false;
 }

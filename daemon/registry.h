@@ -54,4 +54,7 @@ void cl_registry_duty(const cl_registry *r, cl_flag_config *fc);
  * and of agencies with an auditor (each once, at most CL_ROUTE_AGENCIES). */
 void cl_registry_agencies(const cl_registry *r, cl_route_config *rc);
 
+/* Whether some registered system is of agency kind `kind` (any case). */
+bool cl_registry_has_kind(const cl_registry *r, const char *kind);
+
 #endif

@@ -751,6 +751,22 @@ static void test_agency_names_from_the_registry(void **state)
     assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
     assert_non_null(strstr(rep.error, "did you mean 'Northshire Police'?"));
     cl_reply_clear(&rep);
+    /* an exclusion misspelt would leave nobody out: refused, naming it */
+    CL_COPY(q->u.finding.agency, "Northshire Police");
+    q->u.finding.n_not_known = 2;
+    CL_COPY(q->u.finding.not_known_to[0], "GP");
+    CL_COPY(q->u.finding.not_known_to[1], "Oakfeild Surgery");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "case_finding.not_known_to[1]"));
+    assert_non_null(strstr(rep.error, "did you mean 'Oakfield Surgery'?"));
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.finding.not_known_to[1], "LOGX Quux");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "agency kind"));
+    cl_reply_clear(&rep);
+    CL_COPY(q->u.finding.not_known_to[1], "health");
+    assert_int_equal(s_call(co, q, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
     free(q);
     cl_client_close(&co);
 }

@@ -124,7 +124,8 @@ static void s_referral(cl_referral *r, uint64_t person, uint64_t n)
     r->consent = 1;
     cl_copy(r->concern, sizeof(r->concern),
             "Concern raised at a routine contact; follow-up requested.");
-    r->occurred_at = 1700000000 + (int64_t)n;
+    /* in the past, whatever n: a referral dated ahead is refused */
+    r->occurred_at = 1700000000 + (int64_t)(n % 50000000u);
 }
 
 /* --- bulk load through the domain library --------------------------------- */

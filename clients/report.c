@@ -648,8 +648,11 @@ void cl_report_json(FILE *f, const cl_report *r)
     cl_json_str_write(f, r->from);
     fputs(",\"to\":", f);
     cl_json_str_write(f, r->to);
-    fprintf(f, ",\"made_at\":%" PRId64 ",\"suppress_below\":%u", r->made_at,
-            r->suppress_below);
+    char made[CL_WHEN_SHOW_SZ];
+    cl_when_show_time(made, r->made_at, true); /* ISO, as all JSON times */
+    fputs(",\"made_at\":", f);
+    cl_json_str_write(f, made);
+    fprintf(f, ",\"suppress_below\":%u", r->suppress_below);
     {
         char rule[1024];
         unsigned t = r->suppress_below;

@@ -82,6 +82,7 @@ grep -q '"agency":"Northshire Adult Social Care","month":"[0-9-]*","referrals":n
 grep -q '"caseload":5' "$dir/r.json" && ok || bad "caseload of 5 shown"
 grep -q '"actions_overdue":5' "$dir/r.json" && ok || bad "5 overdue actions"
 grep -q '"rag_red":5' "$dir/r.json" && ok || bad "5 red cases"
+grep -qE '"made_at":"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"' "$dir/r.json" && ok || bad "made_at is ISO like every JSON time"
 grep -q '^referrals,Northshire Adult Social Care,[0-9-]*,<5$' "$dir/r.csv" && ok || bad "CSV shows <5"
 grep -q '&lt;5' "$dir/r.html" && ok || bad "HTML shows <5"
 grep -q '<svg' "$dir/r.html" && ok || bad "inline SVG charts"

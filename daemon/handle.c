@@ -63,8 +63,7 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
     op->again = rc == CL_OK; /* the agency's reference published before */
     if (rc != CL_ERR_NOT_FOUND)
         return rc;
-    rc = cl_linkfind_publish(op->t, &op->cfg->match, op->who, content, op->now,
-                             out, &op->note, op->err);
+    rc = cl_linkfind_publish(op, &op->cfg->match, content, out);
     if (rc == CL_OK)
         rc = cl_alerts_route_publish(op->t, &op->cfg->route, op->who, content,
                                      op->now, out, &op->it->gap);
@@ -109,16 +108,14 @@ int cl_handle_import_person(cl_op *op, cl_request *q, cl_reply *rep)
     rep->u.import.n_warnings = warn.n_warnings;
     memcpy(rep->u.import.warnings, warn.warnings, sizeof(warn.warnings));
     if (rc == CL_OK)
-        rc = cl_linkfind_import_person(op->t, &op->cfg->match, op->who,
-                                       &q->u.import, op->now, &rep->u.import,
-                                       &op->note, op->err);
+        rc = cl_linkfind_import_person(op, &op->cfg->match, &q->u.import,
+                                       &rep->u.import);
     return rc;
 }
 
 int cl_handle_link_change(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_matchq_link_change(op->t, op->who, q->kind, &q->u.link, op->now,
-                                 &rep->u.publish, &op->note, op->err);
+    return cl_matchq_link_change(op, q->kind, &q->u.link, &rep->u.publish);
 }
 
 int cl_handle_record_meeting(cl_op *op, cl_request *q, cl_reply *rep)
@@ -231,15 +228,13 @@ int cl_handle_audit_search(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_review_list(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_matchq_review_list(op->t, &op->cfg->match, op->who,
-                                 &q->u.review_q, &rep->u.reviews, &op->note,
-                                 op->err);
+    return cl_matchq_review_list(op, &op->cfg->match, &q->u.review_q,
+                                 &rep->u.reviews);
 }
 
 int cl_handle_links_export(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_linkfind_links_export(op->t, op->who, &q->u.links, &rep->u.links,
-                                    &op->note, op->err);
+    return cl_linkfind_links_export(op, &q->u.links, &rep->u.links);
 }
 
 int cl_handle_case_finding(cl_op *op, cl_request *q, cl_reply *rep)

@@ -130,6 +130,21 @@ static void s_referral(cl_referral *r, uint64_t person, uint64_t n)
 
 /* --- bulk load through the domain library --------------------------------- */
 
+/* Publish r from who inside t at the fixed bench clock (the daemon's
+ * cl_linkfind_publish in a context of its own): *pid the subject's
+ * person (may be NULL), err why it failed. */
+static int s_publish(cl_txn *t, const cl_match_config *mc, const cl_caller *who,
+                     const cl_referral *r, cl_publish_result *out,
+                     uint64_t *pid, char err[CL_ERROR_SZ])
+{
+    cl_op op;
+    cl_op_init(&op, t, who, 1700000000);
+    int rc = cl_linkfind_publish(&op, mc, r, out);
+    if (pid)
+        *pid = op.note.persons[0];
+    return cl_op_result(&op, rc, err);
+}
+
 static void s_bulk_load(const th_daemon *d, uint64_t people, uint64_t referrals)
 {
     char path[300], err[256], state[300];
@@ -163,8 +178,7 @@ static void s_bulk_load(const th_daemon *d, uint64_t people, uint64_t referrals)
          * over them */
         uint64_t person = n < people ? n : (n * 2654435761u) % people;
         s_referral(r, person, n);
-        if (cl_linkfind_publish(t, &mc, &who, r, 1700000000, &out, NULL, e) !=
-            CL_OK) {
+        if (s_publish(t, &mc, &who, r, &out, NULL, e) != CL_OK) {
             fprintf(stderr, "bench: load failed at %" PRIu64 ": %s\n", n, e);
             exit(1);
         }
@@ -542,8 +556,7 @@ static int s_writer_cost(uint64_t n)
             s_referral(r, round < 0 ? i : (serial * 2654435761u) % PEOPLE,
                        serial);
             if (cl_store_begin(&c, s, t, true) != CL_OK ||
-                cl_linkfind_publish(c, &mc, &who, r, 1700000000, &out, NULL,
-                                    e) != CL_OK ||
+                s_publish(c, &mc, &who, r, &out, NULL, e) != CL_OK ||
                 cl_store_commit(&c) != CL_OK) {
                 fprintf(stderr, "bench: publish failed: %s\n", e);
                 return 1;
@@ -605,8 +618,7 @@ static int s_linkage_match(cl_store *s, const cl_match_config *mc,
             return 1;
         lat[n] = s_now_ns() - a;
         a = s_now_ns();
-        if (cl_linkfind_publish(t, mc, &who[1], r, 1700000000, &out, NULL,
-                                err) != CL_OK)
+        if (s_publish(t, mc, &who[1], r, &out, NULL, err) != CL_OK)
             return 1;
         pub[n] = s_now_ns() - a;
         size_t c = 0;
@@ -674,9 +686,7 @@ static int s_linkage(size_t people)
     for (size_t i = 0; i < pop.n_records; i++) {
         char err[CL_ERROR_SZ] = "";
         cl_publish_result out;
-        cl_audit_note note;
         memset(r, 0, sizeof(*r));
-        memset(&note, 0, sizeof(note));
         snprintf(r->agency_ref, sizeof(r->agency_ref), "S-%zu", i);
         r->subject = pop.records[i].person;
         r->category = 12;
@@ -685,10 +695,9 @@ static int s_linkage(size_t people)
             continue;
         if (!t && cl_store_begin(&t, s, NULL, true) != CL_OK)
             return 1;
-        if (cl_linkfind_publish(t, &mc, &who[pop.records[i].agency], r,
-                                1700000000, &out, &note, err) != CL_OK)
+        if (s_publish(t, &mc, &who[pop.records[i].agency], r, &out,
+                      &assigned[i], err) != CL_OK)
             return 1;
-        assigned[i] = note.persons[0];
         if (i % 20000 == 19999 && cl_store_commit(&t) != CL_OK)
             return 1;
     }

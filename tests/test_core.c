@@ -165,9 +165,9 @@ static void s_pub(s_fx *f, const cl_caller *who, cl_referral *r, char *ref)
     r->basis = r->basis ? r->basis : 1;
     assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(
-        cl_linkfind_publish(t, &f->mc, who, r, 1700000000, &out, NULL, err),
-        CL_OK);
+    assert_int_equal(TH_CORE_OP(err, t, who, 1700000000, cl_linkfind_publish,
+                                &f->mc, r, &out),
+                     CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     if (ref)
         strcpy(ref, out.reference);
@@ -432,8 +432,8 @@ static int s_change(s_fx *f, cl_req_kind kind, const char *id, bool accept,
     c.accept = accept;
     CL_COPY(c.reason, "checked with the GP");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    int rc = cl_matchq_link_change(t, &f->police, kind, &c, 1700000100, &out,
-                                   NULL, err);
+    int rc = TH_CORE_OP(err, t, &f->police, 1700000100, cl_matchq_link_change,
+                        kind, &c, &out);
     if (rc == CL_OK)
         assert_int_equal(cl_store_commit(&t), CL_OK);
     else
@@ -449,9 +449,9 @@ static void s_queue(s_fx *f, cl_review_items *out)
     char err[CL_ERROR_SZ] = "";
     cl_review_query q = {.limit = 50};
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    assert_int_equal(
-        cl_matchq_review_list(t, &f->mc, &f->police, &q, out, NULL, err),
-        CL_OK);
+    assert_int_equal(TH_CORE_OP(err, t, &f->police, 0, cl_matchq_review_list,
+                                &f->mc, &q, out),
+                     CL_OK);
     cl_store_abort(&t);
 }
 
@@ -672,11 +672,12 @@ static void test_view_rules(void **state)
     memset(&lq, 0, sizeof(lq));
     CL_COPY(lq.after, "X12");
     assert_int_equal(
-        cl_linkfind_links_export(t, &f->police, &lq, &page, NULL, err),
+        TH_CORE_OP(err, t, &f->police, 0, cl_linkfind_links_export, &lq, &page),
         CL_ERR_INVALID);
     lq.after[0] = '\0';
-    assert_int_equal(cl_linkfind_links_export(t, &f->gp, &lq, &page, NULL, err),
-                     CL_ERR_DENIED);
+    assert_int_equal(
+        TH_CORE_OP(err, t, &f->gp, 0, cl_linkfind_links_export, &lq, &page),
+        CL_ERR_DENIED);
     /* find: a justification is required, and the role */
     cl_find fq;
     cl_candidates cands;

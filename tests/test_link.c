@@ -21,6 +21,7 @@
 
 #include "core.h"
 #include "harness.h"
+#include "th_core.h"
 #include "synth.h"
 
 typedef struct s_fx {
@@ -88,21 +89,21 @@ static cl_import_result s_import(s_fx *f, const cl_caller *who,
     char err[CL_ERROR_SZ] = "";
     cl_import im;
     cl_import_result out;
-    cl_audit_note note;
+    cl_op op;
     memset(&im, 0, sizeof(im));
     memset(&out, 0, sizeof(out));
-    memset(&note, 0, sizeof(note));
     im.person = p;
     CL_COPY(im.person.local_id, local_id);
     assert_int_equal(cl_import_validate(&im, err, NULL), CL_OK);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    int rc = cl_linkfind_import_person(t, &f->mc, who, &im, 1700000000, &out,
-                                       &note, err);
+    cl_op_init(&op, t, who, 1700000000);
+    int rc = cl_linkfind_import_person(&op, &f->mc, &im, &out);
     if (rc != CL_OK)
-        fail_msg("import %s: %s", local_id, err);
+        fail_msg("import %s: %s", local_id, op.err);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     if (pid)
-        *pid = note.persons[0];
+        *pid = op.note.persons[0];
+    cl_op_done(&op);
     return out;
 }
 
@@ -111,7 +112,8 @@ static int s_list(s_fx *f, const cl_review_query *q, cl_review_items *out,
 {
     cl_txn *t = NULL;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-    int rc = cl_matchq_review_list(t, &f->mc, &f->coord, q, out, NULL, err);
+    int rc =
+        TH_CORE_OP(err, t, &f->coord, 0, cl_matchq_review_list, &f->mc, q, out);
     cl_store_abort(&t);
     return rc;
 }
@@ -235,7 +237,7 @@ static void test_review_pages(void **state)
     memset(&q, 0, sizeof(q));
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_matchq_review_list(t, &f->mc, &f->gp, &q, &page, NULL, err),
+        TH_CORE_OP(err, t, &f->gp, 0, cl_matchq_review_list, &f->mc, &q, &page),
         CL_ERR_DENIED);
     cl_store_abort(&t);
 }
@@ -414,7 +416,8 @@ static void test_blocking_survives_errors(void **state)
     cl_links_page lp;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
+        TH_CORE_OP(err, t, &f->coord, 0, cl_linkfind_links_export, &lq, &lp),
+        CL_OK);
     cl_store_abort(&t);
     char first[CL_PID_SZ];
     cl_audit_pid_str(first, pid);
@@ -452,7 +455,8 @@ static void test_people_converge(void **state)
     cl_links_page lp;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
+        TH_CORE_OP(err, t, &f->coord, 0, cl_linkfind_links_export, &lq, &lp),
+        CL_OK);
     cl_store_abort(&t);
     assert_int_equal(lp.n, 3);
     assert_string_equal(lp.v[0].person_id, lp.v[1].person_id);
@@ -487,8 +491,9 @@ static void test_decided_is_never_moved(void **state)
     CL_COPY(ch.reason, "two women, confirmed by the police");
     free(q.v);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(cl_matchq_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
-                                           &ch, 1700000001, &out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->coord, 1700000001,
+                                cl_matchq_link_change, CL_REQ_REVIEW_DECIDE,
+                                &ch, &out),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
     /* a record matching both arrives: it links to one, the two people
@@ -501,7 +506,8 @@ static void test_decided_is_never_moved(void **state)
     cl_links_page lp;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
+        TH_CORE_OP(err, t, &f->coord, 0, cl_linkfind_links_export, &lq, &lp),
+        CL_OK);
     cl_store_abort(&t);
     assert_int_equal(lp.n, 3);
     assert_string_not_equal(lp.v[0].person_id, lp.v[1].person_id);
@@ -523,7 +529,8 @@ static void test_decided_is_never_moved(void **state)
     assert_int_equal(cl_store_commit(&t), CL_OK);
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
+        TH_CORE_OP(err, t, &f->coord, 0, cl_linkfind_links_export, &lq, &lp),
+        CL_OK);
     cl_store_abort(&t);
     assert_string_not_equal(lp.v[0].person_id, lp.v[1].person_id);
     free(lp.v);
@@ -555,7 +562,8 @@ static size_t s_people(s_fx *f, char pids[][CL_PID_SZ], size_t max)
     char err[CL_ERROR_SZ] = "";
     assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
     assert_int_equal(
-        cl_linkfind_links_export(t, &f->coord, &lq, &lp, NULL, err), CL_OK);
+        TH_CORE_OP(err, t, &f->coord, 0, cl_linkfind_links_export, &lq, &lp),
+        CL_OK);
     cl_store_abort(&t);
     assert_true(lp.n <= max);
     for (size_t i = 0; i < lp.n; i++)
@@ -574,8 +582,9 @@ static void s_decide(s_fx *f, const char *qid, bool accept,
     CL_COPY(ch.id, qid);
     CL_COPY(ch.reason, "checked with both agencies");
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(cl_matchq_link_change(t, &f->coord, CL_REQ_REVIEW_DECIDE,
-                                           &ch, 1700000100, out, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &f->coord, 1700000100,
+                                cl_matchq_link_change, CL_REQ_REVIEW_DECIDE,
+                                &ch, out),
                      CL_OK);
     assert_int_equal(cl_store_commit(&t), CL_OK);
 }
@@ -903,10 +912,10 @@ static void test_train_and_accept(void **state)
         snprintf(im.person.local_id, sizeof(im.person.local_id), "L%zu", i);
         if (cl_import_validate(&im, err, NULL) != CL_OK)
             continue;
-        assert_int_equal(
-            cl_linkfind_import_person(t, &f->mc, &ag[pop.records[i].agency],
-                                      &im, 1700000000, &out, NULL, err),
-            CL_OK);
+        assert_int_equal(TH_CORE_OP(err, t, &ag[pop.records[i].agency],
+                                    1700000000, cl_linkfind_import_person,
+                                    &f->mc, &im, &out),
+                         CL_OK);
     }
     assert_int_equal(cl_store_commit(&t), CL_OK);
     cl_link_req q = {.action = CL_LINK_ACCEPT};

@@ -55,10 +55,8 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
         const synth_record *rec = &pop->records[i];
         char err[CL_ERROR_SZ] = "";
         cl_publish_result out;
-        cl_audit_note note;
         memset(r, 0, sizeof(*r));
         memset(&out, 0, sizeof(out));
-        memset(&note, 0, sizeof(note));
         snprintf(r->agency_ref, sizeof(r->agency_ref), "S-%zu", i);
         r->subject = rec->person;
         r->category = 12;
@@ -67,10 +65,11 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
             fail_msg("record %zu invalid: %s", i, err);
         if (!t)
             assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
-        assert_int_equal(cl_linkfind_publish(t, &mc, &who[rec->agency], r,
-                                             1700000000, &out, &note, err),
-                         CL_OK);
-        assigned[i] = note.persons[0];
+        cl_op op;
+        cl_op_init(&op, t, &who[rec->agency], 1700000000);
+        assert_int_equal(cl_linkfind_publish(&op, &mc, r, &out), CL_OK);
+        assigned[i] = op.note.persons[0];
+        cl_op_done(&op);
         size_t nc = 0;
         if (getenv("CL_LINKAGE_DEBUG") &&
             cl_linkfind_candidate_count(t, &r->subject, &nc) == CL_OK)

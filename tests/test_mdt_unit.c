@@ -565,7 +565,8 @@ static void s_referral_about_ann(s_fx *f, const cl_caller *c, const char *ref)
     r->basis = 1;
     assert_int_equal(cl_referral_validate(r, err, &out), CL_OK);
     assert_int_equal(
-        cl_linkfind_publish(f->t, &f->mc, c, r, NOW, &out, NULL, err), CL_OK);
+        TH_CORE_OP(err, f->t, c, NOW, cl_linkfind_publish, &f->mc, r, &out),
+        CL_OK);
     assert_int_equal(
         cl_alerts_route_publish(f->t, &f->rc, c, r, NOW, &out, &ev), CL_OK);
     free(r);

@@ -58,7 +58,8 @@ void th_core_publish(th_core *c, const cl_match_config *mc,
     r->basis = 1;
     assert_int_equal(cl_referral_validate(r, err, out), CL_OK);
     assert_int_equal(
-        cl_linkfind_publish(c->t, mc, caller, r, now, out, NULL, err), CL_OK);
+        TH_CORE_OP(err, c->t, caller, now, cl_linkfind_publish, mc, r, out),
+        CL_OK);
     free(r);
 }
 

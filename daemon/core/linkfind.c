@@ -823,102 +823,97 @@ int cl_linkfind_relate(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     return rc;
 }
 
-int cl_linkfind_publish(cl_txn *t, const cl_match_config *mc,
-                        const cl_caller *caller, const cl_referral *r,
-                        int64_t now, cl_publish_result *out,
-                        cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_linkfind_publish(cl_op *op, const cl_match_config *mc,
+                        const cl_referral *r, cl_publish_result *out)
 {
-    const cl_store *st = cl_store_of(t);
+    const cl_store *st = cl_store_of(op->t);
     uint64_t pid = 0, rid = 0, ref_id = 0;
     cl_records_referral *s = NULL;
     uint8_t k[16];
     int rc;
 
-    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
-        snprintf(err, CL_ERROR_SZ, "publishing needs the publisher role");
+    if (!(op->who->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(op->err, CL_ERROR_SZ, "publishing needs the publisher role");
         return CL_ERR_DENIED;
     }
-    if ((rc = cl_refs_check_occurred(r->occurred_at, now,
+    if ((rc = cl_refs_check_occurred(r->occurred_at, op->now,
                                      "publish_referral.referral.occurred_at",
-                                     err)) != CL_OK)
+                                     op->err)) != CL_OK)
         return rc;
-    rc = cl_linkfind_person(t, st, mc, caller, &r->subject, now, &pid, &rid);
+    rc = cl_linkfind_person(op->t, st, mc, op->who, &r->subject, op->now, &pid,
+                            &rid);
     if (rc == CL_OK)
-        rc = cl_records_record_subject(t, rid);
+        rc = cl_records_record_subject(op->t, rid);
     if (rc != CL_OK)
         goto out;
-    cl_records_note_person(note, pid);
-    if ((rc = cl_linkfind_relate(t, st, mc, caller, pid, r->related,
-                                 r->n_related, now, note)) != CL_OK)
+    cl_records_note_person(&op->note, pid);
+    if ((rc = cl_linkfind_relate(op->t, st, mc, op->who, pid, r->related,
+                                 r->n_related, op->now, &op->note)) != CL_OK)
         goto out;
     s = calloc(1, sizeof(*s));
     if (!s) {
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    if ((rc = cl_store_next_id(t, "referral", &ref_id)) != CL_OK)
+    if ((rc = cl_store_next_id(op->t, "referral", &ref_id)) != CL_OK)
         goto out;
     s->record_id = rid;
-    CL_COPY(s->agency, caller->agency);
-    CL_COPY(s->kind, caller->kind);
-    CL_COPY(s->client, caller->name);
+    CL_COPY(s->agency, op->who->agency);
+    CL_COPY(s->kind, op->who->kind);
+    CL_COPY(s->client, op->who->name);
     (void)cl_id_format(s->reference, sizeof(s->reference), CL_ID_REFERRAL,
                        ref_id);
-    s->received = now;
+    s->received = op->now;
     s->version = 1;
     memcpy(&s->r, r, sizeof(*r));
-    if ((rc = cl_records_referral_put(t, ref_id, s)) != CL_OK)
+    if ((rc = cl_records_referral_put(op->t, ref_id, s)) != CL_OK)
         goto out;
     /* the agency's own reference finds it again; a reference used twice
      * keeps naming the first referral */
-    rc = cl_refindex_add(t, caller->agency, r->agency_ref, ref_id);
+    rc = cl_refindex_add(op->t, op->who->agency, r->agency_ref, ref_id);
     if (rc != CL_OK && rc != CL_ERR_EXISTS)
         goto out;
     cl_records_key(k, rid);
     cl_records_key(k + 8, ref_id);
-    if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL, 0)) !=
-        CL_OK)
+    if ((rc = cl_store_put_raw(op->t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
+                               0)) != CL_OK)
         goto out;
     CL_COPY(out->reference, s->reference);
-    if (note)
-        CL_COPY(note->detail, s->reference);
+    CL_COPY(op->note.detail, s->reference);
 out:
     if (s) {
         sodium_memzero(s, sizeof(*s));
         free(s);
     }
-    if (rc != CL_OK && !err[0])
-        snprintf(err, CL_ERROR_SZ, "publish failed: %s", cl_strerror(rc));
+    if (rc != CL_OK && !op->err[0])
+        snprintf(op->err, CL_ERROR_SZ, "publish failed: %s", cl_strerror(rc));
     return rc;
 }
 
-int cl_linkfind_import_person(cl_txn *t, const cl_match_config *mc,
-                              const cl_caller *caller, const cl_import *im,
-                              int64_t now, cl_import_result *out,
-                              cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_linkfind_import_person(cl_op *op, const cl_match_config *mc,
+                              const cl_import *im, cl_import_result *out)
 {
     uint64_t pid = 0, rid = 0;
     cl_linkfind_link info;
-    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
-        snprintf(err, CL_ERROR_SZ, "importing needs the publisher role");
+    if (!(op->who->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(op->err, CL_ERROR_SZ, "importing needs the publisher role");
         return CL_ERR_DENIED;
     }
-    if (im->agency[0] && strcmp(im->agency, caller->agency) != 0) {
-        snprintf(err, CL_ERROR_SZ,
+    if (im->agency[0] && strcmp(im->agency, op->who->agency) != 0) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "this client is registered for %.100s, not the agency "
                  "named",
-                 caller->agency);
+                 op->who->agency);
         return CL_ERR_DENIED;
     }
-    int rc = s_link_person_info(t, cl_store_of(t), mc, caller, &im->person, now,
-                                &pid, &rid, &info);
+    int rc = s_link_person_info(op->t, cl_store_of(op->t), mc, op->who,
+                                &im->person, op->now, &pid, &rid, &info);
     if (rc == CL_OK)
-        rc = cl_records_record_subject(t, rid);
+        rc = cl_records_record_subject(op->t, rid);
     if (rc != CL_OK)
         return rc;
-    cl_records_note_person(note, pid);
-    if (note)
-        CL_COPY(note->purpose, "caseload import");
+    cl_records_note_person(&op->note, pid);
+    CL_COPY(op->note.purpose, "caseload import");
     /* The reply depends only on what this agency sent: its own record
      * again (the same local id) is its own knowledge; whether anybody
      * else knows the person (a number matched, a score, a queued pair) is
@@ -1161,33 +1156,36 @@ static int s_links_one(void *ctx, const uint8_t *key, size_t len)
     return CL_OK;
 }
 
-int cl_linkfind_links_export(cl_txn *t, const cl_caller *caller,
-                             const cl_links_query *q, cl_links_page *out,
-                             cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_linkfind_links_export(cl_op *op, const cl_links_query *q,
+                             cl_links_page *out)
 {
     uint64_t after = 0;
     uint8_t k[8];
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "the links export needs the coordinator "
                  "role");
         return CL_ERR_DENIED;
     }
     if (q->after[0] && !cl_records_parse_prefixed(q->after, 'R', &after)) {
-        snprintf(err, CL_ERROR_SZ, "after_record_id must look like R00000042");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "after_record_id must look like R00000042");
         return CL_ERR_INVALID;
     }
-    if (note)
-        CL_COPY(note->purpose, "links export");
-    s_lx_ctx c = {
-        t, note, out, 0, q->limit && q->limit <= 20000 ? q->limit : 5000, 0};
+    CL_COPY(op->note.purpose, "links export");
+    s_lx_ctx c = {op->t,
+                  &op->note,
+                  out,
+                  0,
+                  q->limit && q->limit <= 20000 ? q->limit : 5000,
+                  0};
     cl_records_key(k, after + 1);
-    int rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_links_one, &c);
+    int rc = cl_store_scan_from(op->t, CL_DB_RECORD, k, 8, s_links_one, &c);
     if (rc == CL_OK && out->n == c.limit)
         (void)cl_id_format(out->next, sizeof(out->next), CL_ID_RECORD, c.last);
     if (rc == CL_OK)
-        rc = cl_store_counter(t, "record", &out->last_id);
+        rc = cl_store_counter(op->t, "record", &out->last_id);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));

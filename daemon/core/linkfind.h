@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "match.h"
+#include "op.h"
 #include "records.h"
 #include "store.h"
 
@@ -61,33 +62,24 @@ CL_NODISCARD int cl_linkfind_relate(cl_txn *t, const cl_store *st,
                                     int64_t now, cl_audit_note *note);
 
 /*
- * Publish a referral from caller inside write transaction t: link the
+ * Publish a referral from op's caller inside its write transaction: link the
  * subject and related people, store the referral and relationships, and
  * fill out (reference, warnings). The referral must have passed
- * cl_referral_validate. now is unix seconds.
+ * cl_referral_validate.
  */
-CL_NODISCARD int cl_linkfind_publish(cl_txn *t, const cl_match_config *mc,
-                                     const cl_caller *caller,
-                                     const cl_referral *r, int64_t now,
-                                     cl_publish_result *out,
-                                     cl_audit_note *note,
-                                     char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_linkfind_publish(cl_op *op, const cl_match_config *mc,
+                                     const cl_referral *r,
+                                     cl_publish_result *out);
 
 /* Link one person from an agency's caseload extract (publisher; the
  * agency named must be the caller's own). */
-CL_NODISCARD int cl_linkfind_import_person(cl_txn *t, const cl_match_config *mc,
-                                           const cl_caller *caller,
-                                           const cl_import *im, int64_t now,
-                                           cl_import_result *out,
-                                           cl_audit_note *note,
-                                           char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_linkfind_import_person(cl_op *op, const cl_match_config *mc,
+                                           const cl_import *im,
+                                           cl_import_result *out);
 
 /* A page of every agency record and its person (coordinator). */
-CL_NODISCARD int cl_linkfind_links_export(cl_txn *t, const cl_caller *caller,
-                                          const cl_links_query *q,
-                                          cl_links_page *out,
-                                          cl_audit_note *note,
-                                          char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_linkfind_links_export(cl_op *op, const cl_links_query *q,
+                                          cl_links_page *out);
 
 /* How many stored records share a blocking key with p: the records a
  * new referral about p is compared with (benchmarks, tests). */

@@ -266,34 +266,32 @@ static int s_rl_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-int cl_matchq_review_list(cl_txn *t, const cl_match_config *mc,
-                          const cl_caller *caller, const cl_review_query *q,
-                          cl_review_items *out, cl_audit_note *note,
-                          char err[CL_ERROR_SZ])
+int cl_matchq_review_list(cl_op *op, const cl_match_config *mc,
+                          const cl_review_query *q, cl_review_items *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "the review queue needs the coordinator "
                  "role");
         return CL_ERR_DENIED;
     }
-    if (note)
-        CL_COPY(note->purpose, "match review queue");
+    CL_COPY(op->note.purpose, "match review queue");
     uint32_t limit = q->limit ? q->limit : 50;
     if (limit > CL_REVIEW_PAGE_MAX) {
-        snprintf(err, CL_ERROR_SZ, "limit: at most %d pairs a page",
+        snprintf(op->err, CL_ERROR_SZ, "limit: at most %d pairs a page",
                  CL_REVIEW_PAGE_MAX);
         return CL_ERR_INVALID;
     }
     uint64_t after = 0;
     if (q->after[0] && !cl_records_parse_prefixed(q->after, 'Q', &after)) {
-        snprintf(err, CL_ERROR_SZ, "after_review_id must look like Q00000042");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "after_review_id must look like Q00000042");
         return CL_ERR_INVALID;
     }
-    s_rl_ctx c = {mc, t, q, NULL, 0, 0};
+    s_rl_ctx c = {mc, op->t, q, NULL, 0, 0};
     size_t cap = 0, from = 0;
-    int rc = cl_store_scan(t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
+    int rc = cl_store_scan(op->t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
     if (rc != CL_OK)
         goto out;
     if (c.n > 1)
@@ -306,9 +304,9 @@ int cl_matchq_review_list(cl_txn *t, const cl_match_config *mc,
         cl_records_record a, b;
         bool keep;
         s_rl_item key = {after, 0};
-        if ((rc = s_review_pair(t, after, &cur, &a, &b, &keep)) != CL_OK) {
+        if ((rc = s_review_pair(op->t, after, &cur, &a, &b, &keep)) != CL_OK) {
             if (rc == CL_ERR_NOT_FOUND)
-                snprintf(err, CL_ERROR_SZ, "no such review %s", q->after);
+                snprintf(op->err, CL_ERROR_SZ, "no such review %s", q->after);
             goto out;
         }
         key.score = keep ? cl_match_score(mc, &a.p, &b.p) : cur.score;
@@ -323,7 +321,8 @@ int cl_matchq_review_list(cl_txn *t, const cl_match_config *mc,
         cl_matchq_review r;
         cl_records_record a, b;
         bool keep;
-        if ((rc = s_review_pair(t, c.v[i].id, &r, &a, &b, &keep)) != CL_OK ||
+        if ((rc = s_review_pair(op->t, c.v[i].id, &r, &a, &b, &keep)) !=
+                CL_OK ||
             !keep)
             continue;
         cl_review_item *it = CL_VEC_ADD(out->v, out->n, cap);
@@ -340,8 +339,8 @@ int cl_matchq_review_list(cl_txn *t, const cl_match_config *mc,
         cl_audit_pid_str(it->incoming_pid, a.person_id);
         cl_audit_pid_str(it->candidate_pid, b.person_id);
         it->created = r.created;
-        cl_records_note_person(note, a.person_id);
-        cl_records_note_person(note, b.person_id);
+        cl_records_note_person(&op->note, a.person_id);
+        cl_records_note_person(&op->note, b.person_id);
         sodium_memzero(&a, sizeof(a));
         sodium_memzero(&b, sizeof(b));
         if (out->n == limit && i + 1 < c.n)
@@ -466,41 +465,39 @@ static int s_split_off(cl_txn *t, uint64_t id, uint64_t old, int64_t now,
     return s_mark_decided(t, id);
 }
 
-static int s_split_record(cl_txn *t, const cl_link_change *c, int64_t now,
-                          cl_publish_result *out, cl_audit_note *note,
-                          char err[CL_ERROR_SZ])
+static int s_split_record(cl_op *op, const cl_link_change *c,
+                          cl_publish_result *out)
 {
     cl_records_record rec;
     cl_records_ids recs = {.max = 2};
     uint64_t id, fresh;
     int rc;
     if (!cl_records_parse_prefixed(c->id, 'R', &id)) {
-        snprintf(err, CL_ERROR_SZ, "record_id must look like R00000042");
+        snprintf(op->err, CL_ERROR_SZ, "record_id must look like R00000042");
         return CL_ERR_INVALID;
     }
-    if ((rc = cl_records_record_get(t, id, &rec)) != CL_OK) {
+    if ((rc = cl_records_record_get(op->t, id, &rec)) != CL_OK) {
         if (rc == CL_ERR_NOT_FOUND)
-            snprintf(err, CL_ERROR_SZ, "no such record");
+            snprintf(op->err, CL_ERROR_SZ, "no such record");
         return rc;
     }
     uint64_t old = rec.person_id;
     sodium_memzero(&rec, sizeof(rec));
-    cl_records_note_person(note, old);
-    rc = cl_records_children(t, CL_DB_PERSON_RECORDS, old, &recs);
+    cl_records_note_person(&op->note, old);
+    rc = cl_records_children(op->t, CL_DB_PERSON_RECORDS, old, &recs);
     size_t n = recs.n;
     free(recs.v);
     if (rc != CL_OK)
         return rc;
     if (n < 2) {
-        snprintf(err, CL_ERROR_SZ, "the record is the person's only one");
+        snprintf(op->err, CL_ERROR_SZ, "the record is the person's only one");
         return CL_ERR_INVALID;
     }
-    if ((rc = s_split_off(t, id, old, now, &fresh)) != CL_OK)
+    if ((rc = s_split_off(op->t, id, old, op->now, &fresh)) != CL_OK)
         return rc;
-    cl_records_note_person(note, fresh);
+    cl_records_note_person(&op->note, fresh);
     cl_audit_pid_str(out->reference, fresh);
-    if (note)
-        CL_COPY(note->detail, c->id);
+    CL_COPY(op->note.detail, c->id);
     return CL_OK;
 }
 
@@ -509,85 +506,80 @@ static int s_split_record(cl_txn *t, const cl_link_change *c, int64_t now,
  * together. Rejecting says they are two: a merge proposal leaves them
  * apart, a split proposal splits the incoming record off. Either way
  * both records are marked decided (never moved again by the linker). */
-static int s_review_decide(cl_txn *t, const cl_caller *caller,
-                           const cl_link_change *c, int64_t now,
-                           cl_publish_result *out, cl_audit_note *note,
-                           char err[CL_ERROR_SZ])
+static int s_review_decide(cl_op *op, const cl_link_change *c,
+                           cl_publish_result *out)
 {
     cl_matchq_review r;
     cl_records_record a, b;
     uint64_t id;
     int rc;
     if (!cl_records_parse_prefixed(c->id, 'Q', &id)) {
-        snprintf(err, CL_ERROR_SZ, "review_id must look like Q00000042");
+        snprintf(op->err, CL_ERROR_SZ, "review_id must look like Q00000042");
         return CL_ERR_INVALID;
     }
-    if ((rc = cl_matchq_review_get(t, id, &r)) != CL_OK) {
+    if ((rc = cl_matchq_review_get(op->t, id, &r)) != CL_OK) {
         if (rc == CL_ERR_NOT_FOUND)
-            snprintf(err, CL_ERROR_SZ, "no such review");
+            snprintf(op->err, CL_ERROR_SZ, "no such review");
         return rc;
     }
     if (r.status != 0) {
-        snprintf(err, CL_ERROR_SZ, "review %s was decided already", c->id);
+        snprintf(op->err, CL_ERROR_SZ, "review %s was decided already", c->id);
         return CL_ERR_INVALID;
     }
-    if ((rc = cl_records_record_get(t, r.incoming, &a)) != CL_OK ||
-        (rc = cl_records_record_get(t, r.candidate, &b)) != CL_OK)
+    if ((rc = cl_records_record_get(op->t, r.incoming, &a)) != CL_OK ||
+        (rc = cl_records_record_get(op->t, r.candidate, &b)) != CL_OK)
         return rc;
     uint64_t from = a.person_id, to = b.person_id, result = to;
     sodium_memzero(&a, sizeof(a));
     sodium_memzero(&b, sizeof(b));
-    cl_records_note_person(note, from);
-    cl_records_note_person(note, to);
+    cl_records_note_person(&op->note, from);
+    cl_records_note_person(&op->note, to);
     if (c->accept && from != to &&
-        (rc = cl_matchq_merge_people(t, from, to, now, CL_LINK_REVIEWED)) !=
-            CL_OK)
+        (rc = cl_matchq_merge_people(op->t, from, to, op->now,
+                                     CL_LINK_REVIEWED)) != CL_OK)
         return rc;
     if (!c->accept && r.split && from == to) {
-        if ((rc = s_split_off(t, r.incoming, from, now, &result)) != CL_OK)
+        if ((rc = s_split_off(op->t, r.incoming, from, op->now, &result)) !=
+            CL_OK)
             return rc;
-        cl_records_note_person(note, result);
+        cl_records_note_person(&op->note, result);
     } else if (!c->accept) {
         result = from;
     }
     /* where these records belong was decided: never moved again without
      * a coordinator, nor the pair asked about again the other way */
-    if ((rc = s_mark_decided(t, r.incoming)) != CL_OK ||
-        (rc = s_mark_decided(t, r.candidate)) != CL_OK ||
-        (rc = s_pair_mark(t, r.incoming, r.candidate, !r.split)) != CL_OK)
+    if ((rc = s_mark_decided(op->t, r.incoming)) != CL_OK ||
+        (rc = s_mark_decided(op->t, r.candidate)) != CL_OK ||
+        (rc = s_pair_mark(op->t, r.incoming, r.candidate, !r.split)) != CL_OK)
         return rc;
     r.status = c->accept ? 1 : 2;
-    r.decided = now;
-    CL_COPY(r.by, caller->name);
+    r.decided = op->now;
+    CL_COPY(r.by, op->who->name);
     CL_COPY(r.reason, c->reason);
-    if ((rc = s_review_put(t, id, &r)) != CL_OK)
+    if ((rc = s_review_put(op->t, id, &r)) != CL_OK)
         return rc;
     cl_audit_pid_str(out->reference, result);
-    if (note)
-        CL_COPY(note->detail, c->id);
+    CL_COPY(op->note.detail, c->id);
     return CL_OK;
 }
 
-int cl_matchq_link_change(cl_txn *t, const cl_caller *caller, cl_req_kind kind,
-                          const cl_link_change *c, int64_t now,
-                          cl_publish_result *out, cl_audit_note *note,
-                          char err[CL_ERROR_SZ])
+int cl_matchq_link_change(cl_op *op, cl_req_kind kind, const cl_link_change *c,
+                          cl_publish_result *out)
 {
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "changing links needs the coordinator "
                  "role");
         return CL_ERR_DENIED;
     }
     if (!c->reason[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "a reason is required (kept for the "
                  "auditor)");
         return CL_ERR_INVALID;
     }
-    if (note)
-        CL_COPY(note->purpose, c->reason);
+    CL_COPY(op->note.purpose, c->reason);
     if (kind == CL_REQ_SPLIT_RECORD)
-        return s_split_record(t, c, now, out, note, err);
-    return s_review_decide(t, caller, c, now, out, note, err);
+        return s_split_record(op, c, out);
+    return s_review_decide(op, c, out);
 }

@@ -13,6 +13,7 @@
 #include "cl_model.h"
 #include "codec.h"
 #include "match.h"
+#include "op.h"
 #include "store.h"
 
 CL_NODISCARD int cl_matchq_review_add(cl_txn *t, uint64_t incoming,
@@ -60,21 +61,15 @@ void cl_matchq_review_dec(cl_dec *d, void *out);
 
 /* The open match-review queue, with each pair side by side and the weight
  * of every compared field (coordinator). */
-CL_NODISCARD int cl_matchq_review_list(cl_txn *t, const cl_match_config *mc,
-                                       const cl_caller *caller,
+CL_NODISCARD int cl_matchq_review_list(cl_op *op, const cl_match_config *mc,
                                        const cl_review_query *q,
-                                       cl_review_items *out,
-                                       cl_audit_note *note,
-                                       char err[CL_ERROR_SZ]);
+                                       cl_review_items *out);
 
 /* Accept (merge the incoming record's person into the candidate's) or
  * reject a queued pair; or split a record off to a new person. out's
  * reference names the person the record now belongs to. */
-CL_NODISCARD int cl_matchq_link_change(cl_txn *t, const cl_caller *caller,
-                                       cl_req_kind kind,
-                                       const cl_link_change *c, int64_t now,
-                                       cl_publish_result *out,
-                                       cl_audit_note *note,
-                                       char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_matchq_link_change(cl_op *op, cl_req_kind kind,
+                                       const cl_link_change *c,
+                                       cl_publish_result *out);
 
 #endif

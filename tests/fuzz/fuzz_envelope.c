@@ -60,10 +60,12 @@ static void s_seed(cl_server *s)
     cl_copy(r->subject.given, sizeof(r->subject.given), "Jane");
     r->category = 1;
     r->basis = 1;
-    if (cl_store_begin(&t, s->store, NULL, true) != CL_OK ||
-        cl_linkfind_publish(t, &s->cfg.match,
-                            cl_registry_find(s->registry, S_KEY), r, 1700000000,
-                            &out, NULL, err) != CL_OK ||
+    if (cl_store_begin(&t, s->store, NULL, true) != CL_OK)
+        abort();
+    cl_op op;
+    cl_op_init(&op, t, cl_registry_find(s->registry, S_KEY), 1700000000);
+    if (cl_op_result(&op, cl_linkfind_publish(&op, &s->cfg.match, r, &out),
+                     err) != CL_OK ||
         cl_store_commit(&t) != CL_OK)
         abort();
     free(r);

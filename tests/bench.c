@@ -16,7 +16,7 @@
  *   - "figure NAME VALUE" lines that tests/peers/run reads.
  *
  *   caselink-bench [--people N] [--referrals N] [--seconds S]
- *                  [--rss-minutes M]
+ *                  [--rss-minutes M] [--loads one,w8,w32,r1000,...,case]
  *
  * Defaults: 1,000,000 people, 5,000,000 referrals, 5 s per load. The small
  * store of the issue is --people 20000 --referrals 50000.
@@ -310,6 +310,7 @@ typedef struct s_counts {
     uint64_t wchar;
     double cpu_s;
     double writer_s;
+    double serve_s; /* the main thread: the serving loop (server.c) */
 } s_counts;
 
 static double s_stat_cpu(const char *path)
@@ -362,6 +363,8 @@ static s_counts s_counts_now(pid_t pid)
         closedir(dir);
     snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", (int)pid, tid);
     c.writer_s = s_stat_cpu(path);
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)pid);
+    c.serve_s = s_stat_cpu(path);
     return c;
 }
 
@@ -371,7 +374,8 @@ typedef struct s_result {
     double p50, p99, p999; /* ack latency, microseconds */
     double pages;          /* pages written per acknowledged referral */
     double cpu_us;         /* daemon CPU per acknowledged referral */
-    double writer_us;      /* of which its main (writer) thread */
+    double writer_us;      /* of which its writer thread */
+    double serve_us;       /* ... and its serving (main) thread */
 } s_result;
 
 /*
@@ -419,6 +423,7 @@ static s_result s_load(const th_daemon *d, int clients, int window,
         r.pages = (double)(c1.wchar - c0.wchar) / 4096.0 / (double)acked;
         r.cpu_us = (c1.cpu_s - c0.cpu_s) * 1e6 / (double)acked;
         r.writer_us = (c1.writer_s - c0.writer_s) * 1e6 / (double)acked;
+        r.serve_us = (c1.serve_s - c0.serve_s) * 1e6 / (double)acked;
     }
     if (getenv("BENCH_DEBUG"))
         fprintf(stderr,
@@ -816,6 +821,21 @@ __attribute__((format(printf, 1, 2))) static void s_fig(const char *fmt, ...)
         s_figs_len += (size_t)n;
 }
 
+/* --loads one,w8,...: only those rows (the names of the figures; "case"
+ * for the case view), to profile one load. */
+static const char *s_loads;
+
+static bool s_wanted(const char *name)
+{
+    if (!s_loads)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = s_loads; (p = strstr(p, name)); p += n)
+        if ((p == s_loads || p[-1] == ',') && (!p[n] || p[n] == ','))
+            return true;
+    return false;
+}
+
 /* One row of the table, and its figures for tests/peers/run. */
 static void s_row(const char *label, const char *name, const s_result *r,
                   double offered)
@@ -823,13 +843,13 @@ static void s_row(const char *label, const char *name, const s_result *r,
     char lat[64];
     snprintf(lat, sizeof(lat), "%.2f / %.2f%s", r->p50 / 1000, r->p99 / 1000,
              offered > 0 && r->rate < 0.9 * offered ? " saturated" : "");
-    printf("| %-34s | %8.0f/s | %15s | %6.2f | %7.1f | %7.1f |\n", label,
-           r->rate, lat, r->pages, r->cpu_us, r->writer_us);
+    printf("| %-34s | %8.0f/s | %15s | %6.2f | %7.1f | %7.1f | %7.1f |\n",
+           label, r->rate, lat, r->pages, r->cpu_us, r->writer_us, r->serve_us);
     s_fig("figure %s_rate %.1f\nfigure %s_p50_ms %.3f\nfigure %s_p99_ms %.3f\n"
           "figure %s_pages %.3f\nfigure %s_cpu_us %.2f\nfigure %s_writer_us "
-          "%.2f\n",
+          "%.2f\nfigure %s_serve_us %.2f\n",
           name, r->rate, name, r->p50 / 1000, name, r->p99 / 1000, name,
-          r->pages, name, r->cpu_us, name, r->writer_us);
+          r->pages, name, r->cpu_us, name, r->writer_us, name, r->serve_us);
     fflush(stdout);
 }
 
@@ -849,32 +869,43 @@ static void s_table(const th_daemon *d, uint64_t people, uint64_t referrals,
            " referrals; %.0f s per load; %s\n\n",
            sysconf(_SC_NPROCESSORS_ONLN), people, referrals, seconds,
            "p50/p99 of the acknowledgement, from send to reply");
-    printf("| %-34s | %10s | %15s | %6s | %7s | %7s |\n", "load", "referrals",
-           "ack p50/p99 ms", "pages", "CPU us", "writer");
-    printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------",
+    printf("| %-34s | %10s | %15s | %6s | %7s | %7s | %7s |\n", "load",
+           "referrals", "ack p50/p99 ms", "pages", "CPU us", "writer",
+           "serving");
+    printf("|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------",
            "------------", "-----------------", "--------", "---------",
-           "---------");
+           "---------", "---------");
     s_result r;
-    r = s_load(d, 1, 1, 0, seconds);
-    s_row("1 client, one request at a time", "one", &r, 0);
-    r = s_load(d, 8, S_WINDOW, 0, seconds);
-    s_row("8 clients, window 64", "w8", &r, 0);
-    r = s_load(d, 32, S_WINDOW, 0, seconds);
-    s_row("32 clients, window 64", "w32", &r, 0);
+    if (s_wanted("one")) {
+        r = s_load(d, 1, 1, 0, seconds);
+        s_row("1 client, one request at a time", "one", &r, 0);
+    }
+    if (s_wanted("w8")) {
+        r = s_load(d, 8, S_WINDOW, 0, seconds);
+        s_row("8 clients, window 64", "w8", &r, 0);
+    }
+    if (s_wanted("w32")) {
+        r = s_load(d, 32, S_WINDOW, 0, seconds);
+        s_row("32 clients, window 64", "w32", &r, 0);
+    }
     const double rates[] = {1000, 5000, 10000};
     for (size_t i = 0; i < 3; i++) {
         char label[64], name[16];
         snprintf(label, sizeof(label), "offered %.0f/s (4 clients)", rates[i]);
         snprintf(name, sizeof(name), "r%.0f", rates[i]);
+        if (!s_wanted(name))
+            continue;
         r = s_load(d, 4, S_WINDOW, rates[i], seconds);
         s_row(label, name, &r, rates[i]);
     }
+    if (!s_wanted("case"))
+        return;
     double q[3];
     s_run_queries(d, people, 2000, q);
     char ql[64];
     snprintf(ql, sizeof(ql), "%.2f / %.2f", q[0] / 1000, q[1] / 1000);
-    printf("| %-34s | %10s | %15s | %6.2f | %7s | %7s |\n",
-           "linked case view, one at a time", "", ql, q[2], "", "");
+    printf("| %-34s | %10s | %15s | %6.2f | %7s | %7s | %7s |\n",
+           "linked case view, one at a time", "", ql, q[2], "", "", "");
     s_fig("figure case_p50_ms %.3f\nfigure case_p99_ms %.3f\nfigure "
           "case_pages %.3f\n",
           q[0] / 1000, q[1] / 1000, q[2]);
@@ -887,7 +918,8 @@ static void s_table(const th_daemon *d, uint64_t people, uint64_t referrals,
     printf("pages: 4 KiB pages the daemon wrote (/proc/PID/io wchar / 4096) "
            "per acknowledged referral;\nCPU us: the daemon's CPU per "
            "acknowledged referral; writer: its writer thread's, which applies "
-           "and commits\n\n%s",
+           "and commits;\nserving: its serving thread's, which reads, decodes, "
+           "checks and replies\n\n%s",
            s_figs);
     fflush(stdout);
 }
@@ -906,6 +938,8 @@ int main(int argc, char **argv)
             seconds = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--rss-minutes"))
             rss_minutes = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--loads"))
+            s_loads = argv[i + 1];
     }
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--replication")) {

@@ -36,34 +36,27 @@
 
 /* --- record formats ------------------------------------------------------- */
 
+/* A person's fields, in their stored order: written and read by
+ * cl_enc_fields and cl_dec_fields (store/codec.h). */
+#define S_STR(T, f) CL_FIELD(T, f, CL_F_STR)
+#define S_U8(T, f)  CL_FIELD(T, f, CL_F_U8)
+static const cl_field s_person_rows[] = {
+    S_STR(cl_person, nhs),      S_STR(cl_person, chi),
+    S_STR(cl_person, local_id), S_STR(cl_person, given),
+    S_STR(cl_person, family),   S_STR(cl_person, dob),
+    S_U8(cl_person, sex),       S_STR(cl_person, address),
+    S_STR(cl_person, town),     S_STR(cl_person, postcode),
+    S_STR(cl_person, uprn),
+};
+
 static void s_enc_person(cl_enc *e, const cl_person *p)
 {
-    cl_enc_str(e, p->nhs);
-    cl_enc_str(e, p->chi);
-    cl_enc_str(e, p->local_id);
-    cl_enc_str(e, p->given);
-    cl_enc_str(e, p->family);
-    cl_enc_str(e, p->dob);
-    cl_enc_u8(e, p->sex);
-    cl_enc_str(e, p->address);
-    cl_enc_str(e, p->town);
-    cl_enc_str(e, p->postcode);
-    cl_enc_str(e, p->uprn);
+    cl_enc_fields(e, p, s_person_rows, CL_FIELDS_N(s_person_rows));
 }
 
 static void s_dec_person(cl_dec *d, cl_person *p)
 {
-    CL_DEC_STR(d, p->nhs);
-    CL_DEC_STR(d, p->chi);
-    CL_DEC_STR(d, p->local_id);
-    CL_DEC_STR(d, p->given);
-    CL_DEC_STR(d, p->family);
-    CL_DEC_STR(d, p->dob);
-    p->sex = cl_dec_u8(d);
-    CL_DEC_STR(d, p->address);
-    CL_DEC_STR(d, p->town);
-    CL_DEC_STR(d, p->postcode);
-    CL_DEC_STR(d, p->uprn);
+    cl_dec_fields(d, p, s_person_rows, CL_FIELDS_N(s_person_rows));
 }
 
 void cl_records_key(uint8_t k[8], uint64_t id)
@@ -193,70 +186,49 @@ int cl_records_record_get(cl_txn *t, uint64_t id, cl_records_record *r)
                           sizeof(*r));
 }
 
+/* A referral's fields after its version byte, in their stored order (the
+ * live value and each history entry). */
+#define S_REF(f, kind) CL_FIELD(cl_records_referral, f, kind)
+static const cl_field s_referral_rows[] = {
+    S_REF(record_id, CL_F_U64),
+    S_REF(agency, CL_F_STR),
+    S_REF(kind, CL_F_STR),
+    S_REF(client, CL_F_STR),
+    S_REF(reference, CL_F_STR),
+    S_REF(r.agency_ref, CL_F_STR),
+    S_REF(r.category, CL_F_U8),
+    S_REF(r.risk, CL_F_U8),
+    S_REF(r.concern, CL_F_STR),
+    S_REF(r.occurred_at, CL_F_I64),
+    S_REF(received, CL_F_I64),
+    S_REF(r.referrer_name, CL_F_STR),
+    S_REF(r.referrer_role, CL_F_STR),
+    S_REF(r.basis, CL_F_U8),
+    S_REF(r.consent, CL_F_U8),
+    S_REF(r.consent_note, CL_F_STR),
+    S_REF(r.feed, CL_F_STR),
+    S_REF(r.feed_seq, CL_F_U64),
+    S_REF(withdrawn, CL_F_U8),
+    S_REF(version, CL_F_U32),
+    S_REF(status, CL_F_U8),
+    S_REF(outcome, CL_F_U8),
+    S_REF(status_at, CL_F_I64),
+    S_REF(status_by, CL_F_STR),
+    S_REF(status_reason, CL_F_STR),
+};
+
 /* Encode a referral record (used for the live value and for history). */
 static void s_referral_enc(cl_enc *e, const void *in)
 {
-    const cl_records_referral *s = in;
-    const cl_referral *r = &s->r;
     cl_enc_u8(e, CL_RECORDS_VERSION);
-    cl_enc_u64(e, s->record_id);
-    cl_enc_str(e, s->agency);
-    cl_enc_str(e, s->kind);
-    cl_enc_str(e, s->client);
-    cl_enc_str(e, s->reference);
-    cl_enc_str(e, r->agency_ref);
-    cl_enc_u8(e, r->category);
-    cl_enc_u8(e, r->risk);
-    cl_enc_str(e, r->concern);
-    cl_enc_i64(e, r->occurred_at);
-    cl_enc_i64(e, s->received);
-    cl_enc_str(e, r->referrer_name);
-    cl_enc_str(e, r->referrer_role);
-    cl_enc_u8(e, r->basis);
-    cl_enc_u8(e, r->consent);
-    cl_enc_str(e, r->consent_note);
-    cl_enc_str(e, r->feed);
-    cl_enc_u64(e, r->feed_seq);
-    cl_enc_u8(e, s->withdrawn);
-    cl_enc_u32(e, s->version);
-    cl_enc_u8(e, s->status);
-    cl_enc_u8(e, s->outcome);
-    cl_enc_i64(e, s->status_at);
-    cl_enc_str(e, s->status_by);
-    cl_enc_str(e, s->status_reason);
+    cl_enc_fields(e, in, s_referral_rows, CL_FIELDS_N(s_referral_rows));
 }
 
 void cl_records_referral_dec(cl_dec *d, void *out)
 {
-    cl_records_referral *s = out;
-    cl_referral *r = &s->r;
     if (cl_dec_u8(d) != CL_RECORDS_VERSION)
         d->bad = true;
-    s->record_id = cl_dec_u64(d);
-    CL_DEC_STR(d, s->agency);
-    CL_DEC_STR(d, s->kind);
-    CL_DEC_STR(d, s->client);
-    CL_DEC_STR(d, s->reference);
-    CL_DEC_STR(d, r->agency_ref);
-    r->category = cl_dec_u8(d);
-    r->risk = cl_dec_u8(d);
-    CL_DEC_STR(d, r->concern);
-    r->occurred_at = cl_dec_i64(d);
-    s->received = cl_dec_i64(d);
-    CL_DEC_STR(d, r->referrer_name);
-    CL_DEC_STR(d, r->referrer_role);
-    r->basis = cl_dec_u8(d);
-    r->consent = cl_dec_u8(d);
-    CL_DEC_STR(d, r->consent_note);
-    CL_DEC_STR(d, r->feed);
-    r->feed_seq = cl_dec_u64(d);
-    s->withdrawn = cl_dec_u8(d);
-    s->version = cl_dec_u32(d);
-    s->status = cl_dec_u8(d);
-    s->outcome = cl_dec_u8(d);
-    s->status_at = cl_dec_i64(d);
-    CL_DEC_STR(d, s->status_by);
-    CL_DEC_STR(d, s->status_reason);
+    cl_dec_fields(d, out, s_referral_rows, CL_FIELDS_N(s_referral_rows));
 }
 
 int cl_records_referral_put(cl_txn *t, uint64_t id,

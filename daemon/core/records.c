@@ -435,15 +435,10 @@ int cl_records_ids_push(cl_records_ids *ids, uint64_t id)
 {
     if (ids->n >= ids->max)
         return 1; /* stop scanning: enough */
-    if (ids->n == ids->cap) {
-        size_t ncap = ids->cap ? ids->cap * 2 : 16;
-        uint64_t *nv = realloc(ids->v, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        ids->v = nv;
-        ids->cap = ncap;
-    }
-    ids->v[ids->n++] = id;
+    uint64_t *slot = CL_VEC_ADD(ids->v, ids->n, ids->cap);
+    if (!slot)
+        return CL_ERR_NOMEM;
+    *slot = id;
     return CL_OK;
 }
 

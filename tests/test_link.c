@@ -684,7 +684,7 @@ static int s_count_one(void *ctx, const uint8_t *key, size_t len)
 
 /* A record's earlier details (one record per agency, updated with
  * history) are kept until retention removes the person, and then go with
- * them; a record updated more often than CL_LINKFIND_HISTORY_MAX times
+ * them; a record updated more often than CL_RECHIST_MAX times
  * keeps the latest versions. */
 static void test_record_history_purged(void **state)
 {

@@ -15,7 +15,7 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_vec.h"
-#include "linkfind.h"
+#include "rechist.h"
 #include "plan.h"
 #include "purpose.h"
 #include "records.h"
@@ -207,9 +207,9 @@ static int s_view_records(cl_txn *t, uint64_t pid, bool audit_view,
                     (out->n_mentioned - mn - 1) * CL_AGENCY_SZ);
             out->n_mentioned--;
         }
-        if (sa && (rc = cl_linkfind_history_of(
-                       t, recs.v[i], &sa->record_history, &sa->n_record_history,
-                       &cap_hist)) != CL_OK)
+        if (sa &&
+            (rc = cl_rechist_of(t, recs.v[i], &sa->record_history,
+                                &sa->n_record_history, &cap_hist)) != CL_OK)
             goto out;
         refs.n = 0;
         if ((rc = cl_records_children(t, CL_DB_RECORD_REFERRALS, recs.v[i],

@@ -36,6 +36,7 @@
 #include "matchq.h"
 #include "mdt_dp.h"
 #include "mdt_review.h"
+#include "rechist.h"
 #include "records.h"
 #include "refindex.h"
 
@@ -99,7 +100,7 @@ static const struct {
     [CL_DB_MEASURE_DEF] = {.by_db = cl_mdt_dp_decode_check},
     [CL_DB_MEASURE] = {.by_db = cl_mdt_dp_decode_check},
     [CL_DB_MEETING] = {.by_db = cl_mdt_dp_decode_check},
-    [CL_DB_RECORD_HISTORY] = {.dec = cl_linkfind_history_dec,
+    [CL_DB_RECORD_HISTORY] = {.dec = cl_rechist_dec,
                               .size = sizeof(cl_record_version)},
 };
 

@@ -46,6 +46,7 @@
 #include "natural.h"
 #include "plan.h"
 #include "purpose.h"
+#include "rechist.h"
 #include "records.h"
 #include "referral.h"
 #include "refindex.h"

@@ -109,19 +109,4 @@ CL_NODISCARD int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc,
 CL_NODISCARD int cl_linkfind_ident_partner(cl_txn *t, uint64_t rid,
                                            const cl_person *p, cl_person *out);
 
-/* Versions kept of one record's details (the oldest go past it). */
-#define CL_LINKFIND_HISTORY_MAX 64
-
-/* Append record rid's earlier details, oldest first, to *v (n used, cap
- * allocated; subject access). */
-CL_NODISCARD int cl_linkfind_history_of(cl_txn *t, uint64_t rid,
-                                        cl_record_version **v, size_t *n,
-                                        size_t *cap);
-
-/* Remove every earlier version of record rid (retention). */
-CL_NODISCARD int cl_linkfind_history_purge(cl_txn *t, uint64_t rid);
-
-/* The stored format of an earlier version (cl_records_dec_fn). */
-void cl_linkfind_history_dec(cl_dec *d, void *out);
-
 #endif

@@ -15,7 +15,7 @@
 #include "alerts.h"
 #include "audit.h"
 #include "idset.h"
-#include "linkfind.h"
+#include "rechist.h"
 #include "matchq.h"
 #include "records.h"
 #include "refindex.h"
@@ -82,7 +82,7 @@ static int s_purge_person(cl_txn *t, uint64_t pid)
                 rc = cl_records_del(t, CL_DB_RECORD_REFERRALS, k, 16);
         }
         if (rc == CL_OK)
-            rc = cl_linkfind_history_purge(t, recs.v[i]);
+            rc = cl_rechist_purge(t, recs.v[i]);
         cl_records_key(k, recs.v[i]);
         if (rc == CL_OK)
             rc = cl_records_del(t, CL_DB_RECORD, k, 8);

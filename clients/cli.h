@@ -63,6 +63,11 @@ cl_request *cli_req_on_id(const cli_conn *cn, cl_req_kind kind, size_t id,
                           size_t cap, int argc, char **argv, cli_set_fn set);
 /* 0 if ok, else CLI_EXIT_USAGE: for setters. */
 int cli_ok(bool ok);
+/* The value v of enum option opt, parsed by parse: its number if it is k's
+ * value first or above, else -1 after saying on stderr which value was
+ * wrong, the nearest name and the choices (cl_words_unknown). */
+int cli_enum(const char *opt, const char *v, int (*parse)(const char *),
+             cl_words_kind k, unsigned first);
 
 /* Connect as the configured client (default_as under --dev). */
 int cli_connect(cli_conn *cn, const char *default_as, cl_client **out);
@@ -71,7 +76,7 @@ int cli_connect(cli_conn *cn, const char *default_as, cl_client **out);
 int cli_transport(int rc, const cli_conn *cn);
 
 /* Explain a refused request; returns the exit status. */
-int cli_status(const cl_reply *rep);
+int cli_status(const cli_conn *cn, const cl_reply *rep);
 
 /* Send req on c and wait: 0 with *rep carried out, else the exit status
  * (printed) with *rep cleared. For a command that sends several (pages:

@@ -155,12 +155,9 @@ static int s_decide_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--review") && d->decision == CL_INTAKE_ACCEPTED)
         return cli_ok(CL_COPY(d->review_id, v));
     if (!strcmp(o, "--reason") && d->decision == CL_INTAKE_ACCEPTED) {
-        int r = cl_agenda_parse(v);
-        if (r <= 0) {
-            fprintf(stderr, "caselink: --reason: unknown agenda reason '%s'\n",
-                    v);
+        int r = cli_enum("--reason", v, cl_agenda_parse, CL_W_AGENDA, 1);
+        if (r < 0)
             return CLI_EXIT_USAGE;
-        }
         d->agenda_reason = (uint8_t)r;
         return 0;
     }
@@ -212,11 +209,13 @@ static int s_ref_list_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--agency"))
         return cli_ok(CL_COPY(q->agency, v));
     if (!strcmp(o, "--category")) {
-        q->category = (uint8_t)((x = cl_category_parse(v)) > 0 ? x : 0);
+        x = cli_enum("--category", v, cl_category_parse, CL_W_CATEGORY, 1);
+        q->category = (uint8_t)(x > 0 ? x : 0);
         return cli_ok(x > 0);
     }
     if (!strcmp(o, "--status")) {
-        q->status = (int8_t)(x = cl_refstat_parse(v));
+        q->status = (int8_t)(x = cli_enum("--status", v, cl_refstat_parse,
+                                          CL_W_REFSTAT, 0));
         return cli_ok(x >= 0);
     }
     if (!strcmp(o, "--from"))

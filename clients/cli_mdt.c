@@ -206,7 +206,7 @@ int cli_action(cli_conn *cn, int argc, char **argv)
     }
     status = s_usage_of(
         "usage: caselink action add MDT-ID --id P --text TEXT --owner NAME\n"
-        "           --owner-agency AGENCY --due YYYY-MM-DD\n"
+        "           --owner-agency AGENCY --due DATE\n"
         "       caselink action done|cancel|reopen ACT-ID [--note TEXT]\n"
         "       caselink action block ACT-ID --note TEXT\n");
 out:
@@ -306,7 +306,8 @@ static int s_rag_opt(void *ctx, const char *o, char **val)
     cl_rag_set *r = ctx;
     const char *v = val[0];
     int g;
-    if (!o && !r->rating && (g = cl_rag_parse(v)) > 0)
+    if (!o && !r->rating &&
+        (g = cli_enum("rating", v, cl_rag_parse, CL_W_RAG, 1)) > 0)
         r->rating = (uint8_t)g;
     else if (!o)
         return CLI_EXIT_USAGE;
@@ -379,7 +380,8 @@ static int s_measure_def_opt(cl_request *req, const char *o, const char *v)
     int c;
     if (!strcmp(o, "--count"))
         return cli_ok(CL_COPY(md->source, v));
-    if (!strcmp(o, "--category") && (c = cl_category_parse(v)) > 0) {
+    if (!strcmp(o, "--category") &&
+        (c = cli_enum(o, v, cl_category_parse, CL_W_CATEGORY, 1)) > 0) {
         md->category = (uint8_t)c;
         return 0;
     }
@@ -501,8 +503,8 @@ int cli_report(cli_conn *cn, int argc, char **argv)
     if (status || !fmt) {
         free(req);
         return s_usage_of("usage: caselink report (--html FILE | --json FILE "
-                          "| --csv FILE) [--from YYYY-MM-DD] [--to "
-                          "YYYY-MM-DD]\n       (FILE - for standard output)\n");
+                          "| --csv FILE) [--from DATE] [--to "
+                          "DATE]\n       (FILE - for standard output)\n");
     }
     if ((status = cli_call(cn, "coordinator", req, &rep)) != 0) {
         free(req);
@@ -779,7 +781,7 @@ static int s_agenda_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--purpose"))
         return cli_ok(CL_COPY(ag->justification, v));
     if (!strcmp(o, "--reason")) {
-        int r = cl_agenda_parse(v);
+        int r = cli_enum(o, v, cl_agenda_parse, CL_W_AGENDA, 1);
         ag->reason = (uint8_t)(r > 0 ? r : 0);
         return cli_ok(r > 0);
     }

@@ -12,6 +12,7 @@
 
 #include "cli_table.h"
 #include "fields.h"
+#include "words.h"
 
 /* The option's name: "--since DATE\t..." -> "--since" (len). */
 size_t cli_opt_len(const char *o)
@@ -31,40 +32,27 @@ static int s_opt_arity(const char *o)
     return n;
 }
 
-/* Edit distance, bounded (names are short). */
-static size_t s_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    size_t d[64], prev;
-    if (la >= 63 || lb >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        d[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        prev = d[0];
-        d[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t t = d[j];
-            size_t c = prev + (a[i - 1] != b[j - 1]);
-            if (d[j] + 1 < c)
-                c = d[j] + 1;
-            if (d[j - 1] + 1 < c)
-                c = d[j - 1] + 1;
-            d[j] = c;
-            prev = t;
-        }
-    }
-    return d[lb];
-}
-
 void cli_consider(const char *want, const char *cand, size_t clen,
                   const char **best, size_t *best_len, size_t *best_d)
 {
-    size_t d = s_distance(want, strlen(want), cand, clen);
+    size_t d = cl_words_distance(want, strlen(want), cand, clen);
     if (d < *best_d) {
         *best = cand;
         *best_len = clen;
         *best_d = d;
     }
+}
+
+int cli_enum(const char *opt, const char *v, int (*parse)(const char *),
+             cl_words_kind k, unsigned first)
+{
+    int x = parse(v);
+    if (x >= (int)first)
+        return x;
+    char why[512];
+    cl_words_unknown(why, sizeof(why), k, first, v);
+    fprintf(stderr, "caselink: %s: %s\n", opt, why);
+    return -1;
 }
 
 /* Whether the row (or its field lists) takes option o ("--since"), and
@@ -110,7 +98,7 @@ static void s_suggest_opt(const cli_row *r, const char *o)
                 for (char *c = f; *c; c++)
                     if (*c == '_')
                         *c = '-';
-                size_t dd = s_distance(o, strlen(o), f, strlen(f));
+                size_t dd = cl_words_distance(o, strlen(o), f, strlen(f));
                 if (dd < best_d) {
                     memcpy(flag, f, sizeof(flag));
                     best = flag;

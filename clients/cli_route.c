@@ -724,7 +724,7 @@ int cli_request_cmd(cli_conn *cn, int argc, char **argv)
     if (status) {
         fprintf(stderr,
                 "usage: caselink request send (--id P | --nhs N) --agency "
-                "NAME... --due YYYY-MM-DD\n"
+                "NAME... --due DATE\n"
                 "           --question TEXT [--review MDT-ID]\n"
                 "       caselink request list [--id P] [--open]\n");
         goto out;
@@ -753,9 +753,11 @@ static int s_respond_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--contact"))
         return cli_ok(CL_COPY(x->contact, v));
     if (!strcmp(o, "--risk"))
-        return cli_ok((e = cl_risk_parse(v)) > 0 && (x->risk = (uint8_t)e));
+        return cli_ok((e = cli_enum(o, v, cl_risk_parse, CL_W_RISK, 1)) > 0 &&
+                      (x->risk = (uint8_t)e));
     if (!strcmp(o, "--involvement"))
-        return cli_ok((e = cl_involve_parse(v)) > 0 &&
+        return cli_ok((e = cli_enum(o, v, cl_involve_parse, CL_W_INVOLVE, 1)) >
+                          0 &&
                       (x->involvement = (uint8_t)e));
     return CLI_EXIT_USAGE;
 }
@@ -784,7 +786,8 @@ static int s_status_opt(cl_request *req, const char *o, const char *v)
     int x;
     if (!strcmp(o, "--reason"))
         return cli_ok(CL_COPY(ss->reason, v));
-    if (!strcmp(o, "--outcome") && (x = cl_outcome_parse(v)) > 0) {
+    if (!strcmp(o, "--outcome") &&
+        (x = cli_enum(o, v, cl_outcome_parse, CL_W_OUTCOME, 1)) > 0) {
         ss->outcome = (uint8_t)x;
         return 0;
     }
@@ -801,7 +804,8 @@ int cli_referral_status(cli_conn *cn, int argc, char **argv)
     req->kind = CL_REQ_SET_STATUS;
     cl_set_status *ss = &req->u.set_status;
     if (argc < 2 || !CL_COPY(ss->reference, argv[0]) ||
-        (v = cl_refstat_parse(argv[1])) <= 0)
+        (v = cli_enum("status", argv[1], cl_refstat_parse, CL_W_REFSTAT, 1)) <=
+            0)
         status = CLI_EXIT_USAGE;
     else
         ss->status = (uint8_t)v;

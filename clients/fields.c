@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "when.h"
+#include "words.h"
 
 static bool s_put(char *dst, size_t cap, const char *v, const char *name,
                   char *err, size_t err_len)
@@ -25,12 +26,16 @@ static bool s_put(char *dst, size_t cap, const char *v, const char *name,
 
 #define S_PUT(dst, v) s_put((dst), sizeof(dst), (v), name, err, err_len)
 
-static bool s_enum(uint8_t *dst, int v, const char *name, const char *value,
-                   char *err, size_t err_len)
+/* value parsed as v, an enum of kind k whose values from first up are
+ * the ones to offer when it is none of them. */
+static bool s_enum(uint8_t *dst, int v, cl_words_kind k, unsigned first,
+                   const char *name, const char *value, char *err,
+                   size_t err_len)
 {
     if (v < 0) {
-        snprintf(err, err_len, "%s: unknown value '%s' (see caselink help)",
-                 name, value);
+        char why[400];
+        cl_words_unknown(why, sizeof(why), k, first, value);
+        snprintf(err, err_len, "%s: %s", name, why);
         return false;
     }
     *dst = (uint8_t)v;
@@ -75,7 +80,8 @@ static bool s_person_field(cl_person *p, const char *where, const char *name,
         return s_date(p->dob, v, what, err, err_len);
     }
     if (!strcmp(name, "sex"))
-        return !v[0] || s_enum(&p->sex, cl_sex_parse(v), name, v, err, err_len);
+        return !v[0] || s_enum(&p->sex, cl_sex_parse(v), CL_W_SEX, 0, name, v,
+                               err, err_len);
     if (!strcmp(name, "address"))
         return S_PUT(p->address, v);
     if (!strcmp(name, "town"))
@@ -116,8 +122,8 @@ static bool s_related_into(cl_related *arr, uint32_t *n, const char *spec,
         while (*k == ' ')
             k++;
         if (!strcmp(k, "rel") || !strcmp(k, "relationship")) {
-            if (!s_enum(&rp->rel, cl_rel_parse(v), "related rel", v, err,
-                        err_len))
+            if (!s_enum(&rp->rel, cl_rel_parse(v), CL_W_REL, 1, "related rel",
+                        v, err, err_len))
                 return false;
         } else if (!s_person_field(&rp->person, "related", k, v, err,
                                    err_len)) {
@@ -169,11 +175,11 @@ bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
     if (!strcmp(name, "agency_reference") || !strcmp(name, "ref"))
         return S_PUT(r->agency_ref, v);
     if (!strcmp(name, "category"))
-        return s_enum(&r->category, cl_category_parse(v), name, v, err,
-                      err_len);
+        return s_enum(&r->category, cl_category_parse(v), CL_W_CATEGORY, 1,
+                      name, v, err, err_len);
     if (!strcmp(name, "risk"))
-        return !v[0] ||
-               s_enum(&r->risk, cl_risk_parse(v), name, v, err, err_len);
+        return !v[0] || s_enum(&r->risk, cl_risk_parse(v), CL_W_RISK, 1, name,
+                               v, err, err_len);
     if (!strcmp(name, "concern"))
         return S_PUT(r->concern, v);
     if (!strcmp(name, "occurred_at") || !strcmp(name, "occurred"))
@@ -183,10 +189,11 @@ bool cl_fields_set(cl_referral *r, const char *name0, const char *v, char *err,
     if (!strcmp(name, "referrer_role"))
         return S_PUT(r->referrer_role, v);
     if (!strcmp(name, "lawful_basis") || !strcmp(name, "basis"))
-        return s_enum(&r->basis, cl_basis_parse(v), name, v, err, err_len);
+        return s_enum(&r->basis, cl_basis_parse(v), CL_W_BASIS, 1, name, v, err,
+                      err_len);
     if (!strcmp(name, "consent"))
-        return !v[0] ||
-               s_enum(&r->consent, cl_consent_parse(v), name, v, err, err_len);
+        return !v[0] || s_enum(&r->consent, cl_consent_parse(v), CL_W_CONSENT,
+                               1, name, v, err, err_len);
     if (!strcmp(name, "consent_note"))
         return S_PUT(r->consent_note, v);
     if (!strcmp(name, "feed"))
@@ -235,10 +242,11 @@ bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
     if (!strcmp(name, "agency_reference") || !strcmp(name, "ref"))
         return S_PUT(p->agency_ref, v);
     if (!strcmp(name, "type"))
-        return s_enum(&p->type, cl_plan_type_parse(v), name, v, err, err_len);
+        return s_enum(&p->type, cl_plan_type_parse(v), CL_W_PLAN_TYPE, 1, name,
+                      v, err, err_len);
     if (!strcmp(name, "category"))
-        return !v[0] || s_enum(&p->category, cl_plan_cat_parse(v), name, v, err,
-                               err_len);
+        return !v[0] || s_enum(&p->category, cl_plan_cat_parse(v),
+                               CL_W_PLAN_CAT, 1, name, v, err, err_len);
     if (!strcmp(name, "start_date") || !strcmp(name, "start"))
         return s_date(p->start, v, "start_date", err, err_len);
     if (!strcmp(name, "end_date") || !strcmp(name, "end"))
@@ -250,7 +258,8 @@ bool cl_plan_fields_set(cl_plan *p, const char *name0, const char *v, char *err,
     if (!strcmp(name, "legal_basis"))
         return S_PUT(p->legal_basis, v);
     if (!strcmp(name, "lawful_basis") || !strcmp(name, "basis"))
-        return s_enum(&p->basis, cl_basis_parse(v), name, v, err, err_len);
+        return s_enum(&p->basis, cl_basis_parse(v), CL_W_BASIS, 1, name, v, err,
+                      err_len);
     if (!strcmp(name, "adult"))
         return s_related_into(p->adults, &p->n_adults, v, err, err_len);
     if (!strncmp(name, "child_", 6))

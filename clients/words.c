@@ -6,6 +6,7 @@
 #include "words.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cl_model.h"
@@ -321,4 +322,57 @@ void cl_words_table(FILE *f)
     for (size_t i = 0; i < sizeof(s_named) / sizeof(s_named[0]); i++)
         fprintf(f, "| %s | `%s` | %s |\n", s_group_names[s_named[i].group],
                 s_named[i].name, s_named[i].label);
+}
+
+size_t cl_words_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t d[64], prev;
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        d[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        prev = d[0];
+        d[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t t = d[j];
+            size_t c = prev + (a[i - 1] != b[j - 1]);
+            if (d[j] + 1 < c)
+                c = d[j] + 1;
+            if (d[j - 1] + 1 < c)
+                c = d[j - 1] + 1;
+            d[j] = c;
+            prev = t;
+        }
+    }
+    return d[lb];
+}
+
+void cl_words_unknown(char *out, size_t cap, cl_words_kind k, unsigned first,
+                      const char *typed)
+{
+    if (!cap)
+        return;
+    out[0] = '\0';
+    if ((unsigned)k >= CL_W_KINDS)
+        return;
+    const char *best = NULL;
+    size_t best_d = 4, tl = strlen(typed);
+    for (unsigned v = first; v < s_words[k].n; v++) {
+        const char *n = s_words[k].name(v);
+        size_t d = cl_words_distance(typed, tl, n, strlen(n));
+        if (d < best_d) {
+            best = n;
+            best_d = d;
+        }
+    }
+    size_t o = (size_t)snprintf(out, cap, "unknown value '%.60s'", typed);
+    if (best && o < cap)
+        o += (size_t)snprintf(out + o, cap - o, "; did you mean %s?", best);
+    for (unsigned v = first; v < s_words[k].n && o < cap; v++)
+        o += (size_t)snprintf(out + o, cap - o, "%s%s",
+                              v == first ? " (one of " : ", ",
+                              s_words[k].name(v));
+    if (o < cap)
+        snprintf(out + o, cap - o, ")");
 }

@@ -502,8 +502,8 @@ static const cli_row *s_find_row(int argc, char **argv, int *used,
         size_t n = s_word_len(r->words, &first);
         if (strlen(argv[0]) != first || strncmp(r->words, argv[0], first))
             continue;
-        if (!*same_first && !r->now)
-            *same_first = r;
+        if (!*same_first || ((*same_first)->now && !r->now))
+            *same_first = r; /* a current name before an old one */
         if (n == 1)
             one = r;
         else if (argc > 1 && !strcmp(r->words + first + 1, argv[1])) {
@@ -515,6 +515,34 @@ static const cli_row *s_find_row(int argc, char **argv, int *used,
     return one;
 }
 
+/* "mdt lst": no row of mdt is lst. The nearest, and mdt's usage. */
+static int s_unknown_sub(const cli_conn *cn, const char *cmd, const char *sub)
+{
+    const char *best = NULL, *now = NULL;
+    size_t best_len = 0, best_d = 3, len = strlen(cmd);
+    for (int old = 0; old < 2 && !best_len; old++)
+        for (size_t i = 0; i < cli_n_rows; i++) {
+            const char *w = cli_rows[i].words;
+            if (!cli_rows[i].now == !old && !strncmp(w, cmd, len) &&
+                w[len] == ' ') {
+                const char *was = best;
+                cli_consider(sub, w + len + 1, strlen(w + len + 1), &best,
+                             &best_len, &best_d);
+                if (old && (best != was || !now))
+                    now = cli_rows[i].now;
+            }
+        }
+    fprintf(stderr, "caselink: unknown command '%s %s'", cmd, sub);
+    if (best)
+        fprintf(stderr, "; did you mean '%s %.*s'?", cmd, (int)best_len, best);
+    fputc('\n', stderr);
+    if (!now)
+        return cli_usage(cn, cmd);
+    fprintf(stderr, "('%s' is an old name: see caselink help %.*s)\n", cmd,
+            (int)strcspn(now, " "), now);
+    return CLI_EXIT_USAGE;
+}
+
 int cli_dispatch(cli_conn *cn, int argc, char **argv)
 {
     int used = 0;
@@ -522,7 +550,9 @@ int cli_dispatch(cli_conn *cn, int argc, char **argv)
     cn->n_rows = cli_n_rows;
     const cli_row *same = NULL;
     const cli_row *r = argc ? s_find_row(argc, argv, &used, &same) : NULL;
-    if (!r && same) /* "person frob": the handler says how it is used */
+    if (!r && same && argc > 1 && argv[1][0] != '-')
+        return s_unknown_sub(cn, argv[0], argv[1]);
+    if (!r && same) /* "person": the handler says how it is used */
         return same->run(cn, argc - 1, argv + 1);
     if (!r) {
         const char *best = NULL;

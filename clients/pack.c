@@ -531,14 +531,22 @@ int cli_pack_pdf(const cl_review_pack *p, const char *pdf)
 
 /* caselink mdt record MDT-ID --chair NAME [--attendee "Name|Agency|Role"]...
  * [--apology "Name|Agency|Role"]... [--confidentiality TEXT] */
-static bool s_person_arg(cl_attendee *a, const char *v)
+static bool s_person_arg(cl_attendee *a, const char *o, const char *v)
 {
     char buf[512];
-    if (!cl_copy(buf, sizeof(buf), v))
+    if (!cl_copy(buf, sizeof(buf), v)) {
+        fprintf(stderr, "caselink: %s: too long\n", o);
         return false;
+    }
     char *agency = strchr(buf, '|'), *role = NULL;
-    if (!agency)
+    if (!agency) {
+        fprintf(stderr,
+                "caselink: %s '%s': give the name and the agency, and the "
+                "role if you like, between bars: \"Jo Bloggs|Northshire "
+                "Police|DS\"\n",
+                o, v);
         return false;
+    }
     *agency++ = '\0';
     if ((role = strchr(agency, '|')))
         *role++ = '\0';
@@ -554,9 +562,9 @@ static int s_meeting_opt(cl_request *req, const char *o, const char *v)
     if (!strcmp(o, "--chair"))
         return cli_ok(CL_COPY(m->chair, v));
     if (!strcmp(o, "--attendee") && m->n_attendees < CL_ATTENDEES_MAX)
-        return cli_ok(s_person_arg(&m->attendees[m->n_attendees++], v));
+        return cli_ok(s_person_arg(&m->attendees[m->n_attendees++], o, v));
     if (!strcmp(o, "--apology") && m->n_apologies < CL_ATTENDEES_MAX)
-        return cli_ok(s_person_arg(&m->apologies[m->n_apologies++], v));
+        return cli_ok(s_person_arg(&m->apologies[m->n_apologies++], o, v));
     if (!strcmp(o, "--confidentiality"))
         return cli_ok(CL_COPY(m->confidentiality, v));
     return CLI_EXIT_USAGE;

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,6 +64,29 @@ static int s_user_setup(cli_conn *cn)
     return 0;
 }
 
+/* --as NAME with no keys/NAME.key under --dev: a usage mistake. */
+static int s_no_such_as(const char *dir, const char *as)
+{
+    char keys[PATH_MAX + 8];
+    snprintf(keys, sizeof(keys), "%s/keys", dir);
+    fprintf(stderr, "caselink: --as %s: %s has no key of that name", as, keys);
+    struct dirent **e = NULL;
+    int n = scandir(keys, &e, NULL, alphasort);
+    const char *sep = "; there are: ";
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(e[i]->d_name);
+        if (len > 4 && !strcmp(e[i]->d_name + len - 4, ".key") &&
+            strcmp(e[i]->d_name, "server.key") != 0) {
+            fprintf(stderr, "%s%.*s", sep, (int)(len - 4), e[i]->d_name);
+            sep = ", ";
+        }
+        free(e[i]);
+    }
+    free(e);
+    fputc('\n', stderr);
+    return CLI_EXIT_USAGE;
+}
+
 int cli_connect(cli_conn *cn, const char *default_as, cl_client **out)
 {
     char err[1024];
@@ -83,6 +107,8 @@ int cli_connect(cli_conn *cn, const char *default_as, cl_client **out)
         snprintf(cn->server_key, sizeof(cn->server_key), "%s/keys/server.pub",
                  dir);
         snprintf(cn->key, sizeof(cn->key), "%s/keys/%.64s.key", dir, as);
+        if (access(cn->key, F_OK) != 0)
+            return s_no_such_as(dir, as);
     }
     if (!cn->endpoint[0] || !cn->server_key[0] || !cn->key[0]) {
         fprintf(stderr, "caselink: say where the daemon is: --endpoint, "
@@ -131,12 +157,81 @@ int cli_transport(int rc, const cli_conn *cn)
     return CLI_EXIT_UNREACHABLE;
 }
 
-int cli_status(const cl_reply *rep)
+/* A request this client's role may not send ("create_review is not allowed
+ * for client gp"), said with the role the command's row names ("mdt
+ * create ... (coordinator)"). False if it is not that refusal. */
+static bool s_denied_role(const cli_conn *cn, const cl_reply *rep)
 {
-    char status[32]; /* "not found", not not_found */
+    const char *lead = " is not allowed for client ";
+    const char *client = strstr(rep->error, lead);
+    if (rep->status != CL_STATUS_DENIED || !client || !cn->row)
+        return false;
+    client += strlen(lead);
+    const char *help = cn->row->help;
+    size_t n = strlen(help), role = 0;
+    const char *open = n && help[n - 1] == ')' ? strrchr(help, '(') : NULL;
+    if (open)
+        role = strspn(open + 1, "abcdefghijklmnopqrstuvwxyz ");
+    if (open && open[1 + role] == ')' &&
+        (strstr(open, "coordinator") || strstr(open, "operator") ||
+         strstr(open, "auditor") || strstr(open, "publisher")))
+        fprintf(stderr,
+                "caselink: denied: 'caselink %s' is for %.*s keys, and "
+                "client %s is not one (nothing was done)\n",
+                cn->row->words, (int)role, open + 1, client);
+    else
+        fprintf(stderr,
+                "caselink: denied: client %s may not run 'caselink %s' "
+                "(nothing was done; caselink help %s says whose it is)\n",
+                client, cn->row->words, cn->row->words);
+    return true;
+}
+
+/* A refusal's protocol path as the option the user typed:
+ * "case_finding.not_known_to[0]: agency: ..." under a row that takes
+ * --not-known-to is "--not-known-to: agency: ...". The length of the path
+ * and its ": " in *skip, the option in opt; false if it is no such path. */
+static bool s_path_option(const cli_conn *cn, const char *err, size_t *skip,
+                          char opt[64])
+{
+    size_t body = strspn(err, "abcdefghijklmnopqrstuvwxyz_");
+    if (!cn->row || !body || err[body] != '.')
+        return false;
+    const char *f = err + body + 1;
+    size_t flen = strspn(f, "abcdefghijklmnopqrstuvwxyz_");
+    size_t end = flen;
+    if (f[end] == '[') {
+        size_t d = strspn(f + end + 1, "0123456789");
+        if (!d || f[end + 1 + d] != ']')
+            return false;
+        end += d + 2;
+    }
+    if (!flen || flen > 60 || strncmp(f + end, ": ", 2) != 0)
+        return false;
+    snprintf(opt, 64, "--%.*s", (int)flen, f);
+    for (char *c = opt; *c; c++)
+        *c = *c == '_' ? '-' : *c;
+    for (const char *const *o = cn->row->opts; o && *o; o++)
+        if (cli_opt_len(*o) == strlen(opt) && !strncmp(*o, opt, strlen(opt))) {
+            *skip = body + 1 + end + 2;
+            return true;
+        }
+    return false;
+}
+
+int cli_status(const cli_conn *cn, const cl_reply *rep)
+{
+    char status[32], opt[64]; /* "not found", not not_found */
+    size_t skip = 0;
+    if (s_denied_role(cn, rep))
+        return CLI_EXIT_FAILED;
     cl_words_say(status, sizeof(status), cl_status_name(rep->status));
-    fprintf(stderr, "caselink: %s: %s\n", status,
-            rep->error[0] ? rep->error : "(no detail)");
+    if (s_path_option(cn, rep->error, &skip, opt))
+        fprintf(stderr, "caselink: %s: %s: %s\n", status, opt,
+                rep->error + skip);
+    else
+        fprintf(stderr, "caselink: %s: %s\n", status,
+                rep->error[0] ? rep->error : "(no detail)");
     return CLI_EXIT_FAILED;
 }
 
@@ -153,7 +248,7 @@ int cli_call_on(const cli_conn *cn, cl_client *c, cl_request *req,
     if (rc != CL_OK)
         return cli_transport(rc, cn);
     if (!cl_reply_ok(rep)) {
-        int status = cli_status(rep);
+        int status = cli_status(cn, rep);
         cl_reply_clear(rep);
         return status;
     }
@@ -241,14 +336,9 @@ void cli_referrer(char out[2 * CL_NAME_SZ + 4], const char *name,
 /* --access-reason CODE: one of the documented break-glass reasons. */
 bool cli_access_reason(uint8_t *out, const char *v)
 {
-    int r = cl_access_parse(v);
-    if (r <= 0) {
-        fprintf(stderr,
-                "caselink: --access-reason must be one of immediate_risk, "
-                "safeguarding_enquiry, mdt_preparation, legal_duty, "
-                "data_quality, subject_request\n");
+    int r = cli_enum("--access-reason", v, cl_access_parse, CL_W_ACCESS, 1);
+    if (r < 0)
         return false;
-    }
     *out = (uint8_t)r;
     return true;
 }

@@ -149,10 +149,15 @@ static int s_health(cli_conn *cn)
         cl_reply_clear(&rep);
         return 0;
     }
-    printf("caselinkd %s: up %" PRIu64 " s, %" PRIu64 " people, %" PRIu64
-           " referrals, store %" PRIu64 " KiB\n",
-           h->version, h->uptime_s, h->persons, h->referrals,
-           h->store_bytes / 1024);
+    if (!h->store_bytes) /* a store is never empty: hidden from this key */
+        printf("caselinkd %s: up %" PRIu64 " s (how much it holds is shown "
+               "to coordinators and operators only)\n",
+               h->version, h->uptime_s);
+    else
+        printf("caselinkd %s: up %" PRIu64 " s, %" PRIu64 " people, %" PRIu64
+               " referrals, store %" PRIu64 " KiB\n",
+               h->version, h->uptime_s, h->persons, h->referrals,
+               h->store_bytes / 1024);
     s_print_repl(&h->repl);
     cl_reply_clear(&rep);
     return 0;
@@ -321,7 +326,7 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
     if (rc != CL_OK) {
         status = cli_transport(rc, cn);
     } else if (!cl_reply_ok(&rep)) {
-        status = cli_status(&rep);
+        status = cli_status(cn, &rep);
     } else if (cn->json) {
         cli_json_line(&rep.u, req.kind == CL_REQ_ADMIN_STATS     ? s_stats_rows
                               : req.kind == CL_REQ_ADMIN_PROMOTE ? s_repl_rows

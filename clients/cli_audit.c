@@ -537,7 +537,7 @@ int cli_audit(cli_conn *cn, int argc, char **argv)
         goto out;
     }
     if (!cl_reply_ok(&rep)) {
-        status = cli_status(&rep);
+        status = cli_status(cn, &rep);
     } else if (req->kind == CL_REQ_AUDIT_VERIFY) {
         status = s_print_verify(cn, &rep.u.verify);
     } else if (req->kind == CL_REQ_AUDIT_CHECKPOINT) {

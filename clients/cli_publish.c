@@ -121,7 +121,7 @@ static int s_publish_one(cli_conn *cn, int argc, char **argv)
         goto out;
     }
     if (!cl_reply_ok(&rep)) {
-        status = cli_status(&rep);
+        status = cli_status(cn, &rep);
     } else {
         s_print_warnings("", &rep);
         printf("%s %s%s\n",
@@ -437,7 +437,7 @@ static const char *s_import_field_bad(const cl_referral *r, const char *name)
 {
     const cl_person *p = &r->subject;
     if (!strcmp(name, "date_of_birth") && p->dob[0] && !cl_date_valid(p->dob))
-        return "not a real date as YYYY-MM-DD";
+        return "not a real date (DD/MM/YYYY or YYYY-MM-DD)";
     if (!strcmp(name, "uprn") && p->uprn[0]) {
         for (const char *c = p->uprn; *c; c++)
             if ((*c < '0' || *c > '9') && *c != ' ')

@@ -453,6 +453,19 @@ check "help for one command" 0 "--not-known-to WHO +leave out people" -- "$cli" 
 check "unknown option, did you mean" 2 "caselink casefind: unknown option --sinec; did you mean --since\?" -- cl casefind --agency X --sinec 2026 --purpose x
 check "unknown field option, did you mean" 2 "unknown option --famly; did you mean --family\?" -- cl --as gp publish referral --ref X --famly Smith
 check "unknown command, did you mean" 2 "unknown command 'persn'; did you mean 'person'\?" -- cl persn show --id P1
+check "unknown subcommand, did you mean" 2 "unknown command 'mdt lst'; did you mean 'mdt list'\?" -- cl mdt lst
+check "unknown subcommand shows the family's usage" 2 "usage: caselink admin stats" -- cl admin stat
+check "unknown subcommand of an old name" 2 "'review' is an old name: see caselink help match" -- cl review frob
+check "bad enum option value, did you mean" 2 "--reason: unknown value 'gp concern'; did you mean gp_concern\? \(one of gp_concern, police_high_level_user" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason "gp concern"
+check "bad rating names the choices" 2 "rating: unknown value 'orange' \(one of red, amber, green\)" -- cl rag set --id P00000001 orange --note x
+check "bad field value, did you mean" 2 "category: unknown value 'domestc_abuse'; did you mean domestic_abuse\?" -- cl --as gp publish referral --ref G9 --family Smith --category domestc_abuse
+check "bad status value" 2 "status: unknown value 'acepted'; did you mean accepted\?" -- cl --as gp referral status CL-1 acepted
+check "unknown --as is a usage mistake" 2 "--as gpp: .* has no key of that name; there are: adults, auditor, childrens, coordinator, gp, operator, police" -- cl --as gpp health
+check "a publisher's health hides the counts" 0 "shown to coordinators and operators only" -- cl --as gp health
+if cl --as gp health 2>&1 | grep -q "people"; then echo "FAIL a publisher's health shows counts"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+check "an attendee without bars says how" 2 "--attendee 'Jo Bloggs': give the name and the agency" -- cl mdt record MDT-00000001 --chair "A Chair" --attendee "Jo Bloggs"
+check "a refusal names the option, not the protocol path" 1 "invalid: --not-known-to: agency: no registered agency 'Oakfeld Surgery'" -- cl casefind --agency "Northshire Police" --not-known-to "Oakfeld Surgery" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "a denial names the command and the role" 1 "denied: 'caselink mdt create' is for coordinator keys, and client gp is not one" -- cl --as gp mdt create --date 01/12/2026 --title x
 check "old verb works with a notice" 0 "'review list' is now 'caselink match list'" -- cl review list
 check "match list" 0 "pairs? to review|waiting" -- cl match list
 if cl match list 2>&1 | grep -q "is now"; then echo "FAIL match list prints the alias notice"; fails=$((fails + 1)); else passes=$((passes + 1)); fi

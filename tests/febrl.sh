@@ -10,7 +10,7 @@
 # and town only).
 #
 #   tests/febrl.sh CASELINKD CASELINK [--data DIR] [--set N]... [--no-address]
-#                  [--both] [--online] [--check]
+#                  [--both] [--online] [--check] [--misses]
 #
 # After the import it trains weights on the store (`caselink link train`),
 # accepts them and relinks (`link rerun --wait`), then evaluates; the
@@ -19,6 +19,8 @@
 #
 # FEBRL_KEEP=DIR keeps each run's store, master key and truth file in
 # DIR/datasetN-MODE for inspection (they hold the FEBRL records).
+# --misses runs caselink-link-misses (built beside the CLI, in tests/) on
+# each store: where the true pairs not linked went, class by class.
 #
 # --check exits 1 unless every set meets the targets: precision >= 0.995
 # and recall >= 0.98 from auto-links alone, recall >= 0.99 with the review
@@ -35,6 +37,7 @@ sets=()
 modes=(full)
 check=0
 train=1
+misses=0
 while [ $# -gt 0 ]; do
     case $1 in
     --data) data=$2; shift ;;
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
     --check) check=1 ;;
     --floor) check=2 ;;
     --online) train=0 ;;
+    --misses) misses=1 ;;
     *) echo "febrl.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -154,6 +158,8 @@ for mode in "${modes[@]}"; do
         "$cli" --dev "$dir/dev" --timeout 60000 link evaluate \
             --truth "$dir/truth.csv" | tee "$dir/eval.txt"
         stop
+        [ $misses = 1 ] && "$(dirname "$cli")/../tests/caselink-link-misses" \
+            "$dir/dev/state" "$dir/dev/master.key" "$dir/truth.csv"
         if [ -n "${FEBRL_KEEP:-}" ]; then
             keep=$FEBRL_KEEP/dataset$n-$mode
             rm -rf "$keep" && mkdir -p "$keep" &&

@@ -14,6 +14,11 @@
 # the wrong member of a household, and EM learned "one family"), or if
 # training proposed a weight for a given name's initial above the whole
 # name's (seed 31 trained it to +13 from pairs never seen).
+#
+# HOLDOUT_KEEP=DIR keeps the trained store, master key and truth file in
+# DIR/seedN-MODE for inspection (as FEBRL_KEEP does for tests/febrl.sh);
+# HOLDOUT_MISSES=1 prints where the true pairs not linked went
+# (caselink-link-misses, built beside the CLI in tests/).
 set -u
 daemon=$1
 cli=$2
@@ -58,6 +63,18 @@ c link train >/dev/null && c link weights >"$dir/weights.txt" &&
 echo "-- after caselink link train, link weights --accept, link rerun"
 c link evaluate --truth "$dir/truth.csv" | grep -E "^(pairwise|clusters)" |
     tee "$dir/trained.txt"
+if [ -n "${HOLDOUT_MISSES:-}" ]; then
+    kill "$pid" && wait "$pid" 2>/dev/null
+    pid=
+    "$(dirname "$cli")/../tests/caselink-link-misses" "$dir/dev/state" \
+        "$dir/dev/master.key" "$dir/truth.csv"
+fi
+if [ -n "${HOLDOUT_KEEP:-}" ]; then
+    keep=$HOLDOUT_KEEP/seed$seed-$mode
+    rm -rf "$keep" && mkdir -p "$keep" &&
+        cp -r "$dir/dev/state" "$dir/dev/master.key" "$dir/truth.csv" \
+            "$keep/" && echo "kept in $keep"
+fi
 [ -n "$floor_import" ] || exit 0
 pi=$(awk '/^pairwise, auto-links:/ {print $4}' "$dir/import.txt")
 pt=$(awk '/^pairwise, auto-links:/ {print $4}' "$dir/trained.txt")

@@ -80,9 +80,8 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
 int cl_handle_rectify(cl_op *op, cl_request *q, cl_reply *rep)
 {
     uint32_t sent = 0;
-    int rc = cl_referral_rectify(op->t, &op->cfg->match, op->who, q->kind,
-                                 &q->u.rectify, op->now, &rep->u.publish,
-                                 &op->note, op->err);
+    int rc = cl_referral_rectify(op, &op->cfg->match, q->kind, &q->u.rectify,
+                                 &rep->u.publish);
     if (rc == CL_OK && q->kind == CL_REQ_WITHDRAW_REFERRAL)
         rc = cl_alerts_retract(op->t, &op->cfg->route, rep->u.publish.reference,
                                q->u.rectify.reason, op->now, &sent);
@@ -143,9 +142,8 @@ int cl_handle_withdraw_plan(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_set_status(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_referral_set_status(op->t, &op->cfg->route, op->who,
-                                  &q->u.set_status, op->now, &rep->u.publish,
-                                  &op->note, op->err);
+    return cl_referral_set_status(op, &op->cfg->route, &q->u.set_status,
+                                  &rep->u.publish);
 }
 
 int cl_handle_info_request(cl_op *op, cl_request *q, cl_reply *rep)

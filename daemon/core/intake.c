@@ -851,8 +851,6 @@ int cl_intake_decide(cl_op *op, const cl_route_config *rcfg,
     cl_records_date(op->now, today);
     if (x.ref_id && cl_refs_by_id(op->t, x.ref_id, &ref) == CL_OK)
         have_ref = true;
-    cl_audit_note scratch;
-    memset(&scratch, 0, sizeof(scratch));
     cl_publish_result sub;
     memset(&sub, 0, sizeof(sub));
     switch (d->decision) {
@@ -894,8 +892,11 @@ int cl_intake_decide(cl_op *op, const cl_route_config *rcfg,
         else
             snprintf(ss.reason, sizeof(ss.reason), "on the agenda of %.64s",
                      d->review_id);
-        if ((rc = cl_referral_set_status(op->t, rcfg, op->who, &ss, op->now,
-                                         &sub, &scratch, op->err)) != CL_OK)
+        cl_op in; /* the status change keeps a note of its own */
+        cl_op_sub(&in, op);
+        rc = cl_op_result(&in, cl_referral_set_status(&in, rcfg, &ss, &sub),
+                          op->err);
+        if (rc != CL_OK)
             return rc;
     }
     x.state = d->decision;

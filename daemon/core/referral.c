@@ -132,45 +132,41 @@ static int s_reindex(cl_txn *t, const cl_caller *caller, uint64_t ref_id,
 /* A correction applied: re-link a corrected subject (person pid so far),
  * move the referral to the record it now belongs to, and link the people
  * named as related; s then holds the corrected content m. */
-static int s_relink(cl_txn *t, const cl_match_config *mc,
-                    const cl_caller *caller, uint64_t ref_id, uint64_t pid,
-                    cl_records_referral *s, const cl_referral *m,
-                    bool subject_changed, int64_t now, cl_audit_note *note)
+static int s_relink(cl_op *op, const cl_match_config *mc, uint64_t ref_id,
+                    uint64_t pid, cl_records_referral *s, const cl_referral *m,
+                    bool subject_changed)
 {
-    const cl_store *st = cl_store_of(t);
+    const cl_store *st = cl_store_of(op->t);
     uint64_t rid = s->record_id;
     uint8_t k[16];
     int rc;
     if (subject_changed &&
-        (rc = cl_linkfind_person(t, st, mc, caller, &m->subject, now, &pid,
-                                 &rid)) != CL_OK)
+        (rc = cl_linkfind_person(op->t, st, mc, op->who, &m->subject, op->now,
+                                 &pid, &rid)) != CL_OK)
         return rc;
-    if ((rc = cl_records_record_subject(t, rid)) != CL_OK)
+    if ((rc = cl_records_record_subject(op->t, rid)) != CL_OK)
         return rc;
-    cl_records_note_person(note, pid);
+    cl_records_note_person(&op->note, pid);
     if (rid != s->record_id) {
         cl_records_key(k, s->record_id);
         cl_records_key(k + 8, ref_id);
-        if ((rc = cl_store_del(t, CL_DB_RECORD_REFERRALS, k, 16)) != CL_OK)
+        if ((rc = cl_store_del(op->t, CL_DB_RECORD_REFERRALS, k, 16)) != CL_OK)
             return rc;
         cl_records_key(k, rid);
-        if ((rc = cl_store_put_raw(t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
+        if ((rc = cl_store_put_raw(op->t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
                                    0)) != CL_OK)
             return rc;
         s->record_id = rid;
     }
-    if ((rc = cl_linkfind_relate(t, st, mc, caller, pid, m->related,
-                                 m->n_related, now, note)) != CL_OK)
+    if ((rc = cl_linkfind_relate(op->t, st, mc, op->who, pid, m->related,
+                                 m->n_related, op->now, &op->note)) != CL_OK)
         return rc;
     memcpy(&s->r, m, sizeof(s->r));
     return CL_OK;
 }
 
-int cl_referral_rectify(cl_txn *t, const cl_match_config *mc,
-                        const cl_caller *caller, cl_req_kind kind,
-                        const cl_rectify *r, int64_t now,
-                        cl_publish_result *out, cl_audit_note *note,
-                        char err[CL_ERROR_SZ])
+int cl_referral_rectify(cl_op *op, const cl_match_config *mc, cl_req_kind kind,
+                        const cl_rectify *r, cl_publish_result *out)
 {
     uint64_t ref_id = 0;
     cl_records_referral *s = calloc(1, sizeof(*s));
@@ -183,68 +179,68 @@ int cl_referral_rectify(cl_txn *t, const cl_match_config *mc,
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    if (!(caller->roles & CL_ROLE_PUBLISHER)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_PUBLISHER)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "changing a referral needs the publisher "
                  "role");
         rc = CL_ERR_DENIED;
         goto out;
     }
     if (!r->reason[0]) {
-        snprintf(err, CL_ERROR_SZ, "a reason for the change is required");
+        snprintf(op->err, CL_ERROR_SZ, "a reason for the change is required");
         rc = CL_ERR_INVALID;
         goto out;
     }
-    if ((rc = s_own_referral(t, caller, r->reference, &ref_id, s, err)) !=
-        CL_OK)
+    if ((rc = s_own_referral(op->t, op->who, r->reference, &ref_id, s,
+                             op->err)) != CL_OK)
         goto out;
     if (s->withdrawn) {
-        snprintf(err, CL_ERROR_SZ, "%s was withdrawn already", s->reference);
+        snprintf(op->err, CL_ERROR_SZ, "%s was withdrawn already",
+                 s->reference);
         rc = CL_ERR_INVALID;
         goto out;
     }
-    if ((rc = cl_records_record_get(t, s->record_id, &rec)) != CL_OK)
+    if ((rc = cl_records_record_get(op->t, s->record_id, &rec)) != CL_OK)
         goto out;
-    cl_records_note_person(note, rec.person_id);
-    if (note)
-        CL_COPY(note->detail, s->reference);
+    cl_records_note_person(&op->note, rec.person_id);
+    CL_COPY(op->note.detail, s->reference);
     if (kind == CL_REQ_CORRECT_REFERRAL) {
         /* the stored content with the given fields laid over it, then
          * checked as a whole like a new referral */
         *m = s->r;
         m->subject = rec.p;
         m->n_related = 0;
-        if ((rc = s_patch(m, &r->referral, &subject_changed, err)) != CL_OK)
+        if ((rc = s_patch(m, &r->referral, &subject_changed, op->err)) != CL_OK)
             goto out;
         if ((rc = cl_refs_check_occurred(
-                 r->referral.occurred_at, now,
-                 "correct_referral.referral.occurred_at", err)) != CL_OK)
+                 r->referral.occurred_at, op->now,
+                 "correct_referral.referral.occurred_at", op->err)) != CL_OK)
             goto out;
-        if ((rc = cl_referral_validate(m, err, out)) != CL_OK) {
-            cl_model_refusal_at(err, "correct_referral.referral");
+        if ((rc = cl_referral_validate(m, op->err, out)) != CL_OK) {
+            cl_model_refusal_at(op->err, "correct_referral.referral");
             goto out;
         }
         if (strcmp(m->agency_ref, s->r.agency_ref) != 0 &&
-            (rc = s_reindex(t, caller, ref_id, s->r.agency_ref, m->agency_ref,
-                            err)) != CL_OK)
+            (rc = s_reindex(op->t, op->who, ref_id, s->r.agency_ref,
+                            m->agency_ref, op->err)) != CL_OK)
             goto out;
     }
-    rc = cl_records_history_put(t, ref_id, s,
+    rc = cl_records_history_put(op->t, ref_id, s,
                                 kind == CL_REQ_WITHDRAW_REFERRAL ? "withdrawn"
                                                                  : "corrected",
-                                r->reason, caller, now);
+                                r->reason, op->who, op->now);
     if (rc != CL_OK)
         goto out;
     s->version++;
     if (kind == CL_REQ_WITHDRAW_REFERRAL) {
         s->withdrawn = 1;
-    } else if ((rc = s_relink(t, mc, caller, ref_id, rec.person_id, s, m,
-                              subject_changed, now, note)) != CL_OK) {
+    } else if ((rc = s_relink(op, mc, ref_id, rec.person_id, s, m,
+                              subject_changed)) != CL_OK) {
         goto out;
     }
-    if ((rc = cl_records_touch(t, rec.person_id, now)) != CL_OK)
+    if ((rc = cl_records_touch(op->t, rec.person_id, op->now)) != CL_OK)
         goto out;
-    if ((rc = cl_records_referral_put(t, ref_id, s)) != CL_OK)
+    if ((rc = cl_records_referral_put(op->t, ref_id, s)) != CL_OK)
         goto out;
     CL_COPY(out->reference, s->reference);
 out:
@@ -255,45 +251,43 @@ out:
     free(s);
     free(m);
     sodium_memzero(&rec, sizeof(rec));
-    if (rc != CL_OK && !err[0])
-        snprintf(err, CL_ERROR_SZ, "change failed: %s", cl_strerror(rc));
+    if (rc != CL_OK && !op->err[0])
+        snprintf(op->err, CL_ERROR_SZ, "change failed: %s", cl_strerror(rc));
     return rc;
 }
 
 /* --- referral status --------------------------------------------------------
  */
 
-int cl_referral_set_status(cl_txn *t, const cl_route_config *cfg,
-                           const cl_caller *caller, const cl_set_status *ss,
-                           int64_t now, cl_publish_result *out,
-                           cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_referral_set_status(cl_op *op, const cl_route_config *cfg,
+                           const cl_set_status *ss, cl_publish_result *out)
 {
     uint64_t ref_id = 0;
     cl_records_record rec;
     char change[64];
     int rc;
     memset(&rec, 0, sizeof(rec));
-    if (!(caller->roles & CL_ROLE_COORDINATOR)) {
-        snprintf(err, CL_ERROR_SZ,
+    if (!(op->who->roles & CL_ROLE_COORDINATOR)) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "referral status needs the coordinator role");
         return CL_ERR_DENIED;
     }
     if (!cl_records_parse_ref(ss->reference, &ref_id)) {
-        snprintf(err, CL_ERROR_SZ, "reference must look like CL-00000042");
+        snprintf(op->err, CL_ERROR_SZ, "reference must look like CL-00000042");
         return CL_ERR_INVALID;
     }
     if (ss->status == CL_REFSTAT_DECLINED && !ss->reason[0]) {
-        snprintf(err, CL_ERROR_SZ, "declining a referral needs a reason");
+        snprintf(op->err, CL_ERROR_SZ, "declining a referral needs a reason");
         return CL_ERR_INVALID;
     }
     if (ss->status == CL_REFSTAT_CLOSED && !ss->outcome) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "closing a referral needs an outcome (services_provided, "
                  "client_refused, unable_to_contact, ...)");
         return CL_ERR_INVALID;
     }
     if (ss->status != CL_REFSTAT_CLOSED && ss->outcome) {
-        snprintf(err, CL_ERROR_SZ, "an outcome is given only when closing");
+        snprintf(op->err, CL_ERROR_SZ, "an outcome is given only when closing");
         return CL_ERR_INVALID;
     }
     cl_records_referral *s = calloc(1, sizeof(*s));
@@ -302,8 +296,8 @@ int cl_referral_set_status(cl_txn *t, const cl_route_config *cfg,
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    if ((rc = cl_records_referral_get(t, ref_id, s)) == CL_ERR_NOT_FOUND) {
-        snprintf(err, CL_ERROR_SZ, "no referral %.32s", ss->reference);
+    if ((rc = cl_records_referral_get(op->t, ref_id, s)) == CL_ERR_NOT_FOUND) {
+        snprintf(op->err, CL_ERROR_SZ, "no referral %.32s", ss->reference);
         goto out;
     }
     if (rc != CL_OK)
@@ -315,7 +309,7 @@ int cl_referral_set_status(cl_txn *t, const cl_route_config *cfg,
           ss->status == CL_REFSTAT_DECLINED)) ||
         (s->status == CL_REFSTAT_ACCEPTED && ss->status == CL_REFSTAT_CLOSED);
     if (s->withdrawn || !ok) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "%.32s is %s%s: it cannot be %s (received -> accepted or "
                  "declined; accepted -> closed)",
                  ss->reference, s->withdrawn ? "withdrawn, " : "",
@@ -323,19 +317,19 @@ int cl_referral_set_status(cl_txn *t, const cl_route_config *cfg,
         rc = CL_ERR_INVALID;
         goto out;
     }
-    if ((rc = cl_records_record_get(t, s->record_id, &rec)) != CL_OK)
+    if ((rc = cl_records_record_get(op->t, s->record_id, &rec)) != CL_OK)
         goto out;
     snprintf(change, sizeof(change), "status: %s", cl_refstat_name(ss->status));
-    if ((rc = cl_records_history_put(t, ref_id, s, change, ss->reason, caller,
-                                     now)) != CL_OK)
+    if ((rc = cl_records_history_put(op->t, ref_id, s, change, ss->reason,
+                                     op->who, op->now)) != CL_OK)
         goto out;
     s->version++;
     s->status = ss->status;
     s->outcome = ss->outcome;
-    s->status_at = now;
-    CL_COPY(s->status_by, caller->agency);
+    s->status_at = op->now;
+    CL_COPY(s->status_by, op->who->agency);
     CL_COPY(s->status_reason, ss->reason);
-    if ((rc = cl_records_referral_put(t, ref_id, s)) != CL_OK)
+    if ((rc = cl_records_referral_put(op->t, ref_id, s)) != CL_OK)
         goto out;
     /* back to the referring agency's mailbox */
     d->kind = CL_DLV_STATUS;
@@ -345,18 +339,17 @@ int cl_referral_set_status(cl_txn *t, const cl_route_config *cfg,
     m->status = s->status;
     CL_COPY(m->reason, s->status_reason);
     m->outcome = s->outcome;
-    CL_COPY(m->by, caller->agency);
-    m->at = now;
-    if ((rc = cl_mailbox_put(t, cfg, s->agency, d, false, now, err)) != CL_OK)
+    CL_COPY(m->by, op->who->agency);
+    m->at = op->now;
+    if ((rc = cl_mailbox_put(op->t, cfg, s->agency, d, false, op->now,
+                             op->err)) != CL_OK)
         goto out;
-    cl_records_note_person(note, rec.person_id);
+    cl_records_note_person(&op->note, rec.person_id);
     CL_COPY(out->reference, s->reference);
-    if (note) {
-        CL_COPY(note->detail, s->reference);
-        snprintf(note->purpose, sizeof(note->purpose), "%s%s%s", change,
-                 ss->outcome ? ": " : "",
-                 ss->outcome ? cl_outcome_name(ss->outcome) : "");
-    }
+    CL_COPY(op->note.detail, s->reference);
+    snprintf(op->note.purpose, sizeof(op->note.purpose), "%s%s%s", change,
+             ss->outcome ? ": " : "",
+             ss->outcome ? cl_outcome_name(ss->outcome) : "");
 out:
     if (s)
         sodium_memzero(s, sizeof(*s));

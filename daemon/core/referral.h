@@ -12,6 +12,7 @@
 #include "cl_model.h"
 #include "mailbox.h"
 #include "match.h"
+#include "op.h"
 #include "store.h"
 
 /*
@@ -20,19 +21,13 @@
  * Another agency's reference is CL_ERR_NOT_FOUND: its existence is not
  * revealed. The version before the change is kept for the auditor.
  */
-CL_NODISCARD int cl_referral_rectify(cl_txn *t, const cl_match_config *mc,
-                                     const cl_caller *caller, cl_req_kind kind,
-                                     const cl_rectify *r, int64_t now,
-                                     cl_publish_result *out,
-                                     cl_audit_note *note,
-                                     char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_referral_rectify(cl_op *op, const cl_match_config *mc,
+                                     cl_req_kind kind, const cl_rectify *r,
+                                     cl_publish_result *out);
 
 /* A coordinator moves a referral on; the referring agency is told. */
-CL_NODISCARD int cl_referral_set_status(cl_txn *t, const cl_route_config *rc,
-                                        const cl_caller *caller,
-                                        const cl_set_status *ss, int64_t now,
-                                        cl_publish_result *out,
-                                        cl_audit_note *note,
-                                        char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_referral_set_status(cl_op *op, const cl_route_config *rc,
+                                        const cl_set_status *ss,
+                                        cl_publish_result *out);
 
 #endif

@@ -45,8 +45,8 @@ static int s_publish_flag(cl_op *op, cl_publish_result *out, int rc)
         fr->refused++;
         return CL_OK;
     }
-    rc = cl_flag_on_publish(op->t, &op->cfg->flag, &op->cfg->route, op->who,
-                            out->reference, op->now, &out->flag);
+    rc = cl_flag_on_publish(op, &op->cfg->flag, &op->cfg->route, out->reference,
+                            &out->flag);
     if (rc == CL_OK && out->flag.n)
         fr->used++;
     return rc;
@@ -130,8 +130,8 @@ int cl_handle_intake_decide(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_flag_check(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_flag_check(op->t, &op->cfg->flag, &op->cfg->route, op->who,
-                         &q->u.flag, op->now, &rep->u.flag, &op->note, op->err);
+    return cl_flag_check(op, &op->cfg->flag, &op->cfg->route, &q->u.flag,
+                         &rep->u.flag);
 }
 
 int cl_handle_withdraw_plan(cl_op *op, cl_request *q, cl_reply *rep)
@@ -290,6 +290,5 @@ int cl_handle_mdt_list(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_flag_disclosures(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_flag_list(op->t, op->who, &q->u.flag_log, &rep->u.flag_log,
-                        &op->note, op->err);
+    return cl_flag_list(op, &q->u.flag_log, &rep->u.flag_log);
 }

@@ -563,24 +563,23 @@ static int s_kind_refused(const cl_flag_config *fc, const cl_caller *caller,
     return CL_ERR_DENIED;
 }
 
-int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
-                  const cl_route_config *rc, const cl_caller *caller,
-                  const cl_flag_query *q, int64_t now, cl_flag_result *out,
-                  cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_flag_check(cl_op *op, const cl_flag_config *fc,
+                  const cl_route_config *rc, const cl_flag_query *q,
+                  cl_flag_result *out)
 {
     cl_person p = q->person;
     uint64_t pid = 0;
     s_find *f = NULL;
     int r;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_PUBLISHER) ||
-        !s_kind_in(fc->check, fc->n_check, caller->kind)) {
-        r = s_kind_refused(fc, caller, err);
+    if (!(op->who->roles & CL_ROLE_PUBLISHER) ||
+        !s_kind_in(fc->check, fc->n_check, op->who->kind)) {
+        r = s_kind_refused(fc, op->who, op->err);
         goto out;
     }
     const char *demo = s_demographic(&p);
     if (demo) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "person.%s: a flag check names the person by nhs_number, "
                  "chi_number or your own local_id only, never by name, date "
                  "of birth, sex or address: it is for the person in front of "
@@ -591,27 +590,27 @@ int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
     }
     int ids = !!p.nhs[0] + !!p.chi[0] + !!p.local_id[0];
     if (ids != 1) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "give exactly one of nhs_number, chi_number or local_id");
         r = CL_ERR_INVALID;
         goto out;
     }
     if (p.nhs[0] && (!cl_digits_normalise(p.nhs) || !cl_nhs_valid(p.nhs))) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "nhs_number fails its check digit: check the number (no "
                  "flag can be given for it)");
         r = CL_ERR_INVALID;
         goto out;
     }
     if (p.chi[0] && (!cl_digits_normalise(p.chi) || !cl_chi_valid(p.chi))) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "chi_number is not a valid CHI number: check the number");
         r = CL_ERR_INVALID;
         goto out;
     }
     if (p.local_id[0] && q->agency[0] &&
-        strcmp(q->agency, caller->agency) != 0) {
-        snprintf(err, CL_ERROR_SZ,
+        strcmp(q->agency, op->who->agency) != 0) {
+        snprintf(op->err, CL_ERROR_SZ,
                  "a local_id is checked only against your own agency's "
                  "records; agency names another agency, whose ids are not "
                  "yours to use");
@@ -619,39 +618,41 @@ int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
         goto out;
     }
     if (p.nhs[0])
-        r = cl_records_person_by_ident(t, "nhs", p.nhs, NULL, &pid);
+        r = cl_records_person_by_ident(op->t, "nhs", p.nhs, NULL, &pid);
     else if (p.chi[0])
-        r = cl_records_person_by_ident(t, "chi", p.chi, NULL, &pid);
+        r = cl_records_person_by_ident(op->t, "chi", p.chi, NULL, &pid);
     else
-        r = cl_records_person_by_ident(t, "local", caller->agency, p.local_id,
-                                       &pid);
+        r = cl_records_person_by_ident(op->t, "local", op->who->agency,
+                                       p.local_id, &pid);
     if (r == CL_ERR_NOT_FOUND && p.local_id[0]) {
         /* the caller's own records only: this tells it nothing new */
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "none of your agency's records has this local_id: publish "
                  "or import the person first, or check by NHS number");
         goto out;
     }
     if (r == CL_ERR_NOT_FOUND) {
         r = CL_OK; /* unknown: no flag, the same answer as known */
-        CL_COPY(note->purpose, "front-line flag: none");
+        CL_COPY(op->note.purpose, "front-line flag: none");
         goto out;
     }
     if (r != CL_OK)
         goto out;
-    cl_records_note_person(note, pid);
+    cl_records_note_person(&op->note, pid);
     bool person_ok = false;
     if ((r = cl_records_identity_corroborated(
-             t, pid, caller->agency, p.nhs[0] ? p.nhs : NULL,
+             op->t, pid, op->who->agency, p.nhs[0] ? p.nhs : NULL,
              p.chi[0] ? p.chi : NULL, &person_ok)) != CL_OK)
         goto out;
     if (!(f = malloc(sizeof(*f)))) {
         r = CL_ERR_NOMEM;
         goto out;
     }
-    if ((r = s_find_flags(t, fc, caller, pid, now, person_ok, f)) != CL_OK)
+    if ((r = s_find_flags(op->t, fc, op->who, pid, op->now, person_ok, f)) !=
+        CL_OK)
         goto out;
-    r = s_disclose(t, fc, rc, caller, f, "flag_check", NULL, now, out, note);
+    r = s_disclose(op->t, fc, rc, op->who, f, "flag_check", NULL, op->now, out,
+                   &op->note);
 out:
     sodium_memzero(&p, sizeof(p));
     if (f)
@@ -660,10 +661,12 @@ out:
     return r;
 }
 
-int cl_flag_on_publish(cl_txn *t, const cl_flag_config *fc,
-                       const cl_route_config *rc, const cl_caller *caller,
-                       const char *reference, int64_t now, cl_flag_result *out)
+int cl_flag_on_publish(cl_op *op, const cl_flag_config *fc,
+                       const cl_route_config *rc, const char *reference,
+                       cl_flag_result *out)
 {
+    cl_txn *t = op->t;
+    const cl_caller *caller = op->who;
     uint64_t pid = 0;
     memset(out, 0, sizeof(*out));
     if (!s_kind_in(fc->publish, fc->n_publish, caller->kind))
@@ -678,18 +681,20 @@ int cl_flag_on_publish(cl_txn *t, const cl_flag_config *fc,
     s_find *f = malloc(sizeof(*f));
     if (!f)
         return CL_ERR_NOMEM;
-    if ((r = s_find_flags(t, fc, caller, pid, now, person_ok, f)) == CL_OK &&
+    if ((r = s_find_flags(t, fc, caller, pid, op->now, person_ok, f)) ==
+            CL_OK &&
         f->n) {
+        /* the disclosure on a publish reply is audited as a check is, in
+         * an entry of its own beside the publish's */
         cl_audit_note note;
         memset(&note, 0, sizeof(note));
         cl_records_note_person(&note, pid);
-        r = s_disclose(t, fc, rc, caller, f, "publish", reference, now, out,
+        r = s_disclose(t, fc, rc, caller, f, "publish", reference, op->now, out,
                        &note);
         CL_COPY(note.detail, reference);
-        /* the disclosure on a publish reply is audited as a check is */
         if (r == CL_OK)
             r = cl_audit_append(t, caller, "flag_disclosure", &note,
-                                CL_STATUS_OK, now);
+                                CL_STATUS_OK, op->now);
     }
     sodium_memzero(f, sizeof(*f));
     free(f);
@@ -760,25 +765,25 @@ static bool s_day_start(const char *date, int64_t *out)
     return true;
 }
 
-int cl_flag_list(cl_txn *t, const cl_caller *caller, const cl_flag_log_query *q,
-                 cl_flag_disclosures *out, cl_audit_note *note,
-                 char err[CL_ERROR_SZ])
+int cl_flag_list(cl_op *op, const cl_flag_log_query *q,
+                 cl_flag_disclosures *out)
 {
     int64_t from = 0, to = INT64_MAX;
     memset(out, 0, sizeof(*out));
-    if (!(caller->roles & CL_ROLE_AUDITOR)) {
-        snprintf(err, CL_ERROR_SZ, "flag disclosures are for the auditor");
+    if (!(op->who->roles & CL_ROLE_AUDITOR)) {
+        snprintf(op->err, CL_ERROR_SZ, "flag disclosures are for the auditor");
         return CL_ERR_DENIED;
     }
     if ((q->from[0] && !s_day_start(q->from, &from)) ||
         (q->to[0] && !s_day_start(q->to, &to))) {
-        snprintf(err, CL_ERROR_SZ, "from and to must be dates as YYYY-MM-DD");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "from and to must be dates as YYYY-MM-DD");
         return CL_ERR_INVALID;
     }
     if (q->to[0])
         to += 86400; /* to is inclusive */
     if (q->limit > CL_AUDIT_LIMIT || from >= to) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "limit is at most %d, and from must not be after to",
                  CL_AUDIT_LIMIT);
         return CL_ERR_INVALID;
@@ -786,19 +791,19 @@ int cl_flag_list(cl_txn *t, const cl_caller *caller, const cl_flag_log_query *q,
     s_list *l = calloc(1, sizeof(*l));
     if (!l)
         return CL_ERR_NOMEM;
-    l->t = t;
+    l->t = op->t;
     l->q = q;
     l->to = to;
     l->out = out;
     l->limit = q->limit ? q->limit : 100;
-    l->note = note;
+    l->note = &op->note;
     uint8_t start[8];
     cl_be64_put(start, (uint64_t)from);
-    int rc = cl_store_scan_from(t, CL_DB_FLAG_LOG, start, sizeof(start),
+    int rc = cl_store_scan_from(op->t, CL_DB_FLAG_LOG, start, sizeof(start),
                                 s_list_one, l);
     if (rc == 1)
         rc = CL_OK;
-    snprintf(note->purpose, sizeof(note->purpose),
+    snprintf(op->note.purpose, sizeof(op->note.purpose),
              "flag disclosures listed: %zu (agency %.100s)", out->n,
              q->agency[0] ? q->agency : "any");
     sodium_memzero(l, sizeof(*l));

@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "mailbox.h"
+#include "op.h"
 #include "store.h"
 
 #define CL_FLAG_KINDS 16
@@ -58,28 +59,22 @@ bool cl_flag_config_set(cl_flag_config *fc, const char *name, const char *value,
 /* The flag check (a publisher of a kind in fc->check): by NHS or CHI
  * number, or the caller's own local id; never by demographics. out holds
  * the flags (none: n == 0). Each flag shown is told to its authority,
- * logged for the auditor, and note names the person and each child. */
-CL_NODISCARD int cl_flag_check(cl_txn *t, const cl_flag_config *fc,
+ * logged for the auditor, and op's note names the person and each child. */
+CL_NODISCARD int cl_flag_check(cl_op *op, const cl_flag_config *fc,
                                const cl_route_config *rc,
-                               const cl_caller *caller, const cl_flag_query *q,
-                               int64_t now, cl_flag_result *out,
-                               cl_audit_note *note, char err[CL_ERROR_SZ]);
+                               const cl_flag_query *q, cl_flag_result *out);
 
 /* After a referral (reference) was stored: the subject's flag for the
  * publisher's reply when its kind is in fc->publish, told, logged and
  * audited (a "flag_disclosure" entry) like a check. */
-CL_NODISCARD int cl_flag_on_publish(cl_txn *t, const cl_flag_config *fc,
+CL_NODISCARD int cl_flag_on_publish(cl_op *op, const cl_flag_config *fc,
                                     const cl_route_config *rc,
-                                    const cl_caller *caller,
-                                    const char *reference, int64_t now,
-                                    cl_flag_result *out);
+                                    const char *reference, cl_flag_result *out);
 
 /* Flag disclosures shown to an agency between two dates (auditor),
  * oldest first. out->v is owned by the caller (cl_reply_clear). */
-CL_NODISCARD int cl_flag_list(cl_txn *t, const cl_caller *caller,
-                              const cl_flag_log_query *q,
-                              cl_flag_disclosures *out, cl_audit_note *note,
-                              char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_flag_list(cl_op *op, const cl_flag_log_query *q,
+                              cl_flag_disclosures *out);
 
 /* Retention: redact the n people pids (removed in t) from the flag log.
  * Each row that names one keeps who was shown the flag and when; the

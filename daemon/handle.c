@@ -181,15 +181,12 @@ int cl_handle_set_rag(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_define_measure(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_report_define_measure(op->t, op->who, &q->u.measure_def,
-                                        op->now, &rep->u.publish, &op->note,
-                                        op->err);
+    return cl_mdt_report_define_measure(op, &q->u.measure_def, &rep->u.publish);
 }
 
 int cl_handle_record_measure(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_report_record_measure(op->t, op->who, &q->u.measure, op->now,
-                                        &rep->u.publish, &op->note, op->err);
+    return cl_mdt_report_record_measure(op, &q->u.measure, &rep->u.publish);
 }
 
 int cl_handle_legal_hold(cl_op *op, cl_request *q, cl_reply *rep)
@@ -263,9 +260,8 @@ int cl_handle_rag_history(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_report(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_report_figures(op->t, op->who, &q->u.report, op->now,
-                                 op->cfg->suppress_below, &rep->u.report,
-                                 &op->note, op->err);
+    return cl_mdt_report_figures(op, op->cfg->suppress_below, &q->u.report,
+                                 &rep->u.report);
 }
 
 int cl_handle_review_pack(cl_op *op, cl_request *q, cl_reply *rep)

@@ -419,7 +419,8 @@ static int s_define(s_fx *f, const char *name, const char *from, const char *to,
     CL_COPY(m.from, from);
     CL_COPY(m.to, to);
     CL_COPY(m.source, source);
-    return cl_mdt_report_define_measure(f->t, &f->co, &m, NOW, &out, NULL, err);
+    return TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_report_define_measure, &m,
+                      &out);
 }
 
 static int s_value(s_fx *f, const char *name, const char *pid,
@@ -433,7 +434,8 @@ static int s_value(s_fx *f, const char *name, const char *pid,
     CL_COPY(m.person_id, pid);
     CL_COPY(m.period, month);
     m.value = v;
-    return cl_mdt_report_record_measure(f->t, &f->co, &m, NOW, &out, NULL, err);
+    return TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_report_record_measure, &m,
+                      &out);
 }
 
 static void s_report(s_fx *f, uint32_t thr, cl_report *r)
@@ -442,7 +444,8 @@ static void s_report(s_fx *f, uint32_t thr, cl_report *r)
     char err[CL_ERROR_SZ] = "";
     memset(&q, 0, sizeof(q));
     assert_int_equal(
-        cl_mdt_report_figures(f->t, &f->co, &q, NOW, thr, r, NULL, err), CL_OK);
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_report_figures, thr, &q, r),
+        CL_OK);
 }
 
 static void test_measure_refused(void **state)
@@ -530,17 +533,17 @@ static void test_report_bad_period(void **state)
     memset(&q, 0, sizeof(q));
     CL_COPY(q.from, "2023-13-01");
     assert_int_equal(
-        cl_mdt_report_figures(f->t, &f->co, &q, NOW, 5, &r, NULL, err),
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_report_figures, 5, &q, &r),
         CL_ERR_INVALID);
     CL_COPY(q.from, "2023-06-01");
     CL_COPY(q.to, "2023-01-01");
     assert_int_equal(
-        cl_mdt_report_figures(f->t, &f->co, &q, NOW, 5, &r, NULL, err),
+        TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_report_figures, 5, &q, &r),
         CL_ERR_INVALID);
     assert_non_null(strstr(err, "from is after to"));
     memset(&q, 0, sizeof(q));
     assert_int_equal(
-        cl_mdt_report_figures(f->t, &f->gp, &q, NOW, 5, &r, NULL, err),
+        TH_CORE_OP(err, f->t, &f->gp, NOW, cl_mdt_report_figures, 5, &q, &r),
         CL_ERR_DENIED);
 }
 

@@ -70,26 +70,22 @@ static bool s_source_known(const char *source)
     return false;
 }
 
-int cl_mdt_report_define_measure(cl_txn *t, const cl_caller *caller,
-                                 const cl_measure_def *m, int64_t now,
-                                 cl_publish_result *out, cl_audit_note *note,
-                                 char err[CL_ERROR_SZ])
+int cl_mdt_report_define_measure(cl_op *op, const cl_measure_def *m,
+                                 cl_publish_result *out)
 {
     uint8_t buf[96];
-    (void)now;
-    (void)note;
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if (!m->name[0] || !cl_month_valid(m->from) || !cl_month_valid(m->to) ||
         strcmp(m->from, m->to) > 0) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "a measure needs a name and a baseline period "
                  "(YYYY-MM to YYYY-MM, in order)");
         return CL_ERR_INVALID;
     }
     bool refs = !strcmp(m->source, "referrals");
     if (m->source[0] && !s_source_known(m->source)) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "source: '%.15s' is not one caselink counts; use "
                  "referrals, attendances or alerts, or leave it out to "
                  "record values by hand",
@@ -97,7 +93,7 @@ int cl_mdt_report_define_measure(cl_txn *t, const cl_caller *caller,
         return CL_ERR_INVALID;
     }
     if (!refs && (m->category || m->agency_kind[0])) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "category and agency_kind choose referrals: they need "
                  "source referrals");
         return CL_ERR_INVALID;
@@ -110,10 +106,10 @@ int cl_mdt_report_define_measure(cl_txn *t, const cl_caller *caller,
     cl_enc_u8(&e, m->category);
     cl_enc_str(&e, m->agency_kind);
     CL_COPY(out->reference, m->name);
-    return cl_enc_ok(&e)
-               ? cl_store_put(t, CL_DB_MEASURE_DEF, (const uint8_t *)m->name,
-                              strlen(m->name), buf, e.len)
-               : CL_ERR_INTERNAL;
+    return cl_enc_ok(&e) ? cl_store_put(op->t, CL_DB_MEASURE_DEF,
+                                        (const uint8_t *)m->name,
+                                        strlen(m->name), buf, e.len)
+                         : CL_ERR_INTERNAL;
 }
 
 static size_t s_measure_key(uint8_t *k, const char *name, const char *period,
@@ -126,28 +122,25 @@ static size_t s_measure_key(uint8_t *k, const char *name, const char *period,
     return n + 17;
 }
 
-int cl_mdt_report_record_measure(cl_txn *t, const cl_caller *caller,
-                                 const cl_measure_value *m, int64_t now,
-                                 cl_publish_result *out, cl_audit_note *note,
-                                 char err[CL_ERROR_SZ])
+int cl_mdt_report_record_measure(cl_op *op, const cl_measure_value *m,
+                                 cl_publish_result *out)
 {
     uint8_t k[CL_MEASURE_SZ + 32], buf[16];
     uint64_t pid;
     cl_measure_def def;
     static const cl_person none;
-    (void)now;
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if (!m->name[0] || !cl_month_valid(m->period) || !isfinite(m->value) ||
         m->value < 0) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "a value needs a measure name, a month (YYYY-MM) and a "
                  "number of 0 or more");
         return CL_ERR_INVALID;
     }
-    int rc = s_measure_def_get(t, m->name, &def);
+    int rc = s_measure_def_get(op->t, m->name, &def);
     if (rc == CL_ERR_NOT_FOUND) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "no measure '%.64s': define it with its baseline first",
                  m->name);
         return rc;
@@ -155,20 +148,21 @@ int cl_mdt_report_record_measure(cl_txn *t, const cl_caller *caller,
     if (rc != CL_OK)
         return rc;
     if (def.source[0]) {
-        snprintf(err, CL_ERROR_SZ,
+        snprintf(op->err, CL_ERROR_SZ,
                  "'%.64s' is counted by caselink from its %s; it takes no "
                  "values",
                  m->name, def.source);
         return CL_ERR_INVALID;
     }
-    if ((rc = cl_records_resolve(t, m->person_id, &none, &pid, err)) != CL_OK)
+    if ((rc = cl_records_resolve(op->t, m->person_id, &none, &pid, op->err)) !=
+        CL_OK)
         return rc;
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_VERSION);
     cl_enc_f64(&e, m->value);
-    cl_records_note_person(note, pid);
+    cl_records_note_person(&op->note, pid);
     CL_COPY(out->reference, m->name);
-    return cl_store_put(t, CL_DB_MEASURE, k,
+    return cl_store_put(op->t, CL_DB_MEASURE, k,
                         s_measure_key(k, m->name, m->period, pid), buf, e.len);
 }
 
@@ -441,37 +435,35 @@ static int64_t s_day(const char *date, bool end)
     return (int64_t)timegm(&tm);
 }
 
-int cl_mdt_report_figures(cl_txn *t, const cl_caller *caller,
-                          const cl_report_query *q, int64_t now,
-                          uint32_t suppress_below, cl_report *out,
-                          cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_mdt_report_figures(cl_op *op, uint32_t suppress_below,
+                          const cl_report_query *q, cl_report *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!cl_mdt_coordinator(caller, err))
+    if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if ((q->from[0] && !cl_date_valid(q->from)) ||
         (q->to[0] && !cl_date_valid(q->to))) {
-        snprintf(err, CL_ERROR_SZ, "from and to are dates (YYYY-MM-DD)");
+        snprintf(op->err, CL_ERROR_SZ, "from and to are dates (YYYY-MM-DD)");
         return CL_ERR_INVALID;
     }
     if (q->to[0])
         CL_COPY(out->to, q->to);
     else
-        cl_records_date(now, out->to);
+        cl_records_date(op->now, out->to);
     if (q->from[0])
         CL_COPY(out->from, q->from);
     else
-        cl_records_date(now - 365 * 86400, out->from);
+        cl_records_date(op->now - 365 * 86400, out->from);
     if (strcmp(out->from, out->to) > 0) {
-        snprintf(err, CL_ERROR_SZ, "from is after to");
+        snprintf(op->err, CL_ERROR_SZ, "from is after to");
         return CL_ERR_INVALID;
     }
-    out->made_at = now;
+    out->made_at = op->now;
     out->suppress_below = suppress_below;
     s_rep *c = calloc(1, sizeof(*c));
     if (!c)
         return CL_ERR_NOMEM;
-    c->t = t;
+    c->t = op->t;
     c->out = out;
     c->thr = suppress_below;
     c->from = s_day(out->from, false);
@@ -482,8 +474,8 @@ int cl_mdt_report_figures(cl_txn *t, const cl_caller *caller,
     c->n_months = s_months(fm, tm_, c->months, CL_PERIODS_MAX);
 
     int rc = cl_mdt_review_referrals_by_month(
-        t, c->from, c->to, &out->referrals, &out->n_referrals, &out->arrived,
-        &out->n_arrived);
+        op->t, c->from, c->to, &out->referrals, &out->n_referrals,
+        &out->arrived, &out->n_arrived);
     /* A referral is about a person: a small count of them can point at
      * one, so referral cells are suppressed like counts of people. */
     for (size_t i = 0; rc == CL_OK && i < out->n_referrals; i++)
@@ -492,30 +484,31 @@ int cl_mdt_report_figures(cl_txn *t, const cl_caller *caller,
     for (size_t i = 0; rc == CL_OK && i < out->n_arrived; i++)
         out->arrived[i].referrals = s_sup(out->arrived[i].referrals, c->thr);
     if (rc == CL_OK)
-        rc = cl_mdt_review_held(t, out->from, out->to, &out->reviews_held);
+        rc = cl_mdt_review_held(op->t, out->from, out->to, &out->reviews_held);
     if (rc == CL_OK)
-        rc = cl_store_scan(t, CL_DB_PERSON_AGENDA, NULL, 0, s_caseload, c);
+        rc = cl_store_scan(op->t, CL_DB_PERSON_AGENDA, NULL, 0, s_caseload, c);
     c->have_last = false;
     cl_mdt_acts a;
     cl_action_query aq;
     memset(&a, 0, sizeof(a));
     memset(&aq, 0, sizeof(aq));
     if (rc == CL_OK)
-        rc = cl_mdt_actions_walk(t, &aq, 0, 0, now, NULL, NULL, NULL, &a);
+        rc = cl_mdt_actions_walk(op->t, &aq, 0, 0, op->now, NULL, NULL, NULL,
+                                 &a);
     out->actions_open = a.counts[CL_ACTION_OPEN];
     out->actions_done = a.counts[CL_ACTION_DONE];
     out->actions_cancelled = a.counts[CL_ACTION_CANCELLED];
     out->actions_overdue = a.overdue;
     if (rc == CL_OK)
-        rc = cl_store_scan(t, CL_DB_RAG, NULL, 0, s_rag_walk, c);
+        rc = cl_store_scan(op->t, CL_DB_RAG, NULL, 0, s_rag_walk, c);
     if (rc == CL_OK)
         rc = s_rag_close(c);
     c->cap = 0;
     if (rc == CL_OK)
-        rc = cl_store_scan(t, CL_DB_MEASURE_DEF, NULL, 0, s_measure_one, c);
+        rc = cl_store_scan(op->t, CL_DB_MEASURE_DEF, NULL, 0, s_measure_one, c);
     if (rc == CL_OK) {
         cl_case_finding_result cf;
-        rc = cl_casefind_overlap(t, now, c->thr, &cf);
+        rc = cl_casefind_overlap(op->t, op->now, c->thr, &cf);
         out->overlap = cf.overlap;
         out->n_overlap = cf.n_overlap;
         free(cf.users);
@@ -531,9 +524,8 @@ int cl_mdt_report_figures(cl_txn *t, const cl_caller *caller,
     free(c);
     if (rc != CL_OK)
         cl_report_clear(out);
-    if (note)
-        snprintf(note->purpose, sizeof(note->purpose),
-                 "report %s to %s (aggregate)", q->from, q->to);
+    snprintf(op->note.purpose, sizeof(op->note.purpose),
+             "report %s to %s (aggregate)", q->from, q->to);
     return rc;
 }
 

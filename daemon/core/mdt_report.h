@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "codec.h"
+#include "op.h"
 #include "store.h"
 
 /* A stored measure definition (its version byte first). */
@@ -25,20 +26,18 @@ CL_NODISCARD int cl_mdt_measure_val(cl_txn *t, const uint8_t *key, size_t len,
 CL_NODISCARD int cl_mdt_person_measures(cl_txn *t, uint64_t pid,
                                         cl_pack_item *it);
 
-CL_NODISCARD int cl_mdt_report_define_measure(
-    cl_txn *t, const cl_caller *caller, const cl_measure_def *m, int64_t now,
-    cl_publish_result *out, cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_report_define_measure(cl_op *op,
+                                              const cl_measure_def *m,
+                                              cl_publish_result *out);
 
-CL_NODISCARD int cl_mdt_report_record_measure(
-    cl_txn *t, const cl_caller *caller, const cl_measure_value *m, int64_t now,
-    cl_publish_result *out, cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_report_record_measure(cl_op *op,
+                                              const cl_measure_value *m,
+                                              cl_publish_result *out);
 
 /* The executive's figures: aggregates only; every count under
  * suppress_below is -1. */
-CL_NODISCARD int cl_mdt_report_figures(cl_txn *t, const cl_caller *caller,
-                                       const cl_report_query *q, int64_t now,
-                                       uint32_t suppress_below, cl_report *out,
-                                       cl_audit_note *note,
-                                       char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_mdt_report_figures(cl_op *op, uint32_t suppress_below,
+                                       const cl_report_query *q,
+                                       cl_report *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "codec.h"
 #include "match.h"
 #include "matchq.h"
+#include "overlay.h"
 #include "rechist.h"
 #include "records.h"
 #include "refs.h"
@@ -145,27 +146,6 @@ int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
                                  const cl_person *p, cl_records_ids *ids)
 {
     return s_block_candidates(t, st, p, 0, ids);
-}
-
-/* Merge new non-empty fields into a stored record's person. */
-void cl_linkfind_merge(cl_person *dst, const cl_person *src)
-{
-#define S_M(f)                                                                 \
-    if (src->f[0])                                                             \
-    memcpy(dst->f, src->f, sizeof(dst->f))
-    S_M(nhs);
-    S_M(chi);
-    S_M(local_id);
-    S_M(given);
-    S_M(family);
-    S_M(dob);
-    S_M(address);
-    S_M(town);
-    S_M(postcode);
-    S_M(uprn);
-#undef S_M
-    if (src->sex)
-        dst->sex = src->sex;
 }
 
 /* Deterministic: the agency's own local id, then the NHS or CHI number
@@ -606,7 +586,7 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         cl_records_ident_blinds(st, rec.agency, &rec.p, &before);
         cl_records_blocking(st, &rec.p, &before);
         cl_person merged = rec.p;
-        cl_linkfind_merge(&merged, p);
+        (void)cl_overlay_person(&merged, p);
         if (memcmp(&merged, &rec.p, sizeof(merged)) == 0 &&
             now - rec.updated < CL_RECORDS_ACTIVITY_GRAIN) {
             /* nothing new about this person: leave the record alone */

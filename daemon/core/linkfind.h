@@ -45,9 +45,6 @@ CL_NODISCARD int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
                                               const cl_person *p,
                                               cl_records_ids *ids);
 
-/* Merge new non-empty fields into a stored record's person. */
-void cl_linkfind_merge(cl_person *dst, const cl_person *src);
-
 CL_NODISCARD int cl_linkfind_person(cl_txn *t, const cl_store *st,
                                     const cl_match_config *mc,
                                     const cl_caller *c, const cl_person *p,

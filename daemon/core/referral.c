@@ -16,6 +16,7 @@
 #include "linkfind.h"
 #include "mailbox.h"
 #include "match.h"
+#include "overlay.h"
 #include "records.h"
 #include "refs.h"
 #include "refindex.h"
@@ -58,37 +59,29 @@ static int s_own_referral(cl_txn *t, const cl_caller *caller, const char *ref,
  * (non-empty text, non-zero values); the subject's given fields are laid
  * over the record's. *subject_changed says whether any subject field was given.
  * CL_ERR_INVALID (with err) when nothing is given. */
+static const cl_overlay_field s_correctable[] = {
+    CL_OVERLAY_TEXT(cl_referral, agency_ref),
+    CL_OVERLAY_NUM(cl_referral, category),
+    CL_OVERLAY_NUM(cl_referral, risk),
+    CL_OVERLAY_TEXT(cl_referral, concern),
+    CL_OVERLAY_NUM(cl_referral, occurred_at),
+    CL_OVERLAY_TEXT(cl_referral, referrer_name),
+    CL_OVERLAY_TEXT(cl_referral, referrer_role),
+    CL_OVERLAY_NUM(cl_referral, basis),
+    CL_OVERLAY_NUM(cl_referral, consent),
+    CL_OVERLAY_TEXT(cl_referral, consent_note),
+};
+
 static int s_patch(cl_referral *m, const cl_referral *p, bool *subject_changed,
                    char err[CL_ERROR_SZ])
 {
-    int given = 0;
-#define S_P_STR(f)                                                             \
-    if (p->f[0]) {                                                             \
-        memcpy(m->f, p->f, sizeof(m->f));                                      \
-        given++;                                                               \
-    }
-#define S_P_NUM(f)                                                             \
-    if (p->f) {                                                                \
-        m->f = p->f;                                                           \
-        given++;                                                               \
-    }
-    S_P_STR(agency_ref);
-    S_P_NUM(category);
-    S_P_NUM(risk);
-    S_P_STR(concern);
-    S_P_NUM(occurred_at);
-    S_P_STR(referrer_name);
-    S_P_STR(referrer_role);
-    S_P_NUM(basis);
-    S_P_NUM(consent);
-    S_P_STR(consent_note);
-#undef S_P_STR
-#undef S_P_NUM
+    size_t given = cl_overlay_fields(
+        m, p, s_correctable, sizeof(s_correctable) / sizeof(s_correctable[0]));
     cl_person none;
     memset(&none, 0, sizeof(none));
     *subject_changed = memcmp(&p->subject, &none, sizeof(none)) != 0;
     if (*subject_changed) {
-        cl_linkfind_merge(&m->subject, &p->subject);
+        (void)cl_overlay_person(&m->subject, &p->subject);
         given++;
     }
     m->n_related = p->n_related;

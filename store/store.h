@@ -406,4 +406,22 @@ CL_NODISCARD int cl_store_group_count(cl_txn *t, cl_db db,
 /* The name of a sub-database (for diagnostics and tests). */
 const char *cl_store_db_name(cl_db db);
 
+/* How many keys of an index sub-database without group digests (the
+ * blocking index) start with prefix (not empty), counted up to max, into
+ * *n (blockscan.c); the rows are not opened or authenticated, so the
+ * count is for what a count alone decides (a block too big to use, how
+ * common a name is), never for what a row says: a scan opens each row
+ * it returns. */
+CL_NODISCARD int cl_store_count(cl_txn *t, cl_db db, const uint8_t *prefix,
+                                size_t prefix_len, size_t max, size_t *n);
+
+/* cl_store_scan of a prefix (not empty) of the same kind of sub-database
+ * holding at most max rows (max at most CL_STORE_SCAN_UPTO), in one
+ * descent of the tree; over more, no row is opened or passed to fn and
+ * *over is set. */
+#define CL_STORE_SCAN_UPTO 256
+CL_NODISCARD int cl_store_scan_upto(cl_txn *t, cl_db db, const uint8_t *prefix,
+                                    size_t prefix_len, size_t max,
+                                    cl_store_scan_fn fn, void *ctx, bool *over);
+
 #endif

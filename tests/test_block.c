@@ -185,6 +185,53 @@ static void test_forged_row_refused(void **state)
     assert_int_equal(s_count(f->s, 'a', 100), 6);
 }
 
+/* The matching path: a person whose only shared key's block is over the
+ * cap is not a candidate; under it, they are. */
+static void test_candidates_skip_big_blocks(void **state)
+{
+    s_fx *f = *state;
+    cl_txn *t = NULL;
+    cl_person p;
+    cl_records_blinds b = {0};
+    memset(&p, 0, sizeof(p));
+    CL_COPY(p.given, "Olivia");
+    CL_COPY(p.family, "Ramsbottom");
+    CL_COPY(p.dob, "1990-04-12");
+    CL_COPY(p.postcode, "LS1 2AB");
+    uint32_t weak = 0;
+    size_t strong[2], ns = 0;
+    b.n = cl_block_keys_tiered(f->s, &p, b.k, CL_BLOCK_MAX, &weak);
+    for (size_t i = 0; i < b.n; i++)
+        b.block[i] = true;
+    for (size_t i = 0; i < b.n && ns < 2; i++)
+        if (!((weak >> i) & 1u))
+            strong[ns++] = i;
+    assert_int_equal(ns, 2);
+    /* records 1..n under one key only, then one more */
+    size_t n = CL_BLOCK_CAP;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    for (uint64_t id = 1; id <= n; id++)
+        assert_int_equal(cl_records_blinds_put(t, &b, strong[0], id), CL_OK);
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_block_candidates(t, f->s, &p, &ids), CL_OK);
+    assert_int_equal(ids.n, n);
+    free(ids.v);
+    assert_int_equal(cl_records_blinds_put(t, &b, strong[0], n + 1), CL_OK);
+    ids = (cl_records_ids){.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_block_candidates(t, f->s, &p, &ids), CL_OK);
+    assert_int_equal(ids.n, 0);
+    free(ids.v);
+    /* another strong key with one record brings that one alone */
+    assert_int_equal(cl_records_blinds_put(t, &b, strong[1], 5000), CL_OK);
+    ids = (cl_records_ids){.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_block_candidates(t, f->s, &p, &ids), CL_OK);
+    assert_int_equal(ids.n, 1);
+    assert_int_equal(ids.v[0], 5000);
+    free(ids.v);
+    cl_store_abort(&t);
+    sodium_memzero(&b, sizeof(b));
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -194,6 +241,8 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_forged_row_refused, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_candidates_skip_big_blocks,
+                                        s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

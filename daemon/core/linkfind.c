@@ -77,19 +77,18 @@ static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         return rc;
     cl_block_tf_keys(st, p, k, has);
     for (int i = 0; i < 2 && rc == CL_OK; i++) {
-        cl_records_ids ids = {.max = S_TF_CAP};
+        size_t n = 0;
         if (!has[i])
             continue;
-        rc = cl_records_lookup_block(t, k[i], &ids);
-        if (rc > 0)
-            rc = CL_OK;
+        /* counted, not read: a count is all the weight needs */
+        rc = cl_store_count(t, CL_DB_BLOCK, k[i], CL_BLIND_LEN, S_TF_CAP, &n);
         /* the share of records carrying the name, this one included:
          * a stored record (relinking) is among those counted already */
-        double f = stored ? (double)(ids.n ? ids.n : 1) / (double)records
-                          : (double)(ids.n + 1) / (double)(records + 1);
+        double f = stored ? (double)(n ? n : 1) / (double)records
+                          : (double)(n + 1) / (double)(records + 1);
         /* at the cap the name is at least this common, and maybe far
          * more: never weigh it above the level's own u */
-        if (ids.n >= S_TF_CAP) {
+        if (n >= S_TF_CAP) {
             double u = mc->u[i == 0 ? CL_W_FAMILY_EXACT : CL_W_GIVEN_EXACT];
             f = f > u ? f : u;
         }
@@ -97,15 +96,14 @@ static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             tf->family = f;
         else
             tf->given = f;
-        free(ids.v);
     }
     return rc;
 }
 
 /* Record ids sharing a blocking key with p (each key at most
- * CL_BLOCK_CAP records: a bigger block is skipped). The names-only keys
- * are looked up only when the others found nobody but self, p's own
- * stored record (0: none) (block.c). */
+ * CL_BLOCK_CAP records: a bigger block is skipped unread). The
+ * names-only keys are looked up only when the others found nobody but
+ * self, p's own stored record (0: none) (block.c). */
 static int s_block_candidates(cl_txn *t, const cl_store *st, const cl_person *p,
                               uint64_t self, cl_records_ids *ids)
 {
@@ -122,13 +120,13 @@ static int s_block_candidates(cl_txn *t, const cl_store *st, const cl_person *p,
         if (pass == 1 && found)
             break; /* the stronger keys found someone */
         for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
+            bool over = false;
             if (((names_only >> i) & 1u) != (unsigned)pass)
                 continue;
             one.n = 0;
-            rc = cl_records_lookup_block(t, b.k[i], &one);
-            if (rc > 0)
-                rc = CL_OK; /* more than the cap: skipped below */
-            if (rc != CL_OK || one.n > CL_BLOCK_CAP)
+            rc = cl_records_lookup_block_upto(t, b.k[i], CL_BLOCK_CAP, &one,
+                                              &over);
+            if (rc != CL_OK || over)
                 continue;
             for (size_t j = 0; j < one.n && rc == CL_OK; j++)
                 rc = cl_records_ids_push(ids, one.v[j]);

@@ -75,8 +75,9 @@ typedef struct s_keys {
     const cl_store *st;
     uint8_t (*k)[CL_BLIND_LEN];
     size_t n, max;
-    bool names_only; /* the keys being added hold names alone */
-    uint32_t weak;   /* bit i: key i holds names alone */
+    bool names_only;   /* the keys being added hold names alone */
+    uint32_t weak;     /* bit i: key i holds names alone */
+    const char **kind; /* may be NULL: key i's domain ("blk-nd" ...) */
 } s_keys;
 
 static void s_add(s_keys *ks, const char *domain, const char *a, const char *b,
@@ -97,6 +98,8 @@ static void s_add(s_keys *ks, const char *domain, const char *a, const char *b,
             return;
     if (ks->names_only)
         ks->weak |= UINT32_C(1) << ks->n;
+    if (ks->kind)
+        ks->kind[ks->n] = domain;
     memcpy(ks->k[ks->n++], k, CL_BLIND_LEN);
 }
 
@@ -136,11 +139,11 @@ static size_t s_codes(const char *name, bool canonical, char codes[4][5])
     return n;
 }
 
-size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
-                            uint8_t out[][CL_BLIND_LEN], size_t max,
-                            uint32_t *names_only)
+size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
+                           uint8_t out[][CL_BLIND_LEN], size_t max,
+                           uint32_t *names_only, const char **kind)
 {
-    s_keys ks = {st, out, 0, max < 32 ? max : 32, false, 0};
+    s_keys ks = {st, out, 0, max < 32 ? max : 32, false, 0, kind};
     char fam[4][5], giv[4][5], dob[16] = "", year[8] = "";
     char pair[16] = "", ini[2][2] = {"", ""}, town[CL_TOWN_SZ];
     char sector[CL_POSTCODE_SZ];
@@ -252,6 +255,13 @@ size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
     sodium_memzero(dob, sizeof(dob));
     *names_only = ks.weak;
     return ks.n;
+}
+
+size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
+                            uint8_t out[][CL_BLIND_LEN], size_t max,
+                            uint32_t *names_only)
+{
+    return cl_block_keys_kinds(st, p, out, max, names_only, NULL);
 }
 
 size_t cl_block_keys(const cl_store *st, const cl_person *p,

@@ -30,6 +30,12 @@ size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
                             uint8_t out[][CL_BLIND_LEN], size_t max,
                             uint32_t *names_only);
 
+/* The same, and each key's kind (its domain, "blk-nd" ...: a static
+ * string) into kind[i], for measuring which keys bring which blocks. */
+size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
+                           uint8_t out[][CL_BLIND_LEN], size_t max,
+                           uint32_t *names_only, const char **kind);
+
 /* The keys whose posting lists count how many records carry p's family
  * name and given name (term frequency): out[0] family, out[1] given; an
  * empty name gives no key (*has[i] false). */

@@ -292,6 +292,7 @@ static const cli_jrow s_rag_jrows[] = {
     CLI_JN(cl_rag_entry, "rating", rating, cl_rag_name),
     CLI_JS(cl_rag_entry, "note", note),
     CLI_JS(cl_rag_entry, "by", by),
+    CLI_JS(cl_rag_entry, "by_user", by_user),
     CLI_JT(cl_rag_entry, "at", at),
     CLI_JEND,
 };
@@ -357,9 +358,9 @@ int cli_rag(cli_conn *cn, int argc, char **argv)
         for (size_t k = 0; k < rep.u.rags.n; k++) {
             char when[CL_WHEN_SHOW_SZ];
             cli_time(cn, when, rep.u.rags.v[k].at);
-            printf("%s  %-5s  %s  (%s)\n", when,
-                   cl_rag_name(rep.u.rags.v[k].rating), rep.u.rags.v[k].note,
-                   rep.u.rags.v[k].by);
+            const cl_rag_entry *e = &rep.u.rags.v[k];
+            printf("%s  %-5s  %s  (%s%s%s)\n", when, cl_rag_name(e->rating),
+                   e->note, e->by_user, e->by_user[0] ? ", " : "", e->by);
         }
         if (!rep.u.rags.n)
             printf("not rated yet: rate it with caselink rag set ... "

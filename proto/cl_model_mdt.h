@@ -215,6 +215,7 @@ typedef struct cl_rag_entry {
     char note[CL_NOTE_SZ];
     int64_t at;
     char by[CL_AGENCY_SZ];
+    char by_user[CL_NAME_SZ]; /* the named user's display name, or "" */
 } cl_rag_entry;
 
 typedef struct cl_rag_entries {

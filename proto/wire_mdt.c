@@ -61,6 +61,7 @@ static const cl_wire_field s_rag_rows[] = {
     CL_WF_STR_(cl_rag_entry, "note", note),
     CL_WF_NUM_(cl_rag_entry, "at", at),
     CL_WF_STR_(cl_rag_entry, "by", by),
+    CL_WF_STR_(cl_rag_entry, "by_user", by_user),
     CL_WF_END_,
 };
 

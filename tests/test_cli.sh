@@ -536,6 +536,7 @@ check "workstream near miss" 1 "did you mean 'High intensity users'\? \(a new on
 check "workstream far miss lists them" 1 "no listed workstream 'Frequent flyers' \(a new one goes in \[report\] workstreams\); listed: 'High intensity users', 'Enhanced multi-disciplinary approaches', 'Building community capacity', 'Establishing the single frontline'$" -- cl rag set --workstream "Frequent flyers" amber --note "recruiting"
 check "workstream in any case" 0 "" -- cl rag set --workstream "high intensity USERS" amber --note "recruiting"
 check "workstream rated under its listed name" 0 "High intensity users|amber" -- cl rag history --workstream "High intensity users"
+check "rag history names the user who rated" 0 "amber +recruiting +\(Chris Jones, Northshire Extended MDT\)" -- cl rag history --workstream "High intensity users"
 jcheck "inbox" deliveries -- cl --as childrens inbox
 jcheck "request list" requests -- cl request list
 jcheck "admin feeds" feeds -- cl admin feeds

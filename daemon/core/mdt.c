@@ -168,6 +168,8 @@ int cl_mdt_rag_dec(const uint8_t *buf, size_t len, cl_rag_entry *e)
     CL_DEC_STR(&d, e->note);
     e->at = cl_dec_i64(&d);
     CL_DEC_STR(&d, e->by);
+    if (d.pos < d.len) /* ratings made before users were kept have none */
+        CL_DEC_STR(&d, e->by_user);
     return cl_dec_ok(&d) && e->rating >= 1 && e->rating <= CL_RAG_MAX
                ? CL_OK
                : CL_ERR_CORRUPT;
@@ -175,7 +177,7 @@ int cl_mdt_rag_dec(const uint8_t *buf, size_t len, cl_rag_entry *e)
 
 int cl_mdt_set_rag(cl_op *op, const cl_rag_set *r, cl_publish_result *out)
 {
-    uint8_t k[CL_NAME_SZ + 16], buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
+    uint8_t k[CL_NAME_SZ + 16], buf[CL_MDT_RAG_MAX];
     size_t kl = 0;
     uint64_t seq, pid = 0;
     char subject[CL_NAME_SZ];
@@ -208,6 +210,7 @@ int cl_mdt_set_rag(cl_op *op, const cl_rag_set *r, cl_publish_result *out)
     cl_enc_str(&e, r->note);
     cl_enc_i64(&e, op->now);
     cl_enc_str(&e, op->who->agency);
+    cl_enc_str(&e, op->who->user.name);
     rc = cl_enc_ok(&e) ? cl_store_put(op->t, CL_DB_RAG, k, kl + 8, buf, e.len)
                        : CL_ERR_INTERNAL;
     sodium_memzero(buf, e.len);
@@ -227,7 +230,7 @@ typedef struct s_rags {
 static int s_rag_one(void *ctx, const uint8_t *key, size_t len)
 {
     s_rags *c = ctx;
-    uint8_t buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
+    uint8_t buf[CL_MDT_RAG_MAX];
     size_t vlen = 0;
     int rc = cl_store_get(c->t, CL_DB_RAG, key, len, buf, sizeof(buf), &vlen);
     if (rc != CL_OK)

@@ -43,6 +43,9 @@ CL_NODISCARD int cl_mdt_agenda_note(cl_txn *t, uint64_t mdt, uint64_t pid,
                                     char note[CL_NOTE_SZ]);
 
 /* A stored RAG rating. */
+/* The largest stored rating: version, rating, note, time, agency, user. */
+#define CL_MDT_RAG_MAX (CL_NOTE_SZ + CL_AGENCY_SZ + CL_NAME_SZ + 64)
+
 CL_NODISCARD int cl_mdt_rag_dec(const uint8_t *buf, size_t len,
                                 cl_rag_entry *e);
 

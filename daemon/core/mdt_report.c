@@ -384,7 +384,7 @@ static int s_rag_close(s_rep *c)
 static int s_rag_walk(void *ctx, const uint8_t *key, size_t len)
 {
     s_rep *c = ctx;
-    uint8_t buf[CL_NOTE_SZ + CL_AGENCY_SZ + 64];
+    uint8_t buf[CL_MDT_RAG_MAX];
     size_t vlen = 0;
     if (len < 10 || len - 8 > sizeof(c->cur))
         return CL_ERR_CORRUPT;

@@ -62,12 +62,19 @@ static uint64_t s_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A valid NHS number from a serial: nine digits plus check digit. */
+/* A valid NHS number from a serial, a different one for every serial
+ * (below 450,000,000): nine digits plus check digit. The nine digits are
+ * 100000000 + 2 * serial, or one more when that has no valid check digit
+ * (check 10): the last digit is even, so one more carries nowhere, and it
+ * moves the weighted sum by 2, giving check 8. Numbers that skipped ahead
+ * to the next serial's, as before, gave one person in eleven another's
+ * number: their referrals linked to one record, rewriting its details and
+ * blocking keys on every referral. */
 static void s_nhs(char out[CL_ID_SZ], uint64_t serial)
 {
-    for (;;) {
+    for (uint64_t v = 100000000u + 2 * (serial % 449999999u);; v++) {
         char d[10];
-        snprintf(d, sizeof(d), "%09" PRIu64, 100000000u + serial % 899999999u);
+        snprintf(d, sizeof(d), "%09" PRIu64, v);
         int sum = 0;
         for (int i = 0; i < 9; i++)
             sum += (d[i] - '0') * (10 - i);
@@ -78,8 +85,6 @@ static void s_nhs(char out[CL_ID_SZ], uint64_t serial)
             snprintf(out, CL_ID_SZ, "%s%d", d, c);
             return;
         }
-        serial += 899999999u; /* skip numbers with no valid check digit */
-        serial++;
     }
 }
 

@@ -257,6 +257,58 @@ static void test_rated_kind_is_limited(void **state)
     s_close(s);
 }
 
+/* Per-client limits within one batch ([limits] client_inflight_max and
+ * client_heavy_max): a client's requests past its share are refused BUSY
+ * in arrival order, another client's interleaved with them are not, and
+ * a refused request does not count against its client. */
+static void test_client_limits_in_a_batch(void **state)
+{
+    (void)state;
+    cl_server *s = s_open();
+    static s_item it[9];
+    s->cfg.client_inflight_max = 3;
+    s->cfg.client_heavy_max = 1;
+    cl_request *req = calloc(1, sizeof(*req));
+    assert_non_null(req);
+    /* everything: health x5, gp: health x2, interleaved */
+    const char *keys[7] = {S_ALL, S_PUB, S_ALL, S_ALL, S_PUB, S_ALL, S_ALL};
+    for (int i = 0; i < 7; i++) {
+        memset(req, 0, sizeof(*req));
+        req->kind = CL_REQ_HEALTH;
+        s_admit(s, &it[i], keys[i], req);
+        assert_int_equal(it[i].early, CL_OK);
+    }
+    cl_dispatch_limits(s, it, 7);
+    const int busy[7] = {0, 0, 0, 0, 0, 1, 1};
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(it[i].early, busy[i] ? CL_ERR_BUSY : CL_OK);
+        if (busy[i])
+            assert_non_null(strstr(it[i].rep.error, "at most 3 at once"));
+    }
+    for (int i = 0; i < 7; i++)
+        cl_item_release(&it[i]);
+    /* two case findings: the second is past client_heavy_max */
+    s->cfg.client_inflight_max = 256;
+    for (int i = 0; i < 2; i++) {
+        memset(req, 0, sizeof(*req));
+        req->kind = CL_REQ_CASE_FINDING;
+        CL_COPY(req->u.finding.agency, "Oakfield Surgery");
+        req->u.finding.min_contacts = 1;
+        req->u.finding.access_reason = 3;
+        CL_COPY(req->u.finding.justification, "quarterly review");
+        s_admit(s, &it[i], S_ALL, req);
+        assert_int_equal(it[i].early, CL_OK);
+    }
+    cl_dispatch_limits(s, it, 2);
+    assert_int_equal(it[0].early, CL_OK);
+    assert_int_equal(it[1].early, CL_ERR_BUSY);
+    assert_non_null(strstr(it[1].rep.error, "scans or reports in flight"));
+    for (int i = 0; i < 2; i++)
+        cl_item_release(&it[i]);
+    free(req);
+    s_close(s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -267,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_standby_serves_its_column_only),
         cmocka_unit_test(test_denied_personal_attempt_is_audited),
         cmocka_unit_test(test_rated_kind_is_limited),
+        cmocka_unit_test(test_client_limits_in_a_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -734,15 +734,8 @@ static int s_list_one(void *ctx, const uint8_t *key, size_t len)
         return CL_ERR_CORRUPT;
     if (l->q->agency[0] && strcmp(l->q->agency, x.agency) != 0)
         return CL_OK;
-    if (l->out->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        cl_flag_disclosure *nv = realloc(l->out->v, nc * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        l->out->v = nv;
-        l->cap = nc;
-    }
-    l->out->v[l->out->n++] = x;
+    if (CL_VEC_PUSH(l->out->v, l->out->n, l->cap, x) != CL_OK)
+        return CL_ERR_NOMEM;
     uint64_t pid = 0;
     if (cl_records_parse_pid(x.person_pid, &pid))
         cl_records_note_person(l->note, pid);

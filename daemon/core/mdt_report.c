@@ -18,6 +18,7 @@
 #include "access.h"
 #include "audit.h"
 #include "casefind.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "mdt.h"
 #include "mdt_action.h"
@@ -246,15 +247,8 @@ static int s_ms_one(void *ctx, const uint8_t *key, size_t len)
         return rc;
     if (strcmp(period, c->ms->from) >= 0 && strcmp(period, c->ms->to) <= 0) {
         c->base_sum += v;
-        if (c->n_base == c->cap_base) {
-            size_t ncap = c->cap_base ? 2 * c->cap_base : 64;
-            uint64_t *nv = realloc(c->base_people, ncap * sizeof(*nv));
-            if (!nv)
-                return CL_ERR_NOMEM;
-            c->base_people = nv;
-            c->cap_base = ncap;
-        }
-        c->base_people[c->n_base++] = pid;
+        if (CL_VEC_PUSH(c->base_people, c->n_base, c->cap_base, pid) != CL_OK)
+            return CL_ERR_NOMEM;
     }
     for (uint32_t i = 0; i < c->ms->n_periods; i++)
         if (!strcmp(c->ms->periods[i].period, period)) {
@@ -273,7 +267,7 @@ static int s_u64cmp(const void *a, const void *b)
 typedef struct s_rep {
     cl_txn *t;
     cl_report *out;
-    size_t cap;
+    size_t cap, ws_cap; /* of out->measures, out->workstreams */
     char months[CL_PERIODS_MAX][CL_MONTH_SZ];
     uint32_t n_months;
     uint32_t thr;
@@ -294,14 +288,9 @@ static int s_measure_one(void *ctx, const uint8_t *key, size_t len)
         return CL_ERR_CORRUPT;
     memcpy(name, key, len);
     name[len] = '\0';
-    if (r->n_measures == c->cap) {
-        size_t ncap = c->cap ? 2 * c->cap : 4;
-        cl_measure_summary *nv = realloc(r->measures, ncap * sizeof(*nv));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        r->measures = nv;
-        c->cap = ncap;
-    }
+    /* counted in (n_measures) only once it is read whole */
+    if (CL_VEC_GROW(r->measures, r->n_measures, c->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     cl_measure_summary *ms = &r->measures[r->n_measures];
     memset(ms, 0, sizeof(*ms));
     cl_measure_def def;
@@ -372,13 +361,7 @@ static int s_rag_close(s_rep *c)
         r->rag[c->last.rating]++;
         return CL_OK;
     }
-    cl_rag_entry *nv =
-        realloc(r->workstreams, (r->n_workstreams + 1) * sizeof(*nv));
-    if (!nv)
-        return CL_ERR_NOMEM;
-    r->workstreams = nv;
-    r->workstreams[r->n_workstreams++] = c->last;
-    return CL_OK;
+    return CL_VEC_PUSH(r->workstreams, r->n_workstreams, c->ws_cap, c->last);
 }
 
 static int s_rag_walk(void *ctx, const uint8_t *key, size_t len)

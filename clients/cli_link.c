@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cl_vec.h"
 #include "cli_json.h"
 #include "csv.h"
 #include "ids.h"
@@ -357,7 +358,7 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
     }
     cl_csv *csv = NULL;
     char **fields, err[256];
-    size_t n, cap = 0, count = 0;
+    size_t n, cap = 0, ncap = 0, count = 0;
     unsigned long line;
     int col[3] = {-1, -1, -1}, status = 0;
     s_ev *v = NULL;
@@ -397,18 +398,10 @@ static int s_truth_read(const char *path, s_ev **out, size_t *n_out)
             status = CLI_EXIT_USAGE;
             goto out;
         }
-        if (count == cap) {
-            cap = cap ? cap * 2 : 1024;
-            s_ev *nv = realloc(v, cap * sizeof(*v));
-            s_name *nn = realloc(names, cap * sizeof(*names));
-            if (nv)
-                v = nv;
-            if (nn)
-                names = nn;
-            if (!nv || !nn) {
-                status = CLI_EXIT_FAILED;
-                goto out;
-            }
+        if (CL_VEC_GROW(v, count, cap) != CL_OK ||
+            CL_VEC_GROW(names, count, ncap) != CL_OK) {
+            status = CLI_EXIT_FAILED;
+            goto out;
         }
         memset(&v[count], 0, sizeof(v[count]));
         v[count].key = s_key(ag, lid);
@@ -506,17 +499,12 @@ static int s_fetch_queue(cli_conn *cn, cl_client *c, s_ev *v, size_t n,
                 (*outside)++;
                 continue;
             }
-            if (*n_out == cap) {
-                cap = cap ? cap * 2 : 256;
-                s_qpair *nq = realloc(*out, cap * sizeof(**out));
-                if (!nq) {
-                    cl_reply_clear(&rep);
-                    return CLI_EXIT_FAILED;
-                }
-                *out = nq;
+            if (CL_VEC_PUSH(*out, *n_out, cap,
+                            ((s_qpair){(size_t)(a - v), (size_t)(b - v),
+                                       it->score})) != CL_OK) {
+                cl_reply_clear(&rep);
+                return CLI_EXIT_FAILED;
             }
-            (*out)[(*n_out)++] =
-                (s_qpair){(size_t)(a - v), (size_t)(b - v), it->score};
         }
         bool more = rep.u.reviews.next[0] != '\0';
         CL_COPY(req.u.review_q.after, rep.u.reviews.next);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_vec.h"
 #include "cli.h"
 #include "cli_json.h"
 #include "fields.h"
@@ -343,27 +344,20 @@ static int s_read_checkpoint(const char *path, char *out, size_t cap)
         fprintf(stderr, "caselink: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    size_t len = 0, bcap = 1 << 16;
-    char *buf = malloc(bcap + 1);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, bcap - len, f)) > 0) {
+    /* the whole file, up to 64 MiB (the rest is not read), and a NUL */
+    char *buf = NULL;
+    size_t len = 0, bcap = 0, n;
+    int grown = CL_OK;
+    while (len < (64u << 20) &&
+           (grown = cl_vec_reserve(&buf, &bcap, len + (1u << 16) + 1, 1)) ==
+               CL_OK &&
+           (n = fread(buf + len, 1, bcap - 1 - len, f)) > 0)
         len += n;
-        if (len == bcap && bcap < (64u << 20)) {
-            char *nb = realloc(buf, bcap * 2 + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            bcap *= 2;
-        } else if (len == bcap) {
-            break;
-        }
-    }
     fclose(f);
-    if (!buf)
+    if (grown != CL_OK) {
+        free(buf);
         return -1;
+    }
     buf[len] = '\0';
     const char *best = NULL;
     size_t best_len = 0;

@@ -42,6 +42,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cl_vec.h"
 #include "cl_version.h"
 #include "names.h"
 #include "core.h"
@@ -365,14 +366,8 @@ static int s_redact_one(void *ctx, const uint8_t *key, size_t len)
                    vlen > S_BODY_HASH_LEN ? vlen - S_BODY_HASH_LEN : 0);
     if (!hit)
         return CL_OK;
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? 2 * r->cap : 64;
-        void *nv = realloc(r->keys, ncap * sizeof(*r->keys));
-        if (!nv)
-            return CL_ERR_NOMEM;
-        r->keys = nv;
-        r->cap = ncap;
-    }
+    if (CL_VEC_GROW(r->keys, r->n, r->cap) != CL_OK)
+        return CL_ERR_NOMEM;
     memcpy(r->keys[r->n++], key, len);
     return CL_OK;
 }

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cl_vec.h"
+
 typedef struct s_entry {
     char key[CL_Z85_KEY_SZ];      /* Z85 public key */
     cl_caller who;                /* name, agency, kind, roles */
     char (*users)[CL_USER_ID_SZ]; /* permitted user ids (owned); NULL:
                                      any named user */
-    size_t n_users;
+    size_t n_users, users_cap;
     cl_duty_contact duty; /* a plan authority's duty contact */
 } s_entry;
 
@@ -54,18 +56,11 @@ static s_entry *s_section(s_ctx *x, const char *section)
                      section);
             return NULL;
         }
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 16;
-        s_entry *nv = realloc(r->v, ncap * sizeof(*nv));
-        if (!nv) {
-            snprintf(x->msg, sizeof(x->msg), "out of memory");
-            return NULL;
-        }
-        r->v = nv;
-        r->cap = ncap;
+    s_entry *e = CL_VEC_ADD(r->v, r->n, r->cap);
+    if (!e) {
+        snprintf(x->msg, sizeof(x->msg), "out of memory");
+        return NULL;
     }
-    s_entry *e = &r->v[r->n++];
-    memset(e, 0, sizeof(*e));
     if (!cl_copy(e->who.name, sizeof(e->who.name), section)) {
         snprintf(x->msg, sizeof(x->msg), "client name too long");
         return NULL;
@@ -85,13 +80,10 @@ static int s_users(s_ctx *x, s_entry *e, const char *v)
     char *save = NULL;
     for (char *tok = strtok_r(buf, ", \t", &save); tok;
          tok = strtok_r(NULL, ", \t", &save)) {
-        char(*nv)[CL_USER_ID_SZ] =
-            realloc(e->users, (e->n_users + 1) * sizeof(*nv));
-        if (!nv) {
+        if (CL_VEC_GROW(e->users, e->n_users, e->users_cap) != CL_OK) {
             snprintf(x->msg, sizeof(x->msg), "out of memory");
             return 0;
         }
-        e->users = nv;
         if (!cl_copy(e->users[e->n_users], CL_USER_ID_SZ, tok)) {
             snprintf(x->msg, sizeof(x->msg), "user id %.40s... longer than %d",
                      tok, CL_USER_ID_SZ - 1);

@@ -20,6 +20,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "cl_vec.h"
 #include "codec.h"
 #include "link.h"
 #include "linkfind.h"
@@ -334,14 +335,9 @@ static int s_pass_pairs(const s_sample *s, int pass, const cl_match_config *mc,
                 for (size_t b = a + 1; b < end && rc == CL_OK; b++) {
                     size_t x = strtoull(strchr(keys[a], '\x1f') + 1, NULL, 10),
                            y = strtoull(strchr(keys[b], '\x1f') + 1, NULL, 10);
-                    if (n == cap) {
-                        cap = cap ? cap * 2 : 4096;
-                        s_gamma *ng = realloc(g, cap * sizeof(*g));
-                        if (!ng) {
-                            rc = CL_ERR_NOMEM;
-                            break;
-                        }
-                        g = ng;
+                    if (CL_VEC_GROW(g, n, cap) != CL_OK) {
+                        rc = CL_ERR_NOMEM;
+                        break;
                     }
                     int lv[CL_MATCH_NFIELDS];
                     (void)cl_match_levels(mc, &s->p[x], &s->p[y], lv);

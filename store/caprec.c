@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_vec.h"
 #include "store_int.h"
 
 int cl_store__capture_new(cl_store__capture **out)
@@ -61,17 +62,9 @@ void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
         c->err = CL_ERR_INVALID;
         return;
     }
-    if (c->len + need > c->cap) {
-        size_t ncap = c->cap;
-        while (c->len + need > ncap)
-            ncap *= 2;
-        uint8_t *nb = realloc(c->buf, ncap);
-        if (!nb) {
-            c->err = CL_ERR_NOMEM;
-            return;
-        }
-        c->buf = nb;
-        c->cap = ncap;
+    if (cl_vec_reserve(&c->buf, &c->cap, c->len + need, 1) != CL_OK) {
+        c->err = CL_ERR_NOMEM;
+        return;
     }
     uint8_t *p = c->buf + c->len;
     *p++ = (uint8_t)op;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cl_vec.h"
 #include "seal.h"
 #include "store_int.h"
 
@@ -51,13 +52,8 @@ int cl_store_changes(cl_txn *t, uint64_t prev, const uint8_t **batch,
         return rc;
     if (c->err)
         return c->err;
-    if (c->len + CL_CAP_BATCH_MAC > c->cap) {
-        uint8_t *nb = realloc(c->buf, c->len + CL_CAP_BATCH_MAC);
-        if (!nb)
-            return CL_ERR_NOMEM;
-        c->buf = nb;
-        c->cap = c->len + CL_CAP_BATCH_MAC;
-    }
+    if (cl_vec_reserve(&c->buf, &c->cap, c->len + CL_CAP_BATCH_MAC, 1) != CL_OK)
+        return CL_ERR_NOMEM;
     uint32_t n = c->count;
     for (int i = 0; i < 4; i++)
         c->buf[4 + i] = (uint8_t)(n >> (8 * (3 - i)));

@@ -882,6 +882,56 @@ static void test_places_counted_once_when_learned(void **state)
     assert_true(once < mc.upper);
 }
 
+/* Twins: one family name, one home, one date of birth, two given names.
+ * In that family pattern the date weighs household.dob, whose u training
+ * learns from how often two people of one home share a date; until then
+ * it weighs what dob.exact does. A typo in one twin's own name is no
+ * family pattern and keeps dob.exact. */
+static void test_twins_weigh_household_dob(void **state)
+{
+    s_fx *f = *state;
+    cl_person henry = s_p("Henry", "Smith", "2022-01-17", "LS3 8AU");
+    CL_COPY(henry.address, "168 Victoria Lane");
+    CL_COPY(henry.town, "Hexham");
+    cl_person harper = henry, typo = henry;
+    CL_COPY(harper.given, "Harper");
+    CL_COPY(typo.given, "Henyr");
+    cl_match_config mc = f->mc;
+    cl_field_weight fw[CL_MATCH_FIELDS];
+    uint32_t n = 0;
+    double before = cl_match_explain(&mc, &henry, &harper, NULL, fw, &n);
+    assert_true(fabs(cl_match_level_weight(&mc, CL_W_HOUSEHOLD_DOB) -
+                     cl_match_level_weight(&mc, CL_W_DOB_EXACT)) < 1e-9);
+    /* as training learns it where one home in fifty has twins */
+    assert_true(cl_match_weight_set(&mc, "household.dob", 0.84, 0.02));
+    double after = cl_match_explain(&mc, &henry, &harper, NULL, fw, &n);
+    double dob = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(fw[i].field, "date of birth"))
+            dob = fw[i].weight;
+    assert_true(fabs(dob - cl_match_level_weight(&mc, CL_W_HOUSEHOLD_DOB)) <
+                1e-9);
+    assert_true(fabs(before - after -
+                     (cl_match_level_weight(&mc, CL_W_DOB_EXACT) - dob)) <
+                1e-9);
+    assert_true(after < mc.upper && before - after > 8);
+    double same = cl_match_explain(&mc, &henry, &typo, NULL, fw, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(fw[i].field, "date of birth"))
+            dob = fw[i].weight;
+    assert_true(fabs(dob - cl_match_level_weight(&mc, CL_W_DOB_EXACT)) < 1e-9);
+    assert_true(same >= mc.upper);
+}
+
+/* The proposed level called name in li, or NULL. */
+static const cl_level_info *s_proposed(const cl_link_info *li, const char *name)
+{
+    for (uint32_t i = 0; i < li->n_levels; i++)
+        if (!strcmp(li->levels[i].name, name))
+            return &li->levels[i];
+    return NULL;
+}
+
 /* Weights learned from the store: u from random pairs, m by EM, the
  * prior; a proposal until accepted; no personal data in the answer. */
 static void test_train_and_accept(void **state)
@@ -963,6 +1013,11 @@ static void test_train_and_accept(void **state)
         }
     }
     assert_true(trained >= 15);
+    /* two of one home share a date of birth far more often than two
+     * picked at random: it weighs less there */
+    const cl_level_info *hd = s_proposed(&li, "household.dob"),
+                        *de = s_proposed(&li, "dob.exact");
+    assert_true(hd && de && hd->trained && hd->pweight < de->pweight - 2);
     /* a rare level keeps its documented weight rather than one learned
      * from a handful of pairs: an initial never says more than the
      * whole name (it trained to +13 from two pairs) */
@@ -1019,6 +1074,8 @@ int main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_no_bridge_through_a_missing_field,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_twins_weigh_household_dob, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_places_counted_once_when_learned,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_record_history_purged, s_setup,

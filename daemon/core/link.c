@@ -443,10 +443,12 @@ static void s_em(const s_gamma *g, size_t n, int pass, const double *u,
 
 /* u from random pairs of records not already known to be one person
  * (pairs: how many the sample has); hh_u: how often two people of one
- * name share a place (in a real population, families live together). */
+ * name share a place (in a real population, families live together),
+ * and ([2] of [3]) how often two of them sharing a place share a date of
+ * birth too (twins). */
 static void s_train_u(const s_sample *s, const cl_match_config *mc,
                       uint64_t pairs, s_weights *w, double u[CL_W_COUNT],
-                      double hh_u[2], double also_u[2])
+                      double hh_u[4], double also_u[2])
 {
     double cnt[CL_W_COUNT] = {0}, tot[S_FIELDS] = {0};
     /* a fixed seed: the same store trains to the same weights, so that a
@@ -468,6 +470,10 @@ static void s_train_u(const s_sample *s, const cl_match_config *mc,
         if (place) {
             hh_u[0] += place == 2;
             hh_u[1]++;
+        }
+        if (place == 2 && lv[2] >= 0) {
+            hh_u[2] += lv[2] == CL_W_DOB_EXACT;
+            hh_u[3]++;
         }
         int also = cl_match_place_also(mc, lv);
         if (also >= 0) {
@@ -597,11 +603,34 @@ static void s_train_identified(const double *m0, s_weights *w)
     }
 }
 
+/* household.dob: a true pair's date of birth is the same as often in one
+ * home as anywhere (dob.exact's m), but two people of one home share one
+ * far more often than two picked at random (twins): u from the random
+ * pairs in the family pattern that share a place, when there are enough
+ * of them, and never below dob.exact's; else dob.exact's m and u. */
+#define S_HOUSEHOLD_PAIRS 100
+static void s_train_household_dob(const cl_match_config *mc,
+                                  const double hh_u[4], s_weights *w)
+{
+    bool trained = w->trained[CL_W_DOB_EXACT];
+    double m = trained ? w->m[CL_W_DOB_EXACT] : mc->m[CL_W_DOB_EXACT];
+    double u =
+        w->u[CL_W_DOB_EXACT] > 0 ? w->u[CL_W_DOB_EXACT] : mc->u[CL_W_DOB_EXACT];
+    if (hh_u[3] >= S_HOUSEHOLD_PAIRS) {
+        double twins = (hh_u[2] + 0.5) / (hh_u[3] + 1.0);
+        u = twins > u ? twins : u;
+        trained = true;
+    }
+    w->m[CL_W_HOUSEHOLD_DOB] = m;
+    w->u[CL_W_HOUSEHOLD_DOB] = u;
+    w->trained[CL_W_HOUSEHOLD_DOB] = trained;
+}
+
 /* What EM left: the levels of one field share out m (normalise what was
  * estimated), household.shared, and the prior. */
 static void s_train_finish(const cl_match_config *mc, const double *m0,
                            bool use_labels, const double hh_lab[2],
-                           double hh_m[2], const double hh_u[2],
+                           double hh_m[2], const double hh_u[4],
                            double dob_matches, uint64_t pairs, s_weights *w)
 {
     for (int f = 0; f < S_FIELDS; f++) {
@@ -627,6 +656,7 @@ static void s_train_finish(const cl_match_config *mc, const double *m0,
         w->m[CL_W_HOUSEHOLD_SHARED] = (hh_m[0] + 0.5) / (hh_m[1] + 1.0);
         w->trained[CL_W_HOUSEHOLD_SHARED] = true;
     }
+    s_train_household_dob(mc, hh_u, w);
     /* the prior: matches that share a date of birth, over the share of
      * true matches that do, among every pair of the sample */
     double m_dob = w->trained[CL_W_DOB_EXACT] ? w->m[CL_W_DOB_EXACT]
@@ -690,7 +720,7 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
     }
     uint64_t pairs = (uint64_t)s.n * (s.n - 1) / 2;
     double u[CL_W_COUNT], m0[CL_W_COUNT], dob_matches = 0;
-    double hh_u[2] = {0}, hh_lab[2] = {0}, hh_m[2] = {0};
+    double hh_u[4] = {0}, hh_lab[2] = {0}, hh_m[2] = {0};
     double also_u[2] = {0}, also_m[2] = {0};
     bool use_labels = false;
     s_train_u(&s, mc, pairs, w, u, hh_u, also_u);

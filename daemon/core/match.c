@@ -201,6 +201,10 @@ static const struct {
     [CL_W_AGENCY_OTHER_RECORD] = {"agency.other_record", 0.05, 0.95, 8},
     /* used only when learned (cl_match_config.place_also) */
     [CL_W_PLACE_ALSO] = {"place.also", 0.9, 0.5, 8},
+    /* a date of birth the same in the family pattern with a place
+     * agreeing: u is how often two people of one home share one (twins),
+     * learned by training; until then dob.exact's */
+    [CL_W_HOUSEHOLD_DOB] = {"household.dob", 0.84, 0.00004, 8},
 };
 
 const char *const cl_match_fields[CL_MATCH_NFIELDS] = {
@@ -722,11 +726,19 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
      * strongest that says "the same home" count once, as place.also,
      * and are shown at 0. */
     int strongest = mc && mc->place_also ? s_place_strongest(mc, lv) : -1;
+    /* and in one home the same date of birth says "twins" about as often
+     * as "one person": it weighs household.dob */
+    bool home = kin && cl_match_place(lv) == 2;
     for (int i = 0; i < CL_MATCH_NFIELDS; i++) {
         if (lv[i] < 0)
             continue;
         if (kin && s_place_agrees(lv[i])) {
             shared = true;
+            continue;
+        }
+        if (home && lv[i] == CL_W_DOB_EXACT) {
+            s_add(mc, NULL, out, &n, cl_match_fields[i], CL_W_HOUSEHOLD_DOB,
+                  &w);
             continue;
         }
         bool once =

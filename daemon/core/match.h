@@ -53,6 +53,7 @@ typedef enum {
     CL_W_ADDRESS_CLOSE,
     CL_W_TOWN_CLOSE,
     CL_W_PLACE_ALSO,
+    CL_W_HOUSEHOLD_DOB,
     CL_W_COUNT
 } cl_weight_id;
 
@@ -125,8 +126,10 @@ void cl_match_canonical_given(const char *s, char *out, size_t cap);
  * field vetoes a pair: a plainly different given name or date of birth is
  * strong negative evidence, and when either is seen the address fields two
  * members of one household share count once (household.shared) instead of
- * field by field, so parents, children and twins at one address stay below
- * the upper threshold on the weights alone. */
+ * field by field, and a date of birth the same weighs household.dob (how
+ * often two people of one home share one: twins) instead of dob.exact, so
+ * parents, children and twins at one address stay below the upper
+ * threshold on the weights alone. */
 double cl_match_score(const cl_match_config *mc, const cl_person *a,
                       const cl_person *b);
 

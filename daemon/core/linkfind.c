@@ -356,8 +356,10 @@ static bool s_same_ident(const cl_records_record *a, const cl_records_record *b)
 /* Whether record rid fits person pid: its weight against one of pid's
  * records other than skip reaches the lower threshold without the pattern
  * of two members of one family (a family name and a home shared, a given
- * name or a date of birth plainly different), or pid has no other record
- * to compare. A record matching two people brings them
+ * name or a date of birth plainly different) and without both names
+ * plainly different (a record with its names the wrong way round beside
+ * another member of the family: cl_match_names_differ), or pid has no
+ * other record to compare. A record matching two people brings them
  * together only when their own records do not contradict each other: a
  * sparse record (a name and a town) is no bridge between two people
  * whose dates of birth or names plainly differ. */
@@ -382,7 +384,8 @@ static int s_fits(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         int lv[CL_MATCH_NFIELDS];
         double w = s_pair_weight(mc, NULL, x.agency, &x.p, &o, lv);
         *fits = s_same_ident(&x, &o) ||
-                ((!kin || !cl_match_kin(lv)) && w >= mc->lower);
+                ((!kin || (!cl_match_kin(lv) && !cl_match_names_differ(lv))) &&
+                 w >= mc->lower);
     }
     if (rc == CL_OK && !compared)
         *fits = true;

@@ -632,6 +632,11 @@ bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])
             lv[2] == CL_W_DOB_GENERATION || (lv[1] < 0 && lv[2] < 0));
 }
 
+bool cl_match_names_differ(const int lv[CL_MATCH_NFIELDS])
+{
+    return lv[0] == CL_W_FAMILY_DIFFERENT && lv[1] == CL_W_GIVEN_DIFFERENT;
+}
+
 /* Levels that say "the same home": a postcode unit, an address, a UPRN. */
 static bool s_home_agrees(int id)
 {

@@ -167,6 +167,12 @@ double cl_match_levels(const cl_match_config *mc, const cl_person *a,
  * is compared. */
 bool cl_match_kin(const int lv[CL_MATCH_NFIELDS]);
 
+/* Whether levels lv name two people: the family names and the given
+ * names both compared and plainly different, whatever else agrees (two
+ * of one home, born the same day; a record with its names the wrong way
+ * round beside one of another member of the family). */
+bool cl_match_names_differ(const int lv[CL_MATCH_NFIELDS]);
+
 /* What a comparison can tell one member of a family from another by
  * (cl_match_discerns): the given names or the dates of birth compared,
  * and, with the family names agreeing, plainly different. */

@@ -123,6 +123,10 @@ int cl_store__derive(cl_store *s, const uint8_t master[CL_KEY_LEN])
     crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
     sodium_memzero(seed, sizeof(seed));
     memmove(s->keys->root, master, CL_KEY_LEN);
+    s->keys->ixgen = 0;
+    sodium_memzero(s->keys->ixsec, sizeof(s->keys->ixsec));
+    sodium_memzero(s->keys->ixperm, sizeof(s->keys->ixperm));
+    sodium_memzero(s->keys->ixkid, sizeof(s->keys->ixkid));
     s->keys->n_epochs = 0;
     s->keys->n_former = 0;
     sodium_memzero(s->keys->sign_seed, sizeof(s->keys->sign_seed));
@@ -166,17 +170,24 @@ void cl_store__data_key(cl_store__keys *k, uint32_t v)
  * before (the newest CL_STORE__FORMER), so that checkpoints shipped
  * before it still verify while a former master key derives no signing
  * key in use. "CLK3": root | n | n x (from (4) | epoch key) | seed (32,
- * zeros: derived from the root) | m | m x public key; "CLK2" had no
- * seed and no former keys, "CLK1" (both read only) a 1-byte from. The
- * index key, the index-row keys and the replication key stay derived
- * from the root (see the README's threat model).
+ * zeros: derived from the root) | m | m x public key; "CLK4" adds the
+ * index generation: ixgen (4) | the id of the master key it was drawn
+ * under (16) | ixsec (32) (generation 0: zeros, the index-row and
+ * replication keys from the root, as before). "CLK3" had no generation,
+ * "CLK2" no seed and no former keys, "CLK1" a 1-byte from (all read
+ * only). A replacement keeps the generation; re-indexing (reindex.c)
+ * draws the next one, so that a former master key derives no index key
+ * in use.
  */
-#define S_RING_MAGIC "CLK3"
+#define S_RING_MAGIC "CLK4"
+#define S_RING_V3    "CLK3"
 #define S_RING_V2    "CLK2"
 #define S_RING_V1    "CLK1"
 #define S_EPOCH_LEN  (4 + CL_KEY_LEN)
 #define S_SIGN_TAIL  (32 + 1 + CL_STORE__FORMER * 32)
-#define S_RING_MAX   (1 + CL_STORE__EPOCHS * S_EPOCH_LEN + S_SIGN_TAIL)
+#define S_IX_TAIL    (4 + CL_KEY_ID_LEN + CL_KEY_LEN)
+#define S_RING_MAX                                                             \
+    (1 + CL_STORE__EPOCHS * S_EPOCH_LEN + S_SIGN_TAIL + S_IX_TAIL)
 #define S_RING_PLAIN (CL_KEY_LEN + S_RING_MAX)
 
 static void s_kek(const uint8_t master[CL_MASTER_KEY_LEN],
@@ -184,6 +195,36 @@ static void s_kek(const uint8_t master[CL_MASTER_KEY_LEN],
 {
     crypto_kdf_derive_from_key(kek, CL_KEY_LEN, 1, "cl-kek__", master);
     crypto_kdf_derive_from_key(kid, CL_KEY_ID_LEN, 2, "cl-kek__", master);
+}
+
+/* The index-row, replication and blind permutation keys of k's index
+ * generation (from the root in generation 0, as cl_store__derive made
+ * them). */
+static void s_ix_derive(cl_store__keys *k)
+{
+    const uint8_t *from = k->ixgen ? k->ixsec : k->root;
+    crypto_kdf_derive_from_key(k->repl, CL_KEY_LEN, 1, "cl-repl_", from);
+    crypto_kdf_derive_from_key(k->ix_mac, CL_KEY_LEN, 1, "cl-ixmac", from);
+    crypto_kdf_derive_from_key(k->ix_enc, CL_KEY_LEN, 1, "cl-ixenc", from);
+    if (k->ixgen)
+        crypto_kdf_derive_from_key(k->ixperm, CL_KEY_LEN, 1, "cl-ixprm", from);
+    else
+        sodium_memzero(k->ixperm, sizeof(k->ixperm));
+}
+
+/* The index generation at the end of a CLK4 ring's plaintext (pl bytes)
+ * into k: CL_ERR_CORRUPT if it is too short. */
+static int s_ixgen_read(cl_store__keys *k, const uint8_t *plain, size_t pl)
+{
+    if (pl < S_IX_TAIL)
+        return CL_ERR_CORRUPT;
+    const uint8_t *g = plain + pl - S_IX_TAIL;
+    k->ixgen = (uint32_t)g[0] << 24 | (uint32_t)g[1] << 16 |
+               (uint32_t)g[2] << 8 | g[3];
+    memcpy(k->ixkid, g + 4, CL_KEY_ID_LEN);
+    memcpy(k->ixsec, g + 4 + CL_KEY_ID_LEN, CL_KEY_LEN);
+    s_ix_derive(k);
+    return CL_OK;
 }
 
 /* The epochs of an unwrapped ring (elen: 1 for CLK1, 4 for CLK2) into k:
@@ -240,7 +281,8 @@ int cl_store__keyring_open(cl_store *s, cl_txn *t,
     const size_t head = 4 + CL_KEY_ID_LEN + 24;
     rc = CL_ERR_KEY;
     bool v1 = len >= 4 && !memcmp(ring, S_RING_V1, 4);
-    bool v3 = len >= 4 && !memcmp(ring, S_RING_MAGIC, 4);
+    bool v4 = len >= 4 && !memcmp(ring, S_RING_MAGIC, 4);
+    bool v3 = v4 || (len >= 4 && !memcmp(ring, S_RING_V3, 4));
     if (len < head + CL_KEY_LEN + 1 + 16 ||
         (!v3 && !v1 && memcmp(ring, S_RING_V2, 4)) ||
         sodium_memcmp(ring + 4, kid, CL_KEY_ID_LEN) != 0 ||
@@ -251,7 +293,10 @@ int cl_store__keyring_open(cl_store *s, cl_txn *t,
     if ((rc = cl_store__derive(s, plain)) != CL_OK)
         goto out;
     sodium_mprotect_readwrite(s->keys);
-    rc = s_epochs_read(s->keys, plain, (size_t)pl, v1 ? 1 : 4, v3);
+    rc = v4 ? s_ixgen_read(s->keys, plain, (size_t)pl) : CL_OK;
+    if (rc == CL_OK)
+        rc = s_epochs_read(s->keys, plain, (size_t)pl - (v4 ? S_IX_TAIL : 0),
+                           v1 ? 1 : 4, v3);
     if (rc != CL_OK)
         s->keys->n_epochs = 0;
     cl_store__data_key(s->keys, 1);
@@ -295,6 +340,13 @@ int cl_store__ring_put(cl_txn *t, const uint8_t master[CL_MASTER_KEY_LEN])
     plain[pl + 32] = k->n_former;
     memcpy(plain + pl + 33, k->former, (size_t)k->n_former * 32);
     pl += 33 + (size_t)k->n_former * 32;
+    plain[pl] = (uint8_t)(k->ixgen >> 24);
+    plain[pl + 1] = (uint8_t)(k->ixgen >> 16);
+    plain[pl + 2] = (uint8_t)(k->ixgen >> 8);
+    plain[pl + 3] = (uint8_t)k->ixgen;
+    memcpy(plain + pl + 4, k->ixkid, CL_KEY_ID_LEN);
+    memcpy(plain + pl + 4 + CL_KEY_ID_LEN, k->ixsec, CL_KEY_LEN);
+    pl += S_IX_TAIL;
     memcpy(ring, S_RING_MAGIC, 4);
     s_kek(master, kek, ring + 4);
     randombytes_buf(ring + 4 + CL_KEY_ID_LEN, 24);
@@ -350,6 +402,60 @@ int cl_store__epoch_add(cl_store *s, uint32_t from, uint32_t floor,
 
 /* --- keys in use: blind indexes, audit checkpoints ------------------------ */
 
+/*
+ * A blind index is BLAKE2b-128 keyed with the index key (derived from the
+ * root: a former master key derives it) over the domain and the value;
+ * from index generation 1 on, put through a keyed permutation of the 128
+ * bits: a Feistel network of S_ROUNDS rounds whose round function is
+ * BLAKE2b-64 keyed with the generation's ixperm (Luby-Rackoff: with a
+ * pseudorandom round function, four rounds already make a strong
+ * pseudorandom permutation). Without ixperm, knowing the index key does
+ * not tell which row holds a given NHS number, so the brute force of the
+ * threat model needs the current master key. A permutation, not a second
+ * hash, so that re-indexing moves each stored blind index to the next
+ * generation from the row alone (cl_store__blind_move), with no need for
+ * the value it was made from (a message id, a pair of record ids) that
+ * the store no longer holds.
+ */
+#define S_ROUNDS 8
+
+static void s_round(const cl_store__keys *k, int r, uint8_t b[CL_BLIND_LEN])
+{
+    uint8_t in[1 + CL_BLIND_LEN / 2], f[CL_BLIND_LEN / 2];
+    in[0] = (uint8_t)r;
+    memcpy(in + 1, b + CL_BLIND_LEN / 2, CL_BLIND_LEN / 2);
+    crypto_generichash(f, sizeof(f), in, sizeof(in), k->ixperm, CL_KEY_LEN);
+    for (int i = 0; i < CL_BLIND_LEN / 2; i++)
+        b[i] ^= f[i];
+    sodium_memzero(f, sizeof(f));
+}
+
+static void s_swap(uint8_t b[CL_BLIND_LEN])
+{
+    for (int i = 0; i < CL_BLIND_LEN / 2; i++) {
+        uint8_t x = b[i];
+        b[i] = b[i + CL_BLIND_LEN / 2];
+        b[i + CL_BLIND_LEN / 2] = x;
+    }
+}
+
+/* b through k's permutation, or back (inverse); none in generation 0. */
+static void s_perm(const cl_store__keys *k, uint8_t b[CL_BLIND_LEN],
+                   bool inverse)
+{
+    if (!k->ixgen)
+        return;
+    for (int i = 0; i < S_ROUNDS; i++) {
+        if (inverse) {
+            s_swap(b);
+            s_round(k, S_ROUNDS - 1 - i, b);
+        } else {
+            s_round(k, i, b);
+            s_swap(b);
+        }
+    }
+}
+
 void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
                     const char *domain, const uint8_t *value, size_t len)
 {
@@ -359,6 +465,44 @@ void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
     crypto_generichash_update(&st, value, len);
     crypto_generichash_final(&st, out, CL_BLIND_LEN);
     sodium_memzero(&st, sizeof(st));
+    s_perm(s->keys, out, false);
+}
+
+void cl_store__blind_move(const cl_store__keys *from, const cl_store__keys *to,
+                          uint8_t b[CL_BLIND_LEN])
+{
+    s_perm(from, b, true);
+    s_perm(to, b, false);
+}
+
+int cl_store__ixgen_next(cl_store *s, const uint8_t master[CL_MASTER_KEY_LEN])
+{
+    cl_store__keys *k = s->keys;
+    uint8_t kek[CL_KEY_LEN];
+    if (k->ixgen == UINT32_MAX)
+        return CL_ERR_FULL;
+    sodium_mprotect_readwrite(k);
+    k->ixgen++;
+    randombytes_buf(k->ixsec, sizeof(k->ixsec));
+    s_kek(master, kek, k->ixkid);
+    s_ix_derive(k);
+    sodium_mprotect_readonly(k);
+    sodium_memzero(kek, sizeof(kek));
+    return CL_OK;
+}
+
+uint32_t cl_store_index_generation(const cl_store *s, bool *current)
+{
+    uint8_t kek[CL_KEY_LEN], kid[CL_KEY_ID_LEN];
+    const cl_store__keys *k = s->keys;
+    if (k->ixgen) { /* drawn under the master key in use */
+        *current = sodium_memcmp(k->ixkid, k->kid, CL_KEY_ID_LEN) == 0;
+        return k->ixgen;
+    }
+    s_kek(k->root, kek, kid); /* from the root: is it the master key? */
+    *current = sodium_memcmp(kid, k->kid, CL_KEY_ID_LEN) == 0;
+    sodium_memzero(kek, sizeof(kek));
+    return 0;
 }
 
 void cl_store_audit_sign(const cl_store *s, uint8_t sig[CL_SIGN_LEN],

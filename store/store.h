@@ -258,6 +258,43 @@ CL_NODISCARD int cl_store_rekey(cl_txn *t,
                                 const uint8_t next[CL_MASTER_KEY_LEN],
                                 uint32_t *new_version);
 
+/*
+ * Re-index (offline: no other process may have the store open, and no
+ * other transaction of s be open): move the blind index key, the
+ * index-row keys and the replication key to a new generation drawn from
+ * fresh randomness and wrapped under master (the key that opens s), so
+ * that no key a former master key derives opens, finds or forges
+ * anything in the store from then on. In one write transaction: the
+ * store is verified first (CL_ERR_CORRUPT, problem naming what, and
+ * nothing changes), every blind index in a key moves to the new
+ * generation, every index row is re-tagged and re-encrypted, every
+ * sealed value whose key holds a blind index is sealed again for its new
+ * key, every group digest and the anchor are rebuilt, and the result is
+ * verified before the commit; a crash anywhere leaves the store as it
+ * was. progress (may be NULL) is called every 1,000 rows with the rows
+ * done. CL_ERR_KEY if master does not open s; CL_ERR_FULL if the map is
+ * too small (grow it and call again).
+ */
+typedef struct cl_store_reindex_stats {
+    uint32_t generation; /* the new index generation */
+    uint64_t rows;       /* index rows and sealed rows rewritten */
+    uint64_t blinds;     /* of which moved to a new key */
+    uint64_t digests;    /* group digest rows rebuilt */
+} cl_store_reindex_stats;
+typedef void (*cl_store_progress_fn)(void *ctx, uint64_t rows);
+CL_NODISCARD int cl_store_reindex(cl_store *s,
+                                  const uint8_t master[CL_MASTER_KEY_LEN],
+                                  cl_store_progress_fn progress, void *ctx,
+                                  cl_store_reindex_stats *out, char *problem,
+                                  size_t problem_len);
+
+/* The index generation of s (0: its index keys derive from the root, the
+ * first master key); *current is true if they were drawn under the
+ * master key that opens s now (or, in generation 0, that key is the
+ * root): false after `admin rotate-master` until the store is
+ * re-indexed. */
+uint32_t cl_store_index_generation(const cl_store *s, bool *current);
+
 /* Current version (as committed). */
 uint32_t cl_store_key_version(const cl_store *s);
 

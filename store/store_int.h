@@ -51,8 +51,17 @@ typedef struct cl_store__keys {
                                                  (zeros: from the root) */
     uint8_t n_former; /* public keys that signed before a replacement */
     uint8_t former[CL_STORE__FORMER][crypto_sign_PUBLICKEYBYTES];
-    uint8_t root[CL_KEY_LEN]; /* the keys above derive from it ... */
-    uint8_t n_epochs;         /* ... but data keys from version from[i] */
+    /* the index generation (reindex.c): 0, index-row and replication
+     * keys from the root; from 1, from ixsec, drawn at random by each
+     * re-indexing, and blind indexes put through a permutation keyed from
+     * it (keyfile.c), so that the root (a former master key) derives none
+     * of them */
+    uint32_t ixgen;
+    uint8_t ixsec[CL_KEY_LEN];
+    uint8_t ixperm[CL_KEY_LEN];   /* the blind permutation's key */
+    uint8_t ixkid[CL_KEY_ID_LEN]; /* the master key it was drawn under */
+    uint8_t root[CL_KEY_LEN];     /* the keys above derive from it ... */
+    uint8_t n_epochs;             /* ... but data keys from version from[i] */
     uint32_t from[CL_STORE__EPOCHS]; /* on from epoch[i] (ascending) */
     uint8_t epoch[CL_STORE__EPOCHS][CL_KEY_LEN];
     uint8_t kid[CL_KEY_ID_LEN]; /* names the master key that opens it */
@@ -302,6 +311,30 @@ CL_NODISCARD int cl_store__ix_open(const cl_store *s, cl_db db,
                                    const uint8_t *key, size_t key_len,
                                    const MDB_val *v, uint8_t *out, size_t cap,
                                    size_t *out_len);
+
+/* The same under a given set of keys (re-indexing reads rows under the
+ * generation it leaves while s holds the next one). */
+void cl_store__ixk_tag(const cl_store__keys *k, cl_db db, const uint8_t *key,
+                       size_t key_len, const uint8_t *val, size_t val_len,
+                       uint8_t tag[CL_STORE__TAG]);
+void cl_store__ixk_stream(const cl_store__keys *k,
+                          const uint8_t tag[CL_STORE__TAG], uint8_t *out,
+                          const uint8_t *in, size_t len);
+CL_NODISCARD int cl_store__ixk_open(const cl_store__keys *k, cl_db db,
+                                    const uint8_t *key, size_t key_len,
+                                    const MDB_val *v, uint8_t *out, size_t cap,
+                                    size_t *out_len);
+
+/* keyfile.c, for reindex.c: a stored blind index b made under from's
+ * generation, as to's makes it (b in place). */
+void cl_store__blind_move(const cl_store__keys *from, const cl_store__keys *to,
+                          uint8_t b[CL_BLIND_LEN]);
+
+/* keyfile.c, for reindex.c: s's keys move to the next index generation,
+ * drawn at random, named as drawn under master (s->keys made writable
+ * for it). CL_ERR_FULL past 2^32 - 1 generations. */
+CL_NODISCARD int cl_store__ixgen_next(cl_store *s,
+                                      const uint8_t master[CL_MASTER_KEY_LEN]);
 
 /* The key check (open.c), followed in the same sealed row by the store's
  * anchor: every counted table's total as last written (store.c, entries

@@ -15,11 +15,13 @@
 #include "config.h"
 #include "devmode.h"
 #include "log.h"
+#include "reindex.h"
 #include "server.h"
 
 static void s_usage(FILE *f)
 {
     fprintf(f, "usage: caselinkd [--config FILE] [--standby] [--check-config]\n"
+               "       caselinkd [--config FILE | --dev DIR] --rekey-indexes\n"
                "       caselinkd --dev DIR\n"
                "\n"
                "  -c, --config FILE   configuration file "
@@ -35,6 +37,10 @@ static void s_usage(FILE *f)
                "                      key and a store under DIR (kept if "
                "present) and serve on\n"
                "                      ipc://DIR/caselinkd.sock\n"
+               "      --rekey-indexes move the store's index keys to a new "
+               "generation (after\n"
+               "                      admin rotate-master; the daemon "
+               "stopped), then exit\n"
                "  -h, --help          this text\n");
 }
 
@@ -45,12 +51,13 @@ int main(int argc, char **argv)
         {"check-config", no_argument, NULL, 'k'},
         {"standby", no_argument, NULL, 's'},
         {"dev", required_argument, NULL, 'd'},
+        {"rekey-indexes", no_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     char config[4096] = "/etc/caselink/caselinkd.conf";
     char err[1024];
     const char *dev = NULL;
-    bool check = false, standby = false;
+    bool check = false, standby = false, rekey = false;
     int c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
@@ -65,6 +72,9 @@ int main(int argc, char **argv)
             break;
         case 'd':
             dev = optarg;
+            break;
+        case 'r':
+            rekey = true;
             break;
         case 'h':
             s_usage(stdout);
@@ -97,6 +107,13 @@ int main(int argc, char **argv)
         return 1;
     }
     cl_log_set_level(cfg.log_level);
+    if (rekey) {
+        if (cl_reindex_run(&cfg, err, sizeof(err)) != CL_OK) {
+            cl_log_err("rekey-indexes: %s", err);
+            return 1;
+        }
+        return 0;
+    }
 
     /* Signals are read from a signalfd; block them before libzmq starts its
      * threads so that they inherit the mask. */

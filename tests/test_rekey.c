@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "harness.h"
@@ -519,6 +520,348 @@ static void test_rekey_not_committed(void **state)
     th_sh("rm -rf %s", dir);
 }
 
+/* --- re-indexing (caselinkd --rekey-indexes) ----------------------------- */
+
+/* The blind index of NHS that whoever holds the key in key_file and the
+ * store in state (a copy of the file from before) computes: the index
+ * key and the generation that copy of the file opens with it. */
+static void s_blind_of(const char *state, const char *key_file,
+                       uint8_t out[CL_BLIND_LEN])
+{
+    char why[256];
+    char v[16];
+    uint8_t key[CL_MASTER_KEY_LEN];
+    cl_store *st = NULL;
+    assert_int_equal(cl_store_key_load(key, key_file, why, sizeof(why)), CL_OK);
+    assert_int_equal(cl_store_open(&st, state, key, 64u << 20), CL_OK);
+    sodium_memzero(key, sizeof(key));
+    int n = snprintf(v, sizeof(v), "%s%c", NHS, 0);
+    cl_store_blind(st, out, "nhs", (const uint8_t *)v, (size_t)n);
+    cl_store_close(&st);
+}
+
+/* How many blind index rows the stopped daemon's store holds under b
+ * (opened with key_file); *gen its index generation. */
+static size_t s_rows_under(const th_daemon *d, const char *key_file,
+                           const uint8_t b[CL_BLIND_LEN], uint32_t *gen)
+{
+    char state[300], why[256];
+    uint8_t key[CL_MASTER_KEY_LEN];
+    cl_store *st = NULL;
+    cl_txn *t = NULL;
+    size_t n = 0;
+    bool current = false;
+    snprintf(state, sizeof(state), "%s/state", d->dir);
+    assert_int_equal(cl_store_key_load(key, key_file, why, sizeof(why)), CL_OK);
+    assert_int_equal(cl_store_open(&st, state, key, 64u << 20), CL_OK);
+    sodium_memzero(key, sizeof(key));
+    assert_int_equal(cl_store_begin(&t, st, NULL, false), CL_OK);
+    if (cl_store_verify(t, why, sizeof(why)) != CL_OK)
+        fail_msg("the store does not verify: %s", why);
+    assert_int_equal(
+        cl_store_scan(t, CL_DB_BLIND, b, CL_BLIND_LEN, s_count, &n), CL_OK);
+    cl_store_abort(&t);
+    *gen = cl_store_index_generation(st, &current);
+    cl_store_close(&st);
+    return n;
+}
+
+/* caselinkd --dev d->dir --rekey-indexes (the daemon stopped), its output
+ * in out; the exit status. env: variables to set first ("" for none). */
+static int s_rekey(const th_daemon *d, const char *env, const char *out)
+{
+    return th_sh("%s timeout 60 %s --dev %s --rekey-indexes > %s 2>&1", env,
+                 CL_CASELINKD_PATH, d->dir, out);
+}
+
+/* One master key replacement on the running daemon, re-sealed, version
+ * *from and later retired, the key file moved; the former key kept at
+ * kept. */
+static void s_replace(th_daemon *d, uint32_t *from, const char *kept)
+{
+    char key[300], next[320];
+    cl_reply rep;
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(next, sizeof(next), "%s.next", key);
+    assert_int_equal(th_sh("cp -p %s %s", key, kept), 0);
+    s_new_key(next);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    (void)s_reseal_and_retire(d, from);
+    assert_int_equal(th_sh("mv %s %s", next, key), 0);
+}
+
+/* The person's id, as the coordinator's view by NHS number shows it. */
+static void s_person_id(th_daemon *d, char *id, size_t cap, size_t *n_refs)
+{
+    cl_client *co = th_client(d, "coordinator");
+    cl_reply rep;
+    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_OK);
+    snprintf(id, cap, "%s", rep.u.person.person_id);
+    *n_refs = rep.u.person.n_referrals;
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+}
+
+/* After a master key replacement the former key, with a copy of the
+ * file from before it, still finds the person's NHS number in the blind
+ * indexes of the current file (the brute force of the threat model) until
+ * `caselinkd --rekey-indexes` moves the index keys to a generation it
+ * cannot derive; then it finds nothing, while the daemon still finds,
+ * links and shows everything as before and the audit verifies. Twice:
+ * from generation 0 (keys from the root) and from generation 1 (the
+ * permutation undone and redone). */
+static void test_rekey_indexes(void **state)
+{
+    th_daemon *d = *state;
+    char key[300], kept[320], before[320], out[320], id0[64], id1[64];
+    uint8_t b[CL_BLIND_LEN];
+    uint32_t from = 1, gen = 9;
+    size_t refs = 0;
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(out, sizeof(out), "%s/rekey.txt", d->dir);
+    s_publish(d, "GP-X1");
+    s_publish(d, "GP-X2");
+    s_all_there(d);
+    s_person_id(d, id0, sizeof(id0), &refs);
+    for (uint32_t round = 1; round <= 2; round++) {
+        /* what a former key's holder kept: the key and a copy of the file */
+        snprintf(kept, sizeof(kept), "%s.old%u", key, round);
+        snprintf(before, sizeof(before), "%s/state.before%u", d->dir, round);
+        assert_int_equal(th_stop(d, SIGTERM), 0);
+        assert_int_equal(th_sh("cp -a %s/state %s", d->dir, before), 0);
+        th_start(d, NULL);
+        s_replace(d, &from, kept);
+        assert_int_equal(th_stop(d, SIGTERM), 0);
+        s_blind_of(before, kept, b);
+        /* the gap: the replacement alone leaves the index keys as they were */
+        assert_int_equal(s_rows_under(d, key, b, &gen), 1);
+        assert_int_equal(gen, round - 1);
+        assert_int_equal(s_rekey(d, "", out), 0);
+        assert_true(th_file_contains(out, "rekey-indexes: done"));
+        assert_int_equal(s_rows_under(d, key, b, &gen), 0);
+        assert_int_equal(gen, round);
+        th_start(d, NULL);
+        s_all_there(d);
+        s_person_id(d, id1, sizeof(id1), &refs);
+        assert_string_equal(id1, id0);
+        assert_int_equal(refs, 2);
+    }
+    /* a new referral with the number links to her through the moved index */
+    s_publish(d, "GP-X3");
+    s_person_id(d, id1, sizeof(id1), &refs);
+    assert_string_equal(id1, id0);
+    assert_int_equal(refs, 3);
+}
+
+/* Refused, each with the fix: while the daemon runs (the store open in
+ * another process), and while a replacement is not finished (.next not
+ * moved over the key file). Nothing changes. */
+static void test_rekey_refused(void **state)
+{
+    th_daemon *d = *state;
+    char key[300], next[320], out[320];
+    cl_reply rep;
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(next, sizeof(next), "%s.next", key);
+    snprintf(out, sizeof(out), "%s/rekey.txt", d->dir);
+    s_publish(d, "GP-R1");
+    assert_int_equal(s_rekey(d, "", out), 1);
+    assert_true(th_file_contains(out, "caselinkd is running"));
+    s_new_key(next);
+    assert_int_equal(s_admin(d, "operator", CL_REQ_ADMIN_ROTATE_MASTER, &rep),
+                     CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_int_equal(s_rekey(d, "", out), 1);
+    assert_true(th_file_contains(out, "replacement is not finished"));
+    assert_int_equal(th_sh("mv %s %s", next, key), 0);
+    th_start(d, NULL);
+}
+
+/* kill -9 in the middle of the rewrite, at several points (after the
+ * first row, further in, just before the commit): each time the store
+ * opens with the old generation complete (it verifies, the old blind
+ * index finds the person); then a run to the end moves it. */
+static void test_rekey_killed(void **state)
+{
+    th_daemon *d = *state;
+    static const char *const at[] = {"1", "7", "40", "commit"};
+    char key[300], out[320], env[128], pidf[320], state_dir[300];
+    uint8_t b[CL_BLIND_LEN];
+    uint32_t gen = 9;
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(out, sizeof(out), "%s/rekey.txt", d->dir);
+    snprintf(pidf, sizeof(pidf), "%s/rekey.pid", d->dir);
+    snprintf(state_dir, sizeof(state_dir), "%s/state", d->dir);
+    s_publish(d, "GP-D1");
+    s_publish(d, "GP-D2");
+    s_all_there(d);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    s_blind_of(state_dir, key, b);
+    for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++) {
+        snprintf(env, sizeof(env), "CASELINKD_FAULT_REKEY_STALL=%s", at[i]);
+        assert_int_equal(th_sh("%s %s --dev %s --rekey-indexes > %s 2>&1 & "
+                               "echo $! > %s",
+                               env, CL_CASELINKD_PATH, d->dir, out, pidf),
+                         0);
+        for (int w = 0; w < 1000 && !th_file_contains(out, "stalled at"); w++)
+            usleep(10000);
+        if (!th_file_contains(out, "stalled at"))
+            fail_msg("kill point %s: never reached", at[i]);
+        assert_int_equal(th_sh("kill -9 $(cat %s)", pidf), 0);
+        for (int w = 0;
+             w < 500 && th_sh("kill -0 $(cat %s) 2>/dev/null", pidf) == 0; w++)
+            usleep(10000);
+        assert_int_equal(s_rows_under(d, key, b, &gen), 1);
+        assert_int_equal(gen, 0);
+    }
+    assert_int_equal(s_rekey(d, "", out), 0);
+    assert_int_equal(s_rows_under(d, key, b, &gen), 0);
+    assert_int_equal(gen, 1);
+    th_start(d, NULL);
+    s_all_there(d);
+}
+
+/* Put (val not NULL) or delete a row straight in the stopped daemon's
+ * LMDB file, as whoever holds the file can. */
+static void s_raw(const th_daemon *d, const char *db, const uint8_t *key,
+                  size_t key_len, const uint8_t *val, size_t val_len)
+{
+    char state[300];
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    snprintf(state, sizeof(state), "%s/state", d->dir);
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+    assert_int_equal(mdb_env_set_mapsize(env, 64u << 20), 0);
+    assert_int_equal(mdb_env_open(env, state, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    MDB_val k = {key_len, (void *)key}, v = {val_len, (void *)val};
+    assert_int_equal(
+        val ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* A key derived from the first master key (the store's root) the way the
+ * store derives its generation-0 keys. */
+static void s_root_key(const char *key_file, const char *ctx, uint8_t out[32])
+{
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    char why[256];
+    assert_int_equal(cl_store_key_load(mk, key_file, why, sizeof(why)), CL_OK);
+    crypto_kdf_derive_from_key(out, 32, 1, ctx, mk);
+    sodium_memzero(mk, sizeof(mk));
+}
+
+/* The activity row (last activity 1 || person 1) whoever holds the first
+ * master key forges: key only, so its stored bytes are its tag. */
+static const uint8_t S_FORGED[16] = {0, 0, 0, 0, 0, 0, 0, 1,
+                                     0, 0, 0, 0, 0, 0, 0, 1};
+static void s_forge_row(const th_daemon *d, const char *first)
+{
+    uint8_t mac[32], tag[16], kl[4] = {0, 0, 0, sizeof(S_FORGED)};
+    crypto_generichash_state st;
+    s_root_key(first, "cl-ixmac", mac);
+    crypto_generichash_init(&st, mac, sizeof(mac), sizeof(tag));
+    crypto_generichash_update(&st, (const uint8_t *)"activity", 9);
+    crypto_generichash_update(&st, kl, 4);
+    crypto_generichash_update(&st, S_FORGED, sizeof(S_FORGED));
+    crypto_generichash_final(&st, tag, sizeof(tag));
+    s_raw(d, "activity", S_FORGED, sizeof(S_FORGED), tag, sizeof(tag));
+}
+
+/* A replication batch whoever holds the first master key forges: it
+ * puts the forged activity row, at the next place in the log, MAC'd with
+ * the replication key that key derives. Applied to the stopped daemon's
+ * store (opened with key_file): the outcome. */
+static int s_forged_batch_applies(const th_daemon *d, const char *first,
+                                  const char *key_file)
+{
+    char state[300], why[256];
+    uint8_t rk[32], b[128], key[CL_MASTER_KEY_LEN];
+    size_t n = 0;
+    uint64_t seq = 0;
+    cl_store *st = NULL;
+    cl_txn *t = NULL;
+    memcpy(b, "CLB1\0\0\0\1", 8); /* one record */
+    n = 16;                       /* prev: below */
+    b[n++] = 1;                   /* put */
+    b[n++] = 8;
+    memcpy(b + n, "activity", 8);
+    n += 8;
+    b[n++] = 0;
+    b[n++] = sizeof(S_FORGED);
+    memcpy(b + n, S_FORGED, sizeof(S_FORGED));
+    n += sizeof(S_FORGED);
+    memcpy(b + n, "\0\0\0\0", 4); /* an empty value */
+    n += 4;
+    snprintf(state, sizeof(state), "%s/state", d->dir);
+    assert_int_equal(cl_store_key_load(key, key_file, why, sizeof(why)), CL_OK);
+    assert_int_equal(cl_store_open(&st, state, key, 64u << 20), CL_OK);
+    sodium_memzero(key, sizeof(key));
+    assert_int_equal(cl_store_begin(&t, st, NULL, true), CL_OK);
+    assert_int_equal(cl_store_applied(t, &seq), CL_OK);
+    for (int i = 0; i < 8; i++)
+        b[8 + i] = (uint8_t)(seq >> (8 * (7 - i)));
+    s_root_key(first, "cl-repl_", rk);
+    crypto_generichash(b + n, 32, b, n, rk, sizeof(rk));
+    int rc = cl_store_apply(t, b, n + 32, seq + 1);
+    cl_store_abort(&t); /* never kept */
+    cl_store_close(&st);
+    return rc;
+}
+
+/* Whoever holds the store's first master key (replaced since) forges an
+ * index row and a replication batch with the keys it derives: after the
+ * replacement alone both are taken as genuine (the row authenticates,
+ * verify says intact; the batch applies); after `caselinkd
+ * --rekey-indexes` the row is reported as tampering, by the store and by
+ * the daemon's `audit verify`, and the batch is refused. */
+static void test_old_keys_forge_nothing(void **state)
+{
+    th_daemon *d = *state;
+    char key[300], first[320], out[320], why[256];
+    uint8_t b[CL_BLIND_LEN] = {0};
+    uint32_t from = 1, gen = 0;
+    snprintf(key, sizeof(key), "%s/master.key", d->dir);
+    snprintf(first, sizeof(first), "%s.first", key);
+    snprintf(out, sizeof(out), "%s/rekey.txt", d->dir);
+    s_publish(d, "GP-F1");
+    s_publish(d, "GP-F2");
+    s_replace(d, &from, first);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    /* the gap, before re-indexing */
+    s_forge_row(d, first);
+    (void)s_rows_under(d, key, b, &gen); /* verifies: the row passes */
+    s_raw(d, "activity", S_FORGED, sizeof(S_FORGED), NULL, 0);
+    assert_int_equal(s_forged_batch_applies(d, first, key), CL_OK);
+    assert_int_equal(s_rekey(d, "", out), 0);
+    assert_int_equal(s_forged_batch_applies(d, first, key), CL_ERR_CORRUPT);
+    s_forge_row(d, first);
+    th_start(d, NULL);
+    cl_client *au = th_client(d, "auditor");
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    req->kind = CL_REQ_AUDIT_VERIFY;
+    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
+    assert_false(rep.u.verify.intact);
+    snprintf(why, sizeof(why), "%s", rep.u.verify.problem);
+    if (!strstr(why, "activity"))
+        fail_msg("verify: %s", why);
+    cl_reply_clear(&rep);
+    free(req);
+    cl_client_close(&au);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    s_raw(d, "activity", S_FORGED, sizeof(S_FORGED), NULL, 0);
+    th_start(d, NULL);
+    s_all_there(d);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -532,6 +875,14 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test(test_signing_key_replaced),
         cmocka_unit_test(test_rekey_not_committed),
+        cmocka_unit_test_setup_teardown(test_rekey_indexes, th_setup_daemon,
+                                        th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_rekey_refused, th_setup_daemon,
+                                        th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_rekey_killed, th_setup_daemon,
+                                        th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_old_keys_forge_nothing,
+                                        th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

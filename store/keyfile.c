@@ -406,10 +406,15 @@ int cl_store__epoch_add(cl_store *s, uint32_t from, uint32_t floor,
  * A blind index is BLAKE2b-128 keyed with the index key (derived from the
  * root: a former master key derives it) over the domain and the value;
  * from index generation 1 on, put through a keyed permutation of the 128
- * bits: a Feistel network of S_ROUNDS rounds whose round function is
- * BLAKE2b-64 keyed with the generation's ixperm (Luby-Rackoff: with a
- * pseudorandom round function, four rounds already make a strong
- * pseudorandom permutation). Without ixperm, knowing the index key does
+ * bits: a Feistel network of S_ROUNDS rounds over two 64-bit halves
+ * whose round function is SipHash-2-4 (a pseudorandom function made for
+ * short inputs) keyed with the generation's ixperm, over the round
+ * number and the right half (Luby-Rackoff: with a pseudorandom round
+ * function four rounds already make a strong pseudorandom permutation;
+ * eight leave a margin). SipHash, not BLAKE2b: a blind index is computed
+ * for every identifier and blocking key of every publish and match, and
+ * eight keyed BLAKE2b calls cost 3.6 us more per blind index, where eight
+ * SipHash calls cost about 0.2 us. Without ixperm, knowing the index key does
  * not tell which row holds a given NHS number, so the brute force of the
  * threat model needs the current master key. A permutation, not a second
  * hash, so that re-indexing moves each stored blind index to the next
@@ -418,13 +423,17 @@ int cl_store__epoch_add(cl_store *s, uint32_t from, uint32_t floor,
  * the store no longer holds.
  */
 #define S_ROUNDS 8
+_Static_assert(crypto_shorthash_siphash24_KEYBYTES <= CL_KEY_LEN,
+               "the round key is the first bytes of ixperm");
+_Static_assert(crypto_shorthash_siphash24_BYTES == CL_BLIND_LEN / 2,
+               "a round's output is half a blind index");
 
 static void s_round(const cl_store__keys *k, int r, uint8_t b[CL_BLIND_LEN])
 {
     uint8_t in[1 + CL_BLIND_LEN / 2], f[CL_BLIND_LEN / 2];
     in[0] = (uint8_t)r;
     memcpy(in + 1, b + CL_BLIND_LEN / 2, CL_BLIND_LEN / 2);
-    crypto_generichash(f, sizeof(f), in, sizeof(in), k->ixperm, CL_KEY_LEN);
+    crypto_shorthash_siphash24(f, in, sizeof(in), k->ixperm);
     for (int i = 0; i < CL_BLIND_LEN / 2; i++)
         b[i] ^= f[i];
     sodium_memzero(f, sizeof(f));

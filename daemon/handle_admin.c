@@ -334,7 +334,9 @@ int cl_handle_rotate_master(cl_op *op, cl_request *q, cl_reply *rep)
         goto out;
     cl_log_warn("master key replaced: from now on only %s opens the store "
                 "(move it to %s); data key version %u, re-sealing in the "
-                "background",
+                "background; the index keys are still the former key's: "
+                "once it is moved, stop the daemon and run caselinkd "
+                "--rekey-indexes",
                 next, path, v);
     rc = s_key_status(op, v, &rep->u.key_status);
 out:

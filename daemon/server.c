@@ -751,6 +751,12 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                      : cl_strerror(rc));
         goto fail;
     }
+    bool ix_current = true;
+    (void)cl_store_index_generation(s->store, &ix_current);
+    if (!ix_current)
+        cl_log_warn("store: its index keys derive from a former master key "
+                    "(admin rotate-master was not followed by re-indexing): "
+                    "stop the daemon and run caselinkd --rekey-indexes");
     if (cl_store_ids_raised(s->store))
         cl_log_warn("store: %u id counters were behind %s/id-floor (the data "
                     "file was restored from an older copy?): they continue "

@@ -657,7 +657,8 @@ static void test_rekey_indexes(void **state)
 
 /* Refused, each with the fix: while the daemon runs (the store open in
  * another process), and while a replacement is not finished (.next not
- * moved over the key file). Nothing changes. */
+ * moved over the key file). Nothing changes. rotate-master's log line and
+ * the start log say the step is due, until it is done. */
 static void test_rekey_refused(void **state)
 {
     th_daemon *d = *state;
@@ -676,8 +677,16 @@ static void test_rekey_refused(void **state)
     assert_int_equal(th_stop(d, SIGTERM), 0);
     assert_int_equal(s_rekey(d, "", out), 1);
     assert_true(th_file_contains(out, "replacement is not finished"));
+    assert_true(th_file_contains(d->log, "run caselinkd --rekey-indexes"));
+    /* the start log says the step is due, until it is done */
     assert_int_equal(th_sh("mv %s %s", next, key), 0);
     th_start(d, NULL);
+    assert_true(th_file_contains(d->log, "derive from a former master key"));
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_int_equal(s_rekey(d, "", out), 0);
+    assert_int_equal(th_sh(": > %s", d->log), 0);
+    th_start(d, NULL);
+    assert_false(th_file_contains(d->log, "derive from a former master key"));
 }
 
 /* kill -9 in the middle of the rewrite, at several points (after the

@@ -711,14 +711,17 @@ static void test_rekey_killed(void **state)
     s_blind_of(state_dir, key, b);
     for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++) {
         snprintf(env, sizeof(env), "CASELINKD_FAULT_REKEY_STALL=%s", at[i]);
+        unlink(out); /* never the line of the run before */
         assert_int_equal(th_sh("%s %s --dev %s --rekey-indexes > %s 2>&1 & "
                                "echo $! > %s",
                                env, CL_CASELINKD_PATH, d->dir, out, pidf),
                          0);
-        for (int w = 0; w < 1000 && !th_file_contains(out, "stalled at"); w++)
+        for (int w = 0; w < 6000 && !th_file_contains(out, "stalled at"); w++)
             usleep(10000);
-        if (!th_file_contains(out, "stalled at"))
-            fail_msg("kill point %s: never reached", at[i]);
+        if (!th_file_contains(out, "stalled at")) {
+            th_sh("kill -9 $(cat %s); cat %s >&2", pidf, out);
+            fail_msg("kill point %s: not reached in 60 s", at[i]);
+        }
         assert_int_equal(th_sh("kill -9 $(cat %s)", pidf), 0);
         for (int w = 0;
              w < 500 && th_sh("kill -0 $(cat %s) 2>/dev/null", pidf) == 0; w++)

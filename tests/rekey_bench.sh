@@ -11,9 +11,9 @@ build=${1:?usage: tests/rekey_bench.sh BUILD_DIR [PEOPLE]}
 people=${2:-10000}
 work=$(mktemp -d /tmp/rekey-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-"$build/tests/caselink-match-bench" --people "$people" --keep \
+store=$work/store
+"$build/tests/caselink-match-bench" --people "$people" --store "$store" \
     > "$work/bench.txt" 2> "$work/bench.err"
-store=$(sed -n 's/^kept //p' "$work/bench.err")
 "$build/daemon/caselinkd" --dev "$work/d" --check-config > /dev/null
 cp "$store/data.mdb" "$store/id-floor" "$work/d/state/"
 rm -f "$work/d/state/lock.mdb"

@@ -114,8 +114,9 @@ static void s_print_actions(const cli_conn *cn, const cl_actions *as,
     }
     printf("%zu action%s\n", as->n, as->n == 1 ? "" : "s");
     if (!as->n && q)
-        printf("No actions%s%s%s%s%s. Actions are agreed at a review: "
-               "caselink action add MDT-ID --id P ...\n",
+        printf("No actions%s%s%s%s%s. Actions are agreed at a review; the "
+               "coordinator adds them (caselink action add MDT-ID --id P "
+               "...), and each reaches the agency that owns it\n",
                q->overdue_only ? " overdue"
                : q->open_only  ? " open"
                                : "",

@@ -465,6 +465,7 @@ check "a publisher's health hides the counts" 0 "shown to coordinators and opera
 if cl --as gp health 2>&1 | grep -q "people"; then echo "FAIL a publisher's health shows counts"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 check "an attendee without bars says how" 2 "--attendee 'Jo Bloggs': give the name and the agency" -- cl mdt record MDT-00000001 --chair "A Chair" --attendee "Jo Bloggs"
 check "a refusal names the option, not the protocol path" 1 "invalid: --not-known-to: agency: no registered agency 'Oakfeld Surgery'" -- cl casefind --agency "Northshire Police" --not-known-to "Oakfeld Surgery" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
+check "a publisher's empty actions says who adds them" 0 "No actions\. .*the coordinator adds them" -- cl --as police actions
 check "a denial names the command and the role" 1 "denied: 'caselink mdt create' is for coordinator keys, and client gp is not one" -- cl --as gp mdt create --date 01/12/2026 --title x
 check "old verb works with a notice" 0 "'review list' is now 'caselink match list'" -- cl review list
 check "match list" 0 "pairs? to review|waiting" -- cl match list

@@ -257,6 +257,87 @@ int th_view_nhs(cl_client *c, const char *nhs, cl_reply *rep)
     return rc == CL_OK ? (int)rep->status : -100 + rc;
 }
 
+cl_request *th_plan(const char *ref, const char *child_nhs, const char *mum_nhs)
+{
+    cl_request *q = calloc(1, sizeof(*q));
+    if (!q)
+        abort();
+    q->kind = CL_REQ_PUBLISH_PLAN;
+    cl_plan *p = &q->u.plan;
+    CL_COPY(p->agency_ref, ref);
+    CL_COPY(p->child.nhs, child_nhs);
+    CL_COPY(p->child.given, "Lily");
+    CL_COPY(p->child.family, "Brown");
+    CL_COPY(p->child.dob, "2019-06-01");
+    p->type = CL_PLAN_CPP;
+    p->category = 1;
+    CL_COPY(p->start, "2026-01-10");
+    CL_COPY(p->authority, TH_AUTHORITY);
+    CL_COPY(p->legal_basis, "Children Act 1989 s47");
+    p->basis = 1;
+    if (mum_nhs) {
+        p->n_adults = 1;
+        p->adults[0].rel = CL_REL_PARENT;
+        CL_COPY(p->adults[0].person.nhs, mum_nhs);
+        CL_COPY(p->adults[0].person.given, "Kerry");
+        CL_COPY(p->adults[0].person.family, "Brown");
+        CL_COPY(p->adults[0].person.dob, "1990-02-03");
+    }
+    return q;
+}
+
+int th_mother_and_child(const th_daemon *d, const char *ref, const char *nhs,
+                        const char *kid_nhs)
+{
+    cl_client *police = th_client(d, "police");
+    cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", nhs);
+    q->u.publish.n_related = 1;
+    q->u.publish.related[0].rel = 1;
+    cl_person *k = &q->u.publish.related[0].person;
+    CL_COPY(k->given, "Amy");
+    CL_COPY(k->family, "Smith");
+    CL_COPY(k->dob, "2015-06-01");
+    CL_COPY(k->nhs, kid_nhs);
+    int st = th_publish(police, q, NULL);
+    free(q);
+    cl_client_close(&police);
+    return st;
+}
+
+int th_review(cl_client *co, const char *date, const char *title,
+              char mdt[CL_REF_SZ])
+{
+    cl_request *q = calloc(1, sizeof(*q));
+    if (!q)
+        abort();
+    q->kind = CL_REQ_CREATE_REVIEW;
+    CL_COPY(q->u.review_new.date, date);
+    CL_COPY(q->u.review_new.title, title);
+    int st = th_publish(co, q, mdt);
+    free(q);
+    return st;
+}
+
+cl_audit_verify_result th_audit_verify(const th_daemon *d, const char *cp,
+                                       int *status)
+{
+    cl_client *au = th_client(d, "auditor");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    if (!q)
+        abort();
+    q->kind = CL_REQ_AUDIT_VERIFY;
+    if (cp)
+        CL_COPY(q->u.checkpoint, cp);
+    int rc = cl_client_call(au, q, &rep);
+    *status = rc == CL_OK ? (int)rep.status : -100 + rc;
+    cl_audit_verify_result v = rep.u.verify;
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&au);
+    return v;
+}
+
 bool th_file_contains(const char *path, const char *s)
 {
     int fd = open(path, O_RDONLY);

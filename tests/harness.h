@@ -81,6 +81,35 @@ int th_publish(cl_client *c, cl_request *req, char *ref_out);
  * the reply status. */
 int th_view_nhs(cl_client *c, const char *nhs, cl_reply *rep);
 
+/* The family most scenarios use: Lily Brown (born 2019-06-01), on a child
+ * protection plan from TH_AUTHORITY, and her mother Kerry Brown (born
+ * 1990-02-03). */
+#define TH_AUTHORITY "Northshire Children's Services"
+
+/* TH_AUTHORITY's child protection plan (category 1, from 2026-01-10,
+ * Children Act 1989 s47) for Lily (NHS child_nhs) under reference ref,
+ * naming Kerry (NHS mum_nhs) as her parent unless mum_nhs is NULL; ready
+ * to send as children's services, caller frees. */
+cl_request *th_plan(const char *ref, const char *child_nhs,
+                    const char *mum_nhs);
+
+/* The police refer Jane Smith (born 1985-04-12, NHS nhs) under ref; her
+ * child Amy Smith (born 2015-06-01, NHS kid_nhs) is only mentioned, as
+ * related (relationship 1, as these scenarios have always sent it).
+ * Returns the reply status. */
+int th_mother_and_child(const th_daemon *d, const char *ref, const char *nhs,
+                        const char *kid_nhs);
+
+/* Create an MDT review titled title on date (YYYY-MM-DD) as coordinator
+ * co; its id into mdt. Returns the reply status. */
+int th_review(cl_client *co, const char *date, const char *title,
+              char mdt[CL_REF_SZ]);
+
+/* The auditor's `audit verify` of d's log, against checkpoint cp (NULL:
+ * none); the reply status into *status. */
+cl_audit_verify_result th_audit_verify(const th_daemon *d, const char *cp,
+                                       int *status);
+
 /* True if the file contains the bytes of s. */
 bool th_file_contains(const char *path, const char *s);
 

@@ -52,17 +52,9 @@ static void s_activity(th_daemon *d)
 
 static cl_audit_verify_result s_verify(th_daemon *d, const char *cp)
 {
-    cl_client *au = th_client(d, "auditor");
-    cl_request *req = calloc(1, sizeof(*req));
-    cl_reply rep;
-    req->kind = CL_REQ_AUDIT_VERIFY;
-    if (cp)
-        CL_COPY(req->u.checkpoint, cp);
-    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
-    cl_audit_verify_result v = rep.u.verify;
-    cl_reply_clear(&rep);
-    free(req);
-    cl_client_close(&au);
+    int st;
+    cl_audit_verify_result v = th_audit_verify(d, cp, &st);
+    assert_int_equal(st, CL_STATUS_OK);
     return v;
 }
 

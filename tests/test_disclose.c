@@ -31,18 +31,8 @@ static int s_call(cl_client *c, cl_request *req, cl_reply *rep)
 /* The police refer a mother; her child is only mentioned (no referral). */
 static void s_mother_and_child(th_daemon *d)
 {
-    cl_client *police = th_client(d, "police");
-    cl_request *q = th_referral("POL-D1", "Jane", "Smith", "1985-04-12", NHS);
-    q->u.publish.n_related = 1;
-    q->u.publish.related[0].rel = 1;
-    cl_person *k = &q->u.publish.related[0].person;
-    CL_COPY(k->given, "Amy");
-    CL_COPY(k->family, "Smith");
-    CL_COPY(k->dob, "2015-06-01");
-    CL_COPY(k->nhs, NHS_KID);
-    assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
-    free(q);
-    cl_client_close(&police);
+    assert_int_equal(th_mother_and_child(d, "POL-D1", NHS, NHS_KID),
+                     CL_STATUS_OK);
 }
 
 /* How many entries of kind an audit search on a person finds (by person

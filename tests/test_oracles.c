@@ -130,15 +130,8 @@ static int s_ask(cl_client *co, const char *nhs, const char *review,
 
 static void s_review(cl_client *co, char mdt[CL_REF_SZ])
 {
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    q->kind = CL_REQ_CREATE_REVIEW;
-    CL_COPY(q->u.review_new.date, "2026-12-20");
-    CL_COPY(q->u.review_new.title, "A review of my own");
-    assert_int_equal(s_call(co, q, &rep), CL_STATUS_OK);
-    strcpy(mdt, rep.u.publish.reference);
-    cl_reply_clear(&rep);
-    free(q);
+    assert_int_equal(th_review(co, "2026-12-20", "A review of my own", mdt),
+                     CL_STATUS_OK);
 }
 
 /* An information request delivers the person's name, date of birth and

@@ -51,7 +51,6 @@
 #endif
 
 static const char *NHS_CHILD = "0830166130";
-static const char *CHILDRENS = "Northshire Children's Services";
 
 /* --- processes ------------------------------------------------------------ */
 
@@ -333,22 +332,8 @@ static cl_request *s_referral(unsigned i, char nhs[16])
 
 static void s_plan(cl_client *childrens)
 {
-    cl_request *q = calloc(1, sizeof(*q));
+    cl_request *q = th_plan("CP-77", NHS_CHILD, NULL); /* naming no adult */
     cl_reply rep;
-    assert_non_null(q);
-    q->kind = CL_REQ_PUBLISH_PLAN;
-    cl_plan *p = &q->u.plan;
-    CL_COPY(p->agency_ref, "CP-77");
-    CL_COPY(p->child.nhs, NHS_CHILD);
-    CL_COPY(p->child.given, "Lily");
-    CL_COPY(p->child.family, "Brown");
-    CL_COPY(p->child.dob, "2019-06-01");
-    p->type = 1;
-    p->category = 1;
-    CL_COPY(p->start, "2026-01-10");
-    CL_COPY(p->authority, CHILDRENS);
-    CL_COPY(p->legal_basis, "Children Act 1989 s47");
-    p->basis = 1;
     cl_client_msgid_from(q->msgid, "test_repl", "plan");
     assert_int_equal(s_call(childrens, q, &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);

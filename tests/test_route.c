@@ -27,30 +27,8 @@ static const char *CHILDRENS = "Northshire Children's Services";
  * children's services. */
 static void s_plan(cl_client *childrens)
 {
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    q->kind = CL_REQ_PUBLISH_PLAN;
-    cl_plan *p = &q->u.plan;
-    CL_COPY(p->agency_ref, "CP-77");
-    CL_COPY(p->child.nhs, NHS_CHILD);
-    CL_COPY(p->child.given, "Lily");
-    CL_COPY(p->child.family, "Brown");
-    CL_COPY(p->child.dob, "2019-06-01");
-    p->type = 1;
-    p->category = 1;
-    CL_COPY(p->start, "2026-01-10");
-    CL_COPY(p->authority, CHILDRENS);
-    CL_COPY(p->legal_basis, "Children Act 1989 s47");
-    p->basis = 1;
-    p->n_adults = 1;
-    p->adults[0].rel = 1; /* parent */
-    CL_COPY(p->adults[0].person.nhs, NHS_MUM);
-    CL_COPY(p->adults[0].person.given, "Kerry");
-    CL_COPY(p->adults[0].person.family, "Brown");
-    CL_COPY(p->adults[0].person.dob, "1990-02-03");
-    assert_int_equal(cl_client_call(childrens, q, &rep), CL_OK);
-    assert_int_equal(rep.status, CL_STATUS_OK);
-    cl_reply_clear(&rep);
+    cl_request *q = th_plan("CP-77", NHS_CHILD, NHS_MUM);
+    assert_int_equal(th_publish(childrens, q, NULL), CL_STATUS_OK);
     free(q);
 }
 

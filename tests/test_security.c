@@ -54,17 +54,9 @@ static void s_publish_and_view(th_daemon *d, const char *ref)
 
 static cl_audit_verify_result s_verify(th_daemon *d, const char *cp)
 {
-    cl_client *au = th_client(d, "auditor");
-    cl_request *req = calloc(1, sizeof(*req));
-    cl_reply rep;
-    req->kind = CL_REQ_AUDIT_VERIFY;
-    if (cp)
-        CL_COPY(req->u.checkpoint, cp);
-    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
-    cl_audit_verify_result v = rep.u.verify;
-    cl_reply_clear(&rep);
-    free(req);
-    cl_client_close(&au);
+    int st;
+    cl_audit_verify_result v = th_audit_verify(d, cp, &st);
+    assert_int_equal(st, CL_STATUS_OK);
     return v;
 }
 
@@ -421,29 +413,8 @@ static const char *NHS_MUM = "1860913903";
 static void s_plan(th_daemon *d)
 {
     cl_client *ch = th_client(d, "childrens");
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    q->kind = CL_REQ_PUBLISH_PLAN;
-    cl_plan *p = &q->u.plan;
-    CL_COPY(p->agency_ref, "CP-S1");
-    CL_COPY(p->child.nhs, NHS_CHILD);
-    CL_COPY(p->child.given, "Lily");
-    CL_COPY(p->child.family, "Brown");
-    CL_COPY(p->child.dob, "2019-06-01");
-    p->type = 1;
-    p->category = 1;
-    CL_COPY(p->start, "2026-01-10");
-    CL_COPY(p->authority, "Northshire Children's Services");
-    CL_COPY(p->legal_basis, "Children Act 1989 s47");
-    p->basis = 1;
-    p->n_adults = 1;
-    p->adults[0].rel = 1; /* parent */
-    CL_COPY(p->adults[0].person.nhs, NHS_MUM);
-    CL_COPY(p->adults[0].person.given, "Kerry");
-    CL_COPY(p->adults[0].person.family, "Brown");
-    CL_COPY(p->adults[0].person.dob, "1990-02-03");
-    assert_int_equal(s_call(ch, q, &rep), CL_STATUS_OK);
-    cl_reply_clear(&rep);
+    cl_request *q = th_plan("CP-S1", NHS_CHILD, NHS_MUM);
+    assert_int_equal(th_publish(ch, q, NULL), CL_STATUS_OK);
     free(q);
     cl_client_close(&ch);
 }
@@ -486,31 +457,14 @@ static const char *NHS_KID = "4010232137";
 /* The police refer a mother; her child is only mentioned (no referral). */
 static void s_mother_and_child(th_daemon *d)
 {
-    cl_client *police = th_client(d, "police");
-    cl_request *q = th_referral("POL-B1", "Jane", "Smith", "1985-04-12", NHS);
-    q->u.publish.n_related = 1;
-    q->u.publish.related[0].rel = 1;
-    cl_person *k = &q->u.publish.related[0].person;
-    CL_COPY(k->given, "Amy");
-    CL_COPY(k->family, "Smith");
-    CL_COPY(k->dob, "2015-06-01");
-    CL_COPY(k->nhs, NHS_KID);
-    assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
-    free(q);
-    cl_client_close(&police);
+    assert_int_equal(th_mother_and_child(d, "POL-B1", NHS, NHS_KID),
+                     CL_STATUS_OK);
 }
 
 static void s_review(cl_client *co, char mdt[CL_REF_SZ])
 {
-    cl_request *req = calloc(1, sizeof(*req));
-    cl_reply rep;
-    req->kind = CL_REQ_CREATE_REVIEW;
-    CL_COPY(req->u.review_new.date, "2026-12-01");
-    CL_COPY(req->u.review_new.title, "A review of my own");
-    assert_int_equal(s_call(co, req, &rep), CL_STATUS_OK);
-    strcpy(mdt, rep.u.publish.reference);
-    cl_reply_clear(&rep);
-    free(req);
+    assert_int_equal(th_review(co, "2026-12-01", "A review of my own", mdt),
+                     CL_STATUS_OK);
 }
 
 static int s_agenda(cl_client *co, const char *mdt, const char *nhs,

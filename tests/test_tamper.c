@@ -38,29 +38,8 @@ static int s_call(cl_client *c, cl_request *q, cl_reply *rep)
 static void s_plan(th_daemon *d)
 {
     cl_client *ch = th_client(d, "childrens");
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    q->kind = CL_REQ_PUBLISH_PLAN;
-    cl_plan *p = &q->u.plan;
-    CL_COPY(p->agency_ref, "CP-T1");
-    CL_COPY(p->child.nhs, NHS_CHILD);
-    CL_COPY(p->child.given, "Lily");
-    CL_COPY(p->child.family, "Brown");
-    CL_COPY(p->child.dob, "2019-06-01");
-    p->type = CL_PLAN_CPP;
-    p->category = 1;
-    CL_COPY(p->start, "2026-01-10");
-    CL_COPY(p->authority, "Northshire Children's Services");
-    CL_COPY(p->legal_basis, "Children Act 1989 s47");
-    p->basis = 1;
-    p->n_adults = 1;
-    p->adults[0].rel = CL_REL_PARENT;
-    CL_COPY(p->adults[0].person.nhs, NHS_MUM);
-    CL_COPY(p->adults[0].person.given, "Kerry");
-    CL_COPY(p->adults[0].person.family, "Brown");
-    CL_COPY(p->adults[0].person.dob, "1990-02-03");
-    assert_int_equal(s_call(ch, q, &rep), CL_STATUS_OK);
-    cl_reply_clear(&rep);
+    cl_request *q = th_plan("CP-T1", NHS_CHILD, NHS_MUM);
+    assert_int_equal(th_publish(ch, q, NULL), CL_STATUS_OK);
     free(q);
     cl_client_close(&ch);
 }
@@ -108,15 +87,9 @@ static int s_view(th_daemon *d, size_t *n_plans)
 
 static cl_audit_verify_result s_verify(th_daemon *d)
 {
-    cl_client *au = th_client(d, "auditor");
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    q->kind = CL_REQ_AUDIT_VERIFY;
-    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
-    cl_audit_verify_result v = rep.u.verify;
-    cl_reply_clear(&rep);
-    free(q);
-    cl_client_close(&au);
+    int st;
+    cl_audit_verify_result v = th_audit_verify(d, NULL, &st);
+    assert_int_equal(st, CL_STATUS_OK);
     return v;
 }
 

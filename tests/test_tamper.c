@@ -247,6 +247,29 @@ static void test_deleted_value_rows_detected(void **state)
     }
 }
 
+/* Start d again on its rolled-back file (the log emptied first): the
+ * start names the plan table; the flag check and the case view are
+ * refused, never showing the withdrawn plan (put back `how`) again; audit
+ * verify is not intact and names the plan table. */
+static void s_plan_rollback_refused(th_daemon *d, const char *how)
+{
+    size_t n;
+    assert_int_equal(th_sh(": > '%s'", d->log), 0);
+    th_start(d, NULL);
+    s_start_log_says(d, "plan");
+    int rc = s_flags(d, &n);
+    if (rc == CL_OK && n)
+        fail_msg("the withdrawn plan%s flags the mother again", how);
+    assert_int_not_equal(rc, CL_OK);
+    int st = s_view(d, &n);
+    if (st == CL_STATUS_OK && n)
+        fail_msg("the withdrawn plan is back in the case view");
+    assert_int_equal(st, CL_STATUS_INTERNAL);
+    cl_audit_verify_result v = s_verify(d);
+    assert_false(v.intact);
+    assert_non_null(strstr(v.problem, "plan"));
+}
+
 /* A withdrawn plan brought back: the plan row from a copy of the file
  * taken while the plan was in force, put back after the withdrawal. The
  * police must not see a flag, the case view must not show the plan, and
@@ -267,20 +290,7 @@ static void test_rolled_back_plan_detected(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(th_stop(d, SIGTERM), 0);
     assert_int_equal(s_raw_roll_back(old, live, "plan"), 1);
-    assert_int_equal(th_sh(": > '%s'", d->log), 0);
-    th_start(d, NULL);
-    s_start_log_says(d, "plan");
-    int rc = s_flags(d, &n);
-    if (rc == CL_OK && n)
-        fail_msg("the withdrawn plan flags the mother again");
-    assert_int_not_equal(rc, CL_OK);
-    int st = s_view(d, &n);
-    if (st == CL_STATUS_OK && n)
-        fail_msg("the withdrawn plan is back in the case view");
-    assert_int_equal(st, CL_STATUS_INTERNAL);
-    cl_audit_verify_result v = s_verify(d);
-    assert_false(v.intact);
-    assert_non_null(strstr(v.problem, "plan"));
+    s_plan_rollback_refused(d, "");
 }
 
 /* --- a group rolled back whole ------------------------------------------ */
@@ -339,20 +349,7 @@ static void test_consistent_rollback_detected(void **state)
     assert_int_equal(th_sh("cp -a '%s' '%s'", live, kept), 0);
     assert_int_equal(s_raw_roll_back(old, live, "plan"), 1);
     assert_true(s_raw_roll_back_prefix(old, live, "ixdigest", "plan", 5) >= 2);
-    assert_int_equal(th_sh(": > '%s'", d->log), 0);
-    th_start(d, NULL);
-    s_start_log_says(d, "plan");
-    int rc = s_flags(d, &n);
-    if (rc == CL_OK && n)
-        fail_msg("the withdrawn plan, put back whole, flags the mother again");
-    assert_int_not_equal(rc, CL_OK);
-    int st = s_view(d, &n);
-    if (st == CL_STATUS_OK && n)
-        fail_msg("the withdrawn plan is back in the case view");
-    assert_int_equal(st, CL_STATUS_INTERNAL);
-    cl_audit_verify_result v = s_verify(d);
-    assert_false(v.intact);
-    assert_non_null(strstr(v.problem, "plan"));
+    s_plan_rollback_refused(d, ", put back whole,");
     assert_int_equal(th_stop(d, SIGTERM), 0);
 
     /* the anchor (the key check row) put back from the copy as well */
@@ -366,7 +363,7 @@ static void test_consistent_rollback_detected(void **state)
     th_start(d, NULL);
     assert_true(th_file_contains(d->log, TAMPER));
     assert_true(th_file_contains(d->log, "the anchor"));
-    v = s_verify(d);
+    cl_audit_verify_result v = s_verify(d);
     if (v.intact)
         fail_msg("plan and anchor put back together: verify says intact");
     assert_non_null(strstr(v.problem, "anchor"));

@@ -338,6 +338,29 @@ cl_audit_verify_result th_audit_verify(const th_daemon *d, const char *cp,
     return v;
 }
 
+long th_audited(cl_client *au, const char *pid, const char *nhs,
+                const char *kind)
+{
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    long n = -1;
+    if (!q)
+        abort();
+    q->kind = CL_REQ_AUDIT_SEARCH;
+    if (pid)
+        CL_COPY(q->u.person_ref.person_id, pid);
+    else
+        CL_COPY(q->u.person_ref.match.nhs, nhs);
+    if (cl_client_call(au, q, &rep) == CL_OK && rep.status == CL_STATUS_OK) {
+        n = 0;
+        for (size_t i = 0; i < rep.u.entries.n; i++)
+            n += !strcmp(rep.u.entries.v[i].kind, kind);
+    }
+    cl_reply_clear(&rep);
+    free(q);
+    return n;
+}
+
 bool th_file_contains(const char *path, const char *s)
 {
     int fd = open(path, O_RDONLY);

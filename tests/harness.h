@@ -110,6 +110,12 @@ int th_review(cl_client *co, const char *date, const char *title,
 cl_audit_verify_result th_audit_verify(const th_daemon *d, const char *cp,
                                        int *status);
 
+/* How many entries of kind (a request kind, "get_person") an audit search
+ * by auditor connection au finds on a person: by person id pid, or by NHS
+ * number nhs when pid is NULL. -1 if the search is not answered OK. */
+long th_audited(cl_client *au, const char *pid, const char *nhs,
+                const char *kind);
+
 /* True if the file contains the bytes of s. */
 bool th_file_contains(const char *path, const char *s);
 

@@ -41,21 +41,22 @@ static size_t s_audited(th_daemon *d, const char *pid, const char *nhs,
                         const char *kind)
 {
     cl_client *au = th_client(d, "auditor");
-    cl_request *req = calloc(1, sizeof(*req));
-    cl_reply rep;
-    size_t n = 0;
-    req->kind = CL_REQ_AUDIT_SEARCH;
-    if (pid)
-        CL_COPY(req->u.person_ref.person_id, pid);
-    else
-        CL_COPY(req->u.person_ref.match.nhs, nhs);
-    assert_int_equal(s_call(au, req, &rep), CL_STATUS_OK);
-    for (size_t i = 0; i < rep.u.entries.n; i++)
-        n += !strcmp(rep.u.entries.v[i].kind, kind);
-    cl_reply_clear(&rep);
-    free(req);
+    long n = th_audited(au, pid, nhs, kind);
     cl_client_close(&au);
-    return n;
+    assert_true(n >= 0);
+    return (size_t)n;
+}
+
+/* Each of the n people in pids, listed by a request of kind, is found by
+ * exactly one audit entry of that kind on them. */
+static void s_each_audited(th_daemon *d, char (*pids)[CL_PID_SZ], size_t n,
+                           const char *kind)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_audited(d, pids[i], NULL, kind) != 1)
+            fail_msg("%s listed %s (%zu of %zu) but an audit search on "
+                     "them does not find it",
+                     kind, pids[i], i + 1, n);
 }
 
 /* Subject access on the mother discloses her child (related people, with
@@ -130,11 +131,7 @@ static void test_case_finding_names_everyone(void **state)
     cl_reply_clear(&rep);
     free(req);
     cl_client_close(&co);
-    for (size_t i = 0; i < S_MANY; i++)
-        if (s_audited(d, pids[i], NULL, "case_finding") != 1)
-            fail_msg("case finding returned %s (%zu of %zu) but an audit "
-                     "search on them does not find it",
-                     pids[i], i + 1, S_MANY);
+    s_each_audited(d, pids, S_MANY, "case_finding");
 }
 
 /* links_export named nobody: every person whose record it lists is found
@@ -155,11 +152,7 @@ static void test_links_export_names_everyone(void **state)
     cl_reply_clear(&rep);
     free(req);
     cl_client_close(&co);
-    for (size_t i = 0; i < S_MANY; i++)
-        if (s_audited(d, pids[i], NULL, "links_export") != 1)
-            fail_msg("the links export listed %s's record but an audit "
-                     "search on them does not find it",
-                     pids[i]);
+    s_each_audited(d, pids, S_MANY, "links_export");
 }
 
 /* A review of the coordinator's own, with the mother on its agenda (her

@@ -249,6 +249,17 @@ static int64_t s_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Send childrens' inbox receive req, waiting up to 8 s, and give the
+ * daemon time to park it. */
+static void s_park_receive(cl_client *ch, cl_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->kind = CL_REQ_INBOX_RECEIVE;
+    req->u.inbox.wait_ms = 8000;
+    assert_int_equal(cl_client_send(ch, req), CL_OK);
+    usleep(300 * 1000); /* the receive is parked */
+}
+
 static void test_long_poll_delivers_at_once(void **state)
 {
     th_daemon *d = *state;
@@ -257,11 +268,7 @@ static void test_long_poll_delivers_at_once(void **state)
     cl_reply rep;
     s_plan(ch);
     cl_request req;
-    memset(&req, 0, sizeof(req));
-    req.kind = CL_REQ_INBOX_RECEIVE;
-    req.u.inbox.wait_ms = 8000;
-    assert_int_equal(cl_client_send(ch, &req), CL_OK);
-    usleep(300 * 1000); /* the receive is parked */
+    s_park_receive(ch, &req);
     int64_t t0 = s_ms();
     s_publish(gp, "GP-D1", "Lily", "Brown", "2019-06-01", NHS_CHILD, r);
     assert_int_equal(cl_client_recv(ch, &rep, 8000), CL_OK);
@@ -297,11 +304,7 @@ static void test_parked_receive_revoked(void **state)
     cl_reply rep;
     s_plan(ch);
     cl_request req;
-    memset(&req, 0, sizeof(req));
-    req.kind = CL_REQ_INBOX_RECEIVE;
-    req.u.inbox.wait_ms = 8000;
-    assert_int_equal(cl_client_send(ch, &req), CL_OK);
-    usleep(300 * 1000);
+    s_park_receive(ch, &req);
     assert_int_equal(
         th_sh("cd %s && awk 'BEGIN{s=0} /^\\[/{s=($0==\"[childrens]\")} !s' "
               "clients.conf > c.new && mv c.new clients.conf",

@@ -50,6 +50,18 @@ static int s_call(cl_client *c, cl_request *q, cl_reply *rep)
     return (int)rep->status;
 }
 
+/* Publish q (freed here) as c, answered OK: how many flags its reply
+ * carries. */
+static size_t s_publish_flags(cl_client *c, cl_request *q)
+{
+    cl_reply rep;
+    assert_int_equal(s_call(c, q, &rep), CL_STATUS_OK);
+    size_t n = rep.u.publish.flag.n;
+    cl_reply_clear(&rep);
+    free(q);
+    return n;
+}
+
 /* The child's plan, naming the mother (parent), a carer and a household
  * member; end: "" or a date. */
 static void s_plan(cl_client *ch, const char *ref, const char *end)
@@ -718,15 +730,10 @@ static void test_local_id_and_crafted_links(void **state)
     q = th_referral("POL-U1", "Ann", "Hale", "1970-01-01", NULL);
     CL_COPY(q->u.publish.subject.uprn, "100023336956");
     CL_COPY(q->u.publish.subject.local_id, "NICHE-1");
-    assert_int_equal(s_call(police, q, &rep), CL_STATUS_OK);
-    cl_reply_clear(&rep);
-    free(q);
+    (void)s_publish_flags(police, q);
     q = th_referral("POL-U2", "Lily", "Brown", "2019-06-01", NHS_CHILD);
     CL_COPY(q->u.publish.subject.uprn, "100023336956");
-    assert_int_equal(s_call(police, q, &rep), CL_STATUS_OK);
-    assert_int_equal(rep.u.publish.flag.n, 1); /* the child herself */
-    cl_reply_clear(&rep);
-    free(q);
+    assert_int_equal(s_publish_flags(police, q), 1); /* the child herself */
     assert_int_equal(s_check(police, CL_FLAG_BY_LOCAL_ID, "NICHE-1", &f, NULL),
                      CL_OK);
     assert_int_equal(f.n, 0);
@@ -768,17 +775,12 @@ static void test_bait_by_demographics(void **state)
     cl_request *q =
         th_referral("CSC-K", "Kerry", "Brown", "1990-02-03", NHS_MUM);
     CL_COPY(q->u.publish.subject.postcode, "LS1 4AB");
-    assert_int_equal(s_call(ch, q, &rep), CL_STATUS_OK);
-    cl_reply_clear(&rep);
-    free(q);
+    (void)s_publish_flags(ch, q);
     cl_client *police = th_client(d, "police");
     q = th_referral("POL-K1", "Kerry", "Brown", "1990-02-03", NULL);
     CL_COPY(q->u.publish.subject.local_id, "NICHE-K");
     CL_COPY(q->u.publish.subject.postcode, "LS1 4AB");
-    assert_int_equal(s_call(police, q, &rep), CL_STATUS_OK);
-    assert_int_equal(rep.u.publish.flag.n, 1);
-    cl_reply_clear(&rep);
-    free(q);
+    assert_int_equal(s_publish_flags(police, q), 1);
     assert_int_equal(s_check(police, CL_FLAG_BY_LOCAL_ID, "NICHE-K", &f, NULL),
                      CL_OK);
     assert_int_equal(f.n, 1);

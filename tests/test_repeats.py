@@ -5,8 +5,9 @@ It must fail on two functions that share ten lines of the same shape (other
 names, strings and numbers), pass once the allow-list names the pair, fail
 again when the pair grows past its entry, and pass over what the check
 calls boilerplate (comments, includes, lone punctuation, tables of rows
-with other contents,
+with other contents, at file scope or initialised inside a function,
 text written out line by line, one repeating shape overlapping itself).
+With --tests it checks test code, against its own allow-list.
 """
 import os
 import subprocess
@@ -40,14 +41,14 @@ def body(name, k, s, extra="", f=("a", "b", "c")):
                        f3=f[2])
 
 
-def run(files, allow=None, expect=0, want=None, unwanted=None):
+def run(files, allow=None, expect=0, want=None, unwanted=None, extra=()):
     with tempfile.TemporaryDirectory() as root:
         for path, text in files.items():
             os.makedirs(os.path.join(root, os.path.dirname(path)),
                         exist_ok=True)
             with open(os.path.join(root, path), "w") as fh:
                 fh.write(text)
-        args = [sys.executable, SCRIPT, "--root", root, "--strict"]
+        args = [sys.executable, SCRIPT, "--root", root, "--strict", *extra]
         if allow is not None:
             with open(os.path.join(root, "allow"), "w") as fh:
                 fh.write(allow)
@@ -125,9 +126,38 @@ def main():
     run({"proto/a.c": calls.replace("_N", "_1"),
          "proto/b.c": calls.replace("_N", "_2")},
         expect=1, want=["proto/a.c:s_put_1 ~ proto/b.c:s_put_2"])
+    # a table initialised inside a function (a test program's list of
+    # tests) is data as at file scope: rows of one shape with other names
+    # pass, the same rows to the letter are a pair
+    listed = "int main_N(void)\n{\n    const struct t tests[] = {\n" + \
+        "".join(f"        T(test_{i}_N),\n" for i in range(14)) + \
+        "    };\n    return run(tests);\n}\n"
+    run({"proto/a.c": listed.replace("_N", "_1"),
+         "proto/b.c": listed.replace("_N", "_2")}, expect=0, unwanted=["NEW"])
+    run({"proto/a.c": listed.replace("_N", "_1"),
+         "proto/b.c": listed.replace("_N", "_1").replace("main_1", "main_2")},
+        expect=1, want=["proto/a.c:main_1 ~ proto/b.c:main_2"])
+    # ... and code after the table is code again
+    run({"proto/a.c": listed.replace("_N", "_1") + body("one", 3, "a"),
+         "proto/b.c": listed.replace("_N", "_2") + body("two", 4, "b")},
+        expect=1, want=["proto/a.c:s_one ~ proto/b.c:s_two"])
     # outside product code (tests/) is read only with --tests
-    run({"tests/a.c": pair["proto/a.c"], "tests/b.c": pair["daemon/b.c"]},
-        expect=0, unwanted=["NEW"])
+    tpair = {"tests/a.c": pair["proto/a.c"], "tests/b.c": pair["daemon/b.c"]}
+    run(tpair, expect=0, unwanted=["NEW"])
+    # --tests checks test code: a pair with a place in tests/ (a test
+    # repeating a test, or product code), against its own allow-list
+    # (tests/repeats-tests.allow), and leaves product pairs to the default
+    run(tpair, expect=1, extra=["--tests"],
+        want=["NEW: tests/a.c:s_one ~ tests/b.c:s_two 11 lines"])
+    run({"tests/a.c": pair["proto/a.c"], "daemon/b.c": pair["daemon/b.c"]},
+        expect=1, extra=["--tests"], want=["daemon/b.c:s_two ~ tests/a.c"])
+    run(pair, expect=0, extra=["--tests"], unwanted=["NEW"])
+    run(tpair | {"tests/repeats-tests.allow":
+                 "same tests/a.c:s_one tests/b.c:s_two 11\n"},
+        expect=0, extra=["--tests"], want=["allowed: "])
+    run(tpair | {"tests/repeats.allow":
+                 "same tests/a.c:s_one tests/b.c:s_two 11\n"},
+        expect=1, extra=["--tests"], want=["NEW: "])
     print("test_repeats_check: all passed")
 
 

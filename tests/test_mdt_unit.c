@@ -662,6 +662,7 @@ static void test_pack_holds_the_meetings_work(void **state)
     assert_string_equal(p.v[0].note, "GP worried about frequent A&E visits");
     assert_string_equal(p.v[0].discussion, "Low mood");
     assert_int_equal(p.v[0].actions.n, 1); /* the open one */
+    assert_int_equal(p.v[0].earlier.n, 0); /* both agreed at this review */
     assert_true(p.v[0].rated);
     assert_int_equal(p.v[0].rag.rating, CL_RAG_AMBER);
     cl_review_pack_clear(&p);

@@ -221,8 +221,9 @@ static int s_pack_history(cl_txn *t, uint64_t mdt, const char *date,
         memset(&aq, 0, sizeof(aq));
         rc = cl_mdt_actions_walk(t, &aq, 0, pid, now, NULL, &all, NULL, &a);
         for (size_t i = 0; rc == CL_OK && i < all.n; i++) {
-            uint64_t r = strtoull(all.v[i].review_id + 4, NULL, 10);
-            if (r == mdt)
+            uint64_t r = 0; /* an action of no review is an earlier one */
+            if (cl_id_parse(&r, CL_ID_REVIEW, all.v[i].review_id) == CL_OK &&
+                r == mdt)
                 continue;
             rc = CL_VEC_PUSH(it->earlier.v, it->earlier.n, cap, all.v[i]);
         }

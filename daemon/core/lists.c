@@ -139,7 +139,7 @@ int cl_lists_referrals(cl_op *op, const cl_referral_query *q,
         }
         if (rc != CL_OK && rc != CL_ERR_NOT_FOUND)
             return rc;
-        c.after = strtoull(q->after + 3, NULL, 10);
+        (void)cl_records_parse_ref(q->after, &c.after); /* read above */
     }
     snprintf(op->note.purpose, sizeof(op->note.purpose), "referral list");
     bool by_person =

@@ -452,13 +452,32 @@ const char *cl_store_db_name(cl_db db);
 CL_NODISCARD int cl_store_count(cl_txn *t, cl_db db, const uint8_t *prefix,
                                 size_t prefix_len, size_t max, size_t *n);
 
-/* cl_store_scan of a prefix (not empty) of the same kind of sub-database
- * holding at most max rows (max at most CL_STORE_SCAN_UPTO), in one
- * descent of the tree; over more, no row is opened or passed to fn and
- * *over is set. */
+/* Most rows cl_store_scan_pick reads under one prefix. */
 #define CL_STORE_SCAN_UPTO 256
-CL_NODISCARD int cl_store_scan_upto(cl_txn *t, cl_db db, const uint8_t *prefix,
-                                    size_t prefix_len, size_t max,
-                                    cl_store_scan_fn fn, void *ctx, bool *over);
+
+/* One row met by cl_store_scan_pick: which prefix it is under, and its
+ * key (borrowed), not yet opened. */
+typedef struct cl_store_row {
+    size_t prefix;
+    const uint8_t *key;
+    size_t key_len;
+} cl_store_row;
+typedef int (*cl_store_pick_fn)(void *ctx, const cl_store_row *rows, size_t n,
+                                bool *keep);
+
+/* The rows of n_prefixes prefixes (each prefix_len long, one after the
+ * other in prefixes) of the same kind of sub-database, each prefix read
+ * only when it holds at most max rows (at most CL_STORE_SCAN_UPTO), in
+ * one descent of the tree; a bigger one is skipped unread. All the
+ * rows met are handed to pick at once, unopened, which sets keep[i] for
+ * those wanted (a choice by their keys, such as how many prefixes a
+ * suffix is under); then each kept row, and only those, is
+ * authenticated and passed to fn: a row that does not authenticate
+ * fails the call (CL_ERR_CORRUPT). pick and fn return as scan_fn's do. */
+CL_NODISCARD int cl_store_scan_pick(cl_txn *t, cl_db db,
+                                    const uint8_t *prefixes, size_t prefix_len,
+                                    size_t n_prefixes, size_t max,
+                                    cl_store_pick_fn pick, cl_store_scan_fn fn,
+                                    void *ctx);
 
 #endif

@@ -2,8 +2,9 @@
  * test_block: the candidate fetch path on a real LMDB file. A block is
  * read in one descent and only when it holds at most the cap (a bigger
  * one is skipped unread), a name's frequency is counted without reading
- * its rows, and a row forged into the file is refused whenever a block
- * is read, never used.
+ * its rows, a match compares a bounded number of candidates, chosen by
+ * how many keys they share and how small their blocks are, and a row
+ * forged into the file is refused whenever it is used, never obeyed.
  */
 #include <lmdb.h>
 #include <setjmp.h>
@@ -52,14 +53,46 @@ static void s_fill(cl_txn *t, char c, uint64_t first, size_t n)
         assert_int_equal(cl_records_blinds_put(t, &b, 0, first + i), CL_OK);
 }
 
-/* What a block read gives: rc, the ids in *ids (freed by the caller). */
-static int s_read(cl_txn *t, char c, size_t max, cl_records_ids *ids,
-                  bool *over)
+/* A read of blocks: what pick saw and what it kept, what fn was given. */
+typedef struct s_read_ctx {
+    uint64_t skip;  /* a record id pick leaves out (0: none) */
+    size_t seen;    /* rows pick was shown */
+    size_t prefix1; /* of them, under the second prefix */
+    cl_records_ids ids;
+} s_read_ctx;
+
+static int s_pick_all(void *ctx, const cl_store_row *rows, size_t n, bool *keep)
 {
-    uint8_t k[CL_BLIND_LEN];
-    s_key(k, c);
-    *ids = (cl_records_ids){.max = CL_STORE_SCAN_UPTO + 1};
-    return cl_records_lookup_block_upto(t, k, max, ids, over);
+    s_read_ctx *r = ctx;
+    r->seen = n;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(rows[i].key_len, CL_BLIND_LEN + 8);
+        keep[i] = cl_be64_get(rows[i].key + CL_BLIND_LEN) != r->skip;
+        r->prefix1 += rows[i].prefix == 1;
+    }
+    return CL_OK;
+}
+
+static int s_take(void *ctx, const uint8_t *key, size_t len)
+{
+    s_read_ctx *r = ctx;
+    int rc = cl_records_ids_push(&r->ids, cl_be64_get(key + len - 8));
+    return rc > 0 ? CL_OK : rc;
+}
+
+/* Read blocks c[0], c[1] ... (a string of key letters) at most max rows
+ * each, pick leaving out record skip: rc, and *r (r->ids.v freed by the
+ * caller). */
+static int s_read(cl_txn *t, const char *c, size_t max, uint64_t skip,
+                  s_read_ctx *r)
+{
+    uint8_t k[8][CL_BLIND_LEN];
+    size_t n = strlen(c);
+    for (size_t i = 0; i < n; i++)
+        s_key(k[i], c[i]);
+    *r = (s_read_ctx){.skip = skip, .ids = {.max = 1000}};
+    return cl_store_scan_pick(t, CL_DB_BLOCK, &k[0][0], CL_BLIND_LEN, n, max,
+                              s_pick_all, s_take, r);
 }
 
 static size_t s_count(cl_txn *t, char c, size_t max)
@@ -76,35 +109,34 @@ static void test_block_read_up_to_the_cap(void **state)
 {
     th_core *c = *state;
     cl_txn *t = c->t;
-    cl_records_ids ids;
-    bool over = true;
+    s_read_ctx r;
     s_fill(t, 'a', 100, 5);
     s_fill(t, 'b', 200, 3);
     s_fill(t, 'c', 300, CL_BLOCK_CAP + 1);
     /* at the cap: every id, in order, and none of the next block's */
-    assert_int_equal(s_read(t, 'a', 5, &ids, &over), CL_OK);
-    assert_false(over);
-    assert_int_equal(ids.n, 5);
+    assert_int_equal(s_read(t, "a", 5, 0, &r), CL_OK);
+    assert_int_equal(r.seen, 5);
+    assert_int_equal(r.ids.n, 5);
     for (size_t i = 0; i < 5; i++)
-        assert_int_equal(ids.v[i], 100 + i);
-    free(ids.v);
-    /* one over: nothing */
-    assert_int_equal(s_read(t, 'a', 4, &ids, &over), CL_OK);
-    assert_true(over);
-    assert_int_equal(ids.n, 0);
-    free(ids.v);
-    assert_int_equal(s_read(t, 'c', CL_BLOCK_CAP, &ids, &over), CL_OK);
-    assert_true(over);
-    assert_int_equal(ids.n, 0);
-    free(ids.v);
-    /* an empty block, and a cap the function cannot hold */
-    assert_int_equal(s_read(t, 'z', 5, &ids, &over), CL_OK);
-    assert_false(over);
-    assert_int_equal(ids.n, 0);
-    free(ids.v);
-    assert_int_equal(s_read(t, 'a', CL_STORE_SCAN_UPTO + 1, &ids, &over),
+        assert_int_equal(r.ids.v[i], 100 + i);
+    free(r.ids.v);
+    /* one over: nothing, not even shown to pick */
+    assert_int_equal(s_read(t, "a", 4, 0, &r), CL_OK);
+    assert_int_equal(r.seen + r.ids.n, 0);
+    free(r.ids.v);
+    /* several blocks at once: each under its own prefix, the one over
+     * the cap left out, an empty one nothing; pick's choice holds */
+    assert_int_equal(s_read(t, "acbz", CL_BLOCK_CAP, 102, &r), CL_OK);
+    assert_int_equal(r.seen, 8);
+    assert_int_equal(r.prefix1, 0); /* 'c': over */
+    assert_int_equal(r.ids.n, 7);
+    assert_int_equal(r.ids.v[2], 103);
+    assert_int_equal(r.ids.v[4], 200);
+    free(r.ids.v);
+    /* a cap the function cannot hold */
+    assert_int_equal(s_read(t, "a", CL_STORE_SCAN_UPTO + 1, 0, &r),
                      CL_ERR_INVALID);
-    free(ids.v);
+    free(r.ids.v);
     /* counts stop at their max */
     assert_int_equal(s_count(t, 'a', 100), 5);
     assert_int_equal(s_count(t, 'a', 3), 3);
@@ -139,8 +171,7 @@ static void s_forge(const char *dir, uint64_t id)
 static void test_forged_row_refused(void **state)
 {
     th_core *c = *state;
-    cl_records_ids ids;
-    bool over = false;
+    s_read_ctx r;
     uint8_t mk[CL_MASTER_KEY_LEN];
     s_fill(c->t, 'a', 100, 5);
     assert_int_equal(cl_store_commit(&c->t), CL_OK);
@@ -150,23 +181,79 @@ static void test_forged_row_refused(void **state)
     assert_int_equal(cl_store_open(&c->s, c->dir, mk, 64u << 20), CL_OK);
     assert_int_equal(cl_store_begin(&c->t, c->s, NULL, false), CL_OK);
     cl_txn *t = c->t;
-    /* read: the forged row fails its tag, and the whole read with it */
-    assert_int_equal(s_read(t, 'a', 10, &ids, &over), CL_ERR_CORRUPT);
-    free(ids.v);
+    /* kept: the forged row fails its tag, and the whole read with it */
+    assert_int_equal(s_read(t, "a", 10, 0, &r), CL_ERR_CORRUPT);
+    free(r.ids.v);
     /* the same as a full scan does */
     uint8_t k[CL_BLIND_LEN];
     s_key(k, 'a');
-    ids = (cl_records_ids){.max = 100};
+    cl_records_ids ids = {.max = 100};
     assert_int_equal(cl_records_lookup_block(t, k, &ids), CL_ERR_CORRUPT);
     free(ids.v);
+    /* not kept: never opened, never passed on */
+    assert_int_equal(s_read(t, "a", 10, 777, &r), CL_OK);
+    assert_int_equal(r.seen, 6);
+    assert_int_equal(r.ids.n, 5);
+    free(r.ids.v);
     /* over the cap it is skipped unread: the block is not used at all,
      * which is all a forged row can do (as deleting rows can) */
-    assert_int_equal(s_read(t, 'a', 5, &ids, &over), CL_OK);
-    assert_true(over);
-    assert_int_equal(ids.n, 0);
-    free(ids.v);
+    assert_int_equal(s_read(t, "a", 5, 0, &r), CL_OK);
+    assert_int_equal(r.seen + r.ids.n, 0);
+    free(r.ids.v);
     /* a count is only a count */
     assert_int_equal(s_count(t, 'a', 100), 6);
+}
+
+/* Over the budget a match compares every record sharing two keys or
+ * more, then those met in the smallest blocks (the newest first), up to
+ * the budget; at or under it, every record. */
+static void test_budget_keeps_the_best(void **state)
+{
+    th_core *c = *state;
+    cl_txn *t = c->t;
+    cl_person p;
+    cl_records_blinds b = {0};
+    uint32_t weak = 0;
+    size_t strong[4], ns = 0;
+    memset(&p, 0, sizeof(p));
+    CL_COPY(p.given, "Olivia");
+    CL_COPY(p.family, "Ramsbottom");
+    CL_COPY(p.dob, "1990-04-12");
+    CL_COPY(p.postcode, "LS1 2AB");
+    b.n = cl_block_keys_tiered(c->s, &p, b.k, CL_BLOCK_MAX, &weak);
+    for (size_t i = 0; i < b.n; i++)
+        b.block[i] = true;
+    for (size_t i = 0; i < b.n && ns < 4; i++)
+        if (!((weak >> i) & 1u))
+            strong[ns++] = i;
+    assert_int_equal(ns, 4);
+    /* 1-3 under two keys; 100-119 alone in a block of twenty; 30, 31
+     * alone in a block of two: 25 records */
+    for (uint64_t id = 1; id <= 3; id++) {
+        assert_int_equal(cl_records_blinds_put(t, &b, strong[0], id), CL_OK);
+        assert_int_equal(cl_records_blinds_put(t, &b, strong[1], id), CL_OK);
+    }
+    for (uint64_t id = 100; id < 120; id++)
+        assert_int_equal(cl_records_blinds_put(t, &b, strong[2], id), CL_OK);
+    for (uint64_t id = 30; id <= 31; id++)
+        assert_int_equal(cl_records_blinds_put(t, &b, strong[3], id), CL_OK);
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_match_candidates(t, &p, &ids), CL_OK);
+    /* the five, then the newest of the block of twenty */
+    assert_true(CL_LINKFIND_BUDGET > 5 && CL_LINKFIND_BUDGET < 25);
+    assert_int_equal(ids.n, CL_LINKFIND_BUDGET);
+    const uint64_t five[] = {1, 2, 3, 30, 31};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(ids.v[i], five[i]);
+    for (size_t i = 5; i < ids.n; i++)
+        assert_int_equal(ids.v[i], 120 - (CL_LINKFIND_BUDGET - i));
+    free(ids.v);
+    /* every one of them is still a candidate where no budget applies */
+    ids = (cl_records_ids){.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_block_candidates(t, c->s, &p, &ids), CL_OK);
+    assert_int_equal(ids.n, 25);
+    free(ids.v);
+    sodium_memzero(&b, sizeof(b));
 }
 
 /* The matching path: a person whose only shared key's block is over the
@@ -225,6 +312,8 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_candidates_skip_big_blocks,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_budget_keeps_the_best, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,20 @@ CL_NODISCARD int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
                                               const cl_person *p,
                                               cl_records_ids *ids);
 
+/* Most candidate records one match compares when its blocks hold more:
+ * every record sharing two keys or more with the description, then those
+ * sharing one, met in the smallest blocks first (the newest first among
+ * equals), up to this many. At a million people a referral meets about
+ * 45 records, nearly all in a single block of an initial and a date of
+ * birth or of a house and a name's code, and its cost is the records it
+ * reads (caselink-match-bench, README "Benchmark"). */
+#define CL_LINKFIND_BUDGET 12
+
+/* The candidates a match compares p with: cl_linkfind_block_candidates,
+ * bounded by CL_LINKFIND_BUDGET. */
+CL_NODISCARD int cl_linkfind_match_candidates(cl_txn *t, const cl_person *p,
+                                              cl_records_ids *ids);
+
 CL_NODISCARD int cl_linkfind_person(cl_txn *t, const cl_store *st,
                                     const cl_match_config *mc,
                                     const cl_caller *c, const cl_person *p,

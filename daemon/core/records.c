@@ -995,10 +995,3 @@ int cl_records_decode_check(cl_db db, const uint8_t *buf, size_t len)
             return cl_records_check(buf, len, rows[i].dec, rows[i].size);
     return CL_ERR_INVALID;
 }
-
-int cl_records_lookup_block_upto(cl_txn *t, const uint8_t key[CL_BLIND_LEN],
-                                 size_t max, cl_records_ids *ids, bool *over)
-{
-    return cl_store_scan_upto(t, CL_DB_BLOCK, key, CL_BLIND_LEN, max,
-                              s_scan_suffix_id, ids, over);
-}

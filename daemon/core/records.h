@@ -130,14 +130,6 @@ CL_NODISCARD int cl_records_lookup_block(cl_txn *t,
 CL_NODISCARD int cl_records_lookup(cl_txn *t, const uint8_t blind[CL_BLIND_LEN],
                                    cl_records_ids *ids);
 
-/* Record ids under a blocking key holding at most max (at most
- * CL_STORE_SCAN_UPTO) of them; a bigger block sets *over and adds none,
- * opening none of its rows. */
-CL_NODISCARD int cl_records_lookup_block_upto(cl_txn *t,
-                                              const uint8_t key[CL_BLIND_LEN],
-                                              size_t max, cl_records_ids *ids,
-                                              bool *over);
-
 /* Deterministic: the first record under an identifier's blind index. */
 CL_NODISCARD int cl_records_link_ident(cl_txn *t, const cl_store *st,
                                        const char *domain, const char *v1,

@@ -84,14 +84,22 @@ static void s_add(s_keys *ks, const char *domain, const char *a, const char *b,
                   const char *c)
 {
     char buf[256];
+    const char *part[3] = {a, b ? b : "", c ? c : ""};
+    size_t n = 0;
     if (ks->n >= ks->max)
         return;
-    int n = snprintf(buf, sizeof(buf), "%s%c%s%c%s", a, 0, b ? b : "", 0,
-                     c ? c : "");
-    if (n < 0 || (size_t)n >= sizeof(buf))
-        return;
+    /* a NUL b NUL c, as snprintf("%s%c%s%c%s") wrote it */
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(part[i]);
+        if (n + l + (i < 2) >= sizeof(buf))
+            return;
+        memcpy(buf + n, part[i], l);
+        n += l;
+        if (i < 2)
+            buf[n++] = '\0';
+    }
     uint8_t k[CL_BLIND_LEN];
-    cl_store_blind(ks->st, k, domain, (const uint8_t *)buf, (size_t)n);
+    cl_store_blind(ks->st, k, domain, (const uint8_t *)buf, n);
     sodium_memzero(buf, sizeof(buf));
     for (size_t i = 0; i < ks->n; i++)
         if (memcmp(ks->k[i], k, CL_BLIND_LEN) == 0)

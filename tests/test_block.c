@@ -204,6 +204,28 @@ static void test_forged_row_refused(void **state)
     assert_int_equal(s_count(t, 'a', 100), 6);
 }
 
+/* A description with a name, a date of birth and a postcode, its
+ * blocking keys in *b, and the places of its first n keys that are not
+ * names alone (looked up on every match) in strong. */
+static void s_described(const cl_store *s, cl_person *p, cl_records_blinds *b,
+                        size_t *strong, size_t n)
+{
+    uint32_t weak = 0;
+    size_t ns = 0;
+    memset(p, 0, sizeof(*p));
+    CL_COPY(p->given, "Olivia");
+    CL_COPY(p->family, "Ramsbottom");
+    CL_COPY(p->dob, "1990-04-12");
+    CL_COPY(p->postcode, "LS1 2AB");
+    b->n = cl_block_keys_tiered(s, p, b->k, CL_BLOCK_MAX, &weak);
+    for (size_t i = 0; i < b->n; i++)
+        b->block[i] = true;
+    for (size_t i = 0; i < b->n && ns < n; i++)
+        if (!((weak >> i) & 1u))
+            strong[ns++] = i;
+    assert_int_equal(ns, n);
+}
+
 /* Over the budget a match compares every record sharing two keys or
  * more, then those met in the smallest blocks (the newest first), up to
  * the budget; at or under it, every record. */
@@ -213,20 +235,8 @@ static void test_budget_keeps_the_best(void **state)
     cl_txn *t = c->t;
     cl_person p;
     cl_records_blinds b = {0};
-    uint32_t weak = 0;
-    size_t strong[4], ns = 0;
-    memset(&p, 0, sizeof(p));
-    CL_COPY(p.given, "Olivia");
-    CL_COPY(p.family, "Ramsbottom");
-    CL_COPY(p.dob, "1990-04-12");
-    CL_COPY(p.postcode, "LS1 2AB");
-    b.n = cl_block_keys_tiered(c->s, &p, b.k, CL_BLOCK_MAX, &weak);
-    for (size_t i = 0; i < b.n; i++)
-        b.block[i] = true;
-    for (size_t i = 0; i < b.n && ns < 4; i++)
-        if (!((weak >> i) & 1u))
-            strong[ns++] = i;
-    assert_int_equal(ns, 4);
+    size_t strong[4];
+    s_described(c->s, &p, &b, strong, 4);
     /* 1-3 under two keys; 100-119 alone in a block of twenty; 30, 31
      * alone in a block of two: 25 records */
     for (uint64_t id = 1; id <= 3; id++) {
@@ -264,20 +274,8 @@ static void test_candidates_skip_big_blocks(void **state)
     cl_txn *t = c->t;
     cl_person p;
     cl_records_blinds b = {0};
-    memset(&p, 0, sizeof(p));
-    CL_COPY(p.given, "Olivia");
-    CL_COPY(p.family, "Ramsbottom");
-    CL_COPY(p.dob, "1990-04-12");
-    CL_COPY(p.postcode, "LS1 2AB");
-    uint32_t weak = 0;
-    size_t strong[2], ns = 0;
-    b.n = cl_block_keys_tiered(c->s, &p, b.k, CL_BLOCK_MAX, &weak);
-    for (size_t i = 0; i < b.n; i++)
-        b.block[i] = true;
-    for (size_t i = 0; i < b.n && ns < 2; i++)
-        if (!((weak >> i) & 1u))
-            strong[ns++] = i;
-    assert_int_equal(ns, 2);
+    size_t strong[2];
+    s_described(c->s, &p, &b, strong, 2);
     /* records 1..n under one key only, then one more */
     size_t n = CL_BLOCK_CAP;
     for (uint64_t id = 1; id <= n; id++)

@@ -17,7 +17,11 @@
  *     one keeps writing (a fresh stream, a running one, a promotion);
  *   - a standby killed mid-stream, restarted, and one started from an
  *     online backup, catch up and end with the same decrypted content as
- *     the active (every sub-database compared).
+ *     the active (every sub-database compared);
+ *   - re-indexing (caselinkd --rekey-indexes) reaches a standby seeded
+ *     again from a backup; one left on the old index generation, and a
+ *     batch forged with the first master key's replication key, are
+ *     refused.
  *
  * Every process is started and stopped by the test; every wait is bounded.
  */
@@ -913,6 +917,135 @@ static void test_standby_consumer_lost(void **state)
     s_node_rm(&b);
 }
 
+/* admin rotate-master (or backup NAME) on node n, as the operator. */
+static void s_admin_on(const s_node *n, cl_req_kind kind, const char *name)
+{
+    cl_client *op = s_client2(n, NULL, "operator", 10000, 1);
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = kind;
+    if (name)
+        CL_COPY(req.u.backup_name, name);
+    int st = s_call(op, &req, &rep);
+    if (st != CL_STATUS_OK)
+        fail_msg("admin request on %s: %s", n->name, rep.error);
+    cl_reply_clear(&rep);
+    cl_client_close(&op);
+}
+
+static void s_publish_range(cl_client *gp, unsigned from, unsigned to)
+{
+    char nhs[16];
+    cl_reply rep;
+    for (unsigned i = from; i < to; i++) {
+        cl_request *q = s_referral(i, nhs);
+        assert_int_equal(s_call(gp, q, &rep), CL_STATUS_OK);
+        cl_reply_clear(&rep);
+        free(q);
+    }
+}
+
+/* Wait (bounded) until n's log says it stopped following. */
+static bool s_stopped_following(const s_node *n)
+{
+    for (uint64_t t = s_ms() + 20000; s_ms() < t; s_sleep_ms(50))
+        if (th_file_contains(n->d.log, "following stopped"))
+            return true;
+    return false;
+}
+
+/* A batch appended to the stream after sequence prev by whoever holds the
+ * first master key (in key_file): one put, MAC'd with the replication key
+ * that key derives, as the store made them before re-indexing. */
+static void s_forge_batch(const s_node *n, const char *key_file, uint64_t prev)
+{
+    uint8_t b[96], mk[CL_MASTER_KEY_LEN], rk[32];
+    char why[256], subject[64];
+    size_t len = 16;
+    memcpy(b, "CLB1\0\0\0\1", 8);
+    for (int i = 0; i < 8; i++)
+        b[8 + i] = (uint8_t)(prev >> (8 * (7 - i)));
+    memcpy(b + len, "\1\4meta\0\6forged\0\0\0\1x", 19); /* put meta */
+    len += 19;
+    assert_int_equal(cl_store_key_load(mk, key_file, why, sizeof(why)), CL_OK);
+    crypto_kdf_derive_from_key(rk, sizeof(rk), 1, "cl-repl_", mk);
+    crypto_generichash(b + len, 32, b, len, rk, sizeof(rk));
+    sodium_memzero(mk, sizeof(mk));
+    snprintf(subject, sizeof(subject), "caselink.%s", n->stream);
+    assert_true(th_nats_publish(&s_cluster, subject, b, len + 32));
+}
+
+/* Re-indexing reaches a standby as the runbook says: the master key
+ * replaced on the active (the same .next beside both nodes' key files),
+ * both stopped, the active re-indexed (caselinkd --rekey-indexes) and
+ * started, the standby seeded again from a backup made after it. Left
+ * on the old index generation, the standby refuses the active's next
+ * batch (another replication key) and stops following; seeded again it
+ * follows and ends with the active's content; and a batch forged with
+ * the replication key the store's first master key derives is refused by
+ * it (before re-indexing that key still authenticated batches). */
+static void test_standby_after_rekey(void **state)
+{
+    (void)state;
+    s_node a, b;
+    cl_stats st;
+    char first[320], next[320];
+    s_node_new(&a, "alpha", "REKEY", NULL);
+    s_node_new(&b, "beta", "REKEY", &a);
+    snprintf(first, sizeof(first), "%s/master.key.first", a.d.dir);
+    snprintf(next, sizeof(next), "%s/master.key.next", a.d.dir);
+    assert_int_equal(th_sh("cp -p %s/master.key %s", a.d.dir, first), 0);
+    s_node_start(&a, false);
+    s_node_start(&b, true);
+    cl_client *gp = s_client2(&a, NULL, "gp", 3000, 2);
+    s_publish_range(gp, 0, 10);
+    assert_int_equal(cl_store_key_generate(next), CL_OK);
+    assert_int_equal(th_sh("cp -p %s %s/", next, b.d.dir), 0);
+    s_admin_on(&a, CL_REQ_ADMIN_ROTATE_MASTER, NULL);
+    s_publish_range(gp, 10, 15);
+    /* restarted, the standby opens with .next (runbook) */
+    assert_int_equal(s_node_stop(&b, SIGTERM), 0);
+    s_node_start(&b, true);
+    s_wait_caught_up(&b);
+    assert_int_equal(s_node_stop(&a, SIGTERM), 0);
+    assert_int_equal(s_node_stop(&b, SIGTERM), 0);
+    assert_int_equal(th_sh("mv %s %s/master.key && mv %s/master.key.next "
+                           "%s/master.key",
+                           next, a.d.dir, b.d.dir, b.d.dir),
+                     0);
+    assert_int_equal(th_sh("%s --config %s/caselinkd.conf --rekey-indexes "
+                           ">> %s 2>&1",
+                           CL_CASELINKD, a.d.dir, a.d.log),
+                     0);
+    s_node_start(&a, false);
+    s_publish_range(gp, 15, 20);
+    /* left on the old generation: the new batches do not authenticate */
+    s_node_start(&b, true);
+    assert_true(s_stopped_following(&b));
+    assert_int_equal(s_node_stop(&b, SIGTERM), 0);
+    /* seeded again from a backup of the re-indexed active */
+    s_admin_on(&a, CL_REQ_ADMIN_BACKUP, "after-rekey");
+    assert_int_equal(th_sh("rm -rf %s/state && mkdir -m 700 %s/state && cp "
+                           "%s/state/backups/after-rekey/data.mdb %s/state/ "
+                           "&& : > %s",
+                           b.d.dir, b.d.dir, a.d.dir, b.d.dir, b.d.log),
+                     0);
+    s_node_start(&b, true);
+    s_publish_range(gp, 20, 25);
+    s_wait_caught_up(&b);
+    s_stats(&b, &st);
+    assert_int_equal(st.referrals, 25);
+    /* a batch with the first master key's replication key: refused */
+    s_forge_batch(&b, first, st.repl.applied_seq);
+    assert_true(s_stopped_following(&b));
+    assert_true(th_file_contains(b.d.log, "cannot apply stream sequence"));
+    cl_client_close(&gp);
+    s_assert_same_content(&a, &b); /* the forged change applied nowhere */
+    s_node_rm(&a);
+    s_node_rm(&b);
+}
+
 static int s_group_setup(void **state)
 {
     (void)state;
@@ -949,6 +1082,7 @@ int main(void)
         cmocka_unit_test(test_crash_between_append_and_commit),
         cmocka_unit_test(test_split_brain),
         cmocka_unit_test(test_standby_restart_and_backup),
+        cmocka_unit_test(test_standby_after_rekey),
         cmocka_unit_test(test_kill9_active_then_promote),
         cmocka_unit_test(test_nats_nodes_lost),
         cmocka_unit_test(test_standby_consumer_lost),

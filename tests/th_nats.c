@@ -147,3 +147,29 @@ bool th_nats_drop_consumer(const th_nats *n, const char *stream,
     }
     return ok;
 }
+
+bool th_nats_publish(const th_nats *n, const char *subject, const uint8_t *data,
+                     size_t len)
+{
+    char url[64];
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    jsPubAck *pa = NULL;
+    jsErrCode jerr = 0;
+    bool ok = false;
+    for (int i = 0; i < 3 && !ok; i++) {
+        snprintf(url, sizeof(url), "nats://127.0.0.1:%d", n->port[i]);
+        if (natsConnection_ConnectTo(&nc, url) != NATS_OK)
+            continue;
+        if (natsConnection_JetStream(&js, nc, NULL) == NATS_OK)
+            ok = js_Publish(&pa, js, subject, data, (int)len, NULL, &jerr) ==
+                 NATS_OK;
+        jsPubAck_Destroy(pa);
+        pa = NULL;
+        jsCtx_Destroy(js);
+        js = NULL;
+        natsConnection_Destroy(nc);
+        nc = NULL;
+    }
+    return ok;
+}

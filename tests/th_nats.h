@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct th_nats {
@@ -33,6 +34,11 @@ void th_nats_down(th_nats *n);
  * broker losing its state would: true if it was deleted. */
 bool th_nats_drop_consumer(const th_nats *n, const char *stream,
                            const char *durable);
+
+/* Append data to the JetStream stream of subject, as anyone allowed to
+ * publish there can (no caselink headers): true if the stream took it. */
+bool th_nats_publish(const th_nats *n, const char *subject, const uint8_t *data,
+                     size_t len);
 
 /* "nats://127.0.0.1:P1,nats://127.0.0.1:P2,nats://127.0.0.1:P3" */
 void th_nats_servers(const th_nats *n, char *out, size_t cap);

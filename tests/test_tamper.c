@@ -5,7 +5,8 @@
  * of the file) with the daemon stopped. Each must be reported as
  * tampering, not obeyed: on the read path where the store checks the
  * row's group, by `audit verify`, and in the daemon's log at start
- * (naming the table, never a person).
+ * (naming the table, never a person). And after `caselinkd
+ * --rekey-indexes` every lookup through a blind index finds what it did.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -22,6 +23,10 @@
 
 #include "harness.h"
 #include "store.h"
+
+#ifndef CL_CASELINKD_PATH
+#error "CL_CASELINKD_PATH must name the daemon binary"
+#endif
 
 static const char *NHS_CHILD = "0830166130";
 static const char *NHS_MUM = "1860913903";
@@ -713,6 +718,121 @@ static void test_group_mark_edited(void **state)
     th_sh("rm -rf '%s'", dir);
 }
 
+/* What users are shown of the scene, each through a blind index: the
+ * police's flag check (NHS numbers), the mother's view with its plan,
+ * children's services' mailbox (keyed by its agency's blind index), the
+ * coordinator's audit trail by named user. */
+typedef struct s_seen {
+    size_t flags, plans, inbox, by_user;
+} s_seen;
+
+static s_seen s_look(th_daemon *d)
+{
+    s_seen w;
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    cl_user u;
+    assert_int_equal(s_flags(d, &w.flags), CL_OK);
+    assert_int_equal(s_view(d, &w.plans), CL_STATUS_OK);
+    cl_client *ch = th_client(d, "childrens");
+    q->kind = CL_REQ_INBOX_RECEIVE;
+    q->u.inbox.limit = CL_INBOX_MAX;
+    assert_int_equal(s_call(ch, q, &rep), CL_STATUS_OK);
+    w.inbox = rep.u.deliveries.n;
+    cl_reply_clear(&rep);
+    cl_client_close(&ch);
+    assert_true(th_user(d, "coordinator", &u));
+    cl_client *au = th_client(d, "auditor");
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(q->u.person_ref.user_id, u.id);
+    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
+    w.by_user = rep.u.entries.n;
+    cl_reply_clear(&rep);
+    cl_client_close(&au);
+    free(q);
+    return w;
+}
+
+/* The referrals on the mother's case. */
+static size_t s_referrals(th_daemon *d)
+{
+    cl_client *co = th_client(d, "coordinator");
+    cl_reply rep;
+    assert_int_equal(th_view_nhs(co, NHS_MUM, &rep), CL_STATUS_OK);
+    size_t n = rep.u.person.n_referrals;
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    return n;
+}
+
+/* The police publish ref under POL-T2's message id: the status. */
+static int s_publish_fixed(th_daemon *d, const char *ref)
+{
+    cl_client *police = th_client(d, "police");
+    cl_request *q = th_referral(ref, "Kerry", "Brown", "1990-02-03", NHS_MUM);
+    cl_client_msgid_from(q->msgid, "test_tamper", "POL-T2");
+    int st = th_publish(police, q, NULL);
+    free(q);
+    cl_client_close(&police);
+    return st;
+}
+
+/* `caselinkd --rekey-indexes` moves every blind index the scene wrote
+ * (identifiers, blocking keys, the mailbox's agency, the audit's users,
+ * agency references, alerted agencies, replay records, flag notice
+ * windows): after it every lookup finds what it found before, a resent
+ * message id is answered as the same message, the plan is withdrawn by
+ * its reference, and the store verifies (test_rekey has the attacks). */
+static void test_lookups_after_rekey(void **state)
+{
+    th_daemon *d = *state;
+    char out[320];
+    s_scene(d);
+    assert_int_equal(s_publish_fixed(d, "POL-T2"), CL_STATUS_OK);
+    s_seen before = s_look(d);
+    assert_true(before.flags == 1 && before.plans == 1 && before.inbox >= 2 &&
+                before.by_user >= 1);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    snprintf(out, sizeof(out), "%s/rekey.txt", d->dir);
+    assert_int_equal(th_sh("%s --dev %s --rekey-indexes > %s 2>&1",
+                           CL_CASELINKD_PATH, d->dir, out),
+                     0);
+    th_start(d, NULL);
+    s_seen after = s_look(d);
+    assert_int_equal(after.flags, before.flags);
+    assert_int_equal(after.plans, before.plans);
+    /* the flag check's notice window is found again: no second notice */
+    assert_int_equal(after.inbox, before.inbox);
+    assert_true(after.by_user > before.by_user); /* one more view */
+    /* the replay record is found under the moved blind index: the same
+     * message is the same, another under its id is refused */
+    assert_int_equal(s_publish_fixed(d, "POL-T2"), CL_STATUS_DUPLICATE);
+    assert_int_equal(s_publish_fixed(d, "POL-T3"), CL_STATUS_INVALID);
+    /* the agency reference: POL-T1 published again under a new message
+     * id is known as the same referral */
+    cl_client *police = th_client(d, "police");
+    cl_request *q1 =
+        th_referral("POL-T1", "Kerry", "Brown", "1990-02-03", NHS_MUM);
+    assert_int_equal(th_publish(police, q1, NULL), CL_STATUS_DUPLICATE);
+    free(q1);
+    cl_client_close(&police);
+    /* the blocking keys: a GP referral without an NHS number is matched
+     * to her by name and date of birth */
+    assert_int_equal(s_referrals(d), 2);
+    cl_client *gp = th_client(d, "gp");
+    cl_request *q = th_referral("GP-T4", "Kerry", "Brown", "1990-02-03", NULL);
+    assert_int_equal(th_publish(gp, q, NULL), CL_STATUS_OK);
+    free(q);
+    cl_client_close(&gp);
+    assert_int_equal(s_referrals(d), 3);
+    s_withdraw(d);
+    size_t n = 9;
+    assert_int_equal(s_flags(d, &n), CL_OK);
+    assert_int_equal(n, 0);
+    assert_true(s_verify(d).intact);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -727,6 +847,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_consistent_rollback_detected,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_mailbox_counters_authenticated,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_lookups_after_rekey,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,9 +136,12 @@ int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
     cl_replica_fill(s, &st->repl);
     int rc = cl_core_counts(op->t, &st->persons, &st->referrals);
     cl_link_info li;
+    cl_op in;
+    cl_op_sub(&in, op);
     if (rc == CL_OK &&
-        (rc = cl_link_admin(op->t, &s->base_match, op->who, &(cl_link_req){0},
-                            op->now, &li, NULL, rep->error)) == CL_OK) {
+        (rc = cl_op_result(
+             &in, cl_link_admin(&in, &s->base_match, &(cl_link_req){0}, &li),
+             rep->error)) == CL_OK) {
         st->relink_running = li.rerun_running;
         st->relink_done = li.rerun_done;
         st->relink_total = li.rerun_total;
@@ -166,21 +169,21 @@ int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
 int cl_handle_link_admin(cl_op *op, cl_request *q, cl_reply *rep)
 {
     cl_server *s = op->srv;
-    char err[CL_ERROR_SZ] = "";
-    cl_audit_note note;
-    memset(&note, 0, sizeof(note));
+    cl_op in; /* its note is audited here, as an admin request's */
+    cl_op_sub(&in, op);
     rep->kind = CL_REQ_LINK_ADMIN;
-    int rc = cl_link_admin(op->t, &s->base_match, op->who, &q->u.link_admin,
-                           op->now, &rep->u.link_info, &note, err);
+    int rc =
+        cl_link_admin(&in, &s->base_match, &q->u.link_admin, &rep->u.link_info);
     if (rc != CL_OK && !cl_handle_fatal(rc)) {
-        cl_item_fail(op->it, rc, err);
+        cl_item_fail(op->it, rc, in.err);
         rc = CL_OK;
     } else if (rc == CL_OK) {
         uint8_t a = q->u.link_admin.action;
         s->relink_pending |= a == CL_LINK_ACCEPT || a == CL_LINK_RERUN;
     }
     if (rc == CL_OK)
-        rc = cl_item_audit(s, op->t, op->it, &note);
+        rc = cl_item_audit(s, op->t, op->it, &in.note);
+    cl_op_done(&in);
     return rc;
 }
 

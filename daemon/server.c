@@ -495,10 +495,13 @@ static void s_relink_reload(cl_server *s)
         rc = cl_link_weights_load(t, &mc, &accepted);
     cl_link_info li;
     char err[CL_ERROR_SZ] = "";
-    cl_caller op = {.roles = CL_ROLE_OPERATOR};
+    cl_caller who = {.roles = CL_ROLE_OPERATOR};
+    cl_op op;
+    cl_op_init(&op, t, &who, s_now());
     if (rc == CL_OK &&
-        (rc = cl_link_admin(t, &s->base_match, &op, &(cl_link_req){0}, s_now(),
-                            &li, NULL, err)) == CL_OK)
+        (rc = cl_op_result(
+             &op, cl_link_admin(&op, &s->base_match, &(cl_link_req){0}, &li),
+             err)) == CL_OK)
         running = li.rerun_running;
     cl_store_abort(&t);
     s->relink_pending = false;

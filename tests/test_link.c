@@ -522,7 +522,8 @@ static void test_decided_is_never_moved(void **state)
     bool running = true;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
     assert_int_equal(
-        cl_link_admin(t, &f->mc, &op, &lr, 1700000002, &li, NULL, err), CL_OK);
+        TH_CORE_OP(err, t, &op, 1700000002, cl_link_admin, &f->mc, &lr, &li),
+        CL_OK);
     while (running)
         assert_int_equal(cl_link_rerun_step(t, &f->mc, 2, 1700000002, &running),
                          CL_OK);
@@ -546,7 +547,7 @@ static void s_rerun(s_fx *f, const cl_match_config *mc, int64_t now)
     char err[CL_ERROR_SZ] = "";
     bool running = true;
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(cl_link_admin(t, mc, &op, &lr, now, &li, NULL, err),
+    assert_int_equal(TH_CORE_OP(err, t, &op, now, cl_link_admin, mc, &lr, &li),
                      CL_OK);
     while (running)
         assert_int_equal(cl_link_rerun_step(t, mc, 2, now, &running), CL_OK);
@@ -1020,20 +1021,19 @@ static void test_train_and_accept(void **state)
     cl_link_req q = {.action = CL_LINK_ACCEPT};
     /* nothing proposed yet; a publisher may not train */
     assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
-    assert_int_equal(
-        cl_link_admin(t, &f->mc, &f->coord, &q, 1700000100, &li, NULL, err),
-        CL_ERR_INVALID);
+    assert_int_equal(TH_CORE_OP(err, t, &f->coord, 1700000100, cl_link_admin,
+                                &f->mc, &q, &li),
+                     CL_ERR_INVALID);
     assert_non_null(strstr(err, "link train"));
     q.action = CL_LINK_TRAIN;
     assert_int_equal(
-        cl_link_admin(t, &f->mc, &f->gp, &q, 1700000100, &li, NULL, err),
+        TH_CORE_OP(err, t, &f->gp, 1700000100, cl_link_admin, &f->mc, &q, &li),
         CL_ERR_DENIED);
-    cl_audit_note note;
-    memset(&note, 0, sizeof(note));
-    assert_int_equal(
-        cl_link_admin(t, &f->mc, &f->coord, &q, 1700000100, &li, &note, err),
-        CL_OK);
-    assert_int_equal(note.n_persons, 0); /* it names nobody */
+    cl_op op;
+    cl_op_init(&op, t, &f->coord, 1700000100);
+    assert_int_equal(cl_link_admin(&op, &f->mc, &q, &li), CL_OK);
+    assert_int_equal(op.note.n_persons, 0); /* it names nobody */
+    cl_op_done(&op);
     assert_true(li.proposed && !li.accepted);
     assert_true(li.sampled > 1000 && li.random_pairs > 10000 &&
                 li.blocked_pairs > 100);
@@ -1084,9 +1084,9 @@ static void test_train_and_accept(void **state)
     /* accepted: the weights in use change, the thresholds keep their
      * probabilities under the learned prior */
     q.action = CL_LINK_ACCEPT;
-    assert_int_equal(
-        cl_link_admin(t, &f->mc, &f->coord, &q, 1700000200, &li, NULL, err),
-        CL_OK);
+    assert_int_equal(TH_CORE_OP(err, t, &f->coord, 1700000200, cl_link_admin,
+                                &f->mc, &q, &li),
+                     CL_OK);
     assert_true(li.accepted && !li.proposed);
     cl_match_config mc = f->mc;
     bool accepted = false;

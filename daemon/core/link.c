@@ -805,10 +805,13 @@ static int s_info(cl_txn *t, const cl_match_config *mc, cl_link_info *out)
     return rc;
 }
 
-int cl_link_admin(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
-                  const cl_link_req *q, int64_t now, cl_link_info *out,
-                  cl_audit_note *note, char err[CL_ERROR_SZ])
+int cl_link_admin(cl_op *op, const cl_match_config *mc, const cl_link_req *q,
+                  cl_link_info *out)
 {
+    cl_txn *t = op->t;
+    const cl_caller *caller = op->who;
+    int64_t now = op->now;
+    char *err = op->err;
     static const char *const purpose[] = {
         "linking weights shown", "linking weights trained",
         "linking weights accepted", "relinking started"};
@@ -823,8 +826,7 @@ int cl_link_admin(cl_txn *t, const cl_match_config *mc, const cl_caller *caller,
         snprintf(err, CL_ERROR_SZ, "action: show, train, accept or rerun");
         return CL_ERR_INVALID;
     }
-    if (note)
-        CL_COPY(note->purpose, purpose[q->action]);
+    CL_COPY(op->note.purpose, purpose[q->action]);
     if (q->action == CL_LINK_TRAIN) {
         s_weights w;
         rc = s_train(t, mc, q->sample, now, &w);

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "match.h"
+#include "op.h"
 #include "store.h"
 
 /* --- learned weights and relinking ---------------------------------------
@@ -37,10 +38,8 @@ CL_NODISCARD int cl_link_weights_load(cl_txn *t, cl_match_config *mc,
 /* Show, train, accept or start a rerun (q->action); out describes the
  * weights in use and proposed afterwards. mc is the configuration in use
  * (the defaults the weights overlay). */
-CL_NODISCARD int cl_link_admin(cl_txn *t, const cl_match_config *mc,
-                               const cl_caller *caller, const cl_link_req *q,
-                               int64_t now, cl_link_info *out,
-                               cl_audit_note *note, char err[CL_ERROR_SZ]);
+CL_NODISCARD int cl_link_admin(cl_op *op, const cl_match_config *mc,
+                               const cl_link_req *q, cl_link_info *out);
 
 /* Advance a rerun by up to max records (write transaction); *running is
  * false once it is done (or none was asked for). */

@@ -932,6 +932,53 @@ static void test_no_merge_through_other_names(void **state)
     assert_true(asked >= 1);
 }
 
+/* Both records with their names the wrong way round ("Williams
+ * Elizabeth", "Williams Andrew"): the given names agree, but on a name
+ * the store's records carry as a family name, not a given one, and the
+ * people's own names plainly differ with no date to tell them by: the
+ * family pattern, so the home counts once and the record is not linked
+ * to Elizabeth. A given name that is no family name ("Hannah") is no
+ * such pattern. */
+static void test_both_swapped_are_family(void **state)
+{
+    s_fx *f = *state;
+    cl_caller cs;
+    s_caller(&cs, "childrens", "Northshire Children's Services",
+             CL_ROLE_PUBLISHER);
+    cl_person liz = s_p("Elizabeth", "Williams", "2019-09-21", "LS3 4ZS");
+    CL_COPY(liz.address, "177 Park Drive");
+    CL_COPY(liz.town, "Harrogate");
+    cl_person ben = liz, sliz = liz, andrew = liz;
+    CL_COPY(ben.given, "Benjamin");
+    CL_COPY(ben.dob, "1996-05-14");
+    CL_COPY(sliz.given, "Williams");
+    CL_COPY(sliz.family, "Elizabeth");
+    CL_COPY(andrew.given, "Williams");
+    CL_COPY(andrew.family, "Andrew");
+    andrew.dob[0] = '\0';
+    uint64_t pl, pb, ps, pa;
+    s_import(f, &f->gp, "G1", liz, &pl);
+    s_import(f, &f->gp, "G2", ben, &pb);
+    s_import(f, &cs, "C1", sliz, &ps);
+    assert_true(ps == pl && pb != pl);
+    s_import(f, &f->police, "P1", andrew, &pa);
+    assert_true(pa != pl && pa != pb);
+    /* the rule, by the name's role among the store's records */
+    cl_match_tf tf = {.given_n = 1, .given_as_family_n = 3};
+    int lv[CL_MATCH_NFIELDS];
+    double fam = cl_match_weigh(&f->mc, &andrew, &sliz, &tf, NULL, NULL, lv);
+    assert_true(cl_match_kin(lv));
+    cl_person hannah = s_p("Hannah", "Bloomfield", "", "LS3 4ZS"), dixon;
+    CL_COPY(hannah.address, "177 Park Drive");
+    CL_COPY(hannah.town, "Harrogate");
+    dixon = hannah;
+    CL_COPY(dixon.family, "Dixon");
+    tf = (cl_match_tf){.given_n = 3, .given_as_family_n = 0};
+    double one = cl_match_weigh(&f->mc, &hannah, &dixon, &tf, NULL, NULL, lv);
+    assert_false(cl_match_kin(lv));
+    assert_true(fam < f->mc.lower && one >= f->mc.upper);
+}
+
 /* Twins: one family name, one home, one date of birth, two given names.
  * In that family pattern the date weighs household.dob, whose u training
  * learns from how often two people of one home share a date; until then
@@ -1125,6 +1172,8 @@ int main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_no_merge_through_other_names,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_both_swapped_are_family, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_twins_weigh_household_dob, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_places_counted_once_when_learned,

@@ -67,28 +67,42 @@ static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
 static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                        const cl_person *p, bool stored, cl_match_tf *tf)
 {
-    uint8_t k[2][CL_BLIND_LEN];
-    bool has[2];
+    uint8_t k[2][CL_BLIND_LEN], kf[2][CL_BLIND_LEN];
+    bool has[2], hasf[2];
+    size_t n[2] = {0, 0}, as_family = 0;
     uint64_t records = 0;
     memset(tf, 0, sizeof(*tf));
     int rc = cl_store_counter(t, "record", &records);
+    cl_block_tf_keys(st, p, k, has);
+    /* counted, not read: a count is all the weight needs */
+    for (int i = 0; i < 2 && rc == CL_OK; i++)
+        if (has[i])
+            rc = cl_store_count(t, CL_DB_BLOCK, k[i], CL_BLIND_LEN, S_TF_CAP,
+                                &n[i]);
+    /* and how many carry p's given name as their family name: the name's
+     * role (cl_match_tf), whatever the store's size */
+    cl_person as = {0};
+    CL_COPY(as.family, p->given);
+    cl_block_tf_keys(st, &as, kf, hasf);
+    sodium_memzero(&as, sizeof(as));
+    if (rc == CL_OK && hasf[0])
+        rc = cl_store_count(t, CL_DB_BLOCK, kf[0], CL_BLIND_LEN, S_TF_CAP,
+                            &as_family);
+    tf->given_n = (uint32_t)n[1];
+    tf->given_as_family_n = (uint32_t)as_family;
     /* too few records to tell a rare name from a common one */
     if (rc != CL_OK || records < 1000)
         return rc;
-    cl_block_tf_keys(st, p, k, has);
-    for (int i = 0; i < 2 && rc == CL_OK; i++) {
-        size_t n = 0;
+    for (int i = 0; i < 2; i++) {
         if (!has[i])
             continue;
-        /* counted, not read: a count is all the weight needs */
-        rc = cl_store_count(t, CL_DB_BLOCK, k[i], CL_BLIND_LEN, S_TF_CAP, &n);
         /* the share of records carrying the name, this one included:
          * a stored record (relinking) is among those counted already */
-        double f = stored ? (double)(n ? n : 1) / (double)records
-                          : (double)(n + 1) / (double)(records + 1);
+        double f = stored ? (double)(n[i] ? n[i] : 1) / (double)records
+                          : (double)(n[i] + 1) / (double)(records + 1);
         /* at the cap the name is at least this common, and maybe far
          * more: never weigh it above the level's own u */
-        if (n >= S_TF_CAP) {
+        if (n[i] >= S_TF_CAP) {
             double u = mc->u[i == 0 ? CL_W_FAMILY_EXACT : CL_W_GIVEN_EXACT];
             f = f > u ? f : u;
         }

@@ -628,9 +628,10 @@ bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])
      * birth tell one member of a family from another; and where one
      * side has no family name, the home they share is all that ties
      * them */
-    return (s_family_agrees(lv) || lv[0] < 0) &&
-           (lv[1] == CL_W_GIVEN_DIFFERENT || lv[2] == CL_W_DOB_DIFFERENT ||
-            lv[2] == CL_W_DOB_GENERATION || (lv[1] < 0 && lv[2] < 0));
+    return ((s_family_agrees(lv) || lv[0] < 0) &&
+            (lv[1] == CL_W_GIVEN_DIFFERENT || lv[2] == CL_W_DOB_DIFFERENT ||
+             lv[2] == CL_W_DOB_GENERATION || (lv[1] < 0 && lv[2] < 0))) ||
+           lv[8] == CL_W_NAMES_SWAPPED;
 }
 
 bool cl_match_names_differ(const int lv[CL_MATCH_NFIELDS])
@@ -711,6 +712,17 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
     double w = 0.0;
     uint32_t n = 0;
     s_levels_of(a, b, lv);
+    /* Both records with their names the wrong way round: the given names
+     * agree, but the name is one the store's records far more often
+     * carry as a family name, and the family names (the people's own
+     * names) plainly differ, with no date of birth to tell them by: two
+     * members of one family, not one person (a name term frequencies
+     * alone can tell; tf NULL: never) */
+    if (tf && tf->given_as_family_n > tf->given_n &&
+        lv[1] == CL_W_GIVEN_EXACT && lv[0] == CL_W_FAMILY_DIFFERENT &&
+        (lv[2] < 0 || lv[2] == CL_W_DOB_DIFFERENT ||
+         lv[2] == CL_W_DOB_GENERATION))
+        lv[8] = CL_W_NAMES_SWAPPED;
     /* Members of one family share a family name and, often, every field
      * that says where they live, so when the family names agree but the
      * given names or the dates of birth plainly do not (a parent and
@@ -724,6 +736,8 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
     if (kin && tf) {
         ktf = *tf;
         ktf.family = 0;
+        if (lv[8] == CL_W_NAMES_SWAPPED)
+            ktf.given = 0; /* the family's name, in the given's place */
         tf = &ktf;
     }
     /* Where someone lives can be one fact however many fields say it:
@@ -735,7 +749,7 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
     /* and in one home the same date of birth says "twins" about as often
      * as "one person": it weighs household.dob */
     bool home = kin && cl_match_place(lv) == 2;
-    for (int i = 0; i < CL_MATCH_NFIELDS; i++) {
+    for (int i = 0; i < CL_MATCH_NFIELDS - 1; i++) { /* not the marker */
         if (lv[i] < 0)
             continue;
         if (kin && s_place_agrees(lv[i])) {

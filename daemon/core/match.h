@@ -139,6 +139,11 @@ double cl_match_score(const cl_match_config *mc, const cl_person *a,
  * instead of log2(m / u). */
 typedef struct cl_match_tf {
     double family, given;
+    /* how many records carry a's given name as their given name and as
+     * their family name (up to a cap): a name written in the given
+     * name's place that is far more often a family name says the names
+     * are the wrong way round */
+    uint32_t given_n, given_as_family_n;
 } cl_match_tf;
 
 /* The same, with term frequencies (tf may be NULL) and each field's
@@ -164,7 +169,10 @@ double cl_match_levels(const cl_match_config *mc, const cl_person *a,
 
 /* Whether levels lv (from cl_match_levels) are a family pattern: family
  * names agree, given names or dates of birth plainly do not, or neither
- * is compared. */
+ * is compared; or (lv[8], the household field, set by cl_match_weigh to
+ * CL_W_NAMES_SWAPPED) both records have their names the wrong way round:
+ * the same family name in both given names' place, the people's own
+ * names plainly different. */
 bool cl_match_kin(const int lv[CL_MATCH_NFIELDS]);
 
 /* Whether levels lv name two people: the family names and the given

@@ -229,6 +229,7 @@ void cl_match_config_defaults(cl_match_config *mc)
     mc->upper = CL_MATCH_UPPER_DEFAULT;
     mc->lower = CL_MATCH_LOWER_DEFAULT;
     mc->prior = CL_MATCH_PRIOR_DEFAULT;
+    mc->place_also = false; /* each place adds its weight until learned */
     /* the thresholds mean these probabilities: under the default prior
      * they are the documented weights, and they follow a learned prior */
     mc->upper_p = cl_match_probability(mc, CL_MATCH_UPPER_DEFAULT);

@@ -412,12 +412,13 @@ static cl_weight_id s_dob(const char *a, const char *b)
         return CL_W_DOB_TYPO;
     int same = (memcmp(x, y, 4) == 0) + (memcmp(x + 4, y + 4, 2) == 0) +
                (memcmp(x + 6, y + 6, 2) == 0);
-    if (same == 2)
-        return CL_W_DOB_ONE_PART;
-    /* a generation apart: parent and child */
+    /* a generation apart: parent and child, even on one birthday (a
+     * mistyped year is one digit, or two neighbours swapped: above) */
     int ya = atoi(a), yb = atoi(b);
     if (abs(ya - yb) >= 12)
         return CL_W_DOB_GENERATION;
+    if (same == 2)
+        return CL_W_DOB_ONE_PART;
     return CL_W_DOB_DIFFERENT;
 }
 

@@ -255,7 +255,8 @@ static int s_digest_put(s_ctx *c, cl_db db, const uint8_t *prefix, size_t pl,
     uint8_t dk[64 + S_KEY_MAX], val[S_DIGEST_SZ];
     size_t n = strlen(cl_store__dbs[db].name) + 1;
     memcpy(dk, cl_store__dbs[db].name, n);
-    memcpy(dk + n, prefix, pl);
+    if (pl) /* a group's digest, not the total */
+        memcpy(dk + n, prefix, pl);
     for (int i = 0; i < 8; i++)
         val[i] = (uint8_t)(count >> (8 * (7 - i)));
     memcpy(val + 8, x, CL_STORE__TAG);

@@ -206,7 +206,10 @@ CL_NODISCARD int cl_store_generation_bump(cl_store *s);
 CL_NODISCARD int cl_store_counter(cl_txn *t, const char *counter,
                                   uint64_t *out);
 
-/* Keyed hash of (domain, value) under the index key: a blind index. */
+/* Keyed hash of (domain, value) under the index key: a blind index; from
+ * index generation 1 on, put through the generation's keyed permutation
+ * (keyfile.c). A sub-database whose keys hold one needs its row in
+ * reindex.c's table of places, or re-indexing leaves its rows behind. */
 void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
                     const char *domain, const uint8_t *value, size_t len);
 

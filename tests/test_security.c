@@ -992,6 +992,48 @@ static void test_case_view_names_related(void **state)
     cl_client_close(&au);
 }
 
+/* Two people with different NHS numbers stay two when a third agency's
+ * record without one matches both: a publisher cannot merge them. */
+static void s_alike(cl_client *c, const char *ref, const char *nhs)
+{
+    cl_request *q = th_referral(ref, "Alice", "Bridgewater", "1980-01-01", nhs);
+    q->u.publish.subject.sex = 1;
+    CL_COPY(q->u.publish.subject.postcode, "NS1 4AB");
+    CL_COPY(q->u.publish.subject.address, "12 Mill Lane, Northtown");
+    assert_int_equal(th_publish(c, q, NULL), CL_STATUS_OK);
+    free(q);
+}
+
+static void s_person_of(cl_client *co, const char *nhs, char pid[CL_REF_SZ])
+{
+    cl_reply rep;
+    assert_int_equal(th_view_nhs(co, nhs, &rep), CL_STATUS_OK);
+    cl_copy(pid, CL_REF_SZ, rep.u.person.person_id);
+    cl_reply_clear(&rep);
+}
+
+static void test_no_merge_across_nhs_numbers(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp"), *po = th_client(d, "police"),
+              *ad = th_client(d, "adults"), *co = th_client(d, "coordinator");
+    char a[CL_REF_SZ], b[CL_REF_SZ];
+    s_alike(gp, "BR-1", NHS);
+    s_alike(po, "BR-2", NHS_KID);
+    s_person_of(co, NHS, a);
+    s_person_of(co, NHS_KID, b);
+    assert_string_not_equal(a, b);
+    s_alike(ad, "BR-3", NULL); /* no NHS number: it matches both */
+    s_alike(ad, "BR-4", NULL);
+    s_person_of(co, NHS, a);
+    s_person_of(co, NHS_KID, b);
+    assert_string_not_equal(a, b);
+    cl_client_close(&gp);
+    cl_client_close(&po);
+    cl_client_close(&ad);
+    cl_client_close(&co);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1020,6 +1062,8 @@ int main(void)
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_feed_seq_no_wrap, th_setup_daemon,
                                         th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_no_merge_across_nhs_numbers,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_case_view_names_related,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_break_glass_not_avoidable,

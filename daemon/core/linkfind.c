@@ -480,6 +480,15 @@ static bool s_same_ident(const cl_records_record *a, const cl_records_record *b)
             strcmp(a->p.local_id, b->p.local_id) == 0);
 }
 
+/* Whether two records carry different NHS numbers, or different CHI
+ * numbers: they are about two people, however alike the rest. */
+static bool s_ident_differs(const cl_records_record *a,
+                            const cl_records_record *b)
+{
+    return (a->p.nhs[0] && b->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) != 0) ||
+           (a->p.chi[0] && b->p.chi[0] && strcmp(a->p.chi, b->p.chi) != 0);
+}
+
 /* Most records of one person a relink compares a record with. */
 #define S_HOLD_MAX 64
 
@@ -558,8 +567,9 @@ static void s_person_records_free(cl_records_record *v, size_t n)
  * the upper threshold against each other (cl_match_bridged). A record
  * without a date of birth matches a mother and the daughter of her name
  * alike, one without a given name both twins: neither makes them one.
- * Pairs that compare both fields (the usual case) are no bridge and
- * read nothing. */
+ * Two people any of whose records carry different NHS (or CHI) numbers
+ * are never brought together by a third record, however well it matches
+ * both: the pair is queued for a coordinator. */
 static int s_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
                      uint64_t y, uint64_t xp, uint64_t yp, bool *bridged)
 {
@@ -578,12 +588,19 @@ static int s_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
     sodium_memzero(&a, sizeof(a));
     sodium_memzero(&b, sizeof(b));
     unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
-    if (rc != CL_OK || (by & both) == both)
+    bool sparse = (by & both) != both;
+    if (rc != CL_OK)
         return rc;
     if ((rc = s_person_records(t, xp, &xs, &nx)) == CL_OK)
         rc = s_person_records(t, yp, &ys, &ny);
     for (size_t i = 0; i < nx && rc == CL_OK && !*bridged; i++)
         for (size_t j = 0; j < ny && !*bridged; j++) {
+            if (s_ident_differs(&xs[i], &ys[j])) {
+                *bridged = true; /* two NHS (or CHI) numbers: two people */
+                break;
+            }
+            if (!sparse)
+                continue;
             double w =
                 s_pair_weight(mc, NULL, xs[i].agency, &xs[i].p, &ys[j], lv);
             *bridged = cl_match_bridged(by, cl_match_discerns(lv)) &&
@@ -988,10 +1005,7 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         }
         if (rc != CL_OK || other.person_id == rec.person_id)
             continue;
-        bool conflict = (rec.p.nhs[0] && other.p.nhs[0] &&
-                         strcmp(rec.p.nhs, other.p.nhs) != 0) ||
-                        (rec.p.chi[0] && other.p.chi[0] &&
-                         strcmp(rec.p.chi, other.p.chi) != 0);
+        bool conflict = s_ident_differs(&rec, &other);
         double w = s_pair_weight(mc, &tf, rec.agency, &rec.p, &other, NULL);
         if (!conflict && w > best) {
             if (best_pid && best_pid != other.person_id) {

@@ -192,9 +192,19 @@ static bool s_mod11(const char *s)
     return check == s[9] - '0';
 }
 
+/* Ten digits all the same (0000000000, 1111111111): they pass modulus 11
+ * but are placeholders for "not known", never anyone's number. */
+static bool s_placeholder(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (*p != s[0])
+            return false;
+    return true;
+}
+
 bool cl_nhs_valid(const char *s)
 {
-    return s_all_digits(s, 10) && s_mod11(s);
+    return s_all_digits(s, 10) && s_mod11(s) && !s_placeholder(s);
 }
 
 static bool s_ymd_valid(int y, int m, int d)
@@ -217,7 +227,7 @@ bool cl_chi_valid(const char *s)
     int y = (s[4] - '0') * 10 + (s[5] - '0');
     /* The century is not in the number; 2000 is a leap year, so any
      * 29 February is accepted here. */
-    return s_ymd_valid(2000 + y, m, d) && s_mod11(s);
+    return s_ymd_valid(2000 + y, m, d) && s_mod11(s) && !s_placeholder(s);
 }
 
 bool cl_date_valid(const char *s)
@@ -289,7 +299,8 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
     }
     if (p->nhs[0] && (!cl_digits_normalise(p->nhs) || !cl_nhs_valid(p->nhs))) {
         snprintf(msg, sizeof(msg),
-                 "%s: NHS number fails its check digit; not used for matching",
+                 "%s: NHS number is not valid (its check digit fails, or it is "
+                 "a placeholder such as 0000000000); not used for matching",
                  where);
         s_warn(warn, msg);
         p->nhs[0] = '\0';

@@ -854,7 +854,8 @@ void cl_request_summary_clear(cl_request_summary *q);
 void cl_request_summaries_clear(cl_request_summaries *s);
 void cl_subject_access_clear(cl_subject_access *s);
 
-/* NHS number: ten digits whose tenth is the modulus 11 check digit. */
+/* NHS number: ten digits whose tenth is the modulus 11 check digit, not
+ * all the same digit (0000000000 is a placeholder, not a number). */
 bool cl_nhs_valid(const char *s);
 
 /* CHI number: ten digits, the first six a valid DDMMYY date, with the

@@ -16,7 +16,10 @@ static void test_nhs_check_digit(void **state)
     (void)state;
     assert_true(cl_nhs_valid("9434765919"));
     assert_true(cl_nhs_valid("4010232137"));
-    assert_false(cl_nhs_valid("9434765918"));  /* wrong check digit */
+    assert_false(cl_nhs_valid("9434765918")); /* wrong check digit */
+    assert_false(cl_nhs_valid("0000000000")); /* placeholders pass mod 11 */
+    assert_false(cl_nhs_valid("1111111111"));
+    assert_false(cl_chi_valid("1111111111"));  /* 11/11/11, mod 11 too */
     assert_false(cl_nhs_valid("9434765"));     /* short */
     assert_false(cl_nhs_valid("94347659190")); /* long */
     assert_false(cl_nhs_valid("94347A5919"));

@@ -974,6 +974,24 @@ static void test_hold_and_rag_are_no_oracles(void **state)
         free(r);
     }
     assert_string_equal(err[0], err[1]);
+    /* a measure recorded about them: the same */
+    cl_request *m = dp_req(CL_REQ_DEFINE_MEASURE);
+    CL_COPY(m->u.measure_def.name, "wellbeing");
+    CL_COPY(m->u.measure_def.from, "2026-01");
+    CL_COPY(m->u.measure_def.to, "2026-06");
+    dp_ok(co, m, NULL);
+    for (int i = 0; i < 2; i++) {
+        cl_request *v = dp_req(CL_REQ_RECORD_MEASURE);
+        CL_COPY(v->u.measure.name, "wellbeing");
+        CL_COPY(v->u.measure.person_id, pids[i]);
+        CL_COPY(v->u.measure.period, "2026-07");
+        v->u.measure.value = 3;
+        assert_int_equal(dp_call(co, v, &rep), CL_STATUS_NOT_FOUND);
+        CL_COPY(err[i], rep.error);
+        cl_reply_clear(&rep);
+        free(v);
+    }
+    assert_string_equal(err[0], err[1]);
     /* the referred person: held */
     cl_request *r = dp_req(CL_REQ_LEGAL_HOLD);
     CL_COPY(r->u.hold.who.match.nhs, NHS);

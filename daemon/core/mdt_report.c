@@ -23,6 +23,7 @@
 #include "mdt.h"
 #include "mdt_action.h"
 #include "mdt_review.h"
+#include "purpose.h"
 #include "records.h"
 
 #define S_VERSION 1
@@ -129,7 +130,6 @@ int cl_mdt_report_record_measure(cl_op *op, const cl_measure_value *m,
     uint8_t k[CL_MEASURE_SZ + 32], buf[16];
     uint64_t pid;
     cl_measure_def def;
-    static const cl_person none;
     if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if (!m->name[0] || !cl_month_valid(m->period) || !isfinite(m->value) ||
@@ -155,13 +155,16 @@ int cl_mdt_report_record_measure(cl_op *op, const cl_measure_value *m,
                  m->name, def.source);
         return CL_ERR_INVALID;
     }
-    if ((rc = cl_records_resolve(op->t, m->person_id, &none, &pid, op->err)) !=
-        CL_OK)
+    /* only a person the partnership works on: no existence test */
+    cl_person_ref who;
+    memset(&who, 0, sizeof(who));
+    CL_COPY(who.person_id, m->person_id);
+    cl_purpose_ask a = {&who, NULL, true, "record_measure"};
+    if ((rc = cl_purpose_person(op->t, &a, &pid, &op->note, op->err)) != CL_OK)
         return rc;
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_VERSION);
     cl_enc_f64(&e, m->value);
-    cl_records_note_person(&op->note, pid);
     CL_COPY(out->reference, m->name);
     return cl_store_put(op->t, CL_DB_MEASURE, k,
                         s_measure_key(k, m->name, m->period, pid), buf, e.len);

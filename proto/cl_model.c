@@ -796,6 +796,26 @@ int cl_access_parse(const char *s)
     return S_PARSE(s_access, s);
 }
 
+/* The length of the blank at p: ASCII white space, a no-break or other
+ * Unicode space, or an invisible format character (zero-width, bidi);
+ * 0 if p starts something visible. */
+static size_t s_blank(const unsigned char *p)
+{
+    if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+        return 1;
+    if (p[0] == 0xc2 && p[1] == 0xa0)
+        return 2;
+    if (p[0] == 0xe2 && p[1] == 0x80 &&
+        ((p[2] >= 0x80 && p[2] <= 0x8f) || (p[2] >= 0xa8 && p[2] <= 0xaf)))
+        return 3;
+    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0x9f && p[2] <= 0xaf)
+        return 3;
+    if ((p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) ||
+        (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf))
+        return 3;
+    return 0;
+}
+
 bool cl_break_glass_check(uint8_t reason, const char *j, const char *field,
                           char err[CL_ERROR_SZ])
 {
@@ -807,21 +827,27 @@ bool cl_break_glass_check(uint8_t reason, const char *j, const char *field,
                  field);
         return false;
     }
-    size_t chars = 0, words = 0;
-    bool in_word = false;
-    for (const char *p = j; *p; p++) {
-        bool space = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
-        if (!space) {
-            chars++;
-            if (!in_word)
-                words++;
+    size_t chars = 0, words = 0, letters = 0;
+    for (const unsigned char *p = (const unsigned char *)j;;) {
+        size_t n = s_blank(p);
+        if (n || !*p) { /* a word ends: it counts with two letters */
+            words += letters >= 2;
+            letters = 0;
+            if (!*p)
+                break;
+            p += n;
+            continue;
         }
-        in_word = !space;
+        chars++;
+        /* a letter: ASCII, or any other script's character */
+        letters += (*p | 0x20) >= 'a' && (*p | 0x20) <= 'z' ? 1 : *p >= 0xc0;
+        p++;
     }
     if (chars < CL_JUSTIFICATION_MIN || words < 3) {
         snprintf(err, CL_ERROR_SZ,
                  "%s: the justification must say why, in at least %d "
-                 "characters and three words (it is shown to the auditors)",
+                 "characters and three words of two letters or more (it is "
+                 "shown to the auditors)",
                  field, CL_JUSTIFICATION_MIN);
         return false;
     }

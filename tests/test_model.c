@@ -28,6 +28,33 @@ static void test_nhs_check_digit(void **state)
     assert_true(cl_nhs_valid("1000000060"));
 }
 
+/* Break-glass wants a reason and words that say why: text of no real
+ * words (spaces of any kind, punctuation, single letters) is refused. */
+static void test_break_glass_justification(void **state)
+{
+    (void)state;
+    char err[CL_ERROR_SZ];
+    const char *bad[] = {
+        "                        ",
+        "\xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0 "
+        "\xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0",
+        ". . .....................",
+        "x y zzzzzzzzzzzzzzzzzz",
+        "\xe2\x80\x8b\xe2\x80\x8b\xe2\x80\x8b ab cd efghijklmnopq",
+        "too short",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(cl_break_glass_check(1, bad[i], "justification", err));
+        assert_non_null(strstr(err, "justification: "));
+    }
+    assert_true(cl_break_glass_check(
+        1, "child seen with bruising at school today", "justification", err));
+    assert_true(cl_break_glass_check(1, "enfant vu à l'école avec des bleus",
+                                     "justification", err));
+    assert_false(cl_break_glass_check(0, "child seen with bruising at school",
+                                      "justification", err));
+}
+
 static void test_chi(void **state)
 {
     (void)state;
@@ -216,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nhs_check_digit),
         cmocka_unit_test(test_chi),
+        cmocka_unit_test(test_break_glass_justification),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_postcode),
         cmocka_unit_test(test_referral_rules),

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_vec.h"
+
 /* An authenticated index sub-database without group digests. */
 static bool s_plain_index(cl_db db)
 {
@@ -53,17 +55,12 @@ static int s_gather(MDB_cursor *cur, const uint8_t *pre, size_t prefix_len,
          mrc == MDB_SUCCESS && *n - first <= max && k.mv_size >= prefix_len &&
          memcmp(k.mv_data, pre, prefix_len) == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (*n == *cap) {
-            size_t c = *cap ? *cap * 2 : 64;
-            cl_store_row *r = realloc(*row, c * sizeof(**row));
-            if (r)
-                *row = r;
-            MDB_val *w = r ? realloc(*val, c * sizeof(**val)) : NULL;
-            if (!w)
-                return CL_ERR_NOMEM;
-            *val = w;
-            *cap = c;
-        }
+        /* both arrays hold at least *cap: val grows first on a copy of
+         * cap, so a failure leaves *cap true for both */
+        size_t vcap = *cap;
+        if (cl_vec_reserve(val, &vcap, *n + 1, sizeof(**val)) != CL_OK ||
+            cl_vec_reserve(row, cap, *n + 1, sizeof(**row)) != CL_OK)
+            return CL_ERR_NOMEM;
         (*row)[*n] = (cl_store_row){p, k.mv_data, k.mv_size};
         (*val)[(*n)++] = v;
     }

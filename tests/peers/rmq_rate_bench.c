@@ -1,21 +1,24 @@
 /*
- * rmq_confirm_bench.c - durable-ingest benchmark for RabbitMQ using rabbitmq-c
+ * rmq_rate_bench.c - durable-ingest benchmark for RabbitMQ using rabbitmq-c
  * (librabbitmq 0.11).
  *
  * Each publisher thread opens its own connection + channel, enables publisher
  * confirms (confirm.select), and publishes persistent (delivery_mode=2)
  * messages of SIZE bytes to a durable queue through the default exchange.  A
  * thread keeps at most WINDOW messages published-but-unconfirmed; it refills
- * the window as soon as basic.ack frames arrive. Ack latency of a message =
- * time basic.ack covering its delivery tag was read by the client
- * - time just before amqp_basic_publish() was called for it.
+ * the window as soon as basic.ack frames arrive (closed loop), or, with -r,
+ * publishes at RATE messages/s across all publishers (open loop, the window
+ * still the bound). Ack latency of a message = time basic.ack covering its
+ * delivery tag was read by the client - time just before
+ * amqp_basic_publish() was called for it.
  *
- * usage: rmq_confirm_bench -p PORT -q QUEUE -n TOTAL -c PUBLISHERS -w WINDOW
- * [-s SIZE]
- *                          [-t MAX_SECONDS] [-Q]   (-Q: declare a quorum queue
- * instead of classic) The queue is deleted and re-declared (durable) before
- * each run; after the run the queue depth is read back (passive declare) to
- * check it equals the number confirmed.
+ * usage: rmq_rate_bench -p PORT -q QUEUE -n TOTAL -c PUBLISHERS -w WINDOW
+ *                       [-s SIZE] [-t MAX_SECONDS] [-Q] [-r RATE]
+ * (-Q: declare a quorum queue instead of classic; -r 0, the default: closed
+ * loop). The queue is deleted and re-declared (durable) before each run;
+ * after the run the queue depth is read back (passive declare) to check it
+ * equals the number confirmed. It replaces rmq_confirm_bench.c, the issue's
+ * closed-loop copy of the same program, whose runs it repeats with no -r.
  */
 #define _GNU_SOURCE
 #include <amqp.h>

@@ -235,7 +235,6 @@ void cl_match_config_defaults(cl_match_config *mc)
     mc->upper_p = cl_match_probability(mc, CL_MATCH_UPPER_DEFAULT);
     mc->lower_p = cl_match_probability(mc, CL_MATCH_LOWER_DEFAULT);
     cl_match_thresholds_update(mc);
-    mc->place_also = false; /* a config on the stack held whatever was there */
     for (int i = 0; i < CL_W_COUNT; i++) {
         mc->m[i] = s_levels[i].m;
         mc->u[i] = s_levels[i].u;

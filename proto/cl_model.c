@@ -327,6 +327,44 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
     return CL_OK;
 }
 
+/* True if s holds no ASCII control character and no invisible Unicode
+ * format character (bidi overrides and isolates, marks, zero-width): a
+ * display name or a reference printed in a listing must not move the
+ * cursor, forge a line or read in another order than it is stored. */
+static bool s_no_controls(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+        if (p[0] == 0xe2 && p[1] == 0x80 &&
+            ((p[2] >= 0x8b && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae)))
+            return false;
+        if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+            return false;
+    }
+    return true;
+}
+
+/* An agency's own reference: required, with no control or invisible
+ * character and no space at either end ("GP-1 " and "GP-1" would be two
+ * referrals of one event). */
+static bool s_reference_ok(const char *ref, char err[CL_ERROR_SZ])
+{
+    size_t n = strlen(ref);
+    if (!n)
+        snprintf(err, CL_ERROR_SZ, "agency_reference is required");
+    else if (!s_no_controls(ref))
+        snprintf(err, CL_ERROR_SZ,
+                 "agency_reference holds a control or invisible character");
+    else if (ref[0] == ' ' || ref[n - 1] == ' ')
+        snprintf(err, CL_ERROR_SZ,
+                 "agency_reference begins or ends with a space: send it "
+                 "without");
+    else
+        return true;
+    return false;
+}
+
 int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
                          cl_publish_result *warn)
 {
@@ -366,10 +404,8 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
                  "occurred_at: out of range (unix seconds, 1970 to 2200)");
         return CL_ERR_INVALID;
     }
-    if (!r->agency_ref[0]) {
-        snprintf(err, CL_ERROR_SZ, "agency_reference is required");
+    if (!s_reference_ok(r->agency_ref, err))
         return CL_ERR_INVALID;
-    }
     rc = s_person_check(&r->subject, "subject", true, err, warn);
     if (rc != CL_OK)
         return rc;
@@ -391,16 +427,6 @@ int cl_referral_validate(cl_referral *r, char err[CL_ERROR_SZ],
             return rc;
     }
     return CL_OK;
-}
-
-/* True if s holds no ASCII control character (a display name printed in
- * an audit listing must not move the cursor or forge a line). */
-static bool s_no_controls(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return false;
-    return true;
 }
 
 int cl_user_validate(const cl_user *u, char err[CL_ERROR_SZ])
@@ -511,10 +537,8 @@ int cl_plan_validate(cl_plan *p, char err[CL_ERROR_SZ], cl_publish_result *warn)
                  "category: a child protection plan needs one");
         return CL_ERR_INVALID;
     }
-    if (!p->agency_ref[0]) {
-        snprintf(err, CL_ERROR_SZ, "agency_reference is required");
+    if (!s_reference_ok(p->agency_ref, err))
         return CL_ERR_INVALID;
-    }
     if (!cl_date_valid(p->start) || (p->end[0] && !cl_date_valid(p->end)) ||
         (p->review[0] && !cl_date_valid(p->review))) {
         snprintf(err, CL_ERROR_SZ,
@@ -604,6 +628,21 @@ static int s_import_check(cl_request *q, char err[CL_ERROR_SZ],
 
 /* The kinds whose content is checked after decoding, and where in the
  * Envelope that content is. */
+/* A period that ends before it begins would find nobody, silently. */
+static int s_finding_check(cl_request *q, char err[CL_ERROR_SZ],
+                           cl_publish_result *warn)
+{
+    (void)warn;
+    const cl_case_finding *f = &q->u.finding;
+    if (f->from < 0 || f->to < 0 || (f->to && f->from > f->to)) {
+        snprintf(err, CL_ERROR_SZ,
+                 "to: the period ends before it begins (from must be at or "
+                 "before to)");
+        return CL_ERR_INVALID;
+    }
+    return CL_OK;
+}
+
 static const struct {
     cl_req_kind kind;
     const char *path;
@@ -612,6 +651,7 @@ static const struct {
     {CL_REQ_PUBLISH_REFERRAL, "publish_referral.referral", s_publish_check},
     {CL_REQ_PUBLISH_PLAN, "publish_plan.plan", s_plan_check},
     {CL_REQ_IMPORT_PERSON, "import_person", s_import_check},
+    {CL_REQ_CASE_FINDING, "case_finding", s_finding_check},
 };
 
 int cl_request_validate(cl_request *q, char err[CL_ERROR_SZ],

@@ -124,6 +124,24 @@ static void test_referral_rules(void **state)
     assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
     r->subject.dob[0] = '\0';
 
+    /* one event, one reference: no spaces at the ends, no controls */
+    char ref[CL_REF_SZ];
+    CL_COPY(ref, r->agency_ref);
+    const char *refs[] = {"GP-1 ", " GP-1", "GP-1\t", "GP\n1",
+                          "GP-\xe2\x80\xae"
+                          "1"};
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        CL_COPY(r->agency_ref, refs[i]);
+        assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+        assert_non_null(strstr(err, "agency_reference"));
+    }
+    CL_COPY(r->agency_ref, ref);
+    cl_user u = {.id = "cjones",
+                 .name = "Chris \xe2\x80\xaeJones",
+                 .role = "coordinator"};
+    assert_int_equal(cl_user_validate(&u, err), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "display_name"));
+
     /* invalid NHS number: warned, cleared, not fatal */
     CL_COPY(r->subject.nhs, "943 476 5918");
     assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
@@ -218,6 +236,15 @@ static void test_request_refusals_name_the_path(void **state)
     assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
     assert_non_null(strstr(err, "publish_plan.plan.type: plan type is "
                                 "required"));
+
+    memset(q, 0, sizeof(*q));
+    q->kind = CL_REQ_CASE_FINDING;
+    q->u.finding.from = 1780000000;
+    q->u.finding.to = 1770000000;
+    assert_int_equal(cl_request_validate(q, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "case_finding.to: the period ends before"));
+    q->u.finding.to = 0; /* open-ended */
+    assert_int_equal(cl_request_validate(q, err, &w), CL_OK);
 
     /* the named user, whatever the kind */
     memset(q, 0, sizeof(*q));

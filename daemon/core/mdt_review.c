@@ -31,8 +31,10 @@ int cl_mdt_review_create(cl_op *op, const cl_review_new *r,
         return CL_ERR_DENIED;
     }
     if (!cl_date_valid(r->date) || !r->title[0]) {
-        snprintf(op->err, CL_ERROR_SZ,
-                 "a review needs a date (YYYY-MM-DD) and a title");
+        snprintf(op->err, CL_ERROR_SZ, "%s",
+                 !r->date[0]    ? "date is required: the day the review meets"
+                 : !r->title[0] ? "title is required"
+                                : "date: not a real date (YYYY-MM-DD)");
         return CL_ERR_INVALID;
     }
     cl_enc e = cl_enc_init(buf, sizeof(buf));

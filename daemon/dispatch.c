@@ -126,6 +126,7 @@ static const struct {
     {CL_REQ_INFO_REQUEST, offsetof(cl_request, u.info.agencies),
      offsetof(cl_request, u.info.n_agencies)},
     {CL_REQ_IMPORT_PERSON, offsetof(cl_request, u.import.agency), 0},
+    {CL_REQ_REFERRAL_LIST, offsetof(cl_request, u.ref_query.agency), 0},
 };
 
 /* case_finding.not_known_to: each entry a registered agency (in any case,

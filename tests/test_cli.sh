@@ -583,6 +583,7 @@ check "referral list" 0 "CL-[0-9]+ .* Northshire Police \(POL-IN1\) +Tom Brown, 
 check "referral list bad status" 2 "usage: caselink referral list" -- cl referral list --status pending
 check "referral list bad date" 2 "--from" -- cl referral list --from 31/02/2026
 check "referral list as gp" 1 "denied" -- cl --as gp referral list
+check "referral list names a misspelt agency" 1 "agency: no registered agency 'Northshire Polise'; did you mean 'Northshire Police'\?" -- cl referral list --agency "Northshire Polise"
 check "mdt list" 0 "MDT-00000001 .* Extended MDT" -- cl mdt list
 check "mdt list counts" 0 "[0-9]+ on the agenda, [0-9]+ discussed; actions: [0-9]+ open" -- cl mdt list --upcoming
 check "referral list none says why" 0 "No referral matches every filter given" -- cl referral list --agency "Northshire Police" --category housing --status closed

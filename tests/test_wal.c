@@ -1,0 +1,295 @@
+/*
+ * test_wal: the sequential log's file mechanism (store/wal.c) on real
+ * files: records appended and synced are read back in order, whole and
+ * exactly; what the B-tree holds already is skipped; a torn or damaged
+ * tail, a gap and a stale record left behind a cut all end the log there
+ * and are cut off before the next append; a full disk leaves the log as
+ * it was. The store and the daemon on top of it are tested by
+ * test_crash and test_powerloss with [store] log = on.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+#include "wal.h"
+
+#define S_MAX 64
+
+typedef struct s_seen {
+    size_t n;
+    uint64_t seq[S_MAX];
+    char body[S_MAX][64];
+    uint64_t fail_at; /* fn fails at this sequence (0: never) */
+} s_seen;
+
+static int s_fn(void *ctx, uint64_t seq, const uint8_t *body, size_t len)
+{
+    s_seen *s = ctx;
+    if (seq == s->fail_at)
+        return CL_ERR_CORRUPT;
+    assert_true(s->n < S_MAX && len < sizeof(s->body[0]));
+    s->seq[s->n] = seq;
+    memcpy(s->body[s->n], body, len);
+    s->body[s->n][len] = '\0';
+    s->n++;
+    return CL_OK;
+}
+
+/* One log under test: its file, the open log, what a replay saw. */
+typedef struct s_log {
+    char path[300];
+    cl_wal *w;
+    s_seen seen;
+    uint64_t last, tail;
+} s_log;
+
+static void s_body(char *out, size_t len, uint64_t seq)
+{
+    snprintf(out, len, "batch %llu of changes", (unsigned long long)seq);
+}
+
+/* A new, empty log in a folder of its own, open. */
+static void s_new(s_log *l)
+{
+    char dir[256];
+    memset(l, 0, sizeof(*l));
+    th_tmpdir(dir, sizeof(dir));
+    snprintf(l->path, sizeof(l->path), "%s/data.wal", dir);
+    assert_int_equal(cl_wal_open(&l->w, l->path), CL_OK);
+}
+
+/* Append (and sync) records from..to. */
+static void s_append(s_log *l, uint64_t from, uint64_t to)
+{
+    for (uint64_t q = from; q <= to; q++) {
+        char b[64];
+        s_body(b, sizeof(b), q);
+        assert_int_equal(cl_wal_append(l->w, q, (const uint8_t *)b, strlen(b)),
+                         CL_OK);
+    }
+    assert_int_equal(cl_wal_sync(l->w), CL_OK);
+}
+
+/* Close the log, open it again and replay it after `after`. */
+static void s_reread(s_log *l, uint64_t after)
+{
+    cl_wal_close(&l->w);
+    memset(&l->seen, 0, sizeof(l->seen));
+    assert_int_equal(cl_wal_open(&l->w, l->path), CL_OK);
+    assert_int_equal(
+        cl_wal_replay(l->w, after, s_fn, &l->seen, &l->last, &l->tail), CL_OK);
+}
+
+/* The replay saw exactly from..to, in order, with their bodies. */
+static void s_expect(const s_log *l, uint64_t from, uint64_t to)
+{
+    assert_int_equal(l->seen.n, to >= from ? to - from + 1 : 0);
+    for (size_t i = 0; i < l->seen.n; i++) {
+        char b[64];
+        s_body(b, sizeof(b), from + i);
+        assert_int_equal(l->seen.seq[i], from + i);
+        assert_string_equal(l->seen.body[i], b);
+    }
+}
+
+static off_t s_size(const s_log *l)
+{
+    struct stat st;
+    assert_int_equal(stat(l->path, &st), 0);
+    return st.st_size;
+}
+
+/* The file's bytes into buf (at most cap); their count. */
+static ssize_t s_slurp(const s_log *l, uint8_t *buf, size_t cap)
+{
+    int fd = open(l->path, O_RDONLY);
+    assert_true(fd >= 0);
+    ssize_t n = read(fd, buf, cap);
+    close(fd);
+    assert_true(n >= 0 && (size_t)n < cap);
+    return n;
+}
+
+/* Write buf[from..to) at offset from, the file cut there first if trunc. */
+static void s_spill(const s_log *l, const uint8_t *buf, off_t from, off_t to,
+                    bool trunc)
+{
+    int fd = open(l->path, O_WRONLY | (trunc ? O_TRUNC : 0));
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, buf + from, (size_t)(to - from), from),
+                     to - from);
+    close(fd);
+}
+
+static void test_append_sync_replay(void **state)
+{
+    (void)state;
+    s_log l;
+    s_new(&l);
+    assert_int_equal(cl_wal_replay(l.w, 0, s_fn, &l.seen, &l.last, &l.tail),
+                     CL_OK);
+    assert_int_equal(l.last, 0);
+    s_append(&l, 1, 5);
+    assert_int_equal(cl_wal_records(l.w), 5);
+    assert_int_equal(cl_wal_bytes(l.w), (uint64_t)s_size(&l));
+    s_reread(&l, 0);
+    s_expect(&l, 1, 5);
+    assert_int_equal(l.last, 5);
+    assert_int_equal(l.tail, 0);
+    s_append(&l, 6, 7); /* appends go on after what was read */
+    s_reread(&l, 0);
+    s_expect(&l, 1, 7);
+    s_reread(&l, 4); /* what the B-tree holds is skipped */
+    s_expect(&l, 5, 7);
+    assert_int_equal(l.last, 7);
+    s_reread(&l, 7);
+    s_expect(&l, 8, 7);
+    assert_int_equal(l.last, 7);
+    cl_wal_close(&l.w);
+}
+
+/* Cut at every byte of the last record: the others are read, the torn
+ * one never is, and it is cut off before the next append. */
+static void test_torn_tail(void **state)
+{
+    (void)state;
+    s_log l;
+    uint8_t whole[4096];
+    s_new(&l);
+    s_append(&l, 1, 2);
+    off_t two = s_size(&l);
+    s_append(&l, 3, 3);
+    off_t three = s_size(&l);
+    assert_int_equal(s_slurp(&l, whole, sizeof(whole)), three);
+    for (off_t cut = two; cut < three; cut++) {
+        s_spill(&l, whole, 0, cut, true);
+        s_reread(&l, 0);
+        s_expect(&l, 1, 2);
+        assert_int_equal(l.tail, (uint64_t)(cut - two));
+        assert_int_equal(s_size(&l), two); /* cut off */
+    }
+    s_append(&l, 3, 4); /* after the torn one: read whole */
+    s_reread(&l, 0);
+    s_expect(&l, 1, 4);
+    cl_wal_close(&l.w);
+}
+
+/* One byte changed anywhere in a record ends the log before it. */
+static void test_damaged_record(void **state)
+{
+    (void)state;
+    s_log l;
+    uint8_t whole[4096];
+    s_new(&l);
+    s_append(&l, 1, 1);
+    off_t one = s_size(&l);
+    s_append(&l, 2, 3);
+    off_t two = one + (s_size(&l) - one) / 2; /* records are alike */
+    ssize_t len = s_slurp(&l, whole, sizeof(whole));
+    for (off_t at = one; at < two; at++) {
+        whole[at] ^= 0x20;
+        s_spill(&l, whole, 0, len, false);
+        whole[at] ^= 0x20;
+        s_reread(&l, 0);
+        s_expect(&l, 1, 1);
+        assert_int_equal(l.last, 1);
+        s_spill(&l, whole, 0, len, false); /* back as it was */
+    }
+    s_reread(&l, 0);
+    s_expect(&l, 1, 3);
+    cl_wal_close(&l.w);
+}
+
+/* A gap or a record from before a cut (a truncation the disk lost) ends
+ * the log: only what follows on is applied. */
+static void test_gap_and_stale(void **state)
+{
+    (void)state;
+    s_log l;
+    uint8_t old[4096];
+    s_new(&l);
+    s_append(&l, 1, 2);
+    s_append(&l, 4, 4);
+    s_reread(&l, 0);
+    s_expect(&l, 1, 2);
+    assert_true(l.tail > 0);
+    cl_wal_close(&l.w);
+
+    /* records 1..5, then a cut whose truncation never reached the disk
+     * while record 6 did, over the start of the old ones */
+    s_new(&l);
+    s_append(&l, 1, 5);
+    ssize_t len = s_slurp(&l, old, sizeof(old));
+    assert_int_equal(cl_wal_cut(l.w), CL_OK);
+    assert_int_equal(s_size(&l), 0);
+    s_append(&l, 6, 6);
+    s_spill(&l, old, s_size(&l), len, false);
+    s_reread(&l, 5);
+    s_expect(&l, 6, 6);
+    assert_int_equal(l.last, 6);
+    cl_wal_close(&l.w);
+
+    /* the whole old run before it is skipped, the next one read */
+    s_new(&l);
+    s_append(&l, 1, 6);
+    s_reread(&l, 5);
+    s_expect(&l, 6, 6);
+    cl_wal_close(&l.w);
+}
+
+/* The applier's refusal stops the replay and is returned. */
+static void test_apply_fails(void **state)
+{
+    (void)state;
+    s_log l;
+    s_new(&l);
+    s_append(&l, 1, 3);
+    cl_wal_close(&l.w);
+    assert_int_equal(cl_wal_open(&l.w, l.path), CL_OK);
+    l.seen.fail_at = 2;
+    assert_int_equal(cl_wal_replay(l.w, 0, s_fn, &l.seen, &l.last, &l.tail),
+                     CL_ERR_CORRUPT);
+    assert_int_equal(l.seen.n, 1);
+    assert_int_equal(l.last, 1);
+    cl_wal_close(&l.w);
+}
+
+/* A full disk refuses the append (BUSY); what could not be cut back
+ * leaves the log broken rather than followed by a torn record. */
+static void test_disk_full(void **state)
+{
+    (void)state;
+    cl_wal *w = NULL;
+    if (access("/dev/full", W_OK) != 0)
+        skip();
+    assert_int_equal(cl_wal_open(&w, "/dev/full"), CL_OK);
+    assert_int_equal(cl_wal_append(w, 1, (const uint8_t *)"x", 1), CL_ERR_BUSY);
+    assert_int_equal(cl_wal_records(w), 0);
+    assert_int_equal(cl_wal_bytes(w), 0);
+    /* /dev/full cannot be truncated: broken, every later append refused */
+    assert_int_equal(cl_wal_append(w, 1, (const uint8_t *)"x", 1), CL_ERR_IO);
+    assert_int_equal(cl_wal_sync(w), CL_ERR_IO);
+    cl_wal_close(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_append_sync_replay),
+        cmocka_unit_test(test_torn_tail),
+        cmocka_unit_test(test_damaged_record),
+        cmocka_unit_test(test_gap_and_stale),
+        cmocka_unit_test(test_apply_fails),
+        cmocka_unit_test(test_disk_full),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

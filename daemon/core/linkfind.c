@@ -60,222 +60,6 @@ static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
     return w;
 }
 
-/* How many records carry p's names: posting lists counted up to a cap
- * (past it a name is common, and that is all the weight needs). */
-#define S_TF_CAP 32
-
-static int s_term_freq(cl_txn *t, const cl_store *st, const cl_match_config *mc,
-                       const cl_person *p, bool stored, cl_match_tf *tf)
-{
-    uint8_t k[2][CL_BLIND_LEN], kf[2][CL_BLIND_LEN];
-    bool has[2], hasf[2];
-    size_t n[2] = {0, 0}, as_family = 0;
-    uint64_t records = 0;
-    memset(tf, 0, sizeof(*tf));
-    int rc = cl_store_counter(t, "record", &records);
-    cl_block_tf_keys(st, p, k, has);
-    /* counted, not read: a count is all the weight needs */
-    for (int i = 0; i < 2 && rc == CL_OK; i++)
-        if (has[i])
-            rc = cl_store_count(t, CL_DB_BLOCK, k[i], CL_BLIND_LEN, S_TF_CAP,
-                                &n[i]);
-    /* and how many carry p's given name as their family name: the name's
-     * role (cl_match_tf), whatever the store's size */
-    cl_person as = {0};
-    CL_COPY(as.family, p->given);
-    cl_block_tf_keys(st, &as, kf, hasf);
-    sodium_memzero(&as, sizeof(as));
-    if (rc == CL_OK && hasf[0])
-        rc = cl_store_count(t, CL_DB_BLOCK, kf[0], CL_BLIND_LEN, S_TF_CAP,
-                            &as_family);
-    tf->given_n = (uint32_t)n[1];
-    tf->given_as_family_n = (uint32_t)as_family;
-    /* too few records to tell a rare name from a common one */
-    if (rc != CL_OK || records < 1000)
-        return rc;
-    for (int i = 0; i < 2; i++) {
-        if (!has[i])
-            continue;
-        /* the share of records carrying the name, this one included:
-         * a stored record (relinking) is among those counted already */
-        double f = stored ? (double)(n[i] ? n[i] : 1) / (double)records
-                          : (double)(n[i] + 1) / (double)(records + 1);
-        /* at the cap the name is at least this common, and maybe far
-         * more: never weigh it above the level's own u */
-        if (n[i] >= S_TF_CAP) {
-            double u = mc->u[i == 0 ? CL_W_FAMILY_EXACT : CL_W_GIVEN_EXACT];
-            f = f > u ? f : u;
-        }
-        if (i == 0)
-            tf->family = f;
-        else
-            tf->given = f;
-    }
-    return rc;
-}
-
-/* A candidate record met in the blocks: how many of the description's
- * keys hold it, the size of the smallest block it was met in, and where
- * its rows are among the pairs (s_pick). */
-typedef struct s_hit {
-    uint64_t rid;
-    uint32_t keys, rows;
-    uint32_t first, end;
-} s_hit;
-
-/* One row met: its record, its place among the rows, its block's size. */
-typedef struct s_row_of {
-    uint64_t rid;
-    uint32_t row, rows;
-} s_row_of;
-
-/* Most keys first, then the smallest block, then the newest record. */
-static bool s_hit_before(const s_hit *x, const s_hit *y)
-{
-    if (x->keys != y->keys)
-        return x->keys > y->keys;
-    if (x->rows != y->rows)
-        return x->rows < y->rows;
-    return x->rid > y->rid;
-}
-
-/* Insertion sorts: a match meets tens of rows, not thousands, and qsort
- * would cost more than the rest of the choice. */
-static void s_rows_sort(s_row_of *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        s_row_of x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1].rid > x.rid; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
-static void s_hits_rank(s_hit *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        s_hit x = v[i];
-        size_t j = i;
-        for (; j > 0 && s_hit_before(&x, &v[j - 1]); j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
-typedef struct s_pick_ctx {
-    size_t budget; /* 0: none */
-    cl_records_ids *ids;
-} s_pick_ctx;
-
-static uint64_t s_row_rid(const cl_store_row *r)
-{
-    return r->key_len == CL_BLIND_LEN + 8 ? cl_be64_get(r->key + CL_BLIND_LEN)
-                                          : 0;
-}
-
-/* Choose among the rows met (s_block_candidates): every record when they
- * fit the budget, else those under two keys or more and then those in
- * the smallest blocks. Rows come prefix by prefix. */
-static int s_pick(void *ctx, const cl_store_row *rows, size_t n, bool *keep)
-{
-    const s_pick_ctx *c = ctx;
-    s_row_of *pv = malloc(n * sizeof(*pv));
-    s_hit *hv = malloc(n * sizeof(*hv));
-    if (!pv || !hv) {
-        free(pv);
-        free(hv);
-        return CL_ERR_NOMEM;
-    }
-    for (size_t i = 0, j; i < n; i = j) {
-        for (j = i; j < n && rows[j].prefix == rows[i].prefix;)
-            j++;
-        for (size_t k = i; k < j; k++)
-            pv[k] =
-                (s_row_of){s_row_rid(&rows[k]), (uint32_t)k, (uint32_t)(j - i)};
-    }
-    s_rows_sort(pv, n);
-    size_t m = 0;
-    for (size_t i = 0, j; i < n; i = j) {
-        uint32_t least = pv[i].rows;
-        for (j = i; j < n && pv[j].rid == pv[i].rid; j++)
-            least = pv[j].rows < least ? pv[j].rows : least;
-        hv[m++] = (s_hit){pv[i].rid, (uint32_t)(j - i), least, (uint32_t)i,
-                          (uint32_t)j};
-    }
-    size_t kept = m;
-    if (c->budget && m > c->budget) {
-        s_hits_rank(hv, m);
-        for (kept = c->budget; kept < m && hv[kept].keys > 1;)
-            kept++;
-    }
-    for (size_t h = 0; h < kept; h++)
-        for (uint32_t k = hv[h].first; k < hv[h].end; k++)
-            keep[pv[k].row] = true;
-    free(pv);
-    free(hv);
-    return CL_OK;
-}
-
-static int s_pick_push(void *ctx, const uint8_t *key, size_t len)
-{
-    const s_pick_ctx *c = ctx;
-    if (len != CL_BLIND_LEN + 8)
-        return CL_ERR_CORRUPT;
-    int rc = cl_records_ids_push(c->ids, cl_be64_get(key + CL_BLIND_LEN));
-    return rc > 0 ? CL_OK : rc; /* past the most: the rest are dropped */
-}
-
-/* Record ids sharing a blocking key with p (each key at most
- * CL_BLOCK_CAP records: a bigger block is skipped unread). The
- * names-only keys are looked up only when the others found nobody but
- * self, p's own stored record (0: none) (block.c). With a budget (0:
- * none), when more records than that are met, only those sharing two
- * keys or more are kept, and of those sharing one the ones met in the
- * smallest blocks, up to the budget; the rows of the others are not
- * read (cl_store_scan_pick). */
-static int s_block_candidates(cl_txn *t, const cl_store *st, const cl_person *p,
-                              uint64_t self, size_t budget, cl_records_ids *ids)
-{
-    cl_records_blinds b = {0};
-    uint8_t keys[CL_BLOCK_MAX][CL_BLIND_LEN];
-    s_pick_ctx pc = {budget, ids};
-    int rc = CL_OK;
-    uint32_t names_only = 0;
-    size_t from = ids->n;
-    b.n = cl_block_keys_tiered(st, p, b.k, CL_BLOCK_MAX, &names_only);
-    for (int pass = 0; pass < 2 && rc == CL_OK; pass++) {
-        bool found = false;
-        size_t nk = 0;
-        for (size_t i = from; i < ids->n && !found; i++)
-            found = ids->v[i] != self;
-        if (pass == 1 && found)
-            break; /* the stronger keys found someone */
-        for (size_t i = 0; i < b.n && nk < CL_BLOCK_MAX; i++)
-            if (((names_only >> i) & 1u) == (unsigned)pass)
-                memcpy(keys[nk++], b.k[i], CL_BLIND_LEN);
-        if (nk)
-            rc = cl_store_scan_pick(t, CL_DB_BLOCK, &keys[0][0], CL_BLIND_LEN,
-                                    nk, CL_BLOCK_CAP, s_pick, s_pick_push, &pc);
-    }
-    sodium_memzero(&b, sizeof(b));
-    sodium_memzero(keys, sizeof(keys));
-    cl_records_ids_unique(ids);
-    return rc;
-}
-
-int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
-                                 const cl_person *p, cl_records_ids *ids)
-{
-    return s_block_candidates(t, st, p, 0, 0, ids);
-}
-
-int cl_linkfind_match_candidates(cl_txn *t, const cl_person *p,
-                                 cl_records_ids *ids)
-{
-    return s_block_candidates(t, cl_store_of(t), p, 0, CL_LINKFIND_BUDGET, ids);
-}
-
 /* Deterministic: the agency's own local id, then the NHS or CHI number
  * (*found false if p carries none that is indexed). */
 static int s_link_by_ident(cl_txn *t, const cl_store *st, const cl_caller *c,
@@ -367,9 +151,9 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     s_cand *cv = NULL;
     size_t ncv = 0, capcv = 0;
     cl_match_tf tf;
-    rc = s_block_candidates(t, st, p, 0, CL_LINKFIND_BUDGET, &ids);
+    rc = cl_linkfind_cand_find(t, st, p, 0, CL_LINKFIND_BUDGET, &ids);
     if (rc == CL_OK)
-        rc = s_term_freq(t, st, mc, p, false, &tf);
+        rc = cl_linkfind_cand_tf(t, st, mc, p, false, &tf);
     /* this agency's own records among the candidates, by person: reused
      * when the person they belong to is the one chosen */
     struct {
@@ -986,13 +770,14 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
         rc = cl_records_blinds_put(t, &b, i, rid);
     if (rc == CL_OK)
-        rc = s_term_freq(t, st, mc, &rec.p, true, &tf);
+        rc = cl_linkfind_cand_tf(t, st, mc, &rec.p, true, &tf);
     if (rc == CL_OK)
         rc = s_relink_holds(t, mc, &tf, rid, &rec, now, &holds);
     if (rc == CL_OK && !holds)
         *what = 3;
     if (rc == CL_OK)
-        rc = s_block_candidates(t, st, &rec.p, rid, CL_LINKFIND_BUDGET, &ids);
+        rc =
+            cl_linkfind_cand_find(t, st, &rec.p, rid, CL_LINKFIND_BUDGET, &ids);
     double best = -1e9, second = -1e9;
     uint64_t best_pid = 0, best_rid = 0, second_rid = 0;
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
@@ -1054,15 +839,6 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         rc = cl_matchq_review_add(t, rid, best_rid, best, now);
         *what = *what ? *what : 2;
     }
-    return rc;
-}
-
-int cl_linkfind_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
-{
-    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
-    int rc = cl_linkfind_match_candidates(t, p, &ids);
-    *n = ids.n;
-    free(ids.v);
     return rc;
 }
 

@@ -13,13 +13,11 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_model.h"
+#include "linkfind_cand.h"
 #include "match.h"
 #include "op.h"
 #include "records.h"
 #include "store.h"
-
-/* Most candidate records one description is compared with. */
-#define CL_LINKFIND_CANDIDATES_MAX 1000
 
 #define CL_LINKFIND_MORE 4 /* other people a new record can bring together */
 
@@ -37,27 +35,6 @@ typedef struct cl_linkfind_link {
     uint64_t more_pid[CL_LINKFIND_MORE], more_rid[CL_LINKFIND_MORE];
     double more_score[CL_LINKFIND_MORE];
 } cl_linkfind_link;
-
-/* Record ids sharing a blocking key with p (each key at most
- * CL_BLOCK_CAP records: a bigger block is skipped; the names-only keys
- * only when the others found nobody). */
-CL_NODISCARD int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
-                                              const cl_person *p,
-                                              cl_records_ids *ids);
-
-/* Most candidate records one match compares when its blocks hold more:
- * every record sharing two keys or more with the description, then those
- * sharing one, met in the smallest blocks first (the newest first among
- * equals), up to this many. At a million people a referral meets about
- * 45 records, nearly all in a single block of an initial and a date of
- * birth or of a house and a name's code, and its cost is the records it
- * reads (caselink-match-bench, README "Benchmark"). */
-#define CL_LINKFIND_BUDGET 12
-
-/* The candidates a match compares p with: cl_linkfind_block_candidates,
- * bounded by CL_LINKFIND_BUDGET. */
-CL_NODISCARD int cl_linkfind_match_candidates(cl_txn *t, const cl_person *p,
-                                              cl_records_ids *ids);
 
 CL_NODISCARD int cl_linkfind_person(cl_txn *t, const cl_store *st,
                                     const cl_match_config *mc,
@@ -91,11 +68,6 @@ CL_NODISCARD int cl_linkfind_import_person(cl_op *op, const cl_match_config *mc,
 /* A page of every agency record and its person (coordinator). */
 CL_NODISCARD int cl_linkfind_links_export(cl_op *op, const cl_links_query *q,
                                           cl_links_page *out);
-
-/* How many stored records share a blocking key with p: the records a
- * new referral about p is compared with (benchmarks, tests). */
-CL_NODISCARD int cl_linkfind_candidate_count(cl_txn *t, const cl_person *p,
-                                             size_t *n);
 
 /* The linking decision for description p from caller, without storing
  * anything: *person_id the person it would join (0: a new person) and the

@@ -1,0 +1,67 @@
+/*
+ * linkfind_cand: the candidate records a description is compared with
+ * (blocking keys, a budget) and how common its names are among them.
+ */
+#ifndef CL_LINKFIND_CAND_H
+#define CL_LINKFIND_CAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_model.h"
+#include "match.h"
+#include "records.h"
+#include "store.h"
+
+/* Most candidate records one description is compared with. */
+#define CL_LINKFIND_CANDIDATES_MAX 1000
+
+/* Record ids sharing a blocking key with p (each key at most
+ * CL_BLOCK_CAP records: a bigger block is skipped; the names-only keys
+ * only when the others found nobody). */
+CL_NODISCARD int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
+                                              const cl_person *p,
+                                              cl_records_ids *ids);
+
+/* Most candidate records one match compares when its blocks hold more:
+ * every record sharing two keys or more with the description, then those
+ * sharing one, met in the smallest blocks first (the newest first among
+ * equals), up to this many. At a million people a referral meets about
+ * 45 records, nearly all in a single block of an initial and a date of
+ * birth or of a house and a name's code, and its cost is the records it
+ * reads (caselink-match-bench, README "Benchmark"). */
+#define CL_LINKFIND_BUDGET 12
+
+/* The candidates a match compares p with: cl_linkfind_block_candidates,
+ * bounded by CL_LINKFIND_BUDGET. */
+CL_NODISCARD int cl_linkfind_match_candidates(cl_txn *t, const cl_person *p,
+                                              cl_records_ids *ids);
+
+/* How many stored records share a blocking key with p: the records a
+ * new referral about p is compared with (benchmarks, tests). */
+CL_NODISCARD int cl_linkfind_candidate_count(cl_txn *t, const cl_person *p,
+                                             size_t *n);
+
+/* Record ids sharing a blocking key with p (each key at most
+ * CL_BLOCK_CAP records: a bigger block is skipped unread). The
+ * names-only keys are looked up only when the others found nobody but
+ * self, p's own stored record (0: none) (block.c). With a budget (0:
+ * none), when more records than that are met, only those sharing two
+ * keys or more are kept, and of those sharing one the ones met in the
+ * smallest blocks, up to the budget; the rows of the others are not
+ * read (cl_store_scan_pick). */
+CL_NODISCARD int cl_linkfind_cand_find(cl_txn *t, const cl_store *st,
+                                       const cl_person *p, uint64_t self,
+                                       size_t budget, cl_records_ids *ids);
+
+/* How many records carry p's names, into tf: posting lists counted up to
+ * a cap (past it a name is common, and that is all the weight needs);
+ * stored: p is a stored record's (relinking), counted among them
+ * already. */
+CL_NODISCARD int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
+                                     const cl_match_config *mc,
+                                     const cl_person *p, bool stored,
+                                     cl_match_tf *tf);
+
+#endif

@@ -43,23 +43,6 @@ static int s_cand_w_cmp(const void *a, const void *b)
     return x->rid < y->rid ? -1 : x->rid > y->rid;
 }
 
-/* The weight of description p (held by agency) against stored record
- * rec: another record of the same agency, under another local id, counts
- * against (an agency seldom holds one person twice). Each field's level
- * in lv (may be NULL). */
-static double s_pair_weight(const cl_match_config *mc, const cl_match_tf *tf,
-                            const char *agency, const cl_person *p,
-                            const cl_records_record *rec,
-                            int lv[CL_MATCH_NFIELDS])
-{
-    int own[CL_MATCH_NFIELDS];
-    double w = cl_match_weigh(mc, p, &rec->p, tf, NULL, NULL, lv ? lv : own);
-    if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
-        rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
-        w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
-    return w;
-}
-
 /* Deterministic: the agency's own local id, then the NHS or CHI number
  * (*found false if p carries none that is indexed). */
 static int s_link_by_ident(cl_txn *t, const cl_store *st, const cl_caller *c,
@@ -132,9 +115,6 @@ static int s_link_by_ident(cl_txn *t, const cl_store *st, const cl_caller *c,
     return CL_OK;
 }
 
-static int s_fits(cl_txn *t, const cl_match_config *mc, uint64_t rid,
-                  uint64_t pid, uint64_t skip, bool kin, bool *fits);
-
 static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                        const cl_caller *c, const cl_person *p,
                        cl_linkfind_link *out)
@@ -174,7 +154,7 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0);
         bool same_agency = strcmp(rec.agency, c->agency) == 0;
         int lv[CL_MATCH_NFIELDS];
-        double w = s_pair_weight(mc, &tf, c->agency, p, &rec, lv);
+        double w = cl_linkfind_fit_weight(mc, &tf, c->agency, p, &rec, lv);
         if (!conflict && n_own < 16 && same_agency && !p->local_id[0] &&
             !rec.p.local_id[0]) {
             own[n_own].pid = rec.person_id;
@@ -225,7 +205,8 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
      * a household): linked to neither, both pairs queued. */
     bool fits = true;
     if (best >= mc->upper && np > 1 && cv[1].w >= mc->upper &&
-        (rc = s_fits(t, mc, cv[1].rid, cv[0].pid, 0, false, &fits)) != CL_OK) {
+        (rc = cl_linkfind_fit_person(t, mc, cv[1].rid, cv[0].pid, 0, false,
+                                     &fits)) != CL_OK) {
         free(cv);
         return rc;
     }
@@ -253,146 +234,6 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     }
     free(cv);
     return CL_OK;
-}
-
-/* Whether two records' identifiers say they are one person. */
-static bool s_same_ident(const cl_records_record *a, const cl_records_record *b)
-{
-    return (a->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) == 0) ||
-           (a->p.chi[0] && strcmp(a->p.chi, b->p.chi) == 0) ||
-           (a->p.local_id[0] && strcmp(a->agency, b->agency) == 0 &&
-            strcmp(a->p.local_id, b->p.local_id) == 0);
-}
-
-/* Whether two records carry different NHS numbers, or different CHI
- * numbers: they are about two people, however alike the rest. */
-static bool s_ident_differs(const cl_records_record *a,
-                            const cl_records_record *b)
-{
-    return (a->p.nhs[0] && b->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) != 0) ||
-           (a->p.chi[0] && b->p.chi[0] && strcmp(a->p.chi, b->p.chi) != 0);
-}
-
-/* Most records of one person a relink compares a record with. */
-#define S_HOLD_MAX 64
-
-/* Whether record rid fits person pid: its weight against one of pid's
- * records other than skip reaches the lower threshold without the pattern
- * of two members of one family (a family name and a home shared, a given
- * name or a date of birth plainly different) and without both names
- * plainly different (a record with its names the wrong way round beside
- * another member of the family: cl_match_names_differ), or pid has no
- * other record to compare. A record matching two people brings them
- * together only when their own records do not contradict each other: a
- * sparse record (a name and a town) is no bridge between two people
- * whose dates of birth or names plainly differ. */
-static int s_fits(cl_txn *t, const cl_match_config *mc, uint64_t rid,
-                  uint64_t pid, uint64_t skip, bool kin, bool *fits)
-{
-    cl_records_ids recs = {.max = S_HOLD_MAX};
-    cl_records_record x, o;
-    bool compared = false;
-    *fits = false;
-    int rc = cl_records_record_get(t, rid, &x);
-    if (rc == CL_OK)
-        rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
-    if (rc > 0)
-        rc = CL_OK;
-    for (size_t i = 0; i < recs.n && rc == CL_OK && !*fits; i++) {
-        if (recs.v[i] == skip)
-            continue;
-        if ((rc = cl_records_record_get(t, recs.v[i], &o)) != CL_OK)
-            break;
-        compared = true;
-        int lv[CL_MATCH_NFIELDS];
-        double w = s_pair_weight(mc, NULL, x.agency, &x.p, &o, lv);
-        *fits = s_same_ident(&x, &o) ||
-                ((!kin || (!cl_match_kin(lv) && !cl_match_names_differ(lv))) &&
-                 w >= mc->lower);
-    }
-    if (rc == CL_OK && !compared)
-        *fits = true;
-    sodium_memzero(&x, sizeof(x));
-    sodium_memzero(&o, sizeof(o));
-    free(recs.v);
-    return rc;
-}
-
-/* Up to S_HOLD_MAX records of person pid, read (*n of them). */
-static int s_person_records(cl_txn *t, uint64_t pid, cl_records_record **out,
-                            size_t *n)
-{
-    cl_records_ids recs = {.max = S_HOLD_MAX};
-    *n = 0;
-    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
-    if (rc > 0)
-        rc = CL_OK;
-    *out = rc == CL_OK ? calloc(recs.n + 1, sizeof(**out)) : NULL;
-    if (rc == CL_OK && !*out)
-        rc = CL_ERR_NOMEM;
-    for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
-        if ((rc = cl_records_record_get(t, recs.v[i], &(*out)[*n])) == CL_OK)
-            (*n)++;
-    free(recs.v);
-    return rc;
-}
-
-static void s_person_records_free(cl_records_record *v, size_t n)
-{
-    if (v)
-        sodium_memzero(v, n * sizeof(*v));
-    free(v);
-}
-
-/* Whether persons xp and yp meet only through a bridge: the pair that
- * brings them together, records x and y, says nothing of a given name or
- * a date of birth (one side has none) that a record of one plainly
- * differs in from a record of the other, where those two do not reach
- * the upper threshold against each other (cl_match_bridged). A record
- * without a date of birth matches a mother and the daughter of her name
- * alike, one without a given name both twins: neither makes them one.
- * Two people any of whose records carry different NHS (or CHI) numbers
- * are never brought together by a third record, however well it matches
- * both: the pair is queued for a coordinator. */
-static int s_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
-                     uint64_t y, uint64_t xp, uint64_t yp, bool *bridged)
-{
-    cl_records_record a, b, *xs = NULL, *ys = NULL;
-    size_t nx = 0, ny = 0;
-    int lv[CL_MATCH_NFIELDS];
-    *bridged = false;
-    int rc = cl_records_record_get(t, x, &a);
-    if (rc == CL_OK)
-        rc = cl_records_record_get(t, y, &b);
-    unsigned by = 0;
-    if (rc == CL_OK) {
-        (void)cl_match_levels(mc, &a.p, &b.p, lv);
-        by = cl_match_discerns(lv);
-    }
-    sodium_memzero(&a, sizeof(a));
-    sodium_memzero(&b, sizeof(b));
-    unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
-    bool sparse = (by & both) != both;
-    if (rc != CL_OK)
-        return rc;
-    if ((rc = s_person_records(t, xp, &xs, &nx)) == CL_OK)
-        rc = s_person_records(t, yp, &ys, &ny);
-    for (size_t i = 0; i < nx && rc == CL_OK && !*bridged; i++)
-        for (size_t j = 0; j < ny && !*bridged; j++) {
-            if (s_ident_differs(&xs[i], &ys[j])) {
-                *bridged = true; /* two NHS (or CHI) numbers: two people */
-                break;
-            }
-            if (!sparse)
-                continue;
-            double w =
-                s_pair_weight(mc, NULL, xs[i].agency, &xs[i].p, &ys[j], lv);
-            *bridged = cl_match_bridged(by, cl_match_discerns(lv)) &&
-                       !s_same_ident(&xs[i], &ys[j]) && w < mc->upper;
-        }
-    s_person_records_free(xs, nx);
-    s_person_records_free(ys, ny);
-    return rc;
 }
 
 /* Attach p (as caller's agency describes it) to a person; returns ids. */
@@ -443,8 +284,8 @@ static int s_infer_household(cl_txn *t, const cl_store *st, uint64_t pid,
 /* People converge: record l->record_id, just linked, that matches other
  * people above the upper threshold brings them together, unless a
  * coordinator decided on either (then a coordinator decides again), the
- * other's records do not fit, or the pair is only a bridge (s_bridged);
- * a pair between the thresholds is queued. */
+ * other's records do not fit, or the pair is only a bridge
+ * (cl_linkfind_fit_bridged); a pair between the thresholds is queued. */
 static int s_converge(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                       const cl_linkfind_link *l, int64_t now)
 {
@@ -455,11 +296,12 @@ static int s_converge(cl_txn *t, const cl_store *st, const cl_match_config *mc,
             continue;
         bool fits = false, bridged = false;
         if (l->reason == CL_LINK_SCORE && l->more_score[i] >= mc->upper &&
-            (rc = s_fits(t, mc, l->more_rid[i], l->person_id, l->record_id,
-                         true, &fits)) == CL_OK &&
+            (rc = cl_linkfind_fit_person(t, mc, l->more_rid[i], l->person_id,
+                                         l->record_id, true, &fits)) == CL_OK &&
             fits &&
-            (rc = s_bridged(t, mc, l->record_id, l->more_rid[i], l->person_id,
-                            l->more_pid[i], &bridged)) == CL_OK &&
+            (rc = cl_linkfind_fit_bridged(t, mc, l->record_id, l->more_rid[i],
+                                          l->person_id, l->more_pid[i],
+                                          &bridged)) == CL_OK &&
             !bridged &&
             (rc = cl_matchq_person_decided(t, st, l->person_id, &decided)) ==
                 CL_OK &&
@@ -717,7 +559,7 @@ static int s_relink_holds(cl_txn *t, const cl_match_config *mc,
                           const cl_records_record *rec, int64_t now,
                           bool *holds)
 {
-    cl_records_ids recs = {.max = S_HOLD_MAX};
+    cl_records_ids recs = {.max = CL_LINKFIND_HOLD_MAX};
     cl_records_record o;
     bool decided = false;
     double best = -1e9;
@@ -728,15 +570,17 @@ static int s_relink_holds(cl_txn *t, const cl_match_config *mc,
         return rc;
     rc = cl_records_children(t, CL_DB_PERSON_RECORDS, rec->person_id, &recs);
     if (rc > 0)
-        rc = CL_OK; /* a person of many records: the first S_HOLD_MAX */
+        rc = CL_OK; /* a person of many records: the first CL_LINKFIND_HOLD_MAX
+                     */
     for (size_t i = 0; i < recs.n && rc == CL_OK && best < mc->lower; i++) {
         if (recs.v[i] == rid)
             continue;
         if ((rc = cl_records_record_get(t, recs.v[i], &o)) != CL_OK)
             break;
-        double w = s_same_ident(rec, &o)
+        double w = cl_linkfind_fit_same_ident(rec, &o)
                        ? mc->upper
-                       : s_pair_weight(mc, tf, rec->agency, &rec->p, &o, NULL);
+                       : cl_linkfind_fit_weight(mc, tf, rec->agency, &rec->p,
+                                                &o, NULL);
         if (w > best) {
             best = w;
             closest = recs.v[i];
@@ -790,8 +634,9 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         }
         if (rc != CL_OK || other.person_id == rec.person_id)
             continue;
-        bool conflict = s_ident_differs(&rec, &other);
-        double w = s_pair_weight(mc, &tf, rec.agency, &rec.p, &other, NULL);
+        bool conflict = cl_linkfind_fit_ident_differs(&rec, &other);
+        double w =
+            cl_linkfind_fit_weight(mc, &tf, rec.agency, &rec.p, &other, NULL);
         if (!conflict && w > best) {
             if (best_pid && best_pid != other.person_id) {
                 second = best;
@@ -817,14 +662,16 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
      * not fit the other person: the pair is queued */
     bool ambiguous = false;
     if (best >= mc->upper && second >= mc->upper &&
-        (rc = s_fits(t, mc, second_rid, best_pid, 0, false, &fits)) == CL_OK)
+        (rc = cl_linkfind_fit_person(t, mc, second_rid, best_pid, 0, false,
+                                     &fits)) == CL_OK)
         ambiguous = !fits;
     bool contra = false;
     if (rc == CL_OK && holds && !ambiguous && best >= mc->upper &&
-        (rc = s_fits(t, mc, best_rid, pid, rid, true, &fits)) == CL_OK &&
-        fits &&
-        (rc = s_bridged(t, mc, rid, best_rid, pid, best_pid, &contra)) ==
+        (rc = cl_linkfind_fit_person(t, mc, best_rid, pid, rid, true, &fits)) ==
             CL_OK &&
+        fits &&
+        (rc = cl_linkfind_fit_bridged(t, mc, rid, best_rid, pid, best_pid,
+                                      &contra)) == CL_OK &&
         !contra && (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
         (rc = cl_matchq_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 &&
         !d2) {

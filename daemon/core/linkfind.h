@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "linkfind_cand.h"
+#include "linkfind_fit.h"
 #include "match.h"
 #include "op.h"
 #include "records.h"

@@ -1,0 +1,140 @@
+/*
+ * linkfind_fit: whether records belong together. The weight of one
+ * description against a stored record, identifiers that say one person
+ * or two, whether a record fits a person's other records, and whether
+ * two people meet only through a bridge. Calls records and match only.
+ */
+#include "linkfind_fit.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+double cl_linkfind_fit_weight(const cl_match_config *mc, const cl_match_tf *tf,
+                              const char *agency, const cl_person *p,
+                              const cl_records_record *rec,
+                              int lv[CL_MATCH_NFIELDS])
+{
+    int own[CL_MATCH_NFIELDS];
+    double w = cl_match_weigh(mc, p, &rec->p, tf, NULL, NULL, lv ? lv : own);
+    if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
+        rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
+        w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
+    return w;
+}
+
+bool cl_linkfind_fit_same_ident(const cl_records_record *a,
+                                const cl_records_record *b)
+{
+    return (a->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) == 0) ||
+           (a->p.chi[0] && strcmp(a->p.chi, b->p.chi) == 0) ||
+           (a->p.local_id[0] && strcmp(a->agency, b->agency) == 0 &&
+            strcmp(a->p.local_id, b->p.local_id) == 0);
+}
+
+bool cl_linkfind_fit_ident_differs(const cl_records_record *a,
+                                   const cl_records_record *b)
+{
+    return (a->p.nhs[0] && b->p.nhs[0] && strcmp(a->p.nhs, b->p.nhs) != 0) ||
+           (a->p.chi[0] && b->p.chi[0] && strcmp(a->p.chi, b->p.chi) != 0);
+}
+
+int cl_linkfind_fit_person(cl_txn *t, const cl_match_config *mc, uint64_t rid,
+                           uint64_t pid, uint64_t skip, bool kin, bool *fits)
+{
+    cl_records_ids recs = {.max = CL_LINKFIND_HOLD_MAX};
+    cl_records_record x, o;
+    bool compared = false;
+    *fits = false;
+    int rc = cl_records_record_get(t, rid, &x);
+    if (rc == CL_OK)
+        rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    if (rc > 0)
+        rc = CL_OK;
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*fits; i++) {
+        if (recs.v[i] == skip)
+            continue;
+        if ((rc = cl_records_record_get(t, recs.v[i], &o)) != CL_OK)
+            break;
+        compared = true;
+        int lv[CL_MATCH_NFIELDS];
+        double w = cl_linkfind_fit_weight(mc, NULL, x.agency, &x.p, &o, lv);
+        *fits = cl_linkfind_fit_same_ident(&x, &o) ||
+                ((!kin || (!cl_match_kin(lv) && !cl_match_names_differ(lv))) &&
+                 w >= mc->lower);
+    }
+    if (rc == CL_OK && !compared)
+        *fits = true;
+    sodium_memzero(&x, sizeof(x));
+    sodium_memzero(&o, sizeof(o));
+    free(recs.v);
+    return rc;
+}
+
+/* Up to CL_LINKFIND_HOLD_MAX records of person pid, read (*n of them). */
+static int s_person_records(cl_txn *t, uint64_t pid, cl_records_record **out,
+                            size_t *n)
+{
+    cl_records_ids recs = {.max = CL_LINKFIND_HOLD_MAX};
+    *n = 0;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    if (rc > 0)
+        rc = CL_OK;
+    *out = rc == CL_OK ? calloc(recs.n + 1, sizeof(**out)) : NULL;
+    if (rc == CL_OK && !*out)
+        rc = CL_ERR_NOMEM;
+    for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
+        if ((rc = cl_records_record_get(t, recs.v[i], &(*out)[*n])) == CL_OK)
+            (*n)++;
+    free(recs.v);
+    return rc;
+}
+
+static void s_person_records_free(cl_records_record *v, size_t n)
+{
+    if (v)
+        sodium_memzero(v, n * sizeof(*v));
+    free(v);
+}
+
+int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
+                            uint64_t y, uint64_t xp, uint64_t yp, bool *bridged)
+{
+    cl_records_record a, b, *xs = NULL, *ys = NULL;
+    size_t nx = 0, ny = 0;
+    int lv[CL_MATCH_NFIELDS];
+    *bridged = false;
+    int rc = cl_records_record_get(t, x, &a);
+    if (rc == CL_OK)
+        rc = cl_records_record_get(t, y, &b);
+    unsigned by = 0;
+    if (rc == CL_OK) {
+        (void)cl_match_levels(mc, &a.p, &b.p, lv);
+        by = cl_match_discerns(lv);
+    }
+    sodium_memzero(&a, sizeof(a));
+    sodium_memzero(&b, sizeof(b));
+    unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
+    bool sparse = (by & both) != both;
+    if (rc != CL_OK)
+        return rc;
+    if ((rc = s_person_records(t, xp, &xs, &nx)) == CL_OK)
+        rc = s_person_records(t, yp, &ys, &ny);
+    for (size_t i = 0; i < nx && rc == CL_OK && !*bridged; i++)
+        for (size_t j = 0; j < ny && !*bridged; j++) {
+            if (cl_linkfind_fit_ident_differs(&xs[i], &ys[j])) {
+                *bridged = true; /* two NHS (or CHI) numbers: two people */
+                break;
+            }
+            if (!sparse)
+                continue;
+            double w = cl_linkfind_fit_weight(mc, NULL, xs[i].agency, &xs[i].p,
+                                              &ys[j], lv);
+            *bridged = cl_match_bridged(by, cl_match_discerns(lv)) &&
+                       !cl_linkfind_fit_same_ident(&xs[i], &ys[j]) &&
+                       w < mc->upper;
+        }
+    s_person_records_free(xs, nx);
+    s_person_records_free(ys, ny);
+    return rc;
+}

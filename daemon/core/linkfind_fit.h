@@ -1,0 +1,65 @@
+/*
+ * linkfind_fit: whether records belong together (weights, identifiers,
+ * a record against a person's other records, bridges).
+ */
+#ifndef CL_LINKFIND_FIT_H
+#define CL_LINKFIND_FIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cl_model.h"
+#include "match.h"
+#include "records.h"
+#include "store.h"
+
+/* Most records of one person a relink compares a record with. */
+#define CL_LINKFIND_HOLD_MAX 64
+
+/* The weight of description p (held by agency) against stored record
+ * rec: another record of the same agency, under another local id, counts
+ * against (an agency seldom holds one person twice). Each field's level
+ * in lv (may be NULL). */
+double cl_linkfind_fit_weight(const cl_match_config *mc, const cl_match_tf *tf,
+                              const char *agency, const cl_person *p,
+                              const cl_records_record *rec,
+                              int lv[CL_MATCH_NFIELDS]);
+
+/* Whether two records' identifiers say they are one person. */
+bool cl_linkfind_fit_same_ident(const cl_records_record *a,
+                                const cl_records_record *b);
+
+/* Whether two records carry different NHS numbers, or different CHI
+ * numbers: they are about two people, however alike the rest. */
+bool cl_linkfind_fit_ident_differs(const cl_records_record *a,
+                                   const cl_records_record *b);
+
+/* Whether record rid fits person pid: its weight against one of pid's
+ * records other than skip reaches the lower threshold without the pattern
+ * of two members of one family (a family name and a home shared, a given
+ * name or a date of birth plainly different) and without both names
+ * plainly different (a record with its names the wrong way round beside
+ * another member of the family: cl_match_names_differ), or pid has no
+ * other record to compare. A record matching two people brings them
+ * together only when their own records do not contradict each other: a
+ * sparse record (a name and a town) is no bridge between two people
+ * whose dates of birth or names plainly differ. */
+CL_NODISCARD int cl_linkfind_fit_person(cl_txn *t, const cl_match_config *mc,
+                                        uint64_t rid, uint64_t pid,
+                                        uint64_t skip, bool kin, bool *fits);
+
+/* Whether persons xp and yp meet only through a bridge: the pair that
+ * brings them together, records x and y, says nothing of a given name or
+ * a date of birth (one side has none) that a record of one plainly
+ * differs in from a record of the other, where those two do not reach
+ * the upper threshold against each other (cl_match_bridged). A record
+ * without a date of birth matches a mother and the daughter of her name
+ * alike, one without a given name both twins: neither makes them one.
+ * Two people any of whose records carry different NHS (or CHI) numbers
+ * are never brought together by a third record, however well it matches
+ * both: the pair is queued for a coordinator. */
+CL_NODISCARD int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc,
+                                         uint64_t x, uint64_t y, uint64_t xp,
+                                         uint64_t yp, bool *bridged);
+
+#endif

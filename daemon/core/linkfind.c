@@ -4,7 +4,10 @@
  * against every record sharing a blocking key; attaching a record to the
  * person found (or a new one), merging people a record brings together,
  * queueing the doubtful pairs; publishing referrals and importing
- * caseloads on top of that. Calls records and matchq only.
+ * caseloads on top of that. The candidates come from linkfind_cand.c,
+ * the rules of what fits one person from linkfind_fit.c; re-evaluating a
+ * stored record is linkfind_relink.c's. Calls records, matchq and those
+ * only.
  */
 #include "linkfind.h"
 
@@ -16,7 +19,6 @@
 
 #include "access.h"
 #include "audit.h"
-#include "block.h"
 #include "cl_vec.h"
 #include "codec.h"
 #include "match.h"
@@ -546,182 +548,6 @@ int cl_linkfind_import_person(cl_op *op, const cl_match_config *mc,
                                                        : CL_LINK_UNDISCLOSED;
     out->queued = false;
     return CL_OK;
-}
-
-/* Whether record rid (rec) still holds together with the other records
- * of its person under today's weights: *holds false when none of them
- * reaches the lower threshold, and then the closest one is queued as a
- * split proposal for a coordinator (nothing moves). A record a
- * coordinator decided on, or one whose identifiers agree with another
- * of the person's, holds. */
-static int s_relink_holds(cl_txn *t, const cl_match_config *mc,
-                          const cl_match_tf *tf, uint64_t rid,
-                          const cl_records_record *rec, int64_t now,
-                          bool *holds)
-{
-    cl_records_ids recs = {.max = CL_LINKFIND_HOLD_MAX};
-    cl_records_record o;
-    bool decided = false;
-    double best = -1e9;
-    uint64_t closest = 0;
-    *holds = true;
-    int rc = cl_matchq_record_decided(t, rid, &decided);
-    if (rc != CL_OK || decided)
-        return rc;
-    rc = cl_records_children(t, CL_DB_PERSON_RECORDS, rec->person_id, &recs);
-    if (rc > 0)
-        rc = CL_OK; /* a person of many records: the first CL_LINKFIND_HOLD_MAX
-                     */
-    for (size_t i = 0; i < recs.n && rc == CL_OK && best < mc->lower; i++) {
-        if (recs.v[i] == rid)
-            continue;
-        if ((rc = cl_records_record_get(t, recs.v[i], &o)) != CL_OK)
-            break;
-        double w = cl_linkfind_fit_same_ident(rec, &o)
-                       ? mc->upper
-                       : cl_linkfind_fit_weight(mc, tf, rec->agency, &rec->p,
-                                                &o, NULL);
-        if (w > best) {
-            best = w;
-            closest = recs.v[i];
-        }
-    }
-    sodium_memzero(&o, sizeof(o));
-    free(recs.v);
-    if (rc != CL_OK || !closest || best >= mc->lower)
-        return rc;
-    *holds = false;
-    return cl_matchq_split_add(t, rid, closest, best, now);
-}
-
-int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
-                       int64_t now, int *what)
-{
-    const cl_store *st = cl_store_of(t);
-    cl_records_record rec, other;
-    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
-    cl_match_tf tf;
-    bool holds = true;
-    *what = 0;
-    int rc = cl_records_record_get(t, rid, &rec);
-    if (rc != CL_OK)
-        return rc;
-    /* index the record under today's keys (a store linked under an older
-     * key scheme becomes findable by them) */
-    cl_records_blinds b = {0};
-    cl_records_ident_blinds(st, rec.agency, &rec.p, &b);
-    cl_records_blocking(st, &rec.p, &b);
-    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
-        rc = cl_records_blinds_put(t, &b, i, rid);
-    if (rc == CL_OK)
-        rc = cl_linkfind_cand_tf(t, st, mc, &rec.p, true, &tf);
-    if (rc == CL_OK)
-        rc = s_relink_holds(t, mc, &tf, rid, &rec, now, &holds);
-    if (rc == CL_OK && !holds)
-        *what = 3;
-    if (rc == CL_OK)
-        rc =
-            cl_linkfind_cand_find(t, st, &rec.p, rid, CL_LINKFIND_BUDGET, &ids);
-    double best = -1e9, second = -1e9;
-    uint64_t best_pid = 0, best_rid = 0, second_rid = 0;
-    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
-        if (ids.v[i] == rid)
-            continue;
-        if ((rc = cl_records_record_get(t, ids.v[i], &other)) ==
-            CL_ERR_NOT_FOUND) {
-            rc = CL_OK;
-            continue;
-        }
-        if (rc != CL_OK || other.person_id == rec.person_id)
-            continue;
-        bool conflict = cl_linkfind_fit_ident_differs(&rec, &other);
-        double w =
-            cl_linkfind_fit_weight(mc, &tf, rec.agency, &rec.p, &other, NULL);
-        if (!conflict && w > best) {
-            if (best_pid && best_pid != other.person_id) {
-                second = best;
-                second_rid = best_rid;
-            }
-            best = w;
-            best_pid = other.person_id;
-            best_rid = ids.v[i];
-        } else if (!conflict && w > second && other.person_id != best_pid) {
-            second = w;
-            second_rid = ids.v[i];
-        }
-    }
-    sodium_memzero(&other, sizeof(other));
-    uint64_t pid = rec.person_id;
-    sodium_memzero(&rec, sizeof(rec));
-    free(ids.v);
-    if (rc != CL_OK || !best_pid || best < mc->lower)
-        return rc;
-    bool d1 = false, d2 = false, fits = false;
-    /* a record that no longer holds with its own person does not bring
-     * that person to another, nor one whose person's other records do
-     * not fit the other person: the pair is queued */
-    bool ambiguous = false;
-    if (best >= mc->upper && second >= mc->upper &&
-        (rc = cl_linkfind_fit_person(t, mc, second_rid, best_pid, 0, false,
-                                     &fits)) == CL_OK)
-        ambiguous = !fits;
-    bool contra = false;
-    if (rc == CL_OK && holds && !ambiguous && best >= mc->upper &&
-        (rc = cl_linkfind_fit_person(t, mc, best_rid, pid, rid, true, &fits)) ==
-            CL_OK &&
-        fits &&
-        (rc = cl_linkfind_fit_bridged(t, mc, rid, best_rid, pid, best_pid,
-                                      &contra)) == CL_OK &&
-        !contra && (rc = cl_matchq_person_decided(t, st, pid, &d1)) == CL_OK &&
-        (rc = cl_matchq_person_decided(t, st, best_pid, &d2)) == CL_OK && !d1 &&
-        !d2) {
-        /* the lower id stays: people keep the id they were first given */
-        uint64_t keep = pid < best_pid ? pid : best_pid;
-        rc = cl_matchq_merge_people(t, keep == pid ? best_pid : pid, keep, now,
-                                    CL_LINK_MERGED);
-        *what = 1;
-        return rc;
-    }
-    if (rc == CL_OK) {
-        rc = cl_matchq_review_add(t, rid, best_rid, best, now);
-        *what = *what ? *what : 2;
-    }
-    return rc;
-}
-
-int cl_linkfind_ident_partner(cl_txn *t, uint64_t rid, const cl_person *p,
-                              cl_person *out)
-{
-    const cl_store *st = cl_store_of(t);
-    int rc = CL_ERR_NOT_FOUND;
-    for (int k = 0; k < 2 && rc == CL_ERR_NOT_FOUND; k++) {
-        const char *v = k == 0 ? p->nhs : p->chi;
-        cl_records_blinds b = {0};
-        cl_records_ids ids = {.max = 4};
-        if (!v[0])
-            continue;
-        cl_records_blind_add(st, &b, k == 0 ? "nhs" : "chi", v, NULL);
-        int lr = cl_records_lookup(t, b.k[0], &ids);
-        if (lr > 0)
-            lr = CL_OK;
-        for (size_t i = 0; i < ids.n && lr == CL_OK && rc == CL_ERR_NOT_FOUND;
-             i++) {
-            cl_records_record rec;
-            if (ids.v[i] == rid)
-                continue;
-            if ((lr = cl_records_record_get(t, ids.v[i], &rec)) == CL_OK) {
-                *out = rec.p;
-                rc = CL_OK;
-            } else if (lr == CL_ERR_NOT_FOUND) {
-                lr = CL_OK;
-            }
-            sodium_memzero(&rec, sizeof(rec));
-        }
-        free(ids.v);
-        if (lr != CL_OK)
-            rc = lr;
-    }
-    return rc;
 }
 
 int cl_linkfind_match_one(cl_txn *t, const cl_match_config *mc,

@@ -1,8 +1,10 @@
 /*
  * linkfind: finding the person a description is about (identifiers, then
  * blocking and weights), attaching records to people, publishing
- * referrals and importing caseloads. Calls records and matchq, never the
- * files above it.
+ * referrals and importing caseloads. Its parts: linkfind_cand.h (the
+ * candidates), linkfind_fit.h (what fits one person), linkfind_relink.h
+ * (a stored record weighed again), included here for its callers. Calls
+ * records and matchq, never the files above it.
  */
 #ifndef CL_LINKFIND_H
 #define CL_LINKFIND_H
@@ -15,6 +17,7 @@
 #include "cl_model.h"
 #include "linkfind_cand.h"
 #include "linkfind_fit.h"
+#include "linkfind_relink.h"
 #include "match.h"
 #include "op.h"
 #include "records.h"
@@ -77,20 +80,5 @@ CL_NODISCARD int cl_linkfind_match_one(cl_txn *t, const cl_match_config *mc,
                                        const cl_caller *caller,
                                        const cl_person *p, uint64_t *person_id,
                                        double *score);
-
-/* Re-evaluate one stored record with mc (link.c: rerun): index it under
- * today's blocking keys; if it no longer holds together with its own
- * person, queue a split proposal (*what 3); if another person now matches
- * it above the upper threshold, the two fit and neither holds a
- * coordinator's decision, merge them (*what 1); else if above the lower
- * threshold queue the pair (*what 2, or 3 with a split proposed). */
-CL_NODISCARD int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc,
-                                    uint64_t rid, int64_t now, int *what);
-
-/* Another record carrying the same NHS or CHI number as record rid's
- * description p (link.c: pairs known to be one person, to learn m from);
- * CL_ERR_NOT_FOUND if none. */
-CL_NODISCARD int cl_linkfind_ident_partner(cl_txn *t, uint64_t rid,
-                                           const cl_person *p, cl_person *out);
 
 #endif

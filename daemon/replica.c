@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,35 @@ static void s_fence(cl_server *s, const cl_repl_msg *m)
     sd_notifyf(0, "STATUS=fenced out by %s: refusing writes", s->active);
 }
 
+/* The active replaced its master key (admin rotate-master) and t applied
+ * the keyring wrapped under the new one: take it with this node's own
+ * copy of that key, at its key file's path with ".next" appended, where
+ * the runbook puts it on every node. Without it nothing applied from now
+ * on would open: refuse, naming the file. */
+static int s_ring_adopt(cl_server *s, cl_txn *t)
+{
+    char next[CL_PATH_SZ + 8], why[512];
+    uint8_t *key = sodium_malloc(CL_MASTER_KEY_LEN);
+    snprintf(next, sizeof(next), "%s.next", s->cfg.master_key);
+    int rc =
+        key ? cl_store_key_load(key, next, why, sizeof(why)) : CL_ERR_NOMEM;
+    if (rc == CL_OK && (rc = cl_store_ring_adopt(t, key)) == CL_ERR_KEY)
+        snprintf(why, sizeof(why), "%.200s is not the key it was replaced with",
+                 next);
+    if (rc == CL_OK)
+        cl_log_info("replication: adopted the active's new master key from "
+                    "%.200s (move it over the key file before the next "
+                    "restart)",
+                    next);
+    else
+        cl_log_err("replication: the active replaced its master key; this "
+                   "node needs it at %.200s (%.200s): put it there, then "
+                   "restart this standby",
+                   next, why);
+    sodium_free(key);
+    return rc == CL_OK ? CL_OK : CL_ERR_KEY;
+}
+
 /* Apply stream messages to the store in one transaction (those already
  * applied are skipped: exactly once). */
 static int s_apply_msgs(cl_server *s, const cl_repl_msg *m, size_t n)
@@ -71,6 +101,8 @@ static int s_apply_msgs(cl_server *s, const cl_repl_msg *m, size_t n)
             rc = cl_store_apply(t, m[i].data, m[i].len, m[i].seq);
             if (rc == CL_ERR_EXISTS)
                 rc = CL_OK;
+            else if (rc == CL_OK && cl_store_ring_moved(t))
+                rc = s_ring_adopt(s, t);
         }
         if (rc == CL_OK)
             rc = cl_store_commit(&t);

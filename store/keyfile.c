@@ -308,6 +308,19 @@ out:
     return rc;
 }
 
+bool cl_store_ring_moved(cl_txn *t)
+{
+    uint8_t ring[4 + CL_KEY_ID_LEN + 24 + S_RING_PLAIN + 16];
+    size_t len = 0;
+    int rc = cl_store_get_raw(t, CL_DB_META, (const uint8_t *)"keyring", 7,
+                              ring, sizeof(ring), &len);
+    if (rc == CL_ERR_NOT_FOUND)
+        return false; /* the root is the master key: nothing replicated */
+    if (rc != CL_OK || len < 4 + CL_KEY_ID_LEN)
+        return true; /* unreadable: adopting it says so */
+    return sodium_memcmp(ring + 4, t->store->keys->kid, CL_KEY_ID_LEN) != 0;
+}
+
 bool cl_store_key_opens(const cl_store *s,
                         const uint8_t master[CL_MASTER_KEY_LEN])
 {

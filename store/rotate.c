@@ -236,6 +236,19 @@ int cl_store_reseal(cl_txn *t, cl_reseal_pos *pos, size_t max, size_t *done)
 
 /* --- replacing the master key (see keyfile.c's keyring) ------------------- */
 
+/* Keep s's keys as they are, put back if t aborts (cl_store__keys_settle):
+ * for a change of keys that t's commit makes good. */
+static int s_keys_hold(cl_txn *t)
+{
+    cl_store *s = t->store;
+    if (!(s->keys_was = sodium_malloc(sizeof(*s->keys))))
+        return CL_ERR_NOMEM;
+    memcpy(s->keys_was, s->keys, sizeof(*s->keys));
+    sodium_mprotect_readonly(s->keys_was);
+    s->keys_txn = t;
+    return CL_OK;
+}
+
 int cl_store_rekey(cl_txn *t, const uint8_t next[CL_MASTER_KEY_LEN],
                    uint32_t *new_version)
 {
@@ -248,16 +261,27 @@ int cl_store_rekey(cl_txn *t, const uint8_t next[CL_MASTER_KEY_LEN],
         return CL_ERR_INVALID; /* one at a time, in a write transaction */
     if (v == 0 || v - floor >= CL_STORE_KEY_VERSIONS)
         return CL_ERR_FULL;
-    /* the keys as they are, put back if t aborts (cl_store__keys_settle) */
-    if (!(s->keys_was = sodium_malloc(sizeof(*s->keys))))
-        return CL_ERR_NOMEM;
-    memcpy(s->keys_was, s->keys, sizeof(*s->keys));
-    sodium_mprotect_readonly(s->keys_was);
-    s->keys_txn = t;
-    int rc = cl_store__epoch_add(s, v, floor, next);
+    int rc = s_keys_hold(t);
+    if (rc == CL_OK)
+        rc = cl_store__epoch_add(s, v, floor, next);
     if (rc == CL_OK)
         rc = cl_store__ring_put(t, next);
     if (rc == CL_OK)
         rc = cl_store_rotate(t, new_version);
+    return rc; /* on failure the caller aborts t, which puts keys back */
+}
+
+int cl_store_ring_adopt(cl_txn *t, const uint8_t next[CL_MASTER_KEY_LEN])
+{
+    cl_store *s = t->store;
+    if (!t->write || t->parent || s->keys_was)
+        return CL_ERR_INVALID;
+    int rc = s_keys_hold(t);
+    if (rc == CL_OK)
+        rc = cl_store__keyring_open(s, t, next);
+    uint32_t top = cl_store__txn_version(t);
+    for (uint32_t v = CL_STORE__FLOOR(cl_store__txn_retired(t));
+         rc == CL_OK && v <= top; v++)
+        cl_store__data_key_set(s, v);
     return rc; /* on failure the caller aborts t, which puts keys back */
 }

@@ -262,6 +262,18 @@ CL_NODISCARD int cl_store_rekey(cl_txn *t,
                                 uint32_t *new_version);
 
 /*
+ * A standby's side of that replacement. cl_store_ring_moved: whether
+ * top-level write transaction t (having applied replicated batches) holds
+ * a keyring wrapped under a master key other than the one s's keys came
+ * from. cl_store_ring_adopt: open that keyring with next and take its
+ * keys, every live data key version derived again (if t aborts, the keys
+ * are as before); CL_ERR_KEY if next does not open it.
+ */
+bool cl_store_ring_moved(cl_txn *t);
+CL_NODISCARD int cl_store_ring_adopt(cl_txn *t,
+                                     const uint8_t next[CL_MASTER_KEY_LEN]);
+
+/*
  * Re-index (offline: no other process may have the store open, and no
  * other transaction of s be open): move the blind index key, the
  * index-row keys and the replication key to a new generation drawn from

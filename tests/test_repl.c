@@ -499,16 +499,15 @@ static void s_mailbox_complete(const s_node *n, const s_pub *p)
 /* Open a stopped node's store and digest its decrypted content. */
 static void s_digest(const s_node *n, uint8_t out[CL_STORE_DIGEST_LEN])
 {
-    char path[300], err[256];
-    uint8_t *mk = sodium_malloc(CL_MASTER_KEY_LEN);
+    char key[300], path[300], err[256];
     cl_store *s = NULL;
     cl_txn *t = NULL;
-    assert_non_null(mk);
-    snprintf(path, sizeof(path), "%s/master.key", n->d.dir);
-    assert_int_equal(cl_store_key_load(mk, path, err, sizeof(err)), CL_OK);
+    bool from_next = false; /* after a replacement: as the daemon opens */
+    snprintf(key, sizeof(key), "%s/master.key", n->d.dir);
     snprintf(path, sizeof(path), "%s/state", n->d.dir);
-    assert_int_equal(cl_store_open(&s, path, mk, 1 << 20), CL_OK);
-    sodium_free(mk);
+    assert_int_equal(cl_store_open_keyfile(&s, path, key, 1 << 20, &from_next,
+                                           err, sizeof(err)),
+                     CL_OK);
     assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
     assert_int_equal(cl_store_digest(t, out), CL_OK);
     cl_store_abort(&t);
@@ -1046,6 +1045,59 @@ static void test_standby_after_rekey(void **state)
     s_node_rm(&b);
 }
 
+/* A standby that keeps running while the active replaces its master key
+ * (admin rotate-master with master.key.next beside both nodes' key
+ * files, as the runbook says) opens what it applies from then on: it
+ * adopts the replicated keyring with its own .next, so its stats answer
+ * and, promoted without a restart, a referral sealed under the new data
+ * key reads back and the audit chain verifies. A third node without the
+ * .next stops following and says which file it needs, instead of
+ * applying what it cannot read. */
+static void test_standby_follows_rotate_master(void **state)
+{
+    (void)state;
+    s_node a, b, c;
+    char next[320], nhs[16];
+    cl_reply rep;
+    s_node_new(&a, "alpha", "ROT", NULL);
+    s_node_new(&b, "beta", "ROT", &a);
+    s_node_new(&c, "gamma", "ROT", &a);
+    snprintf(next, sizeof(next), "%s/master.key.next", a.d.dir);
+    s_node_start(&a, false);
+    s_node_start(&b, true);
+    s_node_start(&c, true);
+    cl_client *gp = s_client2(&a, NULL, "gp", 3000, 2);
+    s_publish_range(gp, 1, 5);
+    s_wait_caught_up(&b);
+    assert_int_equal(cl_store_key_generate(next), CL_OK);
+    assert_int_equal(th_sh("cp -p %s %s/", next, b.d.dir), 0);
+    s_admin_on(&a, CL_REQ_ADMIN_ROTATE_MASTER, NULL);
+    s_publish_range(gp, 6, 9);
+    cl_client_close(&gp);
+    s_wait_caught_up(&b); /* its stats answer: not INTERNAL */
+    assert_true(th_file_contains(b.d.log, "adopted the active's new master"));
+    /* gamma has no master.key.next: it stops following and names it */
+    assert_true(s_stopped_following(&c));
+    assert_true(th_file_contains(c.d.log, "master.key.next"));
+    assert_int_equal(s_node_stop(&c, SIGTERM), 0);
+    /* promoted without a restart, beta reads what came after */
+    assert_int_equal(s_node_stop(&a, SIGTERM), 0);
+    assert_int_equal(s_promote(&b, &rep), CL_STATUS_OK);
+    cl_reply_clear(&rep);
+    cl_client *co = s_client2(&b, NULL, "coordinator", 5000, 1);
+    cl_request *q = s_referral(7, nhs);
+    free(q);
+    assert_int_equal(th_view_nhs(co, nhs, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.person.n_referrals, 1);
+    assert_string_equal(rep.u.person.referrals[0].agency_ref, "K-7");
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    s_audit_intact(&b);
+    s_node_rm(&a);
+    s_node_rm(&b);
+    s_node_rm(&c);
+}
+
 static int s_group_setup(void **state)
 {
     (void)state;
@@ -1083,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_split_brain),
         cmocka_unit_test(test_standby_restart_and_backup),
         cmocka_unit_test(test_standby_after_rekey),
+        cmocka_unit_test(test_standby_follows_rotate_master),
         cmocka_unit_test(test_kill9_active_then_promote),
         cmocka_unit_test(test_nats_nodes_lost),
         cmocka_unit_test(test_standby_consumer_lost),

@@ -20,6 +20,7 @@
 #include "cli_json.h"
 #include "csv.h"
 #include "ids.h"
+#include "pairs.h"
 #include "progress.h"
 
 /* --- review list ---------------------------------------------------------- */
@@ -523,34 +524,6 @@ static size_t s_uf_find(size_t *up, size_t x)
     return x;
 }
 
-typedef struct s_pair {
-    uint64_t a, b;
-} s_pair;
-
-static int s_pair_cmp(const void *x, const void *y)
-{
-    const s_pair *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    return p->b < q->b ? -1 : p->b > q->b;
-}
-
-/* Sum of C(k,2) over runs of equal a (or equal a and b). */
-static uint64_t s_pairs(s_pair *v, size_t n, bool both)
-{
-    qsort(v, n, sizeof(*v), s_pair_cmp);
-    uint64_t total = 0, run = 1;
-    for (size_t i = 1; i <= n; i++) {
-        if (i < n && v[i].a == v[i - 1].a && (!both || v[i].b == v[i - 1].b)) {
-            run++;
-        } else {
-            total += run * (run - 1) / 2;
-            run = 1;
-        }
-    }
-    return total;
-}
-
 typedef struct s_score {
     uint64_t truth, linked, correct;
     double p, r, f1;
@@ -559,27 +532,24 @@ typedef struct s_score {
 
 /* Pairwise and cluster figures of one assignment (group[i] per record). */
 static s_score s_evaluate(const s_ev *v, size_t n, const uint64_t *group,
-                          s_pair *tmp)
+                          cl_pair *tmp)
 {
     s_score s;
     memset(&s, 0, sizeof(s));
     for (size_t i = 0; i < n; i++)
-        tmp[i] = (s_pair){v[i].truth, 0};
-    s.truth = s_pairs(tmp, n, false);
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = (s_pair){group[i], 0};
-    s.linked = s_pairs(tmp, n, false);
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = (s_pair){group[i], v[i].truth};
-    s.correct = s_pairs(tmp, n, true);
-    s.p = s.linked ? (double)s.correct / (double)s.linked : 1.0;
-    s.r = s.truth ? (double)s.correct / (double)s.truth : 1.0;
-    s.f1 = s.p + s.r > 0 ? 2 * s.p * s.r / (s.p + s.r) : 0;
+        tmp[i] = (cl_pair){v[i].truth, group[i]};
+    cl_pairs_score ps = cl_pairs_score_of(tmp, n);
+    s.truth = ps.truth;
+    s.linked = ps.linked;
+    s.correct = ps.correct;
+    s.p = ps.precision;
+    s.r = ps.recall;
+    s.f1 = ps.f1;
     /* clusters: (truth, group) sorted by truth: split = truths over >1
      * group; then by group: merged = groups over >1 truth */
     for (size_t i = 0; i < n; i++)
-        tmp[i] = (s_pair){v[i].truth, group[i]};
-    qsort(tmp, n, sizeof(*tmp), s_pair_cmp);
+        tmp[i] = (cl_pair){v[i].truth, group[i]};
+    qsort(tmp, n, sizeof(*tmp), cl_pair_cmp);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         bool split = false;
@@ -592,8 +562,8 @@ static s_score s_evaluate(const s_ev *v, size_t n, const uint64_t *group,
         i = j;
     }
     for (size_t i = 0; i < n; i++)
-        tmp[i] = (s_pair){group[i], v[i].truth};
-    qsort(tmp, n, sizeof(*tmp), s_pair_cmp);
+        tmp[i] = (cl_pair){group[i], v[i].truth};
+    qsort(tmp, n, sizeof(*tmp), cl_pair_cmp);
     size_t pure = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -611,13 +581,13 @@ static s_score s_evaluate(const s_ev *v, size_t n, const uint64_t *group,
      * records and nobody else's */
     (void)pure;
     for (size_t i = 0; i < n; i++)
-        tmp[i] = (s_pair){v[i].truth, group[i]};
-    qsort(tmp, n, sizeof(*tmp), s_pair_cmp);
-    s_pair *g = malloc((n + 1) * sizeof(*g));
+        tmp[i] = (cl_pair){v[i].truth, group[i]};
+    qsort(tmp, n, sizeof(*tmp), cl_pair_cmp);
+    cl_pair *g = malloc((n + 1) * sizeof(*g));
     if (g) {
         for (size_t i = 0; i < n; i++)
-            g[i] = (s_pair){group[i], v[i].truth};
-        qsort(g, n, sizeof(*g), s_pair_cmp);
+            g[i] = (cl_pair){group[i], v[i].truth};
+        qsort(g, n, sizeof(*g), cl_pair_cmp);
     }
     for (size_t i = 0; g && i < n;) {
         size_t j = i;
@@ -628,11 +598,11 @@ static s_score s_evaluate(const s_ev *v, size_t n, const uint64_t *group,
         }
         if (one) {
             /* does group tmp[i].b hold only this truth? */
-            s_pair probe = {tmp[i].b, 0};
+            cl_pair probe = {tmp[i].b, 0};
             size_t lo = 0, hi = n;
             while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
-                if (s_pair_cmp(&g[mid], &probe) < 0)
+                if (cl_pair_cmp(&g[mid], &probe) < 0)
                     lo = mid + 1;
                 else
                     hi = mid;
@@ -673,12 +643,12 @@ static void s_assign(const s_ev *v, size_t n, const s_qpair *q, size_t nq,
     for (size_t i = 0; i < n; i++)
         up[i] = i;
     /* records of one person: join to the first record seen with it */
-    s_pair *by = malloc((n + 1) * sizeof(*by));
+    cl_pair *by = malloc((n + 1) * sizeof(*by));
     if (!by)
         return;
     for (size_t i = 0; i < n; i++)
-        by[i] = (s_pair){v[i].pid, i};
-    qsort(by, n, sizeof(*by), s_pair_cmp);
+        by[i] = (cl_pair){v[i].pid, i};
+    qsort(by, n, sizeof(*by), cl_pair_cmp);
     for (size_t i = 1; i < n; i++) {
         size_t r = (size_t)by[i].b;
         bool alone =
@@ -720,7 +690,7 @@ static int s_evaluate_cmd(cli_conn *cn, const char *path)
     cl_client *c = NULL;
     uint64_t *group = calloc(n + 1, sizeof(*group));
     size_t *up = calloc(n + 1, sizeof(*up));
-    s_pair *tmp = calloc(n + 1, sizeof(*tmp));
+    cl_pair *tmp = calloc(n + 1, sizeof(*tmp));
     if (!group || !up || !tmp) {
         status = CLI_EXIT_FAILED;
         goto out;
@@ -742,10 +712,10 @@ static int s_evaluate_cmd(cli_conn *cn, const char *path)
         goto out;
     size_t clusters = 0;
     {
-        s_pair *t2 = tmp;
+        cl_pair *t2 = tmp;
         for (size_t i = 0; i < n; i++)
-            t2[i] = (s_pair){v[i].truth, 0};
-        qsort(t2, n, sizeof(*t2), s_pair_cmp);
+            t2[i] = (cl_pair){v[i].truth, 0};
+        qsort(t2, n, sizeof(*t2), cl_pair_cmp);
         for (size_t i = 0; i < n; i++)
             clusters += !i || t2[i].a != t2[i - 1].a;
     }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pairs.h"
+
 const char *const synth_agency_names[4] = {"gp", "police", "childrens",
                                            "adults"};
 
@@ -356,58 +358,22 @@ void synth_free(synth_pop *p)
     memset(p, 0, sizeof(*p));
 }
 
-typedef struct s_pair {
-    uint64_t a, b;
-} s_pair;
-
-static int s_pair_cmp(const void *x, const void *y)
-{
-    const s_pair *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    return p->b < q->b ? -1 : p->b > q->b;
-}
-
-/* Sum of C(k,2) over runs of equal keys, after sorting. */
-static uint64_t s_pairs(s_pair *v, size_t n, bool both)
-{
-    qsort(v, n, sizeof(*v), s_pair_cmp);
-    uint64_t total = 0, run = 1;
-    for (size_t i = 1; i <= n; i++) {
-        bool same =
-            i < n && v[i].a == v[i - 1].a && (!both || v[i].b == v[i - 1].b);
-        if (same) {
-            run++;
-        } else {
-            total += run * (run - 1) / 2;
-            run = 1;
-        }
-    }
-    return total;
-}
-
 synth_score synth_evaluate(const synth_pop *p, const uint64_t *assigned)
 {
     synth_score s;
     memset(&s, 0, sizeof(s));
-    s_pair *v = calloc(p->n_records + 1, sizeof(*v));
+    cl_pair *v = calloc(p->n_records + 1, sizeof(*v));
+    if (!v)
+        return s;
     for (size_t i = 0; i < p->n_records; i++)
-        v[i] = (s_pair){p->records[i].truth, 0};
-    s.true_pairs = s_pairs(v, p->n_records, false);
-    for (size_t i = 0; i < p->n_records; i++)
-        v[i] = (s_pair){assigned[i], 0};
-    s.predicted_pairs = s_pairs(v, p->n_records, false);
-    for (size_t i = 0; i < p->n_records; i++)
-        v[i] = (s_pair){assigned[i], p->records[i].truth};
-    s.correct_pairs = s_pairs(v, p->n_records, true);
+        v[i] = (cl_pair){p->records[i].truth, assigned[i]};
+    cl_pairs_score ps = cl_pairs_score_of(v, p->n_records);
     free(v);
-    s.precision = s.predicted_pairs
-                      ? (double)s.correct_pairs / (double)s.predicted_pairs
-                      : 1.0;
-    s.recall =
-        s.true_pairs ? (double)s.correct_pairs / (double)s.true_pairs : 1.0;
-    s.f1 = s.precision + s.recall > 0
-               ? 2 * s.precision * s.recall / (s.precision + s.recall)
-               : 0;
+    s.true_pairs = ps.truth;
+    s.predicted_pairs = ps.linked;
+    s.correct_pairs = ps.correct;
+    s.precision = ps.precision;
+    s.recall = ps.recall;
+    s.f1 = ps.f1;
     return s;
 }

@@ -304,6 +304,24 @@ int th_mother_and_child(const th_daemon *d, const char *ref, const char *nhs,
     return st;
 }
 
+int th_publish_and_view(const th_daemon *d, const char *ref, const char *nhs,
+                        int views)
+{
+    cl_client *gp = th_client(d, "gp"), *co = th_client(d, "coordinator");
+    cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", nhs);
+    int st = th_publish(gp, q, NULL);
+    for (int i = 0; i < views && st == CL_STATUS_OK; i++) {
+        cl_reply rep;
+        st = th_view_nhs(co, nhs, &rep);
+        if (st >= 0)
+            cl_reply_clear(&rep);
+    }
+    free(q);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+    return st;
+}
+
 int th_review(cl_client *co, const char *date, const char *title,
               char mdt[CL_REF_SZ])
 {

@@ -100,6 +100,12 @@ cl_request *th_plan(const char *ref, const char *child_nhs,
 int th_mother_and_child(const th_daemon *d, const char *ref, const char *nhs,
                         const char *kid_nhs);
 
+/* The GP publishes Jane Smith (born 1985-04-12, NHS nhs) under ref, then
+ * the coordinator opens her case views times (break-glass). Returns the
+ * first reply status that is not OK, else OK. */
+int th_publish_and_view(const th_daemon *d, const char *ref, const char *nhs,
+                        int views);
+
 /* Create an MDT review titled title on date (YYYY-MM-DD) as coordinator
  * co; its id into mdt. Returns the reply status. */
 int th_review(cl_client *co, const char *date, const char *title,

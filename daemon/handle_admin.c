@@ -275,6 +275,15 @@ int cl_handle_promote(cl_op *op, cl_request *q, cl_reply *rep)
     return CL_OK;
 }
 
+/* Whether path is in systemd's credentials directory (master_key =
+ * credential:NAME), where the operator cannot put a file. */
+static bool s_credential(const char *path)
+{
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    size_t n = dir ? strlen(dir) : 0;
+    return n && !strncmp(path, dir, n) && path[n] == '/';
+}
+
 /*
  * Replace the master key (admin rotate-master): the new key is read from
  * the master key file's path with ".next" appended, where the operator put
@@ -300,8 +309,13 @@ int cl_handle_rotate_master(cl_op *op, cl_request *q, cl_reply *rep)
         goto out;
     if (cl_store_key_load(key, next, why, sizeof(why)) != CL_OK)
         snprintf(msg, sizeof(msg),
-                 "%.140s; put the new master key there first (64 hex "
-                 "digits, mode 0600)",
+                 s_credential(path)
+                     ? "%.140s; the new master key is a credential too: "
+                       "install the drop-in caselinkd-rotate.conf.sample "
+                       "(LoadCredential=master.key.next:...), restart, ask "
+                       "again"
+                     : "%.140s; put the new master key there first (64 hex "
+                       "digits, mode 0600)",
                  why);
     else if (cl_store_key_load(cur, path, why, sizeof(why)) != CL_OK ||
              !cl_store_key_opens(s->store, cur))

@@ -2,11 +2,14 @@
 # test_systemd: the shipped unit passes 'systemd-analyze verify' and rates
 # 1.2 or better in 'systemd-analyze security --offline=yes'; the man pages
 # render without warnings (caselink(1) as the tool writes it from its
-# command table). Usage: test_systemd.sh SOURCE_DIR CASELINKD CASELINK_1
+# command table); the master key is replaced through the unit's
+# credentials. Usage: test_systemd.sh SOURCE_DIR CASELINKD CASELINK_1 CASELINK
 set -u
 src=$1
 daemon=$2
 man1=$3
+cli=$4
+rpid=
 tmp=$(mktemp -d /tmp/cltest.systemd.XXXXXX)
 fails=0
 passes=0
@@ -46,6 +49,49 @@ mkdir -p "$tmp/caselinkd.service.d"
 cp "$src/systemd/caselinkd-network.conf.sample" "$tmp/caselinkd.service.d/network.conf"
 out=$(MANPATH="$tmp/man" systemd-analyze verify "$unit" 2>&1)
 if [ $? -eq 0 ] && [ -z "$out" ]; then ok; else bad "verify with the network drop-in: $out"; fi
+
+cp "$src/systemd/caselinkd-rotate.conf.sample" "$tmp/caselinkd.service.d/rotate.conf"
+out=$(MANPATH="$tmp/man" systemd-analyze verify "$unit" 2>&1)
+if [ $? -eq 0 ] && [ -z "$out" ]; then ok; else bad "verify with the rotate drop-in: $out"; fi
+grep -q '^LoadCredential=master.key.next:/etc/caselink/master.key.next$' \
+    "$src/systemd/caselinkd-rotate.conf.sample" && ok || bad "rotate drop-in names no .next credential"
+
+# Replacing the master key the way the unit runs the daemon: both keys in
+# a credentials directory ($CREDENTIALS_DIRECTORY, as systemd sets it),
+# the configuration naming credential:master.key. Without the rotate
+# drop-in's credential the refusal names the file; with it the key is
+# replaced; the restart with the old credential still in place opens
+# with .next, and once .next is moved over it, with the new key alone.
+rot=$tmp/rot
+"$daemon" --dev "$rot" --check-config >/dev/null 2>&1 || bad "dev folder for rotation"
+mkdir -m 700 "$rot/creds"
+mv "$rot/master.key" "$rot/creds/master.key"
+sed -i "s|^master_key = .*|master_key = credential:master.key|" "$rot/caselinkd.conf"
+rot_start() {
+    CREDENTIALS_DIRECTORY=$rot/creds "$daemon" --config "$rot/caselinkd.conf" \
+        2>>"$rot/daemon.log" &
+    rpid=$!
+    for _ in $(seq 600); do
+        "$cli" --dev "$rot" --timeout 200 health >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    return 1
+}
+rot_stop() { kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; }
+rot_start || bad "daemon with credential:master.key: $(tail -3 "$rot/daemon.log")"
+out=$("$cli" --dev "$rot" --as operator admin rotate-master 2>&1)
+if [ $? -ne 0 ] && grep -q "master.key.next.*caselinkd-rotate.conf.sample" <<<"$out"; then ok; else bad "rotate without .next: $out"; fi
+(umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$rot/creds/master.key.next")
+out=$("$cli" --dev "$rot" --as operator admin rotate-master 2>&1)
+if [ $? -eq 0 ]; then ok; else bad "rotate with the .next credential: $out"; fi
+rot_stop
+rot_start && ok || bad "restart before .next is moved: $(tail -3 "$rot/daemon.log")"
+rot_stop
+mv "$rot/creds/master.key.next" "$rot/creds/master.key"
+rot_start && ok || bad "restart with the new key: $(tail -3 "$rot/daemon.log")"
+out=$("$cli" --dev "$rot" --as auditor audit verify 2>&1)
+if [ $? -eq 0 ]; then ok; else bad "audit verify after the replacement: $out"; fi
+rot_stop
 
 # --check-config catches a bad setting and names file and line.
 mkdir -p "$tmp/dev"

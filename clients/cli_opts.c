@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cl_distance.h"
 #include "cli_table.h"
 #include "fields.h"
 #include "words.h"
@@ -35,7 +36,7 @@ static int s_opt_arity(const char *o)
 void cli_consider(const char *want, const char *cand, size_t clen,
                   const char **best, size_t *best_len, size_t *best_d)
 {
-    size_t d = cl_words_distance(want, strlen(want), cand, clen);
+    size_t d = cl_distance(want, strlen(want), cand, clen, false);
     if (d < *best_d) {
         *best = cand;
         *best_len = clen;
@@ -98,7 +99,7 @@ static void s_suggest_opt(const cli_row *r, const char *o)
                 for (char *c = f; *c; c++)
                     if (*c == '_')
                         *c = '-';
-                size_t dd = cl_words_distance(o, strlen(o), f, strlen(f));
+                size_t dd = cl_distance(o, strlen(o), f, strlen(f), false);
                 if (dd < best_d) {
                     memcpy(flag, f, sizeof(flag));
                     best = flag;

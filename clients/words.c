@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cl_distance.h"
 #include "cl_model.h"
 
 static const char *const s_cat[] = {
@@ -324,30 +325,6 @@ void cl_words_table(FILE *f)
                 s_named[i].name, s_named[i].label);
 }
 
-size_t cl_words_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    size_t d[64], prev;
-    if (la >= 63 || lb >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        d[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        prev = d[0];
-        d[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t t = d[j];
-            size_t c = prev + (a[i - 1] != b[j - 1]);
-            if (d[j] + 1 < c)
-                c = d[j] + 1;
-            if (d[j - 1] + 1 < c)
-                c = d[j - 1] + 1;
-            d[j] = c;
-            prev = t;
-        }
-    }
-    return d[lb];
-}
-
 void cl_words_unknown(char *out, size_t cap, cl_words_kind k, unsigned first,
                       const char *typed)
 {
@@ -360,7 +337,7 @@ void cl_words_unknown(char *out, size_t cap, cl_words_kind k, unsigned first,
     size_t best_d = 4, tl = strlen(typed);
     for (unsigned v = first; v < s_words[k].n; v++) {
         const char *n = s_words[k].name(v);
-        size_t d = cl_words_distance(typed, tl, n, strlen(n));
+        size_t d = cl_distance(typed, tl, n, strlen(n), false);
         if (d < best_d) {
             best = n;
             best_d = d;

@@ -59,10 +59,6 @@ const char *cl_words_agency_kind(const char *kind);
  */
 void cl_words_say(char *out, size_t cap, const char *text);
 
-/* Edit distance between a (la bytes) and b (lb bytes); 99 when either is
- * 63 bytes or longer. For "did you mean". */
-size_t cl_words_distance(const char *a, size_t la, const char *b, size_t lb);
-
 /*
  * A value typed for an enum of kind k that is none of its machine names,
  * explained in out: "unknown value 'orang'; did you mean orange? (one of

@@ -28,7 +28,8 @@ void cl_item_begin(s_item *it)
 {
     /* A slot's request and reply are all zero between requests: the
      * slots are calloc'd and cl_item_release wipes both, so neither is
-     * cleared again here (each is cleared once per request). */
+     * cleared again here (each is cleared once per request, and only as
+     * far as its kind can have written: these checks hold it to that). */
     assert(sodium_is_zero((const unsigned char *)&it->req, sizeof(it->req)));
     assert(sodium_is_zero((const unsigned char *)&it->rep, sizeof(it->rep)));
     it->out = NULL;
@@ -52,7 +53,7 @@ void cl_item_release(s_item *it)
 {
     cl_item_reset(it);
     zmq_msg_close(&it->route);
-    sodium_memzero(&it->req, sizeof(it->req));
+    cl_request_wipe(&it->req);
 }
 
 void cl_item_fail(s_item *it, int err, const char *msg)

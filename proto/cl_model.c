@@ -106,6 +106,28 @@ void cl_subject_access_clear(cl_subject_access *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* Each kind's Reply result, from cl_requests.def: a kind whose result
+ * is a PublishResult (every write) uses only u.publish, so clearing it
+ * need not touch the whole union (21 KB, for admin stats). */
+static const char *const s_results[CL_REQ_KIND_COUNT] = {
+#define CL_REQ(KIND, name, BODY, RESULT, roles, personal, heavy, cls, standby, \
+               rated, handler, id)                                             \
+    [CL_REQ_##KIND] = #RESULT,
+#include "cl_requests.def"
+#undef CL_REQ
+};
+
+/* The bytes of a reply's union that kind's handler can have written; the
+ * whole union for a kind not known (a reply decoded from the wire, a
+ * refusal before any handler ran). */
+static size_t s_reply_used(cl_req_kind kind)
+{
+    if ((unsigned)kind < CL_REQ_KIND_COUNT && s_results[kind] &&
+        !strcmp(s_results[kind], "PUBLISH"))
+        return sizeof(cl_publish_result);
+    return sizeof(((cl_reply *)0)->u);
+}
+
 void cl_reply_clear(cl_reply *r)
 {
     if (!r)
@@ -165,7 +187,35 @@ void cl_reply_clear(cl_reply *r)
                            r->u.flag_log.n * sizeof(*r->u.flag_log.v));
         free(r->u.flag_log.v);
     }
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, offsetof(cl_reply, u) + s_reply_used(r->kind));
+}
+
+/* The bytes of a request's body that decoding (or a handler) can have
+ * written: a referral's related people past n_related never are (its
+ * decoder counts them first and refuses more than CL_RELATED_MAX). */
+static size_t s_request_used(const cl_request *r)
+{
+    const cl_referral *p = &r->u.publish;
+    if (r->kind != CL_REQ_PUBLISH_REFERRAL || p->n_related > CL_RELATED_MAX)
+        return sizeof(r->u);
+    return offsetof(cl_referral, related) + p->n_related * sizeof(cl_related);
+}
+
+_Static_assert(offsetof(cl_referral, referrer_name) ==
+                   offsetof(cl_referral, related) +
+                       sizeof(((cl_referral *)0)->related),
+               "related[] is followed by referrer_name, the tail wiped");
+
+void cl_request_wipe(cl_request *r)
+{
+    size_t used = s_request_used(r);
+    if (used < sizeof(r->u)) { /* the referral's fields after related[] */
+        uint8_t *tail =
+            (uint8_t *)&r->u.publish + offsetof(cl_referral, referrer_name);
+        explicit_bzero(tail, sizeof(cl_referral) -
+                                 offsetof(cl_referral, referrer_name));
+    }
+    explicit_bzero(r, offsetof(cl_request, u) + used);
 }
 
 static bool s_all_digits(const char *s, size_t n)

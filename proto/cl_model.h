@@ -844,8 +844,13 @@ void cl_referral_view_free(cl_referral_view *v);
 /* Frees the arrays of a person view and zeroes it; safe on a zeroed view. */
 void cl_person_view_clear(cl_person_view *v);
 
-/* Frees what a reply owns (views, lists) and zeroes it. */
+/* Frees what a reply owns (views, lists) and zeroes it: all of it that
+ * its kind can have written (a write's reply: u.publish alone). */
 void cl_reply_clear(cl_reply *r);
+
+/* Wipes a decoded request (personal data), all of it that decoding can
+ * have written: a referral's unused related[] entries are zero already. */
+void cl_request_wipe(cl_request *r);
 
 void cl_audit_entries_clear(cl_audit_entries *e);
 

@@ -199,6 +199,7 @@ extern const cl_wire_nested cl_wire_person, cl_wire_referral, cl_wire_plan;
 bool cl_wire_person_at(cl_person *p, const Caselink__PersonDetails *pd,
                        const char *pfx, const char *name, int i,
                        char err[CL_ERROR_SZ]);
+/* The referral at pfx into *r, which must be all zero (a request's). */
 bool cl_wire_referral_in(cl_referral *r, const Caselink__Referral *pr,
                          const char *pfx, char err[CL_ERROR_SZ]);
 Caselink__PersonDetails *cl_wire_person_out(cl_wire_scratch *s,

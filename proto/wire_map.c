@@ -582,7 +582,9 @@ static const cl_wire_field s_referral_rows[] = {
 bool cl_wire_referral_in(cl_referral *r, const Caselink__Referral *pr,
                          const char *pfx, char err[CL_ERROR_SZ])
 {
-    memset(r, 0, sizeof(*r));
+    /* r is zero already: a request decodes into a zeroed struct
+     * (cl_wire_decode_request_zeroed checks it), and clearing the 20 KB
+     * again cost the serving thread a twentieth of its time. */
     if (!pr) {
         snprintf(err, CL_ERROR_SZ, "%s: a referral is required", pfx);
         return false;

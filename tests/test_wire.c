@@ -67,6 +67,15 @@ static void test_round_trip(void **state)
     free(back);
 }
 
+static bool s_all_zero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
 static int s_decode(const uint8_t *buf, size_t len, char *err)
 {
     cl_request *r = calloc(1, sizeof(*r));
@@ -923,12 +932,98 @@ static void test_reply_results_round_trip(void **state)
                      "bytes, %zu back)",
                      f->name, len, got_len);
         cl_reply_clear(back);
+        /* cleared as far as its kind's result reaches: all of it */
+        if (!s_all_zero(back, sizeof(*back)))
+            fail_msg("Reply.%s: cl_reply_clear left bytes", f->name);
         free(back);
         free(want);
         free(got);
         while (np)
             free(pool[--np]);
     }
+}
+
+/* A referral filling every field, with n related people. */
+static cl_request *s_full_req(uint32_t n)
+{
+    cl_request *q = s_req();
+    cl_referral *r = &q->u.publish;
+    CL_COPY(r->subject.given, "Amelia");
+    CL_COPY(r->subject.dob, "2014-03-02");
+    CL_COPY(r->subject.address, "1 High Street");
+    CL_COPY(r->subject.postcode, "AB1 2CD");
+    memset(r->concern, 'c', 4000);
+    r->concern[4000] = '\0';
+    CL_COPY(r->referrer_name, "Dr Who");
+    CL_COPY(r->referrer_role, "GP");
+    CL_COPY(r->consent_note, "not sought: risk of harm");
+    CL_COPY(r->feed, "feed-1");
+    r->feed_seq = 99;
+    r->ask_mdt = true;
+    r->n_related = n;
+    for (uint32_t i = 0; i < n; i++) {
+        r->related[i].rel = CL_REL_PARENT;
+        snprintf(r->related[i].person.given, CL_NAME_SZ, "Rel%u", i);
+        CL_COPY(r->related[i].person.family, "Smith");
+        CL_COPY(r->related[i].person.address, "2 Low Road");
+    }
+    return q;
+}
+
+/* cl_request_wipe clears a decoded request as far as decoding can have
+ * written it, not the whole 21 KB: whatever a frame held, accepted or
+ * refused part way (a related person's bad relationship, random damage),
+ * nothing of it may be left. */
+static void test_wipe_leaves_nothing(void **state)
+{
+    (void)state;
+    char err[CL_ERROR_SZ];
+    cl_request *back = calloc(1, sizeof(*back));
+    const uint32_t counts[] = {0, 1, 3, CL_RELATED_MAX};
+    for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+        cl_request *q = s_full_req(counts[c]);
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+        assert_int_equal(cl_wire_decode_request_zeroed(back, buf, len, err),
+                         CL_OK);
+        assert_int_equal(back->u.publish.n_related, counts[c]);
+        cl_request_wipe(back);
+        assert_true(s_all_zero(back, sizeof(*back)));
+        /* damaged copies: some refused mid-way, some accepted */
+        srand(17 + (unsigned)c);
+        for (int i = 0; i < 1500; i++) {
+            uint8_t *bad = malloc(len);
+            memcpy(bad, buf, len);
+            for (int k = 0; k < 1 + i % 3; k++)
+                bad[(size_t)rand() % len] ^= (uint8_t)(1 + rand() % 255);
+            int rc = cl_wire_decode_request_zeroed(back, bad, len, err);
+            assert_true(rc == CL_OK || rc == CL_ERR_INVALID);
+            cl_request_wipe(back);
+            if (!s_all_zero(back, sizeof(*back)))
+                fail_msg("damaged frame %d (%u related): bytes left", i,
+                         counts[c]);
+            free(bad);
+        }
+        free(buf);
+        free(q);
+    }
+    /* refused at related[2]: its person is written before the relationship
+     * is read */
+    cl_request *q = s_full_req(3);
+    q->u.publish.related[2].rel = CL_REL_MAX + 1;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+    assert_int_equal(cl_wire_decode_request_zeroed(back, buf, len, err),
+                     CL_ERR_INVALID);
+    assert_non_null(strstr(err, "related[2].relationship"));
+    assert_string_equal(back->u.publish.related[2].person.given, "Rel2");
+    cl_request_wipe(back);
+    assert_true(s_all_zero(back, sizeof(*back)));
+    free(buf);
+    free(q);
+    free(back);
 }
 
 int main(void)
@@ -952,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_intake_seeds),
         cmocka_unit_test(test_request_table_matches_schema),
         cmocka_unit_test(test_reply_results_round_trip),
+        cmocka_unit_test(test_wipe_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,10 @@
 /*
- * dbs: the table of sub-databases, data only (no calls), so that every
- * file of the store can read it without calling another.
+ * dbs: the table of sub-databases and what LMDB's codes mean, data only
+ * (no calls), so that every file of the store can read them without
+ * calling another.
  */
+#include <errno.h>
+
 #include "store_int.h"
 
 /* Every sub-database by enum value: its LMDB name, whether its values are
@@ -81,3 +84,34 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_RECORD_HISTORY] = {"record_history", true, 8},
     [CL_DB_REPLAY] = {"replay", true, 0},
 };
+
+int cl_store__mdb_err(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return CL_OK;
+    case MDB_NOTFOUND:
+        return CL_ERR_NOT_FOUND;
+    case MDB_MAP_FULL:
+        return CL_ERR_FULL;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+        return CL_ERR_CORRUPT;
+    case MDB_KEYEXIST:
+        return CL_ERR_EXISTS;
+    case ENOMEM:
+        return CL_ERR_NOMEM;
+    case ENOSPC:
+    case EDQUOT:
+        return CL_ERR_BUSY;
+    case EACCES:
+    case EROFS:
+    case EIO:
+    case EPERM:
+        return CL_ERR_IO;
+    default:
+        return CL_ERR_INTERNAL;
+    }
+}

@@ -25,37 +25,6 @@
 #include "seal.h"
 #include "store_int.h"
 
-int cl_store__mdb_err(int rc)
-{
-    switch (rc) {
-    case MDB_SUCCESS:
-        return CL_OK;
-    case MDB_NOTFOUND:
-        return CL_ERR_NOT_FOUND;
-    case MDB_MAP_FULL:
-        return CL_ERR_FULL;
-    case MDB_CORRUPTED:
-    case MDB_PAGE_NOTFOUND:
-    case MDB_INVALID:
-    case MDB_VERSION_MISMATCH:
-        return CL_ERR_CORRUPT;
-    case MDB_KEYEXIST:
-        return CL_ERR_EXISTS;
-    case ENOMEM:
-        return CL_ERR_NOMEM;
-    case ENOSPC:
-    case EDQUOT:
-        return CL_ERR_BUSY;
-    case EACCES:
-    case EROFS:
-    case EIO:
-    case EPERM:
-        return CL_ERR_IO;
-    default:
-        return CL_ERR_INTERNAL;
-    }
-}
-
 /* --- transactions --------------------------------------------------------- */
 
 int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)

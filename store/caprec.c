@@ -86,6 +86,24 @@ void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
     c->count++;
 }
 
+int cl_store__capture_finish(cl_txn *t, uint64_t prev, const uint8_t **batch,
+                             size_t *len)
+{
+    cl_store__capture *c = t->cap;
+    if (cl_vec_reserve(&c->buf, &c->cap, c->len + CL_CAP_BATCH_MAC, 1) != CL_OK)
+        return CL_ERR_NOMEM;
+    uint32_t n = c->count;
+    for (int i = 0; i < 4; i++)
+        c->buf[4 + i] = (uint8_t)(n >> (8 * (3 - i)));
+    for (int i = 0; i < 8; i++)
+        c->buf[8 + i] = (uint8_t)(prev >> (8 * (7 - i)));
+    crypto_generichash(c->buf + c->len, CL_CAP_BATCH_MAC, c->buf, c->len,
+                       t->store->keys->repl, CL_KEY_LEN);
+    *batch = c->buf;
+    *len = c->len + CL_CAP_BATCH_MAC; /* the MAC is rewritten on each call */
+    return CL_OK;
+}
+
 /* --- change capture and apply -------------------------------------------- */
 
 /* Where the applied stream sequence lives: META, written outside the

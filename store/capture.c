@@ -18,6 +18,7 @@
 #include "cl_vec.h"
 #include "seal.h"
 #include "store_int.h"
+#include "wal.h"
 
 /* --- change capture: helpers ---------------------------------------------
  *
@@ -52,55 +53,18 @@ int cl_store_changes(cl_txn *t, uint64_t prev, const uint8_t **batch,
         return rc;
     if (c->err)
         return c->err;
-    if (cl_vec_reserve(&c->buf, &c->cap, c->len + CL_CAP_BATCH_MAC, 1) != CL_OK)
-        return CL_ERR_NOMEM;
-    uint32_t n = c->count;
-    for (int i = 0; i < 4; i++)
-        c->buf[4 + i] = (uint8_t)(n >> (8 * (3 - i)));
-    for (int i = 0; i < 8; i++)
-        c->buf[8 + i] = (uint8_t)(prev >> (8 * (7 - i)));
-    crypto_generichash(c->buf + c->len, CL_CAP_BATCH_MAC, c->buf, c->len,
-                       t->store->keys->repl, CL_KEY_LEN);
-    *batch = c->buf;
-    *len = c->len + CL_CAP_BATCH_MAC; /* the MAC is rewritten on each call */
-    *count = n;
-    return CL_OK;
+    *count = c->count;
+    return cl_store__capture_finish(t, prev, batch, len);
 }
 
 int cl_store_applied(cl_txn *t, uint64_t *seq)
 {
-    MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key}, v;
-    int rc = mdb_get(t->txn, t->store->dbi[CL_DB_META], &k, &v);
-    if (rc == MDB_NOTFOUND) {
-        *seq = 0;
-        return CL_OK;
-    }
-    if (rc != MDB_SUCCESS)
-        return cl_store__mdb_err(rc);
-    if (v.mv_size != 8)
-        return CL_ERR_CORRUPT;
-    const uint8_t *b = v.mv_data;
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = x << 8 | b[i];
-    *seq = x;
-    return CL_OK;
+    return cl_store__seq_get(t, s_applied_key, seq);
 }
 
 int cl_store_set_applied(cl_txn *t, uint64_t seq)
 {
-    uint8_t b[8];
-    if (!t->write)
-        return CL_ERR_INVALID;
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(seq >> (8 * (7 - i)));
-    MDB_val k = {sizeof(s_applied_key) - 1, (void *)s_applied_key};
-    MDB_val v = {8, b};
-    int rc = cl_store__mdb_err(
-        mdb_put(t->txn, t->store->dbi[CL_DB_META], &k, &v, 0));
-    if (rc == CL_OK)
-        t->sequenced = true;
-    return rc;
+    return cl_store__seq_set(t, s_applied_key, seq);
 }
 
 static int s_db_by_name(const uint8_t *name, size_t len)
@@ -176,12 +140,14 @@ static int s_apply_records(cl_txn *t, const uint8_t *b, size_t len,
     return off == len ? CL_OK : CL_ERR_CORRUPT;
 }
 
-int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
+/* cl_store_apply, the sequence kept in meta row name. */
+static int s_apply_as(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq,
+                      const char *name)
 {
     uint64_t applied;
     if (t->parent || !t->write || seq == 0)
         return CL_ERR_INVALID;
-    int rc = cl_store_applied(t, &applied);
+    int rc = cl_store__seq_get(t, name, &applied);
     if (rc != CL_OK)
         return rc;
     if (seq <= applied)
@@ -205,7 +171,105 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
     }
     if (r != __atomic_load_n(&t->store->retired, __ATOMIC_RELAXED))
         t->retired = r;
-    return cl_store_set_applied(t, seq);
+    return cl_store__seq_set(t, name, seq);
+}
+
+int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
+{
+    return s_apply_as(t, batch, len, seq, s_applied_key);
+}
+
+/* --- the sequential log, replayed (see hold.c) ----------------------------
+ *
+ * The log's batches after "log:applied" are applied as the stream's are
+ * (exact bytes, each under its sequence, so applying one twice changes
+ * nothing) in a transaction of LMDB's own, committed, then the log is
+ * cut: at open, before anything reads the store, and in the writer after
+ * the held transaction was lost.
+ */
+
+static int s_log_apply_one(void *ctx, uint64_t seq, const uint8_t *body,
+                           size_t len)
+{
+    return s_apply_as(ctx, body, len, seq, CL_STORE__LOG_SEQ);
+}
+
+/* Apply w's batches to s, committed; the log cut. *last: the last
+ * sequence s holds, *n: batches applied. */
+static int s_log_replay(cl_store *s, cl_wal *w, uint64_t *last, uint64_t *n)
+{
+    cl_txn *t = NULL;
+    uint64_t after = 0, tail = 0;
+    s->log_direct = true; /* LMDB's own, not nested in a held one */
+    int rc = cl_store_begin(&t, s, NULL, true);
+    s->log_direct = false;
+    if (rc == CL_OK)
+        rc = cl_store__log_seq(t, &after);
+    if (rc == CL_OK)
+        rc = cl_wal_replay(w, after, s_log_apply_one, t, last, &tail);
+    if (rc == CL_OK)
+        rc = cl_store_commit(&t);
+    cl_store_abort(&t);
+    *n = rc == CL_OK ? *last - after : 0;
+    if (rc == CL_OK && cl_wal_cut(w) != CL_OK)
+        s->log_stats.uncut++; /* replay skips what LMDB holds */
+    return rc;
+}
+
+static void s_log_path(char *out, size_t len, const char *dir)
+{
+    snprintf(out, len, "%s/data.wal", dir);
+}
+
+int cl_store__log_open_replay(cl_store *s, const char *dir)
+{
+    char path[4200];
+    cl_wal *w = NULL;
+    uint64_t last = 0, n = 0;
+    s_log_path(path, sizeof(path), dir);
+    if (access(path, F_OK) != 0)
+        return CL_OK; /* never ran with the log */
+    int rc = cl_wal_open(&w, path);
+    for (int attempt = 0; rc == CL_OK && attempt < 8; attempt++) {
+        rc = s_log_replay(s, w, &last, &n);
+        if (rc != CL_ERR_FULL)
+            break;
+        /* acknowledged before the crash: the map grows to take it */
+        rc = cl_store_grow(s, s->map_bytes * 2);
+    }
+    s->log_stats.replayed = n;
+    cl_wal_close(&w);
+    return rc;
+}
+
+int cl_store_log_start(cl_store *s, const char *dir, uint64_t max_bytes,
+                       uint32_t max_ms)
+{
+    char path[4200];
+    uint64_t last = 0, n = 0;
+    s_log_path(path, sizeof(path), dir);
+    int rc = cl_wal_open(&s->log, path);
+    if (rc == CL_OK) /* replayed at open: finds where it ends */
+        rc = s_log_replay(s, s->log, &last, &n);
+    if (rc != CL_OK) {
+        cl_wal_close(&s->log);
+        return rc;
+    }
+    s->log_seq = last;
+    s->log_max_bytes = max_bytes;
+    s->log_max_us = (uint64_t)max_ms * 1000u;
+    return CL_OK;
+}
+
+int cl_store_log_recover(cl_store *s)
+{
+    uint64_t last = 0, n = 0;
+    if (!cl_store_log_lost(s))
+        return CL_OK;
+    int rc = s_log_replay(s, s->log, &last, &n);
+    if (rc == CL_OK)
+        cl_store__log_recovered(s, last);
+    return rc;
 }
 
 int cl_store_digest(cl_txn *t, uint8_t out[CL_STORE_DIGEST_LEN])

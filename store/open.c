@@ -119,6 +119,8 @@ int cl_store_open(cl_store **out, const char *dir,
         goto fail;
     if ((rc = s_init_dbs(s, master)) != CL_OK)
         goto fail;
+    if ((rc = cl_store__log_open_replay(s, dir)) != CL_OK)
+        goto fail; /* acknowledged batches LMDB does not hold yet */
     *out = s;
     return CL_OK;
 fail:
@@ -131,6 +133,7 @@ void cl_store_close(cl_store **sp)
     if (!sp || !*sp)
         return;
     cl_store *s = *sp;
+    cl_store__log_close(s);
     if (s->env)
         mdb_env_close(s->env);
     sodium_free(s->keys_was);

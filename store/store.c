@@ -29,11 +29,15 @@
 
 int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
 {
+    /* with the log on, the writer's nest in the held one (hold.c) */
+    MDB_txn *mp = parent ? parent->txn : NULL;
+    int rc = !parent && write ? cl_store__log_parent(s, &mp) : CL_OK;
+    if (rc != CL_OK)
+        return rc;
     cl_txn *t = calloc(1, sizeof(*t));
     if (!t)
         return CL_ERR_NOMEM;
-    int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL,
-                           write ? 0 : MDB_RDONLY, &t->txn);
+    rc = mdb_txn_begin(s->env, mp, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc != MDB_SUCCESS) {
         free(t);
         return cl_store__mdb_err(rc);
@@ -41,6 +45,7 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
     t->store = s;
     t->parent = parent;
     t->write = write;
+    t->held = !parent && mp;
     t->serial = 1;
     if (parent) {
         cl_txn *root = parent;
@@ -52,7 +57,7 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
             t->cap_mark = t->cap->len;
             t->cap_count = t->cap->count;
         }
-    } else if (write && s->capture) {
+    } else if (write && (s->capture || t->held)) {
         if ((rc = cl_store__capture_new(&t->cap)) != CL_OK) {
             mdb_txn_abort(t->txn);
             free(t);
@@ -93,6 +98,12 @@ int cl_store_commit(cl_txn **tp)
         cl_store_abort(&t);
         return frc;
     }
+    if (t->held && (frc = cl_store__log_seal(t)) != CL_OK) {
+        mdb_txn_abort(t->txn); /* not in the log: not kept */
+        cl_store__keys_settle(t, false);
+        s_txn_free(t);
+        return frc;
+    }
     if (!t->parent && t->cap && t->cap->count && !t->sequenced) {
         /* Captured changes that were never given a place in the log: a
          * writer that bypassed replication. Refuse, keep nothing. */
@@ -130,6 +141,8 @@ int cl_store_commit(cl_txn **tp)
             cl_store__capture_truncate(t);
         cl_store__vc_undo(t);
     }
+    if (t->held)
+        cl_store__log_done(t, rc == MDB_SUCCESS);
     s_txn_free(t);
     return cl_store__mdb_err(rc);
 }

@@ -358,6 +358,61 @@ CL_NODISCARD int cl_store_backup(cl_store *s, const char *dir, uint64_t *bytes);
  * progress line divides by, not a promise. */
 CL_NODISCARD int cl_store_backup_size(cl_store *s, uint64_t *bytes);
 
+/* --- the sequential log (hold.c) ------------------------------------------
+ *
+ * With the log on, a top-level write transaction of the thread that owns
+ * it is made durable by one fdatasync of its physical changes appended to
+ * dir/data.wal, and LMDB commits the transaction they are held in only
+ * later, for many of them at once: when cl_store_log_commit is called,
+ * when the log holds max_bytes, max_ms after its first batch (the owner
+ * asks cl_store_log_due), and at once after a batch that changed the
+ * keys. At open, cl_store_open applies the log's batches LMDB lacks
+ * before anything reads the store (exact puts and deletes, under their
+ * sequence: applying one twice changes nothing; a torn tail was never
+ * acknowledged). Write transactions of other threads are LMDB's own and
+ * may begin only when nothing is held (CL_ERR_INTERNAL).
+ */
+
+/* Turn the log on (after cl_store_open; not with replication, whose
+ * stream is the log). */
+CL_NODISCARD int cl_store_log_start(cl_store *s, const char *dir,
+                                    uint64_t max_bytes, uint32_t max_ms);
+
+/* The calling thread owns the log: its top-level write transactions nest
+ * in the held one. */
+void cl_store_log_own(cl_store *s);
+
+/* The owner: commit the held transaction (durably) and cut the log. If the
+ * commit fails, the held transaction is lost (its error is returned): no
+ * write transaction begins (CL_ERR_BUSY) until cl_store_log_recover has
+ * applied the log again. */
+CL_NODISCARD int cl_store_log_commit(cl_store *s);
+
+/* The owner: was the held transaction lost? Then apply the log to LMDB
+ * again, committed (CL_ERR_FULL: grow the map, with no transaction open,
+ * and call again). CL_OK at once if nothing was lost. */
+bool cl_store_log_lost(const cl_store *s);
+CL_NODISCARD int cl_store_log_recover(cl_store *s);
+
+/* Any thread: is a transaction held (or lost, to be rebuilt)? Then only the
+ * owner may write, and what is committed lags what was acknowledged. */
+bool cl_store_log_held(const cl_store *s);
+
+/* Any thread: has the held transaction had batches for max_ms? */
+bool cl_store_log_due(const cl_store *s);
+
+typedef struct cl_store_log_stats {
+    uint64_t batches;     /* made durable through the log */
+    uint64_t commits;     /* of the held transaction */
+    uint64_t replayed;    /* batches applied from the log at open */
+    uint64_t failed;      /* held transactions lost (recovered from the log) */
+    uint64_t uncommitted; /* commits due after a batch that failed */
+    uint64_t uncut;       /* cuts of the log that failed (harmless) */
+} cl_store_log_stats;
+
+/* The owner's counts (or at open: replayed). */
+void cl_store_log_stats_get(const cl_store *s, cl_store_log_stats *out);
+
 /* --- change capture (replication) -----------------------------------------
  *
  * With capture on, every top-level write transaction records its physical

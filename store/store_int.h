@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <sodium.h>
 
 #include "seal.h"
@@ -102,6 +103,20 @@ struct cl_store {
     bool floor_has_gen;           /* the file named one */
     cl_store__replay replay;      /* writer thread only */
     struct cl_store__dent *dseen; /* digests as committed (digcache.c) */
+    /* the sequential log and the transaction held open (hold.c) */
+    struct cl_wal *log;     /* NULL: off */
+    MDB_txn *hold;          /* the held transaction (the owner's) */
+    pthread_t log_owner;    /* the thread whose transactions nest in it */
+    bool log_owned;         /* log_owner is set (atomic) */
+    bool log_direct;        /* begin LMDB's own (replaying the log) */
+    uint32_t log_held;      /* hold open or lost: others may not write
+                               (atomic) */
+    bool log_lost;          /* hold gone uncommitted: rebuilt from the log */
+    uint64_t log_seq;       /* the last sequence logged */
+    uint64_t hold_since_us; /* its first batch (atomic) */
+    uint64_t log_max_bytes; /* committed past this much log ... */
+    uint64_t log_max_us;    /* ... or this long after its first batch */
+    cl_store_log_stats log_stats;
 };
 
 /* The physical changes of one top-level write transaction, encoded as they
@@ -168,6 +183,8 @@ struct cl_txn {
     cl_store__dcache dc; /* digests changed here, not yet written */
     uint32_t serial;     /* 1 at the top, then one per nested begin */
     bool applied;        /* a replication batch was applied (the top's) */
+    bool held;           /* top-level, nested in the held one (hold.c) */
+    bool logged;         /* ... and its batch is in the log */
     cl_store__vcache vc; /* the top's: values put (vcache.c) */
 };
 
@@ -212,7 +229,7 @@ CL_NODISCARD int cl_store__digest_flush(cl_txn *t);
 #define CL_STORE_OP_PUT 1
 #define CL_STORE_OP_DEL 2
 
-/* An MDB_* or errno code as a cl_err. */
+/* An MDB_* or errno code as a cl_err (dbs.c). */
 int cl_store__mdb_err(int rc);
 
 /* The version new values are sealed with inside t. */
@@ -374,6 +391,37 @@ bool cl_store__is_total(const uint8_t *dk, size_t dk_len);
  * made once from its totals as they stand, and the key check moved to
  * the current text, in transaction t. */
 CL_NODISCARD int cl_store__anchor_init(cl_txn *t);
+
+/* The sequential log under the transactions (hold.c): the parent a
+ * top-level write transaction begun now nests in (NULL: LMDB's own;
+ * CL_ERR_INTERNAL on another thread while one is held, CL_ERR_BUSY while
+ * it is lost); seal t's batch into the log before its LMDB commit (its
+ * sequence set in t); after that commit (merged: it succeeded); the log
+ * closed (cl_store_close); the log applied again after a loss (capture.c)
+ * up to sequence last. */
+CL_NODISCARD int cl_store__log_parent(cl_store *s, MDB_txn **parent);
+CL_NODISCARD int cl_store__log_seal(cl_txn *t);
+void cl_store__log_done(cl_txn *t, bool merged);
+void cl_store__log_close(cl_store *s);
+void cl_store__log_recovered(cl_store *s, uint64_t last);
+
+/* hold.c: a sequence kept in meta row name (0: none), read and set in t
+ * (not itself captured; t counts as given its place); the log's own, in
+ * meta row CL_STORE__LOG_SEQ (the stream's is "repl:applied"). */
+#define CL_STORE__LOG_SEQ "log:applied"
+CL_NODISCARD int cl_store__seq_get(cl_txn *t, const char *name, uint64_t *seq);
+CL_NODISCARD int cl_store__seq_set(cl_txn *t, const char *name, uint64_t seq);
+CL_NODISCARD int cl_store__log_seq(cl_txn *t, uint64_t *seq);
+CL_NODISCARD int cl_store__log_set_seq(cl_txn *t, uint64_t seq);
+
+/* capture.c, for open.c: the log's batches LMDB lacks, applied before
+ * anything reads the store. */
+CL_NODISCARD int cl_store__log_open_replay(cl_store *s, const char *dir);
+
+/* caprec.c: t's captured batch finished for the log place after prev
+ * (header and MAC; borrowed until t ends or the next call). */
+CL_NODISCARD int cl_store__capture_finish(cl_txn *t, uint64_t prev,
+                                          const uint8_t **batch, size_t *len);
 
 /* The change batch (capture.c, caprec.c): magic, header and MAC lengths,
  * and the longest key LMDB takes by default. */

@@ -4,8 +4,11 @@
  * exactly; what the B-tree holds already is skipped; a torn or damaged
  * tail, a gap and a stale record left behind a cut all end the log there
  * and are cut off before the next append; a full disk leaves the log as
- * it was. The store and the daemon on top of it are tested by
- * test_crash and test_powerloss with [store] log = on.
+ * it was. On a real store (hold.c): batches committed through the log
+ * and never committed to LMDB (the process dies) are there at the next
+ * open, exactly once, and the log is cut; a log read again changes
+ * nothing; while a transaction is held no other thread may write. The
+ * daemon on top of it: test_crash and test_powerloss with [store] log = on.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,11 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sodium.h>
+
+#include "codec.h"
 #include "harness.h"
+#include "store.h"
 #include "wal.h"
 
 #define S_MAX 64
@@ -281,8 +290,178 @@ static void test_disk_full(void **state)
     cl_wal_close(&w);
 }
 
+/* --- the store on the log (hold.c) ---------------------------------------- */
+
+static const uint8_t s_mk[CL_MASTER_KEY_LEN] = {9, 9, 9};
+
+static void s_put_person(cl_store *s, uint64_t id)
+{
+    cl_txn *t = NULL;
+    uint8_t key[8];
+    char v[32];
+    cl_be64_put(key, id);
+    snprintf(v, sizeof(v), "person %llu", (unsigned long long)id);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(
+        cl_store_put(t, CL_DB_PERSON, key, 8, (const uint8_t *)v, strlen(v)),
+        CL_OK);
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+}
+
+/* People 1..n are there, with their values; n + 1 is not. */
+static void s_people(cl_store *s, uint64_t n)
+{
+    cl_txn *t = NULL;
+    assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+    for (uint64_t id = 1; id <= n + 1; id++) {
+        uint8_t key[8], v[64];
+        char want[32];
+        size_t len = 0;
+        cl_be64_put(key, id);
+        snprintf(want, sizeof(want), "person %llu", (unsigned long long)id);
+        int rc = cl_store_get(t, CL_DB_PERSON, key, 8, v, sizeof(v), &len);
+        if (id > n) {
+            assert_int_equal(rc, CL_ERR_NOT_FOUND);
+            break;
+        }
+        assert_int_equal(rc, CL_OK);
+        assert_int_equal(len, strlen(want));
+        assert_memory_equal(v, want, len);
+    }
+    cl_store_abort(&t);
+}
+
+static void s_digest(cl_store *s, uint8_t d[CL_STORE_DIGEST_LEN])
+{
+    cl_txn *t = NULL;
+    assert_int_equal(cl_store_begin(&t, s, NULL, false), CL_OK);
+    assert_int_equal(cl_store_digest(t, d), CL_OK);
+    cl_store_abort(&t);
+}
+
+static void *s_other_writer(void *arg)
+{
+    cl_txn *t = NULL;
+    intptr_t rc = cl_store_begin(&t, arg, NULL, true);
+    cl_store_abort(&t);
+    return (void *)rc;
+}
+
+static int s_other(cl_store *s)
+{
+    pthread_t th;
+    void *rc;
+    assert_int_equal(pthread_create(&th, NULL, s_other_writer, s), 0);
+    pthread_join(th, &rc);
+    return (int)(intptr_t)rc;
+}
+
+/* A process writes batches through the log and dies before LMDB commits
+ * them: the next open has every one, once; the log is cut. */
+static void test_store_replays_log(void **state)
+{
+    (void)state;
+    char dir[256], wal[300], copy[300];
+    th_tmpdir(dir, sizeof(dir));
+    snprintf(wal, sizeof(wal), "%s/data.wal", dir);
+    snprintf(copy, sizeof(copy), "%s/data.wal.copy", dir);
+    cl_store *s = NULL;
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    cl_store_close(&s);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (cl_store_open(&s, dir, s_mk, 1 << 22) != CL_OK ||
+            cl_store_log_start(s, dir, 1u << 30, 600000) != CL_OK)
+            _exit(2);
+        cl_store_log_own(s);
+        for (uint64_t id = 1; id <= 5; id++)
+            s_put_person(s, id);
+        cl_store_log_stats st;
+        cl_store_log_stats_get(s, &st);
+        /* held, not committed; nobody else may write meanwhile */
+        bool ok = st.batches == 5 && st.commits == 0 && cl_store_log_held(s) &&
+                  s_other(s) == CL_ERR_INTERNAL;
+        th_sh("cp %s %s", wal, copy);
+        _exit(ok ? 0 : 3); /* dies: LMDB never committed them */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    struct stat st;
+    assert_int_equal(stat(wal, &st), 0);
+    assert_true(st.st_size > 0);
+
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    cl_store_log_stats ls;
+    cl_store_log_stats_get(s, &ls);
+    assert_int_equal(ls.replayed, 5);
+    assert_int_equal(stat(wal, &st), 0);
+    assert_int_equal(st.st_size, 0); /* cut: LMDB holds them */
+    s_people(s, 5);
+    uint8_t d1[CL_STORE_DIGEST_LEN], d2[CL_STORE_DIGEST_LEN];
+    s_digest(s, d1);
+    cl_store_close(&s);
+
+    /* the same log again: held already, nothing changes */
+    th_sh("cp %s %s", copy, wal);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    cl_store_log_stats_get(s, &ls);
+    assert_int_equal(ls.replayed, 0);
+    s_digest(s, d2);
+    assert_memory_equal(d1, d2, sizeof(d1));
+    s_people(s, 5);
+
+    /* on again: more batches, committed; the others write once it is */
+    assert_int_equal(cl_store_log_start(s, dir, 1u << 30, 600000), CL_OK);
+    cl_store_log_own(s);
+    s_put_person(s, 6);
+    assert_true(cl_store_log_held(s));
+    assert_int_equal(s_other(s), CL_ERR_INTERNAL);
+    assert_int_equal(cl_store_log_commit(s), CL_OK);
+    assert_false(cl_store_log_held(s));
+    assert_int_equal(stat(wal, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(s_other(s), CL_OK);
+    s_people(s, 6);
+    cl_store_close(&s);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    s_people(s, 6);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
+/* Past its size, the held transaction commits by itself; its log is cut
+ * and what follows goes on from the next sequence. */
+static void test_store_commits_past_size(void **state)
+{
+    (void)state;
+    char dir[256], wal[300];
+    th_tmpdir(dir, sizeof(dir));
+    snprintf(wal, sizeof(wal), "%s/data.wal", dir);
+    cl_store *s = NULL;
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_log_start(s, dir, 4096, 600000), CL_OK);
+    cl_store_log_own(s);
+    for (uint64_t id = 1; id <= 40; id++)
+        s_put_person(s, id);
+    cl_store_log_stats st;
+    cl_store_log_stats_get(s, &st);
+    assert_int_equal(st.batches, 40);
+    assert_true(st.commits >= 2 && st.commits < 40);
+    assert_false(cl_store_log_due(s));
+    cl_store_close(&s); /* uncommitted: replayed at open */
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    s_people(s, 40);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
 int main(void)
 {
+    if (sodium_init() < 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_sync_replay),
         cmocka_unit_test(test_torn_tail),
@@ -290,6 +469,8 @@ int main(void)
         cmocka_unit_test(test_gap_and_stale),
         cmocka_unit_test(test_apply_fails),
         cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_store_replays_log),
+        cmocka_unit_test(test_store_commits_past_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

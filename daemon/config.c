@@ -90,6 +90,8 @@ static int s_probability(s_ctx *x, const s_row *r, const char *name,
                          const char *v);
 static int s_weight(s_ctx *x, const s_row *r, const char *name, const char *v);
 static int s_feed(s_ctx *x, const s_row *r, const char *name, const char *v);
+static int s_store_log(s_ctx *x, const s_row *r, const char *name,
+                       const char *v);
 static int s_flag(s_ctx *x, const s_row *r, const char *name, const char *v);
 static int s_rule(s_ctx *x, const s_row *r, const char *name, const char *v);
 static int s_workstreams(s_ctx *x, const s_row *r, const char *name,
@@ -125,6 +127,9 @@ static const s_row s_rows[] = {
     S_U("store", "slow_commit_ms", slow_commit_ms, 250, 1, 600000),
     S_U("store", "reseal_batch", reseal_batch, 500, 1, 100000),
     S_U("store", "replay_window_s", replay_window_s, 86400, 1, 30 * 86400),
+    S_SET("store", "log", s_store_log),
+    S_U("store", "log_commit_ms", log_commit_ms, 1000, 1, 60000),
+    S_MB("store", "log_commit_mb", log_commit_bytes, 16, 1, 4096),
 
     {.section = "retention", .name = "inactive_days", .kind = S_REAL,
      S_AT(retention_days), .lo = 0, .hi = 36500,
@@ -422,6 +427,19 @@ static int s_weight(s_ctx *x, const s_row *r, const char *name, const char *v)
 }
 
 /* [feeds] AGENCY / FEED = seconds: how long that feed may be silent */
+/* [store] log: on or off (the sequential log, store/hold.c). */
+static int s_store_log(s_ctx *x, const s_row *r, const char *name,
+                       const char *v)
+{
+    (void)r;
+    if (strcmp(v, "on") && strcmp(v, "off")) {
+        snprintf(x->msg, sizeof(x->msg), "%s must be on or off", name);
+        return 0;
+    }
+    x->c->log_on = v[1] == 'n';
+    return 1;
+}
+
 static int s_feed(s_ctx *x, const s_row *r, const char *name, const char *v)
 {
     (void)r;

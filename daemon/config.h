@@ -47,6 +47,9 @@ typedef struct cl_config {
     uint32_t checkpoint_interval_s; /* [audit] checkpoint_interval_s */
     uint32_t reseal_batch;          /* [store] reseal_batch */
     uint32_t replay_window_s;       /* [store] replay_window_s */
+    bool log_on;                    /* [store] log (on, off) */
+    uint32_t log_commit_ms;         /* [store] log_commit_ms */
+    uint64_t log_commit_bytes;      /* [store] log_commit_mb */
     cl_route_config route;          /* [routing], [feeds] */
     uint32_t feed_check_s;          /* [routing] feed_check_interval_s */
     uint32_t suppress_below;        /* [report] suppress_below */

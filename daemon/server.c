@@ -184,6 +184,11 @@ static int s_apply(cl_server *s, s_item *items, size_t n)
         }
         if (rc != CL_ERR_FULL)
             break;
+        /* nor while the writer holds a transaction: committed first (if
+         * that fails too, nothing is held and the log rebuilds it) */
+        if (cl_writer_settle(s) != CL_OK)
+            cl_log_warn("store full: growing the map before the log's "
+                        "batches are committed");
         /* LMDB may not be resized while the backup thread reads. */
         if (s->backup_running) {
             pthread_join(s->backup_thread, NULL);
@@ -286,6 +291,31 @@ static void s_answer(cl_server *s, s_item *it, int rc)
     cl_item_release(it);
 }
 
+/* After the commit: what reads the committed state next (a request
+ * answered after another, a reader thread's, a backup) finds it holding
+ * every batch acknowledged (the sequential log's held transaction
+ * committed first); if it cannot, each is refused, not answered stale. */
+static void s_settle_for(cl_server *s, s_item *items, size_t n)
+{
+    bool reads = false;
+    for (size_t i = 0; i < n; i++)
+        reads |= !items[i].answered &&
+                 ((items[i].after && items[i].early == CL_OK) ||
+                  items[i].offload || items[i].deferred);
+    if (!reads || cl_writer_settle(s) == CL_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        s_item *it = &items[i];
+        if (it->answered ||
+            !((it->after && it->early == CL_OK) || it->offload || it->deferred))
+            continue;
+        it->after = it->offload = it->deferred = false;
+        cl_item_fail(it, CL_ERR_BUSY,
+                     "not read: the store is catching up with its log; "
+                     "retry shortly");
+    }
+}
+
 /* One group commit: the requests waiting (none when intake is false,
  * at stop) and the audit entries of the reads the readers have done. */
 static void s_batch(cl_server *s, bool intake)
@@ -309,9 +339,15 @@ static void s_batch(cl_server *s, bool intake)
      * state, unless it must wait behind an earlier request of its
      * connection; what remains is applied, committed, then answered. */
     cl_txn *snap = NULL;
+    bool now = false;
+    for (size_t i = 0; i < n; i++)
+        now |=
+            items[i].early == CL_OK && !cl_dispatch_waits(s, &items[i], false);
+    /* the state they read is what was acknowledged: committed first */
+    bool settled = !now || cl_writer_settle(s) == CL_OK;
     for (size_t i = 0; i < n; i++)
         if (!cl_dispatch_waits(s, &items[i], false))
-            items[i].after = s_behind(&items[i], items, i) ||
+            items[i].after = s_behind(&items[i], items, i) || !settled ||
                              !cl_dispatch_now(s, &snap, &items[i]);
     cl_store_abort(&snap);
     for (size_t i = 0; i < n; i++)
@@ -321,11 +357,13 @@ static void s_batch(cl_server *s, bool intake)
     int as = CL_OK;
     if (rc != CL_OK)
         s_failed(s, items, n, rc, &as, msg, sizeof(msg));
+    if (rc == CL_OK)
+        s_settle_for(s, items, n);
     /* the readers' replies first: they were asked for earlier */
     cl_reader_settle(s->readers, rc, as, msg);
     for (size_t i = 0; i < n; i++)
         s_answer(s, &items[i], rc);
-    if (any && rc == CL_OK)
+    if (any && rc == CL_OK && (!s->n_parks || cl_writer_settle(s) == CL_OK))
         cl_park_service(s, true);
 }
 
@@ -409,7 +447,10 @@ static void s_retention(cl_server *s)
                         .plan_ended_days = s->cfg.plan_ended_days,
                         .review_days = s->cfg.review_days,
                         .batch = s->cfg.purge_batch};
-    int rc = cl_store_begin(&t, s->store, NULL, true);
+    /* on what was acknowledged, with LMDB's writer lock free */
+    int rc = cl_writer_settle(s);
+    if (rc == CL_OK)
+        rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
         rc = cl_dp_purge(t, &pol, s_now(), &pr);
     if (rc == CL_OK && pr.purged)
@@ -435,7 +476,10 @@ static void s_checkpoint(cl_server *s)
 {
     cl_txn *t = NULL;
     char text[CL_CHECKPOINT_SZ], path[CL_PATH_SZ + 32];
-    int rc = cl_store_begin(&t, s->store, NULL, false);
+    /* on what was acknowledged, with LMDB's writer lock free */
+    int rc = cl_writer_settle(s);
+    if (rc == CL_OK)
+        rc = cl_store_begin(&t, s->store, NULL, false);
     if (rc == CL_OK)
         rc = cl_audit_checkpoint(t, s_now(), text);
     cl_store_abort(&t);
@@ -464,7 +508,10 @@ static void s_reseal(cl_server *s)
 {
     cl_txn *t = NULL;
     size_t done = 0;
-    int rc = cl_store_begin(&t, s->store, NULL, true);
+    /* on what was acknowledged, with LMDB's writer lock free */
+    int rc = cl_writer_settle(s);
+    if (rc == CL_OK)
+        rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
         rc = cl_store_reseal(t, &s->reseal, s->cfg.reseal_batch, &done);
     if (rc == CL_OK)
@@ -490,7 +537,10 @@ static void s_relink_reload(cl_server *s)
     cl_txn *t = NULL;
     cl_match_config mc = s->base_match;
     bool accepted = false, running = false;
-    int rc = cl_store_begin(&t, s->store, NULL, false);
+    /* on what was acknowledged, with LMDB's writer lock free */
+    int rc = cl_writer_settle(s);
+    if (rc == CL_OK)
+        rc = cl_store_begin(&t, s->store, NULL, false);
     if (rc == CL_OK)
         rc = cl_link_weights_load(t, &mc, &accepted);
     cl_link_info li;
@@ -527,7 +577,10 @@ static void s_relink(cl_server *s)
 {
     cl_txn *t = NULL;
     bool running = false;
-    int rc = cl_store_begin(&t, s->store, NULL, true);
+    /* on what was acknowledged, with LMDB's writer lock free */
+    int rc = cl_writer_settle(s);
+    if (rc == CL_OK)
+        rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
         rc = cl_link_rerun_step(t, &s->cfg.match, 200, s_now(), &running);
     if (rc == CL_OK)
@@ -551,7 +604,10 @@ static void s_feed_check(cl_server *s)
     cl_txn *t = NULL;
     cl_feed_event ev[16];
     size_t n = 0;
-    int rc = cl_store_begin(&t, s->store, NULL, true);
+    /* on what was acknowledged, with LMDB's writer lock free */
+    int rc = cl_writer_settle(s);
+    if (rc == CL_OK)
+        rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
         rc = cl_feed_check_silent(t, &s->cfg.route, s_now(), ev, 16, &n);
     if (rc == CL_OK && n)
@@ -575,7 +631,10 @@ static void s_intake_pass(cl_server *s)
 {
     cl_txn *t = NULL;
     uint32_t raised = 0;
-    int rc = cl_store_begin(&t, s->store, NULL, true);
+    /* on what was acknowledged, with LMDB's writer lock free */
+    int rc = cl_writer_settle(s);
+    if (rc == CL_OK)
+        rc = cl_store_begin(&t, s->store, NULL, true);
     if (rc == CL_OK)
         rc = cl_intake_housekeeping(t, &s->cfg.intake, &s->cfg.route, s_now(),
                                     &raised);
@@ -595,6 +654,9 @@ static void s_intake_pass(cl_server *s)
 static void s_housekeeping(cl_server *s)
 {
     uint64_t now = s_mono_us();
+    if (cl_store_log_due(s->store) && cl_writer_settle(s) != CL_OK) {
+        /* logged by the writer; tried again next time round */
+    }
     if (cl_replica_writable(s) && now >= s->next_intake_us) {
         uint64_t every = s->cfg.intake.housekeeping_s * 1000000ull;
         if (s->next_intake_us)
@@ -703,6 +765,35 @@ static int s_sockets(cl_server *s, const cl_config *cfg, const char *sec,
     return CL_OK;
 }
 
+/* The sequential log ([store] log): batches the last run acknowledged
+ * were applied at open; with it on, from now on too. */
+static int s_log_start(cl_server *s, char *err, size_t err_len)
+{
+    cl_store_log_stats st;
+    cl_store_log_stats_get(s->store, &st);
+    if (st.replayed)
+        cl_log_info("store: %llu batches from the log (data.wal) applied",
+                    (unsigned long long)st.replayed);
+    if (!s->cfg.log_on)
+        return CL_OK;
+    if (s->repl) {
+        cl_log_warn("[store] log = on is not used with [replication]: the "
+                    "stream is the log");
+        return CL_OK;
+    }
+    int rc = cl_store_log_start(s->store, s->cfg.state_dir,
+                                s->cfg.log_commit_bytes, s->cfg.log_commit_ms);
+    if (rc != CL_OK)
+        snprintf(err, err_len, "store %s: the log (data.wal): %s",
+                 s->cfg.state_dir, cl_strerror(rc));
+    else
+        cl_log_info("store: sequential log on (LMDB commits every %u ms or "
+                    "%llu MiB of log)",
+                    s->cfg.log_commit_ms,
+                    (unsigned long long)(s->cfg.log_commit_bytes >> 20));
+    return rc;
+}
+
 int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                    size_t err_len)
 {
@@ -768,6 +859,8 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                     cl_store_ids_raised(s->store), cfg->state_dir);
     if (cfg->repl.servers[0] &&
         (rc = cl_replica_start(s, err, err_len)) != CL_OK)
+        goto fail;
+    if ((rc = s_log_start(s, err, err_len)) != CL_OK)
         goto fail;
     s->items = calloc(cfg->batch_max, sizeof(*s->items));
     s->spare = calloc(cfg->batch_max, sizeof(*s->spare));
@@ -859,7 +952,8 @@ int cl_server_run(cl_server *s)
             cl_reader_wake(s->readers); /* before: a later one wakes again */
         if (((items[0].revents | items[4].revents) & ZMQ_POLLIN) || again)
             s_batch(s, true);
-        if (items[3].revents & ZMQ_POLLIN)
+        /* its end writes (the id floor's generation): nothing held */
+        if ((items[3].revents & ZMQ_POLLIN) && cl_writer_settle(s) == CL_OK)
             cl_backup_finish(s);
         if (n_items == 6 && (items[5].revents & ZMQ_POLLIN))
             cl_replica_follow(s);
@@ -879,6 +973,10 @@ int cl_server_run(cl_server *s)
         s_batch(s, false);
         s_watchdog(s);
     }
+    /* LMDB holds every batch acknowledged before what follows writes */
+    if (cl_writer_settle(s) != CL_OK)
+        cl_log_err("stopping with batches only in the log: they are applied "
+                   "at the next start");
     for (size_t i = 0; i < s->n_parks; i++)
         s->parks[i].deadline_us = 0; /* answer waiting receives: empty */
     cl_park_service(s, false);

@@ -17,6 +17,13 @@
  * the rows answered at once read (dispatch.c, S_ANYTIME). The map is
  * grown, the registry reloaded and housekeeping done only between
  * batches.
+ *
+ * With the sequential log ([store] log = on, store/hold.c) this thread
+ * owns the LMDB write transaction held open across batches: a batch is
+ * acknowledged once its changes are in the log, and the held transaction
+ * is committed here, when it is due, at stop, and whenever the serving
+ * thread asks (cl_writer_settle) before it reads the committed state or
+ * takes LMDB's writer lock itself.
  */
 #include "writer.h"
 
@@ -46,21 +53,71 @@ struct cl_writer {
     bool stop;
     int rc;
     int efd; /* eventfd: a batch is over */
+    /* settling (under mu): asks made, asks done, the last one's result */
+    uint64_t settle_asked, settle_done;
+    int settle_rc;
+    pthread_cond_t settled;
 };
+
+/* Apply the log again if the held transaction was lost (its commit
+ * failed): before anything else writes. */
+static int s_recover(cl_writer *w)
+{
+    cl_store *st = w->srv->store;
+    if (!cl_store_log_lost(st))
+        return CL_OK;
+    int rc = cl_store_log_recover(st);
+    if (rc == CL_OK)
+        cl_log_warn("store: the log's batches applied to LMDB again after a "
+                    "failed commit");
+    else
+        cl_log_err("store: cannot apply the log to LMDB yet (%s): nothing "
+                   "is written until it is",
+                   cl_strerror(rc));
+    return rc;
+}
+
+/* Commit the held transaction (nothing held: nothing to do). */
+static int s_settle_now(cl_writer *w)
+{
+    int rc = s_recover(w);
+    if (rc == CL_OK && (rc = cl_store_log_commit(w->srv->store)) != CL_OK) {
+        cl_log_err("store: the log's batches could not be committed to LMDB "
+                   "(%s); they stay in the log",
+                   cl_strerror(rc));
+        if (s_recover(w) == CL_OK) /* all of it committed after all */
+            rc = CL_OK;
+    }
+    return rc;
+}
 
 static void *s_thread(void *arg)
 {
     cl_writer *w = arg;
+    cl_store_log_own(w->srv->store); /* its transactions nest in the held */
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->stop && !(w->busy && !w->ready))
+        while (!w->stop && !(w->busy && !w->ready) &&
+               w->settle_done == w->settle_asked)
             pthread_cond_wait(&w->work, &w->mu);
+        if (w->settle_done != w->settle_asked) {
+            uint64_t asked = w->settle_asked;
+            pthread_mutex_unlock(&w->mu);
+            int rc = s_settle_now(w);
+            pthread_mutex_lock(&w->mu);
+            w->settle_rc = rc;
+            w->settle_done = asked;
+            pthread_cond_broadcast(&w->settled);
+            continue;
+        }
         if (w->stop)
             break;
         s_item *items = w->items;
         size_t n = w->n;
         pthread_mutex_unlock(&w->mu);
-        int rc = cl_dispatch_apply(w->srv, items, n);
+        int rc = s_recover(w); /* CL_ERR_FULL: the map grows, again */
+        if (rc == CL_OK)
+            rc = cl_dispatch_apply(w->srv, items, n);
         pthread_mutex_lock(&w->mu);
         w->rc = rc;
         w->ready = true;
@@ -68,8 +125,15 @@ static void *s_thread(void *arg)
         if (write(w->efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
             cl_log_err("writer: cannot wake the serving loop: %s",
                        strerror(errno));
+        if (cl_store_log_due(w->srv->store)) {
+            /* the batch is answered meanwhile: it is in the log */
+            pthread_mutex_unlock(&w->mu);
+            (void)s_settle_now(w);
+            pthread_mutex_lock(&w->mu);
+        }
     }
     pthread_mutex_unlock(&w->mu);
+    (void)s_settle_now(w); /* at stop: LMDB holds every batch */
     return NULL;
 }
 
@@ -82,6 +146,7 @@ int cl_writer_start(cl_writer **out, cl_server *s, char *err, size_t err_len)
     w->srv = s;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->settled, NULL);
     w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (w->efd < 0) {
         snprintf(err, err_len, "eventfd: %s", strerror(errno));
@@ -118,6 +183,7 @@ void cl_writer_stop(cl_writer **wp)
     if (w->efd >= 0)
         close(w->efd);
     pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->settled);
     pthread_mutex_destroy(&w->mu);
     free(w);
     *wp = NULL;
@@ -153,4 +219,19 @@ bool cl_writer_done(cl_writer *w, int *rc)
     }
     pthread_mutex_unlock(&w->mu);
     return done;
+}
+
+int cl_writer_settle(cl_server *s)
+{
+    cl_writer *w = s->writer;
+    if (!w || !cl_store_log_held(s->store))
+        return CL_OK; /* committed already: nothing held */
+    pthread_mutex_lock(&w->mu);
+    uint64_t mine = ++w->settle_asked;
+    pthread_cond_signal(&w->work);
+    while (w->settle_done < mine)
+        pthread_cond_wait(&w->settled, &w->mu);
+    int rc = w->settle_rc;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
 }

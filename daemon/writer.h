@@ -31,4 +31,12 @@ int cl_writer_fd(const cl_writer *w);
 /* Whether the batch is over; if so *rc is cl_dispatch_apply's result. */
 bool cl_writer_done(cl_writer *w, int *rc);
 
+/* With the sequential log: before the serving thread reads the committed
+ * state (a snapshot, a reader thread, a backup, parked receives) or begins
+ * a write transaction of its own (housekeeping, map growth, stop), the
+ * writer commits the transaction it holds; only between batches. CL_OK at
+ * once if nothing is held. On a failure nothing committed lags what was
+ * acknowledged only if it is rebuilt: the caller must not go on. */
+CL_NODISCARD int cl_writer_settle(cl_server *s);
+
 #endif

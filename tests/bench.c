@@ -963,6 +963,8 @@ int main(int argc, char **argv)
     uint64_t people = 1000000, referrals = 5000000;
     double seconds = 5;
     int rss_minutes = 0;
+    const char *log = "off";
+    char conf[256];
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--people"))
             people = strtoull(argv[i + 1], NULL, 10);
@@ -974,6 +976,8 @@ int main(int argc, char **argv)
             rss_minutes = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--loads"))
             s_loads = argv[i + 1];
+        else if (!strcmp(argv[i], "--log")) /* [store] log: on or off */
+            log = !strcmp(argv[i + 1], "on") ? "on" : "off";
     }
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--replication")) {
@@ -1009,8 +1013,11 @@ int main(int argc, char **argv)
 
     th_daemon d;
     memset(&d, 0, sizeof(d));
-    th_start(&d, "[store]\nmap_size_mb = 65536\n[limits]\nbatch_max = 1024\n"
-                 "queue_depth = 10000\n");
+    snprintf(conf, sizeof(conf),
+             "[store]\nmap_size_mb = 65536\nlog = %s\n[limits]\nbatch_max = "
+             "1024\nqueue_depth = 10000\n",
+             log);
+    th_start(&d, conf);
     th_stop(&d, SIGTERM); /* keys and config made; load the store offline */
     fprintf(stderr,
             "loading %" PRIu64 " people and %" PRIu64 " referrals ...\n",

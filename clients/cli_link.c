@@ -525,8 +525,7 @@ static size_t s_uf_find(size_t *up, size_t x)
 }
 
 typedef struct s_score {
-    uint64_t truth, linked, correct;
-    double p, r, f1;
+    cl_pairs_score pairs;
     size_t people, clusters, exact, split, merged;
 } s_score;
 
@@ -538,13 +537,7 @@ static s_score s_evaluate(const s_ev *v, size_t n, const uint64_t *group,
     memset(&s, 0, sizeof(s));
     for (size_t i = 0; i < n; i++)
         tmp[i] = (cl_pair){v[i].truth, group[i]};
-    cl_pairs_score ps = cl_pairs_score_of(tmp, n);
-    s.truth = ps.truth;
-    s.linked = ps.linked;
-    s.correct = ps.correct;
-    s.p = ps.precision;
-    s.r = ps.recall;
-    s.f1 = ps.f1;
+    s.pairs = cl_pairs_score_of(tmp, n);
     /* clusters: (truth, group) sorted by truth: split = truths over >1
      * group; then by group: merged = groups over >1 truth */
     for (size_t i = 0; i < n; i++)
@@ -622,7 +615,8 @@ static void s_print_score(const char *label, const s_score *s)
 {
     printf("%-26s precision %.4f  recall %.4f  F1 %.4f  (%" PRIu64
            " true pairs, %" PRIu64 " linked, %" PRIu64 " correct)\n",
-           label, s->p, s->r, s->f1, s->truth, s->linked, s->correct);
+           label, s->pairs.precision, s->pairs.recall, s->pairs.f1,
+           s->pairs.truth, s->pairs.linked, s->pairs.correct);
 }
 
 static void s_print_clusters(const char *label, const s_score *s)
@@ -761,7 +755,8 @@ static int s_evaluate_cmd(cli_conn *cn, const char *path)
         if (!isnan(prior_logit))
             snprintf(prob, sizeof(prob), "%.6f",
                      1.0 / (1.0 + exp2(-((double)w + prior_logit))));
-        printf("  %8d %12s %10.4f %8.4f %8.4f\n", w, prob, s.p, s.r, s.f1);
+        printf("  %8d %12s %10.4f %8.4f %8.4f\n", w, prob, s.pairs.precision,
+               s.pairs.recall, s.pairs.f1);
     }
 out:
     for (size_t i = 0; v && i < n; i++)

@@ -181,7 +181,8 @@ int cl_handle_set_rag(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_define_measure(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_mdt_report_define_measure(op, &q->u.measure_def, &rep->u.publish);
+    return cl_mdt_report_define_measure(op, &op->cfg->route, &q->u.measure_def,
+                                        &rep->u.publish);
 }
 
 int cl_handle_record_measure(cl_op *op, cl_request *q, cl_reply *rep)
@@ -218,7 +219,8 @@ int cl_handle_subject_access(cl_op *op, cl_request *q, cl_reply *rep)
 
 int cl_handle_audit_search(cl_op *op, cl_request *q, cl_reply *rep)
 {
-    return cl_caseview_audit_search(op, &q->u.person_ref, &rep->u.entries);
+    return cl_caseview_audit_search(op, &op->cfg->route, &q->u.person_ref,
+                                    &rep->u.entries);
 }
 
 int cl_handle_review_list(cl_op *op, cl_request *q, cl_reply *rep)

@@ -348,14 +348,22 @@ void cl_registry_duty(const cl_registry *r, cl_flag_config *fc)
 
 void cl_registry_agencies(const cl_registry *r, cl_route_config *rc)
 {
-    rc->n_agencies = rc->n_coord = rc->n_audit = 0;
+    rc->n_agencies = rc->n_coord = rc->n_audit = rc->n_answer = 0;
+    rc->n_kinds = rc->n_clients = 0;
     for (size_t i = 0; r && i < r->n; i++) {
         const cl_caller *c = &r->v[i].who;
+        if (rc->n_clients < CL_ROUTE_CLIENTS)
+            CL_COPY(rc->clients[rc->n_clients], c->name);
+        rc->n_clients++;
         s_add_once(rc->agencies, &rc->n_agencies, c->agency);
         if (c->roles & CL_ROLE_COORDINATOR)
             s_add_once(rc->coord, &rc->n_coord, c->agency);
         if (c->roles & CL_ROLE_AUDITOR)
             s_add_once(rc->audit, &rc->n_audit, c->agency);
+        if (c->roles & CL_ROLE_PUBLISHER) {
+            s_add_once(rc->answer, &rc->n_answer, c->agency);
+            s_add_once(rc->kinds, &rc->n_kinds, c->kind);
+        }
     }
 }
 

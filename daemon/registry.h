@@ -50,8 +50,10 @@ size_t cl_registry_count(const cl_registry *r);
 /* Fill fc's duty contacts: one per plan authority agency. */
 void cl_registry_duty(const cl_registry *r, cl_flag_config *fc);
 
-/* Fill rc's lists of registered agencies, of agencies with a coordinator
- * and of agencies with an auditor (each once, at most CL_ROUTE_AGENCIES). */
+/* Fill rc's lists of registered agencies, of agencies with a coordinator,
+ * with an auditor and with a publisher, and of the publishers' agency
+ * kinds (each once, at most CL_ROUTE_AGENCIES); and of the registered
+ * clients (the first CL_ROUTE_CLIENTS, all counted). */
 void cl_registry_agencies(const cl_registry *r, cl_route_config *rc);
 
 /* Whether some registered system is of agency kind `kind` (any case). */

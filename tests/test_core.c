@@ -718,6 +718,9 @@ static void test_requests_overdue(void **state)
     rc.n_agencies = 2;
     CL_COPY(rc.agencies[0], "Oakfield Surgery");
     CL_COPY(rc.agencies[1], "Northshire Police");
+    rc.n_answer = 2; /* both publish: both can answer */
+    CL_COPY(rc.answer[0], "Oakfield Surgery");
+    CL_COPY(rc.answer[1], "Northshire Police");
     const int64_t day0 = 1800000000; /* 2027-01-15 */
     cl_info_request q;
     memset(&q, 0, sizeof(q));

@@ -86,6 +86,11 @@ static int s_setup(void **state)
     for (uint32_t i = 0; i < 3; i++)
         CL_COPY(f->rc.agencies[f->rc.n_agencies++], all[i]);
     CL_COPY(f->rc.coord[f->rc.n_coord++], MDT);
+    /* the publishing systems: they answer requests, their kinds count */
+    CL_COPY(f->rc.answer[f->rc.n_answer++], GP);
+    CL_COPY(f->rc.answer[f->rc.n_answer++], POLICE);
+    CL_COPY(f->rc.kinds[f->rc.n_kinds++], "gp");
+    CL_COPY(f->rc.kinds[f->rc.n_kinds++], "police");
     th_core_caller(&f->gp, "gp", GP, "gp", CL_ROLE_PUBLISHER);
     th_core_caller(&f->police, "police", POLICE, "police", CL_ROLE_PUBLISHER);
     th_core_caller(&f->co, "coordinator", MDT, "mdt", CL_ROLE_COORDINATOR);
@@ -419,8 +424,8 @@ static int s_define(s_fx *f, const char *name, const char *from, const char *to,
     CL_COPY(m.from, from);
     CL_COPY(m.to, to);
     CL_COPY(m.source, source);
-    return TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_report_define_measure, &m,
-                      &out);
+    return TH_CORE_OP(err, f->t, &f->co, NOW, cl_mdt_report_define_measure,
+                      &f->rc, &m, &out);
 }
 
 static int s_value(s_fx *f, const char *name, const char *pid,

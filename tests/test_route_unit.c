@@ -48,6 +48,11 @@ static int s_setup(void **state)
     for (uint32_t i = 0; i < 4; i++)
         CL_COPY(f->rc.agencies[f->rc.n_agencies++], all[i]);
     CL_COPY(f->rc.coord[f->rc.n_coord++], MDT);
+    /* the publishing systems: they answer requests, their kinds count */
+    CL_COPY(f->rc.answer[f->rc.n_answer++], GP);
+    CL_COPY(f->rc.answer[f->rc.n_answer++], POLICE);
+    CL_COPY(f->rc.kinds[f->rc.n_kinds++], "gp");
+    CL_COPY(f->rc.kinds[f->rc.n_kinds++], "police");
     CL_COPY(f->rc.audit[f->rc.n_audit++], IG);
     th_core_caller(&f->gp, "gp", GP, "gp", CL_ROLE_PUBLISHER);
     th_core_caller(&f->police, "police", POLICE, "police", CL_ROLE_PUBLISHER);

@@ -15,6 +15,7 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_vec.h"
+#include "names.h"
 #include "rechist.h"
 #include "plan.h"
 #include "purpose.h"
@@ -424,14 +425,34 @@ int cl_caseview_auditor(cl_txn *t, const cl_caller *caller, const char *what,
     return rc;
 }
 
-int cl_caseview_audit_search(cl_op *op, const cl_person_ref *q,
-                             cl_audit_entries *out)
+/* The filter's client as the registry spells it; *unknown (and why in
+ * err) when no registered client has that name and all are listed. */
+static void s_filter_client(const cl_route_config *rc, cl_audit_filter *f,
+                            bool *unknown, char err[CL_ERROR_SZ])
+{
+    uint32_t n =
+        rc->n_clients < CL_ROUTE_CLIENTS ? rc->n_clients : CL_ROUTE_CLIENTS;
+    *unknown = false;
+    if (!f->client[0] ||
+        cl_names_resolve(f->client, sizeof(f->client), rc->clients[0], n,
+                         CL_CLIENT_SZ, "audit_search.filter.client",
+                         "registered client", err) == CL_OK)
+        return;
+    *unknown = rc->n_clients <= CL_ROUTE_CLIENTS;
+}
+
+int cl_caseview_audit_search(cl_op *op, const cl_route_config *rcfg,
+                             const cl_person_ref *q, cl_audit_entries *out)
 {
     uint64_t pid = 0;
     int rc;
+    bool unknown;
+    char why[CL_ERROR_SZ] = "";
+    cl_audit_filter f = q->filter;
     memset(out, 0, sizeof(*out));
+    s_filter_client(rcfg, &f, &unknown, why);
     bool by_person = q->person_id[0] || q->match.nhs[0] || q->match.chi[0];
-    bool filtered = cl_audit_filter_any(&q->filter);
+    bool filtered = cl_audit_filter_any(&f);
     if (!by_person && (q->user_id[0] || filtered)) {
         /* Everything one named user did, or every flagged access by date
          * and client: no person is resolved. */
@@ -443,8 +464,8 @@ int cl_caseview_audit_search(cl_op *op, const cl_person_ref *q,
         snprintf(op->note.purpose, sizeof(op->note.purpose),
                  "audit search by %s", filtered ? "filter" : "user");
         rc = filtered
-                 ? cl_audit_search(op->t, 0, &q->filter, q->user_id, q->limit,
-                                   out, op->err)
+                 ? cl_audit_search(op->t, 0, &f, q->user_id, q->limit, out,
+                                   op->err)
                  : cl_audit_entries_of_user(op->t, q->user_id, q->limit, out);
     } else {
         rc = cl_caseview_auditor(op->t, op->who, "audit search", q, &op->note,
@@ -454,9 +475,16 @@ int cl_caseview_audit_search(cl_op *op, const cl_person_ref *q,
         /* This search is itself audited after it runs, so it does not
          * list itself. */
         rc = filtered
-                 ? cl_audit_search(op->t, pid, &q->filter, q->user_id, q->limit,
-                                   out, op->err)
+                 ? cl_audit_search(op->t, pid, &f, q->user_id, q->limit, out,
+                                   op->err)
                  : cl_audit_entries_for(op->t, pid, q->user_id, q->limit, out);
+    }
+    /* nobody of that name registered and nothing by it: a slip, not a
+     * client that did nothing */
+    if (rc == CL_OK && unknown && out->n == 0) {
+        cl_audit_entries_clear(out);
+        snprintf(op->err, CL_ERROR_SZ, "%.200s; no entry names it either", why);
+        return CL_ERR_INVALID;
     }
     if (rc != CL_OK && rc != CL_ERR_INVALID)
         snprintf(op->err, CL_ERROR_SZ, "audit search failed: %s",

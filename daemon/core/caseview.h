@@ -13,6 +13,7 @@
 #include "access.h"
 #include "audit.h"
 #include "cl_model.h"
+#include "mailbox.h"
 #include "op.h"
 #include "store.h"
 
@@ -30,8 +31,12 @@ CL_NODISCARD int cl_caseview_auditor(cl_txn *t, const cl_caller *caller,
                                      cl_audit_note *note, uint64_t *pid,
                                      char err[CL_ERROR_SZ]);
 
-/* Audit entries naming one person (auditor). */
-CL_NODISCARD int cl_caseview_audit_search(cl_op *op, const cl_person_ref *q,
+/* Audit entries naming one person, or by a named user, or by filter
+ * (auditor). A filter's client in any case is rc's registered spelling;
+ * one nobody registered is searched as typed (a removed client's past
+ * entries), and refused naming filter.client when nothing matches it. */
+CL_NODISCARD int cl_caseview_audit_search(cl_op *op, const cl_route_config *rc,
+                                          const cl_person_ref *q,
                                           cl_audit_entries *out);
 
 /*

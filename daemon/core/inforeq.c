@@ -176,10 +176,11 @@ static bool s_req_parse(const char *s, uint64_t *id)
     return cl_id_parse(id, CL_ID_REQUEST, s) == CL_OK;
 }
 
-static bool s_registered(const cl_route_config *rc, const char *agency)
+static bool s_listed(const char (*list)[CL_AGENCY_SZ], uint32_t n,
+                     const char *agency)
 {
-    for (uint32_t i = 0; i < rc->n_agencies; i++)
-        if (strcmp(rc->agencies[i], agency) == 0)
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(list[i], agency) == 0)
             return true;
     return false;
 }
@@ -221,9 +222,19 @@ int cl_inforeq_request(cl_op *op, const cl_route_config *cfg,
         return CL_ERR_INVALID;
     }
     for (uint32_t i = 0; i < q->n_agencies; i++) {
-        if (!s_registered(cfg, q->agencies[i])) {
+        if (!s_listed(cfg->agencies, cfg->n_agencies, q->agencies[i])) {
             snprintf(op->err, CL_ERROR_SZ, "no registered agency %.64s",
                      q->agencies[i]);
+            return CL_ERR_INVALID;
+        }
+        /* an auditor's or an operator's agency has no system to answer
+         * with: the request would wait for ever */
+        if (!s_listed(cfg->answer, cfg->n_answer, q->agencies[i])) {
+            snprintf(op->err, CL_ERROR_SZ,
+                     "info_request.agencies[%u]: %.64s has no system that "
+                     "answers information requests (no client with the "
+                     "publisher role); ask an agency that publishes",
+                     (unsigned)i, q->agencies[i]);
             return CL_ERR_INVALID;
         }
         for (uint32_t j = 0; j < i; j++)

@@ -46,6 +46,7 @@ CL_NODISCARD int cl_mailbox_decode_check(const uint8_t *buf, size_t len);
  */
 
 #define CL_ROUTE_AGENCIES 64
+#define CL_ROUTE_CLIENTS  256
 #define CL_FEED_RULES     32
 
 typedef struct cl_feed_rule {
@@ -68,6 +69,15 @@ typedef struct cl_route_config {
     char coord[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
     uint32_t n_audit; /* agencies with an auditor: hear governance notices */
     char audit[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
+    uint32_t n_answer; /* agencies with a publishing system: the ones that
+                        * can answer an information request */
+    char answer[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
+    uint32_t n_kinds; /* agency kinds with a publishing system, as the
+                       * registry spells them (slots as wide as a name) */
+    char kinds[CL_ROUTE_AGENCIES][CL_AGENCY_SZ];
+    uint32_t n_clients; /* every registered client: the first
+                         * CL_ROUTE_CLIENTS of them are listed */
+    char clients[CL_ROUTE_CLIENTS][CL_CLIENT_SZ];
 } cl_route_config;
 
 #define CL_MAILBOX_MAX_DEFAULT  10000

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "access.h"
@@ -72,10 +73,30 @@ static bool s_source_known(const char *source)
     return false;
 }
 
-int cl_mdt_report_define_measure(cl_op *op, const cl_measure_def *m,
+/* The registry's spelling of a publishing agency kind (any case) into
+ * out; false (and out the kinds that publish) if none has it. */
+static bool s_publishing_kind(const cl_route_config *rc, const char *kind,
+                              char *out, size_t cap)
+{
+    size_t o = 0;
+    for (uint32_t i = 0; i < rc->n_kinds; i++)
+        if (!strcasecmp(rc->kinds[i], kind)) {
+            cl_copy(out, cap, rc->kinds[i]);
+            return true;
+        }
+    out[0] = '\0';
+    for (uint32_t i = 0; i < rc->n_kinds && o < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%s%.32s", i ? ", " : "",
+                              rc->kinds[i]);
+    return false;
+}
+
+int cl_mdt_report_define_measure(cl_op *op, const cl_route_config *rc,
+                                 const cl_measure_def *m,
                                  cl_publish_result *out)
 {
     uint8_t buf[96];
+    char kind[CL_ERROR_SZ / 2] = "";
     if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
     if (!m->name[0] || !cl_month_valid(m->from) || !cl_month_valid(m->to) ||
@@ -100,13 +121,21 @@ int cl_mdt_report_define_measure(cl_op *op, const cl_measure_def *m,
                  "source referrals");
         return CL_ERR_INVALID;
     }
+    if (m->agency_kind[0] &&
+        !s_publishing_kind(rc, m->agency_kind, kind, sizeof(kind))) {
+        snprintf(op->err, CL_ERROR_SZ,
+                 "agency_kind: no registered system of kind '%.32s' "
+                 "publishes referrals; the kinds that do: %.120s",
+                 m->agency_kind, kind[0] ? kind : "none");
+        return CL_ERR_INVALID;
+    }
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_VERSION);
     cl_enc_str(&e, m->from);
     cl_enc_str(&e, m->to);
     cl_enc_str(&e, m->source);
     cl_enc_u8(&e, m->category);
-    cl_enc_str(&e, m->agency_kind);
+    cl_enc_str(&e, kind);
     CL_COPY(out->reference, m->name);
     return cl_enc_ok(&e) ? cl_store_put(op->t, CL_DB_MEASURE_DEF,
                                         (const uint8_t *)m->name,

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "cl_model.h"
 #include "codec.h"
+#include "mailbox.h"
 #include "op.h"
 #include "store.h"
 
@@ -26,7 +27,12 @@ CL_NODISCARD int cl_mdt_measure_val(cl_txn *t, const uint8_t *key, size_t len,
 CL_NODISCARD int cl_mdt_person_measures(cl_txn *t, uint64_t pid,
                                         cl_pack_item *it);
 
+/* Define (or redefine) measure m. A measure of referrals from an agency
+ * kind takes only a kind some registered system publishes with (rc's
+ * kinds, in any case; stored as the registry spells it): any other
+ * would count nothing for ever. */
 CL_NODISCARD int cl_mdt_report_define_measure(cl_op *op,
+                                              const cl_route_config *rc,
                                               const cl_measure_def *m,
                                               cl_publish_result *out);
 

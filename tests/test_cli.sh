@@ -230,7 +230,7 @@ check "find needs purpose" 2 "--purpose TEXT are required" -- cl person find --f
 check "find by demographics" 0 "P[0-9]+  score +[0-9.]+  Jayne Smith, born 12 Apr 1985, LS1 4AB \(Northshire Police; names and details matched\)" -- cl person find --given Jayne --family Smith --dob 1985-04-12 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "find by NHS number" 0 "1 candidate" -- cl person find --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "find nobody" 0 "0 candidates" -- cl person find --given Zebedee --family Quixote --dob 1901-01-01 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
-check "mdt create" 0 "review created: MDT-00000001" -- cl mdt create --date 2026-12-01 --title "Extended MDT" --agency "Oakfield Surgery"
+check "mdt create" 0 "review created: MDT-00000001" -- cl mdt create --date 2027-12-01 --title "Extended MDT" --agency "Oakfield Surgery"
 check "mdt bad date" 2 "--date: 'tomorrow' is not a date; write it as 24/12/1980" -- cl mdt create --date tomorrow --title x
 check "open for a review, not on agenda" 1 "not on the agenda of MDT-00000001" -- cl person show --nhs 9434765919 --review MDT-00000001
 check "mdt add" 0 "is on the agenda of MDT-00000001" -- cl mdt add MDT-00000001 --nhs 9434765919 --reason gp_concern
@@ -424,8 +424,8 @@ check "person find --limit not a number" 2 "caselink: --limit: 'ten' is not a wh
 check "person find bad date says why" 2 "date_of_birth: '24/13/1980' is not a date; write it as 24/12/1980" -- cl person find --given Claire --family Booth --dob 24/13/1980 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "audit search --limit 0" 2 "caselink: --limit: 0 is too small \(at least 1\)" -- cl --as auditor audit search --break-glass --limit 0
 check "casefind agency near miss" 1 "agency: no registered agency 'Northshire Polise'; did you mean 'Northshire Police'\?" -- cl casefind --agency "Northshire Polise" --min 3 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
-check "attending agency near miss" 1 "did you mean 'Oakfield Surgery'\?" -- cl mdt create --date 01/12/2026 --title "x" --agency "Oakfield surgry"
-check "attending agency in any case" 0 "review created: MDT-00000002" -- cl mdt create --date 01/12/2026 --title "x" --agency "oakfield surgery"
+check "attending agency near miss" 1 "did you mean 'Oakfield Surgery'\?" -- cl mdt create --date 01/12/2027 --title "x" --agency "Oakfield surgry"
+check "attending agency in any case" 0 "review created: MDT-00000002" -- cl mdt create --date 01/12/2027 --title "x" --agency "oakfield surgery"
 check "an empty agenda says how to fill it" 0 "Put someone on it with caselink mdt add MDT-00000002" -- cl mdt show MDT-00000002
 check "casefind --not-known-to by kind" 0 "^1 person with at least 3 contacts from Northshire Police since 1 Jan 2026, not known to gp" -- cl casefind --agency "Northshire Police" --min 3 --since 01/01/2026 --not-known-to gp --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "casefind nothing found says why" 0 "Nobody matched. Try a lower --min \(now 50\)" -- cl casefind --agency "Northshire Police" --min 50 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
@@ -466,11 +466,11 @@ if cl --as gp health 2>&1 | grep -q "people"; then echo "FAIL a publisher's heal
 check "an attendee without bars says how" 2 "--attendee 'Jo Bloggs': give the name and the agency" -- cl mdt record MDT-00000001 --chair "A Chair" --attendee "Jo Bloggs"
 check "a refusal names the option, not the protocol path" 1 "invalid: --not-known-to: agency: no registered agency 'Oakfeld Surgery'" -- cl casefind --agency "Northshire Police" --not-known-to "Oakfeld Surgery" --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "a publisher's empty actions says who adds them" 0 "No actions\. .*the coordinator adds them" -- cl --as police actions
-check "a denial names the command and the role" 1 "denied: 'caselink mdt create' is for coordinator keys, and client gp is not one" -- cl --as gp mdt create --date 01/12/2026 --title x
+check "a denial names the command and the role" 1 "denied: 'caselink mdt create' is for coordinator keys, and client gp is not one" -- cl --as gp mdt create --date 01/12/2027 --title x
 check "old verb works with a notice" 0 "'review list' is now 'caselink match list'" -- cl review list
 check "match list" 0 "pairs? to review|waiting" -- cl match list
 if cl match list 2>&1 | grep -q "is now"; then echo "FAIL match list prints the alias notice"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
-check "mdt show is the agenda pack" 0 "AGENDA PACK  MDT-00000001  1 Dec 2026" -- cl mdt show MDT-00000001
+check "mdt show is the agenda pack" 0 "AGENDA PACK  MDT-00000001  1 Dec 2027" -- cl mdt show MDT-00000001
 check "mdt show names the reason in words" 0 "^======== 1\. P[0-9]+ .*\(on the agenda for: GP concern\)" -- cl mdt show MDT-00000001
 check "review show still works" 0 "'review show' is now 'caselink mdt show'" -- cl review show MDT-00000001
 # bash completion, as bash runs it
@@ -602,7 +602,7 @@ python3 - j.json <<'PY' && passes=$((passes + 1)) || { echo "FAIL mdt list --jso
 import json, sys
 d = json.load(open(sys.argv[1]))
 m = [x for x in d["reviews"] if x["review_id"] == "MDT-00000001"][0]
-assert m["date"] == "2026-12-01" and m["title"] == "Extended MDT", m
+assert m["date"] == "2027-12-01" and m["title"] == "Extended MDT", m
 assert "Oakfield Surgery" in m["agencies"] and m["on_agenda"] >= 1, m
 PY
 cl intake --all --json > j.json
@@ -772,7 +772,7 @@ assert d["proposed"] is True and d["trained_at"].endswith("Z"), d
 lv = {x["level"]: x for x in d["levels"]}
 assert len(lv) >= 10 and all(0 <= x["m"] <= 1 and 0 <= x["u"] <= 1 for x in lv.values()), lv
 PY
-check "--json refused names the command" 2 "caselink mdt create: --json is not offered here" -- cl mdt create --date 01/12/2026 --title "never made" --json
+check "--json refused names the command" 2 "caselink mdt create: --json is not offered here" -- cl mdt create --date 01/12/2027 --title "never made" --json
 if cl mdt list | grep -q "never made"; then echo "FAIL a refused --json still sent the request"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 
 kill "$pid"; wait "$pid"; pid=

@@ -290,3 +290,18 @@ int cl_handle_flag_disclosures(cl_op *op, cl_request *q, cl_reply *rep)
 {
     return cl_flag_list(op, &q->u.flag_log, &rep->u.flag_log);
 }
+
+const char *cl_handle_fatal_why(int rc, bool stored)
+{
+    if (rc == CL_ERR_CORRUPT)
+        return "integrity: stored data failed authentication (tampered "
+               "or damaged), so the request was not carried out (nothing "
+               "stored, nothing shown); retrying will not help: an "
+               "auditor's `audit verify` names what failed";
+    if (stored)
+        return rc == CL_ERR_FULL || rc == CL_ERR_BUSY
+                   ? "store full: not stored, retry later"
+                   : "not stored: internal error, retry later";
+    return "not read: the store could not be read (busy or an "
+           "internal error); retry later";
+}

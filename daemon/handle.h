@@ -35,4 +35,10 @@ void cl_handle_op_init(cl_op *op, cl_server *s, s_item *it, cl_txn *t);
 /* True for errors that must fail (or retry) the whole batch. */
 bool cl_handle_fatal(int rc);
 
+/* The answer to a request a fatal rc stopped (cl_handle_fatal): stored
+ * data that failed authentication is named as tampering, with where to
+ * look (`audit verify`), and is not worth retrying; anything else is
+ * "retry later". stored: the request was a write (nothing was stored). */
+const char *cl_handle_fatal_why(int rc, bool stored);
+
 #endif

@@ -159,8 +159,7 @@ static void s_run(cl_readers *r, s_job *j)
         cl_audit_note_free(&op.note);
     if (cl_handle_fatal(rc))
         cl_item_fail(it, rc == CL_ERR_FULL ? CL_ERR_BUSY : rc,
-                     "not read: the store could not be read (busy or an "
-                     "internal error); retry later");
+                     cl_handle_fatal_why(rc, false));
     else if (rc != CL_OK && j->audited)
         cl_item_fail(it, rc, op.err); /* ADMIN handlers answer themselves */
     /* A result is encoded (and freed) here, not on the serving thread:

@@ -236,10 +236,7 @@ static void s_failed(cl_server *s, s_item *items, size_t n, int rc, int *as,
     cl_log_err("batch of %zu requests not committed: %s", n,
                msg[0] ? msg : cl_strerror(rc));
     if (!msg[0])
-        snprintf(msg, msg_len, "%s",
-                 rc == CL_ERR_FULL || rc == CL_ERR_BUSY
-                     ? "store full: not stored, retry later"
-                     : "not stored: internal error, retry later");
+        snprintf(msg, msg_len, "%s", cl_handle_fatal_why(rc, true));
     for (size_t i = 0; i < n; i++)
         if (items[i].early == CL_OK && !items[i].answered && !items[i].after)
             cl_item_fail(&items[i], *as, msg);

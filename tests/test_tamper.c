@@ -78,6 +78,9 @@ static int s_flags(th_daemon *d, size_t *n)
     return rc;
 }
 
+/* The refusal text of the last s_view. */
+static char s_view_err[CL_ERROR_SZ];
+
 /* The coordinator's view of the mother: its status, and the plans shown. */
 static int s_view(th_daemon *d, size_t *n_plans)
 {
@@ -85,9 +88,19 @@ static int s_view(th_daemon *d, size_t *n_plans)
     cl_reply rep;
     int st = th_view_nhs(co, NHS_MUM, &rep);
     *n_plans = st == CL_STATUS_OK ? rep.u.person.n_plans : 0;
+    cl_copy(s_view_err, sizeof(s_view_err), st >= 0 ? rep.error : "");
     cl_reply_clear(&rep);
     cl_client_close(&co);
     return st;
+}
+
+/* A refusal over data that failed authentication says so, and where to
+ * look: not "retry later", not "not stored". */
+static void s_says_tampered(const char *err)
+{
+    if (!strstr(err, "tampered") || !strstr(err, "audit verify") ||
+        strstr(err, "retry later"))
+        fail_msg("not answered as tampering: '%s'", err);
 }
 
 static cl_audit_verify_result s_verify(th_daemon *d)
@@ -246,6 +259,7 @@ static void test_deleted_value_rows_detected(void **state)
             if (st == CL_STATUS_OK)
                 fail_msg("case view without the plan: %zu plans", n);
             assert_int_equal(st, CL_STATUS_INTERNAL);
+            s_says_tampered(s_view_err);
             assert_int_not_equal(s_flags(d, &n), CL_OK);
         }
         assert_int_equal(th_stop(d, SIGTERM), 0);
@@ -270,6 +284,7 @@ static void s_plan_rollback_refused(th_daemon *d, const char *how)
     if (st == CL_STATUS_OK && n)
         fail_msg("the withdrawn plan is back in the case view");
     assert_int_equal(st, CL_STATUS_INTERNAL);
+    s_says_tampered(s_view_err);
     cl_audit_verify_result v = s_verify(d);
     assert_false(v.intact);
     assert_non_null(strstr(v.problem, "plan"));

@@ -28,6 +28,7 @@
 #include "store.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -124,12 +125,20 @@ bool cl_store_log_lost(const cl_store *s)
     return s->log && s->log_lost;
 }
 
+/* Tests only: every commit of a held transaction fails, as on a full
+ * disk, so that recovery from the log runs (never set in production). */
+#define S_FAULT_ENV "CASELINKD_FAULT_LOG_COMMIT"
+
 int cl_store_log_commit(cl_store *s)
 {
     if (s->log_lost)
         return CL_ERR_BUSY; /* cl_store_log_recover first */
     if (!s->hold)
         return CL_OK;
+    if (getenv(S_FAULT_ENV)) {
+        s_lose(s);
+        return CL_ERR_IO;
+    }
     int rc = mdb_txn_commit(s->hold);
     s->hold = NULL; /* ended either way */
     if (rc != MDB_SUCCESS) {

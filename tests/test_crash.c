@@ -226,11 +226,23 @@ static void test_sigkill_with_log(void **state)
     s_kill_loop("[store]\nlog = on\nlog_commit_mb = 1\n", 20);
 }
 
+/* ... and with every commit of the held transaction failing (the
+ * test-only fault): each time it is lost and LMDB gets the batches from
+ * the log instead, with the kills landing anywhere in that. */
+static void test_sigkill_with_log_commits_failing(void **state)
+{
+    (void)state;
+    setenv("CASELINKD_FAULT_LOG_COMMIT", "1", 1);
+    s_kill_loop("[store]\nlog = on\nlog_commit_ms = 20\n", 8);
+    unsetenv("CASELINKD_FAULT_LOG_COMMIT");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigkill_during_ingest),
         cmocka_unit_test(test_sigkill_with_log),
+        cmocka_unit_test(test_sigkill_with_log_commits_failing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

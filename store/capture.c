@@ -188,31 +188,75 @@ int cl_store_apply(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq)
  * the held transaction was lost.
  */
 
+/* Where a replay applies: one transaction for all (t), or, each, one
+ * per batch (each then as large as when it was made, so what fitted
+ * the map then fits again: a held transaction the map could not take
+ * is replayed so). */
+typedef struct s_replay_to {
+    cl_store *s;
+    cl_txn *t;
+    bool each;
+} s_replay_to;
+
+static int s_log_begin(cl_store *s, cl_txn **t)
+{
+    s->log_direct = true; /* LMDB's own, not nested in a held one */
+    int rc = cl_store_begin(t, s, NULL, true);
+    s->log_direct = false;
+    return rc;
+}
+
 static int s_log_apply_one(void *ctx, uint64_t seq, const uint8_t *body,
                            size_t len)
 {
-    return s_apply_as(ctx, body, len, seq, CL_STORE__LOG_SEQ);
+    s_replay_to *to = ctx;
+    int rc = to->each ? s_log_begin(to->s, &to->t) : CL_OK;
+    if (rc == CL_OK)
+        rc = s_apply_as(to->t, body, len, seq, CL_STORE__LOG_SEQ);
+    if (rc == CL_OK && to->each)
+        rc = cl_store_commit(&to->t);
+    if (to->each)
+        cl_store_abort(&to->t);
+    return rc;
 }
 
-/* Apply w's batches to s, committed; the log cut. *last: the last
- * sequence s holds, *n: batches applied. */
-static int s_log_replay(cl_store *s, cl_wal *w, uint64_t *last, uint64_t *n)
+/* Apply w's batches to s, committed (each in its own transaction if
+ * each); the log cut. *last: the last sequence s holds, *n: batches
+ * applied (by this call, when it fails part way). */
+static int s_log_replay(cl_store *s, cl_wal *w, bool each, uint64_t *last,
+                        uint64_t *n)
 {
-    cl_txn *t = NULL;
+    s_replay_to to = {.s = s, .each = each};
     uint64_t after = 0, tail = 0;
-    s->log_direct = true; /* LMDB's own, not nested in a held one */
-    int rc = cl_store_begin(&t, s, NULL, true);
-    s->log_direct = false;
+    int rc = s_log_begin(s, &to.t);
     if (rc == CL_OK)
-        rc = cl_store__log_seq(t, &after);
+        rc = cl_store__log_seq(to.t, &after);
+    if (rc == CL_OK && each)
+        cl_store_abort(&to.t); /* it only read where LMDB is */
     if (rc == CL_OK)
-        rc = cl_wal_replay(w, after, s_log_apply_one, t, last, &tail);
-    if (rc == CL_OK)
-        rc = cl_store_commit(&t);
-    cl_store_abort(&t);
-    *n = rc == CL_OK ? *last - after : 0;
+        rc = cl_wal_replay(w, after, s_log_apply_one, &to, last, &tail);
+    if (rc == CL_OK && !each)
+        rc = cl_store_commit(&to.t);
+    cl_store_abort(&to.t);
+    *n = rc == CL_OK || each ? *last - after : 0;
     if (rc == CL_OK && cl_wal_cut(w) != CL_OK)
         s->log_stats.uncut++; /* replay skips what LMDB holds */
+    return rc;
+}
+
+/* Replay w: in one transaction, or if the map cannot take that, one per
+ * batch, the map grown as far as grow allows while even that fails. */
+static int s_log_replay_fit(cl_store *s, cl_wal *w, bool grow, uint64_t *last,
+                            uint64_t *n)
+{
+    int rc = s_log_replay(s, w, false, last, n);
+    for (int attempt = 0; rc == CL_ERR_FULL && attempt < 8; attempt++) {
+        uint64_t part = 0;
+        if (attempt && (!grow || cl_store_grow(s, s->map_bytes * 2) != CL_OK))
+            break;
+        rc = s_log_replay(s, w, true, last, &part);
+        *n += part;
+    }
     return rc;
 }
 
@@ -230,13 +274,9 @@ int cl_store__log_open_replay(cl_store *s, const char *dir)
     if (access(path, F_OK) != 0)
         return CL_OK; /* never ran with the log */
     int rc = cl_wal_open(&w, path);
-    for (int attempt = 0; rc == CL_OK && attempt < 8; attempt++) {
-        rc = s_log_replay(s, w, &last, &n);
-        if (rc != CL_ERR_FULL)
-            break;
-        /* acknowledged before the crash: the map grows to take it */
-        rc = cl_store_grow(s, s->map_bytes * 2);
-    }
+    /* acknowledged before the crash: the map grows to take it if need be */
+    if (rc == CL_OK)
+        rc = s_log_replay_fit(s, w, true, &last, &n);
     s->log_stats.replayed = n;
     cl_wal_close(&w);
     return rc;
@@ -250,7 +290,7 @@ int cl_store_log_start(cl_store *s, const char *dir, uint64_t max_bytes,
     s_log_path(path, sizeof(path), dir);
     int rc = cl_wal_open(&s->log, path);
     if (rc == CL_OK) /* replayed at open: finds where it ends */
-        rc = s_log_replay(s, s->log, &last, &n);
+        rc = s_log_replay_fit(s, s->log, false, &last, &n);
     if (rc != CL_OK) {
         cl_wal_close(&s->log);
         return rc;
@@ -266,7 +306,7 @@ int cl_store_log_recover(cl_store *s)
     uint64_t last = 0, n = 0;
     if (!cl_store_log_lost(s))
         return CL_OK;
-    int rc = s_log_replay(s, s->log, &last, &n);
+    int rc = s_log_replay_fit(s, s->log, false, &last, &n);
     if (rc == CL_OK)
         cl_store__log_recovered(s, last);
     return rc;

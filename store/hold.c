@@ -11,8 +11,9 @@
  * the commit reported done. The held transaction commits (durably, LMDB's
  * own two syncs) when cl_store_log_commit is called (by the owner: before
  * anything that needs the committed state or LMDB's writer lock), when the
- * log holds more than its byte limit, and at once after a batch that
- * changed the keys; then the log is cut.
+ * log holds more than its byte limit or the map could soon not take it,
+ * and at once after a batch that changed the keys; then the log is cut.
+ * Near a full map, the log is not used (s_room_short).
  *
  * A top-level write transaction on any other thread is LMDB's own,
  * committed durably and not logged; it may begin only while nothing is
@@ -86,6 +87,43 @@ int cl_store__log_seq(cl_txn *t, uint64_t *seq)
 int cl_store__log_set_seq(cl_txn *t, uint64_t seq)
 {
     return cl_store__seq_set(t, CL_STORE__LOG_SEQ, seq);
+}
+
+/* The map must take the held transaction's commit: until it commits,
+ * every page it dirties is a page more (those it frees are reused only
+ * after), and LMDB's commit itself needs pages for its free list; a
+ * batch is acknowledged from the log before that. So the log is used
+ * only with room to spare: with less than an eighth of the map (or 16
+ * MiB) free, what is held is committed and each batch is committed by
+ * LMDB before its acknowledgement, as without the log, until a full map
+ * refuses a batch and the map grows; and the held transaction commits
+ * before, at worst, its dirty pages (about this many bytes of them for
+ * each byte of log: a referral logs about 1.5 KB and may dirty 40 pages
+ * no batch before it touched) would use up the room. */
+#define S_PAGE_BYTES_PER_LOG_BYTE 128
+#define S_ROOM_MIN                (16u << 20)
+
+/* The map's bytes LMDB has not used as of the last commit. */
+static uint64_t s_room(const cl_store *s)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(s->env, &info) != MDB_SUCCESS ||
+        mdb_env_stat(s->env, &st) != MDB_SUCCESS)
+        return 0;
+    uint64_t used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    return info.me_mapsize > used ? info.me_mapsize - used : 0;
+}
+
+static bool s_room_short(const cl_store *s)
+{
+    uint64_t room = s_room(s), eighth = s->map_bytes / 8;
+    return room < (eighth > S_ROOM_MIN ? eighth : S_ROOM_MIN);
+}
+
+static bool s_held_too_big(const cl_store *s)
+{
+    return cl_wal_bytes(s->log) * S_PAGE_BYTES_PER_LOG_BYTE >= s_room(s);
 }
 
 static void s_held(cl_store *s, bool held)
@@ -191,6 +229,10 @@ int cl_store__log_parent(cl_store *s, MDB_txn **parent)
         return cl_store_log_held(s) ? CL_ERR_INTERNAL : CL_OK;
     if (s->log_lost)
         return CL_ERR_BUSY; /* cl_store_log_recover first */
+    if (s_room_short(s)) {  /* LMDB's own, committed before the ack */
+        s->log_stats.direct++;
+        return cl_store_log_commit(s);
+    }
     if (!s->hold) {
         int rc = mdb_txn_begin(s->env, NULL, 0, &s->hold);
         if (rc != MDB_SUCCESS) {
@@ -244,7 +286,7 @@ void cl_store__log_done(cl_txn *t, bool merged)
      * past its size the held transaction is committed now (if that
      * fails, it is lost: the owner recovers before its next batch) */
     if ((t->key_version || t->retired ||
-         cl_wal_bytes(s->log) >= s->log_max_bytes) &&
+         cl_wal_bytes(s->log) >= s->log_max_bytes || s_held_too_big(s)) &&
         cl_store_log_commit(s) != CL_OK)
         s->log_stats.uncommitted++;
 }

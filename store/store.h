@@ -408,6 +408,7 @@ typedef struct cl_store_log_stats {
     uint64_t failed;      /* held transactions lost (recovered from the log) */
     uint64_t uncommitted; /* commits due after a batch that failed */
     uint64_t uncut;       /* cuts of the log that failed (harmless) */
+    uint64_t direct;      /* batches LMDB committed itself (map near full) */
 } cl_store_log_stats;
 
 /* The owner's counts (or at open: replayed). */

@@ -294,6 +294,8 @@ static void test_disk_full(void **state)
 /* --- the store on the log (hold.c) ---------------------------------------- */
 
 static const uint8_t s_mk[CL_MASTER_KEY_LEN] = {9, 9, 9};
+/* room enough for the log to be used (hold.c: not near a full map) */
+#define S_MAP (64u << 20)
 
 static void s_put_person(cl_store *s, uint64_t id)
 {
@@ -367,12 +369,12 @@ static void test_store_replays_log(void **state)
     snprintf(wal, sizeof(wal), "%s/data.wal", dir);
     snprintf(copy, sizeof(copy), "%s/data.wal.copy", dir);
     cl_store *s = NULL;
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     cl_store_close(&s);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (cl_store_open(&s, dir, s_mk, 1 << 22) != CL_OK ||
+        if (cl_store_open(&s, dir, s_mk, S_MAP) != CL_OK ||
             cl_store_log_start(s, dir, 1u << 30, 600000) != CL_OK)
             _exit(2);
         cl_store_log_own(s);
@@ -394,7 +396,7 @@ static void test_store_replays_log(void **state)
     assert_int_equal(stat(wal, &st), 0);
     assert_true(st.st_size > 0);
 
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     cl_store_log_stats ls;
     cl_store_log_stats_get(s, &ls);
     assert_int_equal(ls.replayed, 5);
@@ -407,7 +409,7 @@ static void test_store_replays_log(void **state)
 
     /* the same log again: held already, nothing changes */
     th_sh("cp %s %s", copy, wal);
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     cl_store_log_stats_get(s, &ls);
     assert_int_equal(ls.replayed, 0);
     s_digest(s, d2);
@@ -427,7 +429,7 @@ static void test_store_replays_log(void **state)
     assert_int_equal(s_other(s), CL_OK);
     s_people(s, 6);
     cl_store_close(&s);
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     s_people(s, 6);
     cl_store_close(&s);
     th_sh("rm -rf %s", dir);
@@ -442,7 +444,7 @@ static void test_store_commits_past_size(void **state)
     th_tmpdir(dir, sizeof(dir));
     snprintf(wal, sizeof(wal), "%s/data.wal", dir);
     cl_store *s = NULL;
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     assert_int_equal(cl_store_log_start(s, dir, 4096, 600000), CL_OK);
     cl_store_log_own(s);
     for (uint64_t id = 1; id <= 40; id++)
@@ -453,7 +455,7 @@ static void test_store_commits_past_size(void **state)
     assert_true(st.commits >= 2 && st.commits < 40);
     assert_false(cl_store_log_due(s));
     cl_store_close(&s); /* uncommitted: replayed at open */
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     s_people(s, 40);
     cl_store_close(&s);
     th_sh("rm -rf %s", dir);
@@ -469,7 +471,7 @@ static void test_store_recovers_lost_hold(void **state)
     th_tmpdir(dir, sizeof(dir));
     cl_store *s = NULL;
     cl_txn *t = NULL;
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     assert_int_equal(cl_store_log_start(s, dir, 1u << 30, 600000), CL_OK);
     cl_store_log_own(s);
     for (uint64_t id = 1; id <= 3; id++)
@@ -494,8 +496,34 @@ static void test_store_recovers_lost_hold(void **state)
     assert_int_equal(st.failed, 1);
     assert_int_equal(st.batches, 4);
     cl_store_close(&s);
-    assert_int_equal(cl_store_open(&s, dir, s_mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     s_people(s, 4);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
+/* With less room in the map than the log needs to be safe, each batch is
+ * LMDB's own, committed before it is acknowledged; nothing is held. */
+static void test_store_direct_near_full_map(void **state)
+{
+    (void)state;
+    char dir[256];
+    th_tmpdir(dir, sizeof(dir));
+    cl_store *s = NULL;
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 4u << 20), CL_OK);
+    assert_int_equal(cl_store_log_start(s, dir, 1u << 30, 600000), CL_OK);
+    cl_store_log_own(s);
+    for (uint64_t id = 1; id <= 3; id++)
+        s_put_person(s, id);
+    cl_store_log_stats st;
+    cl_store_log_stats_get(s, &st);
+    assert_int_equal(st.batches, 0);
+    assert_int_equal(st.direct, 3);
+    assert_false(cl_store_log_held(s));
+    assert_int_equal(s_other(s), CL_OK);
+    cl_store_close(&s);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, 4u << 20), CL_OK);
+    s_people(s, 3);
     cl_store_close(&s);
     th_sh("rm -rf %s", dir);
 }
@@ -514,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_store_replays_log),
         cmocka_unit_test(test_store_commits_past_size),
         cmocka_unit_test(test_store_recovers_lost_hold),
+        cmocka_unit_test(test_store_direct_near_full_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

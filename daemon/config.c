@@ -217,6 +217,7 @@ void cl_config_defaults(cl_config *c)
     cl_intake_config_defaults(&c->intake);
     cl_flag_config_defaults(&c->flag);
     cl_repl_config_defaults(&c->repl);
+    c->log_on = true; /* [store] log */
     for (size_t i = 0; i < S_NROWS; i++) {
         const s_row *r = &s_rows[i];
         if (r->own_default)

@@ -963,7 +963,7 @@ int main(int argc, char **argv)
     uint64_t people = 1000000, referrals = 5000000;
     double seconds = 5;
     int rss_minutes = 0;
-    const char *log = "off";
+    const char *log = NULL; /* the daemon's default */
     char conf[256];
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--people"))
@@ -1014,9 +1014,9 @@ int main(int argc, char **argv)
     th_daemon d;
     memset(&d, 0, sizeof(d));
     snprintf(conf, sizeof(conf),
-             "[store]\nmap_size_mb = 65536\nlog = %s\n[limits]\nbatch_max = "
+             "[store]\nmap_size_mb = 65536\n%s%s%s[limits]\nbatch_max = "
              "1024\nqueue_depth = 10000\n",
-             log);
+             log ? "log = " : "", log ? log : "", log ? "\n" : "");
     th_start(&d, conf);
     th_stop(&d, SIGTERM); /* keys and config made; load the store offline */
     fprintf(stderr,

@@ -59,7 +59,8 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
     int rc = cl_request_validate(q, op->err, out); /* names the full path */
     if (rc != CL_OK)
         return rc;
-    rc = cl_natural_check(op->t, op->who, content, q->body_hash, out, op->err);
+    rc = cl_natural_check(op->t, op->who, content, q->body_hash, &op->aref, out,
+                          op->err);
     op->again = rc == CL_OK; /* the agency's reference published before */
     if (rc != CL_ERR_NOT_FOUND)
         return rc;
@@ -68,7 +69,8 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
         rc = cl_alerts_route_publish(op->t, &op->cfg->route, op->who, content,
                                      op->now, out, &op->it->gap);
     if (rc == CL_OK)
-        rc = cl_natural_record(op->t, op->who, content, q->body_hash);
+        rc =
+            cl_natural_record(op->t, op->who, content, q->body_hash, &op->aref);
     if (rc == CL_OK)
         rc = cl_intake_on_publish(op->t, &op->cfg->intake, &op->cfg->route,
                                   content, out->reference, op->now);

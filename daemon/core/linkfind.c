@@ -496,7 +496,8 @@ int cl_linkfind_publish(cl_op *op, const cl_match_config *mc,
         goto out;
     /* the agency's own reference finds it again; a reference used twice
      * keeps naming the first referral */
-    rc = cl_refindex_add(op->t, op->who->agency, r->agency_ref, ref_id);
+    rc = cl_refindex_add_key(op->t, &op->aref, op->who->agency, r->agency_ref,
+                             ref_id);
     if (rc != CL_OK && rc != CL_ERR_EXISTS)
         goto out;
     cl_records_key(k, rid);

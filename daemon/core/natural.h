@@ -26,17 +26,22 @@
  *                     original caselink reference (answer DUPLICATE);
  *   CL_ERR_INVALID    the reference names a referral with other content:
  *                     err says so and points at correct_referral.
- * hash is the request's idempotency hash (cl_request.body_hash).
+ * hash is the request's idempotency hash (cl_request.body_hash); key
+ * (zeroed by the caller) keeps the reference's blind index and, for a new
+ * reference, hash, so that cl_refindex_add_key writes the row with its
+ * hash at once: the publish's one blind computation and one read of it.
  */
 CL_NODISCARD int cl_natural_check(cl_txn *t, const cl_caller *caller,
                                   const cl_referral *r,
                                   const uint8_t hash[CL_REFINDEX_HASH],
-                                  cl_publish_result *out,
+                                  cl_refindex_key *key, cl_publish_result *out,
                                   char err[CL_ERROR_SZ]);
 
-/* After a successful publish: remember its content hash. */
+/* After a successful publish: remember its content hash (nothing to do
+ * when the row was added through key with it). */
 CL_NODISCARD int cl_natural_record(cl_txn *t, const cl_caller *caller,
                                    const cl_referral *r,
-                                   const uint8_t hash[CL_REFINDEX_HASH]);
+                                   const uint8_t hash[CL_REFINDEX_HASH],
+                                   const cl_refindex_key *key);
 
 #endif

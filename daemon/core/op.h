@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "audit.h"
+#include "refindex.h"
 #include "store.h"
 
 struct cl_server;
@@ -34,6 +35,9 @@ typedef struct cl_op {
     char err[CL_ERROR_SZ];       /* why it was refused, for the reply */
     bool again; /* a WRITE found the same referral stored before: nothing
                  * is written and the reply is DUPLICATE */
+    cl_refindex_key aref; /* a publish's own agency reference row (the
+                           * caller's agency, the referral's reference),
+                           * blinded once (cl_natural_check) */
 } cl_op;
 
 /* A context for t, who and now with an empty note and error. */

@@ -76,24 +76,45 @@ static int s_put(cl_txn *t, const uint8_t k[CL_BLIND_LEN], uint64_t id,
     return cl_store_put(t, CL_DB_AGENCY_REF, k, CL_BLIND_LEN, buf, e.len);
 }
 
-int cl_refindex_find_hash(cl_txn *t, const char *agency, const char *agency_ref,
-                          uint64_t *referral_id, uint8_t hash[CL_REFINDEX_HASH],
-                          bool *has_hash)
+/* key->k blinded from (agency, agency_ref) unless it is already. */
+static int s_keyed(cl_txn *t, cl_refindex_key *key, const char *agency,
+                   const char *agency_ref)
 {
-    uint8_t k[CL_BLIND_LEN], h[CL_REFINDEX_HASH];
+    if (key->blinded)
+        return CL_OK;
+    int rc = s_key(t, key->k, agency, agency_ref);
+    key->blinded = rc == CL_OK;
+    return rc;
+}
+
+int cl_refindex_find_key(cl_txn *t, cl_refindex_key *key, const char *agency,
+                         const char *agency_ref, uint64_t *referral_id,
+                         uint8_t hash[CL_REFINDEX_HASH], bool *has_hash)
+{
+    uint8_t h[CL_REFINDEX_HASH];
     uint64_t id;
     bool has;
-    int rc = s_key(t, k, agency, agency_ref);
+    int rc = s_keyed(t, key, agency, agency_ref);
     if (rc == CL_ERR_INVALID)
         return CL_ERR_NOT_FOUND;
-    if (rc == CL_OK && (rc = s_get(t, k, &id, h, &has)) == CL_OK) {
+    if (rc == CL_OK && (rc = s_get(t, key->k, &id, h, &has)) == CL_OK) {
         *referral_id = id;
         if (hash && has)
             memcpy(hash, h, sizeof(h));
         if (has_hash)
             *has_hash = has;
     }
+    key->absent = rc == CL_ERR_NOT_FOUND;
     return rc;
+}
+
+int cl_refindex_find_hash(cl_txn *t, const char *agency, const char *agency_ref,
+                          uint64_t *referral_id, uint8_t hash[CL_REFINDEX_HASH],
+                          bool *has_hash)
+{
+    cl_refindex_key key = {0};
+    return cl_refindex_find_key(t, &key, agency, agency_ref, referral_id, hash,
+                                has_hash);
 }
 
 int cl_refindex_find(cl_txn *t, const char *agency, const char *agency_ref,
@@ -117,21 +138,32 @@ int cl_refindex_set_hash(cl_txn *t, const char *agency, const char *agency_ref,
     return rc;
 }
 
-int cl_refindex_add(cl_txn *t, const char *agency, const char *agency_ref,
-                    uint64_t referral_id)
+int cl_refindex_add_key(cl_txn *t, cl_refindex_key *key, const char *agency,
+                        const char *agency_ref, uint64_t referral_id)
 {
-    uint8_t k[CL_BLIND_LEN], h[CL_REFINDEX_HASH];
+    uint8_t h[CL_REFINDEX_HASH];
     uint64_t old;
     bool has;
-    int rc = s_key(t, k, agency, agency_ref);
+    int rc = s_keyed(t, key, agency, agency_ref);
     if (rc != CL_OK)
         return rc;
-    rc = s_get(t, k, &old, h, &has);
+    rc = key->absent ? CL_ERR_NOT_FOUND : s_get(t, key->k, &old, h, &has);
     if (rc == CL_OK)
         return CL_ERR_EXISTS;
     if (rc != CL_ERR_NOT_FOUND)
         return rc;
-    return s_put(t, k, referral_id, NULL);
+    if ((rc = s_put(t, key->k, referral_id, key->hash)) == CL_OK) {
+        key->absent = false;
+        key->hashed = key->hash != NULL;
+    }
+    return rc;
+}
+
+int cl_refindex_add(cl_txn *t, const char *agency, const char *agency_ref,
+                    uint64_t referral_id)
+{
+    cl_refindex_key key = {0};
+    return cl_refindex_add_key(t, &key, agency, agency_ref, referral_id);
 }
 
 int cl_refindex_remove(cl_txn *t, const char *agency, const char *agency_ref)

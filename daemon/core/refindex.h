@@ -61,6 +61,34 @@ CL_NODISCARD int cl_refindex_add(cl_txn *t, const char *agency,
 CL_NODISCARD int cl_refindex_remove(cl_txn *t, const char *agency,
                                     const char *agency_ref);
 
+/*
+ * One publish's row, blinded once. A publish looks its reference up
+ * (natural idempotency), adds the row and records its content hash: three
+ * blind computations and three reads of one key until this, which
+ * carries the key from the lookup to the write and writes the hash with
+ * the row. A zeroed key is not blinded yet: the first call blinds it.
+ */
+typedef struct cl_refindex_key {
+    uint8_t k[CL_BLIND_LEN];
+    bool blinded;        /* k is the blind of (agency, agency_ref) */
+    bool absent;         /* a lookup in this transaction found no row */
+    bool hashed;         /* the row was added with hash */
+    const uint8_t *hash; /* borrowed: the content hash to write with the
+                          * row (NULL: none yet, cl_refindex_set_hash) */
+} cl_refindex_key;
+
+/* cl_refindex_find_hash through key (blinded here if not yet). */
+CL_NODISCARD int
+cl_refindex_find_key(cl_txn *t, cl_refindex_key *key, const char *agency,
+                     const char *agency_ref, uint64_t *referral_id,
+                     uint8_t hash[CL_REFINDEX_HASH], bool *has_hash);
+
+/* cl_refindex_add through key, writing key->hash with the row; a row
+ * the lookup found absent in this transaction is not read again. */
+CL_NODISCARD int cl_refindex_add_key(cl_txn *t, cl_refindex_key *key,
+                                     const char *agency, const char *agency_ref,
+                                     uint64_t referral_id);
+
 /* Decode one stored plaintext value (fuzzing): CL_OK or CL_ERR_CORRUPT. */
 CL_NODISCARD int cl_refindex_decode_check(const uint8_t *buf, size_t len);
 

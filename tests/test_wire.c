@@ -1026,6 +1026,40 @@ static void test_wipe_leaves_nothing(void **state)
     free(back);
 }
 
+/* The idempotency hash is stored (idempotency records, the agency
+ * reference row), so its value may never change: a resend after an
+ * upgrade must still match. Pinned for one full referral, one with
+ * related people and one other kind. */
+static void test_request_hash_pinned(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t related;
+        cl_req_kind kind;
+        const char *hex;
+    } pins[] = {
+        {0, CL_REQ_PUBLISH_REFERRAL, "206170158b28213ed155b989867a2336"},
+        {3, CL_REQ_PUBLISH_REFERRAL, "59c4f9a25ba76b55bb0b63ebba21284d"},
+        {0, CL_REQ_GET_PERSON, "61856a126b4d624a755306b61790238a"},
+    };
+    for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+        cl_request *q = s_full_req(pins[i].related);
+        if (pins[i].kind == CL_REQ_GET_PERSON) {
+            memset(&q->u, 0, sizeof(q->u));
+            q->kind = CL_REQ_GET_PERSON;
+            CL_COPY(q->u.get_person.person_id, "P00000042");
+            CL_COPY(q->u.get_person.review_id, "MDT-00000001");
+        }
+        uint8_t h[16];
+        char hex[33];
+        assert_int_equal(cl_wire_request_hash(h, q), CL_OK);
+        for (int k = 0; k < 16; k++)
+            snprintf(hex + 2 * k, 3, "%02x", h[k]);
+        assert_string_equal(hex, pins[i].hex);
+        free(q);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1048,6 +1082,7 @@ int main(void)
         cmocka_unit_test(test_request_table_matches_schema),
         cmocka_unit_test(test_reply_results_round_trip),
         cmocka_unit_test(test_wipe_leaves_nothing),
+        cmocka_unit_test(test_request_hash_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

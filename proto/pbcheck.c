@@ -55,7 +55,8 @@ typedef struct s_frame {
 } s_frame;
 
 typedef struct s_ctx {
-    char *err; /* CL_ERROR_SZ, caller's */
+    char *err;    /* CL_ERROR_SZ, caller's */
+    bool checked; /* the writing pass: every string passed the first */
     s_frame frame[S_FRAMES_MAX];
     size_t plen; /* frames in the path */
 } s_ctx;
@@ -417,7 +418,7 @@ static size_t s_len_value(s_ctx *c, const ProtobufCMessageDescriptor *d,
     size_t n = (size_t)n64;
     const uint8_t *v = in + *pos;
     *pos += n;
-    if (f->type == PROTOBUF_C_TYPE_STRING) {
+    if (f->type == PROTOBUF_C_TYPE_STRING && !c->checked) {
         const uint8_t *nul = memchr(v, 0, n);
         size_t bad = cl_pbcheck_utf8_bad(v, nul ? (size_t)(nul - v) : n);
         if (nul && bad == (size_t)(nul - v))
@@ -565,7 +566,10 @@ int cl_pbcheck_normalize(uint8_t *out, size_t *out_len,
                      d->short_name);
         return CL_ERR_INVALID;
     }
+    /* the same bytes again: their strings were checked once, above (the
+     * writing pass walks each sub-message more than once) */
     c.plen = 0;
+    c.checked = true;
     (void)s_walk(&c, d, buf, len, 0, out);
     *out_len = n;
     return CL_OK;

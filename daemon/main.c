@@ -11,12 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "devmode.h"
+#include "keyfile.h"
 #include "log.h"
+#include "pidlock.h"
+#include "registry.h"
 #include "reindex.h"
 #include "server.h"
+#include "store.h"
 
 static void s_usage(FILE *f)
 {
@@ -42,6 +47,52 @@ static void s_usage(FILE *f)
                "                      admin rotate-master; the daemon "
                "stopped), then exit\n"
                "  -h, --help          this text\n");
+}
+
+/* --check-config beside a running daemon: what can be read without
+ * opening its store or its endpoint (either would disturb it). */
+static int s_check_beside(const cl_config *cfg, const char *config, long holder)
+{
+    char err[1024], pub[CL_Z85_KEY_SZ], sec[CL_Z85_KEY_SZ];
+    cl_registry *r = NULL;
+    uint8_t *mk = sodium_malloc(CL_MASTER_KEY_LEN);
+    int rc = mk ? CL_OK : CL_ERR_NOMEM;
+    if (rc == CL_OK)
+        rc = cl_registry_load(&r, cfg->registry, err, sizeof(err));
+    cl_registry_destroy(&r);
+    if (rc == CL_OK)
+        rc = cl_keyfile_read(cfg->server_key, pub, sec, err, sizeof(err));
+    sodium_memzero(sec, sizeof(sec));
+    if (rc == CL_OK)
+        rc = cl_store_key_load(mk, cfg->master_key, err, sizeof(err));
+    sodium_free(mk);
+    if (rc != CL_OK) {
+        cl_log_err("%s", err);
+        return 1;
+    }
+    printf("%s: configuration, keys and registry are valid; the store was "
+           "not checked: caselinkd (pid %ld) is serving it\n",
+           config, holder);
+    return 0;
+}
+
+/* One daemon per state directory (pidlock.h): the lock, held until exit,
+ * or the reason it cannot be had. *busy_pid: the daemon holding it. */
+static int s_lock(const cl_config *cfg, int *fd, long *busy_pid)
+{
+    char err[512] = "";
+    int rc = cl_pidlock_take(cfg->state_dir, fd, busy_pid, err, sizeof(err));
+    if (rc == CL_OK && err[0])
+        cl_log_warn("%s", err);
+    else if (rc == CL_ERR_PERM)
+        cl_log_err("cannot start: store %s: cannot write there (permissions, "
+                   "or a read-only file system); nothing can be stored (%s)",
+                   cfg->state_dir, err);
+    else if (rc == CL_ERR_IO)
+        cl_log_err("cannot start: store %s: cannot open it (does the "
+                   "directory exist?) (%s)",
+                   cfg->state_dir, err);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -107,6 +158,20 @@ int main(int argc, char **argv)
         return 1;
     }
     cl_log_set_level(cfg.log_level);
+    int lock_fd = -1;
+    long holder = 0;
+    int lrc = s_lock(&cfg, &lock_fd, &holder);
+    if (lrc == CL_ERR_BUSY && check)
+        return s_check_beside(&cfg, config, holder);
+    if (lrc == CL_ERR_BUSY) {
+        cl_log_err("cannot start: caselinkd is running on the store %s "
+                   "already (pid %ld); two daemons on one store would break "
+                   "it: stop that one first (systemctl stop caselinkd)",
+                   cfg.state_dir, holder);
+        return 1;
+    }
+    if (lrc != CL_OK)
+        return 1;
     if (rekey) {
         if (cl_reindex_run(&cfg, err, sizeof(err)) != CL_OK) {
             cl_log_err("rekey-indexes: %s", err);

@@ -91,6 +91,17 @@ mv "$rot/creds/master.key.next" "$rot/creds/master.key"
 rot_start && ok || bad "restart with the new key: $(tail -3 "$rot/daemon.log")"
 out=$("$cli" --dev "$rot" --as auditor audit verify 2>&1)
 if [ $? -eq 0 ]; then ok; else bad "audit verify after the replacement: $out"; fi
+
+# One daemon per store: a second one on the same state directory (another
+# endpoint, as an operator debugging by hand would) is refused before it
+# opens the store; --check-config beside the running one neither opens
+# the store nor takes its ipc:// socket away.
+sed "s|^endpoint = .*|endpoint = tcp://127.0.0.1:1|" "$rot/caselinkd.conf" > "$rot/second.conf"
+out=$(CREDENTIALS_DIRECTORY=$rot/creds timeout 20 "$daemon" --config "$rot/second.conf" 2>&1)
+if [ $? -eq 1 ] && grep -q "caselinkd is running on the store .* already (pid $rpid)" <<<"$out"; then ok; else bad "second daemon on one store: $out"; fi
+out=$(CREDENTIALS_DIRECTORY=$rot/creds "$daemon" --config "$rot/caselinkd.conf" --check-config 2>&1)
+if [ $? -eq 0 ] && grep -q "the store was not checked: caselinkd (pid $rpid)" <<<"$out"; then ok; else bad "check-config beside the daemon: $out"; fi
+"$cli" --dev "$rot" --timeout 2000 health >/dev/null 2>&1 && ok || bad "the daemon's socket after check-config beside it"
 rot_stop
 
 # --check-config catches a bad setting and names file and line.

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kinds.h"
 #include "cli_json.h"
 #include "keyfile.h"
 #include "progress.h"
@@ -354,22 +355,6 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
     return status;
 }
 
-/* Agency kinds the partnership uses (the registry takes any short word;
- * these are the ones the demo and the documentation use). */
-static const char *const s_kinds[] = {
-    "gp",
-    "police",
-    "childrens_services",
-    "adult_services",
-    "mental_health",
-    "acute_trust",
-    "housing",
-    "education",
-    "mdt",
-    "operations",
-    "governance",
-};
-
 typedef struct s_keygen_ctx {
     const char *base, *agency, *kind, *roles;
     cl_keyfile_format fmt;
@@ -400,8 +385,7 @@ static int s_keygen_opt(void *ctx, const char *o, char **v)
 static int s_keygen(const cli_conn *cn, int argc, char **argv)
 {
     char pub[CL_Z85_KEY_SZ], spath[4096], ppath[4096];
-    s_keygen_ctx x = {
-        .kind = "gp", .roles = "publisher", .fmt = CL_KEYFILE_INI};
+    s_keygen_ctx x = {.fmt = CL_KEYFILE_INI};
     if (cli_each(cn, argc, argv, 0, s_keygen_opt, &x) != 0)
         goto usage;
     const char *base = x.base, *agency = x.agency, *kind = x.kind,
@@ -409,6 +393,12 @@ static int s_keygen(const cli_conn *cn, int argc, char **argv)
     cl_keyfile_format fmt = x.fmt;
     if (!base)
         goto usage;
+    if (kind && !cl_kind_valid(kind)) {
+        char why[400];
+        cl_kind_explain(why, sizeof(why), "--kind", kind);
+        fprintf(stderr, "caselink keygen: %s\n", why);
+        return CLI_EXIT_USAGE;
+    }
     int rc = cl_keyfile_generate_as(base, fmt, pub);
     cl_keyfile_paths(fmt, base, spath, ppath, sizeof(spath));
     if (rc != CL_OK) {
@@ -418,6 +408,16 @@ static int s_keygen(const cli_conn *cn, int argc, char **argv)
         return CLI_EXIT_FAILED;
     }
     const char *name = strrchr(base, '/') ? strrchr(base, '/') + 1 : base;
+    if (!strcmp(name, "server") && !agency && !kind && !roles) {
+        /* the daemon's own key pair: no registry entry */
+        printf("wrote %s (secret, mode 0600) and %s\n"
+               "The daemon's own key: name %s as server_key in "
+               "caselinkd.conf (under systemd it is the credential "
+               "server.key); give %s to every agency system, which checks "
+               "the daemon with it.\n",
+               spath, ppath, spath, ppath);
+        return 0;
+    }
     printf("wrote %s (secret, mode 0600) and %s\n"
            "Keep %s where the client runs; send %s to the caselink "
            "operator.\n\n"
@@ -431,12 +431,13 @@ static int s_keygen(const cli_conn *cn, int argc, char **argv)
         printf("# agency: the agency's name as the partnership registers it "
                "(required)\nagency = \n");
     printf("# kind, one of:");
-    for (size_t i = 0; i < sizeof(s_kinds) / sizeof(s_kinds[0]); i++)
-        printf(" %s", s_kinds[i]);
-    printf("\nkind = %s\n"
+    for (size_t i = 0; cl_kind_at(i); i++)
+        printf(" %s", cl_kind_at(i));
+    printf(" or local_NAME%s\nkind = %s\n"
            "# roles, comma-separated: publisher, coordinator, operator, "
-           "auditor\nroles = %s\n",
-           kind, roles);
+           "auditor%s\nroles = %s\n",
+           kind ? "" : " (required)", kind ? kind : "",
+           roles ? "" : " (required)", roles ? roles : "");
     return 0;
 usage:
     fprintf(stderr, "usage: caselink keygen NAME [--format ini|zpl] "

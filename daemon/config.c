@@ -539,6 +539,15 @@ static const s_row *s_find(const char *section, const char *name)
     return wild;
 }
 
+bool cl_config_inline_hash(const char *v)
+{
+    for (const char *p = strchr(v, '#'); p; p = strchr(p + 1, '#'))
+        if (p > v && (p[-1] == ' ' || p[-1] == '\t') &&
+            (!p[1] || p[1] == ' ' || p[1] == '\t'))
+            return true;
+    return false;
+}
+
 static int s_handler(void *user, const char *section, const char *name,
                      const char *v)
 {
@@ -546,6 +555,13 @@ static int s_handler(void *user, const char *section, const char *name,
     const s_row *r = s_find(section, name);
     if (!r) {
         snprintf(x->msg, sizeof(x->msg), "unknown setting [%s] %s", section,
+                 name);
+        return 0;
+    }
+    if (cl_config_inline_hash(v)) {
+        snprintf(x->msg, sizeof(x->msg),
+                 "%s: a '#' after a value is taken as part of it, not as a "
+                 "comment: put the comment on a line of its own",
                  name);
         return 0;
     }

@@ -94,6 +94,11 @@ bool cl_config_setting(size_t i, cl_config_row *out);
 /* Defaults for every setting (no paths). */
 void cl_config_defaults(cl_config *c);
 
+/* Whether value v holds " # ..." : inih keeps it (only ';' starts an
+ * inline comment), so a comment pasted after a value would become part
+ * of it. Refused in the configuration and the registry. */
+bool cl_config_inline_hash(const char *v);
+
 /*
  * Load path over the defaults. On error returns CL_ERR_INVALID (or
  * CL_ERR_IO) with "FILE:LINE: what is wrong" in err.

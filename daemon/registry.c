@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "cl_vec.h"
+#include "config.h"
+#include "kinds.h"
 
 typedef struct s_entry {
     char key[CL_Z85_KEY_SZ];      /* Z85 public key */
@@ -84,6 +86,14 @@ static int s_users(s_ctx *x, s_entry *e, const char *v)
             snprintf(x->msg, sizeof(x->msg), "out of memory");
             return 0;
         }
+        if (tok[strspn(tok, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+                            "VWXYZ0123456789._@-")]) {
+            snprintf(x->msg, sizeof(x->msg),
+                     "users: '%.40s' is not a user id (letters, digits and "
+                     ". _ @ - only; comments go on a line of their own)",
+                     tok);
+            return 0;
+        }
         if (!cl_copy(e->users[e->n_users], CL_USER_ID_SZ, tok)) {
             snprintf(x->msg, sizeof(x->msg), "user id %.40s... longer than %d",
                      tok, CL_USER_ID_SZ - 1);
@@ -112,6 +122,13 @@ static int s_handler(void *user, const char *section, const char *name,
     s_entry *e = s_section(x, section);
     if (!e)
         return 0;
+    if (cl_config_inline_hash(v)) {
+        snprintf(x->msg, sizeof(x->msg),
+                 "%s: a '#' after a value is taken as part of it, not as a "
+                 "comment: put the comment on a line of its own",
+                 name);
+        return 0;
+    }
     if (strcmp(name, "key") == 0 || strcmp(name, "public-key") == 0) {
         /* public-key is the name the .pub file and ZPL certificates use;
          * a quoted value (pasted from a certificate) is taken as well */
@@ -153,6 +170,10 @@ static int s_handler(void *user, const char *section, const char *name,
         if (!CL_COPY(e->who.kind, v) || !v[0]) {
             snprintf(x->msg, sizeof(x->msg), "kind must be 1-%d bytes",
                      CL_KIND_SZ - 1);
+            return 0;
+        }
+        if (!cl_kind_valid(v)) {
+            cl_kind_explain(x->msg, sizeof(x->msg), "kind", v);
             return 0;
         }
     } else if (strcmp(name, "users") == 0) {

@@ -67,7 +67,15 @@ check "keygen snippet section" 0 "^\[pasted-gp\]$" -- cat keygen.out
 check "keygen snippet kinds" 0 "^# kind, one of: gp police" -- cat keygen.out
 check "keygen pub field" 0 "^public-key = " -- cat sub/pasted-gp.pub
 sed -n '/^\[pasted-gp\]$/,$p' keygen.out >> "$dir/dev/clients.conf"
-"$cli" keygen sub/zpl-gp --format zpl --agency "Oakfield Surgery" > zpl.out
+"$cli" keygen sub/zpl-gp --format zpl --agency "Oakfield Surgery" --kind gp \
+    --roles publisher > zpl.out
+# without --kind and --roles the snippet leaves them to be chosen (a
+# police system pasted unedited must not register as a GP publisher)
+"$cli" keygen sub/blank-kind > blank.out
+check "keygen kind left blank" 0 "^kind = $" -- cat blank.out
+check "keygen roles left blank" 0 "auditor \(required\)" -- cat blank.out
+check "keygen kind typo" 2 "did you mean 'police'" -- "$cli" keygen sub/typo --kind polise
+check "keygen server" 0 "server_key in caselinkd.conf" -- "$cli" keygen sub/server
 check "keygen zpl files" 0 "wrote sub/zpl-gp.cert_secret .* and sub/zpl-gp.cert" -- cat zpl.out
 check "keygen zpl cert" 0 "^    public-key = \"" -- cat sub/zpl-gp.cert
 sed -n '/^\[zpl-gp\]$/,$p' zpl.out >> "$dir/dev/clients.conf"

@@ -17,6 +17,7 @@
 #include "cl_vec.h"
 #include "linkfind.h"
 #include "match.h"
+#include "kinds.h"
 #include "purpose.h"
 #include "records.h"
 
@@ -141,15 +142,14 @@ static int s_cf_agency(s_cf *c, const char *name)
 }
 
 /* Whether a record of agency (of kind) is one the filter names: the agency
- * itself, its kind, or "health" for GP practices and NHS trusts. */
+ * itself, its kind, or "health" for GP practices and NHS trusts (kinds.h). */
 static bool s_cf_named(const cl_case_finding *q, const char *agency,
                        const char *kind)
 {
     for (uint32_t i = 0; i < q->n_not_known; i++) {
         const char *w = q->not_known_to[i];
         if (!strcasecmp(w, agency) || !strcasecmp(w, kind) ||
-            (!strcasecmp(w, "health") &&
-             (!strcasecmp(kind, "gp") || !strncasecmp(kind, "nhs", 3))))
+            (!strcasecmp(w, "health") && cl_kind_health(kind)))
             return true;
     }
     return false;

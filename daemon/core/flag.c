@@ -49,6 +49,7 @@
 #include "plan.h"
 #include "records.h"
 #include "ids.h"
+#include "kinds.h"
 
 #define S_VERSION  1
 #define S_LOG_BUF  2048
@@ -61,8 +62,7 @@
  */
 
 static const char *const s_default_kinds[] = {
-    "gp",        "police", "acute_trust", "mental_health_trust",
-    "ambulance", "housing"};
+    "gp", "police", "acute_trust", "mental_health", "ambulance", "housing"};
 
 /* Every whole-number setting: name, where, bounds. */
 static const struct {
@@ -110,7 +110,14 @@ static bool s_kinds_parse(char (*v)[CL_KIND_SZ], uint32_t *n, const char *s,
             return false;
         }
         memcpy(v[*n], s, len);
-        v[(*n)++][len] = '\0';
+        v[*n][len] = '\0';
+        if (!cl_kind_valid(v[*n])) { /* a typo would take checks away */
+            char why[200];
+            cl_kind_explain(why, sizeof(why), name, v[*n]);
+            snprintf(msg, cap, "%s", why);
+            return false;
+        }
+        (*n)++;
         s += len;
     }
     return true;

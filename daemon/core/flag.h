@@ -47,7 +47,7 @@ typedef struct cl_flag_config {
 #define CL_FLAG_COALESCE_S        3600
 #define CL_FLAG_RATE_PER_MINUTE   30
 
-/* gp, police, acute_trust, mental_health_trust, ambulance, housing for
+/* gp, police, acute_trust, mental_health, ambulance, housing for
  * both lists; 365 days, 3600 s, 30 a minute. */
 void cl_flag_config_defaults(cl_flag_config *fc);
 

@@ -22,11 +22,13 @@
  * agency level where it applies, but without the term frequencies of the
  * names; so a pair near a threshold may be in the class next to it.
  *
- *   caselink-link-misses STATE_DIR MASTER_KEY TRUTH.csv [--pairs]
+ *   caselink-link-misses STATE_DIR MASTER_KEY TRUTH.csv [--pairs|--false]
  *
  * --pairs lists every missed pair with its fields' levels (the records'
- * names and dates: for labelled test data only). A tool for the people
- * working on linking; not installed.
+ * names and dates: for labelled test data only); --false lists instead
+ * every pair of records of different true people that one person holds
+ * (the false links), with each record's link reason and the pair's
+ * levels. A tool for the people working on linking; not installed.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -61,6 +63,12 @@ static int s_by_cluster(const void *a, const void *b)
 {
     const s_rec *x = a, *y = b;
     return x->cluster < y->cluster ? -1 : x->cluster > y->cluster;
+}
+
+static int s_by_person(const void *a, const void *b)
+{
+    const s_rec *x = a, *y = b;
+    return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
 /* The true cluster of agency's local id in the truth file, or -1. */
@@ -138,6 +146,39 @@ static const char *s_level(int l)
     return l >= 0 ? cl_match_weight_name((cl_weight_id)l) : "-";
 }
 
+static void s_print_rec(const s_rec *a)
+{
+    printf("%s %s %s %s %s %s", a->p.given, a->p.family, a->p.dob, a->p.address,
+           a->p.postcode, a->p.town);
+}
+
+/* Every pair of records of different true people on one person. */
+static size_t s_false_pairs(const cl_match_config *mc, s_rec *r, size_t nr,
+                            uint8_t *reason)
+{
+    size_t nf = 0;
+    qsort(r, nr, sizeof(*r), s_by_person);
+    for (size_t i = 0; i < nr; i++)
+        for (size_t j = i + 1; j < nr && r[j].pid == r[i].pid; j++) {
+            const s_rec *a = &r[i], *b = &r[j];
+            if (a->cluster == b->cluster)
+                continue;
+            int lv[CL_MATCH_NFIELDS];
+            double w = cl_match_weigh(mc, &a->p, &b->p, NULL, NULL, NULL, lv);
+            nf++;
+            printf("person %" PRIu64 " | ", a->pid);
+            s_print_rec(a);
+            printf(" (%u) | ", reason[a->rid]);
+            s_print_rec(b);
+            printf(" (%u) | %.1f %s |", reason[b->rid], w,
+                   cl_match_kin(lv) ? "family pattern" : "-");
+            for (int k = 0; k < CL_MATCH_NFIELDS; k++)
+                printf(" %s", s_level(lv[k]));
+            printf("\n");
+        }
+    return nf;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4 || sodium_init() < 0) {
@@ -146,6 +187,7 @@ int main(int argc, char **argv)
         return 2;
     }
     bool pairs = argc > 4 && strcmp(argv[4], "--pairs") == 0;
+    bool false_pairs = argc > 4 && strcmp(argv[4], "--false") == 0;
     cl_store *st = NULL;
     cl_txn *t = NULL;
     bool next = false;
@@ -171,6 +213,7 @@ int main(int argc, char **argv)
         return 1;
     }
     s_rec *r = calloc(nrec + 1, sizeof(*r));
+    uint8_t *reason = calloc(nrec + 1, 1);
     uint64_t(*open)[2] = calloc(nrev + 1, sizeof(*open));
     size_t nr = 0, nq = 0;
     for (uint64_t rid = 1; r && rid <= nrec; rid++) {
@@ -186,6 +229,8 @@ int main(int argc, char **argv)
                 x->rid = rid;
                 x->pid = rec.person_id;
                 x->p = rec.p;
+                if (reason)
+                    reason[rid] = rec.link_reason;
                 x->nk = cl_block_keys_tiered(st, &x->p, x->k, CL_BLOCK_MAX,
                                              &x->weak);
                 break;
@@ -201,6 +246,11 @@ int main(int argc, char **argv)
             open[nq][0] = x.person_id;
             open[nq++][1] = y.person_id;
         }
+    }
+    if (false_pairs && reason) {
+        size_t nf = s_false_pairs(&mc, r, nr, reason);
+        printf("false pairs %zu\n", nf);
+        nr = 0;
     }
     qsort(r, nr, sizeof(*r), s_by_cluster);
     size_t total = 0, missed = 0, n[S_CLASSES] = {0}, queued[S_CLASSES] = {0};
@@ -238,6 +288,7 @@ int main(int argc, char **argv)
     if (r)
         sodium_memzero(r, (nrec + 1) * sizeof(*r));
     free(r);
+    free(reason);
     free(open);
     free(truth);
     cl_store_abort(&t);

@@ -607,12 +607,13 @@ static bool s_family_agrees(const int lv[CL_MATCH_NFIELDS])
 unsigned cl_match_discerns(const int lv[CL_MATCH_NFIELDS])
 {
     bool family = s_family_agrees(lv);
+    /* a family name missing on one side does not say "another family" */
+    bool kin = family || lv[0] < 0;
     return (lv[1] >= 0 ? CL_MATCH_HAS_GIVEN : 0u) |
            (lv[2] >= 0 ? CL_MATCH_HAS_DOB : 0u) |
            (family && lv[1] == CL_W_GIVEN_DIFFERENT ? CL_MATCH_OTHER_GIVEN
                                                     : 0u) |
-           (family && (lv[2] == CL_W_DOB_DIFFERENT ||
-                       lv[2] == CL_W_DOB_GENERATION)
+           (kin && (lv[2] == CL_W_DOB_DIFFERENT || lv[2] == CL_W_DOB_GENERATION)
                 ? CL_MATCH_OTHER_DOB
                 : 0u);
 }

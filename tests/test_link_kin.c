@@ -1,0 +1,131 @@
+/*
+ * test_link_kin: records that cannot tell two members of one family
+ * apart are linked to neither (daemon/core/linkfind.c, linkfind_fit.c),
+ * over a real store (no sockets), with the documented default weights:
+ * a record without a date of birth beside a mother and a daughter of one
+ * name and home, one without a given name beside twins.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "core.h"
+#include "harness.h"
+#include "th_core.h"
+
+typedef struct s_fx {
+    th_core c;
+    cl_match_config mc;
+    cl_caller who[4]; /* gp, police, childrens, adults */
+} s_fx;
+
+static int s_setup(void **state)
+{
+    static const char *const kind[4] = {"gp", "police", "childrens", "adults"};
+    static const char *const agency[4] = {
+        "Oakfield Surgery", "Northshire Police",
+        "Northshire Children's Services", "Northshire Adult Social Care"};
+    s_fx *f = calloc(1, sizeof(*f));
+    if (!f || th_core_open(&f->c, 9) != 0)
+        return -1;
+    cl_match_config_defaults(&f->mc);
+    for (int i = 0; i < 4; i++)
+        th_core_caller(&f->who[i], kind[i], agency[i], kind[i],
+                       CL_ROLE_PUBLISHER);
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fx *f = *state;
+    th_core_close(&f->c);
+    free(f);
+    return 0;
+}
+
+/* A person at 8 Park Road, Castleford; empty strings leave a field out. */
+static cl_person s_at_home(const char *given, const char *family,
+                           const char *dob)
+{
+    cl_person p;
+    memset(&p, 0, sizeof(p));
+    CL_COPY(p.given, given);
+    CL_COPY(p.family, family);
+    CL_COPY(p.dob, dob);
+    CL_COPY(p.postcode, "WF10 4LT");
+    CL_COPY(p.address, "8 Park Road");
+    CL_COPY(p.town, "Castleford");
+    return p;
+}
+
+/* Link p as agency a's record: the person it is on (its record in *rid
+ * unless NULL). */
+static uint64_t s_link_rec(s_fx *f, int a, cl_person p, uint64_t *rid)
+{
+    uint64_t pid = 0, r = 0;
+    assert_int_equal(cl_linkfind_person(f->c.t, f->c.s, &f->mc, &f->who[a], &p,
+                                        1700000000, &pid, &r),
+                     CL_OK);
+    assert_true(pid != 0);
+    if (rid)
+        *rid = r;
+    return pid;
+}
+
+static uint64_t s_link(s_fx *f, int a, cl_person p)
+{
+    return s_link_rec(f, a, p, NULL);
+}
+
+/* Mother and daughter, both Emma Hall at one home, each known to two
+ * agencies: a record of Emma Hall there without a date of birth matches
+ * both as well, and goes to neither (both pairs queued). */
+static void test_namesakes_get_no_record_without_a_date(void **state)
+{
+    s_fx *f = *state;
+    uint64_t mum = s_link(f, 0, s_at_home("Emma", "Hall", "1979-11-17"));
+    uint64_t girl = s_link(f, 0, s_at_home("Emma", "Hall", "2006-07-12"));
+    assert_true(girl != mum);
+    assert_true(s_link(f, 1, s_at_home("Emma", "Hall", "1979-11-17")) == mum);
+    assert_true(s_link(f, 1, s_at_home("Emma", "Hall", "2006-07-12")) == girl);
+    uint64_t nodob = s_link(f, 2, s_at_home("Emma", "Hall", ""));
+    assert_true(nodob != mum && nodob != girl);
+    /* a record with the date goes where it says */
+    assert_true(s_link(f, 3, s_at_home("Emma", "Hall", "2006-07-12")) == girl);
+}
+
+/* Twins Jack and Harry Cole: a record of a Cole born that day without a
+ * given name is either, so neither. */
+static void test_twins_get_no_record_without_a_given_name(void **state)
+{
+    s_fx *f = *state;
+    uint64_t jack = s_link(f, 0, s_at_home("Jack", "Cole", "2015-03-02"));
+    uint64_t harry = s_link(f, 0, s_at_home("Harry", "Cole", "2015-03-02"));
+    assert_true(jack != harry);
+    assert_true(s_link(f, 1, s_at_home("Jack", "Cole", "2015-03-02")) == jack);
+    assert_true(s_link(f, 1, s_at_home("Harry", "Cole", "2015-03-02")) ==
+                harry);
+    uint64_t noname = s_link(f, 2, s_at_home("", "Cole", "2015-03-02"));
+    assert_true(noname != jack && noname != harry);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_namesakes_get_no_record_without_a_date, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_twins_get_no_record_without_a_given_name, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

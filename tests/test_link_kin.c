@@ -3,7 +3,8 @@
  * apart are linked to neither (daemon/core/linkfind.c, linkfind_fit.c),
  * over a real store (no sockets), with the documented default weights:
  * a record without a date of birth beside a mother and a daughter of one
- * name and home, one without a given name beside twins.
+ * name and home, one without a given name beside twins, and a record
+ * whose only name is the family's, in the given name's place.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,6 +118,24 @@ static void test_twins_get_no_record_without_a_given_name(void **state)
     assert_true(noname != jack && noname != harry);
 }
 
+/* "Smith" in the given name's place is the family's name, not the
+ * person's: a record of "Smith" born in 1988 and one of "Smith Andrew"
+ * without a date, at one home, say "one family", not "one person", even
+ * when one of them has no family name at all. */
+static void test_family_name_as_given_is_no_match(void **state)
+{
+    s_fx *f = *state;
+    static const char *const others[] = {"Paul", "Mary", "Ava", "Noah"};
+    char dob[16];
+    for (int i = 0; i < 4; i++) { /* Smith is a family name here */
+        snprintf(dob, sizeof(dob), "19%d-0%d-1%d", 50 + i, i + 1, i);
+        (void)s_link(f, 0, s_at_home(others[i], "Smith", dob));
+    }
+    uint64_t theo = s_link(f, 1, s_at_home("Smith", "", "1988-09-05"));
+    uint64_t andrew = s_link(f, 2, s_at_home("Smith", "Andrew", ""));
+    assert_true(andrew != theo);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -126,6 +145,8 @@ int main(void)
             test_namesakes_get_no_record_without_a_date, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_twins_get_no_record_without_a_given_name, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_family_name_as_given_is_no_match,
+                                        s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -717,11 +717,13 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
     /* Both records with their names the wrong way round: the given names
      * agree, but the name is one the store's records far more often
      * carry as a family name, and the family names (the people's own
-     * names) plainly differ, with no date of birth to tell them by: two
+     * names) plainly differ or one side has none, with no date of birth
+     * to tell them by: two
      * members of one family, not one person (a name term frequencies
      * alone can tell; tf NULL: never) */
     if (tf && tf->given_as_family_n > tf->given_n &&
-        lv[1] == CL_W_GIVEN_EXACT && lv[0] == CL_W_FAMILY_DIFFERENT &&
+        lv[1] == CL_W_GIVEN_EXACT &&
+        (lv[0] == CL_W_FAMILY_DIFFERENT || lv[0] < 0) &&
         (lv[2] < 0 || lv[2] == CL_W_DOB_DIFFERENT ||
          lv[2] == CL_W_DOB_GENERATION))
         lv[8] = CL_W_NAMES_SWAPPED;

@@ -4,7 +4,8 @@
  * over a real store (no sockets), with the documented default weights:
  * a record without a date of birth beside a mother and a daughter of one
  * name and home, one without a given name beside twins, and a record
- * whose only name is the family's, in the given name's place.
+ * whose only name is the family's, in the given name's place; and two
+ * people whose dates of birth two agencies each confirm are two.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,6 +137,32 @@ static void test_family_name_as_given_is_no_match(void **state)
     assert_true(andrew != theo);
 }
 
+/* A date of birth two agencies agree on is no slip of one keyboard: two
+ * people with such dates plainly different are never merged, however
+ * well a record matches both (cl_linkfind_fit_bridged); a date only one
+ * agency gave may be a slip, and decides nothing. */
+static void test_confirmed_dates_keep_two_people(void **state)
+{
+    s_fx *f = *state;
+    uint64_t ra, rb;
+    bool bridged = true;
+    uint64_t mum =
+        s_link_rec(f, 0, s_at_home("Emma", "Hall", "1979-11-17"), &ra);
+    assert_true(s_link(f, 1, s_at_home("Emma", "Hall", "1979-11-17")) == mum);
+    uint64_t girl =
+        s_link_rec(f, 0, s_at_home("Emma", "Hall", "2006-07-12"), &rb);
+    assert_true(girl != mum);
+    assert_int_equal(
+        cl_linkfind_fit_bridged(f->c.t, &f->mc, ra, rb, mum, girl, &bridged),
+        CL_OK);
+    assert_false(bridged);
+    assert_true(s_link(f, 1, s_at_home("Emma", "Hall", "2006-07-12")) == girl);
+    assert_int_equal(
+        cl_linkfind_fit_bridged(f->c.t, &f->mc, ra, rb, mum, girl, &bridged),
+        CL_OK);
+    assert_true(bridged);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -146,6 +173,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_twins_get_no_record_without_a_given_name, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_family_name_as_given_is_no_match,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_confirmed_dates_keep_two_people,
                                         s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,6 +97,42 @@ static void s_person_records_free(cl_records_record *v, size_t n)
     free(v);
 }
 
+/* A date of birth that records of two agencies of one person agree on:
+ * no slip of one keyboard. */
+static bool s_date_confirmed(const cl_records_record *v, size_t n, size_t i)
+{
+    for (size_t j = 0; j < n && v[i].p.dob[0]; j++)
+        if (j != i && strcmp(v[j].agency, v[i].agency) != 0 &&
+            strcmp(v[j].p.dob, v[i].p.dob) == 0)
+            return true;
+    return false;
+}
+
+/* Two people each with a date of birth two agencies confirm, the dates
+ * plainly different (not a typo, a swap or one part) and none confirmed
+ * for both: two people, however alike their names and home (a mother
+ * and daughter of one name, a father and son). */
+static bool s_dates_apart(const cl_match_config *mc,
+                          const cl_records_record *xs, size_t nx,
+                          const cl_records_record *ys, size_t ny)
+{
+    bool apart = false;
+    int lv[CL_MATCH_NFIELDS];
+    for (size_t i = 0; i < nx; i++) {
+        if (!s_date_confirmed(xs, nx, i))
+            continue;
+        for (size_t j = 0; j < ny; j++) {
+            if (!s_date_confirmed(ys, ny, j))
+                continue;
+            (void)cl_match_levels(mc, &xs[i].p, &ys[j].p, lv);
+            if (lv[2] != CL_W_DOB_DIFFERENT && lv[2] != CL_W_DOB_GENERATION)
+                return false;
+            apart = true;
+        }
+    }
+    return apart;
+}
+
 int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
                             uint64_t y, uint64_t xp, uint64_t yp, bool *bridged)
 {
@@ -120,6 +156,8 @@ int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
         return rc;
     if ((rc = s_person_records(t, xp, &xs, &nx)) == CL_OK)
         rc = s_person_records(t, yp, &ys, &ny);
+    if (rc == CL_OK)
+        *bridged = s_dates_apart(mc, xs, nx, ys, ny);
     for (size_t i = 0; i < nx && rc == CL_OK && !*bridged; i++)
         for (size_t j = 0; j < ny && !*bridged; j++) {
             if (cl_linkfind_fit_ident_differs(&xs[i], &ys[j])) {

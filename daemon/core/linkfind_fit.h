@@ -57,7 +57,9 @@ CL_NODISCARD int cl_linkfind_fit_person(cl_txn *t, const cl_match_config *mc,
  * alike, one without a given name both twins: neither makes them one.
  * Two people any of whose records carry different NHS (or CHI) numbers
  * are never brought together by a third record, however well it matches
- * both: the pair is queued for a coordinator. */
+ * both: the pair is queued for a coordinator. Nor are two people each
+ * with a date of birth that two agencies' records agree on, the dates
+ * plainly different. */
 CL_NODISCARD int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc,
                                          uint64_t x, uint64_t y, uint64_t xp,
                                          uint64_t yp, bool *bridged);

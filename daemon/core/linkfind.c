@@ -204,16 +204,11 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     double best = np ? cv[0].w : -1e9;
     /* Ambiguous: a second person matches above the upper threshold too,
      * and the two do not fit together (a name and an address shared by
-     * a household), or this description lacks the field their records
-     * plainly differ in (cl_linkfind_fit_apart): linked to neither, both
-     * pairs queued. */
+     * a household): linked to neither, both pairs queued. */
     bool fits = true;
     if (best >= mc->upper && np > 1 && cv[1].w >= mc->upper &&
-        ((rc = cl_linkfind_fit_person(t, mc, cv[1].rid, cv[0].pid, 0, false,
-                                      &fits)) != CL_OK ||
-         (fits &&
-          (rc = cl_linkfind_fit_apart(t, mc, cv[1].rid, cv[0].pid,
-                                      cv[0].discerns, &fits)) != CL_OK))) {
+        (rc = cl_linkfind_fit_person(t, mc, cv[1].rid, cv[0].pid, 0, false,
+                                     &fits)) != CL_OK) {
         free(cv);
         return rc;
     }

@@ -176,23 +176,3 @@ int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
     s_person_records_free(ys, ny);
     return rc;
 }
-
-int cl_linkfind_fit_apart(cl_txn *t, const cl_match_config *mc, uint64_t rid,
-                          uint64_t pid, unsigned via, bool *fits)
-{
-    cl_records_record x, *os = NULL;
-    size_t no = 0;
-    int lv[CL_MATCH_NFIELDS];
-    int rc = cl_records_record_get(t, rid, &x);
-    if (rc == CL_OK)
-        rc = s_person_records(t, pid, &os, &no);
-    for (size_t i = 0; i < no && rc == CL_OK && *fits; i++) {
-        double w = cl_linkfind_fit_weight(mc, NULL, x.agency, &x.p, &os[i], lv);
-        if (cl_match_bridged(via, cl_match_discerns(lv)) &&
-            !cl_linkfind_fit_same_ident(&x, &os[i]) && w < mc->upper)
-            *fits = false;
-    }
-    sodium_memzero(&x, sizeof(x));
-    s_person_records_free(os, no);
-    return rc;
-}

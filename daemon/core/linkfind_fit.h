@@ -64,15 +64,4 @@ CL_NODISCARD int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc,
                                          uint64_t x, uint64_t y, uint64_t xp,
                                          uint64_t yp, bool *bridged);
 
-/* A description compared with two people, both above the upper
- * threshold, by pairs of which the best says `via` (cl_match_discerns):
- * *fits becomes false when a record of person pid plainly differs from
- * record rid in a field that pair does not compare (a date of birth, a
- * given name), below the upper threshold against each other. A record
- * without a date of birth beside a mother and a daughter of one name
- * and home is either's, so neither's. *fits is left alone otherwise. */
-CL_NODISCARD int cl_linkfind_fit_apart(cl_txn *t, const cl_match_config *mc,
-                                       uint64_t rid, uint64_t pid, unsigned via,
-                                       bool *fits);
-
 #endif

@@ -10,6 +10,12 @@
 #include <sodium.h>
 #include <string.h>
 
+void cl_store__ixk_hashes(cl_store__keys *k)
+{
+    crypto_generichash_init(&k->blind_st, k->index, CL_KEY_LEN, CL_BLIND_LEN);
+    crypto_generichash_init(&k->ixmac_st, k->ix_mac, CL_KEY_LEN, CL_STORE__TAG);
+}
+
 void cl_store__ixk_tag(const cl_store__keys *k, cl_db db, const uint8_t *key,
                        size_t key_len, const uint8_t *val, size_t val_len,
                        uint8_t tag[CL_STORE__TAG])
@@ -17,7 +23,7 @@ void cl_store__ixk_tag(const cl_store__keys *k, cl_db db, const uint8_t *key,
     crypto_generichash_state st;
     uint8_t kl[4] = {(uint8_t)(key_len >> 24), (uint8_t)(key_len >> 16),
                      (uint8_t)(key_len >> 8), (uint8_t)key_len};
-    crypto_generichash_init(&st, k->ix_mac, CL_KEY_LEN, CL_STORE__TAG);
+    memcpy(&st, &k->ixmac_st, sizeof(st));
     crypto_generichash_update(&st, (const uint8_t *)cl_store__dbs[db].name,
                               strlen(cl_store__dbs[db].name) + 1);
     crypto_generichash_update(&st, kl, 4);

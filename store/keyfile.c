@@ -118,6 +118,7 @@ int cl_store__derive(cl_store *s, const uint8_t master[CL_KEY_LEN])
                                master);
     crypto_kdf_derive_from_key(s->keys->ix_enc, CL_KEY_LEN, 1, "cl-ixenc",
                                master);
+    cl_store__ixk_hashes(s->keys);
     uint8_t seed[crypto_sign_SEEDBYTES];
     crypto_kdf_derive_from_key(seed, sizeof(seed), 1, "cl-audit", master);
     crypto_sign_seed_keypair(s->keys->sign_pk, s->keys->sign_sk, seed);
@@ -210,6 +211,7 @@ static void s_ix_derive(cl_store__keys *k)
         crypto_kdf_derive_from_key(k->ixperm, CL_KEY_LEN, 1, "cl-ixprm", from);
     else
         sodium_memzero(k->ixperm, sizeof(k->ixperm));
+    cl_store__ixk_hashes(k);
 }
 
 /* The index generation at the end of a CLK4 ring's plaintext (pl bytes)
@@ -482,7 +484,7 @@ void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
                     const char *domain, const uint8_t *value, size_t len)
 {
     crypto_generichash_state st;
-    crypto_generichash_init(&st, s->keys->index, CL_KEY_LEN, CL_BLIND_LEN);
+    memcpy(&st, &s->keys->blind_st, sizeof(st));
     crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
     crypto_generichash_update(&st, value, len);
     crypto_generichash_final(&st, out, CL_BLIND_LEN);

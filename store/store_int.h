@@ -66,6 +66,10 @@ typedef struct cl_store__keys {
     uint32_t from[CL_STORE__EPOCHS]; /* on from epoch[i] (ascending) */
     uint8_t epoch[CL_STORE__EPOCHS][CL_KEY_LEN];
     uint8_t kid[CL_KEY_ID_LEN]; /* names the master key that opens it */
+    /* BLAKE2b keyed with index and with ix_mac, made whenever those are
+     * (cl_store__ixk_hashes): each blind index and index-row tag starts
+     * from a copy instead of keying its own (a match makes dozens) */
+    crypto_generichash_state blind_st, ixmac_st;
 } cl_store__keys;
 
 /* The replay records' table (replay.c): where each blind index's record
@@ -315,6 +319,10 @@ CL_NODISCARD int cl_store__ix_regroup(cl_txn *t);
  * rebuild it at next use; and free it (close). */
 void cl_store__replay_forget(cl_store *s);
 void cl_store__replay_free(cl_store *s);
+
+/* ixseal.c: k's keyed BLAKE2b states (blind_st, ixmac_st) from its index
+ * and ix_mac keys: call whenever either is set. */
+void cl_store__ixk_hashes(cl_store__keys *k);
 
 /* ixseal.c: an index row's tag over db, key and value; the value cipher
  * keyed by the tag (in may be out); a stored row opened into out

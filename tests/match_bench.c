@@ -310,17 +310,19 @@ static int s_query(cl_txn *t, const cl_match_config *mc, const cl_caller *who,
                    const s_build *b, cl_person p, uint32_t tr, s_set *out)
 {
     cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
-    uint64_t got = 0, a, c;
-    double w = 0;
+    cl_linkfind_link l;
+    uint64_t a, c;
     p.nhs[0] = p.chi[0] = p.local_id[0] = '\0';
     a = s_ns(CLOCK_MONOTONIC);
     c = s_ns(CLOCK_THREAD_CPUTIME_ID);
-    int rc = cl_linkfind_match_one(t, mc, who, &p, &got, &w);
+    int rc = cl_linkfind_match_link(t, mc, who, &p, &l);
     out->cpu[out->n] = s_ns(CLOCK_THREAD_CPUTIME_ID) - c;
     out->lat[out->n] = s_ns(CLOCK_MONOTONIC) - a;
+    uint64_t got = rc == CL_OK ? l.person_id : 0;
+    /* the budget's candidates: those the match may read */
     if (rc == CL_OK)
         rc = cl_linkfind_match_candidates(t, &p, &ids);
-    out->cand[out->n++] = ids.n;
+    out->cand[out->n++] = rc == CL_OK ? l.compared : 0;
     bool found = false;
     for (size_t i = 0; i < ids.n && tr != UINT32_MAX; i++)
         found |= ids.v[i] <= b->n_stored && b->truth[ids.v[i]] == tr;

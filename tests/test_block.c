@@ -3,7 +3,8 @@
  * read in one descent and only when it holds at most the cap (a bigger
  * one is skipped unread), a name's frequency is counted without reading
  * its rows, a match compares a bounded number of candidates, chosen by
- * how many keys they share and how small their blocks are, and a row
+ * how many keys they share and how small their blocks are, in two looks
+ * (the second only when the first leaves it in doubt), and a row
  * forged into the file is refused whenever it is used, never obeyed.
  */
 #include <lmdb.h>
@@ -299,6 +300,122 @@ static void test_candidates_skip_big_blocks(void **state)
     sodium_memzero(&b, sizeof(b));
 }
 
+/* A description by name, date of birth, address and postcode. */
+static cl_person s_person(const char *given, const char *family,
+                          const char *dob, const char *address,
+                          const char *postcode)
+{
+    cl_person p = {0};
+    CL_COPY(p.given, given);
+    CL_COPY(p.family, family);
+    CL_COPY(p.dob, dob);
+    CL_COPY(p.address, address);
+    CL_COPY(p.postcode, postcode);
+    return p;
+}
+
+/* Import p as the surgery's record local_id, inside the test's
+ * transaction. */
+static void s_import(th_core *c, const cl_match_config *mc, const char *local,
+                     cl_person p)
+{
+    cl_caller who;
+    cl_import im = {.person = p};
+    cl_import_result out;
+    char err[CL_ERROR_SZ] = "";
+    th_core_caller(&who, "gp", "Oakfield Surgery", "gp", CL_ROLE_PUBLISHER);
+    CL_COPY(im.agency, "Oakfield Surgery");
+    CL_COPY(im.person.local_id, local);
+    assert_int_equal(cl_import_validate(&im, err, NULL), CL_OK);
+    assert_int_equal(TH_CORE_OP(err, c->t, &who, 1700000000,
+                                cl_linkfind_import_person, mc, &im, &out),
+                     CL_OK);
+}
+
+/* The linking decision for a police referral about p. */
+static cl_linkfind_link s_match(th_core *c, const cl_match_config *mc,
+                                const cl_person *p)
+{
+    cl_caller police;
+    cl_linkfind_link l;
+    th_core_caller(&police, "police", "Northshire Police", "police",
+                   CL_ROLE_PUBLISHER);
+    assert_int_equal(cl_linkfind_match_link(c->t, mc, &police, p, &l), CL_OK);
+    return l;
+}
+
+/* A match reads its candidates in two looks: the first
+ * CL_LINKFIND_FIRST (and every record sharing two keys or more), the
+ * rest of the budget only when the best of those is plausible but no
+ * link. A referral about Chloe Williams shares three keys with each of
+ * eight of her family at her address, and two with a Chloe
+ * Williams-Watts of her birthday elsewhere (worth a review); her own
+ * record, both names mistyped and no date of birth, shares only the
+ * household's key: it is read in the second look, and linked. */
+static void test_second_look(void **state)
+{
+    th_core *c = *state;
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    static const char *const fam[][2] = {
+        {"Harper", "1997-06-21"}, {"Noah", "2024-08-11"},
+        {"Layla", "2021-11-09"},  {"Karen", "1965-04-26"},
+        {"Gary", "1962-08-11"},   {"Rosie", "1995-09-10"},
+        {"Teddy", "2019-02-14"},  {"Mary", "1968-11-14"}};
+    char local[16];
+    for (size_t i = 0; i < 8; i++) {
+        snprintf(local, sizeof(local), "f%zu", i);
+        s_import(c, &mc, local,
+                 s_person(fam[i][0], "Williams", fam[i][1], "116 Mill Road",
+                          "LS6 6LX"));
+    }
+    s_import(c, &mc, "cw",
+             s_person("Chloe", "Williams-Watts", "1998-07-06", "63 New Road",
+                      "LS24 9AB"));
+    s_import(c, &mc, "chloe",
+             s_person("Chloe", "Wilrliams", "", "116 Mill Road",
+                      "LS6 6LX")); /* record 10 */
+    cl_person p = s_person("Chlfoe", "Williams", "1998-07-06", "116 Mill Road",
+                           "LS6 6LX");
+    cl_linkfind_link l = s_match(c, &mc, &p);
+    assert_int_equal(l.compared, 10);
+    cl_records_record rec;
+    assert_int_equal(cl_records_record_get(c->t, 10, &rec), CL_OK);
+    assert_int_equal(l.person_id, rec.person_id);
+    assert_int_equal(l.reason, CL_LINK_SCORE);
+}
+
+/* Nothing plausible in the first look: the rest is not read. Twelve
+ * strangers share only an initial and a date of birth with the
+ * referral. */
+static void test_first_look_enough(void **state)
+{
+    th_core *c = *state;
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    static const char *const fam[] = {"Quinn",  "Quest",   "Quigley", "Quarmby",
+                                      "Quaid",  "Quentin", "Quick",   "Quilter",
+                                      "Quince", "Quartey", "Quayson", "Quimby"};
+    static const char *const giv[] = {"Anna", "Beth", "Cara", "Dina",
+                                      "Edna", "Fern", "Gina", "Hope",
+                                      "Iris", "Jade", "Kate", "Lena"};
+    char local[16];
+    for (size_t i = 0; i < 12; i++) {
+        snprintf(local, sizeof(local), "q%zu", i);
+        s_import(c, &mc, local,
+                 s_person(giv[i], fam[i], "1985-03-03", "", "B2 2BB"));
+    }
+    cl_person p = s_person("Zach", "Qureshi", "1985-03-03", "", "M1 1AA");
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_match_candidates(c->t, &p, &ids), CL_OK);
+    assert_int_equal(ids.n, CL_LINKFIND_BUDGET);
+    free(ids.v);
+    cl_linkfind_link l = s_match(c, &mc, &p);
+    assert_int_equal(l.compared, CL_LINKFIND_FIRST);
+    assert_int_equal(l.reason, CL_LINK_NEW);
+    assert_true(l.score < mc.lower);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -311,6 +428,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_candidates_skip_big_blocks,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_budget_keeps_the_best, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_second_look, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_first_look_enough, s_setup,
                                         s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,6 +117,20 @@ static int s_link_by_ident(cl_txn *t, const cl_store *st, const cl_caller *c,
     return CL_OK;
 }
 
+/* Whether a match reads candidate i of n: the first out->compared, the
+ * first look (cl_linkfind_cand_looks), then the rest only when the best
+ * weight among those (cv) is worth a review but no link. */
+static bool s_look(const cl_match_config *mc, cl_linkfind_link *out, size_t i,
+                   size_t n, const s_cand *cv, size_t ncv)
+{
+    double best = -1e9;
+    for (size_t j = 0; i == out->compared && j < ncv; j++)
+        best = cv[j].w > best ? cv[j].w : best;
+    if (i == out->compared && best >= mc->lower && best < mc->upper)
+        out->compared = n;
+    return i < out->compared;
+}
+
 static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                        const cl_caller *c, const cl_person *p,
                        cl_linkfind_link *out)
@@ -133,16 +147,14 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     s_cand *cv = NULL;
     size_t ncv = 0, capcv = 0;
     cl_match_tf tf;
-    rc = cl_linkfind_cand_find(t, st, p, 0, CL_LINKFIND_BUDGET, &ids);
-    if (rc == CL_OK)
-        rc = cl_linkfind_cand_tf(t, st, mc, p, false, &tf);
+    rc = cl_linkfind_cand_looks(t, st, mc, p, &ids, &out->compared, &tf);
     /* this agency's own records among the candidates, by person: reused
      * when the person they belong to is the one chosen */
     struct {
         uint64_t pid, rid;
     } own[16];
     size_t n_own = 0;
-    for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
+    for (size_t i = 0; rc == CL_OK && s_look(mc, out, i, ids.n, cv, ncv); i++) {
         rc = cl_records_record_get(t, ids.v[i], &rec);
         if (rc == CL_ERR_NOT_FOUND) {
             rc = CL_OK; /* an index row left by an older key scheme */
@@ -636,4 +648,11 @@ int cl_linkfind_links_export(cl_op *op, const cl_links_query *q,
         memset(out, 0, sizeof(*out));
     }
     return rc;
+}
+
+int cl_linkfind_match_link(cl_txn *t, const cl_match_config *mc,
+                           const cl_caller *caller, const cl_person *p,
+                           cl_linkfind_link *out)
+{
+    return s_link_find(t, cl_store_of(t), mc, caller, p, out);
 }

@@ -38,6 +38,7 @@ typedef struct cl_linkfind_link {
     size_t n_more;
     uint64_t more_pid[CL_LINKFIND_MORE], more_rid[CL_LINKFIND_MORE];
     double more_score[CL_LINKFIND_MORE];
+    size_t compared; /* candidate records read (cl_linkfind_cand_looks) */
 } cl_linkfind_link;
 
 CL_NODISCARD int cl_linkfind_person(cl_txn *t, const cl_store *st,
@@ -80,5 +81,12 @@ CL_NODISCARD int cl_linkfind_match_one(cl_txn *t, const cl_match_config *mc,
                                        const cl_caller *caller,
                                        const cl_person *p, uint64_t *person_id,
                                        double *score);
+
+/* The same decision, whole, into out (benchmarks, tests: how many
+ * candidate records it read). */
+CL_NODISCARD int cl_linkfind_match_link(cl_txn *t, const cl_match_config *mc,
+                                        const cl_caller *caller,
+                                        const cl_person *p,
+                                        cl_linkfind_link *out);
 
 #endif

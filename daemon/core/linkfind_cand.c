@@ -1,7 +1,8 @@
 /*
  * linkfind_cand: the candidates a description is compared with. The
  * records sharing a blocking key with it, bounded by a budget (the rows
- * of the others are not read), and how common its names are among the
+ * of the others are not read) and ranked into a first look and the rest
+ * of the budget, and how common its names are among the
  * stored records (the term frequencies its weight takes). Calls records,
  * block and the store only.
  */
@@ -120,6 +121,8 @@ static void s_hits_rank(s_hit *v, size_t n)
 typedef struct s_pick_ctx {
     size_t budget; /* 0: none */
     cl_records_ids *ids;
+    size_t first;           /* the first look's budget ... */
+    cl_records_ids *firsts; /* ... and its records (NULL: one look) */
 } s_pick_ctx;
 
 static uint64_t s_row_rid(const cl_store_row *r)
@@ -157,18 +160,26 @@ static int s_pick(void *ctx, const cl_store_row *rows, size_t n, bool *keep)
         hv[m++] = (s_hit){pv[i].rid, (uint32_t)(j - i), least, (uint32_t)i,
                           (uint32_t)j};
     }
-    size_t kept = m;
-    if (c->budget && m > c->budget) {
+    size_t kept = m, first = m;
+    int rc = CL_OK;
+    if ((c->budget && m > c->budget) || (c->firsts && m > c->first))
         s_hits_rank(hv, m);
+    if (c->budget && m > c->budget)
         for (kept = c->budget; kept < m && hv[kept].keys > 1;)
             kept++;
-    }
-    for (size_t h = 0; h < kept; h++)
+    /* the first look: as many again of the same ranking */
+    if (c->firsts && kept > c->first)
+        for (first = c->first; first < kept && hv[first].keys > 1;)
+            first++;
+    for (size_t h = 0; h < kept; h++) {
         for (uint32_t k = hv[h].first; k < hv[h].end; k++)
             keep[pv[k].row] = true;
+        if (c->firsts && h < first && rc == CL_OK)
+            rc = cl_records_ids_push(c->firsts, hv[h].rid);
+    }
     free(pv);
     free(hv);
-    return CL_OK;
+    return rc > 0 ? CL_OK : rc;
 }
 
 static int s_pick_push(void *ctx, const uint8_t *key, size_t len)
@@ -180,12 +191,13 @@ static int s_pick_push(void *ctx, const uint8_t *key, size_t len)
     return rc > 0 ? CL_OK : rc; /* past the most: the rest are dropped */
 }
 
-int cl_linkfind_cand_find(cl_txn *t, const cl_store *st, const cl_person *p,
-                          uint64_t self, size_t budget, cl_records_ids *ids)
+/* cl_linkfind_cand_find, choosing with pc (into its ids). */
+static int s_find(cl_txn *t, const cl_store *st, const cl_person *p,
+                  uint64_t self, s_pick_ctx *pc)
 {
     cl_records_blinds b = {0};
     uint8_t keys[CL_BLOCK_MAX][CL_BLIND_LEN];
-    s_pick_ctx pc = {budget, ids};
+    cl_records_ids *ids = pc->ids;
     int rc = CL_OK;
     uint32_t names_only = 0;
     size_t from = ids->n;
@@ -202,12 +214,48 @@ int cl_linkfind_cand_find(cl_txn *t, const cl_store *st, const cl_person *p,
                 memcpy(keys[nk++], b.k[i], CL_BLIND_LEN);
         if (nk)
             rc = cl_store_scan_pick(t, CL_DB_BLOCK, &keys[0][0], CL_BLIND_LEN,
-                                    nk, CL_BLOCK_CAP, s_pick, s_pick_push, &pc);
+                                    nk, CL_BLOCK_CAP, s_pick, s_pick_push, pc);
     }
     sodium_memzero(&b, sizeof(b));
     sodium_memzero(keys, sizeof(keys));
     cl_records_ids_unique(ids);
     return rc;
+}
+
+int cl_linkfind_cand_find(cl_txn *t, const cl_store *st, const cl_person *p,
+                          uint64_t self, size_t budget, cl_records_ids *ids)
+{
+    s_pick_ctx pc = {budget, ids, 0, NULL};
+    return s_find(t, st, p, self, &pc);
+}
+
+int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st,
+                           const cl_match_config *mc, const cl_person *p,
+                           cl_records_ids *ids, size_t *first, cl_match_tf *tf)
+{
+    cl_records_ids firsts = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    s_pick_ctx pc = {CL_LINKFIND_BUDGET, ids, CL_LINKFIND_FIRST, &firsts};
+    int rc = s_find(t, st, p, 0, &pc);
+    cl_records_ids_unique(&firsts);
+    /* the first look's records ahead */
+    uint64_t *rest = NULL;
+    size_t n1 = 0, n2 = 0;
+    if (rc == CL_OK && ids->n && !(rest = malloc(ids->n * sizeof(*rest))))
+        rc = CL_ERR_NOMEM;
+    for (size_t i = 0, j = 0; rc == CL_OK && i < ids->n; i++) {
+        while (j < firsts.n && firsts.v[j] < ids->v[i])
+            j++;
+        if (j < firsts.n && firsts.v[j] == ids->v[i])
+            ids->v[n1++] = ids->v[i];
+        else
+            rest[n2++] = ids->v[i];
+    }
+    if (n2)
+        memcpy(ids->v + n1, rest, n2 * sizeof(*rest));
+    *first = n1;
+    free(rest);
+    free(firsts.v);
+    return rc == CL_OK ? cl_linkfind_cand_tf(t, st, mc, p, false, tf) : rc;
 }
 
 int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,

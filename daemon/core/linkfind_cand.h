@@ -33,6 +33,10 @@ CL_NODISCARD int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,
  * reads (caselink-match-bench, README "Benchmark"). */
 #define CL_LINKFIND_BUDGET 12
 
+/* How many of them a match reads first: the rest of the budget only
+ * when these leave it in doubt (cl_linkfind_cand_looks). */
+#define CL_LINKFIND_FIRST 8
+
 /* The candidates a match compares p with: cl_linkfind_block_candidates,
  * bounded by CL_LINKFIND_BUDGET. */
 CL_NODISCARD int cl_linkfind_match_candidates(cl_txn *t, const cl_person *p,
@@ -54,6 +58,18 @@ CL_NODISCARD int cl_linkfind_candidate_count(cl_txn *t, const cl_person *p,
 CL_NODISCARD int cl_linkfind_cand_find(cl_txn *t, const cl_store *st,
                                        const cl_person *p, uint64_t self,
                                        size_t budget, cl_records_ids *ids);
+
+/* What a match needs before it reads a record: the candidates of
+ * cl_linkfind_match_candidates in two looks, and how common p's names
+ * are (cl_linkfind_cand_tf, into tf). The first *first of ids are the
+ * best CL_LINKFIND_FIRST by the same choice (and every record sharing
+ * two keys or more), the rest follow, each part in id order. A match
+ * reads the rest only when the first look's best is in doubt: worth a
+ * review (at or above the lower threshold) but not a link. */
+CL_NODISCARD int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st,
+                                        const cl_match_config *mc,
+                                        const cl_person *p, cl_records_ids *ids,
+                                        size_t *first, cl_match_tf *tf);
 
 /* How many records carry p's names, into tf: posting lists counted up to
  * a cap (past it a name is common, and that is all the weight needs);

@@ -147,14 +147,17 @@ static void test_block_read_up_to_the_cap(void **state)
 }
 
 /* Put a row into the closed store's block sub-database with LMDB alone,
- * as whoever holds the file could: blind 'a' x 16 || id, a made-up tag. */
-static void s_forge(const char *dir, uint64_t id)
+ * as whoever holds the file could: blind (NULL: 'a' x 16) || id, a
+ * made-up tag. */
+static void s_forge(const char *dir, const uint8_t *blind, uint64_t id)
 {
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
     uint8_t key[CL_BLIND_LEN + 8], tag[16];
     memset(key, 'a', CL_BLIND_LEN);
+    if (blind)
+        memcpy(key, blind, CL_BLIND_LEN);
     cl_be64_put(key + CL_BLIND_LEN, id);
     memset(tag, 0x5a, sizeof(tag));
     MDB_val k = {sizeof(key), key}, v = {sizeof(tag), tag};
@@ -177,7 +180,7 @@ static void test_forged_row_refused(void **state)
     s_fill(c->t, 'a', 100, 5);
     assert_int_equal(cl_store_commit(&c->t), CL_OK);
     cl_store_close(&c->s);
-    s_forge(c->dir, 777);
+    s_forge(c->dir, NULL, 777);
     memset(mk, 7, sizeof(mk));
     assert_int_equal(cl_store_open(&c->s, c->dir, mk, 64u << 20), CL_OK);
     assert_int_equal(cl_store_begin(&c->t, c->s, NULL, false), CL_OK);
@@ -296,6 +299,49 @@ static void test_candidates_skip_big_blocks(void **state)
     assert_int_equal(cl_linkfind_block_candidates(t, c->s, &p, &ids), CL_OK);
     assert_int_equal(ids.n, 1);
     assert_int_equal(ids.v[0], 5000);
+    free(ids.v);
+    sodium_memzero(&b, sizeof(b));
+}
+
+/* Close the store, forge a row of record id under blind, and open it
+ * again with a write transaction. */
+static void s_reopen_forged(th_core *c, const uint8_t *blind, uint64_t id)
+{
+    uint8_t mk[CL_MASTER_KEY_LEN];
+    assert_int_equal(cl_store_commit(&c->t), CL_OK);
+    cl_store_close(&c->s);
+    s_forge(c->dir, blind, id);
+    memset(mk, 7, sizeof(mk));
+    assert_int_equal(cl_store_open(&c->s, c->dir, mk, 64u << 20), CL_OK);
+    assert_int_equal(cl_store_begin(&c->t, c->s, NULL, true), CL_OK);
+}
+
+/* A record the match keeps is shown to share a key by one of its rows,
+ * the only one opened: a forged row beside genuine ones changes no
+ * candidate (it can only raise the record's rank, as deleting others'
+ * rows can lower theirs), and a record met under forged rows alone is
+ * refused. */
+static void test_forged_extra_row(void **state)
+{
+    th_core *c = *state;
+    cl_person p;
+    cl_records_blinds b = {0};
+    size_t strong[3];
+    s_described(c->s, &p, &b, strong, 3);
+    assert_int_equal(cl_records_blinds_put(c->t, &b, strong[0], 5), CL_OK);
+    assert_int_equal(cl_records_blinds_put(c->t, &b, strong[1], 5), CL_OK);
+    assert_int_equal(cl_records_blinds_put(c->t, &b, strong[0], 9), CL_OK);
+    s_reopen_forged(c, b.k[strong[2]], 5);
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_match_candidates(c->t, &p, &ids), CL_OK);
+    assert_int_equal(ids.n, 2);
+    assert_int_equal(ids.v[0], 5);
+    assert_int_equal(ids.v[1], 9);
+    free(ids.v);
+    s_reopen_forged(c, b.k[strong[2]], 11);
+    ids = (cl_records_ids){.max = CL_LINKFIND_CANDIDATES_MAX};
+    assert_int_equal(cl_linkfind_match_candidates(c->t, &p, &ids),
+                     CL_ERR_CORRUPT);
     free(ids.v);
     sodium_memzero(&b, sizeof(b));
 }
@@ -428,6 +474,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_candidates_skip_big_blocks,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_budget_keeps_the_best, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_forged_extra_row, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_second_look, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_first_look_enough, s_setup,

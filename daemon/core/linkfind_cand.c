@@ -172,8 +172,10 @@ static int s_pick(void *ctx, const cl_store_row *rows, size_t n, bool *keep)
         for (first = c->first; first < kept && hv[first].keys > 1;)
             first++;
     for (size_t h = 0; h < kept; h++) {
-        for (uint32_t k = hv[h].first; k < hv[h].end; k++)
-            keep[pv[k].row] = true;
+        /* one row shows the record shares a key: only it is opened (the
+         * others count for the record's rank unopened, as the rows of
+         * the records not kept do) */
+        keep[pv[hv[h].first].row] = true;
         if (c->firsts && h < first && rc == CL_OK)
             rc = cl_records_ids_push(c->firsts, hv[h].rid);
     }

@@ -21,6 +21,7 @@
 
 #include "handle.h"
 #include "item.h"
+#include "ids_req.h"
 #include "log.h"
 #include "names.h"
 #include "rate.h"
@@ -236,6 +237,7 @@ void cl_dispatch_check(cl_server *s, s_item *it)
         cl_item_fail(it, CL_ERR_DENIED, err);
         return;
     }
+    cl_ids_req_canon(&it->req); /* P11 is P00000011 from here on */
     s_check_user(s, it);
     if (it->early == CL_OK)
         s_check_names(s, it);

@@ -150,6 +150,69 @@ static void test_audit_search_unknown_client(void **state)
     assert_int_equal(n, 0);
 }
 
+/* The coordinator puts person pid on review mdt's agenda, both typed as
+ * given: the status, the refusal text into err. */
+static int s_agenda(th_daemon *d, const char *mdt, const char *pid,
+                    char err[CL_ERROR_SZ])
+{
+    cl_client *co = th_client(d, "coordinator");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    assert_non_null(q);
+    q->kind = CL_REQ_ADD_TO_AGENDA;
+    CL_COPY(q->u.agenda.review_id, mdt);
+    CL_COPY(q->u.agenda.who.person_id, pid);
+    q->u.agenda.reason = 1;
+    int st = s_call(co, q, &rep);
+    cl_copy(err, CL_ERROR_SZ, rep.error);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&co);
+    return st;
+}
+
+/* People type ids short (P1, MDT-1) and that keeps working; but what
+ * caselink says back, keeps and logs names the id one way only, the
+ * canonical P00000001 and MDT-00000001: an auditor searching for one
+ * string finds every mention. */
+static void test_short_ids_said_canonically(void **state)
+{
+    th_daemon *d = *state;
+    char err[CL_ERROR_SZ], mdt[CL_REF_SZ];
+    assert_int_equal(th_publish_and_view(d, "GP-X3", NHS, 0), CL_STATUS_OK);
+    cl_client *co = th_client(d, "coordinator");
+    assert_int_equal(th_review(co, "2099-01-10", "January", mdt), CL_STATUS_OK);
+    cl_client_close(&co);
+    assert_string_equal(mdt, "MDT-00000001");
+    assert_int_equal(s_agenda(d, "MDT-1", "P1", err), CL_STATUS_OK);
+    /* a refusal names the canonical id too (and so does its log line) */
+    assert_int_equal(s_agenda(d, "MDT-9", "P1", err), CL_STATUS_NOT_FOUND);
+    assert_non_null(strstr(err, "MDT-00000009"));
+    /* the audit entry of the agenda place, found by the short id */
+    cl_client *au = th_client(d, "auditor");
+    cl_request *q = calloc(1, sizeof(*q));
+    cl_reply rep;
+    assert_non_null(q);
+    q->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(q->u.person_ref.person_id, "P1");
+    assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
+    size_t agenda = 0;
+    for (size_t i = 0; i < rep.u.entries.n; i++) {
+        const cl_audit_entry *e = &rep.u.entries.v[i];
+        if (strncmp(e->detail, "MDT-", 4) != 0)
+            continue;
+        agenda++;
+        assert_string_equal(e->detail, "MDT-00000001");
+        assert_non_null(strstr(e->purpose, "MDT-00000001"));
+    }
+    assert_int_equal(agenda, 1);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&au);
+    assert_false(th_file_contains(d->log, "MDT-9"));
+    assert_false(th_file_contains(d->log, "MDT-1 "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +222,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_measure_kind_must_publish,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_audit_search_unknown_client,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_short_ids_said_canonically,
                                         th_setup_daemon, th_teardown_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

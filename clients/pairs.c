@@ -37,15 +37,18 @@ static uint64_t s_runs(const cl_pair *v, size_t n, bool both)
 cl_pairs_score cl_pairs_score_of(cl_pair *v, size_t n)
 {
     cl_pairs_score s = {0};
-    /* by truth: the true pairs, and the correct ones (both ids equal) */
-    qsort(v, n, sizeof(*v), cl_pair_cmp);
-    s.truth = s_runs(v, n, false);
-    s.correct = s_runs(v, n, true);
-    /* by the linked person: the linked pairs */
-    for (size_t i = 0; i < n; i++)
-        v[i] = (cl_pair){v[i].b, v[i].a};
-    qsort(v, n, sizeof(*v), cl_pair_cmp);
-    s.linked = s_runs(v, n, false);
+    /* fewer than two records hold no pair (and qsort takes no NULL) */
+    if (n >= 2) {
+        /* by truth: the true pairs, and the correct ones (both equal) */
+        qsort(v, n, sizeof(*v), cl_pair_cmp);
+        s.truth = s_runs(v, n, false);
+        s.correct = s_runs(v, n, true);
+        /* by the linked person: the linked pairs */
+        for (size_t i = 0; i < n; i++)
+            v[i] = (cl_pair){v[i].b, v[i].a};
+        qsort(v, n, sizeof(*v), cl_pair_cmp);
+        s.linked = s_runs(v, n, false);
+    }
     s.precision = s.linked ? (double)s.correct / (double)s.linked : 1.0;
     s.recall = s.truth ? (double)s.correct / (double)s.truth : 1.0;
     s.f1 = s.precision + s.recall > 0

@@ -344,10 +344,18 @@ int cli_admin(cli_conn *cn, int argc, char **argv)
     } else {
         if (req.kind == CL_REQ_ADMIN_ROTATE_MASTER)
             printf("master key replaced: only the key in the daemon's "
-                   "master key file + .next opens the store now. Move it over "
-                   "the old file, destroy every copy of the old key, and "
-                   "when pending is 0 retire the versions before the "
-                   "current one (caselink admin retire-key N).\n");
+                   "master key file + .next opens the store now. Next:\n"
+                   "  1. move it over the old file (under systemd: "
+                   "/etc/caselink/master.key, then remove the rotate.conf "
+                   "drop-in);\n"
+                   "  2. when 'still to re-seal' is 0, retire the versions "
+                   "before the current one (caselink admin retire-key N);\n"
+                   "  3. stop the daemon, run caselinkd --rekey-indexes, "
+                   "start it, and seed every standby again from a backup "
+                   "made after it;\n"
+                   "  4. destroy every copy of the old key, or keep it "
+                   "under lock only for backups made before now: they "
+                   "open with it alone.\n");
         s_print_keys(&rep.u.key_status);
     }
     cl_reply_clear(&rep);

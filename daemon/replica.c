@@ -306,8 +306,15 @@ void cl_replica_follow(cl_server *s)
         if (rc != CL_OK) {
             snprintf(s->problem, sizeof(s->problem),
                      "cannot apply stream sequence %" PRIu64
-                     ": %s; following stopped",
-                     m[0].seq, cl_strerror(rc));
+                     ": %s; following stopped%s",
+                     m[0].seq, cl_strerror(rc),
+                     rc == CL_ERR_CORRUPT
+                         ? " (a batch that does not authenticate under this "
+                           "node's replication key: if the active was "
+                           "re-indexed, caselinkd --rekey-indexes, seed this "
+                           "standby again from a backup made after it; do "
+                           "not promote it)"
+                         : "");
             cl_log_err("%s", s->problem);
             cl_repl_follow_stop(s->repl);
             return;

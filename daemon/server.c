@@ -229,8 +229,10 @@ static void s_failed(cl_server *s, s_item *items, size_t n, int rc, int *as,
              (rc == CL_ERR_BUSY || rc == CL_ERR_EXISTS || s->repl_why[0])) {
         *as = CL_ERR_BUSY;
         snprintf(msg, msg_len,
-                 "not stored: the replication log did not confirm it "
-                 "(%.150s); retry later",
+                 "not confirmed by the replication log (%.60s): it may "
+                 "still be stored once the log recovers; send it again "
+                 "with the same message id (answered 'already accepted' "
+                 "if it was)",
                  s->repl_why[0] ? s->repl_why : cl_strerror(rc));
     }
     cl_log_err("batch of %zu requests not committed: %s", n,

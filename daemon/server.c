@@ -856,6 +856,13 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                     "after the last id that may have been handed out, so no "
                     "id is used twice",
                     cl_store_ids_raised(s->store), cfg->state_dir);
+    if (cl_store_floor_lost(s->store))
+        cl_log_warn("store: %s/id-floor is missing, but this data file ran "
+                    "beside one: if it was restored from a backup, ids "
+                    "handed out since that backup may be handed out again; "
+                    "put the id-floor of the node it came from back beside "
+                    "it before serving (README, Restore)",
+                    cfg->state_dir);
     if (cfg->repl.servers[0] &&
         (rc = cl_replica_start(s, err, err_len)) != CL_OK)
         goto fail;

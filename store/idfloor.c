@@ -127,6 +127,8 @@ int cl_store__floor_apply(cl_store *s, cl_txn *t)
 {
     uint64_t gen;
     int rc = s_meta_u64(t, "floor-generation", "", &gen, NULL);
+    if (rc == CL_OK && !s->floor_has_gen && gen)
+        s->floor_lost = gen; /* it ran with a floor that is gone */
     if (rc != CL_OK || !s->floor_has_gen || gen == s->floor_gen)
         return rc;
     for (size_t i = 0; i < s->n_floor && rc == CL_OK; i++) {
@@ -167,6 +169,11 @@ int cl_store_generation_bump(cl_store *s)
 uint32_t cl_store_ids_raised(const cl_store *s)
 {
     return s->floor_raised;
+}
+
+uint64_t cl_store_floor_lost(const cl_store *s)
+{
+    return s->floor_lost;
 }
 
 /* Make sure id v of counter is covered by the reservation on disk (and

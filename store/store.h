@@ -198,6 +198,11 @@ CL_NODISCARD int cl_store_next_id(cl_txn *t, const char *counter,
  * logs it. See "the id floor" in store.c. */
 uint32_t cl_store_ids_raised(const cl_store *s);
 
+/* Nonzero (the data file's floor generation) when the data file has run
+ * beside an id floor file that is missing now: a restore onto a fresh
+ * directory without it cannot tell which ids were handed out since. */
+uint64_t cl_store_floor_lost(const cl_store *s);
+
 /* Move the id floor's generation on, in the file and the data file: after
  * every completed backup and at a clean stop, with no transaction open. */
 CL_NODISCARD int cl_store_generation_bump(cl_store *s);

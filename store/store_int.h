@@ -103,6 +103,8 @@ struct cl_store {
         uint64_t reserved; /* ids up to this may have been handed out */
     } floor[64];
     uint32_t floor_raised;        /* counters moved forward at open */
+    uint64_t floor_lost;          /* generation of a data file whose id
+                                   * floor file is missing, else 0 */
     uint64_t floor_gen;           /* generation, as in the id-floor file */
     bool floor_has_gen;           /* the file named one */
     cl_store__replay replay;      /* writer thread only */

@@ -810,6 +810,13 @@ static void test_restore_never_reuses_ids(void **state)
     assert_int_equal(th_stop(d, SIGTERM), 0);
     th_start(d, NULL);
     assert_true(s_count_in(d->log, "id counters were behind") == 1);
+    /* restored onto a fresh directory without the floor file: said */
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    assert_false(th_file_contains(d->log, "id-floor is missing"));
+    assert_int_equal(th_sh("rm %s/state/id-floor", d->dir), 0);
+    th_start(d, NULL);
+    assert_true(th_file_contains(d->log, "id-floor is missing, but this data "
+                                         "file ran beside one"));
 }
 
 /* The issue's report: five GP referrals about one person identified by

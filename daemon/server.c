@@ -793,6 +793,31 @@ static int s_log_start(cl_server *s, char *err, size_t err_len)
     return rc;
 }
 
+/* What the start log says about the store just opened: keys due for
+ * re-indexing, counters moved up after a restore, a lost id floor. */
+static void s_store_warnings(cl_server *s, const cl_config *cfg)
+{
+    bool ix_current = true;
+    (void)cl_store_index_generation(s->store, &ix_current);
+    if (!ix_current)
+        cl_log_warn("store: its index keys derive from a former master key "
+                    "(admin rotate-master was not followed by re-indexing): "
+                    "stop the daemon and run caselinkd --rekey-indexes");
+    if (cl_store_ids_raised(s->store))
+        cl_log_warn("store: %u id counters were behind %s/id-floor (the data "
+                    "file was restored from an older copy?): they continue "
+                    "after the last id that may have been handed out, so no "
+                    "id is used twice",
+                    cl_store_ids_raised(s->store), cfg->state_dir);
+    if (cl_store_floor_lost(s->store))
+        cl_log_warn("store: %s/id-floor is missing, but this data file ran "
+                    "beside one: if it was restored from a backup, ids "
+                    "handed out since that backup may be handed out again; "
+                    "put the id-floor of the node it came from back beside "
+                    "it before serving (README, Restore)",
+                    cfg->state_dir);
+}
+
 int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                    size_t err_len)
 {
@@ -844,25 +869,7 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
                      : cl_strerror(rc));
         goto fail;
     }
-    bool ix_current = true;
-    (void)cl_store_index_generation(s->store, &ix_current);
-    if (!ix_current)
-        cl_log_warn("store: its index keys derive from a former master key "
-                    "(admin rotate-master was not followed by re-indexing): "
-                    "stop the daemon and run caselinkd --rekey-indexes");
-    if (cl_store_ids_raised(s->store))
-        cl_log_warn("store: %u id counters were behind %s/id-floor (the data "
-                    "file was restored from an older copy?): they continue "
-                    "after the last id that may have been handed out, so no "
-                    "id is used twice",
-                    cl_store_ids_raised(s->store), cfg->state_dir);
-    if (cl_store_floor_lost(s->store))
-        cl_log_warn("store: %s/id-floor is missing, but this data file ran "
-                    "beside one: if it was restored from a backup, ids "
-                    "handed out since that backup may be handed out again; "
-                    "put the id-floor of the node it came from back beside "
-                    "it before serving (README, Restore)",
-                    cfg->state_dir);
+    s_store_warnings(s, cfg);
     if (cfg->repl.servers[0] &&
         (rc = cl_replica_start(s, err, err_len)) != CL_OK)
         goto fail;

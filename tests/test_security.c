@@ -1026,6 +1026,40 @@ static void test_no_merge_across_nhs_numbers(void **state)
     cl_client_close(&co);
 }
 
+/* Found from outside (a father and son of one name at one home): the
+ * son's GP record holds one NHS number, a police record of the name with
+ * no date joins him, then the father's record with another NHS number
+ * matches that police record. It must not join the son's person through
+ * it: a person holding one NHS number takes no record with another. */
+static void s_cox(cl_client *c, const char *ref, const char *dob,
+                  const char *nhs)
+{
+    cl_request *q = th_referral(ref, "William", "Cox", dob, nhs);
+    q->u.publish.subject.sex = 1;
+    CL_COPY(q->u.publish.subject.postcode, "NS1 4AB");
+    CL_COPY(q->u.publish.subject.address, "12 Mill Lane, Northtown");
+    assert_int_equal(th_publish(c, q, NULL), CL_STATUS_OK);
+    free(q);
+}
+
+static void test_no_link_across_nhs_numbers(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *gp = th_client(d, "gp"), *po = th_client(d, "police"),
+              *ad = th_client(d, "adults"), *co = th_client(d, "coordinator");
+    char son[CL_REF_SZ], father[CL_REF_SZ];
+    s_cox(gp, "COX-1", "2011-05-02", NHS_KID);
+    s_cox(po, "COX-2", "", NULL);
+    s_cox(ad, "COX-3", "1986-03-04", NHS);
+    s_person_of(co, NHS_KID, son);
+    s_person_of(co, NHS, father);
+    assert_string_not_equal(son, father);
+    cl_client_close(&gp);
+    cl_client_close(&po);
+    cl_client_close(&ad);
+    cl_client_close(&co);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1055,6 +1089,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feed_seq_no_wrap, th_setup_daemon,
                                         th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_no_merge_across_nhs_numbers,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_no_link_across_nhs_numbers,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_case_view_names_related,
                                         th_setup_daemon, th_teardown_daemon),

@@ -162,10 +162,10 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         }
         if (rc != CL_OK)
             break;
-        /* Identifiers that disagree rule a candidate out. */
-        bool conflict =
-            (p->nhs[0] && rec.p.nhs[0] && strcmp(p->nhs, rec.p.nhs) != 0) ||
-            (p->chi[0] && rec.p.chi[0] && strcmp(p->chi, rec.p.chi) != 0);
+        /* Identifiers that disagree, its own or its person's, rule a
+         * candidate out. */
+        bool conflict = false;
+        rc = cl_linkfind_fit_ident_clash(t, p, &rec, &conflict);
         bool same_agency = strcmp(rec.agency, c->agency) == 0;
         int lv[CL_MATCH_NFIELDS];
         double w = cl_linkfind_fit_weight(mc, &tf, c->agency, p, &rec, lv);

@@ -39,6 +39,39 @@ bool cl_linkfind_fit_ident_differs(const cl_records_record *a,
            (a->p.chi[0] && b->p.chi[0] && strcmp(a->p.chi, b->p.chi) != 0);
 }
 
+static bool s_numbers_differ(const cl_person *a, const cl_person *b)
+{
+    return (a->nhs[0] && b->nhs[0] && strcmp(a->nhs, b->nhs) != 0) ||
+           (a->chi[0] && b->chi[0] && strcmp(a->chi, b->chi) != 0);
+}
+
+int cl_linkfind_fit_ident_clash(cl_txn *t, const cl_person *p,
+                                const cl_records_record *rec, bool *clash)
+{
+    *clash = s_numbers_differ(p, &rec->p);
+    if (*clash ||
+        ((!p->nhs[0] || rec->p.nhs[0]) && (!p->chi[0] || rec->p.chi[0])))
+        return CL_OK; /* rec carries p's numbers, or p has none */
+    cl_records_ids recs = {.max = CL_LINKFIND_HOLD_MAX};
+    cl_records_record o;
+    int rc =
+        cl_records_children(t, CL_DB_PERSON_RECORDS, rec->person_id, &recs);
+    if (rc > 0)
+        rc = CL_OK;
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*clash; i++) {
+        rc = cl_records_record_get(t, recs.v[i], &o);
+        if (rc == CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+            continue;
+        }
+        if (rc == CL_OK)
+            *clash = s_numbers_differ(p, &o.p);
+    }
+    sodium_memzero(&o, sizeof(o));
+    free(recs.v);
+    return rc;
+}
+
 int cl_linkfind_fit_person(cl_txn *t, const cl_match_config *mc, uint64_t rid,
                            uint64_t pid, uint64_t skip, bool kin, bool *fits)
 {

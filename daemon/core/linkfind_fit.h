@@ -34,6 +34,14 @@ bool cl_linkfind_fit_same_ident(const cl_records_record *a,
 bool cl_linkfind_fit_ident_differs(const cl_records_record *a,
                                    const cl_records_record *b);
 
+/* Whether description p may join stored record rec's person: *clash if
+ * rec, or any other record of its person, carries an NHS or CHI number
+ * other than p's (a father's record with one number never joins his
+ * son's person, which holds another, through a record with none). */
+CL_NODISCARD int cl_linkfind_fit_ident_clash(cl_txn *t, const cl_person *p,
+                                             const cl_records_record *rec,
+                                             bool *clash);
+
 /* Whether record rid fits person pid: its weight against one of pid's
  * records other than skip reaches the lower threshold without the pattern
  * of two members of one family (a family name and a home shared, a given

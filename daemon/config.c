@@ -539,12 +539,18 @@ static const s_row *s_find(const char *section, const char *name)
     return wild;
 }
 
-bool cl_config_inline_hash(const char *v)
+bool cl_config_inline_hash(const char *name, const char *v, char *msg,
+                           size_t cap)
 {
     for (const char *p = strchr(v, '#'); p; p = strchr(p + 1, '#'))
         if (p > v && (p[-1] == ' ' || p[-1] == '\t') &&
-            (!p[1] || p[1] == ' ' || p[1] == '\t'))
+            (!p[1] || p[1] == ' ' || p[1] == '\t')) {
+            snprintf(msg, cap,
+                     "%s: a '#' after a value is taken as part of it, not as "
+                     "a comment: put the comment on a line of its own",
+                     name);
             return true;
+        }
     return false;
 }
 
@@ -558,13 +564,8 @@ static int s_handler(void *user, const char *section, const char *name,
                  name);
         return 0;
     }
-    if (cl_config_inline_hash(v)) {
-        snprintf(x->msg, sizeof(x->msg),
-                 "%s: a '#' after a value is taken as part of it, not as a "
-                 "comment: put the comment on a line of its own",
-                 name);
+    if (cl_config_inline_hash(name, v, x->msg, sizeof(x->msg)))
         return 0;
-    }
     return s_set(x, r, name, v);
 }
 

@@ -94,10 +94,12 @@ bool cl_config_setting(size_t i, cl_config_row *out);
 /* Defaults for every setting (no paths). */
 void cl_config_defaults(cl_config *c);
 
-/* Whether value v holds " # ..." : inih keeps it (only ';' starts an
- * inline comment), so a comment pasted after a value would become part
- * of it. Refused in the configuration and the registry. */
-bool cl_config_inline_hash(const char *v);
+/* Whether value v (of setting name) holds " # ...": inih keeps it (only
+ * ';' starts an inline comment), so a comment pasted after a value would
+ * become part of it. Refused in the configuration and the registry, with
+ * the reason in msg. */
+bool cl_config_inline_hash(const char *name, const char *v, char *msg,
+                           size_t cap);
 
 /*
  * Load path over the defaults. On error returns CL_ERR_INVALID (or

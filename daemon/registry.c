@@ -122,13 +122,8 @@ static int s_handler(void *user, const char *section, const char *name,
     s_entry *e = s_section(x, section);
     if (!e)
         return 0;
-    if (cl_config_inline_hash(v)) {
-        snprintf(x->msg, sizeof(x->msg),
-                 "%s: a '#' after a value is taken as part of it, not as a "
-                 "comment: put the comment on a line of its own",
-                 name);
+    if (cl_config_inline_hash(name, v, x->msg, sizeof(x->msg)))
         return 0;
-    }
     if (strcmp(name, "key") == 0 || strcmp(name, "public-key") == 0) {
         /* public-key is the name the .pub file and ZPL certificates use;
          * a quoted value (pasted from a certificate) is taken as well */

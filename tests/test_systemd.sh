@@ -110,6 +110,19 @@ mkdir -p "$tmp/dev"
 printf '[daemon]\nendpoint = tcp://127.0.0.1:1\n[limits]\nbatch_max = lots\n' > "$tmp/bad.conf"
 out=$("$daemon" --config "$tmp/bad.conf" --check-config 2>&1)
 if [ $? -eq 1 ] && grep -q "bad.conf:4: batch_max must be a whole number" <<<"$out"; then ok; else bad "bad config: $out"; fi
+# a comment after a value would become part of it (inih takes only ';')
+printf '[daemon]\nendpoint = tcp://127.0.0.1:1\n[limits]\nbatch_max = 64  # more\n' > "$tmp/hash.conf"
+out=$("$daemon" --config "$tmp/hash.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "hash.conf:4: batch_max: a '#' after a value" <<<"$out"; then ok; else bad "comment after a value: $out"; fi
+cp "$tmp/dev/clients.conf" "$tmp/dev/clients.conf.good"
+sed -i '0,/^users = \(.*\)/s//users = \1  # only these (others DENIED)/' "$tmp/dev/clients.conf"
+out=$("$daemon" --config "$tmp/dev/caselinkd.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "clients.conf:[0-9]*: users: a '#' after a value" <<<"$out"; then ok; else bad "registry comment after users: $out"; fi
+cp "$tmp/dev/clients.conf.good" "$tmp/dev/clients.conf"
+sed -i '0,/^kind = police/s//kind = polise/' "$tmp/dev/clients.conf"
+out=$("$daemon" --config "$tmp/dev/caselinkd.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "kind 'polise' is not an agency kind: did you mean 'police'" <<<"$out"; then ok; else bad "misspelt kind: $out"; fi
+mv "$tmp/dev/clients.conf.good" "$tmp/dev/clients.conf"
 printf '[daemon]\nfrobnicate = 1\n' > "$tmp/unknown.conf"
 out=$("$daemon" --config "$tmp/unknown.conf" --check-config 2>&1)
 if grep -q "unknown.conf:2: unknown setting \[daemon\] frobnicate" <<<"$out"; then ok; else bad "unknown setting: $out"; fi

@@ -169,11 +169,17 @@ static int s_health(cli_conn *cn)
 static void s_print_keys(const cl_key_status *k)
 {
     printf("current data key version: %u\n", k->current);
-    for (uint32_t i = 0; i < k->n_versions; i++)
-        printf("  version %u: %llu values%s%s\n", k->versions[i].version,
-               (unsigned long long)k->versions[i].values,
-               k->versions[i].retired ? " (retired)" : "",
-               k->versions[i].version == k->current ? " (current)" : "");
+    for (uint32_t i = 0; i < k->n_versions; i++) {
+        uint32_t v = k->versions[i].version;
+        uint64_t n = k->versions[i].values;
+        bool retired = k->versions[i].retired;
+        printf("  version %u: %llu values%s%s", v, (unsigned long long)n,
+               retired ? " (retired)" : "",
+               v == k->current ? " (current)" : "");
+        if (!n && !retired && v != k->current) /* live: it takes a slot */
+            printf(" (emptied: caselink admin retire-key %u)", v);
+        printf("\n");
+    }
     printf("still to re-seal: %llu\n", (unsigned long long)k->pending);
 }
 

@@ -197,8 +197,6 @@ static int s_key_status(cl_op *op, uint32_t current, cl_key_status *ks)
         return rc;
     ks->current = current;
     for (size_t i = 0; i < n && ks->n_versions < CL_KEY_VERSIONS_MAX; i++) {
-        if (!use[i].values && !use[i].retired && use[i].version != current)
-            continue;
         ks->versions[ks->n_versions].version = use[i].version;
         ks->versions[ks->n_versions].values = use[i].values;
         ks->versions[ks->n_versions++].retired = use[i].retired;

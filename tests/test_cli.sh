@@ -570,6 +570,8 @@ check "admin backup bad name" 1 "letters, digits" -- cl admin backup "../x"
 check "admin rotate" 0 "current data key version: 2" -- cl admin rotate-key
 check "admin retire current" 1 "cannot be retired" -- cl admin retire-key 2
 check "admin key-status" 0 "current data key version: 2" -- cl admin key-status
+for _ in $(seq 150); do cl admin key-status | grep -q '^still to re-seal: 0' && break; sleep 0.2; done
+check "key-status shows an emptied version" 0 "version 1: 0 values \(emptied: caselink admin retire-key 1\)" -- cl admin key-status
 
 # the intake queue: a referral that asks for the MDT
 check "publish asking for the MDT" 0 "^accepted: CL-" -- cl --as police publish referral --ref POL-IN1 --nhs 4505577104 --given Tom --family Brown --dob 1990-02-02 --category antisocial_behaviour --basis public_task_public_interest --ask-mdt yes

@@ -26,25 +26,43 @@ static int s_call(cl_client *c, cl_request *req, cl_reply *rep)
     return (int)rep->status;
 }
 
+/* Send q (calloc'd, freed here) as client name: the reply status, the
+ * refusal text into err, the number of entries listed into *entries (if
+ * not NULL). */
+static int s_send(th_daemon *d, const char *name, cl_request *q,
+                  char err[CL_ERROR_SZ], size_t *entries)
+{
+    cl_client *c = th_client(d, name);
+    cl_reply rep;
+    int st = s_call(c, q, &rep);
+    if (entries)
+        *entries = st == CL_STATUS_OK ? rep.u.entries.n : 0;
+    cl_copy(err, CL_ERROR_SZ, rep.error);
+    cl_reply_clear(&rep);
+    free(q);
+    cl_client_close(&c);
+    return st;
+}
+
+/* A zeroed request of kind. */
+static cl_request *s_req(cl_req_kind kind)
+{
+    cl_request *q = calloc(1, sizeof(*q));
+    assert_non_null(q);
+    q->kind = kind;
+    return q;
+}
+
 /* The coordinator asks agency about Jane Smith: the reply status, the
  * refusal text into err. */
 static int s_ask(th_daemon *d, const char *agency, char err[CL_ERROR_SZ])
 {
-    cl_client *co = th_client(d, "coordinator");
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    assert_non_null(q);
-    q->kind = CL_REQ_INFO_REQUEST;
+    cl_request *q = s_req(CL_REQ_INFO_REQUEST);
     CL_COPY(q->u.info.who.match.nhs, NHS);
     CL_COPY(q->u.info.agencies[q->u.info.n_agencies++], agency);
     CL_COPY(q->u.info.due, "2099-01-01");
     CL_COPY(q->u.info.question, "What is your involvement?");
-    int st = s_call(co, q, &rep);
-    cl_copy(err, CL_ERROR_SZ, rep.error);
-    cl_reply_clear(&rep);
-    free(q);
-    cl_client_close(&co);
-    return st;
+    return s_send(d, "coordinator", q, err, NULL);
 }
 
 /* An information request to an agency whose only systems are an
@@ -70,23 +88,14 @@ static void test_info_request_needs_an_answering_system(void **state)
 static int s_measure(th_daemon *d, const char *name, const char *kind,
                      char err[CL_ERROR_SZ])
 {
-    cl_client *co = th_client(d, "coordinator");
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    assert_non_null(q);
-    q->kind = CL_REQ_DEFINE_MEASURE;
+    cl_request *q = s_req(CL_REQ_DEFINE_MEASURE);
     cl_measure_def *m = &q->u.measure_def;
     CL_COPY(m->name, name);
     CL_COPY(m->from, "2026-01");
     CL_COPY(m->to, "2026-03");
     CL_COPY(m->source, "referrals");
     CL_COPY(m->agency_kind, kind);
-    int st = s_call(co, q, &rep);
-    cl_copy(err, CL_ERROR_SZ, rep.error);
-    cl_reply_clear(&rep);
-    free(q);
-    cl_client_close(&co);
-    return st;
+    return s_send(d, "coordinator", q, err, NULL);
 }
 
 /* A measure of referrals from an agency kind that never publishes one
@@ -113,19 +122,9 @@ static void test_measure_kind_must_publish(void **state)
 static int s_search(th_daemon *d, const char *client, size_t *n,
                     char err[CL_ERROR_SZ])
 {
-    cl_client *au = th_client(d, "auditor");
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    assert_non_null(q);
-    q->kind = CL_REQ_AUDIT_SEARCH;
+    cl_request *q = s_req(CL_REQ_AUDIT_SEARCH);
     CL_COPY(q->u.person_ref.filter.client, client);
-    int st = s_call(au, q, &rep);
-    *n = st == CL_STATUS_OK ? rep.u.entries.n : 0;
-    cl_copy(err, CL_ERROR_SZ, rep.error);
-    cl_reply_clear(&rep);
-    free(q);
-    cl_client_close(&au);
-    return st;
+    return s_send(d, "auditor", q, err, n);
 }
 
 /* An audit search for a client nobody registered, with no entry by it,
@@ -155,20 +154,11 @@ static void test_audit_search_unknown_client(void **state)
 static int s_agenda(th_daemon *d, const char *mdt, const char *pid,
                     char err[CL_ERROR_SZ])
 {
-    cl_client *co = th_client(d, "coordinator");
-    cl_request *q = calloc(1, sizeof(*q));
-    cl_reply rep;
-    assert_non_null(q);
-    q->kind = CL_REQ_ADD_TO_AGENDA;
+    cl_request *q = s_req(CL_REQ_ADD_TO_AGENDA);
     CL_COPY(q->u.agenda.review_id, mdt);
     CL_COPY(q->u.agenda.who.person_id, pid);
     q->u.agenda.reason = 1;
-    int st = s_call(co, q, &rep);
-    cl_copy(err, CL_ERROR_SZ, rep.error);
-    cl_reply_clear(&rep);
-    free(q);
-    cl_client_close(&co);
-    return st;
+    return s_send(d, "coordinator", q, err, NULL);
 }
 
 /* People type ids short (P1, MDT-1) and that keeps working; but what
@@ -190,10 +180,8 @@ static void test_short_ids_said_canonically(void **state)
     assert_non_null(strstr(err, "MDT-00000009"));
     /* the audit entry of the agenda place, found by the short id */
     cl_client *au = th_client(d, "auditor");
-    cl_request *q = calloc(1, sizeof(*q));
+    cl_request *q = s_req(CL_REQ_AUDIT_SEARCH);
     cl_reply rep;
-    assert_non_null(q);
-    q->kind = CL_REQ_AUDIT_SEARCH;
     CL_COPY(q->u.person_ref.person_id, "P1");
     assert_int_equal(s_call(au, q, &rep), CL_STATUS_OK);
     size_t agenda = 0;

@@ -131,30 +131,31 @@ static bool s_look(const cl_match_config *mc, cl_linkfind_link *out, size_t i,
     return i < out->compared;
 }
 
-static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
-                       const cl_caller *c, const cl_person *p,
-                       cl_linkfind_link *out)
-{
-    cl_records_record rec;
-    bool found;
-    memset(out, 0, sizeof(*out));
-    int rc = s_link_by_ident(t, st, c, p, out, &found);
-    if (rc != CL_OK || found)
-        return rc;
-
-    /* Probabilistic: compare with every record sharing a blocking key. */
-    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
-    s_cand *cv = NULL;
-    size_t ncv = 0, capcv = 0;
-    cl_match_tf tf;
-    rc = cl_linkfind_cand_looks(t, st, mc, p, &ids, &out->compared, &tf);
-    /* this agency's own records among the candidates, by person: reused
-     * when the person they belong to is the one chosen */
+/* The candidates read for a description: each one's weight, and this
+ * agency's own records among them by person, reused when the person they
+ * belong to is the one chosen. */
+typedef struct s_cands {
+    s_cand *v;
+    size_t n, cap;
     struct {
         uint64_t pid, rid;
     } own[16];
-    size_t n_own = 0;
-    for (size_t i = 0; rc == CL_OK && s_look(mc, out, i, ids.n, cv, ncv); i++) {
+    size_t n_own;
+} s_cands;
+
+/* Probabilistic: read and weigh every record sharing a blocking key with p
+ * (the first look, then the rest only when s_look says so) into cs, which
+ * the caller frees. */
+static int s_link_weigh(cl_txn *t, const cl_store *st,
+                        const cl_match_config *mc, const cl_caller *c,
+                        const cl_person *p, cl_linkfind_link *out, s_cands *cs)
+{
+    cl_records_record rec;
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    cl_match_tf tf;
+    int rc = cl_linkfind_cand_looks(t, st, mc, p, &ids, &out->compared, &tf);
+    for (size_t i = 0; rc == CL_OK && s_look(mc, out, i, ids.n, cs->v, cs->n);
+         i++) {
         rc = cl_records_record_get(t, ids.v[i], &rec);
         if (rc == CL_ERR_NOT_FOUND) {
             rc = CL_OK; /* an index row left by an older key scheme */
@@ -169,14 +170,14 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         bool same_agency = strcmp(rec.agency, c->agency) == 0;
         int lv[CL_MATCH_NFIELDS];
         double w = cl_linkfind_fit_weight(mc, &tf, c->agency, p, &rec, lv);
-        if (!conflict && n_own < 16 && same_agency && !p->local_id[0] &&
+        if (!conflict && cs->n_own < 16 && same_agency && !p->local_id[0] &&
             !rec.p.local_id[0]) {
-            own[n_own].pid = rec.person_id;
-            own[n_own++].rid = ids.v[i];
+            cs->own[cs->n_own].pid = rec.person_id;
+            cs->own[cs->n_own++].rid = ids.v[i];
         }
         if (conflict)
             continue;
-        s_cand *cd = CL_VEC_ADD(cv, ncv, capcv);
+        s_cand *cd = CL_VEC_ADD(cs->v, cs->n, cs->cap);
         if (!cd) {
             rc = CL_ERR_NOMEM;
             break;
@@ -188,49 +189,63 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     }
     sodium_memzero(&rec, sizeof(rec));
     free(ids.v);
-    if (rc != CL_OK) {
-        free(cv);
-        return rc;
-    }
-    /* the best record of each person, best person first */
-    if (ncv > 1)
-        qsort(cv, ncv, sizeof(*cv), s_cand_w_cmp);
+    return rc;
+}
+
+/* The best record of each person, best person first: the first of cv's n
+ * candidates, sorted, become one per person (returns how many people).
+ * *contradicted when the best person is bridged. */
+static size_t s_link_people(const cl_match_config *mc, s_cand *cv, size_t n,
+                            bool *contradicted)
+{
+    if (n > 1)
+        qsort(cv, n, sizeof(*cv), s_cand_w_cmp);
     /* Bridged: the best person is reached through a record that says
      * nothing of a given name or a date of birth that another of the
      * person's records plainly differs from this one in, and that record
      * would not link by itself (cl_match_bridged). A record without a
      * date of birth matches a mother and the daughter of her name alike;
      * once it is on the mother, the daughter's record is not hers. */
-    bool contradicted = false;
-    for (size_t i = 1; i < ncv && !contradicted; i++)
-        contradicted = cv[i].pid == cv[0].pid && cv[i].w < mc->upper &&
-                       cl_match_bridged(cv[0].discerns, cv[i].discerns);
+    *contradicted = false;
+    for (size_t i = 1; i < n && !*contradicted; i++)
+        *contradicted = cv[i].pid == cv[0].pid && cv[i].w < mc->upper &&
+                        cl_match_bridged(cv[0].discerns, cv[i].discerns);
     size_t np = 0;
-    for (size_t i = 0; i < ncv; i++) {
+    for (size_t i = 0; i < n; i++) {
         bool seen = false;
         for (size_t j = 0; j < np && !seen; j++)
             seen = cv[j].pid == cv[i].pid;
         if (!seen)
             cv[np++] = cv[i];
     }
+    return np;
+}
+
+/* The outcome from the np people of cs (s_link_people): a link to the
+ * best, or a new person with the best pair for review, and the others
+ * worth a review. */
+static int s_link_choose(cl_txn *t, const cl_match_config *mc,
+                         const s_cands *cs, size_t np, bool contradicted,
+                         cl_linkfind_link *out)
+{
+    const s_cand *cv = cs->v;
     double best = np ? cv[0].w : -1e9;
     /* Ambiguous: a second person matches above the upper threshold too,
      * and the two do not fit together (a name and an address shared by
      * a household): linked to neither, both pairs queued. */
     bool fits = true;
+    int rc;
     if (best >= mc->upper && np > 1 && cv[1].w >= mc->upper &&
         (rc = cl_linkfind_fit_person(t, mc, cv[1].rid, cv[0].pid, 0, false,
-                                     &fits)) != CL_OK) {
-        free(cv);
+                                     &fits)) != CL_OK)
         return rc;
-    }
     if (best >= mc->upper && fits && !contradicted) {
         out->person_id = cv[0].pid;
         out->reason = CL_LINK_SCORE;
         out->score = best;
-        for (size_t i = 0; i < n_own && !out->record_id; i++)
-            if (own[i].pid == out->person_id)
-                out->record_id = own[i].rid;
+        for (size_t i = 0; i < cs->n_own && !out->record_id; i++)
+            if (cs->own[i].pid == out->person_id)
+                out->record_id = cs->own[i].rid;
     } else {
         /* Not sure enough: a new person, and if the best candidate is
          * plausible the pair goes to a coordinator's review queue. */
@@ -246,8 +261,26 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
         out->more_rid[out->n_more] = cv[i].rid;
         out->more_score[out->n_more++] = cv[i].w;
     }
-    free(cv);
     return CL_OK;
+}
+
+static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
+                       const cl_caller *c, const cl_person *p,
+                       cl_linkfind_link *out)
+{
+    bool found, contradicted;
+    memset(out, 0, sizeof(*out));
+    int rc = s_link_by_ident(t, st, c, p, out, &found);
+    if (rc != CL_OK || found)
+        return rc;
+    s_cands cs = {0};
+    rc = s_link_weigh(t, st, mc, c, p, out, &cs);
+    if (rc == CL_OK) {
+        size_t np = s_link_people(mc, cs.v, cs.n, &contradicted);
+        rc = s_link_choose(t, mc, &cs, np, contradicted, out);
+    }
+    free(cs.v);
+    return rc;
 }
 
 /* Attach p (as caller's agency describes it) to a person; returns ids. */

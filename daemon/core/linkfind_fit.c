@@ -166,28 +166,20 @@ static bool s_dates_apart(const cl_match_config *mc,
     return apart;
 }
 
-int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
-                            uint64_t y, uint64_t xp, uint64_t yp, bool *bridged)
+/* Whether persons xp and yp meet only through a bridge, the pair between
+ * them comparing the fields by (cl_match_discerns): cl_linkfind_fit_bridged
+ * after its pair is weighed. */
+static int s_bridged_by(cl_txn *t, const cl_match_config *mc, unsigned by,
+                        uint64_t xp, uint64_t yp, bool *bridged)
 {
-    cl_records_record a, b, *xs = NULL, *ys = NULL;
+    cl_records_record *xs = NULL, *ys = NULL;
     size_t nx = 0, ny = 0;
     int lv[CL_MATCH_NFIELDS];
-    *bridged = false;
-    int rc = cl_records_record_get(t, x, &a);
-    if (rc == CL_OK)
-        rc = cl_records_record_get(t, y, &b);
-    unsigned by = 0;
-    if (rc == CL_OK) {
-        (void)cl_match_levels(mc, &a.p, &b.p, lv);
-        by = cl_match_discerns(lv);
-    }
-    sodium_memzero(&a, sizeof(a));
-    sodium_memzero(&b, sizeof(b));
     unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
     bool sparse = (by & both) != both;
-    if (rc != CL_OK)
-        return rc;
-    if ((rc = s_person_records(t, xp, &xs, &nx)) == CL_OK)
+    *bridged = false;
+    int rc = s_person_records(t, xp, &xs, &nx);
+    if (rc == CL_OK)
         rc = s_person_records(t, yp, &ys, &ny);
     if (rc == CL_OK)
         *bridged = s_dates_apart(mc, xs, nx, ys, ny);
@@ -208,4 +200,25 @@ int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
     s_person_records_free(xs, nx);
     s_person_records_free(ys, ny);
     return rc;
+}
+
+int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
+                            uint64_t y, uint64_t xp, uint64_t yp, bool *bridged)
+{
+    cl_records_record a, b;
+    int lv[CL_MATCH_NFIELDS];
+    *bridged = false;
+    int rc = cl_records_record_get(t, x, &a);
+    if (rc == CL_OK)
+        rc = cl_records_record_get(t, y, &b);
+    unsigned by = 0;
+    if (rc == CL_OK) {
+        (void)cl_match_levels(mc, &a.p, &b.p, lv);
+        by = cl_match_discerns(lv);
+    }
+    sodium_memzero(&a, sizeof(a));
+    sodium_memzero(&b, sizeof(b));
+    if (rc != CL_OK)
+        return rc;
+    return s_bridged_by(t, mc, by, xp, yp, bridged);
 }

@@ -3,7 +3,9 @@
  * family", not "one person" (daemon/core/match.c, linkfind_fit.c), over
  * a real store (no sockets), with the documented default weights: a
  * record whose only name is the family's, in the given name's place,
- * and two people whose dates of birth two agencies each confirm.
+ * two people whose dates of birth two agencies each confirm, and a
+ * record without a date between a father and his son of one name, which
+ * goes to neither whichever of them arrived first.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 #include "core.h"
 #include "harness.h"
+#include "matchq.h"
 #include "th_core.h"
 
 typedef struct s_fx {
@@ -129,6 +132,58 @@ static void test_confirmed_dates_keep_two_people(void **state)
     assert_true(bridged);
 }
 
+/* Who is one person after publishing father (F), son (S), a record
+ * without a date (X) and then the father's again (F2), with the father's
+ * and son's records in the order given: bit 0 X with F, 1 X with S, 2 F
+ * with S, 3 F2 with F; bit 4 when the review queue holds X beside both
+ * F and S. */
+static unsigned s_namesakes(bool son_first)
+{
+    s_fx *f = NULL;
+    assert_int_equal(s_setup((void **)&f), 0);
+    cl_person father = s_at_home("John", "Smith", "1970-03-04");
+    cl_person son = s_at_home("John", "Smith", "2001-06-09");
+    uint64_t rf = 0, rs = 0, rx = 0, pf, ps;
+    if (son_first) {
+        ps = s_link_rec(f, 1, son, &rs);
+        pf = s_link_rec(f, 0, father, &rf);
+    } else {
+        pf = s_link_rec(f, 0, father, &rf);
+        ps = s_link_rec(f, 1, son, &rs);
+    }
+    uint64_t px = s_link_rec(f, 2, s_at_home("John", "Smith", ""), &rx);
+    uint64_t pf2 = s_link(f, 3, father);
+    uint64_t nq = 0;
+    bool with_f = false, with_s = false;
+    assert_int_equal(cl_store_counter(f->c.t, "review", &nq), CL_OK);
+    for (uint64_t id = 1; id <= nq; id++) {
+        cl_matchq_review q;
+        assert_int_equal(cl_matchq_review_get(f->c.t, id, &q), CL_OK);
+        uint64_t other = q.incoming == rx    ? q.candidate
+                         : q.candidate == rx ? q.incoming
+                                             : 0;
+        with_f |= other == rf;
+        with_s |= other == rs;
+    }
+    (void)s_teardown((void **)&f);
+    return (px == pf) | (px == ps) << 1 | (pf == ps) << 2 | (pf2 == pf) << 3 |
+           (with_f && with_s) << 4;
+}
+
+/* A record of "John Smith" at his home without a date of birth fits the
+ * father and the son of that name equally: it is linked to neither and
+ * both pairs are queued for a coordinator, in whichever order the two
+ * were held (cl_linkfind_fit_ambiguous), while the father's own record
+ * with his date still finds him. */
+static void test_namesakes_in_either_order(void **state)
+{
+    (void)state;
+    unsigned father_first = s_namesakes(false);
+    unsigned son_first = s_namesakes(true);
+    assert_int_equal(father_first, son_first);
+    assert_int_equal(father_first, 1u << 3 | 1u << 4);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -138,6 +193,7 @@ int main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_confirmed_dates_keep_two_people,
                                         s_setup, s_teardown),
+        cmocka_unit_test(test_namesakes_in_either_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -231,15 +231,16 @@ static int s_link_choose(cl_txn *t, const cl_match_config *mc,
     const s_cand *cv = cs->v;
     double best = np ? cv[0].w : -1e9;
     /* Ambiguous: a second person matches above the upper threshold too,
-     * and the two do not fit together (a name and an address shared by
-     * a household): linked to neither, both pairs queued. */
-    bool fits = true;
+     * and the two do not fit together, or fit about equally while held
+     * apart (cl_linkfind_fit_ambiguous): linked to neither, both pairs
+     * queued. */
+    bool ambiguous = false;
     int rc;
-    if (best >= mc->upper && np > 1 && cv[1].w >= mc->upper &&
-        (rc = cl_linkfind_fit_person(t, mc, cv[1].rid, cv[0].pid, 0, false,
-                                     &fits)) != CL_OK)
+    if (np > 1 && (rc = cl_linkfind_fit_ambiguous(
+                       t, mc, cv[0].pid, best, cv[1].pid, cv[1].rid, cv[1].w,
+                       cv[0].discerns & cv[1].discerns, &ambiguous)) != CL_OK)
         return rc;
-    if (best >= mc->upper && fits && !contradicted) {
+    if (best >= mc->upper && !ambiguous && !contradicted) {
         out->person_id = cv[0].pid;
         out->reason = CL_LINK_SCORE;
         out->score = best;

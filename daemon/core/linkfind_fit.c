@@ -222,3 +222,30 @@ int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc, uint64_t x,
         return rc;
     return s_bridged_by(t, mc, by, xp, yp, bridged);
 }
+
+int cl_linkfind_fit_ambiguous(cl_txn *t, const cl_match_config *mc,
+                              uint64_t a_pid, double a_w, uint64_t b_pid,
+                              uint64_t b_rid, double b_w, unsigned by,
+                              bool *ambiguous)
+{
+    bool fits = true;
+    *ambiguous = false;
+    if (a_w < mc->upper || b_w < mc->upper)
+        return CL_OK;
+    /* b's record fits none of a's, even allowing one family */
+    int rc = cl_linkfind_fit_person(t, mc, b_rid, a_pid, 0, false, &fits);
+    if (rc != CL_OK || !fits || a_w - b_w >= CL_LINKFIND_CLEARLY) {
+        *ambiguous = rc == CL_OK && !fits;
+        return rc;
+    }
+    /* about equal: two people held apart (one family's two members, or
+     * two people a record without the field they differ in cannot tell
+     * apart) */
+    if ((rc = cl_linkfind_fit_person(t, mc, b_rid, a_pid, 0, true, &fits)) !=
+            CL_OK ||
+        !fits) {
+        *ambiguous = rc == CL_OK;
+        return rc;
+    }
+    return s_bridged_by(t, mc, by, a_pid, b_pid, ambiguous);
+}

@@ -72,4 +72,24 @@ CL_NODISCARD int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc,
                                          uint64_t x, uint64_t y, uint64_t xp,
                                          uint64_t yp, bool *bridged);
 
+/* How much better (log2 of the odds: 64 to 1) one person must fit a
+ * description than another it also links to, to be clearly the one. */
+#define CL_LINKFIND_CLEARLY 6.0
+
+/* Whether a description that weighs a_w against person a_pid (its best
+ * record there) and b_w against another person b_pid (record b_rid,
+ * comparing the fields by: cl_match_discerns) fits neither for sure:
+ * both reach the upper threshold and either b's record fits none of a's
+ * records, or neither person is clearly better (CL_LINKFIND_CLEARLY)
+ * while the two are held apart (b's record fits a's only in the pattern
+ * of one family, or they meet only through a bridge:
+ * cl_linkfind_fit_bridged). A record without a date of birth beside a
+ * father and his son of one name and home is then linked to neither and
+ * both pairs are queued, whichever of the two was held first. */
+CL_NODISCARD int cl_linkfind_fit_ambiguous(cl_txn *t, const cl_match_config *mc,
+                                           uint64_t a_pid, double a_w,
+                                           uint64_t b_pid, uint64_t b_rid,
+                                           double b_w, unsigned by,
+                                           bool *ambiguous);
+
 #endif

@@ -960,58 +960,138 @@ static void s_table(const th_daemon *d, uint64_t people, uint64_t referrals,
     fflush(stdout);
 }
 
+/* The command line, as a table: each option's name, what its value is,
+ * and where it goes. Anything else is refused with the usage line, so a
+ * mistyped option never starts the default 1M-person load. */
+static struct {
+    uint64_t people, referrals, rss_minutes, blind_cost, writer_cost, linkage,
+        replication;
+    double seconds;
+    const char *log; /* [store] log: on or off; NULL for the default */
+} s_args = {.people = 1000000, .referrals = 5000000, .seconds = 5};
+
+typedef enum { S_FLAG, S_COUNT, S_SECONDS, S_LOG, S_LOADS } s_kind;
+
+static const struct {
+    const char *name;
+    s_kind kind;
+    void *to;
+} s_opts[] = {
+    {"--people", S_COUNT, &s_args.people},
+    {"--referrals", S_COUNT, &s_args.referrals},
+    {"--seconds", S_SECONDS, &s_args.seconds},
+    {"--rss-minutes", S_COUNT, &s_args.rss_minutes},
+    {"--loads", S_LOADS, &s_loads},
+    {"--log", S_LOG, &s_args.log},
+    {"--replication", S_FLAG, &s_args.replication},
+    {"--blind-cost", S_COUNT, &s_args.blind_cost},
+    {"--writer-cost", S_COUNT, &s_args.writer_cost},
+    {"--linkage", S_COUNT, &s_args.linkage},
+};
+
+static const char *const s_load_names[] = {"one",   "w8",     "w32", "r1000",
+                                           "r5000", "r10000", "case"};
+
+static const char s_usage[] =
+    "usage: caselink-bench [--people N] [--referrals N] [--seconds S]\n"
+    "                      [--rss-minutes M] [--log on|off]\n"
+    "                      [--loads one,w8,w32,r1000,r5000,r10000,case]\n"
+    "       caselink-bench --writer-cost N | --blind-cost N | --linkage N\n"
+    "       caselink-bench --replication [--seconds S]\n";
+
+/* Every name in a --loads list is one of the table's rows. */
+static bool s_loads_known(const char *list)
+{
+    for (const char *p = list;; p++) {
+        size_t n = strcspn(p, ","), k = 0;
+        while (k < sizeof(s_load_names) / sizeof(*s_load_names) &&
+               (strlen(s_load_names[k]) != n || strncmp(p, s_load_names[k], n)))
+            k++;
+        if (k == sizeof(s_load_names) / sizeof(*s_load_names))
+            return false;
+        p += n;
+        if (!*p)
+            return true;
+    }
+}
+
+/* One value of kind k into *to; false when it is not one. */
+static bool s_value(s_kind k, const char *v, void *to)
+{
+    char *end = NULL;
+    errno = 0;
+    if (k == S_COUNT) {
+        *(uint64_t *)to = strtoull(v, &end, 10);
+        return *v >= '0' && *v <= '9' && !*end && !errno;
+    }
+    if (k == S_SECONDS) {
+        *(double *)to = strtod(v, &end);
+        return end != v && !*end && *(double *)to > 0 && *(double *)to < 3600;
+    }
+    if (k == S_LOG) {
+        *(const char **)to = !strcmp(v, "on") ? "on" : "off";
+        return !strcmp(v, "on") || !strcmp(v, "off");
+    }
+    *(const char **)to = v;
+    return s_loads_known(v);
+}
+
+/* Parses argv into s_args; false (after the usage line) on anything that
+ * is not an option of the table with a valid value. */
+static bool s_parse(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            fputs(s_usage, stdout);
+            exit(0);
+        }
+        size_t o = 0;
+        while (o < sizeof(s_opts) / sizeof(*s_opts) &&
+               strcmp(argv[i], s_opts[o].name))
+            o++;
+        if (o == sizeof(s_opts) / sizeof(*s_opts)) {
+            fprintf(stderr, "caselink-bench: unknown option %s\n%s", argv[i],
+                    s_usage);
+            return false;
+        }
+        if (s_opts[o].kind == S_FLAG) {
+            *(uint64_t *)s_opts[o].to = 1;
+            continue;
+        }
+        if (i + 1 == argc ||
+            !s_value(s_opts[o].kind, argv[i + 1], s_opts[o].to)) {
+            fprintf(stderr, "caselink-bench: %s needs %s\n%s", argv[i],
+                    i + 1 == argc ? "a value" : "a valid value", s_usage);
+            return false;
+        }
+        i++;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    uint64_t people = 1000000, referrals = 5000000;
-    double seconds = 5;
-    int rss_minutes = 0;
-    const char *log = NULL; /* the daemon's default */
+    if (!s_parse(argc, argv))
+        return 2;
+    uint64_t people = s_args.people, referrals = s_args.referrals;
+    double seconds = s_args.seconds;
+    int rss_minutes = (int)s_args.rss_minutes;
+    const char *log = s_args.log;
     char conf[256];
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--people"))
-            people = strtoull(argv[i + 1], NULL, 10);
-        else if (!strcmp(argv[i], "--referrals"))
-            referrals = strtoull(argv[i + 1], NULL, 10);
-        else if (!strcmp(argv[i], "--seconds"))
-            seconds = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--rss-minutes"))
-            rss_minutes = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--loads"))
-            s_loads = argv[i + 1];
-        else if (!strcmp(argv[i], "--log")) /* [store] log: on or off */
-            log = !strcmp(argv[i + 1], "on") ? "on" : "off";
-    }
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--replication")) {
-            if (sodium_init() < 0)
-                return 1;
-            signal(SIGPIPE, SIG_IGN);
-            return s_replication(seconds);
-        }
-    for (int i = 1; i + 1 < argc; i += 2)
-        if (!strcmp(argv[i], "--blind-cost")) {
-            if (sodium_init() < 0)
-                return 1;
-            return s_blind_cost(strtoull(argv[i + 1], NULL, 10));
-        }
-    for (int i = 1; i + 1 < argc; i += 2)
-        if (!strcmp(argv[i], "--writer-cost")) {
-            if (sodium_init() < 0)
-                return 1;
-            return s_writer_cost(strtoull(argv[i + 1], NULL, 10));
-        }
-    for (int i = 1; i + 1 < argc; i += 2)
-        if (!strcmp(argv[i], "--linkage")) {
-            if (sodium_init() < 0)
-                return 1;
-            return s_linkage((size_t)strtoull(argv[i + 1], NULL, 10));
-        }
-    if (referrals < people)
-        referrals = people;
-    s_people = people;
     if (sodium_init() < 0)
         return 1;
     signal(SIGPIPE, SIG_IGN);
+    if (s_args.replication)
+        return s_replication(seconds);
+    if (s_args.blind_cost)
+        return s_blind_cost(s_args.blind_cost);
+    if (s_args.writer_cost)
+        return s_writer_cost(s_args.writer_cost);
+    if (s_args.linkage)
+        return s_linkage((size_t)s_args.linkage);
+    if (referrals < people)
+        referrals = people;
+    s_people = people;
 
     th_daemon d;
     memset(&d, 0, sizeof(d));

@@ -33,6 +33,9 @@ static const cli_jrow s_health_rows[] = {
     CLI_JU(cl_health, "persons", persons),
     CLI_JU(cl_health, "referrals", referrals),
     CLI_JU(cl_health, "store_bytes", store_bytes),
+    CLI_JS(cl_health, "last_write_error", write_error),
+    CLI_JU(cl_health, "last_write_error_at", write_error_at),
+    CLI_JU(cl_health, "write_errors", write_errors),
     CLI_JO(cl_health, "replication", repl, s_repl_rows),
     CLI_JEND,
 };
@@ -160,6 +163,15 @@ static int s_health(cli_conn *cn)
                h->version, h->uptime_s, h->persons, h->referrals,
                h->store_bytes / 1024);
     s_print_repl(&h->repl);
+    if (h->write_errors) {
+        char when[CL_WHEN_SHOW_SZ];
+        cli_time(cn, when, (int64_t)h->write_error_at);
+        printf("last write error, %s (%" PRIu64 " batch%s not written since "
+               "start): %s\n",
+               when, h->write_errors, h->write_errors == 1 ? "" : "es",
+               h->write_error);
+    } else if (h->store_bytes)
+        printf("no write error since start\n");
     cl_reply_clear(&rep);
     return 0;
 }

@@ -71,6 +71,9 @@ int cl_handle_health(cl_op *op, cl_request *q, cl_reply *rep)
     if (rc == CL_OK && cl_store_stats_get(s->store, &st) == CL_OK)
         h->store_bytes = st.used_bytes;
     cl_replica_fill(s, &h->repl);
+    CL_COPY(h->write_error, s->write_error);
+    h->write_error_at = (uint64_t)s->write_error_at;
+    h->write_errors = s->write_errors;
     if (rc != CL_OK)
         cl_item_fail(op->it, rc, NULL);
     return CL_OK;

@@ -237,6 +237,10 @@ static void s_failed(cl_server *s, s_item *items, size_t n, int rc, int *as,
     }
     cl_log_err("batch of %zu requests not committed: %s", n,
                msg[0] ? msg : cl_strerror(rc));
+    snprintf(s->write_error, sizeof(s->write_error), "%s",
+             msg[0] ? msg : cl_strerror(rc));
+    s->write_error_at = (int64_t)time(NULL);
+    s->write_errors++;
     if (!msg[0])
         snprintf(msg, msg_len, "%s", cl_handle_fatal_why(rc, true));
     for (size_t i = 0; i < n; i++)

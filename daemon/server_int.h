@@ -107,12 +107,18 @@ struct cl_server {
     size_t n_spare;        /* requests waiting there */
     cl_writer *writer;     /* applies and commits each batch */
     char commit_gate[CL_PATH_SZ]; /* tests: commits wait for this file */
-    cl_readers *readers;    /* heavy reads' threads (NULL: in the batch) */
-    int64_t started;        /* unix seconds */
-    bool stopping;          /* SIGTERM seen */
-    uint64_t watchdog_usec; /* 0 if no watchdog */
-    uint64_t last_wd_us;    /* monotonic time of the last WATCHDOG=1 */
-    uint64_t requests;      /* counters for the log and health */
+    cl_readers *readers; /* heavy reads' threads (NULL: in the batch) */
+    int64_t started;     /* unix seconds */
+    /* The last batch the store could not write, for admin health: set
+     * by the serving thread once the writer has handed the batch back
+     * (s_failed), read by health's handler, so never both at once. */
+    char write_error[CL_ERROR_SZ]; /* what the log said; "" if none yet */
+    int64_t write_error_at;        /* unix seconds; 0 if none */
+    uint64_t write_errors;         /* batches not written since start */
+    bool stopping;                 /* SIGTERM seen */
+    uint64_t watchdog_usec;        /* 0 if no watchdog */
+    uint64_t last_wd_us;           /* monotonic time of the last WATCHDOG=1 */
+    uint64_t requests;             /* counters for the log and health */
     uint64_t commits;
     uint64_t next_purge_us;      /* monotonic time of the next retention run */
     uint64_t next_checkpoint_us; /* ... and of the next audit checkpoint */

@@ -728,6 +728,9 @@ typedef struct cl_health {
     uint64_t referrals;
     uint64_t store_bytes;
     cl_repl_state repl;
+    char write_error[CL_ERROR_SZ]; /* the last batch not written; "" none */
+    uint64_t write_error_at;       /* unix seconds; 0 if none */
+    uint64_t write_errors;         /* batches not written since start */
 } cl_health;
 
 typedef struct cl_publish_result {

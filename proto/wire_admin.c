@@ -108,6 +108,9 @@ static const cl_wire_field s_health_rows[] = {
     CL_WF_NUM_(cl_reply, "persons", u.health.persons),
     CL_WF_NUM_(cl_reply, "referrals", u.health.referrals),
     CL_WF_NUM_(cl_reply, "store_bytes", u.health.store_bytes),
+    CL_WF_STR_(cl_reply, "last_write_error", u.health.write_error),
+    CL_WF_NUM_(cl_reply, "last_write_error_at", u.health.write_error_at),
+    CL_WF_NUM_(cl_reply, "write_errors", u.health.write_errors),
     CL_WF_END_,
 };
 

@@ -215,7 +215,9 @@ typedef struct s_worker {
     double seconds; /* run this long */
     double rate;    /* open loop: per-worker offered rate, or 0 */
     uint64_t acked;
-    uint64_t *lat_ns; /* latencies */
+    uint64_t refused;      /* replies other than OK */
+    char why[CL_ERROR_SZ]; /* ... the first one's error */
+    uint64_t *lat_ns;      /* latencies of the acknowledgements */
     size_t n_lat, cap_lat;
     atomic_ulong *serial; /* shared agency reference counter */
     uint64_t people;      /* referrals are about people already held */
@@ -273,7 +275,10 @@ static void *s_ingest(void *arg)
         uint64_t now = s_now_ns();
         if (rep.status == CL_STATUS_OK)
             w->acked++;
-        for (int k = 0; k < S_WINDOW * 4 && w->lat_ns; k++)
+        else if (!w->refused++)
+            CL_COPY(w->why, rep.error);
+        for (int k = 0;
+             k < S_WINDOW * 4 && w->lat_ns && rep.status == CL_STATUS_OK; k++)
             if (!memcmp(ids[k], rep.msgid, CL_MSGID_LEN)) {
                 if (w->n_lat < w->cap_lat)
                     w->lat_ns[w->n_lat++] = now - sent_at[k];
@@ -383,6 +388,8 @@ typedef struct s_result {
     double cpu_us;         /* daemon CPU per acknowledged referral */
     double writer_us;      /* of which its writer thread */
     double serve_us;       /* ... and its serving (main) thread */
+    uint64_t refused;      /* replies other than OK: not in the figures */
+    char why[CL_ERROR_SZ]; /* ... the first one's error */
 } s_result;
 
 /*
@@ -412,9 +419,13 @@ static s_result s_load(const th_daemon *d, int clients, int window,
     }
     uint64_t *all = calloc(cap * (size_t)clients, sizeof(uint64_t));
     size_t n = 0;
-    uint64_t acked = 0;
+    uint64_t acked = 0, refused = 0;
+    char why[CL_ERROR_SZ] = "";
     for (int i = 0; i < clients; i++) {
         pthread_join(th[i], NULL);
+        refused += w[i].refused;
+        if (!why[0])
+            CL_COPY(why, w[i].why);
         memcpy(all + n, w[i].lat_ns, w[i].n_lat * sizeof(uint64_t));
         n += w[i].n_lat;
         acked += w[i].acked;
@@ -425,7 +436,9 @@ static s_result s_load(const th_daemon *d, int clients, int window,
     s_result r = {.rate = (double)acked / seconds,
                   .p50 = s_pct(all, n, 0.50),
                   .p99 = s_pct(all, n, 0.99),
-                  .p999 = s_pct(all, n, 0.999)};
+                  .p999 = s_pct(all, n, 0.999),
+                  .refused = refused};
+    CL_COPY(r.why, why);
     if (acked) {
         r.pages = (double)(c1.wchar - c0.wchar) / 4096.0 / (double)acked;
         r.cpu_us = (c1.cpu_s - c0.cpu_s) * 1e6 / (double)acked;
@@ -881,6 +894,10 @@ static void s_row(const char *label, const char *name, const s_result *r,
              offered > 0 && r->rate < 0.9 * offered ? " saturated" : "");
     printf("| %-34s | %8.0f/s | %15s | %6.2f | %7.1f | %7.1f | %7.1f |\n",
            label, r->rate, lat, r->pages, r->cpu_us, r->writer_us, r->serve_us);
+    if (r->refused) /* the figures are per acknowledgement: say so */
+        printf("  (%s: %" PRIu64 " refused, not counted; the first: %s)\n",
+               name, r->refused, r->why);
+    s_fig("figure %s_refused %" PRIu64 "\n", name, r->refused);
     s_fig("figure %s_rate %.1f\nfigure %s_p50_ms %.3f\nfigure %s_p99_ms %.3f\n"
           "figure %s_pages %.3f\nfigure %s_cpu_us %.2f\nfigure %s_writer_us "
           "%.2f\nfigure %s_serve_us %.2f\n",
@@ -1095,9 +1112,13 @@ int main(int argc, char **argv)
 
     th_daemon d;
     memset(&d, 0, sizeof(d));
+    /* Every client thread is the one "gp" key, standing for 8 or 32
+     * agency systems: [limits] client_inflight_max (256 a key by default)
+     * would refuse half of 8 x 64 in flight BUSY, and the figures would
+     * count their work but not them. */
     snprintf(conf, sizeof(conf),
              "[store]\nmap_size_mb = 65536\n%s%s%s[limits]\nbatch_max = "
-             "1024\nqueue_depth = 10000\n",
+             "1024\nqueue_depth = 10000\nclient_inflight_max = 4096\n",
              log ? "log = " : "", log ? log : "", log ? "\n" : "");
     th_start(&d, conf);
     th_stop(&d, SIGTERM); /* keys and config made; load the store offline */

@@ -442,3 +442,18 @@ void *th_raw_socket(const th_daemon *d, void *ctx, const char *key_file,
     }
     return s;
 }
+
+cl_health th_health(const th_daemon *d, const char *name)
+{
+    cl_client *c = th_client(d, name);
+    cl_request req;
+    cl_reply rep;
+    memset(&req, 0, sizeof(req));
+    req.kind = CL_REQ_HEALTH;
+    if (cl_client_call(c, &req, &rep) != CL_OK || rep.status != CL_STATUS_OK)
+        s_die("health");
+    cl_health h = rep.u.health;
+    cl_reply_clear(&rep);
+    cl_client_close(&c);
+    return h;
+}

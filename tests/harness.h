@@ -125,6 +125,9 @@ long th_audited(cl_client *au, const char *pid, const char *nhs,
 /* True if the file contains the bytes of s. */
 bool th_file_contains(const char *path, const char *s);
 
+/* health as demo client name sees it (aborts unless answered OK). */
+cl_health th_health(const th_daemon *d, const char *name);
+
 /* Run a shell command, return its exit status. */
 int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

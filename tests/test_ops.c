@@ -229,22 +229,6 @@ static void test_map_grows(void **state)
     assert_int_equal(th_stop(&d, SIGTERM), 0);
 }
 
-/* admin health's last write error, as the key asking may see it. */
-static cl_health s_health(th_daemon *d, const char *name)
-{
-    cl_client *c = th_client(d, name);
-    cl_request req;
-    cl_reply rep;
-    memset(&req, 0, sizeof(req));
-    req.kind = CL_REQ_HEALTH;
-    assert_int_equal(cl_client_call(c, &req, &rep), CL_OK);
-    assert_int_equal(rep.status, CL_STATUS_OK);
-    cl_health h = rep.u.health;
-    cl_reply_clear(&rep);
-    cl_client_close(&c);
-    return h;
-}
-
 /* A full map refuses work and loses nothing it acknowledged; admin
  * health names the failed write, when, and how many, to an operator
  * (not to a publisher, which sees no counts). */
@@ -254,7 +238,7 @@ static void test_map_full_refuses_work(void **state)
     th_daemon d;
     memset(&d, 0, sizeof(d));
     th_start(&d, "[store]\nmap_size_mb = 1\nmap_max_mb = 1\n");
-    cl_health h = s_health(&d, "operator");
+    cl_health h = th_health(&d, "operator");
     assert_int_equal(h.write_errors, 0);
     assert_int_equal(h.write_error_at, 0);
     assert_string_equal(h.write_error, "");
@@ -278,14 +262,14 @@ static void test_map_full_refuses_work(void **state)
     cl_client_close(&gp);
     printf("1 MiB map: %d acknowledged, %d refused as busy\n", ok, busy);
     assert_true(ok > 0 && busy > 0 && ok + busy == 300);
-    h = s_health(&d, "operator");
+    h = th_health(&d, "operator");
     printf("health: %llu batches not written, the last: %s\n",
            (unsigned long long)h.write_errors, h.write_error);
     assert_true(h.write_errors > 0 && h.write_errors <= (uint64_t)busy);
     assert_true((int64_t)h.write_error_at >= before &&
                 (int64_t)h.write_error_at <= (int64_t)time(NULL));
     assert_non_null(strstr(h.write_error, "full"));
-    h = s_health(&d, "gp");
+    h = th_health(&d, "gp");
     assert_int_equal(h.write_errors, 0);
     assert_string_equal(h.write_error, "");
     /* exactly what was acknowledged is there, and the audit agrees */

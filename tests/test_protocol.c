@@ -24,17 +24,7 @@
 
 static uint64_t s_referrals(const th_daemon *d)
 {
-    cl_client *c = th_client(d, "operator");
-    cl_request req;
-    cl_reply rep;
-    memset(&req, 0, sizeof(req));
-    req.kind = CL_REQ_HEALTH;
-    assert_int_equal(cl_client_call(c, &req, &rep), CL_OK);
-    assert_int_equal(rep.status, CL_STATUS_OK);
-    uint64_t n = rep.u.health.referrals;
-    cl_reply_clear(&rep);
-    cl_client_close(&c);
-    return n;
+    return th_health(d, "operator").referrals;
 }
 
 /* Publish with a fresh random message id; returns the reply (caller

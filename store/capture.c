@@ -153,7 +153,7 @@ static int s_apply_as(cl_txn *t, const uint8_t *batch, size_t len, uint64_t seq,
     if (seq <= applied)
         return CL_ERR_EXISTS;
     /* the batch writes rows behind the caches */
-    cl_store__vc_free(&t->vc);
+    cl_store__vc_clear(cl_store__vc_of(t));
     cl_store__ds_free(t->store);
     t->applied = true;
     if ((rc = s_apply_records(t, batch, len, seq)) != CL_OK)

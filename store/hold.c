@@ -147,6 +147,7 @@ static void s_lose(cl_store *s)
     if (s->hold)
         mdb_txn_abort(s->hold);
     s->hold = NULL;
+    cl_store__vc_clear(&s->hvc); /* what it read and put is gone */
     s->log_lost = true;
     s->log_stats.failed++;
 }
@@ -178,7 +179,8 @@ int cl_store_log_commit(cl_store *s)
         return CL_ERR_IO;
     }
     int rc = mdb_txn_commit(s->hold);
-    s->hold = NULL; /* ended either way */
+    s->hold = NULL;              /* ended either way */
+    cl_store__vc_clear(&s->hvc); /* others may write behind it now */
     if (rc != MDB_SUCCESS) {
         s_lose(s);
         return cl_store__mdb_err(rc);
@@ -214,6 +216,7 @@ void cl_store__log_close(cl_store *s)
     if (s->hold) /* not committed: what it held is in the log */
         mdb_txn_abort(s->hold);
     s->hold = NULL;
+    cl_store__vc_free(&s->hvc);
     s_held(s, false);
     cl_wal_close(&s->log);
 }

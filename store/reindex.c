@@ -332,6 +332,7 @@ static int s_rewrite(s_ctx *c)
     if (rc == CL_OK)
         rc = cl_store__mdb_err(mdb_drop(txn, s->dbi[CL_DB_IXDIGEST], 0));
     cl_store__ds_free(s);
+    cl_store__vc_clear(cl_store__vc_of(c->t)); /* rows moved behind it */
     for (int i = 0; i < CL_DB_COUNT && rc == CL_OK; i++)
         if (cl_store__dbs[i].group)
             rc = s_digests(c, (cl_db)i);

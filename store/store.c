@@ -46,12 +46,8 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
     t->parent = parent;
     t->write = write;
     t->held = !parent && mp;
-    t->serial = 1;
+    t->serial = cl_store__vc_serial(t); /* after the held batches' */
     if (parent) {
-        cl_txn *root = parent;
-        while (root->parent)
-            root = root->parent;
-        t->serial = ++root->vc.next_serial;
         t->cap = parent->cap;
         if (t->cap) {
             t->cap_mark = t->cap->len;
@@ -101,6 +97,7 @@ int cl_store_commit(cl_txn **tp)
     if (t->held && (frc = cl_store__log_seal(t)) != CL_OK) {
         mdb_txn_abort(t->txn); /* not in the log: not kept */
         cl_store__keys_settle(t, false);
+        cl_store__vc_undo(t);
         s_txn_free(t);
         return frc;
     }
@@ -135,9 +132,9 @@ int cl_store_commit(cl_txn **tp)
                 __atomic_store_n(&t->store->retired, t->retired,
                                  __ATOMIC_RELAXED);
         }
-    } else if (t->parent) {
-        /* the child's changes are gone */
-        if (t->cap)
+    } else if (t->parent || t->held) {
+        /* its changes are gone */
+        if (t->parent && t->cap)
             cl_store__capture_truncate(t);
         cl_store__vc_undo(t);
     }
@@ -154,10 +151,10 @@ void cl_store_abort(cl_txn **tp)
     cl_txn *t = *tp;
     mdb_txn_abort(t->txn);
     cl_store__keys_settle(t, false);
-    if (t->parent) {
+    if (t->parent)
         cl_store__capture_truncate(t);
+    if (t->parent || t->held) /* a top's own cache goes with it */
         cl_store__vc_undo(t);
-    }
     s_txn_free(t);
     *tp = NULL;
 }
@@ -525,8 +522,8 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     int rc;
     if (db >= CL_DB_COUNT || !cl_store__dbs[db].sealed)
         return CL_ERR_INVALID;
-    /* written by this transaction: as it was put (no row read from the
-     * file is served from there) */
+    /* put or read by this write transaction (vcache.c): as it was put,
+     * or as it authenticated when read */
     if (t->write && cl_store__vc_get(t, db, key, key_len, buf, cap, val_len))
         return CL_OK;
     if ((rc = s_ad(ad, sizeof(ad), &ad_len, db, key, key_len)) != CL_OK)
@@ -550,9 +547,12 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (cl_store__is_retired(r, ver) ||
         ver - CL_STORE__FLOOR(r) >= CL_STORE_KEY_VERSIONS)
         return CL_ERR_CORRUPT; /* retired, or no live version at all */
-    return cl_seal_open(buf, cap, val_len,
-                        t->store->keys->data[ver % CL_STORE_KEY_VERSIONS], ad,
-                        ad_len, v.mv_data, v.mv_size);
+    rc = cl_seal_open(buf, cap, val_len,
+                      t->store->keys->data[ver % CL_STORE_KEY_VERSIONS], ad,
+                      ad_len, v.mv_data, v.mv_size);
+    if (rc == CL_OK && t->write) /* authenticated: read again from there */
+        cl_store__vc_put(t, db, key, key_len, buf, *val_len);
+    return rc;
 }
 
 int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,

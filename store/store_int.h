@@ -82,6 +82,25 @@ typedef struct cl_store__replay {
     int64_t legacy_until; /* older records looked up until then (0: none) */
 } cl_store__replay;
 
+/* Sealed values a write transaction put or read, in the clear until it
+ * ends (vcache.c): read again without LMDB or the cipher. */
+#define CL_STORE__VC_N   128
+#define CL_STORE__VC_KEY 24
+#define CL_STORE__VC_VAL 1024
+typedef struct cl_store__vent {
+    uint32_t serial; /* the transaction that put it (0: empty) */
+    uint8_t db;
+    uint8_t key_len;
+    uint16_t val_len;
+    uint8_t key[CL_STORE__VC_KEY];
+} cl_store__vent;
+
+typedef struct cl_store__vcache {
+    cl_store__vent e[CL_STORE__VC_N];
+    uint8_t *vals;        /* CL_STORE__VC_N values; NULL until a put */
+    uint32_t next_serial; /* the last serial handed to a transaction */
+} cl_store__vcache;
+
 struct cl_store {
     MDB_env *env;             /* the environment */
     MDB_dbi dbi[CL_DB_COUNT]; /* sub-database handles */
@@ -123,6 +142,7 @@ struct cl_store {
     uint64_t log_max_bytes; /* committed past this much log ... */
     uint64_t log_max_us;    /* ... or this long after its first batch */
     cl_store_log_stats log_stats;
+    cl_store__vcache hvc; /* the held one's batches' values (vcache.c) */
 };
 
 /* The physical changes of one top-level write transaction, encoded as they
@@ -155,25 +175,6 @@ typedef struct cl_store__dcache {
     size_t cap;
 } cl_store__dcache;
 
-/* Sealed values a write transaction put, in the clear until it ends
- * (vcache.c): read back without LMDB or the cipher. */
-#define CL_STORE__VC_N   64
-#define CL_STORE__VC_KEY 24
-#define CL_STORE__VC_VAL 1024
-typedef struct cl_store__vent {
-    uint32_t serial; /* the transaction that put it (0: empty) */
-    uint8_t db;
-    uint8_t key_len;
-    uint16_t val_len;
-    uint8_t key[CL_STORE__VC_KEY];
-} cl_store__vent;
-
-typedef struct cl_store__vcache {
-    cl_store__vent e[CL_STORE__VC_N];
-    uint8_t *vals;        /* CL_STORE__VC_N values; NULL until a put */
-    uint32_t next_serial; /* the last serial handed to a transaction */
-} cl_store__vcache;
-
 struct cl_txn {
     cl_store *store;        /* owner */
     cl_txn *parent;         /* enclosing transaction, or NULL */
@@ -191,18 +192,23 @@ struct cl_txn {
     bool applied;        /* a replication batch was applied (the top's) */
     bool held;           /* top-level, nested in the held one (hold.c) */
     bool logged;         /* ... and its batch is in the log */
-    cl_store__vcache vc; /* the top's: values put (vcache.c) */
+    cl_store__vcache vc; /* the top's, unless held (vcache.c) */
 };
 
-/* The value cache (vcache.c), for a write transaction t: remember, forget
- * or read back a sealed value t (or a transaction nested in it) put;
- * drop what t and its children put (t aborted); free the top's. */
+/* The value cache (vcache.c), for a write transaction t: the cache t
+ * uses (its outermost transaction's, or the held one's: hvc); the serial
+ * for a transaction beginning in it; remember, forget or read back a
+ * sealed value t (or a transaction nested in it) put or read; drop what t
+ * and its children put or read (t aborted); drop every entry; free. */
+cl_store__vcache *cl_store__vc_of(cl_txn *t);
+uint32_t cl_store__vc_serial(cl_txn *t);
 void cl_store__vc_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                       const uint8_t *val, size_t val_len);
 void cl_store__vc_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len);
 bool cl_store__vc_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                       uint8_t *buf, size_t cap, size_t *val_len);
 void cl_store__vc_undo(cl_txn *t);
+void cl_store__vc_clear(cl_store__vcache *c);
 void cl_store__vc_free(cl_store__vcache *c);
 
 /* The digest cache (digcache.c). */

@@ -1,18 +1,29 @@
 /*
- * vcache: the small sealed values a write transaction wrote, kept in the
- * clear until it ends, so that reading one back costs a copy instead of
- * a B-tree lookup and an AEAD open.
+ * vcache: the small sealed values a write transaction wrote or read,
+ * kept in the clear, so that reading one again costs a copy instead of a
+ * B-tree lookup and an AEAD open.
  *
- * A publish reads back what it has just written several times (the
- * referral by its reference for routing, intake and the flag; the
- * subject's record; the agency reference row; the audit chain's head).
- * Only what this transaction itself put is served from here, never
- * anything read from the file, so nothing escapes authentication. A
- * nested transaction's entries carry its serial; when it aborts, every
- * entry at or after that serial goes (its children's too), and the reads
- * fall back to LMDB, which then holds the parent's version. Values are
- * wiped when an entry is dropped and when the outermost transaction
- * ends. Data only: no LMDB, no keys.
+ * A publish reads the same values several times (the subject's record
+ * three times before it is rewritten, five after; the referral by its
+ * reference for routing, intake and the flag; the agency reference row;
+ * the audit chain's head). A value is kept when the transaction puts it,
+ * and when a get has read it from the transaction's view and it
+ * authenticated there (cl_store_get: its AEAD and, for a row that is its
+ * whole group, the group's digest); nothing that did not pass is ever
+ * kept. Every put and delete of the key replaces or drops its entry.
+ * Each entry carries the serial of the transaction that put or read it;
+ * when one aborts, every entry at or after its serial goes (its
+ * children's too), and the reads fall back to LMDB.
+ *
+ * Whose cache: the outermost transaction's, for as long as it lasts; or,
+ * for the batches nested in the write transaction hold.c holds open
+ * across them, the store's (hvc), which lives as long as that held
+ * transaction: each batch's serials follow the last one's, a batch that
+ * aborts drops its own entries, and hold.c empties it whenever the held
+ * transaction ends (committed or lost), after which other threads may
+ * write behind it. Applying a replication batch (rows written behind the
+ * caches) empties it too. Values are wiped when an entry is dropped.
+ * Data only: no LMDB, no keys.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -20,11 +31,16 @@
 
 #include "store_int.h"
 
-static cl_store__vcache *s_root(cl_txn *t)
+cl_store__vcache *cl_store__vc_of(cl_txn *t)
 {
     while (t->parent)
         t = t->parent;
-    return &t->vc;
+    return t->held ? &t->store->hvc : &t->vc;
+}
+
+uint32_t cl_store__vc_serial(cl_txn *t)
+{
+    return ++cl_store__vc_of(t)->next_serial;
 }
 
 /* The one entry (db, key) may be kept in: direct-mapped by a hash. */
@@ -54,7 +70,7 @@ static void s_drop(cl_store__vcache *c, cl_store__vent *e)
 void cl_store__vc_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                       const uint8_t *val, size_t val_len)
 {
-    cl_store__vcache *c = s_root(t);
+    cl_store__vcache *c = cl_store__vc_of(t);
     if (key_len > CL_STORE__VC_KEY || val_len > CL_STORE__VC_VAL)
         return; /* cl_store__vc_del went first */
     if (!c->vals && !(c->vals = malloc(CL_STORE__VC_N * CL_STORE__VC_VAL)))
@@ -72,7 +88,7 @@ void cl_store__vc_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 
 void cl_store__vc_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
 {
-    cl_store__vcache *c = s_root(t);
+    cl_store__vcache *c = cl_store__vc_of(t);
     if (!c->vals || key_len > CL_STORE__VC_KEY)
         return;
     cl_store__vent *e = s_slot(c, db, key, key_len);
@@ -83,7 +99,7 @@ void cl_store__vc_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
 bool cl_store__vc_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                       uint8_t *buf, size_t cap, size_t *val_len)
 {
-    cl_store__vcache *c = s_root(t);
+    cl_store__vcache *c = cl_store__vc_of(t);
     if (!c->vals || key_len > CL_STORE__VC_KEY)
         return false;
     cl_store__vent *e = s_slot(c, db, key, key_len);
@@ -96,7 +112,7 @@ bool cl_store__vc_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 
 void cl_store__vc_undo(cl_txn *t)
 {
-    cl_store__vcache *c = s_root(t);
+    cl_store__vcache *c = cl_store__vc_of(t);
     if (!c->vals)
         return;
     for (size_t i = 0; i < CL_STORE__VC_N; i++)
@@ -104,13 +120,18 @@ void cl_store__vc_undo(cl_txn *t)
             s_drop(c, &c->e[i]);
 }
 
+void cl_store__vc_clear(cl_store__vcache *c)
+{
+    if (!c->vals)
+        return;
+    for (size_t i = 0; i < CL_STORE__VC_N; i++)
+        if (c->e[i].serial)
+            s_drop(c, &c->e[i]);
+}
+
 void cl_store__vc_free(cl_store__vcache *c)
 {
-    if (c->vals) {
-        for (size_t i = 0; i < CL_STORE__VC_N; i++)
-            if (c->e[i].serial)
-                s_drop(c, &c->e[i]);
-        free(c->vals);
-    }
+    cl_store__vc_clear(c);
+    free(c->vals);
     memset(c, 0, sizeof(*c));
 }

@@ -966,6 +966,55 @@ static void test_values_read_back(void **state)
     cl_store_close(&s);
 }
 
+/* A value a write transaction read from the file is read again from its
+ * copy (vcache.c), and is what the transaction sees in LMDB at every step:
+ * after a nested put that aborts, a nested delete that commits, and in
+ * the next transaction, which reads the file again. */
+static void test_values_read_kept(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], key[8];
+    cl_store *s = NULL;
+    cl_txn *t = NULL, *c = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 12);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_put_is(t, 1, "one");
+    s_put_is(t, 2, "two");
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_get_is(t, 1, "one"); /* read from the file, kept */
+    s_get_is(t, 2, "two");
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    s_get_is(c, 1, "one");
+    s_put_is(c, 1, "uno");
+    s_get_is(c, 1, "uno");
+    cl_store_abort(&c);
+    s_get_is(t, 1, "one");
+    /* read in a child that aborts: read again from the file after */
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    s_get_is(c, 2, "two");
+    cl_store_abort(&c);
+    s_get_is(t, 2, "two");
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    cl_be64_put(key, 2);
+    assert_int_equal(cl_store_del(c, CL_DB_REFERRAL, key, 8), CL_OK);
+    s_get_is(c, 2, NULL);
+    assert_int_equal(cl_store_commit(&c), CL_OK);
+    s_get_is(t, 2, NULL);
+    s_put_is(t, 1, "one again");
+    cl_store_abort(&t);
+    /* the next one sees the file as committed */
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_get_is(t, 1, "one");
+    s_get_is(t, 2, "two");
+    cl_store_abort(&t);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
 /* Scan group g of person_records in transaction t. */
 static int s_ix_scan_in(cl_txn *t, uint64_t g)
 {
@@ -1067,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_replay_window),
         cmocka_unit_test(test_replay_legacy),
         cmocka_unit_test(test_values_read_back),
+        cmocka_unit_test(test_values_read_kept),
         cmocka_unit_test(test_index_digests_committed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

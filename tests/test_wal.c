@@ -502,6 +502,106 @@ static void test_store_recovers_lost_hold(void **state)
     th_sh("rm -rf %s", dir);
 }
 
+/* Person id's value in a write transaction of the writer (a batch) or,
+ * with put, its change: what each batch reads is what LMDB holds for it,
+ * whatever earlier batches read (store/vcache.c keeps what a batch put or
+ * read for the batches after it while the transaction is held). */
+static void s_batch_is(cl_store *s, uint64_t id, const char *want)
+{
+    cl_txn *t = NULL;
+    uint8_t key[8], v[64];
+    size_t len = 0;
+    cl_be64_put(key, id);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    int rc = cl_store_get(t, CL_DB_PERSON, key, 8, v, sizeof(v), &len);
+    cl_store_abort(&t);
+    if (!want) {
+        assert_int_equal(rc, CL_ERR_NOT_FOUND);
+        return;
+    }
+    assert_int_equal(rc, CL_OK);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(v, want, len);
+}
+
+static void s_batch_put(cl_store *s, uint64_t id, const char *val, bool keep)
+{
+    cl_txn *t = NULL;
+    uint8_t key[8];
+    cl_be64_put(key, id);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_put(t, CL_DB_PERSON, key, 8, (const uint8_t *)val,
+                                  strlen(val)),
+                     CL_OK);
+    if (keep)
+        assert_int_equal(cl_store_commit(&t), CL_OK);
+    else
+        cl_store_abort(&t);
+}
+
+static void *s_other_put(void *arg)
+{
+    cl_store *s = arg;
+    cl_txn *t = NULL;
+    uint8_t key[8];
+    cl_be64_put(key, 1);
+    intptr_t rc = cl_store_begin(&t, s, NULL, true);
+    if (rc == CL_OK)
+        rc = cl_store_put(t, CL_DB_PERSON, key, 8, (const uint8_t *)"other", 5);
+    if (rc == CL_OK)
+        rc = cl_store_commit(&t);
+    cl_store_abort(&t);
+    return (void *)rc;
+}
+
+/* What a batch put or read is kept for the next batches of the held
+ * transaction, and never outlives what LMDB holds: a batch that aborts
+ * takes its change with it; once the held transaction commits, another
+ * thread's write is what the next batch reads; a lost hold rebuilt from
+ * the log reads the log's values. */
+static void test_store_values_kept_across_batches(void **state)
+{
+    (void)state;
+    char dir[256];
+    th_tmpdir(dir, sizeof(dir));
+    cl_store *s = NULL;
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
+    assert_int_equal(cl_store_log_start(s, dir, 1u << 30, 600000), CL_OK);
+    cl_store_log_own(s);
+    s_put_person(s, 1);
+    s_batch_is(s, 1, "person 1"); /* put by the batch before */
+    s_batch_put(s, 1, "aborted", false);
+    s_batch_is(s, 1, "person 1");
+    s_batch_put(s, 1, "kept", true);
+    s_batch_is(s, 1, "kept");
+    assert_true(cl_store_log_held(s));
+    assert_int_equal(cl_store_log_commit(s), CL_OK);
+    s_batch_is(s, 1, "kept"); /* read from the file, kept */
+    assert_int_equal(cl_store_log_commit(s), CL_OK);
+    /* nothing held: another thread writes; the next batch reads that */
+    pthread_t th;
+    void *rc;
+    assert_int_equal(pthread_create(&th, NULL, s_other_put, s), 0);
+    pthread_join(th, &rc);
+    assert_int_equal((int)(intptr_t)rc, CL_OK);
+    s_batch_is(s, 1, "other");
+    /* a held transaction lost (its commit fails) and rebuilt from the
+     * log: what its batches read and put is read from LMDB again */
+    s_batch_put(s, 1, "logged", true);
+    s_batch_is(s, 1, "logged");
+    setenv("CASELINKD_FAULT_LOG_COMMIT", "1", 1);
+    assert_int_equal(cl_store_log_commit(s), CL_ERR_IO);
+    unsetenv("CASELINKD_FAULT_LOG_COMMIT");
+    assert_int_equal(cl_store_log_recover(s), CL_OK);
+    s_batch_is(s, 1, "logged");
+    assert_int_equal(cl_store_log_commit(s), CL_OK);
+    cl_store_close(&s);
+    assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
+    s_batch_is(s, 1, "logged");
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
 /* With less room in the map than the log needs to be safe, each batch is
  * LMDB's own, committed before it is acknowledged; nothing is held. */
 static void test_store_direct_near_full_map(void **state)
@@ -543,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_store_commits_past_size),
         cmocka_unit_test(test_store_recovers_lost_hold),
         cmocka_unit_test(test_store_direct_near_full_map),
+        cmocka_unit_test(test_store_values_kept_across_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,9 @@
  * test_linkage: link a synthetic population (families, households, four
  * agencies' noisy views) through the domain library on a real store and
  * measure pairwise precision and recall against the truth kept aside.
- * Requires precision >= 0.99 and recall >= 0.95; with the harder errors
+ * Requires precision >= 0.99 and recall >= 0.98; with the harder errors
  * (swapped names, missing names and dates, split surnames, repeated
- * typos) recall >= 0.96. CL_LINKAGE_PEOPLE sets the population (default
+ * typos) recall >= 0.967. CL_LINKAGE_PEOPLE sets the population (default
  * 4000).
  */
 #include <setjmp.h>
@@ -131,19 +131,24 @@ static void s_run(bool hard, double min_p, double min_r)
     synth_free(&pop);
 }
 
+/* Measured 0.9976 / 0.9834 with the default weights; 0.9975 / 0.9737
+ * before names one keystroke apart ("jarod", "jatod"; "frew", "freq")
+ * had levels of their own: the generator's typos are such keystrokes,
+ * and it was not tuned on. */
 static void test_precision_and_recall(void **state)
 {
     (void)state;
-    s_run(false, 0.99, 0.95);
+    s_run(false, 0.99, 0.98);
 }
 
-/* The errors the outside data had (synth_generate_ex): measured 0.9950 /
- * 0.9694 with the default weights; a regression in blocking or scoring
- * (these records never met before) shows here without the shared data. */
+/* The errors the outside data had (synth_generate_ex): measured 0.9987 /
+ * 0.9699 with the default weights (0.9987 / 0.9648 before the keystroke
+ * levels); a regression in blocking or scoring (these records never met
+ * before) shows here without the shared data. */
 static void test_hard_errors(void **state)
 {
     (void)state;
-    s_run(true, 0.99, 0.96);
+    s_run(true, 0.99, 0.967);
 }
 
 int main(void)

@@ -205,6 +205,16 @@ static const struct {
      * agreeing: u is how often two people of one home share one (twins),
      * learned by training; until then dob.exact's */
     [CL_W_HOUSEHOLD_DOB] = {"household.dob", 0.84, 0.00004, 8},
+    /* one keystroke apart in a short family name, sounding different
+     * ("frew", "freq", but also "lane", "lang"): as often another
+     * family's name as a typo, so a level of its own, weighed by
+     * training */
+    [CL_W_FAMILY_TYPO] = {"family.typo", 0.01, 0.002, 0},
+    /* one keystroke apart in a given name of four letters or more that
+     * Jaro-Winkler does not call close ("jarod", "jatod"; but also
+     * "mark", "mary"): its own level, weighed by training, and in one
+     * family the family pattern (cl_match_kin) */
+    [CL_W_GIVEN_TYPO] = {"given.typo", 0.03, 0.003, 1},
 };
 
 const char *const cl_match_fields[CL_MATCH_NFIELDS] = {
@@ -344,6 +354,10 @@ static cl_weight_id s_family(const char *a, const char *b)
     cl_match_soundex(b, sb);
     if (strcmp(sa, sb) == 0)
         return CL_W_FAMILY_SOUNDEX;
+    /* one keystroke in a short name that changes its sound ("frew",
+     * "freq"): its own level, weighed by training */
+    if (strlen(fa) >= 4 && strlen(fb) >= 4 && s_one_edit(fa, fb))
+        return CL_W_FAMILY_TYPO;
     return CL_W_FAMILY_DIFFERENT;
 }
 
@@ -363,6 +377,8 @@ static cl_weight_id s_given(const char *a, const char *b)
     if (s_jw(ca, cb) >= 0.90 || s_jw(fa, fb) >= 0.90)
         return CL_W_GIVEN_CLOSE;
     size_t la = strlen(fa), lb = strlen(fb);
+    if (la >= 4 && lb >= 4 && s_one_edit(fa, fb))
+        return CL_W_GIVEN_TYPO;
     const char *sh = la < lb ? fa : fb, *lo = la < lb ? fb : fa;
     size_t ls = la < lb ? la : lb;
     if (ls >= 2 && strncmp(sh, lo, ls) == 0)
@@ -601,7 +617,7 @@ static bool s_family_agrees(const int lv[CL_MATCH_NFIELDS])
 {
     return lv[0] == CL_W_FAMILY_EXACT || lv[0] == CL_W_FAMILY_PART ||
            lv[0] == CL_W_FAMILY_CLOSE || lv[0] == CL_W_FAMILY_SOUNDEX ||
-           lv[0] == CL_W_NAMES_SWAPPED;
+           lv[0] == CL_W_FAMILY_TYPO || lv[0] == CL_W_NAMES_SWAPPED;
 }
 
 unsigned cl_match_discerns(const int lv[CL_MATCH_NFIELDS])
@@ -631,8 +647,9 @@ bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])
      * side has no family name, the home they share is all that ties
      * them */
     return ((s_family_agrees(lv) || lv[0] < 0) &&
-            (lv[1] == CL_W_GIVEN_DIFFERENT || lv[2] == CL_W_DOB_DIFFERENT ||
-             lv[2] == CL_W_DOB_GENERATION || (lv[1] < 0 && lv[2] < 0))) ||
+            (lv[1] == CL_W_GIVEN_DIFFERENT || lv[1] == CL_W_GIVEN_TYPO ||
+             lv[2] == CL_W_DOB_DIFFERENT || lv[2] == CL_W_DOB_GENERATION ||
+             (lv[1] < 0 && lv[2] < 0))) ||
            lv[8] == CL_W_NAMES_SWAPPED;
 }
 

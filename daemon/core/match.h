@@ -54,6 +54,8 @@ typedef enum {
     CL_W_TOWN_CLOSE,
     CL_W_PLACE_ALSO,
     CL_W_HOUSEHOLD_DOB,
+    CL_W_FAMILY_TYPO,
+    CL_W_GIVEN_TYPO,
     CL_W_COUNT
 } cl_weight_id;
 

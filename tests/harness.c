@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,11 +31,61 @@ static void s_die(const char *what)
     abort();
 }
 
+/* Every folder th_tmpdir made, removed when the test program exits
+ * normally (a failed assertion aborts and leaves them for a look;
+ * CL_TEST_KEEP=1 keeps them always). Only the process that made a folder
+ * removes it: a forked child that exits must not take its parent's. */
+static struct {
+    char (*path)[64];
+    size_t n, cap;
+    pid_t owner;
+} s_dirs;
+
+static int s_rm_one(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void s_rm_dirs(void)
+{
+    if (getpid() != s_dirs.owner || getenv("CL_TEST_KEEP"))
+        return;
+    for (size_t i = 0; i < s_dirs.n; i++)
+        nftw(s_dirs.path[i], s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(s_dirs.path);
+    s_dirs.path = NULL;
+    s_dirs.n = s_dirs.cap = 0;
+}
+
+static void s_remember_dir(const char *dir)
+{
+    if (s_dirs.owner != getpid()) { /* first folder of this process */
+        s_dirs.owner = getpid();
+        s_dirs.n = 0;
+        atexit(s_rm_dirs);
+    }
+    if (s_dirs.n == s_dirs.cap) {
+        size_t cap = s_dirs.cap ? 2 * s_dirs.cap : 32;
+        void *p = realloc(s_dirs.path, cap * sizeof(*s_dirs.path));
+        if (!p)
+            s_die("realloc");
+        s_dirs.path = p;
+        s_dirs.cap = cap;
+    }
+    snprintf(s_dirs.path[s_dirs.n++], sizeof(*s_dirs.path), "%s", dir);
+}
+
 void th_tmpdir(char *out, size_t cap)
 {
     snprintf(out, cap, "/tmp/cltest.XXXXXX");
     if (!mkdtemp(out))
         s_die("mkdtemp");
+    s_remember_dir(out);
 }
 
 int th_sh(const char *fmt, ...)

@@ -19,7 +19,9 @@ typedef struct th_daemon {
     pid_t pid;     /* 0 when not running */
 } th_daemon;
 
-/* Make a fresh folder (mkdtemp) for a test. */
+/* Make a fresh folder (mkdtemp) for a test; it is removed when the test
+ * program exits normally (not after a failed assertion, nor with
+ * CL_TEST_KEEP=1 in the environment). */
 void th_tmpdir(char *out, size_t cap);
 
 /* Call first in a forked child that will exec a server (caselinkd,

@@ -45,6 +45,7 @@ typedef struct cl_config {
     uint32_t review_days;           /* [retention] review_days */
     uint32_t retention_check_s;     /* [retention] check_interval_s */
     uint32_t checkpoint_interval_s; /* [audit] checkpoint_interval_s */
+    uint32_t checkpoint_timeout_s;  /* [audit] checkpoint_timeout_s */
     uint32_t reseal_batch;          /* [store] reseal_batch */
     uint32_t replay_window_s;       /* [store] replay_window_s */
     bool log_on;                    /* [store] log (on, off) */
@@ -72,6 +73,7 @@ typedef struct cl_config {
     char checkpoint_command[CL_PATH_SZ];
     cl_repl_config repl; /* [replication]; on when servers set */
     bool standby;        /* --standby: follow, never write */
+    bool check_only;     /* --check-config: open, check, contact nobody */
 } cl_config;
 
 /* One setting as its table row describes it (for documentation checks

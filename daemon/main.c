@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "config.h"
 #include "devmode.h"
@@ -73,6 +74,36 @@ static int s_check_beside(const cl_config *cfg, const char *config, long holder)
     printf("%s: configuration, keys and registry are valid; the store was "
            "not checked: caselinkd (pid %ld) is serving it\n",
            config, holder);
+    return 0;
+}
+
+/* --check-config with no daemon running, after the store opened: the
+ * endpoint can be bound (then is let go). NATS is not contacted: a check
+ * must not join the replication stream nor fence anyone out of it. */
+static int s_check_endpoint(const cl_config *cfg, const char *config)
+{
+    void *ctx = zmq_ctx_new();
+    void *sock = ctx ? zmq_socket(ctx, ZMQ_ROUTER) : NULL;
+    int linger = 0, rc = 1;
+    if (sock) {
+        zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+        rc = zmq_bind(sock, cfg->endpoint) == 0 ? 0 : 1;
+    }
+    if (rc != 0)
+        cl_log_err("endpoint %s: cannot bind it: %s", cfg->endpoint,
+                   zmq_strerror(errno));
+    if (sock)
+        zmq_close(sock);
+    if (ctx)
+        zmq_ctx_term(ctx);
+    if (rc != 0)
+        return 1;
+    printf("%s: configuration, keys, registry, store and endpoint are "
+           "valid%s\n",
+           config,
+           cfg->repl.servers[0] ? "; NATS was not contacted (a check joins "
+                                  "no replication stream)"
+                                : "");
     return 0;
 }
 
@@ -190,16 +221,15 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    cfg.check_only = check;
     cl_server *srv = NULL;
     if (cl_server_open(&srv, &cfg, err, sizeof(err)) != CL_OK) {
         cl_log_err("cannot start: %s", err);
         return 1;
     }
     if (check) {
-        printf("%s: configuration, keys, registry and store are valid\n",
-               config);
         cl_server_close(&srv);
-        return 0;
+        return s_check_endpoint(&cfg, config);
     }
     int rc = cl_server_run(srv);
     cl_server_close(&srv);

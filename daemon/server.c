@@ -837,7 +837,8 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
     s->backup_efd = -1;
     s->follow_efd = -1;
     s->started = s_now();
-    s->witness = cl_witness_new(s->cfg.checkpoint_command);
+    s->witness =
+        cl_witness_new(s->cfg.checkpoint_command, s->cfg.checkpoint_timeout_s);
     if (!s->witness) {
         rc = CL_ERR_NOMEM;
         goto fail;
@@ -874,6 +875,11 @@ int cl_server_open(cl_server **out, const cl_config *cfg, char *err,
         goto fail;
     }
     s_store_warnings(s, cfg);
+    if (cfg->check_only) { /* no NATS, no threads, no socket (main.c) */
+        sodium_memzero(sec, sizeof(sec));
+        *out = s;
+        return CL_OK;
+    }
     if (cfg->repl.servers[0] &&
         (rc = cl_replica_start(s, err, err_len)) != CL_OK)
         goto fail;

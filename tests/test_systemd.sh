@@ -107,6 +107,18 @@ rot_stop
 # --check-config catches a bad setting and names file and line.
 mkdir -p "$tmp/dev"
 "$daemon" --dev "$tmp/dev" --check-config >/dev/null 2>&1 || bad "check-config on a good dev folder"
+# a check contacts no NATS server (it must not join the stream, nor say a
+# standby is fenced): nothing listens on port 1, and it still passes
+cp "$tmp/dev/caselinkd.conf" "$tmp/repl.conf"
+printf '[replication]\nservers = nats://127.0.0.1:1\nnode = check\n' >> "$tmp/repl.conf"
+for mode in "" --standby; do
+    out=$(timeout 20 "$daemon" --config "$tmp/repl.conf" $mode --check-config 2>&1)
+    if [ $? -eq 0 ] && grep -q "NATS was not contacted" <<<"$out" && ! grep -qi "fenced\|nats.*refused\|cannot connect" <<<"$out"; then ok; else bad "check-config with replication $mode: $out"; fi
+done
+# the endpoint is bound and let go: a bad one is named
+sed "s|^endpoint = .*|endpoint = tcp://256.1.1.1:5|" "$tmp/dev/caselinkd.conf" > "$tmp/ep.conf"
+out=$("$daemon" --config "$tmp/ep.conf" --check-config 2>&1)
+if [ $? -eq 1 ] && grep -q "endpoint tcp://256.1.1.1:5: cannot bind it" <<<"$out"; then ok; else bad "check-config with a bad endpoint: $out"; fi
 printf '[daemon]\nendpoint = tcp://127.0.0.1:1\n[limits]\nbatch_max = lots\n' > "$tmp/bad.conf"
 out=$("$daemon" --config "$tmp/bad.conf" --check-config 2>&1)
 if [ $? -eq 1 ] && grep -q "bad.conf:4: batch_max must be a whole number" <<<"$out"; then ok; else bad "bad config: $out"; fi

@@ -143,6 +143,7 @@ static const s_row s_rows[] = {
 
     S_U("audit", "checkpoint_interval_s", checkpoint_interval_s, 3600, 1,
         7 * 86400),
+    S_U("audit", "checkpoint_timeout_s", checkpoint_timeout_s, 60, 1, 3600),
     {.section = "audit", .name = "checkpoint_command", .kind = S_TEXT,
      S_AT(checkpoint_command), .own_default = true,
      .fix = "checkpoint_command is too long"},

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -21,17 +23,46 @@
 extern char **environ;
 
 struct cl_witness {
-    const char *cmd;              /* borrowed; "" ships nothing */
-    pid_t running[S_RUNNING_MAX]; /* commands not yet reaped */
+    const char *cmd; /* borrowed; "" ships nothing */
+    uint64_t timeout_us;
+    struct {
+        pid_t pid;            /* leads its own process group */
+        uint64_t start_us;    /* CLOCK_MONOTONIC */
+    } running[S_RUNNING_MAX]; /* commands not yet reaped */
     size_t n;
 };
 
-cl_witness *cl_witness_new(const char *cmd)
+static uint64_t s_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+cl_witness *cl_witness_new(const char *cmd, unsigned timeout_s)
 {
     cl_witness *w = calloc(1, sizeof(*w));
-    if (w)
+    if (w) {
         w->cmd = cmd ? cmd : "";
+        w->timeout_us = (uint64_t)(timeout_s ? timeout_s : 1) * 1000000u;
+    }
     return w;
+}
+
+/* Stop running[i] and everything it started (a curl under sh -c), then
+ * reap it: its checkpoint was not shipped, and why is logged. A newer
+ * checkpoint covers every entry an older one did, so the newest matters. */
+static void s_stop_one(cl_witness *w, size_t i, const char *why)
+{
+    pid_t pid = w->running[i].pid;
+    kill(-pid, SIGKILL);
+    (void)waitpid(pid, NULL, 0);
+    cl_log_err("audit checkpoint NOT shipped: checkpoint_command %s and was "
+               "stopped (give it a time limit, e.g. curl --max-time; each "
+               "checkpoint is also in audit-checkpoints.txt in the state "
+               "directory)",
+               why);
+    w->running[i] = w->running[--w->n];
 }
 
 void cl_witness_ship(cl_witness *w, const char *text)
@@ -39,11 +70,17 @@ void cl_witness_ship(cl_witness *w, const char *text)
     if (!w || !w->cmd[0])
         return;
     cl_witness_reap(w, 0);
-    if (w->n == S_RUNNING_MAX) {
-        cl_log_err("audit checkpoint not shipped: %d shipping commands are "
-                   "still running (check [audit] checkpoint_command)",
-                   S_RUNNING_MAX);
-        return;
+    if (w->n == S_RUNNING_MAX) { /* the oldest makes room for this one */
+        size_t oldest = 0;
+        for (size_t i = 1; i < w->n; i++)
+            if (w->running[i].start_us < w->running[oldest].start_us)
+                oldest = i;
+        char why[96];
+        snprintf(why, sizeof(why),
+                 "was the oldest of %d still running when a newer "
+                 "checkpoint came",
+                 S_RUNNING_MAX);
+        s_stop_one(w, oldest, why);
     }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -59,7 +96,9 @@ void cl_witness_ship(cl_witness *w, const char *text)
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     posix_spawnattr_init(&at);
     posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&at, 0); /* its own group: stopped whole */
+    posix_spawnattr_setflags(&at,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
     char *argv[] = {"sh", "-c", (char *)w->cmd, NULL};
     pid_t pid;
     int rc = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
@@ -78,7 +117,8 @@ void cl_witness_ship(cl_witness *w, const char *text)
     close(fds[1]);
     if (n != (ssize_t)len)
         cl_log_err("audit checkpoint: short write to the shipping command");
-    w->running[w->n++] = pid;
+    w->running[w->n].pid = pid;
+    w->running[w->n++].start_us = s_mono_us();
 }
 
 void cl_witness_reap(cl_witness *w, int wait_ms)
@@ -87,9 +127,14 @@ void cl_witness_reap(cl_witness *w, int wait_ms)
         return;
     struct timespec pause = {0, 10 * 1000 * 1000};
     for (int waited = 0;; waited += 10) {
+        uint64_t now = s_mono_us();
         for (size_t i = 0; i < w->n;) {
             int st;
-            pid_t r = waitpid(w->running[i], &st, WNOHANG);
+            pid_t r = waitpid(w->running[i].pid, &st, WNOHANG);
+            if (r == 0 && now - w->running[i].start_us > w->timeout_us) {
+                s_stop_one(w, i, "ran over [audit] checkpoint_timeout_s");
+                continue;
+            }
             if (r == 0) {
                 i++;
                 continue;
@@ -108,10 +153,8 @@ void cl_witness_reap(cl_witness *w, int wait_ms)
             break;
         nanosleep(&pause, NULL);
     }
-    if (w->n && wait_ms > 0)
-        cl_log_err("audit checkpoint shipping: %zu command(s) still running "
-                   "at stop",
-                   w->n);
+    while (w->n && wait_ms > 0) /* at stop: none left behind to hang */
+        s_stop_one(w, 0, "was still running at stop");
 }
 
 void cl_witness_destroy(cl_witness **wp)

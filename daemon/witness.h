@@ -16,17 +16,21 @@
 typedef struct cl_witness cl_witness;
 
 /* A shipper for cmd (borrowed for the shipper's life); NULL or "" ships
- * nothing. Returns NULL only when out of memory. */
-cl_witness *cl_witness_new(const char *cmd);
+ * nothing. A command still running after timeout_s is stopped (with what
+ * it started) and logged as not shipped; so is the oldest of 16 running
+ * when a newer checkpoint comes, and any still running at stop. Returns
+ * NULL only when out of memory. */
+cl_witness *cl_witness_new(const char *cmd, unsigned timeout_s);
 
 /* Start shipping text. Failure to start is logged, never fatal. */
 void cl_witness_ship(cl_witness *w, const char *text);
 
-/* Reap finished commands and log failures; with wait_ms > 0, wait up to
- * that long for every one still running (at stop). */
+/* Reap finished commands and log failures, stopping those over their
+ * time; with wait_ms > 0 (at stop), wait up to that long for every one
+ * still running, then stop the rest. */
 void cl_witness_reap(cl_witness *w, int wait_ms);
 
-/* Free; commands still running are left to finish. Safe on NULL. */
+/* Free; call cl_witness_reap with a wait first. Safe on NULL. */
 void cl_witness_destroy(cl_witness **w);
 
 #endif

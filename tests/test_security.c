@@ -285,6 +285,40 @@ static void test_checkpoints_shipped_rollback_caught(void **state)
     th_sh("rm -rf %s", d.dir);
 }
 
+/* A shipping command that hangs (a curl with no time limit to a witness
+ * that is down) is stopped after [audit] checkpoint_timeout_s, with what
+ * it started, and logged as not shipped; the next checkpoints still ship,
+ * the one made at stop too, and nothing is left running after the stop. */
+static void test_checkpoint_command_hung_is_stopped(void **state)
+{
+    (void)state;
+    th_daemon d = {0};
+    char conf[1024], shipped[300];
+    th_tmpdir(d.dir, sizeof(d.dir));
+    snprintf(shipped, sizeof(shipped), "%s/witness.txt", d.dir);
+    snprintf(conf, sizeof(conf),
+             "[audit]\ncheckpoint_interval_s = 1\ncheckpoint_timeout_s = 1\n"
+             "checkpoint_command = cat >> %s; exec sleep 611.25\n",
+             shipped);
+    th_start(&d, conf);
+    s_wait_shipped(shipped, 1);
+    for (int i = 0; i < 500 && !th_file_contains(d.log, "ran over"); i++)
+        usleep(10000);
+    assert_true(th_file_contains(d.log, "audit checkpoint NOT shipped: "
+                                        "checkpoint_command ran over [audit] "
+                                        "checkpoint_timeout_s"));
+    int before = s_count(shipped, "signature: ");
+    for (int i = 0; i < 500 && s_count(shipped, "signature: ") < before + 2;
+         i++)
+        usleep(10000);
+    assert_true(s_count(shipped, "signature: ") >= before + 2);
+    before = s_count(shipped, "signature: ");
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    assert_true(s_count(shipped, "signature: ") > before); /* at stop */
+    assert_int_not_equal(th_sh("pgrep -f 'sleep 611[.]25' >/dev/null"), 0);
+    th_sh("rm -rf %s", d.dir);
+}
+
 /* --- membership oracles --------------------------------------------------- */
 
 static cl_import_result s_import(cl_client *c, const char *local,
@@ -1072,6 +1106,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_person_id_strict, th_setup_daemon,
                                         th_teardown_daemon),
         cmocka_unit_test(test_checkpoints_shipped_rollback_caught),
+        cmocka_unit_test(test_checkpoint_command_hung_is_stopped),
         cmocka_unit_test_setup_teardown(test_import_reply_is_no_oracle,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_health_is_no_oracle_for_publishers,

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "log.h"
 
 static char s_dir[] = "/tmp/cl-test-config.XXXXXX";
 
@@ -217,12 +218,40 @@ static int s_teardown(void **state)
     return rmdir(s_dir);
 }
 
+/* The refusal log's mask: a quoted value a client sent is masked whole,
+ * quotes inside it too; the daemon's own hints after it stay readable. */
+static void t_log_mask(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"owner_agency: no agency 'Jane O'Neil'; did you mean 'police'?",
+         "owner_agency: no agency '...'; did you mean 'police'?"},
+        {"name 'a' b 'c' is refused", "name '...' is refused"},
+        {"file mode: run 'chmod 600 /etc/caselink/master.key'",
+         "file mode: run 'chmod 600 /etc/caselink/master.key'"},
+        {"nhs_number 943 476 5919 is not valid", "nhs_number # is not valid"},
+        {"list, e.g. 'gp-north'", "list, e.g. 'gp-north'"},
+        {"source: 'x\" y' is not counted", "source: '...' is not counted"},
+        {"unclosed 'value to the end", "unclosed '..."},
+    };
+    char out[256];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        cl_log_mask(out, sizeof(out), cases[i].in);
+        assert_string_equal(out, cases[i].want);
+    }
+    cl_log_mask(out, 12, "run 'a long command line'"); /* never overruns */
+    assert_true(strlen(out) < 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_bounds),
         cmocka_unit_test(t_sample),
         cmocka_unit_test(t_kinds),
+        cmocka_unit_test(t_log_mask),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -219,6 +219,27 @@ static int s_handler(void *user, const char *section, const char *name,
     return 1;
 }
 
+/* The line of [name] in path (ini_parse does not say where a section
+ * starts), for the errors found after parsing; 0 if not found. */
+static int s_section_line(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "re");
+    char buf[1024];
+    int line = 0, found = 0;
+    size_t n = strlen(name);
+    while (f && !found && fgets(buf, sizeof(buf), f)) {
+        const char *p = buf;
+        line++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (p[0] == '[' && !strncmp(p + 1, name, n) && p[1 + n] == ']')
+            found = line;
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
 static int s_cmp(const void *a, const void *b)
 {
     return strcmp(((const s_entry *)a)->key, ((const s_entry *)b)->key);
@@ -258,8 +279,9 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
                               : !e->who.kind[0]   ? "kind"
                               : !e->who.roles     ? "roles"
                                                   : NULL;
+        int at = s_section_line(path, e->who.name);
         if (missing) {
-            snprintf(err, err_len, "%s: client [%s] has no %s", path,
+            snprintf(err, err_len, "%s:%d: client [%s] has no %s", path, at,
                      e->who.name, missing);
             goto out;
         }
@@ -267,11 +289,11 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
         for (size_t k = 0; e->who.plans && k < S_DUTY_KEYS; k++)
             if (!((const char *)&e->duty + s_duty_keys[k].off)[0]) {
                 snprintf(err, err_len,
-                         "%s: client [%s] is a plan authority (plans = yes) "
-                         "and needs %s: duty_name, duty_phone, duty_email "
-                         "and duty_hours are shown with every front-line "
-                         "flag",
-                         path, e->who.name, s_duty_keys[k].name);
+                         "%s:%d: client [%s] is a plan authority (plans = "
+                         "yes) and needs %s: duty_name, duty_phone, "
+                         "duty_email and duty_hours are shown with every "
+                         "front-line flag",
+                         path, at, e->who.name, s_duty_keys[k].name);
                 goto out;
             }
     }
@@ -279,8 +301,9 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
         qsort(x.r->v, x.r->n, sizeof(*x.r->v), s_cmp);
     for (size_t i = 1; i < x.r->n; i++)
         if (strcmp(x.r->v[i - 1].key, x.r->v[i].key) == 0) {
-            snprintf(err, err_len, "%s: clients [%s] and [%s] share one key",
-                     path, x.r->v[i - 1].who.name, x.r->v[i].who.name);
+            snprintf(err, err_len, "%s:%d: clients [%s] and [%s] share one key",
+                     path, s_section_line(path, x.r->v[i].who.name),
+                     x.r->v[i - 1].who.name, x.r->v[i].who.name);
             goto out;
         }
     *out = x.r;

@@ -348,7 +348,8 @@ check "plan withdraw: not the authority" 1 "plan authorit" -- cl --as gp plan wi
 # a plan authority without its duty contact is refused at load
 sed '/^duty_phone/d' "$dir/dev/clients.conf" > "$dir/noduty.conf"
 sed "s|^registry = .*|registry = $dir/noduty.conf|" "$dir/dev/caselinkd.conf" > "$dir/noduty-daemon.conf"
-check "plan authority needs a duty contact" 1 "is a plan authority \(plans = yes\) and needs duty_phone" -- "$daemon" --config "$dir/noduty-daemon.conf" --check-config
+line=$(grep -n "^\[$(awk '/^\[/{s=$0} /^plans = yes/{print substr(s,2,length(s)-2); exit}' "$dir/noduty.conf")\]" "$dir/noduty.conf" | cut -d: -f1)
+check "plan authority needs a duty contact, at its line" 1 "noduty.conf:$line: client \[.*\] is a plan authority \(plans = yes\) and needs duty_phone" -- "$daemon" --config "$dir/noduty-daemon.conf" --check-config
 sed 's/^plans = yes/plans = maybe/' "$dir/dev/clients.conf" > "$dir/badplans.conf"
 sed "s|^registry = .*|registry = $dir/badplans.conf|" "$dir/dev/caselinkd.conf" > "$dir/badplans-daemon.conf"
 check "plans must be yes or no" 1 "plans must be yes or no" -- "$daemon" --config "$dir/badplans-daemon.conf" --check-config

@@ -957,6 +957,18 @@ int cl_store_stats_get(cl_store *s, cl_store_stats *out)
     return CL_OK;
 }
 
+int cl_store_entries(cl_txn *t, cl_db db, uint64_t *out)
+{
+    MDB_stat st;
+    if (db >= CL_DB_COUNT)
+        return CL_ERR_INVALID;
+    int rc = mdb_stat(t->txn, t->store->dbi[db], &st);
+    if (rc != MDB_SUCCESS)
+        return cl_store__mdb_err(rc);
+    *out = st.ms_entries;
+    return CL_OK;
+}
+
 const char *cl_store_db_name(cl_db db)
 {
     return db < CL_DB_COUNT ? cl_store__dbs[db].name : "?";

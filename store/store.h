@@ -220,6 +220,9 @@ void cl_store_blind(const cl_store *s, uint8_t out[CL_BLIND_LEN],
 
 CL_NODISCARD int cl_store_stats_get(cl_store *s, cl_store_stats *out);
 
+/* How many rows db holds as t sees them (LMDB's count: O(1)). */
+CL_NODISCARD int cl_store_entries(cl_txn *t, cl_db db, uint64_t *out);
+
 /* The audit signing key pair (Ed25519): derived from the master key, so
  * that checkpoints signed before a restart verify after it, until the
  * first master key replacement; from then on drawn at each replacement

@@ -722,6 +722,21 @@ static void s_mdt(cl_client *co, char out[CL_REF_SZ])
     cl_reply_clear(&rep);
 }
 
+/* What health says is held: people and referrals, as an operator reads
+ * them. */
+static cl_health s_held(const th_daemon *d)
+{
+    cl_client *op = th_client(d, "operator");
+    cl_request *r = dp_req(CL_REQ_HEALTH);
+    cl_reply rep;
+    assert_int_equal(dp_call(op, r, &rep), CL_STATUS_OK);
+    cl_health h = rep.u.health;
+    cl_reply_clear(&rep);
+    free(r);
+    cl_client_close(&op);
+    return h;
+}
+
 static void test_restore_never_reuses_ids(void **state)
 {
     th_daemon *d = *state;
@@ -732,6 +747,9 @@ static void test_restore_never_reuses_ids(void **state)
         s_publish_as(gp, names[i], names[i], "Jones", "1980-01-01", NULL, NULL,
                      given[i]);
     s_mdt(co, mdts[0]);
+    cl_health held = s_held(d);
+    assert_int_equal(held.persons, 3);
+    assert_int_equal(held.referrals, 3);
     cl_reply rep;
     s_backup(d, "nightly", &rep);
     assert_true(rep.u.backup.bytes > 0);
@@ -797,6 +815,11 @@ static void test_restore_never_reuses_ids(void **state)
         if (!strcmp(ref, given[i]))
             fail_msg("%s was handed out again after the restore", ref);
     s_mdt(co, mdts[2]);
+    /* health counts what is held, not the ids handed out (which moved
+     * past the restored copy's) */
+    cl_health now = s_held(d);
+    assert_int_equal(now.persons, held.persons + 1);
+    assert_int_equal(now.referrals, held.referrals + 1);
     assert_string_not_equal(mdts[2], mdts[0]);
     assert_string_not_equal(mdts[2], mdts[1]);
     /* what the first night held is all there */

@@ -58,9 +58,11 @@
 
 int cl_core_counts(cl_txn *t, uint64_t *persons, uint64_t *referrals)
 {
-    int rc = cl_store_counter(t, "person", persons);
+    /* what is held, not the id counters: merges, retention and a restore
+     * (whose counters move past every id handed out) part the two */
+    int rc = cl_store_entries(t, CL_DB_PERSON, persons);
     if (rc == CL_OK)
-        rc = cl_store_counter(t, "referral", referrals);
+        rc = cl_store_entries(t, CL_DB_REFERRAL, referrals);
     return rc;
 }
 

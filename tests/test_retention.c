@@ -619,7 +619,14 @@ static void test_family_purge_leaves_nothing(void **state)
         (void)th_sh("grep -v '^<7>' %s | tail -5 >&2", d.log);
         fail_msg("the family was not removed");
     }
-    assert_true(s_count_in(d.log, "idle but kept: 1 legal hold, 0 plan") == 1);
+    /* the run that removed the family kept the control on its hold (a
+     * later run on a loaded machine may log its own line) */
+    if (th_sh("grep -q 'retention: removed 2 people.*idle but kept: 1 legal "
+              "hold, 0 plan' %s",
+              d.log) != 0) {
+        (void)th_sh("grep 'retention' %s >&2", d.log);
+        fail_msg("the run that removed the family did not keep the control");
+    }
     s_family_gone(&d, mdt);
     s_family_flag_redacted(&d);
     assert_int_equal(th_stop(&d, SIGTERM), 0);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "caselink.pb-c.h"
+#include "pbcheck.h"
 #include "wire.h"
 
 static cl_request *s_req(void)
@@ -429,6 +430,46 @@ static void test_merged_last_wins_defaults(void **state)
     assert_memory_equal(a->body_hash, b->body_hash, 16);
     free(a);
     free(b);
+}
+
+/* A frame in normal form comes back byte for byte (the normalizer only
+ * checks it); one that is not comes back shorter, and in normal form:
+ * normalizing it again changes nothing. */
+static void test_normal_form(void **state)
+{
+    (void)state;
+    cl_request *q = s_req();
+    uint8_t *buf = NULL, out[4096], again[4096];
+    size_t len = 0, n = 0, n2 = 0;
+    char err[CL_ERROR_SZ];
+    assert_int_equal(cl_wire_encode_request(&buf, &len, q), CL_OK);
+    assert_true(len < sizeof(out));
+    assert_int_equal(cl_pbcheck_normalize(out, &n,
+                                          &caselink__envelope__descriptor, buf,
+                                          len, err),
+                     CL_OK);
+    assert_int_equal(n, len);
+    assert_memory_equal(out, buf, len);
+    /* the same frame with its version's tag padded to two bytes */
+    uint8_t longer[4096];
+    assert_int_equal(buf[0], 1 << 3 | 0);
+    longer[0] = 0x88;
+    longer[1] = 0x00;
+    memcpy(longer + 2, buf + 1, len - 1);
+    assert_int_equal(cl_pbcheck_normalize(out, &n,
+                                          &caselink__envelope__descriptor,
+                                          longer, len + 1, err),
+                     CL_OK);
+    assert_int_equal(n, len);
+    assert_memory_equal(out, buf, len);
+    assert_int_equal(cl_pbcheck_normalize(again, &n2,
+                                          &caselink__envelope__descriptor, out,
+                                          n, err),
+                     CL_OK);
+    assert_int_equal(n2, n);
+    assert_memory_equal(again, out, n);
+    free(buf);
+    free(q);
 }
 
 /* Tags, lengths and values in longer-than-minimal varints. */
@@ -1072,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_reply_round_trip),
         cmocka_unit_test(test_packed_and_unpacked),
         cmocka_unit_test(test_merged_last_wins_defaults),
+        cmocka_unit_test(test_normal_form),
         cmocka_unit_test(test_long_varints),
         cmocka_unit_test(test_doubles),
         cmocka_unit_test(test_refusals_name_the_field),

@@ -59,6 +59,8 @@ typedef struct cl_wire_scratch {
     size_t n;
     size_t cap;
     bool failed; /* an allocation failed */
+    uint8_t *at; /* the free rest of the last chunk (cl_wire_alloc) */
+    size_t room; /* ... its size */
 } cl_wire_scratch;
 
 /* A zeroed block freed with the scratch; NULL (and failed set) if none. */

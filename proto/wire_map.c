@@ -74,20 +74,39 @@ bool cl_wire_too_many(size_t n, size_t max, const char *pfx, const char *name,
     return true;
 }
 
+/* Blocks are cut from zeroed chunks: a message's structs, its arrays of
+ * pointers, one reply's worth, cost one calloc (a calloc each cost the
+ * serving thread a tenth of its time in malloc and free); a block bigger
+ * than a quarter chunk has its own. */
+#define S_CHUNK 8192
+#define S_ALIGN 16
+
 void *cl_wire_alloc(cl_wire_scratch *s, size_t size)
 {
     if (s->failed)
         return NULL;
+    size = size ? (size + S_ALIGN - 1) & ~(size_t)(S_ALIGN - 1) : S_ALIGN;
+    if (size <= s->room) {
+        void *p = s->at;
+        s->at += size;
+        s->room -= size;
+        return p;
+    }
     if (CL_VEC_GROW(s->ptrs, s->n, s->cap) != CL_OK) {
         s->failed = true;
         return NULL;
     }
-    void *p = calloc(1, size ? size : 1);
+    bool own = size > S_CHUNK / 4;
+    uint8_t *p = calloc(1, own ? size : S_CHUNK);
     if (!p) {
         s->failed = true;
         return NULL;
     }
     s->ptrs[s->n++] = p;
+    if (!own) {
+        s->at = p + size;
+        s->room = S_CHUNK - size;
+    }
     return p;
 }
 

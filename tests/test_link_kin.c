@@ -20,6 +20,7 @@
 
 #include "core.h"
 #include "harness.h"
+#include "linkfind_relink.h"
 #include "matchq.h"
 #include "th_core.h"
 
@@ -152,6 +153,14 @@ static unsigned s_namesakes(bool son_first)
         ps = s_link_rec(f, 1, son, &rs);
     }
     uint64_t px = s_link_rec(f, 2, s_at_home("John", "Smith", ""), &rx);
+    /* a rerun weighs the record again and leaves it where it is */
+    int what = 0;
+    cl_records_record x;
+    assert_int_equal(cl_linkfind_relink(f->c.t, &f->mc, rx, 1700000100, &what),
+                     CL_OK);
+    assert_int_equal(cl_records_record_get(f->c.t, rx, &x), CL_OK);
+    assert_true(x.person_id == px);
+    sodium_memzero(&x, sizeof(x));
     uint64_t pf2 = s_link(f, 3, father);
     uint64_t nq = 0;
     bool with_f = false, with_s = false;
@@ -173,8 +182,9 @@ static unsigned s_namesakes(bool son_first)
 /* A record of "John Smith" at his home without a date of birth fits the
  * father and the son of that name equally: it is linked to neither and
  * both pairs are queued for a coordinator, in whichever order the two
- * were held (cl_linkfind_fit_ambiguous), while the father's own record
- * with his date still finds him. */
+ * were held (cl_linkfind_fit_ambiguous), and a rerun does not merge it
+ * into either (linkfind_relink.c), while the father's own record with
+ * his date still finds him. */
 static void test_namesakes_in_either_order(void **state)
 {
     (void)state;

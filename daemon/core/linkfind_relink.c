@@ -91,7 +91,8 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         rc =
             cl_linkfind_cand_find(t, st, &rec.p, rid, CL_LINKFIND_BUDGET, &ids);
     double best = -1e9, second = -1e9;
-    uint64_t best_pid = 0, best_rid = 0, second_rid = 0;
+    uint64_t best_pid = 0, best_rid = 0, second_rid = 0, second_pid = 0;
+    unsigned best_by = 0, second_by = 0; /* cl_match_discerns */
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
         if (ids.v[i] == rid)
             continue;
@@ -103,19 +104,25 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         if (rc != CL_OK || other.person_id == rec.person_id)
             continue;
         bool conflict = cl_linkfind_fit_ident_differs(&rec, &other);
+        int lv[CL_MATCH_NFIELDS];
         double w =
-            cl_linkfind_fit_weight(mc, &tf, rec.agency, &rec.p, &other, NULL);
+            cl_linkfind_fit_weight(mc, &tf, rec.agency, &rec.p, &other, lv);
         if (!conflict && w > best) {
             if (best_pid && best_pid != other.person_id) {
                 second = best;
                 second_rid = best_rid;
+                second_pid = best_pid;
+                second_by = best_by;
             }
             best = w;
             best_pid = other.person_id;
             best_rid = ids.v[i];
+            best_by = cl_match_discerns(lv);
         } else if (!conflict && w > second && other.person_id != best_pid) {
             second = w;
             second_rid = ids.v[i];
+            second_pid = other.person_id;
+            second_by = cl_match_discerns(lv);
         }
     }
     sodium_memzero(&other, sizeof(other));
@@ -129,10 +136,19 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
      * that person to another, nor one whose person's other records do
      * not fit the other person: the pair is queued */
     bool ambiguous = false;
+    unsigned by = best_by & second_by,
+             both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
     if (best >= mc->upper && second >= mc->upper &&
         (rc = cl_linkfind_fit_person(t, mc, second_rid, best_pid, 0, false,
                                      &fits)) == CL_OK)
         ambiguous = !fits;
+    /* a record without a given name or a date of birth that fits two
+     * people held apart about equally brings it to neither (as at
+     * publish: cl_linkfind_fit_ambiguous); one with both, whose two
+     * people are more often one split by errors, is weighed as before */
+    if (rc == CL_OK && !ambiguous && second_pid && (by & both) != both)
+        rc = cl_linkfind_fit_ambiguous(t, mc, best_pid, best, second_pid,
+                                       second_rid, second, by, &ambiguous);
     bool contra = false;
     if (rc == CL_OK && holds && !ambiguous && best >= mc->upper &&
         (rc = cl_linkfind_fit_person(t, mc, best_rid, pid, rid, true, &fits)) ==

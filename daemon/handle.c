@@ -28,7 +28,8 @@ void cl_handle_op_init(cl_op *op, cl_server *s, s_item *it, cl_txn *t)
 bool cl_handle_fatal(int rc)
 {
     return rc == CL_ERR_FULL || rc == CL_ERR_NOMEM || rc == CL_ERR_IO ||
-           rc == CL_ERR_BUSY || rc == CL_ERR_CORRUPT || rc == CL_ERR_INTERNAL;
+           rc == CL_ERR_BUSY || rc == CL_ERR_CORRUPT || rc == CL_ERR_INTERNAL ||
+           rc == CL_ERR_NOSPACE;
 }
 
 /* --- writes --------------------------------------------------------------- */
@@ -300,6 +301,9 @@ const char *cl_handle_fatal_why(int rc, bool stored)
                "or damaged), so the request was not carried out (nothing "
                "stored, nothing shown); retrying will not help: an "
                "auditor's `audit verify` names what failed";
+    if (stored && rc == CL_ERR_NOSPACE)
+        return "disk full on the daemon's host: not stored; retry later "
+               "(its operator must free space)";
     if (stored)
         return rc == CL_ERR_FULL || rc == CL_ERR_BUSY
                    ? "store full: not stored, retry later"

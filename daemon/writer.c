@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dispatch.h"
@@ -57,7 +58,43 @@ struct cl_writer {
     uint64_t settle_asked, settle_done;
     int settle_rc;
     pthread_cond_t settled;
+    /* a full disk (this thread's): since when it was last told, and the
+     * batches and commits it refused meanwhile */
+    bool full;
+    time_t full_said;
+    uint64_t full_refused;
 };
+
+/* A full disk is told once (again every S_FULL_REMIND seconds while it
+ * lasts), not once per batch: which folder to free, and that nothing
+ * acknowledged is lost; then, at the first write after, that writes
+ * resumed. Each batch's reply and log line say "disk full" too
+ * (cl_strerror, cl_handle_fatal_why), and admin health shows it. */
+#define S_FULL_REMIND 600
+
+static void s_disk(cl_writer *w, int rc)
+{
+    const char *dir = w->srv->cfg.state_dir;
+    time_t now = time(NULL);
+    if (rc == CL_ERR_NOSPACE) {
+        w->full_refused++;
+        if (!w->full || now - w->full_said >= S_FULL_REMIND) {
+            cl_log_err("disk full: free space under %s (df -h %s); until "
+                       "there is room nothing is written and every write "
+                       "is refused as busy; nothing acknowledged is lost, "
+                       "and writes resume by themselves",
+                       dir, dir);
+            w->full_said = now;
+        }
+        w->full = true;
+    } else if (rc == CL_OK && w->full) {
+        cl_log_info("disk full over: writes resumed under %s (%llu batches "
+                    "or commits refused meanwhile)",
+                    dir, (unsigned long long)w->full_refused);
+        w->full = false;
+        w->full_refused = 0;
+    }
+}
 
 /* Apply the log again if the held transaction was lost (its commit
  * failed): before anything else writes. */
@@ -70,7 +107,7 @@ static int s_recover(cl_writer *w)
     if (rc == CL_OK)
         cl_log_warn("store: the log's batches applied to LMDB again after a "
                     "failed commit");
-    else
+    else if (rc != CL_ERR_NOSPACE) /* s_disk tells that once */
         cl_log_err("store: cannot apply the log to LMDB yet (%s): nothing "
                    "is written until it is",
                    cl_strerror(rc));
@@ -82,12 +119,15 @@ static int s_settle_now(cl_writer *w)
 {
     int rc = s_recover(w);
     if (rc == CL_OK && (rc = cl_store_log_commit(w->srv->store)) != CL_OK) {
-        cl_log_err("store: the log's batches could not be committed to LMDB "
-                   "(%s); they stay in the log",
-                   cl_strerror(rc));
+        if (rc != CL_ERR_NOSPACE) /* s_disk tells that once */
+            cl_log_err("store: the log's batches could not be committed to "
+                       "LMDB (%s); they stay in the log",
+                       cl_strerror(rc));
         if (s_recover(w) == CL_OK) /* all of it committed after all */
             rc = CL_OK;
     }
+    if (rc == CL_ERR_NOSPACE) /* only a batch written says it is over */
+        s_disk(w, rc);
     return rc;
 }
 
@@ -118,6 +158,7 @@ static void *s_thread(void *arg)
         int rc = s_recover(w); /* CL_ERR_FULL: the map grows, again */
         if (rc == CL_OK)
             rc = cl_dispatch_apply(w->srv, items, n);
+        s_disk(w, rc);
         pthread_mutex_lock(&w->mu);
         w->rc = rc;
         w->ready = true;

@@ -45,6 +45,10 @@ const char *cl_strerror(int err)
                "not its key";
     case CL_ERR_INACTIVE:
         return "this node is not the active one; send to the active";
+    case CL_ERR_NOSPACE:
+        return "disk full: free space under the state folder; writes "
+               "resume by themselves once there is room, and nothing "
+               "acknowledged was lost";
     }
     return "unknown error";
 }

@@ -27,7 +27,8 @@ typedef enum {
     CL_ERR_MAILBOX = -15,  /* the addressee's mailbox is full; retry */
     CL_ERR_UNREACHABLE = -16, /* nothing listens at the endpoint */
     CL_ERR_SERVER_KEY = -17,  /* the handshake failed: not the daemon's key */
-    CL_ERR_INACTIVE = -18     /* this node is not the active one */
+    CL_ERR_INACTIVE = -18,    /* this node is not the active one */
+    CL_ERR_NOSPACE = -19      /* the disk under the store is full */
 } cl_err;
 
 /* A short English description of err; never NULL, never allocates. */

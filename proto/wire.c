@@ -380,6 +380,7 @@ cl_status cl_wire_status(int err)
         return CL_STATUS_NOT_FOUND;
     case CL_ERR_BUSY:
     case CL_ERR_FULL:
+    case CL_ERR_NOSPACE:
     case CL_ERR_MAILBOX:
         return CL_STATUS_BUSY;
     case CL_ERR_INACTIVE:

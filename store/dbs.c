@@ -105,7 +105,7 @@ int cl_store__mdb_err(int rc)
         return CL_ERR_NOMEM;
     case ENOSPC:
     case EDQUOT:
-        return CL_ERR_BUSY;
+        return CL_ERR_NOSPACE;
     case EACCES:
     case EROFS:
     case EIO:

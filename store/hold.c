@@ -183,7 +183,7 @@ int cl_store_log_commit(cl_store *s)
     cl_store__vc_clear(&s->hvc); /* others may write behind it now */
     if (rc != MDB_SUCCESS) {
         s_lose(s);
-        return cl_store__mdb_err(rc);
+        return cl_store__commit_err(s, rc);
     }
     s->log_stats.commits++;
     s_held(s, false);

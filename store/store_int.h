@@ -241,8 +241,14 @@ CL_NODISCARD int cl_store__digest_flush(cl_txn *t);
 #define CL_STORE_OP_PUT 1
 #define CL_STORE_OP_DEL 2
 
-/* An MDB_* or errno code as a cl_err (dbs.c). */
+/* An MDB_* or errno code as a cl_err (dbs.c): ENOSPC and EDQUOT are
+ * CL_ERR_NOSPACE. */
 int cl_store__mdb_err(int rc);
+
+/* The same for a failed commit of s's LMDB transaction (store.c): an EIO
+ * with (almost) no room left where the data file is, as LMDB reports a
+ * short write, is CL_ERR_NOSPACE too. */
+int cl_store__commit_err(const cl_store *s, int rc);
 
 /* The version new values are sealed with inside t. */
 uint32_t cl_store__txn_version(const cl_txn *t);

@@ -21,7 +21,7 @@ struct cl_wal {
 
 static int s_errno_rc(int e)
 {
-    return e == ENOSPC || e == EDQUOT ? CL_ERR_BUSY : CL_ERR_IO;
+    return e == ENOSPC || e == EDQUOT ? CL_ERR_NOSPACE : CL_ERR_IO;
 }
 
 int cl_wal_open(cl_wal **out, const char *path)

@@ -50,7 +50,7 @@ CL_NODISCARD int cl_wal_replay(cl_wal *w, uint64_t after, cl_wal_fn fn,
                                void *ctx, uint64_t *last, uint64_t *tail);
 
 /* Append one record (not durable until cl_wal_sync). On a failure the
- * file is cut back to where it was (CL_ERR_BUSY: disk full; CL_ERR_IO). */
+ * file is cut back to where it was (CL_ERR_NOSPACE: disk full; CL_ERR_IO). */
 CL_NODISCARD int cl_wal_append(cl_wal *w, uint64_t seq, const uint8_t *body,
                                size_t len);
 

@@ -282,7 +282,8 @@ static void test_disk_full(void **state)
     if (access("/dev/full", W_OK) != 0)
         skip();
     assert_int_equal(cl_wal_open(&w, "/dev/full"), CL_OK);
-    assert_int_equal(cl_wal_append(w, 1, (const uint8_t *)"x", 1), CL_ERR_BUSY);
+    assert_int_equal(cl_wal_append(w, 1, (const uint8_t *)"x", 1),
+                     CL_ERR_NOSPACE);
     assert_int_equal(cl_wal_records(w), 0);
     assert_int_equal(cl_wal_bytes(w), 0);
     /* /dev/full cannot be truncated: broken, every later append refused */

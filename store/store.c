@@ -498,6 +498,35 @@ static int s_old_tag(cl_txn *t, cl_db db, const MDB_val *k, uint8_t tag[S_TAG],
     return CL_OK;
 }
 
+/* Make room for key k's new value of v->mv_size bytes (v->mv_data then
+ * points at it); in a grouped sub-database, the tag of the row it
+ * replaces into old (*had false if none). Most rows a write puts are new:
+ * putting without overwriting first finds the key in the one descent the
+ * put makes, and hands back the row there if there is one, which is then
+ * overwritten. */
+static int s_reserve(cl_txn *t, cl_db db, const MDB_val *k, MDB_val *v,
+                     uint8_t old[S_TAG], bool *had)
+{
+    MDB_dbi dbi = t->store->dbi[db];
+    size_t want = v->mv_size;
+    *had = false;
+    if (!cl_store__dbs[db].group)
+        return cl_store__mdb_err(
+            mdb_put(t->txn, dbi, (MDB_val *)k, v, MDB_RESERVE));
+    int rc =
+        mdb_put(t->txn, dbi, (MDB_val *)k, v, MDB_RESERVE | MDB_NOOVERWRITE);
+    if (rc != MDB_KEYEXIST)
+        return cl_store__mdb_err(rc);
+    if (s_authed(db) && v->mv_size < S_TAG)
+        return CL_ERR_CORRUPT;
+    s_row_tag(t->store, db, k, v, old); /* v: the row there */
+    *had = true;
+    v->mv_size = want;
+    v->mv_data = NULL;
+    return cl_store__mdb_err(
+        mdb_put(t->txn, dbi, (MDB_val *)k, v, MDB_RESERVE));
+}
+
 int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                  const uint8_t *val, size_t val_len)
 {
@@ -512,15 +541,11 @@ int cl_store_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
         return rc;
     MDB_val k = {key_len, (void *)key};
     MDB_val v = {val_len + CL_SEAL_OVERHEAD, NULL};
-    if (cl_store__dbs[db].group &&
-        (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
-        return rc;
     cl_store__vc_del(t, db, key, key_len);
     if (db == CL_DB_IXDIGEST)
         cl_store__ds_forget(t->store, key, key_len);
-    rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
-    if (rc != MDB_SUCCESS)
-        return cl_store__mdb_err(rc);
+    if ((rc = s_reserve(t, db, &k, &v, old, &had)) != CL_OK)
+        return rc;
     uint32_t ver = cl_store__txn_version(t);
     uint8_t nonce[CL_SEAL_NONCE];
     cl_seal_nonce(&t->store->nonces, nonce);
@@ -600,15 +625,11 @@ int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     }
     if (val_len > S_IX_MAX)
         return CL_ERR_INVALID;
-    int rc;
-    if (cl_store__dbs[db].group &&
-        (rc = s_old_tag(t, db, &k, old, &had)) != CL_OK)
-        return rc;
     cl_store__ix_tag(t->store, db, key, key_len, val, val_len, tag);
     MDB_val v = {S_TAG + val_len, NULL};
-    rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_RESERVE);
-    if (rc != MDB_SUCCESS)
-        return cl_store__mdb_err(rc);
+    int rc = s_reserve(t, db, &k, &v, old, &had);
+    if (rc != CL_OK)
+        return rc;
     uint8_t *stored = v.mv_data;
     memcpy(stored, tag, S_TAG);
     cl_store__ix_stream(t->store, tag, stored + S_TAG, val, val_len);

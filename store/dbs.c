@@ -85,6 +85,11 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_REPLAY] = {"replay", true, 0},
 };
 
+int cl_store__io_err(int e)
+{
+    return e == ENOSPC || e == EDQUOT ? CL_ERR_NOSPACE : CL_ERR_IO;
+}
+
 int cl_store__mdb_err(int rc)
 {
     switch (rc) {

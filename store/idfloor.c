@@ -42,9 +42,10 @@ static int s_floor_write(cl_store *s)
     FILE *f = NULL;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || !(f = fdopen(fd, "w"))) {
+        int e = errno;
         if (fd >= 0)
             close(fd);
-        return CL_ERR_IO;
+        return cl_store__io_err(e);
     }
     fprintf(f, "# caselink id floor: ids reserved per counter (see README, "
                "Restore). Keep this file when you restore data.mdb.\n");
@@ -52,11 +53,13 @@ static int s_floor_write(cl_store *s)
     for (size_t i = 0; i < s->n_floor; i++)
         fprintf(f, "%s %llu\n", s->floor[i].name,
                 (unsigned long long)s->floor[i].reserved);
-    int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? CL_OK : CL_ERR_IO;
-    if (fclose(f) != 0)
-        rc = CL_ERR_IO;
+    /* a full disk shows at the flush (or the sync, or the close) */
+    int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? CL_OK
+                                                     : cl_store__io_err(errno);
+    if (fclose(f) != 0 && rc == CL_OK)
+        rc = cl_store__io_err(errno);
     if (rc == CL_OK && rename(tmp, s->floor_path) != 0)
-        rc = CL_ERR_IO;
+        rc = cl_store__io_err(errno);
     if (rc == CL_OK) { /* the rename itself, durably */
         char dir[4200];
         snprintf(dir, sizeof(dir), "%s", s->floor_path);

@@ -245,6 +245,11 @@ CL_NODISCARD int cl_store__digest_flush(cl_txn *t);
  * CL_ERR_NOSPACE. */
 int cl_store__mdb_err(int rc);
 
+/* The errno of a failed write, sync, truncate or rename of the store's
+ * own files as a cl_err (dbs.c): CL_ERR_NOSPACE for a full disk (ENOSPC,
+ * EDQUOT), else CL_ERR_IO. */
+int cl_store__io_err(int e);
+
 /* The same for a failed commit of s's LMDB transaction (store.c): an EIO
  * with (almost) no room left where the data file is, as LMDB reports a
  * short write, is CL_ERR_NOSPACE too. */

@@ -12,17 +12,14 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "store_int.h"
+
 struct cl_wal {
     int fd;
     uint64_t end;     /* where the next record goes */
     uint64_t records; /* appended since the last cut */
     bool broken;      /* a sync failed: the file's state is unknown */
 };
-
-static int s_errno_rc(int e)
-{
-    return e == ENOSPC || e == EDQUOT ? CL_ERR_NOSPACE : CL_ERR_IO;
-}
 
 int cl_wal_open(cl_wal **out, const char *path)
 {
@@ -168,7 +165,7 @@ int cl_wal_replay(cl_wal *w, uint64_t after, cl_wal_fn fn, void *ctx,
         return rc;
     *tail = len - off;
     if (*tail && ftruncate(w->fd, (off_t)off) != 0)
-        return s_errno_rc(errno); /* the next append would follow it */
+        return cl_store__io_err(errno); /* the next append would follow it */
     w->end = off;
     w->records = records;
     return CL_OK;
@@ -198,7 +195,7 @@ int cl_wal_append(cl_wal *w, uint64_t seq, const uint8_t *body, size_t len)
             if (ftruncate(w->fd, (off_t)w->end) != 0)
                 w->broken = true;
             errno = e;
-            return s_errno_rc(e);
+            return cl_store__io_err(e);
         }
         done += (size_t)r;
         for (size_t k = (size_t)r; k;) { /* step the vectors past it */
@@ -223,7 +220,7 @@ int cl_wal_sync(cl_wal *w)
         if (errno == EINTR)
             continue;
         w->broken = true;
-        return CL_ERR_IO;
+        return cl_store__io_err(errno);
     }
     return CL_OK;
 }
@@ -231,7 +228,7 @@ int cl_wal_sync(cl_wal *w)
 int cl_wal_cut(cl_wal *w)
 {
     if (ftruncate(w->fd, 0) != 0)
-        return s_errno_rc(errno);
+        return cl_store__io_err(errno);
     w->end = 0;
     w->records = 0;
     w->broken = false; /* nothing in it to be unsure of */

@@ -346,11 +346,14 @@ static void s_batch(cl_server *s, bool intake)
     for (size_t i = 0; i < n; i++)
         now |=
             items[i].early == CL_OK && !cl_dispatch_waits(s, &items[i], false);
-    /* the state they read is what was acknowledged: committed first */
+    /* the state they read is what was acknowledged: committed first;
+     * a health is answered all the same when that fails (a full disk),
+     * from what LMDB holds, its last write error saying why */
     bool settled = !now || cl_writer_settle(s) == CL_OK;
     for (size_t i = 0; i < n; i++)
         if (!cl_dispatch_waits(s, &items[i], false))
-            items[i].after = s_behind(&items[i], items, i) || !settled ||
+            items[i].after = s_behind(&items[i], items, i) ||
+                             (!settled && items[i].req.kind != CL_REQ_HEALTH) ||
                              !cl_dispatch_now(s, &snap, &items[i]);
     cl_store_abort(&snap);
     for (size_t i = 0; i < n; i++)

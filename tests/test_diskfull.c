@@ -138,6 +138,9 @@ static void s_disk_full(s_fs *f, const char *conf)
              d->dir);
     int said = s_log_lines(d, want);
     assert_true(said >= 1 && said <= 2); /* not once per batch */
+    cl_health h = th_health(d, "operator");
+    assert_non_null(strstr(h.write_error, "disk full"));
+    assert_true(h.write_errors > 0 && h.write_error_at > 0);
     /* room again: writes resume by themselves */
     th_sh("rm -f %s/filler", f->mnt);
     for (int i = 0; i < 20; i++) {

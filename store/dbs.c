@@ -1,9 +1,11 @@
 /*
- * dbs: the table of sub-databases and what LMDB's codes mean, data only
- * (no calls), so that every file of the store can read them without
- * calling another.
+ * dbs: the table of sub-databases and what LMDB's codes mean (with, for
+ * a failed commit, how much room the disk has left), calling no other
+ * file of the store, so that every one of them can use it.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <sys/statvfs.h>
 
 #include "store_int.h"
 
@@ -90,33 +92,55 @@ int cl_store__io_err(int e)
     return e == ENOSPC || e == EDQUOT ? CL_ERR_NOSPACE : CL_ERR_IO;
 }
 
+/* What each MDB_* or errno code a store call can return means (any
+ * other: CL_ERR_INTERNAL). */
+static const struct {
+    int rc;
+    cl_err err;
+} s_mdb_errs[] = {
+    {MDB_SUCCESS, CL_OK},
+    {MDB_NOTFOUND, CL_ERR_NOT_FOUND},
+    {MDB_MAP_FULL, CL_ERR_FULL},
+    {MDB_CORRUPTED, CL_ERR_CORRUPT},
+    {MDB_PAGE_NOTFOUND, CL_ERR_CORRUPT},
+    {MDB_INVALID, CL_ERR_CORRUPT},
+    {MDB_VERSION_MISMATCH, CL_ERR_CORRUPT},
+    {MDB_KEYEXIST, CL_ERR_EXISTS},
+    {ENOMEM, CL_ERR_NOMEM},
+    {ENOSPC, CL_ERR_NOSPACE},
+    {EDQUOT, CL_ERR_NOSPACE},
+    {EACCES, CL_ERR_IO},
+    {EROFS, CL_ERR_IO},
+    {EIO, CL_ERR_IO},
+    {EPERM, CL_ERR_IO},
+};
+
 int cl_store__mdb_err(int rc)
 {
-    switch (rc) {
-    case MDB_SUCCESS:
-        return CL_OK;
-    case MDB_NOTFOUND:
-        return CL_ERR_NOT_FOUND;
-    case MDB_MAP_FULL:
-        return CL_ERR_FULL;
-    case MDB_CORRUPTED:
-    case MDB_PAGE_NOTFOUND:
-    case MDB_INVALID:
-    case MDB_VERSION_MISMATCH:
-        return CL_ERR_CORRUPT;
-    case MDB_KEYEXIST:
-        return CL_ERR_EXISTS;
-    case ENOMEM:
-        return CL_ERR_NOMEM;
-    case ENOSPC:
-    case EDQUOT:
+    for (size_t i = 0; i < sizeof(s_mdb_errs) / sizeof(s_mdb_errs[0]); i++)
+        if (s_mdb_errs[i].rc == rc)
+            return s_mdb_errs[i].err;
+    return CL_ERR_INTERNAL;
+}
+
+/* Room left where the data file is, in bytes (unknown: as if plenty). */
+static uint64_t s_disk_room(const cl_store *s)
+{
+    const char *path = NULL;
+    struct statvfs fs;
+    if (mdb_env_get_path(s->env, &path) != MDB_SUCCESS || !path ||
+        statvfs(path, &fs) != 0)
+        return UINT64_MAX;
+    return (uint64_t)fs.f_bavail * fs.f_frsize;
+}
+
+/* LMDB reports a short write of its pages as EIO ("filesystem full?"):
+ * with less than this left where the file is, it is the full disk. */
+#define S_DISK_FULL_ROOM (1u << 20)
+
+int cl_store__commit_err(const cl_store *s, int rc)
+{
+    if (rc == EIO && s_disk_room(s) < S_DISK_FULL_ROOM)
         return CL_ERR_NOSPACE;
-    case EACCES:
-    case EROFS:
-    case EIO:
-    case EPERM:
-        return CL_ERR_IO;
-    default:
-        return CL_ERR_INTERNAL;
-    }
+    return cl_store__mdb_err(rc);
 }

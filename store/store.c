@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "seal.h"
@@ -68,28 +67,6 @@ int cl_store_begin(cl_txn **out, cl_store *s, cl_txn *parent, bool write)
 cl_store *cl_store_of(cl_txn *t)
 {
     return t->store;
-}
-
-/* Room left where the data file is, in bytes (unknown: as if plenty). */
-static uint64_t s_disk_room(const cl_store *s)
-{
-    const char *path = NULL;
-    struct statvfs fs;
-    if (mdb_env_get_path(s->env, &path) != MDB_SUCCESS || !path ||
-        statvfs(path, &fs) != 0)
-        return UINT64_MAX;
-    return (uint64_t)fs.f_bavail * fs.f_frsize;
-}
-
-/* LMDB reports a short write of its pages as EIO ("filesystem full?"):
- * with less than this left where the file is, it is the full disk. */
-#define S_DISK_FULL_ROOM (1u << 20)
-
-int cl_store__commit_err(const cl_store *s, int rc)
-{
-    if (rc == EIO && s_disk_room(s) < S_DISK_FULL_ROOM)
-        return CL_ERR_NOSPACE;
-    return cl_store__mdb_err(rc);
 }
 
 /* Free a transaction's own state once LMDB's is ended. */

@@ -250,7 +250,7 @@ int cl_store__mdb_err(int rc);
  * EDQUOT), else CL_ERR_IO. */
 int cl_store__io_err(int e);
 
-/* The same for a failed commit of s's LMDB transaction (store.c): an EIO
+/* The same for a failed commit of s's LMDB transaction (dbs.c): an EIO
  * with (almost) no room left where the data file is, as LMDB reports a
  * short write, is CL_ERR_NOSPACE too. */
 int cl_store__commit_err(const cl_store *s, int rc);

@@ -6,7 +6,8 @@
  * short write, an EIO, on a filesystem with no room left). Then every
  * publish is refused as busy with "disk full" in its error, and nothing
  * acknowledged is lost; the log says "disk full: free space under" the
- * state folder once, not once per batch; admin health shows it as the
+ * state folder once, not once per batch (again only after writes
+ * resumed); admin health shows it as the
  * last write error; once the file is removed, writes resume by
  * themselves, the log says so, every referral acknowledged before,
  * during and after is there exactly once, the audit chain verifies and
@@ -136,8 +137,11 @@ static void s_disk_full(s_fs *f, const char *conf)
     assert_true(busy > 0);
     snprintf(want, sizeof(want), "disk full: free space under %s/state",
              d->dir);
+    /* said once, not once per batch: again only after writes resumed
+     * (log off, LMDB may fit a small commit in pages it freed before) */
     int said = s_log_lines(d, want);
-    assert_true(said >= 1 && said <= 2); /* not once per batch */
+    int resumed = s_log_lines(d, "disk full over: writes resumed");
+    assert_true(said >= 1 && said <= resumed + 1 && (size_t)said * 5 < busy);
     cl_health h = th_health(d, "operator");
     assert_non_null(strstr(h.write_error, "disk full"));
     assert_true(h.write_errors > 0 && h.write_error_at > 0);
@@ -153,7 +157,7 @@ static void s_disk_full(s_fs *f, const char *conf)
         ok++;
     }
     cl_client_close(&gp);
-    assert_int_equal(s_log_lines(d, "disk full over: writes resumed"), 1);
+    assert_true(s_log_lines(d, "disk full over: writes resumed") > resumed);
     assert_int_equal(s_count_referrals(d), ok);
     int status = 0;
     cl_audit_verify_result v = th_audit_verify(d, NULL, &status);

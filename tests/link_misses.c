@@ -17,7 +17,12 @@
  *                        decision)
  *
  * and counts those of each class that are in the review queue (an open
- * pair between their two people). The weight is the pair's under the
+ * pair between their two people), that weigh at or above the upper
+ * threshold (a class other than "above upper, held" then says what a
+ * new blocking key could win: those that would link once compared), and
+ * that are in the family pattern (cl_match_kin: one family name, the
+ * given names or dates plainly different, which the household rules
+ * keep apart by design). The weight is the pair's under the
  * weights in use (accepted ones if any), with the other-record-of-one-
  * agency level where it applies, but without the term frequencies of the
  * names; so a pair near a threshold may be in the class next to it.
@@ -254,6 +259,7 @@ int main(int argc, char **argv)
     }
     qsort(r, nr, sizeof(*r), s_by_cluster);
     size_t total = 0, missed = 0, n[S_CLASSES] = {0}, queued[S_CLASSES] = {0};
+    size_t linkable[S_CLASSES] = {0}, kin[S_CLASSES] = {0};
     for (size_t i = 0; i < nr; i++)
         for (size_t j = i + 1; j < nr && r[j].cluster == r[i].cluster; j++) {
             const s_rec *a = &r[i], *b = &r[j];
@@ -270,6 +276,8 @@ int main(int argc, char **argv)
                     (open[k][0] == b->pid && open[k][1] == a->pid);
             n[c]++;
             queued[c] += q;
+            linkable[c] += w >= mc.upper;
+            kin[c] += cl_match_kin(lv);
             if (pairs)
                 printf("%s | %s %s %s %s | %s %s %s %s | %.1f %s%s | %s %s "
                        "%s %s\n",
@@ -283,8 +291,9 @@ int main(int argc, char **argv)
            accepted ? "accepted" : "documented defaults", mc.upper, mc.lower);
     printf("true pairs %zu, on different people %zu:\n", total, missed);
     for (int c = 0; c < S_CLASSES; c++)
-        printf("  %-22s %6zu  (in the review queue %zu)\n", s_class[c], n[c],
-               queued[c]);
+        printf("  %-22s %6zu  (in the review queue %zu; weigh to link %zu; "
+               "in the family pattern %zu)\n",
+               s_class[c], n[c], queued[c], linkable[c], kin[c]);
     if (r)
         sodium_memzero(r, (nrec + 1) * sizeof(*r));
     free(r);

@@ -153,6 +153,8 @@ static int s_link_weigh(cl_txn *t, const cl_store *st,
     cl_records_record rec;
     cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
     cl_match_tf tf;
+    cl_match_prep pp; /* p's fields as compared, once for every candidate */
+    cl_match_prepare(&pp, p);
     int rc = cl_linkfind_cand_looks(t, st, mc, p, &ids, &out->compared, &tf);
     for (size_t i = 0; rc == CL_OK && s_look(mc, out, i, ids.n, cs->v, cs->n);
          i++) {
@@ -169,7 +171,8 @@ static int s_link_weigh(cl_txn *t, const cl_store *st,
         rc = cl_linkfind_fit_ident_clash(t, p, &rec, &conflict);
         bool same_agency = strcmp(rec.agency, c->agency) == 0;
         int lv[CL_MATCH_NFIELDS];
-        double w = cl_linkfind_fit_weight(mc, &tf, c->agency, p, &rec, lv);
+        double w =
+            cl_linkfind_fit_weight_prepared(mc, &tf, c->agency, &pp, &rec, lv);
         if (!conflict && cs->n_own < 16 && same_agency && !p->local_id[0] &&
             !rec.p.local_id[0]) {
             cs->own[cs->n_own].pid = rec.person_id;
@@ -188,6 +191,7 @@ static int s_link_weigh(cl_txn *t, const cl_store *st,
         cd->discerns = cl_match_discerns(lv);
     }
     sodium_memzero(&rec, sizeof(rec));
+    sodium_memzero(&pp, sizeof(pp));
     free(ids.v);
     return rc;
 }

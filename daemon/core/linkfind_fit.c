@@ -15,11 +15,10 @@ double cl_linkfind_fit_weight(const cl_match_config *mc, const cl_match_tf *tf,
                               const cl_records_record *rec,
                               int lv[CL_MATCH_NFIELDS])
 {
-    int own[CL_MATCH_NFIELDS];
-    double w = cl_match_weigh(mc, p, &rec->p, tf, NULL, NULL, lv ? lv : own);
-    if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
-        rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
-        w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
+    cl_match_prep pp;
+    cl_match_prepare(&pp, p);
+    double w = cl_linkfind_fit_weight_prepared(mc, tf, agency, &pp, rec, lv);
+    sodium_memzero(&pp, sizeof(pp));
     return w;
 }
 
@@ -248,4 +247,24 @@ int cl_linkfind_fit_ambiguous(cl_txn *t, const cl_match_config *mc,
         return rc;
     }
     return s_bridged_by(t, mc, by, a_pid, b_pid, ambiguous);
+}
+
+double cl_linkfind_fit_weight_prepared(const cl_match_config *mc,
+                                       const cl_match_tf *tf,
+                                       const char *agency,
+                                       const cl_match_prep *pp,
+                                       const cl_records_record *rec,
+                                       int lv[CL_MATCH_NFIELDS])
+{
+    const cl_person *p = pp->p;
+    int own[CL_MATCH_NFIELDS];
+    cl_match_prep pr;
+    cl_match_prepare(&pr, &rec->p);
+    double w =
+        cl_match_weigh_prepared(mc, pp, &pr, tf, NULL, NULL, lv ? lv : own);
+    sodium_memzero(&pr, sizeof(pr));
+    if (strcmp(rec->agency, agency) == 0 && p->local_id[0] &&
+        rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
+        w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
+    return w;
 }

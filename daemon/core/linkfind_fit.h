@@ -25,6 +25,15 @@ double cl_linkfind_fit_weight(const cl_match_config *mc, const cl_match_tf *tf,
                               const cl_records_record *rec,
                               int lv[CL_MATCH_NFIELDS]);
 
+/* cl_linkfind_fit_weight of a description prepared once for all the
+ * records it is weighed against (cl_match_prepare). */
+double cl_linkfind_fit_weight_prepared(const cl_match_config *mc,
+                                       const cl_match_tf *tf,
+                                       const char *agency,
+                                       const cl_match_prep *pp,
+                                       const cl_records_record *rec,
+                                       int lv[CL_MATCH_NFIELDS]);
+
 /* Whether two records' identifiers say they are one person. */
 bool cl_linkfind_fit_same_ident(const cl_records_record *a,
                                 const cl_records_record *b);

@@ -334,11 +334,11 @@ static bool s_one_edit(const char *a, const char *b)
            strcmp(a + i + 2, b + i + 2) == 0;
 }
 
-static cl_weight_id s_family(const char *a, const char *b)
+/* jw: the folded names' Jaro-Winkler similarity (s_levels_of has it). */
+static cl_weight_id s_family(const cl_match_prep *a, const cl_match_prep *b,
+                             double jw)
 {
-    char fa[CL_NAME_SZ], fb[CL_NAME_SZ], sa[5], sb[5];
-    s_fold(a, fa, sizeof(fa));
-    s_fold(b, fb, sizeof(fb));
+    const char *fa = a->family, *fb = b->family;
     if (strcmp(fa, fb) == 0)
         return CL_W_FAMILY_EXACT;
     /* Double-barrelled: one side's name is a part of the other's. */
@@ -347,12 +347,10 @@ static cl_weight_id s_family(const char *a, const char *b)
         return CL_W_FAMILY_PART;
     /* one keystroke in a long name; in a short one ("smith", "smyth")
      * it is as often another family's spelling */
-    if (s_jw(fa, fb) >= 0.92 ||
+    if (jw >= 0.92 ||
         (strlen(fa) >= 6 && strlen(fb) >= 6 && s_one_edit(fa, fb)))
         return CL_W_FAMILY_CLOSE;
-    cl_match_soundex(a, sa);
-    cl_match_soundex(b, sb);
-    if (strcmp(sa, sb) == 0)
+    if (strcmp(a->soundex, b->soundex) == 0)
         return CL_W_FAMILY_SOUNDEX;
     /* one keystroke in a short name that changes its sound ("frew",
      * "freq"): its own level, weighed by training */
@@ -361,20 +359,18 @@ static cl_weight_id s_family(const char *a, const char *b)
     return CL_W_FAMILY_DIFFERENT;
 }
 
-static cl_weight_id s_given(const char *a, const char *b)
+/* jw: the folded names' Jaro-Winkler similarity (s_levels_of has it). */
+static cl_weight_id s_given(const cl_match_prep *a, const cl_match_prep *b,
+                            double jw)
 {
-    char ca[CL_NAME_SZ], cb[CL_NAME_SZ], fa[CL_NAME_SZ], fb[CL_NAME_SZ];
-    s_fold(a, fa, sizeof(fa));
-    s_fold(b, fb, sizeof(fb));
+    const char *fa = a->given, *fb = b->given, *ca = a->canon, *cb = b->canon;
     if (strcmp(fa, fb) == 0)
         return CL_W_GIVEN_EXACT;
-    cl_match_canonical_given(a, ca, sizeof(ca));
-    cl_match_canonical_given(b, cb, sizeof(cb));
     if (strcmp(ca, cb) == 0)
         return CL_W_GIVEN_NICKNAME;
     /* "joel" and "joe": close as written, though joe's full form is
      * joseph; so both the written and the full forms are compared */
-    if (s_jw(ca, cb) >= 0.90 || s_jw(fa, fb) >= 0.90)
+    if (s_jw(ca, cb) >= 0.90 || jw >= 0.90)
         return CL_W_GIVEN_CLOSE;
     size_t la = strlen(fa), lb = strlen(fb);
     if (la >= 4 && lb >= 4 && s_one_edit(fa, fb))
@@ -452,7 +448,7 @@ static cl_weight_id s_postcode(const char *a, const char *b)
 }
 
 /* Address tokens, lower case, common abbreviations expanded. */
-#define S_TOKENS 12
+#define S_TOKENS CL_MATCH_TOKENS
 static size_t s_tokens(const char *s, char out[S_TOKENS][32])
 {
     static const char *const abbrev[][2] = {
@@ -499,10 +495,10 @@ static bool s_street_kind(const char *w)
  * the same house number and a street or building name alike, the rest
  * missing or mistyped on one side ("24 Farrer Place" and "24 Farrer Pl,
  * Hillside"): close. */
-static cl_weight_id s_address(const char *a, const char *b)
+static cl_weight_id s_address(const cl_match_prep *a, const cl_match_prep *b)
 {
-    char ta[S_TOKENS][32], tb[S_TOKENS][32];
-    size_t na = s_tokens(a, ta), nb = s_tokens(b, tb), hit = 0, named = 0;
+    const char(*ta)[32] = a->tokens, (*tb)[32] = b->tokens;
+    size_t na = a->n_tokens, nb = b->n_tokens, hit = 0, named = 0;
     if (!na || !nb)
         return CL_W_ADDRESS_DIFFERENT;
     for (size_t i = 0; i < na; i++) {
@@ -550,35 +546,49 @@ static void s_add(const cl_match_config *mc, const cl_match_tf *tf,
     (*n)++;
 }
 
-/* Family names alike enough to count as the same name crosswise. */
+/* Names alike enough to count as the same name crosswise: Jaro-Winkler
+ * at 0.92 or more (s_jw gives 1 when they are the same, 0 when either is
+ * missing). */
 static bool s_alike(const char *a, const char *b)
 {
-    return a[0] && b[0] && (strcmp(a, b) == 0 || s_jw(a, b) >= 0.92);
+    return s_jw(a, b) >= 0.92;
+}
+
+void cl_match_prepare(cl_match_prep *out, const cl_person *p)
+{
+    out->p = p;
+    s_fold(p->family, out->family, sizeof(out->family));
+    s_fold(p->given, out->given, sizeof(out->given));
+    cl_match_canonical_given(p->given, out->canon, sizeof(out->canon));
+    cl_match_soundex(p->family, out->soundex);
+    s_fold(p->town, out->town, sizeof(out->town));
+    out->n_tokens = s_tokens(p->address, out->tokens);
 }
 
 /* The level of every field (-1: not compared), before the household
  * rule; the weight of what was compared is the return value. */
-static void s_levels_of(const cl_person *a, const cl_person *b,
+static void s_levels_of(const cl_match_prep *pa, const cl_match_prep *pb,
                         int lv[CL_MATCH_NFIELDS])
 {
-    char af[CL_NAME_SZ], ag[CL_NAME_SZ], bf[CL_NAME_SZ], bg[CL_NAME_SZ];
+    const cl_person *a = pa->p, *b = pb->p;
+    const char *af = pa->family, *ag = pa->given, *bf = pb->family,
+               *bg = pb->given;
     for (int i = 0; i < CL_MATCH_NFIELDS; i++)
         lv[i] = -1;
-    s_fold(a->family, af, sizeof(af));
-    s_fold(a->given, ag, sizeof(ag));
-    s_fold(b->family, bf, sizeof(bf));
-    s_fold(b->given, bg, sizeof(bg));
+    /* each pair of names is compared once: the same figures say whether
+     * they are the wrong way round and how alike they are */
+    double jf = s_jw(af, bf), jg = s_jw(ag, bg);
     /* given and family names entered the wrong way round: each side's
      * family name is (nearly) the other's given name */
-    bool straight = s_alike(af, bf) && s_alike(ag, bg);
+    bool straight = jf >= 0.92 && jg >= 0.92;
     if (!straight && strcmp(af, ag) != 0 && s_alike(af, bg) &&
         s_alike(ag, bf)) {
         lv[0] = CL_W_NAMES_SWAPPED;
     } else {
         if (af[0] && bf[0])
-            lv[0] = (int)s_family(a->family, b->family);
+            lv[0] = (int)s_family(pa, pb, jf);
         if (ag[0] && bg[0])
-            lv[1] = (int)s_given(a->given, b->given);
+            lv[1] = (int)s_given(pa, pb, jg);
     }
     if (a->dob[0] && b->dob[0])
         lv[2] = (int)s_dob(a->dob, b->dob);
@@ -591,12 +601,9 @@ static void s_levels_of(const cl_person *a, const cl_person *b,
                                               : CL_W_UPRN_DIFFERENT;
     else if (a->address[0] && b->address[0])
         /* the UPRN says it better when both have one */
-        lv[5] = (int)s_address(a->address, b->address);
+        lv[5] = (int)s_address(pa, pb);
     if (a->town[0] && b->town[0]) {
-        char ta[CL_TOWN_SZ], tb[CL_TOWN_SZ];
-        s_fold(a->town, ta, sizeof(ta));
-        s_fold(b->town, tb, sizeof(tb));
-        double jw = s_jw(ta, tb);
+        double jw = s_jw(pa->town, pb->town);
         lv[7] = jw >= 0.94   ? CL_W_TOWN_SAME
                 : jw >= 0.88 ? CL_W_TOWN_CLOSE
                              : CL_W_TOWN_DIFFERENT;
@@ -708,7 +715,10 @@ double cl_match_levels(const cl_match_config *mc, const cl_person *a,
                        const cl_person *b, int lv[CL_MATCH_NFIELDS])
 {
     double w = 0;
-    s_levels_of(a, b, lv);
+    cl_match_prep pa, pb;
+    cl_match_prepare(&pa, a);
+    cl_match_prepare(&pb, b);
+    s_levels_of(&pa, &pb, lv);
     for (int i = 0; i < CL_MATCH_NFIELDS; i++)
         if (lv[i] >= 0)
             w += s_w(mc, (cl_weight_id)lv[i]);
@@ -727,6 +737,17 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
                       const cl_person *b, const cl_match_tf *tf,
                       cl_field_weight *out, uint32_t *n_out,
                       int lv[CL_MATCH_NFIELDS])
+{
+    cl_match_prep pa, pb;
+    cl_match_prepare(&pa, a);
+    cl_match_prepare(&pb, b);
+    return cl_match_weigh_prepared(mc, &pa, &pb, tf, out, n_out, lv);
+}
+
+double cl_match_weigh_prepared(const cl_match_config *mc,
+                               const cl_match_prep *a, const cl_match_prep *b,
+                               const cl_match_tf *tf, cl_field_weight *out,
+                               uint32_t *n_out, int lv[CL_MATCH_NFIELDS])
 {
     double w = 0.0;
     uint32_t n = 0;

@@ -163,6 +163,34 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
                       cl_field_weight *out, uint32_t *n,
                       int lv[CL_MATCH_NFIELDS]);
 
+/* A description prepared for comparison, so that a match compares the
+ * referral's fields as folded once, not once per candidate: the names
+ * folded (letters only, lower case), the given name's usual full form,
+ * the family name's Soundex, the town folded, the address's tokens. It
+ * borrows the description (p) and holds personal data: the caller wipes
+ * it where it wipes the description. */
+#define CL_MATCH_TOKENS 12
+typedef struct cl_match_prep {
+    const cl_person *p;               /* the description, borrowed */
+    char family[CL_NAME_SZ];          /* folded */
+    char given[CL_NAME_SZ];           /* folded */
+    char canon[CL_NAME_SZ];           /* cl_match_canonical_given */
+    char soundex[5];                  /* cl_match_soundex of family */
+    char town[CL_TOWN_SZ];            /* folded */
+    size_t n_tokens;                  /* address tokens in use */
+    char tokens[CL_MATCH_TOKENS][32]; /* lower case, abbreviations expanded */
+} cl_match_prep;
+
+/* Prepare p (borrowed until out is no longer used) into out. */
+void cl_match_prepare(cl_match_prep *out, const cl_person *p);
+
+/* cl_match_weigh of two prepared descriptions: the same weight, levels
+ * and explanation as cl_match_weigh(mc, a->p, b->p, ...). */
+double cl_match_weigh_prepared(const cl_match_config *mc,
+                               const cl_match_prep *a, const cl_match_prep *b,
+                               const cl_match_tf *tf, cl_field_weight *out,
+                               uint32_t *n, int lv[CL_MATCH_NFIELDS]);
+
 /* The comparison level of each field of a and b (-1: not compared), in
  * the order of cl_match_fields; the weight they add up to is returned.
  * Used by training to count levels. */

@@ -241,10 +241,40 @@ static void test_one_keystroke_levels(void **state)
     assert_true(household);
 }
 
+/* Names past 64 letters (the matcher keeps its matched letters as bits,
+ * two words of them): the same values as the textbook algorithm gives,
+ * transpositions and a change on either side of the 64th letter. */
+static void test_jaro_winkler_long(void **state)
+{
+    (void)state;
+    static const char al[] = "abcdefghijklmnopqrstuvwxyz";
+    char a[CL_NAME_SZ], b[CL_NAME_SZ], c[CL_NAME_SZ], d[CL_NAME_SZ];
+    for (int i = 0; i < 90; i++)
+        a[i] = al[(i * 7) % 26];
+    a[90] = '\0';
+    for (int i = 0; i < 100; i++)
+        c[i] = al[(i * 5 + 3) % 26];
+    c[100] = '\0';
+    memcpy(b, a, sizeof(b));
+    b[70] = a[71];
+    b[71] = a[70];
+    b[85] = 'q';
+    memcpy(d, c, sizeof(d));
+    d[99] = '\0';
+    d[63] = 'z';
+    d[64] = 'a';
+    assert_true(fabs(cl_match_jaro_winkler(a, b) - 0.99330836454431959) <
+                1e-12);
+    assert_true(fabs(cl_match_jaro_winkler(a, c) - 0.78592592592592592) <
+                1e-12);
+    assert_true(fabs(cl_match_jaro_winkler(c, d) - 0.9796503176090805) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jaro_winkler),
+        cmocka_unit_test(test_jaro_winkler_long),
         cmocka_unit_test(test_soundex),
         cmocka_unit_test(test_nicknames),
         cmocka_unit_test(test_score_levels),

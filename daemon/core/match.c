@@ -40,7 +40,10 @@ static void s_first_word(const char *s, char *out, size_t cap)
     s_fold(tmp, out, cap);
 }
 
-/* Jaro-Winkler of two folded strings. */
+/* Jaro-Winkler of two folded strings (each shorter than CL_NAME_SZ:
+ * names, towns, address words). The characters matched are kept as bits,
+ * 128 of them, so that nothing is cleared per call: a match compares
+ * names and address words many times. */
 static double s_jw(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -48,16 +51,19 @@ static double s_jw(const char *a, const char *b)
         return 0.0;
     if (strcmp(a, b) == 0)
         return 1.0;
+    la = la < 128 ? la : 128;
+    lb = lb < 128 ? lb : 128;
     size_t range = (la > lb ? la : lb) / 2;
     range = range > 0 ? range - 1 : 0;
-    bool ma[CL_NAME_SZ] = {false}, mb[CL_NAME_SZ] = {false};
+    uint64_t ma[2] = {0, 0}, mb[2] = {0, 0};
     size_t m = 0;
     for (size_t i = 0; i < la; i++) {
         size_t lo = i > range ? i - range : 0;
         size_t hi = i + range + 1 < lb ? i + range + 1 : lb;
         for (size_t j = lo; j < hi; j++) {
-            if (!mb[j] && a[i] == b[j]) {
-                ma[i] = mb[j] = true;
+            if (!(mb[j / 64] >> (j % 64) & 1) && a[i] == b[j]) {
+                ma[i / 64] |= UINT64_C(1) << (i % 64);
+                mb[j / 64] |= UINT64_C(1) << (j % 64);
                 m++;
                 break;
             }
@@ -65,16 +71,16 @@ static double s_jw(const char *a, const char *b)
     }
     if (m == 0)
         return 0.0;
-    size_t t = 0, k = 0;
-    for (size_t i = 0; i < la; i++) {
-        if (!ma[i])
-            continue;
-        while (!mb[k])
-            k++;
-        if (a[i] != b[k])
-            t++;
-        k++;
-    }
+    /* the matched characters in order on both sides */
+    size_t t = 0;
+    for (int wa = 0, wb = 0; wa < 2; wa++)
+        for (; ma[wa]; ma[wa] &= ma[wa] - 1) {
+            while (!mb[wb])
+                wb++;
+            t += a[wa * 64 + __builtin_ctzll(ma[wa])] !=
+                 b[wb * 64 + __builtin_ctzll(mb[wb])];
+            mb[wb] &= mb[wb] - 1;
+        }
     double md = (double)m;
     double jaro =
         (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;

@@ -462,6 +462,49 @@ static void test_first_look_enough(void **state)
     assert_true(l.score < mc.lower);
 }
 
+/* How common a referral's names are, counted without reading the rows
+ * and up to a cap (32): and how many carry its given name as their
+ * family name (the names' roles), counted only where that could exceed
+ * the given name's own count. */
+static void test_name_counts(void **state)
+{
+    th_core *c = *state;
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    char local[16], fam[8], giv[8], dob[16];
+    /* 40 named Henry, more than the cap */
+    for (size_t i = 0; i < 40; i++) {
+        snprintf(local, sizeof(local), "h%zu", i);
+        snprintf(fam, sizeof(fam), "Qa%c%c", 'a' + (int)(i / 26),
+                 'a' + (int)(i % 26));
+        snprintf(dob, sizeof(dob), "19%02zu-01-15", 50 + i);
+        s_import(c, &mc, local, s_person("Henry", fam, dob, "", ""));
+    }
+    /* 2 named Ezra; 3 whose family name is Henry, 3 Ezra */
+    for (size_t i = 0; i < 8; i++) {
+        snprintf(local, sizeof(local), "e%zu", i);
+        snprintf(giv, sizeof(giv), "Qb%c", 'a' + (int)i);
+        snprintf(dob, sizeof(dob), "20%02zu-03-09", i);
+        s_import(c, &mc, local,
+                 i < 2   ? s_person("Ezra", "Quorn", dob, "", "")
+                 : i < 5 ? s_person(giv, "Henry", dob, "", "")
+                         : s_person(giv, "Ezra", dob, "", ""));
+    }
+    cl_match_tf tf;
+    cl_person p = s_person("Henry", "Zzyzx", "", "", "");
+    assert_int_equal(
+        cl_linkfind_cand_tf(c->t, cl_store_of(c->t), &mc, &p, false, &tf),
+        CL_OK);
+    assert_int_equal(tf.given_n, 32);
+    assert_int_equal(tf.given_as_family_n, 0); /* at the cap: not counted */
+    p = s_person("Ezra", "Zzyzx", "", "", "");
+    assert_int_equal(
+        cl_linkfind_cand_tf(c->t, cl_store_of(c->t), &mc, &p, false, &tf),
+        CL_OK);
+    assert_int_equal(tf.given_n, 2);
+    assert_int_equal(tf.given_as_family_n, 3);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -480,6 +523,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_look, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_first_look_enough, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_name_counts, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

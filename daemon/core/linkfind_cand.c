@@ -35,10 +35,14 @@ int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
             rc = cl_store_count(t, CL_DB_BLOCK, k[i], CL_BLIND_LEN, S_TF_CAP,
                                 &n[i]);
     /* and how many carry p's given name as their family name: the name's
-     * role (cl_match_tf), whatever the store's size */
+     * role (cl_match_tf), whatever the store's size; not counted when the
+     * given name's own count is at the cap, which this one (capped the
+     * same) can never exceed: a common given name, and a look-up saved */
     cl_person as = {0};
     CL_COPY(as.family, p->given);
-    cl_block_tf_keys(st, &as, kf, hasf);
+    hasf[0] = false;
+    if (n[1] < S_TF_CAP)
+        cl_block_tf_keys(st, &as, kf, hasf);
     sodium_memzero(&as, sizeof(as));
     if (rc == CL_OK && hasf[0])
         rc = cl_store_count(t, CL_DB_BLOCK, kf[0], CL_BLIND_LEN, S_TF_CAP,

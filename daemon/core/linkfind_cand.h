@@ -74,7 +74,8 @@ CL_NODISCARD int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st,
 /* How many records carry p's names, into tf: posting lists counted up to
  * a cap (past it a name is common, and that is all the weight needs);
  * stored: p is a stored record's (relinking), counted among them
- * already. */
+ * already. tf->given_as_family_n is left 0 when tf->given_n is at the
+ * cap: capped the same, it could not exceed it (all cl_match_weigh asks). */
 CL_NODISCARD int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
                                      const cl_match_config *mc,
                                      const cl_person *p, bool stored,

@@ -15,14 +15,16 @@
 #include <string.h>
 #include "match.h"
 
-/* Lower-case letters only, for name comparison. */
+/* Lower-case letters only, for name comparison: A-Z and a-z, which is
+ * what isalpha and tolower know in the C locale the daemon runs in (it
+ * never calls setlocale), without a call per character. */
 static void s_fold(const char *s, char *out, size_t cap)
 {
     size_t n = 0;
     for (; *s && n + 1 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (isalpha(c))
-            out[n++] = (char)tolower(c);
+        unsigned char c = (unsigned char)*s | 0x20; /* A-Z to a-z */
+        if (c >= 'a' && c <= 'z')
+            out[n++] = (char)c;
     }
     out[n] = '\0';
 }

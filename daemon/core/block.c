@@ -147,6 +147,21 @@ static size_t s_codes(const char *name, bool canonical, char codes[4][5])
     return n;
 }
 
+/* The date of birth of a valid YYYY-MM-DD with its month and day in
+ * order (a day/month swap gives the same keys), and its year: copied,
+ * not printed, since every match builds them. */
+static void s_dob_parts(const char *d, char dob[16], char year[8])
+{
+    const char *mm = d + 5, *dd = d + 8;
+    bool swap = memcmp(mm, dd, 2) > 0;
+    memcpy(dob, d, 4);
+    memcpy(dob + 4, swap ? dd : mm, 2);
+    memcpy(dob + 6, swap ? mm : dd, 2);
+    dob[8] = '\0';
+    memcpy(year, d, 4);
+    year[4] = '\0';
+}
+
 size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
                            uint8_t out[][CL_BLIND_LEN], size_t max,
                            uint32_t *names_only, const char **kind)
@@ -157,17 +172,12 @@ size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
     char sector[CL_POSTCODE_SZ];
     size_t nf = s_codes(p->family, false, fam);
     size_t ng = s_codes(p->given, true, giv);
-    if (p->dob[0] && cl_date_valid(p->dob)) {
-        const char *mm = p->dob + 5, *dd = p->dob + 8;
-        bool swap = memcmp(mm, dd, 2) > 0;
-        snprintf(dob, sizeof(dob), "%.4s%.2s%.2s", p->dob, swap ? dd : mm,
-                 swap ? mm : dd);
-        snprintf(year, sizeof(year), "%.4s", p->dob);
-    }
-    if (nf && ng) {
+    if (p->dob[0] && cl_date_valid(p->dob))
+        s_dob_parts(p->dob, dob, year);
+    if (nf && ng) { /* two Soundex codes of four characters, copied */
         bool lt = strcmp(fam[0], giv[0]) < 0;
-        snprintf(pair, sizeof(pair), "%s%s", lt ? fam[0] : giv[0],
-                 lt ? giv[0] : fam[0]);
+        memcpy(pair, lt ? fam[0] : giv[0], 4);
+        memcpy(pair + 4, lt ? giv[0] : fam[0], 5);
     }
     if (nf)
         ini[0][0] = fam[0][0];

@@ -90,58 +90,16 @@ static size_t s_digit_run(const char *p, size_t *len)
     return digits;
 }
 
-/* The daemon's own words in a refusal, quoted after one of these: a
- * suggestion from its lists, a command to run, a status it answered. */
-static const char *const s_hint_leads[] = {"did you mean ", "e.g. ", "run ",
-                                           "answered "};
-
-static bool s_hint_at(const char *in, const char *q)
-{
-    for (size_t i = 0; i < sizeof(s_hint_leads) / sizeof(*s_hint_leads); i++) {
-        size_t n = strlen(s_hint_leads[i]);
-        if ((size_t)(q - in) >= n && !memcmp(q - n, s_hint_leads[i], n))
-            return true;
-    }
-    return false;
-}
-
-static bool s_quote_at(const char *in, const char *p)
-{
-    bool inside_word = p > in && *p == '\'' && isalpha((unsigned char)p[-1]) &&
-                       isalpha((unsigned char)p[1]);
-    return (*p == '\'' && !inside_word) || *p == '"';
-}
-
-/* The last quote like *p after p and before the next hint (a value may
- * itself hold quotes: all of it is masked, up to where a hint starts). */
-static const char *s_mask_end(const char *in, const char *p)
-{
-    const char *end = NULL;
-    for (const char *q = p + 1; *q; q++) {
-        if (s_quote_at(in, q) && s_hint_at(in, q))
-            break;
-        if (*q == *p)
-            end = q;
-    }
-    return end;
-}
-
 void cl_log_mask(char *out, size_t cap, const char *in)
 {
     size_t o = 0, run;
     for (const char *p = in; *p && o + 6 < cap; p++) {
-        if (s_quote_at(in, p) && s_hint_at(in, p)) { /* kept as it is */
-            const char *end = strchr(p + 1, *p);
-            size_t n = end ? (size_t)(end - p) + 1 : strlen(p);
-            if (o + n + 1 > cap)
-                break;
-            memcpy(out + o, p, n);
-            o += n;
-            p += n - 1;
-            continue;
-        }
-        if (s_quote_at(in, p)) {
-            const char *end = s_mask_end(in, p);
+        bool inside_word = p > in && *p == '\'' &&
+                           isalpha((unsigned char)p[-1]) &&
+                           isalpha((unsigned char)p[1]);
+        if ((*p == '\'' && !inside_word) || *p == '"') {
+            /* A value may itself hold quotes: mask up to the last one. */
+            const char *end = strrchr(p + 1, *p);
             out[o++] = *p;
             memcpy(out + o, "...", 3);
             o += 3;

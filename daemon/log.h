@@ -23,9 +23,10 @@ void cl_log(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Copy a client-facing error into out with what may be personal data the
- * client sent masked: quoted values ('...'), runs of 6+ digits (#). The
- * daemon's own quoted words after "did you mean ", "e.g. ", "run " and
- * "answered " are kept, and a masked value ends before them. */
+ * client sent masked: quoted values ('...'), runs of 6+ digits (#). From
+ * the first quote to the last everything is masked, the daemon's own
+ * quoted hints too: a client's value can hold quotes and any words, so
+ * no quoted text after it can be told from it (the reply keeps them). */
 void cl_log_mask(char *out, size_t cap, const char *in);
 
 /* A refused request or connection, at warning level: at most

@@ -138,7 +138,10 @@ static void s_run(bool hard, double min_p, double min_r)
 static void test_precision_and_recall(void **state)
 {
     (void)state;
-    s_run(false, 0.99, 0.98);
+    /* 0.9981 / 0.9742 since a given name one keystroke off at one home
+     * and date weighs as different (twins: Mark and Mary): the
+     * generator's typos of one person at home go to review there */
+    s_run(false, 0.99, 0.972);
 }
 
 /* The errors the outside data had (synth_generate_ex): measured 0.9987 /
@@ -148,7 +151,7 @@ static void test_precision_and_recall(void **state)
 static void test_hard_errors(void **state)
 {
     (void)state;
-    s_run(true, 0.99, 0.967);
+    s_run(true, 0.99, 0.963); /* 0.9989 / 0.9650 with the twins rule */
 }
 
 int main(void)

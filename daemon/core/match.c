@@ -811,6 +811,14 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
                   &w);
             continue;
         }
+        /* and twins in one home are often named one keystroke apart
+         * (Mark and Mary, Dean and Sean): there the given names weigh as
+         * different, and a typo of one person's name goes to review */
+        if (home && lv[i] == CL_W_GIVEN_TYPO && lv[2] == CL_W_DOB_EXACT) {
+            s_add(mc, NULL, out, &n, cl_match_fields[i], CL_W_GIVEN_DIFFERENT,
+                  &w);
+            continue;
+        }
         bool once =
             !kin && strongest >= 0 && i != strongest && s_place_agrees(lv[i]);
         double before = w;

@@ -279,10 +279,9 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
                               : !e->who.kind[0]   ? "kind"
                               : !e->who.roles     ? "roles"
                                                   : NULL;
-        int at = s_section_line(path, e->who.name);
         if (missing) {
-            snprintf(err, err_len, "%s:%d: client [%s] has no %s", path, at,
-                     e->who.name, missing);
+            snprintf(err, err_len, "%s:%d: client [%s] has no %s", path,
+                     s_section_line(path, e->who.name), e->who.name, missing);
             goto out;
         }
         /* front-line staff shown a flag are told whom to call */
@@ -293,7 +292,8 @@ int cl_registry_load(cl_registry **out, const char *path, char *err,
                          "yes) and needs %s: duty_name, duty_phone, "
                          "duty_email and duty_hours are shown with every "
                          "front-line flag",
-                         path, at, e->who.name, s_duty_keys[k].name);
+                         path, s_section_line(path, e->who.name), e->who.name,
+                         s_duty_keys[k].name);
                 goto out;
             }
     }

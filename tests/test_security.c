@@ -296,10 +296,12 @@ static void test_checkpoint_command_hung_is_stopped(void **state)
     char conf[1024], shipped[300];
     th_tmpdir(d.dir, sizeof(d.dir));
     snprintf(shipped, sizeof(shipped), "%s/witness.txt", d.dir);
+    char nap[32]; /* unique to this run: another's may be sleeping too */
+    snprintf(nap, sizeof(nap), "611.%u", (unsigned)getpid());
     snprintf(conf, sizeof(conf),
              "[audit]\ncheckpoint_interval_s = 1\ncheckpoint_timeout_s = 1\n"
-             "checkpoint_command = cat >> %s; exec sleep 611.25\n",
-             shipped);
+             "checkpoint_command = cat >> %s; exec sleep %s\n",
+             shipped, nap);
     th_start(&d, conf);
     s_wait_shipped(shipped, 1);
     for (int i = 0; i < 500 && !th_file_contains(d.log, "ran over"); i++)
@@ -315,7 +317,7 @@ static void test_checkpoint_command_hung_is_stopped(void **state)
     before = s_count(shipped, "signature: ");
     assert_int_equal(th_stop(&d, SIGTERM), 0);
     assert_true(s_count(shipped, "signature: ") > before); /* at stop */
-    assert_int_not_equal(th_sh("pgrep -f 'sleep 611[.]25' >/dev/null"), 0);
+    assert_int_not_equal(th_sh("pgrep -xf 'sleep %s' >/dev/null", nap), 0);
     th_sh("rm -rf %s", d.dir);
 }
 

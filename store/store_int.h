@@ -88,7 +88,7 @@ typedef struct cl_store__replay {
 #define CL_STORE__VC_KEY 24
 #define CL_STORE__VC_VAL 1024
 typedef struct cl_store__vent {
-    uint32_t serial; /* the transaction that put it (0: empty) */
+    uint64_t serial; /* the transaction that put it (0: empty) */
     uint8_t db;
     uint8_t key_len;
     uint16_t val_len;
@@ -97,8 +97,9 @@ typedef struct cl_store__vent {
 
 typedef struct cl_store__vcache {
     cl_store__vent e[CL_STORE__VC_N];
-    uint8_t *vals;        /* CL_STORE__VC_N values; NULL until a put */
-    uint32_t next_serial; /* the last serial handed to a transaction */
+    uint8_t *vals; /* CL_STORE__VC_N values; NULL until a put */
+    uint64_t
+        next_serial; /* the last serial handed out (64 bits: never wraps) */
 } cl_store__vcache;
 
 struct cl_store {
@@ -188,7 +189,7 @@ struct cl_txn {
     size_t cap_mark;        /* its length and count when this one began */
     uint32_t cap_count;
     cl_store__dcache dc; /* digests changed here, not yet written */
-    uint32_t serial;     /* 1 at the top, then one per nested begin */
+    uint64_t serial;     /* 1 at the top, then one per nested begin */
     bool applied;        /* a replication batch was applied (the top's) */
     bool held;           /* top-level, nested in the held one (hold.c) */
     bool logged;         /* ... and its batch is in the log */
@@ -201,7 +202,7 @@ struct cl_txn {
  * sealed value t (or a transaction nested in it) put or read; drop what t
  * and its children put or read (t aborted); drop every entry; free. */
 cl_store__vcache *cl_store__vc_of(cl_txn *t);
-uint32_t cl_store__vc_serial(cl_txn *t);
+uint64_t cl_store__vc_serial(cl_txn *t);
 void cl_store__vc_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                       const uint8_t *val, size_t val_len);
 void cl_store__vc_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len);

@@ -38,7 +38,7 @@ cl_store__vcache *cl_store__vc_of(cl_txn *t)
     return t->held ? &t->store->hvc : &t->vc;
 }
 
-uint32_t cl_store__vc_serial(cl_txn *t)
+uint64_t cl_store__vc_serial(cl_txn *t)
 {
     return ++cl_store__vc_of(t)->next_serial;
 }

@@ -308,6 +308,21 @@ int th_view_nhs(cl_client *c, const char *nhs, cl_reply *rep)
     return rc == CL_OK ? (int)rep->status : -100 + rc;
 }
 
+size_t th_referrals_of(const th_daemon *d, const char *nhs)
+{
+    cl_client *co = th_client(d, "coordinator");
+    cl_reply rep;
+    int st = th_view_nhs(co, nhs, &rep);
+    if (st != CL_STATUS_OK) {
+        fprintf(stderr, "harness: the case could not be opened (%d)\n", st);
+        abort();
+    }
+    size_t n = rep.u.person.n_referrals;
+    cl_reply_clear(&rep);
+    cl_client_close(&co);
+    return n;
+}
+
 cl_request *th_plan(const char *ref, const char *child_nhs, const char *mum_nhs)
 {
     cl_request *q = calloc(1, sizeof(*q));

@@ -83,6 +83,10 @@ int th_publish(cl_client *c, cl_request *req, char *ref_out);
  * the reply status. */
 int th_view_nhs(cl_client *c, const char *nhs, cl_reply *rep);
 
+/* How many referrals the case of nhs holds, as d's coordinator opens it
+ * (aborts unless it opens). */
+size_t th_referrals_of(const th_daemon *d, const char *nhs);
+
 /* The family most scenarios use: Lily Brown (born 2019-06-01), on a child
  * protection plan from TH_AUTHORITY, and her mother Kerry Brown (born
  * 1990-02-03). */

@@ -93,17 +93,6 @@ static int s_publish(cl_client *gp, const char *ref, char *why, size_t cap)
     return st;
 }
 
-static size_t s_count_referrals(th_daemon *d)
-{
-    cl_client *co = th_client(d, "coordinator");
-    cl_reply rep;
-    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_OK);
-    size_t n = rep.u.person.n_referrals;
-    cl_reply_clear(&rep);
-    cl_client_close(&co);
-    return n;
-}
-
 /* How many lines of the daemon's log hold s. */
 static int s_log_lines(const th_daemon *d, const char *s)
 {
@@ -174,7 +163,7 @@ static void s_disk_full(s_fs *f, const char *conf)
     }
     cl_client_close(&gp);
     assert_true(s_log_lines(d, "disk full over: writes resumed") > resumed);
-    assert_int_equal(s_count_referrals(d), ok);
+    assert_int_equal(th_referrals_of(d, NHS), ok);
     int status = 0;
     cl_audit_verify_result v = th_audit_verify(d, NULL, &status);
     assert_int_equal(status, CL_STATUS_OK);
@@ -182,7 +171,7 @@ static void s_disk_full(s_fs *f, const char *conf)
     assert_int_equal(th_stop(d, SIGTERM), 0);
     /* and all of it after a restart */
     th_start(d, NULL);
-    assert_int_equal(s_count_referrals(d), ok);
+    assert_int_equal(th_referrals_of(d, NHS), ok);
     assert_int_equal(th_stop(d, SIGTERM), 0);
 }
 

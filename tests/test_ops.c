@@ -54,17 +54,6 @@ static int s_collect(cl_client *c, int n)
     return ok;
 }
 
-static size_t s_count_referrals(th_daemon *d)
-{
-    cl_client *co = th_client(d, "coordinator");
-    cl_reply rep;
-    assert_int_equal(th_view_nhs(co, NHS, &rep), CL_STATUS_OK);
-    size_t n = rep.u.person.n_referrals;
-    cl_reply_clear(&rep);
-    cl_client_close(&co);
-    return n;
-}
-
 static void test_stats(void **state)
 {
     th_daemon *d = *state;
@@ -122,7 +111,7 @@ static void test_backup_during_writes_and_restore(void **state)
     CL_COPY(req.u.backup_name, "../../etc");
     assert_int_equal(s_admin(d, &req, &rep), CL_STATUS_INVALID);
     cl_reply_clear(&rep);
-    assert_int_equal(s_count_referrals(d), 500);
+    assert_int_equal(th_referrals_of(d, NHS), 500);
     assert_int_equal(th_stop(d, SIGTERM), 0);
 
     /* Restore as the README says: stop, put the copy in place, start. */
@@ -132,7 +121,7 @@ static void test_backup_during_writes_and_restore(void **state)
               d->dir),
         0);
     th_start(d, NULL);
-    size_t n = s_count_referrals(d);
+    size_t n = th_referrals_of(d, NHS);
     printf("backup taken during a stream: %zu referrals restored (200 "
            "acknowledged before it, 500 in all)\n",
            n);
@@ -186,11 +175,11 @@ static void test_rotate_under_load(void **state)
     req.u.key_version = 1;
     assert_int_equal(s_admin(d, &req, &rep), CL_STATUS_OK);
     cl_reply_clear(&rep);
-    assert_int_equal(s_count_referrals(d), 900);
+    assert_int_equal(th_referrals_of(d, NHS), 900);
     /* after a restart the new version and the retirement still hold */
     assert_int_equal(th_stop(d, SIGTERM), 0);
     th_start(d, NULL);
-    assert_int_equal(s_count_referrals(d), 900);
+    assert_int_equal(th_referrals_of(d, NHS), 900);
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_ADMIN_KEY_STATUS;
     assert_int_equal(s_admin(d, &req, &rep), CL_STATUS_OK);
@@ -225,7 +214,7 @@ static void test_map_grows(void **state)
     cl_client_close(&gp);
     assert_int_equal(ok, 400);
     assert_true(th_file_contains(d.log, "store map grown"));
-    assert_int_equal(s_count_referrals(&d), 400);
+    assert_int_equal(th_referrals_of(&d, NHS), 400);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
 }
 
@@ -273,7 +262,7 @@ static void test_map_full_refuses_work(void **state)
     assert_int_equal(h.write_errors, 0);
     assert_string_equal(h.write_error, "");
     /* exactly what was acknowledged is there, and the audit agrees */
-    assert_int_equal(s_count_referrals(&d), (size_t)ok);
+    assert_int_equal(th_referrals_of(&d, NHS), (size_t)ok);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
 }
 

@@ -13,9 +13,12 @@ passes=0
 pid=
 
 cleanup() {
+    local st=$?
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
     tmux -S "$dir/tmux.sock" kill-server 2>/dev/null
     wait 2>/dev/null
+    # the folder stays after a failure, or with CL_TEST_KEEP=1, to look at
+    [ "$st" != 0 ] || [ -n "${CL_TEST_KEEP:-}" ] || rm -rf "$dir"
 }
 trap cleanup EXIT
 

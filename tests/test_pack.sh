@@ -14,7 +14,7 @@ dir=$(mktemp -d /tmp/cltest.pack.XXXXXX)
 fails=0
 passes=0
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"; }
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; [ -n "${CL_TEST_KEEP:-}" ] || rm -rf "$dir"; }
 trap cleanup EXIT
 ok() { passes=$((passes + 1)); }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }

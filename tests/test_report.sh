@@ -11,7 +11,12 @@ dir=$(mktemp -d /tmp/cltest.report.XXXXXX)
 fails=0
 passes=0
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; }
+cleanup() { # the folder stays after a failure, or with CL_TEST_KEEP=1
+    local st=$?
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    wait 2>/dev/null
+    [ "$st" != 0 ] || [ -n "${CL_TEST_KEEP:-}" ] || rm -rf "$dir"
+}
 trap cleanup EXIT
 ok() { passes=$((passes + 1)); }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }

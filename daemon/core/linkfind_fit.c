@@ -129,18 +129,21 @@ static void s_person_records_free(cl_records_record *v, size_t n)
     free(v);
 }
 
-/* A date of birth that records of two agencies of one person agree on:
- * no slip of one keyboard. */
+/* A date of birth that two records of one person agree on, typed apart
+ * (two agencies, or two records of one agency under two local ids): no
+ * slip of one keyboard. */
 static bool s_date_confirmed(const cl_records_record *v, size_t n, size_t i)
 {
     for (size_t j = 0; j < n && v[i].p.dob[0]; j++)
-        if (j != i && strcmp(v[j].agency, v[i].agency) != 0 &&
-            strcmp(v[j].p.dob, v[i].p.dob) == 0)
+        if (j != i && strcmp(v[j].p.dob, v[i].p.dob) == 0 &&
+            (strcmp(v[j].agency, v[i].agency) != 0 ||
+             (v[j].p.local_id[0] && v[i].p.local_id[0] &&
+              strcmp(v[j].p.local_id, v[i].p.local_id) != 0)))
             return true;
     return false;
 }
 
-/* Two people each with a date of birth two agencies confirm, the dates
+/* Two people each with a date of birth two records confirm, the dates
  * plainly different (not a typo, a swap or one part) and none confirmed
  * for both: two people, however alike their names and home (a mother
  * and daughter of one name, a father and son). */

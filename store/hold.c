@@ -12,7 +12,9 @@
  * own two syncs) when cl_store_log_commit is called (by the owner: before
  * anything that needs the committed state or LMDB's writer lock), when the
  * log holds more than its byte limit or the map could soon not take it,
- * and at once after a batch that changed the keys; then the log is cut.
+ * and at once after a batch that changed the keys; then the log is cut
+ * (rewound: the file keeps its blocks for the next records to overwrite,
+ * so their syncs write no inode; wal.h).
  * Near a full map, the log is not used (s_room_short).
  *
  * A top-level write transaction on any other thread is LMDB's own,
@@ -187,7 +189,7 @@ int cl_store_log_commit(cl_store *s)
     }
     s->log_stats.commits++;
     s_held(s, false);
-    if (cl_wal_cut(s->log) != CL_OK)
+    if (cl_wal_rewind(s->log) != CL_OK)
         s->log_stats.uncut++; /* replay skips what LMDB holds */
     return CL_OK;
 }

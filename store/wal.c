@@ -225,6 +225,28 @@ int cl_wal_sync(cl_wal *w)
     return CL_OK;
 }
 
+/* The first record's magic, zeroed by a rewind: what follows it in the
+ * file is stale, never read again (a replay ends there). */
+static const uint8_t s_no_magic[4];
+
+int cl_wal_rewind(cl_wal *w)
+{
+    if (w->broken) /* what the file holds is unknown: it goes */
+        return cl_wal_cut(w);
+    if (!w->end)
+        return CL_OK;
+    ssize_t r;
+    do
+        r = pwrite(w->fd, s_no_magic, sizeof(s_no_magic), 0);
+    while (r < 0 && errno == EINTR);
+    if (r != (ssize_t)sizeof(s_no_magic))
+        return cl_wal_cut(w); /* then the file goes */
+    w->end = 0;
+    w->records = 0;
+    w->broken = false; /* nothing in it to be unsure of */
+    return CL_OK;
+}
+
 int cl_wal_cut(cl_wal *w)
 {
     if (ftruncate(w->fd, 0) != 0)

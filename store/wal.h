@@ -62,6 +62,15 @@ CL_NODISCARD int cl_wal_sync(cl_wal *w);
 /* Cut the log to nothing: every record in it is held elsewhere now. */
 CL_NODISCARD int cl_wal_cut(cl_wal *w);
 
+/* The same, but the file keeps its length: the next record goes at its
+ * start, over the old ones (their first magic is zeroed, so no replay
+ * reads past it, whatever sequence it starts after). Appends that stay
+ * within the file's length overwrite blocks it has, so their sync writes
+ * no inode (ext4 without a journal: one synchronous write fewer; with
+ * one, no journal commit). Falls back to cl_wal_cut if the zeroing
+ * cannot be written. */
+CL_NODISCARD int cl_wal_rewind(cl_wal *w);
+
 /* The bytes of whole records in the log (appended since the last cut). */
 uint64_t cl_wal_bytes(const cl_wal *w);
 

@@ -280,6 +280,45 @@ static void test_gap_and_stale(void **state)
     cl_wal_close(&l.w);
 }
 
+/* Rewound, the log keeps its file: nothing in it is read again, even
+ * from sequence 0; the next records overwrite the old ones from the start
+ * without the file growing, and a replay reads them and none of the
+ * stale ones after them. */
+static void test_rewind(void **state)
+{
+    (void)state;
+    s_log l;
+    s_new(&l);
+    s_append(&l, 11, 15);
+    off_t five = s_size(&l);
+    assert_int_equal(cl_wal_rewind(l.w), CL_OK);
+    assert_int_equal(cl_wal_bytes(l.w), 0);
+    assert_int_equal(cl_wal_records(l.w), 0);
+    assert_int_equal(s_size(&l), five);
+    s_append(&l, 16, 17); /* over 11 and 12 */
+    assert_int_equal(cl_wal_bytes(l.w), (uint64_t)(five * 2 / 5));
+    assert_int_equal(s_size(&l), five); /* no block added */
+    s_reread(&l, 15);
+    s_expect(&l, 16, 17);
+    assert_int_equal(l.last, 17);
+    assert_int_equal(l.tail, (uint64_t)(five * 3 / 5)); /* 13..15: stale */
+    cl_wal_close(&l.w);
+
+    /* rewound with nothing after: no replay reads the old records */
+    s_new(&l);
+    s_append(&l, 1, 3);
+    assert_int_equal(cl_wal_rewind(l.w), CL_OK);
+    s_reread(&l, 0);
+    s_expect(&l, 1, 0);
+    assert_int_equal(l.last, 0);
+    assert_int_equal(s_size(&l), 0);             /* cut off at open */
+    assert_int_equal(cl_wal_rewind(l.w), CL_OK); /* empty: nothing to do */
+    s_append(&l, 1, 1);
+    s_reread(&l, 0);
+    s_expect(&l, 1, 1);
+    cl_wal_close(&l.w);
+}
+
 /* The applier's refusal stops the replay and is returned. */
 static void test_apply_fails(void **state)
 {
@@ -384,6 +423,19 @@ static int s_other(cl_store *s)
     return (int)(intptr_t)rc;
 }
 
+/* The records a replay of the log at path reads from sequence 0, on a
+ * copy of it (a replay cuts what it does not read). */
+static size_t s_replays(const char *path, const char *copy)
+{
+    s_log l;
+    memset(&l, 0, sizeof(l));
+    th_sh("cp %s %s", path, copy);
+    snprintf(l.path, sizeof(l.path), "%s", copy);
+    s_reread(&l, 0);
+    cl_wal_close(&l.w);
+    return l.seen.n;
+}
+
 /* A process writes batches through the log and dies before LMDB commits
  * them: the next open has every one, once; the log is cut. */
 static void test_store_replays_log(void **state)
@@ -447,10 +499,15 @@ static void test_store_replays_log(void **state)
     s_put_person(s, 6);
     assert_true(cl_store_log_held(s));
     assert_int_equal(s_other(s), CL_ERR_INTERNAL);
+    assert_int_equal(stat(wal, &st), 0);
+    off_t held = st.st_size;
     assert_int_equal(cl_store_log_commit(s), CL_OK);
     assert_false(cl_store_log_held(s));
+    /* cut: nothing in it is read again, whatever LMDB holds; the file
+     * keeps its blocks for the next records to overwrite */
+    assert_int_equal(s_replays(wal, copy), 0);
     assert_int_equal(stat(wal, &st), 0);
-    assert_int_equal(st.st_size, 0);
+    assert_int_equal(st.st_size, held);
     assert_int_equal(s_other(s), CL_OK);
     s_people(s, 6);
     cl_store_close(&s);
@@ -690,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_damaged_record),
         cmocka_unit_test(test_gap_and_stale),
+        cmocka_unit_test(test_rewind),
         cmocka_unit_test(test_apply_fails),
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_store_replays_log),

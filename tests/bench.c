@@ -982,7 +982,7 @@ static void s_table(const th_daemon *d, uint64_t people, uint64_t referrals,
  * mistyped option never starts the default 1M-person load. */
 static struct {
     uint64_t people, referrals, rss_minutes, blind_cost, writer_cost, linkage,
-        replication;
+        replication, log_commit_ms;
     double seconds;
     const char *log; /* [store] log: on or off; NULL for the default */
 } s_args = {.people = 1000000, .referrals = 5000000, .seconds = 5};
@@ -1000,6 +1000,7 @@ static const struct {
     {"--rss-minutes", S_COUNT, &s_args.rss_minutes},
     {"--loads", S_LOADS, &s_loads},
     {"--log", S_LOG, &s_args.log},
+    {"--log-commit-ms", S_COUNT, &s_args.log_commit_ms},
     {"--replication", S_FLAG, &s_args.replication},
     {"--blind-cost", S_COUNT, &s_args.blind_cost},
     {"--writer-cost", S_COUNT, &s_args.writer_cost},
@@ -1012,6 +1013,7 @@ static const char *const s_load_names[] = {"one",   "w8",     "w32", "r1000",
 static const char s_usage[] =
     "usage: caselink-bench [--people N] [--referrals N] [--seconds S]\n"
     "                      [--rss-minutes M] [--log on|off]\n"
+    "                      [--log-commit-ms MS]\n"
     "                      [--loads one,w8,w32,r1000,r5000,r10000,case]\n"
     "       caselink-bench --writer-cost N | --blind-cost N | --linkage N\n"
     "       caselink-bench --replication [--seconds S]\n";
@@ -1094,7 +1096,7 @@ int main(int argc, char **argv)
     double seconds = s_args.seconds;
     int rss_minutes = (int)s_args.rss_minutes;
     const char *log = s_args.log;
-    char conf[256];
+    char conf[320], every[48] = "";
     if (sodium_init() < 0)
         return 1;
     signal(SIGPIPE, SIG_IGN);
@@ -1116,10 +1118,13 @@ int main(int argc, char **argv)
      * agency systems: [limits] client_inflight_max (256 a key by default)
      * would refuse half of 8 x 64 in flight BUSY, and the figures would
      * count their work but not them. */
+    if (s_args.log_commit_ms) /* [store] log_commit_ms; else its default */
+        snprintf(every, sizeof(every), "log_commit_ms = %" PRIu64 "\n",
+                 s_args.log_commit_ms);
     snprintf(conf, sizeof(conf),
-             "[store]\nmap_size_mb = 65536\n%s%s%s[limits]\nbatch_max = "
+             "[store]\nmap_size_mb = 65536\n%s%s%s%s[limits]\nbatch_max = "
              "1024\nqueue_depth = 10000\nclient_inflight_max = 4096\n",
-             log ? "log = " : "", log ? log : "", log ? "\n" : "");
+             log ? "log = " : "", log ? log : "", log ? "\n" : "", every);
     th_start(&d, conf);
     th_stop(&d, SIGTERM); /* keys and config made; load the store offline */
     fprintf(stderr,

@@ -606,23 +606,37 @@ static int s_train_em(const s_sample *s, const cl_match_config *mc,
  * class it finds can be "the same family" rather than "the same person",
  * and then a name or a date of birth plainly different looks common
  * among matches. A field whose estimate says its true matches disagree
- * plainly at least as often as they agree exactly is not identified:
- * its documented m are kept. */
+ * plainly at least as often as they agree exactly (the documented m
+ * standing in for a level not estimated) is not identified: its
+ * documented m are kept. So is a date of birth plainly different in
+ * more than S_DOB_APART of a person's records: a keyboard's slips are
+ * a digit, two swapped, or one part, and agencies verify the date; a
+ * tenth of one person's records with another date is a family's members
+ * taken for one person. */
+#define S_DOB_APART 0.1
 static void s_train_identified(const double *m0, s_weights *w)
 {
     static const struct {
         cl_weight_id agree, differ, differ2;
+        double most; /* the most of a person's records plainly different */
     } f[] = {
-        {CL_W_FAMILY_EXACT, CL_W_FAMILY_DIFFERENT, CL_W_FAMILY_DIFFERENT},
-        {CL_W_GIVEN_EXACT, CL_W_GIVEN_DIFFERENT, CL_W_GIVEN_DIFFERENT},
-        {CL_W_DOB_EXACT, CL_W_DOB_DIFFERENT, CL_W_DOB_GENERATION},
+        {CL_W_FAMILY_EXACT, CL_W_FAMILY_DIFFERENT, CL_W_FAMILY_DIFFERENT, 1},
+        {CL_W_GIVEN_EXACT, CL_W_GIVEN_DIFFERENT, CL_W_GIVEN_DIFFERENT, 1},
+        {CL_W_DOB_EXACT, CL_W_DOB_DIFFERENT, CL_W_DOB_GENERATION, S_DOB_APART},
     };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        double differ = w->m[f[i].differ] +
-                        (f[i].differ2 != f[i].differ ? w->m[f[i].differ2] : 0);
-        if (!w->trained[f[i].agree] || w->m[f[i].agree] > differ)
-            continue;
         int field = cl_match_level_field(f[i].agree);
+        bool any = false;
+        double m[CL_W_COUNT];
+        for (int l = 0; l < CL_W_COUNT; l++) {
+            any |=
+                cl_match_level_field((cl_weight_id)l) == field && w->trained[l];
+            m[l] = w->trained[l] ? w->m[l] : m0[l];
+        }
+        double differ = m[f[i].differ] +
+                        (f[i].differ2 != f[i].differ ? m[f[i].differ2] : 0);
+        if (!any || (m[f[i].agree] > differ && differ <= f[i].most))
+            continue;
         for (int l = 0; l < CL_W_COUNT; l++)
             if (cl_match_level_field((cl_weight_id)l) == field) {
                 w->m[l] = m0[l];

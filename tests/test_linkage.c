@@ -29,6 +29,18 @@ static const char *const s_agency[4] = {"Oakfield Surgery", "Northshire Police",
                                         "Northshire Children's Services",
                                         "Northshire Adult Social Care"};
 
+/* The four agencies' systems, as publishers. */
+static void s_publishers(cl_caller who[4])
+{
+    for (int a = 0; a < 4; a++) {
+        memset(&who[a], 0, sizeof(who[a]));
+        CL_COPY(who[a].name, synth_agency_names[a]);
+        CL_COPY(who[a].agency, s_agency[a]);
+        CL_COPY(who[a].kind, synth_agency_names[a]);
+        who[a].roles = CL_ROLE_PUBLISHER;
+    }
+}
+
 /* Link every record; assigned[i] receives the person it went to. */
 static double s_link_all(const synth_pop *pop, uint64_t *assigned)
 {
@@ -43,13 +55,7 @@ static double s_link_all(const synth_pop *pop, uint64_t *assigned)
     th_tmpdir(dir, sizeof(dir));
     memset(mk, 3, sizeof(mk));
     assert_int_equal(cl_store_open(&s, dir, mk, 4ull << 30), CL_OK);
-    for (int a = 0; a < 4; a++) {
-        memset(&who[a], 0, sizeof(who[a]));
-        CL_COPY(who[a].name, synth_agency_names[a]);
-        CL_COPY(who[a].agency, s_agency[a]);
-        CL_COPY(who[a].kind, synth_agency_names[a]);
-        who[a].roles = CL_ROLE_PUBLISHER;
-    }
+    s_publishers(who);
     struct timespec t0, t1;
     size_t cands = 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -179,13 +185,7 @@ static void s_train_on(s_trained *tr, const synth_pop *pop,
     th_tmpdir(tr->dir, sizeof(tr->dir));
     memset(mk, 5, sizeof(mk));
     assert_int_equal(cl_store_open(&tr->s, tr->dir, mk, 1ull << 30), CL_OK);
-    for (int a = 0; a < 4; a++) {
-        memset(&who[a], 0, sizeof(who[a]));
-        CL_COPY(who[a].name, synth_agency_names[a]);
-        CL_COPY(who[a].agency, s_agency[a]);
-        CL_COPY(who[a].kind, synth_agency_names[a]);
-        who[a].roles = CL_ROLE_PUBLISHER;
-    }
+    s_publishers(who);
     memset(&coord, 0, sizeof(coord));
     CL_COPY(coord.name, "coordinator");
     CL_COPY(coord.agency, "Northshire Extended MDT");

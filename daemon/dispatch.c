@@ -24,6 +24,7 @@
 #include "ids_req.h"
 #include "log.h"
 #include "names.h"
+#include "park.h"
 #include "rate.h"
 #include "reader.h"
 #include "replica.h"
@@ -687,6 +688,9 @@ int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
             rc = cl_dispatch_one(s, t, &items[i]);
     if (rc == CL_OK) /* reads done on the readers since the last commit */
         rc = cl_reader_audit(s->readers, t);
+    /* what a parked receive waits for, seen here and now, so that the
+     * held transaction is committed for it only when it came */
+    s->park_mail = rc == CL_OK && cl_park_mail(s, t, items, n);
     if (rc == CL_OK)
         s_gate(s);
     if (rc == CL_OK)

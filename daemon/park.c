@@ -91,3 +91,31 @@ void cl_park_service(cl_server *s, bool mail)
     }
     cl_store_abort(&t);
 }
+
+/* Whether agency's mailbox holds mail after `after` in t; true when it
+ * cannot be read (then the caller looks again from the committed state,
+ * as if there were). */
+static bool s_mail_for(cl_txn *t, const char *agency, uint64_t after)
+{
+    bool waiting = false;
+    return cl_mailbox_inbox_waiting(t, agency, after, &waiting) != CL_OK ||
+           waiting;
+}
+
+bool cl_park_mail(cl_server *s, cl_txn *t, const s_item *items, size_t n)
+{
+    for (size_t i = 0; i < s->n_parks; i++) {
+        const s_park *p = &s->parks[i];
+        bool seen = false; /* an earlier one of its agency from as early */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(s->parks[j].who.agency, p->who.agency) &&
+                   s->parks[j].q.after <= p->q.after;
+        if (!seen && s_mail_for(t, p->who.agency, p->q.after))
+            return true;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].park && items[i].who &&
+            s_mail_for(t, items[i].who->agency, items[i].req.u.inbox.after))
+            return true;
+    return false;
+}

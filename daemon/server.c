@@ -369,7 +369,12 @@ static void s_batch(cl_server *s, bool intake)
     cl_reader_settle(s->readers, rc, as, msg);
     for (size_t i = 0; i < n; i++)
         s_answer(s, &items[i], rc);
-    if (any && rc == CL_OK && (!s->n_parks || cl_writer_settle(s) == CL_OK))
+    /* mail for a parked receive (the writer looked, in the batch): the
+     * held transaction committed, then the mail read; else only the
+     * waits that are over end */
+    if (any && rc == CL_OK && s->n_parks && !s->park_mail)
+        cl_park_service(s, false);
+    else if (any && rc == CL_OK && s->n_parks && cl_writer_settle(s) == CL_OK)
         cl_park_service(s, true);
 }
 

@@ -126,6 +126,8 @@ struct cl_server {
     uint64_t next_intake_us;     /* ... and of the next intake pass */
     s_park parks[S_PARK_MAX];    /* receives waiting for mail */
     size_t n_parks;
+    bool park_mail; /* the last batch left mail for a parked receive (set
+                     * by the writer, read after it handed the batch back) */
     s_rate rates[S_RATE_MAX]; /* flag checks per client */
     size_t n_rates;
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_NOT_ACTIVE + 1];

@@ -977,12 +977,42 @@ static void s_table(const th_daemon *d, uint64_t people, uint64_t referrals,
     fflush(stdout);
 }
 
+/* --parked: children's services keeps a receive parked for its mailbox
+ * (a long poll, renewed every 5 s) while the loads run, as an agency
+ * system on libcaselink's receive loop does; the GP's referrals are
+ * about people no plan names, so no mail comes for it. */
+typedef struct s_parker {
+    const th_daemon *d;
+    atomic_bool stop;
+    uint64_t answered; /* receives answered (each at the end of its wait) */
+} s_parker;
+
+static void *s_park_loop(void *arg)
+{
+    s_parker *p = arg;
+    cl_client *c = th_client(p->d, "childrens");
+    cl_request q;
+    memset(&q, 0, sizeof(q));
+    q.kind = CL_REQ_INBOX_RECEIVE;
+    q.u.inbox.wait_ms = 5000;
+    while (!atomic_load(&p->stop)) {
+        cl_reply rep;
+        memset(q.msgid, 0, CL_MSGID_LEN);
+        if (cl_client_call(c, &q, &rep) != CL_OK)
+            break;
+        p->answered++;
+        cl_reply_clear(&rep);
+    }
+    cl_client_close(&c);
+    return NULL;
+}
+
 /* The command line, as a table: each option's name, what its value is,
  * and where it goes. Anything else is refused with the usage line, so a
  * mistyped option never starts the default 1M-person load. */
 static struct {
     uint64_t people, referrals, rss_minutes, blind_cost, writer_cost, linkage,
-        replication, log_commit_ms;
+        replication, log_commit_ms, parked;
     double seconds;
     const char *log; /* [store] log: on or off; NULL for the default */
 } s_args = {.people = 1000000, .referrals = 5000000, .seconds = 5};
@@ -1001,6 +1031,7 @@ static const struct {
     {"--loads", S_LOADS, &s_loads},
     {"--log", S_LOG, &s_args.log},
     {"--log-commit-ms", S_COUNT, &s_args.log_commit_ms},
+    {"--parked", S_FLAG, &s_args.parked},
     {"--replication", S_FLAG, &s_args.replication},
     {"--blind-cost", S_COUNT, &s_args.blind_cost},
     {"--writer-cost", S_COUNT, &s_args.writer_cost},
@@ -1013,7 +1044,7 @@ static const char *const s_load_names[] = {"one",   "w8",     "w32", "r1000",
 static const char s_usage[] =
     "usage: caselink-bench [--people N] [--referrals N] [--seconds S]\n"
     "                      [--rss-minutes M] [--log on|off]\n"
-    "                      [--log-commit-ms MS]\n"
+    "                      [--log-commit-ms MS] [--parked]\n"
     "                      [--loads one,w8,w32,r1000,r5000,r10000,case]\n"
     "       caselink-bench --writer-cost N | --blind-cost N | --linkage N\n"
     "       caselink-bench --replication [--seconds S]\n";
@@ -1134,8 +1165,18 @@ int main(int argc, char **argv)
     atomic_store(&s_serial, referrals + 1); /* agency references unused */
     th_start(&d, NULL);
     s_wait_check(&d);
+    s_parker parker = {.d = &d};
+    pthread_t park_th;
+    if (s_args.parked) {
+        pthread_create(&park_th, NULL, s_park_loop, &parker);
+        usleep(300 * 1000); /* parked before the first load */
+    }
 
     s_table(&d, people, referrals, seconds);
+    if (s_args.parked) {
+        atomic_store(&parker.stop, true);
+        pthread_join(park_th, NULL);
+    }
 
     if (rss_minutes > 0) {
         printf("\nsustained ingest, 8 clients, %d min: resident memory every "

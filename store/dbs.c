@@ -37,7 +37,11 @@
  * lost row makes a duplicate referral or a missed gap notice, never hides a
  * stored one): their cost would fall on every referral; measure
  * (bulk figures read by name prefix: a group check would re-hash every
- * figure of a report on each read); ixdigest (the digests themselves). */
+ * figure of a report on each read); ixdigest (the digests themselves).
+ *
+ * Uncached: the replies to a message id (idempotency, replay) are put
+ * once and read back only when a client resends; the write transaction's
+ * value cache (vcache.c) keeps none of them in the clear. */
 const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_META] = {"meta", false, 0},
     [CL_DB_PERSON] = {"person", true, 7},
@@ -47,7 +51,7 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_PERSON_RECORDS] = {"person_records", false, 8},
     [CL_DB_RECORD_REFERRALS] = {"record_referrals", false, 8},
     [CL_DB_RELATION] = {"relation", true, 8},
-    [CL_DB_IDEMPOTENCY] = {"idempotency", true, 0},
+    [CL_DB_IDEMPOTENCY] = {"idempotency", true, 0, true},
     [CL_DB_AUDIT] = {"audit", true, 7},
     [CL_DB_AUDIT_PERSON] = {"audit_person", false, 8},
     [CL_DB_HISTORY] = {"history", true, 8},
@@ -84,7 +88,7 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_FLAG_LOG] = {"flag_log", true, 6},
     [CL_DB_MEETING] = {"meeting", true, 7},
     [CL_DB_RECORD_HISTORY] = {"record_history", true, 8},
-    [CL_DB_REPLAY] = {"replay", true, 0},
+    [CL_DB_REPLAY] = {"replay", true, 0, true},
 };
 
 int cl_store__io_err(int e)

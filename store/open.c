@@ -134,6 +134,7 @@ void cl_store_close(cl_store **sp)
         return;
     cl_store *s = *sp;
     cl_store__log_close(s);
+    cl_store__vc_spare_free(s); /* after the held cache's, given back */
     if (s->env)
         mdb_env_close(s->env);
     sodium_free(s->keys_was);

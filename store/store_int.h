@@ -26,6 +26,7 @@ typedef struct cl_store__db {
     const char *name;
     bool sealed;
     uint8_t group; /* 0: no group digest */
+    bool uncached; /* never kept in the clear by vcache.c (replies) */
 } cl_store__db;
 
 /* Every sub-database by enum value (store.c). */
@@ -97,7 +98,9 @@ typedef struct cl_store__vent {
 
 typedef struct cl_store__vcache {
     cl_store__vent e[CL_STORE__VC_N];
-    uint8_t *vals; /* CL_STORE__VC_N values; NULL until a put */
+    uint8_t *vals;    /* CL_STORE__VC_N values (locked memory, the store's
+                         vc_spare lent); NULL until a put */
+    cl_store *lender; /* whose vc_spare vals goes back to */
     uint64_t
         next_serial; /* the last serial handed out (64 bits: never wraps) */
 } cl_store__vcache;
@@ -144,6 +147,7 @@ struct cl_store {
     uint64_t log_max_us;    /* ... or this long after its first batch */
     cl_store_log_stats log_stats;
     cl_store__vcache hvc; /* the held one's batches' values (vcache.c) */
+    uint8_t *vc_spare;    /* a wiped values block to lend (atomic) */
 };
 
 /* The physical changes of one top-level write transaction, encoded as they
@@ -211,6 +215,7 @@ bool cl_store__vc_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 void cl_store__vc_undo(cl_txn *t);
 void cl_store__vc_clear(cl_store__vcache *c);
 void cl_store__vc_free(cl_store__vcache *c);
+void cl_store__vc_spare_free(cl_store *s); /* at close */
 
 /* The digest cache (digcache.c). */
 cl_store__dent *cl_store__dc_find(cl_store__dcache *c, const uint8_t *key,

@@ -22,11 +22,20 @@
  * aborts drops its own entries, and hold.c empties it whenever the held
  * transaction ends (committed or lost), after which other threads may
  * write behind it. Applying a replication batch (rows written behind the
- * caches) empties it too. Values are wiped when an entry is dropped.
+ * caches) empties it too.
+ *
+ * What is in the clear, and for how long: a value is wiped (every byte it
+ * used) when its entry is dropped, replaced or emptied. The values live
+ * in locked memory (sodium_malloc: never swapped, left out of core dumps,
+ * guard pages around it), one block per cache, which a transaction's own
+ * cache borrows from the store's spare and hands back wiped (a
+ * sodium_malloc costs about 80 us: not once a transaction). The replies
+ * kept for resent message ids (cl_store__dbs[].uncached: idempotency,
+ * replay) are never kept: a held transaction lasts up to a second, and a
+ * reply names the people it answered about, read back only by a resend.
  * Data only: no LMDB, no keys.
  */
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -67,13 +76,24 @@ static void s_drop(cl_store__vcache *c, cl_store__vent *e)
     memset(e, 0, sizeof(*e));
 }
 
+/* A values block for c: the store's spare, else a new one (NULL: none). */
+static uint8_t *s_borrow(cl_store__vcache *c, cl_store *s)
+{
+    uint8_t *b = __atomic_exchange_n(&s->vc_spare, NULL, __ATOMIC_ACQ_REL);
+    if (!b)
+        b = sodium_malloc(CL_STORE__VC_N * CL_STORE__VC_VAL);
+    c->lender = s;
+    return c->vals = b;
+}
+
 void cl_store__vc_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                       const uint8_t *val, size_t val_len)
 {
     cl_store__vcache *c = cl_store__vc_of(t);
-    if (key_len > CL_STORE__VC_KEY || val_len > CL_STORE__VC_VAL)
+    if (cl_store__dbs[db].uncached || key_len > CL_STORE__VC_KEY ||
+        val_len > CL_STORE__VC_VAL)
         return; /* cl_store__vc_del went first */
-    if (!c->vals && !(c->vals = malloc(CL_STORE__VC_N * CL_STORE__VC_VAL)))
+    if (!c->vals && !s_borrow(c, t->store))
         return; /* no room: reads go to LMDB */
     cl_store__vent *e = s_slot(c, db, key, key_len);
     if (e->serial)
@@ -89,7 +109,7 @@ void cl_store__vc_put(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
 void cl_store__vc_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
 {
     cl_store__vcache *c = cl_store__vc_of(t);
-    if (!c->vals || key_len > CL_STORE__VC_KEY)
+    if (!c->vals || cl_store__dbs[db].uncached || key_len > CL_STORE__VC_KEY)
         return;
     cl_store__vent *e = s_slot(c, db, key, key_len);
     if (s_is(e, db, key, key_len))
@@ -100,7 +120,7 @@ bool cl_store__vc_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
                       uint8_t *buf, size_t cap, size_t *val_len)
 {
     cl_store__vcache *c = cl_store__vc_of(t);
-    if (!c->vals || key_len > CL_STORE__VC_KEY)
+    if (!c->vals || cl_store__dbs[db].uncached || key_len > CL_STORE__VC_KEY)
         return false;
     cl_store__vent *e = s_slot(c, db, key, key_len);
     if (!s_is(e, db, key, key_len) || e->val_len > cap)
@@ -131,7 +151,16 @@ void cl_store__vc_clear(cl_store__vcache *c)
 
 void cl_store__vc_free(cl_store__vcache *c)
 {
-    cl_store__vc_clear(c);
-    free(c->vals);
+    cl_store__vc_clear(c); /* wiped: lent again as it was first lent */
+    uint8_t *none = NULL;
+    if (c->vals &&
+        !__atomic_compare_exchange_n(&c->lender->vc_spare, &none, c->vals,
+                                     false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        sodium_free(c->vals); /* a spare is there already */
     memset(c, 0, sizeof(*c));
+}
+
+void cl_store__vc_spare_free(cl_store *s)
+{
+    sodium_free(__atomic_exchange_n(&s->vc_spare, NULL, __ATOMIC_ACQ_REL));
 }

@@ -21,6 +21,7 @@
 #include "harness.h"
 #include "seal.h"
 #include "store.h"
+#include "store_int.h"
 
 static const char s_canary[] = "Canary-Wilhelmina-Featherstonehaugh";
 
@@ -1015,6 +1016,76 @@ static void test_values_read_kept(void **state)
     th_sh("rm -rf %s", dir);
 }
 
+/* Is v anywhere in the clear in t's value cache (vcache.c)? */
+static bool s_in_clear(cl_txn *t, const char *v)
+{
+    cl_store__vcache *c = cl_store__vc_of(t);
+    return c->vals &&
+           memmem(c->vals, CL_STORE__VC_N * CL_STORE__VC_VAL, v, strlen(v));
+}
+
+static void s_put_in(cl_txn *t, cl_db db, const char *key, const char *v)
+{
+    assert_int_equal(cl_store_put(t, db, (const uint8_t *)key, strlen(key),
+                                  (const uint8_t *)v, strlen(v)),
+                     CL_OK);
+}
+
+/* A reply kept for a resent message id is never kept in the clear by the
+ * write transaction, put or read; any other value is, until it is
+ * dropped (a nested abort, a put over it, the cache emptied), and then
+ * not one byte of it is left. */
+static void test_values_kept_wiped(void **state)
+{
+    (void)state;
+    char dir[256];
+    uint8_t mk[CL_MASTER_KEY_LEN], buf[64];
+    size_t len = 0;
+    cl_store *s = NULL;
+    cl_txn *t = NULL, *c = NULL;
+    th_tmpdir(dir, sizeof(dir));
+    s_key(mk, 13);
+    assert_int_equal(cl_store_open(&s, dir, mk, 1 << 22), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    s_put_in(t, CL_DB_IDEMPOTENCY, "msgid-blind-0001", "reply about P-1");
+    s_put_in(t, CL_DB_REPLAY, "second00msgid-blind-0001", "reply about P-2");
+    s_put_is(t, 1, "referral body");
+    assert_false(s_in_clear(t, "reply about P-1"));
+    assert_false(s_in_clear(t, "reply about P-2"));
+    assert_true(s_in_clear(t, "referral body"));
+    assert_int_equal(cl_store_commit(&t), CL_OK);
+    assert_int_equal(cl_store_begin(&t, s, NULL, true), CL_OK);
+    assert_int_equal(cl_store_get(t, CL_DB_IDEMPOTENCY,
+                                  (const uint8_t *)"msgid-blind-0001", 16, buf,
+                                  sizeof(buf), &len),
+                     CL_OK);
+    assert_memory_equal(buf, "reply about P-1", len);
+    assert_int_equal(cl_store_get(t, CL_DB_REPLAY,
+                                  (const uint8_t *)"second00msgid-blind-0001",
+                                  24, buf, sizeof(buf), &len),
+                     CL_OK);
+    assert_memory_equal(buf, "reply about P-2", len);
+    s_get_is(t, 1, "referral body");
+    assert_false(s_in_clear(t, "reply about P-1"));
+    assert_false(s_in_clear(t, "reply about P-2"));
+    assert_true(s_in_clear(t, "referral body")); /* read, authenticated */
+    assert_int_equal(cl_store_begin(&c, s, t, true), CL_OK);
+    s_put_is(c, 2, "nested value");
+    assert_true(s_in_clear(c, "nested value"));
+    cl_store_abort(&c);
+    assert_false(s_in_clear(t, "nested value"));
+    s_put_is(t, 1, "short");
+    assert_false(s_in_clear(t, "referral body"));
+    assert_false(s_in_clear(t, "ral body")); /* not its tail either */
+    cl_store__vc_clear(cl_store__vc_of(t));
+    assert_false(s_in_clear(t, "short"));
+    s_get_is(t, 1, "short"); /* from LMDB, and kept again */
+    assert_true(s_in_clear(t, "short"));
+    cl_store_abort(&t);
+    cl_store_close(&s);
+    th_sh("rm -rf %s", dir);
+}
+
 /* Scan group g of person_records in transaction t. */
 static int s_ix_scan_in(cl_txn *t, uint64_t g)
 {
@@ -1117,6 +1188,7 @@ int main(void)
         cmocka_unit_test(test_replay_legacy),
         cmocka_unit_test(test_values_read_back),
         cmocka_unit_test(test_values_read_kept),
+        cmocka_unit_test(test_values_kept_wiped),
         cmocka_unit_test(test_index_digests_committed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

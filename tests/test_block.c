@@ -505,6 +505,41 @@ static void test_name_counts(void **state)
     assert_int_equal(tf.given_as_family_n, 3);
 }
 
+/* A given name's full form: a nickname's, first word, folded, found by
+ * a binary search over the table in any order it is written. */
+static void test_canonical_given(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"Abby", "abigail"},
+        {"abby", "abigail"},
+        {"ABBY", "abigail"},
+        {"Will", "william"},
+        {"Bill", "william"},
+        {"Catherine", "katherine"},
+        {"Jo-Anne", "joanne"},
+        {"Tom Ed", "thomas"},
+        {"  Sue", "susan"},
+        {"Ab", "ab"},
+        {"Abbyx", "abbyx"},
+        {"Aaron", "aaron"},
+        {"Zoe", "zoe"},
+        {"Willa", "willa"},
+        {"Wil", "wil"},
+        {"Mary Ann", "mary"},
+        {"", ""},
+        {"-", ""},
+        {"O'Brien", "obrien"},
+        {"Ted", "edward"},
+        {"Vicky", "victoria"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[CL_NAME_SZ];
+        cl_match_canonical_given(cases[i][0], out, sizeof(out));
+        assert_string_equal(out, cases[i][1]);
+    }
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -524,6 +559,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_look_enough, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_name_counts, s_setup, s_teardown),
+        cmocka_unit_test(test_canonical_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,15 +151,52 @@ static const char *const s_nicknames[][2] = {
     {"will", "william"},
 };
 
+#define S_NICKNAMES (sizeof(s_nicknames) / sizeof(s_nicknames[0]))
+
+/* The nicknames' places in s_nicknames in the order of the names, sorted
+ * once: a look-up is a binary search, not a pass over the table (every
+ * description a match prepares looks its given name up), and the table
+ * stays in whatever order it is written. */
+static uint8_t s_nick_order[S_NICKNAMES];
+static pthread_once_t s_nick_once = PTHREAD_ONCE_INIT;
+
+static int s_nick_cmp(const void *a, const void *b)
+{
+    return strcmp(s_nicknames[*(const uint8_t *)a][0],
+                  s_nicknames[*(const uint8_t *)b][0]);
+}
+
+static void s_nick_sort(void)
+{
+    _Static_assert(S_NICKNAMES <= 256, "s_nick_order holds bytes");
+    for (size_t i = 0; i < S_NICKNAMES; i++)
+        s_nick_order[i] = (uint8_t)i;
+    qsort(s_nick_order, S_NICKNAMES, 1, s_nick_cmp);
+}
+
 void cl_match_canonical_given(const char *s, char *out, size_t cap)
 {
     s_first_word(s, out, cap);
-    for (size_t i = 0; i < sizeof(s_nicknames) / sizeof(s_nicknames[0]); i++)
-        if (out[0] == s_nicknames[i][0][0] &&
-            strcmp(out, s_nicknames[i][0]) == 0) {
-            cl_copy(out, cap, s_nicknames[i][1]);
-            return;
-        }
+    if (!out[0])
+        return;
+    (void)pthread_once(&s_nick_once, s_nick_sort);
+    size_t lo = 0, hi = S_NICKNAMES; /* to the first name not below out */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(s_nicknames[s_nick_order[mid]][0], out) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* the first listed of equal nicknames, as a pass over the table
+     * would find it */
+    size_t best = S_NICKNAMES;
+    for (;
+         lo < S_NICKNAMES && strcmp(s_nicknames[s_nick_order[lo]][0], out) == 0;
+         lo++)
+        best = s_nick_order[lo] < best ? s_nick_order[lo] : best;
+    if (best < S_NICKNAMES)
+        cl_copy(out, cap, s_nicknames[best][1]);
 }
 
 /* Defaults, used until weights learned from the store's own records are

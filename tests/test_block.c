@@ -22,6 +22,7 @@
 #include "core.h"
 #include "harness.h"
 #include "store.h"
+#include "synth.h"
 #include "th_core.h"
 
 static int s_setup(void **state)
@@ -505,6 +506,41 @@ static void test_name_counts(void **state)
     assert_int_equal(tf.given_as_family_n, 3);
 }
 
+/* The keys of one tier are those of the whole listing with (names alone)
+ * or without that bit, in the same order: a match hashes the names-only
+ * keys only when it looks them up. */
+static void test_key_tiers(void **state)
+{
+    th_core *c = *state;
+    synth_pop pop;
+    synth_generate_ex(&pop, 300, 43, true);
+    size_t weak_seen = 0;
+    for (size_t i = 0; i < pop.n_records; i++) {
+        uint8_t all[CL_BLOCK_MAX][CL_BLIND_LEN],
+            tier[CL_BLOCK_MAX][CL_BLIND_LEN];
+        uint32_t weak = 0;
+        const cl_person *p = &pop.records[i].person;
+        size_t n = cl_block_keys_tiered(cl_store_of(c->t), p, all, CL_BLOCK_MAX,
+                                        &weak);
+        for (int names_only = 0; names_only < 2; names_only++) {
+            size_t nt = cl_block_keys_tier(cl_store_of(c->t), p, tier,
+                                           CL_BLOCK_MAX, names_only);
+            size_t j = 0;
+            for (size_t k = 0; k < n; k++) {
+                if (((weak >> k) & 1u) != (unsigned)names_only)
+                    continue;
+                assert_true(j < nt);
+                assert_memory_equal(tier[j], all[k], CL_BLIND_LEN);
+                j++;
+            }
+            assert_int_equal(j, nt);
+            weak_seen += names_only ? nt : 0;
+        }
+    }
+    synth_free(&pop);
+    assert_true(weak_seen > 0);
+}
+
 /* A given name's full form: a nickname's, first word, folded, found by
  * a binary search over the table in any order it is written. */
 static void test_canonical_given(void **state)
@@ -559,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_look_enough, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_name_counts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_key_tiers, s_setup, s_teardown),
         cmocka_unit_test(test_canonical_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,6 +76,7 @@ typedef struct s_keys {
     uint8_t (*k)[CL_BLIND_LEN];
     size_t n, max;
     bool names_only;   /* the keys being added hold names alone */
+    int tier;          /* -1: every key; else only names alone (1) or not (0) */
     uint32_t weak;     /* bit i: key i holds names alone */
     const char **kind; /* may be NULL: key i's domain ("blk-nd" ...) */
 } s_keys;
@@ -86,8 +87,8 @@ static void s_add(s_keys *ks, const char *domain, const char *a, const char *b,
     char buf[256];
     const char *part[3] = {a, b ? b : "", c ? c : ""};
     size_t n = 0;
-    if (ks->n >= ks->max)
-        return;
+    if (ks->n >= ks->max || (ks->tier >= 0 && ks->tier != ks->names_only))
+        return; /* the other tier's keys are not even hashed */
     /* a NUL b NUL c, as snprintf("%s%c%s%c%s") wrote it */
     for (int i = 0; i < 3; i++) {
         size_t l = strlen(part[i]);
@@ -162,11 +163,12 @@ static void s_dob_parts(const char *d, char dob[16], char year[8])
     year[4] = '\0';
 }
 
-size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
-                           uint8_t out[][CL_BLIND_LEN], size_t max,
-                           uint32_t *names_only, const char **kind)
+/* The keys of p (tier: -1 all, 0 all but names alone, 1 names alone). */
+static size_t s_keys_of(const cl_store *st, const cl_person *p,
+                        uint8_t out[][CL_BLIND_LEN], size_t max,
+                        uint32_t *names_only, const char **kind, int tier)
 {
-    s_keys ks = {st, out, 0, max < 32 ? max : 32, false, 0, kind};
+    s_keys ks = {st, out, 0, max < 32 ? max : 32, false, tier, 0, kind};
     char fam[4][5], giv[4][5], dob[16] = "", year[8] = "";
     char pair[16] = "", ini[2][2] = {"", ""}, town[CL_TOWN_SZ];
     char sector[CL_POSTCODE_SZ];
@@ -275,11 +277,26 @@ size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
     return ks.n;
 }
 
+size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
+                           uint8_t out[][CL_BLIND_LEN], size_t max,
+                           uint32_t *names_only, const char **kind)
+{
+    return s_keys_of(st, p, out, max, names_only, kind, -1);
+}
+
 size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
                             uint8_t out[][CL_BLIND_LEN], size_t max,
                             uint32_t *names_only)
 {
-    return cl_block_keys_kinds(st, p, out, max, names_only, NULL);
+    return s_keys_of(st, p, out, max, names_only, NULL, -1);
+}
+
+size_t cl_block_keys_tier(const cl_store *st, const cl_person *p,
+                          uint8_t out[][CL_BLIND_LEN], size_t max,
+                          bool names_only)
+{
+    uint32_t weak;
+    return s_keys_of(st, p, out, max, &weak, NULL, names_only ? 1 : 0);
 }
 
 size_t cl_block_keys(const cl_store *st, const cl_person *p,

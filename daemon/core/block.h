@@ -30,6 +30,15 @@ size_t cl_block_keys_tiered(const cl_store *st, const cl_person *p,
                             uint8_t out[][CL_BLIND_LEN], size_t max,
                             uint32_t *names_only);
 
+/* The keys of one tier alone, in the same order: those holding names
+ * alone (names_only) or the others. A match looks the names-only keys up
+ * only when the others found nobody, so they are not hashed until then
+ * (keys of the two tiers have different domains: never one another's
+ * duplicates). */
+size_t cl_block_keys_tier(const cl_store *st, const cl_person *p,
+                          uint8_t out[][CL_BLIND_LEN], size_t max,
+                          bool names_only);
+
 /* The same, and each key's kind (its domain, "blk-nd" ...: a static
  * string) into kind[i], for measuring which keys bring which blocks. */
 size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,

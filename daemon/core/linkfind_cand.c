@@ -197,32 +197,27 @@ static int s_pick_push(void *ctx, const uint8_t *key, size_t len)
     return rc > 0 ? CL_OK : rc; /* past the most: the rest are dropped */
 }
 
-/* cl_linkfind_cand_find, choosing with pc (into its ids). */
+/* cl_linkfind_cand_find, choosing with pc (into its ids): the keys that
+ * are not names alone, then, only when those found nobody but self, the
+ * names-only keys, hashed only then. */
 static int s_find(cl_txn *t, const cl_store *st, const cl_person *p,
                   uint64_t self, s_pick_ctx *pc)
 {
-    cl_records_blinds b = {0};
     uint8_t keys[CL_BLOCK_MAX][CL_BLIND_LEN];
     cl_records_ids *ids = pc->ids;
     int rc = CL_OK;
-    uint32_t names_only = 0;
     size_t from = ids->n;
-    b.n = cl_block_keys_tiered(st, p, b.k, CL_BLOCK_MAX, &names_only);
     for (int pass = 0; pass < 2 && rc == CL_OK; pass++) {
         bool found = false;
-        size_t nk = 0;
         for (size_t i = from; i < ids->n && !found; i++)
             found = ids->v[i] != self;
         if (pass == 1 && found)
             break; /* the stronger keys found someone */
-        for (size_t i = 0; i < b.n && nk < CL_BLOCK_MAX; i++)
-            if (((names_only >> i) & 1u) == (unsigned)pass)
-                memcpy(keys[nk++], b.k[i], CL_BLIND_LEN);
+        size_t nk = cl_block_keys_tier(st, p, keys, CL_BLOCK_MAX, pass == 1);
         if (nk)
             rc = cl_store_scan_pick(t, CL_DB_BLOCK, &keys[0][0], CL_BLIND_LEN,
                                     nk, CL_BLOCK_CAP, s_pick, s_pick_push, pc);
     }
-    sodium_memzero(&b, sizeof(b));
     sodium_memzero(keys, sizeof(keys));
     cl_records_ids_unique(ids);
     return rc;

@@ -506,6 +506,84 @@ static void test_name_counts(void **state)
     assert_int_equal(tf.given_as_family_n, 3);
 }
 
+/* Records in the order of their true people (a household's members are
+ * generated together), for pairs of one person and of one family. */
+static const synth_pop *s_by_truth_pop;
+static int s_by_truth(const void *x, const void *y)
+{
+    uint32_t a = s_by_truth_pop->records[*(const size_t *)x].truth,
+             b = s_by_truth_pop->records[*(const size_t *)y].truth;
+    return a < b ? -1 : a > b;
+}
+
+/* A match counts a name's records only once a candidate it reads carries
+ * the same name (cl_match_tf_wants): a weight reads the frequencies only
+ * at an exact name. Over pairs of synthetic records of one person, of
+ * one family and of neighbours (households, twins, typos, swapped names,
+ * the hard errors too), the weight and levels with only the wanted parts
+ * of tf are the ones with all of it; and tf does move the weights or
+ * levels of pairs that want it (else this would prove nothing). */
+static void test_tf_wants(void **state)
+{
+    (void)state;
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    synth_pop pop;
+    synth_generate_ex(&pop, 1500, 41, true);
+    size_t *order = calloc(pop.n_records, sizeof(*order));
+    assert_non_null(order);
+    for (size_t i = 0; i < pop.n_records; i++)
+        order[i] = i;
+    s_by_truth_pop = &pop;
+    qsort(order, pop.n_records, sizeof(*order), s_by_truth);
+    /* frequencies that differ from the levels' u; the given name far
+     * more often a family name (the names-the-wrong-way-round rule) */
+    const cl_match_tf full = {
+        .family = 3e-5, .given = 7e-6, .given_n = 2, .given_as_family_n = 9};
+    const cl_match_tf none = {0};
+    size_t pairs = 0, wanted[2] = {0, 0}, moved = 0;
+    for (size_t i = 0; i < pop.n_records; i++) {
+        for (size_t d = 1; d <= 6 && i + d < pop.n_records; d++) {
+            const cl_person *a = &pop.records[order[i]].person,
+                            *b = &pop.records[order[i + d]].person;
+            cl_match_prep pa, pb;
+            cl_match_prepare(&pa, a);
+            cl_match_prepare(&pb, b);
+            unsigned want = cl_match_tf_wants(&pa, b);
+            cl_match_tf part = none;
+            if (want & CL_MATCH_TF_FAMILY)
+                part.family = full.family;
+            if (want & CL_MATCH_TF_GIVEN) {
+                part.given = full.given;
+                part.given_n = full.given_n;
+                part.given_as_family_n = full.given_as_family_n;
+            }
+            int lf[CL_MATCH_NFIELDS], lp[CL_MATCH_NFIELDS],
+                l0[CL_MATCH_NFIELDS];
+            double wf =
+                cl_match_weigh_prepared(&mc, &pa, &pb, &full, NULL, NULL, lf);
+            double wp =
+                cl_match_weigh_prepared(&mc, &pa, &pb, &part, NULL, NULL, lp);
+            double w0 =
+                cl_match_weigh_prepared(&mc, &pa, &pb, &none, NULL, NULL, l0);
+            assert_true(wf == wp);
+            assert_memory_equal(lf, lp, sizeof(lf));
+            pairs++;
+            wanted[0] += (want & CL_MATCH_TF_FAMILY) != 0;
+            wanted[1] += (want & CL_MATCH_TF_GIVEN) != 0;
+            moved += want && (wf != w0 || memcmp(lf, l0, sizeof(lf)) != 0);
+        }
+    }
+    free(order);
+    synth_free(&pop);
+    print_message("%zu pairs: %zu want the family name's count, %zu the "
+                  "given name's, %zu weigh or level otherwise without\n",
+                  pairs, wanted[0], wanted[1], moved);
+    assert_true(pairs > 5000);
+    assert_true(wanted[0] > 500 && wanted[1] > 500);
+    assert_true(moved > 500);
+}
+
 /* The keys of one tier are those of the whole listing with (names alone)
  * or without that bit, in the same order: a match hashes the names-only
  * keys only when it looks them up. */
@@ -595,6 +673,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_look_enough, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_name_counts, s_setup, s_teardown),
+        cmocka_unit_test(test_tf_wants),
         cmocka_unit_test_setup_teardown(test_key_tiers, s_setup, s_teardown),
         cmocka_unit_test(test_canonical_given),
     };

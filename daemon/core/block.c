@@ -306,17 +306,22 @@ size_t cl_block_keys(const cl_store *st, const cl_person *p,
     return cl_block_keys_tiered(st, p, out, max, &names_only);
 }
 
+bool cl_block_tf_key(const cl_store *st, const char *name, bool given,
+                     uint8_t out[CL_BLIND_LEN])
+{
+    char f[CL_NAME_SZ];
+    s_fold(name, f, sizeof(f));
+    bool has = f[0] != '\0';
+    if (has)
+        cl_store_blind(st, out, given ? "tf-giv" : "tf-fam", (const uint8_t *)f,
+                       strlen(f));
+    sodium_memzero(f, sizeof(f));
+    return has;
+}
+
 void cl_block_tf_keys(const cl_store *st, const cl_person *p,
                       uint8_t out[2][CL_BLIND_LEN], bool has[2])
 {
-    char f[CL_NAME_SZ];
-    s_fold(p->family, f, sizeof(f));
-    has[0] = f[0] != '\0';
-    if (has[0])
-        cl_store_blind(st, out[0], "tf-fam", (const uint8_t *)f, strlen(f));
-    s_fold(p->given, f, sizeof(f));
-    has[1] = f[0] != '\0';
-    if (has[1])
-        cl_store_blind(st, out[1], "tf-giv", (const uint8_t *)f, strlen(f));
-    sodium_memzero(f, sizeof(f));
+    has[0] = cl_block_tf_key(st, p->family, false, out[0]);
+    has[1] = cl_block_tf_key(st, p->given, true, out[1]);
 }

@@ -51,4 +51,10 @@ size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
 void cl_block_tf_keys(const cl_store *st, const cl_person *p,
                       uint8_t out[2][CL_BLIND_LEN], bool has[2]);
 
+/* One of them: the key counting the records that carry name as their
+ * given name (given) or as their family name; false (out untouched) for
+ * a name without letters. */
+bool cl_block_tf_key(const cl_store *st, const char *name, bool given,
+                     uint8_t out[CL_BLIND_LEN]);
+
 #endif

@@ -152,10 +152,13 @@ static int s_link_weigh(cl_txn *t, const cl_store *st,
 {
     cl_records_record rec;
     cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
-    cl_match_tf tf;
+    /* how common p's names are: each counted once a candidate carries
+     * the same name, the only weights that read it (cl_match_tf_wants) */
+    cl_match_tf tf = {0};
+    unsigned counted = 0;
     cl_match_prep pp; /* p's fields as compared, once for every candidate */
     cl_match_prepare(&pp, p);
-    int rc = cl_linkfind_cand_looks(t, st, mc, p, &ids, &out->compared, &tf);
+    int rc = cl_linkfind_cand_looks(t, st, p, &ids, &out->compared);
     for (size_t i = 0; rc == CL_OK && s_look(mc, out, i, ids.n, cs->v, cs->n);
          i++) {
         rc = cl_records_record_get(t, ids.v[i], &rec);
@@ -169,6 +172,10 @@ static int s_link_weigh(cl_txn *t, const cl_store *st,
          * candidate out. */
         bool conflict = false;
         rc = cl_linkfind_fit_ident_clash(t, p, &rec, &conflict);
+        unsigned want = cl_match_tf_wants(&pp, &rec.p) & ~counted;
+        if (want && rc == CL_OK)
+            rc = cl_linkfind_cand_tf_part(t, st, mc, p, false, want, &tf);
+        counted |= want;
         bool same_agency = strcmp(rec.agency, c->agency) == 0;
         int lv[CL_MATCH_NFIELDS];
         double w =

@@ -18,50 +18,45 @@
 /* Posting lists are counted up to this cap. */
 #define S_TF_CAP 32
 
-int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
-                        const cl_match_config *mc, const cl_person *p,
-                        bool stored, cl_match_tf *tf)
+int cl_linkfind_cand_tf_part(cl_txn *t, const cl_store *st,
+                             const cl_match_config *mc, const cl_person *p,
+                             bool stored, unsigned parts, cl_match_tf *tf)
 {
-    uint8_t k[2][CL_BLIND_LEN], kf[2][CL_BLIND_LEN];
-    bool has[2], hasf[2];
-    size_t n[2] = {0, 0}, as_family = 0;
+    uint8_t k[CL_BLIND_LEN];
     uint64_t records = 0;
-    memset(tf, 0, sizeof(*tf));
     int rc = cl_store_counter(t, "record", &records);
-    cl_block_tf_keys(st, p, k, has);
-    /* counted, not read: a count is all the weight needs */
-    for (int i = 0; i < 2 && rc == CL_OK; i++)
-        if (has[i])
-            rc = cl_store_count(t, CL_DB_BLOCK, k[i], CL_BLIND_LEN, S_TF_CAP,
-                                &n[i]);
-    /* and how many carry p's given name as their family name: the name's
-     * role (cl_match_tf), whatever the store's size; not counted when the
-     * given name's own count is at the cap, which this one (capped the
-     * same) can never exceed: a common given name, and a look-up saved */
-    cl_person as = {0};
-    CL_COPY(as.family, p->given);
-    hasf[0] = false;
-    if (n[1] < S_TF_CAP)
-        cl_block_tf_keys(st, &as, kf, hasf);
-    sodium_memzero(&as, sizeof(as));
-    if (rc == CL_OK && hasf[0])
-        rc = cl_store_count(t, CL_DB_BLOCK, kf[0], CL_BLIND_LEN, S_TF_CAP,
-                            &as_family);
-    tf->given_n = (uint32_t)n[1];
-    tf->given_as_family_n = (uint32_t)as_family;
-    /* too few records to tell a rare name from a common one */
-    if (rc != CL_OK || records < 1000)
-        return rc;
-    for (int i = 0; i < 2; i++) {
-        if (!has[i])
+    for (int i = 0; i < 2 && rc == CL_OK; i++) {
+        size_t n = 0, as_family = 0;
+        if (!(parts & (i == 0 ? CL_MATCH_TF_FAMILY : CL_MATCH_TF_GIVEN)))
+            continue;
+        bool has =
+            cl_block_tf_key(st, i == 0 ? p->family : p->given, i == 1, k);
+        /* counted, not read: a count is all the weight needs */
+        if (has)
+            rc = cl_store_count(t, CL_DB_BLOCK, k, CL_BLIND_LEN, S_TF_CAP, &n);
+        if (i == 1) {
+            /* and how many carry p's given name as their family name: the
+             * name's role (cl_match_tf), whatever the store's size; not
+             * counted when the given name's own count is at the cap,
+             * which this one (capped the same) can never exceed: a
+             * common given name, and a look-up saved */
+            if (rc == CL_OK && n < S_TF_CAP &&
+                cl_block_tf_key(st, p->given, false, k))
+                rc = cl_store_count(t, CL_DB_BLOCK, k, CL_BLIND_LEN, S_TF_CAP,
+                                    &as_family);
+            tf->given_n = (uint32_t)n;
+            tf->given_as_family_n = (uint32_t)as_family;
+        }
+        /* too few records to tell a rare name from a common one */
+        if (rc != CL_OK || !has || records < 1000)
             continue;
         /* the share of records carrying the name, this one included:
          * a stored record (relinking) is among those counted already */
-        double f = stored ? (double)(n[i] ? n[i] : 1) / (double)records
-                          : (double)(n[i] + 1) / (double)(records + 1);
+        double f = stored ? (double)(n ? n : 1) / (double)records
+                          : (double)(n + 1) / (double)(records + 1);
         /* at the cap the name is at least this common, and maybe far
          * more: never weigh it above the level's own u */
-        if (n[i] >= S_TF_CAP) {
+        if (n >= S_TF_CAP) {
             double u = mc->u[i == 0 ? CL_W_FAMILY_EXACT : CL_W_GIVEN_EXACT];
             f = f > u ? f : u;
         }
@@ -70,7 +65,17 @@ int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
         else
             tf->given = f;
     }
+    sodium_memzero(k, sizeof(k));
     return rc;
+}
+
+int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
+                        const cl_match_config *mc, const cl_person *p,
+                        bool stored, cl_match_tf *tf)
+{
+    memset(tf, 0, sizeof(*tf));
+    return cl_linkfind_cand_tf_part(t, st, mc, p, stored,
+                                    CL_MATCH_TF_FAMILY | CL_MATCH_TF_GIVEN, tf);
 }
 
 /* A candidate record met in the blocks: how many of the description's
@@ -230,9 +235,8 @@ int cl_linkfind_cand_find(cl_txn *t, const cl_store *st, const cl_person *p,
     return s_find(t, st, p, self, &pc);
 }
 
-int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st,
-                           const cl_match_config *mc, const cl_person *p,
-                           cl_records_ids *ids, size_t *first, cl_match_tf *tf)
+int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st, const cl_person *p,
+                           cl_records_ids *ids, size_t *first)
 {
     cl_records_ids firsts = {.max = CL_LINKFIND_CANDIDATES_MAX};
     s_pick_ctx pc = {CL_LINKFIND_BUDGET, ids, CL_LINKFIND_FIRST, &firsts};
@@ -256,7 +260,7 @@ int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st,
     *first = n1;
     free(rest);
     free(firsts.v);
-    return rc == CL_OK ? cl_linkfind_cand_tf(t, st, mc, p, false, tf) : rc;
+    return rc;
 }
 
 int cl_linkfind_block_candidates(cl_txn *t, const cl_store *st,

@@ -59,17 +59,15 @@ CL_NODISCARD int cl_linkfind_cand_find(cl_txn *t, const cl_store *st,
                                        const cl_person *p, uint64_t self,
                                        size_t budget, cl_records_ids *ids);
 
-/* What a match needs before it reads a record: the candidates of
- * cl_linkfind_match_candidates in two looks, and how common p's names
- * are (cl_linkfind_cand_tf, into tf). The first *first of ids are the
- * best CL_LINKFIND_FIRST by the same choice (and every record sharing
- * two keys or more), the rest follow, each part in id order. A match
- * reads the rest only when the first look's best is in doubt: worth a
- * review (at or above the lower threshold) but not a link. */
+/* The candidates of cl_linkfind_match_candidates in two looks. The first
+ * *first of ids are the best CL_LINKFIND_FIRST by the same choice (and
+ * every record sharing two keys or more), the rest follow, each part in
+ * id order. A match reads the rest only when the first look's best is in
+ * doubt: worth a review (at or above the lower threshold) but not a
+ * link. */
 CL_NODISCARD int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st,
-                                        const cl_match_config *mc,
                                         const cl_person *p, cl_records_ids *ids,
-                                        size_t *first, cl_match_tf *tf);
+                                        size_t *first);
 
 /* How many records carry p's names, into tf: posting lists counted up to
  * a cap (past it a name is common, and that is all the weight needs);
@@ -80,5 +78,14 @@ CL_NODISCARD int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
                                      const cl_match_config *mc,
                                      const cl_person *p, bool stored,
                                      cl_match_tf *tf);
+
+/* The same for the parts of tf named (CL_MATCH_TF_FAMILY: tf->family;
+ * CL_MATCH_TF_GIVEN: tf->given, given_n, given_as_family_n), the others
+ * left as they are: a match counts a name only once a candidate it reads
+ * carries the same name (cl_match_tf_wants), each count a look-up. */
+CL_NODISCARD int cl_linkfind_cand_tf_part(cl_txn *t, const cl_store *st,
+                                          const cl_match_config *mc,
+                                          const cl_person *p, bool stored,
+                                          unsigned parts, cl_match_tf *tf);
 
 #endif

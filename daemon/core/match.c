@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -609,6 +610,20 @@ void cl_match_prepare(cl_match_prep *out, const cl_person *p)
     cl_match_soundex(p->family, out->soundex);
     s_fold(p->town, out->town, sizeof(out->town));
     out->n_tokens = s_tokens(p->address, out->tokens);
+}
+
+unsigned cl_match_tf_wants(const cl_match_prep *a, const cl_person *b)
+{
+    char f[CL_NAME_SZ];
+    unsigned want = 0;
+    s_fold(b->family, f, sizeof(f));
+    if (a->family[0] && strcmp(a->family, f) == 0)
+        want |= CL_MATCH_TF_FAMILY;
+    s_fold(b->given, f, sizeof(f));
+    if (a->given[0] && strcmp(a->given, f) == 0)
+        want |= CL_MATCH_TF_GIVEN;
+    sodium_memzero(f, sizeof(f));
+    return want;
 }
 
 /* The level of every field (-1: not compared), before the household

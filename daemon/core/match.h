@@ -184,6 +184,16 @@ typedef struct cl_match_prep {
 /* Prepare p (borrowed until out is no longer used) into out. */
 void cl_match_prepare(cl_match_prep *out, const cl_person *p);
 
+/* The parts of cl_match_tf a weight of a and b can read: a name's
+ * frequency weighs only an exact match on it (family.exact, given.exact,
+ * and the names-the-wrong-way-round rule, which asks given.exact), so
+ * CL_MATCH_TF_FAMILY when the family names are the same once folded and
+ * CL_MATCH_TF_GIVEN when the given names are. A weight with the other
+ * parts left 0 is the same (test_block: test_tf_wants). */
+#define CL_MATCH_TF_FAMILY 1u
+#define CL_MATCH_TF_GIVEN  2u
+unsigned cl_match_tf_wants(const cl_match_prep *a, const cl_person *b);
+
 /* cl_match_weigh of two prepared descriptions: the same weight, levels
  * and explanation as cl_match_weigh(mc, a->p, b->p, ...). */
 double cl_match_weigh_prepared(const cl_match_config *mc,

@@ -412,16 +412,16 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         return rc;
     }
     cl_records_blinds before = {0};
+    /* the record's details as they were: its index rows stay as they are */
+    bool same = false;
     if (l.record_id) {
         rc = cl_records_record_get(t, l.record_id, &rec);
         if (rc != CL_OK)
             return rc;
-        cl_records_ident_blinds(st, rec.agency, &rec.p, &before);
-        cl_records_blocking(st, &rec.p, &before);
         cl_person merged = rec.p;
         (void)cl_overlay_person(&merged, p);
-        if (memcmp(&merged, &rec.p, sizeof(merged)) == 0 &&
-            now - rec.updated < CL_RECORDS_ACTIVITY_GRAIN) {
+        bool unchanged = memcmp(&merged, &rec.p, sizeof(merged)) == 0;
+        if (unchanged && now - rec.updated < CL_RECORDS_ACTIVITY_GRAIN) {
             /* nothing new about this person: leave the record alone */
             *person_id = l.person_id;
             *record_id = l.record_id;
@@ -429,12 +429,18 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
             sodium_memzero(&merged, sizeof(merged));
             return CL_OK;
         }
-        /* the details change: the earlier ones are kept, with when */
-        if (memcmp(&merged, &rec.p, sizeof(merged)) != 0 &&
+        /* the details change: the earlier ones are kept, with when, and
+         * the index rows they had are the ones to change */
+        if (!unchanged &&
             (rc = cl_rechist_put(t, l.record_id, &rec, c, now)) != CL_OK) {
             sodium_memzero(&rec, sizeof(rec));
             sodium_memzero(&merged, sizeof(merged));
             return rc;
+        }
+        same = unchanged && strcmp(rec.agency, c->agency) == 0;
+        if (!same) {
+            cl_records_ident_blinds(st, rec.agency, &rec.p, &before);
+            cl_records_blocking(st, &rec.p, &before);
         }
         rec.p = merged;
         sodium_memzero(&merged, sizeof(merged));
@@ -458,10 +464,14 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
     }
     rc = cl_records_record_put(t, l.record_id, &rec);
     /* Index only what changed: a referral about a known person usually
-     * changes nothing, and every index write dirties a B-tree page. */
+     * changes nothing, and every index write dirties a B-tree page; with
+     * the same details (same) the keys are the same ones, not even
+     * hashed (about 26 keyed hashes each side). */
     cl_records_blinds b = {0};
-    cl_records_ident_blinds(st, c->agency, &rec.p, &b);
-    cl_records_blocking(st, &rec.p, &b);
+    if (!same) {
+        cl_records_ident_blinds(st, c->agency, &rec.p, &b);
+        cl_records_blocking(st, &rec.p, &b);
+    }
     for (size_t i = 0; i < b.n && rc == CL_OK; i++)
         if (!cl_records_blinds_has(&before, b.k[i]))
             rc = cl_records_blinds_put(t, &b, i, l.record_id);

@@ -24,8 +24,9 @@
  * given names or dates plainly different, which the household rules
  * keep apart by design). The weight is the pair's under the
  * weights in use (accepted ones if any), with the other-record-of-one-
- * agency level where it applies, but without the term frequencies of the
- * names; so a pair near a threshold may be in the class next to it.
+ * agency level where it applies and the first record's names' term
+ * frequencies, as a rerun weighs it (the --false listing is without
+ * them).
  *
  *   caselink-link-misses STATE_DIR MASTER_KEY TRUTH.csv [--pairs|--false]
  *
@@ -43,6 +44,7 @@
 
 #include "block.h"
 #include "link.h"
+#include "linkfind_cand.h"
 #include "match.h"
 #include "matchq.h"
 #include "records.h"
@@ -133,7 +135,11 @@ static int s_classify(cl_txn *t, const cl_match_config *mc, const s_rec *a,
             else
                 strong = true;
         }
-    *w = cl_match_weigh(mc, &a->p, &b->p, NULL, NULL, NULL, lv);
+    /* with a's names' frequencies, as a rerun weighs a stored record */
+    cl_match_tf tf;
+    bool counted =
+        cl_linkfind_cand_tf(t, cl_store_of(t), mc, &a->p, true, &tf) == CL_OK;
+    *w = cl_match_weigh(mc, &a->p, &b->p, counted ? &tf : NULL, NULL, NULL, lv);
     if (strcmp(a->agency, b->agency) == 0 && a->p.local_id[0] &&
         b->p.local_id[0] && strcmp(a->p.local_id, b->p.local_id) != 0)
         *w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);

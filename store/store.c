@@ -212,9 +212,9 @@ static int s_ad(uint8_t *ad, size_t cap, size_t *ad_len, cl_db db,
  */
 #define S_TAG        CL_STORE__TAG
 #define S_DIGEST_LEN (8 + S_TAG)
-#define S_IX_MAX     256 /* largest index value */
+#define S_IX_MAX     CL_STORE__IX_MAX
 
-static bool s_authed(cl_db db)
+bool cl_store__authed(cl_db db)
 {
     return db != CL_DB_META && !cl_store__dbs[db].sealed;
 }
@@ -223,7 +223,7 @@ static bool s_authed(cl_db db)
 static void s_row_tag(const cl_store *s, cl_db db, const MDB_val *k,
                       const MDB_val *v, uint8_t tag[S_TAG])
 {
-    if (s_authed(db) && v->mv_size >= S_TAG)
+    if (cl_store__authed(db) && v->mv_size >= S_TAG)
         memcpy(tag, v->mv_data, S_TAG);
     else
         cl_store__ix_tag(s, db, k->mv_data, k->mv_size, v->mv_data, v->mv_size,
@@ -426,7 +426,7 @@ static int s_digest_update(cl_txn *t, cl_db db, const uint8_t *key,
 
 /* Count and digest the stored rows of one group and compare with its
  * digest row: CL_ERR_CORRUPT if a row was deleted, added or replayed. */
-static int s_group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
+int cl_store__group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
 {
     size_t g = cl_store__dbs[db].group;
     uint8_t dk[64 + 256], want[S_TAG], got[S_TAG] = {0}, tag[S_TAG];
@@ -469,7 +469,7 @@ static int s_old_tag(cl_txn *t, cl_db db, const MDB_val *k, uint8_t tag[S_TAG],
         return CL_OK;
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
-    if (s_authed(db) && v.mv_size < S_TAG)
+    if (cl_store__authed(db) && v.mv_size < S_TAG)
         return CL_ERR_CORRUPT;
     s_row_tag(t->store, db, k, &v, tag);
     return CL_OK;
@@ -494,7 +494,7 @@ static int s_reserve(cl_txn *t, cl_db db, const MDB_val *k, MDB_val *v,
         mdb_put(t->txn, dbi, (MDB_val *)k, v, MDB_RESERVE | MDB_NOOVERWRITE);
     if (rc != MDB_KEYEXIST)
         return cl_store__mdb_err(rc);
-    if (s_authed(db) && v->mv_size < S_TAG)
+    if (cl_store__authed(db) && v->mv_size < S_TAG)
         return CL_ERR_CORRUPT;
     s_row_tag(t->store, db, k, v, old); /* v: the row there */
     *had = true;
@@ -558,14 +558,15 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
     if (rc == MDB_NOTFOUND && cl_store__dbs[db].group &&
         key_len >= cl_store__dbs[db].group)
-        return (rc = s_group_check(t, db, key)) == CL_OK ? CL_ERR_NOT_FOUND
-                                                         : rc;
+        return (rc = cl_store__group_check(t, db, key)) == CL_OK
+                   ? CL_ERR_NOT_FOUND
+                   : rc;
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
     /* a row that is its whole group (a plan, a hold): a copy rolled back
      * from an older file is caught here, not only by verify */
     if (cl_store__dbs[db].group && key_len == cl_store__dbs[db].group &&
-        (rc = s_group_check(t, db, key)) != CL_OK)
+        (rc = cl_store__group_check(t, db, key)) != CL_OK)
         return rc;
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
         return rc;
@@ -591,7 +592,7 @@ int cl_store_put_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     if (!val)
         val = (const uint8_t *)"";
     MDB_val k = {key_len, (void *)key};
-    if (!s_authed(db)) {
+    if (!cl_store__authed(db)) {
         MDB_val v = {val_len, (void *)val};
         int rc =
             cl_store__mdb_err(mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
@@ -624,11 +625,12 @@ int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     int rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
     if (rc == MDB_NOTFOUND && cl_store__dbs[db].group &&
         key_len >= cl_store__dbs[db].group)
-        return (rc = s_group_check(t, db, key)) == CL_OK ? CL_ERR_NOT_FOUND
-                                                         : rc;
+        return (rc = cl_store__group_check(t, db, key)) == CL_OK
+                   ? CL_ERR_NOT_FOUND
+                   : rc;
     if (rc != MDB_SUCCESS)
         return cl_store__mdb_err(rc);
-    if (s_authed(db))
+    if (cl_store__authed(db))
         return cl_store__ix_open(t->store, db, key, key_len, &v, buf, cap,
                                  val_len);
     if (v.mv_size > cap)
@@ -660,79 +662,16 @@ int cl_store_del(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len)
 }
 
 /* Check one row read by a scan: an index row must authenticate. */
-static int s_scan_row(cl_txn *t, cl_db db, const MDB_val *k, const MDB_val *v)
+int cl_store__row_check(cl_txn *t, cl_db db, const MDB_val *k, const MDB_val *v)
 {
     uint8_t plain[S_IX_MAX];
     size_t n;
-    if (!s_authed(db))
+    if (!cl_store__authed(db))
         return CL_OK;
     int rc = cl_store__ix_open(t->store, db, k->mv_data, k->mv_size, v, plain,
                                sizeof(plain), &n);
     sodium_memzero(plain, sizeof(plain));
     return rc;
-}
-
-int cl_store_scan(cl_txn *t, cl_db db, const uint8_t *prefix, size_t prefix_len,
-                  cl_store_scan_fn fn, void *ctx)
-{
-    MDB_cursor *cur = NULL;
-    MDB_val k = {prefix_len, (void *)prefix}, v;
-    if (db >= CL_DB_COUNT)
-        return CL_ERR_INVALID;
-    int rc;
-    if (cl_store__dbs[db].group && prefix_len >= cl_store__dbs[db].group &&
-        (rc = s_group_check(t, db, prefix)) != CL_OK)
-        return rc;
-    rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
-    if (rc != MDB_SUCCESS)
-        return cl_store__mdb_err(rc);
-    rc = mdb_cursor_get(cur, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST);
-    int out = CL_OK;
-    while (rc == MDB_SUCCESS) {
-        if (prefix_len &&
-            (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len)))
-            break;
-        int r = s_scan_row(t, db, &k, &v);
-        if (r == CL_OK)
-            r = fn(ctx, k.mv_data, k.mv_size);
-        if (r != CL_OK) {
-            out = r > 0 ? CL_OK : r;
-            break;
-        }
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        out = cl_store__mdb_err(rc);
-    mdb_cursor_close(cur);
-    return out;
-}
-
-int cl_store_scan_from(cl_txn *t, cl_db db, const uint8_t *start,
-                       size_t start_len, cl_store_scan_fn fn, void *ctx)
-{
-    MDB_cursor *cur = NULL;
-    MDB_val k = {start_len, (void *)start}, v;
-    if (db >= CL_DB_COUNT)
-        return CL_ERR_INVALID;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur);
-    if (rc != MDB_SUCCESS)
-        return cl_store__mdb_err(rc);
-    int out = CL_OK;
-    for (rc =
-             mdb_cursor_get(cur, &k, &v, start_len ? MDB_SET_RANGE : MDB_FIRST);
-         rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        int r = s_scan_row(t, db, &k, &v);
-        if (r == CL_OK)
-            r = fn(ctx, k.mv_data, k.mv_size);
-        if (r != CL_OK) {
-            out = r > 0 ? CL_OK : r;
-            break;
-        }
-    }
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        out = cl_store__mdb_err(rc);
-    mdb_cursor_close(cur);
-    return out;
 }
 
 /* The count and XOR of the tags of every row of db; CL_ERR_CORRUPT if an
@@ -751,7 +690,7 @@ static int s_db_sum(cl_txn *t, cl_db db, uint64_t *n, uint8_t x[S_TAG])
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
          mrc == MDB_SUCCESS && rc == CL_OK;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        rc = s_scan_row(t, db, &k, &v);
+        rc = cl_store__row_check(t, db, &k, &v);
         s_row_tag(t->store, db, &k, &v, tag);
         for (int j = 0; j < S_TAG; j++)
             x[j] ^= tag[j];
@@ -817,7 +756,7 @@ int cl_store_verify(cl_txn *t, char *problem, size_t problem_len)
         return arc;
     for (int i = 0; i < CL_DB_COUNT; i++) {
         cl_db db = (cl_db)i;
-        if (!s_authed(db) && !cl_store__dbs[db].group)
+        if (!cl_store__authed(db) && !cl_store__dbs[db].group)
             continue;
         uint8_t dk[80], want[S_TAG], got[S_TAG];
         uint64_t want_n = 0, got_n = 0;
@@ -913,8 +852,8 @@ int cl_store__ix_upgrade(cl_txn *t)
     rc = CL_OK;
     for (int i = 0; i < CL_DB_COUNT && rc == CL_OK; i++) {
         cl_db db = (cl_db)i;
-        if (s_authed(db) || cl_store__dbs[db].group)
-            rc = s_ix_rows(t, db, s_authed(db));
+        if (cl_store__authed(db) || cl_store__dbs[db].group)
+            rc = s_ix_rows(t, db, cl_store__authed(db));
     }
     if (rc != CL_OK)
         return rc;

@@ -163,8 +163,9 @@ typedef struct cl_store__capture {
 
 /* Group digests a write transaction changed and has not written yet
  * (digcache.c): ixdigest key -> count and XOR of row tags. */
-#define CL_STORE__TAG      16 /* an index row's tag */
-#define CL_STORE__DKEY_MAX 48 /* sub-database name NUL group prefix */
+#define CL_STORE__TAG      16  /* an index row's tag */
+#define CL_STORE__IX_MAX   256 /* an index row's largest value */
+#define CL_STORE__DKEY_MAX 48  /* sub-database name NUL group prefix */
 typedef struct cl_store__dent {
     uint8_t key[CL_STORE__DKEY_MAX];
     uint8_t key_len;
@@ -199,6 +200,18 @@ struct cl_txn {
     bool logged;         /* ... and its batch is in the log */
     cl_store__vcache vc; /* the top's, unless held (vcache.c) */
 };
+
+/* Authenticated rows (store.c): whether db's rows are index rows sealed
+ * as tag || value (every unsealed sub-database but meta); check one
+ * group's stored rows (prefix: the group's, cl_store__dbs[db].group long)
+ * against its digest row, CL_ERR_CORRUPT if a row was deleted, added or
+ * replayed. */
+bool cl_store__authed(cl_db db);
+/* A row read by a scan: an index row must authenticate (CL_ERR_CORRUPT). */
+CL_NODISCARD int cl_store__row_check(cl_txn *t, cl_db db, const MDB_val *k,
+                                     const MDB_val *v);
+CL_NODISCARD int cl_store__group_check(cl_txn *t, cl_db db,
+                                       const uint8_t *prefix);
 
 /* The value cache (vcache.c), for a write transaction t: the cache t
  * uses (its outermost transaction's, or the held one's: hvc); the serial

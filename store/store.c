@@ -425,8 +425,10 @@ static int s_digest_update(cl_txn *t, cl_db db, const uint8_t *key,
 }
 
 /* Count and digest the stored rows of one group and compare with its
- * digest row: CL_ERR_CORRUPT if a row was deleted, added or replayed. */
-int cl_store__group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
+ * digest row: CL_ERR_CORRUPT if a row was deleted, added or replayed;
+ * each (if not NULL) sees every row as it is walked. */
+int cl_store__group_check(cl_txn *t, cl_db db, const uint8_t *prefix,
+                          cl_store__row_fn each, void *ctx)
 {
     size_t g = cl_store__dbs[db].group;
     uint8_t dk[64 + 256], want[S_TAG], got[S_TAG] = {0}, tag[S_TAG];
@@ -449,8 +451,12 @@ int cl_store__group_check(cl_txn *t, cl_db db, const uint8_t *prefix)
         for (int i = 0; i < S_TAG; i++)
             got[i] ^= tag[i];
         got_n++;
+        if (each && (rc = each(ctx, t, db, &k, &v)) != CL_OK)
+            break;
     }
     mdb_cursor_close(cur);
+    if (rc != CL_OK)
+        return rc;
     if (mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
         return cl_store__mdb_err(mrc);
     return got_n == want_n && sodium_memcmp(got, want, S_TAG) == 0
@@ -558,7 +564,7 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
     if (rc == MDB_NOTFOUND && cl_store__dbs[db].group &&
         key_len >= cl_store__dbs[db].group)
-        return (rc = cl_store__group_check(t, db, key)) == CL_OK
+        return (rc = cl_store__group_check(t, db, key, NULL, NULL)) == CL_OK
                    ? CL_ERR_NOT_FOUND
                    : rc;
     if (rc != MDB_SUCCESS)
@@ -566,7 +572,7 @@ int cl_store_get(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     /* a row that is its whole group (a plan, a hold): a copy rolled back
      * from an older file is caught here, not only by verify */
     if (cl_store__dbs[db].group && key_len == cl_store__dbs[db].group &&
-        (rc = cl_store__group_check(t, db, key)) != CL_OK)
+        (rc = cl_store__group_check(t, db, key, NULL, NULL)) != CL_OK)
         return rc;
     if ((rc = cl_seal_version(&ver, v.mv_data, v.mv_size)) != CL_OK)
         return rc;
@@ -625,7 +631,7 @@ int cl_store_get_raw(cl_txn *t, cl_db db, const uint8_t *key, size_t key_len,
     int rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
     if (rc == MDB_NOTFOUND && cl_store__dbs[db].group &&
         key_len >= cl_store__dbs[db].group)
-        return (rc = cl_store__group_check(t, db, key)) == CL_OK
+        return (rc = cl_store__group_check(t, db, key, NULL, NULL)) == CL_OK
                    ? CL_ERR_NOT_FOUND
                    : rc;
     if (rc != MDB_SUCCESS)

@@ -205,13 +205,17 @@ struct cl_txn {
  * as tag || value (every unsealed sub-database but meta); check one
  * group's stored rows (prefix: the group's, cl_store__dbs[db].group long)
  * against its digest row, CL_ERR_CORRUPT if a row was deleted, added or
- * replayed. */
+ * replayed, calling each (if not NULL) for every row walked: an error
+ * from it stops the walk and is returned. */
 bool cl_store__authed(cl_db db);
 /* A row read by a scan: an index row must authenticate (CL_ERR_CORRUPT). */
 CL_NODISCARD int cl_store__row_check(cl_txn *t, cl_db db, const MDB_val *k,
                                      const MDB_val *v);
+typedef int (*cl_store__row_fn)(void *ctx, cl_txn *t, cl_db db,
+                                const MDB_val *k, const MDB_val *v);
 CL_NODISCARD int cl_store__group_check(cl_txn *t, cl_db db,
-                                       const uint8_t *prefix);
+                                       const uint8_t *prefix,
+                                       cl_store__row_fn each, void *ctx);
 
 /* The value cache (vcache.c), for a write transaction t: the cache t
  * uses (its outermost transaction's, or the held one's: hvc); the serial

@@ -452,17 +452,24 @@ int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to, int64_t now,
     return rc;
 }
 
-/* Split record id off its person `old` to a new person (*fresh). */
-static int s_split_off(cl_txn *t, uint64_t id, uint64_t old, int64_t now,
-                       uint64_t *fresh)
+int cl_matchq_detach(cl_txn *t, uint64_t id, uint64_t old, int64_t now,
+                     uint64_t *fresh)
 {
     int rc;
     if ((rc = cl_store_next_id(t, "person", fresh)) != CL_OK ||
         (rc = cl_records_person_put(t, *fresh, now, now)) != CL_OK ||
-        (rc = cl_records_activity(t, *fresh, now, true)) != CL_OK ||
-        (rc = s_move_record(t, id, old, *fresh, CL_LINK_NEW)) != CL_OK)
+        (rc = cl_records_activity(t, *fresh, now, true)) != CL_OK)
         return rc;
-    return s_mark_decided(t, id);
+    return s_move_record(t, id, old, *fresh, CL_LINK_NEW);
+}
+
+/* Split record id off its person `old` to a new person (*fresh): a
+ * coordinator's decision. */
+static int s_split_off(cl_txn *t, uint64_t id, uint64_t old, int64_t now,
+                       uint64_t *fresh)
+{
+    int rc = cl_matchq_detach(t, id, old, now, fresh);
+    return rc == CL_OK ? s_mark_decided(t, id) : rc;
 }
 
 static int s_split_record(cl_op *op, const cl_link_change *c,

@@ -34,6 +34,12 @@ CL_NODISCARD int cl_matchq_merge_people(cl_txn *t, uint64_t from, uint64_t to,
 CL_NODISCARD int cl_matchq_split_add(cl_txn *t, uint64_t rid, uint64_t closest,
                                      double score, int64_t now);
 
+/* Move record id off its person `old` to a new person of its own (*fresh),
+ * linked as new: the linker's, when the record fits two people held apart
+ * alike; nothing is marked decided. */
+CL_NODISCARD int cl_matchq_detach(cl_txn *t, uint64_t id, uint64_t old,
+                                  int64_t now, uint64_t *fresh);
+
 /* Whether a coordinator decided where record rid belongs. */
 CL_NODISCARD int cl_matchq_record_decided(cl_txn *t, uint64_t rid,
                                           bool *decided);

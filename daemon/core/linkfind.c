@@ -21,6 +21,7 @@
 #include "audit.h"
 #include "cl_vec.h"
 #include "codec.h"
+#include "linkfind_relink.h"
 #include "match.h"
 #include "matchq.h"
 #include "overlay.h"
@@ -483,6 +484,15 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         rc = cl_matchq_review_add(t, l.record_id, l.review_rid, l.score, now);
     if (rc == CL_OK)
         rc = s_converge(t, st, mc, &l, now);
+    /* a record without the field that holds this one apart from its
+     * person leaves that person (cl_linkfind_relink_detach) */
+    for (size_t i = 0; i <= l.n_more && rc == CL_OK; i++) {
+        uint64_t other = i < l.n_more ? l.more_rid[i] : l.review_rid;
+        bool gone = false;
+        if (other && (i < l.n_more ? l.more_score[i] : l.score) >= mc->upper)
+            rc = cl_linkfind_relink_detach(t, mc, NULL, other, l.record_id, now,
+                                           &gone);
+    }
     if (rc == CL_OK && p->uprn[0])
         rc = s_infer_household(t, st, l.person_id, l.record_id, p->uprn);
     if (rc == CL_OK) {

@@ -8,7 +8,9 @@
 
 #include <sodium.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 double cl_linkfind_fit_weight(const cl_match_config *mc, const cl_match_tf *tf,
                               const char *agency, const cl_person *p,
@@ -141,6 +143,76 @@ static bool s_date_confirmed(const cl_records_record *v, size_t n, size_t i)
               strcmp(v[j].p.local_id, v[i].p.local_id) != 0)))
             return true;
     return false;
+}
+
+/* Whether the value field (offset in cl_person) of v[i] is given by
+ * another of v's n records typed apart, as s_date_confirmed asks. */
+static bool s_typed_twice(const cl_records_record *v, size_t n,
+                          const cl_records_record *x, size_t field)
+{
+    const char *val = (const char *)&x->p + field;
+    for (size_t i = 0; i < n && val[0]; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (strcasecmp((const char *)&v[i].p + field, val) == 0 &&
+                strcasecmp((const char *)&v[j].p + field, val) == 0 &&
+                (strcmp(v[j].agency, v[i].agency) != 0 ||
+                 (v[j].p.local_id[0] && v[i].p.local_id[0] &&
+                  strcmp(v[j].p.local_id, v[i].p.local_id) != 0)))
+                return true;
+    return false;
+}
+
+/* Whether records o (of os) and q (of qs) plainly differ in a field that
+ * by does not compare, each one's value given twice by its person's
+ * records (d: their cl_match_discerns). */
+static bool s_apart_twice(unsigned by, unsigned d, const cl_records_record *o,
+                          const cl_records_record *os, size_t no,
+                          const cl_records_record *q,
+                          const cl_records_record *qs, size_t nq)
+{
+    static const struct {
+        unsigned has, other;
+        size_t field;
+    } f[] = {
+        {CL_MATCH_HAS_DOB, CL_MATCH_OTHER_DOB, offsetof(cl_person, dob)},
+        {CL_MATCH_HAS_GIVEN, CL_MATCH_OTHER_GIVEN, offsetof(cl_person, given)},
+    };
+    for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++)
+        if (!(by & f[i].has) && (d & f[i].other) &&
+            s_typed_twice(os, no, o, f[i].field) &&
+            s_typed_twice(qs, nq, q, f[i].field))
+            return true;
+    return false;
+}
+
+int cl_linkfind_fit_apart(cl_txn *t, const cl_match_config *mc, uint64_t qrid,
+                          uint64_t pid, unsigned by, bool *apart)
+{
+    cl_records_record q, *ps = NULL, *qs = NULL;
+    size_t np = 0, nq = 0;
+    unsigned other = CL_MATCH_OTHER_GIVEN | CL_MATCH_OTHER_DOB,
+             both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
+    bool differs = false, fits = false;
+    *apart = false;
+    int rc = cl_records_record_get(t, qrid, &q);
+    if (rc == CL_OK)
+        rc = s_person_records(t, pid, &ps, &np);
+    if (rc == CL_OK)
+        rc = s_person_records(t, q.person_id, &qs, &nq);
+    for (size_t i = 0; i < np && rc == CL_OK && !fits; i++) {
+        int lv[CL_MATCH_NFIELDS];
+        double w = cl_linkfind_fit_weight(mc, NULL, q.agency, &q.p, &ps[i], lv);
+        unsigned d = cl_match_discerns(lv);
+        differs |= s_apart_twice(by, d, &ps[i], ps, np, &q, qs, nq);
+        /* a record of pid that lacks the field too says nothing of it */
+        fits = cl_linkfind_fit_same_ident(&q, &ps[i]) ||
+               ((d & both & ~by) && w >= mc->lower && !(d & other));
+    }
+    *apart = rc == CL_OK && differs && !fits;
+    sodium_memzero(&q, sizeof(q));
+    s_person_records_free(ps, np);
+    s_person_records_free(qs, nq);
+    return rc;
 }
 
 /* Two people each with a date of birth two records confirm, the dates

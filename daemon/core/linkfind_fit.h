@@ -65,6 +65,21 @@ CL_NODISCARD int cl_linkfind_fit_person(cl_txn *t, const cl_match_config *mc,
                                         uint64_t rid, uint64_t pid,
                                         uint64_t skip, bool kin, bool *fits);
 
+/* Whether record qrid is held apart from person pid by a field that a
+ * record comparing only the fields by (cl_match_discerns) lacks: a record
+ * of pid plainly differs from qrid in a given name or a date of birth
+ * that by does not compare, each of the two values given twice by its
+ * person's records (typed apart: two agencies, or two local ids of one),
+ * and no record of pid that compares such a field fits qrid otherwise (an
+ * identifier shared, or the lower threshold reached without a given name
+ * or a date plainly different); a record of pid that lacks the field too
+ * counts neither way. A record without a date weighs alike against a
+ * father and a son of one name, whose own dates keep them apart; one
+ * record's date or name replaced by mistake does not. */
+CL_NODISCARD int cl_linkfind_fit_apart(cl_txn *t, const cl_match_config *mc,
+                                       uint64_t qrid, uint64_t pid, unsigned by,
+                                       bool *apart);
+
 /* Whether persons xp and yp meet only through a bridge: the pair that
  * brings them together, records x and y, says nothing of a given name or
  * a date of birth (one side has none) that a record of one plainly

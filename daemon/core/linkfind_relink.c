@@ -2,12 +2,15 @@
  * linkfind_relink: a stored record weighed again (link.c's rerun under
  * learned weights): indexed under today's blocking keys, a split proposed
  * when it no longer holds with its own person, a merge or a queued pair
- * when another person now matches it; and the partner a record's NHS or
- * CHI number names (pairs known to be one person). Calls records,
- * matchq and the linkfind rules below it.
+ * when another person now matches it, and a record without a date or a
+ * given name between two namesakes held apart moved to a person of its
+ * own; and the partner a record's NHS or CHI number names (pairs known
+ * to be one person). Calls records, matchq and the linkfind rules below
+ * it.
  */
 #include "linkfind_relink.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,150 @@ static int s_relink_holds(cl_txn *t, const cl_match_config *mc,
     return cl_matchq_split_add(t, rid, closest, best, now);
 }
 
+/* The best of person pid's records other than rid against x (*best,
+ * *closest; -1e9 and 0 if it has none), and whether one of them carries
+ * an identifier of x's (*same). */
+static int s_best_of_person(cl_txn *t, const cl_match_config *mc,
+                            const cl_match_tf *tf, uint64_t rid,
+                            const cl_records_record *x, uint64_t pid,
+                            double *best, uint64_t *closest, bool *same)
+{
+    cl_records_ids recs = {.max = CL_LINKFIND_HOLD_MAX};
+    cl_records_record o;
+    *best = -1e9;
+    *closest = 0;
+    *same = false;
+    int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
+    if (rc > 0)
+        rc = CL_OK;
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*same; i++) {
+        if (recs.v[i] == rid)
+            continue;
+        if ((rc = cl_records_record_get(t, recs.v[i], &o)) != CL_OK)
+            break;
+        *same = cl_linkfind_fit_same_ident(x, &o);
+        double w = cl_linkfind_fit_weight(mc, tf, x->agency, &x->p, &o, NULL);
+        if (w > *best) {
+            *best = w;
+            *closest = recs.v[i];
+        }
+    }
+    sodium_memzero(&o, sizeof(o));
+    free(recs.v);
+    return rc;
+}
+
+/* Whether record xrid, without a given name or a date of birth beside
+ * record rid of person pid, is held between pid and a third person: it
+ * reaches the upper threshold against a record of another person too,
+ * neither clearly better (CL_LINKFIND_CLEARLY), and that record fits
+ * none of pid's but as one family's other member. A rerun then merges
+ * it into neither: both pairs stay with a coordinator. */
+static int s_held_between(cl_txn *t, const cl_match_config *mc, uint64_t xrid,
+                          uint64_t rid, uint64_t pid, bool *between)
+{
+    const cl_store *st = cl_store_of(t);
+    cl_records_record x, o;
+    cl_records_ids ids = {.max = CL_LINKFIND_CANDIDATES_MAX};
+    *between = false;
+    int rc = cl_records_record_get(t, xrid, &x);
+    if (rc == CL_OK && (rc = cl_records_record_get(t, rid, &o)) != CL_OK)
+        sodium_memzero(&x, sizeof(x));
+    if (rc != CL_OK)
+        return rc;
+    double w_pid = cl_linkfind_fit_weight(mc, NULL, x.agency, &x.p, &o, NULL);
+    rc = cl_linkfind_cand_find(t, st, &x.p, xrid, CL_LINKFIND_BUDGET, &ids);
+    for (size_t i = 0; i < ids.n && rc == CL_OK && !*between; i++) {
+        if (ids.v[i] == xrid)
+            continue;
+        if ((rc = cl_records_record_get(t, ids.v[i], &o)) == CL_ERR_NOT_FOUND) {
+            rc = CL_OK;
+            continue;
+        }
+        if (rc != CL_OK || o.person_id == pid || o.person_id == x.person_id ||
+            cl_linkfind_fit_ident_differs(&x, &o))
+            continue;
+        int lv[CL_MATCH_NFIELDS];
+        double w = cl_linkfind_fit_weight(mc, NULL, x.agency, &x.p, &o, lv);
+        if (w < mc->upper || fabs(w - w_pid) >= CL_LINKFIND_CLEARLY)
+            continue;
+        rc = cl_linkfind_fit_apart(t, mc, ids.v[i], pid, cl_match_discerns(lv),
+                                   between);
+    }
+    sodium_memzero(&x, sizeof(x));
+    sodium_memzero(&o, sizeof(o));
+    free(ids.v);
+    return rc;
+}
+
+int cl_linkfind_relink_detach(cl_txn *t, const cl_match_config *mc,
+                              const cl_match_tf *tf, uint64_t rid,
+                              uint64_t qrid, int64_t now, bool *detached)
+{
+    cl_records_record x, q;
+    int lv[CL_MATCH_NFIELDS];
+    unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
+    bool decided = false, same = false, apart = false;
+    double own = -1e9;
+    uint64_t closest = 0, fresh = 0;
+    *detached = false;
+    int rc = cl_records_record_get(t, rid, &x);
+    if (rc == CL_OK && (rc = cl_records_record_get(t, qrid, &q)) != CL_OK)
+        sodium_memzero(&x, sizeof(x));
+    if (rc != CL_OK)
+        return rc;
+    uint64_t pid = x.person_id, qpid = q.person_id;
+    double wq = cl_linkfind_fit_weight(mc, tf, x.agency, &x.p, &q, lv);
+    unsigned by = cl_match_discerns(lv);
+    bool sparse = (by & both) != both;
+    bool linked = x.link_reason == CL_LINK_SCORE ||
+                  x.link_reason == CL_LINK_MERGED ||
+                  x.link_reason == CL_LINK_NEW;
+    sodium_memzero(&q, sizeof(q));
+    if (sparse && linked && pid != qpid && wq >= mc->upper &&
+        (rc = cl_matchq_record_decided(t, rid, &decided)) == CL_OK &&
+        !decided &&
+        (rc = cl_matchq_person_decided(t, cl_store_of(t), pid, &decided)) ==
+            CL_OK &&
+        !decided)
+        rc = s_best_of_person(t, mc, tf, rid, &x, pid, &own, &closest, &same);
+    sodium_memzero(&x, sizeof(x));
+    /* about equal, both linking, and q's record held apart from the
+     * person's others (it fits them only as one family's other member) */
+    if (rc != CL_OK || !closest || same || own < mc->upper ||
+        fabs(own - wq) >= CL_LINKFIND_CLEARLY ||
+        (rc = cl_linkfind_fit_apart(t, mc, qrid, pid, by, &apart)) != CL_OK ||
+        !apart)
+        return rc;
+    if ((rc = cl_matchq_detach(t, rid, pid, now, &fresh)) == CL_OK &&
+        (rc = cl_matchq_review_add(t, rid, closest, own, now)) == CL_OK)
+        rc = cl_matchq_review_add(t, rid, qrid, wq, now);
+    *detached = rc == CL_OK;
+    return rc;
+}
+
+/* Record rid of person pid, whose best pair with another person (record
+ * best_rid, comparing the fields best_by: cl_match_discerns) reaches the
+ * upper threshold without a given name or a date of birth: *detached
+ * when rid fits the two alike while they are held apart (it leaves for a
+ * person of its own: cl_linkfind_relink_detach), *between when best_rid
+ * is such a record between its person and pid (s_held_between): either
+ * way no rerun merges them. */
+static int s_relink_sparse(cl_txn *t, const cl_match_config *mc,
+                           const cl_match_tf *tf, uint64_t rid, uint64_t pid,
+                           uint64_t best_rid, unsigned best_by, int64_t now,
+                           bool *detached, bool *between)
+{
+    unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
+    *detached = *between = false;
+    if ((best_by & both) == both)
+        return CL_OK;
+    int rc = cl_linkfind_relink_detach(t, mc, tf, rid, best_rid, now, detached);
+    if (rc == CL_OK && !*detached)
+        rc = s_held_between(t, mc, best_rid, rid, pid, between);
+    return rc;
+}
+
 int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
                        int64_t now, int *what)
 {
@@ -91,6 +238,7 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         rc =
             cl_linkfind_cand_find(t, st, &rec.p, rid, CL_LINKFIND_BUDGET, &ids);
     double best = -1e9, second = -1e9;
+    unsigned both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
     uint64_t best_pid = 0, best_rid = 0, second_rid = 0, second_pid = 0;
     unsigned best_by = 0, second_by = 0; /* cl_match_discerns */
     for (size_t i = 0; i < ids.n && rc == CL_OK; i++) {
@@ -131,13 +279,22 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     free(ids.v);
     if (rc != CL_OK || !best_pid || best < mc->lower)
         return rc;
-    bool d1 = false, d2 = false, fits = false;
+    bool d1 = false, d2 = false, fits = false, detached = false,
+         between = false;
+    if (holds && best >= mc->upper &&
+        (rc = s_relink_sparse(t, mc, &tf, rid, pid, best_rid, best_by, now,
+                              &detached, &between)) == CL_OK &&
+        detached) {
+        *what = 2;
+        return rc;
+    }
+    if (rc != CL_OK)
+        return rc;
     /* a record that no longer holds with its own person does not bring
      * that person to another, nor one whose person's other records do
      * not fit the other person: the pair is queued */
     bool ambiguous = false;
-    unsigned by = best_by & second_by,
-             both = CL_MATCH_HAS_GIVEN | CL_MATCH_HAS_DOB;
+    unsigned by = best_by & second_by;
     if (best >= mc->upper && second >= mc->upper &&
         (rc = cl_linkfind_fit_person(t, mc, second_rid, best_pid, 0, false,
                                      &fits)) == CL_OK)
@@ -150,7 +307,7 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
         rc = cl_linkfind_fit_ambiguous(t, mc, best_pid, best, second_pid,
                                        second_rid, second, by, &ambiguous);
     bool contra = false;
-    if (rc == CL_OK && holds && !ambiguous && best >= mc->upper &&
+    if (rc == CL_OK && holds && !ambiguous && !between && best >= mc->upper &&
         (rc = cl_linkfind_fit_person(t, mc, best_rid, pid, rid, true, &fits)) ==
             CL_OK &&
         fits &&

@@ -20,6 +20,22 @@
 CL_NODISCARD int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc,
                                     uint64_t rid, int64_t now, int *what);
 
+/* Whether record rid, linked by score (not by an identifier, nor where a
+ * coordinator decided), and weighed against record qrid of another person
+ * without a given name or a date of birth (cl_match_discerns), reaches
+ * the upper threshold against both its own person and qrid's, neither
+ * clearly better (CL_LINKFIND_CLEARLY), while qrid fits none of its
+ * person's other records but as one family's other member
+ * (cl_linkfind_fit_person): then it fits two people held apart alike,
+ * so it is moved to a person of its own and both pairs are queued
+ * (*detached), as when it arrives after both (cl_linkfind_fit_ambiguous).
+ * A record without a date that went to a father before his son of one
+ * name was held leaves him once the son is. tf may be NULL. */
+CL_NODISCARD int cl_linkfind_relink_detach(cl_txn *t, const cl_match_config *mc,
+                                           const cl_match_tf *tf, uint64_t rid,
+                                           uint64_t qrid, int64_t now,
+                                           bool *detached);
+
 /* Another record carrying the same NHS or CHI number as record rid's
  * description p (link.c: pairs known to be one person, to learn m from);
  * CL_ERR_NOT_FOUND if none. */

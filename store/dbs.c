@@ -39,11 +39,9 @@
  * (bulk figures read by name prefix: a group check would re-hash every
  * figure of a report on each read); ixdigest (the digests themselves).
  *
- * Uncached (the write transaction's value cache, vcache.c, keeps none of
- * their values in the clear): the replies to a message id (idempotency,
- * replay), put once and read back only when a client resends; and the
- * group digests, which digcache.c keeps as counts and tags, so that a
- * copy would only push a record out of the cache's 128 slots. */
+ * Uncached: the replies to a message id (idempotency, replay) are put
+ * once and read back only when a client resends; the write transaction's
+ * value cache (vcache.c) keeps none of them in the clear. */
 const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_META] = {"meta", false, 0},
     [CL_DB_PERSON] = {"person", true, 7},
@@ -77,7 +75,7 @@ const cl_store__db cl_store__dbs[CL_DB_COUNT] = {
     [CL_DB_AGENCY_REF] = {"agency_ref", true, 0},
     [CL_DB_HOLD] = {"hold", true, 8},
     [CL_DB_ALERTED] = {"alerted", true, 0},
-    [CL_DB_IXDIGEST] = {"ixdigest", true, 0, true},
+    [CL_DB_IXDIGEST] = {"ixdigest", true, 0},
     [CL_DB_AUDIT_USER] = {"audit_user", false, 16},
     [CL_DB_INTAKE] = {"intake", true, 7},
     [CL_DB_PERSON_INTAKE] = {"person_intake", false, 8},

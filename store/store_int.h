@@ -26,7 +26,7 @@ typedef struct cl_store__db {
     const char *name;
     bool sealed;
     uint8_t group; /* 0: no group digest */
-    bool uncached; /* never kept by vcache.c (replies, digests) */
+    bool uncached; /* never kept in the clear by vcache.c (replies) */
 } cl_store__db;
 
 /* Every sub-database by enum value (store.c). */

@@ -227,12 +227,6 @@ static void test_values_kept_wiped(void **state)
     s_put_is(t, 1, "short");
     assert_false(s_in_clear(t, "referral body"));
     assert_false(s_in_clear(t, "ral body")); /* not its tail either */
-    /* a group digest read is kept by digcache.c, not here */
-    uint8_t dk[] = "referral\0\0\0\0\0\0\0\0";
-    assert_int_equal(
-        cl_store_get(t, CL_DB_IXDIGEST, dk, 16, buf, sizeof(buf), &len), CL_OK);
-    assert_false(
-        cl_store__vc_get(t, CL_DB_IXDIGEST, dk, 16, buf, sizeof(buf), &len));
     cl_store__vc_clear(cl_store__vc_of(t));
     assert_false(s_in_clear(t, "short"));
     s_get_is(t, 1, "short"); /* from LMDB, and kept again */

@@ -850,8 +850,15 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
      * and are shown at 0. */
     int strongest = mc && mc->place_also ? s_place_strongest(mc, lv) : -1;
     /* and in one home the same date of birth says "twins" about as often
-     * as "one person": it weighs household.dob */
+     * as "one person": it weighs household.dob; so does one family name
+     * and one date with given names that differ, wherever each lives
+     * (twins apart: a record without an address, one in foster care in
+     * another town) */
     bool home = kin && cl_match_place(lv) == 2;
+    bool twins =
+        home || (kin && s_family_agrees(lv) && lv[8] != CL_W_NAMES_SWAPPED &&
+                 lv[2] == CL_W_DOB_EXACT &&
+                 (lv[1] == CL_W_GIVEN_DIFFERENT || lv[1] == CL_W_GIVEN_TYPO));
     for (int i = 0; i < CL_MATCH_NFIELDS - 1; i++) { /* not the marker */
         if (lv[i] < 0)
             continue;
@@ -859,15 +866,15 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
             shared = true;
             continue;
         }
-        if (home && lv[i] == CL_W_DOB_EXACT) {
+        if (twins && lv[i] == CL_W_DOB_EXACT) {
             s_add(mc, NULL, out, &n, cl_match_fields[i], CL_W_HOUSEHOLD_DOB,
                   &w);
             continue;
         }
-        /* and twins in one home are often named one keystroke apart
-         * (Mark and Mary, Dean and Sean): there the given names weigh as
-         * different, and a typo of one person's name goes to review */
-        if (home && lv[i] == CL_W_GIVEN_TYPO && lv[2] == CL_W_DOB_EXACT) {
+        /* and twins are often named one keystroke apart (Mark and Mary,
+         * Dean and Sean): there the given names weigh as different, and a
+         * typo of one person's name goes to review */
+        if (twins && lv[i] == CL_W_GIVEN_TYPO && lv[2] == CL_W_DOB_EXACT) {
             s_add(mc, NULL, out, &n, cl_match_fields[i], CL_W_GIVEN_DIFFERENT,
                   &w);
             continue;

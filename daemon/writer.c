@@ -131,6 +131,21 @@ static int s_settle_now(cl_writer *w)
     return rc;
 }
 
+/* At stop: how long the held commits kept this thread from the next
+ * batch (the acknowledgement tail at a steady rate: README, Benchmark). */
+static void s_stalls(cl_writer *w)
+{
+    cl_store_log_stats st;
+    cl_store_log_stats_get(w->srv->store, &st);
+    if (!st.commits)
+        return;
+    cl_log_info("store: %llu held commits stalled the writer %.1f ms on "
+                "average, %.1f ms at most",
+                (unsigned long long)st.commits,
+                (double)st.commit_us / (double)st.commits / 1000.0,
+                (double)st.commit_us_max / 1000.0);
+}
+
 static void *s_thread(void *arg)
 {
     cl_writer *w = arg;
@@ -175,6 +190,7 @@ static void *s_thread(void *arg)
     }
     pthread_mutex_unlock(&w->mu);
     (void)s_settle_now(w); /* at stop: LMDB holds every batch */
+    s_stalls(w);
     return NULL;
 }
 

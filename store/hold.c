@@ -180,7 +180,9 @@ int cl_store_log_commit(cl_store *s)
         s_lose(s);
         return CL_ERR_IO;
     }
+    uint64_t t0 = s_mono_us();
     int rc = mdb_txn_commit(s->hold);
+    uint64_t took = s_mono_us() - t0;
     s->hold = NULL;              /* ended either way */
     cl_store__vc_clear(&s->hvc); /* others may write behind it now */
     if (rc != MDB_SUCCESS) {
@@ -188,6 +190,9 @@ int cl_store_log_commit(cl_store *s)
         return cl_store__commit_err(s, rc);
     }
     s->log_stats.commits++;
+    s->log_stats.commit_us += took;
+    if (took > s->log_stats.commit_us_max)
+        s->log_stats.commit_us_max = took;
     s_held(s, false);
     if (cl_wal_rewind(s->log) != CL_OK)
         s->log_stats.uncut++; /* replay skips what LMDB holds */

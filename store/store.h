@@ -417,6 +417,10 @@ typedef struct cl_store_log_stats {
     uint64_t uncommitted; /* commits due after a batch that failed */
     uint64_t uncut;       /* cuts of the log that failed (harmless) */
     uint64_t direct;      /* batches LMDB committed itself (map near full) */
+    /* how long the owner waited in the held commits (LMDB's page writes
+     * and its syncs): what a request arriving meanwhile waits on top */
+    uint64_t commit_us;     /* in all of them */
+    uint64_t commit_us_max; /* in the longest */
 } cl_store_log_stats;
 
 /* The owner's counts (or at open: replayed). */

@@ -181,8 +181,9 @@ int cl_linkfind_relink_detach(cl_txn *t, const cl_match_config *mc,
         !apart)
         return rc;
     if ((rc = cl_matchq_detach(t, rid, pid, now, &fresh)) == CL_OK &&
-        (rc = cl_matchq_review_add(t, rid, closest, own, now)) == CL_OK)
-        rc = cl_matchq_review_add(t, rid, qrid, wq, now);
+        (rc = cl_matchq_review_add(t, rid, closest, own, now)) == CL_OK &&
+        (rc = cl_matchq_review_add(t, rid, qrid, wq, now)) == CL_OK)
+        rc = cl_matchq_hold(t, rid, closest, qrid);
     *detached = rc == CL_OK;
     return rc;
 }

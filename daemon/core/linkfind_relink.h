@@ -27,8 +27,10 @@ CL_NODISCARD int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc,
  * clearly better (CL_LINKFIND_CLEARLY), while qrid fits none of its
  * person's other records but as one family's other member
  * (cl_linkfind_fit_person): then it fits two people held apart alike,
- * so it is moved to a person of its own and both pairs are queued
- * (*detached), as when it arrives after both (cl_linkfind_fit_ambiguous).
+ * so it is moved to a person of its own, both pairs are queued and it is
+ * held for a coordinator (cl_matchq_hold: no rerun or later record merges
+ * it into either while the two are apart) (*detached), as when it
+ * arrives after both (cl_linkfind_fit_ambiguous).
  * A record without a date that went to a father before his son of one
  * name was held leaves him once the son is. tf may be NULL. */
 CL_NODISCARD int cl_linkfind_relink_detach(cl_txn *t, const cl_match_config *mc,

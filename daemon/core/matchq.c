@@ -151,18 +151,66 @@ int cl_matchq_split_add(cl_txn *t, uint64_t rid, uint64_t closest, double score,
     return s_queue(t, rid, closest, score, now, true);
 }
 
-int cl_matchq_record_decided(cl_txn *t, uint64_t rid, bool *decided)
+/* Record rid's row under cl_matchq_decided_key: *decided when a
+ * coordinator decided where it belongs (the row is empty), else the two
+ * records it is held between (cl_matchq_hold; 0 and 0 when it is not). */
+static int s_mark_get(cl_txn *t, uint64_t rid, bool *decided, uint64_t *a,
+                      uint64_t *b)
 {
-    uint8_t k[CL_BLIND_LEN + 8], v[1];
-    size_t len;
+    uint8_t k[CL_BLIND_LEN + 8], v[16];
+    size_t len = 0;
     cl_matchq_decided_key(cl_store_of(t), rid, k);
     int rc = cl_store_get_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v), &len);
-    *decided = rc == CL_OK;
+    *decided = rc == CL_OK && len == 0;
+    *a = *b = 0;
+    if (rc == CL_OK && len == sizeof(v)) {
+        *a = cl_be64_get(v);
+        *b = cl_be64_get(v + 8);
+    } else if (rc == CL_OK && len != 0) {
+        rc = CL_ERR_CORRUPT;
+    }
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
+int cl_matchq_record_decided(cl_txn *t, uint64_t rid, bool *decided)
+{
+    uint64_t a, b;
+    return s_mark_get(t, rid, decided, &a, &b);
+}
+
+int cl_matchq_hold(cl_txn *t, uint64_t rid, uint64_t a, uint64_t b)
+{
+    uint8_t k[CL_BLIND_LEN + 8], v[16];
+    uint64_t x, y;
+    bool decided = false;
+    int rc = s_mark_get(t, rid, &decided, &x, &y);
+    if (rc != CL_OK || decided)
+        return rc; /* a coordinator's decision stands */
+    cl_matchq_decided_key(cl_store_of(t), rid, k);
+    cl_be64_put(v, a);
+    cl_be64_put(v + 8, b);
+    return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), v, sizeof(v));
+}
+
+/* Whether records a and b, between which a record is held
+ * (cl_matchq_hold), are still on two people (*apart). */
+static int s_still_apart(cl_txn *t, uint64_t a, uint64_t b, bool *apart)
+{
+    cl_records_record ra, rb;
+    *apart = false;
+    int rc = cl_records_record_get(t, a, &ra);
+    if (rc == CL_OK && (rc = cl_records_record_get(t, b, &rb)) == CL_OK) {
+        *apart = ra.person_id != rb.person_id;
+        sodium_memzero(&rb, sizeof(rb));
+    }
+    sodium_memzero(&ra, sizeof(ra));
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc; /* purged: no question */
+}
+
 /* The index row that says a coordinator decided where record rid
- * belongs (accepted or rejected a match with it, or split it off). */
+ * belongs (accepted or rejected a match with it, or split it off: an
+ * empty row), or that the linker holds it for one (cl_matchq_hold: the
+ * two record ids it is held between). */
 void cl_matchq_decided_key(const cl_store *st, uint64_t rid,
                            uint8_t k[CL_BLIND_LEN + 8])
 {
@@ -179,7 +227,6 @@ static int s_mark_decided(cl_txn *t, uint64_t rid)
     return cl_store_put_raw(t, CL_DB_BLIND, k, sizeof(k), NULL, 0);
 }
 
-/* Whether any record of person pid was decided on by a coordinator. */
 int cl_matchq_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
                              bool *decided)
 {
@@ -187,8 +234,12 @@ int cl_matchq_person_decided(cl_txn *t, const cl_store *st, uint64_t pid,
     (void)st;
     *decided = false;
     int rc = cl_records_children(t, CL_DB_PERSON_RECORDS, pid, &recs);
-    for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++)
-        rc = cl_matchq_record_decided(t, recs.v[i], decided);
+    for (size_t i = 0; i < recs.n && rc == CL_OK && !*decided; i++) {
+        uint64_t a, b;
+        if ((rc = s_mark_get(t, recs.v[i], decided, &a, &b)) == CL_OK &&
+            !*decided && a && b)
+            rc = s_still_apart(t, a, b, decided);
+    }
     free(recs.v);
     return rc;
 }

@@ -20,7 +20,10 @@ CL_NODISCARD int cl_matchq_review_add(cl_txn *t, uint64_t incoming,
                                       uint64_t candidate, double score,
                                       int64_t now);
 
-/* Whether any record of person pid was decided on by a coordinator. */
+/* Whether any record of person pid was decided on by a coordinator, or
+ * waits for one: held between two people who are still apart
+ * (cl_matchq_hold). Either way the linker merges the person with no
+ * other; a coordinator decides. */
 CL_NODISCARD int cl_matchq_person_decided(cl_txn *t, const cl_store *st,
                                           uint64_t pid, bool *decided);
 
@@ -39,6 +42,17 @@ CL_NODISCARD int cl_matchq_split_add(cl_txn *t, uint64_t rid, uint64_t closest,
  * alike; nothing is marked decided. */
 CL_NODISCARD int cl_matchq_detach(cl_txn *t, uint64_t id, uint64_t old,
                                   int64_t now, uint64_t *fresh);
+
+/* Hold record rid, moved to a person of its own because it fits the
+ * people of records a and b alike (cl_linkfind_relink_detach), for a
+ * coordinator: while those two records are on two people and no
+ * coordinator decided on rid, its person counts as decided
+ * (cl_matchq_person_decided), so no rerun or later record merges it
+ * into either side; its pairs with both wait in the review queue. The
+ * mark shares rid's row with the coordinator's decision, which replaces
+ * it (and retention's purge removes both). */
+CL_NODISCARD int cl_matchq_hold(cl_txn *t, uint64_t rid, uint64_t a,
+                                uint64_t b);
 
 /* Whether a coordinator decided where record rid belongs. */
 CL_NODISCARD int cl_matchq_record_decided(cl_txn *t, uint64_t rid,

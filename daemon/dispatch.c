@@ -720,6 +720,11 @@ bool cl_dispatch_waits(cl_server *s, const s_item *it, bool busy)
     return row->now == S_WAIT || (!cl_replica_writable(s) && !row->standby);
 }
 
+bool cl_dispatch_reads_acked(const s_item *it)
+{
+    return it->req.kind != CL_REQ_HEALTH || cl_handle_health_counts(it->who);
+}
+
 bool cl_dispatch_now(cl_server *s, cl_txn **t, s_item *it)
 {
     if (it->early == CL_OK) {

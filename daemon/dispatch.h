@@ -52,6 +52,12 @@ bool cl_dispatch_offload(cl_server *s, s_item *it);
  * caller's to see. */
 bool cl_dispatch_waits(cl_server *s, const s_item *it, bool busy);
 
+/* Whether a request answered before any commit reads what was
+ * acknowledged (so the sequential log's held transaction is committed
+ * first): all do but a health that shows no counts, which reads nothing
+ * from the store. */
+bool cl_dispatch_reads_acked(const s_item *it);
+
 /* Answer, before any commit, a request cl_dispatch_waits lets go: run
  * it in *t (a read transaction of the last committed state, begun here
  * when NULL; the caller aborts it), send or hold its reply (after an

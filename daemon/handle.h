@@ -35,6 +35,10 @@ void cl_handle_op_init(cl_op *op, cl_server *s, s_item *it, cl_txn *t);
 /* True for errors that must fail (or retry) the whole batch. */
 bool cl_handle_fatal(int rc);
 
+/* Whether health shows who the store's counts and sizes (the roles that
+ * see the store); to anyone else it reads nothing from the store. */
+bool cl_handle_health_counts(const cl_caller *who);
+
 /* The answer to a request a fatal rc stopped (cl_handle_fatal): stored
  * data that failed authentication is named as tampering, with where to
  * look (`audit verify`), and is not worth retrying; anything else is

@@ -51,6 +51,16 @@ int cl_handle_feeds(cl_op *op, cl_request *q, cl_reply *rep)
     return CL_OK;
 }
 
+/* Counts and sizes move with what other agencies send: a publisher (or
+ * an unregistered key) watching them would learn whether a person it
+ * names was known. Only the roles that see the store get them. */
+bool cl_handle_health_counts(const cl_caller *who)
+{
+    const uint32_t sees =
+        CL_ROLE_COORDINATOR | CL_ROLE_OPERATOR | CL_ROLE_AUDITOR;
+    return who && (who->roles & sees);
+}
+
 int cl_handle_health(cl_op *op, cl_request *q, cl_reply *rep)
 {
     cl_server *s = op->srv;
@@ -60,12 +70,7 @@ int cl_handle_health(cl_op *op, cl_request *q, cl_reply *rep)
     cl_health *h = &rep->u.health;
     CL_COPY(h->version, S_VERSION);
     h->uptime_s = (uint64_t)(op->now - s->started);
-    /* Counts and sizes move with what other agencies send: a publisher
-     * (or an unregistered key) watching them would learn whether a person
-     * it names was known. Only the roles that see the store get them. */
-    const uint32_t sees =
-        CL_ROLE_COORDINATOR | CL_ROLE_OPERATOR | CL_ROLE_AUDITOR;
-    if (!op->who || !(op->who->roles & sees))
+    if (!cl_handle_health_counts(op->who))
         return CL_OK;
     int rc = cl_core_counts(op->t, &h->persons, &h->referrals);
     if (rc == CL_OK && cl_store_stats_get(s->store, &st) == CL_OK)

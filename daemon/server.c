@@ -298,19 +298,23 @@ static void s_answer(cl_server *s, s_item *it, int rc)
  * answered after another, a reader thread's, a backup) finds it holding
  * every batch acknowledged (the sequential log's held transaction
  * committed first); if it cannot, each is refused, not answered stale. */
+static bool s_reads_after(const s_item *it)
+{
+    return !it->answered &&
+           ((it->after && it->early == CL_OK && cl_dispatch_reads_acked(it)) ||
+            it->offload || it->deferred);
+}
+
 static void s_settle_for(cl_server *s, s_item *items, size_t n)
 {
     bool reads = false;
     for (size_t i = 0; i < n; i++)
-        reads |= !items[i].answered &&
-                 ((items[i].after && items[i].early == CL_OK) ||
-                  items[i].offload || items[i].deferred);
+        reads |= s_reads_after(&items[i]);
     if (!reads || cl_writer_settle(s) == CL_OK)
         return;
     for (size_t i = 0; i < n; i++) {
         s_item *it = &items[i];
-        if (it->answered ||
-            !((it->after && it->early == CL_OK) || it->offload || it->deferred))
+        if (!s_reads_after(it))
             continue;
         it->after = it->offload = it->deferred = false;
         cl_item_fail(it, CL_ERR_BUSY,
@@ -344,11 +348,12 @@ static void s_batch(cl_server *s, bool intake)
     cl_txn *snap = NULL;
     bool now = false;
     for (size_t i = 0; i < n; i++)
-        now |=
-            items[i].early == CL_OK && !cl_dispatch_waits(s, &items[i], false);
-    /* the state they read is what was acknowledged: committed first;
-     * a health is answered all the same when that fails (a full disk),
-     * from what LMDB holds, its last write error saying why */
+        now |= items[i].early == CL_OK && cl_dispatch_reads_acked(&items[i]) &&
+               !cl_dispatch_waits(s, &items[i], false);
+    /* the state they read is what was acknowledged: committed first (not
+     * for a health that reads nothing from the store: it would only stall
+     * the writer); a health is answered all the same when that fails (a
+     * full disk), from what LMDB holds, its last write error saying why */
     bool settled = !now || cl_writer_settle(s) == CL_OK;
     for (size_t i = 0; i < n; i++)
         if (!cl_dispatch_waits(s, &items[i], false))

@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -739,6 +740,59 @@ static void test_store_direct_near_full_map(void **state)
     th_sh("rm -rf %s", dir);
 }
 
+/* The held commits the daemon's writer made, from its stop line. */
+static long s_held_commits(const char *log)
+{
+    char cmd[400], line[256];
+    snprintf(cmd, sizeof(cmd),
+             "sed -n 's/.*store: \\([0-9]*\\) held commits stalled.*/\\1/p' %s",
+             log);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    long n = fgets(line, sizeof(line), p) ? atol(line) : 0;
+    pclose(p);
+    return n;
+}
+
+static void s_health(cl_client *c)
+{
+    cl_request q;
+    cl_reply rep;
+    memset(&q, 0, sizeof(q));
+    q.kind = CL_REQ_HEALTH;
+    assert_int_equal(cl_client_call(c, &q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    cl_reply_clear(&rep);
+}
+
+/* A health that shows no counts reads nothing from the store: it does
+ * not have the held transaction committed (a monitor polling it would
+ * stall the writer each time); one that shows counts still does, so
+ * they are what was acknowledged. */
+static void test_daemon_health_keeps_hold(void **state)
+{
+    (void)state;
+    th_daemon d;
+    memset(&d, 0, sizeof(d));
+    th_start(&d, "[store]\nlog = on\nlog_commit_ms = 60000\n");
+    cl_client *police = th_client(&d, "police"),
+              *op = th_client(&d, "operator");
+    char ref[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(ref, sizeof(ref), "POL-H%d", i);
+        cl_request *q = th_referral(ref, "Jane", "Smith", "1985-04-12", NULL);
+        assert_int_equal(th_publish(police, q, NULL), CL_STATUS_OK);
+        free(q);
+        s_health(police); /* held: nothing committed for it */
+    }
+    s_health(op); /* counts: the five committed first */
+    cl_client_close(&police);
+    cl_client_close(&op);
+    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    assert_int_equal(s_held_commits(d.log), 1);
+    th_sh("rm -rf %s", d.dir);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -756,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_store_recovers_lost_hold),
         cmocka_unit_test(test_store_direct_near_full_map),
         cmocka_unit_test(test_store_values_kept_across_batches),
+        cmocka_unit_test(test_daemon_health_keeps_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,13 +137,17 @@ static void s_stalls(cl_writer *w)
 {
     cl_store_log_stats st;
     cl_store_log_stats_get(w->srv->store, &st);
-    if (!st.commits)
+    if (!st.commits && !st.syncs)
         return;
-    cl_log_info("store: %llu held commits stalled the writer %.1f ms on "
-                "average, %.1f ms at most",
-                (unsigned long long)st.commits,
-                (double)st.commit_us / (double)st.commits / 1000.0,
-                (double)st.commit_us_max / 1000.0);
+    cl_log_info(
+        "store: %llu held commits stalled the writer %.1f ms on "
+        "average, %.1f ms at most; %llu log syncs, %llu over %.1f ms, "
+        "%.1f ms at most",
+        (unsigned long long)st.commits,
+        st.commits ? (double)st.commit_us / (double)st.commits / 1000.0 : 0.0,
+        (double)st.commit_us_max / 1000.0, (unsigned long long)st.syncs,
+        (unsigned long long)st.sync_slow, CL_STORE_LOG_SYNC_SLOW_US / 1000.0,
+        (double)st.sync_us_max / 1000.0);
 }
 
 static void *s_thread(void *arg)

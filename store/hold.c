@@ -270,8 +270,15 @@ int cl_store__log_seal(cl_txn *t)
         rc = cl_store__capture_finish(t, seq - 1, &b, &len);
     if (rc == CL_OK)
         rc = cl_wal_append(s->log, seq, b, len);
-    if (rc == CL_OK)
+    if (rc == CL_OK) {
+        uint64_t t0 = s_mono_us();
         rc = cl_wal_sync(s->log);
+        uint64_t took = s_mono_us() - t0;
+        s->log_stats.syncs++;
+        s->log_stats.sync_slow += took > CL_STORE_LOG_SYNC_SLOW_US;
+        if (took > s->log_stats.sync_us_max)
+            s->log_stats.sync_us_max = took;
+    }
     if (rc != CL_OK)
         return rc; /* not acknowledged: the caller aborts t */
     s->log_seq = seq;

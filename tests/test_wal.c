@@ -539,6 +539,8 @@ static void test_store_commits_past_size(void **state)
     /* each held commit's wait is counted: LMDB's syncs take time */
     assert_true(st.commit_us_max > 0 && st.commit_us >= st.commit_us_max);
     assert_true(st.commit_us_max * st.commits >= st.commit_us);
+    assert_int_equal(st.syncs, 40); /* a batch's record, each */
+    assert_true(st.sync_us_max > 0 && st.sync_slow <= st.syncs);
     assert_false(cl_store_log_due(s));
     cl_store_close(&s); /* uncommitted: replayed at open */
     assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);

@@ -296,10 +296,12 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     return rc;
 }
 
-/* Attach p (as caller's agency describes it) to a person; returns ids. */
+/* Attach p (as caller's agency describes it) to a person; returns ids.
+ * subject: the record is about its person (a referral's or an import's
+ * subject, cl_records_record_subject), written so in the one seal. */
 static int s_link_person_info(cl_txn *t, const cl_store *st,
                               const cl_match_config *mc, const cl_caller *c,
-                              const cl_person *p, int64_t now,
+                              const cl_person *p, int64_t now, bool subject,
                               uint64_t *person_id, uint64_t *record_id,
                               cl_linkfind_link *info);
 
@@ -384,13 +386,14 @@ int cl_linkfind_person(cl_txn *t, const cl_store *st, const cl_match_config *mc,
                        const cl_caller *c, const cl_person *p, int64_t now,
                        uint64_t *person_id, uint64_t *record_id)
 {
-    return s_link_person_info(t, st, mc, c, p, now, person_id, record_id, NULL);
+    return s_link_person_info(t, st, mc, c, p, now, false, person_id, record_id,
+                              NULL);
 }
 
 /* Attach p and report how (info may be NULL). */
 static int s_link_person_info(cl_txn *t, const cl_store *st,
                               const cl_match_config *mc, const cl_caller *c,
-                              const cl_person *p, int64_t now,
+                              const cl_person *p, int64_t now, bool subject,
                               uint64_t *person_id, uint64_t *record_id,
                               cl_linkfind_link *info)
 {
@@ -422,14 +425,20 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         cl_person merged = rec.p;
         (void)cl_overlay_person(&merged, p);
         bool unchanged = memcmp(&merged, &rec.p, sizeof(merged)) == 0;
+        bool marks = subject && rec.subject != CL_RECORDS_SUBJECT;
         if (unchanged && now - rec.updated < CL_RECORDS_ACTIVITY_GRAIN) {
-            /* nothing new about this person: leave the record alone */
+            /* nothing new about this person: leave the record alone, but
+             * for saying it is about its person */
+            rec.subject = CL_RECORDS_SUBJECT;
+            rc = marks ? cl_records_record_put(t, l.record_id, &rec) : CL_OK;
             *person_id = l.person_id;
             *record_id = l.record_id;
             sodium_memzero(&rec, sizeof(rec));
             sodium_memzero(&merged, sizeof(merged));
-            return CL_OK;
+            return rc;
         }
+        if (marks)
+            rec.subject = CL_RECORDS_SUBJECT;
         /* the details change: the earlier ones are kept, with when, and
          * the index rows they had are the ones to change */
         if (!unchanged &&
@@ -451,6 +460,7 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         CL_COPY(rec.agency, c->agency);
         CL_COPY(rec.kind, c->kind);
         rec.p = *p;
+        rec.subject = subject ? CL_RECORDS_SUBJECT : CL_RECORDS_MENTION;
         rec.person_id = l.person_id;
         rec.link_reason = l.reason;
         rec.link_score = l.score;
@@ -543,10 +553,8 @@ int cl_linkfind_publish(cl_op *op, const cl_match_config *mc,
                                      "publish_referral.referral.occurred_at",
                                      op->err)) != CL_OK)
         return rc;
-    rc = cl_linkfind_person(op->t, st, mc, op->who, &r->subject, op->now, &pid,
-                            &rid);
-    if (rc == CL_OK)
-        rc = cl_records_record_subject(op->t, rid);
+    rc = s_link_person_info(op->t, st, mc, op->who, &r->subject, op->now, true,
+                            &pid, &rid, NULL);
     if (rc != CL_OK)
         goto out;
     cl_records_note_person(&op->note, pid);
@@ -611,9 +619,7 @@ int cl_linkfind_import_person(cl_op *op, const cl_match_config *mc,
         return CL_ERR_DENIED;
     }
     int rc = s_link_person_info(op->t, cl_store_of(op->t), mc, op->who,
-                                &im->person, op->now, &pid, &rid, &info);
-    if (rc == CL_OK)
-        rc = cl_records_record_subject(op->t, rid);
+                                &im->person, op->now, true, &pid, &rid, &info);
     if (rc != CL_OK)
         return rc;
     cl_records_note_person(&op->note, pid);

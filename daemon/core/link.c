@@ -5,9 +5,9 @@
  * stores and returns is numbers per level, never personal data.
  *
  * Stored (sealed, CL_DB_LINKING):
- *   "weights.proposed", "weights.accepted" -> v1, trained at, accepted at,
+ *   "weights.proposed", "weights.accepted" -> v2, trained at, accepted at,
  *       prior, sampled, random pairs, blocked pairs, n, n x (level name,
- *       m, u, trained)
+ *       m, u, trained), families share (v2)
  *   "rerun" -> v1, running, cursor (last record id), total, done, merged,
  *       queued, started
  */
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "access.h"
 #include "audit.h"
@@ -27,12 +28,14 @@
 #include "match.h"
 #include "records.h"
 
-#define S_VERSION       1
-#define S_SAMPLE        20000
-#define S_SAMPLE_MAX    100000
-#define S_RANDOM_PAIRS  300000
-#define S_BLOCK_GROUP   40 /* records of one block compared pairwise */
-#define S_EM_ITERATIONS 40
+#define S_VERSION 1 /* of the rerun state */
+/* of the weights (1: without families share) */
+#define S_WEIGHTS_VERSION 2
+#define S_SAMPLE          20000
+#define S_SAMPLE_MAX      100000
+#define S_RANDOM_PAIRS    300000
+#define S_BLOCK_GROUP     40 /* records of one block compared pairwise */
+#define S_EM_ITERATIONS   40
 /* A level's weight is learned only from enough of it: seen at least
  * S_LEVEL_SEEN times among the random pairs (u) and S_LEVEL_MATCHES
  * times among the matches EM expects (m). A rarer level keeps its
@@ -40,6 +43,12 @@
  * random pairs and never among matches is no evidence of +13 bits. */
 #define S_LEVEL_SEEN    10
 #define S_LEVEL_MATCHES 5.0
+/* The store's families live apart (cl_match_config.families_apart) when
+ * two people of one family name share a place at most S_FAMILIES_APART
+ * times as often as any two, measured over S_KIN_PAIRS such pairs or
+ * more (s_families_share). */
+#define S_FAMILIES_APART 3.0
+#define S_KIN_PAIRS      500
 
 typedef struct s_weights {
     int64_t trained_at, accepted_at;
@@ -47,6 +56,9 @@ typedef struct s_weights {
     uint64_t sampled, random_pairs, blocked_pairs;
     double m[CL_W_COUNT], u[CL_W_COUNT];
     bool trained[CL_W_COUNT];
+    /* how many times as often two people of one family name share a
+     * place as any two (s_train_kin_share; 0: not measured) */
+    double families_share;
 } s_weights;
 
 static const char *const s_key_proposed = "weights.proposed";
@@ -55,7 +67,7 @@ static const char *const s_key_rerun = "rerun";
 
 static void s_weights_enc(cl_enc *e, const s_weights *w)
 {
-    cl_enc_u8(e, S_VERSION);
+    cl_enc_u8(e, S_WEIGHTS_VERSION);
     cl_enc_i64(e, w->trained_at);
     cl_enc_i64(e, w->accepted_at);
     cl_enc_f64(e, w->prior);
@@ -69,6 +81,7 @@ static void s_weights_enc(cl_enc *e, const s_weights *w)
         cl_enc_f64(e, w->u[i]);
         cl_enc_u8(e, w->trained[i]);
     }
+    cl_enc_f64(e, w->families_share);
 }
 
 /* Levels are stored by name, so a level added later keeps its default and
@@ -76,7 +89,8 @@ static void s_weights_enc(cl_enc *e, const s_weights *w)
 static void s_weights_dec(cl_dec *d, s_weights *w)
 {
     memset(w, 0, sizeof(*w));
-    if (cl_dec_u8(d) != S_VERSION)
+    uint8_t v = cl_dec_u8(d);
+    if (v != 1 && v != S_WEIGHTS_VERSION)
         d->bad = true;
     w->trained_at = cl_dec_i64(d);
     w->accepted_at = cl_dec_i64(d);
@@ -99,7 +113,9 @@ static void s_weights_dec(cl_dec *d, s_weights *w)
             w->trained[id] = tr != 0;
         }
     }
-    if (!(w->prior >= 0 && w->prior < 1))
+    if (v >= 2)
+        w->families_share = cl_dec_f64(d);
+    if (!(w->prior >= 0 && w->prior < 1) || !(w->families_share >= 0))
         d->bad = true;
 }
 
@@ -194,6 +210,8 @@ static void s_overlay(cl_match_config *mc, const s_weights *w)
     if (w->prior > 0)
         mc->prior = w->prior;
     mc->place_also = w->trained[CL_W_PLACE_ALSO];
+    mc->families_apart =
+        w->families_share > 0 && w->families_share <= S_FAMILIES_APART;
     cl_match_thresholds_update(mc);
 }
 
@@ -468,6 +486,64 @@ static bool s_others_apart(const int lv[CL_MATCH_NFIELDS], int f)
     return true;
 }
 
+/* Whether the store's families live together, measured where it shows:
+ * among every pair of the sample's records of one family name (each
+ * name's first S_BLOCK_GROUP records) that the given name and the date
+ * of birth both say are two people and that compare a place, how often
+ * a place agrees (kin[0] of kin[1]); and among the random pairs that
+ * compare one, how often one agrees (any[0] of any[1]). The random pairs
+ * alone hold too few of one family name to tell (in FEBRL's sets, two
+ * or three sharing a town): these are every such pair the sample has. */
+static int s_family_cmp(const void *a, const void *b, void *ctx)
+{
+    const cl_person *p = ctx;
+    return strcasecmp(p[*(const size_t *)a].family,
+                      p[*(const size_t *)b].family);
+}
+
+static int s_train_kin_share(const s_sample *s, const cl_match_config *mc,
+                             double kin[2])
+{
+    size_t *ix = malloc((s->n + 1) * sizeof(*ix));
+    if (!ix)
+        return CL_ERR_NOMEM;
+    for (size_t i = 0; i < s->n; i++)
+        ix[i] = i;
+    qsort_r(ix, s->n, sizeof(*ix), s_family_cmp, s->p);
+    for (size_t i = 0, j; i < s->n; i = j) {
+        for (j = i + 1; j < s->n && s_family_cmp(&ix[i], &ix[j], s->p) == 0;)
+            j++;
+        size_t end = j - i > S_BLOCK_GROUP ? i + S_BLOCK_GROUP : j;
+        for (size_t a = i; a < end && s->p[ix[i]].family[0]; a++)
+            for (size_t b = a + 1; b < end; b++) {
+                int lv[CL_MATCH_NFIELDS];
+                if (s->pid[ix[a]] == s->pid[ix[b]])
+                    continue;
+                (void)cl_match_levels(mc, &s->p[ix[a]], &s->p[ix[b]], lv);
+                int place = cl_match_place(lv);
+                if (lv[0] != CL_W_FAMILY_EXACT || !place ||
+                    !s_others_apart(lv, 0))
+                    continue;
+                kin[0] += place == 2;
+                kin[1]++;
+            }
+    }
+    free(ix);
+    return CL_OK;
+}
+
+/* kin and any (s_train_kin_share) as one figure: how many times as
+ * often two people of one family name share a place as any two (the
+ * held-out households: 10-17; FEBRL's independent records: 0.3-1.6);
+ * 0 when too few of either were seen to tell (the family pattern is then
+ * held back, as by default). */
+static double s_families_share(const double kin[2], const double any[2])
+{
+    if (kin[1] < S_KIN_PAIRS || any[1] < 1000 || any[0] < S_LEVEL_SEEN)
+        return 0;
+    return ((kin[0] + 0.5) / (kin[1] + 1.0)) / (any[0] / any[1]);
+}
+
 /* u from random pairs of records not already known to be one person
  * (pairs: how many the sample has), the date of birth's among those whose
  * names say two people (s_others_apart); hh_u: how often two people of
@@ -476,7 +552,7 @@ static bool s_others_apart(const int lv[CL_MATCH_NFIELDS], int f)
  * birth too (twins). */
 static void s_train_u(const s_sample *s, const cl_match_config *mc,
                       uint64_t pairs, s_weights *w, double u[CL_W_COUNT],
-                      double hh_u[4], double also_u[2])
+                      double hh_u[4], double also_u[2], double any_u[2])
 {
     double cnt[CL_W_COUNT] = {0}, tot[S_FIELDS] = {0};
     /* a fixed seed: the same store trains to the same weights, so that a
@@ -508,6 +584,11 @@ static void s_train_u(const s_sample *s, const cl_match_config *mc,
         if (place == 2 && lv[2] >= 0) {
             hh_u[2] += lv[2] == CL_W_DOB_EXACT;
             hh_u[3]++;
+        }
+        int compared = cl_match_place(lv);
+        if (compared) {
+            any_u[0] += compared == 2;
+            any_u[1]++;
         }
         int also = cl_match_place_also(mc, lv);
         if (also >= 0) {
@@ -771,7 +852,11 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
     double hh_u[4] = {0}, hh_lab[2] = {0}, hh_m[2] = {0};
     double also_u[2] = {0}, also_m[2] = {0};
     bool use_labels = false;
-    s_train_u(&s, mc, pairs, w, u, hh_u, also_u);
+    double any_u[2] = {0}, kin[2] = {0};
+    s_train_u(&s, mc, pairs, w, u, hh_u, also_u, any_u);
+    if ((rc = s_train_kin_share(&s, mc, kin)) != CL_OK)
+        goto out;
+    w->families_share = s_families_share(kin, any_u);
     if ((rc = s_train_labels(t, &s, mc, m0, hh_lab, &use_labels)) != CL_OK ||
         (rc = s_train_em(&s, mc, u, m0, use_labels, w, hh_m, also_m,
                          &dob_matches)) != CL_OK)

@@ -286,7 +286,8 @@ void cl_match_config_defaults(cl_match_config *mc)
     mc->upper = CL_MATCH_UPPER_DEFAULT;
     mc->lower = CL_MATCH_LOWER_DEFAULT;
     mc->prior = CL_MATCH_PRIOR_DEFAULT;
-    mc->place_also = false; /* each place adds its weight until learned */
+    mc->place_also = false;     /* each place adds its weight until learned */
+    mc->families_apart = false; /* a household's members until learned */
     /* the thresholds mean these probabilities: under the default prior
      * they are the documented weights, and they follow a learned prior */
     mc->upper_p = cl_match_probability(mc, CL_MATCH_UPPER_DEFAULT);
@@ -831,7 +832,11 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
      * given names or the dates of birth plainly do not (a parent and
      * child, twins, siblings), the places that agree are one piece of
      * evidence, household.shared, not four. */
-    bool kin = cl_match_kin(lv);
+    bool pattern = cl_match_kin(lv);
+    /* where training found the store's families living apart, the
+     * pattern is what a missed match looks like far more often than two
+     * of one household: its evidence weighs as any pair's */
+    bool kin = pattern && !(mc && mc->families_apart);
     bool shared = false, also = false;
     /* in the family pattern a rare family name says "one family", not
      * "one person": it weighs what the level does, not more */
@@ -854,10 +859,10 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
      * and one date with given names that differ, wherever each lives
      * (twins apart: a record without an address, one in foster care in
      * another town) */
-    bool home = kin && cl_match_place(lv) == 2;
+    bool home = pattern && cl_match_place(lv) == 2;
     bool twins =
-        home || (kin && s_family_agrees(lv) && lv[8] != CL_W_NAMES_SWAPPED &&
-                 lv[2] == CL_W_DOB_EXACT &&
+        home || (pattern && s_family_agrees(lv) &&
+                 lv[8] != CL_W_NAMES_SWAPPED && lv[2] == CL_W_DOB_EXACT &&
                  (lv[1] == CL_W_GIVEN_DIFFERENT || lv[1] == CL_W_GIVEN_TYPO));
     for (int i = 0; i < CL_MATCH_NFIELDS - 1; i++) { /* not the marker */
         if (lv[i] < 0)

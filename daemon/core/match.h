@@ -76,6 +76,13 @@ typedef struct cl_match_config {
      * of one home), or by place.also in [weights]; false, the documented
      * default, adds every place's weight as if independent */
     bool place_also;
+    /* the family pattern (cl_match_kin) weighs as any pair does, its
+     * places each by its own level and its family name by how rare it
+     * is: set when training found that two people of one family name
+     * share a place little more often than any two people (the store's
+     * families do not live together: caselink link train); false,
+     * the default, holds the pattern back as a household's members */
+    bool families_apart;
 } cl_match_config;
 
 /* Thresholds and every level's m and u at their documented defaults. */

@@ -322,6 +322,19 @@ static void s_scatter(synth_pop *pop)
     free(home);
 }
 
+/* The synthetic population, its families moved apart when scatter,
+ * imported with no links under mc and trained on. */
+static void s_train_families(s_trained *tr, synth_pop *pop, cl_match_config *mc,
+                             int scatter)
+{
+    synth_generate_ex(pop, 1500, 20261203, true);
+    if (scatter)
+        s_scatter(pop);
+    cl_match_config_defaults(mc);
+    mc->upper = mc->lower = 1e9;
+    s_train_on(tr, pop, mc);
+}
+
 /* Whether the store holds households is learned: household.shared (a
  * place agreeing for two of one family name whose given names or dates
  * differ) weighs little where families live together, and about what a
@@ -333,14 +346,9 @@ static void test_trained_households(void **state)
     double w[2];
     for (int scatter = 0; scatter < 2; scatter++) {
         synth_pop pop;
-        synth_generate_ex(&pop, 1500, 20261203, true);
-        if (scatter)
-            s_scatter(&pop);
         cl_match_config mc;
-        cl_match_config_defaults(&mc);
-        mc.upper = mc.lower = 1e9;
         s_trained tr;
-        s_train_on(&tr, &pop, &mc);
+        s_train_families(&tr, &pop, &mc, scatter);
         const cl_level_info *hs = s_level(&tr.li, "household.shared"),
                             *pu = s_level(&tr.li, "postcode.unit");
         printf("%s: household.shared %+.2f (m %.4f u %.6f), postcode.unit "
@@ -389,14 +397,9 @@ static void test_trained_families_apart(void **state)
     (void)state;
     for (int scatter = 0; scatter < 2; scatter++) {
         synth_pop pop;
-        synth_generate_ex(&pop, 1500, 20261203, true);
-        if (scatter)
-            s_scatter(&pop);
         cl_match_config mc;
-        cl_match_config_defaults(&mc);
-        mc.upper = mc.lower = 1e9;
         s_trained tr;
-        s_train_on(&tr, &pop, &mc);
+        s_train_families(&tr, &pop, &mc, scatter);
         cl_txn *t = NULL;
         cl_caller coord = {.roles = CL_ROLE_COORDINATOR};
         CL_COPY(coord.name, "coordinator");

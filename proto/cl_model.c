@@ -847,9 +847,25 @@ int cl_consent_parse(const char *s)
 {
     return S_PARSE(s_consent, s);
 }
+/* What agency systems write for sex besides the names: the one-letter
+ * forms and the NHS Data Dictionary's person stated gender codes
+ * (1 male, 2 female, 9 indeterminate, 0 not known). */
+static const struct {
+    const char *as;
+    int sex;
+} s_sex_alias[] = {
+    {"m", 2}, {"f", 1}, {"u", 0}, {"o", 3}, {"x", 3},
+    {"1", 2}, {"2", 1}, {"9", 3}, {"0", 0}, {"not known", 0},
+};
+
 int cl_sex_parse(const char *s)
 {
-    return S_PARSE(s_sex, s);
+    int v = S_PARSE(s_sex, s);
+    for (size_t i = 0;
+         v < 0 && s && i < sizeof(s_sex_alias) / sizeof(s_sex_alias[0]); i++)
+        if (strcasecmp(s, s_sex_alias[i].as) == 0)
+            v = s_sex_alias[i].sex;
+    return v;
 }
 
 const char *cl_plan_type_name(unsigned v)

@@ -186,6 +186,16 @@ static void test_names(void **state)
     assert_string_equal(cl_category_name(200), "unknown");
     assert_int_equal(cl_basis_parse("dpa_safeguarding"), 3);
     assert_int_equal(cl_rel_parse("parent"), CL_REL_PARENT);
+    /* sex as agency systems write it: names, letters, NHS codes */
+    assert_int_equal(cl_sex_parse("female"), 1);
+    assert_int_equal(cl_sex_parse("M"), 2);
+    assert_int_equal(cl_sex_parse("f"), 1);
+    assert_int_equal(cl_sex_parse("1"), 2);
+    assert_int_equal(cl_sex_parse("2"), 1);
+    assert_int_equal(cl_sex_parse("9"), 3);
+    assert_int_equal(cl_sex_parse("Not known"), 0);
+    assert_int_equal(cl_sex_parse("mf"), -1);
+    assert_int_equal(cl_sex_parse("3"), -1);
 }
 
 /* A refusal of a decoded request names the field's full path in the

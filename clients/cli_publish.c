@@ -402,15 +402,27 @@ typedef struct s_islot {
 
 typedef struct s_itally {
     unsigned long accepted, own, failed, dup;
+    unsigned long denied; /* the line of the first refusal of this key */
 } s_itally;
 
-static void s_import_settle(s_islot *w, int nw, const cl_reply *rep,
-                            const char *path, s_itally *t)
+/* A reply to one row. A denial (this key's role, or another agency named)
+ * would be every row's: it is said once, as any command's is, and the
+ * import stops sending. */
+static void s_import_settle(const cli_conn *cn, s_islot *w, int nw,
+                            const cl_reply *rep, const char *path, s_itally *t)
 {
     for (int i = 0; i < nw; i++) {
         if (!w[i].busy || memcmp(w[i].req.msgid, rep->msgid, CL_MSGID_LEN))
             continue;
-        if (!cl_reply_ok(rep)) {
+        if (rep->status == CL_STATUS_DENIED) {
+            if (!t->denied) {
+                cl_progress_interrupt();
+                cli_status(cn, rep);
+            }
+            if (!t->denied || w[i].line < t->denied)
+                t->denied = w[i].line;
+            t->failed++;
+        } else if (!cl_reply_ok(rep)) {
             cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s: %s\n", path, w[i].line,
                     cl_status_name(rep->status), rep->error);
@@ -618,7 +630,7 @@ static int s_import_drain(cli_conn *cn, cl_client *c, s_islot *w, int nw,
         int rc = cl_client_recv(c, &rep, cn->timeout_ms);
         if (rc != CL_OK)
             return cli_transport(rc, cn);
-        s_import_settle(w, nw, &rep, path, t);
+        s_import_settle(cn, w, nw, &rep, path, t);
         cl_reply_clear(&rep);
     }
 }
@@ -700,6 +712,8 @@ int cli_import(cli_conn *cn, int argc, char **argv)
         /* wait for a free slot */
         if ((status = s_import_drain(cn, c, w, W, W - 1, path, &t)) != 0)
             goto out;
+        if (t.denied)
+            break;
         s_islot *slot = NULL;
         for (int i = 0; i < W && !slot; i++)
             if (!w[i].busy)
@@ -730,6 +744,15 @@ int cli_import(cli_conn *cn, int argc, char **argv)
                 "first on this line); kept and compared exactly\n",
                 path, x.foreign_line, x.foreign_pc,
                 x.foreign_pc == 1 ? " is" : "s are");
+    if (t.denied) {
+        fprintf(
+            stderr,
+            "%s: stopped: every row is refused the same way for this key (the "
+            "first at line %lu); nothing was imported after it\n",
+            path, t.denied);
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
     printf("%s: %lu rows: %lu accepted (%lu updating records this agency "
            "sent before), %lu already imported, %lu rejected\n",
            path, rows, t.accepted, t.own, t.dup, t.failed);

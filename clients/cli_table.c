@@ -42,10 +42,11 @@ const cli_row cli_rows[] = {
      "plan authority)",
      NULL, CLI_PLAN_FIELDS, cli_publish, NULL},
     {"import persons", "FILE.csv --agency NAME",
-     "link an agency's caseload extract (publisher); header: local_id "
-     "(required), given_names, family_name, date_of_birth, sex, "
-     "address_line1, address_line2, town, postcode, uprn, nhs_number, "
-     "chi_number; a bad field is dropped with a warning, not the row",
+     "link an agency's caseload extract; header: local_id (required), "
+     "given_names, family_name, date_of_birth, sex, address (or "
+     "address_line1, address_line2), town, postcode, uprn, nhs_number, "
+     "chi_number; a bad field is dropped with a warning, not the row; "
+     "--agency names the agency your key is registered for (publisher)",
      S_OPTS("--agency NAME\tyour agency, as registered"), 0, cli_import, NULL},
     {"person show",
      "(--nhs N | --chi N | --id P) (--review MDT-ID | --access-reason "

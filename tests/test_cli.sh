@@ -197,6 +197,21 @@ check "import non-UK postcodes: one warning" 0 "^spaced.csv:2: warning: 2 postco
 check "import non-UK postcodes: only one" 0 "^1$" -- grep -c "not in the UK form" spaced.err
 check "import no header warnings for spaced names" 1 "^$" -- grep "ignored" spaced.err
 check "import as another agency" 1 "denied: this client is registered for Northshire Adult Social Care" -- cl --as adults import persons caseload.csv --agency "Oakfield Surgery"
+cl --as adults import persons caseload.csv --agency "Oakfield Surgery" >denied.out 2>&1
+check "import as another agency: said once, then stops" 0 "^1$" -- grep -c "denied" denied.out
+check "import as another agency: stops" 0 "stopped: every row is refused the same way for this key \(the first at line 2\)" -- cat denied.out
+check "import as a coordinator: whose command it is" 1 "'caselink import persons' is for publisher keys, and client coordinator is not one" -- cl --as coordinator import persons caseload.csv --agency "Oakfield Surgery"
+cat > sexes.csv <<'CSV'
+local_id,given_names,family_name,sex
+ASC-20,Pat,Ode,F
+ASC-21,Sam,Ode,m
+ASC-22,Alex,Ode,2
+ASC-23,Jo,Ode,9
+ASC-24,Lou,Ode,mf
+CSV
+cl --as adults import persons sexes.csv --agency "Northshire Adult Social Care" >sexes.out 2>&1
+check "import sex as extracts write it: one warning" 0 "^1$" -- grep -cF "warning: column 4 (sex)" sexes.out
+check "import sex: the unknown one named" 0 "sexes.csv:6: warning: column 4 \(sex\)" -- cat sexes.out
 check "import missing file" 2 "nope.csv: No such file" -- cl --as adults import persons nope.csv --agency X
 printf 'given_names\nA\n' > noid.csv
 check "import needs local_id" 2 "must name local_id" -- cl --as adults import persons noid.csv --agency X

@@ -241,6 +241,47 @@ static void test_referral_head_matches(void **state)
     free(back);
 }
 
+/* A new referral stored from the request as it came
+ * (cl_records_referral_put_from) is the value cl_records_referral_put
+ * stores from a whole copy, and the copy's own request fields, here
+ * unterminated bytes, are never read. */
+static void test_referral_put_from_request(void **state)
+{
+    s_fx *f = *state;
+    cl_txn *t = NULL;
+    cl_records_referral *sr = calloc(1, sizeof(*sr));
+    cl_records_referral *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+    cl_referral *r = calloc(1, sizeof(*r));
+    sr->record_id = 9;
+    CL_COPY(sr->agency, "Oakfield Surgery");
+    CL_COPY(sr->client, "gp");
+    CL_COPY(sr->reference, "CL-00000001");
+    sr->received = 1700001000;
+    sr->version = 1;
+    CL_COPY(sr->r.agency_ref, "REF-1");
+    sr->r.category = 3;
+    memset(sr->r.concern, 'x', 5000);
+    sr->r.occurred_at = 1700000000;
+    CL_COPY(sr->r.referrer_role, "health visitor");
+    CL_COPY(sr->r.feed, "feed");
+    sr->r.feed_seq = 42;
+    *r = sr->r;
+    assert_int_equal(cl_store_begin(&t, f->s, NULL, true), CL_OK);
+    assert_int_equal(cl_records_referral_put(t, 1, sr), CL_OK);
+    memset(&sr->r, 0xA5, sizeof(sr->r));
+    assert_int_equal(cl_records_referral_put_from(t, 2, sr, r), CL_OK);
+    assert_int_equal(cl_records_referral_get(t, 1, a), CL_OK);
+    assert_int_equal(cl_records_referral_get(t, 2, b), CL_OK);
+    assert_int_equal(strlen(b->r.concern), 5000);
+    assert_string_equal(b->r.referrer_role, "health visitor");
+    assert_memory_equal(a, b, sizeof(*a));
+    cl_store_abort(&t);
+    free(sr);
+    free(a);
+    free(b);
+    free(r);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -253,6 +294,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_covers_written_values,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_referral_head_matches, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_referral_put_from_request, s_setup,
                                         s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,7 +542,10 @@ int cl_linkfind_publish(cl_op *op, const cl_match_config *mc,
 {
     const cl_store *st = cl_store_of(op->t);
     uint64_t pid = 0, rid = 0, ref_id = 0;
-    cl_records_referral *s = NULL;
+    /* the stored referral's own fields; the request's are r's, read from
+     * there (cl_records_referral_put_from): s.r is never set or read */
+    cl_records_referral s;
+    memset(&s, 0, offsetof(cl_records_referral, r));
     uint8_t k[16];
     int rc;
 
@@ -561,23 +565,17 @@ int cl_linkfind_publish(cl_op *op, const cl_match_config *mc,
     if ((rc = cl_linkfind_relate(op->t, st, mc, op->who, pid, r->related,
                                  r->n_related, op->now, &op->note)) != CL_OK)
         goto out;
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        rc = CL_ERR_NOMEM;
-        goto out;
-    }
     if ((rc = cl_store_next_id(op->t, "referral", &ref_id)) != CL_OK)
         goto out;
-    s->record_id = rid;
-    CL_COPY(s->agency, op->who->agency);
-    CL_COPY(s->kind, op->who->kind);
-    CL_COPY(s->client, op->who->name);
-    (void)cl_id_format(s->reference, sizeof(s->reference), CL_ID_REFERRAL,
+    s.record_id = rid;
+    CL_COPY(s.agency, op->who->agency);
+    CL_COPY(s.kind, op->who->kind);
+    CL_COPY(s.client, op->who->name);
+    (void)cl_id_format(s.reference, sizeof(s.reference), CL_ID_REFERRAL,
                        ref_id);
-    s->received = op->now;
-    s->version = 1;
-    memcpy(&s->r, r, sizeof(*r));
-    if ((rc = cl_records_referral_put(op->t, ref_id, s)) != CL_OK)
+    s.received = op->now;
+    s.version = 1;
+    if ((rc = cl_records_referral_put_from(op->t, ref_id, &s, r)) != CL_OK)
         goto out;
     /* the agency's own reference finds it again; a reference used twice
      * keeps naming the first referral */
@@ -590,13 +588,10 @@ int cl_linkfind_publish(cl_op *op, const cl_match_config *mc,
     if ((rc = cl_store_put_raw(op->t, CL_DB_RECORD_REFERRALS, k, 16, NULL,
                                0)) != CL_OK)
         goto out;
-    CL_COPY(out->reference, s->reference);
-    CL_COPY(op->note.detail, s->reference);
+    CL_COPY(out->reference, s.reference);
+    CL_COPY(op->note.detail, s.reference);
 out:
-    if (s) {
-        sodium_memzero(s, sizeof(*s));
-        free(s);
-    }
+    sodium_memzero(&s, offsetof(cl_records_referral, r));
     if (rc != CL_OK && !op->err[0])
         snprintf(op->err, CL_ERROR_SZ, "publish failed: %s", cl_strerror(rc));
     return rc;

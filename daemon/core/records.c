@@ -217,11 +217,32 @@ static const cl_field s_referral_rows[] = {
     S_REF(status_reason, CL_F_STR),
 };
 
+/* A referral record to encode: s's fields, but r's for s->r. */
+typedef struct s_referral_in {
+    const cl_records_referral *s;
+    const cl_referral *r;
+} s_referral_in;
+
+static void s_referral_enc_in(cl_enc *e, const void *in)
+{
+    const s_referral_in *p = in;
+    const uint32_t at = offsetof(cl_records_referral, r);
+    cl_enc_u8(e, CL_RECORDS_VERSION);
+    for (size_t i = 0; i < CL_FIELDS_N(s_referral_rows); i++) {
+        cl_field row = s_referral_rows[i];
+        bool of_r = row.off >= at;
+        row.off -= of_r ? at : 0;
+        cl_enc_fields(e, of_r ? (const void *)p->r : (const void *)p->s, &row,
+                      1);
+    }
+}
+
 /* Encode a referral record (used for the live value and for history). */
 static void s_referral_enc(cl_enc *e, const void *in)
 {
-    cl_enc_u8(e, CL_RECORDS_VERSION);
-    cl_enc_fields(e, in, s_referral_rows, CL_FIELDS_N(s_referral_rows));
+    const cl_records_referral *s = in;
+    s_referral_in p = {s, &s->r};
+    s_referral_enc_in(e, &p);
 }
 
 void cl_records_referral_dec(cl_dec *d, void *out)
@@ -234,14 +255,22 @@ void cl_records_referral_dec(cl_dec *d, void *out)
 int cl_records_referral_put(cl_txn *t, uint64_t id,
                             const cl_records_referral *s)
 {
+    return cl_records_referral_put_from(t, id, s, &s->r);
+}
+
+int cl_records_referral_put_from(cl_txn *t, uint64_t id,
+                                 const cl_records_referral *s,
+                                 const cl_referral *r)
+{
     static_assert(CL_RECORDS_BUF > CL_CONCERN_SZ + 2 * CL_NOTE_SZ +
                                        4 * CL_NAME_SZ + 2 * CL_AGENCY_SZ +
                                        3 * CL_REF_SZ + 256,
                   "referral buffer too small");
     uint8_t k[8];
     cl_records_key(k, id);
+    s_referral_in in = {s, r};
     return cl_records_put(t, CL_DB_REFERRAL, k, 8, CL_RECORDS_BUF,
-                          s_referral_enc, s);
+                          s_referral_enc_in, &in);
 }
 
 int cl_records_referral_get(cl_txn *t, uint64_t id, cl_records_referral *s)

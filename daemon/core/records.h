@@ -81,6 +81,11 @@ CL_NODISCARD int cl_records_record_get(cl_txn *t, uint64_t id,
 
 CL_NODISCARD int cl_records_referral_put(cl_txn *t, uint64_t id,
                                          const cl_records_referral *s);
+/* The same from s's fields but s->r, which is not read, and r's: a new
+ * referral stored from the request as it came, not a copy of it. */
+CL_NODISCARD int cl_records_referral_put_from(cl_txn *t, uint64_t id,
+                                              const cl_records_referral *s,
+                                              const cl_referral *r);
 
 CL_NODISCARD int cl_records_person_put(cl_txn *t, uint64_t pid, int64_t created,
                                        int64_t last);

@@ -49,6 +49,10 @@
  * more (s_families_share). */
 #define S_FAMILIES_APART 3.0
 #define S_KIN_PAIRS      500
+/* the places: levels lv[S_PLACE0 ..] of cl_match_levels (postcode,
+ * address, UPRN, town) */
+#define S_PLACE0 4
+#define S_PLACES 4
 
 typedef struct s_weights {
     int64_t trained_at, accepted_at;
@@ -486,14 +490,19 @@ static bool s_others_apart(const int lv[CL_MATCH_NFIELDS], int f)
     return true;
 }
 
-/* Whether the store's families live together, measured where it shows:
- * among every pair of the sample's records of one family name (each
- * name's first S_BLOCK_GROUP records) that the given name and the date
- * of birth both say are two people and that compare a place, how often
- * a place agrees (kin[0] of kin[1]); and among the random pairs that
- * compare one, how often one agrees (any[0] of any[1]). The random pairs
- * alone hold too few of one family name to tell (in FEBRL's sets, two
- * or three sharing a town): these are every such pair the sample has. */
+/* Whether the store's families live together, measured where it shows,
+ * place by place (postcode, address, UPRN, town: S_PLACES): among every
+ * pair of the sample's records of one family name (each name's first
+ * S_BLOCK_GROUP records) that the given name and the date of birth both
+ * say are two people, how often each place agrees where both give it
+ * (kin[k][0] of kin[k][1]); and among the random pairs, how often it
+ * agrees (any[k][0] of any[k][1]). The random pairs alone hold too few of
+ * one family name to tell (in FEBRL's sets, two or three sharing a
+ * town): these are every such pair the sample has. Place by place,
+ * because a town is shared by any two often where the towns are few: a
+ * store of five towns whose families all live together shares a town
+ * among kin at most five times as often as among any two, its addresses
+ * hundreds of times (the outside evaluation's households). */
 static int s_family_cmp(const void *a, const void *b, void *ctx)
 {
     const cl_person *p = ctx;
@@ -501,8 +510,18 @@ static int s_family_cmp(const void *a, const void *b, void *ctx)
                       p[*(const size_t *)b].family);
 }
 
+static void s_place_count(const int lv[CL_MATCH_NFIELDS],
+                          double cnt[S_PLACES][2])
+{
+    for (int k = 0; k < S_PLACES; k++)
+        if (lv[S_PLACE0 + k] >= 0) {
+            cnt[k][0] += cl_match_place_agrees(lv[S_PLACE0 + k]);
+            cnt[k][1]++;
+        }
+}
+
 static int s_train_kin_share(const s_sample *s, const cl_match_config *mc,
-                             double kin[2])
+                             double kin[S_PLACES][2])
 {
     size_t *ix = malloc((s->n + 1) * sizeof(*ix));
     if (!ix)
@@ -520,12 +539,9 @@ static int s_train_kin_share(const s_sample *s, const cl_match_config *mc,
                 if (s->pid[ix[a]] == s->pid[ix[b]])
                     continue;
                 (void)cl_match_levels(mc, &s->p[ix[a]], &s->p[ix[b]], lv);
-                int place = cl_match_place(lv);
-                if (lv[0] != CL_W_FAMILY_EXACT || !place ||
-                    !s_others_apart(lv, 0))
+                if (lv[0] != CL_W_FAMILY_EXACT || !s_others_apart(lv, 0))
                     continue;
-                kin[0] += place == 2;
-                kin[1]++;
+                s_place_count(lv, kin);
             }
     }
     free(ix);
@@ -533,15 +549,23 @@ static int s_train_kin_share(const s_sample *s, const cl_match_config *mc,
 }
 
 /* kin and any (s_train_kin_share) as one figure: how many times as
- * often two people of one family name share a place as any two (the
- * held-out households: 10-17; FEBRL's independent records: 0.3-1.6);
- * 0 when too few of either were seen to tell (the family pattern is then
+ * often two people of one family name share a place as any two, the
+ * most of any place that was seen shared often enough to tell, by kin or
+ * by any two (the held-out households: 10-17; FEBRL's independent
+ * records: 0.3-1.6); 0 when no place tells (the family pattern is then
  * held back, as by default). */
-static double s_families_share(const double kin[2], const double any[2])
+static double s_families_share(double kin[S_PLACES][2], double any[S_PLACES][2])
 {
-    if (kin[1] < S_KIN_PAIRS || any[1] < 1000 || any[0] < S_LEVEL_SEEN)
-        return 0;
-    return ((kin[0] + 0.5) / (kin[1] + 1.0)) / (any[0] / any[1]);
+    double most = 0;
+    for (int k = 0; k < S_PLACES; k++) {
+        if (kin[k][1] < S_KIN_PAIRS || any[k][1] < 1000 ||
+            (kin[k][0] < S_LEVEL_SEEN && any[k][0] < S_LEVEL_SEEN))
+            continue;
+        double r = ((kin[k][0] + 0.5) / (kin[k][1] + 1.0)) /
+                   ((any[k][0] + 0.5) / (any[k][1] + 1.0));
+        most = r > most ? r : most;
+    }
+    return most;
 }
 
 /* u from random pairs of records not already known to be one person
@@ -552,7 +576,8 @@ static double s_families_share(const double kin[2], const double any[2])
  * birth too (twins). */
 static void s_train_u(const s_sample *s, const cl_match_config *mc,
                       uint64_t pairs, s_weights *w, double u[CL_W_COUNT],
-                      double hh_u[4], double also_u[2], double any_u[2])
+                      double hh_u[4], double also_u[2],
+                      double any_u[S_PLACES][2])
 {
     double cnt[CL_W_COUNT] = {0}, tot[S_FIELDS] = {0};
     /* a fixed seed: the same store trains to the same weights, so that a
@@ -585,11 +610,7 @@ static void s_train_u(const s_sample *s, const cl_match_config *mc,
             hh_u[2] += lv[2] == CL_W_DOB_EXACT;
             hh_u[3]++;
         }
-        int compared = cl_match_place(lv);
-        if (compared) {
-            any_u[0] += compared == 2;
-            any_u[1]++;
-        }
+        s_place_count(lv, any_u);
         int also = cl_match_place_also(mc, lv);
         if (also >= 0) {
             also_u[0] += also;
@@ -852,7 +873,7 @@ static int s_train(cl_txn *t, const cl_match_config *mc, uint32_t want,
     double hh_u[4] = {0}, hh_lab[2] = {0}, hh_m[2] = {0};
     double also_u[2] = {0}, also_m[2] = {0};
     bool use_labels = false;
-    double any_u[2] = {0}, kin[2] = {0};
+    double any_u[S_PLACES][2] = {{0}}, kin[S_PLACES][2] = {{0}};
     s_train_u(&s, mc, pairs, w, u, hh_u, also_u, any_u);
     if ((rc = s_train_kin_share(&s, mc, kin)) != CL_OK)
         goto out;

@@ -760,6 +760,11 @@ int cl_match_place_also(const cl_match_config *mc,
     return also;
 }
 
+bool cl_match_place_agrees(int level)
+{
+    return s_place_agrees(level);
+}
+
 int cl_match_place(const int lv[CL_MATCH_NFIELDS])
 {
     int compared = 0;

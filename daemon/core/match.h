@@ -247,6 +247,9 @@ bool cl_match_bridged(unsigned via, unsigned other);
 /* Places in lv: 0 none compared, 1 compared and none agrees, 2 one agrees. */
 int cl_match_place(const int lv[CL_MATCH_NFIELDS]);
 
+/* A place's level in lv (lv[4] .. lv[7]) says they live there alike. */
+bool cl_match_place_agrees(int level);
+
 /* Whether more than one place says the same (training's place.also): -1
  * when it cannot (the family pattern, no postcode unit, address or UPRN
  * agrees, or no other place compared beside the strongest of them under

@@ -17,12 +17,23 @@
 
 #include "store_int.h"
 
+/* A digest key's hash, eight bytes a step (a key is a sub-database's
+ * name and a group prefix, 10-40 bytes: a byte a step was 4% of the
+ * writer's samples, hashed once for each transaction level looked in). */
 static uint64_t s_hash(const uint8_t *k, size_t n)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ k[i]) * 1099511628211ull;
-    return h;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+    for (; n >= 8; k += 8, n -= 8) {
+        memcpy(&w, k, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, k, n);
+    h ^= w; /* then every bit into the low ones the tables use */
+    h = (h ^ h >> 33) * 0xFF51AFD7ED558CCDull;
+    h = (h ^ h >> 33) * 0xC4CEB9FE1A85EC53ull;
+    return h ^ h >> 33;
 }
 
 static cl_store__dent *s_slot(cl_store__dcache *c, const uint8_t *k, size_t n)

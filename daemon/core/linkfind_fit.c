@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cl_vec.h"
+
 double cl_linkfind_fit_weight(const cl_match_config *mc, const cl_match_tf *tf,
                               const char *agency, const cl_person *p,
                               const cl_records_record *rec,
@@ -105,9 +107,11 @@ int cl_linkfind_fit_person(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     return rc;
 }
 
-/* Up to CL_LINKFIND_HOLD_MAX records of person pid, read (*n of them). */
-static int s_person_records(cl_txn *t, uint64_t pid, cl_records_record **out,
-                            size_t *n)
+/* Up to CL_LINKFIND_HOLD_MAX records of person pid, read (*n of them),
+ * oldest first; their ids in *ids unless NULL (freed by the caller). */
+static int s_person_records_ids(cl_txn *t, uint64_t pid,
+                                cl_records_record **out, size_t *n,
+                                uint64_t **ids)
 {
     cl_records_ids recs = {.max = CL_LINKFIND_HOLD_MAX};
     *n = 0;
@@ -119,9 +123,18 @@ static int s_person_records(cl_txn *t, uint64_t pid, cl_records_record **out,
         rc = CL_ERR_NOMEM;
     for (size_t i = 0; i < recs.n && rc == CL_OK; i++)
         if ((rc = cl_records_record_get(t, recs.v[i], &(*out)[*n])) == CL_OK)
-            (*n)++;
-    free(recs.v);
+            recs.v[(*n)++] = recs.v[i];
+    if (ids)
+        *ids = recs.v;
+    else
+        free(recs.v);
     return rc;
+}
+
+static int s_person_records(cl_txn *t, uint64_t pid, cl_records_record **out,
+                            size_t *n)
+{
+    return s_person_records_ids(t, pid, out, n, NULL);
 }
 
 static void s_person_records_free(cl_records_record *v, size_t n)
@@ -215,24 +228,36 @@ int cl_linkfind_fit_apart(cl_txn *t, const cl_match_config *mc, uint64_t qrid,
     return rc;
 }
 
+/* Whether two dates of birth, each confirmed (s_date_confirmed), are two
+ * people's: any difference but day and month the wrong way round (which
+ * one agency's system may store so every time) is no slip typed twice
+ * alike. */
+static bool s_confirmed_apart(const cl_match_config *mc,
+                              const cl_records_record *a,
+                              const cl_records_record *b)
+{
+    int lv[CL_MATCH_NFIELDS];
+    (void)cl_match_levels(mc, &a->p, &b->p, lv);
+    return lv[2] >= 0 && lv[2] != CL_W_DOB_EXACT && lv[2] != CL_W_DOB_SWAPPED;
+}
+
 /* Two people each with a date of birth two records confirm, the dates
- * plainly different (not a typo, a swap or one part) and none confirmed
- * for both: two people, however alike their names and home (a mother
- * and daughter of one name, a father and son). */
+ * apart (s_confirmed_apart: even one digit) and none confirmed for both:
+ * two people, however alike their names and home (a mother and daughter
+ * of one name, a father and son, two housemates of one name born in one
+ * year). */
 static bool s_dates_apart(const cl_match_config *mc,
                           const cl_records_record *xs, size_t nx,
                           const cl_records_record *ys, size_t ny)
 {
     bool apart = false;
-    int lv[CL_MATCH_NFIELDS];
     for (size_t i = 0; i < nx; i++) {
         if (!s_date_confirmed(xs, nx, i))
             continue;
         for (size_t j = 0; j < ny; j++) {
             if (!s_date_confirmed(ys, ny, j))
                 continue;
-            (void)cl_match_levels(mc, &xs[i].p, &ys[j].p, lv);
-            if (lv[2] != CL_W_DOB_DIFFERENT && lv[2] != CL_W_DOB_GENERATION)
+            if (!s_confirmed_apart(mc, &xs[i], &ys[j]))
                 return false;
             apart = true;
         }
@@ -342,4 +367,80 @@ double cl_linkfind_fit_weight_prepared(const cl_match_config *mc,
         rec->p.local_id[0] && strcmp(p->local_id, rec->p.local_id) != 0)
         w += cl_match_level_weight(mc, CL_W_AGENCY_OTHER_RECORD);
     return w;
+}
+
+/* Of v's n records, the first two with dates confirmed and apart
+ * (*ik, *ip; false unless exactly two such dates are confirmed). */
+static bool s_two_dates(const cl_match_config *mc, const cl_records_record *v,
+                        size_t n, size_t *ik, size_t *ip)
+{
+    size_t k = n, p = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!s_date_confirmed(v, n, i) ||
+            (k < n && !strcmp(v[i].p.dob, v[k].p.dob)) ||
+            (p < n && !strcmp(v[i].p.dob, v[p].p.dob)))
+            continue;
+        if (k == n)
+            k = i;
+        else if (p == n)
+            p = i;
+        else
+            return false; /* three dates: no clear two */
+    }
+    *ik = k;
+    *ip = p;
+    return p < n && s_confirmed_apart(mc, &v[k], &v[p]);
+}
+
+/* Whether v[j] goes with the date of v[p] rather than v[k]'s: its own
+ * date is v[p]'s, or nearer to it than to v[k]'s. */
+static bool s_nearer(const cl_match_config *mc, const cl_records_record *v,
+                     size_t j, size_t k, size_t p)
+{
+    int lk[CL_MATCH_NFIELDS], lp[CL_MATCH_NFIELDS];
+    if (!v[j].p.dob[0] || !strcmp(v[j].p.dob, v[k].p.dob))
+        return false;
+    if (!strcmp(v[j].p.dob, v[p].p.dob))
+        return true;
+    (void)cl_match_levels(mc, &v[j].p, &v[k].p, lk);
+    (void)cl_match_levels(mc, &v[j].p, &v[p].p, lp);
+    return cl_match_level_weight(mc, (cl_weight_id)lp[2]) >
+           cl_match_level_weight(mc, (cl_weight_id)lk[2]);
+}
+
+int cl_linkfind_fit_two_dates(cl_txn *t, const cl_match_config *mc,
+                              uint64_t pid, uint64_t *keep, double *w,
+                              cl_records_ids *other)
+{
+    cl_records_record *v = NULL;
+    uint64_t *ids = NULL;
+    size_t n = 0, k, p;
+    *keep = 0;
+    *w = 0;
+    other->n = 0;
+    int rc = s_person_records_ids(t, pid, &v, &n, &ids);
+    bool two = rc == CL_OK && s_two_dates(mc, v, n, &k, &p);
+    for (size_t j = 0; two && j < n && rc == CL_OK; j++) {
+        if (!s_nearer(mc, v, j, k, p))
+            continue;
+        for (size_t i = 0; i < n && two; i++) /* one identifier: one */
+            two = s_nearer(mc, v, i, k, p) ||
+                  !cl_linkfind_fit_same_ident(&v[j], &v[i]);
+        uint64_t *slot =
+            two ? CL_VEC_ADD(other->v, other->n, other->cap) : NULL;
+        if (two && !slot)
+            rc = CL_ERR_NOMEM;
+        else if (slot)
+            *slot = ids[j];
+    }
+    if (rc == CL_OK && two) {
+        *keep = ids[k];
+        *w =
+            cl_linkfind_fit_weight(mc, NULL, v[p].agency, &v[p].p, &v[k], NULL);
+    } else {
+        other->n = 0;
+    }
+    s_person_records_free(v, n);
+    free(ids);
+    return rc;
 }

@@ -96,6 +96,19 @@ CL_NODISCARD int cl_linkfind_fit_bridged(cl_txn *t, const cl_match_config *mc,
                                          uint64_t x, uint64_t y, uint64_t xp,
                                          uint64_t yp, bool *bridged);
 
+/* Whether person pid holds two people's records by their dates of birth:
+ * exactly two dates each confirmed (given twice, typed apart: two
+ * agencies, or two local ids of one), apart by more than day and month
+ * the wrong way round (even one digit: two housemates of one name born
+ * in one year). Then *other lists the records of the second of those
+ * dates (the first held keeps the person) and those whose own date is
+ * nearer to it than to the first's, *keep the first date's first record
+ * and *w the weight between the two; none if a record of each would
+ * share an identifier. other->v is the caller's to free. */
+CL_NODISCARD int cl_linkfind_fit_two_dates(cl_txn *t, const cl_match_config *mc,
+                                           uint64_t pid, uint64_t *keep,
+                                           double *w, cl_records_ids *other);
+
 /* How much better (log2 of the odds: 64 to 1) one person must fit a
  * description than another it also links to, to be clearly the one. */
 #define CL_LINKFIND_CLEARLY 6.0

@@ -210,6 +210,50 @@ static int s_relink_sparse(cl_txn *t, const cl_match_config *mc,
     return rc;
 }
 
+/* Person pid, holding two people's records by their confirmed dates of
+ * birth (cl_linkfind_fit_two_dates), parted: the second date's records
+ * move to a person of their own and the pair between the two is queued
+ * for a coordinator (*parted). Nothing moves on a person a coordinator
+ * decided on. */
+static int s_relink_part(cl_txn *t, const cl_match_config *mc, uint64_t pid,
+                         int64_t now, bool *parted)
+{
+    cl_records_ids mv = {.max = CL_LINKFIND_HOLD_MAX};
+    uint64_t keep = 0, fresh = 0;
+    double w = 0;
+    bool decided = false;
+    *parted = false;
+    int rc = cl_matchq_person_decided(t, cl_store_of(t), pid, &decided);
+    if (rc == CL_OK && !decided)
+        rc = cl_linkfind_fit_two_dates(t, mc, pid, &keep, &w, &mv);
+    for (size_t i = 0; i < mv.n && rc == CL_OK; i++)
+        rc = i == 0 ? cl_matchq_detach(t, mv.v[0], pid, now, &fresh)
+                    : cl_matchq_move(t, mv.v[i], pid, fresh, CL_LINK_MERGED);
+    if (rc == CL_OK && mv.n)
+        rc = cl_matchq_review_add(t, mv.v[0], keep, w, now);
+    *parted = rc == CL_OK && mv.n > 0;
+    free(mv.v);
+    return rc;
+}
+
+/* Index record rid (rec) under today's keys (a store linked under an
+ * older key scheme becomes findable by them), then part its person if it
+ * holds two people by their dates (s_relink_part, *parted). */
+static int s_relink_index(cl_txn *t, const cl_match_config *mc, uint64_t rid,
+                          const cl_records_record *rec, int64_t now,
+                          bool *parted)
+{
+    const cl_store *st = cl_store_of(t);
+    cl_records_blinds b = {0};
+    int rc = CL_OK;
+    *parted = false;
+    cl_records_ident_blinds(st, rec->agency, &rec->p, &b);
+    cl_records_blocking(st, &rec->p, &b);
+    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
+        rc = cl_records_blinds_put(t, &b, i, rid);
+    return rc == CL_OK ? s_relink_part(t, mc, rec->person_id, now, parted) : rc;
+}
+
 int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
                        int64_t now, int *what)
 {
@@ -222,15 +266,14 @@ int cl_linkfind_relink(cl_txn *t, const cl_match_config *mc, uint64_t rid,
     int rc = cl_records_record_get(t, rid, &rec);
     if (rc != CL_OK)
         return rc;
-    /* index the record under today's keys (a store linked under an older
-     * key scheme becomes findable by them) */
-    cl_records_blinds b = {0};
-    cl_records_ident_blinds(st, rec.agency, &rec.p, &b);
-    cl_records_blocking(st, &rec.p, &b);
-    for (size_t i = 0; i < b.n && rc == CL_OK; i++)
-        rc = cl_records_blinds_put(t, &b, i, rid);
-    if (rc == CL_OK)
-        rc = cl_linkfind_cand_tf(t, st, mc, &rec.p, true, &tf);
+    bool parted = false;
+    rc = s_relink_index(t, mc, rid, &rec, now, &parted);
+    if (rc != CL_OK || parted) {
+        *what = parted ? 2 : 0;
+        sodium_memzero(&rec, sizeof(rec));
+        return rc;
+    }
+    rc = cl_linkfind_cand_tf(t, st, mc, &rec.p, true, &tf);
     if (rc == CL_OK)
         rc = s_relink_holds(t, mc, &tf, rid, &rec, now, &holds);
     if (rc == CL_OK && !holds)

@@ -12,7 +12,10 @@
 #include "store.h"
 
 /* Re-evaluate one stored record with mc (link.c: rerun): index it under
- * today's blocking keys; if it no longer holds together with its own
+ * today's blocking keys; if its person holds two people's records by
+ * their confirmed dates of birth (cl_linkfind_fit_two_dates), part them,
+ * the second date's records to a person of their own, and queue the pair
+ * (*what 2); if it no longer holds together with its own
  * person, queue a split proposal (*what 3); if another person now matches
  * it above the upper threshold, the two fit and neither holds a
  * coordinator's decision, merge them (*what 1); else if above the lower

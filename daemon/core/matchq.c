@@ -514,6 +514,12 @@ int cl_matchq_detach(cl_txn *t, uint64_t id, uint64_t old, int64_t now,
     return s_move_record(t, id, old, *fresh, CL_LINK_NEW);
 }
 
+int cl_matchq_move(cl_txn *t, uint64_t id, uint64_t from, uint64_t to,
+                   uint8_t reason)
+{
+    return s_move_record(t, id, from, to, reason);
+}
+
 /* Split record id off its person `old` to a new person (*fresh): a
  * coordinator's decision. */
 static int s_split_off(cl_txn *t, uint64_t id, uint64_t old, int64_t now,

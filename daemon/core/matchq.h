@@ -43,6 +43,11 @@ CL_NODISCARD int cl_matchq_split_add(cl_txn *t, uint64_t rid, uint64_t closest,
 CL_NODISCARD int cl_matchq_detach(cl_txn *t, uint64_t id, uint64_t old,
                                   int64_t now, uint64_t *fresh);
 
+/* Move record id from person `from` to person `to`, linked for reason
+ * (the linker's: nothing is marked decided). */
+CL_NODISCARD int cl_matchq_move(cl_txn *t, uint64_t id, uint64_t from,
+                                uint64_t to, uint8_t reason);
+
 /* Hold record rid, moved to a person of its own because it fits the
  * people of records a and b alike (cl_linkfind_relink_detach), for a
  * coordinator: while those two records are on two people and no

@@ -308,6 +308,28 @@ static void test_namesakes_in_either_order(void **state)
     assert_int_equal(father_first, 1u << 3 | 1u << 4);
 }
 
+/* The people records rid[0..n) are on now, in pid. */
+static void s_people_of(s_fx *f, const uint64_t *rid, size_t n, uint64_t *pid)
+{
+    for (size_t i = 0; i < n; i++) {
+        cl_records_record r;
+        assert_int_equal(cl_records_record_get(f->c.t, rid[i], &r), CL_OK);
+        pid[i] = r.person_id;
+        sodium_memzero(&r, sizeof(r));
+    }
+}
+
+/* Every record of a fresh store of n records (ids 1 to n) weighed again
+ * in the order of their ids, as a rerun does. */
+static void s_rerun_all(s_fx *f, size_t n)
+{
+    for (uint64_t r = 1; r <= n; r++) {
+        int what = 0;
+        assert_int_equal(
+            cl_linkfind_relink(f->c.t, &f->mc, r, 1700000100, &what), CL_OK);
+    }
+}
+
 /* The father (F), the son (S) and the record without a date (X) of
  * s_namesakes, each of the first two given twice (the father by the GP
  * and the police, the son by children's and adult services), published
@@ -341,12 +363,7 @@ static unsigned s_held_first(const char *order, bool rerun)
             cl_linkfind_relink(f->c.t, &f->mc, rid[i], 1700000100, &what),
             CL_OK);
     }
-    for (int i = 0; i < 3; i++) {
-        cl_records_record r;
-        assert_int_equal(cl_records_record_get(f->c.t, rid[i], &r), CL_OK);
-        pid[i] = r.person_id;
-        sodium_memzero(&r, sizeof(r));
-    }
+    s_people_of(f, rid, 3, pid);
     bool both = s_queued_with_both(f, rid[2], pid[0], pid[1]);
     (void)s_teardown((void **)&f);
     return (pid[2] == pid[0]) | (pid[2] == pid[1]) << 1 |
@@ -472,17 +489,8 @@ static unsigned s_twins_rerun(const char *order)
             CL_COPY(p.local_id, recs[i].local);
             (void)s_link_rec(f, recs[i].a, p, &rid[i]);
         }
-    for (uint64_t r = 1; r <= 6; r++) { /* a fresh store: ids 1 to 6 */
-        int what = 0;
-        int rc = cl_linkfind_relink(f->c.t, &f->mc, r, 1700000100, &what);
-        assert_true(rc == CL_OK || rc == CL_ERR_NOT_FOUND);
-    }
-    for (int i = 0; i < 6; i++) {
-        cl_records_record r;
-        assert_int_equal(cl_records_record_get(f->c.t, rid[i], &r), CL_OK);
-        pid[i] = r.person_id;
-        sodium_memzero(&r, sizeof(r));
-    }
+    s_rerun_all(f, 6);
+    s_people_of(f, rid, 6, pid);
     bool both = s_queued_with_both(f, rid[0], pid[1], pid[3]);
     /* the hold lasts while the twins are two: once they are one person
      * (a coordinator merged them) X's person is free to join them */
@@ -555,17 +563,8 @@ static unsigned s_housemates(bool swapped_first)
         CL_COPY(p.local_id, recs[i].local);
         (void)s_link_rec(f, recs[i].a, p, &rid[i]);
     }
-    for (uint64_t r = 1; r <= n; r++) { /* a fresh store: ids 1 to 6 */
-        int what = 0;
-        assert_int_equal(
-            cl_linkfind_relink(f->c.t, &f->mc, r, 1700000100, &what), CL_OK);
-    }
-    for (size_t i = 0; i < n; i++) {
-        cl_records_record r;
-        assert_int_equal(cl_records_record_get(f->c.t, rid[i], &r), CL_OK);
-        pid[i] = r.person_id;
-        sodium_memzero(&r, sizeof(r));
-    }
+    s_rerun_all(f, n);
+    s_people_of(f, rid, n, pid);
     (void)s_teardown((void **)&f);
     return (pid[0] == pid[3]) | (pid[1] == pid[2] && pid[2] == pid[4]) << 1 |
            (pid[0] != pid[1]) << 2;

@@ -444,13 +444,17 @@ static int s_keygen(const cli_conn *cn, int argc, char **argv)
                spath, ppath, spath, ppath);
         return 0;
     }
-    printf("wrote %s (secret, mode 0600) and %s\n"
-           "Keep %s where the client runs; send %s to the caselink "
-           "operator.\n\n"
-           "Registry entry: paste into the daemon's clients.conf and reload "
-           "(systemctl reload caselinkd):\n\n"
-           "[%s]\nkey = %s\n",
-           spath, ppath, spath, ppath, name, pub);
+    /* what to do is said on stderr and the entry alone is printed, so
+     * that `caselink keygen NAME ... >> clients.conf` registers it */
+    fprintf(stderr,
+            "wrote %s (secret, mode 0600) and %s\n"
+            "Keep %s where the client runs; send %s to the caselink "
+            "operator.\n"
+            "Registry entry (on standard output): paste it into the daemon's "
+            "clients.conf, or append it with >>, and reload (systemctl reload "
+            "caselinkd)\n",
+            spath, ppath, spath, ppath);
+    printf("\n[%s]\nkey = %s\n", name, pub);
     if (agency)
         printf("agency = %s\n", agency);
     else

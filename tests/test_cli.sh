@@ -69,9 +69,10 @@ mkdir -p sub
 check "keygen snippet section" 0 "^\[pasted-gp\]$" -- cat keygen.out
 check "keygen snippet kinds" 0 "^# kind, one of: gp police" -- cat keygen.out
 check "keygen pub field" 0 "^public-key = " -- cat sub/pasted-gp.pub
-sed -n '/^\[pasted-gp\]$/,$p' keygen.out >> "$dir/dev/clients.conf"
+check "keygen prints the entry alone" 1 "^$" -- grep -v -e "^\[pasted-gp\]$" -e "^key = " -e "^agency = " -e "^kind = " -e "^roles = " -e "^#" -e "^$" keygen.out
+cat keygen.out >> "$dir/dev/clients.conf"
 "$cli" keygen sub/zpl-gp --format zpl --agency "Oakfield Surgery" --kind gp \
-    --roles publisher > zpl.out
+    --roles publisher > zpl.out 2>&1
 # without --kind and --roles the snippet leaves them to be chosen (a
 # police system pasted unedited must not register as a GP publisher)
 "$cli" keygen sub/blank-kind > blank.out

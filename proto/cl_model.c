@@ -849,13 +849,14 @@ int cl_consent_parse(const char *s)
 }
 /* What agency systems write for sex besides the names: the one-letter
  * forms and the NHS Data Dictionary's person stated gender codes
- * (1 male, 2 female, 9 indeterminate, 0 not known). */
+ * (1 male, 2 female; 0 not known, and 9 and X, not specified: unknown,
+ * so that they weigh nothing rather than "different"). */
 static const struct {
     const char *as;
     int sex;
 } s_sex_alias[] = {
-    {"m", 2}, {"f", 1}, {"u", 0}, {"o", 3}, {"x", 3},
-    {"1", 2}, {"2", 1}, {"9", 3}, {"0", 0}, {"not known", 0},
+    {"m", 2}, {"f", 1}, {"u", 0}, {"o", 3}, {"x", 0},
+    {"1", 2}, {"2", 1}, {"9", 0}, {"0", 0}, {"not known", 0},
 };
 
 int cl_sex_parse(const char *s)

@@ -192,7 +192,8 @@ static void test_names(void **state)
     assert_int_equal(cl_sex_parse("f"), 1);
     assert_int_equal(cl_sex_parse("1"), 2);
     assert_int_equal(cl_sex_parse("2"), 1);
-    assert_int_equal(cl_sex_parse("9"), 3);
+    assert_int_equal(cl_sex_parse("9"), 0);
+    assert_int_equal(cl_sex_parse("X"), 0);
     assert_int_equal(cl_sex_parse("Not known"), 0);
     assert_int_equal(cl_sex_parse("mf"), -1);
     assert_int_equal(cl_sex_parse("3"), -1);

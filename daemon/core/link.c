@@ -557,6 +557,7 @@ static int s_train_kin_share(const s_sample *s, const cl_match_config *mc,
 static double s_families_share(double kin[S_PLACES][2], double any[S_PLACES][2])
 {
     double most = 0;
+    bool home = false;
     for (int k = 0; k < S_PLACES; k++) {
         if (kin[k][1] < S_KIN_PAIRS || any[k][1] < 1000 ||
             (kin[k][0] < S_LEVEL_SEEN && any[k][0] < S_LEVEL_SEEN))
@@ -564,8 +565,12 @@ static double s_families_share(double kin[S_PLACES][2], double any[S_PLACES][2])
         double r = ((kin[k][0] + 0.5) / (kin[k][1] + 1.0)) /
                    ((any[k][0] + 0.5) / (any[k][1] + 1.0));
         most = r > most ? r : most;
+        home |= k < S_PLACES - 1; /* a postcode, address or UPRN told */
     }
-    return most;
+    /* a town alone never says families live apart: where towns are few
+     * any two share one often, and a store trained on town-only records
+     * would keep the decision when addresses arrive (the review) */
+    return home ? most : 0;
 }
 
 /* u from random pairs of records not already known to be one person

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "core.h"
 #include "harness.h"
 #include "store.h"
@@ -118,7 +119,7 @@ static void s_person(cl_person *p, uint64_t i)
              'A' + (int)((h >> 56) % 26), 'A' + (int)((h >> 60) % 16));
 }
 
-static void s_referral(cl_referral *r, uint64_t person, uint64_t n)
+void bench_referral(cl_referral *r, uint64_t person, uint64_t n)
 {
     memset(r, 0, sizeof(*r));
     s_person(&r->subject, person);
@@ -184,7 +185,7 @@ static void s_bulk_load(const th_daemon *d, uint64_t people, uint64_t referrals)
         /* the first `people` referrals create everyone; the rest spread
          * over them */
         uint64_t person = n < people ? n : (n * 2654435761u) % people;
-        s_referral(r, person, n);
+        bench_referral(r, person, n);
         if (s_publish(t, &mc, &who, r, &out, NULL, e) != CL_OK) {
             fprintf(stderr, "bench: load failed at %" PRIu64 ": %s\n", n, e);
             exit(1);
@@ -242,7 +243,7 @@ static void *s_ingest(void *arg)
             may_send = false;
         if (may_send) {
             uint64_t n = atomic_fetch_add(w->serial, 1);
-            s_referral(&q->u.publish, n % w->people, n);
+            bench_referral(&q->u.publish, n % w->people, n);
             memset(q->msgid, 0, CL_MSGID_LEN);
             if (cl_client_send(c, q) != CL_OK)
                 break;
@@ -517,98 +518,6 @@ static long s_rss_kib(pid_t pid, const char *field)
             v = atol(line + strlen(field) + 1);
     fclose(f);
     return v;
-}
-
-/* --writer-cost N: what the writer does per referral, without sockets:
- * N referrals about people already held, published through the domain
- * library in batches of 64 (each in a nested transaction, one durable
- * commit per batch, as the daemon's group commit does), three times; the
- * least CPU per referral of the three, and the pages written per referral
- * (this process's wchar / 4096); then N about people not yet held, once.
- * CPU time is steadier than throughput on a shared machine. */
-static double s_cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t s_self_wchar(void)
-{
-    char line[128];
-    uint64_t v = 0;
-    FILE *f = fopen("/proc/self/io", "r");
-    while (f && fgets(line, sizeof(line), f))
-        if (!strncmp(line, "wchar:", 6))
-            v = strtoull(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return v;
-}
-
-static int s_writer_cost(uint64_t n)
-{
-    enum { PEOPLE = 5000, BATCH = 64 };
-    char dir[256];
-    uint8_t mk[CL_MASTER_KEY_LEN];
-    cl_store *s = NULL;
-    cl_txn *t = NULL, *c = NULL;
-    cl_match_config mc;
-    cl_match_config_defaults(&mc);
-    cl_caller who;
-    memset(&who, 0, sizeof(who));
-    CL_COPY(who.name, "gp");
-    CL_COPY(who.agency, "Oakfield Surgery");
-    CL_COPY(who.kind, "gp");
-    who.roles = CL_ROLE_PUBLISHER;
-    cl_referral *r = calloc(1, sizeof(*r));
-    th_tmpdir(dir, sizeof(dir));
-    randombytes_buf(mk, sizeof(mk));
-    if (cl_store_open(&s, dir, mk, 4ull << 30) != CL_OK)
-        return 1;
-    uint64_t serial = 0;
-    double best = 1e9, pages = 0, fresh = 0;
-    /* -1 loads the people, 0-2 publish about them, 3 about new ones */
-    for (int round = -1; round < 4; round++) {
-        uint64_t count = round < 0 ? PEOPLE : n;
-        double c0 = s_cpu_now();
-        uint64_t w0 = s_self_wchar();
-        for (uint64_t i = 0; i < count; i++, serial++) {
-            char e[CL_ERROR_SZ] = "";
-            cl_publish_result out;
-            memset(&out, 0, sizeof(out));
-            if (!t && cl_store_begin(&t, s, NULL, true) != CL_OK)
-                return 1;
-            uint64_t pick = round < 0 ? i : (serial * 2654435761u) % PEOPLE;
-            s_referral(r, round == 3 ? PEOPLE + i : pick, serial);
-            if (cl_store_begin(&c, s, t, true) != CL_OK ||
-                s_publish(c, &mc, &who, r, &out, NULL, e) != CL_OK ||
-                cl_store_commit(&c) != CL_OK) {
-                fprintf(stderr, "bench: publish failed: %s\n", e);
-                return 1;
-            }
-            if ((i + 1) % BATCH == 0 || i + 1 == count)
-                if (cl_store_commit(&t) != CL_OK)
-                    return 1;
-        }
-        double cpu = (s_cpu_now() - c0) * 1e6 / (double)count;
-        if (round == 3)
-            fresh = cpu;
-        else if (round >= 0 && cpu < best) {
-            best = cpu;
-            pages = (double)(s_self_wchar() - w0) / 4096.0 / (double)count;
-        }
-    }
-    printf("writer cost, in-process (%d people held, batches of %d, durable "
-           "commits):\n  %.1f us CPU per referral (least of 3 runs of %" PRIu64
-           "), %.2f pages written per referral\n"
-           "  %.1f us CPU per referral about a person not yet held (one run)\n",
-           PEOPLE, BATCH, best, n, pages, fresh);
-    cl_store_close(&s);
-    sodium_memzero(mk, sizeof(mk));
-    free(r);
-    th_sh("rm -rf %s", dir);
-    return 0;
 }
 
 /* The second half of --linkage: 2,000 new referrals about people not yet
@@ -1140,7 +1049,7 @@ int main(int argc, char **argv)
     if (s_args.blind_cost)
         return s_blind_cost(s_args.blind_cost);
     if (s_args.writer_cost)
-        return s_writer_cost(s_args.writer_cost);
+        return bench_writer_cost(s_args.writer_cost);
     if (s_args.linkage)
         return s_linkage((size_t)s_args.linkage);
     if (referrals < people)

@@ -789,6 +789,56 @@ static void test_bait_by_demographics(void **state)
     cl_client_close(&gp);
 }
 
+/* Police records of a child on a plan and of her mother, with no number
+ * but a postcode, linked to them by matching: no flag until children's
+ * services' own records of them carry the same postcode, and a flag on
+ * the next publish and check once they do. Whether the caller's records
+ * are corroborated is worked out only when a plan could flag (flag.c,
+ * s_person_ok), so it must see the records that arrived after the
+ * caller's. */
+static void test_corroborated_after_records_arrive(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *ch = th_client(d, "childrens"), *police = th_client(d, "police");
+    cl_flag_result f;
+    cl_reply rep;
+    s_plan(ch, "CP-1", NULL);
+    const char *given[] = {"Lily", "Kerry"},
+               *dob[] = {"2019-06-01", "1990-02-03"};
+    const char *nhs[] = {NHS_CHILD, NHS_MUM}, *pc[] = {"LS2 9ZZ", "LS1 4AB"};
+    const char *local[] = {"NICHE-L", "NICHE-K"};
+    const char *is[] = {"the child", "parent"};
+    for (int i = 0; i < 2; i++) {
+        for (int round = 0; round < 2; round++) {
+            char ref[32];
+            snprintf(ref, sizeof(ref), "POL-%d-%d", i, round);
+            cl_request *q = th_referral(ref, given[i], "Brown", dob[i], NULL);
+            CL_COPY(q->u.publish.subject.local_id, local[i]);
+            CL_COPY(q->u.publish.subject.postcode, pc[i]);
+            assert_int_equal(s_call(police, q, &rep), CL_STATUS_OK);
+            free(q);
+            assert_int_equal(rep.u.publish.flag.n, round);
+            if (round)
+                assert_string_equal(rep.u.publish.flag.v[0].person_is, is[i]);
+            cl_reply_clear(&rep);
+            assert_int_equal(
+                s_check(police, CL_FLAG_BY_LOCAL_ID, local[i], &f, NULL),
+                CL_OK);
+            assert_int_equal(f.n, round);
+            if (round)
+                continue;
+            /* children's services' own record of the same person, with
+             * the postcode, after the police's */
+            snprintf(ref, sizeof(ref), "CSC-%d", i);
+            q = th_referral(ref, given[i], "Brown", dob[i], nhs[i]);
+            CL_COPY(q->u.publish.subject.postcode, pc[i]);
+            (void)s_publish_flags(ch, q);
+        }
+    }
+    cl_client_close(&ch);
+    cl_client_close(&police);
+}
+
 /* Each check is audited naming the adult and the child; the auditor lists
  * flag disclosures by agency and date. */
 static void test_audited_and_listed(void **state)
@@ -939,6 +989,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_local_id_and_crafted_links,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_bait_by_demographics,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_corroborated_after_records_arrive,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_audited_and_listed,
                                         th_setup_daemon, th_teardown_daemon),

@@ -184,7 +184,11 @@ typedef struct s_find {
     uint64_t child;          /* the child being looked at */
     const char *person_is;   /* what pid is to that child */
     bool own_only;           /* the child's own plans only (not unborn) */
-    bool person_ok;          /* pid identified by a corroborated number */
+    /* pid identified by a corroborated number (the numbers the caller
+     * gave, or none): asked only when a plan could flag through it, as
+     * it reads every record of pid (s_person_ok) */
+    const char *nhs, *chi;
+    bool ok_known, person_ok;
     s_hit hits[CL_FLAGS_MAX];
     size_t n;
 } s_find;
@@ -212,6 +216,39 @@ static int s_plan_hit(void *ctx, const cl_plan_stored *p, uint8_t how)
     return CL_OK;
 }
 
+/* Did the caller identify pid by a number another agency's records
+ * corroborate? Worked out once, the first time a flag depends on it. */
+static int s_person_ok(s_find *f, bool *ok)
+{
+    int rc = CL_OK;
+    if (!f->ok_known)
+        rc = cl_records_identity_corroborated(f->t, f->pid, f->caller->agency,
+                                              f->nhs, f->chi, &f->person_ok);
+    f->ok_known = rc == CL_OK;
+    *ok = f->ok_known && f->person_ok;
+    return rc;
+}
+
+/* s_own_hit: the person is not identified by a corroborated number, so
+ * none of their own plans flags them (stops the scan; not an error) */
+#define S_NOT_IDENTIFIED 2
+
+/* One of the person's own plans: it flags them only if current and the
+ * caller identified them by a corroborated number, else a referral
+ * naming a child by name and date of birth (linked to the real child by
+ * matching) would be a search. */
+static int s_own_hit(void *ctx, const cl_plan_stored *p, uint8_t how)
+{
+    s_find *f = ctx;
+    bool ok = false;
+    if (!s_current(f, p))
+        return CL_OK;
+    int rc = s_person_ok(f, &ok);
+    if (rc != CL_OK)
+        return rc;
+    return ok ? s_plan_hit(ctx, p, how) : S_NOT_IDENTIFIED;
+}
+
 /* Is the relationship one the caller may be flagged through? */
 static int s_rel_counts(s_find *f, uint64_t other, const char *agency,
                         bool inferred, bool *ok)
@@ -219,12 +256,10 @@ static int s_rel_counts(s_find *f, uint64_t other, const char *agency,
     *ok = false;
     if (inferred)
         return CL_OK; /* a shared UPRN: anyone can claim an address */
-    if (strcmp(agency, f->caller->agency) != 0) {
+    if (strcmp(agency, f->caller->agency) != 0)
         /* asserted by another agency: only if the caller identified the
          * person checked by a number that agency's records corroborate */
-        *ok = f->person_ok;
-        return CL_OK;
-    }
+        return s_person_ok(f, ok);
     /* asserted by the caller itself: only if it could ask about the child
      * directly, holding an NHS or CHI number that another agency's record
      * of the child carries too (an invented number proves nothing) */
@@ -259,13 +294,15 @@ static void s_date_minus(int64_t now, uint32_t days, char out[CL_DATE_SZ])
     cl_records_date(now - (int64_t)days * 86400, out);
 }
 
-/* Every current plan that flags pid, into f->hits. */
+/* Every current plan that flags pid, into f->hits; nhs and chi are the
+ * numbers the caller named pid by (NULL: none, as on a publish). */
 static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
                         const cl_caller *caller, uint64_t pid, int64_t now,
-                        bool person_ok, s_find *f)
+                        const char *nhs, const char *chi, s_find *f)
 {
     memset(f, 0, sizeof(*f));
-    f->person_ok = person_ok;
+    f->nhs = nhs;
+    f->chi = chi;
     f->t = t;
     f->caller = caller;
     f->pid = pid;
@@ -273,10 +310,10 @@ static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
     s_date_minus(now, fc->ended_within_days, f->cutoff);
     f->child = pid;
     f->person_is = "the child";
-    /* the person's own plans: only where the caller identified them by a
-     * corroborated number, else a referral naming a child by name and date
-     * of birth (linked to the real child by matching) would be a search */
-    int rc = person_ok ? cl_plan_held(t, pid, s_plan_hit, f) : CL_OK;
+    /* the person's own plans (s_own_hit), then their relations' */
+    int rc = cl_plan_held(t, pid, s_own_hit, f);
+    if (rc == S_NOT_IDENTIFIED)
+        rc = CL_OK;
     if (rc == CL_OK)
         rc = cl_records_relations_of(t, pid, s_rel_hit, f);
     return rc == 1 ? CL_OK : rc; /* 1: CL_FLAGS_MAX found */
@@ -646,17 +683,13 @@ int cl_flag_check(cl_op *op, const cl_flag_config *fc,
     if (r != CL_OK)
         goto out;
     cl_records_note_person(&op->note, pid);
-    bool person_ok = false;
-    if ((r = cl_records_identity_corroborated(
-             op->t, pid, op->who->agency, p.nhs[0] ? p.nhs : NULL,
-             p.chi[0] ? p.chi : NULL, &person_ok)) != CL_OK)
-        goto out;
     if (!(f = malloc(sizeof(*f)))) {
         r = CL_ERR_NOMEM;
         goto out;
     }
-    if ((r = s_find_flags(op->t, fc, op->who, pid, op->now, person_ok, f)) !=
-        CL_OK)
+    if ((r = s_find_flags(op->t, fc, op->who, pid, op->now,
+                          p.nhs[0] ? p.nhs : NULL, p.chi[0] ? p.chi : NULL,
+                          f)) != CL_OK)
         goto out;
     r = s_disclose(op->t, fc, rc, op->who, f, "flag_check", NULL, op->now, out,
                    &op->note);
@@ -681,14 +714,10 @@ int cl_flag_on_publish(cl_op *op, const cl_flag_config *fc,
     int r = cl_refs_referral_person(t, reference, &pid);
     if (r != CL_OK)
         return r;
-    bool person_ok = false;
-    if ((r = cl_records_identity_corroborated(t, pid, caller->agency, NULL,
-                                              NULL, &person_ok)) != CL_OK)
-        return r;
     s_find *f = malloc(sizeof(*f));
     if (!f)
         return CL_ERR_NOMEM;
-    if ((r = s_find_flags(t, fc, caller, pid, op->now, person_ok, f)) ==
+    if ((r = s_find_flags(t, fc, caller, pid, op->now, NULL, NULL, f)) ==
             CL_OK &&
         f->n) {
         /* the disclosure on a publish reply is audited as a check is, in

@@ -66,6 +66,7 @@ static void s_publish(cl_client *c, const char *ref, const char *given,
     cl_request *q = th_referral(ref, given, family, dob, nhs);
     CL_COPY(q->u.publish.referrer_name, "Dr A Patel");
     CL_COPY(q->u.publish.referrer_role, "GP");
+    q->u.publish.occurred_at = 1700000000;
     assert_int_equal(th_publish(c, q, out), CL_STATUS_OK);
     free(q);
 }
@@ -77,6 +78,7 @@ static void test_alerts_child_adult_unrelated(void **state)
               *police = th_client(d, "police");
     char r1[CL_REF_SZ], r2[CL_REF_SZ], r3[CL_REF_SZ];
     cl_reply rep;
+    int64_t t0 = (int64_t)time(NULL);
     s_plan(ch);
     s_publish(gp, "GP-A1", "Lily", "Brown", "2019-06-01", NHS_CHILD, r1);
     s_publish(police, "POL-A2", "Kerry", "Brown", "1990-02-03", NHS_MUM, r2);
@@ -93,6 +95,14 @@ static void test_alerts_child_adult_unrelated(void **state)
     assert_string_equal(a->u.alert.referrer_name, "Dr A Patel");
     assert_string_equal(a->u.alert.child_family, "Brown");
     assert_string_equal(a->u.alert.concern, "Concern raised in a test");
+    /* every field of the stored referral an alert carries (alerts.c reads
+     * the referral whole only when an alert is sent) */
+    assert_string_equal(a->u.alert.referrer_role, "GP");
+    assert_int_equal(a->u.alert.category, 4);
+    assert_int_equal(a->u.alert.risk, 2);
+    assert_int_equal(a->u.alert.occurred_at, 1700000000);
+    assert_true(a->u.alert.received_at >= t0 &&
+                a->u.alert.received_at <= (int64_t)time(NULL));
     assert_int_equal(b->kind, CL_DLV_ALERT);
     assert_string_equal(b->u.alert.reference, r2);
     assert_string_equal(b->u.alert.subject_is, "parent");

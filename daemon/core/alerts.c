@@ -20,6 +20,7 @@
 #include "mailbox.h"
 #include "plan.h"
 #include "records.h"
+#include "refs.h"
 
 /* --- routing after a publish ---------------------------------------------- */
 
@@ -250,24 +251,25 @@ int cl_alerts_route_publish(cl_txn *t, const cl_route_config *cfg,
                             cl_feed_event *ev)
 {
     uint64_t ref_id = 0;
-    cl_records_record rec;
+    cl_refs_ref head;
     char today[CL_DATE_SZ];
     uint8_t k[16];
     int rc;
     memset(ev, 0, sizeof(*ev));
     if (!cl_records_parse_ref(out->reference, &ref_id))
         return CL_ERR_INTERNAL;
-    cl_records_referral *sr = calloc(1, sizeof(*sr));
+    /* the whole stored referral (about 22 KB to clear, decode and wipe)
+     * only for an alert to send: its subject is in its head */
+    cl_records_referral *sr = NULL;
     cl_plan_ap_ctx *c = calloc(1, sizeof(*c));
     cl_records_ids rels = {.max = 256};
-    if (!sr || !c) {
+    if (!c) {
         rc = CL_ERR_NOMEM;
         goto out;
     }
-    if ((rc = cl_records_referral_get(t, ref_id, sr)) != CL_OK ||
-        (rc = cl_records_record_get(t, sr->record_id, &rec)) != CL_OK)
+    if ((rc = cl_refs_by_id(t, ref_id, &head)) != CL_OK)
         goto out;
-    uint64_t pid = rec.person_id;
+    uint64_t pid = head.pid;
     cl_records_date(now, today);
     c->t = t;
     c->today = today;
@@ -288,6 +290,10 @@ int cl_alerts_route_publish(cl_txn *t, const cl_route_config *cfg,
         cl_records_key(k, rels.v[i]);
         rc = cl_store_scan(t, CL_DB_PERSON_PLANS, k, 8, cl_plan_ap_one, c);
     }
+    if (rc == CL_OK && c->n) {
+        sr = calloc(1, sizeof(*sr));
+        rc = sr ? cl_records_referral_get(t, ref_id, sr) : CL_ERR_NOMEM;
+    }
     for (size_t i = 0; i < c->n && rc == CL_OK; i++)
         rc = s_alert(t, cfg, caller, sr, pid, &c->v[i], now);
     if (rc == CL_OK && cfg->tell_known_to_mdt)
@@ -298,7 +304,7 @@ int cl_alerts_route_publish(cl_txn *t, const cl_route_config *cfg,
 out:
     if (sr)
         sodium_memzero(sr, sizeof(*sr));
-    sodium_memzero(&rec, sizeof(rec));
+    sodium_memzero(&head, sizeof(head));
     free(sr);
     free(c);
     free(rels.v);

@@ -20,7 +20,7 @@
 /* A digest key's hash, eight bytes a step (a key is a sub-database's
  * name and a group prefix, 10-40 bytes: a byte a step was 4% of the
  * writer's samples, hashed once for each transaction level looked in). */
-static uint64_t s_hash(const uint8_t *k, size_t n)
+uint64_t cl_store__dkey_hash(const uint8_t *k, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
     for (; n >= 8; k += 8, n -= 8) {
@@ -36,23 +36,38 @@ static uint64_t s_hash(const uint8_t *k, size_t n)
     return h ^ h >> 33;
 }
 
-static cl_store__dent *s_slot(cl_store__dcache *c, const uint8_t *k, size_t n)
+#define s_hash cl_store__dkey_hash
+
+static cl_store__dent *s_slot_h(cl_store__dcache *c, const uint8_t *k, size_t n,
+                                uint64_t h)
 {
     size_t mask = c->cap - 1;
-    for (size_t i = (size_t)s_hash(k, n) & mask;; i = (i + 1) & mask) {
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         cl_store__dent *e = &c->v[i];
         if (!e->used || (e->key_len == n && !memcmp(e->key, k, n)))
             return e;
     }
 }
 
+static cl_store__dent *s_slot(cl_store__dcache *c, const uint8_t *k, size_t n)
+{
+    return s_slot_h(c, k, n, s_hash(k, n));
+}
+
+cl_store__dent *cl_store__dc_find_h(cl_store__dcache *c, const uint8_t *key,
+                                    size_t key_len, uint64_t h)
+{
+    if (!c->n || key_len > CL_STORE__DKEY_MAX)
+        return NULL;
+    cl_store__dent *e = s_slot_h(c, key, key_len, h);
+    return e->used ? e : NULL;
+}
+
 cl_store__dent *cl_store__dc_find(cl_store__dcache *c, const uint8_t *key,
                                   size_t key_len)
 {
-    if (!c->cap || key_len > CL_STORE__DKEY_MAX)
-        return NULL;
-    cl_store__dent *e = s_slot(c, key, key_len);
-    return e->used ? e : NULL;
+    return c->n ? cl_store__dc_find_h(c, key, key_len, s_hash(key, key_len))
+                : NULL;
 }
 
 /* Room for at least want entries at most half full. */
@@ -78,15 +93,16 @@ int cl_store__dc_reserve(cl_store__dcache *c, size_t want)
     return CL_OK;
 }
 
-int cl_store__dc_set(cl_store__dcache *c, const uint8_t *key, size_t key_len,
-                     uint64_t count, const uint8_t x[CL_STORE__TAG], bool dirty)
+int cl_store__dc_set_h(cl_store__dcache *c, const uint8_t *key, size_t key_len,
+                       uint64_t h, uint64_t count,
+                       const uint8_t x[CL_STORE__TAG], bool dirty)
 {
     if (key_len > CL_STORE__DKEY_MAX)
         return CL_ERR_INVALID;
     int rc = cl_store__dc_reserve(c, c->n + 1);
     if (rc != CL_OK)
         return rc;
-    cl_store__dent *e = s_slot(c, key, key_len);
+    cl_store__dent *e = s_slot_h(c, key, key_len, h);
     if (!e->used) {
         e->used = true;
         e->key_len = (uint8_t)key_len;
@@ -97,6 +113,13 @@ int cl_store__dc_set(cl_store__dcache *c, const uint8_t *key, size_t key_len,
     memcpy(e->x, x, CL_STORE__TAG);
     e->dirty = dirty;
     return CL_OK;
+}
+
+int cl_store__dc_set(cl_store__dcache *c, const uint8_t *key, size_t key_len,
+                     uint64_t count, const uint8_t x[CL_STORE__TAG], bool dirty)
+{
+    return cl_store__dc_set_h(c, key, key_len, s_hash(key, key_len), count, x,
+                              dirty);
 }
 
 /* A committed child's digests become its parent's. Reserved first
@@ -134,30 +157,43 @@ void cl_store__dc_free(cl_store__dcache *c)
  */
 #define S_SEEN (1u << 15)
 
-static cl_store__dent *s_seen_slot(cl_store *s, const uint8_t *key,
-                                   size_t key_len)
+static cl_store__dent *s_seen_slot_h(cl_store *s, size_t key_len, uint64_t h)
 {
     if (!s->dseen || key_len > CL_STORE__DKEY_MAX)
         return NULL;
-    return &s->dseen[s_hash(key, key_len) & (S_SEEN - 1)];
+    return &s->dseen[h & (S_SEEN - 1)];
 }
 
-const cl_store__dent *cl_store__ds_find(cl_store *s, const uint8_t *key,
-                                        size_t key_len)
+static cl_store__dent *s_seen_slot(cl_store *s, const uint8_t *key,
+                                   size_t key_len)
 {
-    cl_store__dent *e = s_seen_slot(s, key, key_len);
+    return s->dseen ? s_seen_slot_h(s, key_len, s_hash(key, key_len)) : NULL;
+}
+
+const cl_store__dent *cl_store__ds_find_h(cl_store *s, const uint8_t *key,
+                                          size_t key_len, uint64_t h)
+{
+    cl_store__dent *e = s_seen_slot_h(s, key_len, h);
     return e && e->used && e->key_len == key_len &&
                    !memcmp(e->key, key, key_len)
                ? e
                : NULL;
 }
 
-void cl_store__ds_set(cl_store *s, const uint8_t *key, size_t key_len,
-                      uint64_t count, const uint8_t x[CL_STORE__TAG])
+const cl_store__dent *cl_store__ds_find(cl_store *s, const uint8_t *key,
+                                        size_t key_len)
+{
+    return s->dseen ? cl_store__ds_find_h(s, key, key_len, s_hash(key, key_len))
+                    : NULL;
+}
+
+void cl_store__ds_set_h(cl_store *s, const uint8_t *key, size_t key_len,
+                        uint64_t h, uint64_t count,
+                        const uint8_t x[CL_STORE__TAG])
 {
     if (!s->dseen && !(s->dseen = calloc(S_SEEN, sizeof(*s->dseen))))
         return; /* no room: reads go to LMDB */
-    cl_store__dent *e = s_seen_slot(s, key, key_len);
+    cl_store__dent *e = s_seen_slot_h(s, key_len, h);
     if (!e)
         return;
     e->used = true;
@@ -166,6 +202,12 @@ void cl_store__ds_set(cl_store *s, const uint8_t *key, size_t key_len,
     memcpy(e->key, key, key_len);
     e->count = count;
     memcpy(e->x, x, CL_STORE__TAG);
+}
+
+void cl_store__ds_set(cl_store *s, const uint8_t *key, size_t key_len,
+                      uint64_t count, const uint8_t x[CL_STORE__TAG])
+{
+    cl_store__ds_set_h(s, key, key_len, s_hash(key, key_len), count, x);
 }
 
 void cl_store__ds_forget(cl_store *s, const uint8_t *key, size_t key_len)

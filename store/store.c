@@ -264,12 +264,12 @@ static int s_digest_stored(cl_txn *t, const uint8_t *dk, size_t dk_len,
 
 /* A digest as t sees it: the nearest transaction's changed value, else
  * the stored row (none: count 0). */
-static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
-                        uint64_t *count, uint8_t x[S_TAG])
+static int s_digest_get_h(cl_txn *t, const uint8_t *dk, size_t dk_len,
+                          uint64_t h, uint64_t *count, uint8_t x[S_TAG])
 {
     const cl_txn *root = t;
     for (cl_txn *p = t; p; p = p->parent) {
-        const cl_store__dent *e = cl_store__dc_find(&p->dc, dk, dk_len);
+        const cl_store__dent *e = cl_store__dc_find_h(&p->dc, dk, dk_len, h);
         if (e) {
             *count = e->count;
             memcpy(x, e->x, S_TAG);
@@ -280,7 +280,7 @@ static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
     /* not changed here: as committed, which the writer may know */
     bool seen = t->write && !root->applied;
     const cl_store__dent *e =
-        seen ? cl_store__ds_find(t->store, dk, dk_len) : NULL;
+        seen ? cl_store__ds_find_h(t->store, dk, dk_len, h) : NULL;
     if (e) {
         *count = e->count;
         memcpy(x, e->x, S_TAG);
@@ -288,8 +288,15 @@ static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
     }
     int rc = s_digest_stored(t, dk, dk_len, count, x);
     if (rc == CL_OK && seen)
-        cl_store__ds_set(t->store, dk, dk_len, *count, x);
+        cl_store__ds_set_h(t->store, dk, dk_len, h, *count, x);
     return rc;
+}
+
+static int s_digest_get(cl_txn *t, const uint8_t *dk, size_t dk_len,
+                        uint64_t *count, uint8_t x[S_TAG])
+{
+    return s_digest_get_h(t, dk, dk_len, cl_store__dkey_hash(dk, dk_len), count,
+                          x);
 }
 
 /* Take old (if not NULL) out of a digest and put new (if not NULL) in:
@@ -298,10 +305,10 @@ static int s_digest_move(cl_txn *t, const uint8_t *dk, size_t dk_len,
                          const uint8_t *old, const uint8_t *new_tag)
 {
     uint8_t x[S_TAG];
-    uint64_t count;
+    uint64_t count, h = cl_store__dkey_hash(dk, dk_len);
     if (!t->write)
         return CL_ERR_INVALID;
-    int rc = s_digest_get(t, dk, dk_len, &count, x);
+    int rc = s_digest_get_h(t, dk, dk_len, h, &count, x);
     if (rc != CL_OK)
         return rc;
     if (old) {
@@ -316,7 +323,7 @@ static int s_digest_move(cl_txn *t, const uint8_t *dk, size_t dk_len,
         for (int i = 0; i < S_TAG; i++)
             x[i] ^= new_tag[i];
     }
-    return cl_store__dc_set(&t->dc, dk, dk_len, count, x, true);
+    return cl_store__dc_set_h(&t->dc, dk, dk_len, h, count, x, true);
 }
 
 /* --- the anchor (anchor.c) ------------------------------------------------ */

@@ -234,9 +234,16 @@ void cl_store__vc_clear(cl_store__vcache *c);
 void cl_store__vc_free(cl_store__vcache *c);
 void cl_store__vc_spare_free(cl_store *s); /* at close */
 
-/* The digest cache (digcache.c). */
+/* The digest cache (digcache.c). The _h forms take the key's hash
+ * (cl_store__dkey_hash), worked out once for every table looked in. */
+uint64_t cl_store__dkey_hash(const uint8_t *key, size_t key_len);
 cl_store__dent *cl_store__dc_find(cl_store__dcache *c, const uint8_t *key,
                                   size_t key_len);
+cl_store__dent *cl_store__dc_find_h(cl_store__dcache *c, const uint8_t *key,
+                                    size_t key_len, uint64_t h);
+CL_NODISCARD int cl_store__dc_set_h(cl_store__dcache *c, const uint8_t *key,
+                                    size_t key_len, uint64_t h, uint64_t count,
+                                    const uint8_t x[CL_STORE__TAG], bool dirty);
 CL_NODISCARD int cl_store__dc_reserve(cl_store__dcache *c, size_t want);
 CL_NODISCARD int cl_store__dc_set(cl_store__dcache *c, const uint8_t *key,
                                   size_t key_len, uint64_t count,
@@ -250,6 +257,11 @@ void cl_store__dc_free(cl_store__dcache *c);
  * cache; forget them all. */
 const cl_store__dent *cl_store__ds_find(cl_store *s, const uint8_t *key,
                                         size_t key_len);
+const cl_store__dent *cl_store__ds_find_h(cl_store *s, const uint8_t *key,
+                                          size_t key_len, uint64_t h);
+void cl_store__ds_set_h(cl_store *s, const uint8_t *key, size_t key_len,
+                        uint64_t h, uint64_t count,
+                        const uint8_t x[CL_STORE__TAG]);
 void cl_store__ds_set(cl_store *s, const uint8_t *key, size_t key_len,
                       uint64_t count, const uint8_t x[CL_STORE__TAG]);
 void cl_store__ds_forget(cl_store *s, const uint8_t *key, size_t key_len);

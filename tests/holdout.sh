@@ -5,8 +5,12 @@
 # `caselink link evaluate --truth`, then again after `link train`, `link
 # weights --accept` and `link rerun --wait`.
 #
-#   tests/holdout.sh CASELINKD CASELINK [SEED [PEOPLE [full|noaddr]]]
+#   tests/holdout.sh CASELINKD CASELINK [SEED [PEOPLE [MODE]]]
 #                    [--floor P_IMPORT P_TRAINED]
+#
+# MODE is full (names, date, town, address, postcode), noaddr (no address
+# or postcode), or nfa or hostel: full with addresses that many unrelated
+# people share (a placeholder, hostels and care homes: holdout_gen.py).
 #
 # --floor exits 1 unless auto-link precision is at least P_IMPORT at
 # import and P_TRAINED after training (ctest's test_holdout: seed 31 with
@@ -73,6 +77,7 @@ if [ -n "${HOLDOUT_KEEP:-}" ]; then
     keep=$HOLDOUT_KEEP/seed$seed-$mode
     rm -rf "$keep" && mkdir -p "$keep" &&
         cp -r "$dir/dev/state" "$dir/dev/master.key" "$dir/truth.csv" \
+            "$dir/weights.txt" \
             "$keep/" && echo "kept in $keep"
 fi
 [ -n "$floor_import" ] || exit 0

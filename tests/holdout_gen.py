@@ -9,7 +9,15 @@
 # date, a double-barrelled name, a mistyped or missing town, a move, and
 # up to three of these at once.
 #
-#   tests/holdout_gen.py SEED PEOPLE full|noaddr OUTDIR
+#   tests/holdout_gen.py SEED PEOPLE full|noaddr|nfa|hostel OUTDIR
+#
+# nfa and hostel are full with addresses that many unrelated people share,
+# as people services record them: nfa gives 10% of the records, drawn at
+# random, one placeholder ("No Fixed Abode", the NHS's ZZ99 3VZ, in the
+# person's own town); hostel makes 12.5% of the people residents of one
+# of five hostels, care homes or c/o addresses, which 80% of each
+# resident's records give (about 10% of the rows). Drawn from a generator
+# of their own, so the people and the other errors are those of full.
 #
 # writes OUTDIR/{gp,police,childrens,adults}.csv (caselink import persons
 # format) and OUTDIR/truth.csv (agency,local_id,cluster). Deterministic
@@ -68,10 +76,26 @@ def corrupt(p):
         elif e<0.96: town=''
         else: addr=typo(addr)
     return g,f,dob,town,pc,addr
+# the shared addresses (nfa, hostel): their own generator, so that the
+# rest of a seed's population and errors are full's
+S=random.Random(seed*7919+1)
+hostels=[("salvation army hostel 12 bridge street","LS2 7QR","leeds"),
+         ("oakwood care home 3 elm grove","LS14 2AB","leeds"),
+         ("c/o housing options civic centre","LS1 1UR","leeds"),
+         ("st annes night shelter 41 york road","LS9 8HH","leeds"),
+         ("no fixed abode","ZZ99 3VZ","")]
+resident={p['id']:S.randrange(len(hostels)) for p in people if mode=='hostel' and S.random()<0.125}
+def shared(p,town,pc,addr):
+    if mode=='nfa' and S.random()<0.10:
+        return town,"ZZ99 3VZ","No Fixed Abode"
+    if mode=='hostel' and p['id'] in resident and S.random()<0.8:
+        a,c,t=hostels[resident[p['id']]]
+        return (t or town),c,a
+    return town,pc,addr
 ag=['gp','police','childrens','adults']
 files={a:open(f"{out}/{a}.csv","w") for a in ag}
 for a in ag:
-    files[a].write("local_id, given_names, family_name, date_of_birth, town" + (", address_line1, postcode" if mode=='full' else "") + "\n")
+    files[a].write("local_id, given_names, family_name, date_of_birth, town" + (", address_line1, postcode" if mode!='noaddr' else "") + "\n")
 truth=open(f"{out}/truth.csv","w"); truth.write("agency,local_id,cluster\n")
 names={'gp':'Oakfield Surgery','police':'Northshire Police','childrens':"Northshire Children's Services",'adults':'Northshire Adult Social Care'}
 nrec=0
@@ -81,6 +105,7 @@ for p in people:
         a=R.choice(ag); lid=f"{a[0]}{p['id']}-{j}"
         g,f,dob,town,pc,addr=corrupt(p) if j>0 else (p['given'],p['family'],"%04d-%02d-%02d"%p['dob'],p['town'],p['pc'],p['addr'])
         if j==0 and R.random()<0.3: g,f,dob,town,pc,addr=corrupt(p)
-        row=[lid,g,f,dob,town]+([addr,pc] if mode=='full' else [])
+        town,pc,addr=shared(p,town,pc,addr)
+        row=[lid,g,f,dob,town]+([addr,pc] if mode!='noaddr' else [])
         files[a].write(", ".join(row)+"\n"); truth.write(f"{names[a]},{lid},{p['id']}\n"); nrec+=1
 print(len(people), "people,", nrec, "records", file=sys.stderr)

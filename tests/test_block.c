@@ -512,6 +512,70 @@ static void test_name_counts(void **state)
     assert_int_equal(tf.given_as_family_n, 3);
 }
 
+/* A place that many people's records give says little: 200 strangers
+ * "of no fixed abode" (ZZ99 3VZ) and Sophia Jones among them; a record
+ * of "S Jones" there, no date of birth, is counted among 202 at the
+ * postcode and the address, two of them her family name's, and weighs
+ * under the upper threshold (it linked to her on the address's full
+ * weight before). A family's 30 records at its own home are its own:
+ * their place keeps its weight. */
+static void test_place_counts(void **state)
+{
+    th_core *c = *state;
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    static const char *const giv[] = {"Anna", "Beth", "Cara", "Dina", "Edna",
+                                      "Fern", "Gina", "Hope", "Iris", "Jade"};
+    char local[16], fam[16], dob[16];
+    for (size_t i = 0; i < 200; i++) {
+        snprintf(local, sizeof(local), "n%zu", i);
+        snprintf(fam, sizeof(fam), "Q%c%cwick", 'a' + (int)(i / 26),
+                 'a' + (int)(i % 26));
+        snprintf(dob, sizeof(dob), "19%02zu-%02zu-%02zu", 40 + i % 50,
+                 1 + i % 12, 1 + i % 28);
+        s_import(c, &mc, local,
+                 s_person(giv[i % 10], fam, dob, "No Fixed Abode", "ZZ99 3VZ"));
+    }
+    s_import(c, &mc, "sj",
+             s_person("Sophia", "Jones", "1972-12-15", "No Fixed Abode",
+                      "ZZ99 3VZ")); /* record 201 */
+    for (size_t i = 0; i < 30; i++) {
+        snprintf(local, sizeof(local), "o%zu", i);
+        snprintf(dob, sizeof(dob), "19%02zu-03-09", 50 + i);
+        s_import(
+            c, &mc, local,
+            s_person(giv[i % 10], "Okafor", dob, "3 Elm Grove", "LS6 1AA"));
+    }
+    cl_match_tf tf;
+    cl_person p = s_person("S", "Jones", "", "no fixed abode", "ZZ99 3VZ");
+    assert_int_equal(
+        cl_linkfind_cand_tf(c->t, cl_store_of(c->t), &mc, &p, false, &tf),
+        CL_OK);
+    assert_int_equal(tf.postcode_n, 202);
+    assert_int_equal(tf.address_n, 202);
+    assert_int_equal(tf.family_n, 2);
+    cl_linkfind_link l = s_match(c, &mc, &p);
+    cl_records_record rec;
+    assert_int_equal(cl_records_record_get(c->t, 201, &rec), CL_OK);
+    assert_true(l.score < mc.upper);
+    assert_true(l.reason != CL_LINK_SCORE || l.person_id != rec.person_id);
+    /* the same pair at a place three records give (a home) would link */
+    cl_match_tf home = {.postcode_n = 3, .address_n = 3, .records = 232};
+    rec.p.dob[0] = '\0';
+    assert_true(cl_match_explain(&mc, &p, &rec.p, &home, NULL, NULL) >=
+                mc.upper);
+    p = s_person("Noah", "Okafor", "", "3 elm grove", "LS6 1AA");
+    assert_int_equal(
+        cl_linkfind_cand_tf(c->t, cl_store_of(c->t), &mc, &p, false, &tf),
+        CL_OK);
+    assert_int_equal(tf.postcode_n, 31);
+    assert_int_equal(tf.family_n, 31);
+    assert_true(
+        cl_match_place_weight(0.65, 0.0003, tf.postcode_n, tf.family_n) ==
+        cl_match_level_weight(&mc, CL_W_POSTCODE_UNIT));
+    sodium_memzero(&rec, sizeof(rec));
+}
+
 /* How many of p's blocking keys hold a row (of the one record stored),
  * and how many of them are not also keys of q's (q NULL: none). */
 static size_t s_keys_held(th_core *c, const cl_person *p, const cl_person *q,
@@ -731,6 +795,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_look_enough, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_name_counts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_place_counts, s_setup, s_teardown),
         cmocka_unit_test(test_tf_wants),
         cmocka_unit_test_setup_teardown(test_index_follows_details, s_setup,
                                         s_teardown),

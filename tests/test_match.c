@@ -311,6 +311,25 @@ static void test_twins_apart(void **state)
     assert_true(cl_match_score(&mc, &jack, &again) >= mc.upper);
 }
 
+/* A place's weight: the level's own until the others' records (not of
+ * the family concerned) pass a home's worth (16), then a bit less for
+ * each doubling of them, never below 0. */
+static void test_place_weight(void **state)
+{
+    (void)state;
+    double full = log2(0.65 / 0.0003);
+    assert_true(cl_match_place_weight(0.65, 0.0003, 1, 0) == full);
+    assert_true(cl_match_place_weight(0.65, 0.0003, 16, 0) == full);
+    /* a family's 500 records at its home, 10 others */
+    assert_true(cl_match_place_weight(0.65, 0.0003, 510, 500) == full);
+    assert_true(fabs(cl_match_place_weight(0.65, 0.0003, 34, 2) - (full - 1)) <
+                1e-9);
+    assert_true(
+        fabs(cl_match_place_weight(0.65, 0.0003, 1024, 0) - (full - 6)) < 1e-9);
+    /* a level weighing little already: at most down to nothing */
+    assert_true(cl_match_place_weight(0.5, 0.05, 1024, 0) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_dob_levels),
         cmocka_unit_test(test_one_keystroke_levels),
         cmocka_unit_test(test_twins_apart),
+        cmocka_unit_test(test_place_weight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,9 +319,41 @@ bool cl_block_tf_key(const cl_store *st, const char *name, bool given,
     return has;
 }
 
+bool cl_block_family_place_key(const cl_store *st, const cl_person *p,
+                               uint8_t out[CL_BLIND_LEN])
+{
+    char fam[4][5];
+    uint8_t k[1][CL_BLIND_LEN];
+    s_keys ks = {st, k, 0, 1, false, -1, 0, NULL};
+    if (p->postcode[0] && s_codes(p->family, false, fam))
+        s_add(&ks, "blk-op", fam[0], p->postcode, NULL);
+    if (ks.n)
+        memcpy(out, k[0], CL_BLIND_LEN);
+    return ks.n > 0;
+}
+
+bool cl_block_place_key(const cl_store *st, const cl_person *p, bool address,
+                        uint8_t out[CL_BLIND_LEN])
+{
+    char w[CL_ADDR_SZ + CL_MATCH_TOKENS * 8];
+    size_t n = 0;
+    if (address)
+        n = cl_match_address_words(p->address, w, sizeof(w));
+    else if (p->postcode[0])
+        n = (size_t)snprintf(w, sizeof(w), "%s", p->postcode);
+    if (n)
+        cl_store_blind(st, out, address ? "tf-adr" : "tf-pc",
+                       (const uint8_t *)w, n < sizeof(w) ? n : sizeof(w) - 1);
+    sodium_memzero(w, sizeof(w));
+    return n > 0;
+}
+
 void cl_block_tf_keys(const cl_store *st, const cl_person *p,
-                      uint8_t out[2][CL_BLIND_LEN], bool has[2])
+                      uint8_t out[CL_BLOCK_TF_KEYS][CL_BLIND_LEN],
+                      bool has[CL_BLOCK_TF_KEYS])
 {
     has[0] = cl_block_tf_key(st, p->family, false, out[0]);
     has[1] = cl_block_tf_key(st, p->given, true, out[1]);
+    has[2] = cl_block_place_key(st, p, false, out[2]);
+    has[3] = cl_block_place_key(st, p, true, out[3]);
 }

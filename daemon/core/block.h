@@ -46,10 +46,25 @@ size_t cl_block_keys_kinds(const cl_store *st, const cl_person *p,
                            uint32_t *names_only, const char **kind);
 
 /* The keys whose posting lists count how many records carry p's family
- * name and given name (term frequency): out[0] family, out[1] given; an
- * empty name gives no key (*has[i] false). */
+ * name and given name (term frequency): out[0] family, out[1] given; and
+ * p's postcode (out[2]) and address's words (out[3], as the comparison
+ * takes them); an empty field gives no key (*has[i] false). Never looked
+ * up as blocks. */
+#define CL_BLOCK_TF_KEYS 4
 void cl_block_tf_keys(const cl_store *st, const cl_person *p,
-                      uint8_t out[2][CL_BLIND_LEN], bool has[2]);
+                      uint8_t out[CL_BLOCK_TF_KEYS][CL_BLIND_LEN],
+                      bool has[CL_BLOCK_TF_KEYS]);
+
+/* The blocking key of p's family name's code and postcode (op), whose
+ * rows are the records of p's family name at p's postcode: how many of a
+ * place's records are not the family's; false without either. */
+bool cl_block_family_place_key(const cl_store *st, const cl_person *p,
+                               uint8_t out[CL_BLIND_LEN]);
+
+/* One of the places' keys: the records giving p's address's words
+ * (address) or p's postcode; false (out untouched) when p gives none. */
+bool cl_block_place_key(const cl_store *st, const cl_person *p, bool address,
+                        uint8_t out[CL_BLIND_LEN]);
 
 /* One of them: the key counting the records that carry name as their
  * given name (given) or as their family name; false (out untouched) for

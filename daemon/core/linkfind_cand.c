@@ -65,6 +65,32 @@ int cl_linkfind_cand_tf_part(cl_txn *t, const cl_store *st,
         else
             tf->given = f;
     }
+    /* how many records give p's postcode and address: counted far past
+     * a home's records, so that a hostel or a placeholder tells */
+    for (int i = 0; i < 2 && rc == CL_OK; i++) {
+        size_t n = 0;
+        if (!(parts & (i == 0 ? CL_MATCH_TF_POSTCODE : CL_MATCH_TF_ADDRESS)) ||
+            !cl_block_place_key(st, p, i == 1, k))
+            continue;
+        rc = cl_store_count(t, CL_DB_BLOCK, k, CL_BLIND_LEN, CL_MATCH_PLACE_CAP,
+                            &n);
+        /* this one included, as for the names */
+        n = stored ? (n ? n : 1) : n + 1;
+        tf->records = stored ? records : records + 1;
+        if (i == 0)
+            tf->postcode_n = (uint32_t)n;
+        else
+            tf->address_n = (uint32_t)n;
+        /* and how many of them are p's family's, once: only where the
+         * others could be more than a home holds (cl_match_place_weight) */
+        if (rc == CL_OK && n > CL_MATCH_HOME_ROWS && !tf->family_n &&
+            cl_block_family_place_key(st, p, k)) {
+            size_t nf = 0;
+            rc = cl_store_count(t, CL_DB_BLOCK, k, CL_BLIND_LEN,
+                                CL_MATCH_PLACE_CAP, &nf);
+            tf->family_n = (uint32_t)(stored ? (nf ? nf : 1) : nf + 1);
+        }
+    }
     sodium_memzero(k, sizeof(k));
     return rc;
 }
@@ -75,7 +101,10 @@ int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
 {
     memset(tf, 0, sizeof(*tf));
     return cl_linkfind_cand_tf_part(t, st, mc, p, stored,
-                                    CL_MATCH_TF_FAMILY | CL_MATCH_TF_GIVEN, tf);
+                                    CL_MATCH_TF_FAMILY | CL_MATCH_TF_GIVEN |
+                                        CL_MATCH_TF_POSTCODE |
+                                        CL_MATCH_TF_ADDRESS,
+                                    tf);
 }
 
 /* A candidate record met in the blocks: how many of the description's

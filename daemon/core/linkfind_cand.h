@@ -69,8 +69,9 @@ CL_NODISCARD int cl_linkfind_cand_looks(cl_txn *t, const cl_store *st,
                                         const cl_person *p, cl_records_ids *ids,
                                         size_t *first);
 
-/* How many records carry p's names, into tf: posting lists counted up to
- * a cap (past it a name is common, and that is all the weight needs);
+/* How many records carry p's names, and give its postcode and address,
+ * into tf: posting lists counted up to a cap (past it a name is common,
+ * and that is all the weight needs; a place, to CL_MATCH_PLACE_CAP);
  * stored: p is a stored record's (relinking), counted among them
  * already. tf->given_as_family_n is left 0 when tf->given_n is at the
  * cap: capped the same, it could not exceed it (all cl_match_weigh asks). */
@@ -80,7 +81,9 @@ CL_NODISCARD int cl_linkfind_cand_tf(cl_txn *t, const cl_store *st,
                                      cl_match_tf *tf);
 
 /* The same for the parts of tf named (CL_MATCH_TF_FAMILY: tf->family;
- * CL_MATCH_TF_GIVEN: tf->given, given_n, given_as_family_n), the others
+ * CL_MATCH_TF_GIVEN: tf->given, given_n, given_as_family_n;
+ * CL_MATCH_TF_POSTCODE, CL_MATCH_TF_ADDRESS: tf->postcode_n, address_n
+ * and records), the others
  * left as they are: a match counts a name only once a candidate it reads
  * carries the same name (cl_match_tf_wants), each count a look-up. */
 CL_NODISCARD int cl_linkfind_cand_tf_part(cl_txn *t, const cl_store *st,

@@ -497,7 +497,7 @@ static cl_weight_id s_postcode(const char *a, const char *b)
 
 /* Address tokens, lower case, common abbreviations expanded. */
 #define S_TOKENS CL_MATCH_TOKENS
-static size_t s_tokens(const char *s, char out[S_TOKENS][32])
+static size_t s_tokens_upto(const char *s, char out[][32], size_t max)
 {
     static const char *const abbrev[][2] = {
         {"rd", "road"},     {"st", "street"},     {"ave", "avenue"},
@@ -507,7 +507,7 @@ static size_t s_tokens(const char *s, char out[S_TOKENS][32])
         {"tce", "terrace"}, {"gr", "grove"},      {"hse", "house"},
         {"flt", "flat"}};
     size_t n = 0;
-    while (*s && n < S_TOKENS) {
+    while (*s && n < max) {
         while (*s && !isalnum((unsigned char)*s))
             s++;
         size_t k = 0;
@@ -524,6 +524,29 @@ static size_t s_tokens(const char *s, char out[S_TOKENS][32])
         n++;
     }
     return n;
+}
+
+static size_t s_tokens(const char *s, char out[S_TOKENS][32])
+{
+    return s_tokens_upto(s, out, S_TOKENS);
+}
+
+size_t cl_match_address_words(const char *address, char *out, size_t cap)
+{
+    char t[S_TOKENS][32];
+    size_t n = s_tokens(address, t), len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(t[i]);
+        if (len + l + 2 > cap)
+            break;
+        if (len)
+            out[len++] = ' ';
+        memcpy(out + len, t[i], l + 1);
+        len += l;
+    }
+    sodium_memzero(t, sizeof(t));
+    return len;
 }
 
 /* Words that say what kind of street, not which one. */
@@ -570,20 +593,54 @@ static cl_weight_id s_address(const cl_match_prep *a, const cl_match_prep *b)
     return numbered && named ? CL_W_ADDRESS_CLOSE : CL_W_ADDRESS_DIFFERENT;
 }
 
-static void s_add(const cl_match_config *mc, const cl_match_tf *tf,
-                  cl_field_weight *out, uint32_t *n, const char *field,
-                  cl_weight_id id, double *w)
+double cl_match_place_weight(double m, double u, uint32_t n, uint32_t family_n)
 {
-    double f = s_w(mc, id);
+    /* the others: a family's own records at its home share nothing */
+    double others = family_n < n ? (double)(n - family_n) : 0;
+    double f = u * others / CL_MATCH_HOME_ROWS;
+    double w = log2(m / (f > u ? f : u));
+    return w > 0 || log2(m / u) <= 0 ? w : 0;
+}
+
+/* How many records give the place of level id, from tf (0: not
+ * counted, or not a place level). */
+static uint32_t s_place_n(const cl_match_tf *tf, cl_weight_id id)
+{
+    if (!tf || !tf->records)
+        return 0;
+    if (id == CL_W_POSTCODE_UNIT)
+        return tf->postcode_n;
+    if (id == CL_W_ADDRESS_SAME || id == CL_W_ADDRESS_CLOSE)
+        return tf->address_n;
+    return 0;
+}
+
+/* The weight of level id, with tf's frequencies where they apply. */
+static double s_w_tf(const cl_match_config *mc, const cl_match_tf *tf,
+                     cl_weight_id id)
+{
     /* an exact match on a name as rare (or common) as this one */
     double freq = !tf                       ? 0
                   : id == CL_W_FAMILY_EXACT ? tf->family
                   : id == CL_W_GIVEN_EXACT  ? tf->given
                                             : 0;
-    if (freq > 0) {
-        double m = mc && mc->m[id] > 0 ? mc->m[id] : s_levels[id].m;
-        f = log2(m / (freq > 1e-7 ? freq : 1e-7));
+    double m = mc && mc->m[id] > 0 ? mc->m[id] : s_levels[id].m;
+    if (freq > 0)
+        return log2(m / (freq > 1e-7 ? freq : 1e-7));
+    /* and on a place as many records share as this one */
+    uint32_t places = s_place_n(tf, id);
+    if (places) {
+        double u = mc && mc->u[id] > 0 ? mc->u[id] : s_levels[id].u;
+        return cl_match_place_weight(m, u, places, tf->family_n);
     }
+    return s_w(mc, id);
+}
+
+static void s_add(const cl_match_config *mc, const cl_match_tf *tf,
+                  cl_field_weight *out, uint32_t *n, const char *field,
+                  cl_weight_id id, double *w)
+{
+    double f = s_w_tf(mc, tf, id);
     *w += f;
     if (!out || *n >= CL_MATCH_FIELDS)
         return;
@@ -613,10 +670,41 @@ void cl_match_prepare(cl_match_prep *out, const cl_person *p)
     out->n_tokens = s_tokens(p->address, out->tokens);
 }
 
+/* The first of address's words is w: most candidates' addresses differ
+ * there (the house number), before the rest is cut into words. */
+static bool s_first_word_is(const char *address, const char *w)
+{
+    char first[1][32];
+    bool is = s_tokens_upto(address, first, 1) && strcmp(first[0], w) == 0;
+    sodium_memzero(first, sizeof(first));
+    return is;
+}
+
+/* The same address words, in the same order (none: not the same). */
+static bool s_words_same(size_t na, const char (*ta)[32], size_t nb,
+                         const char (*tb)[32])
+{
+    if (!na || na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(ta[i], tb[i]) != 0)
+            return false;
+    return true;
+}
+
 unsigned cl_match_tf_wants(const cl_match_prep *a, const cl_person *b)
 {
     char f[CL_NAME_SZ];
     unsigned want = 0;
+    if (a->p->postcode[0] && strcmp(a->p->postcode, b->postcode) == 0)
+        want |= CL_MATCH_TF_POSTCODE;
+    if (a->n_tokens && s_first_word_is(b->address, a->tokens[0])) {
+        char tb[S_TOKENS][32];
+        size_t nb = s_tokens(b->address, tb);
+        if (s_words_same(a->n_tokens, a->tokens, nb, (const char(*)[32])tb))
+            want |= CL_MATCH_TF_ADDRESS;
+        sodium_memzero(tb, sizeof(tb));
+    }
     s_fold(b->family, f, sizeof(f));
     if (a->family[0] && strcmp(a->family, f) == 0)
         want |= CL_MATCH_TF_FAMILY;
@@ -811,6 +899,30 @@ double cl_match_weigh(const cl_match_config *mc, const cl_person *a,
     return cl_match_weigh_prepared(mc, &pa, &pb, tf, out, n_out, lv);
 }
 
+/* What a place's count takes off its level's weight (0: none). */
+static double s_place_cut(const cl_match_config *mc, const cl_match_tf *tf,
+                          cl_weight_id id)
+{
+    return s_w(mc, id) - s_w_tf(mc, tf, id);
+}
+
+/* household.shared into w (and out), less home_cut, what the counts of
+ * the home's places took off them: a home many people's records give (a
+ * hostel) ties a family no more than it ties anyone; never below 0. */
+static void s_add_household(const cl_match_config *mc, cl_field_weight *out,
+                            uint32_t *n, double *w, double home_cut)
+{
+    double before = *w;
+    uint32_t listed = *n;
+    s_add(mc, NULL, out, n, "household", CL_W_HOUSEHOLD_SHARED, w);
+    double hs = *w - before, cut = home_cut > hs ? hs : home_cut;
+    if (cut > 0) {
+        *w -= cut;
+        if (*n > listed)
+            out[listed].weight -= cut;
+    }
+}
+
 double cl_match_weigh_prepared(const cl_match_config *mc,
                                const cl_match_prep *a, const cl_match_prep *b,
                                const cl_match_tf *tf, cl_field_weight *out,
@@ -819,6 +931,14 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
     double w = 0.0;
     uint32_t n = 0;
     s_levels_of(a, b, lv);
+    /* an address's count weighs only the same words (cl_match_tf_wants) */
+    cl_match_tf ptf;
+    if (tf && tf->address_n &&
+        !s_words_same(a->n_tokens, a->tokens, b->n_tokens, b->tokens)) {
+        ptf = *tf;
+        ptf.address_n = 0;
+        tf = &ptf;
+    }
     /* Both records with their names the wrong way round: the given names
      * agree, but the name is one the store's records far more often
      * carry as a family name, and the family names (the people's own
@@ -843,6 +963,7 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
      * of one household: its evidence weighs as any pair's */
     bool kin = pattern && !(mc && mc->families_apart);
     bool shared = false, also = false;
+    double home_cut = -1; /* what the places' counts take off (below) */
     /* in the family pattern a rare family name says "one family", not
      * "one person": it weighs what the level does, not more */
     cl_match_tf ktf;
@@ -874,6 +995,10 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
             continue;
         if (kin && s_place_agrees(lv[i])) {
             shared = true;
+            if (s_home_agrees(lv[i])) {
+                double cut = s_place_cut(mc, tf, (cl_weight_id)lv[i]);
+                home_cut = home_cut < 0 || cut < home_cut ? cut : home_cut;
+            }
             continue;
         }
         if (twins && lv[i] == CL_W_DOB_EXACT) {
@@ -904,7 +1029,7 @@ double cl_match_weigh_prepared(const cl_match_config *mc,
         }
     }
     if (shared)
-        s_add(mc, NULL, out, &n, "household", CL_W_HOUSEHOLD_SHARED, &w);
+        s_add_household(mc, out, &n, &w, home_cut);
     if (also)
         s_add(mc, NULL, out, &n, "places", CL_W_PLACE_ALSO, &w);
     if (n_out)

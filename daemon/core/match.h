@@ -153,7 +153,35 @@ typedef struct cl_match_tf {
      * name's place that is far more often a family name says the names
      * are the wrong way round */
     uint32_t given_n, given_as_family_n;
+    /* how many records give a's postcode and a's address (its words as
+     * compared), counted up to CL_MATCH_PLACE_CAP, and how many records
+     * the store holds (0: the places not counted): a place that many
+     * people's records give (a hostel, a care home, "No Fixed Abode")
+     * says little about who lives there (cl_match_place_weight) */
+    uint32_t postcode_n, address_n;
+    uint64_t records;
+    /* of those at a's postcode, how many carry a's family name (its
+     * Soundex code): a family's own records at its home are not others
+     * sharing it */
+    uint32_t family_n;
 } cl_match_tf;
+
+/* Places are counted up to this many records; of a place's records
+ * those not of the family concerned, up to CL_MATCH_HOME_ROWS, are what
+ * a home holds (partners, lodgers, a family name mistyped). */
+#define CL_MATCH_PLACE_CAP 1024
+#define CL_MATCH_HOME_ROWS 16
+
+/* The weight of a place level (postcode.unit, address.same,
+ * address.close) with m and u when n of the store's records give that
+ * place, family_n of them the family's concerned: log2(m / u), less one
+ * for each doubling of the others (n - family_n) past
+ * CL_MATCH_HOME_ROWS, never below 0. Like a common name, a place that
+ * many people's records give (a hostel, a care home, "No Fixed Abode",
+ * a council's office) says little about who a record is, and the count
+ * says so at any size of store: a family's many records at its own
+ * home keep their weight. */
+double cl_match_place_weight(double m, double u, uint32_t n, uint32_t family_n);
 
 /* The same, with term frequencies (tf may be NULL) and each field's
  * comparison level and weight in out (up to CL_MATCH_FIELDS; *n receives
@@ -188,6 +216,11 @@ typedef struct cl_match_prep {
     char tokens[CL_MATCH_TOKENS][32]; /* lower case, abbreviations expanded */
 } cl_match_prep;
 
+/* The words of an address as the comparison takes them (lower case,
+ * abbreviations expanded), one space apart, into out; returns the
+ * length (0: no words). */
+size_t cl_match_address_words(const char *address, char *out, size_t cap);
+
 /* Prepare p (borrowed until out is no longer used) into out. */
 void cl_match_prepare(cl_match_prep *out, const cl_person *p);
 
@@ -195,10 +228,13 @@ void cl_match_prepare(cl_match_prep *out, const cl_person *p);
  * frequency weighs only an exact match on it (family.exact, given.exact,
  * and the names-the-wrong-way-round rule, which asks given.exact), so
  * CL_MATCH_TF_FAMILY when the family names are the same once folded and
- * CL_MATCH_TF_GIVEN when the given names are. A weight with the other
- * parts left 0 is the same (test_block: test_tf_wants). */
-#define CL_MATCH_TF_FAMILY 1u
-#define CL_MATCH_TF_GIVEN  2u
+ * CL_MATCH_TF_GIVEN when the given names are; a place's count only a
+ * place the same (CL_MATCH_TF_POSTCODE, CL_MATCH_TF_ADDRESS). A weight with the
+ * other parts left 0 is the same (test_block: test_tf_wants). */
+#define CL_MATCH_TF_FAMILY   1u
+#define CL_MATCH_TF_GIVEN    2u
+#define CL_MATCH_TF_POSTCODE 4u /* the postcodes the same */
+#define CL_MATCH_TF_ADDRESS  8u /* the addresses' words the same */
 unsigned cl_match_tf_wants(const cl_match_prep *a, const cl_person *b);
 
 /* cl_match_weigh of two prepared descriptions: the same weight, levels

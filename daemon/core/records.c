@@ -387,15 +387,16 @@ void cl_records_blind_add(const cl_store *st, cl_records_blinds *b,
 void cl_records_blocking(const cl_store *st, const cl_person *p,
                          cl_records_blinds *b)
 {
-    size_t room = sizeof(b->k) / sizeof(b->k[0]) - b->n - 2;
+    size_t room = sizeof(b->k) / sizeof(b->k[0]) - b->n - CL_BLOCK_TF_KEYS;
     size_t from = b->n;
     b->n += cl_block_keys(st, p, b->k + b->n,
                           room < CL_BLOCK_MAX ? room : CL_BLOCK_MAX);
-    /* and the name-frequency keys, kept with the record's index rows */
-    uint8_t tf[2][CL_BLIND_LEN];
-    bool has[2];
+    /* and the name- and place-frequency keys, kept with the record's
+     * index rows */
+    uint8_t tf[CL_BLOCK_TF_KEYS][CL_BLIND_LEN];
+    bool has[CL_BLOCK_TF_KEYS];
     cl_block_tf_keys(st, p, tf, has);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < CL_BLOCK_TF_KEYS; i++)
         if (has[i])
             memcpy(b->k[b->n++], tf[i], CL_BLIND_LEN);
     for (size_t i = from; i < b->n; i++)

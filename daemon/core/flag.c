@@ -178,8 +178,10 @@ typedef struct s_hit {
 typedef struct s_find {
     cl_txn *t;
     const cl_caller *caller;
-    char today[CL_DATE_SZ];
-    char cutoff[CL_DATE_SZ]; /* ended before this: no flag */
+    int64_t now;
+    uint32_t ended_within_days;
+    char cutoff[CL_DATE_SZ]; /* ended before this: no flag ("": not yet
+                              * worked out, s_current) */
     uint64_t pid;            /* the person checked */
     uint64_t child;          /* the child being looked at */
     const char *person_is;   /* what pid is to that child */
@@ -189,13 +191,28 @@ typedef struct s_find {
      * it reads every record of pid (s_person_ok) */
     const char *nhs, *chi;
     bool ok_known, person_ok;
-    s_hit hits[CL_FLAGS_MAX];
     size_t n;
+    s_hit hits[CL_FLAGS_MAX]; /* the first n set (s_find_wipe) */
 } s_find;
 
-static bool s_current(const s_find *f, const cl_plan_stored *p)
+static void s_date_minus(int64_t now, uint32_t days, char out[CL_DATE_SZ])
 {
-    return !p->withdrawn && (!p->end[0] || strcmp(p->end, f->cutoff) >= 0);
+    cl_records_date(now - (int64_t)days * 86400, out);
+}
+
+static bool s_current(s_find *f, const cl_plan_stored *p)
+{
+    if (p->withdrawn)
+        return false;
+    if (p->end[0] && !f->cutoff[0])
+        s_date_minus(f->now, f->ended_within_days, f->cutoff);
+    return !p->end[0] || strcmp(p->end, f->cutoff) >= 0;
+}
+
+/* Wipe what f holds: no more than the hits it found (a few KB each). */
+static void s_find_wipe(s_find *f)
+{
+    sodium_memzero(f, offsetof(s_find, hits) + f->n * sizeof(f->hits[0]));
 }
 
 static int s_plan_hit(void *ctx, const cl_plan_stored *p, uint8_t how)
@@ -289,25 +306,20 @@ static int s_rel_hit(void *ctx, uint64_t other, uint8_t rel, const char *agency,
     return rc == 1 ? 1 : rc;
 }
 
-static void s_date_minus(int64_t now, uint32_t days, char out[CL_DATE_SZ])
-{
-    cl_records_date(now - (int64_t)days * 86400, out);
-}
-
 /* Every current plan that flags pid, into f->hits; nhs and chi are the
  * numbers the caller named pid by (NULL: none, as on a publish). */
 static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
                         const cl_caller *caller, uint64_t pid, int64_t now,
                         const char *nhs, const char *chi, s_find *f)
 {
-    memset(f, 0, sizeof(*f));
+    memset(f, 0, offsetof(s_find, hits)); /* hits past n are never read */
     f->nhs = nhs;
     f->chi = chi;
     f->t = t;
     f->caller = caller;
     f->pid = pid;
-    cl_records_date(now, f->today);
-    s_date_minus(now, fc->ended_within_days, f->cutoff);
+    f->now = now;
+    f->ended_within_days = fc->ended_within_days;
     f->child = pid;
     f->person_is = "the child";
     /* the person's own plans (s_own_hit), then their relations' */
@@ -696,7 +708,7 @@ int cl_flag_check(cl_op *op, const cl_flag_config *fc,
 out:
     sodium_memzero(&p, sizeof(p));
     if (f)
-        sodium_memzero(f, sizeof(*f));
+        s_find_wipe(f);
     free(f);
     return r;
 }
@@ -732,7 +744,7 @@ int cl_flag_on_publish(cl_op *op, const cl_flag_config *fc,
             r = cl_audit_append(t, caller, "flag_disclosure", &note,
                                 CL_STATUS_OK, op->now);
     }
-    sodium_memzero(f, sizeof(*f));
+    s_find_wipe(f);
     free(f);
     return r;
 }

@@ -32,6 +32,18 @@ static void s_print_item(const cli_conn *cn, const cl_review_item *it)
     if (!strcmp(it->incoming_pid, it->candidate_pid))
         printf("  split proposal: one person now; accept keeps them together, "
                "reject splits the incoming record off\n");
+    else if (it->held == CL_HELD_TWO_PEOPLE)
+        printf("  held: two people: the incoming record fits %s as well, and "
+               "the two are kept\n  apart (one household's members, or a "
+               "record too sparse to tell them); linked to neither\n",
+               it->held_with);
+    else if (it->held == CL_HELD_DECIDED)
+        printf("  held: a coordinator decided on a record of one of these "
+               "people; not linked on the weight alone\n");
+    else if (it->held == CL_HELD_APART)
+        printf("  held: the two people's other records do not fit together "
+               "(another member of\n  the family, or dates of birth confirmed "
+               "apart); not linked on the weight alone\n");
     cli_print_record(cn, "incoming", &it->incoming, it->incoming_pid);
     cli_print_record(cn, "candidate", &it->candidate, it->candidate_pid);
     for (uint32_t k = 0; k < it->n_fields; k++)
@@ -105,6 +117,10 @@ static int s_queue_opt(void *ctx, const char *o, char **val)
     return 0;
 }
 
+/* cl_held as JSON says it. */
+static const char *const s_held_names[] = {"", "two_people", "decided",
+                                           "apart"};
+
 /* One page of the queue as JSON: the opening and the total on the first
  * page; the caller closes the list. */
 static void s_json_queue_page(const cl_review_items *ri, bool first_page)
@@ -117,6 +133,8 @@ static void s_json_queue_page(const cl_review_items *ri, bool first_page)
         cli_jkv("queue_id", it->id, true);
         printf("\"weight\":%.2f,\"probability\":%.6f,", it->score,
                it->probability);
+        cli_jkv("held", s_held_names[it->held < 4 ? it->held : 0], true);
+        cli_jkv("held_with_person_id", it->held_with, true);
         cli_jtime("queued_at", it->created, true);
         cli_jkv("incoming_person_id", it->incoming_pid, true);
         printf("\"incoming\":");

@@ -136,7 +136,8 @@ const cli_row cli_rows[] = {
      "[--limit N] [--page N | --after QID | --all] [--agency NAME] "
      "[--min-probability P] [--max-probability P]",
      "the match-review queue, highest weight first, both records side by "
-     "side with every field's weight (coordinator)",
+     "side with every field's weight, and why a pair at the link threshold "
+     "is held instead of linked (coordinator)",
      S_OPTS("--limit N\tpairs per page (up to 500)", "--page N\tpage N",
             "--after QID\tthe page after pair QID", "--all\tevery page",
             "--agency NAME\tpairs with a record of this agency",

@@ -572,6 +572,15 @@ typedef struct cl_field_weight {
     double weight;  /* log2(m/u) */
 } cl_field_weight;
 
+/* Why a pair at or above the link threshold waits in the queue instead
+ * of linking (caselink.HeldReason; derived when the queue is listed). */
+typedef enum cl_held {
+    CL_HELD_NONE = 0,       /* below the link threshold: a plain review */
+    CL_HELD_TWO_PEOPLE = 1, /* the incoming record fits another person too */
+    CL_HELD_DECIDED = 2,    /* a coordinator decided on one of the people */
+    CL_HELD_APART = 3,      /* the two people's other records hold apart */
+} cl_held;
+
 typedef struct cl_review_item {
     char id[CL_REF_SZ];
     double score;
@@ -582,7 +591,9 @@ typedef struct cl_review_item {
     uint32_t n_fields;
     cl_field_weight fields[CL_MATCH_FIELDS];
     int64_t created;
-    double probability; /* match probability under the prior */
+    double probability;        /* match probability under the prior */
+    uint8_t held;              /* cl_held */
+    char held_with[CL_PID_SZ]; /* CL_HELD_TWO_PEOPLE: the other person */
 } cl_review_item;
 
 typedef struct cl_review_items {

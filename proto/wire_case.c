@@ -458,6 +458,8 @@ ProtobufCMessage *cl_wire_out_REVIEW_ITEMS(cl_wire_scratch *s,
         pi->candidate_person_id = S_S(it->candidate_pid);
         pi->created_at = it->created;
         pi->probability = it->probability;
+        pi->held = (Caselink__HeldReason)it->held;
+        pi->held_with_person_id = S_S(it->held_with);
         for (uint32_t k = 0; k < it->n_fields && k < CL_MATCH_FIELDS; k++) {
             Caselink__FieldWeight *f = cl_wire_alloc(s, sizeof(*f));
             if (!f)
@@ -670,6 +672,8 @@ int cl_wire_in_REVIEW_ITEMS(cl_reply *out, const Caselink__Reply *r)
         CL_COPY(it->candidate_pid, pi->candidate_person_id);
         it->created = pi->created_at;
         it->probability = pi->probability;
+        it->held = (unsigned)pi->held <= CL_HELD_APART ? (uint8_t)pi->held : 0;
+        CL_COPY(it->held_with, pi->held_with_person_id);
         for (size_t k = 0; k < pi->n_fields && k < CL_MATCH_FIELDS; k++) {
             CL_COPY(it->fields[k].field, pi->fields[k]->field);
             CL_COPY(it->fields[k].level, pi->fields[k]->level);

@@ -250,12 +250,21 @@ typedef struct s_rl_item {
     double score;
 } s_rl_item;
 
+/* An open merge pair as queued, whatever the filters: its incoming
+ * record, the candidate's person, the weight it was queued at. */
+typedef struct s_rl_pair {
+    uint64_t incoming, pid;
+    double score;
+} s_rl_pair;
+
 typedef struct s_rl_ctx {
     const cl_match_config *mc;
     cl_txn *t;
     const cl_review_query *q;
     s_rl_item *v;
     size_t n, cap;
+    s_rl_pair *all; /* every open merge pair, by incoming record (s_held) */
+    size_t n_all, cap_all;
 } s_rl_ctx;
 
 /* The pair of review id, if it is still open and its records are two
@@ -287,6 +296,10 @@ static int s_review_one(void *ctx, const uint8_t *key, size_t len)
         return CL_ERR_CORRUPT;
     uint64_t id = cl_be64_get(key);
     int rc = s_review_pair(c->t, id, &r, &a, &b, &keep);
+    if (rc == CL_OK && keep && !r.split &&
+        CL_VEC_PUSH(c->all, c->n_all, c->cap_all,
+                    ((s_rl_pair){r.incoming, b.person_id, r.score})) != CL_OK)
+        rc = CL_ERR_NOMEM;
     if (rc == CL_OK && keep && c->q->agency[0])
         keep =
             !strcmp(a.agency, c->q->agency) || !strcmp(b.agency, c->q->agency);
@@ -317,6 +330,75 @@ static int s_rl_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+static int s_rl_pair_cmp(const void *x, const void *y)
+{
+    const s_rl_pair *a = x, *b = y;
+    return a->incoming < b->incoming ? -1 : a->incoming > b->incoming;
+}
+
+/* Another person than pid that record rid waits between: an open pair
+ * of rid's with another person at or above the link threshold, or the
+ * two records it is held between (cl_matchq_hold) still apart; 0 if
+ * none. */
+static int s_held_other(cl_txn *t, const cl_match_config *mc, const s_rl_ctx *c,
+                        uint64_t rid, uint64_t pid, uint64_t *other)
+{
+    size_t lo = 0, hi = c->n_all;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->all[mid].incoming < rid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *other = 0;
+    for (size_t i = lo; i < c->n_all && c->all[i].incoming == rid; i++)
+        if (c->all[i].pid != pid && c->all[i].score >= mc->upper)
+            *other = c->all[i].pid;
+    uint64_t x, y;
+    bool decided, apart = false;
+    int rc = s_mark_get(t, rid, &decided, &x, &y);
+    if (rc != CL_OK || *other || !x || !y ||
+        (rc = s_still_apart(t, x, y, &apart)) != CL_OK || !apart)
+        return rc;
+    cl_records_record r;
+    for (int i = 0; i < 2 && rc == CL_OK && !*other; i++)
+        if ((rc = cl_records_record_get(t, i ? y : x, &r)) == CL_OK &&
+            r.person_id != pid)
+            *other = r.person_id;
+    sodium_memzero(&r, sizeof(r));
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+/* Why pair r (records a and b), weighing it->score today, waits in the
+ * queue although it reaches the link threshold (it->held, cl_held). */
+static int s_held(cl_op *op, const cl_match_config *mc, const s_rl_ctx *c,
+                  const cl_matchq_review *r, const cl_records_record *a,
+                  const cl_records_record *b, cl_review_item *it)
+{
+    cl_txn *t = op->t;
+    uint64_t other = 0;
+    bool decided = false;
+    it->held = CL_HELD_NONE;
+    if (r->split || it->score < mc->upper)
+        return CL_OK;
+    int rc = s_held_other(t, mc, c, r->incoming, b->person_id, &other);
+    if (rc == CL_OK && other) {
+        it->held = CL_HELD_TWO_PEOPLE;
+        cl_audit_pid_str(it->held_with, other);
+        cl_records_note_person(&op->note, other);
+        return CL_OK;
+    }
+    if (rc == CL_OK &&
+        (rc = cl_matchq_person_decided(t, cl_store_of(t), a->person_id,
+                                       &decided)) == CL_OK &&
+        !decided)
+        rc =
+            cl_matchq_person_decided(t, cl_store_of(t), b->person_id, &decided);
+    it->held = decided ? CL_HELD_DECIDED : CL_HELD_APART;
+    return rc;
+}
+
 int cl_matchq_review_list(cl_op *op, const cl_match_config *mc,
                           const cl_review_query *q, cl_review_items *out)
 {
@@ -340,13 +422,15 @@ int cl_matchq_review_list(cl_op *op, const cl_match_config *mc,
                  "after_review_id must look like Q00000042");
         return CL_ERR_INVALID;
     }
-    s_rl_ctx c = {mc, op->t, q, NULL, 0, 0};
+    s_rl_ctx c = {mc, op->t, q, NULL, 0, 0, NULL, 0, 0};
     size_t cap = 0, from = 0;
     int rc = cl_store_scan(op->t, CL_DB_REVIEW, NULL, 0, s_review_one, &c);
     if (rc != CL_OK)
         goto out;
     if (c.n > 1)
         qsort(c.v, c.n, sizeof(*c.v), s_rl_cmp);
+    if (c.n_all > 1)
+        qsort(c.all, c.n_all, sizeof(*c.all), s_rl_pair_cmp);
     out->total = (uint32_t)c.n;
     if (after) {
         /* continue after the cursor's place in the order, even if the
@@ -385,6 +469,7 @@ int cl_matchq_review_list(cl_op *op, const cl_match_config *mc,
         it->score =
             cl_match_explain(mc, &a.p, &b.p, NULL, it->fields, &it->n_fields);
         it->probability = cl_match_probability(mc, it->score);
+        rc = s_held(op, mc, &c, &r, &a, &b, it);
         cl_records_record_view(&it->incoming, r.incoming, &a);
         cl_records_record_view(&it->candidate, r.candidate, &b);
         cl_audit_pid_str(it->incoming_pid, a.person_id);
@@ -399,6 +484,7 @@ int cl_matchq_review_list(cl_op *op, const cl_match_config *mc,
     }
 out:
     free(c.v);
+    free(c.all);
     if (rc != CL_OK) {
         free(out->v);
         memset(out, 0, sizeof(*out));

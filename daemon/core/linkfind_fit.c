@@ -144,18 +144,22 @@ static void s_person_records_free(cl_records_record *v, size_t n)
     free(v);
 }
 
-/* A date of birth that two records of one person agree on, typed apart
- * (two agencies, or two records of one agency under two local ids): no
- * slip of one keyboard. */
-static bool s_date_confirmed(const cl_records_record *v, size_t n, size_t i)
+/* A date of birth that two records of one person agree on, typed apart:
+ * 2 when two agencies give it, 1 when only two records of one agency
+ * under two local ids do (one registration may have been copied from
+ * the other, slip and all), 0 when neither. */
+static int s_date_confirmed(const cl_records_record *v, size_t n, size_t i)
 {
-    for (size_t j = 0; j < n && v[i].p.dob[0]; j++)
-        if (j != i && strcmp(v[j].p.dob, v[i].p.dob) == 0 &&
-            (strcmp(v[j].agency, v[i].agency) != 0 ||
-             (v[j].p.local_id[0] && v[i].p.local_id[0] &&
-              strcmp(v[j].p.local_id, v[i].p.local_id) != 0)))
-            return true;
-    return false;
+    int by = 0;
+    for (size_t j = 0; j < n && v[i].p.dob[0] && by < 2; j++)
+        if (j != i && strcmp(v[j].p.dob, v[i].p.dob) == 0) {
+            if (strcmp(v[j].agency, v[i].agency) != 0)
+                by = 2;
+            else if (v[j].p.local_id[0] && v[i].p.local_id[0] &&
+                     strcmp(v[j].p.local_id, v[i].p.local_id) != 0)
+                by = 1;
+        }
+    return by;
 }
 
 /* Whether the value field (offset in cl_person) of v[i] is given by
@@ -228,16 +232,22 @@ int cl_linkfind_fit_apart(cl_txn *t, const cl_match_config *mc, uint64_t qrid,
     return rc;
 }
 
-/* Whether two dates of birth, each confirmed (s_date_confirmed), are two
- * people's: any difference but day and month the wrong way round (which
- * one agency's system may store so every time) is no slip typed twice
- * alike. */
+/* Whether two dates of birth, each confirmed (s_date_confirmed: by ca
+ * and cb), are two people's: any difference but day and month the wrong
+ * way round (which one agency's system may store so every time) is no
+ * slip typed twice alike, except one keystroke (dob.typo) that only one
+ * agency gives, under two local ids: one slip copied with a
+ * registration. A person parted on it is a missed link; a father and
+ * son merged would be worse, so dates further apart part them however
+ * they are confirmed. */
 static bool s_confirmed_apart(const cl_match_config *mc,
-                              const cl_records_record *a,
-                              const cl_records_record *b)
+                              const cl_records_record *a, int ca,
+                              const cl_records_record *b, int cb)
 {
     int lv[CL_MATCH_NFIELDS];
     (void)cl_match_levels(mc, &a->p, &b->p, lv);
+    if (lv[2] == CL_W_DOB_TYPO && (ca < 2 || cb < 2))
+        return false;
     return lv[2] >= 0 && lv[2] != CL_W_DOB_EXACT && lv[2] != CL_W_DOB_SWAPPED;
 }
 
@@ -252,12 +262,14 @@ static bool s_dates_apart(const cl_match_config *mc,
 {
     bool apart = false;
     for (size_t i = 0; i < nx; i++) {
-        if (!s_date_confirmed(xs, nx, i))
+        int ci = s_date_confirmed(xs, nx, i);
+        if (!ci)
             continue;
         for (size_t j = 0; j < ny; j++) {
-            if (!s_date_confirmed(ys, ny, j))
+            int cj = s_date_confirmed(ys, ny, j);
+            if (!cj)
                 continue;
-            if (!s_confirmed_apart(mc, &xs[i], &ys[j]))
+            if (!s_confirmed_apart(mc, &xs[i], ci, &ys[j], cj))
                 return false;
             apart = true;
         }
@@ -389,7 +401,8 @@ static bool s_two_dates(const cl_match_config *mc, const cl_records_record *v,
     }
     *ik = k;
     *ip = p;
-    return p < n && s_confirmed_apart(mc, &v[k], &v[p]);
+    return p < n && s_confirmed_apart(mc, &v[k], s_date_confirmed(v, n, k),
+                                      &v[p], s_date_confirmed(v, n, p));
 }
 
 /* Whether v[j] goes with the date of v[p] rather than v[k]'s: its own

@@ -220,34 +220,56 @@ static int s_log_apply_one(void *ctx, uint64_t seq, const uint8_t *body,
     return rc;
 }
 
-/* Apply w's batches to s, committed (each in its own transaction if
+/* Replay the log's two files (hold.c: the held commit's batches and the
+ * one's before it, until that one's sync) in the order of their first
+ * records: their runs of sequences follow on, one file's after the
+ * other's. */
+static int s_wal_replay2(cl_wal *w[2], uint64_t after, s_replay_to *to,
+                         uint64_t *last)
+{
+    uint64_t f0 = 0, f1 = 0, tail = 0;
+    bool h0 = w[0] && cl_wal_first(w[0], &f0);
+    bool h1 = w[1] && cl_wal_first(w[1], &f1);
+    int first = h1 && (!h0 || f1 < f0);
+    *last = after;
+    int rc = CL_OK;
+    for (int i = 0; i < 2 && rc == CL_OK; i++) {
+        cl_wal *x = w[i ? !first : first];
+        if (x)
+            rc = cl_wal_replay(x, *last, s_log_apply_one, to, last, &tail);
+    }
+    return rc;
+}
+
+/* Apply the log's batches to s, committed (each in its own transaction if
  * each); the log cut. *last: the last sequence s holds, *n: batches
  * applied (by this call, when it fails part way). */
-static int s_log_replay(cl_store *s, cl_wal *w, bool each, uint64_t *last,
+static int s_log_replay(cl_store *s, cl_wal *w[2], bool each, uint64_t *last,
                         uint64_t *n)
 {
     s_replay_to to = {.s = s, .each = each};
-    uint64_t after = 0, tail = 0;
+    uint64_t after = 0;
     int rc = s_log_begin(s, &to.t);
     if (rc == CL_OK)
         rc = cl_store__log_seq(to.t, &after);
     if (rc == CL_OK && each)
         cl_store_abort(&to.t); /* it only read where LMDB is */
     if (rc == CL_OK)
-        rc = cl_wal_replay(w, after, s_log_apply_one, &to, last, &tail);
+        rc = s_wal_replay2(w, after, &to, last);
     if (rc == CL_OK && !each)
         rc = cl_store_commit(&to.t);
     cl_store_abort(&to.t);
     *n = rc == CL_OK || each ? *last - after : 0;
-    if (rc == CL_OK && cl_wal_cut(w) != CL_OK)
-        s->log_stats.uncut++; /* replay skips what LMDB holds */
+    for (int i = 0; i < 2 && rc == CL_OK; i++)
+        if (w[i] && cl_wal_cut(w[i]) != CL_OK)
+            s->log_stats.uncut++; /* replay skips what LMDB holds */
     return rc;
 }
 
-/* Replay w: in one transaction, or if the map cannot take that, one per
- * batch, the map grown as far as grow allows while even that fails. */
-static int s_log_replay_fit(cl_store *s, cl_wal *w, bool grow, uint64_t *last,
-                            uint64_t *n)
+/* Replay the log: in one transaction, or if the map cannot take that, one
+ * per batch, the map grown as far as grow allows while even that fails. */
+static int s_log_replay_fit(cl_store *s, cl_wal *w[2], bool grow,
+                            uint64_t *last, uint64_t *n)
 {
     int rc = s_log_replay(s, w, false, last, n);
     for (int attempt = 0; rc == CL_ERR_FULL && attempt < 8; attempt++) {
@@ -260,39 +282,58 @@ static int s_log_replay_fit(cl_store *s, cl_wal *w, bool grow, uint64_t *last,
     return rc;
 }
 
-static void s_log_path(char *out, size_t len, const char *dir)
+/* The log's two files: data.wal and data.wal2. */
+static void s_log_path(char *out, size_t len, const char *dir, int i)
 {
-    snprintf(out, len, "%s/data.wal", dir);
+    snprintf(out, len, "%s/data.wal%s", dir, i ? "2" : "");
+}
+
+static int s_log_open2(cl_wal *w[2], const char *dir, bool create)
+{
+    char path[4200];
+    w[0] = w[1] = NULL;
+    for (int i = 0; i < 2; i++) {
+        s_log_path(path, sizeof(path), dir, i);
+        if (!create && access(path, F_OK) != 0)
+            continue; /* never ran with it */
+        int rc = cl_wal_open(&w[i], path);
+        if (rc != CL_OK) {
+            cl_wal_close(&w[0]);
+            return rc;
+        }
+    }
+    return CL_OK;
 }
 
 int cl_store__log_open_replay(cl_store *s, const char *dir)
 {
-    char path[4200];
-    cl_wal *w = NULL;
+    cl_wal *w[2];
     uint64_t last = 0, n = 0;
-    s_log_path(path, sizeof(path), dir);
-    if (access(path, F_OK) != 0)
-        return CL_OK; /* never ran with the log */
-    int rc = cl_wal_open(&w, path);
+    int rc = s_log_open2(w, dir, false);
     /* acknowledged before the crash: the map grows to take it if need be */
-    if (rc == CL_OK)
+    if (rc == CL_OK && (w[0] || w[1]))
         rc = s_log_replay_fit(s, w, true, &last, &n);
     s->log_stats.replayed = n;
-    cl_wal_close(&w);
+    cl_wal_close(&w[0]);
+    cl_wal_close(&w[1]);
     return rc;
 }
 
 int cl_store_log_start(cl_store *s, const char *dir, uint64_t max_bytes,
                        uint32_t max_ms)
 {
-    char path[4200];
+    cl_wal *w[2];
     uint64_t last = 0, n = 0;
-    s_log_path(path, sizeof(path), dir);
-    int rc = cl_wal_open(&s->log, path);
+    int rc = s_log_open2(w, dir, true);
     if (rc == CL_OK) /* replayed at open: finds where it ends */
-        rc = s_log_replay_fit(s, s->log, false, &last, &n);
+        rc = s_log_replay_fit(s, w, false, &last, &n);
+    s->log = w[0];
+    s->log_prev = w[1];
+    if (rc == CL_OK) /* LMDB's sync behind the writer from here */
+        rc = cl_store__msync_start(s, dir);
     if (rc != CL_OK) {
         cl_wal_close(&s->log);
+        cl_wal_close(&s->log_prev);
         return rc;
     }
     s->log_seq = last;
@@ -306,7 +347,8 @@ int cl_store_log_recover(cl_store *s)
     uint64_t last = 0, n = 0;
     if (!cl_store_log_lost(s))
         return CL_OK;
-    int rc = s_log_replay_fit(s, s->log, false, &last, &n);
+    cl_wal *w[2] = {s->log, s->log_prev};
+    int rc = s_log_replay_fit(s, w, false, &last, &n);
     if (rc == CL_OK)
         cl_store__log_recovered(s, last);
     return rc;

@@ -170,6 +170,10 @@ bool cl_store_log_lost(const cl_store *s)
  * disk, so that recovery from the log runs (never set in production). */
 #define S_FAULT_ENV "CASELINKD_FAULT_LOG_COMMIT"
 
+/* The held commit, with LMDB's sync behind it (mdbsync.c): first the
+ * commit before must be on the disk (at most one is ever unsynced), and
+ * then the file holding that one's batches is rewound; this one's stay in
+ * theirs until its own sync, the next batches go to the rewound one. */
 int cl_store_log_commit(cl_store *s)
 {
     if (s->log_lost)
@@ -181,7 +185,14 @@ int cl_store_log_commit(cl_store *s)
         return CL_ERR_IO;
     }
     uint64_t t0 = s_mono_us();
-    int rc = mdb_txn_commit(s->hold);
+    int rc = cl_store__msync_wait(s);
+    if (rc) { /* LMDB's file is not known to be on the disk: keep the log */
+        s_lose(s);
+        return cl_store__io_err(rc);
+    }
+    if (s->log_prev && cl_wal_rewind(s->log_prev) != CL_OK)
+        s->log_stats.uncut++; /* replay skips what LMDB holds */
+    rc = mdb_txn_commit(s->hold);
     uint64_t took = s_mono_us() - t0;
     s->hold = NULL;              /* ended either way */
     cl_store__vc_clear(&s->hvc); /* others may write behind it now */
@@ -189,13 +200,19 @@ int cl_store_log_commit(cl_store *s)
         s_lose(s);
         return cl_store__commit_err(s, rc);
     }
+    cl_store__msync_post(s);
     s->log_stats.commits++;
     s->log_stats.commit_us += took;
     if (took > s->log_stats.commit_us_max)
         s->log_stats.commit_us_max = took;
     s_held(s, false);
-    if (cl_wal_rewind(s->log) != CL_OK)
-        s->log_stats.uncut++; /* replay skips what LMDB holds */
+    if (s->log_prev) { /* this commit's batches wait in theirs */
+        struct cl_wal *w = s->log;
+        s->log = s->log_prev;
+        s->log_prev = w;
+    } else if (cl_wal_rewind(s->log) != CL_OK) { /* LMDB synced itself */
+        s->log_stats.uncut++;
+    }
     return CL_OK;
 }
 
@@ -225,7 +242,9 @@ void cl_store__log_close(cl_store *s)
     s->hold = NULL;
     cl_store__vc_free(&s->hvc);
     s_held(s, false);
+    cl_store__msync_stop(s); /* the last commit's sync: a clean stop */
     cl_wal_close(&s->log);
+    cl_wal_close(&s->log_prev);
 }
 
 int cl_store__log_parent(cl_store *s, MDB_txn **parent)

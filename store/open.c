@@ -103,6 +103,9 @@ int cl_store_open(cl_store **out, const char *dir,
     mdb_env_set_maxdbs(s->env, CL_DB_COUNT + 4);
     mdb_env_set_mapsize(s->env, map_bytes);
     mdb_env_set_maxreaders(s->env, 126);
+    /* a commit whose sync a power cut may have cut off: the one before */
+    if ((rc = cl_store__mdb_fallback(dir)) != CL_OK)
+        goto fail;
     rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
     if (rc != MDB_SUCCESS) {
         rc = rc == EACCES || rc == EROFS || rc == EPERM ? CL_ERR_PERM

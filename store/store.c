@@ -109,7 +109,11 @@ int cl_store_commit(cl_txn **tp)
         s_txn_free(t);
         return CL_ERR_INTERNAL;
     }
-    int rc = mdb_txn_commit(t->txn);
+    /* an LMDB transaction of its own: synced before it is done, even
+     * with LMDB's sync behind the writer (mdbsync.c) */
+    int rc = t->parent || t->held || !t->write
+                 ? mdb_txn_commit(t->txn)
+                 : cl_store__mdb_commit(t->store, t->txn);
     cl_store__keys_settle(t, rc == MDB_SUCCESS);
     if (rc == MDB_SUCCESS) {
         /* Key changes take effect with the outermost commit. */

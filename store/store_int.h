@@ -146,6 +146,9 @@ struct cl_store {
     uint64_t log_max_bytes; /* committed past this much log ... */
     uint64_t log_max_us;    /* ... or this long after its first batch */
     cl_store_log_stats log_stats;
+    struct cl_wal *log_prev;       /* the other file: the held commit before's
+                                      batches, until its sync (hold.c) */
+    struct cl_store__msync *msync; /* LMDB's sync off the writer (mdbsync.c) */
     cl_store__vcache hvc; /* the held one's batches' values (vcache.c) */
     uint8_t *vc_spare;    /* a wiped values block to lend (atomic) */
 };
@@ -475,6 +478,20 @@ CL_NODISCARD int cl_store__seq_get(cl_txn *t, const char *name, uint64_t *seq);
 CL_NODISCARD int cl_store__seq_set(cl_txn *t, const char *name, uint64_t seq);
 CL_NODISCARD int cl_store__log_seq(cl_txn *t, uint64_t *seq);
 CL_NODISCARD int cl_store__log_set_seq(cl_txn *t, uint64_t seq);
+
+/* mdbsync.c: LMDB's data-file sync behind the writer (see there).
+ * Before mdb_env_open: fall back to the snapshot before an unsynced
+ * commit. With the log on: start (MDB_NOSYNC, the marker, the thread) and
+ * stop (after the last sync). Wait for the last commit's sync (an errno,
+ * sticky); post one after the held commit; commit any other top-level
+ * transaction, synced before it returns (an LMDB code or errno). */
+typedef struct cl_store__msync cl_store__msync;
+CL_NODISCARD int cl_store__mdb_fallback(const char *dir);
+CL_NODISCARD int cl_store__msync_start(cl_store *s, const char *dir);
+void cl_store__msync_stop(cl_store *s);
+int cl_store__msync_wait(cl_store *s);
+void cl_store__msync_post(cl_store *s);
+int cl_store__mdb_commit(cl_store *s, MDB_txn *txn);
 
 /* capture.c, for open.c: the log's batches LMDB lacks, applied before
  * anything reads the store. */

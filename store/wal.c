@@ -131,6 +131,17 @@ static bool s_record(const uint8_t *b, size_t len, size_t off, uint64_t *seq,
     return true;
 }
 
+bool cl_wal_first(const cl_wal *w, uint64_t *seq)
+{
+    uint8_t *b;
+    size_t len, n, rec;
+    const uint8_t *body;
+    bool ok = s_read_all(w, &b, &len) == CL_OK && b &&
+              s_record(b, len, 0, seq, &body, &n, &rec);
+    free(b);
+    return ok;
+}
+
 int cl_wal_replay(cl_wal *w, uint64_t after, cl_wal_fn fn, void *ctx,
                   uint64_t *last, uint64_t *tail)
 {

@@ -49,6 +49,10 @@ typedef int (*cl_wal_fn)(void *ctx, uint64_t seq, const uint8_t *body,
 CL_NODISCARD int cl_wal_replay(cl_wal *w, uint64_t after, cl_wal_fn fn,
                                void *ctx, uint64_t *last, uint64_t *tail);
 
+/* The sequence of the log's first record, or false if it has no whole
+ * one (empty, rewound, torn). */
+bool cl_wal_first(const cl_wal *w, uint64_t *seq);
+
 /* Append one record (not durable until cl_wal_sync). On a failure the
  * file is cut back to where it was (CL_ERR_NOSPACE: disk full; CL_ERR_IO). */
 CL_NODISCARD int cl_wal_append(cl_wal *w, uint64_t seq, const uint8_t *body,

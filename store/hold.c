@@ -8,13 +8,16 @@
  * Its commit seals it into the log: its sequence (meta "log:applied",
  * written in it), its physical changes as capture records them, appended
  * and fdatasync'd; only then is it merged into the held transaction and
- * the commit reported done. The held transaction commits (durably, LMDB's
- * own two syncs) when cl_store_log_commit is called (by the owner: before
- * anything that needs the committed state or LMDB's writer lock), when the
- * log holds more than its byte limit or the map could soon not take it,
- * and at once after a batch that changed the keys; then the log is cut
- * (rewound: the file keeps its blocks for the next records to overwrite,
- * so their syncs write no inode; wal.h).
+ * the commit reported done. The held transaction commits (with
+ * MDB_NOSYNC: data.mdb is synced behind the writer, mdbsync.c) when
+ * cl_store_log_commit is called (by the owner: before anything that needs
+ * the committed state or LMDB's writer lock), when the log holds more
+ * than its byte limit or the map could soon not take it, and at once
+ * after a batch that changed the keys. The log is two files (data.wal,
+ * data.wal2) used in turn: a commit's batches stay in theirs until its
+ * sync is done; the next commit waits for that, then cuts that file
+ * (rewound: it keeps its blocks for the next records to overwrite, so
+ * their syncs write no inode; wal.h) and the batches after it go there.
  * Near a full map, the log is not used (s_room_short).
  *
  * A top-level write transaction on any other thread is LMDB's own,

@@ -245,7 +245,13 @@ void cl_store__log_close(cl_store *s)
     s->hold = NULL;
     cl_store__vc_free(&s->hvc);
     s_held(s, false);
-    cl_store__msync_stop(s); /* the last commit's sync: a clean stop */
+    /* the last commit's sync: a clean stop; then its batches go, as they
+     * would at the next commit (a data file put back from an older copy
+     * must not get them again) */
+    bool synced = cl_store__msync_wait(s) == 0;
+    cl_store__msync_stop(s);
+    if (synced && s->log_prev && cl_wal_rewind(s->log_prev) != CL_OK)
+        s->log_stats.uncut++;
     cl_wal_close(&s->log);
     cl_wal_close(&s->log_prev);
 }

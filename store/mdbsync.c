@@ -77,9 +77,10 @@ struct cl_store__msync {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t th;
-    int data_fd;   /* LMDB's, for fdatasync */
-    int mark_fd;   /* data.sync, flock'd */
-    uint64_t ino;  /* data.mdb's */
+    int data_fd;  /* LMDB's, for fdatasync */
+    int mark_fd;  /* data.sync, flock'd */
+    uint64_t ino; /* data.mdb's */
+    char dir[4096], mark_path[4200];
     uint64_t want; /* the newest commit to make durable */
     uint64_t done; /* the newest made durable, its marker too */
     int err;       /* a sync failed: every later commit fails (sticky) */
@@ -301,6 +302,8 @@ int cl_store__msync_start(cl_store *s, const char *dir)
                  ? CL_OK
                  : CL_ERR_INTERNAL;
     snprintf(path, sizeof(path), "%s/" S_MARK_NAME, dir);
+    snprintf(ms->dir, sizeof(ms->dir), "%s", dir);
+    snprintf(ms->mark_path, sizeof(ms->mark_path), "%s", path);
     if (rc == CL_OK) {
         ms->mark_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (ms->mark_fd < 0 || flock(ms->mark_fd, LOCK_EX | LOCK_NB) != 0)
@@ -345,6 +348,11 @@ void cl_store__msync_stop(cl_store *s)
     pthread_mutex_unlock(&ms->mu);
     pthread_join(ms->th, NULL);
     mdb_env_set_flags(s->env, MDB_NOSYNC, 0);
+    /* every commit synced: no fallback is ever needed for them, and a
+     * marker left behind would undo a commit made after the stop by
+     * another program (an LMDB tool) at the next open */
+    if (!ms->err && unlink(ms->mark_path) == 0)
+        (void)s_dir_sync(ms->dir);
     close(ms->mark_fd);
     pthread_cond_destroy(&ms->cv);
     pthread_mutex_destroy(&ms->mu);

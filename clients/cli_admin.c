@@ -223,7 +223,7 @@ static void s_print_stats(const cl_stats *st)
     printf("linking: %s weights", st->weights_trained ? "learned" : "default");
     if (st->relink_running || st->relink_total)
         printf("; relinking %s: %llu of about %llu records, %llu people "
-               "merged, %llu pairs queued",
+               "merged, %llu pairs newly queued",
                st->relink_running ? "running" : "done",
                (unsigned long long)st->relink_done,
                (unsigned long long)st->relink_total,

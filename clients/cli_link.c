@@ -874,7 +874,8 @@ static void s_print_weights(const cli_conn *cn, const cl_link_info *li)
     if (li->rerun_total || li->rerun_running)
         printf("\nrelinking: %s, %" PRIu64 " of about %" PRIu64
                " records, %" PRIu64 " people merged, %" PRIu64
-               " pairs queued for review\n",
+               " pairs newly queued for review\n(`caselink match list` "
+               "shows every open pair, those queued before too)\n",
                li->rerun_running ? "running" : "done", li->rerun_done,
                li->rerun_total, li->rerun_merged, li->rerun_queued);
 }

@@ -402,7 +402,8 @@ typedef struct s_islot {
 
 typedef struct s_itally {
     unsigned long accepted, own, failed, dup;
-    unsigned long denied; /* the line of the first refusal of this key */
+    unsigned long denied;   /* the line of the first refusal of this key */
+    unsigned long n_denied; /* rows refused so (counted in failed too) */
 } s_itally;
 
 /* A reply to one row. A denial (this key's role, or another agency named)
@@ -422,6 +423,7 @@ static void s_import_settle(const cli_conn *cn, s_islot *w, int nw,
             if (!t->denied || w[i].line < t->denied)
                 t->denied = w[i].line;
             t->failed++;
+            t->n_denied++;
         } else if (!cl_reply_ok(rep)) {
             cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s: %s\n", path, w[i].line,
@@ -646,6 +648,19 @@ static int s_import_opt(void *ctx, const char *o, char **v)
     return 0;
 }
 
+/* The import stopped at a refusal of this key: where, and what the rows
+ * answered before it came to. */
+static void s_import_stopped(const char *path, const s_itally *t)
+{
+    fprintf(stderr,
+            "%s: stopped: every row is refused the same way for this key (the "
+            "first at line %lu); nothing was imported after it. Before it: "
+            "%lu accepted (%lu updating records this agency sent before), "
+            "%lu already imported, %lu rejected\n",
+            path, t->denied, t->accepted, t->own, t->dup,
+            t->failed - t->n_denied);
+}
+
 int cli_import(cli_conn *cn, int argc, char **argv)
 {
     enum { W = 64 };
@@ -745,11 +760,7 @@ int cli_import(cli_conn *cn, int argc, char **argv)
                 path, x.foreign_line, x.foreign_pc,
                 x.foreign_pc == 1 ? " is" : "s are");
     if (t.denied) {
-        fprintf(
-            stderr,
-            "%s: stopped: every row is refused the same way for this key (the "
-            "first at line %lu); nothing was imported after it\n",
-            path, t.denied);
+        s_import_stopped(path, &t);
         status = CLI_EXIT_FAILED;
         goto out;
     }

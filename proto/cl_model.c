@@ -861,10 +861,22 @@ static const struct {
 
 int cl_sex_parse(const char *s)
 {
-    int v = S_PARSE(s_sex, s);
+    if (!s)
+        return S_PARSE(s_sex, s);
+    /* spaces around the value, as extracts pad columns (" X", "M "),
+     * are not part of it */
+    char b[32];
+    size_t n = strspn(s, " \t"), len = strlen(s + n);
+    while (len && strchr(" \t\r", s[n + len - 1]))
+        len--;
+    if (len >= sizeof(b))
+        return -1; /* too long to be any of them */
+    memcpy(b, s + n, len);
+    b[len] = '\0';
+    int v = S_PARSE(s_sex, b);
     for (size_t i = 0;
-         v < 0 && s && i < sizeof(s_sex_alias) / sizeof(s_sex_alias[0]); i++)
-        if (strcasecmp(s, s_sex_alias[i].as) == 0)
+         v < 0 && i < sizeof(s_sex_alias) / sizeof(s_sex_alias[0]); i++)
+        if (strcasecmp(b, s_sex_alias[i].as) == 0)
             v = s_sex_alias[i].sex;
     return v;
 }

@@ -201,6 +201,7 @@ check "import as another agency" 1 "denied: this client is registered for Norths
 cl --as adults import persons caseload.csv --agency "Oakfield Surgery" >denied.out 2>&1
 check "import as another agency: said once, then stops" 0 "^1$" -- grep -c "denied" denied.out
 check "import as another agency: stops" 0 "stopped: every row is refused the same way for this key \(the first at line 2\)" -- cat denied.out
+check "import as another agency: says what was imported before" 0 "nothing was imported after it. Before it: 0 accepted \(0 updating records this agency sent before\), 0 already imported, [01] rejected$" -- cat denied.out
 check "import as a coordinator: whose command it is" 1 "'caselink import persons' is for publisher keys, and client coordinator is not one" -- cl --as coordinator import persons caseload.csv --agency "Oakfield Surgery"
 cat > sexes.csv <<'CSV'
 local_id,given_names,family_name,sex
@@ -209,10 +210,13 @@ ASC-21,Sam,Ode,m
 ASC-22,Alex,Ode,2
 ASC-23,Jo,Ode,9
 ASC-24,Lou,Ode,mf
+ASC-25,Kit,Ode," X"
+ASC-26,Max,Ode,"M "
 CSV
 cl --as adults import persons sexes.csv --agency "Northshire Adult Social Care" >sexes.out 2>&1
 check "import sex as extracts write it: one warning" 0 "^1$" -- grep -cF "warning: column 4 (sex)" sexes.out
 check "import sex: the unknown one named" 0 "sexes.csv:6: warning: column 4 \(sex\)" -- cat sexes.out
+check "import sex: spaces around it are not part of it" 0 "7 rows: 7 accepted" -- cat sexes.out
 check "import missing file" 2 "nope.csv: No such file" -- cl --as adults import persons nope.csv --agency X
 printf 'given_names\nA\n' > noid.csv
 check "import needs local_id" 2 "must name local_id" -- cl --as adults import persons noid.csv --agency X
@@ -689,6 +693,12 @@ grep -q "relinking: done" <<<"$out" && passes=$((passes + 1)) || { echo "FAIL li
 cl link rerun --wait --json >rerun.json 2>err.txt
 grep -q $'\r' err.txt && { echo "FAIL link rerun progress when not a terminal"; fails=$((fails + 1)); } || passes=$((passes + 1))
 python3 -c 'import json; d=json.load(open("rerun.json")); assert d["rerun_running"] is False and d["rerun_done"] > 0, d' && passes=$((passes + 1)) || { echo "FAIL link rerun --wait --json"; head -c 300 rerun.json; fails=$((fails + 1)); }
+# a second rerun asks nothing new: every pair it ends at was asked
+# before, so none is newly queued, while the queue still holds them
+check "link rerun counts only pairs newly queued" 0 "relinking: done, .* 0 pairs newly queued for review$" -- cl link rerun --wait
+check "link rerun names the queue's open pairs apart" 0 "match list. shows every open pair, those queued before too" -- cl link weights
+check "link rerun: the queue still holds pairs" 0 "[1-9][0-9]* pairs? to review" -- cl match list
+check "admin stats says newly queued" 0 "relinking done: .* 0 pairs newly queued" -- cl admin stats
 
 # admin backup: while it runs, admin stats says how far it has got, and on
 # a terminal (a tmux pane, as an operator sees it) the CLI shows the bytes

@@ -197,6 +197,12 @@ static void test_names(void **state)
     assert_int_equal(cl_sex_parse("Not known"), 0);
     assert_int_equal(cl_sex_parse("mf"), -1);
     assert_int_equal(cl_sex_parse("3"), -1);
+    /* spaces around the value are not part of it */
+    assert_int_equal(cl_sex_parse(" X"), 0);
+    assert_int_equal(cl_sex_parse("M "), 2);
+    assert_int_equal(cl_sex_parse("\tfemale\r"), 1);
+    assert_int_equal(cl_sex_parse(" 2 "), 1);
+    assert_int_equal(cl_sex_parse(" m f "), -1);
 }
 
 /* A refusal of a decoded request names the field's full path in the

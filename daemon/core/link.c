@@ -1060,6 +1060,12 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
     rc = cl_store_scan_from(t, CL_DB_RECORD, k, 8, s_batch_one, &b);
     if (rc > 0)
         rc = CL_OK;
+    /* pairs queued: the queue's new rows (a merge to review or a split
+     * proposed), not the records that ended at a pair, which may have
+     * been asked about before and are not asked again */
+    uint64_t q0 = 0, q1 = 0;
+    if (rc == CL_OK)
+        rc = cl_store_counter(t, "review", &q0);
     for (size_t i = 0; i < b.n && rc == CL_OK; i++) {
         int what = 0;
         rc = cl_linkfind_relink(t, mc, b.ids[i], now, &what);
@@ -1067,13 +1073,12 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
             rc = CL_OK; /* merged or purged meanwhile */
             continue;
         }
-        /* 2: a merge queued; 3: a split proposed (and perhaps a merge
-         * queued): both are pairs for a coordinator */
         r.merged += what == 1;
-        r.queued += what >= 2;
         r.done++;
         r.cursor = b.ids[i];
     }
+    if (rc == CL_OK && (rc = cl_store_counter(t, "review", &q1)) == CL_OK)
+        r.queued += q1 - q0;
     if (rc != CL_OK)
         return rc;
     if (b.n < b.max)

@@ -330,6 +330,45 @@ static void test_place_weight(void **state)
     assert_true(cl_match_place_weight(0.5, 0.05, 1024, 0) == 0);
 }
 
+/* A partial agreement never outweighs the exact one of its field, even
+ * where learned weights would put it above: "chris" and "christopher"
+ * count for no more than "christopher" twice. */
+static void test_partial_never_outweighs_exact(void **state)
+{
+    (void)state;
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    /* as a store of few prefixes among random pairs could train them */
+    assert_true(cl_match_weight_set(&mc, "given.prefix", 0.5, 0.0001));
+    assert_true(cl_match_weight_set(&mc, "postcode.sector", 0.5, 0.00001));
+    assert_true(log2(0.5 / 0.0001) >
+                cl_match_level_weight(&mc, CL_W_GIVEN_EXACT));
+    assert_true(fabs(cl_match_level_weight(&mc, CL_W_GIVEN_PREFIX) -
+                     cl_match_level_weight(&mc, CL_W_GIVEN_EXACT)) < 1e-9);
+    assert_true(fabs(cl_match_level_weight(&mc, CL_W_POSTCODE_SECTOR) -
+                     cl_match_level_weight(&mc, CL_W_POSTCODE_UNIT)) < 1e-9);
+    cl_person a;
+    memset(&a, 0, sizeof(a));
+    CL_COPY(a.given, "Zebedee");
+    CL_COPY(a.family, "Featherstone");
+    CL_COPY(a.dob, "1979-11-23");
+    cl_person b = a;
+    CL_COPY(b.given, "Ze");
+    cl_field_weight fw[CL_MATCH_FIELDS];
+    uint32_t n = 0;
+    double w = cl_match_explain(&mc, &a, &b, NULL, fw, &n);
+    bool prefix = false;
+    for (uint32_t i = 0; i < n; i++)
+        prefix |= !strcmp(fw[i].field, "given names") &&
+                  !strcmp(fw[i].level, "prefix");
+    assert_true(prefix);
+    assert_true(w <= cl_match_score(&mc, &a, &a) + 1e-9);
+    /* below its ceiling a level keeps its own weight */
+    assert_true(cl_match_weight_set(&mc, "given.prefix", 0.02, 0.003));
+    assert_true(fabs(cl_match_level_weight(&mc, CL_W_GIVEN_PREFIX) -
+                     log2(0.02 / 0.003)) < 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_one_keystroke_levels),
         cmocka_unit_test(test_twins_apart),
         cmocka_unit_test(test_place_weight),
+        cmocka_unit_test(test_partial_never_outweighs_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -341,13 +341,49 @@ const char *cl_match_weight_name(cl_weight_id id)
     return (unsigned)id < CL_W_COUNT ? s_levels[id].name : "?";
 }
 
-/* Weight of level id. A zero m or u (a config struct not set up with
- * cl_match_config_defaults) falls back to the default. */
-static double s_w(const cl_match_config *mc, cl_weight_id id)
+/* The level a partial agreement may never outweigh: its field's exact
+ * agreement. Learned weights can put a partial level above the exact one
+ * (a prefix of a given name is rare among random pairs, so its u is
+ * small), and then "chris" and "christopher" would count for more than
+ * "christopher" twice. Stored as the ceiling's id + 1; 0: none. */
+#define S_UNDER(id) ((uint8_t)((id) + 1))
+static const uint8_t s_ceiling[CL_W_COUNT] = {
+    [CL_W_FAMILY_PART] = S_UNDER(CL_W_FAMILY_EXACT),
+    [CL_W_FAMILY_CLOSE] = S_UNDER(CL_W_FAMILY_EXACT),
+    [CL_W_FAMILY_SOUNDEX] = S_UNDER(CL_W_FAMILY_EXACT),
+    [CL_W_FAMILY_TYPO] = S_UNDER(CL_W_FAMILY_EXACT),
+    [CL_W_GIVEN_NICKNAME] = S_UNDER(CL_W_GIVEN_EXACT),
+    [CL_W_GIVEN_CLOSE] = S_UNDER(CL_W_GIVEN_EXACT),
+    [CL_W_GIVEN_PREFIX] = S_UNDER(CL_W_GIVEN_EXACT),
+    [CL_W_GIVEN_INITIAL] = S_UNDER(CL_W_GIVEN_EXACT),
+    [CL_W_GIVEN_TYPO] = S_UNDER(CL_W_GIVEN_EXACT),
+    [CL_W_DOB_SWAPPED] = S_UNDER(CL_W_DOB_EXACT),
+    [CL_W_DOB_TYPO] = S_UNDER(CL_W_DOB_EXACT),
+    [CL_W_DOB_ONE_PART] = S_UNDER(CL_W_DOB_EXACT),
+    [CL_W_POSTCODE_SECTOR] = S_UNDER(CL_W_POSTCODE_UNIT),
+    [CL_W_POSTCODE_DISTRICT] = S_UNDER(CL_W_POSTCODE_UNIT),
+    [CL_W_ADDRESS_CLOSE] = S_UNDER(CL_W_ADDRESS_SAME),
+    [CL_W_TOWN_CLOSE] = S_UNDER(CL_W_TOWN_SAME),
+};
+
+/* log2(m/u) of level id as configured. A zero m or u (a config struct
+ * not set up with cl_match_config_defaults) falls back to the default. */
+static double s_w_raw(const cl_match_config *mc, cl_weight_id id)
 {
     double m = mc && mc->m[id] > 0 ? mc->m[id] : s_levels[id].m;
     double u = mc && mc->u[id] > 0 ? mc->u[id] : s_levels[id].u;
     return log2(m / u);
+}
+
+/* Weight of level id: at most its ceiling's (s_ceiling). */
+static double s_w(const cl_match_config *mc, cl_weight_id id)
+{
+    double w = s_w_raw(mc, id);
+    if (s_ceiling[id]) {
+        double top = s_w_raw(mc, (cl_weight_id)(s_ceiling[id] - 1));
+        w = w < top ? w : top;
+    }
+    return w;
 }
 
 double cl_match_level_weight(const cl_match_config *mc, cl_weight_id id)
@@ -631,7 +667,12 @@ static double s_w_tf(const cl_match_config *mc, const cl_match_tf *tf,
     uint32_t places = s_place_n(tf, id);
     if (places) {
         double u = mc && mc->u[id] > 0 ? mc->u[id] : s_levels[id].u;
-        return cl_match_place_weight(m, u, places, tf->family_n);
+        double w = cl_match_place_weight(m, u, places, tf->family_n);
+        if (s_ceiling[id]) {
+            double top = s_w_tf(mc, tf, (cl_weight_id)(s_ceiling[id] - 1));
+            w = w < top ? w : top;
+        }
+        return w;
     }
     return s_w(mc, id);
 }

@@ -710,6 +710,13 @@ static int s_evaluate_cmd(cli_conn *cn, const char *path)
     if ((status = cli_connect(cn, "coordinator", &c)) != 0 ||
         (status = s_fetch_links(cn, c, v, n)) != 0)
         goto out;
+    /* the true pairs of the whole file, those of records the daemon does
+     * not hold too: their recall is said besides, with each such pair a
+     * miss (a record lost at import is a link missed, not one less to
+     * find) */
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (cl_pair){v[i].truth, i};
+    uint64_t truth_all = cl_pairs_score_of(tmp, n).truth;
     /* records the daemon does not hold are left out of the figures */
     size_t found = 0;
     for (size_t i = 0; i < n; i++)
@@ -751,6 +758,14 @@ static int s_evaluate_cmd(cli_conn *cn, const char *path)
     s_score b = s_evaluate(v, n, group, tmp);
     s_print_score("pairwise, auto-links:", &a);
     s_print_score("pairwise, + review queue:", &b);
+    if (missing && truth_all)
+        printf("%-26s recall %.4f, + review queue %.4f, with the %zu not in "
+               "the store\n%-26s counted as never linked (%" PRIu64
+               " true pairs in all)\n",
+               "pairwise, whole file:",
+               (double)a.pairs.correct / (double)truth_all,
+               (double)b.pairs.correct / (double)truth_all, missing, "",
+               truth_all);
     size_t qtrue = 0;
     for (size_t k = 0; k < nq; k++)
         qtrue += v[q[k].a].truth == v[q[k].b].truth;
@@ -825,8 +840,33 @@ static const cli_jrow s_weights_rows[] = {
     CLI_JU(cl_link_info, "rerun_total", rerun_total),
     CLI_JU(cl_link_info, "rerun_merged", rerun_merged),
     CLI_JU(cl_link_info, "rerun_queued", rerun_queued),
+    CLI_JR(cl_link_info, "families_share", families_share, 2),
+    CLI_JB(cl_link_info, "families_apart", families_apart),
+    CLI_JR(cl_link_info, "proposed_families_share", pfamilies_share, 2),
+    CLI_JB(cl_link_info, "proposed_families_apart", pfamilies_apart),
     CLI_JEND,
 };
+
+/* What the weights say of the store's families: measured (trained) or
+ * the default, and what follows for two records of one family name at
+ * one place with other given names or dates of birth. */
+static void s_print_families(const char *indent, bool trained, double share,
+                             bool apart)
+{
+    if (trained && share > 0)
+        printf("%sfamilies: two people of one family name share a place "
+               "%.1f times as often as\n%s  any two: %s\n",
+               indent, share, indent,
+               apart ? "they live apart here, such a pair weighs as any "
+                       "pair does"
+                     : "they live together, such a pair is taken for "
+                       "relatives");
+    else
+        printf("%sfamilies: %s; such a pair is taken for relatives\n", indent,
+               trained ? "not measured (too few pairs), taken to live "
+                         "together"
+                       : "taken to live together until trained");
+}
 
 static void s_print_weights(const cli_conn *cn, const cl_link_info *li)
 {
@@ -849,6 +889,8 @@ static void s_print_weights(const cli_conn *cn, const cl_link_info *li)
     printf("  review from weight %.1f (probability %.4f); below, a new "
            "person\n",
            li->lower, li->lower_p);
+    s_print_families("  ", li->accepted, li->families_share,
+                     li->families_apart);
     if (li->proposed) {
         cli_day(cn, when, li->trained_at);
         printf("proposed (trained %s on %" PRIu64 " records, %" PRIu64
@@ -857,6 +899,7 @@ static void s_print_weights(const cli_conn *cn, const cl_link_info *li)
         printf("  prior %.3g; the same thresholds would be probabilities "
                "%.4f and %.4f\n",
                li->pprior, li->pupper_p, li->plower_p);
+        s_print_families("  ", true, li->pfamilies_share, li->pfamilies_apart);
         printf("  accept with: caselink link weights --accept\n");
     }
     printf("\n  %-22s %9s %9s %7s", "level", "m", "u", "weight");

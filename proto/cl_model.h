@@ -219,6 +219,11 @@ typedef struct cl_link_info {
     uint64_t sampled, random_pairs, blocked_pairs; /* last training */
     bool rerun_running;
     uint64_t rerun_done, rerun_total, rerun_merged, rerun_queued;
+    /* how many times as often two people of one family name share a
+     * place as any two (0: not measured), and whether the family pattern
+     * weighs as any pair does because of it; in use and proposed */
+    double families_share, pfamilies_share;
+    bool families_apart, pfamilies_apart;
 } cl_link_info;
 
 /* A page of the match-review queue (highest weight first). */

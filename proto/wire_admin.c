@@ -84,6 +84,10 @@ static const cl_wire_field s_link_info_rows[] = {
     S_LI(NUM, "rerun_total", rerun_total),
     S_LI(NUM, "rerun_merged", rerun_merged),
     S_LI(NUM, "rerun_queued", rerun_queued),
+    S_LI(DBL, "families_share", families_share),
+    S_LI(BOOL, "families_apart", families_apart),
+    S_LI(DBL, "proposed_families_share", pfamilies_share),
+    S_LI(BOOL, "proposed_families_apart", pfamilies_apart),
     CL_WF_END_,
 };
 

@@ -237,10 +237,12 @@ agency, local_id, cluster
 Northshire Adult Social Care, ASC-10, ng-mary
 Northshire Adult Social Care, ASC-11, ng-lee
 Northshire Adult Social Care, ASC-12, ng-mary
-Northshire Adult Social Care, ASC-99, nobody
+Northshire Adult Social Care, ASC-99, ng-mary
 CSV
 check "link evaluate" 0 "^pairwise, auto-links: +precision 1.0000  recall 0.0000" -- cl link evaluate --truth truth.csv
 check "link evaluate missing records" 0 "3 records of 2 people found in the store, 1 not found" -- cl link evaluate --truth truth.csv
+check "link evaluate counts a missing record's pairs as misses" 0 "^pairwise, whole file: +recall 0.0000, \+ review queue [01].[0-9]{4}, with the 1 not in the store" -- cl link evaluate --truth truth.csv
+check "link evaluate counts the whole file's pairs" 0 "counted as never linked \(3 true pairs in all\)" -- cl link evaluate --truth truth.csv
 check "link evaluate clusters" 0 "^clusters, auto-links: +2 true people, 3 caselink people: 1 exact" -- cl link evaluate --truth truth.csv
 check "link evaluate by threshold" 0 "^ +22 " -- cl link evaluate --truth truth.csv
 check "link evaluate as publisher" 1 "denied" -- cl --as gp link evaluate --truth truth.csv
@@ -834,7 +836,14 @@ assert d["link_weight"] > d["review_weight"] and 0 < d["prior"] < 1, d
 assert d["proposed"] is True and d["trained_at"].endswith("Z"), d
 lv = {x["level"]: x for x in d["levels"]}
 assert len(lv) >= 10 and all(0 <= x["m"] <= 1 and 0 <= x["u"] <= 1 for x in lv.values()), lv
+assert d["proposed_families_share"] >= 0 and isinstance(d["proposed_families_apart"], bool), d
+assert d["proposed_families_apart"] == (0 < d["proposed_families_share"] <= 3), d
+assert d["families_apart"] is False and d["families_share"] == 0, d
+# a partial agreement never outweighs its field's exact one
+for part, exact in (("given.prefix", "given.exact"), ("family.soundex", "family.exact"), ("dob.typo", "dob.exact")):
+    assert lv[part]["weight"] <= lv[exact]["weight"] + 1e-9, (part, lv[part], lv[exact])
 PY
+check "link weights says what it takes of families" 0 "families: taken to live together until trained" -- cl link weights
 check "--json refused names the command" 2 "caselink mdt create: --json is not offered here" -- cl mdt create --date 01/12/2027 --title "never made" --json
 if cl mdt list | grep -q "never made"; then echo "FAIL a refused --json still sent the request"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 

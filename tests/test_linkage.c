@@ -434,6 +434,12 @@ static void test_trained_families_apart(void **state)
         assert_int_equal(cl_store_begin(&t, tr.s, NULL, true), CL_OK);
         cl_op_init(&op, t, &coord, 1700000200);
         assert_int_equal(cl_link_admin(&op, &mc, &q, &li), CL_OK);
+        /* the reply and the audit say what training took of families */
+        assert_int_equal(li.families_apart, scatter == 1);
+        assert_true(li.families_share > 0);
+        assert_true(li.families_apart == (li.families_share <= 3.0));
+        assert_non_null(
+            strstr(op.note.detail, scatter == 1 ? ": apart" : ": together"));
         cl_op_done(&op);
         cl_match_config used;
         cl_match_config_defaults(&used);

@@ -902,6 +902,23 @@ out:
 /* --- the answer ------------------------------------------------------------
  */
 
+/* The audit's detail of weights trained or accepted: what they say of
+ * the store's families, the one learned decision that is not a level's
+ * weight (no personal data: a ratio over the whole sample). */
+static void s_families_detail(cl_audit_note *n, const s_weights *w)
+{
+    cl_match_config mc;
+    cl_match_config_defaults(&mc);
+    s_overlay(&mc, w);
+    if (w->families_share > 0)
+        snprintf(n->detail, sizeof(n->detail),
+                 "families share a place x%.2f: %s", w->families_share,
+                 mc.families_apart ? "apart" : "together");
+    else
+        snprintf(n->detail, sizeof(n->detail),
+                 "families share a place: not measured");
+}
+
 static int s_info(cl_txn *t, const cl_match_config *mc, cl_link_info *out)
 {
     s_weights acc, prop;
@@ -913,6 +930,7 @@ static int s_info(cl_txn *t, const cl_match_config *mc, cl_link_info *out)
         s_overlay(&use, &acc);
         out->accepted = true;
         out->accepted_at = acc.accepted_at;
+        out->families_share = acc.families_share;
     } else if (rc != CL_ERR_NOT_FOUND) {
         return rc;
     }
@@ -925,6 +943,8 @@ static int s_info(cl_txn *t, const cl_match_config *mc, cl_link_info *out)
         out->blocked_pairs = prop.blocked_pairs;
         pmc = *mc;
         s_overlay(&pmc, &prop);
+        out->pfamilies_share = prop.families_share;
+        out->pfamilies_apart = pmc.families_apart;
     } else if (rc != CL_ERR_NOT_FOUND) {
         return rc;
     }
@@ -941,6 +961,7 @@ static int s_info(cl_txn *t, const cl_match_config *mc, cl_link_info *out)
             l->trained = prop.trained[i];
         }
     }
+    out->families_apart = use.families_apart;
     out->prior = use.prior;
     out->upper = use.upper;
     out->lower = use.lower;
@@ -992,8 +1013,10 @@ int cl_link_admin(cl_op *op, const cl_match_config *mc, const cl_link_req *q,
         if (rc == CL_ERR_INVALID)
             snprintf(err, CL_ERROR_SZ,
                      "too few records to learn weights from (at least 50)");
-        if (rc == CL_OK)
+        if (rc == CL_OK) {
+            s_families_detail(&op->note, &w);
             rc = s_weights_put(t, s_key_proposed, &w);
+        }
     } else if (q->action == CL_LINK_ACCEPT) {
         s_weights w;
         rc = s_weights_get(t, s_key_proposed, &w);
@@ -1003,8 +1026,10 @@ int cl_link_admin(cl_op *op, const cl_match_config *mc, const cl_link_req *q,
             return CL_ERR_INVALID;
         }
         w.accepted_at = now;
-        if (rc == CL_OK)
+        if (rc == CL_OK) {
+            s_families_detail(&op->note, &w);
             rc = s_weights_put(t, s_key_accepted, &w);
+        }
         if (rc == CL_OK)
             rc = cl_store_del(t, CL_DB_LINKING, (const uint8_t *)s_key_proposed,
                               strlen(s_key_proposed));

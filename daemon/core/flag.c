@@ -307,10 +307,16 @@ static int s_rel_hit(void *ctx, uint64_t other, uint8_t rel, const char *agency,
 }
 
 /* Every current plan that flags pid, into f->hits; nhs and chi are the
- * numbers the caller named pid by (NULL: none, as on a publish). */
+ * numbers the caller named pid by (NULL: none, as on a publish). A check
+ * (check: the reply is the caller's alone, and it can time it) works out
+ * whether the caller identified pid before it reads a plan, and reads
+ * the person's own plans only if so: a reply of no flag then takes the
+ * same steps whether the child has a plan or not. A publish's reply
+ * leaves that to a plan that could flag (s_own_hit): its time is the
+ * write's, thousands of times the difference. */
 static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
                         const cl_caller *caller, uint64_t pid, int64_t now,
-                        const char *nhs, const char *chi, s_find *f)
+                        const char *nhs, const char *chi, bool check, s_find *f)
 {
     memset(f, 0, offsetof(s_find, hits)); /* hits past n are never read */
     f->nhs = nhs;
@@ -323,7 +329,10 @@ static int s_find_flags(cl_txn *t, const cl_flag_config *fc,
     f->child = pid;
     f->person_is = "the child";
     /* the person's own plans (s_own_hit), then their relations' */
-    int rc = cl_plan_held(t, pid, s_own_hit, f);
+    bool ok = true;
+    int rc = check ? s_person_ok(f, &ok) : CL_OK;
+    if (rc == CL_OK && ok)
+        rc = cl_plan_held(t, pid, s_own_hit, f);
     if (rc == S_NOT_IDENTIFIED)
         rc = CL_OK;
     if (rc == CL_OK)
@@ -701,7 +710,7 @@ int cl_flag_check(cl_op *op, const cl_flag_config *fc,
     }
     if ((r = s_find_flags(op->t, fc, op->who, pid, op->now,
                           p.nhs[0] ? p.nhs : NULL, p.chi[0] ? p.chi : NULL,
-                          f)) != CL_OK)
+                          true, f)) != CL_OK)
         goto out;
     r = s_disclose(op->t, fc, rc, op->who, f, "flag_check", NULL, op->now, out,
                    &op->note);
@@ -729,7 +738,7 @@ int cl_flag_on_publish(cl_op *op, const cl_flag_config *fc,
     s_find *f = malloc(sizeof(*f));
     if (!f)
         return CL_ERR_NOMEM;
-    if ((r = s_find_flags(t, fc, caller, pid, op->now, NULL, NULL, f)) ==
+    if ((r = s_find_flags(t, fc, caller, pid, op->now, NULL, NULL, false, f)) ==
             CL_OK &&
         f->n) {
         /* the disclosure on a publish reply is audited as a check is, in

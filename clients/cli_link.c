@@ -861,11 +861,16 @@ static void s_print_families(const char *indent, bool trained, double share,
                        "pair does"
                      : "they live together, such a pair is taken for "
                        "relatives");
+    else if (trained)
+        printf("%sfamilies: taken to live together, such a pair for "
+               "relatives; these records\n%s  do not tell (a postcode, "
+               "address or UPRN over 500 pairs of one family\n%s  name "
+               "does, a town never)\n",
+               indent, indent, indent);
     else
-        printf("%sfamilies: %s; such a pair is taken for relatives\n", indent,
-               trained ? "not measured (too few pairs), taken to live "
-                         "together"
-                       : "taken to live together until trained");
+        printf("%sfamilies: taken to live together until trained; such a "
+               "pair is taken for\n%s  relatives\n",
+               indent, indent);
 }
 
 static void s_print_weights(const cli_conn *cn, const cl_link_info *li)

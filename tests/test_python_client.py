@@ -13,6 +13,8 @@ Usage: test_python_client.py CASELINKD PB2_DIR OLD_PB2_DIR
   idempotency, retries with the same id, long-polls its mailbox, receives
   the information request a coordinator sends meanwhile and acknowledges
   it (the mailbox is empty after);
+- the linking weights as a coordinator reads them from the .proto
+  alone: a part of a value under the whole, families not yet told apart;
 - an old client, generated from the .proto before the reply fields
   (tests/fixtures/caselink-1.0.proto), and the new one both read the id
   of what they created.
@@ -195,6 +197,20 @@ def run(tmp, dev, daemon):
     box = gp.receive(wait_ms=0)
     check(len(box.deliveries) == 0 and box.depth == 0, "mailbox empty")
     gp.close()
+    # the linking weights, read from the .proto alone: a partial
+    # agreement under the whole, and what is taken of families
+    r = coord.call("link_admin", pb.LinkAdmin(action=pb.LinkAdmin.SHOW))
+    li = r.link_info
+    lv = {x.level: x for x in li.levels}
+    check(lv["given.prefix"].weight <= lv["given.exact"].weight
+          and lv["dob.typo"].weight <= lv["dob.exact"].weight,
+          "link weights: a part never outweighs the whole "
+          f"({lv['given.prefix'].weight:.2f} <= "
+          f"{lv['given.exact'].weight:.2f})")
+    check(not li.accepted and not li.families_apart
+          and li.families_share == 0,
+          f"link weights: families taken to live together until trained "
+          f"(apart {li.families_apart}, share {li.families_share})")
     coord.close()
 
     # old and new clients: the old one reads `reference`, the new one the

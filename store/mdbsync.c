@@ -281,6 +281,31 @@ static void *s_main(void *arg)
     return NULL;
 }
 
+/* Plant the marker at path whole, or not at all: written and synced
+ * under another name, then renamed, the folder synced. A marker whose
+ * name reached the disk before its bytes would read as not whole, and
+ * the next open would undo the newest commit though LMDB had synced it:
+ * the one that replayed the log just cut, acknowledged batches lost. */
+static int s_mark_plant(cl_store__msync *ms, const char *path)
+{
+    char tmp[4300];
+    int old = open(path, O_RDWR | O_CLOEXEC);
+    bool busy = old >= 0 && flock(old, LOCK_EX | LOCK_NB) != 0;
+    if (old >= 0)
+        close(old);
+    if (busy)
+        return CL_ERR_IO; /* another process runs the log on it */
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    (void)unlink(tmp); /* a power cut's leftover: never read */
+    ms->mark_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (ms->mark_fd < 0 || flock(ms->mark_fd, LOCK_EX | LOCK_NB) != 0)
+        return CL_ERR_IO;
+    int e = s_mark_write(ms->mark_fd, ms->done, ms->ino);
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    return e ? cl_store__io_err(e) : s_dir_sync(ms->dir);
+}
+
 static uint64_t s_last_txnid(const cl_store *s)
 {
     MDB_envinfo info;
@@ -304,22 +329,14 @@ int cl_store__msync_start(cl_store *s, const char *dir)
     snprintf(path, sizeof(path), "%s/" S_MARK_NAME, dir);
     snprintf(ms->dir, sizeof(ms->dir), "%s", dir);
     snprintf(ms->mark_path, sizeof(ms->mark_path), "%s", path);
-    if (rc == CL_OK) {
-        ms->mark_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (ms->mark_fd < 0 || flock(ms->mark_fd, LOCK_EX | LOCK_NB) != 0)
-            rc = CL_ERR_IO; /* another process runs the log on it */
-    }
     /* everything committed so far was synced by LMDB itself */
     ms->done = ms->want = s_last_txnid(s);
     struct stat st;
     if (rc == CL_OK && fstat(ms->data_fd, &st) != 0)
         rc = CL_ERR_IO;
     ms->ino = rc == CL_OK ? (uint64_t)st.st_ino : 0;
-    int e = rc == CL_OK ? s_mark_write(ms->mark_fd, ms->done, ms->ino) : 0;
-    if (rc == CL_OK && e)
-        rc = cl_store__io_err(e);
     if (rc == CL_OK)
-        rc = s_dir_sync(dir); /* the marker's name, durable */
+        rc = s_mark_plant(ms, path);
     if (rc == CL_OK && pthread_create(&ms->th, NULL, s_main, ms) != 0)
         rc = CL_ERR_NOMEM;
     if (rc != CL_OK) {

@@ -546,10 +546,18 @@ static void test_store_two_files(void **state)
     snprintf(w2, sizeof(w2), "%s/data.wal2", dir);
     snprintf(mark, sizeof(mark), "%s/data.sync", dir);
     cl_store *s = NULL;
+    char part[320];
+    snprintf(part, sizeof(part), "%s.new", mark);
+    th_sh("touch %s", part); /* a power cut's half-planted marker */
     assert_int_equal(cl_store_open(&s, dir, s_mk, S_MAP), CL_OK);
     assert_int_equal(access(mark, F_OK), -1); /* LMDB syncs itself */
     assert_int_equal(cl_store_log_start(s, dir, 1u << 30, 600000), CL_OK);
-    assert_int_equal(access(mark, F_OK), 0);
+    /* planted whole, under its name only after its bytes were synced
+     * (never an empty marker that would undo LMDB's synced commit) */
+    struct stat st;
+    assert_int_equal(stat(mark, &st), 0);
+    assert_int_equal(st.st_size, 28);
+    assert_int_equal(access(part, F_OK), -1);
     cl_store_log_own(s);
     s_put_person(s, 1);
     assert_int_equal(cl_store_log_commit(s), CL_OK);

@@ -289,21 +289,27 @@ static void *s_main(void *arg)
 static int s_mark_plant(cl_store__msync *ms, const char *path)
 {
     char tmp[4300];
-    int old = open(path, O_RDWR | O_CLOEXEC);
-    bool busy = old >= 0 && flock(old, LOCK_EX | LOCK_NB) != 0;
-    if (old >= 0)
-        close(old);
-    if (busy)
-        return CL_ERR_IO; /* another process runs the log on it */
     snprintf(tmp, sizeof(tmp), "%s.new", path);
-    (void)unlink(tmp); /* a power cut's leftover: never read */
-    ms->mark_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /* locked first, and kept: another process planting, or opening the
+     * store (cl_store__mdb_fallback), finds it busy; a power cut's
+     * leftover is rewritten from the start, never read */
+    ms->mark_fd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (ms->mark_fd < 0 || flock(ms->mark_fd, LOCK_EX | LOCK_NB) != 0)
         return CL_ERR_IO;
-    int e = s_mark_write(ms->mark_fd, ms->done, ms->ino);
+    int old = open(path, O_RDWR | O_CLOEXEC);
+    if (old >= 0 && flock(old, LOCK_EX | LOCK_NB) != 0) {
+        close(old);
+        return CL_ERR_IO; /* another process runs the log on it */
+    }
+    int e = ftruncate(ms->mark_fd, 0) != 0 ? errno : 0;
+    if (!e)
+        e = s_mark_write(ms->mark_fd, ms->done, ms->ino);
     if (!e && rename(tmp, path) != 0)
         e = errno;
-    return e ? cl_store__io_err(e) : s_dir_sync(ms->dir);
+    int rc = e ? cl_store__io_err(e) : s_dir_sync(ms->dir);
+    if (old >= 0)
+        close(old); /* replaced (or kept, on failure) while locked */
+    return rc;
 }
 
 static uint64_t s_last_txnid(const cl_store *s)

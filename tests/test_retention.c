@@ -37,7 +37,10 @@ static const char *NHS = DP_NHS;
  *
  * Everything is set up with retention off, then the daemon is restarted
  * with a period short enough that everyone is idle at once, so that what
- * keeps a person is the policy and never a race with the clock.
+ * keeps a person is the policy and never a race with the clock. The
+ * daemon keeps activity in whole seconds and the period rounds to none, so
+ * a person is idle only once the second of their last activity has passed:
+ * s_stop_all_idle waits for that before the restart.
  */
 
 static const char *S_RETAIN = "[retention]\ninactive_days = 0.00001\n"
@@ -54,6 +57,15 @@ static size_t s_count_in(const char *path, const char *needle)
         n += strstr(line, needle) != NULL;
     fclose(f);
     return n;
+}
+
+/* Stop the daemon once every activity it recorded is in a past second. */
+static void s_stop_all_idle(th_daemon *d)
+{
+    time_t last = time(NULL);
+    assert_int_equal(th_stop(d, SIGTERM), 0);
+    while (time(NULL) <= last)
+        usleep(50000);
 }
 
 /* Wait until the log holds `needle` n times (10 s at most). */
@@ -213,7 +225,7 @@ static void test_retention_keeps_the_live(void **state)
     cl_client_close(&cs);
     cl_client_close(&co);
     cl_client_close(&police);
-    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    s_stop_all_idle(&d);
 
     th_start(&d, S_RETAIN);
     if (!s_wait_log(&d, "retention: removed 1 people", 1))
@@ -609,7 +621,7 @@ static void test_family_purge_leaves_nothing(void **state)
     cl_client_close(&cs);
     cl_client_close(&co);
     cl_client_close(&police);
-    assert_int_equal(th_stop(&d, SIGTERM), 0);
+    s_stop_all_idle(&d);
 
     char conf[256];
     snprintf(conf, sizeof(conf), "%splan_ended_days = 0\nreview_days = 0\n",

@@ -844,6 +844,7 @@ static const cli_jrow s_weights_rows[] = {
     CLI_JB(cl_link_info, "families_apart", families_apart),
     CLI_JR(cl_link_info, "proposed_families_share", pfamilies_share, 2),
     CLI_JB(cl_link_info, "proposed_families_apart", pfamilies_apart),
+    CLI_JB(cl_link_info, "rerun_needed", rerun_needed),
     CLI_JEND,
 };
 
@@ -926,6 +927,11 @@ static void s_print_weights(const cli_conn *cn, const cl_link_info *li)
                "shows every open pair, those queued before too)\n",
                li->rerun_running ? "running" : "done", li->rerun_done,
                li->rerun_total, li->rerun_merged, li->rerun_queued);
+    if (li->rerun_needed && !li->rerun_running)
+        printf("\nplaces: records stored before this version are not counted "
+               "at their postcode\n  and address, so a place many of them "
+               "share weighs as much as a home;\n  run once: caselink link "
+               "rerun\n");
 }
 
 static int s_link_admin_cmd(cli_conn *cn, uint8_t action, uint32_t sample,

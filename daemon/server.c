@@ -583,6 +583,11 @@ static void s_relink_reload(cl_server *s)
         cl_log_info("relinking: re-evaluating %" PRIu64 " records",
                     li.rerun_total);
     s->relinking = running;
+    if (li.rerun_needed && !running)
+        cl_log_warn("linking: records stored before this version are not "
+                    "counted at their places, so a postcode or address many "
+                    "of them share keeps its full weight: run caselink link "
+                    "rerun once");
     cl_log_info("linking weights: %s; upper %.1f, lower %.1f",
                 accepted ? "learned, accepted" : "configured defaults",
                 mc.upper, mc.lower);

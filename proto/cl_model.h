@@ -224,6 +224,9 @@ typedef struct cl_link_info {
      * weighs as any pair does because of it; in use and proposed */
     double families_share, pfamilies_share;
     bool families_apart, pfamilies_apart;
+    /* records stored before places were counted are not yet: a place
+     * many of them share keeps its full weight until a rerun */
+    bool rerun_needed;
 } cl_link_info;
 
 /* A page of the match-review queue (highest weight first). */

@@ -88,6 +88,7 @@ static const cl_wire_field s_link_info_rows[] = {
     S_LI(BOOL, "families_apart", families_apart),
     S_LI(DBL, "proposed_families_share", pfamilies_share),
     S_LI(BOOL, "proposed_families_apart", pfamilies_apart),
+    S_LI(BOOL, "rerun_needed", rerun_needed),
     CL_WF_END_,
 };
 

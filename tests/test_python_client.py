@@ -211,6 +211,9 @@ def run(tmp, dev, daemon):
           and li.families_share == 0,
           f"link weights: families taken to live together until trained "
           f"(apart {li.families_apart}, share {li.families_share})")
+    check("rerun_needed" in type(li).DESCRIPTOR.fields_by_name
+          and not li.rerun_needed,
+          "link weights: a new store's records are counted at their places")
     coord.close()
 
     # old and new clients: the old one reads `reference`, the new one the

@@ -10,6 +10,7 @@
  *       m, u, trained), families share (v2)
  *   "rerun" -> v1, running, cursor (last record id), total, done, merged,
  *       queued, started
+ *   "places.counted" (linkfind_cand.c) -> v1, at
  */
 #include <inttypes.h>
 #include <math.h>
@@ -972,7 +973,11 @@ static int s_info(cl_txn *t, const cl_match_config *mc, cl_link_info *out)
         out->pupper_p = cl_match_probability(&pmc, pmc.upper);
         out->plower_p = cl_match_probability(&pmc, pmc.lower);
     }
-    rc = s_rerun_get(t, &rr);
+    bool counted = false;
+    rc = cl_linkfind_cand_places_counted(t, &counted);
+    out->rerun_needed = !counted;
+    if (rc == CL_OK)
+        rc = s_rerun_get(t, &rr);
     if (rc == CL_ERR_NOT_FOUND)
         return CL_OK;
     if (rc == CL_OK) {
@@ -1106,8 +1111,11 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
         r.queued += q1 - q0;
     if (rc != CL_OK)
         return rc;
-    if (b.n < b.max)
+    /* through every record: each is counted at its places now */
+    if (b.n < b.max) {
         r.running = 0;
+        rc = cl_linkfind_cand_places_mark(t, now);
+    }
     *running = r.running;
-    return s_rerun_put(t, &r);
+    return rc == CL_OK ? s_rerun_put(t, &r) : rc;
 }

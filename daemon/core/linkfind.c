@@ -297,6 +297,14 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     return rc;
 }
 
+/* A new record's id; a new store's first record marks it counted at its
+ * places from the start (cl_linkfind_cand_places_counted). */
+static int s_record_id(cl_txn *t, int64_t now, uint64_t *id)
+{
+    int rc = cl_store_next_id(t, "record", id);
+    return rc == CL_OK && *id == 1 ? cl_linkfind_cand_places_mark(t, now) : rc;
+}
+
 /* Attach p (as caller's agency describes it) to a person; returns ids.
  * subject: the record is about its person (a referral's or an import's
  * subject, cl_records_record_subject), written so in the one seal. */
@@ -466,7 +474,7 @@ static int s_link_person_info(cl_txn *t, const cl_store *st,
         rec.link_reason = l.reason;
         rec.link_score = l.score;
         rec.created = rec.updated = now;
-        if ((rc = cl_store_next_id(t, "record", &l.record_id)) != CL_OK)
+        if ((rc = s_record_id(t, now, &l.record_id)) != CL_OK)
             return rc;
         cl_records_key(k, l.person_id);
         cl_records_key(k + 8, l.record_id);

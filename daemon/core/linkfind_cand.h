@@ -91,4 +91,17 @@ CL_NODISCARD int cl_linkfind_cand_tf_part(cl_txn *t, const cl_store *st,
                                           const cl_person *p, bool stored,
                                           unsigned parts, cl_match_tf *tf);
 
+/* Whether every stored record is counted at its places (the index rows
+ * cl_block_place_key gives, which cl_match_place_weight counts): true for
+ * a store whose first record was stored with them, or that a rerun went
+ * through whole since (cl_linkfind_cand_places_mark; stored, sealed, in
+ * CL_DB_LINKING "places.counted" -> v1, at). A store of records from an
+ * earlier version counts a place only by its records indexed since, so a
+ * place shared by many of them keeps its full weight until a rerun. */
+CL_NODISCARD int cl_linkfind_cand_places_counted(cl_txn *t, bool *counted);
+
+/* Mark every stored record counted (the first record of a store, a
+ * rerun's end). */
+CL_NODISCARD int cl_linkfind_cand_places_mark(cl_txn *t, int64_t now);
+
 #endif

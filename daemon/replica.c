@@ -42,7 +42,7 @@ void cl_replica_not_active(const cl_server *s, char *out, size_t len)
 static void s_note_writer(cl_server *s, const cl_repl_msg *m)
 {
     if (m->node[0])
-        snprintf(s->active, sizeof(s->active), "%s at %s", m->node,
+        snprintf(s->active, sizeof(s->active), "%.63s at %.511s", m->node,
                  m->endpoint[0] ? m->endpoint : "(no endpoint)");
 }
 

@@ -349,8 +349,8 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
     }
     if (p->nhs[0] && (!cl_digits_normalise(p->nhs) || !cl_nhs_valid(p->nhs))) {
         snprintf(msg, sizeof(msg),
-                 "%s: NHS number is not valid (its check digit fails, or it is "
-                 "a placeholder such as 0000000000); not used for matching",
+                 "%.22s: NHS number is not valid (check digit fails, or a "
+                 "placeholder such as 0000000000); not used for matching",
                  where);
         s_warn(warn, msg);
         p->nhs[0] = '\0';

@@ -96,7 +96,7 @@ static int s_publish(cl_client *gp, const char *ref, char *why, size_t cap)
 /* How many lines of the daemon's log hold s. */
 static int s_log_lines(const th_daemon *d, const char *s)
 {
-    char cmd[700];
+    char cmd[1024];
     snprintf(cmd, sizeof(cmd), "grep -c -F '%s' %s", s, d->log);
     FILE *p = popen(cmd, "r");
     int n = -1;

@@ -8,8 +8,8 @@
  *   "weights.proposed", "weights.accepted" -> v2, trained at, accepted at,
  *       prior, sampled, random pairs, blocked pairs, n, n x (level name,
  *       m, u, trained), families share (v2)
- *   "rerun" -> v1, running, cursor (last record id), total, done, merged,
- *       queued, started
+ *   "rerun" -> v2, running, cursor (last record id), total, done, merged,
+ *       queued, started, counts (v2: begun by a version counting places)
  *   "places.counted" (linkfind_cand.c) -> v1, at
  */
 #include <inttypes.h>
@@ -29,7 +29,8 @@
 #include "match.h"
 #include "records.h"
 
-#define S_VERSION 1 /* of the rerun state */
+/* of the rerun state (1: before places were counted) */
+#define S_VERSION 2
 /* of the weights (1: without families share) */
 #define S_WEIGHTS_VERSION 2
 #define S_SAMPLE          20000
@@ -151,6 +152,9 @@ static int s_weights_put(cl_txn *t, const char *key, const s_weights *w)
 
 typedef struct s_rerun {
     uint8_t running;
+    /* begun by a version that counts places: its end counts every
+     * record (an earlier version's, continued, indexed some without) */
+    uint8_t counts;
     uint64_t cursor, total, done, merged, queued;
     int64_t started;
 } s_rerun;
@@ -165,7 +169,8 @@ static int s_rerun_get(cl_txn *t, s_rerun *r)
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    if (cl_dec_u8(&d) != S_VERSION)
+    uint8_t v = cl_dec_u8(&d);
+    if (v != 1 && v != S_VERSION)
         return CL_ERR_CORRUPT;
     r->running = cl_dec_u8(&d);
     r->cursor = cl_dec_u64(&d);
@@ -174,6 +179,7 @@ static int s_rerun_get(cl_txn *t, s_rerun *r)
     r->merged = cl_dec_u64(&d);
     r->queued = cl_dec_u64(&d);
     r->started = cl_dec_i64(&d);
+    r->counts = v >= 2 ? cl_dec_u8(&d) : 0;
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
@@ -189,6 +195,7 @@ static int s_rerun_put(cl_txn *t, const s_rerun *r)
     cl_enc_u64(&e, r->merged);
     cl_enc_u64(&e, r->queued);
     cl_enc_i64(&e, r->started);
+    cl_enc_u8(&e, r->counts);
     return cl_enc_ok(&e)
                ? cl_store_put(t, CL_DB_LINKING, (const uint8_t *)s_key_rerun,
                               strlen(s_key_rerun), buf, e.len)
@@ -1041,6 +1048,7 @@ int cl_link_admin(cl_op *op, const cl_match_config *mc, const cl_link_req *q,
     } else if (q->action == CL_LINK_RERUN) {
         s_rerun r = {0};
         r.running = 1;
+        r.counts = 1;
         r.started = now;
         rc = cl_store_counter(t, "record", &r.total);
         if (rc == CL_OK)
@@ -1111,10 +1119,12 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
         r.queued += q1 - q0;
     if (rc != CL_OK)
         return rc;
-    /* through every record: each is counted at its places now */
+    /* through every record: each is counted at its places now, if this
+     * version began the rerun */
     if (b.n < b.max) {
         r.running = 0;
-        rc = cl_linkfind_cand_places_mark(t, now);
+        if (r.counts)
+            rc = cl_linkfind_cand_places_mark(t, now);
     }
     *running = r.running;
     return rc == CL_OK ? s_rerun_put(t, &r) : rc;

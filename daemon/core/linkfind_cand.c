@@ -348,8 +348,8 @@ int cl_linkfind_cand_places_mark(cl_txn *t, int64_t now)
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, S_COUNTED_VERSION);
     cl_enc_i64(&e, now);
-    return cl_enc_ok(&e) ? cl_store_put(t, CL_DB_LINKING,
-                                        (const uint8_t *)s_key_counted,
-                                        sizeof(s_key_counted) - 1, buf, e.len)
-                         : CL_ERR_INTERNAL;
+    return cl_enc_ok(&e)
+               ? cl_store_put(t, CL_DB_LINKING, (const uint8_t *)s_key_counted,
+                              sizeof(s_key_counted) - 1, buf, e.len)
+               : CL_ERR_INTERNAL;
 }

@@ -8,8 +8,10 @@
  *   "weights.proposed", "weights.accepted" -> v2, trained at, accepted at,
  *       prior, sampled, random pairs, blocked pairs, n, n x (level name,
  *       m, u, trained), families share (v2)
- *   "rerun" -> v2, running, cursor (last record id), total, done, merged,
- *       queued, started, counts (v2: begun by a version counting places)
+ *   "rerun" -> v1, running, cursor (last record id), total, done, merged,
+ *       queued, started
+ *   "places.rerun" -> v1, started: the rerun of that start counts places
+ *       (a row of its own, so that an earlier version still reads "rerun")
  *   "places.counted" (linkfind_cand.c) -> v1, at
  */
 #include <inttypes.h>
@@ -29,8 +31,7 @@
 #include "match.h"
 #include "records.h"
 
-/* of the rerun state (1: before places were counted) */
-#define S_VERSION 2
+#define S_VERSION 1 /* of the rerun state */
 /* of the weights (1: without families share) */
 #define S_WEIGHTS_VERSION 2
 #define S_SAMPLE          20000
@@ -152,9 +153,6 @@ static int s_weights_put(cl_txn *t, const char *key, const s_weights *w)
 
 typedef struct s_rerun {
     uint8_t running;
-    /* begun by a version that counts places: its end counts every
-     * record (an earlier version's, continued, indexed some without) */
-    uint8_t counts;
     uint64_t cursor, total, done, merged, queued;
     int64_t started;
 } s_rerun;
@@ -169,8 +167,7 @@ static int s_rerun_get(cl_txn *t, s_rerun *r)
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
-    uint8_t v = cl_dec_u8(&d);
-    if (v != 1 && v != S_VERSION)
+    if (cl_dec_u8(&d) != S_VERSION)
         return CL_ERR_CORRUPT;
     r->running = cl_dec_u8(&d);
     r->cursor = cl_dec_u64(&d);
@@ -179,7 +176,6 @@ static int s_rerun_get(cl_txn *t, s_rerun *r)
     r->merged = cl_dec_u64(&d);
     r->queued = cl_dec_u64(&d);
     r->started = cl_dec_i64(&d);
-    r->counts = v >= 2 ? cl_dec_u8(&d) : 0;
     return cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
@@ -195,11 +191,29 @@ static int s_rerun_put(cl_txn *t, const s_rerun *r)
     cl_enc_u64(&e, r->merged);
     cl_enc_u64(&e, r->queued);
     cl_enc_i64(&e, r->started);
-    cl_enc_u8(&e, r->counts);
     return cl_enc_ok(&e)
                ? cl_store_put(t, CL_DB_LINKING, (const uint8_t *)s_key_rerun,
                               strlen(s_key_rerun), buf, e.len)
                : CL_ERR_INTERNAL;
+}
+
+/* Whether the rerun begun at started is one that counts places: begun
+ * by this version, which indexes every record it goes through under the
+ * places' keys (one an earlier version began, and this one continues,
+ * went through its first records without). */
+static const char *const s_key_counting = "places.rerun";
+
+static int s_counting_get(cl_txn *t, int64_t started, bool *counting)
+{
+    int64_t at = 0;
+    int rc = cl_records_stamp_get(t, CL_DB_LINKING, s_key_counting, &at);
+    *counting = rc == CL_OK && at == started;
+    return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
+}
+
+static int s_counting_put(cl_txn *t, int64_t started)
+{
+    return cl_records_stamp_put(t, CL_DB_LINKING, s_key_counting, started);
 }
 
 int cl_link_decode_check(const uint8_t *buf, size_t len)
@@ -1048,9 +1062,10 @@ int cl_link_admin(cl_op *op, const cl_match_config *mc, const cl_link_req *q,
     } else if (q->action == CL_LINK_RERUN) {
         s_rerun r = {0};
         r.running = 1;
-        r.counts = 1;
         r.started = now;
         rc = cl_store_counter(t, "record", &r.total);
+        if (rc == CL_OK)
+            rc = s_counting_put(t, now);
         if (rc == CL_OK)
             rc = s_rerun_put(t, &r);
     }
@@ -1092,6 +1107,15 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
         return CL_OK;
     if (rc != CL_OK || !r.running)
         return rc;
+    /* one an earlier version began: from the first record again, counting */
+    bool counting = false;
+    if ((rc = s_counting_get(t, r.started, &counting)) != CL_OK)
+        return rc;
+    if (!counting) {
+        r.cursor = r.done = 0;
+        if ((rc = s_counting_put(t, r.started)) != CL_OK)
+            return rc;
+    }
     b.n = 0;
     b.max = max < 1024 ? max : 1024;
     cl_be64_put(k, r.cursor + 1);
@@ -1119,12 +1143,10 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
         r.queued += q1 - q0;
     if (rc != CL_OK)
         return rc;
-    /* through every record: each is counted at its places now, if this
-     * version began the rerun */
+    /* through every record: each is counted at its places now */
     if (b.n < b.max) {
         r.running = 0;
-        if (r.counts)
-            rc = cl_linkfind_cand_places_mark(t, now);
+        rc = cl_linkfind_cand_places_mark(t, now);
     }
     *running = r.running;
     return rc == CL_OK ? s_rerun_put(t, &r) : rc;

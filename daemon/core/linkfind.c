@@ -297,12 +297,16 @@ static int s_link_find(cl_txn *t, const cl_store *st, const cl_match_config *mc,
     return rc;
 }
 
-/* A new record's id; a new store's first record marks it counted at its
- * places from the start (cl_linkfind_cand_places_counted). */
+/* A new record's id; the first record of a store holding none (new,
+ * or emptied by retention) marks it counted at its places from the start
+ * (cl_linkfind_cand_places_counted). */
 static int s_record_id(cl_txn *t, int64_t now, uint64_t *id)
 {
-    int rc = cl_store_next_id(t, "record", id);
-    return rc == CL_OK && *id == 1 ? cl_linkfind_cand_places_mark(t, now) : rc;
+    uint64_t held = 0;
+    int rc = cl_store_entries(t, CL_DB_RECORD, &held);
+    if (rc == CL_OK && held == 0)
+        rc = cl_linkfind_cand_places_mark(t, now);
+    return rc == CL_OK ? cl_store_next_id(t, "record", id) : rc;
 }
 
 /* Attach p (as caller's agency describes it) to a person; returns ids.

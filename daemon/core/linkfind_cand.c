@@ -315,41 +315,26 @@ int cl_linkfind_candidate_count(cl_txn *t, const cl_person *p, size_t *n)
 }
 
 static const char s_key_counted[] = "places.counted";
-#define S_COUNTED_VERSION 1
 
 int cl_linkfind_cand_places_counted(cl_txn *t, bool *counted)
 {
-    uint8_t buf[16];
-    size_t len = 0;
-    uint64_t records = 0;
+    int64_t at = 0;
+    uint64_t held = 0;
     *counted = false;
-    int rc = cl_store_get(t, CL_DB_LINKING, (const uint8_t *)s_key_counted,
-                          sizeof(s_key_counted) - 1, buf, sizeof(buf), &len);
+    int rc = cl_records_stamp_get(t, CL_DB_LINKING, s_key_counted, &at);
     if (rc == CL_OK) {
-        cl_dec d = cl_dec_init(buf, len);
-        bool v1 = cl_dec_u8(&d) == S_COUNTED_VERSION;
-        (void)cl_dec_i64(&d);
-        if (!v1 || !cl_dec_ok(&d))
-            return CL_ERR_CORRUPT;
         *counted = true;
         return CL_OK;
     }
     if (rc != CL_ERR_NOT_FOUND)
         return rc;
-    /* nothing stored yet: nothing uncounted */
-    rc = cl_store_counter(t, "record", &records);
-    *counted = rc == CL_OK && records == 0;
+    /* no record held: nothing uncounted */
+    rc = cl_store_entries(t, CL_DB_RECORD, &held);
+    *counted = rc == CL_OK && held == 0;
     return rc;
 }
 
 int cl_linkfind_cand_places_mark(cl_txn *t, int64_t now)
 {
-    uint8_t buf[16];
-    cl_enc e = cl_enc_init(buf, sizeof(buf));
-    cl_enc_u8(&e, S_COUNTED_VERSION);
-    cl_enc_i64(&e, now);
-    return cl_enc_ok(&e)
-               ? cl_store_put(t, CL_DB_LINKING, (const uint8_t *)s_key_counted,
-                              sizeof(s_key_counted) - 1, buf, e.len)
-               : CL_ERR_INTERNAL;
+    return cl_records_stamp_put(t, CL_DB_LINKING, s_key_counted, now);
 }

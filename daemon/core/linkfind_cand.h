@@ -93,11 +93,14 @@ CL_NODISCARD int cl_linkfind_cand_tf_part(cl_txn *t, const cl_store *st,
 
 /* Whether every stored record is counted at its places (the index rows
  * cl_block_place_key gives, which cl_match_place_weight counts): true for
- * a store whose first record was stored with them, or that a rerun went
- * through whole since (cl_linkfind_cand_places_mark; stored, sealed, in
- * CL_DB_LINKING "places.counted" -> v1, at). A store of records from an
- * earlier version counts a place only by its records indexed since, so a
- * place shared by many of them keeps its full weight until a rerun. */
+ * a store holding no record, one whose first record was stored with them
+ * (while it held none: new or emptied), or one a rerun this version began
+ * went through whole since (cl_linkfind_cand_places_mark; stored, sealed,
+ * in CL_DB_LINKING "places.counted" -> v1, at). A store of records from
+ * an earlier version counts a place only by its records indexed since,
+ * so a place shared by many of them keeps its full weight until a rerun.
+ * Not seen: records an earlier version stores after the mark (a rollback,
+ * an older standby promoted), which need a rerun again. */
 CL_NODISCARD int cl_linkfind_cand_places_counted(cl_txn *t, bool *counted);
 
 /* Mark every stored record counted (the first record of a store, a

@@ -357,6 +357,31 @@ int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now)
     return cl_records_person_put(t, pid, created, now);
 }
 
+int cl_records_stamp_get(cl_txn *t, cl_db db, const char *name, int64_t *at)
+{
+    uint8_t buf[16];
+    size_t len = 0;
+    int rc = cl_store_get(t, db, (const uint8_t *)name, strlen(name), buf,
+                          sizeof(buf), &len);
+    if (rc != CL_OK)
+        return rc;
+    cl_dec d = cl_dec_init(buf, len);
+    bool v1 = cl_dec_u8(&d) == 1;
+    *at = cl_dec_i64(&d);
+    return v1 && cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
+}
+
+int cl_records_stamp_put(cl_txn *t, cl_db db, const char *name, int64_t at)
+{
+    uint8_t buf[16];
+    cl_enc e = cl_enc_init(buf, sizeof(buf));
+    cl_enc_u8(&e, 1);
+    cl_enc_i64(&e, at);
+    return cl_enc_ok(&e) ? cl_store_put(t, db, (const uint8_t *)name,
+                                        strlen(name), buf, e.len)
+                         : CL_ERR_INTERNAL;
+}
+
 void cl_records_note_person(cl_audit_note *n, uint64_t pid)
 {
     for (uint32_t i = 0; n && i < n->n_persons; i++)

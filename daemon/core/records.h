@@ -96,6 +96,14 @@ CL_NODISCARD int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at,
 /* Record activity on a person now. */
 CL_NODISCARD int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now);
 
+/* A sealed time stamp under a name in db (v1, at): the marks of what a
+ * store has been through (linkfind_cand.c "places.counted", link.c
+ * "places.rerun"). get: CL_ERR_NOT_FOUND when there is none. */
+CL_NODISCARD int cl_records_stamp_get(cl_txn *t, cl_db db, const char *name,
+                                      int64_t *at);
+CL_NODISCARD int cl_records_stamp_put(cl_txn *t, cl_db db, const char *name,
+                                      int64_t at);
+
 /* Add a person to an audit note (once). */
 void cl_records_note_person(cl_audit_note *n, uint64_t pid);
 

@@ -117,8 +117,9 @@ static size_t s_counted_at(const th_daemon *d)
 
 /* Open the stopped daemon's store as an earlier version left it: no mark
  * that places are counted, no rows counting them, and with old_rerun a
- * rerun of that version (its state v1) through the first of its two
- * records. */
+ * rerun this version began that an earlier one (a rollback) took on
+ * through the first of its two records: the state v1 with the cursor
+ * moved, the row of this version's last step left behind. */
 static void s_as_before(const th_daemon *d, bool old_rerun)
 {
     cl_store *st;
@@ -145,6 +146,10 @@ static void s_as_before(const th_daemon *d, bool old_rerun)
         assert_int_equal(cl_store_put(t, CL_DB_LINKING,
                                       (const uint8_t *)"rerun", 5, buf, e.len),
                          CL_OK);
+        int64_t mine[2] = {(int64_t)1e9, 0}; /* started, cursor */
+        assert_int_equal(
+            cl_records_stamp_put(t, CL_DB_LINKING, "places.rerun", mine, 2),
+            CL_OK);
     }
     assert_int_equal(cl_store_commit(&t), CL_OK);
     cl_store_close(&st);
@@ -204,18 +209,31 @@ static void test_places_counted_after_upgrade(void **state)
     assert_int_equal(th_stop(&d, SIGTERM), 0);
     assert_int_equal(s_warnings(&d), 1);
 
-    /* an earlier version's rerun, half done at the upgrade: this one
-     * starts it again from the first record, and then it counts */
+    /* a rerun an earlier version stepped on (a rollback mid-rerun): this
+     * one starts it again from the first record, and then it counts */
     s_as_before(&d, true);
     th_start(&d, NULL);
-    for (int i = 0; i < 100 && th_sh("%s --dev %s link weights | grep -q "
-                                     "'relinking: done, 2 of about 2'",
-                                     CL_CASELINK_CLI, d.dir) != 0;
+    const char *done = "link weights | grep -q 'relinking: done, 2 of about 2'";
+    for (int i = 0;
+         i < 100 && th_sh("%s --dev %s %s", CL_CASELINK_CLI, d.dir, done) != 0;
          i++)
         usleep(100000);
+    assert_int_equal(th_sh("%s --dev %s %s", CL_CASELINK_CLI, d.dir, done), 0);
     s_rerun_needed(&d, false);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
     assert_int_equal(s_counted_at(&d), 2);
+    /* and the rerun's state is as an earlier version reads it (v1) */
+    cl_store *st;
+    cl_txn *t;
+    uint8_t buf[128];
+    size_t len = 0;
+    dp_store_read(&d, &st, &t);
+    assert_int_equal(cl_store_get(t, CL_DB_LINKING, (const uint8_t *)"rerun", 5,
+                                  buf, sizeof(buf), &len),
+                     CL_OK);
+    assert_true(len > 0 && buf[0] == 1);
+    cl_store_abort(&t);
+    cl_store_close(&st);
     assert_int_equal(th_sh("rm -rf %s", d.dir), 0);
 }
 

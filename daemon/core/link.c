@@ -197,23 +197,26 @@ static int s_rerun_put(cl_txn *t, const s_rerun *r)
                : CL_ERR_INTERNAL;
 }
 
-/* Whether the rerun begun at started is one that counts places: begun
- * by this version, which indexes every record it goes through under the
- * places' keys (one an earlier version began, and this one continues,
- * went through its first records without). */
+/* Whether rerun r has been this version's at every step: begun by it,
+ * and every step since its own, which indexes each record it goes
+ * through under the places' keys. The row holds the rerun's start and
+ * the cursor this version's last step left; an earlier version's rerun,
+ * or steps an earlier version took on this one's (a rollback), leave
+ * it behind, and the rerun starts again from the first record. */
 static const char *const s_key_counting = "places.rerun";
 
-static int s_counting_get(cl_txn *t, int64_t started, bool *counting)
+static int s_counting_get(cl_txn *t, const s_rerun *r, bool *counting)
 {
-    int64_t at = 0;
-    int rc = cl_records_stamp_get(t, CL_DB_LINKING, s_key_counting, &at);
-    *counting = rc == CL_OK && at == started;
+    int64_t v[2] = {0, 0};
+    int rc = cl_records_stamp_get(t, CL_DB_LINKING, s_key_counting, v, 2);
+    *counting = rc == CL_OK && v[0] == r->started && v[1] == (int64_t)r->cursor;
     return rc == CL_ERR_NOT_FOUND ? CL_OK : rc;
 }
 
-static int s_counting_put(cl_txn *t, int64_t started)
+static int s_counting_put(cl_txn *t, const s_rerun *r)
 {
-    return cl_records_stamp_put(t, CL_DB_LINKING, s_key_counting, started);
+    int64_t v[2] = {r->started, (int64_t)r->cursor};
+    return cl_records_stamp_put(t, CL_DB_LINKING, s_key_counting, v, 2);
 }
 
 int cl_link_decode_check(const uint8_t *buf, size_t len)
@@ -1065,7 +1068,7 @@ int cl_link_admin(cl_op *op, const cl_match_config *mc, const cl_link_req *q,
         r.started = now;
         rc = cl_store_counter(t, "record", &r.total);
         if (rc == CL_OK)
-            rc = s_counting_put(t, now);
+            rc = s_counting_put(t, &r);
         if (rc == CL_OK)
             rc = s_rerun_put(t, &r);
     }
@@ -1107,15 +1110,12 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
         return CL_OK;
     if (rc != CL_OK || !r.running)
         return rc;
-    /* one an earlier version began: from the first record again, counting */
+    /* one an earlier version began or stepped: from the first record */
     bool counting = false;
-    if ((rc = s_counting_get(t, r.started, &counting)) != CL_OK)
+    if ((rc = s_counting_get(t, &r, &counting)) != CL_OK)
         return rc;
-    if (!counting) {
-        r.cursor = r.done = 0;
-        if ((rc = s_counting_put(t, r.started)) != CL_OK)
-            return rc;
-    }
+    if (!counting)
+        r.cursor = r.done = r.merged = r.queued = 0;
     b.n = 0;
     b.max = max < 1024 ? max : 1024;
     cl_be64_put(k, r.cursor + 1);
@@ -1149,5 +1149,7 @@ int cl_link_rerun_step(cl_txn *t, const cl_match_config *mc, size_t max,
         rc = cl_linkfind_cand_places_mark(t, now);
     }
     *running = r.running;
+    if (rc == CL_OK)
+        rc = s_counting_put(t, &r);
     return rc == CL_OK ? s_rerun_put(t, &r) : rc;
 }

@@ -321,7 +321,7 @@ int cl_linkfind_cand_places_counted(cl_txn *t, bool *counted)
     int64_t at = 0;
     uint64_t held = 0;
     *counted = false;
-    int rc = cl_records_stamp_get(t, CL_DB_LINKING, s_key_counted, &at);
+    int rc = cl_records_stamp_get(t, CL_DB_LINKING, s_key_counted, &at, 1);
     if (rc == CL_OK) {
         *counted = true;
         return CL_OK;
@@ -336,5 +336,5 @@ int cl_linkfind_cand_places_counted(cl_txn *t, bool *counted)
 
 int cl_linkfind_cand_places_mark(cl_txn *t, int64_t now)
 {
-    return cl_records_stamp_put(t, CL_DB_LINKING, s_key_counted, now);
+    return cl_records_stamp_put(t, CL_DB_LINKING, s_key_counted, &now, 1);
 }

@@ -357,26 +357,34 @@ int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now)
     return cl_records_person_put(t, pid, created, now);
 }
 
-int cl_records_stamp_get(cl_txn *t, cl_db db, const char *name, int64_t *at)
+int cl_records_stamp_get(cl_txn *t, cl_db db, const char *name, int64_t *v,
+                         size_t n)
 {
-    uint8_t buf[16];
+    uint8_t buf[1 + 8 * CL_RECORDS_STAMP_MAX];
     size_t len = 0;
+    if (n > CL_RECORDS_STAMP_MAX)
+        return CL_ERR_INVALID;
     int rc = cl_store_get(t, db, (const uint8_t *)name, strlen(name), buf,
                           sizeof(buf), &len);
     if (rc != CL_OK)
         return rc;
     cl_dec d = cl_dec_init(buf, len);
     bool v1 = cl_dec_u8(&d) == 1;
-    *at = cl_dec_i64(&d);
+    for (size_t i = 0; i < n; i++)
+        v[i] = cl_dec_i64(&d);
     return v1 && cl_dec_ok(&d) ? CL_OK : CL_ERR_CORRUPT;
 }
 
-int cl_records_stamp_put(cl_txn *t, cl_db db, const char *name, int64_t at)
+int cl_records_stamp_put(cl_txn *t, cl_db db, const char *name,
+                         const int64_t *v, size_t n)
 {
-    uint8_t buf[16];
+    uint8_t buf[1 + 8 * CL_RECORDS_STAMP_MAX];
+    if (n > CL_RECORDS_STAMP_MAX)
+        return CL_ERR_INVALID;
     cl_enc e = cl_enc_init(buf, sizeof(buf));
     cl_enc_u8(&e, 1);
-    cl_enc_i64(&e, at);
+    for (size_t i = 0; i < n; i++)
+        cl_enc_i64(&e, v[i]);
     return cl_enc_ok(&e) ? cl_store_put(t, db, (const uint8_t *)name,
                                         strlen(name), buf, e.len)
                          : CL_ERR_INTERNAL;

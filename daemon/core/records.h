@@ -96,13 +96,16 @@ CL_NODISCARD int cl_records_activity(cl_txn *t, uint64_t pid, int64_t at,
 /* Record activity on a person now. */
 CL_NODISCARD int cl_records_touch(cl_txn *t, uint64_t pid, int64_t now);
 
-/* A sealed time stamp under a name in db (v1, at): the marks of what a
- * store has been through (linkfind_cand.c "places.counted", link.c
- * "places.rerun"). get: CL_ERR_NOT_FOUND when there is none. */
+/* A sealed stamp under a name in db: v1, then n numbers (at most
+ * CL_RECORDS_STAMP_MAX), the marks of what a store has been through
+ * (linkfind_cand.c "places.counted", link.c "places.rerun"). get:
+ * CL_ERR_NOT_FOUND when there is none, CL_ERR_CORRUPT unless it holds
+ * exactly n. */
+#define CL_RECORDS_STAMP_MAX 4
 CL_NODISCARD int cl_records_stamp_get(cl_txn *t, cl_db db, const char *name,
-                                      int64_t *at);
+                                      int64_t *v, size_t n);
 CL_NODISCARD int cl_records_stamp_put(cl_txn *t, cl_db db, const char *name,
-                                      int64_t at);
+                                      const int64_t *v, size_t n);
 
 /* Add a person to an audit note (once). */
 void cl_records_note_person(cl_audit_note *n, uint64_t pid);

@@ -103,6 +103,7 @@ static const cli_jrow s_stats_rows[] = {
     CLI_JU(cl_stats, "refused_connections", refused_connections),
     CLI_JB(cl_stats, "weights_learned", weights_trained),
     CLI_JB(cl_stats, "relink_running", relink_running),
+    CLI_JB(cl_stats, "relink_needed", relink_needed),
     CLI_JU(cl_stats, "relink_done", relink_done),
     CLI_JU(cl_stats, "relink_total", relink_total),
     CLI_JU(cl_stats, "relink_merged", relink_merged),
@@ -229,6 +230,9 @@ static void s_print_stats(const cl_stats *st)
                (unsigned long long)st->relink_total,
                (unsigned long long)st->relink_merged,
                (unsigned long long)st->relink_queued);
+    if (st->relink_needed && !st->relink_running)
+        printf("; records stored before places were counted: run caselink "
+               "link rerun once");
     printf("\n");
     if (st->backup_running)
         printf("backup: running, %.1f MB of about %.1f MB written\n",

@@ -156,6 +156,7 @@ int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
         st->relink_merged = li.rerun_merged;
         st->relink_queued = li.rerun_queued;
         st->weights_trained = li.accepted;
+        st->relink_needed = li.rerun_needed;
     }
     if (rc == CL_OK)
         rc = cl_audit_count(op->t, &st->audit_entries);

@@ -716,6 +716,7 @@ typedef struct cl_stats {
     uint32_t n_mailboxes;
     cl_mailbox_depth mailboxes[CL_MAILBOXES_MAX];
     bool relink_running, weights_trained;
+    bool relink_needed; /* LinkInfo.rerun_needed */
     uint64_t relink_done, relink_total, relink_merged, relink_queued;
     bool backup_running;                /* an online backup is being written */
     uint64_t backup_done, backup_total; /* its bytes so far, of about */

@@ -175,6 +175,7 @@ static const cl_wire_field s_stats_rows[] = {
     S_ST(NUM, "relink_merged", relink_merged),
     S_ST(NUM, "relink_queued", relink_queued),
     S_ST(BOOL, "weights_trained", weights_trained),
+    S_ST(BOOL, "relink_needed", relink_needed),
     S_ST(BOOL, "backup_running", backup_running),
     S_ST(NUM, "backup_done", backup_done),
     S_ST(NUM, "backup_total", backup_total),

@@ -196,11 +196,24 @@ static void test_places_counted_after_upgrade(void **state)
                            "caselink link rerun'",
                            CL_CASELINK_CLI, d.dir),
                      0);
+    /* and where the operator looks */
+    assert_int_equal(th_sh("%s --dev %s admin stats | grep -q 'places were "
+                           "counted: run caselink link rerun once'",
+                           CL_CASELINK_CLI, d.dir),
+                     0);
+    assert_int_equal(th_sh("%s --dev %s admin stats --json | grep -q "
+                           "'\"relink_needed\":true'",
+                           CL_CASELINK_CLI, d.dir),
+                     0);
     /* a rerun through every record counts them */
     assert_int_equal(th_sh("%s --dev %s link rerun --wait >/dev/null",
                            CL_CASELINK_CLI, d.dir),
                      0);
     s_rerun_needed(&d, false);
+    assert_int_equal(th_sh("%s --dev %s admin stats --json | grep -q "
+                           "'\"relink_needed\":false'",
+                           CL_CASELINK_CLI, d.dir),
+                     0);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
     assert_int_equal(s_counted_at(&d), 2);
     th_start(&d, NULL);

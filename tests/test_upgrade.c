@@ -61,6 +61,13 @@ static void s_weights_read(const th_daemon *d, size_t times)
     assert_int_equal(th_sh("%s", cmd), 0);
 }
 
+/* Run the caselink CLI on d's development folder: cmd is its arguments
+ * and any shell after them; returns the exit status. */
+static int s_cli(const th_daemon *d, const char *cmd)
+{
+    return th_sh("%s --dev %s %s", CL_CASELINK_CLI, d->dir, cmd);
+}
+
 /* What `caselink link weights --json` says of rerun_needed. */
 static void s_rerun_needed(const th_daemon *d, bool needed)
 {
@@ -174,9 +181,8 @@ static void test_places_counted_after_upgrade(void **state)
     /* a new store: counted from its first record, nothing to say */
     s_weights_read(&d, 1);
     s_rerun_needed(&d, false);
-    assert_int_equal(th_sh("%s --dev %s link weights | grep -q 'link "
-                           "rerun'",
-                           CL_CASELINK_CLI, d.dir),
+    assert_int_equal(s_cli(&d, "link weights | grep -q 'link "
+                               "rerun'"),
                      1);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
     assert_int_equal(s_warnings(&d), 0);
@@ -192,27 +198,21 @@ static void test_places_counted_after_upgrade(void **state)
                            S_WARNING, d.log),
                      0);
     s_rerun_needed(&d, true);
-    assert_int_equal(th_sh("%s --dev %s link weights | grep -q 'run once: "
-                           "caselink link rerun'",
-                           CL_CASELINK_CLI, d.dir),
+    assert_int_equal(s_cli(&d, "link weights | grep -q 'run once: "
+                               "caselink link rerun'"),
                      0);
     /* and where the operator looks */
-    assert_int_equal(th_sh("%s --dev %s admin stats | grep -q 'places were "
-                           "counted: run caselink link rerun once'",
-                           CL_CASELINK_CLI, d.dir),
+    assert_int_equal(s_cli(&d, "admin stats | grep -q 'places were "
+                               "counted: run caselink link rerun once'"),
                      0);
-    assert_int_equal(th_sh("%s --dev %s admin stats --json | grep -q "
-                           "'\"relink_needed\":true'",
-                           CL_CASELINK_CLI, d.dir),
+    assert_int_equal(s_cli(&d, "admin stats --json | grep -q "
+                               "'\"relink_needed\":true'"),
                      0);
     /* a rerun through every record counts them */
-    assert_int_equal(th_sh("%s --dev %s link rerun --wait >/dev/null",
-                           CL_CASELINK_CLI, d.dir),
-                     0);
+    assert_int_equal(s_cli(&d, "link rerun --wait >/dev/null"), 0);
     s_rerun_needed(&d, false);
-    assert_int_equal(th_sh("%s --dev %s admin stats --json | grep -q "
-                           "'\"relink_needed\":false'",
-                           CL_CASELINK_CLI, d.dir),
+    assert_int_equal(s_cli(&d, "admin stats --json | grep -q "
+                               "'\"relink_needed\":false'"),
                      0);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
     assert_int_equal(s_counted_at(&d), 2);
@@ -227,11 +227,9 @@ static void test_places_counted_after_upgrade(void **state)
     s_as_before(&d, true);
     th_start(&d, NULL);
     const char *done = "link weights | grep -q 'relinking: done, 2 of about 2'";
-    for (int i = 0;
-         i < 100 && th_sh("%s --dev %s %s", CL_CASELINK_CLI, d.dir, done) != 0;
-         i++)
+    for (int i = 0; i < 100 && s_cli(&d, done) != 0; i++)
         usleep(100000);
-    assert_int_equal(th_sh("%s --dev %s %s", CL_CASELINK_CLI, d.dir, done), 0);
+    assert_int_equal(s_cli(&d, done), 0);
     s_rerun_needed(&d, false);
     assert_int_equal(th_stop(&d, SIGTERM), 0);
     assert_int_equal(s_counted_at(&d), 2);

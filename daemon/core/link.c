@@ -10,8 +10,9 @@
  *       m, u, trained), families share (v2)
  *   "rerun" -> v1, running, cursor (last record id), total, done, merged,
  *       queued, started
- *   "places.rerun" -> v1, started: the rerun of that start counts places
- *       (a row of its own, so that an earlier version still reads "rerun")
+ *   "places.rerun" -> v1, started, cursor: the rerun's start and where
+ *       this version's last step left it, so it counts places (a row of
+ *       its own, so that an earlier version still reads "rerun")
  *   "places.counted" (linkfind_cand.c) -> v1, at
  */
 #include <inttypes.h>

@@ -5,7 +5,8 @@
  * record whose only name is the family's, in the given name's place,
  * two people whose dates of birth two agencies each confirm, and a
  * record without a date between a father and his son of one name, which
- * goes to neither whichever of them arrived first.
+ * goes to neither whichever of them arrived first, a record of the other
+ * sex at a family's home, and an initial without a date as a bridge.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,10 @@
 #include "linkfind_relink.h"
 #include "matchq.h"
 #include "th_core.h"
+
+/* caselink.Sex as stored (cl_person.sex) */
+#define CL_SEX_FEMALE_V 1
+#define CL_SEX_MALE_V   2
 
 typedef struct s_fx {
     th_core c;
@@ -634,6 +639,46 @@ static void test_one_agency_slip_is_no_second_person(void **state)
     assert_int_equal(s_one_agency_slip(true), 2);
 }
 
+/* One of the family whose sex plainly differs is another of the family:
+ * a police record of "A Lucas", male, without a date of birth, at the
+ * home of the GP's "Amy Lucas", female, is not Amy's (her father Alfie,
+ * met before his own records came). The same record of a woman is
+ * Amy's. */
+static void test_other_sex_is_family(void **state)
+{
+    s_fx *f = *state;
+    cl_person amy = s_at_home("Amy", "Lucas", "2021-01-03");
+    amy.sex = CL_SEX_FEMALE_V;
+    uint64_t a = s_link(f, 0, amy);
+    cl_person alfie = s_at_home("A", "Lucas", "");
+    alfie.sex = CL_SEX_MALE_V;
+    assert_true(s_link(f, 1, alfie) != a);
+    /* the same record of a woman is hers */
+    alfie.sex = CL_SEX_FEMALE_V;
+    assert_int_equal(s_link(f, 2, alfie), a);
+}
+
+/* An initial without a date of birth tells no more of which of a family
+ * a record is than no given name does, so it bridges no more: the GP's
+ * Nathan Clarke, born 1991, is also "N Clarke", born 1991, to children's
+ * services; a police record of "Noah Clarke" without a date matches "N
+ * Clarke" by the initial and Nathan's own record plainly differs from it
+ * in the given name, so it is not put on Nathan (Noah is his son). With
+ * the initial's record alone held, it would be. */
+static void test_initial_is_no_bridge(void **state)
+{
+    s_fx *f = *state;
+    cl_person nathan = s_at_home("Nathan", "Clarke", "1991-02-11");
+    nathan.sex = CL_SEX_MALE_V;
+    uint64_t n = s_link(f, 0, nathan);
+    cl_person init = s_at_home("N", "Clarke", "1991-02-11");
+    init.sex = CL_SEX_MALE_V;
+    assert_int_equal(s_link(f, 2, init), n);
+    cl_person noah = s_at_home("Noah", "Clarke", "");
+    noah.sex = CL_SEX_MALE_V;
+    assert_true(s_link(f, 1, noah) != n);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -651,6 +696,10 @@ int main(void)
         cmocka_unit_test(test_twins_held_through_rerun),
         cmocka_unit_test(test_housemates_one_digit_apart),
         cmocka_unit_test(test_one_agency_slip_is_no_second_person),
+        cmocka_unit_test_setup_teardown(test_other_sex_is_family, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_initial_is_no_bridge, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -818,12 +818,21 @@ static bool s_family_agrees(const int lv[CL_MATCH_NFIELDS])
            lv[0] == CL_W_FAMILY_TYPO || lv[0] == CL_W_NAMES_SWAPPED;
 }
 
+/* A given name that tells members of a family apart: compared, and by
+ * more than its initial unless a date of birth is compared too ("N
+ * Clarke" without a date beside "Noah Clarke" says no more of which of
+ * the family it is than a record without a given name does). */
+static bool s_given_told(const int lv[CL_MATCH_NFIELDS])
+{
+    return lv[1] >= 0 && (lv[1] != CL_W_GIVEN_INITIAL || lv[2] >= 0);
+}
+
 unsigned cl_match_discerns(const int lv[CL_MATCH_NFIELDS])
 {
     bool family = s_family_agrees(lv);
     /* a family name missing on one side does not say "another family" */
     bool kin = family || lv[0] < 0;
-    return (lv[1] >= 0 ? CL_MATCH_HAS_GIVEN : 0u) |
+    return (s_given_told(lv) ? CL_MATCH_HAS_GIVEN : 0u) |
            (lv[2] >= 0 ? CL_MATCH_HAS_DOB : 0u) |
            (family && lv[1] == CL_W_GIVEN_DIFFERENT ? CL_MATCH_OTHER_GIVEN
                                                     : 0u) |
@@ -840,14 +849,15 @@ bool cl_match_bridged(unsigned via, unsigned other)
 
 bool cl_match_kin(const int lv[CL_MATCH_NFIELDS])
 {
-    /* nor can a pair that compares neither a given name nor a date of
-     * birth tell one member of a family from another; and where one
-     * side has no family name, the home they share is all that ties
-     * them */
+    /* two of one family name whose sex plainly differs are two of the
+     * family (a father and daughter, twins of each sex); nor can a pair
+     * that compares neither a given name nor a date of birth tell one
+     * member of a family from another; and where one side has no family
+     * name, the home they share is all that ties them */
     return ((s_family_agrees(lv) || lv[0] < 0) &&
             (lv[1] == CL_W_GIVEN_DIFFERENT || lv[1] == CL_W_GIVEN_TYPO ||
              lv[2] == CL_W_DOB_DIFFERENT || lv[2] == CL_W_DOB_GENERATION ||
-             (lv[1] < 0 && lv[2] < 0))) ||
+             lv[3] == CL_W_SEX_DIFFERENT || (lv[1] < 0 && lv[2] < 0))) ||
            lv[8] == CL_W_NAMES_SWAPPED;
 }
 

@@ -251,11 +251,11 @@ double cl_match_levels(const cl_match_config *mc, const cl_person *a,
                        const cl_person *b, int levels[CL_MATCH_NFIELDS]);
 
 /* Whether levels lv (from cl_match_levels) are a family pattern: family
- * names agree, given names or dates of birth plainly do not, or neither
- * is compared; or (lv[8], the household field, set by cl_match_weigh to
- * CL_W_NAMES_SWAPPED) both records have their names the wrong way round:
- * the same family name in both given names' place, the people's own
- * names plainly different. */
+ * names agree, given names, dates of birth or sexes plainly do not, or
+ * neither a given name nor a date of birth is compared; or (lv[8], the
+ * household field, set by cl_match_weigh to CL_W_NAMES_SWAPPED) both records
+ * have their names the wrong way round: the same family name in both given
+ * names' place, the people's own names plainly different. */
 bool cl_match_kin(const int lv[CL_MATCH_NFIELDS]);
 
 /* Whether levels lv name two people: the family names and the given
@@ -265,8 +265,9 @@ bool cl_match_kin(const int lv[CL_MATCH_NFIELDS]);
 bool cl_match_names_differ(const int lv[CL_MATCH_NFIELDS]);
 
 /* What a comparison can tell one member of a family from another by
- * (cl_match_discerns): the given names or the dates of birth compared,
- * and, with the family names agreeing, plainly different. */
+ * (cl_match_discerns): the given names (beyond an initial, without a
+ * date of birth compared) or the dates of birth compared, and, with the family
+ * names agreeing, plainly different. */
 #define CL_MATCH_HAS_GIVEN   1u
 #define CL_MATCH_HAS_DOB     2u
 #define CL_MATCH_OTHER_GIVEN 4u

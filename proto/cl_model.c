@@ -331,12 +331,108 @@ static void s_warn(cl_publish_result *w, const char *msg)
         CL_COPY(w->warnings[w->n_warnings++], msg);
 }
 
+/* The length of the invisible Unicode format character at s (bidi
+ * overrides, embeddings and isolates, zero-width spaces and joiners,
+ * direction marks), 0 if none: it would make a name print in another
+ * order than it is stored, or two names that look alike differ. */
+static size_t s_invisible_at(const unsigned char *s)
+{
+    if (s[0] != 0xe2 || (s[1] != 0x80 && s[1] != 0x81))
+        return 0;
+    if (s[1] == 0x80 &&
+        ((s[2] >= 0x8b && s[2] <= 0x8f) || (s[2] >= 0xaa && s[2] <= 0xae)))
+        return 3;
+    return s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9 ? 3 : 0;
+}
+
+/* A person's text fields, as the .proto names them. */
+static const struct {
+    const char *name;
+    size_t off;
+    bool trim; /* an id is compared as sent, as it was before */
+} s_person_text[] = {
+    {"local_id", offsetof(cl_person, local_id), false},
+    {"given_names", offsetof(cl_person, given), true},
+    {"family_name", offsetof(cl_person, family), true},
+    {"address", offsetof(cl_person, address), true},
+    {"town", offsetof(cl_person, town), true},
+    {"postcode", offsetof(cl_person, postcode), true},
+};
+
+/* One text field of a person: a control character is refused, an
+ * invisible format character is taken out (with a warning: a name
+ * copied from a document can carry one, and the rest of it still
+ * says who the person is), and spaces and tabs at either end are
+ * trimmed, so a name of blanks is no name. */
+static int s_person_text_check(char *v, const char *where, const char *field,
+                               bool trim, char err[CL_ERROR_SZ],
+                               cl_publish_result *warn)
+{
+    size_t o = 0;
+    bool removed = false;
+    for (size_t i = 0; v[i];) {
+        unsigned char c = (unsigned char)v[i];
+        size_t inv = s_invisible_at((const unsigned char *)v + i);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            snprintf(err, CL_ERROR_SZ,
+                     "%s.%s holds a control character: send the text alone",
+                     where, field);
+            return CL_ERR_INVALID;
+        }
+        if (inv) {
+            removed = true;
+            i += inv;
+            continue;
+        }
+        v[o++] = v[i++];
+    }
+    v[o] = '\0';
+    size_t b = trim ? strspn(v, " \t") : 0, n = strlen(v + b);
+    while (trim && n && (v[b + n - 1] == ' ' || v[b + n - 1] == '\t'))
+        n--;
+    memmove(v, v + b, n);
+    v[n] = '\0';
+    if (removed) {
+        char msg[CL_WARNING_SZ];
+        snprintf(msg, sizeof(msg),
+                 "%.40s.%s: an invisible character (a direction mark or "
+                 "zero-width space) was taken out",
+                 where, field);
+        s_warn(warn, msg);
+    }
+    return CL_OK;
+}
+
+/* A UPRN as given: digits, spaces between them allowed ("-1", the
+ * placeholder some systems send for "unknown", is no UPRN: with the sign
+ * dropped it would be property 1, and everyone sent with it one
+ * household). */
+static bool s_uprn_ok(const char *u)
+{
+    bool digit = false;
+    for (; *u; u++) {
+        if (*u >= '0' && *u <= '9')
+            digit = true;
+        else if (*u != ' ')
+            return false;
+    }
+    return digit;
+}
+
 /* Normalise and check one person; where is its field path from the
  * referral or plan ("subject", "related[0].person"). */
 static int s_person_check(cl_person *p, const char *where, bool need_id,
                           char err[CL_ERROR_SZ], cl_publish_result *warn)
 {
     char msg[CL_WARNING_SZ];
+    for (size_t i = 0; i < sizeof(s_person_text) / sizeof(s_person_text[0]);
+         i++) {
+        int rc = s_person_text_check((char *)p + s_person_text[i].off, where,
+                                     s_person_text[i].name,
+                                     s_person_text[i].trim, err, warn);
+        if (rc != CL_OK)
+            return rc;
+    }
     if (p->sex > CL_SEX_MAX) {
         snprintf(err, CL_ERROR_SZ, "%s.sex: out of range (0 to %d)", where,
                  CL_SEX_MAX);
@@ -361,8 +457,11 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
         s_warn(warn, msg);
         p->chi[0] = '\0';
     }
-    if (p->uprn[0] && (!cl_digits_normalise(p->uprn) || !p->uprn[0])) {
-        snprintf(err, CL_ERROR_SZ, "%s.uprn: must be digits", where);
+    if (p->uprn[0] && (!s_uprn_ok(p->uprn) || !cl_digits_normalise(p->uprn))) {
+        snprintf(err, CL_ERROR_SZ,
+                 "%s.uprn: must be digits (up to 12; leave it out when the "
+                 "property is not known, rather than sending -1)",
+                 where);
         return CL_ERR_INVALID;
     }
     cl_postcode_normalise(p->postcode);
@@ -383,15 +482,9 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
  * cursor, forge a line or read in another order than it is stored. */
 static bool s_no_controls(const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || s_invisible_at(p))
             return false;
-        if (p[0] == 0xe2 && p[1] == 0x80 &&
-            ((p[2] >= 0x8b && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae)))
-            return false;
-        if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-            return false;
-    }
     return true;
 }
 

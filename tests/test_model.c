@@ -176,6 +176,44 @@ static void test_referral_rules(void **state)
     free(r);
 }
 
+/* A person's text as a partner system may send it: blanks are no name,
+ * an invisible direction mark or zero-width space is taken out with a
+ * warning (the name still links), a control character is refused, and a
+ * UPRN is digits: "-1" (a placeholder for "unknown") is no property 1. */
+static void test_person_text(void **state)
+{
+    (void)state;
+    char err[CL_ERROR_SZ];
+    cl_publish_result w = {0};
+    cl_referral *r = s_good();
+    memset(&r->subject, 0, sizeof(r->subject));
+    CL_COPY(r->subject.given, "  ");
+    CL_COPY(r->subject.family, " \t ");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "subject: give an NHS or CHI number"));
+    CL_COPY(r->subject.given, " Amy ");
+    CL_COPY(r->subject.family, "Smith\xe2\x80\x8bson\xe2\x80\xae");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    assert_string_equal(r->subject.given, "Amy");
+    assert_string_equal(r->subject.family, "Smithson");
+    assert_int_equal(w.n_warnings, 1);
+    assert_non_null(strstr(w.warnings[0], "subject.family_name"));
+    CL_COPY(r->subject.town, "Leeds\r");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+    assert_non_null(strstr(err, "subject.town holds a control character"));
+    r->subject.town[0] = '\0';
+    const char *bad[] = {"-1", "--1", "-12345", "+1", "1e3", " "};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CL_COPY(r->subject.uprn, bad[i]);
+        assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+        assert_non_null(strstr(err, "subject.uprn: must be digits"));
+    }
+    CL_COPY(r->subject.uprn, "100 2345");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    assert_string_equal(r->subject.uprn, "1002345");
+    free(r);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -291,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_postcode),
         cmocka_unit_test(test_referral_rules),
+        cmocka_unit_test(test_person_text),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_request_refusals_name_the_path),
     };

@@ -280,24 +280,26 @@ int cl_mdt_action_update(cl_op *op, const cl_route_config *rcfg,
         return CL_ERR_DENIED;
     }
     if (!s_action_parse(u->action_id, &id)) {
-        snprintf(op->err, CL_ERROR_SZ, "action_id must look like ACT-00000042");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "action_id: must look like ACT-00000042");
         return CL_ERR_INVALID;
     }
     cl_action *a = malloc(sizeof(*a));
     if (!a)
         return CL_ERR_NOMEM;
     int rc = s_action_get(op->t, id, a, &mdt, &pid);
-    if (rc == CL_ERR_NOT_FOUND)
-        snprintf(op->err, CL_ERROR_SZ, "no action %.32s", u->action_id);
+    /* an agency updates its own actions only, and another agency's is
+     * answered as one that does not exist: the answer must not tell a
+     * publisher which action ids the MDT has used */
     if (rc == CL_OK && !coordinator &&
-        strcmp(a->owner_agency, op->who->agency) != 0) {
-        /* an agency updates its own actions only */
+        strcmp(a->owner_agency, op->who->agency) != 0)
+        rc = CL_ERR_NOT_FOUND;
+    if (rc == CL_ERR_NOT_FOUND)
         snprintf(op->err, CL_ERROR_SZ,
-                 "%.32s is not an action of %.64s: an agency updates only "
-                 "the actions it owns",
-                 u->action_id, op->who->agency);
-        rc = CL_ERR_DENIED;
-    }
+                 coordinator ? "no action %.32s"
+                             : "no action %.32s among your agency's actions "
+                               "(an agency updates only the actions it owns)",
+                 u->action_id);
     if (rc == CL_OK && !coordinator && u->status != CL_ACTION_DONE &&
         u->status != CL_ACTION_BLOCKED && u->status != CL_ACTION_OPEN) {
         snprintf(op->err, CL_ERROR_SZ,
@@ -395,7 +397,7 @@ int cl_mdt_action_list(cl_op *op, const cl_action_query *q, cl_actions *out)
         return CL_ERR_DENIED;
     }
     if (q->person_id[0] && !cl_records_parse_pid(q->person_id, &pid)) {
-        snprintf(op->err, CL_ERROR_SZ, "person_id must look like P00000042");
+        snprintf(op->err, CL_ERROR_SZ, "person_id: must look like P00000042");
         return CL_ERR_INVALID;
     }
     int rc;

@@ -105,7 +105,7 @@ static int s_sock_open(cl_client *c, int i, char *err, size_t err_len)
 {
     char mon[80];
     int linger = 0, hs = 5000;
-    int64_t maxmsg = CL_WIRE_MAX_REPLY;
+    int64_t maxmsg = CL_WIRE_MAX_REPLY + CL_WIRE_CURVE_OVERHEAD;
     s_sock_close(c);
     c->current = i;
     c->sock = zmq_socket(c->ctx, ZMQ_DEALER);

@@ -39,6 +39,19 @@
  * registry has one. A user that passes validation is kept on the caller
  * even when refused, so the audit of the refused attempt names them.
  */
+static bool s_is_write(cl_req_kind kind);
+
+/* The refusal of a request that needs on_behalf_of and names no user. */
+static void s_no_user_fail(s_item *it)
+{
+    char err[CL_ERROR_SZ];
+    snprintf(err, sizeof(err),
+             "%s needs on_behalf_of: the user id, display name and role of "
+             "the person client %s acts for",
+             cl_wire_kind_name(it->req.kind), it->who->name);
+    cl_item_fail(it, CL_ERR_DENIED, err);
+}
+
 static void s_check_user(cl_server *s, s_item *it)
 {
     char err[CL_ERROR_SZ];
@@ -51,14 +64,17 @@ static void s_check_user(cl_server *s, s_item *it)
     }
     it->caller.user = *u;
     if (!cl_user_named(u)) {
-        if (cl_access_user_required(it->who, it->req.kind)) {
-            it->early = CL_ERR_DENIED;
-            snprintf(err, sizeof(err),
-                     "%s needs on_behalf_of: the user id, display name and "
-                     "role of the person client %s acts for",
-                     cl_wire_kind_name(it->req.kind), it->who->name);
-            cl_item_fail(it, CL_ERR_DENIED, err);
+        /* a write's resend is answered as a resend all the same (a retry
+         * queue may not know who the user was): s_write refuses it only
+         * if its message id is new */
+        if (!cl_access_user_required(it->who, it->req.kind))
+            return;
+        if (s_is_write(it->req.kind)) {
+            it->no_user = true;
+            return;
         }
+        it->early = CL_ERR_DENIED;
+        s_no_user_fail(it);
         return;
     }
     if (!cl_registry_permits(s->registry, it->key, u->id)) {
@@ -196,6 +212,13 @@ static void s_check_names(cl_server *s, s_item *it)
     }
 }
 
+/* The refusal of a request the caller's roles do not allow. */
+static void s_not_allowed(const s_item *it, char err[CL_ERROR_SZ])
+{
+    snprintf(err, CL_ERROR_SZ, "%s is not allowed for client %s",
+             cl_wire_kind_name(it->req.kind), it->who->name);
+}
+
 void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
                         size_t bytes)
 {
@@ -217,8 +240,24 @@ void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
         it->req.msgid_read = cl_wire_peek_msgid(it->req.msgid, data, bytes);
         it->early = CL_ERR_DENIED;
         cl_item_fail(it, CL_ERR_DENIED, "client key is no longer registered");
+    } else if (bytes > s->cfg.max_message_bytes) {
+        it->req.msgid_read = cl_wire_peek_msgid(it->req.msgid, data, bytes);
+        it->early = CL_ERR_INVALID;
+        snprintf(err, sizeof(err),
+                 "frame of %zu bytes is over this daemon's limit of %u bytes "
+                 "([limits] max_message_bytes): send less in one request "
+                 "(an import in more batches)",
+                 bytes, (unsigned)s->cfg.max_message_bytes);
+        cl_item_fail(it, CL_ERR_INVALID, err);
     } else {
         int rc = cl_wire_decode_request_zeroed(&it->req, data, bytes, err);
+        /* a request the caller may not send is refused as such, whatever
+         * is wrong with its body: a fix for the body would lead nowhere */
+        if (rc != CL_OK && it->req.kind != CL_REQ_NONE &&
+            !cl_access_allowed(it->who->roles, it->req.kind)) {
+            rc = CL_ERR_DENIED;
+            s_not_allowed(it, err);
+        }
         if (rc != CL_OK) {
             it->early = rc;
             cl_item_fail(it, rc, err);
@@ -233,8 +272,7 @@ void cl_dispatch_check(cl_server *s, s_item *it)
         return;
     if (!cl_access_allowed(it->who->roles, it->req.kind)) {
         it->early = CL_ERR_DENIED;
-        snprintf(err, sizeof(err), "%s is not allowed for client %s",
-                 cl_wire_kind_name(it->req.kind), it->who->name);
+        s_not_allowed(it, err);
         cl_item_fail(it, CL_ERR_DENIED, err);
         return;
     }
@@ -355,6 +393,12 @@ static const s_row s_rows[CL_REQ_KIND_COUNT] = {
 #undef CL_REQ
 };
 
+static bool s_is_write(cl_req_kind kind)
+{
+    return (unsigned)kind < CL_REQ_KIND_COUNT &&
+           s_rows[kind].cls == CL_REQ_CLASS_WRITE;
+}
+
 /*
  * Idempotency records: under a blind key of (client key, message id), the
  * request's body hash, then the encoded reply, for [store]
@@ -428,7 +472,7 @@ static int s_idem_replay(cl_server *s, cl_txn *parent, s_item *it,
     }
     if (other) {
         cl_item_fail(it, CL_ERR_INVALID,
-                     "message id already used for a different request (or "
+                     "message_id: already used for a different request (or "
                      "for another user): use a new message id for a new "
                      "request");
         return CL_OK;
@@ -471,6 +515,10 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
     int rc = s_idem_replay(s, parent, it, ik, &h, &seen);
     if (rc != CL_OK || seen)
         return rc;
+    if (it->no_user) {
+        s_no_user_fail(it);
+        return CL_OK;
+    }
     it->rep.kind = it->req.kind;
     if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)
         goto out;
@@ -535,6 +583,28 @@ static int s_admin(cl_server *s, cl_txn *t, s_item *it, cl_handler fn)
     return rc;
 }
 
+/* A handler's refusal named by its path from the Envelope, as the wire
+ * layer's are: a message that begins with a field of the request's body
+ * ("wait_ms: ...") gets the body's name before it
+ * ("inbox_receive.wait_ms: ..."), one that names none the body's name
+ * and a colon; one that begins with the body's name already is left. */
+static void s_refusal_path(s_item *it)
+{
+    char *e = it->rep.error, tmp[CL_ERROR_SZ];
+    const char *body = cl_wire_kind_name(it->req.kind);
+    size_t n = strlen(body),
+           f = strspn(e, "abcdefghijklmnopqrstuvwxyz_.[]0123456789");
+    static const char *const envelope[] = {"message_id", "on_behalf_of",
+                                           "version", "Envelope"};
+    if (!e[0] || (!strncmp(e, body, n) && (e[n] == '.' || e[n] == ':')))
+        return;
+    for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++)
+        if (!strncmp(e, envelope[i], strlen(envelope[i])))
+            return; /* the Envelope's own field: its path already */
+    snprintf(tmp, sizeof(tmp), f && e[f] == ':' ? "%s.%s" : "%s: %s", body, e);
+    memcpy(e, tmp, sizeof(tmp));
+}
+
 /* One good request of the batch, by its row. */
 static int s_one(cl_server *s, cl_txn *t, s_item *it)
 {
@@ -565,6 +635,8 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
         rc = s_read(s, t, it, row->fn);
     else
         rc = s_admin(s, t, it, row->fn);
+    if (rc == CL_OK && it->rep.status == CL_STATUS_INVALID && !it->out)
+        s_refusal_path(it);
     if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out)
         cl_log_refused(it->who->name, cl_wire_kind_name(it->req.kind),
                        cl_status_name(it->rep.status), it->rep.error, &it->req);

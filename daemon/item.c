@@ -35,7 +35,7 @@ void cl_item_begin(s_item *it)
     it->out = NULL;
     it->out_len = 0;
     it->has_delim = false;
-    it->deferred = it->park = it->promote = false;
+    it->deferred = it->park = it->promote = it->no_user = false;
     it->early = CL_OK;
     it->key[0] = '\0';
     memset(&it->gap, 0, sizeof(it->gap));

@@ -762,7 +762,9 @@ static int s_sockets(cl_server *s, const cl_config *cfg, const char *sec,
         snprintf(err, err_len, "ROUTER: %s", zmq_strerror(errno));
         return CL_ERR_IO;
     }
-    int64_t maxmsg = cfg->max_message_bytes;
+    /* a frame over the limit is answered (cl_dispatch_decode); only one
+     * over what the answer could not be read for is dropped by libzmq */
+    int64_t maxmsg = (int64_t)cfg->max_message_bytes + CL_WIRE_CURVE_OVERHEAD;
     if (s_sockopt(s->router, ZMQ_CURVE_SERVER, 1) ||
         zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, sec,
                        CL_Z85_KEY_SZ - 1) ||

@@ -45,6 +45,8 @@ typedef struct s_item {
     uint8_t *out;            /* encoded reply (malloc'd) */
     size_t out_len;
     bool deferred;     /* answered later (backup) */
+    bool no_user;      /* a write that needs on_behalf_of and names none:
+                        * refused unless it is a resend (s_write) */
     bool park;         /* an empty receive that waits for mail */
     bool promote;      /* admin promote: runs after the batch */
     cl_feed_event gap; /* a feed gap this publish revealed, for the log */

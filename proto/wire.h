@@ -17,10 +17,16 @@
 
 #include "cl_model.h"
 
-/* Largest frame either side accepts; the daemon sets ZMQ_MAXMSGSIZE to it. */
+/* Largest request frame the daemon accepts ([limits] max_message_bytes
+ * may lower it); a larger one is answered INVALID, not dropped. */
 #define CL_WIRE_MAX_FRAME (64 * 1024)
 /* Largest reply (a linked case view can be big). */
 #define CL_WIRE_MAX_REPLY (16 * 1024 * 1024)
+/* What libzmq counts against ZMQ_MAXMSGSIZE beyond the frame itself:
+ * CURVE's framing of each message (33 bytes), with room to spare. Each
+ * side's ZMQ_MAXMSGSIZE is its limit plus this, or a frame just under
+ * the limit would close the connection with no reply. */
+#define CL_WIRE_CURVE_OVERHEAD 256
 
 /*
  * Decode a request frame into *out (caller-owned, overwritten).

@@ -169,7 +169,7 @@ static void test_write_idempotent_by_message_id(void **state)
     s_batch(s, it + 1, 2);
     assert_int_equal(s_status(&it[1]), CL_STATUS_DUPLICATE);
     assert_int_equal(s_status(&it[2]), CL_STATUS_INVALID);
-    assert_non_null(strstr(it[2].rep.error, "message id already used"));
+    assert_non_null(strstr(it[2].rep.error, "message_id: already used"));
     assert_int_equal(s_audits(s), audits); /* nothing applied again */
     for (int i = 0; i < 3; i++)
         cl_item_release(&it[i]);

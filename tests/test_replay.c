@@ -61,7 +61,7 @@ static void test_replay_survives_restart(void **state)
     cl_reply_clear(&rep);
     CL_COPY(q->u.publish.concern, "another concern");
     assert_int_equal(s_call(gp, q, &rep), CL_STATUS_INVALID);
-    assert_non_null(strstr(rep.error, "message id already used"));
+    assert_non_null(strstr(rep.error, "message_id: already used"));
     cl_reply_clear(&rep);
     cl_client_close(&gp);
 

@@ -422,6 +422,23 @@ static void test_message_id_bound_to_user(void **state)
     assert_int_equal(cl_client_call(cj, q, &rep), CL_OK);
     assert_int_equal(rep.status, CL_STATUS_DUPLICATE);
     cl_reply_clear(&rep);
+    /* a retry queue that lost the user: its resend is answered as a
+     * resend, with what the first send created; a new message id without
+     * a user is refused as it always was */
+    cl_client *nobody = s_as(d, "coordinator", NULL);
+    memset(&q->on_behalf_of, 0, sizeof(q->on_behalf_of));
+    assert_int_equal(cl_client_call(nobody, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_DUPLICATE);
+    assert_int_equal(rep.original_status, CL_STATUS_OK);
+    assert_true(rep.u.publish.reference[0] != '\0');
+    cl_reply_clear(&rep);
+    memset(q->msgid, 0x34, CL_MSGID_LEN);
+    memset(&q->on_behalf_of, 0, sizeof(q->on_behalf_of));
+    assert_int_equal(cl_client_call(nobody, q, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_DENIED);
+    assert_non_null(strstr(rep.error, "needs on_behalf_of"));
+    cl_reply_clear(&rep);
+    cl_client_close(&nobody);
     free(q);
     cl_client_close(&cj);
     cl_client_close(&am);

@@ -446,18 +446,18 @@ static bool s_review_list_post(cl_request *q, const ProtobufCMessage *body,
 {
     const cl_review_query *r = &q->u.review_q;
     (void)body;
-    (void)pfx;
     if (r->limit > CL_REVIEW_PAGE_MAX) {
         snprintf(err, CL_ERROR_SZ,
-                 "limit: at most %d pairs a page; page on with "
+                 "%s.limit: at most %d pairs a page; page on with "
                  "after_review_id",
-                 CL_REVIEW_PAGE_MAX);
+                 pfx, CL_REVIEW_PAGE_MAX);
         return false;
     }
     if (!(r->min_p >= 0 && r->min_p <= 1) ||
         !(r->max_p >= 0 && r->max_p <= 1)) {
-        snprintf(err, CL_ERROR_SZ,
-                 "min_probability and max_probability must be in 0..1");
+        snprintf(err, CL_ERROR_SZ, "%s.%s: must be in 0..1", pfx,
+                 !(r->min_p >= 0 && r->min_p <= 1) ? "min_probability"
+                                                   : "max_probability");
         return false;
     }
     return true;

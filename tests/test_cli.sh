@@ -301,7 +301,7 @@ check "person show" 0 "Known to 4 agencies" -- cl person show --nhs 9434765919 -
 check "person show referrals" 0 "Called to the address, twice" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "person show family" 0 "child: Amy Smith" -- cl person show --nhs 9434765919 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
 check "person show unknown" 1 "caselink: not found: " -- cl person show --nhs 4010232137 --access-reason mdt_preparation --purpose "preparing the north locality MDT"
-check "person show bad id" 1 "invalid: person_id" -- cl person show --id "X1" --access-reason data_quality --purpose "checking a record id we were given"
+check "person show bad id" 1 "person_id: must look like" -- cl person show --id "X1" --access-reason data_quality --purpose "checking a record id we were given"
 check "person show as publisher" 1 "denied" -- cl --as gp person show --nhs 9434765919 --purpose "x"
 
 check "correct needs reason" 2 "reason is required" -- cl --as gp referral correct CL-00000001 --ref G1 --family Smith --given Jane --category housing --basis consent
@@ -679,7 +679,7 @@ act=$(cl actions --review MDT-00000001 --id "$inpid" | grep -o 'ACT-[0-9]\{8\}' 
 check "police inbox has the action" 0 "$act assigned: =HYPERLINK.* for Tom Brown" -- cl --as police inbox
 check "police list their actions" 0 "$act" -- cl --as police actions
 check "gp sees none of them" 0 "^0 actions" -- cl --as gp actions --id "$inpid"
-check "gp cannot close it" 1 "not an action of Oakfield Surgery" -- cl --as gp action done "$act"
+check "gp cannot close it" 1 "among your agency's actions" -- cl --as gp action done "$act"
 check "police block it" 0 "blocked: $act" -- cl --as police action block "$act" --note "no answer at the door"
 check "police close it" 0 "done: $act" -- cl --as police action done "$act" --note "seen, safe"
 check "coordinator sees who and when" 0 "done by PC Sam Hughes, Northshire Police: seen, safe" -- cl actions --review MDT-00000001

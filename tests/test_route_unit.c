@@ -235,13 +235,13 @@ static void test_inbox_bad_input(void **state)
     cl_inbox_query big = {.limit = CL_INBOX_MAX + 1};
     assert_int_equal(cl_mailbox_inbox_receive(f->t, &f->gp, &big, &in, err),
                      CL_ERR_INVALID);
-    assert_non_null(strstr(err, "limit is at most"));
+    assert_non_null(strstr(err, "limit: at most"));
     cl_inbox_query slow = {.wait_ms = CL_WAIT_MAX_MS + 1};
     assert_int_equal(cl_mailbox_inbox_receive(f->t, &f->gp, &slow, &in, err),
                      CL_ERR_INVALID);
     assert_int_equal(cl_mailbox_inbox_ack(f->t, &f->gp, &none, &r, err),
                      CL_ERR_INVALID);
-    assert_non_null(strstr(err, "name the deliveries"));
+    assert_non_null(strstr(err, "seqs: name the deliveries"));
 }
 
 static void test_operator_has_no_mailbox(void **state)

@@ -656,20 +656,22 @@ int cl_flag_check(cl_op *op, const cl_flag_config *fc,
     int ids = !!p.nhs[0] + !!p.chi[0] + !!p.local_id[0];
     if (ids != 1) {
         snprintf(op->err, CL_ERROR_SZ,
-                 "give exactly one of nhs_number, chi_number or local_id");
+                 "person: give exactly one of nhs_number, chi_number or "
+                 "local_id");
         r = CL_ERR_INVALID;
         goto out;
     }
     if (p.nhs[0] && (!cl_digits_normalise(p.nhs) || !cl_nhs_valid(p.nhs))) {
-        snprintf(op->err, CL_ERROR_SZ,
-                 "nhs_number fails its check digit: check the number (no "
-                 "flag can be given for it)");
+        snprintf(
+            op->err, CL_ERROR_SZ,
+            "person.nhs_number: fails its check digit: check the number (no "
+            "flag can be given for it)");
         r = CL_ERR_INVALID;
         goto out;
     }
     if (p.chi[0] && (!cl_digits_normalise(p.chi) || !cl_chi_valid(p.chi))) {
         snprintf(op->err, CL_ERROR_SZ,
-                 "chi_number is not a valid CHI number: check the number");
+                 "person.chi_number: not a valid CHI number: check the number");
         r = CL_ERR_INVALID;
         goto out;
     }
@@ -832,10 +834,14 @@ int cl_flag_list(cl_op *op, const cl_flag_log_query *q,
     }
     if (q->to[0])
         to += 86400; /* to is inclusive */
-    if (q->limit > CL_AUDIT_LIMIT || from >= to) {
+    if (q->limit > CL_AUDIT_LIMIT) {
+        snprintf(op->err, CL_ERROR_SZ, "limit: at most %d", CL_AUDIT_LIMIT);
+        return CL_ERR_INVALID;
+    }
+    if (from >= to) {
         snprintf(op->err, CL_ERROR_SZ,
-                 "limit is at most %d, and from must not be after to",
-                 CL_AUDIT_LIMIT);
+                 "to: before from (from must not be "
+                 "after to)");
         return CL_ERR_INVALID;
     }
     s_list *l = calloc(1, sizeof(*l));

@@ -338,7 +338,7 @@ int cl_inforeq_respond(cl_op *op, const cl_route_config *cfg,
     }
     if (!s_req_parse(x->request_id, &id)) {
         snprintf(op->err, CL_ERROR_SZ,
-                 "request_id must look like REQ-00000042");
+                 "request_id: must look like REQ-00000042");
         return CL_ERR_INVALID;
     }
     if (!x->summary[0] || !x->involvement) {
@@ -455,7 +455,7 @@ int cl_inforeq_list(cl_op *op, const cl_request_list *q,
         return CL_ERR_DENIED;
     }
     if (q->person_id[0] && !cl_records_parse_pid(q->person_id, &pid)) {
-        snprintf(op->err, CL_ERROR_SZ, "person_id must look like P00000042");
+        snprintf(op->err, CL_ERROR_SZ, "person_id: must look like P00000042");
         return CL_ERR_INVALID;
     }
     cl_records_date(op->now, today);

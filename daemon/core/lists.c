@@ -115,11 +115,12 @@ int cl_lists_referrals(cl_op *op, const cl_referral_query *q,
         return CL_ERR_INVALID;
     }
     if (q->from[0] && q->to[0] && strcmp(q->from, q->to) > 0) {
-        snprintf(op->err, CL_ERROR_SZ, "from is after to");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "to: before from (from must not be after to)");
         return CL_ERR_INVALID;
     }
     if (q->limit > CL_LIST_MAX) {
-        snprintf(op->err, CL_ERROR_SZ, "limit is at most %d", CL_LIST_MAX);
+        snprintf(op->err, CL_ERROR_SZ, "limit: at most %d", CL_LIST_MAX);
         return CL_ERR_INVALID;
     }
     s_rl c = {.t = op->t,

@@ -576,9 +576,15 @@ int cl_mailbox_inbox_receive(cl_txn *t, const cl_caller *caller,
         snprintf(err, CL_ERROR_SZ, "mailboxes belong to agencies");
         return CL_ERR_DENIED;
     }
-    if (q->limit > CL_INBOX_MAX || q->wait_ms > CL_WAIT_MAX_MS) {
-        snprintf(err, CL_ERROR_SZ, "limit is at most %d, wait_ms at most %d",
-                 CL_INBOX_MAX, CL_WAIT_MAX_MS);
+    if (q->limit > CL_INBOX_MAX) {
+        snprintf(err, CL_ERROR_SZ, "limit: at most %d deliveries a receive",
+                 CL_INBOX_MAX);
+        return CL_ERR_INVALID;
+    }
+    if (q->wait_ms > CL_WAIT_MAX_MS) {
+        snprintf(err, CL_ERROR_SZ,
+                 "wait_ms: at most %d (a minute); receive again to wait on",
+                 CL_WAIT_MAX_MS);
         return CL_ERR_INVALID;
     }
     int rc = s_meta_get(t, caller->agency, &next, &out->depth);
@@ -623,7 +629,8 @@ int cl_mailbox_inbox_ack(cl_txn *t, const cl_caller *caller,
         return CL_ERR_DENIED;
     }
     if (a->n == 0) {
-        snprintf(err, CL_ERROR_SZ, "name the deliveries (seq) to acknowledge");
+        snprintf(err, CL_ERROR_SZ,
+                 "seqs: name the deliveries to acknowledge (their seq)");
         return CL_ERR_INVALID;
     }
     uint8_t *buf = malloc(S_DLV_BUF);

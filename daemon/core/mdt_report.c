@@ -99,11 +99,17 @@ int cl_mdt_report_define_measure(cl_op *op, const cl_route_config *rc,
     char kind[CL_ERROR_SZ / 2] = "";
     if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
-    if (!m->name[0] || !cl_month_valid(m->from) || !cl_month_valid(m->to) ||
-        strcmp(m->from, m->to) > 0) {
+    const char *bad = !m->name[0]                ? "name: required"
+                      : !cl_month_valid(m->from) ? "baseline_from: not a month"
+                      : !cl_month_valid(m->to)   ? "baseline_to: not a month"
+                      : strcmp(m->from, m->to) > 0
+                          ? "baseline_to: before baseline_from"
+                          : NULL;
+    if (bad) {
         snprintf(op->err, CL_ERROR_SZ,
-                 "a measure needs a name and a baseline period "
-                 "(YYYY-MM to YYYY-MM, in order)");
+                 "%s: a measure needs a name and a baseline period "
+                 "(YYYY-MM to YYYY-MM, in order)",
+                 bad);
         return CL_ERR_INVALID;
     }
     bool refs = !strcmp(m->source, "referrals");
@@ -161,11 +167,16 @@ int cl_mdt_report_record_measure(cl_op *op, const cl_measure_value *m,
     cl_measure_def def;
     if (!cl_mdt_coordinator(op->who, op->err))
         return CL_ERR_DENIED;
-    if (!m->name[0] || !cl_month_valid(m->period) || !isfinite(m->value) ||
-        m->value < 0) {
+    const char *bad = !m->name[0]                  ? "name: required"
+                      : !cl_month_valid(m->period) ? "period: not a month"
+                      : !isfinite(m->value) || m->value < 0
+                          ? "value: not a number of 0 or more"
+                          : NULL;
+    if (bad) {
         snprintf(op->err, CL_ERROR_SZ,
-                 "a value needs a measure name, a month (YYYY-MM) and a "
-                 "number of 0 or more");
+                 "%s: a value needs a measure name, a month (YYYY-MM) and a "
+                 "number of 0 or more",
+                 bad);
         return CL_ERR_INVALID;
     }
     int rc = s_measure_def_get(op->t, m->name, &def);
@@ -470,7 +481,8 @@ int cl_mdt_report_figures(cl_op *op, uint32_t suppress_below,
     else
         cl_records_date(op->now - 365 * 86400, out->from);
     if (strcmp(out->from, out->to) > 0) {
-        snprintf(op->err, CL_ERROR_SZ, "from is after to");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "to: before from (from must not be after to)");
         return CL_ERR_INVALID;
     }
     out->made_at = op->now;

@@ -860,7 +860,7 @@ int cl_records_resolve(cl_txn *t, const char *pid_str, const cl_person *match,
     int rc;
     if (pid_str[0]) {
         if (!cl_records_parse_pid(pid_str, pid)) {
-            snprintf(err, CL_ERROR_SZ, "person_id must look like P00000042");
+            snprintf(err, CL_ERROR_SZ, "person_id: must look like P00000042");
             return CL_ERR_INVALID;
         }
         cl_records_key(k, *pid);

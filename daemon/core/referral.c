@@ -180,7 +180,8 @@ int cl_referral_rectify(cl_op *op, const cl_match_config *mc, cl_req_kind kind,
         goto out;
     }
     if (!r->reason[0]) {
-        snprintf(op->err, CL_ERROR_SZ, "a reason for the change is required");
+        snprintf(op->err, CL_ERROR_SZ,
+                 "reason: required: say why the referral is changed");
         rc = CL_ERR_INVALID;
         goto out;
     }

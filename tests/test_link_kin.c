@@ -26,8 +26,8 @@
 #include "th_core.h"
 
 /* caselink.Sex as stored (cl_person.sex) */
-#define CL_SEX_FEMALE_V 1
-#define CL_SEX_MALE_V   2
+#define CL_SEX_F 1
+#define CL_SEX_M 2
 
 typedef struct s_fx {
     th_core c;
@@ -639,6 +639,15 @@ static void test_one_agency_slip_is_no_second_person(void **state)
     assert_int_equal(s_one_agency_slip(true), 2);
 }
 
+/* s_at_home, of the sex given (caselink.Sex). */
+static cl_person s_at_home_sex(const char *given, const char *family,
+                               const char *dob, uint8_t sex)
+{
+    cl_person p = s_at_home(given, family, dob);
+    p.sex = sex;
+    return p;
+}
+
 /* One of the family whose sex plainly differs is another of the family:
  * a police record of "A Lucas", male, without a date of birth, at the
  * home of the GP's "Amy Lucas", female, is not Amy's (her father Alfie,
@@ -647,15 +656,12 @@ static void test_one_agency_slip_is_no_second_person(void **state)
 static void test_other_sex_is_family(void **state)
 {
     s_fx *f = *state;
-    cl_person amy = s_at_home("Amy", "Lucas", "2021-01-03");
-    amy.sex = CL_SEX_FEMALE_V;
-    uint64_t a = s_link(f, 0, amy);
-    cl_person alfie = s_at_home("A", "Lucas", "");
-    alfie.sex = CL_SEX_MALE_V;
-    assert_true(s_link(f, 1, alfie) != a);
+    uint64_t a =
+        s_link(f, 0, s_at_home_sex("Amy", "Lucas", "2021-01-03", CL_SEX_F));
+    assert_true(s_link(f, 1, s_at_home_sex("A", "Lucas", "", CL_SEX_M)) != a);
     /* the same record of a woman is hers */
-    alfie.sex = CL_SEX_FEMALE_V;
-    assert_int_equal(s_link(f, 2, alfie), a);
+    assert_int_equal(s_link(f, 2, s_at_home_sex("A", "Lucas", "", CL_SEX_F)),
+                     a);
 }
 
 /* An initial without a date of birth tells no more of which of a family
@@ -663,20 +669,16 @@ static void test_other_sex_is_family(void **state)
  * Nathan Clarke, born 1991, is also "N Clarke", born 1991, to children's
  * services; a police record of "Noah Clarke" without a date matches "N
  * Clarke" by the initial and Nathan's own record plainly differs from it
- * in the given name, so it is not put on Nathan (Noah is his son). With
- * the initial's record alone held, it would be. */
+ * in the given name, so it is not put on Nathan (Noah is his son). */
 static void test_initial_is_no_bridge(void **state)
 {
     s_fx *f = *state;
-    cl_person nathan = s_at_home("Nathan", "Clarke", "1991-02-11");
-    nathan.sex = CL_SEX_MALE_V;
-    uint64_t n = s_link(f, 0, nathan);
-    cl_person init = s_at_home("N", "Clarke", "1991-02-11");
-    init.sex = CL_SEX_MALE_V;
-    assert_int_equal(s_link(f, 2, init), n);
-    cl_person noah = s_at_home("Noah", "Clarke", "");
-    noah.sex = CL_SEX_MALE_V;
-    assert_true(s_link(f, 1, noah) != n);
+    uint64_t n =
+        s_link(f, 0, s_at_home_sex("Nathan", "Clarke", "1991-02-11", CL_SEX_M));
+    assert_int_equal(
+        s_link(f, 2, s_at_home_sex("N", "Clarke", "1991-02-11", CL_SEX_M)), n);
+    assert_true(s_link(f, 1, s_at_home_sex("Noah", "Clarke", "", CL_SEX_M)) !=
+                n);
 }
 
 int main(void)

@@ -515,9 +515,9 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
     int rc = s_idem_replay(s, parent, it, ik, &h, &seen);
     if (rc != CL_OK || seen)
         return rc;
-    if (it->no_user) {
+    if (it->no_user) { /* refused and audited, as every refusal is */
         s_no_user_fail(it);
-        return CL_OK;
+        return cl_item_audit(s, parent, it, NULL);
     }
     it->rep.kind = it->req.kind;
     if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)

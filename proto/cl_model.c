@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "cl_text.h"
+
 bool cl_referral_view_texts(cl_referral_view *v, const char *concern,
                             const char *consent_note)
 {
@@ -331,73 +333,57 @@ static void s_warn(cl_publish_result *w, const char *msg)
         CL_COPY(w->warnings[w->n_warnings++], msg);
 }
 
-/* The length of the invisible Unicode format character at s (bidi
- * overrides, embeddings and isolates, zero-width spaces and joiners,
- * direction marks), 0 if none: it would make a name print in another
- * order than it is stored, or two names that look alike differ. */
-static size_t s_invisible_at(const unsigned char *s)
-{
-    if (s[0] != 0xe2 || (s[1] != 0x80 && s[1] != 0x81))
-        return 0;
-    if (s[1] == 0x80 &&
-        ((s[2] >= 0x8b && s[2] <= 0x8f) || (s[2] >= 0xaa && s[2] <= 0xae)))
-        return 3;
-    return s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9 ? 3 : 0;
-}
-
 /* A person's text fields, as the .proto names them. */
 static const struct {
     const char *name;
     size_t off;
-    bool trim; /* an id is compared as sent, as it was before */
+    bool id; /* compared as sent: refused, never changed */
 } s_person_text[] = {
-    {"local_id", offsetof(cl_person, local_id), false},
-    {"given_names", offsetof(cl_person, given), true},
-    {"family_name", offsetof(cl_person, family), true},
-    {"address", offsetof(cl_person, address), true},
-    {"town", offsetof(cl_person, town), true},
-    {"postcode", offsetof(cl_person, postcode), true},
+    {"local_id", offsetof(cl_person, local_id), true},
+    {"given_names", offsetof(cl_person, given), false},
+    {"family_name", offsetof(cl_person, family), false},
+    {"address", offsetof(cl_person, address), false},
+    {"town", offsetof(cl_person, town), false},
+    {"postcode", offsetof(cl_person, postcode), false},
 };
 
-/* One text field of a person: a control character is refused, an
- * invisible format character is taken out (with a warning: a name
- * copied from a document can carry one, and the rest of it still
- * says who the person is), and spaces and tabs at either end are
- * trimmed, so a name of blanks is no name. */
-static int s_person_text_check(char *v, const char *where, const char *field,
-                               bool trim, char err[CL_ERROR_SZ],
-                               cl_publish_result *warn)
+/* A person's text (cl_text.h): a control character is refused; an
+ * invisible character is taken out of a name, an address or a town (one
+ * warning for the person: a name copied from a document can carry one,
+ * and the rest of it still says who they are) but refused in a local id
+ * (taken out, two ids would become one); a name of blanks is no name. */
+static int s_person_texts(cl_person *p, const char *where,
+                          char err[CL_ERROR_SZ], cl_publish_result *warn)
 {
-    size_t o = 0;
-    bool removed = false;
-    for (size_t i = 0; v[i];) {
-        unsigned char c = (unsigned char)v[i];
-        size_t inv = s_invisible_at((const unsigned char *)v + i);
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            snprintf(err, CL_ERROR_SZ,
-                     "%s.%s holds a control character: send the text alone",
-                     where, field);
+    const char *removed = NULL;
+    for (size_t i = 0; i < sizeof(s_person_text) / sizeof(s_person_text[0]);
+         i++) {
+        char *v = (char *)p + s_person_text[i].off;
+        bool gone = false;
+        cl_text_rc rc =
+            s_person_text[i].id ? cl_text_id_check(v) : cl_text_clean(v, &gone);
+        static const char *const why[] = {
+            [CL_TEXT_CONTROL] = "holds a control character: send the text "
+                                "alone",
+            [CL_TEXT_HIDDEN] = "holds an invisible character or a space "
+                               "other than a plain one: send the id as your "
+                               "system shows it",
+            [CL_TEXT_BLANK] = "is blank: send the id, or leave it out",
+        };
+        if (rc != CL_TEXT_OK) {
+            snprintf(err, CL_ERROR_SZ, "%s.%s %s", where, s_person_text[i].name,
+                     why[rc]);
             return CL_ERR_INVALID;
         }
-        if (inv) {
-            removed = true;
-            i += inv;
-            continue;
-        }
-        v[o++] = v[i++];
+        if (gone && !removed)
+            removed = s_person_text[i].name;
     }
-    v[o] = '\0';
-    size_t b = trim ? strspn(v, " \t") : 0, n = strlen(v + b);
-    while (trim && n && (v[b + n - 1] == ' ' || v[b + n - 1] == '\t'))
-        n--;
-    memmove(v, v + b, n);
-    v[n] = '\0';
     if (removed) {
         char msg[CL_WARNING_SZ];
         snprintf(msg, sizeof(msg),
-                 "%.40s.%s: an invisible character (a direction mark or "
-                 "zero-width space) was taken out",
-                 where, field);
+                 "%.40s.%s: invisible characters (direction marks, "
+                 "zero-width spaces) were taken out",
+                 where, removed);
         s_warn(warn, msg);
     }
     return CL_OK;
@@ -425,14 +411,9 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
                           char err[CL_ERROR_SZ], cl_publish_result *warn)
 {
     char msg[CL_WARNING_SZ];
-    for (size_t i = 0; i < sizeof(s_person_text) / sizeof(s_person_text[0]);
-         i++) {
-        int rc = s_person_text_check((char *)p + s_person_text[i].off, where,
-                                     s_person_text[i].name,
-                                     s_person_text[i].trim, err, warn);
-        if (rc != CL_OK)
-            return rc;
-    }
+    int trc = s_person_texts(p, where, err, warn);
+    if (trc != CL_OK)
+        return trc;
     if (p->sex > CL_SEX_MAX) {
         snprintf(err, CL_ERROR_SZ, "%s.sex: out of range (0 to %d)", where,
                  CL_SEX_MAX);
@@ -464,6 +445,15 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
                  where);
         return CL_ERR_INVALID;
     }
+    /* 000000000001 is property 1; all zeros is the placeholder for none
+     * (kept, everyone sent with it would be one household) */
+    size_t z = strspn(p->uprn, "0");
+    memmove(p->uprn, p->uprn + z, strlen(p->uprn + z) + 1);
+    if (z && !p->uprn[0]) {
+        snprintf(msg, sizeof(msg),
+                 "%.40s.uprn: all zeros is no property; not used", where);
+        s_warn(warn, msg);
+    }
     cl_postcode_normalise(p->postcode);
     bool named = p->family[0] && (p->given[0] || p->dob[0]);
     if (need_id && !p->nhs[0] && !p->chi[0] && !p->local_id[0] && !named) {
@@ -476,18 +466,6 @@ static int s_person_check(cl_person *p, const char *where, bool need_id,
     return CL_OK;
 }
 
-/* True if s holds no ASCII control character and no invisible Unicode
- * format character (bidi overrides and isolates, marks, zero-width): a
- * display name or a reference printed in a listing must not move the
- * cursor, forge a line or read in another order than it is stored. */
-static bool s_no_controls(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || s_invisible_at(p))
-            return false;
-    return true;
-}
-
 /* An agency's own reference: required, with no control or invisible
  * character and no space at either end ("GP-1 " and "GP-1" would be two
  * referrals of one event). */
@@ -496,7 +474,7 @@ static bool s_reference_ok(const char *ref, char err[CL_ERROR_SZ])
     size_t n = strlen(ref);
     if (!n)
         snprintf(err, CL_ERROR_SZ, "agency_reference is required");
-    else if (!s_no_controls(ref))
+    else if (!cl_text_printable(ref))
         snprintf(err, CL_ERROR_SZ,
                  "agency_reference holds a control or invisible character");
     else if (ref[0] == ' ' || ref[n - 1] == ' ')
@@ -591,7 +569,7 @@ int cl_user_validate(const cl_user *u, char err[CL_ERROR_SZ])
                      fields[i].name);
             return CL_ERR_INVALID;
         }
-        if (!s_no_controls(v)) {
+        if (!cl_text_printable(v)) {
             snprintf(err, CL_ERROR_SZ, "%s holds a control character",
                      fields[i].name);
             return CL_ERR_INVALID;

@@ -211,6 +211,48 @@ static void test_person_text(void **state)
     CL_COPY(r->subject.uprn, "100 2345");
     assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
     assert_string_equal(r->subject.uprn, "1002345");
+    /* 0001 is property 1; all zeros is none, with a warning */
+    CL_COPY(r->subject.uprn, "0001");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    assert_string_equal(r->subject.uprn, "1");
+    w.n_warnings = 0;
+    CL_COPY(r->subject.uprn, "0 00");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    assert_string_equal(r->subject.uprn, "");
+    assert_non_null(strstr(w.warnings[0], "subject.uprn: all zeros"));
+
+    /* names of other blanks are no names either: no-break, ideographic
+     * and em spaces, word joiner, byte-order mark, soft hyphen, Hangul
+     * filler, Braille blank, line separator, a combining mark alone */
+    static const char *const blanks[] = {
+        "\xc2\xa0",     "\xe3\x80\x80", "\xe2\x80\x83", "\xe2\x81\xa0",
+        "\xef\xbb\xbf", "\xc2\xad",     "\xe3\x85\xa4", "\xe2\xa0\x80",
+        "\xe2\x80\xa8", "\xcc\x81",     "\xd8\x9c"};
+    for (size_t i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
+        memset(&r->subject, 0, sizeof(r->subject));
+        CL_COPY(r->subject.given, blanks[i]);
+        CL_COPY(r->subject.family, blanks[i]);
+        if (cl_referral_validate(r, err, &w) != CL_ERR_INVALID)
+            fail_msg("blank %zu accepted as a name", i);
+    }
+    memset(&r->subject, 0, sizeof(r->subject));
+    CL_COPY(r->subject.given, "Jane\tAnn\xc2\xa0 Marie");
+    CL_COPY(r->subject.family, "Smith");
+    assert_int_equal(cl_referral_validate(r, err, &w), CL_OK);
+    assert_string_equal(r->subject.given, "Jane Ann Marie");
+
+    /* a local id is compared as sent: never changed, so never stripped
+     * into another's (PN-1 and PN-1 with a zero-width space), and an id
+     * of spaces is none */
+    static const char *const ids[] = {" ", "   ", "PN-1\xe2\x80\x8b",
+                                      "PN\xc2\xa0"
+                                      "1",
+                                      "PN-1\t"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        CL_COPY(r->subject.local_id, ids[i]);
+        assert_int_equal(cl_referral_validate(r, err, &w), CL_ERR_INVALID);
+        assert_non_null(strstr(err, "subject.local_id"));
+    }
     free(r);
 }
 

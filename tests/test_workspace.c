@@ -261,6 +261,18 @@ static void test_owned_actions(void **state)
     cl_reply_clear(&rep);
     assert_int_equal(s_actions_of(co, &rep), 2);
     cl_reply_clear(&rep);
+    /* a review id nobody made lists as one the agency owns nothing in:
+     * a publisher cannot tell which review ids exist; a coordinator is
+     * told */
+    cl_request lq;
+    memset(&lq, 0, sizeof(lq));
+    lq.kind = CL_REQ_LIST_ACTIONS;
+    CL_COPY(lq.u.action_query.review_id, "MDT-00000504");
+    assert_int_equal(s_call(gp, &lq, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.actions.n, 0);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_call(co, &lq, &rep), CL_STATUS_NOT_FOUND);
+    cl_reply_clear(&rep);
     /* the GP cannot touch the police's action, nor cancel its own */
     assert_int_equal(s_update(gp, a1, CL_ACTION_DONE, "done it", err),
                      CL_STATUS_NOT_FOUND);

@@ -402,8 +402,15 @@ int cl_mdt_action_list(cl_op *op, const cl_action_query *q, cl_actions *out)
     }
     int rc;
     if (q->review_id[0] && (rc = cl_mdt_review_get(op->t, q->review_id, &mdt,
-                                                   &r, op->err)) != CL_OK)
-        return rc;
+                                                   &r, op->err)) != CL_OK) {
+        if (rc != CL_ERR_NOT_FOUND || coordinator)
+            return rc;
+        /* a publisher learns nothing of which review ids exist: a missing
+         * one lists as one it owns no action in */
+        op->err[0] = '\0';
+        CL_COPY(op->note.purpose, "0 actions listed");
+        return CL_OK;
+    }
     rc = cl_mdt_actions_walk(op->t, q, mdt, pid, op->now,
                              coordinator ? NULL : op->who->agency, out,
                              &op->note, &c);

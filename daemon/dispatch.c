@@ -583,28 +583,6 @@ static int s_admin(cl_server *s, cl_txn *t, s_item *it, cl_handler fn)
     return rc;
 }
 
-/* A handler's refusal named by its path from the Envelope, as the wire
- * layer's are: a message that begins with a field of the request's body
- * ("wait_ms: ...") gets the body's name before it
- * ("inbox_receive.wait_ms: ..."), one that names none the body's name
- * and a colon; one that begins with the body's name already is left. */
-static void s_refusal_path(s_item *it)
-{
-    char *e = it->rep.error, tmp[CL_ERROR_SZ];
-    const char *body = cl_wire_kind_name(it->req.kind);
-    size_t n = strlen(body),
-           f = strspn(e, "abcdefghijklmnopqrstuvwxyz_.[]0123456789");
-    static const char *const envelope[] = {"message_id", "on_behalf_of",
-                                           "version", "Envelope"};
-    if (!e[0] || (!strncmp(e, body, n) && (e[n] == '.' || e[n] == ':')))
-        return;
-    for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++)
-        if (!strncmp(e, envelope[i], strlen(envelope[i])))
-            return; /* the Envelope's own field: its path already */
-    snprintf(tmp, sizeof(tmp), f && e[f] == ':' ? "%s.%s" : "%s: %s", body, e);
-    memcpy(e, tmp, sizeof(tmp));
-}
-
 /* One good request of the batch, by its row. */
 static int s_one(cl_server *s, cl_txn *t, s_item *it)
 {
@@ -635,8 +613,8 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
         rc = s_read(s, t, it, row->fn);
     else
         rc = s_admin(s, t, it, row->fn);
-    if (rc == CL_OK && it->rep.status == CL_STATUS_INVALID && !it->out)
-        s_refusal_path(it);
+    if (rc == CL_OK && !it->out)
+        cl_item_refusal_path(it);
     if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out)
         cl_log_refused(it->who->name, cl_wire_kind_name(it->req.kind),
                        cl_status_name(it->rep.status), it->rep.error, &it->req);

@@ -207,3 +207,22 @@ void cl_item_send_encoded(cl_server *s, zmq_msg_t *route, bool delim,
         s_not_delivered(cl_wire_kind_name(kind), "-", errno);
     zmq_msg_close(&m);
 }
+
+void cl_item_refusal_path(s_item *it)
+{
+    if (it->rep.status != CL_STATUS_INVALID)
+        return;
+    char *e = it->rep.error, tmp[CL_ERROR_SZ];
+    const char *body = cl_wire_kind_name(it->req.kind);
+    size_t n = strlen(body),
+           f = strspn(e, "abcdefghijklmnopqrstuvwxyz_.[]0123456789");
+    static const char *const envelope[] = {"message_id", "on_behalf_of",
+                                           "version", "Envelope"};
+    if (!e[0] || (!strncmp(e, body, n) && (e[n] == '.' || e[n] == ':')))
+        return;
+    for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++)
+        if (!strncmp(e, envelope[i], strlen(envelope[i])))
+            return; /* the Envelope's own field: its path already */
+    snprintf(tmp, sizeof(tmp), f && e[f] == ':' ? "%s.%s" : "%s: %s", body, e);
+    memcpy(e, tmp, sizeof(tmp));
+}

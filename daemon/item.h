@@ -40,4 +40,13 @@ void cl_item_send_encoded(cl_server *s, zmq_msg_t *route, bool delim,
  * break-glass use also tells the auditors (it->break_glass_seq). */
 CL_NODISCARD int cl_item_audit(cl_server *s, cl_txn *t, s_item *it,
                                const cl_audit_note *note);
+
+/* A handler's INVALID refusal named by its path from the Envelope, as
+ * the wire layer's are: a message that begins with a field of the
+ * request's body ("wait_ms: ...") gets the body's name before it
+ * ("inbox_receive.wait_ms: ..."), one that names none the body's name
+ * and a colon; one that begins with the body's name, or with a field of
+ * the Envelope itself (message_id, on_behalf_of), is left. */
+void cl_item_refusal_path(s_item *it);
+
 #endif

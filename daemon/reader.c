@@ -162,6 +162,7 @@ static void s_run(cl_readers *r, s_job *j)
                      cl_handle_fatal_why(rc, false));
     else if (rc != CL_OK && j->audited)
         cl_item_fail(it, rc, op.err); /* ADMIN handlers answer themselves */
+    cl_item_refusal_path(it);
     /* A result is encoded (and freed) here, not on the serving thread:
      * a large one takes milliseconds. The status stays for the audit; a
      * refusal is small and keeps its text for the log. */

@@ -229,6 +229,27 @@ static void s_mail(cl_client *c, cl_reply *rep)
     assert_int_equal(s_call(c, &q, rep), CL_STATUS_OK);
 }
 
+/* A review id nobody made lists as one the agency owns nothing in: a
+ * publisher cannot tell which review ids exist (one it was not invited
+ * to lists empty too); a coordinator is told. */
+static void test_missing_review_lists_empty(void **state)
+{
+    th_daemon *d = *state;
+    cl_reply rep;
+    cl_client *gp = th_client(d, "gp"), *co = th_client(d, "coordinator");
+    cl_request lq;
+    memset(&lq, 0, sizeof(lq));
+    lq.kind = CL_REQ_LIST_ACTIONS;
+    CL_COPY(lq.u.action_query.review_id, "MDT-00000504");
+    assert_int_equal(s_call(gp, &lq, &rep), CL_STATUS_OK);
+    assert_int_equal(rep.u.actions.n, 0);
+    cl_reply_clear(&rep);
+    assert_int_equal(s_call(co, &lq, &rep), CL_STATUS_NOT_FOUND);
+    cl_reply_clear(&rep);
+    cl_client_close(&gp);
+    cl_client_close(&co);
+}
+
 static void test_owned_actions(void **state)
 {
     th_daemon *d = *state;
@@ -260,18 +281,6 @@ static void test_owned_actions(void **state)
     assert_string_equal(rep.u.actions.v[0].action_id, a2);
     cl_reply_clear(&rep);
     assert_int_equal(s_actions_of(co, &rep), 2);
-    cl_reply_clear(&rep);
-    /* a review id nobody made lists as one the agency owns nothing in:
-     * a publisher cannot tell which review ids exist; a coordinator is
-     * told */
-    cl_request lq;
-    memset(&lq, 0, sizeof(lq));
-    lq.kind = CL_REQ_LIST_ACTIONS;
-    CL_COPY(lq.u.action_query.review_id, "MDT-00000504");
-    assert_int_equal(s_call(gp, &lq, &rep), CL_STATUS_OK);
-    assert_int_equal(rep.u.actions.n, 0);
-    cl_reply_clear(&rep);
-    assert_int_equal(s_call(co, &lq, &rep), CL_STATUS_NOT_FOUND);
     cl_reply_clear(&rep);
     /* the GP cannot touch the police's action, nor cancel its own */
     assert_int_equal(s_update(gp, a1, CL_ACTION_DONE, "done it", err),
@@ -364,6 +373,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_referral_list, th_setup_daemon,
                                         th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_missing_review_lists_empty,
+                                        th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_owned_actions, th_setup_daemon,
                                         th_teardown_daemon),
     };

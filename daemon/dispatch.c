@@ -130,21 +130,28 @@ static int s_check_workstream(const cl_config *c, cl_request *q,
     return r;
 }
 
-/* The request fields that name agencies, a row per request kind: where
- * the names are (char[][CL_AGENCY_SZ]) and their uint32_t count (0: one
- * name). */
+/* The request fields that name agencies, a row per request kind: their
+ * path from the Envelope, where the names are (char[][CL_AGENCY_SZ]) and
+ * their uint32_t count (0: one name). */
 static const struct {
     cl_req_kind kind;
+    const char *path;
     size_t names, count;
 } s_agency_fields[] = {
-    {CL_REQ_CASE_FINDING, offsetof(cl_request, u.finding.agency), 0},
-    {CL_REQ_CREATE_REVIEW, offsetof(cl_request, u.review_new.agencies),
+    {CL_REQ_CASE_FINDING, "case_finding.agency",
+     offsetof(cl_request, u.finding.agency), 0},
+    {CL_REQ_CREATE_REVIEW, "create_review.agencies",
+     offsetof(cl_request, u.review_new.agencies),
      offsetof(cl_request, u.review_new.n_agencies)},
-    {CL_REQ_ADD_ACTION, offsetof(cl_request, u.action.owner_agency), 0},
-    {CL_REQ_INFO_REQUEST, offsetof(cl_request, u.info.agencies),
+    {CL_REQ_ADD_ACTION, "add_action.owner_agency",
+     offsetof(cl_request, u.action.owner_agency), 0},
+    {CL_REQ_INFO_REQUEST, "info_request.agencies",
+     offsetof(cl_request, u.info.agencies),
      offsetof(cl_request, u.info.n_agencies)},
-    {CL_REQ_IMPORT_PERSON, offsetof(cl_request, u.import.agency), 0},
-    {CL_REQ_REFERRAL_LIST, offsetof(cl_request, u.ref_query.agency), 0},
+    {CL_REQ_IMPORT_PERSON, "import_person.agency",
+     offsetof(cl_request, u.import.agency), 0},
+    {CL_REQ_REFERRAL_LIST, "referral_list.agency",
+     offsetof(cl_request, u.ref_query.agency), 0},
 };
 
 /* case_finding.not_known_to: each entry a registered agency (in any case,
@@ -194,16 +201,25 @@ static void s_check_names(cl_server *s, s_item *it)
         uint32_t n = 1;
         if (s_agency_fields[f].count)
             memcpy(&n, (char *)q + s_agency_fields[f].count, sizeof(n));
-        for (uint32_t i = 0; i < n && i < CL_REVIEW_AGENCIES && r == CL_OK; i++)
+        for (uint32_t i = 0; i < n && i < CL_REVIEW_AGENCIES && r == CL_OK;
+             i++) {
+            char path[64];
+            if (s_agency_fields[f].count)
+                snprintf(path, sizeof(path), "%s[%u]", s_agency_fields[f].path,
+                         (unsigned)i);
+            else
+                CL_COPY(path, s_agency_fields[f].path);
             if (names[i][0])
                 r = cl_names_resolve(names[i], CL_AGENCY_SZ, rc->agencies[0],
-                                     rc->n_agencies, CL_AGENCY_SZ, "agency",
+                                     rc->n_agencies, CL_AGENCY_SZ, path,
                                      "registered agency", err);
+        }
     }
     if (r == CL_OK &&
         (q->kind == CL_REQ_SET_RAG || q->kind == CL_REQ_RAG_HISTORY) &&
-        q->u.rag.workstream[0])
-        r = s_check_workstream(&s->cfg, q, err);
+        q->u.rag.workstream[0] &&
+        (r = s_check_workstream(&s->cfg, q, err)) != CL_OK)
+        cl_model_refusal_at(err, cl_wire_kind_name(q->kind));
     if (r == CL_OK && q->kind == CL_REQ_CASE_FINDING)
         r = s_check_not_known(s, &q->u.finding, err);
     if (r != CL_OK) {

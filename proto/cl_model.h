@@ -175,6 +175,11 @@ typedef struct cl_import {
     char agency[CL_AGENCY_SZ]; /* must be the caller's agency */
 } cl_import;
 
+/* A links export's page: limit 0 is CL_LINKS_PAGE_DEFAULT records; over
+ * CL_LINKS_PAGE_MAX is refused, as the .proto says. */
+#define CL_LINKS_PAGE_DEFAULT 5000
+#define CL_LINKS_PAGE_MAX     20000
+
 typedef struct cl_links_query {
     char after[CL_REF_SZ]; /* record id to continue after, or "" */
     uint32_t limit;

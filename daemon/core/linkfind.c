@@ -708,13 +708,17 @@ int cl_linkfind_links_export(cl_op *op, const cl_links_query *q,
                  "after_record_id must look like R00000042");
         return CL_ERR_INVALID;
     }
+    if (q->limit > CL_LINKS_PAGE_MAX) {
+        snprintf(op->err, CL_ERROR_SZ,
+                 "limit: at most %d records a page (0 for %d); page on "
+                 "with after_record_id",
+                 CL_LINKS_PAGE_MAX, CL_LINKS_PAGE_DEFAULT);
+        return CL_ERR_INVALID;
+    }
     CL_COPY(op->note.purpose, "links export");
-    s_lx_ctx c = {op->t,
-                  &op->note,
-                  out,
-                  0,
-                  q->limit && q->limit <= 20000 ? q->limit : 5000,
-                  0};
+    s_lx_ctx c = {
+        op->t, &op->note, out, 0, q->limit ? q->limit : CL_LINKS_PAGE_DEFAULT,
+        0};
     cl_records_key(k, after + 1);
     int rc = cl_store_scan_from(op->t, CL_DB_RECORD, k, 8, s_links_one, &c);
     if (rc == CL_OK && out->n == c.limit)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_text.h"
 #include "cli.h"
 #include "csv.h"
 #include "fields.h"
@@ -559,6 +560,17 @@ typedef struct s_import_ctx {
     unsigned long foreign_pc, foreign_line; /* postcodes not in UK form */
 } s_import_ctx;
 
+/* Say that column i of line is left out of the row, and why. */
+static void s_import_field_warn(const s_import_ctx *x, unsigned long line,
+                                size_t i, const char *name, const char *why)
+{
+    cl_progress_interrupt();
+    fprintf(stderr,
+            "%s:%lu: warning: column %zu (%s): %s; the field is left out, "
+            "the row imported\n",
+            x->path, line, i + 1, name, why);
+}
+
 /* One row's request into req, its message id from the row's content (so a
  * re-run imports nothing twice); false with the reason in err. A bad field
  * other than local_id is left out with a warning. */
@@ -579,6 +591,14 @@ static bool s_import_row(s_import_ctx *x, cl_request *req, char **fields,
         if (x->col[i] < 0 || !fields[i][0])
             continue;
         const char *name = s_import_cols[x->col[i]];
+        if (x->col[i] != 0 && cl_text_has_control(fields[i])) {
+            /* the daemon refuses a control character anywhere; a line
+             * break pasted into a town costs the town, not the person */
+            s_import_field_warn(x, line, i, name,
+                                "holds a control character (a line break, "
+                                "an escape or another)");
+            continue;
+        }
         if (!strncmp(name, "address", 7)) {
             if (addr[0])
                 strncat(addr, ", ", sizeof(addr) - strlen(addr) - 1);
@@ -592,11 +612,7 @@ static bool s_import_row(s_import_ctx *x, cl_request *req, char **fields,
          * identifying column (local_id) has no such way out. */
         const char *why = !good ? err : s_import_field_bad(x->tmp, name);
         if (why && x->col[i] != 0) {
-            cl_progress_interrupt();
-            fprintf(stderr,
-                    "%s:%lu: warning: column %zu (%s): %s; the field is "
-                    "left out, the row imported\n",
-                    x->path, line, i + 1, name, why);
+            s_import_field_warn(x, line, i, name, why);
             s_import_field_clear(x->tmp, name);
             good = true;
         }

@@ -74,13 +74,21 @@ static bool s_control(uint32_t cp)
     return (cp < 0x20 && cp != '\t') || (cp >= 0x7F && cp < 0xA0);
 }
 
+bool cl_text_has_control(const char *v)
+{
+    size_t len;
+    for (size_t i = 0; v[i]; i += len)
+        if (s_control(s_cp((const unsigned char *)v + i, &len)))
+            return true;
+    return false;
+}
+
 cl_text_rc cl_text_clean(char *v, bool *removed)
 {
     size_t o = 0, len;
     bool visible = false;
-    for (size_t i = 0; v[i]; i += len)
-        if (s_control(s_cp((const unsigned char *)v + i, &len)))
-            return CL_TEXT_CONTROL;
+    if (cl_text_has_control(v))
+        return CL_TEXT_CONTROL;
     for (size_t i = 0; v[i]; i += len) {
         s_kind k = s_kind_of(s_cp((const unsigned char *)v + i, &len));
         if (k == S_DROP) {

@@ -20,6 +20,10 @@ typedef enum {
     CL_TEXT_BLANK    /* an id of spaces alone */
 } cl_text_rc;
 
+/* Whether v holds a control character other than tab (C0, DEL, C1),
+ * which every field refuses. */
+bool cl_text_has_control(const char *v);
+
 /* A name, address or town, cleaned in place: a control character other
  * than tab is refused (CL_TEXT_CONTROL, v unchanged); invisible format
  * characters are taken out (*removed set), other spaces, line

@@ -197,6 +197,17 @@ check "import bad UPRN dropped by column" 0 "spaced.csv:2: warning: column 7 \(u
 check "import non-UK postcodes: one warning" 0 "^spaced.csv:2: warning: 2 postcodes are not in the UK form \(the first on this line\); kept and compared exactly$" -- cat spaced.err
 check "import non-UK postcodes: only one" 0 "^1$" -- grep -c "not in the UK form" spaced.err
 check "import no header warnings for spaced names" 1 "^$" -- grep "ignored" spaced.err
+# a control character costs its field, not the person; in the local id,
+# the row (the identifying column has no way out)
+printf 'local_id,given_names,family_name,town,address_line1\nASC-20,Ola,"Nwosu\nSmith",Leeds,1 Elm St\nASC-21,Ife,Obi,Le\033[31meds,2 Elm St\nASC-22,Uche,Eze,York,3 Ash\302\205 Rd\nASC-2\0013,Ada,Ude,York,4 Ash Rd\n' > controls.csv
+rm -f controls.err
+check "import control characters: field by field" 1 "4 rows: 3 accepted .* 1 rejected" -- cl --as adults import persons controls.csv --agency "Northshire Adult Social Care"
+cl --as adults import persons controls.csv --agency "Northshire Adult Social Care" 2>controls.err >/dev/null
+check "import control in a name: field left out" 0 "^controls.csv:2: warning: column 3 \(family_name\): holds a control character .*; the field is left out, the row imported$" -- cat controls.err
+check "import escape in a town: field left out" 0 "^controls.csv:4: warning: column 4 \(town\): holds a control character" -- cat controls.err
+check "import C1 control in an address: field left out" 0 "^controls.csv:5: warning: column 5 \(address_line1\): holds a control character" -- cat controls.err
+check "import control in a local id: row rejected" 0 "^controls.csv:6: person.local_id holds a control character" -- cat controls.err
+check "import control characters: none echoed" 1 "^0$" -- grep -cE $'\033|\001' controls.err
 check "import as another agency" 1 "denied: this client is registered for Northshire Adult Social Care" -- cl --as adults import persons caseload.csv --agency "Oakfield Surgery"
 cl --as adults import persons caseload.csv --agency "Oakfield Surgery" >denied.out 2>&1
 check "import as another agency: said once, then stops" 0 "^1$" -- grep -c "denied" denied.out

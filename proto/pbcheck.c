@@ -594,11 +594,10 @@ int cl_pbcheck_normalize(uint8_t *out, size_t *out_len,
     return CL_OK;
 }
 
-bool cl_pbcheck_peek(uint8_t *out, size_t want, uint32_t number,
-                     const uint8_t *buf, size_t len)
+size_t cl_pbcheck_top_fields(const uint8_t *buf, size_t len,
+                             cl_pbcheck_field_fn fn, void *ctx)
 {
-    size_t pos = 0;
-    bool found = false;
+    size_t pos = 0, n = 0;
     while (pos < len) {
         uint64_t tag, v;
         if (!s_get_varint(buf, len, &pos, &tag))
@@ -608,22 +607,44 @@ bool cl_pbcheck_peek(uint8_t *out, size_t want, uint32_t number,
             if (!s_get_varint(buf, len, &pos, &v))
                 break;
         } else if (wt == WT_I64 || wt == WT_I32) {
-            size_t n = wt == WT_I64 ? 8 : 4;
-            if (len - pos < n)
+            size_t k = wt == WT_I64 ? 8 : 4;
+            if (len - pos < k)
                 break;
-            pos += n;
+            pos += k;
         } else if (wt == WT_LEN) {
             if (!s_get_varint(buf, len, &pos, &v) || v > len - pos)
                 break;
-            if ((tag >> 3) == number) {
-                found = v == want;
-                if (found)
-                    memcpy(out, buf + pos, want);
-            }
+            fn(ctx, (uint32_t)(tag >> 3), buf + pos, (size_t)v);
+            n++;
             pos += (size_t)v;
         } else {
             break;
         }
     }
-    return found;
+    return n;
+}
+
+typedef struct s_peek {
+    uint8_t *out;
+    size_t want;
+    uint32_t number;
+    bool found;
+} s_peek;
+
+static void s_peek_one(void *ctx, uint32_t number, const uint8_t *v, size_t len)
+{
+    s_peek *p = ctx;
+    if (number != p->number)
+        return;
+    p->found = len == p->want;
+    if (p->found)
+        memcpy(p->out, v, len);
+}
+
+bool cl_pbcheck_peek(uint8_t *out, size_t want, uint32_t number,
+                     const uint8_t *buf, size_t len)
+{
+    s_peek p = {out, want, number, false};
+    (void)cl_pbcheck_top_fields(buf, len, s_peek_one, &p);
+    return p.found;
 }

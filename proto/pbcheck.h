@@ -44,6 +44,16 @@ CL_NODISCARD int cl_pbcheck_normalize(uint8_t *out, size_t *out_len,
                                       char err[CL_ERROR_SZ]);
 
 /*
+ * Each top-level length-delimited field of a frame that may be malformed
+ * further on, in order, as far as the frame can be read: fn(ctx, its
+ * number, its bytes, their length). Returns how many.
+ */
+typedef void (*cl_pbcheck_field_fn)(void *ctx, uint32_t number,
+                                    const uint8_t *v, size_t len);
+size_t cl_pbcheck_top_fields(const uint8_t *buf, size_t len,
+                             cl_pbcheck_field_fn fn, void *ctx);
+
+/*
  * The last top-level length-delimited field `number` of a frame that may be
  * malformed further on: copies it to out and returns true when it is
  * exactly `want` bytes long and the frame could be read up to it.

@@ -695,6 +695,20 @@ static bool s_envelope_in(cl_request *out, const Caselink__Envelope *env,
                              s_user_rows, "on_behalf_of", err);
 }
 
+/* The body a frame carries, read from its top-level fields alone (the
+ * last body field, as protobuf takes the last of a oneof): a frame the
+ * decoder refuses is still refused as a request its sender may not
+ * send, and audited as such an attempt, when that is what it is. */
+static void s_peek_body(void *ctx, uint32_t number, const uint8_t *v,
+                        size_t len)
+{
+    (void)v;
+    (void)len;
+    cl_req_kind k = s_kind_of((Caselink__Envelope__BodyCase)number);
+    if (k != CL_REQ_NONE)
+        *(cl_req_kind *)ctx = k;
+}
+
 /* A refusal of a frame whose message id could not be read says so first. */
 static void s_unread_prefix(char err[CL_ERROR_SZ])
 {
@@ -742,8 +756,10 @@ int cl_wire_decode_request_zeroed(cl_request *out, const uint8_t *buf,
     norm = s_arena_alloc(&arena, len ? len : 1);
     if ((rc = cl_pbcheck_normalize(norm, &norm_len,
                                    &caselink__envelope__descriptor, buf, len,
-                                   err)) != CL_OK)
+                                   err)) != CL_OK) {
+        (void)cl_pbcheck_top_fields(buf, len, s_peek_body, &out->kind);
         goto out;
+    }
     rc = CL_ERR_INVALID;
     ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
     env = caselink__envelope__unpack(&alloc, norm_len, norm);

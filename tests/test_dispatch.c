@@ -68,7 +68,9 @@ static void s_close(cl_server *s)
 }
 
 /* Admit req from key into it (encoded and decoded as on the wire). */
-static void s_admit(cl_server *s, s_item *it, const char *key, cl_request *req)
+/* req encoded, then tail (tail_len bytes) appended, admitted as key's. */
+static void s_admit_with(cl_server *s, s_item *it, const char *key,
+                         cl_request *req, const uint8_t *tail, size_t tail_len)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -81,11 +83,19 @@ static void s_admit(cl_server *s, s_item *it, const char *key, cl_request *req)
     if (sodium_is_zero(req->msgid, CL_MSGID_LEN))
         randombytes_buf(req->msgid, CL_MSGID_LEN);
     assert_int_equal(cl_wire_encode_request(&buf, &len, req), CL_OK);
+    uint8_t *frame = realloc(buf, len + tail_len + 1);
+    assert_non_null(frame);
+    memcpy(frame + len, tail, tail_len);
     zmq_msg_init(&it->route);
     cl_item_begin(it);
     CL_COPY(it->key, key);
-    cl_dispatch_admit(s, it, buf, len);
-    free(buf);
+    cl_dispatch_admit(s, it, frame, len + tail_len);
+    free(frame);
+}
+
+static void s_admit(cl_server *s, s_item *it, const char *key, cl_request *req)
+{
+    s_admit_with(s, it, key, req, NULL, 0);
 }
 
 /* Run items as one batch, committed as the loop does. */
@@ -230,6 +240,38 @@ static void test_denied_personal_attempt_is_audited(void **state)
     s_close(s);
 }
 
+/* The same attempt in a frame the decoder refuses (an unknown field after
+ * the body) is still refused as a request the role may not send, and
+ * audited: a malformed frame is no way round the role check or the
+ * audit. The role that may send it is told what is wrong with it. */
+static void test_denied_malformed_attempt_is_audited(void **state)
+{
+    (void)state;
+    cl_server *s = s_open();
+    static s_item it;
+    cl_request *req = calloc(1, sizeof(*req));
+    assert_non_null(req);
+    req->kind = CL_REQ_GET_PERSON;
+    CL_COPY(req->u.get_person.match.nhs, "9434765919");
+    static const uint8_t unknown[] = {0xb8, 0x3e, 0x01}; /* field 999 = 1 */
+    uint64_t before = s_audits(s);
+    s_admit_with(s, &it, S_PUB, req, unknown, sizeof(unknown));
+    assert_int_equal(it.early, CL_ERR_DENIED);
+    s_batch(s, &it, 1);
+    assert_int_equal(s_status(&it), CL_STATUS_DENIED);
+    assert_int_equal(s_audits(s), before + 1);
+    cl_item_release(&it);
+    s_admit_with(s, &it, S_ALL, req, unknown, sizeof(unknown));
+    assert_int_equal(it.early, CL_ERR_INVALID);
+    assert_non_null(strstr(it.rep.error, "unknown field"));
+    s_batch(s, &it, 1);
+    assert_int_equal(s_status(&it), CL_STATUS_INVALID);
+    assert_int_equal(s_audits(s), before + 1);
+    cl_item_release(&it);
+    free(req);
+    s_close(s);
+}
+
 /* The rated column: past [flag] rate_per_minute, a check is refused BUSY
  * (and still audited). */
 static void test_rated_kind_is_limited(void **state)
@@ -318,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_write_idempotent_by_message_id),
         cmocka_unit_test(test_standby_serves_its_column_only),
         cmocka_unit_test(test_denied_personal_attempt_is_audited),
+        cmocka_unit_test(test_denied_malformed_attempt_is_audited),
         cmocka_unit_test(test_rated_kind_is_limited),
         cmocka_unit_test(test_client_limits_in_a_batch),
     };

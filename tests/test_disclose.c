@@ -155,6 +155,39 @@ static void test_links_export_names_everyone(void **state)
     s_each_audited(d, pids, S_MANY, "links_export");
 }
 
+/* A links export's page is at most CL_LINKS_PAGE_MAX records: a limit
+ * over it is refused, naming the field and how to page, where it was
+ * quietly taken for the default; 0 is the default. */
+static void test_links_export_limit(void **state)
+{
+    th_daemon *d = *state;
+    cl_client *co = th_client(d, "coordinator");
+    cl_request *req = calloc(1, sizeof(*req));
+    cl_reply rep;
+    s_many(d);
+    static const struct {
+        uint32_t limit;
+        int status;
+    } v[] = {{0, CL_STATUS_OK},
+             {CL_LINKS_PAGE_MAX, CL_STATUS_OK},
+             {CL_LINKS_PAGE_MAX + 1, CL_STATUS_INVALID},
+             {UINT32_MAX, CL_STATUS_INVALID}};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        memset(req, 0, sizeof(*req));
+        req->kind = CL_REQ_LINKS_EXPORT;
+        req->u.links.limit = v[i].limit;
+        assert_int_equal(s_call(co, req, &rep), v[i].status);
+        if (v[i].status == CL_STATUS_OK)
+            assert_int_equal(rep.u.links.n, S_MANY);
+        else
+            assert_non_null(strstr(rep.error, "links_export.limit: at most "
+                                              "20000 records a page"));
+        cl_reply_clear(&rep);
+    }
+    free(req);
+    cl_client_close(&co);
+}
+
 /* A review of the coordinator's own, with the mother on its agenda (her
  * referral behind her). */
 static void s_review(cl_client *co, char mdt[CL_REF_SZ])
@@ -215,6 +248,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_case_finding_names_everyone,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_links_export_names_everyone,
+                                        th_setup_daemon, th_teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_links_export_limit,
                                         th_setup_daemon, th_teardown_daemon),
         cmocka_unit_test_setup_teardown(test_review_pack_names_case_people,
                                         th_setup_daemon, th_teardown_daemon),

@@ -431,40 +431,6 @@ static void test_blocking_survives_errors(void **state)
     free(q.v);
 }
 
-/* A links export's page is at most CL_LINKS_PAGE_MAX records: a limit
- * over it is refused, naming the field and how to page, where it was
- * quietly taken for the default. */
-static void test_links_export_limit(void **state)
-{
-    s_fx *f = *state;
-    uint64_t pid;
-    s_import(f, &f->gp, "G1", s_p("Amara", "Okonkwo", "1990-02-11", ""), &pid);
-    static const struct {
-        uint32_t limit;
-        int rc;
-    } v[] = {{0, CL_OK},
-             {1, CL_OK},
-             {CL_LINKS_PAGE_MAX, CL_OK},
-             {CL_LINKS_PAGE_MAX + 1, CL_ERR_INVALID},
-             {UINT32_MAX, CL_ERR_INVALID}};
-    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        cl_txn *t = NULL;
-        char err[CL_ERROR_SZ] = "";
-        cl_links_query lq = {.limit = v[i].limit};
-        cl_links_page lp = {0};
-        assert_int_equal(cl_store_begin(&t, f->s, NULL, false), CL_OK);
-        int rc = TH_CORE_OP(err, t, &f->coord, 0, cl_linkfind_links_export, &lq,
-                            &lp);
-        cl_store_abort(&t);
-        assert_int_equal(rc, v[i].rc);
-        if (rc == CL_OK)
-            assert_int_equal(lp.n, 1);
-        else
-            assert_non_null(strstr(err, "limit: at most 20000"));
-        free(lp.v);
-    }
-}
-
 /* A record that matches two people brings them together; if a
  * coordinator decided on either, the merge is queued instead. */
 static void test_people_converge(void **state)
@@ -1206,8 +1172,6 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_typo_levels, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_blocking_survives_errors, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_links_export_limit, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_people_converge, s_setup,
                                         s_teardown),

@@ -117,12 +117,25 @@ int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
             }
             continue;
         } else if (ch == '\r') {
-            continue;
+            int next = getc(c->f);
+            if (next != EOF)
+                ungetc(next, c->f);
+            if (next == '\n' || next == EOF)
+                continue; /* CRLF, or a CR ending the file */
+            /* a carriage return alone is kept, a control character the
+             * field is refused for: dropped, "K9\r0" would be "K90",
+             * another record's id. Ending the lines of the header (an old
+             * Mac file) it is every line's end: the file is refused. */
+            if (c->line == 1 && !problem)
+                problem = "the lines end in carriage returns alone (an old "
+                          "Mac file): convert them to LF or CRLF line ends";
         } else if (was_quoted && !problem) {
             problem = "text after a closing quote";
         }
-        if (ch == '\0' && !problem)
-            problem = "NUL byte in field";
+        /* a NUL, which a C string cannot hold, stands as SUB (0x1a), a
+         * control character as it is: the field is refused, not the row */
+        if (ch == '\0')
+            ch = 0x1a;
         if (nf < CL_CSV_MAX_FIELDS) {
             if (flen < CL_CSV_MAX_FIELD) {
                 c->buf[c->used++] = (char)ch;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_safe.h"
+
 /* The terminal's state, like a logger's: whether a status line is on it. */
 static bool s_on_screen;
 
@@ -54,8 +56,9 @@ void cl_progress_update(cl_progress *p, uint64_t done, double fraction)
     if (!p->unit) { /* nothing to count: how long it has run */
         char d[32];
         s_duration(d, secs);
-        fprintf(stderr, "\r\033[K%s: running, %s so far", p->what, d);
-        fflush(stderr);
+        fprintf(cli_safe_raw_stderr(), "\r\033[K%s: running, %s so far",
+                p->what, d);
+        fflush(cli_safe_raw_stderr());
         p->drawn = s_on_screen = true;
         return;
     }
@@ -68,20 +71,21 @@ void cl_progress_update(cl_progress *p, uint64_t done, double fraction)
         snprintf(pct, sizeof(pct), " (%.0f%%)", 100 * fraction);
     }
     if (!strcmp(p->unit, CL_PROGRESS_BYTES)) { /* sizes, in MB (as df -H) */
-        fprintf(stderr, "\r\033[K%s: %.1f MB%s, %.1f MB/s%s", p->what,
-                (double)done / 1e6, pct, rate / 1e6, left);
+        fprintf(cli_safe_raw_stderr(), "\r\033[K%s: %.1f MB%s, %.1f MB/s%s",
+                p->what, (double)done / 1e6, pct, rate / 1e6, left);
     } else {
-        fprintf(stderr, "\r\033[K%s: %llu %s%s, %.0f %s/s%s", p->what,
-                (unsigned long long)done, p->unit, pct, rate, p->unit, left);
+        fprintf(cli_safe_raw_stderr(), "\r\033[K%s: %llu %s%s, %.0f %s/s%s",
+                p->what, (unsigned long long)done, p->unit, pct, rate, p->unit,
+                left);
     }
-    fflush(stderr);
+    fflush(cli_safe_raw_stderr());
     p->drawn = s_on_screen = true;
 }
 
 void cl_progress_interrupt(void)
 {
     if (s_on_screen)
-        fputs("\r\033[K", stderr);
+        fputs("\r\033[K", cli_safe_raw_stderr());
     s_on_screen = false;
 }
 

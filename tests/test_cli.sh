@@ -208,6 +208,21 @@ check "import escape in a town: field left out" 0 "^controls.csv:4: warning: col
 check "import C1 control in an address: field left out" 0 "^controls.csv:5: warning: column 5 \(address_line1\): holds a control character" -- cat controls.err
 check "import control in a local id: row rejected" 0 "^controls.csv:6: person.local_id holds a control character" -- cat controls.err
 check "import control characters: none echoed" 1 "^0$" -- grep -cE $'\033|\001' controls.err
+# a carriage return alone is a control character, not nothing: "ASC-3\r0"
+# is no second "ASC-30" overwriting the first; a file whose lines end in
+# carriage returns alone is refused; a NUL costs its field; a header's
+# name is quoted with its control characters shown, not sent
+printf 'local_id,given_names,family_name\nASC-30,Ola,Nwosu\nASC-3\r0,Ife,Obi\nASC-31,Ud\rche,Eze\nASC-32,A\000da,Ude\n' > cr.csv
+check "import lone CR: no row updates another" 1 "4 rows: 3 accepted \(0 updating records this agency sent before\), 0 already imported, 1 rejected" -- cl --as adults import persons cr.csv --agency "Northshire Adult Social Care"
+check "import lone CR in a local id: row rejected" 1 "cr.csv:3: person.local_id holds a control character" -- cl --as adults import persons cr.csv --agency "Northshire Adult Social Care"
+check "import lone CR in a name: field left out" 1 "cr.csv:4: warning: column 2 \(given_names\): holds a control character" -- cl --as adults import persons cr.csv --agency "Northshire Adult Social Care"
+check "import NUL in a name: field left out" 1 "cr.csv:5: warning: column 2 \(given_names\): holds a control character" -- cl --as adults import persons cr.csv --agency "Northshire Adult Social Care"
+printf 'local_id,given_names\rASC-40,Ola\rASC-41,Ife\r' > mac.csv
+check "import CR-only lines refused" 2 "mac.csv:1: the lines end in carriage returns alone" -- cl --as adults import persons mac.csv --agency "Northshire Adult Social Care"
+printf 'local_id,given_names\033]0;PWNED\007\nASC-42,Ola\n' > hdr.csv
+check "import header name shown escaped" 0 "column 'given_names.x1b]0;PWNED.x07' ignored" -- sh -c "'$cli' --dev '$dir/dev' --as adults import persons hdr.csv --agency 'Northshire Adult Social Care' 2>&1 >/dev/null"
+cl --as adults import persons hdr.csv --agency "Northshire Adult Social Care" >hdr.err 2>&1
+check "import header name: no escape sent" 1 "^0$" -- grep -c $'\033' hdr.err
 check "import as another agency" 1 "denied: this client is registered for Northshire Adult Social Care" -- cl --as adults import persons caseload.csv --agency "Oakfield Surgery"
 cl --as adults import persons caseload.csv --agency "Oakfield Surgery" >denied.out 2>&1
 check "import as another agency: said once, then stops" 0 "^1$" -- grep -c "denied" denied.out

@@ -235,6 +235,29 @@ static void s_not_allowed(const s_item *it, char err[CL_ERROR_SZ])
              cl_wire_kind_name(it->req.kind), it->who->name);
 }
 
+/* Whether a frame the decoder refused asks for a request the caller may
+ * not send, which is then refused as such, and audited as an attempt,
+ * whatever else is wrong with it (a fix for the body would lead
+ * nowhere). A frame that is protobuf is the last body it carries, as
+ * protobuf reads it (its envelope's other fields checked already). One
+ * that is not, or whose envelope's fields are refused before its body is
+ * read, asks for every body it carries, one a later body replaces too:
+ * else a sender could learn a forbidden request's shape from the
+ * decoder's refusals, unaudited. */
+static bool s_asks_forbidden(s_item *it, const uint8_t *data, size_t bytes)
+{
+    if (it->req.kind != CL_REQ_NONE) /* read as protobuf reads it */
+        return !cl_access_allowed(it->who->roles, it->req.kind);
+    cl_req_kind asked[8];
+    size_t n = cl_wire_peek_kinds(data, bytes, asked, 8);
+    for (size_t i = 0; i < n; i++)
+        if (!cl_access_allowed(it->who->roles, asked[i])) {
+            it->req.kind = asked[i]; /* nothing of it was decoded */
+            return true;
+        }
+    return false;
+}
+
 void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
                         size_t bytes)
 {
@@ -267,10 +290,7 @@ void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
         cl_item_fail(it, CL_ERR_INVALID, err);
     } else {
         int rc = cl_wire_decode_request_zeroed(&it->req, data, bytes, err);
-        /* a request the caller may not send is refused as such, whatever
-         * is wrong with its body: a fix for the body would lead nowhere */
-        if (rc != CL_OK && it->req.kind != CL_REQ_NONE &&
-            !cl_access_allowed(it->who->roles, it->req.kind)) {
+        if (rc != CL_OK && s_asks_forbidden(it, data, bytes)) {
             rc = CL_ERR_DENIED;
             s_not_allowed(it, err);
         }

@@ -594,15 +594,62 @@ int cl_pbcheck_normalize(uint8_t *out, size_t *out_len,
     return CL_OK;
 }
 
+/* Past the group field `number` whose start tag was just read, nested
+ * groups and all; false if the frame ends first. */
+static bool s_skip_group(const uint8_t *buf, size_t len, size_t *pos,
+                         uint64_t number, int depth)
+{
+    while (*pos < len && depth < 64) {
+        uint64_t tag, v;
+        if (!s_get_varint(buf, len, pos, &tag))
+            return false;
+        uint32_t wt = (uint32_t)(tag & 7);
+        if (wt == WT_EGROUP)
+            return (tag >> 3) == number;
+        if (wt == WT_SGROUP) {
+            if (!s_skip_group(buf, len, pos, tag >> 3, depth + 1))
+                return false;
+        } else if (wt == WT_VARINT) {
+            if (!s_get_varint(buf, len, pos, &v))
+                return false;
+        } else if (wt == WT_I64 || wt == WT_I32) {
+            size_t k = wt == WT_I64 ? 8 : 4;
+            if (len - *pos < k)
+                return false;
+            *pos += k;
+        } else if (wt == WT_LEN) {
+            if (!s_get_varint(buf, len, pos, &v) || v > len - *pos)
+                return false;
+            *pos += (size_t)v;
+        } else {
+            return false;
+        }
+    }
+    return false;
+}
+
 size_t cl_pbcheck_top_fields(const uint8_t *buf, size_t len,
                              cl_pbcheck_field_fn fn, void *ctx)
 {
     size_t pos = 0, n = 0;
     while (pos < len) {
         uint64_t tag, v;
-        if (!s_get_varint(buf, len, &pos, &tag))
+        if (!s_get_varint(buf, len, &pos, &tag) || (tag >> 3) > UINT32_MAX)
             break;
-        uint32_t wt = (uint32_t)(tag & 7);
+        uint32_t wt = (uint32_t)(tag & 7), number = (uint32_t)(tag >> 3);
+        n++;
+        if (wt == WT_LEN) {
+            if (!s_get_varint(buf, len, &pos, &v))
+                break;
+            bool whole = v <= len - pos;
+            size_t have = whole ? (size_t)v : len - pos;
+            fn(ctx, number, wt, buf + pos, have, whole);
+            if (!whole)
+                break;
+            pos += (size_t)v;
+            continue;
+        }
+        fn(ctx, number, wt, NULL, 0, false);
         if (wt == WT_VARINT) {
             if (!s_get_varint(buf, len, &pos, &v))
                 break;
@@ -611,13 +658,8 @@ size_t cl_pbcheck_top_fields(const uint8_t *buf, size_t len,
             if (len - pos < k)
                 break;
             pos += k;
-        } else if (wt == WT_LEN) {
-            if (!s_get_varint(buf, len, &pos, &v) || v > len - pos)
-                break;
-            fn(ctx, (uint32_t)(tag >> 3), buf + pos, (size_t)v);
-            n++;
-            pos += (size_t)v;
-        } else {
+        } else if (wt != WT_SGROUP ||
+                   !s_skip_group(buf, len, &pos, number, 1)) {
             break;
         }
     }
@@ -631,12 +673,13 @@ typedef struct s_peek {
     bool found;
 } s_peek;
 
-static void s_peek_one(void *ctx, uint32_t number, const uint8_t *v, size_t len)
+static void s_peek_one(void *ctx, uint32_t number, uint32_t wt,
+                       const uint8_t *v, size_t len, bool whole)
 {
     s_peek *p = ctx;
-    if (number != p->number)
+    if (number != p->number || wt != WT_LEN)
         return;
-    p->found = len == p->want;
+    p->found = whole && len == p->want;
     if (p->found)
         memcpy(p->out, v, len);
 }

@@ -44,12 +44,15 @@ CL_NODISCARD int cl_pbcheck_normalize(uint8_t *out, size_t *out_len,
                                       char err[CL_ERROR_SZ]);
 
 /*
- * Each top-level length-delimited field of a frame that may be malformed
- * further on, in order, as far as the frame can be read: fn(ctx, its
- * number, its bytes, their length). Returns how many.
+ * Each top-level field of a frame that may be malformed further on, in
+ * order, as far as the frame can be read (a group skipped whole, nested
+ * groups and all): fn(ctx, its number, its wire type, and for a
+ * length-delimited field its bytes, their length and whether all of them
+ * are there: a field whose length runs past the end is given as far as
+ * it goes, and is the last). Returns how many.
  */
-typedef void (*cl_pbcheck_field_fn)(void *ctx, uint32_t number,
-                                    const uint8_t *v, size_t len);
+typedef void (*cl_pbcheck_field_fn)(void *ctx, uint32_t number, uint32_t wt,
+                                    const uint8_t *v, size_t len, bool whole);
 size_t cl_pbcheck_top_fields(const uint8_t *buf, size_t len,
                              cl_pbcheck_field_fn fn, void *ctx);
 

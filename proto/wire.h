@@ -44,6 +44,14 @@ CL_NODISCARD int cl_wire_decode_request_zeroed(cl_request *out,
                                                const uint8_t *buf, size_t len,
                                                char err[CL_ERROR_SZ]);
 
+/* The requests a frame's envelope carries (each whole length-delimited
+ * top-level field that is a body's, as far as the frame can be read; a
+ * conforming client sends one, protobuf decodes the last): at most max,
+ * distinct, in order; returns how many. For refusing a malformed frame
+ * that asks for any request its sender may not send. */
+size_t cl_wire_peek_kinds(const uint8_t *buf, size_t len, cl_req_kind *out,
+                          size_t max);
+
 /* The 16-byte message id of a frame that may be malformed further on;
  * false if it cannot be read. */
 bool cl_wire_peek_msgid(uint8_t msgid[CL_MSGID_LEN], const uint8_t *buf,

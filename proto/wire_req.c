@@ -695,18 +695,36 @@ static bool s_envelope_in(cl_request *out, const Caselink__Envelope *env,
                              s_user_rows, "on_behalf_of", err);
 }
 
-/* The body a frame carries, read from its top-level fields alone (the
- * last body field, as protobuf takes the last of a oneof): a frame the
- * decoder refuses is still refused as a request its sender may not
- * send, and audited as such an attempt, when that is what it is. */
-static void s_peek_body(void *ctx, uint32_t number, const uint8_t *v,
-                        size_t len)
+/* The bodies a frame carries (every whole length-delimited top-level
+ * field that is a body's: a conforming client sends one), distinct, in
+ * order. */
+typedef struct s_bodies {
+    cl_req_kind *out;
+    size_t n, max;
+} s_bodies;
+
+static void s_peek_body(void *ctx, uint32_t number, uint32_t wt,
+                        const uint8_t *v, size_t len, bool whole)
 {
     (void)v;
     (void)len;
-    cl_req_kind k = s_kind_of((Caselink__Envelope__BodyCase)number);
-    if (k != CL_REQ_NONE)
-        *(cl_req_kind *)ctx = k;
+    s_bodies *b = ctx;
+    cl_req_kind k = number <= INT32_MAX && wt == 2 /* a message */ && whole
+                        ? s_kind_of((Caselink__Envelope__BodyCase)number)
+                        : CL_REQ_NONE;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->out[i] == k)
+            return;
+    if (k != CL_REQ_NONE && b->n < b->max)
+        b->out[b->n++] = k;
+}
+
+size_t cl_wire_peek_kinds(const uint8_t *buf, size_t len, cl_req_kind *out,
+                          size_t max)
+{
+    s_bodies b = {out, 0, max};
+    (void)cl_pbcheck_top_fields(buf, len, s_peek_body, &b);
+    return b.n;
 }
 
 /* A refusal of a frame whose message id could not be read says so first. */
@@ -756,10 +774,8 @@ int cl_wire_decode_request_zeroed(cl_request *out, const uint8_t *buf,
     norm = s_arena_alloc(&arena, len ? len : 1);
     if ((rc = cl_pbcheck_normalize(norm, &norm_len,
                                    &caselink__envelope__descriptor, buf, len,
-                                   err)) != CL_OK) {
-        (void)cl_pbcheck_top_fields(buf, len, s_peek_body, &out->kind);
+                                   err)) != CL_OK)
         goto out;
-    }
     rc = CL_ERR_INVALID;
     ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
     env = caselink__envelope__unpack(&alloc, norm_len, norm);

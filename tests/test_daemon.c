@@ -157,7 +157,7 @@ static void test_hostile_frames(void **state)
     /* an 8-byte message id cannot be read: the reply says so, id empty */
     more[0] = 0x08, more[1] = 0x01, more[2] = 0x12, more[3] = 8;
     memset(more + 4, 0x5a, 8);
-    more[12] = 0xf2, more[13] = 0x03, more[14] = 0; /* health {} */
+    more[12] = 0xe2, more[13] = 0x03, more[14] = 0; /* health {} */
     zmq_send(s, more, 15, 0);
     assert_int_equal(s_raw_reply(s, &rep), CL_STATUS_INVALID);
     assert_true(rep.msgid_unread);

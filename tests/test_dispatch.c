@@ -272,6 +272,58 @@ static void test_denied_malformed_attempt_is_audited(void **state)
     s_close(s);
 }
 
+/* Frames no conforming client sends, each asking for get_person, which a
+ * publisher may not send: refused DENIED and audited as an attempt, as
+ * the well-formed request is, not INVALID with what the decoder found
+ * (a sender could map a forbidden request's fields so, unaudited). */
+static void test_denied_however_framed(void **state)
+{
+    (void)state;
+    cl_server *s = s_open();
+    static s_item it;
+    /* version 1, a 16-byte message id */
+#define S_HEAD                                                                 \
+    0x08, 0x01, 0x12, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
+        16
+    static const uint8_t group_first[] = {/* group 99, then get_person {} */
+                                          S_HEAD, 0x9b, 0x06, 0x08, 0x01,
+                                          0x9c,   0x06, 0x5a, 0x00};
+    static const uint8_t replaced[] = {/* get_person {field 99: 1}, health */
+                                       S_HEAD, 0x5a, 0x03, 0x98, 0x06,
+                                       0x01,   0xe2, 0x03, 0x00};
+    static const uint8_t bad_utf8[] = {/* get_person {person_id "\xff"} */
+                                       S_HEAD, 0x5a, 0x03, 0x0a, 0x01, 0xff};
+    static const uint8_t version2[] = {
+        /* version 2, get_person {} */
+        0x08, 0x02, 0x12, 0x10, 1,  2,  3,  4,  5,  6,    7,
+        8,    9,    10,   11,   12, 13, 14, 15, 16, 0x5a, 0x00};
+#undef S_HEAD
+    static const struct {
+        const char *what;
+        const uint8_t *frame;
+        size_t len;
+    } v[] = {
+        {"a group before the body", group_first, sizeof(group_first)},
+        {"a malformed body a later one replaces", replaced, sizeof(replaced)},
+        {"invalid UTF-8 in the body", bad_utf8, sizeof(bad_utf8)},
+        {"another protocol version", version2, sizeof(version2)},
+    };
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        uint64_t before = s_audits(s);
+        zmq_msg_init(&it.route);
+        cl_item_begin(&it);
+        CL_COPY(it.key, S_PUB);
+        cl_dispatch_admit(s, &it, v[i].frame, v[i].len);
+        if (it.early != CL_ERR_DENIED)
+            fail_msg("%s: %d (%s)", v[i].what, it.early, it.rep.error);
+        assert_non_null(strstr(it.rep.error, "get_person is not allowed"));
+        s_batch(s, &it, 1);
+        assert_int_equal(s_audits(s), before + 1);
+        cl_item_release(&it);
+    }
+    s_close(s);
+}
+
 /* The rated column: past [flag] rate_per_minute, a check is refused BUSY
  * (and still audited). */
 static void test_rated_kind_is_limited(void **state)
@@ -361,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_standby_serves_its_column_only),
         cmocka_unit_test(test_denied_personal_attempt_is_audited),
         cmocka_unit_test(test_denied_malformed_attempt_is_audited),
+        cmocka_unit_test(test_denied_however_framed),
         cmocka_unit_test(test_rated_kind_is_limited),
         cmocka_unit_test(test_client_limits_in_a_batch),
     };

@@ -184,6 +184,13 @@ static void test_links_export_limit(void **state)
                                               "20000 records a page"));
         cl_reply_clear(&rep);
     }
+    memset(req, 0, sizeof(*req));
+    req->kind = CL_REQ_LINKS_EXPORT;
+    CL_COPY(req->u.links.after, "X12");
+    assert_int_equal(s_call(co, req, &rep), CL_STATUS_INVALID);
+    assert_non_null(strstr(rep.error, "links_export.after_record_id: must look "
+                                      "like R00000042"));
+    cl_reply_clear(&rep);
     free(req);
     cl_client_close(&co);
 }

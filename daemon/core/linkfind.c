@@ -705,7 +705,7 @@ int cl_linkfind_links_export(cl_op *op, const cl_links_query *q,
     }
     if (q->after[0] && !cl_records_parse_prefixed(q->after, 'R', &after)) {
         snprintf(op->err, CL_ERROR_SZ,
-                 "after_record_id must look like R00000042");
+                 "after_record_id: must look like R00000042");
         return CL_ERR_INVALID;
     }
     if (q->limit > CL_LINKS_PAGE_MAX) {

@@ -56,6 +56,17 @@ static void test_nicknames(void **state)
     assert_string_equal(a, "elizabeth");
     cl_match_canonical_given("Zebedee", a, sizeof(a));
     assert_string_equal(a, "zebedee");
+    /* the short forms British records hold, one full name each */
+    static const char *const pairs[][2] = {
+        {"Becca", "rebecca"},    {"Trish", "patricia"},
+        {"Margie", "margaret"},  {"Lottie", "charlotte"},
+        {"Tilly", "matilda"},    {"Ollie", "oliver"},
+        {"Rebecca", "rebecca"},  {"Sam", "samuel"},
+        {"Samantha", "samantha"}};
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        cl_match_canonical_given(pairs[i][0], a, sizeof(a));
+        assert_string_equal(a, pairs[i][1]);
+    }
 }
 
 static void test_score_levels(void **state)

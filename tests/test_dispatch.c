@@ -85,7 +85,8 @@ static void s_admit_with(cl_server *s, s_item *it, const char *key,
     assert_int_equal(cl_wire_encode_request(&buf, &len, req), CL_OK);
     uint8_t *frame = realloc(buf, len + tail_len + 1);
     assert_non_null(frame);
-    memcpy(frame + len, tail, tail_len);
+    if (tail_len) /* memcpy from NULL is undefined, even of 0 bytes */
+        memcpy(frame + len, tail, tail_len);
     zmq_msg_init(&it->route);
     cl_item_begin(it);
     CL_COPY(it->key, key);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cl_text.h"
 #include "cli.h"
 #include "csv.h"
@@ -582,12 +584,21 @@ static bool s_import_row(s_import_ctx *x, cl_request *req, char **fields,
     memset(x->tmp, 0, sizeof(*x->tmp));
     req->kind = CL_REQ_IMPORT_PERSON;
     CL_COPY(req->u.import.agency, x->agency);
-    char addr[2 * CL_ADDR_SZ] = "", stable[4096];
-    snprintf(stable, sizeof(stable), "%s|", x->agency);
+    char addr[2 * CL_ADDR_SZ] = "";
+    /* the message id from the agency and every field as read, "AGENCY|f1|
+     * f2|...|" hashed as it goes (cl_client_msgid_from's form): no row is
+     * too long for it, and two rows differing anywhere differ in it */
+    crypto_generichash_state id;
+    crypto_generichash_init(&id, NULL, 0, CL_MSGID_LEN);
+    crypto_generichash_update(&id, (const uint8_t *)"import", 7);
+    crypto_generichash_update(&id, (const uint8_t *)x->agency,
+                              strlen(x->agency));
+    crypto_generichash_update(&id, (const uint8_t *)"|", 1);
     bool good = true;
     for (size_t i = 0; i < n && good; i++) {
-        strncat(stable, fields[i], sizeof(stable) - strlen(stable) - 2);
-        strcat(stable, "|");
+        crypto_generichash_update(&id, (const uint8_t *)fields[i],
+                                  strlen(fields[i]));
+        crypto_generichash_update(&id, (const uint8_t *)"|", 1);
         if (x->col[i] < 0 || !fields[i][0])
             continue;
         const char *name = s_import_cols[x->col[i]];
@@ -629,8 +640,7 @@ static bool s_import_row(s_import_ctx *x, cl_request *req, char **fields,
         snprintf(err, err_len, "%s", verr);
         good = false;
     }
-    if (good)
-        cl_client_msgid_from(req->msgid, "import", stable);
+    crypto_generichash_final(&id, req->msgid, CL_MSGID_LEN);
     return good;
 }
 

@@ -544,6 +544,14 @@ static int s_import_header(int col[CL_CSV_MAX_FIELDS], char **fields, size_t n,
         cl_progress_interrupt();
         if (col[i] < 0)
             fprintf(stderr, "%s:1: warning: column '%s' ignored\n", path, name);
+        for (size_t j = 0; j < i && col[i] >= 0; j++)
+            if (col[j] == col[i]) { /* which one would be the person's? */
+                fprintf(stderr,
+                        "%s:1: columns %zu and %zu are both %s: name each "
+                        "column once\n",
+                        path, j + 1, i + 1, s_import_cols[col[i]]);
+                return CLI_EXIT_USAGE;
+            }
         have_id |= col[i] == 0;
     }
     if (!have_id) {

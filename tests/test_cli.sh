@@ -229,6 +229,8 @@ check "import header name: no escape sent" 1 "^0$" -- grep -c $'\033' hdr.err
 python3 -c "print('local_id,notes,given_names'); print('ASC-50,' + 'x' * 9000 + ',Ola'); print('ASC-51,' + 'x' * 9000 + 'y,Ola')" > long.csv
 check "import long field before another" 0 "2 rows: 2 accepted" -- cl --as adults import persons long.csv --agency "Northshire Adult Social Care"
 check "import long field again: already imported" 0 "2 rows: 0 accepted .*, 2 already imported" -- cl --as adults import persons long.csv --agency "Northshire Adult Social Care"
+printf 'local_id,given_names, Local_ID \nASC-60,Ola,ASC-61\n' > twice.csv
+check "import a column named twice refused" 2 "twice.csv:1: columns 1 and 3 are both local_id: name each column once" -- cl --as adults import persons twice.csv --agency "Northshire Adult Social Care"
 check "import as another agency" 1 "denied: this client is registered for Northshire Adult Social Care" -- cl --as adults import persons caseload.csv --agency "Oakfield Surgery"
 cl --as adults import persons caseload.csv --agency "Oakfield Surgery" >denied.out 2>&1
 check "import as another agency: said once, then stops" 0 "^1$" -- grep -c "denied" denied.out

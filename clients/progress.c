@@ -25,7 +25,14 @@ void cl_progress_start(cl_progress *p, bool on, const char *what,
                        const char *unit)
 {
     p->on = on;
-    p->what = what;
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)what;
+         *c && n + 1 < sizeof(p->what); c++) {
+        bool c1 = c[0] == 0xc2 && c[1] >= 0x80 && c[1] < 0xa0; /* UTF-8 */
+        p->what[n++] = *c < 0x20 || *c == 0x7f || c1 ? '?' : (char)*c;
+        c += c1;
+    }
+    p->what[n] = '\0';
     p->unit = unit;
     p->start_ms = p->last_ms = s_ms();
     p->drawn = false;

@@ -13,7 +13,8 @@
 
 typedef struct cl_progress {
     bool on;          /* standard error is a terminal */
-    const char *what; /* "import", "rows" ... */
+    char what[128];   /* "import", a file's name ...: control characters
+                         shown as '?' (the line goes to the terminal raw) */
     const char *unit; /* what is counted: "rows"; CL_PROGRESS_BYTES: sizes
                          ("12.3 MB"); NULL: only the time */
     int64_t start_ms, last_ms;

@@ -248,8 +248,8 @@ static bool s_asks_forbidden(s_item *it, const uint8_t *data, size_t bytes)
 {
     if (it->req.kind != CL_REQ_NONE) /* read as protobuf reads it */
         return !cl_access_allowed(it->who->roles, it->req.kind);
-    cl_req_kind asked[8];
-    size_t n = cl_wire_peek_kinds(data, bytes, asked, 8);
+    cl_req_kind asked[CL_REQ_KIND_COUNT]; /* distinct: every kind fits */
+    size_t n = cl_wire_peek_kinds(data, bytes, asked, CL_REQ_KIND_COUNT);
     for (size_t i = 0; i < n; i++)
         if (!cl_access_allowed(it->who->roles, asked[i])) {
             it->req.kind = asked[i]; /* nothing of it was decoded */

@@ -594,38 +594,39 @@ int cl_pbcheck_normalize(uint8_t *out, size_t *out_len,
     return CL_OK;
 }
 
-/* Past the group field `number` whose start tag was just read, nested
- * groups and all; false if the frame ends first. */
-static bool s_skip_group(const uint8_t *buf, size_t len, size_t *pos,
-                         uint64_t number, int depth)
+/* Past the value of a field of wire type wt (number: a group's, to find
+ * its end; nested groups and all) whose tag was just read; false if the
+ * frame ends first or the value cannot be read. */
+static bool s_skip_value(const uint8_t *buf, size_t len, size_t *pos,
+                         uint32_t wt, uint64_t number, int depth)
 {
-    while (*pos < len && depth < 64) {
-        uint64_t tag, v;
-        if (!s_get_varint(buf, len, pos, &tag))
+    uint64_t v, tag;
+    switch (wt) {
+    case WT_VARINT:
+        return s_get_varint(buf, len, pos, &v);
+    case WT_I64:
+    case WT_I32:
+        if (len - *pos < (wt == WT_I64 ? 8u : 4u))
             return false;
-        uint32_t wt = (uint32_t)(tag & 7);
-        if (wt == WT_EGROUP)
-            return (tag >> 3) == number;
-        if (wt == WT_SGROUP) {
-            if (!s_skip_group(buf, len, pos, tag >> 3, depth + 1))
-                return false;
-        } else if (wt == WT_VARINT) {
-            if (!s_get_varint(buf, len, pos, &v))
-                return false;
-        } else if (wt == WT_I64 || wt == WT_I32) {
-            size_t k = wt == WT_I64 ? 8 : 4;
-            if (len - *pos < k)
-                return false;
-            *pos += k;
-        } else if (wt == WT_LEN) {
-            if (!s_get_varint(buf, len, pos, &v) || v > len - *pos)
-                return false;
-            *pos += (size_t)v;
-        } else {
+        *pos += wt == WT_I64 ? 8 : 4;
+        return true;
+    case WT_LEN:
+        if (!s_get_varint(buf, len, pos, &v) || v > len - *pos)
             return false;
+        *pos += (size_t)v;
+        return true;
+    case WT_SGROUP:
+        while (depth < 64 && s_get_varint(buf, len, pos, &tag)) {
+            if ((tag & 7) == WT_EGROUP)
+                return (tag >> 3) == number;
+            if (!s_skip_value(buf, len, pos, (uint32_t)(tag & 7), tag >> 3,
+                              depth + 1))
+                return false;
         }
+        return false;
+    default:
+        return false;
     }
-    return false;
 }
 
 size_t cl_pbcheck_top_fields(const uint8_t *buf, size_t len,
@@ -638,30 +639,19 @@ size_t cl_pbcheck_top_fields(const uint8_t *buf, size_t len,
             break;
         uint32_t wt = (uint32_t)(tag & 7), number = (uint32_t)(tag >> 3);
         n++;
-        if (wt == WT_LEN) {
-            if (!s_get_varint(buf, len, &pos, &v))
+        if (wt != WT_LEN) {
+            fn(ctx, number, wt, NULL, 0, false);
+            if (!s_skip_value(buf, len, &pos, wt, number, 1))
                 break;
-            bool whole = v <= len - pos;
-            size_t have = whole ? (size_t)v : len - pos;
-            fn(ctx, number, wt, buf + pos, have, whole);
-            if (!whole)
-                break;
-            pos += (size_t)v;
             continue;
         }
-        fn(ctx, number, wt, NULL, 0, false);
-        if (wt == WT_VARINT) {
-            if (!s_get_varint(buf, len, &pos, &v))
-                break;
-        } else if (wt == WT_I64 || wt == WT_I32) {
-            size_t k = wt == WT_I64 ? 8 : 4;
-            if (len - pos < k)
-                break;
-            pos += k;
-        } else if (wt != WT_SGROUP ||
-                   !s_skip_group(buf, len, &pos, number, 1)) {
+        if (!s_get_varint(buf, len, &pos, &v))
             break;
-        }
+        bool whole = v <= len - pos;
+        fn(ctx, number, wt, buf + pos, whole ? (size_t)v : len - pos, whole);
+        if (!whole)
+            break;
+        pos += (size_t)v;
     }
     return n;
 }

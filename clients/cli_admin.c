@@ -91,6 +91,7 @@ static const cli_jrow s_stats_rows[] = {
     CLI_JU(cl_stats, "commits", commits),
     CLI_JF(cl_stats, "requests_per_commit", batch_mean_x100, s_json_batch_mean),
     CLI_JU(cl_stats, "requests_per_commit_max", batch_max),
+    CLI_JU(cl_stats, "batches_redone", batches_redone),
     CLI_JU(cl_stats, "commit_p50_us", commit_p50_us),
     CLI_JU(cl_stats, "commit_p99_us", commit_p99_us),
     CLI_JU(cl_stats, "commit_max_us", commit_max_us),
@@ -199,10 +200,11 @@ static void s_print_keys(const cl_key_status *k)
 static void s_print_stats(const cl_stats *st)
 {
     printf("uptime %llu s; %llu commits, %.2f requests per commit (max "
-           "%llu)\n",
+           "%llu); %llu batches applied again\n",
            (unsigned long long)st->uptime_s, (unsigned long long)st->commits,
            (double)st->batch_mean_x100 / 100.0,
-           (unsigned long long)st->batch_max);
+           (unsigned long long)st->batch_max,
+           (unsigned long long)st->batches_redone);
     printf("commit latency (last 1024): p50 %llu us, p99 %llu us, max %llu "
            "us\n",
            (unsigned long long)st->commit_p50_us,

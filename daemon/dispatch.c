@@ -533,17 +533,25 @@ static int s_idem_store(cl_server *s, cl_txn *t, const s_item *it,
                                it->out_len + off);
 }
 
+/* What s_write returns for a write applied flat that failed after it had
+ * written: the batch is applied again, that write in a transaction of its
+ * own (cl_dispatch_apply). Never leaves this file. */
+#define S_REDO (-1000)
+
 /*
- * A WRITE: idempotency check, then the change and its audit entry in a
- * nested transaction, then the reply remembered under the message id. A
- * refusal leaves no trace but its audit entry (in the batch's
- * transaction).
+ * A WRITE: idempotency check, then the change and its audit entry, then
+ * the reply remembered under the message id. A refusal leaves no trace
+ * but its audit entry (in the batch's transaction). The change goes in a
+ * nested transaction, so that a refusal after it wrote is undone, unless
+ * the item is flat: then straight into the batch's (a nested one copies
+ * every page it touches: 10-15% of the writer's CPU), and a refusal that
+ * wrote anything undoes the batch instead (S_REDO).
  */
 static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
 {
     uint8_t ik[CL_BLIND_LEN];
     s_idem_hash h;
-    cl_txn *t = NULL;
+    cl_txn *t = NULL, *nest = NULL;
     cl_op op = {0}; /* its note is freed at out */
     bool seen = false;
     s_idem_key(s, it, ik);
@@ -556,14 +564,22 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
         return cl_item_audit(s, parent, it, NULL);
     }
     it->rep.kind = it->req.kind;
-    if ((rc = cl_store_begin(&t, s->store, parent, true)) != CL_OK)
+    uint64_t changes = cl_store_rows_changed(s->store);
+    if (!it->flat && (rc = cl_store_begin(&nest, s->store, parent, true)))
         goto out;
+    t = it->flat ? parent : nest;
     cl_handle_op_init(&op, s, it, t);
     rc = fn(&op, &it->req, &it->rep);
     if (cl_handle_fatal(rc))
         goto out; /* the whole batch must fail or retry */
+    if (it->flat && (rc != CL_OK || op.again) &&
+        cl_store_rows_changed(s->store) != changes) {
+        it->flat = false; /* undone with the batch, then nested */
+        rc = S_REDO;
+        goto out;
+    }
     if (rc != CL_OK) {
-        cl_store_abort(&t);
+        cl_store_abort(&nest);
         cl_item_fail(it, rc, op.err);
         rc = cl_item_audit(s, parent, it, &op.note);
         goto out;
@@ -572,7 +588,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
     if (op.again) {
         /* Natural idempotency: the same referral under a new message id.
          * Nothing is written; the answer names the original. */
-        cl_store_abort(&t);
+        cl_store_abort(&nest);
         it->rep.status = CL_STATUS_DUPLICATE;
         it->rep.original_status = CL_STATUS_OK;
         rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep);
@@ -584,10 +600,10 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
         goto out;
     if ((rc = cl_wire_encode_reply(&it->out, &it->out_len, &it->rep)) != CL_OK)
         goto out;
-    if ((rc = s_idem_store(s, t, it, ik, &h)) == CL_OK)
-        rc = cl_store_commit(&t);
+    if ((rc = s_idem_store(s, t, it, ik, &h)) == CL_OK && nest)
+        rc = cl_store_commit(&nest);
 out:
-    cl_store_abort(&t);
+    cl_store_abort(&nest);
     cl_audit_note_free(&op.note);
     return rc;
 }
@@ -765,7 +781,7 @@ static void s_gate(const cl_server *s)
 }
 
 /* Apply every good request of the batch in one transaction and commit. */
-int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
+static int s_apply_once(cl_server *s, s_item *items, size_t n)
 {
     cl_txn *t = NULL;
     int rc = cl_store_begin(&t, s->store, NULL, true);
@@ -783,6 +799,25 @@ int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
         rc = cl_replica_commit(s, &t);
     cl_store_abort(&t);
     return rc;
+}
+
+/* Writes go straight into the batch's transaction; a write refused after
+ * it wrote sends the batch round again, that write nested (S_REDO), so
+ * the batch is applied at most once more for each such refusal. */
+int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        items[i].flat = true;
+    int rc = s_apply_once(s, items, n);
+    for (size_t redo = 0; rc == S_REDO && redo < n; redo++) {
+        __atomic_fetch_add(&s->redone, 1, __ATOMIC_RELAXED);
+        for (size_t i = 0; i < n; i++)
+            if (items[i].early == CL_OK && !items[i].answered &&
+                !items[i].after)
+                cl_item_reset(&items[i]); /* the last attempt's reply */
+        rc = s_apply_once(s, items, n);
+    }
+    return rc == S_REDO ? CL_ERR_INTERNAL : rc;
 }
 
 bool cl_dispatch_offload(cl_server *s, s_item *it)

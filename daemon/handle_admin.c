@@ -125,6 +125,7 @@ int cl_handle_stats(cl_op *op, cl_request *q, cl_reply *rep)
     st->commits = s->commits;
     st->batch_mean_x100 = s->commits ? s->batch_sum * 100 / s->commits : 0;
     st->batch_max = s->batch_max;
+    st->batches_redone = __atomic_load_n(&s->redone, __ATOMIC_RELAXED);
     size_t n = s->commits < S_COMMIT_RING ? (size_t)s->commits : S_COMMIT_RING;
     if (n) {
         uint64_t sorted[S_COMMIT_RING];

@@ -55,6 +55,8 @@ typedef struct s_item {
     bool answered; /* replied to before the commit (it needed none) */
     bool after;    /* needs no commit, but an earlier request on its
                     * connection does: answered after it (not applied) */
+    bool flat;     /* a write applied in the batch's own transaction, not
+                    * a nested one of its own (cl_dispatch_apply) */
 } s_item;
 
 /* Two requests came on the same connection (routing id frames). */
@@ -137,6 +139,7 @@ struct cl_server {
     uint64_t commit_us[S_COMMIT_RING];
     uint64_t batch_sum;  /* requests over all commits */
     uint64_t batch_max;  /* largest batch */
+    uint64_t redone;     /* batches applied again (the writer's, atomic) */
     uint64_t refused;    /* refused connections */
     cl_witness *witness; /* ships checkpoints off the host */
     /* the start-up check of the store (check.c) */

@@ -713,6 +713,7 @@ typedef struct cl_stats {
     uint64_t commits;
     uint64_t batch_mean_x100;
     uint64_t batch_max;
+    uint64_t batches_redone; /* applied again: a write refused after writing */
     uint64_t commit_p50_us, commit_p99_us, commit_max_us;
     uint64_t store_bytes, map_bytes;
     uint64_t persons, referrals, audit_entries;

@@ -157,6 +157,7 @@ static const cl_wire_field s_stats_rows[] = {
     S_ST(NUM, "commits", commits),
     S_ST(NUM, "batch_mean_x100", batch_mean_x100),
     S_ST(NUM, "batch_max", batch_max),
+    S_ST(NUM, "batches_redone", batches_redone),
     S_ST(NUM, "commit_p50_us", commit_p50_us),
     S_ST(NUM, "commit_p99_us", commit_p99_us),
     S_ST(NUM, "commit_max_us", commit_max_us),

@@ -48,10 +48,16 @@ void cl_store__capture_truncate(cl_txn *t)
     t->cap->count = t->cap_count;
 }
 
+uint64_t cl_store_rows_changed(const cl_store *s)
+{
+    return s->changes;
+}
+
 void cl_store__capture_add(cl_txn *t, int op, cl_db db, const uint8_t *key,
                            size_t key_len, const void *val, size_t val_len)
 {
     cl_store__capture *c = t->cap;
+    t->store->changes++; /* every put and delete passes here */
     if (!c || c->err)
         return;
     size_t name_len = strlen(cl_store__dbs[db].name);

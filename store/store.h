@@ -402,6 +402,11 @@ CL_NODISCARD int cl_store_log_commit(cl_store *s);
 bool cl_store_log_lost(const cl_store *s);
 CL_NODISCARD int cl_store_log_recover(cl_store *s);
 
+/* The writer's thread: how many rows this store's write transactions have
+ * put or deleted so far, committed or not. Equal before and after a call:
+ * the call changed nothing. */
+uint64_t cl_store_rows_changed(const cl_store *s);
+
 /* Any thread: is a transaction held (or lost, to be rebuilt)? Then only the
  * owner may write, and what is committed lags what was acknowledged. */
 bool cl_store_log_held(const cl_store *s);

@@ -118,6 +118,8 @@ struct cl_store {
                                  by readers' threads: atomic */
     size_t map_bytes;         /* current map size */
     bool capture;             /* record each write transaction's changes */
+    uint64_t changes;         /* rows put or deleted by any write
+                                 transaction so far (cl_store_rows_changed) */
     cl_seal_nonces nonces;    /* one nonce per sealed value, no syscall */
     char floor_path[4200];    /* the id floor, beside data.mdb */
     size_t n_floor;           /* counters in it */

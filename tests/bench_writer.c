@@ -28,8 +28,9 @@ static int s_publish(cl_txn *t, const cl_match_config *mc, const cl_caller *who,
 
 /* --writer-cost N: what the writer does per referral, without sockets:
  * N referrals about people already held, published through the domain
- * library in batches of 64 (each in a nested transaction, one durable
- * commit per batch, as the daemon's group commit does), three times; the
+ * library in batches of 64 (each straight into the batch's transaction,
+ * one durable commit per batch, as the daemon's group commit does), three
+ * times; the
  * least CPU per referral of the three, and the pages written per referral
  * (this process's wchar / 4096); then N about people not yet held, once;
  * then N about people held through the whole publish handler
@@ -107,7 +108,7 @@ int bench_writer_cost(uint64_t n)
     char dir[256];
     uint8_t mk[CL_MASTER_KEY_LEN];
     cl_store *s = NULL;
-    cl_txn *t = NULL, *c = NULL;
+    cl_txn *t = NULL;
     s_handler_cfg hc;
     cl_match_config_defaults(&hc.match);
     cl_route_config_defaults(&hc.route);
@@ -140,11 +141,9 @@ int bench_writer_cost(uint64_t n)
                 return 1;
             uint64_t pick = round < 0 ? i : (serial * 2654435761u) % PEOPLE;
             bench_referral(r, round == 3 ? PEOPLE + i : pick, serial);
-            if (cl_store_begin(&c, s, t, true) != CL_OK ||
-                (round == 4
-                     ? s_publish_whole(c, &hc, &who, r, e)
-                     : s_publish(c, &hc.match, &who, r, &out, e)) != CL_OK ||
-                cl_store_commit(&c) != CL_OK) {
+            if ((round == 4
+                     ? s_publish_whole(t, &hc, &who, r, e)
+                     : s_publish(t, &hc.match, &who, r, &out, e)) != CL_OK) {
                 fprintf(stderr, "bench: publish failed: %s\n", e);
                 return 1;
             }

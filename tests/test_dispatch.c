@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <sodium.h>
 
+#include "core.h"
 #include "dispatch.h"
 #include "harness.h"
 #include "item.h"
@@ -392,6 +394,108 @@ static void test_client_limits_in_a_batch(void **state)
     s_close(s);
 }
 
+static uint64_t s_referrals(cl_server *s)
+{
+    cl_txn *t = NULL;
+    uint64_t persons = 0, referrals = 0;
+    assert_int_equal(cl_store_begin(&t, s->store, NULL, false), CL_OK);
+    assert_int_equal(cl_core_counts(t, &persons, &referrals), CL_OK);
+    cl_store_abort(&t);
+    return referrals;
+}
+
+static uint64_t s_rows(cl_server *s, cl_db db)
+{
+    cl_txn *t = NULL;
+    uint64_t n = 0;
+    assert_int_equal(cl_store_begin(&t, s->store, NULL, false), CL_OK);
+    assert_int_equal(cl_store_entries(t, db, &n), CL_OK);
+    cl_store_abort(&t);
+    return n;
+}
+
+/* An information request to Oakfield Surgery about the person behind
+ * nhs, from the key with every role. */
+static cl_request *s_info_request(const char *nhs)
+{
+    cl_request *q = calloc(1, sizeof(*q));
+    assert_non_null(q);
+    q->kind = CL_REQ_INFO_REQUEST;
+    CL_COPY(q->u.info.who.match.nhs, nhs);
+    CL_COPY(q->u.info.agencies[q->u.info.n_agencies++], "Oakfield Surgery");
+    time_t t = time(NULL) + 86400;
+    struct tm tm;
+    strftime(q->u.info.due, CL_DATE_SZ, "%Y-%m-%d", gmtime_r(&t, &tm));
+    CL_COPY(q->u.info.question, "What is your involvement?");
+    return q;
+}
+
+/* Writes go straight into the batch's transaction. A write refused after
+ * it wrote (an information request is stored before its delivery finds
+ * the addressee's mailbox full) is undone with the batch, which is
+ * applied again with that write in a transaction of its own: the writes
+ * around it are applied once, each with its audit entry, the refused one
+ * leaves nothing but its own, and the store verifies. */
+static void test_refusal_after_writing_undone(void **state)
+{
+    (void)state;
+    cl_server *s = s_open();
+    s->cfg.route.mailbox_max = 1;
+    static s_item it[3];
+    const char *nhs = "9434765919";
+    cl_request *first =
+                   th_referral("DISP-R0", "Kerry", "Brown", "1990-02-03", nhs),
+               *a = th_referral("DISP-R1", "Ann", "Lee", "1980-02-03", NULL),
+               *b = th_referral("DISP-R2", "Bo", "Lee", "1981-02-03", NULL),
+               *ask = s_info_request(nhs);
+    s_admit(s, &it[0], S_PUB, first);
+    s_admit(s, &it[1], S_ALL, ask); /* fills the mailbox */
+    s_batch(s, it, 2);
+    assert_int_equal(s_status(&it[0]), CL_STATUS_OK);
+    assert_int_equal(s_status(&it[1]), CL_STATUS_OK);
+    for (int i = 0; i < 2; i++)
+        cl_item_release(&it[i]);
+    uint64_t audits = s_audits(s), referrals = s_referrals(s),
+             asked = s_rows(s, CL_DB_INFOREQ);
+    assert_int_equal(asked, 1);
+    assert_int_equal(s->redone, 0);
+    memset(ask->msgid, 0, CL_MSGID_LEN); /* a new request */
+    s_admit(s, &it[0], S_PUB, a);
+    s_admit(s, &it[1], S_ALL, ask);
+    s_admit(s, &it[2], S_PUB, b);
+    s_batch(s, it, 3);
+    assert_int_equal(s_status(&it[0]), CL_STATUS_OK);
+    assert_int_equal(s_status(&it[1]), CL_STATUS_BUSY);
+    assert_non_null(strstr(it[1].rep.error, "is full"));
+    assert_int_equal(s_status(&it[2]), CL_STATUS_OK);
+    assert_int_equal(s->redone, 1);
+    assert_int_equal(s_referrals(s), referrals + 2);
+    assert_int_equal(s_audits(s), audits + 3);
+    assert_int_equal(s_rows(s, CL_DB_INFOREQ), asked); /* nothing half-sent */
+    assert_int_equal(s_rows(s, CL_DB_PERSON_REQUESTS), asked);
+    /* each applied once: their message ids answer as the first time */
+    for (int i = 0; i < 3; i += 2) {
+        cl_request *again = i ? b : a;
+        cl_item_release(&it[i]);
+        s_admit(s, &it[i], S_PUB, again);
+        s_batch(s, &it[i], 1);
+        assert_int_equal(s_status(&it[i]), CL_STATUS_DUPLICATE);
+    }
+    assert_int_equal(s_referrals(s), referrals + 2);
+    cl_txn *t = NULL;
+    char why[CL_ERROR_SZ] = "";
+    assert_int_equal(cl_store_begin(&t, s->store, NULL, false), CL_OK);
+    assert_int_equal(cl_store_verify(t, why, sizeof(why)), CL_OK);
+    cl_store_abort(&t);
+    for (int i = 0; i < 3; i++)
+        cl_item_release(&it[i]);
+    free(first);
+    free(a);
+    free(b);
+    free(ask);
+    s_close(s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -404,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_denied_however_framed),
         cmocka_unit_test(test_rated_kind_is_limited),
         cmocka_unit_test(test_client_limits_in_a_batch),
+        cmocka_unit_test(test_refusal_after_writing_undone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,9 +6,10 @@
  * Each loop turn:
  *   1. answer pending ZAP requests (registered keys only);
  *   2. read up to batch_max requests without blocking;
- *   3. decode, authorize, and apply them all in one LMDB write transaction,
- *      each write in a nested transaction so that one failing request
- *      leaves no trace while the others stand;
+ *   3. decode, authorize, and apply them all in one LMDB write transaction
+ *      (a write refused after it wrote sends the batch round again with
+ *      that write in a nested transaction, so that it leaves no trace
+ *      while the others stand: dispatch.c);
  *   4. commit once (durable), and only then send every reply.
  * If the commit fails because the map is full, the map grows and the batch
  * is applied again; if it fails otherwise, every request in the batch is

@@ -1104,6 +1104,9 @@ int main(int argc, char **argv)
         printf("\n");
     }
     th_stop(&d, SIGTERM);
+    /* what held the writer up over all the loads (writer.c, at stop) */
+    th_sh("grep -ho 'store: [0-9]* held commits.*' %s | sed 's/^/daemon: /'",
+          d.log);
     th_sh("rm -rf %s", d.dir);
     return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,7 +569,65 @@ typedef struct s_import_ctx {
     const int *col;   /* each column's index in s_import_cols, or -1 */
     cl_referral *tmp; /* scratch for the row's person */
     unsigned long foreign_pc, foreign_line; /* postcodes not in UK form */
+    void *seen; /* the local ids sent so far (tsearch: s_seen) */
 } s_import_ctx;
+
+/* A local id this file has sent, by its hash (no id is kept as read),
+ * with the row's message id and line. */
+typedef struct s_seen {
+    uint8_t id[16];
+    uint8_t row[CL_MSGID_LEN];
+    unsigned long line;
+} s_seen;
+
+static int s_seen_cmp(const void *a, const void *b)
+{
+    return memcmp(((const s_seen *)a)->id, ((const s_seen *)b)->id, 16);
+}
+
+/* One row per record: a local id the file sent before replaces nothing.
+ * The same row again is imported once (a repeated line of an extract);
+ * another row under that id is rejected, naming the line it repeats
+ * (the daemon would take it as that record's later details: another
+ * person's name and date under one record, linked as one). true to send
+ * req, false with err set (*again: the same row, not an error). */
+static bool s_import_once(s_import_ctx *x, const cl_request *req,
+                          unsigned long line, bool *again, char *err,
+                          size_t err_len)
+{
+    s_seen *e = calloc(1, sizeof(*e)), **at;
+    *again = false;
+    if (!e) {
+        snprintf(err, err_len, "out of memory");
+        return false;
+    }
+    const char *id = req->u.import.person.local_id;
+    crypto_generichash(e->id, sizeof(e->id), (const uint8_t *)id, strlen(id),
+                       NULL, 0);
+    memcpy(e->row, req->msgid, CL_MSGID_LEN);
+    e->line = line;
+    if (!(at = tsearch(e, &x->seen, s_seen_cmp))) {
+        free(e);
+        snprintf(err, err_len, "out of memory");
+        return false;
+    }
+    if (*at == e)
+        return true;
+    *again = !memcmp((*at)->row, e->row, CL_MSGID_LEN);
+    if (*again)
+        snprintf(err, err_len,
+                 "warning: the same row as line %lu; imported once",
+                 (*at)->line);
+    else
+        snprintf(err, err_len,
+                 "local_id is on line %lu already, with other details: a "
+                 "file holds one row per record, so this row is not "
+                 "imported; merge the two rows, or give this one the "
+                 "local id its own record has",
+                 (*at)->line);
+    free(e);
+    return false;
+}
 
 /* Say that column i of line is left out of the row, and why. */
 static void s_import_field_warn(const s_import_ctx *x, unsigned long line,
@@ -769,10 +828,15 @@ int cli_import(cli_conn *cn, int argc, char **argv)
                 slot = &w[i];
         if (!slot)
             continue; /* cannot happen: a slot was freed above */
-        if (!s_import_row(&x, &slot->req, fields, n, line, err, sizeof(err))) {
+        bool again = false;
+        if (!s_import_row(&x, &slot->req, fields, n, line, err, sizeof(err)) ||
+            !s_import_once(&x, &slot->req, line, &again, err, sizeof(err))) {
             cl_progress_interrupt();
             fprintf(stderr, "%s:%lu: %s\n", path, line, err);
-            t.failed++;
+            if (again)
+                t.dup++;
+            else
+                t.failed++;
             continue;
         }
         if (cl_client_send(c, &slot->req) != CL_OK) {
@@ -803,6 +867,7 @@ int cli_import(cli_conn *cn, int argc, char **argv)
            path, rows, t.accepted, t.own, t.dup, t.failed);
     status = t.failed ? CLI_EXIT_FAILED : 0;
 out:
+    tdestroy(x.seen, free);
     free(w);
     free(x.tmp);
     cl_client_close(&c);

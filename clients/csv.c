@@ -49,7 +49,8 @@ int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
     size_t nf = 0, flen = 0;
     bool quoted = false, was_quoted = false, any = false;
     const char *problem = NULL;
-    int ch;
+    unsigned long quote_line = 0; /* where the open quote began */
+    int ch, last = EOF;
 
     if (!c->started) {
         c->started = true;
@@ -69,13 +70,22 @@ int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
     for (;;) {
         ch = getc(c->f);
         if (ch == EOF) {
-            if (quoted && !problem)
-                problem = "unterminated quoted field";
+            if (quoted) { /* the cause of whatever else went wrong */
+                snprintf(err, err_len,
+                         "column %zu opens a quote on line %lu that is never "
+                         "closed: the rest of the file (to line %lu) was read "
+                         "as that one field, so no row after it was; close "
+                         "the quote (a quote mark inside a field is written "
+                         "twice: \"\")",
+                         nf + 1, quote_line, c->line - (last == '\n'));
+                return CL_ERR_INVALID;
+            }
             if (!any && !problem)
                 return 0;
             break;
         }
         any = true;
+        last = ch;
         if (ch == '\n')
             c->line++;
         if (quoted) {
@@ -92,6 +102,7 @@ int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
             }
         } else if (ch == '"' && flen == 0 && !was_quoted) {
             quoted = was_quoted = true;
+            quote_line = c->line;
             continue;
         } else if (ch == ',' || ch == '\n') {
             if (nf < CL_CSV_MAX_FIELDS) {

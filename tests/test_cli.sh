@@ -120,7 +120,7 @@ B-4,Dan,"Unclosed,1990-01-01,housing,consent
 CSV
 check "csv bad rows by line" 1 "bad.csv:3: subject: date_of_birth" -- cl --as police publish referral --csv bad.csv
 check "csv short row by line" 1 "bad.csv:4: 4 fields, the header has 6" -- cl --as police publish referral --csv bad.csv
-check "csv unclosed quote by line" 1 "bad.csv:5: unterminated quoted field" -- cl --as police publish referral --csv bad.csv
+check "csv unclosed quote by line" 1 "bad.csv:5: column 3 opens a quote on line 5 that is never closed: the rest of the file \(to line 5\) was read as that one field" -- cl --as police publish referral --csv bad.csv
 printf 'given_names,family_name\nA,B\n' > nohdr.csv
 check "csv header needs columns" 2 "header must name agency_reference" -- cl --as police publish referral --csv nohdr.csv
 : > empty.csv
@@ -231,6 +231,17 @@ check "import long field before another" 0 "2 rows: 2 accepted" -- cl --as adult
 check "import long field again: already imported" 0 "2 rows: 0 accepted .*, 2 already imported" -- cl --as adults import persons long.csv --agency "Northshire Adult Social Care"
 printf 'local_id,given_names, Local_ID \nASC-60,Ola,ASC-61\n' > twice.csv
 check "import a column named twice refused" 2 "twice.csv:1: columns 1 and 3 are both local_id: name each column once" -- cl --as adults import persons twice.csv --agency "Northshire Adult Social Care"
+# one row per record: a local id again with other details is rejected,
+# naming the line it repeats (not taken as that record's later details);
+# the same row again is imported once
+printf 'local_id,given_names,family_name\nASC-70,Ann,Hale\nASC-71,Bob,Hale\nASC-70,Carl,Moss\nASC-71,Bob,Hale\n' > dupid.csv
+check "import a local id twice: 2nd rejected" 1 "4 rows: 2 accepted \(0 updating records this agency sent before\), 1 already imported, 1 rejected" -- cl --as adults import persons dupid.csv --agency "Northshire Adult Social Care"
+cl --as adults import persons dupid.csv --agency "Northshire Adult Social Care" >dupid.out 2>&1
+check "import a local id twice: which line" 0 "dupid.csv:4: local_id is on line 2 already, with other details" -- cat dupid.out
+check "import the same row twice: once" 0 "dupid.csv:5: warning: the same row as line 3; imported once" -- cat dupid.out
+# an unclosed quote swallows the rest of the file: said, with where
+printf 'local_id,given_names,family_name\nASC-80,Ann,Dale\nASC-81,"Bob,Dale\nASC-82,Cat,Dale\nASC-83,Dan,Dale\n' > unq.csv
+check "import unclosed quote: rows after it named" 1 "unq.csv:3: column 2 opens a quote on line 3 that is never closed: the rest of the file \(to line 5\) was read as that one field, so no row after it was" -- cl --as adults import persons unq.csv --agency "Northshire Adult Social Care"
 check "import as another agency" 1 "denied: this client is registered for Northshire Adult Social Care" -- cl --as adults import persons caseload.csv --agency "Oakfield Surgery"
 cl --as adults import persons caseload.csv --agency "Oakfield Surgery" >denied.out 2>&1
 check "import as another agency: said once, then stops" 0 "^1$" -- grep -c "denied" denied.out

@@ -92,5 +92,12 @@ int main(int argc, char **argv)
         else
             args[rest++] = argv[k];
     }
+    /* what a program reads keeps its own line breaks on a terminal too */
+    for (int k = 0; k < rest; k++)
+        if (!strcmp(args[k], "--csv") || !strcmp(args[k], "--man") ||
+            !strcmp(args[k], "--completion") || !strcmp(args[k], "--words"))
+            cli_safe_nowrap();
+    if (cn.json)
+        cli_safe_nowrap();
     return cli_dispatch(&cn, rest, args);
 }

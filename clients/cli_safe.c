@@ -10,17 +10,36 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli_safe.h"
 
+/* On a terminal, a line wider than it is broken at a space before the
+ * edge and goes on indented four past where it began, past the two a
+ * view indents what belongs to a line: a concern in a case view stays
+ * under its referral, not at the left margin where the terminal would
+ * put it. A word wider than the room left is cut. Only the terminal's
+ * copy: a pipe or a file gets the lines as printed. */
+#define S_WORD 256 /* bytes of a word held back until it is placed */
+
 typedef struct s_stream {
-    int fd;  /* the real descriptor */
-    bool c2; /* the last byte written was 0xC2 (a C1 may follow) */
+    int fd;            /* the real descriptor */
+    bool c2;           /* the last byte written was 0xC2 (a C1 may follow) */
+    unsigned width;    /* the terminal's columns; 0: not a terminal */
+    unsigned col;      /* columns printed on this line */
+    unsigned lead;     /* its leading spaces (its indent) */
+    bool in_lead;      /* still in them */
+    unsigned spaces;   /* spaces after the last word, not printed yet */
+    char word[S_WORD]; /* the word being read, not printed yet */
+    size_t wlen;
+    unsigned wcols; /* its columns (UTF-8 continuation bytes take none) */
 } s_stream;
 
-static s_stream s_out = {1, false}, s_err = {2, false};
+static s_stream s_out = {.fd = 1, .in_lead = true},
+                s_err = {.fd = 2, .in_lead = true};
 static FILE *s_raw_err; /* the real standard error (progress lines) */
 
 /* All of buf[0..n) to fd; false if the descriptor fails. */
@@ -38,40 +57,139 @@ static bool s_put(int fd, const char *buf, size_t n)
     return true;
 }
 
+/* What goes to the descriptor, gathered (and wiped once written: what
+ * was printed may name a person). */
+typedef struct s_buf {
+    s_stream *st;
+    char b[4096];
+    size_t n;
+    bool ok;
+} s_buf;
+
+static void s_flush(s_buf *o)
+{
+    if (o->n && o->ok)
+        o->ok = s_put(o->st->fd, o->b, o->n);
+    explicit_bzero(o->b, o->n);
+    o->n = 0;
+}
+
+static void s_raw(s_buf *o, char c)
+{
+    if (o->n == sizeof(o->b))
+        s_flush(o);
+    o->b[o->n++] = c;
+}
+
+/* A new line, indented to go on under the one broken. */
+static void s_break(s_buf *o)
+{
+    s_stream *st = o->st;
+    unsigned in = st->lead + 4 < st->width / 2 ? st->lead + 4 : 0;
+    s_raw(o, '\n');
+    for (unsigned i = 0; i < in; i++)
+        s_raw(o, ' ');
+    st->col = in;
+    st->spaces = 0;
+}
+
+/* The word held, after its spaces, on this line if it fits, else on the
+ * next (cut where it is wider than a whole line). */
+static void s_place(s_buf *o)
+{
+    s_stream *st = o->st;
+    if (st->col > st->lead && st->col + st->spaces + st->wcols > st->width)
+        s_break(o);
+    for (; st->spaces; st->spaces--, st->col++)
+        s_raw(o, ' ');
+    for (size_t i = 0; i < st->wlen; i++) {
+        unsigned char b = (unsigned char)st->word[i];
+        bool cont = (b & 0xc0) == 0x80;
+        if (!cont && st->col >= st->width)
+            s_break(o);
+        s_raw(o, st->word[i]);
+        st->col += !cont;
+    }
+    explicit_bzero(st->word, st->wlen);
+    st->wlen = 0;
+    st->wcols = 0;
+}
+
+/* One byte as shown, wrapped on a terminal. */
+static void s_emit(s_buf *o, char c)
+{
+    s_stream *st = o->st;
+    if (!st->width) {
+        s_raw(o, c);
+        return;
+    }
+    if (c == '\n') {
+        s_place(o);
+        s_raw(o, '\n');
+        st->col = st->lead = st->spaces = 0;
+        st->in_lead = true;
+    } else if (c == ' ' && st->in_lead) {
+        s_raw(o, ' ');
+        st->col++;
+        st->lead++;
+    } else if (c == ' ' || c == '\t') {
+        if (st->wlen)
+            s_place(o);
+        st->spaces += c == '\t' ? 8 - (st->col + st->spaces) % 8 : 1;
+    } else {
+        st->in_lead = false;
+        if (st->wlen == sizeof(st->word))
+            s_place(o); /* a very long word: placed as it comes */
+        st->word[st->wlen++] = c;
+        st->wcols += ((unsigned char)c & 0xc0) != 0x80;
+    }
+}
+
 static ssize_t s_write(void *cookie, const char *buf, size_t n)
 {
-    char out[4096];
-    size_t o = 0;
-    s_stream *st = cookie;
+    s_buf o = {.st = cookie, .ok = true};
+    s_stream *st = o.st;
+    char esc[8];
     for (size_t i = 0; i < n; i++) {
         unsigned char b = (unsigned char)buf[i];
-        if (o > sizeof(out) - 8) {
-            bool ok = s_put(st->fd, out, o);
-            explicit_bzero(out, o);
-            if (!ok)
-                return -1;
-            o = 0;
-        }
         if (st->c2) {
             st->c2 = false;
             if (b >= 0x80 && b <= 0x9f) {
-                o += (size_t)snprintf(out + o, 8, "\\x%02x", b);
+                snprintf(esc, sizeof(esc), "\\x%02x", b);
+                for (char *e = esc; *e; e++)
+                    s_emit(&o, *e);
                 continue;
             }
-            out[o++] = (char)0xc2;
+            s_emit(&o, (char)0xc2);
         }
         if (b == 0xc2)
             st->c2 = true;
         else if (b == '\r')
             continue;
-        else if ((b < 0x20 && b != '\t' && b != '\n') || b == 0x7f)
-            o += (size_t)snprintf(out + o, 8, "\\x%02x", b);
-        else
-            out[o++] = (char)b;
+        else if ((b < 0x20 && b != '\t' && b != '\n') || b == 0x7f) {
+            snprintf(esc, sizeof(esc), "\\x%02x", b);
+            for (char *e = esc; *e; e++)
+                s_emit(&o, *e);
+        } else
+            s_emit(&o, (char)b);
     }
-    bool ok = s_put(st->fd, out, o);
-    explicit_bzero(out, o); /* what was printed may name a person */
-    return ok ? (ssize_t)n : -1;
+    if (st->width && st->wlen) /* a prompt, a flush: shown now */
+        s_place(&o);
+    s_flush(&o);
+    return o.ok ? (ssize_t)n : -1;
+}
+
+/* The terminal's width behind fd (COLUMNS if it says none), else 0. */
+static unsigned s_width(int fd)
+{
+    struct winsize ws;
+    if (!isatty(fd))
+        return 0;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    long v = c ? strtol(c, NULL, 10) : 0;
+    return v >= 20 && v <= 1000 ? (unsigned)v : 80;
 }
 
 /* A filtered stream over st's descriptor, or NULL. */
@@ -83,6 +201,8 @@ static FILE *s_open(s_stream *st)
 
 void cli_safe_stdout(void)
 {
+    s_out.width = s_width(1);
+    s_err.width = s_width(2);
     FILE *f = s_open(&s_out), *e = s_open(&s_err);
     s_raw_err = stderr;
     if (f) { /* else keep the plain stream rather than print nothing */
@@ -94,6 +214,12 @@ void cli_safe_stdout(void)
         setvbuf(e, NULL, _IONBF, 0);
         stderr = e;
     }
+}
+
+void cli_safe_nowrap(void)
+{
+    fflush(stdout);
+    s_out.width = 0;
 }
 
 FILE *cli_safe_raw_stderr(void)

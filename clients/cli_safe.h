@@ -12,6 +12,11 @@
  * name cannot drive the terminal either). */
 void cli_safe_stdout(void);
 
+/* Standard output as printed, not wrapped to the terminal: JSON, CSV, a
+ * man page or a completion script is for a program, whose line breaks
+ * are its own (a break inside a JSON string would end it). */
+void cli_safe_nowrap(void);
+
 /* Standard error unfiltered, for the progress line alone (its carriage
  * return and erase-line escape are the CLI's own). */
 FILE *cli_safe_raw_stderr(void);

@@ -596,9 +596,11 @@ for i in range(6000):
     print(f"BIG-{i},Given{i},Family{i % 97},{1 + i % 28:02d}/{1 + i % 12:02d}/19{50 + i % 50},QX{i % 9} {i % 7}AB")
 PY
 pty_run() { python3 - "$@" <<'PY'
-import os, pty, sys
+import fcntl, os, pty, struct, sys, termios
 pid, fd = pty.fork()
 if pid == 0:
+    cols = int(os.environ.get("PTY_COLS", "0"))  # 0: the pty says none
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
     os.execv(sys.argv[1], sys.argv[1:])
 out = b""
 while True:
@@ -630,6 +632,31 @@ PY
 out=$(pty_run "$cli" --dev "$dir/dev" --as police publish referral --csv bigref.csv)
 grep -q $'\r\e\[Kbigref.csv: [0-9]* rows ([0-9]*%), [0-9]* rows/s, [0-9]* s left' <<<"$out" && passes=$((passes + 1)) || { echo "FAIL publish CSV progress:"; cat -v <<<"$out" | tail -2; fails=$((fails + 1)); }
 
+# A long line on a terminal (60 columns) is broken at a space and goes on
+# indented four past its own indent; every word is still there, in order
+# (compared with the piped output); a pipe gets the lines as printed.
+cl --as police publish referral --ref P-WRAP --nhs "943 476 5919" --given Jane --family Smith --dob 1985-04-12 --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note "risk of serious harm" --concern "Called to the address twice in a week after neighbours heard shouting and a child crying; the mother said her partner had left but his car was outside both times." >/dev/null
+show=(person show --nhs "943 476 5919" --access-reason mdt_preparation --purpose "preparing the north locality MDT")
+PTY_COLS=60 pty_run "$cli" --dev "$dir/dev" "${show[@]}" | tr -d '\r' > wrapped.txt
+cl "${show[@]}" > piped.txt
+python3 - wrapped.txt piped.txt <<'PY' && passes=$((passes + 1)) || fails=$((fails + 1))
+import sys
+w = open(sys.argv[1]).read().splitlines()
+p = open(sys.argv[2]).read().splitlines()
+wide = [l for l in w if len(l) > 60]
+called = [i for i, l in enumerate(w) if l.startswith('      "Called to the address twice in')]
+ok = not wide and called and w[called[0] + 1].startswith(" " * 10)
+ok = ok and w[called[0] + 1][10] != " "  # its indent (6) and four
+ok = ok and " ".join(" ".join(w).split()) == " ".join(" ".join(p).split())
+ok = ok and any(len(l) > 60 for l in p)  # piped: as printed
+if not ok:
+    import difflib
+    print("FAIL case view wrapped on a terminal:", wide, *w[-12:], sep="\n")
+    print(*difflib.unified_diff(" ".join(w).split(), " ".join(p).split(), lineterm=""), sep="\n")
+sys.exit(0 if ok else 1)
+PY
+
+PTY_COLS=60 pty_run "$cli" --dev "$dir/dev" "${show[@]}" --json | tr -d '\r' | python3 -c "import json, sys; json.load(sys.stdin)" && passes=$((passes + 1)) || { echo "FAIL --json on a terminal: not JSON (wrapped?)"; fails=$((fails + 1)); }
 
 # --json on the listing commands: each parses, with ISO times.
 jcheck "person show" mentioned_by -- cl person show --id "$cid" --access-reason mdt_preparation --purpose "preparing the north locality MDT"

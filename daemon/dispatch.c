@@ -2,9 +2,10 @@
  * dispatch: one request from its frames to its reply. Read the frames,
  * decode (wire), check the caller's roles, named user and names against
  * the access rules, apply per-client limits, then run the request in the
- * batch's transaction (a write in a nested one of its own, with its
- * idempotency record) and audit it. Replies are sent by the loop after
- * the commit (item.c). No business rules: those are core's.
+ * batch's transaction (a write with its idempotency record; in a nested
+ * transaction of its own only when it was refused after writing: see
+ * cl_dispatch_apply) and audit it. Replies are sent by the loop after the
+ * commit (item.c). No business rules: those are core's.
  */
 #include "dispatch.h"
 
@@ -533,6 +534,56 @@ static int s_idem_store(cl_server *s, cl_txn *t, const s_item *it,
                                it->out_len + off);
 }
 
+/* Where a kind's reply carries the warnings its validation gave (the
+ * request is cleaned as it is validated: an invalid NHS number left out,
+ * so a second pass over it finds nothing to warn about). */
+static const struct {
+    cl_req_kind kind;
+    size_t n, w; /* offsets in cl_reply of the count and the array */
+} s_warned[] = {
+    {CL_REQ_PUBLISH_REFERRAL, offsetof(cl_reply, u.publish.n_warnings),
+     offsetof(cl_reply, u.publish.warnings)},
+    {CL_REQ_PUBLISH_PLAN, offsetof(cl_reply, u.publish.n_warnings),
+     offsetof(cl_reply, u.publish.warnings)},
+    {CL_REQ_IMPORT_PERSON, offsetof(cl_reply, u.import.n_warnings),
+     offsetof(cl_reply, u.import.warnings)},
+};
+
+/* it's reply's warnings (*n of them), or false for a kind without. */
+static bool s_warnings(s_item *it, uint32_t **n, char (**w)[CL_WARNING_SZ])
+{
+    for (size_t i = 0; i < sizeof(s_warned) / sizeof(s_warned[0]); i++)
+        if (s_warned[i].kind == it->req.kind) {
+            *n = (uint32_t *)((char *)&it->rep + s_warned[i].n);
+            *w = (char(*)[CL_WARNING_SZ])((char *)&it->rep + s_warned[i].w);
+            return true;
+        }
+    return false;
+}
+
+/* Before a second pass resets the reply: its warnings, kept. */
+static void s_keep_warnings(s_item *it)
+{
+    uint32_t *n;
+    char(*w)[CL_WARNING_SZ];
+    if (it->kept || !s_warnings(it, &n, &w) || !*n || *n > CL_WARNINGS_MAX ||
+        !(it->kept = malloc(*n * sizeof(*w))))
+        return;
+    memcpy(it->kept, w, *n * sizeof(*w));
+    it->kept_n = *n;
+}
+
+/* After the second pass's handler: the first's warnings, if it gave more. */
+static void s_restore_warnings(s_item *it)
+{
+    uint32_t *n;
+    char(*w)[CL_WARNING_SZ];
+    if (it->kept && s_warnings(it, &n, &w) && it->kept_n > *n) {
+        memcpy(w, it->kept, it->kept_n * sizeof(*w));
+        *n = it->kept_n;
+    }
+}
+
 /* What s_write returns for a write applied flat that failed after it had
  * written: the batch is applied again, that write in a transaction of its
  * own (cl_dispatch_apply). Never leaves this file. */
@@ -585,6 +636,7 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
         goto out;
     }
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
+    s_restore_warnings(it);
     if (op.again) {
         /* Natural idempotency: the same referral under a new message id.
          * Nothing is written; the answer names the original. */
@@ -646,10 +698,12 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
         char msg[CL_ERROR_SZ];
         cl_replica_not_active(s, msg, sizeof(msg));
         cl_item_fail(it, CL_ERR_INACTIVE, msg);
-        cl_log_info("request refused: client=%s kind=%s status=%s "
-                    "(this node is %s)",
-                    it->who->name, cl_wire_kind_name(it->req.kind),
-                    cl_status_name(it->rep.status), s_roles[s->role]);
+        if (!it->logged)
+            cl_log_info("request refused: client=%s kind=%s status=%s "
+                        "(this node is %s)",
+                        it->who->name, cl_wire_kind_name(it->req.kind),
+                        cl_status_name(it->rep.status), s_roles[s->role]);
+        it->logged = true;
         return CL_OK;
     }
     if (!row->fn)
@@ -667,9 +721,12 @@ static int s_one(cl_server *s, cl_txn *t, s_item *it)
         rc = s_admin(s, t, it, row->fn);
     if (rc == CL_OK && !it->out)
         cl_item_refusal_path(it);
-    if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out)
+    if (rc == CL_OK && it->rep.status != CL_STATUS_OK && !it->out &&
+        !it->logged) {
+        it->logged = true; /* a second pass refuses it the same way */
         cl_log_refused(it->who->name, cl_wire_kind_name(it->req.kind),
                        cl_status_name(it->rep.status), it->rep.error, &it->req);
+    }
     return rc;
 }
 
@@ -801,21 +858,47 @@ static int s_apply_once(cl_server *s, s_item *items, size_t n)
     return rc;
 }
 
-/* Writes go straight into the batch's transaction; a write refused after
- * it wrote sends the batch round again, that write nested (S_REDO), so
- * the batch is applied at most once more for each such refusal. */
+/*
+ * Writes go straight into the batch's transaction. A write refused after
+ * it wrote sends the batch round once more (S_REDO), that write and every
+ * one after it nested, so the batch is applied twice (three times at
+ * most: see below), and what
+ * the first pass did outside the store is put back or kept for the
+ * second: the per-client flag rates (rate.c, s_publish_flag) as the
+ * batch found them, each item's warnings (s_keep_warnings), its refusal
+ * logged once. Rates are put back too when the batch is not committed
+ * at all (the loop applies it again when the map has grown).
+ */
 int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
 {
+    s->n_rates_was = s->n_rates;
+    memcpy(s->rates_was, s->rates, s->n_rates * sizeof(s->rates[0]));
     for (size_t i = 0; i < n; i++)
         items[i].flat = true;
     int rc = s_apply_once(s, items, n);
-    for (size_t redo = 0; rc == S_REDO && redo < n; redo++) {
+    if (rc == S_REDO)
         __atomic_fetch_add(&s->redone, 1, __ATOMIC_RELAXED);
-        for (size_t i = 0; i < n; i++)
+    for (int pass = 1; rc == S_REDO && pass <= 2; pass++) {
+        /* the one refused and those after it nested; should a write
+         * before it differ the second time (a clock crossing a limit),
+         * every write nested, which cannot be sent round again */
+        bool after = pass == 2;
+        for (size_t i = 0; i < n; i++) {
+            after |= !items[i].flat;
+            items[i].flat = !after;
             if (items[i].early == CL_OK && !items[i].answered &&
-                !items[i].after)
+                !items[i].after) {
+                s_keep_warnings(&items[i]);
                 cl_item_reset(&items[i]); /* the last attempt's reply */
+            }
+        }
+        s->n_rates = s->n_rates_was;
+        memcpy(s->rates, s->rates_was, s->n_rates * sizeof(s->rates[0]));
         rc = s_apply_once(s, items, n);
+    }
+    if (rc != CL_OK) { /* nothing of it stands */
+        s->n_rates = s->n_rates_was;
+        memcpy(s->rates, s->rates_was, s->n_rates * sizeof(s->rates[0]));
     }
     return rc == S_REDO ? CL_ERR_INTERNAL : rc;
 }

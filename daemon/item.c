@@ -36,6 +36,9 @@ void cl_item_begin(s_item *it)
     it->out_len = 0;
     it->has_delim = false;
     it->deferred = it->park = it->promote = it->no_user = false;
+    it->flat = it->logged = false;
+    it->kept = NULL;
+    it->kept_n = 0;
     it->early = CL_OK;
     it->key[0] = '\0';
     memset(&it->gap, 0, sizeof(it->gap));
@@ -54,6 +57,11 @@ void cl_item_release(s_item *it)
     cl_item_reset(it);
     zmq_msg_close(&it->route);
     cl_request_wipe(&it->req);
+    if (it->kept) /* a warning may quote what was sent */
+        sodium_memzero(it->kept, it->kept_n * sizeof(*it->kept));
+    free(it->kept);
+    it->kept = NULL;
+    it->kept_n = 0;
 }
 
 void cl_item_fail(s_item *it, int err, const char *msg)

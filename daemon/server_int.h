@@ -51,12 +51,16 @@ typedef struct s_item {
     bool promote;      /* admin promote: runs after the batch */
     cl_feed_event gap; /* a feed gap this publish revealed, for the log */
     uint64_t break_glass_seq; /* audit entry of a break-glass use, to log */
-    bool offload;  /* a heavy read: to a reader thread after the commit */
-    bool answered; /* replied to before the commit (it needed none) */
-    bool after;    /* needs no commit, but an earlier request on its
-                    * connection does: answered after it (not applied) */
-    bool flat;     /* a write applied in the batch's own transaction, not
-                    * a nested one of its own (cl_dispatch_apply) */
+    bool offload;    /* a heavy read: to a reader thread after the commit */
+    bool answered;   /* replied to before the commit (it needed none) */
+    bool after;      /* needs no commit, but an earlier request on its
+                      * connection does: answered after it (not applied) */
+    bool flat;       /* a write applied in the batch's own transaction, not
+                      * a nested one of its own (cl_dispatch_apply) */
+    bool logged;     /* its refusal is logged (once, however many passes) */
+    uint32_t kept_n; /* warnings its first pass gave, kept for a second */
+    char (*kept)[CL_WARNING_SZ]; /* (malloc'd; the request they came from
+                                  * was cleaned by that pass) */
 } s_item;
 
 /* Two requests came on the same connection (routing id frames). */
@@ -134,6 +138,9 @@ struct cl_server {
                      * by the writer, read after it handed the batch back) */
     s_rate rates[S_RATE_MAX]; /* flag checks per client */
     size_t n_rates;
+    s_rate rates_was[S_RATE_MAX]; /* as a batch found them (the writer's:
+                                   * put back if it is not committed) */
+    size_t n_rates_was;
     uint64_t counts[CL_REQ_KIND_COUNT][CL_STATUS_NOT_ACTIVE + 1];
     /* recent commit latencies, a ring */
     uint64_t commit_us[S_COMMIT_RING];

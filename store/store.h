@@ -402,9 +402,9 @@ CL_NODISCARD int cl_store_log_commit(cl_store *s);
 bool cl_store_log_lost(const cl_store *s);
 CL_NODISCARD int cl_store_log_recover(cl_store *s);
 
-/* The writer's thread: how many rows this store's write transactions have
- * put or deleted so far, committed or not. Equal before and after a call:
- * the call changed nothing. */
+/* How many rows this store's write transactions have put or deleted so
+ * far, committed or not (read by the thread that writes: LMDB has one
+ * writer at a time). Equal before and after a call: it changed nothing. */
 uint64_t cl_store_rows_changed(const cl_store *s);
 
 /* Any thread: is a transaction held (or lost, to be rebuilt)? Then only the

@@ -496,6 +496,64 @@ static void test_refusal_after_writing_undone(void **state)
     s_close(s);
 }
 
+/* The second pass of a batch answers as the first would have: a flag
+ * check before the refused write is not counted twice against its rate
+ * (1 a minute here), a referral's warning (an invalid NHS number left
+ * out) is still in its reply, and sixteen writes refused after writing
+ * cost one second pass, not sixteen. */
+static void test_second_pass_as_the_first(void **state)
+{
+    (void)state;
+    cl_server *s = s_open();
+    s->cfg.route.mailbox_max = 1;
+    s->cfg.flag.rate_per_minute = 1;
+    const char *nhs = "9434765919";
+    enum { K = 16 };
+    static s_item it[K + 2];
+    cl_request *first =
+                   th_referral("DISP-S0", "Kerry", "Brown", "1990-02-03", nhs),
+               *bad = th_referral("DISP-S1", "Ann", "Lee", "1980-02-03",
+                                  "1234567890"),
+               *chk = calloc(1, sizeof(*chk)), *ask[K];
+    assert_non_null(chk);
+    chk->kind = CL_REQ_FLAG_CHECK;
+    CL_COPY(chk->u.flag.person.nhs, nhs);
+    s_admit(s, &it[0], S_PUB, first);
+    ask[0] = s_info_request(nhs);
+    s_admit(s, &it[1], S_ALL, ask[0]); /* fills the mailbox */
+    s_batch(s, it, 2);
+    assert_int_equal(s_status(&it[1]), CL_STATUS_OK);
+    cl_item_release(&it[0]);
+    cl_item_release(&it[1]);
+    free(ask[0]);
+    s_admit(s, &it[0], S_ALL, chk);
+    s_admit(s, &it[1], S_PUB, bad);
+    for (int i = 0; i < K; i++) {
+        ask[i] = s_info_request(nhs);
+        s_admit(s, &it[2 + i], S_ALL, ask[i]);
+    }
+    s_batch(s, it, K + 2);
+    assert_int_equal(s->redone, 1);
+    assert_int_equal(s_status(&it[0]), CL_STATUS_OK);
+    assert_int_equal(s_status(&it[1]), CL_STATUS_OK);
+    cl_reply back;
+    assert_int_equal(cl_wire_decode_reply(&back, it[1].out, it[1].out_len),
+                     CL_OK);
+    assert_int_equal(back.u.publish.n_warnings, 1);
+    assert_non_null(strstr(back.u.publish.warnings[0], "NHS number"));
+    cl_reply_clear(&back);
+    for (int i = 0; i < K; i++)
+        assert_int_equal(s_status(&it[2 + i]), CL_STATUS_BUSY);
+    for (int i = 0; i < K + 2; i++)
+        cl_item_release(&it[i]);
+    for (int i = 0; i < K; i++)
+        free(ask[i]);
+    free(first);
+    free(bad);
+    free(chk);
+    s_close(s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -509,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_rated_kind_is_limited),
         cmocka_unit_test(test_client_limits_in_a_batch),
         cmocka_unit_test(test_refusal_after_writing_undone),
+        cmocka_unit_test(test_second_pass_as_the_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

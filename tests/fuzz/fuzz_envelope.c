@@ -128,8 +128,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cl_txn *t = NULL;
         if (cl_store_begin(&t, s_srv->store, NULL, true) != CL_OK)
             abort();
-        if (cl_dispatch_one(s_srv, t, it) != CL_OK) {
-            /* a batch-failing error: the daemon answers them all busy */
+        it->flat = true; /* a write in the batch's own, as the daemon runs it */
+        if (cl_dispatch_one(s_srv, t, it) != CL_OK && !it->flat) {
+            /* refused after it wrote: the batch again, this one nested */
+            cl_store_abort(&t);
+            cl_item_reset(it);
+            if (cl_store_begin(&t, s_srv->store, NULL, true) != CL_OK)
+                abort();
+            if (cl_dispatch_one(s_srv, t, it) != CL_OK) {
+                /* a batch-failing error: the daemon answers them all busy */
+            }
         }
         cl_store_abort(&t);
     }

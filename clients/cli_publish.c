@@ -741,6 +741,17 @@ static int s_import_opt(void *ctx, const char *o, char **v)
     return 0;
 }
 
+/* Postcodes not in the UK form, said once for the file. */
+static void s_import_foreign(const s_import_ctx *x)
+{
+    if (x->foreign_pc)
+        fprintf(stderr,
+                "%s:%lu: warning: %lu postcode%s not in the UK form (the "
+                "first on this line); kept and compared exactly\n",
+                x->path, x->foreign_line, x->foreign_pc,
+                x->foreign_pc == 1 ? " is" : "s are");
+}
+
 /* The import stopped at a refusal of this key: where, and what the rows
  * answered before it came to. */
 static void s_import_stopped(const char *path, const s_itally *t)
@@ -851,12 +862,7 @@ int cli_import(cli_conn *cn, int argc, char **argv)
         goto out;
     cl_progress_end(&prog);
     cl_progress_interrupt();
-    if (x.foreign_pc)
-        fprintf(stderr,
-                "%s:%lu: warning: %lu postcode%s not in the UK form (the "
-                "first on this line); kept and compared exactly\n",
-                path, x.foreign_line, x.foreign_pc,
-                x.foreign_pc == 1 ? " is" : "s are");
+    s_import_foreign(&x);
     if (t.denied) {
         s_import_stopped(path, &t);
         status = CLI_EXIT_FAILED;

@@ -43,6 +43,22 @@ void cl_csv_destroy(cl_csv **c)
     *c = NULL;
 }
 
+/* The first read: a UTF-8 byte order mark skipped (NULL), or what is
+ * wrong with it. */
+static const char *s_start(cl_csv *c)
+{
+    c->started = true;
+    int b0 = getc(c->f);
+    if (b0 == 0xEF) {
+        int b1 = getc(c->f), b2 = getc(c->f);
+        if (b1 != 0xBB || b2 != 0xBF)
+            return "bad byte order mark";
+    } else if (b0 != EOF) {
+        ungetc(b0, c->f);
+    }
+    return NULL;
+}
+
 int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
                 char *err, size_t err_len)
 {
@@ -52,18 +68,8 @@ int cl_csv_next(cl_csv *c, char ***fields, size_t *n, unsigned long *line,
     unsigned long quote_line = 0; /* where the open quote began */
     int ch, last = EOF;
 
-    if (!c->started) {
-        c->started = true;
-        int b0 = getc(c->f);
-        if (b0 == 0xEF) {
-            int b1 = getc(c->f), b2 = getc(c->f);
-            if (b1 != 0xBB || b2 != 0xBF) {
-                problem = "bad byte order mark";
-            }
-        } else if (b0 != EOF) {
-            ungetc(b0, c->f);
-        }
-    }
+    if (!c->started)
+        problem = s_start(c);
     *line = c->line;
     c->used = 0;
     c->fields[0] = c->buf;

@@ -302,6 +302,37 @@ void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
     }
 }
 
+/* The kinds whose body is validated (cl_request_validate) as it is
+ * admitted, on the serving thread, not by its handler on the writer's:
+ * validation cleans what it checks (an invalid NHS number left out, a
+ * warning given), so the writer's passes over a batch all see the same
+ * request, and the warnings stay for the reply (cl_handle_validate). */
+static const cl_req_kind s_validated[] = {
+    CL_REQ_PUBLISH_REFERRAL,
+    CL_REQ_PUBLISH_PLAN,
+    CL_REQ_IMPORT_PERSON,
+};
+
+static void s_validate(s_item *it)
+{
+    cl_publish_result warn;
+    bool kind = false;
+    for (size_t i = 0; i < sizeof(s_validated) / sizeof(s_validated[0]); i++)
+        kind |= s_validated[i] == it->req.kind;
+    if (!kind)
+        return;
+    memset(&warn, 0, sizeof(warn));
+    it->vrc = cl_request_validate(&it->req, it->verr, &warn);
+    it->validated = true;
+    if (warn.n_warnings &&
+        (it->kept = malloc(warn.n_warnings * sizeof(warn.warnings[0])))) {
+        memcpy(it->kept, warn.warnings,
+               warn.n_warnings * sizeof(warn.warnings[0]));
+        it->kept_n = warn.n_warnings;
+    }
+    sodium_memzero(&warn, sizeof(warn)); /* a warning may quote a value */
+}
+
 void cl_dispatch_check(cl_server *s, s_item *it)
 {
     char err[CL_ERROR_SZ];
@@ -317,6 +348,8 @@ void cl_dispatch_check(cl_server *s, s_item *it)
     s_check_user(s, it);
     if (it->early == CL_OK)
         s_check_names(s, it);
+    if (it->early == CL_OK)
+        s_validate(it);
 }
 
 void cl_dispatch_admit(cl_server *s, s_item *it, const uint8_t *data,
@@ -534,56 +567,6 @@ static int s_idem_store(cl_server *s, cl_txn *t, const s_item *it,
                                it->out_len + off);
 }
 
-/* Where a kind's reply carries the warnings its validation gave (the
- * request is cleaned as it is validated: an invalid NHS number left out,
- * so a second pass over it finds nothing to warn about). */
-static const struct {
-    cl_req_kind kind;
-    size_t n, w; /* offsets in cl_reply of the count and the array */
-} s_warned[] = {
-    {CL_REQ_PUBLISH_REFERRAL, offsetof(cl_reply, u.publish.n_warnings),
-     offsetof(cl_reply, u.publish.warnings)},
-    {CL_REQ_PUBLISH_PLAN, offsetof(cl_reply, u.publish.n_warnings),
-     offsetof(cl_reply, u.publish.warnings)},
-    {CL_REQ_IMPORT_PERSON, offsetof(cl_reply, u.import.n_warnings),
-     offsetof(cl_reply, u.import.warnings)},
-};
-
-/* it's reply's warnings (*n of them), or false for a kind without. */
-static bool s_warnings(s_item *it, uint32_t **n, char (**w)[CL_WARNING_SZ])
-{
-    for (size_t i = 0; i < sizeof(s_warned) / sizeof(s_warned[0]); i++)
-        if (s_warned[i].kind == it->req.kind) {
-            *n = (uint32_t *)((char *)&it->rep + s_warned[i].n);
-            *w = (char(*)[CL_WARNING_SZ])((char *)&it->rep + s_warned[i].w);
-            return true;
-        }
-    return false;
-}
-
-/* Before a second pass resets the reply: its warnings, kept. */
-static void s_keep_warnings(s_item *it)
-{
-    uint32_t *n;
-    char(*w)[CL_WARNING_SZ];
-    if (it->kept || !s_warnings(it, &n, &w) || !*n || *n > CL_WARNINGS_MAX ||
-        !(it->kept = malloc(*n * sizeof(*w))))
-        return;
-    memcpy(it->kept, w, *n * sizeof(*w));
-    it->kept_n = *n;
-}
-
-/* After the second pass's handler: the first's warnings, if it gave more. */
-static void s_restore_warnings(s_item *it)
-{
-    uint32_t *n;
-    char(*w)[CL_WARNING_SZ];
-    if (it->kept && s_warnings(it, &n, &w) && it->kept_n > *n) {
-        memcpy(w, it->kept, it->kept_n * sizeof(*w));
-        *n = it->kept_n;
-    }
-}
-
 /* What s_write returns for a write applied flat that failed after it had
  * written: the batch is applied again, that write in a transaction of its
  * own (cl_dispatch_apply). Never leaves this file. */
@@ -636,7 +619,6 @@ static int s_write(cl_server *s, cl_txn *parent, s_item *it, cl_handler fn)
         goto out;
     }
     memcpy(it->rep.msgid, it->req.msgid, CL_MSGID_LEN);
-    s_restore_warnings(it);
     if (op.again) {
         /* Natural idempotency: the same referral under a new message id.
          * Nothing is written; the answer names the original. */
@@ -865,7 +847,8 @@ static int s_apply_once(cl_server *s, s_item *items, size_t n)
  * most: see below), and what
  * the first pass did outside the store is put back or kept for the
  * second: the per-client flag rates (rate.c, s_publish_flag) as the
- * batch found them, each item's warnings (s_keep_warnings), its refusal
+ * batch found them, each item's validation as at admission (s_validate),
+ * its refusal
  * logged once. Rates are put back too when the batch is not committed
  * at all (the loop applies it again when the map has grown).
  */
@@ -888,7 +871,6 @@ int cl_dispatch_apply(cl_server *s, s_item *items, size_t n)
             items[i].flat = !after;
             if (items[i].early == CL_OK && !items[i].answered &&
                 !items[i].after) {
-                s_keep_warnings(&items[i]);
                 cl_item_reset(&items[i]); /* the last attempt's reply */
             }
         }

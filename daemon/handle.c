@@ -34,6 +34,23 @@ bool cl_handle_fatal(int rc)
 
 /* --- writes --------------------------------------------------------------- */
 
+/* q's validation as it was admitted (dispatch.c: the outcome, the
+ * refusal, the warnings into warn), or now for a slot admitted without
+ * it. */
+static int s_validate(cl_op *op, cl_request *q, cl_publish_result *warn)
+{
+    const s_item *it = op->it;
+    if (!it || !it->validated || &it->req != q)
+        return cl_request_validate(q, op->err, warn);
+    for (uint32_t i = 0; i < it->kept_n && warn->n_warnings < CL_WARNINGS_MAX;
+         i++)
+        memcpy(warn->warnings[warn->n_warnings++], it->kept[i],
+               sizeof(it->kept[i]));
+    if (it->vrc != CL_OK)
+        memcpy(op->err, it->verr, sizeof(op->err));
+    return it->vrc;
+}
+
 /* A flag shown on a publish reply counts against the same per-client rate
  * as a check: a flood of publishes is no way round the limit (the
  * referral is stored all the same). */
@@ -57,7 +74,7 @@ int cl_handle_publish_referral(cl_op *op, cl_request *q, cl_reply *rep)
 {
     cl_referral *content = &q->u.publish;
     cl_publish_result *out = &rep->u.publish;
-    int rc = cl_request_validate(q, op->err, out); /* names the full path */
+    int rc = s_validate(op, q, out); /* names the full path */
     if (rc != CL_OK)
         return rc;
     rc = cl_natural_check(op->t, op->who, content, q->body_hash, &op->aref, out,
@@ -95,7 +112,7 @@ int cl_handle_publish_plan(cl_op *op, cl_request *q, cl_reply *rep)
 {
     int rc = cl_plan_authority(op->who, op->err);
     if (rc == CL_OK)
-        rc = cl_request_validate(q, op->err, &rep->u.publish);
+        rc = s_validate(op, q, &rep->u.publish);
     if (rc == CL_OK)
         rc = cl_plan_publish_plan(op, &op->cfg->match, &op->cfg->route,
                                   &q->u.plan, &rep->u.publish);
@@ -106,7 +123,7 @@ int cl_handle_import_person(cl_op *op, cl_request *q, cl_reply *rep)
 {
     cl_publish_result warn;
     memset(&warn, 0, sizeof(warn));
-    int rc = cl_request_validate(q, op->err, &warn);
+    int rc = s_validate(op, q, &warn);
     rep->u.import.n_warnings = warn.n_warnings;
     memcpy(rep->u.import.warnings, warn.warnings, sizeof(warn.warnings));
     if (rc == CL_OK)

@@ -36,7 +36,9 @@ void cl_item_begin(s_item *it)
     it->out_len = 0;
     it->has_delim = false;
     it->deferred = it->park = it->promote = it->no_user = false;
-    it->flat = it->logged = false;
+    it->flat = it->logged = it->validated = false;
+    it->vrc = CL_OK;
+    it->verr[0] = '\0';
     it->kept = NULL;
     it->kept_n = 0;
     it->early = CL_OK;

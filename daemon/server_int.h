@@ -51,16 +51,18 @@ typedef struct s_item {
     bool promote;      /* admin promote: runs after the batch */
     cl_feed_event gap; /* a feed gap this publish revealed, for the log */
     uint64_t break_glass_seq; /* audit entry of a break-glass use, to log */
-    bool offload;    /* a heavy read: to a reader thread after the commit */
-    bool answered;   /* replied to before the commit (it needed none) */
-    bool after;      /* needs no commit, but an earlier request on its
-                      * connection does: answered after it (not applied) */
-    bool flat;       /* a write applied in the batch's own transaction, not
-                      * a nested one of its own (cl_dispatch_apply) */
-    bool logged;     /* its refusal is logged (once, however many passes) */
-    uint32_t kept_n; /* warnings its first pass gave, kept for a second */
-    char (*kept)[CL_WARNING_SZ]; /* (malloc'd; the request they came from
-                                  * was cleaned by that pass) */
+    bool offload;   /* a heavy read: to a reader thread after the commit */
+    bool answered;  /* replied to before the commit (it needed none) */
+    bool after;     /* needs no commit, but an earlier request on its
+                     * connection does: answered after it (not applied) */
+    bool flat;      /* a write applied in the batch's own transaction, not
+                     * a nested one of its own (cl_dispatch_apply) */
+    bool logged;    /* its refusal is logged (once, however many passes) */
+    bool validated; /* its body validated at admission (dispatch.c) */
+    int vrc;        /* ... with this outcome */
+    char verr[CL_ERROR_SZ]; /* ... and refusal */
+    uint32_t kept_n;        /* ... and warnings (malloc'd) */
+    char (*kept)[CL_WARNING_SZ];
 } s_item;
 
 /* Two requests came on the same connection (routing id frames). */

@@ -12,6 +12,39 @@
 
 #include "cli_table.h"
 
+/* The views a person reads, wrapped to the terminal (cli_safe.c): the
+ * command, and its subcommand or NULL for any. What is not here prints as
+ * written (a checkpoint, a registry entry, a report, an export). */
+static const struct {
+    const char *cmd, *sub;
+} s_views[] = {
+    {"person", NULL},   {"referral", NULL},  {"mdt", NULL},
+    {"inbox", NULL},    {"intake", NULL},    {"actions", NULL},
+    {"match", NULL},    {"review", NULL},    {"casefind", NULL},
+    {"help", NULL},     {"health", NULL},    {"flag", NULL},
+    {"plan", NULL},     {"audit", "search"}, {"audit", "flags"},
+    {"admin", "stats"}, {"admin", "feeds"},  {"admin", "key-status"},
+};
+
+/* Whether args[0..n) is a view to wrap: listed, and asked for as text
+ * (no --json, --csv, --html, --pdf, a man page, a completion script). */
+static bool s_wrapped(const cli_conn *cn, int n, char **args)
+{
+    static const char *const machine[] = {"--csv", "--html",       "--pdf",
+                                          "--man", "--completion", "--words"};
+    bool view = false;
+    if (cn->json || n < 1)
+        return false;
+    for (size_t i = 0; i < sizeof(s_views) / sizeof(s_views[0]); i++)
+        view |=
+            !strcmp(args[0], s_views[i].cmd) &&
+            (!s_views[i].sub || (n > 1 && !strcmp(args[1], s_views[i].sub)));
+    for (int k = 0; view && k < n; k++)
+        for (size_t m = 0; m < sizeof(machine) / sizeof(machine[0]); m++)
+            view &= strcmp(args[k], machine[m]) != 0;
+    return view;
+}
+
 int main(int argc, char **argv)
 {
     cli_conn cn;
@@ -92,12 +125,7 @@ int main(int argc, char **argv)
         else
             args[rest++] = argv[k];
     }
-    /* what a program reads keeps its own line breaks on a terminal too */
-    for (int k = 0; k < rest; k++)
-        if (!strcmp(args[k], "--csv") || !strcmp(args[k], "--man") ||
-            !strcmp(args[k], "--completion") || !strcmp(args[k], "--words"))
-            cli_safe_nowrap();
-    if (cn.json)
-        cli_safe_nowrap();
+    if (s_wrapped(&cn, rest, args))
+        cli_safe_wrap();
     return cli_dispatch(&cn, rest, args);
 }

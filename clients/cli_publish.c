@@ -586,11 +586,13 @@ static int s_seen_cmp(const void *a, const void *b)
 }
 
 /* One row per record: a local id the file sent before replaces nothing.
- * The same row again is imported once (a repeated line of an extract);
- * another row under that id is rejected, naming the line it repeats
- * (the daemon would take it as that record's later details: another
- * person's name and date under one record, linked as one). true to send
- * req, false with err set (*again: the same row, not an error). */
+ * The same row again is sent as it is (its message id is the first's:
+ * the daemon answers it as the first, "already imported" once that one
+ * is, refused if that one was), with a warning in *again; another row
+ * under that id is rejected, naming the line it repeats (the daemon would
+ * take it as that record's later details: another person's name and
+ * date under one record, linked as one). true to send req, false with
+ * err set. */
 static bool s_import_once(s_import_ctx *x, const cl_request *req,
                           unsigned long line, bool *again, char *err,
                           size_t err_len)
@@ -616,7 +618,7 @@ static bool s_import_once(s_import_ctx *x, const cl_request *req,
     *again = !memcmp((*at)->row, e->row, CL_MSGID_LEN);
     if (*again)
         snprintf(err, err_len,
-                 "warning: the same row as line %lu; imported once",
+                 "warning: the same row as line %lu, answered as that one",
                  (*at)->line);
     else
         snprintf(err, err_len,
@@ -626,7 +628,7 @@ static bool s_import_once(s_import_ctx *x, const cl_request *req,
                  "local id its own record has",
                  (*at)->line);
     free(e);
-    return false;
+    return *again;
 }
 
 /* Say that column i of line is left out of the row, and why. */
@@ -741,6 +743,57 @@ static int s_import_opt(void *ctx, const char *o, char **v)
     return 0;
 }
 
+/* Whether a row names the header's columns again (two extracts joined,
+ * each with its header): every known column's field is its name. */
+static bool s_header_again(const int *col, char **fields, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (col[i] < 0)
+            continue;
+        const char *f = fields[i];
+        if (!strncmp(f, "\xef\xbb\xbf", 3)) /* the joined file's own BOM */
+            f += 3;
+        while (*f == ' ' || *f == '\t')
+            f++;
+        size_t len = strlen(s_import_cols[col[i]]);
+        if (strncasecmp(f, s_import_cols[col[i]], len) != 0 ||
+            f[len + strspn(f + len, " \t")] != '\0')
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+/* A data row into req: 1 to send it, 0 for the header again (said, not a
+ * row), -1 when it is rejected (said, and counted in t). */
+static int s_import_prepare(s_import_ctx *x, cl_request *req, char **fields,
+                            size_t n, unsigned long line, s_itally *t)
+{
+    char err[512];
+    bool again = false;
+    if (s_header_again(x->col, fields, n)) {
+        cl_progress_interrupt();
+        fprintf(stderr,
+                "%s:%lu: warning: the header again (files joined?): not a "
+                "row, skipped\n",
+                x->path, line);
+        return 0;
+    }
+    if (!s_import_row(x, req, fields, n, line, err, sizeof(err)) ||
+        !s_import_once(x, req, line, &again, err, sizeof(err))) {
+        cl_progress_interrupt();
+        fprintf(stderr, "%s:%lu: %s\n", x->path, line, err);
+        t->failed++;
+        return -1;
+    }
+    if (again) { /* sent all the same: answered as the first */
+        cl_progress_interrupt();
+        fprintf(stderr, "%s:%lu: %s\n", x->path, line, err);
+    }
+    return 1;
+}
+
 /* Postcodes not in the UK form, said once for the file. */
 static void s_import_foreign(const s_import_ctx *x)
 {
@@ -839,17 +892,10 @@ int cli_import(cli_conn *cn, int argc, char **argv)
                 slot = &w[i];
         if (!slot)
             continue; /* cannot happen: a slot was freed above */
-        bool again = false;
-        if (!s_import_row(&x, &slot->req, fields, n, line, err, sizeof(err)) ||
-            !s_import_once(&x, &slot->req, line, &again, err, sizeof(err))) {
-            cl_progress_interrupt();
-            fprintf(stderr, "%s:%lu: %s\n", path, line, err);
-            if (again)
-                t.dup++;
-            else
-                t.failed++;
+        int use = s_import_prepare(&x, &slot->req, fields, n, line, &t);
+        rows -= use == 0; /* the header again: no row */
+        if (use <= 0)
             continue;
-        }
         if (cl_client_send(c, &slot->req) != CL_OK) {
             status = cli_transport(CL_ERR_IO, cn);
             goto out;

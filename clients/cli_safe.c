@@ -8,12 +8,14 @@
  * covers whatever is already stored and any other source.
  */
 #include <errno.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "cli_safe.h"
 
@@ -21,26 +23,35 @@
  * edge and goes on indented four past where it began, past the two a
  * view indents what belongs to a line: a concern in a case view stays
  * under its referral, not at the left margin where the terminal would
- * put it. A word wider than the room left is cut. Only the terminal's
- * copy: a pipe or a file gets the lines as printed. */
+ * put it. A word is never cut (an id, a key or a value to type stays
+ * whole: wider than the room left, it runs on as the terminal shows it),
+ * and its width is the terminal's (wcwidth: a CJK character two columns,
+ * a combining mark none). Only the terminal's copy, and on standard
+ * output only for the views a person reads (cli_safe_wrap): a pipe, a
+ * file, or anything meant to be copied gets the lines as printed. */
 #define S_WORD 256 /* bytes of a word held back until it is placed */
 
 typedef struct s_stream {
     int fd;            /* the real descriptor */
     bool c2;           /* the last byte written was 0xC2 (a C1 may follow) */
     unsigned width;    /* the terminal's columns; 0: not a terminal */
+    bool wrap;         /* wrapped (width set and asked for) */
     unsigned col;      /* columns printed on this line */
     unsigned lead;     /* its leading spaces (its indent) */
     bool in_lead;      /* still in them */
     unsigned spaces;   /* spaces after the last word, not printed yet */
     char word[S_WORD]; /* the word being read, not printed yet */
     size_t wlen;
-    unsigned wcols; /* its columns (UTF-8 continuation bytes take none) */
+    unsigned wcols;  /* its columns */
+    bool runs_on;    /* part of the word is printed: no break before it */
+    char u8[4];      /* a character's bytes so far */
+    size_t u8n, u8w; /* how many, of how many */
 } s_stream;
 
 static s_stream s_out = {.fd = 1, .in_lead = true},
                 s_err = {.fd = 2, .in_lead = true};
 static FILE *s_raw_err; /* the real standard error (progress lines) */
+static locale_t s_utf8; /* for wcwidth; (locale_t)0: one column each */
 
 /* All of buf[0..n) to fd; false if the descriptor fails. */
 static bool s_put(int fd, const char *buf, size_t n)
@@ -94,32 +105,62 @@ static void s_break(s_buf *o)
 }
 
 /* The word held, after its spaces, on this line if it fits, else on the
- * next (cut where it is wider than a whole line). */
+ * next (whole, whatever its width). */
 static void s_place(s_buf *o)
 {
     s_stream *st = o->st;
-    if (st->col > st->lead && st->col + st->spaces + st->wcols > st->width)
+    if (!st->runs_on && st->col > st->lead &&
+        st->col + st->spaces + st->wcols > st->width)
         s_break(o);
     for (; st->spaces; st->spaces--, st->col++)
         s_raw(o, ' ');
-    for (size_t i = 0; i < st->wlen; i++) {
-        unsigned char b = (unsigned char)st->word[i];
-        bool cont = (b & 0xc0) == 0x80;
-        if (!cont && st->col >= st->width)
-            s_break(o);
+    for (size_t i = 0; i < st->wlen; i++)
         s_raw(o, st->word[i]);
-        st->col += !cont;
-    }
+    st->col += st->wcols;
     explicit_bzero(st->word, st->wlen);
     st->wlen = 0;
     st->wcols = 0;
+}
+
+/* The columns a UTF-8 character takes (1 if it cannot be told). */
+static unsigned s_cols(const char *u, size_t n)
+{
+    wchar_t wc;
+    mbstate_t ms;
+    memset(&ms, 0, sizeof(ms));
+    if (!s_utf8)
+        return 1;
+    locale_t was = uselocale(s_utf8);
+    int w = mbrtowc(&wc, u, n, &ms) == n ? wcwidth(wc) : 1;
+    uselocale(was);
+    return w < 0 ? 1 : (unsigned)w;
+}
+
+/* A byte of the word: its width counted once its character is whole. */
+static void s_word_byte(s_stream *st, unsigned char b)
+{
+    st->word[st->wlen++] = (char)b;
+    if (b < 0x80) {
+        st->wcols++;
+        st->u8n = 0;
+        return;
+    }
+    if ((b & 0xc0) != 0x80 || !st->u8n) { /* a lead byte (or a stray) */
+        st->u8w = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        st->u8n = 0;
+    }
+    st->u8[st->u8n++] = (char)b;
+    if (st->u8n == st->u8w) {
+        st->wcols += s_cols(st->u8, st->u8n);
+        st->u8n = 0;
+    }
 }
 
 /* One byte as shown, wrapped on a terminal. */
 static void s_emit(s_buf *o, char c)
 {
     s_stream *st = o->st;
-    if (!st->width) {
+    if (!st->wrap) {
         s_raw(o, c);
         return;
     }
@@ -128,6 +169,7 @@ static void s_emit(s_buf *o, char c)
         s_raw(o, '\n');
         st->col = st->lead = st->spaces = 0;
         st->in_lead = true;
+        st->runs_on = false;
     } else if (c == ' ' && st->in_lead) {
         s_raw(o, ' ');
         st->col++;
@@ -135,13 +177,15 @@ static void s_emit(s_buf *o, char c)
     } else if (c == ' ' || c == '\t') {
         if (st->wlen)
             s_place(o);
+        st->runs_on = false;
         st->spaces += c == '\t' ? 8 - (st->col + st->spaces) % 8 : 1;
     } else {
         st->in_lead = false;
-        if (st->wlen == sizeof(st->word))
-            s_place(o); /* a very long word: placed as it comes */
-        st->word[st->wlen++] = c;
-        st->wcols += ((unsigned char)c & 0xc0) != 0x80;
+        if (st->wlen == sizeof(st->word)) {
+            s_place(o); /* a very long word: printed as it comes */
+            st->runs_on = true;
+        }
+        s_word_byte(st, (unsigned char)c);
     }
 }
 
@@ -173,8 +217,10 @@ static ssize_t s_write(void *cookie, const char *buf, size_t n)
         } else
             s_emit(&o, (char)b);
     }
-    if (st->width && st->wlen) /* a prompt, a flush: shown now */
+    if (st->wrap && st->wlen) { /* a prompt, a flush: shown now */
         s_place(&o);
+        st->runs_on = true; /* the rest of its word, if any, follows it */
+    }
     s_flush(&o);
     return o.ok ? (ssize_t)n : -1;
 }
@@ -203,6 +249,8 @@ void cli_safe_stdout(void)
 {
     s_out.width = s_width(1);
     s_err.width = s_width(2);
+    s_err.wrap = s_err.width > 0; /* messages: prose */
+    s_utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     FILE *f = s_open(&s_out), *e = s_open(&s_err);
     s_raw_err = stderr;
     if (f) { /* else keep the plain stream rather than print nothing */
@@ -216,10 +264,10 @@ void cli_safe_stdout(void)
     }
 }
 
-void cli_safe_nowrap(void)
+void cli_safe_wrap(void)
 {
     fflush(stdout);
-    s_out.width = 0;
+    s_out.wrap = s_out.width > 0;
 }
 
 FILE *cli_safe_raw_stderr(void)

@@ -12,10 +12,11 @@
  * name cannot drive the terminal either). */
 void cli_safe_stdout(void);
 
-/* Standard output as printed, not wrapped to the terminal: JSON, CSV, a
- * man page or a completion script is for a program, whose line breaks
- * are its own (a break inside a JSON string would end it). */
-void cli_safe_nowrap(void);
+/* Standard output wrapped to the terminal, for a view a person reads
+ * (a case view, a list, help). Not called, it is printed as written:
+ * JSON, CSV, HTML, a checkpoint or a registry entry to copy keep their
+ * own line breaks. Standard error (messages) is wrapped on a terminal. */
+void cli_safe_wrap(void);
 
 /* Standard error unfiltered, for the progress line alone (its carriage
  * return and erase-line escape are the CLI's own). */

@@ -238,7 +238,12 @@ printf 'local_id,given_names,family_name\nASC-70,Ann,Hale\nASC-71,Bob,Hale\nASC-
 check "import a local id twice: 2nd rejected" 1 "4 rows: 2 accepted \(0 updating records this agency sent before\), 1 already imported, 1 rejected" -- cl --as adults import persons dupid.csv --agency "Northshire Adult Social Care"
 cl --as adults import persons dupid.csv --agency "Northshire Adult Social Care" >dupid.out 2>&1
 check "import a local id twice: which line" 0 "dupid.csv:4: local_id is on line 2 already, with other details" -- cat dupid.out
-check "import the same row twice: once" 0 "dupid.csv:5: warning: the same row as line 3; imported once" -- cat dupid.out
+check "import the same row twice: once" 0 "dupid.csv:5: warning: the same row as line 3, answered as that one" -- cat dupid.out
+printf 'local_id,given_names,family_name\nASC-75,Ann,Hale\nASC-75,Ann,Hale\n' > duprej.csv
+check "import the same row twice, refused: both refused" 1 "2 rows: 0 accepted \(0 updating records this agency sent before\), 0 already imported, 2 rejected" -- cl --as adults import persons duprej.csv --agency "Nope Agency"
+printf '\xef\xbb\xbflocal_id,given_names,family_name\nASC-76,Ann,Hale\n\xef\xbb\xbflocal_id,given_names,family_name\nASC-77,Bo,Hale\n Local_ID ,Given_Names,family_name\nASC-78,Cy,Hale\n' > joined.csv
+check "import joined files: headers again skipped" 0 "joined.csv: 3 rows: 3 accepted" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"
+check "import joined files: said" 0 "joined.csv:3: warning: the header again \(files joined\?\): not a row, skipped" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"
 # an unclosed quote swallows the rest of the file: said, with where
 printf 'local_id,given_names,family_name\nASC-80,Ann,Dale\nASC-81,"Bob,Dale\nASC-82,Cat,Dale\nASC-83,Dan,Dale\n' > unq.csv
 check "import unclosed quote: rows after it named" 1 "unq.csv:3: column 2 opens a quote on line 3 that is never closed: the rest of the file \(to line 5\) was read as that one field, so no row after it was" -- cl --as adults import persons unq.csv --agency "Northshire Adult Social Care"
@@ -656,6 +661,14 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 
+# never cut: a word wider than the room left (an id, a key) runs on whole,
+# and what is meant to be copied (a registry entry) is not wrapped at all
+long=$(python3 -c 'print("K" * 90)')
+cl --as police publish referral --ref P-WRAP2 --nhs "943 476 5919" --given Jane --family Smith --dob 1985-04-12 --category domestic_abuse --basis dpa_safeguarding --consent not_sought --consent-note "risk of serious harm" --concern "see $long and the rest" >/dev/null
+PTY_COLS=60 pty_run "$cli" --dev "$dir/dev" "${show[@]}" | tr -d '\r' | grep -q "^ *$long\$" && passes=$((passes + 1)) || { echo "FAIL a long word cut on a terminal"; fails=$((fails + 1)); }
+PTY_COLS=30 pty_run /bin/sh -c "'$cli' keygen wrapkey1 --agency 'Northshire Adult Social Care' --kind adult_services --roles publisher 2>/dev/null" | tr -d '\r' > keygen.pty
+"$cli" keygen wrapkey2 --agency "Northshire Adult Social Care" --kind adult_services --roles publisher 2>/dev/null > keygen.pipe
+[ "$(grep -c . keygen.pty)" = "$(grep -c . keygen.pipe)" ] && passes=$((passes + 1)) || { echo "FAIL keygen's registry entry wrapped on a terminal:"; cat keygen.pty; fails=$((fails + 1)); }
 PTY_COLS=60 pty_run "$cli" --dev "$dir/dev" "${show[@]}" --json | tr -d '\r' | python3 -c "import json, sys; json.load(sys.stdin)" && passes=$((passes + 1)) || { echo "FAIL --json on a terminal: not JSON (wrapped?)"; fails=$((fails + 1)); }
 
 # --json on the listing commands: each parses, with ISO times.

@@ -569,8 +569,54 @@ typedef struct s_import_ctx {
     const int *col;   /* each column's index in s_import_cols, or -1 */
     cl_referral *tmp; /* scratch for the row's person */
     unsigned long foreign_pc, foreign_line; /* postcodes not in UK form */
-    void *seen; /* the local ids sent so far (tsearch: s_seen) */
+    void *seen;   /* the local ids sent so far (tsearch: s_seen) */
+    size_t ncols; /* the header's */
 } s_import_ctx;
+
+/* Line breaks in s. */
+static unsigned long s_breaks(const char *s)
+{
+    unsigned long k = 0;
+    for (; (s = strchr(s, '\n')); s++)
+        k++;
+    return k;
+}
+
+/* Whether a quoted field's lines after its first hold a whole row's
+ * commas (ncols - 1): rows read into it by a quote closed too late. */
+static bool s_rows_inside(const char *f, size_t ncols)
+{
+    for (const char *p = strchr(f, '\n'); p; p = strchr(p + 1, '\n')) {
+        size_t commas = 0;
+        for (const char *q = p + 1; *q && *q != '\n'; q++)
+            commas += *q == ',';
+        if (ncols > 1 && commas >= ncols - 1)
+            return true;
+    }
+    return false;
+}
+
+/* An address field's lines joined as one ("Flat 1\nElm House": "Flat 1,
+ * Elm House"), as an export that quotes a multi-line address writes it. */
+static void s_join_lines(char *out, size_t cap, const char *f)
+{
+    size_t o = 0;
+    for (; *f && o + 3 < cap; f++) {
+        if (*f == '\r' && f[1] == '\n')
+            continue;
+        if (*f == '\n') {
+            while (o && out[o - 1] == ' ')
+                o--;
+            out[o++] = ',';
+            out[o++] = ' ';
+            while (f[1] == ' ')
+                f++;
+            continue;
+        }
+        out[o++] = *f;
+    }
+    out[o] = '\0';
+}
 
 /* A local id this file has sent, by its hash (no id is kept as read),
  * with the row's message id and line. */
@@ -670,8 +716,27 @@ static bool s_import_row(s_import_ctx *x, cl_request *req, char **fields,
         crypto_generichash_update(&id, (const uint8_t *)"|", 1);
         if (x->col[i] < 0 || !fields[i][0])
             continue;
-        const char *name = s_import_cols[x->col[i]];
-        if (x->col[i] != 0 && cl_text_has_control(fields[i])) {
+        const char *name = s_import_cols[x->col[i]], *v = fields[i];
+        char joined[CL_CSV_MAX_FIELD + 1];
+        if (strchr(v, '\n') && s_rows_inside(v, x->ncols)) {
+            unsigned long from = line;
+            for (size_t k = 0; k < i; k++)
+                from += s_breaks(fields[k]);
+            snprintf(err, err_len,
+                     "column %zu (%s) is quoted from line %lu to line %lu, "
+                     "and its lines look like rows: its quote is not closed "
+                     "where the field ends, so lines %lu to %lu were read "
+                     "into it, not imported; close the quote on line %lu",
+                     i + 1, name, from, from + s_breaks(v), from + 1,
+                     from + s_breaks(v), from);
+            good = false;
+            break;
+        }
+        if (!strncmp(name, "address", 7) && strchr(v, '\n')) {
+            s_join_lines(joined, sizeof(joined), v);
+            v = joined;
+        }
+        if (x->col[i] != 0 && cl_text_has_control(v)) {
             /* the daemon refuses a control character anywhere; a line
              * break pasted into a town costs the town, not the person */
             s_import_field_warn(x, line, i, name,
@@ -682,7 +747,10 @@ static bool s_import_row(s_import_ctx *x, cl_request *req, char **fields,
         if (!strncmp(name, "address", 7)) {
             if (addr[0])
                 strncat(addr, ", ", sizeof(addr) - strlen(addr) - 1);
-            strncat(addr, fields[i], sizeof(addr) - strlen(addr) - 1);
+            size_t at = strlen(addr), room = sizeof(addr) - at - 1,
+                   len = strlen(v);
+            memcpy(addr + at, v, len < room ? len : room);
+            addr[at + (len < room ? len : room)] = '\0';
             continue;
         }
         good = cl_fields_person_set(&x->tmp->subject, NULL, name, fields[i],
@@ -863,7 +931,7 @@ int cli_import(cli_conn *cn, int argc, char **argv)
         status = CLI_EXIT_USAGE;
         goto out;
     }
-    ncols = n;
+    ncols = x.ncols = n;
     if ((status = s_import_header(col, fields, n, path)) != 0 ||
         (status = cli_connect(cn, NULL, &c)) != 0)
         goto out;

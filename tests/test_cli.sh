@@ -244,6 +244,14 @@ check "import the same row twice, refused: both refused" 1 "2 rows: 0 accepted \
 printf '\xef\xbb\xbflocal_id,given_names,family_name\nASC-76,Ann,Hale\n\xef\xbb\xbflocal_id,given_names,family_name\nASC-77,Bo,Hale\n Local_ID ,Given_Names,family_name\nASC-78,Cy,Hale\n' > joined.csv
 check "import joined files: headers again skipped" 0 "joined.csv: 3 rows: 3 accepted" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"
 check "import joined files: said" 0 "joined.csv:3: warning: the header again \(files joined\?\): not a row, skipped" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"
+# a quote closed rows too late swallows the rows between: said, the row
+# rejected; a quoted address over two lines is one address, no warning
+printf 'local_id,given_names,family_name,address_line1\nASC-90,Sam,Wall,1 High St\nASC-91,Sue,Wall,"2 High St\nASC-92,Sid,Wall,3 High St\nASC-93,Stu,Wall,4 High St"\nASC-94,Sol,Wall,5 High St\n' > swallow.csv
+check "import rows swallowed by a late quote: said" 1 "swallow.csv:3: column 4 \(address_line1\) is quoted from line 3 to line 5, and its lines look like rows: .* lines 4 to 5 were read into it, not imported; close the quote on line 3" -- cl --as adults import persons swallow.csv --agency "Northshire Adult Social Care"
+printf 'local_id,given_names,family_name,address_line1\nASC-95,Wes,Ark,"Flat 1\r\nElm House"\n' > multiline.csv
+check "import a two-line address: kept" 0 "multiline.csv: 1 rows: 1 accepted .* 0 rejected" -- cl --as adults import persons multiline.csv --agency "Northshire Adult Social Care"
+cl --as adults import persons multiline.csv --agency "Northshire Adult Social Care" > multiline.out 2>&1
+check "import a two-line address: no warning" 0 "^0$" -- sh -c "grep -c warning multiline.out || true"
 # an unclosed quote swallows the rest of the file: said, with where
 printf 'local_id,given_names,family_name\nASC-80,Ann,Dale\nASC-81,"Bob,Dale\nASC-82,Cat,Dale\nASC-83,Dan,Dale\n' > unq.csv
 check "import unclosed quote: rows after it named" 1 "unq.csv:3: column 2 opens a quote on line 3 that is never closed: the rest of the file \(to line 5\) was read as that one field, so no row after it was" -- cl --as adults import persons unq.csv --agency "Northshire Adult Social Care"

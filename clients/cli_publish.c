@@ -419,7 +419,10 @@ static void s_import_settle(const cli_conn *cn, s_islot *w, int nw,
     for (int i = 0; i < nw; i++) {
         if (!w[i].busy || memcmp(w[i].req.msgid, rep->msgid, CL_MSGID_LEN))
             continue;
-        if (rep->status == CL_STATUS_DENIED) {
+        /* refused for the key or for --agency: every row would be */
+        if (rep->status == CL_STATUS_DENIED ||
+            (rep->status == CL_STATUS_INVALID &&
+             !strncmp(rep->error, "import_person.agency:", 21))) {
             if (!t->denied) {
                 cl_progress_interrupt();
                 cli_status(cn, rep);

@@ -240,7 +240,8 @@ cl --as adults import persons dupid.csv --agency "Northshire Adult Social Care" 
 check "import a local id twice: which line" 0 "dupid.csv:4: local_id is on line 2 already, with other details" -- cat dupid.out
 check "import the same row twice: once" 0 "dupid.csv:5: warning: the same row as line 3, answered as that one" -- cat dupid.out
 printf 'local_id,given_names,family_name\nASC-75,Ann,Hale\nASC-75,Ann,Hale\n' > duprej.csv
-check "import the same row twice, refused: both refused" 1 "2 rows: 0 accepted \(0 updating records this agency sent before\), 0 already imported, 2 rejected" -- cl --as adults import persons duprej.csv --agency "Nope Agency"
+check "import the same row twice, refused: not counted imported" 1 "duprej.csv: stopped: every row is refused the same way .* Before it: 0 accepted \(0 updating records this agency sent before\), 0 already imported" -- cl --as adults import persons duprej.csv --agency "Nope Agency"
+check "import an unregistered agency: said once" 0 "^1$" -- sh -c "'$cli' --dev '$dir/dev' --as adults import persons duprej.csv --agency 'Nope Agency' 2>&1 | grep -c 'no registered agency'"
 printf '\xef\xbb\xbflocal_id,given_names,family_name\nASC-76,Ann,Hale\n\xef\xbb\xbflocal_id,given_names,family_name\nASC-77,Bo,Hale\n Local_ID ,Given_Names,family_name\nASC-78,Cy,Hale\n' > joined.csv
 check "import joined files: headers again skipped" 0 "joined.csv: 3 rows: 3 accepted" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"
 check "import joined files: said" 0 "joined.csv:3: warning: the header again \(files joined\?\): not a row, skipped" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"

@@ -231,27 +231,28 @@ check "import long field before another" 0 "2 rows: 2 accepted" -- cl --as adult
 check "import long field again: already imported" 0 "2 rows: 0 accepted .*, 2 already imported" -- cl --as adults import persons long.csv --agency "Northshire Adult Social Care"
 printf 'local_id,given_names, Local_ID \nASC-60,Ola,ASC-61\n' > twice.csv
 check "import a column named twice refused" 2 "twice.csv:1: columns 1 and 3 are both local_id: name each column once" -- cl --as adults import persons twice.csv --agency "Northshire Adult Social Care"
+asc_import() { cl --as adults import persons "$1" --agency "Northshire Adult Social Care"; }
 # one row per record: a local id again with other details is rejected,
 # naming the line it repeats (not taken as that record's later details);
 # the same row again is imported once
 printf 'local_id,given_names,family_name\nASC-70,Ann,Hale\nASC-71,Bob,Hale\nASC-70,Carl,Moss\nASC-71,Bob,Hale\n' > dupid.csv
-check "import a local id twice: 2nd rejected" 1 "4 rows: 2 accepted \(0 updating records this agency sent before\), 1 already imported, 1 rejected" -- cl --as adults import persons dupid.csv --agency "Northshire Adult Social Care"
-cl --as adults import persons dupid.csv --agency "Northshire Adult Social Care" >dupid.out 2>&1
+check "import a local id twice: 2nd rejected" 1 "4 rows: 2 accepted \(0 updating records this agency sent before\), 1 already imported, 1 rejected" -- asc_import dupid.csv
+asc_import dupid.csv >dupid.out 2>&1
 check "import a local id twice: which line" 0 "dupid.csv:4: local_id is on line 2 already, with other details" -- cat dupid.out
 check "import the same row twice: once" 0 "dupid.csv:5: warning: the same row as line 3, answered as that one" -- cat dupid.out
 printf 'local_id,given_names,family_name\nASC-75,Ann,Hale\nASC-75,Ann,Hale\n' > duprej.csv
 check "import the same row twice, refused: not counted imported" 1 "duprej.csv: stopped: every row is refused the same way .* Before it: 0 accepted \(0 updating records this agency sent before\), 0 already imported" -- cl --as adults import persons duprej.csv --agency "Nope Agency"
 check "import an unregistered agency: said once" 0 "^1$" -- sh -c "'$cli' --dev '$dir/dev' --as adults import persons duprej.csv --agency 'Nope Agency' 2>&1 | grep -c 'no registered agency'"
 printf '\xef\xbb\xbflocal_id,given_names,family_name\nASC-76,Ann,Hale\n\xef\xbb\xbflocal_id,given_names,family_name\nASC-77,Bo,Hale\n Local_ID ,Given_Names,family_name\nASC-78,Cy,Hale\n' > joined.csv
-check "import joined files: headers again skipped" 0 "joined.csv: 3 rows: 3 accepted" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"
-check "import joined files: said" 0 "joined.csv:3: warning: the header again \(files joined\?\): not a row, skipped" -- cl --as adults import persons joined.csv --agency "Northshire Adult Social Care"
+check "import joined files: headers again skipped" 0 "joined.csv: 3 rows: 3 accepted" -- asc_import joined.csv
+check "import joined files: said" 0 "joined.csv:3: warning: the header again \(files joined\?\): not a row, skipped" -- asc_import joined.csv
 # a quote closed rows too late swallows the rows between: said, the row
 # rejected; a quoted address over two lines is one address, no warning
 printf 'local_id,given_names,family_name,address_line1\nASC-90,Sam,Wall,1 High St\nASC-91,Sue,Wall,"2 High St\nASC-92,Sid,Wall,3 High St\nASC-93,Stu,Wall,4 High St"\nASC-94,Sol,Wall,5 High St\n' > swallow.csv
-check "import rows swallowed by a late quote: said" 1 "swallow.csv:3: column 4 \(address_line1\) is quoted from line 3 to line 5, and its lines look like rows: .* lines 4 to 5 were read into it, not imported; close the quote on line 3" -- cl --as adults import persons swallow.csv --agency "Northshire Adult Social Care"
+check "import rows swallowed by a late quote: said" 1 "swallow.csv:3: column 4 \(address_line1\) is quoted from line 3 to line 5, and its lines look like rows: .* lines 4 to 5 were read into it, not imported; close the quote on line 3" -- asc_import swallow.csv
 printf 'local_id,given_names,family_name,address_line1\nASC-95,Wes,Ark,"Flat 1\r\nElm House"\n' > multiline.csv
-check "import a two-line address: kept" 0 "multiline.csv: 1 rows: 1 accepted .* 0 rejected" -- cl --as adults import persons multiline.csv --agency "Northshire Adult Social Care"
-cl --as adults import persons multiline.csv --agency "Northshire Adult Social Care" > multiline.out 2>&1
+check "import a two-line address: kept" 0 "multiline.csv: 1 rows: 1 accepted .* 0 rejected" -- asc_import multiline.csv
+asc_import multiline.csv > multiline.out 2>&1
 check "import a two-line address: no warning" 0 "^0$" -- sh -c "grep -c warning multiline.out || true"
 # an unclosed quote swallows the rest of the file: said, with where
 printf 'local_id,given_names,family_name\nASC-80,Ann,Dale\nASC-81,"Bob,Dale\nASC-82,Cat,Dale\nASC-83,Dan,Dale\n' > unq.csv

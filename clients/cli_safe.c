@@ -117,6 +117,8 @@ static void s_place(s_buf *o)
     for (size_t i = 0; i < st->wlen; i++)
         s_raw(o, st->word[i]);
     st->col += st->wcols;
+    if (!st->u8n) /* no character half read */
+        explicit_bzero(st->u8, sizeof(st->u8));
     explicit_bzero(st->word, st->wlen);
     st->wlen = 0;
     st->wcols = 0;

@@ -306,7 +306,7 @@ void cl_dispatch_decode(cl_server *s, s_item *it, const uint8_t *data,
  * admitted, on the serving thread, not by its handler on the writer's:
  * validation cleans what it checks (an invalid NHS number left out, a
  * warning given), so the writer's passes over a batch all see the same
- * request, and the warnings stay for the reply (cl_handle_validate). */
+ * request, and the warnings stay for the reply (s_validate, handle.c). */
 static const cl_req_kind s_validated[] = {
     CL_REQ_PUBLISH_REFERRAL,
     CL_REQ_PUBLISH_PLAN,

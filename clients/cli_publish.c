@@ -573,6 +573,7 @@ typedef struct s_import_ctx {
     cl_referral *tmp; /* scratch for the row's person */
     unsigned long foreign_pc, foreign_line; /* postcodes not in UK form */
     void *seen;   /* the local ids sent so far (tsearch: s_seen) */
+    void *alike;  /* ... by their form without spaces and case */
     size_t ncols; /* the header's */
 } s_import_ctx;
 
@@ -634,6 +635,39 @@ static int s_seen_cmp(const void *a, const void *b)
     return memcmp(((const s_seen *)a)->id, ((const s_seen *)b)->id, 16);
 }
 
+/* A local id new to the file that another of its ids matches but for
+ * spaces around it and case (" F1", "f1", "F1"): two records as written,
+ * said in a warning (*warned, err), since they are most likely one. */
+static bool s_import_alike(s_import_ctx *x, const s_seen *e, const char *id,
+                           bool *warned, char *err, size_t err_len)
+{
+    char norm[CL_LOCAL_ID_SZ];
+    size_t n = 0;
+    id += strspn(id, " \t");
+    for (; *id && n + 1 < sizeof(norm); id++)
+        norm[n++] = (char)tolower((unsigned char)*id);
+    while (n && (norm[n - 1] == ' ' || norm[n - 1] == '\t'))
+        n--;
+    s_seen *a = calloc(1, sizeof(*a)), **at;
+    if (!a)
+        return true; /* only a warning lost */
+    crypto_generichash(a->id, sizeof(a->id), (const uint8_t *)norm, n, NULL, 0);
+    memcpy(a->row, e->id, sizeof(e->id)); /* which id, as written */
+    a->line = e->line;
+    if (!(at = tsearch(a, &x->alike, s_seen_cmp)) || *at == a)
+        return true;
+    if (memcmp((*at)->row, e->id, sizeof(e->id)) != 0) {
+        *warned = true;
+        snprintf(err, err_len,
+                 "warning: local_id differs from line %lu's only in spaces "
+                 "or case: imported as another record; if the two are one, "
+                 "write them alike",
+                 (*at)->line);
+    }
+    free(a);
+    return true;
+}
+
 /* One row per record: a local id the file sent before replaces nothing.
  * The same row again is sent as it is (its message id is the first's:
  * the daemon answers it as the first, "already imported" once that one
@@ -663,7 +697,7 @@ static bool s_import_once(s_import_ctx *x, const cl_request *req,
         return false;
     }
     if (*at == e)
-        return true;
+        return s_import_alike(x, e, id, again, err, err_len);
     *again = !memcmp((*at)->row, e->row, CL_MSGID_LEN);
     if (*again)
         snprintf(err, err_len,
@@ -991,6 +1025,7 @@ int cli_import(cli_conn *cn, int argc, char **argv)
     status = t.failed ? CLI_EXIT_FAILED : 0;
 out:
     tdestroy(x.seen, free);
+    tdestroy(x.alike, free);
     free(w);
     free(x.tmp);
     cl_client_close(&c);

@@ -240,6 +240,8 @@ check "import a local id twice: 2nd rejected" 1 "4 rows: 2 accepted \(0 updating
 asc_import dupid.csv >dupid.out 2>&1
 check "import a local id twice: which line" 0 "dupid.csv:4: local_id is on line 2 already, with other details" -- cat dupid.out
 check "import the same row twice: once" 0 "dupid.csv:5: warning: the same row as line 3, answered as that one" -- cat dupid.out
+printf 'local_id,given_names,family_name\nASC-73,Ann,Hale\n ASC-73,Ann,Hale\nasc-73 ,Ann,Hale\n' > alike.csv
+check "import local ids alike but for spaces or case: warned" 0 "alike.csv:4: warning: local_id differs from line 2's only in spaces or case: imported as another record" -- asc_import alike.csv
 printf 'local_id,given_names,family_name\nASC-75,Ann,Hale\nASC-75,Ann,Hale\n' > duprej.csv
 check "import the same row twice, refused: not counted imported" 1 "duprej.csv: stopped: every row is refused the same way .* Before it: 0 accepted \(0 updating records this agency sent before\), 0 already imported" -- cl --as adults import persons duprej.csv --agency "Nope Agency"
 check "import an unregistered agency: said once" 0 "^1$" -- sh -c "'$cli' --dev '$dir/dev' --as adults import persons duprej.csv --agency 'Nope Agency' 2>&1 | grep -c 'no registered agency'"

@@ -649,9 +649,12 @@ static bool s_import_alike(s_import_ctx *x, const s_seen *e, const char *id,
     while (n && (norm[n - 1] == ' ' || norm[n - 1] == '\t'))
         n--;
     s_seen *a = calloc(1, sizeof(*a)), **at;
+    if (a)
+        crypto_generichash(a->id, sizeof(a->id), (const uint8_t *)norm, n, NULL,
+                           0);
+    sodium_memzero(norm, sizeof(norm)); /* no id kept as read */
     if (!a)
-        return true; /* only a warning lost */
-    crypto_generichash(a->id, sizeof(a->id), (const uint8_t *)norm, n, NULL, 0);
+        return true;                      /* only a warning lost */
     memcpy(a->row, e->id, sizeof(e->id)); /* which id, as written */
     a->line = e->line;
     if (!(at = tsearch(a, &x->alike, s_seen_cmp)) || *at == a)

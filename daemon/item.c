@@ -64,6 +64,7 @@ void cl_item_release(s_item *it)
     free(it->kept);
     it->kept = NULL;
     it->kept_n = 0;
+    sodium_memzero(it->verr, sizeof(it->verr)); /* may quote a value too */
 }
 
 void cl_item_fail(s_item *it, int err, const char *msg)
